@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+const streamSettings = z.object({
+  maxAgeMs: z.number().int().nonnegative(),
+  duplicateWindowMs: z.number().int().positive(),
+  storage: z.enum(['file', 'memory']),
+  maxBytes: z.number().int().positive().optional(),
+  replicas: z.number().int().min(1).max(5).optional(),
+});
+
+const url = (protocols: readonly string[]) =>
+  z.string().refine(
+    (s) => {
+      try {
+        return protocols.includes(new URL(s).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `a URL with protocol ${protocols.join(' or ')}` },
+  );
+
+export const ConfigSchema = z
+  .object({
+    prefix: z.string().regex(/^[a-z][a-z0-9]*$/, 'one lowercase subject token'),
+    venue: z.string().min(1),
+    /** Prepended to the JetStream stream names (MD, SIGNALS, …) so several deployments or tests can share a server. */
+    streamNamePrefix: z.string().regex(/^[A-Za-z0-9_]*$/, 'letters, digits and _ only'),
+    nats: z.object({ url: url(['nats:', 'tls:', 'ws:', 'wss:']), name: z.string().min(1), connectTimeoutMs: z.number().int().positive() }).strict(),
+    redis: z.object({ url: url(['redis:', 'rediss:']), keyPrefix: z.string().min(1), historyCap: z.number().int().positive() }).strict(),
+    postgres: z.object({ url: url(['postgres:', 'postgresql:']), schema: z.string().regex(/^[a-z_][a-z0-9_]*$/), poolSize: z.number().int().positive() }).strict(),
+    streams: z.object({ MD: streamSettings, SIGNALS: streamSettings, OUTCOMES: streamSettings, DLQ: streamSettings }).strict(),
+    consumer: z.object({ batchSize: z.number().int().min(1).max(10_000), ackWaitMs: z.number().int().positive() }).strict(),
+    validation: z
+      .object({
+        maxPayloadBytes: z.number().int().positive(),
+        outOfOrderToleranceMs: z.number().int().nonnegative(),
+        dedupWindow: z.number().int().positive(),
+      })
+      .strict(),
+    asset: z.object({ staleAfterMs: z.number().int().positive() }).strict(),
+    supervisor: z
+      .object({ restartMinMs: z.number().int().positive(), restartMaxMs: z.number().int().positive(), maxRestarts: z.number().int().nonnegative() })
+      .strict(),
+    assets: z.array(z.object({ venue: z.string().min(1), symbol: z.string().regex(/^[A-Z0-9]+\/[A-Z0-9]+(:[A-Z0-9]+)?$/, 'a ccxt unified symbol like BTC/USDT') }).strict()).min(1),
+    data: z.object({ dir: z.string().min(1) }).strict(),
+    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }).strict(),
+  })
+  .strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
