@@ -1,0 +1,124 @@
+/**
+ * The Bus port. Actors depend on this, never on NATS: live wiring uses the JetStream adapter
+ * (`nats-bus.ts`), backtests and the embedded demo the in-memory one (`memory-bus.ts`).
+ * Both pass `test/contract/bus.contract.ts`.
+ */
+
+/** One delivered message of a durable stream. */
+export type Delivery = Readonly<{
+  subject: string;
+  data: Uint8Array;
+  /** Position in its stream (JetStream stream sequence); strictly increasing per stream. */
+  streamSeq: number;
+  /** True when this message was delivered before and not acknowledged. */
+  redelivered: boolean;
+}>;
+
+export type PublishOptions = Readonly<{
+  /** Deduplication id (`Nats-Msg-Id`): a second publish with the same id inside the stream's window stores nothing. */
+  msgId?: string;
+}>;
+
+export type PublishAck = Readonly<{ stream: string; seq: number; duplicate: boolean }>;
+
+export type StreamSpec = Readonly<{
+  name: string;
+  subjects: readonly string[];
+  /** How long messages are kept (0 = forever). */
+  maxAgeMs: number;
+  /** Dedup window for `msgId`. */
+  duplicateWindowMs: number;
+  storage: 'file' | 'memory';
+  maxBytes?: number;
+  replicas?: number;
+}>;
+
+export type ConsumerSpec = Readonly<{
+  stream: string;
+  /** Durable name: a restarted process resumes after the last acknowledged message. */
+  durable: string;
+  filterSubject: string;
+  /** Most messages handed to the handler at once. */
+  batchSize?: number;
+  /** Unacknowledged messages are redelivered after this long. */
+  ackWaitMs?: number;
+}>;
+
+/**
+ * Handles a batch of deliveries in stream order. When the returned promise resolves the whole
+ * batch is acknowledged (one ack for the batch); when it rejects, the batch is redelivered.
+ */
+export type BatchHandler = (batch: readonly Delivery[]) => Promise<void> | void;
+
+/** Data and status travel apart: status notifications never interleave with messages. */
+export type BusStatus =
+  | Readonly<{ type: 'disconnected' }>
+  | Readonly<{ type: 'reconnecting' }>
+  | Readonly<{ type: 'reconnected' }>
+  | Readonly<{ type: 'consumer-error'; durable: string; error: string }>
+  | Readonly<{ type: 'closed' }>;
+
+export type Consumption = Readonly<{
+  /** Stops fetching; resolves after the batch in hand (if any) was handled and acknowledged. */
+  stop(): Promise<void>;
+  /** Settles when the consumption ends; rejects if it ended on an unrecoverable error. */
+  done: Promise<void>;
+}>;
+
+export type Subscription = Readonly<{ unsubscribe(): void }>;
+
+export type DurablePublisher = {
+  /** Publishes to a stream and waits for the stream's acknowledgement. */
+  publish(subject: string, data: Uint8Array, opts?: PublishOptions): Promise<PublishAck>;
+};
+
+export type CorePublisher = {
+  /** Fire-and-forget publish on a core (non-stream) subject such as `sx.feat.…`. */
+  emit(subject: string, data: Uint8Array): void;
+};
+
+export type DurableConsumer = {
+  consume(spec: ConsumerSpec, handler: BatchHandler): Consumption;
+};
+
+export type CoreSubscriber = {
+  /** Subscribes to a core subject pattern (`*` and `>` wildcards). */
+  subscribe(pattern: string, handler: (subject: string, data: Uint8Array) => void): Subscription;
+};
+
+export type StreamAdmin = {
+  /** Creates or updates streams so they match the specs; idempotent. */
+  ensureStreams(specs: readonly StreamSpec[]): Promise<void>;
+  /** Deletes streams (and their consumers) if they exist: demo resets and test teardown. */
+  deleteStreams(names: readonly string[]): Promise<void>;
+  /** Deletes a durable consumer if it exists (used by replays that restart from scratch). */
+  deleteConsumer(stream: string, durable: string): Promise<void>;
+  /** Number of messages in a stream matching a subject filter. */
+  countMessages(stream: string, filterSubject?: string): Promise<number>;
+};
+
+export type Bus = DurablePublisher &
+  CorePublisher &
+  DurableConsumer &
+  CoreSubscriber &
+  StreamAdmin & {
+    readonly kind: 'nats' | 'memory';
+    onStatus(listener: (status: BusStatus) => void): Subscription;
+    /** Waits until everything published so far reached the server. */
+    flush(): Promise<void>;
+    close(): Promise<void>;
+  };
+
+/** Does `subject` match the NATS pattern (`*` one token, `>` one or more trailing tokens)? */
+export function subjectMatches(pattern: string, subject: string): boolean {
+  if (pattern === subject) return true;
+  const p = pattern.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < p.length; i++) {
+    const tok = p[i];
+    if (tok === '>') return s.length > i;
+    if (i >= s.length) return false;
+    if (tok !== '*' && tok !== s[i]) return false;
+  }
+  return p.length === s.length;
+}

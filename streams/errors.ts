@@ -1,0 +1,54 @@
+/**
+ * Bus errors carry whether a retry can help, so callers decide without parsing messages:
+ * a timeout or a lost connection is worth retrying; a missing stream or a closed bus is not.
+ */
+export class BusError extends Error {
+  override readonly name: string = 'BusError';
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The server could not be reached at start-up: retry later, or fall back to the in-process bus. */
+export class BusConnectError extends BusError {
+  override readonly name = 'BusConnectError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, true, options);
+  }
+}
+
+/** No acknowledgement in time (slow server, lost connection): the message may or may not be stored. Retry with the same msgId. */
+export class BusTimeoutError extends BusError {
+  override readonly name = 'BusTimeoutError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, true, options);
+  }
+}
+
+/** The bus was closed: nothing more can be published or consumed on it. */
+export class BusClosedError extends BusError {
+  override readonly name = 'BusClosedError';
+  constructor(message = 'bus is closed') {
+    super(message, false);
+  }
+}
+
+/** A stream the operation needs does not exist (not provisioned, or deleted). */
+export class StreamNotFoundError extends BusError {
+  override readonly name = 'StreamNotFoundError';
+  constructor(
+    readonly stream: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`stream ${stream} does not exist`, false, options);
+  }
+}
+
+export const isBusError = (e: unknown): e is BusError => e instanceof BusError;
+
+/** True for bus errors that say a retry can help; false for anything else. */
+export const isRetryable = (e: unknown): boolean => e instanceof BusError && e.retryable;

@@ -1,0 +1,317 @@
+import type { BatchHandler, Bus, BusStatus, ConsumerSpec, Consumption, Delivery, PublishAck, StreamSpec, Subscription } from './bus.js';
+import { subjectMatches } from './bus.js';
+import { BusClosedError, BusError, StreamNotFoundError } from './errors.js';
+
+export type MemoryBusOptions = Readonly<{
+  /**
+   * The clock of the `msgId` duplicate window (a backtest passes its simulated clock, so the
+   * window is measured in event time). Without it the window is the life of the process: the bus
+   * never reads the wall clock (backtests replay months in seconds, and results must not depend
+   * on how fast they ran), and "duplicate forever" agrees with NATS inside any real window.
+   */
+  now?: () => number;
+}>;
+
+type Stored = Readonly<{ subject: string; data: Uint8Array; seq: number }>;
+type Durable = { ackFloor: number; redeliver: Set<number>; active: boolean };
+type Stream = {
+  spec: StreamSpec;
+  msgs: Stored[];
+  lastSeq: number;
+  /** msgId → seq and when it was stored (by `now`, or 0 without a clock). */
+  ids: Map<string, { seq: number; at: number }>;
+  /** msgIds in insertion order, for expiry from the front when there is a clock. */
+  idOrder: Array<{ id: string; at: number }>;
+  idHead: number;
+  durables: Map<string, Durable>;
+  wakers: Set<() => void>;
+  deleted: boolean;
+};
+type CoreSub = { pattern: string; handler: (subject: string, data: Uint8Array) => void; active: boolean };
+
+const DEFAULT_BATCH = 256;
+
+/**
+ * The Bus in process, for backtests, the embedded demo and tests, with the semantics of the NATS
+ * adapter: streams capture subjects (overlaps refused), per-stream sequences, `msgId` dedup,
+ * durable consumers whose batches are handed over in stream order and acknowledged whole,
+ * redelivery (marked `redelivered`) of a batch whose handler rejected, core pub/sub with wildcards.
+ * Retention limits (`maxAgeMs`, `maxBytes`) are not applied: a process keeps what it published.
+ *
+ * Delivery is driven by promises and one `setImmediate` per batch (so timers and I/O interleave),
+ * never a timer per message; a failed batch is retried after a short backoff.
+ */
+export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
+  const streams = new Map<string, Stream>();
+  const route = new Map<string, Stream | null>();
+  const subs = new Set<CoreSub>();
+  const statusListeners = new Set<(s: BusStatus) => void>();
+  const consumptions = new Set<Consumption>();
+  let closed = false;
+
+  const emitStatus = (s: BusStatus): void => {
+    for (const l of statusListeners) l(s);
+  };
+  const streamFor = (subject: string): Stream | undefined => {
+    let s = route.get(subject);
+    if (s === undefined) {
+      s = null;
+      for (const c of streams.values()) if (c.spec.subjects.some((p) => subjectMatches(p, subject))) s = c;
+      route.set(subject, s);
+    }
+    return s ?? undefined;
+  };
+  const wake = (s: Stream): void => {
+    const ws = [...s.wakers];
+    s.wakers.clear();
+    for (const w of ws) w();
+  };
+
+  const isDuplicate = (s: Stream, msgId: string): number | undefined => {
+    const hit = s.ids.get(msgId);
+    if (hit === undefined) return undefined;
+    if (opts.now !== undefined && hit.at + s.spec.duplicateWindowMs <= opts.now()) return undefined;
+    return hit.seq;
+  };
+  const remember = (s: Stream, msgId: string, seq: number): void => {
+    const at = opts.now?.() ?? 0;
+    s.ids.set(msgId, { seq, at });
+    if (opts.now === undefined) return;
+    s.idOrder.push({ id: msgId, at });
+    for (let e = s.idOrder[s.idHead]; e !== undefined && e.at + s.spec.duplicateWindowMs <= at; e = s.idOrder[s.idHead]) {
+      if (s.ids.get(e.id)?.at === e.at) s.ids.delete(e.id);
+      s.idHead++;
+    }
+    if (s.idHead > 1024 && s.idHead * 2 > s.idOrder.length) {
+      s.idOrder = s.idOrder.slice(s.idHead);
+      s.idHead = 0;
+    }
+  };
+
+  const publish = async (subject: string, data: Uint8Array, o?: { msgId?: string }): Promise<PublishAck> => {
+    if (closed) throw new BusClosedError();
+    const s = streamFor(subject);
+    if (s === undefined) throw new BusError(`no stream captures subject ${subject}`, false);
+    const msgId = o?.msgId;
+    if (msgId !== undefined) {
+      const seq = isDuplicate(s, msgId);
+      if (seq !== undefined) return { stream: s.spec.name, seq, duplicate: true };
+    }
+    const seq = ++s.lastSeq;
+    s.msgs.push({ subject, data, seq });
+    if (msgId !== undefined) remember(s, msgId, seq);
+    if (s.wakers.size > 0) wake(s);
+    return { stream: s.spec.name, seq, duplicate: false };
+  };
+
+  const consume = (spec: ConsumerSpec, handler: BatchHandler): Consumption => {
+    const s = streams.get(spec.stream);
+    const refused = closed ? new BusClosedError() : s === undefined ? new StreamNotFoundError(spec.stream) : undefined;
+    const existing = s?.durables.get(spec.durable);
+    if (refused !== undefined || s === undefined || existing?.active === true) {
+      const done = Promise.reject(refused ?? new BusError(`durable ${spec.durable} on ${spec.stream} is already being consumed`, false));
+      done.catch(() => {});
+      return { stop: async () => {}, done };
+    }
+    const durable: Durable = existing ?? { ackFloor: 0, redeliver: new Set(), active: false };
+    s.durables.set(spec.durable, durable);
+    durable.active = true;
+    const c = runConsumption(s, durable, spec, handler, { emitStatus, isClosed: () => closed });
+    consumptions.add(c);
+    const forget = (): void => {
+      durable.active = false;
+      consumptions.delete(c);
+    };
+    c.done.then(forget, forget);
+    return c;
+  };
+
+  const bus: Bus = {
+    kind: 'memory',
+    publish,
+    emit: (subject, data) => {
+      if (closed) return;
+      const targets: CoreSub[] = [];
+      for (const sub of subs) if (subjectMatches(sub.pattern, subject)) targets.push(sub);
+      if (targets.length === 0) return;
+      // Asynchronous like the network: the emitter never runs subscriber code.
+      // A throwing subscriber surfaces as an uncaught error and does not starve the others.
+      queueMicrotask(() => {
+        for (const t of targets) {
+          if (!t.active) continue;
+          try {
+            t.handler(subject, data);
+          } catch (e) {
+            queueMicrotask(() => {
+              throw e;
+            });
+          }
+        }
+      });
+    },
+    subscribe: (pattern, handler): Subscription => {
+      const sub: CoreSub = { pattern, handler, active: true };
+      subs.add(sub);
+      return {
+        unsubscribe: () => {
+          sub.active = false;
+          subs.delete(sub);
+        },
+      };
+    },
+    consume,
+    ensureStreams: async (specs) => {
+      for (const spec of specs) {
+        for (const other of streams.values()) {
+          if (other.spec.name === spec.name) continue;
+          const clash = spec.subjects.find((a) => other.spec.subjects.some((b) => patternsOverlap(a, b)));
+          if (clash !== undefined) throw new BusError(`stream ${spec.name}: subject ${clash} overlaps stream ${other.spec.name}`, false);
+        }
+        const existing = streams.get(spec.name);
+        if (existing !== undefined && existing.spec.storage !== spec.storage) {
+          throw new BusError(`stream ${spec.name} exists with ${existing.spec.storage} storage, the spec wants ${spec.storage}`, false);
+        }
+        if (existing !== undefined) existing.spec = spec;
+        else streams.set(spec.name, { spec, msgs: [], lastSeq: 0, ids: new Map(), idOrder: [], idHead: 0, durables: new Map(), wakers: new Set(), deleted: false });
+        route.clear();
+      }
+    },
+    deleteStreams: async (names) => {
+      for (const n of names) {
+        const s = streams.get(n);
+        if (s === undefined) continue;
+        streams.delete(n);
+        route.clear();
+        s.deleted = true;
+        wake(s);
+      }
+    },
+    deleteConsumer: async (stream, durable) => {
+      const d = streams.get(stream)?.durables;
+      // A running consumption keeps its own position, as on NATS where it would recreate the durable.
+      if (d?.get(durable)?.active !== true) d?.delete(durable);
+    },
+    countMessages: async (stream, filterSubject) => {
+      const s = streams.get(stream);
+      if (s === undefined) throw new StreamNotFoundError(stream);
+      if (filterSubject === undefined) return s.msgs.length;
+      let n = 0;
+      for (const m of s.msgs) if (subjectMatches(filterSubject, m.subject)) n++;
+      return n;
+    },
+    onStatus: (listener) => {
+      statusListeners.add(listener);
+      return { unsubscribe: () => void statusListeners.delete(listener) };
+    },
+    // Lets queued core deliveries (microtasks) run, as a NATS flush lets the server catch up.
+    flush: () => new Promise<void>((r) => setImmediate(r)),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await Promise.all([...consumptions].map((c) => c.stop()));
+      subs.clear();
+      emitStatus({ type: 'closed' });
+    },
+  };
+  return bus;
+}
+
+type LoopDeps = Readonly<{ emitStatus: (s: BusStatus) => void; isClosed: () => boolean }>;
+
+/** One consumption: batches in stream order, acked whole on success, handed again on failure. */
+function runConsumption(s: Stream, durable: Durable, spec: ConsumerSpec, handler: BatchHandler, deps: LoopDeps): Consumption {
+  const batchSize = spec.batchSize ?? DEFAULT_BATCH;
+  const filter = spec.filterSubject;
+  const matchCache = new Map<string, boolean>();
+  const matches = (subject: string): boolean => {
+    let m = matchCache.get(subject);
+    if (m === undefined) {
+      m = subjectMatches(filter, subject);
+      matchCache.set(subject, m);
+    }
+    return m;
+  };
+  let stopped = false;
+  let interrupt: (() => void) | undefined;
+  const pause = (ms: number): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        interrupt = undefined;
+        resolve();
+      }, ms);
+      interrupt = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  const messages = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      s.wakers.add(resolve);
+      interrupt = resolve;
+    });
+
+  const loop = async (): Promise<void> => {
+    let cursor = firstAfter(s.msgs, durable.ackFloor);
+    let failures = 0;
+    while (!stopped && !deps.isClosed()) {
+      if (s.deleted) throw new StreamNotFoundError(s.spec.name);
+      const batch: Delivery[] = [];
+      while (cursor < s.msgs.length && batch.length < batchSize) {
+        const m = s.msgs[cursor++] as Stored;
+        if (matches(m.subject)) batch.push({ subject: m.subject, data: m.data, streamSeq: m.seq, redelivered: durable.redeliver.has(m.seq) });
+      }
+      if (batch.length === 0) {
+        await messages();
+        continue;
+      }
+      const last = (batch[batch.length - 1] as Delivery).streamSeq;
+      try {
+        await handler(batch);
+      } catch (e) {
+        for (const d of batch) durable.redeliver.add(d.streamSeq);
+        deps.emitStatus({ type: 'consumer-error', durable: spec.durable, error: e instanceof Error ? e.message : String(e) });
+        cursor = firstAfter(s.msgs, durable.ackFloor);
+        if (!stopped) await pause(Math.min(1_000, 10 * 2 ** failures++));
+        continue;
+      }
+      failures = 0;
+      durable.ackFloor = last;
+      if (durable.redeliver.size > 0) for (const d of batch) durable.redeliver.delete(d.streamSeq);
+      if (!stopped) await new Promise<void>((r) => setImmediate(r));
+    }
+  };
+
+  const done = loop();
+  done.catch(() => {}); // observed by whoever awaits `done`; never an unhandled rejection
+  return {
+    stop: async () => {
+      stopped = true;
+      interrupt?.();
+      await done.catch(() => {});
+    },
+    done,
+  };
+}
+
+/** Index of the first stored message after stream sequence `seq` (messages are in sequence order). */
+function firstAfter(msgs: readonly Stored[], seq: number): number {
+  let lo = 0;
+  let hi = msgs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((msgs[mid] as Stored).seq <= seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Can one subject match both patterns? (`*` one token, `>` one or more trailing tokens.) */
+export function patternsOverlap(a: string, b: string): boolean {
+  const x = a.split('.');
+  const y = b.split('.');
+  for (let i = 0; i < x.length && i < y.length; i++) {
+    if (x[i] === '>' || y[i] === '>') return true;
+    if (x[i] !== '*' && y[i] !== '*' && x[i] !== y[i]) return false;
+  }
+  return x.length === y.length;
+}

@@ -1,0 +1,288 @@
+import { jetstreamManager, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import type { JetStreamManager, StreamConfig } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/nats-core';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import type { Bus, BusStatus, Consumption, StreamSpec, Subscription } from './bus.js';
+import { BusClosedError, BusConnectError, BusError, StreamNotFoundError } from './errors.js';
+import { createJsPublisher } from './nats-publisher.js';
+import { pullConsume } from './nats-pull-consumer.js';
+
+export type NatsBusOptions = Readonly<{
+  url: string;
+  name: string;
+  /** A first connection not established within this long fails with {@link BusConnectError}. */
+  connectTimeoutMs: number;
+  /** Publishes awaiting their acknowledgement at once; more queue in call order (default 4096). */
+  maxInFlight?: number;
+  /** Publish acknowledgement and JetStream API timeout (default 10 s). */
+  requestTimeoutMs?: number;
+}>;
+
+/** Stream "name already in use with a different configuration": the create was not idempotent, update instead. */
+const STREAM_NAME_IN_USE = 10058;
+
+const isApiError = (e: unknown, code: number): boolean => e instanceof JetStreamApiError && e.code === code;
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/**
+ * The Bus on NATS JetStream: pipelined JetStream publishing with `Nats-Msg-Id` dedup
+ * (`nats-publisher.ts`), core NATS for `emit`/`subscribe`, durable pull consumers with strictly
+ * ordered, whole-batch acknowledgement (`nats-pull-consumer.ts`), idempotent stream provisioning.
+ *
+ * The client reconnects forever (with jitter) once connected; only the first connection is given
+ * up on, promptly, so the CLI can fall back to the in-process bus.
+ *
+ * @example const bus = await createNatsBus({ url: 'nats://127.0.0.1:4222', name: 'sextant', connectTimeoutMs: 2000 })
+ */
+export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
+  const requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
+  const nc = await connectOnce(opts);
+  let jsmPromise: Promise<JetStreamManager> | undefined;
+  const jsm = (): Promise<JetStreamManager> => {
+    jsmPromise ??= jetstreamManager(nc, { timeout: requestTimeoutMs }).catch((e: unknown) => {
+      jsmPromise = undefined; // JetStream may be starting: ask again next time
+      throw e;
+    });
+    return jsmPromise;
+  };
+
+  const publisher = createJsPublisher(nc, { timeoutMs: requestTimeoutMs, maxInFlight: opts.maxInFlight ?? 4096 });
+  const statusListeners = new Set<(s: BusStatus) => void>();
+  const emitStatus = (s: BusStatus): void => {
+    for (const l of statusListeners) l(s);
+  };
+  let up = true;
+  /** Counts disconnects, so a readiness probe of an earlier connection does not resume a later one. */
+  let epoch = 0;
+  let whenUp: { promise: Promise<void>; resolve: () => void } | undefined;
+  const disconnectListeners = new Set<() => void>();
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') {
+        up = false;
+        epoch++;
+        publisher.pause();
+        emitStatus({ type: 'disconnected' });
+        for (const l of disconnectListeners) l();
+      } else if (s.type === 'reconnecting') {
+        emitStatus({ type: 'reconnecting' });
+      } else if (s.type === 'reconnect') {
+        emitStatus({ type: 'reconnected' });
+        // A restarted server takes a moment to bring JetStream back, and publishes sent before
+        // that vanish unanswered: resume once JetStream responds, unless the link dropped again.
+        const at = epoch;
+        void jetStreamReady(nc, () => epoch !== at).then((ready) => {
+          if (!ready || epoch !== at) return;
+          up = true;
+          publisher.resume();
+          whenUp?.resolve();
+          whenUp = undefined;
+        });
+      }
+    }
+  })().catch(() => {});
+  void nc.closed().then(() => {
+    whenUp?.resolve();
+    emitStatus({ type: 'closed' });
+  });
+  const connected = (): Promise<void> => {
+    if (up || nc.isClosed()) return Promise.resolve();
+    if (whenUp === undefined) {
+      let resolve = (): void => {};
+      const promise = new Promise<void>((r) => (resolve = r));
+      whenUp = { promise, resolve };
+    }
+    return whenUp.promise;
+  };
+
+  const consumptions = new Set<Consumption>();
+  const activeDurables = new Set<string>();
+  let closing = false;
+
+  const bus: Bus = {
+    kind: 'nats',
+    publish: (subject, data, o) => publisher.publish(subject, data, o?.msgId),
+    emit: (subject, data) => {
+      if (!closing) nc.publish(subject, data);
+    },
+    subscribe: (pattern, handler): Subscription => {
+      const sub = nc.subscribe(pattern, {
+        callback: (err, msg) => {
+          if (err !== null) return;
+          try {
+            handler(msg.subject, msg.data);
+          } catch (e) {
+            // A throw inside the client's read loop would tear the connection down for everyone:
+            // surface it as an uncaught error of its own instead (as the in-process bus does).
+            queueMicrotask(() => {
+              throw e;
+            });
+          }
+        },
+      });
+      return { unsubscribe: () => sub.unsubscribe() };
+    },
+    consume: (spec, handler) => {
+      const key = `${spec.stream}\u0000${spec.durable}`;
+      if (closing || activeDurables.has(key)) {
+        const error = closing ? new BusClosedError() : new BusError(`durable ${spec.durable} on ${spec.stream} is already being consumed by this bus`, false);
+        const done = Promise.reject(error);
+        done.catch(() => {});
+        return { stop: async () => {}, done };
+      }
+      activeDurables.add(key);
+      const c = pullConsume(
+        {
+          nc,
+          jsm,
+          emitStatus,
+          connected,
+          onDisconnect: (l) => {
+            disconnectListeners.add(l);
+            return () => void disconnectListeners.delete(l);
+          },
+          requestTimeoutMs,
+        },
+        spec,
+        handler,
+      );
+      consumptions.add(c);
+      const forget = (): void => {
+        consumptions.delete(c);
+        activeDurables.delete(key);
+      };
+      c.done.then(forget, forget);
+      return c;
+    },
+    ensureStreams: async (specs) => {
+      const m = await jsm();
+      for (const s of specs) await ensureStream(m, s);
+    },
+    deleteStreams: async (names) => {
+      const m = await jsm();
+      for (const n of names) {
+        try {
+          await m.streams.delete(n);
+        } catch (e) {
+          if (!isApiError(e, JetStreamApiCodes.StreamNotFound)) throw new BusError(`cannot delete stream ${n}: ${message(e)}`, true, { cause: e });
+        }
+      }
+    },
+    deleteConsumer: async (stream, durable) => {
+      try {
+        await (await jsm()).consumers.delete(stream, durable);
+      } catch (e) {
+        if (isApiError(e, JetStreamApiCodes.StreamNotFound) || isApiError(e, JetStreamApiCodes.ConsumerNotFound)) return;
+        throw new BusError(`cannot delete consumer ${durable} of ${stream}: ${message(e)}`, true, { cause: e });
+      }
+    },
+    countMessages: async (stream, filterSubject) => {
+      const m = await jsm();
+      try {
+        if (filterSubject === undefined) return (await m.streams.info(stream)).state.messages;
+        // Per-subject counts of the matching subjects (paged by the client when there are many).
+        const info = await m.streams.info(stream, { subjects_filter: filterSubject });
+        let n = 0;
+        for (const c of Object.values(info.state.subjects ?? {})) n += c;
+        return n;
+      } catch (e) {
+        if (isApiError(e, JetStreamApiCodes.StreamNotFound)) throw new StreamNotFoundError(stream, { cause: e });
+        throw new BusError(`cannot count messages of ${stream}: ${message(e)}`, true, { cause: e });
+      }
+    },
+    onStatus: (listener) => {
+      statusListeners.add(listener);
+      return { unsubscribe: () => void statusListeners.delete(listener) };
+    },
+    flush: async () => {
+      await publisher.settled();
+      if (!nc.isClosed()) await nc.flush();
+    },
+    close: async () => {
+      if (closing) return;
+      closing = true;
+      await Promise.all([...consumptions].map((c) => c.stop()));
+      await publisher.settled();
+      publisher.close();
+      // Draining needs the server; with the link down there is nothing left to drain.
+      if (!nc.isClosed()) await (up ? nc.drain() : nc.close());
+    },
+  };
+  return bus;
+}
+
+/** Polls until JetStream answers an API call; false if the connection dropped again or closed first. */
+async function jetStreamReady(nc: NatsConnection, superseded: () => boolean): Promise<boolean> {
+  while (!nc.isClosed() && !superseded()) {
+    try {
+      await nc.request('$JS.API.INFO', undefined, { timeout: 1_000 });
+      return true;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return false;
+}
+
+/** Connects, giving up after `connectTimeoutMs` in all (refused, unreachable or silent server alike). */
+async function connectOnce(opts: NatsBusOptions): Promise<NatsConnection> {
+  const attempt = connect({
+    servers: opts.url,
+    name: opts.name,
+    timeout: opts.connectTimeoutMs,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    reconnectJitter: 500,
+    // Timeouts here are expected under load and reported as typed errors: skip the stack capture per request.
+    noAsyncTraces: true,
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no connection within ${opts.connectTimeoutMs} ms`)), opts.connectTimeoutMs);
+  });
+  try {
+    return await Promise.race([attempt, timeout]);
+  } catch (e) {
+    // A connection that completes after we gave up must not linger.
+    void attempt.then((nc) => nc.close()).catch(() => {});
+    throw new BusConnectError(`cannot connect to NATS at ${opts.url}: ${message(e)}`, { cause: e });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function streamConfig(s: StreamSpec): Partial<StreamConfig> & { name: string } {
+  return {
+    name: s.name,
+    subjects: [...s.subjects],
+    retention: RetentionPolicy.Limits,
+    storage: s.storage === 'memory' ? StorageType.Memory : StorageType.File,
+    max_age: nanos(s.maxAgeMs),
+    duplicate_window: nanos(s.duplicateWindowMs),
+    num_replicas: s.replicas ?? 1,
+    max_bytes: s.maxBytes ?? -1,
+  };
+}
+
+/** Create, or update to match the spec; creating an identical stream is a no-op on the server. */
+async function ensureStream(m: JetStreamManager, s: StreamSpec): Promise<void> {
+  const cfg = streamConfig(s);
+  try {
+    await m.streams.add(cfg);
+    return;
+  } catch (e) {
+    if (!isApiError(e, STREAM_NAME_IN_USE)) throw new BusError(`cannot create stream ${s.name}: ${message(e)}`, false, { cause: e });
+  }
+  try {
+    const current = (await m.streams.info(s.name)).config;
+    if (current.storage !== cfg.storage) {
+      throw new BusError(`stream ${s.name} exists with ${current.storage} storage, the spec wants ${s.storage}: delete it or change the spec`, false);
+    }
+    const { name: _name, storage: _storage, retention: _retention, ...updatable } = cfg;
+    await m.streams.update(s.name, updatable);
+  } catch (e) {
+    if (e instanceof BusError) throw e;
+    throw new BusError(`cannot update stream ${s.name}: ${message(e)}`, false, { cause: e });
+  }
+}

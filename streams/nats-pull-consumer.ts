@@ -1,0 +1,301 @@
+import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import type { ConsumerConfig, ConsumerInfo, JetStreamManager } from '@nats-io/jetstream';
+import { createInbox, nanos } from '@nats-io/nats-core';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
+import type { BatchHandler, BusStatus, ConsumerSpec, Consumption, Delivery } from './bus.js';
+import { BusError, StreamNotFoundError } from './errors.js';
+
+export type PullDeps = Readonly<{
+  nc: NatsConnection;
+  jsm: () => Promise<JetStreamManager>;
+  emitStatus: (s: BusStatus) => void;
+  /** Resolves when the connection is up (at once if it is). */
+  connected: () => Promise<void>;
+  /** Calls back when the connection drops; returns the unsubscribe. */
+  onDisconnect: (listener: () => void) => () => void;
+  /** Timeout of acks, naks and JetStream API calls. */
+  requestTimeoutMs: number;
+}>;
+
+const DEFAULT_BATCH = 256;
+const DEFAULT_ACK_WAIT_MS = 30_000;
+/** A pull long-polls this long when the stream has nothing new, then the next pull is sent. */
+const PULL_EXPIRES_MS = 30_000;
+/** The server proves an idle pull is alive this often; two missed and the pull is given up. */
+const PULL_HEARTBEAT_MS = 5_000;
+const ACK = new TextEncoder().encode('+ACK');
+const NAK = new TextEncoder().encode('-NAK');
+
+type Pulled = { kind: 'done'; msgs: Msg[] } | { kind: 'lost'; reason: string; quiet: boolean } | { kind: 'stopped' };
+type Pull = { id: number; msgs: Msg[]; lastActivity: number; finish: (r: Pulled) => void };
+type Received = { msg: Msg; delivery: Delivery; dseq: number };
+
+/** Stream and delivery sequences from a JetStream ack subject (v1 `$JS.ACK.<stream>.<consumer>.<n>.<sseq>.<dseq>.<ts>.<pending>`, or v2 with domain and account). */
+function ackInfo(reply: string): { delivered: number; sseq: number; dseq: number } | undefined {
+  const t = reply.split('.');
+  const at = t.length === 9 ? 4 : t.length >= 11 ? 6 : -1;
+  if (at < 0 || t[0] !== '$JS' || t[1] !== 'ACK') return undefined;
+  return { delivered: Number(t[at]), sseq: Number(t[at + 1]), dseq: Number(t[at + 2]) };
+}
+
+const isApiError = (e: unknown, code: number): boolean => e instanceof JetStreamApiError && e.code === code;
+
+/**
+ * A durable pull consumption with strictly ordered, whole-batch acknowledgement.
+ *
+ * Why not `consumer.consume()`: it keeps pulling ahead of the handler, and with AckPolicy.All an
+ * ack of a later message silently acknowledges any earlier delivery that never reached us (lost in
+ * a reconnect), while prefetched and naked messages make "redeliver in stream order" impossible to
+ * guarantee. Instead each batch is exactly one pull request (`no_wait` + `expires`: the server
+ * answers as soon as anything is available, or long-polls), so at most one batch is ever delivered
+ * and unacknowledged. After the handler resolves, the last message is acked and the confirmation
+ * awaited before the next pull; when it rejects, the batch is nak'ed in order (confirmed), which
+ * puts it at the head of the redelivery queue, ahead of anything new.
+ *
+ * Any doubt about what the server delivered (a gap in delivery sequence, a stale delivery, a
+ * lost pull, a failed ack, a reconnect) re-anchors: if the durable has unacknowledged deliveries,
+ * it is recreated at its ack floor, so redelivery is in stream order at once instead of after
+ * `ack_wait` behind newer messages (nats-server 2.9 has no consumer reset). Messages delivered
+ * before a re-anchor are flagged `redelivered`. One consumption per durable at a time (the asset
+ * leases guarantee it across processes).
+ */
+export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHandler): Consumption {
+  const { nc } = deps;
+  const batchSize = spec.batchSize ?? DEFAULT_BATCH;
+  const ackWaitMs = spec.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
+  const nextSubject = `$JS.API.CONSUMER.MSG.NEXT.${spec.stream}.${spec.durable}`;
+  const pullBody = JSON.stringify({ batch: batchSize, no_wait: true, expires: nanos(PULL_EXPIRES_MS), idle_heartbeat: nanos(PULL_HEARTBEAT_MS) });
+
+  let stopped = false;
+  let current: Pull | undefined;
+  let reqNo = 0;
+  /** Set when something arrived that is not part of the pull in hand: the durable must be re-anchored. */
+  let anomaly: string | undefined;
+  let lastDseq = 0;
+  let ackedSeq = 0;
+  let redeliveredUpTo = 0;
+  /** Highest stream sequence handed to the handler by this consumption: anything at or below it that comes again is a repeat, even if the server forgot the delivery (state lost in a crash). */
+  let handedUpTo = 0;
+  let wakeSleep: (() => void) | undefined;
+  let onStop = (): void => {};
+  const stopping = new Promise<void>((r) => (onStop = r));
+
+  let inbox = '';
+  let sub: Subscription | undefined;
+  const onMessage = (err: Error | null, m: Msg): void => {
+    if (err !== null) return;
+    const p = current;
+    const isStatus = m.reply === '' || m.reply === undefined;
+    // Deliveries keep their own subject; only statuses come on `<inbox>.<pull id>`. At most one
+    // pull is outstanding per inbox, so a delivery with none outstanding is a stray.
+    if (p === undefined || (isStatus && m.subject !== `${inbox}.${p.id}`)) {
+      if (!isStatus) anomaly ??= 'a delivery arrived outside its pull';
+      return;
+    }
+    p.lastActivity = performance.now();
+    if (isStatus) {
+      const code = m.headers?.code ?? 0;
+      if (code === 100) return; // idle heartbeat
+      if (code === 404 || code === 408) p.finish({ kind: 'done', msgs: p.msgs });
+      else p.finish({ kind: 'lost', reason: `pull ended: ${code} ${m.headers?.description ?? ''}`.trim(), quiet: false });
+      return;
+    }
+    p.msgs.push(m);
+    if (p.msgs.length >= batchSize) p.finish({ kind: 'done', msgs: p.msgs });
+  };
+  /** A fresh inbox drops interest in abandoned pulls, so the server stops delivering to them. */
+  const resubscribe = (): void => {
+    sub?.unsubscribe();
+    inbox = createInbox();
+    sub = nc.subscribe(`${inbox}.*`, { callback: onMessage });
+  };
+
+  const pull = (): Promise<Pulled> =>
+    new Promise<Pulled>((resolve) => {
+      const id = ++reqNo;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const p: Pull = {
+        id,
+        msgs: [],
+        lastActivity: performance.now(),
+        finish: (r) => {
+          if (current !== p) return;
+          current = undefined;
+          clearTimeout(timer);
+          resolve(r);
+        },
+      };
+      const limit = 2 * PULL_HEARTBEAT_MS + 1_000;
+      const watchdog = (): void => {
+        const idle = performance.now() - p.lastActivity;
+        if (idle >= limit) p.finish({ kind: 'lost', reason: 'heartbeats missed', quiet: false });
+        else timer = setTimeout(watchdog, limit - idle);
+      };
+      current = p;
+      timer = setTimeout(watchdog, limit);
+      nc.publish(nextSubject, pullBody, { reply: `${inbox}.${id}` });
+    });
+
+  const sleep = (ms: number): Promise<void> =>
+    new Promise<void>((resolve) => {
+      if (stopped) return resolve();
+      const t = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(t);
+        wakeSleep = undefined;
+        resolve();
+      }
+      wakeSleep = done;
+    });
+
+  const consumerConfig = (floor: number): Partial<ConsumerConfig> => ({
+    durable_name: spec.durable,
+    ack_policy: AckPolicy.All,
+    ack_wait: nanos(ackWaitMs),
+    filter_subject: spec.filterSubject,
+    max_ack_pending: Math.max(batchSize, 1_000),
+    ...(floor > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 } : { deliver_policy: DeliverPolicy.All }),
+  });
+
+  const consumerInfo = async (m: JetStreamManager): Promise<ConsumerInfo | undefined> => {
+    try {
+      return await m.consumers.info(spec.stream, spec.durable);
+    } catch (e) {
+      if (isApiError(e, JetStreamApiCodes.StreamNotFound)) throw new StreamNotFoundError(spec.stream, { cause: e });
+      if (isApiError(e, JetStreamApiCodes.ConsumerNotFound)) return undefined;
+      throw e;
+    }
+  };
+
+  /** Makes the server's view match ours: nothing delivered and unacknowledged, config as specified. */
+  const anchor = async (): Promise<void> => {
+    const m = await deps.jsm();
+    const info = await consumerInfo(m);
+    if (info === undefined) {
+      await m.consumers.add(spec.stream, consumerConfig(ackedSeq));
+      lastDseq = 0;
+      return;
+    }
+    const c = info.config;
+    if (info.num_ack_pending > 0 || c.ack_policy !== AckPolicy.All || (c.deliver_subject ?? '') !== '') {
+      // A durable that has acknowledged nothing yet reports an ack floor of 0, also when it was
+      // created to start later (as a re-anchored one is): then its floor is just before its start,
+      // not the beginning of the stream.
+      const startFloor = c.deliver_policy === DeliverPolicy.StartSequence ? (c.opt_start_seq ?? 1) - 1 : 0;
+      const floor = Math.max(info.ack_floor.stream_seq, ackedSeq, startFloor);
+      redeliveredUpTo = Math.max(redeliveredUpTo, info.delivered.stream_seq);
+      await m.consumers.delete(spec.stream, spec.durable);
+      await m.consumers.add(spec.stream, consumerConfig(floor));
+      lastDseq = 0;
+      return;
+    }
+    const want = consumerConfig(0);
+    if (c.filter_subject !== want.filter_subject || c.ack_wait !== want.ack_wait || c.max_ack_pending !== want.max_ack_pending) {
+      await m.consumers.update(spec.stream, spec.durable, { filter_subject: want.filter_subject, ack_wait: want.ack_wait, max_ack_pending: want.max_ack_pending });
+    }
+    lastDseq = info.delivered.consumer_seq;
+  };
+
+  /** Deliveries of a finished pull, or undefined when they are not the next ones the durable owes us. */
+  const receive = (msgs: Msg[]): Received[] | undefined => {
+    const out: Received[] = [];
+    let expect = lastDseq + 1;
+    for (const msg of msgs) {
+      const info = ackInfo(msg.reply ?? '');
+      if (info === undefined || info.dseq !== expect) return undefined;
+      expect++;
+      out.push({ msg, dseq: info.dseq, delivery: { subject: msg.subject, data: msg.data, streamSeq: info.sseq, redelivered: info.delivered > 1 || info.sseq <= redeliveredUpTo || info.sseq <= handedUpTo } });
+    }
+    return out;
+  };
+
+  const settle = async (batch: Received[], how: Uint8Array): Promise<void> => {
+    for (let i = 0; i < batch.length - 1; i++) nc.publish((batch[i] as Received).msg.reply as string, how);
+    await nc.request((batch[batch.length - 1] as Received).msg.reply as string, how, { timeout: deps.requestTimeoutMs });
+  };
+
+  const consumerError = (error: string): void => deps.emitStatus({ type: 'consumer-error', durable: spec.durable, error });
+
+  const run = async (): Promise<void> => {
+    let needsAnchor = true;
+    let anchorFailures = 0;
+    let handlerFailures = 0;
+    resubscribe();
+    const stopWatching = deps.onDisconnect(() => current?.finish({ kind: 'lost', reason: 'disconnected', quiet: true }));
+    try {
+      while (!stopped) {
+        if (needsAnchor || anomaly !== undefined) {
+          try {
+            await Promise.race([deps.connected(), stopping]);
+            if (stopped) break;
+            anomaly = undefined;
+            await anchor();
+            needsAnchor = false;
+            anchorFailures = 0;
+          } catch (e) {
+            if (e instanceof StreamNotFoundError || nc.isClosed()) throw e;
+            consumerError(`cannot set up consumer ${spec.durable}: ${(e as Error).message}`);
+            await sleep(Math.min(5_000, 250 * 2 ** anchorFailures++));
+          }
+          continue;
+        }
+        const r = await pull();
+        if (r.kind === 'stopped') break;
+        if (r.kind === 'lost') {
+          if (!r.quiet) consumerError(r.reason);
+          resubscribe();
+          needsAnchor = true;
+          continue;
+        }
+        if (r.msgs.length === 0) continue;
+        const batch = anomaly === undefined ? receive(r.msgs) : undefined;
+        if (batch === undefined) {
+          // Not what the durable owes us next: hand nothing, ack nothing, realign with the server.
+          consumerError(anomaly ?? 'deliveries out of sequence');
+          resubscribe();
+          needsAnchor = true;
+          continue;
+        }
+        lastDseq = (batch[batch.length - 1] as Received).dseq;
+        handedUpTo = Math.max(handedUpTo, (batch[batch.length - 1] as Received).delivery.streamSeq);
+        try {
+          await handler(batch.map((b) => b.delivery));
+        } catch (e) {
+          consumerError(e instanceof Error ? e.message : String(e));
+          await settle(batch, NAK).catch(() => (needsAnchor = true));
+          await sleep(Math.min(5_000, 100 * 2 ** handlerFailures++));
+          continue;
+        }
+        handlerFailures = 0;
+        try {
+          await settle(batch.slice(-1), ACK);
+          ackedSeq = (batch[batch.length - 1] as Received).delivery.streamSeq;
+        } catch (e) {
+          // Unknown whether the ack landed: the ack floor will tell; the batch may come again.
+          consumerError(`ack failed: ${(e as Error).message}`);
+          needsAnchor = true;
+        }
+      }
+    } finally {
+      stopWatching();
+      sub?.unsubscribe();
+    }
+  };
+
+  const done = run().catch((e: unknown) => {
+    if (nc.isClosed() && !(e instanceof StreamNotFoundError)) return; // closed under us: an orderly end
+    throw e instanceof BusError ? e : new BusError(`consumer ${spec.durable} failed: ${(e as Error).message}`, false, { cause: e });
+  });
+  done.catch(() => {}); // the caller may never look at `done`; its rejection is theirs to observe
+
+  return {
+    stop: async () => {
+      stopped = true;
+      onStop();
+      current?.finish({ kind: 'stopped' });
+      wakeSleep?.();
+      await done.catch(() => {});
+    },
+    done,
+  };
+}

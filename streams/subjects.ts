@@ -1,0 +1,77 @@
+/**
+ * Every subject Sextant publishes or consumes is built here; nobody concatenates subject strings
+ * elsewhere. Symbols become one token: the ccxt unified symbol with `/` → `-` and `:` → `_`.
+ *
+ * @example subjectsFor('sx').trade('binance', 'BTC/USDT') // 'sx.md.binance.BTC-USDT.trade'
+ */
+const TOKEN_RE = /^[A-Za-z0-9_-]+$/;
+
+export class SubjectError extends Error {
+  override readonly name = 'SubjectError';
+}
+
+/** `BTC/USDT` → `BTC-USDT`, `BTC/USDT:USDT` → `BTC-USDT_USDT`. */
+export function symbolToken(symbol: string): string {
+  const token = symbol.replaceAll('/', '-').replaceAll(':', '_');
+  if (!TOKEN_RE.test(token)) throw new SubjectError(`symbol ${JSON.stringify(symbol)} cannot be a subject token`);
+  return token;
+}
+
+/** Inverse of {@link symbolToken}: `BTC-USDT_USDT` → `BTC/USDT:USDT`. */
+export function tokenToSymbol(token: string): string {
+  if (!TOKEN_RE.test(token)) throw new SubjectError(`${JSON.stringify(token)} is not a symbol token`);
+  const [pair = '', settle] = token.split('_', 2);
+  const symbol = pair.replace('-', '/');
+  return settle === undefined ? symbol : `${symbol}:${settle}`;
+}
+
+export function venueToken(venue: string): string {
+  if (!TOKEN_RE.test(venue) || venue.includes('_')) throw new SubjectError(`venue ${JSON.stringify(venue)} is not a subject token`);
+  return venue;
+}
+
+export type Subjects = ReturnType<typeof subjectsFor>;
+
+export function subjectsFor(prefix = 'sx') {
+  const p = prefix;
+  const vs = (venue: string, symbol: string): string => `${venueToken(venue)}.${symbolToken(symbol)}`;
+  return {
+    prefix: p,
+    trade: (venue: string, symbol: string) => `${p}.md.${vs(venue, symbol)}.trade`,
+    quote: (venue: string, symbol: string) => `${p}.md.${vs(venue, symbol)}.quote`,
+    bar: (venue: string, symbol: string, tf: string) => `${p}.md.${vs(venue, symbol)}.bar.${tf}`,
+    /** All market data of one asset: `sx.md.<venue>.<sym>.>` */
+    marketData: (venue: string, symbol: string) => `${p}.md.${vs(venue, symbol)}.>`,
+    allMarketData: () => `${p}.md.>`,
+    features: (venue: string, symbol: string) => `${p}.feat.${vs(venue, symbol)}`,
+    allFeatures: () => `${p}.feat.>`,
+    prediction: (strategy: string, venue: string, symbol: string) => `${p}.pred.${strategy}.${vs(venue, symbol)}`,
+    suggestion: (strategy: string, venue: string, symbol: string) => `${p}.exec.suggest.${strategy}.${vs(venue, symbol)}`,
+    order: (strategy: string, venue: string, symbol: string) => `${p}.exec.order.${strategy}.${vs(venue, symbol)}`,
+    reject: (strategy: string, venue: string, symbol: string) => `${p}.exec.reject.${strategy}.${vs(venue, symbol)}`,
+    fill: (venue: string, symbol: string) => `${p}.exec.fill.${vs(venue, symbol)}`,
+    outcome: (strategy: string, venue: string, symbol: string) => `${p}.outcome.${strategy}.${vs(venue, symbol)}`,
+    label: (strategy: string, venue: string, symbol: string) => `${p}.label.${strategy}.${vs(venue, symbol)}`,
+    model: (name: string, event: string) => `${p}.model.${name}.${event}`,
+    riskState: () => `${p}.risk.state`,
+    control: (verb: string) => `${p}.ctl.${verb}`,
+    dlq: (source: string) => `${p}.dlq.${source}`,
+    allDlq: () => `${p}.dlq.>`,
+    /** Subjects captured by each JetStream stream of the design. */
+    streamSubjects: {
+      MD: [`${p}.md.>`],
+      SIGNALS: [`${p}.pred.>`, `${p}.exec.>`],
+      OUTCOMES: [`${p}.outcome.>`, `${p}.label.>`, `${p}.model.>`],
+      DLQ: [`${p}.dlq.>`],
+    },
+    /** Parses `sx.md.<venue>.<sym>.<kind>[.<tf>]`; undefined when the subject is not market data. */
+    parseMarketData(subject: string): { venue: string; symbol: string; kind: 'trade' | 'quote' | 'bar'; tf?: string } | undefined {
+      const parts = subject.split('.');
+      if (parts.length < 5 || parts[0] !== p || parts[1] !== 'md') return undefined;
+      const [, , venue = '', token = '', kind, tf] = parts;
+      if (kind === 'trade' || kind === 'quote') return parts.length === 5 ? { venue, symbol: tokenToSymbol(token), kind } : undefined;
+      if (kind === 'bar' && tf !== undefined && parts.length === 6) return { venue, symbol: tokenToSymbol(token), kind, tf };
+      return undefined;
+    },
+  } as const;
+}

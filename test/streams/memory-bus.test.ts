@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import type { BusStatus, Delivery, StreamSpec } from '../../streams/bus.js';
+import { BusClosedError, BusError, StreamNotFoundError } from '../../streams/errors.js';
+import { createMemoryBus, patternsOverlap } from '../../streams/memory-bus.js';
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+const dec = (d: Uint8Array): string => new TextDecoder().decode(d);
+const range = (from: number, to: number): string[] => Array.from({ length: to - from }, (_, i) => String(from + i));
+const spec = (name: string, subjects: string[], duplicateWindowMs = 1_000): StreamSpec => ({ name, subjects, maxAgeMs: 0, duplicateWindowMs, storage: 'memory' });
+
+const until = async (cond: () => boolean, what: string, ms = 5_000): Promise<void> => {
+  const deadline = performance.now() + ms;
+  while (!cond()) {
+    if (performance.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+};
+
+describe('memory bus', () => {
+  it('deduplicates a msgId forever when it has no clock', async () => {
+    const bus = createMemoryBus();
+    await bus.ensureStreams([spec('S', ['s.>'], 1)]);
+    const a = await bus.publish('s.a', enc('1'), { msgId: 'm' });
+    const b = await bus.publish('s.a', enc('1'), { msgId: 'm' });
+    expect(b).toEqual({ stream: 'S', seq: a.seq, duplicate: true });
+    expect(await bus.countMessages('S')).toBe(1);
+  });
+
+  it('measures the duplicate window on the clock it is given (event time in a backtest)', async () => {
+    let t = 1_000_000;
+    const bus = createMemoryBus({ now: () => t });
+    await bus.ensureStreams([spec('S', ['s.>'], 60_000)]);
+    const first = await bus.publish('s.a', enc('1'), { msgId: 'm' });
+    t += 59_999;
+    expect(await bus.publish('s.a', enc('1'), { msgId: 'm' })).toMatchObject({ duplicate: true, seq: first.seq });
+    t += 1;
+    const later = await bus.publish('s.a', enc('1'), { msgId: 'm' });
+    expect(later.duplicate).toBe(false);
+    expect(later.seq).toBeGreaterThan(first.seq);
+    // The window restarts from the message stored last.
+    t += 30_000;
+    expect((await bus.publish('s.a', enc('1'), { msgId: 'm' })).duplicate).toBe(true);
+    expect(await bus.countMessages('S')).toBe(2);
+  });
+
+  it('forgets expired ids while many distinct ones stream through', async () => {
+    let t = 0;
+    const bus = createMemoryBus({ now: () => t });
+    await bus.ensureStreams([spec('S', ['s.>'], 10)]);
+    for (let i = 0; i < 5_000; i++) {
+      t = i;
+      await bus.publish('s.a', enc(String(i)), { msgId: `id-${i}` });
+    }
+    t = 5_000;
+    expect((await bus.publish('s.a', enc('x'), { msgId: 'id-4995' })).duplicate).toBe(true);
+    expect((await bus.publish('s.a', enc('x'), { msgId: 'id-10' })).duplicate).toBe(false);
+  });
+
+  it('refuses streams whose subjects overlap, as JetStream does', async () => {
+    const bus = createMemoryBus();
+    await bus.ensureStreams([spec('A', ['x.md.>'])]);
+    await expect(bus.ensureStreams([spec('B', ['x.*.btc'])])).rejects.toBeInstanceOf(BusError);
+    await bus.ensureStreams([spec('C', ['x.pred.>']), spec('A', ['x.md.>'])]);
+    expect(patternsOverlap('a.>', 'a.b.c')).toBe(true);
+    expect(patternsOverlap('a.>', 'a')).toBe(false);
+    expect(patternsOverlap('a.*.c', 'a.b.*')).toBe(true);
+    expect(patternsOverlap('a.*', 'a.b.c')).toBe(false);
+    expect(patternsOverlap('a.b', 'a.c')).toBe(false);
+    expect(patternsOverlap('*.b.>', 'a.*.c')).toBe(true);
+  });
+
+  it('delivers 200,000 messages in order, quickly, without a timer per message', async () => {
+    const bus = createMemoryBus();
+    await bus.ensureStreams([spec('S', ['s.>'])]);
+    const n = 200_000;
+    const payload = enc('x');
+    for (let i = 0; i < n; i++) void bus.publish(i % 2 === 0 ? 's.a' : 's.b', payload);
+    let count = 0;
+    let lastSeq = 0;
+    let ordered = true;
+    const t0 = performance.now();
+    const c = bus.consume({ stream: 'S', durable: 'fast', filterSubject: 's.>', batchSize: 512 }, (b) => {
+      for (const d of b) {
+        if (d.streamSeq <= lastSeq) ordered = false;
+        lastSeq = d.streamSeq;
+      }
+      count += b.length;
+    });
+    await until(() => count >= n, 'all messages', 20_000);
+    const ms = performance.now() - t0;
+    await c.stop();
+    expect(ordered).toBe(true);
+    expect(ms).toBeLessThan(5_000);
+  });
+
+  it('ends a consumption with StreamNotFoundError when its stream is deleted', async () => {
+    const bus = createMemoryBus();
+    await bus.ensureStreams([spec('S', ['s.>'])]);
+    const c = bus.consume({ stream: 'S', durable: 'd', filterSubject: 's.>' }, () => {});
+    await bus.deleteStreams(['S']);
+    await expect(c.done).rejects.toBeInstanceOf(StreamNotFoundError);
+  });
+
+  it('stops its consumptions on close (after the batch in hand) and refuses new work', async () => {
+    const bus = createMemoryBus();
+    await bus.ensureStreams([spec('S', ['s.>'])]);
+    for (const v of range(0, 3)) await bus.publish('s.a', enc(v));
+    let release = (): void => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const handled: string[] = [];
+    const c = bus.consume({ stream: 'S', durable: 'd', filterSubject: 's.>', batchSize: 2 }, async (b) => {
+      await gate;
+      for (const d of b) handled.push(dec(d.data));
+    });
+    await new Promise((r) => setImmediate(r));
+    const closing = bus.close();
+    release();
+    await closing;
+    await expect(c.done).resolves.toBeUndefined();
+    expect(handled).toEqual(['0', '1']);
+    await expect(bus.publish('s.a', enc('x'))).rejects.toBeInstanceOf(BusClosedError);
+    await expect(bus.consume({ stream: 'S', durable: 'e', filterSubject: 's.>' }, () => {}).done).rejects.toBeInstanceOf(BusClosedError);
+  });
+
+  it('backs off between retries of a failing batch, and a stop cuts the wait short', async () => {
+    const bus = createMemoryBus();
+    await bus.ensureStreams([spec('S', ['s.>'])]);
+    await bus.publish('s.a', enc('poison'));
+    const statuses: BusStatus[] = [];
+    bus.onStatus((s) => statuses.push(s));
+    const tries: Delivery[][] = [];
+    const c = bus.consume({ stream: 'S', durable: 'd', filterSubject: 's.>' }, (b) => {
+      tries.push([...b]);
+      throw new Error('always');
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = performance.now();
+    await c.stop();
+    expect(performance.now() - t0).toBeLessThan(100);
+    expect(tries.length).toBeGreaterThan(2);
+    expect(tries.length).toBeLessThan(30); // backs off; not a hot loop
+    expect(tries.slice(1).every((b) => b[0]?.redelivered === true)).toBe(true);
+    expect(statuses.filter((s) => s.type === 'consumer-error')).toHaveLength(tries.length);
+  });
+
+  it('delivers core messages asynchronously, never inside emit()', async () => {
+    const bus = createMemoryBus();
+    const got: string[] = [];
+    bus.subscribe('c.*', (subject) => got.push(subject));
+    bus.emit('c.a', enc('1'));
+    expect(got).toEqual([]);
+    await bus.flush();
+    expect(got).toEqual(['c.a']);
+  });
+});
