@@ -1,0 +1,20 @@
+/**
+ * In-process counters for summaries and the metrics endpoint: messages in, features out,
+ * refusals by reason, rows written. Plain numbers; the hot path only does `+=`.
+ */
+export type EngineCounters = {
+  messagesIn: number;
+  accepted: number;
+  featuresOut: number;
+  refused: Record<string, number>;
+  rowsWritten: { trades: number; quotes: number; bars: number; features: number };
+  restarts: number;
+};
+
+export function createCounters(): EngineCounters {
+  return { messagesIn: 0, accepted: 0, featuresOut: 0, refused: {}, rowsWritten: { trades: 0, quotes: 0, bars: 0, features: 0 }, restarts: 0 };
+}
+
+export function countRefusal(c: EngineCounters, reason: string): void {
+  c.refused[reason] = (c.refused[reason] ?? 0) + 1;
+}

@@ -1,0 +1,73 @@
+import type { FeatureVector } from '../streams/messages/feature-vector.js';
+import { assetKeyOf, newestPerAsset } from './coalesce-latest.js';
+import { StoreError } from './errors.js';
+import { stringifyExact } from './exact-json.js';
+import type { ActorSnapshot, FeatureStore } from './feature-store.js';
+
+/** Field names the Redis latest hash uses for the vector's own fields. */
+export const RESERVED_FEATURE_NAMES: ReadonlySet<string> = new Set(['_id', '_ts', '_source']);
+
+/** Both adapters refuse a cap that Redis' LTRIM would read as "keep everything" (0) or reject. */
+export function checkHistoryCap(cap: number): void {
+  if (!Number.isSafeInteger(cap) || cap < 1) throw new StoreError(`historyCap must be a positive integer, got ${cap}`, false);
+}
+
+/**
+ * Refuses a batch whose features would collide with the latest hash's own fields in Redis; the
+ * memory store refuses the same, so a name that breaks live also breaks a backtest.
+ */
+export function checkFeatureNames(vectors: readonly FeatureVector[]): void {
+  for (const v of vectors) {
+    for (const name of RESERVED_FEATURE_NAMES) {
+      if (Object.hasOwn(v.values, name)) throw new StoreError(`feature name ${name} is reserved (vector ${v.id})`, false);
+    }
+  }
+}
+
+/** How many history entries a `limit` asks for: whole, at most the cap, none for ≤ 0 or NaN. */
+export const historyTake = (limit: number, cap: number): number => (limit >= 1 ? Math.min(Math.floor(limit), cap) : 0);
+
+/**
+ * The FeatureStore in process (backtests, embedded demo). The reference for the Redis adapter's
+ * semantics: same coalescing, caps, refusals, and snapshots kept as JSON so they come back as
+ * copies exactly as Redis returns them.
+ */
+export function createMemoryFeatureStore(opts: Readonly<{ historyCap: number }>): FeatureStore {
+  checkHistoryCap(opts.historyCap);
+  const cap = opts.historyCap;
+  const latest = new Map<string, FeatureVector>();
+  const history = new Map<string, FeatureVector[]>(); // oldest first; trimmed in chunks so appends stay O(1) amortised
+  const snapshots = new Map<string, string>(); // JSON, as Redis would hold it
+
+  return {
+    kind: 'memory',
+    latest: async (a) => latest.get(assetKeyOf(a.venue, a.symbol)),
+    history: async (a, limit) => {
+      const h = history.get(assetKeyOf(a.venue, a.symbol)) ?? [];
+      const n = Math.min(historyTake(limit, cap), h.length);
+      return h.slice(h.length - n).reverse();
+    },
+    loadSnapshot: async (key) => {
+      const s = snapshots.get(key);
+      return s === undefined ? undefined : (JSON.parse(s) as ActorSnapshot);
+    },
+    writeBatch: async (vectors, snaps = []) => {
+      checkFeatureNames(vectors);
+      for (const v of vectors) {
+        const k = assetKeyOf(v.venue, v.symbol);
+        let h = history.get(k);
+        if (h === undefined) history.set(k, (h = []));
+        h.push(v);
+        if (h.length >= 2 * cap) h.splice(0, h.length - cap);
+      }
+      for (const [k, v] of newestPerAsset(vectors)) latest.set(k, v);
+      for (const [key, snap] of snaps) snapshots.set(key, stringifyExact(snap));
+    },
+    clear: async () => {
+      latest.clear();
+      history.clear();
+      snapshots.clear();
+    },
+    close: async () => {},
+  };
+}

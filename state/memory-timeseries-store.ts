@@ -1,0 +1,81 @@
+import type { Bar } from '../streams/messages/bar.js';
+import type { FeatureVector } from '../streams/messages/feature-vector.js';
+import type { Quote } from '../streams/messages/quote.js';
+import type { Trade } from '../streams/messages/trade.js';
+import type { RangeQuery, TimeseriesStore } from './timeseries-store.js';
+
+type Row = { venue: string; symbol: string; ts: number; id: string };
+type Asset<T> = { rows: Map<string, T>; last: number };
+
+/** Byte order of ASCII ids, as the PostgreSQL columns (`COLLATE "C"`) sort them. */
+const byTimeThenId = (a: Row, b: Row): number => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Same rule as the SQL adapter: a finite limit is floored (≤ 0 → none), anything else is no limit. */
+const applyLimit = <T>(rows: T[], limit: number | undefined): T[] =>
+  limit !== undefined && Number.isFinite(limit) ? rows.slice(0, Math.max(0, Math.floor(limit))) : rows;
+
+/**
+ * One table: rows grouped per asset and keyed inside it by the rest of the PostgreSQL unique key
+ * (`rowKey`), so duplicates are ignored alike and reads and `last` touch one asset only.
+ */
+function table<T extends Row>(rowKey: (r: T) => string) {
+  const assets = new Map<string, Asset<T>>();
+  let size = 0;
+  const assetOf = (venue: string, symbol: string): string => `${venue}\u0000${symbol}`;
+  return {
+    insert(batch: readonly T[] | undefined): number {
+      let n = 0;
+      for (const r of batch ?? []) {
+        const ak = assetOf(r.venue, r.symbol);
+        let a = assets.get(ak);
+        if (a === undefined) assets.set(ak, (a = { rows: new Map(), last: r.ts }));
+        const k = rowKey(r);
+        if (a.rows.has(k)) continue;
+        a.rows.set(k, r);
+        if (r.ts > a.last) a.last = r.ts;
+        n++;
+      }
+      size += n;
+      return n;
+    },
+    select(q: RangeQuery, extra?: (r: T) => boolean): T[] {
+      const a = assets.get(assetOf(q.venue, q.symbol));
+      if (a === undefined) return [];
+      const out: T[] = [];
+      for (const r of a.rows.values()) {
+        if ((q.from !== undefined && r.ts < q.from) || (q.to !== undefined && r.ts >= q.to) || (extra !== undefined && !extra(r))) continue;
+        out.push(r);
+      }
+      return applyLimit(out.sort(byTimeThenId), q.limit);
+    },
+    last: (venue: string, symbol: string): number | undefined => assets.get(assetOf(venue, symbol))?.last,
+    get size() {
+      return size;
+    },
+    clear(): void {
+      assets.clear();
+      size = 0;
+    },
+  };
+}
+
+/** The TimeseriesStore in process (backtests, embedded demo), with the PostgreSQL unique keys. */
+export function createMemoryTimeseriesStore(): TimeseriesStore {
+  const bars = table<Bar>((r) => `${r.tf}\u0000${r.ts}`);
+  const trades = table<Trade>((r) => `${r.ts}\u0000${r.id}`);
+  const quotes = table<Quote>((r) => `${r.ts}\u0000${r.id}`);
+  const features = table<FeatureVector>((r) => `${r.ts}\u0000${r.id}`);
+  const tables = { bars, trades, quotes, features } as const;
+  return {
+    flavor: 'memory',
+    insert: async (b) => ({ bars: bars.insert(b.bars), trades: trades.insert(b.trades), quotes: quotes.insert(b.quotes), features: features.insert(b.features) }),
+    bars: async (q) => bars.select(q, (r) => r.tf === q.tf),
+    trades: async (q) => trades.select(q),
+    quotes: async (q) => quotes.select(q),
+    features: async (q) => features.select(q),
+    counts: async () => ({ bars: bars.size, trades: trades.size, quotes: quotes.size, features: features.size }),
+    lastTs: async (t, venue, symbol) => tables[t].last(venue, symbol),
+    clear: async () => Object.values(tables).forEach((t) => t.clear()),
+    close: async () => {},
+  };
+}

@@ -1,0 +1,72 @@
+import { fileURLToPath } from 'node:url';
+import { runner } from 'node-pg-migrate';
+import pg from 'pg';
+import { StoreConnectError } from './errors.js';
+import { pgStoreError } from './pg-errors.js';
+import { CREATE_TIMESCALE_SQL, hypertableStatements, PROBE_TIMESCALE_SQL, timescaleStep } from './pg-timescale.js';
+import type { StoreFlavor, TimescaleProbe } from './pg-timescale.js';
+
+/** Plain SQL files, so node-pg-migrate loads them the same under tsx, node and a bundler. */
+export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
+/** Kept inside the store's own schema, so two schemas in one database migrate independently. */
+export const MIGRATIONS_TABLE = 'sextant_migrations';
+
+/**
+ * Brings `schema` up to the newest migration and picks the flavor: hypertables when TimescaleDB
+ * is installed (or can be installed), plain time-indexed tables otherwise.
+ *
+ * Concurrent starts are serialised by a session advisory lock per schema that waits, instead of
+ * node-pg-migrate's own try-lock, which fails the second process. The lock lives on a dedicated
+ * connection that is closed afterwards, so a crash mid-migration releases it and no pooled
+ * connection keeps the runner's `search_path`.
+ */
+export async function migrateSchema(url: string, schema: string): Promise<StoreFlavor> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  client.on('error', () => {}); // a dropped session surfaces as the failing query below
+  try {
+    await client.connect();
+  } catch (e) {
+    await client.end().catch(() => {});
+    throw new StoreConnectError(`cannot connect to PostgreSQL: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', [`sextant-migrate:${schema}`]);
+    await runner({
+      dbClient: client,
+      noLock: true,
+      dir: MIGRATIONS_DIR,
+      direction: 'up',
+      migrationsTable: MIGRATIONS_TABLE,
+      schema,
+      createSchema: true,
+      checkOrder: true,
+      log: () => {},
+    });
+    const flavor = await chooseFlavor(client);
+    for (const sql of hypertableStatements(flavor, schema)) await client.query(sql);
+    return flavor;
+  } catch (e) {
+    throw pgStoreError(`migrations failed in schema ${schema}`, e);
+  } finally {
+    await client.end().catch(() => {}); // ends the session: the advisory lock goes with it
+  }
+}
+
+async function probe(client: pg.Client): Promise<TimescaleProbe> {
+  const r = await client.query<{ installed: boolean; available: boolean }>(PROBE_TIMESCALE_SQL);
+  return { installed: r.rows[0]?.installed === true, available: r.rows[0]?.available === true };
+}
+
+async function chooseFlavor(client: pg.Client): Promise<StoreFlavor> {
+  const first = await probe(client);
+  const step = timescaleStep(first);
+  if (step === 'use') return 'timescale';
+  if (step === 'plain') return 'postgres';
+  try {
+    await client.query(CREATE_TIMESCALE_SQL);
+  } catch {
+    // Not preloaded, or no privilege to create extensions: plain PostgreSQL serves the same schema.
+    // Another process may have created it meanwhile, hence the second look.
+  }
+  return (await probe(client)).installed ? 'timescale' : 'postgres';
+}

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { HYPERTABLES, hypertableStatements, timescaleStep } from '../../state/pg-timescale.js';
+
+// The Timescale path cannot run on this machine (no extension); its decisions and SQL can.
+describe('TimescaleDB path', () => {
+  it('uses the extension when installed, tries to create it when only packaged, else stays plain', () => {
+    expect(timescaleStep({ installed: true, available: true })).toBe('use');
+    expect(timescaleStep({ installed: false, available: true })).toBe('create');
+    expect(timescaleStep({ installed: false, available: false })).toBe('plain');
+  });
+
+  it('turns every table into a hypertable on ts, idempotently and keeping existing rows', () => {
+    const statements = hypertableStatements('timescale', 'sextant');
+    expect(statements).toHaveLength(HYPERTABLES.length);
+    for (const [i, t] of ['bars', 'trades', 'quotes', 'features'].entries()) {
+      expect(statements[i]).toBe(
+        `SELECT create_hypertable('sextant.${t}', 'ts', chunk_time_interval => INTERVAL '7 days', if_not_exists => TRUE, migrate_data => TRUE)`,
+      );
+    }
+  });
+
+  it('leaves plain PostgreSQL tables alone', () => {
+    expect(hypertableStatements('postgres', 'sextant')).toEqual([]);
+  });
+});
