@@ -1,0 +1,122 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TIMEFRAMES } from '../streams/messages/bar.js';
+import type { Timeframe } from '../streams/messages/bar.js';
+import { parseTimeframe } from './historical/bars-csv.js';
+
+/** The environment variable that points at the market-data folder. */
+export const DATA_DIR_ENV = 'SEXTANT_DATA_DIR';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** `<repo root>/../shared/data`: where the project's machines keep the read-only data. */
+export const DEFAULT_DATA_DIR = resolve(REPO_ROOT, '../shared/data');
+
+const LAYOUT = [
+  '  ohlcv/<venue>_<market>_<tf>/<BASE>_<QUOTE>_<tf>[_<anything>].csv   OHLCV bars, e.g. ohlcv/binance_spot_5m/BTC_USDT_5m_2024-01_2024-09.csv',
+  '      columns timestamp,datetime,open,high,low,close,volume[,…]  (timestamp = open time, epoch ms)',
+  '  ticks/*.csv   optional: trades (freqtrade or nautilus layout) and bookTicker quotes',
+].join('\n');
+
+/** The data folder is missing or lacks what was asked for. Not retryable: a person must fix it. */
+export class DataDirError extends Error {
+  override readonly name = 'DataDirError';
+  readonly retryable = false;
+  constructor(
+    readonly dir: string,
+    reason: string,
+  ) {
+    super(
+      `${reason}\n` +
+        `Sextant reads historical market data (never copied into the repository) from a folder laid out as:\n${LAYOUT}\n` +
+        `By default that is ${DEFAULT_DATA_DIR} (../shared/data beside the repository). ` +
+        `Point at another folder with --data <dir> or ${DATA_DIR_ENV}=<dir>.`,
+    );
+  }
+}
+
+export type DataDirOptions = Readonly<{ env?: NodeJS.ProcessEnv; cwd?: string }>;
+
+const given = (s: string | undefined): string | undefined => (s === undefined || s.trim() === '' ? undefined : s);
+
+/**
+ * Where market data is read from: the explicit value (a `--data` flag or config), else
+ * `$SEXTANT_DATA_DIR`, else {@link DEFAULT_DATA_DIR}. A relative path is taken from `cwd` (the
+ * process's working directory), as a shell user expects of a flag. Does not check the folder.
+ */
+export function resolveDataDir(explicit?: string, opts: DataDirOptions = {}): string {
+  const env = opts.env ?? process.env;
+  const chosen = given(explicit) ?? given(env[DATA_DIR_ENV]) ?? DEFAULT_DATA_DIR;
+  return resolve(opts.cwd ?? process.cwd(), chosen);
+}
+
+const isDir = (p: string): boolean => existsSync(p) && statSync(p).isDirectory();
+
+/**
+ * {@link resolveDataDir}, then checks the folder exists and holds `ohlcv/`; throws a
+ * {@link DataDirError} saying which folder was tried, what it must contain and how to point
+ * elsewhere. Commands call this before connecting to anything.
+ */
+export function requireDataDir(explicit?: string, opts: DataDirOptions = {}): string {
+  const dir = resolveDataDir(explicit, opts);
+  if (!existsSync(dir)) throw new DataDirError(dir, `market data folder ${dir} does not exist.`);
+  if (!statSync(dir).isDirectory()) throw new DataDirError(dir, `market data path ${dir} is not a folder.`);
+  if (!isDir(join(dir, 'ohlcv'))) throw new DataDirError(dir, `market data folder ${dir} has no ohlcv/ folder.`);
+  return dir;
+}
+
+/** One OHLCV file, with what its folder and name say about it. */
+export type BarFile = Readonly<{
+  path: string;
+  /** `binance` from `ohlcv/binance_spot_5m/`. */
+  venue: string;
+  /** `spot` from `ohlcv/binance_spot_5m/`. */
+  market: string;
+  /** ccxt unified symbol: `BTC/USDT` from `BTC_USDT_5m_….csv`. */
+  symbol: string;
+  timeframe: Timeframe;
+}>;
+
+const FOLDER_RE = /^([a-z0-9]+)_([a-z0-9]+)_(\w+)$/i;
+const FILE_RE = /^([A-Z0-9]+)_([A-Z0-9]+)_(\w+?)(?:_[^/]*)?\.csv$/i;
+
+const tryTimeframe = (tf: string): Timeframe | undefined => {
+  try {
+    return parseTimeframe(tf);
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Lists the OHLCV files `ohlcv/<venue>_<market>_<tf>/<BASE>_<QUOTE>_<tf>*.csv`, optionally only
+ * some symbols (`BTC/USDT`) and one timeframe, sorted by symbol, timeframe and name (so the
+ * eras of one symbol come in time order). Folders and files that do not follow the pattern, or
+ * whose timeframe Sextant does not know, are ignored. Several files per symbol are normal
+ * (two 5m eras): merge them with `mergeByTime`.
+ *
+ * @example findBarFiles(requireDataDir(flag), { symbols: ['BTC/USDT'], timeframe: '5m' })
+ */
+export function findBarFiles(dataDir: string, filter: Readonly<{ symbols?: readonly string[]; timeframe?: string }> = {}): BarFile[] {
+  const ohlcv = join(dataDir, 'ohlcv');
+  if (!isDir(ohlcv)) throw new DataDirError(dataDir, `market data folder ${dataDir} has no ohlcv/ folder.`);
+  const wantTf = filter.timeframe === undefined ? undefined : parseTimeframe(filter.timeframe);
+  const wantSymbols = filter.symbols === undefined ? undefined : new Set(filter.symbols);
+  const out: BarFile[] = [];
+  for (const folder of readdirSync(ohlcv).sort()) {
+    const f = FOLDER_RE.exec(folder);
+    const timeframe = f === null ? undefined : tryTimeframe(f[3]!);
+    if (f === null || timeframe === undefined || (wantTf !== undefined && timeframe !== wantTf) || !isDir(join(ohlcv, folder))) continue;
+    for (const name of readdirSync(join(ohlcv, folder)).sort()) {
+      const m = FILE_RE.exec(name);
+      if (m === null || m[3] !== f[3]) continue;
+      const symbol = `${m[1]!.toUpperCase()}/${m[2]!.toUpperCase()}`;
+      if (wantSymbols !== undefined && !wantSymbols.has(symbol)) continue;
+      out.push({ path: join(ohlcv, folder, name), venue: f[1]!.toLowerCase(), market: f[2]!.toLowerCase(), symbol, timeframe });
+    }
+  }
+  const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  const rank = (tf: Timeframe): number => TIMEFRAMES.indexOf(tf);
+  return out.sort((a, b) => byText(a.symbol, b.symbol) || rank(a.timeframe) - rank(b.timeframe) || byText(a.path, b.path));
+}

@@ -1,0 +1,39 @@
+import type { MarketData } from '../../streams/messages/market-data.js';
+import { barParser, parseTimeframe } from './bars-csv.js';
+import { detectFormat, REQUIRED_COLUMNS } from './csv-format.js';
+import { quoteParser } from './quotes-csv.js';
+import { checkInstrument, checkWindow, readRows } from './read-rows.js';
+import type { Instrument, ParserFactory, ReadWindow } from './read-rows.js';
+import { SourceError } from './source-error.js';
+import { tradeParser } from './trades-csv.js';
+
+export type MarketDataReadOptions = Instrument & ReadWindow & Readonly<{ tf?: string }>;
+
+/**
+ * Streams any supported CSV (bars, either trades layout, bookTicker quotes), choosing the reader
+ * from the header. For a replay command that takes whatever file it is given; code that knows
+ * what it reads should call `readBars`/`readTrades`/`readQuotes` and get the narrower type.
+ * An OHLCV file needs `tf`.
+ */
+export function readMarketData(path: string, opts: MarketDataReadOptions): AsyncIterableIterator<MarketData> {
+  checkInstrument(opts);
+  checkWindow(opts);
+  const tf = opts.tf === undefined ? undefined : parseTimeframe(opts.tf);
+  const factory: ParserFactory<MarketData> = (header, file) => {
+    switch (detectFormat(header)) {
+      case 'ohlcv':
+        if (tf === undefined) throw new SourceError(file, 1, 'an OHLCV file needs a timeframe (tf) from the caller');
+        return barParser({ venue: opts.venue, symbol: opts.symbol, tf })(header, file);
+      case 'freqtrade-trades':
+      case 'nautilus-trades':
+        return tradeParser(opts)(header, file);
+      case 'bookticker':
+        return quoteParser(opts)(header, file);
+      case undefined: {
+        const known = Object.entries(REQUIRED_COLUMNS).map(([f, cols]) => `${f} (${cols.join(',')})`);
+        throw new SourceError(file, 1, `unknown CSV layout ${JSON.stringify(header.join(','))}; known: ${known.join('; ')}`);
+      }
+    }
+  };
+  return readRows(path, factory, opts);
+}

@@ -1,0 +1,148 @@
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import type { DurablePublisher } from '../streams/bus.js';
+import { encode } from '../streams/codec.js';
+import type { MarketData } from '../streams/messages/market-data.js';
+import type { Subjects } from '../streams/subjects.js';
+
+export type ReplaySpeed = number | 'max';
+
+export type ReplayOptions = Readonly<{
+  bus: DurablePublisher;
+  /** From `subjectsFor(prefix)`: trades, quotes and bars go to `<prefix>.md.<venue>.<sym>.trade|quote|bar.<tf>`. */
+  subjects: Subjects;
+  /** Time-ordered messages, e.g. `mergeByTime(readBars(…), readBars(…))`. */
+  source: AsyncIterable<MarketData> | Iterable<MarketData>;
+  /**
+   * `'max'` (default): as fast as the bus acknowledges. A number: event time runs that many times
+   * faster than the wall clock (60 = one hour of data per minute).
+   */
+  speed?: ReplaySpeed;
+  /** Publishes awaiting their acknowledgement at once (default 1000). */
+  maxInFlight?: number;
+  /** Called with the number of acknowledged publishes after each acknowledgement. */
+  onProgress?: (published: number) => void;
+  /** Waits while pacing (default: a timer). Tests inject a fake to run paced replays instantly. */
+  sleep?: (ms: number) => Promise<void>;
+  /**
+   * Milliseconds on a monotonic clock, for drift-free pacing. Default: `performance.now()`; when
+   * only `sleep` is injected, a virtual clock that advances by exactly what was slept, so a fake
+   * sleep sees the ideal delays.
+   */
+  now?: () => number;
+}>;
+
+export type ReplayResult = Readonly<{
+  /** Acknowledged publishes, duplicates included. */
+  published: number;
+  /** Publishes the stream acknowledged as duplicates of a `msgId` it already held: stored nothing. */
+  duplicates: number;
+  firstTs?: number;
+  lastTs?: number;
+}>;
+
+const DEFAULT_MAX_IN_FLIGHT = 1000;
+/** Shorter waits are not worth a timer; pacing is drift-free, so they are caught up later. */
+const MIN_SLEEP_MS = 1;
+
+/** The subject a market-data message is published on. */
+export function subjectOf(subjects: Subjects, m: MarketData): string {
+  switch (m.type) {
+    case 'md.trade':
+      return subjects.trade(m.venue, m.symbol);
+    case 'md.quote':
+      return subjects.quote(m.venue, m.symbol);
+    case 'md.bar':
+      return subjects.bar(m.venue, m.symbol, m.tf);
+  }
+}
+
+/**
+ * Publishes historical market data to the bus, each message on its subject with
+ * `msgId` = its deterministic id, so replaying the same data again inside the stream's
+ * duplicate window stores nothing twice (counted in `duplicates`).
+ *
+ * Publishes are issued strictly in source order and up to `maxInFlight` wait for their
+ * acknowledgements concurrently: the stream orders messages by arrival on the connection, not
+ * by acknowledgement, so pipelining keeps order and is many times faster than one round trip per
+ * message. A failed publish stops the replay: nothing more is issued, the publishes in flight
+ * are awaited, and the error is thrown (a source error likewise). Resolves when every publish was
+ * acknowledged.
+ *
+ * @example await replay({ bus, subjects: subjectsFor('sx'), source: mergeByTime(...sources), speed: 60 })
+ */
+export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
+  const { bus, subjects, source, onProgress } = opts;
+  const speed = opts.speed ?? 'max';
+  const maxInFlight = opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+  if (speed !== 'max' && !(Number.isFinite(speed) && speed > 0)) throw new RangeError(`speed must be 'max' or a number > 0, got ${speed}`);
+  if (!(Number.isInteger(maxInFlight) && maxInFlight >= 1)) throw new RangeError(`maxInFlight must be an integer >= 1, got ${maxInFlight}`);
+
+  const pace = speed === 'max' ? undefined : pacer(speed, opts.sleep, opts.now);
+  let published = 0;
+  let duplicates = 0;
+  let firstTs: number | undefined;
+  let lastTs: number | undefined;
+  let inFlight = 0;
+  let wake: (() => void) | undefined;
+  let failure: { error: unknown } | undefined;
+
+  /** Never rejects: a failure is recorded and ends the loop. */
+  const send = async (subject: string, data: Uint8Array, msgId: string): Promise<void> => {
+    try {
+      const ack = await bus.publish(subject, data, { msgId });
+      published++;
+      if (ack.duplicate) duplicates++;
+      onProgress?.(published);
+    } catch (error) {
+      failure ??= { error };
+    } finally {
+      inFlight--;
+      const w = wake;
+      wake = undefined;
+      w?.();
+    }
+  };
+  const settled = (): Promise<void> => new Promise((resolve) => (wake = resolve));
+
+  try {
+    for await (const m of source) {
+      if (pace !== undefined) await pace(m.ts);
+      while (inFlight >= maxInFlight && failure === undefined) await settled();
+      if (failure !== undefined) break;
+      const subject = subjectOf(subjects, m);
+      inFlight++;
+      void send(subject, encode(m), m.id);
+      firstTs ??= m.ts;
+      lastTs = m.ts;
+    }
+  } finally {
+    while (inFlight > 0) await settled();
+  }
+  if (failure !== undefined) throw failure.error;
+  return { published, duplicates, firstTs, lastTs };
+}
+
+/**
+ * Waits until event time `ts` is due: the first message starts the clock, then message at `ts` is
+ * due `(ts - firstTs) / speed` ms later. Measured from the start, not from the previous message,
+ * so timer lateness does not accumulate over thousands of short gaps.
+ */
+function pacer(speed: number, sleep: ((ms: number) => Promise<void>) | undefined, now: (() => number) | undefined): (ts: number) => Promise<void> {
+  let slept = 0;
+  const doSleep = sleep ?? ((ms: number) => sleepFor(ms));
+  const clock = now ?? (sleep === undefined ? () => performance.now() : () => slept);
+  let startTs: number | undefined;
+  let startAt = 0;
+  return async (ts) => {
+    if (startTs === undefined) {
+      startTs = ts;
+      startAt = clock();
+      return;
+    }
+    const wait = startAt + (ts - startTs) / speed - clock();
+    if (wait >= MIN_SLEEP_MS) {
+      slept += wait;
+      await doSleep(wait);
+    }
+  };
+}
