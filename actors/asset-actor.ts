@@ -1,0 +1,242 @@
+import { createActor } from 'xstate';
+import type { Clock } from '../state/clock.js';
+import type { EngineCounters } from '../state/counters.js';
+import { countRefusal } from '../state/counters.js';
+import type { ActorSnapshot, AssetKey, FeatureWriter, SnapshotStore } from '../state/feature-store.js';
+import type { Logger } from '../state/logger.js';
+import { assetMachine } from '../state/asset-machine.js';
+import type { CorePublisher, Delivery, DurableConsumer, DurablePublisher } from '../streams/bus.js';
+import { encode, encodeCached } from '../streams/codec.js';
+import type { Bar } from '../streams/messages/bar.js';
+import type { FeatureVector } from '../streams/messages/feature-vector.js';
+import { featureVectorId } from '../streams/messages/feature-vector.js';
+import type { MarketData } from '../streams/messages/market-data.js';
+import type { Quote } from '../streams/messages/quote.js';
+import type { Trade } from '../streams/messages/trade.js';
+import type { Subjects } from '../streams/subjects.js';
+import { createMarketDataDecoder } from '../streams/validation/decode-market-data.js';
+import { toDlqEntry } from '../streams/validation/dlq.js';
+import type { Refusal } from '../streams/validation/decode-market-data.js';
+import { createTickGate } from '../streams/validation/tick-gate.js';
+import type { TickGateState } from '../streams/validation/tick-gate.js';
+import { FeatureEngine } from '../models/features/feature-engine.js';
+import type { FeatureEngineState } from '../models/features/feature-engine.js';
+import type { Recorder } from './recorder-actor.js';
+
+/** Bumped whenever the snapshot layout changes: an older snapshot is ignored and state rebuilt. */
+export const ASSET_SNAPSHOT_VERSION = 1;
+
+type AssetState = Readonly<{ engine: FeatureEngineState; gate: TickGateState }>;
+
+export type AssetActorDeps = Readonly<{
+  bus: DurablePublisher & CorePublisher & DurableConsumer;
+  features: FeatureWriter & SnapshotStore;
+  recorder: Recorder;
+  clock: Clock;
+  subjects: Subjects;
+  counters: EngineCounters;
+  log: Logger;
+}>;
+
+export type AssetActorOptions = Readonly<{
+  asset: AssetKey;
+  /** JetStream stream holding market data (MD). */
+  stream: string;
+  durable: string;
+  batchSize: number;
+  ackWaitMs: number;
+  maxPayloadBytes: number;
+  dedupWindow: number;
+  outOfOrderToleranceMs: number;
+  staleAfterMs: number;
+  isKnown: (venue: string, symbol: string) => boolean;
+}>;
+
+export type AssetActorHandle = Readonly<{
+  key: string;
+  /** Stops consuming after the batch in hand; state is already snapshotted. */
+  stop(): Promise<void>;
+  /** Rejects when the actor failed (the supervisor restarts it); resolves when stopped. */
+  done: Promise<void>;
+  status(): string;
+  halt(reason: string): void;
+  resume(): void;
+  lastSeq(): number;
+}>;
+
+export const assetActorKey = (a: AssetKey): string => `asset:${a.venue}:${a.symbol}`;
+
+/**
+ * One long-lived actor per venue × symbol: consumes `sx.md.<venue>.<sym>.>` in stream order,
+ * refuses bad input at the edge (to `sx.dlq.asset`), updates the rolling features, and commits
+ * each batch — history to the recorder, latest features and a snapshot to the feature store —
+ * before the batch is acknowledged. A restarted actor resumes from its snapshot and skips the
+ * redelivered messages the snapshot already holds, so its state equals an uninterrupted run.
+ */
+export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOptions): Promise<AssetActorHandle> {
+  const { asset } = opts;
+  const key = assetActorKey(asset);
+  const log = deps.log.child({ actor: key });
+  const gateOpts = { dedupWindow: opts.dedupWindow, outOfOrderToleranceMs: opts.outOfOrderToleranceMs };
+
+  const snap = await deps.features.loadSnapshot(key);
+  let engine: FeatureEngine;
+  let gate: ReturnType<typeof createTickGate>;
+  let appliedSeq = 0;
+  if (snap !== undefined && snap.version === ASSET_SNAPSHOT_VERSION) {
+    const s = snap.state as AssetState;
+    engine = FeatureEngine.fromState(s.engine);
+    gate = createTickGate(gateOpts, s.gate);
+    appliedSeq = snap.streamSeq;
+    log.info({ streamSeq: appliedSeq }, 'restored from snapshot');
+  } else {
+    engine = new FeatureEngine();
+    gate = createTickGate(gateOpts);
+  }
+
+  const machine = createActor(assetMachine, {
+    clock: deps.clock,
+    input: { venue: asset.venue, symbol: asset.symbol, staleAfterMs: opts.staleAfterMs },
+  });
+  machine.subscribe((s) => log.debug({ state: s.value }, 'lifecycle'));
+  machine.start();
+
+  const decode = createMarketDataDecoder({ maxPayloadBytes: opts.maxPayloadBytes, subjects: deps.subjects, isKnown: opts.isKnown });
+  const dlqSubject = deps.subjects.dlq('asset');
+  const featSubject = deps.subjects.features(asset.venue, asset.symbol);
+
+  const refuse = (d: Delivery, refusal: Refusal, ts: number, dlq: Promise<unknown>[]): void => {
+    countRefusal(deps.counters, refusal.reason);
+    log.warn({ reason: refusal.reason, detail: refusal.detail, subject: d.subject, seq: d.streamSeq }, 'refused');
+    const entry = toDlqEntry({ source: 'asset', subject: d.subject, data: d.data, refusal, ts });
+    dlq.push(deps.bus.publish(dlqSubject, encode(entry), { msgId: entry.id }));
+  };
+
+  const vectorOf = (source: MarketData): FeatureVector => ({
+    type: 'feat.vector',
+    v: 1,
+    id: featureVectorId(source.id),
+    venue: asset.venue,
+    symbol: asset.symbol,
+    ts: source.ts,
+    source: source.id,
+    values: engine.values(),
+  });
+
+  const handleBatch = async (batch: readonly Delivery[]): Promise<void> => {
+    const trades: Trade[] = [];
+    const quotes: Quote[] = [];
+    const bars: Bar[] = [];
+    const vectors: FeatureVector[] = [];
+    const dlq: Promise<unknown>[] = [];
+    let lastTick: MarketData | undefined;
+    let lastTs = -1;
+    let batchSeq = appliedSeq;
+    for (const d of batch) {
+      if (d.streamSeq <= appliedSeq) continue; // already in the restored snapshot
+      batchSeq = d.streamSeq;
+      deps.counters.messagesIn++;
+      const decoded = decode(d.subject, d.data);
+      if (!decoded.ok) {
+        refuse(d, decoded, lastTs < 0 ? deps.clock.now() : lastTs, dlq);
+        continue;
+      }
+      const msg = decoded.msg;
+      const refusal = gate.check(msg);
+      if (refusal !== undefined) {
+        refuse(d, refusal, msg.ts, dlq);
+        continue;
+      }
+      gate.admit(msg);
+      deps.counters.accepted++;
+      lastTs = msg.ts;
+      switch (msg.type) {
+        case 'md.bar':
+          engine.onBar(msg);
+          bars.push(msg);
+          vectors.push(vectorOf(msg));
+          lastTick = undefined;
+          break;
+        case 'md.trade':
+          engine.onTrade(msg);
+          trades.push(msg);
+          lastTick = msg;
+          break;
+        case 'md.quote':
+          engine.onQuote(msg);
+          quotes.push(msg);
+          lastTick = msg;
+          break;
+      }
+    }
+    // Ticks move microstructure features many times a second: one vector per batch (the newest)
+    // is produced for them, while every bar produces its own vector.
+    if (lastTick !== undefined) vectors.push(vectorOf(lastTick));
+    if (batchSeq === appliedSeq) return;
+
+    const snapshot: ActorSnapshot = {
+      version: ASSET_SNAPSHOT_VERSION,
+      streamSeq: batchSeq,
+      ts: lastTs,
+      state: { engine: engine.toState(), gate: gate.toState() } satisfies AssetState,
+    };
+    // Order matters for exactly-once: history and dead letters first (both idempotent), then the
+    // snapshot, then the caller acks. A crash between any two steps replays the batch from the
+    // older snapshot. The DLQ publishes must be settled before the snapshot: a snapshot past a
+    // refusal whose entry was never stored would skip that message on replay and lose the entry.
+    // One Promise.all, taken before any await, so a DLQ publish that fails while the recorder
+    // writes is this batch's failure rather than an unhandled rejection.
+    await Promise.all([deps.recorder.record({ trades, quotes, bars, features: vectors }), ...dlq]);
+    await deps.features.writeBatch(vectors, [[key, snapshot]]);
+    appliedSeq = batchSeq;
+    // sx.feat is core NATS (at most once) for dashboards and watchers: it carries the newest
+    // vector after each batch. Live, a batch is one bar; during catch-up the intermediate
+    // vectors are in the Redis history and PostgreSQL, not re-broadcast one by one.
+    const newest = vectors[vectors.length - 1];
+    if (newest !== undefined && machine.getSnapshot().value !== 'halted') deps.bus.emit(featSubject, encodeCached(newest));
+    deps.counters.featuresOut += vectors.length;
+    if (lastTs >= 0) machine.send({ type: 'DATA', ts: lastTs, warm: engine.warm() });
+  };
+
+  let failure: unknown;
+  const consumption = deps.bus.consume(
+    {
+      stream: opts.stream,
+      durable: opts.durable,
+      filterSubject: deps.subjects.marketData(asset.venue, asset.symbol),
+      batchSize: opts.batchSize,
+      ackWaitMs: opts.ackWaitMs,
+    },
+    async (batch) => {
+      if (failure !== undefined) throw failure;
+      try {
+        await handleBatch(batch);
+      } catch (e) {
+        // In-memory state may be ahead of the snapshot now: fail the actor so the supervisor
+        // restarts it from the snapshot instead of continuing from a state nobody saved.
+        failure = e;
+        log.error({ err: String(e) }, 'batch failed; actor stops for restart');
+        queueMicrotask(() => void consumption.stop());
+        throw e;
+      }
+    },
+  );
+
+  const done = consumption.done.then(() => {
+    machine.stop();
+    if (failure !== undefined) throw failure;
+  });
+
+  return {
+    key,
+    stop: async () => {
+      await consumption.stop();
+      await done.catch(() => {});
+    },
+    done,
+    status: () => String(machine.getSnapshot().value),
+    halt: (reason) => machine.send({ type: 'HALT', reason }),
+    resume: () => machine.send({ type: 'RESUME' }),
+    lastSeq: () => appliedSeq,
+  };
+}
