@@ -1,0 +1,162 @@
+import { SingleBar, Presets } from 'cli-progress';
+import { loadConfig } from '../../config/load.js';
+import type { Config } from '../../config/schema.js';
+import { createLiveClock } from '../../state/clocks/live-clock.js';
+import type { EngineCounters } from '../../state/counters.js';
+import type { Bar } from '../../streams/messages/bar.js';
+import { streamSpecs } from '../../streams/provision.js';
+import { subjectsFor } from '../../streams/subjects.js';
+import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
+import { readBars } from '../../gateways/historical/bars-csv.js';
+import { mergeByTime } from '../../gateways/historical/merge-by-time.js';
+import { replay } from '../../gateways/replay.js';
+import { startEngine } from '../engine.js';
+import { createLogger } from '../logger.js';
+import { connectAdapters } from '../wiring.js';
+import { injectFaults } from './demo-faults.js';
+
+export type DemoOptions = Readonly<{
+  configFile?: string;
+  data?: string;
+  symbols: readonly string[];
+  timeframe: string;
+  from: number;
+  to: number;
+  embedded?: boolean;
+  faults: boolean;
+}>;
+
+export type DemoSummary = Readonly<{
+  adapters: { bus: string; features: string; timeseries: string; fallbacks: readonly string[] };
+  window: { from: string; to: string; timeframe: string; symbols: readonly string[] };
+  published: number;
+  injectedFaults: number;
+  messagesIn: number;
+  accepted: number;
+  featuresOut: number;
+  refused: Readonly<Record<string, number>>;
+  rowsWritten: EngineCounters['rowsWritten'];
+  actors: readonly { key: string; state: string }[];
+  seconds: number;
+  messagesPerSecond: number;
+}>;
+
+/** The demo's own namespace, reset at every start so the demo can be run again. */
+export function demoConfig(base: Config, symbols: readonly string[]): Config {
+  return {
+    ...base,
+    prefix: 'sxdemo',
+    streamNamePrefix: 'DEMO_',
+    redis: { ...base.redis, keyPrefix: 'sxdemo' },
+    postgres: { ...base.postgres, schema: 'sextant_demo' },
+    assets: symbols.map((symbol) => ({ venue: base.venue, symbol })),
+    // A replay runs hours of event time in seconds: staleness is judged by the wall clock here.
+    asset: { staleAfterMs: 60_000 },
+  };
+}
+
+/** `sextant demo`: replay a real window into the local stack, run the engine, print a summary. */
+export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
+  const started = performance.now();
+  const cfg = demoConfig(loadConfig({ file: opts.configFile }), opts.symbols);
+  const log = createLogger(process.env['SEXTANT_LOG_LEVEL'] ?? 'warn');
+  const dataDir = requireDataDir(opts.data ?? cfg.data.dir);
+  const files = findBarFiles(dataDir, { symbols: opts.symbols, timeframe: opts.timeframe });
+  const missing = opts.symbols.filter((s) => !files.some((f) => f.symbol === s));
+  if (missing.length > 0) throw new Error(`no ${opts.timeframe} bar files for ${missing.join(', ')} under ${dataDir}/ohlcv`);
+
+  const adapters = await connectAdapters(cfg, opts.embedded === true ? 'embedded' : 'auto', log);
+  for (const notice of adapters.fallbacks) process.stderr.write(`notice: ${notice}\n`);
+  if (opts.embedded === true) process.stderr.write('notice: --embedded: running on in-process adapters only\n');
+
+  // Reset the demo namespace: streams, stored rows and features of an earlier run.
+  await adapters.bus.deleteStreams(streamSpecs(cfg).map((s) => s.name));
+  await adapters.features.clear();
+  await adapters.timeseries.clear();
+
+  const engine = await startEngine(cfg, adapters, createLiveClock(), log);
+  const subjects = subjectsFor(cfg.prefix);
+  const sources = files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf: f.timeframe, from: opts.from, to: opts.to }));
+
+  const progress = new SingleBar({ format: ' {phase} |{bar}| {value}/{total} msgs | {rate} msg/s', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
+  progress.start(0, 0, { phase: 'replay ', rate: 0 });
+  const result = await replay({
+    bus: adapters.bus,
+    subjects,
+    source: mergeByTime(...sources),
+    speed: 'max',
+    onProgress: (n) => progress.setTotal(n),
+  });
+  const edge = await firstAndLastBar(files[0]?.path ?? '', cfg.venue, files[0]?.symbol ?? '', opts.timeframe, opts.from, opts.to);
+  const injected = opts.faults && edge !== undefined ? await injectFaults(adapters.bus, subjects, edge.first, edge.last) : 0;
+  const expected = result.published + injected;
+  progress.setTotal(expected);
+
+  // Wait until every published message went through an asset actor (or the engine stalls).
+  let last = -1;
+  let idleSince = performance.now();
+  for (;;) {
+    const n = engine.counters.messagesIn;
+    const secs = (performance.now() - started) / 1000;
+    progress.update(n, { phase: 'engine ', rate: Math.round(n / secs) });
+    if (n >= expected) break;
+    if (n !== last) {
+      last = n;
+      idleSince = performance.now();
+    } else if (performance.now() - idleSince > 30_000) {
+      progress.stop();
+      throw new Error(`engine stalled at ${n} of ${expected} messages`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  progress.stop();
+  await engine.stop();
+
+  const seconds = (performance.now() - started) / 1000;
+  const c = engine.counters;
+  const summary: DemoSummary = {
+    adapters: { bus: adapters.bus.kind, features: adapters.features.kind, timeseries: adapters.timeseries.flavor, fallbacks: adapters.fallbacks },
+    window: { from: new Date(opts.from).toISOString(), to: new Date(opts.to).toISOString(), timeframe: opts.timeframe, symbols: opts.symbols },
+    published: result.published,
+    injectedFaults: injected,
+    messagesIn: c.messagesIn,
+    accepted: c.accepted,
+    featuresOut: c.featuresOut,
+    refused: c.refused,
+    rowsWritten: c.rowsWritten,
+    actors: engine.supervisor.status().map((s) => ({ key: s.key, state: s.state })),
+    seconds: Math.round(seconds * 100) / 100,
+    messagesPerSecond: Math.round(c.messagesIn / seconds),
+  };
+  await adapters.close();
+  printSummary(summary);
+  return summary;
+}
+
+async function firstAndLastBar(path: string, venue: string, symbol: string, tf: string, from: number, to: number): Promise<{ first: Bar; last: Bar } | undefined> {
+  let first: Bar | undefined;
+  let last: Bar | undefined;
+  for await (const b of readBars(path, { venue, symbol, tf, from, to })) {
+    first ??= b;
+    last = b;
+  }
+  return first !== undefined && last !== undefined ? { first, last } : undefined;
+}
+
+function printSummary(s: DemoSummary): void {
+  const out = process.stdout;
+  out.write('\nSextant demo summary\n');
+  out.write(`  adapters        bus=${s.adapters.bus} features=${s.adapters.features} timeseries=${s.adapters.timeseries}\n`);
+  for (const f of s.adapters.fallbacks) out.write(`  fallback        ${f}\n`);
+  out.write(`  window          ${s.window.symbols.join(', ')} ${s.window.timeframe} ${s.window.from} → ${s.window.to}\n`);
+  out.write(`  published       ${s.published} bars (+${s.injectedFaults} injected bad messages)\n`);
+  out.write(`  messages in     ${s.messagesIn} (${s.accepted} accepted) in ${s.seconds}s, ${s.messagesPerSecond} msg/s\n`);
+  out.write(`  features out    ${s.featuresOut}\n`);
+  const refused = Object.entries(s.refused);
+  out.write(`  refused         ${refused.length === 0 ? 'none' : refused.map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+  const w = s.rowsWritten;
+  out.write(`  rows written    bars=${w.bars} trades=${w.trades} quotes=${w.quotes} features=${w.features}\n`);
+  out.write(`  actors          ${s.actors.map((a) => `${a.key}=${a.state}`).join(' ')}\n`);
+  out.write(`${JSON.stringify(s)}\n`);
+}
+

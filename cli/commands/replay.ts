@@ -1,0 +1,79 @@
+import { statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Presets, SingleBar } from 'cli-progress';
+import { loadConfig } from '../../config/load.js';
+import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
+import { readMarketData } from '../../gateways/historical/market-data-csv.js';
+import { mergeByTime } from '../../gateways/historical/merge-by-time.js';
+import { replay } from '../../gateways/replay.js';
+import type { MarketData } from '../../streams/messages/market-data.js';
+import { createNatsBus } from '../../streams/nats-bus.js';
+import { streamSpecs } from '../../streams/provision.js';
+import { subjectsFor } from '../../streams/subjects.js';
+
+export type ReplayCommandOptions = Readonly<{
+  configFile?: string;
+  data: string;
+  symbols?: readonly string[];
+  symbol?: string;
+  timeframe: string;
+  from?: number;
+  to?: number;
+  speed: number | 'max';
+}>;
+
+/** `BTC_USDT_1h.csv` → `BTC/USDT`; undefined when the name does not say. */
+const symbolFromName = (path: string): string | undefined => {
+  const m = /^([A-Z0-9]+)_([A-Z0-9]+)_/.exec(basename(path));
+  return m === null ? undefined : `${m[1]}/${m[2]}`;
+};
+
+/**
+ * `sextant replay`: publishes historical CSV data into JetStream with deterministic ids (so a
+ * second replay of the same data stores nothing twice), as fast as possible or at a speed factor.
+ * Only configured assets are published: anything else would have no actor to consume it.
+ */
+export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
+  const cfg = loadConfig({ file: opts.configFile });
+  const known = new Set(cfg.assets.map((a) => a.symbol));
+  const window = { from: opts.from, to: opts.to };
+  let sources: AsyncIterable<MarketData>[];
+  if (statSync(opts.data).isDirectory()) {
+    const symbols = opts.symbols ?? [...known];
+    const files = findBarFiles(requireDataDir(opts.data), { symbols, timeframe: opts.timeframe });
+    if (files.length === 0) throw new Error(`no ${opts.timeframe} bar files for ${symbols.join(', ')} under ${opts.data}/ohlcv`);
+    sources = files.map((f) => readMarketData(f.path, { venue: f.venue, symbol: f.symbol, tf: f.timeframe, ...window }));
+  } else {
+    const symbol = opts.symbol ?? symbolFromName(opts.data);
+    if (symbol === undefined) throw new Error(`cannot tell the symbol of ${opts.data}: pass --symbol BASE/QUOTE`);
+    sources = [readMarketData(opts.data, { venue: cfg.venue, symbol, tf: opts.timeframe, ...window })];
+  }
+  const unknown = (opts.symbols ?? []).filter((s) => !known.has(s));
+  if (unknown.length > 0) throw new Error(`not configured assets: ${unknown.join(', ')} (add them under assets: in the config)`);
+
+  const bus = await createNatsBus({ url: cfg.nats.url, name: `${cfg.nats.name}-replay`, connectTimeoutMs: cfg.nats.connectTimeoutMs });
+  const progress = new SingleBar({ format: ' replay |{bar}| {value} msgs | {rate} msg/s', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
+  try {
+    await bus.ensureStreams(streamSpecs(cfg));
+    const started = performance.now();
+    progress.start(0, 0, { rate: 0 });
+    const result = await replay({
+      bus,
+      subjects: subjectsFor(cfg.prefix),
+      source: mergeByTime(...sources),
+      speed: opts.speed,
+      onProgress: (n) => {
+        if (n % 1000 === 0) progress.update(n, { rate: Math.round(n / ((performance.now() - started) / 1000)) });
+      },
+    });
+    progress.update(result.published);
+    progress.stop();
+    const secs = (performance.now() - started) / 1000;
+    process.stdout.write(
+      `${JSON.stringify({ published: result.published, duplicates: result.duplicates, stored: result.published - result.duplicates, seconds: Math.round(secs * 100) / 100, firstTs: result.firstTs, lastTs: result.lastTs })}\n`,
+    );
+  } finally {
+    progress.stop();
+    await bus.close();
+  }
+}

@@ -1,0 +1,29 @@
+import { loadConfig } from '../../config/load.js';
+import { createLiveClock } from '../../state/clocks/live-clock.js';
+import { startEngine } from '../engine.js';
+import { createLogger } from '../logger.js';
+import type { WiringMode } from '../wiring.js';
+import { connectAdapters } from '../wiring.js';
+
+export type RunOptions = Readonly<{ configFile?: string; mode: WiringMode }>;
+
+/** `sextant run`: the engine from config, until SIGINT or SIGTERM. */
+export async function runEngine(opts: RunOptions): Promise<void> {
+  const cfg = loadConfig({ file: opts.configFile });
+  const log = createLogger(cfg.log.level);
+  const adapters = await connectAdapters(cfg, opts.mode, log);
+  for (const notice of adapters.fallbacks) process.stderr.write(`notice: ${notice}\n`);
+  const engine = await startEngine(cfg, adapters, createLiveClock(), log);
+  log.info({ assets: cfg.assets.length, bus: adapters.bus.kind, features: adapters.features.kind, timeseries: adapters.timeseries.flavor }, 'engine running');
+  const heartbeat = setInterval(() => log.info({ counters: engine.counters, actors: engine.supervisor.status() }, 'status'), 10_000);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  clearInterval(heartbeat);
+  log.info({}, 'stopping');
+  await engine.stop();
+  await adapters.close();
+  log.info({ counters: engine.counters }, 'stopped');
+}

@@ -1,0 +1,64 @@
+import type { AssetActorDeps } from '../actors/asset-actor.js';
+import { createRecorder } from '../actors/recorder-actor.js';
+import type { Supervisor } from '../actors/supervisor.js';
+import { startSupervisor } from '../actors/supervisor.js';
+import type { Config } from '../config/schema.js';
+import type { Clock } from '../state/clock.js';
+import type { EngineCounters } from '../state/counters.js';
+import { createCounters } from '../state/counters.js';
+import type { AssetKey } from '../state/feature-store.js';
+import type { Logger } from '../state/logger.js';
+import { streamSpecs } from '../streams/provision.js';
+import { subjectsFor } from '../streams/subjects.js';
+import type { Adapters } from './wiring.js';
+
+export type Engine = Readonly<{
+  supervisor: Supervisor;
+  counters: EngineCounters;
+  /** Stops the actors, then waits for the recorder's writes. */
+  stop(): Promise<void>;
+}>;
+
+/** Durable consumer names are stable per asset so a restarted engine resumes where it stopped. */
+export const durableFor = (a: AssetKey): string => `asset_${a.venue}_${a.symbol.replace(/[^A-Za-z0-9]/g, '_')}`;
+
+/**
+ * Starts the engine on the given adapters: provisions the streams, then the recorder and one
+ * asset actor per configured asset under the supervisor.
+ */
+export async function startEngine(cfg: Config, adapters: Adapters, clock: Clock, log: Logger): Promise<Engine> {
+  const subjects = subjectsFor(cfg.prefix);
+  const specs = streamSpecs(cfg);
+  await adapters.bus.ensureStreams(specs);
+  const md = specs.find((s) => s.subjects.includes(subjects.allMarketData()));
+  if (md === undefined) throw new Error(`no stream captures ${subjects.allMarketData()}`);
+  const counters = createCounters();
+  const recorder = createRecorder({ store: adapters.timeseries, counters, log: log.child({ actor: 'recorder' }) });
+  const known = new Set(cfg.assets.map((a) => `${a.venue}|${a.symbol}`));
+  const deps: AssetActorDeps = { bus: adapters.bus, features: adapters.features, recorder, clock, subjects, counters, log };
+  const supervisor = startSupervisor(deps, {
+    assets: cfg.assets,
+    durableFor,
+    actor: {
+      stream: md.name,
+      batchSize: cfg.consumer.batchSize,
+      ackWaitMs: cfg.consumer.ackWaitMs,
+      maxPayloadBytes: cfg.validation.maxPayloadBytes,
+      dedupWindow: cfg.validation.dedupWindow,
+      outOfOrderToleranceMs: cfg.validation.outOfOrderToleranceMs,
+      staleAfterMs: cfg.asset.staleAfterMs,
+      isKnown: (venue, symbol) => known.has(`${venue}|${symbol}`),
+    },
+    restartMinMs: cfg.supervisor.restartMinMs,
+    restartMaxMs: cfg.supervisor.restartMaxMs,
+    maxRestarts: cfg.supervisor.maxRestarts,
+  });
+  return {
+    supervisor,
+    counters,
+    stop: async () => {
+      await supervisor.stop();
+      await recorder.drain();
+    },
+  };
+}

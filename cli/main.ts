@@ -1,0 +1,84 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError } from '../config/load.js';
+import { runDemo } from './commands/demo.js';
+import { runFeatures } from './commands/features.js';
+import { runReplay } from './commands/replay.js';
+import { runEngine } from './commands/run.js';
+
+/** Parses `2024-01-01`, an ISO timestamp or epoch milliseconds into epoch ms (UTC). */
+export function parseTime(value: string): number {
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (!Number.isFinite(ms)) throw new InvalidArgumentError(`not a date or epoch ms: ${value}`);
+  return ms;
+}
+
+const parseSymbols = (v: string): string[] => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+
+const parseSpeed = (v: string): number | 'max' => {
+  if (v === 'max') return 'max';
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('a positive factor or "max"');
+  return n;
+};
+
+const program = new Command()
+  .name('sextant')
+  .description('Actor-based, real-time ML trading engine')
+  .option('-c, --config <file>', 'YAML file merged over config/default.yaml');
+
+program
+  .command('run')
+  .description('run the engine from config until SIGINT/SIGTERM')
+  .option('--embedded', 'use in-process adapters instead of NATS/Redis/PostgreSQL')
+  .option('--auto', 'fall back to in-process adapters where a service is unreachable')
+  .action(async (opts: { embedded?: boolean; auto?: boolean }) => {
+    await runEngine({ configFile: program.opts<{ config?: string }>().config, mode: opts.embedded ? 'embedded' : opts.auto ? 'auto' : 'live' });
+  });
+
+program
+  .command('demo')
+  .description('replay a real window into the local stack, run the engine and print a summary')
+  .option('--data <dir>', 'market-data folder (default: ../shared/data or SEXTANT_DATA_DIR)')
+  .option('--symbols <list>', 'comma-separated symbols', parseSymbols, ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'])
+  .option('--timeframe <tf>', 'bar timeframe', '1h')
+  .option('--from <date>', 'window start (inclusive)', parseTime, parseTime('2024-01-01'))
+  .option('--to <date>', 'window end (exclusive)', parseTime, parseTime('2024-07-01'))
+  .option('--embedded', 'use in-process adapters only')
+  .option('--no-faults', 'do not inject the handful of bad messages that show the edge refusing input')
+  .action(async (opts: { data?: string; symbols: string[]; timeframe: string; from: number; to: number; embedded?: boolean; faults: boolean }) => {
+    await runDemo({ configFile: program.opts<{ config?: string }>().config, ...opts });
+  });
+
+program
+  .command('replay')
+  .description('publish historical CSV data into JetStream with deterministic ids')
+  .requiredOption('--data <path>', 'a CSV file or a folder of OHLCV CSVs')
+  .option('--symbols <list>', 'comma-separated symbols (folder input; default: the configured assets)', parseSymbols)
+  .option('--symbol <symbol>', 'symbol of a single file when its name does not say')
+  .option('--timeframe <tf>', 'bar timeframe for folder input', '1h')
+  .option('--from <date>', 'window start (inclusive)', parseTime)
+  .option('--to <date>', 'window end (exclusive)', parseTime)
+  .option('--speed <factor>', 'event-time speed factor, or "max"', parseSpeed, 'max')
+  .action(async (opts: { data: string; symbols?: string[]; symbol?: string; timeframe: string; from?: number; to?: number; speed: number | 'max' }) => {
+    await runReplay({ configFile: program.opts<{ config?: string }>().config, ...opts });
+  });
+
+program
+  .command('features')
+  .description('compute every feature column for an OHLCV CSV, the same code path as the asset actor')
+  .requiredOption('--bars <csv>', 'OHLCV CSV (timestamp,datetime,open,high,low,close,volume,…)')
+  .option('--out <file>', 'output CSV (default: stdout)')
+  .action(async (opts: { bars: string; out?: string }) => {
+    await runFeatures(opts);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof ConfigError) {
+    process.stderr.write(`sextant: ${e.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`sextant: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+}

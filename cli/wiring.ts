@@ -1,0 +1,73 @@
+import type { Config } from '../config/schema.js';
+import type { FeatureStore } from '../state/feature-store.js';
+import type { Logger } from '../state/logger.js';
+import { createMemoryFeatureStore } from '../state/memory-feature-store.js';
+import { createMemoryTimeseriesStore } from '../state/memory-timeseries-store.js';
+import { createPgTimeseriesStore } from '../state/pg-timeseries-store.js';
+import { createRedisFeatureStore } from '../state/redis-feature-store.js';
+import type { TimeseriesStore } from '../state/timeseries-store.js';
+import type { Bus } from '../streams/bus.js';
+import { createMemoryBus } from '../streams/memory-bus.js';
+import { createNatsBus } from '../streams/nats-bus.js';
+
+/** The adapters one process runs on. The composition root is the only place that knows the mode. */
+export type Adapters = Readonly<{
+  bus: Bus;
+  features: FeatureStore;
+  timeseries: TimeseriesStore;
+  /** Human-readable notices for every service that fell back to its in-process adapter. */
+  fallbacks: readonly string[];
+  close(): Promise<void>;
+}>;
+
+export type WiringMode = 'live' | 'embedded' | 'auto';
+
+/**
+ * Connects NATS, Redis and PostgreSQL. `live` fails when one is unreachable; `auto` falls back
+ * to the in-process adapter for each unreachable service and says so; `embedded` uses only
+ * in-process adapters.
+ */
+export async function connectAdapters(cfg: Config, mode: WiringMode, log: Logger): Promise<Adapters> {
+  const fallbacks: string[] = [];
+  const attempt = async <T>(service: string, url: string, real: () => Promise<T>, memory: () => T): Promise<T> => {
+    if (mode === 'embedded') return memory();
+    try {
+      return await real();
+    } catch (e) {
+      if (mode === 'live') throw e;
+      const notice = `${service} unreachable at ${url} (${(e as Error).message}); using the embedded in-process ${service} adapter instead`;
+      log.warn({ service, url }, notice);
+      fallbacks.push(notice);
+      return memory();
+    }
+  };
+  const bus = await attempt<Bus>(
+    'NATS',
+    cfg.nats.url,
+    () => createNatsBus({ url: cfg.nats.url, name: cfg.nats.name, connectTimeoutMs: cfg.nats.connectTimeoutMs }),
+    () => createMemoryBus(),
+  );
+  const features = await attempt<FeatureStore>(
+    'Redis',
+    cfg.redis.url,
+    () => createRedisFeatureStore({ url: cfg.redis.url, keyPrefix: cfg.redis.keyPrefix, historyCap: cfg.redis.historyCap }),
+    () => createMemoryFeatureStore({ historyCap: cfg.redis.historyCap }),
+  );
+  const timeseries = await attempt<TimeseriesStore>(
+    'PostgreSQL',
+    cfg.postgres.url.replace(/\/\/[^@/]*@/, '//'),
+    () => createPgTimeseriesStore({ url: cfg.postgres.url, schema: cfg.postgres.schema, poolSize: cfg.postgres.poolSize }),
+    () => createMemoryTimeseriesStore(),
+  );
+  return {
+    bus,
+    features,
+    timeseries,
+    fallbacks,
+    close: async () => {
+      await bus.close();
+      await features.close();
+      await timeseries.close();
+    },
+  };
+}
