@@ -1,0 +1,83 @@
+import type { ModelEvent } from '../../streams/messages/model-event.js';
+import type { FeatureSpec } from './feature-spec.js';
+
+/**
+ * The `ModelRegistry` port: versions of named models, their artifacts and aliases. The
+ * PostgreSQL adapter keeps versions, aliases and alias history in tables and artifacts as files
+ * under an artifact directory; the memory adapter serves backtests and the embedded demo.
+ * Promotion and rollback are single transactions, announced on `sx.model.<name>.<event>`.
+ */
+
+/** How a classifier's outputs become an expected return with intervals (from held-out data). */
+export type ModelCalibration = Readonly<{
+  /** Mean forward log return of each class (down, flat, up) in the training set. */
+  classMeanReturns: readonly [number, number, number];
+  /** Split-conformal quantiles of |realised − expected| return on the calibration set. */
+  conformal80: number;
+  conformal95: number;
+  /** Horizon the labels and returns were measured over. */
+  horizonMs: number;
+}>;
+
+export type ModelVersion = Readonly<{
+  name: string;
+  version: number;
+  format: 'onnx';
+  /** Aliases pointing at this version now (`production`, `candidate`, …). */
+  aliases: readonly string[];
+  metrics: Readonly<Record<string, number>>;
+  featureSpec: FeatureSpec;
+  featureSpecHash: string;
+  calibration: ModelCalibration;
+  /** Event-time range of the training data (ms since epoch, `to` exclusive). */
+  trainRange: Readonly<{ from: number; to: number }>;
+  parentVersion: number | null;
+  configHash: string;
+  /** sha256 of the artifact bytes. */
+  artifactSha256: string;
+  /** Free-form lineage and training details (dataset, splits, hyper-parameters). */
+  details: Readonly<Record<string, unknown>>;
+  createdAt: number;
+}>;
+
+export type NewModelVersion = Omit<ModelVersion, 'version' | 'aliases' | 'featureSpecHash' | 'artifactSha256' | 'createdAt'>;
+
+/** `name@3` (a version) or `name@production` (an alias); a bare `name` means `name@production`. */
+export type ModelRef = string;
+
+export type ModelRegistry = {
+  /** Stores the artifact and a new version (number = previous max + 1); announces `registered`. */
+  register(model: NewModelVersion, artifact: Uint8Array): Promise<ModelVersion>;
+  /** Resolves a ref; rejects with `ModelNotFoundError` when nothing matches. */
+  get(ref: ModelRef): Promise<ModelVersion>;
+  /** The artifact bytes, checked against the stored sha256. */
+  artifact(model: Pick<ModelVersion, 'name' | 'version'>): Promise<Uint8Array>;
+  /** Versions, newest first; all models when `name` is omitted. */
+  list(name?: string): Promise<readonly ModelVersion[]>;
+  /** Points `alias` (default `production`) at `version` in one transaction; announces `promoted`. */
+  promote(name: string, version: number, opts: Readonly<{ alias?: string; actor: string; reason: string }>): Promise<ModelEvent>;
+  /** Points `alias` back at the version it held before the current one; announces `rolled_back`. */
+  rollback(name: string, opts: Readonly<{ alias?: string; actor: string; reason: string }>): Promise<ModelEvent>;
+  /** Records that a candidate was refused (not promoted); announces `rejected`. */
+  reject(name: string, version: number, opts: Readonly<{ actor: string; reason: string }>): Promise<ModelEvent>;
+  close(): Promise<void>;
+};
+
+export class ModelNotFoundError extends Error {
+  override readonly name = 'ModelNotFoundError';
+}
+
+export class RegistryError extends Error {
+  override readonly name = 'RegistryError';
+}
+
+/** Parses a ref into name and version or alias. */
+export function parseModelRef(ref: ModelRef): Readonly<{ name: string; version: number } | { name: string; alias: string }> {
+  const at = ref.indexOf('@');
+  const name = at < 0 ? ref : ref.slice(0, at);
+  const tail = at < 0 ? 'production' : ref.slice(at + 1);
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new RegistryError(`bad model name in ${JSON.stringify(ref)}`);
+  if (/^\d+$/.test(tail)) return { name, version: Number(tail) };
+  if (!/^[A-Za-z0-9_-]+$/.test(tail)) throw new RegistryError(`bad version or alias in ${JSON.stringify(ref)}`);
+  return { name, alias: tail };
+}

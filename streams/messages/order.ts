@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { epochMs, messageId, positive, symbol, token } from './common.js';
+import { OrderSideSchema } from './order-side.js';
+
+/** An order the risk actor approved, v1: the only actionable message (`sx.exec.order.…`). */
+export const OrderSchema = z
+  .object({
+    type: z.literal('exec.order'),
+    v: z.literal(1),
+    id: messageId,
+    ts: epochMs,
+    strategy: token,
+    venue: token,
+    symbol,
+    suggestionId: messageId,
+    side: OrderSideSchema,
+    qty: positive,
+    orderType: z.enum(['limit', 'market']),
+    limitPrice: positive.nullable(),
+    /** Event time after which the order must not be worked any more. */
+    expiresAt: epochMs,
+    /** True when the order only reduces exposure (what REDUCING lets through). */
+    reducing: z.boolean(),
+  })
+  .readonly();
+export type Order = z.infer<typeof OrderSchema>;
+
+export const orderId = (suggestionId: string): string => `o:${suggestionId}`;

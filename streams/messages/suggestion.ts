@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { epochMs, finite, messageId, positive, symbol, token } from './common.js';
+import { OrderSideSchema } from './order-side.js';
+
+/**
+ * A suggested child order from the execution actor, v1 — before risk, never actionable.
+ * `limitOffsetBps` is how far from the reference price the limit sits, positive = less
+ * aggressive (below for buys, above for sells); `limitPrice` is null for a market order.
+ */
+export const SuggestionSchema = z
+  .object({
+    type: z.literal('exec.suggest'),
+    v: z.literal(1),
+    id: messageId,
+    ts: epochMs,
+    strategy: token,
+    venue: token,
+    symbol,
+    /** The parent order this child belongs to, and the prediction that caused it. */
+    parentId: messageId,
+    source: messageId,
+    policy: z.string().min(1).max(64),
+    side: OrderSideSchema,
+    qty: positive,
+    orderType: z.enum(['limit', 'market']),
+    refPrice: positive,
+    limitPrice: positive.nullable(),
+    limitOffsetBps: finite,
+    ttlMs: z.number().int().positive(),
+    /** Index of this child in the parent's schedule, and how many the schedule has. */
+    child: z.number().int().nonnegative(),
+    children: z.number().int().positive(),
+  })
+  .readonly();
+export type Suggestion = z.infer<typeof SuggestionSchema>;
+
+export const suggestionId = (parentId: string, child: number): string => `s:${parentId}:${child}`;
