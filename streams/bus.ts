@@ -97,10 +97,28 @@ export type StreamAdmin = {
   countMessages(stream: string, filterSubject?: string): Promise<number>;
 };
 
+/** Answers requests on a core subject (operator control): one reply per request. */
+export type RequestHandler = (data: Uint8Array, subject: string) => Promise<Uint8Array> | Uint8Array;
+
+export type Responder = {
+  /**
+   * Serves requests on `subject` (wildcards allowed). A handler that throws gets no reply sent;
+   * handlers should turn failures into an error reply themselves.
+   */
+  serve(subject: string, handler: RequestHandler): Subscription;
+};
+
+export type Requester = {
+  /** Sends a request and waits for its one reply; rejects with `NoResponderError` or `BusTimeoutError`. */
+  request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+};
+
 export type Bus = DurablePublisher &
   CorePublisher &
   DurableConsumer &
   CoreSubscriber &
+  Responder &
+  Requester &
   StreamAdmin & {
     readonly kind: 'nats' | 'memory';
     onStatus(listener: (status: BusStatus) => void): Subscription;

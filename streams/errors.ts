@@ -48,6 +48,14 @@ export class StreamNotFoundError extends BusError {
   }
 }
 
+/** Nobody serves the subject of a request (the engine is not running, or lacks permission to answer). */
+export class NoResponderError extends BusError {
+  override readonly name = 'NoResponderError';
+  constructor(readonly subject: string, options?: { cause?: unknown }) {
+    super(`no responder for ${subject}`, true, options);
+  }
+}
+
 export const isBusError = (e: unknown): e is BusError => e instanceof BusError;
 
 /** True for bus errors that say a retry can help; false for anything else. */

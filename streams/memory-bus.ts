@@ -1,6 +1,6 @@
-import type { BatchHandler, Bus, BusStatus, ConsumerSpec, Consumption, Delivery, PublishAck, StreamSpec, Subscription } from './bus.js';
+import type { BatchHandler, Bus, BusStatus, ConsumerSpec, Consumption, Delivery, PublishAck, RequestHandler, StreamSpec, Subscription } from './bus.js';
 import { subjectMatches } from './bus.js';
-import { BusClosedError, BusError, StreamNotFoundError } from './errors.js';
+import { BusClosedError, BusError, BusTimeoutError, NoResponderError, StreamNotFoundError } from './errors.js';
 
 export type MemoryBusOptions = Readonly<{
   /**
@@ -28,6 +28,7 @@ type Stream = {
   deleted: boolean;
 };
 type CoreSub = { pattern: string; handler: (subject: string, data: Uint8Array) => void; active: boolean };
+type Served = { pattern: string; handler: RequestHandler; active: boolean };
 
 const DEFAULT_BATCH = 256;
 
@@ -45,6 +46,7 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
   const streams = new Map<string, Stream>();
   const route = new Map<string, Stream | null>();
   const subs = new Set<CoreSub>();
+  const responders = new Set<Served>();
   const statusListeners = new Set<(s: BusStatus) => void>();
   const consumptions = new Set<Consumption>();
   let closed = false;
@@ -159,6 +161,32 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
         },
       };
     },
+    serve: (subject, handler): Subscription => {
+      const r: Served = { pattern: subject, handler, active: true };
+      responders.add(r);
+      return {
+        unsubscribe: () => {
+          r.active = false;
+          responders.delete(r);
+        },
+      };
+    },
+    request: async (subject, data, timeoutMs) => {
+      if (closed) throw new BusClosedError();
+      const r = [...responders].find((x) => x.active && subjectMatches(x.pattern, subject));
+      if (r === undefined) throw new NoResponderError(subject);
+      // As on the network, the responder runs later, not inside the caller's frame.
+      await Promise.resolve();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new BusTimeoutError(`no reply on ${subject} within ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        return await Promise.race([Promise.resolve(r.handler(data, subject)), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
     consume,
     ensureStreams: async (specs) => {
       for (const spec of specs) {
@@ -210,6 +238,7 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
       closed = true;
       await Promise.all([...consumptions].map((c) => c.stop()));
       subs.clear();
+      responders.clear();
       emitStatus({ type: 'closed' });
     },
   };

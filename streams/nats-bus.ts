@@ -4,7 +4,7 @@ import { nanos } from '@nats-io/nats-core';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import type { Bus, BusStatus, Consumption, StreamSpec, Subscription } from './bus.js';
-import { BusClosedError, BusConnectError, BusError, StreamNotFoundError } from './errors.js';
+import { BusClosedError, BusConnectError, BusError, BusTimeoutError, NoResponderError, StreamNotFoundError } from './errors.js';
 import { createJsPublisher } from './nats-publisher.js';
 import { pullConsume } from './nats-pull-consumer.js';
 
@@ -17,6 +17,9 @@ export type NatsBusOptions = Readonly<{
   maxInFlight?: number;
   /** Publish acknowledgement and JetStream API timeout (default 10 s). */
   requestTimeoutMs?: number;
+  /** Credentials of a NATS user (see deploy/nats/sextant.conf: engine, operator, dashboard). */
+  user?: string;
+  pass?: string;
 }>;
 
 /** Stream "name already in use with a different configuration": the create was not idempotent, update instead. */
@@ -122,6 +125,33 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         },
       });
       return { unsubscribe: () => sub.unsubscribe() };
+    },
+    serve: (subject, handler): Subscription => {
+      const sub = nc.subscribe(subject, {
+        callback: (err, msg) => {
+          if (err !== null) return;
+          void (async () => {
+            try {
+              msg.respond(await handler(msg.data, msg.subject));
+            } catch {
+              // The handler owns error replies; a throw leaves the requester to time out.
+            }
+          })();
+        },
+      });
+      return { unsubscribe: () => sub.unsubscribe() };
+    },
+    request: async (subject, data, timeoutMs) => {
+      if (closing || nc.isClosed()) throw new BusClosedError();
+      try {
+        const reply = await nc.request(subject, data, { timeout: timeoutMs });
+        return reply.data;
+      } catch (e) {
+        const m = message(e);
+        if (/no responders/i.test(m) || (e instanceof Error && e.name === 'NoRespondersError')) throw new NoResponderError(subject, { cause: e });
+        if (/timeout/i.test(m)) throw new BusTimeoutError(`no reply on ${subject} within ${timeoutMs} ms`, { cause: e });
+        throw new BusError(`request on ${subject} failed: ${m}`, false, { cause: e });
+      }
     },
     consume: (spec, handler) => {
       const key = `${spec.stream}\u0000${spec.durable}`;
@@ -230,6 +260,7 @@ async function connectOnce(opts: NatsBusOptions): Promise<NatsConnection> {
   const attempt = connect({
     servers: opts.url,
     name: opts.name,
+    ...(opts.user !== undefined ? { user: opts.user, pass: opts.pass ?? '' } : {}),
     timeout: opts.connectTimeoutMs,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bus, BusStatus, Consumption, Delivery, PublishAck, StreamSpec } from '../../streams/bus.js';
+import { BusTimeoutError, NoResponderError } from '../../streams/errors.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (d: Uint8Array): string => new TextDecoder().decode(d);
@@ -305,6 +306,31 @@ export function busContract(name: string, makeBus: () => Promise<Bus>): void {
       await sleep(50);
       expect(all).toEqual([`${ns}core.a=1`, `${ns}core.b.c=3`]);
       expect(one).toEqual([`${ns}core.a=1`]);
+    });
+
+    it('answers requests through a responder, one reply each, and says when nobody serves a subject', async () => {
+      const served = bus.serve(`${ns}ctl.*`, (data, subject) => enc(`${subject.slice(ns.length)}:${dec(data).toUpperCase()}`));
+      await bus.flush();
+      const replies = await Promise.all(['a', 'b', 'c'].map((x) => bus.request(`${ns}ctl.${x}`, enc(x), 2_000)));
+      expect(replies.map(dec)).toEqual(['ctl.a:A', 'ctl.b:B', 'ctl.c:C']);
+      served.unsubscribe();
+      await bus.flush();
+      const failure = await bus.request(`${ns}ctl.a`, enc('x'), 2_000).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(failure).toBeInstanceOf(NoResponderError);
+    });
+
+    it('times out a request whose responder never answers', async () => {
+      const served = bus.serve(`${ns}slow`, () => new Promise<Uint8Array>(() => {}));
+      await bus.flush();
+      const failure = await bus.request(`${ns}slow`, enc('x'), 150).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(failure).toBeInstanceOf(BusTimeoutError);
+      served.unsubscribe();
     });
 
     it('provisions streams idempotently, keeping their messages, and deletes them', async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bus, Delivery, StreamSpec } from '../../streams/bus.js';
 import { BusConnectError, BusError, isRetryable } from '../../streams/errors.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
+import { freePort } from '../support/nats-server.js';
 
 // Runs on the real server; fails (never skips) when NATS is not reachable.
 const URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
@@ -21,15 +22,6 @@ const until = async (cond: () => boolean, what: string, ms = 15_000): Promise<vo
     await sleep(5);
   }
 };
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 
 describe('NATS bus: connecting', () => {
   it('fails promptly with a retryable BusConnectError when nothing listens', async () => {

@@ -1,46 +1,16 @@
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Bus, BusStatus, Delivery } from '../../streams/bus.js';
 import { isRetryable } from '../../streams/errors.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
+import { freePort, startNatsServer, stopNatsServer } from '../support/nats-server.js';
 
-const NATS_SERVER = process.env['NATS_SERVER_BIN'] ?? '/usr/sbin/nats-server';
 const storeDir = mkdtempSync(join(tmpdir(), 'sextant-nats-'));
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-
-async function startServer(port: number): Promise<ChildProcess> {
-  const child = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: 'ignore' });
-  const deadline = performance.now() + 10_000;
-  for (;;) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(true)); // port taken: the server is listening
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(false)));
-    });
-    if (up) return child;
-    if (performance.now() > deadline) throw new Error(`nats-server did not start on ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const stopServer = (child: ChildProcess): Promise<void> =>
-  new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
+const startServer = (port: number): Promise<ChildProcess> => startNatsServer(port, ['-js', '-sd', storeDir]);
+const stopServer = stopNatsServer;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
