@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config/load.js';
+import { ctlCommand } from './commands/ctl.js';
 import { runDemo } from './commands/demo.js';
 import { runFeatures } from './commands/features.js';
 import { runReplay } from './commands/replay.js';
@@ -71,6 +72,8 @@ program
   .action(async (opts: { bars: string; out?: string }) => {
     await runFeatures(opts);
   });
+
+program.addCommand(ctlCommand(() => program.opts<{ config?: string }>().config));
 
 try {
   await program.parseAsync(process.argv);

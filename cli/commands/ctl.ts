@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import { ControlReplySchema } from '../../gateways/control/control-messages.js';
+import type { ControlVerb } from '../../gateways/control/control-messages.js';
+import { createNatsBus } from '../../streams/nats-bus.js';
+import { subjectsFor } from '../../streams/subjects.js';
+
+type CtlGlobals = { url?: string; user?: string; password?: string; operator?: string; timeout: number };
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+const positiveInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('a positive integer');
+  return n;
+};
+
+/** `key=value` pairs: numbers become numbers, `a,b` lists become arrays. */
+export function parseLimitPairs(pairs: readonly string[]): Record<string, unknown> {
+  const patch: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new InvalidArgumentError(`expected key=value, got ${JSON.stringify(pair)}`);
+    const key = pair.slice(0, eq);
+    const raw = pair.slice(eq + 1);
+    const one = (s: string): unknown => (s !== '' && Number.isFinite(Number(s)) ? Number(s) : s);
+    patch[key] = raw.startsWith('[') || raw.startsWith('{') ? (JSON.parse(raw) as unknown) : raw.includes(',') ? raw.split(',').map(one) : one(raw);
+  }
+  return patch;
+}
+
+/**
+ * Sends one control request and prints the reply: the result as JSON on stdout (exit 0), or the
+ * error code and message on stderr (exit 1; 3 when the engine could not be reached).
+ */
+async function send(configFile: string | undefined, g: CtlGlobals, verb: ControlVerb, args: Record<string, unknown>): Promise<void> {
+  const cfg = loadConfig({ file: configFile });
+  const url = g.url ?? cfg.nats.url;
+  const subjects = subjectsFor(cfg.prefix);
+  const bus = await createNatsBus({ url, name: 'sextant-ctl', connectTimeoutMs: 2000, ...(g.user !== undefined ? { user: g.user, pass: g.password ?? '' } : {}) });
+  try {
+    const operator = g.operator ?? process.env['SEXTANT_OPERATOR'] ?? userInfo().username;
+    const request = { v: 1, id: randomUUID(), operator, args };
+    let raw: Uint8Array;
+    try {
+      raw = await bus.request(subjects.control(verb), enc.encode(JSON.stringify(request)), g.timeout);
+    } catch (e) {
+      process.stderr.write(`sextant ctl: ${(e as Error).message} (is the engine running and may this user send control commands?)\n`);
+      process.exitCode = 3;
+      return;
+    }
+    const reply = ControlReplySchema.safeParse(JSON.parse(dec.decode(raw)));
+    if (!reply.success) {
+      process.stderr.write('sextant ctl: the engine sent a reply this client does not understand\n');
+      process.exitCode = 1;
+    } else if (reply.data.ok) {
+      process.stdout.write(`${JSON.stringify(reply.data.result, null, 2)}\n`);
+    } else {
+      process.stderr.write(`sextant ctl: ${reply.data.error.code}: ${reply.data.error.message}\n`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await bus.close();
+  }
+}
+
+type ScopeOpts = { strategy?: string; symbol?: string; reason?: string };
+const scopeOf = (o: ScopeOpts): Record<string, string> => {
+  if (o.strategy !== undefined && o.symbol !== undefined) throw new InvalidArgumentError('give --strategy or --symbol, not both');
+  if (o.strategy !== undefined) return { scope: 'strategy', value: o.strategy };
+  if (o.symbol !== undefined) return { scope: 'symbol', value: o.symbol };
+  return { scope: 'all' };
+};
+
+/** `sextant ctl …`: operator control over NATS request/reply on `sx.ctl.<verb>`. */
+export function ctlCommand(configFile: () => string | undefined): Command {
+  const ctl = new Command('ctl')
+    .description('operator control of a running engine (NATS request/reply, audited)')
+    .option('--url <nats-url>', 'NATS server (default: config nats.url)')
+    .option('--user <name>', 'NATS user (see deploy/nats/sextant.conf)')
+    .option('--password <secret>', 'NATS password (or NATS_PASSWORD)', process.env['NATS_PASSWORD'])
+    .option('--operator <name>', 'who is asking, for the audit trail (default: SEXTANT_OPERATOR or the login name)')
+    .option('--timeout <ms>', 'how long to wait for the reply', positiveInt, 5000);
+  const globals = (): CtlGlobals => ctl.opts<CtlGlobals>();
+  const run = (verb: ControlVerb, args: Record<string, unknown>): Promise<void> => send(configFile(), globals(), verb, args);
+
+  ctl.command('status').description('trading state, positions, PnL, actors').action(() => run('status', {}));
+  ctl
+    .command('halt')
+    .description('stop all new orders (or those of one strategy or symbol)')
+    .option('--strategy <name>')
+    .option('--symbol <symbol>')
+    .requiredOption('--reason <text>', 'why, for the audit trail')
+    .action((o: ScopeOpts) => run('halt', { target: scopeOf(o), reason: o.reason }));
+  ctl
+    .command('resume')
+    .description('lift a halt (global, or of one strategy or symbol)')
+    .option('--strategy <name>')
+    .option('--symbol <symbol>')
+    .option('--reason <text>', 'why, for the audit trail', '')
+    .action((o: ScopeOpts) => run('resume', { target: scopeOf(o), reason: o.reason ?? '' }));
+  const limits = ctl.command('limits').description('risk limits');
+  limits.command('get').action(() => run('limits.get', {}));
+  limits
+    .command('set')
+    .description('change limits: key=value … (numbers, a,b lists or JSON values)')
+    .argument('<pairs...>')
+    .action((pairs: string[]) => run('limits.set', { patch: parseLimitPairs(pairs) }));
+  const model = ctl.command('model').description('model registry');
+  model
+    .command('list')
+    .argument('[name]')
+    .action((name?: string) => run('model.list', name === undefined ? {} : { name }));
+  model
+    .command('deploy')
+    .description('point an alias (default production) at a version')
+    .argument('<name>')
+    .argument('<version>', 'version number', positiveInt)
+    .option('--alias <alias>', 'alias to move', 'production')
+    .action((name: string, version: number, o: { alias: string }) => run('model.deploy', { name, version, alias: o.alias }));
+  model
+    .command('rollback')
+    .description('move an alias back to the version it held before')
+    .argument('<name>')
+    .option('--alias <alias>', 'alias to move back', 'production')
+    .action((name: string, o: { alias: string }) => run('model.rollback', { name, alias: o.alias }));
+  return ctl;
+}

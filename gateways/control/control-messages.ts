@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+/**
+ * Operator control over NATS request/reply on `sx.ctl.<verb>` (v1). Every request names the
+ * operator and carries a request id (for the audit trail and idempotent retries); every reply is
+ * `{ ok: true, result }` or `{ ok: false, error: { code, message } }`.
+ */
+export const CONTROL_VERBS = ['status', 'halt', 'resume', 'limits.get', 'limits.set', 'model.list', 'model.deploy', 'model.rollback'] as const;
+export type ControlVerb = (typeof CONTROL_VERBS)[number];
+
+const name = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - (1 to 64)');
+const scope = z.discriminatedUnion('scope', [
+  z.object({ scope: z.literal('all') }),
+  z.object({ scope: z.literal('strategy'), value: name }),
+  z.object({ scope: z.literal('symbol'), value: z.string().min(1).max(64) }),
+]);
+export type ControlScope = z.infer<typeof scope>;
+
+export const ControlArgsSchemas = {
+  status: z.object({}).strict(),
+  halt: z.object({ target: scope.default({ scope: 'all' }), reason: z.string().min(1).max(500) }).strict(),
+  resume: z.object({ target: scope.default({ scope: 'all' }), reason: z.string().max(500).default('') }).strict(),
+  'limits.get': z.object({}).strict(),
+  'limits.set': z.object({ patch: z.record(z.string(), z.unknown()) }).strict(),
+  'model.list': z.object({ name: name.optional() }).strict(),
+  'model.deploy': z.object({ name, version: z.number().int().positive(), alias: name.default('production') }).strict(),
+  'model.rollback': z.object({ name, alias: name.default('production') }).strict(),
+} as const satisfies Record<ControlVerb, z.ZodType>;
+export type ControlArgs<V extends ControlVerb> = z.infer<(typeof ControlArgsSchemas)[V]>;
+
+export const ControlRequestSchema = z
+  .object({
+    v: z.literal(1),
+    id: z.string().min(1).max(128),
+    operator: z.string().min(1).max(128),
+    args: z.unknown().default({}),
+  })
+  .strict();
+export type ControlRequest = z.infer<typeof ControlRequestSchema>;
+
+export const ControlErrorCode = {
+  BAD_REQUEST: 'BAD_REQUEST',
+  UNKNOWN_VERB: 'UNKNOWN_VERB',
+  REFUSED: 'REFUSED',
+  NOT_FOUND: 'NOT_FOUND',
+  UNAVAILABLE: 'UNAVAILABLE',
+  INTERNAL: 'INTERNAL',
+} as const;
+export type ControlErrorCode = (typeof ControlErrorCode)[keyof typeof ControlErrorCode];
+
+export const ControlReplySchema = z.discriminatedUnion('ok', [
+  z.object({ v: z.literal(1), id: z.string(), ok: z.literal(true), result: z.unknown() }),
+  z.object({
+    v: z.literal(1),
+    id: z.string(),
+    ok: z.literal(false),
+    error: z.object({ code: z.enum(Object.values(ControlErrorCode) as [ControlErrorCode, ...ControlErrorCode[]]), message: z.string() }),
+  }),
+]);
+export type ControlReply = z.infer<typeof ControlReplySchema>;
+
+/** A failure a control target reports on purpose (a refused limit, an unknown model): passed to the operator as is. */
+export class ControlError extends Error {
+  override readonly name = 'ControlError';
+  constructor(
+    readonly code: ControlErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const isControlVerb = (v: string): v is ControlVerb => (CONTROL_VERBS as readonly string[]).includes(v);

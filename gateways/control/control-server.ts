@@ -1,0 +1,105 @@
+import type { Responder, Subscription } from '../../streams/bus.js';
+import type { Subjects } from '../../streams/subjects.js';
+import type { AuditStore } from '../../state/audit-store.js';
+import type { Clock } from '../../state/clock.js';
+import type { Logger } from '../../state/logger.js';
+import { ControlArgsSchemas, ControlError, ControlErrorCode, ControlRequestSchema, isControlVerb } from './control-messages.js';
+import type { ControlReply, ControlVerb } from './control-messages.js';
+import type { ControlTarget } from './control-target.js';
+
+export type ControlServerDeps = Readonly<{
+  bus: Responder;
+  subjects: Subjects;
+  target: ControlTarget;
+  audit: AuditStore;
+  clock: Clock;
+  log: Logger;
+}>;
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const MAX_REQUEST_BYTES = 64 * 1024;
+
+const zodMessage = (issues: readonly { path: readonly PropertyKey[]; message: string }[]): string =>
+  issues.map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(request)'}: ${i.message}`).join('; ');
+
+/**
+ * Serves `sx.ctl.<verb>`: validates the request, acts through the target, writes the audit row,
+ * then replies. A request that cannot be parsed is still answered (BAD_REQUEST) and audited
+ * under operator `?`. Nothing a request carries can take the server down.
+ */
+export function startControlServer(deps: ControlServerDeps): Subscription {
+  const prefix = `${deps.subjects.control('')}`; // `sx.ctl.`
+  const log = deps.log.child({ actor: 'control' });
+
+  const act = async (verb: ControlVerb, rawArgs: unknown, operator: string): Promise<unknown> => {
+    const parsed = ControlArgsSchemas[verb].safeParse(rawArgs);
+    if (!parsed.success) throw new ControlError(ControlErrorCode.BAD_REQUEST, zodMessage(parsed.error.issues));
+    const t = deps.target;
+    switch (verb) {
+      case 'status':
+        return t.status();
+      case 'halt':
+        return t.halt(ControlArgsSchemas.halt.parse(rawArgs), operator);
+      case 'resume':
+        return t.resume(ControlArgsSchemas.resume.parse(rawArgs), operator);
+      case 'limits.get':
+        return t.getLimits();
+      case 'limits.set':
+        return t.setLimits(ControlArgsSchemas['limits.set'].parse(rawArgs).patch, operator);
+      case 'model.list':
+        return t.listModels(ControlArgsSchemas['model.list'].parse(rawArgs).name);
+      case 'model.deploy':
+        return t.deployModel(ControlArgsSchemas['model.deploy'].parse(rawArgs), operator);
+      case 'model.rollback':
+        return t.rollbackModel(ControlArgsSchemas['model.rollback'].parse(rawArgs), operator);
+    }
+  };
+
+  const handle = async (data: Uint8Array, subject: string): Promise<Uint8Array> => {
+    const verb = subject.startsWith(prefix) ? subject.slice(prefix.length) : subject;
+    let id = '?';
+    let operator = '?';
+    let args: unknown = null;
+    let reply: ControlReply;
+    try {
+      if (data.byteLength > MAX_REQUEST_BYTES) throw new ControlError(ControlErrorCode.BAD_REQUEST, `request of ${data.byteLength} bytes exceeds ${MAX_REQUEST_BYTES}`);
+      let json: unknown;
+      try {
+        json = JSON.parse(dec.decode(data));
+      } catch {
+        throw new ControlError(ControlErrorCode.BAD_REQUEST, 'request is not valid JSON');
+      }
+      const req = ControlRequestSchema.safeParse(json);
+      if (!req.success) throw new ControlError(ControlErrorCode.BAD_REQUEST, zodMessage(req.error.issues));
+      ({ id, operator, args } = req.data);
+      if (!isControlVerb(verb)) throw new ControlError(ControlErrorCode.UNKNOWN_VERB, `unknown control verb ${JSON.stringify(verb)}`);
+      const result = await act(verb, args, operator);
+      reply = { v: 1, id, ok: true, result: result ?? null };
+    } catch (e) {
+      const code = e instanceof ControlError ? e.code : ControlErrorCode.INTERNAL;
+      const message = e instanceof Error ? e.message : String(e);
+      if (code === ControlErrorCode.INTERNAL) log.error({ err: message, verb }, 'control request failed');
+      reply = { v: 1, id, ok: false, error: { code, message } };
+    }
+    try {
+      await deps.audit.record({
+        requestId: id,
+        operator,
+        verb,
+        args,
+        outcome: reply.ok ? 'ok' : 'error',
+        detail: reply.ok ? reply.result : reply.error,
+        at: deps.clock.now(),
+      });
+    } catch (e) {
+      // An unaudited command must not look successful: the action happened, so say so plainly.
+      log.error({ err: (e as Error).message, verb, id }, 'audit write failed');
+      reply = { v: 1, id, ok: false, error: { code: ControlErrorCode.UNAVAILABLE, message: `done, but the audit write failed: ${(e as Error).message}` } };
+    }
+    log.info({ verb, operator, id, ok: reply.ok }, 'control request');
+    return enc.encode(JSON.stringify(reply));
+  };
+
+  return deps.bus.serve(`${prefix}>`, handle);
+}

@@ -1,0 +1,46 @@
+import pg from 'pg';
+import type { AuditEntry, AuditStore } from './audit-store.js';
+import { StoreError } from './errors.js';
+import { pgStoreError } from './pg-errors.js';
+import { migrateSchema } from './pg-migrate.js';
+
+export type PgAuditStoreOptions = Readonly<{ url: string; schema: string }>;
+
+const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
+
+type Row = { request_id: string; operator: string; verb: string; args: unknown; outcome: 'ok' | 'error'; detail: unknown; at_ms: string };
+
+/** The operator audit trail in PostgreSQL (`control_audit`, migrated with the other tables). */
+export async function createPgAuditStore(opts: PgAuditStoreOptions): Promise<AuditStore> {
+  if (!SCHEMA_RE.test(opts.schema)) throw new StoreError(`invalid schema name ${opts.schema}`, false);
+  const s = opts.schema;
+  await migrateSchema(opts.url, s);
+  const pool = new pg.Pool({ connectionString: opts.url, max: 2, connectionTimeoutMillis: 3000 });
+  pool.on('error', () => {});
+  return {
+    record: async (e: AuditEntry) => {
+      try {
+        await pool.query(
+          `INSERT INTO ${s}.control_audit (request_id, operator, verb, args, outcome, detail, at) VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7::double precision / 1000))`,
+          [e.requestId, e.operator, e.verb, JSON.stringify(e.args ?? null), e.outcome, JSON.stringify(e.detail ?? null), e.at],
+        );
+      } catch (err) {
+        throw pgStoreError('record an audit entry', err);
+      }
+    },
+    recent: async (limit) => {
+      try {
+        const { rows } = await pool.query<Row>(
+          `SELECT request_id, operator, verb, args, outcome, detail, (extract(epoch FROM at) * 1000)::bigint::text AS at_ms FROM ${s}.control_audit ORDER BY seq DESC LIMIT $1`,
+          [limit],
+        );
+        return rows.map((r) => ({ requestId: r.request_id, operator: r.operator, verb: r.verb, args: r.args, outcome: r.outcome, detail: r.detail, at: Number(r.at_ms) }));
+      } catch (err) {
+        throw pgStoreError('read the audit trail', err);
+      }
+    },
+    close: async () => {
+      await pool.end();
+    },
+  };
+}

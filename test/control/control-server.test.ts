@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ControlError, ControlErrorCode, ControlReplySchema } from '../../gateways/control/control-messages.js';
+import type { ControlReply } from '../../gateways/control/control-messages.js';
+import { startControlServer } from '../../gateways/control/control-server.js';
+import type { ControlTarget } from '../../gateways/control/control-target.js';
+import type { AuditStore } from '../../state/audit-store.js';
+import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
+import { silentLogger } from '../../state/logger.js';
+import { createPgAuditStore } from '../../state/pg-audit-store.js';
+import type { Bus } from '../../streams/bus.js';
+import { createMemoryBus } from '../../streams/memory-bus.js';
+import { subjectsFor } from '../../streams/subjects.js';
+import { dropSchema } from '../support/pg.js';
+
+const url = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schema = `ctl_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+const subjects = subjectsFor('sx');
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** A target that records what it was asked and keeps a little state, like the risk actor would. */
+function recordingTarget(): ControlTarget & { calls: string[]; halted: string[] } {
+  const calls: string[] = [];
+  const halted: string[] = [];
+  let limits: Record<string, unknown> = { maxOrderQty: 10 };
+  return {
+    calls,
+    halted,
+    status: () => ({ state: halted.length > 0 ? 'HALTED' : 'ACTIVE' }),
+    halt: (a, op) => {
+      calls.push(`halt ${JSON.stringify(a.target)} by ${op}`);
+      halted.push(a.target.scope);
+      return { state: 'HALTED' };
+    },
+    resume: (a, op) => {
+      calls.push(`resume ${a.target.scope} by ${op}`);
+      halted.length = 0;
+      return { state: 'ACTIVE' };
+    },
+    getLimits: () => limits,
+    setLimits: (patch) => {
+      if (typeof patch['maxOrderQty'] !== 'number' || patch['maxOrderQty'] <= 0) throw new ControlError(ControlErrorCode.REFUSED, 'maxOrderQty: must be > 0');
+      limits = { ...limits, ...patch };
+      return limits;
+    },
+    listModels: async () => [],
+    deployModel: async () => {
+      throw new ControlError(ControlErrorCode.NOT_FOUND, 'no model m@7');
+    },
+    rollbackModel: async () => {
+      throw new Error('registry connection lost');
+    },
+  };
+}
+
+describe('control server (memory bus, PostgreSQL audit)', () => {
+  let bus: Bus;
+  let audit: AuditStore;
+  const target = recordingTarget();
+  const clock = createSimulatedClock(1_700_000_000_000);
+  beforeAll(async () => {
+    bus = createMemoryBus();
+    audit = await createPgAuditStore({ url, schema });
+    startControlServer({ bus, subjects, target, audit, clock, log: silentLogger });
+  });
+  afterAll(async () => {
+    await audit.close();
+    await bus.close();
+    await dropSchema(url, schema);
+  });
+
+  const ask = async (verb: string, body: unknown): Promise<ControlReply> =>
+    ControlReplySchema.parse(JSON.parse(dec.decode(await bus.request(subjects.control(verb), enc.encode(JSON.stringify(body)), 2000))));
+
+  it('acts, replies with the result and audits who did what', async () => {
+    const reply = await ask('halt', { v: 1, id: 'r1', operator: 'alice', args: { target: { scope: 'symbol', value: 'BTC/USDT' }, reason: 'exchange incident' } });
+    expect(reply).toEqual({ v: 1, id: 'r1', ok: true, result: { state: 'HALTED' } });
+    expect(target.calls).toEqual(['halt {"scope":"symbol","value":"BTC/USDT"} by alice']);
+    const [last] = await audit.recent(1);
+    expect(last).toEqual({
+      requestId: 'r1',
+      operator: 'alice',
+      verb: 'halt',
+      args: { target: { scope: 'symbol', value: 'BTC/USDT' }, reason: 'exchange incident' },
+      outcome: 'ok',
+      detail: { state: 'HALTED' },
+      at: 1_700_000_000_000,
+    });
+  });
+
+  it('defaults a halt to everything and refuses one without a reason, acting on nothing', async () => {
+    const before = target.calls.length;
+    const refused = await ask('halt', { v: 1, id: 'r2', operator: 'bob', args: {} });
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) {
+      expect(refused.error.code).toBe('BAD_REQUEST');
+      expect(refused.error.message).toContain('reason');
+    }
+    expect(target.calls.length).toBe(before);
+    const ok = await ask('halt', { v: 1, id: 'r3', operator: 'bob', args: { reason: 'drill' } });
+    expect(ok.ok).toBe(true);
+    expect(target.calls.at(-1)).toBe('halt {"scope":"all"} by bob');
+  });
+
+  it('answers malformed JSON, unknown verbs, target refusals and target failures with coded errors, all audited', async () => {
+    const raw = ControlReplySchema.parse(JSON.parse(dec.decode(await bus.request(subjects.control('status'), enc.encode('{nope'), 2000))));
+    expect(raw).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: 'request is not valid JSON' } });
+    expect(await ask('launch', { v: 1, id: 'u1', operator: 'eve', args: {} })).toMatchObject({ ok: false, error: { code: 'UNKNOWN_VERB' } });
+    expect(await ask('limits.set', { v: 1, id: 'l1', operator: 'eve', args: { patch: { maxOrderQty: -1 } } })).toMatchObject({
+      ok: false,
+      error: { code: 'REFUSED', message: 'maxOrderQty: must be > 0' },
+    });
+    expect(await ask('model.deploy', { v: 1, id: 'd1', operator: 'eve', args: { name: 'm', version: 7 } })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await ask('model.rollback', { v: 1, id: 'b1', operator: 'eve', args: { name: 'm' } })).toMatchObject({
+      ok: false,
+      error: { code: 'INTERNAL', message: 'registry connection lost' },
+    });
+    expect(await ask('limits.get', { v: 1, id: 'g1', operator: 'eve', args: {} })).toEqual({ v: 1, id: 'g1', ok: true, result: { maxOrderQty: 10 } });
+    const recent = await audit.recent(6);
+    expect(recent.map((e) => [e.requestId, e.verb, e.outcome])).toEqual([
+      ['g1', 'limits.get', 'ok'],
+      ['b1', 'model.rollback', 'error'],
+      ['d1', 'model.deploy', 'error'],
+      ['l1', 'limits.set', 'error'],
+      ['u1', 'launch', 'error'],
+      ['?', 'status', 'error'],
+    ]);
+  });
+
+  it('refuses extra fields and oversize requests', async () => {
+    expect(await ask('status', { v: 1, id: 's1', operator: 'x', args: {}, sudo: true })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    const big = await bus.request(subjects.control('status'), enc.encode(JSON.stringify({ v: 1, id: 's2', operator: 'x', args: { pad: 'x'.repeat(70_000) } })), 2000);
+    expect(JSON.parse(dec.decode(big))).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+  });
+});

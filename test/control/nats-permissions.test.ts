@@ -1,0 +1,104 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startControlServer } from '../../gateways/control/control-server.js';
+import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
+import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
+import { silentLogger } from '../../state/logger.js';
+import type { Bus } from '../../streams/bus.js';
+import { createNatsBus } from '../../streams/nats-bus.js';
+import { subjectsFor } from '../../streams/subjects.js';
+import { freePort, startNatsServer, stopNatsServer } from '../support/nats-server.js';
+
+const CONF = fileURLToPath(new URL('../../deploy/nats/sextant.conf', import.meta.url));
+const PASSWORDS = { SEXTANT_ENGINE_PASSWORD: 'e-secret', SEXTANT_OPERATOR_PASSWORD: 'o-secret', SEXTANT_DASHBOARD_PASSWORD: 'd-secret' };
+const subjects = subjectsFor('sx');
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('deploy/nats/sextant.conf on a real nats-server', () => {
+  const storeDir = mkdtempSync(join(tmpdir(), 'sextant-nats-perm-'));
+  let server: ChildProcess | undefined;
+  let url = '';
+  const buses: Bus[] = [];
+  const as = async (user: string, pass: string): Promise<Bus> => {
+    const b = await createNatsBus({ url, name: `perm-${user}`, connectTimeoutMs: 3000, requestTimeoutMs: 2000, user, pass });
+    buses.push(b);
+    return b;
+  };
+  let engine: Bus;
+  let operator: Bus;
+  let dashboard: Bus;
+  const orders: string[] = [];
+  const ctlSeen: string[] = [];
+
+  beforeAll(async () => {
+    const port = await freePort();
+    url = `nats://127.0.0.1:${port}`;
+    server = await startNatsServer(port, ['-c', CONF, '-sd', storeDir], PASSWORDS);
+    engine = await as('engine', PASSWORDS.SEXTANT_ENGINE_PASSWORD);
+    operator = await as('operator', PASSWORDS.SEXTANT_OPERATOR_PASSWORD);
+    dashboard = await as('dashboard', PASSWORDS.SEXTANT_DASHBOARD_PASSWORD);
+    const target = {
+      status: () => ({ state: 'ACTIVE' }),
+      halt: () => ({ state: 'HALTED' }),
+      resume: () => ({ state: 'ACTIVE' }),
+      getLimits: () => ({}),
+      setLimits: () => ({}),
+      listModels: async () => [],
+      deployModel: async () => ({}),
+      rollbackModel: async () => ({}),
+    };
+    startControlServer({ bus: engine, subjects, target, audit: createMemoryAuditStore(), clock: createSimulatedClock(0), log: silentLogger });
+    engine.subscribe('sx.exec.order.>', (s, d) => orders.push(`${s}=${dec.decode(d)}`));
+    engine.subscribe('sx.ctl.>', (s) => ctlSeen.push(s));
+    await engine.flush();
+  });
+  afterAll(async () => {
+    for (const b of buses) await b.close().catch(() => {});
+    if (server !== undefined) await stopNatsServer(server);
+    rmSync(storeDir, { recursive: true, force: true });
+  });
+
+  const request = (bus: Bus, verb: string): Promise<string> =>
+    bus.request(subjects.control(verb), enc.encode(JSON.stringify({ v: 1, id: `q-${verb}`, operator: 'test', args: {} })), 1500).then((r) => dec.decode(r));
+
+  it('refuses a user without the right password', async () => {
+    await expect(createNatsBus({ url, name: 'intruder', connectTimeoutMs: 1500, user: 'operator', pass: 'wrong' })).rejects.toThrow(/cannot connect/);
+  });
+
+  it('lets operators send control commands, answered by the engine', async () => {
+    expect(JSON.parse(await request(operator, 'status'))).toMatchObject({ ok: true, result: { state: 'ACTIVE' } });
+  });
+
+  it('keeps control commands from the dashboard and from the engine itself', async () => {
+    const before = ctlSeen.length;
+    await expect(request(dashboard, 'halt')).rejects.toThrow();
+    await expect(request(engine, 'halt')).rejects.toThrow();
+    await sleep(100);
+    expect(ctlSeen.length).toBe(before);
+  });
+
+  it('lets only the engine publish actionable orders', async () => {
+    operator.emit('sx.exec.order.s1.binance.BTC-USDT', enc.encode('from-operator'));
+    dashboard.emit('sx.exec.order.s1.binance.BTC-USDT', enc.encode('from-dashboard'));
+    engine.emit('sx.exec.order.s1.binance.BTC-USDT', enc.encode('from-engine'));
+    await operator.flush().catch(() => {});
+    await dashboard.flush().catch(() => {});
+    await engine.flush();
+    await sleep(200);
+    expect(orders).toEqual(['sx.exec.order.s1.binance.BTC-USDT=from-engine']);
+  });
+
+  it('lets the engine use JetStream and keeps the dashboard from changing streams', async () => {
+    await engine.ensureStreams([{ name: 'PERM', subjects: ['sx.exec.>'], maxAgeMs: 0, duplicateWindowMs: 60_000, storage: 'memory' }]);
+    const ack = await engine.publish('sx.exec.order.s1.binance.BTC-USDT', enc.encode('durable'), { msgId: 'o1' });
+    expect(ack.seq).toBe(1);
+    await expect(dashboard.deleteStreams(['PERM'])).rejects.toThrow();
+    expect(await engine.countMessages('PERM')).toBe(1);
+  });
+});
