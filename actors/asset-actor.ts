@@ -21,6 +21,7 @@ import { createTickGate } from '../streams/validation/tick-gate.js';
 import type { TickGateState } from '../streams/validation/tick-gate.js';
 import { FeatureEngine } from '../models/features/feature-engine.js';
 import type { FeatureEngineState } from '../models/features/feature-engine.js';
+import type { AssetEvent } from './event-sequencer.js';
 import type { Recorder } from './recorder-actor.js';
 
 /** Bumped whenever the snapshot layout changes: an older snapshot is ignored and state rebuilt. */
@@ -36,6 +37,12 @@ export type AssetActorDeps = Readonly<{
   subjects: Subjects;
   counters: EngineCounters;
   log: Logger;
+  /**
+   * The decision path (strategy → execution → risk → venue), when the engine runs one: every
+   * accepted message of a batch, with the vector of each bar, is handed over and decided before
+   * the batch is snapshotted and acknowledged.
+   */
+  decisions?: Readonly<{ push(asset: string, events: readonly AssetEvent[]): Promise<void> }>;
 }>;
 
 export type AssetActorOptions = Readonly<{
@@ -128,6 +135,7 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
     const quotes: Quote[] = [];
     const bars: Bar[] = [];
     const vectors: FeatureVector[] = [];
+    const events: AssetEvent[] = [];
     const dlq: Promise<unknown>[] = [];
     let lastTick: MarketData | undefined;
     let lastTs = -1;
@@ -151,20 +159,25 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
       deps.counters.accepted++;
       lastTs = msg.ts;
       switch (msg.type) {
-        case 'md.bar':
+        case 'md.bar': {
           engine.onBar(msg);
           bars.push(msg);
-          vectors.push(vectorOf(msg));
+          const vector = vectorOf(msg);
+          vectors.push(vector);
+          if (deps.decisions !== undefined) events.push({ asset: key, streamSeq: d.streamSeq, md: msg, vector });
           lastTick = undefined;
           break;
+        }
         case 'md.trade':
           engine.onTrade(msg);
           trades.push(msg);
+          if (deps.decisions !== undefined) events.push({ asset: key, streamSeq: d.streamSeq, md: msg, vector: undefined });
           lastTick = msg;
           break;
         case 'md.quote':
           engine.onQuote(msg);
           quotes.push(msg);
+          if (deps.decisions !== undefined) events.push({ asset: key, streamSeq: d.streamSeq, md: msg, vector: undefined });
           lastTick = msg;
           break;
       }
@@ -187,6 +200,9 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
     // One Promise.all, taken before any await, so a DLQ publish that fails while the recorder
     // writes is this batch's failure rather than an unhandled rejection.
     await Promise.all([deps.recorder.record({ trades, quotes, bars, features: vectors }), ...dlq]);
+    // Decided before the snapshot: a crash in between re-decides the batch, and the decisions'
+    // deterministic ids make their second publication a duplicate the streams drop.
+    if (deps.decisions !== undefined && events.length > 0) await deps.decisions.push(key, events);
     await deps.features.writeBatch(vectors, [[key, snapshot]]);
     appliedSeq = batchSeq;
     // sx.feat is core NATS (at most once) for dashboards and watchers: it carries the newest

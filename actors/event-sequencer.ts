@@ -1,0 +1,121 @@
+import type { FeatureVector } from '../streams/messages/feature-vector.js';
+import type { MarketData } from '../streams/messages/market-data.js';
+
+/** One accepted market-data message of an asset, with the feature vector it produced (bars). */
+export type AssetEvent = Readonly<{
+  asset: string;
+  /** Position in the market-data stream: a redelivered event is recognised and skipped. */
+  streamSeq: number;
+  md: MarketData;
+  vector: FeatureVector | undefined;
+}>;
+
+export type EventSequencer = Readonly<{
+  /**
+   * Hands over an asset's events (in its own order). Resolves once they were released in
+   * event-time order and handled, so the asset actor acknowledges only decided input.
+   */
+  push(asset: string, events: readonly AssetEvent[]): Promise<void>;
+  /** The asset has nothing more for now: stop holding the others back for it. */
+  idle(asset: string): void;
+  /** Releases everything held, in order (end of a replay, shutdown). */
+  flush(): Promise<void>;
+  /** Events handled after a later event had already been released (an asset that fell behind an idle mark). */
+  late(): number;
+}>;
+
+type Held = { event: AssetEvent; settle: (failure?: unknown) => void };
+type Lane = { queue: Held[]; lastTs: number; idle: boolean; lastSeq: number };
+
+/**
+ * Merges the events of several asset actors into one stream ordered by event time (ties by
+ * asset name, then stream sequence), so the decision path — one strategy over several assets,
+ * one risk actor for the account — sees the same sequence in every run, however the actors'
+ * batches interleave. An event is released once every active asset has reached its time (the
+ * watermark); an idle asset does not hold the others back. Handling is serialised.
+ */
+export function createEventSequencer(opts: Readonly<{ assets: readonly string[]; onRelease: (events: readonly AssetEvent[]) => Promise<void> }>): EventSequencer {
+  const lanes = new Map<string, Lane>();
+  for (const a of opts.assets) lanes.set(a, { queue: [], lastTs: Number.NEGATIVE_INFINITY, idle: false, lastSeq: 0 });
+  let chain: Promise<void> = Promise.resolve();
+  let releasedTs = Number.NEGATIVE_INFINITY;
+  let late = 0;
+
+  const lane = (asset: string): Lane => {
+    const l = lanes.get(asset);
+    if (l === undefined) throw new Error(`sequencer: unknown asset ${asset}`);
+    return l;
+  };
+
+  const watermark = (): number => {
+    let w = Number.POSITIVE_INFINITY;
+    for (const l of lanes.values()) if (!l.idle || l.queue.length > 0) w = Math.min(w, l.lastTs);
+    return w;
+  };
+
+  /** Takes every held event at or before `upTo`, merged in order. */
+  const take = (upTo: number): Held[] => {
+    const out: Held[] = [];
+    const names = [...lanes.keys()].sort();
+    for (;;) {
+      let best: { name: string; held: Held } | undefined;
+      for (const name of names) {
+        const head = (lanes.get(name) as Lane).queue[0];
+        if (head === undefined || head.event.md.ts > upTo) continue;
+        if (best === undefined || head.event.md.ts < best.held.event.md.ts) best = { name, held: head };
+      }
+      if (best === undefined) return out;
+      (lanes.get(best.name) as Lane).queue.shift();
+      out.push(best.held);
+    }
+  };
+
+  const release = (upTo: number): Promise<void> => {
+    const batch = take(upTo);
+    if (batch.length === 0) return chain;
+    const run = chain.then(async () => {
+      const events = batch.map((h) => h.event);
+      for (const e of events) {
+        if (e.md.ts < releasedTs) late++;
+        releasedTs = Math.max(releasedTs, e.md.ts);
+      }
+      try {
+        await opts.onRelease(events);
+      } catch (e) {
+        for (const h of batch) h.settle(e);
+        throw e;
+      }
+      for (const h of batch) h.settle();
+    });
+    // One failed release fails its own waiters; later releases still run.
+    chain = run.catch(() => {});
+    return run;
+  };
+
+  return {
+    push: (asset, events) => {
+      const l = lane(asset);
+      l.idle = false;
+      const waits: Promise<void>[] = [];
+      for (const event of events) {
+        if (event.streamSeq <= l.lastSeq) continue; // redelivered after a restart: already handed over
+        l.lastSeq = event.streamSeq;
+        l.lastTs = Math.max(l.lastTs, event.md.ts);
+        waits.push(new Promise<void>((resolve, reject) => l.queue.push({ event, settle: (f) => (f === undefined ? resolve() : reject(f as Error)) })));
+      }
+      // A release that fails rejects the waits of its own events only, so the asset actor whose
+      // events they were does not acknowledge its batch (and redelivery brings them again).
+      void release(watermark()).catch(() => {});
+      return Promise.all(waits).then(() => undefined);
+    },
+    idle: (asset) => {
+      lane(asset).idle = true;
+      void release(watermark()).catch(() => {});
+    },
+    flush: async () => {
+      await release(Number.POSITIVE_INFINITY);
+      await chain;
+    },
+    late: () => late,
+  };
+}
