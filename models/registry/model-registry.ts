@@ -46,8 +46,11 @@ export type NewModelVersion = Omit<ModelVersion, 'version' | 'aliases' | 'featur
 export type ModelRef = string;
 
 export type ModelRegistry = {
-  /** Stores the artifact and a new version (number = previous max + 1); announces `registered`. */
-  register(model: NewModelVersion, artifact: Uint8Array): Promise<ModelVersion>;
+  /**
+   * Stores the artifact and a new version (number = previous max + 1); announces `registered`
+   * (by `opts.actor`, default `registry`).
+   */
+  register(model: NewModelVersion, artifact: Uint8Array, opts?: Readonly<{ actor?: string; reason?: string }>): Promise<ModelVersion>;
   /** Resolves a ref; rejects with `ModelNotFoundError` when nothing matches. */
   get(ref: ModelRef): Promise<ModelVersion>;
   /** The artifact bytes, checked against the stored sha256. */
@@ -58,17 +61,23 @@ export type ModelRegistry = {
   promote(name: string, version: number, opts: Readonly<{ alias?: string; actor: string; reason: string }>): Promise<ModelEvent>;
   /** Points `alias` back at the version it held before the current one; announces `rolled_back`. */
   rollback(name: string, opts: Readonly<{ alias?: string; actor: string; reason: string }>): Promise<ModelEvent>;
-  /** Records that a candidate was refused (not promoted); announces `rejected`. */
+  /**
+   * Records that a candidate was refused (not promoted); announces `rejected`. Aliases other than
+   * `production` that point at it are removed in the same transaction; a rejected version can no
+   * longer be promoted or rolled back to. Refused while `production` points at it.
+   */
   reject(name: string, version: number, opts: Readonly<{ actor: string; reason: string }>): Promise<ModelEvent>;
   close(): Promise<void>;
 };
 
-export class ModelNotFoundError extends Error {
-  override readonly name = 'ModelNotFoundError';
+/** A request the registry refuses (bad input, a state that forbids it); retrying it cannot help. */
+export class RegistryError extends Error {
+  override readonly name: string = 'RegistryError';
 }
 
-export class RegistryError extends Error {
-  override readonly name = 'RegistryError';
+/** No version matches the ref (unknown name, version or alias). */
+export class ModelNotFoundError extends RegistryError {
+  override readonly name = 'ModelNotFoundError';
 }
 
 /** Parses a ref into name and version or alias. */

@@ -1,8 +1,9 @@
+import { readdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreConnectError, StoreError } from '../../state/errors.js';
-import { MIGRATIONS_TABLE } from '../../state/pg-migrate.js';
+import { MIGRATIONS_DIR, MIGRATIONS_TABLE } from '../../state/pg-migrate.js';
 import { createPgTimeseriesStore } from '../../state/pg-timeseries-store.js';
 import type { Bar } from '../../streams/messages/bar.js';
 import { dropSchema } from '../support/pg.js';
@@ -38,9 +39,15 @@ describe('PostgreSQL timeseries store', () => {
     const again = await createPgTimeseriesStore({ url, schema: fresh, poolSize: 1 });
     await again.close();
     const applied = await sql<{ name: string }>(`SELECT name FROM ${fresh}.${MIGRATIONS_TABLE} ORDER BY run_on, id`);
-    expect(applied.map((r) => r.name)).toEqual(['1732300000000_market-history', '1732400000000_byte-order-ids']);
+    // Every migration file, each applied exactly once, in file order.
+    const files = readdirSync(MIGRATIONS_DIR)
+      .filter((f) => f.endsWith('.sql'))
+      .map((f) => f.slice(0, -'.sql'.length))
+      .sort();
+    expect(files.slice(0, 2)).toEqual(['1732300000000_market-history', '1732400000000_byte-order-ids']);
+    expect(applied.map((r) => r.name)).toEqual(files);
     const tables = await sql<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, [fresh]);
-    expect(tables.map((r) => r.table_name)).toEqual(['bars', 'features', 'quotes', MIGRATIONS_TABLE, 'trades']);
+    expect(tables.map((r) => r.table_name)).toEqual(expect.arrayContaining(['bars', 'features', 'quotes', MIGRATIONS_TABLE, 'trades']));
   });
 
   it('stores time as timestamptz and feature values as jsonb, nulls kept', async () => {

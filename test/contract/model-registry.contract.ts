@@ -1,0 +1,198 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { featureSpecHash } from '../../models/registry/feature-spec.js';
+import { ModelNotFoundError, RegistryError } from '../../models/registry/model-registry.js';
+import { AnnouncementPendingError, NoRollbackTargetError } from '../../models/registry/registry-errors.js';
+import { ModelEventSchema } from '../../streams/messages/model-event.js';
+import { eventsOf, newModel, onnxBytes, SPEC, T0 } from './model-registry.fixtures.js';
+import type { RegistryHarness } from './model-registry.fixtures.js';
+
+const ops = { actor: 'ops-alice', reason: 'walk-forward sharpe 1.2 > 0.9' } as const;
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+/**
+ * The ModelRegistry contract, run against every adapter. `make()` builds a registry on empty
+ * storage whose events land in a stream of its own.
+ */
+export function modelRegistryContract(adapter: string, make: () => Promise<RegistryHarness>): void {
+  describe(`ModelRegistry contract: ${adapter}`, () => {
+    let h: RegistryHarness;
+    beforeAll(async () => {
+      h = await make();
+    });
+    afterAll(async () => h.close());
+
+    it('registers consecutive versions with hashes, creation time and lineage, and announces each', async () => {
+      h.clock.advanceTo(T0 + 1_000);
+      const v1 = await h.registry.register(newModel('alpha'), onnxBytes(1), { actor: 'trainer', reason: 'nightly' });
+      h.clock.advanceTo(T0 + 2_000);
+      const v2 = await h.registry.register(newModel('alpha', { parentVersion: 1, configHash: 'cfg-bb22', metrics: { accuracy: 0.44 } }), onnxBytes(2));
+      expect(v1).toEqual({
+        ...newModel('alpha'), version: 1, aliases: [], featureSpecHash: featureSpecHash(SPEC), artifactSha256: sha(onnxBytes(1)), createdAt: T0 + 1_000,
+      });
+      expect(v2).toMatchObject({ version: 2, parentVersion: 1, configHash: 'cfg-bb22', metrics: { accuracy: 0.44 }, createdAt: T0 + 2_000 });
+      const events = await eventsOf(h, 'alpha', 2);
+      expect(events.map((e) => [e.event, e.version, e.alias, e.previousVersion, e.actor, e.reason, e.ts])).toEqual([
+        ['registered', 1, null, null, 'trainer', 'nightly', T0 + 1_000],
+        ['registered', 2, null, null, 'registry', '', T0 + 2_000],
+      ]);
+      expect(events[0]?.id).toMatch(/^m:alpha:1:registered:\d+$/);
+      expect(new Set(events.map((e) => e.id)).size).toBe(2);
+    });
+
+    it('resolves name@version, name@alias and a bare name (production), and refuses unknown refs', async () => {
+      await h.registry.register(newModel('beta'), onnxBytes(1));
+      await h.registry.register(newModel('beta'), onnxBytes(2));
+      await expect(h.registry.get('beta')).rejects.toBeInstanceOf(ModelNotFoundError); // nothing promoted yet
+      await h.registry.promote('beta', 2, ops);
+      await h.registry.promote('beta', 1, { ...ops, alias: 'candidate' });
+      expect((await h.registry.get('beta@1')).version).toBe(1);
+      expect((await h.registry.get('beta@2')).aliases).toEqual(['production']);
+      expect((await h.registry.get('beta')).version).toBe(2);
+      expect((await h.registry.get('beta@production')).version).toBe(2);
+      expect(await h.registry.get('beta@candidate')).toMatchObject({ version: 1, aliases: ['candidate'] });
+      await expect(h.registry.get('beta@3')).rejects.toBeInstanceOf(ModelNotFoundError);
+      await expect(h.registry.get('beta@shadow')).rejects.toBeInstanceOf(ModelNotFoundError);
+      await expect(h.registry.get('nobody')).rejects.toBeInstanceOf(ModelNotFoundError);
+      await expect(h.registry.get('bad name@1')).rejects.toBeInstanceOf(RegistryError);
+    });
+
+    it('lists versions newest first, for one model or all', async () => {
+      const gamma = await h.registry.list('gamma');
+      expect(gamma).toEqual([]);
+      await h.registry.register(newModel('gamma'), onnxBytes(1));
+      await h.registry.register(newModel('gamma'), onnxBytes(2));
+      await h.registry.register(newModel('gamma'), onnxBytes(3));
+      expect((await h.registry.list('gamma')).map((v) => v.version)).toEqual([3, 2, 1]);
+      const all = await h.registry.list();
+      expect(all.slice(0, 3).map((v) => `${v.name}@${v.version}`)).toEqual(['gamma@3', 'gamma@2', 'gamma@1']);
+      expect(all.map((v) => `${v.name}@${v.version}`)).toEqual(expect.arrayContaining(['alpha@1', 'alpha@2', 'beta@1', 'beta@2']));
+      await expect(h.registry.list('bad.name')).rejects.toBeInstanceOf(RegistryError);
+    });
+
+    it('promotes in one step and announces it on sx.model.<name>.promoted with the previous version', async () => {
+      await h.registry.register(newModel('delta'), onnxBytes(1));
+      await h.registry.register(newModel('delta'), onnxBytes(2));
+      h.clock.advanceTo(T0 + 10_000);
+      const first = await h.registry.promote('delta', 1, ops);
+      h.clock.advanceTo(T0 + 11_000);
+      const second = await h.registry.promote('delta', 2, ops);
+      expect(ModelEventSchema.parse(second)).toEqual(second);
+      expect(first).toMatchObject({ type: 'model.event', v: 1, name: 'delta', event: 'promoted', version: 1, alias: 'production', previousVersion: null, ts: T0 + 10_000 });
+      expect(second).toMatchObject({ event: 'promoted', version: 2, previousVersion: 1, actor: ops.actor, reason: ops.reason, ts: T0 + 11_000 });
+      expect(second.id).toMatch(/^m:delta:2:promoted:\d+$/);
+      expect((await h.registry.get('delta@1')).aliases).toEqual([]);
+      expect((await h.registry.get('delta')).version).toBe(2);
+      const events = await eventsOf(h, 'delta', 4);
+      expect(events.slice(2)).toEqual([first, second]);
+    });
+
+    it('refuses to promote a version that does not exist or already holds the alias, announcing nothing', async () => {
+      await h.registry.register(newModel('epsilon'), onnxBytes(1));
+      await h.registry.promote('epsilon', 1, ops);
+      await expect(h.registry.promote('epsilon', 1, ops)).rejects.toThrow(/already points at version 1/);
+      await expect(h.registry.promote('epsilon', 2, ops)).rejects.toBeInstanceOf(ModelNotFoundError);
+      await expect(h.registry.promote('nobody', 1, ops)).rejects.toBeInstanceOf(ModelNotFoundError);
+      await expect(h.registry.promote('epsilon', 1, { ...ops, actor: '' })).rejects.toBeInstanceOf(RegistryError);
+      await expect(h.registry.promote('epsilon', 1, { ...ops, alias: 'no.dots' })).rejects.toBeInstanceOf(RegistryError);
+      expect((await eventsOf(h, 'epsilon', 2)).map((e) => e.event)).toEqual(['registered', 'promoted']);
+    });
+
+    it('rolls back step by step to the versions held before, then refuses when there is none', async () => {
+      for (const seed of [1, 2, 3]) await h.registry.register(newModel('zeta'), onnxBytes(seed));
+      for (const v of [1, 2, 3]) await h.registry.promote('zeta', v, ops);
+      h.clock.advanceTo(T0 + 20_000);
+      const back = await h.registry.rollback('zeta', { actor: 'ops-bob', reason: 'drawdown' });
+      expect(back).toMatchObject({ event: 'rolled_back', version: 2, previousVersion: 3, alias: 'production', actor: 'ops-bob', ts: T0 + 20_000 });
+      expect((await h.registry.get('zeta')).version).toBe(2);
+      expect((await h.registry.rollback('zeta', ops)).version).toBe(1); // walks back, does not toggle 2 ↔ 3
+      expect((await h.registry.get('zeta')).version).toBe(1);
+      await expect(h.registry.rollback('zeta', ops)).rejects.toBeInstanceOf(NoRollbackTargetError);
+      await h.registry.promote('zeta', 3, ops);
+      expect((await h.registry.rollback('zeta', ops)).version).toBe(1);
+      const events = await eventsOf(h, 'zeta', 10);
+      expect(events.slice(6).map((e) => [e.event, e.version, e.previousVersion])).toEqual([
+        ['rolled_back', 2, 3], ['rolled_back', 1, 2], ['promoted', 3, 1], ['rolled_back', 1, 3],
+      ]);
+    });
+
+    it('refuses a rollback with no history: alias never set, or set once', async () => {
+      await h.registry.register(newModel('eta'), onnxBytes(1));
+      await expect(h.registry.rollback('eta', ops)).rejects.toThrow(/eta@production is not set/);
+      await h.registry.promote('eta', 1, { ...ops, alias: 'candidate' });
+      await expect(h.registry.rollback('eta', { ...ops, alias: 'candidate' })).rejects.toBeInstanceOf(NoRollbackTargetError);
+      expect((await h.registry.get('eta@candidate')).version).toBe(1);
+      expect((await eventsOf(h, 'eta', 2)).map((e) => e.event)).toEqual(['registered', 'promoted']);
+    });
+
+    it('rejects a candidate: clears its aliases, refuses production, and bars it from promotion and rollback', async () => {
+      for (const seed of [1, 2, 3]) await h.registry.register(newModel('theta'), onnxBytes(seed));
+      await h.registry.promote('theta', 1, ops);
+      await h.registry.promote('theta', 2, ops);
+      await h.registry.promote('theta', 3, { ...ops, alias: 'candidate' });
+      await expect(h.registry.reject('theta', 2, ops)).rejects.toThrow(/production/);
+      const rejected = await h.registry.reject('theta', 3, { actor: 'retrainer', reason: 'worse than production on holdout' });
+      expect(rejected).toMatchObject({ event: 'rejected', version: 3, alias: null, previousVersion: null, actor: 'retrainer' });
+      await expect(h.registry.get('theta@candidate')).rejects.toBeInstanceOf(ModelNotFoundError);
+      expect((await h.registry.get('theta@3')).aliases).toEqual([]);
+      await expect(h.registry.promote('theta', 3, ops)).rejects.toThrow(/rejected/);
+      await expect(h.registry.reject('theta', 3, ops)).rejects.toThrow(/rejected/);
+      await expect(h.registry.reject('theta', 9, ops)).rejects.toBeInstanceOf(ModelNotFoundError);
+      await h.registry.reject('theta', 1, ops); // the version production held before
+      await expect(h.registry.rollback('theta', ops)).rejects.toBeInstanceOf(NoRollbackTargetError);
+      expect((await h.registry.get('theta')).version).toBe(2);
+      const events = await eventsOf(h, 'theta', 8);
+      expect(events.slice(6).map((e) => [e.event, e.version])).toEqual([['rejected', 3], ['rejected', 1]]);
+    });
+
+    it('returns the artifact bytes exactly, per version', async () => {
+      await h.registry.register(newModel('iota'), onnxBytes(7));
+      await h.registry.register(newModel('iota'), onnxBytes(8));
+      expect(await h.registry.artifact({ name: 'iota', version: 1 })).toEqual(onnxBytes(7));
+      expect(await h.registry.artifact({ name: 'iota', version: 2 })).toEqual(onnxBytes(8));
+      await expect(h.registry.artifact({ name: 'iota', version: 3 })).rejects.toBeInstanceOf(ModelNotFoundError);
+    });
+
+    it('gives concurrent registrations distinct consecutive versions, each with its own artifact', async () => {
+      const seeds = [1, 2, 3, 4, 5, 6];
+      const made = await Promise.all(seeds.map((s) => h.registry.register(newModel('kappa', { configHash: `cfg-${s}` }), onnxBytes(s))));
+      expect(made.map((v) => v.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
+      for (const v of made) {
+        const seed = Number(v.configHash.slice(4));
+        expect(await h.registry.artifact(v)).toEqual(onnxBytes(seed));
+        expect(v.artifactSha256).toBe(sha(onnxBytes(seed)));
+      }
+      expect((await eventsOf(h, 'kappa', 6)).map((e) => e.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
+    });
+
+    it('refuses invalid registrations before storing anything', async () => {
+      const bad: Array<[string, ReturnType<typeof newModel>]> = [
+        ['feature spec lengths', newModel('lambda', { featureSpec: { ...SPEC, mean: [0] } })],
+        ['zero std', newModel('lambda', { featureSpec: { ...SPEC, std: [0.1, 0] } })],
+        ['train range', newModel('lambda', { trainRange: { from: 5, to: 5 } })],
+        ['non-finite metric', newModel('lambda', { metrics: { sharpe: Number.NaN } })],
+        ['unknown parent', newModel('lambda', { parentVersion: 1 })],
+        ['bad name', newModel('lam.bda')],
+      ];
+      for (const [, m] of bad) await expect(h.registry.register(m, onnxBytes(1))).rejects.toBeInstanceOf(RegistryError);
+      await expect(h.registry.register(newModel('lambda'), new Uint8Array(0))).rejects.toThrow(/empty/);
+      expect(await h.registry.list('lambda')).toEqual([]);
+      await eventsOf(h, 'lambda', 0);
+      expect((await h.registry.register(newModel('lambda'), onnxBytes(1))).version).toBe(1);
+    });
+
+    it('keeps a change made during a bus outage and announces it, once, with the next change', async () => {
+      await h.registry.register(newModel('mu'), onnxBytes(1));
+      await h.registry.register(newModel('mu'), onnxBytes(2));
+      h.outage.on = true;
+      const err = await h.registry.promote('mu', 1, ops).catch((e: unknown) => e);
+      h.outage.on = false;
+      expect(err).toBeInstanceOf(AnnouncementPendingError);
+      const pending = (err as AnnouncementPendingError).event;
+      expect(pending).toMatchObject({ event: 'promoted', version: 1 });
+      expect((await h.registry.get('mu')).version).toBe(1); // committed
+      const next = await h.registry.promote('mu', 2, ops);
+      expect(await eventsOf(h, 'mu', 4)).toEqual([expect.objectContaining({ version: 1 }), expect.objectContaining({ version: 2 }), pending, next]);
+    });
+  });
+}
