@@ -119,16 +119,12 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
     dlq.push(deps.bus.publish(dlqSubject, encode(entry), { msgId: entry.id }));
   };
 
-  const vectorOf = (source: MarketData): FeatureVector => ({
-    type: 'feat.vector',
-    v: 1,
-    id: featureVectorId(source.id),
-    venue: asset.venue,
-    symbol: asset.symbol,
-    ts: source.ts,
-    source: source.id,
-    values: engine.values(),
-  });
+  const vectorOf = (source: MarketData): FeatureVector => {
+    const values: Record<string, number | null> = engine.values();
+    // A bar's vector carries its close: models read price-relative features against it.
+    if (source.type === 'md.bar') values['close'] = source.close;
+    return { type: 'feat.vector', v: 1, id: featureVectorId(source.id), venue: asset.venue, symbol: asset.symbol, ts: source.ts, source: source.id, values };
+  };
 
   const handleBatch = async (batch: readonly Delivery[]): Promise<void> => {
     const trades: Trade[] = [];

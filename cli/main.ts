@@ -1,10 +1,12 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError } from '../config/load.js';
+import { ConfigError, loadConfig } from '../config/load.js';
 import { ctlCommand } from './commands/ctl.js';
 import { runDemo } from './commands/demo.js';
 import { runFeatures } from './commands/features.js';
 import { runReplay } from './commands/replay.js';
 import { runEngine } from './commands/run.js';
+import { trainCommand } from './commands/train.js';
+import { openPgRegistry } from './registry.js';
 
 /** Parses `2024-01-01`, an ISO timestamp or epoch milliseconds into epoch ms (UTC). */
 export function parseTime(value: string): number {
@@ -73,6 +75,7 @@ program
     await runFeatures(opts);
   });
 
+program.addCommand(trainCommand(() => openPgRegistry(loadConfig({ file: program.opts<{ config?: string }>().config }))));
 program.addCommand(ctlCommand(() => program.opts<{ config?: string }>().config));
 
 try {

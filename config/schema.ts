@@ -44,6 +44,14 @@ export const ConfigSchema = z
       .strict(),
     assets: z.array(z.object({ venue: z.string().min(1), symbol: z.string().regex(/^[A-Z0-9]+\/[A-Z0-9]+(:[A-Z0-9]+)?$/, 'a ccxt unified symbol like BTC/USDT') }).strict()).min(1),
     data: z.object({ dir: z.string().min(1) }).strict(),
+    models: z
+      .object({
+        /** Where the registry keeps ONNX artifacts (`<dir>/<name>/<version>.onnx`); one folder per PostgreSQL schema. */
+        artifactDir: z.string().min(1),
+        /** ONNX Runtime execution provider: `cuda` falls back to CPU with a warning when CUDA cannot load. */
+        device: z.enum(['cpu', 'cuda']),
+      })
+      .strict(),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }).strict(),
   })
   .strict();

@@ -57,7 +57,10 @@ const until = async (cond: () => boolean | Promise<boolean>, what: string): Prom
 const reference = (bars: readonly Bar[]): Record<string, number | null> => {
   const e = new FeatureEngine();
   for (const b of bars) e.onBar(b);
-  return e.values();
+  const values: Record<string, number | null> = e.values();
+  const last = bars[bars.length - 1];
+  if (last !== undefined) values['close'] = last.close;
+  return values;
 };
 
 describe('asset actor under the supervisor (in-memory adapters, simulated clock)', () => {

@@ -100,7 +100,7 @@ export const makeQuote = (ts: number, asset: AssetKey = BTC, seq = 0): Quote => 
   ts,
 });
 
-/** The feature values after feeding `msgs` to a fresh engine: what an actor must arrive at. */
+/** The feature values after feeding `msgs` to a fresh engine (plus the close of a final bar): what an actor must arrive at. */
 export function reference(msgs: readonly MarketData[]): Record<string, number | null> {
   const e = new FeatureEngine();
   for (const m of msgs) {
@@ -108,7 +108,10 @@ export function reference(msgs: readonly MarketData[]): Record<string, number | 
     else if (m.type === 'md.trade') e.onTrade(m);
     else e.onQuote(m);
   }
-  return e.values();
+  const values: Record<string, number | null> = e.values();
+  const last = msgs[msgs.length - 1];
+  if (last?.type === 'md.bar') values['close'] = last.close;
+  return values;
 }
 
 export const decodeJson = <T>(d: Uint8Array): T => JSON.parse(new TextDecoder().decode(d)) as T;

@@ -1,0 +1,149 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
+import { parseTimeframe, readBars } from '../../gateways/historical/bars-csv.js';
+import type { BarInput } from '../../models/features/inputs.js';
+import type { ModelRegistry } from '../../models/registry/model-registry.js';
+import type { SymbolBars } from '../../models/training/bar-dataset.js';
+import { DIRECTION_NAMES } from '../../models/training/direction-labels.js';
+import { trainBaseline } from '../../models/training/train-baseline.js';
+import type { TrainBaselineReport } from '../../models/training/train-baseline.js';
+import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
+
+export type TrainCliOptions = Readonly<{
+  data?: string;
+  symbols: readonly string[];
+  timeframe: string;
+  horizon: number;
+  kAtr: number;
+  from?: number;
+  to?: number;
+  name: string;
+  seed: number;
+  epochs: number;
+  /** Point the `production` alias at the new version (what the engine and the demo serve). */
+  promote?: boolean;
+}>;
+
+/** Opens the registry to register into (the lead's wiring: PostgreSQL from config, or memory). */
+export type OpenRegistry = () => Promise<ModelRegistry>;
+
+const positiveInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('a positive integer');
+  return n;
+};
+const nonNegativeInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('an integer ≥ 0');
+  return n;
+};
+const nonNegative = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('a number ≥ 0');
+  return n;
+};
+const parseSymbols = (v: string): string[] => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+/** `2024-01-01`, an ISO timestamp or epoch ms → epoch ms (UTC). */
+const parseTime = (value: string): number => {
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (!Number.isFinite(ms)) throw new InvalidArgumentError(`not a date or epoch ms: ${value}`);
+  return ms;
+};
+
+/**
+ * The bars of each symbol from the data folder, in time order. A symbol with several files
+ * (eras) is read file after file; a bar not later than the previous one (an overlap) is skipped.
+ */
+export async function loadSymbolBars(dataDir: string, symbols: readonly string[], timeframe: string, window: Readonly<{ from?: number; to?: number }>): Promise<SymbolBars[]> {
+  const files = findBarFiles(dataDir, { symbols, timeframe });
+  const out: SymbolBars[] = [];
+  for (const symbol of symbols) {
+    const mine = files.filter((f) => f.symbol === symbol);
+    if (mine.length === 0) throw new InvalidArgumentError(`no ${timeframe} bar files for ${symbol} under ${dataDir}/ohlcv`);
+    const bars: BarInput[] = [];
+    for (const f of mine) {
+      for await (const b of readBars(f.path, { venue: f.venue, symbol, tf: timeframe, ...window })) {
+        if (bars.length > 0 && b.ts <= (bars[bars.length - 1] as BarInput).ts) continue;
+        bars.push({ ts: b.ts, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume });
+      }
+    }
+    out.push({ symbol, bars });
+  }
+  return out;
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
+
+/** The three models side by side, as printed by `sextant train`. */
+export function formatReport(r: TrainBaselineReport): string {
+  const rows: [string, { accuracy: number; logLoss: number; recall: readonly (number | null)[] }][] = [
+    ['mlp', r.test.mlp],
+    ['logistic regression', r.test.logisticRegression],
+    ['majority class', r.test.majority],
+  ];
+  const head = `${'model'.padEnd(20)} ${'accuracy'.padStart(9)} ${'log loss'.padStart(9)}   recall ${DIRECTION_NAMES.join('/')}`;
+  const lines = rows.map(([n, s]) => `${n.padEnd(20)} ${pct(s.accuracy).padStart(9)} ${s.logLoss.toFixed(4).padStart(9)}   ${s.recall.map((x) => (x === null ? '-' : pct(x))).join(' / ')}`);
+  return [
+    `registered ${r.model.name}@${r.model.version} (parent ${r.model.parentVersion ?? 'none'}), ONNX input: standardised features, parity ${r.onnxParityMaxAbsDiff.toExponential(2)}`,
+    `rows: train ${r.rows.train} (fit ${r.rows.fit}, validation ${r.rows.validation}), calibration ${r.rows.calibration}, test ${r.rows.test}; test class share ${r.classShare.test.map(pct).join(' / ')}`,
+    `out-of-sample (test segment):`,
+    head,
+    ...lines,
+    `training: mlp ${r.mlp.epochsRun} epochs (best ${r.mlp.bestEpoch}) on tfjs ${r.mlp.backend}; logistic regression ${r.logisticRegression.epochsRun} epochs (best ${r.logisticRegression.bestEpoch})`,
+    `calibration: class mean returns ${r.calibration.classMeanReturns.map((x) => x.toExponential(2)).join(' / ')}, conformal 80% ±${r.calibration.conformal80.toFixed(5)}, 95% ±${r.calibration.conformal95.toFixed(5)}`,
+  ].join('\n');
+}
+
+/** Runs one training and prints the table and a final JSON line; returns the report. */
+export async function runTrain(opts: TrainCliOptions, openRegistry: OpenRegistry, write: (s: string) => void = (s) => process.stdout.write(s)): Promise<TrainBaselineReport> {
+  const timeframe = parseTimeframe(opts.timeframe);
+  const dataDir = requireDataDir(opts.data);
+  const window = { ...(opts.from !== undefined ? { from: opts.from } : {}), ...(opts.to !== undefined ? { to: opts.to } : {}) };
+  const bars = await loadSymbolBars(dataDir, opts.symbols, timeframe, window);
+  const registry = await openRegistry();
+  try {
+    const report = await trainBaseline(
+      bars,
+      { source: dataDir, symbols: opts.symbols, ...window },
+      { name: opts.name, timeframe, barMs: TIMEFRAME_MS[timeframe], horizon: opts.horizon, kAtr: opts.kAtr, seed: opts.seed, epochs: opts.epochs },
+      registry,
+    );
+    write(`${formatReport(report)}\n`);
+    if (opts.promote === true) {
+      await registry.promote(report.model.name, report.model.version, { actor: 'sextant train', reason: 'trained with --promote' });
+      write(`promoted ${report.model.name}@${report.model.version} to production\n`);
+    }
+    write(
+      `${JSON.stringify({
+        model: `${report.model.name}@${report.model.version}`,
+        metrics: report.model.metrics,
+        rows: report.rows,
+        calibration: report.calibration,
+        onnxInput: report.onnxInput,
+      })}\n`,
+    );
+    return report;
+  } finally {
+    await registry.close();
+  }
+}
+
+/** `sextant train`: trains, checks and registers the baseline direction classifier. */
+export function trainCommand(openRegistry: OpenRegistry): Command {
+  return new Command('train')
+    .description('train the baseline MLP direction classifier on historical bars, export it to ONNX and register it')
+    .option('--data <dir>', 'market-data folder (default: ../shared/data or SEXTANT_DATA_DIR)')
+    .option('--symbols <list>', 'comma-separated symbols', parseSymbols, ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'])
+    .option('--timeframe <tf>', 'bar timeframe', '1h')
+    .option('--horizon <bars>', 'label horizon in bars', positiveInt, 4)
+    .option('--k-atr <k>', 'half-width of the flat band in ATR(14) units', nonNegative, 0.75)
+    .option('--from <date>', 'first bar (inclusive)', parseTime)
+    .option('--to <date>', 'last bar (exclusive)', parseTime)
+    .option('--name <name>', 'model name in the registry', 'direction-mlp')
+    .option('--seed <n>', 'seed for weights and batch order', nonNegativeInt, 42)
+    .option('--epochs <n>', 'most training epochs (early stopping may end sooner)', positiveInt, 30)
+    .option('--promote', 'make the new version the production model')
+    .action(async (opts: TrainCliOptions) => {
+      await runTrain(opts, openRegistry);
+    });
+}
