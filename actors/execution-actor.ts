@@ -1,0 +1,176 @@
+import type { Clock } from '../state/clock.js';
+import type { Logger } from '../state/logger.js';
+import type { ConsumerSpec, Consumption, Delivery, DurableConsumer, DurablePublisher } from '../streams/bus.js';
+import { encode } from '../streams/codec.js';
+import { BarSchema } from '../streams/messages/bar.js';
+import type { FeatureVector } from '../streams/messages/feature-vector.js';
+import { FeatureVectorSchema } from '../streams/messages/feature-vector.js';
+import type { Fill } from '../streams/messages/fill.js';
+import { FillSchema } from '../streams/messages/fill.js';
+import type { MarketData } from '../streams/messages/market-data.js';
+import type { Prediction } from '../streams/messages/prediction.js';
+import { PredictionSchema } from '../streams/messages/prediction.js';
+import { QuoteSchema } from '../streams/messages/quote.js';
+import type { Reject } from '../streams/messages/reject.js';
+import { RejectSchema } from '../streams/messages/reject.js';
+import type { Suggestion } from '../streams/messages/suggestion.js';
+import { SuggestionSchema } from '../streams/messages/suggestion.js';
+import { TradeSchema } from '../streams/messages/trade.js';
+import type { Subjects } from '../streams/subjects.js';
+import { toDlqEntry } from '../streams/validation/dlq.js';
+import type { ExecutionCore, ExecutionStats } from '../models/execution/execution-core.js';
+import { decodeInput } from '../models/execution/decode-input.js';
+
+export { createExecutionCore, parentOrderId, assetKey } from '../models/execution/execution-core.js';
+export type { ExecutionCore, ExecutionCoreOptions, ExecutionStats, AssetView, ParentView } from '../models/execution/execution-core.js';
+
+/** Everything the execution actor reacts to, each tagged by its `type`. */
+export type ExecutionInput = Prediction | Fill | Reject | MarketData | FeatureVector;
+
+const SCHEMAS = {
+  pred: PredictionSchema,
+  'exec.fill': FillSchema,
+  'exec.reject': RejectSchema,
+  'md.trade': TradeSchema,
+  'md.quote': QuoteSchema,
+  'md.bar': BarSchema,
+  'feat.vector': FeatureVectorSchema,
+} as const;
+
+export type ExecutionActorDeps = Readonly<{
+  bus: DurablePublisher & DurableConsumer;
+  subjects: Subjects;
+  /** Stamps dead-letter entries only; decisions run on event time. */
+  clock: Clock;
+  log: Logger;
+}>;
+
+export type ExecutionActorOptions = Readonly<{
+  core: ExecutionCore;
+  /**
+   * Durable consumers to read inputs from (predictions, fills, rejects, market data); none when
+   * the engine hands inputs over in event order with {@link ExecutionActorHandle.push}, which is
+   * what a backtest and the decision path behind the event sequencer do.
+   */
+  consumers?: readonly ConsumerSpec[];
+}>;
+
+export type ExecutionActorStats = ExecutionStats & Readonly<{ received: number; refused: number; published: number; publishFailures: number }>;
+
+export type ExecutionActorHandle = Readonly<{
+  key: string;
+  /** Handles inputs in the order given and resolves once their suggestions are published. */
+  push(inputs: readonly ExecutionInput[]): Promise<void>;
+  stop(): Promise<void>;
+  stats(): ExecutionActorStats;
+}>;
+
+export const executionActorKey = (strategy: string): string => `execution:${strategy}`;
+
+/** Event time of an input: bars carry their open time, every other message its own `ts`. */
+const tsOf = (m: ExecutionInput): number => m.ts;
+
+/**
+ * The execution actor: wires an {@link ExecutionCore} to the Bus. Before each input the core's
+ * event-time timers run (`onTime(input.ts)`), so children fall due exactly as in a replay; the
+ * suggestions are published on `sx.exec.suggest.<strategy>.<venue>.<sym>` with `Nats-Msg-Id` =
+ * suggestion id, so a redelivered prediction never suggests twice. Inputs are handled one batch
+ * at a time, in order; a consumed batch is acknowledged after its suggestions were stored.
+ */
+export function startExecutionActor(deps: ExecutionActorDeps, opts: ExecutionActorOptions): ExecutionActorHandle {
+  const { core } = opts;
+  const key = executionActorKey(core.strategy);
+  const log = deps.log.child({ actor: key });
+  const own = { received: 0, refused: 0, published: 0, publishFailures: 0 };
+  let chain: Promise<void> = Promise.resolve();
+
+  const publish = async (out: readonly Suggestion[]): Promise<void> => {
+    const acks: Promise<void>[] = [];
+    for (const s of out) {
+      const checked = SuggestionSchema.safeParse(s);
+      if (!checked.success) {
+        own.publishFailures++;
+        log.error({ id: s.id, issues: checked.error.issues.slice(0, 3) }, 'suggestion fails its schema; not published');
+        continue;
+      }
+      acks.push(
+        deps.bus.publish(deps.subjects.suggestion(s.strategy, s.venue, s.symbol), encode(s), { msgId: s.id }).then(
+          () => void own.published++,
+          (e: unknown) => {
+            own.publishFailures++;
+            throw e;
+          },
+        ),
+      );
+    }
+    await Promise.all(acks);
+  };
+
+  const handle = (m: ExecutionInput): Suggestion[] => {
+    own.received++;
+    const out = [...core.onTime(tsOf(m))];
+    switch (m.type) {
+      case 'pred':
+        out.push(...core.onPrediction(m, m.ts));
+        break;
+      case 'exec.fill':
+        core.onFill(m);
+        break;
+      case 'exec.reject':
+        core.onReject(m);
+        break;
+      case 'feat.vector':
+        core.onFeatures(m);
+        break;
+      default:
+        core.onMarket(m);
+    }
+    return out;
+  };
+
+  const push = (inputs: readonly ExecutionInput[]): Promise<void> => {
+    const run = chain.then(async () => {
+      const out: Suggestion[] = [];
+      for (const m of inputs) {
+        try {
+          out.push(...handle(m));
+        } catch (e) {
+          // A policy bug on one input must not stop the actor; the input is logged and skipped.
+          log.error({ err: String(e), type: m.type }, 'execution input failed');
+        }
+      }
+      await publish(out);
+    });
+    chain = run.catch(() => {});
+    return run;
+  };
+
+  const onBatch = async (batch: readonly Delivery[]): Promise<void> => {
+    const inputs: ExecutionInput[] = [];
+    for (const d of batch) {
+      const r = decodeInput<ExecutionInput>(d.data, SCHEMAS);
+      if (r.ok) {
+        inputs.push(r.msg);
+        continue;
+      }
+      own.refused++;
+      log.warn({ subject: d.subject, reason: r.reason, detail: r.detail }, 'refused execution input');
+      const entry = toDlqEntry({ source: 'execution', subject: d.subject, data: d.data, refusal: r, ts: deps.clock.now() });
+      await deps.bus.publish(deps.subjects.dlq('execution'), encode(entry), { msgId: entry.id });
+    }
+    await push(inputs);
+  };
+
+  const consumptions: Consumption[] = (opts.consumers ?? []).map((spec) => deps.bus.consume(spec, onBatch));
+  log.info({ consumers: consumptions.length }, 'execution actor started');
+
+  return {
+    key,
+    push,
+    stop: async () => {
+      await Promise.all(consumptions.map((c) => c.stop()));
+      await chain;
+    },
+    stats: () => ({ ...core.stats(), ...own }),
+  };
+}

@@ -1,0 +1,258 @@
+import type { Bar } from '../../streams/messages/bar.js';
+import type { FeatureVector } from '../../streams/messages/feature-vector.js';
+import type { Fill } from '../../streams/messages/fill.js';
+import type { MarketData } from '../../streams/messages/market-data.js';
+import type { OrderSide } from '../../streams/messages/order-side.js';
+import { sideSign } from '../../streams/messages/order-side.js';
+import { orderId } from '../../streams/messages/order.js';
+import type { Prediction } from '../../streams/messages/prediction.js';
+import type { Reject } from '../../streams/messages/reject.js';
+import type { Suggestion } from '../../streams/messages/suggestion.js';
+import { suggestionId } from '../../streams/messages/suggestion.js';
+import type { ChildPlan, ExecutionPolicy, MarketContext } from './execution-policy.js';
+import { ExecutionPolicyError } from './execution-policy.js';
+import { limitPriceOf } from './limit-price.js';
+
+/** A parent order's id: one per prediction that opened it. */
+export const parentOrderId = (predictionId: string): string => `e:${predictionId}`;
+
+export type ExecutionCoreOptions = Readonly<{
+  strategy: string;
+  policy: ExecutionPolicy;
+  /** A parent is opened only when |target − (position + working)| exceeds this (base units). */
+  minQty: number;
+  /** Time a parent may take, ms (default: the prediction's `horizonMs`). */
+  horizonMs?: number;
+  /** Bar length of the `ewma_vol` feature, ms (default 60,000). */
+  barMs?: number;
+  /** Positions at start, by `assetKey(venue, symbol)` (a restart rebuilds them from fills instead). */
+  positions?: Readonly<Record<string, number>>;
+}>;
+
+export type ParentView = Readonly<{ id: string; source: string; side: OrderSide; qty: number; target: number; sent: number; children: number }>;
+export type AssetView = Readonly<{ position: number; working: number; parent: ParentView | null }>;
+export type ExecutionStats = Readonly<{ parents: number; replaced: number; suggestions: number; fills: number; duplicateFills: number; ignored: number }>;
+
+export type ExecutionCore = Readonly<{
+  strategy: string;
+  /** Suggestions to publish now: the children of a new parent that are already due. */
+  onPrediction(p: Prediction, now: number): readonly Suggestion[];
+  /** Children that became due by `now` (event time); call before each event, in order. */
+  onTime(now: number): readonly Suggestion[];
+  onFill(f: Fill): void;
+  onReject(r: Reject): void;
+  /** Reference prices and volume. */
+  onMarket(md: MarketData): void;
+  /** Volatility (`ewma_vol`) and spread (`spread_bps`) for the policy's context. */
+  onFeatures(v: FeatureVector): void;
+  asset(venue: string, symbol: string): AssetView;
+  stats(): ExecutionStats;
+}>;
+
+export const assetKey = (venue: string, symbol: string): string => `${venue}|${symbol}`;
+
+type Working = { side: OrderSide; remaining: number; expiresAt: number };
+type Parent = { id: string; source: string; side: OrderSide; qty: number; target: number; plan: readonly ChildPlan[]; next: number };
+type Asset = {
+  venue: string;
+  symbol: string;
+  position: number;
+  /** Children published and not yet filled, rejected or expired, by order id. */
+  working: Map<string, Working>;
+  parent: Parent | undefined;
+  mid: number;
+  last: number;
+  spreadBps: number | null;
+  volatility: number | null;
+  volume: number | null;
+  /** The last prediction's price: the reference when no market data was seen. */
+  predPrice: number;
+};
+
+const DEDUP_WINDOW = 100_000;
+
+/**
+ * The execution actor's deterministic core. It turns position intents into parent orders and
+ * parents into child suggestions through an {@link ExecutionPolicy}; it never chooses a
+ * direction: the side is the sign of `target − (position + working)`. Time is event time only:
+ * children wait in the schedule until `onTime(now)` reaches them, so a replay gives identical
+ * suggestions. A new intent (a target that differs by more than `minQty`) replaces an
+ * unfinished parent: its unsent children are dropped, those already out stay working until
+ * filled, rejected or expired, and count towards the new delta.
+ */
+export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
+  if (!(Number.isFinite(opts.minQty) && opts.minQty >= 0)) throw new RangeError(`minQty must be finite and >= 0, got ${opts.minQty}`);
+  const barMs = opts.barMs ?? 60_000;
+  const assets = new Map<string, Asset>();
+  /** Asset keys in sorted order, so outputs never depend on which asset was seen first. */
+  const keys: string[] = [];
+  const seenFills = new Set<string>();
+  const seenOrder: string[] = [];
+  const st = { parents: 0, replaced: 0, suggestions: 0, fills: 0, duplicateFills: 0, ignored: 0 };
+
+  const assetOf = (venue: string, symbol: string): Asset => {
+    const key = assetKey(venue, symbol);
+    let a = assets.get(key);
+    if (a === undefined) {
+      a = { venue, symbol, position: opts.positions?.[key] ?? 0, working: new Map(), parent: undefined, mid: Number.NaN, last: Number.NaN, spreadBps: null, volatility: null, volume: null, predPrice: Number.NaN };
+      assets.set(key, a);
+      keys.push(key);
+      keys.sort();
+    }
+    return a;
+  };
+
+  const workingQty = (a: Asset): number => {
+    let w = 0;
+    for (const o of a.working.values()) w += sideSign(o.side) * o.remaining;
+    return w;
+  };
+
+  const refPrice = (a: Asset): number => (a.mid > 0 ? a.mid : a.last > 0 ? a.last : a.predPrice);
+
+  const expire = (a: Asset, now: number): void => {
+    for (const [id, o] of a.working) if (now > o.expiresAt) a.working.delete(id);
+  };
+
+  /** Publishes the parent's children due by `now`, in schedule order. */
+  const due = (a: Asset, now: number, out: Suggestion[]): void => {
+    const p = a.parent;
+    if (p === undefined) return;
+    while (p.next < p.plan.length && (p.plan[p.next] as ChildPlan).atTs <= now) {
+      const c = p.plan[p.next] as ChildPlan;
+      const ref = refPrice(a);
+      const id = suggestionId(p.id, p.next);
+      out.push({
+        type: 'exec.suggest',
+        v: 1,
+        id,
+        ts: now,
+        strategy: opts.strategy,
+        venue: a.venue,
+        symbol: a.symbol,
+        parentId: p.id,
+        source: p.source,
+        policy: opts.policy.name,
+        side: p.side,
+        qty: c.qty,
+        orderType: c.orderType,
+        refPrice: ref,
+        limitPrice: c.orderType === 'market' ? null : limitPriceOf(p.side, ref, c.limitOffsetBps),
+        limitOffsetBps: c.limitOffsetBps,
+        ttlMs: c.ttlMs,
+        child: p.next,
+        children: p.plan.length,
+      });
+      a.working.set(orderId(id), { side: p.side, remaining: c.qty, expiresAt: now + c.ttlMs });
+      st.suggestions++;
+      p.next++;
+    }
+    if (p.next >= p.plan.length) a.parent = undefined;
+  };
+
+  const checkPlan = (parentId: string, startTs: number, plan: readonly ChildPlan[]): void => {
+    let prev = startTs;
+    for (const c of plan) {
+      const ok = Number.isFinite(c.qty) && c.qty > 0 && Number.isInteger(c.atTs) && c.atTs >= prev && Number.isFinite(c.limitOffsetBps) && Number.isInteger(c.ttlMs) && c.ttlMs > 0;
+      if (!ok) throw new ExecutionPolicyError(`policy ${opts.policy.name} gave a bad child for ${parentId}: ${JSON.stringify(c)}`);
+      prev = c.atTs;
+    }
+  };
+
+  return {
+    strategy: opts.strategy,
+    onPrediction(p, now) {
+      if (p.strategy !== opts.strategy) {
+        st.ignored++;
+        return [];
+      }
+      const a = assetOf(p.venue, p.symbol);
+      a.predPrice = p.price;
+      if (p.intent === null) return [];
+      const target = p.intent.target;
+      expire(a, now);
+      const active = a.parent;
+      if (active !== undefined && Math.abs(target - active.target) <= opts.minQty) return [];
+      if (active !== undefined) {
+        a.parent = undefined;
+        st.replaced++;
+      }
+      const delta = target - (a.position + workingQty(a));
+      if (!(Math.abs(delta) > opts.minQty)) return [];
+      const side: OrderSide = delta > 0 ? 'buy' : 'sell';
+      const id = parentOrderId(p.id);
+      const horizonMs = opts.horizonMs ?? p.horizonMs;
+      const ctx: MarketContext = { spreadBps: a.spreadBps, volatility: a.volatility, barMs, volume: a.volume };
+      const plan = opts.policy.schedule({ id, side, qty: Math.abs(delta), arrivalPrice: refPrice(a), startTs: now, horizonMs }, ctx);
+      checkPlan(id, now, plan);
+      if (plan.length === 0) return [];
+      a.parent = { id, source: p.id, side, qty: Math.abs(delta), target, plan, next: 0 };
+      st.parents++;
+      const out: Suggestion[] = [];
+      due(a, now, out);
+      return out;
+    },
+    onTime(now) {
+      const out: Suggestion[] = [];
+      for (const key of keys) {
+        const a = assets.get(key) as Asset;
+        expire(a, now);
+        due(a, now, out);
+      }
+      return out;
+    },
+    onFill(f) {
+      if (f.strategy !== opts.strategy) {
+        st.ignored++;
+        return;
+      }
+      if (seenFills.has(f.id)) {
+        st.duplicateFills++;
+        return;
+      }
+      seenFills.add(f.id);
+      seenOrder.push(f.id);
+      if (seenOrder.length > DEDUP_WINDOW) seenFills.delete(seenOrder.shift() as string);
+      st.fills++;
+      const a = assetOf(f.venue, f.symbol);
+      a.position += sideSign(f.side) * f.qty;
+      const w = a.working.get(f.orderId);
+      if (w === undefined) return;
+      w.remaining -= f.qty;
+      if (f.final || w.remaining <= 1e-12 * Math.max(1, f.qty)) a.working.delete(f.orderId);
+    },
+    onReject(r) {
+      if (r.strategy !== opts.strategy) return;
+      assetOf(r.venue, r.symbol).working.delete(orderId(r.suggestionId));
+    },
+    onMarket(md) {
+      const a = assetOf(md.venue, md.symbol);
+      if (md.type === 'md.quote') {
+        a.mid = (md.bid + md.ask) / 2;
+        a.spreadBps = ((md.ask - md.bid) / a.mid) * 1e4;
+      } else if (md.type === 'md.trade') a.last = md.price;
+      else {
+        const b: Bar = md;
+        a.last = b.close;
+        a.volume = b.volume;
+      }
+    },
+    onFeatures(v) {
+      const a = assetOf(v.venue, v.symbol);
+      const vol = v.values['ewma_vol'];
+      if (typeof vol === 'number' && vol > 0) a.volatility = vol;
+      const sp = v.values['spread_bps'];
+      if (typeof sp === 'number' && sp >= 0) a.spreadBps = sp;
+    },
+    asset(venue, symbol) {
+      const a = assetOf(venue, symbol);
+      const p = a.parent;
+      return {
+        position: a.position,
+        working: workingQty(a),
+        parent: p === undefined ? null : { id: p.id, source: p.source, side: p.side, qty: p.qty, target: p.target, sent: p.next, children: p.plan.length },
+      };
+    },
+    stats: () => ({ ...st }),
+  };
+}

@@ -1,0 +1,255 @@
+import { EwmaVol } from '../features/ewma-vol.js';
+import type { Fill } from '../../streams/messages/fill.js';
+import { fillId } from '../../streams/messages/fill.js';
+import type { MarketData } from '../../streams/messages/market-data.js';
+import type { OrderSide } from '../../streams/messages/order-side.js';
+import { sideSign } from '../../streams/messages/order-side.js';
+import type { Order } from '../../streams/messages/order.js';
+
+export type PaperVenueOptions = Readonly<{
+  /** The venue this simulator stands in for; orders and market data of other venues are ignored. */
+  venue: string;
+  takerFeeBps: number;
+  makerFeeBps: number;
+  /** Full spread assumed where no quote gives one (trades, bars): takers pay half of it. */
+  spreadBps: number;
+  /**
+   * Square-root impact on taker fills: bps = impactCoeff · σ · sqrt(qty / V) · 1e4, with σ the
+   * venue's own EWMA volatility of bar-close log returns (known before the event) and V the
+   * volume of the bar being filled (or of the last bar, on quotes and trades). Zero until both
+   * are known, so a quotes-only feed pays the quoted spread and no impact.
+   */
+  slippage: Readonly<{ impactCoeff: number }>;
+  /** Most of an event's volume (bar volume, trade size, touch size) one side may take, in (0, 1]. */
+  maxVolumeShare: number;
+  /** Decay of the EWMA volatility of bar closes used for σ (default 0.94). */
+  volLambda?: number;
+}>;
+
+/** An order that ran out of time with quantity left (its fills, if any, were not final). */
+export type VenueExpiry = Readonly<{ type: 'exec.expired'; orderId: string; ts: number; strategy: string; venue: string; symbol: string; filledQty: number; remainingQty: number }>;
+
+export type VenueOutput = Readonly<{ fills: readonly Fill[]; expired: readonly VenueExpiry[] }>;
+export type PaperVenueStats = Readonly<{ orders: number; duplicates: number; ignored: number; fills: number; expired: number }>;
+export type WorkingOrderView = Readonly<{ orderId: string; remaining: number; filled: number; liquidity: 'maker' | 'taker' | 'undecided' }>;
+
+export type PaperVenue = Readonly<{
+  /** Queues an approved order; it meets the market from the next event on. */
+  onOrder(o: Order, now: number): VenueOutput;
+  /** Expires what ran out of time before this event, then fills what this event allows. */
+  onMarket(md: MarketData): VenueOutput;
+  /** Expires orders whose `expiresAt` is before `now` (event time with no market data). */
+  onTime(now: number): VenueOutput;
+  working(): readonly WorkingOrderView[];
+  stats(): PaperVenueStats;
+}>;
+
+type Working = {
+  order: Order;
+  arrivalTs: number;
+  /** Mid when the order arrived (NaN until a price is known): the slippage reference. */
+  refMid: number;
+  remaining: number;
+  filled: number;
+  n: number;
+  /** Decided at the order's first event: marketable then = taker; a taker limit that stops crossing rests. */
+  liquidity: 'maker' | 'taker' | undefined;
+};
+
+type Book = { mid: number; volume: number | null; vol: EwmaVol; prevClose: number };
+
+/** What one event offers a side: the price a taker pays, the price a resting limit needs, the size. */
+type Offer = { touch: number; through: (limit: number) => boolean; capacity: number; ref: number; ts: number };
+
+const EMPTY: VenueOutput = { fills: [], expired: [] };
+
+/**
+ * The paper venue's deterministic core: approved orders and market data in, fills out, in event
+ * time. Market orders and marketable limits take the next price ± half the spread (the quote's,
+ * or `spreadBps/2` on trades and bars) plus square-root impact, and pay the taker fee; resting
+ * limits fill at their limit when the market trades through it, with the maker fee. Every event
+ * lends each side at most `maxVolumeShare` of its volume, shared by the orders in arrival order;
+ * the rest carries over. Bars that opened at or after an order's arrival offer open (takers) and
+ * high/low (resting limits); a bar that opened before it offers its close only, so no order
+ * trades on prices from before it existed.
+ */
+export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
+  const bad = (name: string, v: number): never => {
+    throw new RangeError(`paper venue: ${name} out of range: ${v}`);
+  };
+  if (!(opts.takerFeeBps >= 0 && Number.isFinite(opts.takerFeeBps))) bad('takerFeeBps', opts.takerFeeBps);
+  if (!(Number.isFinite(opts.makerFeeBps) && opts.makerFeeBps >= 0)) bad('makerFeeBps', opts.makerFeeBps);
+  if (!(Number.isFinite(opts.spreadBps) && opts.spreadBps >= 0)) bad('spreadBps', opts.spreadBps);
+  if (!(Number.isFinite(opts.slippage.impactCoeff) && opts.slippage.impactCoeff >= 0)) bad('slippage.impactCoeff', opts.slippage.impactCoeff);
+  if (!(opts.maxVolumeShare > 0 && opts.maxVolumeShare <= 1)) bad('maxVolumeShare', opts.maxVolumeShare);
+  const half = opts.spreadBps / 2 / 1e4;
+  const books = new Map<string, Book>();
+  /** Working orders in arrival order (ties by id): the order they share an event's volume in. */
+  let orders: Working[] = [];
+  /** Order ids seen (bounded, oldest forgotten first): a redelivered order is not worked twice. */
+  const known = new Set<string>();
+  const knownOrder: string[] = [];
+  const st = { orders: 0, duplicates: 0, ignored: 0, fills: 0, expired: 0 };
+
+  const bookOf = (symbol: string): Book => {
+    let b = books.get(symbol);
+    if (b === undefined) {
+      b = { mid: Number.NaN, volume: null, vol: new EwmaVol(opts.volLambda), prevClose: Number.NaN };
+      books.set(symbol, b);
+    }
+    return b;
+  };
+
+  const expire = (now: number, out: VenueExpiry[]): void => {
+    if (!orders.some((w) => w.order.expiresAt < now)) return;
+    const keep: Working[] = [];
+    for (const w of orders) {
+      if (w.order.expiresAt >= now) {
+        keep.push(w);
+        continue;
+      }
+      st.expired++;
+      const o = w.order;
+      out.push({ type: 'exec.expired', orderId: o.id, ts: Math.max(o.expiresAt, w.arrivalTs), strategy: o.strategy, venue: o.venue, symbol: o.symbol, filledQty: w.filled, remainingQty: w.remaining });
+    }
+    orders = keep;
+  };
+
+  /** What `md` offers to one side; undefined when it offers nothing to this order. */
+  const offerFor = (md: MarketData, side: OrderSide, arrivalTs: number): Offer | undefined => {
+    const s = sideSign(side);
+    const share = opts.maxVolumeShare;
+    if (md.type === 'md.quote') {
+      const touch = side === 'buy' ? md.ask : md.bid;
+      return { touch, through: (l) => (side === 'buy' ? md.ask <= l : md.bid >= l), capacity: share * (side === 'buy' ? md.askSize : md.bidSize), ref: (md.bid + md.ask) / 2, ts: md.ts };
+    }
+    if (md.type === 'md.trade') return { touch: md.price * (1 + s * half), through: (l) => (side === 'buy' ? md.price < l : md.price > l), capacity: share * md.qty, ref: md.price, ts: md.ts };
+    const capacity = share * md.volume;
+    if (md.ts >= arrivalTs) return { touch: md.open * (1 + s * half), through: (l) => (side === 'buy' ? md.low < l : md.high > l), capacity, ref: md.open, ts: md.ts };
+    return { touch: md.close * (1 + s * half), through: (l) => (side === 'buy' ? md.close < l : md.close > l), capacity, ref: md.close, ts: arrivalTs };
+  };
+
+  const slippageBps = (qty: number, book: Book, volume: number | null): number => {
+    const sigma = book.vol.value;
+    if (sigma === null || volume === null || !(volume > 0) || opts.slippage.impactCoeff === 0) return 0;
+    return opts.slippage.impactCoeff * sigma * Math.sqrt(qty / volume) * 1e4;
+  };
+
+  const fillMarket = (md: MarketData, book: Book): Fill[] => {
+    const fills: Fill[] = [];
+    const used = { buy: 0, sell: 0 };
+    const volume = md.type === 'md.bar' ? md.volume : book.volume;
+    let done = false;
+    for (const w of orders) {
+      const o = w.order;
+      if (o.symbol !== md.symbol || md.ts < w.arrivalTs) continue;
+      const offer = offerFor(md, o.side, w.arrivalTs);
+      if (offer === undefined) continue;
+      if (!(w.refMid > 0)) w.refMid = offer.ref;
+      const limit = o.limitPrice;
+      if (w.liquidity === undefined) w.liquidity = o.orderType === 'market' || (limit !== null && (o.side === 'buy' ? offer.touch <= limit : offer.touch >= limit)) ? 'taker' : 'maker';
+      let price: number;
+      if (w.liquidity === 'taker') {
+        if (limit !== null && !(o.side === 'buy' ? offer.touch <= limit : offer.touch >= limit)) {
+          // The market moved away from a marketable limit: it now rests on the book.
+          w.liquidity = 'maker';
+          continue;
+        }
+        price = Number.NaN; // priced below, once the size is known
+      } else {
+        if (limit === null || !offer.through(limit)) continue;
+        price = limit;
+      }
+      const capacity = offer.capacity - used[o.side];
+      const q = Math.min(w.remaining, capacity);
+      if (!(q > 0)) continue;
+      used[o.side] += q;
+      if (w.liquidity === 'taker') {
+        const s = sideSign(o.side);
+        price = offer.touch * (1 + (s * slippageBps(q, book, volume)) / 1e4);
+        if (limit !== null) price = o.side === 'buy' ? Math.min(price, limit) : Math.max(price, limit);
+      }
+      w.remaining -= q;
+      w.filled += q;
+      const final = w.remaining <= 1e-12 * o.qty;
+      if (final) {
+        w.remaining = 0;
+        done = true;
+      }
+      const feeBps = w.liquidity === 'taker' ? opts.takerFeeBps : opts.makerFeeBps;
+      fills.push({
+        type: 'exec.fill',
+        v: 1,
+        id: fillId(o.id, w.n++),
+        ts: Math.max(offer.ts, w.arrivalTs),
+        orderId: o.id,
+        strategy: o.strategy,
+        venue: o.venue,
+        symbol: o.symbol,
+        side: o.side,
+        qty: q,
+        price,
+        fee: (q * price * feeBps) / 1e4,
+        liquidity: w.liquidity,
+        slippageBps: (sideSign(o.side) * (price - w.refMid) * 1e4) / w.refMid,
+        final,
+      });
+      st.fills++;
+    }
+    if (done) orders = orders.filter((w) => w.remaining > 0);
+    return fills;
+  };
+
+  /** Book-keeping after the fills: σ and volume from this event count from the next one. */
+  const learn = (md: MarketData, book: Book): void => {
+    if (md.type === 'md.quote') book.mid = (md.bid + md.ask) / 2;
+    else if (md.type === 'md.trade') book.mid = md.price;
+    else {
+      book.mid = md.close;
+      book.volume = md.volume;
+      if (book.prevClose > 0) book.vol.update(Math.log(md.close / book.prevClose));
+      book.prevClose = md.close;
+    }
+  };
+
+  return {
+    onOrder(o, now) {
+      if (o.venue !== opts.venue) {
+        st.ignored++;
+        return EMPTY;
+      }
+      if (known.has(o.id)) {
+        st.duplicates++;
+        return EMPTY;
+      }
+      known.add(o.id);
+      knownOrder.push(o.id);
+      if (knownOrder.length > 100_000) known.delete(knownOrder.shift() as string);
+      st.orders++;
+      const w: Working = { order: o, arrivalTs: now, refMid: bookOf(o.symbol).mid, remaining: o.qty, filled: 0, n: 0, liquidity: undefined };
+      // Stable insert by (arrival, id): replays that deliver equal-time orders in another order still match.
+      let i = orders.length;
+      while (i > 0 && ((orders[i - 1] as Working).arrivalTs > now || ((orders[i - 1] as Working).arrivalTs === now && (orders[i - 1] as Working).order.id > o.id))) i--;
+      orders.splice(i, 0, w);
+      const expired: VenueExpiry[] = [];
+      expire(now, expired);
+      return expired.length === 0 ? EMPTY : { fills: [], expired };
+    },
+    onMarket(md) {
+      if (md.venue !== opts.venue) return EMPTY;
+      const expired: VenueExpiry[] = [];
+      expire(md.ts, expired);
+      const book = bookOf(md.symbol);
+      const fills = orders.length === 0 ? [] : fillMarket(md, book);
+      learn(md, book);
+      return fills.length === 0 && expired.length === 0 ? EMPTY : { fills, expired };
+    },
+    onTime(now) {
+      const expired: VenueExpiry[] = [];
+      expire(now, expired);
+      return expired.length === 0 ? EMPTY : { fills: [], expired };
+    },
+    working: () => orders.map((w) => ({ orderId: w.order.id, remaining: w.remaining, filled: w.filled, liquidity: w.liquidity ?? 'undecided' })),
+    stats: () => ({ ...st }),
+  };
+}

@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { assetKey, createExecutionCore, parentOrderId } from '../../actors/execution-actor.js';
+import type { ExecutionCoreOptions } from '../../actors/execution-actor.js';
+import { almgrenChrissPolicy } from '../../models/execution/almgren-chriss-policy.js';
+import type { ExecutionPolicy } from '../../models/execution/execution-policy.js';
+import { twapPolicy } from '../../models/execution/twap-policy.js';
+import { SuggestionSchema } from '../../streams/messages/suggestion.js';
+import type { Suggestion } from '../../streams/messages/suggestion.js';
+import { bar, fillOf, prediction, quote, SYMBOL, VENUE } from './fixtures.js';
+
+const opts = (over: Partial<ExecutionCoreOptions> = {}): ExecutionCoreOptions => ({ strategy: 's1', policy: twapPolicy({ slices: 4, limitOffsetBps: 2 }), minQty: 0.001, ...over });
+
+describe('execution core', () => {
+  it('turns an intent into a parent and its children over event time', () => {
+    const core = createExecutionCore(opts());
+    core.onMarket(quote(0, 99.9, 100.1));
+    const p = prediction(0, 2);
+    const first = core.onPrediction(p, 0);
+    const parentId = parentOrderId(p.id);
+    expect(first).toHaveLength(1);
+    expect(first[0]).toEqual({
+      type: 'exec.suggest',
+      v: 1,
+      id: `s:${parentId}:0`,
+      ts: 0,
+      strategy: 's1',
+      venue: VENUE,
+      symbol: SYMBOL,
+      parentId,
+      source: p.id,
+      policy: 'twap',
+      side: 'buy',
+      qty: 0.5,
+      orderType: 'limit',
+      refPrice: 100,
+      limitPrice: 100 * (1 - 2 / 1e4),
+      limitOffsetBps: 2,
+      ttlMs: 60_000,
+      child: 0,
+      children: 4,
+    });
+    expect(SuggestionSchema.safeParse(first[0]).success).toBe(true);
+    expect(core.onTime(59_999)).toEqual([]);
+    core.onMarket(quote(59_999, 100.9, 101.1));
+    const second = core.onTime(60_000);
+    expect(second.map((s) => [s.child, s.ts, s.refPrice, s.qty])).toEqual([[1, 60_000, 101, 0.5]]);
+    // Two intervals pass at once: both children fall due, in schedule order.
+    expect(core.onTime(180_000).map((s) => s.child)).toEqual([2, 3]);
+    expect(core.asset(VENUE, SYMBOL)).toMatchObject({ position: 0, parent: null });
+  });
+
+  it('keeps position and working quantity from fills, and releases expired children', () => {
+    const core = createExecutionCore(opts());
+    const [c0] = core.onPrediction(prediction(0, 2), 0) as [Suggestion];
+    expect(core.asset(VENUE, SYMBOL).working).toBe(0.5);
+    core.onFill(fillOf(c0, 0.2, 100, false, 0));
+    core.onFill(fillOf(c0, 0.2, 100, false, 0)); // redelivered: counted once
+    expect(core.asset(VENUE, SYMBOL)).toMatchObject({ position: 0.2, working: expect.closeTo(0.3, 12) });
+    core.onFill(fillOf(c0, 0.1, 100, true, 1));
+    expect(core.asset(VENUE, SYMBOL)).toMatchObject({ position: expect.closeTo(0.3, 12), working: 0 });
+    const [c1] = core.onTime(60_000) as [Suggestion];
+    expect(core.asset(VENUE, SYMBOL).working).toBe(0.5);
+    // Nothing filled c1 by the end of its TTL (60,000 + 60,000): it stops counting.
+    core.onTime(120_000);
+    expect(core.asset(VENUE, SYMBOL).working).toBe(1); // c2 went out at 120,000, c1 still alive at its last ms
+    core.onTime(120_001);
+    expect(core.asset(VENUE, SYMBOL).working).toBe(0.5);
+    expect(c1.child).toBe(1);
+    expect(core.stats()).toMatchObject({ fills: 2, duplicateFills: 1 });
+  });
+
+  it('replaces an unfinished parent on a new intent: its remaining schedule is cancelled', () => {
+    const core = createExecutionCore(opts());
+    const p0 = prediction(0, 2);
+    const [c0] = core.onPrediction(p0, 0) as [Suggestion];
+    core.onFill(fillOf(c0, 0.5, 100, true));
+    core.onTime(60_000); // child 1 (0.5) working
+    expect(core.onPrediction(prediction(60_000, 2.0005), 60_000)).toEqual([]); // same intent within minQty: keep going
+    const p1 = prediction(90_000, -1);
+    const out = core.onPrediction(p1, 90_000);
+    // −1 − (0.5 held + 0.5 working) = −2: a sell parent of 2 replaces the buy.
+    expect(out.map((s) => [s.parentId, s.side, s.qty, s.child])).toEqual([[parentOrderId(p1.id), 'sell', 0.5, 0]]);
+    expect(core.asset(VENUE, SYMBOL).parent).toMatchObject({ id: parentOrderId(p1.id), side: 'sell', qty: 2, target: -1, sent: 1, children: 4 });
+    // The old parent's child 2 (due at 120,000) never comes; the new one's child 1 comes at 150,000.
+    expect(core.onTime(149_999)).toEqual([]);
+    expect(core.onTime(150_000).map((s) => [s.parentId, s.child])).toEqual([[parentOrderId(p1.id), 1]]);
+    expect(core.stats()).toMatchObject({ parents: 2, replaced: 1, suggestions: 4 });
+  });
+
+  it('never chooses a direction: the side is the sign of target − position, and no intent means no order', () => {
+    const key = assetKey(VENUE, SYMBOL);
+    const long = createExecutionCore(opts({ positions: { [key]: 3 } }));
+    expect(long.onPrediction(prediction(0, 1), 0).map((s) => [s.side, s.qty])).toEqual([['sell', 0.5]]);
+    const short = createExecutionCore(opts({ positions: { [key]: -3 } }));
+    expect(short.onPrediction(prediction(0, -1), 0).map((s) => [s.side, s.qty])).toEqual([['buy', 0.5]]);
+    const flat = createExecutionCore(opts({ positions: { [key]: 1 } }));
+    expect(flat.onPrediction(prediction(0, null), 0)).toEqual([]);
+    expect(flat.onPrediction(prediction(0, 1.0005), 0)).toEqual([]); // within minQty
+    expect(flat.onPrediction(prediction(0, 5, { strategy: 'other' }), 0)).toEqual([]);
+    expect(flat.stats()).toMatchObject({ parents: 0, ignored: 1 });
+  });
+
+  it('prices limits from the reference: below for buys, above for sells, through it when negative', () => {
+    const policy: ExecutionPolicy = { name: 'cross', schedule: (p) => [{ atTs: p.startTs, qty: p.qty, orderType: 'limit', limitOffsetBps: -10, ttlMs: 1_000 }] };
+    const buy = createExecutionCore(opts({ policy }));
+    buy.onMarket(bar(0, 100, 100, 100, 200, 5)); // no quote: the last close is the reference
+    expect(buy.onPrediction(prediction(0, 1), 0)[0]).toMatchObject({ refPrice: 200, limitPrice: 200 * 1.001, limitOffsetBps: -10 });
+    const sell = createExecutionCore(opts({ policy: twapPolicy({ slices: 1, limitOffsetBps: 10 }) }));
+    expect(sell.onPrediction(prediction(0, -1), 0)[0]).toMatchObject({ side: 'sell', refPrice: 100, limitPrice: 100 * 1.001 }); // no market data: the prediction's price
+  });
+
+  it('feeds ewma_vol to the policy: Almgren–Chriss front-loads once volatility is known', () => {
+    const ac = almgrenChrissPolicy({ slices: 4, riskAversion: 1, temporaryImpact: 1e-4 });
+    const calm = createExecutionCore(opts({ policy: ac }));
+    expect(calm.onPrediction(prediction(0, 100), 0)[0]?.qty).toBe(25);
+    const vol = createExecutionCore(opts({ policy: ac }));
+    vol.onFeatures({ type: 'feat.vector', v: 1, id: 'f:x', venue: VENUE, symbol: SYMBOL, ts: 0, source: 'b:x', values: { ewma_vol: 0.01, spread_bps: 3 } });
+    expect(vol.onPrediction(prediction(0, 100), 0)[0]?.qty).toBeCloseTo(100 - (100 * Math.sinh(3)) / Math.sinh(4), 9);
+  });
+
+  it('is deterministic: the same inputs give identical suggestions', () => {
+    const run = (): Suggestion[] => {
+      const core = createExecutionCore(opts({ policy: almgrenChrissPolicy({ slices: 5, riskAversion: 0.5, temporaryImpact: 1e-4 }) }));
+      const out: Suggestion[] = [];
+      for (let i = 0; i < 50; i++) {
+        const ts = i * 30_000;
+        out.push(...core.onTime(ts));
+        core.onMarket(quote(ts, 100 + Math.sin(i), 100.2 + Math.sin(i)));
+        if (i % 7 === 0) out.push(...core.onPrediction(prediction(ts, (i % 3) - 1), ts));
+        const last = out.at(-1);
+        if (last !== undefined && i % 2 === 0) core.onFill(fillOf(last, last.qty, 100, true));
+      }
+      return out;
+    };
+    const a = run();
+    expect(a.length).toBeGreaterThan(10);
+    expect(run()).toEqual(a);
+    expect(new Set(a.map((s) => s.id)).size).toBe(a.length);
+  });
+});

@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import { createPaperVenue } from '../../actors/paper-venue.js';
+import type { PaperVenue, PaperVenueOptions, VenueExpiry } from '../../actors/paper-venue.js';
+import type { Fill } from '../../streams/messages/fill.js';
+import { FillSchema } from '../../streams/messages/fill.js';
+import type { MarketData } from '../../streams/messages/market-data.js';
+import type { Trade } from '../../streams/messages/trade.js';
+import { bar, order, quote, SYMBOL } from './fixtures.js';
+
+const OPTS: PaperVenueOptions = { venue: 'paper', takerFeeBps: 10, makerFeeBps: 2, spreadBps: 10, slippage: { impactCoeff: 0.5 }, maxVolumeShare: 0.1 };
+
+/** The hand-built price path: two bars set σ = |ln(101/100)|, then the bars orders meet. */
+const B0 = bar(0, 100, 100.5, 99.5, 100, 1_000, 'paper');
+const B1 = bar(60_000, 100, 101.2, 99.8, 101, 1_000, 'paper');
+const B2 = bar(120_000, 101, 102, 100.5, 101.5, 400, 'paper');
+const B3 = bar(180_000, 101.4, 101.6, 100.9, 101, 300, 'paper');
+const B4 = bar(240_000, 100.9, 101, 100.5, 100.7, 300, 'paper');
+const SIGMA1 = Math.log(1.01);
+const SIGMA2 = Math.sqrt(0.94 * SIGMA1 ** 2 + 0.06 * Math.log(101.5 / 101) ** 2);
+
+function venueAfter(...bars: MarketData[]): PaperVenue {
+  const v = createPaperVenue(OPTS);
+  for (const b of bars) expect(v.onMarket(b).fills).toEqual([]);
+  return v;
+}
+
+const valid = (fills: readonly Fill[]): readonly Fill[] => {
+  for (const f of fills) expect(FillSchema.safeParse(f).success).toBe(true);
+  return fills;
+};
+
+describe('paper venue', () => {
+  it('fills a market buy at the next open + half spread + square-root slippage, with the taker fee', () => {
+    const v = venueAfter(B0, B1);
+    v.onOrder(order('o:a', 60_000), 60_000);
+    const [f] = valid(v.onMarket(B2).fills);
+    // slippage = 0.5 · 0.0099503 · sqrt(10/400) · 1e4 = 7.86643 bps; touch = 101 · 1.0005 = 101.0505
+    expect(f).toMatchObject({ id: 'x:o:a:0', orderId: 'o:a', ts: 120_000, side: 'buy', qty: 10, liquidity: 'taker', final: true, strategy: 's1', venue: 'paper', symbol: SYMBOL });
+    expect(f?.price).toBeCloseTo(101.1299906, 6);
+    expect(f?.price).toBeCloseTo(101.0505 * (1 + (0.5 * SIGMA1 * Math.sqrt(10 / 400) * 1e4) / 1e4), 10);
+    expect(f?.fee).toBeCloseTo(1.0112999, 6); // 10 · price · 10 bps
+    expect(f?.slippageBps).toBeCloseTo(12.87036, 4); // against the arrival mid 101
+    expect(v.working()).toEqual([]);
+  });
+
+  it('caps each fill at maxVolumeShare of the bar volume and carries the rest over', () => {
+    const v = venueAfter(B0, B1);
+    v.onOrder(order('o:s', 60_000, { side: 'sell', qty: 60 }), 60_000);
+    const first = valid(v.onMarket(B2).fills);
+    expect(first.map((f) => [f.id, f.qty, f.final])).toEqual([['x:o:s:0', 40, false]]); // 10 % of 400
+    expect(first[0]?.price).toBeCloseTo(100.7906776, 6); // 101 · 0.9995 · (1 − 15.7329 bps)
+    expect(first[0]?.fee).toBeCloseTo(4.0316271, 6);
+    expect(v.working()).toEqual([{ orderId: 'o:s', remaining: 20, filled: 40, liquidity: 'taker' }]);
+    const second = valid(v.onMarket(B3).fills);
+    expect(second.map((f) => [f.id, f.qty, f.final])).toEqual([['x:o:s:1', 20, true]]);
+    expect(second[0]?.price).toBeCloseTo(101.4 * 0.9995 * (1 - (0.5 * SIGMA2 * Math.sqrt(20 / 300) * 1e4) / 1e4), 10);
+    expect(second[0]?.slippageBps).toBeCloseTo(-21.98874, 4); // the market rose: better than the arrival mid
+    expect(v.working()).toEqual([]);
+  });
+
+  it('shares one bar’s volume between orders in arrival order', () => {
+    const v = venueAfter(B0, B1);
+    v.onOrder(order('o:2', 60_000, { qty: 30 }), 60_000);
+    v.onOrder(order('o:1', 60_000, { qty: 30 }), 60_000); // same time: id order
+    expect(v.onMarket(B2).fills.map((f) => [f.orderId, f.qty])).toEqual([
+      ['o:1', 30],
+      ['o:2', 10],
+    ]);
+  });
+
+  it('rests a passive limit until the market trades through it, then fills at the limit with the maker fee', () => {
+    const v = venueAfter(B0, B1, B2);
+    v.onOrder(order('o:l', 120_000, { orderType: 'limit', limitPrice: 100.6 }), 120_000);
+    expect(v.onMarket(B3).fills).toEqual([]); // low 100.9 stays above the limit
+    expect(v.working()).toEqual([{ orderId: 'o:l', remaining: 10, filled: 0, liquidity: 'maker' }]);
+    const [f] = valid(v.onMarket(B4).fills);
+    expect(f).toMatchObject({ qty: 10, price: 100.6, liquidity: 'maker', final: true, ts: 240_000 });
+    expect(f?.fee).toBeCloseTo(0.2012, 10); // 10 · 100.6 · 2 bps
+    expect(f?.slippageBps).toBeCloseTo(((100.6 - 101.5) / 101.5) * 1e4, 10);
+  });
+
+  it('treats a limit marketable on arrival as a taker, capped at its limit', () => {
+    const loose = venueAfter(B0, B1, B2);
+    loose.onOrder(order('o:m', 120_000, { orderType: 'limit', limitPrice: 102 }), 120_000);
+    const [f] = loose.onMarket(B3).fills;
+    expect(f).toMatchObject({ liquidity: 'taker', qty: 10 });
+    expect(f?.price).toBeCloseTo(101.4 * 1.0005 * (1 + (0.5 * SIGMA2 * Math.sqrt(10 / 300) * 1e4) / 1e4), 10);
+    const tight = venueAfter(B0, B1, B2);
+    tight.onOrder(order('o:t', 120_000, { orderType: 'limit', limitPrice: 101.46 }), 120_000);
+    expect(tight.onMarket(B3).fills[0]).toMatchObject({ liquidity: 'taker', price: 101.46 });
+  });
+
+  it('expires an order at expiresAt with a notice; a partly filled one keeps its non-final fill', () => {
+    const v = venueAfter(B0, B1, B2);
+    v.onOrder(order('o:far', 120_000, { orderType: 'limit', limitPrice: 90, expiresAt: 200_000 }), 120_000);
+    expect(v.onMarket(B3)).toEqual({ fills: [], expired: [] });
+    const out = v.onMarket(B4);
+    expect(out.fills).toEqual([]);
+    expect(out.expired).toEqual<VenueExpiry[]>([{ type: 'exec.expired', orderId: 'o:far', ts: 200_000, strategy: 's1', venue: 'paper', symbol: SYMBOL, filledQty: 0, remainingQty: 10 }]);
+
+    const p = venueAfter(B0, B1);
+    p.onOrder(order('o:p', 60_000, { side: 'sell', qty: 60, expiresAt: 150_000 }), 60_000);
+    expect(p.onMarket(B2).fills.map((f) => [f.qty, f.final])).toEqual([[40, false]]);
+    expect(p.onTime(150_000).expired).toEqual([]); // still alive at its last millisecond
+    expect(p.onMarket(B3)).toEqual({ fills: [], expired: [expect.objectContaining({ orderId: 'o:p', filledQty: 40, remainingQty: 20 })] });
+    expect(p.stats()).toMatchObject({ orders: 1, fills: 1, expired: 1 });
+  });
+
+  it('uses the quote’s own spread and touch size when quotes drive it', () => {
+    const v = createPaperVenue(OPTS);
+    v.onOrder(order('o:q', 0, { qty: 3 }), 0); // no price yet: the first quote's mid is the reference
+    const a = valid(v.onMarket(quote(1_000, 99, 101, 20, 'paper')).fills);
+    expect(a.map((f) => [f.qty, f.price, f.final, f.slippageBps])).toEqual([[2, 101, false, 100]]); // 10 % of 20 at the ask, no σ yet
+    expect(a[0]?.fee).toBeCloseTo(0.202, 12);
+    const b = v.onMarket(quote(2_000, 100, 101.5, 50, 'paper')).fills;
+    expect(b.map((f) => [f.id, f.qty, f.price, f.final])).toEqual([['x:o:q:1', 1, 101.5, true]]);
+    v.onOrder(order('o:ls', 2_000, { side: 'sell', orderType: 'limit', limitPrice: 102 }), 2_000);
+    expect(v.onMarket(quote(3_000, 101.9, 102.1, 500, 'paper')).fills).toEqual([]);
+    expect(v.onMarket(quote(4_000, 102.2, 102.4, 500, 'paper')).fills.map((f) => [f.price, f.liquidity, f.qty])).toEqual([[102, 'maker', 10]]);
+  });
+
+  it('fills on trades at the trade price ± half the configured spread', () => {
+    const v = createPaperVenue(OPTS);
+    const trade = (ts: number, price: number, qty: number): Trade => ({ type: 'md.trade', v: 1, id: `t:${ts}`, venue: 'paper', symbol: SYMBOL, price, qty, side: 'unknown', ts });
+    v.onMarket(trade(0, 100, 1));
+    v.onOrder(order('o:t', 0, { qty: 1 }), 0);
+    expect(v.onMarket(trade(10, 100.2, 50)).fills.map((f) => [f.price, f.qty])).toEqual([[100.2 * 1.0005, 1]]);
+  });
+
+  it('ignores other venues and duplicate orders, and refuses bad options', () => {
+    const v = venueAfter(B0, B1);
+    v.onOrder(order('o:x', 60_000, { venue: 'binance' }), 60_000);
+    v.onOrder(order('o:d', 60_000), 60_000);
+    v.onOrder(order('o:d', 60_000), 60_000);
+    expect(v.onMarket(bar(120_000, 101, 102, 100.5, 101.5, 400, 'binance')).fills).toEqual([]);
+    expect(v.onMarket(B2).fills.map((f) => f.orderId)).toEqual(['o:d']);
+    expect(v.stats()).toMatchObject({ orders: 1, duplicates: 1, ignored: 1 });
+    expect(() => createPaperVenue({ ...OPTS, maxVolumeShare: 0 })).toThrow(RangeError);
+    expect(() => createPaperVenue({ ...OPTS, takerFeeBps: Number.NaN })).toThrow(/takerFeeBps/);
+  });
+
+  it('is deterministic: the same inputs give identical fills and expiries', () => {
+    const run = (): unknown[] => {
+      const v = createPaperVenue(OPTS);
+      const out: unknown[] = [];
+      let px = 100;
+      for (let i = 0; i < 200; i++) {
+        const ts = i * 60_000;
+        px *= Math.exp(0.004 * Math.sin(i * 1.7));
+        out.push(v.onMarket(bar(ts, px, px * 1.003, px * 0.997, px * (1 + 0.001 * Math.cos(i)), 50 + (i % 13) * 10, 'paper')));
+        if (i % 5 === 0) {
+          const limit = i % 10 === 0 ? null : px * 0.999;
+          out.push(v.onOrder(order(`o:${i}`, ts, { side: i % 15 === 0 ? 'sell' : 'buy', qty: 3 + (i % 7), orderType: limit === null ? 'market' : 'limit', limitPrice: limit, expiresAt: ts + 150_000 }), ts));
+        }
+      }
+      return out;
+    };
+    const a = run();
+    expect(JSON.stringify(a)).toContain('exec.fill');
+    expect(JSON.stringify(a)).toContain('exec.expired');
+    expect(run()).toEqual(a);
+  });
+});

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { acKappa, acPath, almgrenChrissPolicy } from '../../models/execution/almgren-chriss-policy.js';
+import type { MarketContext, ParentOrder } from '../../models/execution/execution-policy.js';
+import { ExecutionPolicyError } from '../../models/execution/execution-policy.js';
+import { immediatePolicy } from '../../models/execution/immediate-policy.js';
+import { twapPolicy } from '../../models/execution/twap-policy.js';
+
+const parent = (over: Partial<ParentOrder> = {}): ParentOrder => ({ id: 'e:p', side: 'buy', qty: 100, arrivalPrice: 100, startTs: 1_000, horizonMs: 240_000, ...over });
+const ctx = (over: Partial<MarketContext> = {}): MarketContext => ({ spreadBps: 4, volatility: 0.01, barMs: 60_000, volume: 1_000, ...over });
+const qtys = (xs: readonly { qty: number }[]): number[] => xs.map((x) => x.qty);
+
+describe('immediate policy', () => {
+  it('sends everything at the start as a marketable limit through the far touch', () => {
+    expect(immediatePolicy({ crossBps: 5, ttlMs: 30_000 }).schedule(parent(), ctx())).toEqual([{ atTs: 1_000, qty: 100, orderType: 'limit', limitOffsetBps: -7, ttlMs: 30_000 }]);
+  });
+  it('assumes the fallback spread when none is known, and a market order has no offset', () => {
+    expect(immediatePolicy({ fallbackSpreadBps: 6, crossBps: 1 }).schedule(parent(), ctx({ spreadBps: null }))[0]?.limitOffsetBps).toBe(-4);
+    const m = immediatePolicy({ orderType: 'market' });
+    expect(m.name).toBe('immediate-market');
+    expect(m.schedule(parent({ side: 'sell' }), ctx())).toEqual([{ atTs: 1_000, qty: 100, orderType: 'market', limitOffsetBps: 0, ttlMs: 60_000 }]);
+  });
+  it('refuses a malformed parent with a clear error', () => {
+    expect(() => immediatePolicy().schedule(parent({ qty: Number.NaN }), ctx())).toThrow(ExecutionPolicyError);
+    expect(() => immediatePolicy().schedule(parent({ qty: -1 }), ctx())).toThrow(/qty/);
+  });
+});
+
+describe('TWAP policy', () => {
+  it('places N equal slices at equal intervals, each living one interval', () => {
+    const s = twapPolicy({ slices: 4, limitOffsetBps: 2 }).schedule(parent({ qty: 10 }), ctx());
+    expect(s).toEqual([
+      { atTs: 1_000, qty: 2.5, orderType: 'limit', limitOffsetBps: 2, ttlMs: 60_000 },
+      { atTs: 61_000, qty: 2.5, orderType: 'limit', limitOffsetBps: 2, ttlMs: 60_000 },
+      { atTs: 121_000, qty: 2.5, orderType: 'limit', limitOffsetBps: 2, ttlMs: 60_000 },
+      { atTs: 181_000, qty: 2.5, orderType: 'limit', limitOffsetBps: 2, ttlMs: 60_000 },
+    ]);
+  });
+  it('sums to exactly the parent quantity when the slices do not divide it evenly', () => {
+    const s = twapPolicy({ slices: 3 }).schedule(parent({ qty: 1 }), ctx());
+    expect(s.reduce((a, c) => a + c.qty, 0)).toBe(1);
+    expect(s.map((c) => c.atTs)).toEqual([1_000, 81_000, 161_000]);
+  });
+});
+
+describe('Almgren–Chriss policy', () => {
+  it('gives κ = sqrt(λσ²/η), and 0 without a volatility', () => {
+    expect(acKappa(1, 0.01, 1e-4)).toBeCloseTo(1, 12);
+    expect(acKappa(4, 0.02, 1e-4)).toBeCloseTo(4, 12);
+    expect(acKappa(1, null, 1e-4)).toBe(0);
+  });
+
+  it('follows x_j = X·sinh(κ(T−t_j))/sinh(κT) (hand-computed: κ=1/bar, T=4 bars, 4 slices)', () => {
+    // sinh(4)=27.2899, sinh(3)=10.0179, sinh(2)=3.62686, sinh(1)=1.17520
+    // x = 100, 36.7093, 13.2901, 4.30638, 0 → slices 63.2907, 23.4192, 8.98371, 4.30638
+    const s = almgrenChrissPolicy({ slices: 4, riskAversion: 1, temporaryImpact: 1e-4 }).schedule(parent(), ctx());
+    const expected = [63.2907, 23.4192, 8.98371, 4.30638];
+    s.forEach((c, j) => expect(c.qty).toBeCloseTo(expected[j] as number, 3));
+    expect(s.map((c) => c.atTs)).toEqual([1_000, 61_000, 121_000, 181_000]);
+    expect(qtys(s).reduce((a, b) => a + b, 0)).toBe(100);
+    const x1 = (100 * Math.sinh(3)) / Math.sinh(4);
+    expect(s[0]?.qty).toBeCloseTo(100 - x1, 9);
+  });
+
+  it('tends to TWAP as λ → 0, and is TWAP at λ = 0 or without volatility', () => {
+    const twap = twapPolicy({ slices: 4 }).schedule(parent(), ctx());
+    const tiny = almgrenChrissPolicy({ slices: 4, riskAversion: 1e-10, temporaryImpact: 1e-4 }).schedule(parent(), ctx());
+    tiny.forEach((c, j) => expect(Math.abs(c.qty - (twap[j]?.qty as number))).toBeLessThan(1e-6));
+    expect(qtys(almgrenChrissPolicy({ slices: 4, riskAversion: 0, temporaryImpact: 1e-4 }).schedule(parent(), ctx()))).toEqual(qtys(twap));
+    expect(qtys(almgrenChrissPolicy({ slices: 4, riskAversion: 5, temporaryImpact: 1e-4 }).schedule(parent(), ctx({ volatility: null })))).toEqual(qtys(twap));
+    // The error shrinks with λ: the limit is approached, not just hit at one point.
+    const err = (lambda: number): number => {
+      const s = almgrenChrissPolicy({ slices: 4, riskAversion: lambda, temporaryImpact: 1e-4 }).schedule(parent(), ctx());
+      return Math.abs((s[0]?.qty as number) - 25);
+    };
+    expect(err(1e-3)).toBeLessThan(err(1e-2));
+    expect(err(1e-2)).toBeLessThan(err(1e-1));
+  });
+
+  it('front-loads monotonically for λ > 0, more so as λ grows', () => {
+    let prevFirst = 100 / 6; // TWAP's first slice
+    for (const lambda of [0.01, 0.1, 1, 10]) {
+      const s = qtys(almgrenChrissPolicy({ slices: 6, riskAversion: lambda, temporaryImpact: 1e-4 }).schedule(parent(), ctx()));
+      for (let j = 1; j < s.length; j++) expect(s[j]).toBeLessThan(s[j - 1] as number);
+      expect(s[0]).toBeGreaterThan(prevFirst);
+      prevFirst = s[0] as number;
+    }
+  });
+
+  it('stays finite for a very large κT (no sinh overflow)', () => {
+    const path = acPath(1, 4, 1e3, 4);
+    expect(path.every(Number.isFinite)).toBe(true);
+    expect(path[0]).toBe(1);
+    expect(path[1]).toBeLessThan(1e-300);
+    const s = almgrenChrissPolicy({ slices: 4, riskAversion: 1e9, temporaryImpact: 1e-6 }).schedule(parent(), ctx());
+    expect(s[0]?.qty).toBeCloseTo(100, 9);
+  });
+
+  it('refuses bad options', () => {
+    expect(() => almgrenChrissPolicy({ riskAversion: -1, temporaryImpact: 1 })).toThrow(RangeError);
+    expect(() => almgrenChrissPolicy({ riskAversion: 1, temporaryImpact: 0 })).toThrow(RangeError);
+    expect(() => twapPolicy({ slices: 0 })).toThrow(RangeError);
+  });
+});
