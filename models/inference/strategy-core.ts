@@ -1,0 +1,344 @@
+import type { FeatureVector } from '../../streams/messages/feature-vector.js';
+import type { PositionIntent, Prediction } from '../../streams/messages/prediction.js';
+import { predictionId } from '../../streams/messages/prediction.js';
+import type { FeatureSpec } from '../registry/feature-spec.js';
+import { featureSpecHash } from '../registry/feature-spec.js';
+import type { ModelCalibration } from '../registry/model-registry.js';
+import type { ModelRuntime } from '../runtime/model-runtime.js';
+import { createInputBuilder, SkipReason } from './input-builder.js';
+import type { InputBuilder } from './input-builder.js';
+import { blockContributions, occlusionStride, topAttributions, writeOcclusionBlock } from './occlusion.js';
+import type { Attribution } from './occlusion.js';
+import { checkCalibration, checkIntentRule, expectedReturn, intentOf, predictedClass } from './prediction-math.js';
+import type { IntentRule } from './prediction-math.js';
+import { createRunningBaseline } from './running-baseline.js';
+import type { BaselineSlot, RunningBaseline, RunningBaselineState } from './running-baseline.js';
+
+/** A loaded model version and what is needed to read its outputs. */
+export type StrategyModel = Readonly<{
+  name: string;
+  version: number;
+  runtime: ModelRuntime;
+  featureSpec: FeatureSpec;
+  calibration: ModelCalibration;
+  /** The registry's hash of the spec; checked against the spec when given. */
+  featureSpecHash?: string;
+  /** False when the model graph standardises its own inputs (see `InputBuilderOptions.normalize`). */
+  normalize?: boolean;
+}>;
+
+export type StrategyCoreOptions = IntentRule &
+  Readonly<{
+    strategy: string;
+    model: StrategyModel;
+    /** Attributions per prediction (0 = no occlusion rows at all). */
+    topK: number;
+    /** Value keys tried for the price (default `close`, then `mid`). */
+    priceKeys?: readonly string[];
+    /** Half-life of the occlusion baseline, in rows of each asset (default 500). */
+    baselineHalfLifeRows?: number;
+    /** Most model rows per `run` (original + occlusion rows); larger inputs are split. Default 262,144. */
+    maxRowsPerRun?: number;
+    /** State from {@link StrategyCore.toState} of an earlier core with the same spec and options. */
+    state?: StrategyCoreState;
+  }>;
+
+/** Reasons a vector produced no prediction, with counts. */
+export const CoreSkip = { ...SkipReason, outOfOrder: 'OUT_OF_ORDER', duplicate: 'DUPLICATE', badOutput: 'BAD_OUTPUT' } as const;
+export type CoreSkip = (typeof CoreSkip)[keyof typeof CoreSkip];
+
+export type StrategyStats = Readonly<{
+  vectorsIn: number;
+  predictions: number;
+  withIntent: number;
+  runs: number;
+  swaps: number;
+  skipped: Readonly<Partial<Record<CoreSkip, number>>>;
+}>;
+
+export const STRATEGY_CORE_STATE_VERSION = 1;
+
+/** Plain JSON for actor snapshots: the occlusion baselines and the last vector seen per asset. */
+export type StrategyCoreState = Readonly<{
+  v: typeof STRATEGY_CORE_STATE_VERSION;
+  featureSpecHash: string;
+  baseline: RunningBaselineState;
+  last: Readonly<Record<string, Readonly<{ ts: number; id: string }>>>;
+}>;
+
+export type StrategyCore = Readonly<{
+  strategy: string;
+  /**
+   * Predictions for the vectors that can be scored, in input order, from one batched model call
+   * (original and occlusion rows together). Calls are applied one after another in call order,
+   * even when not awaited. State (baselines, last vector per asset) advances with the input
+   * whether or not the model call succeeds, so it stays a function of the input stream; a
+   * rejected call loses only its own predictions. Batches up to a few thousand vectors are the
+   * sweet spot: past ~10k the predictions alive at once outgrow V8's young generation.
+   */
+  onFeatures(vectors: readonly FeatureVector[]): Promise<Prediction[]>;
+  /**
+   * Replaces the model after the batches already submitted and before any later one: every
+   * vector is scored exactly once, by the old or the new model. Resolves with the old model
+   * (the caller disposes its runtime) once the swap is in effect.
+   */
+  swapModel(model: StrategyModel): Promise<StrategyModel>;
+  model(): Readonly<{ name: string; version: number; featureSpecHash: string }>;
+  stats(): StrategyStats;
+  toState(): StrategyCoreState;
+}>;
+
+type Prepared = Readonly<{
+  model: StrategyModel;
+  hash: string;
+  names: readonly string[];
+  width: number;
+  builder: InputBuilder;
+  outputIndex: number;
+  means: readonly [number, number, number];
+  initial: Float64Array;
+}>;
+
+/** Per asset: the last vector admitted (redelivery and order checks) and its baseline slot. */
+type AssetState = { readonly key: string; ts: number; id: string; slot: BaselineSlot | undefined };
+
+const assetKey = (venue: string, symbol: string): string => `${venue}:${symbol}`;
+const EMPTY: readonly Attribution[] = Object.freeze([]);
+
+function prepare(m: StrategyModel, priceKeys: readonly string[] | undefined): Prepared {
+  const hash = featureSpecHash(m.featureSpec);
+  if (m.featureSpecHash !== undefined && m.featureSpecHash !== hash) {
+    throw new RangeError(`model ${m.name}@${m.version}: feature spec hash ${hash} does not match the registry's ${m.featureSpecHash}`);
+  }
+  checkCalibration(m.calibration);
+  const width = m.featureSpec.features.length;
+  const rt = m.runtime;
+  if (rt.inputWidth !== null && rt.inputWidth !== width) throw new RangeError(`model ${m.name}@${m.version} reads ${rt.inputWidth} features but its spec lists ${width}`);
+  const named = rt.outputNames.indexOf('probs');
+  const outputIndex = named >= 0 ? named : 0;
+  const ow = rt.outputWidths[outputIndex];
+  if (ow !== null && ow !== undefined && ow !== 3) throw new RangeError(`model ${m.name}@${m.version} output ${rt.outputNames[outputIndex]} has width ${ow}, expected 3 (down, flat, up)`);
+  const normalize = m.normalize ?? true;
+  // The baseline starts at the training mean, expressed in model-input space.
+  const initial = normalize ? new Float64Array(width) : Float64Array.from(m.featureSpec.mean);
+  return {
+    model: m,
+    hash,
+    names: [...m.featureSpec.features],
+    width,
+    builder: createInputBuilder(m.featureSpec, { normalize, ...(priceKeys === undefined ? {} : { priceKeys }) }),
+    outputIndex,
+    means: m.calibration.classMeanReturns,
+    initial,
+  };
+}
+
+/**
+ * The deterministic part of a strategy actor: feature vectors in, predictions out, no bus and
+ * no clock. Every field of a prediction is a function of the vector, the asset's earlier
+ * vectors (the occlusion baseline) and the model, so a replay produces identical predictions and
+ * ids (`predictionId(strategy, vector.id)`), whatever the batching.
+ *
+ * @example
+ * const core = createStrategyCore({ strategy: 'mlp', model, minConfidence: 0.5, maxIntervalWidth: 0.05, positionSize: 1, allowShort: true, topK: 3 });
+ * const preds = await core.onFeatures(vectors);
+ */
+export function createStrategyCore(opts: StrategyCoreOptions): StrategyCore {
+  const { strategy, topK } = opts;
+  const rule: IntentRule = { minConfidence: opts.minConfidence, maxIntervalWidth: opts.maxIntervalWidth, positionSize: opts.positionSize, allowShort: opts.allowShort };
+  checkIntentRule(rule);
+  if (!Number.isInteger(topK) || topK < 0) throw new RangeError(`topK must be a non-negative integer, got ${topK}`);
+  const maxRowsPerRun = opts.maxRowsPerRun ?? 262_144;
+  const halfLifeRows = opts.baselineHalfLifeRows ?? 500;
+
+  let current = prepare(opts.model, opts.priceKeys);
+  const newBaseline = (p: Prepared, state?: RunningBaselineState): RunningBaseline => createRunningBaseline(p.width, { halfLifeRows, initial: p.initial }, state);
+  let baseline: RunningBaseline;
+  // venue → symbol → state: two lookups instead of building a key string per vector.
+  const assets = new Map<string, Map<string, AssetState>>();
+  const assetState = (venue: string, symbol: string): AssetState | undefined => assets.get(venue)?.get(symbol);
+  const addAsset = (venue: string, symbol: string, ts: number, id: string): AssetState => {
+    let bySymbol = assets.get(venue);
+    if (bySymbol === undefined) assets.set(venue, (bySymbol = new Map()));
+    const a: AssetState = { key: assetKey(venue, symbol), ts, id, slot: undefined };
+    bySymbol.set(symbol, a);
+    return a;
+  };
+  if (opts.state !== undefined) {
+    if (opts.state.v !== STRATEGY_CORE_STATE_VERSION) throw new RangeError(`strategy core state v${opts.state.v} is not v${STRATEGY_CORE_STATE_VERSION}`);
+    baseline = opts.state.featureSpecHash === current.hash ? newBaseline(current, opts.state.baseline) : newBaseline(current);
+    for (const [k, s] of Object.entries(opts.state.last)) {
+      const at = k.indexOf(':'); // venues are subject tokens: no ':'
+      addAsset(k.slice(0, at), k.slice(at + 1), s.ts, s.id);
+    }
+  } else {
+    baseline = newBaseline(current);
+  }
+  const slotOf = (a: AssetState): BaselineSlot => (a.slot ??= baseline.slot(a.key));
+  // Intents are immutable: three shared objects instead of one per prediction.
+  const intents = new Map<number, PositionIntent | null>();
+  const intentFor = (cls: number, confidence: number, width95: number): PositionIntent | null => {
+    const i = intentOf(cls, confidence, width95, rule);
+    if (i === null) return null;
+    let shared = intents.get(i.target);
+    if (shared === undefined) intents.set(i.target, (shared = Object.freeze(i)));
+    return shared;
+  };
+
+  const stats = { vectorsIn: 0, predictions: 0, withIntent: 0, runs: 0, swaps: 0, skipped: {} as Partial<Record<CoreSkip, number>> };
+  const skip = (r: CoreSkip): void => {
+    stats.skipped[r] = (stats.skipped[r] ?? 0) + 1;
+  };
+
+  let rows: Float32Array = new Float32Array(0);
+  let occl: Float32Array = new Float32Array(0);
+  const grow = (buf: Float32Array, n: number): Float32Array => (buf.length >= n ? buf : new Float32Array(Math.max(n, buf.length * 2)));
+
+  /** Scores the admitted vectors whose rows are in `rows`: one `run`, then one prediction per row. */
+  const scoreChunk = async (p: Prepared, picked: readonly FeatureVector[], prices: readonly number[], owners: readonly AssetState[], out: Prediction[]): Promise<void> => {
+    const f = p.width;
+    const n = picked.length;
+    const occlude = topK > 0;
+    const stride = occlude ? occlusionStride(f) : 1;
+    if (occlude) {
+      occl = grow(occl, n * stride * f);
+      for (let i = 0; i < n; i++) {
+        // Reference = the asset's baseline before this row; then the row joins the baseline.
+        const slot = slotOf(owners[i] as AssetState);
+        writeOcclusionBlock(rows, i, f, slot.mean, occl);
+        baseline.fold(slot, rows, i * f);
+      }
+    } else {
+      for (let i = 0; i < n; i++) baseline.fold(slotOf(owners[i] as AssetState), rows, i * f);
+    }
+    stats.runs++;
+    const outs = await p.model.runtime.run(occlude ? occl : rows, n * stride, f);
+    const probs = outs[p.outputIndex] as Float32Array;
+    const scratch = new Float64Array(f);
+    const { calibration, name, version } = p.model;
+    const { conformal80: q80, conformal95: q95, horizonMs } = calibration;
+    const model = { name, version };
+    for (let i = 0; i < n; i++) {
+      const r = i * stride;
+      const pd = probs[r * 3] as number;
+      const pf = probs[r * 3 + 1] as number;
+      const pu = probs[r * 3 + 2] as number;
+      if (!(pd >= 0 && pd <= 1 && pf >= 0 && pf <= 1 && pu >= 0 && pu <= 1)) {
+        skip(CoreSkip.badOutput);
+        continue;
+      }
+      const e = expectedReturn(probs, r, p.means);
+      let attributions = EMPTY;
+      if (occlude) {
+        blockContributions(probs, i, f, p.means, scratch);
+        attributions = topAttributions(scratch, p.names, topK);
+      }
+      const confidence = pd > pf ? (pd > pu ? pd : pu) : pf > pu ? pf : pu;
+      const intent = intentFor(predictedClass(pd, pf, pu), confidence, 2 * q95);
+      const v = picked[i] as FeatureVector;
+      out.push({
+        type: 'pred',
+        v: 1,
+        id: predictionId(strategy, v.id),
+        ts: v.ts,
+        strategy,
+        venue: v.venue,
+        symbol: v.symbol,
+        source: v.id,
+        model,
+        featureSpecHash: p.hash,
+        horizonMs,
+        probs: { down: pd, flat: pf, up: pu },
+        expectedReturn: e,
+        interval80: [e - q80, e + q80],
+        interval95: [e - q95, e + q95],
+        attributions,
+        confidence,
+        price: prices[i] as number,
+        intent,
+      });
+      if (intent !== null) stats.withIntent++;
+    }
+  };
+
+  const apply = async (vectors: readonly FeatureVector[]): Promise<Prediction[]> => {
+    const p = current;
+    const f = p.width;
+    const perRow = topK > 0 ? occlusionStride(f) : 1;
+    const chunkRows = Math.max(1, Math.floor(maxRowsPerRun / perRow));
+    const out: Prediction[] = [];
+    let picked: FeatureVector[] = [];
+    let prices: number[] = [];
+    let owners: AssetState[] = [];
+    rows = grow(rows, Math.min(vectors.length, chunkRows) * f);
+    for (const v of vectors) {
+      stats.vectorsIn++;
+      let owner = assetState(v.venue, v.symbol);
+      if (owner !== undefined) {
+        if (v.id === owner.id) {
+          skip(CoreSkip.duplicate);
+          continue;
+        }
+        if (v.ts < owner.ts) {
+          skip(CoreSkip.outOfOrder);
+          continue;
+        }
+        owner.ts = v.ts;
+        owner.id = v.id;
+      } else {
+        owner = addAsset(v.venue, v.symbol, v.ts, v.id);
+      }
+      const price = p.builder.build(v, rows, picked.length * f);
+      if (typeof price !== 'number') {
+        skip(price);
+        continue;
+      }
+      picked.push(v);
+      prices.push(price);
+      owners.push(owner);
+      if (picked.length === chunkRows) {
+        await scoreChunk(p, picked, prices, owners, out);
+        picked = [];
+        prices = [];
+        owners = [];
+      }
+    }
+    if (picked.length > 0) await scoreChunk(p, picked, prices, owners, out);
+    stats.predictions += out.length;
+    return out;
+  };
+
+  // One queue for batches and swaps, so a swap lands between two batches, never inside one.
+  let queue: Promise<unknown> = Promise.resolve();
+  const enqueue = <T>(task: () => Promise<T>): Promise<T> => {
+    const run = queue.then(task);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
+  return {
+    strategy,
+    onFeatures: (vectors) => enqueue(() => apply(vectors)),
+    swapModel: (model) =>
+      enqueue(async () => {
+        const next = prepare(model, opts.priceKeys);
+        const old = current;
+        // Baselines live in model-input space: keep them only when that space is unchanged.
+        if (next.hash !== old.hash || (next.model.normalize ?? true) !== (old.model.normalize ?? true)) {
+          baseline = newBaseline(next);
+          for (const bySymbol of assets.values()) for (const a of bySymbol.values()) a.slot = undefined;
+        }
+        current = next;
+        stats.swaps++;
+        return old.model;
+      }),
+    model: () => ({ name: current.model.name, version: current.model.version, featureSpecHash: current.hash }),
+    stats: () => ({ ...stats, skipped: { ...stats.skipped } }),
+    toState: () => ({
+      v: STRATEGY_CORE_STATE_VERSION,
+      featureSpecHash: current.hash,
+      baseline: baseline.toState(),
+      last: Object.fromEntries([...assets.values()].flatMap((m) => [...m.values()].map((a) => [a.key, { ts: a.ts, id: a.id }]))),
+    }),
+  };
+}
