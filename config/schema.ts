@@ -52,6 +52,54 @@ export const ConfigSchema = z
         device: z.enum(['cpu', 'cuda']),
       })
       .strict(),
+    strategy: z
+      .object({
+        /** Subject token of the strategy (`sx.pred.<name>.…`). */
+        name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -'),
+        /** Registry ref of the served model: `name@production`, `name@3`. */
+        model: z.string().regex(/^[A-Za-z0-9_-]+(@[A-Za-z0-9_-]+)?$/, 'name or name@version/alias'),
+        /** Bars of this timeframe drive predictions; other market data only marks prices. */
+        timeframe: z.enum(['1m', '5m', '15m', '1h', '4h', '1d']),
+        minConfidence: z.number().min(0).max(1),
+        maxIntervalWidth: z.number().nonnegative(),
+        positionSize: z.number().positive(),
+        sizing: z.enum(['base', 'quote']),
+        allowShort: z.boolean(),
+        topK: z.number().int().min(0).max(64),
+      })
+      .strict(),
+    execution: z
+      .object({
+        policy: z.enum(['immediate', 'twap', 'almgren-chriss']),
+        /** Children per parent (TWAP, Almgren–Chriss). */
+        slices: z.number().int().min(1).max(1000),
+        /** Almgren–Chriss risk aversion λ and temporary impact η (per unit of qty/volume). */
+        riskAversion: z.number().nonnegative(),
+        temporaryImpact: z.number().positive(),
+        /** Limit offset of scheduled children, bps (positive = passive); the immediate policy crosses by crossBps. */
+        limitOffsetBps: z.number(),
+        crossBps: z.number().nonnegative(),
+        /** A parent is opened only when the position gap exceeds this share of the target notional. */
+        minQtyFraction: z.number().min(0).max(1),
+      })
+      .strict(),
+    paperVenue: z
+      .object({
+        /** Off when live trading consumers publish their own fills on sx.exec.fill. */
+        enabled: z.boolean(),
+        takerFeeBps: z.number().nonnegative(),
+        makerFeeBps: z.number().nonnegative(),
+        spreadBps: z.number().nonnegative(),
+        impactCoeff: z.number().nonnegative(),
+        maxVolumeShare: z.number().gt(0).max(1),
+      })
+      .strict(),
+    decision: z
+      .object({
+        /** An asset that delivers nothing for this long (engine clock) stops holding the others' decisions back. */
+        idleFlushMs: z.number().int().positive(),
+      })
+      .strict(),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }).strict(),
   })
   .strict();

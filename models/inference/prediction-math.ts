@@ -13,8 +13,10 @@ export type IntentRule = Readonly<{
   minConfidence: number;
   /** Above this 95% interval width (in log return) the prediction carries no intent. */
   maxIntervalWidth: number;
-  /** Size of the target position in base units (always positive). */
+  /** Size of the target position (always positive): base units, or quote currency when `sizing` is `quote`. */
   positionSize: number;
+  /** `quote`: the target is `positionSize / price` base units, so one setting serves BTC and SOL alike (default `base`). */
+  sizing?: 'base' | 'quote';
   /** Whether a confident `down` targets −positionSize (else 0: flat). */
   allowShort: boolean;
 }>;
@@ -53,10 +55,11 @@ export function predictedClass(pDown: number, pFlat: number, pUp: number): numbe
  * The intent of a prediction: null (no opinion) when the model is not confident enough or its
  * 95% interval is too wide; otherwise the target position of the predicted class.
  */
-export function intentOf(cls: number, confidence: number, interval95Width: number, rule: IntentRule): PositionIntent | null {
+export function intentOf(cls: number, confidence: number, interval95Width: number, rule: IntentRule, price = 1): PositionIntent | null {
   if (confidence < rule.minConfidence || interval95Width > rule.maxIntervalWidth) return null;
-  if (cls === UP) return { target: rule.positionSize };
-  if (cls === DOWN && rule.allowShort) return { target: -rule.positionSize };
+  const size = rule.sizing === 'quote' ? rule.positionSize / price : rule.positionSize;
+  if (cls === UP) return { target: size };
+  if (cls === DOWN && rule.allowShort) return { target: -size };
   return { target: 0 };
 }
 

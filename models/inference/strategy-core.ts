@@ -145,7 +145,13 @@ function prepare(m: StrategyModel, priceKeys: readonly string[] | undefined): Pr
  */
 export function createStrategyCore(opts: StrategyCoreOptions): StrategyCore {
   const { strategy, topK } = opts;
-  const rule: IntentRule = { minConfidence: opts.minConfidence, maxIntervalWidth: opts.maxIntervalWidth, positionSize: opts.positionSize, allowShort: opts.allowShort };
+  const rule: IntentRule = {
+    minConfidence: opts.minConfidence,
+    maxIntervalWidth: opts.maxIntervalWidth,
+    positionSize: opts.positionSize,
+    allowShort: opts.allowShort,
+    ...(opts.sizing === undefined ? {} : { sizing: opts.sizing }),
+  };
   checkIntentRule(rule);
   if (!Number.isInteger(topK) || topK < 0) throw new RangeError(`topK must be a non-negative integer, got ${topK}`);
   const maxRowsPerRun = opts.maxRowsPerRun ?? 262_144;
@@ -177,9 +183,9 @@ export function createStrategyCore(opts: StrategyCoreOptions): StrategyCore {
   const slotOf = (a: AssetState): BaselineSlot => (a.slot ??= baseline.slot(a.key));
   // Intents are immutable: three shared objects instead of one per prediction.
   const intents = new Map<number, PositionIntent | null>();
-  const intentFor = (cls: number, confidence: number, width95: number): PositionIntent | null => {
-    const i = intentOf(cls, confidence, width95, rule);
-    if (i === null) return null;
+  const intentFor = (cls: number, confidence: number, width95: number, price: number): PositionIntent | null => {
+    const i = intentOf(cls, confidence, width95, rule, price);
+    if (i === null || rule.sizing === 'quote') return i;
     let shared = intents.get(i.target);
     if (shared === undefined) intents.set(i.target, (shared = Object.freeze(i)));
     return shared;
@@ -234,7 +240,7 @@ export function createStrategyCore(opts: StrategyCoreOptions): StrategyCore {
         attributions = topAttributions(scratch, p.names, topK);
       }
       const confidence = pd > pf ? (pd > pu ? pd : pu) : pf > pu ? pf : pu;
-      const intent = intentFor(predictedClass(pd, pf, pu), confidence, 2 * q95);
+      const intent = intentFor(predictedClass(pd, pf, pu), confidence, 2 * q95, prices[i] as number);
       const v = picked[i] as FeatureVector;
       out.push({
         type: 'pred',

@@ -34,6 +34,13 @@ describe('prediction math', () => {
     expect(intentOf(DOWN, 0.7, 0.01, { ...rule, allowShort: false })).toEqual({ target: 0 });
   });
 
+  it('sizes in quote currency when asked: the target is positionSize / price', () => {
+    const quote = { ...rule, positionSize: 1000, sizing: 'quote' as const };
+    expect(intentOf(UP, 0.7, 0.01, quote, 250)).toEqual({ target: 4 });
+    expect(intentOf(DOWN, 0.7, 0.01, quote, 50_000)).toEqual({ target: -0.02 });
+    expect(intentOf(FLAT, 0.7, 0.01, quote, 250)).toEqual({ target: 0 });
+  });
+
   it('gives no intent below the confidence threshold or above the interval width limit', () => {
     expect(intentOf(UP, 0.49, 0.01, rule)).toBeNull();
     expect(intentOf(UP, 0.5, 0.01, rule)).toEqual({ target: 2 });
