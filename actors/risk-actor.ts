@@ -1,0 +1,202 @@
+import type { Clock } from '../state/clock.js';
+import type { Logger } from '../state/logger.js';
+import type { RiskStore } from '../state/risk-store.js';
+import type { CorePublisher, Delivery, DurableConsumer, DurablePublisher, Consumption } from '../streams/bus.js';
+import { decodeText, encode } from '../streams/codec.js';
+import type { RefusalReason } from '../streams/messages/dlq-entry.js';
+import { FillSchema } from '../streams/messages/fill.js';
+import type { Fill } from '../streams/messages/fill.js';
+import type { MarketData } from '../streams/messages/market-data.js';
+import type { RiskState } from '../streams/messages/risk-state.js';
+import { SuggestionSchema } from '../streams/messages/suggestion.js';
+import type { Suggestion } from '../streams/messages/suggestion.js';
+import type { Subjects } from '../streams/subjects.js';
+import { toDlqEntry } from '../streams/validation/dlq.js';
+import { refuse } from '../streams/validation/refusal.js';
+import { marketMid } from '../models/risk/market-mid.js';
+import { CoreBookSnapshotSchema, createRiskCore, TradingSnapshotSchema } from '../models/risk/risk-core.js';
+import type { ControlArgs, MarketMid, RiskCore, RiskDecision, RiskStatus } from '../models/risk/risk-core.js';
+import type { RiskLimits, RiskLimitsInput } from '../models/risk/risk-limits.js';
+
+export { ControlRequestSchema, createRiskCore, RiskControlError } from '../models/risk/risk-core.js';
+export type { ControlArgs, ControlRequest, HaltScope, MarketMid, RiskCore, RiskCoreOptions, RiskDecision, RiskStatus } from '../models/risk/risk-core.js';
+
+export type RiskActorDeps = Readonly<{
+  bus: DurablePublisher & CorePublisher & DurableConsumer;
+  subjects: Subjects;
+  store: RiskStore;
+  /** Stamps operator commands and dead-letter entries (which carry no event time of their own). */
+  clock: Clock;
+  log: Logger;
+}>;
+
+export type RiskActorOptions = Readonly<{
+  account: string;
+  /** Limits when the store has none for this account yet (stored limits win). */
+  limits?: RiskLimitsInput;
+  /** Consume suggestions and fills from the SIGNALS stream (default true; false = push them in). */
+  consume?: boolean;
+  /** The SIGNALS stream's name under the configured prefix (`streamName(cfg, 'SIGNALS')`; default `SIGNALS`). */
+  stream?: string;
+  /** Durable consumer name (default `risk-<account>`). */
+  durable?: string;
+  dedupWindowMs?: number;
+}>;
+
+export type RiskActorHandle = Readonly<{
+  core: RiskCore;
+  /** Marks a mid (from the event sequencer or any market-data feed). */
+  market(md: MarketData | MarketMid): Promise<void>;
+  suggestion(s: Suggestion): Promise<RiskDecision>;
+  fill(f: Fill): Promise<void>;
+  halt(a: Omit<ControlArgs, 'ts'>): Promise<readonly RiskState[]>;
+  resume(a: Omit<ControlArgs, 'ts'>): Promise<readonly RiskState[]>;
+  reduce(a: Omit<ControlArgs, 'ts'>): Promise<readonly RiskState[]>;
+  getLimits(): RiskLimits;
+  setLimits(patch: unknown): Promise<RiskLimits>;
+  status(): RiskStatus;
+  stop(): Promise<void>;
+}>;
+
+export const riskActorKey = (account: string): string => `risk:${account}`;
+
+/**
+ * Starts the risk actor of one account: loads limits, trading state and book from the store
+ * (a HALTED account restarts HALTED), then turns each suggestion into an order on
+ * `sx.exec.order.…` or a reject on `sx.exec.reject.…` (Nats-Msg-Id = the message id), keeps the
+ * book from fills, and announces trading-state changes on `sx.risk.state`. Everything goes
+ * through one queue, so the core sees one ordered stream. Per batch, state is persisted before
+ * the outputs are published and before the batch is acknowledged: a crash in between redelivers
+ * the batch, and the core answers each identical suggestion with its earlier decision.
+ */
+export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions): Promise<RiskActorHandle> {
+  const { account } = opts;
+  const log = deps.log.child({ actor: riskActorKey(account) });
+  const stored = await deps.store.load(account);
+  const core = createRiskCore({
+    account,
+    limits: (stored.limits as RiskLimitsInput | undefined) ?? opts.limits ?? {},
+    ...(stored.trading !== undefined ? { trading: TradingSnapshotSchema.parse(stored.trading) } : {}),
+    ...(stored.book !== undefined ? { book: CoreBookSnapshotSchema.parse(stored.book) } : {}),
+    ...(opts.dedupWindowMs !== undefined ? { dedupWindowMs: opts.dedupWindowMs } : {}),
+  });
+  if (stored.limits === undefined) await deps.store.saveLimits(account, core.getLimits(), deps.clock.now());
+
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = chain.then(fn);
+    chain = run.catch(() => {});
+    return run;
+  };
+
+  const announce = (states: readonly RiskState[]): void => {
+    for (const st of states) deps.bus.emit(deps.subjects.riskState(), encode(st));
+    for (const st of states) log.warn({ state: st.state, previous: st.previous, reason: st.reason }, 'risk state changed');
+  };
+  const publishDecision = async (d: RiskDecision): Promise<void> => {
+    if (d.kind === 'order') {
+      const o = d.order;
+      await deps.bus.publish(deps.subjects.order(o.strategy, o.venue, o.symbol), encode(o), { msgId: o.id });
+    } else {
+      const r = d.reject;
+      await deps.bus.publish(deps.subjects.reject(r.strategy, r.venue, r.symbol), encode(r), { msgId: r.id });
+    }
+  };
+  const persist = async (tradingChanged: boolean): Promise<void> => {
+    const now = deps.clock.now();
+    if (tradingChanged) await deps.store.saveTrading(account, core.trading(), now);
+    await deps.store.saveBook(account, core.bookSnapshot(), now);
+  };
+  const control = (fn: (ts: number) => RiskState[]): Promise<readonly RiskState[]> =>
+    serial(async () => {
+      const ts = deps.clock.now();
+      const states = fn(ts);
+      await deps.store.saveTrading(account, core.trading(), ts);
+      announce(states);
+      return states;
+    });
+
+  const dlq = (subject: string, data: Uint8Array, reason: RefusalReason, detail: string): void => {
+    const entry = toDlqEntry({ source: 'risk', subject, data, refusal: refuse(reason, detail), ts: deps.clock.now() });
+    deps.bus.publish(deps.subjects.dlq('risk'), encode(entry), { msgId: entry.id }).catch((e: unknown) => log.error({ err: String(e) }, 'dlq publish failed'));
+  };
+
+  /** One batch of `sx.exec.…` deliveries: our own orders and rejects are skipped. */
+  const handleBatch = (batch: readonly Delivery[]): Promise<void> =>
+    serial(async () => {
+      const decisions: RiskDecision[] = [];
+      const states: RiskState[] = [];
+      for (const d of batch) {
+        let raw: unknown;
+        try {
+          raw = JSON.parse(decodeText(d.data));
+        } catch {
+          dlq(d.subject, d.data, 'MALFORMED_JSON', 'not JSON');
+          continue;
+        }
+        const type = typeof raw === 'object' && raw !== null && 'type' in raw ? raw.type : undefined;
+        if (type === 'exec.suggest') {
+          const p = SuggestionSchema.safeParse(raw);
+          if (!p.success) dlq(d.subject, d.data, 'SCHEMA', p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+          else {
+            const dec = core.onSuggestion(p.data, p.data.ts);
+            decisions.push(dec);
+            states.push(...dec.stateChanges);
+          }
+        } else if (type === 'exec.fill') {
+          const p = FillSchema.safeParse(raw);
+          if (!p.success) dlq(d.subject, d.data, 'SCHEMA', p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+          else states.push(...core.onFill(p.data));
+        }
+      }
+      await persist(states.length > 0);
+      for (const dec of decisions) await publishDecision(dec);
+      announce(states);
+    });
+
+  const signals = deps.subjects.streamSubjects.SIGNALS.find((s) => s.endsWith('.exec.>'));
+  let consumption: Consumption | undefined;
+  if ((opts.consume ?? true) && signals !== undefined) {
+    consumption = deps.bus.consume({ stream: opts.stream ?? 'SIGNALS', durable: opts.durable ?? `risk-${account}`, filterSubject: signals }, handleBatch);
+    consumption.done.catch((e: unknown) => log.error({ err: String(e) }, 'risk consumer ended'));
+  }
+
+  return {
+    core,
+    market: (md) =>
+      serial(async () => {
+        const states = core.onMarket('type' in md ? marketMid(md) : md);
+        if (states.length > 0) await deps.store.saveTrading(account, core.trading(), deps.clock.now());
+        announce(states);
+      }),
+    suggestion: (s) =>
+      serial(async () => {
+        const dec = core.onSuggestion(s, s.ts);
+        await persist(dec.stateChanges.length > 0);
+        await publishDecision(dec);
+        announce(dec.stateChanges);
+        return dec;
+      }),
+    fill: (f) =>
+      serial(async () => {
+        const states = core.onFill(f);
+        await persist(states.length > 0);
+        announce(states);
+      }),
+    halt: (a) => control((ts) => core.halt({ ...a, ts })),
+    resume: (a) => control((ts) => core.resume({ ...a, ts })),
+    reduce: (a) => control((ts) => core.reduce({ ...a, ts })),
+    getLimits: () => core.getLimits(),
+    setLimits: (patch) =>
+      serial(async () => {
+        const limits = core.setLimits(patch);
+        await deps.store.saveLimits(account, limits, deps.clock.now());
+        return limits;
+      }),
+    status: () => core.status(),
+    stop: async () => {
+      if (consumption !== undefined) await consumption.stop();
+      await chain;
+    },
+  };
+}

@@ -1,0 +1,229 @@
+import { z } from 'zod';
+import type { Fill } from '../../streams/messages/fill.js';
+import type { Order } from '../../streams/messages/order.js';
+import type { OrderSide } from '../../streams/messages/order-side.js';
+import { sideSign } from '../../streams/messages/order-side.js';
+
+const DAY_MS = 86_400_000;
+
+/** Positions are per venue × symbol: the same coin on two venues is two inventories. */
+export const bookKey = (venue: string, symbol: string): string => `${venue}|${symbol}`;
+
+const PositionSchema = z.object({ venue: z.string(), symbol: z.string(), qty: z.number(), avgCost: z.number(), realised: z.number(), lastPrice: z.number() });
+const MarkSchema = z.object({ mid: z.number(), ts: z.number() });
+const InFlightSchema = z.object({
+  orderId: z.string(),
+  key: z.string(),
+  side: z.enum(['buy', 'sell']),
+  remaining: z.number(),
+  expiresAt: z.number(),
+});
+export type Position = z.infer<typeof PositionSchema>;
+export type InFlightOrder = z.infer<typeof InFlightSchema>;
+
+/** Everything needed to rebuild the book after a restart (JSON, validated on load). */
+export const RiskBookSnapshotSchema = z.object({
+  positions: z.array(PositionSchema),
+  marks: z.array(z.tuple([z.string(), MarkSchema])),
+  inFlight: z.array(InFlightSchema),
+  orderTimes: z.array(z.number()),
+  fillIds: z.array(z.tuple([z.string(), z.number()])),
+  day: z.number().nullable(),
+  dayStartEquity: z.number(),
+  peakEquity: z.number(),
+});
+export type RiskBookSnapshot = z.infer<typeof RiskBookSnapshotSchema>;
+
+/**
+ * The account's book, driven only by event time: positions with average cost and realised PnL
+ * (fees included) from fills, last mids from market data, orders in flight (approved, not
+ * final-filled, not past `expiresAt`), approved-order times for the rate throttle, and the
+ * equity marks that daily loss (reset at the first event of each UTC day) and drawdown (from
+ * the highest equity seen after any fill or mark) are measured against.
+ */
+export class RiskBook {
+  readonly positions = new Map<string, Position>();
+  readonly marks = new Map<string, z.infer<typeof MarkSchema>>();
+  readonly inFlight = new Map<string, InFlightOrder>();
+  private orderTimes: number[] = [];
+  private readonly fillIds = new Map<string, number>();
+  private day: number | null = null;
+  private dayStartEquity = 0;
+  private peakEquity = 0;
+
+  constructor(snapshot?: RiskBookSnapshot) {
+    if (snapshot === undefined) return;
+    for (const p of snapshot.positions) this.positions.set(bookKey(p.venue, p.symbol), { ...p });
+    for (const [k, m] of snapshot.marks) this.marks.set(k, { ...m });
+    for (const o of snapshot.inFlight) this.inFlight.set(o.orderId, { ...o });
+    this.orderTimes = [...snapshot.orderTimes];
+    for (const [id, ts] of snapshot.fillIds) this.fillIds.set(id, ts);
+    this.day = snapshot.day;
+    this.dayStartEquity = snapshot.dayStartEquity;
+    this.peakEquity = snapshot.peakEquity;
+  }
+
+  /** At the first event of a new UTC day, today's PnL starts from the equity at that moment. */
+  roll(ts: number): void {
+    const d = Math.floor(ts / DAY_MS);
+    if (this.day === null || d > this.day) {
+      this.day = d;
+      this.dayStartEquity = this.equity();
+    }
+  }
+
+  /** Orders past their `expiresAt` stop counting as in flight. */
+  expire(now: number): void {
+    for (const [id, o] of this.inFlight) if (o.expiresAt < now) this.inFlight.delete(id);
+  }
+
+  /** A newer mid for a venue × symbol; an older one than held is ignored. */
+  mark(venue: string, symbol: string, ts: number, mid: number): void {
+    const key = bookKey(venue, symbol);
+    const cur = this.marks.get(key);
+    if (cur !== undefined && ts < cur.ts) return;
+    this.marks.set(key, { mid, ts });
+    this.peakEquity = Math.max(this.peakEquity, this.equity());
+  }
+
+  /** Applies a fill once (by id): position, average cost, realised PnL, the order's remainder. */
+  applyFill(f: Fill, dedupWindowMs: number): boolean {
+    if (this.fillIds.has(f.id)) return false;
+    this.fillIds.set(f.id, f.ts);
+    pruneOlder(this.fillIds, f.ts - dedupWindowMs);
+    const key = bookKey(f.venue, f.symbol);
+    const p = this.positions.get(key) ?? { venue: f.venue, symbol: f.symbol, qty: 0, avgCost: 0, realised: 0, lastPrice: f.price };
+    const d = sideSign(f.side) * f.qty;
+    p.realised -= f.fee;
+    p.lastPrice = f.price;
+    if (p.qty === 0 || Math.sign(p.qty) === Math.sign(d)) {
+      p.avgCost = (p.avgCost * Math.abs(p.qty) + f.price * f.qty) / (Math.abs(p.qty) + f.qty);
+      p.qty += d;
+    } else {
+      const closing = Math.min(f.qty, Math.abs(p.qty));
+      p.realised += closing * (f.price - p.avgCost) * Math.sign(p.qty);
+      const flips = f.qty > Math.abs(p.qty);
+      p.qty += d;
+      if (flips) p.avgCost = f.price;
+      else if (p.qty === 0) p.avgCost = 0;
+    }
+    this.positions.set(key, p);
+    const o = this.inFlight.get(f.orderId);
+    if (o !== undefined) {
+      o.remaining = Math.max(0, o.remaining - f.qty);
+      if (f.final || o.remaining === 0) this.inFlight.delete(f.orderId);
+    }
+    this.peakEquity = Math.max(this.peakEquity, this.equity());
+    return true;
+  }
+
+  addOrder(o: Order): void {
+    this.inFlight.set(o.id, { orderId: o.id, key: bookKey(o.venue, o.symbol), side: o.side, remaining: o.qty, expiresAt: o.expiresAt });
+    this.orderTimes.push(o.ts);
+  }
+
+  /** Approved orders in `(now - windowMs, now]`; older times are dropped. */
+  ordersInWindow(now: number, windowMs: number): number {
+    const cutoff = now - windowMs;
+    let drop = 0;
+    while (drop < this.orderTimes.length && (this.orderTimes[drop] as number) <= cutoff) drop++;
+    if (drop > 0) this.orderTimes = this.orderTimes.slice(drop);
+    return this.orderTimes.length;
+  }
+
+  positionQty(key: string): number {
+    return this.positions.get(key)?.qty ?? 0;
+  }
+
+  /** Quantity still to fill on one side of a venue × symbol. */
+  inFlightQty(key: string, side: OrderSide): number {
+    let q = 0;
+    for (const o of this.inFlight.values()) if (o.key === key && o.side === side) q += o.remaining;
+    return q;
+  }
+
+  /** Last mid, else the last fill price (a position always has one of them). */
+  priceOf(key: string): number | undefined {
+    return this.marks.get(key)?.mid ?? this.positions.get(key)?.lastPrice;
+  }
+
+  unrealised(p: Position): number {
+    if (p.qty === 0) return 0;
+    return p.qty * ((this.priceOf(bookKey(p.venue, p.symbol)) ?? p.avgCost) - p.avgCost);
+  }
+
+  realised(): number {
+    let r = 0;
+    for (const p of this.positions.values()) r += p.realised;
+    return r;
+  }
+
+  equity(): number {
+    let e = 0;
+    for (const p of this.positions.values()) e += p.realised + this.unrealised(p);
+    return e;
+  }
+
+  /** Loss since the start of the UTC day (positive = lost money). */
+  dailyLoss(): number {
+    return this.dayStartEquity - this.equity();
+  }
+
+  /** PnL since the start of the UTC day. */
+  dailyPnl(): number {
+    return this.equity() - this.dayStartEquity;
+  }
+
+  drawdown(): number {
+    return this.peakEquity - this.equity();
+  }
+
+  peak(): number {
+    return this.peakEquity;
+  }
+
+  /**
+   * Gross exposure, each venue × symbol at its worst case over its orders in flight
+   * (`max(|pos + buys|, |pos − sells|)`) times its price; `extra` adds a prospective order.
+   */
+  grossExposure(extra?: Readonly<{ key: string; side: OrderSide; qty: number; price: number }>): number {
+    const keys = new Set<string>([...this.positions.keys(), ...[...this.inFlight.values()].map((o) => o.key)]);
+    if (extra !== undefined) keys.add(extra.key);
+    let gross = 0;
+    for (const key of keys) {
+      const pos = this.positionQty(key);
+      let buys = this.inFlightQty(key, 'buy');
+      let sells = this.inFlightQty(key, 'sell');
+      if (extra !== undefined && extra.key === key) {
+        if (extra.side === 'buy') buys += extra.qty;
+        else sells += extra.qty;
+      }
+      const worst = Math.max(Math.abs(pos + buys), Math.abs(pos - sells));
+      if (worst === 0) continue;
+      const price = this.priceOf(key) ?? (extra !== undefined && extra.key === key ? extra.price : 0);
+      gross += worst * price;
+    }
+    return gross;
+  }
+
+  snapshot(): RiskBookSnapshot {
+    return {
+      positions: [...this.positions.values()].map((p) => ({ ...p })),
+      marks: [...this.marks.entries()].map(([k, m]) => [k, { ...m }]),
+      inFlight: [...this.inFlight.values()].map((o) => ({ ...o })),
+      orderTimes: [...this.orderTimes],
+      fillIds: [...this.fillIds.entries()],
+      day: this.day,
+      dayStartEquity: this.dayStartEquity,
+      peakEquity: this.peakEquity,
+    };
+  }
+}
+
+/** Drops entries older than `cutoff` from a map kept in (roughly) time order. */
+export function pruneOlder(m: Map<string, number>, cutoff: number): void {
+  for (const [k, ts] of m) {
+    if (ts >= cutoff) return;
+    m.delete(k);
+  }
+}

@@ -1,0 +1,96 @@
+import type { Suggestion } from '../../streams/messages/suggestion.js';
+import { RiskReason } from '../../streams/messages/risk-reason.js';
+import type { TradingState } from '../../streams/messages/risk-state.js';
+import { symbolToken, venueToken } from '../../streams/subjects.js';
+import type { RiskBook } from './risk-book.js';
+import { bookKey } from './risk-book.js';
+import type { RiskLimits } from './risk-limits.js';
+import { capFor } from './risk-limits.js';
+
+/** Reasons in the order they are reported: the declaration order of `RiskReason`. */
+const REASON_ORDER: ReadonlyMap<RiskReason, number> = new Map(Object.values(RiskReason).map((r, i) => [r, i]));
+
+export type CheckInput = Readonly<{
+  s: Suggestion;
+  now: number;
+  limits: RiskLimits;
+  book: RiskBook;
+  state: TradingState;
+  /** A scoped halt (strategy or symbol) covers this suggestion. */
+  scopedHalt: string | undefined;
+  /** Another suggestion with this id was seen before. */
+  duplicate: boolean;
+  breaches: Readonly<{ dailyLoss: boolean; drawdown: boolean }>;
+}>;
+
+export type CheckResult = Readonly<{ reasons: readonly RiskReason[]; details: readonly string[]; reducing: boolean }>;
+
+/**
+ * Every pre-trade check of one suggestion, all evaluated (a reject lists each reason that
+ * applies, in a stable order). Positions count the orders in flight as if they filled: a buy
+ * is held to `pos + buys in flight + qty ≤ max`, a sell to `pos − sells in flight − qty ≥ −max`.
+ * An order is *reducing* when it is against the position and, with the same-side orders in
+ * flight, cannot take the position through zero.
+ */
+export function checkSuggestion(c: CheckInput): CheckResult {
+  const { s, limits, book, now } = c;
+  const reasons: RiskReason[] = [];
+  const details: string[] = [];
+  const add = (r: RiskReason, d: string): void => {
+    reasons.push(r);
+    details.push(`${r}: ${d}`);
+  };
+  const key = bookKey(s.venue, s.symbol);
+  const mark = book.marks.get(key);
+  const mid = mark?.mid;
+
+  if ((s.orderType === 'limit') !== (s.limitPrice !== null)) add(RiskReason.INVALID_SUGGESTION, `${s.orderType} order with limitPrice ${String(s.limitPrice)}`);
+  else if (!tokenable(s.venue, s.symbol)) add(RiskReason.INVALID_SUGGESTION, `venue/symbol cannot form a subject`);
+  if (!limits.allowlist.includes(s.symbol)) add(RiskReason.SYMBOL_NOT_ALLOWED, `${s.symbol} is not on the allowlist`);
+  const maxQty = capFor(limits.maxOrderQty, s.symbol);
+  if (s.qty > maxQty) add(RiskReason.MAX_ORDER_QTY, `qty ${s.qty} > ${maxQty}`);
+  const notionalPrice = s.limitPrice ?? mid ?? s.refPrice;
+  const notional = s.qty * notionalPrice;
+  if (notional > limits.maxOrderNotional) add(RiskReason.MAX_ORDER_NOTIONAL, `notional ${notional} > ${limits.maxOrderNotional}`);
+  if (mid !== undefined) {
+    const price = s.limitPrice ?? s.refPrice;
+    // Cross-multiplied so prices on a tick grid compare exactly at the boundary.
+    if (Math.abs(price - mid) * 10_000 > limits.collarBps * mid) add(RiskReason.PRICE_COLLAR, `price ${price} is more than ${limits.collarBps} bps from mid ${mid}`);
+  }
+  const pos = book.positionQty(key);
+  const buys = book.inFlightQty(key, 'buy');
+  const sells = book.inFlightQty(key, 'sell');
+  const maxPos = capFor(limits.maxPositionQty, s.symbol);
+  if (s.side === 'buy' ? pos + buys + s.qty > maxPos : pos - sells - s.qty < -maxPos) {
+    add(RiskReason.POSITION_LIMIT, `position ${pos} with ${s.side === 'buy' ? buys : sells} in flight and ${s.side} ${s.qty} passes ±${maxPos}`);
+  }
+  const current = book.grossExposure();
+  const projected = book.grossExposure({ key, side: s.side, qty: s.qty, price: mid ?? s.refPrice });
+  if (projected > limits.maxGrossNotional && projected > current) add(RiskReason.GROSS_EXPOSURE, `gross ${projected} > ${limits.maxGrossNotional}`);
+  const recent = book.ordersInWindow(now, limits.windowMs);
+  if (recent >= limits.maxOrdersPerWindow) add(RiskReason.ORDER_RATE, `${recent} orders in the last ${limits.windowMs} ms`);
+  if (mark === undefined) add(RiskReason.NO_MARKET_DATA, `no mid for ${s.venue} ${s.symbol}`);
+  else if (now - mark.ts > limits.staleAfterMs) add(RiskReason.STALE_MARKET_DATA, `mid is ${now - mark.ts} ms old`);
+  if (c.duplicate) add(RiskReason.DUPLICATE_SUGGESTION, `suggestion ${s.id} was seen before with other content`);
+  if (c.breaches.dailyLoss) add(RiskReason.DAILY_LOSS, `daily loss ${book.dailyLoss()} > ${limits.maxDailyLoss}`);
+  if (c.breaches.drawdown) add(RiskReason.DRAWDOWN, `drawdown ${book.drawdown()} > ${limits.maxDrawdown}`);
+  const reducing = s.side === 'buy' ? pos < 0 && buys + s.qty <= -pos : pos > 0 && sells + s.qty <= pos;
+  if (c.state === 'HALTED' || c.scopedHalt !== undefined) add(RiskReason.HALTED, c.scopedHalt ?? 'account halted');
+  else if (c.state === 'REDUCING' && !reducing) add(RiskReason.REDUCING_ONLY, `account is reducing only; position ${pos}, ${s.side} ${s.qty}`);
+  return sortByReason(reasons, details, reducing);
+}
+
+function sortByReason(reasons: RiskReason[], details: string[], reducing: boolean): CheckResult {
+  const idx = reasons.map((_, i) => i).sort((a, b) => (REASON_ORDER.get(reasons[a] as RiskReason) ?? 0) - (REASON_ORDER.get(reasons[b] as RiskReason) ?? 0));
+  return { reasons: idx.map((i) => reasons[i] as RiskReason), details: idx.map((i) => details[i] as string), reducing };
+}
+
+function tokenable(venue: string, symbol: string): boolean {
+  try {
+    venueToken(venue);
+    symbolToken(symbol);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,262 @@
+import { createActor } from 'xstate';
+import { z } from 'zod';
+import { restoreRiskSnapshot, riskMachine, tradingStateOf } from '../../state/risk-machine.js';
+import type { BreachKind } from '../../state/risk-machine.js';
+import type { Fill } from '../../streams/messages/fill.js';
+import type { Order } from '../../streams/messages/order.js';
+import { orderId } from '../../streams/messages/order.js';
+import type { Reject } from '../../streams/messages/reject.js';
+import { rejectId } from '../../streams/messages/reject.js';
+import type { RiskState, TradingState } from '../../streams/messages/risk-state.js';
+import { TradingStateSchema } from '../../streams/messages/risk-state.js';
+import type { Suggestion } from '../../streams/messages/suggestion.js';
+import { bookKey, RiskBook, RiskBookSnapshotSchema } from './risk-book.js';
+import type { InFlightOrder, RiskBookSnapshot } from './risk-book.js';
+import { checkSuggestion } from './risk-checks.js';
+import { applyLimitsPatch, parseRiskLimits } from './risk-limits.js';
+import type { RiskLimits, RiskLimitsInput } from './risk-limits.js';
+import { createSeenSuggestions, SeenSchema } from './seen-suggestions.js';
+
+export type HaltScope = 'all' | 'strategy' | 'symbol';
+export type ScopedHalt = Readonly<{ scope: 'strategy' | 'symbol'; value: string; reason: string }>;
+
+/** The operator-controlled part: persisted apart from the book so a halt is written at once. */
+export const TradingSnapshotSchema = z.object({
+  state: TradingStateSchema,
+  reason: z.string(),
+  scopedHalts: z.array(z.object({ scope: z.enum(['strategy', 'symbol']), value: z.string().min(1), reason: z.string() })),
+  /** Count of RiskState messages so far: their deterministic ids. */
+  seq: z.number().int().nonnegative(),
+});
+export type TradingSnapshot = z.infer<typeof TradingSnapshotSchema>;
+
+/** The book plus the suggestion ids seen, for dedup after a restart. */
+export const CoreBookSnapshotSchema = z.object({ book: RiskBookSnapshotSchema, seen: SeenSchema });
+export type CoreBookSnapshot = z.infer<typeof CoreBookSnapshotSchema>;
+
+export type RiskCoreOptions = Readonly<{
+  account: string;
+  limits?: RiskLimitsInput;
+  trading?: TradingSnapshot;
+  book?: CoreBookSnapshot;
+  /** How long suggestion and fill ids are remembered for dedup (event time; default 24 h). */
+  dedupWindowMs?: number;
+}>;
+
+export type RiskDecision = (Readonly<{ kind: 'order'; order: Order }> | Readonly<{ kind: 'reject'; reject: Reject }>) &
+  Readonly<{
+    /** True for an identical redelivery: the earlier decision, unchanged (publish dedups on its id). */
+    replay: boolean;
+    /** Trading-state changes this suggestion caused (a limit breach found on arrival). */
+    stateChanges: readonly RiskState[];
+  }>;
+
+/** An operator's halt / resume / reduce as it arrives over `sextant ctl` (validate before calling). */
+export const ControlRequestSchema = z
+  .object({
+    scope: z.enum(['all', 'strategy', 'symbol']).default('all'),
+    value: z.string().min(1).max(64).optional(),
+    reason: z.string().min(1).max(500),
+  })
+  .strict()
+  .refine((r) => r.scope === 'all' || r.value !== undefined, { message: 'a strategy or symbol halt needs a value' });
+export type ControlRequest = z.infer<typeof ControlRequestSchema>;
+
+export type MarketMid = Readonly<{ venue: string; symbol: string; ts: number; mid: number }>;
+export type ControlArgs = Readonly<{ scope?: HaltScope; value?: string; reason: string; ts: number }>;
+
+export type RiskStatus = Readonly<{
+  account: string;
+  state: TradingState;
+  reason: string;
+  scopedHalts: readonly ScopedHalt[];
+  positions: readonly Readonly<{ venue: string; symbol: string; qty: number; avgCost: number; realised: number; unrealised: number; price: number | null }>[];
+  pnl: Readonly<{ realised: number; unrealised: number; equity: number; daily: number; peak: number; drawdown: number }>;
+  inFlight: readonly InFlightOrder[];
+  limits: RiskLimits;
+}>;
+
+export type RiskCore = ReturnType<typeof createRiskCore>;
+
+export class RiskControlError extends Error {
+  override readonly name = 'RiskControlError';
+}
+
+/**
+ * The risk actor's deterministic core: every suggestion goes through here and comes out as an
+ * order (the only actionable message) or a reject with every reason that applied. Synchronous,
+ * no clock: time is the event time handed in, ids derive from the suggestion id, so a replay of
+ * the same inputs gives the same outputs. The caller publishes and persists what comes out.
+ */
+export function createRiskCore(opts: RiskCoreOptions) {
+  const account = opts.account;
+  const dedupWindowMs = opts.dedupWindowMs ?? 86_400_000;
+  let limits = parseRiskLimits(opts.limits ?? {});
+  const book = new RiskBook(opts.book?.book);
+  const seen = createSeenSuggestions(opts.book?.seen);
+  const t0 = opts.trading ?? { state: 'ACTIVE', reason: 'start', scopedHalts: [], seq: 0 };
+  let scopedHalts: ScopedHalt[] = t0.scopedHalts.map((h) => ({ ...h }));
+  let seq = t0.seq;
+  const machine = createActor(riskMachine, { snapshot: restoreRiskSnapshot(t0.state, t0.reason) }).start();
+  const state = (): TradingState => tradingStateOf(machine.getSnapshot());
+  const reason = (): string => machine.getSnapshot().context.reason;
+
+  /** Runs `change`, and returns a RiskState message when state, reason or scoped halts moved. */
+  const tracked = (ts: number, change: () => void): RiskState[] => {
+    const before = { state: state(), reason: reason(), halts: JSON.stringify(scopedHalts) };
+    change();
+    if (before.state === state() && before.reason === reason() && before.halts === JSON.stringify(scopedHalts)) return [];
+    seq++;
+    return [
+      {
+        type: 'risk.state',
+        v: 1,
+        id: `rs:${account}:${seq}`,
+        ts,
+        account,
+        state: state(),
+        previous: before.state,
+        reason: reason(),
+        scopedHalts: scopedHalts.map((h) => ({ scope: h.scope, value: h.value })),
+      },
+    ];
+  };
+
+  /** Rolls the day and halts on a daily-loss or drawdown breach; returns which limits are breached. */
+  const breaches = (ts: number, out: RiskState[]): { dailyLoss: boolean; drawdown: boolean } => {
+    book.roll(ts);
+    const b = { dailyLoss: book.dailyLoss() > limits.maxDailyLoss, drawdown: book.drawdown() > limits.maxDrawdown };
+    const send = (kind: BreachKind, detail: string): void => {
+      if (state() !== 'HALTED') out.push(...tracked(ts, () => machine.send({ type: 'LIMIT_BREACH', kind, detail })));
+    };
+    if (b.dailyLoss) send('DAILY_LOSS', `daily loss ${book.dailyLoss()} > ${limits.maxDailyLoss}`);
+    if (b.drawdown) send('DRAWDOWN', `drawdown ${book.drawdown()} > ${limits.maxDrawdown}`);
+    return b;
+  };
+
+  const scopedHaltFor = (s: Suggestion): string | undefined => {
+    const h = scopedHalts.find((x) => (x.scope === 'strategy' ? x.value === s.strategy : x.value === s.symbol));
+    return h === undefined ? undefined : `${h.scope} ${h.value} halted: ${h.reason}`;
+  };
+
+  const scoped = (a: ControlArgs): { scope: 'strategy' | 'symbol'; value: string } | undefined => {
+    const scope = a.scope ?? 'all';
+    if (scope === 'all') return undefined;
+    if (a.value === undefined || a.value === '') throw new RiskControlError(`a ${scope} halt needs a value`);
+    return { scope, value: a.value };
+  };
+
+  return {
+    account,
+
+    onMarket(m: MarketMid): RiskState[] {
+      if (!Number.isFinite(m.mid) || m.mid <= 0) return [];
+      book.roll(m.ts);
+      book.mark(m.venue, m.symbol, m.ts, m.mid);
+      const out: RiskState[] = [];
+      breaches(m.ts, out);
+      return out;
+    },
+
+    onFill(f: Fill): RiskState[] {
+      book.roll(f.ts);
+      book.applyFill(f, dedupWindowMs);
+      const out: RiskState[] = [];
+      breaches(f.ts, out);
+      return out;
+    },
+
+    onSuggestion(s: Suggestion, now: number): RiskDecision {
+      const stateChanges: RiskState[] = [];
+      book.expire(now);
+      const b = breaches(now, stateChanges);
+      const prior = seen.lookup(s);
+      if (prior?.same === true) return { ...prior.decision, replay: true, stateChanges };
+      const r = checkSuggestion({ s, now, limits, book, state: state(), scopedHalt: scopedHaltFor(s), duplicate: prior !== undefined, breaches: b });
+      const base = { ts: now, strategy: s.strategy, venue: s.venue, symbol: s.symbol, suggestionId: s.id } as const;
+      if (r.reasons.length > 0) {
+        const reject: Reject = { type: 'exec.reject', v: 1, id: rejectId(s.id), ...base, reasons: r.reasons, detail: r.details.join('; ') };
+        if (prior === undefined) seen.remember(s, now, { kind: 'reject', reject });
+        seen.prune(now - dedupWindowMs);
+        return { kind: 'reject', reject, replay: false, stateChanges };
+      }
+      const order: Order = {
+        type: 'exec.order',
+        v: 1,
+        id: orderId(s.id),
+        ...base,
+        side: s.side,
+        qty: s.qty,
+        orderType: s.orderType,
+        limitPrice: s.limitPrice,
+        expiresAt: now + s.ttlMs,
+        reducing: r.reducing,
+      };
+      book.addOrder(order);
+      seen.remember(s, now, { kind: 'order', order });
+      seen.prune(now - dedupWindowMs);
+      return { kind: 'order', order, replay: false, stateChanges };
+    },
+
+    halt(a: ControlArgs): RiskState[] {
+      const sc = scoped(a);
+      return tracked(a.ts, () => {
+        if (sc === undefined) machine.send({ type: 'HALT', reason: a.reason });
+        else scopedHalts = [...scopedHalts.filter((h) => h.scope !== sc.scope || h.value !== sc.value), { ...sc, reason: a.reason }];
+      });
+    },
+
+    /** Lifts a halt (global: back to ACTIVE, re-halting at once if a loss limit is still breached). */
+    resume(a: ControlArgs): RiskState[] {
+      const sc = scoped(a);
+      const out = tracked(a.ts, () => {
+        if (sc === undefined) machine.send({ type: 'RESUME', reason: a.reason });
+        else scopedHalts = scopedHalts.filter((h) => h.scope !== sc.scope || h.value !== sc.value);
+      });
+      breaches(a.ts, out);
+      return out;
+    },
+
+    reduce(a: ControlArgs): RiskState[] {
+      if (scoped(a) !== undefined) throw new RiskControlError('reduce-only applies to the whole account');
+      return tracked(a.ts, () => machine.send({ type: 'REDUCE', reason: a.reason }));
+    },
+
+    getLimits: (): RiskLimits => limits,
+
+    /** Validates and applies a patch (RiskLimitsError on bad input, nothing changed). */
+    setLimits(patch: unknown): RiskLimits {
+      limits = applyLimitsPatch(limits, patch);
+      return limits;
+    },
+
+    state,
+
+    status(): RiskStatus {
+      const positions = [...book.positions.values()].map((p) => ({
+        venue: p.venue,
+        symbol: p.symbol,
+        qty: p.qty,
+        avgCost: p.avgCost,
+        realised: p.realised,
+        unrealised: book.unrealised(p),
+        price: book.priceOf(bookKey(p.venue, p.symbol)) ?? null,
+      }));
+      const realised = book.realised();
+      const equity = book.equity();
+      return {
+        account,
+        state: state(),
+        reason: reason(),
+        scopedHalts: scopedHalts.map((h) => ({ ...h })),
+        positions,
+        pnl: { realised, unrealised: equity - realised, equity, daily: book.dailyPnl(), peak: book.peak(), drawdown: book.drawdown() },
+        inFlight: [...book.inFlight.values()].map((o) => ({ ...o })),
+        limits,
+      };
+    },
+
+    trading: (): TradingSnapshot => ({ state: state(), reason: reason(), scopedHalts: scopedHalts.map((h) => ({ ...h })), seq }),
+    bookSnapshot: (): CoreBookSnapshot => ({ book: book.snapshot() as RiskBookSnapshot, seen: seen.snapshot() }),
+  };
+}

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { finite, symbol } from '../../streams/messages/common.js';
+
+const positiveNumber = finite.refine((n) => n > 0, { message: 'must be > 0' });
+const positiveInt = z.number().int().positive();
+
+/** A limit with a default and per-symbol overrides (`BTC/USDT` → its own cap). */
+const PerSymbolSchema = z
+  .object({
+    default: positiveNumber,
+    perSymbol: z.record(symbol, positiveNumber).default({}),
+  })
+  .strict();
+export type PerSymbolLimit = z.infer<typeof PerSymbolSchema>;
+
+/**
+ * The risk limits of one account. Quantities are in the base asset, notionals and PnL in the
+ * quote currency. Every field has a conservative default, so a fresh account can trade only
+ * what an operator explicitly allows (the allowlist starts empty).
+ */
+export const RiskLimitsSchema = z
+  .object({
+    /** Symbols (ccxt unified) this account may trade, on any venue. Empty = nothing. */
+    allowlist: z.array(symbol).default([]),
+    maxOrderQty: PerSymbolSchema.default({ default: 1, perSymbol: {} }),
+    /** Order qty × limit price (market orders: × last mid). */
+    maxOrderNotional: positiveNumber.default(10_000),
+    /** Most distance of the order price from the last mid, in basis points of the mid. */
+    collarBps: positiveNumber.default(100),
+    /** Most absolute position per venue × symbol, counting orders in flight as if they filled. */
+    maxPositionQty: PerSymbolSchema.default({ default: 1, perSymbol: {} }),
+    /** Most gross exposure of the account, worst case over orders in flight, valued at last mids. */
+    maxGrossNotional: positiveNumber.default(50_000),
+    /** Most approved orders in any `windowMs` of event time (the account as a whole). */
+    maxOrdersPerWindow: positiveInt.default(10),
+    windowMs: positiveInt.default(1_000),
+    /** Market data older than this (event time) refuses orders on its symbol. */
+    staleAfterMs: positiveInt.default(5_000),
+    /** Loss since the start of the UTC day (realised + unrealised, fees included) that halts. */
+    maxDailyLoss: positiveNumber.default(1_000),
+    /** Fall of equity from its peak that halts. */
+    maxDrawdown: positiveNumber.default(2_000),
+  })
+  .strict();
+export type RiskLimits = z.infer<typeof RiskLimitsSchema>;
+export type RiskLimitsInput = z.input<typeof RiskLimitsSchema>;
+
+/** What `setLimits` accepts: any top-level field; `maxOrderQty` / `maxPositionQty` merge per key. */
+export const RiskLimitsPatchSchema = z
+  .object({
+    allowlist: z.array(symbol).optional(),
+    maxOrderQty: z.object({ default: positiveNumber.optional(), perSymbol: z.record(symbol, positiveNumber).optional() }).strict().optional(),
+    maxOrderNotional: positiveNumber.optional(),
+    collarBps: positiveNumber.optional(),
+    maxPositionQty: z.object({ default: positiveNumber.optional(), perSymbol: z.record(symbol, positiveNumber).optional() }).strict().optional(),
+    maxGrossNotional: positiveNumber.optional(),
+    maxOrdersPerWindow: positiveInt.optional(),
+    windowMs: positiveInt.optional(),
+    staleAfterMs: positiveInt.optional(),
+    maxDailyLoss: positiveNumber.optional(),
+    maxDrawdown: positiveNumber.optional(),
+  })
+  .strict();
+export type RiskLimitsPatch = z.infer<typeof RiskLimitsPatchSchema>;
+
+export class RiskLimitsError extends Error {
+  override readonly name = 'RiskLimitsError';
+}
+
+/** Parses full limits (defaults filled in); throws RiskLimitsError naming each bad field. */
+export function parseRiskLimits(input: unknown): RiskLimits {
+  const r = RiskLimitsSchema.safeParse(input ?? {});
+  if (!r.success) throw new RiskLimitsError(`invalid risk limits: ${describeIssues(r.error)}`);
+  return r.data;
+}
+
+/** Applies a validated patch; the per-symbol maps merge key by key, everything else replaces. */
+export function applyLimitsPatch(current: RiskLimits, patch: unknown): RiskLimits {
+  const r = RiskLimitsPatchSchema.safeParse(patch);
+  if (!r.success) throw new RiskLimitsError(`invalid risk limits patch: ${describeIssues(r.error)}`);
+  const p = r.data;
+  const merged = {
+    ...current,
+    ...stripUndefined({ ...p, maxOrderQty: undefined, maxPositionQty: undefined }),
+    maxOrderQty: mergePerSymbol(current.maxOrderQty, p.maxOrderQty),
+    maxPositionQty: mergePerSymbol(current.maxPositionQty, p.maxPositionQty),
+  };
+  return parseRiskLimits(merged);
+}
+
+/** The cap for `sym`: its own override, else the default. */
+export const capFor = (limit: PerSymbolLimit, sym: string): number => limit.perSymbol[sym] ?? limit.default;
+
+function mergePerSymbol(cur: PerSymbolLimit, p: { default?: number | undefined; perSymbol?: Record<string, number> | undefined } | undefined): PerSymbolLimit {
+  if (p === undefined) return cur;
+  return { default: p.default ?? cur.default, perSymbol: { ...cur.perSymbol, ...(p.perSymbol ?? {}) } };
+}
+
+function stripUndefined<T extends Record<string, unknown>>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+function describeIssues(e: z.ZodError): string {
+  return e.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+}

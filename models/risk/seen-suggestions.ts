@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { OrderSchema } from '../../streams/messages/order.js';
+import { RejectSchema } from '../../streams/messages/reject.js';
+import type { Order } from '../../streams/messages/order.js';
+import type { Reject } from '../../streams/messages/reject.js';
+import type { Suggestion } from '../../streams/messages/suggestion.js';
+
+export type EarlierDecision = Readonly<{ kind: 'order'; order: Order }> | Readonly<{ kind: 'reject'; reject: Reject }>;
+
+const DecisionSchema = z.union([z.object({ kind: z.literal('order'), order: OrderSchema }), z.object({ kind: z.literal('reject'), reject: RejectSchema })]);
+/** [suggestion id, event time first seen, content fingerprint, decision], oldest first. */
+export const SeenSchema = z.array(z.tuple([z.string(), z.number(), z.string(), DecisionSchema]));
+export type SeenSnapshot = z.infer<typeof SeenSchema>;
+
+type Entry = { ts: number; content: string; decision: EarlierDecision };
+
+/** Every field that makes a suggestion what it is; a redelivery has the same fingerprint. */
+const fingerprint = (s: Suggestion): string =>
+  JSON.stringify([s.ts, s.strategy, s.venue, s.symbol, s.parentId, s.source, s.policy, s.side, s.qty, s.orderType, s.refPrice, s.limitPrice, s.limitOffsetBps, s.ttlMs, s.child, s.children]);
+
+/**
+ * Suggestion ids seen within the dedup window, with the decision each got. An identical
+ * redelivery (at-least-once delivery, a restart before the ack) gets its earlier decision back;
+ * a different suggestion reusing an id is a DUPLICATE_SUGGESTION.
+ */
+export function createSeenSuggestions(snapshot?: SeenSnapshot) {
+  const seen = new Map<string, Entry>();
+  for (const [id, ts, content, decision] of snapshot ?? []) seen.set(id, { ts, content, decision: decision as EarlierDecision });
+  return {
+    lookup(s: Suggestion): { same: boolean; decision: EarlierDecision } | undefined {
+      const e = seen.get(s.id);
+      return e === undefined ? undefined : { same: e.content === fingerprint(s), decision: e.decision };
+    },
+    remember(s: Suggestion, ts: number, decision: EarlierDecision): void {
+      seen.set(s.id, { ts, content: fingerprint(s), decision });
+    },
+    /** Forgets ids first seen before `cutoff` (insertion order is event order). */
+    prune(cutoff: number): void {
+      for (const [id, e] of seen) {
+        if (e.ts >= cutoff) return;
+        seen.delete(id);
+      }
+    },
+    snapshot: (): SeenSnapshot => [...seen.entries()].map(([id, e]) => [id, e.ts, e.content, e.decision as z.infer<typeof DecisionSchema>]),
+  };
+}

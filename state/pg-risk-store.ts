@@ -1,0 +1,74 @@
+import pg from 'pg';
+import { StoreError } from './errors.js';
+import { pgStoreError } from './pg-errors.js';
+import { migrateSchema } from './pg-migrate.js';
+import type { RiskStore, StoredRisk } from './risk-store.js';
+
+export type PgRiskStoreOptions = Readonly<{ url: string; schema: string }>;
+
+const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
+const TRADING_STATES: ReadonlySet<string> = new Set(['ACTIVE', 'REDUCING', 'HALTED']);
+
+/**
+ * The risk store in PostgreSQL (`risk_limits`, `risk_trading`, `risk_book`, migrated with the
+ * other tables). Each save is one idempotent upsert, so a retried write changes nothing twice.
+ */
+export async function createPgRiskStore(opts: PgRiskStoreOptions): Promise<RiskStore> {
+  if (!SCHEMA_RE.test(opts.schema)) throw new StoreError(`invalid schema name ${opts.schema}`, false);
+  const s = opts.schema;
+  await migrateSchema(opts.url, s);
+  const pool = new pg.Pool({ connectionString: opts.url, max: 2, connectionTimeoutMillis: 3000 });
+  pool.on('error', () => {});
+
+  const upsert = async (what: string, sql: string, params: unknown[]): Promise<void> => {
+    try {
+      await pool.query(sql, params);
+    } catch (err) {
+      throw pgStoreError(`save risk ${what}`, err);
+    }
+  };
+  const at = `to_timestamp($3::double precision / 1000)`;
+
+  return {
+    load: async (account) => {
+      try {
+        const [l, t, b] = await Promise.all([
+          pool.query<{ limits: unknown }>(`SELECT limits FROM ${s}.risk_limits WHERE account = $1`, [account]),
+          pool.query<{ trading: unknown }>(`SELECT trading FROM ${s}.risk_trading WHERE account = $1`, [account]),
+          pool.query<{ book: unknown }>(`SELECT book FROM ${s}.risk_book WHERE account = $1`, [account]),
+        ]);
+        const out: { -readonly [K in keyof StoredRisk]?: unknown } = {};
+        if (l.rows[0] !== undefined) out.limits = l.rows[0].limits;
+        if (t.rows[0] !== undefined) out.trading = t.rows[0].trading;
+        if (b.rows[0] !== undefined) out.book = b.rows[0].book;
+        return out;
+      } catch (err) {
+        throw pgStoreError(`load risk state of ${account}`, err);
+      }
+    },
+    saveLimits: (account, limits, ms) =>
+      upsert('limits', `INSERT INTO ${s}.risk_limits (account, limits, updated_at) VALUES ($1, $2, ${at}) ON CONFLICT (account) DO UPDATE SET limits = EXCLUDED.limits, updated_at = EXCLUDED.updated_at`, [
+        account,
+        JSON.stringify(limits),
+        ms,
+      ]),
+    saveTrading: (account, trading, ms) => {
+      const state = typeof trading === 'object' && trading !== null && 'state' in trading ? trading.state : undefined;
+      if (typeof state !== 'string' || !TRADING_STATES.has(state)) return Promise.reject(new StoreError(`trading snapshot of ${account} has no valid state`, false));
+      return upsert(
+        'trading state',
+        `INSERT INTO ${s}.risk_trading (account, trading, updated_at, state) VALUES ($1, $2, ${at}, $4) ON CONFLICT (account) DO UPDATE SET trading = EXCLUDED.trading, state = EXCLUDED.state, updated_at = EXCLUDED.updated_at`,
+        [account, JSON.stringify(trading), ms, state],
+      );
+    },
+    saveBook: (account, book, ms) =>
+      upsert('book', `INSERT INTO ${s}.risk_book (account, book, updated_at) VALUES ($1, $2, ${at}) ON CONFLICT (account) DO UPDATE SET book = EXCLUDED.book, updated_at = EXCLUDED.updated_at`, [
+        account,
+        JSON.stringify(book),
+        ms,
+      ]),
+    close: async () => {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * Where the risk actor keeps what must survive a restart, per account: its limits, its trading
+ * state with scoped halts (a HALTED account comes back HALTED), and a snapshot of its book
+ * (positions, orders in flight, PnL marks, seen ids). The three are written separately: an
+ * operator halt or a limit change is stored at once, the book after each handled batch.
+ * Values are plain JSON; the risk core validates them when it loads them.
+ */
+export type StoredRisk = Readonly<{
+  limits: unknown;
+  trading: unknown;
+  book: unknown;
+}>;
+
+export type RiskStore = {
+  /** What is stored for `account`; each part undefined when never written. */
+  load(account: string): Promise<Partial<StoredRisk>>;
+  saveLimits(account: string, limits: unknown, at: number): Promise<void>;
+  saveTrading(account: string, trading: unknown, at: number): Promise<void>;
+  saveBook(account: string, book: unknown, at: number): Promise<void>;
+  close(): Promise<void>;
+};

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { startRiskActor } from '../../actors/risk-actor.js';
+import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
+import { silentLogger } from '../../state/logger.js';
+import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
+import type { Bus } from '../../streams/bus.js';
+import { encode } from '../../streams/codec.js';
+import { createMemoryBus } from '../../streams/memory-bus.js';
+import { OrderSchema } from '../../streams/messages/order.js';
+import { RejectSchema } from '../../streams/messages/reject.js';
+import { RiskStateSchema } from '../../streams/messages/risk-state.js';
+import type { RiskState } from '../../streams/messages/risk-state.js';
+import { subjectsFor } from '../../streams/subjects.js';
+import { baseLimits, BTC, fill, suggestion, T0, VENUE } from './risk-fixtures.js';
+
+const subjects = subjectsFor('sx');
+
+async function world() {
+  const bus = createMemoryBus();
+  await bus.ensureStreams([{ name: 'SIGNALS', subjects: subjects.streamSubjects.SIGNALS, maxAgeMs: 0, duplicateWindowMs: 120_000, storage: 'memory' }]);
+  await bus.ensureStreams([{ name: 'DLQ', subjects: subjects.streamSubjects.DLQ, maxAgeMs: 0, duplicateWindowMs: 120_000, storage: 'memory' }]);
+  const states: RiskState[] = [];
+  bus.subscribe(subjects.riskState(), (_s, data) => states.push(RiskStateSchema.parse(JSON.parse(new TextDecoder().decode(data)))));
+  return { bus, states, store: createMemoryRiskStore(), clock: createSimulatedClock(T0) };
+}
+
+/** Every message stored on the stream under `subject`, decoded. */
+async function read(bus: Bus, filter: string, durable: string, expect: number): Promise<unknown[]> {
+  const out: unknown[] = [];
+  const c = bus.consume({ stream: 'SIGNALS', durable, filterSubject: filter }, (batch) => {
+    for (const d of batch) out.push(JSON.parse(new TextDecoder().decode(d.data)));
+  });
+  for (let i = 0; i < 200 && out.length < expect; i++) await new Promise((r) => setImmediate(r));
+  await c.stop();
+  return out;
+}
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (cond()) return;
+    await new Promise((r) => setImmediate(r));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('risk actor (memory bus, memory store)', () => {
+  it('consumes suggestions and fills from SIGNALS, publishes orders and rejects with msgId = id; refuses malformed input to the DLQ', async () => {
+    const w = await world();
+    const actor = await startRiskActor({ bus: w.bus, subjects, store: w.store, clock: w.clock, log: silentLogger }, { account: 'acc', limits: baseLimits });
+    await actor.market({ venue: VENUE, symbol: BTC, ts: T0, mid: 100 });
+    const ok = suggestion({ qty: 2 });
+    const bad = suggestion({ qty: 0.5, limitPrice: 110 });
+    for (const s of [ok, bad, ok]) await w.bus.publish(subjects.suggestion(s.strategy, s.venue, s.symbol), encode(s)); // ok redelivered
+    await w.bus.publish(subjects.fill(VENUE, BTC), encode(fill({ orderId: `o:${ok.id}`, qty: 2, ts: T0 + 1 })));
+    await w.bus.publish(subjects.suggestion('alpha', VENUE, BTC), new TextEncoder().encode('{"type":"exec.suggest","qty":-1}'));
+    await until(() => actor.status().positions.length === 1, 'the fill');
+    const orders = (await read(w.bus, subjects.order('alpha', VENUE, BTC), 'o', 1)).map((o) => OrderSchema.parse(o));
+    expect(orders.map((o) => o.id)).toEqual([`o:${ok.id}`]); // the redelivery dedups on msgId
+    const rejects = (await read(w.bus, subjects.reject('alpha', VENUE, BTC), 'r', 1)).map((r) => RejectSchema.parse(r));
+    expect(rejects.map((r) => [r.id, r.reasons])).toEqual([[`r:${bad.id}`, ['PRICE_COLLAR']]]);
+    expect(actor.status().positions[0]).toMatchObject({ qty: 2 });
+    expect(actor.status().inFlight).toEqual([]);
+    expect(await w.bus.countMessages('DLQ')).toBe(1); // the malformed suggestion
+    await actor.stop();
+  });
+
+  it('announces state changes on sx.risk.state and persists them, limits and the book in the store', async () => {
+    const w = await world();
+    const deps = { bus: w.bus, subjects, store: w.store, clock: w.clock, log: silentLogger };
+    const a = await startRiskActor(deps, { account: 'acc', limits: baseLimits, consume: false });
+    await a.market({ venue: VENUE, symbol: BTC, ts: T0, mid: 100 });
+    await a.fill(fill({ orderId: 'o:x', qty: 1, price: 100 }));
+    await a.halt({ scope: 'symbol', value: BTC, reason: 'fork' });
+    await a.halt({ scope: 'all', reason: 'desk says stop' });
+    await a.setLimits({ maxOrderNotional: 1234 });
+    await expect(a.setLimits({ maxOrderNotional: 0 })).rejects.toThrow(/maxOrderNotional/);
+    await until(() => w.states.length === 2, 'two state messages');
+    expect(w.states.map((s) => [s.state, s.scopedHalts.length])).toEqual([['ACTIVE', 1], ['HALTED', 1]]);
+    const d = await a.suggestion(suggestion());
+    expect(d.kind === 'reject' && d.reject.reasons).toEqual(['HALTED']);
+    await a.stop();
+
+    const b = await startRiskActor(deps, { account: 'acc', limits: { maxOrderNotional: 1 }, consume: false });
+    expect(b.status()).toMatchObject({ state: 'HALTED', reason: 'desk says stop', scopedHalts: [{ scope: 'symbol', value: BTC }] });
+    expect(b.getLimits().maxOrderNotional).toBe(1234); // stored limits win over the options
+    expect(b.status().positions).toEqual([expect.objectContaining({ qty: 1, avgCost: 100 })]);
+    await b.resume({ scope: 'all', reason: 'ok' });
+    await b.resume({ scope: 'symbol', value: BTC, reason: 'ok' });
+    expect((await b.suggestion(suggestion({ qty: 1, ts: T0 + 10 }))).kind).toBe('order');
+    await b.stop();
+  });
+});

@@ -1,0 +1,224 @@
+import { describe, expect, it } from 'vitest';
+import { ControlRequestSchema, createRiskCore } from '../../models/risk/risk-core.js';
+import { marketMid } from '../../models/risk/market-mid.js';
+import type { RiskCore, RiskDecision } from '../../models/risk/risk-core.js';
+import { RiskLimitsError } from '../../models/risk/risk-limits.js';
+import { OrderSchema } from '../../streams/messages/order.js';
+import { RejectSchema } from '../../streams/messages/reject.js';
+import { RiskStateSchema } from '../../streams/messages/risk-state.js';
+import { baseLimits, BTC, ETH, fill, suggestion, T0, VENUE } from './risk-fixtures.js';
+
+function core(over: Parameters<RiskCore['setLimits']>[0] = {}): RiskCore {
+  const c = createRiskCore({ account: 'acc', limits: baseLimits });
+  c.setLimits(over);
+  c.onMarket({ venue: VENUE, symbol: BTC, ts: T0, mid: 100 });
+  c.onMarket({ venue: VENUE, symbol: ETH, ts: T0, mid: 10 });
+  c.onMarket({ venue: VENUE, symbol: 'DOGE/USDT', ts: T0, mid: 100 });
+  return c;
+}
+const reasons = (d: RiskDecision): readonly string[] => (d.kind === 'reject' ? d.reject.reasons : []);
+
+let setup = 0;
+/** Books a fill of `qty` BTC at `price` (an order placed before), so the account holds a position. */
+function hold(c: RiskCore, qty: number, price = 100, side: 'buy' | 'sell' = 'buy'): void {
+  c.onFill(fill({ orderId: `o:setup${++setup}`, side, qty, price }));
+}
+
+describe('risk core: one reason at a time', () => {
+  it('approves an in-limit suggestion as a valid order with deterministic id and expiry', () => {
+    const c = core();
+    const s = suggestion({ qty: 2 });
+    const d = c.onSuggestion(s, T0 + 5);
+    expect(d.kind).toBe('order');
+    if (d.kind !== 'order') return;
+    expect(OrderSchema.parse(d.order)).toEqual(d.order);
+    expect(d.order).toMatchObject({ id: `o:${s.id}`, suggestionId: s.id, ts: T0 + 5, expiresAt: T0 + 5 + 10_000, qty: 2, reducing: false });
+    expect(c.status().inFlight).toHaveLength(1);
+  });
+
+  const cases: [string, () => RiskDecision, string][] = [
+    ['SYMBOL_NOT_ALLOWED', () => core().onSuggestion(suggestion({ symbol: 'DOGE/USDT' }), T0), 'a symbol off the allowlist'],
+    ['MAX_ORDER_QTY', () => core().onSuggestion(suggestion({ qty: 2.5 }), T0), 'qty above the per-symbol cap (2 for BTC)'],
+    ['MAX_ORDER_NOTIONAL', () => core({ maxOrderNotional: 150 }).onSuggestion(suggestion({ qty: 2 }), T0), 'notional 200 above 150'],
+    ['PRICE_COLLAR', () => core().onSuggestion(suggestion({ limitPrice: 100.51 }), T0), 'a limit 51 bps from the mid (collar 50)'],
+    ['POSITION_LIMIT', () => {
+      const c = core();
+      hold(c, 2);
+      return c.onSuggestion(suggestion({ qty: 1.5 }), T0);
+    }, 'a buy that takes the position to 3.5 (cap 3)'],
+    ['GROSS_EXPOSURE', () => core({ maxGrossNotional: 150 }).onSuggestion(suggestion({ qty: 2 }), T0), 'gross 200 above 150'],
+    ['ORDER_RATE', () => {
+      const c = core({ maxOrdersPerWindow: 2, maxPositionQty: { default: 100, perSymbol: { [BTC]: 100 } } });
+      c.onSuggestion(suggestion(), T0);
+      c.onSuggestion(suggestion(), T0 + 500);
+      return c.onSuggestion(suggestion(), T0 + 999);
+    }, 'a third order within the 1 s window'],
+    ['STALE_MARKET_DATA', () => core().onSuggestion(suggestion({ ts: T0 + 5_001 }), T0 + 5_001), 'a mid 5,001 ms old (stale after 5,000)'],
+    ['NO_MARKET_DATA', () => {
+      const c = createRiskCore({ account: 'acc', limits: baseLimits });
+      return c.onSuggestion(suggestion(), T0);
+    }, 'no mid at all'],
+    ['INVALID_SUGGESTION', () => core().onSuggestion(suggestion({ orderType: 'market' }), T0), 'a market order with a limit price'],
+    ['HALTED', () => {
+      const c = core();
+      c.halt({ scope: 'all', reason: 'operator', ts: T0 });
+      return c.onSuggestion(suggestion(), T0);
+    }, 'a halted account'],
+    ['REDUCING_ONLY', () => {
+      const c = core();
+      c.reduce({ reason: 'flatten', ts: T0 });
+      return c.onSuggestion(suggestion(), T0);
+    }, 'a flat account that is reducing only'],
+  ];
+  for (const [reason, run, what] of cases) {
+    it(`refuses ${what} with exactly ${reason}`, () => {
+      const d = run();
+      expect(reasons(d)).toEqual([reason]);
+      if (d.kind === 'reject') {
+        expect(RejectSchema.parse(d.reject)).toEqual(d.reject);
+        expect(d.reject.id).toBe(`r:${d.reject.suggestionId}`);
+        expect(d.reject.detail).toContain(reason);
+      }
+    });
+  }
+
+  it('passes the boundaries themselves: qty = cap, price exactly at the collar, mid exactly staleAfterMs old', () => {
+    const c = core();
+    expect(c.onSuggestion(suggestion({ qty: 2 }), T0).kind).toBe('order');
+    expect(c.onSuggestion(suggestion({ qty: 0.5, limitPrice: 100.5 }), T0).kind).toBe('order');
+    expect(c.onSuggestion(suggestion({ qty: 0.5, ts: T0 + 5_000 }), T0 + 5_000).kind).toBe('order');
+  });
+
+  it('collects every applicable reason in a stable order', () => {
+    const c = core();
+    c.halt({ scope: 'all', reason: 'op', ts: T0 });
+    const d = c.onSuggestion(suggestion({ qty: 5, limitPrice: 120 }), T0 + 6_000);
+    expect(reasons(d)).toEqual(['MAX_ORDER_QTY', 'PRICE_COLLAR', 'POSITION_LIMIT', 'STALE_MARKET_DATA', 'HALTED']);
+  });
+
+  it('counts orders in flight toward the position limit until they fill, finish or expire', () => {
+    const c = core();
+    expect(c.onSuggestion(suggestion({ qty: 2, ttlMs: 1_000 }), T0).kind).toBe('order');
+    expect(reasons(c.onSuggestion(suggestion({ qty: 2 }), T0 + 10))).toEqual(['POSITION_LIMIT']);
+    // A sell is held to the short side: pos 0 − sells 0 − 2 ≥ −3.
+    expect(c.onSuggestion(suggestion({ side: 'sell', qty: 2 }), T0 + 10).kind).toBe('order');
+    // After the buy expired (event time past expiresAt) the same buy passes.
+    expect(c.onSuggestion(suggestion({ qty: 2, ts: T0 + 1_001 }), T0 + 1_001).kind).toBe('order');
+  });
+
+  it('counts orders in flight toward gross exposure, worst case per symbol', () => {
+    const c = core({ maxGrossNotional: 250 });
+    expect(c.onSuggestion(suggestion({ qty: 2 }), T0).kind).toBe('order'); // 200
+    expect(reasons(c.onSuggestion(suggestion({ qty: 1 }), T0))).toEqual(['GROSS_EXPOSURE']); // 300
+    expect(c.onSuggestion(suggestion({ symbol: ETH, qty: 5, limitPrice: 10, refPrice: 10 }), T0).kind).toBe('order'); // 250
+    // A sell against the in-flight buy does not raise BTC's worst case (max(|0+2|, |0-1|) = 2).
+    expect(c.onSuggestion(suggestion({ side: 'sell', qty: 1 }), T0).kind).toBe('order');
+  });
+
+  it('refuses a different suggestion reusing an id, and answers an identical redelivery with the earlier decision', () => {
+    const c = core();
+    const s = suggestion();
+    const first = c.onSuggestion(s, T0);
+    const again = c.onSuggestion(s, T0 + 1);
+    expect(again.replay).toBe(true);
+    expect(again.kind === 'order' && first.kind === 'order' && again.order).toEqual(first.kind === 'order' && first.order);
+    expect(c.status().inFlight).toHaveLength(1);
+    expect(reasons(c.onSuggestion({ ...s, qty: 0.5 }, T0 + 2))).toEqual(['DUPLICATE_SUGGESTION']);
+  });
+
+  it('in REDUCING passes only orders that shrink the position without crossing zero, counting sells in flight', () => {
+    const c = core();
+    hold(c, 2.5);
+    c.reduce({ reason: 'flatten', ts: T0 });
+    expect(reasons(c.onSuggestion(suggestion({ side: 'buy', qty: 0.1 }), T0))).toEqual(['REDUCING_ONLY']);
+    expect(reasons(c.onSuggestion(suggestion({ side: 'sell', qty: 2.6 }), T0))).toEqual(['MAX_ORDER_QTY', 'REDUCING_ONLY']);
+    const ok = c.onSuggestion(suggestion({ side: 'sell', qty: 2 }), T0);
+    expect(ok.kind === 'order' && ok.order.reducing).toBe(true);
+    // 2 already in flight: another 1 could cross zero.
+    expect(reasons(c.onSuggestion(suggestion({ side: 'sell', qty: 1 }), T0))).toEqual(['REDUCING_ONLY']);
+    expect(c.onSuggestion(suggestion({ side: 'sell', qty: 0.5 }), T0).kind).toBe('order');
+  });
+
+  it('halts by itself on a daily loss and refuses with HALTED and DAILY_LOSS; a new UTC day clears the loss, not the halt', () => {
+    const c = core({ maxDrawdown: 1e9, maxDailyLoss: 100 });
+    hold(c, 3, 100);
+    expect(c.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + 1, mid: -1 })).toEqual([]); // not a price: ignored
+    expect(c.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + 1, mid: 66.75 })).toEqual([]); // loss 99.75
+    expect(c.state()).toBe('ACTIVE');
+    const changes = c.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + 2, mid: 66 });
+    expect(changes.map((s) => RiskStateSchema.parse(s))).toEqual([expect.objectContaining({ state: 'HALTED', previous: 'ACTIVE', reason: expect.stringContaining('DAILY_LOSS') })]);
+    expect(c.status().pnl.daily).toBeCloseTo(-102, 9);
+    expect(reasons(c.onSuggestion(suggestion({ side: 'sell', qty: 1, limitPrice: 66, refPrice: 66 }), T0 + 3))).toEqual(['DAILY_LOSS', 'HALTED']);
+    const nextDay = Date.UTC(2026, 11, 1, 0, 0, 1);
+    c.onMarket({ venue: VENUE, symbol: BTC, ts: nextDay, mid: 66 });
+    expect(c.status().pnl.daily).toBe(0);
+    expect(reasons(c.onSuggestion(suggestion({ side: 'sell', qty: 1, limitPrice: 66, refPrice: 66, ts: nextDay }), nextDay))).toEqual(['HALTED']);
+    expect(c.resume({ scope: 'all', reason: 'reviewed', ts: nextDay }).map((s) => s.state)).toEqual(['ACTIVE']);
+  });
+
+  it('halts on drawdown from peak equity, and a resume while still breached halts again at once', () => {
+    const c = core({ maxDailyLoss: 1e9, maxDrawdown: 50 });
+    hold(c, 2, 100);
+    c.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + 1, mid: 100.4 });
+    expect(c.status().pnl.peak).toBeCloseTo(0.8, 9);
+    expect(c.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + 2, mid: 75.5 })).toEqual([]); // drawdown 49.8
+    const st = c.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + 3, mid: 75 }); // 50.8
+    expect(st.map((s) => s.state)).toEqual(['HALTED']);
+    const again = c.resume({ scope: 'all', reason: 'try', ts: T0 + 4 });
+    expect(again.map((s) => [s.previous, s.state])).toEqual([['HALTED', 'ACTIVE'], ['ACTIVE', 'HALTED']]);
+    expect(again.map((s) => s.id)).toEqual(['rs:acc:2', 'rs:acc:3']);
+  });
+
+  it('halts per strategy and per symbol, and lifts each scope on its own', () => {
+    const c = core();
+    const st = c.halt({ scope: 'strategy', value: 'alpha', reason: 'misbehaving', ts: T0 });
+    expect(st[0]).toMatchObject({ state: 'ACTIVE', scopedHalts: [{ scope: 'strategy', value: 'alpha' }] });
+    c.halt({ scope: 'symbol', value: ETH, reason: 'fork', ts: T0 });
+    expect(reasons(c.onSuggestion(suggestion(), T0))).toEqual(['HALTED']);
+    expect(c.onSuggestion(suggestion({ strategy: 'beta' }), T0).kind).toBe('order');
+    expect(reasons(c.onSuggestion(suggestion({ strategy: 'beta', symbol: ETH, limitPrice: 10, refPrice: 10 }), T0))).toEqual(['HALTED']);
+    c.resume({ scope: 'strategy', value: 'alpha', reason: 'ok', ts: T0 });
+    expect(c.onSuggestion(suggestion({ qty: 0.5 }), T0).kind).toBe('order');
+    expect(c.status().scopedHalts).toEqual([{ scope: 'symbol', value: ETH, reason: 'fork' }]);
+    expect(() => c.halt({ scope: 'symbol', reason: 'no value', ts: T0 })).toThrow(/needs a value/);
+  });
+
+  it('validates limit patches and merges per-symbol caps', () => {
+    const c = core();
+    expect(() => c.setLimits({ maxOrderNotional: -1 })).toThrow(RiskLimitsError);
+    expect(() => c.setLimits({ bogus: 1 })).toThrow(RiskLimitsError);
+    expect(c.getLimits().maxOrderNotional).toBe(100_000);
+    const l = c.setLimits({ maxOrderQty: { perSymbol: { [ETH]: 4 } } });
+    expect(l.maxOrderQty).toEqual({ default: 10, perSymbol: { [BTC]: 2, [ETH]: 4 } });
+  });
+
+  it('keeps positions, average cost and PnL from fills (fees included, duplicates ignored)', () => {
+    const c = core();
+    const f1 = fill({ orderId: 'o:a', qty: 2, price: 100, fee: 1 });
+    c.onFill(f1);
+    c.onFill(f1);
+    c.onFill(fill({ orderId: 'o:b', qty: 1, price: 106, fee: 0.5 }));
+    c.onFill(fill({ orderId: 'o:c', side: 'sell', qty: 1, price: 110, fee: 0.5 }));
+    c.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + 1, mid: 104 });
+    const s = c.status();
+    expect(s.positions).toEqual([expect.objectContaining({ qty: 2, avgCost: 102, realised: 8 - 2, unrealised: 4 })]);
+    expect(s.pnl).toMatchObject({ realised: 6, unrealised: 4, equity: 10 });
+  });
+});
+
+describe('control requests', () => {
+  it('validates what arrives over ctl: scope defaults to all, a scoped halt needs a value, unknown fields refused', () => {
+    expect(ControlRequestSchema.parse({ reason: 'x' })).toEqual({ scope: 'all', reason: 'x' });
+    expect(ControlRequestSchema.safeParse({ scope: 'symbol', reason: 'x' }).success).toBe(false);
+    expect(ControlRequestSchema.safeParse({ scope: 'all', reason: 'x', extra: 1 }).success).toBe(false);
+    expect(ControlRequestSchema.safeParse({ scope: 'all', reason: '' }).success).toBe(false);
+  });
+});
+
+describe('market mid', () => {
+  it('takes a quote mid, a trade price, and a bar close at the bar close time', () => {
+    expect(marketMid({ type: 'md.quote', v: 1, id: 'q', venue: VENUE, symbol: BTC, bid: 99, bidSize: 1, ask: 101, askSize: 1, ts: T0 })).toEqual({ venue: VENUE, symbol: BTC, ts: T0, mid: 100 });
+    expect(marketMid({ type: 'md.trade', v: 1, id: 't', venue: VENUE, symbol: BTC, price: 98, qty: 1, side: 'buy', ts: T0 }).mid).toBe(98);
+    expect(marketMid({ type: 'md.bar', v: 1, id: 'b', venue: VENUE, symbol: BTC, tf: '1m', open: 1, high: 3, low: 1, close: 2, volume: 0, ts: T0 })).toEqual({ venue: VENUE, symbol: BTC, ts: T0 + 60_000, mid: 2 });
+  });
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import type { RiskStore } from '../../state/risk-store.js';
+
+/** What every RiskStore adapter must do; run against memory and PostgreSQL. */
+export function riskStoreContract(name: string, open: () => Promise<RiskStore>): void {
+  describe(`RiskStore contract: ${name}`, () => {
+    it('loads nothing for an unknown account, then each part as saved, the last save winning', async () => {
+      const s = await open();
+      try {
+        const acc = `acc-${Math.floor(Math.random() * 1e9)}`;
+        expect(await s.load(acc)).toEqual({});
+        await s.saveLimits(acc, { maxOrderNotional: 1, allowlist: ['BTC/USDT'] }, 1_000);
+        expect(await s.load(acc)).toEqual({ limits: { maxOrderNotional: 1, allowlist: ['BTC/USDT'] } });
+        await s.saveTrading(acc, { state: 'HALTED', reason: 'r', scopedHalts: [], seq: 1 }, 1_001);
+        await s.saveTrading(acc, { state: 'REDUCING', reason: 'r2', scopedHalts: [{ scope: 'symbol', value: 'ETH/USDT', reason: 'x' }], seq: 2 }, 1_002);
+        const book = { book: { positions: [{ qty: 0.1 + 0.2, avgCost: 1e-7 }] }, seen: [] };
+        await s.saveBook(acc, book, 1_003);
+        expect(await s.load(acc)).toEqual({
+          limits: { maxOrderNotional: 1, allowlist: ['BTC/USDT'] },
+          trading: { state: 'REDUCING', reason: 'r2', scopedHalts: [{ scope: 'symbol', value: 'ETH/USDT', reason: 'x' }], seq: 2 },
+          book, // doubles come back bit-identical
+        });
+        expect(await s.load(`${acc}-other`)).toEqual({});
+      } finally {
+        await s.close();
+      }
+    });
+
+    it('keeps what the caller mutates after saving out of the store', async () => {
+      const s = await open();
+      try {
+        const limits = { allowlist: ['BTC/USDT'] };
+        await s.saveLimits('mut', limits, 1);
+        limits.allowlist.push('DOGE/USDT');
+        expect((await s.load('mut')).limits).toEqual({ allowlist: ['BTC/USDT'] });
+      } finally {
+        await s.close();
+      }
+    });
+  });
+}
