@@ -21,6 +21,8 @@ export type ExecutionCoreOptions = Readonly<{
   policy: ExecutionPolicy;
   /** A parent is opened only when |target − (position + working)| exceeds this (base units). */
   minQty: number;
+  /** Also ignore gaps up to this share of |target| (quote-sized targets move with every price); default 0. */
+  minQtyFraction?: number;
   /** Time a parent may take, ms (default: the prediction's `horizonMs`). */
   horizonMs?: number;
   /** Bar length of the `ewma_vol` feature, ms (default 60,000). */
@@ -172,13 +174,14 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
       const target = p.intent.target;
       expire(a, now);
       const active = a.parent;
-      if (active !== undefined && Math.abs(target - active.target) <= opts.minQty) return [];
+      const tolerance = Math.max(opts.minQty, (opts.minQtyFraction ?? 0) * Math.abs(target));
+      if (active !== undefined && Math.abs(target - active.target) <= tolerance) return [];
       if (active !== undefined) {
         a.parent = undefined;
         st.replaced++;
       }
       const delta = target - (a.position + workingQty(a));
-      if (!(Math.abs(delta) > opts.minQty)) return [];
+      if (!(Math.abs(delta) > tolerance)) return [];
       const side: OrderSide = delta > 0 ? 'buy' : 'sell';
       const id = parentOrderId(p.id);
       const horizonMs = opts.horizonMs ?? p.horizonMs;
