@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { durableFor, startEngine } from '../cli/engine.js';
-import type { Adapters } from '../cli/wiring.js';
+import type { EngineAdapters } from '../cli/engine.js';
 import { loadConfig } from '../config/load.js';
 import { resolveDataDir } from '../gateways/data-dir.js';
 import { readBars } from '../gateways/historical/bars-csv.js';
@@ -87,7 +87,7 @@ async function rawConsume(stream: string, total: number): Promise<number> {
 }
 
 async function engineConsume(bus: Bus, features: FeatureStore, timeseries: TimeseriesStore, total: number): Promise<number> {
-  const adapters: Adapters = { bus, features, timeseries, fallbacks: [], close: async () => {} };
+  const adapters: EngineAdapters = { bus, features, timeseries };
   const t0 = performance.now();
   const engine = await startEngine(cfg, adapters, createLiveClock(), silentLogger);
   while (engine.counters.messagesIn < total) await new Promise((r) => setTimeout(r, 5));
@@ -153,7 +153,7 @@ async function latency(bus: Bus, redis: FeatureStore, pg: TimeseriesStore, md: s
   const pending = new Map<string, string[]>();
   const engineLat: number[] = [];
   const rawLat: number[] = [];
-  const engine = await startEngine(cfg, { bus, features: redis, timeseries: pg, fallbacks: [], close: async () => {} }, createLiveClock(), silentLogger);
+  const engine = await startEngine(cfg, { bus, features: redis, timeseries: pg }, createLiveClock(), silentLogger);
   const sub = bus.subscribe(subjects.allFeatures(), (_s, data) => {
     const now = performance.now();
     const v = JSON.parse(new TextDecoder().decode(data)) as FeatureVector;

@@ -10,11 +10,28 @@ import type { AssetKey } from '../state/feature-store.js';
 import type { Logger } from '../state/logger.js';
 import { streamSpecs } from '../streams/provision.js';
 import { subjectsFor } from '../streams/subjects.js';
+import { startControlServer } from '../gateways/control/control-server.js';
+import type { Subscription } from '../streams/bus.js';
+import type { Decisions } from './decisions.js';
+import { startDecisions } from './decisions.js';
+import { engineControlTarget } from './engine-control.js';
 import type { Adapters } from './wiring.js';
+
+/** The engine needs the bus and the stores; the registry, risk store and audit turn on decisions and control. */
+export type EngineAdapters = Pick<Adapters, 'bus' | 'features' | 'timeseries'> & Partial<Pick<Adapters, 'registry' | 'riskStore' | 'audit'>>;
+
+export type EngineOptions = Readonly<{
+  /** Run the decision path when the registry serves the configured model (default true). */
+  decisions?: boolean;
+  /** Serve `sx.ctl.<verb>` (default true when an audit store is given). */
+  control?: boolean;
+}>;
 
 export type Engine = Readonly<{
   supervisor: Supervisor;
   counters: EngineCounters;
+  /** The decision path, when a model is served. */
+  decisions: Decisions | undefined;
   /** Stops the actors, then waits for the recorder's writes. */
   stop(): Promise<void>;
 }>;
@@ -26,7 +43,7 @@ export const durableFor = (a: AssetKey): string => `asset_${a.venue}_${a.symbol.
  * Starts the engine on the given adapters: provisions the streams, then the recorder and one
  * asset actor per configured asset under the supervisor.
  */
-export async function startEngine(cfg: Config, adapters: Adapters, clock: Clock, log: Logger): Promise<Engine> {
+export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: Clock, log: Logger, opts: EngineOptions = {}): Promise<Engine> {
   const subjects = subjectsFor(cfg.prefix);
   const specs = streamSpecs(cfg);
   await adapters.bus.ensureStreams(specs);
@@ -35,7 +52,20 @@ export async function startEngine(cfg: Config, adapters: Adapters, clock: Clock,
   const counters = createCounters();
   const recorder = createRecorder({ store: adapters.timeseries, counters, log: log.child({ actor: 'recorder' }) });
   const known = new Set(cfg.assets.map((a) => `${a.venue}|${a.symbol}`));
-  const deps: AssetActorDeps = { bus: adapters.bus, features: adapters.features, recorder, clock, subjects, counters, log };
+  const decisions =
+    opts.decisions !== false && adapters.registry !== undefined && adapters.riskStore !== undefined
+      ? await startDecisions({ bus: adapters.bus, subjects, registry: adapters.registry, riskStore: adapters.riskStore, clock, log }, cfg)
+      : undefined;
+  const deps: AssetActorDeps = {
+    bus: adapters.bus,
+    features: adapters.features,
+    recorder,
+    clock,
+    subjects,
+    counters,
+    log,
+    ...(decisions !== undefined ? { decisions: decisions.sequencer } : {}),
+  };
   const supervisor = startSupervisor(deps, {
     assets: cfg.assets,
     durableFor,
@@ -53,11 +83,19 @@ export async function startEngine(cfg: Config, adapters: Adapters, clock: Clock,
     restartMaxMs: cfg.supervisor.restartMaxMs,
     maxRestarts: cfg.supervisor.maxRestarts,
   });
+  let control: Subscription | undefined;
+  if (opts.control !== false && adapters.audit !== undefined) {
+    const target = engineControlTarget({ supervisor, counters, decisions, registry: adapters.registry });
+    control = startControlServer({ bus: adapters.bus, subjects, target, audit: adapters.audit, clock, log });
+  }
   return {
     supervisor,
     counters,
+    decisions,
     stop: async () => {
+      control?.unsubscribe();
       await supervisor.stop();
+      await decisions?.stop();
       await recorder.drain();
     },
   };

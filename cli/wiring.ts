@@ -1,4 +1,16 @@
+import { resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
+import { createMemoryModelRegistry } from '../models/registry/memory-model-registry.js';
+import type { ModelRegistry } from '../models/registry/model-registry.js';
+import { createPgModelRegistry } from '../models/registry/pg-model-registry.js';
+import type { AuditStore } from '../state/audit-store.js';
+import type { Clock } from '../state/clock.js';
+import { createMemoryAuditStore } from '../state/memory-audit-store.js';
+import { createMemoryRiskStore } from '../state/memory-risk-store.js';
+import { createPgAuditStore } from '../state/pg-audit-store.js';
+import { createPgRiskStore } from '../state/pg-risk-store.js';
+import type { RiskStore } from '../state/risk-store.js';
+import { subjectsFor } from '../streams/subjects.js';
 import type { FeatureStore } from '../state/feature-store.js';
 import type { Logger } from '../state/logger.js';
 import { createMemoryFeatureStore } from '../state/memory-feature-store.js';
@@ -15,6 +27,10 @@ export type Adapters = Readonly<{
   bus: Bus;
   features: FeatureStore;
   timeseries: TimeseriesStore;
+  /** Model registry, risk state and operator audit: on PostgreSQL with the timeseries, else in memory. */
+  registry: ModelRegistry;
+  riskStore: RiskStore;
+  audit: AuditStore;
   /** Human-readable notices for every service that fell back to its in-process adapter. */
   fallbacks: readonly string[];
   close(): Promise<void>;
@@ -27,7 +43,7 @@ export type WiringMode = 'live' | 'embedded' | 'auto';
  * to the in-process adapter for each unreachable service and says so; `embedded` uses only
  * in-process adapters.
  */
-export async function connectAdapters(cfg: Config, mode: WiringMode, log: Logger): Promise<Adapters> {
+export async function connectAdapters(cfg: Config, mode: WiringMode, log: Logger, clock: Clock): Promise<Adapters> {
   const fallbacks: string[] = [];
   const attempt = async <T>(service: string, url: string, real: () => Promise<T>, memory: () => T): Promise<T> => {
     if (mode === 'embedded') return memory();
@@ -59,12 +75,26 @@ export async function connectAdapters(cfg: Config, mode: WiringMode, log: Logger
     () => createPgTimeseriesStore({ url: cfg.postgres.url, schema: cfg.postgres.schema, poolSize: cfg.postgres.poolSize }),
     () => createMemoryTimeseriesStore(),
   );
+  const subjects = subjectsFor(cfg.prefix);
+  const onPg = timeseries.flavor !== 'memory';
+  const pg = { url: cfg.postgres.url, schema: cfg.postgres.schema };
+  const registry = onPg
+    ? await createPgModelRegistry({ ...pg, artifactDir: resolve(cfg.models.artifactDir, cfg.postgres.schema), bus, subjects, clock })
+    : createMemoryModelRegistry({ bus, subjects, clock });
+  const riskStore = onPg ? await createPgRiskStore(pg) : createMemoryRiskStore();
+  const audit = onPg ? await createPgAuditStore(pg) : createMemoryAuditStore();
   return {
     bus,
     features,
     timeseries,
+    registry,
+    riskStore,
+    audit,
     fallbacks,
     close: async () => {
+      await registry.close();
+      await riskStore.close();
+      await audit.close();
       await bus.close();
       await features.close();
       await timeseries.close();

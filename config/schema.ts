@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RiskLimitsSchema } from '../models/risk/risk-limits.js';
 
 const streamSettings = z.object({
   maxAgeMs: z.number().int().nonnegative(),
@@ -92,6 +93,14 @@ export const ConfigSchema = z
         spreadBps: z.number().nonnegative(),
         impactCoeff: z.number().nonnegative(),
         maxVolumeShare: z.number().gt(0).max(1),
+      })
+      .strict(),
+    risk: z
+      .object({
+        /** The account the risk actor keeps positions, PnL, limits and trading state for. */
+        account: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -'),
+        /** Limits at first start; afterwards the stored limits (changed with `sextant ctl limits set`) win. */
+        limits: RiskLimitsSchema,
       })
       .strict(),
     decision: z

@@ -37,6 +37,10 @@ export function createMemoryRiskStore(): RiskStore {
       open();
       row(account).book = JSON.stringify(book);
     },
+    clear: async (account) => {
+      open();
+      accounts.delete(account);
+    },
     close: async () => {
       closed = true;
     },

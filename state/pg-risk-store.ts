@@ -67,6 +67,16 @@ export async function createPgRiskStore(opts: PgRiskStoreOptions): Promise<RiskS
         JSON.stringify(book),
         ms,
       ]),
+    clear: async (account) => {
+      try {
+        await pool.query(
+          `WITH a AS (DELETE FROM ${s}.risk_limits WHERE account = $1), b AS (DELETE FROM ${s}.risk_trading WHERE account = $1) DELETE FROM ${s}.risk_book WHERE account = $1`,
+          [account],
+        );
+      } catch (err) {
+        throw pgStoreError(`clear risk state of ${account}`, err);
+      }
+    },
     close: async () => {
       await pool.end();
     },

@@ -17,5 +17,7 @@ export type RiskStore = {
   saveLimits(account: string, limits: unknown, at: number): Promise<void>;
   saveTrading(account: string, trading: unknown, at: number): Promise<void>;
   saveBook(account: string, book: unknown, at: number): Promise<void>;
+  /** Forgets everything stored for `account` (demo resets; never on a live account). */
+  clear(account: string): Promise<void>;
   close(): Promise<void>;
 };

@@ -14,6 +14,9 @@ import { startEngine } from '../engine.js';
 import { createLogger } from '../logger.js';
 import { connectAdapters } from '../wiring.js';
 import { injectFaults } from './demo-faults.js';
+import { ensureDemoModel } from './demo-model.js';
+import { parseModelRef } from '../../models/registry/model-registry.js';
+import type { DecisionStats } from '../../actors/decision-path.js';
 
 export type DemoOptions = Readonly<{
   configFile?: string;
@@ -37,6 +40,15 @@ export type DemoSummary = Readonly<{
   refused: Readonly<Record<string, number>>;
   rowsWritten: EngineCounters['rowsWritten'];
   actors: readonly { key: string; state: string }[];
+  model: { ref: string; trainedNow: boolean; trainRange: { from: string; to: string }; testAccuracy: number | null; testLogLoss: number | null } | null;
+  predictions: number;
+  suggestions: number;
+  orders: number;
+  rejects: number;
+  rejectsByReason: Readonly<Record<string, number>>;
+  fills: number;
+  decisions: Readonly<DecisionStats> | null;
+  risk: { state: string; equity: number; realised: number; unrealised: number; fees: number; positions: readonly { symbol: string; qty: number }[] } | null;
   seconds: number;
   messagesPerSecond: number;
 }>;
@@ -52,20 +64,24 @@ export function demoConfig(base: Config, symbols: readonly string[]): Config {
     assets: symbols.map((symbol) => ({ venue: base.venue, symbol })),
     // A replay runs hours of event time in seconds: staleness is judged by the wall clock here.
     asset: { staleAfterMs: 60_000 },
+    risk: { ...base.risk, account: 'demo', limits: { ...base.risk.limits, allowlist: [...symbols] } },
   };
 }
+
+const progressNote = (line: string): void => void process.stderr.write(`${line}\n`);
 
 /** `sextant demo`: replay a real window into the local stack, run the engine, print a summary. */
 export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const started = performance.now();
   const cfg = demoConfig(loadConfig({ file: opts.configFile }), opts.symbols);
   const log = createLogger(process.env['SEXTANT_LOG_LEVEL'] ?? 'warn');
+  const clock = createLiveClock();
   const dataDir = requireDataDir(opts.data ?? cfg.data.dir);
   const files = findBarFiles(dataDir, { symbols: opts.symbols, timeframe: opts.timeframe });
   const missing = opts.symbols.filter((s) => !files.some((f) => f.symbol === s));
   if (missing.length > 0) throw new Error(`no ${opts.timeframe} bar files for ${missing.join(', ')} under ${dataDir}/ohlcv`);
 
-  const adapters = await connectAdapters(cfg, opts.embedded === true ? 'embedded' : 'auto', log);
+  const adapters = await connectAdapters(cfg, opts.embedded === true ? 'embedded' : 'auto', log, clock);
   for (const notice of adapters.fallbacks) process.stderr.write(`notice: ${notice}\n`);
   if (opts.embedded === true) process.stderr.write('notice: --embedded: running on in-process adapters only\n');
 
@@ -73,8 +89,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   await adapters.bus.deleteStreams(streamSpecs(cfg).map((s) => s.name));
   await adapters.features.clear();
   await adapters.timeseries.clear();
+  await adapters.riskStore.clear(cfg.risk.account);
+  await adapters.bus.ensureStreams(streamSpecs(cfg));
+  const served = parseModelRef(cfg.strategy.model);
+  progressNote(`model: ${served.name}@production (training on the ${opts.timeframe} bars before ${new Date(opts.from).toISOString().slice(0, 10)} if the registry has none)`);
+  const demoModel = await ensureDemoModel(adapters.registry, { name: served.name, dataDir, symbols: opts.symbols, timeframe: opts.timeframe, from: opts.from });
 
-  const engine = await startEngine(cfg, adapters, createLiveClock(), log);
+  const engine = await startEngine(cfg, adapters, clock, log);
   const subjects = subjectsFor(cfg.prefix);
   const sources = files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf: f.timeframe, from: opts.from, to: opts.to }));
 
@@ -114,6 +135,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
 
   const seconds = (performance.now() - started) / 1000;
   const c = engine.counters;
+  const d = engine.decisions?.path.stats() ?? null;
+  const rs = engine.decisions?.risk.status();
+  const m = demoModel.model;
   const summary: DemoSummary = {
     adapters: { bus: adapters.bus.kind, features: adapters.features.kind, timeseries: adapters.timeseries.flavor, fallbacks: adapters.fallbacks },
     window: { from: new Date(opts.from).toISOString(), to: new Date(opts.to).toISOString(), timeframe: opts.timeframe, symbols: opts.symbols },
@@ -125,6 +149,31 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     refused: c.refused,
     rowsWritten: c.rowsWritten,
     actors: engine.supervisor.status().map((s) => ({ key: s.key, state: s.state })),
+    model: {
+      ref: `${m.name}@${m.version}`,
+      trainedNow: demoModel.trained,
+      trainRange: { from: new Date(m.trainRange.from).toISOString(), to: new Date(m.trainRange.to).toISOString() },
+      testAccuracy: m.metrics['test_accuracy'] ?? null,
+      testLogLoss: m.metrics['test_log_loss'] ?? null,
+    },
+    predictions: d?.predictions ?? 0,
+    suggestions: d?.suggestions ?? 0,
+    orders: d?.orders ?? 0,
+    rejects: d?.rejects ?? 0,
+    rejectsByReason: d?.rejectsByReason ?? {},
+    fills: d?.fills ?? 0,
+    decisions: d,
+    risk:
+      rs === undefined
+        ? null
+        : {
+            state: rs.state,
+            equity: rs.pnl.equity,
+            realised: rs.pnl.realised,
+            unrealised: rs.pnl.unrealised,
+            fees: d?.fees ?? 0,
+            positions: rs.positions.map((p) => ({ symbol: p.symbol, qty: p.qty })),
+          },
     seconds: Math.round(seconds * 100) / 100,
     messagesPerSecond: Math.round(c.messagesIn / seconds),
   };
@@ -157,6 +206,20 @@ function printSummary(s: DemoSummary): void {
   const w = s.rowsWritten;
   out.write(`  rows written    bars=${w.bars} trades=${w.trades} quotes=${w.quotes} features=${w.features}\n`);
   out.write(`  actors          ${s.actors.map((a) => `${a.key}=${a.state}`).join(' ')}\n`);
+  if (s.model !== null) {
+    const acc = s.model.testAccuracy === null ? '?' : `${(100 * s.model.testAccuracy).toFixed(1)}%`;
+    out.write(`  model           ${s.model.ref} (${s.model.trainedNow ? 'trained now' : 'from the registry'} on ${s.model.trainRange.from.slice(0, 10)} → ${s.model.trainRange.to.slice(0, 10)}; test accuracy ${acc}, log loss ${s.model.testLogLoss?.toFixed(4) ?? '?'})\n`);
+  }
+  out.write(`  predictions     ${s.predictions} (${s.decisions?.withIntent ?? 0} with a position intent)\n`);
+  out.write(`  suggestions     ${s.suggestions}\n`);
+  out.write(`  orders          ${s.orders} approved by risk\n`);
+  const rej = Object.entries(s.rejectsByReason);
+  out.write(`  rejects         ${s.rejects}${rej.length === 0 ? '' : ` (${rej.map(([k, v]) => `${k}=${v}`).join(' ')})`}\n`);
+  out.write(`  fills           ${s.fills}${s.decisions === null ? '' : ` (fees ${s.decisions.fees.toFixed(2)}, ${s.decisions.expired} orders expired unfilled)`}\n`);
+  if (s.risk !== null) {
+    out.write(`  risk            ${s.risk.state}, equity ${s.risk.equity.toFixed(2)} (realised ${s.risk.realised.toFixed(2)}, unrealised ${s.risk.unrealised.toFixed(2)})\n`);
+    out.write(`  positions       ${s.risk.positions.map((p) => `${p.symbol}=${p.qty.toPrecision(4)}`).join(' ') || 'none'}\n`);
+  }
   out.write(`${JSON.stringify(s)}\n`);
 }
 

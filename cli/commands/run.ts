@@ -11,9 +11,10 @@ export type RunOptions = Readonly<{ configFile?: string; mode: WiringMode }>;
 export async function runEngine(opts: RunOptions): Promise<void> {
   const cfg = loadConfig({ file: opts.configFile });
   const log = createLogger(cfg.log.level);
-  const adapters = await connectAdapters(cfg, opts.mode, log);
+  const clock = createLiveClock();
+  const adapters = await connectAdapters(cfg, opts.mode, log, clock);
   for (const notice of adapters.fallbacks) process.stderr.write(`notice: ${notice}\n`);
-  const engine = await startEngine(cfg, adapters, createLiveClock(), log);
+  const engine = await startEngine(cfg, adapters, clock, log);
   log.info({ assets: cfg.assets.length, bus: adapters.bus.kind, features: adapters.features.kind, timeseries: adapters.timeseries.flavor }, 'engine running');
   const heartbeat = setInterval(() => log.info({ counters: engine.counters, actors: engine.supervisor.status() }, 'status'), 10_000);
   await new Promise<void>((resolve) => {

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRecorder } from '../../actors/recorder-actor.js';
 import { startEngine } from '../../cli/engine.js';
-import type { Adapters } from '../../cli/wiring.js';
+import type { EngineAdapters } from '../../cli/engine.js';
 import { loadConfig } from '../../config/load.js';
 import { readBars } from '../../gateways/historical/bars-csv.js';
 import { FeatureEngine } from '../../models/features/feature-engine.js';
@@ -38,7 +38,7 @@ async function setup(features: FeatureStore = createMemoryFeatureStore({ history
   const bus = createMemoryBus();
   await bus.ensureStreams(streamSpecs(cfg));
   const timeseries = createMemoryTimeseriesStore();
-  const adapters: Adapters = { bus, features, timeseries, fallbacks: [], close: async () => {} };
+  const adapters: EngineAdapters = { bus, features, timeseries };
   return { bus, features, timeseries, adapters, clock: createSimulatedClock(0) };
 }
 

@@ -26,6 +26,21 @@ export function riskStoreContract(name: string, open: () => Promise<RiskStore>):
       }
     });
 
+    it('clears one account and leaves the others', async () => {
+      const s = await open();
+      try {
+        await s.saveLimits('clear-a', { allowlist: [] }, 1);
+        await s.saveTrading('clear-a', { state: 'HALTED', reason: 'x', scopedHalts: [], seq: 1 }, 1);
+        await s.saveBook('clear-a', { book: {}, seen: [] }, 1);
+        await s.saveLimits('clear-b', { allowlist: ['BTC/USDT'] }, 1);
+        await s.clear('clear-a');
+        expect(await s.load('clear-a')).toEqual({});
+        expect(await s.load('clear-b')).toEqual({ limits: { allowlist: ['BTC/USDT'] } });
+      } finally {
+        await s.close();
+      }
+    });
+
     it('keeps what the caller mutates after saving out of the store', async () => {
       const s = await open();
       try {

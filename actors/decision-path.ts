@@ -1,0 +1,167 @@
+import type { ExecutionCore } from '../models/execution/execution-core.js';
+import type { PaperVenue, VenueOutput } from '../models/execution/paper-venue-core.js';
+import type { StrategyCore } from '../models/inference/strategy-core.js';
+import { marketMid } from '../models/risk/market-mid.js';
+import type { RiskCore } from '../models/risk/risk-core.js';
+import type { Logger } from '../state/logger.js';
+import type { CorePublisher, DurablePublisher } from '../streams/bus.js';
+import { encode } from '../streams/codec.js';
+import type { Timeframe } from '../streams/messages/bar.js';
+import type { Fill } from '../streams/messages/fill.js';
+import type { Prediction } from '../streams/messages/prediction.js';
+import type { RiskState } from '../streams/messages/risk-state.js';
+import type { Suggestion } from '../streams/messages/suggestion.js';
+import type { Subjects } from '../streams/subjects.js';
+import type { AssetEvent } from './event-sequencer.js';
+
+/** What the decision path produced so far; the demo prints it and `sextant ctl status` shows it. */
+export type DecisionStats = {
+  predictions: number;
+  withIntent: number;
+  suggestions: number;
+  orders: number;
+  rejects: number;
+  rejectsByReason: Record<string, number>;
+  fills: number;
+  filledQty: number;
+  fees: number;
+  expired: number;
+  riskStateChanges: number;
+};
+
+export type DecisionPathDeps = Readonly<{
+  bus: DurablePublisher & CorePublisher;
+  subjects: Subjects;
+  log: Logger;
+}>;
+
+export type DecisionPathOptions = Readonly<{
+  strategy: StrategyCore;
+  /** Bars of this timeframe are scored; every market-data message still marks prices and fills. */
+  timeframe: Timeframe;
+  execution: ExecutionCore;
+  risk: RiskCore;
+  /** The paper venue; absent when live trading consumers report fills (see `onExternalFill`). */
+  venue: PaperVenue | undefined;
+  /** Called after each release with the risk actor's state, so it can be persisted before the ack. */
+  persistRisk?: (risk: RiskCore) => Promise<void>;
+}>;
+
+export type DecisionPath = Readonly<{
+  /** Handles events released by the sequencer, in order; resolves once every output is stored. */
+  onRelease(events: readonly AssetEvent[]): Promise<void>;
+  /** A fill reported by a live trading consumer (no paper venue). */
+  onExternalFill(f: Fill): Promise<void>;
+  /** Publishes risk-state changes caused outside the stream (operator halt/resume). */
+  announce(states: readonly RiskState[]): void;
+  stats(): Readonly<DecisionStats>;
+}>;
+
+/**
+ * The decision path of one strategy in event time: feature vectors → strategy (one batched
+ * inference per release) → predictions → execution (position intents → child suggestions) →
+ * risk (orders or rejects) → paper venue (fills) → back to risk and execution. Every output has
+ * a deterministic id and is published with it as `Nats-Msg-Id`, so a redelivered input decided
+ * again publishes duplicates the streams drop. Per event: the venue fills what earlier orders
+ * can take from it, the risk actor marks the price, due children are sent, then the event's
+ * prediction acts — an order never trades on the event that caused it.
+ */
+export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOptions): DecisionPath {
+  const { bus, subjects } = deps;
+  const { strategy, execution, risk, venue } = opts;
+  const log = deps.log.child({ actor: `decision:${strategy.strategy}` });
+  const stats: DecisionStats = {
+    predictions: 0,
+    withIntent: 0,
+    suggestions: 0,
+    orders: 0,
+    rejects: 0,
+    rejectsByReason: {},
+    fills: 0,
+    filledQty: 0,
+    fees: 0,
+    expired: 0,
+    riskStateChanges: 0,
+  };
+  let pending: Promise<unknown>[] = [];
+  const publish = (subject: string, msg: { readonly id: string }): void => {
+    pending.push(bus.publish(subject, encode(msg), { msgId: msg.id }));
+  };
+  const announce = (states: readonly RiskState[]): void => {
+    for (const s of states) {
+      stats.riskStateChanges++;
+      log.warn({ state: s.state, previous: s.previous, reason: s.reason }, 'risk state');
+      bus.emit(subjects.riskState(), encode(s));
+    }
+  };
+
+  const fill = (f: Fill): void => {
+    stats.fills++;
+    stats.filledQty += f.qty;
+    stats.fees += f.fee;
+    publish(subjects.fill(f.venue, f.symbol), f);
+    announce(risk.onFill(f));
+    execution.onFill(f);
+  };
+  const venueOut = (out: VenueOutput): void => {
+    for (const f of out.fills) fill(f);
+    stats.expired += out.expired.length;
+  };
+
+  const decide = (s: Suggestion, now: number): void => {
+    stats.suggestions++;
+    publish(subjects.suggestion(s.strategy, s.venue, s.symbol), s);
+    const d = risk.onSuggestion(s, now);
+    announce(d.stateChanges);
+    if (d.kind === 'order') {
+      stats.orders++;
+      publish(subjects.order(d.order.strategy, d.order.venue, d.order.symbol), d.order);
+      if (venue !== undefined) venueOut(venue.onOrder(d.order, now));
+    } else {
+      stats.rejects++;
+      for (const r of d.reject.reasons) stats.rejectsByReason[r] = (stats.rejectsByReason[r] ?? 0) + 1;
+      publish(subjects.reject(d.reject.strategy, d.reject.venue, d.reject.symbol), d.reject);
+      execution.onReject(d.reject);
+    }
+  };
+
+  const settle = async (): Promise<void> => {
+    const batch = pending;
+    pending = [];
+    await Promise.all(batch);
+    if (opts.persistRisk !== undefined) await opts.persistRisk(risk);
+  };
+
+  return {
+    onRelease: async (events) => {
+      const vectors = [];
+      for (const e of events) if (e.vector !== undefined && e.md.type === 'md.bar' && e.md.tf === opts.timeframe) vectors.push(e.vector);
+      const predictions = vectors.length === 0 ? [] : await strategy.onFeatures(vectors);
+      const bySource = new Map<string, Prediction>();
+      for (const p of predictions) bySource.set(p.source, p);
+
+      for (const e of events) {
+        const md = e.md;
+        const now = md.ts;
+        if (venue !== undefined) venueOut(venue.onMarket(md));
+        announce(risk.onMarket(marketMid(md)));
+        execution.onMarket(md);
+        if (e.vector !== undefined) execution.onFeatures(e.vector);
+        for (const s of execution.onTime(now)) decide(s, now);
+        const p = e.vector === undefined ? undefined : bySource.get(e.vector.id);
+        if (p === undefined) continue;
+        stats.predictions++;
+        if (p.intent !== null) stats.withIntent++;
+        publish(subjects.prediction(p.strategy, p.venue, p.symbol), p);
+        for (const s of execution.onPrediction(p, now)) decide(s, now);
+      }
+      await settle();
+    },
+    onExternalFill: async (f) => {
+      fill(f);
+      await settle();
+    },
+    announce,
+    stats: () => stats,
+  };
+}

@@ -1,0 +1,36 @@
+import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
+import type { ModelRegistry, ModelVersion } from '../../models/registry/model-registry.js';
+import { ModelNotFoundError } from '../../models/registry/model-registry.js';
+import { trainBaseline } from '../../models/training/train-baseline.js';
+import { loadSymbolBars } from './train.js';
+
+/** The demo trains on the three years before its window: nothing it replays was seen in training. */
+const TRAIN_YEARS = 3;
+const YEAR_MS = 365 * 86_400_000;
+
+export type DemoModel = Readonly<{ model: ModelVersion; trained: boolean; seconds: number }>;
+
+/**
+ * The model the demo serves: the registry's `<name>@production` when it was trained on data
+ * ending before the window, else one trained now on the `TRAIN_YEARS` before `from` (out of
+ * sample for the whole replay) and promoted.
+ */
+export async function ensureDemoModel(
+  registry: ModelRegistry,
+  opts: Readonly<{ name: string; dataDir: string; symbols: readonly string[]; timeframe: string; from: number }>,
+): Promise<DemoModel> {
+  const started = performance.now();
+  try {
+    const current = await registry.get(`${opts.name}@production`);
+    if (current.trainRange.to <= opts.from) return { model: current, trained: false, seconds: 0 };
+  } catch (e) {
+    if (!(e instanceof ModelNotFoundError)) throw e;
+  }
+  const tf = TimeframeSchema.parse(opts.timeframe);
+  const window = { from: opts.from - TRAIN_YEARS * YEAR_MS, to: opts.from };
+  const bars = await loadSymbolBars(opts.dataDir, opts.symbols, tf, window);
+  // A flat band of half an ATR splits the classes roughly in thirds, so the demo's model takes sides.
+  const report = await trainBaseline(bars, { source: opts.dataDir, symbols: opts.symbols, ...window }, { name: opts.name, timeframe: tf, barMs: TIMEFRAME_MS[tf], kAtr: 0.5, epochs: 20 }, registry);
+  await registry.promote(report.model.name, report.model.version, { actor: 'sextant demo', reason: 'trained on the years before the demo window' });
+  return { model: await registry.get(`${opts.name}@production`), trained: true, seconds: (performance.now() - started) / 1000 };
+}

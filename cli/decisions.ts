@@ -1,0 +1,190 @@
+import type { AssetEvent, EventSequencer } from '../actors/event-sequencer.js';
+import { createEventSequencer } from '../actors/event-sequencer.js';
+import type { DecisionPath } from '../actors/decision-path.js';
+import { createDecisionPath } from '../actors/decision-path.js';
+import { assetActorKey } from '../actors/asset-actor.js';
+import { startRiskActor } from '../actors/risk-actor.js';
+import type { RiskActorHandle } from '../actors/risk-actor.js';
+import type { Config } from '../config/schema.js';
+import { almgrenChrissPolicy } from '../models/execution/almgren-chriss-policy.js';
+import { createExecutionCore } from '../models/execution/execution-core.js';
+import type { ExecutionPolicy } from '../models/execution/execution-policy.js';
+import { immediatePolicy } from '../models/execution/immediate-policy.js';
+import { createPaperVenue } from '../models/execution/paper-venue-core.js';
+import { twapPolicy } from '../models/execution/twap-policy.js';
+import type { StrategyCore, StrategyModel } from '../models/inference/strategy-core.js';
+import { createStrategyCore } from '../models/inference/strategy-core.js';
+import type { ModelRegistry, ModelVersion } from '../models/registry/model-registry.js';
+import { ModelNotFoundError, parseModelRef } from '../models/registry/model-registry.js';
+import { createOnnxRuntime } from '../models/runtime/onnx-runtime.js';
+import type { InferenceThread } from '../models/runtime/model-runtime.js';
+import type { Clock } from '../state/clock.js';
+import type { Logger } from '../state/logger.js';
+import type { RiskStore } from '../state/risk-store.js';
+import type { Bus, Subscription } from '../streams/bus.js';
+import { ModelEventSchema } from '../streams/messages/model-event.js';
+import type { Subjects } from '../streams/subjects.js';
+
+export type Decisions = Readonly<{
+  sequencer: EventSequencer;
+  path: DecisionPath;
+  strategy: StrategyCore;
+  risk: RiskActorHandle;
+  /** The model being served now. */
+  model(): Readonly<{ name: string; version: number }>;
+  /** Loads `ref` from the registry and swaps it in between two batches. */
+  swapTo(ref: string): Promise<Readonly<{ name: string; version: number }>>;
+  stop(): Promise<void>;
+}>;
+
+export type DecisionDeps = Readonly<{
+  bus: Bus;
+  subjects: Subjects;
+  registry: ModelRegistry;
+  riskStore: RiskStore;
+  clock: Clock;
+  log: Logger;
+  /** Where inference runs (`main` for backtests and benches that have nothing else to serve). */
+  thread?: InferenceThread;
+}>;
+
+const policyOf = (cfg: Config): ExecutionPolicy => {
+  const e = cfg.execution;
+  switch (e.policy) {
+    case 'immediate':
+      return immediatePolicy({ crossBps: e.crossBps });
+    case 'twap':
+      return twapPolicy({ slices: e.slices, limitOffsetBps: e.limitOffsetBps });
+    case 'almgren-chriss':
+      return almgrenChrissPolicy({ slices: e.slices, riskAversion: e.riskAversion, temporaryImpact: e.temporaryImpact, limitOffsetBps: e.limitOffsetBps });
+  }
+};
+
+async function loadModel(deps: DecisionDeps, cfg: Config, v: ModelVersion): Promise<StrategyModel> {
+  const bytes = await deps.registry.artifact(v);
+  const runtime = await createOnnxRuntime({ bytes }, { thread: deps.thread ?? 'worker', provider: cfg.models.device });
+  return { name: v.name, version: v.version, runtime, featureSpec: v.featureSpec, calibration: v.calibration, featureSpecHash: v.featureSpecHash };
+}
+
+/**
+ * Builds the decision path of the configured strategy: the served model from the registry on
+ * ONNX Runtime, the execution policy, the risk actor (state from its store), the paper venue,
+ * and the sequencer that feeds them the asset actors' events in event-time order. Returns
+ * undefined (and says why) when the registry has no model for the configured ref: the engine
+ * then computes features only.
+ */
+export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<Decisions | undefined> {
+  const log = deps.log.child({ actor: 'decisions' });
+  let version: ModelVersion;
+  try {
+    version = await deps.registry.get(cfg.strategy.model);
+  } catch (e) {
+    if (!(e instanceof ModelNotFoundError)) throw e;
+    log.warn({ model: cfg.strategy.model }, `no model ${cfg.strategy.model} in the registry (train one with \`sextant train --promote\`): decisions are off, features only`);
+    return undefined;
+  }
+  let model = await loadModel(deps, cfg, version);
+  const s = cfg.strategy;
+  const strategy = createStrategyCore({
+    strategy: s.name,
+    model,
+    topK: s.topK,
+    minConfidence: s.minConfidence,
+    maxIntervalWidth: s.maxIntervalWidth,
+    positionSize: s.positionSize,
+    sizing: s.sizing,
+    allowShort: s.allowShort,
+  });
+  const execution = createExecutionCore({ strategy: s.name, policy: policyOf(cfg), minQty: 0, minQtyFraction: cfg.execution.minQtyFraction });
+  const risk = await startRiskActor(
+    { bus: deps.bus, subjects: deps.subjects, store: deps.riskStore, clock: deps.clock, log: deps.log },
+    { account: cfg.risk.account, limits: cfg.risk.limits, consume: false },
+  );
+  const pv = cfg.paperVenue;
+  const venue = pv.enabled
+    ? createPaperVenue({ venue: cfg.venue, takerFeeBps: pv.takerFeeBps, makerFeeBps: pv.makerFeeBps, spreadBps: pv.spreadBps, slippage: { impactCoeff: pv.impactCoeff }, maxVolumeShare: pv.maxVolumeShare })
+    : undefined;
+  let lastTrading = JSON.stringify(risk.core.trading());
+  const path = createDecisionPath(
+    { bus: deps.bus, subjects: deps.subjects, log: deps.log },
+    {
+      strategy,
+      timeframe: s.timeframe,
+      execution,
+      risk: risk.core,
+      venue,
+      persistRisk: async (core) => {
+        const now = deps.clock.now();
+        const trading = JSON.stringify(core.trading());
+        if (trading !== lastTrading) {
+          await deps.riskStore.saveTrading(core.account, core.trading(), now);
+          lastTrading = trading;
+        }
+        await deps.riskStore.saveBook(core.account, core.bookSnapshot(), now);
+      },
+    },
+  );
+
+  const keys = cfg.assets.map((a) => assetActorKey(a));
+  const sequencer = createEventSequencer({ assets: keys, onRelease: (events) => path.onRelease(events) });
+  // An asset that delivers nothing for idleFlushMs stops holding the others back.
+  const lastPush = new Map<string, number>(keys.map((k) => [k, deps.clock.now()]));
+  let stopped = false;
+  const watch = (): void => {
+    if (stopped) return;
+    const now = deps.clock.now();
+    for (const [k, t] of lastPush) if (now - t >= cfg.decision.idleFlushMs) sequencer.idle(k);
+    deps.clock.setTimeout(watch, cfg.decision.idleFlushMs);
+  };
+  deps.clock.setTimeout(watch, cfg.decision.idleFlushMs);
+  const tracked: EventSequencer = {
+    ...sequencer,
+    push: (asset: string, events: readonly AssetEvent[]) => {
+      lastPush.set(asset, deps.clock.now());
+      return sequencer.push(asset, events);
+    },
+  };
+
+  let swapping: Promise<unknown> = Promise.resolve();
+  const swapTo = (ref: string): Promise<{ name: string; version: number }> => {
+    const run = swapping.then(async () => {
+      const v = await deps.registry.get(ref);
+      if (v.name === model.name && v.version === model.version) return { name: v.name, version: v.version };
+      const next = await loadModel(deps, cfg, v);
+      const old = await strategy.swapModel(next);
+      model = next;
+      await old.runtime.dispose();
+      log.info({ model: `${v.name}@${v.version}` }, 'model swapped');
+      return { name: v.name, version: v.version };
+    });
+    swapping = run.catch(() => {});
+    return run;
+  };
+  // Promotions and rollbacks made anywhere (ctl, `sextant train --promote`, the retraining actor).
+  const served = parseModelRef(cfg.strategy.model);
+  let events: Subscription | undefined;
+  if (!('version' in served)) {
+    events = deps.bus.subscribe(deps.subjects.model(served.name, '*'), (_subject, data) => {
+      const e = ModelEventSchema.safeParse(JSON.parse(new TextDecoder().decode(data)));
+      if (!e.success || (e.data.event !== 'promoted' && e.data.event !== 'rolled_back') || e.data.alias !== served.alias) return;
+      swapTo(cfg.strategy.model).catch((err: unknown) => log.error({ err: String(err) }, 'model swap failed'));
+    });
+  }
+
+  return {
+    sequencer: tracked,
+    path,
+    strategy,
+    risk,
+    model: () => ({ name: model.name, version: model.version }),
+    swapTo,
+    stop: async () => {
+      stopped = true;
+      events?.unsubscribe();
+      await sequencer.flush();
+      await swapping;
+      await risk.stop();
+      await model.runtime.dispose();
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import type { Supervisor } from '../actors/supervisor.js';
+import { ControlError, ControlErrorCode } from '../gateways/control/control-messages.js';
+import type { ControlTarget } from '../gateways/control/control-target.js';
+import { ModelNotFoundError, RegistryError } from '../models/registry/model-registry.js';
+import type { ModelRegistry } from '../models/registry/model-registry.js';
+import { RiskControlError } from '../models/risk/risk-core.js';
+import { RiskLimitsError } from '../models/risk/risk-limits.js';
+import type { EngineCounters } from '../state/counters.js';
+import type { Decisions } from './decisions.js';
+
+/** Known failures become coded control errors; anything else stays INTERNAL. */
+async function coded<T>(fn: () => Promise<T> | T): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof ModelNotFoundError) throw new ControlError(ControlErrorCode.NOT_FOUND, e.message);
+    if (e instanceof RiskLimitsError || e instanceof RiskControlError || e instanceof RegistryError) throw new ControlError(ControlErrorCode.REFUSED, e.message);
+    throw e;
+  }
+}
+
+const needDecisions = (d: Decisions | undefined): Decisions => {
+  if (d === undefined) throw new ControlError(ControlErrorCode.UNAVAILABLE, 'the decision path is not running (no model served): nothing to halt or limit');
+  return d;
+};
+
+/** What `sextant ctl` acts on in a running engine: the risk actor, the supervisor, the registry. */
+export function engineControlTarget(deps: Readonly<{ supervisor: Supervisor; counters: EngineCounters; decisions: Decisions | undefined; registry: ModelRegistry | undefined }>): ControlTarget {
+  const registry = (): ModelRegistry => {
+    if (deps.registry === undefined) throw new ControlError(ControlErrorCode.UNAVAILABLE, 'this engine runs without a model registry');
+    return deps.registry;
+  };
+  return {
+    status: () => ({
+      actors: deps.supervisor.status().map((s) => ({ key: s.key, state: s.state })),
+      counters: deps.counters,
+      model: deps.decisions?.model() ?? null,
+      decisions: deps.decisions?.path.stats() ?? null,
+      risk: deps.decisions?.risk.status() ?? null,
+    }),
+    halt: (a) =>
+      coded(async () => {
+        const states = await needDecisions(deps.decisions).risk.halt(a.target.scope === 'all' ? { scope: 'all', reason: a.reason } : { scope: a.target.scope, value: a.target.value, reason: a.reason });
+        return { changes: states, status: needDecisions(deps.decisions).risk.status().state };
+      }),
+    resume: (a) =>
+      coded(async () => {
+        const d = needDecisions(deps.decisions);
+        const states = await d.risk.resume(a.target.scope === 'all' ? { scope: 'all', reason: a.reason } : { scope: a.target.scope, value: a.target.value, reason: a.reason });
+        return { changes: states, status: d.risk.status().state };
+      }),
+    getLimits: () => coded(() => needDecisions(deps.decisions).risk.getLimits()),
+    setLimits: (patch) => coded(() => needDecisions(deps.decisions).risk.setLimits(patch)),
+    listModels: (name) => coded(async () => (await registry().list(name)).map((v) => ({ name: v.name, version: v.version, aliases: v.aliases, metrics: v.metrics, trainRange: v.trainRange, createdAt: v.createdAt }))),
+    deployModel: (a, operator) => coded(() => registry().promote(a.name, a.version, { alias: a.alias, actor: operator, reason: 'sextant ctl model deploy' })),
+    rollbackModel: (a, operator) => coded(() => registry().rollback(a.name, { alias: a.alias, actor: operator, reason: 'sextant ctl model rollback' })),
+  };
+}
