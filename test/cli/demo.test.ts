@@ -23,8 +23,17 @@ type Summary = {
   featuresOut: number;
   refused: Record<string, number>;
   rowsWritten: { bars: number; features: number };
+  model: { ref: string } | null;
+  predictions: number;
+  suggestions: number;
+  orders: number;
+  rejects: number;
+  rejectsByReason: Record<string, number>;
+  fills: number;
+  risk: { state: string; equity: number; positions: { symbol: string; qty: number }[] } | null;
 };
 
+const r0 = (stdout: string | undefined): string => stdout ?? '';
 const lastJson = (stdout: string): Summary => JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Summary;
 
 describe('sextant demo', () => {
@@ -45,17 +54,41 @@ describe('sextant demo', () => {
     expect(s.featuresOut).toBe(s.published);
     expect(s.rowsWritten).toMatchObject({ bars: s.published, features: s.published });
     expect(s.refused).toEqual({ MALFORMED_JSON: 1, NON_POSITIVE: 1, NON_FINITE: 1, UNKNOWN_SYMBOL: 1, OVERSIZE: 1, DUPLICATE: 1, OUT_OF_ORDER: 1 });
+    // The in-memory registry starts empty: a model is trained on the years before the window and served.
+    expect(s.model?.ref).toBe('direction-mlp@1');
+    expect(s.predictions).toBe(2 * (31 * 24 - 199));
     expect(r.stdout).toContain('Sextant demo summary');
   });
 
-  it('runs on the real NATS, Redis and PostgreSQL, twice, with the same result', () => {
-    const runs = [1, 2].map(() => sextant(['demo', '--symbols', 'SOL/USDT', '--from', '2024-03-01', '--to', '2024-03-08']));
+  it('runs the whole decision path on the real NATS, Redis and PostgreSQL, twice, with the same result', () => {
+    const runs = [1, 2].map(() => sextant(['demo', '--symbols', 'SOL/USDT', '--from', '2024-03-01', '--to', '2024-04-01']));
     for (const r of runs) expect(r.status, r.stderr).toBe(0);
     const [a, b] = runs.map((r) => lastJson(r.stdout));
-    expect(a?.adapters).toMatchObject({ bus: 'nats', features: 'redis', timeseries: 'postgres', fallbacks: [] });
-    expect(a?.published).toBe(7 * 24);
-    expect(a?.rowsWritten.bars).toBe(7 * 24);
-    expect(b).toMatchObject({ published: a?.published, accepted: a?.accepted, refused: a?.refused, rowsWritten: a?.rowsWritten });
+    if (a === undefined || b === undefined) throw new Error('no summary');
+    expect(a.adapters).toMatchObject({ bus: 'nats', features: 'redis', timeseries: 'postgres', fallbacks: [] });
+    expect(a.published).toBe(31 * 24);
+    expect(a.rowsWritten.bars).toBe(31 * 24);
+    // Features warm up over 200 bars; every later bar is scored, and some predictions trade.
+    expect(a.predictions).toBe(31 * 24 - 199);
+    expect(a.suggestions).toBeGreaterThan(0);
+    expect(a.orders + a.rejects).toBe(a.suggestions);
+    expect(a.fills).toBeGreaterThan(0);
+    expect(a.risk?.state).toBe('ACTIVE');
+    expect(r0(runs[0]?.stdout)).toMatch(/predictions\s+\d+ \(\d+ with a position intent\)/);
+    const decided = (s: Summary): unknown => ({
+      published: s.published,
+      accepted: s.accepted,
+      refused: s.refused,
+      rowsWritten: s.rowsWritten,
+      model: s.model?.ref,
+      predictions: s.predictions,
+      suggestions: s.suggestions,
+      orders: s.orders,
+      rejects: s.rejectsByReason,
+      fills: s.fills,
+      risk: s.risk,
+    });
+    expect(decided(b)).toEqual(decided(a));
   });
 
   it('says which data it needs when the data folder is missing', () => {
