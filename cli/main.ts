@@ -48,7 +48,8 @@ program
   .option('--to <date>', 'window end (exclusive)', parseTime, parseTime('2024-07-01'))
   .option('--embedded', 'use in-process adapters only')
   .option('--no-faults', 'do not inject the handful of bad messages that show the edge refusing input')
-  .action(async (opts: { data?: string; symbols: string[]; timeframe: string; from: number; to: number; embedded?: boolean; faults: boolean }) => {
+  .option('--retrain', 'train a new model on the three years before the window even when the registry has one')
+  .action(async (opts: { data?: string; symbols: string[]; timeframe: string; from: number; to: number; embedded?: boolean; faults: boolean; retrain?: boolean }) => {
     await runDemo({ configFile: program.opts<{ config?: string }>().config, ...opts });
   });
 

@@ -1,6 +1,7 @@
 import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
 import type { ModelRegistry, ModelVersion } from '../../models/registry/model-registry.js';
 import { ModelNotFoundError } from '../../models/registry/model-registry.js';
+import { ArtifactIntegrityError } from '../../models/registry/registry-errors.js';
 import { trainBaseline } from '../../models/training/train-baseline.js';
 import { loadSymbolBars } from './train.js';
 
@@ -17,14 +18,19 @@ export type DemoModel = Readonly<{ model: ModelVersion; trained: boolean; second
  */
 export async function ensureDemoModel(
   registry: ModelRegistry,
-  opts: Readonly<{ name: string; dataDir: string; symbols: readonly string[]; timeframe: string; from: number }>,
+  opts: Readonly<{ name: string; dataDir: string; symbols: readonly string[]; timeframe: string; from: number; retrain?: boolean; notice?: (line: string) => void }>,
 ): Promise<DemoModel> {
   const started = performance.now();
-  try {
+  if (opts.retrain !== true) try {
     const current = await registry.get(`${opts.name}@production`);
-    if (current.trainRange.to <= opts.from) return { model: current, trained: false, seconds: 0 };
+    // The artifact must be readable here too: another checkout may have registered it in its own folder.
+    if (current.trainRange.to <= opts.from) {
+      await registry.artifact(current);
+      return { model: current, trained: false, seconds: 0 };
+    }
   } catch (e) {
-    if (!(e instanceof ModelNotFoundError)) throw e;
+    if (!(e instanceof ModelNotFoundError || e instanceof ArtifactIntegrityError)) throw e;
+    if (e instanceof ArtifactIntegrityError) opts.notice?.(`${e.message}; training a new version`);
   }
   const tf = TimeframeSchema.parse(opts.timeframe);
   const window = { from: opts.from - TRAIN_YEARS * YEAR_MS, to: opts.from };

@@ -27,6 +27,8 @@ export type DemoOptions = Readonly<{
   to: number;
   embedded?: boolean;
   faults: boolean;
+  /** Train a new model on the years before the window even when the registry has one. */
+  retrain?: boolean;
 }>;
 
 export type DemoSummary = Readonly<{
@@ -93,7 +95,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   await adapters.bus.ensureStreams(streamSpecs(cfg));
   const served = parseModelRef(cfg.strategy.model);
   progressNote(`model: ${served.name}@production (training on the ${opts.timeframe} bars before ${new Date(opts.from).toISOString().slice(0, 10)} if the registry has none)`);
-  const demoModel = await ensureDemoModel(adapters.registry, { name: served.name, dataDir, symbols: opts.symbols, timeframe: opts.timeframe, from: opts.from });
+  const demoModel = await ensureDemoModel(adapters.registry, { name: served.name, dataDir, symbols: opts.symbols, timeframe: opts.timeframe, from: opts.from, retrain: opts.retrain === true, notice: (l) => progressNote(`notice: ${l}`) });
 
   const engine = await startEngine(cfg, adapters, clock, log);
   const subjects = subjectsFor(cfg.prefix);

@@ -61,7 +61,8 @@ describe('sextant demo', () => {
   });
 
   it('runs the whole decision path on the real NATS, Redis and PostgreSQL, twice, with the same result', () => {
-    const runs = [1, 2].map(() => sextant(['demo', '--symbols', 'SOL/USDT', '--from', '2024-03-01', '--to', '2024-04-01']));
+    // The first run trains its own model (whatever the registry held), the second serves it.
+    const runs = [['--retrain'], []].map((extra) => sextant(['demo', '--symbols', 'SOL/USDT', '--from', '2024-03-01', '--to', '2024-04-01', ...extra]));
     for (const r of runs) expect(r.status, r.stderr).toBe(0);
     const [a, b] = runs.map((r) => lastJson(r.stdout));
     if (a === undefined || b === undefined) throw new Error('no summary');

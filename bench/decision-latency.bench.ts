@@ -1,0 +1,305 @@
+/**
+ * Decision-latency benchmark: tick → approved order through the whole live engine (asset actors
+ * → features → event sequencer → strategy on ONNX Runtime in its worker thread → execution →
+ * risk → `sx.exec.order.…`) on real NATS JetStream, beside the raw `@nats-io/jetstream`
+ * publish → pull-consume latency measured in the same process run at the same rate on the same
+ * messages. The issue's target: engine p99 ≤ 2× raw p99 at 5,000 ticks/s.
+ *
+ *   npx tsx bench/decision-latency.bench.ts [--rate 5000] [--seconds 10] [--warm 300] [--symbols BTC/USDT,ETH/USDT,…]
+ *
+ * Needs NATS with JetStream on its default local port. Redis and PostgreSQL are not used: the
+ * feature, timeseries, risk and model stores are the in-process ones, so what is measured is the
+ * bus and the actors, not the stores' round trips. Everything runs in a namespace of its own
+ * (subject prefix and stream names), removed at the end. Exits non-zero on errors only, never
+ * because the target was missed.
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { ensureDemoModel } from '../cli/commands/demo-model.js';
+import { startEngine } from '../cli/engine.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { findBarFiles, requireDataDir } from '../gateways/data-dir.js';
+import { readBars } from '../gateways/historical/bars-csv.js';
+import { mergeByTime } from '../gateways/historical/merge-by-time.js';
+import { createMemoryModelRegistry } from '../models/registry/memory-model-registry.js';
+import { createLiveClock } from '../state/clocks/live-clock.js';
+import { silentLogger } from '../state/logger.js';
+import { createMemoryFeatureStore } from '../state/memory-feature-store.js';
+import { createMemoryRiskStore } from '../state/memory-risk-store.js';
+import { createMemoryTimeseriesStore } from '../state/memory-timeseries-store.js';
+import type { Bus, StreamSpec } from '../streams/bus.js';
+import { encode } from '../streams/codec.js';
+import type { Bar } from '../streams/messages/bar.js';
+import { createMemoryBus } from '../streams/memory-bus.js';
+import { createNatsBus } from '../streams/nats-bus.js';
+import { streamSpecs } from '../streams/provision.js';
+import { subjectsFor } from '../streams/subjects.js';
+import type { Subjects } from '../streams/subjects.js';
+import { barIdOfOrder, summarise } from './latency-stats.js';
+import type { Summary } from './latency-stats.js';
+
+const { values: args } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '5000' },
+    seconds: { type: 'string', default: '10' },
+    warm: { type: 'string', default: '300' },
+    symbols: { type: 'string', default: 'BTC/USDT,ETH/USDT,SOL/USDT,BNB/USDT,XRP/USDT' },
+    from: { type: 'string', default: '2024-01-01' },
+    drain: { type: 'string', default: '30' },
+  },
+});
+const RATE = Number(args.rate);
+const SECONDS = Number(args.seconds);
+const WARM = Number(args.warm);
+const DRAIN_S = Number(args.drain);
+const SYMBOLS = args.symbols.split(',').map((s) => s.trim());
+const FROM = Date.parse(`${args.from}T00:00:00Z`);
+for (const [name, v] of [['rate', RATE], ['seconds', SECONDS], ['warm', WARM], ['drain', DRAIN_S], ['from', FROM]] as const) {
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
+}
+/** The demo model trains on these (three years of 1h bars); it serves every configured symbol. */
+const TRAIN_SYMBOLS = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'];
+const TF = '1h';
+const BIG = 1e12;
+
+const tag = randomUUID().replaceAll('-', '').slice(0, 8);
+const base = loadConfig();
+/** A config that lets nearly every prediction become an order, so most bars have a latency. */
+const cfg: Config = {
+  ...base,
+  prefix: `sxdl${tag}`,
+  streamNamePrefix: `BDL${tag}_`,
+  assets: SYMBOLS.map((symbol) => ({ venue: base.venue, symbol })),
+  strategy: { ...base.strategy, timeframe: TF, minConfidence: 0, maxIntervalWidth: 1e6, sizing: 'quote', positionSize: 1000, allowShort: true },
+  execution: { ...base.execution, policy: 'immediate', minQtyFraction: 0 },
+  risk: {
+    account: `bench${tag}`,
+    limits: {
+      allowlist: [...SYMBOLS],
+      maxOrderQty: { default: BIG, perSymbol: {} },
+      maxOrderNotional: BIG,
+      collarBps: 10_000,
+      maxPositionQty: { default: BIG, perSymbol: {} },
+      maxGrossNotional: BIG,
+      maxOrdersPerWindow: 1_000_000_000,
+      windowMs: 1,
+      staleAfterMs: 365 * 86_400_000,
+      maxDailyLoss: BIG,
+      maxDrawdown: BIG,
+    },
+  },
+  decision: { idleFlushMs: 50 },
+};
+/** The raw baseline's namespace: its own MD stream, same stream settings. */
+const rawCfg: Config = { ...cfg, prefix: `${cfg.prefix}raw`, streamNamePrefix: `BDL${tag}RAW_` };
+const mdSpec = (c: Config): StreamSpec => {
+  const s = subjectsFor(c.prefix);
+  const spec = streamSpecs(c).find((x) => x.subjects.includes(s.allMarketData()));
+  if (spec === undefined) throw new Error('no stream captures market data');
+  return spec;
+};
+
+const ms = (n: number): string => `${n.toFixed(2)} ms`;
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const line = (label: string, s: Summary): string =>
+  `${label.padEnd(36)} p50 ${ms(s.p50)}  p90 ${ms(s.p90)}  p99 ${ms(s.p99)}  max ${ms(s.max)}  (n ${fmt(s.n)})`;
+
+async function loadBars(dataDir: string, from: number, perSymbol: number): Promise<Bar[]> {
+  const files = findBarFiles(dataDir, { symbols: SYMBOLS, timeframe: TF });
+  const missing = SYMBOLS.filter((s) => !files.some((f) => f.symbol === s));
+  if (missing.length > 0) throw new Error(`no ${TF} bar files for ${missing.join(', ')} under ${dataDir}/ohlcv`);
+  const out: Bar[] = [];
+  for await (const b of mergeByTime(...files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf: TF, from, limit: perSymbol })))) out.push(b);
+  return out;
+}
+
+type Paced = { published: number; seconds: number };
+
+/**
+ * Publishes `bars` at `rate` msgs/s (drift-free: each message is due at t0 + i/rate, sent in
+ * bursts when a timer tick is late), stamping each one's wall time just before its publish.
+ */
+async function pacedPublish(bus: Bus, subjects: Subjects, bars: readonly Bar[], rate: number, sentAt: Map<string, number>): Promise<Paced> {
+  const failures: unknown[] = [];
+  const acks: Promise<void>[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < bars.length; i++) {
+    const wait = t0 + (i * 1000) / rate - performance.now();
+    if (wait > 1) await sleep(wait);
+    const b = bars[i] as Bar;
+    sentAt.set(b.id, performance.now());
+    acks.push(bus.publish(subjects.bar(b.venue, b.symbol, b.tf), encode(b), { msgId: b.id }).then(() => undefined, (e: unknown) => void failures.push(e)));
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await Promise.all(acks);
+  if (failures.length > 0) throw new Error(`${failures.length} publishes failed, first: ${String(failures[0])}`);
+  return { published: bars.length, seconds };
+}
+
+/** Raw baseline: the same bars, the same publisher and rate, one durable pull consumer acking each message and doing nothing else. */
+async function rawLatency(bus: Bus, bars: readonly Bar[]): Promise<{ lat: number[]; paced: Paced }> {
+  const spec = mdSpec(rawCfg);
+  await bus.ensureStreams([spec]);
+  const nc = await connect({ servers: cfg.nats.url, name: 'bench-raw' });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const durable = `raw_${tag}`;
+    await jsm.consumers.add(spec.name, { durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All });
+    const messages = await (await jetstream(nc).consumers.get(spec.name, durable)).consume({ max_messages: cfg.consumer.batchSize });
+    const sentAt = new Map<string, number>();
+    const lat: number[] = [];
+    let seen = 0;
+    const done = (async () => {
+      for await (const m of messages) {
+        const now = performance.now();
+        m.ack();
+        const t = sentAt.get(m.headers?.get('Nats-Msg-Id') ?? '');
+        if (t !== undefined) lat.push(now - t);
+        if (++seen >= bars.length) break;
+      }
+    })();
+    const paced = await pacedPublish(bus, subjectsFor(rawCfg.prefix), bars, RATE, sentAt);
+    const deadline = performance.now() + DRAIN_S * 1000;
+    while (seen < bars.length && performance.now() < deadline) await sleep(20);
+    messages.stop();
+    await done;
+    await jsm.consumers.delete(spec.name, durable);
+    return { lat, paced };
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Waits until `value()` reached `target` and then stayed put for `quietMs` (or the deadline passed). */
+async function settle(value: () => number, target: number, quietMs: number, deadlineMs: number): Promise<boolean> {
+  const deadline = performance.now() + deadlineMs;
+  let last = -1;
+  let since = performance.now();
+  while (performance.now() < deadline) {
+    const v = value();
+    if (v !== last) {
+      last = v;
+      since = performance.now();
+    } else if (v >= target && performance.now() - since >= quietMs) return true;
+    await sleep(20);
+  }
+  return false;
+}
+
+type EngineResult = { lat: number[]; paced: Paced; orders: number; unmatched: number; predictions: number; rejects: number; drained: boolean; trainS: number; lastOrderAfterPublishMs: number };
+
+async function engineLatency(bus: Bus, dataDir: string, warm: readonly Bar[], measured: readonly Bar[]): Promise<EngineResult> {
+  const subjects = subjectsFor(cfg.prefix);
+  // The registry announces on an in-process bus: nothing in this run should react to it.
+  const regBus = createMemoryBus();
+  const registry = createMemoryModelRegistry({ bus: regBus, subjects, clock: { now: () => 0 } });
+  const name = cfg.strategy.model.split('@')[0] ?? 'direction-mlp';
+  const trained = await ensureDemoModel(registry, { name, dataDir, symbols: TRAIN_SYMBOLS, timeframe: TF, from: FROM });
+  const riskStore = createMemoryRiskStore();
+  const engine = await startEngine(
+    cfg,
+    { bus, features: createMemoryFeatureStore({ historyCap: cfg.redis.historyCap }), timeseries: createMemoryTimeseriesStore(), registry, riskStore },
+    createLiveClock(),
+    silentLogger,
+  );
+  const decisions = engine.decisions;
+  if (decisions === undefined) throw new Error(`the engine serves no model ${cfg.strategy.model}: decisions are off`);
+  const sentAt = new Map<string, number>();
+  const lat: number[] = [];
+  let unmatched = 0;
+  let lastOrderAt = 0;
+  const dec = new TextDecoder();
+  const subs = cfg.assets.map((a) =>
+    bus.subscribe(subjects.order(cfg.strategy.name, a.venue, a.symbol), (_subject, data) => {
+      const now = performance.now();
+      const o: unknown = JSON.parse(dec.decode(data));
+      const suggestion = typeof o === 'object' && o !== null && 'suggestionId' in o && typeof o.suggestionId === 'string' ? o.suggestionId : undefined;
+      const t = suggestion === undefined ? undefined : sentAt.get(barIdOfOrder(suggestion) ?? '');
+      if (t === undefined) {
+        unmatched++;
+        return;
+      }
+      lat.push(now - t);
+      lastOrderAt = now;
+    }),
+  );
+  try {
+    // Warm-up, not measured: features warm, the model loaded, the first orders through.
+    await pacedPublish(bus, subjects, warm, RATE, new Map());
+    const inAfter = (n: number): (() => number) => () => (engine.counters.messagesIn >= n ? decisions.path.stats().predictions : -1);
+    if (!(await settle(inAfter(warm.length), 0, 300, DRAIN_S * 1000))) throw new Error(`warm-up did not finish: engine saw ${engine.counters.messagesIn} of ${warm.length}`);
+    const before = decisions.path.stats();
+    const baseline = { predictions: before.predictions, rejects: before.rejects, orders: before.orders };
+    unmatched = 0;
+
+    const paced = await pacedPublish(bus, subjects, measured, RATE, sentAt);
+    const endPublish = performance.now();
+    const drained = await settle(inAfter(warm.length + measured.length), 0, 300, DRAIN_S * 1000);
+    const after = decisions.path.stats();
+    return {
+      lat,
+      paced,
+      orders: after.orders - baseline.orders,
+      unmatched,
+      predictions: after.predictions - baseline.predictions,
+      rejects: after.rejects - baseline.rejects,
+      drained,
+      trainS: trained.seconds,
+      lastOrderAfterPublishMs: lastOrderAt - endPublish,
+    };
+  } finally {
+    for (const s of subs) s.unsubscribe();
+    await engine.stop();
+    await riskStore.close();
+    await registry.close();
+    await regBus.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const dataDir = requireDataDir();
+  const perSymbol = Math.ceil((RATE * SECONDS) / SYMBOLS.length);
+  const all = await loadBars(dataDir, FROM, WARM + perSymbol);
+  const firstMeasured = WARM * SYMBOLS.length;
+  const warm = all.slice(0, firstMeasured);
+  const measured = all.slice(firstMeasured, firstMeasured + RATE * SECONDS);
+  const bus = await createNatsBus({ url: cfg.nats.url, name: 'bench-decision', connectTimeoutMs: cfg.nats.connectTimeoutMs });
+  const streams = [...streamSpecs(cfg).map((s) => s.name), mdSpec(rawCfg).name];
+  try {
+    console.log(
+      `decision latency: ${SYMBOLS.join(', ')} real ${TF} bars from ${args.from}, ${fmt(RATE)} msg/s for ${SECONDS}s (${fmt(measured.length)} bars) after ${fmt(warm.length)} warm-up bars\n` +
+        `  NATS JetStream ${cfg.nats.url} (${cfg.streams.MD.storage} storage), in-process feature/timeseries/risk/model stores (no Redis, no PostgreSQL)\n` +
+        `  strategy ${cfg.strategy.name}: minConfidence ${cfg.strategy.minConfidence}, sizing ${cfg.strategy.sizing} ${cfg.strategy.positionSize}; execution ${cfg.execution.policy} (minQtyFraction 0); ` +
+        `risk limits wide open; decision.idleFlushMs ${cfg.decision.idleFlushMs}; inference on a worker thread (onnxruntime ${cfg.models.device})`,
+    );
+    const raw = await rawLatency(bus, measured);
+    const rawS = summarise(raw.lat);
+    console.log(line('publish → raw pull consume + ack', rawS) + `  published at ${fmt(raw.paced.published / raw.paced.seconds)} msg/s`);
+
+    const eng = await engineLatency(bus, dataDir, warm, measured);
+    const engS = summarise(eng.lat);
+    console.log(`  model trained in ${eng.trainS.toFixed(1)} s before the run (3 years of ${TF} bars of ${TRAIN_SYMBOLS.join(', ')})`);
+    console.log(line('publish → sx.exec.order (engine)', engS) + `  published at ${fmt(eng.paced.published / eng.paced.seconds)} msg/s`);
+    console.log(
+      `  bars ${fmt(measured.length)}, predictions ${fmt(eng.predictions)}, orders ${fmt(eng.orders)} (seen ${fmt(engS.n)}, unmatched ${eng.unmatched}), rejects ${fmt(eng.rejects)}; ` +
+        `${eng.drained ? 'drained' : 'NOT drained'}; last order ${fmt(eng.lastOrderAfterPublishMs)} ms after the last publish`,
+    );
+    const ratio = engS.p99 / rawS.p99;
+    console.log(`p99 engine / p99 raw = ${ratio.toFixed(2)}× (target ≤ 2×: ${ratio <= 2 ? 'met' : 'NOT met'})`);
+    console.log(JSON.stringify({ rate: RATE, seconds: SECONDS, symbols: SYMBOLS, bars: measured.length, raw: rawS, engine: engS, ratioP99: ratio, orders: eng.orders, predictions: eng.predictions, drained: eng.drained }));
+  } finally {
+    await bus.deleteStreams(streams);
+    await bus.close();
+  }
+}
+
+try {
+  await main();
+} catch (e) {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+  process.exitCode = 1;
+}
