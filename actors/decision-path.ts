@@ -66,6 +66,9 @@ export type DecisionPath = Readonly<{
  * can take from it, the risk actor marks the price, due children are sent, then the event's
  * prediction acts — an order never trades on the event that caused it.
  */
+/** Events decided between two yields to the event loop. */
+const SLICE = 256;
+
 export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOptions): DecisionPath {
   const { bus, subjects } = deps;
   const { strategy, execution, risk, venue } = opts;
@@ -125,6 +128,31 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     }
   };
 
+  const decideSlice = async (events: readonly AssetEvent[]): Promise<void> => {
+    const vectors = [];
+    for (const e of events) if (e.vector !== undefined && e.md.type === 'md.bar' && e.md.tf === opts.timeframe) vectors.push(e.vector);
+    const predictions = vectors.length === 0 ? [] : await strategy.onFeatures(vectors);
+    const bySource = new Map<string, Prediction>();
+    for (const p of predictions) bySource.set(p.source, p);
+    if (vectors.length === 0) await new Promise<void>((r) => setImmediate(r));
+
+    for (const e of events) {
+      const md = e.md;
+      const now = md.ts;
+      if (venue !== undefined) venueOut(venue.onMarket(md));
+      announce(risk.onMarket(marketMid(md)));
+      execution.onMarket(md);
+      if (e.vector !== undefined) execution.onFeatures(e.vector);
+      for (const s of execution.onTime(now)) decide(s, now);
+      const p = e.vector === undefined ? undefined : bySource.get(e.vector.id);
+      if (p === undefined) continue;
+      stats.predictions++;
+      if (p.intent !== null) stats.withIntent++;
+      publish(subjects.prediction(p.strategy, p.venue, p.symbol), p);
+      for (const s of execution.onPrediction(p, now)) decide(s, now);
+    }
+  };
+
   const settle = async (): Promise<void> => {
     const batch = pending;
     pending = [];
@@ -134,27 +162,9 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
 
   return {
     onRelease: async (events) => {
-      const vectors = [];
-      for (const e of events) if (e.vector !== undefined && e.md.type === 'md.bar' && e.md.tf === opts.timeframe) vectors.push(e.vector);
-      const predictions = vectors.length === 0 ? [] : await strategy.onFeatures(vectors);
-      const bySource = new Map<string, Prediction>();
-      for (const p of predictions) bySource.set(p.source, p);
-
-      for (const e of events) {
-        const md = e.md;
-        const now = md.ts;
-        if (venue !== undefined) venueOut(venue.onMarket(md));
-        announce(risk.onMarket(marketMid(md)));
-        execution.onMarket(md);
-        if (e.vector !== undefined) execution.onFeatures(e.vector);
-        for (const s of execution.onTime(now)) decide(s, now);
-        const p = e.vector === undefined ? undefined : bySource.get(e.vector.id);
-        if (p === undefined) continue;
-        stats.predictions++;
-        if (p.intent !== null) stats.withIntent++;
-        publish(subjects.prediction(p.strategy, p.venue, p.symbol), p);
-        for (const s of execution.onPrediction(p, now)) decide(s, now);
-      }
+      // Slices bound the synchronous work between two awaits, so control requests (a halt) are
+      // served promptly even while a long catch-up is decided; the outputs do not depend on it.
+      for (let i = 0; i < events.length; i += SLICE) await decideSlice(i === 0 && events.length <= SLICE ? events : events.slice(i, i + SLICE));
       await settle();
     },
     onExternalFill: async (f) => {

@@ -25,7 +25,8 @@ export type EventSequencer = Readonly<{
 }>;
 
 type Held = { event: AssetEvent; settle: (failure?: unknown) => void };
-type Lane = { queue: Held[]; lastTs: number; idle: boolean; lastSeq: number };
+/** Held events of one asset; `head` indexes the next one (no shifting of long arrays). */
+type Lane = { queue: Held[]; head: number; lastTs: number; idle: boolean; lastSeq: number };
 
 /**
  * Merges the events of several asset actors into one stream ordered by event time (ties by
@@ -36,7 +37,7 @@ type Lane = { queue: Held[]; lastTs: number; idle: boolean; lastSeq: number };
  */
 export function createEventSequencer(opts: Readonly<{ assets: readonly string[]; onRelease: (events: readonly AssetEvent[]) => Promise<void> }>): EventSequencer {
   const lanes = new Map<string, Lane>();
-  for (const a of opts.assets) lanes.set(a, { queue: [], lastTs: Number.NEGATIVE_INFINITY, idle: false, lastSeq: 0 });
+  for (const a of opts.assets) lanes.set(a, { queue: [], head: 0, lastTs: Number.NEGATIVE_INFINITY, idle: false, lastSeq: 0 });
   let chain: Promise<void> = Promise.resolve();
   let releasedTs = Number.NEGATIVE_INFINITY;
   let late = 0;
@@ -49,25 +50,34 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
 
   const watermark = (): number => {
     let w = Number.POSITIVE_INFINITY;
-    for (const l of lanes.values()) if (!l.idle || l.queue.length > 0) w = Math.min(w, l.lastTs);
+    for (const l of lanes.values()) if (!l.idle || l.head < l.queue.length) w = Math.min(w, l.lastTs);
     return w;
   };
 
   /** Takes every held event at or before `upTo`, merged in order. */
   const take = (upTo: number): Held[] => {
     const out: Held[] = [];
-    const names = [...lanes.keys()].sort();
+    const sorted = [...lanes.keys()].sort().map((name) => lanes.get(name) as Lane);
     for (;;) {
-      let best: { name: string; held: Held } | undefined;
-      for (const name of names) {
-        const head = (lanes.get(name) as Lane).queue[0];
+      let best: Lane | undefined;
+      for (const l of sorted) {
+        const head = l.queue[l.head];
         if (head === undefined || head.event.md.ts > upTo) continue;
-        if (best === undefined || head.event.md.ts < best.held.event.md.ts) best = { name, held: head };
+        if (best === undefined || head.event.md.ts < (best.queue[best.head] as Held).event.md.ts) best = l;
       }
-      if (best === undefined) return out;
-      (lanes.get(best.name) as Lane).queue.shift();
-      out.push(best.held);
+      if (best === undefined) break;
+      out.push(best.queue[best.head++] as Held);
     }
+    for (const l of sorted) {
+      if (l.head === l.queue.length) {
+        l.queue = [];
+        l.head = 0;
+      } else if (l.head > 4096 && l.head * 2 > l.queue.length) {
+        l.queue = l.queue.slice(l.head);
+        l.head = 0;
+      }
+    }
+    return out;
   };
 
   const release = (upTo: number): Promise<void> => {

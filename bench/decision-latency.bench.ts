@@ -26,6 +26,8 @@ import { findBarFiles, requireDataDir } from '../gateways/data-dir.js';
 import { readBars } from '../gateways/historical/bars-csv.js';
 import { mergeByTime } from '../gateways/historical/merge-by-time.js';
 import { createMemoryModelRegistry } from '../models/registry/memory-model-registry.js';
+import type { ModelRegistry } from '../models/registry/model-registry.js';
+import { parseModelRef } from '../models/registry/model-registry.js';
 import { createLiveClock } from '../state/clocks/live-clock.js';
 import { silentLogger } from '../state/logger.js';
 import { createMemoryFeatureStore } from '../state/memory-feature-store.js';
@@ -190,15 +192,30 @@ async function settle(value: () => number, target: number, quietMs: number, dead
   return false;
 }
 
-type EngineResult = { lat: number[]; paced: Paced; orders: number; unmatched: number; predictions: number; rejects: number; drained: boolean; trainS: number; lastOrderAfterPublishMs: number };
+type EngineResult = { lat: number[]; paced: Paced; orders: number; unmatched: number; predictions: number; rejects: number; drained: boolean; lastOrderAfterPublishMs: number };
 
-async function engineLatency(bus: Bus, dataDir: string, warm: readonly Bar[], measured: readonly Bar[]): Promise<EngineResult> {
-  const subjects = subjectsFor(cfg.prefix);
+type Trained = Readonly<{ registry: ModelRegistry; seconds: number; close(): Promise<void> }>;
+
+/** A memory registry holding the demo model (trained on the three years before the window, promoted). */
+async function trainModel(dataDir: string): Promise<Trained> {
   // The registry announces on an in-process bus: nothing in this run should react to it.
   const regBus = createMemoryBus();
-  const registry = createMemoryModelRegistry({ bus: regBus, subjects, clock: { now: () => 0 } });
-  const name = cfg.strategy.model.split('@')[0] ?? 'direction-mlp';
+  await regBus.ensureStreams(streamSpecs(cfg));
+  const registry = createMemoryModelRegistry({ bus: regBus, subjects: subjectsFor(cfg.prefix), clock: { now: () => 0 } });
+  const name = parseModelRef(cfg.strategy.model).name;
   const trained = await ensureDemoModel(registry, { name, dataDir, symbols: TRAIN_SYMBOLS, timeframe: TF, from: FROM });
+  return {
+    registry,
+    seconds: trained.seconds,
+    close: async () => {
+      await registry.close();
+      await regBus.close();
+    },
+  };
+}
+
+async function engineLatency(bus: Bus, registry: ModelRegistry, warm: readonly Bar[], measured: readonly Bar[]): Promise<EngineResult> {
+  const subjects = subjectsFor(cfg.prefix);
   const riskStore = createMemoryRiskStore();
   const engine = await startEngine(
     cfg,
@@ -248,15 +265,12 @@ async function engineLatency(bus: Bus, dataDir: string, warm: readonly Bar[], me
       predictions: after.predictions - baseline.predictions,
       rejects: after.rejects - baseline.rejects,
       drained,
-      trainS: trained.seconds,
       lastOrderAfterPublishMs: lastOrderAt - endPublish,
     };
   } finally {
     for (const s of subs) s.unsubscribe();
     await engine.stop();
     await riskStore.close();
-    await registry.close();
-    await regBus.close();
   }
 }
 
@@ -269,20 +283,21 @@ async function main(): Promise<void> {
   const measured = all.slice(firstMeasured, firstMeasured + RATE * SECONDS);
   const bus = await createNatsBus({ url: cfg.nats.url, name: 'bench-decision', connectTimeoutMs: cfg.nats.connectTimeoutMs });
   const streams = [...streamSpecs(cfg).map((s) => s.name), mdSpec(rawCfg).name];
+  const model = await trainModel(dataDir);
   try {
     console.log(
       `decision latency: ${SYMBOLS.join(', ')} real ${TF} bars from ${args.from}, ${fmt(RATE)} msg/s for ${SECONDS}s (${fmt(measured.length)} bars) after ${fmt(warm.length)} warm-up bars\n` +
         `  NATS JetStream ${cfg.nats.url} (${cfg.streams.MD.storage} storage), in-process feature/timeseries/risk/model stores (no Redis, no PostgreSQL)\n` +
         `  strategy ${cfg.strategy.name}: minConfidence ${cfg.strategy.minConfidence}, sizing ${cfg.strategy.sizing} ${cfg.strategy.positionSize}; execution ${cfg.execution.policy} (minQtyFraction 0); ` +
-        `risk limits wide open; decision.idleFlushMs ${cfg.decision.idleFlushMs}; inference on a worker thread (onnxruntime ${cfg.models.device})`,
+        `risk limits wide open; decision.idleFlushMs ${cfg.decision.idleFlushMs}; inference on a worker thread (onnxruntime ${cfg.models.device})\n` +
+        `  model ${cfg.strategy.model} trained in ${model.seconds.toFixed(1)} s before the run (3 years of ${TF} bars of ${TRAIN_SYMBOLS.join(', ')} before ${args.from})`,
     );
     const raw = await rawLatency(bus, measured);
     const rawS = summarise(raw.lat);
     console.log(line('publish → raw pull consume + ack', rawS) + `  published at ${fmt(raw.paced.published / raw.paced.seconds)} msg/s`);
 
-    const eng = await engineLatency(bus, dataDir, warm, measured);
+    const eng = await engineLatency(bus, model.registry, warm, measured);
     const engS = summarise(eng.lat);
-    console.log(`  model trained in ${eng.trainS.toFixed(1)} s before the run (3 years of ${TF} bars of ${TRAIN_SYMBOLS.join(', ')})`);
     console.log(line('publish → sx.exec.order (engine)', engS) + `  published at ${fmt(eng.paced.published / eng.paced.seconds)} msg/s`);
     console.log(
       `  bars ${fmt(measured.length)}, predictions ${fmt(eng.predictions)}, orders ${fmt(eng.orders)} (seen ${fmt(engS.n)}, unmatched ${eng.unmatched}), rejects ${fmt(eng.rejects)}; ` +
@@ -294,6 +309,7 @@ async function main(): Promise<void> {
   } finally {
     await bus.deleteStreams(streams);
     await bus.close();
+    await model.close();
   }
 }
 

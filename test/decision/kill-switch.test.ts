@@ -85,11 +85,16 @@ describe('kill switch: sextant ctl halt on a running engine (real NATS, PostgreS
     while (orders.length < 20 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(orders.length).toBeGreaterThanOrEqual(20);
 
+    const { monitorEventLoopDelay } = await import('node:perf_hooks');
+    const h = monitorEventLoopDelay({ resolution: 5 });
+    h.enable();
     const latencies: number[] = [];
     for (let i = 0; i < 200; i++) {
       latencies.push(await ctl('halt', { reason: `drill ${i}` }));
       await ctl('resume', { reason: 'drill over' });
     }
+    h.disable();
+    console.info(`event loop delay p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms max ${(h.max / 1e6).toFixed(1)} ms`);
     const haltMs = await ctl('halt', { reason: 'final halt' });
     const haltedAt = performance.now();
     const lastOrderTsBeforeHalt = Math.max(...orders.map((o) => o.ts));
