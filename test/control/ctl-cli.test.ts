@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEngine } from '../../cli/engine.js';
+import type { Engine } from '../../cli/engine.js';
+import { ensureDemoModel } from '../../cli/commands/demo-model.js';
+import type { Config } from '../../config/schema.js';
+import { createMemoryModelRegistry } from '../../models/registry/memory-model-registry.js';
+import type { ModelRegistry } from '../../models/registry/model-registry.js';
+import { createLiveClock } from '../../state/clocks/live-clock.js';
+import { silentLogger } from '../../state/logger.js';
+import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
+import type { AuditStore } from '../../state/audit-store.js';
+import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
+import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
+import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
+import type { Bus } from '../../streams/bus.js';
+import { createNatsBus } from '../../streams/nats-bus.js';
+import { streamSpecs } from '../../streams/provision.js';
+import { subjectsFor } from '../../streams/subjects.js';
+import { testDataDir } from '../support/data-dir.js';
+import { isolatedConfig, NATS_URL } from '../decision/engine-run.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+describe('sextant ctl against a running engine (real NATS)', () => {
+  let cfg: Config;
+  let bus: Bus;
+  let engine: Engine;
+  let registry: ModelRegistry;
+  let audit: AuditStore;
+
+  // Asynchronous: the engine under test runs in this process and must keep serving meanwhile.
+  const ctl = (...args: string[]): Promise<{ status: number | null; out: unknown; stderr: string }> =>
+    new Promise((done) => {
+      execFile(
+        process.execPath,
+        [resolve(ROOT, 'bin/sextant.js'), 'ctl', '--url', NATS_URL, '--operator', 'carol', ...args],
+        { cwd: ROOT, env: { ...process.env, SEXTANT__prefix: cfg.prefix }, encoding: 'utf8', timeout: 60_000 },
+        (err, stdout, stderr) => {
+          const status = err === null ? 0 : typeof err.code === 'number' ? err.code : null;
+          done({ status, out: status === 0 ? (JSON.parse(stdout) as unknown) : undefined, stderr });
+        },
+      );
+    });
+
+  beforeAll(async () => {
+    cfg = isolatedConfig(['BTC/USDT']);
+    bus = await createNatsBus({ url: NATS_URL, name: 'ctl-cli-test', connectTimeoutMs: 3000 });
+    await bus.ensureStreams(streamSpecs(cfg));
+    registry = createMemoryModelRegistry({ bus, subjects: subjectsFor(cfg.prefix), clock: createLiveClock() });
+    await ensureDemoModel(registry, { name: 'direction-mlp', dataDir: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', from: Date.UTC(2024, 0, 1) });
+    audit = createMemoryAuditStore();
+    engine = await startEngine(
+      cfg,
+      { bus, features: createMemoryFeatureStore({ historyCap: 10 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore: createMemoryRiskStore(), audit },
+      createLiveClock(),
+      silentLogger,
+    );
+  }, 120_000);
+  afterAll(async () => {
+    await engine?.stop();
+    await bus?.deleteStreams(streamSpecs(cfg).map((s) => s.name));
+    await bus?.close();
+  });
+
+  it('shows status, changes limits (refusing bad ones), halts one symbol and resumes', async () => {
+    const status = (await ctl('status'));
+    expect(status.status, status.stderr).toBe(0);
+    expect(status.out).toMatchObject({ model: { name: 'direction-mlp', version: 1 }, risk: { state: 'ACTIVE', account: cfg.risk.account } });
+
+    expect((await ctl('limits', 'set', 'maxOrderNotional=1234', 'allowlist=BTC/USDT,ETH/USDT')).out).toMatchObject({ maxOrderNotional: 1234, allowlist: ['BTC/USDT', 'ETH/USDT'] });
+    expect((await ctl('limits', 'get')).out).toMatchObject({ maxOrderNotional: 1234 });
+    const bad = (await ctl('limits', 'set', 'maxOrderNotional=-5'));
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/REFUSED: .*maxOrderNotional/);
+    expect((await ctl('limits', 'get')).out).toMatchObject({ maxOrderNotional: 1234 });
+
+    expect((await ctl('halt', '--symbol', 'BTC/USDT', '--reason', 'venue incident')).status).toBe(0);
+    expect(engine.decisions?.risk.status().scopedHalts).toEqual([{ scope: 'symbol', value: 'BTC/USDT', reason: 'venue incident' }]);
+    expect((await ctl('resume', '--symbol', 'BTC/USDT')).status).toBe(0);
+    expect(engine.decisions?.risk.status().scopedHalts).toEqual([]);
+    const noReason = (await ctl('halt'));
+    expect(noReason.status).not.toBe(0);
+    expect(engine.decisions?.risk.status().state).toBe('ACTIVE');
+  });
+
+  it('lists, deploys and rolls back models, and the engine swaps what it serves', async () => {
+    const v1 = await registry.get('direction-mlp@1');
+    const v2 = await registry.register({ ...v1, parentVersion: 1 }, await registry.artifact(v1));
+    expect(v2.version).toBe(2);
+    expect((await ctl('model', 'list', 'direction-mlp')).out).toMatchObject([{ version: 2, aliases: [] }, { version: 1, aliases: ['production'] }]);
+
+    expect((await ctl('model', 'deploy', 'direction-mlp', '2')).status).toBe(0);
+    const served = async (version: number): Promise<void> => {
+      const deadline = performance.now() + 10_000;
+      while (engine.decisions?.model().version !== version && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(engine.decisions?.model().version).toBe(version);
+    };
+    await served(2);
+    expect((await ctl('model', 'rollback', 'direction-mlp')).status).toBe(0);
+    await served(1);
+    const missing = (await ctl('model', 'deploy', 'direction-mlp', '9'));
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/NOT_FOUND/);
+    const trail = await audit.recent(100);
+    expect(trail.filter((e) => e.operator === 'carol').map((e) => e.verb)).toEqual(expect.arrayContaining(['model.deploy', 'model.rollback', 'halt', 'resume', 'limits.set']));
+  });
+});
