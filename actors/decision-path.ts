@@ -29,6 +29,12 @@ export type DecisionStats = {
   riskStateChanges: number;
 };
 
+/** Sees the decided stream as it happens: each event after it was decided, and each fill. */
+export type DecisionObserver = Readonly<{
+  event?(e: AssetEvent, risk: RiskCore): void;
+  fill?(f: Fill): void;
+}>;
+
 export type DecisionPathDeps = Readonly<{
   bus: DurablePublisher & CorePublisher;
   subjects: Subjects;
@@ -43,6 +49,7 @@ export type DecisionPathOptions = Readonly<{
   risk: RiskCore;
   /** The paper venue; absent when live trading consumers report fills (see `onExternalFill`). */
   venue: PaperVenue | undefined;
+  observer?: DecisionObserver;
   /** Called after each release with the risk actor's state, so it can be persisted before the ack. */
   persistRisk?: (risk: RiskCore) => Promise<void>;
 }>;
@@ -99,6 +106,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
   };
 
   const fill = (f: Fill): void => {
+    opts.observer?.fill?.(f);
     stats.fills++;
     stats.filledQty += f.qty;
     stats.fees += f.fee;
@@ -145,11 +153,13 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       if (e.vector !== undefined) execution.onFeatures(e.vector);
       for (const s of execution.onTime(now)) decide(s, now);
       const p = e.vector === undefined ? undefined : bySource.get(e.vector.id);
-      if (p === undefined) continue;
-      stats.predictions++;
-      if (p.intent !== null) stats.withIntent++;
-      publish(subjects.prediction(p.strategy, p.venue, p.symbol), p);
-      for (const s of execution.onPrediction(p, now)) decide(s, now);
+      if (p !== undefined) {
+        stats.predictions++;
+        if (p.intent !== null) stats.withIntent++;
+        publish(subjects.prediction(p.strategy, p.venue, p.symbol), p);
+        for (const s of execution.onPrediction(p, now)) decide(s, now);
+      }
+      opts.observer?.event?.(e, risk);
     }
   };
 

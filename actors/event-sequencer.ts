@@ -22,6 +22,8 @@ export type EventSequencer = Readonly<{
   flush(): Promise<void>;
   /** Events handled after a later event had already been released (an asset that fell behind an idle mark). */
   late(): number;
+  /** Shutdown: releases everything held, and from now on every push at once (nothing waits for a watermark). */
+  close(): Promise<void>;
 }>;
 
 type Held = { event: AssetEvent; settle: (failure?: unknown) => void };
@@ -41,6 +43,7 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
   let chain: Promise<void> = Promise.resolve();
   let releasedTs = Number.NEGATIVE_INFINITY;
   let late = 0;
+  let closing = false;
 
   const lane = (asset: string): Lane => {
     const l = lanes.get(asset);
@@ -115,7 +118,7 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
       }
       // A release that fails rejects the waits of its own events only, so the asset actor whose
       // events they were does not acknowledge its batch (and redelivery brings them again).
-      void release(watermark()).catch(() => {});
+      void release(closing ? Number.POSITIVE_INFINITY : watermark()).catch(() => {});
       return Promise.all(waits).then(() => undefined);
     },
     idle: (asset) => {
@@ -127,5 +130,10 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
       await chain;
     },
     late: () => late,
+    close: async () => {
+      closing = true;
+      await release(Number.POSITIVE_INFINITY).catch(() => {});
+      await chain;
+    },
   };
 }

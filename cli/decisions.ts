@@ -1,6 +1,6 @@
 import type { AssetEvent, EventSequencer } from '../actors/event-sequencer.js';
 import { createEventSequencer } from '../actors/event-sequencer.js';
-import type { DecisionPath } from '../actors/decision-path.js';
+import type { DecisionObserver, DecisionPath } from '../actors/decision-path.js';
 import { createDecisionPath } from '../actors/decision-path.js';
 import { assetActorKey } from '../actors/asset-actor.js';
 import { startRiskActor } from '../actors/risk-actor.js';
@@ -46,6 +46,8 @@ export type DecisionDeps = Readonly<{
   log: Logger;
   /** Where inference runs (`main` for backtests and benches that have nothing else to serve). */
   thread?: InferenceThread;
+  /** Watches the decided stream (backtests sample equity and collect fills through it). */
+  observer?: DecisionObserver;
 }>;
 
 const policyOf = (cfg: Config): ExecutionPolicy => {
@@ -113,6 +115,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       execution,
       risk: risk.core,
       venue,
+      ...(deps.observer !== undefined ? { observer: deps.observer } : {}),
       persistRisk: async (core) => {
         const now = deps.clock.now();
         const trading = JSON.stringify(core.trading());
@@ -139,6 +142,10 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   deps.clock.setTimeout(watch, cfg.decision.idleFlushMs);
   const tracked: EventSequencer = {
     ...sequencer,
+    close: () => {
+      stopped = true;
+      return sequencer.close();
+    },
     push: (asset: string, events: readonly AssetEvent[]) => {
       lastPush.set(asset, deps.clock.now());
       return sequencer.push(asset, events);
@@ -181,7 +188,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
     stop: async () => {
       stopped = true;
       events?.unsubscribe();
-      await sequencer.flush();
+      await sequencer.close();
       await swapping;
       await risk.stop();
       await model.runtime.dispose();

@@ -12,6 +12,8 @@ import { streamSpecs } from '../streams/provision.js';
 import { subjectsFor } from '../streams/subjects.js';
 import { startControlServer } from '../gateways/control/control-server.js';
 import type { Subscription } from '../streams/bus.js';
+import type { DecisionObserver } from '../actors/decision-path.js';
+import type { InferenceThread } from '../models/runtime/model-runtime.js';
 import type { Decisions } from './decisions.js';
 import { startDecisions } from './decisions.js';
 import { engineControlTarget } from './engine-control.js';
@@ -21,6 +23,10 @@ import type { Adapters } from './wiring.js';
 export type EngineAdapters = Pick<Adapters, 'bus' | 'features' | 'timeseries'> & Partial<Pick<Adapters, 'registry' | 'riskStore' | 'audit'>>;
 
 export type EngineOptions = Readonly<{
+  /** Watches the decided stream (backtests). */
+  observer?: DecisionObserver;
+  /** Inference on the calling thread (backtests) or a worker (default). */
+  inferenceThread?: InferenceThread;
   /** Run the decision path when the registry serves the configured model (default true). */
   decisions?: boolean;
   /** Serve `sx.ctl.<verb>` (default true when an audit store is given). */
@@ -54,7 +60,19 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
   const known = new Set(cfg.assets.map((a) => `${a.venue}|${a.symbol}`));
   const decisions =
     opts.decisions !== false && adapters.registry !== undefined && adapters.riskStore !== undefined
-      ? await startDecisions({ bus: adapters.bus, subjects, registry: adapters.registry, riskStore: adapters.riskStore, clock, log }, cfg)
+      ? await startDecisions(
+          {
+            bus: adapters.bus,
+            subjects,
+            registry: adapters.registry,
+            riskStore: adapters.riskStore,
+            clock,
+            log,
+            ...(opts.observer !== undefined ? { observer: opts.observer } : {}),
+            ...(opts.inferenceThread !== undefined ? { thread: opts.inferenceThread } : {}),
+          },
+          cfg,
+        )
       : undefined;
   const deps: AssetActorDeps = {
     bus: adapters.bus,
@@ -94,7 +112,10 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
     decisions,
     stop: async () => {
       control?.unsubscribe();
+      // Nothing more comes: let held events through, so the actors' batches in hand can finish.
+      const draining = decisions?.sequencer.close();
       await supervisor.stop();
+      await draining;
       await decisions?.stop();
       await recorder.drain();
     },

@@ -79,4 +79,16 @@ describe('event sequencer', () => {
     await seq.push('A', [ev('A', 2, 20)]);
     expect(seen).toEqual([20]);
   });
+
+  it('after close, releases what it holds and every later push at once', async () => {
+    const seen: string[] = [];
+    const seq = createEventSequencer({ assets: ['A', 'B'], onRelease: async (es) => void seen.push(...es.map((e) => `${e.asset}@${e.md.ts}`)) });
+    const a = seq.push('A', [ev('A', 1, 10)]);
+    await tick();
+    expect(seen).toEqual([]); // B has said nothing yet
+    await seq.close();
+    await a;
+    await seq.push('A', [ev('A', 2, 20)]);
+    expect(seen).toEqual(['A@10', 'A@20']);
+  });
 });
