@@ -9,7 +9,7 @@ export default defineConfig({
     // in parallel but each uses its own prefix.
     fileParallelism: true,
     maxWorkers: 2,
-    // \`npm test\` runs test/decision/kill-switch.test.ts on its own afterwards: it measures the
+    // `npm test` runs test/decision/kill-switch.test.ts on its own afterwards: it measures the
     // halt reply time, which other suites on the same two cores would only make noise in.
   },
 });
