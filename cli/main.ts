@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
+import { runBacktest } from './commands/backtest.js';
 import { ctlCommand } from './commands/ctl.js';
 import { runDemo } from './commands/demo.js';
 import { runFeatures } from './commands/features.js';
@@ -51,6 +52,25 @@ program
   .option('--retrain', 'train a new model on the three years before the window even when the registry has one')
   .action(async (opts: { data?: string; symbols: string[]; timeframe: string; from: number; to: number; embedded?: boolean; faults: boolean; retrain?: boolean }) => {
     await runDemo({ configFile: program.opts<{ config?: string }>().config, ...opts });
+  });
+
+program
+  .command('backtest')
+  .description('run the engine\'s actors over historical bars with the in-memory bus, a simulated clock and the paper venue; write report.json and report.html')
+  .option('--data <path>', 'a bar CSV file (one symbol) or a folder of OHLCV CSVs (default: ../shared/data or SEXTANT_DATA_DIR)')
+  .option('--symbols <list>', 'comma-separated symbols', parseSymbols, ['BTC/USDT'])
+  .option('--timeframe <tf>', 'bar timeframe', '1h')
+  .requiredOption('--from <date>', 'window start (inclusive)', parseTime)
+  .requiredOption('--to <date>', 'window end (exclusive)', parseTime)
+  .requiredOption('--report <dir>', 'folder for report.json and report.html')
+  .option('--capital <amount>', 'starting capital in quote currency', (v: string) => {
+    const n = Number(v);
+    if (!(n > 0)) throw new InvalidArgumentError('a positive amount');
+    return n;
+  }, 10_000)
+  .action(async (opts: { data?: string; symbols: string[]; timeframe: string; from: number; to: number; report: string; capital: number }) => {
+    const r = await runBacktest({ configFile: program.opts<{ config?: string }>().config, ...opts, progress: true });
+    process.stdout.write(`${JSON.stringify({ metrics: r.metrics, baselines: r.baselines, run: r.run })}\n`);
   });
 
 program

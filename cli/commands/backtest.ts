@@ -1,0 +1,199 @@
+import { statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { Presets, SingleBar } from 'cli-progress';
+import { InvalidArgumentError } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import type { Config } from '../../config/schema.js';
+import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
+import { readBars } from '../../gateways/historical/bars-csv.js';
+import { mergeByTime } from '../../gateways/historical/merge-by-time.js';
+import { replay } from '../../gateways/replay.js';
+import { writeBacktestReport } from '../../gateways/report/backtest-report.js';
+import type { BacktestReport } from '../../gateways/report/backtest-report.js';
+import { periodsPerYear } from '../../models/backtest/annualisation.js';
+import { runBuyAndHold, runGrid } from '../../models/backtest/baselines.js';
+import { performanceMetrics } from '../../models/backtest/performance-metrics.js';
+import { closedTrades } from '../../models/backtest/portfolio.js';
+import { createMemoryModelRegistry } from '../../models/registry/memory-model-registry.js';
+import { parseModelRef } from '../../models/registry/model-registry.js';
+import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
+import { silentLogger } from '../../state/logger.js';
+import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
+import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
+import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
+import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
+import { createMemoryBus } from '../../streams/memory-bus.js';
+import type { Bar } from '../../streams/messages/bar.js';
+import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
+import type { Fill } from '../../streams/messages/fill.js';
+import type { MarketData } from '../../streams/messages/market-data.js';
+import { streamSpecs } from '../../streams/provision.js';
+import { subjectsFor } from '../../streams/subjects.js';
+import { startEngine } from '../engine.js';
+import { ensureDemoModel } from './demo-model.js';
+
+export type BacktestOptions = Readonly<{
+  configFile?: string;
+  data?: string;
+  symbols: readonly string[];
+  timeframe: string;
+  from: number;
+  to: number;
+  report: string;
+  capital: number;
+  retrain?: boolean;
+  /** Progress on stderr (off in tests). */
+  progress?: boolean;
+}>;
+
+/** The backtest's own namespace: the same engine, in-memory adapters, the configured costs. */
+function backtestConfig(base: Config, symbols: readonly string[]): Config {
+  return {
+    ...base,
+    prefix: 'sxbt',
+    streamNamePrefix: 'BT_',
+    assets: symbols.map((symbol) => ({ venue: base.venue, symbol })),
+    risk: { ...base.risk, account: 'backtest', limits: { ...base.risk.limits, allowlist: [...symbols] } },
+    // Every asset is fed from one time-ordered replay: the sequencer needs no idle marks, and the
+    // shutdown releases whatever an asset that ran out of data was holding back.
+    decision: { idleFlushMs: 2 ** 31 - 1 },
+    asset: { staleAfterMs: 2 ** 31 - 1 },
+  };
+}
+
+/** `--data` as bar files: a folder (searched by symbol and timeframe) or one CSV file for one symbol. */
+function barFiles(data: string, symbols: readonly string[], timeframe: string): { path: string; symbol: string }[] {
+  if (statSync(data).isFile()) {
+    if (symbols.length !== 1) throw new InvalidArgumentError(`${basename(data)} is one file: give exactly one --symbols`);
+    return [{ path: data, symbol: symbols[0] as string }];
+  }
+  const files = findBarFiles(data, { symbols, timeframe });
+  const missing = symbols.filter((s) => !files.some((f) => f.symbol === s));
+  if (missing.length > 0) throw new InvalidArgumentError(`no ${timeframe} bar files for ${missing.join(', ')} under ${data}`);
+  return files.map((f) => ({ path: f.path, symbol: f.symbol }));
+}
+
+/**
+ * `sextant backtest`: the live engine's actors (asset actors, sequencer, strategy, execution,
+ * risk, paper venue) on the in-memory bus and stores with a simulated clock driven by event
+ * time, over historical bars; the served model is trained on the years before the window. Writes
+ * `<report>/report.json` (strategy metrics and `baselines.buy_and_hold`/`baselines.grid` on the
+ * same data and costs) and a self-contained `<report>/report.html`.
+ */
+export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport> {
+  const started = performance.now();
+  const tf = TimeframeSchema.parse(opts.timeframe);
+  const barMs = TIMEFRAME_MS[tf];
+  const base = loadConfig({ file: opts.configFile });
+  const cfg = backtestConfig(base, opts.symbols);
+  const data = opts.data ?? requireDataDir(cfg.data.dir);
+  const files = barFiles(data, opts.symbols, tf);
+  const trainingDir = statSync(data).isFile() ? requireDataDir(base.data.dir) : data;
+
+  const bus = createMemoryBus();
+  await bus.ensureStreams(streamSpecs(cfg));
+  const subjects = subjectsFor(cfg.prefix);
+  const clock = createSimulatedClock(opts.from);
+  const registry = createMemoryModelRegistry({ bus, subjects, clock });
+  const served = parseModelRef(cfg.strategy.model);
+  const note = (s: string): void => void (opts.progress === true && process.stderr.write(`${s}\n`));
+  note(`training ${served.name} on the ${tf} bars of the three years before ${new Date(opts.from).toISOString().slice(0, 10)} …`);
+  const { model } = await ensureDemoModel(registry, { name: served.name, dataDir: trainingDir, symbols: opts.symbols, timeframe: tf, from: opts.from, retrain: true });
+
+  // Equity sampled once per bar time (after every symbol's bar of that time), at the bar's close.
+  const samples = new Map<number, { equity: number; exposure: number }>();
+  const fills: Fill[] = [];
+  const engine = await startEngine(
+    cfg,
+    { bus, features: createMemoryFeatureStore({ historyCap: 2 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore: createMemoryRiskStore(), audit: createMemoryAuditStore() },
+    clock,
+    silentLogger,
+    {
+      control: false,
+      inferenceThread: 'main',
+      observer: {
+        event: (e, risk) => {
+          if (e.md.type !== 'md.bar' || e.md.tf !== tf) return;
+          const st = risk.status();
+          const equity = opts.capital + st.pnl.equity;
+          let gross = 0;
+          for (const p of st.positions) gross += Math.abs(p.qty) * (p.price ?? 0);
+          samples.set(e.md.ts + barMs, { equity, exposure: equity > 0 ? gross / equity : 0 });
+        },
+        fill: (f) => void fills.push(f),
+      },
+    },
+  );
+
+  const bars: Bar[] = [];
+  async function* timed(): AsyncGenerator<MarketData> {
+    const sources = files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf, from: opts.from, to: opts.to }));
+    for await (const md of mergeByTime(...sources)) {
+      clock.advanceTo(md.ts);
+      if (md.type === 'md.bar') bars.push(md);
+      yield md;
+    }
+  }
+  const bar = new SingleBar({ format: ' backtest |{bar}| {value} events | {rate} events/s', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
+  if (opts.progress === true) bar.start(0, 0, { rate: 0 });
+  const t0 = performance.now();
+  const published = await replay({ bus, subjects, source: timed(), onProgress: (n) => opts.progress === true && bar.setTotal(n) });
+  for (;;) {
+    const n = engine.counters.messagesIn;
+    if (opts.progress === true) bar.update(n, { rate: Math.round(n / ((performance.now() - t0) / 1000)) });
+    if (n >= published.published) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await engine.stop();
+  if (opts.progress === true) bar.stop();
+  const runSeconds = (performance.now() - t0) / 1000;
+  const stats = engine.decisions?.path.stats();
+  await bus.close();
+
+  const points = [...samples.entries()].sort((a, b) => a[0] - b[0]);
+  if (points.length < 2) throw new Error(`the window ${new Date(opts.from).toISOString()} → ${new Date(opts.to).toISOString()} has fewer than two ${tf} bars`);
+  const trades = closedTrades(fills);
+  const tradedNotional = fills.reduce((s, f) => s + f.qty * f.price, 0);
+  const metrics = performanceMetrics({
+    startTs: opts.from,
+    startingCapital: opts.capital,
+    equity: points.map(([ts, p]) => ({ ts, equity: p.equity })),
+    grossExposure: points.map(([, p]) => p.exposure),
+    trades,
+    feesPaid: fills.reduce((s, f) => s + f.fee, 0),
+    tradedNotional,
+    periodsPerYear: periodsPerYear(barMs),
+  });
+  const venue = { venue: cfg.venue, takerFeeBps: cfg.paperVenue.takerFeeBps, makerFeeBps: cfg.paperVenue.makerFeeBps, spreadBps: cfg.paperVenue.spreadBps, slippage: { impactCoeff: cfg.paperVenue.impactCoeff }, maxVolumeShare: cfg.paperVenue.maxVolumeShare };
+  const buyAndHold = runBuyAndHold(bars, { capital: opts.capital, venue, barMs });
+  const grid = runGrid(bars, { capital: opts.capital, venue, barMs });
+
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  const report: BacktestReport = {
+    version: 1,
+    window: { from: iso(opts.from), to: iso(opts.to) },
+    symbols: opts.symbols,
+    timeframe: tf,
+    capital: opts.capital,
+    model: { ref: `${model.name}@${model.version}`, trainRange: { from: iso(model.trainRange.from), to: iso(model.trainRange.to) }, testAccuracy: model.metrics['test_accuracy'] ?? null, testLogLoss: model.metrics['test_log_loss'] ?? null },
+    costs: { ...cfg.paperVenue },
+    execution: { ...cfg.execution },
+    counts: stats === undefined ? {} : { ...stats, bars: bars.length },
+    metrics,
+    baselines: { buy_and_hold: buyAndHold.metrics, grid: grid.metrics },
+    run: { events: published.published, seconds: Math.round(runSeconds * 100) / 100, eventsPerSecond: Math.round(published.published / runSeconds) },
+  };
+  const out = writeBacktestReport(
+    opts.report,
+    report,
+    [
+      { name: 'strategy', equity: points.map(([ts, p]) => ({ ts, equity: p.equity })) },
+      { name: 'buy and hold', equity: buyAndHold.equity },
+      { name: 'grid', equity: grid.equity },
+    ],
+    trades,
+  );
+  note(`wrote ${out.json} and ${out.html} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  void dirname;
+  return report;
+}

@@ -1,0 +1,102 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PerformanceMetrics } from '../../models/backtest/performance-metrics.js';
+import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
+import { escapeHtml, svgLineChart } from './svg-chart.js';
+import type { ChartSeries } from './svg-chart.js';
+
+export type Curve = Readonly<{ name: string; equity: readonly Readonly<{ ts: number; equity: number }>[] }>;
+
+/** What `report.json` holds: the run's setup, the strategy's metrics and the baselines' on the same data and costs. */
+export type BacktestReport = Readonly<{
+  version: 1;
+  window: Readonly<{ from: string; to: string }>;
+  symbols: readonly string[];
+  timeframe: string;
+  capital: number;
+  model: Readonly<{ ref: string; trainRange: Readonly<{ from: string; to: string }>; testAccuracy: number | null; testLogLoss: number | null }>;
+  costs: Readonly<Record<string, unknown>>;
+  execution: Readonly<Record<string, unknown>>;
+  counts: Readonly<Record<string, unknown>>;
+  metrics: PerformanceMetrics;
+  baselines: Readonly<{ buy_and_hold: PerformanceMetrics; grid: PerformanceMetrics }>;
+  run: Readonly<{ events: number; seconds: number; eventsPerSecond: number }>;
+}>;
+
+const COLORS = ['#1f77b4', '#2ca02c', '#d62728', '#9467bd'];
+const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+const money = (x: number): string => x.toFixed(0);
+const pct = (x: number | null): string => (x === null ? '—' : `${(100 * x).toFixed(2)}%`);
+const num = (x: number | null): string => (x === null ? '—' : x.toFixed(3));
+
+function drawdownOf(equity: Curve['equity']): (readonly [number, number])[] {
+  let peak = -Infinity;
+  return equity.map((p) => {
+    peak = Math.max(peak, p.equity);
+    return [p.ts, peak > 0 ? -(1 - p.equity / peak) : 0] as const;
+  });
+}
+
+const METRIC_ROWS: readonly [string, keyof PerformanceMetrics, (x: number | null) => string][] = [
+  ['total return', 'total_return', pct],
+  ['annualised return', 'annualised_return', pct],
+  ['volatility', 'volatility', pct],
+  ['Sharpe', 'sharpe', num],
+  ['Sortino', 'sortino', num],
+  ['max drawdown', 'max_drawdown', pct],
+  ['Calmar', 'calmar', num],
+  ['trades', 'trades', (x) => (x === null ? '—' : String(x))],
+  ['win rate', 'win_rate', pct],
+  ['profit factor', 'profit_factor', num],
+  ['average trade', 'average_trade', num],
+  ['turnover', 'turnover', num],
+  ['exposure', 'exposure', pct],
+  ['fees paid', 'fees_paid', num],
+];
+
+/**
+ * Writes `<dir>/report.json` and `<dir>/report.html`. The HTML is self-contained (inline SVG and
+ * CSS, no script, no network): equity of the strategy with the baselines overlaid, the
+ * strategy's drawdown, the metrics side by side, and the strategy's trades.
+ */
+export function writeBacktestReport(dir: string, report: BacktestReport, curves: readonly Curve[], trades: readonly ClosedTrade[]): { json: string; html: string } {
+  mkdirSync(dir, { recursive: true });
+  const json = join(dir, 'report.json');
+  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+  const series: ChartSeries[] = curves.map((c, i) => ({ name: c.name, color: COLORS[i % COLORS.length] as string, points: c.equity.map((p) => [p.ts, p.equity] as const) }));
+  const strategy = curves[0];
+  const dd: ChartSeries[] = strategy === undefined ? [] : [{ name: `${strategy.name} drawdown`, color: '#d62728', points: drawdownOf(strategy.equity) }];
+  const columns: [string, PerformanceMetrics][] = [
+    ['strategy', report.metrics],
+    ['buy and hold', report.baselines.buy_and_hold],
+    ['grid', report.baselines.grid],
+  ];
+  const table = `<table class="metrics"><thead><tr><th>metric</th>${columns.map(([n]) => `<th>${escapeHtml(n)}</th>`).join('')}</tr></thead><tbody>
+${METRIC_ROWS.map(([label, key, f]) => `<tr><td>${escapeHtml(label)}</td>${columns.map(([, m]) => `<td>${escapeHtml(f(m[key] as number | null))}</td>`).join('')}</tr>`).join('\n')}
+</tbody></table>`;
+  const tradeRows = trades
+    .slice(0, 500)
+    .map((t) => `<tr><td>${escapeHtml(t.symbol)}</td><td>${t.side}</td><td>${new Date(t.entryTs).toISOString()}</td><td>${new Date(t.exitTs).toISOString()}</td><td>${t.qty.toPrecision(4)}</td><td>${t.entryPrice.toFixed(4)}</td><td>${t.exitPrice.toFixed(4)}</td><td>${t.pnl.toFixed(2)}</td></tr>`)
+    .join('\n');
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sextant backtest ${escapeHtml(report.symbols.join(', '))} ${escapeHtml(report.window.from.slice(0, 10))} → ${escapeHtml(report.window.to.slice(0, 10))}</title>
+<style>body{font-family:sans-serif;margin:24px;max-width:1000px}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}figure{margin:16px 0}figcaption{font-weight:bold;margin-bottom:4px}</style></head>
+<body>
+<h1>Backtest: ${escapeHtml(report.symbols.join(', '))} ${escapeHtml(report.timeframe)}</h1>
+<p>${escapeHtml(report.window.from)} → ${escapeHtml(report.window.to)} · capital ${money(report.capital)} · model ${escapeHtml(report.model.ref)} (trained ${escapeHtml(report.model.trainRange.from.slice(0, 10))} → ${escapeHtml(report.model.trainRange.to.slice(0, 10))}) · ${report.run.events} events in ${report.run.seconds.toFixed(1)} s</p>
+${svgLineChart('Equity (strategy and baselines, same data and costs)', series, day, money)}
+${svgLineChart('Drawdown of the strategy', dd, day, (y) => `${(100 * y).toFixed(1)}%`)}
+<h2>Metrics</h2>
+${table}
+<h2>Costs and execution</h2>
+<pre>${escapeHtml(JSON.stringify({ costs: report.costs, execution: report.execution, counts: report.counts }, null, 2))}</pre>
+<h2>Trades (${trades.length}${trades.length > 500 ? ', first 500 shown' : ''})</h2>
+<table class="trades"><thead><tr><th>symbol</th><th>side</th><th>entry</th><th>exit</th><th>qty</th><th>entry price</th><th>exit price</th><th>pnl</th></tr></thead><tbody>
+${tradeRows}
+</tbody></table>
+</body></html>
+`;
+  const htmlPath = join(dir, 'report.html');
+  writeFileSync(htmlPath, html);
+  return { json, html: htmlPath };
+}
