@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../config/load.js';
@@ -27,7 +27,8 @@ import type { Bar } from '../../streams/messages/bar.js';
 import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import type { MarketData } from '../../streams/messages/market-data.js';
-import { streamSpecs } from '../../streams/provision.js';
+import type { Bus } from '../../streams/bus.js';
+import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { startEngine } from '../engine.js';
 import { ensureDemoModel } from './demo-model.js';
@@ -44,6 +45,8 @@ export type BacktestOptions = Readonly<{
   retrain?: boolean;
   /** Progress on stderr (off in tests). */
   progress?: boolean;
+  /** Receives every message the decision path published (SIGNALS stream, in order): `subject payload`. */
+  onSignals?: (messages: readonly string[]) => void;
 }>;
 
 /** The backtest's own namespace: the same engine, in-memory adapters, the configured costs. */
@@ -59,6 +62,19 @@ function backtestConfig(base: Config, symbols: readonly string[]): Config {
     decision: { idleFlushMs: 2 ** 31 - 1 },
     asset: { staleAfterMs: 2 ** 31 - 1 },
   };
+}
+
+/** Every message of a stream of the in-memory bus, in order, as `subject payload`. */
+async function readStream(bus: Bus, stream: string, filter: string): Promise<string[]> {
+  const total = await bus.countMessages(stream);
+  const out: string[] = [];
+  const dec = new TextDecoder();
+  const c = bus.consume({ stream, durable: 'report', filterSubject: filter, batchSize: 4096 }, (batch) => {
+    for (const d of batch) out.push(`${d.subject} ${dec.decode(d.data)}`);
+  });
+  while (out.length < total) await new Promise((r) => setTimeout(r, 5));
+  await c.stop();
+  return out;
 }
 
 /** `--data` as bar files: a folder (searched by symbol and timeframe) or one CSV file for one symbol. */
@@ -148,6 +164,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
   if (opts.progress === true) bar.stop();
   const runSeconds = (performance.now() - t0) / 1000;
   const stats = engine.decisions?.path.stats();
+  if (opts.onSignals !== undefined) opts.onSignals(await readStream(bus, streamName(cfg, 'SIGNALS'), `${cfg.prefix}.>`));
   await bus.close();
 
   const points = [...samples.entries()].sort((a, b) => a[0] - b[0]);
@@ -194,6 +211,5 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
     trades,
   );
   note(`wrote ${out.json} and ${out.html} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  void dirname;
   return report;
 }
