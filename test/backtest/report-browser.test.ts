@@ -1,0 +1,42 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runBacktest } from '../../cli/commands/backtest.js';
+import { testDataDir } from '../support/data-dir.js';
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+describe('backtest report in a browser (headless Chromium)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sextant-report-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('opens report.html from disk, without a server, with the equity and drawdown charts drawn', async () => {
+    await runBacktest({ data: testDataDir(), symbols: ['ETH/USDT'], timeframe: '1h', from: Date.UTC(2023, 3, 1), to: Date.UTC(2023, 5, 1), report: dir, capital: 10_000 });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    try {
+      const page = await browser.newPage();
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(r.url()));
+      await page.goto(pathToFileURL(join(dir, 'report.html')).href);
+      const charts = await page.$$eval('svg.chart', (svgs) => svgs.map((s) => ({ label: s.getAttribute('aria-label'), width: s.getBoundingClientRect().width, height: s.getBoundingClientRect().height })));
+      expect(charts.map((c) => c.label)).toEqual(['Equity (strategy and baselines, same data and costs)', 'Drawdown of the strategy']);
+      for (const c of charts) expect(c.width * c.height).toBeGreaterThan(10_000);
+      // Three equity lines, each drawn across the chart with many points.
+      const lines = await page.$$eval('svg.chart polyline.series', (ps) =>
+        ps.map((p) => ({ series: p.getAttribute('data-series'), points: (p.getAttribute('points') ?? '').trim().split(' ').length, width: (p as SVGGraphicsElement).getBBox().width })),
+      );
+      expect(lines.map((l) => l.series)).toEqual(['strategy', 'buy and hold', 'grid', 'strategy drawdown']);
+      for (const l of lines) {
+        expect(l.points).toBeGreaterThan(500);
+        expect(l.width).toBeGreaterThan(500);
+      }
+      expect(await page.locator('table.metrics tbody tr').count()).toBeGreaterThan(10);
+      expect(requests.filter((u) => !u.startsWith('file:'))).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});
