@@ -26,7 +26,7 @@ describe('backtest report in a browser (headless Chromium)', () => {
       for (const c of charts) expect(c.width * c.height).toBeGreaterThan(10_000);
       // Three equity lines, each drawn across the chart with many points.
       const lines = await page.$$eval('svg.chart polyline.series', (ps) =>
-        ps.map((p) => ({ series: p.getAttribute('data-series'), points: (p.getAttribute('points') ?? '').trim().split(' ').length, width: (p as SVGGraphicsElement).getBBox().width })),
+        ps.map((p) => ({ series: p.getAttribute('data-series'), points: (p.getAttribute('points') ?? '').trim().split(' ').length, width: (p as unknown as { getBBox(): { width: number } }).getBBox().width })),
       );
       expect(lines.map((l) => l.series)).toEqual(['strategy', 'buy and hold', 'grid', 'strategy drawdown']);
       for (const l of lines) {
