@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { runBacktest } from './commands/backtest.js';
+import { formatSuite, runRegimeSuite } from './commands/backtest-suite.js';
 import { ctlCommand } from './commands/ctl.js';
 import { runDemo } from './commands/demo.js';
 import { runFeatures } from './commands/features.js';
@@ -60,17 +61,26 @@ program
   .option('--data <path>', 'a bar CSV file (one symbol) or a folder of OHLCV CSVs (default: ../shared/data or SEXTANT_DATA_DIR)')
   .option('--symbols <list>', 'comma-separated symbols', parseSymbols, ['BTC/USDT'])
   .option('--timeframe <tf>', 'bar timeframe', '1h')
-  .requiredOption('--from <date>', 'window start (inclusive)', parseTime)
-  .requiredOption('--to <date>', 'window end (exclusive)', parseTime)
-  .requiredOption('--report <dir>', 'folder for report.json and report.html')
+  .option('--from <date>', 'window start (inclusive)', parseTime)
+  .option('--to <date>', 'window end (exclusive)', parseTime)
+  .option('--suite <name>', '"regimes": the regime windows on BTC, ETH, SOL, DOGE and PEPE where they have data (ignores --symbols/--from/--to)')
+  .requiredOption('--report <dir>', 'folder for report.json and report.html (a folder per window with --suite)')
   .option('--capital <amount>', 'starting capital in quote currency', (v: string) => {
     const n = Number(v);
     if (!(n > 0)) throw new InvalidArgumentError('a positive amount');
     return n;
   }, 10_000)
-  .action(async (opts: { data?: string; symbols: string[]; timeframe: string; from: number; to: number; report: string; capital: number }) => {
-    const r = await runBacktest({ configFile: program.opts<{ config?: string }>().config, ...opts, progress: true });
-    process.stdout.write(`${JSON.stringify({ metrics: r.metrics, baselines: r.baselines, run: r.run })}\n`);
+  .action(async (opts: { data?: string; symbols: string[]; timeframe: string; from?: number; to?: number; suite?: string; report: string; capital: number }) => {
+    const configFile = program.opts<{ config?: string }>().config;
+    if (opts.suite !== undefined) {
+      if (opts.suite !== 'regimes') throw new InvalidArgumentError(`unknown suite ${JSON.stringify(opts.suite)} (known: regimes)`);
+      const rows = await runRegimeSuite({ ...(configFile !== undefined ? { configFile } : {}), ...(opts.data !== undefined ? { data: opts.data } : {}), reportDir: opts.report, timeframe: opts.timeframe, capital: opts.capital, progress: true });
+      process.stdout.write(`${formatSuite(rows)}\n`);
+      return;
+    }
+    if (opts.from === undefined || opts.to === undefined) throw new InvalidArgumentError('give --from and --to (or --suite regimes)');
+    const r = await runBacktest({ configFile, ...opts, from: opts.from, to: opts.to, progress: true });
+    process.stdout.write(`${JSON.stringify({ metrics: r.metrics, baselines: r.baselines, gaps: r.gaps.length, run: r.run })}\n`);
   });
 
 program

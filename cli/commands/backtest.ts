@@ -11,6 +11,7 @@ import { replay } from '../../gateways/replay.js';
 import { writeBacktestReport } from '../../gateways/report/backtest-report.js';
 import type { BacktestReport } from '../../gateways/report/backtest-report.js';
 import { periodsPerYear } from '../../models/backtest/annualisation.js';
+import { findGaps } from '../../models/backtest/data-gaps.js';
 import { runBuyAndHold, runGrid } from '../../models/backtest/baselines.js';
 import { performanceMetrics } from '../../models/backtest/performance-metrics.js';
 import { closedTrades } from '../../models/backtest/portfolio.js';
@@ -196,6 +197,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
     costs: { ...cfg.paperVenue },
     execution: { ...cfg.execution },
     counts: stats === undefined ? {} : { ...stats, bars: bars.length },
+    gaps: findGaps(bars, barMs, { from: opts.from, to: opts.to }).map((g) => ({ symbol: g.symbol, from: iso(g.from), to: iso(g.to), missingBars: g.missingBars })),
     metrics,
     baselines: { buy_and_hold: buyAndHold.metrics, grid: grid.metrics },
     run: { events: published.published, seconds: Math.round(runSeconds * 100) / 100, eventsPerSecond: Math.round(published.published / runSeconds) },

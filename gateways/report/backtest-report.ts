@@ -18,6 +18,8 @@ export type BacktestReport = Readonly<{
   costs: Readonly<Record<string, unknown>>;
   execution: Readonly<Record<string, unknown>>;
   counts: Readonly<Record<string, unknown>>;
+  /** Holes in the bars of the window (the data has documented gaps), per symbol. */
+  gaps: readonly Readonly<{ symbol: string; from: string; to: string; missingBars: number }>[];
   metrics: PerformanceMetrics;
   baselines: Readonly<{ buy_and_hold: PerformanceMetrics; grid: PerformanceMetrics }>;
   run: Readonly<{ events: number; seconds: number; eventsPerSecond: number }>;
@@ -88,6 +90,8 @@ ${svgLineChart('Equity (strategy and baselines, same data and costs)', series, d
 ${svgLineChart('Drawdown of the strategy', dd, day, (y) => `${(100 * y).toFixed(1)}%`)}
 <h2>Metrics</h2>
 ${table}
+<h2>Data gaps (${report.gaps.length})</h2>
+${report.gaps.length === 0 ? '<p>none in this window</p>' : `<table class="gaps"><thead><tr><th>symbol</th><th>last bar before</th><th>first bar after</th><th>missing bars</th></tr></thead><tbody>${report.gaps.map((g) => `<tr><td>${escapeHtml(g.symbol)}</td><td>${escapeHtml(g.from)}</td><td>${escapeHtml(g.to)}</td><td>${g.missingBars}</td></tr>`).join('')}</tbody></table>`}
 <h2>Costs and execution</h2>
 <pre>${escapeHtml(JSON.stringify({ costs: report.costs, execution: report.execution, counts: report.counts }, null, 2))}</pre>
 <h2>Trades (${trades.length}${trades.length > 500 ? ', first 500 shown' : ''})</h2>

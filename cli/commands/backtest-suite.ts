@@ -1,0 +1,108 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
+import { readBars } from '../../gateways/historical/bars-csv.js';
+import { loadConfig } from '../../config/load.js';
+import type { BacktestReport } from '../../gateways/report/backtest-report.js';
+import { runBacktest } from './backtest.js';
+
+export type RegimeWindow = Readonly<{ name: string; from: number; to: number }>;
+
+/** The regime windows of issue 4: bear, bull, two crash months, and the 2025-10 high into 2026. */
+export const REGIME_WINDOWS: readonly RegimeWindow[] = [
+  { name: '2022 bear year (LUNA, FTX)', from: Date.UTC(2022, 0, 1), to: Date.UTC(2023, 0, 1) },
+  { name: '2023-10 → 2024-03 bull', from: Date.UTC(2023, 9, 1), to: Date.UTC(2024, 3, 1) },
+  { name: '2024-08 crash month', from: Date.UTC(2024, 7, 1), to: Date.UTC(2024, 8, 1) },
+  { name: '2025-04 crash month', from: Date.UTC(2025, 3, 1), to: Date.UTC(2025, 4, 1) },
+  { name: '2025-10 high → 2026-02', from: Date.UTC(2025, 9, 1), to: Date.UTC(2026, 2, 1) },
+];
+export const REGIME_SYMBOLS = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'DOGE/USDT', 'PEPE/USDT'] as const;
+
+export type SuiteRow = Readonly<{
+  window: string;
+  from: string;
+  to: string;
+  symbols: readonly string[];
+  /** Symbols left out, and why (no data in the window, or too little history to train on). */
+  skipped: readonly Readonly<{ symbol: string; why: string }>[];
+  report: BacktestReport | null;
+  error: string | null;
+}>;
+
+/** Does the symbol's file have bars from the window's first week and at least a year before it (for training)? */
+async function coverage(path: string, symbol: string, w: RegimeWindow, tf: string): Promise<string | undefined> {
+  let first: number | undefined;
+  let inWindow = false;
+  for await (const b of readBars(path, { venue: 'binance', symbol, tf, to: w.to })) {
+    first ??= b.ts;
+    if (b.ts >= w.from) {
+      inWindow = b.ts < w.from + 7 * 86_400_000;
+      break;
+    }
+  }
+  if (!inWindow) return 'no data at the start of the window';
+  if (first === undefined || w.from - first < 365 * 86_400_000) return 'less than a year of history before the window to train on';
+  return undefined;
+}
+
+/**
+ * `sextant backtest --suite regimes`: one backtest per regime window over the symbols that have
+ * data there (each window trains its model on the years before it), a report folder per window,
+ * and `suite.json` with the strategy and baseline metrics side by side.
+ */
+export async function runRegimeSuite(
+  opts: Readonly<{ configFile?: string; data?: string; reportDir: string; timeframe?: string; capital?: number; windows?: readonly RegimeWindow[]; symbols?: readonly string[]; progress?: boolean }>,
+): Promise<SuiteRow[]> {
+  const tf = opts.timeframe ?? '1h';
+  const cfg = loadConfig({ file: opts.configFile });
+  const data = requireDataDir(opts.data ?? cfg.data.dir);
+  const files = findBarFiles(data, { timeframe: tf });
+  const rows: SuiteRow[] = [];
+  mkdirSync(opts.reportDir, { recursive: true });
+  for (const [i, w] of (opts.windows ?? REGIME_WINDOWS).entries()) {
+    const skipped: { symbol: string; why: string }[] = [];
+    const symbols: string[] = [];
+    for (const symbol of opts.symbols ?? REGIME_SYMBOLS) {
+      const f = files.find((x) => x.symbol === symbol);
+      const why = f === undefined ? `no ${tf} file` : await coverage(f.path, symbol, w, tf);
+      if (why === undefined) symbols.push(symbol);
+      else skipped.push({ symbol, why });
+    }
+    const base = { window: w.name, from: new Date(w.from).toISOString(), to: new Date(w.to).toISOString(), symbols, skipped };
+    if (symbols.length === 0) {
+      rows.push({ ...base, report: null, error: 'no symbol has data for this window' });
+      continue;
+    }
+    if (opts.progress === true) process.stderr.write(`[${i + 1}] ${w.name}: ${symbols.join(', ')}\n`);
+    try {
+      const report = await runBacktest({
+        ...(opts.configFile !== undefined ? { configFile: opts.configFile } : {}),
+        data,
+        symbols,
+        timeframe: tf,
+        from: w.from,
+        to: w.to,
+        capital: opts.capital ?? 10_000,
+        report: join(opts.reportDir, `window-${i + 1}`),
+      });
+      rows.push({ ...base, report, error: null });
+    } catch (e) {
+      rows.push({ ...base, report: null, error: (e as Error).message });
+    }
+  }
+  writeFileSync(join(opts.reportDir, 'suite.json'), `${JSON.stringify(rows, null, 2)}\n`);
+  return rows;
+}
+
+const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : `${(100 * x).toFixed(1)}%`);
+
+/** The suite as a table: per window, the strategy's and the baselines' total return and max drawdown. */
+export function formatSuite(rows: readonly SuiteRow[]): string {
+  const head = `${'window'.padEnd(30)} ${'symbols'.padEnd(40)} ${'strategy'.padStart(16)} ${'buy & hold'.padStart(16)} ${'grid'.padStart(16)}  gaps`;
+  const lines = rows.map((r) => {
+    const m = r.report;
+    const cell = (x: { total_return: number; max_drawdown: number } | undefined): string => (x === undefined ? '—' : `${pct(x.total_return)} / ${pct(x.max_drawdown)}`).padStart(16);
+    return `${r.window.padEnd(30)} ${r.symbols.join(',').padEnd(40)} ${cell(m?.metrics)} ${cell(m?.baselines.buy_and_hold)} ${cell(m?.baselines.grid)}  ${m?.gaps.length ?? '—'}${r.error !== null ? `  error: ${r.error}` : ''}`;
+  });
+  return [`total return / max drawdown`, head, ...lines].join('\n');
+}

@@ -1,0 +1,36 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { formatSuite, runRegimeSuite } from '../../cli/commands/backtest-suite.js';
+import { testDataDir } from '../support/data-dir.js';
+
+describe('backtest regime suite', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sextant-suite-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs each window on the symbols with data there, skips the others with a reason, and reports gaps', async () => {
+    const windows = [
+      // PEPE was listed in May 2023: it has no data here; DOGE has a documented download hole 2024-09-07 → 09-14.
+      { name: 'early 2023', from: Date.UTC(2023, 0, 1), to: Date.UTC(2023, 0, 15) },
+      { name: 'DOGE hole', from: Date.UTC(2024, 8, 1), to: Date.UTC(2024, 8, 20) },
+    ];
+    const rows = await runRegimeSuite({ data: testDataDir(), reportDir: dir, windows, symbols: ['BTC/USDT', 'DOGE/USDT', 'PEPE/USDT'] });
+    expect(rows.map((r) => r.symbols)).toEqual([
+      ['BTC/USDT', 'DOGE/USDT'],
+      ['BTC/USDT', 'DOGE/USDT', 'PEPE/USDT'],
+    ]);
+    expect(rows[0]?.skipped).toEqual([{ symbol: 'PEPE/USDT', why: 'no data at the start of the window' }]);
+    for (const r of rows) {
+      expect(r.error).toBeNull();
+      expect(Number.isFinite(r.report?.metrics.total_return)).toBe(true);
+      expect(Number.isFinite(r.report?.baselines.buy_and_hold.total_return)).toBe(true);
+    }
+    const holes = rows[1]?.report?.gaps ?? [];
+    expect(holes.map((g) => g.symbol)).toEqual(expect.arrayContaining(['DOGE/USDT', 'PEPE/USDT']));
+    expect(holes.every((g) => g.missingBars > 100)).toBe(true);
+    const suite = JSON.parse(readFileSync(join(dir, 'suite.json'), 'utf8')) as unknown[];
+    expect(suite).toHaveLength(2);
+    expect(formatSuite(rows)).toContain('DOGE hole');
+  });
+});
