@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { runBacktest } from './commands/backtest.js';
 import { formatSuite, runRegimeSuite } from './commands/backtest-suite.js';
+import { runWalkForward } from './commands/walk-forward.js';
 import { ctlCommand } from './commands/ctl.js';
 import { runDemo } from './commands/demo.js';
 import { runFeatures } from './commands/features.js';
@@ -63,6 +64,16 @@ program
   .option('--timeframe <tf>', 'bar timeframe', '1h')
   .option('--from <date>', 'window start (inclusive)', parseTime)
   .option('--to <date>', 'window end (exclusive)', parseTime)
+  .option('--walk-forward <days>', 'rolling test windows of this many days, each with a model trained on the years before it', (v: string) => {
+    const n = Number(v);
+    if (!(Number.isInteger(n) && n > 0)) throw new InvalidArgumentError('a positive number of days');
+    return n;
+  })
+  .option('--embargo <hours>', 'walk-forward: hours between a model\'s training data and its test window', (v: string) => {
+    const n = Number(v);
+    if (!(n >= 0)) throw new InvalidArgumentError('hours >= 0');
+    return n;
+  }, 24)
   .option('--suite <name>', '"regimes": the regime windows on BTC, ETH, SOL, DOGE and PEPE where they have data (ignores --symbols/--from/--to)')
   .requiredOption('--report <dir>', 'folder for report.json and report.html (a folder per window with --suite)')
   .option('--capital <amount>', 'starting capital in quote currency', (v: string) => {
@@ -70,7 +81,7 @@ program
     if (!(n > 0)) throw new InvalidArgumentError('a positive amount');
     return n;
   }, 10_000)
-  .action(async (opts: { data?: string; symbols: string[]; timeframe: string; from?: number; to?: number; suite?: string; report: string; capital: number }) => {
+  .action(async (opts: { data?: string; symbols: string[]; timeframe: string; from?: number; to?: number; suite?: string; walkForward?: number; embargo: number; report: string; capital: number }) => {
     const configFile = program.opts<{ config?: string }>().config;
     if (opts.suite !== undefined) {
       if (opts.suite !== 'regimes') throw new InvalidArgumentError(`unknown suite ${JSON.stringify(opts.suite)} (known: regimes)`);
@@ -79,6 +90,23 @@ program
       return;
     }
     if (opts.from === undefined || opts.to === undefined) throw new InvalidArgumentError('give --from and --to (or --suite regimes)');
+    if (opts.walkForward !== undefined) {
+      const wf = await runWalkForward({
+        ...(configFile !== undefined ? { configFile } : {}),
+        ...(opts.data !== undefined ? { data: opts.data } : {}),
+        symbols: opts.symbols,
+        timeframe: opts.timeframe,
+        from: opts.from,
+        to: opts.to,
+        stepMs: opts.walkForward * 86_400_000,
+        embargoMs: opts.embargo * 3_600_000,
+        capital: opts.capital,
+        report: opts.report,
+      });
+      for (const seg of wf.segments) process.stdout.write(`${seg.from.slice(0, 10)} → ${seg.to.slice(0, 10)}  ${seg.model} (trained to ${seg.trainedTo.slice(0, 10)})  return ${(100 * seg.metrics.total_return).toFixed(2)}%\n`);
+      process.stdout.write(`${JSON.stringify({ stitched: wf.metrics })}\n`);
+      return;
+    }
     const r = await runBacktest({ configFile, ...opts, from: opts.from, to: opts.to, progress: true });
     process.stdout.write(`${JSON.stringify({ metrics: r.metrics, baselines: r.baselines, gaps: r.gaps.length, run: r.run })}\n`);
   });

@@ -15,6 +15,7 @@ import { findGaps } from '../../models/backtest/data-gaps.js';
 import { runBuyAndHold, runGrid } from '../../models/backtest/baselines.js';
 import { performanceMetrics } from '../../models/backtest/performance-metrics.js';
 import { closedTrades } from '../../models/backtest/portfolio.js';
+import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
 import { createMemoryModelRegistry } from '../../models/registry/memory-model-registry.js';
 import { parseModelRef } from '../../models/registry/model-registry.js';
 import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
@@ -48,6 +49,10 @@ export type BacktestOptions = Readonly<{
   progress?: boolean;
   /** Receives every message the decision path published (SIGNALS stream, in order): `subject payload`. */
   onSignals?: (messages: readonly string[]) => void;
+  /** Time between the end of the model's training data and the window (walk-forward embargo); default 0. */
+  embargoMs?: number;
+  /** Receives the strategy's equity curve (one point per bar close) and its closed trades. */
+  onEquity?: (equity: readonly Readonly<{ ts: number; equity: number; exposure: number }>[], trades: readonly ClosedTrade[], fills: readonly Fill[]) => void;
 }>;
 
 /** The backtest's own namespace: the same engine, in-memory adapters, the configured costs. */
@@ -115,7 +120,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
   const served = parseModelRef(cfg.strategy.model);
   const note = (s: string): void => void (opts.progress === true && process.stderr.write(`${s}\n`));
   note(`training ${served.name} on the ${tf} bars of the three years before ${new Date(opts.from).toISOString().slice(0, 10)} …`);
-  const { model } = await ensureDemoModel(registry, { name: served.name, dataDir: trainingDir, symbols: opts.symbols, timeframe: tf, from: opts.from, retrain: true });
+  const { model } = await ensureDemoModel(registry, { name: served.name, dataDir: trainingDir, symbols: opts.symbols, timeframe: tf, from: opts.from - (opts.embargoMs ?? 0), retrain: true });
 
   // Equity sampled once per bar time (after every symbol's bar of that time), at the bar's close.
   const samples = new Map<number, { equity: number; exposure: number }>();
@@ -171,6 +176,11 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
   const points = [...samples.entries()].sort((a, b) => a[0] - b[0]);
   if (points.length < 2) throw new Error(`the window ${new Date(opts.from).toISOString()} → ${new Date(opts.to).toISOString()} has fewer than two ${tf} bars`);
   const trades = closedTrades(fills);
+  opts.onEquity?.(
+    points.map(([ts, p]) => ({ ts, equity: p.equity, exposure: p.exposure })),
+    trades,
+    fills,
+  );
   const tradedNotional = fills.reduce((s, f) => s + f.qty * f.price, 0);
   const metrics = performanceMetrics({
     startTs: opts.from,

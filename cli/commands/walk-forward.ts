@@ -1,0 +1,96 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { periodsPerYear } from '../../models/backtest/annualisation.js';
+import { performanceMetrics } from '../../models/backtest/performance-metrics.js';
+import type { PerformanceMetrics } from '../../models/backtest/performance-metrics.js';
+import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
+import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
+import type { BacktestReport } from '../../gateways/report/backtest-report.js';
+import { runBacktest } from './backtest.js';
+
+export type WalkForwardSegment = Readonly<{
+  from: string;
+  to: string;
+  /** The model of this segment was trained on data ending here (≤ from − embargo). */
+  trainedTo: string;
+  model: string;
+  capitalIn: number;
+  capitalOut: number;
+  metrics: PerformanceMetrics;
+}>;
+
+export type WalkForwardReport = Readonly<{
+  version: 1;
+  symbols: readonly string[];
+  timeframe: string;
+  stepMs: number;
+  embargoMs: number;
+  segments: readonly WalkForwardSegment[];
+  /** Metrics of the stitched out-of-sample equity curve. */
+  metrics: PerformanceMetrics;
+}>;
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * Walk-forward: consecutive test windows of `stepMs`; before each, a model is trained through
+ * the training pipeline on the three years that end `embargoMs` before the window (its own
+ * chronological split purges label horizons), so nothing of a test window reaches its model.
+ * Each segment starts flat with the capital the previous one ended with (positions are valued at
+ * the segment's last close); the segments' equity curves are stitched into one, measured as a
+ * whole. Writes `<report>/walk-forward.json` and a report folder per segment.
+ */
+export async function runWalkForward(
+  opts: Readonly<{ configFile?: string; data?: string; symbols: readonly string[]; timeframe: string; from: number; to: number; stepMs: number; embargoMs: number; capital: number; report: string }>,
+): Promise<WalkForwardReport> {
+  const tf = TimeframeSchema.parse(opts.timeframe);
+  if (!(opts.stepMs > 0) || opts.to <= opts.from) throw new RangeError('walk-forward needs from < to and a positive step');
+  const stitched: { ts: number; equity: number; exposure: number }[] = [];
+  const trades: ClosedTrade[] = [];
+  const segments: WalkForwardSegment[] = [];
+  let fees = 0;
+  let notional = 0;
+  let capital = opts.capital;
+  mkdirSync(opts.report, { recursive: true });
+  for (let start = opts.from, i = 1; start < opts.to; start += opts.stepMs, i++) {
+    const end = Math.min(opts.to, start + opts.stepMs);
+    let curve: readonly { ts: number; equity: number; exposure: number }[] = [];
+    const report: BacktestReport = await runBacktest({
+      ...(opts.configFile !== undefined ? { configFile: opts.configFile } : {}),
+      ...(opts.data !== undefined ? { data: opts.data } : {}),
+      symbols: opts.symbols,
+      timeframe: tf,
+      from: start,
+      to: end,
+      capital,
+      embargoMs: opts.embargoMs,
+      report: join(opts.report, `segment-${i}`),
+      onEquity: (eq, t, fills) => {
+        curve = eq;
+        trades.push(...t);
+        for (const f of fills) {
+          fees += f.fee;
+          notional += f.qty * f.price;
+        }
+      },
+    });
+    const last = curve[curve.length - 1];
+    const out = last?.equity ?? capital;
+    segments.push({ from: iso(start), to: iso(end), trainedTo: report.model.trainRange.to, model: report.model.ref, capitalIn: capital, capitalOut: out, metrics: report.metrics });
+    stitched.push(...curve);
+    capital = out;
+  }
+  const metrics = performanceMetrics({
+    startTs: opts.from,
+    startingCapital: opts.capital,
+    equity: stitched.map((p) => ({ ts: p.ts, equity: p.equity })),
+    grossExposure: stitched.map((p) => p.exposure),
+    trades,
+    feesPaid: fees,
+    tradedNotional: notional,
+    periodsPerYear: periodsPerYear(TIMEFRAME_MS[tf]),
+  });
+  const report: WalkForwardReport = { version: 1, symbols: opts.symbols, timeframe: tf, stepMs: opts.stepMs, embargoMs: opts.embargoMs, segments, metrics };
+  writeFileSync(join(opts.report, 'walk-forward.json'), `${JSON.stringify(report, null, 2)}\n`);
+  return report;
+}
