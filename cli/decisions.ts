@@ -23,6 +23,7 @@ import type { Logger } from '../state/logger.js';
 import type { RiskStore } from '../state/risk-store.js';
 import type { Bus, Subscription } from '../streams/bus.js';
 import { ModelEventSchema } from '../streams/messages/model-event.js';
+import { TIMEFRAME_MS } from '../streams/messages/bar.js';
 import type { Subjects } from '../streams/subjects.js';
 
 export type Decisions = Readonly<{
@@ -104,7 +105,16 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   );
   const pv = cfg.paperVenue;
   const venue = pv.enabled
-    ? createPaperVenue({ venue: cfg.venue, takerFeeBps: pv.takerFeeBps, makerFeeBps: pv.makerFeeBps, spreadBps: pv.spreadBps, slippage: { impactCoeff: pv.impactCoeff }, maxVolumeShare: pv.maxVolumeShare })
+    ? createPaperVenue({
+        venue: cfg.venue,
+        takerFeeBps: pv.takerFeeBps,
+        makerFeeBps: pv.makerFeeBps,
+        spreadBps: pv.spreadBps,
+        slippage: { impactCoeff: pv.impactCoeff },
+        maxVolumeShare: pv.maxVolumeShare,
+        // Data resuming after more than one and a half bars is a hole: nothing fills across it.
+        maxGapMs: 1.5 * TIMEFRAME_MS[s.timeframe],
+      })
     : undefined;
   let lastTrading = JSON.stringify(risk.core.trading());
   const path = createDecisionPath(

@@ -192,7 +192,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
     tradedNotional,
     periodsPerYear: periodsPerYear(barMs),
   });
-  const venue = { venue: cfg.venue, takerFeeBps: cfg.paperVenue.takerFeeBps, makerFeeBps: cfg.paperVenue.makerFeeBps, spreadBps: cfg.paperVenue.spreadBps, slippage: { impactCoeff: cfg.paperVenue.impactCoeff }, maxVolumeShare: cfg.paperVenue.maxVolumeShare };
+  const venue = { venue: cfg.venue, takerFeeBps: cfg.paperVenue.takerFeeBps, makerFeeBps: cfg.paperVenue.makerFeeBps, spreadBps: cfg.paperVenue.spreadBps, slippage: { impactCoeff: cfg.paperVenue.impactCoeff }, maxVolumeShare: cfg.paperVenue.maxVolumeShare, maxGapMs: 1.5 * barMs };
   const buyAndHold = runBuyAndHold(bars, { capital: opts.capital, venue, barMs });
   const grid = runGrid(bars, { capital: opts.capital, venue, barMs });
 

@@ -24,10 +24,27 @@ export type PaperVenueOptions = Readonly<{
   maxVolumeShare: number;
   /** Decay of the EWMA volatility of bar closes used for σ (default 0.94). */
   volLambda?: number;
+  /**
+   * A symbol's market data resuming more than this long after its previous event is a gap in the
+   * data: its working orders are cancelled (expired, reason `gap`) instead of filling on prices
+   * from after the hole. Default: no gap rule.
+   */
+  maxGapMs?: number;
 }>;
 
 /** An order that ran out of time with quantity left (its fills, if any, were not final). */
-export type VenueExpiry = Readonly<{ type: 'exec.expired'; orderId: string; ts: number; strategy: string; venue: string; symbol: string; filledQty: number; remainingQty: number }>;
+export type VenueExpiry = Readonly<{
+  type: 'exec.expired';
+  orderId: string;
+  ts: number;
+  strategy: string;
+  venue: string;
+  symbol: string;
+  filledQty: number;
+  remainingQty: number;
+  /** `gap`: cancelled because the symbol's data had a hole (see `maxGapMs`). */
+  reason?: 'gap';
+}>;
 
 export type VenueOutput = Readonly<{ fills: readonly Fill[]; expired: readonly VenueExpiry[] }>;
 export type PaperVenueStats = Readonly<{ orders: number; duplicates: number; ignored: number; fills: number; expired: number }>;
@@ -98,6 +115,22 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
       books.set(symbol, b);
     }
     return b;
+  };
+
+  const lastSeen = new Map<string, number>();
+  /** The symbol's data has a hole before this event: its working orders do not trade across it. */
+  const cancelAtGap = (symbol: string, lastTs: number, out: VenueExpiry[]): void => {
+    const keep: Working[] = [];
+    for (const w of orders) {
+      if (w.order.symbol !== symbol) {
+        keep.push(w);
+        continue;
+      }
+      st.expired++;
+      const o = w.order;
+      out.push({ type: 'exec.expired', orderId: o.id, ts: Math.max(lastTs, w.arrivalTs), strategy: o.strategy, venue: o.venue, symbol: o.symbol, filledQty: w.filled, remainingQty: w.remaining, reason: 'gap' });
+    }
+    orders = keep;
   };
 
   const expire = (now: number, out: VenueExpiry[]): void => {
@@ -239,6 +272,9 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
       if (md.venue !== opts.venue) return EMPTY;
       const expired: VenueExpiry[] = [];
       expire(md.ts, expired);
+      const prev = lastSeen.get(md.symbol);
+      lastSeen.set(md.symbol, md.ts);
+      if (opts.maxGapMs !== undefined && prev !== undefined && md.ts - prev > opts.maxGapMs) cancelAtGap(md.symbol, prev, expired);
       const book = bookOf(md.symbol);
       const fills = orders.length === 0 ? [] : fillMarket(md, book);
       learn(md, book);

@@ -160,4 +160,23 @@ describe('paper venue', () => {
     expect(JSON.stringify(a)).toContain('exec.expired');
     expect(run()).toEqual(a);
   });
+
+  it('with maxGapMs, cancels working orders when their symbol\'s data resumes after a hole, instead of filling across it', () => {
+    const v = createPaperVenue({ ...OPTS, maxGapMs: 90_000 });
+    const M = 60_000;
+    v.onMarket(bar(0, 100, 101, 99, 100, 1_000, 'paper'));
+    v.onOrder(order('o:a', 0), 0);
+    // The next bar comes 5 minutes later: a hole of 4 bars. No fill; the order is cancelled.
+    const out = v.onMarket(bar(5 * M, 120, 121, 119, 120, 1_000, 'paper'));
+    expect(out.fills).toEqual([]);
+    expect(out.expired).toEqual([expect.objectContaining({ orderId: 'o:a', reason: 'gap', filledQty: 0, remainingQty: 10 })]);
+    // Without the rule, the same order fills at the price after the hole.
+    const plain = createPaperVenue(OPTS);
+    plain.onMarket(bar(0, 100, 101, 99, 100, 1_000, 'paper'));
+    plain.onOrder(order('o:a', 0), 0);
+    expect(plain.onMarket(bar(5 * M, 120, 121, 119, 120, 1_000, 'paper')).fills.length).toBe(1);
+    // Contiguous bars still fill.
+    v.onOrder(order('o:b', 5 * M), 5 * M);
+    expect(v.onMarket(bar(6 * M, 120, 121, 119, 120, 1_000, 'paper')).fills.length).toBe(1);
+  });
 });
