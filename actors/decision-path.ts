@@ -59,8 +59,6 @@ export type DecisionPath = Readonly<{
   onRelease(events: readonly AssetEvent[]): Promise<void>;
   /** A fill reported by a live trading consumer (no paper venue). */
   onExternalFill(f: Fill): Promise<void>;
-  /** Publishes risk-state changes caused outside the stream (operator halt/resume). */
-  announce(states: readonly RiskState[]): void;
   stats(): Readonly<DecisionStats>;
 }>;
 
@@ -181,7 +179,6 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       fill(f);
       await settle();
     },
-    announce,
     stats: () => stats,
   };
 }

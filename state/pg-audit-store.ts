@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { AuditEntry, AuditStore } from './audit-store.js';
 import { StoreError } from './errors.js';
-import { pgStoreError } from './pg-errors.js';
+import { pgQuery } from './pg-query.js';
 import { migrateSchema } from './pg-migrate.js';
 
 export type PgAuditStoreOptions = Readonly<{ url: string; schema: string }>;
@@ -17,27 +17,22 @@ export async function createPgAuditStore(opts: PgAuditStoreOptions): Promise<Aud
   await migrateSchema(opts.url, s);
   const pool = new pg.Pool({ connectionString: opts.url, max: 2, connectionTimeoutMillis: 3000 });
   pool.on('error', () => {});
+  const query = pgQuery(pool);
   return {
     record: async (e: AuditEntry) => {
-      try {
-        await pool.query(
-          `INSERT INTO ${s}.control_audit (request_id, operator, verb, args, outcome, detail, at) VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7::double precision / 1000))`,
-          [e.requestId, e.operator, e.verb, JSON.stringify(e.args ?? null), e.outcome, JSON.stringify(e.detail ?? null), e.at],
-        );
-      } catch (err) {
-        throw pgStoreError('record an audit entry', err);
-      }
+      await query(
+        'record an audit entry',
+        `INSERT INTO ${s}.control_audit (request_id, operator, verb, args, outcome, detail, at) VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7::double precision / 1000))`,
+        [e.requestId, e.operator, e.verb, JSON.stringify(e.args ?? null), e.outcome, JSON.stringify(e.detail ?? null), e.at],
+      );
     },
     recent: async (limit) => {
-      try {
-        const { rows } = await pool.query<Row>(
-          `SELECT request_id, operator, verb, args, outcome, detail, (extract(epoch FROM at) * 1000)::bigint::text AS at_ms FROM ${s}.control_audit ORDER BY seq DESC LIMIT $1`,
-          [limit],
-        );
-        return rows.map((r) => ({ requestId: r.request_id, operator: r.operator, verb: r.verb, args: r.args, outcome: r.outcome, detail: r.detail, at: Number(r.at_ms) }));
-      } catch (err) {
-        throw pgStoreError('read the audit trail', err);
-      }
+      const rows = await query<Row>(
+        'read the audit trail',
+        `SELECT request_id, operator, verb, args, outcome, detail, (extract(epoch FROM at) * 1000)::bigint::text AS at_ms FROM ${s}.control_audit ORDER BY seq DESC LIMIT $1`,
+        [limit],
+      );
+      return rows.map((r) => ({ requestId: r.request_id, operator: r.operator, verb: r.verb, args: r.args, outcome: r.outcome, detail: r.detail, at: Number(r.at_ms) }));
     },
     close: async () => {
       await pool.end();

@@ -9,6 +9,7 @@ import { pgStoreError } from './pg-errors.js';
 import { migrateSchema } from './pg-migrate.js';
 import { insertStatements, limitClause, MS_COLUMN, rangeWhere } from './pg-timeseries-sql.js';
 import type { InsertCounts, TimeseriesStore } from './timeseries-store.js';
+import { pgQuery } from './pg-query.js';
 
 export type PgTimeseriesStoreOptions = Readonly<{ url: string; schema: string; poolSize: number }>;
 
@@ -34,13 +35,7 @@ export async function createPgTimeseriesStore(opts: PgTimeseriesStoreOptions): P
   const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize, connectionTimeoutMillis: 3000 });
   pool.on('error', () => {}); // an idle client's failure surfaces on its next query
 
-  const query = async <R extends pg.QueryResultRow>(what: string, sql: string, params: unknown[] = []): Promise<R[]> => {
-    try {
-      return (await pool.query<R>(sql, params)).rows;
-    } catch (e) {
-      throw pgStoreError(what, e);
-    }
-  };
+  const query = pgQuery(pool);
   const INSERT = insertStatements(s);
 
   const insertChunks = async <T>(client: pg.PoolClient, rows: readonly T[], sql: string, columns: (chunk: readonly T[]) => unknown[]): Promise<number> => {

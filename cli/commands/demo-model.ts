@@ -9,6 +9,24 @@ import { loadSymbolBars } from './train.js';
 const TRAIN_YEARS = 3;
 const YEAR_MS = 365 * 86_400_000;
 
+/**
+ * The production model when it was trained on data ending by `from` and its artifact is readable
+ * here (another checkout may have registered it in its own folder); else undefined.
+ */
+async function servableBefore(registry: ModelRegistry, name: string, from: number, notice?: (line: string) => void): Promise<ModelVersion | undefined> {
+  try {
+    const current = await registry.get(`${name}@production`);
+    if (current.trainRange.to > from) return undefined;
+    await registry.artifact(current);
+    return current;
+  } catch (e) {
+    if (e instanceof ModelNotFoundError) return undefined;
+    if (!(e instanceof ArtifactIntegrityError)) throw e;
+    notice?.(`${e.message}; training a new version`);
+    return undefined;
+  }
+}
+
 export type DemoModel = Readonly<{ model: ModelVersion; trained: boolean; seconds: number }>;
 
 /**
@@ -21,17 +39,8 @@ export async function ensureDemoModel(
   opts: Readonly<{ name: string; dataDir: string; symbols: readonly string[]; timeframe: string; from: number; retrain?: boolean; notice?: (line: string) => void }>,
 ): Promise<DemoModel> {
   const started = performance.now();
-  if (opts.retrain !== true) try {
-    const current = await registry.get(`${opts.name}@production`);
-    // The artifact must be readable here too: another checkout may have registered it in its own folder.
-    if (current.trainRange.to <= opts.from) {
-      await registry.artifact(current);
-      return { model: current, trained: false, seconds: 0 };
-    }
-  } catch (e) {
-    if (!(e instanceof ModelNotFoundError || e instanceof ArtifactIntegrityError)) throw e;
-    if (e instanceof ArtifactIntegrityError) opts.notice?.(`${e.message}; training a new version`);
-  }
+  const current = opts.retrain === true ? undefined : await servableBefore(registry, opts.name, opts.from, opts.notice);
+  if (current !== undefined) return { model: current, trained: false, seconds: 0 };
   const tf = TimeframeSchema.parse(opts.timeframe);
   const window = { from: opts.from - TRAIN_YEARS * YEAR_MS, to: opts.from };
   const bars = await loadSymbolBars(opts.dataDir, opts.symbols, tf, window);

@@ -22,6 +22,7 @@ import { parseAction, parseVersionNumber } from './registry-action.js';
 import { AnnouncementPendingError, NoRollbackTargetError } from './registry-errors.js';
 import { historyColumns, historyOfRow, tsParam, versionColumns, versionOfRow } from './pg-model-rows.js';
 import type { HistoryRow, VersionRow } from './pg-model-rows.js';
+import { pgQuery } from '../../state/pg-query.js';
 
 export type PgModelRegistryOptions = Readonly<{
   url: string;
@@ -59,13 +60,7 @@ export async function createPgModelRegistry(opts: PgModelRegistryOptions): Promi
   const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 4, connectionTimeoutMillis: 3000 });
   pool.on('error', () => {}); // an idle client's failure surfaces on its next query
 
-  const query = async <R extends pg.QueryResultRow>(what: string, sql: string, params: unknown[] = []): Promise<R[]> => {
-    try {
-      return (await pool.query<R>(sql, params)).rows;
-    } catch (e) {
-      throw pgStoreError(what, e);
-    }
-  };
+  const query = pgQuery(pool);
 
   /** Runs `fn` in one transaction holding the model's lock; registry refusals pass through as they are. */
   const inModelTx = async <T>(what: string, name: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
