@@ -21,7 +21,13 @@ import type { InferenceThread } from '../models/runtime/model-runtime.js';
 import type { Clock } from '../state/clock.js';
 import type { Logger } from '../state/logger.js';
 import type { RiskStore } from '../state/risk-store.js';
-import type { Bus, Subscription } from '../streams/bus.js';
+import type { Bus, Consumption, Delivery, Subscription } from '../streams/bus.js';
+import { encode } from '../streams/codec.js';
+import { RefusalReason } from '../streams/messages/dlq-entry.js';
+import { FillSchema } from '../streams/messages/fill.js';
+import { streamName } from '../streams/provision.js';
+import { toDlqEntry } from '../streams/validation/dlq.js';
+import { refuse } from '../streams/validation/refusal.js';
 import { ModelEventSchema } from '../streams/messages/model-event.js';
 import { TIMEFRAME_MS } from '../streams/messages/bar.js';
 import type { Subjects } from '../streams/subjects.js';
@@ -50,6 +56,35 @@ export type DecisionDeps = Readonly<{
   /** Watches the decided stream (backtests sample equity and collect fills through it). */
   observer?: DecisionObserver;
 }>;
+
+/** A durable consumer of `sx.exec.fill.>` feeding the decision path; refused fills go to `sx.dlq.decisions`. */
+function consumeExternalFills(deps: DecisionDeps, cfg: Config, path: DecisionPath, log: Logger): Consumption {
+  const dec = new TextDecoder();
+  const refuseFill = (d: Delivery, reason: RefusalReason, detail: string): Promise<unknown> => {
+    log.warn({ reason, detail, subject: d.subject }, 'fill refused');
+    const entry = toDlqEntry({ source: 'decisions', subject: d.subject, data: d.data, refusal: refuse(reason, detail), ts: deps.clock.now() });
+    return deps.bus.publish(deps.subjects.dlq('decisions'), encode(entry), { msgId: entry.id });
+  };
+  const c = deps.bus.consume(
+    { stream: streamName(cfg, 'SIGNALS'), durable: `fills_${cfg.risk.account}`, filterSubject: deps.subjects.allFills(), batchSize: cfg.consumer.batchSize, ackWaitMs: cfg.consumer.ackWaitMs },
+    async (batch) => {
+      for (const d of batch) {
+        let raw: unknown;
+        try {
+          raw = JSON.parse(dec.decode(d.data));
+        } catch {
+          await refuseFill(d, RefusalReason.MALFORMED_JSON, 'not JSON');
+          continue;
+        }
+        const f = FillSchema.safeParse(raw);
+        if (!f.success) await refuseFill(d, RefusalReason.SCHEMA, f.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+        else await path.onExternalFill(f.data);
+      }
+    },
+  );
+  c.done.catch((e: unknown) => log.error({ err: String(e) }, 'fill consumer ended'));
+  return c;
+}
 
 const policyOf = (cfg: Config): ExecutionPolicy => {
   const e = cfg.execution;
@@ -138,6 +173,9 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
     },
   );
 
+  // Without the paper venue, fills come from live trading consumers on sx.exec.fill.…
+  const fills = venue === undefined ? consumeExternalFills(deps, cfg, path, log) : undefined;
+
   const keys = cfg.assets.map((a) => assetActorKey(a));
   const sequencer = createEventSequencer({ assets: keys, onRelease: (events) => path.onRelease(events) });
   // An asset that delivers nothing for idleFlushMs stops holding the others back.
@@ -198,6 +236,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
     stop: async () => {
       stopped = true;
       events?.unsubscribe();
+      await fills?.stop();
       await sequencer.close();
       await swapping;
       await risk.stop();

@@ -50,6 +50,8 @@ export function subjectsFor(prefix = 'sx') {
     order: (strategy: string, venue: string, symbol: string) => `${p}.exec.order.${strategy}.${vs(venue, symbol)}`,
     reject: (strategy: string, venue: string, symbol: string) => `${p}.exec.reject.${strategy}.${vs(venue, symbol)}`,
     fill: (venue: string, symbol: string) => `${p}.exec.fill.${vs(venue, symbol)}`,
+    /** Fills of every venue and symbol: `sx.exec.fill.>` */
+    allFills: () => `${p}.exec.fill.>`,
     outcome: (strategy: string, venue: string, symbol: string) => `${p}.outcome.${strategy}.${vs(venue, symbol)}`,
     label: (strategy: string, venue: string, symbol: string) => `${p}.label.${strategy}.${vs(venue, symbol)}`,
     model: (name: string, event: string) => `${p}.model.${name}.${event}`,

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { startEngine } from '../../cli/engine.js';
+import { createLiveClock } from '../../state/clocks/live-clock.js';
+import { silentLogger } from '../../state/logger.js';
+import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
+import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
+import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
+import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
+import { encode } from '../../streams/codec.js';
+import type { Fill } from '../../streams/messages/fill.js';
+import { createMemoryBus } from '../../streams/memory-bus.js';
+import { streamName, streamSpecs } from '../../streams/provision.js';
+import { subjectsFor } from '../../streams/subjects.js';
+import { isolatedConfig, trainedRegistry } from './engine-run.js';
+
+describe('fills from live trading consumers (paper venue off)', () => {
+  it('reach the risk actor through sx.exec.fill, and a bad one goes to sx.dlq.decisions', async () => {
+    const cfg = isolatedConfig(['BTC/USDT'], (c) => ({ ...c, paperVenue: { ...c.paperVenue, enabled: false } }));
+    const subjects = subjectsFor(cfg.prefix);
+    const bus = createMemoryBus();
+    await bus.ensureStreams(streamSpecs(cfg));
+    const registry = await trainedRegistry(['BTC/USDT'], Date.UTC(2024, 0, 1));
+    const engine = await startEngine(
+      cfg,
+      { bus, features: createMemoryFeatureStore({ historyCap: 2 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore: createMemoryRiskStore(), audit: createMemoryAuditStore() },
+      createLiveClock(),
+      silentLogger,
+    );
+    try {
+      const fill: Fill = { type: 'exec.fill', v: 1, id: 'x:live:1', ts: Date.UTC(2024, 0, 2), orderId: 'o:live', strategy: cfg.strategy.name, venue: cfg.venue, symbol: 'BTC/USDT', side: 'buy', qty: 0.01, price: 42_000, fee: 0.42, liquidity: 'taker', slippageBps: 1, final: true };
+      await bus.publish(subjects.fill(cfg.venue, 'BTC/USDT'), encode(fill), { msgId: fill.id });
+      await bus.publish(subjects.fill(cfg.venue, 'BTC/USDT'), new TextEncoder().encode('{"type":"exec.fill"'), { msgId: 'bad' });
+      const deadline = performance.now() + 10_000;
+      const position = (): number => engine.decisions?.risk.status().positions.find((p) => p.symbol === 'BTC/USDT')?.qty ?? 0;
+      while ((position() === 0 || (await bus.countMessages(streamName(cfg, 'DLQ'))) === 0) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(position()).toBeCloseTo(0.01, 12);
+      expect(engine.decisions?.path.stats().fills).toBe(1);
+      expect(await bus.countMessages(streamName(cfg, 'DLQ'), subjects.dlq('decisions'))).toBe(1);
+    } finally {
+      await engine.stop();
+      await bus.close();
+    }
+  });
+});
