@@ -1,9 +1,10 @@
 import { Redis } from 'ioredis';
-import { jsonOf } from '../streams/codec.js';
 import type { FeatureVector } from '../streams/messages/feature-vector.js';
 import { newestPerAsset } from './coalesce-latest.js';
 import { StoreConnectError, StoreError } from './errors.js';
 import { stringifyExact } from './exact-json.js';
+import type { FeatureVectorBinaryError} from './feature-vector-binary.js';
+import { decodeFeatureVector, encodeFeatureVector, isBinaryFeatureVector } from './feature-vector-binary.js';
 import type { ActorSnapshot, AssetKey, FeatureStore } from './feature-store.js';
 import { checkFeatureNames, checkHistoryCap, historyTake } from './memory-feature-store.js';
 
@@ -36,7 +37,9 @@ const GLOB_SPECIAL = /[*?[\]\\]/g;
  * The online feature store on Redis:
  * - `<prefix>:feat:<venue>:<symbol>` — hash of the latest vector: one field per feature (empty
  *   string for a feature still warming up) plus `_id`, `_ts` and `_source`;
- * - `<prefix>:feath:<venue>:<symbol>` — capped list of recent vectors (JSON, newest first);
+ * - `<prefix>:feath:<venue>:<symbol>` — capped list of recent vectors, newest first, in the
+ *   binary form of `feature-vector-binary.ts` (doubles as they are: formatting them as JSON text
+ *   was the largest cost of the ingest path); entries written as JSON by older versions still read;
  * - `<prefix>:snap:<actorKey>` — actor snapshots (JSON).
  *
  * A batch is one MULTI/EXEC, sent in one round trip: readers never see half a batch (a snapshot
@@ -104,8 +107,15 @@ export async function createRedisFeatureStore(opts: RedisFeatureStoreOptions): P
       const n = historyTake(limit, cap);
       if (n === 0) return [];
       const key = histKey(a.venue, a.symbol);
-      const rows = await call('history', () => redis.lrange(key, 0, n - 1));
-      return rows.map((r) => parse<FeatureVector>('history', key, r));
+      const rows = await call('history', () => redis.lrangeBuffer(key, 0, n - 1));
+      return rows.map((r) => {
+        if (!isBinaryFeatureVector(r)) return parse<FeatureVector>('history', key, r.toString('utf8'));
+        try {
+          return decodeFeatureVector(r, a.venue, a.symbol);
+        } catch (e) {
+          throw new StoreError(`redis history: entry at ${key} is not a feature vector: ${(e as FeatureVectorBinaryError).message}`, false, { cause: e });
+        }
+      });
     },
     loadSnapshot: async (actorKey) => {
       const key = snapKey(actorKey);
@@ -118,15 +128,15 @@ export async function createRedisFeatureStore(opts: RedisFeatureStoreOptions): P
       const tx = redis.multi();
       // One LPUSH per asset with its vectors in input order: the last pushed is the head, so the
       // list stays newest first; only the last `cap` of a long batch can survive the trim.
-      const perAsset = new Map<string, string[]>();
+      const perAsset = new Map<string, FeatureVector[]>();
       for (const v of vectors) {
         const k = histKey(v.venue, v.symbol);
         let list = perAsset.get(k);
         if (list === undefined) perAsset.set(k, (list = []));
-        list.push(jsonOf(v));
+        list.push(v);
       }
       for (const [k, list] of perAsset) {
-        tx.lpush(k, ...(list.length > cap ? list.slice(list.length - cap) : list));
+        tx.lpush(k, ...(list.length > cap ? list.slice(list.length - cap) : list).map(encodeFeatureVector));
         tx.ltrim(k, 0, cap - 1);
       }
       for (const v of newestPerAsset(vectors).values()) {

@@ -33,6 +33,19 @@ describe('Redis feature store', () => {
     expect(await raw.llen(`${base}:feath:binance:BTC/USDT`)).toBe(1);
   });
 
+  it('keeps the history in the binary form and still reads JSON entries written by older versions', async () => {
+    const key = `${base}:feath:binance:ETH/USDT`;
+    const older: FeatureVector = { ...vec(5, { a: 0.1 }), symbol: 'ETH/USDT' };
+    await raw.lpush(key, JSON.stringify(older));
+    const newer: FeatureVector = { ...vec(6, { a: 0.2, b: null }), symbol: 'ETH/USDT' };
+    await store.writeBatch([newer]);
+    const head = await raw.lindexBuffer(key, 0);
+    expect(head?.[0]).toBe(0xfe);
+    expect(await store.history({ venue: 'binance', symbol: 'ETH/USDT' }, 10)).toEqual([newer, older]);
+    await raw.lpush(key, Buffer.from([0xfe, 0x01, 0x05]));
+    await expect(store.history({ venue: 'binance', symbol: 'ETH/USDT' }, 10)).rejects.toThrow(/not a feature vector/);
+  });
+
   it('clears its prefix literally, even when the prefix holds glob characters', async () => {
     const globby = await createRedisFeatureStore({ url, keyPrefix: `${base}*`, historyCap: 3 });
     try {
