@@ -45,10 +45,19 @@ export type ConsumerSpec = Readonly<{
 }>;
 
 /**
- * Handles a batch of deliveries in stream order. When the returned promise resolves the whole
- * batch is acknowledged (one ack for the batch); when it rejects, the batch is redelivered.
+ * A batch handled but not yet committed: the consumption acknowledges it once `committed`
+ * resolves (batches in order), and meanwhile hands over the next batch. When `committed`
+ * rejects, nothing from that batch on is acknowledged and the consumption redelivers from there.
  */
-export type BatchHandler = (batch: readonly Delivery[]) => Promise<void> | void;
+export type Deferred = Readonly<{ committed: Promise<void> }>;
+
+/**
+ * Handles a batch of deliveries in stream order. When the returned promise resolves the whole
+ * batch is acknowledged (one ack for the batch); when it rejects, the batch is redelivered. A
+ * handler that resolves with a {@link Deferred} gets the next batch before this one is
+ * acknowledged (a pipeline: handle batch n+1 while batch n is being stored).
+ */
+export type BatchHandler = (batch: readonly Delivery[]) => Promise<void | Deferred> | void | Deferred;
 
 /** Data and status travel apart: status notifications never interleave with messages. */
 export type BusStatus =
@@ -95,7 +104,14 @@ export type StreamAdmin = {
   deleteConsumer(stream: string, durable: string): Promise<void>;
   /** Number of messages in a stream matching a subject filter. */
   countMessages(stream: string, filterSubject?: string): Promise<number>;
+  /**
+   * The newest message stored on exactly `subject` (no wildcards), or undefined when there is
+   * none: gateways resume a feed from its event time. Rejects with `StreamNotFoundError`.
+   */
+  lastMessage(stream: string, subject: string): Promise<StoredMessage | undefined>;
 };
+
+export type StoredMessage = Readonly<{ subject: string; data: Uint8Array; streamSeq: number }>;
 
 /** Answers requests on a core subject (operator control): one reply per request. */
 export type RequestHandler = (data: Uint8Array, subject: string) => Promise<Uint8Array> | Uint8Array;

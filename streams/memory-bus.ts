@@ -227,6 +227,15 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
       for (const m of s.msgs) if (subjectMatches(filterSubject, m.subject)) n++;
       return n;
     },
+    lastMessage: async (stream, subject) => {
+      const s = streams.get(stream);
+      if (s === undefined) throw new StreamNotFoundError(stream);
+      for (let i = s.msgs.length - 1; i >= 0; i--) {
+        const m = s.msgs[i]!;
+        if (m.subject === subject) return { subject: m.subject, data: m.data, streamSeq: m.seq };
+      }
+      return undefined;
+    },
     onStatus: (listener) => {
       statusListeners.add(listener);
       return { unsubscribe: () => void statusListeners.delete(listener) };
@@ -295,7 +304,10 @@ function runConsumption(s: Stream, durable: Durable, spec: ConsumerSpec, handler
       }
       const last = (batch[batch.length - 1] as Delivery).streamSeq;
       try {
-        await handler(batch);
+        // In memory there is no round trip to hide: a deferred commit is awaited here, so the
+        // pipeline degenerates to the plain handle → commit → ack (and backtests stay sequential).
+        const result = await handler(batch);
+        if (result !== undefined) await result.committed;
       } catch (e) {
         for (const d of batch) durable.redeliver.add(d.streamSeq);
         deps.emitStatus({ type: 'consumer-error', durable: spec.durable, error: e instanceof Error ? e.message : String(e) });

@@ -221,6 +221,16 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         throw new BusError(`cannot count messages of ${stream}: ${message(e)}`, true, { cause: e });
       }
     },
+    lastMessage: async (stream, subject) => {
+      const m = await jsm();
+      try {
+        const sm = await m.streams.getMessage(stream, { last_by_subj: subject });
+        return sm === null ? undefined : { subject: sm.subject, data: sm.data, streamSeq: sm.seq };
+      } catch (e) {
+        if (isApiError(e, JetStreamApiCodes.StreamNotFound)) throw new StreamNotFoundError(stream, { cause: e });
+        throw new BusError(`cannot read the last message of ${subject} in ${stream}: ${message(e)}`, true, { cause: e });
+      }
+    },
     onStatus: (listener) => {
       statusListeners.add(listener);
       return { unsubscribe: () => void statusListeners.delete(listener) };

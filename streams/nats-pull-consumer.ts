@@ -2,7 +2,7 @@ import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError } from '
 import type { ConsumerConfig, ConsumerInfo, JetStreamManager } from '@nats-io/jetstream';
 import { createInbox, nanos } from '@nats-io/nats-core';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
-import type { BatchHandler, BusStatus, ConsumerSpec, Consumption, Delivery } from './bus.js';
+import type { BatchHandler, BusStatus, ConsumerSpec, Consumption, Deferred, Delivery } from './bus.js';
 import { BusError, StreamNotFoundError } from './errors.js';
 
 export type PullDeps = Readonly<{
@@ -23,10 +23,12 @@ const DEFAULT_ACK_WAIT_MS = 30_000;
 const PULL_EXPIRES_MS = 30_000;
 /** The server proves an idle pull is alive this often; two missed and the pull is given up. */
 const PULL_HEARTBEAT_MS = 5_000;
+/** Batches handled and still being committed (a handler's {@link Deferred}) before the next pull waits. */
+const MAX_UNCOMMITTED = 2;
 const ACK = new TextEncoder().encode('+ACK');
 const NAK = new TextEncoder().encode('-NAK');
 
-type Pulled = { kind: 'done'; msgs: Msg[] } | { kind: 'lost'; reason: string; quiet: boolean } | { kind: 'stopped' };
+type Pulled = { kind: 'done'; msgs: Msg[]; at: number } | { kind: 'lost'; reason: string; quiet: boolean } | { kind: 'stopped' };
 type Pull = { id: number; msgs: Msg[]; lastActivity: number; finish: (r: Pulled) => void };
 type Received = { msg: Msg; delivery: Delivery; dseq: number };
 
@@ -47,10 +49,18 @@ const isApiError = (e: unknown, code: number): boolean => e instanceof JetStream
  * ack of a later message silently acknowledges any earlier delivery that never reached us (lost in
  * a reconnect), while prefetched and naked messages make "redeliver in stream order" impossible to
  * guarantee. Instead each batch is exactly one pull request (`no_wait` + `expires`: the server
- * answers as soon as anything is available, or long-polls), so at most one batch is ever delivered
- * and unacknowledged. After the handler resolves, the last message is acked and the confirmation
- * awaited before the next pull; when it rejects, the batch is nak'ed in order (confirmed), which
- * puts it at the head of the redelivery queue, ahead of anything new.
+ * answers as soon as anything is available, or long-polls). When a batch comes back full (more is
+ * likely waiting), the next pull is sent before the handler runs, so the network fetches batch
+ * n+1 while batch n is processed; delivery sequences are checked to be contiguous before a batch
+ * reaches the handler. After the handler resolves, the batch's last message is acked without
+ * waiting for the confirmation (AckPolicy.All: a later ack covers a lost one, and the caller's
+ * snapshot, committed before the ack, skips anything redelivered). A handler may resolve with a
+ * `Deferred` commit: the next batch is handed over at once and this one acked when its commit
+ * (and every earlier one) is done; at most MAX_UNCOMMITTED such batches wait, so at most
+ * MAX_UNCOMMITTED + 2 batches are ever delivered and unacknowledged. A failed commit acks nothing
+ * from that batch on and re-anchors. When the handler rejects, the batch is nak'ed in order
+ * (confirmed) and any prefetched batch is abandoned by re-anchoring, which puts the batch at the
+ * head of the redelivery queue, ahead of anything new.
  *
  * Any doubt about what the server delivered (a gap in delivery sequence, a stale delivery, a
  * lost pull, a failed ack, a reconnect) re-anchors: if the durable has unacknowledged deliveries,
@@ -96,12 +106,12 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
     if (isStatus) {
       const code = m.headers?.code ?? 0;
       if (code === 100) return; // idle heartbeat
-      if (code === 404 || code === 408) p.finish({ kind: 'done', msgs: p.msgs });
+      if (code === 404 || code === 408) p.finish({ kind: 'done', msgs: p.msgs, at: performance.now() });
       else p.finish({ kind: 'lost', reason: `pull ended: ${code} ${m.headers?.description ?? ''}`.trim(), quiet: false });
       return;
     }
     p.msgs.push(m);
-    if (p.msgs.length >= batchSize) p.finish({ kind: 'done', msgs: p.msgs });
+    if (p.msgs.length >= batchSize) p.finish({ kind: 'done', msgs: p.msgs, at: performance.now() });
   };
   /** A fresh inbox drops interest in abandoned pulls, so the server stops delivering to them. */
   const resubscribe = (): void => {
@@ -153,7 +163,8 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
     ack_policy: AckPolicy.All,
     ack_wait: nanos(ackWaitMs),
     filter_subject: spec.filterSubject,
-    max_ack_pending: Math.max(batchSize, 1_000),
+    // Batches out at once: those being committed, the one handled, the one fetched ahead.
+    max_ack_pending: Math.max((MAX_UNCOMMITTED + 2) * batchSize, 1_000),
     ...(floor > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 } : { deliver_policy: DeliverPolicy.All }),
   });
 
@@ -220,15 +231,80 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
     let needsAnchor = true;
     let anchorFailures = 0;
     let handlerFailures = 0;
+    let prefetched: Promise<Pulled> | undefined;
+    /** Deferred commits in handling order, each acking its batch once it and the earlier ones are done. */
+    let uncommitted: Promise<void>[] = [];
+    let acked: Promise<void> = Promise.resolve();
+    /** When each batch handed over and not yet acked was delivered, oldest first. */
+    let unackedSince: number[] = [];
+    /** The server's confirmation of an ack of old deliveries, awaited before the next pull. */
+    let confirming: Promise<void> | undefined;
+    /**
+     * Acks the oldest batch still unacknowledged (acks go in batch order). Deliveries older than
+     * half of ack_wait may already sit in the server's redelivery queue: that ack is confirmed
+     * before anything is pulled again, or the next pull could bring them back.
+     */
+    const ackOldest = (last: Received): void => {
+      const at = unackedSince.shift() ?? performance.now();
+      ackedSeq = last.delivery.streamSeq;
+      if (performance.now() - at < ackWaitMs / 2) {
+        nc.publish(last.msg.reply as string, ACK);
+        return;
+      }
+      const previous = confirming ?? Promise.resolve();
+      confirming = previous.then(() =>
+        nc.request(last.msg.reply as string, ACK, { timeout: deps.requestTimeoutMs }).then(
+          () => undefined,
+          (e: unknown) => {
+            // Unknown whether the ack landed: the ack floor will tell; the batch may come again.
+            anomaly ??= `ack failed: ${(e as Error).message}`;
+          },
+        ),
+      );
+    };
+    let commitFailure: string | undefined;
+    const ackWhenCommitted = (d: Deferred, last: Received): void => {
+      const earlier = acked;
+      const settled = d.committed.then(
+        async () => {
+          await earlier;
+          if (commitFailure !== undefined) return; // a batch before it failed: ack nothing past it
+          ackOldest(last);
+        },
+        (e: unknown) => {
+          commitFailure ??= `commit failed: ${e instanceof Error ? e.message : String(e)}`;
+        },
+      );
+      acked = settled;
+      uncommitted.push(settled);
+    };
+    const drainCommits = async (): Promise<void> => {
+      await Promise.all(uncommitted);
+      uncommitted = [];
+    };
     resubscribe();
     const stopWatching = deps.onDisconnect(() => current?.finish({ kind: 'lost', reason: 'disconnected', quiet: true }));
     try {
       while (!stopped) {
+        if (commitFailure !== undefined) {
+          // Something handled could not be committed: redeliver from the last acknowledged batch.
+          await drainCommits();
+          consumerError(commitFailure);
+          commitFailure = undefined;
+          if (prefetched !== undefined) {
+            current?.finish({ kind: 'stopped' });
+            prefetched = undefined;
+          }
+          resubscribe();
+          needsAnchor = true;
+        }
         if (needsAnchor || anomaly !== undefined) {
+          await drainCommits();
           try {
             await Promise.race([deps.connected(), stopping]);
             if (stopped) break;
             anomaly = undefined;
+            unackedSince = []; // the re-anchored durable owes us everything unacknowledged again
             await anchor();
             needsAnchor = false;
             anchorFailures = 0;
@@ -239,7 +315,13 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
           }
           continue;
         }
-        const r = await pull();
+        if (prefetched === undefined && confirming !== undefined) {
+          await confirming;
+          confirming = undefined;
+          continue; // a failed confirmation asks for a re-anchor first
+        }
+        const r = await (prefetched ?? pull());
+        prefetched = undefined;
         if (r.kind === 'stopped') break;
         if (r.kind === 'lost') {
           if (!r.quiet) consumerError(r.reason);
@@ -256,27 +338,46 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
           needsAnchor = true;
           continue;
         }
-        lastDseq = (batch[batch.length - 1] as Received).dseq;
-        handedUpTo = Math.max(handedUpTo, (batch[batch.length - 1] as Received).delivery.streamSeq);
+        const last = batch[batch.length - 1] as Received;
+        lastDseq = last.dseq;
+        handedUpTo = Math.max(handedUpTo, last.delivery.streamSeq);
+        unackedSince.push(r.at);
+        // A full batch says more is waiting: fetch the next one while this one is handled —
+        // unless what we hold unacknowledged is getting old, when a pull would only bring back
+        // its redelivery (ack_wait runs out while it waits behind a slow handler or commit).
+        if (r.msgs.length >= batchSize && !stopped && confirming === undefined && performance.now() - (unackedSince[0] ?? r.at) < ackWaitMs / 2) prefetched = pull();
+        let result: void | Deferred;
         try {
-          await handler(batch.map((b) => b.delivery));
+          result = await handler(batch.map((b) => b.delivery));
         } catch (e) {
           consumerError(e instanceof Error ? e.message : String(e));
+          if (prefetched !== undefined) {
+            // Abandon the batch fetched ahead: a fresh inbox drops it, the re-anchor redelivers it.
+            current?.finish({ kind: 'stopped' });
+            prefetched = undefined;
+            resubscribe();
+            needsAnchor = true;
+          }
+          unackedSince.pop(); // nak'ed: no longer ours
           await settle(batch, NAK).catch(() => (needsAnchor = true));
           await sleep(Math.min(5_000, 100 * 2 ** handlerFailures++));
           continue;
         }
         handlerFailures = 0;
-        try {
-          await settle(batch.slice(-1), ACK);
-          ackedSeq = (batch[batch.length - 1] as Received).delivery.streamSeq;
-        } catch (e) {
-          // Unknown whether the ack landed: the ack floor will tell; the batch may come again.
-          consumerError(`ack failed: ${(e as Error).message}`);
-          needsAnchor = true;
+        if (result === undefined) {
+          await acked; // acks stay in batch order behind any deferred commit
+          if (commitFailure === undefined) ackOldest(last);
+        } else {
+          ackWhenCommitted(result, last);
+          while (uncommitted.length > MAX_UNCOMMITTED) await uncommitted.shift();
         }
       }
+      await drainCommits();
+      await confirming;
+      // The last acks went out unconfirmed: make sure they left before the consumption ends.
+      if (!nc.isClosed()) await nc.flush().catch(() => {});
     } finally {
+      current?.finish({ kind: 'stopped' });
       stopWatching();
       sub?.unsubscribe();
     }

@@ -228,6 +228,53 @@ export function busContract(name: string, makeBus: () => Promise<Bus>): void {
       expect(errors.some((s) => s.type === 'consumer-error' && s.error.includes('boom 1'))).toBe(true);
     });
 
+    it('acknowledges a batch with a deferred commit only once the commit is done, in batch order', async () => {
+      await publishAll(`${ns}.defer.x`, range(0, 9));
+      let open: () => void = () => {};
+      const gate = new Promise<void>((r) => (open = r));
+      const handed: string[] = [];
+      const c = bus.consume({ stream: stream.name, durable: 'defer', filterSubject: `${ns}.defer.>`, batchSize: 3 }, (b) => {
+        handed.push(...b.map((d) => dec(d.data)));
+        // The first batch commits only when the gate opens; the others at once.
+        return { committed: handed.length === 3 ? gate : Promise.resolve() };
+      });
+      await until(() => handed.length >= 3, 'the first batch');
+      await sleep(100);
+      open();
+      await until(() => handed.length >= 9, 'all nine');
+      await c.stop();
+      expect(handed).toEqual(range(0, 9));
+      // Everything was committed and acknowledged: a new consumption of the durable gets nothing old.
+      await publishAll(`${ns}.defer.x`, ['9']);
+      const after = await consumeAll('defer', `${ns}.defer.>`, 1);
+      expect(after.flat().map((d) => [dec(d.data), d.redelivered])).toEqual([['9', false]]);
+    });
+
+    it('redelivers from a batch whose deferred commit failed, acknowledging nothing from there on', async () => {
+      await publishAll(`${ns}.deferfail.x`, range(0, 6));
+      const handed: Delivery[] = [];
+      let failed = false;
+      const c = bus.consume({ stream: stream.name, durable: 'deferfail', filterSubject: `${ns}.deferfail.>`, batchSize: 3 }, (b) => {
+        handed.push(...b);
+        if (!failed && b.some((d) => dec(d.data) === '0')) {
+          failed = true;
+          return { committed: Promise.reject(new Error('store down')) };
+        }
+        return { committed: Promise.resolve() };
+      });
+      // The failed batch comes back (marked redelivered) and everything after it follows in order.
+      await until(() => handed.filter((d) => d.redelivered && dec(d.data) === '0').length >= 1 && handed.some((d) => dec(d.data) === '5' && d.streamSeq > 0), 'the failed batch again and the rest');
+      await until(() => new Set(handed.map((d) => dec(d.data))).size >= 6, 'all six values');
+      await sleep(50);
+      await c.stop();
+      const firstAgain = handed.findIndex((d, i) => i > 0 && dec(d.data) === '0');
+      expect(firstAgain).toBeGreaterThan(0);
+      expect(handed.slice(firstAgain).map((d) => dec(d.data)).slice(0, 3)).toEqual(['0', '1', '2']);
+      expect(handed[firstAgain]?.redelivered).toBe(true);
+      const rest = await consumeAll('deferfail', `${ns}.deferfail.>`, 0);
+      expect(rest.flat()).toHaveLength(0);
+    });
+
     it('keeps its place when restarted again and again on a batch that keeps failing', async () => {
       await publishAll(`${ns}.crash.x`, range(0, 5));
       await consumeAll('crash', `${ns}.crash.>`, 5);

@@ -151,6 +151,27 @@ describe('NATS bus: JetStream behaviour', () => {
     expect(got.map((d) => [dec(d.data), d.redelivered])).toEqual(range(0, 6).map((v) => [v, false]));
   });
 
+  it('hands the next batches over while a deferred commit is pending, up to a bound, and acks after it', async () => {
+    const subject = `${ns}.pipe.x`;
+    for (const v of range(0, 12)) await bus.publish(subject, enc(v));
+    let open: () => void = () => {};
+    const gate = new Promise<void>((r) => (open = r));
+    const got: string[] = [];
+    const c = bus.consume({ stream: stream.name, durable: 'pipe', filterSubject: `${ns}.pipe.>`, batchSize: 3 }, (b) => {
+      got.push(...b.map((d) => dec(d.data)));
+      return { committed: gate }; // every batch waits for the same gate
+    });
+    await until(() => got.length >= 6, 'a second batch before the first commit');
+    await sleep(300);
+    // Two batches committing + the one handled after them: no more while nothing is committed.
+    expect(got.length).toBeLessThanOrEqual(9);
+    expect(got.length).toBeGreaterThanOrEqual(6);
+    open();
+    await until(() => got.length >= 12, 'the rest once the commits are done');
+    await c.stop();
+    expect(got).toEqual(range(0, 12));
+  });
+
   it('never runs the handler for two batches at once, and stop() waits for the one running', async () => {
     const subject = `${ns}.serial.x`;
     await Promise.all(range(0, 200).map((v) => bus.publish(subject, enc(v))));
