@@ -5,7 +5,7 @@ import { countRefusal } from '../state/counters.js';
 import type { ActorSnapshot, AssetKey, FeatureWriter, SnapshotStore } from '../state/feature-store.js';
 import type { Logger } from '../state/logger.js';
 import { assetMachine } from '../state/asset-machine.js';
-import type { CorePublisher, Delivery, DurableConsumer, DurablePublisher } from '../streams/bus.js';
+import type { CorePublisher, Deferred, Delivery, DurableConsumer, DurablePublisher } from '../streams/bus.js';
 import { encode, encodeCached } from '../streams/codec.js';
 import type { Bar } from '../streams/messages/bar.js';
 import type { FeatureVector } from '../streams/messages/feature-vector.js';
@@ -126,7 +126,17 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
     return { type: 'feat.vector', v: 1, id: featureVectorId(source.id), venue: asset.venue, symbol: asset.symbol, ts: source.ts, source: source.id, values };
   };
 
-  const handleBatch = async (batch: readonly Delivery[]): Promise<void> => {
+  /** Highest stream sequence applied to the in-memory state (ahead of `appliedSeq` while a batch commits). */
+  let handledSeq = appliedSeq;
+  /** The newest batch's commit: each waits for the one before, so snapshots are stored in order. */
+  let committing: Promise<void> = Promise.resolve();
+
+  /**
+   * Applies a batch to the in-memory state at once and returns its commit, which runs while the
+   * next batch is handled: history and dead letters, the decisions, then the snapshot (taken
+   * now), in batch order. The consumption acknowledges the batch when its commit is done.
+   */
+  const handleBatch = (batch: readonly Delivery[]): Deferred | undefined => {
     const trades: Trade[] = [];
     const quotes: Quote[] = [];
     const bars: Bar[] = [];
@@ -135,9 +145,9 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
     const dlq: Promise<unknown>[] = [];
     let lastTick: MarketData | undefined;
     let lastTs = -1;
-    let batchSeq = appliedSeq;
+    let batchSeq = handledSeq;
     for (const d of batch) {
-      if (d.streamSeq <= appliedSeq) continue; // already in the restored snapshot
+      if (d.streamSeq <= handledSeq) continue; // already in the restored snapshot, or handled and committing
       batchSeq = d.streamSeq;
       deps.counters.messagesIn++;
       const decoded = decode(d.subject, d.data);
@@ -181,7 +191,8 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
     // Ticks move microstructure features many times a second: one vector per batch (the newest)
     // is produced for them, while every bar produces its own vector.
     if (lastTick !== undefined) vectors.push(vectorOf(lastTick));
-    if (batchSeq === appliedSeq) return;
+    if (batchSeq === handledSeq) return undefined;
+    handledSeq = batchSeq;
 
     const snapshot: ActorSnapshot = {
       version: ASSET_SNAPSHOT_VERSION,
@@ -189,28 +200,46 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
       ts: lastTs,
       state: { engine: engine.toState(), gate: gate.toState() } satisfies AssetState,
     };
-    // Order matters for exactly-once: history and dead letters first (both idempotent), then the
-    // snapshot, then the caller acks. A crash between any two steps replays the batch from the
+    // Order matters for exactly-once: history, dead letters and decisions first (all idempotent),
+    // then the snapshot, then the ack. A crash between any two steps replays the batch from the
     // older snapshot. The DLQ publishes must be settled before the snapshot: a snapshot past a
     // refusal whose entry was never stored would skip that message on replay and lose the entry.
-    // One Promise.all, taken before any await, so a DLQ publish that fails while the recorder
-    // writes is this batch's failure rather than an unhandled rejection.
-    await Promise.all([deps.recorder.record({ trades, quotes, bars, features: vectors }), ...dlq]);
-    // Decided before the snapshot: a crash in between re-decides the batch, and the decisions'
-    // deterministic ids make their second publication a duplicate the streams drop.
-    if (deps.decisions !== undefined && events.length > 0) await deps.decisions.push(key, events);
-    await deps.features.writeBatch(vectors, [[key, snapshot]]);
-    appliedSeq = batchSeq;
-    // sx.feat is core NATS (at most once) for dashboards and watchers: it carries the newest
-    // vector after each batch. Live, a batch is one bar; during catch-up the intermediate
-    // vectors are in the Redis history and PostgreSQL, not re-broadcast one by one.
-    const newest = vectors[vectors.length - 1];
-    if (newest !== undefined && machine.getSnapshot().value !== 'halted') deps.bus.emit(featSubject, encodeCached(newest));
-    deps.counters.featuresOut += vectors.length;
-    if (lastTs >= 0) machine.send({ type: 'DATA', ts: lastTs, warm: engine.warm() });
+    // Decisions too: a crash before the snapshot re-decides the batch, and the decisions'
+    // deterministic ids make their second publication a duplicate the streams drop. Everything is
+    // started before any await, so a failure is this batch's rather than an unhandled rejection.
+    const stored = Promise.all([deps.recorder.record({ trades, quotes, bars, features: vectors }), ...dlq]);
+    const decided = deps.decisions !== undefined && events.length > 0 ? deps.decisions.push(key, events) : undefined;
+    const previous = committing;
+    const committed = (async (): Promise<void> => {
+      await stored;
+      await decided;
+      await previous; // an earlier batch that failed fails this one too
+      await deps.features.writeBatch(vectors, [[key, snapshot]]);
+      appliedSeq = batchSeq;
+      // sx.feat is core NATS (at most once) for dashboards and watchers: it carries the newest
+      // vector after each batch. Live, a batch is one bar; during catch-up the intermediate
+      // vectors are in the Redis history and PostgreSQL, not re-broadcast one by one.
+      const newest = vectors[vectors.length - 1];
+      if (newest !== undefined && machine.getSnapshot().value !== 'halted') deps.bus.emit(featSubject, encodeCached(newest));
+      deps.counters.featuresOut += vectors.length;
+      if (lastTs >= 0) machine.send({ type: 'DATA', ts: lastTs, warm: engine.warm() });
+    })();
+    committing = committed;
+    committed.catch((e: unknown) => failWith(e));
+    return { committed };
   };
 
   let failure: unknown;
+  /**
+   * In-memory state may be ahead of the snapshot now: fail the actor so the supervisor restarts
+   * it from the snapshot instead of continuing from a state nobody saved.
+   */
+  const failWith = (e: unknown): void => {
+    if (failure !== undefined) return;
+    failure = e;
+    log.error({ err: String(e) }, 'batch failed; actor stops for restart');
+    queueMicrotask(() => void consumption.stop());
+  };
   const consumption = deps.bus.consume(
     {
       stream: opts.stream,
@@ -219,16 +248,12 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
       batchSize: opts.batchSize,
       ackWaitMs: opts.ackWaitMs,
     },
-    async (batch) => {
+    (batch) => {
       if (failure !== undefined) throw failure;
       try {
-        await handleBatch(batch);
+        return handleBatch(batch);
       } catch (e) {
-        // In-memory state may be ahead of the snapshot now: fail the actor so the supervisor
-        // restarts it from the snapshot instead of continuing from a state nobody saved.
-        failure = e;
-        log.error({ err: String(e) }, 'batch failed; actor stops for restart');
-        queueMicrotask(() => void consumption.stop());
+        failWith(e);
         throw e;
       }
     },

@@ -50,13 +50,24 @@ export type DecisionPathOptions = Readonly<{
   /** The paper venue; absent when live trading consumers report fills (see `onExternalFill`). */
   venue: PaperVenue | undefined;
   observer?: DecisionObserver;
-  /** Called after each release with the risk actor's state, so it can be persisted before the ack. */
-  persistRisk?: (risk: RiskCore) => Promise<void>;
+  /**
+   * Called after each release: captures the risk actor's state at that moment (synchronously)
+   * and returns the write that persists it, run after the release's publications and after the
+   * previous release's write, before the inputs are acknowledged.
+   */
+  persistRisk?: (risk: RiskCore) => () => Promise<void>;
 }>;
 
+/** A release that was decided: `settled` resolves once its outputs and the risk state are stored. */
+export type Decided = Readonly<{ settled: Promise<void> }>;
+
 export type DecisionPath = Readonly<{
-  /** Handles events released by the sequencer, in order; resolves once every output is stored. */
-  onRelease(events: readonly AssetEvent[]): Promise<void>;
+  /**
+   * Decides events released by the sequencer, in order. Resolves as soon as they are decided
+   * (the next release can be decided while this one's publications are acknowledged); its
+   * `settled` resolves once every output and the risk state are stored.
+   */
+  onRelease(events: readonly AssetEvent[]): Promise<Decided>;
   /** A fill reported by a live trading consumer (no paper venue). */
   onExternalFill(f: Fill): Promise<void>;
   stats(): Readonly<DecisionStats>;
@@ -161,11 +172,20 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     }
   };
 
-  const settle = async (): Promise<void> => {
+  /** Risk-state writes, one after another in release order (the last one written wins). */
+  let persisted: Promise<void> = Promise.resolve();
+  /** Stores what was decided so far: its publications, then the risk state as it is now. */
+  const settle = (): Promise<void> => {
     const batch = pending;
     pending = [];
-    await Promise.all(batch);
-    if (opts.persistRisk !== undefined) await opts.persistRisk(risk);
+    const write = opts.persistRisk?.(risk);
+    const previous = persisted;
+    const run = Promise.all(batch).then(async () => {
+      await previous;
+      await write?.();
+    });
+    persisted = run.catch(() => {});
+    return run;
   };
 
   return {
@@ -173,7 +193,9 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       // Slices bound the synchronous work between two awaits, so control requests (a halt) are
       // served promptly even while a long catch-up is decided; the outputs do not depend on it.
       for (let i = 0; i < events.length; i += SLICE) await decideSlice(i === 0 && events.length <= SLICE ? events : events.slice(i, i + SLICE));
-      await settle();
+      const settled = settle();
+      settled.catch(() => {}); // observed by the sequencer's waiters; never an unhandled rejection
+      return { settled };
     },
     onExternalFill: async (f) => {
       fill(f);

@@ -37,13 +37,23 @@ type Lane = { queue: Held[]; head: number; lastTs: number; idle: boolean; lastSe
  * batches interleave. An event is released once every active asset has reached its time (the
  * watermark); an idle asset does not hold the others back. Handling is serialised.
  */
-export function createEventSequencer(opts: Readonly<{ assets: readonly string[]; onRelease: (events: readonly AssetEvent[]) => Promise<void> }>): EventSequencer {
+/**
+ * What a release handler returns: nothing (the events are done when it resolves), or a
+ * `settled` promise, when it decides first and stores afterwards — then the next release is
+ * handed over at once and the events' waiters resolve when `settled` does.
+ */
+export type ReleaseResult = void | Readonly<{ settled: Promise<void> }>;
+
+export function createEventSequencer(opts: Readonly<{ assets: readonly string[]; onRelease: (events: readonly AssetEvent[]) => Promise<ReleaseResult> }>): EventSequencer {
   const lanes = new Map<string, Lane>();
   for (const a of opts.assets) lanes.set(a, { queue: [], head: 0, lastTs: Number.NEGATIVE_INFINITY, idle: false, lastSeq: 0 });
   let chain: Promise<void> = Promise.resolve();
   let releasedTs = Number.NEGATIVE_INFINITY;
   let late = 0;
   let closing = false;
+  /** The newest release's storing (a handler that settles in order makes it cover the earlier ones). */
+  let lastSettled: Promise<void> = Promise.resolve();
+  const settling = (): Promise<void> => lastSettled;
 
   const lane = (asset: string): Lane => {
     const l = lanes.get(asset);
@@ -92,13 +102,27 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
         if (e.md.ts < releasedTs) late++;
         releasedTs = Math.max(releasedTs, e.md.ts);
       }
+      let result: ReleaseResult;
       try {
-        await opts.onRelease(events);
+        result = await opts.onRelease(events);
       } catch (e) {
         for (const h of batch) h.settle(e);
         throw e;
       }
-      for (const h of batch) h.settle();
+      if (result === undefined) {
+        for (const h of batch) h.settle();
+        return;
+      }
+      // Decided: the next release may go on; the waiters learn when the outputs are stored.
+      lastSettled = result.settled.catch(() => {});
+      result.settled.then(
+        () => {
+          for (const h of batch) h.settle();
+        },
+        (e: unknown) => {
+          for (const h of batch) h.settle(e);
+        },
+      );
     });
     // One failed release fails its own waiters; later releases still run.
     chain = run.catch(() => {});
@@ -128,12 +152,14 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
     flush: async () => {
       await release(Number.POSITIVE_INFINITY);
       await chain;
+      await settling();
     },
     late: () => late,
     close: async () => {
       closing = true;
       await release(Number.POSITIVE_INFINITY).catch(() => {});
       await chain;
+      await settling();
     },
   };
 }

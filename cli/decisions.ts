@@ -161,14 +161,19 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       risk: risk.core,
       venue,
       ...(deps.observer !== undefined ? { observer: deps.observer } : {}),
-      persistRisk: async (core) => {
+      // The state is taken now, written later (after this release's publications).
+      persistRisk: (core) => {
         const now = deps.clock.now();
-        const trading = JSON.stringify(core.trading());
-        if (trading !== lastTrading) {
-          await deps.riskStore.saveTrading(core.account, core.trading(), now);
-          lastTrading = trading;
-        }
-        await deps.riskStore.saveBook(core.account, core.bookSnapshot(), now);
+        const trading = core.trading();
+        const tradingJson = JSON.stringify(trading);
+        const book = core.bookSnapshot();
+        return async () => {
+          if (tradingJson !== lastTrading) {
+            await deps.riskStore.saveTrading(core.account, trading, now);
+            lastTrading = tradingJson;
+          }
+          await deps.riskStore.saveBook(core.account, book, now);
+        };
       },
     },
   );
