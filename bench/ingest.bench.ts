@@ -3,11 +3,13 @@
  * PostgreSQL), and publish→feature latency at a fixed rate, each beside the raw
  * `@nats-io/jetstream` consume-with-ack baseline measured in the same run on the same messages.
  *
- *   npm run bench:ingest -- [--bars 50000] [--rate 2000] [--seconds 5]
+ *   npm run bench:ingest -- [--bars 50000] [--rate 2000] [--seconds 5] [--rounds 3] [--cpu-profile engine.cpuprofile]
  *
  * Needs NATS with JetStream, Redis and PostgreSQL on their default local ports.
  */
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -35,11 +37,12 @@ import { streamSpecs } from '../streams/provision.js';
 import { subjectsFor } from '../streams/subjects.js';
 
 const { values: args } = parseArgs({
-  options: { bars: { type: 'string', default: '50000' }, rate: { type: 'string', default: '2000' }, seconds: { type: 'string', default: '5' } },
+  options: { bars: { type: 'string', default: '50000' }, rate: { type: 'string', default: '2000' }, seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '3' }, 'cpu-profile': { type: 'string' } },
 });
 const BARS_PER_SYMBOL = Number(args.bars);
 const RATE = Number(args.rate);
 const SECONDS = Number(args.seconds);
+const ROUNDS = Math.max(1, Number(args.rounds));
 const SYMBOLS = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'] as const;
 const id = randomUUID().slice(0, 8);
 const cfg = loadConfig({
@@ -58,6 +61,11 @@ const file = (s: string): string => resolve(dataDir, `ohlcv/binance_spot_5m/${s.
 const bars = (from: number, limit: number): AsyncIterable<Bar> =>
   mergeByTime(...SYMBOLS.map((symbol) => readBars(file(symbol), { venue: 'binance', symbol, tf: '5m', from, limit })));
 
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
+};
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
@@ -86,7 +94,28 @@ async function rawConsume(stream: string, total: number): Promise<number> {
   return total / secs;
 }
 
+/** With `--cpu-profile <file>`, the engine → Redis rounds (and nothing else) are profiled into that file (the last round's). */
+const profiler = args['cpu-profile'] === undefined ? undefined : new Session();
+profiler?.connect();
+async function profiled<T>(run: () => Promise<T>): Promise<T> {
+  if (profiler === undefined) return run();
+  const post = (method: string, params?: object): Promise<unknown> =>
+    new Promise((res, rej) => profiler.post(method, params, (err, out) => (err === null ? res(out) : rej(err))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  try {
+    return await run();
+  } finally {
+    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+    writeFileSync(args['cpu-profile'] as string, JSON.stringify(profile));
+  }
+}
+
 async function engineConsume(bus: Bus, features: FeatureStore, timeseries: TimeseriesStore, total: number): Promise<number> {
+  return profiled(() => engineConsumeOnce(bus, features, timeseries, total));
+}
+
+async function engineConsumeOnce(bus: Bus, features: FeatureStore, timeseries: TimeseriesStore, total: number): Promise<number> {
   const adapters: EngineAdapters = { bus, features, timeseries };
   const t0 = performance.now();
   const engine = await startEngine(cfg, adapters, createLiveClock(), silentLogger);
@@ -115,12 +144,25 @@ async function main(): Promise<void> {
     const pubRate = published.published / ((performance.now() - t0) / 1000);
     console.log(`published ${fmt(published.published)} real 5m bars (BTC, ETH, SOL) at ${fmt(pubRate)} msg/s`);
 
-    const raw = await rawConsume(md, total);
-    console.log(`raw JetStream consume+ack          ${fmt(raw)} msg/s`);
-    const redisOnly = await engineConsume(bus, redis, createMemoryTimeseriesStore(), total);
-    console.log(`engine → features → Redis          ${fmt(redisOnly)} msg/s  (${(redisOnly / raw).toFixed(2)}× raw)`);
-    await resetEngineState(bus, redis, md);
-    const full = await engineConsume(bus, redis, pg, total);
+    // Raw and engine alternate, round after round, so that load from elsewhere on the machine
+    // hits both alike; the figures are the medians, the ratio the median of the rounds' ratios.
+    const raws: number[] = [];
+    const engines: number[] = [];
+    const ratios: number[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const r = await rawConsume(md, total);
+      const e = await engineConsume(bus, redis, createMemoryTimeseriesStore(), total);
+      await resetEngineState(bus, redis, md);
+      raws.push(r);
+      engines.push(e);
+      ratios.push(e / r);
+      console.log(`  round ${round}: raw ${fmt(r)} msg/s, engine → Redis ${fmt(e)} msg/s (${(e / r).toFixed(2)}×)`);
+    }
+    const raw = median(raws);
+    const redisOnly = median(engines);
+    console.log(`raw JetStream consume+ack          ${fmt(raw)} msg/s (median of ${ROUNDS})`);
+    console.log(`engine → features → Redis          ${fmt(redisOnly)} msg/s  (median ratio ${median(ratios).toFixed(2)}× raw)`);
+    const full = await engineConsumeOnce(bus, redis, pg, total);
     console.log(`engine → features → Redis + PG     ${fmt(full)} msg/s  (${(full / raw).toFixed(2)}× raw)`);
     await resetEngineState(bus, redis, md);
 
@@ -132,7 +174,7 @@ async function main(): Promise<void> {
     console.log(`  publish → raw consume            p50 ${lat.raw.p50.toFixed(2)} ms  p99 ${lat.raw.p99.toFixed(2)} ms  (${lat.raw.n} msgs)`);
     console.log(`  publish → sx.feat (Redis + PG)   p50 ${lat.engine.p50.toFixed(2)} ms  p99 ${lat.engine.p99.toFixed(2)} ms  (${lat.engine.n} msgs)`);
     console.log(
-      JSON.stringify({ bars: total, publishRate: Math.round(pubRate), raw: Math.round(raw), engineRedis: Math.round(redisOnly), engineFull: Math.round(full), ratioRedis: redisOnly / raw, ratioFull: full / raw, latency: lat }),
+      JSON.stringify({ bars: total, publishRate: Math.round(pubRate), rounds: ROUNDS, raw: Math.round(raw), engineRedis: Math.round(redisOnly), engineFull: Math.round(full), ratioRedis: median(ratios), ratioRounds: ratios, ratioFull: full / raw, latency: lat }),
     );
   } finally {
     await bus.deleteStreams(specs.map((s) => s.name));
