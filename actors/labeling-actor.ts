@@ -1,0 +1,322 @@
+import type { Clock } from '../state/clock.js';
+import type { Logger } from '../state/logger.js';
+import type { TimeseriesReader } from '../state/timeseries-store.js';
+import type { TrainingSample, TrainingSampleStore } from '../state/training-sample-store.js';
+import type { Consumption, Delivery, DurableConsumer, DurablePublisher } from '../streams/bus.js';
+import { encode } from '../streams/codec.js';
+import type { Timeframe } from '../streams/messages/bar.js';
+import { barId, TIMEFRAME_MS } from '../streams/messages/bar.js';
+import type { DlqEntry } from '../streams/messages/dlq-entry.js';
+import { featureVectorId } from '../streams/messages/feature-vector.js';
+import type { FeatureVector } from '../streams/messages/feature-vector.js';
+import { FillSchema } from '../streams/messages/fill.js';
+import type { Fill } from '../streams/messages/fill.js';
+import type { Label } from '../streams/messages/label.js';
+import { OrderSchema } from '../streams/messages/order.js';
+import type { Order } from '../streams/messages/order.js';
+import type { Outcome } from '../streams/messages/outcome.js';
+import { PredictionSchema } from '../streams/messages/prediction.js';
+import type { Prediction } from '../streams/messages/prediction.js';
+import { RejectSchema } from '../streams/messages/reject.js';
+import type { Reject } from '../streams/messages/reject.js';
+import { SuggestionSchema } from '../streams/messages/suggestion.js';
+import type { Suggestion } from '../streams/messages/suggestion.js';
+import type { Subjects } from '../streams/subjects.js';
+import { createMarketDataDecoder } from '../streams/validation/decode-market-data.js';
+import { toDlqEntry } from '../streams/validation/dlq.js';
+import { refuse } from '../streams/validation/refusal.js';
+import type { Refusal } from '../streams/validation/refusal.js';
+import { decodeInput } from '../models/execution/decode-input.js';
+import type { PathBar } from '../models/labeling/excursions.js';
+import { labelOutcome } from '../models/labeling/label-outcome.js';
+import type { LabelSpec } from '../models/labeling/label-spec.js';
+import { createPendingHorizons } from '../models/labeling/pending-horizons.js';
+import type { PendingItem } from '../models/labeling/pending-horizons.js';
+
+export type LabelingActorDeps = Readonly<{
+  bus: DurablePublisher & DurableConsumer;
+  subjects: Subjects;
+  /** Decision-time feature vectors (by id) and bars older than the actor's buffer. */
+  timeseries: Pick<TimeseriesReader, 'bars' | 'features'>;
+  samples: TrainingSampleStore;
+  /** Stamps dead-letter entries only; labels run on event time. */
+  clock: Clock;
+  log: Logger;
+  strategy: string;
+  timeframe: Timeframe;
+  spec: LabelSpec;
+  /** Assets whose bars are consumed (one durable consumer each on `sx.md.<venue>.<sym>.bar.<tf>`). */
+  assets: readonly Readonly<{ venue: string; symbol: string }>[];
+  /** JetStream stream names (with the configured prefix). */
+  streams: Readonly<{ MD: string; SIGNALS: string }>;
+  batchSize: number;
+  ackWaitMs: number;
+  maxPayloadBytes: number;
+}>;
+
+export type LabelingStats = {
+  received: number;
+  refused: number;
+  /** Predictions and orders labeled and committed. */
+  skippedSeq: number;
+  labeled: number;
+  samples: number;
+  published: number;
+  duplicates: number;
+  waitingFeatures: number;
+  /** Items whose path was read from the timeseries store (they arrived after their bars left the buffer). */
+  pathsFromStore: number;
+};
+
+export type LabelingActorHandle = Readonly<{
+  key: string;
+  /** Stops consuming; resolves after the batch in hand was committed and acknowledged. */
+  stop(): Promise<void>;
+  /** Crash stand-in: the batch in hand (if any) is neither committed nor acknowledged; nothing is flushed. */
+  abort(): Promise<void>;
+  stats(): Readonly<LabelingStats>;
+  pendingIds(): string[];
+  /** Settles when a consumer ends on an unrecoverable error. */
+  done: Promise<void>;
+}>;
+
+export const labelingActorKey = (strategy: string): string => `labeling:${strategy}`;
+const durableToken = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '_');
+
+type SignalInput = Prediction | Order | Fill | Suggestion | Reject;
+const PRED_SCHEMAS = { pred: PredictionSchema } as const;
+const EXEC_SCHEMAS = { 'exec.order': OrderSchema, 'exec.fill': FillSchema, 'exec.suggest': SuggestionSchema, 'exec.reject': RejectSchema } as const;
+
+class Aborted extends Error {
+  override readonly name = 'Aborted';
+}
+
+/**
+ * The labeling actor of one strategy. Durable consumers: its predictions (`sx.pred.>`), orders
+ * and fills (`sx.exec.>`), and the bars of its timeframe per asset. Once a prediction's or
+ * order's horizon has passed in event time (a bar at or after the horizon was seen for its
+ * asset), it publishes `sx.outcome.…` and `sx.label.…` (ids `out:`/`lbl:` + the input id, as
+ * `Nats-Msg-Id`), upserts a training sample for each prediction with the feature vector it was
+ * made from, read by id from the timeseries store (the exact vector the model saw: point in
+ * time by construction, and no second feature pipeline to keep in step with the asset actor).
+ *
+ * Every batch is applied, its due items labeled and published, then the samples and the
+ * snapshot (pending horizons, held bars, consumer sequences) are committed in one transaction,
+ * and only then acknowledged. A restart restores the snapshot; a redelivered message at or
+ * below the committed sequence of its consumer is skipped, so each input is applied once and
+ * each item labeled once (a crash between publish and commit republishes the same ids, which
+ * the stream's duplicate window and the sample upsert absorb).
+ */
+export async function startLabelingActor(deps: LabelingActorDeps): Promise<LabelingActorHandle> {
+  const { subjects, spec, strategy, timeframe } = deps;
+  const key = labelingActorKey(strategy);
+  const log = deps.log.child({ actor: key });
+  const tfMs = TIMEFRAME_MS[timeframe];
+  const featureIdOf = (venue: string, symbol: string, ts: number): string => featureVectorId(barId(venue, symbol, timeframe, ts));
+  const stats: LabelingStats = { received: 0, refused: 0, skippedSeq: 0, labeled: 0, samples: 0, published: 0, duplicates: 0, waitingFeatures: 0, pathsFromStore: 0 };
+
+  let state = createPendingHorizons(tfMs, spec);
+  const reload = async (): Promise<void> => {
+    const next = createPendingHorizons(tfMs, spec);
+    const snap = await deps.samples.loadSnapshot(key);
+    if (snap !== undefined) next.restore(snap, featureIdOf);
+    state = next;
+  };
+  await reload();
+  log.info({ pending: state.pendingCount }, 'labeling actor restored');
+
+  const known = new Set(deps.assets.map((a) => `${a.venue}|${a.symbol}`));
+  const decodeBar = createMarketDataDecoder({ maxPayloadBytes: deps.maxPayloadBytes, subjects, isKnown: (v, s) => known.has(`${v}|${s}`) });
+  let aborted = false;
+  let dirty = false;
+  let chain: Promise<void> = Promise.resolve();
+
+  const dlqOf = (d: Pick<Delivery, 'subject' | 'data'>, r: Refusal): DlqEntry => {
+    stats.refused++;
+    log.warn({ subject: d.subject, reason: r.reason, detail: r.detail }, 'refused labeling input');
+    return toDlqEntry({ source: 'labeling', subject: d.subject, data: d.data, refusal: r, ts: deps.clock.now() });
+  };
+
+  /** Applies one delivery to the state; a refusal comes back as a DLQ entry. */
+  const apply = (kind: 'pred' | 'exec' | 'bar', d: Delivery): DlqEntry | undefined => {
+    stats.received++;
+    if (kind === 'bar') {
+      const r = decodeBar(d.subject, d.data);
+      if (!r.ok) return dlqOf(d, r);
+      if (r.msg.type !== 'md.bar' || r.msg.tf !== timeframe) return dlqOf(d, refuse('SUBJECT_MISMATCH', `expected a ${timeframe} bar, got ${r.msg.type}`));
+      state.addBar(r.msg.venue, r.msg.symbol, r.msg);
+      return undefined;
+    }
+    const r = decodeInput<SignalInput>(d.data, kind === 'pred' ? PRED_SCHEMAS : EXEC_SCHEMAS);
+    if (!r.ok) return dlqOf(d, r);
+    const m = r.msg;
+    if (m.type === 'exec.fill') return void state.addFill(m);
+    state.advanceExec(m.ts);
+    if (m.strategy !== strategy || !known.has(`${m.venue}|${m.symbol}`)) return undefined;
+    if (m.type === 'pred') state.addPrediction(m);
+    else if (m.type === 'exec.order') state.addOrder(m, (t) => featureIdOf(m.venue, m.symbol, t));
+    return undefined;
+  };
+
+  const pathOf = async (item: PendingItem): Promise<PathBar[]> => {
+    const need = state.barsIn(item.venue, item.symbol, item.decisionTs, item.horizonEnd);
+    if (need.missingFrom === undefined) return [...need.held];
+    stats.pathsFromStore++;
+    const stored = await deps.timeseries.bars({ venue: item.venue, symbol: item.symbol, tf: timeframe, from: need.missingFrom, to: need.missingTo + 1 });
+    const byTs = new Map<number, PathBar>();
+    for (const b of stored) byTs.set(b.ts, b);
+    for (const b of need.held) byTs.set(b.ts, b);
+    return [...byTs.values()].sort((a, b) => a.ts - b.ts);
+  };
+
+  /**
+   * The decision-time vectors of the due items, by id: one range read per asset (catch-up labels
+   * hundreds per batch; one point read each was most of the cost). A prediction names its vector
+   * (`source`, stamped with the prediction's time); an order the decision bar's.
+   */
+  const vectorsOf = async (items: readonly PendingItem[]): Promise<Map<string, FeatureVector>> => {
+    const ranges = new Map<string, { venue: string; symbol: string; from: number; to: number }>();
+    for (const item of items) {
+      const at = item.kind === 'prediction' ? item.msg.ts : item.decisionTs;
+      const k = `${item.venue}|${item.symbol}`;
+      const r = ranges.get(k);
+      if (r === undefined) ranges.set(k, { venue: item.venue, symbol: item.symbol, from: at, to: at + 1 });
+      else {
+        r.from = Math.min(r.from, at);
+        r.to = Math.max(r.to, at + 1);
+      }
+    }
+    const wanted = new Set(items.map((i) => i.featureId));
+    const out = new Map<string, FeatureVector>();
+    for (const r of ranges.values()) for (const v of await deps.timeseries.features(r)) if (wanted.has(v.id)) out.set(v.id, v);
+    return out;
+  };
+
+  /** An item that cannot be labeled goes to the DLQ as the message it was. */
+  const refuseItem = (item: PendingItem, detail: string): DlqEntry => {
+    const subject = item.kind === 'prediction' ? subjects.prediction(strategy, item.venue, item.symbol) : subjects.order(strategy, item.venue, item.symbol);
+    return dlqOf({ subject, data: encode(item.msg) }, refuse('SCHEMA', detail));
+  };
+
+  /** Labels every due item; returns what to publish and store. Items whose vector is not stored yet wait. */
+  const settle = async (dlq: DlqEntry[]): Promise<{ out: (Outcome | Label)[]; samples: TrainingSample[] }> => {
+    const out: (Outcome | Label)[] = [];
+    const samples: TrainingSample[] = [];
+    let waiting = 0;
+    const due = state.due();
+    const vectors = await vectorsOf(due);
+    for (const item of due) {
+      const fv = vectors.get(item.featureId);
+      if (fv === undefined) {
+        if (state.watermark(item.venue, item.symbol) < item.horizonEnd + spec.featureWaitBars * tfMs) {
+          waiting++;
+          continue;
+        }
+        dlq.push(refuseItem(item, `feature vector ${item.featureId} not in the timeseries store ${spec.featureWaitBars} bars after the horizon`));
+        state.complete(item.id);
+        continue;
+      }
+      const atr = fv.values['atr_14'];
+      const r = labelOutcome({ item, bars: await pathOf(item), atr: atr ?? Number.NaN, fills: item.kind === 'order' ? state.fillsOf(item) : [], spec });
+      state.complete(item.id);
+      if ('refused' in r) {
+        dlq.push(refuseItem(item, r.refused));
+        continue;
+      }
+      out.push(r.outcome, r.label);
+      if (item.kind === 'prediction') {
+        const p = item.msg;
+        samples.push({
+          id: p.id, strategy, venue: p.venue, symbol: p.symbol, ts: item.decisionTs, labeledTs: r.label.ts, model: p.model, featureSpecHash: p.featureSpecHash,
+          featureId: fv.id, features: fv.values, label: r.label.label, barrier: r.label.barrier, outcomeClass: r.label.outcomeClass,
+          forwardReturn: r.label.forwardReturn, netReturnBps: r.label.netReturnBps, horizonBars: item.horizonBars,
+        });
+      }
+    }
+    stats.waitingFeatures = waiting;
+    state.evict();
+    return { out, samples };
+  };
+
+  const publishAll = async (out: readonly (Outcome | Label)[], dlq: readonly DlqEntry[]): Promise<void> => {
+    const acks = [
+      ...out.map((m) => {
+        const subject = m.type === 'outcome' ? subjects.outcome(m.strategy, m.venue, m.symbol) : subjects.label(m.strategy, m.venue, m.symbol);
+        return deps.bus.publish(subject, encode(m), { msgId: m.id });
+      }),
+      ...dlq.map((e) => deps.bus.publish(subjects.dlq('labeling'), encode(e), { msgId: e.id })),
+    ];
+    for (const a of await Promise.all(acks)) {
+      stats.published++;
+      if (a.duplicate) stats.duplicates++;
+    }
+  };
+
+  const handler = (kind: 'pred' | 'exec' | 'bar', durable: string) => (batch: readonly Delivery[]): Promise<void> => {
+    const run = chain.then(async () => {
+      if (aborted) throw new Aborted('labeling actor aborted');
+      if (dirty) {
+        await reload(); // the last batch failed after changing the state: start again from the last commit
+        dirty = false;
+      }
+      try {
+        const dlq: DlqEntry[] = [];
+        for (const d of batch) {
+          if (d.streamSeq <= state.seenSeq(durable)) {
+            stats.skippedSeq++;
+            continue;
+          }
+          const e = apply(kind, d);
+          if (e !== undefined) dlq.push(e);
+          state.setSeq(durable, d.streamSeq);
+        }
+        const { out, samples } = await settle(dlq);
+        if (aborted) throw new Aborted('labeling actor aborted');
+        await publishAll(out, dlq);
+        if (aborted) throw new Aborted('labeling actor aborted');
+        const wm = Math.max(0, ...deps.assets.map((a) => state.watermark(a.venue, a.symbol)));
+        stats.samples += await deps.samples.commit({ samples, snapshot: { actor: key, state: state.snapshot(), ts: wm } });
+        stats.labeled += out.length / 2; // counted once committed: a crash before this labels them again
+      } catch (e) {
+        dirty = true;
+        if (!(e instanceof Aborted)) log.error({ err: String(e), durable }, 'labeling batch failed; it will be redelivered');
+        throw e;
+      }
+    });
+    chain = run.catch(() => {});
+    return run;
+  };
+
+  const base = `labeling_${durableToken(strategy)}`;
+  const common = { batchSize: deps.batchSize, ackWaitMs: deps.ackWaitMs };
+  const [predSubjects, execSubjects] = [subjects.streamSubjects.SIGNALS[0], subjects.streamSubjects.SIGNALS[1]];
+  if (predSubjects === undefined || execSubjects === undefined) throw new Error('SIGNALS stream subjects missing');
+  const specs = [
+    { kind: 'pred' as const, spec: { stream: deps.streams.SIGNALS, durable: `${base}_pred`, filterSubject: predSubjects, ...common } },
+    { kind: 'exec' as const, spec: { stream: deps.streams.SIGNALS, durable: `${base}_exec`, filterSubject: execSubjects, ...common } },
+    ...deps.assets.map((a) => ({
+      kind: 'bar' as const,
+      spec: { stream: deps.streams.MD, durable: `${base}_bar_${durableToken(a.venue)}_${durableToken(a.symbol)}`, filterSubject: subjects.bar(a.venue, a.symbol, timeframe), ...common },
+    })),
+  ];
+  const consumptions: Consumption[] = specs.map((s) => deps.bus.consume(s.spec, handler(s.kind, s.spec.durable)));
+  log.info({ consumers: consumptions.length }, 'labeling actor started');
+  const done = Promise.all(consumptions.map((c) => c.done)).then(() => undefined);
+  done.catch((e: unknown) => log.error({ err: String(e) }, 'labeling consumer ended'));
+
+  return {
+    key,
+    stop: async () => {
+      await Promise.all(consumptions.map((c) => c.stop()));
+      await chain;
+    },
+    abort: async () => {
+      aborted = true;
+      await Promise.all(consumptions.map((c) => c.stop().catch(() => {})));
+      await chain;
+    },
+    stats: () => ({ ...stats }),
+    pendingIds: () => state.pendingIds(),
+    done,
+  };
+}

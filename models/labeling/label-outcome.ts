@@ -1,0 +1,104 @@
+import type { Fill } from '../../streams/messages/fill.js';
+import type { Label } from '../../streams/messages/label.js';
+import { labelId } from '../../streams/messages/label.js';
+import type { Outcome } from '../../streams/messages/outcome.js';
+import { outcomeId } from '../../streams/messages/outcome.js';
+import { excursions } from './excursions.js';
+import type { PathBar } from './excursions.js';
+import type { LabelSpec } from './label-spec.js';
+import { netReturnBps, outcomeClass } from './outcome-classes.js';
+import type { PendingItem } from './pending-horizons.js';
+import { implementationShortfall } from './shortfall.js';
+import { tripleBarrier } from './triple-barrier.js';
+
+export type LabelInputs = Readonly<{
+  item: PendingItem;
+  /** Bars with open time in [decisionTs, horizonEnd], ascending; the decision bar itself may be absent. */
+  bars: readonly PathBar[];
+  /** ATR-14 of the decision-time feature vector. */
+  atr: number;
+  /** Fills of an order up to its horizon (ignored for predictions). */
+  fills: readonly Fill[];
+  spec: LabelSpec;
+}>;
+
+export type Labeled = Readonly<{ outcome: Outcome; label: Label }>;
+
+/** Why an item cannot be labeled (it goes to the DLQ). */
+export type Unlabelable = Readonly<{ refused: string }>;
+
+/**
+ * The outcome and label of one prediction or order whose horizon passed. Pure: the same item,
+ * bars, ATR and fills give the same messages.
+ *
+ * Entry is the decision-time close: the prediction's `price` (the close of the bar it was made
+ * on), or for an order the decision bar's close (its limit price when that bar is missing). The
+ * exit is the close of the last bar at or before the horizon; with no bar in the horizon at all
+ * (a data gap) the exit is the entry and `bars` is 0.
+ */
+export function labelOutcome(x: LabelInputs): Labeled | Unlabelable {
+  const { item, spec } = x;
+  if (!(x.atr > 0) || !Number.isFinite(x.atr)) return { refused: `no usable atr_14 at decision time (${String(x.atr)}) in ${item.featureId}` };
+  const decisionBar = x.bars.find((b) => b.ts === item.decisionTs);
+  const entry = item.kind === 'prediction' ? item.msg.price : (decisionBar?.close ?? item.msg.limitPrice);
+  if (entry === null || !(entry > 0)) return { refused: `no decision price: bar ${item.decisionTs} not found and no limit price` };
+  const path = x.bars.filter((b) => b.ts > item.decisionTs && b.ts <= item.horizonEnd);
+  const exit = path.length > 0 ? (path[path.length - 1] as PathBar).close : entry;
+  const forwardReturn = Math.log(exit / entry);
+  const net = netReturnBps(item.direction * forwardReturn, spec.costBps);
+  const { mfe, mae } = excursions(entry, item.direction, path);
+  const tb = tripleBarrier({ entry, atr: x.atr, direction: item.direction, takeProfitAtr: spec.takeProfitAtr, stopLossAtr: spec.stopLossAtr, path, horizonEnd: item.horizonEnd });
+  const cls = outcomeClass(net, spec.classThresholds);
+  const m = item.msg;
+  const model = item.kind === 'prediction' ? item.msg.model : null;
+  const shortfall =
+    item.kind === 'order' ? implementationShortfall({ direction: item.direction, orderQty: item.msg.qty, decisionPrice: entry, exitPrice: exit, fills: x.fills }) : null;
+  const subject = { kind: item.kind, id: item.id } as const;
+  const outcome: Outcome = {
+    type: 'outcome',
+    v: 1,
+    id: outcomeId(item.id),
+    ts: item.horizonEnd,
+    strategy: m.strategy,
+    venue: m.venue,
+    symbol: m.symbol,
+    subject,
+    decisionTs: item.decisionTs,
+    horizonBars: item.horizonBars,
+    bars: path.length,
+    direction: item.direction,
+    entryPrice: entry,
+    exitPrice: exit,
+    forwardReturn,
+    netReturnBps: net,
+    costBps: spec.costBps,
+    mfe,
+    mae,
+    atr: x.atr,
+    barrier: { label: tb.label, hit: tb.barrier, hitTs: tb.hitTs, takeProfit: tb.takeProfit, stopLoss: tb.stopLoss },
+    outcomeClass: cls,
+    model,
+    shortfall,
+  };
+  const label: Label = {
+    type: 'label',
+    v: 1,
+    id: labelId(item.id),
+    ts: item.horizonEnd,
+    strategy: m.strategy,
+    venue: m.venue,
+    symbol: m.symbol,
+    subject,
+    decisionTs: item.decisionTs,
+    label: tb.label,
+    barrier: tb.barrier,
+    hitTs: tb.hitTs,
+    outcomeClass: cls,
+    forwardReturn,
+    netReturnBps: net,
+    featureId: item.featureId,
+    model,
+    featureSpecHash: item.kind === 'prediction' ? item.msg.featureSpecHash : null,
+  };
+  return { outcome, label };
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/**
+ * Outcome classes on the return net of costs, in basis points of the direction-signed forward
+ * log return: `net ≥ excellentBps` excellent, `≥ goodBps` good, `> poorBps` neutral, `> badBps`
+ * poor, else bad. Thresholds must strictly decrease.
+ */
+export const ClassThresholdsSchema = z
+  .object({
+    excellentBps: z.number(),
+    goodBps: z.number(),
+    poorBps: z.number(),
+    badBps: z.number(),
+  })
+  .strict()
+  .refine((t) => t.excellentBps > t.goodBps && t.goodBps > t.poorBps && t.poorBps > t.badBps, {
+    message: 'thresholds must strictly decrease: excellentBps > goodBps > poorBps > badBps',
+  });
+export type ClassThresholds = z.infer<typeof ClassThresholdsSchema>;
+
+/**
+ * The `labeling:` config section. Predictions are labeled over their own model's horizon
+ * (`horizonMs`, rounded up to whole bars: a label on another horizon would train another
+ * target); orders, which carry no horizon, over `horizonBars`.
+ */
+export const LabelSpecSchema = z
+  .object({
+    /** Horizon of order outcomes, in bars of the strategy's timeframe (predictions use their model's). */
+    horizonBars: z.number().int().min(1).max(10_000),
+    /** Take-profit barrier, in ATR-14 units at decision time, on the favourable side. */
+    takeProfitAtr: z.number().positive(),
+    /** Stop-loss barrier, in ATR-14 units at decision time, on the adverse side. */
+    stopLossAtr: z.number().positive(),
+    /** Round-trip cost subtracted from the directional return before classing, bps. */
+    costBps: z.number().nonnegative(),
+    classThresholds: ClassThresholdsSchema,
+    /** Recent bars kept in memory per asset for predictions that arrive late (older ones are read from the timeseries store). */
+    retainBars: z.number().int().min(1).max(100_000),
+    /** An order is labeled this many bars after its horizon even when no final fill or later SIGNALS message was seen. */
+    fillGraceBars: z.number().int().min(0).max(10_000),
+    /** A prediction whose feature vector is still not in the timeseries store this many bars after its horizon goes to the DLQ. */
+    featureWaitBars: z.number().int().min(0).max(10_000),
+  })
+  .strict();
+export type LabelSpec = z.infer<typeof LabelSpecSchema>;
+
+/** The defaults of `config/default.yaml`, for tests and embedded use. */
+export const DEFAULT_LABEL_SPEC: LabelSpec = {
+  horizonBars: 4,
+  takeProfitAtr: 2,
+  stopLossAtr: 1,
+  costBps: 20,
+  classThresholds: { excellentBps: 100, goodBps: 20, poorBps: -20, badBps: -100 },
+  retainBars: 512,
+  fillGraceBars: 1,
+  featureWaitBars: 24,
+};

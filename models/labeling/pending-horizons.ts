@@ -1,0 +1,241 @@
+import { z } from 'zod';
+import { FillSchema } from '../../streams/messages/fill.js';
+import type { Fill } from '../../streams/messages/fill.js';
+import { OrderSchema } from '../../streams/messages/order.js';
+import type { Order } from '../../streams/messages/order.js';
+import { PredictionSchema } from '../../streams/messages/prediction.js';
+import type { Prediction } from '../../streams/messages/prediction.js';
+import type { Direction, PathBar } from './excursions.js';
+import type { LabelSpec } from './label-spec.js';
+
+/** A prediction or order waiting for its horizon. Everything derives from the message and the spec. */
+export type PendingItem = Readonly<{
+  id: string;
+  venue: string;
+  symbol: string;
+  /** Open time of the decision bar. */
+  decisionTs: number;
+  horizonBars: number;
+  /** Open time of the horizon bar (vertical barrier). */
+  horizonEnd: number;
+  direction: Direction;
+  /** Id of the feature vector at decision time (the prediction's `source`, or the decision bar's vector). */
+  featureId: string;
+}> &
+  (Readonly<{ kind: 'prediction'; msg: Prediction }> | Readonly<{ kind: 'order'; msg: Order }>);
+
+/** Direction of a prediction: the sign of its expected return; a zero return takes the likelier of up and down (ties long). */
+export function predictionDirection(p: Prediction): Direction {
+  if (p.expectedReturn > 0) return 1;
+  if (p.expectedReturn < 0) return -1;
+  return p.probs.up >= p.probs.down ? 1 : -1;
+}
+
+const PathBarSchema = z.tuple([z.number(), z.number(), z.number(), z.number()]);
+const SnapshotSchema = z.object({
+  v: z.literal(1),
+  assets: z.array(z.object({ venue: z.string(), symbol: z.string(), watermark: z.number(), heldFrom: z.number(), bars: z.array(PathBarSchema) })),
+  predictions: z.array(PredictionSchema),
+  orders: z.array(OrderSchema),
+  fills: z.array(FillSchema),
+  execWatermark: z.number(),
+  done: z.array(z.string()),
+  seqs: z.record(z.string(), z.number()),
+});
+/** The JSON a labeling actor persists with each commit. */
+export type PendingSnapshot = z.infer<typeof SnapshotSchema>;
+
+type AssetBars = { venue: string; symbol: string; bars: PathBar[]; watermark: number; heldFrom: number };
+
+export type AddResult = 'added' | 'duplicate' | 'labeled';
+
+/** Ranges of bars an item needs that the buffer no longer holds: read them from the timeseries store. */
+export type PathNeed = Readonly<{ held: readonly PathBar[]; missingFrom: number; missingTo: number } | { held: readonly PathBar[]; missingFrom?: undefined; missingTo?: undefined }>;
+
+/** Labeled ids remembered (and persisted) to ignore a re-published input; redeliveries are caught by stream sequence. */
+const MAX_DONE = 1024;
+const assetKey = (venue: string, symbol: string): string => `${venue}\u0000${symbol}`;
+
+/**
+ * The labeling actor's state, deterministic and free of I/O: recent bars per asset, predictions
+ * and orders waiting for their horizon, fills of pending orders, the ids already labeled, and
+ * the last stream sequence applied per consumer. Whether an item is due depends on event time
+ * only: the newest bar seen for its asset (bars arrive in order per asset), so the same inputs
+ * label the same items in any interleaving of the consumers.
+ *
+ * Bars are held from `heldFrom` on: every bar seen with a later open time is in the buffer, so
+ * an item whose decision bar is older must read its path from the timeseries store.
+ */
+export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
+  const assets = new Map<string, AssetBars>();
+  const pending = new Map<string, PendingItem>();
+  const fills = new Map<string, Fill[]>();
+  const done = new Set<string>();
+  let doneOrder: string[] = [];
+  let execWatermark = -1;
+  let seqs: Record<string, number> = {};
+
+  const assetOf = (venue: string, symbol: string): AssetBars => {
+    const k = assetKey(venue, symbol);
+    let a = assets.get(k);
+    if (a === undefined) assets.set(k, (a = { venue, symbol, bars: [], watermark: -1, heldFrom: 0 }));
+    return a;
+  };
+  const isKnown = (id: string): AddResult | undefined => (done.has(id) ? 'labeled' : pending.has(id) ? 'duplicate' : undefined);
+  const decisionBar = (ts: number): number => Math.floor(ts / tfMs) * tfMs;
+
+  const addItem = (item: PendingItem): AddResult => {
+    const known = isKnown(item.id);
+    if (known !== undefined) return known;
+    pending.set(item.id, item);
+    assetOf(item.venue, item.symbol);
+    return 'added';
+  };
+
+  function addPrediction(p: Prediction): AddResult {
+    const horizonBars = Math.max(1, Math.ceil(p.horizonMs / tfMs));
+    const decisionTs = decisionBar(p.ts);
+    return addItem({ kind: 'prediction', msg: p, id: p.id, venue: p.venue, symbol: p.symbol, decisionTs, horizonBars, horizonEnd: decisionTs + horizonBars * tfMs, direction: predictionDirection(p), featureId: p.source });
+  }
+  /** `featureId` names the decision bar's vector: `f:<bar id>` (see `featureVectorId`). */
+  function addOrder(o: Order, featureId: (decisionTs: number) => string): AddResult {
+    const decisionTs = decisionBar(o.ts);
+    const h = spec.horizonBars;
+    return addItem({ kind: 'order', msg: o, id: o.id, venue: o.venue, symbol: o.symbol, decisionTs, horizonBars: h, horizonEnd: decisionTs + h * tfMs, direction: o.side === 'buy' ? 1 : -1, featureId: featureId(decisionTs) });
+  }
+  /** Fills of pending orders are kept; any SIGNALS fill advances the fill watermark. */
+  function addFill(f: Fill): void {
+    if (f.ts > execWatermark) execWatermark = f.ts;
+    if (!pending.has(f.orderId)) return;
+    const list = fills.get(f.orderId) ?? [];
+    if (list.some((x) => x.id === f.id)) return;
+    list.push(f);
+    fills.set(f.orderId, list);
+  }
+
+  return {
+    tfMs,
+    /** A bar of the strategy's timeframe; a repeated or older open time changes nothing. */
+    addBar(venue: string, symbol: string, bar: PathBar): void {
+      const a = assetOf(venue, symbol);
+      if (bar.ts <= a.watermark) return;
+      a.bars.push({ ts: bar.ts, high: bar.high, low: bar.low, close: bar.close });
+      a.watermark = bar.ts;
+    },
+    addPrediction,
+    addOrder,
+    addFill,
+    /** Any order or other execution message seen on SIGNALS: fills up to its time are in. */
+    advanceExec(ts: number): void {
+      if (ts > execWatermark) execWatermark = ts;
+    },
+    /** Items whose horizon passed, in (horizonEnd, id) order. Orders wait for their fills (a final one, a later SIGNALS message, or `fillGraceBars`). */
+    due(): PendingItem[] {
+      const out: PendingItem[] = [];
+      for (const item of pending.values()) {
+        const wm = assets.get(assetKey(item.venue, item.symbol))?.watermark ?? -1;
+        if (wm < item.horizonEnd) continue;
+        if (item.kind === 'order') {
+          const finalSeen = (fills.get(item.id) ?? []).some((f) => f.final);
+          if (!finalSeen && execWatermark < item.horizonEnd && wm < item.horizonEnd + spec.fillGraceBars * tfMs) continue;
+        }
+        out.push(item);
+      }
+      return out.sort((a, b) => a.horizonEnd - b.horizonEnd || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    },
+    /** Newest bar open time seen for an asset (−1 before any). */
+    watermark: (venue: string, symbol: string): number => assets.get(assetKey(venue, symbol))?.watermark ?? -1,
+    /** Bars with open time in [from, to] that the buffer holds, and the range it cannot answer for. */
+    barsIn(venue: string, symbol: string, from: number, to: number): PathNeed {
+      const a = assets.get(assetKey(venue, symbol));
+      const held = (a?.bars ?? []).filter((b) => b.ts >= from && b.ts <= to);
+      const heldFrom = a?.heldFrom ?? 0;
+      return heldFrom > from ? { held, missingFrom: from, missingTo: Math.min(to, heldFrom - 1) } : { held };
+    },
+    /** Fills of an order up to its horizon, in time order. */
+    fillsOf: (item: PendingItem): Fill[] => (fills.get(item.id) ?? []).filter((f) => f.ts <= item.horizonEnd).sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1)),
+    /** Marks an item labeled (or refused): it leaves the pending set and a redelivery of it is ignored. */
+    complete(id: string): void {
+      pending.delete(id);
+      fills.delete(id);
+      if (!done.has(id)) {
+        done.add(id);
+        doneOrder.push(id);
+        if (doneOrder.length > MAX_DONE * 2) {
+          for (const old of doneOrder.slice(0, doneOrder.length - MAX_DONE)) done.delete(old);
+          doneOrder = doneOrder.slice(-MAX_DONE);
+        }
+      }
+    },
+    /** Drops bars nobody needs: older than `retainBars` and than every pending decision bar of the asset. */
+    evict(): void {
+      const minPending = new Map<string, number>();
+      for (const it of pending.values()) {
+        const k = assetKey(it.venue, it.symbol);
+        minPending.set(k, Math.min(minPending.get(k) ?? Infinity, it.decisionTs));
+      }
+      for (const [k, a] of assets) {
+        const cut = Math.min(a.watermark - spec.retainBars * tfMs, minPending.get(k) ?? Infinity);
+        if (cut <= a.heldFrom) continue;
+        a.bars = a.bars.filter((b) => b.ts >= cut);
+        a.heldFrom = cut;
+      }
+    },
+    /** Last stream sequence applied by a consumer (0 before any): a redelivered message at or below it is skipped. */
+    seenSeq: (durable: string): number => seqs[durable] ?? 0,
+    setSeq(durable: string, seq: number): void {
+      if (seq > (seqs[durable] ?? 0)) seqs = { ...seqs, [durable]: seq };
+    },
+    get pendingCount(): number {
+      return pending.size;
+    },
+    pendingIds: (): string[] => [...pending.keys()].sort(),
+    /**
+     * What survives a restart: per asset only the bars pending items still need (the rest is in
+     * the timeseries store), the pending items, their fills, the labeled ids and the consumer
+     * sequences.
+     */
+    snapshot(): PendingSnapshot {
+      const minPending = new Map<string, number>();
+      for (const it of pending.values()) {
+        const k = assetKey(it.venue, it.symbol);
+        minPending.set(k, Math.min(minPending.get(k) ?? Infinity, it.decisionTs));
+      }
+      const items = [...pending.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+      return {
+        v: 1,
+        assets: [...assets.entries()].map(([k, a]) => {
+          const cut = Math.max(a.heldFrom, minPending.get(k) ?? a.watermark + 1);
+          return { venue: a.venue, symbol: a.symbol, watermark: a.watermark, heldFrom: cut, bars: a.bars.filter((b) => b.ts >= cut).map((b) => [b.ts, b.high, b.low, b.close] as [number, number, number, number]) };
+        }),
+        predictions: items.flatMap((i) => (i.kind === 'prediction' ? [i.msg] : [])),
+        orders: items.flatMap((i) => (i.kind === 'order' ? [i.msg] : [])),
+        fills: [...fills.values()].flat(),
+        execWatermark,
+        done: doneOrder.slice(-MAX_DONE),
+        seqs: { ...seqs },
+      };
+    },
+    /** Restores a snapshot taken by {@link snapshot}; throws a ZodError on anything else. */
+    restore(json: unknown, featureId: (venue: string, symbol: string, decisionTs: number) => string): void {
+      const s = SnapshotSchema.parse(json);
+      assets.clear();
+      pending.clear();
+      fills.clear();
+      done.clear();
+      for (const a of s.assets) {
+        assets.set(assetKey(a.venue, a.symbol), { venue: a.venue, symbol: a.symbol, watermark: a.watermark, heldFrom: a.heldFrom, bars: a.bars.map(([ts, high, low, close]) => ({ ts, high, low, close })) });
+      }
+      for (const p of s.predictions) addPrediction(p);
+      for (const o of s.orders) addOrder(o, (t) => featureId(o.venue, o.symbol, t));
+      execWatermark = s.execWatermark;
+      for (const f of s.fills) addFill(f);
+      execWatermark = s.execWatermark;
+      doneOrder = [...s.done];
+      for (const id of doneOrder) done.add(id);
+      seqs = { ...s.seqs };
+    },
+  };
+}
+
+export type PendingHorizons = ReturnType<typeof createPendingHorizons>;

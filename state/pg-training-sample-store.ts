@@ -1,0 +1,133 @@
+import pg from 'pg';
+import { StoreConnectError, StoreError } from './errors.js';
+import { pgStoreError } from './pg-errors.js';
+import { migrateSchema } from './pg-migrate.js';
+import { pgQuery } from './pg-query.js';
+import { limitClause, tsOfMs } from './pg-timeseries-sql.js';
+import type { SampleQuery, TrainingSample, TrainingSampleStore } from './training-sample-store.js';
+
+export type PgTrainingSampleStoreOptions = Readonly<{ url: string; schema: string; poolSize?: number }>;
+
+const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Hypertable on TimescaleDB, like the market-history tables (`pg-timescale.ts`); the key includes `decision_ts`. */
+const hypertableSql = (s: string): string =>
+  `SELECT create_hypertable('${s}.training_samples', 'decision_ts', chunk_time_interval => INTERVAL '30 days', if_not_exists => TRUE, migrate_data => TRUE)`;
+
+/**
+ * Samples travel as one JSON array (as the feature vectors do in the timeseries store): no
+ * parameter limit, no per-row SQL. An upsert replaces a row with the same key, so re-labeling
+ * a prediction after a crash rewrites the same values rather than adding a row.
+ */
+const upsertSql = (s: string): string => `INSERT INTO ${s}.training_samples
+  (strategy, venue, symbol, decision_ts, id, labeled_ts, model_name, model_version, feature_spec_hash, feature_id, features,
+   label, barrier, outcome_class, forward_return, net_return_bps, horizon_bars)
+  SELECT e->>'strategy', e->>'venue', e->>'symbol', ${tsOfMs(`(e->>'ts')::bigint`)}, e->>'id', ${tsOfMs(`(e->>'labeledTs')::bigint`)},
+    e->'model'->>'name', (e->'model'->>'version')::int, e->>'featureSpecHash', e->>'featureId', e->'features',
+    (e->>'label')::smallint, e->>'barrier', e->>'outcomeClass', (e->>'forwardReturn')::float8, (e->>'netReturnBps')::float8, (e->>'horizonBars')::int
+  FROM jsonb_array_elements($1::jsonb) AS e
+  ON CONFLICT (strategy, venue, symbol, decision_ts, id) DO UPDATE SET
+    labeled_ts = EXCLUDED.labeled_ts, model_name = EXCLUDED.model_name, model_version = EXCLUDED.model_version,
+    feature_spec_hash = EXCLUDED.feature_spec_hash, feature_id = EXCLUDED.feature_id, features = EXCLUDED.features,
+    label = EXCLUDED.label, barrier = EXCLUDED.barrier, outcome_class = EXCLUDED.outcome_class,
+    forward_return = EXCLUDED.forward_return, net_return_bps = EXCLUDED.net_return_bps, horizon_bars = EXCLUDED.horizon_bars`;
+
+type Row = {
+  strategy: string; venue: string; symbol: string; ms: number; id: string; labeled_ms: number; model_name: string; model_version: number;
+  feature_spec_hash: string; feature_id: string; features: Record<string, number | null>; label: number; barrier: TrainingSample['barrier'];
+  outcome_class: TrainingSample['outcomeClass']; forward_return: number; net_return_bps: number; horizon_bars: number;
+};
+
+const sampleOf = (r: Row): TrainingSample => ({
+  id: r.id, strategy: r.strategy, venue: r.venue, symbol: r.symbol, ts: r.ms, labeledTs: r.labeled_ms,
+  model: { name: r.model_name, version: r.model_version }, featureSpecHash: r.feature_spec_hash, featureId: r.feature_id, features: r.features,
+  label: r.label as TrainingSample['label'], barrier: r.barrier, outcomeClass: r.outcome_class, forwardReturn: r.forward_return,
+  netReturnBps: r.net_return_bps, horizonBars: r.horizon_bars,
+});
+
+/**
+ * Training samples and the labeling actor's snapshots on PostgreSQL (migrated with the other
+ * tables; `training_samples` a hypertable when TimescaleDB is installed).
+ *
+ * @example
+ * const store = await createPgTrainingSampleStore({ url, schema: 'sextant' });
+ * await store.commit({ samples, snapshot: { actor: 'labeling:dirmlp', state, ts } });
+ */
+export async function createPgTrainingSampleStore(opts: PgTrainingSampleStoreOptions): Promise<TrainingSampleStore> {
+  if (!SCHEMA_RE.test(opts.schema)) throw new StoreError(`invalid schema name ${opts.schema}`, false);
+  const s = opts.schema;
+  const flavor = await migrateSchema(opts.url, s);
+  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 2, connectionTimeoutMillis: 3000 });
+  pool.on('error', () => {});
+  const query = pgQuery(pool);
+  if (flavor === 'timescale') await query('training_samples hypertable failed', hypertableSql(s));
+  const UPSERT = upsertSql(s);
+
+  const where = (q: SampleQuery): { sql: string; params: unknown[] } => {
+    const params: unknown[] = [q.strategy];
+    let sql = 'strategy = $1';
+    if (q.venue !== undefined) sql += ` AND venue = $${params.push(q.venue)}`;
+    if (q.symbol !== undefined) sql += ` AND symbol = $${params.push(q.symbol)}`;
+    if (q.from !== undefined) sql += ` AND decision_ts >= ${tsOfMs(`$${params.push(Math.ceil(q.from))}::bigint`)}`;
+    if (q.to !== undefined) sql += ` AND decision_ts < ${tsOfMs(`$${params.push(Math.ceil(q.to))}::bigint`)}`;
+    return { sql, params };
+  };
+
+  return {
+    commit: async (c) => {
+      if (c.samples.length === 0 && c.snapshot === undefined) return 0;
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (e) {
+        throw new StoreConnectError(`cannot get a PostgreSQL connection: ${(e as Error).message}`, { cause: e });
+      }
+      try {
+        await client.query('BEGIN');
+        const n = c.samples.length > 0 ? ((await client.query(UPSERT, [JSON.stringify(c.samples)])).rowCount ?? 0) : 0;
+        if (c.snapshot !== undefined) {
+          await client.query(
+            `INSERT INTO ${s}.labeling_snapshots (actor, state, event_ts) VALUES ($1, $2::jsonb, ${tsOfMs('$3::bigint')})
+             ON CONFLICT (actor) DO UPDATE SET state = EXCLUDED.state, event_ts = EXCLUDED.event_ts`,
+            [c.snapshot.actor, JSON.stringify(c.snapshot.state), Math.max(0, Math.floor(c.snapshot.ts))],
+          );
+        }
+        await client.query('COMMIT');
+        return n;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw pgStoreError('training samples commit failed', e);
+      } finally {
+        client.release();
+      }
+    },
+    samples: async (q) => {
+      const w = where(q);
+      const rows = await query<Row>(
+        'training samples read failed',
+        `SELECT strategy, venue, symbol, id, (extract(epoch from decision_ts) * 1000)::float8 AS ms, (extract(epoch from labeled_ts) * 1000)::float8 AS labeled_ms, model_name, model_version,
+                feature_spec_hash, feature_id, features, label, barrier, outcome_class, forward_return, net_return_bps, horizon_bars
+         FROM ${s}.training_samples WHERE ${w.sql} ORDER BY decision_ts, id${limitClause(q.limit)}`,
+        w.params,
+      );
+      return rows.map(sampleOf);
+    },
+    count: async (strategy) => {
+      const rows =
+        strategy === undefined
+          ? await query<{ n: string }>('training samples count failed', `SELECT count(*)::text AS n FROM ${s}.training_samples`)
+          : await query<{ n: string }>('training samples count failed', `SELECT count(*)::text AS n FROM ${s}.training_samples WHERE strategy = $1`, [strategy]);
+      return Number(rows[0]?.n ?? 0);
+    },
+    loadSnapshot: async (actor) => {
+      const rows = await query<{ state: unknown }>('labeling snapshot read failed', `SELECT state FROM ${s}.labeling_snapshots WHERE actor = $1`, [actor]);
+      return rows[0]?.state;
+    },
+    clear: async () => {
+      await query('training samples clear failed', `TRUNCATE ${s}.training_samples, ${s}.labeling_snapshots`);
+    },
+    close: async () => {
+      await pool.end();
+    },
+  };
+}

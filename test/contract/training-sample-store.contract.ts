@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TrainingSample, TrainingSampleStore } from '../../state/training-sample-store.js';
+
+const T0 = 1_640_995_200_123; // not on a second boundary: milliseconds must survive
+const H = 3_600_000;
+
+export const sample = (i: number, patch: Partial<TrainingSample> = {}): TrainingSample => ({
+  id: `p:s1:f:b:binance:BTC/USDT:1h:${T0 + i * H}`,
+  strategy: 's1',
+  venue: 'binance',
+  symbol: 'BTC/USDT',
+  ts: T0 + i * H,
+  labeledTs: T0 + (i + 4) * H,
+  model: { name: 'direction-mlp', version: 3 },
+  featureSpecHash: 'abc123',
+  featureId: `f:b:binance:BTC/USDT:1h:${T0 + i * H}`,
+  features: { atr_14: 0.1 + 0.2, rsi_14: i < 1 ? null : 1e-300, close: 1 / 3 },
+  label: i % 3 === 0 ? 1 : i % 3 === 1 ? -1 : 0,
+  barrier: i % 3 === 0 ? 'take_profit' : i % 3 === 1 ? 'stop_loss' : 'vertical',
+  outcomeClass: 'good',
+  forwardReturn: -0.000123456789,
+  netReturnBps: 12.345678901234,
+  horizonBars: 4,
+  ...patch,
+});
+
+/** The TrainingSampleStore contract; `make()` builds a store on its own empty schema (or memory). */
+export function trainingSampleStoreContract(name: string, make: () => Promise<TrainingSampleStore>): void {
+  describe(`TrainingSampleStore contract: ${name}`, () => {
+    let store: TrainingSampleStore;
+    beforeAll(async () => {
+      store = await make();
+    });
+    afterAll(async () => store.close());
+
+    it('upserts idempotently on (strategy, venue, symbol, ts, id): a second commit replaces, never adds', async () => {
+      await store.clear();
+      expect(await store.commit({ samples: [sample(0), sample(1), sample(2)] })).toBe(3);
+      expect(await store.commit({ samples: [sample(1, { label: 0, barrier: 'vertical', outcomeClass: 'bad' })] })).toBe(1);
+      expect(await store.count()).toBe(3);
+      expect(await store.count('s1')).toBe(3);
+      expect(await store.count('other')).toBe(0);
+      const rows = await store.samples({ strategy: 's1' });
+      expect(rows.map((r) => r.id)).toEqual([sample(0).id, sample(1).id, sample(2).id]);
+      expect(rows[1]).toEqual(sample(1, { label: 0, barrier: 'vertical', outcomeClass: 'bad' }));
+    });
+
+    it('returns every field exactly, nulls and milliseconds kept', async () => {
+      await store.clear();
+      await store.commit({ samples: [sample(0), sample(5)] });
+      expect(await store.samples({ strategy: 's1' })).toEqual([sample(0), sample(5)]);
+    });
+
+    it('reads by asset and decision-time range, from inclusive and to exclusive, with a limit', async () => {
+      await store.clear();
+      await store.commit({ samples: [0, 1, 2, 3].map((i) => sample(i)).concat([sample(1, { symbol: 'ETH/USDT', id: 'p:eth' })]) });
+      expect((await store.samples({ strategy: 's1', symbol: 'BTC/USDT', from: T0 + H, to: T0 + 3 * H })).map((r) => r.ts)).toEqual([T0 + H, T0 + 2 * H]);
+      expect((await store.samples({ strategy: 's1', symbol: 'ETH/USDT' })).map((r) => r.id)).toEqual(['p:eth']);
+      expect((await store.samples({ strategy: 's1', venue: 'other' })).length).toBe(0);
+      expect((await store.samples({ strategy: 's1', limit: 2 })).length).toBe(2);
+    });
+
+    it('keeps one snapshot per actor, replaced by each commit, and commits it without samples', async () => {
+      await store.clear();
+      expect(await store.loadSnapshot('labeling:s1')).toBeUndefined();
+      await store.commit({ samples: [], snapshot: { actor: 'labeling:s1', state: { v: 1, pending: ['a'], wm: 1.5 }, ts: T0 } });
+      await store.commit({ samples: [sample(0)], snapshot: { actor: 'labeling:s1', state: { v: 1, pending: [], wm: 2 }, ts: T0 + H } });
+      await store.commit({ samples: [], snapshot: { actor: 'labeling:s2', state: { v: 1, pending: ['b'], wm: null }, ts: T0 } });
+      expect(await store.loadSnapshot('labeling:s1')).toEqual({ v: 1, pending: [], wm: 2 });
+      expect(await store.loadSnapshot('labeling:s2')).toEqual({ v: 1, pending: ['b'], wm: null });
+      expect(await store.count()).toBe(1);
+    });
+
+    it('clear() forgets samples and snapshots', async () => {
+      await store.commit({ samples: [sample(0)], snapshot: { actor: 'labeling:s1', state: { v: 1 }, ts: T0 } });
+      await store.clear();
+      expect(await store.count()).toBe(0);
+      expect(await store.loadSnapshot('labeling:s1')).toBeUndefined();
+    });
+  });
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { labelOutcome } from '../../models/labeling/label-outcome.js';
+import type { Labeled } from '../../models/labeling/label-outcome.js';
+import { DEFAULT_LABEL_SPEC } from '../../models/labeling/label-spec.js';
+import { createPendingHorizons } from '../../models/labeling/pending-horizons.js';
+import type { PendingItem } from '../../models/labeling/pending-horizons.js';
+import { LabelSchema } from '../../streams/messages/label.js';
+import { OutcomeSchema } from '../../streams/messages/outcome.js';
+import { bar, fill, H, order, prediction, T0 } from './fixtures.js';
+
+const spec = { ...DEFAULT_LABEL_SPEC, costBps: 10 };
+const d = bar(0, 64, 64, 64);
+/** The pending item the actor would hold for one prediction or order (made due by a far later bar). */
+const itemOf = (add: (s: ReturnType<typeof createPendingHorizons>) => void): PendingItem => {
+  const s = createPendingHorizons(H, spec);
+  add(s);
+  s.addBar('binance', 'BTC/USDT', { ts: T0 + 1_000 * H, high: 1, low: 1, close: 1 });
+  const [item] = s.due();
+  if (item === undefined) throw new Error('nothing due');
+  return item;
+};
+const ok = (r: ReturnType<typeof labelOutcome>): Labeled => {
+  if ('refused' in r) throw new Error(r.refused);
+  return r;
+};
+
+describe('labelOutcome', () => {
+  it('a long prediction: log forward return to the horizon close, exact MFE/MAE, TP first, class from the net return', () => {
+    const item = itemOf((s) => s.addPrediction(prediction('s1', d, 0.01, 3)));
+    const bars = [d, bar(1, 66, 63, 65), bar(2, 72, 64, 70), bar(3, 71, 62, 68), bar(4, 90, 40, 50)]; // bar 4 is past the horizon
+    const { outcome, label } = ok(labelOutcome({ item, bars, atr: 4, fills: [], spec }));
+    expect(OutcomeSchema.parse(outcome)).toEqual(outcome);
+    expect(LabelSchema.parse(label)).toEqual(label);
+    expect(outcome).toMatchObject({ id: `out:${item.id}`, ts: T0 + 3 * H, decisionTs: T0, horizonBars: 3, bars: 3, direction: 1, entryPrice: 64, exitPrice: 68, mfe: 0.125, mae: -0.03125, shortfall: null });
+    expect(outcome.forwardReturn).toBe(Math.log(68 / 64));
+    expect(outcome.netReturnBps).toBeCloseTo(Math.log(68 / 64) * 1e4 - 10, 9);
+    expect(outcome.outcomeClass).toBe('excellent'); // ≈ 596 bps
+    expect(label).toMatchObject({ id: `lbl:${item.id}`, label: 1, barrier: 'take_profit', hitTs: T0 + 2 * H, featureId: `f:${d.id}`, model: { name: 'direction-mlp', version: 2 }, featureSpecHash: 'spec-hash-1' });
+  });
+
+  it('a short prediction on a rising path: stop-loss, negative net, class bad; signed excursions', () => {
+    const item = itemOf((s) => s.addPrediction(prediction('s1', d, -0.01, 2)));
+    const { outcome, label } = ok(labelOutcome({ item, bars: [d, bar(1, 66, 63, 65), bar(2, 69, 64, 68)], atr: 4, fills: [], spec }));
+    expect(outcome.direction).toBe(-1);
+    expect(outcome.mfe).toBe(1 - 63 / 64);
+    expect(outcome.mae).toBe(1 - 69 / 64);
+    expect(label).toMatchObject({ label: -1, barrier: 'stop_loss', hitTs: T0 + 2 * H, outcomeClass: 'bad' });
+  });
+
+  it('gaps: the exit is the last close at or before the horizon and `bars` says how many were seen', () => {
+    const item = itemOf((s) => s.addPrediction(prediction('s1', d, 0.01, 4)));
+    const { outcome, label } = ok(labelOutcome({ item, bars: [bar(1, 65, 63, 64.5), bar(3, 65, 63, 64)], atr: 4, fills: [], spec }));
+    expect(outcome).toMatchObject({ bars: 2, exitPrice: 64, forwardReturn: 0, ts: T0 + 4 * H });
+    expect(label).toMatchObject({ label: 0, barrier: 'vertical', hitTs: T0 + 4 * H, outcomeClass: 'neutral' }); // −10 bps net
+  });
+
+  it('an order: decision price = the decision bar close, shortfall from its fills, horizon from the config', () => {
+    const o = order('s1', d, 'buy', 2);
+    const item = itemOf((s) => s.addOrder(o, () => `f:${d.id}`));
+    const bars = [d, bar(1, 66, 63, 65), bar(2, 67, 64, 66), bar(3, 67, 64, 66), bar(4, 67, 65, 66)];
+    const fills = [fill(o, 1, T0 + H, 1, 64.64, false, 0.0646), fill(o, 2, T0 + H, 1, 64.64, true, 0.0646)];
+    const { outcome } = ok(labelOutcome({ item, bars, atr: 4, fills, spec }));
+    expect(outcome).toMatchObject({ subject: { kind: 'order', id: o.id }, horizonBars: spec.horizonBars, entryPrice: 64, exitPrice: 66, model: null });
+    expect(outcome.shortfall?.filledQty).toBe(2);
+    expect(outcome.shortfall?.executionBps).toBeCloseTo(100 + 10.09375, 6); // 1% above decision + fees 0.1292 on 128 notional
+    expect(outcome.shortfall?.totalBps).toBeCloseTo(outcome.shortfall?.executionBps ?? NaN, 12);
+  });
+
+  it('refuses when ATR is missing at decision time', () => {
+    const item = itemOf((s) => s.addPrediction(prediction('s1', d, 0.01, 1)));
+    expect(labelOutcome({ item, bars: [d, bar(1, 65, 63, 64)], atr: Number.NaN, fills: [], spec })).toMatchObject({ refused: expect.stringContaining('atr_14') });
+  });
+});

@@ -1,0 +1,144 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_LABEL_SPEC } from '../../models/labeling/label-spec.js';
+import { FeatureEngine } from '../../models/features/feature-engine.js';
+import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
+import { createMemoryTrainingSampleStore } from '../../state/memory-training-sample-store.js';
+import type { Bus } from '../../streams/bus.js';
+import { encode } from '../../streams/codec.js';
+import type { Bar } from '../../streams/messages/bar.js';
+import type { DlqEntry } from '../../streams/messages/dlq-entry.js';
+import type { FeatureVector } from '../../streams/messages/feature-vector.js';
+import { featureVectorId } from '../../streams/messages/feature-vector.js';
+import type { Label } from '../../streams/messages/label.js';
+import { LabelSchema } from '../../streams/messages/label.js';
+import type { Outcome } from '../../streams/messages/outcome.js';
+import { OutcomeSchema } from '../../streams/messages/outcome.js';
+import { createMemoryBus } from '../../streams/memory-bus.js';
+import { bar, fill, H, order, prediction, randomWalk, T0, vectorOf } from './fixtures.js';
+import type { Namespace } from './harness.js';
+import { collect, namespace, publishBars, publishSignals, specsOf, startActor, until } from './harness.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup(): Promise<{ bus: Bus; ns: Namespace }> {
+  const ns = namespace();
+  const bus = createMemoryBus();
+  await bus.ensureStreams(specsOf(ns));
+  cleanups.push(() => bus.close());
+  return { bus, ns };
+}
+
+describe('labeling actor (memory bus and stores)', () => {
+  it('labels predictions and orders once their horizon passed in event time, with the decision-time vector; bad input goes to sx.dlq.labeling', async () => {
+    const { bus, ns } = await setup();
+    const timeseries = createMemoryTimeseriesStore();
+    const samples = createMemoryTrainingSampleStore();
+    const bars = [bar(0, 64, 64, 64), bar(1, 66, 63, 65), bar(2, 72, 64, 70), bar(3, 71, 62, 68), bar(4, 69, 60, 61), bar(5, 62, 58, 60), bar(6, 61, 59, 60)];
+    await timeseries.insert({ bars, features: bars.map((b, i) => vectorOf(b, 4, { rsi_14: 50 + i })) });
+    const actor = await startActor(bus, ns, { timeseries, samples }, { spec: { ...DEFAULT_LABEL_SPEC, horizonBars: 2, costBps: 10 } });
+    cleanups.push(() => actor.stop());
+    const outcomes = collect<Outcome>(bus, ns.streams.OUTCOMES, ns.subjects.streamSubjects.OUTCOMES[0] ?? '');
+    const labels = collect<Label>(bus, ns.streams.OUTCOMES, ns.subjects.streamSubjects.OUTCOMES[1] ?? '');
+    const dlq = collect<DlqEntry>(bus, ns.streams.DLQ, ns.subjects.dlq('labeling'));
+    cleanups.push(async () => { await outcomes.stop(); await labels.stop(); await dlq.stop(); });
+
+    const p0 = prediction('s1', bars[0] as Bar, 0.01, 3);
+    const p1 = prediction('s1', bars[1] as Bar, -0.01, 3);
+    const other = prediction('s2', bars[1] as Bar, 0.01, 3); // another strategy's: not ours to label
+    const o0 = order('s1', bars[0] as Bar, 'buy', 1);
+    await publishSignals(bus, ns, [p0, p1, other, o0, fill(o0, 1, T0 + H, 1, 64.64, true)]);
+    await bus.publish(ns.subjects.prediction('s1', 'binance', 'BTC/USDT'), new TextEncoder().encode('{"type":"pred","v":1'), { msgId: 'bad-json' });
+    await publishBars(bus, ns, bars.slice(0, 3));
+    await until('bars 0–2 seen', () => actor.stats().received >= 9);
+    // The order's horizon (2 bars: bar 2) has passed and its final fill is in; p0's and p1's (3 bars) have not.
+    await until('order outcome', () => outcomes.msgs.length >= 1);
+    expect(outcomes.msgs.map((o) => o.subject.id)).toEqual([o0.id]);
+    expect(actor.pendingIds()).toEqual([p0.id, p1.id].sort());
+
+    const badBar = { ...bar(3, 71, 62, 68), high: 50 }; // high below low: refused at the edge
+    await bus.publish(ns.subjects.bar('binance', 'BTC/USDT', '1h'), encode(badBar), { msgId: 'bad-bar' });
+    await publishBars(bus, ns, bars.slice(3));
+    await until('three outcomes and labels', () => outcomes.msgs.length >= 3 && labels.msgs.length >= 3 && dlq.msgs.length >= 2);
+
+    for (const o of outcomes.msgs) expect(OutcomeSchema.parse(o)).toEqual(o);
+    for (const l of labels.msgs) expect(LabelSchema.parse(l)).toEqual(l);
+    const out0 = outcomes.msgs.find((o) => o.subject.id === p0.id);
+    expect(out0).toMatchObject({ id: `out:${p0.id}`, ts: T0 + 3 * H, entryPrice: 64, exitPrice: 68, mfe: 0.125, mae: -0.03125, barrier: { label: 1, hit: 'take_profit', hitTs: T0 + 2 * H } });
+    expect(out0?.forwardReturn).toBe(Math.log(68 / 64));
+    const lbl1 = labels.msgs.find((l) => l.subject.id === p1.id);
+    expect(lbl1).toMatchObject({ id: `lbl:${p1.id}`, ts: T0 + 4 * H, label: -1, barrier: 'stop_loss', hitTs: T0 + 2 * H, outcomeClass: 'excellent' }); // stopped out first, yet the horizon return (65 → 61) is +6.3% for the short
+    const outOrder = outcomes.msgs.find((o) => o.subject.id === o0.id);
+    expect(outOrder?.shortfall).toMatchObject({ filledQty: 1, avgFillPrice: 64.64, opportunityBps: (70 / 64 - 1) * 1e4 });
+    expect(outOrder?.shortfall?.executionBps).toBeCloseTo(100, 9);
+
+    const stored = await samples.samples({ strategy: 's1' });
+    expect(stored.map((s) => s.id)).toEqual([p0.id, p1.id]); // orders have outcomes but no training sample
+    expect(stored[0]).toMatchObject({ ts: T0, labeledTs: T0 + 3 * H, featureId: featureVectorId((bars[0] as Bar).id), features: { atr_14: 4, close: 64, rsi_14: 50 }, label: 1, model: { name: 'direction-mlp', version: 2 }, featureSpecHash: 'spec-hash-1', horizonBars: 3 });
+    expect(stored[1]?.features['rsi_14']).toBe(51); // the vector of the bar the prediction was made on, not a later one
+    expect(dlq.msgs.map((e) => e.reason).sort()).toEqual(['MALFORMED_JSON', 'SCHEMA']);
+    expect(actor.pendingIds()).toEqual([]);
+    expect(actor.stats()).toMatchObject({ labeled: 3, samples: 2, refused: 2 });
+  });
+
+  it('waits for a decision-time vector the recorder has not stored yet, then labels', async () => {
+    const { bus, ns } = await setup();
+    const timeseries = createMemoryTimeseriesStore();
+    const samples = createMemoryTrainingSampleStore();
+    const actor = await startActor(bus, ns, { timeseries, samples });
+    cleanups.push(() => actor.stop());
+    const bars = [0, 1, 2, 3].map((i) => bar(i, 101, 99, 100));
+    await publishSignals(bus, ns, [prediction('s1', bars[0] as Bar, 0.01, 1)]);
+    await publishBars(bus, ns, bars.slice(0, 2));
+    await until('the prediction waits for its vector', () => actor.stats().received >= 3 && actor.stats().waitingFeatures === 1);
+    expect(actor.stats().labeled).toBe(0);
+    await timeseries.insert({ features: [vectorOf(bars[0] as Bar, 1)] });
+    await publishBars(bus, ns, bars.slice(2));
+    await until('labeled', () => actor.stats().labeled === 1);
+    expect(await samples.count()).toBe(1);
+  });
+});
+
+/** Runs the actor over `bars` with a prediction at every bar from `first` on, features from the engine as the asset actor makes them. */
+async function labelRun(bars: readonly Bar[], first: number, expected: number) {
+  const { bus, ns } = await setup();
+  const timeseries = createMemoryTimeseriesStore();
+  const samples = createMemoryTrainingSampleStore();
+  const engine = new FeatureEngine();
+  const vectors: FeatureVector[] = bars.map((b) => {
+    engine.onBar(b);
+    return { ...vectorOf(b, null), values: { ...engine.values(), close: b.close } };
+  });
+  await timeseries.insert({ bars: [...bars], features: vectors });
+  const actor = await startActor(bus, ns, { timeseries, samples });
+  cleanups.push(() => actor.stop());
+  const labels = collect<Label>(bus, ns.streams.OUTCOMES, ns.subjects.streamSubjects.OUTCOMES[1] ?? '');
+  cleanups.push(() => labels.stop());
+  await publishSignals(bus, ns, bars.slice(first).map((b, i) => prediction('s1', b, i % 2 === 0 ? 0.01 : -0.01, 4)));
+  await publishBars(bus, ns, bars);
+  await until(`${expected} labels`, () => labels.msgs.length >= expected);
+  return { labels: labels.msgs, samples: await samples.samples({ strategy: 's1' }), vectors };
+}
+
+describe('labels leak no future', () => {
+  it('changing the bars after t changes no label whose horizon ended at or before t, nor any stored decision-time vector', async () => {
+    const bars = randomWalk(48, 7);
+    const t = T0 + 30 * H;
+    const changed = bars.map((b) => (b.ts <= t ? b : { ...b, high: b.high * 1.3, low: b.low * 0.7, close: b.close * (b.ts % (2 * H) === 0 ? 1.2 : 0.8) }));
+    // Predictions from bar 16 (ATR warm); horizon 4: those up to bar 43 are labeled in both runs.
+    const a = await labelRun(bars, 16, 28);
+    const b = await labelRun(changed, 16, 28);
+    const known = (ls: readonly Label[]) => ls.filter((l) => l.ts <= t).sort((x, y) => (x.id < y.id ? -1 : 1));
+    expect(known(a.labels).length).toBe(11); // decisions at bars 16…26
+    expect(known(b.labels)).toEqual(known(a.labels));
+    const sa = a.samples.filter((s) => s.labeledTs <= t);
+    expect(sa.length).toBe(11);
+    expect(b.samples.filter((s) => s.labeledTs <= t)).toEqual(sa);
+    expect(b.vectors.filter((v) => v.ts <= t)).toEqual(a.vectors.filter((v) => v.ts <= t));
+    // …while labels after t do see the change (so this test can fail).
+    const later = (ls: readonly Label[]) => ls.filter((l) => l.ts > t).map((l) => [l.id, l.forwardReturn]);
+    expect(later(b.labels)).not.toEqual(later(a.labels));
+  });
+});

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LabelingActorHandle } from '../../actors/labeling-actor.js';
+import { DEFAULT_LABEL_SPEC } from '../../models/labeling/label-spec.js';
+import { createPgTimeseriesStore } from '../../state/pg-timeseries-store.js';
+import { createPgTrainingSampleStore } from '../../state/pg-training-sample-store.js';
+import type { TimeseriesStore } from '../../state/timeseries-store.js';
+import type { TrainingSampleStore } from '../../state/training-sample-store.js';
+import type { Bus } from '../../streams/bus.js';
+import type { Bar } from '../../streams/messages/bar.js';
+import type { Label } from '../../streams/messages/label.js';
+import type { Outcome } from '../../streams/messages/outcome.js';
+import { createNatsBus } from '../../streams/nats-bus.js';
+import { dropSchema } from '../support/pg.js';
+import { fill, order, prediction, randomWalk, vectorOf } from './fixtures.js';
+import type { Namespace } from './harness.js';
+import { collect, namespace, publishBars, publishSignals, specsOf, startActor, until } from './harness.js';
+
+// Real NATS JetStream (own stream names and subject prefix) and real PostgreSQL (own schema).
+const NATS_URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
+const PG_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schema = `sx_lbl_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+const spec = { ...DEFAULT_LABEL_SPEC, horizonBars: 4, retainBars: 2, fillGraceBars: 0 };
+
+let ns: Namespace;
+let admin: Bus;
+let timeseries: TimeseriesStore;
+let samples: TrainingSampleStore;
+const newBus = (name: string) => createNatsBus({ url: NATS_URL, name, connectTimeoutMs: 3000 });
+
+beforeAll(async () => {
+  ns = namespace();
+  admin = await newBus('labeling-test-admin');
+  await admin.ensureStreams(specsOf(ns));
+  timeseries = await createPgTimeseriesStore({ url: PG_URL, schema, poolSize: 2 });
+  samples = await createPgTrainingSampleStore({ url: PG_URL, schema });
+});
+afterAll(async () => {
+  await admin.deleteStreams(specsOf(ns).map((s) => s.name));
+  await admin.close();
+  await timeseries.close();
+  await samples.close();
+  await dropSchema(PG_URL, schema);
+});
+
+describe('labeling actor on NATS JetStream and PostgreSQL', () => {
+  it('survives kills mid-horizon: every prediction and order is labeled exactly once, samples stored once', async () => {
+    const bars = randomWalk(28, 11);
+    const b = (i: number): Bar => bars[i] as Bar;
+    // The recorder's rows: bars and the decision-time vectors, as the asset actor stores them.
+    await timeseries.insert({ bars, features: bars.map((x, i) => vectorOf(x, x.close * 0.01, { rsi_14: i })) });
+    const preds = bars.map((x, i) => prediction('s1', x, i % 3 === 0 ? -0.002 : 0.003, 4));
+    const o2 = order('s1', b(2), 'buy', 0.5);
+    const o5 = order('s1', b(5), 'sell', 0.25);
+    const outcomes = collect<Outcome>(admin, ns.streams.OUTCOMES, ns.subjects.streamSubjects.OUTCOMES[0] ?? '');
+    const labels = collect<Label>(admin, ns.streams.OUTCOMES, ns.subjects.streamSubjects.OUTCOMES[1] ?? '');
+    const actors: { bus: Bus; actor: LabelingActorHandle }[] = [];
+    const start = async (ackWaitMs = 30_000) => {
+      const bus = await newBus(`labeling-test-${actors.length}`);
+      const actor = await startActor(bus, ns, { timeseries, samples }, { spec, ackWaitMs });
+      actors.push({ bus, actor });
+      return actor;
+    };
+    /** Crash stand-in: the batch in hand is neither committed nor acknowledged, the connection dropped without a flush. */
+    const kill = async (i: number) => {
+      const a = actors[i];
+      if (a === undefined) throw new Error('no actor');
+      await a.actor.abort();
+      await a.bus.close();
+    };
+    const labeled = () => actors.reduce((n, a) => n + a.actor.stats().labeled, 0);
+    try {
+      // Run 1: predictions 0–9, two orders with their fills, bars 0–9.
+      const a1 = await start();
+      await publishSignals(admin, ns, [...preds.slice(0, 10), o2, fill(o2, 1, b(3).ts, 0.5, b(2).close * 1.001, true, 0.01), o5, fill(o5, 1, b(6).ts, 0.25, b(5).close * 0.999, true, 0.01)]);
+      await publishBars(admin, ns, bars.slice(0, 10));
+      await until('run 1 labels (preds 0–5, both orders)', () => a1.stats().labeled === 8);
+      expect(a1.pendingIds()).toEqual(preds.slice(6, 10).map((p) => p.id).sort());
+      await kill(0);
+
+      // While down: more bars and predictions. Run 2 resumes the pending horizons of run 1.
+      await publishBars(admin, ns, bars.slice(10, 16));
+      await publishSignals(admin, ns, preds.slice(10, 14));
+      await publishBars(admin, ns, bars.slice(16, 24));
+      const a2 = await start();
+      await until('run 2 labels (preds 6–13)', () => a2.stats().labeled === 8);
+      // Predictions 14–19 arrive after their bars left the buffer (retainBars 2): their paths are read from PostgreSQL.
+      await publishSignals(admin, ns, preds.slice(14, 20));
+      await until('run 2 labels (preds 6–19)', () => labeled() === 22);
+      expect(a2.stats().duplicates).toBe(0);
+      expect(a2.stats().labeled).toBe(14);
+      expect(a2.stats(), JSON.stringify(a2.stats())).toMatchObject({ pathsFromStore: expect.any(Number) });
+      expect(a2.stats().pathsFromStore, JSON.stringify(a2.stats())).toBeGreaterThan(0); // the late predictions' bars came from PostgreSQL
+
+      // Run 3: killed while its batch may be in flight; run 4 resumes after the ack wait.
+      await publishSignals(admin, ns, preds.slice(20, 24));
+      await publishBars(admin, ns, bars.slice(24, 28));
+      await kill(1);
+      await start(1_000);
+      await until('all 26 outcomes and labels', async () => outcomes.msgs.length >= 26 && labels.msgs.length >= 26 && (await samples.count('s1')) === 24);
+      await new Promise((r) => setTimeout(r, 300)); // nothing more may come
+
+      const ids = (ms: readonly { id: string }[]) => ms.map((m) => m.id);
+      expect(new Set(ids(outcomes.msgs)).size).toBe(outcomes.msgs.length);
+      expect(new Set(ids(labels.msgs)).size).toBe(labels.msgs.length);
+      expect(ids(labels.msgs).sort()).toEqual([...preds.slice(0, 24), o2, o5].map((m) => `lbl:${m.id}`).sort());
+      expect(await admin.countMessages(ns.streams.OUTCOMES, ns.subjects.streamSubjects.OUTCOMES[0])).toBe(26);
+      expect(await admin.countMessages(ns.streams.DLQ)).toBe(0);
+
+      const stored = await samples.samples({ strategy: 's1' });
+      expect(stored.map((s) => s.id)).toEqual(preds.slice(0, 24).map((p) => p.id));
+      for (const [i, s] of stored.entries()) {
+        expect(s.features).toEqual({ atr_14: b(i).close * 0.01, close: b(i).close, rsi_14: i }); // the vector of the decision bar
+        expect(s.forwardReturn).toBe(Math.log(b(i + 4).close / b(i).close));
+        const l = labels.msgs.find((x) => x.subject.id === s.id);
+        expect([s.label, s.barrier, s.outcomeClass, s.labeledTs]).toEqual([l?.label, l?.barrier, l?.outcomeClass, l?.ts]);
+      }
+      const out2 = outcomes.msgs.find((o) => o.subject.id === o2.id);
+      expect(out2?.shortfall?.executionBps).toBeCloseTo(10 + (0.01 * 1e4) / (0.5 * b(2).close), 6);
+    } finally {
+      await outcomes.stop();
+      await labels.stop();
+      for (const a of actors) {
+        await a.actor.stop().catch(() => {});
+        await a.bus.close().catch(() => {});
+      }
+    }
+  }, 90_000);
+});

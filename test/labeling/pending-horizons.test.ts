@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_LABEL_SPEC } from '../../models/labeling/label-spec.js';
+import { createPendingHorizons } from '../../models/labeling/pending-horizons.js';
+import { bar, fill, H, order, prediction, T0, VENUE } from './fixtures.js';
+
+const spec = { ...DEFAULT_LABEL_SPEC, horizonBars: 2, retainBars: 3, fillGraceBars: 1 };
+const S = 'BTC/USDT';
+const add = (s: ReturnType<typeof createPendingHorizons>, i: number): void => s.addBar(VENUE, S, bar(i, 101, 99, 100));
+const fid = (t: number): string => `f:${t}`;
+
+describe('pending horizons', () => {
+  it('makes a prediction due once a bar at or after its horizon was seen, and only once', () => {
+    const s = createPendingHorizons(H, spec);
+    const p = prediction('s1', bar(0, 101, 99, 100), 0.01, 3);
+    expect(s.addPrediction(p)).toBe('added');
+    expect(s.addPrediction(p)).toBe('duplicate');
+    for (let i = 0; i <= 2; i++) add(s, i);
+    expect(s.due()).toEqual([]);
+    add(s, 4); // bar 3 missing: a later bar still closes the horizon
+    expect(s.due().map((x) => [x.id, x.horizonEnd])).toEqual([[p.id, T0 + 3 * H]]);
+    s.complete(p.id);
+    expect(s.due()).toEqual([]);
+    expect(s.addPrediction(p)).toBe('labeled');
+  });
+
+  it('an order waits for a final fill, a later SIGNALS message or the grace bars', () => {
+    const mk = () => {
+      const s = createPendingHorizons(H, spec);
+      const o = order('s1', bar(0, 101, 99, 100), 'buy');
+      s.addOrder(o, fid);
+      for (let i = 0; i <= 2; i++) add(s, i);
+      return { s, o };
+    };
+    const a = mk();
+    expect(a.s.due()).toEqual([]); // horizon passed in bars, fills may still come
+    a.s.addFill(fill(a.o, 1, T0 + H, 1, 100, true));
+    expect(a.s.due().map((x) => x.id)).toEqual([a.o.id]);
+    expect(a.s.fillsOf(a.s.due()[0] as never).length).toBe(1);
+    const b = mk();
+    b.s.advanceExec(T0 + 2 * H);
+    expect(b.s.due().length).toBe(1);
+    const c = mk();
+    add(c.s, 3); // one grace bar
+    expect(c.s.due().length).toBe(1);
+  });
+
+  it('evicts bars nobody needs and says which range the store must answer', () => {
+    const s = createPendingHorizons(H, spec);
+    for (let i = 0; i <= 9; i++) add(s, i);
+    s.evict(); // keeps bars ≥ 9 − 3
+    expect(s.barsIn(VENUE, S, T0 + 6 * H, T0 + 9 * H).held.length).toBe(4);
+    const late = s.barsIn(VENUE, S, T0 + 2 * H, T0 + 8 * H);
+    expect(late.held.map((b) => (b.ts - T0) / H)).toEqual([6, 7, 8]);
+    expect([late.missingFrom, late.missingTo]).toEqual([T0 + 2 * H, T0 + 6 * H - 1]);
+  });
+
+  it('keeps the bars of pending items, and a snapshot restores the same state', () => {
+    const s = createPendingHorizons(H, spec);
+    const o = order('s1', bar(1, 101, 99, 100), 'sell');
+    s.addPrediction(prediction('s1', bar(1, 101, 99, 100), 0.01, 20));
+    s.addOrder(o, fid);
+    s.addFill(fill(o, 1, T0 + 2 * H, 0.5, 100, false));
+    for (let i = 0; i <= 9; i++) add(s, i);
+    s.setSeq('d1', 42);
+    s.evict();
+    expect(s.barsIn(VENUE, S, T0 + H, T0 + 9 * H).missingFrom).toBeUndefined();
+    const snap = JSON.parse(JSON.stringify(s.snapshot())) as unknown;
+    const r = createPendingHorizons(H, spec);
+    r.restore(snap, (v, sym, t) => fid(t));
+    expect(r.snapshot()).toEqual(s.snapshot());
+    expect(r.seenSeq('d1')).toBe(42);
+    expect(r.due().map((x) => x.id)).toEqual(s.due().map((x) => x.id));
+    expect(r.barsIn(VENUE, S, T0 + H, T0 + 9 * H)).toEqual(s.barsIn(VENUE, S, T0 + H, T0 + 9 * H));
+    expect(() => r.restore({ v: 2 }, fid as never)).toThrow();
+  });
+});
