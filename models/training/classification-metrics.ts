@@ -6,6 +6,8 @@ export type ClassificationMetrics = Readonly<{
   accuracy: number;
   /** Mean −ln p(true class), p clipped to [eps, 1 − eps]. */
   logLoss: number;
+  /** Multiclass Brier score: mean over rows of Σ_c (p_c − 1[c = true class])², in [0, 2]. */
+  brier: number;
   /** Recall per class; null for a class with no rows. */
   recall: readonly (number | null)[];
   /** Rows per true class. */
@@ -15,7 +17,7 @@ export type ClassificationMetrics = Readonly<{
 }>;
 
 /**
- * Accuracy, log loss, per-class recall and the confusion matrix of row-major class
+ * Accuracy, log loss, Brier score, per-class recall and the confusion matrix of row-major class
  * probabilities `probs` (`n × classes`) against labels `y`. The prediction is the argmax (the
  * lowest class on a tie).
  */
@@ -26,6 +28,7 @@ export function classificationMetrics(probs: ArrayLike<number>, y: ArrayLike<num
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   let correct = 0;
   let loss = 0;
+  let brier = 0;
   for (let i = 0; i < n; i++) {
     const t = y[i] as number;
     if (!Number.isInteger(t) || t < 0 || t >= classes) throw new RangeError(`label ${t} at row ${i} is not a class in 0…${classes - 1}`);
@@ -35,10 +38,11 @@ export function classificationMetrics(probs: ArrayLike<number>, y: ArrayLike<num
     if (best === t) correct++;
     const p = Math.min(Math.max(probs[i * classes + t] as number, eps), 1 - eps);
     loss -= Math.log(p);
+    for (let c = 0; c < classes; c++) brier += ((probs[i * classes + c] as number) - (c === t ? 1 : 0)) ** 2;
   }
   const support = confusion.map((row) => row.reduce((a, b) => a + b, 0));
   const recall = confusion.map((row, c) => ((support[c] as number) === 0 ? null : (row[c] as number) / (support[c] as number)));
-  return { n, accuracy: correct / n, logLoss: loss / n, recall, support, confusion };
+  return { n, accuracy: correct / n, logLoss: loss / n, brier: brier / n, recall, support, confusion };
 }
 
 /** Class frequencies of `y` (the majority-class baseline's probabilities). */

@@ -1,0 +1,177 @@
+import { Presets, SingleBar } from 'cli-progress';
+import { Command, InvalidArgumentError } from 'commander';
+import { requireDataDir } from '../../gateways/data-dir.js';
+import { parseTimeframe } from '../../gateways/historical/bars-csv.js';
+import { barSampleSource } from '../../models/datasets/bar-sample-source.js';
+import { exportDataset } from '../../models/datasets/export-dataset.js';
+import type { ExportResult } from '../../models/datasets/export-dataset.js';
+import type { Progress, SampleSource } from '../../models/datasets/sample-source.js';
+import { trainingSampleSource } from '../../models/datasets/training-sample-source.js';
+import type { TrainingSampleStore } from '../../state/training-sample-store.js';
+import type { SymbolBars } from '../../models/training/bar-dataset.js';
+import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
+import { loadSymbolBars } from './train.js';
+
+export type DatasetExportCliOptions = Readonly<{
+  source: string;
+  data?: string;
+  /** `--source samples`: the strategy whose training samples to export, and optionally one venue. */
+  strategy?: string;
+  venue?: string;
+  /** `--source samples` without `--symbols` exports every symbol of the strategy. */
+  symbols?: readonly string[];
+  timeframe: string;
+  from?: number;
+  to?: number;
+  horizon: number;
+  kAtr: number;
+  out: string;
+  name: string;
+  trainFraction: number;
+  validationFraction: number;
+  /** Embargo after each split boundary, in bars. */
+  embargoBars: number;
+  outlierZ: number;
+  createdAt?: string;
+  /** Show a progress bar on stderr (the CLI does; tests do not). */
+  progress?: boolean;
+}>;
+
+const positiveInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('a positive integer');
+  return n;
+};
+const nonNegativeInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('an integer ≥ 0');
+  return n;
+};
+const fraction = (v: string): number => {
+  const n = Number(v);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError('a number in (0, 1)');
+  return n;
+};
+const positive = (v: string): number => {
+  const n = Number(v);
+  if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError('a positive number');
+  return n;
+};
+const nonNegative = (v: string): number => {
+  const n = Number(v);
+  if (!(Number.isFinite(n) && n >= 0)) throw new InvalidArgumentError('a number ≥ 0');
+  return n;
+};
+const parseSymbols = (v: string): string[] => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+const parseTime = (value: string): number => {
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (!Number.isFinite(ms)) throw new InvalidArgumentError(`not a date or epoch ms: ${value}`);
+  return ms;
+};
+
+/** Opens the training-sample store (the lead's wiring: PostgreSQL from config). */
+export type OpenSampleStore = () => Promise<TrainingSampleStore>;
+
+const DEFAULT_BAR_SYMBOLS = ['BTC/USDT', 'ETH/USDT'];
+
+/** The sample source the options name; `store` is needed for `--source samples`. */
+export function sourceOf(opts: DatasetExportCliOptions, store?: TrainingSampleStore): SampleSource {
+  if (opts.source === 'samples') {
+    if (store === undefined) throw new InvalidArgumentError('--source samples needs the training-sample store');
+    if (opts.strategy === undefined) throw new InvalidArgumentError('--source samples needs --strategy <name>');
+    return trainingSampleSource({
+      store,
+      strategy: opts.strategy,
+      ...(opts.venue !== undefined ? { venue: opts.venue } : {}),
+      ...(opts.symbols !== undefined ? { symbols: opts.symbols } : {}),
+      ...(opts.from !== undefined ? { from: opts.from } : {}),
+      ...(opts.to !== undefined ? { to: opts.to } : {}),
+    });
+  }
+  if (opts.source !== 'bars') throw new InvalidArgumentError(`unknown --source ${JSON.stringify(opts.source)} (bars, samples)`);
+  const symbols = opts.symbols ?? DEFAULT_BAR_SYMBOLS;
+  const timeframe = parseTimeframe(opts.timeframe);
+  const dataDir = requireDataDir(opts.data);
+  const window = { ...(opts.from !== undefined ? { from: opts.from } : {}), ...(opts.to !== undefined ? { to: opts.to } : {}) };
+  return barSampleSource({
+    // The folder is where the data lives, not what it is: it stays out of the description (and the config hash).
+    description: { symbols: [...symbols], ...(opts.from !== undefined ? { from: new Date(opts.from).toISOString() } : {}), ...(opts.to !== undefined ? { to: new Date(opts.to).toISOString() } : {}) },
+    timeframe,
+    barMs: TIMEFRAME_MS[timeframe],
+    horizon: opts.horizon,
+    kAtr: opts.kAtr,
+    load: async (progress?: Progress) => {
+      const out: SymbolBars[] = [];
+      for (const [i, symbol] of symbols.entries()) {
+        out.push(...(await loadSymbolBars(dataDir, [symbol], timeframe, window)));
+        progress?.(i + 1, symbols.length, 'symbols');
+      }
+      return out;
+    },
+  });
+}
+
+/** `sextant dataset export`: runs the export and prints where it went and its row counts. */
+export async function runDatasetExport(opts: DatasetExportCliOptions, openStore?: OpenSampleStore, write: (s: string) => void = (s) => process.stdout.write(s)): Promise<ExportResult> {
+  if (opts.source === 'samples' && openStore === undefined) throw new InvalidArgumentError('--source samples needs the training-sample store');
+  const store = opts.source === 'samples' && openStore !== undefined ? await openStore() : undefined;
+  const source = sourceOf(opts, store);
+  const bar = opts.progress === true ? new SingleBar({ format: ' dataset |{bar}| {value}/{total} {what}', hideCursor: true, stream: process.stderr }, Presets.shades_classic) : null;
+  let stage = '';
+  const progress: Progress = (done, total, what) => {
+    if (bar === null) return;
+    if (what !== stage) {
+      if (stage !== '') bar.stop();
+      stage = what;
+      bar.start(total, done, { what });
+    } else bar.update(done, { what });
+  };
+  try {
+    const r = await exportDataset(source, {
+      outDir: opts.out,
+      name: opts.name,
+      split: { trainFraction: opts.trainFraction, validationFraction: opts.validationFraction, embargoMs: opts.embargoBars * TIMEFRAME_MS[parseTimeframe(opts.timeframe)] },
+      outlierZ: opts.outlierZ,
+      ...(opts.createdAt !== undefined ? { createdAt: opts.createdAt } : {}),
+      progress,
+    });
+    bar?.stop();
+    const m = r.metadata;
+    write(`${r.reused ? 'unchanged, same rows and config as' : 'wrote'} ${r.dir}\n`);
+    write(`rows: train ${m.splits.train.rows}, validation ${m.splits.validation.rows}, test ${m.splits.test.rows} (purged ${m.split.dropped.purged}, embargoed ${m.split.dropped.embargoed}); content ${m.contentHash.slice(0, 16)}\n`);
+    write(`${JSON.stringify({ dir: r.dir, version: r.version, reused: r.reused, rows: m.rows, contentHash: m.contentHash, configHash: m.configHash })}\n`);
+    return r;
+  } finally {
+    bar?.stop();
+    await store?.close();
+  }
+}
+
+/** `sextant dataset …` */
+export function datasetCommand(openStore?: OpenSampleStore): Command {
+  const cmd = new Command('dataset').description('versioned training datasets (Parquet + Arrow) with purged time splits and a data-quality report');
+  cmd
+    .command('export')
+    .description('write <out>/<name>/v<N>/: train/validation/test as Parquet and Arrow IPC, metadata.json, quality.json, quality.md')
+    .option('--source <kind>', '"bars": CSV bars through the feature engine and labeller; "samples": the labeling actor\'s training samples (PostgreSQL)', 'bars')
+    .option('--data <dir>', 'bars: market-data folder (default: ../shared/data or SEXTANT_DATA_DIR)')
+    .option('--symbols <list>', 'comma-separated symbols (bars default: BTC/USDT,ETH/USDT; samples default: all)', parseSymbols)
+    .option('--strategy <name>', 'samples: the strategy whose samples to export')
+    .option('--venue <venue>', 'samples: only this venue')
+    .option('--timeframe <tf>', 'bar timeframe (samples: the bar spacing --embargo-bars counts in)', '1h')
+    .option('--from <date>', 'first bar (inclusive)', parseTime)
+    .option('--to <date>', 'last bar (exclusive)', parseTime)
+    .option('--horizon <bars>', 'bars: label horizon in bars', positiveInt, 4)
+    .option('--k-atr <k>', 'bars: half-width of the flat band in ATR(14) units', nonNegative, 0.75)
+    .requiredOption('--out <dir>', 'root folder of datasets')
+    .option('--name <name>', 'dataset name', 'direction')
+    .option('--train-fraction <f>', 'share of the time range for training', fraction, 0.7)
+    .option('--validation-fraction <f>', 'share for validation (the rest is test)', fraction, 0.15)
+    .option('--embargo-bars <n>', 'bars after each split boundary left out of the later split', nonNegativeInt, 24)
+    .option('--outlier-z <z>', 'quality report: outlier when |x − mean| > z·std', positive, 6)
+    .option('--created-at <iso>', 'a creation time to record in metadata.json (none by default, so equal exports are byte-identical)')
+    .action(async (opts: DatasetExportCliOptions) => {
+      await runDatasetExport({ ...opts, progress: true }, openStore);
+    });
+  return cmd;
+}

@@ -1,0 +1,88 @@
+import type { TrainingSample, TrainingSampleStore } from '../../state/training-sample-store.js';
+import type { LabelSpec, Progress, SampleSource, SampleTable } from './sample-source.js';
+
+/** Triple-barrier label −1 / 0 / +1 → class index 0 / 1 / 2. */
+export const BARRIER_CLASSES = ['stop_loss', 'vertical', 'take_profit'] as const;
+
+export type TrainingSampleSourceOptions = Readonly<{
+  store: Pick<TrainingSampleStore, 'samples'>;
+  strategy: string;
+  venue?: string;
+  /** Only these symbols (one query each); all of the strategy's when absent. */
+  symbols?: readonly string[];
+  /** Decision time window, `from` inclusive, `to` exclusive (ms). */
+  from?: number;
+  to?: number;
+  /** Feature columns, in order; default the names of the first sample's vector, sorted. */
+  features?: readonly string[];
+}>;
+
+/**
+ * Samples the labeling actor stored: the decision-time feature vector (as stored, so every
+ * transform is `raw`; a null or absent feature is NaN, i.e. missing), the triple-barrier label
+ * as a class (stop-loss, vertical, take-profit) and the forward return. The label interval is
+ * `[ts, labeledTs]`: decision time to the time the barrier was hit.
+ */
+export function trainingSampleSource(o: TrainingSampleSourceOptions): SampleSource {
+  const labelSpec: LabelSpec = {
+    column: 'label',
+    classes: BARRIER_CLASSES,
+    rule: 'triple barrier relative to the prediction\'s direction: take-profit first (+1), stop-loss first (−1), else vertical at the horizon (0)',
+    params: { source: 'training-sample store', strategy: o.strategy },
+  };
+  const description = {
+    kind: 'samples',
+    strategy: o.strategy,
+    ...(o.venue !== undefined ? { venue: o.venue } : {}),
+    ...(o.symbols !== undefined ? { symbols: [...o.symbols] } : {}),
+    ...(o.from !== undefined ? { from: o.from } : {}),
+    ...(o.to !== undefined ? { to: o.to } : {}),
+  };
+  return {
+    kind: 'samples',
+    description,
+    labelSpec,
+    async read(progress?: Progress): Promise<SampleTable> {
+      const query = { strategy: o.strategy, ...(o.venue !== undefined ? { venue: o.venue } : {}), ...(o.from !== undefined ? { from: o.from } : {}), ...(o.to !== undefined ? { to: o.to } : {}) };
+      const batches: (readonly TrainingSample[])[] = [];
+      if (o.symbols === undefined) batches.push(await o.store.samples(query));
+      else {
+        for (const [i, symbol] of o.symbols.entries()) {
+          batches.push(await o.store.samples({ ...query, symbol }));
+          progress?.(i + 1, o.symbols.length, 'symbols');
+        }
+      }
+      return toSampleTable(batches.flat(), o.features);
+    },
+  };
+}
+
+/** Training samples as a {@link SampleTable}, sorted by decision time, then symbol, then id. */
+export function toSampleTable(samples: readonly TrainingSample[], features?: readonly string[]): SampleTable {
+  const sorted = [...samples].sort((a, b) => a.ts - b.ts || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const names = features ?? Object.keys(sorted[0]?.features ?? {}).sort();
+  if (names.length === 0) throw new RangeError('no feature columns: the store holds no samples for this query, or they have no features');
+  const symbols = [...new Set(sorted.map((s) => s.symbol))].sort();
+  const symbolIndex = new Map(symbols.map((s, i) => [s, i]));
+  const rows = sorted.length;
+  const cols = names.length;
+  const x = new Float64Array(rows * cols);
+  sorted.forEach((s, i) => {
+    names.forEach((f, j) => {
+      const v = s.features[f];
+      x[i * cols + j] = v === null || v === undefined ? NaN : v;
+    });
+  });
+  return {
+    features: names,
+    transforms: names.map(() => 'raw' as const),
+    rows,
+    x,
+    label: Int32Array.from(sorted, (s) => s.label + 1),
+    forwardReturn: Float64Array.from(sorted, (s) => s.forwardReturn),
+    start: Float64Array.from(sorted, (s) => s.ts),
+    end: Float64Array.from(sorted, (s) => s.labeledTs),
+    symbolIndex: Int32Array.from(sorted, (s) => symbolIndex.get(s.symbol) as number),
+    symbols,
+  };
+}

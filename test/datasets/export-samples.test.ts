@@ -1,0 +1,101 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDatasetExport } from '../../cli/commands/dataset.js';
+import type { DatasetExportCliOptions } from '../../cli/commands/dataset.js';
+import { readDatasetSplit } from '../../models/datasets/export-dataset.js';
+import { toSampleTable } from '../../models/datasets/training-sample-source.js';
+import { createMemoryTrainingSampleStore } from '../../state/memory-training-sample-store.js';
+import { createPgTrainingSampleStore } from '../../state/pg-training-sample-store.js';
+import type { TrainingSample } from '../../state/training-sample-store.js';
+import { dropSchema } from '../support/pg.js';
+
+const url = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schema = 'test_datasets_samples';
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2024, 0, 1);
+
+/** 40 samples: ETH/USDT and DOGE/USDT at hours 0…19, labels known 4 h later; DOGE's rsi missing at hour 3. */
+const samples: TrainingSample[] = Array.from({ length: 40 }, (_, i) => {
+  const hour = Math.floor(i / 2);
+  const symbol = i % 2 === 0 ? 'ETH/USDT' : 'DOGE/USDT';
+  const label = (([1, -1, 0] as const)[hour % 3] ?? 0) as 1 | -1 | 0;
+  return {
+    id: `p:dirmlp:f:${symbol}:${hour}`,
+    strategy: 'dirmlp',
+    venue: 'binance',
+    symbol,
+    ts: T0 + hour * HOUR,
+    labeledTs: T0 + (hour + 4) * HOUR,
+    model: { name: 'direction-mlp', version: 1 },
+    featureSpecHash: 'abc',
+    featureId: `f:${symbol}:${hour}`,
+    features: { log_ret_1: 0.001 * (i - 20), rsi_14: symbol === 'DOGE/USDT' && hour === 3 ? null : 40 + i },
+    label,
+    barrier: label === 1 ? 'take_profit' : label === -1 ? 'stop_loss' : 'vertical',
+    outcomeClass: 'neutral',
+    forwardReturn: 0.002 * label,
+    netReturnBps: 0,
+    horizonBars: 4,
+  };
+});
+
+const opts = (out: string): DatasetExportCliOptions => ({
+  source: 'samples',
+  strategy: 'dirmlp',
+  timeframe: '1h',
+  horizon: 4,
+  kAtr: 0.75,
+  out,
+  name: 'dirmlp',
+  trainFraction: 0.5,
+  validationFraction: 0.25,
+  embargoBars: 1,
+  outlierZ: 6,
+});
+
+const dirs: string[] = [];
+beforeAll(async () => {
+  await dropSchema(url, schema);
+  const store = await createPgTrainingSampleStore({ url, schema });
+  await store.commit({ samples });
+  await store.close();
+});
+afterAll(async () => {
+  await dropSchema(url, schema);
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+describe('dataset export from the training-sample store', () => {
+  it('maps samples to rows: triple-barrier classes, features as stored, null as missing', () => {
+    const t = toSampleTable(samples);
+    expect(t.features).toEqual(['log_ret_1', 'rsi_14']);
+    expect(t.symbols).toEqual(['DOGE/USDT', 'ETH/USDT']);
+    expect(Array.from(t.label.slice(0, 6))).toEqual([2, 2, 0, 0, 1, 1]);
+    expect(t.end[0]! - t.start[0]!).toBe(4 * HOUR);
+    expect(Number.isNaN(t.x[6 * 2 + 1]!)).toBe(true); // hour 3, DOGE (sorted first)
+  });
+
+  it('exports from PostgreSQL with purge and embargo, the same rows as from the memory store', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'sx-ds-samples-'));
+    dirs.push(out);
+    const pgResult = await runDatasetExport(opts(out), () => createPgTrainingSampleStore({ url, schema }), () => undefined);
+    // 20 hours: validation from hour 10, test from hour 15; labels run 4 h, embargo 1 h.
+    // train: hours 0…6; validation: 11 (hours 11…14 minus the purge: end ≤ 15 → hour 11); test: 16…19.
+    const m = pgResult.metadata;
+    expect(m.labelSpec.classes).toEqual(['stop_loss', 'vertical', 'take_profit']);
+    expect([m.splits.train.rows, m.splits.validation.rows, m.splits.test.rows]).toEqual([14, 2, 8]);
+    expect(m.split.dropped).toEqual({ purged: 12, embargoed: 4 });
+    const train = await readDatasetSplit(pgResult.dir, 'train', 'parquet');
+    expect(train.symbol.slice(0, 2)).toEqual(['DOGE/USDT', 'ETH/USDT']);
+    expect(pgResult.quality.columns[1]).toMatchObject({ column: 'rsi_14', missing: 1 });
+
+    const mem = createMemoryTrainingSampleStore();
+    await mem.commit({ samples });
+    const out2 = await mkdtemp(join(tmpdir(), 'sx-ds-samples-mem-'));
+    dirs.push(out2);
+    const memResult = await runDatasetExport(opts(out2), () => Promise.resolve(mem), () => undefined);
+    expect(memResult.metadata.contentHash).toBe(m.contentHash);
+  });
+});
