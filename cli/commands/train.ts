@@ -7,6 +7,13 @@ import type { SymbolBars } from '../../models/training/bar-dataset.js';
 import { DIRECTION_NAMES } from '../../models/training/direction-labels.js';
 import { trainBaseline } from '../../models/training/train-baseline.js';
 import type { TrainBaselineReport } from '../../models/training/train-baseline.js';
+import { crossValidateBaseline } from '../../models/validation/cross-validate-baseline.js';
+import type { BaselineCvReport } from '../../models/validation/cross-validate-baseline.js';
+import { CV_SCHEMES } from '../../models/validation/cross-validate.js';
+import type { CvScheme } from '../../models/validation/cross-validate.js';
+import { formatCvReport } from '../../models/validation/cv-report-text.js';
+import { trainDirectionModel } from '../../models/training/train-direction-model.js';
+import type { TrainDirectionReport } from '../../models/training/train-direction-model.js';
 import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 
 export type TrainCliOptions = Readonly<{
@@ -22,6 +29,18 @@ export type TrainCliOptions = Readonly<{
   epochs: number;
   /** Point the `production` alias at the new version (what the engine and the demo serve). */
   promote?: boolean;
+  /** Also cross-validate the baseline MLP/LR (purged k-fold, walk-forward or CPCV) and print it beside the holdout figures. */
+  cv?: CvScheme;
+  /** Folds (k-fold, walk-forward) or groups N (CPCV, k = 2). */
+  cvFolds?: number;
+  /** Embargo in bars; default 24. */
+  cvEmbargo?: number;
+  /** Issue 6: `gru`, `--search` or `--select-features` run the search/selection pipeline (models/training/train-direction-model.ts). */
+  model?: 'mlp' | 'gru';
+  search?: 'random' | 'tpe';
+  trials?: number;
+  selectFeatures?: boolean;
+  window?: number;
 }>;
 
 /** Opens the registry to register into (the lead's wiring: PostgreSQL from config, or memory). */
@@ -109,6 +128,15 @@ export async function runTrain(opts: TrainCliOptions, openRegistry: OpenRegistry
       registry,
     );
     write(`${formatReport(report)}\n`);
+    let cv: BaselineCvReport | undefined;
+    if (opts.cv !== undefined) {
+      cv = await crossValidateBaseline(
+        bars,
+        { name: opts.name, timeframe, barMs: TIMEFRAME_MS[timeframe], horizon: opts.horizon, kAtr: opts.kAtr, seed: opts.seed, epochs: opts.epochs },
+        { scheme: opts.cv, ...(opts.cvFolds !== undefined ? { folds: opts.cvFolds } : {}), embargo: (opts.cvEmbargo ?? 24) * TIMEFRAME_MS[timeframe] },
+      );
+      write(`${formatCvReport(cv)}\n`);
+    }
     if (opts.promote === true) {
       await registry.promote(report.model.name, report.model.version, { actor: 'sextant train', reason: 'trained with --promote' });
       write(`promoted ${report.model.name}@${report.model.version} to production\n`);
@@ -120,8 +148,74 @@ export async function runTrain(opts: TrainCliOptions, openRegistry: OpenRegistry
         rows: report.rows,
         calibration: report.calibration,
         onnxInput: report.onnxInput,
+        ...(cv !== undefined ? { cv } : {}),
       })}\n`,
     );
+    return report;
+  } finally {
+    await registry.close();
+  }
+}
+
+const oneOf =
+  <T extends string>(...choices: T[]) =>
+  (v: string): T => {
+    if (!(choices as string[]).includes(v)) throw new InvalidArgumentError(`one of ${choices.join(', ')}`);
+    return v as T;
+  };
+
+/** The search/selection pipeline's summary, as printed by `sextant train --model gru|--search|--select-features`. */
+export function formatDirectionReport(r: TrainDirectionReport): string {
+  const line = (n: string, s: { accuracy: number; logLoss: number }): string => `${n.padEnd(20)} ${pct(s.accuracy).padStart(9)} ${s.logLoss.toFixed(4).padStart(9)}`;
+  return [
+    `registered ${r.model.name}@${r.model.version} (parent ${r.model.parentVersion ?? 'none'}), ${r.kind}, ${r.features.length} features, parity ${r.onnxParityMaxAbsDiff.toExponential(2)}`,
+    ...(r.search !== undefined ? [`search: ${r.search.sampler}, ${r.search.trials} trials, best validation log loss ${r.search.bestValLogLoss.toFixed(4)} with ${JSON.stringify(r.search.bestParams)}`] : []),
+    ...(r.selection !== undefined ? [`features kept: ${r.features.join(', ')}`] : []),
+    `rows: fit ${r.rows.fit}, validation ${r.rows.validation}, calibration ${r.rows.calibration}, test ${r.rows.test}`,
+    `out-of-sample (test segment):`,
+    `${'model'.padEnd(20)} ${'accuracy'.padStart(9)} ${'log loss'.padStart(9)}`,
+    line(r.kind, r.test.model),
+    line('majority class', r.test.majority),
+    `training: ${r.training.epochsRun} epochs (best ${r.training.bestEpoch}) on tfjs ${r.training.backend}, in a worker thread`,
+  ].join('\n');
+}
+
+/** Runs the issue-6 pipeline (GRU / search / feature selection) and prints its summary and a JSON line. */
+export async function runTrainDirection(opts: TrainCliOptions, openRegistry: OpenRegistry, write: (s: string) => void = (s) => process.stdout.write(s)): Promise<TrainDirectionReport> {
+  if (opts.cv !== undefined) throw new InvalidArgumentError('--cv cross-validates the baseline MLP/LR; it does not combine with --model gru, --search or --select-features');
+  if (opts.promote === true && opts.model === 'gru') throw new InvalidArgumentError('--promote: the engine serves flat feature vectors; a GRU (windowed input) is registered but not promoted');
+  const timeframe = parseTimeframe(opts.timeframe);
+  const dataDir = requireDataDir(opts.data);
+  const window = { ...(opts.from !== undefined ? { from: opts.from } : {}), ...(opts.to !== undefined ? { to: opts.to } : {}) };
+  const bars = await loadSymbolBars(dataDir, opts.symbols, timeframe, window);
+  const model = opts.model ?? 'mlp';
+  const registry = await openRegistry();
+  try {
+    const report = await trainDirectionModel(
+      bars,
+      { source: dataDir, symbols: opts.symbols, ...window },
+      {
+        model,
+        name: model === 'gru' && opts.name === 'direction-mlp' ? 'direction-gru' : opts.name,
+        timeframe,
+        barMs: TIMEFRAME_MS[timeframe],
+        horizon: opts.horizon,
+        kAtr: opts.kAtr,
+        seed: opts.seed,
+        epochs: opts.epochs,
+        search: opts.search ?? 'none',
+        ...(opts.trials !== undefined ? { trials: opts.trials } : {}),
+        selectFeatures: opts.selectFeatures === true,
+        ...(opts.window !== undefined ? { window: opts.window } : {}),
+      },
+      registry,
+    );
+    write(`${formatDirectionReport(report)}\n`);
+    if (opts.promote === true) {
+      await registry.promote(report.model.name, report.model.version, { actor: 'sextant train', reason: 'trained with --promote' });
+      write(`promoted ${report.model.name}@${report.model.version} to production\n`);
+    }
+    write(`${JSON.stringify({ model: `${report.model.name}@${report.model.version}`, metrics: report.model.metrics, rows: report.rows, features: report.features, params: report.params })}\n`);
     return report;
   } finally {
     await registry.close();
@@ -143,7 +237,22 @@ export function trainCommand(openRegistry: OpenRegistry): Command {
     .option('--seed <n>', 'seed for weights and batch order', nonNegativeInt, 42)
     .option('--epochs <n>', 'most training epochs (early stopping may end sooner)', positiveInt, 30)
     .option('--promote', 'make the new version the production model')
+    .option('--cv <scheme>', `baseline MLP/LR: also cross-validate (${CV_SCHEMES.join(', ')}) before the holdout test and print it beside the holdout figures`, (v: string): CvScheme => {
+      if (!(CV_SCHEMES as readonly string[]).includes(v)) throw new InvalidArgumentError(`one of ${CV_SCHEMES.join(', ')}`);
+      return v as CvScheme;
+    })
+    .option('--cv-folds <n>', '--cv: folds (purged-kfold, walk-forward; default 5) or groups N (cpcv, 2 test groups; default 6)', positiveInt)
+    .option('--cv-embargo <bars>', '--cv: embargo in bars', nonNegativeInt, 24)
+    .option('--model <kind>', 'mlp (default) or gru (a GRU over the last --window bars)', oneOf('mlp', 'gru'))
+    .option('--window <bars>', 'bars per GRU input window', positiveInt)
+    .option('--search <sampler>', 'hyper-parameter search before the final fit: random or tpe', oneOf('random', 'tpe'))
+    .option('--trials <n>', 'search trials', positiveInt)
+    .option('--select-features', 'permutation importance + correlation filter before the final fit')
     .action(async (opts: TrainCliOptions) => {
+      if (opts.model === 'gru' || opts.search !== undefined || opts.selectFeatures === true) {
+        await runTrainDirection(opts, openRegistry);
+        return;
+      }
       await runTrain(opts, openRegistry);
     });
 }

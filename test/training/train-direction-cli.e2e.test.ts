@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { runTrainDirection, trainCommand } from '../../cli/commands/train.js';
+import { tinyRegistry } from './tiny-registry.js';
+
+// Half a year of real BTC/USDT 1h bars from ../shared/data, two epochs: the CLI path in seconds.
+const ARGS = ['--symbols', 'BTC/USDT', '--from', '2023-01-01', '--to', '2023-07-01', '--epochs', '2', '--seed', '5'];
+
+describe('sextant train --model gru --search tpe --trials N --select-features', () => {
+  it('parses the options and registers direction-gru with its search and selection', async () => {
+    const registry = tinyRegistry();
+    const out: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((s: string) => out.push(s) > 0) as typeof process.stdout.write;
+    try {
+      await trainCommand(() => Promise.resolve(registry)).parseAsync(['--model', 'gru', '--window', '6', '--search', 'tpe', '--trials', '2', '--select-features', ...ARGS], { from: 'user' });
+    } finally {
+      process.stdout.write = write;
+    }
+    const [m] = await registry.list('direction-gru');
+    expect(m).toMatchObject({ name: 'direction-gru', version: 1, parentVersion: null });
+    expect(m?.metrics['search_trials']).toBe(2);
+    expect((m?.details as { input: { window: number } }).input.window).toBe(6);
+    const text = out.join('');
+    expect(text).toMatch(/registered direction-gru@1 \(parent none\), gru, \d+ features/);
+    expect(text).toMatch(/search: tpe, 2 trials/);
+    expect(text).toMatch(/majority class/);
+    expect(JSON.parse(text.trim().split('\n').at(-1) as string)).toMatchObject({ model: 'direction-gru@1' });
+  }, 180_000);
+
+  it('refuses an unknown model or sampler, --promote of a GRU, and --cv with the new pipeline', async () => {
+    const cmd = (): ReturnType<typeof trainCommand> => trainCommand(() => Promise.resolve(tinyRegistry())).exitOverride().configureOutput({ writeErr: () => undefined });
+    await expect(cmd().parseAsync(['--model', 'lstm', ...ARGS], { from: 'user' })).rejects.toThrow(/one of mlp, gru/);
+    await expect(cmd().parseAsync(['--search', 'grid', ...ARGS], { from: 'user' })).rejects.toThrow(/one of random, tpe/);
+    await expect(
+      runTrainDirection({ symbols: ['BTC/USDT'], timeframe: '1h', horizon: 4, kAtr: 0.75, name: 'direction-mlp', seed: 1, epochs: 1, model: 'gru', promote: true }, () => Promise.resolve(tinyRegistry())),
+    ).rejects.toThrow(/not promoted/);
+    await expect(
+      runTrainDirection({ symbols: ['BTC/USDT'], timeframe: '1h', horizon: 4, kAtr: 0.75, name: 'direction-mlp', seed: 1, epochs: 1, search: 'tpe', cv: 'walk-forward' }, () => Promise.resolve(tinyRegistry())),
+    ).rejects.toThrow(/does not combine/);
+  }, 180_000);
+});
