@@ -228,6 +228,15 @@ export function busContract(name: string, makeBus: () => Promise<Bus>): void {
       expect(errors.some((s) => s.type === 'consumer-error' && s.error.includes('boom 1'))).toBe(true);
     });
 
+    it('lastMessage returns the newest message of exactly that subject, or undefined', async () => {
+      await bus.publish(`${ns}.lm.a`, enc('1'));
+      await bus.publish(`${ns}.lm.b`, enc('2'));
+      await bus.publish(`${ns}.lm.a`, enc('3'));
+      const last = await bus.lastMessage(stream.name, `${ns}.lm.a`);
+      expect([last?.subject, last === undefined ? undefined : dec(last.data)]).toEqual([`${ns}.lm.a`, '3']);
+      expect(await bus.lastMessage(stream.name, `${ns}.lm.c`)).toBeUndefined();
+    });
+
     it('acknowledges a batch with a deferred commit only once the commit is done, in batch order', async () => {
       await publishAll(`${ns}.defer.x`, range(0, 9));
       let open: () => void = () => {};

@@ -1,0 +1,65 @@
+import { loadConfig } from '../../config/load.js';
+import { createMarketDataSource } from '../../gateways/market-data/market-data-from-config.js';
+import { createMarketDataSink } from '../../gateways/market-data/market-data-sink.js';
+import type { GatewayStatus } from '../../gateways/market-data/market-data-source.js';
+import { createNatsBus } from '../../streams/nats-bus.js';
+import { streamName, streamSpecs } from '../../streams/provision.js';
+import { subjectsFor } from '../../streams/subjects.js';
+import { createLogger } from '../logger.js';
+
+export type GatewayCommandOptions = Readonly<{
+  configFile?: string;
+  /** Overrides `marketData.provider`. */
+  provider?: 'ccxt' | 'twelvedata';
+  /** A subset of the configured assets' symbols. */
+  symbols?: readonly string[];
+}>;
+
+/**
+ * `sextant gateway`: runs the configured market-data provider, publishing trades, quotes and
+ * closed bars of the configured assets into JetStream, until SIGINT/SIGTERM. Status changes
+ * (connected, retrying, backfilled, refused, failed) are logged; on exit a JSON summary of them
+ * is printed on stdout. Exits 1 when every feed failed permanently.
+ */
+export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
+  const cfg = loadConfig({ file: opts.configFile });
+  const log = createLogger(cfg.log.level).child({ component: 'market-data' });
+  const md = { ...cfg.marketData, ...(opts.provider !== undefined ? { provider: opts.provider } : {}) };
+  const assets = opts.symbols === undefined ? cfg.assets : cfg.assets.filter((a) => opts.symbols?.includes(a.symbol));
+  const unknown = (opts.symbols ?? []).filter((s) => !cfg.assets.some((a) => a.symbol === s));
+  if (unknown.length > 0) throw new Error(`not configured assets: ${unknown.join(', ')} (add them under assets: in the config)`);
+
+  const bus = await createNatsBus({ url: cfg.nats.url, name: `${cfg.nats.name}-gateway`, connectTimeoutMs: cfg.nats.connectTimeoutMs });
+  const counts: Record<string, number> = {};
+  let feeds = 0;
+  let failed = 0;
+  const onStatus = (s: GatewayStatus): void => {
+    counts[s.type] = (counts[s.type] ?? 0) + 1;
+    if (s.type === 'failed') failed++;
+    if (s.type === 'connected' || s.type === 'backfilled') log.info({ ...s }, `market data ${s.type}`);
+  };
+  const ac = new AbortController();
+  const stop = (): void => ac.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await bus.ensureStreams(streamSpecs(cfg));
+    const sink = createMarketDataSink({
+      bus, subjects: subjectsFor(cfg.prefix), mdStream: streamName(cfg, 'MD'), maxPayloadBytes: cfg.validation.maxPayloadBytes, now: () => Date.now(), log, onStatus,
+    });
+    const source = await createMarketDataSource(md, { assets, env: process.env, now: () => Date.now(), log });
+    feeds = assets.length * (md.timeframes.length + (md.provider === 'ccxt' ? Number(md.trades) + Number(md.quotes) : 0));
+    log.info({ provider: source.provider, assets: assets.map((a) => `${a.venue}:${a.symbol}`), timeframes: md.timeframes }, 'market-data gateway started');
+    try {
+      await source.run(sink, ac.signal);
+    } finally {
+      await source.close().catch(() => {});
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await bus.close();
+  }
+  process.stdout.write(`${JSON.stringify({ feeds, failed, statuses: counts })}\n`);
+  if (feeds > 0 && failed === feeds) process.exitCode = 1;
+}

@@ -1,0 +1,61 @@
+import ccxt from 'ccxt';
+import type { Exchange } from 'ccxt';
+import { GatewayError, GatewayErrorCode } from './errors.js';
+
+export type CcxtExchangeOptions = Readonly<{
+  /** A ccxt pro exchange id: `binance`, `kraken`, … */
+  exchangeId: string;
+  /** Replaces scheme, host and port of every REST url (`urls.api.*`), keeping their paths: a local server or a proxy. */
+  restUrl?: string;
+  /** Replaces every websocket url (`urls.api.ws.*`). */
+  wsUrl?: string;
+  apiKey?: string;
+  secret?: string;
+  /** Exchange options merged over ccxt's (e.g. `{ fetchMarkets: { types: ['spot'] } }` for binance). */
+  options?: Readonly<Record<string, unknown>>;
+  timeoutMs?: number;
+}>;
+
+type UrlTree = { [k: string]: string | UrlTree | unknown };
+
+function rewriteRest(tree: UrlTree, origin: string): void {
+  for (const [k, v] of Object.entries(tree)) {
+    if (k === 'ws') continue;
+    if (typeof v === 'string' && /^https?:\/\//.test(v)) {
+      const u = new URL(v);
+      tree[k] = `${origin.replace(/\/$/, '')}${u.pathname}${u.search}`.replace(/\/$/, '');
+    } else if (typeof v === 'object' && v !== null) rewriteRest(v as UrlTree, origin);
+  }
+}
+
+function rewriteWs(tree: UrlTree, url: string): void {
+  for (const [k, v] of Object.entries(tree)) {
+    if (typeof v === 'string') tree[k] = url;
+    else if (typeof v === 'object' && v !== null) rewriteWs(v as UrlTree, url);
+  }
+}
+
+/**
+ * A ccxt pro exchange (websocket + REST) with `enableRateLimit` on, so ccxt spaces REST calls by
+ * the venue's weights; markets load on first use. ccxt stays behind this folder:
+ * nothing outside `gateways/market-data/` sees its types.
+ */
+export async function createCcxtExchange(o: CcxtExchangeOptions): Promise<Exchange> {
+  const Ctor = (ccxt.pro as unknown as Record<string, (new (cfg: Record<string, unknown>) => Exchange) | undefined>)[o.exchangeId];
+  if (Ctor === undefined) throw new GatewayError(GatewayErrorCode.EXCHANGE, `ccxt has no websocket (pro) exchange ${JSON.stringify(o.exchangeId)}`);
+  const ex = new Ctor({
+    enableRateLimit: true,
+    ...(o.timeoutMs !== undefined ? { timeout: o.timeoutMs } : {}),
+    ...(o.apiKey !== undefined && o.apiKey !== '' ? { apiKey: o.apiKey, secret: o.secret ?? '' } : {}),
+    options: { ...(o.options ?? {}) },
+  });
+  const api = ex.urls['api'] as UrlTree | undefined;
+  if (api !== undefined && typeof api === 'object') {
+    if (o.restUrl !== undefined) rewriteRest(api, o.restUrl);
+    const ws = api['ws'];
+    if (o.wsUrl !== undefined && typeof ws === 'object' && ws !== null) rewriteWs(ws as UrlTree, o.wsUrl);
+  }
+  // ccxt needs an http agent of its own for plain ws:// urls (local servers, tests).
+  if (o.wsUrl?.startsWith('ws://') === true) await ex.loadHttpProxyAgent();
+  return ex;
+}

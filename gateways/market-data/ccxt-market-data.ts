@@ -1,0 +1,256 @@
+import type { Exchange, OHLCV, Ticker, Trade } from 'ccxt';
+import type { Timeframe } from '../../streams/messages/bar.js';
+import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
+import { RefusalReason } from '../../streams/messages/dlq-entry.js';
+import type { Logger } from '../../state/logger.js';
+import { silentLogger } from '../../state/logger.js';
+import type { BackoffPolicy, Sleep } from './backoff.js';
+import { realSleep } from './backoff.js';
+import type { Candle } from './candidates.js';
+import { barCandidate, quoteCandidate, tradeCandidate } from './candidates.js';
+import { fromCcxtError } from './errors.js';
+import { runFeedLoop } from './feed-loop.js';
+import type { Feed, FeedSink, MarketDataSource } from './market-data-source.js';
+import { feedName } from './market-data-source.js';
+
+export type CcxtMarketDataOptions = Readonly<{
+  exchange: Exchange;
+  assets: ReadonlyArray<Readonly<{ venue: string; symbol: string }>>;
+  timeframes: readonly Timeframe[];
+  trades: boolean;
+  quotes: boolean;
+  /** `auto`: websocket where `exchange.has[watch…]`, REST polling otherwise; `poll`: always poll. */
+  mode: 'auto' | 'poll';
+  pollMs: number;
+  /** Bars fetched before the first live bar when the stream holds none of a feed yet. */
+  backfillBars: number;
+  /** Rows per REST page (fetchOHLCV / fetchTrades). */
+  pageLimit: number;
+  /** Extra params of the watch calls, e.g. `{ trades: { name: 'aggTrade' }, ticker: { name: 'ticker' } }` on binance. */
+  watchParams?: Readonly<{ trades?: Record<string, unknown>; ticker?: Record<string, unknown> }>;
+  backoff: BackoffPolicy;
+  now: () => number;
+  sleep?: Sleep;
+  log?: Logger;
+}>;
+
+/** ccxt pro's candle cache of a symbol and timeframe (`exchange.ohlcvs`), when it has one. */
+function cachedCandles(ex: Exchange, symbol: string, tf: string): readonly Candle[] | undefined {
+  const all = (ex as unknown as { ohlcvs?: Record<string, Record<string, readonly Candle[] | undefined> | undefined> }).ohlcvs;
+  return all?.[symbol]?.[tf];
+}
+
+/** Largest window binance's aggTrades accepts (1 h); other venues take it too. */
+const TRADE_WINDOW_MS = 3_600_000;
+
+const tradeFields = (t: Trade) => ({ id: t.id, ts: t.timestamp, price: t.price, qty: t.amount, side: t.side });
+
+/**
+ * Market data from a ccxt venue: per asset, bars of each timeframe, trades and best bid/ask
+ * (the ticker's), by websocket (`watchOHLCV`, `watchTrades`, `watchTicker`) where the venue has
+ * it and by REST polling otherwise.
+ *
+ * - **Closed bars only.** ccxt does not expose the kline `closed` flag, so a bar is closed when a
+ *   later bar's open time appears (its last update, the venue's final one, is published), or when
+ *   fetched by REST with a later bar after it.
+ * - **No hole.** On start-up and after every failure the feed resyncs: the first live bar or trade
+ *   bounds a REST backfill (`fetchOHLCV`/`fetchTrades`, paginated) from the stream's last stored
+ *   event time up to it, so backfill and live data meet without a gap. A bar that arrives more
+ *   than one timeframe after the previous one (missed updates) is backfilled the same way, and a
+ *   live bar the sink refuses is fetched again by REST.
+ * - **No duplicate.** The sink's high-water marks skip what backfill overlaps and refuse live
+ *   repeats and out-of-order messages to the DLQ; JetStream's window drops the rest by id.
+ * - Quotes have no history to backfill: they resume live.
+ */
+export function createCcxtMarketData(o: CcxtMarketDataOptions): MarketDataSource {
+  const ex = o.exchange;
+  const log = o.log ?? silentLogger;
+  const sleep = o.sleep ?? realSleep;
+  const watches = (method: string): boolean => o.mode === 'auto' && ex.has[method] === true;
+
+  const loops = (sink: FeedSink, signal: AbortSignal): Promise<void>[] => {
+    const out: Promise<void>[] = [];
+    const common = { sink, signal, sleep, backoff: o.backoff, log, classify: fromCcxtError };
+    for (const a of o.assets) {
+      for (const tf of o.timeframes) {
+        const feed: Feed = { kind: 'bar', venue: a.venue, symbol: a.symbol, tf };
+        const f = barFeed(feed, sink, signal);
+        out.push(runFeedLoop({ ...common, feed: feedName(feed), mode: f.mode, step: f.step, onFailure: f.reset }));
+      }
+      if (o.trades) {
+        const feed: Feed = { kind: 'trade', venue: a.venue, symbol: a.symbol };
+        const f = tradeFeed(feed, sink, signal);
+        out.push(runFeedLoop({ ...common, feed: feedName(feed), mode: f.mode, step: f.step }));
+      }
+      if (o.quotes) {
+        const feed: Feed = { kind: 'quote', venue: a.venue, symbol: a.symbol };
+        const f = quoteFeed(feed, sink, signal);
+        out.push(runFeedLoop({ ...common, feed: feedName(feed), mode: f.mode, step: f.step }));
+      }
+    }
+    return out;
+  };
+
+  function barFeed(feed: Feed & { kind: 'bar' }, sink: FeedSink, signal: AbortSignal) {
+    const tfMs = TIMEFRAME_MS[feed.tf];
+    const live = watches('watchOHLCV');
+    /** The newest bar seen, not yet closed. */
+    let open: Candle | undefined;
+    const refusedStale = new Set<number>();
+    const candidate = (c: Candle) => barCandidate(feed.venue, feed.symbol, feed.tf, c, o.now());
+
+    /** Publishes the closed bars in [from, until) from REST, page by page. */
+    const backfill = async (from: number, until: number): Promise<void> => {
+      let cursor = from;
+      let published = 0;
+      while (cursor < until && !signal.aborted) {
+        const page: OHLCV[] = await ex.fetchOHLCV(feed.symbol, feed.tf, cursor, o.pageLimit);
+        for (const c of page) {
+          const ts = c[0];
+          if (ts === undefined || ts < cursor || ts >= until) continue;
+          if ((await sink.offer(feed, candidate(c), 'backfill')).type === 'published') published++;
+        }
+        const last = page.at(-1)?.[0];
+        if (last === undefined || last < cursor) break; // the venue has nothing more
+        cursor = last + tfMs;
+      }
+      sink.status({ type: 'backfilled', feed: feedName(feed), from, to: until, published });
+    };
+
+    const apply = async (batch: readonly Candle[], origin: 'live' | 'poll'): Promise<void> => {
+      const hw = (await sink.highWater(feed))?.ts;
+      const sorted = [...batch].sort((x, y) => (x[0] ?? 0) - (y[0] ?? 0));
+      /** With nothing stored yet, history starts `backfillBars` before the newest bar seen. */
+      const firstStart = (sorted.at(-1)?.[0] ?? 0) - o.backfillBars * tfMs;
+      for (const c of sorted) {
+        const ts = c[0];
+        if (ts === undefined || !Number.isInteger(ts)) {
+          await sink.refuse(feed, candidate(c), RefusalReason.SCHEMA, 'bar without an open time');
+          continue;
+        }
+        if (open !== undefined && ts === open[0]) {
+          open = c;
+          continue;
+        }
+        const behind = open !== undefined ? ts < (open[0] ?? 0) : hw !== undefined && ts <= hw;
+        if (behind) {
+          // ccxt hands a stale candle over again with later updates: refused once.
+          if (origin === 'live' && !refusedStale.has(ts)) {
+            if (refusedStale.size >= 1024) refusedStale.clear();
+            refusedStale.add(ts);
+            await sink.refuse(feed, candidate(c), RefusalReason.OUT_OF_ORDER, `bar ${ts} arrived after bar ${open?.[0] ?? hw}`);
+          }
+          continue;
+        }
+        const expected = open !== undefined ? (open[0] ?? 0) + tfMs : hw !== undefined ? hw + tfMs : undefined;
+        if (expected !== undefined && ts === expected && open !== undefined) {
+          const v = await sink.offer(feed, candidate(open), origin);
+          // A refused live bar leaves no hole: the venue's REST copy is fetched instead.
+          if (v.type === 'refused') await backfill(ts - tfMs, ts);
+        } else if (expected === undefined || ts > expected) {
+          // First start, a resync or missed updates: the closed bars before this one come from REST
+          // (the partly seen open bar too: its last update may not have been the final one).
+          await backfill(open?.[0] ?? (hw !== undefined ? hw + tfMs : Math.min(firstStart, ts)), ts);
+        }
+        open = c;
+      }
+    };
+
+    return {
+      mode: live ? ('watch' as const) : ('poll' as const),
+      reset: () => void (open = undefined),
+      step: async (): Promise<void> => {
+        if (live) {
+          const returned = await ex.watchOHLCV(feed.symbol, feed.tf);
+          // ccxt returns the last n candles of its cache, n = how many it updated since the last
+          // call. A stale candle is appended at the end of that cache, where it would hide the
+          // open bar's updates from then on: the cached candles from the open bar on are added.
+          const cached = cachedCandles(ex, feed.symbol, feed.tf);
+          const from = open?.[0];
+          const merged = new Map<number | undefined, Candle>();
+          for (const c of returned) merged.set(c[0], c);
+          if (from !== undefined && cached !== undefined) for (const c of cached) if ((c[0] ?? -1) >= from) merged.set(c[0], c);
+          await apply([...merged.values()], 'live');
+        } else {
+          await apply(await ex.fetchOHLCV(feed.symbol, feed.tf, undefined, Math.min(o.pageLimit, 3)), 'poll');
+          await sleep(o.pollMs, signal);
+        }
+      },
+    };
+  }
+
+  function tradeFeed(feed: Feed, sink: FeedSink, signal: AbortSignal) {
+    const live = watches('watchTrades');
+    const candidate = (t: Trade) => tradeCandidate(feed.venue, feed.symbol, tradeFields(t), o.now());
+
+    /** Publishes trades from `from` to `until` (inclusive) from REST, in windows the venue accepts. */
+    const backfill = async (from: number, until: number): Promise<void> => {
+      let cursor = from;
+      let published = 0;
+      while (cursor <= until && !signal.aborted) {
+        const end = Math.min(cursor + TRADE_WINDOW_MS - 1, until);
+        const page: Trade[] = await ex.fetchTrades(feed.symbol, cursor, o.pageLimit, { until: end });
+        for (const t of page) {
+          if (t.timestamp === undefined || t.timestamp > until) continue;
+          if ((await sink.offer(feed, candidate(t), 'backfill')).type === 'published') published++;
+        }
+        const lastTs = page.at(-1)?.timestamp;
+        // A full page may have more in the same window: continue from its last time (the sink skips the overlap).
+        cursor = page.length >= o.pageLimit && lastTs !== undefined ? Math.max(lastTs, cursor + 1) : end + 1;
+      }
+      sink.status({ type: 'backfilled', feed: feedName(feed), from, to: until, published });
+    };
+
+    return {
+      mode: live ? ('watch' as const) : ('poll' as const),
+      step: async (resync: boolean): Promise<void> => {
+        const batch: Trade[] = live
+          ? await ex.watchTrades(feed.symbol, undefined, undefined, { ...(o.watchParams?.trades ?? {}) })
+          : await ex.fetchTrades(feed.symbol, undefined, o.pageLimit);
+        const first = batch.find((t) => t.timestamp !== undefined)?.timestamp;
+        // Polling resyncs on every page: a page that starts after the mark means trades were missed.
+        if ((resync || !live) && first !== undefined) {
+          const hw = await sink.highWater(feed);
+          if (hw !== undefined && first > hw.ts) await backfill(hw.ts, first);
+        }
+        // The first batch after a resync overlaps the backfill that just ran up to it: not a venue fault.
+        const origin = !live ? 'poll' : resync ? 'backfill' : 'live';
+        for (const t of batch) await sink.offer(feed, candidate(t), origin);
+        if (!live) await sleep(o.pollMs, signal);
+      },
+    };
+  }
+
+  function quoteFeed(feed: Feed, sink: FeedSink, signal: AbortSignal) {
+    const live = watches('watchTicker');
+    const candidate = (t: Ticker) =>
+      quoteCandidate(feed.venue, feed.symbol, { ts: t.timestamp ?? o.now(), bid: t.bid, bidSize: t.bidVolume, ask: t.ask, askSize: t.askVolume }, o.now());
+    return {
+      mode: live ? ('watch' as const) : ('poll' as const),
+      step: async (): Promise<void> => {
+        if (live) {
+          await sink.offer(feed, candidate(await ex.watchTicker(feed.symbol, { ...(o.watchParams?.ticker ?? {}) })), 'live');
+        } else {
+          await sink.offer(feed, candidate(await ex.fetchTicker(feed.symbol)), 'poll');
+          await sleep(o.pollMs, signal);
+        }
+      },
+    };
+  }
+
+  return {
+    provider: `ccxt:${ex.id}`,
+    async run(sink, signal) {
+      const onAbort = (): void => void ex.close().catch(() => {});
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        await Promise.all(loops(sink, signal));
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
+    },
+    close: async () => {
+      await ex.close();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { AuthenticationError, BadSymbol, ExchangeError, NetworkError } from 'ccxt';
+
+/**
+ * Market-data gateway errors carry whether a retry can help, so feed loops decide without
+ * parsing messages: a lost connection, a timeout, a 429 or a 5xx is worth retrying with backoff;
+ * an unknown symbol, bad credentials or any other refusal by the venue is surfaced and the feed
+ * stops (retrying it forever would only hammer the venue).
+ */
+export const GatewayErrorCode = {
+  NETWORK: 'NETWORK',
+  RATE_LIMITED: 'RATE_LIMITED',
+  UNAVAILABLE: 'UNAVAILABLE',
+  BAD_SYMBOL: 'BAD_SYMBOL',
+  AUTHENTICATION: 'AUTHENTICATION',
+  EXCHANGE: 'EXCHANGE',
+  BAD_RESPONSE: 'BAD_RESPONSE',
+} as const;
+export type GatewayErrorCode = (typeof GatewayErrorCode)[keyof typeof GatewayErrorCode];
+
+const RETRYABLE: ReadonlySet<GatewayErrorCode> = new Set([GatewayErrorCode.NETWORK, GatewayErrorCode.RATE_LIMITED, GatewayErrorCode.UNAVAILABLE]);
+
+export class GatewayError extends Error {
+  override readonly name = 'GatewayError';
+  readonly retryable: boolean;
+  constructor(
+    readonly code: GatewayErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.retryable = RETRYABLE.has(code);
+  }
+}
+
+export const isGatewayError = (e: unknown): e is GatewayError => e instanceof GatewayError;
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/**
+ * A ccxt error (or anything thrown from ccxt) as a {@link GatewayError}. ccxt's hierarchy:
+ * `NetworkError` ⊃ `RequestTimeout`, `DDoSProtection` ⊃ `RateLimitExceeded`,
+ * `ExchangeNotAvailable` ⊃ `OnMaintenance` → retryable; `ExchangeError` ⊃ `BadSymbol`,
+ * `AuthenticationError`, `BadRequest`, … → permanent. Unknown throws are treated as network
+ * failures (sockets and fetch throw plain errors) so a transient fault never ends a feed.
+ */
+export function fromCcxtError(e: unknown): GatewayError {
+  if (e instanceof GatewayError) return e;
+  const msg = messageOf(e);
+  if (e instanceof NetworkError) {
+    const name = e.constructor.name;
+    if (name === 'RateLimitExceeded' || name === 'DDoSProtection') return new GatewayError(GatewayErrorCode.RATE_LIMITED, msg, { cause: e });
+    if (name === 'ExchangeNotAvailable' || name === 'OnMaintenance') return new GatewayError(GatewayErrorCode.UNAVAILABLE, msg, { cause: e });
+    return new GatewayError(GatewayErrorCode.NETWORK, msg, { cause: e });
+  }
+  if (e instanceof BadSymbol) return new GatewayError(GatewayErrorCode.BAD_SYMBOL, msg, { cause: e });
+  if (e instanceof AuthenticationError) return new GatewayError(GatewayErrorCode.AUTHENTICATION, msg, { cause: e });
+  if (e instanceof ExchangeError) return new GatewayError(GatewayErrorCode.EXCHANGE, msg, { cause: e });
+  // ccxt's other BaseErrors (NotSupported, ArgumentsRequired, …) are programming/config errors.
+  if (e instanceof Error && 'constructor' in e && /^(NotSupported|ArgumentsRequired|BadRequest|InvalidProxySettings)$/.test(e.constructor.name)) {
+    return new GatewayError(GatewayErrorCode.EXCHANGE, msg, { cause: e });
+  }
+  return new GatewayError(GatewayErrorCode.NETWORK, msg, { cause: e });
+}
+
+/** An HTTP status of a REST vendor as a {@link GatewayError}: 429 and 5xx retry, other 4xx do not. */
+export function fromHttpStatus(status: number, message: string): GatewayError {
+  if (status === 429) return new GatewayError(GatewayErrorCode.RATE_LIMITED, message);
+  if (status >= 500) return new GatewayError(GatewayErrorCode.UNAVAILABLE, message);
+  if (status === 401 || status === 403) return new GatewayError(GatewayErrorCode.AUTHENTICATION, message);
+  if (status === 400 || status === 404) return new GatewayError(GatewayErrorCode.BAD_SYMBOL, message);
+  return new GatewayError(GatewayErrorCode.EXCHANGE, message);
+}

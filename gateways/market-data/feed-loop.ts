@@ -1,0 +1,59 @@
+import type { Logger } from '../../state/logger.js';
+import type { BackoffPolicy, Sleep } from './backoff.js';
+import { backoffDelay } from './backoff.js';
+import type { GatewayError } from './errors.js';
+import type { FeedSink } from './market-data-source.js';
+
+export type FeedLoopOptions = Readonly<{
+  feed: string;
+  mode: 'watch' | 'poll';
+  sink: FeedSink;
+  signal: AbortSignal;
+  sleep: Sleep;
+  backoff: BackoffPolicy;
+  log: Logger;
+  /** Maps whatever a step threw to a typed error (ccxt's hierarchy, HTTP statuses). */
+  classify: (e: unknown) => GatewayError;
+  /**
+   * One unit of work: a websocket batch, or one poll. `resync` is true on the first step and after
+   * every failure (a dropped socket, a failed request): the step then backfills what it missed.
+   */
+  step: (resync: boolean) => Promise<void>;
+  /** Called after a failure, before the backoff: drop state that the lost connection made stale. */
+  onFailure?: () => void;
+}>;
+
+/**
+ * Runs a feed until aborted. A retryable failure (network, 429, 5xx) is reported, waited out with
+ * exponential backoff and followed by a resync; a permanent one (unknown symbol, credentials, any
+ * other venue refusal) is reported as `failed` and ends this feed only — the others keep running.
+ */
+export async function runFeedLoop(o: FeedLoopOptions): Promise<void> {
+  let resync = true;
+  let attempt = 0;
+  while (!o.signal.aborted) {
+    try {
+      await o.step(resync);
+      if (resync) o.sink.status({ type: 'connected', feed: o.feed, mode: o.mode });
+      resync = false;
+      attempt = 0;
+    } catch (e) {
+      if (o.signal.aborted) break;
+      const err = o.classify(e);
+      if (!err.retryable) {
+        o.log.error({ feed: o.feed, code: err.code, err: err.message }, 'market-data feed failed');
+        o.sink.status({ type: 'failed', feed: o.feed, code: err.code, error: err.message });
+        return;
+      }
+      attempt++;
+      const delayMs = backoffDelay(o.backoff, attempt);
+      if (!resync) o.sink.status({ type: 'disconnected', feed: o.feed, error: err.message });
+      o.sink.status({ type: 'retrying', feed: o.feed, attempt, delayMs, code: err.code, error: err.message });
+      o.log.warn({ feed: o.feed, attempt, delayMs, code: err.code, err: err.message }, 'market-data feed retrying');
+      o.onFailure?.();
+      resync = true;
+      await o.sleep(delayMs, o.signal);
+    }
+  }
+  o.sink.status({ type: 'stopped', feed: o.feed });
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { TimeframeSchema } from '../../streams/messages/bar.js';
+
+const httpUrl = z.string().refine(
+  (s) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(s).protocol);
+    } catch {
+      return false;
+    }
+  },
+  { message: 'an http(s) URL' },
+);
+const wsUrl = z.string().refine(
+  (s) => {
+    try {
+      return ['ws:', 'wss:'].includes(new URL(s).protocol);
+    } catch {
+      return false;
+    }
+  },
+  { message: 'a ws(s) URL' },
+);
+
+/**
+ * `marketData:` — the live market-data gateway (`sextant gateway`). Symbols are the configured
+ * `assets`; messages carry each asset's venue whichever provider fetched them.
+ */
+export const MarketDataConfigSchema = z
+  .object({
+    /** `ccxt`: a ccxt pro venue (websocket, REST fallback); `twelvedata`: a REST-only bar vendor. */
+    provider: z.enum(['ccxt', 'twelvedata']).default('ccxt'),
+    /** ccxt exchange id (`binance`, `kraken`, …). */
+    exchange: z.string().min(1).default('binance'),
+    timeframes: z.array(TimeframeSchema).default(['1m', '1h']),
+    trades: z.boolean().default(true),
+    quotes: z.boolean().default(true),
+    /** `auto`: websocket where the venue has it, REST polling otherwise; `poll`: always poll. */
+    mode: z.enum(['auto', 'poll']).default('auto'),
+    pollMs: z.number().int().positive().default(5000),
+    /** Bars fetched on first start, when the stream holds none of a feed yet. */
+    backfillBars: z.number().int().nonnegative().default(500),
+    /** Rows per REST page of a backfill. */
+    pageLimit: z.number().int().min(1).max(5000).default(1000),
+    backoff: z.object({ minMs: z.number().int().positive(), maxMs: z.number().int().positive() }).strict().default({ minMs: 500, maxMs: 30_000 }),
+    /** Overrides of the provider's URLs: a proxy, a local test server. */
+    urls: z.object({ rest: httpUrl.optional(), ws: wsUrl.optional() }).strict().default({}),
+    /** Name of the environment variable holding the API key (never the key itself). */
+    apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('SEXTANT_MARKET_DATA_API_KEY'),
+    /** ccxt exchange options (e.g. binance `fetchMarkets: { types: [spot] }`). */
+    ccxtOptions: z.record(z.string(), z.unknown()).default({}),
+    /** Extra params of ccxt's watch calls (binance: aggTrade trades, the full ticker for bid/ask). */
+    watchParams: z
+      .object({ trades: z.record(z.string(), z.unknown()).optional(), ticker: z.record(z.string(), z.unknown()).optional() })
+      .strict()
+      .default({}),
+    /** Our symbol → the vendor's, for providers that spell them differently (`BTC/USDT: BTC/USD`). */
+    symbolMap: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+
+export type MarketDataConfig = z.infer<typeof MarketDataConfigSchema>;
+
+/** The TwelveData API root when `urls.rest` does not override it. */
+export const TWELVEDATA_URL = 'https://api.twelvedata.com';

@@ -1,0 +1,62 @@
+import type { Timeframe } from '../../streams/messages/bar.js';
+import type { RefusalReason } from '../../streams/messages/dlq-entry.js';
+import type { GatewayErrorCode } from './errors.js';
+
+/**
+ * The market-data port: a provider (ccxt venue, REST vendor) turns an outside API into candidate
+ * messages and hands them to a {@link FeedSink}, which validates, deduplicates and publishes them.
+ * Nothing downstream knows which provider ran: messages carry the configured asset's venue.
+ */
+
+/** One stream of one asset: its bars of a timeframe, its trades or its quotes. */
+export type Feed =
+  | Readonly<{ kind: 'bar'; venue: string; symbol: string; tf: Timeframe }>
+  | Readonly<{ kind: 'trade'; venue: string; symbol: string }>
+  | Readonly<{ kind: 'quote'; venue: string; symbol: string }>;
+
+export const feedName = (f: Feed): string => (f.kind === 'bar' ? `${f.venue} ${f.symbol} bar ${f.tf}` : `${f.venue} ${f.symbol} ${f.kind}`);
+
+/**
+ * Where a candidate came from. `live` (websocket push) is held to order: anything at or behind
+ * the feed's high-water mark is refused to the DLQ. `backfill` and `poll` overlap what was
+ * published on purpose, so what is behind the mark is skipped silently.
+ */
+export type Origin = 'live' | 'backfill' | 'poll';
+
+/** What became of a candidate. */
+export type Verdict =
+  | Readonly<{ type: 'published'; duplicate: boolean }>
+  | Readonly<{ type: 'skipped' }>
+  | Readonly<{ type: 'refused'; reason: RefusalReason; detail: string }>;
+
+/** The newest published position of a feed: event time and, for trades, the venue's trade id. */
+export type HighWater = Readonly<{ ts: number; tradeId?: string }>;
+
+/** Status travels apart from data (as the Bus's does); the CLI logs it, tests assert on it. */
+export type GatewayStatus =
+  | Readonly<{ type: 'connected'; feed: string; mode: 'watch' | 'poll' }>
+  | Readonly<{ type: 'disconnected'; feed: string; error: string }>
+  | Readonly<{ type: 'retrying'; feed: string; attempt: number; delayMs: number; code: GatewayErrorCode; error: string }>
+  | Readonly<{ type: 'backfilled'; feed: string; from: number; to: number; published: number }>
+  | Readonly<{ type: 'refused'; feed: string; reason: RefusalReason; detail: string }>
+  | Readonly<{ type: 'failed'; feed: string; code: GatewayErrorCode; error: string }>
+  | Readonly<{ type: 'stopped'; feed: string }>;
+
+export type FeedSink = {
+  /** The feed's high-water mark; on first use read from the newest message of its subject in the stream. */
+  highWater(feed: Feed): Promise<HighWater | undefined>;
+  /** Validates (zod), checks the high-water mark, publishes with `Nats-Msg-Id` = id; refusals go to `sx.dlq.gateway`. */
+  offer(feed: Feed, candidate: Readonly<Record<string, unknown>>, origin: Origin): Promise<Verdict>;
+  /** Refuses a candidate the source itself judged bad (e.g. an out-of-order bar update). */
+  refuse(feed: Feed, candidate: Readonly<Record<string, unknown>>, reason: RefusalReason, detail: string): Promise<void>;
+  status(s: GatewayStatus): void;
+};
+
+export type MarketDataSource = Readonly<{
+  /** `ccxt:binance`, `twelvedata`: for logs only. */
+  provider: string;
+  /** Runs every configured feed until `signal` aborts (or every feed failed permanently). */
+  run(sink: FeedSink, signal: AbortSignal): Promise<void>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}>;

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import type { Timeframe } from '../../streams/messages/bar.js';
+import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
+import type { Logger } from '../../state/logger.js';
+import { silentLogger } from '../../state/logger.js';
+import type { BackoffPolicy, Sleep } from './backoff.js';
+import { realSleep } from './backoff.js';
+import type { Candle } from './candidates.js';
+import { barCandidate } from './candidates.js';
+import { fromHttpStatus, GatewayError, GatewayErrorCode } from './errors.js';
+import { runFeedLoop } from './feed-loop.js';
+import type { Feed, FeedSink, MarketDataSource } from './market-data-source.js';
+import { feedName } from './market-data-source.js';
+
+export type TwelveDataOptions = Readonly<{
+  /** API root, e.g. `https://api.twelvedata.com`. */
+  baseUrl: string;
+  apiKey: string;
+  assets: ReadonlyArray<Readonly<{ venue: string; symbol: string }>>;
+  /** Our symbol → the vendor's (`BTC/USDT` → `BTC/USD`); unmapped symbols are sent as they are. */
+  symbolMap?: Readonly<Record<string, string>>;
+  timeframes: readonly Timeframe[];
+  pollMs: number;
+  /** Bars fetched when the stream holds none of a feed yet. */
+  backfillBars: number;
+  backoff: BackoffPolicy;
+  now: () => number;
+  sleep?: Sleep;
+  log?: Logger;
+  fetch?: typeof fetch;
+}>;
+
+const INTERVAL: Readonly<Record<Timeframe, string>> = { '1m': '1min', '5m': '5min', '15m': '15min', '1h': '1h', '4h': '4h', '1d': '1day' };
+const MAX_OUTPUT = 5000;
+
+const ValueSchema = z.object({ datetime: z.string(), open: z.string(), high: z.string(), low: z.string(), close: z.string(), volume: z.string().optional() });
+const OkSchema = z.object({ status: z.literal('ok'), values: z.array(ValueSchema) });
+const ErrorSchema = z.object({ status: z.literal('error'), code: z.number(), message: z.string() });
+
+/** `2024-01-02 13:00:00` or `2024-01-02` (asked in UTC) → epoch ms. */
+export const parseVendorTime = (s: string): number => Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00Z` : `${s.replace(' ', 'T')}Z`);
+const vendorTime = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+
+/**
+ * Bars from a REST-only vendor in the style of TwelveData: `GET /time_series?symbol=…&interval=…
+ * &start_date=…&apikey=…&timezone=UTC&order=asc` answering `{ status: 'ok', values: [{ datetime,
+ * open, high, low, close, volume }] }` or `{ status: 'error', code, message }`. Polls each feed
+ * every `pollMs` from its high-water mark; the newest bar of an answer may still be open, so only
+ * bars with a later bar after them are published. Messages carry the configured asset's venue:
+ * the engine cannot tell this provider from a websocket one.
+ */
+export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSource {
+  const log = o.log ?? silentLogger;
+  const sleep = o.sleep ?? realSleep;
+  const doFetch = o.fetch ?? fetch;
+
+  const request = async (symbol: string, tf: Timeframe, startMs: number | undefined, size: number): Promise<Candle[]> => {
+    const u = new URL('time_series', o.baseUrl.endsWith('/') ? o.baseUrl : `${o.baseUrl}/`);
+    u.searchParams.set('symbol', o.symbolMap?.[symbol] ?? symbol);
+    u.searchParams.set('interval', INTERVAL[tf]);
+    u.searchParams.set('outputsize', String(size));
+    u.searchParams.set('timezone', 'UTC');
+    u.searchParams.set('order', 'asc');
+    if (startMs !== undefined) u.searchParams.set('start_date', vendorTime(startMs));
+    u.searchParams.set('apikey', o.apiKey);
+    let res: Response;
+    try {
+      res = await doFetch(u);
+    } catch (e) {
+      throw new GatewayError(GatewayErrorCode.NETWORK, `GET ${u.pathname}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      if (!res.ok) throw fromHttpStatus(res.status, `HTTP ${res.status}`);
+      throw new GatewayError(GatewayErrorCode.BAD_RESPONSE, `not JSON: ${text.slice(0, 200)}`);
+    }
+    const err = ErrorSchema.safeParse(body);
+    if (err.success) throw fromHttpStatus(err.data.code, `${err.data.code} ${err.data.message}`);
+    if (!res.ok) throw fromHttpStatus(res.status, `HTTP ${res.status}`);
+    const ok = OkSchema.safeParse(body);
+    if (!ok.success) throw new GatewayError(GatewayErrorCode.BAD_RESPONSE, `unexpected answer: ${ok.error.issues[0]?.message ?? ''}`);
+    return ok.data.values
+      .map((v): Candle => [parseVendorTime(v.datetime), Number(v.open), Number(v.high), Number(v.low), Number(v.close), v.volume === undefined ? 0 : Number(v.volume)])
+      .sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
+  };
+
+  const poll = async (feed: Feed & { kind: 'bar' }, sink: FeedSink): Promise<void> => {
+    const tfMs = TIMEFRAME_MS[feed.tf];
+    for (;;) {
+      const hw = (await sink.highWater(feed))?.ts;
+      const start = hw !== undefined ? hw + tfMs : undefined;
+      const size = hw !== undefined ? MAX_OUTPUT : Math.min(MAX_OUTPUT, o.backfillBars + 1);
+      const rows = await request(feed.symbol, feed.tf, start, size);
+      // The newest row may be the open bar: it is published once a later one exists.
+      for (const c of rows.slice(0, -1)) await sink.offer(feed, barCandidate(feed.venue, feed.symbol, feed.tf, c, o.now()), 'poll');
+      if (rows.length < size) return; // caught up; a full page means more to fetch
+    }
+  };
+
+  return {
+    provider: 'twelvedata',
+    async run(sink, signal) {
+      const loops: Promise<void>[] = [];
+      for (const a of o.assets) {
+        for (const tf of o.timeframes) {
+          const feed = { kind: 'bar', venue: a.venue, symbol: a.symbol, tf } as const;
+          loops.push(
+            runFeedLoop({
+              feed: feedName(feed), mode: 'poll', sink, signal, sleep, backoff: o.backoff, log,
+              classify: (e) => (e instanceof GatewayError ? e : new GatewayError(GatewayErrorCode.NETWORK, String(e), { cause: e })),
+              step: async () => {
+                await poll(feed, sink);
+                await sleep(o.pollMs, signal);
+              },
+            }),
+          );
+        }
+      }
+      await Promise.all(loops);
+    },
+    close: async () => {},
+  };
+}

@@ -1,0 +1,232 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCcxtExchange } from '../../../gateways/market-data/ccxt-exchange.js';
+import { createCcxtMarketData } from '../../../gateways/market-data/ccxt-market-data.js';
+import type { CcxtMarketDataOptions } from '../../../gateways/market-data/ccxt-market-data.js';
+import { dataPath } from '../data.js';
+import { aggTradeEvent, klineEvent, readKlines, startBinanceServer } from './binance-server.js';
+import type { BinanceServer, Kline } from './binance-server.js';
+import { openStack, readStream, start, until } from './harness.js';
+import type { Stack } from './harness.js';
+
+const BTC_1M = 'ohlcv/binance_spot_1m/BTC_USDT_1m_2026-03_2026-04.csv';
+const ETH_1M = 'ohlcv/binance_spot_1m/ETH_USDT_1m_2026-03_2026-04.csv';
+const OPEN = 10;
+
+let srv: BinanceServer;
+let stack: Stack;
+let btc: Kline[];
+
+beforeEach(async () => {
+  btc = readKlines(dataPath(BTC_1M), 60);
+  const eth = readKlines(dataPath(ETH_1M), 60);
+  srv = await startBinanceServer([
+    { base: 'BTC', quote: 'USDT', bars: btc, open: OPEN },
+    { base: 'ETH', quote: 'USDT', bars: eth, open: OPEN },
+  ]);
+  stack = await openStack();
+});
+afterEach(async () => {
+  await srv.close();
+  await stack.teardown();
+});
+
+async function gateway(over: Partial<CcxtMarketDataOptions> & { symbols?: string[] } = {}) {
+  const exchange = await createCcxtExchange({ exchangeId: 'binance', restUrl: srv.restUrl, wsUrl: srv.wsUrl, options: { fetchMarkets: { types: ['spot'] } } });
+  const source = createCcxtMarketData({
+    exchange,
+    assets: (over.symbols ?? ['BTC/USDT']).map((symbol) => ({ venue: 'binance', symbol })),
+    timeframes: ['1m'],
+    trades: false,
+    quotes: false,
+    mode: 'auto',
+    pollMs: 20,
+    backfillBars: 5,
+    pageLimit: 4,
+    watchParams: { trades: { name: 'aggTrade' }, ticker: { name: 'ticker' } },
+    backoff: { minMs: 100, maxMs: 1_000 },
+    now: () => 1_800_000_000_000,
+    sleep: stack.sleep,
+    ...over,
+  });
+  return start(source, stack.sink());
+}
+
+const barSubject = () => stack.subjects.bar('binance', 'BTC/USDT', '1m');
+const barsInStream = async () => (await readStream(stack.bus, stack.md, barSubject())).map((m) => m.msg);
+const expectBars = (got: Record<string, unknown>[], from: number, to: number): void => {
+  expect(got.map((b) => b['id'])).toEqual(btc.slice(from, to).map((b) => `b:binance:BTC/USDT:1m:${b.ts}`));
+  for (const [i, b] of got.entries()) {
+    const k = btc[from + i]!;
+    expect([b['open'], b['high'], b['low'], b['close'], b['volume']]).toEqual([k.open, k.high, k.low, k.close, k.volume]);
+  }
+};
+
+describe('ccxt market-data gateway (binance over a local server, real JetStream)', () => {
+  it('backfills bars before the first live one, then publishes each bar once it closes, with replay ids', async () => {
+    const gw = await gateway();
+    await until(() => srv.subscribed('btcusdt@kline_1m'), 10_000, 'kline subscription');
+    await until(async () => (await stack.bus.countMessages(stack.md)) >= 5, 10_000, 'backfill');
+    srv.advance('BTCUSDT', 3);
+    await until(async () => (await stack.bus.countMessages(stack.md)) >= 8, 10_000, 'live bars');
+    await gw.stop();
+    // 5 backfilled (open − 5 … open − 1) by REST in pages of 4, then 3 closed live; the open bar is not published.
+    expectBars(await barsInStream(), OPEN - 5, OPEN + 3);
+    expect(srv.requests.filter((r) => r.startsWith('/api/v3/klines'))).toHaveLength(2);
+    expect(stack.statuses.some((s) => s.type === 'backfilled' && s.published === 5)).toBe(true);
+  });
+
+  it('publishes trades and quotes with their ids', async () => {
+    const gw = await gateway({ trades: true, quotes: true, timeframes: [] });
+    await until(() => srv.subscribed('btcusdt@aggTrade') && srv.subscribed('btcusdt@ticker'), 10_000, 'subscriptions');
+    const t0 = btc[OPEN]!.ts;
+    srv.trade('BTCUSDT', { id: 101, ts: t0 + 10, price: 70_000.5, qty: 0.25, buyerMaker: false });
+    srv.trade('BTCUSDT', { id: 102, ts: t0 + 11, price: 70_001, qty: 0.5, buyerMaker: true });
+    srv.ticker('BTCUSDT', t0 + 20, 70_000, 70_001);
+    // ccxt keeps the latest ticker only (quotes arriving while one is being handled conflate): one at a time.
+    await until(async () => (await stack.bus.countMessages(stack.md, stack.subjects.quote('binance', 'BTC/USDT'))) >= 1, 10_000, 'first quote');
+    srv.ticker('BTCUSDT', t0 + 20, 70_000.5, 70_001); // same millisecond, another quote: seq 1
+    await until(async () => (await stack.bus.countMessages(stack.md)) >= 4, 10_000, 'trades and quotes');
+    await gw.stop();
+    const trades = (await readStream(stack.bus, stack.md, stack.subjects.trade('binance', 'BTC/USDT'))).map((m) => m.msg);
+    expect(trades.map((t) => [t['id'], t['price'], t['qty'], t['side'], t['ts']])).toEqual([
+      ['t:binance:BTC/USDT:101', 70_000.5, 0.25, 'buy', t0 + 10],
+      ['t:binance:BTC/USDT:102', 70_001, 0.5, 'sell', t0 + 11],
+    ]);
+    const quotes = (await readStream(stack.bus, stack.md, stack.subjects.quote('binance', 'BTC/USDT'))).map((m) => m.msg);
+    expect(quotes.map((q) => [q['id'], q['bid'], q['ask'], q['bidSize'], q['askSize']])).toEqual([
+      [`q:binance:BTC/USDT:${t0 + 20}:0`, 70_000, 70_001, 1.25, 0.75],
+      [`q:binance:BTC/USDT:${t0 + 20}:1`, 70_000.5, 70_001, 1.25, 0.75],
+    ]);
+  });
+
+  it('after a dropped socket backfills the bars and trades it missed: no hole, no duplicate; a restart resumes from the stream', async () => {
+    const gw = await gateway({ trades: true });
+    await until(() => srv.subscribed('btcusdt@kline_1m') && srv.subscribed('btcusdt@aggTrade'), 10_000, 'subscriptions');
+    await until(async () => (await stack.bus.countMessages(stack.md)) >= 5, 10_000, 'backfill');
+    srv.advance('BTCUSDT', 2);
+    let tid = 500;
+    const trade = (i: number) => srv.trade('BTCUSDT', { id: tid++, ts: btc[srv.openIndex('BTCUSDT')]!.ts + i, price: 70_000 + i, qty: 0.1, buyerMaker: i % 2 === 0 });
+    trade(1);
+    trade(2);
+    await until(async () => (await stack.bus.countMessages(stack.md)) >= 9, 10_000, 'live bars and trades');
+    const connectionsBefore = srv.connections();
+
+    srv.setWsDown(true);
+    srv.dropSockets();
+    await until(() => stack.statuses.some((s) => s.type === 'disconnected'), 10_000, 'disconnect seen');
+    srv.advance('BTCUSDT', 4); // bars close while nobody listens
+    trade(3);
+    trade(4);
+    trade(5);
+    srv.setWsDown(false);
+    await until(() => srv.connections() >= connectionsBefore + 2 && srv.subscribed('btcusdt@aggTrade'), 10_000, 'reconnect');
+    trade(6); // the first live trade bounds the trade backfill
+    srv.advance('BTCUSDT', 1);
+    await until(async () => (await stack.bus.countMessages(stack.md, barSubject())) >= 5 + 7, 10_000, 'gap backfilled');
+    await until(async () => (await stack.bus.countMessages(stack.md, stack.subjects.trade('binance', 'BTC/USDT'))) >= 6, 10_000, 'trades backfilled');
+    await gw.stop();
+
+    expectBars(await barsInStream(), OPEN - 5, OPEN + 7);
+    const trades = (await readStream(stack.bus, stack.md, stack.subjects.trade('binance', 'BTC/USDT'))).map((m) => m.msg['id']);
+    expect(trades).toEqual([500, 501, 502, 503, 504, 505].map((i) => `t:binance:BTC/USDT:${i}`));
+    expect(stack.statuses.some((s) => s.type === 'retrying' && s.code === 'NETWORK')).toBe(true);
+
+    // A new gateway process resumes from the newest stored bar: nothing republished, the next bar follows.
+    const again = await gateway();
+    await until(() => srv.subscribed('btcusdt@kline_1m'), 10_000, 'resubscribe');
+    srv.advance('BTCUSDT', 1);
+    await until(async () => (await stack.bus.countMessages(stack.md, barSubject())) >= 13, 10_000, 'next bar');
+    await again.stop();
+    expectBars(await barsInStream(), OPEN - 5, OPEN + 8);
+  });
+
+  it('refuses malformed, repeated and out-of-order messages to sx.dlq.gateway and republishes nothing', async () => {
+    const gw = await gateway({ trades: true });
+    await until(() => srv.subscribed('btcusdt@kline_1m') && srv.subscribed('btcusdt@aggTrade'), 10_000, 'subscriptions');
+    await until(async () => (await stack.bus.countMessages(stack.md)) >= 5, 10_000, 'backfill');
+    const t0 = btc[OPEN]!.ts;
+    srv.trade('BTCUSDT', { id: 900, ts: t0 + 50, price: 70_000, qty: 0.1, buyerMaker: false });
+    await until(async () => (await stack.bus.countMessages(stack.md)) >= 6, 10_000, 'first trade');
+    const send = (e: unknown) => srv.sendRaw('btcusdt@aggTrade', JSON.stringify(e));
+    send(aggTradeEvent('BTCUSDT', { id: 899, ts: t0 + 40, price: 70_000, qty: 0.1, buyerMaker: false })); // older
+    send(aggTradeEvent('BTCUSDT', { id: 900, ts: t0 + 50, price: 70_000, qty: 0.1, buyerMaker: false })); // repeat
+    send({ ...(aggTradeEvent('BTCUSDT', { id: 901, ts: t0 + 60, price: 1, qty: 0.1, buyerMaker: false }) as object), p: '-5' }); // negative price
+    send({ ...(aggTradeEvent('BTCUSDT', { id: 902, ts: t0 + 61, price: 1, qty: 0.1, buyerMaker: false }) as object), q: '1e999' }); // infinite size
+    send({ ...(aggTradeEvent('BTCUSDT', { id: 904, ts: t0 + 62, price: 1, qty: 0.1, buyerMaker: false }) as object), p: undefined }); // no price
+    // A kline for a bar long closed (older than anything the socket carried).
+    srv.sendRaw('btcusdt@kline_1m', JSON.stringify(klineEvent({ id: 'BTCUSDT' }, btc[0]!, true)));
+    srv.trade('BTCUSDT', { id: 903, ts: t0 + 70, price: 70_002, qty: 0.2, buyerMaker: true });
+    await until(async () => (await stack.bus.countMessages(stack.dlq)) >= 6, 10_000, 'refusals');
+    await until(async () => (await stack.bus.countMessages(stack.md, stack.subjects.trade('binance', 'BTC/USDT'))) >= 2, 10_000, 'good trade');
+    srv.advance('BTCUSDT', 1);
+    await until(async () => (await stack.bus.countMessages(stack.md, barSubject())) >= 6, 10_000, 'bar');
+    await gw.stop();
+
+    const dlq = (await readStream(stack.bus, stack.dlq, stack.subjects.dlq('gateway'))).map((m) => m.msg);
+    expect(dlq.map((d) => d['reason']).sort()).toEqual(['DUPLICATE', 'NON_FINITE', 'NON_POSITIVE', 'OUT_OF_ORDER', 'OUT_OF_ORDER', 'SCHEMA'].sort());
+    expect(dlq.map((d) => d['subject'])).toContain(barSubject());
+    expect(dlq.every((d) => d['source'] === 'gateway')).toBe(true);
+    const trades = (await readStream(stack.bus, stack.md, stack.subjects.trade('binance', 'BTC/USDT'))).map((m) => m.msg['id']);
+    expect(trades).toEqual(['t:binance:BTC/USDT:900', 't:binance:BTC/USDT:903']);
+    expectBars(await barsInStream(), OPEN - 5, OPEN + 1);
+    expect(stack.statuses.filter((s) => s.type === 'refused')).toHaveLength(6);
+  });
+
+  it('refuses a closed live bar that fails validation and fetches the venue\'s REST copy instead: no hole', async () => {
+    const gw = await gateway();
+    await until(async () => (await stack.bus.countMessages(stack.md)) >= 5, 10_000, 'backfill');
+    srv.advance('BTCUSDT', 1, true); // bar OPEN closes with high < low
+    srv.advance('BTCUSDT', 1);
+    await until(async () => (await stack.bus.countMessages(stack.md, barSubject())) >= 7, 10_000, 'bars');
+    await gw.stop();
+    expectBars(await barsInStream(), OPEN - 5, OPEN + 2);
+    const dlq = (await readStream(stack.bus, stack.dlq, stack.subjects.dlq('gateway'))).map((m) => m.msg);
+    expect(dlq.map((d) => [d['reason'], d['detail']])).toEqual([['SCHEMA', expect.stringContaining('high/low must bound open and close')]]);
+    expect(srv.requests.filter((r) => r.startsWith('/api/v3/klines')).at(-1)).toContain(`startTime=${btc[OPEN]!.ts}`);
+  });
+
+  it('retries HTTP 429 and 5xx with exponential backoff, then succeeds', async () => {
+    srv.failNext('/api/v3/klines', 429, 2);
+    srv.failNext('/api/v3/klines', 503, 1, 'Service Unavailable');
+    const gw = await gateway();
+    await until(async () => (await stack.bus.countMessages(stack.md)) >= 5, 15_000, 'backfill after retries');
+    await gw.stop();
+    expectBars(await barsInStream(), OPEN - 5, OPEN);
+    const retries = stack.statuses.filter((s) => s.type === 'retrying');
+    expect(retries.map((s) => (s.type === 'retrying' ? [s.code, s.attempt, s.delayMs] : []))).toEqual([
+      ['RATE_LIMITED', 1, 100],
+      ['RATE_LIMITED', 2, 200],
+      ['UNAVAILABLE', 3, 400],
+    ]);
+    expect(stack.sleeps.slice(0, 3)).toEqual([100, 200, 400]);
+  });
+
+  it('surfaces a permanent exchange error (unknown symbol) without retrying, while other feeds run on', async () => {
+    const gw = await gateway({ symbols: ['DOGE/USDT', 'BTC/USDT'] });
+    await until(() => stack.statuses.some((s) => s.type === 'failed'), 10_000, 'failure');
+    await until(async () => (await stack.bus.countMessages(stack.md)) >= 5, 10_000, 'the other feed');
+    await gw.stop();
+    const failed = stack.statuses.filter((s) => s.type === 'failed');
+    expect(failed).toEqual([expect.objectContaining({ feed: 'binance DOGE/USDT bar 1m', code: 'BAD_SYMBOL' })]);
+    expect(stack.statuses.some((s) => s.type === 'retrying' && s.feed.includes('DOGE'))).toBe(false);
+    expectBars(await barsInStream(), OPEN - 5, OPEN);
+  });
+
+  it('polls REST when the venue has no websocket method (or mode is poll)', async () => {
+    const gw = await gateway({ mode: 'poll', trades: true, quotes: true });
+    await until(async () => (await stack.bus.countMessages(stack.md, barSubject())) >= 5, 10_000, 'polled backfill');
+    srv.advance('BTCUSDT', 2);
+    srv.trade('BTCUSDT', { id: 1, ts: btc[OPEN + 2]!.ts + 5, price: 70_000, qty: 1, buyerMaker: false });
+    await until(async () => (await stack.bus.countMessages(stack.md, barSubject())) >= 7, 10_000, 'polled bars');
+    await until(async () => (await stack.bus.countMessages(stack.md, stack.subjects.trade('binance', 'BTC/USDT'))) >= 1, 10_000, 'polled trade');
+    await until(async () => (await stack.bus.countMessages(stack.md, stack.subjects.quote('binance', 'BTC/USDT'))) >= 1, 10_000, 'polled quote');
+    const quotes = await stack.bus.countMessages(stack.md, stack.subjects.quote('binance', 'BTC/USDT'));
+    await new Promise((r) => setTimeout(r, 300)); // more polls of the same data publish nothing more
+    await gw.stop();
+    expectBars(await barsInStream(), OPEN - 5, OPEN + 2);
+    expect(await stack.bus.countMessages(stack.md, stack.subjects.trade('binance', 'BTC/USDT'))).toBe(1);
+    expect(await stack.bus.countMessages(stack.md, stack.subjects.quote('binance', 'BTC/USDT'))).toBe(quotes);
+    expect(srv.requests.filter((r) => r.startsWith('/api/v3/ticker/24hr')).length).toBeGreaterThan(quotes + 3);
+    expect(srv.connections()).toBe(0);
+  });
+});

@@ -1,0 +1,72 @@
+import { BadSymbol, AuthenticationError, DDoSProtection, ExchangeNotAvailable, InsufficientFunds, NetworkError, RateLimitExceeded, RequestTimeout } from 'ccxt';
+import { describe, expect, it } from 'vitest';
+import { backoffDelay } from '../../../gateways/market-data/backoff.js';
+import { fromCcxtError, fromHttpStatus } from '../../../gateways/market-data/errors.js';
+import { createHighWaterMarks } from '../../../gateways/market-data/high-water-mark.js';
+import { createMemoryBus } from '../../../streams/memory-bus.js';
+import { createNatsBus } from '../../../streams/nats-bus.js';
+import { NATS_URL } from './harness.js';
+import type { Trade } from '../../../streams/messages/trade.js';
+
+describe('gateway errors', () => {
+  it('maps ccxt network failures to retryable codes and exchange refusals to permanent ones', () => {
+    const cases: Array<[Error, string, boolean]> = [
+      [new NetworkError('x'), 'NETWORK', true],
+      [new RequestTimeout('x'), 'NETWORK', true],
+      [new DDoSProtection('x'), 'RATE_LIMITED', true],
+      [new RateLimitExceeded('x'), 'RATE_LIMITED', true],
+      [new ExchangeNotAvailable('x'), 'UNAVAILABLE', true],
+      [new BadSymbol('x'), 'BAD_SYMBOL', false],
+      [new AuthenticationError('x'), 'AUTHENTICATION', false],
+      [new InsufficientFunds('x'), 'EXCHANGE', false],
+      [new Error('socket hang up'), 'NETWORK', true],
+    ];
+    for (const [e, code, retryable] of cases) expect([e.constructor.name, fromCcxtError(e).code, fromCcxtError(e).retryable]).toEqual([e.constructor.name, code, retryable]);
+    expect([429, 500, 503, 401, 400, 418].map((s) => fromHttpStatus(s, '').code)).toEqual(['RATE_LIMITED', 'UNAVAILABLE', 'UNAVAILABLE', 'AUTHENTICATION', 'BAD_SYMBOL', 'EXCHANGE']);
+  });
+
+  it('doubles the backoff delay up to the cap', () => {
+    expect([1, 2, 3, 4, 5, 6].map((a) => backoffDelay({ minMs: 100, maxMs: 1000 }, a))).toEqual([100, 200, 400, 800, 1000, 1000]);
+  });
+});
+
+describe('high-water marks', () => {
+  const trade = (id: string, ts: number): Trade => ({ type: 'md.trade', v: 1, id: `t:x:A/B:${id}`, venue: 'x', symbol: 'A/B', price: 1, qty: 1, side: 'buy', ts });
+  it('orders trades by time, then numeric venue id; repeats are "same"', () => {
+    const m = createHighWaterMarks();
+    expect(m.position('s', trade('5', 100), '5')).toBe('ahead');
+    m.advance('s', trade('5', 100), '5');
+    expect(m.position('s', trade('5', 100), '5')).toBe('same');
+    expect(m.position('s', trade('4', 100), '4')).toBe('behind');
+    expect(m.position('s', trade('6', 100), '6')).toBe('ahead');
+    expect(m.position('s', trade('3', 99), '3')).toBe('behind');
+    m.seed('r', 200, '9');
+    expect(m.position('r', trade('9', 200), '9')).toBe('same');
+    expect(m.tradeId('r')).toBe('9');
+  });
+});
+
+describe.each([
+  ['in-memory', async () => createMemoryBus()],
+  ['NATS JetStream', () => createNatsBus({ url: NATS_URL, name: 'last-message-test', connectTimeoutMs: 2000 })],
+])('Bus.lastMessage (%s)', (_name, open) => {
+  it('returns the newest message of exactly that subject, or undefined', async () => {
+    const bus = await open();
+    const tag = Math.random().toString(36).slice(2, 10);
+    const [S, p] = [`LM${tag}`, `lm${tag}`];
+    await bus.ensureStreams([{ name: S, subjects: [`${p}.>`], maxAgeMs: 0, duplicateWindowMs: 1000, storage: 'memory' }]);
+    try {
+      const enc = (s: string) => new TextEncoder().encode(s);
+      await bus.publish(`${p}.a`, enc('1'));
+      await bus.publish(`${p}.b`, enc('2'));
+      await bus.publish(`${p}.a`, enc('3'));
+      const last = await bus.lastMessage(S, `${p}.a`);
+      expect([last?.subject, new TextDecoder().decode(last?.data), last?.streamSeq]).toEqual([`${p}.a`, '3', 3]);
+      expect(await bus.lastMessage(S, `${p}.c`)).toBeUndefined();
+      await expect(bus.lastMessage(`${S}_MISSING`, `${p}.a`)).rejects.toThrow(/does not exist/);
+    } finally {
+      await bus.deleteStreams([S]);
+      await bus.close();
+    }
+  });
+});

@@ -1,0 +1,111 @@
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTwelveDataMarketData, parseVendorTime } from '../../../gateways/market-data/twelvedata-market-data.js';
+import { BTC_1H, dataPath } from '../data.js';
+import { readKlines } from './binance-server.js';
+import type { Kline } from './binance-server.js';
+import { openStack, readStream, start, until } from './harness.js';
+import type { Stack } from './harness.js';
+
+/** A TwelveData-style `/time_series` over real hourly bars; `open` is the newest (unfinished) bar. */
+type Vendor = { url: string; open: number; requests: URLSearchParams[]; faults: Array<{ status: number; body: unknown }>; close(): Promise<void> };
+
+const stamp = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+
+async function startVendor(bars: readonly Kline[], open: number): Promise<Vendor> {
+  const v: Vendor = { url: '', open, requests: [], faults: [], close: async () => {} };
+  const http: Server = createServer((req, res) => {
+    const u = new URL(req.url ?? '/', 'http://local');
+    v.requests.push(u.searchParams);
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const fault = v.faults.shift();
+    if (fault !== undefined) return send(fault.status, fault.body);
+    const q = u.searchParams;
+    if (u.pathname !== '/time_series' || q.get('apikey') !== 'k3y') return send(401, { status: 'error', code: 401, message: 'bad key' });
+    if (q.get('symbol') !== 'BTC/USD') return send(200, { status: 'error', code: 400, message: `**symbol** ${q.get('symbol')} not found` });
+    const start = q.has('start_date') ? parseVendorTime(q.get('start_date')!) : undefined;
+    const size = Number(q.get('outputsize') ?? 30);
+    let rows = bars.slice(0, v.open + 1).filter((b) => start === undefined || b.ts >= start);
+    rows = start === undefined ? rows.slice(-size) : rows.slice(0, size);
+    send(200, {
+      meta: { symbol: 'BTC/USD', interval: q.get('interval') },
+      values: rows.map((b) => ({ datetime: stamp(b.ts), open: String(b.open), high: String(b.high), low: String(b.low), close: String(b.close), volume: String(b.volume) })).reverse(),
+      status: 'ok',
+    });
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  v.url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  v.close = () => new Promise<void>((r) => http.close(() => r()));
+  return v;
+}
+
+let stack: Stack;
+let vendor: Vendor;
+let bars: Kline[];
+const OPEN = 20;
+
+beforeEach(async () => {
+  bars = readKlines(dataPath(BTC_1H), 40);
+  vendor = await startVendor(bars, OPEN);
+  stack = await openStack();
+});
+afterEach(async () => {
+  await vendor.close();
+  await stack.teardown();
+});
+
+const gateway = (symbolMap: Record<string, string> = { 'BTC/USDT': 'BTC/USD' }) =>
+  start(
+    createTwelveDataMarketData({
+      baseUrl: vendor.url, apiKey: 'k3y', assets: [{ venue: 'binance', symbol: 'BTC/USDT' }], symbolMap, timeframes: ['1h'],
+      pollMs: 20, backfillBars: 6, backoff: { minMs: 50, maxMs: 400 }, now: () => 1_800_000_000_000, sleep: stack.sleep,
+    }),
+    stack.sink(),
+  );
+const subject = () => stack.subjects.bar('binance', 'BTC/USDT', '1h');
+const count = () => stack.bus.countMessages(stack.md, subject());
+
+describe('TwelveData-style REST provider (local server, real JetStream)', () => {
+  it('publishes closed bars under the asset venue with replay ids, then follows new bars by polling', async () => {
+    const gw = gateway();
+    await until(async () => (await count()) >= 6, 10_000, 'history');
+    vendor.open += 3;
+    await until(async () => (await count()) >= 9, 10_000, 'new bars');
+    await new Promise((r) => setTimeout(r, 150));
+    await gw.stop();
+    const got = (await readStream(stack.bus, stack.md, subject())).map((m) => m.msg);
+    const want = bars.slice(OPEN - 6, OPEN + 3);
+    expect(got.map((b) => b['id'])).toEqual(want.map((b) => `b:binance:BTC/USDT:1h:${b.ts}`));
+    expect(got.map((b) => [b['open'], b['high'], b['low'], b['close'], b['volume']])).toEqual(want.map((b) => [b.open, b.high, b.low, b.close, b.volume]));
+    // Later polls ask from the high-water mark on.
+    expect(vendor.requests.at(-1)?.get('start_date')).toBe(stamp(bars[OPEN + 3]!.ts));
+    expect(vendor.requests[0]?.get('interval')).toBe('1h');
+  });
+
+  it('surfaces an error payload (unknown symbol) and stops that feed without retrying', async () => {
+    const gw = gateway({});
+    await until(() => stack.statuses.some((s) => s.type === 'failed'), 10_000, 'failure');
+    await gw.stop();
+    expect(stack.statuses.find((s) => s.type === 'failed')).toMatchObject({ code: 'BAD_SYMBOL', error: expect.stringContaining('not found') });
+    expect(stack.statuses.some((s) => s.type === 'retrying')).toBe(false);
+    expect(vendor.requests).toHaveLength(1);
+    expect(await count()).toBe(0);
+  });
+
+  it('retries HTTP 429 and a 429 error payload with backoff, then succeeds', async () => {
+    vendor.faults.push({ status: 429, body: { status: 'error', code: 429, message: 'too many requests' } });
+    vendor.faults.push({ status: 200, body: { status: 'error', code: 429, message: 'You have run out of API credits' } });
+    vendor.faults.push({ status: 503, body: { status: 'error', code: 500, message: 'down' } });
+    const gw = gateway();
+    await until(async () => (await count()) >= 6, 10_000, 'history after retries');
+    await gw.stop();
+    const retries = stack.statuses.flatMap((s) => (s.type === 'retrying' ? [[s.code, s.delayMs]] : []));
+    expect(retries).toEqual([['RATE_LIMITED', 50], ['RATE_LIMITED', 100], ['UNAVAILABLE', 200]]);
+    expect(await count()).toBe(6);
+  });
+});
