@@ -2,6 +2,7 @@ import { loadConfig } from '../../config/load.js';
 import { createLiveClock } from '../../state/clocks/live-clock.js';
 import { startEngine } from '../engine.js';
 import { createLogger } from '../logger.js';
+import { engineProbes, startGatewayRuntime } from '../gateway-runtime.js';
 import type { WiringMode } from '../wiring.js';
 import { connectAdapters } from '../wiring.js';
 
@@ -16,6 +17,8 @@ export async function runEngine(opts: RunOptions): Promise<void> {
   for (const notice of adapters.fallbacks) process.stderr.write(`notice: ${notice}\n`);
   const engine = await startEngine(cfg, adapters, clock, log);
   log.info({ assets: cfg.assets.length, bus: adapters.bus.kind, features: adapters.features.kind, timeseries: adapters.timeseries.flavor }, 'engine running');
+  // HTTP health/metrics, dashboard and websocket feed (gateway.enabled).
+  const gateway = cfg.gateway.enabled ? await startGatewayRuntime(cfg, adapters.bus, engineProbes(cfg, adapters, engine), log) : undefined;
   const heartbeat = setInterval(() => log.info({ counters: engine.counters, actors: engine.supervisor.status() }, 'status'), 10_000);
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
@@ -24,6 +27,7 @@ export async function runEngine(opts: RunOptions): Promise<void> {
   });
   clearInterval(heartbeat);
   log.info({}, 'stopping');
+  await gateway?.close();
   await engine.stop();
   await adapters.close();
   log.info({ counters: engine.counters }, 'stopped');

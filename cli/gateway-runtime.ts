@@ -1,0 +1,88 @@
+import { resolve } from 'node:path';
+import { PROJECT_ROOT } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { usesDevDefault } from '../gateways/http/gateway-config.js';
+import { startGatewayServer } from '../gateways/http/gateway-server.js';
+import type { GatewayServer } from '../gateways/http/gateway-server.js';
+import { feedMetricsFromBus } from '../gateways/http/metrics-feed.js';
+import { createEngineMetrics } from '../gateways/http/metrics.js';
+import type { EngineMetrics } from '../gateways/http/metrics.js';
+import type { Probes } from '../gateways/http/readiness.js';
+import { createHub } from '../gateways/ws/hub.js';
+import type { Hub } from '../gateways/ws/hub.js';
+import type { Logger } from '../state/logger.js';
+import type { Bus } from '../streams/bus.js';
+import { subjectsFor } from '../streams/subjects.js';
+import type { Engine } from './engine.js';
+import type { Adapters } from './wiring.js';
+
+export type GatewayRuntime = Readonly<{
+  server: GatewayServer;
+  /** The feed: `hub.publishLocal('pnl' | 'actors', key, data)` publishes the engine's own state. */
+  hub: Hub;
+  /** Engine-internal metrics (stage latencies, consumer lag) are reported through this. */
+  metrics: EngineMetrics;
+  close(): Promise<void>;
+}>;
+
+export type RuntimeOptions = Readonly<{ env?: NodeJS.ProcessEnv; metrics?: EngineMetrics }>;
+
+/**
+ * Builds the metrics (fed from the bus), the websocket hub and the HTTP gateway from
+ * `cfg.gateway`. `sextant run` calls it when `gateway.enabled`.
+ */
+export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes, log: Logger, opts: RuntimeOptions = {}): Promise<GatewayRuntime> {
+  const env = opts.env ?? process.env;
+  const gw = cfg.gateway;
+  const subjects = subjectsFor(cfg.prefix);
+  const metrics = opts.metrics ?? createEngineMetrics();
+  const feed = feedMetricsFromBus(bus, subjects, metrics);
+  const hub = createHub({
+    bus,
+    subjects,
+    limits: gw,
+    heartbeatMs: gw.heartbeatMs,
+    log,
+    onClients: (n) => metrics.wsClients(n),
+    onServerClose: (reason) => metrics.wsClosed(reason),
+  });
+  const dev = gw.tokens.filter((t) => usesDevDefault(t, env)).map((t) => t.name);
+  if (dev.length > 0) log.warn({ tokens: dev }, 'gateway tokens use the dev defaults of config/default.yaml: set SEXTANT_VIEWER_TOKEN / SEXTANT_OPERATOR_TOKEN');
+  let server: GatewayServer;
+  try {
+    server = await startGatewayServer({ config: gw, staticDir: resolve(PROJECT_ROOT, gw.staticDir), hub, metrics, probes, bus, subjects, log, env });
+  } catch (e) {
+    hub.close();
+    feed.unsubscribe();
+    throw e;
+  }
+  return {
+    server,
+    hub,
+    metrics,
+    close: async () => {
+      hub.close();
+      feed.unsubscribe();
+      await server.close();
+    },
+  };
+}
+
+/**
+ * Readiness of a running engine: NATS answers a round trip, Redis and PostgreSQL answer a cheap
+ * read, and every asset actor's consumer is up (not failed or waiting to restart). An in-process
+ * fallback adapter counts as not ready: the service it stands for is unreachable.
+ */
+export function engineProbes(cfg: Config, adapters: Pick<Adapters, 'bus' | 'features' | 'timeseries'>, engine: Pick<Engine, 'supervisor'>): Probes {
+  const asset = cfg.assets[0];
+  const unreachable = (service: string): Promise<never> => Promise.reject(new Error(`${service} runs on the in-process fallback`));
+  return {
+    nats: () => (adapters.bus.kind === 'nats' ? adapters.bus.flush() : unreachable('NATS')),
+    redis: () => (adapters.features.kind === 'redis' && asset !== undefined ? adapters.features.latest(asset) : unreachable('Redis')),
+    postgres: () => (adapters.timeseries.flavor !== 'memory' && asset !== undefined ? adapters.timeseries.lastTs('bars', asset.venue, asset.symbol) : unreachable('PostgreSQL')),
+    consumers: async () => {
+      const down = engine.supervisor.status().filter((a) => a.state === 'failed' || a.state === 'restarting');
+      if (down.length > 0) throw new Error(`not consuming: ${down.map((a) => `${a.key} (${a.state})`).join(', ')}`);
+    },
+  };
+}

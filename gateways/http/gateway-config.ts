@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/**
+ * The `gateway:` section of the config: one HTTP server for /healthz, /readyz, /metrics, the
+ * dashboard's static files, operator control (`POST /api/ctl/<verb>`) and the websocket feed
+ * (`/ws`).
+ *
+ * Token values may name an environment variable with a default, `${SEXTANT_VIEWER_TOKEN:-dev}`,
+ * expanded by {@link resolveGatewayTokens} when the gateway starts (config/default.yaml ships dev
+ * defaults that must be replaced outside a workstation).
+ */
+export const GatewayRoleSchema = z.enum(['viewer', 'operator']);
+export type GatewayRole = z.infer<typeof GatewayRoleSchema>;
+
+export const GatewayTokenSchema = z
+  .object({
+    /** Who the token belongs to: audited as `dashboard:<name>` for control commands. */
+    name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - (1 to 64)'),
+    token: z.string().min(1).max(512),
+    role: GatewayRoleSchema,
+  })
+  .strict();
+export type GatewayToken = z.infer<typeof GatewayTokenSchema>;
+
+const positiveInt = z.number().int().positive();
+
+export const GatewayConfigSchema = z
+  .object({
+    enabled: z.boolean(),
+    host: z.string().min(1),
+    /** 0 binds an ephemeral port (tests). */
+    port: z.number().int().min(0).max(65_535),
+    /** Served at `/` (index.html) and below; relative to the working directory. */
+    staticDir: z.string().min(1),
+    tokens: z.array(GatewayTokenSchema),
+    /** Exact `Origin` values (scheme://host[:port]) a browser may open the feed or send control from. */
+    allowedOrigins: z.array(z.string().min(1)),
+    /** Non-browser clients send no Origin: allowed unless this is false. */
+    allowMissingOrigin: z.boolean(),
+    maxClients: positiveInt,
+    /** A client message larger than this closes the connection with 1009. */
+    maxInboundBytes: positiveInt,
+    /** More client messages than this within one second closes the connection with 1008. */
+    maxInboundPerSecond: positiveInt,
+    /** Past this many bytes waiting in a client's socket, its pending messages are conflated per (topic, key). */
+    maxBufferedBytes: positiveInt,
+    /** A client over `maxBufferedBytes` for this long is closed with 4008 "slow consumer". */
+    slowCloseMs: positiveInt,
+    /** Conflated (topic, key) slots a slow client may hold before it is closed with 4008. */
+    maxPendingSlots: positiveInt.default(10_000),
+    heartbeatMs: positiveInt,
+    /** How long POST /api/ctl/<verb> waits for the engine's reply. */
+    controlTimeoutMs: positiveInt.default(5000),
+  })
+  .strict();
+export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
+
+const ENV_REF = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?\}$/s;
+
+/**
+ * Expands `${NAME:-default}` / `${NAME}` token values from the environment. A reference to an
+ * unset variable without a default, or one that expands to nothing, drops the token (nobody can
+ * log in with an empty secret).
+ *
+ * @example resolveGatewayTokens([{ name: 'viewer', role: 'viewer', token: '${SEXTANT_VIEWER_TOKEN:-dev}' }], {}) // token 'dev'
+ */
+export function resolveGatewayTokens(tokens: readonly GatewayToken[], env: NodeJS.ProcessEnv): GatewayToken[] {
+  const out: GatewayToken[] = [];
+  for (const t of tokens) {
+    const m = ENV_REF.exec(t.token);
+    const value = m === null ? t.token : (env[m[1] as string] ?? m[2] ?? '');
+    if (value !== '') out.push({ ...t, token: value });
+  }
+  return out;
+}
+
+/** True when a token still holds a dev default from config/default.yaml (its env variable unset). */
+export function usesDevDefault(token: GatewayToken, env: NodeJS.ProcessEnv): boolean {
+  const m = ENV_REF.exec(token.token);
+  return m !== null && env[m[1] as string] === undefined && m[2] !== undefined;
+}

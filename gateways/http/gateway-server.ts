@@ -1,0 +1,119 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Requester } from '../../streams/bus.js';
+import type { Subjects } from '../../streams/subjects.js';
+import type { Logger } from '../../state/logger.js';
+import { createTokenAuth } from '../ws/auth.js';
+import { createFeedUpgrade, refuseUpgrade } from '../ws/feed-upgrade.js';
+import type { Hub } from '../ws/hub.js';
+import { createOriginCheck } from '../ws/origin-check.js';
+import { handleControl } from './control-route.js';
+import type { GatewayConfig } from './gateway-config.js';
+import { resolveGatewayTokens } from './gateway-config.js';
+import { sendJson } from './http-reply.js';
+import type { EngineMetrics } from './metrics.js';
+import { checkReadiness } from './readiness.js';
+import type { Probes } from './readiness.js';
+import { serveStatic } from './static-files.js';
+
+export type GatewayServerOptions = Readonly<{
+  config: GatewayConfig;
+  /** The dashboard's files (defaults to `config.staticDir` as given). */
+  staticDir?: string;
+  hub: Hub;
+  metrics: EngineMetrics;
+  /** Readiness probes by name (nats, redis, postgres, consumers): `/readyz` is 200 only when all pass. */
+  probes: Probes;
+  probeTimeoutMs?: number;
+  /** Control requests from the dashboard go out through this (`sx.ctl.<verb>`). */
+  bus: Requester;
+  subjects: Subjects;
+  log: Logger;
+  /** Where `${VAR:-default}` token values are read from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}>;
+
+export type GatewayServer = Readonly<{
+  /** `http://host:port` of the bound server. */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}>;
+
+/**
+ * The engine's one HTTP server: `/healthz`, `/readyz`, `/metrics`, `POST /api/ctl/<verb>`, the
+ * websocket feed at `/ws` and the dashboard's static files at `/`.
+ *
+ * @example const gw = await startGatewayServer({ config: cfg.gateway, hub, metrics, probes, bus, subjects, log }); // gw.url
+ */
+export async function startGatewayServer(opts: GatewayServerOptions): Promise<GatewayServer> {
+  const cfg = opts.config;
+  const log = opts.log.child({ gateway: 'http' });
+  const auth = createTokenAuth(resolveGatewayTokens(cfg.tokens, opts.env ?? process.env));
+  const originAllowed = createOriginCheck(cfg);
+  const staticDir = opts.staticDir ?? cfg.staticDir;
+  const feed = createFeedUpgrade({ hub: opts.hub, auth, originAllowed, maxClients: cfg.maxClients, maxInboundBytes: cfg.maxInboundBytes });
+  const control = { bus: opts.bus, subjects: opts.subjects, auth, originAllowed, timeoutMs: cfg.controlTimeoutMs, log };
+
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path.startsWith('/api/ctl/')) return handleControl(control, req, res, path.slice('/api/ctl/'.length));
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method not allowed' }, { Allow: 'GET, HEAD' });
+    switch (path) {
+      case '/healthz':
+        return sendJson(res, 200, { status: 'ok' });
+      case '/readyz': {
+        const r = await checkReadiness(opts.probes, opts.probeTimeoutMs ?? 2000);
+        return sendJson(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'unavailable', failed: r.failed, checks: r.checks });
+      }
+      case '/metrics': {
+        const text = await opts.metrics.text();
+        res.writeHead(200, { 'Content-Type': opts.metrics.contentType, 'Cache-Control': 'no-store' });
+        res.end(text);
+        return;
+      }
+      case '/ws':
+        return sendJson(res, 426, { error: 'upgrade required' }, { Upgrade: 'websocket' });
+      default:
+        return serveStatic(staticDir, req, res, path);
+    }
+  };
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((e: unknown) => {
+      log.error({ err: (e as Error).message, url: req.url }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.destroy();
+    });
+  });
+  server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== '/ws') return refuseUpgrade(socket, 404, 'no websocket here: use /ws');
+    feed.handle(req, socket, head);
+  });
+  server.on('clientError', (_e, socket) => refuseUpgrade(socket, 400, 'bad request'));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(cfg.port, cfg.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
+  const url = `http://${host}:${port}`;
+  log.info({ url }, 'gateway listening');
+  return {
+    url,
+    port,
+    close: async () => {
+      feed.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import type { CoreSubscriber, Subscription } from '../../streams/bus.js';
+import { DlqEntrySchema } from '../../streams/messages/dlq-entry.js';
+import { ModelEventSchema } from '../../streams/messages/model-event.js';
+import { RiskStateSchema } from '../../streams/messages/risk-state.js';
+import type { Subjects } from '../../streams/subjects.js';
+import type { EngineMetrics } from './metrics.js';
+
+const dec = new TextDecoder();
+
+const parse = (data: Uint8Array): unknown => {
+  try {
+    return JSON.parse(dec.decode(data)) as unknown;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Feeds the metrics that can be read off the bus: messages in per subject, predictions, risk
+ * decisions (approved orders / rejects), the trading state, served model versions and DLQ
+ * refusals. Core subscriptions see JetStream subjects too (a stream stores what is published on
+ * core NATS). Control requests (`sx.ctl.…`) are not counted.
+ *
+ * Messages whose payload does not match its schema change nothing but the subject count.
+ */
+export function feedMetricsFromBus(bus: CoreSubscriber, subjects: Subjects, metrics: EngineMetrics): Subscription {
+  const p = subjects.prefix;
+  const ctl = `${p}.ctl.`;
+  return bus.subscribe(`${p}.>`, (subject, data) => {
+    if (subject.startsWith(ctl)) return;
+    metrics.messageIn(subject);
+    const t = subject.split('.');
+    switch (t[1]) {
+      case 'pred':
+        if (t[2] !== undefined) metrics.prediction(t[2]);
+        return;
+      case 'exec':
+        if (t[2] === 'order') metrics.order('approved');
+        else if (t[2] === 'reject') metrics.order('rejected');
+        return;
+      case 'risk': {
+        const s = RiskStateSchema.safeParse(parse(data));
+        if (s.success) metrics.riskState(s.data.state);
+        return;
+      }
+      case 'model': {
+        const e = ModelEventSchema.safeParse(parse(data));
+        if (e.success && e.data.alias !== null && e.data.event !== 'rejected') metrics.modelVersion(e.data.name, e.data.version, e.data.alias);
+        return;
+      }
+      case 'dlq': {
+        const d = DlqEntrySchema.safeParse(parse(data));
+        if (d.success) metrics.refusal(d.data.reason, d.data.source);
+        return;
+      }
+      default:
+        return;
+    }
+  });
+}

@@ -1,0 +1,95 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Stages of the live path timed by `observeStage` (the `stage` label). */
+export const METRIC_STAGES = ['decode', 'features', 'store', 'decide', 'publish'] as const;
+export type MetricStage = (typeof METRIC_STAGES)[number];
+
+export const TRADING_STATES = ['ACTIVE', 'REDUCING', 'HALTED'] as const;
+
+export type OrderOutcome = 'approved' | 'rejected';
+
+/**
+ * Engine metrics as plain method calls, so the engine never touches prom-client. One instance per
+ * process, on its own `Registry` (never prom-client's global one: tests and embedded engines run
+ * several in one process).
+ */
+export type EngineMetrics = Readonly<{
+  registry: Registry;
+  /** A message seen on `subject` (counted under {@link subjectLabel}). */
+  messageIn(subject: string): void;
+  /** Messages a durable consumer has yet to be delivered (JetStream `num_pending`). */
+  consumerLag(durable: string, pending: number): void;
+  observeStage(stage: MetricStage, ms: number): void;
+  /** A message refused at an edge (DLQ), by reason and the refusing source. */
+  refusal(reason: string, source?: string): void;
+  prediction(strategy: string): void;
+  order(outcome: OrderOutcome): void;
+  /** The trading state now in force: its series is 1, the others 0. */
+  riskState(state: string): void;
+  modelVersion(name: string, version: number, alias?: string): void;
+  wsClients(n: number): void;
+  wsClosed(reason: string): void;
+  /** The exposition text (`GET /metrics`). */
+  text(): Promise<string>;
+  readonly contentType: string;
+}>;
+
+const SAFE_TOKEN = /^[A-Za-z0-9_-]{1,48}$/;
+
+/**
+ * The `subject` label of `sextant_messages_in_total`: subjects are low-cardinality by design
+ * (venue, symbol, strategy, kind); anything else in a token position (an odd or long token) is
+ * replaced by `*`, and subjects are cut after six tokens, so a stray publisher cannot blow up the
+ * series count.
+ */
+export function subjectLabel(subject: string): string {
+  const tokens = subject.split('.');
+  const kept = tokens.slice(0, 6).map((t) => (SAFE_TOKEN.test(t) ? t : '*'));
+  if (tokens.length > 6) kept.push('>');
+  return kept.join('.');
+}
+
+/** Builds the metrics on a fresh registry (with Node's process metrics under `sextant_process_…`). */
+export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }> = {}): EngineMetrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'sextant_' });
+  const registers = [registry];
+
+  const messagesIn = new Counter({ name: 'sextant_messages_in_total', help: 'Messages seen per subject', labelNames: ['subject'], registers });
+  const lag = new Gauge({ name: 'sextant_consumer_lag', help: 'Messages pending per durable consumer', labelNames: ['durable'], registers });
+  const stage = new Histogram({
+    name: 'sextant_stage_latency_seconds',
+    help: 'Latency of each stage of the live path',
+    labelNames: ['stage'],
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers,
+  });
+  const refusals = new Counter({ name: 'sextant_refusals_total', help: 'Messages refused at an edge, by reason', labelNames: ['reason', 'source'], registers });
+  const predictions = new Counter({ name: 'sextant_predictions_total', help: 'Predictions published', labelNames: ['strategy'], registers });
+  const orders = new Counter({ name: 'sextant_orders_total', help: 'Suggestions decided by the risk actor', labelNames: ['outcome'], registers });
+  const risk = new Gauge({ name: 'sextant_risk_state', help: 'Trading state in force (1) per state', labelNames: ['state'], registers });
+  const models = new Gauge({ name: 'sextant_model_version', help: 'Model version an alias serves', labelNames: ['name', 'alias'], registers });
+  const clients = new Gauge({ name: 'sextant_ws_clients', help: 'Connected websocket clients', registers });
+  const wsCloses = new Counter({ name: 'sextant_ws_closes_total', help: 'Websocket connections closed by the server, by reason', labelNames: ['reason'], registers });
+  for (const s of METRIC_STAGES) stage.zero({ stage: s });
+  for (const o of ['approved', 'rejected']) orders.inc({ outcome: o }, 0);
+  clients.set(0);
+
+  return {
+    registry,
+    messageIn: (subject) => messagesIn.inc({ subject: subjectLabel(subject) }),
+    consumerLag: (durable, pending) => lag.set({ durable }, pending),
+    observeStage: (s, ms) => stage.observe({ stage: s }, ms / 1000),
+    refusal: (reason, source = 'engine') => refusals.inc({ reason, source }),
+    prediction: (strategy) => predictions.inc({ strategy }),
+    order: (outcome) => orders.inc({ outcome }),
+    riskState: (state) => {
+      for (const s of new Set<string>([...TRADING_STATES, state])) risk.set({ state: s }, s === state ? 1 : 0);
+    },
+    modelVersion: (name, version, alias = 'production') => models.set({ name, alias }, version),
+    wsClients: (n) => clients.set(n),
+    wsClosed: (reason) => wsCloses.inc({ reason }),
+    text: () => registry.metrics(),
+    contentType: registry.contentType,
+  };
+}

@@ -1,0 +1,222 @@
+import type { RawData, WebSocket } from 'ws';
+import type { Logger } from '../../state/logger.js';
+import type { Identity } from './auth.js';
+import { createConflatingBuffer } from './conflating-buffer.js';
+import { conflatedFrame, snapshotFrame } from './feed-entry.js';
+import type { FeedEntry } from './feed-entry.js';
+import { ClientMessageSchema, CloseCode, ErrorCode } from './protocol.js';
+import type { ClientMessage, Topic } from './protocol.js';
+import { createRateLimiter } from './rate-limiter.js';
+import { clientSymbolToken } from './topics.js';
+
+export type SessionLimits = Readonly<{
+  maxBufferedBytes: number;
+  slowCloseMs: number;
+  maxPendingSlots: number;
+  maxInboundPerSecond: number;
+}>;
+
+/** What a session needs of the hub: topic membership and the latest entries for a snapshot. */
+export type FeedDirectory = Readonly<{
+  join(topic: Topic, session: ClientSession): void;
+  leave(topic: Topic, session: ClientSession): void;
+  /** Latest entry per slot of a topic, in seq order. */
+  latest(topic: Topic): readonly FeedEntry[];
+}>;
+
+export type SessionDeps = Readonly<{
+  ws: WebSocket;
+  identity: Identity;
+  limits: SessionLimits;
+  directory: FeedDirectory;
+  now: () => number;
+  log: Logger;
+  /** Called once when the connection is gone, with why the server closed it (or `client`). */
+  onClosed(session: ClientSession, reason: string): void;
+}>;
+
+export type ClientSession = Readonly<{
+  identity: Identity;
+  /** Sends (or, for a slow client, queues and conflates) one feed entry; never waits. */
+  deliver(entry: FeedEntry): void;
+  /** Heartbeat tick: a client that did not answer the previous ping is terminated. */
+  heartbeat(ts: number): void;
+  close(code: number, reason: string): void;
+  /** Pending (conflated) slots of a slow client. */
+  pending(): number;
+}>;
+
+type Outgoing = Readonly<{ frame: string | Buffer; entry?: FeedEntry }>;
+
+const TEXT = { binary: false } as const;
+const DRAIN_EVERY_MS = 20;
+/** A slow client may never read our close frame: drop the socket after this long. */
+const TERMINATE_AFTER_MS = 1000;
+
+const dec = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * One websocket client of the feed: its subscriptions (topic → symbol tokens, or all), inbound
+ * validation and rate limit, and a send path that never blocks the hub. While the socket holds
+ * more than `maxBufferedBytes`, updates go to a conflating backlog (newest per slot) that drains
+ * when the socket does; a client over the limit for `slowCloseMs`, or with more than
+ * `maxPendingSlots` slots waiting, is closed with 4008 "slow consumer".
+ */
+export function createClientSession(deps: SessionDeps): ClientSession {
+  const { ws, limits, directory, now } = deps;
+  const subs = new Map<Topic, Set<string> | null>();
+  const backlog = createConflatingBuffer<Outgoing>();
+  const limiter = createRateLimiter(limits.maxInboundPerSecond, now);
+  let slowSince: number | undefined;
+  let drainTimer: NodeJS.Timeout | undefined;
+  let alive = true;
+  let closing: string | undefined;
+  let gone = false;
+
+  const open = (): boolean => closing === undefined && ws.readyState === ws.OPEN;
+
+  const close = (code: number, reason: string): void => {
+    if (closing !== undefined || gone) return;
+    closing = reason;
+    stopDrain();
+    backlog.clear();
+    ws.close(code, reason);
+    if (code === CloseCode.SLOW_CONSUMER) setTimeout(() => ws.terminate(), TERMINATE_AFTER_MS).unref();
+  };
+
+  const stopDrain = (): void => {
+    if (drainTimer !== undefined) clearInterval(drainTimer);
+    drainTimer = undefined;
+  };
+
+  const flush = (): void => {
+    if (!open()) return;
+    while (backlog.size > 0 && ws.bufferedAmount <= limits.maxBufferedBytes) {
+      const p = backlog.shift();
+      if (p === undefined) break;
+      ws.send(p.conflated && p.item.entry !== undefined ? conflatedFrame(p.item.entry) : p.item.frame, TEXT);
+    }
+    if (ws.bufferedAmount <= limits.maxBufferedBytes) {
+      slowSince = undefined;
+      if (backlog.size === 0) stopDrain();
+    } else {
+      slowSince ??= now();
+      if (now() - slowSince >= limits.slowCloseMs) close(CloseCode.SLOW_CONSUMER, 'slow consumer');
+    }
+  };
+
+  const send = (slot: string, out: Outgoing): void => {
+    if (!open()) return;
+    if (backlog.size === 0 && ws.bufferedAmount <= limits.maxBufferedBytes) {
+      ws.send(out.frame, TEXT);
+      return;
+    }
+    backlog.put(slot, out);
+    slowSince ??= now();
+    if (backlog.size > limits.maxPendingSlots || now() - slowSince >= limits.slowCloseMs) return close(CloseCode.SLOW_CONSUMER, 'slow consumer');
+    drainTimer ??= setInterval(flush, DRAIN_EVERY_MS);
+  };
+
+  const passes = (filter: Set<string> | null | undefined, entry: FeedEntry): boolean =>
+    filter !== undefined && (filter === null || entry.symbolToken === undefined || filter.has(entry.symbolToken));
+
+  const sendSnapshot = (topic: Topic, only: Set<string> | null): void => {
+    for (const e of directory.latest(topic)) if (passes(only, e)) send(`${topic}|${e.slot}`, { frame: snapshotFrame(e) });
+  };
+
+  const tokens = (symbols: readonly string[] | undefined): Set<string> | null | string => {
+    if (symbols === undefined) return null;
+    const out = new Set<string>();
+    for (const s of symbols) {
+      const t = clientSymbolToken(s);
+      if (t === undefined) return `${JSON.stringify(s)} is not a symbol`;
+      out.add(t);
+    }
+    return out;
+  };
+
+  // Replies are never conflated with one another: each gets a slot of its own.
+  let replies = 0;
+  const reply = (obj: unknown): void => send(`reply|${replies++}`, { frame: JSON.stringify(obj) });
+  const badRequest = (reason: string): void => reply({ type: 'error', code: ErrorCode.BAD_REQUEST, reason });
+  const listOf = (f: Set<string> | null | undefined): string[] | null => (f === null || f === undefined ? null : [...f]);
+
+  const handle = (msg: ClientMessage): void => {
+    if (msg.op === 'ping') return reply({ type: 'pong', ts: now() });
+    const wanted = tokens(msg.symbols);
+    if (typeof wanted === 'string') return badRequest(wanted);
+    const current = subs.get(msg.topic);
+    if (msg.op === 'subscribe') {
+      // Symbols add to a symbol subscription; no symbols means every symbol of the topic.
+      const next = wanted === null || current === null ? null : new Set([...(current ?? []), ...wanted]);
+      if (current === undefined) directory.join(msg.topic, session);
+      subs.set(msg.topic, next);
+      reply({ type: 'subscribed', topic: msg.topic, symbols: listOf(next) });
+      sendSnapshot(msg.topic, wanted);
+      return;
+    }
+    if (current === undefined) return reply({ type: 'unsubscribed', topic: msg.topic, symbols: [] });
+    if (wanted !== null && current === null) return badRequest(`subscribed to every symbol of ${msg.topic}: unsubscribe without symbols`);
+    const left = wanted === null || current === null ? new Set<string>() : new Set([...current].filter((s) => !wanted.has(s)));
+    if (left.size === 0) {
+      subs.delete(msg.topic);
+      directory.leave(msg.topic, session);
+      return reply({ type: 'unsubscribed', topic: msg.topic, symbols: null });
+    }
+    subs.set(msg.topic, left);
+    reply({ type: 'unsubscribed', topic: msg.topic, symbols: listOf(wanted) });
+  };
+
+  const onMessage = (raw: RawData, isBinary: boolean): void => {
+    if (closing !== undefined) return;
+    if (!limiter.hit()) return close(CloseCode.POLICY, 'rate limit');
+    if (isBinary) return badRequest('binary frames are not accepted: send JSON text');
+    let json: unknown;
+    try {
+      const buf = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
+      json = JSON.parse(dec.decode(buf));
+    } catch {
+      return badRequest('not valid JSON');
+    }
+    const parsed = ClientMessageSchema.safeParse(json);
+    if (!parsed.success) return badRequest(parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(message)'}: ${i.message}`).join('; '));
+    handle(parsed.data);
+  };
+
+  const session: ClientSession = {
+    identity: deps.identity,
+    deliver: (entry) => {
+      if (passes(subs.get(entry.topic), entry)) send(`${entry.topic}|${entry.slot}`, { frame: entry.delta, entry });
+    },
+    heartbeat: (ts) => {
+      if (!alive) {
+        closing ??= 'dead';
+        ws.terminate();
+        return;
+      }
+      alive = false;
+      if (ws.readyState === ws.OPEN) ws.ping();
+      send('heartbeat', { frame: `{"type":"heartbeat","ts":${ts}}` });
+    },
+    close,
+    pending: () => backlog.size,
+  };
+
+  ws.on('message', onMessage);
+  ws.on('pong', () => (alive = true));
+  ws.on('error', (e: Error & { code?: string }) => {
+    // ws closes with 1009 itself when a frame exceeds maxPayload; note why for the metrics.
+    if (e.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') closing ??= 'too big';
+    else deps.log.debug({ err: e.message, client: deps.identity.name }, 'websocket error');
+  });
+  ws.on('close', () => {
+    if (gone) return;
+    gone = true;
+    stopDrain();
+    backlog.clear();
+    for (const topic of subs.keys()) directory.leave(topic, session);
+    subs.clear();
+    deps.onClosed(session, closing ?? 'client');
+  });
+  return session;
+}

@@ -1,0 +1,47 @@
+/**
+ * What a slow client has yet to be sent: at most one item per slot (topic + key), the newest.
+ * Iteration follows the order of the newest update per slot, so flushing keeps the items in the
+ * order the hub produced them (seq order within a topic).
+ */
+export type Pending<T> = Readonly<{ item: T; conflated: boolean }>;
+
+export type ConflatingBuffer<T> = Readonly<{
+  /** Queues `item` under `slot`, replacing (and so conflating) an older item of the same slot. */
+  put(slot: string, item: T): void;
+  /** Removes and returns the oldest pending item. */
+  shift(): Pending<T> | undefined;
+  /** Pending slots. */
+  readonly size: number;
+  /** Items dropped because a newer one of their slot replaced them, since creation. */
+  readonly dropped: number;
+  clear(): void;
+}>;
+
+export function createConflatingBuffer<T>(): ConflatingBuffer<T> {
+  const slots = new Map<string, { item: T; conflated: boolean }>();
+  let dropped = 0;
+  return {
+    put: (slot, item) => {
+      const old = slots.get(slot);
+      if (old !== undefined) {
+        dropped++;
+        slots.delete(slot); // re-insert at the end: the map's order is the order of the newest updates
+      }
+      slots.set(slot, { item, conflated: old !== undefined });
+    },
+    shift: () => {
+      const first = slots.entries().next();
+      if (first.done === true) return undefined;
+      const [slot, pending] = first.value;
+      slots.delete(slot);
+      return pending;
+    },
+    get size() {
+      return slots.size;
+    },
+    get dropped() {
+      return dropped;
+    },
+    clear: () => slots.clear(),
+  };
+}

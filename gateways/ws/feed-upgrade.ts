@@ -1,0 +1,64 @@
+import { STATUS_CODES } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { TokenAuth } from './auth.js';
+import { feedToken } from './auth.js';
+import type { Hub } from './hub.js';
+
+export type FeedUpgradeOptions = Readonly<{
+  hub: Hub;
+  auth: TokenAuth;
+  originAllowed: (origin: string | undefined) => boolean;
+  maxClients: number;
+  maxInboundBytes: number;
+}>;
+
+export type FeedUpgrade = Readonly<{
+  /** Handles an HTTP upgrade to `/ws`: refuses it with a plain HTTP status, or hands the socket to the hub. */
+  handle(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  close(): void;
+}>;
+
+/** Answers a refused upgrade with a bare HTTP response and drops the socket: no websocket byte is ever sent. */
+export function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
+  if (socket.destroyed) return;
+  const body = `${reason}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n${status === 401 ? 'WWW-Authenticate: Bearer\r\n' : ''}\r\n${body}`,
+  );
+  socket.destroy();
+}
+
+/**
+ * The websocket endpoint (`ws` in `noServer` mode): authentication (401), origin (403) and
+ * capacity (503) are checked on the upgrade request, before a websocket exists. Oversize client
+ * frames are refused by `ws` itself (`maxPayload`, close 1009).
+ */
+export function createFeedUpgrade(opts: FeedUpgradeOptions): FeedUpgrade {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxInboundBytes, perMessageDeflate: false, clientTracking: false });
+  let upgrading = 0;
+  return {
+    handle: (req, socket, head) => {
+      socket.on('error', () => socket.destroy());
+      const identity = opts.auth.authenticate(feedToken(req));
+      if (identity === undefined) return refuseUpgrade(socket, 401, 'unknown or missing token');
+      if (!opts.originAllowed(req.headers.origin)) return refuseUpgrade(socket, 403, 'origin not allowed');
+      if (opts.hub.clientCount() + upgrading >= opts.maxClients) return refuseUpgrade(socket, 503, 'too many clients');
+      upgrading++;
+      let settled = false;
+      const settle = (): void => {
+        if (!settled) upgrading--;
+        settled = true;
+      };
+      // A handshake that fails (bad key, wrong version) never calls back: it ends the socket.
+      socket.once('close', settle);
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        settle();
+        opts.hub.attach(ws, identity);
+      });
+    },
+    close: () => wss.close(),
+  };
+}

@@ -1,0 +1,146 @@
+import type { WebSocket } from 'ws';
+import type { CoreSubscriber, Subscription } from '../../streams/bus.js';
+import type { Subjects } from '../../streams/subjects.js';
+import type { Logger } from '../../state/logger.js';
+import type { Identity } from './auth.js';
+import { createClientSession } from './client-session.js';
+import type { ClientSession, FeedDirectory, SessionLimits } from './client-session.js';
+import { createFeedEntry } from './feed-entry.js';
+import type { FeedEntry } from './feed-entry.js';
+import { CloseCode, TOPICS } from './protocol.js';
+import type { Topic } from './protocol.js';
+import { busPatterns, clientSymbolToken, routeSubject } from './topics.js';
+
+export type HubOptions = Readonly<{
+  bus: CoreSubscriber;
+  subjects: Subjects;
+  limits: SessionLimits;
+  heartbeatMs: number;
+  log: Logger;
+  /** Wall clock for heartbeats and rate/slow windows (injected in tests). */
+  now?: () => number;
+  /** Told the number of clients whenever it changes (the `sextant_ws_clients` gauge). */
+  onClients?: (n: number) => void;
+  /** Told why the server closed a client (`slow consumer`, `rate limit`, `too big`, `dead`). */
+  onServerClose?: (reason: string) => void;
+}>;
+
+export type HubStats = Readonly<{
+  clients: number;
+  /** Clients with a conflated backlog (their socket is over maxBufferedBytes). */
+  slowClients: number;
+  seq: Readonly<Record<Topic, number>>;
+  /** Bus messages dropped because their payload was not a JSON object. */
+  invalid: number;
+}>;
+
+export type Hub = Readonly<{
+  /** Feeds a topic from inside the process (`pnl`, `actors`): the engine's own state, keyed by `key`. */
+  publishLocal(topic: Topic, key: string, data: unknown): void;
+  /** Takes over an upgraded connection. */
+  attach(ws: WebSocket, identity: Identity): ClientSession;
+  clientCount(): number;
+  stats(): HubStats;
+  /** Unsubscribes from the bus and closes every client (1001). */
+  close(): void;
+}>;
+
+type TopicState = { seq: number; latest: Map<string, FeedEntry>; subscribers: Set<ClientSession> };
+
+const dec = new TextDecoder();
+
+/**
+ * The feed's hub: one bus subscription per subject family, a per-topic sequence and the latest
+ * entry per slot (for snapshots), and a fan-out that frames each message once and hands it to
+ * every subscribed session without waiting on any of them (a slow client conflates on its own).
+ */
+export function createHub(opts: HubOptions): Hub {
+  const now = opts.now ?? Date.now;
+  const log = opts.log.child({ gateway: 'ws' });
+  const topics = new Map<Topic, TopicState>(TOPICS.map((t) => [t, { seq: 0, latest: new Map(), subscribers: new Set() }]));
+  const sessions = new Set<ClientSession>();
+  let invalid = 0;
+  let closed = false;
+
+  const state = (topic: Topic): TopicState => topics.get(topic) as TopicState;
+
+  const push = (route: Parameters<typeof createFeedEntry>[0], dataText: string): void => {
+    const t = state(route.topic);
+    const entry = createFeedEntry(route, ++t.seq, dataText);
+    t.latest.set(entry.slot, entry);
+    for (const s of t.subscribers) s.deliver(entry);
+  };
+
+  const onBus = (subject: string, data: Uint8Array): void => {
+    const route = routeSubject(opts.subjects, subject);
+    if (route === undefined) return;
+    const text = dec.decode(data);
+    try {
+      const v: unknown = JSON.parse(text);
+      if (typeof v !== 'object' || v === null) throw new Error('not an object');
+    } catch {
+      invalid++; // not JSON: never spliced into a frame
+      return;
+    }
+    push(route, text);
+  };
+
+  const subscriptions: Subscription[] = busPatterns(opts.subjects).map((p) => opts.bus.subscribe(p, onBus));
+
+  const directory: FeedDirectory = {
+    join: (topic, s) => state(topic).subscribers.add(s),
+    leave: (topic, s) => state(topic).subscribers.delete(s),
+    latest: (topic) => [...state(topic).latest.values()].sort((a, b) => a.seq - b.seq),
+  };
+
+  const heartbeat = setInterval(() => {
+    const ts = now();
+    for (const s of sessions) s.heartbeat(ts);
+  }, opts.heartbeatMs);
+  heartbeat.unref();
+
+  return {
+    publishLocal: (topic, key, data) => {
+      if (closed) return;
+      const symbol = typeof data === 'object' && data !== null && 'symbol' in data && typeof data.symbol === 'string' ? data.symbol : undefined;
+      const symbolToken = symbol === undefined ? undefined : clientSymbolToken(symbol);
+      push({ topic, key, slot: key, ...(symbolToken !== undefined ? { symbolToken } : {}) }, JSON.stringify(data ?? null));
+    },
+    attach: (ws, identity) => {
+      const session = createClientSession({
+        ws,
+        identity,
+        limits: opts.limits,
+        directory,
+        now,
+        log,
+        onClosed: (s, reason) => {
+          sessions.delete(s);
+          if (reason !== 'client') {
+            opts.onServerClose?.(reason);
+            log.info({ client: identity.name, reason }, 'websocket client closed by the server');
+          }
+          opts.onClients?.(sessions.size);
+        },
+      });
+      sessions.add(session);
+      opts.onClients?.(sessions.size);
+      if (closed) session.close(CloseCode.GOING_AWAY, 'server closing');
+      return session;
+    },
+    clientCount: () => sessions.size,
+    stats: () => ({
+      clients: sessions.size,
+      slowClients: [...sessions].filter((s) => s.pending() > 0).length,
+      seq: Object.fromEntries(TOPICS.map((t) => [t, state(t).seq])) as Record<Topic, number>,
+      invalid,
+    }),
+    close: () => {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      for (const s of subscriptions) s.unsubscribe();
+      for (const s of sessions) s.close(CloseCode.GOING_AWAY, 'server closing');
+    },
+  };
+}

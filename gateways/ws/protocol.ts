@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+/**
+ * The websocket feed protocol, v1 (`ws://host/ws?token=…`). JSON text frames both ways.
+ *
+ * client → server: `{op:"subscribe", topic, symbols?}`, `{op:"unsubscribe", topic, symbols?}`,
+ * `{op:"ping"}`.
+ *
+ * server → client: `subscribed`, `unsubscribed`, `snapshot` (the latest message per key of the
+ * topic, on subscribe), `delta` (every later message), `heartbeat`, `pong`, `error`. `seq` counts
+ * the messages of one topic (+1 each, assigned by the hub); a snapshot carries the seq of the
+ * message it reflects, so a client drops deltas with seq ≤ the newest snapshot seq it holds and
+ * has neither gap nor duplicate. A delta marked `conflated: true` replaced older updates of the
+ * same (topic, key) that a slow client never received.
+ */
+export const TOPICS = ['md', 'features', 'predictions', 'orders', 'risk', 'pnl', 'actors', 'models'] as const;
+export const TopicSchema = z.enum(TOPICS);
+export type Topic = z.infer<typeof TopicSchema>;
+
+const symbols = z.array(z.string().min(1).max(64)).max(256).optional();
+
+export const ClientMessageSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('subscribe'), topic: TopicSchema, symbols }).strict(),
+  z.object({ op: z.literal('unsubscribe'), topic: TopicSchema, symbols }).strict(),
+  z.object({ op: z.literal('ping') }).strict(),
+]);
+export type ClientMessage = z.infer<typeof ClientMessageSchema>;
+
+export const ErrorCode = {
+  BAD_REQUEST: 'bad_request',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Server → client messages (for clients and tests; the hub writes frames without re-validating). */
+export const ServerMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('subscribed'), topic: TopicSchema, symbols: z.array(z.string()).nullable() }),
+  z.object({ type: z.literal('unsubscribed'), topic: TopicSchema, symbols: z.array(z.string()).nullable() }),
+  z.object({ type: z.literal('snapshot'), topic: TopicSchema, key: z.string(), seq: z.number().int().positive(), data: z.unknown() }),
+  z.object({
+    type: z.literal('delta'),
+    topic: TopicSchema,
+    key: z.string(),
+    seq: z.number().int().positive(),
+    data: z.unknown(),
+    conflated: z.boolean().optional(),
+  }),
+  z.object({ type: z.literal('heartbeat'), ts: z.number() }),
+  z.object({ type: z.literal('pong'), ts: z.number() }),
+  z.object({ type: z.literal('error'), code: z.string(), reason: z.string() }),
+]);
+export type ServerMessage = z.infer<typeof ServerMessageSchema>;
+
+/** Websocket close codes the feed uses. */
+export const CloseCode = {
+  /** Policy violation: too many messages ("rate limit"). */
+  POLICY: 1008,
+  /** Message too big (sent by `ws` itself when a frame exceeds `maxPayload`). */
+  TOO_BIG: 1009,
+  GOING_AWAY: 1001,
+  /** The client did not keep up with its feed. */
+  SLOW_CONSUMER: 4008,
+} as const;
+
+/** `{type:"error", code, reason}` as a frame. */
+export const errorFrame = (code: string, reason: string): string => JSON.stringify({ type: 'error', code, reason });

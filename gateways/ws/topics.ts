@@ -1,0 +1,68 @@
+import type { Subjects } from '../../streams/subjects.js';
+import { symbolToken, tokenToSymbol } from '../../streams/subjects.js';
+import type { Topic } from './protocol.js';
+
+/**
+ * Where a bus message lands in the feed. `key` is what clients see (a symbol, `account`, a model
+ * name); `slot` is what the hub keeps the latest message of and what a slow client's backlog is
+ * conflated by. A slot is at least as fine as its key (a symbol's bar and its last trade are two
+ * slots of key `BTC/USDT`), so a snapshot holds the newest message of each kind.
+ */
+export type Route = Readonly<{ topic: Topic; key: string; slot: string; symbolToken?: string }>;
+
+/** Topics fed from the bus; `pnl` and `actors` come from the engine through `publishLocal`. */
+export const BUS_TOPICS = ['md', 'features', 'predictions', 'orders', 'risk', 'models'] as const satisfies readonly Topic[];
+
+/** The subject patterns the hub subscribes to. */
+export function busPatterns(subjects: Subjects): readonly string[] {
+  const p = subjects.prefix;
+  return [`${p}.md.>`, `${p}.feat.>`, `${p}.pred.>`, `${p}.exec.order.>`, `${p}.exec.reject.>`, `${p}.exec.fill.>`, subjects.riskState(), `${p}.model.>`];
+}
+
+const symbolRoute = (topic: Topic, token: string | undefined, slotPrefix: string): Route | undefined => {
+  if (token === undefined) return undefined;
+  try {
+    const symbol = tokenToSymbol(token);
+    return { topic, key: symbol, slot: `${slotPrefix}${symbol}`, symbolToken: token };
+  } catch {
+    return undefined;
+  }
+};
+
+/** Routes a bus subject to its topic, key and slot; undefined for subjects the feed does not carry. */
+export function routeSubject(subjects: Subjects, subject: string): Route | undefined {
+  const t = subject.split('.');
+  if (t[0] !== subjects.prefix) return undefined;
+  switch (t[1]) {
+    case 'md': {
+      // sx.md.<venue>.<sym>.<kind>[.<tf>]
+      if (t.length < 5 || t.length > 6) return undefined;
+      return symbolRoute('md', t[3], `${t.slice(4).join('.')}|`);
+    }
+    case 'feat':
+      return t.length === 4 ? symbolRoute('features', t[3], '') : undefined;
+    case 'pred':
+      // sx.pred.<strategy>.<venue>.<sym>
+      return t.length === 5 ? symbolRoute('predictions', t[4], `${t[2]}|`) : undefined;
+    case 'exec':
+      if ((t[2] === 'order' || t[2] === 'reject') && t.length === 6) return symbolRoute('orders', t[5], `${t[2]}|${t[3]}|`);
+      if (t[2] === 'fill' && t.length === 5) return symbolRoute('orders', t[4], 'fill|');
+      return undefined;
+    case 'risk':
+      return subject === subjects.riskState() ? { topic: 'risk', key: 'account', slot: 'account' } : undefined;
+    case 'model':
+      // sx.model.<name>.<event>: the latest event per model name
+      return t.length === 4 && t[2] !== undefined ? { topic: 'models', key: t[2], slot: t[2] } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** A client's symbol, `BTC/USDT` or its subject token `BTC-USDT`, as the token; undefined when it cannot be one. */
+export function clientSymbolToken(symbol: string): string | undefined {
+  try {
+    return symbolToken(symbol);
+  } catch {
+    return undefined;
+  }
+}

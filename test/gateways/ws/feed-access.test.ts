@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectFeed, rawUpgrade, startTestGateway, VIEWER } from './gateway-harness.js';
+import type { Gateway } from './gateway-harness.js';
+
+describe('websocket feed access (real NATS)', () => {
+  let gw: Gateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ config: { maxClients: 3 } });
+    // Something a connected client would be sent at once on subscribe.
+    gw.hub.publishLocal('pnl', 'account', { realised: 12.5 });
+  });
+  afterAll(async () => {
+    await gw.close();
+  });
+
+  it('refuses an upgrade without a token with HTTP 401 and sends no websocket data', async () => {
+    const r = await rawUpgrade(gw.wsUrl);
+    expect(r.upgraded).toBe(false);
+    if (r.upgraded) return;
+    expect(r.status).toBe(401);
+    expect(r.headers['www-authenticate']).toBe('Bearer');
+    expect(r.body).toBe('unknown or missing token\n');
+  });
+
+  it('refuses an unknown token (query or header) with 401', async () => {
+    for (const r of [await rawUpgrade(`${gw.wsUrl}?token=nope`), await rawUpgrade(gw.wsUrl, { Authorization: 'Bearer nope' })]) {
+      expect(r.upgraded).toBe(false);
+      if (!r.upgraded) expect(r.status).toBe(401);
+    }
+    expect(gw.hub.clientCount()).toBe(0);
+  });
+
+  it('refuses an Origin outside the allowlist with 403, even with a good token', async () => {
+    const r = await rawUpgrade(`${gw.wsUrl}?token=${VIEWER}`, { Origin: 'http://evil.example' });
+    expect(r.upgraded).toBe(false);
+    if (!r.upgraded) {
+      expect(r.status).toBe(403);
+      expect(r.body).not.toContain('realised');
+    }
+  });
+
+  it('accepts an allowed Origin, the Authorization header, and a missing Origin', async () => {
+    const a = await connectFeed(gw.wsUrl, { token: VIEWER, headers: { Origin: 'http://dash.example:8080' } });
+    const b = await connectFeed(gw.wsUrl, { headers: { Authorization: `Bearer ${VIEWER}` } });
+    a.send({ op: 'subscribe', topic: 'pnl' });
+    const snap = await a.waitFor((m) => m.type === 'snapshot');
+    expect(snap).toMatchObject({ type: 'snapshot', topic: 'pnl', key: 'account', seq: 1, data: { realised: 12.5 } });
+    b.send({ op: 'ping' });
+    expect((await b.waitFor((m) => m.type === 'pong')).type).toBe('pong');
+    a.ws.close();
+    b.ws.close();
+    await Promise.all([a.closed, b.closed]);
+  });
+
+  it('refuses clients past maxClients with 503', async () => {
+    const clients = await Promise.all([1, 2, 3].map(() => connectFeed(gw.wsUrl, { token: VIEWER })));
+    const r = await rawUpgrade(`${gw.wsUrl}?token=${VIEWER}`);
+    expect(r.upgraded).toBe(false);
+    if (!r.upgraded) expect(r.status).toBe(503);
+    for (const c of clients) c.ws.close();
+    await Promise.all(clients.map((c) => c.closed));
+    await new Promise((r2) => setTimeout(r2, 50));
+    expect(gw.hub.clientCount()).toBe(0);
+  });
+
+  it('does not upgrade other paths', async () => {
+    const r = await rawUpgrade(gw.wsUrl.replace('/ws', '/other') + `?token=${VIEWER}`);
+    expect(r.upgraded).toBe(false);
+    if (!r.upgraded) expect(r.status).toBe(404);
+  });
+});
+
+describe('websocket feed without allowMissingOrigin', () => {
+  let gw: Gateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ config: { allowMissingOrigin: false } });
+  });
+  afterAll(async () => {
+    await gw.close();
+  });
+
+  it('refuses a client that sends no Origin with 403', async () => {
+    const r = await rawUpgrade(`${gw.wsUrl}?token=${VIEWER}`);
+    expect(r.upgraded).toBe(false);
+    if (!r.upgraded) expect(r.status).toBe(403);
+    const ok = await rawUpgrade(`${gw.wsUrl}?token=${VIEWER}`, { Origin: 'http://DASH.example:8080/' });
+    expect(ok.upgraded).toBe(true);
+    if (ok.upgraded) ok.socket.destroy();
+  });
+});

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { createTokenAuth } from '../../../gateways/ws/auth.js';
+import { createConflatingBuffer } from '../../../gateways/ws/conflating-buffer.js';
+import { createOriginCheck } from '../../../gateways/ws/origin-check.js';
+import { createRateLimiter } from '../../../gateways/ws/rate-limiter.js';
+import { clientSymbolToken, routeSubject } from '../../../gateways/ws/topics.js';
+import { subjectsFor } from '../../../streams/subjects.js';
+
+describe('feed parts', () => {
+  it('rate limiter: more than N hits in a one-second window are refused, the next window starts afresh', () => {
+    let t = 1000;
+    const rl = createRateLimiter(3, () => t);
+    expect([rl.hit(), rl.hit(), rl.hit(), rl.hit()]).toEqual([true, true, true, false]);
+    t += 999;
+    expect(rl.hit()).toBe(false);
+    t += 1;
+    expect([rl.hit(), rl.hit(), rl.hit(), rl.hit()]).toEqual([true, true, true, false]);
+  });
+
+  it('conflating buffer keeps the newest item per slot, in the order of the newest updates', () => {
+    const b = createConflatingBuffer<number>();
+    b.put('a', 1);
+    b.put('b', 2);
+    b.put('a', 3);
+    b.put('c', 4);
+    expect([b.size, b.dropped]).toEqual([3, 1]);
+    expect([b.shift(), b.shift(), b.shift(), b.shift()]).toEqual([
+      { item: 2, conflated: false },
+      { item: 3, conflated: true },
+      { item: 4, conflated: false },
+      undefined,
+    ]);
+  });
+
+  it('origin check: exact origins (case and trailing slash aside), * for any, missing per policy', () => {
+    const strict = createOriginCheck({ allowedOrigins: ['https://Desk.example'], allowMissingOrigin: false });
+    expect([strict('https://desk.example/'), strict('https://desk.example.evil'), strict('http://desk.example'), strict(undefined)]).toEqual([true, false, false, false]);
+    const open = createOriginCheck({ allowedOrigins: ['*'], allowMissingOrigin: true });
+    expect([open('http://anything'), open(undefined)]).toEqual([true, true]);
+  });
+
+  it('token auth knows each token and its role, and nothing else', () => {
+    const auth = createTokenAuth([
+      { name: 'v', token: 'tok-v', role: 'viewer' },
+      { name: 'o', token: 'tok-o', role: 'operator' },
+    ]);
+    expect([auth.authenticate('tok-v'), auth.authenticate('tok-o'), auth.authenticate('tok-'), auth.authenticate(''), auth.authenticate(undefined)]).toEqual([
+      { name: 'v', role: 'viewer' },
+      { name: 'o', role: 'operator' },
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('routes subjects to topic, key and slot', () => {
+    const s = subjectsFor('sx');
+    expect(routeSubject(s, 'sx.md.binance.BTC-USDT_USDT.bar.1h')).toEqual({ topic: 'md', key: 'BTC/USDT:USDT', slot: 'bar.1h|BTC/USDT:USDT', symbolToken: 'BTC-USDT_USDT' });
+    expect(routeSubject(s, 'sx.pred.dirmlp.binance.ETH-USDT')).toEqual({ topic: 'predictions', key: 'ETH/USDT', slot: 'dirmlp|ETH/USDT', symbolToken: 'ETH-USDT' });
+    expect(routeSubject(s, 'sx.exec.fill.binance.ETH-USDT')?.slot).toBe('fill|ETH/USDT');
+    expect(routeSubject(s, 'sx.risk.state')).toEqual({ topic: 'risk', key: 'account', slot: 'account' });
+    expect(routeSubject(s, 'sx.model.direction-mlp.rolled_back')?.key).toBe('direction-mlp');
+    for (const no of ['sx.exec.suggest.dirmlp.binance.BTC-USDT', 'sx.dlq.asset', 'sx.ctl.halt', 'other.md.binance.BTC-USDT.trade', 'sx.md.binance']) expect(routeSubject(s, no)).toBeUndefined();
+    expect([clientSymbolToken('BTC/USDT'), clientSymbolToken('BTC-USDT'), clientSymbolToken('BTC USDT')]).toEqual(['BTC-USDT', 'BTC-USDT', undefined]);
+  });
+});
