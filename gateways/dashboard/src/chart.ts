@@ -1,0 +1,222 @@
+import { CandlestickSeries, createChart, createSeriesMarkers } from 'lightweight-charts';
+import type { CandlestickData, IChartApi, ISeriesApi, ISeriesMarkersPluginApi, SeriesMarker, Time, UTCTimestamp } from 'lightweight-charts';
+import type { Bar } from '../../../streams/messages/bar.js';
+import type { Fill } from '../../../streams/messages/fill.js';
+import type { Order } from '../../../streams/messages/order.js';
+import type { Prediction } from '../../../streams/messages/prediction.js';
+import { el, fmt } from './dom.js';
+import { predictedClass } from './prediction-class.js';
+
+/** Most candles, and markers of each kind, a chart keeps: a dashboard shows the recent past, not the whole history. */
+const MAX_CANDLES = 2_000;
+const MAX_MARKERS_PER_KIND = 300;
+const FLUSH_MS = 100;
+
+const COLORS = {
+  up: '#16a34a',
+  down: '#dc2626',
+  buy: '#2563eb',
+  sell: '#ea580c',
+  fill: '#7c3aed',
+} as const;
+
+type MarkerKind = 'prediction' | 'order' | 'fill';
+/** A marker before it is placed on a candle (bar and price markers keep their own fields). */
+type MarkerBody = SeriesMarker<Time> extends infer M ? (M extends unknown ? Omit<M, 'time'> : never) : never;
+type Tagged = Readonly<{ kind: MarkerKind; id: string; t: number; marker: MarkerBody }>;
+
+const toTime = (ms: number): UTCTimestamp => Math.floor(ms / 1000) as UTCTimestamp;
+
+/**
+ * A live candlestick chart for one symbol, built from the `md` bars of one timeframe, with
+ * predictions (arrows by class), approved orders (circles by side) and fills (squares at the fill
+ * price) as markers. The container carries `data-candles` and `data-markers` so that tests and
+ * operators' tooling can read what is drawn.
+ */
+export class SymbolChart {
+  readonly root: HTMLElement;
+  private readonly chart: IChartApi;
+  private readonly series: ISeriesApi<'Candlestick'>;
+  private readonly markersApi: ISeriesMarkersPluginApi<Time>;
+  private readonly host: HTMLElement;
+  private readonly lastPrice: HTMLElement;
+  private candles: CandlestickData<Time>[] = [];
+  private markers: Tagged[] = [];
+  private readonly markerIds = new Set<string>();
+  private readonly counts: Record<MarkerKind, number> = { prediction: 0, order: 0, fill: 0 };
+  private tf: string | null = null;
+  private flushTimer: number | null = null;
+  /** Keeps the newest candle in view until the operator scrolls or drags the chart; a double click resumes. */
+  private following = true;
+  private followTimer: number | null = null;
+
+  constructor(readonly symbol: string) {
+    this.host = el('div', { class: 'chart-host' });
+    this.lastPrice = el('span', { class: 'last-price' }, '–');
+    this.root = el(
+      'article',
+      { class: 'chart-card', 'data-symbol': symbol, 'data-candles': 0, 'data-markers': 0, 'data-predictions': 0, 'data-orders': 0, 'data-fills': 0 },
+      el('header', {}, el('h3', {}, symbol), this.lastPrice),
+      this.host,
+      el(
+        'p',
+        { class: 'legend' },
+        el('span', { class: 'key key-up' }, '▲'),
+        ' up / ',
+        el('span', { class: 'key key-down' }, '▼'),
+        ' down prediction (small: no trade intent) · ',
+        el('span', { class: 'key key-buy' }, '●'),
+        ' buy / ',
+        el('span', { class: 'key key-sell' }, '●'),
+        ' sell order · ',
+        el('span', { class: 'key key-fill' }, '■'),
+        ' fill at its price',
+      ),
+    );
+    this.chart = createChart(this.host, {
+      autoSize: true,
+      layout: { background: { color: '#ffffff' }, textColor: '#334155', fontSize: 11 },
+      grid: { vertLines: { color: '#f1f5f9' }, horzLines: { color: '#f1f5f9' } },
+      timeScale: { timeVisible: true, secondsVisible: false },
+      rightPriceScale: { borderColor: '#e2e8f0' },
+    });
+    this.series = this.chart.addSeries(CandlestickSeries, { upColor: COLORS.up, downColor: COLORS.down, wickUpColor: COLORS.up, wickDownColor: COLORS.down, borderVisible: false });
+    this.markersApi = createSeriesMarkers(this.series, []);
+    const stopFollowing = (): void => {
+      this.following = false;
+    };
+    this.host.addEventListener('wheel', stopFollowing, { passive: true });
+    this.host.addEventListener('pointerdown', stopFollowing);
+    this.host.addEventListener('dblclick', () => {
+      this.following = true;
+      this.chart.timeScale().scrollToRealTime();
+    });
+  }
+
+  /** Adds or replaces a bar. Bars of another timeframe than the first one seen are ignored. */
+  bar(b: Bar): void {
+    this.tf ??= b.tf;
+    if (b.tf !== this.tf) return;
+    const c: CandlestickData<Time> = { time: toTime(b.ts), open: b.open, high: b.high, low: b.low, close: b.close };
+    const last = this.candles.at(-1);
+    if (last === undefined || (last.time as number) < (c.time as number)) {
+      this.candles.push(c);
+      this.series.update(c);
+    } else if (last.time === c.time) {
+      this.candles[this.candles.length - 1] = c;
+      this.series.update(c);
+    } else {
+      // An older bar (a snapshot after reconnecting, a late delta): put it in place and redraw.
+      const i = this.candles.findIndex((x) => (x.time as number) >= (c.time as number));
+      if (this.candles[i]?.time === c.time) this.candles[i] = c;
+      else this.candles.splice(i, 0, c);
+      this.series.setData(this.candles);
+    }
+    if (this.candles.length > MAX_CANDLES) {
+      this.candles = this.candles.slice(-MAX_CANDLES);
+      this.series.setData(this.candles);
+    }
+    this.price(b.close);
+    this.root.dataset['candles'] = String(this.candles.length);
+    if (this.following) this.scheduleFollow();
+    if (this.markers.length > 0) this.scheduleFlush();
+  }
+
+  price(p: number): void {
+    this.lastPrice.textContent = fmt.num(p);
+  }
+
+  prediction(p: Prediction): void {
+    const cls = predictedClass(p);
+    if (cls === 'flat') return;
+    // Arrows without labels: one per bar would bury the candles; the predictions table has the numbers.
+    this.addMarker('prediction', p.id, p.ts, {
+      position: cls === 'up' ? 'belowBar' : 'aboveBar',
+      shape: cls === 'up' ? 'arrowUp' : 'arrowDown',
+      color: COLORS[cls],
+      size: p.intent === null ? 0.6 : 1,
+    });
+  }
+
+  order(o: Order): void {
+    this.addMarker('order', o.id, o.ts, {
+      position: o.side === 'buy' ? 'belowBar' : 'aboveBar',
+      shape: 'circle',
+      color: COLORS[o.side],
+      size: 0.8,
+    });
+  }
+
+  fill(f: Fill): void {
+    this.addMarker('fill', f.id, f.ts, { position: 'atPriceMiddle', price: f.price, shape: 'square', color: COLORS.fill, size: 0.6 });
+  }
+
+  dispose(): void {
+    if (this.flushTimer !== null) window.clearTimeout(this.flushTimer);
+    if (this.followTimer !== null) window.clearTimeout(this.followTimer);
+    this.chart.remove();
+  }
+
+  /** The candle at or before `t` (markers sit on it); `t` itself before the first candle. */
+  private snap(t: number): Time {
+    let lo = 0;
+    let hi = this.candles.length - 1;
+    let found: Time | null = null;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const c = this.candles[mid] as CandlestickData<Time>;
+      if ((c.time as number) <= t) {
+        found = c.time;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found ?? (t as UTCTimestamp);
+  }
+
+  private addMarker(kind: MarkerKind, id: string, ms: number, marker: MarkerBody): void {
+    if (this.markerIds.has(id)) return;
+    this.markerIds.add(id);
+    this.markers.push({ kind, id, t: toTime(ms), marker });
+    this.counts[kind]++;
+    // Per kind, so that a busy order flow does not crowd the predictions out.
+    if (this.counts[kind] > MAX_MARKERS_PER_KIND) {
+      const oldest = this.markers.findIndex((m) => m.kind === kind);
+      const [gone] = this.markers.splice(oldest, 1);
+      if (gone !== undefined) this.markerIds.delete(gone.id);
+      this.counts[kind]--;
+    }
+    this.scheduleFlush();
+  }
+
+  // The chart shifts by itself only while its last bar is visible, which a chart created before
+  // it had a size (or fed a burst of bars) may not be: scroll explicitly, at most every FLUSH_MS.
+  private scheduleFollow(): void {
+    this.followTimer ??= window.setTimeout(() => {
+      this.followTimer = null;
+      if (this.following) this.chart.timeScale().scrollToRealTime();
+    }, FLUSH_MS);
+  }
+
+  /** Redrawing markers sorts them all: done at most every FLUSH_MS, not per message. */
+  private scheduleFlush(): void {
+    if (this.flushTimer !== null) return;
+    this.flushTimer = window.setTimeout(() => {
+      this.flushTimer = null;
+      this.flushMarkers();
+    }, FLUSH_MS);
+  }
+
+  private flushMarkers(): void {
+    const first = this.candles[0]?.time as number | undefined;
+    const counts = this.counts;
+    this.root.dataset['predictions'] = String(counts.prediction);
+    this.root.dataset['orders'] = String(counts.order);
+    this.root.dataset['fills'] = String(counts.fill);
+    // Markers must be sorted by time; those before the first candle have nowhere to sit yet.
+    if (first === undefined) return;
+    const drawable = this.markers.filter((m) => m.t >= first).map((m) => ({ ...m.marker, time: this.snap(m.t) }) as SeriesMarker<Time>);
+    drawable.sort((a, b) => (a.time as number) - (b.time as number));
+    this.markersApi.setMarkers(drawable);
+    this.root.dataset['markers'] = String(drawable.length);
+  }
+}

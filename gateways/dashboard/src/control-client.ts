@@ -1,0 +1,34 @@
+import { ControlReplySchema } from '../../control/control-messages.js';
+import type { ControlVerb } from './panels/risk.js';
+
+/**
+ * `POST /api/ctl/<verb>` with the operator's bearer token; the body is the command's arguments as
+ * `sextant ctl` sends them (`{ reason, target? }`), audited by the engine under the token's name.
+ * Resolves to a line for the operator when the engine accepted the command; rejects with the
+ * reason otherwise (401/403, a refused command, the engine not answering).
+ */
+export async function sendControl(base: string, verb: ControlVerb, operatorToken: string, symbol: string | null, reason: string): Promise<string> {
+  const args = {
+    reason: reason !== '' ? reason : `${verb} from the dashboard`,
+    ...(symbol === null ? {} : { target: { scope: 'symbol', value: symbol } }),
+  };
+  const res = await fetch(`${base}/api/ctl/${verb}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${operatorToken}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(args),
+  });
+  const text = await res.text();
+  if (res.status === 401 || res.status === 403) throw new Error(`operator token refused (${res.status})`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`HTTP ${res.status}: ${text.slice(0, 200)}`);
+  }
+  const reply = ControlReplySchema.safeParse(json);
+  if (!reply.success) throw new Error(`HTTP ${res.status}: unexpected reply ${text.slice(0, 200)}`);
+  if (!reply.data.ok) throw new Error(`${verb} refused: ${reply.data.error.code} — ${reply.data.error.message}`);
+  const result = reply.data.result;
+  const state = typeof result === 'object' && result !== null && 'status' in result ? String(result.status) : null;
+  return `${verb}${symbol === null ? '' : ` ${symbol}`} accepted${state === null ? '' : `; trading state ${state}`}`;
+}

@@ -1,0 +1,247 @@
+import { decodeServerMessage } from './feed-protocol.js';
+import type { ClientOp, Topic } from './feed-protocol.js';
+
+/**
+ * The dashboard's connection to the websocket feed: subscribes, drops stale deltas, watches the
+ * heartbeat, and reconnects with exponential backoff, resubscribing so that the server's snapshots
+ * resync every panel. It knows no DOM: the socket and the timers are injected, so the same logic
+ * runs in the browser and in a unit test.
+ */
+
+/** What the client needs of a websocket; `main.ts` adapts the browser's `WebSocket` to it. */
+export type FeedSocket = Readonly<{ send(frame: string): void; close(): void }>;
+export type SocketHandlers = Readonly<{
+  open(): void;
+  message(frame: unknown): void;
+  close(code: number, reason: string): void;
+}>;
+export type OpenSocket = (url: string, handlers: SocketHandlers) => FeedSocket;
+
+export type Timers = Readonly<{
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  now(): number;
+}>;
+
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+export type ConnectionStatus = Readonly<{
+  state: ConnectionState;
+  /** Reconnection attempts since the last successful open. */
+  attempt: number;
+  /** When the next attempt starts (timer clock), while reconnecting. */
+  retryAt: number | null;
+  lastMessageAt: number | null;
+  lastError: string | null;
+}>;
+
+/** One value for a topic's key: `snapshot` on (re)subscribe, `delta` for each change. */
+export type FeedUpdate = Readonly<{ topic: Topic; key: string; seq: number; kind: 'snapshot' | 'delta'; data: unknown }>;
+
+export type FeedStats = Readonly<{ received: number; applied: number; stale: number; invalid: number; reconnects: number }>;
+
+export type FeedClientOptions = Readonly<{
+  url: string;
+  openSocket: OpenSocket;
+  timers: Timers;
+  onUpdate(update: FeedUpdate): void;
+  onStatus?(status: ConnectionStatus): void;
+  /** A frame the client refused (not JSON, not the protocol): the page logs it and carries on. */
+  onInvalid?(reason: string): void;
+  /** First reconnection delay; doubles per attempt up to `maxBackoffMs`. */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Spread of the delay (0..1) so that many pages do not reconnect in step; 0 in tests. */
+  jitter?: number;
+  random?: () => number;
+  /** Nothing received for this long (heartbeats included) means the connection is dead. */
+  staleAfterMs?: number;
+  /** A ping is sent when nothing was received for this long. */
+  pingAfterMs?: number;
+}>;
+
+export type FeedClient = Readonly<{
+  subscribe(topic: Topic, symbols?: readonly string[]): void;
+  unsubscribe(topic: Topic): void;
+  /** The highest seq applied for the topic on the current connection (-1 when none). */
+  lastSeq(topic: Topic): number;
+  status(): ConnectionStatus;
+  stats(): FeedStats;
+  close(): void;
+}>;
+
+export function createFeedClient(opts: FeedClientOptions): FeedClient {
+  const initialBackoff = opts.initialBackoffMs ?? 500;
+  const maxBackoff = opts.maxBackoffMs ?? 15_000;
+  const jitter = opts.jitter ?? 0.3;
+  const random = opts.random ?? ((): number => 0.5);
+  const staleAfter = opts.staleAfterMs ?? 20_000;
+  const pingAfter = opts.pingAfterMs ?? 7_000;
+  const t = opts.timers;
+
+  const subscriptions = new Map<Topic, readonly string[] | undefined>();
+  // Seqs are per topic and per connection: a new connection (maybe to a restarted server) starts over.
+  const topicSeq = new Map<Topic, number>();
+  const keySeq = new Map<string, number>();
+  let socket: FeedSocket | null = null;
+  let status: ConnectionStatus = { state: 'connecting', attempt: 0, retryAt: null, lastMessageAt: null, lastError: null };
+  let retryTimer: unknown = null;
+  let watchdog: unknown = null;
+  let closed = false;
+  let received = 0;
+  let applied = 0;
+  let stale = 0;
+  let invalid = 0;
+  let reconnects = 0;
+
+  const setStatus = (patch: Partial<ConnectionStatus>): void => {
+    status = { ...status, ...patch };
+    opts.onStatus?.(status);
+  };
+  const send = (op: ClientOp): void => socket?.send(JSON.stringify(op));
+  const sendSubscribe = (topic: Topic, symbols: readonly string[] | undefined): void =>
+    send(symbols === undefined ? { op: 'subscribe', topic } : { op: 'subscribe', topic, symbols });
+
+  const clearWatchdog = (): void => {
+    if (watchdog !== null) t.clearTimeout(watchdog);
+    watchdog = null;
+  };
+  // One timer does both jobs: after `pingAfter` of silence it pings, after `staleAfter` it gives up on the socket.
+  const armWatchdog = (): void => {
+    clearWatchdog();
+    if (closed || socket === null) return;
+    const since = t.now() - (status.lastMessageAt ?? t.now());
+    if (since >= staleAfter) {
+      drop(`no message for ${Math.round(since)} ms`);
+      return;
+    }
+    const next = since < pingAfter ? pingAfter - since : staleAfter - since;
+    watchdog = t.setTimeout(() => {
+      const quiet = t.now() - (status.lastMessageAt ?? 0);
+      if (quiet >= pingAfter && quiet < staleAfter) send({ op: 'ping' });
+      armWatchdog();
+    }, next);
+  };
+
+  const scheduleReconnect = (reason: string): void => {
+    if (closed || retryTimer !== null) return;
+    const base = Math.min(maxBackoff, initialBackoff * 2 ** status.attempt);
+    const delay = Math.round(base * (1 - jitter + 2 * jitter * random()));
+    setStatus({ state: 'reconnecting', attempt: status.attempt + 1, retryAt: t.now() + delay, lastError: reason });
+    retryTimer = t.setTimeout(() => {
+      retryTimer = null;
+      reconnects++;
+      connect();
+    }, delay);
+  };
+
+  /** Abandons the current socket (its late events are ignored) and reconnects. */
+  const drop = (reason: string): void => {
+    const s = socket;
+    socket = null;
+    clearWatchdog();
+    s?.close();
+    scheduleReconnect(reason);
+  };
+
+  const accept = (topic: Topic, key: string, seq: number, kind: 'snapshot' | 'delta', data: unknown): void => {
+    const last = topicSeq.get(topic) ?? -1;
+    const k = `${topic}\u0000${key}`;
+    // A delta at or below the topic's seq was already covered (by a snapshot or an earlier delta).
+    // A snapshot is the server's latest for its key: applied unless this key has seen newer.
+    const isStale = kind === 'delta' ? seq <= last : seq < (keySeq.get(k) ?? -1);
+    if (isStale) {
+      stale++;
+      return;
+    }
+    topicSeq.set(topic, Math.max(last, seq));
+    keySeq.set(k, seq);
+    applied++;
+    opts.onUpdate({ topic, key, seq, kind, data });
+  };
+
+  const onFrame = (owner: FeedSocket, frame: unknown): void => {
+    if (owner !== socket) return;
+    received++;
+    setStatus({ lastMessageAt: t.now() });
+    const decoded = decodeServerMessage(frame);
+    if (!decoded.ok) {
+      invalid++;
+      opts.onInvalid?.(decoded.reason);
+      return;
+    }
+    const m = decoded.message;
+    switch (m.type) {
+      case 'snapshot':
+      case 'delta':
+        // Data for a topic we no longer follow may still be in flight after an unsubscribe.
+        if (subscriptions.has(m.topic)) accept(m.topic, m.key, m.seq, m.type, m.data);
+        return;
+      case 'error':
+        setStatus({ lastError: `${m.code}: ${m.reason}` });
+        return;
+      case 'subscribed':
+      case 'unsubscribed':
+      case 'heartbeat':
+      case 'pong':
+        return;
+    }
+  };
+
+  const connect = (): void => {
+    if (closed) return;
+    topicSeq.clear();
+    keySeq.clear();
+    if (status.state !== 'reconnecting') setStatus({ state: 'connecting' });
+    let s: FeedSocket | null = null;
+    const handlers: SocketHandlers = {
+      open: () => {
+        if (s === null || s !== socket) return;
+        setStatus({ state: 'open', attempt: 0, retryAt: null, lastMessageAt: t.now(), lastError: null });
+        for (const [topic, symbols] of subscriptions) sendSubscribe(topic, symbols);
+        armWatchdog();
+      },
+      message: (frame) => {
+        if (s !== null) onFrame(s, frame);
+      },
+      close: (code, reason) => {
+        if (s === null || s !== socket) return;
+        socket = null;
+        clearWatchdog();
+        scheduleReconnect(`closed (${code}${reason === '' ? '' : `: ${reason}`})`);
+      },
+    };
+    try {
+      s = opts.openSocket(opts.url, handlers);
+      socket = s;
+    } catch (e) {
+      scheduleReconnect(e instanceof Error ? e.message : String(e));
+    }
+  };
+
+  connect();
+
+  return {
+    subscribe: (topic, symbols) => {
+      subscriptions.set(topic, symbols);
+      if (status.state === 'open') sendSubscribe(topic, symbols);
+    },
+    unsubscribe: (topic) => {
+      subscriptions.delete(topic);
+      topicSeq.delete(topic);
+      if (status.state === 'open') send({ op: 'unsubscribe', topic });
+    },
+    lastSeq: (topic) => topicSeq.get(topic) ?? -1,
+    status: () => status,
+    stats: () => ({ received, applied, stale, invalid, reconnects }),
+    close: () => {
+      closed = true;
+      if (retryTimer !== null) t.clearTimeout(retryTimer);
+      retryTimer = null;
+      const s = socket;
+      socket = null;
+      clearWatchdog();
+      s?.close();
+      setStatus({ state: 'closed', retryAt: null });
+    },
+  };
+}

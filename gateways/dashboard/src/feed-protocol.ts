@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+/**
+ * The websocket feed's wire protocol as the dashboard sees it (`/ws?token=…`). The client asks
+ * for topics; the server answers with the latest value per key (`snapshot`) and then every change
+ * (`delta`), each numbered by a per-topic `seq`. Everything the server sends is validated here
+ * before the page touches it.
+ */
+export const TOPICS = ['md', 'features', 'predictions', 'orders', 'risk', 'pnl', 'actors', 'models'] as const;
+export const TopicSchema = z.enum(TOPICS);
+export type Topic = z.infer<typeof TopicSchema>;
+
+const seq = z.number().int().nonnegative();
+
+export const ServerMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('subscribed'), topic: TopicSchema, symbols: z.array(z.string()).nullish() }),
+  z.object({ type: z.literal('unsubscribed'), topic: TopicSchema, symbols: z.array(z.string()).nullish() }),
+  z.object({ type: z.literal('snapshot'), topic: TopicSchema, key: z.string(), seq, data: z.unknown() }),
+  z.object({ type: z.literal('delta'), topic: TopicSchema, key: z.string(), seq, data: z.unknown() }),
+  z.object({ type: z.literal('heartbeat'), ts: z.number() }),
+  z.object({ type: z.literal('pong'), ts: z.number().optional() }),
+  z.object({ type: z.literal('error'), code: z.union([z.string(), z.number()]), reason: z.string() }),
+]);
+export type ServerMessage = z.infer<typeof ServerMessageSchema>;
+
+export type ClientOp =
+  | Readonly<{ op: 'subscribe'; topic: Topic; symbols?: readonly string[] }>
+  | Readonly<{ op: 'unsubscribe'; topic: Topic; symbols?: readonly string[] }>
+  | Readonly<{ op: 'ping' }>;
+
+/** Bigger frames are refused unread: a dashboard has no use for them and a bad one must not stall the page. */
+export const MAX_FRAME_CHARS = 1_000_000;
+
+export type Decoded = Readonly<{ ok: true; message: ServerMessage }> | Readonly<{ ok: false; reason: string }>;
+
+/** Parses and validates one frame; never throws. */
+export function decodeServerMessage(frame: unknown): Decoded {
+  if (typeof frame !== 'string') return { ok: false, reason: 'frame is not text' };
+  if (frame.length > MAX_FRAME_CHARS) return { ok: false, reason: `frame of ${frame.length} chars exceeds ${MAX_FRAME_CHARS}` };
+  let json: unknown;
+  try {
+    json = JSON.parse(frame);
+  } catch {
+    return { ok: false, reason: 'frame is not valid JSON' };
+  }
+  const parsed = ServerMessageSchema.safeParse(json);
+  if (!parsed.success) return { ok: false, reason: parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(message)'}: ${i.message}`).join('; ') };
+  return { ok: true, message: parsed.data };
+}

@@ -1,0 +1,163 @@
+import { SymbolChart } from './chart.js';
+import { sendControl } from './control-client.js';
+import { el } from './dom.js';
+import { createFeedClient } from './feed-client.js';
+import type { FeedClient, OpenSocket } from './feed-client.js';
+import { TOPICS } from './feed-protocol.js';
+import { ActorsPanel } from './panels/actors.js';
+import { ConnectionPanel } from './panels/connection.js';
+import { FeaturesPanel } from './panels/features.js';
+import { ModelsPanel } from './panels/models.js';
+import { OrdersPanel } from './panels/orders.js';
+import { PositionsPanel } from './panels/positions.js';
+import { PredictionsPanel } from './panels/predictions.js';
+import { RiskPanel } from './panels/risk.js';
+import { parsePayload } from './topics.js';
+import type { Payload } from './topics.js';
+
+/**
+ * The dashboard page: reads the viewer token from `?token=` (or the field), opens the feed,
+ * subscribes to every topic and routes each validated payload to its panel. `?symbols=A,B`
+ * narrows the feed to some symbols.
+ */
+
+const VIEWER_KEY = 'sextant.viewerToken';
+
+const openBrowserSocket: OpenSocket = (url, h) => {
+  const ws = new WebSocket(url);
+  ws.onopen = () => h.open();
+  ws.onmessage = (e: MessageEvent) => h.message(e.data);
+  ws.onclose = (e: CloseEvent) => h.close(e.code, e.reason);
+  return { send: (frame) => ws.send(frame), close: () => ws.close() };
+};
+
+const timers = {
+  setTimeout: (fn: () => void, ms: number): unknown => window.setTimeout(fn, ms),
+  clearTimeout: (handle: unknown): void => window.clearTimeout(handle as number),
+  now: (): number => Date.now(),
+};
+
+function start(): void {
+  const params = new URLSearchParams(location.search);
+  const symbols = (params.get('symbols') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const app = document.getElementById('app') ?? document.body;
+
+  const connection = new ConnectionPanel();
+  const viewerToken = el('input', { type: 'password', id: 'viewer-token', placeholder: 'viewer token', autocomplete: 'off' });
+  const connect = el('button', { type: 'button', id: 'connect' }, 'Connect');
+  const login = el('form', { class: 'login' }, viewerToken, connect);
+  const charts = el('div', { class: 'charts', id: 'charts' });
+  const noCharts = el('p', { class: 'muted' }, 'Waiting for bars…');
+  const risk = new RiskPanel((verb, token, symbol, reason) => sendControl(location.origin, verb, token, symbol, reason));
+  const positions = new PositionsPanel();
+  const features = new FeaturesPanel();
+  const predictions = new PredictionsPanel();
+  const orders = new OrdersPanel();
+  const actors = new ActorsPanel();
+  const models = new ModelsPanel();
+
+  app.replaceChildren(
+    el('header', { class: 'top' }, el('h1', {}, 'Sextant'), connection.root, login),
+    el(
+      'main',
+      { class: 'grid' },
+      el('section', { class: 'panel wide', id: 'prices' }, el('h2', {}, 'Prices'), noCharts, charts),
+      el('div', { class: 'side' }, risk.root, positions.root, actors.root),
+      predictions.root,
+      orders.root,
+      features.root,
+      models.root,
+    ),
+  );
+
+  const bySymbol = new Map<string, SymbolChart>();
+  const chartFor = (symbol: string): SymbolChart => {
+    let c = bySymbol.get(symbol);
+    if (c === undefined) {
+      c = new SymbolChart(symbol);
+      bySymbol.set(symbol, c);
+      noCharts.remove();
+      const after = [...bySymbol.keys()].sort().find((s) => s > symbol);
+      charts.insertBefore(c.root, after === undefined ? null : (bySymbol.get(after)?.root ?? null));
+    }
+    return c;
+  };
+
+  const route = (p: Payload): void => {
+    switch (p.topic) {
+      case 'md':
+        if (p.data.type === 'md.bar') chartFor(p.data.symbol).bar(p.data);
+        else bySymbol.get(p.data.symbol)?.price(p.data.type === 'md.trade' ? p.data.price : (p.data.bid + p.data.ask) / 2);
+        return;
+      case 'features':
+        features.update(p.data);
+        return;
+      case 'predictions':
+        chartFor(p.data.symbol).prediction(p.data);
+        predictions.add(p.data);
+        models.prediction(p.data);
+        return;
+      case 'orders':
+        if (p.data.type === 'exec.order') chartFor(p.data.symbol).order(p.data);
+        else if (p.data.type === 'exec.fill') chartFor(p.data.symbol).fill(p.data);
+        orders.add(p.data);
+        return;
+      case 'risk':
+        risk.update(p.data);
+        return;
+      case 'pnl':
+        positions.update(p.data);
+        return;
+      case 'actors':
+        actors.update(p.data);
+        return;
+      case 'models':
+        models.event(p.data);
+        return;
+    }
+  };
+
+  let feed: FeedClient | null = null;
+  let invalid = 0;
+  const open = (token: string): void => {
+    feed?.close();
+    sessionStorage.setItem(VIEWER_KEY, token);
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    // Status reports start during creation, before `f` exists.
+    let self: FeedClient | null = null;
+    const f = createFeedClient({
+      url: `${scheme}://${location.host}/ws?token=${encodeURIComponent(token)}`,
+      openSocket: openBrowserSocket,
+      timers,
+      random: Math.random,
+      onUpdate: (u) => {
+        const parsed = parsePayload(u.topic, u.key, u.kind, u.data);
+        if (parsed.ok) route(parsed.payload);
+        else if (invalid++ < 20) console.warn(`dashboard: refused ${parsed.reason}`);
+      },
+      onStatus: (s) => connection.show(s, self?.stats() ?? { received: 0, applied: 0, stale: 0, invalid: 0, reconnects: 0 }, Date.now()),
+      onInvalid: (reason) => {
+        if (invalid++ < 20) console.warn(`dashboard: refused frame: ${reason}`);
+      },
+    });
+    self = f;
+    feed = f;
+    for (const topic of TOPICS) f.subscribe(topic, symbols.length > 0 && ['md', 'features', 'predictions', 'orders'].includes(topic) ? symbols : undefined);
+  };
+
+  login.addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (viewerToken.value.trim() !== '') open(viewerToken.value.trim());
+  });
+  connect.addEventListener('click', () => login.requestSubmit());
+  window.setInterval(() => {
+    if (feed !== null) connection.show(feed.status(), feed.stats(), Date.now());
+  }, 1000);
+
+  const initial = params.get('token') ?? sessionStorage.getItem(VIEWER_KEY) ?? '';
+  viewerToken.value = initial;
+  if (initial !== '') open(initial);
+  else connection.idle('enter the viewer token');
+}
+
+start();

@@ -1,0 +1,21 @@
+import type { ActorStatus } from '../topics.js';
+import { el, panel, tableOf } from '../dom.js';
+
+/** Every actor the supervisor reports, with its lifecycle state (warming, live, stale, halted …). */
+export class ActorsPanel {
+  readonly root: HTMLElement;
+  private readonly table = tableOf(['actor', 'kind', 'state'], 'actors');
+  private readonly actors = new Map<string, ActorStatus>();
+
+  constructor() {
+    this.root = panel('actors', 'Actors', this.table.table);
+  }
+
+  update(a: ActorStatus): void {
+    this.actors.set(a.id, a);
+    const rows = [...this.actors.values()]
+      .sort((x, y) => x.kind.localeCompare(y.kind) || x.id.localeCompare(y.id))
+      .map((x) => el('tr', {}, el('td', {}, x.id), el('td', {}, x.kind), el('td', {}, el('span', { class: 'actor-state', 'data-state': x.state }, x.state))));
+    this.table.body.replaceChildren(...rows);
+  }
+}

@@ -1,0 +1,41 @@
+import type { ConnectionStatus, FeedStats } from '../feed-client.js';
+import { el } from '../dom.js';
+
+const LABEL: Readonly<Record<ConnectionStatus['state'], string>> = {
+  connecting: 'connecting…',
+  open: 'live',
+  reconnecting: 'reconnecting',
+  closed: 'disconnected',
+};
+
+/** The connection indicator in the header: a coloured dot, the state, and what the feed delivered. */
+export class ConnectionPanel {
+  readonly root: HTMLElement;
+  private readonly dot = el('span', { class: 'dot' });
+  private readonly label = el('span', { class: 'conn-label' }, 'not connected');
+  private readonly detail = el('span', { class: 'conn-detail' });
+
+  constructor() {
+    this.root = el('div', { class: 'connection', id: 'connection', 'data-state': 'idle', role: 'status', 'aria-live': 'polite' }, this.dot, this.label, this.detail);
+  }
+
+  show(s: ConnectionStatus, stats: FeedStats, now: number): void {
+    this.root.dataset['state'] = s.state;
+    let text = LABEL[s.state];
+    if (s.state === 'reconnecting' && s.retryAt !== null) text += ` in ${Math.max(0, Math.ceil((s.retryAt - now) / 1000))} s (attempt ${s.attempt})`;
+    this.label.textContent = text;
+    const parts = [`${stats.applied} updates`];
+    if (stats.stale > 0) parts.push(`${stats.stale} stale dropped`);
+    if (stats.invalid > 0) parts.push(`${stats.invalid} invalid`);
+    if (stats.reconnects > 0) parts.push(`${stats.reconnects} reconnects`);
+    if (s.lastError !== null) parts.push(s.lastError);
+    this.detail.textContent = parts.join(' · ');
+    this.root.title = s.lastMessageAt === null ? '' : `last message ${Math.round((now - s.lastMessageAt) / 1000)} s ago`;
+  }
+
+  idle(message: string): void {
+    this.root.dataset['state'] = 'idle';
+    this.label.textContent = message;
+    this.detail.textContent = '';
+  }
+}

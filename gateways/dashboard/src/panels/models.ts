@@ -1,0 +1,53 @@
+import type { ModelEvent } from '../../../../streams/messages/model-event.js';
+import type { Prediction } from '../../../../streams/messages/prediction.js';
+import { el, fmt, panel, tableOf } from '../dom.js';
+
+const RECENT = 20;
+
+/**
+ * Model versions: what each alias points to (from registry events), which version the strategy
+ * actually serves (from its predictions), and the recent registry events.
+ */
+export class ModelsPanel {
+  readonly root: HTMLElement;
+  private readonly aliases = tableOf(['model', 'alias', 'version', 'since'], 'aliases');
+  private readonly serving = el('p', { id: 'model-serving', class: 'muted' }, 'no prediction yet');
+  private readonly events = tableOf(['time', 'model', 'event', 'version', 'by', 'reason'], 'model-events');
+  private readonly alias = new Map<string, ModelEvent>();
+  private readonly recent: ModelEvent[] = [];
+  private served = '';
+
+  constructor() {
+    this.root = panel('models', 'Models', this.serving, this.aliases.table, el('h3', {}, 'Recent registry events'), this.events.table);
+    this.aliases.body.append(el('tr', {}, el('td', { colspan: 4, class: 'muted' }, 'no alias changes seen yet')));
+    this.events.body.append(el('tr', {}, el('td', { colspan: 6, class: 'muted' }, 'no registry events yet')));
+  }
+
+  event(e: ModelEvent): void {
+    if (this.recent.some((r) => r.id === e.id)) return;
+    this.recent.unshift(e);
+    this.recent.sort((a, b) => b.ts - a.ts);
+    this.recent.length = Math.min(this.recent.length, RECENT);
+    if (e.alias !== null && e.event !== 'rejected') {
+      const k = `${e.name}@${e.alias}`;
+      const prev = this.alias.get(k);
+      if (prev === undefined || prev.ts <= e.ts) this.alias.set(k, e);
+    }
+    this.aliases.body.replaceChildren(
+      ...[...this.alias.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, x]) => el('tr', {}, el('td', {}, x.name), el('td', {}, x.alias ?? ''), el('td', { class: 'num' }, `v${x.version}`), el('td', {}, fmt.time(x.ts)))),
+    );
+    this.events.body.replaceChildren(
+      ...this.recent.map((x) =>
+        el('tr', {}, el('td', {}, fmt.time(x.ts)), el('td', {}, x.name), el('td', {}, x.event), el('td', { class: 'num' }, `v${x.version}${x.previousVersion === null ? '' : ` (was v${x.previousVersion})`}`), el('td', {}, x.actor), el('td', { class: 'wrap' }, x.reason)),
+      ),
+    );
+  }
+
+  prediction(p: Prediction): void {
+    const s = `${p.model.name} v${p.model.version}`;
+    if (s === this.served) return;
+    this.served = s;
+    this.serving.textContent = `Serving ${s} (strategy ${p.strategy}, features ${p.featureSpecHash.slice(0, 10)})`;
+    this.serving.dataset['model'] = s;
+  }
+}

@@ -1,0 +1,27 @@
+import type { Prediction } from '../../../../streams/messages/prediction.js';
+import { predictedClass } from '../prediction-class.js';
+import { el, fmt } from '../dom.js';
+import { RecentList } from './recent-list.js';
+
+/** The newest predictions: class probabilities, expected return with its 80% interval, intent. */
+export class PredictionsPanel {
+  private readonly list = new RecentList('predictions', 'Predictions', ['time', 'symbol', 'class', 'p(down/flat/up)', 'E[r] (80%)', 'intent']);
+  readonly root = this.list.root;
+
+  add(p: Prediction): void {
+    const cls = predictedClass(p);
+    const bps = (x: number): string => `${(x * 10_000).toFixed(1)}`;
+    this.list.add(
+      p.id,
+      [
+        fmt.time(p.ts),
+        p.symbol,
+        el('span', { class: `cls cls-${cls}` }, cls === 'up' ? '▲ up' : cls === 'down' ? '▼ down' : '• flat'),
+        `${fmt.pct(p.probs.down)} / ${fmt.pct(p.probs.flat)} / ${fmt.pct(p.probs.up)}`,
+        `${bps(p.expectedReturn)} bp [${bps(p.interval80[0])}, ${bps(p.interval80[1])}]`,
+        p.intent === null ? '–' : fmt.num(p.intent.target),
+      ],
+      `pred-${cls}`,
+    );
+  }
+}

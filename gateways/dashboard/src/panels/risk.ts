@@ -1,0 +1,82 @@
+import type { RiskState } from '../../../../streams/messages/risk-state.js';
+import { el, fmt, panel } from '../dom.js';
+
+export type ControlVerb = 'halt' | 'resume';
+/** Sends a control command; resolves to a line for the operator (the reply or the failure). */
+export type SendControl = (verb: ControlVerb, operatorToken: string, symbol: string | null, reason: string) => Promise<string>;
+
+const TOKEN_KEY = 'sextant.operatorToken';
+
+/**
+ * The risk actor's trading state (ACTIVE / REDUCING / HALTED) and the kill switch. The operator
+ * token is typed in and kept in sessionStorage (gone when the tab closes); the state shown is
+ * the one the feed reports, so a halt shows as HALTED once the risk actor has acted on it.
+ */
+export class RiskPanel {
+  readonly root: HTMLElement;
+  private readonly badge = el('span', { class: 'state-badge', id: 'risk-state', 'data-state': 'UNKNOWN' }, 'unknown');
+  private readonly reason = el('p', { class: 'muted' });
+  private readonly scoped = el('ul', { class: 'scoped' });
+  private readonly token: HTMLInputElement;
+  private readonly symbol: HTMLInputElement;
+  private readonly why: HTMLInputElement;
+  private readonly reply = el('p', { class: 'ctl-reply', id: 'ctl-reply', role: 'status' });
+  private readonly halt: HTMLButtonElement;
+  private readonly resume: HTMLButtonElement;
+
+  constructor(private readonly send: SendControl) {
+    this.token = el('input', { type: 'password', id: 'operator-token', placeholder: 'operator token', autocomplete: 'off' });
+    this.token.value = sessionStorage.getItem(TOKEN_KEY) ?? '';
+    this.token.addEventListener('change', () => sessionStorage.setItem(TOKEN_KEY, this.token.value));
+    this.symbol = el('input', { type: 'text', id: 'ctl-symbol', placeholder: 'symbol (all when empty)', autocomplete: 'off' });
+    this.why = el('input', { type: 'text', id: 'ctl-reason', placeholder: 'reason (for the audit trail)', autocomplete: 'off' });
+    this.halt = el('button', { type: 'button', id: 'halt', class: 'danger' }, 'Halt');
+    this.resume = el('button', { type: 'button', id: 'resume' }, 'Resume');
+    this.halt.addEventListener('click', () => this.act('halt'));
+    this.resume.addEventListener('click', () => this.act('resume'));
+    this.root = panel(
+      'risk',
+      'Risk',
+      el('div', { class: 'risk-head' }, this.badge),
+      this.reason,
+      this.scoped,
+      el('div', { class: 'controls' }, el('label', {}, 'Operator token', this.token), el('label', {}, 'Symbol', this.symbol), el('label', {}, 'Reason', this.why), el('div', { class: 'buttons' }, this.halt, this.resume)),
+      this.reply,
+    );
+  }
+
+  update(s: RiskState): void {
+    this.badge.dataset['state'] = s.state;
+    this.badge.textContent = s.state;
+    this.reason.textContent = `${s.account}: ${s.previous} → ${s.state} at ${fmt.time(s.ts)}${s.reason === '' ? '' : ` — ${s.reason}`}`;
+    this.scoped.replaceChildren(...s.scopedHalts.map((h) => el('li', {}, `halted ${h.scope} ${h.value}`)));
+  }
+
+  private act(verb: ControlVerb): void {
+    const token = this.token.value.trim();
+    if (token === '') {
+      this.reply.dataset['ok'] = 'false';
+      this.reply.textContent = 'Type the operator token first.';
+      this.token.focus();
+      return;
+    }
+    sessionStorage.setItem(TOKEN_KEY, token);
+    const symbol = this.symbol.value.trim();
+    this.halt.disabled = true;
+    this.resume.disabled = true;
+    this.reply.textContent = `${verb}…`;
+    void this.send(verb, token, symbol === '' ? null : symbol, this.why.value.trim())
+      .then((line) => {
+        this.reply.dataset['ok'] = 'true';
+        this.reply.textContent = line;
+      })
+      .catch((e: unknown) => {
+        this.reply.dataset['ok'] = 'false';
+        this.reply.textContent = e instanceof Error ? e.message : String(e);
+      })
+      .finally(() => {
+        this.halt.disabled = false;
+        this.resume.disabled = false;
+      });
+  }
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { BarSchema } from '../../../streams/messages/bar.js';
+import { FeatureVectorSchema } from '../../../streams/messages/feature-vector.js';
+import { FillSchema } from '../../../streams/messages/fill.js';
+import { ModelEventSchema } from '../../../streams/messages/model-event.js';
+import { OrderSchema } from '../../../streams/messages/order.js';
+import { PredictionSchema } from '../../../streams/messages/prediction.js';
+import { QuoteSchema } from '../../../streams/messages/quote.js';
+import { RejectSchema } from '../../../streams/messages/reject.js';
+import { RiskStateSchema } from '../../../streams/messages/risk-state.js';
+import { TradeSchema } from '../../../streams/messages/trade.js';
+import type { Topic } from './feed-protocol.js';
+
+/**
+ * What each topic carries: the engine's own message schemas (the public contract in
+ * `streams/messages/`) plus the feed's summaries for PnL and actors. The page validates every
+ * payload with these before drawing it.
+ */
+export const PnlSchema = z
+  .object({
+    account: z.string(),
+    realised: z.number(),
+    unrealised: z.number(),
+    equity: z.number(),
+    positions: z.array(z.object({ symbol: z.string(), qty: z.number(), avgPrice: z.number() }).readonly()).readonly(),
+  })
+  .readonly();
+export type Pnl = z.infer<typeof PnlSchema>;
+
+export const ActorStatusSchema = z.object({ id: z.string(), kind: z.string(), state: z.string() }).readonly();
+export type ActorStatus = z.infer<typeof ActorStatusSchema>;
+
+export const TopicPayloadSchemas = {
+  md: z.union([BarSchema, QuoteSchema, TradeSchema]),
+  features: FeatureVectorSchema,
+  predictions: PredictionSchema,
+  orders: z.union([OrderSchema, RejectSchema, FillSchema]),
+  risk: RiskStateSchema,
+  pnl: PnlSchema,
+  actors: ActorStatusSchema,
+  models: ModelEventSchema,
+} as const satisfies Record<Topic, z.ZodType>;
+
+export type TopicPayload<T extends Topic> = z.infer<(typeof TopicPayloadSchemas)[T]>;
+
+/** A validated payload, tagged with its topic so that a switch narrows it. */
+export type Payload = { [T in Topic]: Readonly<{ topic: T; key: string; kind: 'snapshot' | 'delta'; data: TopicPayload<T> }> }[Topic];
+
+export type ParsedPayload = Readonly<{ ok: true; payload: Payload }> | Readonly<{ ok: false; reason: string }>;
+
+export function parsePayload(topic: Topic, key: string, kind: 'snapshot' | 'delta', data: unknown): ParsedPayload {
+  const parsed = TopicPayloadSchemas[topic].safeParse(data);
+  if (!parsed.success) return { ok: false, reason: `${topic}/${key}: ${parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(data)'}: ${i.message}`).join('; ')}` };
+  // The schema chosen by `topic` produced `parsed.data`, so the pair is consistent by construction.
+  return { ok: true, payload: { topic, key, kind, data: parsed.data } as Payload };
+}

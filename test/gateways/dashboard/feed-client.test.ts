@@ -1,0 +1,214 @@
+import { describe, expect, it } from 'vitest';
+import { createFeedClient } from '../../../gateways/dashboard/src/feed-client.js';
+import type { ConnectionStatus, FeedUpdate, SocketHandlers, Timers } from '../../../gateways/dashboard/src/feed-client.js';
+import { decodeServerMessage } from '../../../gateways/dashboard/src/feed-protocol.js';
+
+/** A manual clock: timers fire only when the test advances time. */
+function manualTimers(): Timers & { advance(ms: number): void; pending(): number } {
+  let now = 0;
+  let nextId = 1;
+  const timers = new Map<number, { at: number; fn: () => void }>();
+  return {
+    now: () => now,
+    setTimeout: (fn, ms) => {
+      const id = nextId++;
+      timers.set(id, { at: now + ms, fn });
+      return id;
+    },
+    clearTimeout: (h) => {
+      timers.delete(h as number);
+    },
+    advance(ms) {
+      const end = now + ms;
+      for (;;) {
+        const due = [...timers.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
+        if (due === undefined) break;
+        timers.delete(due[0]);
+        now = due[1].at;
+        due[1].fn();
+      }
+      now = end;
+    },
+    pending: () => timers.size,
+  };
+}
+
+type FakeSocket = { url: string; h: SocketHandlers; sent: unknown[]; closed: boolean; push(m: unknown): void };
+
+function harness(opts: { staleAfterMs?: number; pingAfterMs?: number } = {}) {
+  const timers = manualTimers();
+  const sockets: FakeSocket[] = [];
+  const updates: FeedUpdate[] = [];
+  const statuses: ConnectionStatus[] = [];
+  const invalid: string[] = [];
+  const client = createFeedClient({
+    url: 'ws://dash/ws?token=v',
+    timers,
+    jitter: 0,
+    initialBackoffMs: 100,
+    maxBackoffMs: 1000,
+    ...opts,
+    openSocket: (url, h) => {
+      const s: FakeSocket = {
+        url,
+        h,
+        sent: [],
+        closed: false,
+        push: (m) => h.message(JSON.stringify(m)),
+      };
+      sockets.push(s);
+      return { send: (f) => s.sent.push(JSON.parse(f)), close: () => (s.closed = true) };
+    },
+    onUpdate: (u) => updates.push(u),
+    onStatus: (s) => statuses.push(s),
+    onInvalid: (r) => invalid.push(r),
+  });
+  const last = (): FakeSocket => sockets.at(-1) as FakeSocket;
+  return { timers, sockets, updates, statuses, invalid, client, last };
+}
+
+const delta = (topic: string, key: string, seq: number, data: unknown = { seq }) => ({ type: 'delta', topic, key, seq, data });
+const snapshot = (topic: string, key: string, seq: number, data: unknown = { seq }) => ({ type: 'snapshot', topic, key, seq, data });
+
+describe('dashboard feed client', () => {
+  it('subscribes once the socket opens, and sends later subscriptions at once', () => {
+    const t = harness();
+    t.client.subscribe('md', ['BTC/USDT']);
+    expect(t.last().sent).toEqual([]);
+    t.last().h.open();
+    expect(t.client.status().state).toBe('open');
+    t.client.subscribe('risk');
+    expect(t.last().sent).toEqual([
+      { op: 'subscribe', topic: 'md', symbols: ['BTC/USDT'] },
+      { op: 'subscribe', topic: 'risk' },
+    ]);
+    expect(t.last().url).toBe('ws://dash/ws?token=v');
+  });
+
+  it('applies snapshots, then only deltas with a seq above the last one seen for the topic', () => {
+    const t = harness();
+    t.client.subscribe('predictions');
+    t.client.subscribe('risk');
+    t.last().h.open();
+    const s = t.last();
+    s.push(snapshot('predictions', 'BTC/USDT', 10));
+    s.push(snapshot('predictions', 'ETH/USDT', 7));
+    s.push(delta('predictions', 'ETH/USDT', 9)); // at or below 10: already covered
+    s.push(delta('predictions', 'ETH/USDT', 10));
+    s.push(delta('predictions', 'BTC/USDT', 11));
+    s.push(delta('predictions', 'BTC/USDT', 11)); // duplicate
+    s.push(delta('risk', 'acct', 3)); // seqs are per topic
+    s.push(delta('predictions', 'ETH/USDT', 14)); // gaps are normal (symbol filters)
+    expect(t.updates.map((u) => `${u.kind} ${u.topic} ${u.key} ${u.seq}`)).toEqual([
+      'snapshot predictions BTC/USDT 10',
+      'snapshot predictions ETH/USDT 7',
+      'delta predictions BTC/USDT 11',
+      'delta risk acct 3',
+      'delta predictions ETH/USDT 14',
+    ]);
+    expect(t.client.lastSeq('predictions')).toBe(14);
+    expect(t.client.stats()).toMatchObject({ applied: 5, stale: 3, invalid: 0 });
+  });
+
+  it('refuses frames that are not the protocol without dropping the connection', () => {
+    const t = harness();
+    t.client.subscribe('md');
+    t.last().h.open();
+    t.last().h.message('not json');
+    t.last().h.message(JSON.stringify({ type: 'delta', topic: 'md', key: 'k', seq: -1, data: {} }));
+    t.last().h.message(JSON.stringify({ type: 'delta', topic: 'nope', key: 'k', seq: 1, data: {} }));
+    t.last().push(delta('md', 'k', 1));
+    expect(t.invalid).toHaveLength(3);
+    expect(t.invalid[0]).toBe('frame is not valid JSON');
+    expect(t.updates).toHaveLength(1);
+    expect(t.client.status().state).toBe('open');
+  });
+
+  it('reconnects with exponential backoff after a close, resubscribes, and resyncs from the new snapshots', () => {
+    const t = harness();
+    t.client.subscribe('risk');
+    t.client.subscribe('pnl');
+    t.last().h.open();
+    t.last().push(delta('risk', 'acct', 500));
+    t.last().h.close(1006, '');
+    expect(t.client.status()).toMatchObject({ state: 'reconnecting', attempt: 1, lastError: 'closed (1006)' });
+    t.timers.advance(99);
+    expect(t.sockets).toHaveLength(1);
+    t.timers.advance(1);
+    expect(t.sockets).toHaveLength(2);
+    // The server is down: each failure doubles the wait, up to the cap.
+    const waits: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const before = t.timers.now();
+      t.last().h.close(1006, '');
+      const retryAt = t.client.status().retryAt as number;
+      waits.push(retryAt - before);
+      t.timers.advance(retryAt - before);
+    }
+    expect(waits).toEqual([200, 400, 800, 1000, 1000]);
+    expect(t.sockets).toHaveLength(7);
+    // A restarted server numbers from 1 again: the snapshot is the new truth.
+    t.last().h.open();
+    expect(t.client.status()).toMatchObject({ state: 'open', attempt: 0, lastError: null });
+    expect(t.last().sent).toEqual([
+      { op: 'subscribe', topic: 'risk' },
+      { op: 'subscribe', topic: 'pnl' },
+    ]);
+    t.last().push(snapshot('risk', 'acct', 2, { state: 'HALTED' }));
+    t.last().push(delta('risk', 'acct', 3, { state: 'ACTIVE' }));
+    expect(t.updates.slice(-2).map((u) => [u.kind, u.seq, u.data])).toEqual([
+      ['snapshot', 2, { state: 'HALTED' }],
+      ['delta', 3, { state: 'ACTIVE' }],
+    ]);
+    expect(t.client.stats().reconnects).toBe(6);
+  });
+
+  it('pings a quiet connection and replaces one that stays silent', () => {
+    const t = harness({ pingAfterMs: 1000, staleAfterMs: 3000 });
+    t.client.subscribe('md');
+    t.last().h.open();
+    t.timers.advance(500);
+    t.last().push({ type: 'heartbeat', ts: 1 });
+    t.timers.advance(999);
+    expect(t.last().sent.filter((m) => (m as { op: string }).op === 'ping')).toHaveLength(0);
+    t.timers.advance(1);
+    expect(t.last().sent.filter((m) => (m as { op: string }).op === 'ping')).toHaveLength(1);
+    t.timers.advance(1999);
+    expect(t.sockets).toHaveLength(1);
+    t.timers.advance(1);
+    expect(t.sockets[0]?.closed).toBe(true);
+    expect(t.client.status().state).toBe('reconnecting');
+    expect(t.client.status().lastError).toBe('no message for 3000 ms');
+    // Events of the abandoned socket change nothing.
+    t.sockets[0]?.push(delta('md', 'k', 1));
+    t.sockets[0]?.h.close(1000, '');
+    expect(t.updates).toEqual([]);
+    t.timers.advance(100);
+    expect(t.sockets).toHaveLength(2);
+  });
+
+  it('reports server errors, ignores topics it left, and stops for good on close', () => {
+    const t = harness();
+    t.client.subscribe('md');
+    t.client.subscribe('orders');
+    t.last().h.open();
+    t.last().push({ type: 'error', code: 'BAD_TOPIC', reason: 'no such topic' });
+    expect(t.client.status().lastError).toBe('BAD_TOPIC: no such topic');
+    t.client.unsubscribe('orders');
+    expect(t.last().sent.at(-1)).toEqual({ op: 'unsubscribe', topic: 'orders' });
+    t.last().push(delta('orders', 'o', 1));
+    expect(t.updates).toEqual([]);
+    t.client.close();
+    expect(t.last().closed).toBe(true);
+    expect(t.client.status().state).toBe('closed');
+    t.last().h.close(1000, '');
+    t.timers.advance(60_000);
+    expect(t.sockets).toHaveLength(1);
+    expect(t.timers.pending()).toBe(0);
+  });
+
+  it('refuses oversize frames unread', () => {
+    const r = decodeServerMessage(`{"type":"heartbeat","ts":1,"pad":"${'x'.repeat(1_000_001)}"}`);
+    expect(r).toEqual({ ok: false, reason: expect.stringMatching(/exceeds 1000000/) as unknown });
+  });
+});
