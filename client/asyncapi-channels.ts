@@ -1,0 +1,87 @@
+import type { z } from 'zod';
+import { CONTROL_VERBS, ControlArgsSchemas, ControlReplySchema, ControlRequestSchema } from '../gateways/control/control-messages.js';
+import type { ControlVerb } from '../gateways/control/control-messages.js';
+import { BarSchema } from '../streams/messages/bar.js';
+import { DlqEntrySchema } from '../streams/messages/dlq-entry.js';
+import { FeatureVectorSchema } from '../streams/messages/feature-vector.js';
+import { FillSchema } from '../streams/messages/fill.js';
+import { LabelSchema } from '../streams/messages/label.js';
+import { ModelEventSchema } from '../streams/messages/model-event.js';
+import { OrderSchema } from '../streams/messages/order.js';
+import { OutcomeSchema } from '../streams/messages/outcome.js';
+import { PredictionSchema } from '../streams/messages/prediction.js';
+import { QuoteSchema } from '../streams/messages/quote.js';
+import { RejectSchema } from '../streams/messages/reject.js';
+import { RiskStateSchema } from '../streams/messages/risk-state.js';
+import { SuggestionSchema } from '../streams/messages/suggestion.js';
+import { TradeSchema } from '../streams/messages/trade.js';
+import type { Subjects } from '../streams/subjects.js';
+
+/** Placeholder tokens the subject builder accepts; each becomes an AsyncAPI `{parameter}`. */
+export const PLACEHOLDERS = { venue: 'XVENUEX', sym: 'XSYMX', strategy: 'XSTRATEGYX', tf: 'XTFX', name: 'XNAMEX', event: 'XEVENTX', source: 'XSOURCEX' } as const;
+export type ParamName = keyof typeof PLACEHOLDERS;
+const P = PLACEHOLDERS;
+
+/** `send`: Sextant publishes it; `receive`: Sextant consumes what others publish; `reply`: request/reply served by Sextant. */
+export type Direction = 'send' | 'receive' | 'reply';
+
+export type ChannelSpec = Readonly<{
+  id: string;
+  /** Built with the engine's subject builder and placeholder tokens. */
+  subject: string;
+  title: string;
+  description: string;
+  /** JetStream stream capturing the subject (name prefixed by `streamNamePrefix`), or null for core NATS. */
+  stream: 'MD' | 'SIGNALS' | 'OUTCOMES' | 'DLQ' | null;
+  publisher: string;
+  direction: Direction;
+  message: Readonly<{ name: string; schema: z.ZodType; io?: 'input' | 'output' }>;
+  /** Request/reply only: the reply message. */
+  reply?: Readonly<{ name: string; schema: z.ZodType }>;
+}>;
+
+const ctlRequest = (verb: ControlVerb): z.ZodType => {
+  const args = ControlArgsSchemas[verb];
+  // `args` may be left out when the verb's arguments all have defaults.
+  return ControlRequestSchema.extend({ args: args.safeParse({}).success ? args.optional() : args });
+};
+
+const pascal = (s: string): string => s.replace(/(^|[._-])([a-z])/g, (_m, _sep: string, c: string) => c.toUpperCase());
+
+/**
+ * Every subject of DESIGN.md's table, from the subject builder and the zod schemas.
+ * Schemas still missing from streams/messages: none (outcome and label landed with issue 5).
+ */
+export function channelSpecs(s: Subjects): ChannelSpec[] {
+  const signal = (kind: 'prediction' | 'suggestion' | 'order' | 'reject' | 'outcome' | 'label'): string => s[kind](P.strategy, P.venue, P.sym);
+  const specs: ChannelSpec[] = [
+    { id: 'mdTrade', subject: s.trade(P.venue, P.sym), title: 'Trades', description: 'Trade ticks of one asset.', stream: 'MD', publisher: 'gateways, replay', direction: 'send', message: { name: 'Trade', schema: TradeSchema } },
+    { id: 'mdQuote', subject: s.quote(P.venue, P.sym), title: 'Quotes', description: 'Best bid/ask of one asset.', stream: 'MD', publisher: 'gateways, replay', direction: 'send', message: { name: 'Quote', schema: QuoteSchema } },
+    { id: 'mdBar', subject: s.bar(P.venue, P.sym, P.tf), title: 'Bars', description: 'Closed OHLCV bars of one asset; `ts` is the open time.', stream: 'MD', publisher: 'gateways, replay', direction: 'send', message: { name: 'Bar', schema: BarSchema } },
+    { id: 'features', subject: s.features(P.venue, P.sym), title: 'Feature vectors', description: 'The newest feature vector of one asset after each batch (core NATS, at-most-once).', stream: null, publisher: 'asset actor', direction: 'send', message: { name: 'FeatureVector', schema: FeatureVectorSchema } },
+    { id: 'prediction', subject: signal('prediction'), title: 'Predictions', description: 'Class probabilities, expected return with conformal intervals, attributions and position intent.', stream: 'SIGNALS', publisher: 'strategy actor', direction: 'send', message: { name: 'Prediction', schema: PredictionSchema } },
+    { id: 'execSuggest', subject: signal('suggestion'), title: 'Suggested child orders', description: 'Child orders from the execution actor, before risk. Never actionable.', stream: 'SIGNALS', publisher: 'execution actor', direction: 'send', message: { name: 'Suggestion', schema: SuggestionSchema } },
+    { id: 'execOrder', subject: signal('order'), title: 'Approved orders', description: 'The only actionable subject; only the risk actor publishes here. Ordered per asset, deduplicated by `id` (Nats-Msg-Id).', stream: 'SIGNALS', publisher: 'risk actor only', direction: 'send', message: { name: 'Order', schema: OrderSchema } },
+    { id: 'execReject', subject: signal('reject'), title: 'Refused suggestions', description: 'Suggestions the risk actor refused, with every machine-readable reason.', stream: 'SIGNALS', publisher: 'risk actor', direction: 'send', message: { name: 'Reject', schema: RejectSchema } },
+    { id: 'execFill', subject: s.fill(P.venue, P.sym), title: 'Fills', description: 'Fills of approved orders, reported by live trading consumers (or the paper venue). Publish with Nats-Msg-Id = `id`.', stream: 'SIGNALS', publisher: 'live trading consumers, simulator', direction: 'receive', message: { name: 'Fill', schema: FillSchema } },
+    { id: 'outcome', subject: signal('outcome'), title: 'Outcomes', description: 'Realised return / shortfall of a prediction or order once its horizon passed.', stream: 'OUTCOMES', publisher: 'labeling actor', direction: 'send', message: { name: 'Outcome', schema: OutcomeSchema } },
+    { id: 'label', subject: signal('label'), title: 'Training labels', description: 'Triple-barrier label and outcome class of a prediction or order.', stream: 'OUTCOMES', publisher: 'labeling actor', direction: 'send', message: { name: 'Label', schema: LabelSchema } },
+    { id: 'modelEvent', subject: s.model(P.name, P.event), title: 'Model registry events', description: 'registered, promoted, rolled_back, rejected.', stream: 'OUTCOMES', publisher: 'retraining actor, ctl', direction: 'send', message: { name: 'ModelEvent', schema: ModelEventSchema } },
+    { id: 'riskState', subject: s.riskState(), title: 'Trading state', description: 'ACTIVE / REDUCING / HALTED changes of the risk actor (core NATS).', stream: null, publisher: 'risk actor', direction: 'send', message: { name: 'RiskState', schema: RiskStateSchema } },
+    { id: 'dlq', subject: s.dlq(P.source), title: 'Dead letters', description: 'Refused messages with their reason; `source` is the edge that refused them (asset, strategy, execution, risk, decisions, paper-venue, client, …).', stream: 'DLQ', publisher: 'any edge', direction: 'send', message: { name: 'DlqEntry', schema: DlqEntrySchema } },
+  ];
+  for (const verb of CONTROL_VERBS) {
+    specs.push({
+      id: `ctl${pascal(verb)}`,
+      subject: s.control(verb),
+      title: `Control: ${verb}`,
+      description: `Operator request \`${verb}\` (NATS request/reply). Validated, acted on and audited in PostgreSQL before the reply.`,
+      stream: null,
+      publisher: 'operators (`sextant ctl`)',
+      direction: 'reply',
+      message: { name: `Ctl${pascal(verb)}Request`, schema: ctlRequest(verb), io: 'input' },
+      reply: { name: 'CtlReply', schema: ControlReplySchema },
+    });
+  }
+  return specs;
+}

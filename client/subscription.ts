@@ -1,0 +1,199 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { z } from 'zod';
+import { encode } from '../streams/codec.js';
+import type { RefusalReason } from '../streams/messages/dlq-entry.js';
+import { subjectsFor } from '../streams/subjects.js';
+import { toDlqEntry } from '../streams/validation/dlq.js';
+import { natsOf, toJetStream } from './connection.js';
+import type { Connection } from './connection.js';
+import { ensureDurable } from './durable.js';
+import { createPuller } from './pull.js';
+import type { Delivery } from './pull.js';
+import { decodeWith } from './validate.js';
+
+/** A message the schema refused: acknowledged (it would fail again), never handed to the consumer. */
+export type InvalidMessage = Readonly<{ durable: string; subject: string; streamSeq: number; data: Uint8Array; reason: RefusalReason; detail: string }>;
+
+/** Where a delivered value came from. `redelivered` means an earlier delivery was not acknowledged. */
+export type DeliveryMeta = Readonly<{ subject: string; streamSeq: number; redelivered: boolean }>;
+
+export type SubscribeOptions = Readonly<{
+  /** Durable consumer name: the position survives restarts of this program and of the server. */
+  durable: string;
+  /** Subject prefix of the engine (config `prefix`, default `sx`). */
+  prefix?: string;
+  /** JetStream stream holding the subjects (config `streamNamePrefix` + `SIGNALS`, default `SIGNALS`). */
+  stream?: string;
+  /** Where a new durable starts (default `all`); an existing durable resumes where it stopped. */
+  deliver?: 'all' | 'new';
+  /** Messages pulled ahead of the consumer (default 64). */
+  batch?: number;
+  /** A delivery not acknowledged within this long is redelivered (default 30 s). */
+  ackWaitMs?: number;
+  /** Called for every refused message, before it is acknowledged. */
+  onInvalid?: (m: InvalidMessage) => void | Promise<void>;
+  /** Also publish refused messages to `<prefix>.dlq.<source>` (default source `client`). */
+  dlq?: boolean | Readonly<{ source: string }>;
+}>;
+
+/**
+ * Typed, validated messages from a durable pull consumer, in stream order.
+ *
+ * - `for await (const x of sub)`: a message is acknowledged when the loop asks for the next one,
+ *   i.e. once the loop body for it has finished. Leaving the loop (`break`, `return`, a throw)
+ *   leaves the message in hand unacknowledged and hands it back to the server at once, so it is
+ *   the first one the durable delivers next time: delivery is at-least-once, and consumers dedupe
+ *   by `id` (ids are deterministic).
+ * - `sub.consume(handler)`: acknowledges after the handler resolves; a handler that rejects stops
+ *   the subscription (the message is handed back) and `consume` rejects with its error.
+ *
+ * `stop()` hands back everything pulled but not yet handed out, so a restart resumes at once
+ * without waiting for `ackWaitMs`. Only a crashed process leaves deliveries to time out.
+ */
+export type TypedSubscription<T> = AsyncIterable<T> & {
+  readonly durable: string;
+  readonly filterSubject: string;
+  consume(handler: (value: T, meta: DeliveryMeta) => unknown): Promise<void>;
+  /** Ends the subscription; in `consume` mode after the running handler. Do not await it inside a handler. */
+  stop(): Promise<void>;
+};
+
+export type OpenArgs<T> = Readonly<{ conn: Connection; schema: z.ZodType<T>; filterSubject: string; opts: SubscribeOptions }>;
+
+type Pulled<T> = Readonly<{ value: T; meta: DeliveryMeta }>;
+
+const ACK = new TextEncoder().encode('+ACK');
+const NAK = new TextEncoder().encode('-NAK');
+/** An idle pull long-polls this long, then the next is sent. */
+const LONG_POLL_MS = 5_000;
+
+/** Opens a typed subscription on `filterSubject`; the durable is created if it does not exist. */
+export async function openSubscription<T>({ conn, schema, filterSubject, opts }: OpenArgs<T>): Promise<TypedSubscription<T>> {
+  const js = toJetStream(conn);
+  const nc = natsOf(conn);
+  const stream = opts.stream ?? 'SIGNALS';
+  const batch = opts.batch ?? 64;
+  await ensureDurable(await js.jetstreamManager(), {
+    stream,
+    durable: opts.durable,
+    filterSubject,
+    deliver: opts.deliver ?? 'all',
+    ackWaitMs: opts.ackWaitMs ?? 30_000,
+    maxAckPending: Math.max(batch, 1_000),
+  });
+  const puller = createPuller(nc, { stream, durable: opts.durable, batch, expiresMs: LONG_POLL_MS });
+  const dlqSource = opts.dlq === undefined || opts.dlq === false ? undefined : opts.dlq === true ? 'client' : opts.dlq.source;
+
+  /** Pulled, not handed out yet. */
+  let queue: Delivery[] = [];
+  /** Handed out, not yet acknowledged. */
+  let held: Delivery | undefined;
+  let stopped = false;
+  let consuming: Promise<void> | undefined;
+  /** Serialises everything that pulls or settles. */
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <R>(f: () => Promise<R>): Promise<R> => {
+    const p = chain.then(f);
+    chain = p.catch(() => {});
+    return p;
+  };
+
+  const settleHeld = (ok: boolean): void => {
+    if (held !== undefined) nc.publish(held.reply, ok ? ACK : NAK);
+    held = undefined;
+  };
+
+  /** Hands back everything pulled and not handled, and makes sure the server has every ack and nak. */
+  const shutdown = async (): Promise<void> => {
+    settleHeld(false);
+    for (const d of queue) nc.publish(d.reply, NAK);
+    queue = [];
+    puller.close();
+    if (!nc.isClosed()) await nc.flush();
+  };
+
+  const refuse = async (d: Delivery, reason: RefusalReason, detail: string): Promise<void> => {
+    const invalid: InvalidMessage = { durable: opts.durable, subject: d.subject, streamSeq: d.streamSeq, data: d.data, reason, detail };
+    try {
+      await opts.onInvalid?.(invalid);
+      if (dlqSource !== undefined) await publishDlq(js, opts.prefix ?? 'sx', dlqSource, d, reason, detail);
+    } catch (e) {
+      // Not routed: the subscription ends, handing this one back with the rest, so it is refused
+      // (and routed) again on the next start; the error reaches the loop or `consume`.
+      stopped = true;
+      nc.publish(d.reply, NAK);
+      await shutdown();
+      throw e;
+    }
+    nc.publish(d.reply, ACK);
+  };
+
+  const pull = async (): Promise<Pulled<T> | undefined> => {
+    settleHeld(true);
+    for (;;) {
+      if (stopped) {
+        await shutdown();
+        return undefined;
+      }
+      const d = queue.shift();
+      if (d === undefined) {
+        // Acks go out before the next pull on the same connection, so the server counts them first.
+        queue = await puller.pull();
+        continue;
+      }
+      const checked = decodeWith(schema, d.data);
+      if (!checked.ok) {
+        await refuse(d, checked.reason, checked.detail);
+        continue;
+      }
+      held = d;
+      return { value: checked.value, meta: { subject: d.subject, streamSeq: d.streamSeq, redelivered: d.redelivered } };
+    }
+  };
+
+  const stop = async (): Promise<void> => {
+    stopped = true;
+    // Wakes a long poll in progress: it resolves with nothing, and whatever it gets later is handed back.
+    puller.close();
+    if (consuming !== undefined) return consuming.catch(() => undefined);
+    await serial(shutdown);
+  };
+
+  const consume = (handler: (value: T, meta: DeliveryMeta) => unknown): Promise<void> => {
+    if (consuming !== undefined) return Promise.reject(new Error(`durable ${opts.durable} is already being consumed`));
+    consuming = (async () => {
+      for (;;) {
+        const next = await serial(pull);
+        if (next === undefined) return;
+        try {
+          await handler(next.value, next.meta);
+        } catch (e) {
+          stopped = true;
+          await serial(shutdown);
+          throw e;
+        }
+        await serial(async () => settleHeld(true));
+      }
+    })();
+    return consuming;
+  };
+
+  return {
+    durable: opts.durable,
+    filterSubject,
+    consume,
+    stop,
+    [Symbol.asyncIterator]: (): AsyncIterator<T> => ({
+      next: () => serial(pull).then((p): IteratorResult<T> => (p === undefined ? { done: true, value: undefined } : { done: false, value: p.value })),
+      return: async (): Promise<IteratorResult<T>> => {
+        await stop();
+        return { done: true, value: undefined };
+      },
+    }),
+  };
+}
+
+async function publishDlq(js: JetStreamClient, prefix: string, source: string, d: Delivery, reason: RefusalReason, detail: string): Promise<void> {
+  const entry = toDlqEntry({ source, subject: d.subject, data: d.data, refusal: { ok: false, reason, detail }, ts: d.tsMs });
+  await js.publish(subjectsFor(prefix).dlq(source), encode(entry), { msgID: entry.id });
+}

@@ -1,0 +1,87 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { asyncApiYaml } from '../../client/asyncapi.js';
+import { ASYNCAPI_PATH, writeAsyncApi } from '../../client/write-asyncapi.js';
+import { CONTROL_VERBS } from '../../gateways/control/control-messages.js';
+
+const committed = readFileSync(ASYNCAPI_PATH, 'utf8');
+
+type Node = { [k: string]: unknown };
+const asNode = (v: unknown): Node => {
+  expect(typeof v === 'object' && v !== null, `expected an object, got ${JSON.stringify(v)}`).toBe(true);
+  return v as Node;
+};
+
+/** Follows local `$ref`s (`#/a/b/c`) in the parsed document. */
+function resolve(doc: Node, v: unknown): Node {
+  let n = asNode(v);
+  for (let i = 0; typeof n['$ref'] === 'string' && i < 10; i++) {
+    const path = (n['$ref'] as string).replace(/^#\//, '').split('/');
+    n = asNode(path.reduce<unknown>((at, key) => asNode(at)[key], doc));
+  }
+  return n;
+}
+
+describe('docs/asyncapi.yaml', () => {
+  it('is what the generator makes from the current schemas (run `npm run asyncapi` after a schema change)', () => {
+    expect(committed).toBe(asyncApiYaml());
+    const dir = mkdtempSync(join(tmpdir(), 'asyncapi-'));
+    try {
+      expect(readFileSync(writeAsyncApi(join(dir, 'asyncapi.yaml')), 'utf8')).toBe(committed); // what `npm run asyncapi` writes
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('parses as AsyncAPI 3.0 YAML, and every channel has a message with a payload schema', () => {
+    const doc = asNode(parse(committed));
+    expect(doc['asyncapi']).toBe('3.0.0');
+    const channels = asNode(doc['channels']);
+    const addresses = Object.values(channels).map((c) => asNode(c)['address']);
+    for (const a of [
+      'sx.md.{venue}.{sym}.trade',
+      'sx.md.{venue}.{sym}.quote',
+      'sx.md.{venue}.{sym}.bar.{tf}',
+      'sx.feat.{venue}.{sym}',
+      'sx.pred.{strategy}.{venue}.{sym}',
+      'sx.exec.suggest.{strategy}.{venue}.{sym}',
+      'sx.exec.order.{strategy}.{venue}.{sym}',
+      'sx.exec.reject.{strategy}.{venue}.{sym}',
+      'sx.exec.fill.{venue}.{sym}',
+      'sx.outcome.{strategy}.{venue}.{sym}',
+      'sx.label.{strategy}.{venue}.{sym}',
+      'sx.model.{name}.{event}',
+      'sx.risk.state',
+      'sx.dlq.{source}',
+      ...CONTROL_VERBS.map((v) => `sx.ctl.${v}`),
+    ]) {
+      expect(addresses).toContain(a);
+    }
+    for (const [id, raw] of Object.entries(channels)) {
+      const ch = asNode(raw);
+      const params = Object.keys(asNode(ch['parameters'] ?? {}));
+      const inAddress = [...String(ch['address']).matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      expect(params.sort(), `parameters of ${id}`).toEqual(inAddress.sort());
+      for (const p of params) expect(resolve(doc, asNode(ch['parameters'])[p])['description'], `parameter ${p}`).toEqual(expect.any(String));
+      const msgs = Object.values(asNode(ch['messages']));
+      expect(msgs.length, `messages of ${id}`).toBeGreaterThan(0);
+      for (const m of msgs) {
+        const payload = resolve(doc, resolve(doc, m)['payload']);
+        expect(payload['type'] !== undefined || payload['oneOf'] !== undefined || payload['anyOf'] !== undefined, `payload of ${id}`).toBe(true);
+      }
+    }
+    // The actionable order: its schema requires what a consumer acts on.
+    const order = resolve(doc, { $ref: '#/components/schemas/Order' });
+    expect(order['required']).toEqual(expect.arrayContaining(['id', 'ts', 'strategy', 'venue', 'symbol', 'side', 'qty', 'orderType', 'limitPrice', 'expiresAt']));
+    expect(asNode(asNode(order['properties'])['type'])['const']).toBe('exec.order');
+    // Every operation points at an existing channel.
+    for (const op of Object.values(asNode(doc['operations']))) {
+      const o = asNode(op);
+      expect(['send', 'receive']).toContain(o['action']);
+      expect(resolve(doc, o['channel'])['messages']).toBeDefined();
+    }
+  });
+});

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClientValidationError, FillSchema, fillId, publishFill, subjectsFor } from 'sextant/client';
+import type { Fill } from 'sextant/client';
+import { loadConfig } from '../../config/load.js';
+import { streamName, streamSpecs } from '../../streams/provision.js';
+
+// Real NATS JetStream; fails (never skips) when the server is not reachable.
+const URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
+const id = randomUUID().slice(0, 8);
+const prefix = `tcf${id}`;
+const namePrefix = `TCF${id}_`;
+const cfg = loadConfig({ env: {} });
+const signals = streamSpecs(cfg, { namePrefix, subjectPrefix: prefix, storage: 'memory' }).find((s) => s.name.endsWith('SIGNALS'));
+const SIGNALS = streamName(cfg, 'SIGNALS', { namePrefix });
+
+let nc: NatsConnection;
+
+beforeAll(async () => {
+  nc = await connect({ servers: URL, name: 'client-fill-test' });
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: SIGNALS, subjects: [...(signals?.subjects ?? [])], storage: StorageType.Memory, duplicate_window: 60_000_000_000 });
+});
+
+afterAll(async () => {
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.delete(SIGNALS);
+  await nc.close();
+});
+
+const fill: Fill = {
+  type: 'exec.fill',
+  v: 1,
+  id: fillId('o:s:e:p:alpha:1:0', 0),
+  ts: Date.UTC(2024, 0, 2),
+  orderId: 'o:s:e:p:alpha:1:0',
+  strategy: 'alpha',
+  venue: 'binance',
+  symbol: 'BTC/USDT:USDT',
+  side: 'buy',
+  qty: 0.01,
+  price: 42_000,
+  fee: 0.42,
+  liquidity: 'taker',
+  slippageBps: 1.5,
+  final: true,
+};
+
+describe('publishFill', () => {
+  it('publishes a valid fill on sx.exec.fill.<venue>.<sym> with Nats-Msg-Id = id, so a retry is a duplicate', async () => {
+    const first = await publishFill(nc, fill, { prefix });
+    expect(first).toMatchObject({ stream: SIGNALS, duplicate: false });
+    const retry = await publishFill(jetstream(nc), fill, { prefix });
+    expect(retry).toMatchObject({ stream: SIGNALS, seq: first.seq, duplicate: true });
+    const jsm = await jetstreamManager(nc);
+    const stored = await jsm.streams.getMessage(SIGNALS, { seq: first.seq });
+    expect(stored?.subject).toBe(`${prefix}.exec.fill.binance.BTC-USDT_USDT`);
+    expect(stored?.subject).toBe(subjectsFor(prefix).fill('binance', 'BTC/USDT:USDT'));
+    expect(stored?.header.get('Nats-Msg-Id')).toBe(fill.id);
+    expect(FillSchema.parse(stored?.json())).toEqual(fill);
+  });
+
+  it('refuses an invalid fill before sending, naming the field', async () => {
+    const jsm = await jetstreamManager(nc);
+    const before = (await jsm.streams.info(SIGNALS)).state.messages;
+    const bad = { ...fill, id: 'x:bad:0', price: Number.NaN };
+    const err = await publishFill(nc, bad, { prefix }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ClientValidationError);
+    expect((err as Error).message).toMatch(/price/);
+    expect((await jsm.streams.info(SIGNALS)).state.messages).toBe(before);
+  });
+});

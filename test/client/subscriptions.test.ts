@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DlqEntrySchema, DurableConflictError, OrderSchema, subjectsFor, subscribeOrders, subscribePredictions } from 'sextant/client';
+import type { InvalidMessage, Order, Prediction } from 'sextant/client';
+import { loadConfig } from '../../config/load.js';
+import { encode } from '../../streams/codec.js';
+import { createNatsBus } from '../../streams/nats-bus.js';
+import type { Bus } from '../../streams/bus.js';
+import { streamName, streamSpecs } from '../../streams/provision.js';
+
+// Real NATS JetStream; fails (never skips) when the server is not reachable.
+const URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
+const id = randomUUID().slice(0, 8);
+const prefix = `tcl${id}`;
+const namePrefix = `TCL${id}_`;
+const cfg = loadConfig({ env: {} });
+const specs = streamSpecs(cfg, { namePrefix, subjectPrefix: prefix, storage: 'memory' });
+const SIGNALS = streamName(cfg, 'SIGNALS', { namePrefix });
+const DLQ = streamName(cfg, 'DLQ', { namePrefix });
+const subjects = subjectsFor(prefix);
+const T0 = Date.UTC(2024, 0, 2);
+
+const order = (n: number, strategy = 'alpha', symbol = 'BTC/USDT'): Order => ({
+  type: 'exec.order',
+  v: 1,
+  id: `o:s:${strategy}:${symbol}:${n}`,
+  ts: T0 + n * 60_000,
+  strategy,
+  venue: 'binance',
+  symbol,
+  suggestionId: `s:${strategy}:${symbol}:${n}`,
+  side: n % 2 === 0 ? 'buy' : 'sell',
+  qty: 0.01 * (n + 1),
+  orderType: 'limit',
+  limitPrice: 42_000 + n,
+  expiresAt: T0 + n * 60_000 + 30_000,
+  reducing: false,
+});
+
+const prediction = (n: number): Prediction => ({
+  type: 'pred',
+  v: 1,
+  id: `p:alpha:f:b:binance:ETH/USDT:1m:${T0 + n * 60_000}`,
+  ts: T0 + n * 60_000,
+  strategy: 'alpha',
+  venue: 'binance',
+  symbol: 'ETH/USDT',
+  source: `f:b:binance:ETH/USDT:1m:${T0 + n * 60_000}`,
+  model: { name: 'direction-mlp', version: 3 },
+  featureSpecHash: 'abc123',
+  horizonMs: 900_000,
+  probs: { down: 0.2, flat: 0.3, up: 0.5 },
+  expectedReturn: 0.001 * n,
+  interval80: [-0.01, 0.012],
+  interval95: [-0.02, 0.022],
+  attributions: [{ feature: 'rsi_14', contribution: 0.0004 }],
+  confidence: 0.5,
+  price: 2_300 + n,
+  intent: n % 2 === 0 ? { target: 0.5 } : null,
+});
+
+let bus: Bus;
+let nc: NatsConnection;
+let jsm: JetStreamManager;
+
+const publishOrder = (o: Order): Promise<unknown> => bus.publish(subjects.order(o.strategy, o.venue, o.symbol), encode(o), { msgId: o.id });
+const until = async (cond: () => boolean, ms = 10_000): Promise<void> => {
+  const deadline = performance.now() + ms;
+  while (!cond()) {
+    if (performance.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+beforeAll(async () => {
+  bus = await createNatsBus({ url: URL, name: 'client-test', connectTimeoutMs: 2_000 });
+  await bus.ensureStreams(specs);
+  nc = await connect({ servers: URL, name: 'client-test-consumer' });
+  jsm = await jetstreamManager(nc);
+});
+
+afterAll(async () => {
+  await nc?.close();
+  await bus?.deleteStreams(specs.map((s) => s.name));
+  await bus?.close();
+});
+
+describe('sextant/client order subscriptions on JetStream', () => {
+  it('yields typed orders of its filter only, resumes a durable after a restart without loss or duplicates, and routes invalid ones', async () => {
+    for (let n = 0; n < 6; n++) await publishOrder(order(n));
+    await publishOrder(order(0, 'beta')); // another strategy: filtered out
+    await publishOrder(order(0, 'alpha', 'ETH/USDT')); // another symbol: filtered out
+    await bus.publish(subjects.order('alpha', 'binance', 'BTC/USDT'), new TextEncoder().encode('{"type":"exec.order"'), { msgId: 'bad-json' });
+    await bus.publish(subjects.order('alpha', 'binance', 'BTC/USDT'), encode({ ...order(99), qty: -1 }), { msgId: 'bad-qty' });
+    for (let n = 6; n < 8; n++) await publishOrder(order(n));
+
+    const invalid: InvalidMessage[] = [];
+    const opts = { durable: `desk-${id}`, prefix, stream: SIGNALS, strategy: 'alpha', venue: 'binance', symbol: 'BTC/USDT', onInvalid: (m: InvalidMessage) => void invalid.push(m), dlq: true } as const;
+    const got: Order[] = [];
+
+    // First run: handle three orders, then stop (what a restart of the consumer looks like).
+    const first = await subscribeOrders(nc, opts);
+    expect(first.filterSubject).toBe(`${prefix}.exec.order.alpha.binance.BTC-USDT`);
+    const firstRun = first.consume((o) => {
+      got.push(o);
+      if (got.length === 3) void first.stop();
+    });
+    await firstRun;
+    const afterFirst = got.length;
+    expect(afterFirst).toBe(3);
+    // Second run on the same durable: the rest, once each, in stream order, plus what is published meanwhile.
+    const second = await subscribeOrders(nc, opts);
+    const secondRun = second.consume((o, meta) => {
+      got.push(o);
+      expect(meta.subject).toBe(subjects.order('alpha', 'binance', 'BTC/USDT'));
+    });
+    await publishOrder(order(8));
+    await publishOrder(order(3)); // a republished id inside the duplicate window: the stream drops it
+    // Well inside ackWaitMs (30 s): what the first run pulled ahead was handed back, not left to time out.
+    await until(() => got.length >= 9, 5_000);
+    await new Promise((r) => setTimeout(r, 200)); // nothing more may arrive
+    await second.stop();
+    await secondRun;
+
+    expect(got.map((o) => o.id)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8].map((n) => order(n).id));
+    expect(got[4]).toEqual(order(4));
+    const typed: number = got[2]?.qty ?? 0; // typed, not unknown
+    expect(typed).toBeCloseTo(0.03, 12);
+    expect(got.every((o) => OrderSchema.safeParse(o).success)).toBe(true);
+
+    expect(invalid.map((m) => m.reason).sort()).toEqual(['MALFORMED_JSON', 'SCHEMA']);
+    expect(invalid.find((m) => m.reason === 'SCHEMA')?.detail).toMatch(/qty/);
+    const dlqInfo = await jsm.streams.info(DLQ);
+    expect(dlqInfo.state.messages).toBe(2);
+    const dlqMsg = await jsm.streams.getMessage(DLQ, { last_by_subj: subjects.dlq('client') });
+    const entry = DlqEntrySchema.parse(dlqMsg?.json());
+    expect(entry.source).toBe('client');
+    expect(entry.subject).toBe(subjects.order('alpha', 'binance', 'BTC/USDT'));
+  });
+
+  it('refuses a durable name already used with another filter', async () => {
+    await subscribeOrders(nc, { durable: `other-${id}`, prefix, stream: SIGNALS, strategy: 'alpha' }).then((s) => s.stop());
+    await expect(subscribeOrders(nc, { durable: `other-${id}`, prefix, stream: SIGNALS, strategy: 'beta' })).rejects.toBeInstanceOf(DurableConflictError);
+  });
+
+  it('a consumer that starts at new messages sees only those published after it was created', async () => {
+    const sub = await subscribeOrders(jetstream(nc), { durable: `new-${id}`, prefix, stream: SIGNALS, strategy: 'gamma', deliver: 'new' });
+    await publishOrder(order(1, 'gamma'));
+    const seen: string[] = [];
+    for await (const o of sub) {
+      seen.push(o.id);
+      break;
+    }
+    expect(seen).toEqual([order(1, 'gamma').id]);
+  });
+});
+
+describe('sextant/client prediction subscriptions on JetStream', () => {
+  it('iterates typed predictions; the one in hand when the loop is left comes first next time', async () => {
+    for (let n = 0; n < 5; n++) {
+      const p = prediction(n);
+      await bus.publish(subjects.prediction(p.strategy, p.venue, p.symbol), encode(p), { msgId: p.id });
+    }
+    const opts = { durable: `preds-${id}`, prefix, stream: SIGNALS, strategy: 'alpha', symbol: 'ETH/USDT' } as const;
+    const seen: Prediction[] = [];
+    const first = await subscribePredictions(nc, opts);
+    for await (const p of first) {
+      seen.push(p);
+      if (seen.length === 2) break; // leaves prediction 1 in hand: handed back, not acknowledged
+    }
+    const second = await subscribePredictions(nc, opts);
+    for await (const p of second) {
+      seen.push(p);
+      if (p.id === prediction(4).id) break;
+    }
+    expect(seen.map((p) => p.expectedReturn)).toEqual([0, 0.001, 0.001, 0.002, 0.003, 0.004]);
+    const up: number = seen[0]?.probs.up ?? 0;
+    expect(up).toBe(0.5);
+    expect(seen[0]?.intent).toEqual({ target: 0.5 });
+    expect(seen[1]?.intent).toBeNull();
+    // The last one was in hand when the loop was left: handed back, so the durable still owes it.
+    const info = await jsm.consumers.info(SIGNALS, opts.durable);
+    expect(info.ack_floor.stream_seq).toBeLessThan(info.delivered.stream_seq);
+  });
+});
+
+describe('sextant/client when routing an invalid message fails', () => {
+  it('ends the subscription with that error and hands everything back, so the next start sees it again', async () => {
+    const p = prediction(7);
+    const subject = subjects.prediction('omega', 'binance', 'ETH/USDT');
+    await bus.publish(subject, encode({ ...p, strategy: 'omega', id: 'p:omega:1' }), { msgId: 'p:omega:1' });
+    await bus.publish(subject, new TextEncoder().encode('not json'), { msgId: 'p:omega:bad' });
+    await bus.publish(subject, encode({ ...p, strategy: 'omega', id: 'p:omega:2' }), { msgId: 'p:omega:2' });
+    const opts = { durable: `routing-${id}`, prefix, stream: SIGNALS, strategy: 'omega' } as const;
+    const seen: string[] = [];
+    const failing = await subscribePredictions(nc, {
+      ...opts,
+      onInvalid: () => {
+        throw new Error('alerting is down');
+      },
+    });
+    await expect(failing.consume((x) => void seen.push(x.id))).rejects.toThrow('alerting is down');
+    expect(seen).toEqual(['p:omega:1']);
+    const refused: string[] = [];
+    const again = await subscribePredictions(nc, { ...opts, onInvalid: (m) => void refused.push(m.reason) });
+    const run = again.consume((x) => void seen.push(x.id));
+    await until(() => seen.length >= 2, 5_000);
+    await again.stop();
+    await run;
+    expect(seen).toEqual(['p:omega:1', 'p:omega:2']);
+    expect(refused).toEqual(['MALFORMED_JSON']);
+  });
+});
