@@ -149,6 +149,8 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
         maxVolumeShare: pv.maxVolumeShare,
         // Data resuming after more than one and a half bars is a hole: nothing fills across it.
         maxGapMs: 1.5 * TIMEFRAME_MS[s.timeframe],
+        latencyMs: pv.latencyMs,
+        spreadModel: pv.spreadModel,
       })
     : undefined;
   let lastTrading = JSON.stringify(risk.core.trading());

@@ -24,6 +24,8 @@ import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
 import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
 import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
 import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
+import { createPgTimeseriesStore } from '../../state/pg-timeseries-store.js';
+import type { TimeseriesReader } from '../../state/timeseries-store.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
 import type { Bar } from '../../streams/messages/bar.js';
 import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
@@ -33,6 +35,9 @@ import type { Bus } from '../../streams/bus.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { startEngine } from '../engine.js';
+import { storeBarSource, trainFromStore } from './backtest-source.js';
+import { spreadModelOf } from './backtest-spec.js';
+import type { BacktestCosts, BacktestSpec } from './backtest-spec.js';
 import { ensureDemoModel } from './demo-model.js';
 
 export type BacktestOptions = Readonly<{
@@ -53,15 +58,36 @@ export type BacktestOptions = Readonly<{
   embargoMs?: number;
   /** Receives the strategy's equity curve (one point per bar close) and its closed trades. */
   onEquity?: (equity: readonly Readonly<{ ts: number; equity: number; exposure: number }>[], trades: readonly ClosedTrade[], fills: readonly Fill[]) => void;
+  /** Where the bars come from: CSV files (`data`, default) or the TimeseriesStore (`pg`). */
+  source?: 'csv' | 'pg';
+  /** `pg` source: the store to read (default: PostgreSQL of the config, `postgres.url`/`schema`). */
+  timeseries?: TimeseriesReader;
+  /** Venue id the bars belong to (default: config `venue`). */
+  venue?: string;
+  /** Strategy name and served model ref over the config's `strategy`. */
+  strategy?: BacktestSpec['strategy'];
+  /** Paper-venue costs over the config's `paperVenue` (see backtest-spec.ts). */
+  costs?: BacktestCosts;
 }>;
 
+/** The paper venue's settings: the config's, with the backtest's costs (fees, spread model, impact, volume share, latency) over them. */
+function venueSettings(base: Config, costs: BacktestCosts | undefined): Config['paperVenue'] {
+  const { spread: _spread, latencyMs, ...plain } = costs ?? {};
+  const spreadModel = spreadModelOf(costs);
+  return { ...base.paperVenue, ...plain, ...(latencyMs !== undefined ? { latencyMs } : {}), ...(spreadModel !== undefined ? { spreadModel } : {}) };
+}
+
 /** The backtest's own namespace: the same engine, in-memory adapters, the configured costs. */
-function backtestConfig(base: Config, symbols: readonly string[]): Config {
+function backtestConfig(base: Config, symbols: readonly string[], opts: Pick<BacktestOptions, 'venue' | 'strategy' | 'costs'> = {}): Config {
+  const venue = opts.venue ?? base.venue;
   return {
     ...base,
+    venue,
     prefix: 'sxbt',
     streamNamePrefix: 'BT_',
-    assets: symbols.map((symbol) => ({ venue: base.venue, symbol })),
+    assets: symbols.map((symbol) => ({ venue, symbol })),
+    strategy: { ...base.strategy, ...opts.strategy },
+    paperVenue: venueSettings(base, opts.costs),
     risk: { ...base.risk, account: 'backtest', limits: { ...base.risk.limits, allowlist: [...symbols] } },
     // Every asset is fed from one time-ordered replay: the sequencer needs no idle marks, and the
     // shutdown releases whatever an asset that ran out of data was holding back.
@@ -100,17 +126,31 @@ function barFiles(data: string, symbols: readonly string[], timeframe: string): 
  * risk, paper venue) on the in-memory bus and stores with a simulated clock driven by event
  * time, over historical bars; the served model is trained on the years before the window. Writes
  * `<report>/report.json` (strategy metrics and `baselines.buy_and_hold`/`baselines.grid` on the
- * same data and costs) and a self-contained `<report>/report.html`.
+ * same data and costs) and a self-contained `<report>/report.html`. With `source: 'pg'` the bars
+ * (window and training years) are read from the TimeseriesStore instead of CSV files.
  */
 export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport> {
+  if (opts.source !== 'pg' || opts.timeseries !== undefined) return runOn(opts);
+  const pgCfg = loadConfig({ file: opts.configFile }).postgres;
+  const store = await createPgTimeseriesStore({ url: pgCfg.url, schema: pgCfg.schema, poolSize: 2 });
+  try {
+    return await runOn({ ...opts, timeseries: store });
+  } finally {
+    await store.close();
+  }
+}
+
+async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const started = performance.now();
   const tf = TimeframeSchema.parse(opts.timeframe);
   const barMs = TIMEFRAME_MS[tf];
   const base = loadConfig({ file: opts.configFile });
-  const cfg = backtestConfig(base, opts.symbols);
-  const data = opts.data ?? requireDataDir(cfg.data.dir);
-  const files = barFiles(data, opts.symbols, tf);
-  const trainingDir = statSync(data).isFile() ? requireDataDir(base.data.dir) : data;
+  const cfg = backtestConfig(base, opts.symbols, opts);
+  const where = opts.source === 'pg' ? `the TimeseriesStore (PostgreSQL schema ${cfg.postgres.schema})` : '';
+  const stored = opts.source === 'pg' && opts.timeseries !== undefined ? storeBarSource(opts.timeseries, { venue: cfg.venue, symbols: opts.symbols, tf, where }) : undefined;
+  const data = stored !== undefined ? undefined : (opts.data ?? requireDataDir(cfg.data.dir));
+  const files = data === undefined ? [] : barFiles(data, opts.symbols, tf);
+  const trainingDir = data === undefined ? undefined : statSync(data).isFile() ? requireDataDir(base.data.dir) : data;
 
   const bus = createMemoryBus();
   await bus.ensureStreams(streamSpecs(cfg));
@@ -120,7 +160,11 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
   const served = parseModelRef(cfg.strategy.model);
   const note = (s: string): void => void (opts.progress === true && process.stderr.write(`${s}\n`));
   note(`training ${served.name} on the ${tf} bars of the three years before ${new Date(opts.from).toISOString().slice(0, 10)} …`);
-  const { model } = await ensureDemoModel(registry, { name: served.name, dataDir: trainingDir, symbols: opts.symbols, timeframe: tf, from: opts.from - (opts.embargoMs ?? 0), retrain: true });
+  const trainTo = opts.from - (opts.embargoMs ?? 0);
+  const model =
+    stored !== undefined
+      ? await trainFromStore(registry, stored, { name: served.name, symbols: opts.symbols, tf, from: trainTo, where })
+      : (await ensureDemoModel(registry, { name: served.name, dataDir: trainingDir as string, symbols: opts.symbols, timeframe: tf, from: trainTo, retrain: true })).model;
 
   // Equity sampled once per bar time (after every symbol's bar of that time), at the bar's close.
   const samples = new Map<number, { equity: number; exposure: number }>();
@@ -149,7 +193,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
 
   const bars: Bar[] = [];
   async function* timed(): AsyncGenerator<MarketData> {
-    const sources = files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf, from: opts.from, to: opts.to }));
+    const sources = stored !== undefined ? await stored.window(opts.from, opts.to) : files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf, from: opts.from, to: opts.to }));
     for await (const md of mergeByTime(...sources)) {
       clock.advanceTo(md.ts);
       if (md.type === 'md.bar') bars.push(md);
@@ -192,7 +236,19 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
     tradedNotional,
     periodsPerYear: periodsPerYear(barMs),
   });
-  const venue = { venue: cfg.venue, takerFeeBps: cfg.paperVenue.takerFeeBps, makerFeeBps: cfg.paperVenue.makerFeeBps, spreadBps: cfg.paperVenue.spreadBps, slippage: { impactCoeff: cfg.paperVenue.impactCoeff }, maxVolumeShare: cfg.paperVenue.maxVolumeShare, maxGapMs: 1.5 * barMs };
+  const spreadModel = spreadModelOf(opts.costs);
+  const latencyMs = opts.costs?.latencyMs;
+  const venue = {
+    venue: cfg.venue,
+    takerFeeBps: cfg.paperVenue.takerFeeBps,
+    makerFeeBps: cfg.paperVenue.makerFeeBps,
+    spreadBps: cfg.paperVenue.spreadBps,
+    slippage: { impactCoeff: cfg.paperVenue.impactCoeff },
+    maxVolumeShare: cfg.paperVenue.maxVolumeShare,
+    maxGapMs: 1.5 * barMs,
+    ...(spreadModel !== undefined ? { spreadModel } : {}),
+    ...(latencyMs !== undefined ? { latencyMs } : {}),
+  };
   const buyAndHold = runBuyAndHold(bars, { capital: opts.capital, venue, barMs });
   const grid = runGrid(bars, { capital: opts.capital, venue, barMs });
 

@@ -1,4 +1,6 @@
 import { EwmaVol } from '../features/ewma-vol.js';
+import { createBarSpreadEstimator, validateSpreadModel } from './bar-spread.js';
+import type { BarSpreadEstimator, SpreadModel } from './bar-spread.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import { fillId } from '../../streams/messages/fill.js';
 import type { MarketData } from '../../streams/messages/market-data.js';
@@ -30,6 +32,18 @@ export type PaperVenueOptions = Readonly<{
    * from after the hole. Default: no gap rule.
    */
   maxGapMs?: number;
+  /**
+   * How the spread is taken where no quote gives one (bars, trades): `fixed` = `spreadBps`
+   * (default); `range-fraction` or `corwin-schultz` estimate it from the symbol's completed bars
+   * (see bar-spread.ts), with `spreadBps` until the estimate has warmed up.
+   */
+  spreadModel?: SpreadModel;
+  /**
+   * Order latency in event time: an order arriving at `t` meets the market only from the first
+   * event at or after `t + latencyMs` (default 0: from the next event on). Expiry still counts
+   * from the order's own `expiresAt`, so a latency longer than its TTL lets it expire unfilled.
+   */
+  latencyMs?: number;
 }>;
 
 /** An order that ran out of time with quantity left (its fills, if any, were not final). */
@@ -64,6 +78,8 @@ export type PaperVenue = Readonly<{
 type Working = {
   order: Order;
   arrivalTs: number;
+  /** arrivalTs + latencyMs: the first event time the order may trade at. */
+  eligibleTs: number;
   /** Mid when the order arrived (NaN until a price is known): the slippage reference. */
   refMid: number;
   remaining: number;
@@ -73,7 +89,7 @@ type Working = {
   liquidity: 'maker' | 'taker' | undefined;
 };
 
-type Book = { mid: number; volume: number | null; vol: EwmaVol; prevClose: number };
+type Book = { mid: number; volume: number | null; vol: EwmaVol; prevClose: number; spread: BarSpreadEstimator };
 
 /** What one event offers a side: the price a taker pays, the price a resting limit needs, the size. */
 type Offer = { touch: number; through: (limit: number) => boolean; capacity: number; ref: number; ts: number };
@@ -99,7 +115,16 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
   if (!(Number.isFinite(opts.spreadBps) && opts.spreadBps >= 0)) bad('spreadBps', opts.spreadBps);
   if (!(Number.isFinite(opts.slippage.impactCoeff) && opts.slippage.impactCoeff >= 0)) bad('slippage.impactCoeff', opts.slippage.impactCoeff);
   if (!(opts.maxVolumeShare > 0 && opts.maxVolumeShare <= 1)) bad('maxVolumeShare', opts.maxVolumeShare);
-  const half = opts.spreadBps / 2 / 1e4;
+  const latencyMs = opts.latencyMs ?? 0;
+  if (!(Number.isFinite(latencyMs) && latencyMs >= 0)) bad('latencyMs', latencyMs);
+  const spreadModel: SpreadModel = opts.spreadModel ?? { kind: 'fixed' };
+  validateSpreadModel(spreadModel);
+  const fixedHalf = opts.spreadBps / 2 / 1e4;
+  /** Half the relative spread a taker pays where no quote gives one. */
+  const halfOf = (book: Book): number => {
+    const est = book.spread.value();
+    return est === null ? fixedHalf : est / 2;
+  };
   const books = new Map<string, Book>();
   /** Working orders in arrival order (ties by id): the order they share an event's volume in. */
   let orders: Working[] = [];
@@ -111,7 +136,7 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
   const bookOf = (symbol: string): Book => {
     let b = books.get(symbol);
     if (b === undefined) {
-      b = { mid: Number.NaN, volume: null, vol: new EwmaVol(opts.volLambda), prevClose: Number.NaN };
+      b = { mid: Number.NaN, volume: null, vol: new EwmaVol(opts.volLambda), prevClose: Number.NaN, spread: createBarSpreadEstimator(spreadModel) };
       books.set(symbol, b);
     }
     return b;
@@ -149,7 +174,7 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
   };
 
   /** What `md` offers to one side; undefined when it offers nothing to this order. */
-  const offerFor = (md: MarketData, side: OrderSide, arrivalTs: number): Offer | undefined => {
+  const offerFor = (md: MarketData, side: OrderSide, arrivalTs: number, half: number): Offer | undefined => {
     const s = sideSign(side);
     const share = opts.maxVolumeShare;
     if (md.type === 'md.quote') {
@@ -175,8 +200,8 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
     let done = false;
     for (const w of orders) {
       const o = w.order;
-      if (o.symbol !== md.symbol || md.ts < w.arrivalTs) continue;
-      const offer = offerFor(md, o.side, w.arrivalTs);
+      if (o.symbol !== md.symbol || md.ts < w.eligibleTs) continue;
+      const offer = offerFor(md, o.side, w.eligibleTs, halfOf(book));
       if (offer === undefined) continue;
       if (!(w.refMid > 0)) w.refMid = offer.ref;
       const limit = o.limitPrice;
@@ -214,7 +239,7 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
         type: 'exec.fill',
         v: 1,
         id: fillId(o.id, w.n++),
-        ts: Math.max(offer.ts, w.arrivalTs),
+        ts: Math.max(offer.ts, w.eligibleTs),
         orderId: o.id,
         strategy: o.strategy,
         venue: o.venue,
@@ -240,6 +265,7 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
     else {
       book.mid = md.close;
       book.volume = md.volume;
+      book.spread.update(md);
       if (book.prevClose > 0) book.vol.update(Math.log(md.close / book.prevClose));
       book.prevClose = md.close;
     }
@@ -259,7 +285,7 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
       knownOrder.push(o.id);
       if (knownOrder.length > 100_000) known.delete(knownOrder.shift() as string);
       st.orders++;
-      const w: Working = { order: o, arrivalTs: now, refMid: bookOf(o.symbol).mid, remaining: o.qty, filled: 0, n: 0, liquidity: undefined };
+      const w: Working = { order: o, arrivalTs: now, eligibleTs: now + latencyMs, refMid: bookOf(o.symbol).mid, remaining: o.qty, filled: 0, n: 0, liquidity: undefined };
       // Stable insert by (arrival, id): replays that deliver equal-time orders in another order still match.
       let i = orders.length;
       while (i > 0 && ((orders[i - 1] as Working).arrivalTs > now || ((orders[i - 1] as Working).arrivalTs === now && (orders[i - 1] as Working).order.id > o.id))) i--;

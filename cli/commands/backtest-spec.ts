@@ -1,0 +1,185 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { TimeframeSchema } from '../../streams/messages/bar.js';
+import type { Timeframe } from '../../streams/messages/bar.js';
+import type { SpreadModel } from '../../models/execution/bar-spread.js';
+
+/** A backtest spec that cannot be used; the message names the file and the key. Not retryable. */
+export class BacktestSpecError extends Error {
+  override readonly name = 'BacktestSpecError';
+  readonly retryable = false;
+}
+
+const time = z.union([z.number().int().nonnegative(), z.string()], { error: 'a date (YYYY-MM-DD, ISO time) or epoch ms' }).transform((v, ctx) => {
+  if (typeof v === 'number') return v;
+  const ms = /^\d{4}-\d{2}-\d{2}$/.test(v) ? Date.parse(`${v}T00:00:00Z`) : /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (!Number.isFinite(ms)) {
+    ctx.addIssue({ code: 'custom', message: `not a date (YYYY-MM-DD, ISO time or epoch ms): ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+const bps = z.number().nonnegative();
+const window = z.number().int().min(1).optional();
+
+const SpreadSchema = z.discriminatedUnion('model', [
+  z.object({ model: z.literal('fixed') }).strict(),
+  z.object({ model: z.literal('range-fraction'), fraction: z.number().min(0).max(1), window }).strict(),
+  z.object({ model: z.literal('corwin-schultz'), window }).strict(),
+]);
+
+/** Costs of the paper venue; each key left out keeps the config's value (config `paperVenue`). */
+export const BacktestCostsSchema = z
+  .object({
+    takerFeeBps: bps,
+    makerFeeBps: bps,
+    /** Full spread where no quote gives one; with a bar-based `spread` model, until it has warmed up. */
+    spreadBps: bps,
+    /** How the spread is taken from bars: `fixed` (spreadBps), `range-fraction`, `corwin-schultz`. */
+    spread: SpreadSchema,
+    impactCoeff: z.number().nonnegative(),
+    maxVolumeShare: z.number().gt(0).max(1),
+    /** Order latency in event time (ms). */
+    latencyMs: z.number().nonnegative(),
+  })
+  .partial()
+  .strict();
+export type BacktestCosts = z.infer<typeof BacktestCostsSchema>;
+
+/**
+ * `sextant backtest --spec <yaml>`: the inputs of a backtest in one file. Every key is optional
+ * here (flags may give it); relative paths are resolved against the spec's folder.
+ *
+ * @example
+ * symbols: [BTC/USDT, ETH/USDT]
+ * from: 2023-01-01
+ * to: 2023-03-01
+ * timeframe: 1h
+ * source: pg                      # or csv (default), with `data: path`
+ * strategy: { name: alpha, model: direction-mlp@production }
+ * costs: { takerFeeBps: 10, spread: { model: corwin-schultz, window: 20 }, impactCoeff: 0.5, latencyMs: 250, maxVolumeShare: 0.1 }
+ * report: reports/early-2023
+ */
+export const BacktestSpecSchema = z
+  .object({
+    symbols: z.array(z.string().min(1).max(64)).min(1),
+    from: time,
+    to: time,
+    timeframe: TimeframeSchema,
+    /** Venue id the bars are stored under (default: config `venue`). */
+    venue: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'letters, digits and -'),
+    source: z.enum(['csv', 'pg']),
+    /** CSV source: a bar file or a folder of OHLCV CSVs. */
+    data: z.string().min(1),
+    capital: z.number().positive(),
+    report: z.string().min(1),
+    strategy: z
+      .object({
+        name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -'),
+        model: z.string().regex(/^[A-Za-z0-9_-]+(@[A-Za-z0-9_-]+)?$/, 'name or name@version/alias'),
+      })
+      .partial()
+      .strict(),
+    costs: BacktestCostsSchema,
+  })
+  .partial()
+  .strict();
+export type BacktestSpec = z.infer<typeof BacktestSpecSchema>;
+
+const issuesText = (issues: readonly { path: readonly PropertyKey[]; message: string }[]): string =>
+  issues.map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(spec)'}: ${i.message}`).join('; ');
+
+/** Validates a parsed spec; `origin` (a file name) prefixes the error, relative paths resolve against `baseDir`. */
+export function parseBacktestSpec(raw: unknown, origin: string, baseDir?: string): BacktestSpec {
+  const r = BacktestSpecSchema.safeParse(raw ?? {});
+  if (!r.success) throw new BacktestSpecError(`${origin}: ${issuesText(r.error.issues)}`);
+  const spec = r.data;
+  if (spec.from !== undefined && spec.to !== undefined && !(spec.from < spec.to)) throw new BacktestSpecError(`${origin}: from must be before to`);
+  const abs = (p: string | undefined): string | undefined => (p === undefined || baseDir === undefined || isAbsolute(p) ? p : resolve(baseDir, p));
+  const data = abs(spec.data);
+  const report = abs(spec.report);
+  return { ...spec, ...(data !== undefined ? { data } : {}), ...(report !== undefined ? { report } : {}) };
+}
+
+/** Reads and validates a YAML spec file. */
+export function loadBacktestSpec(path: string): BacktestSpec {
+  let raw: unknown;
+  try {
+    raw = parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new BacktestSpecError(`${path}: ${(e as Error).message}`);
+  }
+  return parseBacktestSpec(raw, path, dirname(resolve(path)));
+}
+
+/** What the command line gave explicitly (flags win over the spec). */
+export type BacktestFlags = Partial<Readonly<{ symbols: string[]; from: number; to: number; timeframe: string; data: string; source: 'csv' | 'pg'; capital: number; report: string; latencyMs: number }>>;
+
+export type BacktestInputs = Readonly<{
+  symbols: readonly string[];
+  from: number;
+  to: number;
+  timeframe: Timeframe;
+  source: 'csv' | 'pg';
+  data?: string;
+  venue?: string;
+  capital: number;
+  report: string;
+  strategy?: BacktestSpec['strategy'];
+  costs?: BacktestCosts;
+}>;
+
+export const BACKTEST_DEFAULTS = { symbols: ['BTC/USDT'], timeframe: '1h', capital: 10_000, source: 'csv' } as const;
+
+/** Flags over the spec over the defaults; names the missing flag or key when from, to or report is given nowhere. */
+export function resolveBacktestInputs(spec: BacktestSpec | undefined, flags: BacktestFlags): BacktestInputs {
+  const s = spec ?? {};
+  const from = flags.from ?? s.from;
+  const to = flags.to ?? s.to;
+  const report = flags.report ?? s.report;
+  if (from === undefined || to === undefined) throw new BacktestSpecError('give --from and --to (or `from:` and `to:` in the --spec file)');
+  if (!(from < to)) throw new BacktestSpecError(`the window is empty: from ${new Date(from).toISOString()} is not before to ${new Date(to).toISOString()}`);
+  if (report === undefined) throw new BacktestSpecError('give --report (or `report:` in the --spec file)');
+  const tf = TimeframeSchema.safeParse(flags.timeframe ?? s.timeframe ?? BACKTEST_DEFAULTS.timeframe);
+  if (!tf.success) throw new BacktestSpecError(`timeframe: ${issuesText(tf.error.issues)}`);
+  const costs = flags.latencyMs !== undefined ? { ...s.costs, latencyMs: flags.latencyMs } : s.costs;
+  const data = flags.data ?? s.data;
+  return {
+    symbols: flags.symbols ?? s.symbols ?? [...BACKTEST_DEFAULTS.symbols],
+    from,
+    to,
+    timeframe: tf.data,
+    source: flags.source ?? s.source ?? BACKTEST_DEFAULTS.source,
+    ...(data !== undefined ? { data } : {}),
+    ...(s.venue !== undefined ? { venue: s.venue } : {}),
+    capital: flags.capital ?? s.capital ?? BACKTEST_DEFAULTS.capital,
+    report,
+    ...(s.strategy !== undefined ? { strategy: s.strategy } : {}),
+    ...(costs !== undefined ? { costs } : {}),
+  };
+}
+
+/** The paper venue's spread model for a spec's `costs.spread`. */
+export function spreadModelOf(costs: BacktestCosts | undefined): SpreadModel | undefined {
+  const s = costs?.spread;
+  if (s === undefined) return undefined;
+  if (s.model === 'fixed') return { kind: 'fixed' };
+  if (s.model === 'range-fraction') return { kind: 'range-fraction', fraction: s.fraction, ...(s.window !== undefined ? { window: s.window } : {}) };
+  return { kind: 'corwin-schultz', ...(s.window !== undefined ? { window: s.window } : {}) };
+}
+
+/**
+ * The flags the user typed, from commander's parsed options: a flag left at its default does
+ * not override the spec (`isGiven(name)` is `cmd.getOptionValueSource(name) === 'cli'`).
+ */
+export function givenFlags(opts: Readonly<Record<string, unknown>>, isGiven: (name: string) => boolean): BacktestFlags {
+  const pick = (name: string): unknown => (isGiven(name) ? opts[name] : undefined);
+  const out: Record<string, unknown> = {};
+  for (const k of ['symbols', 'from', 'to', 'timeframe', 'data', 'source', 'capital', 'report', 'latencyMs'] as const) {
+    const v = pick(k);
+    if (v !== undefined) out[k] = v;
+  }
+  return out as BacktestFlags;
+}

@@ -1,0 +1,94 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BacktestSpecError, givenFlags, loadBacktestSpec, parseBacktestSpec, resolveBacktestInputs, spreadModelOf } from '../../cli/commands/backtest-spec.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const dir = mkdtempSync(join(tmpdir(), 'sextant-bt-spec-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const SPEC = `
+symbols: [BTC/USDT, ETH/USDT]
+from: 2023-01-01
+to: 2023-03-01T00:00:00Z
+timeframe: 1h
+source: pg
+capital: 25000
+strategy: { name: alpha, model: direction-mlp@production }
+costs:
+  takerFeeBps: 7.5
+  makerFeeBps: 1
+  spreadBps: 3
+  spread: { model: corwin-schultz, window: 10 }
+  impactCoeff: 0.4
+  maxVolumeShare: 0.05
+  latencyMs: 250
+report: out/early-2023
+data: bars
+`;
+
+const errorOf = (f: () => unknown): string => {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(BacktestSpecError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a BacktestSpecError');
+};
+
+describe('backtest spec (--spec <yaml>)', () => {
+  it('reads every input from the file; relative paths resolve against the file', () => {
+    const path = join(dir, 'spec.yaml');
+    writeFileSync(path, SPEC);
+    const spec = loadBacktestSpec(path);
+    expect(spec).toMatchObject({ symbols: ['BTC/USDT', 'ETH/USDT'], from: Date.UTC(2023, 0, 1), to: Date.UTC(2023, 2, 1), timeframe: '1h', source: 'pg', capital: 25_000, strategy: { name: 'alpha', model: 'direction-mlp@production' } });
+    expect(spec.report).toBe(join(dir, 'out/early-2023'));
+    expect(spec.data).toBe(join(dir, 'bars'));
+    expect(spec.costs).toEqual({ takerFeeBps: 7.5, makerFeeBps: 1, spreadBps: 3, spread: { model: 'corwin-schultz', window: 10 }, impactCoeff: 0.4, maxVolumeShare: 0.05, latencyMs: 250 });
+    expect(spreadModelOf(spec.costs)).toEqual({ kind: 'corwin-schultz', window: 10 });
+    expect(spreadModelOf({ spread: { model: 'range-fraction', fraction: 0.1 } })).toEqual({ kind: 'range-fraction', fraction: 0.1 });
+    expect(spreadModelOf({})).toBeUndefined();
+  });
+
+  it('refuses bad values with the key that is wrong', () => {
+    expect(errorOf(() => parseBacktestSpec({ costs: { takerFeeBps: -1 } }, 'x.yaml'))).toMatch(/^x\.yaml: costs\.takerFeeBps: /);
+    expect(errorOf(() => parseBacktestSpec({ costs: { spread: { model: 'range-fraction' } } }, 'x.yaml'))).toMatch(/costs\.spread\.fraction/);
+    expect(errorOf(() => parseBacktestSpec({ costs: { spread: { model: 'magic' } } }, 'x.yaml'))).toMatch(/costs\.spread\.model/);
+    expect(errorOf(() => parseBacktestSpec({ costs: { latency: 5 } }, 'x.yaml'))).toMatch(/costs: .*latency/); // unknown key
+    expect(errorOf(() => parseBacktestSpec({ timeframe: '2h' }, 'x.yaml'))).toMatch(/timeframe/);
+    expect(errorOf(() => parseBacktestSpec({ from: 'soon' }, 'x.yaml'))).toMatch(/from: not a date/);
+    expect(errorOf(() => parseBacktestSpec({ symbols: [] }, 'x.yaml'))).toMatch(/symbols/);
+    expect(errorOf(() => parseBacktestSpec({ from: '2023-02-01', to: '2023-01-01' }, 'x.yaml'))).toMatch(/from must be before to/);
+    expect(errorOf(() => parseBacktestSpec({ source: 'parquet' }, 'x.yaml'))).toMatch(/source/);
+    const broken = join(dir, 'broken.yaml');
+    writeFileSync(broken, 'symbols: [BTC/USDT\n');
+    expect(errorOf(() => loadBacktestSpec(broken))).toContain(broken);
+  });
+
+  it('flags override the file, the file overrides the defaults', () => {
+    const spec = parseBacktestSpec({ symbols: ['ETH/USDT'], from: '2023-01-01', to: '2023-02-01', capital: 5_000, report: '/r', costs: { latencyMs: 100, takerFeeBps: 5 } }, 's.yaml');
+    const fromFile = resolveBacktestInputs(spec, {});
+    expect(fromFile).toEqual({ symbols: ['ETH/USDT'], from: Date.UTC(2023, 0, 1), to: Date.UTC(2023, 1, 1), timeframe: '1h', source: 'csv', capital: 5_000, report: '/r', costs: { latencyMs: 100, takerFeeBps: 5 } });
+    const overridden = resolveBacktestInputs(spec, { symbols: ['SOL/USDT'], to: Date.UTC(2023, 0, 15), capital: 1_000, source: 'pg', latencyMs: 0, report: '/other' });
+    expect(overridden).toMatchObject({ symbols: ['SOL/USDT'], from: Date.UTC(2023, 0, 1), to: Date.UTC(2023, 0, 15), capital: 1_000, source: 'pg', report: '/other', costs: { latencyMs: 0, takerFeeBps: 5 } });
+    expect(errorOf(() => resolveBacktestInputs({ report: '/r' }, {}))).toMatch(/--from and --to/);
+    expect(errorOf(() => resolveBacktestInputs({ from: 0, to: 1 }, {}))).toMatch(/--report/);
+    expect(errorOf(() => resolveBacktestInputs(spec, { from: Date.UTC(2023, 5, 1) }))).toMatch(/window is empty/);
+  });
+
+  it('takes only the flags the user typed (commander defaults do not override the file)', () => {
+    const opts = { symbols: ['BTC/USDT'], timeframe: '1h', capital: 10_000, from: 5, report: '/x', embargo: 24 };
+    expect(givenFlags(opts, (k) => k === 'from' || k === 'report')).toEqual({ from: 5, report: '/x' });
+  });
+
+  it('the CLI refuses a spec with a bad key, naming it, before any work', () => {
+    const path = join(dir, 'bad.yaml');
+    writeFileSync(path, 'symbols: [BTC/USDT]\nfrom: 2023-01-01\nto: 2023-02-01\nreport: r\ncosts: { maxVolumeShare: 2 }\n');
+    const r = spawnSync(process.execPath, [resolve(ROOT, 'bin/sextant.js'), 'backtest', '--spec', path], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/sextant: .*bad\.yaml: costs\.maxVolumeShare: /);
+  });
+});

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { createPaperVenue } from '../../models/execution/paper-venue-core.js';
+import type { PaperVenueOptions } from '../../models/execution/paper-venue-core.js';
+import type { Trade } from '../../streams/messages/trade.js';
+import { bar, order, SYMBOL } from './fixtures.js';
+
+/** No impact, so the taker price is the open ± half the spread and nothing else. */
+const BASE: PaperVenueOptions = { venue: 'paper', takerFeeBps: 10, makerFeeBps: 2, spreadBps: 10, slippage: { impactCoeff: 0 }, maxVolumeShare: 1 };
+
+const B0 = bar(0, 100, 101, 100, 100.5, 1_000, 'paper');
+const B1 = bar(60_000, 100.5, 101, 100, 100.5, 1_000, 'paper');
+const B2 = bar(120_000, 101, 102, 100.5, 101.5, 1_000, 'paper');
+const B3 = bar(180_000, 101.4, 101.6, 100.9, 101, 1_000, 'paper');
+
+const trade = (ts: number, price: number): Trade => ({ type: 'md.trade', v: 1, id: `t:paper:${SYMBOL}:${ts}`, venue: 'paper', symbol: SYMBOL, price, qty: 100, side: 'unknown', ts });
+
+describe('paper venue costs: spread from bars', () => {
+  it('Corwin–Schultz spread from the two completed bars before the fill: buy at open · (1 + S/2)', () => {
+    const v = createPaperVenue({ ...BASE, spreadModel: { kind: 'corwin-schultz', window: 1 } });
+    v.onMarket(B0);
+    v.onMarket(B1); // B0 and B1 both span 100–101: S = 2 · 1 / 201
+    v.onOrder(order('o:b', 60_000), 60_000);
+    v.onOrder(order('o:s', 60_000, { side: 'sell' }), 60_000);
+    const fills = v.onMarket(B2).fills;
+    const buy = fills.find((f) => f.side === 'buy');
+    const sell = fills.find((f) => f.side === 'sell');
+    expect(buy?.price).toBeCloseTo(101 * (1 + 1 / 201), 10); // 101.50248756
+    expect(buy?.price).toBeCloseTo(101.5024876, 6);
+    expect(sell?.price).toBeCloseTo(101 * (1 - 1 / 201), 10); // 100.49751244
+    expect(buy?.fee).toBeCloseTo((10 * 101.5024876 * 10) / 1e4, 5);
+  });
+
+  it('uses spreadBps until the estimate has warmed up', () => {
+    const v = createPaperVenue({ ...BASE, spreadModel: { kind: 'corwin-schultz', window: 1 } });
+    v.onMarket(B0); // one bar: no pair yet
+    v.onOrder(order('o:b', 0), 0);
+    expect(v.onMarket(B1).fills[0]?.price).toBeCloseTo(100.5 * 1.0005, 10); // half of 10 bps
+  });
+
+  it('range-fraction spread: 0.1 · (H − L)/C of the previous bar', () => {
+    const v = createPaperVenue({ ...BASE, spreadModel: { kind: 'range-fraction', fraction: 0.1, window: 1 } });
+    v.onMarket(B0);
+    v.onMarket(B1); // S = 0.1 · 1 / 100.5 = 0.000995025
+    v.onOrder(order('o:b', 60_000), 60_000);
+    expect(v.onMarket(B2).fills[0]?.price).toBeCloseTo(101 * (1 + 0.05 / 100.5), 10); // 101.05024876
+  });
+
+  it('the default (no spreadModel) keeps the fixed spread', () => {
+    const v = createPaperVenue(BASE);
+    v.onMarket(B0);
+    v.onMarket(B1);
+    v.onOrder(order('o:b', 60_000), 60_000);
+    expect(v.onMarket(B2).fills[0]?.price).toBeCloseTo(101 * 1.0005, 10);
+  });
+});
+
+describe('paper venue costs: order latency in event time', () => {
+  it('fills only at the first event at or after arrival + latencyMs (trades)', () => {
+    const v = createPaperVenue({ ...BASE, latencyMs: 250 });
+    v.onMarket(trade(900, 100));
+    v.onOrder(order('o:b', 1_000), 1_000);
+    expect(v.onMarket(trade(1_100, 100.2)).fills).toEqual([]);
+    expect(v.onMarket(trade(1_249, 100.3)).fills).toEqual([]);
+    const [f] = v.onMarket(trade(1_250, 100.4)).fills; // exactly at 1,000 + 250
+    expect(f?.ts).toBe(1_250);
+    expect(f?.price).toBeCloseTo(100.4 * 1.0005, 10);
+    expect(f?.slippageBps).toBeCloseTo(((100.4 * 1.0005 - 100) / 100) * 1e4, 8); // against the mid at arrival
+  });
+
+  it('with bars, a latency past the next open moves the fill to the bar after (at its open)', () => {
+    const v = createPaperVenue({ ...BASE, latencyMs: 90_000 });
+    v.onMarket(B0);
+    v.onMarket(B1);
+    v.onOrder(order('o:b', 60_000), 60_000); // eligible from 150,000
+    expect(v.onMarket(B2).fills).toEqual([]); // opens at 120,000
+    const [f] = v.onMarket(B3).fills;
+    expect(f?.ts).toBe(180_000);
+    expect(f?.price).toBeCloseTo(101.4 * 1.0005, 10);
+  });
+
+  it('latency 0 and a latency that lands exactly on the next bar fill at that bar', () => {
+    for (const latencyMs of [0, 60_000]) {
+      const v = createPaperVenue({ ...BASE, latencyMs });
+      v.onMarket(B0);
+      v.onMarket(B1);
+      v.onOrder(order('o:b', 60_000), 60_000);
+      expect(v.onMarket(B2).fills.map((f) => [f.ts, f.price])).toEqual([[120_000, 101 * 1.0005]]);
+    }
+  });
+
+  it('an order whose TTL ends before it becomes eligible expires unfilled', () => {
+    const v = createPaperVenue({ ...BASE, latencyMs: 60_000 });
+    v.onMarket(B0);
+    v.onOrder(order('o:b', 0, { expiresAt: 30_000 }), 0);
+    const out = v.onMarket(B1);
+    expect(out.fills).toEqual([]);
+    expect(out.expired.map((e) => [e.orderId, e.remainingQty])).toEqual([['o:b', 10]]);
+  });
+
+  it('refuses a negative latency', () => {
+    expect(() => createPaperVenue({ ...BASE, latencyMs: -1 })).toThrow(/latencyMs/);
+  });
+});
