@@ -8,7 +8,7 @@ import type { EngineCounters } from '../state/counters.js';
 import { createCounters } from '../state/counters.js';
 import type { AssetKey } from '../state/feature-store.js';
 import type { Logger } from '../state/logger.js';
-import { streamSpecs } from '../streams/provision.js';
+import { streamName, streamSpecs } from '../streams/provision.js';
 import { subjectsFor } from '../streams/subjects.js';
 import { startControlServer } from '../gateways/control/control-server.js';
 import type { Subscription } from '../streams/bus.js';
@@ -18,9 +18,11 @@ import type { Decisions } from './decisions.js';
 import { startDecisions } from './decisions.js';
 import { engineControlTarget } from './engine-control.js';
 import type { Adapters } from './wiring.js';
+import { startLabelingActor } from '../actors/labeling-actor.js';
+import type { LabelingActorHandle } from '../actors/labeling-actor.js';
 
 /** The engine needs the bus and the stores; the registry, risk store and audit turn on decisions and control. */
-export type EngineAdapters = Pick<Adapters, 'bus' | 'features' | 'timeseries'> & Partial<Pick<Adapters, 'registry' | 'riskStore' | 'audit'>>;
+export type EngineAdapters = Pick<Adapters, 'bus' | 'features' | 'timeseries'> & Partial<Pick<Adapters, 'registry' | 'riskStore' | 'audit' | 'samples'>>;
 
 export type EngineOptions = Readonly<{
   /** Watches the decided stream (backtests). */
@@ -31,6 +33,8 @@ export type EngineOptions = Readonly<{
   decisions?: boolean;
   /** Serve `sx.ctl.<verb>` (default true when an audit store is given). */
   control?: boolean;
+  /** Label predictions and orders (default true when decisions run and a sample store is given). */
+  labeling?: boolean;
 }>;
 
 export type Engine = Readonly<{
@@ -38,6 +42,8 @@ export type Engine = Readonly<{
   counters: EngineCounters;
   /** The decision path, when a model is served. */
   decisions: Decisions | undefined;
+  /** The labeling actor, when decisions run and a sample store is given. */
+  labeling: LabelingActorHandle | undefined;
   /** Stops the actors, then waits for the recorder's writes. */
   stop(): Promise<void>;
 }>;
@@ -101,6 +107,25 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
     restartMaxMs: cfg.supervisor.restartMaxMs,
     maxRestarts: cfg.supervisor.maxRestarts,
   });
+  const labeling =
+    opts.labeling !== false && decisions !== undefined && adapters.samples !== undefined
+      ? await startLabelingActor({
+          bus: adapters.bus,
+          subjects,
+          timeseries: adapters.timeseries,
+          samples: adapters.samples,
+          clock,
+          log,
+          strategy: cfg.strategy.name,
+          timeframe: cfg.strategy.timeframe,
+          spec: cfg.labeling,
+          assets: cfg.assets,
+          streams: { MD: streamName(cfg, 'MD'), SIGNALS: streamName(cfg, 'SIGNALS') },
+          batchSize: cfg.consumer.batchSize,
+          ackWaitMs: cfg.consumer.ackWaitMs,
+          maxPayloadBytes: cfg.validation.maxPayloadBytes,
+        })
+      : undefined;
   let control: Subscription | undefined;
   if (opts.control !== false && adapters.audit !== undefined) {
     const target = engineControlTarget({ supervisor, counters, decisions, registry: adapters.registry });
@@ -110,6 +135,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
     supervisor,
     counters,
     decisions,
+    labeling,
     stop: async () => {
       control?.unsubscribe();
       // Nothing more comes: let held events through, so the actors' batches in hand can finish.
@@ -117,6 +143,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
       await supervisor.stop();
       await draining;
       await decisions?.stop();
+      await labeling?.stop();
       await recorder.drain();
     },
   };

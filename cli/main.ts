@@ -1,15 +1,19 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { runBacktest } from './commands/backtest.js';
+import { givenFlags, loadBacktestSpec, resolveBacktestInputs } from './commands/backtest-spec.js';
 import { formatSuite, runRegimeSuite } from './commands/backtest-suite.js';
 import { runWalkForward } from './commands/walk-forward.js';
 import { ctlCommand } from './commands/ctl.js';
+import { datasetCommand } from './commands/dataset.js';
 import { runDemo } from './commands/demo.js';
 import { runFeatures } from './commands/features.js';
+import { runGateway } from './commands/gateway.js';
 import { runReplay } from './commands/replay.js';
 import { runEngine } from './commands/run.js';
 import { trainCommand } from './commands/train.js';
 import { openPgRegistry } from './registry.js';
+import { createPgTrainingSampleStore } from '../state/pg-training-sample-store.js';
 
 /** Parses `2024-01-01`, an ISO timestamp or epoch milliseconds into epoch ms (UTC). */
 export function parseTime(value: string): number {
@@ -75,17 +79,36 @@ program
     return n;
   }, 24)
   .option('--suite <name>', '"regimes": the regime windows on BTC, ETH, SOL, DOGE and PEPE where they have data (ignores --symbols/--from/--to)')
-  .requiredOption('--report <dir>', 'folder for report.json and report.html (a folder per window with --suite)')
+  .option('--report <dir>', 'folder for report.json and report.html (a folder per window with --suite); or `report:` in --spec')
   .option('--capital <amount>', 'starting capital in quote currency', (v: string) => {
     const n = Number(v);
     if (!(n > 0)) throw new InvalidArgumentError('a positive amount');
     return n;
   }, 10_000)
-  .action(async (opts: { data?: string; symbols: string[]; timeframe: string; from?: number; to?: number; suite?: string; walkForward?: number; embargo: number; report: string; capital: number }) => {
+  .option('--spec <yaml>', 'backtest inputs from a YAML file (symbols, from/to, timeframe, source, strategy, costs, report); flags override it')
+  .option('--source <kind>', '"csv" (--data, default) or "pg": bars from the TimeseriesStore in PostgreSQL (config postgres)', (v: string) => {
+    if (v !== 'csv' && v !== 'pg') throw new InvalidArgumentError('csv or pg');
+    return v;
+  })
+  .option('--latency-ms <ms>', 'order latency in event time: an order fills from the first event at or after arrival + ms', (v: string) => {
+    const n = Number(v);
+    if (!(n >= 0)) throw new InvalidArgumentError('ms >= 0');
+    return n;
+  })
+  .action(async (opts: { data?: string; symbols: string[]; timeframe: string; from?: number; to?: number; suite?: string; walkForward?: number; embargo: number; report?: string; capital: number; spec?: string; source?: 'csv' | 'pg'; latencyMs?: number }, cmd: Command) => {
     const configFile = program.opts<{ config?: string }>().config;
+    if (opts.spec !== undefined || opts.source !== undefined || opts.latencyMs !== undefined) {
+      if (opts.suite !== undefined || opts.walkForward !== undefined) throw new InvalidArgumentError('--spec, --source and --latency-ms apply to a single backtest, not --suite or --walk-forward');
+      const inputs = resolveBacktestInputs(opts.spec !== undefined ? loadBacktestSpec(opts.spec) : undefined, givenFlags(opts, (k) => cmd.getOptionValueSource(k) === 'cli'));
+      const r = await runBacktest({ ...(configFile !== undefined ? { configFile } : {}), ...inputs, progress: true });
+      process.stdout.write(`${JSON.stringify({ metrics: r.metrics, baselines: r.baselines, gaps: r.gaps.length, run: r.run })}\n`);
+      return;
+    }
+    if (opts.report === undefined) throw new InvalidArgumentError('give --report (or --spec with `report:`)');
+    const report = opts.report;
     if (opts.suite !== undefined) {
       if (opts.suite !== 'regimes') throw new InvalidArgumentError(`unknown suite ${JSON.stringify(opts.suite)} (known: regimes)`);
-      const rows = await runRegimeSuite({ ...(configFile !== undefined ? { configFile } : {}), ...(opts.data !== undefined ? { data: opts.data } : {}), reportDir: opts.report, timeframe: opts.timeframe, capital: opts.capital, progress: true });
+      const rows = await runRegimeSuite({ ...(configFile !== undefined ? { configFile } : {}), ...(opts.data !== undefined ? { data: opts.data } : {}), reportDir: report, timeframe: opts.timeframe, capital: opts.capital, progress: true });
       process.stdout.write(`${formatSuite(rows)}\n`);
       return;
     }
@@ -101,13 +124,13 @@ program
         stepMs: opts.walkForward * 86_400_000,
         embargoMs: opts.embargo * 3_600_000,
         capital: opts.capital,
-        report: opts.report,
+        report,
       });
       for (const seg of wf.segments) process.stdout.write(`${seg.from.slice(0, 10)} → ${seg.to.slice(0, 10)}  ${seg.model} (trained to ${seg.trainedTo.slice(0, 10)})  return ${(100 * seg.metrics.total_return).toFixed(2)}%\n`);
       process.stdout.write(`${JSON.stringify({ stitched: wf.metrics })}\n`);
       return;
     }
-    const r = await runBacktest({ configFile, ...opts, from: opts.from, to: opts.to, progress: true });
+    const r = await runBacktest({ configFile, ...opts, report, from: opts.from, to: opts.to, progress: true });
     process.stdout.write(`${JSON.stringify({ metrics: r.metrics, baselines: r.baselines, gaps: r.gaps.length, run: r.run })}\n`);
   });
 
@@ -126,6 +149,18 @@ program
   });
 
 program
+  .command('gateway')
+  .description('stream live trades, quotes and closed bars of the configured assets into JetStream (config marketData) until SIGINT')
+  .option('--provider <name>', '"ccxt" or "twelvedata" (default: marketData.provider)', (v: string) => {
+    if (v !== 'ccxt' && v !== 'twelvedata') throw new InvalidArgumentError('ccxt or twelvedata');
+    return v;
+  })
+  .option('--symbols <list>', 'comma-separated subset of the configured assets', parseSymbols)
+  .action(async (opts: { provider?: 'ccxt' | 'twelvedata'; symbols?: string[] }) => {
+    await runGateway({ configFile: program.opts<{ config?: string }>().config, ...opts });
+  });
+
+program
   .command('features')
   .description('compute every feature column for an OHLCV CSV, the same code path as the asset actor')
   .requiredOption('--bars <csv>', 'OHLCV CSV (timestamp,datetime,open,high,low,close,volume,…)')
@@ -136,6 +171,12 @@ program
 
 program.addCommand(trainCommand(() => openPgRegistry(loadConfig({ file: program.opts<{ config?: string }>().config }))));
 program.addCommand(ctlCommand(() => program.opts<{ config?: string }>().config));
+program.addCommand(
+  datasetCommand(() => {
+    const cfg = loadConfig({ file: program.opts<{ config?: string }>().config });
+    return createPgTrainingSampleStore({ url: cfg.postgres.url, schema: cfg.postgres.schema });
+  }),
+);
 
 try {
   await program.parseAsync(process.argv);

@@ -10,6 +10,9 @@ import { createMemoryRiskStore } from '../state/memory-risk-store.js';
 import { createPgAuditStore } from '../state/pg-audit-store.js';
 import { createPgRiskStore } from '../state/pg-risk-store.js';
 import type { RiskStore } from '../state/risk-store.js';
+import { createMemoryTrainingSampleStore } from '../state/memory-training-sample-store.js';
+import { createPgTrainingSampleStore } from '../state/pg-training-sample-store.js';
+import type { TrainingSampleStore } from '../state/training-sample-store.js';
 import { subjectsFor } from '../streams/subjects.js';
 import type { FeatureStore } from '../state/feature-store.js';
 import type { Logger } from '../state/logger.js';
@@ -31,6 +34,8 @@ export type Adapters = Readonly<{
   registry: ModelRegistry;
   riskStore: RiskStore;
   audit: AuditStore;
+  /** Labeled training samples (and the labeling actor's pending horizons). */
+  samples: TrainingSampleStore;
   /** Human-readable notices for every service that fell back to its in-process adapter. */
   fallbacks: readonly string[];
   close(): Promise<void>;
@@ -83,6 +88,7 @@ export async function connectAdapters(cfg: Config, mode: WiringMode, log: Logger
     : createMemoryModelRegistry({ bus, subjects, clock });
   const riskStore = onPg ? await createPgRiskStore(pg) : createMemoryRiskStore();
   const audit = onPg ? await createPgAuditStore(pg) : createMemoryAuditStore();
+  const samples = onPg ? await createPgTrainingSampleStore(pg) : createMemoryTrainingSampleStore();
   return {
     bus,
     features,
@@ -90,8 +96,10 @@ export async function connectAdapters(cfg: Config, mode: WiringMode, log: Logger
     registry,
     riskStore,
     audit,
+    samples,
     fallbacks,
     close: async () => {
+      await samples.close();
       await registry.close();
       await riskStore.close();
       await audit.close();

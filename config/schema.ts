@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { RiskLimitsSchema } from '../models/risk/risk-limits.js';
+import { LabelSpecSchema } from '../models/labeling/label-spec.js';
+import { GatewayConfigSchema } from '../gateways/http/gateway-config.js';
+import { MarketDataConfigSchema } from '../gateways/market-data/market-data-config.js';
 
 const streamSettings = z.object({
   maxAgeMs: z.number().int().nonnegative(),
@@ -93,6 +96,16 @@ export const ConfigSchema = z
         spreadBps: z.number().nonnegative(),
         impactCoeff: z.number().nonnegative(),
         maxVolumeShare: z.number().gt(0).max(1),
+        /** Order latency in event time (ms): an order meets the market from the first event at or after arrival + latencyMs. */
+        latencyMs: z.number().nonnegative().default(0),
+        /** Spread where no quote gives one: `fixed` = spreadBps, or estimated from completed bars (models/execution/bar-spread.ts). */
+        spreadModel: z
+          .discriminatedUnion('kind', [
+            z.object({ kind: z.literal('fixed') }).strict(),
+            z.object({ kind: z.literal('range-fraction'), fraction: z.number().min(0).max(1), window: z.number().int().min(1).optional() }).strict(),
+            z.object({ kind: z.literal('corwin-schultz'), window: z.number().int().min(1).optional() }).strict(),
+          ])
+          .default({ kind: 'fixed' }),
       })
       .strict(),
     risk: z
@@ -109,7 +122,13 @@ export const ConfigSchema = z
         idleFlushMs: z.number().int().positive(),
       })
       .strict(),
+    /** Labeling actor: horizons, triple-barrier widths, costs and outcome classes (models/labeling/label-spec.ts). */
+    labeling: LabelSpecSchema,
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }).strict(),
+    /** HTTP health/metrics, dashboard files, operator control and the websocket feed (gateways/http). */
+    gateway: GatewayConfigSchema,
+    /** Live market data into JetStream (`sextant gateway`, gateways/market-data). */
+    marketData: MarketDataConfigSchema.default(MarketDataConfigSchema.parse({})),
   })
   .strict();
 
