@@ -93,10 +93,24 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
     return out;
   };
 
-  const release = (upTo: number): Promise<void> => {
-    const batch = take(upTo);
-    if (batch.length === 0) return chain;
+  /** A release waiting behind the one running: it takes its events when it starts, not before. */
+  let queued: Promise<void> | undefined;
+  let everything = false;
+
+  /**
+   * Asks for a release of what the watermark allows (or of everything held). Releases run one
+   * at a time; while one runs, later requests fold into a single queued release that takes every
+   * event allowed at the moment it starts — so a busy decision path gets fewer, larger releases
+   * (one model call each) instead of a queue of small ones that each wait their turn.
+   */
+  const release = (all: boolean): Promise<void> => {
+    if (all) everything = true;
+    if (queued !== undefined) return queued;
     const run = chain.then(async () => {
+      queued = undefined;
+      const batch = take(everything || closing ? Number.POSITIVE_INFINITY : watermark());
+      everything = false;
+      if (batch.length === 0) return;
       const events = batch.map((h) => h.event);
       for (const e of events) {
         if (e.md.ts < releasedTs) late++;
@@ -125,6 +139,7 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
       );
     });
     // One failed release fails its own waiters; later releases still run.
+    queued = run;
     chain = run.catch(() => {});
     return run;
   };
@@ -142,22 +157,22 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
       }
       // A release that fails rejects the waits of its own events only, so the asset actor whose
       // events they were does not acknowledge its batch (and redelivery brings them again).
-      void release(closing ? Number.POSITIVE_INFINITY : watermark()).catch(() => {});
+      void release(false).catch(() => {});
       return Promise.all(waits).then(() => undefined);
     },
     idle: (asset) => {
       lane(asset).idle = true;
-      void release(watermark()).catch(() => {});
+      void release(false).catch(() => {});
     },
     flush: async () => {
-      await release(Number.POSITIVE_INFINITY);
+      await release(true);
       await chain;
       await settling();
     },
     late: () => late,
     close: async () => {
       closing = true;
-      await release(Number.POSITIVE_INFINITY).catch(() => {});
+      await release(true).catch(() => {});
       await chain;
       await settling();
     },

@@ -196,7 +196,7 @@ async function settle(value: () => number, target: number, quietMs: number, dead
   return false;
 }
 
-type EngineResult = { lat: number[]; paced: Paced; orders: number; unmatched: number; predictions: number; rejects: number; drained: boolean; lastOrderAfterPublishMs: number };
+type EngineResult = { lat: number[]; decided: number[]; paced: Paced; orders: number; unmatched: number; predictions: number; rejects: number; drained: boolean; lastOrderAfterPublishMs: number };
 
 type Trained = Readonly<{ registry: ModelRegistry; seconds: number; close(): Promise<void> }>;
 
@@ -221,11 +221,15 @@ async function trainModel(dataDir: string): Promise<Trained> {
 async function engineLatency(bus: Bus, registry: ModelRegistry, warm: readonly Bar[], measured: readonly Bar[]): Promise<EngineResult> {
   const subjects = subjectsFor(cfg.prefix);
   const riskStore = createMemoryRiskStore();
+  // Where the time goes: when each bar was decided (strategy → execution → risk done), beside
+  // when its order arrived at a subscriber.
+  const decidedAt = new Map<string, number>();
   const engine = await startEngine(
     cfg,
     { bus, features: createMemoryFeatureStore({ historyCap: cfg.redis.historyCap }), timeseries: createMemoryTimeseriesStore(), registry, riskStore },
     createLiveClock(),
     silentLogger,
+    { observer: { event: (e) => void decidedAt.set(e.md.id, performance.now()) } },
   );
   const decisions = engine.decisions;
   if (decisions === undefined) throw new Error(`the engine serves no model ${cfg.strategy.model}: decisions are off`);
@@ -261,8 +265,14 @@ async function engineLatency(bus: Bus, registry: ModelRegistry, warm: readonly B
     const endPublish = performance.now();
     const drained = await settle(inAfter(warm.length + measured.length), 0, 300, DRAIN_S * 1000);
     const after = decisions.path.stats();
+    const decided: number[] = [];
+    for (const [id, t] of sentAt) {
+      const d = decidedAt.get(id);
+      if (d !== undefined) decided.push(d - t);
+    }
     return {
       lat,
+      decided,
       paced,
       orders: after.orders - baseline.orders,
       unmatched,
@@ -303,6 +313,7 @@ async function main(): Promise<void> {
     const eng = await engineLatency(bus, model.registry, warm, measured);
     const engS = summarise(eng.lat);
     console.log(line('publish → sx.exec.order (engine)', engS) + `  published at ${fmt(eng.paced.published / eng.paced.seconds)} msg/s`);
+    console.log(line('  of which publish → decided', summarise(eng.decided)) + '  (every bar, order or not)');
     console.log(
       `  bars ${fmt(measured.length)}, predictions ${fmt(eng.predictions)}, orders ${fmt(eng.orders)} (seen ${fmt(engS.n)}, unmatched ${eng.unmatched}), rejects ${fmt(eng.rejects)}; ` +
         `${eng.drained ? 'drained' : 'NOT drained'}; last order ${fmt(eng.lastOrderAfterPublishMs)} ms after the last publish`,
