@@ -281,7 +281,9 @@ export function createStrategyCore(opts: StrategyCoreOptions): StrategyCore {
       stats.vectorsIn++;
       let owner = assetState(v.venue, v.symbol);
       if (owner !== undefined) {
-        if (v.id === owner.id) {
+        // Ids derive from the source message, time included: the same id has the same ts, and
+        // comparing times first spares a string comparison (and flattening) per vector.
+        if (v.ts === owner.ts && v.id === owner.id) {
           skip(CoreSkip.duplicate);
           continue;
         }
