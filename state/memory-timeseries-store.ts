@@ -15,23 +15,45 @@ const applyLimit = <T>(rows: T[], limit: number | undefined): T[] =>
   limit !== undefined && Number.isFinite(limit) ? rows.slice(0, Math.max(0, Math.floor(limit))) : rows;
 
 /**
- * One table: rows grouped per asset and keyed inside it by the rest of the PostgreSQL unique key
- * (`rowKey`), so duplicates are ignored alike and reads and `last` touch one asset only.
+ * One table: rows grouped per asset and keyed inside it by the rest of the PostgreSQL unique key,
+ * so duplicates are ignored alike and reads and `last` touch one asset only. `rowKey` gives the
+ * key; where the table's key is (ts, id) it is the id alone (ids are flat strings already, and
+ * hold their time), with (ts, id) used only for the rare id seen again at another time.
  */
-function table<T extends Row>(rowKey: (r: T) => string) {
-  const assets = new Map<string, Asset<T>>();
+function table<T extends Row>(rowKey: (r: T) => string, idKeyed: boolean) {
+  // venue → symbol → rows: two lookups instead of building a key string per row.
+  const assets = new Map<string, Map<string, Asset<T>>>();
   let size = 0;
-  const assetOf = (venue: string, symbol: string): string => `${venue}\u0000${symbol}`;
+  const assetOf = (venue: string, symbol: string): Asset<T> | undefined => assets.get(venue)?.get(symbol);
+  const admit = (rows: Map<string, T>, r: T): boolean => {
+    if (!idKeyed) {
+      const k = rowKey(r);
+      if (rows.has(k)) return false;
+      rows.set(k, r);
+      return true;
+    }
+    const seen = rows.get(r.id);
+    if (seen === undefined) {
+      rows.set(r.id, r);
+      return true;
+    }
+    if (seen.ts === r.ts) return false;
+    const k = rowKey(r); // (ts, id): the same id at another time is another row, as in SQL
+    if (rows.has(k)) return false;
+    rows.set(k, r);
+    return true;
+  };
   return {
     insert(batch: readonly T[] | undefined): number {
       let n = 0;
       for (const r of batch ?? []) {
-        const ak = assetOf(r.venue, r.symbol);
-        let a = assets.get(ak);
-        if (a === undefined) assets.set(ak, (a = { rows: new Map(), last: r.ts }));
-        const k = rowKey(r);
-        if (a.rows.has(k)) continue;
-        a.rows.set(k, r);
+        let a = assetOf(r.venue, r.symbol);
+        if (a === undefined) {
+          let bySymbol = assets.get(r.venue);
+          if (bySymbol === undefined) assets.set(r.venue, (bySymbol = new Map()));
+          bySymbol.set(r.symbol, (a = { rows: new Map(), last: r.ts }));
+        }
+        if (!admit(a.rows, r)) continue;
         if (r.ts > a.last) a.last = r.ts;
         n++;
       }
@@ -39,7 +61,7 @@ function table<T extends Row>(rowKey: (r: T) => string) {
       return n;
     },
     select(q: RangeQuery, extra?: (r: T) => boolean): T[] {
-      const a = assets.get(assetOf(q.venue, q.symbol));
+      const a = assetOf(q.venue, q.symbol);
       if (a === undefined) return [];
       const out: T[] = [];
       for (const r of a.rows.values()) {
@@ -48,7 +70,7 @@ function table<T extends Row>(rowKey: (r: T) => string) {
       }
       return applyLimit(out.sort(byTimeThenId), q.limit);
     },
-    last: (venue: string, symbol: string): number | undefined => assets.get(assetOf(venue, symbol))?.last,
+    last: (venue: string, symbol: string): number | undefined => assetOf(venue, symbol)?.last,
     get size() {
       return size;
     },
@@ -61,10 +83,11 @@ function table<T extends Row>(rowKey: (r: T) => string) {
 
 /** The TimeseriesStore in process (backtests, embedded demo), with the PostgreSQL unique keys. */
 export function createMemoryTimeseriesStore(): TimeseriesStore {
-  const bars = table<Bar>((r) => `${r.tf}\u0000${r.ts}`);
-  const trades = table<Trade>((r) => `${r.ts}\u0000${r.id}`);
-  const quotes = table<Quote>((r) => `${r.ts}\u0000${r.id}`);
-  const features = table<FeatureVector>((r) => `${r.ts}\u0000${r.id}`);
+  const byTimeAndId = (r: Row): string => `${r.ts}\u0000${r.id}`;
+  const bars = table<Bar>((r) => `${r.tf}\u0000${r.ts}`, false);
+  const trades = table<Trade>(byTimeAndId, true);
+  const quotes = table<Quote>(byTimeAndId, true);
+  const features = table<FeatureVector>(byTimeAndId, true);
   const tables = { bars, trades, quotes, features } as const;
   return {
     flavor: 'memory',

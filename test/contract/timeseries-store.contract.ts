@@ -110,6 +110,16 @@ export function timeseriesStoreContract(name: string, make: () => Promise<Timese
       expect(await store.features(dup)).toEqual([f]);
     });
 
+    it('keys trades by (time, id): the same id at another time is another row, at the same time a duplicate', async () => {
+      const id = tradeId('binance', 'BTC/USDT', 9_000);
+      const at = (ts: number): Trade => ({ ...trade(0, id), ts });
+      const first = await store.insert({ trades: [at(T0 + 5_000), at(T0 + 6_000)] });
+      const again = await store.insert({ trades: [at(T0 + 6_000), at(T0 + 5_000), at(T0 + 7_000)] });
+      expect([first.trades, again.trades]).toEqual([2, 1]);
+      const rows = (await store.trades({ ...BTC, from: T0 + 5_000, to: T0 + 8_000 })).filter((t) => t.id === id);
+      expect(rows.map((t) => t.ts)).toEqual([T0 + 5_000, T0 + 6_000, T0 + 7_000]);
+    });
+
     it('returns rows ascending by time whatever order they were inserted in', async () => {
       const bars = [5, 1, 4, 0, 3, 2].map((i) => bar(i, 'ORD/USDT'));
       await store.insert({ bars: bars.slice(0, 3) });
