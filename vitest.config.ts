@@ -3,8 +3,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Generous: several suites train a model or start CLI processes, and CI machines are shared;
+    // a hung test still fails, just later.
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
     // Integration suites share NATS streams, Redis keys and Postgres tables by prefix; files run
     // in parallel but each uses its own prefix.
     fileParallelism: true,
