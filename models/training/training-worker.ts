@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
+import { lowerThreadPriority } from './lower-thread-priority.js';
 import { runTrainingSpec } from './run-training-spec.js';
 import { isTrainingCancelled } from './training-errors.js';
 import type { TrainingHostMessage, TrainingWorkerData, TrainingWorkerMessage } from './training-protocol.js';
@@ -23,6 +24,8 @@ port.on('message', (m: TrainingHostMessage) => {
 
 async function main(): Promise<void> {
   const { spec } = workerData as TrainingWorkerData;
+  lowerThreadPriority(); // the live path must not stall: training yields a contested core
+
   try {
     const result = await runTrainingSpec(spec, { onProgress: (progress) => post({ type: 'progress', progress }), cancelled: () => cancelRequested });
     const buffers = [result.onnx, ...Object.values(result.predictions)].map((a) => a.buffer as ArrayBuffer);
