@@ -7,6 +7,22 @@ import { RiskControlError } from '../models/risk/risk-core.js';
 import { RiskLimitsError } from '../models/risk/risk-limits.js';
 import type { EngineCounters } from '../state/counters.js';
 import type { Decisions } from './decisions.js';
+import type { RetrainingActorHandle } from '../actors/retraining-actor.js';
+import type { RetrainingControl } from '../gateways/control/control-target.js';
+
+/** `sextant ctl retrain …` on the retraining actor; a refused trigger (not idle) is a REFUSED reply. */
+export function retrainingControl(r: RetrainingActorHandle): RetrainingControl {
+  return {
+    trigger: (a, operator) => {
+      const out = r.trigger(a.reason, operator);
+      if (!out.accepted) throw new ControlError(ControlErrorCode.REFUSED, out.reason);
+      return out.status;
+    },
+    pause: (a, operator) => r.pause(a.reason, operator),
+    resume: (_a, operator) => r.resume(operator),
+    status: () => r.status(),
+  };
+}
 
 /** Known failures become coded control errors; anything else stays INTERNAL. */
 async function coded<T>(fn: () => Promise<T> | T): Promise<T> {
@@ -25,7 +41,7 @@ const needDecisions = (d: Decisions | undefined): Decisions => {
 };
 
 /** What `sextant ctl` acts on in a running engine: the risk actor, the supervisor, the registry. */
-export function engineControlTarget(deps: Readonly<{ supervisor: Supervisor; counters: EngineCounters; decisions: Decisions | undefined; registry: ModelRegistry | undefined }>): ControlTarget {
+export function engineControlTarget(deps: Readonly<{ supervisor: Supervisor; counters: EngineCounters; decisions: Decisions | undefined; registry: ModelRegistry | undefined; retraining?: RetrainingActorHandle | undefined }>): ControlTarget {
   const registry = (): ModelRegistry => {
     if (deps.registry === undefined) throw new ControlError(ControlErrorCode.UNAVAILABLE, 'this engine runs without a model registry');
     return deps.registry;
@@ -54,5 +70,6 @@ export function engineControlTarget(deps: Readonly<{ supervisor: Supervisor; cou
     listModels: (name) => coded(async () => (await registry().list(name)).map((v) => ({ name: v.name, version: v.version, aliases: v.aliases, metrics: v.metrics, trainRange: v.trainRange, createdAt: v.createdAt }))),
     deployModel: (a, operator) => coded(() => registry().promote(a.name, a.version, { alias: a.alias, actor: operator, reason: 'sextant ctl model deploy' })),
     rollbackModel: (a, operator) => coded(() => registry().rollback(a.name, { alias: a.alias, actor: operator, reason: 'sextant ctl model rollback' })),
+    ...(deps.retraining !== undefined ? { retraining: retrainingControl(deps.retraining) } : {}),
   };
 }

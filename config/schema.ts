@@ -3,6 +3,7 @@ import { RiskLimitsSchema } from '../models/risk/risk-limits.js';
 import { LabelSpecSchema } from '../models/labeling/label-spec.js';
 import { GatewayConfigSchema } from '../gateways/http/gateway-config.js';
 import { MarketDataConfigSchema } from '../gateways/market-data/market-data-config.js';
+import { RetrainingConfigSchema } from '../models/retraining/retraining-config.js';
 
 const streamSettings = z.object({
   maxAgeMs: z.number().int().nonnegative(),
@@ -124,6 +125,8 @@ export const ConfigSchema = z
       .strict(),
     /** Labeling actor: horizons, triple-barrier widths, costs and outcome classes (models/labeling/label-spec.ts). */
     labeling: LabelSpecSchema,
+    /** Retraining actor: triggers, shadow evaluation, rollback watch, MLflow (models/retraining/retraining-config.ts). Off by default. */
+    retraining: RetrainingConfigSchema.default(RetrainingConfigSchema.parse({})),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }).strict(),
     /** HTTP health/metrics, dashboard files, operator control and the websocket feed (gateways/http). */
     gateway: GatewayConfigSchema,

@@ -127,5 +127,22 @@ export function ctlCommand(configFile: () => string | undefined): Command {
     .argument('<name>')
     .option('--alias <alias>', 'alias to move back', 'production')
     .action((name: string, o: { alias: string }) => run('model.rollback', { name, alias: o.alias }));
+  const retrain = ctl.command('retrain').description('the retraining actor (see retraining: in the config)');
+  retrain
+    .command('trigger')
+    .description('start a retraining cycle now (when idle)')
+    .option('--reason <text>', 'why, for the audit trail', 'operator request')
+    .action((o: { reason: string }) => run('retrain.trigger', { reason: o.reason }));
+  retrain
+    .command('pause')
+    .description('hold retraining (a fit in progress is abandoned; shadow stats are kept)')
+    .requiredOption('--reason <text>', 'why, for the audit trail')
+    .action((o: { reason: string }) => run('retrain.pause', { reason: o.reason }));
+  retrain
+    .command('resume')
+    .description('let retraining go on where it was paused')
+    .option('--reason <text>', 'why, for the audit trail', '')
+    .action((o: { reason: string }) => run('retrain.resume', { reason: o.reason }));
+  retrain.command('status').description('phase, champion, challenger, shadow stats, trigger accumulators').action(() => run('retrain.status', {}));
   return ctl;
 }

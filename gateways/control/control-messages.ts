@@ -5,7 +5,7 @@ import { z } from 'zod';
  * operator and carries a request id (for the audit trail and idempotent retries); every reply is
  * `{ ok: true, result }` or `{ ok: false, error: { code, message } }`.
  */
-export const CONTROL_VERBS = ['status', 'halt', 'resume', 'limits.get', 'limits.set', 'model.list', 'model.deploy', 'model.rollback'] as const;
+export const CONTROL_VERBS = ['status', 'halt', 'resume', 'limits.get', 'limits.set', 'model.list', 'model.deploy', 'model.rollback', 'retrain.trigger', 'retrain.pause', 'retrain.resume', 'retrain.status'] as const;
 export type ControlVerb = (typeof CONTROL_VERBS)[number];
 
 const name = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - (1 to 64)');
@@ -25,6 +25,11 @@ export const ControlArgsSchemas = {
   'model.list': z.object({ name: name.optional() }).strict(),
   'model.deploy': z.object({ name, version: z.number().int().positive(), alias: name.default('production') }).strict(),
   'model.rollback': z.object({ name, alias: name.default('production') }).strict(),
+  /** Retraining actor (actors/retraining-actor.ts): start a cycle now, hold it, let it go on, report. */
+  'retrain.trigger': z.object({ reason: z.string().min(1).max(500) }).strict(),
+  'retrain.pause': z.object({ reason: z.string().min(1).max(500) }).strict(),
+  'retrain.resume': z.object({ reason: z.string().max(500).default('') }).strict(),
+  'retrain.status': z.object({}).strict(),
 } as const satisfies Record<ControlVerb, z.ZodType>;
 export type ControlArgs<V extends ControlVerb> = z.infer<(typeof ControlArgsSchemas)[V]>;
 

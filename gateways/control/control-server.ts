@@ -5,7 +5,7 @@ import type { Clock } from '../../state/clock.js';
 import type { Logger } from '../../state/logger.js';
 import { ControlArgsSchemas, ControlError, ControlErrorCode, ControlRequestSchema, isControlVerb } from './control-messages.js';
 import type { ControlReply, ControlVerb } from './control-messages.js';
-import type { ControlTarget } from './control-target.js';
+import type { ControlTarget, RetrainingControl } from './control-target.js';
 
 export type ControlServerDeps = Readonly<{
   bus: Responder;
@@ -22,6 +22,11 @@ const MAX_REQUEST_BYTES = 64 * 1024;
 
 const zodMessage = (issues: readonly { path: readonly PropertyKey[]; message: string }[]): string =>
   issues.map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(request)'}: ${i.message}`).join('; ');
+
+const retraining = (t: ControlTarget): RetrainingControl => {
+  if (t.retraining === undefined) throw new ControlError(ControlErrorCode.UNAVAILABLE, 'this engine runs no retraining actor (retraining.enabled is false)');
+  return t.retraining;
+};
 
 /**
  * Serves `sx.ctl.<verb>`: validates the request, acts through the target, writes the audit row,
@@ -53,6 +58,14 @@ export function startControlServer(deps: ControlServerDeps): Subscription {
         return t.deployModel(ControlArgsSchemas['model.deploy'].parse(rawArgs), operator);
       case 'model.rollback':
         return t.rollbackModel(ControlArgsSchemas['model.rollback'].parse(rawArgs), operator);
+      case 'retrain.trigger':
+        return retraining(t).trigger(ControlArgsSchemas['retrain.trigger'].parse(rawArgs), operator);
+      case 'retrain.pause':
+        return retraining(t).pause(ControlArgsSchemas['retrain.pause'].parse(rawArgs), operator);
+      case 'retrain.resume':
+        return retraining(t).resume(ControlArgsSchemas['retrain.resume'].parse(rawArgs), operator);
+      case 'retrain.status':
+        return retraining(t).status();
     }
   };
 

@@ -14,4 +14,14 @@ export type ControlTarget = Readonly<{
   listModels(name: string | undefined): Promise<unknown>;
   deployModel(args: ControlArgs<'model.deploy'>, operator: string): Promise<unknown>;
   rollbackModel(args: ControlArgs<'model.rollback'>, operator: string): Promise<unknown>;
+  /** The retraining actor, when the engine runs one (`retraining.enabled`); absent → `retrain.*` answers UNAVAILABLE. */
+  retraining?: RetrainingControl;
+}>;
+
+/** What `sextant ctl retrain …` acts on. Results are plain JSON (the actor's status). */
+export type RetrainingControl = Readonly<{
+  trigger(args: ControlArgs<'retrain.trigger'>, operator: string): Promise<unknown> | unknown;
+  pause(args: ControlArgs<'retrain.pause'>, operator: string): Promise<unknown> | unknown;
+  resume(args: ControlArgs<'retrain.resume'>, operator: string): Promise<unknown> | unknown;
+  status(): Promise<unknown> | unknown;
 }>;

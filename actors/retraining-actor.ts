@@ -1,0 +1,550 @@
+import { createActor } from 'xstate';
+import type { Actor } from 'xstate';
+import type { RetrainingTracker } from '../models/mlflow/retraining-tracker.js';
+import type { ModelRegistry, ModelVersion } from '../models/registry/model-registry.js';
+import { ModelNotFoundError } from '../models/registry/model-registry.js';
+import type { RetrainingConfig } from '../models/retraining/retraining-config.js';
+import type { RetrainingCounters, RetrainingCycle, RetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
+import { emptyCounters, parseRetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
+import { rowOf } from '../models/retraining/sample-dataset.js';
+import { classOfLabel, mean, scoreRow } from '../models/retraining/scoring.js';
+import { addShadow, addWatch, judgeShadow, judgeWatch, startShadow, startWatch } from '../models/retraining/shadow-evaluation.js';
+import type { RollbackWatch, ShadowStats } from '../models/retraining/shadow-evaluation.js';
+import { fitChallenger } from '../models/retraining/train-challenger.js';
+import type { ChallengerFit } from '../models/retraining/train-challenger.js';
+import { afterTraining, createTriggerState, driftOf, firedTrigger, observe, withReference } from '../models/retraining/triggers.js';
+import type { TriggerReason, TriggerState } from '../models/retraining/triggers.js';
+import { validateChallenger } from '../models/retraining/validate-challenger.js';
+import type { ModelRuntime } from '../models/runtime/model-runtime.js';
+import { createOnnxRuntime } from '../models/runtime/onnx-runtime.js';
+import { TrainingCancelledError } from '../models/training/training-errors.js';
+import type { Clock } from '../state/clock.js';
+import type { Logger } from '../state/logger.js';
+import { phaseOf, restoreRetrainingSnapshot, retrainingMachine } from '../state/retraining-machine.js';
+import type { ModelVersionRef, RetrainingPhase } from '../state/retraining-machine.js';
+import type { TrainingSample, TrainingSampleStore } from '../state/training-sample-store.js';
+import type { Consumption, Delivery, DurableConsumer, DurablePublisher } from '../streams/bus.js';
+import { encode } from '../streams/codec.js';
+import type { DlqEntry } from '../streams/messages/dlq-entry.js';
+import { LabelSchema } from '../streams/messages/label.js';
+import type { Label } from '../streams/messages/label.js';
+import type { Subjects } from '../streams/subjects.js';
+import { decodeInput } from '../models/execution/decode-input.js';
+import { toDlqEntry } from '../streams/validation/dlq.js';
+import type { Refusal } from '../streams/validation/refusal.js';
+
+export type RetrainingActorDeps = Readonly<{
+  bus: DurablePublisher & DurableConsumer;
+  subjects: Subjects;
+  samples: Pick<TrainingSampleStore, 'samples' | 'commit' | 'loadSnapshot'>;
+  registry: ModelRegistry;
+  /** Stamps dead-letter entries and paces the wait for a label's sample; decisions run on event time. */
+  clock: Clock;
+  log: Logger;
+  strategy: string;
+  /** Registry name of the model family (its `production` alias is the champion). */
+  model: string;
+  config: RetrainingConfig;
+  /** JetStream stream names (with the configured prefix). */
+  streams: Readonly<{ OUTCOMES: string }>;
+  tracker?: RetrainingTracker;
+  /** ONNX runtime for champion and challenger scoring; default onnxruntime-node on a worker thread. */
+  loadRuntime?: (bytes: Uint8Array) => Promise<ModelRuntime>;
+  /** Where challengers are fitted: `worker` (default, training-job.ts) or `main`. */
+  trainingThread?: 'worker' | 'main';
+  /** How long to wait for a label's training sample to be committed (the labeling actor publishes first). */
+  sampleWaitMs?: number;
+}>;
+
+export type RetrainingStatus = Readonly<{
+  phase: RetrainingPhase;
+  model: string;
+  champion: ModelVersionRef | null;
+  challenger: ModelVersionRef | null;
+  trigger: TriggerReason | null;
+  lastOutcome: string | null;
+  pauseReason: string | null;
+  cycles: number;
+  shadow: ShadowStats | null;
+  watch: Omit<RollbackWatch, 'recent'> | null;
+  triggers: Readonly<{ labelsSinceTrain: number; rollingLogLoss: number | null; rollingHitRate: number | null; maxPsi: number | null; adwinWidth: number }>;
+  counters: RetrainingCounters;
+}>;
+
+export type RetrainingActorHandle = Readonly<{
+  key: string;
+  status(): RetrainingStatus;
+  /** Operator trigger: starts a cycle now (idle only); refused with a reason otherwise. */
+  trigger(reason: string, operator: string): Readonly<{ accepted: boolean; reason: string; status: RetrainingStatus }>;
+  pause(reason: string, operator: string): RetrainingStatus;
+  resume(operator: string): RetrainingStatus;
+  /** Resolves once everything received so far is handled (tests). */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+  done: Promise<void>;
+}>;
+
+export const retrainingActorKey = (strategy: string): string => `retraining:${strategy}`;
+const durableToken = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '_');
+const LABEL_SCHEMAS = { label: LabelSchema } as const;
+/** Samples are re-counted every this many labels while collecting. */
+const COLLECT_STEP = 25;
+const ACTOR = 'sextant-retraining';
+
+type Scored = Readonly<{ label: Label; sample: TrainingSample }>;
+type Loaded = { version: ModelVersion; runtime: ModelRuntime };
+
+/**
+ * The retraining actor of one strategy and model family. It consumes the strategy's labels
+ * (durable consumer on `sx.label.>`), joins each to its training sample (the decision-time
+ * feature vector) and scores the production model on it: rolling log loss and hit rate, ADWIN
+ * on the misses, PSI of the recent inputs against the training range. A trigger (schedule,
+ * decay, drift, ADWIN, operator) starts a cycle (state/retraining-machine.ts): once enough
+ * samples are stored a challenger is fitted on a worker thread, registered as `candidate`,
+ * checked (the stored ONNX artifact reproduces the fit), then shadowed — champion and challenger
+ * score the same labeled predictions — and promoted through the registry only when it wins by
+ * the margin, or rejected. A promoted model is watched and rolled back if it decays.
+ *
+ * Determinism: every decision is taken label by label on event time; a challenger is trained on
+ * the samples labeled at or before the label that started its cycle, with a fixed seed. The
+ * actor's own consumption waits for the fit (which runs on a worker: the engine's decision path
+ * never does). After each batch the state (consumer position, machine, accumulators, shadow
+ * stats, watch) is committed as a snapshot and only then acknowledged; a restart continues
+ * from it and skips redelivered labels at or below the committed sequence.
+ */
+export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<RetrainingActorHandle> {
+  const { config: cfg, strategy, registry } = deps;
+  const key = retrainingActorKey(strategy);
+  const log = deps.log.child({ actor: key });
+  const tracker = deps.tracker;
+  const loadRuntime = deps.loadRuntime ?? ((bytes: Uint8Array) => createOnnxRuntime({ bytes }));
+  const sampleWaitMs = deps.sampleWaitMs ?? 5_000;
+
+  const restored = parseRetrainingSnapshot(await deps.samples.loadSnapshot(key));
+  let seq = restored?.seq ?? 0;
+  let lastTs = restored?.lastTs ?? 0;
+  let triggers: TriggerState = restored?.triggers ?? createTriggerState(cfg.triggers);
+  let championRef = restored?.champion ?? null;
+  let cycle: RetrainingCycle | null = restored?.cycle ?? null;
+  let shadow: ShadowStats | null = restored?.shadow ?? null;
+  let watch: RollbackWatch | null = restored?.watch ?? null;
+  let collectingLabels = restored?.collectingLabels ?? 0;
+  const counters: RetrainingCounters = restored?.counters ?? emptyCounters();
+  // A fit or validation cut short by a restart is redone from `collecting` (same samples, same seed).
+  const restoredPhase: RetrainingPhase | undefined = restored === undefined ? undefined : restored.phase === 'training' || restored.phase === 'validating' ? 'collecting' : restored.phase === 'promoted' || restored.phase === 'rejected' ? 'idle' : restored.phase;
+  const machine: Actor<typeof retrainingMachine> = createActor(retrainingMachine, {
+    ...(restored !== undefined && restoredPhase !== undefined ? { snapshot: restoreRetrainingSnapshot(restoredPhase, restored.context) } : {}),
+    clock: deps.clock,
+  }).start();
+  const phase = (): RetrainingPhase => phaseOf(machine.getSnapshot());
+
+  let champion: Loaded | undefined;
+  let challenger: Loaded | undefined;
+  let cancelFit: (() => void) | undefined;
+  let chain: Promise<void> = Promise.resolve();
+  let dirty = false;
+
+  const snapshot = (): RetrainingSnapshot => ({
+    v: 1,
+    seq,
+    lastTs,
+    phase: phase(),
+    context: machine.getSnapshot().context,
+    triggers,
+    champion: championRef,
+    cycle,
+    shadow,
+    watch,
+    collectingLabels,
+    counters: { ...counters },
+  });
+  const commit = async (): Promise<void> => {
+    await deps.samples.commit({ samples: [], snapshot: { actor: key, state: snapshot(), ts: lastTs } });
+  };
+
+  const dispose = async (m: Loaded | undefined): Promise<void> => {
+    if (m !== undefined) await m.runtime.dispose().catch(() => {});
+  };
+  const load = async (v: ModelVersion): Promise<Loaded> => ({ version: v, runtime: await loadRuntime(await registry.artifact(v)) });
+
+  /** PSI reference: the champion's training-range samples when stored, else its first window of live inputs. */
+  const referenceFor = async (v: ModelVersion): Promise<TriggerState> => {
+    const fresh = createTriggerState(cfg.triggers);
+    const base = { ...fresh, lastTrainTs: triggers.lastTrainTs };
+    const rows: number[][] = [];
+    const row = new Array<number>(v.featureSpec.features.length);
+    const stored = await deps.samples.samples({ strategy, from: v.trainRange.from, to: v.trainRange.to, limit: 5000 });
+    for (const s of stored) if (rowOf(s.features, v.featureSpec, row)) rows.push([...row]);
+    return rows.length >= cfg.triggers.psiWindow ? withReference(base, v.featureSpec.features, rows, cfg.triggers) : base;
+  };
+
+  /** Loads the production model when it changed (a promotion, a rollback, an operator deploy). */
+  const ensureChampion = async (): Promise<boolean> => {
+    let v: ModelVersion;
+    try {
+      v = await registry.get(`${deps.model}@production`);
+    } catch (e) {
+      if (e instanceof ModelNotFoundError) return false;
+      throw e;
+    }
+    if (champion !== undefined && champion.version.version === v.version) return true;
+    const next = await load(v);
+    await dispose(champion);
+    champion = next;
+    if (championRef?.version !== v.version) {
+      championRef = { name: v.name, version: v.version };
+      triggers = await referenceFor(v);
+      if (watch !== null && watch.version !== v.version) watch = null; // someone else moved production
+    }
+    log.info({ champion: `${v.name}@${v.version}` }, 'champion loaded');
+    return true;
+  };
+
+  const ensureChallenger = async (): Promise<void> => {
+    const c = machine.getSnapshot().context.challenger;
+    if (phase() !== 'shadow' || c === null || challenger?.version.version === c.version) return;
+    await dispose(challenger);
+    challenger = await load(await registry.get(`${c.name}@${c.version}`));
+  };
+
+  /** Waits (engine clock) for the samples of `labels`: the labeling actor publishes a batch's labels before committing its samples. */
+  const samplesOf = async (labels: readonly Label[]): Promise<Map<string, TrainingSample>> => {
+    const out = new Map<string, TrainingSample>();
+    if (labels.length === 0) return out;
+    const wanted = new Set(labels.map((l) => l.subject.id));
+    const deadline = deps.clock.now() + sampleWaitMs;
+    for (;;) {
+      const ranges = new Map<string, { venue: string; symbol: string; from: number; to: number }>();
+      for (const l of labels) {
+        if (out.has(l.subject.id)) continue;
+        const k = `${l.venue}|${l.symbol}`;
+        const r = ranges.get(k);
+        if (r === undefined) ranges.set(k, { venue: l.venue, symbol: l.symbol, from: l.decisionTs, to: l.decisionTs + 1 });
+        else [r.from, r.to] = [Math.min(r.from, l.decisionTs), Math.max(r.to, l.decisionTs + 1)];
+      }
+      for (const r of ranges.values()) for (const s of await deps.samples.samples({ strategy, ...r })) if (wanted.has(s.id)) out.set(s.id, s);
+      if (out.size === wanted.size || deps.clock.now() >= deadline) return out;
+      await new Promise<void>((resolve) => deps.clock.setTimeout(resolve, 50));
+    }
+  };
+
+  /** Standardised rows of the samples for a model (null where the sample lacks a feature). */
+  const probsOf = async (m: Loaded, items: readonly Scored[]): Promise<(Float32Array | null)[]> => {
+    const spec = m.version.featureSpec;
+    const cols = spec.features.length;
+    const row = new Array<number>(cols);
+    const batch = new Float32Array(items.length * cols);
+    const at: number[] = [];
+    items.forEach((it) => {
+      if (!rowOf(it.sample.features, spec, row)) return at.push(-1);
+      const k = at.filter((i) => i >= 0).length;
+      for (let j = 0; j < cols; j++) batch[k * cols + j] = ((row[j] as number) - (spec.mean[j] as number)) / (spec.std[j] as number);
+      at.push(k);
+    });
+    const n = at.filter((i) => i >= 0).length;
+    const [probs] = n === 0 ? [new Float32Array(0)] : await m.runtime.run(batch, n, cols);
+    return at.map((k) => (k < 0 || probs === undefined ? null : probs.slice(k * 3, k * 3 + 3)));
+  };
+
+  const fail = (cycleRun: string | null, ts: number, why: string): Promise<void> => (tracker?.endRun(cycleRun ?? undefined, 'FAILED', ts, { 'sextant.outcome': why.slice(0, 250) }) ?? Promise.resolve());
+
+  const startCycle = async (reason: TriggerReason, ts: number): Promise<void> => {
+    machine.send({ type: 'TRIGGER', reason });
+    collectingLabels = 0;
+    const runId = (await tracker?.startRun({
+      runName: `${deps.model} retrain ${reason.kind} ${new Date(ts).toISOString()}`,
+      startTime: ts,
+      tags: { 'sextant.strategy': strategy, 'sextant.model': deps.model, 'sextant.trigger': reason.kind, 'sextant.champion': championRef !== null ? `${championRef.name}@${championRef.version}` : '' },
+      params: { trigger: reason.kind, trigger_detail: reason.detail, seed: cfg.training.seed, epochs: cfg.training.epochs, min_samples: cfg.training.minSamples, max_samples: cfg.training.maxSamples, shadow_predictions: cfg.shadow.predictions, shadow_margin: cfg.shadow.margin },
+    })) ?? null;
+    cycle = { trigger: reason, ts, runId, challenger: null };
+    log.info({ trigger: reason }, 'retraining triggered');
+  };
+
+  /** Collecting: enough samples labeled by the cycle's start → fit, register, validate. */
+  const collectStep = async (): Promise<void> => {
+    if (phase() !== 'collecting' || cycle === null || champion === undefined) return;
+    const c = cycle;
+    const stored = (await deps.samples.samples({ strategy, to: c.ts + 1 })).filter((s) => s.labeledTs <= c.ts);
+    if (stored.length < cfg.training.minSamples) return;
+    const use = stored.slice(-cfg.training.maxSamples);
+    machine.send({ type: 'SAMPLES_READY' });
+    counters.trainings++;
+    let fit: ChallengerFit;
+    try {
+      fit = await fitChallenger(use, champion.version, {
+        seed: cfg.training.seed,
+        epochs: cfg.training.epochs,
+        validationFraction: cfg.training.validationFraction,
+        thread: deps.trainingThread ?? 'worker',
+        trigger: { ...c.trigger, ts: c.ts },
+        strategy,
+        onCancel: (cancel) => (cancelFit = cancel),
+      });
+    } catch (e) {
+      const why = e instanceof TrainingCancelledError ? 'cancelled' : (e as Error).message;
+      log.warn({ err: why }, 'challenger fit failed');
+      machine.send({ type: 'TRAIN_FAILED', error: why });
+      triggers = afterTraining(triggers, c.ts, cfg.triggers);
+      await fail(c.runId, c.ts, why);
+      if (phase() === 'idle') cycle = null;
+      return;
+    } finally {
+      cancelFit = undefined;
+    }
+    if (phase() !== 'training') return; // paused meanwhile: the fit is abandoned
+    const v = await registry.register(fit.model, fit.onnx, { actor: ACTOR, reason: `retraining (${c.trigger.kind}: ${c.trigger.detail})` });
+    await registry.promote(v.name, v.version, { alias: 'candidate', actor: ACTOR, reason: 'challenger for shadow evaluation' });
+    cycle = { ...c, challenger: { name: v.name, version: v.version } };
+    machine.send({ type: 'TRAINED', challenger: { name: v.name, version: v.version } });
+    triggers = afterTraining(triggers, c.ts, cfg.triggers);
+    await tracker?.logMetrics(c.runId ?? undefined, { val_log_loss: fit.valLogLoss, fit_rows: fit.rows.fit, validation_rows: fit.rows.validation, samples: fit.rows.samples, skipped_samples: fit.rows.skipped }, c.ts);
+    await tracker?.logModelVersion(c.runId ?? undefined, { name: v.name, version: v.version, source: `sextant-registry://${v.name}/${v.version}` });
+    let loaded: Loaded | undefined;
+    let verdict: Awaited<ReturnType<typeof validateChallenger>>;
+    try {
+      loaded = await load(v);
+      verdict = await validateChallenger(fit, loaded.runtime);
+    } catch (e) {
+      verdict = { ok: false, reason: `artifact does not load: ${(e as Error).message}` };
+    }
+    if (verdict.ok) {
+      await dispose(challenger);
+      challenger = loaded;
+      shadow = startShadow({ name: champion.version.name, version: champion.version.version }, { name: v.name, version: v.version });
+      machine.send({ type: 'VALID' });
+      log.info({ challenger: `${v.name}@${v.version}`, parity: verdict.parity, valLogLoss: fit.valLogLoss }, 'challenger in shadow');
+      return;
+    }
+    await dispose(loaded);
+    machine.send({ type: 'INVALID', error: verdict.reason });
+    await registry.reject(v.name, v.version, { actor: ACTOR, reason: verdict.reason });
+    counters.rejections++;
+    machine.send({ type: 'SETTLED' });
+    await fail(c.runId, c.ts, verdict.reason);
+    cycle = null;
+  };
+
+  /** Shadow verdict: promote through the registry (then watch), or reject. */
+  const shadowStep = async (ts: number): Promise<boolean> => {
+    if (phase() !== 'shadow' || shadow === null || cycle === null) return false;
+    const v = judgeShadow(shadow, cfg.shadow);
+    if (v.kind === 'pending') return false;
+    const c = cycle;
+    const ch = shadow.challenger;
+    await tracker?.logMetrics(c.runId ?? undefined, { shadow_n: v.n, shadow_champion_log_loss: v.championLogLoss, shadow_challenger_log_loss: v.challengerLogLoss, shadow_champion_hit_rate: shadow.championHits / v.n, shadow_challenger_hit_rate: shadow.challengerHits / v.n }, ts);
+    if (v.kind === 'promote') {
+      const e = await registry.promote(ch.name, ch.version, { actor: ACTOR, reason: v.reason });
+      watch = startWatch(ch.name, ch.version, e.previousVersion ?? shadow.champion.version, v.championLogLoss);
+      counters.promotions++;
+      machine.send({ type: 'SHADOW_PROMOTE', reason: v.reason });
+    } else {
+      await registry.reject(ch.name, ch.version, { actor: ACTOR, reason: v.reason });
+      counters.rejections++;
+      machine.send({ type: 'SHADOW_REJECT', reason: v.reason });
+    }
+    log.info({ challenger: `${ch.name}@${ch.version}`, verdict: v.kind, reason: v.reason }, 'shadow decided');
+    await tracker?.endRun(c.runId ?? undefined, 'FINISHED', ts, { 'sextant.outcome': v.kind === 'promote' ? 'promoted' : 'rejected', 'sextant.challenger': `${ch.name}@${ch.version}` });
+    machine.send({ type: 'SETTLED' });
+    shadow = null;
+    cycle = null;
+    await dispose(challenger);
+    challenger = undefined;
+    return v.kind === 'promote';
+  };
+
+  const watchStep = async (): Promise<boolean> => {
+    if (watch === null) return false;
+    const v = judgeWatch(watch, cfg.rollback);
+    if (v.kind === 'watching') return false;
+    const w = watch;
+    watch = null;
+    if (v.kind === 'cleared') return false;
+    await registry.rollback(w.name, { actor: ACTOR, reason: v.reason });
+    counters.rollbacks++;
+    log.warn({ model: `${w.name}@${w.version}`, reason: v.reason }, 'promoted model rolled back');
+    return true;
+  };
+
+  /**
+   * Applies labels one by one. Probabilities are computed for the rest of the batch at once and
+   * again after any step that changes the champion or the challenger, so the decision for each
+   * label is the same however the stream was cut into batches.
+   */
+  const applyScored = async (items: readonly Scored[]): Promise<void> => {
+    let i = 0;
+    while (i < items.length) {
+      if (!(await ensureChampion()) || champion === undefined) return;
+      await ensureChallenger();
+      const rest = items.slice(i);
+      const champ = await probsOf(champion, rest);
+      const chall = phase() === 'shadow' && challenger !== undefined ? await probsOf(challenger, rest) : null;
+      let changed = false;
+      for (let j = 0; j < rest.length && !changed; j++, i++) {
+        const { label, sample } = rest[j] as Scored;
+        const p = champ[j] ?? null;
+        lastTs = Math.max(lastTs, label.ts);
+        if (p === null) continue;
+        counters.scored++;
+        const cls = classOfLabel(label.label);
+        const score = scoreRow(p, 0, cls);
+        const row = new Array<number>(champion.version.featureSpec.features.length);
+        const features = rowOf(sample.features, champion.version.featureSpec, row) ? row : null;
+        if (phase() !== 'paused') triggers = observe(triggers, { ts: label.ts, logLoss: score.logLoss, hit: score.hit, features }, cfg.triggers);
+        if (triggers.reference === null && triggers.recent.length >= cfg.triggers.psiWindow) {
+          triggers = { ...withReference(triggers, champion.version.featureSpec.features, triggers.recent, cfg.triggers), recent: [] };
+        }
+        if (watch !== null) watch = addWatch(watch, score.logLoss, cfg.rollback.minLabels);
+        const q = chall?.[j] ?? null;
+        if (phase() === 'shadow' && shadow !== null && q !== null) shadow = addShadow(shadow, { champion: score, challenger: scoreRow(q, 0, cls) });
+        changed = await decide(label.ts);
+      }
+    }
+  };
+
+  /** Decisions after one label at event time `ts`; true when a model changed (re-score the rest). */
+  const decide = async (ts: number): Promise<boolean> => {
+    if (await watchStep()) return true;
+    if (phase() === 'idle') {
+      const t = firedTrigger(triggers, ts, cfg.triggers);
+      if (t !== null) await startCycle(t, ts);
+    }
+    if (phase() === 'collecting') {
+      if (collectingLabels++ % COLLECT_STEP === 0) await collectStep();
+      return phase() !== 'collecting';
+    }
+    return shadowStep(ts);
+  };
+
+  const dlqOf = (d: Delivery, r: Refusal): DlqEntry => {
+    counters.refused++;
+    log.warn({ subject: d.subject, reason: r.reason, detail: r.detail }, 'refused retraining input');
+    return toDlqEntry({ source: 'retraining', subject: d.subject, data: d.data, refusal: r, ts: deps.clock.now() });
+  };
+
+  const handle = (batch: readonly Delivery[]): Promise<void> => {
+    const run = chain.then(async () => {
+      if (dirty) throw new Error('retraining actor state is stale after a failed batch; restart it');
+      const labels: Label[] = [];
+      const dlq: DlqEntry[] = [];
+      let last = seq;
+      for (const d of batch) {
+        if (d.streamSeq <= seq) {
+          counters.skippedSeq++;
+          continue;
+        }
+        last = Math.max(last, d.streamSeq);
+        const r = decodeInput<Label>(d.data, LABEL_SCHEMAS);
+        if (!r.ok) {
+          dlq.push(dlqOf(d, r));
+          continue;
+        }
+        if (r.msg.strategy !== strategy || r.msg.subject.kind !== 'prediction') continue;
+        counters.labels++;
+        labels.push(r.msg);
+      }
+      for (const e of dlq) await deps.bus.publish(deps.subjects.dlq('retraining'), encode(e), { msgId: e.id });
+      try {
+        const found = await samplesOf(labels);
+        const items: Scored[] = [];
+        for (const l of labels) {
+          const s = found.get(l.subject.id);
+          if (s === undefined) counters.missingSamples++;
+          else items.push({ label: l, sample: s });
+        }
+        await applyScored(items);
+        seq = last;
+        await commit();
+      } catch (e) {
+        dirty = true; // in-memory state may be half applied: stop rather than double count on redelivery
+        log.error({ err: String(e) }, 'retraining batch failed');
+        throw e;
+      }
+    });
+    chain = run.catch(() => {});
+    return run;
+  };
+
+  const consumption: Consumption = deps.bus.consume(
+    { stream: deps.streams.OUTCOMES, durable: `retraining_${durableToken(strategy)}_${durableToken(deps.model)}`, filterSubject: deps.subjects.streamSubjects.OUTCOMES[1] ?? `${deps.subjects.prefix}.label.>`, batchSize: cfg.consumer.batchSize, ackWaitMs: cfg.consumer.ackWaitMs },
+    handle,
+  );
+  const done = consumption.done;
+  done.catch((e: unknown) => log.error({ err: String(e) }, 'retraining consumer ended'));
+  log.info({ phase: phase(), seq }, 'retraining actor started');
+
+  const status = (): RetrainingStatus => {
+    const ctx = machine.getSnapshot().context;
+    const drift = Object.values(driftOf(triggers));
+    const { recent: _recent, ...w } = watch ?? { recent: [] };
+    return {
+      phase: phase(),
+      model: deps.model,
+      champion: championRef,
+      challenger: ctx.challenger,
+      trigger: ctx.trigger,
+      lastOutcome: ctx.lastOutcome,
+      pauseReason: phase() === 'paused' ? ctx.pauseReason : null,
+      cycles: ctx.cycles,
+      shadow,
+      watch: watch === null ? null : (w as Omit<RollbackWatch, 'recent'>),
+      triggers: {
+        labelsSinceTrain: triggers.labelsSinceTrain,
+        rollingLogLoss: triggers.losses.length > 0 ? mean(triggers.losses) : null,
+        rollingHitRate: triggers.hits.length > 0 ? mean(triggers.hits) : null,
+        maxPsi: drift.length > 0 ? Math.max(...drift) : null,
+        adwinWidth: triggers.adwin.buckets.reduce((a, b) => a + b.n, 0),
+      },
+      counters: { ...counters },
+    };
+  };
+  const kick = (): void => {
+    chain = chain.then(async () => {
+      if (await ensureChampion()) await collectStep();
+      await commit();
+    }).catch((e: unknown) => log.error({ err: String(e) }, 'retraining step failed'));
+  };
+
+  return {
+    key,
+    status,
+    trigger: (reason, operator) => {
+      if (phase() !== 'idle') return { accepted: false, reason: `retraining is ${phase()}, not idle`, status: status() };
+      machine.send({ type: 'TRIGGER', reason: { kind: 'operator', detail: `${operator}: ${reason}` } });
+      // The machine moved now (the reply says so); the run, the cycle and the sample check join the chain.
+      const t = { kind: 'operator' as const, detail: `${operator}: ${reason}` };
+      chain = chain.then(async () => {
+        const runId = (await tracker?.startRun({ runName: `${deps.model} retrain operator`, startTime: lastTs, tags: { 'sextant.strategy': strategy, 'sextant.model': deps.model, 'sextant.trigger': 'operator' }, params: { trigger: 'operator', trigger_detail: t.detail, seed: cfg.training.seed, epochs: cfg.training.epochs } })) ?? null;
+        cycle = { trigger: t, ts: lastTs, runId, challenger: null };
+        collectingLabels = 1;
+      });
+      kick();
+      return { accepted: true, reason: 'retraining triggered', status: status() };
+    },
+    pause: (reason) => {
+      machine.send({ type: 'PAUSE', reason });
+      cancelFit?.();
+      chain = chain.then(commit).catch(() => {});
+      return status();
+    },
+    resume: () => {
+      machine.send({ type: 'RESUME' });
+      if (phase() === 'idle' && cycle !== null) {
+        const c = cycle;
+        cycle = null;
+        chain = chain.then(() => fail(c.runId, c.ts, 'abandoned by a pause')).catch(() => {});
+      }
+      kick();
+      return status();
+    },
+    idle: () => chain,
+    stop: async () => {
+      await consumption.stop();
+      await chain;
+      machine.stop();
+      await dispose(champion);
+      await dispose(challenger);
+    },
+    done,
+  };
+}

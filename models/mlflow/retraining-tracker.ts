@@ -1,0 +1,85 @@
+import type { Logger } from '../../state/logger.js';
+import { createMlflowClient } from './mlflow-client.js';
+import type { MlflowClient, MlflowMetric, MlflowRunStatus } from './mlflow-client.js';
+
+/**
+ * What the retraining actor reports to experiment tracking: one run per retraining cycle (its
+ * trigger, parameters, training and shadow metrics, outcome) and the challenger as a model
+ * version. Never throws: a tracking failure is logged and retraining goes on; the run id is
+ * kept in the actor's snapshot so a restarted actor finishes the same run.
+ */
+export type RetrainingTracker = Readonly<{
+  enabled: boolean;
+  /** Starts a run; undefined when tracking is off or the server failed. */
+  startRun(a: Readonly<{ runName: string; startTime: number; tags: Readonly<Record<string, string>>; params: Readonly<Record<string, string | number>> }>): Promise<string | undefined>;
+  logMetrics(runId: string | undefined, metrics: Readonly<Record<string, number>>, timestamp: number, step?: number): Promise<void>;
+  /** Registers the challenger (name, registry version, artifact URI) as an MLflow model version. */
+  logModelVersion(runId: string | undefined, a: Readonly<{ name: string; version: number; source: string }>): Promise<void>;
+  endRun(runId: string | undefined, status: MlflowRunStatus, endTime: number, tags?: Readonly<Record<string, string>>): Promise<void>;
+}>;
+
+export type MlflowTrackingConfig = Readonly<{ trackingUrl?: string | undefined; experiment: string; registerModels: boolean; timeoutMs: number }>;
+
+const NOOP: RetrainingTracker = {
+  enabled: false,
+  startRun: () => Promise.resolve(undefined),
+  logMetrics: () => Promise.resolve(),
+  logModelVersion: () => Promise.resolve(),
+  endRun: () => Promise.resolve(),
+};
+
+const tagsOf = (r: Readonly<Record<string, string>>) => Object.entries(r).map(([key, value]) => ({ key, value }));
+/** MLflow keeps param values as strings of at most 6000 characters. */
+const paramValue = (v: string | number): string => String(v).slice(0, 6000);
+
+export function createRetrainingTracker(cfg: MlflowTrackingConfig, log: Logger, fetchImpl?: typeof fetch): RetrainingTracker {
+  if (cfg.trackingUrl === undefined) return NOOP;
+  const client: MlflowClient = createMlflowClient({ trackingUrl: cfg.trackingUrl, timeoutMs: cfg.timeoutMs, ...(fetchImpl !== undefined ? { fetch: fetchImpl } : {}) });
+  let experiment: Promise<string> | undefined;
+  const guarded = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await fn();
+    } catch (e) {
+      log.warn({ err: (e as Error).message, what }, 'MLflow call failed; retraining continues');
+      return undefined;
+    }
+  };
+  return {
+    enabled: true,
+    startRun: (a) =>
+      guarded('startRun', async () => {
+        experiment ??= client.experimentId(cfg.experiment);
+        let id: string;
+        try {
+          id = await experiment;
+        } catch (e) {
+          experiment = undefined; // try again next run
+          throw e;
+        }
+        const runId = await client.createRun({ experimentId: id, runName: a.runName, startTime: a.startTime, tags: tagsOf(a.tags) });
+        await client.logBatch(runId, { params: Object.entries(a.params).map(([key, v]) => ({ key, value: paramValue(v) })) });
+        return runId;
+      }),
+    logMetrics: async (runId, metrics, timestamp, step = 0) => {
+      if (runId === undefined) return;
+      const list: MlflowMetric[] = Object.entries(metrics)
+        .filter(([, v]) => Number.isFinite(v))
+        .map(([key, value]) => ({ key, value, timestamp, step }));
+      await guarded('logMetrics', () => client.logBatch(runId, { metrics: list }));
+    },
+    logModelVersion: async (runId, a) => {
+      if (runId === undefined || !cfg.registerModels) return;
+      await guarded('logModelVersion', async () => {
+        await client.ensureRegisteredModel(a.name);
+        await client.createModelVersion({ name: a.name, source: a.source, runId, tags: [{ key: 'sextant.version', value: String(a.version) }] });
+      });
+    },
+    endRun: async (runId, status, endTime, tags = {}) => {
+      if (runId === undefined) return;
+      await guarded('endRun', async () => {
+        if (Object.keys(tags).length > 0) await client.logBatch(runId, { tags: tagsOf(tags) });
+        await client.updateRun(runId, status, endTime);
+      });
+    },
+  };
+}

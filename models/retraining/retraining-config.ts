@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+
+/**
+ * The retraining actor's settings (`retraining:` in the config). Off by default: the engine runs
+ * without it until an operator turns it on. Counts are labels (labeled predictions of the served
+ * model), times are event time (label timestamps), never the wall clock.
+ */
+export const RetrainingConfigSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** Registry name of the served model family the actor retrains (default: the strategy's model). */
+    model: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+    triggers: z
+      .object({
+        /** Retrain after this many labels since the last training (0 = off). */
+        everyLabels: z.number().int().min(0).default(0),
+        /** Retrain after this much event time since the last training (0 = off). */
+        everyMs: z.number().int().min(0).default(0),
+        /** Rolling window (labels) over which the production model's performance is watched. */
+        decayWindow: positiveInt.default(200),
+        /** Decay: rolling log loss above this (nats; ln 3 ≈ 1.0986 is a uniform guess over 3 classes). */
+        maxLogLoss: z.number().positive().default(1.1),
+        /** Decay: rolling hit rate below this (0 = off). */
+        minHitRate: z.number().min(0).max(1).default(0),
+        /** Feature drift: PSI of any feature between the training range and the recent window above this. */
+        psiThreshold: z.number().positive().default(0.25),
+        /** Recent feature rows compared with the reference (and the fewest before PSI is judged). */
+        psiWindow: positiveInt.default(200),
+        psiBins: z.number().int().min(2).max(50).default(10),
+        /** ADWIN confidence on the error stream (0/1 misses of the production model); 0 = off. */
+        adwinDelta: z.number().min(0).max(1).default(0.002),
+      })
+      .strict()
+      .default({ everyLabels: 0, everyMs: 0, decayWindow: 200, maxLogLoss: 1.1, minHitRate: 0, psiThreshold: 0.25, psiWindow: 200, psiBins: 10, adwinDelta: 0.002 }),
+    training: z
+      .object({
+        /** Fewest stored samples before a triggered retraining trains (collecting until then). */
+        minSamples: positiveInt.default(300),
+        /** Most recent samples a challenger is trained on. */
+        maxSamples: positiveInt.default(5000),
+        /** Share of those (the latest) held out for early stopping and the ONNX parity check. */
+        validationFraction: z.number().gt(0).lt(1).default(0.2),
+        epochs: positiveInt.default(30),
+        seed: z.number().int().min(0).default(42),
+      })
+      .strict()
+      .default({ minSamples: 300, maxSamples: 5000, validationFraction: 0.2, epochs: 30, seed: 42 }),
+    shadow: z
+      .object({
+        /** Labeled predictions the challenger and champion are both scored on before the decision. */
+        predictions: positiveInt.default(200),
+        /** Promote only when the challenger's mean log loss is below the champion's by more than this. */
+        margin: z.number().min(0).default(0.01),
+      })
+      .strict()
+      .default({ predictions: 200, margin: 0.01 }),
+    rollback: z
+      .object({
+        /** Labels after a promotion during which the new model is watched. */
+        watchLabels: positiveInt.default(300),
+        /** Fewest labels before a rollback can be judged. */
+        minLabels: positiveInt.default(50),
+        /** Roll back when the promoted model's rolling log loss exceeds the previous champion's recorded one by this. */
+        margin: z.number().min(0).default(0.02),
+      })
+      .strict()
+      .default({ watchLabels: 300, minLabels: 50, margin: 0.02 }),
+    consumer: z.object({ batchSize: positiveInt.default(256), ackWaitMs: positiveInt.default(60_000) }).strict().default({ batchSize: 256, ackWaitMs: 60_000 }),
+    mlflow: z
+      .object({
+        /** MLflow tracking server (e.g. http://127.0.0.1:5000); unset = no MLflow logging. */
+        trackingUrl: z.string().url().optional(),
+        experiment: z.string().min(1).default('sextant-retraining'),
+        /** Also create registered models and model versions in MLflow's registry. */
+        registerModels: z.boolean().default(true),
+        timeoutMs: positiveInt.default(5000),
+      })
+      .strict()
+      .default({ experiment: 'sextant-retraining', registerModels: true, timeoutMs: 5000 }),
+  })
+  .strict();
+
+export type RetrainingConfig = z.output<typeof RetrainingConfigSchema>;
+export type RetrainingConfigInput = z.input<typeof RetrainingConfigSchema>;
+
+/** Every default: what `retraining:` means when the section is absent. */
+export const DEFAULT_RETRAINING_CONFIG: RetrainingConfig = RetrainingConfigSchema.parse({});

@@ -1,0 +1,52 @@
+import type { RetrainingMachineContext, RetrainingPhase } from '../../state/retraining-machine.js';
+import type { RollbackWatch, ShadowStats } from './shadow-evaluation.js';
+import type { TriggerReason, TriggerState } from './triggers.js';
+
+/** The cycle in progress: what started it, at which event time, and its MLflow run. */
+export type RetrainingCycle = Readonly<{ trigger: TriggerReason; ts: number; runId: string | null; challenger: Readonly<{ name: string; version: number }> | null }>;
+
+export type RetrainingCounters = {
+  labels: number;
+  scored: number;
+  missingSamples: number;
+  refused: number;
+  skippedSeq: number;
+  trainings: number;
+  promotions: number;
+  rejections: number;
+  rollbacks: number;
+};
+
+/**
+ * Everything a restarted retraining actor needs to continue where its last commit left it:
+ * the consumer position, the machine, the trigger accumulators, shadow stats and the rollback
+ * watch. Plain JSON, stored with the training sample store's actor snapshots.
+ */
+export type RetrainingSnapshot = Readonly<{
+  v: 1;
+  /** Last label-stream sequence applied. */
+  seq: number;
+  /** Event time of the last label applied. */
+  lastTs: number;
+  phase: RetrainingPhase;
+  context: RetrainingMachineContext;
+  triggers: TriggerState;
+  /** The champion the accumulators refer to (they restart when it changes). */
+  champion: Readonly<{ name: string; version: number }> | null;
+  cycle: RetrainingCycle | null;
+  shadow: ShadowStats | null;
+  watch: RollbackWatch | null;
+  /** Labels seen while collecting (samples are re-counted every few labels, not on each). */
+  collectingLabels: number;
+  counters: RetrainingCounters;
+}>;
+
+export const emptyCounters = (): RetrainingCounters => ({ labels: 0, scored: 0, missingSamples: 0, refused: 0, skippedSeq: 0, trainings: 0, promotions: 0, rejections: 0, rollbacks: 0 });
+
+/** A stored snapshot, or undefined when it is not one of ours (a different version: start afresh). */
+export function parseRetrainingSnapshot(raw: unknown): RetrainingSnapshot | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const s = raw as Partial<RetrainingSnapshot>;
+  if (s.v !== 1 || typeof s.seq !== 'number' || typeof s.phase !== 'string' || typeof s.context !== 'object' || typeof s.triggers !== 'object') return undefined;
+  return s as RetrainingSnapshot;
+}

@@ -1,0 +1,109 @@
+import type { TrainingSample } from '../../state/training-sample-store.js';
+import { FeatureSpecSchema } from '../registry/feature-spec.js';
+import type { ModelVersion, NewModelVersion } from '../registry/model-registry.js';
+import { classificationMetrics } from '../training/classification-metrics.js';
+import { configHash } from '../training/config-hash.js';
+import { calibrate } from '../training/conformal-calibration.js';
+import { DIRECTION_NAMES } from '../training/direction-labels.js';
+import { DEFAULT_PARAMS } from '../training/model-params.js';
+import type { ModelParams } from '../training/model-params.js';
+import { runTrainingSpec } from '../training/run-training-spec.js';
+import { startTrainingJob } from '../training/training-job.js';
+import type { TrainingSpec } from '../training/training-spec.js';
+import { sampleDataset, splitSamples, standardisedRange } from './sample-dataset.js';
+
+export type ChallengerOptions = Readonly<{
+  seed: number;
+  epochs: number;
+  validationFraction: number;
+  /** `worker` (default): fit on a worker thread (training-job.ts); `main` for debugging. */
+  thread?: 'worker' | 'main';
+  /** Why and at which event time the cycle started (lineage). */
+  trigger: Readonly<{ kind: string; detail: string; ts: number }>;
+  strategy: string;
+  /** Told how to cancel the worker's fit (an operator pause); the fit then rejects as cancelled. */
+  onCancel?: (cancel: () => void) => void;
+}>;
+
+/** A fitted, not yet registered challenger with what validation needs to check its artifact. */
+export type ChallengerFit = Readonly<{
+  model: NewModelVersion;
+  onnx: Uint8Array;
+  validation: Readonly<{ x: Float32Array; y: Int32Array; rows: number; cols: number; tfjsProbs: Float32Array }>;
+  valLogLoss: number;
+  params: ModelParams;
+  rows: Readonly<{ samples: number; skipped: number; fit: number; validation: number }>;
+}>;
+
+/**
+ * Fits a challenger to the champion's task on labeled training samples: the champion's columns
+ * and transforms (standardisation refitted on the fit rows), triple-barrier labels as the
+ * down/flat/up classes, a seeded MLP fitted on a worker thread with early stopping on the latest
+ * rows, exported to ONNX by the training pipeline. Same samples and seed → same model bytes.
+ */
+export async function fitChallenger(samples: readonly TrainingSample[], champion: ModelVersion, o: ChallengerOptions): Promise<ChallengerFit> {
+  const ds = sampleDataset(samples, champion.featureSpec);
+  if (ds.rows < 20) throw new RangeError(`only ${ds.rows} usable samples (${ds.skipped} lacked a feature)`);
+  const { fitEnd, valStart, standardiser } = splitSamples(ds, o.validationFraction);
+  const fitX = standardisedRange(ds, standardiser, 0, fitEnd);
+  const valX = standardisedRange(ds, standardiser, valStart, ds.rows);
+  const valRows = ds.rows - valStart;
+  if (valRows < 20) throw new RangeError(`only ${valRows} validation rows (the calibration's conformal quantiles need ≥ 20); raise training.minSamples or validationFraction`);
+  const fitY = ds.y.slice(0, fitEnd);
+  const valY = ds.y.slice(valStart);
+  const params: ModelParams = { ...DEFAULT_PARAMS.mlp, seed: o.seed, epochs: o.epochs };
+  const spec: TrainingSpec = {
+    model: 'mlp',
+    params,
+    classes: 3,
+    window: 1,
+    cols: ds.cols,
+    fit: { x: fitX, y: fitY, rows: fitEnd },
+    validation: { x: valX, y: valY, rows: valRows },
+    evaluate: { validation: { x: valX, rows: valRows } },
+    export: {
+      inputName: 'features',
+      outputName: 'probs',
+      graphName: champion.name,
+      metadata: { 'sextant.input': 'standardised: (transform(x) - mean) / std per the feature spec', 'sextant.classes': DIRECTION_NAMES.join(','), 'sextant.model': 'mlp', 'sextant.retrained': 'true' },
+    },
+  };
+  let result;
+  if (o.thread === 'main') result = await runTrainingSpec(spec);
+  else {
+    const job = startTrainingJob(spec);
+    o.onCancel?.(() => job.cancel());
+    result = await job.result;
+  }
+  const tfjsProbs = result.predictions['validation'] as Float32Array;
+  const val = classificationMetrics(tfjsProbs, valY, 3);
+  const valLogLoss = result.valLogLoss[result.bestEpoch - 1] as number;
+  const featureSpec = FeatureSpecSchema.parse({ version: 1, features: [...ds.features], mean: [...standardiser.mean], std: [...standardiser.std], transforms: [...ds.transforms] });
+  const calibration = calibrate({ y: fitY, r: ds.r.slice(0, fitEnd) }, { probs: tfjsProbs, r: ds.r.slice(valStart) }, champion.calibration.horizonMs);
+  const first = ds.ts[0] as number;
+  const lastLabeled = Math.max(...Array.from(ds.labeledTs));
+  const model: NewModelVersion = {
+    name: champion.name,
+    format: 'onnx',
+    metrics: { val_log_loss: valLogLoss, val_accuracy: val.accuracy, fit_rows: fitEnd, validation_rows: valRows, samples: samples.length },
+    featureSpec,
+    calibration,
+    trainRange: { from: first, to: lastLabeled + 1 },
+    parentVersion: champion.version,
+    configHash: configHash({ kind: 'retraining', params, features: ds.features, samples: samples.length, first, lastLabeled, validationFraction: o.validationFraction }),
+    details: {
+      kind: 'direction-classifier',
+      model: 'mlp',
+      classes: DIRECTION_NAMES,
+      onnxInput: 'standardised',
+      input: { layout: '[batch, features]' },
+      labels: { source: 'triple-barrier training samples', strategy: o.strategy },
+      retraining: { trigger: o.trigger, champion: { name: champion.name, version: champion.version } },
+      split: { fitRows: fitEnd, purged: valStart - fitEnd, validationRows: valRows },
+      params: result.params,
+      training: { epochsRun: result.epochsRun, bestEpoch: result.bestEpoch, backend: result.backend, valLogLoss: result.valLogLoss },
+      confusion: val.confusion,
+    },
+  };
+  return { model, onnx: result.onnx, validation: { x: valX, y: valY, rows: valRows, cols: ds.cols, tfjsProbs }, valLogLoss, params: result.params, rows: { samples: samples.length, skipped: ds.skipped, fit: fitEnd, validation: valRows } };
+}

@@ -1,0 +1,127 @@
+import { assign, setup } from 'xstate';
+import type { SnapshotFrom } from 'xstate';
+import type { TriggerReason } from '../models/retraining/triggers.js';
+
+export const RetrainingPhase = {
+  idle: 'idle',
+  collecting: 'collecting',
+  training: 'training',
+  validating: 'validating',
+  shadow: 'shadow',
+  promoted: 'promoted',
+  rejected: 'rejected',
+  paused: 'paused',
+} as const;
+export type RetrainingPhase = (typeof RetrainingPhase)[keyof typeof RetrainingPhase];
+
+/** Where RESUME returns to: a paused cycle keeps its place, except mid-training (the fit is cancelled). */
+type ResumeTo = 'idle' | 'collecting' | 'shadow';
+
+export type ModelVersionRef = Readonly<{ name: string; version: number }>;
+
+export type RetrainingMachineContext = {
+  /** Why the current (or last) cycle started. */
+  trigger: TriggerReason | null;
+  /** The candidate of the current cycle once registered. */
+  challenger: ModelVersionRef | null;
+  resumeTo: ResumeTo;
+  /** Operator text of the last pause. */
+  pauseReason: string;
+  /** How the last cycle ended (promotion, rejection, failure), for `ctl retrain status`. */
+  lastOutcome: string | null;
+  cycles: number;
+};
+
+export type RetrainingMachineEvent =
+  | Readonly<{ type: 'TRIGGER'; reason: TriggerReason }>
+  | Readonly<{ type: 'SAMPLES_READY' }>
+  | Readonly<{ type: 'TRAINED'; challenger: ModelVersionRef }>
+  | Readonly<{ type: 'TRAIN_FAILED'; error: string }>
+  | Readonly<{ type: 'VALID' }>
+  | Readonly<{ type: 'INVALID'; error: string }>
+  | Readonly<{ type: 'SHADOW_PROMOTE'; reason: string }>
+  | Readonly<{ type: 'SHADOW_REJECT'; reason: string }>
+  | Readonly<{ type: 'SETTLED' }>
+  | Readonly<{ type: 'PAUSE'; reason: string }>
+  | Readonly<{ type: 'RESUME' }>;
+
+/** PAUSE from a phase: remember where to resume; a fit or validation in flight is abandoned. */
+const pauseFrom = (phase: RetrainingPhase) => ({ target: 'paused' as const, actions: { type: 'pause' as const, params: { phase } } });
+
+/**
+ * One retraining cycle: idle → (a trigger) collecting → (enough samples) training → (a
+ * registered candidate) validating → (loads, ONNX matches tfjs) shadow → promoted | rejected →
+ * (the registry recorded it) idle. Operators can pause at any point and resume where it stood;
+ * pausing mid-training or mid-validation abandons that fit and resumes at idle. Promoted and
+ * rejected wait for SETTLED (the registry call) and cannot be paused in between. Pure: the actor
+ * sends the events and does the work the states ask for.
+ *
+ * @example
+ * const a = createActor(retrainingMachine).start();
+ * a.send({ type: 'TRIGGER', reason: { kind: 'schedule', detail: '500 labels' } }); // 'collecting'
+ */
+export const retrainingMachine = setup({
+  types: { context: {} as RetrainingMachineContext, events: {} as RetrainingMachineEvent },
+  actions: {
+    keepTrigger: assign({ trigger: ({ event }) => (event.type === 'TRIGGER' ? event.reason : null), challenger: () => null }),
+    keepChallenger: assign({ challenger: ({ event }) => (event.type === 'TRAINED' ? event.challenger : null) }),
+    failed: assign({ lastOutcome: ({ event }) => (event.type === 'TRAIN_FAILED' || event.type === 'INVALID' ? `failed: ${event.error}` : 'failed') }),
+    decided: assign({ lastOutcome: ({ event, context }) => `${event.type === 'SHADOW_PROMOTE' ? 'promoted' : 'rejected'} ${context.challenger?.name}@${context.challenger?.version}: ${event.type === 'SHADOW_PROMOTE' || event.type === 'SHADOW_REJECT' ? event.reason : ''}` }),
+    endCycle: assign({ cycles: ({ context }) => context.cycles + 1 }),
+    pause: assign(({ context, event }, params: { phase: RetrainingPhase }) => ({
+      pauseReason: event.type === 'PAUSE' ? event.reason : '',
+      resumeTo: (params.phase === 'collecting' || params.phase === 'shadow' ? params.phase : 'idle') satisfies ResumeTo,
+      lastOutcome: params.phase === 'training' || params.phase === 'validating' ? `paused while ${params.phase}: cycle abandoned` : context.lastOutcome,
+    })),
+  },
+}).createMachine({
+  id: 'retraining',
+  context: { trigger: null, challenger: null, resumeTo: 'idle', pauseReason: '', lastOutcome: null, cycles: 0 },
+  initial: 'idle',
+  states: {
+    idle: { on: { TRIGGER: { target: 'collecting', actions: 'keepTrigger' }, PAUSE: pauseFrom('idle') } },
+    collecting: { on: { SAMPLES_READY: 'training', PAUSE: pauseFrom('collecting') } },
+    training: {
+      on: {
+        TRAINED: { target: 'validating', actions: 'keepChallenger' },
+        TRAIN_FAILED: { target: 'idle', actions: ['failed', 'endCycle'] },
+        PAUSE: pauseFrom('training'),
+      },
+    },
+    validating: {
+      on: {
+        VALID: 'shadow',
+        INVALID: { target: 'rejected', actions: 'failed' },
+        PAUSE: pauseFrom('validating'),
+      },
+    },
+    shadow: {
+      on: {
+        SHADOW_PROMOTE: { target: 'promoted', actions: 'decided' },
+        SHADOW_REJECT: { target: 'rejected', actions: 'decided' },
+        PAUSE: pauseFrom('shadow'),
+      },
+    },
+    promoted: { on: { SETTLED: { target: 'idle', actions: 'endCycle' } } },
+    rejected: { on: { SETTLED: { target: 'idle', actions: 'endCycle' } } },
+    paused: {
+      on: {
+        PAUSE: { actions: assign({ pauseReason: ({ event }) => event.reason }) },
+        RESUME: [
+          { guard: ({ context }) => context.resumeTo === 'collecting', target: 'collecting' },
+          { guard: ({ context }) => context.resumeTo === 'shadow', target: 'shadow' },
+          { target: 'idle' },
+        ],
+      },
+    },
+  },
+});
+
+export type RetrainingMachineSnapshot = SnapshotFrom<typeof retrainingMachine>;
+
+/** A snapshot in `phase` with `context`, to restart a persisted actor where it stood. */
+export function restoreRetrainingSnapshot(phase: RetrainingPhase, context: RetrainingMachineContext): RetrainingMachineSnapshot {
+  return retrainingMachine.resolveState({ value: phase, context });
+}
+
+export const phaseOf = (s: RetrainingMachineSnapshot): RetrainingPhase => s.value as RetrainingPhase;

@@ -1,0 +1,65 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type RecordedCall = Readonly<{ method: string; path: string; query: Record<string, string>; body: Record<string, unknown> | null }>;
+
+/**
+ * A local MLflow tracking server for tests: the REST endpoints the retraining tracker uses, kept
+ * in memory, every call recorded. `failAll` makes every request answer HTTP 500.
+ */
+export async function startMlflowServer(): Promise<{ url: string; calls: RecordedCall[]; failAll: { on: boolean }; close(): Promise<void> }> {
+  const calls: RecordedCall[] = [];
+  const failAll = { on: false };
+  const experiments = new Map<string, string>();
+  const models = new Set<string>();
+  const versions = new Map<string, number>();
+  let runs = 0;
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (d: Buffer) => (raw += d.toString()));
+    req.on('end', () => {
+      const u = new URL(req.url ?? '/', 'http://x');
+      const path = u.pathname.replace('/api/2.0/mlflow/', '');
+      const body = raw === '' ? null : (JSON.parse(raw) as Record<string, unknown>);
+      calls.push({ method: req.method ?? '?', path, query: Object.fromEntries(u.searchParams), body });
+      const send = (status: number, j: unknown): void => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(j));
+      };
+      if (failAll.on) return send(500, { error_code: 'INTERNAL_ERROR', message: 'down for the test' });
+      switch (`${req.method} ${path}`) {
+        case 'GET experiments/get-by-name': {
+          const id = experiments.get(u.searchParams.get('experiment_name') ?? '');
+          return id === undefined ? send(404, { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'no such experiment' }) : send(200, { experiment: { experiment_id: id, name: u.searchParams.get('experiment_name') } });
+        }
+        case 'POST experiments/create': {
+          const id = String(experiments.size + 1);
+          experiments.set(String(body?.['name']), id);
+          return send(200, { experiment_id: id });
+        }
+        case 'POST runs/create':
+          return send(200, { run: { info: { run_id: `run${++runs}`, experiment_id: body?.['experiment_id'] } } });
+        case 'POST runs/log-batch':
+        case 'POST runs/update':
+          return send(200, {});
+        case 'POST registered-models/create': {
+          const name = String(body?.['name']);
+          if (models.has(name)) return send(400, { error_code: 'RESOURCE_ALREADY_EXISTS', message: 'exists' });
+          models.add(name);
+          return send(200, { registered_model: { name } });
+        }
+        case 'POST model-versions/create': {
+          const name = String(body?.['name']);
+          const v = (versions.get(name) ?? 0) + 1;
+          versions.set(name, v);
+          return send(200, { model_version: { name, version: String(v) } });
+        }
+        default:
+          return send(404, { error_code: 'ENDPOINT_NOT_FOUND', message: path });
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return { url: `http://127.0.0.1:${port}`, calls, failAll, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}

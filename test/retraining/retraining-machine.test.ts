@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { createActor } from 'xstate';
+import { phaseOf, restoreRetrainingSnapshot, retrainingMachine } from '../../state/retraining-machine.js';
+import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
+
+const trigger = { type: 'TRIGGER', reason: { kind: 'schedule', detail: '500 labels' } } as const;
+
+describe('retraining machine', () => {
+  it('runs a cycle idle → collecting → training → validating → shadow → promoted → idle', () => {
+    const clock = createSimulatedClock(0);
+    const a = createActor(retrainingMachine, { clock }).start();
+    const seen: string[] = [phaseOf(a.getSnapshot())];
+    a.subscribe((s) => seen.push(phaseOf(s)));
+    a.send(trigger);
+    a.send({ type: 'SAMPLES_READY' });
+    a.send({ type: 'TRAINED', challenger: { name: 'dir', version: 2 } });
+    a.send({ type: 'VALID' });
+    a.send({ type: 'SHADOW_PROMOTE', reason: 'better by 0.05' });
+    expect(phaseOf(a.getSnapshot())).toBe('promoted');
+    a.send({ type: 'SETTLED' });
+    expect(seen).toEqual(['idle', 'collecting', 'training', 'validating', 'shadow', 'promoted', 'idle']);
+    expect(a.getSnapshot().context.cycles).toBe(1);
+    expect(a.getSnapshot().context.lastOutcome).toMatch(/^promoted dir@2: better by 0.05/);
+  });
+
+  it('rejects an invalid candidate or a losing challenger; a failed fit returns to idle', () => {
+    const a = createActor(retrainingMachine).start();
+    a.send(trigger);
+    a.send({ type: 'SAMPLES_READY' });
+    a.send({ type: 'TRAIN_FAILED', error: 'worker crashed' });
+    expect(phaseOf(a.getSnapshot())).toBe('idle');
+    expect(a.getSnapshot().context.lastOutcome).toBe('failed: worker crashed');
+    a.send(trigger);
+    a.send({ type: 'SAMPLES_READY' });
+    a.send({ type: 'TRAINED', challenger: { name: 'dir', version: 3 } });
+    a.send({ type: 'VALID' });
+    a.send({ type: 'SHADOW_REJECT', reason: 'no better' });
+    expect(phaseOf(a.getSnapshot())).toBe('rejected');
+    a.send({ type: 'SETTLED' });
+    expect(phaseOf(a.getSnapshot())).toBe('idle');
+    // Events that do not apply are ignored (a stray TRAINED in idle).
+    a.send({ type: 'TRAINED', challenger: { name: 'dir', version: 9 } });
+    expect(phaseOf(a.getSnapshot())).toBe('idle');
+  });
+
+  it('pauses and resumes where it stood; pausing mid-training abandons the fit; triggers are ignored while paused', () => {
+    const a = createActor(retrainingMachine).start();
+    a.send(trigger);
+    a.send({ type: 'SAMPLES_READY' });
+    a.send({ type: 'TRAINED', challenger: { name: 'dir', version: 2 } });
+    a.send({ type: 'VALID' });
+    a.send({ type: 'PAUSE', reason: 'maintenance' });
+    expect(phaseOf(a.getSnapshot())).toBe('paused');
+    a.send(trigger);
+    expect(phaseOf(a.getSnapshot())).toBe('paused');
+    a.send({ type: 'RESUME' });
+    expect(phaseOf(a.getSnapshot())).toBe('shadow');
+    expect(a.getSnapshot().context.challenger).toEqual({ name: 'dir', version: 2 });
+
+    const b = createActor(retrainingMachine).start();
+    b.send(trigger);
+    b.send({ type: 'SAMPLES_READY' });
+    b.send({ type: 'PAUSE', reason: 'busy' });
+    b.send({ type: 'TRAINED', challenger: { name: 'dir', version: 2 } }); // arrives late: ignored
+    b.send({ type: 'RESUME' });
+    expect(phaseOf(b.getSnapshot())).toBe('idle');
+    expect(b.getSnapshot().context.lastOutcome).toBe('paused while training: cycle abandoned');
+  });
+
+  it('restores a persisted snapshot and continues from it', () => {
+    const a = createActor(retrainingMachine).start();
+    a.send(trigger);
+    const persisted = JSON.parse(JSON.stringify({ phase: phaseOf(a.getSnapshot()), context: a.getSnapshot().context })) as { phase: 'collecting'; context: typeof a extends never ? never : ReturnType<typeof a.getSnapshot>['context'] };
+    const b = createActor(retrainingMachine, { snapshot: restoreRetrainingSnapshot(persisted.phase, persisted.context) }).start();
+    expect(phaseOf(b.getSnapshot())).toBe('collecting');
+    expect(b.getSnapshot().context.trigger).toEqual(trigger.reason);
+    b.send({ type: 'SAMPLES_READY' });
+    expect(phaseOf(b.getSnapshot())).toBe('training');
+  });
+});

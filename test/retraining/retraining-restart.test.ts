@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { startRetrainingActor } from '../../actors/retraining-actor.js';
+import type { RetrainingActorHandle } from '../../actors/retraining-actor.js';
+import { loadConfig } from '../../config/load.js';
+import { createMemoryModelRegistry } from '../../models/registry/memory-model-registry.js';
+import type { ModelRegistry } from '../../models/registry/model-registry.js';
+import { RetrainingConfigSchema } from '../../models/retraining/retraining-config.js';
+import { createLiveClock } from '../../state/clocks/live-clock.js';
+import { silentLogger } from '../../state/logger.js';
+import { createMemoryTrainingSampleStore } from '../../state/memory-training-sample-store.js';
+import type { TrainingSample, TrainingSampleStore } from '../../state/training-sample-store.js';
+import type { Bus } from '../../streams/bus.js';
+import { encode } from '../../streams/codec.js';
+import type { DlqEntry } from '../../streams/messages/dlq-entry.js';
+import { createMemoryBus } from '../../streams/memory-bus.js';
+import { streamName, streamSpecs } from '../../streams/provision.js';
+import { subjectsFor } from '../../streams/subjects.js';
+import { collect, until } from '../labeling/harness.js';
+import { labelOf, registerChampion, samplesOf } from './fixtures.js';
+
+const cfgBase = { ...loadConfig(), prefix: 'rtm', streamNamePrefix: 'RTM_' };
+const subjects = subjectsFor(cfgBase.prefix);
+const OUTCOMES = streamName(cfgBase, 'OUTCOMES');
+const DLQ = streamName(cfgBase, 'DLQ');
+const config = RetrainingConfigSchema.parse({
+  enabled: true,
+  triggers: { everyLabels: 100, decayWindow: 10_000, adwinDelta: 0, psiWindow: 10_000 },
+  training: { minSamples: 80, maxSamples: 100, epochs: 20, seed: 3 },
+  shadow: { predictions: 60, margin: 0.05 },
+  consumer: { batchSize: 16, ackWaitMs: 60_000 },
+});
+
+type World = { bus: Bus; store: TrainingSampleStore; registry: ModelRegistry };
+
+async function world(): Promise<World> {
+  const bus = createMemoryBus();
+  await bus.ensureStreams(streamSpecs(cfgBase, { storage: 'memory' }));
+  const store = createMemoryTrainingSampleStore();
+  const registry = createMemoryModelRegistry({ bus, subjects, clock: { now: () => 0 } });
+  const old = samplesOf(0, 200, -1, 1);
+  await store.commit({ samples: old });
+  await registerChampion(registry, old);
+  return { bus, store, registry };
+}
+
+const start = (w: World): Promise<RetrainingActorHandle> =>
+  startRetrainingActor({ bus: w.bus, subjects, samples: w.store, registry: w.registry, clock: createLiveClock(), log: silentLogger, strategy: 's1', model: 'dir', config, streams: { OUTCOMES }, trainingThread: 'main' });
+
+async function label(w: World, samples: readonly TrainingSample[]): Promise<void> {
+  await w.store.commit({ samples });
+  for (const s of samples) await w.bus.publish(subjects.label('s1', s.venue, s.symbol), encode(labelOf(s)), { msgId: `lbl:${s.id}` });
+}
+
+describe('retraining actor restart (memory bus and stores)', () => {
+  it('continues a shadow run from its snapshot after a restart and reaches the same verdict as an uninterrupted run', async () => {
+    const fresh = samplesOf(200, 170, 1, 2);
+
+    const a = await world();
+    const straight = await start(a);
+    await label(a, fresh);
+    await until('uninterrupted promotion', () => straight.status().counters.promotions === 1, 60_000);
+    await straight.stop();
+    const reference = straight.status().lastOutcome;
+    expect(reference).toMatch(/^promoted dir@2: shadow over 60 labeled predictions/);
+    expect((await a.registry.get('dir@production')).version).toBe(2);
+
+    const b = await world();
+    const first = await start(b);
+    await label(b, fresh.slice(0, 130));
+    await until('130 labels applied', () => first.status().counters.labels === 130, 60_000);
+    await first.idle();
+    expect(first.status().phase).toBe('shadow');
+    expect(first.status().shadow?.n).toBe(30);
+    await first.stop();
+
+    const second = await start(b);
+    expect(second.status()).toMatchObject({ phase: 'shadow', challenger: { name: 'dir', version: 2 }, shadow: { n: 30 }, counters: { labels: 130, trainings: 1 } });
+    // A malformed label goes to the DLQ; the actor carries on.
+    await b.bus.publish(subjects.label('s1', 'binance', 'BTC/USDT'), new TextEncoder().encode('{"type":"label","v":1}'), { msgId: 'bad-label' });
+    const dlq = collect<DlqEntry>(b.bus, DLQ, subjects.dlq('retraining'));
+    await label(b, fresh.slice(130));
+    await until('promotion after restart', () => second.status().counters.promotions === 1, 60_000);
+    await until('every label applied', () => second.status().counters.labels === 170, 60_000);
+    await second.stop();
+    // Same labels, same seed, same samples: the same challenger and the same shadow numbers.
+    expect(second.status().lastOutcome).toBe(reference);
+    expect((await b.registry.get('dir@production')).version).toBe(2);
+    expect((await b.registry.get('dir@2')).artifactSha256).toBe((await a.registry.get('dir@2')).artifactSha256);
+    expect(second.status().counters).toMatchObject({ labels: 170, refused: 1, promotions: 1 });
+    await until('dlq entry', () => dlq.msgs.length === 1);
+    expect(dlq.msgs[0]?.reason).toBe('SCHEMA');
+    await dlq.stop();
+    for (const w of [a, b]) await w.bus.close();
+  }, 120_000);
+});
