@@ -1,0 +1,303 @@
+/**
+ * Live-path latency while a model trains: tick → approved order through the whole live engine
+ * (asset actors → features → event sequencer → strategy on ONNX Runtime in its worker thread →
+ * execution → risk → `sx.exec.order.…`) on real NATS JetStream at a fixed rate, without and with
+ * a training job running on a worker thread (`startTrainingJob`: the MLP of the direction model,
+ * fitting three years of 1h bars for as long as the segment lasts). The two conditions alternate
+ * in every round (ABBA order), on one engine, each segment on bars of its own, so load from
+ * elsewhere on the machine hits both alike. The issue's target: p99 with training ≤ 1.2 × p99
+ * without.
+ *
+ *   npx tsx bench/training-latency.bench.ts [--rate 1000] [--seconds 5] [--rounds 4] [--warm 300] [--symbols BTC/USDT,ETH/USDT,…]
+ *
+ * Needs NATS with JetStream on its default local port; Redis and PostgreSQL are not used (the
+ * stores are the in-process ones, as in bench/decision-latency.bench.ts). Everything runs in a
+ * namespace of its own, removed at the end. Exits non-zero on errors only, never because the
+ * target was missed.
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { ensureDemoModel } from '../cli/commands/demo-model.js';
+import { loadSymbolBars } from '../cli/commands/train.js';
+import { startEngine } from '../cli/engine.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { findBarFiles, requireDataDir } from '../gateways/data-dir.js';
+import { readBars } from '../gateways/historical/bars-csv.js';
+import { mergeByTime } from '../gateways/historical/merge-by-time.js';
+import { createMemoryModelRegistry } from '../models/registry/memory-model-registry.js';
+import { parseModelRef } from '../models/registry/model-registry.js';
+import { buildBarDataset } from '../models/training/bar-dataset.js';
+import { DEFAULT_PARAMS } from '../models/training/model-params.js';
+import { fitStandardiser, pick, standardiseRows } from '../models/training/standardiser.js';
+import { startTrainingJob } from '../models/training/training-job.js';
+import type { TrainingJob } from '../models/training/training-job.js';
+import type { TrainingSpec } from '../models/training/training-spec.js';
+import { createLiveClock } from '../state/clocks/live-clock.js';
+import { silentLogger } from '../state/logger.js';
+import { createMemoryFeatureStore } from '../state/memory-feature-store.js';
+import { createMemoryRiskStore } from '../state/memory-risk-store.js';
+import { createMemoryTimeseriesStore } from '../state/memory-timeseries-store.js';
+import type { Bus } from '../streams/bus.js';
+import { encode } from '../streams/codec.js';
+import type { Bar } from '../streams/messages/bar.js';
+import { TIMEFRAME_MS } from '../streams/messages/bar.js';
+import { createMemoryBus } from '../streams/memory-bus.js';
+import { createNatsBus } from '../streams/nats-bus.js';
+import { streamSpecs } from '../streams/provision.js';
+import { subjectsFor } from '../streams/subjects.js';
+import type { Subjects } from '../streams/subjects.js';
+import { barIdOfOrder, summarise } from './latency-stats.js';
+import type { Summary } from './latency-stats.js';
+
+const { values: args } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '1000' },
+    seconds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '4' },
+    warm: { type: 'string', default: '300' },
+    symbols: { type: 'string', default: 'BTC/USDT,ETH/USDT,SOL/USDT,BNB/USDT,XRP/USDT' },
+    from: { type: 'string', default: '2024-01-01' },
+    drain: { type: 'string', default: '30' },
+  },
+});
+const RATE = Number(args.rate);
+const SECONDS = Number(args.seconds);
+const ROUNDS = Number(args.rounds);
+const WARM = Number(args.warm);
+const DRAIN_S = Number(args.drain);
+const SYMBOLS = args.symbols.split(',').map((s) => s.trim());
+const FROM = Date.parse(`${args.from}T00:00:00Z`);
+for (const [name, v] of [['rate', RATE], ['seconds', SECONDS], ['rounds', ROUNDS], ['warm', WARM], ['drain', DRAIN_S], ['from', FROM]] as const) {
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
+}
+const TRAIN_SYMBOLS = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'];
+const TF = '1h';
+const BIG = 1e12;
+const YEAR = 365 * 86_400_000;
+
+const tag = randomUUID().replaceAll('-', '').slice(0, 8);
+const base = loadConfig();
+/** The decision-latency bench's config: nearly every prediction becomes an order, so most bars have a latency. */
+const cfg: Config = {
+  ...base,
+  prefix: `sxtl${tag}`,
+  streamNamePrefix: `BTL${tag}_`,
+  assets: SYMBOLS.map((symbol) => ({ venue: base.venue, symbol })),
+  strategy: { ...base.strategy, timeframe: TF, minConfidence: 0, maxIntervalWidth: 1e6, sizing: 'quote', positionSize: 1000, allowShort: true },
+  execution: { ...base.execution, policy: 'immediate', minQtyFraction: 0 },
+  risk: {
+    account: `bench${tag}`,
+    limits: {
+      allowlist: [...SYMBOLS],
+      maxOrderQty: { default: BIG, perSymbol: {} },
+      maxOrderNotional: BIG,
+      collarBps: 10_000,
+      maxPositionQty: { default: BIG, perSymbol: {} },
+      maxGrossNotional: BIG,
+      maxOrdersPerWindow: 1_000_000_000,
+      windowMs: 1,
+      staleAfterMs: 365 * 86_400_000,
+      maxDailyLoss: BIG,
+      maxDrawdown: BIG,
+    },
+  },
+  decision: { idleFlushMs: 50 },
+};
+
+const ms = (n: number): string => `${n.toFixed(2)} ms`;
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const line = (label: string, s: Summary): string => `${label.padEnd(30)} p50 ${ms(s.p50)}  p90 ${ms(s.p90)}  p99 ${ms(s.p99)}  max ${ms(s.max)}  (n ${fmt(s.n)})`;
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : s.length % 2 === 1 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+};
+
+async function loadBars(dataDir: string, perSymbol: number): Promise<Bar[]> {
+  const files = findBarFiles(dataDir, { symbols: SYMBOLS, timeframe: TF });
+  const missing = SYMBOLS.filter((s) => !files.some((f) => f.symbol === s));
+  if (missing.length > 0) throw new Error(`no ${TF} bar files for ${missing.join(', ')} under ${dataDir}/ohlcv`);
+  const out: Bar[] = [];
+  for await (const b of mergeByTime(...files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf: TF, from: FROM, limit: perSymbol })))) out.push(b);
+  return out;
+}
+
+/**
+ * The background job: the direction MLP on three years of 1h bars before the window (85 % fit,
+ * 15 % validation, standardised), with epochs and patience so large that it trains until the
+ * segment ends and the job is terminated.
+ */
+async function trainingSpec(dataDir: string): Promise<{ spec: TrainingSpec; rows: number }> {
+  const bars = await loadSymbolBars(dataDir, TRAIN_SYMBOLS, TF, { from: FROM - 3 * YEAR, to: FROM });
+  const ds = buildBarDataset(bars, { horizon: 4, kAtr: 0.5, barMs: TIMEFRAME_MS[TF] });
+  const cut = Math.floor(ds.rows * 0.85);
+  const fitIdx = Int32Array.from({ length: cut }, (_, i) => i);
+  const valIdx = Int32Array.from({ length: ds.rows - cut }, (_, i) => cut + i);
+  const s = fitStandardiser(ds.x, ds.cols, fitIdx);
+  const spec: TrainingSpec = {
+    model: 'mlp',
+    params: { ...DEFAULT_PARAMS.mlp, epochs: 100_000, patience: 100_000 },
+    classes: 3,
+    window: 1,
+    cols: ds.cols,
+    fit: { x: standardiseRows(ds.x, ds.cols, fitIdx, s), y: pick(ds.y, fitIdx), rows: fitIdx.length },
+    validation: { x: standardiseRows(ds.x, ds.cols, valIdx, s), y: pick(ds.y, valIdx), rows: valIdx.length },
+    evaluate: {},
+    export: { inputName: 'features', outputName: 'probs', graphName: 'bench', metadata: {} },
+  };
+  return { spec, rows: ds.rows };
+}
+
+/** Publishes `bars` at `rate` msgs/s (drift-free), stamping each one's wall time just before its publish. */
+async function pacedPublish(bus: Bus, subjects: Subjects, bars: readonly Bar[], rate: number, sentAt: Map<string, number>): Promise<number> {
+  const failures: unknown[] = [];
+  const acks: Promise<void>[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < bars.length; i++) {
+    const wait = t0 + (i * 1000) / rate - performance.now();
+    if (wait > 1) await sleep(wait);
+    const b = bars[i] as Bar;
+    sentAt.set(b.id, performance.now());
+    acks.push(bus.publish(subjects.bar(b.venue, b.symbol, b.tf), encode(b), { msgId: b.id }).then(() => undefined, (e: unknown) => void failures.push(e)));
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await Promise.all(acks);
+  if (failures.length > 0) throw new Error(`${failures.length} publishes failed, first: ${String(failures[0])}`);
+  return bars.length / seconds;
+}
+
+/** Waits until `value()` reached `target` and then stayed put for `quietMs` (or the deadline passed). */
+async function settle(value: () => number, target: number, quietMs: number, deadlineMs: number): Promise<boolean> {
+  const deadline = performance.now() + deadlineMs;
+  let last = -1;
+  let since = performance.now();
+  while (performance.now() < deadline) {
+    const v = value();
+    if (v !== last) {
+      last = v;
+      since = performance.now();
+    } else if (v >= target && performance.now() - since >= quietMs) return true;
+    await sleep(20);
+  }
+  return false;
+}
+
+const CONDITIONS = ['without', 'with'] as const;
+type Condition = (typeof CONDITIONS)[number];
+type Segment = { round: number; condition: Condition; lat: number[]; rate: number; epochs: number; drained: boolean };
+
+async function main(): Promise<void> {
+  const dataDir = requireDataDir();
+  const perSegment = RATE * SECONDS;
+  const segments = ROUNDS * CONDITIONS.length;
+  const all = await loadBars(dataDir, WARM + Math.ceil((perSegment * segments) / SYMBOLS.length) + 1);
+  const warm = all.slice(0, WARM * SYMBOLS.length);
+  if (all.length < warm.length + perSegment * segments) throw new Error(`only ${all.length} bars from ${args.from}: fewer rounds, seconds or a lower rate`);
+
+  const regBus = createMemoryBus();
+  await regBus.ensureStreams(streamSpecs(cfg));
+  const registry = createMemoryModelRegistry({ bus: regBus, subjects: subjectsFor(cfg.prefix), clock: { now: () => 0 } });
+  const served = await ensureDemoModel(registry, { name: parseModelRef(cfg.strategy.model).name, dataDir, symbols: TRAIN_SYMBOLS, timeframe: TF, from: FROM });
+  const { spec, rows } = await trainingSpec(dataDir);
+
+  const bus = await createNatsBus({ url: cfg.nats.url, name: 'bench-training-latency', connectTimeoutMs: cfg.nats.connectTimeoutMs });
+  const subjects = subjectsFor(cfg.prefix);
+  const riskStore = createMemoryRiskStore();
+  const engine = await startEngine(
+    cfg,
+    { bus, features: createMemoryFeatureStore({ historyCap: cfg.redis.historyCap }), timeseries: createMemoryTimeseriesStore(), registry, riskStore },
+    createLiveClock(),
+    silentLogger,
+  );
+  const decisions = engine.decisions;
+  const sentAt = new Map<string, number>();
+  let bucket: number[] = [];
+  const dec = new TextDecoder();
+  const subs = cfg.assets.map((a) =>
+    bus.subscribe(subjects.order(cfg.strategy.name, a.venue, a.symbol), (_subject, data) => {
+      const now = performance.now();
+      const o: unknown = JSON.parse(dec.decode(data));
+      const suggestion = typeof o === 'object' && o !== null && 'suggestionId' in o && typeof o.suggestionId === 'string' ? o.suggestionId : undefined;
+      const t = suggestion === undefined ? undefined : sentAt.get(barIdOfOrder(suggestion) ?? '');
+      if (t !== undefined) bucket.push(now - t);
+    }),
+  );
+  const done: Segment[] = [];
+  let job: TrainingJob | undefined;
+  try {
+    if (decisions === undefined) throw new Error(`the engine serves no model ${cfg.strategy.model}: decisions are off`);
+    console.log(
+      `training latency: ${SYMBOLS.join(', ')} real ${TF} bars from ${args.from}, ${fmt(RATE)} msg/s, ${SECONDS} s per segment, ${ROUNDS} rounds of without/with training (ABBA order)\n` +
+        `  NATS JetStream ${cfg.nats.url}, in-process stores; inference on its worker thread (onnxruntime ${cfg.models.device}); served model trained in ${served.seconds.toFixed(1)} s\n` +
+        `  background job: startTrainingJob, MLP ${spec.params.hidden.join('-')} on ${fmt(rows)} rows (3 years of ${TRAIN_SYMBOLS.join(', ')}), tfjs wasm on a worker thread, trained until the segment ends`,
+    );
+    let seen = warm.length;
+    const inAfter = (n: number): (() => number) => () => (engine.counters.messagesIn >= n ? decisions.path.stats().predictions : -1);
+    await pacedPublish(bus, subjects, warm, RATE, new Map());
+    if (!(await settle(inAfter(seen), 0, 300, DRAIN_S * 1000))) throw new Error(`warm-up did not finish: engine saw ${engine.counters.messagesIn} of ${warm.length}`);
+    for (let round = 1, k = 0; round <= ROUNDS; round++) {
+      const order: readonly Condition[] = round % 2 === 1 ? CONDITIONS : [...CONDITIONS].reverse();
+      for (const condition of order) {
+        const bars = all.slice(warm.length + k * perSegment, warm.length + (k + 1) * perSegment);
+        k++;
+        let epochs = 0;
+        if (condition === 'with') {
+          let started: () => void = () => undefined;
+          const firstEpoch = new Promise<void>((r) => (started = r));
+          job = startTrainingJob(spec, (p) => {
+            if (p.type !== 'epoch') return;
+            epochs++;
+            started();
+          });
+          job.result.catch(() => undefined);
+          // Measure while it really trains (the worker booted, tfjs loaded, the first epoch done).
+          await firstEpoch;
+          epochs = 0;
+        }
+        bucket = [];
+        const rate = await pacedPublish(bus, subjects, bars, RATE, sentAt);
+        seen += bars.length;
+        const drained = await settle(inAfter(seen), 0, 300, DRAIN_S * 1000);
+        if (job !== undefined) {
+          await job.terminate();
+          job = undefined;
+        }
+        const seg: Segment = { round, condition, lat: bucket, rate, epochs, drained };
+        done.push(seg);
+        console.log(line(`round ${round} ${condition} training`, summarise(seg.lat)) + `  published at ${fmt(rate)} msg/s${condition === 'with' ? `, ${epochs} epochs trained meanwhile` : ''}${drained ? '' : ', NOT drained'}`);
+      }
+    }
+    const pooled = (c: Condition): Summary => summarise(done.filter((s) => s.condition === c).flatMap((s) => s.lat));
+    const without = pooled('without');
+    const withT = pooled('with');
+    const ratios = Array.from({ length: ROUNDS }, (_, i) => {
+      const p99 = (c: Condition): number => summarise(done.find((s) => s.round === i + 1 && s.condition === c)?.lat ?? []).p99;
+      return p99('with') / p99('without');
+    });
+    console.log(line('without training (all rounds)', without));
+    console.log(line('with training (all rounds)', withT));
+    const ratio = withT.p99 / without.p99;
+    console.log(
+      `p99 with / without training = ${ratio.toFixed(2)}× (target ≤ 1.20×: ${ratio <= 1.2 ? 'met' : 'NOT met'}); p50 ${(withT.p50 / without.p50).toFixed(2)}×; ` +
+        `median of the rounds' p99 ratios ${median(ratios).toFixed(2)}× (${ratios.map((r) => r.toFixed(2)).join(', ')})`,
+    );
+    console.log(JSON.stringify({ rate: RATE, seconds: SECONDS, rounds: ROUNDS, symbols: SYMBOLS, without, with: withT, ratioP99: ratio, ratioP50: withT.p50 / without.p50, roundRatiosP99: ratios, epochsWith: done.filter((s) => s.condition === 'with').map((s) => s.epochs) }));
+  } finally {
+    await job?.terminate();
+    for (const s of subs) s.unsubscribe();
+    await engine.stop();
+    await riskStore.close();
+    await bus.deleteStreams(streamSpecs(cfg).map((s) => s.name));
+    await bus.close();
+    await registry.close();
+    await regBus.close();
+  }
+}
+
+try {
+  await main();
+} catch (e) {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+  process.exitCode = 1;
+}

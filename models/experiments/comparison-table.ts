@@ -1,0 +1,127 @@
+import type { PerformanceMetrics } from '../backtest/performance-metrics.js';
+import type { PredictionScores } from './prediction-scores.js';
+import type { TrainingRecord } from './retrain-schedule.js';
+
+export const ARMS = ['frozen', 'online'] as const;
+export type Arm = (typeof ARMS)[number];
+
+/** One arm of one window: its predictions' scores, the backtest metrics and what it trained on. */
+export type ArmResult = Readonly<{
+  arm: Arm;
+  scores: PredictionScores;
+  metrics: PerformanceMetrics;
+  trainings: readonly TrainingRecord[];
+  seconds: number;
+}>;
+
+export type WindowResult = Readonly<{
+  window: string;
+  from: string;
+  to: string;
+  symbols: readonly string[];
+  skipped: readonly Readonly<{ symbol: string; why: string }>[];
+  arms: Readonly<Partial<Record<Arm, ArmResult>>>;
+  error: string | null;
+}>;
+
+type Row = readonly string[];
+
+const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : `${(100 * x).toFixed(2)}%`);
+const num = (x: number | null | undefined, digits: number): string => (x === null || x === undefined ? '—' : x.toFixed(digits));
+
+const HEAD: Row = ['window', 'symbols', 'arm', 'models', 'scored', 'accuracy', 'log loss', 'return', 'Sharpe', 'max DD', 'trades'];
+
+function rowsOf(results: readonly WindowResult[]): Row[] {
+  const rows: Row[] = [];
+  for (const w of results) {
+    if (w.error !== null) {
+      rows.push([w.window, w.symbols.join(','), '—', '—', '—', '—', '—', '—', '—', '—', `error: ${w.error}`]);
+      continue;
+    }
+    for (const arm of ARMS) {
+      const a = w.arms[arm];
+      if (a === undefined) continue;
+      rows.push([
+        w.window,
+        w.symbols.map((s) => s.replace('/USDT', '')).join(','),
+        arm,
+        String(a.trainings.length),
+        String(a.scores.scored),
+        pct(a.scores.accuracy),
+        num(a.scores.logLoss, 4),
+        pct(a.metrics.total_return),
+        num(a.metrics.sharpe, 2),
+        pct(a.metrics.max_drawdown),
+        String(a.metrics.trades),
+      ]);
+    }
+  }
+  return rows;
+}
+
+/** Log loss and accuracy over every scored prediction of an arm, all windows pooled. */
+export function pooledScores(results: readonly WindowResult[], arm: Arm): Readonly<{ scored: number; accuracy: number | null; logLoss: number | null }> {
+  let n = 0;
+  let acc = 0;
+  let ll = 0;
+  for (const w of results) {
+    const s = w.arms[arm]?.scores;
+    if (s === undefined || s.scored === 0 || s.accuracy === null || s.logLoss === null) continue;
+    n += s.scored;
+    acc += s.accuracy * s.scored;
+    ll += s.logLoss * s.scored;
+  }
+  return n === 0 ? { scored: 0, accuracy: null, logLoss: null } : { scored: n, accuracy: acc / n, logLoss: ll / n };
+}
+
+/** How many windows each arm wins on log loss (lower), accuracy, total return and Sharpe (higher). */
+export function wins(results: readonly WindowResult[]): Readonly<Record<'logLoss' | 'accuracy' | 'return' | 'sharpe', Readonly<Record<Arm | 'tie', number>>>> {
+  const tally = (pick: (a: ArmResult) => number | null, lowerIsBetter: boolean): Record<Arm | 'tie', number> => {
+    const t = { frozen: 0, online: 0, tie: 0 };
+    for (const w of results) {
+      const f = w.arms.frozen;
+      const o = w.arms.online;
+      if (f === undefined || o === undefined) continue;
+      const a = pick(f);
+      const b = pick(o);
+      if (a === null || b === null) continue;
+      if (a === b) t.tie++;
+      else if (a < b === lowerIsBetter) t.frozen++;
+      else t.online++;
+    }
+    return t;
+  };
+  return {
+    logLoss: tally((a) => a.scores.logLoss, true),
+    accuracy: tally((a) => a.scores.accuracy, false),
+    return: tally((a) => a.metrics.total_return, false),
+    sharpe: tally((a) => a.metrics.sharpe, false),
+  };
+}
+
+function summaryLines(results: readonly WindowResult[]): string[] {
+  const w = wins(results);
+  const pooled = ARMS.map((arm) => {
+    const p = pooledScores(results, arm);
+    return `${arm}: ${p.scored} scored predictions, accuracy ${pct(p.accuracy)}, log loss ${num(p.logLoss, 4)}`;
+  });
+  const line = (k: keyof typeof w, what: string): string => `${what}: online ${w[k].online}, frozen ${w[k].frozen}, tie ${w[k].tie}`;
+  return ['pooled over all windows:', ...pooled.map((s) => `  ${s}`), 'windows won:', `  ${line('logLoss', 'log loss')}`, `  ${line('accuracy', 'accuracy')}`, `  ${line('return', 'total return')}`, `  ${line('sharpe', 'Sharpe')}`];
+}
+
+/** The comparison as a fixed-width text table (what the CLI prints), with the pooled scores and window wins. */
+export function formatComparison(results: readonly WindowResult[]): string {
+  const rows = [HEAD, ...rowsOf(results)];
+  const widths = HEAD.map((_, j) => Math.max(...rows.map((r) => (r[j] ?? '').length)));
+  const text = rows.map((r) => r.map((c, j) => (j < 3 ? c.padEnd(widths[j] as number) : c.padStart(widths[j] as number))).join('  ').trimEnd());
+  return [...text, '', ...summaryLines(results)].join('\n');
+}
+
+/** The same comparison as a markdown table followed by the summary as a list. */
+export function comparisonMarkdown(results: readonly WindowResult[]): string {
+  const esc = (c: string): string => c.replace(/\|/g, '\\|');
+  const rows = rowsOf(results).map((r) => `| ${r.map(esc).join(' | ')} |`);
+  const align = `| ${HEAD.map((_, j) => (j < 3 ? '---' : '---:')).join(' | ')} |`;
+  const summary = summaryLines(results).map((l) => (l.startsWith('  ') ? `  - ${l.trim()}` : `- ${l}`));
+  return [`| ${HEAD.join(' | ')} |`, align, ...rows, '', ...summary, ''].join('\n');
+}

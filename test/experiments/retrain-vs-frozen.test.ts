@@ -1,0 +1,65 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runRetrainVsFrozen } from '../../cli/commands/experiment.js';
+import { REGIME_WINDOWS } from '../../cli/commands/backtest-suite.js';
+import { trainingLeaks } from '../../models/experiments/retrain-schedule.js';
+import { testDataDir } from '../support/data-dir.js';
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+
+describe('sextant experiment retrain-vs-frozen (real 1h bars)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sextant-exp-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs both arms over the 2024-08 crash month on BTC, retraining only on data before each point − embargo', async () => {
+    const window = REGIME_WINDOWS.find((w) => w.name.startsWith('2024-08'));
+    if (window === undefined) throw new Error('no 2024-08 window');
+    const embargoMs = 24 * HOUR;
+    const r = await runRetrainVsFrozen({ data: testDataDir(), windows: [window], symbols: ['BTC/USDT'], retrainEveryDays: 10, embargoHours: 24, trainYears: 1, epochs: 3, reportDir: dir });
+    expect(r.windows).toHaveLength(1);
+    const w = r.windows[0];
+    if (w === undefined) throw new Error('no window');
+    expect(w.error).toBeNull();
+    const { frozen, online } = w.arms;
+    if (frozen === undefined || online === undefined) throw new Error('an arm is missing');
+
+    // Leak rule on what was actually read: every bar closed by at − embargo, none before its range.
+    expect(online.trainings.map((t) => (t.at - window.from) / DAY)).toEqual([0, 10, 20, 30]);
+    expect(frozen.trainings).toHaveLength(1);
+    for (const t of [...frozen.trainings, ...online.trainings]) {
+      expect(t.trainTo).toBe(t.at - embargoMs);
+      expect(t.lastBarTs + HOUR).toBeLessThanOrEqual(t.at - embargoMs);
+      expect(t.firstBarTs).toBeGreaterThanOrEqual(t.trainFrom);
+      expect(t.bars).toBeGreaterThan(8000);
+    }
+    expect(trainingLeaks(online.trainings, HOUR, embargoMs)).toEqual([]);
+
+    // Each model decides exactly the bars from its point on: 240 h for the one served from Aug 21, 24 h from Aug 31.
+    const models = online.trainings.map((t) => t.model);
+    expect(online.scores.byModel[models[2] as string]).toBe(240);
+    expect(online.scores.byModel[models[3] as string]).toBe(24);
+    expect(Object.keys(frozen.scores.byModel)).toEqual([models[0]]);
+
+    for (const a of [frozen, online]) {
+      // Every published prediction has a realised label (BTC has no gap in the month), after the features' warm-up.
+      expect(a.scores.scored).toBe(a.scores.predictions);
+      expect(a.scores.scored).toBeGreaterThan(400);
+      expect(a.scores.scored).toBeLessThan(31 * 24);
+      expect(Number.isFinite(a.scores.logLoss)).toBe(true);
+      expect(a.scores.accuracy).toBeGreaterThan(0.2);
+      expect(Number.isFinite(a.metrics.total_return)).toBe(true);
+      expect(Number.isFinite(a.metrics.max_drawdown)).toBe(true);
+      expect(a.metrics.periods).toBe(31 * 24);
+    }
+    expect(frozen.scores.scored).toBe(online.scores.scored);
+
+    const json = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { windows: unknown[]; settings: { retrainEveryDays: number } };
+    expect(json.settings.retrainEveryDays).toBe(10);
+    expect(json.windows).toHaveLength(1);
+    expect(existsSync(join(dir, 'report.md'))).toBe(true);
+    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/\| 2024-08 crash month \| BTC \| online \| 4 \|/);
+  }, 240_000);
+});
