@@ -50,7 +50,7 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
   if (dev.length > 0) log.warn({ tokens: dev }, 'gateway tokens use the dev defaults of config/default.yaml: set SEXTANT_VIEWER_TOKEN / SEXTANT_OPERATOR_TOKEN');
   let server: GatewayServer;
   try {
-    server = await startGatewayServer({ config: gw, staticDir: resolve(PROJECT_ROOT, gw.staticDir), hub, metrics, probes, bus, subjects, log, env });
+    server = await startGatewayServer({ config: gw, staticDir: resolve(PROJECT_ROOT, gw.staticDir), hub, metrics, probes, bus, subjects, log, env, buildMissingDashboard: true });
   } catch (e) {
     hub.close();
     feed.unsubscribe();
@@ -73,7 +73,7 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
  * read, and every asset actor's consumer is up (not failed or waiting to restart). An in-process
  * fallback adapter counts as not ready: the service it stands for is unreachable.
  */
-export function engineProbes(cfg: Config, adapters: Pick<Adapters, 'bus' | 'features' | 'timeseries'>, engine: Pick<Engine, 'supervisor'>): Probes {
+export function engineProbes(cfg: Config, adapters: Pick<Adapters, 'bus' | 'features' | 'timeseries'>, engine: Readonly<{ supervisor: Pick<Engine['supervisor'], 'status'> }>): Probes {
   const asset = cfg.assets[0];
   const unreachable = (service: string): Promise<never> => Promise.reject(new Error(`${service} runs on the in-process fallback`));
   return {

@@ -13,6 +13,15 @@ import { replay } from '../../gateways/replay.js';
 import { startEngine } from '../engine.js';
 import { createLogger } from '../logger.js';
 import { connectAdapters } from '../wiring.js';
+import type { Adapters } from '../wiring.js';
+import type { Engine } from '../engine.js';
+import { engineConsumers, startEngineStatusFeed } from '../engine-status-feed.js';
+import { engineProbes, startGatewayRuntime } from '../gateway-runtime.js';
+import type { GatewayRuntime } from '../gateway-runtime.js';
+import { stageTiming } from '../stage-timing.js';
+import { resolveGatewayTokens } from '../../gateways/http/gateway-config.js';
+import { createEngineMetrics } from '../../gateways/http/metrics.js';
+import type { Logger } from '../../state/logger.js';
 import { injectFaults } from './demo-faults.js';
 import { ensureDemoModel } from './demo-model.js';
 import { parseModelRef } from '../../models/registry/model-registry.js';
@@ -29,6 +38,12 @@ export type DemoOptions = Readonly<{
   faults: boolean;
   /** Train a new model on the years before the window even when the registry has one. */
   retrain?: boolean;
+  /** Serve the dashboard, feed and metrics (the gateway) while the demo runs. */
+  dashboard?: boolean;
+  /** The gateway's port with `dashboard` (default `gateway.port`; 0 = any free port). */
+  port?: number;
+  /** With `dashboard`: after the replay, keep serving until SIGINT/SIGTERM. */
+  hold?: boolean;
 }>;
 
 export type DemoSummary = Readonly<{
@@ -93,11 +108,16 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   await adapters.timeseries.clear();
   await adapters.riskStore.clear(cfg.risk.account);
   await adapters.bus.ensureStreams(streamSpecs(cfg));
+  // The dashboard comes up first: it can be opened while the model trains.
+  const running: { engine?: Engine } = {};
+  const dash = opts.dashboard === true ? await startDemoDashboard(cfg, adapters, log, opts.port, () => running.engine) : undefined;
   const served = parseModelRef(cfg.strategy.model);
   progressNote(`model: ${served.name}@production (training on the ${opts.timeframe} bars before ${new Date(opts.from).toISOString().slice(0, 10)} if the registry has none)`);
   const demoModel = await ensureDemoModel(adapters.registry, { name: served.name, dataDir, symbols: opts.symbols, timeframe: opts.timeframe, from: opts.from, retrain: opts.retrain === true, notice: (l) => progressNote(`notice: ${l}`) });
 
-  const engine = await startEngine(cfg, adapters, clock, log);
+  const engine = await startEngine(cfg, adapters, clock, log, dash === undefined ? {} : { stages: stageTiming(dash.gateway.metrics) });
+  running.engine = engine;
+  const status = dash === undefined ? undefined : startEngineStatusFeed({ engine, hub: dash.gateway.hub, metrics: dash.gateway.metrics, bus: adapters.bus, consumers: engineConsumers(cfg, engine), intervalMs: dash.statusIntervalMs, log });
   const subjects = subjectsFor(cfg.prefix);
   const sources = files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf: f.timeframe, from: opts.from, to: opts.to }));
 
@@ -134,6 +154,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   }
   progress.stop();
   await engine.stop();
+  status?.flush();
+  await status?.pollLag();
 
   const seconds = (performance.now() - started) / 1000;
   const c = engine.counters;
@@ -179,9 +201,42 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     seconds: Math.round(seconds * 100) / 100,
     messagesPerSecond: Math.round(c.messagesIn / seconds),
   };
+  if (dash !== undefined && opts.hold === true) {
+    printSummary(summary);
+    progressNote(`replay done; the dashboard keeps serving the final state at ${dash.url} until Ctrl-C`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+  }
+  status?.stop();
+  await dash?.gateway.close();
   await adapters.close();
-  printSummary(summary);
+  if (dash === undefined || opts.hold !== true) printSummary(summary);
   return summary;
+}
+
+type DemoDashboard = Readonly<{ gateway: GatewayRuntime; url: string; statusIntervalMs: number }>;
+
+/**
+ * The gateway of `sextant demo --dashboard`: prints the page's URL with the viewer token. Ready
+ * once the engine runs (`engine()` is undefined while the model trains).
+ */
+async function startDemoDashboard(cfg: Config, adapters: Adapters, log: Logger, port: number | undefined, engine: () => Engine | undefined): Promise<DemoDashboard> {
+  const gcfg: Config = { ...cfg, gateway: { ...cfg.gateway, enabled: true, ...(port !== undefined ? { port } : {}) } };
+  const supervisor = { status: () => engine()?.supervisor.status() ?? [] };
+  const probes = engineProbes(gcfg, adapters, { supervisor });
+  const consumers = probes['consumers'];
+  const gateway = await startGatewayRuntime(gcfg, adapters.bus, { ...probes, consumers: () => (engine() === undefined ? Promise.reject(new Error('the engine is starting')) : (consumers?.() ?? Promise.resolve())) }, log, {
+    metrics: createEngineMetrics(),
+  }).catch((e: unknown) => {
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`port ${gcfg.gateway.port} on ${gcfg.gateway.host} is in use: pass --port <n> (0 picks a free one)`, { cause: e });
+    throw e;
+  });
+  const viewer = resolveGatewayTokens(gcfg.gateway.tokens, process.env).find((t) => t.role === 'viewer');
+  const url = viewer === undefined ? `${gateway.server.url}/` : `${gateway.server.url}/?token=${encodeURIComponent(viewer.token)}`;
+  progressNote(`dashboard: ${url}`);
+  return { gateway, url, statusIntervalMs: gcfg.gateway.statusIntervalMs ?? 1000 };
 }
 
 async function firstAndLastBar(path: string, venue: string, symbol: string, tf: string, from: number, to: number): Promise<{ first: Bar; last: Bar } | undefined> {

@@ -3,6 +3,9 @@ import { createLiveClock } from '../../state/clocks/live-clock.js';
 import { startEngine } from '../engine.js';
 import { createLogger } from '../logger.js';
 import { engineProbes, startGatewayRuntime } from '../gateway-runtime.js';
+import { engineConsumers, startEngineStatusFeed } from '../engine-status-feed.js';
+import { stageTiming } from '../stage-timing.js';
+import { createEngineMetrics } from '../../gateways/http/metrics.js';
 import type { WiringMode } from '../wiring.js';
 import { connectAdapters } from '../wiring.js';
 
@@ -15,10 +18,16 @@ export async function runEngine(opts: RunOptions): Promise<void> {
   const clock = createLiveClock();
   const adapters = await connectAdapters(cfg, opts.mode, log, clock);
   for (const notice of adapters.fallbacks) process.stderr.write(`notice: ${notice}\n`);
-  const engine = await startEngine(cfg, adapters, clock, log);
+  // The gateway's metrics exist before the engine, so that its stages are timed from the start.
+  const metrics = cfg.gateway.enabled ? createEngineMetrics() : undefined;
+  const engine = await startEngine(cfg, adapters, clock, log, metrics === undefined ? {} : { stages: stageTiming(metrics) });
   log.info({ assets: cfg.assets.length, bus: adapters.bus.kind, features: adapters.features.kind, timeseries: adapters.timeseries.flavor }, 'engine running');
   // HTTP health/metrics, dashboard and websocket feed (gateway.enabled).
-  const gateway = cfg.gateway.enabled ? await startGatewayRuntime(cfg, adapters.bus, engineProbes(cfg, adapters, engine), log) : undefined;
+  const gateway = metrics !== undefined ? await startGatewayRuntime(cfg, adapters.bus, engineProbes(cfg, adapters, engine), log, { metrics }) : undefined;
+  const status =
+    gateway === undefined
+      ? undefined
+      : startEngineStatusFeed({ engine, hub: gateway.hub, metrics: gateway.metrics, bus: adapters.bus, consumers: engineConsumers(cfg, engine), intervalMs: cfg.gateway.statusIntervalMs ?? 1000, log });
   const heartbeat = setInterval(() => log.info({ counters: engine.counters, actors: engine.supervisor.status() }, 'status'), 10_000);
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
@@ -27,8 +36,9 @@ export async function runEngine(opts: RunOptions): Promise<void> {
   });
   clearInterval(heartbeat);
   log.info({}, 'stopping');
-  await gateway?.close();
   await engine.stop();
+  status?.stop();
+  await gateway?.close();
   await adapters.close();
   log.info({ counters: engine.counters }, 'stopped');
 }

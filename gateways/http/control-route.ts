@@ -18,7 +18,7 @@ export type ControlRouteDeps = Readonly<{
   bus: Requester;
   subjects: Subjects;
   auth: TokenAuth;
-  originAllowed: (origin: string | undefined) => boolean;
+  originAllowed: (origin: string | undefined, host?: string) => boolean;
   timeoutMs: number;
   log: Logger;
 }>;
@@ -51,7 +51,7 @@ export async function handleControl(deps: ControlRouteDeps, req: IncomingMessage
   const identity = deps.auth.authenticate(bearerToken(req));
   if (identity === undefined) return sendJson(res, 401, { error: 'unauthorized', message: 'an operator token is required (Authorization: Bearer …)' }, { 'WWW-Authenticate': 'Bearer' });
   if (identity.role !== 'operator') return sendJson(res, 403, { error: 'forbidden', message: `token ${identity.name} may not send control commands` });
-  if (!deps.originAllowed(req.headers.origin)) return sendJson(res, 403, { error: 'forbidden', message: 'origin not allowed' });
+  if (!deps.originAllowed(req.headers.origin, req.headers.host)) return sendJson(res, 403, { error: 'forbidden', message: 'origin not allowed' });
   if (!isDashboardVerb(verb)) return sendJson(res, 404, failure('?', ControlErrorCode.UNKNOWN_VERB, `the dashboard may send ${DASHBOARD_VERBS.join(', ')}`));
 
   const id = randomUUID();

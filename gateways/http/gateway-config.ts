@@ -51,6 +51,8 @@ export const GatewayConfigSchema = z
     heartbeatMs: positiveInt,
     /** How long POST /api/ctl/<verb> waits for the engine's reply. */
     controlTimeoutMs: positiveInt.default(5000),
+    /** The engine's own state on the feed (`pnl`, `actors`): published on change, and all of it at least this often (default 1000). */
+    statusIntervalMs: positiveInt.optional(),
   })
   .strict();
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;

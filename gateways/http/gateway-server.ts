@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Requester } from '../../streams/bus.js';
+import type { buildDashboard as BuildDashboard } from '../dashboard/build.js';
 import type { Subjects } from '../../streams/subjects.js';
 import type { Logger } from '../../state/logger.js';
 import { createTokenAuth } from '../ws/auth.js';
@@ -16,6 +19,21 @@ import type { EngineMetrics } from './metrics.js';
 import { checkReadiness } from './readiness.js';
 import type { Probes } from './readiness.js';
 import { serveStatic } from './static-files.js';
+
+/** Builds the dashboard into `dir` unless it already has an index.html. */
+async function ensureDashboard(dir: string, log: Logger): Promise<void> {
+  if (existsSync(join(dir, 'index.html'))) return;
+  log.info({ dir }, 'no dashboard in the static folder: building it');
+  let build: typeof BuildDashboard;
+  try {
+    // esbuild is a development dependency: loaded only when a build is needed.
+    build = (await import('../dashboard/build.js')).buildDashboard;
+  } catch (e) {
+    throw new Error(`${dir} has no index.html and the dashboard cannot be built here (${(e as Error).message}): run \`npm run build:dashboard\` where esbuild is installed`, { cause: e });
+  }
+  const r = await build(dir);
+  log.info({ dir: r.outDir, bytes: r.bytes }, 'dashboard built');
+}
 
 export type GatewayServerOptions = Readonly<{
   config: GatewayConfig;
@@ -32,6 +50,12 @@ export type GatewayServerOptions = Readonly<{
   log: Logger;
   /** Where `${VAR:-default}` token values are read from (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Builds the dashboard into the static folder first when it has no index.html (esbuild, about
+   * a second; `sextant run` and the demo set it). Off by default: a test serving some other
+   * folder must not get a bundle written into it.
+   */
+  buildMissingDashboard?: boolean;
 }>;
 
 export type GatewayServer = Readonly<{
@@ -51,8 +75,10 @@ export async function startGatewayServer(opts: GatewayServerOptions): Promise<Ga
   const cfg = opts.config;
   const log = opts.log.child({ gateway: 'http' });
   const auth = createTokenAuth(resolveGatewayTokens(cfg.tokens, opts.env ?? process.env));
-  const originAllowed = createOriginCheck(cfg);
+  // The gateway serves plain HTTP: its own pages come from http://<Host>.
+  const originAllowed = createOriginCheck(cfg, { scheme: 'http', bindHost: cfg.host });
   const staticDir = opts.staticDir ?? cfg.staticDir;
+  if (opts.buildMissingDashboard === true) await ensureDashboard(staticDir, log);
   const feed = createFeedUpgrade({ hub: opts.hub, auth, originAllowed, maxClients: cfg.maxClients, maxInboundBytes: cfg.maxInboundBytes });
   const control = { bus: opts.bus, subjects: opts.subjects, auth, originAllowed, timeoutMs: cfg.controlTimeoutMs, log };
 

@@ -9,7 +9,8 @@ import type { Hub } from './hub.js';
 export type FeedUpgradeOptions = Readonly<{
   hub: Hub;
   auth: TokenAuth;
-  originAllowed: (origin: string | undefined) => boolean;
+  /** The request's Origin and Host (the gateway's own pages are same-origin). */
+  originAllowed: (origin: string | undefined, host?: string) => boolean;
   maxClients: number;
   maxInboundBytes: number;
 }>;
@@ -44,7 +45,7 @@ export function createFeedUpgrade(opts: FeedUpgradeOptions): FeedUpgrade {
       socket.on('error', () => socket.destroy());
       const identity = opts.auth.authenticate(feedToken(req));
       if (identity === undefined) return refuseUpgrade(socket, 401, 'unknown or missing token');
-      if (!opts.originAllowed(req.headers.origin)) return refuseUpgrade(socket, 403, 'origin not allowed');
+      if (!opts.originAllowed(req.headers.origin, req.headers.host)) return refuseUpgrade(socket, 403, 'origin not allowed');
       if (opts.hub.clientCount() + upgrading >= opts.maxClients) return refuseUpgrade(socket, 503, 'too many clients');
       upgrading++;
       let settled = false;

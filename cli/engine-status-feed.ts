@@ -1,0 +1,171 @@
+import type { Config } from '../config/schema.js';
+import type { EngineMetrics } from '../gateways/http/metrics.js';
+import type { Hub } from '../gateways/ws/hub.js';
+import type { RiskStatus } from '../models/risk/risk-core.js';
+import type { Logger } from '../state/logger.js';
+import type { StreamAdmin } from '../streams/bus.js';
+import { streamName } from '../streams/provision.js';
+import type { Engine } from './engine.js';
+import { durableFor } from './engine.js';
+
+/** A durable consumer whose lag is reported (`sextant_consumer_lag{durable}`). */
+export type ConsumerRef = Readonly<{ stream: string; durable: string }>;
+
+/** The `pnl` topic's payload, one per account (the dashboard's `PnlSchema`, plus a few extras). */
+export type PnlSummary = Readonly<{
+  account: string;
+  state: string;
+  realised: number;
+  unrealised: number;
+  equity: number;
+  daily: number;
+  drawdown: number;
+  positions: readonly Readonly<{ venue: string; symbol: string; qty: number; avgPrice: number; realised: number; unrealised: number; price: number | null }>[];
+}>;
+
+/** The `actors` topic's payload, one per actor (the dashboard's `ActorStatusSchema`, plus details). */
+export type ActorSummary = Readonly<{ id: string; kind: string; state: string; restarts?: number; lastSeq?: number; lastError?: string; model?: string }>;
+
+export type EngineStatusFeedOptions = Readonly<{
+  engine: Pick<Engine, 'supervisor' | 'decisions' | 'labeling'>;
+  hub: Pick<Hub, 'publishLocal'>;
+  /** Consumer lag goes here (predictions and orders are counted off the bus by metrics-feed.ts, not here). */
+  metrics?: Pick<EngineMetrics, 'consumerLag'>;
+  bus: Pick<StreamAdmin, 'consumerInfo'>;
+  consumers: readonly ConsumerRef[];
+  /** Everything is published at least this often, and consumer lag is read this often. */
+  intervalMs: number;
+  /** How often the state is compared with what was last published (default min(250, intervalMs)). */
+  checkMs?: number;
+  log: Logger;
+}>;
+
+export type EngineStatusFeed = Readonly<{
+  /** Publishes every actor and account now, changed or not. */
+  flush(): void;
+  /** Reads every consumer's lag into the metrics now. */
+  pollLag(): Promise<void>;
+  /** Stops the timers (after a last {@link flush}). */
+  stop(): void;
+}>;
+
+/** The consumers an engine on `cfg` runs: one per asset actor, and the external fills' one without a paper venue. */
+export function engineConsumers(cfg: Config, engine: Pick<Engine, 'decisions'>): ConsumerRef[] {
+  const md = streamName(cfg, 'MD');
+  const out: ConsumerRef[] = cfg.assets.map((a) => ({ stream: md, durable: durableFor(a) }));
+  if (engine.decisions !== undefined && !cfg.paperVenue.enabled) out.push({ stream: streamName(cfg, 'SIGNALS'), durable: `fills_${cfg.risk.account}` });
+  return out;
+}
+
+/** The risk actor's book as the `pnl` payload. */
+export function pnlOf(r: RiskStatus): PnlSummary {
+  return {
+    account: r.account,
+    state: r.state,
+    realised: r.pnl.realised,
+    unrealised: r.pnl.unrealised,
+    equity: r.pnl.equity,
+    daily: r.pnl.daily,
+    drawdown: r.pnl.drawdown,
+    positions: r.positions.map((p) => ({ venue: p.venue, symbol: p.symbol, qty: p.qty, avgPrice: p.avgCost, realised: p.realised, unrealised: p.unrealised, price: p.price })),
+  };
+}
+
+/**
+ * Publishes the engine's own state into the websocket feed while it runs — `actors` (every asset
+ * actor from the supervisor, the decision path, the risk and labeling actors) and `pnl` (the risk
+ * actor's book) — whenever a value changed since it was last sent (compared every `checkMs`) and
+ * all of it every `intervalMs`; and reads each durable consumer's lag into the metrics.
+ */
+export function startEngineStatusFeed(opts: EngineStatusFeedOptions): EngineStatusFeed {
+  const { engine, hub } = opts;
+  const log = opts.log.child({ feed: 'engine-status' });
+  const sent = new Map<string, string>();
+  let labelingState = 'live';
+  engine.labeling?.done.then(
+    () => (labelingState = 'stopped'),
+    () => (labelingState = 'failed'),
+  );
+
+  const actors = (): ActorSummary[] => {
+    const out: ActorSummary[] = engine.supervisor.status().map((a) => ({
+      id: a.key,
+      kind: 'asset',
+      state: a.state,
+      restarts: a.restarts,
+      lastSeq: a.lastSeq,
+      ...(a.lastError !== undefined ? { lastError: a.lastError } : {}),
+    }));
+    const d = engine.decisions;
+    if (d !== undefined) {
+      const m = d.model();
+      out.push({ id: `decision:${d.strategy.strategy}`, kind: 'decision', state: 'live', model: `${m.name}@${m.version}` });
+      const r = d.risk.status();
+      out.push({ id: `risk:${r.account}`, kind: 'risk', state: r.state });
+    }
+    if (engine.labeling !== undefined) out.push({ id: engine.labeling.key, kind: 'labeling', state: labelingState });
+    return out;
+  };
+
+  const publish = (force: boolean): void => {
+    const send = (topic: 'actors' | 'pnl', key: string, data: ActorSummary | PnlSummary): void => {
+      const text = JSON.stringify(data);
+      const slot = `${topic}|${key}`;
+      if (!force && sent.get(slot) === text) return;
+      sent.set(slot, text);
+      hub.publishLocal(topic, key, data);
+    };
+    try {
+      for (const a of actors()) send('actors', a.id, a);
+      const risk = engine.decisions?.risk.status();
+      if (risk !== undefined) send('pnl', risk.account, pnlOf(risk));
+    } catch (e) {
+      log.warn({ err: String(e) }, 'engine status unavailable');
+    }
+  };
+
+  let polling = false;
+  let quietErrors = false;
+  const pollLag = async (): Promise<void> => {
+    const metrics = opts.metrics;
+    if (metrics === undefined || polling) return;
+    polling = true;
+    try {
+      await Promise.all(
+        opts.consumers.map(async (c) => {
+          try {
+            const info = await opts.bus.consumerInfo(c.stream, c.durable);
+            if (info !== undefined) metrics.consumerLag(c.durable, info.pending);
+          } catch (e) {
+            // A stream deleted under a running engine (demo reset, tests): said once, not every tick.
+            if (!quietErrors) log.warn({ err: String(e), durable: c.durable }, 'consumer lag unavailable');
+            quietErrors = true;
+          }
+        }),
+      );
+    } finally {
+      polling = false;
+    }
+  };
+
+  const checkMs = opts.checkMs ?? Math.min(250, opts.intervalMs);
+  const check = setInterval(() => publish(false), checkMs);
+  const full = setInterval(() => {
+    publish(true);
+    void pollLag();
+  }, opts.intervalMs);
+  check.unref();
+  full.unref();
+  publish(true);
+  void pollLag();
+
+  return {
+    flush: () => publish(true),
+    pollLag,
+    stop: () => {
+      clearInterval(check);
+      clearInterval(full);
+      publish(true);
+    },
+  };
+}
