@@ -16,7 +16,9 @@ import type { Trade } from '../streams/messages/trade.js';
 import type { Subjects } from '../streams/subjects.js';
 import { createMarketDataDecoder } from '../streams/validation/decode-market-data.js';
 import { toDlqEntry } from '../streams/validation/dlq.js';
-import type { Refusal } from '../streams/validation/decode-market-data.js';
+import type { Accepted, Refusal } from '../streams/validation/decode-market-data.js';
+import { fastMarketData } from '../streams/validation/fast-market-data.js';
+import type { InProcessDelivery } from '../streams/memory-bus.js';
 import { createTickGate } from '../streams/validation/tick-gate.js';
 import type { TickGateState } from '../streams/validation/tick-gate.js';
 import { FeatureEngine } from '../models/features/feature-engine.js';
@@ -74,6 +76,57 @@ export type AssetActorHandle = Readonly<{
 export const assetActorKey = (a: AssetKey): string => `asset:${a.venue}:${a.symbol}`;
 
 /**
+ * JSON of a message the accept path takes is at most ~2.4 KB (id ≤ 200, venue and symbol ≤ 64
+ * characters, 6 bytes each when escaped, plus a dozen short fields): under this many bytes of
+ * `maxPayloadBytes` no accepted value could have been refused as OVERSIZE.
+ */
+const MAX_ACCEPTED_JSON_BYTES = 4096;
+
+/**
+ * The accept path for objects published in process (backtests on the memory bus), without the
+ * JSON round trip: accepts exactly what decoding the object's JSON would accept, and returns
+ * undefined for everything else, which then goes through the bytes (the same verdict and reason
+ * as from any bus). The object must be plain (what JSON.stringify writes is its own fields), hold
+ * no -0 (JSON writes 0), pass the hand-written schema check, and belong to this actor's asset
+ * and to the subject it came on.
+ */
+function inProcessAcceptor(
+  asset: AssetKey,
+  subjects: Subjects,
+  maxPayloadBytes: number,
+  isKnown: (venue: string, symbol: string) => boolean,
+): (subject: string, value: object) => MarketData | undefined {
+  if (maxPayloadBytes < MAX_ACCEPTED_JSON_BYTES || !isKnown(asset.venue, asset.symbol)) return () => undefined;
+  type Route = NonNullable<ReturnType<Subjects['parseMarketData']>>;
+  const routes = new Map<string, Route | null>();
+  const routeOf = (subject: string): Route | null => {
+    let r = routes.get(subject);
+    if (r === undefined) {
+      try {
+        r = subjects.parseMarketData(subject) ?? null;
+      } catch {
+        r = null;
+      }
+      routes.set(subject, r);
+    }
+    return r;
+  };
+  const KIND = { 'md.trade': 'trade', 'md.quote': 'quote', 'md.bar': 'bar' } as const;
+  return (subject, value) => {
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return undefined;
+    const o = value as Readonly<Record<string, unknown>>;
+    if ('toJSON' in o) return undefined;
+    for (const k in o) if (Object.is(o[k], -0)) return undefined;
+    const msg = fastMarketData(o);
+    if (msg === undefined || msg.venue !== asset.venue || msg.symbol !== asset.symbol) return undefined;
+    const route = routeOf(subject);
+    if (route === null || route.venue !== msg.venue || route.symbol !== msg.symbol || route.kind !== KIND[msg.type] || (msg.type === 'md.bar' && route.tf !== msg.tf)) return undefined;
+    return msg;
+  };
+}
+
+/**
  * One long-lived actor per venue × symbol: consumes `sx.md.<venue>.<sym>.>` in stream order,
  * refuses bad input at the edge (to `sx.dlq.asset`), updates the rolling features, and commits
  * each batch — history to the recorder, latest features and a snapshot to the feature store —
@@ -108,7 +161,13 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
   machine.subscribe((s) => log.debug({ state: s.value }, 'lifecycle'));
   machine.start();
 
-  const decode = createMarketDataDecoder({ maxPayloadBytes: opts.maxPayloadBytes, subjects: deps.subjects, isKnown: opts.isKnown });
+  const decodeBytes = createMarketDataDecoder({ maxPayloadBytes: opts.maxPayloadBytes, subjects: deps.subjects, isKnown: opts.isKnown });
+  const acceptValue = inProcessAcceptor(asset, deps.subjects, opts.maxPayloadBytes, opts.isKnown);
+  /** An in-process value (memory bus) the accept path takes as it is; anything else through the bytes, which decide and explain. */
+  const decode = (d: InProcessDelivery): Accepted | Refusal => {
+    const msg = d.value === undefined ? undefined : acceptValue(d.subject, d.value);
+    return msg !== undefined ? { ok: true, msg } : decodeBytes(d.subject, d.data);
+  };
   const dlqSubject = deps.subjects.dlq('asset');
   const featSubject = deps.subjects.features(asset.venue, asset.symbol);
 
@@ -150,7 +209,7 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
       if (d.streamSeq <= handledSeq) continue; // already in the restored snapshot, or handled and committing
       batchSeq = d.streamSeq;
       deps.counters.messagesIn++;
-      const decoded = decode(d.subject, d.data);
+      const decoded = decode(d);
       if (!decoded.ok) {
         refuse(d, decoded, lastTs < 0 ? deps.clock.now() : lastTs, dlq);
         continue;

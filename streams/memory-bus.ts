@@ -10,10 +10,41 @@ export type MemoryBusOptions = Readonly<{
    * on how fast they ran), and "duplicate forever" agrees with NATS inside any real window.
    */
   now?: () => number;
+  /**
+   * Streams whose messages are dropped once every durable of the stream has acknowledged them
+   * (a backtest's market data, read once by the asset actors): memory stays bounded by what is
+   * unread. A durable created afterwards, `countMessages` and `lastMessage` see only what is left.
+   */
+  trimAcked?: readonly string[];
 }>;
 
-type Stored = Readonly<{ subject: string; data: Uint8Array; seq: number }>;
-type Durable = { ackFloor: number; redeliver: Set<number>; active: boolean };
+/** A stored message: its bytes, or (published in process with `publishValue`) the object, encoded on first read. */
+type Stored = { readonly subject: string; data: Uint8Array | undefined; readonly value: object | undefined; readonly seq: number };
+
+/**
+ * A delivery of the in-memory bus. `value` is there when the message was published in process
+ * with {@link MemoryBus.publishValue}: the object the publisher had, which JSON-encodes to `data`.
+ * A consumer may read it instead of parsing `data`, but owes it the same validation.
+ */
+export type InProcessDelivery = Delivery & Readonly<{ value?: object }>;
+
+export type MemoryBus = Bus & {
+  /**
+   * Publishes an object without encoding it: consumers get it as `value` (see
+   * {@link InProcessDelivery}), and its JSON only if they read `data`. For backtests, which hand
+   * millions of messages from one part of the process to another.
+   */
+  publishValue(subject: string, value: object, opts?: { msgId?: string }): Promise<PublishAck>;
+};
+
+const valueEncoder = new TextEncoder();
+/** The bytes of a stored message (an in-process value is encoded once, on first use). */
+function dataOf(m: Stored): Uint8Array {
+  if (m.data === undefined) m.data = valueEncoder.encode(JSON.stringify(m.value));
+  return m.data;
+}
+/** `delivered`: the last stream sequence handed to the handler (ahead of `ackFloor` while a batch is in hand). */
+type Durable = { ackFloor: number; delivered: number; filter: string; redeliver: Set<number>; active: boolean };
 type Stream = {
   spec: StreamSpec;
   msgs: Stored[];
@@ -26,6 +57,8 @@ type Stream = {
   durables: Map<string, Durable>;
   wakers: Set<() => void>;
   deleted: boolean;
+  /** Messages dropped from the front (`trimAcked`): `msgs[i]` is the stream's (offset + i)-th. */
+  offset: number;
 };
 type CoreSub = { pattern: string; handler: (subject: string, data: Uint8Array) => void; active: boolean };
 type Served = { pattern: string; handler: RequestHandler; active: boolean };
@@ -42,7 +75,7 @@ const DEFAULT_BATCH = 256;
  * Delivery is driven by promises and one `setImmediate` per batch (so timers and I/O interleave),
  * never a timer per message; a failed batch is retried after a short backoff.
  */
-export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
+export function createMemoryBus(opts: MemoryBusOptions = {}): MemoryBus {
   const streams = new Map<string, Stream>();
   const route = new Map<string, Stream | null>();
   const subs = new Set<CoreSub>();
@@ -51,6 +84,16 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
   const consumptions = new Set<Consumption>();
   let closed = false;
 
+  const trimmed = new Set(opts.trimAcked ?? []);
+  /** Drops what every durable acknowledged, in chunks (each copy is paid for by the messages it drops). */
+  const trim = (s: Stream): void => {
+    let floor = Number.POSITIVE_INFINITY;
+    for (const d of s.durables.values()) floor = Math.min(floor, d.ackFloor);
+    const k = firstAfter(s.msgs, floor);
+    if (k < 4096 || k * 4 < s.msgs.length - k) return;
+    s.msgs = s.msgs.slice(k);
+    s.offset += k;
+  };
   const emitStatus = (s: BusStatus): void => {
     for (const l of statusListeners) l(s);
   };
@@ -90,7 +133,8 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
     }
   };
 
-  const publish = async (subject: string, data: Uint8Array, o?: { msgId?: string }): Promise<PublishAck> => {
+  const publish = (subject: string, data: Uint8Array, o?: { msgId?: string }): Promise<PublishAck> => store(subject, data, undefined, o);
+  const store = async (subject: string, data: Uint8Array | undefined, value: object | undefined, o?: { msgId?: string }): Promise<PublishAck> => {
     if (closed) throw new BusClosedError();
     const s = streamFor(subject);
     if (s === undefined) throw new BusError(`no stream captures subject ${subject}`, false);
@@ -100,7 +144,7 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
       if (seq !== undefined) return { stream: s.spec.name, seq, duplicate: true };
     }
     const seq = ++s.lastSeq;
-    s.msgs.push({ subject, data, seq });
+    s.msgs.push({ subject, data, value, seq });
     if (msgId !== undefined) remember(s, msgId, seq);
     if (s.wakers.size > 0) wake(s);
     return { stream: s.spec.name, seq, duplicate: false };
@@ -115,10 +159,12 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
       done.catch(() => {});
       return { stop: async () => {}, done };
     }
-    const durable: Durable = existing ?? { ackFloor: 0, redeliver: new Set(), active: false };
+    const durable: Durable = existing ?? { ackFloor: 0, delivered: 0, filter: spec.filterSubject, redeliver: new Set(), active: false };
     s.durables.set(spec.durable, durable);
     durable.active = true;
-    const c = runConsumption(s, durable, spec, handler, { emitStatus, isClosed: () => closed });
+    durable.filter = spec.filterSubject;
+    durable.delivered = durable.ackFloor;
+    const c = runConsumption(s, durable, spec, handler, { emitStatus, isClosed: () => closed, acked: trimmed.has(s.spec.name) ? () => trim(s) : undefined });
     consumptions.add(c);
     const forget = (): void => {
       durable.active = false;
@@ -128,9 +174,10 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
     return c;
   };
 
-  const bus: Bus = {
+  const bus: MemoryBus = {
     kind: 'memory',
     publish,
+    publishValue: (subject, value, o) => store(subject, undefined, value, o),
     emit: (subject, data) => {
       if (closed) return;
       const targets: CoreSub[] = [];
@@ -200,7 +247,7 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
           throw new BusError(`stream ${spec.name} exists with ${existing.spec.storage} storage, the spec wants ${spec.storage}`, false);
         }
         if (existing !== undefined) existing.spec = spec;
-        else streams.set(spec.name, { spec, msgs: [], lastSeq: 0, ids: new Map(), idOrder: [], idHead: 0, durables: new Map(), wakers: new Set(), deleted: false });
+        else streams.set(spec.name, { spec, msgs: [], lastSeq: 0, ids: new Map(), idOrder: [], idHead: 0, durables: new Map(), wakers: new Set(), deleted: false, offset: 0 });
         route.clear();
       }
     },
@@ -232,9 +279,24 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
       if (s === undefined) throw new StreamNotFoundError(stream);
       for (let i = s.msgs.length - 1; i >= 0; i--) {
         const m = s.msgs[i]!;
-        if (m.subject === subject) return { subject: m.subject, data: m.data, streamSeq: m.seq };
+        if (m.subject === subject) return { subject: m.subject, data: dataOf(m), streamSeq: m.seq };
       }
       return undefined;
+    },
+    consumerInfo: async (stream, name) => {
+      const s = streams.get(stream);
+      if (s === undefined) throw new StreamNotFoundError(stream);
+      const d = s.durables.get(name);
+      if (d === undefined) return undefined;
+      let pending = 0;
+      let ackPending = 0;
+      for (let i = firstAfter(s.msgs, d.ackFloor); i < s.msgs.length; i++) {
+        const m = s.msgs[i] as Stored;
+        if (!subjectMatches(d.filter, m.subject)) continue;
+        if (d.active && m.seq <= d.delivered) ackPending++;
+        else pending++;
+      }
+      return { pending, ackPending, ackFloor: d.ackFloor };
     },
     onStatus: (listener) => {
       statusListeners.add(listener);
@@ -254,7 +316,7 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
   return bus;
 }
 
-type LoopDeps = Readonly<{ emitStatus: (s: BusStatus) => void; isClosed: () => boolean }>;
+type LoopDeps = Readonly<{ emitStatus: (s: BusStatus) => void; isClosed: () => boolean; acked: (() => void) | undefined }>;
 
 /** One consumption: batches in stream order, acked whole on success, handed again on failure. */
 function runConsumption(s: Stream, durable: Durable, spec: ConsumerSpec, handler: BatchHandler, deps: LoopDeps): Consumption {
@@ -289,20 +351,22 @@ function runConsumption(s: Stream, durable: Durable, spec: ConsumerSpec, handler
     });
 
   const loop = async (): Promise<void> => {
-    let cursor = firstAfter(s.msgs, durable.ackFloor);
+    // Absolute position (`s.offset` + index), so a trim of the front does not move it.
+    let cursor = s.offset + firstAfter(s.msgs, durable.ackFloor);
     let failures = 0;
     while (!stopped && !deps.isClosed()) {
       if (s.deleted) throw new StreamNotFoundError(s.spec.name);
       const batch: Delivery[] = [];
-      while (cursor < s.msgs.length && batch.length < batchSize) {
-        const m = s.msgs[cursor++] as Stored;
-        if (matches(m.subject)) batch.push({ subject: m.subject, data: m.data, streamSeq: m.seq, redelivered: durable.redeliver.has(m.seq) });
+      while (cursor - s.offset < s.msgs.length && batch.length < batchSize) {
+        const m = s.msgs[cursor++ - s.offset] as Stored;
+        if (matches(m.subject)) batch.push(deliveryOf(m, durable.redeliver.size > 0 && durable.redeliver.has(m.seq)));
       }
       if (batch.length === 0) {
         await messages();
         continue;
       }
       const last = (batch[batch.length - 1] as Delivery).streamSeq;
+      durable.delivered = last;
       try {
         // In memory there is no round trip to hide: a deferred commit is awaited here, so the
         // pipeline degenerates to the plain handle → commit → ack (and backtests stay sequential).
@@ -311,13 +375,15 @@ function runConsumption(s: Stream, durable: Durable, spec: ConsumerSpec, handler
       } catch (e) {
         for (const d of batch) durable.redeliver.add(d.streamSeq);
         deps.emitStatus({ type: 'consumer-error', durable: spec.durable, error: e instanceof Error ? e.message : String(e) });
-        cursor = firstAfter(s.msgs, durable.ackFloor);
+        cursor = s.offset + firstAfter(s.msgs, durable.ackFloor);
+        durable.delivered = durable.ackFloor;
         if (!stopped) await pause(Math.min(1_000, 10 * 2 ** failures++));
         continue;
       }
       failures = 0;
       durable.ackFloor = last;
       if (durable.redeliver.size > 0) for (const d of batch) durable.redeliver.delete(d.streamSeq);
+      deps.acked?.();
       if (!stopped) await new Promise<void>((r) => setImmediate(r));
     }
   };
@@ -332,6 +398,30 @@ function runConsumption(s: Stream, durable: Durable, spec: ConsumerSpec, handler
     },
     done,
   };
+}
+
+/** A stored message as delivered: an in-process value travels as `value`, its bytes made only when read. */
+function deliveryOf(m: Stored, redelivered: boolean): InProcessDelivery {
+  if (m.data !== undefined) return m.value === undefined ? { subject: m.subject, data: m.data, streamSeq: m.seq, redelivered } : { subject: m.subject, data: m.data, streamSeq: m.seq, redelivered, value: m.value };
+  return new ValueDelivery(m, redelivered);
+}
+
+/** A delivery of an in-process value: one object per message, its bytes encoded only if read. */
+class ValueDelivery implements InProcessDelivery {
+  readonly subject: string;
+  readonly streamSeq: number;
+  readonly value: object;
+  constructor(
+    private readonly stored: Stored,
+    readonly redelivered: boolean,
+  ) {
+    this.subject = stored.subject;
+    this.streamSeq = stored.seq;
+    this.value = stored.value as object;
+  }
+  get data(): Uint8Array {
+    return dataOf(this.stored);
+  }
 }
 
 /** Index of the first stored message after stream sequence `seq` (messages are in sequence order). */

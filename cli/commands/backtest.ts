@@ -7,7 +7,6 @@ import type { Config } from '../../config/schema.js';
 import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
 import { readBars } from '../../gateways/historical/bars-csv.js';
 import { mergeByTime } from '../../gateways/historical/merge-by-time.js';
-import { replay } from '../../gateways/replay.js';
 import { writeBacktestReport } from '../../gateways/report/backtest-report.js';
 import type { BacktestReport } from '../../gateways/report/backtest-report.js';
 import { periodsPerYear } from '../../models/backtest/annualisation.js';
@@ -18,12 +17,13 @@ import { closedTrades } from '../../models/backtest/portfolio.js';
 import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
 import { createMemoryModelRegistry } from '../../models/registry/memory-model-registry.js';
 import { parseModelRef } from '../../models/registry/model-registry.js';
+import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
 import { silentLogger } from '../../state/logger.js';
 import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
 import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
 import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
-import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
+import { createCountingHistory } from './backtest-history.js';
 import { createPgTimeseriesStore } from '../../state/pg-timeseries-store.js';
 import type { TimeseriesReader } from '../../state/timeseries-store.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
@@ -35,6 +35,8 @@ import type { Bus } from '../../streams/bus.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { startEngine } from '../engine.js';
+import { endOfData } from './backtest-end-of-data.js';
+import { feedInProcess } from './backtest-feed.js';
 import { storeBarSource, trainFromStore } from './backtest-source.js';
 import { spreadModelOf } from './backtest-spec.js';
 import type { BacktestCosts, BacktestSpec } from './backtest-spec.js';
@@ -68,6 +70,11 @@ export type BacktestOptions = Readonly<{
   strategy?: BacktestSpec['strategy'];
   /** Paper-venue costs over the config's `paperVenue` (see backtest-spec.ts). */
   costs?: BacktestCosts;
+  /**
+   * Serve the configured model (`strategy.model`) from this registry instead of training one on
+   * the years before the window: compare a backtest with a live run of the same model.
+   */
+  registry?: ModelRegistry;
 }>;
 
 /** The paper venue's settings: the config's, with the backtest's costs (fees, spread model, impact, volume share, latency) over them. */
@@ -77,8 +84,11 @@ function venueSettings(base: Config, costs: BacktestCosts | undefined): Config['
   return { ...base.paperVenue, ...plain, ...(latencyMs !== undefined ? { latencyMs } : {}), ...(spreadModel !== undefined ? { spreadModel } : {}) };
 }
 
+/** A timer span no backtest window reaches (about 31,700 years of event time). */
+const NEVER_MS = 1e15;
+
 /** The backtest's own namespace: the same engine, in-memory adapters, the configured costs. */
-function backtestConfig(base: Config, symbols: readonly string[], opts: Pick<BacktestOptions, 'venue' | 'strategy' | 'costs'> = {}): Config {
+export function backtestConfig(base: Config, symbols: readonly string[], opts: Pick<BacktestOptions, 'venue' | 'strategy' | 'costs'> = {}): Config {
   const venue = opts.venue ?? base.venue;
   return {
     ...base,
@@ -89,10 +99,18 @@ function backtestConfig(base: Config, symbols: readonly string[], opts: Pick<Bac
     strategy: { ...base.strategy, ...opts.strategy },
     paperVenue: venueSettings(base, opts.costs),
     risk: { ...base.risk, account: 'backtest', limits: { ...base.risk.limits, allowlist: [...symbols] } },
-    // Every asset is fed from one time-ordered replay: the sequencer needs no idle marks, and the
-    // shutdown releases whatever an asset that ran out of data was holding back.
-    decision: { idleFlushMs: 2 ** 31 - 1 },
-    asset: { staleAfterMs: 2 ** 31 - 1 },
+    // Larger batches than live: nothing waits for a round trip here, and per-batch work (the
+    // actor snapshot, the sequencer hand-over, the commit) is paid once per 4,096 events. The
+    // decisions do not depend on batch boundaries (the sequencer orders by event time).
+    consumer: { ...base.consumer, batchSize: Math.max(base.consumer.batchSize, 4096) },
+    // Every asset is fed from one time-ordered replay: the sequencer needs no idle marks (an asset
+    // whose data ends early is released by backtest-end-of-data.ts, and the shutdown releases the
+    // rest). The simulated clock runs ahead of the actors (it follows the feed, which publishes
+    // before they decide), so these timers must never come due inside a window: 2^31-1 ms was
+    // only 24.8 days of event time, and a longer window marked every asset idle and released
+    // events out of order (found by test/backtest/parity.test.ts).
+    decision: { idleFlushMs: NEVER_MS },
+    asset: { staleAfterMs: NEVER_MS },
   };
 }
 
@@ -152,17 +170,20 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const files = data === undefined ? [] : barFiles(data, opts.symbols, tf);
   const trainingDir = data === undefined ? undefined : statSync(data).isFile() ? requireDataDir(base.data.dir) : data;
 
-  const bus = createMemoryBus();
+  const clock = createSimulatedClock(opts.from);
+  // The duplicate window runs on event time: the ids it holds stay bounded however long the window.
+  const bus = createMemoryBus({ now: () => clock.now(), trimAcked: [streamName(cfg, 'MD')] });
   await bus.ensureStreams(streamSpecs(cfg));
   const subjects = subjectsFor(cfg.prefix);
-  const clock = createSimulatedClock(opts.from);
-  const registry = createMemoryModelRegistry({ bus, subjects, clock });
+  const registry = opts.registry ?? createMemoryModelRegistry({ bus, subjects, clock });
   const served = parseModelRef(cfg.strategy.model);
   const note = (s: string): void => void (opts.progress === true && process.stderr.write(`${s}\n`));
-  note(`training ${served.name} on the ${tf} bars of the three years before ${new Date(opts.from).toISOString().slice(0, 10)} …`);
+  if (opts.registry === undefined) note(`training ${served.name} on the ${tf} bars of the three years before ${new Date(opts.from).toISOString().slice(0, 10)} …`);
   const trainTo = opts.from - (opts.embargoMs ?? 0);
   const model =
-    stored !== undefined
+    opts.registry !== undefined
+      ? await opts.registry.get(cfg.strategy.model)
+      : stored !== undefined
       ? await trainFromStore(registry, stored, { name: served.name, symbols: opts.symbols, tf, from: trainTo, where })
       : (await ensureDemoModel(registry, { name: served.name, dataDir: trainingDir as string, symbols: opts.symbols, timeframe: tf, from: trainTo, retrain: true })).model;
 
@@ -171,7 +192,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const fills: Fill[] = [];
   const engine = await startEngine(
     cfg,
-    { bus, features: createMemoryFeatureStore({ historyCap: 2 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore: createMemoryRiskStore(), audit: createMemoryAuditStore() },
+    { bus, features: createMemoryFeatureStore({ historyCap: 2 }), timeseries: createCountingHistory(), registry, riskStore: createMemoryRiskStore(), audit: createMemoryAuditStore() },
     clock,
     silentLogger,
     {
@@ -192,19 +213,24 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   );
 
   const bars: Bar[] = [];
+  const ends = endOfData();
   async function* timed(): AsyncGenerator<MarketData> {
     const sources = stored !== undefined ? await stored.window(opts.from, opts.to) : files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf, from: opts.from, to: opts.to }));
     for await (const md of mergeByTime(...sources)) {
       clock.advanceTo(md.ts);
       if (md.type === 'md.bar') bars.push(md);
+      ends.note(md);
       yield md;
     }
   }
   const bar = new SingleBar({ format: ' backtest |{bar}| {value} events | {rate} events/s', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
   if (opts.progress === true) bar.start(0, 0, { rate: 0 });
   const t0 = performance.now();
-  const published = await replay({ bus, subjects, source: timed(), onProgress: (n) => opts.progress === true && bar.setTotal(n) });
+  const published = await feedInProcess(bus, subjects, timed(), { consumed: () => engine.counters.messagesIn });
+  if (opts.progress === true) bar.setTotal(published.published);
+  await ends.seal(bus, streamName(cfg, 'MD'), subjects);
   for (;;) {
+    if (engine.decisions !== undefined) ends.release(engine.supervisor.status(), engine.decisions.sequencer);
     const n = engine.counters.messagesIn;
     if (opts.progress === true) bar.update(n, { rate: Math.round(n / ((performance.now() - t0) / 1000)) });
     if (n >= published.published) break;
