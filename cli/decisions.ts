@@ -1,6 +1,6 @@
 import type { AssetEvent, EventSequencer } from '../actors/event-sequencer.js';
 import { createEventSequencer } from '../actors/event-sequencer.js';
-import type { DecisionObserver, DecisionPath } from '../actors/decision-path.js';
+import type { Decided, DecisionObserver, DecisionPath } from '../actors/decision-path.js';
 import { createDecisionPath } from '../actors/decision-path.js';
 import { assetActorKey } from '../actors/asset-actor.js';
 import { startRiskActor } from '../actors/risk-actor.js';
@@ -31,6 +31,8 @@ import { refuse } from '../streams/validation/refusal.js';
 import { ModelEventSchema } from '../streams/messages/model-event.js';
 import { TIMEFRAME_MS } from '../streams/messages/bar.js';
 import type { Subjects } from '../streams/subjects.js';
+import type { StageTiming } from './stage-timing.js';
+import { timedRelease } from './stage-timing.js';
 
 export type Decisions = Readonly<{
   sequencer: EventSequencer;
@@ -55,6 +57,8 @@ export type DecisionDeps = Readonly<{
   thread?: InferenceThread;
   /** Watches the decided stream (backtests sample equity and collect fills through it). */
   observer?: DecisionObserver;
+  /** Times each release (`decide`, `publish` stages); absent, releases run untimed. */
+  stages?: StageTiming;
 }>;
 
 /** A durable consumer of `sx.exec.fill.>` feeding the decision path; refused fills go to `sx.dlq.decisions`. */
@@ -184,7 +188,8 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   const fills = venue === undefined ? consumeExternalFills(deps, cfg, path, log) : undefined;
 
   const keys = cfg.assets.map((a) => assetActorKey(a));
-  const sequencer = createEventSequencer({ assets: keys, onRelease: (events) => path.onRelease(events) });
+  const release = (events: readonly AssetEvent[]): Promise<Decided> => path.onRelease(events);
+  const sequencer = createEventSequencer({ assets: keys, onRelease: deps.stages === undefined ? release : timedRelease(release, deps.stages) });
   // An asset that delivers nothing for idleFlushMs stops holding the others back.
   const lastPush = new Map<string, number>(keys.map((k) => [k, deps.clock.now()]));
   let stopped = false;

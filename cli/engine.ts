@@ -17,9 +17,15 @@ import type { InferenceThread } from '../models/runtime/model-runtime.js';
 import type { Decisions } from './decisions.js';
 import { startDecisions } from './decisions.js';
 import { engineControlTarget } from './engine-control.js';
+import type { StageTiming } from './stage-timing.js';
+import { timedAssetBus } from './stage-timing.js';
 import type { Adapters } from './wiring.js';
 import { startLabelingActor } from '../actors/labeling-actor.js';
 import type { LabelingActorHandle } from '../actors/labeling-actor.js';
+import { startRetrainingActor } from '../actors/retraining-actor.js';
+import type { RetrainingActorHandle } from '../actors/retraining-actor.js';
+import { createRetrainingTracker } from '../models/mlflow/retraining-tracker.js';
+import { parseModelRef } from '../models/registry/model-registry.js';
 
 /** The engine needs the bus and the stores; the registry, risk store and audit turn on decisions and control. */
 export type EngineAdapters = Pick<Adapters, 'bus' | 'features' | 'timeseries'> & Partial<Pick<Adapters, 'registry' | 'riskStore' | 'audit' | 'samples'>>;
@@ -35,6 +41,11 @@ export type EngineOptions = Readonly<{
   control?: boolean;
   /** Label predictions and orders (default true when decisions run and a sample store is given). */
   labeling?: boolean;
+  /**
+   * Per-stage latencies (`features`, `store`, `decide`, `publish`) go to this sink, measured with
+   * its `now` (cli/stage-timing.ts). Absent, nothing is timed and the actors' ports are unwrapped.
+   */
+  stages?: StageTiming;
 }>;
 
 export type Engine = Readonly<{
@@ -44,6 +55,8 @@ export type Engine = Readonly<{
   decisions: Decisions | undefined;
   /** The labeling actor, when decisions run and a sample store is given. */
   labeling: LabelingActorHandle | undefined;
+  /** The retraining actor, when `retraining.enabled`, decisions run and a sample store is given. */
+  retraining: RetrainingActorHandle | undefined;
   /** Stops the actors, then waits for the recorder's writes. */
   stop(): Promise<void>;
 }>;
@@ -76,12 +89,13 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
             log,
             ...(opts.observer !== undefined ? { observer: opts.observer } : {}),
             ...(opts.inferenceThread !== undefined ? { thread: opts.inferenceThread } : {}),
+            ...(opts.stages !== undefined ? { stages: opts.stages } : {}),
           },
           cfg,
         )
       : undefined;
   const deps: AssetActorDeps = {
-    bus: adapters.bus,
+    bus: opts.stages === undefined ? adapters.bus : timedAssetBus(adapters.bus, opts.stages),
     features: adapters.features,
     recorder,
     clock,
@@ -126,9 +140,25 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
           maxPayloadBytes: cfg.validation.maxPayloadBytes,
         })
       : undefined;
+  const retraining =
+    cfg.retraining.enabled && decisions !== undefined && adapters.samples !== undefined && adapters.registry !== undefined
+      ? await startRetrainingActor({
+          bus: adapters.bus,
+          subjects,
+          samples: adapters.samples,
+          registry: adapters.registry,
+          clock,
+          log,
+          strategy: cfg.strategy.name,
+          model: cfg.retraining.model ?? parseModelRef(cfg.strategy.model).name,
+          config: cfg.retraining,
+          streams: { OUTCOMES: streamName(cfg, 'OUTCOMES') },
+          tracker: createRetrainingTracker(cfg.retraining.mlflow, log.child({ component: 'mlflow' })),
+        })
+      : undefined;
   let control: Subscription | undefined;
   if (opts.control !== false && adapters.audit !== undefined) {
-    const target = engineControlTarget({ supervisor, counters, decisions, registry: adapters.registry });
+    const target = engineControlTarget({ supervisor, counters, decisions, registry: adapters.registry, retraining });
     control = startControlServer({ bus: adapters.bus, subjects, target, audit: adapters.audit, clock, log });
   }
   return {
@@ -136,6 +166,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
     counters,
     decisions,
     labeling,
+    retraining,
     stop: async () => {
       control?.unsubscribe();
       // Nothing more comes: let held events through, so the actors' batches in hand can finish.
@@ -144,6 +175,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
       await draining;
       await decisions?.stop();
       await labeling?.stop();
+      await retraining?.stop();
       await recorder.drain();
     },
   };

@@ -4,6 +4,7 @@ import { runBacktest } from './commands/backtest.js';
 import { givenFlags, loadBacktestSpec, resolveBacktestInputs } from './commands/backtest-spec.js';
 import { formatSuite, runRegimeSuite } from './commands/backtest-suite.js';
 import { runWalkForward } from './commands/walk-forward.js';
+import { experimentCommand } from './commands/experiment.js';
 import { ctlCommand } from './commands/ctl.js';
 import { datasetCommand } from './commands/dataset.js';
 import { runDemo } from './commands/demo.js';
@@ -56,7 +57,15 @@ program
   .option('--embedded', 'use in-process adapters only')
   .option('--no-faults', 'do not inject the handful of bad messages that show the edge refusing input')
   .option('--retrain', 'train a new model on the three years before the window even when the registry has one')
-  .action(async (opts: { data?: string; symbols: string[]; timeframe: string; from: number; to: number; embedded?: boolean; faults: boolean; retrain?: boolean }) => {
+  .option('--dashboard', 'serve the dashboard, websocket feed and /metrics while the demo runs (prints the URL with the viewer token)')
+  .option('--port <n>', 'with --dashboard: the gateway\'s port (default gateway.port; 0 picks a free one)', (v: string) => {
+    const n = Number(v);
+    if (!(Number.isInteger(n) && n >= 0 && n <= 65_535)) throw new InvalidArgumentError('a port number (0 to 65535)');
+    return n;
+  })
+  .option('--hold', 'with --dashboard: keep serving after the replay until Ctrl-C')
+  .action(async (opts: { data?: string; symbols: string[]; timeframe: string; from: number; to: number; embedded?: boolean; faults: boolean; retrain?: boolean; dashboard?: boolean; port?: number; hold?: boolean }) => {
+    if ((opts.port !== undefined || opts.hold === true) && opts.dashboard !== true) throw new InvalidArgumentError('--port and --hold go with --dashboard');
     await runDemo({ configFile: program.opts<{ config?: string }>().config, ...opts });
   });
 
@@ -171,6 +180,7 @@ program
 
 program.addCommand(trainCommand(() => openPgRegistry(loadConfig({ file: program.opts<{ config?: string }>().config }))));
 program.addCommand(ctlCommand(() => program.opts<{ config?: string }>().config));
+program.addCommand(experimentCommand(() => program.opts<{ config?: string }>().config));
 program.addCommand(
   datasetCommand(() => {
     const cfg = loadConfig({ file: program.opts<{ config?: string }>().config });

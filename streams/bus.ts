@@ -109,9 +109,24 @@ export type StreamAdmin = {
    * none: gateways resume a feed from its event time. Rejects with `StreamNotFoundError`.
    */
   lastMessage(stream: string, subject: string): Promise<StoredMessage | undefined>;
+  /**
+   * Where a durable consumer stands (its lag, for metrics), or undefined when the stream has no
+   * such durable. Rejects with `StreamNotFoundError`.
+   */
+  consumerInfo(stream: string, durable: string): Promise<ConsumerState | undefined>;
 };
 
 export type StoredMessage = Readonly<{ subject: string; data: Uint8Array; streamSeq: number }>;
+
+/** A durable consumer's position (JetStream `num_pending`, `num_ack_pending`, ack floor). */
+export type ConsumerState = Readonly<{
+  /** Messages matching its filter that it has not been handed yet. */
+  pending: number;
+  /** Messages handed to it and not acknowledged yet. */
+  ackPending: number;
+  /** Stream sequence of the last acknowledged message (all before it are acknowledged too). */
+  ackFloor: number;
+}>;
 
 /** Answers requests on a core subject (operator control): one reply per request. */
 export type RequestHandler = (data: Uint8Array, subject: string) => Promise<Uint8Array> | Uint8Array;

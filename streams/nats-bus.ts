@@ -231,6 +231,17 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         throw new BusError(`cannot read the last message of ${subject} in ${stream}: ${message(e)}`, true, { cause: e });
       }
     },
+    consumerInfo: async (stream, durable) => {
+      const m = await jsm();
+      try {
+        const ci = await m.consumers.info(stream, durable);
+        return { pending: ci.num_pending, ackPending: ci.num_ack_pending, ackFloor: ci.ack_floor.stream_seq };
+      } catch (e) {
+        if (isApiError(e, JetStreamApiCodes.StreamNotFound)) throw new StreamNotFoundError(stream, { cause: e });
+        if (isApiError(e, JetStreamApiCodes.ConsumerNotFound)) return undefined;
+        throw new BusError(`cannot read consumer ${durable} of ${stream}: ${message(e)}`, true, { cause: e });
+      }
+    },
     onStatus: (listener) => {
       statusListeners.add(listener);
       return { unsubscribe: () => void statusListeners.delete(listener) };

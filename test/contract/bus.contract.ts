@@ -237,6 +237,45 @@ export function busContract(name: string, makeBus: () => Promise<Bus>): void {
       expect(await bus.lastMessage(stream.name, `${ns}.lm.c`)).toBeUndefined();
     });
 
+    it('reports a durable consumer\'s lag: pending, handed out but unacknowledged, and its ack floor', async () => {
+      const info = (): ReturnType<Bus['consumerInfo']> => bus.consumerInfo(stream.name, 'lag');
+      const settled = async (want: { pending: number; ackPending: number; ackFloor?: number }): Promise<void> => {
+        const deadline = performance.now() + 8_000;
+        let last = await info();
+        while (!(last?.pending === want.pending && last.ackPending === want.ackPending && (want.ackFloor === undefined || last.ackFloor === want.ackFloor))) {
+          if (performance.now() > deadline) throw new Error(`consumer lag ${JSON.stringify(last)}, wanted ${JSON.stringify(want)}`);
+          await sleep(10);
+          last = await info();
+        }
+      };
+      expect(await info()).toBeUndefined();
+      await publishAll(`${ns}.lag.a`, range(0, 12));
+      await bus.publish(`${ns}.lagx.a`, enc('not matched by the filter'));
+      await consumeAll('lag', `${ns}.lag.>`, 12, 5);
+      const lastSeq = (await bus.lastMessage(stream.name, `${ns}.lag.a`))?.streamSeq;
+      await settled({ pending: 0, ackPending: 0, ackFloor: lastSeq });
+
+      // Four more while nobody consumes: all pending.
+      await publishAll(`${ns}.lag.b`, range(12, 16));
+      await settled({ pending: 4, ackPending: 0 });
+      // A batch in hand is handed out but not acknowledged until its handler is done.
+      let release: () => void = () => {};
+      const held = new Promise<void>((r) => (release = r));
+      const r = record('lag', `${ns}.lag.>`, 3, async (_b, n) => {
+        if (n === 1) await held;
+      });
+      await until(() => r.batches.length >= 1, 'the first batch in hand');
+      const inHand = await info();
+      expect((inHand?.pending ?? 0) + (inHand?.ackPending ?? 0)).toBe(4);
+      expect(inHand?.ackPending).toBeGreaterThanOrEqual(3);
+      expect(inHand?.ackFloor).toBe(lastSeq);
+      release();
+      await until(() => r.values().length >= 4, 'the rest');
+      await settled({ pending: 0, ackPending: 0 });
+      await r.consumption.stop();
+      await expect(bus.consumerInfo(`${stream.name}_MISSING`, 'lag')).rejects.toThrow(/does not exist|not found/i);
+    });
+
     it('acknowledges a batch with a deferred commit only once the commit is done, in batch order', async () => {
       await publishAll(`${ns}.defer.x`, range(0, 9));
       let open: () => void = () => {};
