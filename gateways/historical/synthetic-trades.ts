@@ -2,6 +2,7 @@ import type { Bar } from '../../streams/messages/bar.js';
 import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import type { Trade } from '../../streams/messages/trade.js';
 import { tradeId } from '../../streams/messages/trade.js';
+import { mulberry32 } from '../../models/training/seeded-rng.js';
 
 /**
  * SYNTHETIC LOAD, not market data: trade ticks generated from real bars so benchmarks can push
@@ -14,18 +15,6 @@ export type SyntheticTradeOptions = Readonly<{
   /** Seed of the trade sizes (mulberry32). */
   seed?: number;
 }>;
-
-/** mulberry32: a small seeded PRNG in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `n` trades inside `bar`, at evenly spaced times after its open (`ts < t < ts + barMs`), with

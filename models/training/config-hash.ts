@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 
-/** JSON with object keys sorted at every level (undefined members left out), so equal configs hash equally. */
+/** JSON with object keys sorted at every level (undefined members left out, typed arrays as arrays), so equal values hash equally. */
 export function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return canonicalJson(Array.from(v as unknown as ArrayLike<number>));
   if (v !== null && typeof v === 'object') {
     const o = v as Record<string, unknown>;
     return `{${Object.keys(o)

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from './config-hash.js';
 import { z } from 'zod';
 import { denseLayersOf } from '../onnx/tfjs-dense-layers.js';
 import { exportDenseMlp } from '../onnx/dense-mlp.js';
@@ -72,20 +73,6 @@ export type TrainBaselineReport = Readonly<{
 const scores = (m: ClassificationMetrics): ModelScores => ({ accuracy: m.accuracy, logLoss: m.logLoss, recall: m.recall, confusion: m.confusion });
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
-
-/** JSON with object keys sorted at every level, so equal options hash equally. */
-function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .sort()
-      .filter((k) => o[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
 
 /** sha256 of the canonical JSON of the resolved options and the dataset description. */
 export function trainingConfigHash(options: TrainBaselineOptions, dataset: DatasetDescription): string {
