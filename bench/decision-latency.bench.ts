@@ -22,9 +22,7 @@ import { ensureDemoModel } from '../cli/commands/demo-model.js';
 import { startEngine } from '../cli/engine.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { findBarFiles, requireDataDir } from '../gateways/data-dir.js';
-import { readBars } from '../gateways/historical/bars-csv.js';
-import { mergeByTime } from '../gateways/historical/merge-by-time.js';
+import { requireDataDir } from '../gateways/data-dir.js';
 import { createMemoryModelRegistry } from '../models/registry/memory-model-registry.js';
 import type { ModelRegistry } from '../models/registry/model-registry.js';
 import { parseModelRef } from '../models/registry/model-registry.js';
@@ -34,13 +32,13 @@ import { createMemoryFeatureStore } from '../state/memory-feature-store.js';
 import { createMemoryRiskStore } from '../state/memory-risk-store.js';
 import { createMemoryTimeseriesStore } from '../state/memory-timeseries-store.js';
 import type { Bus, StreamSpec } from '../streams/bus.js';
-import { encode } from '../streams/codec.js';
 import type { Bar } from '../streams/messages/bar.js';
 import { createMemoryBus } from '../streams/memory-bus.js';
 import { createNatsBus } from '../streams/nats-bus.js';
 import { streamSpecs } from '../streams/provision.js';
 import { subjectsFor } from '../streams/subjects.js';
-import type { Subjects } from '../streams/subjects.js';
+import { loadBars, openLimitsConfig, pacedPublish, settle } from './latency-engine.js';
+import type { Paced } from './latency-engine.js';
 import { barIdOfOrder, summarise } from './latency-stats.js';
 import type { Summary } from './latency-stats.js';
 
@@ -66,36 +64,10 @@ for (const [name, v] of [['rate', RATE], ['seconds', SECONDS], ['warm', WARM], [
 /** The demo model trains on these (three years of 1h bars); it serves every configured symbol. */
 const TRAIN_SYMBOLS = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'];
 const TF = '1h';
-const BIG = 1e12;
 
 const tag = randomUUID().replaceAll('-', '').slice(0, 8);
 const base = loadConfig();
-/** A config that lets nearly every prediction become an order, so most bars have a latency. */
-const cfg: Config = {
-  ...base,
-  prefix: `sxdl${tag}`,
-  streamNamePrefix: `BDL${tag}_`,
-  assets: SYMBOLS.map((symbol) => ({ venue: base.venue, symbol })),
-  strategy: { ...base.strategy, timeframe: TF, minConfidence: 0, maxIntervalWidth: 1e6, sizing: 'quote', positionSize: 1000, allowShort: true },
-  execution: { ...base.execution, policy: 'immediate', minQtyFraction: 0 },
-  risk: {
-    account: `bench${tag}`,
-    limits: {
-      allowlist: [...SYMBOLS],
-      maxOrderQty: { default: BIG, perSymbol: {} },
-      maxOrderNotional: BIG,
-      collarBps: 10_000,
-      maxPositionQty: { default: BIG, perSymbol: {} },
-      maxGrossNotional: BIG,
-      maxOrdersPerWindow: 1_000_000_000,
-      windowMs: 1,
-      staleAfterMs: 365 * 86_400_000,
-      maxDailyLoss: BIG,
-      maxDrawdown: BIG,
-    },
-  },
-  decision: { idleFlushMs: 50 },
-};
+const cfg: Config = openLimitsConfig(base, SYMBOLS, TF, { prefix: `sxdl${tag}`, streamNamePrefix: `BDL${tag}_`, account: `bench${tag}` });
 /**
  * A raw baseline's namespace: its own MD stream, same stream settings. One per baseline run, so
  * the second run's messages are not dropped as duplicates of the first's (`Nats-Msg-Id`).
@@ -113,38 +85,6 @@ const ms = (n: number): string => `${n.toFixed(2)} ms`;
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const line = (label: string, s: Summary): string =>
   `${label.padEnd(36)} p50 ${ms(s.p50)}  p90 ${ms(s.p90)}  p99 ${ms(s.p99)}  max ${ms(s.max)}  (n ${fmt(s.n)})`;
-
-async function loadBars(dataDir: string, from: number, perSymbol: number): Promise<Bar[]> {
-  const files = findBarFiles(dataDir, { symbols: SYMBOLS, timeframe: TF });
-  const missing = SYMBOLS.filter((s) => !files.some((f) => f.symbol === s));
-  if (missing.length > 0) throw new Error(`no ${TF} bar files for ${missing.join(', ')} under ${dataDir}/ohlcv`);
-  const out: Bar[] = [];
-  for await (const b of mergeByTime(...files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf: TF, from, limit: perSymbol })))) out.push(b);
-  return out;
-}
-
-type Paced = { published: number; seconds: number };
-
-/**
- * Publishes `bars` at `rate` msgs/s (drift-free: each message is due at t0 + i/rate, sent in
- * bursts when a timer tick is late), stamping each one's wall time just before its publish.
- */
-async function pacedPublish(bus: Bus, subjects: Subjects, bars: readonly Bar[], rate: number, sentAt: Map<string, number>): Promise<Paced> {
-  const failures: unknown[] = [];
-  const acks: Promise<void>[] = [];
-  const t0 = performance.now();
-  for (let i = 0; i < bars.length; i++) {
-    const wait = t0 + (i * 1000) / rate - performance.now();
-    if (wait > 1) await sleep(wait);
-    const b = bars[i] as Bar;
-    sentAt.set(b.id, performance.now());
-    acks.push(bus.publish(subjects.bar(b.venue, b.symbol, b.tf), encode(b), { msgId: b.id }).then(() => undefined, (e: unknown) => void failures.push(e)));
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  await Promise.all(acks);
-  if (failures.length > 0) throw new Error(`${failures.length} publishes failed, first: ${String(failures[0])}`);
-  return { published: bars.length, seconds };
-}
 
 /** Raw baseline: the same bars, the same publisher and rate, one durable pull consumer acking each message and doing nothing else. */
 async function rawLatency(bus: Bus, raw: Config, bars: readonly Bar[]): Promise<{ lat: number[]; paced: Paced }> {
@@ -178,22 +118,6 @@ async function rawLatency(bus: Bus, raw: Config, bars: readonly Bar[]): Promise<
   } finally {
     await nc.close();
   }
-}
-
-/** Waits until `value()` reached `target` and then stayed put for `quietMs` (or the deadline passed). */
-async function settle(value: () => number, target: number, quietMs: number, deadlineMs: number): Promise<boolean> {
-  const deadline = performance.now() + deadlineMs;
-  let last = -1;
-  let since = performance.now();
-  while (performance.now() < deadline) {
-    const v = value();
-    if (v !== last) {
-      last = v;
-      since = performance.now();
-    } else if (v >= target && performance.now() - since >= quietMs) return true;
-    await sleep(20);
-  }
-  return false;
 }
 
 type EngineResult = { lat: number[]; decided: number[]; paced: Paced; orders: number; unmatched: number; predictions: number; rejects: number; drained: boolean; lastOrderAfterPublishMs: number };
@@ -291,7 +215,7 @@ async function engineLatency(bus: Bus, registry: ModelRegistry, warm: readonly B
 async function main(): Promise<void> {
   const dataDir = requireDataDir();
   const perSymbol = Math.ceil((RATE * SECONDS) / SYMBOLS.length);
-  const all = await loadBars(dataDir, FROM, WARM + perSymbol);
+  const all = await loadBars(dataDir, cfg.venue, SYMBOLS, TF, FROM, WARM + perSymbol);
   const firstMeasured = WARM * SYMBOLS.length;
   const warm = all.slice(0, firstMeasured);
   const measured = all.slice(firstMeasured, firstMeasured + RATE * SECONDS);

@@ -16,16 +16,13 @@
  * target was missed.
  */
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { ensureDemoModel } from '../cli/commands/demo-model.js';
 import { loadSymbolBars } from '../cli/commands/train.js';
 import { startEngine } from '../cli/engine.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { findBarFiles, requireDataDir } from '../gateways/data-dir.js';
-import { readBars } from '../gateways/historical/bars-csv.js';
-import { mergeByTime } from '../gateways/historical/merge-by-time.js';
+import { requireDataDir } from '../gateways/data-dir.js';
 import { createMemoryModelRegistry } from '../models/registry/memory-model-registry.js';
 import { parseModelRef } from '../models/registry/model-registry.js';
 import { buildBarDataset } from '../models/training/bar-dataset.js';
@@ -39,15 +36,12 @@ import { silentLogger } from '../state/logger.js';
 import { createMemoryFeatureStore } from '../state/memory-feature-store.js';
 import { createMemoryRiskStore } from '../state/memory-risk-store.js';
 import { createMemoryTimeseriesStore } from '../state/memory-timeseries-store.js';
-import type { Bus } from '../streams/bus.js';
-import { encode } from '../streams/codec.js';
-import type { Bar } from '../streams/messages/bar.js';
 import { TIMEFRAME_MS } from '../streams/messages/bar.js';
 import { createMemoryBus } from '../streams/memory-bus.js';
 import { createNatsBus } from '../streams/nats-bus.js';
 import { streamSpecs } from '../streams/provision.js';
 import { subjectsFor } from '../streams/subjects.js';
-import type { Subjects } from '../streams/subjects.js';
+import { loadBars, openLimitsConfig, pacedPublish, settle } from './latency-engine.js';
 import { barIdOfOrder, summarise } from './latency-stats.js';
 import type { Summary } from './latency-stats.js';
 
@@ -74,37 +68,12 @@ for (const [name, v] of [['rate', RATE], ['seconds', SECONDS], ['rounds', ROUNDS
 }
 const TRAIN_SYMBOLS = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'];
 const TF = '1h';
-const BIG = 1e12;
 const YEAR = 365 * 86_400_000;
 
 const tag = randomUUID().replaceAll('-', '').slice(0, 8);
 const base = loadConfig();
 /** The decision-latency bench's config: nearly every prediction becomes an order, so most bars have a latency. */
-const cfg: Config = {
-  ...base,
-  prefix: `sxtl${tag}`,
-  streamNamePrefix: `BTL${tag}_`,
-  assets: SYMBOLS.map((symbol) => ({ venue: base.venue, symbol })),
-  strategy: { ...base.strategy, timeframe: TF, minConfidence: 0, maxIntervalWidth: 1e6, sizing: 'quote', positionSize: 1000, allowShort: true },
-  execution: { ...base.execution, policy: 'immediate', minQtyFraction: 0 },
-  risk: {
-    account: `bench${tag}`,
-    limits: {
-      allowlist: [...SYMBOLS],
-      maxOrderQty: { default: BIG, perSymbol: {} },
-      maxOrderNotional: BIG,
-      collarBps: 10_000,
-      maxPositionQty: { default: BIG, perSymbol: {} },
-      maxGrossNotional: BIG,
-      maxOrdersPerWindow: 1_000_000_000,
-      windowMs: 1,
-      staleAfterMs: 365 * 86_400_000,
-      maxDailyLoss: BIG,
-      maxDrawdown: BIG,
-    },
-  },
-  decision: { idleFlushMs: 50 },
-};
+const cfg: Config = openLimitsConfig(base, SYMBOLS, TF, { prefix: `sxtl${tag}`, streamNamePrefix: `BTL${tag}_`, account: `bench${tag}` });
 
 const ms = (n: number): string => `${n.toFixed(2)} ms`;
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -113,15 +82,6 @@ const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? Number.NaN : s.length % 2 === 1 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
 };
-
-async function loadBars(dataDir: string, perSymbol: number): Promise<Bar[]> {
-  const files = findBarFiles(dataDir, { symbols: SYMBOLS, timeframe: TF });
-  const missing = SYMBOLS.filter((s) => !files.some((f) => f.symbol === s));
-  if (missing.length > 0) throw new Error(`no ${TF} bar files for ${missing.join(', ')} under ${dataDir}/ohlcv`);
-  const out: Bar[] = [];
-  for await (const b of mergeByTime(...files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf: TF, from: FROM, limit: perSymbol })))) out.push(b);
-  return out;
-}
 
 /**
  * The background job: the direction MLP on three years of 1h bars before the window (85 % fit,
@@ -149,40 +109,6 @@ async function trainingSpec(dataDir: string): Promise<{ spec: TrainingSpec; rows
   return { spec, rows: ds.rows };
 }
 
-/** Publishes `bars` at `rate` msgs/s (drift-free), stamping each one's wall time just before its publish. */
-async function pacedPublish(bus: Bus, subjects: Subjects, bars: readonly Bar[], rate: number, sentAt: Map<string, number>): Promise<number> {
-  const failures: unknown[] = [];
-  const acks: Promise<void>[] = [];
-  const t0 = performance.now();
-  for (let i = 0; i < bars.length; i++) {
-    const wait = t0 + (i * 1000) / rate - performance.now();
-    if (wait > 1) await sleep(wait);
-    const b = bars[i] as Bar;
-    sentAt.set(b.id, performance.now());
-    acks.push(bus.publish(subjects.bar(b.venue, b.symbol, b.tf), encode(b), { msgId: b.id }).then(() => undefined, (e: unknown) => void failures.push(e)));
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  await Promise.all(acks);
-  if (failures.length > 0) throw new Error(`${failures.length} publishes failed, first: ${String(failures[0])}`);
-  return bars.length / seconds;
-}
-
-/** Waits until `value()` reached `target` and then stayed put for `quietMs` (or the deadline passed). */
-async function settle(value: () => number, target: number, quietMs: number, deadlineMs: number): Promise<boolean> {
-  const deadline = performance.now() + deadlineMs;
-  let last = -1;
-  let since = performance.now();
-  while (performance.now() < deadline) {
-    const v = value();
-    if (v !== last) {
-      last = v;
-      since = performance.now();
-    } else if (v >= target && performance.now() - since >= quietMs) return true;
-    await sleep(20);
-  }
-  return false;
-}
-
 const CONDITIONS = ['without', 'with'] as const;
 type Condition = (typeof CONDITIONS)[number];
 type Segment = { round: number; condition: Condition; lat: number[]; rate: number; epochs: number; drained: boolean };
@@ -191,7 +117,7 @@ async function main(): Promise<void> {
   const dataDir = requireDataDir();
   const perSegment = RATE * SECONDS;
   const segments = ROUNDS * CONDITIONS.length;
-  const all = await loadBars(dataDir, WARM + Math.ceil((perSegment * segments) / SYMBOLS.length) + 1);
+  const all = await loadBars(dataDir, cfg.venue, SYMBOLS, TF, FROM, WARM + Math.ceil((perSegment * segments) / SYMBOLS.length) + 1);
   const warm = all.slice(0, WARM * SYMBOLS.length);
   if (all.length < warm.length + perSegment * segments) throw new Error(`only ${all.length} bars from ${args.from}: fewer rounds, seconds or a lower rate`);
 
@@ -256,7 +182,8 @@ async function main(): Promise<void> {
           epochs = 0;
         }
         bucket = [];
-        const rate = await pacedPublish(bus, subjects, bars, RATE, sentAt);
+        const paced = await pacedPublish(bus, subjects, bars, RATE, sentAt);
+        const rate = paced.published / paced.seconds;
         seen += bars.length;
         const drained = await settle(inAfter(seen), 0, 300, DRAIN_S * 1000);
         if (job !== undefined) {

@@ -1,0 +1,97 @@
+/**
+ * What the latency benches (decision-latency, training-latency) share: the engine config that
+ * lets nearly every prediction become an order, the bar source, the paced publisher and the
+ * wait for the engine to drain.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Config } from '../config/schema.js';
+import { findBarFiles } from '../gateways/data-dir.js';
+import { readBars } from '../gateways/historical/bars-csv.js';
+import { mergeByTime } from '../gateways/historical/merge-by-time.js';
+import type { Bus } from '../streams/bus.js';
+import { encode } from '../streams/codec.js';
+import type { Bar, Timeframe } from '../streams/messages/bar.js';
+import type { Subjects } from '../streams/subjects.js';
+
+const BIG = 1e12;
+
+/** The benches' namespace and account, so runs never meet each other or a real deployment. */
+export type BenchNames = Readonly<{ prefix: string; streamNamePrefix: string; account: string }>;
+
+/** A config that lets nearly every prediction become an order (risk limits wide open), so most bars have a latency. */
+export function openLimitsConfig(base: Config, symbols: readonly string[], timeframe: Timeframe, names: BenchNames): Config {
+  return {
+    ...base,
+    prefix: names.prefix,
+    streamNamePrefix: names.streamNamePrefix,
+    assets: symbols.map((symbol) => ({ venue: base.venue, symbol })),
+    strategy: { ...base.strategy, timeframe, minConfidence: 0, maxIntervalWidth: 1e6, sizing: 'quote', positionSize: 1000, allowShort: true },
+    execution: { ...base.execution, policy: 'immediate', minQtyFraction: 0 },
+    risk: {
+      account: names.account,
+      limits: {
+        allowlist: [...symbols],
+        maxOrderQty: { default: BIG, perSymbol: {} },
+        maxOrderNotional: BIG,
+        collarBps: 10_000,
+        maxPositionQty: { default: BIG, perSymbol: {} },
+        maxGrossNotional: BIG,
+        maxOrdersPerWindow: 1_000_000_000,
+        windowMs: 1,
+        staleAfterMs: 365 * 86_400_000,
+        maxDailyLoss: BIG,
+        maxDrawdown: BIG,
+      },
+    },
+    decision: { idleFlushMs: 50 },
+  };
+}
+
+/** Real bars of `symbols` from `from` on, at most `perSymbol` each, merged in event-time order. */
+export async function loadBars(dataDir: string, venue: string, symbols: readonly string[], timeframe: string, from: number, perSymbol: number): Promise<Bar[]> {
+  const files = findBarFiles(dataDir, { symbols, timeframe });
+  const missing = symbols.filter((s) => !files.some((f) => f.symbol === s));
+  if (missing.length > 0) throw new Error(`no ${timeframe} bar files for ${missing.join(', ')} under ${dataDir}/ohlcv`);
+  const out: Bar[] = [];
+  for await (const b of mergeByTime(...files.map((f) => readBars(f.path, { venue, symbol: f.symbol, tf: timeframe, from, limit: perSymbol })))) out.push(b);
+  return out;
+}
+
+export type Paced = Readonly<{ published: number; seconds: number }>;
+
+/**
+ * Publishes `bars` at `rate` msgs/s (drift-free: each message is due at t0 + i/rate, sent in
+ * bursts when a timer tick is late), stamping each one's wall time just before its publish.
+ */
+export async function pacedPublish(bus: Bus, subjects: Subjects, bars: readonly Bar[], rate: number, sentAt: Map<string, number>): Promise<Paced> {
+  const failures: unknown[] = [];
+  const acks: Promise<void>[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < bars.length; i++) {
+    const wait = t0 + (i * 1000) / rate - performance.now();
+    if (wait > 1) await sleep(wait);
+    const b = bars[i] as Bar;
+    sentAt.set(b.id, performance.now());
+    acks.push(bus.publish(subjects.bar(b.venue, b.symbol, b.tf), encode(b), { msgId: b.id }).then(() => undefined, (e: unknown) => void failures.push(e)));
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await Promise.all(acks);
+  if (failures.length > 0) throw new Error(`${failures.length} publishes failed, first: ${String(failures[0])}`);
+  return { published: bars.length, seconds };
+}
+
+/** Waits until `value()` reached `target` and then stayed put for `quietMs` (or the deadline passed). */
+export async function settle(value: () => number, target: number, quietMs: number, deadlineMs: number): Promise<boolean> {
+  const deadline = performance.now() + deadlineMs;
+  let last = -1;
+  let since = performance.now();
+  while (performance.now() < deadline) {
+    const v = value();
+    if (v !== last) {
+      last = v;
+      since = performance.now();
+    } else if (v >= target && performance.now() - since >= quietMs) return true;
+    await sleep(20);
+  }
+  return false;
+}
