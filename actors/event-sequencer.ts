@@ -53,7 +53,6 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
   let closing = false;
   /** The newest release's storing (a handler that settles in order makes it cover the earlier ones). */
   let lastSettled: Promise<void> = Promise.resolve();
-  const settling = (): Promise<void> => lastSettled;
 
   const lane = (asset: string): Lane => {
     const l = lanes.get(asset);
@@ -167,14 +166,14 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
     flush: async () => {
       await release(true);
       await chain;
-      await settling();
+      await lastSettled;
     },
     late: () => late,
     close: async () => {
       closing = true;
       await release(true).catch(() => {});
       await chain;
-      await settling();
+      await lastSettled;
     },
   };
 }
