@@ -69,7 +69,8 @@ const DEFAULT_BATCH = 256;
  * The Bus in process, for backtests, the embedded demo and tests, with the semantics of the NATS
  * adapter: streams capture subjects (overlaps refused), per-stream sequences, `msgId` dedup,
  * durable consumers whose batches are handed over in stream order and acknowledged whole,
- * redelivery (marked `redelivered`) of a batch whose handler rejected, core pub/sub with wildcards.
+ * redelivery (marked `redelivered`) of a batch whose handler rejected, core pub/sub with wildcards
+ * (which, as on NATS, also carries what is published into streams).
  * Retention limits (`maxAgeMs`, `maxBytes`) are not applied: a process keeps what it published.
  *
  * Delivery is driven by promises and one `setImmediate` per batch (so timers and I/O interleave),
@@ -133,6 +134,31 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): MemoryBus {
     }
   };
 
+  /**
+   * Core delivery to the subscribers whose pattern matches `subject`; the bytes are made only
+   * when someone listens. Asynchronous like the network: the emitter never runs subscriber code,
+   * and a throwing subscriber surfaces as an uncaught error without starving the others.
+   */
+  const deliverCore = (subject: string, bytes: () => Uint8Array): void => {
+    if (subs.size === 0) return;
+    const targets: CoreSub[] = [];
+    for (const sub of subs) if (subjectMatches(sub.pattern, subject)) targets.push(sub);
+    if (targets.length === 0) return;
+    const data = bytes();
+    queueMicrotask(() => {
+      for (const t of targets) {
+        if (!t.active) continue;
+        try {
+          t.handler(subject, data);
+        } catch (e) {
+          queueMicrotask(() => {
+            throw e;
+          });
+        }
+      }
+    });
+  };
+
   const publish = (subject: string, data: Uint8Array, o?: { msgId?: string }): Promise<PublishAck> => store(subject, data, undefined, o);
   const store = async (subject: string, data: Uint8Array | undefined, value: object | undefined, o?: { msgId?: string }): Promise<PublishAck> => {
     if (closed) throw new BusClosedError();
@@ -141,10 +167,18 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): MemoryBus {
     const msgId = o?.msgId;
     if (msgId !== undefined) {
       const seq = isDuplicate(s, msgId);
-      if (seq !== undefined) return { stream: s.spec.name, seq, duplicate: true };
+      if (seq !== undefined) {
+        // As on NATS: the stream keeps one copy, but a publish is still a publish on the subject.
+        deliverCore(subject, () => data ?? valueEncoder.encode(JSON.stringify(value)));
+        return { stream: s.spec.name, seq, duplicate: true };
+      }
     }
     const seq = ++s.lastSeq;
-    s.msgs.push({ subject, data, value, seq });
+    const m: Stored = { subject, data, value, seq };
+    s.msgs.push(m);
+    // NATS delivers a message published into a stream to the subject's core subscribers as well
+    // (the dashboard feed and `sextant ctl` watchers listen that way).
+    deliverCore(subject, () => dataOf(m));
     if (msgId !== undefined) remember(s, msgId, seq);
     if (s.wakers.size > 0) wake(s);
     return { stream: s.spec.name, seq, duplicate: false };
@@ -179,24 +213,7 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): MemoryBus {
     publish,
     publishValue: (subject, value, o) => store(subject, undefined, value, o),
     emit: (subject, data) => {
-      if (closed) return;
-      const targets: CoreSub[] = [];
-      for (const sub of subs) if (subjectMatches(sub.pattern, subject)) targets.push(sub);
-      if (targets.length === 0) return;
-      // Asynchronous like the network: the emitter never runs subscriber code.
-      // A throwing subscriber surfaces as an uncaught error and does not starve the others.
-      queueMicrotask(() => {
-        for (const t of targets) {
-          if (!t.active) continue;
-          try {
-            t.handler(subject, data);
-          } catch (e) {
-            queueMicrotask(() => {
-              throw e;
-            });
-          }
-        }
-      });
+      if (!closed) deliverCore(subject, () => data);
     },
     subscribe: (pattern, handler): Subscription => {
       const sub: CoreSub = { pattern, handler, active: true };

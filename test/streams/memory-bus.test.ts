@@ -152,4 +152,20 @@ describe('memory bus', () => {
     await bus.flush();
     expect(got).toEqual(['c.a']);
   });
+
+  it('hands a message published into a stream to core subscribers of its subject too, as NATS does (duplicates included)', async () => {
+    const bus = createMemoryBus();
+    await bus.ensureStreams([spec('S', ['s.>'])]);
+    const got: string[] = [];
+    bus.subscribe('s.core.*', (subject, data) => got.push(`${subject}=${dec(data)}`));
+    const first = bus.publish('s.core.a', enc('1'), { msgId: 'm1' });
+    expect(got).toEqual([]); // never inside the publisher's frame
+    await first;
+    await bus.publish('s.core.a', enc('1'), { msgId: 'm1' });
+    await bus.publishValue('s.core.b', { v: 2 });
+    await bus.publish('s.other.a', enc('3'));
+    await bus.flush();
+    expect(got).toEqual(['s.core.a=1', 's.core.a=1', 's.core.b={"v":2}']);
+    expect(await bus.countMessages('S')).toBe(3);
+  });
 });

@@ -83,6 +83,22 @@ describe('NATS bus: JetStream behaviour', () => {
     expect(seen).toEqual(range(0, 3_000));
   });
 
+  it('hands a message published into a stream to core subscribers of its subject too (duplicates included)', async () => {
+    const got: string[] = [];
+    const sub = bus.subscribe(`${ns}.core.*`, (subject, data) => got.push(`${subject}=${dec(data)}`));
+    try {
+      await bus.flush();
+      await bus.publish(`${ns}.core.a`, enc('1'), { msgId: `${ns}-core-1` });
+      await bus.publish(`${ns}.core.a`, enc('1'), { msgId: `${ns}-core-1` });
+      await bus.publish(`${ns}.other.a`, enc('2'));
+      await until(() => got.length >= 2, 'both publishes on the core subscription');
+      await sleep(50);
+      expect(got).toEqual([`${ns}.core.a=1`, `${ns}.core.a=1`]);
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+
   it('queues publishes beyond maxInFlight and still acknowledges them all in order', async () => {
     const narrow = await createNatsBus({ url: URL, name: 'narrow', connectTimeoutMs: 2_000, maxInFlight: 4 });
     try {
