@@ -1,6 +1,7 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import { threadPolicy } from '../../models/training/lower-thread-priority.js';
 
 /** The nice value (field 19 of /proc/<pid>/task/<tid>/stat) of a thread. */
 const niceOf = (taskPath: string): number => {
@@ -10,7 +11,8 @@ const niceOf = (taskPath: string): number => {
 };
 
 describe('lowerThreadPriority', () => {
-  it('lowers the priority of the calling worker thread only, not of the process', async () => {
+  it('puts the calling worker thread (only) at nice 19 and SCHED_IDLE, not the process', async () => {
+    const mainNice = niceOf(readlinkSync('/proc/thread-self'));
     const url = new URL('../../models/training/lower-thread-priority.ts', import.meta.url).href;
     // Booted like the training worker: tsx's hooks registered in the worker first.
     const boot = [
@@ -23,14 +25,17 @@ describe('lowerThreadPriority', () => {
       'setTimeout(() => {}, 2000);',
     ].join('\n');
     const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`));
-    const reply = await new Promise<{ ok: boolean; self: string }>((resolve, reject) => {
+    const reply = await new Promise<{ ok: string; self: string }>((resolve, reject) => {
       w.once('message', resolve);
       w.once('error', reject);
     });
     try {
-      expect(reply.ok).toBe(true);
+      expect(reply.ok).toBe('idle');
       expect(niceOf(reply.self)).toBe(19);
-      expect(niceOf(readlinkSync('/proc/thread-self'))).toBe(0);
+      expect(threadPolicy(Number(reply.self.split('/').pop()))).toBe('SCHED_IDLE');
+      // The rest of the process keeps its priority and policy.
+      expect(niceOf(readlinkSync('/proc/thread-self'))).toBe(mainNice);
+      expect(threadPolicy(Number(readlinkSync('/proc/thread-self').split('/').pop()))).toBe('SCHED_OTHER');
     } finally {
       await w.terminate();
     }
