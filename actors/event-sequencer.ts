@@ -13,7 +13,8 @@ export type AssetEvent = Readonly<{
 export type EventSequencer = Readonly<{
   /**
    * Hands over an asset's events (in its own order). Resolves once they were released in
-   * event-time order and handled, so the asset actor acknowledges only decided input.
+   * event-time order and handled, so the asset actor acknowledges only decided input. The
+   * array is held as it is until its events are released: the caller must not change it.
    */
   push(asset: string, events: readonly AssetEvent[]): Promise<void>;
   /** The asset has nothing more for now: stop holding the others back for it. */
@@ -26,9 +27,18 @@ export type EventSequencer = Readonly<{
   close(): Promise<void>;
 }>;
 
-type Held = { event: AssetEvent; settle: (failure?: unknown) => void };
-/** Held events of one asset; `head` indexes the next one (no shifting of long arrays). */
-type Lane = { queue: Held[]; head: number; lastTs: number; idle: boolean; lastSeq: number };
+/**
+ * The waiter of one `push`: a single promise for the whole batch, settled when its last event
+ * was handled (or rejected by the first release of its events that failed). Events are held in
+ * the pushed array itself, so holding them allocates nothing per event.
+ */
+type Waiter = { remaining: number; failed: boolean; resolve: () => void; reject: (e: unknown) => void };
+/** The unreleased part of one push: `events[pos…]`. */
+type Chunk = { readonly events: readonly AssetEvent[]; pos: number; readonly waiter: Waiter };
+/** Held chunks of one asset, oldest first; `head` indexes the first with events left. */
+type Lane = { chunks: Chunk[]; head: number; lastTs: number; idle: boolean; lastSeq: number };
+/** What one release took: its events in order, and how many of them each push contributed. */
+type Taken = { events: AssetEvent[]; waiters: Waiter[]; counts: number[] };
 
 /**
  * Merges the events of several asset actors into one stream ordered by event time (ties by
@@ -46,7 +56,9 @@ export type ReleaseResult = void | Readonly<{ settled: Promise<void> }>;
 
 export function createEventSequencer(opts: Readonly<{ assets: readonly string[]; onRelease: (events: readonly AssetEvent[]) => Promise<ReleaseResult> }>): EventSequencer {
   const lanes = new Map<string, Lane>();
-  for (const a of opts.assets) lanes.set(a, { queue: [], head: 0, lastTs: Number.NEGATIVE_INFINITY, idle: false, lastSeq: 0 });
+  for (const a of opts.assets) lanes.set(a, { chunks: [], head: 0, lastTs: Number.NEGATIVE_INFINITY, idle: false, lastSeq: 0 });
+  /** Lanes in asset-name order: the merge's tie-break. */
+  const sorted = [...lanes.keys()].sort().map((name) => lanes.get(name) as Lane);
   let chain: Promise<void> = Promise.resolve();
   let releasedTs = Number.NEGATIVE_INFINITY;
   let late = 0;
@@ -62,34 +74,85 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
 
   const watermark = (): number => {
     let w = Number.POSITIVE_INFINITY;
-    for (const l of lanes.values()) if (!l.idle || l.head < l.queue.length) w = Math.min(w, l.lastTs);
+    for (const l of sorted) if (!l.idle || l.head < l.chunks.length) w = Math.min(w, l.lastTs);
     return w;
   };
 
   /** Takes every held event at or before `upTo`, merged in order. */
-  const take = (upTo: number): Held[] => {
-    const out: Held[] = [];
-    const sorted = [...lanes.keys()].sort().map((name) => lanes.get(name) as Lane);
-    for (;;) {
-      let best: Lane | undefined;
-      for (const l of sorted) {
-        const head = l.queue[l.head];
-        if (head === undefined || head.event.md.ts > upTo) continue;
-        if (best === undefined || head.event.md.ts < (best.queue[best.head] as Held).event.md.ts) best = l;
+  const take = (upTo: number): Taken => {
+    const taken: Taken = { events: [], waiters: [], counts: [] };
+    const count = (w: Waiter, n: number): void => {
+      if (n === 0) return;
+      // A chunk's events leave in runs: consecutive runs of one push add up in one entry.
+      const last = taken.waiters.length - 1;
+      if (last >= 0 && taken.waiters[last] === w) taken.counts[last] = (taken.counts[last] as number) + n;
+      else {
+        taken.waiters.push(w);
+        taken.counts.push(n);
       }
-      if (best === undefined) break;
-      out.push(best.queue[best.head++] as Held);
+    };
+    for (;;) {
+      let b = -1;
+      let bestTs = 0;
+      for (let i = 0; i < sorted.length; i++) {
+        const c = (sorted[i] as Lane).chunks[(sorted[i] as Lane).head];
+        if (c === undefined) continue;
+        const ts = (c.events[c.pos] as AssetEvent).md.ts;
+        if (ts > upTo) continue;
+        if (b < 0 || ts < bestTs) {
+          b = i;
+          bestTs = ts;
+        }
+      }
+      if (b < 0) break;
+      // Take the best lane's run while the merge would pick it again — ahead of every other
+      // lane's head, ties going to the lane first in name order — instead of comparing per event.
+      let limit = upTo;
+      let strict = false;
+      for (let i = 0; i < sorted.length; i++) {
+        const c = i === b ? undefined : (sorted[i] as Lane).chunks[(sorted[i] as Lane).head];
+        if (c === undefined) continue;
+        const ts = (c.events[c.pos] as AssetEvent).md.ts;
+        if (ts < limit || (ts === limit && i < b)) {
+          limit = ts;
+          strict = i < b;
+        }
+      }
+      const best = sorted[b] as Lane;
+      const c = best.chunks[best.head] as Chunk;
+      const from = c.pos;
+      for (;;) {
+        taken.events.push(c.events[c.pos++] as AssetEvent);
+        if (c.pos === c.events.length) break;
+        const ts = (c.events[c.pos] as AssetEvent).md.ts;
+        if (ts > limit || (strict && ts === limit)) break;
+      }
+      count(c.waiter, c.pos - from);
+      if (c.pos === c.events.length) best.head++;
     }
     for (const l of sorted) {
-      if (l.head === l.queue.length) {
-        l.queue = [];
+      if (l.head === l.chunks.length) {
+        l.chunks = [];
         l.head = 0;
-      } else if (l.head > 4096 && l.head * 2 > l.queue.length) {
-        l.queue = l.queue.slice(l.head);
+      } else if (l.head > 64 && l.head * 2 > l.chunks.length) {
+        l.chunks = l.chunks.slice(l.head);
         l.head = 0;
       }
     }
-    return out;
+    return taken;
+  };
+
+  /** Counts the taken events as handled (or failed): a push settles with its last event. */
+  const settle = (t: Taken, failure?: unknown): void => {
+    for (let i = 0; i < t.waiters.length; i++) {
+      const w = t.waiters[i] as Waiter;
+      w.remaining -= t.counts[i] as number;
+      if (w.failed) continue;
+      if (failure !== undefined) {
+        w.failed = true;
+        w.reject(failure);
+      } else if (w.remaining === 0) w.resolve();
+    }
   };
 
   /** A release waiting behind the one running: it takes its events when it starts, not before. */
@@ -107,34 +170,30 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
     if (queued !== undefined) return queued;
     const run = chain.then(async () => {
       queued = undefined;
-      const batch = take(everything || closing ? Number.POSITIVE_INFINITY : watermark());
+      const taken = take(everything || closing ? Number.POSITIVE_INFINITY : watermark());
       everything = false;
-      if (batch.length === 0) return;
-      const events = batch.map((h) => h.event);
+      const events = taken.events;
+      if (events.length === 0) return;
       for (const e of events) {
         if (e.md.ts < releasedTs) late++;
-        releasedTs = Math.max(releasedTs, e.md.ts);
+        else releasedTs = e.md.ts;
       }
       let result: ReleaseResult;
       try {
         result = await opts.onRelease(events);
       } catch (e) {
-        for (const h of batch) h.settle(e);
+        settle(taken, e);
         throw e;
       }
       if (result === undefined) {
-        for (const h of batch) h.settle();
+        settle(taken);
         return;
       }
       // Decided: the next release may go on; the waiters learn when the outputs are stored.
       lastSettled = result.settled.catch(() => {});
       result.settled.then(
-        () => {
-          for (const h of batch) h.settle();
-        },
-        (e: unknown) => {
-          for (const h of batch) h.settle(e);
-        },
+        () => settle(taken),
+        (e: unknown) => settle(taken, e),
       );
     });
     // One failed release fails its own waiters; later releases still run.
@@ -147,17 +206,19 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
     push: (asset, events) => {
       const l = lane(asset);
       l.idle = false;
-      const waits: Promise<void>[] = [];
-      for (const event of events) {
-        if (event.streamSeq <= l.lastSeq) continue; // redelivered after a restart: already handed over
-        l.lastSeq = event.streamSeq;
-        l.lastTs = Math.max(l.lastTs, event.md.ts);
-        waits.push(new Promise<void>((resolve, reject) => l.queue.push({ event, settle: (f) => (f === undefined ? resolve() : reject(f as Error)) })));
+      // Redelivered after a restart: already handed over. Usually none, and the array is held as it is.
+      let fresh = events;
+      if ((events[0]?.streamSeq ?? Number.POSITIVE_INFINITY) <= l.lastSeq || !ascending(events)) fresh = newerThan(events, l.lastSeq);
+      let done: Promise<void> = Promise.resolve();
+      if (fresh.length > 0) {
+        l.lastSeq = (fresh[fresh.length - 1] as AssetEvent).streamSeq;
+        for (const e of fresh) if (e.md.ts > l.lastTs) l.lastTs = e.md.ts;
+        done = new Promise<void>((resolve, reject) => l.chunks.push({ events: fresh, pos: 0, waiter: { remaining: fresh.length, failed: false, resolve, reject } }));
       }
-      // A release that fails rejects the waits of its own events only, so the asset actor whose
+      // A release that fails rejects the pushes of its own events only, so the asset actor whose
       // events they were does not acknowledge its batch (and redelivery brings them again).
       void release(false).catch(() => {});
-      return Promise.all(waits).then(() => undefined);
+      return done;
     },
     idle: (asset) => {
       lane(asset).idle = true;
@@ -176,4 +237,21 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
       await lastSettled;
     },
   };
+}
+
+/** Are the stream sequences strictly increasing (the usual batch, held as it is)? */
+function ascending(events: readonly AssetEvent[]): boolean {
+  for (let i = 1; i < events.length; i++) if ((events[i] as AssetEvent).streamSeq <= (events[i - 1] as AssetEvent).streamSeq) return false;
+  return true;
+}
+
+/** The events a lane has not taken yet, as the per-event check `streamSeq > lastSeq` (moving up) keeps them. */
+function newerThan(events: readonly AssetEvent[], lastSeq: number): AssetEvent[] {
+  const out: AssetEvent[] = [];
+  for (const e of events) {
+    if (e.streamSeq <= lastSeq) continue;
+    lastSeq = e.streamSeq;
+    out.push(e);
+  }
+  return out;
 }
