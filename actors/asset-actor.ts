@@ -45,6 +45,17 @@ export type AssetActorDeps = Readonly<{
    * the batch is snapshotted and acknowledged.
    */
   decisions?: Readonly<{ push(asset: string, events: readonly AssetEvent[]): Promise<void> }>;
+  /** Told where each batch's handling passes from decoding to features (stage timing from cli/). */
+  probe?: AssetProbe;
+}>;
+
+/**
+ * Marks in a batch's synchronous handling, for a timer outside the actor (cli/stage-timing.ts):
+ * the actor reads no clock for it, it only says when a step is done.
+ */
+export type AssetProbe = Readonly<{
+  /** The batch is decoded and validated (refusals sent to the DLQ); its feature updates follow. */
+  decoded(): void;
 }>;
 
 export type AssetActorOptions = Readonly<{
@@ -190,6 +201,10 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
   /** The newest batch's commit: each waits for the one before, so snapshots are stored in order. */
   let committing: Promise<void> = Promise.resolve();
 
+  /** A batch's accepted messages and their stream sequences, between decoding and features (reused). */
+  const accepted: MarketData[] = [];
+  const acceptedSeqs: number[] = [];
+
   /**
    * Applies a batch to the in-memory state at once and returns its commit, which runs while the
    * next batch is handled: history and dead letters, the decisions, then the snapshot (taken
@@ -205,6 +220,11 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
     let lastTick: MarketData | undefined;
     let lastTs = -1;
     let batchSeq = handledSeq;
+    // Decode and validate the whole batch first, then update the features: the gate never reads
+    // the features, so the order of effects on each is the same as message by message, and the
+    // two steps can be timed apart (`probe`).
+    accepted.length = 0;
+    acceptedSeqs.length = 0;
     for (const d of batch) {
       if (d.streamSeq <= handledSeq) continue; // already in the restored snapshot, or handled and committing
       batchSeq = d.streamSeq;
@@ -223,26 +243,33 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
       gate.admit(msg);
       deps.counters.accepted++;
       lastTs = msg.ts;
+      accepted.push(msg);
+      acceptedSeqs.push(d.streamSeq);
+    }
+    deps.probe?.decoded();
+    for (let i = 0; i < accepted.length; i++) {
+      const msg = accepted[i] as MarketData;
+      const streamSeq = acceptedSeqs[i] as number;
       switch (msg.type) {
         case 'md.bar': {
           engine.onBar(msg);
           bars.push(msg);
           const vector = vectorOf(msg);
           vectors.push(vector);
-          if (deps.decisions !== undefined) events.push({ asset: key, streamSeq: d.streamSeq, md: msg, vector });
+          if (deps.decisions !== undefined) events.push({ asset: key, streamSeq, md: msg, vector });
           lastTick = undefined;
           break;
         }
         case 'md.trade':
           engine.onTrade(msg);
           trades.push(msg);
-          if (deps.decisions !== undefined) events.push({ asset: key, streamSeq: d.streamSeq, md: msg, vector: undefined });
+          if (deps.decisions !== undefined) events.push({ asset: key, streamSeq, md: msg, vector: undefined });
           lastTick = msg;
           break;
         case 'md.quote':
           engine.onQuote(msg);
           quotes.push(msg);
-          if (deps.decisions !== undefined) events.push({ asset: key, streamSeq: d.streamSeq, md: msg, vector: undefined });
+          if (deps.decisions !== undefined) events.push({ asset: key, streamSeq, md: msg, vector: undefined });
           lastTick = msg;
           break;
       }

@@ -18,7 +18,7 @@ import type { Decisions } from './decisions.js';
 import { startDecisions } from './decisions.js';
 import { engineControlTarget } from './engine-control.js';
 import type { StageTiming } from './stage-timing.js';
-import { timedAssetBus } from './stage-timing.js';
+import { timedAssetPorts } from './stage-timing.js';
 import type { Adapters } from './wiring.js';
 import { startLabelingActor } from '../actors/labeling-actor.js';
 import type { LabelingActorHandle } from '../actors/labeling-actor.js';
@@ -42,7 +42,7 @@ export type EngineOptions = Readonly<{
   /** Label predictions and orders (default true when decisions run and a sample store is given). */
   labeling?: boolean;
   /**
-   * Per-stage latencies (`features`, `store`, `decide`, `publish`) go to this sink, measured with
+   * Per-stage latencies (`decode`, `features`, `store`, `decide`, `publish`) go to this sink, measured with
    * its `now` (cli/stage-timing.ts). Absent, nothing is timed and the actors' ports are unwrapped.
    */
   stages?: StageTiming;
@@ -94,8 +94,9 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
           cfg,
         )
       : undefined;
+  const timed = opts.stages === undefined ? undefined : timedAssetPorts(adapters.bus, opts.stages);
   const deps: AssetActorDeps = {
-    bus: opts.stages === undefined ? adapters.bus : timedAssetBus(adapters.bus, opts.stages),
+    bus: timed?.bus ?? adapters.bus,
     features: adapters.features,
     recorder,
     clock,
@@ -103,6 +104,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
     counters,
     log,
     ...(decisions !== undefined ? { decisions: decisions.sequencer } : {}),
+    ...(timed !== undefined ? { probe: timed.probe } : {}),
   };
   const supervisor = startSupervisor(deps, {
     assets: cfg.assets,

@@ -1,5 +1,6 @@
 import type { BatchHandler, ConsumerSpec, Consumption, CorePublisher, Deferred, DurableConsumer, DurablePublisher } from '../streams/bus.js';
 import type { MetricStage } from '../gateways/http/metrics.js';
+import type { AssetProbe } from '../actors/asset-actor.js';
 import type { ReleaseResult } from '../actors/event-sequencer.js';
 
 /** Where stage latencies go (`EngineMetrics` is one). */
@@ -18,20 +19,45 @@ const isDeferred = (r: unknown): r is Deferred => typeof r === 'object' && r !==
 
 type AssetBus = DurablePublisher & CorePublisher & DurableConsumer;
 
+/** The asset actors' ports, timed: their bus and the probe they mark their batches' steps on. */
+export type TimedAssetPorts = Readonly<{ bus: AssetBus; probe: AssetProbe }>;
+
 /**
- * The asset actors' bus, timed: a batch handler's synchronous run is decode + features
- * (`features`: the actor decodes, gates and updates its rolling features before it returns), and
- * its deferred commit — history and decisions stored, snapshot written — is `store`. A handler
- * that returns a promise (not an asset actor) is timed as `features` until it settles.
+ * The asset actors' bus and probe, timed. A batch handler's synchronous run is `decode` (decode
+ * and validate the batch, refusals to the DLQ) until the actor marks `probe.decoded()`, then
+ * `features` (rolling features updated, vectors built) until it returns; its deferred commit —
+ * history and decisions stored, snapshot written — is `store`. A handler that marks nothing is
+ * timed as `features` alone; one that returns a promise (not an asset actor) is timed as
+ * `features` until it settles.
  */
-export function timedAssetBus(bus: AssetBus, t: StageTiming): AssetBus {
+export function timedAssetPorts(bus: AssetBus, t: StageTiming): TimedAssetPorts {
   const { sink, now } = t;
+  /** When the running handler marked its batch decoded (handlers run one at a time; a nested one restores it). */
+  let decodedAt: number | undefined;
+  const probe: AssetProbe = {
+    decoded: () => {
+      decodedAt = now();
+    },
+  };
   const timed = (handler: BatchHandler): BatchHandler => (batch) => {
+    const outer = decodedAt;
+    decodedAt = undefined;
     const t0 = now();
-    const r = handler(batch);
+    let r: ReturnType<BatchHandler>;
+    let mark: number | undefined;
+    try {
+      r = handler(batch);
+    } finally {
+      mark = decodedAt;
+      decodedAt = outer;
+    }
     const t1 = now();
+    const observeSync = (): void => {
+      if (mark !== undefined) sink.observeStage('decode', mark - t0);
+      sink.observeStage('features', t1 - (mark ?? t0));
+    };
     if (isDeferred(r)) {
-      sink.observeStage('features', t1 - t0);
+      observeSync();
       r.committed.then(
         () => sink.observeStage('store', now() - t1),
         () => {},
@@ -44,13 +70,16 @@ export function timedAssetBus(bus: AssetBus, t: StageTiming): AssetBus {
         return v;
       });
     }
-    sink.observeStage('features', t1 - t0);
+    observeSync();
     return r;
   };
   return {
-    publish: (subject, data, opts) => bus.publish(subject, data, opts),
-    emit: (subject, data) => bus.emit(subject, data),
-    consume: (spec: ConsumerSpec, handler: BatchHandler): Consumption => bus.consume(spec, timed(handler)),
+    bus: {
+      publish: (subject, data, opts) => bus.publish(subject, data, opts),
+      emit: (subject, data) => bus.emit(subject, data),
+      consume: (spec: ConsumerSpec, handler: BatchHandler): Consumption => bus.consume(spec, timed(handler)),
+    },
+    probe,
   };
 }
 

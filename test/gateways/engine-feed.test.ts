@@ -125,16 +125,20 @@ describe('engine status on the feed and stage metrics (real NATS)', () => {
     await expect.poll(async () => sampleValue(await scrape(), 'sextant_predictions_total', { strategy: cfg.strategy.name }), { timeout: 5_000 }).toBe(stats?.predictions);
     await expect.poll(async () => sampleValue(await scrape(), 'sextant_orders_total', { outcome: 'approved' }), { timeout: 5_000 }).toBe(stats?.orders);
     const m = await scrape();
-    for (const stage of METRIC_STAGES.filter((s) => s !== 'decode')) expect(sampleValue(m, 'sextant_stage_latency_seconds_count', { stage }), stage).toBeGreaterThan(0);
-    // Every batch's decode + features and commit, every release's decision and publication.
+    // Every stage the histogram lists was observed during the run.
+    expect(METRIC_STAGES).toEqual(['decode', 'features', 'store', 'decide', 'publish']);
+    for (const stage of METRIC_STAGES) expect(sampleValue(m, 'sextant_stage_latency_seconds_count', { stage }), stage).toBeGreaterThan(0);
+    // Every batch's decode, features and commit, every release's decision and publication.
+    expect(sampleValue(m, 'sextant_stage_latency_seconds_count', { stage: 'decode' })).toBe(sampleValue(m, 'sextant_stage_latency_seconds_count', { stage: 'features' }));
     expect(sampleValue(m, 'sextant_stage_latency_seconds_count', { stage: 'features' })).toBe(sampleValue(m, 'sextant_stage_latency_seconds_count', { stage: 'store' }));
+    expect(sampleValue(m, 'sextant_stage_latency_seconds_sum', { stage: 'decode' })).toBeGreaterThan(0);
     expect(sampleValue(m, 'sextant_stage_latency_seconds_count', { stage: 'decide' })).toBe(sampleValue(m, 'sextant_stage_latency_seconds_count', { stage: 'publish' }));
     expect(sampleValue(m, 'sextant_stage_latency_seconds_sum', { stage: 'decide' })).toBeGreaterThan(0);
     const mean = (stage: string): string => {
       const n = sampleValue(m, 'sextant_stage_latency_seconds_count', { stage }) ?? 0;
       return `${stage} n=${n} mean=${((1000 * (sampleValue(m, 'sextant_stage_latency_seconds_sum', { stage }) ?? 0)) / Math.max(1, n)).toFixed(2)}ms`;
     };
-    console.info(`stages: ${['features', 'store', 'decide', 'publish'].map(mean).join('; ')}; pnl deltas ${deltas.length}, final equity ${final.equity.toFixed(2)}`);
+    console.info(`stages: ${METRIC_STAGES.map(mean).join('; ')}; pnl deltas ${deltas.length}, final equity ${final.equity.toFixed(2)}`);
     expect(sampleValue(m, 'sextant_consumer_lag', { durable: 'asset_binance_BTC_USDT' })).toBe(0);
     expect(sampleValue(m, 'sextant_consumer_lag', { durable: 'asset_binance_ETH_USDT' })).toBe(0);
     expect(sampleValue(m, 'sextant_consumer_lag', { durable: 'idle_probe' })).toBe(31 * 24);
