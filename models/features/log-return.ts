@@ -1,9 +1,11 @@
 import { fromJsonNumber, orNull, toJsonNumber } from './json-number.js';
+import { packRing, unpackDoubles } from './packed-doubles.js';
+import type { PackedDoubles } from './packed-doubles.js';
 
 export type LogReturnState = Readonly<{
   horizon: number;
-  /** The last `horizon` closes (fewer while warming), oldest first. */
-  closes: readonly number[];
+  /** The last `horizon` closes (fewer while warming), oldest first: packed, or a JSON array in older snapshots. */
+  closes: PackedDoubles | readonly number[];
   value: number | null;
 }>;
 
@@ -47,19 +49,15 @@ export class LogReturn {
   }
 
   toState(): LogReturnState {
-    const closes: number[] = [];
-    for (let j = 0, i = this.head; j < this.n; j++) {
-      closes.push(this.ring[i]!);
-      if (++i === this.horizon) i = 0;
-    }
-    return { horizon: this.horizon, closes, value: toJsonNumber(this.ret) };
+    return { horizon: this.horizon, closes: packRing(this.ring, this.head, this.n), value: toJsonNumber(this.ret) };
   }
 
   static fromState(s: LogReturnState): LogReturn {
     const r = new LogReturn(s.horizon);
-    if (s.closes.length > s.horizon) throw new RangeError(`log-return state holds ${s.closes.length} closes for horizon ${s.horizon}`);
-    r.ring.set(s.closes);
-    r.n = s.closes.length;
+    const closes = unpackDoubles(s.closes, 'log-return state');
+    if (closes.length > s.horizon) throw new RangeError(`log-return state holds ${closes.length} closes for horizon ${s.horizon}`);
+    r.ring.set(closes);
+    r.n = closes.length;
     r.ret = fromJsonNumber(s.value);
     return r;
   }

@@ -1,4 +1,6 @@
 import { fromJsonNumber, toJsonNumber } from './json-number.js';
+import { packRing, unpackDoubles } from './packed-doubles.js';
+import type { PackedDoubles } from './packed-doubles.js';
 
 /**
  * Re-anchor early once the shift sits more than √1e4 = 100 σ from the window mean: the variance
@@ -11,8 +13,8 @@ const SHIFT_ROUNDING = 1e-12;
 
 export type RollingWindowState = Readonly<{
   period: number;
-  /** The window's values, oldest first (at most `period`). */
-  values: readonly number[];
+  /** The window's values, oldest first (at most `period`): packed, or a JSON array in older snapshots. */
+  values: PackedDoubles | readonly number[];
   shift: number | null;
   s1: number;
   s2: number;
@@ -131,14 +133,9 @@ export class RollingWindow {
   }
 
   toState(): RollingWindowState {
-    const values: number[] = [];
-    for (let j = 0, i = this.head; j < this.n; j++) {
-      values.push(this.buf[i]!);
-      if (++i === this.period) i = 0;
-    }
     return {
       period: this.period,
-      values,
+      values: packRing(this.buf, this.head, this.n),
       shift: toJsonNumber(this.shift),
       s1: this.s1,
       s2: this.s2,
@@ -148,9 +145,10 @@ export class RollingWindow {
 
   static fromState(s: RollingWindowState): RollingWindow {
     const w = new RollingWindow(s.period);
-    if (s.values.length > s.period) throw new RangeError(`window state holds ${s.values.length} values for period ${s.period}`);
-    w.buf.set(s.values);
-    w.n = s.values.length;
+    const values = unpackDoubles(s.values, 'window state');
+    if (values.length > s.period) throw new RangeError(`window state holds ${values.length} values for period ${s.period}`);
+    w.buf.set(values);
+    w.n = values.length;
     w.head = 0;
     w.shift = fromJsonNumber(s.shift);
     w.s1 = s.s1;

@@ -1,13 +1,15 @@
 import { fromJsonNumber, orNull, toJsonNumber } from './json-number.js';
+import { packRing, unpackDoubles } from './packed-doubles.js';
+import type { PackedDoubles } from './packed-doubles.js';
 
 export type TradeSide = 'buy' | 'sell' | 'unknown';
 
 export type TradeImbalanceState = Readonly<{
   trades: number;
-  /** Signed quantities of the window, oldest first (fewer while warming). */
-  signed: readonly number[];
-  /** Quantities of the window, oldest first. */
-  qty: readonly number[];
+  /** Signed quantities of the window, oldest first (fewer while warming): packed, or a JSON array in older snapshots. */
+  signed: PackedDoubles | readonly number[];
+  /** Quantities of the window, oldest first (packed, or a JSON array). */
+  qty: PackedDoubles | readonly number[];
   signedSum: number;
   qtySum: number;
   sinceRecompute: number;
@@ -108,17 +110,10 @@ export class TradeImbalance {
   }
 
   toState(): TradeImbalanceState {
-    const signed: number[] = [];
-    const qty: number[] = [];
-    for (let j = 0, i = this.head; j < this.n; j++) {
-      signed.push(this.signed[i]!);
-      qty.push(this.qty[i]!);
-      if (++i === this.trades) i = 0;
-    }
     return {
       trades: this.trades,
-      signed,
-      qty,
+      signed: packRing(this.signed, this.head, this.n),
+      qty: packRing(this.qty, this.head, this.n),
       signedSum: this.signedSum,
       qtySum: this.qtySum,
       sinceRecompute: this.sinceRecompute,
@@ -130,12 +125,14 @@ export class TradeImbalance {
 
   static fromState(s: TradeImbalanceState): TradeImbalance {
     const t = new TradeImbalance(s.trades);
-    if (s.qty.length > s.trades || s.signed.length !== s.qty.length) {
-      throw new RangeError(`trade-imbalance state holds ${s.signed.length}/${s.qty.length} trades for a window of ${s.trades}`);
+    const signed = unpackDoubles(s.signed, 'trade-imbalance state');
+    const qty = unpackDoubles(s.qty, 'trade-imbalance state');
+    if (qty.length > s.trades || signed.length !== qty.length) {
+      throw new RangeError(`trade-imbalance state holds ${signed.length}/${qty.length} trades for a window of ${s.trades}`);
     }
-    t.signed.set(s.signed);
-    t.qty.set(s.qty);
-    t.n = s.qty.length;
+    t.signed.set(signed);
+    t.qty.set(qty);
+    t.n = qty.length;
     t.head = 0;
     t.signedSum = s.signedSum;
     t.qtySum = s.qtySum;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { packRing, unpackDoubles } from '../../models/features/packed-doubles.js';
 import { RollingWindow } from '../../models/features/rolling-window.js';
 
 /** Two-pass mean and population variance of the last n values: the accurate reference. */
@@ -84,10 +85,30 @@ describe('RollingWindow', () => {
     const w = new RollingWindow(3);
     [1, 2, 3, 4].forEach((x) => w.push(x));
     const s = w.toState();
-    expect(s.values).toEqual([2, 3, 4]);
+    expect([...unpackDoubles(s.values, 'test')]).toEqual([2, 3, 4]);
     const r = RollingWindow.fromState(JSON.parse(JSON.stringify(s)) as typeof s);
     w.push(10);
     r.push(10);
     expect([r.mean(), r.variance(), r.sum()]).toEqual([w.mean(), w.variance(), w.sum()]);
+  });
+
+  it('packs its values bit-exactly (-0, NaN, the last bit) and still reads a snapshot holding a JSON array', () => {
+    const w = new RollingWindow(4);
+    const odd = [-0, 0.1 + 0.2, 5e-324, -1.7976931348623157e308];
+    odd.forEach((x) => w.push(x));
+    const back = unpackDoubles(JSON.parse(JSON.stringify(w.toState().values)) as string, 'test');
+    expect([...back].map((x) => Object.is(x, -0) ? '-0' : x)).toEqual(odd.map((x) => Object.is(x, -0) ? '-0' : x));
+    const nan = new Float64Array([Number.NaN, 1]);
+    expect(Number.isNaN(unpackDoubles(packRing(nan, 0, 2), 'test')[0])).toBe(true);
+    // Wrapping rings come out oldest first.
+    expect([...unpackDoubles(packRing(new Float64Array([3, 4, 1, 2]), 2, 4), 'test')]).toEqual([1, 2, 3, 4]);
+    // A snapshot written before packing.
+    const w3 = new RollingWindow(3);
+    [1, 2, 3, 4].forEach((x) => w3.push(x));
+    const r = RollingWindow.fromState({ ...w3.toState(), values: [2, 3, 4] });
+    r.push(10);
+    w3.push(10);
+    expect([r.mean(), r.variance(), r.sum()]).toEqual([w3.mean(), w3.variance(), w3.sum()]);
+    expect(() => RollingWindow.fromState({ ...w.toState(), values: 'AAAA' })).toThrow(/not a packed array of doubles/);
   });
 });
