@@ -14,6 +14,11 @@ export type CcxtExchangeOptions = Readonly<{
   /** Exchange options merged over ccxt's (e.g. `{ fetchMarkets: { types: ['spot'] } }` for binance). */
   options?: Readonly<Record<string, unknown>>;
   timeoutMs?: number;
+  /**
+   * Milliseconds per unit of request weight, in place of ccxt's figure for the venue (binance:
+   * 50): a stricter limit for an account that shares its quota, or a test that must see it bind.
+   */
+  rateLimitMs?: number;
 }>;
 
 type UrlTree = { [k: string]: string | UrlTree | unknown };
@@ -37,7 +42,8 @@ function rewriteWs(tree: UrlTree, url: string): void {
 
 /**
  * A ccxt pro exchange (websocket + REST) with `enableRateLimit` on, so ccxt spaces REST calls by
- * the venue's weights; markets load on first use. ccxt stays behind this folder:
+ * the venue's weights (a leaky bucket shared by every feed of the exchange, polls, backfills and
+ * retries alike); markets load on first use. ccxt stays behind this folder:
  * nothing outside `gateways/market-data/` sees its types.
  */
 export async function createCcxtExchange(o: CcxtExchangeOptions): Promise<Exchange> {
@@ -45,6 +51,7 @@ export async function createCcxtExchange(o: CcxtExchangeOptions): Promise<Exchan
   if (Ctor === undefined) throw new GatewayError(GatewayErrorCode.EXCHANGE, `ccxt has no websocket (pro) exchange ${JSON.stringify(o.exchangeId)}`);
   const ex = new Ctor({
     enableRateLimit: true,
+    ...(o.rateLimitMs !== undefined ? { rateLimit: o.rateLimitMs } : {}),
     ...(o.timeoutMs !== undefined ? { timeout: o.timeoutMs } : {}),
     ...(o.apiKey !== undefined && o.apiKey !== '' ? { apiKey: o.apiKey, secret: o.secret ?? '' } : {}),
     options: { ...(o.options ?? {}) },

@@ -47,6 +47,8 @@ export const MarketDataConfigSchema = z
     urls: z.object({ rest: httpUrl.optional(), ws: wsUrl.optional() }).strict().default({}),
     /** Name of the environment variable holding the API key (never the key itself). */
     apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('SEXTANT_MARKET_DATA_API_KEY'),
+    /** ccxt: milliseconds per unit of request weight, stricter than the venue's default (binance 50). */
+    rateLimitMs: z.number().int().positive().optional(),
     /** ccxt exchange options (e.g. binance `fetchMarkets: { types: [spot] }`). */
     ccxtOptions: z.record(z.string(), z.unknown()).default({}),
     /** Extra params of ccxt's watch calls (binance: aggTrade trades, the full ticker for bid/ask). */

@@ -32,6 +32,7 @@ export async function createMarketDataSource(cfg: MarketDataConfig, deps: Source
     ...(cfg.urls.rest !== undefined ? { restUrl: cfg.urls.rest } : {}),
     ...(cfg.urls.ws !== undefined ? { wsUrl: cfg.urls.ws } : {}),
     ...(apiKey !== undefined && apiKey !== '' ? { apiKey } : {}),
+    ...(cfg.rateLimitMs !== undefined ? { rateLimitMs: cfg.rateLimitMs } : {}),
     options: cfg.ccxtOptions,
   });
   return createCcxtMarketData({ ...common, exchange, trades: cfg.trades, quotes: cfg.quotes, mode: cfg.mode, pageLimit: cfg.pageLimit, watchParams: cfg.watchParams });

@@ -31,6 +31,8 @@ export type BinanceServer = Readonly<{
   wsUrl: string;
   /** Every REST request, `path?query`, in arrival order. */
   requests: string[];
+  /** When each REST request arrived (`performance.now()`), beside `requests`. */
+  requestTimes: number[];
   /** Index of the open (unfinished) bar of a market. */
   openIndex(id: string): number;
   bars(id: string): readonly Kline[];
@@ -73,6 +75,7 @@ export async function startBinanceServer(markets: ReadonlyArray<Readonly<{ base:
   const byId = new Map<string, Market>();
   for (const m of markets) byId.set(`${m.base}${m.quote}`, { id: `${m.base}${m.quote}`, base: m.base, quote: m.quote, bars: m.bars, open: m.open, trades: [...(m.trades ?? [])], tickerSeq: 0 });
   const requests: string[] = [];
+  const requestTimes: number[] = [];
   const faults: Fault[] = [];
   const subs = new Map<WebSocket, Set<string>>();
   let wsDown = false;
@@ -91,6 +94,7 @@ export async function startBinanceServer(markets: ReadonlyArray<Readonly<{ base:
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://local');
     requests.push(`${url.pathname}${url.search}`);
+    requestTimes.push(performance.now());
     const fault = faults.find((f) => url.pathname.startsWith(f.pathPrefix) && f.remaining > 0);
     if (fault !== undefined) {
       fault.remaining--;
@@ -180,6 +184,7 @@ export async function startBinanceServer(markets: ReadonlyArray<Readonly<{ base:
     // ccxt tells spot from contract connections by '/stream' in the url, as on stream.binance.com.
     wsUrl: `ws://127.0.0.1:${port}/stream/ws`,
     requests,
+    requestTimes,
     openIndex: (id) => market(id).open,
     bars: (id) => market(id).bars,
     trades: (id) => market(id).trades,

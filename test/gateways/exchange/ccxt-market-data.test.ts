@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Exchange } from 'ccxt';
 import { createCcxtExchange } from '../../../gateways/market-data/ccxt-exchange.js';
+import type { CcxtExchangeOptions } from '../../../gateways/market-data/ccxt-exchange.js';
 import { createCcxtMarketData } from '../../../gateways/market-data/ccxt-market-data.js';
 import type { CcxtMarketDataOptions } from '../../../gateways/market-data/ccxt-market-data.js';
 import { dataPath } from '../data.js';
@@ -30,8 +32,11 @@ afterEach(async () => {
   await stack.teardown();
 });
 
-async function gateway(over: Partial<CcxtMarketDataOptions> & { symbols?: string[] } = {}) {
-  const exchange = await createCcxtExchange({ exchangeId: 'binance', restUrl: srv.restUrl, wsUrl: srv.wsUrl, options: { fetchMarkets: { types: ['spot'] } } });
+type ExchangeOver = Readonly<{ exchange?: Partial<CcxtExchangeOptions>; prepare?: (ex: Exchange) => void }>;
+
+async function gateway(over: Partial<CcxtMarketDataOptions> & { symbols?: string[] } = {}, ex: ExchangeOver = {}) {
+  const exchange = await createCcxtExchange({ exchangeId: 'binance', restUrl: srv.restUrl, wsUrl: srv.wsUrl, options: { fetchMarkets: { types: ['spot'] } }, ...ex.exchange });
+  ex.prepare?.(exchange);
   const source = createCcxtMarketData({
     exchange,
     assets: (over.symbols ?? ['BTC/USDT']).map((symbol) => ({ venue: 'binance', symbol })),
@@ -228,5 +233,61 @@ describe('ccxt market-data gateway (binance over a local server, real JetStream)
     expect(await stack.bus.countMessages(stack.md, stack.subjects.quote('binance', 'BTC/USDT'))).toBe(quotes);
     expect(srv.requests.filter((r) => r.startsWith('/api/v3/ticker/24hr')).length).toBeGreaterThan(quotes + 3);
     expect(srv.connections()).toBe(0);
+  });
+  it('falls back to REST polling in auto mode for a venue without the websocket methods', async () => {
+    const gw = await gateway(
+      { mode: 'auto', trades: true, quotes: true },
+      {
+        prepare: (ex) => {
+          for (const m of ['watchOHLCV', 'watchTrades', 'watchTicker', 'watchOrderBook']) ex.has[m] = false;
+        },
+      },
+    );
+    await until(async () => (await stack.bus.countMessages(stack.md, barSubject())) >= 5, 10_000, 'polled backfill');
+    srv.advance('BTCUSDT', 1);
+    srv.trade('BTCUSDT', { id: 7, ts: btc[OPEN + 1]!.ts + 5, price: 70_000, qty: 1, buyerMaker: false });
+    srv.ticker('BTCUSDT', btc[OPEN + 1]!.ts + 6, 69_999, 70_001);
+    await until(async () => (await stack.bus.countMessages(stack.md, barSubject())) >= 6, 10_000, 'polled bar');
+    await until(async () => (await stack.bus.countMessages(stack.md, stack.subjects.trade('binance', 'BTC/USDT'))) >= 1, 10_000, 'polled trade');
+    await until(async () => (await stack.bus.countMessages(stack.md, stack.subjects.quote('binance', 'BTC/USDT'))) >= 1, 10_000, 'polled quote');
+    await gw.stop();
+    expectBars(await barsInStream(), OPEN - 5, OPEN + 1);
+    // Best bid/ask by REST (fetchTicker), and no websocket was ever opened.
+    expect(srv.requests.some((r) => r.startsWith('/api/v3/ticker/24hr'))).toBe(true);
+    expect(srv.requests.some((r) => r.startsWith('/api/v3/aggTrades'))).toBe(true);
+    expect(srv.connections()).toBe(0);
+    expect(srv.subscribed('btcusdt@ticker')).toBe(false);
+  });
+
+  it('spaces its REST calls by the venue\'s request weights, however hard the feeds poll', async () => {
+    // ccxt's binance weights (spot public API): exchangeInfo 4, klines, aggTrades and ticker/24hr
+    // 0.4 each, per `rateLimitMs`. At 100 ms per unit, 25 polls a second at most, while three feeds
+    // polling every 5 ms (the injected sleep) ask for several hundred.
+    const RATE_MS = 100;
+    const COST: Readonly<Record<string, number>> = { '/api/v3/exchangeInfo': 4, '/api/v3/klines': 0.4, '/api/v3/aggTrades': 0.4, '/api/v3/ticker/24hr': 0.4 };
+    const gw = await gateway({ mode: 'poll', trades: true, quotes: true, pollMs: 1 }, { exchange: { rateLimitMs: RATE_MS } });
+    await new Promise((r) => setTimeout(r, 3_000));
+    await gw.stop();
+    const calls = srv.requests.map((path, i) => ({ path: path.split('?')[0] ?? path, at: srv.requestTimes[i] ?? NaN }));
+    for (const c of calls) expect(COST[c.path], `weight of ${c.path}`).toBeDefined();
+    const costOf = (path: string): number => COST[path] ?? Number.NaN;
+    // A leaky bucket of capacity 1: whatever window one looks at, the weight spent in it is at
+    // most its length in units plus the bucket and the call that overdraws it (arrival jitter of
+    // the local HTTP calls is well under one unit).
+    let worst = 0;
+    for (let i = 0; i < calls.length; i++) {
+      const start = calls[i]!.at;
+      let spent = 0;
+      for (let j = i; j < calls.length && calls[j]!.at < start + 1_000; j++) spent += costOf(calls[j]!.path);
+      // Each window is judged net of the call that opens it: what the bucket let through after it.
+      worst = Math.max(worst, spent - costOf(calls[i]!.path));
+    }
+    const polls = calls.filter((c) => c.path !== '/api/v3/exchangeInfo');
+    const span = (calls.at(-1)?.at ?? 0) - (calls[0]?.at ?? 0);
+    console.info(`rate limit: ${calls.length} REST calls in ${span.toFixed(0)} ms, at most ${worst.toFixed(1)} units of weight in any second after a call (limit ${1_000 / RATE_MS} + 1)`);
+    expect(worst).toBeLessThanOrEqual(1_000 / RATE_MS + 1 + 0.4);
+    // The limiter is what held the feeds back: they used most of what it allowed.
+    expect(polls.length * 0.4).toBeGreaterThan(0.6 * ((span - 4 * RATE_MS) / RATE_MS));
+    expect(polls.some((c) => c.path === '/api/v3/klines') && polls.some((c) => c.path === '/api/v3/aggTrades') && polls.some((c) => c.path === '/api/v3/ticker/24hr')).toBe(true);
   });
 });
