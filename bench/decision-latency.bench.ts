@@ -5,7 +5,7 @@
  * publish → pull-consume latency measured in the same process run at the same rate on the same
  * messages. The issue's target: engine p99 ≤ 2× raw p99 at 5,000 ticks/s.
  *
- *   npx tsx bench/decision-latency.bench.ts [--rate 5000] [--seconds 10] [--warm 300] [--symbols BTC/USDT,ETH/USDT,…]
+ *   npx tsx bench/decision-latency.bench.ts [--rate 5000] [--seconds 10] [--warm 300] [--symbols BTC/USDT,ETH/USDT,…] [--thread worker|main]
  *
  * Needs NATS with JetStream on its default local port. Redis and PostgreSQL are not used: the
  * feature, timeseries, risk and model stores are the in-process ones, so what is measured is the
@@ -50,12 +50,15 @@ const { values: args } = parseArgs({
     symbols: { type: 'string', default: 'BTC/USDT,ETH/USDT,SOL/USDT,BNB/USDT,XRP/USDT' },
     from: { type: 'string', default: '2024-01-01' },
     drain: { type: 'string', default: '30' },
+    thread: { type: 'string', default: 'worker' },
   },
 });
 const RATE = Number(args.rate);
 const SECONDS = Number(args.seconds);
 const WARM = Number(args.warm);
 const DRAIN_S = Number(args.drain);
+if (args.thread !== 'worker' && args.thread !== 'main') throw new Error('--thread must be worker or main');
+const THREAD: 'worker' | 'main' = args.thread;
 const SYMBOLS = args.symbols.split(',').map((s) => s.trim());
 const FROM = Date.parse(`${args.from}T00:00:00Z`);
 for (const [name, v] of [['rate', RATE], ['seconds', SECONDS], ['warm', WARM], ['drain', DRAIN_S], ['from', FROM]] as const) {
@@ -153,7 +156,7 @@ async function engineLatency(bus: Bus, registry: ModelRegistry, warm: readonly B
     { bus, features: createMemoryFeatureStore({ historyCap: cfg.redis.historyCap }), timeseries: createMemoryTimeseriesStore(), registry, riskStore },
     createLiveClock(),
     silentLogger,
-    { observer: { event: (e) => void decidedAt.set(e.md.id, performance.now()) } },
+    { observer: { event: (e) => void decidedAt.set(e.md.id, performance.now()) }, inferenceThread: THREAD },
   );
   const decisions = engine.decisions;
   if (decisions === undefined) throw new Error(`the engine serves no model ${cfg.strategy.model}: decisions are off`);
@@ -227,7 +230,7 @@ async function main(): Promise<void> {
       `decision latency: ${SYMBOLS.join(', ')} real ${TF} bars from ${args.from}, ${fmt(RATE)} msg/s for ${SECONDS}s (${fmt(measured.length)} bars) after ${fmt(warm.length)} warm-up bars\n` +
         `  NATS JetStream ${cfg.nats.url} (${cfg.streams.MD.storage} storage), in-process feature/timeseries/risk/model stores (no Redis, no PostgreSQL)\n` +
         `  strategy ${cfg.strategy.name}: minConfidence ${cfg.strategy.minConfidence}, sizing ${cfg.strategy.sizing} ${cfg.strategy.positionSize}; execution ${cfg.execution.policy} (minQtyFraction 0); ` +
-        `risk limits wide open; decision.idleFlushMs ${cfg.decision.idleFlushMs}; inference on a worker thread (onnxruntime ${cfg.models.device})\n` +
+        `risk limits wide open; decision.idleFlushMs ${cfg.decision.idleFlushMs}; inference on ${THREAD === 'main' ? 'the main thread' : 'a worker thread'} (onnxruntime ${cfg.models.device}, --thread ${THREAD})\n` +
         `  model ${cfg.strategy.model} trained in ${model.seconds.toFixed(1)} s before the run (3 years of ${TF} bars of ${TRAIN_SYMBOLS.join(', ')} before ${args.from})`,
     );
     // The baseline runs before and after the engine, so a machine that got busier meanwhile shows.
