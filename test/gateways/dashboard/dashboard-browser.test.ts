@@ -69,7 +69,7 @@ describe('dashboard in a browser (headless Chromium) against the gateway during 
     for (const c of cleanup.reverse()) await c().catch(() => {});
   });
 
-  it('draws candles and predictions live, and Halt with the operator token shows HALTED', async () => {
+  it('draws candles and predictions live, shows positions and PnL, and Halt with the operator token shows HALTED (Resume: ACTIVE)', async () => {
     const dist = mkdtempSync(join(tmpdir(), 'sextant-dashboard-'));
     cleanup.push(async () => rmSync(dist, { recursive: true, force: true }));
     const built = await buildDashboard(dist);
@@ -169,6 +169,18 @@ describe('dashboard in a browser (headless Chromium) against the gateway during 
     await expect.poll(() => page.locator('#actors tbody tr').count(), { timeout: 5_000 }).toBeGreaterThanOrEqual(SYMBOLS.length + 1);
     expect(await page.textContent('#model-serving')).toMatch(new RegExp(`^Serving direction-mlp v${served.version} `));
     await expect.poll(() => page.textContent('#pnl-equity'), { timeout: 5_000 }).not.toBe(null);
+    // Positions and PnL as the risk book holds them, once the last decisions are in.
+    const money = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    const book = (): { equity: string; symbols: string[] } => {
+      const r = engine.decisions?.risk.status();
+      return { equity: money.format(r?.pnl.equity ?? NaN), symbols: (r?.positions ?? []).filter((p) => p.qty !== 0).map((p) => p.symbol).sort() };
+    };
+    const shown = async (): Promise<{ equity: string; symbols: string[] }> => ({
+      equity: (await page.textContent('#pnl-equity')) ?? '',
+      symbols: (await page.locator('#positions table.positions tbody tr td:nth-child(2)').allTextContents()).sort(),
+    });
+    await expect.poll(async () => JSON.stringify(await shown()) === JSON.stringify(book()), { timeout: 20_000, interval: 250 }).toBe(true);
+    expect(book().symbols.length, 'open positions').toBeGreaterThan(0);
 
     expect(errors).toEqual([]);
 
@@ -186,6 +198,10 @@ describe('dashboard in a browser (headless Chromium) against the gateway during 
 
     mkdirSync(join(PROJECT_ROOT, 'test-artifacts'), { recursive: true });
     await page.screenshot({ path: join(PROJECT_ROOT, 'test-artifacts', 'dashboard.png'), fullPage: true });
+    // And Resume brings trading back.
+    await page.click('#resume');
+    await page.waitForSelector('#risk-state[data-state="ACTIVE"]', { timeout: 10_000 });
+    expect(engine.decisions?.risk.status().state).toBe('ACTIVE');
     // The browser logs the refused request; nothing else went wrong on the page.
     expect(errors).toEqual(['Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
   }, 300_000);
