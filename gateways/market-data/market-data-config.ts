@@ -49,6 +49,8 @@ export const MarketDataConfigSchema = z
     apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('SEXTANT_MARKET_DATA_API_KEY'),
     /** ccxt: milliseconds per unit of request weight, stricter than the venue's default (binance 50). */
     rateLimitMs: z.number().int().positive().optional(),
+    /** twelvedata: the plan's requests a minute, shared by all feeds (free plan: 8); unset, only 429s slow it down. */
+    requestsPerMinute: z.number().positive().optional(),
     /** ccxt exchange options (e.g. binance `fetchMarkets: { types: [spot] }`). */
     ccxtOptions: z.record(z.string(), z.unknown()).default({}),
     /** Extra params of ccxt's watch calls (binance: aggTrade trades, the full ticker for bid/ask). */

@@ -25,7 +25,13 @@ export async function createMarketDataSource(cfg: MarketDataConfig, deps: Source
   const common = { assets: deps.assets, timeframes: cfg.timeframes, pollMs: cfg.pollMs, backfillBars: cfg.backfillBars, backoff: cfg.backoff, now: deps.now, log: deps.log, ...(deps.sleep !== undefined ? { sleep: deps.sleep } : {}) };
   if (cfg.provider === 'twelvedata') {
     if (apiKey === undefined || apiKey === '') throw new GatewayError(GatewayErrorCode.AUTHENTICATION, `twelvedata needs an API key in $${cfg.apiKeyEnv}`);
-    return createTwelveDataMarketData({ ...common, baseUrl: cfg.urls.rest ?? TWELVEDATA_URL, apiKey, symbolMap: cfg.symbolMap });
+    return createTwelveDataMarketData({
+      ...common,
+      baseUrl: cfg.urls.rest ?? TWELVEDATA_URL,
+      apiKey,
+      symbolMap: cfg.symbolMap,
+      ...(cfg.requestsPerMinute !== undefined ? { requestsPerMinute: cfg.requestsPerMinute } : {}),
+    });
   }
   const exchange = await createCcxtExchange({
     exchangeId: cfg.exchange,

@@ -8,6 +8,7 @@ import { realSleep } from './backoff.js';
 import type { Candle } from './candidates.js';
 import { barCandidate } from './candidates.js';
 import { fromHttpStatus, GatewayError, GatewayErrorCode } from './errors.js';
+import { requestSpacer } from './request-spacer.js';
 import { runFeedLoop } from './feed-loop.js';
 import type { Feed, FeedSink, MarketDataSource } from './market-data-source.js';
 import { feedName } from './market-data-source.js';
@@ -24,6 +25,12 @@ export type TwelveDataOptions = Readonly<{
   /** Bars fetched when the stream holds none of a feed yet. */
   backfillBars: number;
   backoff: BackoffPolicy;
+  /**
+   * The plan's request budget: requests of all feeds together are spaced `60_000 / n` ms apart
+   * (TwelveData counts credits per minute; its free plan allows 8). Unset: no spacing, and a 429
+   * is retried with backoff.
+   */
+  requestsPerMinute?: number;
   now: () => number;
   sleep?: Sleep;
   log?: Logger;
@@ -53,8 +60,9 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
   const log = o.log ?? silentLogger;
   const sleep = o.sleep ?? realSleep;
   const doFetch = o.fetch ?? fetch;
+  const turn = o.requestsPerMinute === undefined ? undefined : requestSpacer(60_000 / o.requestsPerMinute);
 
-  const request = async (symbol: string, tf: Timeframe, startMs: number | undefined, size: number): Promise<Candle[]> => {
+  const request = async (symbol: string, tf: Timeframe, startMs: number | undefined, size: number, signal: AbortSignal): Promise<Candle[]> => {
     const u = new URL('time_series', o.baseUrl.endsWith('/') ? o.baseUrl : `${o.baseUrl}/`);
     u.searchParams.set('symbol', o.symbolMap?.[symbol] ?? symbol);
     u.searchParams.set('interval', INTERVAL[tf]);
@@ -63,6 +71,8 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
     u.searchParams.set('order', 'asc');
     if (startMs !== undefined) u.searchParams.set('start_date', vendorTime(startMs));
     u.searchParams.set('apikey', o.apiKey);
+    await turn?.(signal);
+    if (signal.aborted) throw new GatewayError(GatewayErrorCode.NETWORK, 'stopped');
     let res: Response;
     try {
       res = await doFetch(u);
@@ -87,13 +97,13 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
       .sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
   };
 
-  const poll = async (feed: Feed & { kind: 'bar' }, sink: FeedSink): Promise<void> => {
+  const poll = async (feed: Feed & { kind: 'bar' }, sink: FeedSink, signal: AbortSignal): Promise<void> => {
     const tfMs = TIMEFRAME_MS[feed.tf];
     for (;;) {
       const hw = (await sink.highWater(feed))?.ts;
       const start = hw !== undefined ? hw + tfMs : undefined;
       const size = hw !== undefined ? MAX_OUTPUT : Math.min(MAX_OUTPUT, o.backfillBars + 1);
-      const rows = await request(feed.symbol, feed.tf, start, size);
+      const rows = await request(feed.symbol, feed.tf, start, size, signal);
       // The newest row may be the open bar: it is published once a later one exists.
       for (const c of rows.slice(0, -1)) await sink.offer(feed, barCandidate(feed.venue, feed.symbol, feed.tf, c, o.now()), 'poll');
       if (rows.length < size) return; // caught up; a full page means more to fetch
@@ -112,7 +122,7 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
               feed: feedName(feed), mode: 'poll', sink, signal, sleep, backoff: o.backoff, log,
               classify: (e) => (e instanceof GatewayError ? e : new GatewayError(GatewayErrorCode.NETWORK, String(e), { cause: e })),
               step: async () => {
-                await poll(feed, sink);
+                await poll(feed, sink, signal);
                 await sleep(o.pollMs, signal);
               },
             }),

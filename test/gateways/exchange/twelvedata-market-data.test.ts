@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTwelveDataMarketData, parseVendorTime } from '../../../gateways/market-data/twelvedata-market-data.js';
+import type { TwelveDataOptions } from '../../../gateways/market-data/twelvedata-market-data.js';
 import { BTC_1H, dataPath } from '../data.js';
 import { readKlines } from './binance-server.js';
 import type { Kline } from './binance-server.js';
@@ -59,11 +60,12 @@ afterEach(async () => {
   await stack.teardown();
 });
 
-const gateway = (symbolMap: Record<string, string> = { 'BTC/USDT': 'BTC/USD' }) =>
+const gateway = (symbolMap: Record<string, string> = { 'BTC/USDT': 'BTC/USD' }, over: Partial<TwelveDataOptions> = {}) =>
   start(
     createTwelveDataMarketData({
       baseUrl: vendor.url, apiKey: 'k3y', assets: [{ venue: 'binance', symbol: 'BTC/USDT' }], symbolMap, timeframes: ['1h'],
       pollMs: 20, backfillBars: 6, backoff: { minMs: 50, maxMs: 400 }, now: () => 1_800_000_000_000, sleep: stack.sleep,
+      ...over,
     }),
     stack.sink(),
   );
@@ -106,6 +108,37 @@ describe('TwelveData-style REST provider (local server, real JetStream)', () => 
     await gw.stop();
     const retries = stack.statuses.flatMap((s) => (s.type === 'retrying' ? [[s.code, s.delayMs]] : []));
     expect(retries).toEqual([['RATE_LIMITED', 50], ['RATE_LIMITED', 100], ['UNAVAILABLE', 200]]);
+    expect(await count()).toBe(6);
+  });
+  it('spaces the requests of all its feeds by the plan\'s requests per minute', async () => {
+    // Two feeds polling every 5 ms (the injected sleep) would send hundreds a second; a budget of
+    // 600 a minute lets one through every 100 ms. Timed where the requests are sent.
+    const sent: number[] = [];
+    const gw = gateway(
+      { 'BTC/USDT': 'BTC/USD', 'ETH/USDT': 'BTC/USD' },
+      {
+        assets: [{ venue: 'binance', symbol: 'BTC/USDT' }, { venue: 'binance', symbol: 'ETH/USDT' }],
+        requestsPerMinute: 600,
+        pollMs: 1,
+        fetch: (input, init) => {
+          sent.push(performance.now());
+          return fetch(input, init);
+        },
+      },
+    );
+    await new Promise((r) => setTimeout(r, 2_000));
+    await gw.stop();
+    let worst = 0;
+    for (const t0 of sent) worst = Math.max(worst, sent.filter((t) => t >= t0 && t < t0 + 1_000).length);
+    const gaps = sent.slice(1).map((t, i) => t - sent[i]!);
+    console.info(`requests per minute: ${sent.length} requests in ${((sent.at(-1) ?? 0) - (sent[0] ?? 0)).toFixed(0)} ms, at most ${worst} in any second, closest ${Math.min(...gaps).toFixed(1)} ms apart`);
+    expect(worst).toBeLessThanOrEqual(10);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(99);
+    // Both feeds shared the budget, together used most of it, and the vendor saw every request.
+    expect(sent.length).toBeGreaterThanOrEqual(14);
+    expect(vendor.requests).toHaveLength(sent.length);
+    expect(new Set(vendor.requests.map((q) => q.get('symbol')))).toEqual(new Set(['BTC/USD']));
+    expect(await stack.bus.countMessages(stack.md, stack.subjects.bar('binance', 'ETH/USDT', '1h'))).toBe(6);
     expect(await count()).toBe(6);
   });
 });
