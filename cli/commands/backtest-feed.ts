@@ -15,27 +15,39 @@ export type FeedOptions = Readonly<{
 
 /**
  * A backtest's replay: each message on its subject with `msgId` = its id, like
- * `gateways/replay.ts`, but handed over in process as the object (`publishValue`): no JSON
+ * `gateways/replay.ts`, but handed over in process as the object (`publishValueNow`): no JSON
  * encoding here and no parsing in the asset actors, which still validate it (see
  * `actors/asset-actor.ts`). Resolves with the number of messages published, duplicates included.
  */
 export async function feedInProcess(bus: MemoryBus, subjects: Subjects, source: AsyncIterable<MarketData> | Iterable<MarketData>, opts: FeedOptions = {}): Promise<Readonly<{ published: number }>> {
   const maxAhead = opts.maxAhead ?? 200_000;
+  const subjectOf = subjectCache(subjects);
   let published = 0;
-  let pending: Promise<unknown>[] = [];
   for await (const m of source) {
-    // The memory bus stores the message before its promise settles: awaiting each one would
-    // only add a turn of the microtask queue per message.
-    pending.push(bus.publishValue(subjectOf(subjects, m), m, { msgId: m.id }));
+    // The memory bus stores at once: no promise per message.
+    bus.publishValueNow(subjectOf(m), m, { msgId: m.id });
     published++;
-    if (pending.length >= 1024) {
-      await Promise.all(pending);
-      pending = [];
-      if (opts.consumed !== undefined) await caughtUp(opts.consumed, published - maxAhead);
-    }
+    if (published % 1024 === 0 && opts.consumed !== undefined) await caughtUp(opts.consumed, published - maxAhead);
   }
-  await Promise.all(pending);
   return { published };
+}
+
+/**
+ * `gateways/replay.ts`'s `subjectOf`, remembered per venue, symbol and kind: a replay has a few
+ * dozen subjects and millions of messages, and a subject string built once is hashed once.
+ */
+function subjectCache(subjects: Subjects): (m: MarketData) => string {
+  const byVenue = new Map<string, Map<string, Map<string, string>>>();
+  return (m) => {
+    let bySymbol = byVenue.get(m.venue);
+    if (bySymbol === undefined) byVenue.set(m.venue, (bySymbol = new Map()));
+    let byKind = bySymbol.get(m.symbol);
+    if (byKind === undefined) bySymbol.set(m.symbol, (byKind = new Map()));
+    const kind = m.type === 'md.bar' ? m.tf : m.type;
+    let subject = byKind.get(kind);
+    if (subject === undefined) byKind.set(kind, (subject = subjectOf(subjects, m)));
+    return subject;
+  };
 }
 
 /**

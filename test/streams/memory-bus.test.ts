@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BusStatus, Delivery, StreamSpec } from '../../streams/bus.js';
+import { subjectMatches } from '../../streams/bus.js';
 import { BusClosedError, BusError, StreamNotFoundError } from '../../streams/errors.js';
 import { createMemoryBus, patternsOverlap } from '../../streams/memory-bus.js';
 
@@ -167,5 +168,101 @@ describe('memory bus', () => {
     await bus.flush();
     expect(got).toEqual(['s.core.a=1', 's.core.a=1', 's.core.b={"v":2}']);
     expect(await bus.countMessages('S')).toBe(3);
+  });
+
+  it('hands each durable only the messages of its filter, in stream order, whatever else the stream holds', async () => {
+    const bus = createMemoryBus();
+    await bus.ensureStreams([spec('S', ['s.>'])]);
+    const subjects = ['s.a.trade', 's.b.trade', 's.a.bar.5m', 's.c.trade', 's.b.bar.1m'];
+    for (let i = 0; i < 300; i++) await bus.publish(subjects[i % subjects.length] as string, enc(String(i)));
+    const got = new Map<string, Array<[string, number]>>();
+    const filters = { a: 's.a.>', bars: 's.*.bar.*', all: 's.>', none: 's.z.>' };
+    const cs = Object.entries(filters).map(([name, filterSubject]) => {
+      got.set(name, []);
+      return bus.consume({ stream: 'S', durable: name, filterSubject, batchSize: 7 }, (b) => void got.get(name)?.push(...b.map((d): [string, number] => [d.subject, d.streamSeq])));
+    });
+    // Published after the consumptions started: the indexes take them too.
+    for (let i = 300; i < 400; i++) await bus.publish(subjects[i % subjects.length] as string, enc(String(i)));
+    await until(() => got.get('all')?.length === 400, 'all');
+    await until(() => got.get('a')?.length === 160 && got.get('bars')?.length === 160, 'a and bars');
+    for (const [name, filterSubject] of Object.entries(filters)) {
+      const expected = Array.from({ length: 400 }, (_, i): [string, number] => [subjects[i % subjects.length] as string, i + 1]).filter(([subject]) => subjectMatches(filterSubject, subject));
+      expect(got.get(name), name).toEqual(expected);
+      expect(await bus.consumerInfo('S', name)).toEqual({ pending: 0, ackPending: 0, ackFloor: expected.at(-1)?.[1] ?? 0 });
+    }
+    await Promise.all(cs.map((c) => c.stop()));
+    // Consumed again with another filter, a durable goes on from its ack floor through the new one.
+    await bus.publish('s.c.trade', enc('x'));
+    await bus.publish('s.a.trade', enc('y'));
+    const later: number[] = [];
+    const c = bus.consume({ stream: 'S', durable: 'a', filterSubject: 's.c.>' }, (b) => void later.push(...b.map((d) => d.streamSeq)));
+    await until(() => later.length > 0, 'the new filter');
+    await c.stop();
+    expect(later).toEqual([399, 401]); // after its floor (398, the last s.a.* message): s.c.trade at 399, then the new one
+  });
+
+  it('drops what every durable acknowledged from a trimmed stream; a durable created afterwards starts at what is left', async () => {
+    const bus = createMemoryBus({ trimAcked: ['S'] });
+    await bus.ensureStreams([spec('S', ['s.>'])]);
+    for (let i = 0; i < 10_000; i++) bus.publishValueNow(i % 2 === 0 ? 's.a' : 's.b', { i });
+    let a = 0;
+    let b = 0;
+    const ca = bus.consume({ stream: 'S', durable: 'a', filterSubject: 's.a', batchSize: 1_000 }, (batch) => void (a += batch.length));
+    const cb = bus.consume({ stream: 'S', durable: 'b', filterSubject: 's.b', batchSize: 1_000 }, (batch) => void (b += batch.length));
+    await until(() => a === 5_000, 'a');
+    // b has acknowledged nothing yet (it may have started): nothing below its floor is dropped.
+    await until(() => b === 5_000, 'b');
+    await ca.stop();
+    await cb.stop();
+    expect(await bus.countMessages('S')).toBeLessThan(10_000);
+    const left = await bus.countMessages('S');
+    const late: number[] = [];
+    const c = bus.consume({ stream: 'S', durable: 'late', filterSubject: 's.>', batchSize: 10_000 }, (batch) => void late.push(...batch.map((d) => d.streamSeq)));
+    await until(() => late.length === left, 'what is left');
+    await c.stop();
+    expect(late[0]).toBe(10_000 - left + 1);
+    expect(late.at(-1)).toBe(10_000);
+    expect((await bus.lastMessage('S', 's.a'))?.streamSeq).toBe(9_999);
+  });
+
+  it('keeps a trimmed stream whole up to the slowest durable', async () => {
+    const bus = createMemoryBus({ trimAcked: ['S'] });
+    await bus.ensureStreams([spec('S', ['s.>'])]);
+    for (let i = 0; i < 10_000; i++) bus.publishValueNow('s.a', { i });
+    let a = 0;
+    const ca = bus.consume({ stream: 'S', durable: 'a', filterSubject: 's.a', batchSize: 1_000 }, (batch) => void (a += batch.length));
+    // A durable that has acknowledged nothing (its filter matches nothing yet).
+    const cb = bus.consume({ stream: 'S', durable: 'b', filterSubject: 's.b', batchSize: 1_000 }, () => {});
+    await until(() => a === 10_000, 'a');
+    await ca.stop();
+    await cb.stop();
+    expect(await bus.countMessages('S')).toBe(10_000);
+  });
+
+  it('publishValueNow stores at once and throws what publishValue rejects with', async () => {
+    const bus = createMemoryBus();
+    await bus.ensureStreams([spec('S', ['s.>'])]);
+    expect(bus.publishValueNow('s.a', { v: 1 }, { msgId: 'm' })).toEqual({ stream: 'S', seq: 1, duplicate: false });
+    expect(bus.publishValueNow('s.a', { v: 1 }, { msgId: 'm' })).toEqual({ stream: 'S', seq: 1, duplicate: true });
+    expect(new TextDecoder().decode((await bus.lastMessage('S', 's.a'))?.data)).toBe('{"v":1}');
+    expect(() => bus.publishValueNow('t.a', { v: 1 })).toThrow(BusError);
+    await bus.close();
+    expect(() => bus.publishValueNow('s.a', { v: 1 })).toThrow(BusClosedError);
+  });
+
+  it('hands later messages of a subject to a subscriber that came after the subject was first published', async () => {
+    const bus = createMemoryBus();
+    await bus.ensureStreams([spec('S', ['s.>'])]);
+    const first: string[] = [];
+    const second: string[] = [];
+    const one = bus.subscribe('s.*', (_, d) => first.push(dec(d)));
+    await bus.publish('s.a', enc('1'));
+    bus.subscribe('s.a', (_, d) => second.push(dec(d)));
+    await bus.publish('s.a', enc('2'));
+    one.unsubscribe();
+    await bus.publish('s.a', enc('3'));
+    await bus.flush();
+    expect(first).toEqual(['1', '2']);
+    expect(second).toEqual(['2', '3']);
   });
 });
