@@ -117,6 +117,7 @@ if (profiler !== undefined) {
   await post('Profiler.start');
 }
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 let lastReport = t0;
 const published = await feedInProcess(bus, subjects, source(), { consumed: () => engine.counters.messagesIn });
 await ends.seal(bus, streamName(cfg, 'MD'), subjects);
@@ -133,6 +134,7 @@ for (;;) {
 }
 await engine.stop();
 const seconds = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
 if (profiler !== undefined) {
   const { profile } = (await post('Profiler.stop')) as { profile: unknown };
   writeFileSync(args['cpu-profile'] as string, JSON.stringify(profile));
@@ -146,4 +148,6 @@ console.log(`  decided        predictions ${stats?.predictions ?? 0}, suggestion
 console.log(`  time           ${seconds.toFixed(2)} s (publishing done after ${((tPublished - t0) / 1000).toFixed(2)} s)`);
 console.log(`  engine         accepted ${engine.counters.accepted}, refused ${JSON.stringify(engine.counters.refused)}, consumer errors ${consumerErrors}`);
 console.log(`  throughput     ${Math.round(published.published / seconds)} events/s`);
+// CPU time of the process (every thread) over the timed run: steadier than wall time on a shared machine.
+console.log(`  cpu            ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (user ${(cpu.user / 1e6).toFixed(2)}, system ${(cpu.system / 1e6).toFixed(2)}) → ${Math.round(published.published / ((cpu.user + cpu.system) / 1e6))} events per cpu-second`);
 console.log(`  machine        ${cpus()[0]?.model ?? '?'} × ${availableParallelism()}, node ${process.version}`);
