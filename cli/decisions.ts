@@ -16,6 +16,7 @@ import type { StrategyCore, StrategyModel } from '../models/inference/strategy-c
 import { createStrategyCore } from '../models/inference/strategy-core.js';
 import type { ModelRegistry, ModelVersion } from '../models/registry/model-registry.js';
 import { ModelNotFoundError, parseModelRef } from '../models/registry/model-registry.js';
+import { sequenceWindowOf } from '../models/registry/sequence-window.js';
 import { createOnnxRuntime } from '../models/runtime/onnx-runtime.js';
 import type { InferenceThread } from '../models/runtime/model-runtime.js';
 import type { Clock } from '../state/clock.js';
@@ -105,7 +106,9 @@ const policyOf = (cfg: Config): ExecutionPolicy => {
 async function loadModel(deps: DecisionDeps, cfg: Config, v: ModelVersion): Promise<StrategyModel> {
   const bytes = await deps.registry.artifact(v);
   const runtime = await createOnnxRuntime({ bytes }, { thread: deps.thread ?? 'worker', provider: cfg.models.device });
-  return { name: v.name, version: v.version, runtime, featureSpec: v.featureSpec, calibration: v.calibration, featureSpecHash: v.featureSpecHash };
+  // A GRU registered before feature specs carried the window has it in its details.
+  const window = v.featureSpec.window === undefined ? sequenceWindowOf(v) : undefined;
+  return { name: v.name, version: v.version, runtime, featureSpec: v.featureSpec, calibration: v.calibration, featureSpecHash: v.featureSpecHash, ...(window !== undefined ? { window } : {}) };
 }
 
 /**
@@ -127,16 +130,23 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   }
   let model = await loadModel(deps, cfg, version);
   const s = cfg.strategy;
-  const strategy = createStrategyCore({
-    strategy: s.name,
-    model,
-    topK: s.topK,
-    minConfidence: s.minConfidence,
-    maxIntervalWidth: s.maxIntervalWidth,
-    positionSize: s.positionSize,
-    sizing: s.sizing,
-    allowShort: s.allowShort,
-  });
+  let strategy: StrategyCore;
+  try {
+    strategy = createStrategyCore({
+      strategy: s.name,
+      model,
+      topK: s.topK,
+      minConfidence: s.minConfidence,
+      maxIntervalWidth: s.maxIntervalWidth,
+      positionSize: s.positionSize,
+      sizing: s.sizing,
+      allowShort: s.allowShort,
+    });
+  } catch (e) {
+    // A model the core cannot serve (e.g. a sequence model without its window) is refused here, at load.
+    await model.runtime.dispose();
+    throw e;
+  }
   const execution = createExecutionCore({ strategy: s.name, policy: policyOf(cfg), minQty: 0, minQtyFraction: cfg.execution.minQtyFraction });
   const risk = await startRiskActor(
     { bus: deps.bus, subjects: deps.subjects, store: deps.riskStore, clock: deps.clock, log: deps.log },
@@ -218,7 +228,13 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       const v = await deps.registry.get(ref);
       if (v.name === model.name && v.version === model.version) return { name: v.name, version: v.version };
       const next = await loadModel(deps, cfg, v);
-      const old = await strategy.swapModel(next);
+      let old: StrategyModel;
+      try {
+        old = await strategy.swapModel(next);
+      } catch (e) {
+        await next.runtime.dispose();
+        throw e;
+      }
       model = next;
       await old.runtime.dispose();
       log.info({ model: `${v.name}@${v.version}` }, 'model swapped');

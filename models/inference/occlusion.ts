@@ -98,3 +98,22 @@ export async function occlude(
   }
   return { probs, contributions };
 }
+
+/**
+ * {@link writeOcclusionBlock} for a sequence model: row `i` is a window of `steps × features`
+ * values (at `windows[i·steps·F]`, oldest step first), and occluding feature j sets it to
+ * `reference[j]` at every step of the window, so the attribution measures what the feature's
+ * whole recent path (not only its last value) moved the expected return.
+ */
+export function writeWindowOcclusionBlock(windows: Float32Array, i: number, steps: number, features: number, reference: ArrayLike<number>, out: Float32Array): void {
+  const w = steps * features;
+  const src = i * w;
+  const base = i * (1 + features) * w;
+  out.set(windows.subarray(src, src + w), base);
+  for (let r = 1; r <= features; r++) out.copyWithin(base + r * w, base, base + w);
+  for (let j = 0; j < features; j++) {
+    const ref = reference[j] as number;
+    const block = base + (1 + j) * w;
+    for (let t = 0; t < steps; t++) out[block + t * features + j] = ref;
+  }
+}

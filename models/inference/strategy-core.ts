@@ -4,10 +4,11 @@ import { predictionId } from '../../streams/messages/prediction.js';
 import type { FeatureSpec } from '../registry/feature-spec.js';
 import { featureSpecHash } from '../registry/feature-spec.js';
 import type { ModelCalibration } from '../registry/model-registry.js';
+import type { SequenceWindow } from '../registry/sequence-window.js';
 import type { ModelRuntime } from '../runtime/model-runtime.js';
 import { createInputBuilder, SkipReason } from './input-builder.js';
 import type { InputBuilder } from './input-builder.js';
-import { blockContributions, occlusionStride, topAttributions, writeOcclusionBlock } from './occlusion.js';
+import { blockContributions, occlusionStride, topAttributions, writeOcclusionBlock, writeWindowOcclusionBlock } from './occlusion.js';
 import type { Attribution } from './occlusion.js';
 import { checkCalibration, checkIntentRule, expectedReturn, intentOf, predictedClass } from './prediction-math.js';
 import type { IntentRule } from './prediction-math.js';
@@ -25,6 +26,11 @@ export type StrategyModel = Readonly<{
   featureSpecHash?: string;
   /** False when the model graph standardises its own inputs (see `InputBuilderOptions.normalize`). */
   normalize?: boolean;
+  /**
+   * A sequence model's window when its feature spec does not carry one (registry rows written
+   * before it did: `sequenceWindowOf(version)`); must agree with the spec's when both are given.
+   */
+  window?: SequenceWindow;
 }>;
 
 export type StrategyCoreOptions = IntentRule &
@@ -44,7 +50,14 @@ export type StrategyCoreOptions = IntentRule &
   }>;
 
 /** Reasons a vector produced no prediction, with counts. */
-export const CoreSkip = { ...SkipReason, outOfOrder: 'OUT_OF_ORDER', duplicate: 'DUPLICATE', badOutput: 'BAD_OUTPUT' } as const;
+export const CoreSkip = {
+  ...SkipReason,
+  outOfOrder: 'OUT_OF_ORDER',
+  duplicate: 'DUPLICATE',
+  badOutput: 'BAD_OUTPUT',
+  /** A sequence model's asset has fewer than `steps` consecutive scorable vectors yet (not an error). */
+  windowFilling: 'WINDOW_FILLING',
+} as const;
 export type CoreSkip = (typeof CoreSkip)[keyof typeof CoreSkip];
 
 export type StrategyStats = Readonly<{
@@ -58,12 +71,16 @@ export type StrategyStats = Readonly<{
 
 export const STRATEGY_CORE_STATE_VERSION = 1;
 
-/** Plain JSON for actor snapshots: the occlusion baselines and the last vector seen per asset. */
+/**
+ * Plain JSON for actor snapshots: the occlusion baselines, the last vector seen per asset and,
+ * for a sequence model, each asset's window (the vectors it holds, oldest first).
+ */
 export type StrategyCoreState = Readonly<{
   v: typeof STRATEGY_CORE_STATE_VERSION;
   featureSpecHash: string;
   baseline: RunningBaselineState;
   last: Readonly<Record<string, Readonly<{ ts: number; id: string }>>>;
+  windows?: Readonly<Record<string, readonly FeatureVector[]>>;
 }>;
 
 export type StrategyCore = Readonly<{
@@ -97,10 +114,20 @@ type Prepared = Readonly<{
   outputIndex: number;
   means: readonly [number, number, number];
   initial: Float64Array;
+  /** Whether the model reads `[rows, steps, features]` windows (its runtime has `inputSteps`). */
+  seq: boolean;
+  /** Rows per window (1 for a `[rows, features]` model). */
+  steps: number;
+  /** Spacing of consecutive window rows in event time, when known: a different gap restarts the window. */
+  stepMs: number | undefined;
 }>;
 
-/** Per asset: the last vector admitted (redelivery and order checks) and its baseline slot. */
-type AssetState = { readonly key: string; ts: number; id: string; slot: BaselineSlot | undefined };
+/**
+ * Per asset: the last vector admitted (redelivery and order checks), its baseline slot and, for a
+ * sequence model, its window: the last scorable vectors, consecutive and oldest first, at most
+ * `steps` of them.
+ */
+type AssetState = { readonly key: string; ts: number; id: string; slot: BaselineSlot | undefined; window: FeatureVector[] | undefined };
 
 const assetKey = (venue: string, symbol: string): string => `${venue}:${symbol}`;
 const EMPTY: readonly Attribution[] = Object.freeze([]);
@@ -113,7 +140,19 @@ function prepare(m: StrategyModel, priceKeys: readonly string[] | undefined): Pr
   checkCalibration(m.calibration);
   const width = m.featureSpec.features.length;
   const rt = m.runtime;
-  if (rt.inputWidth !== null && rt.inputWidth !== width) throw new RangeError(`model ${m.name}@${m.version} reads ${rt.inputWidth} features but its spec lists ${width}`);
+  const at = `model ${m.name}@${m.version}`;
+  if (rt.inputWidth !== null && rt.inputWidth !== width) throw new RangeError(`${at} reads ${rt.inputWidth} features but its spec lists ${width}`);
+  const specWindow = m.featureSpec.window;
+  if (m.window !== undefined && specWindow !== undefined && (m.window.steps !== specWindow.steps || m.window.stepMs !== specWindow.stepMs)) {
+    throw new RangeError(`${at}: window ${JSON.stringify(m.window)} differs from its feature spec's ${JSON.stringify(specWindow)}`);
+  }
+  const win = m.window ?? specWindow;
+  const seq = rt.inputSteps !== undefined;
+  if (seq && win === undefined) {
+    throw new RangeError(`${at} reads [batch, ${rt.inputSteps ?? 'steps'}, features] windows but neither its feature spec nor its registry details give the window length and bar spacing; cannot serve it`);
+  }
+  if (seq && rt.inputSteps !== null && rt.inputSteps !== win?.steps) throw new RangeError(`${at}: its graph reads windows of ${rt.inputSteps} steps but its spec says ${win?.steps}`);
+  if (!seq && win !== undefined && win.steps > 1) throw new RangeError(`${at} has a ${win.steps}-step window but its runtime reads one [rows, features] row per prediction`);
   const named = rt.outputNames.indexOf('probs');
   const outputIndex = named >= 0 ? named : 0;
   const ow = rt.outputWidths[outputIndex];
@@ -130,7 +169,27 @@ function prepare(m: StrategyModel, priceKeys: readonly string[] | undefined): Pr
     outputIndex,
     means: m.calibration.classMeanReturns,
     initial,
+    seq,
+    steps: seq ? (win?.steps ?? 1) : 1,
+    stepMs: seq ? win?.stepMs : undefined,
   };
+}
+
+/**
+ * The window a sequence model `p` can use out of `kept` (oldest first): the longest run of newest
+ * vectors that all build under its spec and are `stepMs` apart, at most `steps` long. Used when a
+ * swap or a restored state brings vectors admitted under another (or no) model.
+ */
+function rechain(kept: readonly FeatureVector[], p: Prepared, scratch: Float32Array): FeatureVector[] {
+  let start = kept.length;
+  while (start > 0 && kept.length - start < p.steps) {
+    const v = kept[start - 1] as FeatureVector;
+    const newer = kept[start];
+    if (newer !== undefined && p.stepMs !== undefined && newer.ts - v.ts !== p.stepMs) break;
+    if (typeof p.builder.build(v, scratch, 0) !== 'number') break;
+    start--;
+  }
+  return kept.slice(start);
 }
 
 /**
@@ -138,6 +197,17 @@ function prepare(m: StrategyModel, priceKeys: readonly string[] | undefined): Pr
  * no clock. Every field of a prediction is a function of the vector, the asset's earlier
  * vectors (the occlusion baseline) and the model, so a replay produces identical predictions and
  * ids (`predictionId(strategy, vector.id)`), whatever the batching.
+ *
+ * Sequence models (a runtime with `inputSteps`, e.g. a GRU from `sextant train --model gru`) read
+ * per asset the last `steps` scorable vectors, `stepMs` apart, as one `[steps, features]` window
+ * (oldest first), the layout they were trained on. Until an asset has a full window its vectors
+ * are counted under `WINDOW_FILLING` and produce no prediction; a vector that cannot be scored
+ * (a missing feature) or a gap in event time restarts the window, as a gap breaks a training
+ * window. The window holds the vectors themselves, so a hot swap re-reads them under the new
+ * model's spec: it predicts at once when the vectors kept cover its window, and otherwise fills
+ * on from them (a swap from a one-row model starts empty). The window is part of `toState`; a
+ * core started without state refills it (`steps` bars per asset). Occlusion replaces a feature
+ * by its reference at every step of the window.
  *
  * @example
  * const core = createStrategyCore({ strategy: 'mlp', model, minConfidence: 0.5, maxIntervalWidth: 0.05, positionSize: 1, allowShort: true, topK: 3 });
@@ -166,16 +236,19 @@ export function createStrategyCore(opts: StrategyCoreOptions): StrategyCore {
   const addAsset = (venue: string, symbol: string, ts: number, id: string): AssetState => {
     let bySymbol = assets.get(venue);
     if (bySymbol === undefined) assets.set(venue, (bySymbol = new Map()));
-    const a: AssetState = { key: assetKey(venue, symbol), ts, id, slot: undefined };
+    const a: AssetState = { key: assetKey(venue, symbol), ts, id, slot: undefined, window: undefined };
     bySymbol.set(symbol, a);
     return a;
   };
   if (opts.state !== undefined) {
     if (opts.state.v !== STRATEGY_CORE_STATE_VERSION) throw new RangeError(`strategy core state v${opts.state.v} is not v${STRATEGY_CORE_STATE_VERSION}`);
     baseline = opts.state.featureSpecHash === current.hash ? newBaseline(current, opts.state.baseline) : newBaseline(current);
+    const scratch = new Float32Array(current.width);
     for (const [k, s] of Object.entries(opts.state.last)) {
       const at = k.indexOf(':'); // venues are subject tokens: no ':'
-      addAsset(k.slice(0, at), k.slice(at + 1), s.ts, s.id);
+      const a = addAsset(k.slice(0, at), k.slice(at + 1), s.ts, s.id);
+      const kept = opts.state.windows?.[k];
+      if (current.seq && kept !== undefined) a.window = rechain(kept, current, scratch);
     }
   } else {
     baseline = newBaseline(current);
@@ -206,19 +279,24 @@ export function createStrategyCore(opts: StrategyCoreOptions): StrategyCore {
     const n = picked.length;
     const occlude = topK > 0;
     const stride = occlude ? occlusionStride(f) : 1;
+    // A window's newest row is its last: that row joins the baseline, as a one-row model's does.
+    const steps = p.steps;
+    const newest = (steps - 1) * f;
     if (occlude) {
-      occl = grow(occl, n * stride * f);
+      occl = grow(occl, n * stride * steps * f);
       for (let i = 0; i < n; i++) {
         // Reference = the asset's baseline before this row; then the row joins the baseline.
         const slot = slotOf(owners[i] as AssetState);
-        writeOcclusionBlock(rows, i, f, slot.mean, occl);
-        baseline.fold(slot, rows, i * f);
+        if (p.seq) writeWindowOcclusionBlock(rows, i, steps, f, slot.mean, occl);
+        else writeOcclusionBlock(rows, i, f, slot.mean, occl);
+        baseline.fold(slot, rows, i * steps * f + newest);
       }
     } else {
-      for (let i = 0; i < n; i++) baseline.fold(slotOf(owners[i] as AssetState), rows, i * f);
+      for (let i = 0; i < n; i++) baseline.fold(slotOf(owners[i] as AssetState), rows, i * steps * f + newest);
     }
     stats.runs++;
-    const outs = await p.model.runtime.run(occlude ? occl : rows, n * stride, f);
+    const batch = occlude ? occl : rows;
+    const outs = await (p.seq ? p.model.runtime.run(batch, n * stride, f, steps) : p.model.runtime.run(batch, n * stride, f));
     const probs = outs[p.outputIndex] as Float32Array;
     const scratch = new Float64Array(f);
     const { calibration, name, version } = p.model;
@@ -267,16 +345,42 @@ export function createStrategyCore(opts: StrategyCoreOptions): StrategyCore {
     }
   };
 
+  const rowScratch = { buf: new Float32Array(0) };
+  /**
+   * Adds `v` to its asset's window and, once the window is full, writes it (oldest row first) as
+   * window `slot` of `rows`; returns the price of `v`, or why it gives no prediction.
+   */
+  const admitToWindow = (p: Prepared, owner: AssetState, v: FeatureVector, slot: number): number | CoreSkip => {
+    const f = p.width;
+    if (rowScratch.buf.length < f) rowScratch.buf = new Float32Array(f);
+    const w = (owner.window ??= []);
+    const price = p.builder.build(v, rowScratch.buf, 0);
+    if (typeof price !== 'number') {
+      w.length = 0;
+      return price;
+    }
+    const prev = w[w.length - 1];
+    if (prev !== undefined && p.stepMs !== undefined && v.ts - prev.ts !== p.stepMs) w.length = 0;
+    w.push(v);
+    if (w.length > p.steps) w.shift();
+    if (w.length < p.steps) return CoreSkip.windowFilling;
+    // Every vector of the window built when it was admitted, under the same spec.
+    for (let t = 0; t < p.steps; t++) p.builder.build(w[t] as FeatureVector, rows, (slot * p.steps + t) * f);
+    return price;
+  };
+
   const apply = async (vectors: readonly FeatureVector[]): Promise<Prediction[]> => {
     const p = current;
     const f = p.width;
+    const steps = p.steps;
     const perRow = topK > 0 ? occlusionStride(f) : 1;
-    const chunkRows = Math.max(1, Math.floor(maxRowsPerRun / perRow));
+    // A window counts as `steps` rows: a run's input stays within maxRowsPerRun × F values.
+    const chunkRows = Math.max(1, Math.floor(maxRowsPerRun / (perRow * steps)));
     const out: Prediction[] = [];
     let picked: FeatureVector[] = [];
     let prices: number[] = [];
     let owners: AssetState[] = [];
-    rows = grow(rows, Math.min(vectors.length, chunkRows) * f);
+    rows = grow(rows, Math.min(vectors.length, chunkRows) * steps * f);
     for (const v of vectors) {
       stats.vectorsIn++;
       let owner = assetState(v.venue, v.symbol);
@@ -296,7 +400,7 @@ export function createStrategyCore(opts: StrategyCoreOptions): StrategyCore {
       } else {
         owner = addAsset(v.venue, v.symbol, v.ts, v.id);
       }
-      const price = p.builder.build(v, rows, picked.length * f);
+      const price = p.seq ? admitToWindow(p, owner, v, picked.length) : p.builder.build(v, rows, picked.length * f);
       if (typeof price !== 'number') {
         skip(price);
         continue;
@@ -336,6 +440,9 @@ export function createStrategyCore(opts: StrategyCoreOptions): StrategyCore {
           baseline = newBaseline(next);
           for (const bySymbol of assets.values()) for (const a of bySymbol.values()) a.slot = undefined;
         }
+        // Windows hold vectors, not model rows: the new model re-reads what it can use of them.
+        const scratch = new Float32Array(next.width);
+        for (const bySymbol of assets.values()) for (const a of bySymbol.values()) a.window = next.seq && a.window !== undefined ? rechain(a.window, next, scratch) : undefined;
         current = next;
         stats.swaps++;
         return old.model;
@@ -347,6 +454,7 @@ export function createStrategyCore(opts: StrategyCoreOptions): StrategyCore {
       featureSpecHash: current.hash,
       baseline: baseline.toState(),
       last: Object.fromEntries([...assets.values()].flatMap((m) => [...m.values()].map((a) => [a.key, { ts: a.ts, id: a.id }]))),
+      ...(current.seq ? { windows: Object.fromEntries([...assets.values()].flatMap((m) => [...m.values()].filter((a) => (a.window?.length ?? 0) > 0).map((a) => [a.key, [...(a.window ?? [])]]))) } : {}),
     }),
   };
 }

@@ -13,3 +13,19 @@ export function batchView(batch: Float32Array, rows: number, cols: number, input
   if (batch.length < n) throw new ModelRuntimeError(ModelRuntimeErrorCode.badInput, `batch holds ${batch.length} values, ${rows} × ${cols} = ${n} needed`);
   return batch.length === n ? batch : batch.subarray(0, n);
 }
+
+/**
+ * Time steps of one `run`: `steps` when given, else the model's fixed steps (1 for a
+ * `[rows, cols]` model). Refuses steps a model cannot take, before they reach its engine.
+ */
+export function runSteps(steps: number | undefined, inputSteps: number | null | undefined): number {
+  if (inputSteps === undefined) {
+    if (steps !== undefined && steps !== 1) throw new ModelRuntimeError(ModelRuntimeErrorCode.badInput, `the model reads [rows, cols] rows, got steps = ${steps}`);
+    return 1;
+  }
+  const s = steps ?? inputSteps;
+  if (s === null) throw new ModelRuntimeError(ModelRuntimeErrorCode.badInput, 'the model reads windows of a dynamic length: give steps');
+  if (!Number.isSafeInteger(s) || s < 1) throw new ModelRuntimeError(ModelRuntimeErrorCode.badInput, `steps must be a positive integer, got ${s}`);
+  if (inputSteps !== null && s !== inputSteps) throw new ModelRuntimeError(ModelRuntimeErrorCode.badInput, `the model reads windows of ${inputSteps} steps, got steps = ${s}`);
+  return s;
+}

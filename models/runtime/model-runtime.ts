@@ -35,8 +35,14 @@ export type ModelRuntime = Readonly<{
   execution: ExecutionInfo;
   inputNames: readonly string[];
   outputNames: readonly string[];
-  /** Features per row the model expects, when its input shape fixes it. */
+  /** Features per row (per time step, for a sequence model) the model expects, when its input shape fixes it. */
   inputWidth: number | null;
+  /**
+   * Set for a sequence model, whose input is `[rows, steps, cols]` (oldest step first): the
+   * steps its graph fixes, or null when the graph leaves them dynamic. Absent for `[rows, cols]`
+   * models.
+   */
+  inputSteps?: number | null;
   /** Values per row of each output, when fixed (3 for class probabilities over down/flat/up). */
   outputWidths: readonly (number | null)[];
   /** Degradations met while loading (also passed to `onWarning` as they happen). */
@@ -45,12 +51,14 @@ export type ModelRuntime = Readonly<{
    * Scores `rows` rows of `cols` features, row-major in `batch` (only the first `rows × cols`
    * values are read; the caller may reuse `batch` as soon as the promise is created). Resolves to
    * one row-major Float32Array per output, in `outputNames` order, each `rows × width` long.
-   * Rejects with a `ModelRuntimeError`.
+   * Rejects with a `ModelRuntimeError`. For a sequence model a row is a window of `steps` time
+   * steps (default: its fixed `inputSteps`) of `cols` features: `batch` holds `rows × steps × cols`
+   * values; `steps` must be 1 (or omitted) for a `[rows, cols]` model.
    */
-  run(batch: Float32Array, rows: number, cols: number): Promise<Float32Array[]>;
+  run(batch: Float32Array, rows: number, cols: number, steps?: number): Promise<Float32Array[]>;
   /** Frees the session (and its worker); later `run` calls reject with code DISPOSED. */
   dispose(): Promise<void>;
 }>;
 
 /** Fields of a `ModelRuntime` that describe a loaded model; what a worker reports back after loading. */
-export type LoadedModelInfo = Pick<ModelRuntime, 'inputNames' | 'outputNames' | 'inputWidth' | 'outputWidths' | 'warnings' | 'execution'>;
+export type LoadedModelInfo = Pick<ModelRuntime, 'inputNames' | 'outputNames' | 'inputWidth' | 'inputSteps' | 'outputWidths' | 'warnings' | 'execution'>;

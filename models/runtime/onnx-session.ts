@@ -1,5 +1,5 @@
 import { InferenceSession, Tensor, env } from 'onnxruntime-node';
-import { batchView } from './batch-shape.js';
+import { batchView, runSteps } from './batch-shape.js';
 import { ModelRuntimeError, ModelRuntimeErrorCode } from './model-runtime-error.js';
 import { RuntimeWarningCode } from './model-runtime.js';
 import type { InferenceThread, ModelRuntime, ModelSource, RuntimeWarning } from './model-runtime.js';
@@ -94,8 +94,9 @@ function wrapSession(session: InferenceSession, execution: ModelRuntime['executi
     return new ModelRuntimeError(ModelRuntimeErrorCode.unsupportedModel, why);
   };
   const [input, ...extraInputs] = session.inputMetadata;
-  if (input === undefined || extraInputs.length > 0) throw unsupported(`the model has ${session.inputNames.length} inputs; the runtime feeds exactly one [rows, cols] float32 input`);
+  if (input === undefined || extraInputs.length > 0) throw unsupported(`the model has ${session.inputNames.length} inputs; the runtime feeds exactly one [rows, cols] or [rows, steps, cols] float32 input`);
   if (!input.isTensor || input.type !== 'float32') throw unsupported(`input '${input.name}' must be a float32 tensor`);
+  if (input.shape.length !== 2 && input.shape.length !== 3) throw unsupported(`input '${input.name}' has rank ${input.shape.length}; the runtime feeds [rows, cols] or [rows, steps, cols]`);
   for (const o of session.outputMetadata) {
     if (!o.isTensor || o.type === 'string') throw unsupported(`output '${o.name}' is not a numeric tensor (e.g. a ZipMap sequence); export the model without it`);
   }
@@ -104,15 +105,17 @@ function wrapSession(session: InferenceSession, execution: ModelRuntime['executi
     return shape.length >= 2 && typeof d === 'number' ? d : null;
   };
   const inputWidth = lastDim(input.shape);
+  const stepDim = input.shape[1];
+  const inputSteps = input.shape.length === 3 ? (typeof stepDim === 'number' ? stepDim : null) : undefined;
   const outputWidths = session.outputMetadata.map((o) => (o.isTensor ? lastDim(o.shape) : null));
   const inputName = input.name;
   const outputNames = [...session.outputNames];
   let disposed = false;
   const inFlight = new Set<Promise<Float32Array[]>>();
-  const score = async (data: Float32Array, rows: number, cols: number): Promise<Float32Array[]> => {
+  const score = async (data: Float32Array, dims: readonly number[]): Promise<Float32Array[]> => {
     let result: InferenceSession.ReturnType;
     try {
-      result = await session.run({ [inputName]: new Tensor('float32', data, [rows, cols]) });
+      result = await session.run({ [inputName]: new Tensor('float32', data, dims) });
     } catch (e) {
       throw new ModelRuntimeError(ModelRuntimeErrorCode.runFailed, `ONNX inference failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
@@ -125,19 +128,23 @@ function wrapSession(session: InferenceSession, execution: ModelRuntime['executi
     inputNames: [inputName],
     outputNames,
     inputWidth,
+    ...(inputSteps !== undefined ? { inputSteps } : {}),
     outputWidths,
     warnings,
-    run(batch, rows, cols) {
+    run(batch, rows, cols, steps) {
       if (disposed) return Promise.reject(new ModelRuntimeError(ModelRuntimeErrorCode.disposed, 'the ONNX runtime was disposed'));
       let data: Float32Array;
+      let dims: readonly number[];
       try {
+        const t = runSteps(steps, inputSteps);
         // Copied: onnxruntime-node reads the buffer one setImmediate later, and callers may reuse theirs at once.
-        data = batchView(batch, rows, cols, inputWidth).slice();
+        data = batchView(batch, rows * t, cols, inputWidth).slice();
+        dims = inputSteps === undefined ? [rows, cols] : [rows, t, cols];
       } catch (e) {
         return Promise.reject(e as Error);
       }
       if (rows === 0) return Promise.resolve(outputNames.map(() => new Float32Array(0)));
-      const p = score(data, rows, cols);
+      const p = score(data, dims);
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p)).catch(() => undefined);
       return p;

@@ -39,8 +39,8 @@ async function main(): Promise<void> {
     port.close();
     return;
   }
-  const { inputNames, outputNames, inputWidth, outputWidths, warnings, execution } = runtime;
-  post({ type: 'ready', info: { inputNames, outputNames, inputWidth, outputWidths, warnings, execution } });
+  const { inputNames, outputNames, inputWidth, inputSteps, outputWidths, warnings, execution } = runtime;
+  post({ type: 'ready', info: { inputNames, outputNames, inputWidth, ...(inputSteps !== undefined ? { inputSteps } : {}), outputWidths, warnings, execution } });
 
   // Runs are chained: the engine scores one batch at a time, and replies keep request order.
   let queue: Promise<void> = Promise.resolve();
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     if (m.type === 'run') {
       queue = queue.then(async () => {
         try {
-          const outputs = (await runtime.run(m.batch, m.rows, m.cols)).map(transferable);
+          const outputs = (await runtime.run(m.batch, m.rows, m.cols, m.steps)).map(transferable);
           try {
             post({ type: 'result', id: m.id, outputs }, outputs.map((o) => o.buffer as ArrayBuffer));
           } catch {

@@ -1,4 +1,4 @@
-import { batchView } from './batch-shape.js';
+import { batchView, runSteps } from './batch-shape.js';
 import { ModelRuntimeError, ModelRuntimeErrorCode } from './model-runtime-error.js';
 import type { InferenceThread, ModelRuntime, RuntimeWarning } from './model-runtime.js';
 import { toModelArtifacts } from './tfjs-artifacts.js';
@@ -50,8 +50,9 @@ export async function openTfjsModel(
     inputWidth,
     outputWidths: model.outputs.map((o) => lastDim(o.shape)),
     warnings: selected.warnings,
-    async run(batch, rows, cols) {
+    async run(batch, rows, cols, steps) {
       if (disposed) throw new ModelRuntimeError(ModelRuntimeErrorCode.disposed, 'the tfjs runtime was disposed');
+      runSteps(steps, undefined);
       // predict() below runs synchronously, so by the time run() returns its promise the model is
       // done with the weights; only reading the outputs is still pending, and that survives dispose().
       const data = batchView(batch, rows, cols, inputWidth);

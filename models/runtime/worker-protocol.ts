@@ -16,7 +16,7 @@ export type WorkerInit =
   | Readonly<{ kind: 'tfjs'; artifacts: TfjsArtifacts; settings: TfjsModelSettings }>;
 
 export type HostMessage =
-  | Readonly<{ type: 'run'; id: number; batch: Float32Array; rows: number; cols: number }>
+  | Readonly<{ type: 'run'; id: number; batch: Float32Array; rows: number; cols: number; steps: number }>
   | Readonly<{ type: 'dispose' }>;
 
 export type WorkerMessage =

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { batchView } from './batch-shape.js';
+import { batchView, runSteps } from './batch-shape.js';
 import { ModelRuntimeError, ModelRuntimeErrorCode, deserializeRuntimeError } from './model-runtime-error.js';
 import type { LoadedModelInfo, ModelRuntime, ModelRuntimeKind, RuntimeWarning } from './model-runtime.js';
 import type { HostMessage, WorkerInit, WorkerMessage } from './worker-protocol.js';
@@ -92,12 +92,14 @@ export async function spawnWorkerRuntime(kind: ModelRuntimeKind, init: WorkerIni
   return {
     kind,
     ...info,
-    run(batch, rows, cols) {
+    run(batch, rows, cols, steps) {
       if (disposed) return Promise.reject(new ModelRuntimeError(ModelRuntimeErrorCode.disposed, 'the model runtime was disposed'));
       if (dead !== undefined) return Promise.reject(dead);
       let copy: Float32Array;
+      let t: number;
       try {
-        copy = batchView(batch, rows, cols, info.inputWidth).slice();
+        t = runSteps(steps, info.inputSteps);
+        copy = batchView(batch, rows * t, cols, info.inputWidth).slice();
       } catch (e) {
         return Promise.reject(e as Error);
       }
@@ -106,7 +108,7 @@ export async function spawnWorkerRuntime(kind: ModelRuntimeKind, init: WorkerIni
       return new Promise<Float32Array[]>((resolve, reject) => {
         if (pending.size === 0) worker.ref();
         pending.set(id, { resolve, reject });
-        post({ type: 'run', id, batch: copy, rows, cols }, [copy.buffer as ArrayBuffer]);
+        post({ type: 'run', id, batch: copy, rows, cols, steps: t }, [copy.buffer as ArrayBuffer]);
       });
     },
     async dispose() {
