@@ -36,7 +36,7 @@ export type TrainCliOptions = Readonly<{
   /** Embargo in bars; default 24. */
   cvEmbargo?: number;
   /** Issue 6: `gru`, `--search` or `--select-features` run the search/selection pipeline (models/training/train-direction-model.ts). */
-  model?: 'mlp' | 'gru';
+  model?: 'mlp' | 'gru' | 'ensemble';
   search?: 'random' | 'tpe';
   trials?: number;
   selectFeatures?: boolean;
@@ -164,7 +164,7 @@ const oneOf =
     return v as T;
   };
 
-/** The search/selection pipeline's summary, as printed by `sextant train --model gru|--search|--select-features`. */
+/** The search/selection pipeline's summary, as printed by `sextant train --model gru|ensemble|--search|--select-features`. */
 export function formatDirectionReport(r: TrainDirectionReport): string {
   const line = (n: string, s: { accuracy: number; logLoss: number }): string => `${n.padEnd(20)} ${pct(s.accuracy).padStart(9)} ${s.logLoss.toFixed(4).padStart(9)}`;
   return [
@@ -176,14 +176,13 @@ export function formatDirectionReport(r: TrainDirectionReport): string {
     `${'model'.padEnd(20)} ${'accuracy'.padStart(9)} ${'log loss'.padStart(9)}`,
     line(r.kind, r.test.model),
     line('majority class', r.test.majority),
-    `training: ${r.training.epochsRun} epochs (best ${r.training.bestEpoch}) on tfjs ${r.training.backend}, in a worker thread`,
+    `training: ${r.kind === 'ensemble' ? 'meta-learner ' : ''}${r.training.epochsRun} epochs (best ${r.training.bestEpoch}) on tfjs ${r.training.backend}, in a worker thread`,
   ].join('\n');
 }
 
-/** Runs the issue-6 pipeline (GRU / search / feature selection) and prints its summary and a JSON line. */
+/** Runs the issue-6 pipeline (GRU / stacked ensemble / search / feature selection) and prints its summary and a JSON line. */
 export async function runTrainDirection(opts: TrainCliOptions, openRegistry: OpenRegistry, write: (s: string) => void = (s) => process.stdout.write(s)): Promise<TrainDirectionReport> {
-  if (opts.cv !== undefined) throw new InvalidArgumentError('--cv cross-validates the baseline MLP/LR; it does not combine with --model gru, --search or --select-features');
-  if (opts.promote === true && opts.model === 'gru') throw new InvalidArgumentError('--promote: the engine serves flat feature vectors; a GRU (windowed input) is registered but not promoted');
+  if (opts.cv !== undefined) throw new InvalidArgumentError('--cv cross-validates the baseline MLP/LR; it does not combine with --model gru|ensemble, --search or --select-features');
   const timeframe = parseTimeframe(opts.timeframe);
   const dataDir = requireDataDir(opts.data);
   const window = { ...(opts.from !== undefined ? { from: opts.from } : {}), ...(opts.to !== undefined ? { to: opts.to } : {}) };
@@ -196,7 +195,7 @@ export async function runTrainDirection(opts: TrainCliOptions, openRegistry: Ope
       { source: dataDir, symbols: opts.symbols, ...window },
       {
         model,
-        name: model === 'gru' && opts.name === 'direction-mlp' ? 'direction-gru' : opts.name,
+        name: model !== 'mlp' && opts.name === 'direction-mlp' ? `direction-${model}` : opts.name,
         timeframe,
         barMs: TIMEFRAME_MS[timeframe],
         horizon: opts.horizon,
@@ -243,13 +242,13 @@ export function trainCommand(openRegistry: OpenRegistry): Command {
     })
     .option('--cv-folds <n>', '--cv: folds (purged-kfold, walk-forward; default 5) or groups N (cpcv, 2 test groups; default 6)', positiveInt)
     .option('--cv-embargo <bars>', '--cv: embargo in bars', nonNegativeInt, 24)
-    .option('--model <kind>', 'mlp (default) or gru (a GRU over the last --window bars)', oneOf('mlp', 'gru'))
+    .option('--model <kind>', 'mlp (default), gru (a GRU over the last --window bars) or ensemble (stacked LR + MLP under a logistic meta-learner, one ONNX graph)', oneOf('mlp', 'gru', 'ensemble'))
     .option('--window <bars>', 'bars per GRU input window', positiveInt)
     .option('--search <sampler>', 'hyper-parameter search before the final fit: random or tpe', oneOf('random', 'tpe'))
     .option('--trials <n>', 'search trials', positiveInt)
     .option('--select-features', 'permutation importance + correlation filter before the final fit')
     .action(async (opts: TrainCliOptions) => {
-      if (opts.model === 'gru' || opts.search !== undefined || opts.selectFeatures === true) {
+      if (opts.model === 'gru' || opts.model === 'ensemble' || opts.search !== undefined || opts.selectFeatures === true) {
         await runTrainDirection(opts, openRegistry);
         return;
       }

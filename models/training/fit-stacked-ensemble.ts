@@ -20,6 +20,10 @@ export type StackedEnsembleOptions = Readonly<{
   learningRate?: number;
   batchSize?: number;
   patience?: number;
+  /** L2 penalty on the bases' kernels (default 1e-4, as `trainDenseClassifier`). */
+  l2?: number;
+  /** Names and metadata of the exported graph (default input `features`, output `probs`). */
+  export?: Readonly<{ inputName?: string; outputName?: string; graphName?: string; metadata?: Readonly<Record<string, string>> }>;
 }>;
 
 export type StackedEnsemble = Readonly<{
@@ -30,6 +34,8 @@ export type StackedEnsemble = Readonly<{
   outOfFold: OutOfFold;
   meta: DenseLayer;
   bases: readonly (readonly DenseLayer[])[];
+  /** The meta-learner's fit: epochs run, the epoch kept, validation log loss per epoch. */
+  metaTraining: Readonly<{ epochsRun: number; bestEpoch: number; valLogLoss: readonly number[] }>;
   /** Frees the tfjs models behind `predict`. */
   dispose(): void;
 }>;
@@ -43,7 +49,14 @@ export type StackedEnsemble = Readonly<{
  */
 export async function fitStackedEnsemble(fit: Matrix, validation: Matrix, cols: number, o: StackedEnsembleOptions): Promise<StackedEnsemble> {
   const { classes } = o;
-  const common = { classes, epochs: o.epochs, ...(o.learningRate !== undefined ? { learningRate: o.learningRate } : {}), ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}), ...(o.patience !== undefined ? { patience: o.patience } : {}) };
+  const common = {
+    classes,
+    epochs: o.epochs,
+    ...(o.learningRate !== undefined ? { learningRate: o.learningRate } : {}),
+    ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
+    ...(o.patience !== undefined ? { patience: o.patience } : {}),
+    ...(o.l2 !== undefined ? { l2: o.l2 } : {}),
+  };
   const fitBase = (hidden: readonly number[], k: number, train: Matrix, val: Matrix): ReturnType<typeof trainDenseClassifier> => trainDenseClassifier(train, val, cols, { ...common, hidden, seed: o.seed + k });
 
   // Out-of-fold: early stopping inside a fold watches the same validation rows as the final fit.
@@ -72,7 +85,15 @@ export async function fitStackedEnsemble(fit: Matrix, validation: Matrix, cols: 
     const lr = await trainLogisticRegression(metaFit, { x: stackedVal, y: validation.y, rows: validation.rows }, width, { seed: o.seed, epochs: Math.max(o.epochs, 30), patience: 5, learningRate: 0.01 });
     try {
       const [meta] = denseLayersOf(lr.model) as [DenseLayer];
-      const onnx = exportStackedEnsemble({ bases, meta, inputName: 'features', outputName: 'probs', graphName: 'stacked_ensemble' });
+      const ex = o.export ?? {};
+      const onnx = exportStackedEnsemble({
+        bases,
+        meta,
+        inputName: ex.inputName ?? 'features',
+        outputName: ex.outputName ?? 'probs',
+        graphName: ex.graphName ?? 'stacked_ensemble',
+        ...(ex.metadata !== undefined ? { metadata: ex.metadata } : {}),
+      });
       const baseModels = full.map((m) => m.model);
       const metaModel = lr.model;
       return {
@@ -80,6 +101,7 @@ export async function fitStackedEnsemble(fit: Matrix, validation: Matrix, cols: 
         outOfFold,
         meta,
         bases,
+        metaTraining: { epochsRun: lr.epochsRun, bestEpoch: lr.bestEpoch, valLogLoss: lr.valLogLoss },
         dispose: () => [...baseModels, metaModel].forEach((m) => m.dispose()),
         predict: (x, rows) => predictProbabilities(metaModel, stackProbabilities(baseModels.map((m) => predictProbabilities(m, x, rows, cols)), rows, classes), rows, width),
       };

@@ -1,7 +1,11 @@
 import type { Params, SearchSpace } from './search-space.js';
 
-/** The models `sextant train --model` can fit. */
-export const ModelKind = { mlp: 'mlp', gru: 'gru' } as const;
+/**
+ * The models `sextant train --model` can fit. `ensemble`: a stacked ensemble of a logistic
+ * regression and an MLP (`hidden`) under a logistic meta-learner, exported as one ONNX graph; a
+ * search or feature selection for it tunes the MLP base.
+ */
+export const ModelKind = { mlp: 'mlp', gru: 'gru', ensemble: 'ensemble' } as const;
 export type ModelKind = (typeof ModelKind)[keyof typeof ModelKind];
 
 /** Everything that shapes one fit, besides the data. */
@@ -21,6 +25,7 @@ export type ModelParams = Readonly<{
 export const DEFAULT_PARAMS: Readonly<Record<ModelKind, ModelParams>> = {
   mlp: { hidden: [32, 16], units: 0, learningRate: 1e-3, l2: 1e-4, batchSize: 512, epochs: 30, patience: 4, seed: 42 },
   gru: { hidden: [], units: 16, learningRate: 3e-3, l2: 1e-4, batchSize: 256, epochs: 20, patience: 3, seed: 42 },
+  ensemble: { hidden: [32, 16], units: 0, learningRate: 1e-3, l2: 1e-4, batchSize: 512, epochs: 30, patience: 4, seed: 42 },
 };
 
 /** `'32-16'` → `[32, 16]`; `''` → `[]` (categorical search values are strings). */
@@ -32,6 +37,12 @@ export const parseHidden = (s: string): number[] => (s === '' ? [] : s.split('-'
  */
 export const DEFAULT_SEARCH_SPACE: Readonly<Record<ModelKind, SearchSpace>> = {
   mlp: {
+    learningRate: { kind: 'log-uniform', low: 3e-4, high: 3e-2 },
+    l2: { kind: 'log-uniform', low: 1e-6, high: 1e-2 },
+    hidden: { kind: 'categorical', choices: ['16', '32-16', '64-32'] },
+    batchSize: { kind: 'categorical', choices: [256, 512] },
+  },
+  ensemble: {
     learningRate: { kind: 'log-uniform', low: 3e-4, high: 3e-2 },
     l2: { kind: 'log-uniform', low: 1e-6, high: 1e-2 },
     hidden: { kind: 'categorical', choices: ['16', '32-16', '64-32'] },

@@ -5,6 +5,7 @@ import { exportGruClassifier } from '../onnx/gru-classifier.js';
 import { denseLayersOf } from '../onnx/tfjs-dense-layers.js';
 import { gruLayersOf } from '../onnx/tfjs-gru-layers.js';
 import { selectFeatures } from './feature-selection.js';
+import { fitStackedEnsemble } from './fit-stacked-ensemble.js';
 import { fitClassifier, predictRows, seedWeights } from './fit-classifier.js';
 import type { FitResult, TensorRows } from './fit-classifier.js';
 import { runSearch } from './hyperparameter-search.js';
@@ -51,6 +52,8 @@ export function narrowColumns(m: Rows, steps: number, cols: number, kept: readon
  * optional hyper-parameter search (each trial a seeded fit with early stopping, scored by its
  * best validation log loss), then the final fit, its ONNX export and the tfjs probabilities of
  * the `evaluate` row sets. The training worker calls this; so can tests and the main thread.
+ * For the stacked ensemble, selection and search fit its MLP base alone; the final fit is the
+ * ensemble (LR + that MLP, out-of-fold stacking), and the epochs reported are its meta-learner's.
  */
 export async function runTrainingSpec(spec: TrainingSpec, hooks: TrainingHooks = {}): Promise<TrainingResult> {
   const backend = await useTfjsBackend('wasm');
@@ -144,6 +147,40 @@ export async function runTrainingSpec(spec: TrainingSpec, hooks: TrainingHooks =
   }
 
   hooks.onProgress?.({ type: 'phase', phase: 'final' });
+  if (spec.model === 'ensemble') {
+    const ex = spec.export;
+    const ens = await fitStackedEnsemble(fit, validation, cols, {
+      bases: [[], params.hidden],
+      classes,
+      seed: params.seed,
+      epochs: params.epochs,
+      folds: spec.ensemble?.folds ?? 4,
+      purge: spec.ensemble?.purgeRows ?? 0,
+      learningRate: params.learningRate,
+      batchSize: params.batchSize,
+      patience: params.patience,
+      l2: params.l2,
+      export: { inputName: ex.inputName, outputName: ex.outputName, graphName: ex.graphName, metadata: ex.metadata },
+    });
+    try {
+      check();
+      const m = ens.metaTraining;
+      return {
+        onnx: ens.onnx,
+        params,
+        backend,
+        epochsRun: m.epochsRun,
+        bestEpoch: m.bestEpoch,
+        valLogLoss: m.valLogLoss,
+        columns,
+        ...(selection !== undefined ? { selection } : {}),
+        ...(search !== undefined ? { search } : {}),
+        predictions: Object.fromEntries(Object.entries(evaluate).map(([k, v]) => [k, ens.predict(v.x, v.rows)])),
+      };
+    } finally {
+      ens.dispose();
+    }
+  }
   const { model, r } = await fitOnce(params, cols, fit, validation, 'final');
   try {
     const ex = spec.export;

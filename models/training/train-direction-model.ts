@@ -26,7 +26,7 @@ import type { TrainingProgress, TrainingResult, TrainingSpec } from './training-
 /** Everything besides the bars that decides the model; hashed into `configHash`. */
 export const TrainDirectionOptionsSchema = z
   .object({
-    model: z.enum([ModelKind.mlp, ModelKind.gru]).default('mlp'),
+    model: z.enum([ModelKind.mlp, ModelKind.gru, ModelKind.ensemble]).default('mlp'),
     name: ModelNameSchema.optional(),
     timeframe: z.string().min(1),
     barMs: z.number().int().positive(),
@@ -103,7 +103,8 @@ async function onnxProbs(onnx: Uint8Array, x: Float32Array, dims: readonly numbe
 }
 
 /**
- * A direction classifier (MLP, or GRU over the last `window` bars) end to end, with the
+ * A direction classifier (MLP, GRU over the last `window` bars, or a stacked ensemble of LR and
+ * an MLP) end to end, with the
  * extensions of issue 6: optional feature selection and hyper-parameter search (random or TPE),
  * every fit on a worker thread; then the same purged chronological split, out-of-sample scores
  * next to the majority class, calibration, ONNX export checked in onnxruntime against tfjs, and
@@ -149,6 +150,8 @@ export async function trainDirectionModel(bars: readonly SymbolBars[], dataset: 
     evaluate: { calibration: { x: cal.x, rows: cal.rows }, test: { x: test.x, rows: test.rows } },
     ...(o.selectFeatures ? { selectFeatures: { maxCorrelation: o.maxCorrelation, minImportance: o.minImportance, repeats: 3, seed: o.seed } } : {}),
     ...(o.search !== 'none' ? { search: { sampler: o.search, trials: o.trials, seed: o.seed, space: DEFAULT_SEARCH_SPACE[o.model] } } : {}),
+    // Fit rows interleave the symbols bar by bar: a label horizon spans about horizon × symbols rows.
+    ...(o.model === 'ensemble' ? { ensemble: { folds: 4, purgeRows: o.horizon * bars.length } } : {}),
     export: { inputName: window === 1 ? 'features' : 'windows', outputName: 'probs', graphName: name, metadata },
   };
   const result = hooks.thread === 'main' ? await runTrainingSpec(spec, { ...(hooks.onProgress !== undefined ? { onProgress: hooks.onProgress } : {}) }) : await startTrainingJob(spec, hooks.onProgress).result;
@@ -173,6 +176,8 @@ export async function trainDirectionModel(bars: readonly SymbolBars[], dataset: 
     mean: result.columns.map((j) => standardiser.mean[j] as number),
     std: result.columns.map((j) => standardiser.std[j] as number),
     transforms: result.columns.map((j) => ds.transforms[j]),
+    // The strategy core builds the same windows from live bars: `window` bars, `barMs` apart.
+    ...(window > 1 ? { window: { steps: window, stepMs: o.barMs } } : {}),
   });
   const valLogLoss = result.valLogLoss[result.bestEpoch - 1] as number;
   const previous = await registry.list(name);

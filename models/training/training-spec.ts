@@ -21,6 +21,11 @@ export type TrainingSpec = Readonly<{
   evaluate: Readonly<Record<string, Readonly<{ x: Float32Array; rows: number }>>>;
   selectFeatures?: Readonly<{ maxCorrelation: number; minImportance: number; repeats: number; seed: number }>;
   search?: Readonly<{ sampler: 'random' | 'tpe'; trials: number; seed: number; space: SearchSpace }>;
+  /**
+   * The stacked ensemble's out-of-fold scheme (model `ensemble`): forward-chaining folds over the
+   * time-ordered fit rows, and the rows left out before each predicted fold (labels overlapping it).
+   */
+  ensemble?: Readonly<{ folds: number; purgeRows: number }>;
   export: Readonly<{ inputName: string; outputName: string; graphName: string; metadata: Readonly<Record<string, string>> }>;
 }>;
 

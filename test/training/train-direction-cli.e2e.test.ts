@@ -20,6 +20,8 @@ describe('sextant train --model gru --search tpe --trials N --select-features', 
     expect(m).toMatchObject({ name: 'direction-gru', version: 1, parentVersion: null });
     expect(m?.metrics['search_trials']).toBe(2);
     expect((m?.details as { input: { window: number } }).input.window).toBe(6);
+    // The strategy core reads the window from the spec: 6 bars, an hour apart.
+    expect(m?.featureSpec.window).toEqual({ steps: 6, stepMs: 3_600_000 });
     const text = out.join('');
     expect(text).toMatch(/registered direction-gru@1 \(parent none\), gru, \d+ features/);
     expect(text).toMatch(/search: tpe, 2 trials/);
@@ -27,13 +29,10 @@ describe('sextant train --model gru --search tpe --trials N --select-features', 
     expect(JSON.parse(text.trim().split('\n').at(-1) as string)).toMatchObject({ model: 'direction-gru@1' });
   }, 180_000);
 
-  it('refuses an unknown model or sampler, --promote of a GRU, and --cv with the new pipeline', async () => {
+  it('refuses an unknown model or sampler, and --cv with the new pipeline', async () => {
     const cmd = (): ReturnType<typeof trainCommand> => trainCommand(() => Promise.resolve(tinyRegistry())).exitOverride().configureOutput({ writeErr: () => undefined });
-    await expect(cmd().parseAsync(['--model', 'lstm', ...ARGS], { from: 'user' })).rejects.toThrow(/one of mlp, gru/);
+    await expect(cmd().parseAsync(['--model', 'lstm', ...ARGS], { from: 'user' })).rejects.toThrow(/one of mlp, gru, ensemble/);
     await expect(cmd().parseAsync(['--search', 'grid', ...ARGS], { from: 'user' })).rejects.toThrow(/one of random, tpe/);
-    await expect(
-      runTrainDirection({ symbols: ['BTC/USDT'], timeframe: '1h', horizon: 4, kAtr: 0.75, name: 'direction-mlp', seed: 1, epochs: 1, model: 'gru', promote: true }, () => Promise.resolve(tinyRegistry())),
-    ).rejects.toThrow(/not promoted/);
     await expect(
       runTrainDirection({ symbols: ['BTC/USDT'], timeframe: '1h', horizon: 4, kAtr: 0.75, name: 'direction-mlp', seed: 1, epochs: 1, search: 'tpe', cv: 'walk-forward' }, () => Promise.resolve(tinyRegistry())),
     ).rejects.toThrow(/does not combine/);
