@@ -3,6 +3,8 @@ import type { Logger } from '../state/logger.js';
 import type { CoreSubscriber, DurablePublisher, Subscription } from '../streams/bus.js';
 import { decodeText, encode } from '../streams/codec.js';
 import type { RefusalReason } from '../streams/messages/dlq-entry.js';
+import type { Timeframe } from '../streams/messages/bar.js';
+import { barId } from '../streams/messages/bar.js';
 import type { FeatureVector } from '../streams/messages/feature-vector.js';
 import { FeatureVectorSchema } from '../streams/messages/feature-vector.js';
 import type { Prediction } from '../streams/messages/prediction.js';
@@ -34,6 +36,12 @@ export type StrategyActorOptions = Readonly<{
   accepts?: (venue: string, symbol: string) => boolean;
   /** Most vectors per core batch (default 4,096). */
   maxBatch?: number;
+  /**
+   * Score only vectors computed from a bar of this timeframe (whose `source` is that bar's id),
+   * as the engine's decision path does. A sequence model needs it wherever vectors of trades and
+   * quotes arrive too: its window is consecutive bars, and a tick's vector would break it.
+   */
+  timeframe?: Timeframe;
 }>;
 
 export type StrategyActorStats = StrategyStats &
@@ -73,6 +81,8 @@ export function startStrategyActor(deps: StrategyActorDeps, opts: StrategyActorO
   const log = deps.log.child({ actor: key });
   const maxBatch = opts.maxBatch ?? 4096;
   const accepts = opts.accepts ?? (() => true);
+  const tf = opts.timeframe;
+  const wanted = (v: FeatureVector): boolean => accepts(v.venue, v.symbol) && (tf === undefined || v.source === barId(v.venue, v.symbol, tf, v.ts));
   const dlqSubject = deps.subjects.dlq('strategy');
   const own = { received: 0, refused: {} as Partial<Record<RefusalReason, number>>, published: 0, publishFailures: 0, batchFailures: 0 };
 
@@ -146,7 +156,7 @@ export function startStrategyActor(deps: StrategyActorDeps, opts: StrategyActorO
   };
 
   const push = (vectors: readonly FeatureVector[]): void => {
-    for (const v of vectors) if (accepts(v.venue, v.symbol)) pending.push(v);
+    for (const v of vectors) if (wanted(v)) pending.push(v);
     if (pumping === undefined && next < pending.length) pumping = pump();
   };
 

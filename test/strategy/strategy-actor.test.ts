@@ -3,16 +3,23 @@ import { createStrategyCore, startStrategyActor } from '../../actors/strategy-ac
 import type { StrategyCoreOptions } from '../../actors/strategy-actor.js';
 import type { ModelRuntime } from '../../models/runtime/model-runtime.js';
 import { createOnnxRuntime } from '../../models/runtime/onnx-runtime.js';
+import { exportGruClassifier } from '../../models/onnx/gru-classifier.js';
+import { gruLayersOf } from '../../models/onnx/tfjs-gru-layers.js';
+import { mulberry32 } from '../../models/training/seeded-rng.js';
+import { buildGruClassifier } from '../../models/training/train-gru.js';
 import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
 import { silentLogger } from '../../state/logger.js';
 import type { Bus } from '../../streams/bus.js';
 import { decodeText, encode } from '../../streams/codec.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
 import { DlqEntrySchema } from '../../streams/messages/dlq-entry.js';
+import { barId } from '../../streams/messages/bar.js';
 import type { FeatureVector } from '../../streams/messages/feature-vector.js';
+import { featureVectorId } from '../../streams/messages/feature-vector.js';
 import { PredictionSchema } from '../../streams/messages/prediction.js';
 import type { Prediction } from '../../streams/messages/prediction.js';
 import { subjectsFor } from '../../streams/subjects.js';
+import { setWeightsRandom } from '../training/set-weights-random.js';
 import { CALIBRATION, mlpOnnx, SPEC, vectors } from './fixtures.js';
 
 const subjects = subjectsFor('sx');
@@ -146,5 +153,38 @@ describe('strategy actor on the memory bus', () => {
     expect(got.filter((p) => p.model.version === 1).every((p) => input.slice(0, 90).some((v) => v.id === p.source))).toBe(true);
     expect(actor.stats().runs).toBe(Math.ceil(30 / 7) + Math.ceil((sol.length - 30) / 7));
     await bus.close();
+  });
+
+  it('given a timeframe, feeds a GRU only the bar vectors: tick vectors in between do not break its windows', async () => {
+    const gru = buildGruClassifier(3, SPEC.features.length, { units: 4, classes: 3 });
+    setWeightsRandom(gru, mulberry32(6));
+    const { gru: layer, head } = gruLayersOf(gru);
+    gru.dispose();
+    const seqRt = await createOnnxRuntime({ bytes: exportGruClassifier({ gru: layer, head, window: 3, inputName: 'windows', outputName: 'probs' }) }, { thread: 'main' });
+    try {
+      const model = { name: 'gru', version: 1, runtime: seqRt, featureSpec: { ...SPEC, window: { steps: 3, stepMs: 300_000 } }, calibration: CALIBRATION };
+      const bars = input.map((v): FeatureVector => {
+        const source = barId(v.venue, v.symbol, '5m', v.ts);
+        return { ...v, source, id: featureVectorId(source) };
+      });
+      const ticks = bars.map((v): FeatureVector => ({ ...v, ts: v.ts + 1000, source: `t:${v.venue}:${v.symbol}:${v.ts}`, id: `f:t:${v.venue}:${v.symbol}:${v.ts}` }));
+      const mixed = bars.flatMap((b, i) => [b, ticks[i] as FeatureVector]);
+      const expected = await createStrategyCore({ ...coreOptions(), model }).onFeatures(bars);
+      expect(expected.length).toBeGreaterThan(100);
+      const run = async (timeframe?: '5m'): Promise<Prediction[]> => {
+        const bus = await newBus();
+        const actor = startStrategyActor({ bus, subjects, clock: createSimulatedClock(0), log: silentLogger }, { core: createStrategyCore({ ...coreOptions(), model }), subscribe: false, ...(timeframe !== undefined ? { timeframe } : {}) });
+        actor.push(mixed);
+        await actor.idle();
+        const got = (await readAll(bus, 'SIGNALS')).map((m) => m.json as Prediction);
+        await bus.close();
+        return got;
+      };
+      expect(await run('5m')).toEqual(expected);
+      // Without the filter each tick vector, 1 s after its bar, restarts the window: nothing is ever scored.
+      expect(await run()).toEqual([]);
+    } finally {
+      await seqRt.dispose();
+    }
   });
 });
