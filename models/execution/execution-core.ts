@@ -92,15 +92,22 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
   const seenOrder: string[] = [];
   const st = { parents: 0, replaced: 0, suggestions: 0, fills: 0, duplicateFills: 0, ignored: 0 };
 
+  /** The assets by venue and symbol: found per event without building their key. */
+  const byVenue = new Map<string, Map<string, Asset>>();
   const assetOf = (venue: string, symbol: string): Asset => {
+    let bySymbol = byVenue.get(venue);
+    if (bySymbol === undefined) byVenue.set(venue, (bySymbol = new Map()));
+    let a = bySymbol.get(symbol);
+    if (a !== undefined) return a;
     const key = assetKey(venue, symbol);
-    let a = assets.get(key);
+    a = assets.get(key);
     if (a === undefined) {
       a = { venue, symbol, position: opts.positions?.[key] ?? 0, working: new Map(), parent: undefined, mid: Number.NaN, last: Number.NaN, spreadBps: null, volatility: null, volume: null, predPrice: Number.NaN };
       assets.set(key, a);
       keys.push(key);
       keys.sort();
     }
+    bySymbol.set(symbol, a);
     return a;
   };
 

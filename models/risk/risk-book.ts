@@ -50,6 +50,13 @@ export class RiskBook {
   private day: number | null = null;
   private dayStartEquity = 0;
   private peakEquity = 0;
+  /**
+   * `equity()` as last computed, until a fill or the mark of a held venue × symbol changes it:
+   * marks arrive on every event and the limits read equity three times per event.
+   */
+  private equityCache: number | undefined;
+  /** `bookKey` per venue and symbol, built once (a key built per event is a string to hash per event). */
+  private readonly keys = new Map<string, Map<string, string>>();
 
   constructor(snapshot?: RiskBookSnapshot) {
     if (snapshot === undefined) return;
@@ -79,11 +86,21 @@ export class RiskBook {
 
   /** A newer mid for a venue × symbol; an older one than held is ignored. */
   mark(venue: string, symbol: string, ts: number, mid: number): void {
-    const key = bookKey(venue, symbol);
+    const key = this.keyOf(venue, symbol);
     const cur = this.marks.get(key);
     if (cur !== undefined && ts < cur.ts) return;
     this.marks.set(key, { mid, ts });
+    if (this.positions.has(key)) this.equityCache = undefined;
     this.peakEquity = Math.max(this.peakEquity, this.equity());
+  }
+
+  /** `bookKey(venue, symbol)`, the same string each time. */
+  keyOf(venue: string, symbol: string): string {
+    let bySymbol = this.keys.get(venue);
+    if (bySymbol === undefined) this.keys.set(venue, (bySymbol = new Map()));
+    let key = bySymbol.get(symbol);
+    if (key === undefined) bySymbol.set(symbol, (key = bookKey(venue, symbol)));
+    return key;
   }
 
   /** Applies a fill once (by id): position, average cost, realised PnL, the order's remainder. */
@@ -91,7 +108,8 @@ export class RiskBook {
     if (this.fillIds.has(f.id)) return false;
     this.fillIds.set(f.id, f.ts);
     pruneOlder(this.fillIds, f.ts - dedupWindowMs);
-    const key = bookKey(f.venue, f.symbol);
+    this.equityCache = undefined;
+    const key = this.keyOf(f.venue, f.symbol);
     const p = this.positions.get(key) ?? { venue: f.venue, symbol: f.symbol, qty: 0, avgCost: 0, realised: 0, lastPrice: f.price };
     const d = sideSign(f.side) * f.qty;
     p.realised -= f.fee;
@@ -159,8 +177,11 @@ export class RiskBook {
   }
 
   equity(): number {
+    if (this.equityCache !== undefined) return this.equityCache;
     let e = 0;
-    for (const p of this.positions.values()) e += p.realised + this.unrealised(p);
+    // Positions are held under their own key: `unrealised(p)` without building it again.
+    for (const [key, p] of this.positions) e += p.realised + (p.qty === 0 ? 0 : p.qty * ((this.priceOf(key) ?? p.avgCost) - p.avgCost));
+    this.equityCache = e;
     return e;
   }
 

@@ -126,12 +126,13 @@ export function createRiskCore(opts: RiskCoreOptions) {
   const breaches = (ts: number, out: RiskState[]): { dailyLoss: boolean; drawdown: boolean } => {
     book.roll(ts);
     const b = { dailyLoss: book.dailyLoss() > limits.maxDailyLoss, drawdown: book.drawdown() > limits.maxDrawdown };
-    const send = (kind: BreachKind, detail: string): void => {
-      if (state() !== 'HALTED') out.push(...tracked(ts, () => machine.send({ type: 'LIMIT_BREACH', kind, detail })));
-    };
-    if (b.dailyLoss) send('DAILY_LOSS', `daily loss ${book.dailyLoss()} > ${limits.maxDailyLoss}`);
-    if (b.drawdown) send('DRAWDOWN', `drawdown ${book.drawdown()} > ${limits.maxDrawdown}`);
+    if (b.dailyLoss) breach(ts, out, 'DAILY_LOSS', `daily loss ${book.dailyLoss()} > ${limits.maxDailyLoss}`);
+    if (b.drawdown) breach(ts, out, 'DRAWDOWN', `drawdown ${book.drawdown()} > ${limits.maxDrawdown}`);
     return b;
+  };
+  /** Not a closure made per check: `breaches` runs on every event, a breach rarely. */
+  const breach = (ts: number, out: RiskState[], kind: BreachKind, detail: string): void => {
+    if (state() !== 'HALTED') out.push(...tracked(ts, () => machine.send({ type: 'LIMIT_BREACH', kind, detail })));
   };
 
   const scopedHaltFor = (s: Suggestion): string | undefined => {
