@@ -4,7 +4,7 @@ import type { StrategyCore } from '../models/inference/strategy-core.js';
 import { marketMid } from '../models/risk/market-mid.js';
 import type { RiskCore } from '../models/risk/risk-core.js';
 import type { Logger } from '../state/logger.js';
-import type { CorePublisher, DurablePublisher } from '../streams/bus.js';
+import type { CorePublisher, DurablePublisher, ValuePublisher } from '../streams/bus.js';
 import { encode } from '../streams/codec.js';
 import type { Timeframe } from '../streams/messages/bar.js';
 import type { Fill } from '../streams/messages/fill.js';
@@ -36,7 +36,8 @@ export type DecisionObserver = Readonly<{
 }>;
 
 export type DecisionPathDeps = Readonly<{
-  bus: DurablePublisher & CorePublisher;
+  /** On an in-process bus (`publishValue`), outputs are handed over as objects, encoded only if read. */
+  bus: DurablePublisher & CorePublisher & Partial<ValuePublisher>;
   subjects: Subjects;
   log: Logger;
 }>;
@@ -103,8 +104,10 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     riskStateChanges: 0,
   };
   let pending: Promise<unknown>[] = [];
+  // The outputs are never changed once published, as `publishValue` requires.
+  const publishValue = bus.publishValue?.bind(bus);
   const publish = (subject: string, msg: { readonly id: string }): void => {
-    pending.push(bus.publish(subject, encode(msg), { msgId: msg.id }));
+    pending.push(publishValue !== undefined ? publishValue(subject, msg, { msgId: msg.id }) : bus.publish(subject, encode(msg), { msgId: msg.id }));
   };
   const announce = (states: readonly RiskState[]): void => {
     for (const s of states) {

@@ -81,6 +81,16 @@ export type DurablePublisher = {
   publish(subject: string, data: Uint8Array, opts?: PublishOptions): Promise<PublishAck>;
 };
 
+/**
+ * What an in-process bus adds (the memory bus): publishes an object to a stream, encoded to JSON
+ * only when a consumer reads the message's bytes — the bytes `codec.encode` gives. A publisher
+ * that may run on either kind takes it as `Partial<ValuePublisher>` and uses it where present.
+ * The object must not change after it is published.
+ */
+export type ValuePublisher = {
+  publishValue(subject: string, value: object, opts?: PublishOptions): Promise<PublishAck>;
+};
+
 export type CorePublisher = {
   /** Fire-and-forget publish on a core (non-stream) subject such as `sx.feat.…`. */
   emit(subject: string, data: Uint8Array): void;

@@ -1,4 +1,4 @@
-import type { BatchHandler, Bus, BusStatus, ConsumerSpec, Consumption, Delivery, PublishAck, RequestHandler, Subscription } from './bus.js';
+import type { BatchHandler, Bus, BusStatus, ConsumerSpec, Consumption, Delivery, PublishAck, RequestHandler, Subscription, ValuePublisher } from './bus.js';
 import { subjectMatches } from './bus.js';
 import { BusClosedError, BusError, BusTimeoutError, NoResponderError, StreamNotFoundError } from './errors.js';
 import { runConsumption } from './memory-consumption.js';
@@ -28,13 +28,13 @@ export type MemoryBusOptions = Readonly<{
  */
 export type InProcessDelivery = Delivery & Readonly<{ value?: object }>;
 
-export type MemoryBus = Bus & {
-  /**
-   * Publishes an object without encoding it: consumers get it as `value` (see
-   * {@link InProcessDelivery}), and its JSON only if they read `data`. For backtests, which hand
-   * millions of messages from one part of the process to another.
-   */
-  publishValue(subject: string, value: object, opts?: { msgId?: string }): Promise<PublishAck>;
+/**
+ * The memory bus publishes objects as they are (`publishValue`): consumers get them as `value`
+ * (see {@link InProcessDelivery}), and their JSON only if they read `data`. For backtests, which
+ * hand millions of messages from one part of the process to another.
+ */
+export type MemoryBus = Bus & ValuePublisher & MemoryValueNow;
+type MemoryValueNow = {
   /**
    * `publishValue` stored at once: returns the ack, or throws what `publishValue` would reject
    * with. A replay publishing millions of messages pays no promise per message.
