@@ -115,8 +115,11 @@ describe('engine status on the feed and stage metrics (real NATS)', () => {
       expect(d.equity).toBeCloseTo(d.realised + d.unrealised, 6);
       for (const p of d.positions) if (p.qty !== 0) expect(p.avgPrice).toBeGreaterThan(0);
     }
-    // The actors' deltas carry their lifecycle: both assets went live.
-    const live = (dataOf(feed, 'actors', 'delta') as { id: string; state: string }[]).filter((a) => a.state === 'live').map((a) => a.id);
+    // The actors' snapshot and deltas carry their lifecycle: both assets went live (an asset
+    // already live when the client subscribed says so in the snapshot, and a delta follows only
+    // on a change or the next full publication, which a fast replay may not wait for).
+    const states = [...dataOf(feed, 'actors', 'snapshot'), ...dataOf(feed, 'actors', 'delta')] as { id: string; state: string }[];
+    const live = states.filter((a) => a.state === 'live').map((a) => a.id);
     for (const s of SYMBOLS) expect(live).toContain(`asset:binance:${s}`);
 
     await status.pollLag();
