@@ -10,7 +10,8 @@
  * walk open→low→high→close or open→high→low→close, seeded sizes; gateways/historical/
  * synthetic-trades.ts). `--events` caps the merged stream (default: all of it). The figure is
  * events per second from the first publish to the last decided event, data reading included.
- * `--cpu-profile <file>` profiles the timed run only (not the data count or the model training).
+ * `--cpu-profile <file>` profiles the timed run only (not the data count or the model training);
+ * `--alloc-profile <file>` samples its allocations (a `.heapprofile`, for Chrome DevTools).
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
@@ -46,6 +47,7 @@ const { values: args } = parseArgs({
     timeframe: { type: 'string', default: '5m' },
     data: { type: 'string' },
     'cpu-profile': { type: 'string' },
+    'alloc-profile': { type: 'string' },
   },
 });
 const cap = args.events === undefined ? Number.POSITIVE_INFINITY : Number(args.events);
@@ -96,30 +98,29 @@ let consumerErrors = 0;
 bus.onStatus((s) => void (s.type === 'consumer-error' && consumerErrors++));
 const ends = endOfData();
 const kinds = { bar: 0, trade: 0 };
-async function* source(): AsyncGenerator<MarketData> {
-  const sources = files.map((f) => withSyntheticTrades(readBars(f.path, { venue, symbol: f.symbol, tf: f.timeframe, from: 0, to: Number.MAX_SAFE_INTEGER }), { perBar, seed: 7 }));
-  let n = 0;
-  for await (const md of mergeByTime<MarketData>(...sources)) {
-    if (n++ >= total) break;
-    clock.advanceTo(md.ts);
-    if (md.type === 'md.bar') kinds.bar++;
-    else kinds.trade++;
-    ends.note(md);
-    yield md;
-  }
-}
+const sources = files.map((f) => withSyntheticTrades(readBars(f.path, { venue, symbol: f.symbol, tf: f.timeframe, from: 0, to: Number.MAX_SAFE_INTEGER }), { perBar, seed: 7 }));
+const replayed = (md: MarketData): void => {
+  clock.advanceTo(md.ts);
+  if (md.type === 'md.bar') kinds.bar++;
+  else kinds.trade++;
+  ends.note(md);
+};
 
-const profiler = args['cpu-profile'] === undefined ? undefined : new Session();
-const post = (method: string): Promise<unknown> => new Promise((res, rej) => profiler?.post(method, (err, out) => (err === null ? res(out) : rej(err))));
+const profiler = args['cpu-profile'] === undefined && args['alloc-profile'] === undefined ? undefined : new Session();
+const post = (method: string, params: object = {}): Promise<unknown> => new Promise((res, rej) => profiler?.post(method, params, (err, out) => (err === null ? res(out) : rej(err))));
 if (profiler !== undefined) {
   profiler.connect();
-  await post('Profiler.enable');
-  await post('Profiler.start');
+  if (args['cpu-profile'] !== undefined) {
+    await post('Profiler.enable');
+    await post('Profiler.start');
+  }
+  // Sampled allocations (every 32 KiB allocated), with the stack that made them, collected or not.
+  if (args['alloc-profile'] !== undefined) await post('HeapProfiler.startSampling', { includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
 }
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 let lastReport = t0;
-const published = await feedInProcess(bus, subjects, source(), { consumed: () => engine.counters.messagesIn });
+const published = await feedInProcess(bus, subjects, mergeByTime<MarketData>(...sources), { consumed: () => engine.counters.messagesIn, each: replayed, limit: total });
 await ends.seal(bus, streamName(cfg, 'MD'), subjects);
 const tPublished = performance.now();
 for (;;) {
@@ -135,9 +136,13 @@ for (;;) {
 await engine.stop();
 const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
-if (profiler !== undefined) {
+if (args['cpu-profile'] !== undefined) {
   const { profile } = (await post('Profiler.stop')) as { profile: unknown };
-  writeFileSync(args['cpu-profile'] as string, JSON.stringify(profile));
+  writeFileSync(args['cpu-profile'], JSON.stringify(profile));
+}
+if (args['alloc-profile'] !== undefined) {
+  const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
+  writeFileSync(args['alloc-profile'], JSON.stringify(profile));
 }
 const stats = engine.decisions?.path.stats();
 await bus.close();

@@ -214,19 +214,16 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
 
   const bars: Bar[] = [];
   const ends = endOfData();
-  async function* timed(): AsyncGenerator<MarketData> {
-    const sources = stored !== undefined ? await stored.window(opts.from, opts.to) : files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf, from: opts.from, to: opts.to }));
-    for await (const md of mergeByTime(...sources)) {
-      clock.advanceTo(md.ts);
-      if (md.type === 'md.bar') bars.push(md);
-      ends.note(md);
-      yield md;
-    }
-  }
+  const sources = stored !== undefined ? await stored.window(opts.from, opts.to) : files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf, from: opts.from, to: opts.to }));
+  const replayed = (md: MarketData): void => {
+    clock.advanceTo(md.ts);
+    if (md.type === 'md.bar') bars.push(md);
+    ends.note(md);
+  };
   const bar = new SingleBar({ format: ' backtest |{bar}| {value} events | {rate} events/s', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
   if (opts.progress === true) bar.start(0, 0, { rate: 0 });
   const t0 = performance.now();
-  const published = await feedInProcess(bus, subjects, timed(), { consumed: () => engine.counters.messagesIn });
+  const published = await feedInProcess(bus, subjects, mergeByTime(...sources), { consumed: () => engine.counters.messagesIn, each: replayed });
   if (opts.progress === true) bar.setTotal(published.published);
   await ends.seal(bus, streamName(cfg, 'MD'), subjects);
   for (;;) {

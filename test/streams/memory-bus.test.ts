@@ -242,8 +242,8 @@ describe('memory bus', () => {
   it('publishValueNow stores at once and throws what publishValue rejects with', async () => {
     const bus = createMemoryBus();
     await bus.ensureStreams([spec('S', ['s.>'])]);
-    expect(bus.publishValueNow('s.a', { v: 1 }, { msgId: 'm' })).toEqual({ stream: 'S', seq: 1, duplicate: false });
-    expect(bus.publishValueNow('s.a', { v: 1 }, { msgId: 'm' })).toEqual({ stream: 'S', seq: 1, duplicate: true });
+    expect(bus.publishValueNow('s.a', { v: 1 }, 'm')).toEqual({ stream: 'S', seq: 1, duplicate: false });
+    expect(bus.publishValueNow('s.a', { v: 1 }, 'm')).toEqual({ stream: 'S', seq: 1, duplicate: true });
     expect(new TextDecoder().decode((await bus.lastMessage('S', 's.a'))?.data)).toBe('{"v":1}');
     expect(() => bus.publishValueNow('t.a', { v: 1 })).toThrow(BusError);
     await bus.close();
