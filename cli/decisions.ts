@@ -21,16 +21,18 @@ import { createOnnxRuntime } from '../models/runtime/onnx-runtime.js';
 import type { InferenceThread } from '../models/runtime/model-runtime.js';
 import type { Clock } from '../state/clock.js';
 import type { Logger } from '../state/logger.js';
+import type { FeatureReader } from '../state/feature-store.js';
 import type { RiskStore } from '../state/risk-store.js';
 import type { Bus, Consumption, Delivery, Subscription } from '../streams/bus.js';
 import { encode } from '../streams/codec.js';
 import { RefusalReason } from '../streams/messages/dlq-entry.js';
+import type { FeatureVector } from '../streams/messages/feature-vector.js';
 import { FillSchema } from '../streams/messages/fill.js';
 import { streamName } from '../streams/provision.js';
 import { toDlqEntry } from '../streams/validation/dlq.js';
 import { refuse } from '../streams/validation/refusal.js';
 import { ModelEventSchema } from '../streams/messages/model-event.js';
-import { TIMEFRAME_MS } from '../streams/messages/bar.js';
+import { barId, TIMEFRAME_MS } from '../streams/messages/bar.js';
 import type { Subjects } from '../streams/subjects.js';
 import type { StageTiming } from './stage-timing.js';
 import { timedRelease } from './stage-timing.js';
@@ -60,6 +62,11 @@ export type DecisionDeps = Readonly<{
   observer?: DecisionObserver;
   /** Times each release (`decide`, `publish` stages); absent, releases run untimed. */
   stages?: StageTiming;
+  /**
+   * Recent feature vectors per asset (the feature store's capped history): a sequence model's
+   * windows are filled from them at start and after a swap, instead of waiting `steps` bars.
+   */
+  features?: Pick<FeatureReader, 'history'>;
 }>;
 
 /** A durable consumer of `sx.exec.fill.>` feeding the decision path; refused fills go to `sx.dlq.decisions`. */
@@ -111,6 +118,34 @@ async function loadModel(deps: DecisionDeps, cfg: Config, v: ModelVersion): Prom
   return { name: v.name, version: v.version, runtime, featureSpec: v.featureSpec, calibration: v.calibration, featureSpecHash: v.featureSpecHash, ...(window !== undefined ? { window } : {}) };
 }
 
+/** Most vectors read per asset when priming windows (the store's cap bounds it further). */
+const PRIME_HISTORY = 10_000;
+
+/**
+ * Fills a sequence model's windows from each asset's recent history: the vectors of bars of the
+ * strategy's timeframe only (what the decision path scores), oldest first. A no-op for a one-row
+ * model or without a feature reader.
+ */
+async function primeWindows(deps: DecisionDeps, cfg: Config, strategy: StrategyCore, log: Logger): Promise<void> {
+  const w = strategy.window();
+  if (w === undefined || deps.features === undefined) return;
+  const tf = cfg.strategy.timeframe;
+  const vectors: FeatureVector[] = [];
+  try {
+    for (const a of cfg.assets) {
+      const recent = await deps.features.history(a, PRIME_HISTORY);
+      // All of them, not only the newest `steps`: some may be scored again (redelivered after a restart).
+      vectors.push(...recent.filter((v) => v.source === barId(v.venue, v.symbol, tf, v.ts)).reverse());
+    }
+  } catch (e) {
+    // Not fatal: without the history the windows fill from the bars to come.
+    log.warn({ err: String(e) }, 'cannot read the feature history; sequence windows fill from new bars');
+    return;
+  }
+  await strategy.prime(vectors);
+  log.info({ steps: w.steps, vectors: vectors.length }, 'sequence windows primed from the feature history');
+}
+
 /**
  * Builds the decision path of the configured strategy: the served model from the registry on
  * ONNX Runtime, the execution policy, the risk actor (state from its store), the paper venue,
@@ -147,6 +182,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
     await model.runtime.dispose();
     throw e;
   }
+  await primeWindows(deps, cfg, strategy, log);
   const execution = createExecutionCore({ strategy: s.name, policy: policyOf(cfg), minQty: 0, minQtyFraction: cfg.execution.minQtyFraction });
   const risk = await startRiskActor(
     { bus: deps.bus, subjects: deps.subjects, store: deps.riskStore, clock: deps.clock, log: deps.log },
@@ -237,6 +273,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       }
       model = next;
       await old.runtime.dispose();
+      await primeWindows(deps, cfg, strategy, log);
       log.info({ model: `${v.name}@${v.version}` }, 'model swapped');
       return { name: v.name, version: v.version };
     });

@@ -87,6 +87,8 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
             riskStore: adapters.riskStore,
             clock,
             log,
+            // A sequence model's windows are rebuilt from the recent vectors after a restart.
+            features: adapters.features,
             ...(opts.observer !== undefined ? { observer: opts.observer } : {}),
             ...(opts.inferenceThread !== undefined ? { thread: opts.inferenceThread } : {}),
             ...(opts.stages !== undefined ? { stages: opts.stages } : {}),

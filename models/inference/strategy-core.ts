@@ -101,6 +101,18 @@ export type StrategyCore = Readonly<{
    */
   swapModel(model: StrategyModel): Promise<StrategyModel>;
   model(): Readonly<{ name: string; version: number; featureSpecHash: string }>;
+  /** The served model's window when it is a sequence model (what {@link StrategyCore.prime} needs), else undefined. */
+  window(): SequenceWindow | undefined;
+  /**
+   * Fills sequence windows from vectors seen before (after a restart or a swap: e.g. the feature
+   * store's recent history); nothing is predicted. An asset that has scored vectors takes only
+   * those not after its last; those older than its window's oldest vector go in front of it and the window keeps the newest run that fits the model
+   * (consecutive, scorable; longer than `steps` until the next vector is scored). A primed vector
+   * that comes again later is scored then, replacing itself and those after it in the window, so
+   * priming never drops or duplicates a prediction.
+   * Ignored by a one-row model.
+   */
+  prime(vectors: readonly FeatureVector[]): Promise<void>;
   stats(): StrategyStats;
   toState(): StrategyCoreState;
 }>;
@@ -177,12 +189,13 @@ function prepare(m: StrategyModel, priceKeys: readonly string[] | undefined): Pr
 
 /**
  * The window a sequence model `p` can use out of `kept` (oldest first): the longest run of newest
- * vectors that all build under its spec and are `stepMs` apart, at most `steps` long. Used when a
- * swap or a restored state brings vectors admitted under another (or no) model.
+ * vectors that all build under its spec and are `stepMs` apart, at most `keep` (default `steps`)
+ * long. Used when a swap, a restored state or priming brings vectors admitted under another (or
+ * no) model.
  */
-function rechain(kept: readonly FeatureVector[], p: Prepared, scratch: Float32Array): FeatureVector[] {
+function rechain(kept: readonly FeatureVector[], p: Prepared, scratch: Float32Array, keep = p.steps): FeatureVector[] {
   let start = kept.length;
-  while (start > 0 && kept.length - start < p.steps) {
+  while (start > 0 && kept.length - start < keep) {
     const v = kept[start - 1] as FeatureVector;
     const newer = kept[start];
     if (newer !== undefined && p.stepMs !== undefined && newer.ts - v.ts !== p.stepMs) break;
@@ -350,10 +363,12 @@ export function createStrategyCore(opts: StrategyCoreOptions): StrategyCore {
    * Adds `v` to its asset's window and, once the window is full, writes it (oldest row first) as
    * window `slot` of `rows`; returns the price of `v`, or why it gives no prediction.
    */
-  const admitToWindow = (p: Prepared, owner: AssetState, v: FeatureVector, slot: number): number | CoreSkip => {
+  const pushToWindow = (p: Prepared, owner: AssetState, v: FeatureVector): number | CoreSkip => {
     const f = p.width;
     if (rowScratch.buf.length < f) rowScratch.buf = new Float32Array(f);
     const w = (owner.window ??= []);
+    // A window only ever holds vectors before the one added (a primed vector scored again after a restart).
+    while (w.length > 0 && (w[w.length - 1] as FeatureVector).ts >= v.ts) w.pop();
     const price = p.builder.build(v, rowScratch.buf, 0);
     if (typeof price !== 'number') {
       w.length = 0;
@@ -362,8 +377,15 @@ export function createStrategyCore(opts: StrategyCoreOptions): StrategyCore {
     const prev = w[w.length - 1];
     if (prev !== undefined && p.stepMs !== undefined && v.ts - prev.ts !== p.stepMs) w.length = 0;
     w.push(v);
-    if (w.length > p.steps) w.shift();
-    if (w.length < p.steps) return CoreSkip.windowFilling;
+    // More than `steps` only after priming (see `prime`); trimmed at the first vector scored.
+    while (w.length > p.steps) w.shift();
+    return w.length < p.steps ? CoreSkip.windowFilling : price;
+  };
+  const admitToWindow = (p: Prepared, owner: AssetState, v: FeatureVector, slot: number): number | CoreSkip => {
+    const f = p.width;
+    const price = pushToWindow(p, owner, v);
+    if (typeof price !== 'number') return price;
+    const w = owner.window as FeatureVector[];
     // Every vector of the window built when it was admitted, under the same spec.
     for (let t = 0; t < p.steps; t++) p.builder.build(w[t] as FeatureVector, rows, (slot * p.steps + t) * f);
     return price;
@@ -448,6 +470,33 @@ export function createStrategyCore(opts: StrategyCoreOptions): StrategyCore {
         return old.model;
       }),
     model: () => ({ name: current.model.name, version: current.model.version, featureSpecHash: current.hash }),
+    window: () => (current.seq ? { steps: current.steps, stepMs: current.stepMs ?? 0 } : undefined),
+    prime: (vectors) =>
+      enqueue(() => {
+        const p = current;
+        if (!p.seq) return Promise.resolve();
+        const byAsset = new Map<AssetState, FeatureVector[]>();
+        for (const v of vectors) {
+          // Not `last`: redelivery and order checks stay with the vectors actually scored.
+          const owner = assetState(v.venue, v.symbol) ?? addAsset(v.venue, v.symbol, -1, '');
+          // An asset already scoring takes only vectors it has scored: its windows then depend on
+          // the input stream and the swap point, not on how far the history had run ahead.
+          if (owner.ts >= 0 && v.ts > owner.ts) continue;
+          let list = byAsset.get(owner);
+          if (list === undefined) byAsset.set(owner, (list = []));
+          list.push(v);
+        }
+        const scratch = new Float32Array(p.width);
+        for (const [owner, list] of byAsset) {
+          const held = owner.window ?? [];
+          const first = held[0]?.ts ?? Infinity;
+          const older = list.filter((v) => v.ts < first).sort((a, b) => a.ts - b.ts);
+          // All of the run is kept, not only `steps`: vectors scored again after a restart replace
+          // themselves and everything after them, and the window must still be full behind them.
+          owner.window = rechain([...older, ...held], p, scratch, Infinity);
+        }
+        return Promise.resolve();
+      }),
     stats: () => ({ ...stats, skipped: { ...stats.skipped } }),
     toState: () => ({
       v: STRATEGY_CORE_STATE_VERSION,

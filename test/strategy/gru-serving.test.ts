@@ -237,6 +237,26 @@ describe('serving a GRU (sequence model) through the strategy core', () => {
     expect(await fresh.onFeatures(stream.slice(111, 111 + 2 * (W - 1)))).toEqual([]);
   });
 
+  it('primes windows from earlier vectors (a restart): the first new bar predicts as an uninterrupted core would; an asset already scoring takes none it has not scored', async () => {
+    const one = createStrategyCore(options(served));
+    const all = await one.onFeatures(stream.slice(0, 200));
+    const restarted = createStrategyCore(options(served));
+    expect(restarted.window()).toEqual({ steps: W, stepMs: BAR_MS });
+    // History up to bar 110, scored again from bar 100 (redelivered after the restart).
+    await restarted.prime(stream.slice(80, 110));
+    const after = await restarted.onFeatures(stream.slice(100, 200));
+    const later = new Set(stream.slice(100, 200).map((v) => v.id));
+    expect(after).toEqual(all.filter((p) => later.has(p.source)));
+    expect(restarted.stats().skipped).toEqual({});
+    // A core that has scored up to bar 150 ignores primed vectors after it (the history ran ahead).
+    const running = createStrategyCore(options(served));
+    await running.onFeatures(stream.slice(0, 150));
+    await running.prime(stream.slice(0, 180));
+    const rest = await running.onFeatures(stream.slice(150, 200));
+    const tail = new Set(stream.slice(150, 200).map((v) => v.id));
+    expect(rest).toEqual(all.filter((p) => tail.has(p.source)));
+  });
+
   it('refuses at load a sequence model it cannot serve: no window, a window other than its graph, a window on a one-row model', () => {
     const { featureSpecHash: _hash, ...unhashed } = served;
     expect(() => createStrategyCore(options({ ...unhashed, featureSpec: withWindow(g.featureSpec, undefined) }))).toThrow(/neither its feature spec nor its registry details give the window length/);
