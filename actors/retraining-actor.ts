@@ -32,6 +32,7 @@ import type { Subjects } from '../streams/subjects.js';
 import { decodeInput } from '../models/execution/decode-input.js';
 import { toDlqEntry } from '../streams/validation/dlq.js';
 import type { Refusal } from '../streams/validation/refusal.js';
+import { sequenceWindowOf } from '../models/registry/sequence-window.js';
 
 export type RetrainingActorDeps = Readonly<{
   bus: DurablePublisher & DurableConsumer;
@@ -178,6 +179,8 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     return rows.length >= cfg.triggers.psiWindow ? withReference(base, v.featureSpec.features, rows, cfg.triggers) : base;
   };
 
+  /** The production version last found to be a sequence model, which retraining leaves alone. */
+  let unsupported: number | undefined;
   /** Loads the production model when it changed (a promotion, a rollback, an operator deploy). */
   const ensureChampion = async (): Promise<boolean> => {
     let v: ModelVersion;
@@ -188,6 +191,13 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
       throw e;
     }
     if (champion !== undefined && champion.version.version === v.version) return true;
+    if (sequenceWindowOf(v) !== undefined) {
+      // Champion and challenger are scored on one stored row per sample, and challengers are
+      // one-row MLPs: a sequence model (GRU) in production is left alone, said once per version.
+      if (unsupported !== v.version) log.warn({ champion: `${v.name}@${v.version}` }, 'retraining idles: the production model reads a window of bars (sequence model), and retraining scores and trains one-row models only');
+      unsupported = v.version;
+      return false;
+    }
     const next = await load(v);
     await dispose(champion);
     champion = next;
