@@ -2,13 +2,13 @@
  * Live-path latency while a model trains: tick → approved order through the whole live engine
  * (asset actors → features → event sequencer → strategy on ONNX Runtime in its worker thread →
  * execution → risk → `sx.exec.order.…`) on real NATS JetStream at a fixed rate, without and with
- * a training job running on a worker thread (`startTrainingJob`: the MLP of the direction model,
+ * a training job running (`startTrainingJob`, in a child process or with `--isolation thread` on a worker thread: the MLP of the direction model,
  * fitting three years of 1h bars for as long as the segment lasts). The two conditions alternate
  * in every round (ABBA order), on one engine, each segment on bars of its own, so load from
  * elsewhere on the machine hits both alike. The issue's target: p99 with training ≤ 1.2 × p99
  * without.
  *
- *   npx tsx bench/training-latency.bench.ts [--rate 1000] [--seconds 5] [--rounds 4] [--warm 300] [--symbols BTC/USDT,ETH/USDT,…]
+ *   npx tsx bench/training-latency.bench.ts [--rate 1000] [--seconds 5] [--rounds 4] [--warm 300] [--symbols BTC/USDT,ETH/USDT,…] [--isolation process|thread]
  *
  * Needs NATS with JetStream on its default local port; Redis and PostgreSQL are not used (the
  * stores are the in-process ones, as in bench/decision-latency.bench.ts). Everything runs in a
@@ -29,6 +29,8 @@ import { buildBarDataset } from '../models/training/bar-dataset.js';
 import { DEFAULT_PARAMS } from '../models/training/model-params.js';
 import { fitStandardiser, pick, standardiseRows } from '../models/training/standardiser.js';
 import { startTrainingJob } from '../models/training/training-job.js';
+import type { TrainingIsolation } from '../models/training/training-job.js';
+import type { Bar } from '../streams/messages/bar.js';
 import type { TrainingJob } from '../models/training/training-job.js';
 import type { TrainingSpec } from '../models/training/training-spec.js';
 import { createLiveClock } from '../state/clocks/live-clock.js';
@@ -54,8 +56,18 @@ const { values: args } = parseArgs({
     symbols: { type: 'string', default: 'BTC/USDT,ETH/USDT,SOL/USDT,BNB/USDT,XRP/USDT' },
     from: { type: 'string', default: '2024-01-01' },
     drain: { type: 'string', default: '30' },
+    isolation: { type: 'string', default: 'process' },
+    'phase-ms': { type: 'string', default: '0' },
+    'guard-ms': { type: 'string', default: '100' },
   },
 });
+if (args.isolation !== 'process' && args.isolation !== 'thread') throw new Error('--isolation must be process or thread');
+const ISOLATION: TrainingIsolation = args.isolation;
+/** With `--phase-ms`: one training process, paused and resumed in ABBA phases of this length during one long publish. */
+const PHASE_MS = Number(args['phase-ms']);
+const GUARD_MS = Number(args['guard-ms']);
+if (!Number.isFinite(PHASE_MS) || PHASE_MS < 0 || !Number.isFinite(GUARD_MS) || GUARD_MS < 0 || (PHASE_MS > 0 && 2 * GUARD_MS >= PHASE_MS)) throw new Error('--phase-ms must be 0 or more than twice --guard-ms');
+if (PHASE_MS > 0 && ISOLATION !== 'process') throw new Error('--phase-ms pauses a training process: use it with --isolation process');
 const RATE = Number(args.rate);
 const SECONDS = Number(args.seconds);
 const ROUNDS = Number(args.rounds);
@@ -139,6 +151,8 @@ async function main(): Promise<void> {
   const decisions = engine.decisions;
   const sentAt = new Map<string, number>();
   let bucket: number[] = [];
+  /** Phase mode: every order's bar publish time and latency. */
+  const timed: { sent: number; lat: number }[] = [];
   const dec = new TextDecoder();
   const subs = cfg.assets.map((a) =>
     bus.subscribe(subjects.order(cfg.strategy.name, a.venue, a.symbol), (_subject, data) => {
@@ -146,22 +160,88 @@ async function main(): Promise<void> {
       const o: unknown = JSON.parse(dec.decode(data));
       const suggestion = typeof o === 'object' && o !== null && 'suggestionId' in o && typeof o.suggestionId === 'string' ? o.suggestionId : undefined;
       const t = suggestion === undefined ? undefined : sentAt.get(barIdOfOrder(suggestion) ?? '');
-      if (t !== undefined) bucket.push(now - t);
+      if (t === undefined) return;
+      bucket.push(now - t);
+      timed.push({ sent: t, lat: now - t });
     }),
   );
   const done: Segment[] = [];
   let job: TrainingJob | undefined;
+
+  /**
+   * Phase mode: one training job, started before and paused (SIGSTOP) or running by turns in
+   * phases of PHASE_MS in ABBA order (without, with, with, without, …) while all the bars are
+   * published at the rate. Each order counts for the phase its bar was published in, unless it
+   * was published within GUARD_MS of a switch (its latency could straddle two conditions). Many
+   * short alternating phases put outside load on both conditions alike.
+   */
+  const phases = async (bars: readonly Bar[], o: { seenBefore: number; drained: (n: number) => Promise<boolean> }): Promise<TrainingJob> => {
+    let epochs = 0;
+    let started: () => void = () => undefined;
+    const firstEpoch = new Promise<void>((r) => (started = r));
+    const j = startTrainingJob(spec, (p) => {
+      if (p.type !== 'epoch') return;
+      epochs++;
+      started();
+    }, { isolation: 'process' });
+    j.result.catch(() => undefined);
+    await firstEpoch;
+    const switches: { at: number; condition: Condition }[] = [];
+    const set = (condition: Condition): void => {
+      if (condition === 'with') j.resume();
+      else j.pause();
+      switches.push({ at: performance.now(), condition });
+    };
+    const pattern: readonly Condition[] = ['without', 'with', 'with', 'without'];
+    let i = 0;
+    set(pattern[0] as Condition);
+    const epochsAtStart = epochs;
+    const timer = setInterval(() => set(pattern[++i % pattern.length] as Condition), PHASE_MS);
+    timed.length = 0;
+    const paced = await pacedPublish(bus, subjects, bars, RATE, sentAt);
+    clearInterval(timer);
+    j.pause();
+    const drained = await o.drained(o.seenBefore + bars.length);
+    const lat: Record<Condition, number[]> = { without: [], with: [] };
+    let guarded = 0;
+    for (const x of timed) {
+      let k = switches.length - 1;
+      while (k > 0 && (switches[k] as { at: number }).at > x.sent) k--;
+      const here = switches[k] as { at: number; condition: Condition };
+      const next = switches[k + 1]?.at ?? Number.POSITIVE_INFINITY;
+      if (x.sent - here.at < GUARD_MS || next - x.sent < GUARD_MS) {
+        guarded++;
+        continue;
+      }
+      lat[here.condition].push(x.lat);
+    }
+    const without = summarise(lat.without);
+    const withT = summarise(lat.with);
+    const ratio = withT.p99 / without.p99;
+    console.log(`phases: ${switches.length} of ${PHASE_MS} ms (ABBA), published at ${fmt(paced.published / paced.seconds)} msg/s${drained ? '' : ', NOT drained'}; ${fmt(guarded)} orders within ${GUARD_MS} ms of a switch left out; ${epochs - epochsAtStart} epochs trained in the running phases`);
+    console.log(line('without training (paused)', without));
+    console.log(line('with training (running)', withT));
+    console.log(`p99 with / without training = ${ratio.toFixed(2)}× (target ≤ 1.20×: ${ratio <= 1.2 ? 'met' : 'NOT met'}); p50 ${(withT.p50 / without.p50).toFixed(2)}×; p90 ${(withT.p90 / without.p90).toFixed(2)}×`);
+    console.log(JSON.stringify({ mode: 'phases', rate: RATE, phaseMs: PHASE_MS, guardMs: GUARD_MS, bars: bars.length, symbols: SYMBOLS, without, with: withT, ratioP99: ratio, ratioP50: withT.p50 / without.p50, epochs: epochs - epochsAtStart, guarded }));
+    return j;
+  };
   try {
     if (decisions === undefined) throw new Error(`the engine serves no model ${cfg.strategy.model}: decisions are off`);
     console.log(
-      `training latency: ${SYMBOLS.join(', ')} real ${TF} bars from ${args.from}, ${fmt(RATE)} msg/s, ${SECONDS} s per segment, ${ROUNDS} rounds of without/with training (ABBA order)\n` +
+      `training latency: ${SYMBOLS.join(', ')} real ${TF} bars from ${args.from}, ${fmt(RATE)} msg/s, ` +
+        (PHASE_MS > 0 ? `${ROUNDS * 2 * SECONDS} s in phases of ${PHASE_MS} ms, training paused / running (ABBA order)\n` : `${SECONDS} s per segment, ${ROUNDS} rounds of without/with training (ABBA order)\n`) +
         `  NATS JetStream ${cfg.nats.url}, in-process stores; inference on its worker thread (onnxruntime ${cfg.models.device}); served model trained in ${served.seconds.toFixed(1)} s\n` +
-        `  background job: startTrainingJob, MLP ${spec.params.hidden.join('-')} on ${fmt(rows)} rows (3 years of ${TRAIN_SYMBOLS.join(', ')}), tfjs wasm on a worker thread, trained until the segment ends`,
+        `  background job: startTrainingJob, MLP ${spec.params.hidden.join('-')} on ${fmt(rows)} rows (3 years of ${TRAIN_SYMBOLS.join(', ')}), tfjs wasm in ${ISOLATION === 'process' ? 'a child process (SCHED_IDLE)' : 'a worker thread (SCHED_IDLE)'}, --isolation ${ISOLATION}, trained until the segment ends`,
     );
     let seen = warm.length;
     const inAfter = (n: number): (() => number) => () => (engine.counters.messagesIn >= n ? decisions.path.stats().predictions : -1);
     await pacedPublish(bus, subjects, warm, RATE, new Map());
     if (!(await settle(inAfter(seen), 0, 300, DRAIN_S * 1000))) throw new Error(`warm-up did not finish: engine saw ${engine.counters.messagesIn} of ${warm.length}`);
+    if (PHASE_MS > 0) {
+      const bars = all.slice(warm.length, warm.length + perSegment * segments);
+      job = await phases(bars, { seenBefore: seen, drained: (n) => settle(inAfter(n), 0, 300, DRAIN_S * 1000) });
+      return;
+    }
     for (let round = 1, k = 0; round <= ROUNDS; round++) {
       const order: readonly Condition[] = round % 2 === 1 ? CONDITIONS : [...CONDITIONS].reverse();
       for (const condition of order) {
@@ -175,7 +255,7 @@ async function main(): Promise<void> {
             if (p.type !== 'epoch') return;
             epochs++;
             started();
-          });
+          }, { isolation: ISOLATION });
           job.result.catch(() => undefined);
           // Measure while it really trains (the worker booted, tfjs loaded, the first epoch done).
           await firstEpoch;

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PARAMS } from '../../models/training/model-params.js';
@@ -45,7 +46,7 @@ async function onnxProbs(bytes: Uint8Array, x: Float32Array, n: number): Promise
   }
 }
 
-describe('training job on a worker thread', () => {
+describe.each(['process', 'thread'] as const)('training job (isolation %s)', (isolation) => {
   it('trains off the main thread: the main loop keeps ticking (lag p99 < 50 ms, max < idle max + 50 ms; the same fit inline blocks it) and the ONNX export matches', async () => {
     const spec = mlpSpec(5, 5);
     // What the loop's lag is with nothing of ours running: on a shared 2-core machine the OS alone
@@ -56,7 +57,7 @@ describe('training job on a worker thread', () => {
     const ticker = setInterval(() => ticks++, 10);
     let result: Awaited<ReturnType<typeof startTrainingJob>['result']> | undefined;
     const lag = await measureLag(async () => {
-      result = await startTrainingJob(spec, (p) => progress.push(p)).result;
+      result = await startTrainingJob(spec, (p) => progress.push(p), { isolation }).result;
     });
     clearInterval(ticker);
     // The same fit on the main thread, for contrast (two epochs are enough to show the blocking).
@@ -93,7 +94,7 @@ describe('training job on a worker thread', () => {
     const job = startTrainingJob(mlpSpec(500, 500), (p) => {
       progress.push(p);
       if (p.type === 'epoch' && p.epoch === 2) job.cancel();
-    });
+    }, { isolation });
     const err = await job.result.then(
       () => undefined,
       (e: unknown) => e,
@@ -105,6 +106,57 @@ describe('training job on a worker thread', () => {
 
   it('reports a bad spec as a failed job, not a crash', async () => {
     const spec = { ...mlpSpec(2, 2), fit: { x: new Float32Array(0), y: new Int32Array(0), rows: 0 } };
-    await expect(startTrainingJob(spec).result).rejects.toThrow(/need training and validation rows/);
+    await expect(startTrainingJob(spec, undefined, { isolation }).result).rejects.toThrow(/need training and validation rows/);
   });
+});
+
+describe('training process priority', () => {
+  it('runs every thread of the training process SCHED_IDLE, and a terminate ends it mid-fit', async () => {
+    const job = startTrainingJob(mlpSpec(500, 500), undefined, { isolation: 'process' });
+    job.result.catch(() => undefined);
+    const pid = job.pid;
+    if (pid === undefined) throw new Error('a process job has a pid');
+    // Policy is field 41 of /proc/<pid>/task/<tid>/stat (SCHED_IDLE = 5); wait for tfjs to be up.
+    const policies = (): number[] =>
+      readdirSync(`/proc/${pid}/task`).map((t) => {
+        const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]);
+      });
+    await expect.poll(() => readdirSync(`/proc/${pid}/task`).length, { timeout: 30_000 }).toBeGreaterThan(4);
+    const seen = policies();
+    expect(seen.length).toBeGreaterThan(4);
+    expect(seen.every((p) => p === 5)).toBe(true);
+    // The test process itself is untouched.
+    expect(Number(readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1]?.split(' ')[38])).toBe(0);
+    await job.terminate();
+    await expect(job.result).rejects.toSatisfy(isTrainingCancelled);
+    expect(existsSync(`/proc/${pid}/task`)).toBe(false);
+  }, 120_000);
+});
+
+describe('training process pause and resume', () => {
+  it('stops the process (no progress, state T) and lets it go on where it stood', async () => {
+    let epochs = 0;
+    const job = startTrainingJob(mlpSpec(500, 500), (p) => void (p.type === 'epoch' && epochs++), { isolation: 'process' });
+    job.result.catch(() => undefined);
+    const state = (): string => readFileSync(`/proc/${job.pid ?? 0}/stat`, 'utf8').split(') ')[1]?.[0] ?? '?';
+    try {
+      await expect.poll(() => epochs, { timeout: 60_000 }).toBeGreaterThan(1);
+      job.pause();
+      await expect.poll(state, { timeout: 5_000 }).toBe('T');
+      await new Promise((r) => setTimeout(r, 300)); // progress already on its way may still land
+      const held = epochs;
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(epochs).toBe(held);
+      job.resume();
+      await expect.poll(() => epochs, { timeout: 60_000 }).toBeGreaterThan(held);
+      expect(state()).not.toBe('T');
+    } finally {
+      await job.terminate();
+    }
+    const thread = startTrainingJob(mlpSpec(2, 2), undefined, { isolation: 'thread' });
+    thread.result.catch(() => undefined);
+    expect(() => thread.pause()).toThrow(/training process/);
+    await thread.terminate();
+  }, 120_000);
 });
