@@ -92,6 +92,15 @@ describe('engine status on the feed and stage metrics (real NATS)', () => {
     const result = await replay({ bus, subjects, speed: 'max', source: mergeByTime(...files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf: '1h', from: FROM, to: TO }))) });
     expect(result.published).toBe(2 * 31 * 24);
     await expect.poll(() => engine.counters.messagesIn, { timeout: 60_000, interval: 50 }).toBe(result.published);
+    // The actors' snapshot and deltas carry their lifecycle: both assets are live once all the
+    // bars are in (warm features), and the feed says so within a check interval or two.
+    const liveAssets = (): string[] =>
+      ([...dataOf(feed, 'actors', 'snapshot'), ...dataOf(feed, 'actors', 'delta')] as { id: string; state: string }[])
+        .filter((a) => a.state === 'live' && a.id.startsWith('asset:'))
+        .map((a) => a.id);
+    await expect.poll(() => new Set(liveAssets()).size, { timeout: 10_000 }).toBe(SYMBOLS.length);
+    expect(new Set(liveAssets())).toEqual(new Set(SYMBOLS.map((s) => `asset:binance:${s}`)));
+
     // Stopping lets the decision path finish the last events; the feed then sends the final book.
     await engine.stop();
     const risk = engine.decisions?.risk.status();
@@ -115,12 +124,6 @@ describe('engine status on the feed and stage metrics (real NATS)', () => {
       expect(d.equity).toBeCloseTo(d.realised + d.unrealised, 6);
       for (const p of d.positions) if (p.qty !== 0) expect(p.avgPrice).toBeGreaterThan(0);
     }
-    // The actors' snapshot and deltas carry their lifecycle: both assets went live (an asset
-    // already live when the client subscribed says so in the snapshot, and a delta follows only
-    // on a change or the next full publication, which a fast replay may not wait for).
-    const states = [...dataOf(feed, 'actors', 'snapshot'), ...dataOf(feed, 'actors', 'delta')] as { id: string; state: string }[];
-    const live = states.filter((a) => a.state === 'live').map((a) => a.id);
-    for (const s of SYMBOLS) expect(live).toContain(`asset:binance:${s}`);
 
     await status.pollLag();
     const scrape = async (): Promise<ReturnType<typeof parsePromText>> => parsePromText(await (await fetch(`${gateway.server.url}/metrics`)).text());

@@ -1,6 +1,14 @@
+import type { Config } from '../../config/schema.js';
+import { createMemoryModelRegistry } from '../../models/registry/memory-model-registry.js';
 import type { ModelRegistry, ModelVersion } from '../../models/registry/model-registry.js';
+import { RetrainingConfigSchema } from '../../models/retraining/retraining-config.js';
 import { fitChallenger } from '../../models/retraining/train-challenger.js';
-import type { TrainingSample } from '../../state/training-sample-store.js';
+import { createMemoryTrainingSampleStore } from '../../state/memory-training-sample-store.js';
+import type { TrainingSample, TrainingSampleStore } from '../../state/training-sample-store.js';
+import type { Bus } from '../../streams/bus.js';
+import { createMemoryBus } from '../../streams/memory-bus.js';
+import { streamSpecs } from '../../streams/provision.js';
+import type { Subjects } from '../../streams/subjects.js';
 import type { Label } from '../../streams/messages/label.js';
 import { gaussian, mulberry } from './synthetic.js';
 
@@ -92,4 +100,27 @@ export async function registerChampion(registry: ModelRegistry, samples: readonl
   const v = await registry.register({ ...fit.model, parentVersion: null }, fit.onnx, { actor: 'test' });
   await registry.promote(v.name, v.version, { actor: 'test', reason: 'first champion' });
   return registry.get(`${name}@production`);
+}
+
+/** Retraining settings of the memory-bus tests: a cycle every 100 labels, a 60-prediction shadow, decay and drift triggers out of the way. */
+export const RETRAINING_TEST_CONFIG = RetrainingConfigSchema.parse({
+  enabled: true,
+  triggers: { everyLabels: 100, decayWindow: 10_000, adwinDelta: 0, psiWindow: 10_000 },
+  training: { minSamples: 80, maxSamples: 100, epochs: 20, seed: 3 },
+  shadow: { predictions: 60, margin: 0.05 },
+  consumer: { batchSize: 16, ackWaitMs: 60_000 },
+});
+
+export type RetrainingWorld = { bus: Bus; store: TrainingSampleStore; registry: ModelRegistry };
+
+/** A memory bus with the config's streams, a sample store holding 200 old-regime samples, and a champion fitted on them in production. */
+export async function retrainingWorld(cfg: Pick<Config, 'prefix' | 'streamNamePrefix' | 'streams'>, subjects: Subjects): Promise<RetrainingWorld & { champion: ModelVersion }> {
+  const bus = createMemoryBus();
+  await bus.ensureStreams(streamSpecs(cfg, { storage: 'memory' }));
+  const store = createMemoryTrainingSampleStore();
+  const registry = createMemoryModelRegistry({ bus, subjects, clock: { now: () => 0 } });
+  const old = samplesOf(0, 200, -1, 1);
+  await store.commit({ samples: old });
+  const champion = await registerChampion(registry, old);
+  return { bus, store, registry, champion };
 }

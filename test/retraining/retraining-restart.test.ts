@@ -2,46 +2,24 @@ import { describe, expect, it } from 'vitest';
 import { startRetrainingActor } from '../../actors/retraining-actor.js';
 import type { RetrainingActorHandle } from '../../actors/retraining-actor.js';
 import { loadConfig } from '../../config/load.js';
-import { createMemoryModelRegistry } from '../../models/registry/memory-model-registry.js';
-import type { ModelRegistry } from '../../models/registry/model-registry.js';
-import { RetrainingConfigSchema } from '../../models/retraining/retraining-config.js';
 import { createLiveClock } from '../../state/clocks/live-clock.js';
 import { silentLogger } from '../../state/logger.js';
-import { createMemoryTrainingSampleStore } from '../../state/memory-training-sample-store.js';
-import type { TrainingSample, TrainingSampleStore } from '../../state/training-sample-store.js';
-import type { Bus } from '../../streams/bus.js';
+import type { TrainingSample } from '../../state/training-sample-store.js';
 import { encode } from '../../streams/codec.js';
 import type { DlqEntry } from '../../streams/messages/dlq-entry.js';
-import { createMemoryBus } from '../../streams/memory-bus.js';
-import { streamName, streamSpecs } from '../../streams/provision.js';
+import { streamName } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { collect, until } from '../labeling/harness.js';
-import { labelOf, registerChampion, samplesOf } from './fixtures.js';
+import { RETRAINING_TEST_CONFIG, labelOf, retrainingWorld, samplesOf } from './fixtures.js';
+import type { RetrainingWorld } from './fixtures.js';
 
 const cfgBase = { ...loadConfig(), prefix: 'rtm', streamNamePrefix: 'RTM_' };
 const subjects = subjectsFor(cfgBase.prefix);
 const OUTCOMES = streamName(cfgBase, 'OUTCOMES');
 const DLQ = streamName(cfgBase, 'DLQ');
-const config = RetrainingConfigSchema.parse({
-  enabled: true,
-  triggers: { everyLabels: 100, decayWindow: 10_000, adwinDelta: 0, psiWindow: 10_000 },
-  training: { minSamples: 80, maxSamples: 100, epochs: 20, seed: 3 },
-  shadow: { predictions: 60, margin: 0.05 },
-  consumer: { batchSize: 16, ackWaitMs: 60_000 },
-});
-
-type World = { bus: Bus; store: TrainingSampleStore; registry: ModelRegistry };
-
-async function world(): Promise<World> {
-  const bus = createMemoryBus();
-  await bus.ensureStreams(streamSpecs(cfgBase, { storage: 'memory' }));
-  const store = createMemoryTrainingSampleStore();
-  const registry = createMemoryModelRegistry({ bus, subjects, clock: { now: () => 0 } });
-  const old = samplesOf(0, 200, -1, 1);
-  await store.commit({ samples: old });
-  await registerChampion(registry, old);
-  return { bus, store, registry };
-}
+const config = RETRAINING_TEST_CONFIG;
+type World = RetrainingWorld;
+const world = (): Promise<World> => retrainingWorld(cfgBase, subjects);
 
 const start = (w: World): Promise<RetrainingActorHandle> =>
   startRetrainingActor({ bus: w.bus, subjects, samples: w.store, registry: w.registry, clock: createLiveClock(), log: silentLogger, strategy: 's1', model: 'dir', config, streams: { OUTCOMES }, trainingThread: 'main' });

@@ -1,50 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import { startRetrainingActor } from '../../actors/retraining-actor.js';
 import { loadConfig } from '../../config/load.js';
-import { createMemoryModelRegistry } from '../../models/registry/memory-model-registry.js';
-import type { ModelRegistry } from '../../models/registry/model-registry.js';
-import { RetrainingConfigSchema } from '../../models/retraining/retraining-config.js';
 import { createLiveClock } from '../../state/clocks/live-clock.js';
 import type { Logger } from '../../state/logger.js';
 import { silentLogger } from '../../state/logger.js';
-import { createMemoryTrainingSampleStore } from '../../state/memory-training-sample-store.js';
-import type { TrainingSampleStore } from '../../state/training-sample-store.js';
-import type { Bus } from '../../streams/bus.js';
 import { encode } from '../../streams/codec.js';
-import { createMemoryBus } from '../../streams/memory-bus.js';
-import { streamName, streamSpecs } from '../../streams/provision.js';
+import { streamName } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { until } from '../labeling/harness.js';
-import { labelOf, registerChampion, samplesOf } from './fixtures.js';
+import { RETRAINING_TEST_CONFIG, labelOf, retrainingWorld, samplesOf } from './fixtures.js';
+import type { RetrainingWorld } from './fixtures.js';
 
 const cfgBase = { ...loadConfig(), prefix: 'rtq', streamNamePrefix: 'RTQ_' };
 const subjects = subjectsFor(cfgBase.prefix);
 const OUTCOMES = streamName(cfgBase, 'OUTCOMES');
-const config = RetrainingConfigSchema.parse({
-  enabled: true,
-  triggers: { everyLabels: 100, decayWindow: 10_000, adwinDelta: 0, psiWindow: 10_000 },
-  training: { minSamples: 80, maxSamples: 100, epochs: 5, seed: 3 },
-  shadow: { predictions: 60, margin: 0.05 },
-  consumer: { batchSize: 16, ackWaitMs: 60_000 },
-});
+const config = RETRAINING_TEST_CONFIG;
 
-type World = { bus: Bus; store: TrainingSampleStore; registry: ModelRegistry };
-
-/** A champion fitted on stored samples; with `window`, its production version reads a window of bars (a sequence model). */
-async function world(window: boolean): Promise<World> {
-  const bus = createMemoryBus();
-  await bus.ensureStreams(streamSpecs(cfgBase, { storage: 'memory' }));
-  const store = createMemoryTrainingSampleStore();
-  const registry = createMemoryModelRegistry({ bus, subjects, clock: { now: () => 0 } });
-  const old = samplesOf(0, 200, -1, 1);
-  await store.commit({ samples: old });
-  const champ = await registerChampion(registry, old);
+/** The fixtures' world; with `window`, a sequence-model version of its champion (same graph, a window in the spec) goes to production. */
+async function world(window: boolean): Promise<RetrainingWorld> {
+  const w = await retrainingWorld(cfgBase, subjects);
   if (window) {
+    const champ = w.champion;
     const { version: _v, aliases: _a, createdAt: _c, artifactSha256: _s, featureSpecHash: _h, ...rest } = champ;
-    const seq = await registry.register({ ...rest, featureSpec: { ...champ.featureSpec, window: { steps: 8, stepMs: 3_600_000 } }, parentVersion: champ.version }, await registry.artifact(champ), { actor: 'test' });
-    await registry.promote(seq.name, seq.version, { actor: 'test', reason: 'a sequence model in production' });
+    const seq = await w.registry.register({ ...rest, featureSpec: { ...champ.featureSpec, window: { steps: 8, stepMs: 3_600_000 } }, parentVersion: champ.version }, await w.registry.artifact(champ), { actor: 'test' });
+    await w.registry.promote(seq.name, seq.version, { actor: 'test', reason: 'a sequence model in production' });
   }
-  return { bus, store, registry };
+  return w;
 }
 
 describe('retraining actor with a sequence model in production', () => {
