@@ -36,7 +36,7 @@ export function packRing(ring: Float64Array, head: number, n: number): PackedDou
 export function unpackDoubles(s: PackedDoubles | readonly number[], what: string): readonly number[] | Float64Array {
   if (typeof s !== 'string') return s;
   const bytes = Buffer.from(s, 'base64');
-  if (bytes.length % 8 !== 0 || Buffer.from(bytes).toString('base64') !== s) throw new RangeError(`${what}: not a packed array of doubles`);
+  if (bytes.length % 8 !== 0 || bytes.toString('base64') !== s) throw new RangeError(`${what}: not a packed array of doubles`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float64Array(bytes.length / 8);
   for (let j = 0; j < out.length; j++) out[j] = view.getFloat64(j * 8, true);
