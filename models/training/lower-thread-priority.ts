@@ -33,9 +33,3 @@ export function lowerThreadPriority(nice = TRAINING_NICE): ThreadPriority {
   const chrt = spawnSync('chrt', ['--idle', '--pid', '0', String(tid)], { stdio: 'ignore', timeout: 5_000 });
   return chrt.status === 0 ? 'idle' : 'nice';
 }
-
-/** The scheduling policy of a thread as `chrt` reports it (`SCHED_IDLE`, `SCHED_OTHER`, …), or undefined. */
-export function threadPolicy(tid: number): string | undefined {
-  const r = spawnSync('chrt', ['--pid', String(tid)], { encoding: 'utf8', timeout: 5_000 });
-  return r.status === 0 ? /policy: (SCHED_\w+)/.exec(r.stdout)?.[1] : undefined;
-}

@@ -1,7 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { threadPolicy } from '../../models/training/lower-thread-priority.js';
 
 /** The nice value (field 19 of /proc/<pid>/task/<tid>/stat) of a thread. */
 const niceOf = (taskPath: string): number => {
@@ -9,6 +9,12 @@ const niceOf = (taskPath: string): number => {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return Number(fields[16]);
 };
+
+/** The scheduling policy of a thread as `chrt` reports it (`SCHED_IDLE`, `SCHED_OTHER`, …), or undefined. */
+function threadPolicy(tid: number): string | undefined {
+  const r = spawnSync('chrt', ['--pid', String(tid)], { encoding: 'utf8', timeout: 5_000 });
+  return r.status === 0 ? /policy: (SCHED_\w+)/.exec(r.stdout)?.[1] : undefined;
+}
 
 describe('lowerThreadPriority', () => {
   it('puts the calling worker thread (only) at nice 19 and SCHED_IDLE, not the process', async () => {
