@@ -23,7 +23,12 @@ const DEFAULT_ACK_WAIT_MS = 30_000;
 const PULL_EXPIRES_MS = 30_000;
 /** The server proves an idle pull is alive this often; two missed and the pull is given up. */
 const PULL_HEARTBEAT_MS = 5_000;
-/** Batches handled and still being committed (a handler's {@link Deferred}) before the next pull waits. */
+/**
+ * Messages handled and still being committed (a handler's {@link Deferred}), in full batches,
+ * past which the next pull waits. Counted in messages, not batches: live, batches hold one or two
+ * messages, and a bound of a few batches would stop the pull whenever a commit takes longer than
+ * a few messages' spacing — a stall that holds back every other asset at the event sequencer.
+ */
 const MAX_UNCOMMITTED = 2;
 const ACK = new TextEncoder().encode('+ACK');
 const NAK = new TextEncoder().encode('-NAK');
@@ -56,8 +61,9 @@ const isApiError = (e: unknown, code: number): boolean => e instanceof JetStream
  * waiting for the confirmation (AckPolicy.All: a later ack covers a lost one, and the caller's
  * snapshot, committed before the ack, skips anything redelivered). A handler may resolve with a
  * `Deferred` commit: the next batch is handed over at once and this one acked when its commit
- * (and every earlier one) is done; at most MAX_UNCOMMITTED such batches wait, so at most
- * MAX_UNCOMMITTED + 2 batches are ever delivered and unacknowledged. A failed commit acks nothing
+ * (and every earlier one) is done; at most MAX_UNCOMMITTED full batches' worth of messages wait
+ * (however many batches hold them), so at most MAX_UNCOMMITTED + 2 batches' worth are ever
+ * delivered and unacknowledged. A failed commit acks nothing
  * from that batch on and re-anchors. When the handler rejects, the batch is nak'ed in order
  * (confirmed) and any prefetched batch is abandoned by re-anchoring, which puts the batch at the
  * head of the redelivery queue, ahead of anything new.
@@ -233,7 +239,8 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
     let handlerFailures = 0;
     let prefetched: Promise<Pulled> | undefined;
     /** Deferred commits in handling order, each acking its batch once it and the earlier ones are done. */
-    let uncommitted: Promise<void>[] = [];
+    let uncommitted: { settled: Promise<void>; n: number }[] = [];
+    let uncommittedMsgs = 0;
     let acked: Promise<void> = Promise.resolve();
     /** When each batch handed over and not yet acked was delivered, oldest first. */
     let unackedSince: number[] = [];
@@ -263,9 +270,9 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
       );
     };
     let commitFailure: string | undefined;
-    const ackWhenCommitted = (d: Deferred, last: Received): void => {
+    const ackWhenCommitted = (d: Deferred, last: Received, n: number): void => {
       const earlier = acked;
-      const settled = d.committed.then(
+      const settled = (d.checkpointed ?? d.committed).then(
         async () => {
           await earlier;
           if (commitFailure !== undefined) return; // a batch before it failed: ack nothing past it
@@ -276,11 +283,13 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
         },
       );
       acked = settled;
-      uncommitted.push(settled);
+      uncommitted.push({ settled, n });
+      uncommittedMsgs += n;
     };
     const drainCommits = async (): Promise<void> => {
-      await Promise.all(uncommitted);
+      await Promise.all(uncommitted.map((u) => u.settled));
       uncommitted = [];
+      uncommittedMsgs = 0;
     };
     resubscribe();
     const stopWatching = deps.onDisconnect(() => current?.finish({ kind: 'lost', reason: 'disconnected', quiet: true }));
@@ -368,8 +377,12 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
           await acked; // acks stay in batch order behind any deferred commit
           if (commitFailure === undefined) ackOldest(last);
         } else {
-          ackWhenCommitted(result, last);
-          while (uncommitted.length > MAX_UNCOMMITTED) await uncommitted.shift();
+          ackWhenCommitted(result, last, batch.length);
+          while (uncommittedMsgs > MAX_UNCOMMITTED * batchSize) {
+            const oldest = uncommitted.shift() as { settled: Promise<void>; n: number };
+            uncommittedMsgs -= oldest.n;
+            await oldest.settled;
+          }
         }
       }
       await drainCommits();
