@@ -188,6 +188,51 @@ describe('NATS bus: JetStream behaviour', () => {
     expect(got).toEqual(range(0, 12));
   });
 
+  it('bounds the work still committing in messages, not batches: one-message batches keep flowing up to the bound', async () => {
+    const subject = `${ns}.small.x`;
+    let open: () => void = () => {};
+    const gate = new Promise<void>((r) => (open = r));
+    const got: string[] = [];
+    // batchSize 4: up to 2 × 4 messages may be committing before the next pull waits.
+    const c = bus.consume({ stream: stream.name, durable: 'small', filterSubject: `${ns}.small.>`, batchSize: 4 }, (b) => {
+      got.push(...b.map((d) => dec(d.data)));
+      return { committed: gate };
+    });
+    for (const v of range(0, 20)) {
+      await bus.publish(subject, enc(v));
+      await sleep(15); // live pace: each pull brings one message
+    }
+    await sleep(300);
+    // A bound of two batches would have stopped at 3 messages; one of 8 messages stops at 9.
+    expect(got.length).toBeGreaterThanOrEqual(9);
+    expect(got.length).toBeLessThanOrEqual(12);
+    open();
+    await until(() => got.length >= 20, 'the rest once the commits are done');
+    await c.stop();
+    expect(got).toEqual(range(0, 20));
+  });
+
+  it('acknowledges a batch once its checkpoint resolves, not when it is committed', async () => {
+    const subject = `${ns}.ckpt.x`;
+    for (const v of range(0, 3)) await bus.publish(subject, enc(v));
+    let save: () => void = () => {};
+    const checkpoint = new Promise<void>((r) => (save = r));
+    const got: Delivery[] = [];
+    const c = bus.consume({ stream: stream.name, durable: 'ckpt', filterSubject: `${ns}.ckpt.>`, batchSize: 1 }, (b) => {
+      got.push(...b);
+      return { committed: Promise.resolve(), checkpointed: checkpoint };
+    });
+    await until(() => got.length === 3, 'every batch handed over while none is acknowledged');
+    await sleep(200);
+    expect(await bus.consumerInfo(stream.name, 'ckpt')).toMatchObject({ ackPending: 3, pending: 0 });
+    save();
+    const last = got[2]?.streamSeq ?? -1;
+    const deadline = performance.now() + 5_000;
+    while ((await bus.consumerInfo(stream.name, 'ckpt'))?.ackFloor !== last && performance.now() < deadline) await sleep(20);
+    expect(await bus.consumerInfo(stream.name, 'ckpt')).toMatchObject({ ackPending: 0, ackFloor: last });
+    await c.stop();
+  });
+
   it('never runs the handler for two batches at once, and stop() waits for the one running', async () => {
     const subject = `${ns}.serial.x`;
     await Promise.all(range(0, 200).map((v) => bus.publish(subject, enc(v))));
