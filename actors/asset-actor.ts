@@ -2,7 +2,7 @@ import { createActor } from 'xstate';
 import type { Clock } from '../state/clock.js';
 import type { EngineCounters } from '../state/counters.js';
 import { countRefusal } from '../state/counters.js';
-import type { ActorSnapshot, AssetKey, FeatureWriter, SnapshotStore } from '../state/feature-store.js';
+import type { AssetKey, FeatureWriter, SnapshotStore } from '../state/feature-store.js';
 import type { Logger } from '../state/logger.js';
 import { assetMachine } from '../state/asset-machine.js';
 import type { CorePublisher, Deferred, Delivery, DurableConsumer, DurablePublisher } from '../streams/bus.js';
@@ -23,6 +23,7 @@ import { createTickGate } from '../streams/validation/tick-gate.js';
 import type { TickGateState } from '../streams/validation/tick-gate.js';
 import { FeatureEngine } from '../models/features/feature-engine.js';
 import type { FeatureEngineState } from '../models/features/feature-engine.js';
+import { createCheckpoints } from './asset-checkpoints.js';
 import type { AssetEvent } from './event-sequencer.js';
 import type { Recorder } from './recorder-actor.js';
 
@@ -69,6 +70,11 @@ export type AssetActorOptions = Readonly<{
   dedupWindow: number;
   outOfOrderToleranceMs: number;
   staleAfterMs: number;
+  /**
+   * Save the state at least this often on the actor's clock (and every `batchSize` messages);
+   * undefined: after every batch. A batch is acknowledged once a save covers it.
+   */
+  checkpointMs?: number;
   isKnown: (venue: string, symbol: string) => boolean;
 }>;
 
@@ -201,6 +207,33 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
   /** The newest batch's commit: each waits for the one before, so snapshots are stored in order. */
   let committing: Promise<void> = Promise.resolve();
 
+  /** The newest state the checkpoints save: the stream sequence and event time of the last handled batch. */
+  let lastHandledTs = snap !== undefined && snap.version === ASSET_SNAPSHOT_VERSION ? snap.ts : -1;
+  const checkpoints = createCheckpoints(
+    {
+      clock: deps.clock,
+      snapshot: () => ({
+        version: ASSET_SNAPSHOT_VERSION,
+        streamSeq: handledSeq,
+        ts: lastHandledTs,
+        state: { engine: engine.toState(), gate: gate.toState() } satisfies AssetState,
+      }),
+      save: (vectors, snapshot) => deps.features.writeBatch(vectors, [[key, snapshot]]),
+      saved: (snapshot, vectors) => {
+        appliedSeq = snapshot.streamSeq;
+        // sx.feat is core NATS (at most once) for dashboards and watchers: it carries the newest
+        // vector once stored, after each checkpoint. Live, a checkpoint holds a bar or a few;
+        // during catch-up the intermediate vectors are in the Redis history and PostgreSQL, not
+        // re-broadcast one by one.
+        const newest = vectors[vectors.length - 1];
+        if (newest !== undefined && machine.getSnapshot().value !== 'halted') deps.bus.emit(featSubject, encodeCached(newest));
+        deps.counters.featuresOut += vectors.length;
+      },
+      failed: (e) => failWith(e),
+    },
+    { messages: opts.batchSize, ms: opts.checkpointMs },
+  );
+
   /** A batch's accepted messages and their stream sequences, between decoding and features (reused). */
   const accepted: MarketData[] = [];
   const acceptedSeqs: number[] = [];
@@ -279,20 +312,16 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
     if (lastTick !== undefined) vectors.push(vectorOf(lastTick));
     if (batchSeq === handledSeq) return undefined;
     handledSeq = batchSeq;
+    if (lastTs >= 0) lastHandledTs = lastTs;
 
-    const snapshot: ActorSnapshot = {
-      version: ASSET_SNAPSHOT_VERSION,
-      streamSeq: batchSeq,
-      ts: lastTs,
-      state: { engine: engine.toState(), gate: gate.toState() } satisfies AssetState,
-    };
     // Order matters for exactly-once: history, dead letters and decisions first (all idempotent),
-    // then the snapshot, then the ack. A crash between any two steps replays the batch from the
-    // older snapshot. The DLQ publishes must be settled before the snapshot: a snapshot past a
-    // refusal whose entry was never stored would skip that message on replay and lose the entry.
-    // Decisions too: a crash before the snapshot re-decides the batch, and the decisions'
-    // deterministic ids make their second publication a duplicate the streams drop. Everything is
-    // started before any await, so a failure is this batch's rather than an unhandled rejection.
+    // then the checkpoint (the vectors and a snapshot), then the ack. A crash between any two steps
+    // replays from the older snapshot. The DLQ publishes must be settled before a snapshot past
+    // them: one past a refusal whose entry was never stored would skip that message on replay and
+    // lose the entry. Decisions too: a crash before the snapshot re-decides the batch, and the
+    // decisions' deterministic ids make their second publication a duplicate the streams drop.
+    // Everything is started before any await, so a failure is this batch's rather than an
+    // unhandled rejection.
     const stored = Promise.all([deps.recorder.record({ trades, quotes, bars, features: vectors }), ...dlq]);
     const decided = deps.decisions !== undefined && events.length > 0 ? deps.decisions.push(key, events) : undefined;
     const previous = committing;
@@ -300,19 +329,11 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
       await stored;
       await decided;
       await previous; // an earlier batch that failed fails this one too
-      await deps.features.writeBatch(vectors, [[key, snapshot]]);
-      appliedSeq = batchSeq;
-      // sx.feat is core NATS (at most once) for dashboards and watchers: it carries the newest
-      // vector after each batch. Live, a batch is one bar; during catch-up the intermediate
-      // vectors are in the Redis history and PostgreSQL, not re-broadcast one by one.
-      const newest = vectors[vectors.length - 1];
-      if (newest !== undefined && machine.getSnapshot().value !== 'halted') deps.bus.emit(featSubject, encodeCached(newest));
-      deps.counters.featuresOut += vectors.length;
       if (lastTs >= 0) machine.send({ type: 'DATA', ts: lastTs, warm: engine.warm() });
     })();
     committing = committed;
     committed.catch((e: unknown) => failWith(e));
-    return { committed };
+    return checkpoints.batch(batch.length, vectors, committed);
   };
 
   let failure: unknown;
@@ -323,6 +344,7 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
   const failWith = (e: unknown): void => {
     if (failure !== undefined) return;
     failure = e;
+    checkpoints.fail(e);
     log.error({ err: String(e) }, 'batch failed; actor stops for restart');
     queueMicrotask(() => void consumption.stop());
   };
@@ -353,6 +375,9 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
   return {
     key,
     stop: async () => {
+      // Everything handled is saved now and every later batch at once, so the consumption's
+      // wait for its outstanding acknowledgements ends.
+      checkpoints.flush();
       await consumption.stop();
       await done.catch(() => {});
     },

@@ -119,6 +119,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
       dedupWindow: cfg.validation.dedupWindow,
       outOfOrderToleranceMs: cfg.validation.outOfOrderToleranceMs,
       staleAfterMs: cfg.asset.staleAfterMs,
+      ...(cfg.asset.checkpointMs !== undefined ? { checkpointMs: cfg.asset.checkpointMs } : {}),
       isKnown: (venue, symbol) => known.has(`${venue}|${symbol}`),
     },
     restartMinMs: cfg.supervisor.restartMinMs,

@@ -43,7 +43,13 @@ export const ConfigSchema = z
         dedupWindow: z.number().int().positive(),
       })
       .strict(),
-    asset: z.object({ staleAfterMs: z.number().int().positive() }).strict(),
+    asset: z
+      .object({
+        staleAfterMs: z.number().int().positive(),
+        /** Save each asset actor's state at least this often (and every consumer.batchSize messages); absent: after every batch. */
+        checkpointMs: z.number().int().positive().optional(),
+      })
+      .strict(),
     supervisor: z
       .object({ restartMinMs: z.number().int().positive(), restartMaxMs: z.number().int().positive(), maxRestarts: z.number().int().nonnegative() })
       .strict(),

@@ -48,8 +48,12 @@ export type ConsumerSpec = Readonly<{
  * A batch handled but not yet committed: the consumption acknowledges it once `committed`
  * resolves (batches in order), and meanwhile hands over the next batch. When `committed`
  * rejects, nothing from that batch on is acknowledged and the consumption redelivers from there.
+ * With `checkpointed`, the handler saves its state only now and then: `committed` says the
+ * batch's effects are stored (an in-process consumption waits for it before the next batch),
+ * `checkpointed` that the state covering it is saved — only then is the batch acknowledged.
+ * A handler must checkpoint within `batchSize` messages, or the consumption may stop pulling.
  */
-export type Deferred = Readonly<{ committed: Promise<void> }>;
+export type Deferred = Readonly<{ committed: Promise<void>; checkpointed?: Promise<void> }>;
 
 /**
  * Handles a batch of deliveries in stream order. When the returned promise resolves the whole

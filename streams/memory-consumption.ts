@@ -35,6 +35,16 @@ export function runConsumption(s: MemoryStream, durable: Durable, spec: Consumer
   /** The index position after the acknowledged messages (absolute, so a trim of the front does not move it). */
   const afterAcked = (): number => x.offset + firstAfter(x.msgs, durable.ackFloor);
 
+  /** Acknowledgements waiting for checkpoints, in batch order. */
+  let acking: Promise<void> = Promise.resolve();
+  let ackFailed = false;
+  const ack = (batch: readonly Delivery[], last: number): void => {
+    if (ackFailed || last <= durable.ackFloor) return;
+    durable.ackFloor = last;
+    if (durable.redeliver.size > 0) for (const d of batch) durable.redeliver.delete(d.streamSeq);
+    deps.acked?.();
+  };
+
   const loop = async (): Promise<void> => {
     let cursor = afterAcked();
     let failures = 0;
@@ -51,11 +61,13 @@ export function runConsumption(s: MemoryStream, durable: Durable, spec: Consumer
       if (durable.redeliver.size > 0) for (let i = 0; i < batch.length; i++) if (durable.redeliver.has((batch[i] as Delivery).streamSeq)) batch[i] = redelivery(batch[i] as StoredMessage);
       const last = (batch[batch.length - 1] as Delivery).streamSeq;
       durable.delivered = last;
+      let checkpointed: Promise<void> | undefined;
       try {
         // In memory there is no round trip to hide: a deferred commit is awaited here, so the
         // pipeline degenerates to the plain handle → commit → ack (and backtests stay sequential).
         const result = await handler(batch);
         if (result !== undefined) await result.committed;
+        checkpointed = result?.checkpointed;
       } catch (e) {
         for (const d of batch) durable.redeliver.add(d.streamSeq);
         deps.emitStatus({ type: 'consumer-error', durable: spec.durable, error: e instanceof Error ? e.message : String(e) });
@@ -65,9 +77,21 @@ export function runConsumption(s: MemoryStream, durable: Durable, spec: Consumer
         continue;
       }
       failures = 0;
-      durable.ackFloor = last;
-      if (durable.redeliver.size > 0) for (const d of batch) durable.redeliver.delete(d.streamSeq);
-      deps.acked?.();
+      if (checkpointed !== undefined) {
+        // Acknowledged once the handler's state covering it is saved, in batch order; a failed
+        // checkpoint acknowledges nothing more (the handler stops, its successor resumes there).
+        const earlier = acking;
+        acking = Promise.all([earlier, checkpointed]).then(
+          () => ack(batch, last),
+          (e: unknown) => {
+            if (!ackFailed) deps.emitStatus({ type: 'consumer-error', durable: spec.durable, error: `checkpoint failed: ${e instanceof Error ? e.message : String(e)}` });
+            ackFailed = true;
+          },
+        );
+      } else {
+        await acking;
+        ack(batch, last);
+      }
       if (!stopped) await new Promise<void>((r) => setImmediate(r));
     }
   };

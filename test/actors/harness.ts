@@ -165,7 +165,12 @@ export function actorOptions(cfg: Config, asset: AssetKey = BTC): AssetActorOpti
   };
 }
 
-export const startActor = (w: World, asset: AssetKey = BTC): Promise<AssetActorHandle> => startAssetActor(w.deps, actorOptions(w.cfg, asset));
+/**
+ * Options of an actor that saves its state after every batch (`asset.checkpointMs` of the
+ * config is not passed on: on the simulated clock nothing would fire a spaced checkpoint).
+ */
+export const startActor = (w: World, asset: AssetKey = BTC, extra: Partial<AssetActorOptions> = {}): Promise<AssetActorHandle> =>
+  startAssetActor(w.deps, { ...actorOptions(w.cfg, asset), ...extra });
 
 export function subjectOf(subjects: Subjects, m: MarketData): string {
   if (m.type === 'md.bar') return subjects.bar(m.venue, m.symbol, m.tf);
