@@ -5,7 +5,7 @@
  * publish → pull-consume latency measured in the same process run at the same rate on the same
  * messages. The issue's target: engine p99 ≤ 2× raw p99 at 5,000 ticks/s.
  *
- *   npx tsx bench/decision-latency.bench.ts [--rate 5000] [--seconds 10] [--warm 300] [--symbols BTC/USDT,ETH/USDT,…] [--thread worker|main]
+ *   npx tsx bench/decision-latency.bench.ts [--rate 5000] [--seconds 10] [--warm 300] [--symbols BTC/USDT,ETH/USDT,…] [--thread worker|main] [--trace]
  *
  * Needs NATS with JetStream on its default local port. Redis and PostgreSQL are not used: the
  * feature, timeseries, risk and model stores are the in-process ones, so what is measured is the
@@ -41,6 +41,7 @@ import { loadBars, openLimitsConfig, pacedPublish, settle } from './latency-engi
 import type { Paced } from './latency-engine.js';
 import { barIdOfOrder, summarise } from './latency-stats.js';
 import type { Summary } from './latency-stats.js';
+import { createTracer } from './stage-trace.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -51,6 +52,7 @@ const { values: args } = parseArgs({
     from: { type: 'string', default: '2024-01-01' },
     drain: { type: 'string', default: '30' },
     thread: { type: 'string', default: 'worker' },
+    trace: { type: 'boolean', default: false },
   },
 });
 const RATE = Number(args.rate);
@@ -147,6 +149,8 @@ async function trainModel(dataDir: string): Promise<Trained> {
 
 async function engineLatency(bus: Bus, registry: ModelRegistry, warm: readonly Bar[], measured: readonly Bar[]): Promise<EngineResult> {
   const subjects = subjectsFor(cfg.prefix);
+  const tracer = args.trace ? createTracer() : undefined;
+  if (tracer !== undefined) bus = tracer.wrap(bus);
   const riskStore = createMemoryRiskStore();
   // Where the time goes: when each bar was decided (strategy → execution → risk done), beside
   // when its order arrived at a subscriber.
@@ -161,6 +165,7 @@ async function engineLatency(bus: Bus, registry: ModelRegistry, warm: readonly B
   const decisions = engine.decisions;
   if (decisions === undefined) throw new Error(`the engine serves no model ${cfg.strategy.model}: decisions are off`);
   const sentAt = new Map<string, number>();
+  const orderAt = new Map<string, number>();
   const lat: number[] = [];
   let unmatched = 0;
   let lastOrderAt = 0;
@@ -176,6 +181,7 @@ async function engineLatency(bus: Bus, registry: ModelRegistry, warm: readonly B
         return;
       }
       lat.push(now - t);
+      if (tracer !== undefined) orderAt.set(barIdOfOrder(suggestion as string) as string, now);
       lastOrderAt = now;
     }),
   );
@@ -188,9 +194,11 @@ async function engineLatency(bus: Bus, registry: ModelRegistry, warm: readonly B
     const baseline = { predictions: before.predictions, rejects: before.rejects, orders: before.orders };
     unmatched = 0;
 
+    tracer?.start();
     const paced = await pacedPublish(bus, subjects, measured, RATE, sentAt);
     const endPublish = performance.now();
     const drained = await settle(inAfter(warm.length + measured.length), 0, 300, DRAIN_S * 1000);
+    tracer?.report(sentAt, decidedAt, orderAt);
     const after = decisions.path.stats();
     const decided: number[] = [];
     for (const [id, t] of sentAt) {

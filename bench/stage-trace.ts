@@ -1,0 +1,137 @@
+/**
+ * Where a bar's latency goes, for `bench:decision -- --trace`: when the engine's consumption
+ * handed each bar to its asset actor, when the actor's handler returned, when the bar was
+ * decided and when its order reached a subscriber — plus every stall of the process's event
+ * loop (a 1 ms timer that came late). Bench-only: it wraps the bus the engine is given.
+ */
+import { PerformanceObserver } from 'node:perf_hooks';
+import type { BatchHandler, Bus, ConsumerSpec } from '../streams/bus.js';
+import { summarise } from './latency-stats.js';
+
+type Stall = Readonly<{ at: number; ms: number }>;
+/** A stall with the CPU time the process used meanwhile (all threads): far less than its length means the process was not running. */
+type TimedStall = Stall & Readonly<{ cpuMs: number }>;
+
+export type Tracer = Readonly<{
+  /** The bus with its `consume` handlers timed (everything else passes through). */
+  wrap(bus: Bus): Bus;
+  /** Starts watching the event loop. */
+  start(): void;
+  /** Prints the split of every bar with an order, and of the slowest 1 %. */
+  report(sentAt: ReadonlyMap<string, number>, decidedAt: ReadonlyMap<string, number>, orderAt: ReadonlyMap<string, number>): void;
+}>;
+
+const idOf = (data: Uint8Array, dec: { decode(b: Uint8Array): string }): string | undefined => {
+  const o: unknown = JSON.parse(dec.decode(data));
+  return typeof o === 'object' && o !== null && 'id' in o && typeof o.id === 'string' ? o.id : undefined;
+};
+
+export function createTracer(): Tracer {
+  const receivedAt = new Map<string, number>();
+  const handledAt = new Map<string, number>();
+  const batchSizes: number[] = [];
+  const stalls: TimedStall[] = [];
+  const dec = new TextDecoder();
+  let timer: ReturnType<typeof setInterval> | undefined;
+  /** Garbage collections of the main thread while the loop is watched: start and duration (ms). */
+  const gcs: Stall[] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push({ at: e.startTime, ms: e.duration });
+  });
+
+  const timed =
+    (handler: BatchHandler): BatchHandler =>
+    (batch) => {
+      const now = performance.now();
+      const ids: string[] = [];
+      for (const d of batch) {
+        const id = idOf(d.data, dec);
+        if (id !== undefined) {
+          receivedAt.set(id, now);
+          ids.push(id);
+        }
+      }
+      batchSizes.push(batch.length);
+      const r = handler(batch);
+      const done = performance.now();
+      for (const id of ids) handledAt.set(id, done);
+      return r;
+    };
+
+  return {
+    wrap: (bus) =>
+      new Proxy(bus, {
+        get(target, key) {
+          if (key === 'consume') return (spec: ConsumerSpec, handler: BatchHandler) => target.consume(spec, timed(handler));
+          const v: unknown = Reflect.get(target, key);
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      }),
+    start: () => {
+      gcObserver.observe({ entryTypes: ['gc'] });
+      let last = performance.now();
+      let lastCpu = process.cpuUsage();
+      timer = setInterval(() => {
+        const now = performance.now();
+        const cpu = process.cpuUsage();
+        if (now - last > 6) stalls.push({ at: last, ms: now - last - 1, cpuMs: (cpu.user - lastCpu.user + cpu.system - lastCpu.system) / 1000 });
+        last = now;
+        lastCpu = cpu;
+      }, 1);
+    },
+    report: (sentAt, decidedAt, orderAt) => {
+      if (timer !== undefined) clearInterval(timer);
+      gcObserver.disconnect();
+      type Row = { id: string; total: number; receive: number; handler: number; decide: number; order: number };
+      const rows: Row[] = [];
+      for (const [id, o] of orderAt) {
+        const s = sentAt.get(id);
+        const r = receivedAt.get(id);
+        const h = handledAt.get(id);
+        const d = decidedAt.get(id);
+        if (s === undefined || r === undefined || h === undefined || d === undefined) continue;
+        rows.push({ id, total: o - s, receive: r - s, handler: h - r, decide: d - h, order: o - d });
+      }
+      const f = (n: number): string => n.toFixed(2).padStart(8);
+      const show = (label: string, rs: readonly Row[]): void => {
+        for (const k of ['receive', 'handler', 'decide', 'order'] as const) {
+          const s = summarise(rs.map((x) => x[k]));
+          console.log(`  ${label} ${k.padEnd(8)} p50 ${f(s.p50)}  p90 ${f(s.p90)}  p99 ${f(s.p99)}  max ${f(s.max)}  mean ${f(rs.reduce((a, x) => a + x[k], 0) / Math.max(1, rs.length))} ms`);
+        }
+      };
+      console.log(`trace: ${rows.length} bars with an order; stages: publish → actor receives (receive), the actor's handler (handler), → decided (decide), decided → order at a subscriber (order)`);
+      show('all  ', rows);
+      const byTotal = [...rows].sort((a, b) => b.total - a.total);
+      const slow = byTotal.slice(0, Math.max(1, Math.ceil(rows.length / 100)));
+      show('slow1%', slow);
+      const bs = summarise(batchSizes);
+      console.log(`  batches ${batchSizes.length}: size p50 ${bs.p50} p99 ${bs.p99} max ${bs.max}`);
+      const big = stalls.filter((s) => s.ms >= 10);
+      const total = stalls.reduce((a, s) => a + s.ms, 0);
+      console.log(`  event-loop stalls > 5 ms: ${stalls.length} (${total.toFixed(0)} ms in all); ≥ 10 ms: ${big.length}; largest ${[...stalls].sort((a, b) => b.ms - a.ms).slice(0, 8).map((s) => s.ms.toFixed(0)).join(', ')} ms`);
+      const inGc = (x: Stall): number => gcs.reduce((a, g) => a + Math.max(0, Math.min(x.at + x.ms + 1, g.at + g.ms) - Math.max(x.at, g.at)), 0);
+      const gcTotal = gcs.reduce((a, g) => a + g.ms, 0);
+      const stallGc = stalls.reduce((a, x) => a + inGc(x), 0);
+      const gs = summarise(gcs.map((g) => g.ms));
+      console.log(
+        `  main-thread GC: ${gcs.length} pauses, ${gcTotal.toFixed(0)} ms in all (p50 ${gs.p50.toFixed(1)}, p99 ${gs.p99.toFixed(1)}, max ${gs.max.toFixed(1)} ms); ` +
+          `of the stalls' ${total.toFixed(0)} ms, ${stallGc.toFixed(0)} ms were GC`,
+      );
+      for (const x of stalls.filter((y) => y.ms >= 50)) console.log(`  stall of ${x.ms.toFixed(0)} ms: ${inGc(x).toFixed(0)} ms GC, process CPU time meanwhile ${x.cpuMs.toFixed(0)} ms (all threads)`);
+      // The slowest bars beside the stalls around them.
+      for (const r of byTotal.slice(0, 5)) {
+        const s = sentAt.get(r.id) as number;
+        const near = stalls.filter((x) => x.at + x.ms >= s && x.at <= s + r.total).map((x) => x.ms.toFixed(0));
+        const tsOf = r.id.split(':').pop() as string;
+        const peers = [...sentAt.keys()].filter((k) => k.endsWith(`:${tsOf}`)).map((k) => {
+          const s0 = sentAt.get(k) as number;
+          const rc = receivedAt.get(k);
+          const dc = decidedAt.get(k);
+          return `${k.split(':')[2]} sent ${(s0 - s).toFixed(1)} recv ${rc === undefined ? '-' : (rc - s).toFixed(1)} dec ${dc === undefined ? '-' : (dc - s).toFixed(1)}`;
+        });
+        console.log(`    same ts: ${peers.join(' | ')}`);
+        console.log(`  slowest ${r.id}: total ${r.total.toFixed(1)} = receive ${r.receive.toFixed(1)} + handler ${r.handler.toFixed(1)} + decide ${r.decide.toFixed(1)} + order ${r.order.toFixed(1)} ms; loop stalls meanwhile: [${near.join(', ')}] ms`);
+      }
+    },
+  };
+}
