@@ -34,6 +34,7 @@ import { refuse } from '../streams/validation/refusal.js';
 import { ModelEventSchema } from '../streams/messages/model-event.js';
 import { barId, TIMEFRAME_MS } from '../streams/messages/bar.js';
 import type { Subjects } from '../streams/subjects.js';
+import { watchIdle } from './idle-watch.js';
 import type { StageTiming } from './stage-timing.js';
 import { timedRelease } from './stage-timing.js';
 
@@ -237,23 +238,15 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   const release = (events: readonly AssetEvent[]): Promise<Decided> => path.onRelease(events);
   const sequencer = createEventSequencer({ assets: keys, onRelease: deps.stages === undefined ? release : timedRelease(release, deps.stages) });
   // An asset that delivers nothing for idleFlushMs stops holding the others back.
-  const lastPush = new Map<string, number>(keys.map((k) => [k, deps.clock.now()]));
-  let stopped = false;
-  const watch = (): void => {
-    if (stopped) return;
-    const now = deps.clock.now();
-    for (const [k, t] of lastPush) if (now - t >= cfg.decision.idleFlushMs) sequencer.idle(k);
-    deps.clock.setTimeout(watch, cfg.decision.idleFlushMs);
-  };
-  deps.clock.setTimeout(watch, cfg.decision.idleFlushMs);
+  const idleWatch = watchIdle(deps.clock, cfg.decision.idleFlushMs, keys, (k) => sequencer.idle(k));
   const tracked: EventSequencer = {
     ...sequencer,
     close: () => {
-      stopped = true;
+      idleWatch.stop();
       return sequencer.close();
     },
     push: (asset: string, events: readonly AssetEvent[]) => {
-      lastPush.set(asset, deps.clock.now());
+      idleWatch.pushed(asset);
       return sequencer.push(asset, events);
     },
   };
@@ -299,7 +292,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
     model: () => ({ name: model.name, version: model.version }),
     swapTo,
     stop: async () => {
-      stopped = true;
+      idleWatch.stop();
       events?.unsubscribe();
       await fills?.stop();
       await sequencer.close();
