@@ -5,7 +5,7 @@
  * publish → pull-consume latency measured in the same process run at the same rate on the same
  * messages. The issue's target: engine p99 ≤ 2× raw p99 at 5,000 ticks/s.
  *
- *   npx tsx bench/decision-latency.bench.ts [--rate 5000] [--seconds 10] [--warm 300] [--symbols BTC/USDT,ETH/USDT,…] [--thread worker|main] [--trace]
+ *   npx tsx bench/decision-latency.bench.ts [--rate 5000] [--seconds 10] [--warm 300] [--symbols BTC/USDT,ETH/USDT,…] [--thread worker|main] [--trace] [--cpu-profile <file>]
  *
  * Needs NATS with JetStream on its default local port. Redis and PostgreSQL are not used: the
  * feature, timeseries, risk and model stores are the in-process ones, so what is measured is the
@@ -53,6 +53,7 @@ const { values: args } = parseArgs({
     drain: { type: 'string', default: '30' },
     thread: { type: 'string', default: 'worker' },
     trace: { type: 'boolean', default: false },
+    'cpu-profile': { type: 'string' },
   },
 });
 const RATE = Number(args.rate);
@@ -149,7 +150,8 @@ async function trainModel(dataDir: string): Promise<Trained> {
 
 async function engineLatency(bus: Bus, registry: ModelRegistry, warm: readonly Bar[], measured: readonly Bar[]): Promise<EngineResult> {
   const subjects = subjectsFor(cfg.prefix);
-  const tracer = args.trace ? createTracer() : undefined;
+  const profile = args['cpu-profile'];
+  const tracer = args.trace || profile !== undefined ? createTracer(profile === undefined ? {} : { profile }) : undefined;
   if (tracer !== undefined) bus = tracer.wrap(bus);
   const riskStore = createMemoryRiskStore();
   // Where the time goes: when each bar was decided (strategy → execution → risk done), beside
@@ -198,7 +200,7 @@ async function engineLatency(bus: Bus, registry: ModelRegistry, warm: readonly B
     const paced = await pacedPublish(bus, subjects, measured, RATE, sentAt);
     const endPublish = performance.now();
     const drained = await settle(inAfter(warm.length + measured.length), 0, 300, DRAIN_S * 1000);
-    tracer?.report(sentAt, decidedAt, orderAt);
+    await tracer?.report(sentAt, decidedAt, orderAt);
     const after = decisions.path.stats();
     const decided: number[] = [];
     for (const [id, t] of sentAt) {

@@ -4,6 +4,8 @@
  * decided and when its order reached a subscriber — plus every stall of the process's event
  * loop (a 1 ms timer that came late). Bench-only: it wraps the bus the engine is given.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { PerformanceObserver } from 'node:perf_hooks';
 import type { BatchHandler, Bus, ConsumerSpec } from '../streams/bus.js';
 import { summarise } from './latency-stats.js';
@@ -17,8 +19,8 @@ export type Tracer = Readonly<{
   wrap(bus: Bus): Bus;
   /** Starts watching the event loop. */
   start(): void;
-  /** Prints the split of every bar with an order, and of the slowest 1 %. */
-  report(sentAt: ReadonlyMap<string, number>, decidedAt: ReadonlyMap<string, number>, orderAt: ReadonlyMap<string, number>): void;
+  /** Prints the split of every bar with an order, and of the slowest 1 % (and writes the CPU profile). */
+  report(sentAt: ReadonlyMap<string, number>, decidedAt: ReadonlyMap<string, number>, orderAt: ReadonlyMap<string, number>): Promise<void>;
 }>;
 
 const idOf = (data: Uint8Array, dec: { decode(b: Uint8Array): string }): string | undefined => {
@@ -26,7 +28,43 @@ const idOf = (data: Uint8Array, dec: { decode(b: Uint8Array): string }): string 
   return typeof o === 'object' && o !== null && 'id' in o && typeof o.id === 'string' ? o.id : undefined;
 };
 
-export function createTracer(): Tracer {
+type ProfileNode = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
+type CpuProfile = { nodes: ProfileNode[]; startTime: number; samples: number[]; timeDeltas: number[] };
+
+/** What ran during a stall, from a CPU profile: the most frequent leaf-and-callers of its samples. */
+function stallStacks(profile: CpuProfile, toPerfMs: (us: number) => number, stall: Stall): string {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const name = (id: number): string => {
+    const f = byId.get(id)?.callFrame;
+    return f === undefined ? '?' : `${f.functionName === '' ? '(anonymous)' : f.functionName} ${f.url.split('/').pop() ?? ''}:${f.lineNumber + 1}`;
+  };
+  const counts = new Map<string, number>();
+  let t = profile.startTime;
+  let n = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    t += profile.timeDeltas[i] ?? 0;
+    const at = toPerfMs(t);
+    if (at < stall.at || at > stall.at + stall.ms) continue;
+    n++;
+    const frames: string[] = [];
+    for (let id: number | undefined = profile.samples[i]; id !== undefined && frames.length < 3; id = parent.get(id)) frames.push(name(id));
+    const key = frames.join(' < ');
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const top = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 4);
+  return `${n} samples: ${top.map(([k, c]) => `${c}× ${k}`).join(' | ')}`;
+}
+
+/** `profile`: a file to write a CPU profile of everything from the tracer's creation to its report (and the stalls' stacks are printed). */
+export function createTracer(opts: Readonly<{ profile?: string }> = {}): Tracer {
+  const session = opts.profile === undefined ? undefined : new Session();
+  const post = (method: string): Promise<unknown> => new Promise((res, rej) => session?.post(method, {}, (err, out) => (err === null ? res(out) : rej(err))));
+  if (session !== undefined) {
+    session.connect();
+    void post('Profiler.enable').then(() => post('Profiler.start'));
+  }
   const receivedAt = new Map<string, number>();
   const handledAt = new Map<string, number>();
   const batchSizes: number[] = [];
@@ -79,7 +117,7 @@ export function createTracer(): Tracer {
         lastCpu = cpu;
       }, 1);
     },
-    report: (sentAt, decidedAt, orderAt) => {
+    report: async (sentAt, decidedAt, orderAt) => {
       if (timer !== undefined) clearInterval(timer);
       gcObserver.disconnect();
       type Row = { id: string; total: number; receive: number; handler: number; decide: number; order: number };
@@ -117,7 +155,19 @@ export function createTracer(): Tracer {
         `  main-thread GC: ${gcs.length} pauses, ${gcTotal.toFixed(0)} ms in all (p50 ${gs.p50.toFixed(1)}, p99 ${gs.p99.toFixed(1)}, max ${gs.max.toFixed(1)} ms); ` +
           `of the stalls' ${total.toFixed(0)} ms, ${stallGc.toFixed(0)} ms were GC`,
       );
-      for (const x of stalls.filter((y) => y.ms >= 50)) console.log(`  stall of ${x.ms.toFixed(0)} ms: ${inGc(x).toFixed(0)} ms GC, process CPU time meanwhile ${x.cpuMs.toFixed(0)} ms (all threads)`);
+      let profile: CpuProfile | undefined;
+      if (session !== undefined && opts.profile !== undefined) {
+        profile = ((await post('Profiler.stop')) as { profile: CpuProfile }).profile;
+        writeFileSync(opts.profile, JSON.stringify(profile));
+        session.disconnect();
+      }
+      // Profile times are µs of the monotonic clock; performance.now() counts from the time origin.
+      const offsetMs = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+      const toPerfMs = (us: number): number => us / 1000 - offsetMs;
+      for (const x of stalls.filter((y) => y.ms >= 50)) {
+        console.log(`  stall of ${x.ms.toFixed(0)} ms: ${inGc(x).toFixed(0)} ms GC, process CPU time meanwhile ${x.cpuMs.toFixed(0)} ms (all threads)`);
+        if (profile !== undefined) console.log(`    ${stallStacks(profile, toPerfMs, x)}`);
+      }
       // The slowest bars beside the stalls around them.
       for (const r of byTotal.slice(0, 5)) {
         const s = sentAt.get(r.id) as number;
