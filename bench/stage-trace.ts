@@ -6,13 +6,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import { PerformanceObserver } from 'node:perf_hooks';
 import type { BatchHandler, Bus, ConsumerSpec } from '../streams/bus.js';
 import { summarise } from './latency-stats.js';
+import { watchLoop } from './loop-watch.js';
+import type { LoopWatch, Stall } from './loop-watch.js';
 
-type Stall = Readonly<{ at: number; ms: number }>;
-/** A stall with the CPU time the process used meanwhile (all threads): far less than its length means the process was not running. */
-type TimedStall = Stall & Readonly<{ cpuMs: number }>;
 
 export type Tracer = Readonly<{
   /** The bus with its `consume` handlers timed (everything else passes through). */
@@ -68,15 +66,8 @@ export function createTracer(opts: Readonly<{ profile?: string }> = {}): Tracer 
   const receivedAt = new Map<string, number>();
   const handledAt = new Map<string, number>();
   const batchSizes: number[] = [];
-  const stalls: TimedStall[] = [];
+  let loop: LoopWatch | undefined;
   const dec = new TextDecoder();
-  let timer: ReturnType<typeof setInterval> | undefined;
-  /** Garbage collections of the main thread while the loop is watched: start and duration (ms). */
-  const gcs: Stall[] = [];
-  const gcObserver = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcs.push({ at: e.startTime, ms: e.duration });
-  });
-
   const timed =
     (handler: BatchHandler): BatchHandler =>
     (batch) => {
@@ -106,20 +97,13 @@ export function createTracer(opts: Readonly<{ profile?: string }> = {}): Tracer 
         },
       }),
     start: () => {
-      gcObserver.observe({ entryTypes: ['gc'] });
-      let last = performance.now();
-      let lastCpu = process.cpuUsage();
-      timer = setInterval(() => {
-        const now = performance.now();
-        const cpu = process.cpuUsage();
-        if (now - last > 6) stalls.push({ at: last, ms: now - last - 1, cpuMs: (cpu.user - lastCpu.user + cpu.system - lastCpu.system) / 1000 });
-        last = now;
-        lastCpu = cpu;
-      }, 1);
+      loop = watchLoop();
     },
     report: async (sentAt, decidedAt, orderAt) => {
-      if (timer !== undefined) clearInterval(timer);
-      gcObserver.disconnect();
+      loop?.stop();
+      const stalls = loop?.stalls ?? [];
+      const gcs = loop?.gcs ?? [];
+      const inGc = (x: Stall): number => loop?.gcIn(x) ?? 0;
       type Row = { id: string; total: number; receive: number; handler: number; decide: number; order: number };
       const rows: Row[] = [];
       for (const [id, o] of orderAt) {
@@ -147,7 +131,6 @@ export function createTracer(opts: Readonly<{ profile?: string }> = {}): Tracer 
       const big = stalls.filter((s) => s.ms >= 10);
       const total = stalls.reduce((a, s) => a + s.ms, 0);
       console.log(`  event-loop stalls > 5 ms: ${stalls.length} (${total.toFixed(0)} ms in all); ≥ 10 ms: ${big.length}; largest ${[...stalls].sort((a, b) => b.ms - a.ms).slice(0, 8).map((s) => s.ms.toFixed(0)).join(', ')} ms`);
-      const inGc = (x: Stall): number => gcs.reduce((a, g) => a + Math.max(0, Math.min(x.at + x.ms + 1, g.at + g.ms) - Math.max(x.at, g.at)), 0);
       const gcTotal = gcs.reduce((a, g) => a + g.ms, 0);
       const stallGc = stalls.reduce((a, x) => a + inGc(x), 0);
       const gs = summarise(gcs.map((g) => g.ms));

@@ -44,6 +44,7 @@ import { createNatsBus } from '../streams/nats-bus.js';
 import { streamSpecs } from '../streams/provision.js';
 import { subjectsFor } from '../streams/subjects.js';
 import { loadBars, openLimitsConfig, pacedPublish, settle } from './latency-engine.js';
+import { watchLoop } from './loop-watch.js';
 import { barIdOfOrder, summarise } from './latency-stats.js';
 import type { Summary } from './latency-stats.js';
 
@@ -198,7 +199,9 @@ async function main(): Promise<void> {
     const epochsAtStart = epochs;
     const timer = setInterval(() => set(pattern[++i % pattern.length] as Condition), PHASE_MS);
     timed.length = 0;
+    const loop = watchLoop();
     const paced = await pacedPublish(bus, subjects, bars, RATE, sentAt);
+    loop.stop();
     clearInterval(timer);
     j.pause();
     const drained = await o.drained(o.seenBefore + bars.length);
@@ -222,6 +225,21 @@ async function main(): Promise<void> {
     console.log(line('without training (paused)', without));
     console.log(line('with training (running)', withT));
     console.log(`p99 with / without training = ${ratio.toFixed(2)}× (target ≤ 1.20×: ${ratio <= 1.2 ? 'met' : 'NOT met'}); p50 ${(withT.p50 / without.p50).toFixed(2)}×; p90 ${(withT.p90 / without.p90).toFixed(2)}×`);
+    // The engine's own event-loop stalls, by the condition they began in: does training cause them?
+    const conditionAt = (t: number): Condition => {
+      let k = switches.length - 1;
+      while (k > 0 && (switches[k] as { at: number }).at > t) k--;
+      return (switches[k] as { condition: Condition }).condition;
+    };
+    for (const c of ['without', 'with'] as const) {
+      const mine = loop.stalls.filter((x) => conditionAt(x.at) === c);
+      const big = mine.filter((x) => x.ms >= 50);
+      const gc = mine.reduce((a, x) => a + loop.gcIn(x), 0);
+      console.log(
+        `  event-loop stalls > 5 ms ${c === 'with' ? 'with training   ' : 'without training'}: ${mine.length} (${mine.reduce((a, x) => a + x.ms, 0).toFixed(0)} ms, of it GC ${gc.toFixed(0)} ms); ` +
+          `≥ 50 ms: ${big.map((x) => `${x.ms.toFixed(0)} (GC ${loop.gcIn(x).toFixed(0)}, CPU ${x.cpuMs.toFixed(0)})`).join(', ') || 'none'}`,
+      );
+    }
     console.log(JSON.stringify({ mode: 'phases', rate: RATE, phaseMs: PHASE_MS, guardMs: GUARD_MS, bars: bars.length, symbols: SYMBOLS, without, with: withT, ratioP99: ratio, ratioP50: withT.p50 / without.p50, epochs: epochs - epochsAtStart, guarded }));
     return j;
   };
