@@ -1,6 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
-export type LagReport = Readonly<{ elapsedMs: number; maxLagMs: number; p99LagMs: number; meanLagMs: number; samples: number }>;
+/** `gapsMs`: every gap of the 1 ms probe longer than 10 ms, in order (lag, as `maxLagMs`). */
+export type LagReport = Readonly<{ elapsedMs: number; maxLagMs: number; p99LagMs: number; meanLagMs: number; samples: number; gapsMs: readonly number[] }>;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -15,9 +16,11 @@ export async function measureLag(work: () => Promise<unknown>): Promise<LagRepor
   h.enable();
   let last = performance.now();
   let maxGap = 0;
+  const gapsMs: number[] = [];
   const probe = setInterval(() => {
     const now = performance.now();
     maxGap = Math.max(maxGap, now - last);
+    if (now - last - 1 > 10) gapsMs.push(now - last - 1);
     last = now;
   }, 1);
   await sleep(5); // both timers armed, with a baseline tick
@@ -35,5 +38,6 @@ export async function measureLag(work: () => Promise<unknown>): Promise<LagRepor
     p99LagMs: samples > 0 ? ms(h.percentile(99)) : 0,
     meanLagMs: samples > 0 ? ms(h.mean) : 0,
     samples,
+    gapsMs,
   };
 }

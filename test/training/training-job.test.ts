@@ -47,7 +47,7 @@ async function onnxProbs(bytes: Uint8Array, x: Float32Array, n: number): Promise
 }
 
 describe.each(['process', 'thread'] as const)('training job (isolation %s)', (isolation) => {
-  it('trains off the main thread: the main loop keeps ticking (lag p99 < 50 ms, max < idle max + 50 ms; the same fit inline blocks it) and the ONNX export matches', async () => {
+  it('trains off the main thread: the main loop keeps ticking (lag p99 < 50 ms, at most one stall past the idle worst + 50 ms; the same fit inline blocks it) and the ONNX export matches', async () => {
     const spec = mlpSpec(5, 5);
     // What the loop's lag is with nothing of ours running: on a shared 2-core machine the OS alone
     // stalls it now and then (20–200 ms at load ≈ 10–18), and that is not the job's doing.
@@ -67,11 +67,13 @@ describe.each(['process', 'thread'] as const)('training job (isolation %s)', (is
         `the same fit on the main thread: lag max ${inline.maxLagMs.toFixed(1)} ms, p99 ${inline.p99LagMs.toFixed(1)} ms`,
     );
     expect(lag.elapsedMs).toBeGreaterThan(300); // long enough that a blocked loop would show
-    // The job may add at most 50 ms to the worst stall the idle loop saw; an epoch on this thread
-    // would add a whole epoch (the inline run below shows ~1–2 s).
+    // A job on this thread would stall the loop once per epoch (five epochs here; the inline run
+    // below shows one). The idle window's worst stall + 50 ms may be passed at most once: under a
+    // loaded test run one OS stall alone reaches ~100 ms (seen in CI: idle max 30 ms, one stall
+    // of 108 ms while the job ran), which says nothing about the job.
     expect(lag.p99LagMs).toBeLessThan(50);
-    expect(lag.maxLagMs).toBeLessThan(idle.maxLagMs + 50);
-    expect(inline.maxLagMs).toBeGreaterThan(lag.maxLagMs + 100);
+    expect(lag.gapsMs.filter((g) => g > idle.maxLagMs + 50).length).toBeLessThanOrEqual(1);
+    expect(inline.maxLagMs).toBeGreaterThan(idle.maxLagMs + 50);
     expect(ticks).toBeGreaterThan(lag.elapsedMs / 10 / 2);
 
     const r = result!;
