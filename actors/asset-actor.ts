@@ -207,7 +207,7 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
   /** The newest batch's commit: each waits for the one before, so snapshots are stored in order. */
   let committing: Promise<void> = Promise.resolve();
 
-  /** The newest state the checkpoints save: the stream sequence and event time of the last handled batch. */
+  /** Event time of the newest accepted message handled (the checkpoints' snapshot `ts`; `handledSeq` is its stream sequence). */
   let lastHandledTs = snap !== undefined && snap.version === ASSET_SNAPSHOT_VERSION ? snap.ts : -1;
   const checkpoints = createCheckpoints(
     {

@@ -162,8 +162,8 @@ export function createTracer(opts: Readonly<{ profile?: string }> = {}): Tracer 
           const dc = decidedAt.get(k);
           return `${k.split(':')[2]} sent ${(s0 - s).toFixed(1)} recv ${rc === undefined ? '-' : (rc - s).toFixed(1)} dec ${dc === undefined ? '-' : (dc - s).toFixed(1)}`;
         });
-        console.log(`    same ts: ${peers.join(' | ')}`);
         console.log(`  slowest ${r.id}: total ${r.total.toFixed(1)} = receive ${r.receive.toFixed(1)} + handler ${r.handler.toFixed(1)} + decide ${r.decide.toFixed(1)} + order ${r.order.toFixed(1)} ms; loop stalls meanwhile: [${near.join(', ')}] ms`);
+        console.log(`    same ts: ${peers.join(' | ')}`);
       }
     },
   };

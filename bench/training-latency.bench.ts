@@ -205,11 +205,16 @@ async function main(): Promise<void> {
     clearInterval(timer);
     j.pause();
     const drained = await o.drained(o.seenBefore + bars.length);
+    /** The switch that began the phase a moment falls in. */
+    const phaseAt = (t: number): number => {
+      let k = switches.length - 1;
+      while (k > 0 && (switches[k] as { at: number }).at > t) k--;
+      return k;
+    };
     const lat: Record<Condition, number[]> = { without: [], with: [] };
     let guarded = 0;
     for (const x of timed) {
-      let k = switches.length - 1;
-      while (k > 0 && (switches[k] as { at: number }).at > x.sent) k--;
+      const k = phaseAt(x.sent);
       const here = switches[k] as { at: number; condition: Condition };
       const next = switches[k + 1]?.at ?? Number.POSITIVE_INFINITY;
       if (x.sent - here.at < GUARD_MS || next - x.sent < GUARD_MS) {
@@ -226,11 +231,7 @@ async function main(): Promise<void> {
     console.log(line('with training (running)', withT));
     console.log(`p99 with / without training = ${ratio.toFixed(2)}× (target ≤ 1.20×: ${ratio <= 1.2 ? 'met' : 'NOT met'}); p50 ${(withT.p50 / without.p50).toFixed(2)}×; p90 ${(withT.p90 / without.p90).toFixed(2)}×`);
     // The engine's own event-loop stalls, by the condition they began in: does training cause them?
-    const conditionAt = (t: number): Condition => {
-      let k = switches.length - 1;
-      while (k > 0 && (switches[k] as { at: number }).at > t) k--;
-      return (switches[k] as { condition: Condition }).condition;
-    };
+    const conditionAt = (t: number): Condition => (switches[phaseAt(t)] as { condition: Condition }).condition;
     for (const c of ['without', 'with'] as const) {
       const mine = loop.stalls.filter((x) => conditionAt(x.at) === c);
       const big = mine.filter((x) => x.ms >= 50);
