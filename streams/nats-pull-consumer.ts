@@ -63,9 +63,10 @@ const isApiError = (e: unknown, code: number): boolean => e instanceof JetStream
  * `Deferred` commit: the next batch is handed over at once and this one acked when its commit
  * (and every earlier one) is done; at most MAX_UNCOMMITTED full batches' worth of messages wait
  * (however many batches hold them), so at most MAX_UNCOMMITTED + 2 batches' worth are ever
- * delivered and unacknowledged. A failed commit acks nothing from that batch on and re-anchors. When the handler rejects, the batch is nak'ed in order
- * (confirmed) and any prefetched batch is abandoned by re-anchoring, which puts the batch at the
- * head of the redelivery queue, ahead of anything new.
+ * delivered and unacknowledged. A failed commit acks nothing from that batch on and re-anchors.
+ * When the handler rejects, the batch is nak'ed in order (confirmed) and any prefetched batch is
+ * abandoned by re-anchoring, which puts the batch at the head of the redelivery queue, ahead of
+ * anything new.
  *
  * Any doubt about what the server delivered (a gap in delivery sequence, a stale delivery, a
  * lost pull, a failed ack, a reconnect) re-anchors: if the durable has unacknowledged deliveries,
