@@ -45,7 +45,11 @@ export type AssetActorDeps = Readonly<{
    * accepted message of a batch, with the vector of each bar, is handed over and decided before
    * the batch is snapshotted and acknowledged.
    */
-  decisions?: Readonly<{ push(asset: string, events: readonly AssetEvent[]): Promise<void> }>;
+  decisions?: Readonly<{
+    push(asset: string, events: readonly AssetEvent[]): Promise<void>;
+    /** Resolves once the risk state after everything decided so far is stored: a checkpoint waits for it before it saves (and acknowledges). */
+    covered?(): Promise<void>;
+  }>;
   /** Told where each batch's handling passes from decoding to features (stage timing from cli/). */
   probe?: AssetProbe;
 }>;
@@ -218,6 +222,7 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
         ts: lastHandledTs,
         state: { engine: engine.toState(), gate: gate.toState() } satisfies AssetState,
       }),
+      ...(deps.decisions?.covered !== undefined ? { covered: deps.decisions.covered.bind(deps.decisions) } : {}),
       save: (vectors, snapshot) => deps.features.writeBatch(vectors, [[key, snapshot]]),
       saved: (snapshot, vectors) => {
         appliedSeq = snapshot.streamSeq;

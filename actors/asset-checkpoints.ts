@@ -14,6 +14,11 @@ export type CheckpointDeps = Readonly<{
   clock: Clock;
   /** The actor's state as it is now (every handled batch applied). */
   snapshot(): ActorSnapshot;
+  /**
+   * Waited for (after the batches' commits, before the write): the decisions' risk state covering
+   * everything decided so far is stored. Absent: nothing to wait for.
+   */
+  covered?: () => Promise<void>;
   /** Stores the vectors of the batches since the last checkpoint and the snapshot, in one write. */
   save(vectors: readonly FeatureVector[], snapshot: ActorSnapshot): Promise<void>;
   /** A checkpoint landed: everything up to its snapshot's stream sequence is saved, with these vectors. */
@@ -74,7 +79,11 @@ export function createCheckpoints(deps: CheckpointDeps, plan: CheckpointPlan): C
     since = 0;
     lastAt = clock.now();
     const previous = saving;
-    const run = Promise.all([lastCommitted, previous]).then(() => deps.save(vs, snap));
+    const covered = deps.covered;
+    const run = Promise.all([lastCommitted, previous]).then(async () => {
+      if (covered !== undefined) await covered();
+      await deps.save(vs, snap);
+    });
     saving = run;
     run.then(
       () => {

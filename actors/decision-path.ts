@@ -3,6 +3,7 @@ import type { PaperVenue, VenueOutput } from '../models/execution/paper-venue-co
 import type { StrategyCore } from '../models/inference/strategy-core.js';
 import { marketMid } from '../models/risk/market-mid.js';
 import type { RiskCore } from '../models/risk/risk-core.js';
+import type { Clock } from '../state/clock.js';
 import type { Logger } from '../state/logger.js';
 import type { CorePublisher, DurablePublisher, ValuePublisher } from '../streams/bus.js';
 import { encode } from '../streams/codec.js';
@@ -13,6 +14,7 @@ import type { RiskState } from '../streams/messages/risk-state.js';
 import type { Suggestion } from '../streams/messages/suggestion.js';
 import type { Subjects } from '../streams/subjects.js';
 import type { AssetEvent } from './event-sequencer.js';
+import { createRiskCheckpoints } from './risk-checkpoints.js';
 
 /** What the decision path produced so far; the demo prints it and `sextant ctl status` shows it. */
 export type DecisionStats = {
@@ -40,6 +42,8 @@ export type DecisionPathDeps = Readonly<{
   bus: DurablePublisher & CorePublisher & Partial<ValuePublisher>;
   subjects: Subjects;
   log: Logger;
+  /** Times the spaced risk-state writes (`riskCheckpointMs`). */
+  clock: Clock;
 }>;
 
 export type DecisionPathOptions = Readonly<{
@@ -52,25 +56,37 @@ export type DecisionPathOptions = Readonly<{
   venue: PaperVenue | undefined;
   observer?: DecisionObserver;
   /**
-   * Called after each release: captures the risk actor's state at that moment (synchronously)
-   * and returns the write that persists it, run after the release's publications and after the
-   * previous release's write, before the inputs are acknowledged.
+   * Called between releases when the risk state is due to be written: captures it at that moment
+   * (synchronously) and returns the write that persists it, run after the publications of every
+   * release it covers and after the previous write, before those releases' inputs are acknowledged.
    */
   persistRisk?: (risk: RiskCore) => () => Promise<void>;
+  /**
+   * Write the risk state at most this often (engine clock) instead of after every release; a
+   * release's `settled` then waits for the next write. Undefined: after every release.
+   */
+  riskCheckpointMs?: number;
 }>;
 
-/** A release that was decided: `settled` resolves once its outputs and the risk state are stored. */
+/** A release that was decided: `settled` resolves once its outputs are stored (the risk state: see `covered`). */
 export type Decided = Readonly<{ settled: Promise<void> }>;
 
 export type DecisionPath = Readonly<{
   /**
    * Decides events released by the sequencer, in order. Resolves as soon as they are decided
    * (the next release can be decided while this one's publications are acknowledged); its
-   * `settled` resolves once every output and the risk state are stored.
+   * `settled` resolves once every output is stored.
    */
   onRelease(events: readonly AssetEvent[]): Promise<Decided>;
-  /** A fill reported by a live trading consumer (no paper venue). */
+  /**
+   * Resolves once the outputs of every release decided so far and a risk state taken after them
+   * are stored (rejects if one of those writes failed): an input may be acknowledged only then.
+   */
+  covered(): Promise<void>;
+  /** A fill reported by a live trading consumer (no paper venue); the risk state is written at once. */
   onExternalFill(f: Fill): Promise<void>;
+  /** Writes the risk state now (or when the release being decided ends), and after every later release (stopping). */
+  flush(): void;
   stats(): Readonly<DecisionStats>;
 }>;
 
@@ -175,35 +191,45 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     }
   };
 
-  /** Risk-state writes, one after another in release order (the last one written wins). */
-  let persisted: Promise<void> = Promise.resolve();
-  /** Stores what was decided so far: its publications, then the risk state as it is now. */
-  const settle = (): Promise<void> => {
-    const batch = pending;
+  /** True while a release is being decided (between its slices the risk state is half-way). */
+  let deciding = false;
+  const persistRisk = opts.persistRisk;
+  /** Risk-state writes, one after another, each of a state taken between two releases. */
+  const checkpoints =
+    persistRisk === undefined
+      ? undefined
+      : createRiskCheckpoints({ clock: deps.clock, capture: () => persistRisk(risk), between: () => !deciding }, { ms: opts.riskCheckpointMs });
+  /** The newest release's coverage: its publications and a risk write after it stored. */
+  let covered: Promise<void> = Promise.resolve();
+  /** Stores what was decided so far: its publications (`settled`), then (when due) the risk state as it is now (`covered`). */
+  const settle = (now = false): Readonly<{ settled: Promise<void>; covered: Promise<void> }> => {
+    const settled = Promise.all(pending).then(() => {});
     pending = [];
-    const write = opts.persistRisk?.(risk);
-    const previous = persisted;
-    const run = Promise.all(batch).then(async () => {
-      await previous;
-      await write?.();
-    });
-    persisted = run.catch(() => {});
-    return run;
+    covered = checkpoints === undefined ? settled : checkpoints.release(settled, now);
+    covered.catch(() => {}); // observed by whoever waits for it; never an unhandled rejection
+    return { settled, covered };
   };
 
   return {
     onRelease: async (events) => {
       // Slices bound the synchronous work between two awaits, so control requests (a halt) are
       // served promptly even while a long catch-up is decided; the outputs do not depend on it.
-      for (let i = 0; i < events.length; i += SLICE) await decideSlice(i === 0 && events.length <= SLICE ? events : events.slice(i, i + SLICE));
-      const settled = settle();
+      deciding = true;
+      try {
+        for (let i = 0; i < events.length; i += SLICE) await decideSlice(i === 0 && events.length <= SLICE ? events : events.slice(i, i + SLICE));
+      } finally {
+        deciding = false;
+      }
+      const { settled } = settle();
       settled.catch(() => {}); // observed by the sequencer's waiters; never an unhandled rejection
       return { settled };
     },
     onExternalFill: async (f) => {
       fill(f);
-      await settle();
+      await settle(true).covered;
     },
+    covered: () => covered,
+    flush: () => checkpoints?.flush(),
     stats: () => stats,
   };
 }

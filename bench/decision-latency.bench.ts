@@ -5,11 +5,13 @@
  * publish → pull-consume latency measured in the same process run at the same rate on the same
  * messages. The issue's target: engine p99 ≤ 2× raw p99 at 5,000 ticks/s.
  *
- *   npx tsx bench/decision-latency.bench.ts [--rate 5000] [--seconds 10] [--warm 300] [--symbols BTC/USDT,ETH/USDT,…] [--thread worker|main] [--trace] [--cpu-profile <file>]
+ *   npx tsx bench/decision-latency.bench.ts [--rate 5000] [--seconds 10] [--warm 300] [--symbols BTC/USDT,ETH/USDT,…] [--thread worker|main] [--trace] [--cpu-profile <file>] [--alloc-profile <file>]
  *
  * Needs NATS with JetStream on its default local port. Redis and PostgreSQL are not used: the
- * feature, timeseries, risk and model stores are the in-process ones, so what is measured is the
- * bus and the actors, not the stores' round trips. Everything runs in a namespace of its own
+ * feature, risk and model stores are the in-process ones, so what is measured is the bus and the
+ * actors, not the stores' round trips. The history (bars, feature vectors) is counted, not kept,
+ * as in a backtest: live it goes to PostgreSQL, and keeping it in the engine's heap would make
+ * every major GC walk a store production does not have. Everything runs in a namespace of its own
  * (subject prefix and stream names), removed at the end. Exits non-zero on errors only, never
  * because the target was missed.
  */
@@ -30,7 +32,7 @@ import { createLiveClock } from '../state/clocks/live-clock.js';
 import { silentLogger } from '../state/logger.js';
 import { createMemoryFeatureStore } from '../state/memory-feature-store.js';
 import { createMemoryRiskStore } from '../state/memory-risk-store.js';
-import { createMemoryTimeseriesStore } from '../state/memory-timeseries-store.js';
+import { createCountingHistory } from '../cli/commands/backtest-history.js';
 import type { Bus, StreamSpec } from '../streams/bus.js';
 import type { Bar } from '../streams/messages/bar.js';
 import { createMemoryBus } from '../streams/memory-bus.js';
@@ -54,6 +56,7 @@ const { values: args } = parseArgs({
     thread: { type: 'string', default: 'worker' },
     trace: { type: 'boolean', default: false },
     'cpu-profile': { type: 'string' },
+    'alloc-profile': { type: 'string' },
   },
 });
 const RATE = Number(args.rate);
@@ -151,7 +154,11 @@ async function trainModel(dataDir: string): Promise<Trained> {
 async function engineLatency(bus: Bus, registry: ModelRegistry, warm: readonly Bar[], measured: readonly Bar[]): Promise<EngineResult> {
   const subjects = subjectsFor(cfg.prefix);
   const profile = args['cpu-profile'];
-  const tracer = args.trace || profile !== undefined ? createTracer(profile === undefined ? {} : { profile }) : undefined;
+  const allocProfile = args['alloc-profile'];
+  const tracer =
+    args.trace || profile !== undefined || allocProfile !== undefined
+      ? createTracer({ ...(profile === undefined ? {} : { profile }), ...(allocProfile === undefined ? {} : { allocProfile }) })
+      : undefined;
   if (tracer !== undefined) bus = tracer.wrap(bus);
   const riskStore = createMemoryRiskStore();
   // Where the time goes: when each bar was decided (strategy → execution → risk done), beside
@@ -159,7 +166,7 @@ async function engineLatency(bus: Bus, registry: ModelRegistry, warm: readonly B
   const decidedAt = new Map<string, number>();
   const engine = await startEngine(
     cfg,
-    { bus, features: createMemoryFeatureStore({ historyCap: cfg.redis.historyCap }), timeseries: createMemoryTimeseriesStore(), registry, riskStore },
+    { bus, features: createMemoryFeatureStore({ historyCap: cfg.redis.historyCap }), timeseries: createCountingHistory(), registry, riskStore },
     createLiveClock(),
     silentLogger,
     { observer: { event: (e) => void decidedAt.set(e.md.id, performance.now()) }, inferenceThread: THREAD },
@@ -238,7 +245,7 @@ async function main(): Promise<void> {
   try {
     console.log(
       `decision latency: ${SYMBOLS.join(', ')} real ${TF} bars from ${args.from}, ${fmt(RATE)} msg/s for ${SECONDS}s (${fmt(measured.length)} bars) after ${fmt(warm.length)} warm-up bars\n` +
-        `  NATS JetStream ${cfg.nats.url} (${cfg.streams.MD.storage} storage), in-process feature/timeseries/risk/model stores (no Redis, no PostgreSQL)\n` +
+        `  NATS JetStream ${cfg.nats.url} (${cfg.streams.MD.storage} storage), in-process feature/risk/model stores, history counted not kept (no Redis, no PostgreSQL)\n` +
         `  strategy ${cfg.strategy.name}: minConfidence ${cfg.strategy.minConfidence}, sizing ${cfg.strategy.sizing} ${cfg.strategy.positionSize}; execution ${cfg.execution.policy} (minQtyFraction 0); ` +
         `risk limits wide open; decision.idleFlushMs ${cfg.decision.idleFlushMs}; inference on ${THREAD === 'main' ? 'the main thread' : 'a worker thread'} (onnxruntime ${cfg.models.device}, --thread ${THREAD})\n` +
         `  model ${cfg.strategy.model} trained in ${model.seconds.toFixed(1)} s before the run (3 years of ${TF} bars of ${TRAIN_SYMBOLS.join(', ')} before ${args.from})`,

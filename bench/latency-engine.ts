@@ -43,7 +43,7 @@ export function openLimitsConfig(base: Config, symbols: readonly string[], timef
         maxDrawdown: BIG,
       },
     },
-    decision: { idleFlushMs: 50 },
+    decision: { ...base.decision, idleFlushMs: 50 },
   };
 }
 

@@ -55,13 +55,38 @@ function stallStacks(profile: CpuProfile, toPerfMs: (us: number) => number, stal
   return `${n} samples: ${top.map(([k, c]) => `${c}× ${k}`).join(' | ')}`;
 }
 
-/** `profile`: a file to write a CPU profile of everything from the tracer's creation to its report (and the stalls' stacks are printed). */
-export function createTracer(opts: Readonly<{ profile?: string }> = {}): Tracer {
-  const session = opts.profile === undefined ? undefined : new Session();
-  const post = (method: string): Promise<unknown> => new Promise((res, rej) => session?.post(method, {}, (err, out) => (err === null ? res(out) : rej(err))));
+type AllocNode = { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: AllocNode[] };
+type AllocProfile = { head: AllocNode };
+
+/** The allocating leaf-and-caller pairs of a sampled allocation profile, by bytes. */
+function topAllocations(profile: AllocProfile): string {
+  const name = (n: AllocNode): string => `${n.callFrame.functionName === '' ? '(anonymous)' : n.callFrame.functionName} ${n.callFrame.url.split('/').pop() ?? ''}:${n.callFrame.lineNumber + 1}`;
+  const bytes = new Map<string, number>();
+  let total = 0;
+  const walk = (n: AllocNode, caller: string): void => {
+    const key = `${name(n)} < ${caller}`;
+    total += n.selfSize;
+    if (n.selfSize > 0) bytes.set(key, (bytes.get(key) ?? 0) + n.selfSize);
+    for (const c of n.children) walk(c, name(n));
+  };
+  walk(profile.head, '');
+  const top = [...bytes].sort((a, b) => b[1] - a[1]).slice(0, 15);
+  return `${(total / 1e6).toFixed(0)} MB in all\n${top.map(([k, b]) => `    ${(b / 1e6).toFixed(1).padStart(7)} MB ${k}`).join('\n')}`;
+}
+
+/**
+ * `profile`: a file to write a CPU profile of everything from the tracer's creation to its report
+ * (and the stalls' stacks are printed); `allocProfile`: a file for the sampled allocations of the
+ * same span (collected or not; a `.heapprofile`), with the top allocating stacks printed.
+ */
+export function createTracer(opts: Readonly<{ profile?: string; allocProfile?: string }> = {}): Tracer {
+  const session = opts.profile === undefined && opts.allocProfile === undefined ? undefined : new Session();
+  const post = (method: string, params: object = {}): Promise<unknown> =>
+    new Promise((res, rej) => session?.post(method, params, (err, out) => (err === null ? res(out) : rej(err))));
   if (session !== undefined) {
     session.connect();
-    void post('Profiler.enable').then(() => post('Profiler.start'));
+    if (opts.profile !== undefined) void post('Profiler.enable').then(() => post('Profiler.start'));
+    if (opts.allocProfile !== undefined) void post('HeapProfiler.startSampling', { includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
   }
   const receivedAt = new Map<string, number>();
   const handledAt = new Map<string, number>();
@@ -142,8 +167,13 @@ export function createTracer(opts: Readonly<{ profile?: string }> = {}): Tracer 
       if (session !== undefined && opts.profile !== undefined) {
         profile = ((await post('Profiler.stop')) as { profile: CpuProfile }).profile;
         writeFileSync(opts.profile, JSON.stringify(profile));
-        session.disconnect();
       }
+      if (session !== undefined && opts.allocProfile !== undefined) {
+        const sampled = ((await post('HeapProfiler.stopSampling')) as { profile: AllocProfile }).profile;
+        writeFileSync(opts.allocProfile, JSON.stringify(sampled));
+        console.log(`  sampled allocations, top stacks: ${topAllocations(sampled)}`);
+      }
+      session?.disconnect();
       // Profile times are µs of the monotonic clock; performance.now() counts from the time origin.
       const offsetMs = Number(process.hrtime.bigint()) / 1e6 - performance.now();
       const toPerfMs = (us: number): number => us / 1000 - offsetMs;

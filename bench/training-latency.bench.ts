@@ -11,9 +11,9 @@
  *   npx tsx bench/training-latency.bench.ts [--rate 1000] [--seconds 5] [--rounds 4] [--warm 300] [--symbols BTC/USDT,ETH/USDT,…] [--isolation process|thread]
  *
  * Needs NATS with JetStream on its default local port; Redis and PostgreSQL are not used (the
- * stores are the in-process ones, as in bench/decision-latency.bench.ts). Everything runs in a
- * namespace of its own, removed at the end. Exits non-zero on errors only, never because the
- * target was missed.
+ * stores are the in-process ones and the history is counted, not kept, as in
+ * bench/decision-latency.bench.ts). Everything runs in a namespace of its own, removed at the
+ * end. Exits non-zero on errors only, never because the target was missed.
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -37,7 +37,7 @@ import { createLiveClock } from '../state/clocks/live-clock.js';
 import { silentLogger } from '../state/logger.js';
 import { createMemoryFeatureStore } from '../state/memory-feature-store.js';
 import { createMemoryRiskStore } from '../state/memory-risk-store.js';
-import { createMemoryTimeseriesStore } from '../state/memory-timeseries-store.js';
+import { createCountingHistory } from '../cli/commands/backtest-history.js';
 import { TIMEFRAME_MS } from '../streams/messages/bar.js';
 import { createMemoryBus } from '../streams/memory-bus.js';
 import { createNatsBus } from '../streams/nats-bus.js';
@@ -145,7 +145,7 @@ async function main(): Promise<void> {
   const riskStore = createMemoryRiskStore();
   const engine = await startEngine(
     cfg,
-    { bus, features: createMemoryFeatureStore({ historyCap: cfg.redis.historyCap }), timeseries: createMemoryTimeseriesStore(), registry, riskStore },
+    { bus, features: createMemoryFeatureStore({ historyCap: cfg.redis.historyCap }), timeseries: createCountingHistory(), registry, riskStore },
     createLiveClock(),
     silentLogger,
   );

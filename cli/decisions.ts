@@ -38,8 +38,11 @@ import { watchIdle } from './idle-watch.js';
 import type { StageTiming } from './stage-timing.js';
 import { timedRelease } from './stage-timing.js';
 
+/** What asset actors push their events into: the sequencer, and when the risk state covers what was decided. */
+export type DecisionFeed = EventSequencer & Readonly<{ covered(): Promise<void> }>;
+
 export type Decisions = Readonly<{
-  sequencer: EventSequencer;
+  sequencer: DecisionFeed;
   path: DecisionPath;
   strategy: StrategyCore;
   risk: RiskActorHandle;
@@ -206,7 +209,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
     : undefined;
   let lastTrading = JSON.stringify(risk.core.trading());
   const path = createDecisionPath(
-    { bus: deps.bus, subjects: deps.subjects, log: deps.log },
+    { bus: deps.bus, subjects: deps.subjects, log: deps.log, clock: deps.clock },
     {
       strategy,
       timeframe: s.timeframe,
@@ -214,7 +217,8 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       risk: risk.core,
       venue,
       ...(deps.observer !== undefined ? { observer: deps.observer } : {}),
-      // The state is taken now, written later (after this release's publications).
+      ...(cfg.decision.riskCheckpointMs !== undefined ? { riskCheckpointMs: cfg.decision.riskCheckpointMs } : {}),
+      // The state is taken now, written later (after the publications of the releases it covers).
       persistRisk: (core) => {
         const now = deps.clock.now();
         const trading = core.trading();
@@ -239,10 +243,13 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   const sequencer = createEventSequencer({ assets: keys, onRelease: deps.stages === undefined ? release : timedRelease(release, deps.stages) });
   // An asset that delivers nothing for idleFlushMs stops holding the others back.
   const idleWatch = watchIdle(deps.clock, cfg.decision.idleFlushMs, keys, (k) => sequencer.idle(k));
-  const tracked: EventSequencer = {
+  const tracked: DecisionFeed = {
     ...sequencer,
+    covered: () => path.covered(),
     close: () => {
       idleWatch.stop();
+      // Stopping: what waits for a spaced risk write is written now, and every later release at once.
+      path.flush();
       return sequencer.close();
     },
     push: (asset: string, events: readonly AssetEvent[]) => {
@@ -293,6 +300,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
     swapTo,
     stop: async () => {
       idleWatch.stop();
+      path.flush();
       events?.unsubscribe();
       await fills?.stop();
       await sequencer.close();

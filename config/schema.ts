@@ -127,6 +127,8 @@ export const ConfigSchema = z
       .object({
         /** An asset that delivers nothing for this long (engine clock) stops holding the others' decisions back. */
         idleFlushMs: z.number().int().positive(),
+        /** The risk state (book, seen suggestions, trading state) is written at most this often; left out: after every release. */
+        riskCheckpointMs: z.number().int().positive().optional(),
       })
       .strict(),
     /** Labeling actor: horizons, triple-barrier widths, costs and outcome classes (models/labeling/label-spec.ts). */

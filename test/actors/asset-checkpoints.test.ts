@@ -8,7 +8,7 @@ import type { FeatureVector } from '../../streams/messages/feature-vector.js';
 const vector = (i: number): FeatureVector => ({ type: 'feat.vector', v: 1, id: `f:${i}`, venue: 'binance', symbol: 'BTC/USDT', ts: i, source: `b:${i}`, values: { x: i } });
 
 /** A checkpointer over a counter "state", with every save recorded and each save's promise in the test's hands. */
-function rig(plan: CheckpointPlan, opts: { failSave?: boolean } = {}) {
+function rig(plan: CheckpointPlan, opts: { failSave?: boolean; covered?: () => Promise<void> } = {}) {
   const clock = createSimulatedClock(0);
   let state = 0;
   const saves: { vectors: string[]; seq: number }[] = [];
@@ -18,6 +18,7 @@ function rig(plan: CheckpointPlan, opts: { failSave?: boolean } = {}) {
     {
       clock,
       snapshot: (): ActorSnapshot => ({ version: 1, streamSeq: state, ts: state, state: {} }),
+      ...(opts.covered !== undefined ? { covered: opts.covered } : {}),
       save: async (vectors, snap) => {
         if (opts.failSave === true) throw new Error('store down');
         saves.push({ vectors: vectors.map((v) => v.id), seq: snap.streamSeq });
@@ -129,6 +130,34 @@ describe('asset actor checkpoints', () => {
     expect(r.failures).toHaveLength(1);
     r.cp.fail(r.failures[0]);
     await expect(r.batch(1).checkpointed).rejects.toThrow('store down');
+  });
+
+  it('saves (and so acknowledges) only once the decisions\' risk state covers what was decided', async () => {
+    let cover!: () => void;
+    let fail!: (e: unknown) => void;
+    let calls = 0;
+    const r = rig(
+      { messages: 1, ms: 1_000 },
+      {
+        covered: () => {
+          calls++;
+          return calls === 1 ? new Promise<void>((res) => (cover = res)) : new Promise<void>((_res, rej) => (fail = rej));
+        },
+      },
+    );
+    const d1 = r.batch(1);
+    await d1.committed;
+    expect(await settled(d1.checkpointed as Promise<void>)).toBe(false);
+    expect(r.saves).toEqual([]);
+    cover();
+    await d1.checkpointed;
+    expect(r.saves).toEqual([{ vectors: ['f:1'], seq: 1 }]);
+    const d2 = r.batch(1);
+    await new Promise((res) => setImmediate(res));
+    fail(new Error('risk write failed'));
+    await expect(d2.checkpointed).rejects.toThrow('risk write failed');
+    expect(r.saves).toHaveLength(1);
+    expect(r.failures).toHaveLength(1);
   });
 
   it('fail rejects what waits for a checkpoint and stops the timer', async () => {

@@ -28,7 +28,8 @@ const trained = async (): Promise<RealGru> => (g ??= await trainRealGru(SYMBOLS,
 
 /** The served config, a bus that records the predictions published, and a registry with the GRU in production. */
 async function setup(gru: RealGru): Promise<{ cfg: ReturnType<typeof isolatedConfig>; bus: Bus; published: Prediction[]; registry: ReturnType<typeof createMemoryModelRegistry> }> {
-  const cfg = isolatedConfig(SYMBOLS, (c) => ({ ...c, strategy: { ...c.strategy, model: 'direction-gru', timeframe: '1h', topK: 3 } }));
+  // The simulated clock never moves here: the risk state is written after every release, as in a backtest.
+  const cfg = isolatedConfig(SYMBOLS, (c) => ({ ...c, strategy: { ...c.strategy, model: 'direction-gru', timeframe: '1h', topK: 3 }, decision: { idleFlushMs: c.decision.idleFlushMs } }));
   const memory = createMemoryBus();
   await memory.ensureStreams(streamSpecs(cfg));
   const published: Prediction[] = [];

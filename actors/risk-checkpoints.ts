@@ -1,0 +1,103 @@
+import type { Clock, TimerHandle } from '../state/clock.js';
+
+/**
+ * How often the decision path writes the risk actor's state. `ms` undefined: after every
+ * release (backtests and tests). Otherwise at most once per `ms` on the engine's clock.
+ */
+export type RiskCheckpointPlan = Readonly<{ ms: number | undefined }>;
+
+export type RiskCheckpointDeps = Readonly<{
+  clock: Clock;
+  /** Captures the risk state as it is now (synchronously) and returns the write that stores it. */
+  capture(): () => Promise<void>;
+  /** False while a release is being decided: the state is then half-way and is not captured. */
+  between(): boolean;
+}>;
+
+export type RiskCheckpoints = Readonly<{
+  /**
+   * A release was decided and its publications are in flight (`published`). Resolves once they
+   * and a write of the risk state at or past this release are stored. `now`: write at once.
+   */
+  release(published: Promise<unknown>, now?: boolean): Promise<void>;
+  /** Writes what is waiting now (or at the end of the release being decided), and every later release at once (stopping). */
+  flush(): void;
+}>;
+
+type Waiter = Readonly<{ resolve: () => void; reject: (e: unknown) => void }>;
+
+/**
+ * The risk state's writes, spaced. The book's snapshot holds the seen suggestion ids with the
+ * decision each got (~20 KB of JSON with a few dozen ids in the dedup window), and writing it
+ * after every release cost a snapshot per bar live — in production a PostgreSQL upsert of that
+ * size per bar. Spaced writes keep the guarantee the per-release ones gave: a release's waiters
+ * (the asset actors' commits, hence their acknowledgements) resolve only once its publications
+ * and a snapshot taken after it are stored; a snapshot is taken only between releases, so it
+ * never holds half a release; writes stay in order, each after the one before.
+ */
+export function createRiskCheckpoints(deps: RiskCheckpointDeps, plan: RiskCheckpointPlan): RiskCheckpoints {
+  const { clock } = deps;
+  let published: Promise<unknown>[] = [];
+  let waiters: Waiter[] = [];
+  let lastAt = clock.now();
+  let timer: TimerHandle | undefined;
+  let everyRelease = plan.ms === undefined;
+  /** A write came due while a release was being decided: it is made when the release ends. */
+  let due = false;
+  /** The newest write; the next one waits for it (a failed one fails only its own waiters). */
+  let writing: Promise<void> = Promise.resolve();
+
+  const write = (): void => {
+    if (timer !== undefined) {
+      clock.clearTimeout(timer);
+      timer = undefined;
+    }
+    due = false;
+    if (waiters.length === 0) return;
+    const store = deps.capture();
+    const pubs = published;
+    const ws = waiters;
+    published = [];
+    waiters = [];
+    lastAt = clock.now();
+    const previous = writing;
+    const run = Promise.all(pubs).then(async () => {
+      await previous;
+      await store();
+    });
+    writing = run.catch(() => {});
+    run.then(
+      () => {
+        for (const w of ws) w.resolve();
+      },
+      (e: unknown) => {
+        for (const w of ws) w.reject(e);
+      },
+    );
+  };
+  const whenBetween = (): void => {
+    if (deps.between()) write();
+    else due = true;
+  };
+
+  return {
+    release: (p, now = false) => {
+      published.push(p);
+      const covered = new Promise<void>((resolve, reject) => void waiters.push({ resolve, reject }));
+      const ms = plan.ms;
+      const elapsed = clock.now() - lastAt;
+      if (now || everyRelease || due || ms === undefined || elapsed >= ms) write();
+      else if (timer === undefined) {
+        timer = clock.setTimeout(() => {
+          timer = undefined;
+          whenBetween();
+        }, ms - elapsed);
+      }
+      return covered;
+    },
+    flush: () => {
+      everyRelease = true;
+      whenBetween();
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { createRiskCheckpoints } from '../../actors/risk-checkpoints.js';
+import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
+
+/** Spaced risk writes over a counter "state" (one per release), with every write recorded. */
+function rig(ms: number | undefined, opts: { failWrite?: number } = {}) {
+  const clock = createSimulatedClock(0);
+  let state = 0;
+  let deciding = false;
+  const writes: number[] = [];
+  let attempts = 0;
+  const cp = createRiskCheckpoints(
+    {
+      clock,
+      capture: () => {
+        const at = state;
+        return async () => {
+          attempts++;
+          if (attempts === opts.failWrite) throw new Error('store down');
+          writes.push(at);
+        };
+      },
+      between: () => !deciding,
+    },
+    { ms },
+  );
+  /** A release decided (the state moves by one) whose publications resolve with `published`. */
+  const release = (published: Promise<unknown> = Promise.resolve(), now = false) => {
+    state++;
+    return cp.release(published, now);
+  };
+  return { clock, cp, release, writes, setDeciding: (d: boolean) => void (deciding = d), bump: () => void state++ };
+}
+
+/** Whether a promise has settled after the event loop turned once. */
+async function settled(p: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  p.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  await new Promise((r) => setImmediate(r));
+  return done;
+}
+
+describe('risk state checkpoints', () => {
+  it('writes after every release when no interval is set', async () => {
+    const r = rig(undefined);
+    await r.release();
+    await r.release();
+    expect(r.writes).toEqual([1, 2]);
+  });
+
+  it('writes at most once per interval: releases in between wait for the write that covers them', async () => {
+    const r = rig(200);
+    r.clock.advanceTo(200);
+    const a = r.release(); // 200 ms since the start: written at once
+    const b = r.release();
+    const c = r.release();
+    await a;
+    expect(r.writes).toEqual([1]);
+    expect(await settled(b)).toBe(false);
+    r.clock.advanceTo(399);
+    expect(await settled(c)).toBe(false);
+    r.clock.advanceTo(400); // the timer: one write of the state after c covers b and c
+    await Promise.all([b, c]);
+    expect(r.writes).toEqual([1, 3]);
+  });
+
+  it('never takes a snapshot in the middle of a release: a due write waits for its end', async () => {
+    const r = rig(100);
+    const a = r.release(); // elapsed 0 < 100: waits for the timer
+    r.setDeciding(true);
+    r.bump(); // the next release is half-way: state 2 of what will be 3
+    r.clock.advanceTo(100);
+    expect(await settled(a)).toBe(false);
+    expect(r.writes).toEqual([]);
+    r.bump();
+    r.setDeciding(false);
+    const b = r.release(); // ends the release: the due write is made now, of the whole state
+    await Promise.all([a, b]);
+    expect(r.writes).toEqual([4]);
+  });
+
+  it('writes only after the publications of every release it covers are stored, and in order', async () => {
+    const r = rig(undefined);
+    let publish!: () => void;
+    const slow = new Promise<void>((res) => (publish = res));
+    const a = r.release(slow);
+    const b = r.release();
+    expect(await settled(b)).toBe(false); // b's write waits for a's, which waits for a's publications
+    expect(r.writes).toEqual([]);
+    publish();
+    await Promise.all([a, b]);
+    expect(r.writes).toEqual([1, 2]);
+  });
+
+  it('fails the waiters of a failed write or publication, and later writes still run', async () => {
+    const r = rig(undefined, { failWrite: 1 });
+    await expect(r.release()).rejects.toThrow('store down');
+    await expect(r.release(Promise.reject(new Error('publish refused')))).rejects.toThrow('publish refused');
+    await r.release();
+    expect(r.writes).toEqual([3]);
+  });
+
+  it('writes at once for `now` and after a flush (stopping)', async () => {
+    const r = rig(1000);
+    await r.release(Promise.resolve(), true);
+    const b = r.release();
+    expect(await settled(b)).toBe(false);
+    r.cp.flush();
+    await b;
+    await r.release();
+    expect(r.writes).toEqual([1, 2, 3]);
+  });
+});
