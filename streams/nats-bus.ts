@@ -7,6 +7,7 @@ import type { Bus, BusStatus, Consumption, StreamSpec, Subscription } from './bu
 import { BusClosedError, BusConnectError, BusError, BusTimeoutError, NoResponderError, StreamNotFoundError } from './errors.js';
 import { createJsPublisher } from './nats-publisher.js';
 import { pullConsume } from './nats-pull-consumer.js';
+import { coalesceWrites } from './nats-write-coalescing.js';
 
 export type NatsBusOptions = Readonly<{
   url: string;
@@ -41,6 +42,8 @@ const message = (e: unknown): string => (e instanceof Error ? e.message : String
 export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
   const requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
   const nc = await connectOnce(opts);
+  // One socket write per event-loop turn (see the module); without the client's expected shape, writes stay as they were.
+  coalesceWrites(nc);
   let jsmPromise: Promise<JetStreamManager> | undefined;
   const jsm = (): Promise<JetStreamManager> => {
     jsmPromise ??= jetstreamManager(nc, { timeout: requestTimeoutMs }).catch((e: unknown) => {
