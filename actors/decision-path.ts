@@ -63,7 +63,8 @@ export type DecisionPathOptions = Readonly<{
   persistRisk?: (risk: RiskCore) => () => Promise<void>;
   /**
    * Write the risk state at most this often (engine clock) instead of after every release; a
-   * release's `settled` then waits for the next write. Undefined: after every release.
+   * release's inputs are then acknowledged once the next write is stored (`covered`), while its
+   * `settled` waits for its publications only. Undefined: after every release.
    */
   riskCheckpointMs?: number;
 }>;
