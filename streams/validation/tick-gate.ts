@@ -8,33 +8,16 @@ import { refuse } from './refusal.js';
 export type TickGateOptions = Readonly<{ dedupWindow: number; outOfOrderToleranceMs: number }>;
 
 /**
- * Consecutive remembered ids that share everything up to their last `:` (`b:binance:BTC/USDT:1h:`,
- * `t:binance:BTC/USDT:`), as that prefix and the rest of each id, oldest first.
- */
-export type IdRun = readonly [prefix: string, suffixes: readonly string[]];
-
-/**
  * Plain JSON, part of the asset actor's snapshot: the remembered ids oldest first, and the
- * newest admitted event time per stream (`trade`, `quote`, `bar.<tf>`). The ids are written as
- * `runs` (a window of 4,096 bar ids is ~65 KB of JSON instead of ~165 KB, and the snapshot is
- * written at every checkpoint); `ids`, the plain list earlier snapshots hold, is still read.
+ * newest admitted event time per stream (`trade`, `quote`, `bar.<tf>`).
  */
 export const TickGateStateSchema = z
   .object({
-    ids: z.array(z.string()).optional(),
-    runs: z.array(z.tuple([z.string(), z.array(z.string())]).readonly()).optional(),
+    ids: z.array(z.string()),
     last: z.record(z.string(), z.number().refine(Number.isFinite, { message: 'must be a finite number' })),
   })
   .readonly();
-export type TickGateState = Readonly<{ ids?: readonly string[]; runs?: readonly IdRun[]; last: Readonly<Record<string, number>> }>;
-
-/** The ids of a state, oldest first, whichever way it holds them. */
-const idsOf = (state: TickGateState | undefined): readonly string[] => {
-  if (state?.runs === undefined) return state?.ids ?? [];
-  const out: string[] = [];
-  for (const [prefix, suffixes] of state.runs) for (const s of suffixes) out.push(prefix + s);
-  return out;
-};
+export type TickGateState = Readonly<{ ids: readonly string[]; last: Readonly<Record<string, number>> }>;
 
 export type TickGate = Readonly<{
   /** Why `msg` must be refused, or undefined. Changes nothing, so a refused message leaves no trace. */
@@ -82,7 +65,7 @@ export function createTickGate(opts: TickGateOptions, state?: TickGateState): Ti
     head = head + 1 === cap ? 0 : head + 1;
   };
   // Into a smaller window, the newest ids survive.
-  for (const id of idsOf(state).slice(-cap)) remember(id);
+  for (const id of (state?.ids ?? []).slice(-cap)) remember(id);
 
   return {
     check(msg) {
@@ -103,20 +86,9 @@ export function createTickGate(opts: TickGateOptions, state?: TickGateState): Ti
       if (prev === undefined || msg.ts > prev) last.set(k, msg.ts);
     },
     toState() {
-      const runs: IdRun[] = [];
-      let prefix = '';
-      let suffixes: string[] | undefined;
-      for (let i = 0; i < size; i++) {
-        const id = ring[(head - size + i + cap) % cap] as string;
-        const cut = id.lastIndexOf(':') + 1;
-        if (suffixes === undefined || cut !== prefix.length || !id.startsWith(prefix)) {
-          prefix = id.slice(0, cut);
-          suffixes = [];
-          runs.push([prefix, suffixes]);
-        }
-        suffixes.push(id.slice(cut));
-      }
-      return { runs, last: Object.fromEntries(last) };
+      const ids: string[] = [];
+      for (let i = 0; i < size; i++) ids.push(ring[(head - size + i + cap) % cap] as string);
+      return { ids, last: Object.fromEntries(last) };
     },
   };
 }

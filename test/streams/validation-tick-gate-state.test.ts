@@ -40,29 +40,6 @@ describe('tick gate state', () => {
     expect(restored.toState()).toEqual(gate.toState());
   });
 
-  it('writes the ids as runs sharing a prefix, and still restores a snapshot that holds them as a plain list', () => {
-    const gate = busyGate(); // window 4: q(2_500), t(3), b(3_600_000) after b(300_000, '5m')
-    const st = gate.toState();
-    expect(st.ids).toBeUndefined();
-    expect(st.runs).toEqual([
-      ['b:binance:BTC/USDT:5m:', ['300000']],
-      ['q:binance:BTC/USDT:2500:', ['0']],
-      ['t:binance:BTC/USDT:', ['3']],
-      ['b:binance:BTC/USDT:1h:', ['3600000']],
-    ]);
-    const ids = (st.runs ?? []).flatMap(([p, xs]) => xs.map((x) => p + x));
-    const legacy = tickGateFromState(viaJson({ ids, last: st.last }), opts);
-    expect(legacy.toState()).toEqual(st);
-    const probes: MarketData[] = [t(3, 3_000), t(2, 3_000), q(2_500), b(3_600_000), b(300_000, '5m'), t(11, 2_900)];
-    for (const p of probes) expect(legacy.check(p)).toEqual(gate.check(p));
-    // A window of bar ids of one asset is one run: the prefix once, then the open times.
-    const bars = createTickGate({ dedupWindow: 4096, outOfOrderToleranceMs: 0 });
-    for (let i = 0; i < 4096; i++) bars.admit(b(i * 3_600_000));
-    const runs = bars.toState().runs ?? [];
-    expect(runs).toHaveLength(1);
-    expect(JSON.stringify(bars.toState()).length).toBeLessThan(0.5 * JSON.stringify({ ids: runs.flatMap(([p, xs]) => xs.map((x) => p + x)) }).length);
-  });
-
   it('refuses a corrupt snapshot loudly instead of restoring a gate that refuses oddly', () => {
     expect(() => tickGateFromState({ ids: 'abc', last: {} }, opts)).toThrow();
     expect(() => tickGateFromState({ ids: [], last: { trade: 'soon' } }, opts)).toThrow();

@@ -10,11 +10,8 @@ import { subjectsFor } from '../../streams/subjects.js';
 import { createMarketDataDecoder, decodeMarketData } from '../../streams/validation/decode-market-data.js';
 import { toDlqEntry } from '../../streams/validation/dlq.js';
 import { createTickGate } from '../../streams/validation/tick-gate.js';
-import type { TickGateState } from '../../streams/validation/tick-gate.js';
 
 const subjects = subjectsFor('sx');
-/** The remembered ids of a gate's state, oldest first. */
-const idsIn = (st: TickGateState): string[] => (st.runs ?? []).flatMap(([prefix, suffixes]) => suffixes.map((x) => prefix + x));
 const opts = { maxPayloadBytes: 1024, subjects, isKnown: (venue: string, symbol: string) => venue === 'binance' && (symbol === 'BTC/USDT' || symbol === 'ETH/USDT') };
 const enc = (x: unknown): Uint8Array => new TextEncoder().encode(typeof x === 'string' ? x : JSON.stringify(x));
 
@@ -324,7 +321,7 @@ describe('tick gate, details', () => {
     const gate = createTickGate(opt);
     expect(gate.check(t(1, 1000))).toBeUndefined();
     expect(gate.check(t(1, 1000))).toBeUndefined();
-    expect(gate.toState()).toEqual({ runs: [], last: {} });
+    expect(gate.toState()).toEqual({ ids: [], last: {} });
   });
 
   it('calls a message with a seen id DUPLICATE even when it is also out of order', () => {
@@ -337,7 +334,7 @@ describe('tick gate, details', () => {
   it('lists its ids oldest first and evicts the oldest once the window is full', () => {
     const gate = createTickGate({ dedupWindow: 3, outOfOrderToleranceMs: 0 });
     for (let i = 1; i <= 5; i++) gate.admit(t(i, i));
-    expect(idsIn(gate.toState())).toEqual([3, 4, 5].map((i) => tradeId('binance', 'BTC/USDT', i)));
+    expect(gate.toState().ids).toEqual([3, 4, 5].map((i) => tradeId('binance', 'BTC/USDT', i)));
     expect(gate.check(t(2, 10))).toBeUndefined();
     expect(gate.check(t(3, 10))?.reason).toBe(RefusalReason.DUPLICATE);
   });
@@ -355,7 +352,7 @@ describe('tick gate, details', () => {
     const big = createTickGate({ dedupWindow: 10, outOfOrderToleranceMs: 0 });
     for (let i = 1; i <= 6; i++) big.admit(t(i, i));
     const small = createTickGate({ dedupWindow: 2, outOfOrderToleranceMs: 0 }, big.toState());
-    expect(idsIn(small.toState())).toEqual([5, 6].map((i) => tradeId('binance', 'BTC/USDT', i)));
+    expect(small.toState().ids).toEqual([5, 6].map((i) => tradeId('binance', 'BTC/USDT', i)));
     expect(small.check(t(4, 10))).toBeUndefined();
     expect(small.check(t(6, 10))?.reason).toBe(RefusalReason.DUPLICATE);
   });
