@@ -44,7 +44,7 @@ type Waiter = Readonly<{ resolve: () => void; reject: (e: unknown) => void }>;
 
 /**
  * The asset actor's checkpoints. Saving the whole state after every batch costs a snapshot per
- * message when batches hold one message (live): the 4,096 dedup ids alone are ~65 KB of JSON. Spaced
+ * message when batches hold one message (live): the 4,096 dedup ids alone are ~150 KB of JSON for bar ids. Spaced
  * checkpoints keep exactly-once: a batch is acknowledged only once a snapshot at or past it is
  * saved, so a restart resumes from that snapshot and the stream redelivers exactly what came
  * after it. History and dead letters are still stored, and decisions made, batch by batch (all
