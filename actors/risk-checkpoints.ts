@@ -41,7 +41,8 @@ export function createRiskCheckpoints(deps: RiskCheckpointDeps, plan: RiskCheckp
   let waiters: Waiter[] = [];
   let lastAt = clock.now();
   let timer: TimerHandle | undefined;
-  let everyRelease = plan.ms === undefined;
+  /** Set by a flush (stopping); without `plan.ms` every release writes anyway. */
+  let everyRelease = false;
   /** A write came due while a release was being decided: it is made when the release ends. */
   let due = false;
   /** The newest write; the next one waits for it (a failed one fails only its own waiters). */

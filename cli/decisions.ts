@@ -300,10 +300,9 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
     swapTo,
     stop: async () => {
       idleWatch.stop();
-      path.flush();
       events?.unsubscribe();
       await fills?.stop();
-      await sequencer.close();
+      await tracked.close();
       await swapping;
       await risk.stop();
       await model.runtime.dispose();

@@ -4,6 +4,7 @@ import type { CheckpointPlan } from '../../actors/asset-checkpoints.js';
 import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
 import type { ActorSnapshot } from '../../state/feature-store.js';
 import type { FeatureVector } from '../../streams/messages/feature-vector.js';
+import { settled } from '../support/settled.js';
 
 const vector = (i: number): FeatureVector => ({ type: 'feat.vector', v: 1, id: `f:${i}`, venue: 'binance', symbol: 'BTC/USDT', ts: i, source: `b:${i}`, values: { x: i } });
 
@@ -35,17 +36,6 @@ function rig(plan: CheckpointPlan, opts: { failSave?: boolean; covered?: () => P
     return cp.batch(n, vs, committed);
   };
   return { clock, cp, batch, saves, saved, failures };
-}
-
-/** Whether a promise has settled after the microtask queue drained. */
-async function settled(p: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  p.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  await new Promise((r) => setImmediate(r));
-  return done;
 }
 
 describe('asset actor checkpoints', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRiskCheckpoints } from '../../actors/risk-checkpoints.js';
 import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
+import { settled } from '../support/settled.js';
 
 /** Spaced risk writes over a counter "state" (one per release), with every write recorded. */
 function rig(ms: number | undefined, opts: { failWrite?: number } = {}) {
@@ -30,17 +31,6 @@ function rig(ms: number | undefined, opts: { failWrite?: number } = {}) {
     return cp.release(published, now);
   };
   return { clock, cp, release, writes, setDeciding: (d: boolean) => void (deciding = d), bump: () => void state++ };
-}
-
-/** Whether a promise has settled after the event loop turned once. */
-async function settled(p: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  p.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  await new Promise((r) => setImmediate(r));
-  return done;
 }
 
 describe('risk state checkpoints', () => {
