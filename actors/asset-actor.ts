@@ -47,8 +47,12 @@ export type AssetActorDeps = Readonly<{
    */
   decisions?: Readonly<{
     push(asset: string, events: readonly AssetEvent[]): Promise<void>;
-    /** Resolves once the risk state after everything decided so far is stored: a checkpoint waits for it before it saves (and acknowledges). */
-    covered?(): Promise<void>;
+    /**
+     * Resolves once the risk state after everything decided so far is stored: a checkpoint waits
+     * for it before it saves (and acknowledges). `prompt`: this checkpoint cannot wait out the
+     * spacing of those writes (its messages pile up unacknowledged).
+     */
+    covered?(prompt?: boolean): Promise<void>;
   }>;
   /** Told where each batch's handling passes from decoding to features (stage timing from cli/). */
   probe?: AssetProbe;

@@ -16,9 +16,11 @@ export type CheckpointDeps = Readonly<{
   snapshot(): ActorSnapshot;
   /**
    * Waited for (after the batches' commits, before the write): the decisions' risk state covering
-   * everything decided so far is stored. Absent: nothing to wait for.
+   * everything decided so far is stored. Absent: nothing to wait for. `prompt`: the checkpoint was
+   * due by its message count, and waiting out the spacing of the risk writes would hold the
+   * consumption back (its unacknowledged messages reach the pull's bound).
    */
-  covered?: () => Promise<void>;
+  covered?: (prompt: boolean) => Promise<void>;
   /** Stores the vectors of the batches since the last checkpoint and the snapshot, in one write. */
   save(vectors: readonly FeatureVector[], snapshot: ActorSnapshot): Promise<void>;
   /** A checkpoint landed: everything up to its snapshot's stream sequence is saved, with these vectors. */
@@ -65,7 +67,8 @@ export function createCheckpoints(deps: CheckpointDeps, plan: CheckpointPlan): C
   let everyBatch = plan.ms === undefined;
   let failure: unknown;
 
-  const checkpoint = (): void => {
+  /** `prompt`: due by the message count (the consumption's unacknowledged messages pile up), not by time. */
+  const checkpoint = (prompt = false): void => {
     if (timer !== undefined) {
       clock.clearTimeout(timer);
       timer = undefined;
@@ -81,7 +84,7 @@ export function createCheckpoints(deps: CheckpointDeps, plan: CheckpointPlan): C
     const previous = saving;
     const covered = deps.covered;
     const run = Promise.all([lastCommitted, previous]).then(async () => {
-      if (covered !== undefined) await covered();
+      if (covered !== undefined) await covered(prompt);
       await deps.save(vs, snap);
     });
     saving = run;
@@ -114,7 +117,8 @@ export function createCheckpoints(deps: CheckpointDeps, plan: CheckpointPlan): C
       }
       const ms = plan.ms as number;
       const elapsed = clock.now() - lastAt;
-      if (since >= plan.messages || elapsed >= ms) checkpoint();
+      if (since >= plan.messages) checkpoint(true);
+      else if (elapsed >= ms) checkpoint();
       else if (timer === undefined) {
         timer = clock.setTimeout(() => {
           timer = undefined;

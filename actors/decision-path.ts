@@ -82,8 +82,10 @@ export type DecisionPath = Readonly<{
   /**
    * Resolves once the outputs of every release decided so far and a risk state taken after them
    * are stored (rejects if one of those writes failed): an input may be acknowledged only then.
+   * `prompt`: the caller cannot wait out `riskCheckpointMs` (its unacknowledged messages pile up):
+   * the write is made now, or at the end of the release being decided.
    */
-  covered(): Promise<void>;
+  covered(prompt?: boolean): Promise<void>;
   /** A fill reported by a live trading consumer (no paper venue); the risk state is written at once. */
   onExternalFill(f: Fill): Promise<void>;
   /** Writes the risk state now (or when the release being decided ends), and after every later release (stopping). */
@@ -229,7 +231,10 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       fill(f);
       await settle(true).covered;
     },
-    covered: () => covered,
+    covered: (prompt = false) => {
+      if (prompt) checkpoints?.prompt();
+      return covered;
+    },
     flush: () => checkpoints?.flush(),
     stats: () => stats,
   };

@@ -20,6 +20,12 @@ export type RiskCheckpoints = Readonly<{
    * and a write of the risk state at or past this release are stored. `now`: write at once.
    */
   release(published: Promise<unknown>, now?: boolean): Promise<void>;
+  /**
+   * Someone waits for the coverage of what was released so far and should not wait out the
+   * spacing (an asset actor whose unacknowledged messages pile up): write now, or at the end of
+   * the release being decided. Nothing to do when nothing waits for a write.
+   */
+  prompt(): void;
   /** Writes what is waiting now (or at the end of the release being decided), and every later release at once (stopping). */
   flush(): void;
 }>;
@@ -95,6 +101,9 @@ export function createRiskCheckpoints(deps: RiskCheckpointDeps, plan: RiskCheckp
         }, ms - elapsed);
       }
       return covered;
+    },
+    prompt: () => {
+      if (waiters.length > 0) whenBetween();
     },
     flush: () => {
       everyRelease = true;

@@ -39,7 +39,7 @@ import type { StageTiming } from './stage-timing.js';
 import { timedRelease } from './stage-timing.js';
 
 /** What asset actors push their events into: the sequencer, and when the risk state covers what was decided. */
-export type DecisionFeed = EventSequencer & Readonly<{ covered(): Promise<void> }>;
+export type DecisionFeed = EventSequencer & Readonly<{ covered(prompt?: boolean): Promise<void> }>;
 
 export type Decisions = Readonly<{
   sequencer: DecisionFeed;
@@ -245,7 +245,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   const idleWatch = watchIdle(deps.clock, cfg.decision.idleFlushMs, keys, (k) => sequencer.idle(k));
   const tracked: DecisionFeed = {
     ...sequencer,
-    covered: () => path.covered(),
+    covered: (prompt) => path.covered(prompt),
     close: () => {
       idleWatch.stop();
       // Stopping: what waits for a spaced risk write is written now, and every later release at once.

@@ -9,7 +9,7 @@ import { settled } from '../support/settled.js';
 const vector = (i: number): FeatureVector => ({ type: 'feat.vector', v: 1, id: `f:${i}`, venue: 'binance', symbol: 'BTC/USDT', ts: i, source: `b:${i}`, values: { x: i } });
 
 /** A checkpointer over a counter "state", with every save recorded and each save's promise in the test's hands. */
-function rig(plan: CheckpointPlan, opts: { failSave?: boolean; covered?: () => Promise<void> } = {}) {
+function rig(plan: CheckpointPlan, opts: { failSave?: boolean; covered?: (prompt: boolean) => Promise<void> } = {}) {
   const clock = createSimulatedClock(0);
   let state = 0;
   const saves: { vectors: string[]; seq: number }[] = [];
@@ -158,5 +158,17 @@ describe('asset actor checkpoints', () => {
     r.clock.advanceBy(5_000);
     await new Promise((res) => setImmediate(res));
     expect(r.saves).toEqual([]);
+  });
+
+  it('asks the risk writes to be prompt only for a checkpoint due by its message count', async () => {
+    const prompts: boolean[] = [];
+    const r = rig({ messages: 4, ms: 200 }, { covered: async (prompt) => void prompts.push(prompt) });
+    const d1 = r.batch(1);
+    r.clock.advanceTo(200); // due by time
+    await d1.checkpointed;
+    const d2 = r.batch(4); // due by count
+    await d2.checkpointed;
+    expect(prompts).toEqual([false, true]);
+    expect(r.saves.map((s) => s.seq)).toEqual([1, 5]);
   });
 });

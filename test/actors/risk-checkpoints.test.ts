@@ -103,4 +103,27 @@ describe('risk state checkpoints', () => {
     await r.release();
     expect(r.writes).toEqual([1, 2, 3]);
   });
+
+  it('prompt writes what waits now instead of at the interval, and waits for the end of a release being decided', async () => {
+    const r = rig(1000);
+    const a = r.release(); // elapsed 0 < 1000: waits for the timer
+    r.cp.prompt();
+    await a;
+    expect(r.writes).toEqual([1]);
+    r.cp.prompt(); // nothing waits: no write
+    await new Promise((res) => setImmediate(res));
+    expect(r.writes).toEqual([1]);
+    const b = r.release();
+    r.setDeciding(true);
+    r.bump();
+    r.cp.prompt(); // half-way through a release: not now
+    expect(await settled(b)).toBe(false);
+    expect(r.writes).toEqual([1]);
+    r.bump();
+    r.setDeciding(false);
+    const c = r.release(); // the release ends: the prompted write is made, of the whole state
+    await Promise.all([b, c]);
+    expect(r.writes).toEqual([1, 5]);
+    expect(r.clock.now()).toBe(0); // none of it waited for the clock
+  });
 });
