@@ -29,6 +29,8 @@ export type FeatureWriter = {
   /**
    * Writes one batch in one round trip: per asset only the newest vector becomes the latest
    * hash (coalescing), every vector is appended to the capped history, and snapshots are saved.
+   * The caller hands the snapshots over: it must not change them afterwards (the in-process store
+   * keeps them as they are and serialises them when loaded).
    */
   writeBatch(vectors: readonly FeatureVector[], snapshots?: ReadonlyArray<readonly [actorKey: string, snapshot: ActorSnapshot]>): Promise<void>;
 };

@@ -29,15 +29,19 @@ export const historyTake = (limit: number, cap: number): number => (limit >= 1 ?
 
 /**
  * The FeatureStore in process (backtests, embedded demo). The reference for the Redis adapter's
- * semantics: same coalescing, caps, refusals, and snapshots kept as JSON so they come back as
- * copies exactly as Redis returns them.
+ * semantics: same coalescing, caps, refusals, and snapshots that come back as copies exactly as
+ * Redis returns them (through the same exact JSON). The store keeps the snapshot it was handed
+ * and serialises it when it is loaded, not when it is written: an asset actor writes a snapshot
+ * per checkpoint (per batch in a backtest) and loads one only when it starts, and the JSON of a
+ * snapshot holding the tick gate's 4,096 ids is ~150 KB. A snapshot is built fresh for each write
+ * and never changed afterwards (as `FeatureStore.writeBatch` requires).
  */
 export function createMemoryFeatureStore(opts: Readonly<{ historyCap: number }>): FeatureStore {
   checkHistoryCap(opts.historyCap);
   const cap = opts.historyCap;
   const latest = new Map<string, FeatureVector>();
   const history = new Map<string, FeatureVector[]>(); // oldest first; trimmed in chunks so appends stay O(1) amortised
-  const snapshots = new Map<string, string>(); // JSON, as Redis would hold it
+  const snapshots = new Map<string, ActorSnapshot>(); // serialised when loaded
 
   return {
     kind: 'memory',
@@ -49,7 +53,7 @@ export function createMemoryFeatureStore(opts: Readonly<{ historyCap: number }>)
     },
     loadSnapshot: async (key) => {
       const s = snapshots.get(key);
-      return s === undefined ? undefined : (JSON.parse(s) as ActorSnapshot);
+      return s === undefined ? undefined : (JSON.parse(stringifyExact(s)) as ActorSnapshot);
     },
     writeBatch: async (vectors, snaps = []) => {
       checkFeatureNames(vectors);
@@ -61,7 +65,7 @@ export function createMemoryFeatureStore(opts: Readonly<{ historyCap: number }>)
         if (h.length >= 2 * cap) h.splice(0, h.length - cap);
       }
       for (const [k, v] of newestPerAsset(vectors)) latest.set(k, v);
-      for (const [key, snap] of snaps) snapshots.set(key, stringifyExact(snap));
+      for (const [key, snap] of snaps) snapshots.set(key, snap);
     },
     clear: async () => {
       latest.clear();
