@@ -24,9 +24,9 @@ import { ensureDemoModel } from '../cli/commands/demo-model.js';
 import { startEngine } from '../cli/engine.js';
 import { loadConfig } from '../config/load.js';
 import { findBarFiles, requireDataDir } from '../gateways/data-dir.js';
-import { readBars } from '../gateways/historical/bars-csv.js';
-import { mergeByTime } from '../gateways/historical/merge-by-time.js';
-import { withSyntheticTrades } from '../gateways/historical/synthetic-trades.js';
+import { readBarBatches, readBars } from '../gateways/historical/bars-csv.js';
+import { mergeBatchesByTime } from '../gateways/historical/merge-batches-by-time.js';
+import { withSyntheticTradeBatches } from '../gateways/historical/synthetic-trades.js';
 import { createMemoryModelRegistry } from '../models/registry/memory-model-registry.js';
 import { createSimulatedClock } from '../state/clocks/simulated-clock.js';
 import { silentLogger } from '../state/logger.js';
@@ -98,7 +98,7 @@ let consumerErrors = 0;
 bus.onStatus((s) => void (s.type === 'consumer-error' && consumerErrors++));
 const ends = endOfData();
 const kinds = { bar: 0, trade: 0 };
-const sources = files.map((f) => withSyntheticTrades(readBars(f.path, { venue, symbol: f.symbol, tf: f.timeframe, from: 0, to: Number.MAX_SAFE_INTEGER }), { perBar, seed: 7 }));
+const sources = files.map((f) => withSyntheticTradeBatches(readBarBatches(f.path, { venue, symbol: f.symbol, tf: f.timeframe, from: 0, to: Number.MAX_SAFE_INTEGER }), { perBar, seed: 7 }));
 const replayed = (md: MarketData): void => {
   clock.advanceTo(md.ts);
   if (md.type === 'md.bar') kinds.bar++;
@@ -120,7 +120,7 @@ if (profiler !== undefined) {
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 let lastReport = t0;
-const published = await feedInProcess(bus, subjects, mergeByTime<MarketData>(...sources), { consumed: () => engine.counters.messagesIn, each: replayed, limit: total });
+const published = await feedInProcess(bus, subjects, mergeBatchesByTime<MarketData>(sources), { consumed: () => engine.counters.messagesIn, each: replayed, limit: total });
 await ends.seal(bus, streamName(cfg, 'MD'), subjects);
 const tPublished = performance.now();
 for (;;) {

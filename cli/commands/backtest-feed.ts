@@ -1,3 +1,4 @@
+import type { Batches } from '../../gateways/historical/merge-batches-by-time.js';
 import { subjectOf } from '../../gateways/replay.js';
 import type { MemoryBus } from '../../streams/memory-bus.js';
 import type { MarketData } from '../../streams/messages/market-data.js';
@@ -25,21 +26,26 @@ export type FeedOptions = Readonly<{
  * A backtest's replay: each message on its subject with `msgId` = its id, like
  * `gateways/replay.ts`, but handed over in process as the object (`publishValueNow`): no JSON
  * encoding here and no parsing in the asset actors, which still validate it (see
- * `actors/asset-actor.ts`). Resolves with the number of messages published, duplicates included.
+ * `actors/asset-actor.ts`). The source comes in time-ordered batches (`mergeBatchesByTime`):
+ * only a batch is awaited, never a message. Resolves with the number of messages published,
+ * duplicates included.
  */
-export async function feedInProcess(bus: MemoryBus, subjects: Subjects, source: AsyncIterable<MarketData> | Iterable<MarketData>, opts: FeedOptions = {}): Promise<Readonly<{ published: number }>> {
+export async function feedInProcess(bus: MemoryBus, subjects: Subjects, source: Batches<MarketData>, opts: FeedOptions = {}): Promise<Readonly<{ published: number }>> {
   const maxAhead = opts.maxAhead ?? 200_000;
   const subjectOf = subjectCache(subjects);
   const limit = opts.limit ?? Number.POSITIVE_INFINITY;
+  const each = opts.each;
   let published = 0;
   if (published >= limit) return { published };
-  for await (const m of source) {
-    opts.each?.(m);
-    // The memory bus stores at once: no promise per message.
-    bus.publishValueNow(subjectOf(m), m, m.id);
-    published++;
-    if (published >= limit) break;
-    if (published % 1024 === 0 && opts.consumed !== undefined) await caughtUp(opts.consumed, published - maxAhead);
+  for await (const batch of source) {
+    for (const m of batch) {
+      each?.(m);
+      // The memory bus stores at once: no promise per message.
+      bus.publishValueNow(subjectOf(m), m, m.id);
+      published++;
+      if (published >= limit) return { published };
+      if ((published & 1023) === 0 && opts.consumed !== undefined) await caughtUp(opts.consumed, published - maxAhead);
+    }
   }
   return { published };
 }

@@ -5,8 +5,9 @@ import { InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
-import { readBars } from '../../gateways/historical/bars-csv.js';
-import { mergeByTime } from '../../gateways/historical/merge-by-time.js';
+import { readBarBatches } from '../../gateways/historical/bars-csv.js';
+import { mergeBatchesByTime } from '../../gateways/historical/merge-batches-by-time.js';
+import type { Batches } from '../../gateways/historical/merge-batches-by-time.js';
 import { writeBacktestReport } from '../../gateways/report/backtest-report.js';
 import type { BacktestReport } from '../../gateways/report/backtest-report.js';
 import { periodsPerYear } from '../../models/backtest/annualisation.js';
@@ -214,7 +215,11 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
 
   const bars: Bar[] = [];
   const ends = endOfData();
-  const sources = stored !== undefined ? await stored.window(opts.from, opts.to) : files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf, from: opts.from, to: opts.to }));
+  // Each stored window is one batch already; files are read a chunk of rows at a time.
+  const sources: Batches<Bar>[] =
+    stored !== undefined
+      ? (await stored.window(opts.from, opts.to)).map((bars) => [bars])
+      : files.map((f) => readBarBatches(f.path, { venue: cfg.venue, symbol: f.symbol, tf, from: opts.from, to: opts.to }));
   const replayed = (md: MarketData): void => {
     clock.advanceTo(md.ts);
     if (md.type === 'md.bar') bars.push(md);
@@ -223,7 +228,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const bar = new SingleBar({ format: ' backtest |{bar}| {value} events | {rate} events/s', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
   if (opts.progress === true) bar.start(0, 0, { rate: 0 });
   const t0 = performance.now();
-  const published = await feedInProcess(bus, subjects, mergeByTime(...sources), { consumed: () => engine.counters.messagesIn, each: replayed });
+  const published = await feedInProcess(bus, subjects, mergeBatchesByTime(sources), { consumed: () => engine.counters.messagesIn, each: replayed });
   if (opts.progress === true) bar.setTotal(published.published);
   await ends.seal(bus, streamName(cfg, 'MD'), subjects);
   for (;;) {

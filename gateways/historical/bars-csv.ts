@@ -1,7 +1,7 @@
 import { barId, TIMEFRAMES } from '../../streams/messages/bar.js';
 import type { Bar, Timeframe } from '../../streams/messages/bar.js';
 import { columnsFor } from './csv-format.js';
-import { checkInstrument, checkWindow, readRows } from './read-rows.js';
+import { checkInstrument, checkWindow, readRowBatches, readRows } from './read-rows.js';
 import type { Instrument, ParserFactory, ReadWindow } from './read-rows.js';
 import { RowProblem } from './row-scanner.js';
 
@@ -56,4 +56,12 @@ export function readBars(path: string, opts: BarReadOptions): AsyncIterableItera
   checkWindow(opts);
   const tf = parseTimeframe(opts.tf);
   return readRows(path, barParser({ venue: opts.venue, symbol: opts.symbol, tf }), opts);
+}
+
+/** {@link readBars} a chunk of rows at a time, for `mergeBatchesByTime` (a replay of millions of bars). */
+export function readBarBatches(path: string, opts: BarReadOptions): AsyncGenerator<Bar[]> {
+  checkInstrument(opts);
+  checkWindow(opts);
+  const tf = parseTimeframe(opts.tf);
+  return readRowBatches(path, barParser({ venue: opts.venue, symbol: opts.symbol, tf }), opts);
 }

@@ -59,10 +59,11 @@ export function checkInstrument(o: Instrument): void {
  * 600–900k rows/s). A bad row still surfaces after every message before it.
  */
 export function readRows<T>(path: string, factory: ParserFactory<T>, window: ReadWindow): AsyncIterableIterator<T> {
-  return flattenBatches(parseBatches(path, factory, window));
+  return flattenBatches(readRowBatches(path, factory, window));
 }
 
-async function* parseBatches<T>(path: string, factory: ParserFactory<T>, window: ReadWindow): AsyncGenerator<T[]> {
+/** {@link readRows} a chunk of rows at a time (for `mergeBatchesByTime`); a batch may be empty. */
+export async function* readRowBatches<T>(path: string, factory: ParserFactory<T>, window: ReadWindow): AsyncGenerator<T[]> {
   const from = window.from ?? -Infinity;
   const to = window.to ?? Infinity;
   const limit = window.limit ?? Infinity;

@@ -71,3 +71,16 @@ export async function* withSyntheticTrades(bars: AsyncIterable<Bar> | Iterable<B
     for (const t of tradesInBar(bar, opts.perBar, rand)) yield t;
   }
 }
+
+/** {@link withSyntheticTrades} a batch at a time: each batch of bars becomes one batch of the bars and their trades (same stream, same seed use). */
+export async function* withSyntheticTradeBatches(batches: AsyncIterable<readonly Bar[]> | Iterable<readonly Bar[]>, opts: SyntheticTradeOptions): AsyncGenerator<Array<Bar | Trade>> {
+  const rand = mulberry32(opts.seed ?? 1);
+  for await (const bars of batches) {
+    const out: Array<Bar | Trade> = [];
+    for (const bar of bars) {
+      out.push(bar);
+      for (const t of tradesInBar(bar, opts.perBar, rand)) out.push(t);
+    }
+    yield out;
+  }
+}

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { readBarBatches, readBars } from '../../gateways/historical/bars-csv.js';
+import { mergeBatchesByTime } from '../../gateways/historical/merge-batches-by-time.js';
+import { MergeOrderError, mergeByTime } from '../../gateways/historical/merge-by-time.js';
+import { withSyntheticTradeBatches, withSyntheticTrades } from '../../gateways/historical/synthetic-trades.js';
+import { mulberry32 } from '../../models/training/seeded-rng.js';
+import type { MarketData } from '../../streams/messages/market-data.js';
+import { BTC_5M_2024, collect, dataPath, ETH_5M_2024 } from './data.js';
+
+type Item = { ts: number; tag: string };
+
+/** `list` cut into batches of random sizes (empty ones included), as a sync or async source. */
+function batched(list: readonly Item[], rand: () => number, asAsync: boolean): AsyncIterable<Item[]> | Iterable<Item[]> {
+  const batches: Item[][] = [];
+  for (let i = 0; i < list.length; ) {
+    const n = Math.floor(rand() * 5); // 0..4: empty batches too
+    batches.push(list.slice(i, i + n));
+    i += n;
+  }
+  if (!asAsync) return batches;
+  return (async function* () {
+    for (const b of batches) yield b;
+  })();
+}
+
+const flat = async <T>(src: AsyncIterable<T[]>): Promise<T[]> => (await collect(src)).flat();
+
+describe('mergeBatchesByTime', () => {
+  it('gives exactly mergeByTime\'s order over random sources with many ties, however they are batched', async () => {
+    const rand = mulberry32(11);
+    for (let round = 0; round < 200; round++) {
+      const k = 1 + Math.floor(rand() * 6);
+      const lists: Item[][] = [];
+      for (let s = 0; s < k; s++) {
+        const list: Item[] = [];
+        let ts = Math.floor(rand() * 3);
+        const n = Math.floor(rand() * 30);
+        for (let i = 0; i < n; i++) {
+          ts += Math.floor(rand() * 3); // steps of 0, 1 or 2: ties within and across sources
+          list.push({ ts, tag: `${s}:${i}` });
+        }
+        lists.push(list);
+      }
+      const want = (await collect(mergeByTime(...lists))).map((x) => x.tag);
+      const size = 1 + Math.floor(rand() * 8);
+      const out = await collect(mergeBatchesByTime(lists.map((l, i) => batched(l, rand, i % 2 === 0)), size));
+      expect(out.every((b) => b.length > 0 && b.length <= size)).toBe(true);
+      expect(out.flat().map((x) => x.tag)).toEqual(want);
+    }
+  });
+
+  it('refuses a source that goes back in time, within a batch or across two', async () => {
+    const within = mergeBatchesByTime<Item>([[[{ ts: 1, tag: 'a' }, { ts: 0, tag: 'b' }]]]);
+    await expect(collect(within)).rejects.toBeInstanceOf(MergeOrderError);
+    const across = mergeBatchesByTime<Item>([[[{ ts: 5, tag: 'a' }], [{ ts: 4, tag: 'b' }]], [[{ ts: 9, tag: 'c' }]]]);
+    await expect(collect(across)).rejects.toThrow('source 0 went back in time: ts 4 after 5');
+  });
+
+  it('closes every source when the consumer stops early', async () => {
+    let closed = 0;
+    const source = (tag: string): AsyncIterable<Item[]> => ({
+      [Symbol.asyncIterator]() {
+        let i = 0;
+        return {
+          next: async () => ({ done: false, value: [{ ts: i++, tag }] }),
+          return: async () => {
+            closed++;
+            return { done: true, value: undefined };
+          },
+        };
+      },
+    });
+    for await (const b of mergeBatchesByTime([source('a'), source('b')], 3)) {
+      expect(b).toHaveLength(3);
+      break;
+    }
+    expect(closed).toBe(2);
+  });
+
+  it('replays real bar files with their synthetic trades as the per-message path does', async () => {
+    const window = { venue: 'binance', tf: '5m', from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 0, 4) };
+    const files = [
+      { path: dataPath(BTC_5M_2024), symbol: 'BTC/USDT' },
+      { path: dataPath(ETH_5M_2024), symbol: 'ETH/USDT' },
+    ];
+    const perMessage = await collect(mergeByTime<MarketData>(...files.map((f) => withSyntheticTrades(readBars(f.path, { ...window, symbol: f.symbol }), { perBar: 3, seed: 7 }))));
+    const perBatch = await flat(mergeBatchesByTime<MarketData>(files.map((f) => withSyntheticTradeBatches(readBarBatches(f.path, { ...window, symbol: f.symbol }), { perBar: 3, seed: 7 }))));
+    expect(perMessage.length).toBe(2 * 864 * 4); // 3 days of 5m bars per symbol, each with 3 trades
+    expect(perBatch).toEqual(perMessage);
+  });
+});
