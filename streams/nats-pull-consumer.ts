@@ -34,7 +34,27 @@ const ACK = new TextEncoder().encode('+ACK');
 const NAK = new TextEncoder().encode('-NAK');
 
 type Pulled = { kind: 'done'; msgs: Msg[]; at: number } | { kind: 'lost'; reason: string; quiet: boolean } | { kind: 'stopped' };
-type Pull = { id: number; msgs: Msg[]; lastActivity: number; finish: (r: Pulled) => void };
+/** How a pull ended: the server's expiry (what arrived before it still counts), a loss, or our stop. */
+type PullEnd = { kind: 'expired' } | { kind: 'lost'; reason: string; quiet: boolean } | { kind: 'stopped' };
+/**
+ * One pull request, open while the server owes it deliveries. Deliveries are buffered in `msgs`
+ * and taken as they come (`take`), not when the pull ends: a pull for a batch of 512 serves a
+ * live stream for 512 messages, instead of one pull request and one end-of-pull status message
+ * per message.
+ */
+type Pull = {
+  id: number;
+  msgs: Msg[];
+  /** When the oldest of `msgs` arrived. */
+  firstAt: number;
+  /** Deliveries so far; at `batchSize` the server owes this pull nothing more. */
+  received: number;
+  lastActivity: number;
+  end: PullEnd | undefined;
+  /** Wakes a `take` waiting for a delivery or the end. */
+  wake: (() => void) | undefined;
+  finish: (r: PullEnd) => void;
+};
 type Received = { msg: Msg; delivery: Delivery; dseq: number };
 
 /** Stream and delivery sequences from a JetStream ack subject (v1 `$JS.ACK.<stream>.<consumer>.<n>.<sseq>.<dseq>.<ts>.<pending>`, or v2 with domain and account). */
@@ -53,10 +73,12 @@ const isApiError = (e: unknown, code: number): boolean => e instanceof JetStream
  * Why not `consumer.consume()`: it keeps pulling ahead of the handler, and with AckPolicy.All an
  * ack of a later message silently acknowledges any earlier delivery that never reached us (lost in
  * a reconnect), while prefetched and naked messages make "redeliver in stream order" impossible to
- * guarantee. Instead each batch is exactly one pull request (`no_wait` + `expires`: the server
- * answers as soon as anything is available, or long-polls). When a batch comes back full (more is
- * likely waiting), the next pull is sent before the handler runs, so the network fetches batch
- * n+1 while batch n is processed; delivery sequences are checked to be contiguous before a batch
+ * guarantee. Instead one pull request is open at a time, for up to `batchSize` messages (long-polling
+ * up to `expires`), and what it has delivered is handed over as it comes: each batch is what
+ * arrived while the previous one was handled, so a live stream costs one pull request per
+ * `batchSize` messages and no end-of-pull status per message. When a pull is served in full
+ * (more is likely waiting), the next one is sent before the handler runs, so the network fetches
+ * while a batch is processed; delivery sequences are checked to be contiguous before a batch
  * reaches the handler. After the handler resolves, the batch's last message is acked without
  * waiting for the confirmation (AckPolicy.All: a later ack covers a lost one, and the caller's
  * snapshot, committed before the ack, skips anything redelivered). A handler may resolve with a
@@ -64,9 +86,9 @@ const isApiError = (e: unknown, code: number): boolean => e instanceof JetStream
  * (and every earlier one) is done; at most MAX_UNCOMMITTED full batches' worth of messages wait
  * (however many batches hold them), so at most MAX_UNCOMMITTED + 2 batches' worth are ever
  * delivered and unacknowledged. A failed commit acks nothing from that batch on and re-anchors.
- * When the handler rejects, the batch is nak'ed in order (confirmed) and any prefetched batch is
- * abandoned by re-anchoring, which puts the batch at the head of the redelivery queue, ahead of
- * anything new.
+ * When the handler rejects, the batch is nak'ed in order (confirmed) and the open pull, with
+ * whatever it brought after the batch, is abandoned by re-anchoring, which puts the batch at the
+ * head of the redelivery queue, ahead of anything new.
  *
  * Any doubt about what the server delivered (a gap in delivery sequence, a stale delivery, a
  * lost pull, a failed ack, a reconnect) re-anchors: if the durable has unacknowledged deliveries,
@@ -80,7 +102,7 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
   const batchSize = spec.batchSize ?? DEFAULT_BATCH;
   const ackWaitMs = spec.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
   const nextSubject = `$JS.API.CONSUMER.MSG.NEXT.${spec.stream}.${spec.durable}`;
-  const pullBody = JSON.stringify({ batch: batchSize, no_wait: true, expires: nanos(PULL_EXPIRES_MS), idle_heartbeat: nanos(PULL_HEARTBEAT_MS) });
+  const pullBody = JSON.stringify({ batch: batchSize, expires: nanos(PULL_EXPIRES_MS), idle_heartbeat: nanos(PULL_HEARTBEAT_MS) });
 
   let stopped = false;
   let current: Pull | undefined;
@@ -108,16 +130,23 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
       if (!isStatus) anomaly ??= 'a delivery arrived outside its pull';
       return;
     }
+    if (p.end !== undefined) {
+      if (!isStatus) anomaly ??= 'a delivery arrived after its pull ended';
+      return;
+    }
     p.lastActivity = performance.now();
     if (isStatus) {
       const code = m.headers?.code ?? 0;
       if (code === 100) return; // idle heartbeat
-      if (code === 404 || code === 408) p.finish({ kind: 'done', msgs: p.msgs, at: performance.now() });
+      if (code === 404 || code === 408) p.finish({ kind: 'expired' });
       else p.finish({ kind: 'lost', reason: `pull ended: ${code} ${m.headers?.description ?? ''}`.trim(), quiet: false });
       return;
     }
+    if (p.msgs.length === 0) p.firstAt = p.lastActivity;
     p.msgs.push(m);
-    if (p.msgs.length >= batchSize) p.finish({ kind: 'done', msgs: p.msgs, at: performance.now() });
+    p.received++;
+    if (p.received >= batchSize) p.finish({ kind: 'expired' }); // served in full: nothing more comes on it
+    else if (p.wake !== undefined) p.wake();
   };
   /** A fresh inbox drops interest in abandoned pulls, so the server stops delivering to them. */
   const resubscribe = (): void => {
@@ -126,31 +155,57 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
     sub = nc.subscribe(`${inbox}.*`, { callback: onMessage });
   };
 
-  const pull = (): Promise<Pulled> =>
-    new Promise<Pulled>((resolve) => {
-      const id = ++reqNo;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const p: Pull = {
-        id,
-        msgs: [],
-        lastActivity: performance.now(),
-        finish: (r) => {
-          if (current !== p) return;
-          current = undefined;
-          clearTimeout(timer);
-          resolve(r);
-        },
-      };
-      const limit = 2 * PULL_HEARTBEAT_MS + 1_000;
-      const watchdog = (): void => {
-        const idle = performance.now() - p.lastActivity;
-        if (idle >= limit) p.finish({ kind: 'lost', reason: 'heartbeats missed', quiet: false });
-        else timer = setTimeout(watchdog, limit - idle);
-      };
-      current = p;
-      timer = setTimeout(watchdog, limit);
-      nc.publish(nextSubject, pullBody, { reply: `${inbox}.${id}` });
-    });
+  /** Opens a pull for up to `batchSize` messages (long-polling up to PULL_EXPIRES_MS); it becomes `current`. */
+  const pull = (): Pull => {
+    const id = ++reqNo;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const p: Pull = {
+      id,
+      msgs: [],
+      firstAt: 0,
+      received: 0,
+      lastActivity: performance.now(),
+      end: undefined,
+      wake: undefined,
+      finish: (r) => {
+        if (p.end !== undefined) return;
+        p.end = r;
+        clearTimeout(timer);
+        p.wake?.();
+      },
+    };
+    const limit = 2 * PULL_HEARTBEAT_MS + 1_000;
+    const watchdog = (): void => {
+      const idle = performance.now() - p.lastActivity;
+      if (idle >= limit) p.finish({ kind: 'lost', reason: 'heartbeats missed', quiet: false });
+      else timer = setTimeout(watchdog, limit - idle);
+    };
+    current = p;
+    timer = setTimeout(watchdog, limit);
+    nc.publish(nextSubject, pullBody, { reply: `${inbox}.${id}` });
+    return p;
+  };
+
+  /**
+   * What `p` delivered since the last take (at least one message), or how it ended once it holds
+   * nothing more. A lost or stopped pull drops what it holds: the re-anchor brings it again.
+   */
+  const take = async (p: Pull): Promise<Pulled> => {
+    for (;;) {
+      const end = p.end;
+      if (end !== undefined && end.kind !== 'expired') return end;
+      if (p.msgs.length > 0) {
+        const msgs = p.msgs;
+        p.msgs = [];
+        return { kind: 'done', msgs, at: p.firstAt };
+      }
+      if (end !== undefined) return { kind: 'done', msgs: [], at: performance.now() };
+      // Woken by the first delivery of a burst: by the time this continues, the rest of what the
+      // socket brought in the same read has been parsed and is taken along.
+      await new Promise<void>((resolve) => (p.wake = resolve));
+      p.wake = undefined;
+    }
+  };
 
   const sleep = (ms: number): Promise<void> =>
     new Promise<void>((resolve) => {
@@ -231,13 +286,19 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
     await nc.request((batch[batch.length - 1] as Received).msg.reply as string, how, { timeout: deps.requestTimeoutMs });
   };
 
+  /** Gives up the pull in hand: a fresh inbox drops it (the server stops delivering to it); the caller re-anchors, which redelivers what it held. */
+  const giveUpPull = (): void => {
+    current?.finish({ kind: 'stopped' });
+    current = undefined;
+    resubscribe();
+  };
+
   const consumerError = (error: string): void => deps.emitStatus({ type: 'consumer-error', durable: spec.durable, error });
 
   const run = async (): Promise<void> => {
     let needsAnchor = true;
     let anchorFailures = 0;
     let handlerFailures = 0;
-    let prefetched: Promise<Pulled> | undefined;
     /** Deferred commits in handling order, each acking its batch once it and the earlier ones are done. */
     let uncommitted: { settled: Promise<void>; n: number }[] = [];
     let uncommittedMsgs = 0;
@@ -300,15 +361,12 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
           await drainCommits();
           consumerError(commitFailure);
           commitFailure = undefined;
-          if (prefetched !== undefined) {
-            current?.finish({ kind: 'stopped' });
-            prefetched = undefined;
-          }
-          resubscribe();
+          giveUpPull();
           needsAnchor = true;
         }
         if (needsAnchor || anomaly !== undefined) {
           await drainCommits();
+          if (current !== undefined) giveUpPull();
           try {
             await Promise.race([deps.connected(), stopping]);
             if (stopped) break;
@@ -324,26 +382,30 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
           }
           continue;
         }
-        if (prefetched === undefined && confirming !== undefined) {
+        if (current === undefined && confirming !== undefined) {
           await confirming;
           confirming = undefined;
           continue; // a failed confirmation asks for a re-anchor first
         }
-        const r = await (prefetched ?? pull());
-        prefetched = undefined;
+        const p = current ?? pull();
+        const r = await take(p);
         if (r.kind === 'stopped') break;
         if (r.kind === 'lost') {
+          current = undefined;
           if (!r.quiet) consumerError(r.reason);
           resubscribe();
           needsAnchor = true;
           continue;
         }
-        if (r.msgs.length === 0) continue;
+        if (r.msgs.length === 0) {
+          current = undefined; // expired, everything it brought handed over: the next pull is sent above
+          continue;
+        }
         const batch = anomaly === undefined ? receive(r.msgs) : undefined;
         if (batch === undefined) {
           // Not what the durable owes us next: hand nothing, ack nothing, realign with the server.
           consumerError(anomaly ?? 'deliveries out of sequence');
-          resubscribe();
+          giveUpPull();
           needsAnchor = true;
           continue;
         }
@@ -351,20 +413,22 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
         lastDseq = last.dseq;
         handedUpTo = Math.max(handedUpTo, last.delivery.streamSeq);
         unackedSince.push(r.at);
-        // A full batch says more is waiting: fetch the next one while this one is handled —
-        // unless what we hold unacknowledged is getting old, when a pull would only bring back
-        // its redelivery (ack_wait runs out while it waits behind a slow handler or commit).
-        if (r.msgs.length >= batchSize && !stopped && confirming === undefined && performance.now() - (unackedSince[0] ?? r.at) < ackWaitMs / 2) prefetched = pull();
+        // A pull served in full says more is likely waiting: send the next one while this batch
+        // is handled — unless what we hold unacknowledged is getting old, when a pull would only
+        // bring back its redelivery (ack_wait runs out while it waits behind a slow handler or commit).
+        if (p.end !== undefined && p.msgs.length === 0) {
+          current = undefined;
+          if (!stopped && confirming === undefined && performance.now() - (unackedSince[0] ?? r.at) < ackWaitMs / 2) pull();
+        }
         let result: void | Deferred;
         try {
           result = await handler(batch.map((b) => b.delivery));
         } catch (e) {
           consumerError(e instanceof Error ? e.message : String(e));
-          if (prefetched !== undefined) {
-            // Abandon the batch fetched ahead: a fresh inbox drops it, the re-anchor redelivers it.
-            current?.finish({ kind: 'stopped' });
-            prefetched = undefined;
-            resubscribe();
+          if (current !== undefined) {
+            // A pull is open and may bring (or hold) what follows: give it up, so the nak'ed batch
+            // comes again first, in order, after the re-anchor.
+            giveUpPull();
             needsAnchor = true;
           }
           unackedSince.pop(); // nak'ed: no longer ours

@@ -188,6 +188,32 @@ describe('NATS bus: JetStream behaviour', () => {
     expect(got).toEqual(range(0, 12));
   });
 
+  it('serves a live stream with one open pull: pull requests per batchSize messages, not per message', async () => {
+    const subject = `${ns}.live.x`;
+    // Watch the pull requests the consumption sends, from a connection of our own.
+    const watcher = await connect({ servers: URL, name: 'pull-watcher' });
+    let pulls = 0;
+    const sub = watcher.subscribe(`$JS.API.CONSUMER.MSG.NEXT.${stream.name}.live`, { callback: () => void pulls++ });
+    await watcher.flush();
+    const got: string[] = [];
+    const c = bus.consume({ stream: stream.name, durable: 'live', filterSubject: `${ns}.live.>`, batchSize: 16 }, (b) => void got.push(...b.map((d) => dec(d.data))));
+    try {
+      for (const v of range(0, 40)) {
+        await bus.publish(subject, enc(v));
+        await sleep(10); // live pace: each message arrives alone
+      }
+      await until(() => got.length >= 40, 'every message');
+      expect(got).toEqual(range(0, 40));
+      // 40 messages at 16 per pull: 3 pulls (a fourth may be open); one pull per message would be 40.
+      expect(pulls).toBeGreaterThanOrEqual(3);
+      expect(pulls).toBeLessThanOrEqual(4);
+    } finally {
+      await c.stop();
+      sub.unsubscribe();
+      await watcher.close();
+    }
+  });
+
   it('bounds the work still committing in messages, not batches: one-message batches keep flowing up to the bound', async () => {
     const subject = `${ns}.small.x`;
     let open: () => void = () => {};
