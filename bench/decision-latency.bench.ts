@@ -16,6 +16,7 @@
  * because the target was missed.
  */
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -90,6 +91,30 @@ const mdSpec = (c: Config): StreamSpec => {
   return spec;
 };
 
+/**
+ * CPU seconds used so far by a local nats-server (Linux /proc; utime + stime at 100 ticks/s), or
+ * undefined where there is none to read: the broker shares this machine's cores with the engine.
+ */
+function natsServerCpuS(): number | undefined {
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      let comm: string;
+      try {
+        comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      } catch {
+        continue;
+      }
+      if (comm !== 'nats-server') continue;
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
 const ms = (n: number): string => `${n.toFixed(2)} ms`;
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const line = (label: string, s: Summary): string =>
@@ -129,7 +154,24 @@ async function rawLatency(bus: Bus, raw: Config, bars: readonly Bar[]): Promise<
   }
 }
 
-type EngineResult = { lat: number[]; decided: number[]; paced: Paced; orders: number; unmatched: number; predictions: number; rejects: number; drained: boolean; lastOrderAfterPublishMs: number };
+type EngineResult = {
+  lat: number[];
+  decided: number[];
+  paced: Paced;
+  orders: number;
+  unmatched: number;
+  predictions: number;
+  rejects: number;
+  drained: boolean;
+  lastOrderAfterPublishMs: number;
+  /** The main thread's event-loop utilisation over the measured phase (0..1): how busy the engine's thread was. */
+  elu: number;
+  /** The process's CPU time over the measured phase (all threads), in seconds. */
+  cpuS: number;
+  wallS: number;
+  /** nats-server's CPU time over the same span, where a local one could be read. */
+  serverCpuS: number | undefined;
+};
 
 type Trained = Readonly<{ registry: ModelRegistry; seconds: number; close(): Promise<void> }>;
 
@@ -204,8 +246,17 @@ async function engineLatency(bus: Bus, registry: ModelRegistry, warm: readonly B
     unmatched = 0;
 
     tracer?.start();
+    const elu0 = performance.eventLoopUtilization();
+    const cpu0 = process.cpuUsage();
+    const server0 = natsServerCpuS();
+    const t0 = performance.now();
     const paced = await pacedPublish(bus, subjects, measured, RATE, sentAt);
     const endPublish = performance.now();
+    // Busy-ness over the publishing span (the drain's idle wait would dilute it).
+    const elu = performance.eventLoopUtilization(elu0).utilization;
+    const cpu = process.cpuUsage(cpu0);
+    const server1 = natsServerCpuS();
+    const wallS = (endPublish - t0) / 1000;
     const drained = await settle(inAfter(warm.length + measured.length), 0, 300, DRAIN_S * 1000);
     await tracer?.report(sentAt, decidedAt, orderAt);
     const after = decisions.path.stats();
@@ -224,6 +275,10 @@ async function engineLatency(bus: Bus, registry: ModelRegistry, warm: readonly B
       rejects: after.rejects - baseline.rejects,
       drained,
       lastOrderAfterPublishMs: lastOrderAt - endPublish,
+      elu,
+      cpuS: (cpu.user + cpu.system) / 1e6,
+      wallS,
+      serverCpuS: server0 === undefined || server1 === undefined ? undefined : server1 - server0,
     };
   } finally {
     for (const s of subs) s.unsubscribe();
@@ -262,6 +317,11 @@ async function main(): Promise<void> {
       `  bars ${fmt(measured.length)}, predictions ${fmt(eng.predictions)}, orders ${fmt(eng.orders)} (seen ${fmt(engS.n)}, unmatched ${eng.unmatched}), rejects ${fmt(eng.rejects)}; ` +
         `${eng.drained ? 'drained' : 'NOT drained'}; last order ${fmt(eng.lastOrderAfterPublishMs)} ms after the last publish`,
     );
+    console.log(
+      `  while publishing: main thread busy ${(100 * eng.elu).toFixed(1)} % (event-loop utilisation), process CPU ${eng.cpuS.toFixed(2)} s in ${eng.wallS.toFixed(2)} s ` +
+        `(${((100 * eng.cpuS) / eng.wallS).toFixed(0)} % of one core, all threads; publisher and subscriber of this bench included)` +
+        (eng.serverCpuS === undefined ? '' : `; nats-server CPU ${eng.serverCpuS.toFixed(2)} s (${((100 * eng.serverCpuS) / eng.wallS).toFixed(0)} %)`),
+    );
     const rawAfter = await rawLatency(bus, rawCfg('after'), measured);
     const after = summarise(rawAfter.lat);
     console.log(line('publish → raw consume (after)', after) + `  published at ${fmt(rawAfter.paced.published / rawAfter.paced.seconds)} msg/s`);
@@ -273,7 +333,7 @@ async function main(): Promise<void> {
         `against the raw run before ${(engS.p99 / before.p99).toFixed(2)}×, after ${(engS.p99 / after.p99).toFixed(2)}×`,
     );
     console.log(
-      JSON.stringify({ rate: RATE, seconds: SECONDS, symbols: SYMBOLS, bars: measured.length, raw, rawBefore: before, rawAfter: after, engine: engS, ratioP99: ratio, orders: eng.orders, predictions: eng.predictions, drained: eng.drained }),
+      JSON.stringify({ rate: RATE, seconds: SECONDS, symbols: SYMBOLS, bars: measured.length, raw, rawBefore: before, rawAfter: after, engine: engS, ratioP99: ratio, orders: eng.orders, predictions: eng.predictions, drained: eng.drained, mainThreadBusy: eng.elu, processCpuS: eng.cpuS, wallS: eng.wallS, natsServerCpuS: eng.serverCpuS ?? null }),
     );
   } finally {
     await bus.deleteStreams(streams);
