@@ -53,6 +53,9 @@ export type ExecutionCore = Readonly<{
 
 export const assetKey = (venue: string, symbol: string): string => `${venue}|${symbol}`;
 
+/** Shared and typed readonly, not frozen: a frozen array leaves the fast path of `for…of` (an iterator result per step). */
+const NO_SUGGESTIONS: readonly Suggestion[] = [];
+
 type Working = { side: OrderSide; remaining: number; expiresAt: number };
 type Parent = { id: string; source: string; side: OrderSide; qty: number; target: number; plan: readonly ChildPlan[]; next: number };
 type Asset = {
@@ -203,13 +206,14 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
       return out;
     },
     onTime(now) {
-      const out: Suggestion[] = [];
+      // On every event: most assets have nothing working and no parent, and then nothing is allocated.
+      let out: Suggestion[] | undefined;
       for (const key of keys) {
         const a = assets.get(key) as Asset;
-        expire(a, now);
-        due(a, now, out);
+        if (a.working.size > 0) expire(a, now);
+        if (a.parent !== undefined) due(a, now, (out ??= []));
       }
-      return out;
+      return out ?? NO_SUGGESTIONS;
     },
     onFill(f) {
       if (f.strategy !== opts.strategy) {

@@ -94,7 +94,10 @@ type Book = { mid: number; volume: number | null; vol: EwmaVol; prevClose: numbe
 /** What one event offers a side: the price a taker pays, the price a resting limit needs, the size. */
 type Offer = { touch: number; through: (limit: number) => boolean; capacity: number; ref: number; ts: number };
 
-const EMPTY: VenueOutput = { fills: [], expired: [] };
+const NO_FILLS: readonly Fill[] = []; // shared and typed readonly, not frozen: a frozen array leaves the fast path of for…of
+const NO_EXPIRIES: readonly VenueExpiry[] = [];
+/** What most events produce: shared, so an event that fills and expires nothing allocates nothing. */
+const EMPTY: VenueOutput = { fills: NO_FILLS, expired: NO_EXPIRIES };
 
 /**
  * The paper venue's deterministic core: approved orders and market data in, fills out, in event
@@ -158,8 +161,13 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
     orders = keep;
   };
 
+  /** Whether an order expired before `now` (a loop, not `some` with a closure: this runs on every event). */
+  const anyExpired = (now: number): boolean => {
+    for (const w of orders) if (w.order.expiresAt < now) return true;
+    return false;
+  };
   const expire = (now: number, out: VenueExpiry[]): void => {
-    if (!orders.some((w) => w.order.expiresAt < now)) return;
+    if (!anyExpired(now)) return;
     const keep: Working[] = [];
     for (const w of orders) {
       if (w.order.expiresAt >= now) {
@@ -290,26 +298,28 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
       let i = orders.length;
       while (i > 0 && ((orders[i - 1] as Working).arrivalTs > now || ((orders[i - 1] as Working).arrivalTs === now && (orders[i - 1] as Working).order.id > o.id))) i--;
       orders.splice(i, 0, w);
+      if (!anyExpired(now)) return EMPTY;
       const expired: VenueExpiry[] = [];
       expire(now, expired);
-      return expired.length === 0 ? EMPTY : { fills: [], expired };
+      return { fills: NO_FILLS, expired };
     },
     onMarket(md) {
       if (md.venue !== opts.venue) return EMPTY;
-      const expired: VenueExpiry[] = [];
-      expire(md.ts, expired);
+      let expired: VenueExpiry[] | undefined;
+      if (orders.length > 0 && anyExpired(md.ts)) expire(md.ts, (expired = []));
       const prev = lastSeen.get(md.symbol);
       lastSeen.set(md.symbol, md.ts);
-      if (opts.maxGapMs !== undefined && prev !== undefined && md.ts - prev > opts.maxGapMs) cancelAtGap(md.symbol, prev, expired);
+      if (orders.length > 0 && opts.maxGapMs !== undefined && prev !== undefined && md.ts - prev > opts.maxGapMs) cancelAtGap(md.symbol, prev, (expired ??= []));
       const book = bookOf(md.symbol);
-      const fills = orders.length === 0 ? [] : fillMarket(md, book);
+      const fills = orders.length === 0 ? NO_FILLS : fillMarket(md, book);
       learn(md, book);
-      return fills.length === 0 && expired.length === 0 ? EMPTY : { fills, expired };
+      return fills.length === 0 && (expired === undefined || expired.length === 0) ? EMPTY : { fills, expired: expired ?? NO_EXPIRIES };
     },
     onTime(now) {
+      if (!anyExpired(now)) return EMPTY;
       const expired: VenueExpiry[] = [];
       expire(now, expired);
-      return expired.length === 0 ? EMPTY : { fills: [], expired };
+      return { fills: NO_FILLS, expired };
     },
     working: () => orders.map((w) => ({ orderId: w.order.id, remaining: w.remaining, filled: w.filled, liquidity: w.liquidity ?? 'undecided' })),
     stats: () => ({ ...st }),

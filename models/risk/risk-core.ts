@@ -78,6 +78,9 @@ export type RiskStatus = Readonly<{
 
 export type RiskCore = ReturnType<typeof createRiskCore>;
 
+/** No state change: what `onMarket` answers on nearly every event, shared. */
+const NO_STATES: readonly RiskState[] = []; // shared and typed readonly, not frozen (see execution-core NO_SUGGESTIONS)
+
 export class RiskControlError extends Error {
   override readonly name = 'RiskControlError';
 }
@@ -150,10 +153,12 @@ export function createRiskCore(opts: RiskCoreOptions) {
   return {
     account,
 
-    onMarket(m: MarketMid): RiskState[] {
-      if (!Number.isFinite(m.mid) || m.mid <= 0) return [];
+    onMarket(m: MarketMid): readonly RiskState[] {
+      if (!Number.isFinite(m.mid) || m.mid <= 0) return NO_STATES;
       book.roll(m.ts);
       book.mark(m.venue, m.symbol, m.ts, m.mid);
+      // On every event: no breach (the usual case) allocates nothing but the empty answer.
+      if (!(book.dailyLoss() > limits.maxDailyLoss) && !(book.drawdown() > limits.maxDrawdown)) return NO_STATES;
       const out: RiskState[] = [];
       breaches(m.ts, out);
       return out;
