@@ -81,8 +81,7 @@ const isApiError = (e: unknown, code: number): boolean => e instanceof JetStream
  * while a batch is processed; delivery sequences are checked to be contiguous before a batch
  * reaches the handler. After the handler resolves, the batch's last message is acked without
  * waiting for the confirmation (AckPolicy.All: a later ack covers a lost one, and the caller's
- * snapshot, committed before the ack, skips anything redelivered); the acks due in one event-loop
- * turn go out as one, of the newest batch. A handler may resolve with a
+ * snapshot, committed before the ack, skips anything redelivered). A handler may resolve with a
  * `Deferred` commit: the next batch is handed over at once and this one acked when its commit
  * (and every earlier one) is done; at most MAX_UNCOMMITTED full batches' worth of messages wait
  * (however many batches hold them), so at most MAX_UNCOMMITTED + 2 batches' worth are ever
@@ -309,21 +308,6 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
     /** The server's confirmation of an ack of old deliveries, awaited before the next pull. */
     let confirming: Promise<void> | undefined;
     /**
-     * The newest batch whose ack is due and not sent yet. Batches whose commits settle together
-     * (every batch a checkpoint covers, live one message each) are acknowledged by one ack of the
-     * newest at the end of the event-loop turn: with AckPolicy.All it covers the earlier ones, and
-     * the server stores one ack instead of one per message.
-     */
-    let pendingAck: Received | undefined;
-    let ackTimer: ReturnType<typeof setImmediate> | undefined;
-    const sendPendingAck = (): void => {
-      if (ackTimer !== undefined) clearImmediate(ackTimer);
-      ackTimer = undefined;
-      const p = pendingAck;
-      pendingAck = undefined;
-      if (p !== undefined && !nc.isClosed()) nc.publish(p.msg.reply as string, ACK);
-    };
-    /**
      * Acks the oldest batch still unacknowledged (acks go in batch order). Deliveries older than
      * half of ack_wait may already sit in the server's redelivery queue: that ack is confirmed
      * before anything is pulled again, or the next pull could bring them back.
@@ -332,11 +316,9 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
       const at = unackedSince.shift() ?? performance.now();
       ackedSeq = last.delivery.streamSeq;
       if (performance.now() - at < ackWaitMs / 2) {
-        pendingAck = last;
-        ackTimer ??= setImmediate(sendPendingAck);
+        nc.publish(last.msg.reply as string, ACK);
         return;
       }
-      pendingAck = undefined; // the confirmed ack below covers it (AckPolicy.All)
       const previous = confirming ?? Promise.resolve();
       confirming = previous.then(() =>
         nc.request(last.msg.reply as string, ACK, { timeout: deps.requestTimeoutMs }).then(
@@ -369,7 +351,6 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
       await Promise.all(uncommitted.map((u) => u.settled));
       uncommitted = [];
       uncommittedMsgs = 0;
-      sendPendingAck(); // a re-anchor or the end reads the ack floor: it must include every due ack
     };
     resubscribe();
     const stopWatching = deps.onDisconnect(() => current?.finish({ kind: 'lost', reason: 'disconnected', quiet: true }));

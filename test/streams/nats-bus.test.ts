@@ -214,42 +214,6 @@ describe('NATS bus: JetStream behaviour', () => {
     }
   });
 
-  it('acknowledges batches whose commits settle together with one ack of the newest', async () => {
-    const subject = `${ns}.acks.x`;
-    const watcher = await connect({ servers: URL, name: 'ack-watcher' });
-    let acks = 0;
-    const sub = watcher.subscribe(`$JS.ACK.${stream.name}.acks.>`, { callback: () => void acks++ });
-    await watcher.flush();
-    let open: () => void = () => {};
-    const gate = new Promise<void>((r) => (open = r));
-    const got: string[] = [];
-    // One message per batch (live pace), every commit waiting for the same gate, as batches that one checkpoint covers.
-    const c = bus.consume({ stream: stream.name, durable: 'acks', filterSubject: `${ns}.acks.>`, batchSize: 16 }, (b) => {
-      got.push(...b.map((d) => dec(d.data)));
-      return { committed: gate };
-    });
-    try {
-      for (const v of range(0, 12)) {
-        await bus.publish(subject, enc(v));
-        await sleep(10);
-      }
-      await until(() => got.length >= 12, 'every message handed over');
-      expect(acks).toBe(0);
-      open();
-      const jsm = await jetstreamManager(watcher);
-      await until(() => acks > 0, 'the ack');
-      await sleep(100);
-      expect(acks).toBe(1); // twelve batches, one ack (AckPolicy.All)
-      const info = await jsm.consumers.info(stream.name, 'acks');
-      expect(info.num_ack_pending).toBe(0);
-      expect(info.ack_floor.stream_seq).toBe(info.delivered.stream_seq);
-    } finally {
-      await c.stop();
-      sub.unsubscribe();
-      await watcher.close();
-    }
-  });
-
   it('bounds the work still committing in messages, not batches: one-message batches keep flowing up to the bound', async () => {
     const subject = `${ns}.small.x`;
     let open: () => void = () => {};
