@@ -1,3 +1,4 @@
+import { heapPush, heapReplaceTop } from './binary-heap.js';
 import { MergeOrderError } from './merge-by-time.js';
 import type { Timed } from './merge-by-time.js';
 
@@ -32,31 +33,6 @@ export async function* mergeBatchesByTime<T extends Timed>(sources: ReadonlyArra
   const heap: Source<T>[] = [];
   const open = new Set<AsyncIterator<readonly T[]> | Iterator<readonly T[]>>();
 
-  const siftUp = (s: Source<T>): void => {
-    let i = heap.length;
-    heap.push(s);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(s, heap[parent] as Source<T>)) break;
-      heap[i] = heap[parent] as Source<T>;
-      i = parent;
-    }
-    heap[i] = s;
-  };
-  const siftDown = (s: Source<T>): void => {
-    const n = heap.length;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && before(heap[r] as Source<T>, heap[l] as Source<T>) ? r : l;
-      if (!before(heap[c] as Source<T>, s)) break;
-      heap[i] = heap[c] as Source<T>;
-      i = c;
-    }
-    heap[i] = s;
-  };
   /** Loads the next non-empty batch of `s`; false when the source is done. */
   const refill = async (s: Source<T>): Promise<boolean> => {
     for (;;) {
@@ -84,7 +60,7 @@ export async function* mergeBatchesByTime<T extends Timed>(sources: ReadonlyArra
     const all: Source<T>[] = sources.map((src, index) => ({ index, it: iteratorOf(src), batch: [], pos: 0, lastTs: Number.NEGATIVE_INFINITY }));
     for (const s of all) open.add(s.it);
     const started = await Promise.all(all.map(refill));
-    all.forEach((s, i) => started[i] === true && siftUp(s));
+    all.forEach((s, i) => started[i] === true && heapPush(heap, s, before));
 
     let out: T[] = [];
     while (heap.length > 0) {
@@ -106,11 +82,11 @@ export async function* mergeBatchesByTime<T extends Timed>(sources: ReadonlyArra
         yield out;
         out = [];
       }
-      if (top.pos < batch.length) siftDown(top);
-      else if (await refill(top)) siftDown(top);
+      if (top.pos < batch.length) heapReplaceTop(heap, top, before);
+      else if (await refill(top)) heapReplaceTop(heap, top, before);
       else {
         const last = heap.pop() as Source<T>;
-        if (heap.length > 0) siftDown(last);
+        if (heap.length > 0) heapReplaceTop(heap, last, before);
       }
     }
     if (out.length > 0) yield out;

@@ -1,3 +1,5 @@
+import { heapPush, heapReplaceTop } from './binary-heap.js';
+
 /** Anything with an event time. */
 export type Timed = Readonly<{ ts: number }>;
 
@@ -38,31 +40,6 @@ export async function* mergeByTime<T extends Timed>(...sources: ReadonlyArray<As
   const heap: Head<T>[] = [];
   const open = new Set<AsyncIterator<T> | Iterator<T>>();
 
-  const push = (h: Head<T>): void => {
-    let i = heap.length;
-    heap.push(h);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(h, heap[parent]!)) break;
-      heap[i] = heap[parent]!;
-      i = parent;
-    }
-    heap[i] = h;
-  };
-  const siftDown = (h: Head<T>): void => {
-    const n = heap.length;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && before(heap[r]!, heap[l]!) ? r : l;
-      if (!before(heap[c]!, h)) break;
-      heap[i] = heap[c]!;
-      i = c;
-    }
-    heap[i] = h;
-  };
   /** Pulls the next message of `it` onto the heap, or forgets `it` when it is done. */
   const advance = async (it: AsyncIterator<T> | Iterator<T>, source: number, previousTs: number): Promise<Head<T> | undefined> => {
     const r = await it.next();
@@ -78,7 +55,7 @@ export async function* mergeByTime<T extends Timed>(...sources: ReadonlyArray<As
     const its = sources.map(iteratorOf);
     for (const it of its) open.add(it);
     const firsts = await Promise.all(its.map((it, source) => advance(it, source, -Infinity)));
-    for (const h of firsts) if (h !== undefined) push(h);
+    for (const h of firsts) if (h !== undefined) heapPush(heap, h, before);
 
     while (heap.length > 0) {
       const top = heap[0]!;
@@ -86,10 +63,10 @@ export async function* mergeByTime<T extends Timed>(...sources: ReadonlyArray<As
       yield value;
       const next = await advance(it, source, value.ts);
       if (next !== undefined) {
-        siftDown(next); // replaces the root
+        heapReplaceTop(heap, next, before); // replaces the root
       } else {
         const last = heap.pop()!;
-        if (heap.length > 0) siftDown(last);
+        if (heap.length > 0) heapReplaceTop(heap, last, before);
       }
     }
   } finally {
