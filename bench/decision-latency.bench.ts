@@ -322,9 +322,9 @@ async function engineLatency(bus: Bus, registry: ModelRegistry, warm: readonly B
 
 async function main(): Promise<void> {
   const dataDir = requireDataDir();
-  const perSymbol = Math.ceil((RATE * SECONDS) / SYMBOLS.length);
-  const all = await loadBars(dataDir, cfg.venue, SYMBOLS, TF, FROM, WARM + perSymbol);
   const firstMeasured = WARM * SYMBOLS.length;
+  const all = await loadBars(dataDir, cfg.venue, SYMBOLS, TF, FROM, firstMeasured + RATE * SECONDS);
+  if (all.length < firstMeasured + RATE * SECONDS) throw new Error(`only ${all.length} bars of ${SYMBOLS.join(', ')} from ${args.from} up to the last hour they all have: a lower rate, fewer seconds or an earlier --from`);
   const warm = all.slice(0, firstMeasured);
   const measured = all.slice(firstMeasured, firstMeasured + RATE * SECONDS);
   const bus = await createNatsBus({ url: cfg.nats.url, name: 'bench-decision', connectTimeoutMs: cfg.nats.connectTimeoutMs });

@@ -47,13 +47,31 @@ export function openLimitsConfig(base: Config, symbols: readonly string[], timef
   };
 }
 
-/** Real bars of `symbols` from `from` on, at most `perSymbol` each, merged in event-time order. */
-export async function loadBars(dataDir: string, venue: string, symbols: readonly string[], timeframe: string, from: number, perSymbol: number): Promise<Bar[]> {
+/**
+ * The first `total` real bars of `symbols` from `from` on, merged in event-time order, cut at the
+ * last time every symbol still has bars. Counting `total / symbols` bars per symbol instead let a
+ * symbol with a gap inside the window (BNB/USDT has none from 2024-05-08 to 09-14) run on alone
+ * for thousands of bars at the end, at the whole rate on one asset — a load no other part of the
+ * run has, which then decided the tail. Gaps inside the window stay: there the others go on without
+ * the silent symbol, as live. Fewer than `total` bars when the files end first.
+ */
+export async function loadBars(dataDir: string, venue: string, symbols: readonly string[], timeframe: string, from: number, total: number): Promise<Bar[]> {
   const files = findBarFiles(dataDir, { symbols, timeframe });
   const missing = symbols.filter((s) => !files.some((f) => f.symbol === s));
   if (missing.length > 0) throw new Error(`no ${timeframe} bar files for ${missing.join(', ')} under ${dataDir}/ohlcv`);
+  const bySymbol: Bar[][] = [];
+  for (const f of files) {
+    const bars: Bar[] = [];
+    for await (const b of readBars(f.path, { venue, symbol: f.symbol, tf: timeframe, from, limit: total })) bars.push(b);
+    bySymbol.push(bars);
+  }
+  // Each symbol read up to `total` bars: up to the earliest of their last bars, every symbol is complete.
+  const commonEnd = Math.min(...bySymbol.map((bars) => bars[bars.length - 1]?.ts ?? Number.NEGATIVE_INFINITY));
   const out: Bar[] = [];
-  for await (const b of mergeByTime(...files.map((f) => readBars(f.path, { venue, symbol: f.symbol, tf: timeframe, from, limit: perSymbol })))) out.push(b);
+  for await (const b of mergeByTime(...bySymbol)) {
+    if (b.ts > commonEnd || out.length >= total) break;
+    out.push(b);
+  }
   return out;
 }
 

@@ -130,7 +130,7 @@ async function main(): Promise<void> {
   const dataDir = requireDataDir();
   const perSegment = RATE * SECONDS;
   const segments = ROUNDS * CONDITIONS.length;
-  const all = await loadBars(dataDir, cfg.venue, SYMBOLS, TF, FROM, WARM + Math.ceil((perSegment * segments) / SYMBOLS.length) + 1);
+  const all = await loadBars(dataDir, cfg.venue, SYMBOLS, TF, FROM, WARM * SYMBOLS.length + perSegment * segments);
   const warm = all.slice(0, WARM * SYMBOLS.length);
   if (all.length < warm.length + perSegment * segments) throw new Error(`only ${all.length} bars from ${args.from}: fewer rounds, seconds or a lower rate`);
 
