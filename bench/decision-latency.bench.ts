@@ -149,6 +149,16 @@ function latencies(sentAt: ReadonlyMap<string, number>, arrivedAt: ReadonlyMap<s
   return out;
 }
 
+/** This process's write syscalls so far (Linux `/proc/self/io`), or undefined where unreadable: each is a socket write to the broker here. */
+function writeSyscalls(): number | undefined {
+  try {
+    const m = /^syscw: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'));
+    return m === null ? undefined : Number(m[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 const ms = (n: number): string => `${n.toFixed(2)} ms`;
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const line = (label: string, s: Summary): string =>
@@ -203,6 +213,8 @@ type EngineResult = {
   wallS: number;
   /** nats-server's CPU time over the same span, where a local one could be read. */
   serverCpuS: number | undefined;
+  /** This process's write syscalls over the same span. */
+  writes: number | undefined;
 };
 
 type Trained = Readonly<{ registry: ModelRegistry; seconds: number; close(): Promise<void> }>;
@@ -280,6 +292,7 @@ async function engineLatency(bus: Bus, registry: ModelRegistry, warm: readonly B
     const elu0 = performance.eventLoopUtilization();
     const cpu0 = process.cpuUsage();
     const server0 = natsServerCpuS();
+    const writes0 = writeSyscalls();
     const t0 = performance.now();
     const { paced, sentAt } = await publishBars(bus, cfg.prefix, measured);
     const endPublish = performance.now();
@@ -287,6 +300,7 @@ async function engineLatency(bus: Bus, registry: ModelRegistry, warm: readonly B
     const elu = performance.eventLoopUtilization(elu0).utilization;
     const cpu = process.cpuUsage(cpu0);
     const server1 = natsServerCpuS();
+    const writes1 = writeSyscalls();
     const wallS = (endPublish - t0) / 1000;
     const drained = await settle(inAfter(warm.length + measured.length), 0, 300, DRAIN_S * 1000);
     await tracer?.report(sentAt, decidedAt, orderAt);
@@ -312,6 +326,7 @@ async function engineLatency(bus: Bus, registry: ModelRegistry, warm: readonly B
       cpuS: (cpu.user + cpu.system) / 1e6,
       wallS,
       serverCpuS: server0 === undefined || server1 === undefined ? undefined : server1 - server0,
+      writes: writes0 === undefined || writes1 === undefined ? undefined : writes1 - writes0,
     };
   } finally {
     for (const s of subs) s.unsubscribe();
@@ -353,7 +368,8 @@ async function main(): Promise<void> {
     console.log(
       `  while publishing: main thread busy ${(100 * eng.elu).toFixed(1)} % (event-loop utilisation), process CPU ${eng.cpuS.toFixed(2)} s in ${eng.wallS.toFixed(2)} s ` +
         `(${((100 * eng.cpuS) / eng.wallS).toFixed(0)} % of one core, all threads; publisher and subscriber of this bench included)` +
-        (eng.serverCpuS === undefined ? '' : `; nats-server CPU ${eng.serverCpuS.toFixed(2)} s (${((100 * eng.serverCpuS) / eng.wallS).toFixed(0)} %)`),
+        (eng.serverCpuS === undefined ? '' : `; nats-server CPU ${eng.serverCpuS.toFixed(2)} s (${((100 * eng.serverCpuS) / eng.wallS).toFixed(0)} %)`) +
+        (eng.writes === undefined ? '' : `; write syscalls ${fmt(eng.writes / eng.wallS)}/s`),
     );
     const rawAfter = await rawLatency(bus, rawCfg('after'), measured);
     const after = summarise(rawAfter.lat);
