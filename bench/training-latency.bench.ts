@@ -188,10 +188,24 @@ async function main(): Promise<void> {
     j.result.catch(() => undefined);
     await firstEpoch;
     const switches: { at: number; condition: Condition }[] = [];
+    // The engine thread's busy share per condition: event-loop utilisation summed over its phases.
+    const busy: Record<Condition, { active: number; idle: number }> = { without: { active: 0, idle: 0 }, with: { active: 0, idle: 0 } };
+    let eluMark: ReturnType<typeof performance.eventLoopUtilization> | undefined;
+    let eluCondition: Condition | undefined;
+    const closePhase = (): void => {
+      if (eluMark !== undefined && eluCondition !== undefined) {
+        const d = performance.eventLoopUtilization(eluMark);
+        busy[eluCondition].active += d.active;
+        busy[eluCondition].idle += d.idle;
+      }
+      eluMark = performance.eventLoopUtilization();
+    };
     const set = (condition: Condition): void => {
       if (condition === 'with') j.resume();
       else j.pause();
       switches.push({ at: performance.now(), condition });
+      closePhase();
+      eluCondition = condition;
     };
     const pattern: readonly Condition[] = ['without', 'with', 'with', 'without'];
     let i = 0;
@@ -201,6 +215,7 @@ async function main(): Promise<void> {
     timed.length = 0;
     const loop = watchLoop();
     const paced = await pacedPublish(bus, subjects, bars, RATE, sentAt);
+    closePhase();
     loop.stop();
     clearInterval(timer);
     j.pause();
@@ -230,6 +245,8 @@ async function main(): Promise<void> {
     console.log(line('without training (paused)', without));
     console.log(line('with training (running)', withT));
     console.log(`p99 with / without training = ${ratio.toFixed(2)}× (target ≤ 1.20×: ${ratio <= 1.2 ? 'met' : 'NOT met'}); p50 ${(withT.p50 / without.p50).toFixed(2)}×; p90 ${(withT.p90 / without.p90).toFixed(2)}×`);
+    const share = (c: Condition): number => busy[c].active / Math.max(1e-9, busy[c].active + busy[c].idle);
+    console.log(`  engine thread busy (event-loop utilisation over the phases): without training ${(100 * share('without')).toFixed(1)} %, with ${(100 * share('with')).toFixed(1)} %`);
     // The engine's own event-loop stalls, by the condition they began in: does training cause them?
     const conditionAt = (t: number): Condition => (switches[phaseAt(t)] as { condition: Condition }).condition;
     for (const c of ['without', 'with'] as const) {
