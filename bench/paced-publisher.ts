@@ -5,7 +5,7 @@
  * acknowledgements of 5,000 bars/s). Send times are stamped by the worker into a shared array,
  * epoch-based, and read back as this thread's `performance.now()` values.
  */
-import { Worker } from 'node:worker_threads';
+import { startWorker } from '../models/runtime/start-worker.js';
 import type { Bar } from '../streams/messages/bar.js';
 import type { Paced } from './latency-engine.js';
 
@@ -13,23 +13,13 @@ export type PacedPublishJob = Readonly<{ url: string; prefix: string; bars: read
 
 type Done = Readonly<{ published: number; seconds: number; failures: number; firstFailure: string | undefined }>;
 
-/** Boots `paced-publisher-worker.ts` (through tsx's hooks when run from source, as `models/runtime/worker-runtime.ts` does). */
-function start(job: PacedPublishJob): Worker {
-  const isTs = import.meta.url.endsWith('.ts');
-  const entry = new URL(`./paced-publisher-worker.${isTs ? 'ts' : 'js'}`, import.meta.url);
-  if (!isTs) return new Worker(entry, { workerData: job });
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const boot = `import { register } from ${JSON.stringify(tsxApi)};\nregister();\nawait import(${JSON.stringify(entry.href)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData: job });
-}
-
 /**
  * Publishes `bars` on `prefix`'s bar subjects at `rate` msgs/s from a worker thread. Resolves once
  * every publish was acknowledged, with each bar's send time (this thread's clock) by id.
  */
 export async function pacedPublishInWorker(url: string, prefix: string, bars: readonly Bar[], rate: number): Promise<Paced & Readonly<{ sentAt: Map<string, number> }>> {
   const shared = new SharedArrayBuffer(8 * bars.length);
-  const worker = start({ url, prefix, bars, rate, sentAt: shared });
+  const worker = startWorker(import.meta.url, 'paced-publisher-worker', { url, prefix, bars, rate, sentAt: shared } satisfies PacedPublishJob);
   const done = await new Promise<Done>((resolve, reject) => {
     worker.once('message', (m: Done) => resolve(m));
     worker.once('error', reject);

@@ -1,26 +1,10 @@
-import { Worker } from 'node:worker_threads';
 import { batchView, runSteps } from './batch-shape.js';
+import { startWorker } from './start-worker.js';
 import { ModelRuntimeError, ModelRuntimeErrorCode, deserializeRuntimeError } from './model-runtime-error.js';
 import type { LoadedModelInfo, ModelRuntime, ModelRuntimeKind, RuntimeWarning } from './model-runtime.js';
 import type { HostMessage, WorkerInit, WorkerMessage } from './worker-protocol.js';
 
 type Pending = { resolve: (outputs: Float32Array[]) => void; reject: (e: ModelRuntimeError) => void };
-
-/**
- * Starts `runtime-worker.ts` in a worker thread. Sources are TypeScript run through tsx, and on
- * Node 20 loader hooks registered on the main thread do not reach workers (nor does `--import`
- * in a worker's execArgv take effect before its entry loads), so a `.ts` entry is booted by a
- * two-line ES module that registers tsx's hooks in the worker first — the same
- * `tsx/esm/api` register() the CLI's bin uses. A compiled `.js` build starts directly.
- */
-function startWorker(init: WorkerInit): Worker {
-  const isTs = import.meta.url.endsWith('.ts');
-  const entry = new URL(`./runtime-worker.${isTs ? 'ts' : 'js'}`, import.meta.url);
-  if (!isTs) return new Worker(entry, { workerData: init });
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const boot = `import { register } from ${JSON.stringify(tsxApi)};\nregister();\nawait import(${JSON.stringify(entry.href)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData: init });
-}
 
 /**
  * A `ModelRuntime` whose engine lives on its own worker thread, so inference never blocks the
@@ -29,7 +13,7 @@ function startWorker(init: WorkerInit): Worker {
  * worker holds the process open only while runs are in flight.
  */
 export async function spawnWorkerRuntime(kind: ModelRuntimeKind, init: WorkerInit, onWarning: (w: RuntimeWarning) => void): Promise<ModelRuntime> {
-  const worker = startWorker(init);
+  const worker = startWorker(import.meta.url, 'runtime-worker', init);
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let dead: ModelRuntimeError | undefined;

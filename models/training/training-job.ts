@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { startWorker } from '../runtime/start-worker.js';
 import { TrainingCancelledError, TrainingJobError } from './training-errors.js';
 import type { TrainingHostMessage, TrainingProcessStart, TrainingWorkerData, TrainingWorkerMessage } from './training-protocol.js';
 import type { TrainingProgress, TrainingResult, TrainingSpec } from './training-spec.js';
@@ -38,19 +38,6 @@ export type TrainingIsolation = 'process' | 'thread';
 export type TrainingJobOptions = Readonly<{ isolation?: TrainingIsolation }>;
 
 const isTs = import.meta.url.endsWith('.ts');
-
-/**
- * Same boot as models/runtime/worker-runtime.ts: under tsx (sources are `.ts`), Node 20 does not
- * carry the main thread's loader hooks into a worker, so a tiny ES module registers tsx's hooks
- * in the worker before importing the real entry; a compiled `.js` build starts it directly.
- */
-function startWorker(data: TrainingWorkerData): Worker {
-  const entry = new URL(`./training-worker.${isTs ? 'ts' : 'js'}`, import.meta.url);
-  if (!isTs) return new Worker(entry, { workerData: data });
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const boot = `import { register } from ${JSON.stringify(tsxApi)};\nregister();\nawait import(${JSON.stringify(entry.href)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData: data });
-}
 
 let chrtAvailable: boolean | undefined;
 /** Whether `chrt` can start a SCHED_IDLE process here (checked once). */
@@ -114,7 +101,7 @@ export function startTrainingJob(spec: TrainingSpec, onProgress: (p: TrainingPro
   });
 
   if (isolation === 'thread') {
-    const worker = startWorker({ spec });
+    const worker = startWorker(import.meta.url, 'training-worker', { spec } satisfies TrainingWorkerData);
     worker.on('message', onMessage);
     worker.on('error', onCrash);
     worker.on('exit', onExit);
