@@ -78,21 +78,31 @@ export async function loadBars(dataDir: string, venue: string, symbols: readonly
 export type Paced = Readonly<{ published: number; seconds: number }>;
 
 /**
- * Publishes `bars` at `rate` msgs/s (drift-free: each message is due at t0 + i/rate, sent in
- * bursts when a timer tick is late), stamping each one's wall time just before its publish.
+ * Calls `send(i)` for i = 0 … n−1 at `rate` a second, drift-free: call i is due at t0 + i/rate and
+ * sent in a burst with the others due when a timer tick comes late. Resolves with the seconds taken.
+ */
+export async function paced(n: number, rate: number, send: (i: number) => void): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const wait = t0 + (i * 1000) / rate - performance.now();
+    if (wait > 1) await sleep(wait);
+    send(i);
+  }
+  return (performance.now() - t0) / 1000;
+}
+
+/**
+ * Publishes `bars` at `rate` msgs/s ({@link paced}), stamping each one's wall time just before its
+ * publish.
  */
 export async function pacedPublish(bus: Bus, subjects: Subjects, bars: readonly Bar[], rate: number, sentAt: Map<string, number>): Promise<Paced> {
   const failures: unknown[] = [];
   const acks: Promise<void>[] = [];
-  const t0 = performance.now();
-  for (let i = 0; i < bars.length; i++) {
-    const wait = t0 + (i * 1000) / rate - performance.now();
-    if (wait > 1) await sleep(wait);
+  const seconds = await paced(bars.length, rate, (i) => {
     const b = bars[i] as Bar;
     sentAt.set(b.id, performance.now());
     acks.push(bus.publish(subjects.bar(b.venue, b.symbol, b.tf), encode(b), { msgId: b.id }).then(() => undefined, (e: unknown) => void failures.push(e)));
-  }
-  const seconds = (performance.now() - t0) / 1000;
+  });
   await Promise.all(acks);
   if (failures.length > 0) throw new Error(`${failures.length} publishes failed, first: ${String(failures[0])}`);
   return { published: bars.length, seconds };
