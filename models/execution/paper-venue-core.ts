@@ -166,8 +166,10 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
     for (const w of orders) if (w.order.expiresAt < now) return true;
     return false;
   };
-  const expire = (now: number, out: VenueExpiry[]): void => {
-    if (!anyExpired(now)) return;
+  /** The orders that expired before `now`, removed; undefined when none did (nothing is allocated then). */
+  const expire = (now: number): VenueExpiry[] | undefined => {
+    if (!anyExpired(now)) return undefined;
+    const out: VenueExpiry[] = [];
     const keep: Working[] = [];
     for (const w of orders) {
       if (w.order.expiresAt >= now) {
@@ -179,6 +181,7 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
       out.push({ type: 'exec.expired', orderId: o.id, ts: Math.max(o.expiresAt, w.arrivalTs), strategy: o.strategy, venue: o.venue, symbol: o.symbol, filledQty: w.filled, remainingQty: w.remaining });
     }
     orders = keep;
+    return out;
   };
 
   /** What `md` offers to one side; undefined when it offers nothing to this order. */
@@ -298,15 +301,12 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
       let i = orders.length;
       while (i > 0 && ((orders[i - 1] as Working).arrivalTs > now || ((orders[i - 1] as Working).arrivalTs === now && (orders[i - 1] as Working).order.id > o.id))) i--;
       orders.splice(i, 0, w);
-      if (!anyExpired(now)) return EMPTY;
-      const expired: VenueExpiry[] = [];
-      expire(now, expired);
-      return { fills: NO_FILLS, expired };
+      const expired = expire(now);
+      return expired === undefined ? EMPTY : { fills: NO_FILLS, expired };
     },
     onMarket(md) {
       if (md.venue !== opts.venue) return EMPTY;
-      let expired: VenueExpiry[] | undefined;
-      if (orders.length > 0 && anyExpired(md.ts)) expire(md.ts, (expired = []));
+      let expired = expire(md.ts);
       const prev = lastSeen.get(md.symbol);
       lastSeen.set(md.symbol, md.ts);
       if (orders.length > 0 && opts.maxGapMs !== undefined && prev !== undefined && md.ts - prev > opts.maxGapMs) cancelAtGap(md.symbol, prev, (expired ??= []));
@@ -316,10 +316,8 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
       return fills.length === 0 && (expired === undefined || expired.length === 0) ? EMPTY : { fills, expired: expired ?? NO_EXPIRIES };
     },
     onTime(now) {
-      if (!anyExpired(now)) return EMPTY;
-      const expired: VenueExpiry[] = [];
-      expire(now, expired);
-      return { fills: NO_FILLS, expired };
+      const expired = expire(now);
+      return expired === undefined ? EMPTY : { fills: NO_FILLS, expired };
     },
     working: () => orders.map((w) => ({ orderId: w.order.id, remaining: w.remaining, filled: w.filled, liquidity: w.liquidity ?? 'undecided' })),
     stats: () => ({ ...st }),

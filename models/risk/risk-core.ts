@@ -125,10 +125,13 @@ export function createRiskCore(opts: RiskCoreOptions) {
     ];
   };
 
+  /** The book is past a loss limit now (its day already rolled). */
+  const dailyLossBreached = (): boolean => book.dailyLoss() > limits.maxDailyLoss;
+  const drawdownBreached = (): boolean => book.drawdown() > limits.maxDrawdown;
   /** Rolls the day and halts on a daily-loss or drawdown breach; returns which limits are breached. */
   const breaches = (ts: number, out: RiskState[]): { dailyLoss: boolean; drawdown: boolean } => {
     book.roll(ts);
-    const b = { dailyLoss: book.dailyLoss() > limits.maxDailyLoss, drawdown: book.drawdown() > limits.maxDrawdown };
+    const b = { dailyLoss: dailyLossBreached(), drawdown: drawdownBreached() };
     if (b.dailyLoss) breach(ts, out, 'DAILY_LOSS', `daily loss ${book.dailyLoss()} > ${limits.maxDailyLoss}`);
     if (b.drawdown) breach(ts, out, 'DRAWDOWN', `drawdown ${book.drawdown()} > ${limits.maxDrawdown}`);
     return b;
@@ -158,7 +161,7 @@ export function createRiskCore(opts: RiskCoreOptions) {
       book.roll(m.ts);
       book.mark(m.venue, m.symbol, m.ts, m.mid);
       // On every event: no breach (the usual case) allocates nothing but the empty answer.
-      if (!(book.dailyLoss() > limits.maxDailyLoss) && !(book.drawdown() > limits.maxDrawdown)) return NO_STATES;
+      if (!dailyLossBreached() && !drawdownBreached()) return NO_STATES;
       const out: RiskState[] = [];
       breaches(m.ts, out);
       return out;
