@@ -1,7 +1,8 @@
 import { barId, TIMEFRAMES } from '../../streams/messages/bar.js';
 import type { Bar, Timeframe } from '../../streams/messages/bar.js';
 import { columnsFor } from './csv-format.js';
-import { checkInstrument, checkWindow, readRowBatches, readRows } from './read-rows.js';
+import { flattenBatches } from './flatten-batches.js';
+import { checkInstrument, checkWindow, readRowBatches } from './read-rows.js';
 import type { Instrument, ParserFactory, ReadWindow } from './read-rows.js';
 import { RowProblem } from './row-scanner.js';
 
@@ -52,10 +53,7 @@ export function barParser(opts: Instrument & Readonly<{ tf: Timeframe }>): Parse
  * for await (const bar of readBars(path, { venue: 'binance', symbol: 'BTC/USDT', tf: '5m', from, to })) …
  */
 export function readBars(path: string, opts: BarReadOptions): AsyncIterableIterator<Bar> {
-  checkInstrument(opts);
-  checkWindow(opts);
-  const tf = parseTimeframe(opts.tf);
-  return readRows(path, barParser({ venue: opts.venue, symbol: opts.symbol, tf }), opts);
+  return flattenBatches(readBarBatches(path, opts));
 }
 
 /** {@link readBars} a chunk of rows at a time, for `mergeBatchesByTime` (a replay of millions of bars). */
