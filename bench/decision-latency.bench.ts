@@ -5,7 +5,7 @@
  * publish → pull-consume latency measured in the same process run at the same rate on the same
  * messages. The issue's target: engine p99 ≤ 2× raw p99 at 5,000 ticks/s.
  *
- *   npx tsx bench/decision-latency.bench.ts [--rate 5000] [--seconds 10] [--warm 300] [--symbols BTC/USDT,ETH/USDT,…] [--from 2024-09-15] [--thread worker|main] [--publisher worker|main] [--trace] [--cpu-profile <file>] [--alloc-profile <file>]
+ *   npx tsx bench/decision-latency.bench.ts [--rate 5000] [--seconds 10] [--warm 300] [--symbols BTC/USDT,ETH/USDT,…] [--from 2024-01-01] [--thread worker|main] [--publisher worker|main] [--trace] [--cpu-profile <file>] [--alloc-profile <file>]
  *
  * The bars are published from the engine's own event loop (`--publisher main`, the default), or
  * by a worker thread on a connection of its own (`--publisher worker`: in production the market-
@@ -382,7 +382,7 @@ async function main(): Promise<void> {
         `against the raw run before ${(engS.p99 / before.p99).toFixed(2)}×, after ${(engS.p99 / after.p99).toFixed(2)}×`,
     );
     console.log(
-      JSON.stringify({ rate: RATE, seconds: SECONDS, symbols: SYMBOLS, bars: measured.length, raw, rawBefore: before, rawAfter: after, engine: engS, ratioP99: ratio, orders: eng.orders, predictions: eng.predictions, drained: eng.drained, mainThreadBusy: eng.elu, processCpuS: eng.cpuS, wallS: eng.wallS, natsServerCpuS: eng.serverCpuS ?? null }),
+      JSON.stringify({ rate: RATE, seconds: SECONDS, symbols: SYMBOLS, bars: measured.length, raw, rawBefore: before, rawAfter: after, engine: engS, ratioP99: ratio, orders: eng.orders, predictions: eng.predictions, drained: eng.drained, mainThreadBusy: eng.elu, processCpuS: eng.cpuS, wallS: eng.wallS, natsServerCpuS: eng.serverCpuS ?? null, writeSyscalls: eng.writes ?? null }),
     );
   } finally {
     await bus.deleteStreams(streams);
