@@ -1,28 +1,48 @@
 /**
- * The worker half of `paced-publisher.ts`: publishes the bars it was handed at the rate, on a
- * NATS connection of its own, stamping each one's send time (epoch-based, comparable across
- * threads) into the shared array just before its publish. Benchmark load, not product code.
+ * The worker half of `paced-publisher.ts`: holds the bars (handed over, or read from the data
+ * folder here so the engine's heap never holds them) and publishes the ranges it is asked for at
+ * the rate, on a NATS connection of its own. Each send time is stamped (epoch-based, comparable
+ * across threads) just before its publish and returned with the range's ids. Benchmark load, not
+ * product code.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { encode } from '../streams/codec.js';
 import type { Bar } from '../streams/messages/bar.js';
 import { createNatsBus } from '../streams/nats-bus.js';
 import { subjectsFor } from '../streams/subjects.js';
-import { paced } from './latency-engine.js';
-import type { PacedPublishJob } from './paced-publisher.js';
+import { loadBars, paced } from './latency-engine.js';
+import type { PublisherCommand, PublisherInit, PublisherReply } from './paced-publisher.js';
 
-const job = workerData as PacedPublishJob;
-const sentAt = new Float64Array(job.sentAt);
-const bus = await createNatsBus({ url: job.url, name: 'bench-publisher', connectTimeoutMs: 5_000 });
-const subjects = subjectsFor(job.prefix);
-const failures: unknown[] = [];
-const acks: Promise<void>[] = [];
+const init = workerData as PublisherInit;
+const port = parentPort;
+if (port === null) throw new Error('paced-publisher-worker runs as a worker thread');
+const bars: readonly Bar[] = 'bars' in init ? init.bars : await loadBars(init.load.dataDir, init.load.venue, init.load.symbols, init.load.timeframe, init.load.from, init.load.total);
+const bus = await createNatsBus({ url: init.url, name: 'bench-publisher', connectTimeoutMs: 5_000 });
+const subjects = subjectsFor(init.prefix);
 const origin = performance.timeOrigin;
-const seconds = await paced(job.bars.length, job.rate, (i) => {
-  const b = job.bars[i] as Bar;
-  sentAt[i] = origin + performance.now();
-  acks.push(bus.publish(subjects.bar(b.venue, b.symbol, b.tf), encode(b), { msgId: b.id }).then(() => undefined, (e: unknown) => void failures.push(e)));
+
+const publish = async (start: number, end: number, rate: number): Promise<Extract<PublisherReply, { type: 'published' }>> => {
+  const range = bars.slice(start, end);
+  const sentAt = new Float64Array(range.length);
+  const failures: unknown[] = [];
+  const acks: Promise<void>[] = [];
+  const seconds = await paced(range.length, rate, (i) => {
+    const b = range[i] as Bar;
+    sentAt[i] = origin + performance.now();
+    acks.push(bus.publish(subjects.bar(b.venue, b.symbol, b.tf), encode(b), { msgId: b.id }).then(() => undefined, (e: unknown) => void failures.push(e)));
+  });
+  await Promise.all(acks);
+  return { type: 'published', published: range.length, seconds, failures: failures.length, firstFailure: failures.length > 0 ? String(failures[0]) : undefined, ids: range.map((b) => b.id), sentAt };
+};
+
+port.on('message', (c: PublisherCommand) => {
+  if (c.type === 'close') {
+    void bus.close().then(() => port.postMessage({ type: 'closed' } satisfies PublisherReply));
+    return;
+  }
+  publish(c.start, c.end, c.rate).then(
+    (r) => port.postMessage(r, [r.sentAt.buffer]),
+    (e: unknown) => port.postMessage({ type: 'failed', error: String(e) } satisfies PublisherReply),
+  );
 });
-await Promise.all(acks);
-await bus.close();
-parentPort?.postMessage({ published: job.bars.length, seconds, failures: failures.length, firstFailure: failures.length > 0 ? String(failures[0]) : undefined });
+port.postMessage({ type: 'ready', bars: bars.length } satisfies PublisherReply);

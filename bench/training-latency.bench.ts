@@ -12,7 +12,10 @@
  *
  * Needs NATS with JetStream on its default local port; Redis and PostgreSQL are not used (the
  * stores are the in-process ones and the history is counted, not kept, as in
- * bench/decision-latency.bench.ts). Everything runs in a namespace of its own, removed at the
+ * bench/decision-latency.bench.ts). The bars are read and published by a worker thread on a
+ * connection of its own (`startBarPublisher`), as a gateway would from its own process, so the
+ * engine's heap holds the engine: kept here, the bars were half the objects every full garbage
+ * collection of that heap marked. Everything runs in a namespace of its own, removed at the
  * end. Exits non-zero on errors only, never because the target was missed.
  */
 import { randomUUID } from 'node:crypto';
@@ -30,7 +33,6 @@ import { DEFAULT_PARAMS } from '../models/training/model-params.js';
 import { fitStandardiser, pick, standardiseRows } from '../models/training/standardiser.js';
 import { startTrainingJob } from '../models/training/training-job.js';
 import type { TrainingIsolation } from '../models/training/training-job.js';
-import type { Bar } from '../streams/messages/bar.js';
 import type { TrainingJob } from '../models/training/training-job.js';
 import type { TrainingSpec } from '../models/training/training-spec.js';
 import { createLiveClock } from '../state/clocks/live-clock.js';
@@ -43,7 +45,9 @@ import { createMemoryBus } from '../streams/memory-bus.js';
 import { createNatsBus } from '../streams/nats-bus.js';
 import { streamSpecs } from '../streams/provision.js';
 import { subjectsFor } from '../streams/subjects.js';
-import { loadBars, openLimitsConfig, pacedPublish, settle } from './latency-engine.js';
+import { openLimitsConfig, settle } from './latency-engine.js';
+import { startBarPublisher } from './paced-publisher.js';
+import type { BarPublisher } from './paced-publisher.js';
 import { watchLoop } from './loop-watch.js';
 import { barIdOfOrder, summarise } from './latency-stats.js';
 import type { Summary } from './latency-stats.js';
@@ -130,9 +134,7 @@ async function main(): Promise<void> {
   const dataDir = requireDataDir();
   const perSegment = RATE * SECONDS;
   const segments = ROUNDS * CONDITIONS.length;
-  const all = await loadBars(dataDir, cfg.venue, SYMBOLS, TF, FROM, WARM * SYMBOLS.length + perSegment * segments);
-  const warm = all.slice(0, WARM * SYMBOLS.length);
-  if (all.length < warm.length + perSegment * segments) throw new Error(`only ${all.length} bars from ${args.from}: fewer rounds, seconds or a lower rate`);
+  const warmN = WARM * SYMBOLS.length;
 
   const regBus = createMemoryBus();
   await regBus.ensureStreams(streamSpecs(cfg));
@@ -150,22 +152,32 @@ async function main(): Promise<void> {
     silentLogger,
   );
   const decisions = engine.decisions;
-  const sentAt = new Map<string, number>();
-  let bucket: number[] = [];
-  /** Phase mode: every order's bar publish time and latency. */
-  const timed: { sent: number; lat: number }[] = [];
+  /** Orders as they arrive: their bar's id and when (joined with the send times once a range is published). */
+  let arrivedIds: string[] = [];
+  let arrivedAt: number[] = [];
   const dec = new TextDecoder();
   const subs = cfg.assets.map((a) =>
     bus.subscribe(subjects.order(cfg.strategy.name, a.venue, a.symbol), (_subject, data) => {
       const now = performance.now();
       const o: unknown = JSON.parse(dec.decode(data));
       const suggestion = typeof o === 'object' && o !== null && 'suggestionId' in o && typeof o.suggestionId === 'string' ? o.suggestionId : undefined;
-      const t = suggestion === undefined ? undefined : sentAt.get(barIdOfOrder(suggestion) ?? '');
-      if (t === undefined) return;
-      bucket.push(now - t);
-      timed.push({ sent: t, lat: now - t });
+      const bar = suggestion === undefined ? undefined : barIdOfOrder(suggestion);
+      if (bar === undefined) return;
+      arrivedIds.push(bar);
+      arrivedAt.push(now);
     }),
   );
+  /** Takes the orders arrived so far whose bars were sent in `sentAt`: each one's send time and latency. */
+  const takeArrived = (sentAt: ReadonlyMap<string, number>): { sent: number; lat: number }[] => {
+    const out: { sent: number; lat: number }[] = [];
+    arrivedIds.forEach((id, i) => {
+      const t = sentAt.get(id);
+      if (t !== undefined) out.push({ sent: t, lat: (arrivedAt[i] as number) - t });
+    });
+    arrivedIds = [];
+    arrivedAt = [];
+    return out;
+  };
   const done: Segment[] = [];
   let job: TrainingJob | undefined;
 
@@ -176,7 +188,7 @@ async function main(): Promise<void> {
    * was published within GUARD_MS of a switch (its latency could straddle two conditions). Many
    * short alternating phases put outside load on both conditions alike.
    */
-  const phases = async (bars: readonly Bar[], o: { seenBefore: number; drained: (n: number) => Promise<boolean> }): Promise<TrainingJob> => {
+  const phases = async (p: BarPublisher, start: number, end: number, o: { seenBefore: number; drained: (n: number) => Promise<boolean> }): Promise<TrainingJob> => {
     let epochs = 0;
     let started: () => void = () => undefined;
     const firstEpoch = new Promise<void>((r) => (started = r));
@@ -212,14 +224,15 @@ async function main(): Promise<void> {
     set(pattern[0] as Condition);
     const epochsAtStart = epochs;
     const timer = setInterval(() => set(pattern[++i % pattern.length] as Condition), PHASE_MS);
-    timed.length = 0;
+    takeArrived(new Map());
     const loop = watchLoop();
-    const paced = await pacedPublish(bus, subjects, bars, RATE, sentAt);
+    const paced = await p.publish(start, end, RATE);
     closePhase();
     loop.stop();
     clearInterval(timer);
     j.pause();
-    const drained = await o.drained(o.seenBefore + bars.length);
+    const drained = await o.drained(o.seenBefore + paced.published);
+    const timed = takeArrived(paced.sentAt);
     /** The switch that began the phase a moment falls in. */
     const phaseAt = (t: number): number => {
       let k = switches.length - 1;
@@ -257,11 +270,16 @@ async function main(): Promise<void> {
         `  event-loop stalls > 5 ms ${c === 'with' ? 'with training   ' : 'without training'}: ${mine.length} (${mine.reduce((a, x) => a + x.ms, 0).toFixed(0)} ms, of it GC ${gc.toFixed(0)} ms); ` +
           `≥ 50 ms: ${big.map((x) => `${x.ms.toFixed(0)} (GC ${loop.gcIn(x).toFixed(0)}, CPU ${x.cpuMs.toFixed(0)})`).join(', ') || 'none'}`,
       );
+      const gcs = loop.gcs.filter((g) => conditionAt(g.at) === c).map((g) => g.ms);
+      console.log(`  GC pauses of the engine's heap ${c === 'with' ? 'with training   ' : 'without training'}: ${gcs.length}, ${gcs.reduce((a, x) => a + x, 0).toFixed(0)} ms in all, longest ${Math.max(0, ...gcs).toFixed(1)} ms`);
     }
-    console.log(JSON.stringify({ mode: 'phases', rate: RATE, phaseMs: PHASE_MS, guardMs: GUARD_MS, bars: bars.length, symbols: SYMBOLS, without, with: withT, ratioP99: ratio, ratioP50: withT.p50 / without.p50, epochs: epochs - epochsAtStart, guarded }));
+    console.log(JSON.stringify({ mode: 'phases', rate: RATE, phaseMs: PHASE_MS, guardMs: GUARD_MS, bars: paced.published, symbols: SYMBOLS, without, with: withT, ratioP99: ratio, ratioP50: withT.p50 / without.p50, epochs: epochs - epochsAtStart, guarded }));
     return j;
   };
+  let pub: BarPublisher | undefined;
   try {
+    pub = await startBarPublisher({ url: cfg.nats.url, prefix: cfg.prefix, load: { dataDir, venue: cfg.venue, symbols: SYMBOLS, timeframe: TF, from: FROM, total: warmN + perSegment * segments } });
+    if (pub.bars < warmN + perSegment * segments) throw new Error(`only ${pub.bars} bars from ${args.from}: fewer rounds, seconds or a lower rate`);
     if (decisions === undefined) throw new Error(`the engine serves no model ${cfg.strategy.model}: decisions are off`);
     console.log(
       `training latency: ${SYMBOLS.join(', ')} real ${TF} bars from ${args.from}, ${fmt(RATE)} msg/s, ` +
@@ -269,19 +287,18 @@ async function main(): Promise<void> {
         `  NATS JetStream ${cfg.nats.url}, in-process stores; inference on its worker thread (onnxruntime ${cfg.models.device}); served model trained in ${served.seconds.toFixed(1)} s\n` +
         `  background job: startTrainingJob, MLP ${spec.params.hidden.join('-')} on ${fmt(rows)} rows (3 years of ${TRAIN_SYMBOLS.join(', ')}), tfjs wasm in ${ISOLATION === 'process' ? 'a child process (SCHED_IDLE)' : 'a worker thread (SCHED_IDLE)'}, --isolation ${ISOLATION}, trained until the segment ends`,
     );
-    let seen = warm.length;
+    let seen = warmN;
     const inAfter = (n: number): (() => number) => () => (engine.counters.messagesIn >= n ? decisions.path.stats().predictions : -1);
-    await pacedPublish(bus, subjects, warm, RATE, new Map());
-    if (!(await settle(inAfter(seen), 0, 300, DRAIN_S * 1000))) throw new Error(`warm-up did not finish: engine saw ${engine.counters.messagesIn} of ${warm.length}`);
+    await pub.publish(0, warmN, RATE);
+    if (!(await settle(inAfter(seen), 0, 300, DRAIN_S * 1000))) throw new Error(`warm-up did not finish: engine saw ${engine.counters.messagesIn} of ${warmN}`);
     if (PHASE_MS > 0) {
-      const bars = all.slice(warm.length, warm.length + perSegment * segments);
-      job = await phases(bars, { seenBefore: seen, drained: (n) => settle(inAfter(n), 0, 300, DRAIN_S * 1000) });
+      job = await phases(pub, warmN, warmN + perSegment * segments, { seenBefore: seen, drained: (n) => settle(inAfter(n), 0, 300, DRAIN_S * 1000) });
       return;
     }
     for (let round = 1, k = 0; round <= ROUNDS; round++) {
       const order: readonly Condition[] = round % 2 === 1 ? CONDITIONS : [...CONDITIONS].reverse();
       for (const condition of order) {
-        const bars = all.slice(warm.length + k * perSegment, warm.length + (k + 1) * perSegment);
+        const start = warmN + k * perSegment;
         k++;
         let epochs = 0;
         if (condition === 'with') {
@@ -297,16 +314,17 @@ async function main(): Promise<void> {
           await firstEpoch;
           epochs = 0;
         }
-        bucket = [];
-        const paced = await pacedPublish(bus, subjects, bars, RATE, sentAt);
+        takeArrived(new Map());
+        const paced = await pub.publish(start, start + perSegment, RATE);
         const rate = paced.published / paced.seconds;
-        seen += bars.length;
+        seen += paced.published;
         const drained = await settle(inAfter(seen), 0, 300, DRAIN_S * 1000);
+        const lat = takeArrived(paced.sentAt).map((x) => x.lat);
         if (job !== undefined) {
           await job.terminate();
           job = undefined;
         }
-        const seg: Segment = { round, condition, lat: bucket, rate, epochs, drained };
+        const seg: Segment = { round, condition, lat, rate, epochs, drained };
         done.push(seg);
         console.log(line(`round ${round} ${condition} training`, summarise(seg.lat)) + `  published at ${fmt(rate)} msg/s${condition === 'with' ? `, ${epochs} epochs trained meanwhile` : ''}${drained ? '' : ', NOT drained'}`);
       }
@@ -328,6 +346,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ rate: RATE, seconds: SECONDS, rounds: ROUNDS, symbols: SYMBOLS, without, with: withT, ratioP99: ratio, ratioP50: withT.p50 / without.p50, roundRatiosP99: ratios, epochsWith: done.filter((s) => s.condition === 'with').map((s) => s.epochs) }));
   } finally {
     await job?.terminate();
+    await pub?.close();
     for (const s of subs) s.unsubscribe();
     await engine.stop();
     await riskStore.close();
