@@ -53,6 +53,11 @@ export type RetrainingActorDeps = Readonly<{
   loadRuntime?: (bytes: Uint8Array) => Promise<ModelRuntime>;
   /** Where challengers are fitted: `worker` (default, training-job.ts) or `main`. */
   trainingThread?: 'worker' | 'main';
+  /**
+   * The wall clock that paces a challenger's training process (`config.training.pace`): live
+   * wiring passes it; a backtest, whose clock is event time, leaves it out and trains unpaced.
+   */
+  trainingClock?: Clock;
   /** How long to wait for a label's training sample to be committed (the labeling actor publishes first). */
   sampleWaitMs?: number;
 }>;
@@ -287,6 +292,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
         epochs: cfg.training.epochs,
         validationFraction: cfg.training.validationFraction,
         thread: deps.trainingThread ?? 'worker',
+        ...(deps.trainingClock !== undefined && cfg.training.pace.pauseMs > 0 ? { pace: { clock: deps.trainingClock, ...cfg.training.pace } } : {}),
         trigger: { ...c.trigger, ts: c.ts },
         strategy,
         onCancel: (cancel) => (cancelFit = cancel),

@@ -32,7 +32,7 @@ import { buildBarDataset } from '../models/training/bar-dataset.js';
 import { DEFAULT_PARAMS } from '../models/training/model-params.js';
 import { fitStandardiser, pick, standardiseRows } from '../models/training/standardiser.js';
 import { startTrainingJob } from '../models/training/training-job.js';
-import type { TrainingIsolation } from '../models/training/training-job.js';
+import type { TrainingIsolation, TrainingJobOptions } from '../models/training/training-job.js';
 import type { TrainingJob } from '../models/training/training-job.js';
 import type { TrainingSpec } from '../models/training/training-spec.js';
 import { createLiveClock } from '../state/clocks/live-clock.js';
@@ -64,6 +64,8 @@ const { values: args } = parseArgs({
     isolation: { type: 'string', default: 'process' },
     'phase-ms': { type: 'string', default: '0' },
     'guard-ms': { type: 'string', default: '100' },
+    /** `<runMs>/<pauseMs>` of the training process; default: the config's retraining.training.pace, as the live engine runs it. */
+    pace: { type: 'string' },
   },
 });
 if (args.isolation !== 'process' && args.isolation !== 'thread') throw new Error('--isolation must be process or thread');
@@ -89,6 +91,16 @@ const YEAR = 365 * 86_400_000;
 
 const tag = randomUUID().replaceAll('-', '').slice(0, 8);
 const base = loadConfig();
+const PACE = ((): { runMs: number; pauseMs: number } => {
+  if (args.pace === undefined) return base.retraining.training.pace;
+  const m = /^(\d+)\/(\d+)$/.exec(args.pace);
+  if (m === null || Number(m[1]) <= 0) throw new Error('--pace must be <runMs>/<pauseMs>, runMs > 0 (pauseMs 0: unpaced)');
+  return { runMs: Number(m[1]), pauseMs: Number(m[2]) };
+})();
+/** The training job's options: paced on the wall clock as the live engine paces it (a thread cannot be paced). */
+const jobOptions = (isolation: TrainingIsolation): TrainingJobOptions =>
+  isolation === 'process' && PACE.pauseMs > 0 ? { isolation, pace: { clock: createLiveClock(), ...PACE } } : { isolation };
+const paceText = PACE.pauseMs > 0 && ISOLATION === 'process' ? `paced ${PACE.runMs} ms running / ${PACE.pauseMs} ms stopped` : 'unpaced';
 /** The decision-latency bench's config: nearly every prediction becomes an order, so most bars have a latency. */
 const cfg: Config = openLimitsConfig(base, SYMBOLS, TF, { prefix: `sxtl${tag}`, streamNamePrefix: `BTL${tag}_`, account: `bench${tag}` });
 
@@ -196,7 +208,7 @@ async function main(): Promise<void> {
       if (p.type !== 'epoch') return;
       epochs++;
       started();
-    }, { isolation: 'process' });
+    }, jobOptions('process'));
     j.result.catch(() => undefined);
     await firstEpoch;
     const switches: { at: number; condition: Condition }[] = [];
@@ -273,7 +285,7 @@ async function main(): Promise<void> {
       const gcs = loop.gcs.filter((g) => conditionAt(g.at) === c).map((g) => g.ms);
       console.log(`  GC pauses of the engine's heap ${c === 'with' ? 'with training   ' : 'without training'}: ${gcs.length}, ${gcs.reduce((a, x) => a + x, 0).toFixed(0)} ms in all, longest ${Math.max(0, ...gcs).toFixed(1)} ms`);
     }
-    console.log(JSON.stringify({ mode: 'phases', rate: RATE, phaseMs: PHASE_MS, guardMs: GUARD_MS, bars: paced.published, symbols: SYMBOLS, without, with: withT, ratioP99: ratio, ratioP50: withT.p50 / without.p50, epochs: epochs - epochsAtStart, guarded }));
+    console.log(JSON.stringify({ mode: 'phases', rate: RATE, phaseMs: PHASE_MS, guardMs: GUARD_MS, bars: paced.published, symbols: SYMBOLS, without, with: withT, ratioP99: ratio, ratioP50: withT.p50 / without.p50, epochs: epochs - epochsAtStart, guarded, pace: paceText }));
     return j;
   };
   let pub: BarPublisher | undefined;
@@ -285,7 +297,7 @@ async function main(): Promise<void> {
       `training latency: ${SYMBOLS.join(', ')} real ${TF} bars from ${args.from}, ${fmt(RATE)} msg/s, ` +
         (PHASE_MS > 0 ? `${ROUNDS * 2 * SECONDS} s in phases of ${PHASE_MS} ms, training paused / running (ABBA order)\n` : `${SECONDS} s per segment, ${ROUNDS} rounds of without/with training (ABBA order)\n`) +
         `  NATS JetStream ${cfg.nats.url}, in-process stores; inference on its worker thread (onnxruntime ${cfg.models.device}); served model trained in ${served.seconds.toFixed(1)} s\n` +
-        `  background job: startTrainingJob, MLP ${spec.params.hidden.join('-')} on ${fmt(rows)} rows (3 years of ${TRAIN_SYMBOLS.join(', ')}), tfjs wasm in ${ISOLATION === 'process' ? 'a child process (SCHED_IDLE)' : 'a worker thread (SCHED_IDLE)'}, --isolation ${ISOLATION}, trained until the segment ends`,
+        `  background job: startTrainingJob, MLP ${spec.params.hidden.join('-')} on ${fmt(rows)} rows (3 years of ${TRAIN_SYMBOLS.join(', ')}), tfjs wasm in ${ISOLATION === 'process' ? 'a child process (SCHED_IDLE)' : 'a worker thread (SCHED_IDLE)'}, --isolation ${ISOLATION}, ${paceText}, trained until the segment ends`,
     );
     let seen = warmN;
     const inAfter = (n: number): (() => number) => () => (engine.counters.messagesIn >= n ? decisions.path.stats().predictions : -1);
@@ -308,7 +320,7 @@ async function main(): Promise<void> {
             if (p.type !== 'epoch') return;
             epochs++;
             started();
-          }, { isolation: ISOLATION });
+          }, jobOptions(ISOLATION));
           job.result.catch(() => undefined);
           // Measure while it really trains (the worker booted, tfjs loaded, the first epoch done).
           await firstEpoch;

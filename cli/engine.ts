@@ -46,6 +46,11 @@ export type EngineOptions = Readonly<{
    * its `now` (cli/stage-timing.ts). Absent, nothing is timed and the actors' ports are unwrapped.
    */
   stages?: StageTiming;
+  /**
+   * The wall clock that paces background training (`retraining.training.pace`): live commands
+   * pass it; backtests and experiments, on event time, leave it out and train unpaced.
+   */
+  trainingClock?: Clock;
 }>;
 
 export type Engine = Readonly<{
@@ -159,6 +164,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
           config: cfg.retraining,
           streams: { OUTCOMES: streamName(cfg, 'OUTCOMES') },
           tracker: createRetrainingTracker(cfg.retraining.mlflow, log.child({ component: 'mlflow' })),
+          ...(opts.trainingClock !== undefined ? { trainingClock: opts.trainingClock } : {}),
         })
       : undefined;
   let control: Subscription | undefined;

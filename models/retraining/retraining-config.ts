@@ -2,6 +2,10 @@ import { z } from 'zod';
 
 const positiveInt = z.number().int().positive();
 
+/** Background training's default pace (runs, then stops; wall-clock ms): measured in bench:training-latency. */
+const PACE_RUN_MS = 100;
+const PACE_PAUSE_MS = 100;
+
 /**
  * The retraining actor's settings (`retraining:` in the config). Off by default: the engine runs
  * without it until an operator turns it on. Counts are labels (labeled predictions of the served
@@ -44,9 +48,18 @@ export const RetrainingConfigSchema = z
         validationFraction: z.number().gt(0).lt(1).default(0.2),
         epochs: positiveInt.default(30),
         seed: z.number().int().min(0).default(42),
+        /**
+         * Live only (a backtest trains unpaced): the training process runs `runMs`, then stops for
+         * `pauseMs` of wall time, so the live path shares the machine with it a bounded part of the
+         * time (models/training/training-job.ts, TrainingPace). `pauseMs: 0` runs it unpaced.
+         */
+        pace: z
+          .object({ runMs: positiveInt, pauseMs: z.number().int().min(0) })
+          .strict()
+          .default({ runMs: PACE_RUN_MS, pauseMs: PACE_PAUSE_MS }),
       })
       .strict()
-      .default({ minSamples: 300, maxSamples: 5000, validationFraction: 0.2, epochs: 30, seed: 42 }),
+      .default({ minSamples: 300, maxSamples: 5000, validationFraction: 0.2, epochs: 30, seed: 42, pace: { runMs: PACE_RUN_MS, pauseMs: PACE_PAUSE_MS } }),
     shadow: z
       .object({
         /** Labeled predictions the challenger and champion are both scored on before the decision. */

@@ -9,6 +9,7 @@ import { DEFAULT_PARAMS } from '../training/model-params.js';
 import type { ModelParams } from '../training/model-params.js';
 import { runTrainingSpec } from '../training/run-training-spec.js';
 import { startTrainingJob } from '../training/training-job.js';
+import type { TrainingPace } from '../training/training-job.js';
 import type { TrainingSpec } from '../training/training-spec.js';
 import { sampleDataset, splitSamples, standardisedRange } from './sample-dataset.js';
 
@@ -21,6 +22,8 @@ export type ChallengerOptions = Readonly<{
   /** Why and at which event time the cycle started (lineage). */
   trigger: Readonly<{ kind: string; detail: string; ts: number }>;
   strategy: string;
+  /** Paces the training process (live wiring); absent: it trains unpaced. */
+  pace?: TrainingPace;
   /** Told how to cancel the worker's fit (an operator pause); the fit then rejects as cancelled. */
   onCancel?: (cancel: () => void) => void;
 }>;
@@ -71,7 +74,7 @@ export async function fitChallenger(samples: readonly TrainingSample[], champion
   let result;
   if (o.thread === 'main') result = await runTrainingSpec(spec);
   else {
-    const job = startTrainingJob(spec);
+    const job = startTrainingJob(spec, undefined, o.pace === undefined ? {} : { pace: o.pace });
     o.onCancel?.(() => job.cancel());
     result = await job.result;
   }

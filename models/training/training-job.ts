@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { Clock, TimerHandle } from '../../state/clock.js';
 import { startWorker } from '../runtime/start-worker.js';
 import { TrainingCancelledError, TrainingJobError } from './training-errors.js';
 import type { TrainingHostMessage, TrainingProcessStart, TrainingWorkerData, TrainingWorkerMessage } from './training-protocol.js';
@@ -17,7 +18,8 @@ export type TrainingJob = Readonly<{
   pid: number | undefined;
   /**
    * Stops the training process where it stands (SIGSTOP) and lets it go on (SIGCONT): it then
-   * takes no CPU at all, and loses nothing. Isolation `process` only; a thread job throws.
+   * takes no CPU at all, and loses nothing. A paced job stays stopped while paused and keeps its
+   * pace once resumed. Isolation `process` only; a thread job throws.
    */
   pause(): void;
   resume(): void;
@@ -35,7 +37,17 @@ export type TrainingJob = Readonly<{
  */
 export type TrainingIsolation = 'process' | 'thread';
 
-export type TrainingJobOptions = Readonly<{ isolation?: TrainingIsolation }>;
+/**
+ * Background training at a share of the time: the training process runs `runMs`, then is stopped
+ * (SIGSTOP) for `pauseMs`, on `clock` — live wiring gives the wall clock; a backtest, whose clock
+ * is event time, leaves the pace out. A SCHED_IDLE trainer takes no core the live path asks for,
+ * but while it runs the live path's own work still runs ~15 % slower on a two-core machine
+ * (shared caches and memory bandwidth: bench/README.md, issue 6); the pace bounds how often.
+ * Stopping changes nothing the training computes, only when it finishes. Isolation `process` only.
+ */
+export type TrainingPace = Readonly<{ clock: Clock; runMs: number; pauseMs: number }>;
+
+export type TrainingJobOptions = Readonly<{ isolation?: TrainingIsolation; pace?: TrainingPace }>;
 
 const isTs = import.meta.url.endsWith('.ts');
 
@@ -68,6 +80,13 @@ function startProcess(): { child: ChildProcess; lowerOwnPriority: boolean } {
  */
 export function startTrainingJob(spec: TrainingSpec, onProgress: (p: TrainingProgress) => void = () => undefined, opts: TrainingJobOptions = {}): TrainingJob {
   const isolation = opts.isolation ?? 'process';
+  const pace = opts.pace;
+  if (pace !== undefined) {
+    if (isolation !== 'process') throw new TrainingJobError('a training pace stops and continues a training process: use isolation process', false);
+    if (!(Number.isFinite(pace.runMs) && pace.runMs > 0 && Number.isFinite(pace.pauseMs) && pace.pauseMs >= 0)) {
+      throw new TrainingJobError(`a training pace needs runMs > 0 and pauseMs ≥ 0, got ${pace.runMs} / ${pace.pauseMs}`, false);
+    }
+  }
   let settled = false;
   let cancelling = false;
   let onMessage: (m: TrainingWorkerMessage) => void = () => undefined;
@@ -128,23 +147,59 @@ export function startTrainingJob(spec: TrainingSpec, onProgress: (p: TrainingPro
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.on('message', (m: TrainingWorkerMessage) => onMessage(m));
   child.on('error', onCrash);
-  child.on('exit', (code) => onExit(code));
+  child.on('exit', (code) => {
+    stopPace();
+    onExit(code);
+  });
   child.send({ type: 'start', spec, lowerOwnPriority } satisfies TrainingProcessStart);
   const signal = (sig: NodeJS.Signals): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill(sig);
   };
+  /** Stopped by the caller (pause), and in the pace's off part: it runs only when neither holds. */
+  let held = false;
+  let resting = false;
+  let stopped = false;
+  const apply = (): void => {
+    const stop = held || resting;
+    if (stop === stopped) return;
+    stopped = stop;
+    signal(stop ? 'SIGSTOP' : 'SIGCONT');
+  };
+  let paceTimer: TimerHandle | undefined;
+  const step = (): void => {
+    if (pace === undefined) return;
+    resting = !resting;
+    apply();
+    paceTimer = pace.clock.setTimeout(step, resting ? pace.pauseMs : pace.runMs);
+  };
+  function stopPace(): void {
+    if (paceTimer !== undefined) pace?.clock.clearTimeout(paceTimer);
+    paceTimer = undefined;
+    resting = false;
+  }
+  if (pace !== undefined && pace.pauseMs > 0) paceTimer = pace.clock.setTimeout(step, pace.runMs);
   return {
     result,
     pid: child.pid,
-    pause: () => signal('SIGSTOP'),
-    resume: () => signal('SIGCONT'),
+    pause: () => {
+      held = true;
+      apply();
+    },
+    resume: () => {
+      held = false;
+      apply();
+    },
     cancel() {
       cancelling = true;
-      signal('SIGCONT'); // a paused process must run to see the cancel
+      // A stopped process must run to see the cancel.
+      stopPace();
+      held = false;
+      apply();
       if (!settled && child.connected) child.send({ type: 'cancel' } satisfies TrainingHostMessage);
     },
     async terminate() {
       cancelling = true;
+      stopPace();
       signal('SIGKILL');
       await exited;
     },

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_PARAMS } from '../../models/training/model-params.js';
 import { runTrainingSpec } from '../../models/training/run-training-spec.js';
 import { mulberry32 } from '../../models/training/seeded-rng.js';
-import { isTrainingCancelled } from '../../models/training/training-errors.js';
+import { TrainingJobError, isTrainingCancelled } from '../../models/training/training-errors.js';
 import { startTrainingJob } from '../../models/training/training-job.js';
+import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
 import type { TrainingProgress, TrainingSpec } from '../../models/training/training-spec.js';
 import { measureLag } from '../models/event-loop-lag.js';
 
@@ -161,4 +162,50 @@ describe('training process pause and resume', () => {
     expect(() => thread.pause()).toThrow(/training process/);
     await thread.terminate();
   }, 120_000);
+});
+
+describe('a paced training process', () => {
+  it('runs runMs and stops pauseMs by turns on its clock, stays stopped while paused, runs to see a cancel, and refuses what it cannot pace', async () => {
+    const clock = createSimulatedClock(0);
+    let epochs = 0;
+    const job = startTrainingJob(mlpSpec(500, 500), (p) => void (p.type === 'epoch' && epochs++), { isolation: 'process', pace: { clock, runMs: 100, pauseMs: 300 } });
+    job.result.catch(() => undefined);
+    const state = (): string => readFileSync(`/proc/${job.pid ?? 0}/stat`, 'utf8').split(') ')[1]?.[0] ?? '?';
+    const stillFor = async (ms: number): Promise<number> => {
+      await new Promise((r) => setTimeout(r, 300)); // progress already on its way may still land
+      const held = epochs;
+      await new Promise((r) => setTimeout(r, ms));
+      expect(epochs).toBe(held);
+      return held;
+    };
+    try {
+      await expect.poll(() => epochs, { timeout: 60_000 }).toBeGreaterThan(1);
+      clock.advanceBy(99);
+      expect(state()).not.toBe('T'); // still in its running part
+      clock.advanceBy(1); // the running part is over: stopped for 300 ms of its clock
+      await expect.poll(state, { timeout: 5_000 }).toBe('T');
+      const rested = await stillFor(1_000);
+      clock.advanceBy(300); // running again
+      await expect.poll(() => epochs, { timeout: 60_000 }).toBeGreaterThan(rested);
+      // Paused by its owner, it stays stopped through running parts until resumed.
+      job.pause();
+      await expect.poll(state, { timeout: 5_000 }).toBe('T');
+      clock.advanceBy(100); // → stopped part
+      clock.advanceBy(300); // → running part, but paused
+      const paused = await stillFor(1_000);
+      expect(state()).toBe('T');
+      job.resume();
+      await expect.poll(() => epochs, { timeout: 60_000 }).toBeGreaterThan(paused);
+      // Cancelled in a stopped part, it is let go to see the cancel.
+      clock.advanceBy(100);
+      await expect.poll(state, { timeout: 5_000 }).toBe('T');
+      job.cancel();
+      await expect(job.result).rejects.toSatisfy(isTrainingCancelled);
+    } finally {
+      await job.terminate();
+    }
+    expect(() => startTrainingJob(mlpSpec(2, 2), undefined, { isolation: 'thread', pace: { clock, runMs: 100, pauseMs: 100 } })).toThrow(/isolation process/);
+    expect(() => startTrainingJob(mlpSpec(2, 2), undefined, { isolation: 'process', pace: { clock, runMs: 0, pauseMs: 100 } })).toThrow(/runMs > 0/);
+    expect(() => startTrainingJob(mlpSpec(2, 2), undefined, { pace: { clock, runMs: 10, pauseMs: -1 } })).toThrow(TrainingJobError);
+  }, 180_000);
 });
