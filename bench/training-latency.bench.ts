@@ -9,6 +9,11 @@
  * without.
  *
  *   npx tsx bench/training-latency.bench.ts [--rate 1000] [--seconds 5] [--rounds 4] [--warm 300] [--symbols BTC/USDT,ETH/USDT,…] [--isolation process|thread]
+ *     [--phase-ms 500 [--guard-ms 100] [--control]] [--pace <runMs>/<pauseMs>]
+ *
+ * The job runs at the config's `retraining.training.pace`, as the live engine runs a challenger's
+ * fit (`--pace 100/0`: unpaced). `--control` (phase mode) never resumes the job: the ratio it
+ * prints is what chance alone gives between the two sets of phases.
  *
  * Needs NATS with JetStream on its default local port; Redis and PostgreSQL are not used (the
  * stores are the in-process ones and the history is counted, not kept, as in
@@ -66,6 +71,8 @@ const { values: args } = parseArgs({
     'guard-ms': { type: 'string', default: '100' },
     /** `<runMs>/<pauseMs>` of the training process; default: the config's retraining.training.pace, as the live engine runs it. */
     pace: { type: 'string' },
+    /** Phase mode's control run (A/A): the job stays paused in the "with" phases too, so the ratio shows what chance alone gives. */
+    control: { type: 'boolean', default: false },
   },
 });
 if (args.isolation !== 'process' && args.isolation !== 'thread') throw new Error('--isolation must be process or thread');
@@ -225,7 +232,7 @@ async function main(): Promise<void> {
       eluMark = performance.eventLoopUtilization();
     };
     const set = (condition: Condition): void => {
-      if (condition === 'with') j.resume();
+      if (condition === 'with' && !args.control) j.resume();
       else j.pause();
       switches.push({ at: performance.now(), condition });
       closePhase();
@@ -266,6 +273,7 @@ async function main(): Promise<void> {
     const without = summarise(lat.without);
     const withT = summarise(lat.with);
     const ratio = withT.p99 / without.p99;
+    if (args.control) console.log('CONTROL RUN (--control): the training job stayed paused in the "with" phases too; the ratio is chance alone');
     console.log(`phases: ${switches.length} of ${PHASE_MS} ms (ABBA), published at ${fmt(paced.published / paced.seconds)} msg/s${drained ? '' : ', NOT drained'}; ${fmt(guarded)} orders within ${GUARD_MS} ms of a switch left out; ${epochs - epochsAtStart} epochs trained in the running phases`);
     console.log(line('without training (paused)', without));
     console.log(line('with training (running)', withT));
@@ -285,7 +293,7 @@ async function main(): Promise<void> {
       const gcs = loop.gcs.filter((g) => conditionAt(g.at) === c).map((g) => g.ms);
       console.log(`  GC pauses of the engine's heap ${c === 'with' ? 'with training   ' : 'without training'}: ${gcs.length}, ${gcs.reduce((a, x) => a + x, 0).toFixed(0)} ms in all, longest ${Math.max(0, ...gcs).toFixed(1)} ms`);
     }
-    console.log(JSON.stringify({ mode: 'phases', rate: RATE, phaseMs: PHASE_MS, guardMs: GUARD_MS, bars: paced.published, symbols: SYMBOLS, without, with: withT, ratioP99: ratio, ratioP50: withT.p50 / without.p50, epochs: epochs - epochsAtStart, guarded, pace: paceText }));
+    console.log(JSON.stringify({ mode: 'phases', rate: RATE, phaseMs: PHASE_MS, guardMs: GUARD_MS, bars: paced.published, symbols: SYMBOLS, without, with: withT, ratioP99: ratio, ratioP50: withT.p50 / without.p50, epochs: epochs - epochsAtStart, guarded, pace: paceText, control: args.control }));
     return j;
   };
   let pub: BarPublisher | undefined;
