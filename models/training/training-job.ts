@@ -177,7 +177,16 @@ export function startTrainingJob(spec: TrainingSpec, onProgress: (p: TrainingPro
     paceTimer = undefined;
     resting = false;
   }
-  if (pace !== undefined && pace.pauseMs > 0) paceTimer = pace.clock.setTimeout(step, pace.runMs);
+  if (pace !== undefined && pace.pauseMs > 0) {
+    paceTimer = pace.clock.setTimeout(step, pace.runMs);
+    // Settled, the process has only to exit: let it, rather than hold it stopped until its next turn.
+    const done = (): void => {
+      stopPace();
+      held = false;
+      apply();
+    };
+    result.then(done, done);
+  }
   return {
     result,
     pid: child.pid,
