@@ -224,9 +224,22 @@ describe('ccxt market-data gateway (binance over a local server, real JetStream)
     srv.trade('BTCUSDT', { id: 1, ts: btc[OPEN + 2]!.ts + 5, price: 70_000, qty: 1, buyerMaker: false });
     await until(async () => (await stack.bus.countMessages(stack.md, barSubject())) >= 7, 10_000, 'polled bars');
     await until(async () => (await stack.bus.countMessages(stack.md, stack.subjects.trade('binance', 'BTC/USDT'))) >= 1, 10_000, 'polled trade');
-    await until(async () => (await stack.bus.countMessages(stack.md, stack.subjects.quote('binance', 'BTC/USDT'))) >= 1, 10_000, 'polled quote');
-    const quotes = await stack.bus.countMessages(stack.md, stack.subjects.quote('binance', 'BTC/USDT'));
-    await new Promise((r) => setTimeout(r, 300)); // more polls of the same data publish nothing more
+    // The advance changed the ticker, and a quote polled before it may have been counted already:
+    // wait until three ticker polls in a row published no new quote, then more polls of the same
+    // data must publish nothing more.
+    const tickerPolls = (): number => srv.requests.filter((r) => r.startsWith('/api/v3/ticker/24hr')).length;
+    let quotes = -1;
+    let unchangedSince = 0;
+    await until(
+      async () => {
+        const n = await stack.bus.countMessages(stack.md, stack.subjects.quote('binance', 'BTC/USDT'));
+        if (n !== quotes) [quotes, unchangedSince] = [n, tickerPolls()];
+        return quotes >= 1 && tickerPolls() - unchangedSince >= 3;
+      },
+      10_000,
+      'polled quotes settled',
+    );
+    await new Promise((r) => setTimeout(r, 300));
     await gw.stop();
     expectBars(await barsInStream(), OPEN - 5, OPEN + 2);
     expect(await stack.bus.countMessages(stack.md, stack.subjects.trade('binance', 'BTC/USDT'))).toBe(1);
