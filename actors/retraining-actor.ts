@@ -292,7 +292,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
         epochs: cfg.training.epochs,
         validationFraction: cfg.training.validationFraction,
         thread: deps.trainingThread ?? 'worker',
-        ...(deps.trainingClock !== undefined && cfg.training.pace.pauseMs > 0 ? { pace: { clock: deps.trainingClock, ...cfg.training.pace } } : {}),
+        ...(deps.trainingClock !== undefined ? { pace: { clock: deps.trainingClock, ...cfg.training.pace } } : {}),
         trigger: { ...c.trigger, ts: c.ts },
         strategy,
         onCancel: (cancel) => (cancelFit = cancel),

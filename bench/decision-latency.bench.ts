@@ -135,7 +135,7 @@ async function publishBars(bus: Bus, prefix: string, bars: readonly Bar[]): Prom
     return { paced: { published: r.published, seconds: r.seconds }, sentAt: r.sentAt };
   }
   const sentAt = new Map<string, number>();
-  const paced = await pacedPublish(bus, subjectsFor(prefix), bars, RATE, sentAt);
+  const paced = await pacedPublish(bus, subjectsFor(prefix), bars, RATE, (_i, b) => void sentAt.set(b.id, performance.now()));
   return { paced, sentAt };
 }
 

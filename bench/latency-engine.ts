@@ -92,15 +92,15 @@ export async function paced(n: number, rate: number, send: (i: number) => void):
 }
 
 /**
- * Publishes `bars` at `rate` msgs/s ({@link paced}), stamping each one's wall time just before its
- * publish.
+ * Publishes `bars` at `rate` msgs/s ({@link paced}), calling `stamp` just before each publish (the
+ * caller records its send time).
  */
-export async function pacedPublish(bus: Bus, subjects: Subjects, bars: readonly Bar[], rate: number, sentAt: Map<string, number>): Promise<Paced> {
+export async function pacedPublish(bus: Bus, subjects: Subjects, bars: readonly Bar[], rate: number, stamp: (i: number, b: Bar) => void): Promise<Paced> {
   const failures: unknown[] = [];
   const acks: Promise<void>[] = [];
   const seconds = await paced(bars.length, rate, (i) => {
     const b = bars[i] as Bar;
-    sentAt.set(b.id, performance.now());
+    stamp(i, b);
     acks.push(bus.publish(subjects.bar(b.venue, b.symbol, b.tf), encode(b), { msgId: b.id }).then(() => undefined, (e: unknown) => void failures.push(e)));
   });
   await Promise.all(acks);

@@ -6,11 +6,10 @@
  * product code.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { encode } from '../streams/codec.js';
 import type { Bar } from '../streams/messages/bar.js';
 import { createNatsBus } from '../streams/nats-bus.js';
 import { subjectsFor } from '../streams/subjects.js';
-import { loadBars, paced } from './latency-engine.js';
+import { loadBars, pacedPublish } from './latency-engine.js';
 import type { PublisherCommand, PublisherInit, PublisherReply } from './paced-publisher.js';
 
 const init = workerData as PublisherInit;
@@ -24,15 +23,8 @@ const origin = performance.timeOrigin;
 const publish = async (start: number, end: number, rate: number): Promise<Extract<PublisherReply, { type: 'published' }>> => {
   const range = bars.slice(start, end);
   const sentAt = new Float64Array(range.length);
-  const failures: unknown[] = [];
-  const acks: Promise<void>[] = [];
-  const seconds = await paced(range.length, rate, (i) => {
-    const b = range[i] as Bar;
-    sentAt[i] = origin + performance.now();
-    acks.push(bus.publish(subjects.bar(b.venue, b.symbol, b.tf), encode(b), { msgId: b.id }).then(() => undefined, (e: unknown) => void failures.push(e)));
-  });
-  await Promise.all(acks);
-  return { type: 'published', published: range.length, seconds, failures: failures.length, firstFailure: failures.length > 0 ? String(failures[0]) : undefined, ids: range.map((b) => b.id), sentAt };
+  const { published, seconds } = await pacedPublish(bus, subjects, range, rate, (i) => void (sentAt[i] = origin + performance.now()));
+  return { type: 'published', published, seconds, ids: range.map((b) => b.id), sentAt };
 };
 
 port.on('message', (c: PublisherCommand) => {

@@ -106,7 +106,7 @@ const PACE = ((): { runMs: number; pauseMs: number } => {
 })();
 /** The training job's options: paced on the wall clock as the live engine paces it (a thread cannot be paced). */
 const jobOptions = (isolation: TrainingIsolation): TrainingJobOptions =>
-  isolation === 'process' && PACE.pauseMs > 0 ? { isolation, pace: { clock: createLiveClock(), ...PACE } } : { isolation };
+  isolation === 'process' ? { isolation, pace: { clock: createLiveClock(), ...PACE } } : { isolation };
 const paceText = PACE.pauseMs > 0 && ISOLATION === 'process' ? `paced ${PACE.runMs} ms running / ${PACE.pauseMs} ms stopped` : 'unpaced';
 /** The decision-latency bench's config: nearly every prediction becomes an order, so most bars have a latency. */
 const cfg: Config = openLimitsConfig(base, SYMBOLS, TF, { prefix: `sxtl${tag}`, streamNamePrefix: `BTL${tag}_`, account: `bench${tag}` });

@@ -177,15 +177,16 @@ export function startTrainingJob(spec: TrainingSpec, onProgress: (p: TrainingPro
     paceTimer = undefined;
     resting = false;
   }
+  /** Unpaced and not held: it runs from now on (to see a cancel, or to exit once settled). */
+  const release = (): void => {
+    stopPace();
+    held = false;
+    apply();
+  };
   if (pace !== undefined && pace.pauseMs > 0) {
     paceTimer = pace.clock.setTimeout(step, pace.runMs);
     // Settled, the process has only to exit: let it, rather than hold it stopped until its next turn.
-    const done = (): void => {
-      stopPace();
-      held = false;
-      apply();
-    };
-    result.then(done, done);
+    result.then(release, release);
   }
   return {
     result,
@@ -200,10 +201,7 @@ export function startTrainingJob(spec: TrainingSpec, onProgress: (p: TrainingPro
     },
     cancel() {
       cancelling = true;
-      // A stopped process must run to see the cancel.
-      stopPace();
-      held = false;
-      apply();
+      release(); // a stopped process must run to see the cancel
       if (!settled && child.connected) child.send({ type: 'cancel' } satisfies TrainingHostMessage);
     },
     async terminate() {
