@@ -2,7 +2,7 @@ import { createActor } from 'xstate';
 import type { Clock } from '../state/clock.js';
 import type { EngineCounters } from '../state/counters.js';
 import { countRefusal } from '../state/counters.js';
-import type { AssetKey, FeatureWriter, SnapshotStore } from '../state/feature-store.js';
+import type { ActorSnapshot, AssetKey, FeatureWriter, SnapshotStore } from '../state/feature-store.js';
 import type { Logger } from '../state/logger.js';
 import { assetMachine } from '../state/asset-machine.js';
 import type { CorePublisher, Deferred, Delivery, DurableConsumer, DurablePublisher } from '../streams/bus.js';
@@ -217,19 +217,37 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
 
   /** Event time of the newest accepted message handled (the checkpoints' snapshot `ts`; `handledSeq` is its stream sequence). */
   let lastHandledTs = snap !== undefined && snap.version === ASSET_SNAPSHOT_VERSION ? snap.ts : -1;
+  /** Messages accepted so far, and how many of them the lifecycle machine has been told of (DATA). */
+  let acceptedTotal = 0;
+  let acceptedTold = 0;
+  /** What each checkpoint's snapshot covers, for the DATA sent once it is saved. */
+  const dataOf = new WeakMap<ActorSnapshot, Readonly<{ accepted: number; ts: number; warm: boolean }>>();
   const checkpoints = createCheckpoints(
     {
       clock: deps.clock,
-      snapshot: () => ({
-        version: ASSET_SNAPSHOT_VERSION,
-        streamSeq: handledSeq,
-        ts: lastHandledTs,
-        state: { engine: engine.toState(), gate: gate.toState() } satisfies AssetState,
-      }),
+      snapshot: () => {
+        const s: ActorSnapshot = {
+          version: ASSET_SNAPSHOT_VERSION,
+          streamSeq: handledSeq,
+          ts: lastHandledTs,
+          state: { engine: engine.toState(), gate: gate.toState() } satisfies AssetState,
+        };
+        dataOf.set(s, { accepted: acceptedTotal, ts: lastHandledTs, warm: engine.warm() });
+        return s;
+      },
       ...(deps.decisions?.covered !== undefined ? { covered: deps.decisions.covered.bind(deps.decisions) } : {}),
       save: (vectors, snapshot) => deps.features.writeBatch(vectors, [[key, snapshot]]),
       saved: (snapshot, vectors) => {
         appliedSeq = snapshot.streamSeq;
+        // The machine hears of data once per checkpoint, not per batch: a DATA event re-arms its
+        // stale timer through xstate's scheduler, which per one-message live batch was a sixth of
+        // everything the engine allocated. Staleness is declared at most a checkpoint's spacing
+        // late (never early), and warming → live follows the checkpoint that saved the warm state.
+        const data = dataOf.get(snapshot);
+        if (data !== undefined && data.accepted > acceptedTold && machine.getSnapshot().status === 'active') {
+          acceptedTold = data.accepted;
+          machine.send({ type: 'DATA', ts: data.ts, warm: data.warm });
+        }
         // sx.feat is core NATS (at most once) for dashboards and watchers: it carries the newest
         // vector once stored, after each checkpoint. Live, a checkpoint holds a bar or a few;
         // during catch-up the intermediate vectors are in the Redis history and PostgreSQL, not
@@ -284,6 +302,7 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
       }
       gate.admit(msg);
       deps.counters.accepted++;
+      acceptedTotal++;
       lastTs = msg.ts;
       accepted.push(msg);
       acceptedSeqs.push(d.streamSeq);
@@ -338,7 +357,6 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
       await stored;
       await decided;
       await previous; // an earlier batch that failed fails this one too
-      if (lastTs >= 0) machine.send({ type: 'DATA', ts: lastTs, warm: engine.warm() });
     })();
     committing = committed;
     committed.catch((e: unknown) => failWith(e));

@@ -20,8 +20,8 @@ export type AssetMachineContext = {
 };
 
 /**
- * Sent once per batch, not per tick: data arrived up to event time `ts`; `warm` = all features
- * have warmed up.
+ * Sent once per checkpoint, not per tick or batch: data up to event time `ts` is handled and
+ * saved; `warm` = all features had warmed up by then.
  */
 export type DataEvent = Readonly<{ type: 'DATA'; ts: number; warm: boolean }>;
 export type HaltEvent = Readonly<{ type: 'HALT'; reason: string }>;
@@ -49,7 +49,7 @@ const STALE_TIMER = 'staleTimer';
  *
  * @example
  * const actor = createActor(assetMachine, { clock, input: { venue, symbol, staleAfterMs } }).start();
- * actor.send({ type: 'DATA', ts: batchEndTs, warm: engine.warm() }); // once per batch
+ * actor.send({ type: 'DATA', ts: savedTs, warm: engine.warm() }); // once per checkpoint
  */
 export const assetMachine = setup({
   types: {

@@ -36,6 +36,28 @@ describe('asset actor with spaced checkpoints (asset.checkpointMs)', () => {
     await actor.stop();
   });
 
+  it('tells its lifecycle of data once a checkpoint saved it: live after the checkpoint of the warm state, stale counted from that checkpoint, never earlier', async () => {
+    const w = await makeWorld();
+    const bars = makeBars(201); // warm from the 200th bar (as in asset-actor.test.ts)
+    await publishAll(w, bars);
+    const actor = await startActor(w, BTC, spaced(60_000));
+    await until(() => w.counters.accepted === 201, 'handled');
+    await settle();
+    // The checkpoints due by count (every 16 messages) are saved; the warm state after the last
+    // bar is not yet (201 = 12 × 16 + 9): the machine has not heard of it.
+    expect(actor.lastSeq()).toBe(192);
+    expect(actor.status()).toBe('warming');
+    w.clock.advanceBy(60_000); // the spaced checkpoint saves bars 193–201
+    await until(() => actor.lastSeq() === 201, 'checkpoint on the clock');
+    expect(actor.status()).toBe('live');
+    // Stale `staleAfterMs` after that checkpoint on the clock, not after the bars were handled.
+    w.clock.advanceBy(w.cfg.asset.staleAfterMs - 1);
+    expect(actor.status()).toBe('live');
+    w.clock.advanceBy(1);
+    expect(actor.status()).toBe('stale');
+    await actor.stop();
+  });
+
   it('saves what it handled when it stops, so nothing is left unacknowledged', async () => {
     const w = await makeWorld();
     await publishAll(w, makeBars(3));
