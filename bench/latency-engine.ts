@@ -10,6 +10,7 @@ import { readBars } from '../gateways/historical/bars-csv.js';
 import { mergeByTime } from '../gateways/historical/merge-by-time.js';
 import type { Bus } from '../streams/bus.js';
 import { encode } from '../streams/codec.js';
+import { barId } from '../streams/messages/bar.js';
 import type { Bar, Timeframe } from '../streams/messages/bar.js';
 import type { Subjects } from '../streams/subjects.js';
 
@@ -73,6 +74,28 @@ export async function loadBars(dataDir: string, venue: string, symbols: readonly
     out.push(b);
   }
   return out;
+}
+
+/**
+ * Latency load longer than the data: `bars` (a merged window, oldest first) followed by copies of
+ * itself shifted in time, lap k by k × (the window's span + one bar), ids rebuilt for the new open
+ * times, until there are `total`. The laps repeat real prices at later times, so they are load for
+ * a latency measurement, not market data (a price jumps where one lap meets the next).
+ */
+export function lapBars(bars: readonly Bar[], total: number, barMs: number): { bars: Bar[]; laps: number } {
+  const first = bars[0];
+  const last = bars[bars.length - 1];
+  if (first === undefined || last === undefined) throw new Error('no bars to lap');
+  const shift = last.ts - first.ts + barMs;
+  const out: Bar[] = bars.slice(0, total);
+  for (let lap = 1; out.length < total; lap++) {
+    for (const b of bars) {
+      if (out.length >= total) break;
+      const ts = b.ts + lap * shift;
+      out.push({ ...b, ts, id: barId(b.venue, b.symbol, b.tf, ts) });
+    }
+  }
+  return { bars: out, laps: Math.ceil(out.length / bars.length) - 1 };
 }
 
 export type Paced = Readonly<{ published: number; seconds: number }>;

@@ -18,3 +18,38 @@ export function barIdOfOrder(suggestionId: string): string | undefined {
   const m = /^s:e:p:[A-Za-z0-9_-]+:f:(b:.+):\d+$/.exec(suggestionId);
   return m?.[1];
 }
+
+/** The `q`-th percentile (nearest rank, as {@link summarise}) of the samples of the `blocks` picked by `pick`. */
+function pooledPercentile(blocks: readonly (readonly number[])[], pick: Int32Array, q: number, scratch: Float64Array): number {
+  let n = 0;
+  for (const b of pick) for (const x of blocks[b] as readonly number[]) scratch[n++] = x;
+  if (n === 0) return Number.NaN;
+  const s = scratch.subarray(0, n).sort();
+  return s[Math.min(n - 1, Math.ceil((q / 100) * n) - 1)] as number;
+}
+
+/**
+ * A block bootstrap of the ratio of two pooled percentiles: `a` and `b` are each condition's
+ * samples in blocks (the phases a bench alternated), and each round draws as many blocks as
+ * each condition has, with replacement, and takes the ratio of the pooled `q`-th percentiles
+ * (b over a). Blocks keep the stalls' runs of slow samples together, so the interval reflects how
+ * few of them decide a tail percentile. `rng` gives uniform numbers in [0, 1) (seeded, so a run's
+ * interval can be reproduced). Returns the 5th, 50th and 95th percentiles of the rounds' ratios.
+ */
+export function bootstrapRatio(
+  a: readonly (readonly number[])[],
+  b: readonly (readonly number[])[],
+  q: number,
+  rounds: number,
+  rng: () => number,
+): Readonly<{ lo: number; mid: number; hi: number }> {
+  if (a.length === 0 || b.length === 0) return { lo: Number.NaN, mid: Number.NaN, hi: Number.NaN };
+  const size = (xs: readonly (readonly number[])[]): number => xs.reduce((m, x) => Math.max(m, x.length), 0) * xs.length;
+  const scratch = new Float64Array(Math.max(size(a), size(b)));
+  const draw = (k: number): Int32Array => Int32Array.from({ length: k }, () => Math.floor(rng() * k));
+  const ratios = new Float64Array(rounds);
+  for (let r = 0; r < rounds; r++) ratios[r] = pooledPercentile(b, draw(b.length), q, scratch) / pooledPercentile(a, draw(a.length), q, scratch);
+  ratios.sort();
+  const at = (p: number): number => ratios[Math.min(rounds - 1, Math.max(0, Math.ceil(p * rounds) - 1))] as number;
+  return { lo: at(0.05), mid: at(0.5), hi: at(0.95) };
+}

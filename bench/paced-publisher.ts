@@ -13,12 +13,16 @@ import type { Paced } from './latency-engine.js';
 
 /** Where the worker's bars come from: handed over, or read by the worker (`loadBars`'s arguments). */
 export type PublisherInit = Readonly<{ url: string; prefix: string }> &
-  (Readonly<{ bars: readonly Bar[] }> | Readonly<{ load: Readonly<{ dataDir: string; venue: string; symbols: readonly string[]; timeframe: string; from: number; total: number }> }>);
+  (
+    | Readonly<{ bars: readonly Bar[] }>
+    /** `lap`: when the data from `from` holds fewer than `total` bars, repeat it in time-shifted laps (`lapBars`: load, not market data). */
+    | Readonly<{ load: Readonly<{ dataDir: string; venue: string; symbols: readonly string[]; timeframe: string; from: number; total: number; lap?: boolean }> }>
+  );
 
 export type PublisherCommand = Readonly<{ type: 'publish'; start: number; end: number; rate: number }> | Readonly<{ type: 'close' }>;
 
 export type PublisherReply =
-  | Readonly<{ type: 'ready'; bars: number }>
+  | Readonly<{ type: 'ready'; bars: number; laps: number }>
   | Readonly<{ type: 'published'; published: number; seconds: number; ids: readonly string[]; sentAt: Float64Array<ArrayBuffer> }>
   | Readonly<{ type: 'failed'; error: string }>
   | Readonly<{ type: 'closed' }>;
@@ -28,6 +32,8 @@ export type PublishedRange = Paced & Readonly<{ sentAt: Map<string, number> }>;
 export type BarPublisher = Readonly<{
   /** How many bars the worker holds. */
   bars: number;
+  /** How many time-shifted repeats of the data they include (`load.lap`). */
+  laps: number;
   /** Publishes bars [start, end) at `rate` a second; resolves once all are acknowledged, with each one's send time (this thread's clock) by id. */
   publish(start: number, end: number, rate: number): Promise<PublishedRange>;
   close(): Promise<void>;
@@ -52,6 +58,7 @@ export async function startBarPublisher(init: PublisherInit): Promise<BarPublish
   const origin = performance.timeOrigin;
   return {
     bars: ready.bars,
+    laps: ready.laps,
     publish: async (start, end, rate) => {
       const reply = next();
       worker.postMessage({ type: 'publish', start, end, rate } satisfies PublisherCommand);

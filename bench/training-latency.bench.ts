@@ -9,11 +9,14 @@
  * without.
  *
  *   npx tsx bench/training-latency.bench.ts [--rate 1000] [--seconds 5] [--rounds 4] [--warm 300] [--symbols BTC/USDT,ETH/USDT,…] [--isolation process|thread]
- *     [--phase-ms 500 [--guard-ms 100] [--control]] [--pace <runMs>/<pauseMs>]
+ *     [--phase-ms 500 [--guard-ms 100] [--control]] [--pace <runMs>/<pauseMs>] [--lap]
  *
  * The job runs at the config's `retraining.training.pace`, as the live engine runs a challenger's
  * fit (`--pace 100/0`: unpaced). `--control` (phase mode) never resumes the job: the ratio it
- * prints is what chance alone gives between the two sets of phases.
+ * prints is what chance alone gives between the two sets of phases. Phase mode also prints a 90 %
+ * interval for the p99 ratio from a block bootstrap over the phases: a p99 is decided by a few
+ * stalls, and the interval says how much one run's ratio can be trusted. `--lap` repeats the data
+ * in time-shifted laps where a long run needs more bars than the window holds.
  *
  * Needs NATS with JetStream on its default local port; Redis and PostgreSQL are not used (the
  * stores are the in-process ones and the history is counted, not kept, as in
@@ -54,7 +57,8 @@ import { openLimitsConfig, settle } from './latency-engine.js';
 import { startBarPublisher } from './paced-publisher.js';
 import type { BarPublisher } from './paced-publisher.js';
 import { watchLoop } from './loop-watch.js';
-import { barIdOfOrder, summarise } from './latency-stats.js';
+import { barIdOfOrder, bootstrapRatio, summarise } from './latency-stats.js';
+import { mulberry32 } from '../models/training/seeded-rng.js';
 import type { Summary } from './latency-stats.js';
 
 const { values: args } = parseArgs({
@@ -73,6 +77,8 @@ const { values: args } = parseArgs({
     pace: { type: 'string' },
     /** Phase mode's control run (A/A): the job stays paused in the "with" phases too, so the ratio shows what chance alone gives. */
     control: { type: 'boolean', default: false },
+    /** Where the data from --from holds fewer bars than the run needs: repeat it in time-shifted laps (load, not market data). */
+    lap: { type: 'boolean', default: false },
   },
 });
 if (args.isolation !== 'process' && args.isolation !== 'thread') throw new Error('--isolation must be process or thread');
@@ -93,6 +99,8 @@ for (const [name, v] of [['rate', RATE], ['seconds', SECONDS], ['rounds', ROUNDS
   if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
 }
 const TRAIN_SYMBOLS = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'];
+const BOOTSTRAP_ROUNDS = 1000;
+const BOOTSTRAP_SEED = 1;
 const TF = '1h';
 const YEAR = 365 * 86_400_000;
 
@@ -259,6 +267,8 @@ async function main(): Promise<void> {
       return k;
     };
     const lat: Record<Condition, number[]> = { without: [], with: [] };
+    /** Each phase's latencies, by the switch that began it: the blocks of the bootstrap. */
+    const byPhase = new Map<number, number[]>();
     let guarded = 0;
     for (const x of timed) {
       const k = phaseAt(x.sent);
@@ -269,15 +279,24 @@ async function main(): Promise<void> {
         continue;
       }
       lat[here.condition].push(x.lat);
+      let block = byPhase.get(k);
+      if (block === undefined) byPhase.set(k, (block = []));
+      block.push(x.lat);
     }
     const without = summarise(lat.without);
     const withT = summarise(lat.with);
     const ratio = withT.p99 / without.p99;
+    const blocks = (c: Condition): number[][] => [...byPhase].filter(([k]) => (switches[k] as { condition: Condition }).condition === c).map(([, b]) => b);
+    const ci = bootstrapRatio(blocks('without'), blocks('with'), 99, BOOTSTRAP_ROUNDS, mulberry32(BOOTSTRAP_SEED));
     if (args.control) console.log('CONTROL RUN (--control): the training job stayed paused in the "with" phases too; the ratio is chance alone');
     console.log(`phases: ${switches.length} of ${PHASE_MS} ms (ABBA), published at ${fmt(paced.published / paced.seconds)} msg/s${drained ? '' : ', NOT drained'}; ${fmt(guarded)} orders within ${GUARD_MS} ms of a switch left out; ${epochs - epochsAtStart} epochs trained in the running phases`);
     console.log(line('without training (paused)', without));
     console.log(line('with training (running)', withT));
     console.log(`p99 with / without training = ${ratio.toFixed(2)}× (target ≤ 1.20×: ${ratio <= 1.2 ? 'met' : 'NOT met'}); p50 ${(withT.p50 / without.p50).toFixed(2)}×; p90 ${(withT.p90 / without.p90).toFixed(2)}×`);
+    console.log(
+      `  p99 ratio, block bootstrap over the phases (${BOOTSTRAP_ROUNDS} rounds, seed ${BOOTSTRAP_SEED}): 90 % interval ${ci.lo.toFixed(2)}–${ci.hi.toFixed(2)}×, median ${ci.mid.toFixed(2)}× ` +
+        `(${ci.hi <= 1.2 ? 'within the target throughout' : ci.lo > 1.2 ? 'past the target throughout' : 'the interval straddles the target'})`,
+    );
     const share = (c: Condition): number => busy[c].active / Math.max(1e-9, busy[c].active + busy[c].idle);
     console.log(`  engine thread busy (event-loop utilisation over the phases): without training ${(100 * share('without')).toFixed(1)} %, with ${(100 * share('with')).toFixed(1)} %`);
     // The engine's own event-loop stalls, by the condition they began in: does training cause them?
@@ -293,17 +312,18 @@ async function main(): Promise<void> {
       const gcs = loop.gcs.filter((g) => conditionAt(g.at) === c).map((g) => g.ms);
       console.log(`  GC pauses of the engine's heap ${c === 'with' ? 'with training   ' : 'without training'}: ${gcs.length}, ${gcs.reduce((a, x) => a + x, 0).toFixed(0)} ms in all, longest ${Math.max(0, ...gcs).toFixed(1)} ms`);
     }
-    console.log(JSON.stringify({ mode: 'phases', rate: RATE, phaseMs: PHASE_MS, guardMs: GUARD_MS, bars: paced.published, symbols: SYMBOLS, without, with: withT, ratioP99: ratio, ratioP50: withT.p50 / without.p50, epochs: epochs - epochsAtStart, guarded, pace: paceText, control: args.control }));
+    console.log(JSON.stringify({ mode: 'phases', rate: RATE, phaseMs: PHASE_MS, guardMs: GUARD_MS, bars: paced.published, symbols: SYMBOLS, without, with: withT, ratioP99: ratio, ratioP50: withT.p50 / without.p50, ratioP99Interval90: [ci.lo, ci.hi], epochs: epochs - epochsAtStart, guarded, pace: paceText, control: args.control, laps: p.laps }));
     return j;
   };
   let pub: BarPublisher | undefined;
   try {
-    pub = await startBarPublisher({ url: cfg.nats.url, prefix: cfg.prefix, load: { dataDir, venue: cfg.venue, symbols: SYMBOLS, timeframe: TF, from: FROM, total: warmN + perSegment * segments } });
-    if (pub.bars < warmN + perSegment * segments) throw new Error(`only ${pub.bars} bars from ${args.from}: fewer rounds, seconds or a lower rate`);
+    pub = await startBarPublisher({ url: cfg.nats.url, prefix: cfg.prefix, load: { dataDir, venue: cfg.venue, symbols: SYMBOLS, timeframe: TF, from: FROM, total: warmN + perSegment * segments, lap: args.lap } });
+    if (pub.bars < warmN + perSegment * segments) throw new Error(`only ${pub.bars} bars from ${args.from}: fewer rounds, seconds or a lower rate, or --lap`);
     if (decisions === undefined) throw new Error(`the engine serves no model ${cfg.strategy.model}: decisions are off`);
     console.log(
       `training latency: ${SYMBOLS.join(', ')} real ${TF} bars from ${args.from}, ${fmt(RATE)} msg/s, ` +
         (PHASE_MS > 0 ? `${ROUNDS * 2 * SECONDS} s in phases of ${PHASE_MS} ms, training paused / running (ABBA order)\n` : `${SECONDS} s per segment, ${ROUNDS} rounds of without/with training (ABBA order)\n`) +
+        (pub.laps > 0 ? `  the window repeated in ${pub.laps} time-shifted lap(s) after its real bars (--lap: latency load, not market data)\n` : '') +
         `  NATS JetStream ${cfg.nats.url}, in-process stores; inference on its worker thread (onnxruntime ${cfg.models.device}); served model trained in ${served.seconds.toFixed(1)} s\n` +
         `  background job: startTrainingJob, MLP ${spec.params.hidden.join('-')} on ${fmt(rows)} rows (3 years of ${TRAIN_SYMBOLS.join(', ')}), tfjs wasm in ${ISOLATION === 'process' ? 'a child process (SCHED_IDLE)' : 'a worker thread (SCHED_IDLE)'}, --isolation ${ISOLATION}, ${paceText}, trained until the segment ends`,
     );
