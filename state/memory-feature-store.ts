@@ -1,6 +1,7 @@
 import type { FeatureVector } from '../streams/messages/feature-vector.js';
 import { assetKeyOf, newestPerAsset } from './coalesce-latest.js';
 import { StoreError } from './errors.js';
+import { decodeFeatureVector, encodeFeatureVector } from './feature-vector-binary.js';
 import { stringifyExact } from './exact-json.js';
 import type { ActorSnapshot, FeatureStore } from './feature-store.js';
 
@@ -29,8 +30,8 @@ export const historyTake = (limit: number, cap: number): number => (limit >= 1 ?
 
 /**
  * The FeatureStore in process (backtests, embedded demo). The reference for the Redis adapter's
- * semantics: same coalescing, caps, refusals, and snapshots that come back as copies exactly as
- * Redis returns them (through the same exact JSON). The store keeps the snapshot it was handed
+ * semantics: same coalescing, caps, refusals, history entries in the same binary form, and
+ * snapshots that come back as copies exactly as Redis returns them (through the same exact JSON). The store keeps the snapshot it was handed
  * and serialises it when it is loaded, not when it is written: an asset actor writes a snapshot
  * per checkpoint (per batch in a backtest) and loads one only when it starts, and the JSON of a
  * snapshot holding the tick gate's 4,096 ids is ~150 KB. A snapshot is built fresh for each write
@@ -40,7 +41,11 @@ export function createMemoryFeatureStore(opts: Readonly<{ historyCap: number }>)
   checkHistoryCap(opts.historyCap);
   const cap = opts.historyCap;
   const latest = new Map<string, FeatureVector>();
-  const history = new Map<string, FeatureVector[]>(); // oldest first; trimmed in chunks so appends stay O(1) amortised
+  // Oldest first, trimmed in chunks so appends stay O(1) amortised; each entry in the Redis
+  // history's binary form, decoded when read. Kept as objects, a live engine's 500–1,000 vectors
+  // per asset (~35 heap objects each) were a fifth of what it promoted to the old generation,
+  // and every full collection marked them.
+  const history = new Map<string, Buffer[]>();
   const snapshots = new Map<string, ActorSnapshot>(); // serialised when loaded
 
   return {
@@ -49,7 +54,9 @@ export function createMemoryFeatureStore(opts: Readonly<{ historyCap: number }>)
     history: async (a, limit) => {
       const h = history.get(assetKeyOf(a.venue, a.symbol)) ?? [];
       const n = Math.min(historyTake(limit, cap), h.length);
-      return h.slice(h.length - n).reverse();
+      const out: FeatureVector[] = [];
+      for (let i = h.length - 1; i >= h.length - n; i--) out.push(decodeFeatureVector(h[i] as Buffer, a.venue, a.symbol));
+      return out;
     },
     loadSnapshot: async (key) => {
       const s = snapshots.get(key);
@@ -61,7 +68,7 @@ export function createMemoryFeatureStore(opts: Readonly<{ historyCap: number }>)
         const k = assetKeyOf(v.venue, v.symbol);
         let h = history.get(k);
         if (h === undefined) history.set(k, (h = []));
-        h.push(v);
+        h.push(encodeFeatureVector(v));
         if (h.length >= 2 * cap) h.splice(0, h.length - cap);
       }
       for (const [k, v] of newestPerAsset(vectors)) latest.set(k, v);
