@@ -9,7 +9,6 @@ import { ctlCommand } from './commands/ctl.js';
 import { datasetCommand } from './commands/dataset.js';
 import { runDemo } from './commands/demo.js';
 import { runFeatures } from './commands/features.js';
-import { runGateway } from './commands/gateway.js';
 import { runReplay } from './commands/replay.js';
 import { runEngine } from './commands/run.js';
 import { trainCommand } from './commands/train.js';
@@ -166,6 +165,8 @@ program
   })
   .option('--symbols <list>', 'comma-separated subset of the configured assets', parseSymbols)
   .action(async (opts: { provider?: 'ccxt' | 'twelvedata'; symbols?: string[] }) => {
+    // ccxt (~49 MB of heap) loads only for this command, never into an engine process.
+    const { runGateway } = await import('./commands/gateway.js');
     await runGateway({ configFile: program.opts<{ config?: string }>().config, ...opts });
   });
 

@@ -1,5 +1,4 @@
 import type { ModelRegistry, ModelVersion } from '../../models/registry/model-registry.js';
-import { trainBaseline } from '../../models/training/train-baseline.js';
 import type { TimeseriesReader } from '../../state/timeseries-store.js';
 import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import type { Bar, Timeframe } from '../../streams/messages/bar.js';
@@ -58,6 +57,7 @@ export async function trainFromStore(
   const window = { from: opts.from - TRAIN_YEARS * YEAR_MS, to: opts.from };
   const bars = await source.training(window.from, window.to);
   // A flat band of half an ATR splits the classes roughly in thirds, so the model takes sides.
+  const { trainBaseline } = await import('../../models/training/train-baseline.js'); // tfjs loads with it: only when a model is trained
   const report = await trainBaseline(bars, { source: opts.where, symbols: opts.symbols, ...window }, { name: opts.name, timeframe: opts.tf, barMs: TIMEFRAME_MS[opts.tf], kAtr: 0.5, epochs: 20 }, registry);
   await registry.promote(report.model.name, report.model.version, { actor: 'sextant backtest', reason: 'trained on the stored years before the backtest window' });
   return registry.get(`${opts.name}@production`);

@@ -2,7 +2,6 @@ import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
 import type { ModelRegistry, ModelVersion } from '../../models/registry/model-registry.js';
 import { ModelNotFoundError } from '../../models/registry/model-registry.js';
 import { ArtifactIntegrityError } from '../../models/registry/registry-errors.js';
-import { trainBaseline } from '../../models/training/train-baseline.js';
 import { loadSymbolBars } from './train.js';
 
 /** The demo trains on the three years before its window: nothing it replays was seen in training. */
@@ -45,6 +44,7 @@ export async function ensureDemoModel(
   const window = { from: opts.from - TRAIN_YEARS * YEAR_MS, to: opts.from };
   const bars = await loadSymbolBars(opts.dataDir, opts.symbols, tf, window);
   // A flat band of half an ATR splits the classes roughly in thirds, so the demo's model takes sides.
+  const { trainBaseline } = await import('../../models/training/train-baseline.js'); // tfjs loads with it: only when a model is trained
   const report = await trainBaseline(bars, { source: opts.dataDir, symbols: opts.symbols, ...window }, { name: opts.name, timeframe: tf, barMs: TIMEFRAME_MS[tf], kAtr: 0.5, epochs: 20 }, registry);
   await registry.promote(report.model.name, report.model.version, { actor: 'sextant demo', reason: 'trained on the years before the demo window' });
   return { model: await registry.get(`${opts.name}@production`), trained: true, seconds: (performance.now() - started) / 1000 };

@@ -20,7 +20,6 @@ import type { RetrainPoint, TrainingRecord } from '../../models/experiments/retr
 import { createMemoryModelRegistry } from '../../models/registry/memory-model-registry.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import { parseModelRef } from '../../models/registry/model-registry.js';
-import { trainBaseline } from '../../models/training/train-baseline.js';
 import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
 import { silentLogger } from '../../state/logger.js';
 import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
@@ -255,6 +254,7 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
         const t0 = performance.now();
         const bars = await loadSymbolBars(dataDir, symbols, tf, { from: p.trainFrom, to: p.trainTo });
         const all = bars.flatMap((s) => s.bars.map((b) => b.ts));
+        const { trainBaseline } = await import('../../models/training/train-baseline.js'); // tfjs loads with it
         const report = await trainBaseline(bars, { source: dataDir, symbols, from: p.trainFrom, to: p.trainTo }, { name: served.name, timeframe: tf, barMs, horizon: HORIZON, kAtr: K_ATR, epochs: settings.epochs }, registry);
         await registry.promote(report.model.name, report.model.version, { actor: 'sextant experiment', reason: `retrain-vs-frozen, served from ${iso(p.at)}` });
         const rec: TrainingRecord = { at: p.at, trainFrom: p.trainFrom, trainTo: p.trainTo, firstBarTs: Math.min(...all), lastBarTs: Math.max(...all), bars: all.length, model: `${report.model.name}@${report.model.version}` };

@@ -5,14 +5,11 @@ import type { BarInput } from '../../models/features/inputs.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import type { SymbolBars } from '../../models/training/bar-dataset.js';
 import { DIRECTION_NAMES } from '../../models/training/direction-labels.js';
-import { trainBaseline } from '../../models/training/train-baseline.js';
 import type { TrainBaselineReport } from '../../models/training/train-baseline.js';
-import { crossValidateBaseline } from '../../models/validation/cross-validate-baseline.js';
 import type { BaselineCvReport } from '../../models/validation/cross-validate-baseline.js';
 import { CV_SCHEMES } from '../../models/validation/cross-validate.js';
 import type { CvScheme } from '../../models/validation/cross-validate.js';
 import { formatCvReport } from '../../models/validation/cv-report-text.js';
-import { trainDirectionModel } from '../../models/training/train-direction-model.js';
 import type { TrainDirectionReport } from '../../models/training/train-direction-model.js';
 import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 
@@ -121,6 +118,7 @@ export async function runTrain(opts: TrainCliOptions, openRegistry: OpenRegistry
   const bars = await loadSymbolBars(dataDir, opts.symbols, timeframe, window);
   const registry = await openRegistry();
   try {
+    const { trainBaseline } = await import('../../models/training/train-baseline.js'); // tfjs loads with it: only for this command
     const report = await trainBaseline(
       bars,
       { source: dataDir, symbols: opts.symbols, ...window },
@@ -130,6 +128,7 @@ export async function runTrain(opts: TrainCliOptions, openRegistry: OpenRegistry
     write(`${formatReport(report)}\n`);
     let cv: BaselineCvReport | undefined;
     if (opts.cv !== undefined) {
+      const { crossValidateBaseline } = await import('../../models/validation/cross-validate-baseline.js');
       cv = await crossValidateBaseline(
         bars,
         { name: opts.name, timeframe, barMs: TIMEFRAME_MS[timeframe], horizon: opts.horizon, kAtr: opts.kAtr, seed: opts.seed, epochs: opts.epochs },
@@ -190,6 +189,7 @@ export async function runTrainDirection(opts: TrainCliOptions, openRegistry: Ope
   const model = opts.model ?? 'mlp';
   const registry = await openRegistry();
   try {
+    const { trainDirectionModel } = await import('../../models/training/train-direction-model.js');
     const report = await trainDirectionModel(
       bars,
       { source: dataDir, symbols: opts.symbols, ...window },

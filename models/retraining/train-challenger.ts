@@ -7,7 +7,6 @@ import { calibrate } from '../training/conformal-calibration.js';
 import { DIRECTION_NAMES } from '../training/direction-labels.js';
 import { DEFAULT_PARAMS } from '../training/model-params.js';
 import type { ModelParams } from '../training/model-params.js';
-import { runTrainingSpec } from '../training/run-training-spec.js';
 import { startTrainingJob } from '../training/training-job.js';
 import type { TrainingPace } from '../training/training-job.js';
 import type { TrainingSpec } from '../training/training-spec.js';
@@ -72,7 +71,8 @@ export async function fitChallenger(samples: readonly TrainingSample[], champion
     },
   };
   let result;
-  if (o.thread === 'main') result = await runTrainingSpec(spec);
+  // Loaded only here: tfjs is ~43 MB of the heap, and a live engine trains in a child process.
+  if (o.thread === 'main') result = await (await import('../training/run-training-spec.js')).runTrainingSpec(spec);
   else {
     const job = startTrainingJob(spec, undefined, o.pace === undefined ? {} : { pace: o.pace });
     o.onCancel?.(() => job.cancel());

@@ -1,5 +1,5 @@
 import type { ModelRuntime } from '../runtime/model-runtime.js';
-import { ONNX_PARITY_TOLERANCE } from '../training/train-baseline.js';
+import { ONNX_PARITY_TOLERANCE } from '../training/onnx-parity.js';
 import type { ChallengerFit } from './train-challenger.js';
 
 export type ValidationVerdict = Readonly<{ ok: true; parity: number } | { ok: false; reason: string }>;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ONNX_PARITY_TOLERANCE } from './onnx-parity.js';
 import { canonicalJson } from './config-hash.js';
 import { z } from 'zod';
 import { denseLayersOf } from '../onnx/tfjs-dense-layers.js';
@@ -21,9 +22,6 @@ import { fitStandardiser, pick, standardiseRows } from './standardiser.js';
 import type { Standardiser } from './standardiser.js';
 import { predictProbabilities, trainDenseClassifier } from './train-mlp.js';
 import type { Matrix } from './train-mlp.js';
-
-/** Largest |onnxruntime − tfjs| probability accepted before a model is registered. */
-export const ONNX_PARITY_TOLERANCE = 1e-5;
 
 /** Everything that decides the trained model besides the bars; hashed into `configHash`. */
 export const TrainBaselineOptionsSchema = z

@@ -19,7 +19,7 @@ import { sequenceMatrix, windowChains } from './sequence-windows.js';
 import { fitStandardiser, pick, standardiseRows } from './standardiser.js';
 import type { Standardiser } from './standardiser.js';
 import type { DatasetDescription, ModelScores } from './train-baseline.js';
-import { ONNX_PARITY_TOLERANCE } from './train-baseline.js';
+import { ONNX_PARITY_TOLERANCE } from './onnx-parity.js';
 import { startTrainingJob } from './training-job.js';
 import type { TrainingProgress, TrainingResult, TrainingSpec } from './training-spec.js';
 
