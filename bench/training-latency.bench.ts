@@ -9,7 +9,7 @@
  * without.
  *
  *   npx tsx bench/training-latency.bench.ts [--rate 1000] [--seconds 5] [--rounds 4] [--warm 300] [--symbols BTC/USDT,ETH/USDT,…] [--isolation process|thread]
- *     [--phase-ms 500 [--guard-ms 100] [--control]] [--pace <runMs>/<pauseMs>] [--lap]
+ *     [--phase-ms 500 [--guard-ms 100] [--control] [--orders <file>]] [--pace <runMs>/<pauseMs>] [--lap]
  *
  * The job runs at the config's `retraining.training.pace`, as the live engine runs a challenger's
  * fit (`--pace 100/0`: unpaced). `--control` (phase mode) never resumes the job: the ratio it
@@ -27,6 +27,7 @@
  * end. Exits non-zero on errors only, never because the target was missed.
  */
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ensureDemoModel } from '../cli/commands/demo-model.js';
 import { loadSymbolBars } from '../cli/commands/train.js';
@@ -79,6 +80,8 @@ const { values: args } = parseArgs({
     control: { type: 'boolean', default: false },
     /** Where the data from --from holds fewer bars than the run needs: repeat it in time-shifted laps (load, not market data). */
     lap: { type: 'boolean', default: false },
+    /** Phase mode: write every timed order as [send time ms, latency ms, condition] (JSON) to this file, to see where the slow ones fall. */
+    orders: { type: 'string' },
   },
 });
 if (args.isolation !== 'process' && args.isolation !== 'thread') throw new Error('--isolation must be process or thread');
@@ -282,6 +285,9 @@ async function main(): Promise<void> {
       let block = byPhase.get(k);
       if (block === undefined) byPhase.set(k, (block = []));
       block.push(x.lat);
+    }
+    if (args.orders !== undefined) {
+      writeFileSync(args.orders, JSON.stringify(timed.map((x) => [Math.round(x.sent), Number(x.lat.toFixed(2)), (switches[phaseAt(x.sent)] as { condition: Condition }).condition])));
     }
     const without = summarise(lat.without);
     const withT = summarise(lat.with);
