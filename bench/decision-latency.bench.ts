@@ -26,7 +26,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { ensureDemoModel } from '../cli/commands/demo-model.js';
 import { startEngine } from '../cli/engine.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -46,6 +45,7 @@ import { createNatsBus } from '../streams/nats-bus.js';
 import { streamSpecs } from '../streams/provision.js';
 import { subjectsFor } from '../streams/subjects.js';
 import { loadBars, openLimitsConfig, pacedPublish, settle } from './latency-engine.js';
+import { trainServedModel } from './served-model.js';
 import { pacedPublishInWorker } from './paced-publisher.js';
 import type { Paced } from './latency-engine.js';
 import { barIdOfOrder, summarise } from './latency-stats.js';
@@ -219,14 +219,15 @@ type EngineResult = {
 
 type Trained = Readonly<{ registry: ModelRegistry; seconds: number; close(): Promise<void> }>;
 
-/** A memory registry holding the demo model (trained on the three years before the window, promoted). */
+/** A memory registry holding the demo model (trained on the three years before the window on a worker thread, promoted). */
 async function trainModel(dataDir: string): Promise<Trained> {
   // The registry announces on an in-process bus: nothing in this run should react to it.
   const regBus = createMemoryBus();
   await regBus.ensureStreams(streamSpecs(cfg));
   const registry = createMemoryModelRegistry({ bus: regBus, subjects: subjectsFor(cfg.prefix), clock: { now: () => 0 } });
   const name = parseModelRef(cfg.strategy.model).name;
-  const trained = await ensureDemoModel(registry, { name, dataDir, symbols: TRAIN_SYMBOLS, timeframe: TF, from: FROM });
+  // Trained on a worker thread: tfjs stays out of the engine's heap, as in `sextant run`.
+  const trained = await trainServedModel(registry, { prefix: cfg.prefix, model: { name, dataDir, symbols: TRAIN_SYMBOLS, timeframe: TF, from: FROM } });
   return {
     registry,
     seconds: trained.seconds,

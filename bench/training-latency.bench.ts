@@ -29,7 +29,6 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ensureDemoModel } from '../cli/commands/demo-model.js';
 import { loadSymbolBars } from '../cli/commands/train.js';
 import { startEngine } from '../cli/engine.js';
 import { loadConfig } from '../config/load.js';
@@ -56,6 +55,7 @@ import { streamSpecs } from '../streams/provision.js';
 import { subjectsFor } from '../streams/subjects.js';
 import { openLimitsConfig, settle } from './latency-engine.js';
 import { startBarPublisher } from './paced-publisher.js';
+import { trainServedModel } from './served-model.js';
 import type { BarPublisher } from './paced-publisher.js';
 import { watchLoop } from './loop-watch.js';
 import { barIdOfOrder, bootstrapRatio, summarise } from './latency-stats.js';
@@ -169,7 +169,8 @@ async function main(): Promise<void> {
   const regBus = createMemoryBus();
   await regBus.ensureStreams(streamSpecs(cfg));
   const registry = createMemoryModelRegistry({ bus: regBus, subjects: subjectsFor(cfg.prefix), clock: { now: () => 0 } });
-  const served = await ensureDemoModel(registry, { name: parseModelRef(cfg.strategy.model).name, dataDir, symbols: TRAIN_SYMBOLS, timeframe: TF, from: FROM });
+  // Trained on a worker thread: tfjs stays out of the engine's heap, as in `sextant run`.
+  const served = await trainServedModel(registry, { prefix: cfg.prefix, model: { name: parseModelRef(cfg.strategy.model).name, dataDir, symbols: TRAIN_SYMBOLS, timeframe: TF, from: FROM } });
   const { spec, rows } = await trainingSpec(dataDir);
 
   const bus = await createNatsBus({ url: cfg.nats.url, name: 'bench-training-latency', connectTimeoutMs: cfg.nats.connectTimeoutMs });
