@@ -18,6 +18,7 @@ import {
   readDlq,
   reference,
   settle,
+  staleTimeline,
   startActor,
   storedVectors,
   testConfig,
@@ -236,11 +237,7 @@ describe('asset actor (memory bus, memory stores, simulated clock)', () => {
       await publishAll(w, bars.slice(150));
       await until(() => w.counters.accepted === 201, 'warm part');
       await settle();
-      expect(actor.status()).toBe('live');
-      w.clock.advanceBy(w.cfg.asset.staleAfterMs - 1);
-      expect(actor.status()).toBe('live');
-      w.clock.advanceBy(1);
-      expect(actor.status()).toBe('stale');
+      expect(staleTimeline(w, actor)).toEqual(['live', 'live', 'stale']);
       await actor.stop();
     });
 

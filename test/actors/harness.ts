@@ -196,6 +196,15 @@ export async function until(cond: () => boolean | Promise<boolean>, what: string
 }
 
 /** Lets the event loop run a few turns (deliveries, microtask emits) without waiting on a condition. */
+/** The actor's status now, `staleAfterMs` − 1 later on the world's clock, and 1 ms after that (advances the clock). */
+export function staleTimeline(w: Pick<World, 'clock' | 'cfg'>, actor: AssetActorHandle): string[] {
+  const now = actor.status();
+  w.clock.advanceBy(w.cfg.asset.staleAfterMs - 1);
+  const justBefore = actor.status();
+  w.clock.advanceBy(1);
+  return [now, justBefore, actor.status()];
+}
+
 export const settle = async (turns = 5): Promise<void> => {
   for (let i = 0; i < turns; i++) await new Promise((r) => setTimeout(r, 1));
 };
