@@ -31,11 +31,12 @@ export const historyTake = (limit: number, cap: number): number => (limit >= 1 ?
 /**
  * The FeatureStore in process (backtests, embedded demo). The reference for the Redis adapter's
  * semantics: same coalescing, caps, refusals, history entries in the same binary form, and
- * snapshots that come back as copies exactly as Redis returns them (through the same exact JSON). The store keeps the snapshot it was handed
- * and serialises it when it is loaded, not when it is written: an asset actor writes a snapshot
- * per checkpoint (per batch in a backtest) and loads one only when it starts, and the JSON of a
- * snapshot holding the tick gate's 4,096 ids is ~150 KB. A snapshot is built fresh for each write
- * and never changed afterwards (as `FeatureStore.writeBatch` requires).
+ * snapshots that come back as copies exactly as Redis returns them (through the same exact JSON).
+ * The store keeps the snapshot it was handed and serialises it when it is loaded, not when it is
+ * written: an asset actor writes a snapshot per checkpoint (per batch in a backtest) and loads one
+ * only when it starts, and the JSON of a snapshot holding the tick gate's 4,096 ids is ~150 KB. A
+ * snapshot is built fresh for each write and never changed afterwards (as
+ * `FeatureStore.writeBatch` requires).
  */
 export function createMemoryFeatureStore(opts: Readonly<{ historyCap: number }>): FeatureStore {
   checkHistoryCap(opts.historyCap);
