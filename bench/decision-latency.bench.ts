@@ -30,9 +30,7 @@ import { startEngine } from '../cli/engine.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { requireDataDir } from '../gateways/data-dir.js';
-import { createMemoryModelRegistry } from '../models/registry/memory-model-registry.js';
 import type { ModelRegistry } from '../models/registry/model-registry.js';
-import { parseModelRef } from '../models/registry/model-registry.js';
 import { createLiveClock } from '../state/clocks/live-clock.js';
 import { silentLogger } from '../state/logger.js';
 import { createMemoryFeatureStore } from '../state/memory-feature-store.js';
@@ -40,12 +38,11 @@ import { createMemoryRiskStore } from '../state/memory-risk-store.js';
 import { createCountingHistory } from '../cli/commands/backtest-history.js';
 import type { Bus, StreamSpec } from '../streams/bus.js';
 import type { Bar } from '../streams/messages/bar.js';
-import { createMemoryBus } from '../streams/memory-bus.js';
 import { createNatsBus } from '../streams/nats-bus.js';
 import { streamSpecs } from '../streams/provision.js';
 import { subjectsFor } from '../streams/subjects.js';
 import { loadBars, openLimitsConfig, pacedPublish, settle } from './latency-engine.js';
-import { trainServedModel } from './served-model.js';
+import { servedRegistry } from './served-model.js';
 import { pacedPublishInWorker } from './paced-publisher.js';
 import type { Paced } from './latency-engine.js';
 import { barIdOfOrder, summarise } from './latency-stats.js';
@@ -217,27 +214,6 @@ type EngineResult = {
   writes: number | undefined;
 };
 
-type Trained = Readonly<{ registry: ModelRegistry; seconds: number; close(): Promise<void> }>;
-
-/** A memory registry holding the demo model (trained on the three years before the window on a worker thread, promoted). */
-async function trainModel(dataDir: string): Promise<Trained> {
-  // The registry announces on an in-process bus: nothing in this run should react to it.
-  const regBus = createMemoryBus();
-  await regBus.ensureStreams(streamSpecs(cfg));
-  const registry = createMemoryModelRegistry({ bus: regBus, subjects: subjectsFor(cfg.prefix), clock: { now: () => 0 } });
-  const name = parseModelRef(cfg.strategy.model).name;
-  // Trained on a worker thread: tfjs stays out of the engine's heap, as in `sextant run`.
-  const trained = await trainServedModel(registry, { prefix: cfg.prefix, model: { name, dataDir, symbols: TRAIN_SYMBOLS, timeframe: TF, from: FROM } });
-  return {
-    registry,
-    seconds: trained.seconds,
-    close: async () => {
-      await registry.close();
-      await regBus.close();
-    },
-  };
-}
-
 async function engineLatency(bus: Bus, registry: ModelRegistry, warm: readonly Bar[], measured: readonly Bar[]): Promise<EngineResult> {
   const subjects = subjectsFor(cfg.prefix);
   const profile = args['cpu-profile'];
@@ -345,7 +321,8 @@ async function main(): Promise<void> {
   const measured = all.slice(firstMeasured, firstMeasured + RATE * SECONDS);
   const bus = await createNatsBus({ url: cfg.nats.url, name: 'bench-decision', connectTimeoutMs: cfg.nats.connectTimeoutMs });
   const streams = [...streamSpecs(cfg).map((s) => s.name), ...RAW_RUNS.map((r) => mdSpec(rawCfg(r)).name)];
-  const model = await trainModel(dataDir);
+  // Trained on a worker thread: tfjs stays out of the engine's heap, as in `sextant run`.
+  const model = await servedRegistry(cfg, { dataDir, symbols: TRAIN_SYMBOLS, timeframe: TF, from: FROM });
   try {
     console.log(
       `decision latency: ${SYMBOLS.join(', ')} real ${TF} bars from ${args.from}, ${fmt(RATE)} msg/s for ${SECONDS}s (${fmt(measured.length)} bars) after ${fmt(warm.length)} warm-up bars\n` +

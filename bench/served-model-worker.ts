@@ -5,25 +5,19 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ensureDemoModel } from '../cli/commands/demo-model.js';
-import { createMemoryModelRegistry } from '../models/registry/memory-model-registry.js';
-import { subjectsFor } from '../streams/subjects.js';
-import { createMemoryBus } from '../streams/memory-bus.js';
-import { streamSpecs } from '../streams/provision.js';
-import { loadConfig } from '../config/load.js';
+import { parseModelRef } from '../models/registry/model-registry.js';
+import { memoryRegistry } from './served-model.js';
 import type { ServedModelInit, ServedModelReply } from './served-model.js';
 
-const init = workerData as ServedModelInit;
+const { cfg, data } = workerData as ServedModelInit;
 const port = parentPort;
 if (port === null) throw new Error('served-model-worker runs as a worker thread');
 try {
-  const bus = createMemoryBus();
-  await bus.ensureStreams(streamSpecs({ ...loadConfig(), prefix: init.prefix }));
-  const registry = createMemoryModelRegistry({ bus, subjects: subjectsFor(init.prefix), clock: { now: () => 0 } });
-  const served = await ensureDemoModel(registry, init.model);
+  const { registry, close } = await memoryRegistry(cfg);
+  const served = await ensureDemoModel(registry, { name: parseModelRef(cfg.strategy.model).name, ...data });
   const artifact = await registry.artifact(served.model);
   port.postMessage({ type: 'trained', model: served.model, artifact, seconds: served.seconds } satisfies ServedModelReply);
-  await registry.close();
-  await bus.close();
+  await close();
 } catch (e) {
   port.postMessage({ type: 'failed', error: e instanceof Error ? (e.stack ?? e.message) : String(e) } satisfies ServedModelReply);
 }

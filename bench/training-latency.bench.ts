@@ -34,8 +34,6 @@ import { startEngine } from '../cli/engine.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { requireDataDir } from '../gateways/data-dir.js';
-import { createMemoryModelRegistry } from '../models/registry/memory-model-registry.js';
-import { parseModelRef } from '../models/registry/model-registry.js';
 import { buildBarDataset } from '../models/training/bar-dataset.js';
 import { DEFAULT_PARAMS } from '../models/training/model-params.js';
 import { fitStandardiser, pick, standardiseRows } from '../models/training/standardiser.js';
@@ -49,13 +47,12 @@ import { createMemoryFeatureStore } from '../state/memory-feature-store.js';
 import { createMemoryRiskStore } from '../state/memory-risk-store.js';
 import { createCountingHistory } from '../cli/commands/backtest-history.js';
 import { TIMEFRAME_MS } from '../streams/messages/bar.js';
-import { createMemoryBus } from '../streams/memory-bus.js';
 import { createNatsBus } from '../streams/nats-bus.js';
 import { streamSpecs } from '../streams/provision.js';
 import { subjectsFor } from '../streams/subjects.js';
 import { openLimitsConfig, settle } from './latency-engine.js';
 import { startBarPublisher } from './paced-publisher.js';
-import { trainServedModel } from './served-model.js';
+import { servedRegistry } from './served-model.js';
 import type { BarPublisher } from './paced-publisher.js';
 import { watchLoop } from './loop-watch.js';
 import { barIdOfOrder, bootstrapRatio, summarise } from './latency-stats.js';
@@ -166,11 +163,9 @@ async function main(): Promise<void> {
   const segments = ROUNDS * CONDITIONS.length;
   const warmN = WARM * SYMBOLS.length;
 
-  const regBus = createMemoryBus();
-  await regBus.ensureStreams(streamSpecs(cfg));
-  const registry = createMemoryModelRegistry({ bus: regBus, subjects: subjectsFor(cfg.prefix), clock: { now: () => 0 } });
   // Trained on a worker thread: tfjs stays out of the engine's heap, as in `sextant run`.
-  const served = await trainServedModel(registry, { prefix: cfg.prefix, model: { name: parseModelRef(cfg.strategy.model).name, dataDir, symbols: TRAIN_SYMBOLS, timeframe: TF, from: FROM } });
+  const served = await servedRegistry(cfg, { dataDir, symbols: TRAIN_SYMBOLS, timeframe: TF, from: FROM });
+  const { registry } = served;
   const { spec, rows } = await trainingSpec(dataDir);
 
   const bus = await createNatsBus({ url: cfg.nats.url, name: 'bench-training-latency', connectTimeoutMs: cfg.nats.connectTimeoutMs });
@@ -270,8 +265,7 @@ async function main(): Promise<void> {
       while (k > 0 && (switches[k] as { at: number }).at > t) k--;
       return k;
     };
-    const lat: Record<Condition, number[]> = { without: [], with: [] };
-    /** Each phase's latencies, by the switch that began it: the blocks of the bootstrap. */
+    /** Each phase's latencies, by the switch that began it (the bootstrap's blocks). */
     const byPhase = new Map<number, number[]>();
     let guarded = 0;
     for (const x of timed) {
@@ -282,7 +276,6 @@ async function main(): Promise<void> {
         guarded++;
         continue;
       }
-      lat[here.condition].push(x.lat);
       let block = byPhase.get(k);
       if (block === undefined) byPhase.set(k, (block = []));
       block.push(x.lat);
@@ -290,10 +283,10 @@ async function main(): Promise<void> {
     if (args.orders !== undefined) {
       writeFileSync(args.orders, JSON.stringify(timed.map((x) => [Math.round(x.sent), Number(x.lat.toFixed(2)), (switches[phaseAt(x.sent)] as { condition: Condition }).condition])));
     }
-    const without = summarise(lat.without);
-    const withT = summarise(lat.with);
-    const ratio = withT.p99 / without.p99;
     const blocks = (c: Condition): number[][] => [...byPhase].filter(([k]) => (switches[k] as { condition: Condition }).condition === c).map(([, b]) => b);
+    const without = summarise(blocks('without').flat());
+    const withT = summarise(blocks('with').flat());
+    const ratio = withT.p99 / without.p99;
     const ci = bootstrapRatio(blocks('without'), blocks('with'), 99, BOOTSTRAP_ROUNDS, mulberry32(BOOTSTRAP_SEED));
     if (args.control) console.log('CONTROL RUN (--control): the training job stayed paused in the "with" phases too; the ratio is chance alone');
     console.log(`phases: ${switches.length} of ${PHASE_MS} ms (ABBA), published at ${fmt(paced.published / paced.seconds)} msg/s${drained ? '' : ', NOT drained'}; ${fmt(guarded)} orders within ${GUARD_MS} ms of a switch left out; ${epochs - epochsAtStart} epochs trained in the running phases`);
@@ -399,8 +392,7 @@ async function main(): Promise<void> {
     await riskStore.close();
     await bus.deleteStreams(streamSpecs(cfg).map((s) => s.name));
     await bus.close();
-    await registry.close();
-    await regBus.close();
+    await served.close();
   }
 }
 
