@@ -1,5 +1,6 @@
 import type { FeatureVector } from '../../streams/messages/feature-vector.js';
 import type { FeatureSpec } from '../registry/feature-spec.js';
+import { compileNamedValueReader, compilePositiveValueReader } from './named-value-reader.js';
 
 /**
  * Value keys tried, in order, for the price a vector was computed at: `close` first because the
@@ -63,22 +64,20 @@ export function createInputBuilder(spec: FeatureSpec, options: InputBuilderOptio
   const invStd = Float64Array.from(spec.std, (s) => 1 / s);
   const relPrice = spec.transforms.map((t) => t === 'rel_price');
 
-  const priceOf = (vector: FeatureVector): number | undefined => {
-    for (const k of priceKeys) {
-      const p = vector.values[k];
-      if (p !== undefined && p !== null && Number.isFinite(p) && p > 0) return p;
-    }
-    return undefined;
-  };
+  const readPrice = compilePositiveValueReader(priceKeys);
+  const readFeatures = compileNamedValueReader(names);
+  const raw = new Float64Array(width);
+  const priceOf = (vector: FeatureVector): number | undefined => readPrice(vector.values);
 
   const build = (vector: FeatureVector, out: Float32Array, offset: number): number | SkipReason => {
-    const price = priceOf(vector);
+    const price = readPrice(vector.values);
     if (price === undefined) return SkipReason.noPrice;
-    const values = vector.values;
+    // Features before the first missing one are still checked in order, so the reason is the same as reading them one by one.
+    const present = readFeatures(vector.values, raw);
     for (let j = 0; j < width; j++) {
-      const raw = values[names[j] as string];
-      if (raw === undefined || raw === null) return SkipReason.missingFeature;
-      let x = relPrice[j] === true ? raw / price : raw;
+      if (j === present) return SkipReason.missingFeature;
+      let x = raw[j] as number;
+      if (relPrice[j] === true) x /= price;
       if (normalize) x = (x - (mean[j] as number)) * (invStd[j] as number);
       if (!Number.isFinite(x)) return SkipReason.nonFinite;
       out[offset + j] = x;

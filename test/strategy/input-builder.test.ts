@@ -45,6 +45,15 @@ describe('input builder', () => {
     expect(b.build(vec({ ...full, close: 0, mid: null }), out, 0)).toBe('NO_PRICE');
   });
 
+  it('gives the reason of the first feature in spec order that fails (an overflow before a missing feature)', () => {
+    const b = createInputBuilder(SPEC, { normalize: false });
+    const out = new Float32Array(b.width);
+    // sma_20 is rel_price: 1e308 / 1e-300 overflows; ewma_vol, later in the spec, is missing.
+    const { ewma_vol: _drop, ...noVol } = full;
+    expect(b.build(vec({ ...noVol, close: 1e-300, sma_20: 1e308 }), out, 0)).toBe('NON_FINITE');
+    expect(b.build(vec(noVol), out, 0)).toBe('MISSING_FEATURE');
+  });
+
   it('takes price keys from options (e.g. a vwap when neither close nor mid is carried)', () => {
     const b = createInputBuilder(SPEC, { priceKeys: ['vwap_daily_utc_tp'] });
     expect(b.priceOf(vec({ ...full, vwap_daily_utc_tp: 199 }))).toBe(199);
