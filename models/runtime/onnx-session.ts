@@ -112,6 +112,7 @@ function wrapSession(session: InferenceSession, execution: ModelRuntime['executi
   const outputNames = [...session.outputNames];
   let disposed = false;
   const inFlight = new Set<Promise<Float32Array[]>>();
+  const inputs = createInputPool();
   const score = async (data: Float32Array, dims: readonly number[]): Promise<Float32Array[]> => {
     let result: InferenceSession.ReturnType;
     try {
@@ -133,20 +134,26 @@ function wrapSession(session: InferenceSession, execution: ModelRuntime['executi
     warnings,
     run(batch, rows, cols, steps) {
       if (disposed) return Promise.reject(new ModelRuntimeError(ModelRuntimeErrorCode.disposed, 'the ONNX runtime was disposed'));
-      let data: Float32Array;
+      let view: Float32Array;
       let dims: readonly number[];
       try {
         const t = runSteps(steps, inputSteps);
-        // Copied: onnxruntime-node reads the buffer one setImmediate later, and callers may reuse theirs at once.
-        data = batchView(batch, rows * t, cols, inputWidth).slice();
+        view = batchView(batch, rows * t, cols, inputWidth);
         dims = inputSteps === undefined ? [rows, cols] : [rows, t, cols];
       } catch (e) {
         return Promise.reject(e as Error);
       }
       if (rows === 0) return Promise.resolve(outputNames.map(() => new Float32Array(0)));
-      const p = score(data, dims);
+      // Copied: onnxruntime-node reads the buffer one setImmediate later, and callers may reuse theirs at once.
+      const copy = inputs.copyOf(view);
+      const p = score(copy, dims);
       inFlight.add(p);
-      void p.finally(() => inFlight.delete(p)).catch(() => undefined);
+      void p
+        .finally(() => {
+          inFlight.delete(p);
+          inputs.release(copy);
+        })
+        .catch(() => undefined);
       return p;
     },
     async dispose() {
@@ -155,6 +162,38 @@ function wrapSession(session: InferenceSession, execution: ModelRuntime['executi
       // Runs already accepted finish first: releasing under them would fail them (or worse, in native code).
       await Promise.allSettled([...inFlight]);
       await session.release();
+    },
+  };
+}
+
+/** Input copies up to this many values (4 MB) are pooled; larger ones are allocated per run. */
+const POOLED_MAX = 1 << 20;
+/** Spare buffers kept per capacity. */
+const SPARES = 2;
+
+/**
+ * Reusable input copies. A fresh `Float32Array` per run costs an ArrayBuffer allocation, zeroing
+ * and external memory for the GC to account for; at a few hundred rows per run that was ~8 % of
+ * the strategy core's time (bench/strategy.bench.ts). Capacities are powers of two, handed out
+ * as exact-length views; a buffer returns to the pool once the run that read it has settled.
+ */
+function createInputPool(): Readonly<{ copyOf(view: Float32Array): Float32Array; release(copy: Float32Array): void }> {
+  const free = new Map<number, Float32Array[]>();
+  return {
+    copyOf(view) {
+      const n = view.length;
+      if (n > POOLED_MAX) return view.slice();
+      const capacity = n <= 64 ? 64 : 2 ** Math.ceil(Math.log2(n));
+      const buf = free.get(capacity)?.pop() ?? new Float32Array(capacity);
+      buf.set(view);
+      return n === capacity ? buf : buf.subarray(0, n);
+    },
+    release(copy) {
+      const buf = copy.length === copy.buffer.byteLength / 4 ? copy : new Float32Array(copy.buffer);
+      if (buf.length > POOLED_MAX) return;
+      let spares = free.get(buf.length);
+      if (spares === undefined) free.set(buf.length, (spares = []));
+      if (spares.length < SPARES) spares.push(buf);
     },
   };
 }

@@ -66,6 +66,22 @@ export function modelRuntimeContract(name: string, subject: RuntimeContractSubje
       expect(await pending).toEqual(expected);
     });
 
+    it('keeps each of many same-shaped runs in flight to its own input, from one buffer the caller refills', async () => {
+      const rng = mulberry32(9);
+      const inputs = Array.from({ length: 20 }, () => uniform(rng, 16 * cols, -2, 2));
+      const expected = [];
+      for (const x of inputs) expected.push(await rt.run(x, 16, cols));
+      const shared = new Float32Array(16 * cols);
+      const inFlight = inputs.map((x) => {
+        shared.set(x);
+        return rt.run(shared, 16, cols);
+      });
+      shared.fill(0);
+      expect(await Promise.all(inFlight)).toEqual(expected);
+      // Again, now that the runtime's own buffers have been used once.
+      expect(await Promise.all(inputs.map((x) => rt.run(x, 16, cols)))).toEqual(expected);
+    });
+
     it('reads only rows × cols values, and answers zero rows with empty outputs', async () => {
       const x = uniform(mulberry32(5), 3 * cols + 7);
       expect(await rt.run(x, 3, cols)).toEqual(await rt.run(x.slice(0, 3 * cols), 3, cols));
