@@ -33,13 +33,18 @@ const calibration = { classMeanReturns: [-0.004, 0.0001, 0.005] as const, confor
 
 type MutableVector = { -readonly [K in keyof FeatureVector]: FeatureVector[K] };
 
-/** One batch of vectors over {@link ASSETS} assets; {@link advance} turns it into the next round's. */
+/**
+ * One batch of vectors over {@link ASSETS} assets; {@link advance} turns it into the next round's.
+ * Values are built in one shape, the feature columns in {@link FEATURE_NAMES} order and then
+ * `close`, as the asset actor's vectors are (the engine's object literal, then the bar's close)
+ * and as JSON-decoded ones share one. (Until 2026-12-01 they were built key by key, which leaves
+ * V8 dictionary-mode objects that no engine vector is.)
+ */
 function makeVectors(n: number): MutableVector[] {
   const rng = mulberry32(n);
   return Array.from({ length: n }, (_, i) => {
     const close = 100 + rng();
-    const values: Record<string, number> = { close };
-    for (const name of FEATURE_NAMES) values[name] = LEVELS.has(name) ? close * (1 + (rng() - 0.5) * 0.02) : rng() - 0.5;
+    const values: Record<string, number> = Object.fromEntries([...FEATURE_NAMES.map((name) => [name, LEVELS.has(name) ? close * (1 + (rng() - 0.5) * 0.02) : rng() - 0.5]), ['close', close]]);
     const a = i % ASSETS;
     return { type: 'feat.vector', v: 1, id: `f:bar:${a}:0:${i}`, venue: 'bench', symbol: `A${a}/USDT`, ts: 1_700_000_000_000 + i, source: `bar:${a}:0:${i}`, values };
   });
