@@ -30,6 +30,8 @@ export function tradesInBar(bar: Bar, n: number, rand: () => number): Trade[] {
   const total = legs[0]! + legs[1]! + legs[2]!;
   const meanQty = bar.volume > 0 ? bar.volume / n : 1e-8;
   let previous = bar.open;
+  // The ids differ only in k: one prefix per bar instead of two templates and a number formatted per trade.
+  const idPrefix = tradeId(bar.venue, bar.symbol, `syn-${bar.tf}-${bar.ts}-`);
   for (let k = 0; k < n; k++) {
     const f = (k + 1) / (n + 1);
     let price = bar.close;
@@ -50,7 +52,7 @@ export function tradesInBar(bar: Bar, n: number, rand: () => number): Trade[] {
     out.push({
       type: 'md.trade',
       v: 1,
-      id: tradeId(bar.venue, bar.symbol, `syn-${bar.tf}-${bar.ts}-${k}`),
+      id: idPrefix + k,
       venue: bar.venue,
       symbol: bar.symbol,
       price,
