@@ -10,10 +10,18 @@ export class SubjectError extends Error {
   override readonly name = 'SubjectError';
 }
 
+/** Tokens of the symbols seen so far: every output of every bar names its asset's subject. Bounded. */
+const symbolTokens = new Map<string, string>();
+const MAX_CACHED = 4096;
+
 /** `BTC/USDT` → `BTC-USDT`, `BTC/USDT:USDT` → `BTC-USDT_USDT`. */
 export function symbolToken(symbol: string): string {
+  const cached = symbolTokens.get(symbol);
+  if (cached !== undefined) return cached;
   const token = symbol.replaceAll('/', '-').replaceAll(':', '_');
   if (!TOKEN_RE.test(token)) throw new SubjectError(`symbol ${JSON.stringify(symbol)} cannot be a subject token`);
+  if (symbolTokens.size >= MAX_CACHED) symbolTokens.clear();
+  symbolTokens.set(symbol, token);
   return token;
 }
 
@@ -34,7 +42,24 @@ export type Subjects = ReturnType<typeof subjectsFor>;
 
 export function subjectsFor(prefix = 'sx') {
   const p = prefix;
-  const vs = (venue: string, symbol: string): string => `${venueToken(venue)}.${symbolToken(symbol)}`;
+  // `<venue>.<symbol token>` per asset, made once: checked and joined again for every output otherwise.
+  const assetTokens = new Map<string, Map<string, string>>();
+  let cachedAssets = 0;
+  const vs = (venue: string, symbol: string): string => {
+    let bySymbol = assetTokens.get(venue);
+    const hit = bySymbol?.get(symbol);
+    if (hit !== undefined) return hit;
+    const joined = `${venueToken(venue)}.${symbolToken(symbol)}`;
+    if (cachedAssets >= MAX_CACHED) {
+      assetTokens.clear();
+      cachedAssets = 0;
+      bySymbol = undefined;
+    }
+    if (bySymbol === undefined) assetTokens.set(venue, (bySymbol = new Map()));
+    bySymbol.set(symbol, joined);
+    cachedAssets++;
+    return joined;
+  };
   return {
     prefix: p,
     trade: (venue: string, symbol: string) => `${p}.md.${vs(venue, symbol)}.trade`,

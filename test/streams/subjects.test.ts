@@ -37,6 +37,26 @@ describe('subjects', () => {
   });
 });
 
+describe('subjects, cached tokens', () => {
+  it('gives the same subjects on repeated calls and refuses a bad venue or symbol every time', () => {
+    const s = subjectsFor('sx');
+    for (let i = 0; i < 3; i++) {
+      expect(s.prediction('mlp', 'binance', 'BTC/USDT:USDT')).toBe('sx.pred.mlp.binance.BTC-USDT_USDT');
+      expect(s.fill('kraken', 'BTC/USDT')).toBe('sx.exec.fill.kraken.BTC-USDT');
+      expect(() => s.trade('binance', 'BTC USDT')).toThrow(SubjectError);
+      expect(() => s.trade('bin.ance', 'BTC/USDT')).toThrow(SubjectError);
+      expect(() => symbolToken('BTC.USDT')).toThrow(SubjectError);
+    }
+  });
+
+  it('stays right past its bound (more assets than it keeps)', () => {
+    const s = subjectsFor('sx');
+    for (let i = 0; i < 5000; i++) expect(s.features('binance', `C${i}/USDT`)).toBe(`sx.feat.binance.C${i}-USDT`);
+    expect(s.features('binance', 'C0/USDT')).toBe('sx.feat.binance.C0-USDT');
+    expect(symbolToken('C4999/USDT')).toBe('C4999-USDT');
+  });
+});
+
 describe('subjects, details', () => {
   it('round-trips spot, perpetual and dated-future symbols through their token', () => {
     for (const sym of ['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'BTC/USDT:USDT', 'ETH/USD:ETH', '1000PEPE/USDT']) {
