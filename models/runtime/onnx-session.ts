@@ -172,9 +172,9 @@ const POOLED_MAX = 1 << 20;
 const SPARES = 2;
 
 /**
- * Reusable input copies. A fresh `Float32Array` per run costs an ArrayBuffer allocation, zeroing
- * and external memory for the GC to account for; at a few hundred rows per run that was ~8 % of
- * the strategy core's time (bench/strategy.bench.ts). Capacities are powers of two, handed out
+ * Reusable input copies. A fresh `Float32Array` per run costs an ArrayBuffer allocation and
+ * external memory for the GC to account for; at 256 rows per run that `slice` was ~8 % of a CPU
+ * profile of bench/strategy.bench.ts's loop. Capacities are powers of two, handed out
  * as exact-length views; a buffer returns to the pool once the run that read it has settled.
  */
 function createInputPool(): Readonly<{ copyOf(view: Float32Array): Float32Array; release(copy: Float32Array): void }> {
