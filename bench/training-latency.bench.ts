@@ -9,10 +9,10 @@
  * without.
  *
  *   npx tsx bench/training-latency.bench.ts [--rate 1000] [--seconds 5] [--rounds 4] [--warm 300] [--symbols BTC/USDT,ETH/USDT,…] [--isolation process|thread]
- *     [--phase-ms 500 [--guard-ms 100] [--control] [--orders <file>]] [--pace <runMs>/<pauseMs>] [--lap]
+ *     [--phase-ms 500 [--guard-ms 100] [--control] [--orders <file>]] [--pace <runMs>/<pauseMs>] [--yield <lagMs>/<holdMs>] [--lap]
  *
  * The job runs at the config's `retraining.training.pace`, as the live engine runs a challenger's
- * fit (`--pace 100/0`: unpaced). `--control` (phase mode) never resumes the job: the ratio it
+ * fit (`--pace 100/0`: unpaced), yielding to the engine as the config says (`--yield 0/1`: not). `--control` (phase mode) never resumes the job: the ratio it
  * prints is what chance alone gives between the two sets of phases. Phase mode also prints a 90 %
  * interval for the p99 ratio from a block bootstrap over the phases: a p99 is decided by a few
  * stalls, and the interval says how much one run's ratio can be trusted. `--lap` repeats the data
@@ -38,7 +38,7 @@ import { buildBarDataset } from '../models/training/bar-dataset.js';
 import { DEFAULT_PARAMS } from '../models/training/model-params.js';
 import { fitStandardiser, pick, standardiseRows } from '../models/training/standardiser.js';
 import { startTrainingJob } from '../models/training/training-job.js';
-import type { TrainingIsolation, TrainingJobOptions } from '../models/training/training-job.js';
+import type { TrainingIsolation, TrainingJobOptions, TrainingYield } from '../models/training/training-job.js';
 import type { TrainingJob } from '../models/training/training-job.js';
 import type { TrainingSpec } from '../models/training/training-spec.js';
 import { createLiveClock } from '../state/clocks/live-clock.js';
@@ -73,6 +73,8 @@ const { values: args } = parseArgs({
     'guard-ms': { type: 'string', default: '100' },
     /** `<runMs>/<pauseMs>` of the training process; default: the config's retraining.training.pace, as the live engine runs it. */
     pace: { type: 'string' },
+    /** `<lagMs>/<holdMs>` of the job's yielding to the engine (TrainingYield); default: the config's pace.yieldTo; `0/1`: off. */
+    yield: { type: 'string' },
     /** Phase mode's control run (A/A): the job stays paused in the "with" phases too, so the ratio shows what chance alone gives. */
     control: { type: 'boolean', default: false },
     /** Where the data from --from holds fewer bars than the run needs: repeat it in time-shifted laps (load, not market data). */
@@ -106,16 +108,26 @@ const YEAR = 365 * 86_400_000;
 
 const tag = randomUUID().replaceAll('-', '').slice(0, 8);
 const base = loadConfig();
-const PACE = ((): { runMs: number; pauseMs: number } => {
-  if (args.pace === undefined) return base.retraining.training.pace;
+const YIELD = ((): TrainingYield => {
+  const own = base.retraining.training.pace.yieldTo;
+  if (args.yield === undefined) return own;
+  const m = /^(\d+)\/(\d+)$/.exec(args.yield);
+  if (m === null || Number(m[2]) <= 0) throw new Error('--yield must be <lagMs>/<holdMs>, holdMs > 0 (lagMs 0: off)');
+  return { ...own, lagMs: Number(m[1]), holdMs: Number(m[2]) };
+})();
+const PACE = ((): { runMs: number; pauseMs: number; yieldTo: TrainingYield } => {
+  if (args.pace === undefined) return { ...base.retraining.training.pace, yieldTo: YIELD };
   const m = /^(\d+)\/(\d+)$/.exec(args.pace);
   if (m === null || Number(m[1]) <= 0) throw new Error('--pace must be <runMs>/<pauseMs>, runMs > 0 (pauseMs 0: unpaced)');
-  return { runMs: Number(m[1]), pauseMs: Number(m[2]) };
+  return { runMs: Number(m[1]), pauseMs: Number(m[2]), yieldTo: YIELD };
 })();
 /** The training job's options: paced on the wall clock as the live engine paces it (a thread cannot be paced). */
 const jobOptions = (isolation: TrainingIsolation): TrainingJobOptions =>
   isolation === 'process' ? { isolation, pace: { clock: createLiveClock(), ...PACE } } : { isolation };
-const paceText = PACE.pauseMs > 0 && ISOLATION === 'process' ? `paced ${PACE.runMs} ms running / ${PACE.pauseMs} ms stopped` : 'unpaced';
+const paceText =
+  ISOLATION !== 'process'
+    ? 'unpaced'
+    : `${PACE.pauseMs > 0 ? `paced ${PACE.runMs} ms running / ${PACE.pauseMs} ms stopped` : 'unpaced'}, ${YIELD.lagMs > 0 ? `yielding ${YIELD.holdMs} ms whenever a ${YIELD.probeMs} ms probe fires ${YIELD.lagMs} ms late` : 'not yielding'}`;
 /** The decision-latency bench's config: nearly every prediction becomes an order, so most bars have a latency. */
 const cfg: Config = openLimitsConfig(base, SYMBOLS, TF, { prefix: `sxtl${tag}`, streamNamePrefix: `BTL${tag}_`, account: `bench${tag}` });
 

@@ -5,6 +5,8 @@ const positiveInt = z.number().int().positive();
 /** Background training's default pace (runs, then stops; wall-clock ms): measured in bench:training-latency. */
 const PACE_RUN_MS = 100;
 const PACE_PAUSE_MS = 100;
+/** …and it yields to the engine: stopped 200 ms whenever a 5 ms probe fires 10 ms late (bench:training-latency --yield). */
+const YIELD = { lagMs: 10, holdMs: 200, probeMs: 5 } as const;
 
 /**
  * The retraining actor's settings (`retraining:` in the config). Off by default: the engine runs
@@ -52,14 +54,20 @@ export const RetrainingConfigSchema = z
          * Live only (a backtest trains unpaced): the training process runs `runMs`, then stops for
          * `pauseMs` of wall time, so the live path shares the machine with it a bounded part of the
          * time (models/training/training-job.ts, TrainingPace). `pauseMs: 0` runs it unpaced.
+         * `yieldTo`: it is also stopped for `holdMs` whenever a `probeMs` timer of the engine's
+         * event loop fires `lagMs` or more late (TrainingYield); `lagMs: 0` turns that off.
          */
         pace: z
-          .object({ runMs: positiveInt, pauseMs: z.number().int().min(0) })
+          .object({
+            runMs: positiveInt,
+            pauseMs: z.number().int().min(0),
+            yieldTo: z.object({ lagMs: z.number().int().min(0), holdMs: positiveInt, probeMs: positiveInt }).strict().default(YIELD),
+          })
           .strict()
-          .default({ runMs: PACE_RUN_MS, pauseMs: PACE_PAUSE_MS }),
+          .default({ runMs: PACE_RUN_MS, pauseMs: PACE_PAUSE_MS, yieldTo: YIELD }),
       })
       .strict()
-      .default({ minSamples: 300, maxSamples: 5000, validationFraction: 0.2, epochs: 30, seed: 42, pace: { runMs: PACE_RUN_MS, pauseMs: PACE_PAUSE_MS } }),
+      .default({ minSamples: 300, maxSamples: 5000, validationFraction: 0.2, epochs: 30, seed: 42, pace: { runMs: PACE_RUN_MS, pauseMs: PACE_PAUSE_MS, yieldTo: YIELD } }),
     shadow: z
       .object({
         /** Labeled predictions the challenger and champion are both scored on before the decision. */

@@ -45,7 +45,16 @@ export type TrainingIsolation = 'process' | 'thread';
  * (shared caches and memory bandwidth: bench/README.md, issue 6); the pace bounds how often.
  * Stopping changes nothing the training computes, only when it finishes. Isolation `process` only.
  */
-export type TrainingPace = Readonly<{ clock: Clock; runMs: number; pauseMs: number }>;
+export type TrainingPace = Readonly<{ clock: Clock; runMs: number; pauseMs: number; yieldTo?: TrainingYield }>;
+
+/**
+ * Yielding to the live path: a probe timer on the pace's clock every `probeMs`; when it fires
+ * `lagMs` or more late — the caller's event loop (the engine's, in live wiring) is behind — the
+ * training process is stopped for `holdMs`, renewed while the lag lasts. It then leaves the live
+ * path its caches and memory bandwidth while it catches up, which the SCHED_IDLE policy alone
+ * does not (bench/README.md, issue 6, stop 15). `lagMs: 0` turns it off.
+ */
+export type TrainingYield = Readonly<{ lagMs: number; holdMs: number; probeMs: number }>;
 
 export type TrainingJobOptions = Readonly<{ isolation?: TrainingIsolation; pace?: TrainingPace }>;
 
@@ -85,6 +94,10 @@ export function startTrainingJob(spec: TrainingSpec, onProgress: (p: TrainingPro
     if (isolation !== 'process') throw new TrainingJobError('a training pace stops and continues a training process: use isolation process', false);
     if (!(Number.isFinite(pace.runMs) && pace.runMs > 0 && Number.isFinite(pace.pauseMs) && pace.pauseMs >= 0)) {
       throw new TrainingJobError(`a training pace needs runMs > 0 and pauseMs ≥ 0, got ${pace.runMs} / ${pace.pauseMs}`, false);
+    }
+    const y = pace.yieldTo;
+    if (y !== undefined && !(Number.isFinite(y.lagMs) && y.lagMs >= 0 && Number.isFinite(y.holdMs) && y.holdMs > 0 && Number.isFinite(y.probeMs) && y.probeMs > 0)) {
+      throw new TrainingJobError(`yielding needs lagMs ≥ 0, holdMs > 0 and probeMs > 0, got ${y.lagMs} / ${y.holdMs} / ${y.probeMs}`, false);
     }
   }
   let settled = false;
@@ -149,18 +162,20 @@ export function startTrainingJob(spec: TrainingSpec, onProgress: (p: TrainingPro
   child.on('error', onCrash);
   child.on('exit', (code) => {
     stopPace();
+    stopYielding();
     onExit(code);
   });
   child.send({ type: 'start', spec, lowerOwnPriority } satisfies TrainingProcessStart);
   const signal = (sig: NodeJS.Signals): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill(sig);
   };
-  /** Stopped by the caller (pause), and in the pace's off part: it runs only when neither holds. */
+  /** Stopped by the caller (pause), in the pace's off part, or yielding: it runs only when none holds. */
   let held = false;
   let resting = false;
+  let yielding = false;
   let stopped = false;
   const apply = (): void => {
-    const stop = held || resting;
+    const stop = held || resting || yielding;
     if (stop === stopped) return;
     stopped = stop;
     signal(stop ? 'SIGSTOP' : 'SIGCONT');
@@ -177,17 +192,37 @@ export function startTrainingJob(spec: TrainingSpec, onProgress: (p: TrainingPro
     paceTimer = undefined;
     resting = false;
   }
-  /** Unpaced and not held: it runs from now on (to see a cancel, or to exit once settled). */
+  const yieldTo = pace !== undefined && pace.yieldTo !== undefined && pace.yieldTo.lagMs > 0 ? pace.yieldTo : undefined;
+  let probeTimer: TimerHandle | undefined;
+  let yieldUntil = 0;
+  const probe = (due: number): void => {
+    if (pace === undefined || yieldTo === undefined) return;
+    const now = pace.clock.now();
+    if (now - due >= yieldTo.lagMs) yieldUntil = now + yieldTo.holdMs;
+    yielding = now < yieldUntil;
+    apply();
+    const next = now + yieldTo.probeMs;
+    probeTimer = pace.clock.setTimeout(() => probe(next), yieldTo.probeMs);
+  };
+  function stopYielding(): void {
+    if (probeTimer !== undefined) pace?.clock.clearTimeout(probeTimer);
+    probeTimer = undefined;
+    yielding = false;
+  }
+  /** Unpaced, not yielding and not held: it runs from now on (to see a cancel, or to exit once settled). */
   const release = (): void => {
     stopPace();
+    stopYielding();
     held = false;
     apply();
   };
-  if (pace !== undefined && pace.pauseMs > 0) {
-    paceTimer = pace.clock.setTimeout(step, pace.runMs);
-    // Settled, the process has only to exit: let it, rather than hold it stopped until its next turn.
-    result.then(release, release);
+  if (pace !== undefined && pace.pauseMs > 0) paceTimer = pace.clock.setTimeout(step, pace.runMs);
+  if (pace !== undefined && yieldTo !== undefined) {
+    const first = pace.clock.now() + yieldTo.probeMs;
+    probeTimer = pace.clock.setTimeout(() => probe(first), yieldTo.probeMs);
   }
+  // Settled, the process has only to exit: let it, rather than hold it stopped until its next turn.
+  if (paceTimer !== undefined || probeTimer !== undefined) result.then(release, release);
   return {
     result,
     pid: child.pid,
@@ -207,6 +242,7 @@ export function startTrainingJob(spec: TrainingSpec, onProgress: (p: TrainingPro
     async terminate() {
       cancelling = true;
       stopPace();
+      stopYielding();
       signal('SIGKILL');
       await exited;
     },

@@ -51,9 +51,13 @@ describe('a challenger fitted with a training pace', () => {
     }
   }, 120_000);
 
-  it('the config paces live training by default and can turn it off', () => {
-    expect(RetrainingConfigSchema.parse({}).training.pace).toEqual({ runMs: 100, pauseMs: 100 });
-    expect(RetrainingConfigSchema.parse({ training: { pace: { runMs: 50, pauseMs: 0 } } }).training.pace).toEqual({ runMs: 50, pauseMs: 0 });
+  it('the config paces live training and yields it to the engine by default, and can turn either off', () => {
+    const yieldTo = { lagMs: 10, holdMs: 200, probeMs: 5 };
+    expect(RetrainingConfigSchema.parse({}).training.pace).toEqual({ runMs: 100, pauseMs: 100, yieldTo });
+    expect(RetrainingConfigSchema.parse({ training: { pace: { runMs: 50, pauseMs: 0 } } }).training.pace).toEqual({ runMs: 50, pauseMs: 0, yieldTo });
+    expect(RetrainingConfigSchema.parse({ training: { pace: { runMs: 50, pauseMs: 0, yieldTo: { lagMs: 0, holdMs: 1, probeMs: 1 } } } }).training.pace.yieldTo.lagMs).toBe(0);
+    expect(loadConfig().retraining.training.pace).toEqual({ runMs: 100, pauseMs: 100, yieldTo });
     expect(() => RetrainingConfigSchema.parse({ training: { pace: { runMs: 0, pauseMs: 10 } } })).toThrow();
+    expect(() => RetrainingConfigSchema.parse({ training: { pace: { runMs: 10, pauseMs: 10, yieldTo: { lagMs: 10, holdMs: 0, probeMs: 5 } } } })).toThrow();
   });
 });

@@ -7,6 +7,7 @@ import { mulberry32 } from '../../models/training/seeded-rng.js';
 import { TrainingJobError, isTrainingCancelled } from '../../models/training/training-errors.js';
 import { startTrainingJob } from '../../models/training/training-job.js';
 import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
+import type { Clock } from '../../state/clock.js';
 import type { TrainingProgress, TrainingSpec } from '../../models/training/training-spec.js';
 import { measureLag } from '../models/event-loop-lag.js';
 
@@ -207,5 +208,67 @@ describe('a paced training process', () => {
     expect(() => startTrainingJob(mlpSpec(2, 2), undefined, { isolation: 'thread', pace: { clock, runMs: 100, pauseMs: 100 } })).toThrow(/isolation process/);
     expect(() => startTrainingJob(mlpSpec(2, 2), undefined, { isolation: 'process', pace: { clock, runMs: 0, pauseMs: 100 } })).toThrow(/runMs > 0/);
     expect(() => startTrainingJob(mlpSpec(2, 2), undefined, { pace: { clock, runMs: 10, pauseMs: -1 } })).toThrow(TrainingJobError);
+  }, 180_000);
+});
+
+/** A clock whose timers fire only when told, at a chosen time: a probe can be made to fire late. */
+function manualClock(start: number): Clock & { fireUntil(at: number, stepMs: number): void } {
+  let now = start;
+  let nextId = 0;
+  const timers = new Map<number, { due: number; fn: () => void }>();
+  return {
+    now: () => now,
+    setTimeout(fn, ms) {
+      const h = { id: ++nextId };
+      timers.set(h.id, { due: now + ms, fn });
+      return h;
+    },
+    clearTimeout(h) {
+      timers.delete(h.id);
+    },
+    /** Moves to `at` in steps of `stepMs`, firing each timer due by then at that step's time. */
+    fireUntil(at, stepMs) {
+      while (now < at) {
+        now = Math.min(at, now + stepMs);
+        for (const [id, t] of [...timers]) {
+          if (t.due > now) continue;
+          timers.delete(id);
+          t.fn();
+        }
+      }
+    },
+  };
+}
+
+describe('a training process that yields to the live path', () => {
+  it('stops for holdMs when its probe fires lagMs late, renews the hold while the lag lasts, then runs on', async () => {
+    const clock = manualClock(0);
+    let epochs = 0;
+    const yieldTo = { lagMs: 10, holdMs: 200, probeMs: 5 };
+    const job = startTrainingJob(mlpSpec(500, 500), (p) => void (p.type === 'epoch' && epochs++), { isolation: 'process', pace: { clock, runMs: 100, pauseMs: 0, yieldTo } });
+    job.result.catch(() => undefined);
+    const state = (): string => readFileSync(`/proc/${job.pid ?? 0}/stat`, 'utf8').split(') ')[1]?.[0] ?? '?';
+    try {
+      await expect.poll(() => epochs, { timeout: 60_000 }).toBeGreaterThan(1);
+      clock.fireUntil(50, 5); // probes on time: it keeps running
+      expect(state()).not.toBe('T');
+      clock.fireUntil(100, 50); // a probe 45 ms late: held to 300
+      await expect.poll(state, { timeout: 5_000 }).toBe('T');
+      clock.fireUntil(250, 5); // on time again, still inside the hold
+      await new Promise((r) => setTimeout(r, 300)); // progress already on its way may still land
+      const held = epochs;
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(epochs).toBe(held);
+      expect(state()).toBe('T');
+      clock.fireUntil(280, 30); // late again (25 ms): the hold now lasts to 480
+      clock.fireUntil(470, 5);
+      expect(state()).toBe('T');
+      clock.fireUntil(490, 5); // the hold is over
+      await expect.poll(() => epochs, { timeout: 60_000 }).toBeGreaterThan(held);
+      expect(state()).not.toBe('T');
+    } finally {
+      await job.terminate();
+    }
+    expect(() => startTrainingJob(mlpSpec(2, 2), undefined, { pace: { clock, runMs: 10, pauseMs: 0, yieldTo: { lagMs: 10, holdMs: 0, probeMs: 5 } } })).toThrow(/holdMs > 0/);
   }, 180_000);
 });
