@@ -42,8 +42,9 @@ export type TrainingIsolation = 'process' | 'thread';
  * (SIGSTOP) for `pauseMs`, on `clock` — live wiring gives the wall clock; a backtest, whose clock
  * is event time, leaves the pace out. A SCHED_IDLE trainer takes no core the live path asks for,
  * but while it runs the live path's own work still runs ~15 % slower on a two-core machine
- * (shared caches and memory bandwidth: bench/README.md, issue 6); the pace bounds how often.
- * Stopping changes nothing the training computes, only when it finishes. Isolation `process` only.
+ * (shared caches and memory bandwidth: bench/README.md, issue 6); the pace bounds how often, and
+ * `yieldTo` stops it while the live path is behind. Stopping changes nothing the training
+ * computes, only when it finishes. Isolation `process` only.
  */
 export type TrainingPace = Readonly<{ clock: Clock; runMs: number; pauseMs: number; yieldTo?: TrainingYield }>;
 
