@@ -12,7 +12,7 @@
  *     [--phase-ms 500 [--guard-ms 100] [--control] [--orders <file>]] [--pace <runMs>/<pauseMs>] [--yield <lagMs>/<holdMs>] [--lap]
  *
  * The job runs at the config's `retraining.training.pace`, as the live engine runs a challenger's
- * fit (`--pace 100/0`: unpaced), yielding to the engine as the config says (`--yield 0/1`: not). `--control` (phase mode) never resumes the job: the ratio it
+ * fit (`--pace 100/0`: unpaced), yielding to the engine as the config says (off; `--yield 10/200`: on). `--control` (phase mode) never resumes the job: the ratio it
  * prints is what chance alone gives between the two sets of phases. Phase mode also prints a 90 %
  * interval for the p99 ratio from a block bootstrap over the phases: a p99 is decided by a few
  * stalls, and the interval says how much one run's ratio can be trusted. `--lap` repeats the data
@@ -73,7 +73,7 @@ const { values: args } = parseArgs({
     'guard-ms': { type: 'string', default: '100' },
     /** `<runMs>/<pauseMs>` of the training process; default: the config's retraining.training.pace, as the live engine runs it. */
     pace: { type: 'string' },
-    /** `<lagMs>/<holdMs>` of the job's yielding to the engine (TrainingYield); default: the config's pace.yieldTo; `0/1`: off. */
+    /** `<lagMs>/<holdMs>` of the job's yielding to the engine (TrainingYield), e.g. `10/200`; default: the config's pace.yieldTo (off). */
     yield: { type: 'string' },
     /** Phase mode's control run (A/A): the job stays paused in the "with" phases too, so the ratio shows what chance alone gives. */
     control: { type: 'boolean', default: false },

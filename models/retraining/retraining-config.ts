@@ -5,8 +5,12 @@ const positiveInt = z.number().int().positive();
 /** Background training's default pace (runs, then stops; wall-clock ms): measured in bench:training-latency. */
 const PACE_RUN_MS = 100;
 const PACE_PAUSE_MS = 100;
-/** …and it yields to the engine: stopped 200 ms whenever a 5 ms probe fires 10 ms late (bench:training-latency --yield). */
-const YIELD = { lagMs: 10, holdMs: 200, probeMs: 5 } as const;
+/**
+ * …and does not yield to the engine by default (`lagMs: 0`): yielding (e.g. `lagMs: 10, holdMs:
+ * 200`) cost ~15 % of the trainer's epochs without a p99 gain told apart from chance in ten runs
+ * (bench/README.md, issue 6, stop 15).
+ */
+const YIELD = { lagMs: 0, holdMs: 200, probeMs: 5 } as const;
 
 /**
  * The retraining actor's settings (`retraining:` in the config). Off by default: the engine runs

@@ -43,7 +43,7 @@ export type TrainingIsolation = 'process' | 'thread';
  * is event time, leaves the pace out. A SCHED_IDLE trainer takes no core the live path asks for,
  * but while it runs the live path's own work still runs ~15 % slower on a two-core machine
  * (shared caches and memory bandwidth: bench/README.md, issue 6); the pace bounds how often, and
- * `yieldTo` stops it while the live path is behind. Stopping changes nothing the training
+ * `yieldTo` can stop it while the live path is behind. Stopping changes nothing the training
  * computes, only when it finishes. Isolation `process` only.
  */
 export type TrainingPace = Readonly<{ clock: Clock; runMs: number; pauseMs: number; yieldTo?: TrainingYield }>;
@@ -53,7 +53,8 @@ export type TrainingPace = Readonly<{ clock: Clock; runMs: number; pauseMs: numb
  * `lagMs` or more late — the caller's event loop (the engine's, in live wiring) is behind — the
  * training process is stopped for `holdMs`, renewed while the lag lasts. It then leaves the live
  * path its caches and memory bandwidth while it catches up, which the SCHED_IDLE policy alone
- * does not (bench/README.md, issue 6, stop 15). `lagMs: 0` turns it off.
+ * does not. `lagMs: 0` turns it off (the config's default: measured, it cost epochs without a
+ * p99 gain told apart from chance; bench/README.md, issue 6, stop 15).
  */
 export type TrainingYield = Readonly<{ lagMs: number; holdMs: number; probeMs: number }>;
 

@@ -51,11 +51,11 @@ describe('a challenger fitted with a training pace', () => {
     }
   }, 120_000);
 
-  it('the config paces live training and yields it to the engine by default, and can turn either off', () => {
-    const yieldTo = { lagMs: 10, holdMs: 200, probeMs: 5 };
+  it('the config paces live training by default, can turn it off, and makes it yield to the engine when asked', () => {
+    const yieldTo = { lagMs: 0, holdMs: 200, probeMs: 5 };
     expect(RetrainingConfigSchema.parse({}).training.pace).toEqual({ runMs: 100, pauseMs: 100, yieldTo });
     expect(RetrainingConfigSchema.parse({ training: { pace: { runMs: 50, pauseMs: 0 } } }).training.pace).toEqual({ runMs: 50, pauseMs: 0, yieldTo });
-    expect(RetrainingConfigSchema.parse({ training: { pace: { runMs: 50, pauseMs: 0, yieldTo: { lagMs: 0, holdMs: 1, probeMs: 1 } } } }).training.pace.yieldTo.lagMs).toBe(0);
+    expect(RetrainingConfigSchema.parse({ training: { pace: { runMs: 50, pauseMs: 0, yieldTo: { lagMs: 10, holdMs: 200, probeMs: 5 } } } }).training.pace.yieldTo.lagMs).toBe(10);
     expect(loadConfig().retraining.training.pace).toEqual({ runMs: 100, pauseMs: 100, yieldTo });
     expect(() => RetrainingConfigSchema.parse({ training: { pace: { runMs: 0, pauseMs: 10 } } })).toThrow();
     expect(() => RetrainingConfigSchema.parse({ training: { pace: { runMs: 10, pauseMs: 10, yieldTo: { lagMs: 10, holdMs: 0, probeMs: 5 } } } })).toThrow();
