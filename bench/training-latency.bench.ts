@@ -108,18 +108,23 @@ const YEAR = 365 * 86_400_000;
 
 const tag = randomUUID().replaceAll('-', '').slice(0, 8);
 const base = loadConfig();
+/** A `<a>/<b>` flag of whole milliseconds, or `usage` as the error. */
+const msPair = (text: string, ok: (a: number, b: number) => boolean, usage: string): [number, number] => {
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const pair: [number, number] = [Number(m?.[1]), Number(m?.[2])];
+  if (m === null || !ok(...pair)) throw new Error(usage);
+  return pair;
+};
 const YIELD = ((): TrainingYield => {
   const own = base.retraining.training.pace.yieldTo;
   if (args.yield === undefined) return own;
-  const m = /^(\d+)\/(\d+)$/.exec(args.yield);
-  if (m === null || Number(m[2]) <= 0) throw new Error('--yield must be <lagMs>/<holdMs>, holdMs > 0 (lagMs 0: off)');
-  return { ...own, lagMs: Number(m[1]), holdMs: Number(m[2]) };
+  const [lagMs, holdMs] = msPair(args.yield, (_, hold) => hold > 0, '--yield must be <lagMs>/<holdMs>, holdMs > 0 (lagMs 0: off)');
+  return { ...own, lagMs, holdMs };
 })();
 const PACE = ((): { runMs: number; pauseMs: number; yieldTo: TrainingYield } => {
   if (args.pace === undefined) return { ...base.retraining.training.pace, yieldTo: YIELD };
-  const m = /^(\d+)\/(\d+)$/.exec(args.pace);
-  if (m === null || Number(m[1]) <= 0) throw new Error('--pace must be <runMs>/<pauseMs>, runMs > 0 (pauseMs 0: unpaced)');
-  return { runMs: Number(m[1]), pauseMs: Number(m[2]), yieldTo: YIELD };
+  const [runMs, pauseMs] = msPair(args.pace, (run) => run > 0, '--pace must be <runMs>/<pauseMs>, runMs > 0 (pauseMs 0: unpaced)');
+  return { runMs, pauseMs, yieldTo: YIELD };
 })();
 /** The training job's options: paced on the wall clock as the live engine paces it (a thread cannot be paced). */
 const jobOptions = (isolation: TrainingIsolation): TrainingJobOptions =>

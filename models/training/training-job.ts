@@ -197,14 +197,16 @@ export function startTrainingJob(spec: TrainingSpec, onProgress: (p: TrainingPro
   const yieldTo = pace !== undefined && pace.yieldTo !== undefined && pace.yieldTo.lagMs > 0 ? pace.yieldTo : undefined;
   let probeTimer: TimerHandle | undefined;
   let yieldUntil = 0;
-  const probe = (due: number): void => {
-    if (pace === undefined || yieldTo === undefined) return;
-    const now = pace.clock.now();
-    if (now - due >= yieldTo.lagMs) yieldUntil = now + yieldTo.holdMs;
-    yielding = now < yieldUntil;
-    apply();
-    const next = now + yieldTo.probeMs;
-    probeTimer = pace.clock.setTimeout(() => probe(next), yieldTo.probeMs);
+  /** The next probe of `y` on `clock`: it measures how late it fires, then schedules the one after. */
+  const scheduleProbe = (clock: Clock, y: TrainingYield): void => {
+    const due = clock.now() + y.probeMs;
+    probeTimer = clock.setTimeout(() => {
+      const now = clock.now();
+      if (now - due >= y.lagMs) yieldUntil = now + y.holdMs;
+      yielding = now < yieldUntil;
+      apply();
+      scheduleProbe(clock, y);
+    }, y.probeMs);
   };
   function stopYielding(): void {
     if (probeTimer !== undefined) pace?.clock.clearTimeout(probeTimer);
@@ -219,10 +221,7 @@ export function startTrainingJob(spec: TrainingSpec, onProgress: (p: TrainingPro
     apply();
   };
   if (pace !== undefined && pace.pauseMs > 0) paceTimer = pace.clock.setTimeout(step, pace.runMs);
-  if (pace !== undefined && yieldTo !== undefined) {
-    const first = pace.clock.now() + yieldTo.probeMs;
-    probeTimer = pace.clock.setTimeout(() => probe(first), yieldTo.probeMs);
-  }
+  if (pace !== undefined && yieldTo !== undefined) scheduleProbe(pace.clock, yieldTo);
   // Settled, the process has only to exit: let it, rather than hold it stopped until its next turn.
   if (paceTimer !== undefined || probeTimer !== undefined) result.then(release, release);
   return {
