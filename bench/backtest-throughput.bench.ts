@@ -96,7 +96,8 @@ const engine = await startEngine(
 );
 let consumerErrors = 0;
 bus.onStatus((s) => void (s.type === 'consumer-error' && consumerErrors++));
-const ends = endOfData();
+const ends = endOfData(files.map((f) => ({ venue, symbol: f.symbol })));
+const mdStream = streamName(cfg, 'MD');
 const kinds = { bar: 0, trade: 0 };
 const sources = files.map((f) => withSyntheticTradeBatches(readBarBatches(f.path, { venue, symbol: f.symbol, tf: f.timeframe, from: 0, to: Number.MAX_SAFE_INTEGER }), { perBar, seed: 7 }));
 const replayed = (md: MarketData): void => {
@@ -120,11 +121,23 @@ if (profiler !== undefined) {
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 let lastReport = t0;
-const published = await feedInProcess(bus, subjects, mergeBatchesByTime<MarketData>(sources), { consumed: () => engine.counters.messagesIn, each: replayed, limit: total });
-await ends.seal(bus, streamName(cfg, 'MD'), subjects);
+const releaseEnded = (): void => {
+  if (engine.decisions !== undefined) ends.release(engine.supervisor.status(), engine.decisions.sequencer);
+};
+const published = await feedInProcess(bus, subjects, mergeBatchesByTime<MarketData>(sources, undefined, ends.sourceEnded), {
+  consumed: () => engine.counters.messagesIn,
+  each: replayed,
+  limit: total,
+  afterBatch: async () => {
+    await ends.sealEnded(bus, mdStream, subjects);
+    releaseEnded();
+  },
+  waiting: releaseEnded,
+});
+await ends.seal(bus, mdStream, subjects);
 const tPublished = performance.now();
 for (;;) {
-  if (engine.decisions !== undefined) ends.release(engine.supervisor.status(), engine.decisions.sequencer);
+  releaseEnded();
   const n = engine.counters.messagesIn;
   if (n >= published.published) break;
   if (performance.now() - lastReport > 10_000) {

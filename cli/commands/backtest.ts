@@ -214,12 +214,14 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   );
 
   const bars: Bar[] = [];
-  const ends = endOfData();
-  // Each stored window is one batch already; files are read a chunk of rows at a time.
+  // Each stored window is one batch already (one per symbol, in `opts.symbols` order); files are read a chunk of rows at a time.
   const sources: Batches<Bar>[] =
     stored !== undefined
       ? (await stored.window(opts.from, opts.to)).map((bars) => [bars])
       : files.map((f) => readBarBatches(f.path, { venue: cfg.venue, symbol: f.symbol, tf, from: opts.from, to: opts.to }));
+  const sourceSymbols = stored !== undefined ? opts.symbols : files.map((f) => f.symbol);
+  const ends = endOfData(sourceSymbols.map((symbol) => ({ venue: cfg.venue, symbol })));
+  const mdStream = streamName(cfg, 'MD');
   const replayed = (md: MarketData): void => {
     clock.advanceTo(md.ts);
     if (md.type === 'md.bar') bars.push(md);
@@ -228,11 +230,22 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const bar = new SingleBar({ format: ' backtest |{bar}| {value} events | {rate} events/s', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
   if (opts.progress === true) bar.start(0, 0, { rate: 0 });
   const t0 = performance.now();
-  const published = await feedInProcess(bus, subjects, mergeBatchesByTime(sources), { consumed: () => engine.counters.messagesIn, each: replayed });
-  if (opts.progress === true) bar.setTotal(published.published);
-  await ends.seal(bus, streamName(cfg, 'MD'), subjects);
-  for (;;) {
+  const releaseEnded = (): void => {
     if (engine.decisions !== undefined) ends.release(engine.supervisor.status(), engine.decisions.sequencer);
+  };
+  const published = await feedInProcess(bus, subjects, mergeBatchesByTime(sources, undefined, ends.sourceEnded), {
+    consumed: () => engine.counters.messagesIn,
+    each: replayed,
+    afterBatch: async () => {
+      await ends.sealEnded(bus, mdStream, subjects);
+      releaseEnded();
+    },
+    waiting: releaseEnded,
+  });
+  if (opts.progress === true) bar.setTotal(published.published);
+  await ends.seal(bus, mdStream, subjects);
+  for (;;) {
+    releaseEnded();
     const n = engine.counters.messagesIn;
     if (opts.progress === true) bar.update(n, { rate: Math.round(n / ((performance.now() - t0) / 1000)) });
     if (n >= published.published) break;

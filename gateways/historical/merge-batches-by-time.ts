@@ -26,9 +26,14 @@ const before = <T extends Timed>(a: Source<T>, b: Source<T>): boolean => {
  * `mergeByTime` costs an async-generator step (a promise and a result object) per message and
  * per layer.
  *
+ * `onSourceEnd(i)` is called once source `i` has nothing more, from inside the merge: every
+ * message of that source is then in a batch already handed out or in the batch handed out next.
+ * A consumer that acts on it after it has used the next batch knows the source's last message is
+ * behind it (a backtest's replay ends an asset's wait in the sequencer that way).
+ *
  * @example mergeBatchesByTime(readBarBatches(btc, o1), readBarBatches(eth, o2)) // BTC before ETH at equal ts
  */
-export async function* mergeBatchesByTime<T extends Timed>(sources: ReadonlyArray<Batches<T>>, batchSize = 4096): AsyncGenerator<T[]> {
+export async function* mergeBatchesByTime<T extends Timed>(sources: ReadonlyArray<Batches<T>>, batchSize = 4096, onSourceEnd?: (index: number) => void): AsyncGenerator<T[]> {
   if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   const heap: Source<T>[] = [];
   const open = new Set<AsyncIterator<readonly T[]> | Iterator<readonly T[]>>();
@@ -39,6 +44,7 @@ export async function* mergeBatchesByTime<T extends Timed>(sources: ReadonlyArra
       const r = await s.it.next();
       if (r.done === true) {
         open.delete(s.it);
+        onSourceEnd?.(s.index);
         return false;
       }
       if (r.value.length > 0) {

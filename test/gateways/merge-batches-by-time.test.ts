@@ -49,6 +49,53 @@ describe('mergeBatchesByTime', () => {
     }
   });
 
+  it('says when each source has ended: its last message is in the batch handed out next or earlier, never later', async () => {
+    const rand = mulberry32(23);
+    for (let round = 0; round < 200; round++) {
+      const k = 1 + Math.floor(rand() * 5);
+      const lists: Item[][] = [];
+      for (let s = 0; s < k; s++) {
+        const list: Item[] = [];
+        let ts = Math.floor(rand() * 20);
+        const n = Math.floor(rand() * 25); // empty sources too
+        for (let i = 0; i < n; i++) {
+          ts += Math.floor(rand() * 3);
+          list.push({ ts, tag: `${s}:${i}` });
+        }
+        lists.push(list);
+      }
+      const size = 1 + Math.floor(rand() * 6);
+      const endedBefore: number[][] = []; // per batch: the sources that ended before it was handed out
+      let pending: number[] = [];
+      const lastBatchOf = new Map<number, number>();
+      let b = 0;
+      for await (const batch of mergeBatchesByTime(lists.map((l, i) => batched(l, rand, i % 2 === 1)), size, (i) => pending.push(i))) {
+        endedBefore.push(pending);
+        pending = [];
+        for (const x of batch) lastBatchOf.set(Number(x.tag.split(':')[0]), b);
+        b++;
+      }
+      endedBefore.push(pending); // after the last batch
+      const when = new Map<number, number>(); // source → the batch its end came with
+      endedBefore.forEach((ids, i) => ids.forEach((id) => when.set(id, i)));
+      expect([...when.keys()].sort()).toEqual(lists.map((_, i) => i)); // each source, once
+      expect(endedBefore.flat()).toHaveLength(k);
+      for (let s = 0; s < k; s++) {
+        const last = lastBatchOf.get(s);
+        if (last === undefined) expect(lists[s]).toHaveLength(0);
+        // Acting on it after using the batch handed out next, the source's last message is behind.
+        else expect(last).toBeLessThanOrEqual(when.get(s) as number);
+      }
+    }
+  });
+
+  it('says nothing of sources that did not end when the consumer stops early', async () => {
+    const ended: number[] = [];
+    const lists = [[{ ts: 1, tag: 'a' }, { ts: 5, tag: 'b' }], [{ ts: 2, tag: 'c' }]];
+    for await (const batch of mergeBatchesByTime(lists.map((l) => [l]), 1, (i) => ended.push(i))) if (batch[0]?.tag === 'c') break;
+    expect(ended).toEqual([]);
+  });
+
   it('refuses a source that goes back in time, within a batch or across two', async () => {
     const within = mergeBatchesByTime<Item>([[[{ ts: 1, tag: 'a' }, { ts: 0, tag: 'b' }]]]);
     await expect(collect(within)).rejects.toBeInstanceOf(MergeOrderError);

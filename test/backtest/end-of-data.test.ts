@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { backtestConfig } from '../../cli/commands/backtest.js';
+import { endOfData } from '../../cli/commands/backtest-end-of-data.js';
+import { feedInProcess } from '../../cli/commands/backtest-feed.js';
+import { createCountingHistory } from '../../cli/commands/backtest-history.js';
+import { ensureDemoModel } from '../../cli/commands/demo-model.js';
+import { startEngine } from '../../cli/engine.js';
+import { loadConfig } from '../../config/load.js';
+import type { Config } from '../../config/schema.js';
+import { readBarBatches } from '../../gateways/historical/bars-csv.js';
+import { mergeBatchesByTime } from '../../gateways/historical/merge-batches-by-time.js';
+import { withSyntheticTradeBatches } from '../../gateways/historical/synthetic-trades.js';
+import { createMemoryModelRegistry } from '../../models/registry/memory-model-registry.js';
+import type { ModelRegistry } from '../../models/registry/model-registry.js';
+import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
+import { silentLogger } from '../../state/logger.js';
+import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
+import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
+import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
+import type { ActorStatus } from '../../actors/supervisor.js';
+import { createMemoryBus } from '../../streams/memory-bus.js';
+import type { MemoryBus } from '../../streams/memory-bus.js';
+import type { MarketData } from '../../streams/messages/market-data.js';
+import type { Trade } from '../../streams/messages/trade.js';
+import { streamName, streamSpecs } from '../../streams/provision.js';
+import { subjectsFor } from '../../streams/subjects.js';
+import { testDataDir } from '../support/data-dir.js';
+
+const VENUE = 'binance';
+const trade = (symbol: string, ts: number): Trade => ({ type: 'md.trade', v: 1, id: `t:${VENUE}:${symbol}:${ts}`, venue: VENUE, symbol, price: 100, qty: 1, side: 'buy', ts });
+const status = (symbol: string, lastSeq: number): ActorStatus => ({ key: `asset:${VENUE}:${symbol}`, state: 'live', restarts: 0, lastSeq });
+
+describe('backtest end of data', () => {
+  it('seals an asset once every source of it has ended, and releases it once its actor committed its last message', async () => {
+    const cfg = backtestConfig(loadConfig(), ['BTC/USDT', 'ETH/USDT', 'SOL/USDT']);
+    const bus = createMemoryBus();
+    await bus.ensureStreams(streamSpecs(cfg));
+    const subjects = subjectsFor(cfg.prefix);
+    const md = streamName(cfg, 'MD');
+    // BTC has one source, ETH two; SOL has none and never publishes.
+    const ends = endOfData([{ venue: VENUE, symbol: 'BTC/USDT' }, { venue: VENUE, symbol: 'ETH/USDT' }, { venue: VENUE, symbol: 'ETH/USDT' }]);
+    const publish = (m: Trade): number => {
+      ends.note(m);
+      return bus.publishValueNow(subjects.trade(m.venue, m.symbol), m, m.id).seq;
+    };
+    publish(trade('BTC/USDT', 1));
+    publish(trade('ETH/USDT', 2));
+    const btcLast = publish(trade('BTC/USDT', 3));
+    const ethLast = publish(trade('ETH/USDT', 4));
+    const idled: string[] = [];
+    const sequencer = { idle: (a: string) => void idled.push(a) };
+
+    // Nothing is sealed yet: an actor that committed everything so far may still get more.
+    ends.release([status('BTC/USDT', btcLast), status('ETH/USDT', ethLast), status('SOL/USDT', 0)], sequencer);
+    expect(idled).toEqual([]);
+
+    ends.sourceEnded(0);
+    ends.release([status('BTC/USDT', btcLast)], sequencer);
+    expect(idled).toEqual([]); // ended, but sealed only after the batch is published (sealEnded)
+    await ends.sealEnded(bus, md, subjects);
+    ends.release([status('BTC/USDT', btcLast - 1)], sequencer);
+    expect(idled).toEqual([]); // its last message is not committed yet
+    ends.release([status('BTC/USDT', btcLast), status('ETH/USDT', ethLast), status('SOL/USDT', 0)], sequencer);
+    ends.release([status('BTC/USDT', btcLast)], sequencer);
+    expect(idled).toEqual(['asset:binance:BTC/USDT']); // once
+
+    ends.sourceEnded(1); // one of ETH's two sources: more may come from the other
+    await ends.sealEnded(bus, md, subjects);
+    ends.release([status('ETH/USDT', ethLast)], sequencer);
+    expect(idled).toEqual(['asset:binance:BTC/USDT']);
+    ends.sourceEnded(2);
+    await ends.sealEnded(bus, md, subjects);
+    ends.release([status('ETH/USDT', ethLast), status('SOL/USDT', 0)], sequencer);
+    expect(idled).toEqual(['asset:binance:BTC/USDT', 'asset:binance:ETH/USDT']);
+
+    // After the replay every asset is sealed, those that never had data too.
+    await ends.seal(bus, md, subjects);
+    ends.release([status('BTC/USDT', btcLast), status('ETH/USDT', ethLast), status('SOL/USDT', 0)], sequencer);
+    expect(idled).toEqual(['asset:binance:BTC/USDT', 'asset:binance:ETH/USDT', 'asset:binance:SOL/USDT']);
+  });
+
+  it('a symbol whose data ends early no longer holds the others back: the replay stays near the actors, and every decision is the same', async () => {
+    const data = testDataDir();
+    const FROM = Date.UTC(2023, 0, 1);
+    const ETH_END = Date.UTC(2023, 0, 20);
+    const TO = Date.UTC(2023, 2, 1);
+    const MAX_AHEAD = 512;
+    const base = loadConfig();
+    const cfg: Config = { ...backtestConfig(base, ['BTC/USDT', 'ETH/USDT']), strategy: { ...base.strategy, timeframe: '1h' } };
+    const modelBus = createMemoryBus();
+    await modelBus.ensureStreams(streamSpecs(cfg));
+    const registry = createMemoryModelRegistry({ bus: modelBus, subjects: subjectsFor(cfg.prefix), clock: createSimulatedClock(0) });
+    await ensureDemoModel(registry, { name: 'direction-mlp', dataDir: data, symbols: ['BTC/USDT', 'ETH/USDT'], timeframe: '1h', from: FROM });
+
+    const run = async (early: boolean): Promise<{ signals: string[]; maxLead: number; published: number; predictions: number }> => {
+      const files = [
+        { symbol: 'BTC/USDT', path: `${data}/ohlcv/binance_spot_1h/BTC_USDT_1h.csv`, to: TO },
+        { symbol: 'ETH/USDT', path: `${data}/ohlcv/binance_spot_1h/ETH_USDT_1h.csv`, to: ETH_END },
+      ];
+      const clock = createSimulatedClock(FROM);
+      const bus: MemoryBus = createMemoryBus({ now: () => clock.now(), trimAcked: [streamName(cfg, 'MD')] });
+      await bus.ensureStreams(streamSpecs(cfg));
+      const subjects = subjectsFor(cfg.prefix);
+      const engine = await startEngine(
+        cfg,
+        { bus, features: createMemoryFeatureStore({ historyCap: 2 }), timeseries: createCountingHistory(), registry: registry as ModelRegistry, riskStore: createMemoryRiskStore(), audit: createMemoryAuditStore() },
+        clock,
+        silentLogger,
+        { control: false, inferenceThread: 'main' },
+      );
+      const ends = endOfData(early ? files.map((f) => ({ venue: VENUE, symbol: f.symbol })) : []);
+      const md = streamName(cfg, 'MD');
+      const releaseEnded = (): void => {
+        if (engine.decisions !== undefined) ends.release(engine.supervisor.status(), engine.decisions.sequencer);
+      };
+      const sources = files.map((f) => withSyntheticTradeBatches(readBarBatches(f.path, { venue: VENUE, symbol: f.symbol, tf: '1h', from: FROM, to: f.to }), { perBar: 7, seed: 3 }));
+      let published = 0;
+      let maxLead = 0;
+      const { published: total } = await feedInProcess(bus, subjects, mergeBatchesByTime<MarketData>(sources, 256, ends.sourceEnded), {
+        consumed: () => engine.counters.messagesIn,
+        maxAhead: MAX_AHEAD,
+        each: (m) => {
+          clock.advanceTo(m.ts);
+          ends.note(m);
+          published++;
+          maxLead = Math.max(maxLead, published - engine.counters.messagesIn);
+        },
+        afterBatch: async () => {
+          await ends.sealEnded(bus, md, subjects);
+          releaseEnded();
+        },
+        waiting: releaseEnded,
+      });
+      await ends.seal(bus, md, subjects);
+      while (engine.counters.messagesIn < total) {
+        releaseEnded();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await engine.stop();
+      const predictions = engine.decisions?.path.stats().predictions ?? 0;
+      const signals: string[] = [];
+      const dec = new TextDecoder();
+      const count = await bus.countMessages(streamName(cfg, 'SIGNALS'));
+      const c = bus.consume({ stream: streamName(cfg, 'SIGNALS'), durable: 'check', filterSubject: `${cfg.prefix}.>`, batchSize: 4096 }, (batch) => {
+        for (const d of batch) signals.push(`${d.subject} ${dec.decode(d.data)}`);
+      });
+      while (signals.length < count) await new Promise((r) => setTimeout(r, 5));
+      await c.stop();
+      await bus.close();
+      return { signals, maxLead, published: total, predictions };
+    };
+
+    const atEnd = await run(false);
+    const early = await run(true);
+    // ~2,000 BTC bars and trades follow ETH's last one: sealed only after the replay, ETH holds
+    // them all back and the replay runs away from the actors; sealed when its data ends, it does not.
+    expect(early.published).toBe(atEnd.published);
+    expect(atEnd.maxLead).toBeGreaterThan(4 * MAX_AHEAD);
+    expect(early.maxLead).toBeLessThanOrEqual(MAX_AHEAD + 1024 + 256);
+    expect(early.predictions).toBeGreaterThan(1000);
+    expect(early.signals.length).toBeGreaterThan(early.predictions);
+    expect(early.signals).toEqual(atEnd.signals);
+  }, 120_000);
+});
