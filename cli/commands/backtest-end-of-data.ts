@@ -17,7 +17,7 @@ import type { Subjects } from '../../streams/subjects.js';
  * An asset is sealed as soon as every source of it has ended (`sourceEnded`, then `sealEnded`
  * after the batch that carried its last message), not only after the whole replay: otherwise a
  * symbol whose data ends early holds every later event of the others in memory until the replay
- * is done (the bench's 5.6 M events: 3.3 M of them held, and the replay running away from the
+ * is done (the bench's 5.6 M events: 2.6 M of them held, and the replay running away from the
  * actors).
  */
 export type EndOfData = Readonly<{
