@@ -25,22 +25,31 @@ function batched(list: readonly Item[], rand: () => number, asAsync: boolean): A
 
 const flat = async <T>(src: AsyncIterable<T[]>): Promise<T[]> => (await collect(src)).flat();
 
+/**
+ * 1 to `sources` time-ordered lists (empty ones too) of up to `length` items tagged `source:i`,
+ * starting below `start`, in steps of 0, 1 or 2: ties within and across sources.
+ */
+function randomSources(rand: () => number, o: Readonly<{ sources: number; start: number; length: number }>): Item[][] {
+  const k = 1 + Math.floor(rand() * o.sources);
+  const lists: Item[][] = [];
+  for (let s = 0; s < k; s++) {
+    const list: Item[] = [];
+    let ts = Math.floor(rand() * o.start);
+    const n = Math.floor(rand() * o.length);
+    for (let i = 0; i < n; i++) {
+      ts += Math.floor(rand() * 3);
+      list.push({ ts, tag: `${s}:${i}` });
+    }
+    lists.push(list);
+  }
+  return lists;
+}
+
 describe('mergeBatchesByTime', () => {
   it('gives exactly mergeByTime\'s order over random sources with many ties, however they are batched', async () => {
     const rand = mulberry32(11);
     for (let round = 0; round < 200; round++) {
-      const k = 1 + Math.floor(rand() * 6);
-      const lists: Item[][] = [];
-      for (let s = 0; s < k; s++) {
-        const list: Item[] = [];
-        let ts = Math.floor(rand() * 3);
-        const n = Math.floor(rand() * 30);
-        for (let i = 0; i < n; i++) {
-          ts += Math.floor(rand() * 3); // steps of 0, 1 or 2: ties within and across sources
-          list.push({ ts, tag: `${s}:${i}` });
-        }
-        lists.push(list);
-      }
+      const lists = randomSources(rand, { sources: 6, start: 3, length: 30 });
       const want = (await collect(mergeByTime(...lists))).map((x) => x.tag);
       const size = 1 + Math.floor(rand() * 8);
       const out = await collect(mergeBatchesByTime(lists.map((l, i) => batched(l, rand, i % 2 === 0)), size));
@@ -52,18 +61,8 @@ describe('mergeBatchesByTime', () => {
   it('says when each source has ended: its last message is in the batch handed out next or earlier, never later', async () => {
     const rand = mulberry32(23);
     for (let round = 0; round < 200; round++) {
-      const k = 1 + Math.floor(rand() * 5);
-      const lists: Item[][] = [];
-      for (let s = 0; s < k; s++) {
-        const list: Item[] = [];
-        let ts = Math.floor(rand() * 20);
-        const n = Math.floor(rand() * 25); // empty sources too
-        for (let i = 0; i < n; i++) {
-          ts += Math.floor(rand() * 3);
-          list.push({ ts, tag: `${s}:${i}` });
-        }
-        lists.push(list);
-      }
+      const lists = randomSources(rand, { sources: 5, start: 20, length: 25 });
+      const k = lists.length;
       const size = 1 + Math.floor(rand() * 6);
       const endedBefore: number[][] = []; // per batch: the sources that ended before it was handed out
       let pending: number[] = [];
