@@ -19,6 +19,13 @@ export type EventSequencer = Readonly<{
   push(asset: string, events: readonly AssetEvent[]): Promise<void>;
   /** The asset has nothing more for now: stop holding the others back for it. */
   idle(asset: string): void;
+  /**
+   * None of the asset's events still to come is before `ts` (epoch ms; a backtest's replay knows
+   * where each asset's data begins): until it pushes, it holds the others back only from `ts` on,
+   * instead of from the beginning. Events of other assets before `ts` may pass; at `ts` they still
+   * wait, since the asset may come first there. Never lowers what the asset has reached.
+   */
+  notBefore(asset: string, ts: number): void;
   /** Releases everything held, in order (end of a replay, shutdown). */
   flush(): Promise<void>;
   /** Events handled after a later event had already been released (an asset that fell behind an idle mark). */
@@ -222,6 +229,12 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
     },
     idle: (asset) => {
       lane(asset).idle = true;
+      void release(false).catch(() => {});
+    },
+    notBefore: (asset, ts) => {
+      const l = lane(asset);
+      if (!(ts - 1 > l.lastTs)) return;
+      l.lastTs = ts - 1;
       void release(false).catch(() => {});
     },
     flush: async () => {

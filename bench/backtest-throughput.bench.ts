@@ -124,11 +124,12 @@ let lastReport = t0;
 const releaseEnded = (): void => {
   if (engine.decisions !== undefined) ends.release(engine.supervisor.status(), engine.decisions.sequencer);
 };
-const published = await feedInProcess(bus, subjects, mergeBatchesByTime<MarketData>(sources, undefined, ends.sourceEnded), {
+const published = await feedInProcess(bus, subjects, mergeBatchesByTime<MarketData>(sources, undefined, ends.hooks), {
   consumed: () => engine.counters.messagesIn,
   each: replayed,
   limit: total,
   afterBatch: async () => {
+    if (engine.decisions !== undefined) ends.markStarts(engine.decisions.sequencer);
     await ends.sealEnded(bus, mdStream, subjects);
     releaseEnded();
   },

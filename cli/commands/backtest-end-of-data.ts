@@ -5,6 +5,7 @@ import type { ActorStatus } from '../../actors/supervisor.js';
 import type { StreamAdmin } from '../../streams/bus.js';
 import type { MarketData } from '../../streams/messages/market-data.js';
 import type { Subjects } from '../../streams/subjects.js';
+import type { MergeHooks } from '../../gateways/historical/merge-batches-by-time.js';
 
 /**
  * End of data for a backtest's sequencer. Every asset is fed from one time-ordered replay, so the
@@ -18,13 +19,24 @@ import type { Subjects } from '../../streams/subjects.js';
  * after the batch that carried its last message), not only after the whole replay: otherwise a
  * symbol whose data ends early holds every later event of the others in memory until the replay
  * is done (the bench's 5.6 M events: 2.6 M of them held, and the replay running away from the
- * actors).
+ * actors). Likewise at the other end: where each asset's data begins is known before the first
+ * batch (`sourceStarted`), and `markStarts` tells the sequencer (`notBefore`), so a symbol whose
+ * data starts late holds the others back only from its first message on.
  */
 export type EndOfData = Readonly<{
   /** Remembers which subject a published message went to (cheap: called for every message). */
   note(md: MarketData): void;
+  /** `mergeBatchesByTime`'s hooks for the replay's sources: {@link sourceStarted} and {@link sourceEnded}. */
+  hooks: MergeHooks;
+  /** Source `index` of the replay begins at `ts`: its asset has nothing before its sources' earliest start. */
+  sourceStarted(index: number, ts: number): void;
   /**
-   * Source `index` of the replay (`mergeBatchesByTime`'s `onSourceEnd`) has nothing more. Once
+   * Tells the sequencer where each asset's data begins (`notBefore`, once per asset), so an asset
+   * whose data starts later than the others' does not hold them back until its first message.
+   */
+  markStarts(sequencer: Pick<EventSequencer, 'notBefore'>): void;
+  /**
+   * Source `index` of the replay (`mergeBatchesByTime`'s `end` hook) has nothing more. Once
    * every source of its asset has ended, the asset is sealed by the next {@link sealEnded}.
    */
   sourceEnded(index: number): void;
@@ -56,6 +68,24 @@ export function endOfData(sources: readonly AssetKey[] = []): EndOfData {
   let ended: AssetKey[] = [];
   /** After the replay: every asset is sealed, those with no data at all included. */
   let final = false;
+  /** Earliest first message per asset key, from its sources' starts; marked once. */
+  const begins = new Map<string, number>();
+  const marked = new Set<string>();
+  const sourceStarted = (index: number, ts: number): void => {
+    const a = sources[index];
+    if (a === undefined) return;
+    const key = assetActorKey(a);
+    const cur = begins.get(key);
+    if (cur === undefined || ts < cur) begins.set(key, ts);
+  };
+  const sourceEnded = (index: number): void => {
+    const a = sources[index];
+    if (a === undefined) return;
+    const key = assetActorKey(a);
+    const left = (open.get(key) ?? 0) - 1;
+    open.set(key, left);
+    if (left === 0) ended.push(a);
+  };
 
   const sealAsset = async (bus: Pick<StreamAdmin, 'lastMessage'>, stream: string, subjects: Subjects, venue: string, symbol: string): Promise<void> => {
     let last = 0;
@@ -74,13 +104,17 @@ export function endOfData(sources: readonly AssetKey[] = []): EndOfData {
       if (kinds === undefined) bySymbol.set(md.symbol, (kinds = new Set()));
       kinds.add(md.type === 'md.bar' ? md.tf : md.type);
     },
-    sourceEnded: (index) => {
-      const a = sources[index];
-      if (a === undefined) return;
-      const key = assetActorKey(a);
-      const left = (open.get(key) ?? 0) - 1;
-      open.set(key, left);
-      if (left === 0) ended.push(a);
+    hooks: { start: sourceStarted, end: sourceEnded },
+    sourceStarted,
+    sourceEnded,
+    markStarts: (sequencer) => {
+      // Every source's first message is known before the merge hands out its first batch, and
+      // none of an asset's messages is before its earliest: the mark holds whenever it is made.
+      for (const [key, ts] of begins) {
+        if (marked.has(key)) continue;
+        marked.add(key);
+        sequencer.notBefore(key, ts);
+      }
     },
     sealEnded: async (bus, stream, subjects) => {
       if (ended.length === 0) return;

@@ -233,10 +233,11 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const releaseEnded = (): void => {
     if (engine.decisions !== undefined) ends.release(engine.supervisor.status(), engine.decisions.sequencer);
   };
-  const published = await feedInProcess(bus, subjects, mergeBatchesByTime(sources, undefined, ends.sourceEnded), {
+  const published = await feedInProcess(bus, subjects, mergeBatchesByTime(sources, undefined, ends.hooks), {
     consumed: () => engine.counters.messagesIn,
     each: replayed,
     afterBatch: async () => {
+      if (engine.decisions !== undefined) ends.markStarts(engine.decisions.sequencer);
       await ends.sealEnded(bus, mdStream, subjects);
       releaseEnded();
     },

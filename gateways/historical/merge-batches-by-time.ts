@@ -5,6 +5,9 @@ import type { Timed } from './merge-by-time.js';
 /** A time-ordered source handed over a batch at a time (a file read a chunk at a time, a stored window). */
 export type Batches<T> = AsyncIterable<readonly T[]> | Iterable<readonly T[]>;
 
+/** What the merge says of its sources as it goes (see {@link mergeBatchesByTime}). */
+export type MergeHooks = Readonly<{ start?: (index: number, ts: number) => void; end?: (index: number) => void }>;
+
 type Source<T> = { readonly index: number; readonly it: AsyncIterator<readonly T[]> | Iterator<readonly T[]>; batch: readonly T[]; pos: number; lastTs: number };
 
 const iteratorOf = <T>(src: Batches<T>): AsyncIterator<readonly T[]> | Iterator<readonly T[]> =>
@@ -26,14 +29,16 @@ const before = <T extends Timed>(a: Source<T>, b: Source<T>): boolean => {
  * `mergeByTime` costs an async-generator step (a promise and a result object) per message and
  * per layer.
  *
- * `onSourceEnd(i)` is called once source `i` has nothing more, from inside the merge: every
- * message of that source is then in a batch already handed out or in the batch handed out next.
- * A consumer that acts on it after it has used the next batch knows the source's last message is
- * behind it (a backtest's replay ends an asset's wait in the sequencer that way).
+ * `hooks` (called from inside the merge): `start(i, ts)` once source `i`'s first message is known
+ * (before the first batch is handed out; `ts` is its time), and `end(i)` once source `i` has
+ * nothing more — every message of it is then in a batch already handed out or in the batch handed
+ * out next, so a consumer that acts on it after using the next batch knows the source's last
+ * message is behind it. A backtest's replay tells the sequencer where each asset's data begins
+ * and ends that way.
  *
  * @example mergeBatchesByTime(readBarBatches(btc, o1), readBarBatches(eth, o2)) // BTC before ETH at equal ts
  */
-export async function* mergeBatchesByTime<T extends Timed>(sources: ReadonlyArray<Batches<T>>, batchSize = 4096, onSourceEnd?: (index: number) => void): AsyncGenerator<T[]> {
+export async function* mergeBatchesByTime<T extends Timed>(sources: ReadonlyArray<Batches<T>>, batchSize = 4096, hooks: MergeHooks = {}): AsyncGenerator<T[]> {
   if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   const heap: Source<T>[] = [];
   const open = new Set<AsyncIterator<readonly T[]> | Iterator<readonly T[]>>();
@@ -44,7 +49,7 @@ export async function* mergeBatchesByTime<T extends Timed>(sources: ReadonlyArra
       const r = await s.it.next();
       if (r.done === true) {
         open.delete(s.it);
-        onSourceEnd?.(s.index);
+        hooks.end?.(s.index);
         return false;
       }
       if (r.value.length > 0) {
@@ -66,7 +71,11 @@ export async function* mergeBatchesByTime<T extends Timed>(sources: ReadonlyArra
     const all: Source<T>[] = sources.map((src, index) => ({ index, it: iteratorOf(src), batch: [], pos: 0, lastTs: Number.NEGATIVE_INFINITY }));
     for (const s of all) open.add(s.it);
     const started = await Promise.all(all.map(refill));
-    all.forEach((s, i) => started[i] === true && heapPush(heap, s, before));
+    all.forEach((s, i) => {
+      if (started[i] !== true) return;
+      hooks.start?.(s.index, (s.batch[s.pos] as T).ts);
+      heapPush(heap, s, before);
+    });
 
     let out: T[] = [];
     while (heap.length > 0) {

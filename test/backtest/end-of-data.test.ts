@@ -79,86 +79,126 @@ describe('backtest end of data', () => {
     expect(idled).toEqual(['asset:binance:BTC/USDT', 'asset:binance:ETH/USDT', 'asset:binance:SOL/USDT']);
   });
 
-  it('a symbol whose data ends early no longer holds the others back: the replay stays near the actors, and every decision is the same', async () => {
-    const data = testDataDir();
-    const FROM = Date.UTC(2023, 0, 1);
-    const ETH_END = Date.UTC(2023, 0, 20);
-    const TO = Date.UTC(2023, 2, 1);
-    const MAX_AHEAD = 512;
-    const base = loadConfig();
-    const cfg: Config = { ...backtestConfig(base, ['BTC/USDT', 'ETH/USDT']), strategy: { ...base.strategy, timeframe: '1h' } };
+  it("tells the sequencer where each asset's data begins: its sources' earliest start, once", () => {
+    const ends = endOfData([{ venue: VENUE, symbol: 'BTC/USDT' }, { venue: VENUE, symbol: 'ETH/USDT' }, { venue: VENUE, symbol: 'ETH/USDT' }]);
+    const marks: [string, number][] = [];
+    const sequencer = { notBefore: (a: string, ts: number) => void marks.push([a, ts]) };
+    ends.hooks.start?.(2, 500);
+    ends.hooks.start?.(0, 100);
+    ends.hooks.start?.(1, 300); // ETH's second file begins earlier than its third
+    ends.hooks.start?.(7, 1); // not a source of this replay
+    ends.markStarts(sequencer);
+    ends.markStarts(sequencer);
+    expect(marks).toEqual([
+      ['asset:binance:ETH/USDT', 300],
+      ['asset:binance:BTC/USDT', 100],
+    ]);
+    // Without its sources a replay knows no asset's start: nothing is marked.
+    const blind = endOfData();
+    blind.hooks.start?.(0, 100);
+    blind.markStarts(sequencer);
+    expect(marks).toHaveLength(2);
+  });
+
+  const FROM = Date.UTC(2023, 0, 1);
+  const TO = Date.UTC(2023, 2, 1);
+  const MAX_AHEAD = 512;
+  const base = loadConfig();
+  const cfg: Config = { ...backtestConfig(base, ['BTC/USDT', 'ETH/USDT']), strategy: { ...base.strategy, timeframe: '1h' } };
+  let registry: ModelRegistry | undefined;
+  /** One model for every replay below (trained on the three years before FROM). */
+  const model = async (): Promise<ModelRegistry> => {
+    if (registry !== undefined) return registry;
     const modelBus = createMemoryBus();
     await modelBus.ensureStreams(streamSpecs(cfg));
-    const registry = createMemoryModelRegistry({ bus: modelBus, subjects: subjectsFor(cfg.prefix), clock: createSimulatedClock(0) });
-    await ensureDemoModel(registry, { name: 'direction-mlp', dataDir: data, symbols: ['BTC/USDT', 'ETH/USDT'], timeframe: '1h', from: FROM });
+    const r = createMemoryModelRegistry({ bus: modelBus, subjects: subjectsFor(cfg.prefix), clock: createSimulatedClock(0) });
+    await ensureDemoModel(r, { name: 'direction-mlp', dataDir: testDataDir(), symbols: ['BTC/USDT', 'ETH/USDT'], timeframe: '1h', from: FROM });
+    registry = r;
+    return r;
+  };
 
-    const run = async (early: boolean): Promise<{ signals: string[]; maxLead: number; published: number; predictions: number }> => {
-      const files = [
-        { symbol: 'BTC/USDT', path: `${data}/ohlcv/binance_spot_1h/BTC_USDT_1h.csv`, to: TO },
-        { symbol: 'ETH/USDT', path: `${data}/ohlcv/binance_spot_1h/ETH_USDT_1h.csv`, to: ETH_END },
-      ];
-      const clock = createSimulatedClock(FROM);
-      const bus: MemoryBus = createMemoryBus({ now: () => clock.now(), trimAcked: [streamName(cfg, 'MD')] });
-      await bus.ensureStreams(streamSpecs(cfg));
-      const subjects = subjectsFor(cfg.prefix);
-      const engine = await startEngine(
-        cfg,
-        { bus, features: createMemoryFeatureStore({ historyCap: 2 }), timeseries: createCountingHistory(), registry: registry as ModelRegistry, riskStore: createMemoryRiskStore(), audit: createMemoryAuditStore() },
-        clock,
-        silentLogger,
-        { control: false, inferenceThread: 'main' },
-      );
-      const ends = endOfData(early ? files.map((f) => ({ venue: VENUE, symbol: f.symbol })) : []);
-      const md = streamName(cfg, 'MD');
-      const releaseEnded = (): void => {
-        if (engine.decisions !== undefined) ends.release(engine.supervisor.status(), engine.decisions.sequencer);
-      };
-      const sources = files.map((f) => withSyntheticTradeBatches(readBarBatches(f.path, { venue: VENUE, symbol: f.symbol, tf: '1h', from: FROM, to: f.to }), { perBar: 7, seed: 3 }));
-      let published = 0;
-      let maxLead = 0;
-      const { published: total } = await feedInProcess(bus, subjects, mergeBatchesByTime<MarketData>(sources, 256, ends.sourceEnded), {
-        consumed: () => engine.counters.messagesIn,
-        maxAhead: MAX_AHEAD,
-        each: (m) => {
-          clock.advanceTo(m.ts);
-          ends.note(m);
-          published++;
-          maxLead = Math.max(maxLead, published - engine.counters.messagesIn);
-        },
-        afterBatch: async () => {
-          await ends.sealEnded(bus, md, subjects);
-          releaseEnded();
-        },
-        waiting: releaseEnded,
-      });
-      await ends.seal(bus, md, subjects);
-      while (engine.counters.messagesIn < total) {
-        releaseEnded();
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      await engine.stop();
-      const predictions = engine.decisions?.path.stats().predictions ?? 0;
-      const signals: string[] = [];
-      const dec = new TextDecoder();
-      const count = await bus.countMessages(streamName(cfg, 'SIGNALS'));
-      const c = bus.consume({ stream: streamName(cfg, 'SIGNALS'), durable: 'check', filterSubject: `${cfg.prefix}.>`, batchSize: 4096 }, (batch) => {
-        for (const d of batch) signals.push(`${d.subject} ${dec.decode(d.data)}`);
-      });
-      while (signals.length < count) await new Promise((r) => setTimeout(r, 5));
-      await c.stop();
-      await bus.close();
-      return { signals, maxLead, published: total, predictions };
+  type Replayed = { signals: string[]; maxLead: number; published: number; predictions: number };
+  /**
+   * BTC and ETH 1h bars with 7 synthetic trades each through the backtest's engine, as `sextant
+   * backtest` feeds it; `bounds`: whether the replay tells the sequencer where each asset's data
+   * begins and ends (else only after the replay, as before). `maxLead`: how far the feed ran ahead.
+   */
+  const replay = async (windows: Readonly<Record<'BTC/USDT' | 'ETH/USDT', readonly [number, number]>>, bounds: boolean): Promise<Replayed> => {
+    const data = testDataDir();
+    const files = (['BTC/USDT', 'ETH/USDT'] as const).map((symbol) => ({ symbol, path: `${data}/ohlcv/binance_spot_1h/${symbol.replace('/', '_')}_1h.csv`, window: windows[symbol] }));
+    const clock = createSimulatedClock(FROM);
+    const bus: MemoryBus = createMemoryBus({ now: () => clock.now(), trimAcked: [streamName(cfg, 'MD')] });
+    await bus.ensureStreams(streamSpecs(cfg));
+    const subjects = subjectsFor(cfg.prefix);
+    const engine = await startEngine(
+      cfg,
+      { bus, features: createMemoryFeatureStore({ historyCap: 2 }), timeseries: createCountingHistory(), registry: await model(), riskStore: createMemoryRiskStore(), audit: createMemoryAuditStore() },
+      clock,
+      silentLogger,
+      { control: false, inferenceThread: 'main' },
+    );
+    const ends = endOfData(bounds ? files.map((f) => ({ venue: VENUE, symbol: f.symbol })) : []);
+    const md = streamName(cfg, 'MD');
+    const releaseEnded = (): void => {
+      if (engine.decisions !== undefined) ends.release(engine.supervisor.status(), engine.decisions.sequencer);
     };
+    const sources = files.map((f) => withSyntheticTradeBatches(readBarBatches(f.path, { venue: VENUE, symbol: f.symbol, tf: '1h', from: f.window[0], to: f.window[1] }), { perBar: 7, seed: 3 }));
+    let published = 0;
+    let maxLead = 0;
+    const { published: total } = await feedInProcess(bus, subjects, mergeBatchesByTime<MarketData>(sources, 256, ends.hooks), {
+      consumed: () => engine.counters.messagesIn,
+      maxAhead: MAX_AHEAD,
+      each: (m) => {
+        clock.advanceTo(m.ts);
+        ends.note(m);
+        published++;
+        maxLead = Math.max(maxLead, published - engine.counters.messagesIn);
+      },
+      afterBatch: async () => {
+        if (engine.decisions !== undefined) ends.markStarts(engine.decisions.sequencer);
+        await ends.sealEnded(bus, md, subjects);
+        releaseEnded();
+      },
+      waiting: releaseEnded,
+    });
+    await ends.seal(bus, md, subjects);
+    while (engine.counters.messagesIn < total) {
+      releaseEnded();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await engine.stop();
+    const predictions = engine.decisions?.path.stats().predictions ?? 0;
+    const signals: string[] = [];
+    const dec = new TextDecoder();
+    const count = await bus.countMessages(streamName(cfg, 'SIGNALS'));
+    const c = bus.consume({ stream: streamName(cfg, 'SIGNALS'), durable: 'check', filterSubject: `${cfg.prefix}.>`, batchSize: 4096 }, (batch) => {
+      for (const d of batch) signals.push(`${d.subject} ${dec.decode(d.data)}`);
+    });
+    while (signals.length < count) await new Promise((r) => setTimeout(r, 5));
+    await c.stop();
+    await bus.close();
+    return { signals, maxLead, published: total, predictions };
+  };
 
-    const atEnd = await run(false);
-    const early = await run(true);
-    // ~2,000 BTC bars and trades follow ETH's last one: sealed only after the replay, ETH holds
-    // them all back and the replay runs away from the actors; sealed when its data ends, it does not.
-    expect(early.published).toBe(atEnd.published);
-    expect(atEnd.maxLead).toBeGreaterThan(4 * MAX_AHEAD);
-    expect(early.maxLead).toBeLessThanOrEqual(MAX_AHEAD + 1024 + 256);
-    expect(early.predictions).toBeGreaterThan(1000);
-    expect(early.signals.length).toBeGreaterThan(early.predictions);
-    expect(early.signals).toEqual(atEnd.signals);
+  /** Without the bounds the feed runs away from the actors; with them it stays within its lead (plus one check interval of 1,024 and a merge batch), and every decision is the same. */
+  const expectBoundedAndSame = (without: Replayed, withBounds: Replayed): void => {
+    expect(withBounds.published).toBe(without.published);
+    expect(without.maxLead).toBeGreaterThan(4 * MAX_AHEAD);
+    expect(withBounds.maxLead).toBeLessThanOrEqual(MAX_AHEAD + 1024 + 256);
+    expect(withBounds.predictions).toBeGreaterThan(1000);
+    expect(withBounds.signals.length).toBeGreaterThan(withBounds.predictions);
+    expect(withBounds.signals).toEqual(without.signals);
+  };
+
+  it('a symbol whose data ends early no longer holds the others back: the replay stays near the actors, and every decision is the same', async () => {
+    // ~960 BTC bars (and their trades) follow ETH's last one.
+    const windows = { 'BTC/USDT': [FROM, TO], 'ETH/USDT': [FROM, Date.UTC(2023, 0, 20)] } as const;
+    expectBoundedAndSame(await replay(windows, false), await replay(windows, true));
+  }, 120_000);
+
+  it('nor does a symbol whose data begins late: the others pass up to its first message', async () => {
+    // ~460 BTC bars (and their trades) come before ETH's first one.
+    const windows = { 'BTC/USDT': [FROM, TO], 'ETH/USDT': [Date.UTC(2023, 0, 20), TO] } as const;
+    expectBoundedAndSame(await replay(windows, false), await replay(windows, true));
   }, 120_000);
 });

@@ -56,6 +56,27 @@ describe('event sequencer', () => {
     expect(seq.late()).toBe(1);
   });
 
+  it('lets the others pass up to where a silent asset is known to begin, and no further', async () => {
+    const seen: string[] = [];
+    const seq = createEventSequencer({ assets: ['A', 'B'], onRelease: async (es) => void seen.push(...es.map((e) => `${e.asset}@${e.md.ts}`)) });
+    const b = seq.push('B', [ev('B', 1, 10), ev('B', 2, 20), ev('B', 3, 25), ev('B', 4, 30)]);
+    await tick();
+    expect(seen).toEqual([]); // A has said nothing: it might begin before 10
+    seq.notBefore('A', 25);
+    await tick();
+    expect(seen).toEqual(['B@10', 'B@20']); // B@25 waits: A, first by name, may come at 25
+    await seq.push('A', [ev('A', 1, 25)]);
+    expect(seen).toEqual(['B@10', 'B@20', 'A@25', 'B@25']);
+    seq.notBefore('A', 5); // never lowers what A has reached
+    seq.notBefore('A', 26); // nor lets B@30 pass on a promise short of it
+    await tick();
+    expect(seen).toEqual(['B@10', 'B@20', 'A@25', 'B@25']);
+    seq.idle('A');
+    await b;
+    expect(seen).toEqual(['B@10', 'B@20', 'A@25', 'B@25', 'B@30']);
+    expect(seq.late()).toBe(0);
+  });
+
   it('skips events it already took (redelivery after an actor restart)', async () => {
     const seen: string[] = [];
     const seq = createEventSequencer({ assets: ['A'], onRelease: async (es) => void seen.push(...es.map((e) => e.md.id)) });

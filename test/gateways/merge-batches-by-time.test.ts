@@ -58,6 +58,19 @@ describe('mergeBatchesByTime', () => {
     }
   });
 
+  it('says where each source begins, before the first batch, and nothing of empty ones', async () => {
+    const rand = mulberry32(31);
+    for (let round = 0; round < 100; round++) {
+      const lists = randomSources(rand, { sources: 5, start: 20, length: 6 });
+      const starts = new Map<number, number>();
+      let beforeFirst: Map<number, number> | undefined;
+      for await (const _ of mergeBatchesByTime(lists.map((l, i) => batched(l, rand, i % 2 === 0)), 3, { start: (i, ts) => void starts.set(i, ts) })) beforeFirst ??= new Map(starts);
+      const want = new Map(lists.flatMap((l, i) => (l.length > 0 ? [[i, (l[0] as Item).ts] as const] : [])));
+      expect(starts).toEqual(want);
+      if (want.size > 0) expect(beforeFirst).toEqual(want);
+    }
+  });
+
   it('says when each source has ended: its last message is in the batch handed out next or earlier, never later', async () => {
     const rand = mulberry32(23);
     for (let round = 0; round < 200; round++) {
@@ -68,7 +81,7 @@ describe('mergeBatchesByTime', () => {
       let pending: number[] = [];
       const lastBatchOf = new Map<number, number>();
       let b = 0;
-      for await (const batch of mergeBatchesByTime(lists.map((l, i) => batched(l, rand, i % 2 === 1)), size, (i) => pending.push(i))) {
+      for await (const batch of mergeBatchesByTime(lists.map((l, i) => batched(l, rand, i % 2 === 1)), size, { end: (i) => void pending.push(i) })) {
         endedBefore.push(pending);
         pending = [];
         for (const x of batch) lastBatchOf.set(Number(x.tag.split(':')[0]), b);
@@ -91,7 +104,7 @@ describe('mergeBatchesByTime', () => {
   it('says nothing of sources that did not end when the consumer stops early', async () => {
     const ended: number[] = [];
     const lists = [[{ ts: 1, tag: 'a' }, { ts: 5, tag: 'b' }], [{ ts: 2, tag: 'c' }]];
-    for await (const batch of mergeBatchesByTime(lists.map((l) => [l]), 1, (i) => ended.push(i))) if (batch[0]?.tag === 'c') break;
+    for await (const batch of mergeBatchesByTime(lists.map((l) => [l]), 1, { end: (i) => void ended.push(i) })) if (batch[0]?.tag === 'c') break;
     expect(ended).toEqual([]);
   });
 
