@@ -18,7 +18,7 @@ import { Session } from 'node:inspector';
 import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { backtestConfig } from '../cli/commands/backtest.js';
-import { endOfData } from '../cli/commands/backtest-end-of-data.js';
+import { endOfData, replayHooks } from '../cli/commands/backtest-end-of-data.js';
 import { feedInProcess } from '../cli/commands/backtest-feed.js';
 import { ensureDemoModel } from '../cli/commands/demo-model.js';
 import { startEngine } from '../cli/engine.js';
@@ -121,24 +121,18 @@ if (profiler !== undefined) {
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 let lastReport = t0;
-const releaseEnded = (): void => {
-  if (engine.decisions !== undefined) ends.release(engine.supervisor.status(), engine.decisions.sequencer);
-};
+const replay = replayHooks(ends, engine, { bus, stream: mdStream, subjects });
 const published = await feedInProcess(bus, subjects, mergeBatchesByTime<MarketData>(sources, undefined, ends.hooks), {
   consumed: () => engine.counters.messagesIn,
   each: replayed,
   limit: total,
-  afterBatch: async () => {
-    if (engine.decisions !== undefined) ends.markStarts(engine.decisions.sequencer);
-    await ends.sealEnded(bus, mdStream, subjects);
-    releaseEnded();
-  },
-  waiting: releaseEnded,
+  afterBatch: replay.afterBatch,
+  waiting: replay.waiting,
 });
 await ends.seal(bus, mdStream, subjects);
 const tPublished = performance.now();
 for (;;) {
-  releaseEnded();
+  replay.release();
   const n = engine.counters.messagesIn;
   if (n >= published.published) break;
   if (performance.now() - lastReport > 10_000) {

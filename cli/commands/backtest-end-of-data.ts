@@ -141,3 +141,33 @@ export function endOfData(sources: readonly AssetKey[] = []): EndOfData {
     },
   };
 }
+
+/** What {@link replayHooks} needs of the engine: its actors' progress and its sequencer, when decisions run. */
+export type ReplayedEngine = Readonly<{
+  supervisor: Readonly<{ status(): readonly ActorStatus[] }>;
+  decisions: Readonly<{ sequencer: Pick<EventSequencer, 'idle' | 'notBefore'> }> | undefined;
+}>;
+
+/**
+ * The replay's side of `ends` as the feed's hooks (`feedInProcess`'s `afterBatch` and `waiting`):
+ * after each batch, mark where assets begin, seal those whose data ended and release the sealed
+ * ones whose actors are done; while the feed waits, and after it (`release`), release.
+ */
+export function replayHooks(
+  ends: EndOfData,
+  engine: ReplayedEngine,
+  store: Readonly<{ bus: Pick<StreamAdmin, 'lastMessage'>; stream: string; subjects: Subjects }>,
+): Readonly<{ afterBatch: () => Promise<void>; waiting: () => void; release: () => void }> {
+  const release = (): void => {
+    if (engine.decisions !== undefined) ends.release(engine.supervisor.status(), engine.decisions.sequencer);
+  };
+  return {
+    afterBatch: async () => {
+      if (engine.decisions !== undefined) ends.markStarts(engine.decisions.sequencer);
+      await ends.sealEnded(store.bus, store.stream, store.subjects);
+      release();
+    },
+    waiting: release,
+    release,
+  };
+}

@@ -36,7 +36,7 @@ import type { Bus } from '../../streams/bus.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { startEngine } from '../engine.js';
-import { endOfData } from './backtest-end-of-data.js';
+import { endOfData, replayHooks } from './backtest-end-of-data.js';
 import { feedInProcess } from './backtest-feed.js';
 import { storeBarSource, trainFromStore } from './backtest-source.js';
 import { spreadModelOf } from './backtest-spec.js';
@@ -230,23 +230,17 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const bar = new SingleBar({ format: ' backtest |{bar}| {value} events | {rate} events/s', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
   if (opts.progress === true) bar.start(0, 0, { rate: 0 });
   const t0 = performance.now();
-  const releaseEnded = (): void => {
-    if (engine.decisions !== undefined) ends.release(engine.supervisor.status(), engine.decisions.sequencer);
-  };
+  const replay = replayHooks(ends, engine, { bus, stream: mdStream, subjects });
   const published = await feedInProcess(bus, subjects, mergeBatchesByTime(sources, undefined, ends.hooks), {
     consumed: () => engine.counters.messagesIn,
     each: replayed,
-    afterBatch: async () => {
-      if (engine.decisions !== undefined) ends.markStarts(engine.decisions.sequencer);
-      await ends.sealEnded(bus, mdStream, subjects);
-      releaseEnded();
-    },
-    waiting: releaseEnded,
+    afterBatch: replay.afterBatch,
+    waiting: replay.waiting,
   });
   if (opts.progress === true) bar.setTotal(published.published);
   await ends.seal(bus, mdStream, subjects);
   for (;;) {
-    releaseEnded();
+    replay.release();
     const n = engine.counters.messagesIn;
     if (opts.progress === true) bar.update(n, { rate: Math.round(n / ((performance.now() - t0) / 1000)) });
     if (n >= published.published) break;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backtestConfig } from '../../cli/commands/backtest.js';
-import { endOfData } from '../../cli/commands/backtest-end-of-data.js';
+import { endOfData, replayHooks } from '../../cli/commands/backtest-end-of-data.js';
 import { feedInProcess } from '../../cli/commands/backtest-feed.js';
 import { createCountingHistory } from '../../cli/commands/backtest-history.js';
 import { ensureDemoModel } from '../../cli/commands/demo-model.js';
@@ -139,9 +139,7 @@ describe('backtest end of data', () => {
     );
     const ends = endOfData(bounds ? files.map((f) => ({ venue: VENUE, symbol: f.symbol })) : []);
     const md = streamName(cfg, 'MD');
-    const releaseEnded = (): void => {
-      if (engine.decisions !== undefined) ends.release(engine.supervisor.status(), engine.decisions.sequencer);
-    };
+    const hooks = replayHooks(ends, engine, { bus, stream: md, subjects });
     const sources = files.map((f) => withSyntheticTradeBatches(readBarBatches(f.path, { venue: VENUE, symbol: f.symbol, tf: '1h', from: f.window[0], to: f.window[1] }), { perBar: 7, seed: 3 }));
     let published = 0;
     let maxLead = 0;
@@ -154,16 +152,12 @@ describe('backtest end of data', () => {
         published++;
         maxLead = Math.max(maxLead, published - engine.counters.messagesIn);
       },
-      afterBatch: async () => {
-        if (engine.decisions !== undefined) ends.markStarts(engine.decisions.sequencer);
-        await ends.sealEnded(bus, md, subjects);
-        releaseEnded();
-      },
-      waiting: releaseEnded,
+      afterBatch: hooks.afterBatch,
+      waiting: hooks.waiting,
     });
     await ends.seal(bus, md, subjects);
     while (engine.counters.messagesIn < total) {
-      releaseEnded();
+      hooks.release();
       await new Promise((r) => setTimeout(r, 5));
     }
     await engine.stop();
