@@ -15,31 +15,28 @@ import type { MergeHooks } from '../../gateways/historical/merge-batches-by-time
  * it. Once an asset's actor has committed the last message the replay published for it, nothing
  * more can come from it, and marking it idle changes no order — it only stops the wait.
  *
- * An asset is sealed as soon as every source of it has ended (`sourceEnded`, then `sealEnded`
+ * An asset is sealed as soon as every source of it has ended (`hooks.end`, then `sealEnded`
  * after the batch that carried its last message), not only after the whole replay: otherwise a
  * symbol whose data ends early holds every later event of the others in memory until the replay
  * is done (the bench's 5.6 M events: 2.6 M of them held, and the replay running away from the
  * actors). Likewise at the other end: where each asset's data begins is known before the first
- * batch (`sourceStarted`), and `markStarts` tells the sequencer (`notBefore`), so a symbol whose
+ * batch (`hooks.start`), and `markStarts` tells the sequencer (`notBefore`), so a symbol whose
  * data starts late holds the others back only from its first message on.
  */
 export type EndOfData = Readonly<{
   /** Remembers which subject a published message went to (cheap: called for every message). */
   note(md: MarketData): void;
-  /** `mergeBatchesByTime`'s hooks for the replay's sources: {@link sourceStarted} and {@link sourceEnded}. */
-  hooks: MergeHooks;
-  /** Source `index` of the replay begins at `ts`: its asset has nothing before its sources' earliest start. */
-  sourceStarted(index: number, ts: number): void;
+  /**
+   * `mergeBatchesByTime`'s hooks for the replay's sources. `start(i, ts)`: source `i` begins at
+   * `ts`, so its asset has nothing before its sources' earliest start. `end(i)`: source `i` has
+   * nothing more; once every source of its asset has ended, the next {@link sealEnded} seals it.
+   */
+  hooks: Required<MergeHooks>;
   /**
    * Tells the sequencer where each asset's data begins (`notBefore`, once per asset), so an asset
    * whose data starts later than the others' does not hold them back until its first message.
    */
   markStarts(sequencer: Pick<EventSequencer, 'notBefore'>): void;
-  /**
-   * Source `index` of the replay (`mergeBatchesByTime`'s `end` hook) has nothing more. Once
-   * every source of its asset has ended, the asset is sealed by the next {@link sealEnded}.
-   */
-  sourceEnded(index: number): void;
   /**
    * During the replay, after a whole batch was published: seals the assets all of whose sources
    * had ended before that batch was handed out (their last message is published by then).
@@ -63,14 +60,16 @@ export function endOfData(sources: readonly AssetKey[] = []): EndOfData {
   const released = new Set<string>();
   /** Sources still open per asset key. */
   const open = new Map<string, number>();
-  for (const a of sources) open.set(assetActorKey(a), (open.get(assetActorKey(a)) ?? 0) + 1);
+  for (const a of sources) {
+    const key = assetActorKey(a);
+    open.set(key, (open.get(key) ?? 0) + 1);
+  }
   /** Assets whose every source ended, to be sealed after the batch being published. */
   let ended: AssetKey[] = [];
   /** After the replay: every asset is sealed, those with no data at all included. */
   let final = false;
-  /** Earliest first message per asset key, from its sources' starts; marked once. */
+  /** Earliest first message per asset key, from its sources' starts, until marked. */
   const begins = new Map<string, number>();
-  const marked = new Set<string>();
   const sourceStarted = (index: number, ts: number): void => {
     const a = sources[index];
     if (a === undefined) return;
@@ -105,16 +104,11 @@ export function endOfData(sources: readonly AssetKey[] = []): EndOfData {
       kinds.add(md.type === 'md.bar' ? md.tf : md.type);
     },
     hooks: { start: sourceStarted, end: sourceEnded },
-    sourceStarted,
-    sourceEnded,
     markStarts: (sequencer) => {
       // Every source's first message is known before the merge hands out its first batch, and
       // none of an asset's messages is before its earliest: the mark holds whenever it is made.
-      for (const [key, ts] of begins) {
-        if (marked.has(key)) continue;
-        marked.add(key);
-        sequencer.notBefore(key, ts);
-      }
+      for (const [key, ts] of begins) sequencer.notBefore(key, ts);
+      begins.clear();
     },
     sealEnded: async (bus, stream, subjects) => {
       if (ended.length === 0) return;

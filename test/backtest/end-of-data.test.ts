@@ -54,7 +54,7 @@ describe('backtest end of data', () => {
     ends.release([status('BTC/USDT', btcLast), status('ETH/USDT', ethLast), status('SOL/USDT', 0)], sequencer);
     expect(idled).toEqual([]);
 
-    ends.sourceEnded(0);
+    ends.hooks.end(0);
     ends.release([status('BTC/USDT', btcLast)], sequencer);
     expect(idled).toEqual([]); // ended, but sealed only after the batch is published (sealEnded)
     await ends.sealEnded(bus, md, subjects);
@@ -64,11 +64,11 @@ describe('backtest end of data', () => {
     ends.release([status('BTC/USDT', btcLast)], sequencer);
     expect(idled).toEqual(['asset:binance:BTC/USDT']); // once
 
-    ends.sourceEnded(1); // one of ETH's two sources: more may come from the other
+    ends.hooks.end(1); // one of ETH's two sources: more may come from the other
     await ends.sealEnded(bus, md, subjects);
     ends.release([status('ETH/USDT', ethLast)], sequencer);
     expect(idled).toEqual(['asset:binance:BTC/USDT']);
-    ends.sourceEnded(2);
+    ends.hooks.end(2);
     await ends.sealEnded(bus, md, subjects);
     ends.release([status('ETH/USDT', ethLast), status('SOL/USDT', 0)], sequencer);
     expect(idled).toEqual(['asset:binance:BTC/USDT', 'asset:binance:ETH/USDT']);
@@ -83,10 +83,10 @@ describe('backtest end of data', () => {
     const ends = endOfData([{ venue: VENUE, symbol: 'BTC/USDT' }, { venue: VENUE, symbol: 'ETH/USDT' }, { venue: VENUE, symbol: 'ETH/USDT' }]);
     const marks: [string, number][] = [];
     const sequencer = { notBefore: (a: string, ts: number) => void marks.push([a, ts]) };
-    ends.hooks.start?.(2, 500);
-    ends.hooks.start?.(0, 100);
-    ends.hooks.start?.(1, 300); // ETH's second file begins earlier than its third
-    ends.hooks.start?.(7, 1); // not a source of this replay
+    ends.hooks.start(2, 500);
+    ends.hooks.start(0, 100);
+    ends.hooks.start(1, 300); // ETH's second file begins earlier than its third
+    ends.hooks.start(7, 1); // not a source of this replay
     ends.markStarts(sequencer);
     ends.markStarts(sequencer);
     expect(marks).toEqual([
@@ -95,7 +95,7 @@ describe('backtest end of data', () => {
     ]);
     // Without its sources a replay knows no asset's start: nothing is marked.
     const blind = endOfData();
-    blind.hooks.start?.(0, 100);
+    blind.hooks.start(0, 100);
     blind.markStarts(sequencer);
     expect(marks).toHaveLength(2);
   });
