@@ -1,32 +1,47 @@
 import { realSleep } from './backoff.js';
 import type { Sleep } from './backoff.js';
 
-/** Waits for the caller's turn to send a request; resolves early when `signal` aborts. */
-export type RequestSpacer = (signal?: AbortSignal) => Promise<void>;
+/**
+ * Sends a request at the caller's turn: calls `send` once the turn has come and answers what it
+ * returned, or undefined without calling it when `signal` aborts first.
+ */
+export type RequestSpacer = <T>(send: () => T, signal?: AbortSignal) => Promise<T | undefined>;
 
 /**
  * Spaces requests shared by several feeds at least `minGapMs` apart, in the order they ask: a
  * vendor that counts requests per minute (TwelveData's credits) sees at most `60_000 / minGapMs`
- * a minute, whatever the number of feeds or their poll intervals. Each turn starts `minGapMs`
- * after the previous one was actually granted (not after its planned time), so a late timer never
- * lets two turns through closer together.
+ * a minute, whatever the number of feeds or their poll intervals.
+ *
+ * The spacer makes the call itself, synchronously when the turn comes, and the next turn starts
+ * `minGapMs` after that call returned — not after the turn's planned time, nor after it was
+ * granted: a late timer, or a thread descheduled between a grant and the send (a loaded machine
+ * does that for tens of milliseconds), cannot bring two sends closer together than the gap.
  *
  * @example
- * const turn = requestSpacer(60_000 / 8); // a plan of 8 requests a minute
- * await turn(signal);
- * await fetch(url);
+ * const spaced = requestSpacer(60_000 / 8); // a plan of 8 requests a minute
+ * const res = await spaced(() => fetch(url), signal); // undefined: aborted while waiting
  */
 export function requestSpacer(minGapMs: number, now: () => number = () => performance.now(), sleep: Sleep = realSleep): RequestSpacer {
-  /** When the newest turn asked for is (or will be) granted. */
+  /** When the newest turn asked for is (or will be) over: its send has returned. */
   let last: Promise<number> = Promise.resolve(Number.NEGATIVE_INFINITY);
-  return (signal) => {
+  return <T>(send: () => T, signal?: AbortSignal): Promise<T | undefined> => {
+    let out: { value: T | undefined; error?: { e: unknown } } = { value: undefined };
     const mine = last.then(async (prev) => {
       // Timers run on a whole-millisecond clock and may fire a fraction early: wait again until
       // the gap has really passed.
       for (let wait = prev + minGapMs - now(); wait > 0 && signal?.aborted !== true; wait = prev + minGapMs - now()) await sleep(Math.ceil(wait), signal);
+      if (signal?.aborted === true) return prev; // nothing sent: the next turn keeps this one's start
+      try {
+        out = { value: send() };
+      } catch (e) {
+        out = { value: undefined, error: { e } };
+      }
       return now();
     });
     last = mine;
-    return mine.then(() => undefined);
+    return mine.then(() => {
+      if (out.error !== undefined) throw out.error.e;
+      return out.value;
+    });
   };
 }

@@ -60,6 +60,7 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
   const log = o.log ?? silentLogger;
   const sleep = o.sleep ?? realSleep;
   const doFetch = o.fetch ?? fetch;
+  /** Every feed's requests, spaced by the plan's budget (the spacer calls fetch at each turn). */
   const turn = o.requestsPerMinute === undefined ? undefined : requestSpacer(60_000 / o.requestsPerMinute);
 
   const request = async (symbol: string, tf: Timeframe, startMs: number | undefined, size: number, signal: AbortSignal): Promise<Candle[]> => {
@@ -71,12 +72,13 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
     u.searchParams.set('order', 'asc');
     if (startMs !== undefined) u.searchParams.set('start_date', vendorTime(startMs));
     u.searchParams.set('apikey', o.apiKey);
-    await turn?.(signal);
-    if (signal.aborted) throw new GatewayError(GatewayErrorCode.NETWORK, 'stopped');
     let res: Response;
     try {
-      res = await doFetch(u);
+      const sent = turn === undefined ? doFetch(u) : await turn(() => doFetch(u), signal);
+      if (sent === undefined) throw new GatewayError(GatewayErrorCode.NETWORK, 'stopped');
+      res = await sent;
     } catch (e) {
+      if (e instanceof GatewayError) throw e;
       throw new GatewayError(GatewayErrorCode.NETWORK, `GET ${u.pathname}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
     const text = await res.text();
