@@ -202,10 +202,9 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
       observer: {
         event: (e, risk) => {
           if (e.md.type !== 'md.bar' || e.md.tf !== tf) return;
-          const st = risk.status();
-          const equity = opts.capital + st.pnl.equity;
-          let gross = 0;
-          for (const p of st.positions) gross += Math.abs(p.qty) * (p.price ?? 0);
+          const held = risk.holdings();
+          const equity = opts.capital + held.equity;
+          const gross = held.grossHeld;
           samples.set(e.md.ts + barMs, { equity, exposure: equity > 0 ? gross / equity : 0 });
         },
         fill: (f) => void fills.push(f),

@@ -136,10 +136,9 @@ async function runArm(
       observer: {
         event: (e, risk) => {
           if (e.md.type !== 'md.bar' || e.md.tf !== o.tf) return;
-          const st = risk.status();
-          const equity = o.capital + st.pnl.equity;
-          let gross = 0;
-          for (const p of st.positions) gross += Math.abs(p.qty) * (p.price ?? 0);
+          const held = risk.holdings();
+          const equity = o.capital + held.equity;
+          const gross = held.grossHeld;
           samples.set(e.md.ts + o.barMs, { equity, exposure: equity > 0 ? gross / equity : 0 });
         },
         fill: (f) => void fills.push(f),

@@ -208,22 +208,40 @@ export class RiskBook {
    * (`max(|pos + buys|, |pos − sells|)`) times its price; `extra` adds a prospective order.
    */
   grossExposure(extra?: Readonly<{ key: string; side: OrderSide; qty: number; price: number }>): number {
-    const keys = new Set<string>([...this.positions.keys(), ...[...this.inFlight.values()].map((o) => o.key)]);
-    if (extra !== undefined) keys.add(extra.key);
+    // Every venue × symbol held or with an order in flight, each once: the positions' keys, then
+    // the keys only orders (or `extra`) have. No set is built: this runs twice per suggestion.
     let gross = 0;
-    for (const key of keys) {
-      const pos = this.positionQty(key);
-      let buys = this.inFlightQty(key, 'buy');
-      let sells = this.inFlightQty(key, 'sell');
-      if (extra !== undefined && extra.key === key) {
-        if (extra.side === 'buy') buys += extra.qty;
-        else sells += extra.qty;
-      }
-      const worst = Math.max(Math.abs(pos + buys), Math.abs(pos - sells));
-      if (worst === 0) continue;
-      const price = this.priceOf(key) ?? (extra !== undefined && extra.key === key ? extra.price : 0);
-      gross += worst * price;
+    for (const key of this.positions.keys()) gross += this.worstCase(key, extra);
+    for (const o of this.inFlight.values()) if (!this.positions.has(o.key) && this.firstInFlight(o.key) === o) gross += this.worstCase(o.key, extra);
+    if (extra !== undefined && !this.positions.has(extra.key) && this.firstInFlight(extra.key) === undefined) gross += this.worstCase(extra.key, extra);
+    return gross;
+  }
+
+  /** The first order in flight on `key`, in the book's order (so each key is counted once). */
+  private firstInFlight(key: string): InFlightOrder | undefined {
+    for (const o of this.inFlight.values()) if (o.key === key) return o;
+    return undefined;
+  }
+
+  /** One venue × symbol's part of {@link grossExposure}. */
+  private worstCase(key: string, extra: Readonly<{ key: string; side: OrderSide; qty: number; price: number }> | undefined): number {
+    const pos = this.positionQty(key);
+    let buys = this.inFlightQty(key, 'buy');
+    let sells = this.inFlightQty(key, 'sell');
+    if (extra !== undefined && extra.key === key) {
+      if (extra.side === 'buy') buys += extra.qty;
+      else sells += extra.qty;
     }
+    const worst = Math.max(Math.abs(pos + buys), Math.abs(pos - sells));
+    if (worst === 0) return 0;
+    const price = this.priceOf(key) ?? (extra !== undefined && extra.key === key ? extra.price : 0);
+    return worst * price;
+  }
+
+  /** Σ |position| × its price (last mid, else last fill), orders in flight not counted: the exposure held now. */
+  heldGross(): number {
+    let gross = 0;
+    for (const [key, p] of this.positions) if (p.qty !== 0) gross += Math.abs(p.qty) * (this.priceOf(key) ?? 0);
     return gross;
   }
 

@@ -265,6 +265,12 @@ export function createRiskCore(opts: RiskCoreOptions) {
       };
     },
 
+    /**
+     * What an equity curve samples on every bar, without {@link status}'s copies of every position
+     * and order: PnL (`pnl.equity` of the status) and the gross value of the positions held.
+     */
+    holdings: (): Readonly<{ equity: number; grossHeld: number }> => ({ equity: book.equity(), grossHeld: book.heldGross() }),
+
     trading: (): TradingSnapshot => ({ state: state(), reason: reason(), scopedHalts: scopedHalts.map((h) => ({ ...h })), seq }),
     bookSnapshot: (): CoreBookSnapshot => ({ book: book.snapshot() as RiskBookSnapshot, seen: seen.snapshot() }),
   };
