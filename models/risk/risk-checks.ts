@@ -81,6 +81,10 @@ export function checkSuggestion(c: CheckInput): CheckResult {
 }
 
 function sortByReason(reasons: RiskReason[], details: string[], reducing: boolean): CheckResult {
+  // Nearly always in order already (the checks run in the declaration order but one).
+  let sorted = true;
+  for (let i = 1; i < reasons.length && sorted; i++) sorted = (REASON_ORDER.get(reasons[i - 1] as RiskReason) ?? 0) <= (REASON_ORDER.get(reasons[i] as RiskReason) ?? 0);
+  if (sorted) return { reasons, details, reducing };
   const idx = reasons.map((_, i) => i).sort((a, b) => (REASON_ORDER.get(reasons[a] as RiskReason) ?? 0) - (REASON_ORDER.get(reasons[b] as RiskReason) ?? 0));
   return { reasons: idx.map((i) => reasons[i] as RiskReason), details: idx.map((i) => details[i] as string), reducing };
 }

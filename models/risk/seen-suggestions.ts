@@ -12,7 +12,14 @@ const DecisionSchema = z.union([z.object({ kind: z.literal('order'), order: Orde
 export const SeenSchema = z.array(z.tuple([z.string(), z.number(), z.string(), DecisionSchema]));
 export type SeenSnapshot = z.infer<typeof SeenSchema>;
 
-type Entry = { ts: number; content: string; decision: EarlierDecision };
+/**
+ * `content` is the fingerprint, made when first needed (a redelivery's lookup, a snapshot): a
+ * suggestion decided in this process keeps the object itself, which no one changes (every
+ * message is read-only once published), so deciding it costs no JSON. One restored from a
+ * snapshot has only its fingerprint.
+ */
+type Entry = { ts: number; content: string | undefined; suggestion: Suggestion | undefined; decision: EarlierDecision };
+const contentOf = (e: Entry): string => (e.content ??= fingerprint(e.suggestion as Suggestion));
 
 /** Every field that makes a suggestion what it is; a redelivery has the same fingerprint. */
 const fingerprint = (s: Suggestion): string =>
@@ -25,14 +32,14 @@ const fingerprint = (s: Suggestion): string =>
  */
 export function createSeenSuggestions(snapshot?: SeenSnapshot) {
   const seen = new Map<string, Entry>();
-  for (const [id, ts, content, decision] of snapshot ?? []) seen.set(id, { ts, content, decision: decision as EarlierDecision });
+  for (const [id, ts, content, decision] of snapshot ?? []) seen.set(id, { ts, content, suggestion: undefined, decision: decision as EarlierDecision });
   return {
     lookup(s: Suggestion): { same: boolean; decision: EarlierDecision } | undefined {
       const e = seen.get(s.id);
-      return e === undefined ? undefined : { same: e.content === fingerprint(s), decision: e.decision };
+      return e === undefined ? undefined : { same: contentOf(e) === fingerprint(s), decision: e.decision };
     },
     remember(s: Suggestion, ts: number, decision: EarlierDecision): void {
-      seen.set(s.id, { ts, content: fingerprint(s), decision });
+      seen.set(s.id, { ts, content: undefined, suggestion: s, decision });
     },
     /** Forgets ids first seen before `cutoff` (insertion order is event order). */
     prune(cutoff: number): void {
@@ -41,6 +48,6 @@ export function createSeenSuggestions(snapshot?: SeenSnapshot) {
         seen.delete(id);
       }
     },
-    snapshot: (): SeenSnapshot => [...seen.entries()].map(([id, e]) => [id, e.ts, e.content, e.decision as z.infer<typeof DecisionSchema>]),
+    snapshot: (): SeenSnapshot => [...seen.entries()].map(([id, e]) => [id, e.ts, contentOf(e), e.decision as z.infer<typeof DecisionSchema>]),
   };
 }

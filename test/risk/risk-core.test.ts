@@ -126,6 +126,21 @@ describe('risk core: one reason at a time', () => {
     expect(reasons(c.onSuggestion({ ...s, qty: 0.5 }, T0 + 2))).toEqual(['DUPLICATE_SUGGESTION']);
   });
 
+  it('remembers the suggestions it decided across a restart: the same redelivery and reuse verdicts from a restored book', () => {
+    const c = core();
+    const s = suggestion();
+    const first = c.onSuggestion(s, T0);
+    const book = c.bookSnapshot();
+    // The snapshot holds each suggestion's content fingerprint, written as JSON and read back.
+    const restored = createRiskCore({ account: 'acc', limits: baseLimits, book: JSON.parse(JSON.stringify(book)) as typeof book });
+    expect(restored.bookSnapshot()).toEqual(book);
+    const again = restored.onSuggestion({ ...s }, T0 + 1);
+    expect(again.replay).toBe(true);
+    expect(again.kind === 'order' && first.kind === 'order' && again.order).toEqual(first.kind === 'order' && first.order);
+    expect(reasons(restored.onSuggestion({ ...s, limitOffsetBps: s.limitOffsetBps + 1 }, T0 + 2))).toEqual(['DUPLICATE_SUGGESTION']);
+    expect(reasons(c.onSuggestion({ ...s, limitOffsetBps: s.limitOffsetBps + 1 }, T0 + 2))).toEqual(['DUPLICATE_SUGGESTION']);
+  });
+
   it('in REDUCING passes only orders that shrink the position without crossing zero, counting sells in flight', () => {
     const c = core();
     hold(c, 2.5);
