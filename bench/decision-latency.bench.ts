@@ -42,7 +42,7 @@ import { createNatsBus } from '../streams/nats-bus.js';
 import { streamSpecs } from '../streams/provision.js';
 import { subjectsFor } from '../streams/subjects.js';
 import { loadBars, openLimitsConfig, pacedPublish, settle } from './latency-engine.js';
-import { servedRegistry } from './served-model.js';
+import { servedRegistry } from '../cli/served-model.js';
 import { pacedPublishInWorker } from './paced-publisher.js';
 import type { Paced } from './latency-engine.js';
 import { barIdOfOrder, summarise } from './latency-stats.js';

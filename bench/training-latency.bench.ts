@@ -52,7 +52,7 @@ import { streamSpecs } from '../streams/provision.js';
 import { subjectsFor } from '../streams/subjects.js';
 import { openLimitsConfig, settle } from './latency-engine.js';
 import { startBarPublisher } from './paced-publisher.js';
-import { servedRegistry } from './served-model.js';
+import { servedRegistry } from '../cli/served-model.js';
 import type { BarPublisher } from './paced-publisher.js';
 import { watchLoop } from './loop-watch.js';
 import { barIdOfOrder, bootstrapRatio, summarise } from './latency-stats.js';

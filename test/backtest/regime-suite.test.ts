@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runBacktest } from '../../cli/commands/backtest.js';
 import { formatSuite, runRegimeSuite } from '../../cli/commands/backtest-suite.js';
 import { testDataDir } from '../support/data-dir.js';
 
@@ -32,5 +33,15 @@ describe('backtest regime suite', () => {
     const suite = JSON.parse(readFileSync(join(dir, 'suite.json'), 'utf8')) as unknown[];
     expect(suite).toHaveLength(2);
     expect(formatSuite(rows)).toContain('DOGE hole');
+
+    // The suite trains each window's model on a worker thread, ahead of its replay: the report is
+    // the one `sextant backtest` gives for that window on its own (its model trained in process).
+    const alone = await runBacktest({ data: testDataDir(), symbols: ['BTC/USDT', 'DOGE/USDT'], timeframe: '1h', from: windows[0]!.from, to: windows[0]!.to, capital: 10_000, report: join(dir, 'alone') });
+    const inSuite = rows[0]!.report!;
+    expect(inSuite.model).toEqual(alone.model);
+    expect(inSuite.counts).toEqual(alone.counts);
+    expect(inSuite.metrics).toEqual(alone.metrics);
+    expect(inSuite.baselines).toEqual(alone.baselines);
+    expect(alone.counts.predictions).toBeGreaterThan(0);
   });
 });

@@ -1,10 +1,9 @@
 /**
- * The worker half of `served-model.ts`: trains (or finds) the model a latency bench serves, in a
- * registry of its own, and posts the version and its artifact back. Benchmark set-up, not
- * product code.
+ * The worker half of `served-model.ts`: trains (or finds) a served model in a registry of its
+ * own, and posts the version and its artifact back.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { ensureDemoModel } from '../cli/commands/demo-model.js';
+import { ensureDemoModel } from './commands/demo-model.js';
 import { parseModelRef } from '../models/registry/model-registry.js';
 import { memoryRegistry } from './served-model.js';
 import type { ServedModelInit, ServedModelReply } from './served-model.js';

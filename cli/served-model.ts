@@ -1,8 +1,10 @@
 /**
- * The model a latency bench serves, trained on a worker thread and registered in the bench's
- * registry as `<name>@production`. Trained on the engine's thread, it would leave tfjs loaded in
- * the engine's heap (~43 MB of objects every full garbage collection marks), which a live engine
- * (`sextant run`) does not have: it serves ONNX and trains in a child process.
+ * A served model trained on a worker thread and registered in a memory registry of its own as
+ * `<name>@production`: the regime suite trains the next windows' models this way while it
+ * replays the current one, and the latency benches keep tfjs out of the engine's heap with it
+ * (trained on the engine's thread, tfjs would stay loaded there: ~43 MB of objects every full
+ * garbage collection marks, which a live engine — it serves ONNX and trains in a child process —
+ * does not have).
  */
 import type { Config } from '../config/schema.js';
 import { createMemoryModelRegistry } from '../models/registry/memory-model-registry.js';
@@ -22,10 +24,10 @@ export type ServedModelReply =
   | Readonly<{ type: 'trained'; model: ModelVersion; artifact: Uint8Array; seconds: number }>
   | Readonly<{ type: 'failed'; error: string }>;
 
-export type BenchRegistry = Readonly<{ registry: ModelRegistry; close(): Promise<void> }>;
+export type OwnRegistry = Readonly<{ registry: ModelRegistry; close(): Promise<void> }>;
 
-/** A memory registry announcing on an in-process bus of its own: nothing in a bench run reacts to it. */
-export async function memoryRegistry(cfg: Config): Promise<BenchRegistry> {
+/** A memory registry announcing on an in-process bus of its own: nothing outside it reacts to it. */
+export async function memoryRegistry(cfg: Config): Promise<OwnRegistry> {
   const bus = createMemoryBus();
   await bus.ensureStreams(streamSpecs(cfg));
   const registry = createMemoryModelRegistry({ bus, subjects: subjectsFor(cfg.prefix), clock: { now: () => 0 } });
@@ -42,9 +44,9 @@ export async function memoryRegistry(cfg: Config): Promise<BenchRegistry> {
  * A memory registry holding `cfg.strategy.model`'s model as `@production`, trained on the three
  * years before `data.from` on a worker thread (`served-model-worker.ts`) and registered here.
  */
-export async function servedRegistry(cfg: Config, data: ServedModelData): Promise<BenchRegistry & Readonly<{ model: ModelVersion; seconds: number }>> {
+export async function servedRegistry(cfg: Config, data: ServedModelData): Promise<OwnRegistry & Readonly<{ model: ModelVersion; seconds: number }>> {
   const worker = startWorker(import.meta.url, 'served-model-worker', { cfg, data } satisfies ServedModelInit);
-  const bench = await memoryRegistry(cfg);
+  const own = await memoryRegistry(cfg);
   try {
     const reply = await new Promise<ServedModelReply>((resolve, reject) => {
       worker.once('message', resolve);
@@ -53,12 +55,12 @@ export async function servedRegistry(cfg: Config, data: ServedModelData): Promis
     });
     if (reply.type === 'failed') throw new Error(`training the served model failed: ${reply.error}`);
     const { version: _v, aliases: _a, featureSpecHash: _f, artifactSha256: _s, createdAt: _c, ...model } = reply.model;
-    const { registry } = bench;
-    const registered = await registry.register(model, reply.artifact, { actor: 'bench', reason: 'trained on a worker thread' });
-    await registry.promote(registered.name, registered.version, { actor: 'bench', reason: 'served by the bench' });
-    return { ...bench, model: await registry.get(`${parseModelRef(cfg.strategy.model).name}@production`), seconds: reply.seconds };
+    const { registry } = own;
+    const registered = await registry.register(model, reply.artifact, { actor: 'sextant', reason: 'trained on a worker thread' });
+    await registry.promote(registered.name, registered.version, { actor: 'sextant', reason: 'trained on the years before the window' });
+    return { ...own, model: await registry.get(`${parseModelRef(cfg.strategy.model).name}@production`), seconds: reply.seconds };
   } catch (e) {
-    await bench.close();
+    await own.close();
     throw e;
   } finally {
     await worker.terminate();
