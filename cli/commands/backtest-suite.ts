@@ -5,9 +5,8 @@ import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
 import { readBars } from '../../gateways/historical/bars-csv.js';
 import { loadConfig } from '../../config/load.js';
 import type { BacktestReport } from '../../gateways/report/backtest-report.js';
-import { servedRegistry } from '../served-model.js';
-import type { OwnRegistry } from '../served-model.js';
 import { backtestConfig, runBacktest } from './backtest.js';
+import { modelsAhead } from './models-ahead.js';
 
 export type RegimeWindow = Readonly<{ name: string; from: number; to: number }>;
 
@@ -48,9 +47,6 @@ async function coverage(path: string, symbol: string, w: RegimeWindow, tf: strin
   return undefined;
 }
 
-/** A window's model, trained on a worker thread: its registry (closed after the window's replay), or why it failed. */
-type Trained = Readonly<{ ok: true; served: OwnRegistry } | { ok: false; error: string }>;
-
 /**
  * `sextant backtest --suite regimes`: one backtest per regime window over the symbols that have
  * data there (each window trains its model on the years before it), a report folder per window,
@@ -61,9 +57,9 @@ type Trained = Readonly<{ ok: true; served: OwnRegistry } | { ok: false; error: 
  * `parallel` windows (default: one more than the cores, since a trainer does not keep a core
  * busy all the time — on 2 cores, 1/2/3/5 gave 71/56/48/46 s for the five regime windows) are
  * being trained or waiting to be replayed at once, while the main thread replays the window
- * whose model is ready. Each model
- * is the one `sextant backtest` would train for that window on its own (same data, seed and
- * registry state: a fresh registry per window), so the reports are the same either way.
+ * whose model is ready (`modelsAhead`). Each model is the one `sextant backtest` would train for
+ * that window on its own (same data, seed and registry state: a fresh registry per window), so
+ * the reports are the same either way.
  */
 export async function runRegimeSuite(
   opts: Readonly<{ configFile?: string; data?: string; reportDir: string; timeframe?: string; capital?: number; windows?: readonly RegimeWindow[]; symbols?: readonly string[]; progress?: boolean; parallel?: number }>,
@@ -89,30 +85,20 @@ export async function runRegimeSuite(
   }
 
   const runnable = plans.filter((p) => p.symbols.length > 0);
-  const training = new Map<number, Promise<Trained>>();
-  let next = 0;
-  /** Starts trainings until `parallel` windows are trained or training and not yet replayed. */
-  const topUp = (): void => {
-    while (next < runnable.length && training.size < parallel) {
-      const p = runnable[next++] as (typeof runnable)[number];
-      const served = servedRegistry(backtestConfig(cfg, p.symbols), { dataDir: data, symbols: p.symbols, timeframe: tf, from: p.w.from });
-      training.set(p.i, served.then((s): Trained => ({ ok: true, served: s }), (e: unknown): Trained => ({ ok: false, error: e instanceof Error ? e.message : String(e) })));
-    }
-  };
-  topUp();
+  const models = modelsAhead(
+    runnable.map((p) => ({ cfg: backtestConfig(cfg, p.symbols), data: { dataDir: data, symbols: p.symbols, timeframe: tf, from: p.w.from } })),
+    parallel,
+  );
 
   const rows: SuiteRow[] = [];
   for (const { i, w, symbols, skipped } of plans) {
     const base = { window: w.name, from: new Date(w.from).toISOString(), to: new Date(w.to).toISOString(), symbols, skipped };
-    const model = training.get(i);
-    if (model === undefined) {
+    if (symbols.length === 0) {
       rows.push({ ...base, report: null, error: 'no symbol has data for this window' });
       continue;
     }
     if (opts.progress === true) process.stderr.write(`[${i + 1}] ${w.name}: ${symbols.join(', ')}\n`);
-    const trained = await model;
-    training.delete(i);
-    topUp();
+    const trained = await models.take();
     if (!trained.ok) {
       rows.push({ ...base, report: null, error: trained.error });
       continue;

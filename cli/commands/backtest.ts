@@ -140,6 +140,9 @@ function barFiles(data: string, symbols: readonly string[], timeframe: string): 
   return files.map((f) => ({ path: f.path, symbol: f.symbol }));
 }
 
+/** Where a backtest over `data` (a CSV file or folder) trains its model: the folder, or for one file the configured data folder. */
+export const trainingDirOf = (data: string, base: Config): string => (statSync(data).isFile() ? requireDataDir(base.data.dir) : data);
+
 /**
  * `sextant backtest`: the live engine's actors (asset actors, sequencer, strategy, execution,
  * risk, paper venue) on the in-memory bus and stores with a simulated clock driven by event
@@ -169,7 +172,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const stored = opts.source === 'pg' && opts.timeseries !== undefined ? storeBarSource(opts.timeseries, { venue: cfg.venue, symbols: opts.symbols, tf, where }) : undefined;
   const data = stored !== undefined ? undefined : (opts.data ?? requireDataDir(cfg.data.dir));
   const files = data === undefined ? [] : barFiles(data, opts.symbols, tf);
-  const trainingDir = data === undefined ? undefined : statSync(data).isFile() ? requireDataDir(base.data.dir) : data;
+  const trainingDir = data === undefined ? undefined : trainingDirOf(data, base);
 
   const clock = createSimulatedClock(opts.from);
   // The duplicate window runs on event time: the ids it holds stay bounded however long the window.

@@ -6,7 +6,12 @@ import type { PerformanceMetrics } from '../../models/backtest/performance-metri
 import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
 import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
 import type { BacktestReport } from '../../gateways/report/backtest-report.js';
-import { runBacktest } from './backtest.js';
+import type { ModelRegistry } from '../../models/registry/model-registry.js';
+import { availableParallelism } from 'node:os';
+import { loadConfig } from '../../config/load.js';
+import { requireDataDir } from '../../gateways/data-dir.js';
+import { backtestConfig, runBacktest, trainingDirOf } from './backtest.js';
+import { modelsAhead } from './models-ahead.js';
 
 export type WalkForwardSegment = Readonly<{
   from: string;
@@ -39,9 +44,14 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * Each segment starts flat with the capital the previous one ended with (positions are valued at
  * the segment's last close); the segments' equity curves are stitched into one, measured as a
  * whole. Writes `<report>/walk-forward.json` and a report folder per segment.
+ *
+ * The segments replay one after another (each starts with the capital the last one ended with),
+ * but each model depends only on the data before its segment: they are trained on worker threads
+ * ahead of the replays (`modelsAhead`, up to `parallel` at a time, by default one more than the
+ * cores), each the model `sextant backtest` would train for that segment itself.
  */
 export async function runWalkForward(
-  opts: Readonly<{ configFile?: string; data?: string; symbols: readonly string[]; timeframe: string; from: number; to: number; stepMs: number; embargoMs: number; capital: number; report: string }>,
+  opts: Readonly<{ configFile?: string; data?: string; symbols: readonly string[]; timeframe: string; from: number; to: number; stepMs: number; embargoMs: number; capital: number; report: string; parallel?: number }>,
 ): Promise<WalkForwardReport> {
   const tf = TimeframeSchema.parse(opts.timeframe);
   if (!(opts.stepMs > 0) || opts.to <= opts.from) throw new RangeError('walk-forward needs from < to and a positive step');
@@ -52,7 +62,31 @@ export async function runWalkForward(
   let notional = 0;
   let capital = opts.capital;
   mkdirSync(opts.report, { recursive: true });
-  for (let start = opts.from, i = 1; start < opts.to; start += opts.stepMs, i++) {
+  const base = loadConfig({ file: opts.configFile });
+  const data = opts.data ?? requireDataDir(base.data.dir);
+  const cfg = backtestConfig(base, opts.symbols);
+  const starts: number[] = [];
+  for (let start = opts.from; start < opts.to; start += opts.stepMs) starts.push(start);
+  const models = modelsAhead(
+    starts.map((start) => ({ cfg, data: { dataDir: trainingDirOf(data, base), symbols: opts.symbols, timeframe: tf, from: start - opts.embargoMs } })),
+    Math.max(1, Math.floor(opts.parallel ?? availableParallelism() + 1)),
+  );
+  try {
+    for (const [k, start] of starts.entries()) {
+      const i = k + 1;
+      const trained = await models.take();
+      if (!trained.ok) throw new Error(`training the model of segment ${i} failed: ${trained.error}`);
+      try {
+        capital = await segment(i, start, trained.served.registry);
+      } finally {
+        await trained.served.close();
+      }
+    }
+  } finally {
+    await models.discard();
+  }
+
+  async function segment(i: number, start: number, registry: ModelRegistry): Promise<number> {
     const end = Math.min(opts.to, start + opts.stepMs);
     let curve: readonly { ts: number; equity: number; exposure: number }[] = [];
     const report: BacktestReport = await runBacktest({
@@ -65,6 +99,7 @@ export async function runWalkForward(
       capital,
       embargoMs: opts.embargoMs,
       report: join(opts.report, `segment-${i}`),
+      registry,
       onEquity: (eq, t, fills) => {
         curve = eq;
         trades.push(...t);
@@ -78,7 +113,7 @@ export async function runWalkForward(
     const out = last?.equity ?? capital;
     segments.push({ from: iso(start), to: iso(end), trainedTo: report.model.trainRange.to, model: report.model.ref, capitalIn: capital, capitalOut: out, metrics: report.metrics });
     stitched.push(...curve);
-    capital = out;
+    return out;
   }
   const metrics = performanceMetrics({
     startTs: opts.from,
