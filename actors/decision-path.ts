@@ -123,10 +123,20 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     riskStateChanges: 0,
   };
   let pending: Promise<unknown>[] = [];
-  // The outputs are never changed once published, as `publishValue` requires.
-  const publishValue = bus.publishValue?.bind(bus);
+  // The outputs are never changed once published, as `publishValueNow` requires. In process
+  // they are stored at once (no promise per output); a refusal fails the release's `settled`
+  // as a rejected publish would.
+  const publishValueNow = bus.publishValueNow?.bind(bus);
   const publish = (subject: string, msg: { readonly id: string }): void => {
-    pending.push(publishValue !== undefined ? publishValue(subject, msg, { msgId: msg.id }) : bus.publish(subject, encode(msg), { msgId: msg.id }));
+    if (publishValueNow === undefined) {
+      pending.push(bus.publish(subject, encode(msg), { msgId: msg.id }));
+      return;
+    }
+    try {
+      publishValueNow(subject, msg, msg.id);
+    } catch (e) {
+      pending.push(Promise.reject(e));
+    }
   };
   const announce = (states: readonly RiskState[]): void => {
     for (const s of states) {

@@ -33,15 +33,7 @@ export type InProcessDelivery = Delivery & Readonly<{ value?: object }>;
  * (see {@link InProcessDelivery}), and their JSON only if they read `data`. For backtests, which
  * hand millions of messages from one part of the process to another.
  */
-export type MemoryBus = Bus & ValuePublisher & MemoryValueNow;
-type MemoryValueNow = {
-  /**
-   * `publishValue` stored at once: returns the ack, or throws what `publishValue` would reject
-   * with. A replay publishing millions of messages pays no promise (and no options object) per
-   * message.
-   */
-  publishValueNow(subject: string, value: object, msgId?: string): PublishAck;
-};
+export type MemoryBus = Bus & ValuePublisher;
 
 type CoreSub = { pattern: string; handler: (subject: string, data: Uint8Array) => void; active: boolean };
 type Served = { pattern: string; handler: RequestHandler; active: boolean };
