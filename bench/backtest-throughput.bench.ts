@@ -17,7 +17,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { backtestConfig } from '../cli/commands/backtest.js';
+import { backtestBus, backtestConfig } from '../cli/commands/backtest.js';
 import { endOfData, replayHooks } from '../cli/commands/backtest-end-of-data.js';
 import { feedInProcess } from '../cli/commands/backtest-feed.js';
 import { ensureDemoModel } from '../cli/commands/demo-model.js';
@@ -34,7 +34,6 @@ import { createMemoryAuditStore } from '../state/memory-audit-store.js';
 import { createMemoryFeatureStore } from '../state/memory-feature-store.js';
 import { createMemoryRiskStore } from '../state/memory-risk-store.js';
 import { createCountingHistory } from '../cli/commands/backtest-history.js';
-import { createMemoryBus } from '../streams/memory-bus.js';
 import type { Timeframe } from '../streams/messages/bar.js';
 import type { MarketData } from '../streams/messages/market-data.js';
 import { streamName, streamSpecs } from '../streams/provision.js';
@@ -78,7 +77,7 @@ console.log(`real bars (1m + 5m): ${bars}; synthetic trades: ${perBar} per bar â
 const first = Date.UTC(2024, 0, 1);
 const clock = createSimulatedClock(0);
 const cfg = { ...backtestConfig(base, symbols), strategy: { ...base.strategy, timeframe: scored } };
-const bus = createMemoryBus({ now: () => clock.now(), trimAcked: [streamName(cfg, 'MD')] });
+const bus = backtestBus(cfg, clock, { keepSignals: false }); // as `sextant backtest` wires it
 await bus.ensureStreams(streamSpecs(cfg));
 const subjects = subjectsFor(cfg.prefix);
 const registry = createMemoryModelRegistry({ bus, subjects, clock });

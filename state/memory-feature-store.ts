@@ -65,8 +65,22 @@ export function createMemoryFeatureStore(opts: Readonly<{ historyCap: number }>)
     },
     writeBatch: async (vectors, snaps = []) => {
       checkFeatureNames(vectors);
+      // Only an asset's newest `cap` vectors can ever be read back: of a batch longer than that
+      // (a backtest's 4,096 messages with a history of 2), the older ones are not encoded at all.
+      const left = vectors.length > cap ? new Map<string, number>() : undefined;
+      if (left !== undefined) {
+        for (const v of vectors) {
+          const k = assetKeyOf(v.venue, v.symbol);
+          left.set(k, (left.get(k) ?? 0) + 1);
+        }
+      }
       for (const v of vectors) {
         const k = assetKeyOf(v.venue, v.symbol);
+        if (left !== undefined) {
+          const after = (left.get(k) as number) - 1; // this asset's vectors after this one in the batch
+          left.set(k, after);
+          if (after >= cap) continue;
+        }
         let h = history.get(k);
         if (h === undefined) history.set(k, (h = []));
         h.push(encodeFeatureVector(v));

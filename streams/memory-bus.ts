@@ -19,6 +19,14 @@ export type MemoryBusOptions = Readonly<{
    * unread. A durable created afterwards, `countMessages` and `lastMessage` see only what is left.
    */
   trimAcked?: readonly string[];
+  /**
+   * Streams that keep no message while no durable reads them (a backtest's decision outputs when
+   * nothing asked to read them afterwards): publishes are still deduplicated, acknowledged and
+   * delivered to core subscribers, but not stored. A durable created later reads what is
+   * published from then on. Without this, a backtest holds every prediction, suggestion, order
+   * and fill it made — hundreds of MB that each young-generation collection copies or promotes.
+   */
+  discardUnread?: readonly string[];
 }>;
 
 /**
@@ -64,6 +72,7 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): MemoryBus {
   let closed = false;
 
   const trimmed = new Set(opts.trimAcked ?? []);
+  const discarding = new Set(opts.discardUnread ?? []);
   const emitStatus = (s: BusStatus): void => {
     for (const l of statusListeners) l(s);
   };
@@ -220,7 +229,7 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): MemoryBus {
           throw new BusError(`stream ${spec.name} exists with ${existing.spec.storage} storage, the spec wants ${spec.storage}`, false);
         }
         if (existing !== undefined) existing.spec = spec;
-        else streams.set(spec.name, new MemoryStream(spec, opts.now));
+        else streams.set(spec.name, new MemoryStream(spec, opts.now, discarding.has(spec.name)));
         route.clear();
       }
     },

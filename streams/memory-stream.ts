@@ -70,6 +70,8 @@ export class MemoryStream {
   constructor(
     public spec: StreamSpec,
     private readonly now: (() => number) | undefined,
+    /** Store nothing while no durable reads the stream (`MemoryBusOptions.discardUnread`). */
+    private readonly discardUnread = false,
   ) {}
 
   /** The stream sequence stored under `msgId` inside the duplicate window, if any. */
@@ -84,6 +86,13 @@ export class MemoryStream {
   /** Stores a message (after `duplicateOf` said it is new) and wakes the waiting consumptions. */
   append(subject: string, data: Uint8Array | undefined, value: object | undefined, msgId: string | undefined): StoredMessage {
     const m = new StoredMessage(subject, data, value, ++this.lastSeq);
+    if (this.discardUnread && this.durables.size === 0) {
+      // Nobody reads it: sequenced, deduplicated and acknowledged, not kept. What is dropped is
+      // counted as if trimmed, so a durable created later starts at the next message.
+      if (this.msgs.length === 0) this.offset = this.lastSeq;
+      if (msgId !== undefined) this.remember(msgId, m.streamSeq);
+      return m;
+    }
     this.msgs.push(m);
     let targets = this.targets.get(subject);
     if (targets === undefined) {

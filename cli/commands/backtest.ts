@@ -20,6 +20,7 @@ import { createMemoryModelRegistry } from '../../models/registry/memory-model-re
 import { parseModelRef } from '../../models/registry/model-registry.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
+import type { Clock } from '../../state/clock.js';
 import { silentLogger } from '../../state/logger.js';
 import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
 import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
@@ -28,6 +29,7 @@ import { createCountingHistory } from './backtest-history.js';
 import { createPgTimeseriesStore } from '../../state/pg-timeseries-store.js';
 import type { TimeseriesReader } from '../../state/timeseries-store.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
+import type { MemoryBus } from '../../streams/memory-bus.js';
 import type { Bar } from '../../streams/messages/bar.js';
 import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
 import type { Fill } from '../../streams/messages/fill.js';
@@ -140,6 +142,15 @@ function barFiles(data: string, symbols: readonly string[], timeframe: string): 
   return files.map((f) => ({ path: f.path, symbol: f.symbol }));
 }
 
+/**
+ * A backtest's in-memory bus: the duplicate window on event time, market data dropped once the
+ * asset actors acknowledged it, and the decision outputs (SIGNALS) not kept unless something
+ * reads them after the run (`keepSignals`: the parity and determinism checks do).
+ */
+export function backtestBus(cfg: Config, clock: Clock, o: Readonly<{ keepSignals: boolean }>): MemoryBus {
+  return createMemoryBus({ now: () => clock.now(), trimAcked: [streamName(cfg, 'MD')], ...(o.keepSignals ? {} : { discardUnread: [streamName(cfg, 'SIGNALS')] }) });
+}
+
 /** Where a backtest over `data` (a CSV file or folder) trains its model: the folder, or for one file the configured data folder. */
 export const trainingDirOf = (data: string, base: Config): string => (statSync(data).isFile() ? requireDataDir(base.data.dir) : data);
 
@@ -176,7 +187,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
 
   const clock = createSimulatedClock(opts.from);
   // The duplicate window runs on event time: the ids it holds stay bounded however long the window.
-  const bus = createMemoryBus({ now: () => clock.now(), trimAcked: [streamName(cfg, 'MD')] });
+  const bus = backtestBus(cfg, clock, { keepSignals: opts.onSignals !== undefined });
   await bus.ensureStreams(streamSpecs(cfg));
   const subjects = subjectsFor(cfg.prefix);
   const registry = opts.registry ?? createMemoryModelRegistry({ bus, subjects, clock });

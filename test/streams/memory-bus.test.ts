@@ -239,6 +239,32 @@ describe('memory bus', () => {
     expect(await bus.countMessages('S')).toBe(10_000);
   });
 
+  it('keeps nothing of a discardUnread stream while no durable reads it, and still sequences, deduplicates and delivers it', async () => {
+    const bus = createMemoryBus({ discardUnread: ['D'] });
+    await bus.ensureStreams([spec('D', ['d.>']), spec('S', ['s.>'])]);
+    const heard: string[] = [];
+    bus.subscribe('d.>', (_, d) => heard.push(dec(d)));
+    expect(bus.publishValueNow('d.a', { v: 1 }, 'm1')).toEqual({ stream: 'D', seq: 1, duplicate: false });
+    expect(bus.publishValueNow('d.a', { v: 1 }, 'm1')).toEqual({ stream: 'D', seq: 1, duplicate: true });
+    expect(await bus.publish('d.b', enc('2'), { msgId: 'm2' })).toEqual({ stream: 'D', seq: 2, duplicate: false });
+    await bus.publish('s.a', enc('kept'));
+    expect(await bus.countMessages('D')).toBe(0);
+    expect(await bus.countMessages('S')).toBe(1);
+    await until(() => heard.length === 3, 'core deliveries');
+    expect(heard).toEqual(['{"v":1}', '{"v":1}', '2']);
+    // A durable created later reads what is published from then on.
+    const read: string[] = [];
+    const c = bus.consume({ stream: 'D', durable: 'late', filterSubject: 'd.>', batchSize: 10 }, (batch) => {
+      for (const d of batch) read.push(`${d.streamSeq}:${dec(d.data)}`);
+    });
+    await bus.publish('d.c', enc('3'), { msgId: 'm3' });
+    await until(() => read.length === 1, 'the late durable');
+    expect(read).toEqual(['3:3']);
+    expect(await bus.countMessages('D')).toBe(1);
+    await c.stop();
+    await bus.close();
+  });
+
   it('publishValueNow stores at once and throws what publishValue rejects with', async () => {
     const bus = createMemoryBus();
     await bus.ensureStreams([spec('S', ['s.>'])]);
