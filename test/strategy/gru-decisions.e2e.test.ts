@@ -34,7 +34,7 @@ async function setup(gru: RealGru): Promise<{ cfg: ReturnType<typeof isolatedCon
   await memory.ensureStreams(streamSpecs(cfg));
   const published: Prediction[] = [];
   const predPrefix = `${cfg.prefix}.pred.`;
-  // The decision path hands objects to an in-process bus (publishValue) and bytes to others (publish).
+  // The decision path hands objects to an in-process bus (publishValueNow) and bytes to others (publish).
   const bus: Bus & ValuePublisher = {
     ...memory,
     publish: (subject, data, opts) => {
@@ -44,6 +44,10 @@ async function setup(gru: RealGru): Promise<{ cfg: ReturnType<typeof isolatedCon
     publishValue: (subject, value, opts) => {
       if (subject.startsWith(predPrefix)) published.push(PredictionSchema.parse(value));
       return memory.publishValue(subject, value, opts);
+    },
+    publishValueNow: (subject, value, msgId) => {
+      if (subject.startsWith(predPrefix)) published.push(PredictionSchema.parse(value));
+      return memory.publishValueNow(subject, value, msgId);
     },
   };
   const registry = createMemoryModelRegistry({ bus, subjects: subjectsFor(cfg.prefix), clock: { now: () => 0 } });
