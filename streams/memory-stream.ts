@@ -66,6 +66,8 @@ export class MemoryStream {
   /** Entries expired from the front: `logIds[i]` is the log's (logBase + i)-th. */
   private logBase = 0;
   private logHead = 0;
+  /** The latest time any entry of the log was stored at (the clock could in principle step back). */
+  private logLatestAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     public spec: StreamSpec,
@@ -150,13 +152,26 @@ export class MemoryStream {
 
   private remember(msgId: string, seq: number): void {
     const at = this.now?.() ?? 0;
+    const window = this.spec.duplicateWindowMs;
+    // When even the latest-stored entry has left the window (a backtest's clock jumps a bar
+    // ahead), the whole log goes at once instead of entry by entry.
+    const n = this.logIds.length;
+    if (this.now !== undefined && n > this.logHead && this.logLatestAt + window <= at) {
+      this.ids.clear();
+      this.logBase += n;
+      this.logIds = [];
+      this.logAt = [];
+      this.logSeq = [];
+      this.logHead = 0;
+      this.logLatestAt = Number.NEGATIVE_INFINITY;
+    }
     this.ids.set(msgId, this.logBase + this.logIds.length);
     this.logIds.push(msgId);
     this.logAt.push(at);
+    if (at > this.logLatestAt) this.logLatestAt = at;
     this.logSeq.push(seq);
     // Without a clock nothing expires: the window is the life of the process.
     if (this.now === undefined) return;
-    const window = this.spec.duplicateWindowMs;
     while (this.logHead < this.logIds.length && (this.logAt[this.logHead] as number) + window <= at) {
       const id = this.logIds[this.logHead] as string;
       // Stored again since: the newer entry keeps it.

@@ -57,6 +57,29 @@ describe('memory bus', () => {
     expect((await bus.publish('s.a', enc('x'), { msgId: 'id-10' })).duplicate).toBe(false);
   });
 
+  it('drops a whole window at once when the clock jumps past it, and deduplicates exactly as before around the jump', async () => {
+    let t = 0;
+    const bus = createMemoryBus({ now: () => t });
+    await bus.ensureStreams([spec('S', ['s.>'], 100)]);
+    for (let i = 0; i < 50; i++) await bus.publish('s.a', enc(String(i)), { msgId: `a-${i}` });
+    t = 99; // still inside the window of everything stored at 0
+    expect((await bus.publish('s.a', enc('x'), { msgId: 'a-7' })).duplicate).toBe(true);
+    t = 3_600_000; // an hour on: the whole log has left the window
+    const again = await bus.publish('s.a', enc('x'), { msgId: 'a-7' });
+    expect(again.duplicate).toBe(false);
+    expect(await bus.publish('s.a', enc('y'), { msgId: 'a-7' })).toMatchObject({ duplicate: true, seq: again.seq });
+    expect((await bus.publish('s.a', enc('z'), { msgId: 'a-8' })).duplicate).toBe(false);
+    // The clock stepping back does not drop what is still inside the window of a later entry.
+    t = 3_600_050;
+    await bus.publish('s.a', enc('late'), { msgId: 'late' });
+    t = 3_600_010;
+    await bus.publish('s.a', enc('earlier'), { msgId: 'earlier' });
+    t = 3_600_120; // 'earlier' has left its window, 'late' (stored at 3,600,050) has not
+    expect((await bus.publish('s.a', enc('earlier'), { msgId: 'earlier' })).duplicate).toBe(false);
+    expect((await bus.publish('s.a', enc('late'), { msgId: 'late' })).duplicate).toBe(true);
+    await bus.close();
+  });
+
   it('refuses streams whose subjects overlap, as JetStream does', async () => {
     const bus = createMemoryBus();
     await bus.ensureStreams([spec('A', ['x.md.>'])]);
