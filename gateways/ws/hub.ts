@@ -68,7 +68,14 @@ export function createHub(opts: HubOptions): Hub {
     const t = state(route.topic);
     const entry = createFeedEntry(route, ++t.seq, dataText);
     t.latest.set(entry.slot, entry);
-    for (const s of t.subscribers) s.deliver(entry);
+    // Clients that keep up first, then the slow ones (they only queue and conflate): a stalled
+    // client subscribed early must not put its bookkeeping ahead of everyone's socket write.
+    let slow: ClientSession[] | undefined;
+    for (const s of t.subscribers) {
+      if (s.pending() === 0) s.deliver(entry);
+      else (slow ??= []).push(s);
+    }
+    if (slow !== undefined) for (const s of slow) s.deliver(entry);
   };
 
   const onBus = (subject: string, data: Uint8Array): void => {
