@@ -46,8 +46,6 @@ export type Durable = { ackFloor: number; delivered: number; filter: string; ind
  */
 export class MemoryStream {
   msgs: StoredMessage[] = [];
-  /** Messages dropped from the front (`trimAcked`): `msgs[i]` is the stream's (offset + i)-th. */
-  offset = 0;
   lastSeq = 0;
   readonly durables = new Map<string, Durable>();
   readonly wakers = new Set<() => void>();
@@ -89,9 +87,8 @@ export class MemoryStream {
   append(subject: string, data: Uint8Array | undefined, value: object | undefined, msgId: string | undefined): StoredMessage {
     const m = new StoredMessage(subject, data, value, ++this.lastSeq);
     if (this.discardUnread && this.durables.size === 0) {
-      // Nobody reads it: sequenced, deduplicated and acknowledged, not kept. What is dropped is
-      // counted as if trimmed, so a durable created later starts at the next message.
-      if (this.msgs.length === 0) this.offset = this.lastSeq;
+      // Nobody reads it: sequenced, deduplicated and acknowledged, not kept (a durable created
+      // later starts at the next message).
       if (msgId !== undefined) this.remember(msgId, m.streamSeq);
       return m;
     }
@@ -142,7 +139,6 @@ export class MemoryStream {
     const k = firstAfter(this.msgs, floor);
     if (k < 4096 || k * 4 < this.msgs.length - k) return;
     this.msgs = this.msgs.slice(k);
-    this.offset += k;
     for (const x of this.indexes.values()) {
       const n = firstAfter(x.msgs, floor);
       x.msgs = x.msgs.slice(n);

@@ -1,5 +1,4 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
 import { readBars } from '../../gateways/historical/bars-csv.js';
@@ -53,11 +52,9 @@ async function coverage(path: string, symbol: string, w: RegimeWindow, tf: strin
  * and `suite.json` with the strategy and baseline metrics side by side.
  *
  * Training is most of a suite's time, and each window's model depends only on the data before
- * that window, so the models are trained on worker threads ahead of the replays: up to
- * `parallel` windows (default: one more than the cores, since a trainer does not keep a core
- * busy all the time — on 2 cores, 1/2/3/5 gave 71/56/48/46 s for the five regime windows) are
- * being trained or waiting to be replayed at once, while the main thread replays the window
- * whose model is ready (`modelsAhead`). Each model is the one `sextant backtest` would train for
+ * that window, so the models are trained on worker threads ahead of the replays (`modelsAhead`:
+ * up to `parallel` windows trained or waiting to be replayed at once), while the main thread
+ * replays the window whose model is ready. Each model is the one `sextant backtest` would train for
  * that window on its own (same data, seed and registry state: a fresh registry per window), so
  * the reports are the same either way.
  */
@@ -68,7 +65,6 @@ export async function runRegimeSuite(
   const cfg = loadConfig({ file: opts.configFile });
   const data = requireDataDir(opts.data ?? cfg.data.dir);
   const files = findBarFiles(data, { timeframe: tf });
-  const parallel = Math.max(1, Math.floor(opts.parallel ?? availableParallelism() + 1));
   mkdirSync(opts.reportDir, { recursive: true });
 
   const plans: { i: number; w: RegimeWindow; symbols: string[]; skipped: { symbol: string; why: string }[] }[] = [];
@@ -87,40 +83,44 @@ export async function runRegimeSuite(
   const runnable = plans.filter((p) => p.symbols.length > 0);
   const models = modelsAhead(
     runnable.map((p) => ({ cfg: backtestConfig(cfg, p.symbols), data: { dataDir: data, symbols: p.symbols, timeframe: tf, from: p.w.from } })),
-    parallel,
+    opts.parallel,
   );
 
   const rows: SuiteRow[] = [];
-  for (const { i, w, symbols, skipped } of plans) {
-    const base = { window: w.name, from: new Date(w.from).toISOString(), to: new Date(w.to).toISOString(), symbols, skipped };
-    if (symbols.length === 0) {
-      rows.push({ ...base, report: null, error: 'no symbol has data for this window' });
-      continue;
+  try {
+    for (const { i, w, symbols, skipped } of plans) {
+      const base = { window: w.name, from: new Date(w.from).toISOString(), to: new Date(w.to).toISOString(), symbols, skipped };
+      if (symbols.length === 0) {
+        rows.push({ ...base, report: null, error: 'no symbol has data for this window' });
+        continue;
+      }
+      if (opts.progress === true) process.stderr.write(`[${i + 1}] ${w.name}: ${symbols.join(', ')}\n`);
+      const trained = await models.take();
+      if (!trained.ok) {
+        rows.push({ ...base, report: null, error: trained.error });
+        continue;
+      }
+      try {
+        const report = await runBacktest({
+          ...(opts.configFile !== undefined ? { configFile: opts.configFile } : {}),
+          data,
+          symbols,
+          timeframe: tf,
+          from: w.from,
+          to: w.to,
+          capital: opts.capital ?? 10_000,
+          report: join(opts.reportDir, `window-${i + 1}`),
+          registry: trained.served.registry,
+        });
+        rows.push({ ...base, report, error: null });
+      } catch (e) {
+        rows.push({ ...base, report: null, error: (e as Error).message });
+      } finally {
+        await trained.served.close();
+      }
     }
-    if (opts.progress === true) process.stderr.write(`[${i + 1}] ${w.name}: ${symbols.join(', ')}\n`);
-    const trained = await models.take();
-    if (!trained.ok) {
-      rows.push({ ...base, report: null, error: trained.error });
-      continue;
-    }
-    try {
-      const report = await runBacktest({
-        ...(opts.configFile !== undefined ? { configFile: opts.configFile } : {}),
-        data,
-        symbols,
-        timeframe: tf,
-        from: w.from,
-        to: w.to,
-        capital: opts.capital ?? 10_000,
-        report: join(opts.reportDir, `window-${i + 1}`),
-        registry: trained.served.registry,
-      });
-      rows.push({ ...base, report, error: null });
-    } catch (e) {
-      rows.push({ ...base, report: null, error: (e as Error).message });
-    } finally {
-      await trained.served.close();
-    }
+  } finally {
+    await models.discard();
   }
   writeFileSync(join(opts.reportDir, 'suite.json'), `${JSON.stringify(rows, null, 2)}\n`);
   return rows;

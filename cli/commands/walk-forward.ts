@@ -7,7 +7,6 @@ import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
 import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
 import type { BacktestReport } from '../../gateways/report/backtest-report.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
-import { availableParallelism } from 'node:os';
 import { loadConfig } from '../../config/load.js';
 import { requireDataDir } from '../../gateways/data-dir.js';
 import { backtestConfig, runBacktest, trainingDirOf } from './backtest.js';
@@ -47,8 +46,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  *
  * The segments replay one after another (each starts with the capital the last one ended with),
  * but each model depends only on the data before its segment: they are trained on worker threads
- * ahead of the replays (`modelsAhead`, up to `parallel` at a time, by default one more than the
- * cores), each the model `sextant backtest` would train for that segment itself.
+ * ahead of the replays (`modelsAhead`, up to `parallel` at a time), each the model `sextant backtest` would train for that segment itself.
  */
 export async function runWalkForward(
   opts: Readonly<{ configFile?: string; data?: string; symbols: readonly string[]; timeframe: string; from: number; to: number; stepMs: number; embargoMs: number; capital: number; report: string; parallel?: number }>,
@@ -67,9 +65,10 @@ export async function runWalkForward(
   const cfg = backtestConfig(base, opts.symbols);
   const starts: number[] = [];
   for (let start = opts.from; start < opts.to; start += opts.stepMs) starts.push(start);
+  const dataDir = trainingDirOf(data, base);
   const models = modelsAhead(
-    starts.map((start) => ({ cfg, data: { dataDir: trainingDirOf(data, base), symbols: opts.symbols, timeframe: tf, from: start - opts.embargoMs } })),
-    Math.max(1, Math.floor(opts.parallel ?? availableParallelism() + 1)),
+    starts.map((start) => ({ cfg, data: { dataDir, symbols: opts.symbols, timeframe: tf, from: start - opts.embargoMs } })),
+    opts.parallel,
   );
   try {
     for (const [k, start] of starts.entries()) {

@@ -25,23 +25,24 @@ export function requestSpacer(minGapMs: number, now: () => number = () => perfor
   /** When the newest turn asked for is (or will be) over: its send has returned. */
   let last: Promise<number> = Promise.resolve(Number.NEGATIVE_INFINITY);
   return <T>(send: () => T, signal?: AbortSignal): Promise<T | undefined> => {
-    let out: { value: T | undefined; error?: { e: unknown } } = { value: undefined };
+    /** What `send` gave (or threw); undefined while it has not been called (and when aborted). */
+    let sent: Readonly<{ ok: true; value: T } | { ok: false; error: unknown }> | undefined;
     const mine = last.then(async (prev) => {
       // Timers run on a whole-millisecond clock and may fire a fraction early: wait again until
       // the gap has really passed.
       for (let wait = prev + minGapMs - now(); wait > 0 && signal?.aborted !== true; wait = prev + minGapMs - now()) await sleep(Math.ceil(wait), signal);
       if (signal?.aborted === true) return prev; // nothing sent: the next turn keeps this one's start
       try {
-        out = { value: send() };
-      } catch (e) {
-        out = { value: undefined, error: { e } };
+        sent = { ok: true, value: send() };
+      } catch (error) {
+        sent = { ok: false, error };
       }
       return now();
     });
     last = mine;
     return mine.then(() => {
-      if (out.error !== undefined) throw out.error.e;
-      return out.value;
+      if (sent !== undefined && !sent.ok) throw sent.error;
+      return sent?.value;
     });
   };
 }
