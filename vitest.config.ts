@@ -11,10 +11,12 @@ export default defineConfig({
     // in parallel but each uses its own prefix.
     fileParallelism: true,
     maxWorkers: 2,
-    // `npm test` runs the two timing tests afterwards, one at a time and alone:
-    // test/decision/kill-switch.test.ts measures the halt reply time and
-    // test/gateways/ws/feed-fanout-latency.test.ts compares two p99 latencies within 10 %; other
+    // `npm test` runs the three timing tests afterwards, one at a time and alone:
+    // test/decision/kill-switch.test.ts measures the halt reply time,
+    // test/gateways/ws/feed-fanout-latency.test.ts compares two p99 latencies within 10 % and
+    // test/training/training-job-lag.test.ts counts event-loop stalls while a job trains; other
     // suites on the same two cores only make noise in them (the fan-out p99 went 11 → 30 ms in
-    // parallel, and one CI run failed it at +11.7 % where it measures ±3.5 % alone).
+    // parallel, and one CI run failed it at +11.7 % where it measures ±3.5 % alone; another saw
+    // twelve loop stalls past the idle worst + 50 ms while a neighbour suite trained).
   },
 });
