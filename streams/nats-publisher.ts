@@ -1,7 +1,8 @@
-import { createInbox, headers } from '@nats-io/nats-core';
-import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/nats-core';
+import { createInbox } from '@nats-io/nats-core';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { PublishAck } from './bus.js';
 import { BusClosedError, BusError, BusTimeoutError } from './errors.js';
+import { msgIdHeader } from './nats-msg-id-header.js';
 
 export type JsPublisherOptions = Readonly<{
   /** How long a publish may wait for the stream's acknowledgement, queueing included. */
@@ -27,11 +28,6 @@ type JsPubAck = { stream?: string; seq?: number; duplicate?: boolean; error?: { 
 
 const decoder = new TextDecoder();
 
-const msgIdHeader = (msgId: string): MsgHdrs => {
-  const h = headers();
-  h.set('Nats-Msg-Id', msgId);
-  return h;
-};
 
 /**
  * JetStream publishing pipelined on one connection. `jetstream(nc).publish()` is a full request per
