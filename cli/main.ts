@@ -4,6 +4,7 @@ import { runBacktest } from './commands/backtest.js';
 import { givenFlags, loadBacktestSpec, resolveBacktestInputs } from './commands/backtest-spec.js';
 import { formatSuite, runRegimeSuite } from './commands/backtest-suite.js';
 import { runWalkForward } from './commands/walk-forward.js';
+import { riskCell } from '../gateways/report/backtest-report.js';
 import { experimentCommand } from './commands/experiment.js';
 import { ctlCommand } from './commands/ctl.js';
 import { datasetCommand } from './commands/dataset.js';
@@ -109,7 +110,7 @@ program
       if (opts.suite !== undefined || opts.walkForward !== undefined) throw new InvalidArgumentError('--spec, --source and --latency-ms apply to a single backtest, not --suite or --walk-forward');
       const inputs = resolveBacktestInputs(opts.spec !== undefined ? loadBacktestSpec(opts.spec) : undefined, givenFlags(opts, (k) => cmd.getOptionValueSource(k) === 'cli'));
       const r = await runBacktest({ ...(configFile !== undefined ? { configFile } : {}), ...inputs, progress: true });
-      process.stdout.write(`${JSON.stringify({ metrics: r.metrics, baselines: r.baselines, gaps: r.gaps.length, run: r.run })}\n`);
+      process.stdout.write(`${JSON.stringify({ metrics: r.metrics, baselines: r.baselines, gaps: r.gaps.length, risk: r.risk, run: r.run })}\n`);
       return;
     }
     if (opts.report === undefined) throw new InvalidArgumentError('give --report (or --spec with `report:`)');
@@ -134,12 +135,12 @@ program
         capital: opts.capital,
         report,
       });
-      for (const seg of wf.segments) process.stdout.write(`${seg.from.slice(0, 10)} → ${seg.to.slice(0, 10)}  ${seg.model} (trained to ${seg.trainedTo.slice(0, 10)})  return ${(100 * seg.metrics.total_return).toFixed(2)}%\n`);
+      for (const seg of wf.segments) process.stdout.write(`${seg.from.slice(0, 10)} → ${seg.to.slice(0, 10)}  ${seg.model} (trained to ${seg.trainedTo.slice(0, 10)})  return ${(100 * seg.metrics.total_return).toFixed(2)}%  risk ${riskCell(seg.risk)}\n`);
       process.stdout.write(`${JSON.stringify({ stitched: wf.metrics })}\n`);
       return;
     }
     const r = await runBacktest({ configFile, ...opts, report, from: opts.from, to: opts.to, progress: true });
-    process.stdout.write(`${JSON.stringify({ metrics: r.metrics, baselines: r.baselines, gaps: r.gaps.length, run: r.run })}\n`);
+    process.stdout.write(`${JSON.stringify({ metrics: r.metrics, baselines: r.baselines, gaps: r.gaps.length, risk: r.risk, run: r.run })}\n`);
   });
 
 program

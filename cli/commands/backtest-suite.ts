@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
 import { readBars } from '../../gateways/historical/bars-csv.js';
 import { loadConfig } from '../../config/load.js';
+import { riskCell } from '../../gateways/report/backtest-report.js';
 import type { BacktestReport } from '../../gateways/report/backtest-report.js';
 import { backtestConfig, runBacktest } from './backtest.js';
 import { modelsAhead } from './models-ahead.js';
@@ -130,11 +131,11 @@ const pct = (x: number | null | undefined): string => (x === null || x === undef
 
 /** The suite as a table: per window, the strategy's and the baselines' total return and max drawdown. */
 export function formatSuite(rows: readonly SuiteRow[]): string {
-  const head = `${'window'.padEnd(30)} ${'symbols'.padEnd(40)} ${'strategy'.padStart(16)} ${'buy & hold'.padStart(16)} ${'grid'.padStart(16)}  gaps`;
+  const head = `${'window'.padEnd(30)} ${'symbols'.padEnd(40)} ${'strategy'.padStart(16)} ${'buy & hold'.padStart(16)} ${'grid'.padStart(16)}  ${'risk at end'.padEnd(17)} gaps`;
   const lines = rows.map((r) => {
     const m = r.report;
     const cell = (x: { total_return: number; max_drawdown: number } | undefined): string => (x === undefined ? '—' : `${pct(x.total_return)} / ${pct(x.max_drawdown)}`).padStart(16);
-    return `${r.window.padEnd(30)} ${r.symbols.join(',').padEnd(40)} ${cell(m?.metrics)} ${cell(m?.baselines.buy_and_hold)} ${cell(m?.baselines.grid)}  ${m?.gaps.length ?? '—'}${r.error !== null ? `  error: ${r.error}` : ''}`;
+    return `${r.window.padEnd(30)} ${r.symbols.join(',').padEnd(40)} ${cell(m?.metrics)} ${cell(m?.baselines.buy_and_hold)} ${cell(m?.baselines.grid)}  ${(m === null ? '—' : riskCell(m.risk)).padEnd(17)} ${m?.gaps.length ?? '—'}${r.error !== null ? `  error: ${r.error}` : ''}`;
   });
   return [`total return / max drawdown`, head, ...lines].join('\n');
 }

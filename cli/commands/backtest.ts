@@ -8,7 +8,7 @@ import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
 import { readBarBatches } from '../../gateways/historical/bars-csv.js';
 import { mergeBatchesByTime } from '../../gateways/historical/merge-batches-by-time.js';
 import type { Batches } from '../../gateways/historical/merge-batches-by-time.js';
-import { writeBacktestReport } from '../../gateways/report/backtest-report.js';
+import { riskSummary, writeBacktestReport } from '../../gateways/report/backtest-report.js';
 import type { BacktestReport } from '../../gateways/report/backtest-report.js';
 import { periodsPerYear } from '../../models/backtest/annualisation.js';
 import { findGaps } from '../../models/backtest/data-gaps.js';
@@ -33,10 +33,14 @@ import type { MemoryBus } from '../../streams/memory-bus.js';
 import type { Bar } from '../../streams/messages/bar.js';
 import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
 import type { Fill } from '../../streams/messages/fill.js';
+import { RiskStateSchema } from '../../streams/messages/risk-state.js';
+import type { RiskState } from '../../streams/messages/risk-state.js';
 import type { MarketData } from '../../streams/messages/market-data.js';
 import type { Bus } from '../../streams/bus.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
+import { decodeText } from '../../streams/codec.js';
+import type { RiskCore } from '../../models/risk/risk-core.js';
 import { startEngine } from '../engine.js';
 import { endOfData, replayHooks } from './backtest-end-of-data.js';
 import { feedInProcess } from './backtest-feed.js';
@@ -205,6 +209,10 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   // Equity sampled once per bar time (after every symbol's bar of that time), at the bar's close.
   const samples = new Map<number, { equity: number; exposure: number }>();
   const fills: Fill[] = [];
+  // The risk actor announces every trading-state change on core NATS; the report lists them.
+  const riskStates: RiskState[] = [];
+  const riskSub = bus.subscribe(subjects.riskState(), (_subject, data) => void riskStates.push(RiskStateSchema.parse(JSON.parse(decodeText(data)))));
+  let riskCore: RiskCore | undefined;
   const engine = await startEngine(
     cfg,
     { bus, features: createMemoryFeatureStore({ historyCap: 2 }), timeseries: createCountingHistory(), registry, riskStore: createMemoryRiskStore(), audit: createMemoryAuditStore() },
@@ -215,6 +223,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
       inferenceThread: 'main',
       observer: {
         event: (e, risk) => {
+          riskCore = risk;
           if (e.md.type !== 'md.bar' || e.md.tf !== tf) return;
           const held = risk.holdings();
           const equity = opts.capital + held.equity;
@@ -260,6 +269,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     await new Promise((r) => setTimeout(r, 50));
   }
   await engine.stop();
+  riskSub.unsubscribe();
   if (opts.progress === true) bar.stop();
   const runSeconds = (performance.now() - t0) / 1000;
   const stats = engine.decisions?.path.stats();
@@ -315,6 +325,10 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     gaps: findGaps(bars, barMs, { from: opts.from, to: opts.to }).map((g) => ({ symbol: g.symbol, from: iso(g.from), to: iso(g.to), missingBars: g.missingBars })),
     metrics,
     baselines: { buy_and_hold: buyAndHold.metrics, grid: grid.metrics },
+    risk: {
+      transitions: riskStates.map((r) => ({ at: iso(r.ts), state: r.state, previous: r.previous, reason: r.reason })),
+      finalState: riskCore?.trading().state ?? riskStates.at(-1)?.state ?? 'ACTIVE',
+    },
     run: { events: published.published, seconds: Math.round(runSeconds * 100) / 100, eventsPerSecond: Math.round(published.published / runSeconds) },
   };
   const out = writeBacktestReport(
@@ -327,6 +341,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     ],
     trades,
   );
+  note(`risk: ${riskSummary(report.risk)}`);
   note(`wrote ${out.json} and ${out.html} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return report;
 }

@@ -5,7 +5,7 @@ import { performanceMetrics } from '../../models/backtest/performance-metrics.js
 import type { PerformanceMetrics } from '../../models/backtest/performance-metrics.js';
 import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
 import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
-import type { BacktestReport } from '../../gateways/report/backtest-report.js';
+import type { BacktestReport, BacktestRisk } from '../../gateways/report/backtest-report.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import { loadConfig } from '../../config/load.js';
 import { requireDataDir } from '../../gateways/data-dir.js';
@@ -21,6 +21,8 @@ export type WalkForwardSegment = Readonly<{
   capitalIn: number;
   capitalOut: number;
   metrics: PerformanceMetrics;
+  /** The segment's risk state (each segment's risk actor starts afresh, ACTIVE). */
+  risk: BacktestRisk;
 }>;
 
 export type WalkForwardReport = Readonly<{
@@ -110,7 +112,7 @@ export async function runWalkForward(
     });
     const last = curve[curve.length - 1];
     const out = last?.equity ?? capital;
-    segments.push({ from: iso(start), to: iso(end), trainedTo: report.model.trainRange.to, model: report.model.ref, capitalIn: capital, capitalOut: out, metrics: report.metrics });
+    segments.push({ from: iso(start), to: iso(end), trainedTo: report.model.trainRange.to, model: report.model.ref, capitalIn: capital, capitalOut: out, metrics: report.metrics, risk: report.risk });
     stitched.push(...curve);
     return out;
   }

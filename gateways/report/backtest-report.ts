@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PerformanceMetrics } from '../../models/backtest/performance-metrics.js';
 import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
+import type { TradingState } from '../../streams/messages/risk-state.js';
 import { escapeHtml, svgLineChart } from './svg-chart.js';
 import type { ChartSeries } from './svg-chart.js';
 
@@ -22,8 +23,31 @@ export type BacktestReport = Readonly<{
   gaps: readonly Readonly<{ symbol: string; from: string; to: string; missingBars: number }>[];
   metrics: PerformanceMetrics;
   baselines: Readonly<{ buy_and_hold: PerformanceMetrics; grid: PerformanceMetrics }>;
+  /**
+   * The risk actor's trading state over the run: every change (a daily-loss or drawdown limit
+   * switches it to HALTED by itself, and nothing resumes a backtest, so no order passes after
+   * that), and the state at the end.
+   */
+  risk: BacktestRisk;
   run: Readonly<{ events: number; seconds: number; eventsPerSecond: number }>;
 }>;
+
+export type RiskTransition = Readonly<{ at: string; state: TradingState; previous: TradingState; reason: string }>;
+export type BacktestRisk = Readonly<{ transitions: readonly RiskTransition[]; finalState: TradingState }>;
+
+/** The risk state at the end, in a table cell: `ACTIVE`, or `HALTED 2022-05-09` (since when). */
+export function riskCell(risk: BacktestRisk): string {
+  const last = risk.transitions.at(-1);
+  return risk.finalState === 'ACTIVE' || last === undefined ? risk.finalState : `${risk.finalState} ${last.at.slice(0, 10)}`;
+}
+
+/** One sentence on the run's risk state, for the report and the command's output. */
+export function riskSummary(risk: BacktestRisk): string {
+  if (risk.transitions.length === 0) return `trading stayed ${risk.finalState} throughout`;
+  const last = risk.transitions[risk.transitions.length - 1] as RiskTransition;
+  const halted = risk.finalState === 'HALTED' ? `; HALTED from ${last.at} to the end (${last.reason}): no order passed risk after that` : '';
+  return `${risk.transitions.length} trading-state change${risk.transitions.length === 1 ? '' : 's'}, ${risk.finalState} at the end${halted}`;
+}
 
 const COLORS = ['#1f77b4', '#2ca02c', '#d62728', '#9467bd'];
 const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -90,6 +114,9 @@ ${svgLineChart('Equity (strategy and baselines, same data and costs)', series, d
 ${svgLineChart('Drawdown of the strategy', dd, day, (y) => `${(100 * y).toFixed(1)}%`)}
 <h2>Metrics</h2>
 ${table}
+<h2>Risk state</h2>
+<p class="risk">${escapeHtml(riskSummary(report.risk))}</p>
+${report.risk.transitions.length === 0 ? '' : `<table class="risk"><thead><tr><th>event time</th><th>from</th><th>to</th><th>reason</th></tr></thead><tbody>${report.risk.transitions.map((t) => `<tr><td>${escapeHtml(t.at)}</td><td>${t.previous}</td><td>${t.state}</td><td>${escapeHtml(t.reason)}</td></tr>`).join('')}</tbody></table>`}
 <h2>Data gaps (${report.gaps.length})</h2>
 ${report.gaps.length === 0 ? '<p>none in this window</p>' : `<table class="gaps"><thead><tr><th>symbol</th><th>last bar before</th><th>first bar after</th><th>missing bars</th></tr></thead><tbody>${report.gaps.map((g) => `<tr><td>${escapeHtml(g.symbol)}</td><td>${escapeHtml(g.from)}</td><td>${escapeHtml(g.to)}</td><td>${g.missingBars}</td></tr>`).join('')}</tbody></table>`}
 <h2>Costs and execution</h2>

@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBacktest } from '../../cli/commands/backtest.js';
 import { PerformanceMetricsSchema } from '../../models/backtest/performance-metrics.js';
+import type { Fill } from '../../streams/messages/fill.js';
 import { testDataDir } from '../support/data-dir.js';
 
 describe('sextant backtest (the engine on the in-memory bus, simulated clock, paper venue)', () => {
@@ -30,11 +31,48 @@ describe('sextant backtest (the engine on the in-memory bus, simulated clock, pa
     expect(json.metrics.fees_paid).toBeGreaterThan(0);
     expect(json.model.trainRange.to < json.window.from).toBe(true);
 
+    // Every trading-state change the risk actor announced is listed, as many as it counted.
+    expect(json.risk.transitions).toHaveLength(json.counts['riskStateChanges'] as number);
+    expect(['ACTIVE', 'REDUCING', 'HALTED']).toContain(json.risk.finalState);
+
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).toContain('<h2>Risk state</h2>');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // opens without a server or the network
     for (const s of ['strategy', 'buy and hold', 'grid']) expect(html).toContain(`data-series="${s}"`);
     expect(html).toContain('Drawdown of the strategy');
     expect(html).toMatch(/<td>total return<\/td>(<td>[^<]+<\/td>){3}/);
+  });
+
+  it('reports when a loss limit halted trading, and nothing fills after that', async () => {
+    // A drawdown limit of 0.5 % of the capital: the first losing stretch halts the account, and a
+    // backtest has no operator to resume it.
+    const configFile = join(dir, 'tight-risk.yaml');
+    writeFileSync(configFile, 'risk:\n  limits:\n    maxDrawdown: 50\n');
+    let fills: readonly Fill[] = [];
+    const report = await runBacktest({
+      configFile,
+      data: testDataDir(),
+      symbols: ['BTC/USDT', 'ETH/USDT'],
+      timeframe: '1h',
+      from: Date.UTC(2022, 4, 1),
+      to: Date.UTC(2022, 6, 1),
+      report: join(dir, 'halted'),
+      capital: 10_000,
+      onEquity: (_equity, _trades, f) => void (fills = f),
+    });
+    expect(report.risk.finalState).toBe('HALTED');
+    const halt = report.risk.transitions.find((t) => t.state === 'HALTED');
+    expect(halt).toMatchObject({ previous: 'ACTIVE' });
+    expect(halt?.reason).toMatch(/drawdown/i);
+    const haltTs = Date.parse(halt?.at ?? '');
+    expect(haltTs).toBeGreaterThan(Date.UTC(2022, 4, 1));
+    expect(haltTs).toBeLessThan(Date.UTC(2022, 6, 1));
+    expect(fills.length).toBeGreaterThan(0);
+    expect(fills.every((f) => f.ts <= haltTs)).toBe(true);
+    expect((report.counts['rejectsByReason'] as Record<string, number>)['HALTED']).toBeGreaterThan(0);
+    const html = readFileSync(join(dir, 'halted', 'report.html'), 'utf8');
+    expect(html).toContain(`HALTED from ${halt?.at}`);
+    expect(html).toMatch(/<td>ACTIVE<\/td><td>HALTED<\/td>/);
   });
 
   it('gives the same report twice (the engine is deterministic in a backtest too)', async () => {
@@ -44,5 +82,6 @@ describe('sextant backtest (the engine on the in-memory bus, simulated clock, pa
     expect(b.metrics).toEqual(a.metrics);
     expect(b.counts).toEqual(a.counts);
     expect(b.baselines).toEqual(a.baselines);
+    expect(b.risk).toEqual(a.risk);
   });
 });
