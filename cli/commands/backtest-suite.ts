@@ -131,11 +131,12 @@ const pct = (x: number | null | undefined): string => (x === null || x === undef
 
 /** The suite as a table: per window, the strategy's and the baselines' total return and max drawdown. */
 export function formatSuite(rows: readonly SuiteRow[]): string {
-  const head = `${'window'.padEnd(30)} ${'symbols'.padEnd(40)} ${'strategy'.padStart(16)} ${'buy & hold'.padStart(16)} ${'grid'.padStart(16)}  ${'risk at end'.padEnd(17)} gaps`;
+  const w = Math.max(40, ...rows.map((r) => r.symbols.join(',').length));
+  const head = `${'window'.padEnd(30)} ${'symbols'.padEnd(w)} ${'strategy'.padStart(16)} ${'buy & hold'.padStart(16)} ${'grid'.padStart(16)}  ${'risk at end'.padEnd(17)} gaps`;
   const lines = rows.map((r) => {
     const m = r.report;
     const cell = (x: { total_return: number; max_drawdown: number } | undefined): string => (x === undefined ? '—' : `${pct(x.total_return)} / ${pct(x.max_drawdown)}`).padStart(16);
-    return `${r.window.padEnd(30)} ${r.symbols.join(',').padEnd(40)} ${cell(m?.metrics)} ${cell(m?.baselines.buy_and_hold)} ${cell(m?.baselines.grid)}  ${(m === null ? '—' : riskCell(m.risk)).padEnd(17)} ${m?.gaps.length ?? '—'}${r.error !== null ? `  error: ${r.error}` : ''}`;
+    return `${r.window.padEnd(30)} ${r.symbols.join(',').padEnd(w)} ${cell(m?.metrics)} ${cell(m?.baselines.buy_and_hold)} ${cell(m?.baselines.grid)}  ${(m === null ? '—' : riskCell(m.risk)).padEnd(17)} ${m?.gaps.length ?? '—'}${r.error !== null ? `  error: ${r.error}` : ''}`;
   });
   return [`total return / max drawdown`, head, ...lines].join('\n');
 }
