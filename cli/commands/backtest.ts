@@ -211,7 +211,15 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const fills: Fill[] = [];
   // The risk actor announces every trading-state change on core NATS; the report lists them.
   const riskStates: RiskState[] = [];
-  const riskSub = bus.subscribe(subjects.riskState(), (_subject, data) => void riskStates.push(RiskStateSchema.parse(JSON.parse(decodeText(data)))));
+  const unreadable: string[] = [];
+  const riskSub = bus.subscribe(subjects.riskState(), (_subject, data) => {
+    // Thrown here, a bad message would surface inside the risk actor's publish: kept, and the run fails after.
+    try {
+      riskStates.push(RiskStateSchema.parse(JSON.parse(decodeText(data))));
+    } catch (e) {
+      unreadable.push(`${decodeText(data).slice(0, 200)}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  });
   let riskCore: RiskCore | undefined;
   const engine = await startEngine(
     cfg,
@@ -275,6 +283,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const stats = engine.decisions?.path.stats();
   if (opts.onSignals !== undefined) opts.onSignals(await readStream(bus, streamName(cfg, 'SIGNALS'), `${cfg.prefix}.>`));
   await bus.close();
+  if (unreadable.length > 0) throw new Error(`the risk actor announced ${unreadable.length} unreadable trading-state message(s), the first: ${unreadable[0]}`);
 
   const points = [...samples.entries()].sort((a, b) => a[0] - b[0]);
   if (points.length < 2) throw new Error(`the window ${new Date(opts.from).toISOString()} → ${new Date(opts.to).toISOString()} has fewer than two ${tf} bars`);
