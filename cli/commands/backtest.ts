@@ -33,17 +33,15 @@ import type { MemoryBus } from '../../streams/memory-bus.js';
 import type { Bar } from '../../streams/messages/bar.js';
 import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
 import type { Fill } from '../../streams/messages/fill.js';
-import { RiskStateSchema } from '../../streams/messages/risk-state.js';
-import type { RiskState } from '../../streams/messages/risk-state.js';
 import type { MarketData } from '../../streams/messages/market-data.js';
 import type { Bus } from '../../streams/bus.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
-import { decodeText } from '../../streams/codec.js';
 import type { RiskCore } from '../../models/risk/risk-core.js';
 import { startEngine } from '../engine.js';
 import { endOfData, replayHooks } from './backtest-end-of-data.js';
 import { feedInProcess } from './backtest-feed.js';
+import { logRiskStates } from './backtest-risk.js';
 import { storeBarSource, trainFromStore } from './backtest-source.js';
 import { spreadModelOf } from './backtest-spec.js';
 import type { BacktestCosts, BacktestSpec } from './backtest-spec.js';
@@ -210,16 +208,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const samples = new Map<number, { equity: number; exposure: number }>();
   const fills: Fill[] = [];
   // The risk actor announces every trading-state change on core NATS; the report lists them.
-  const riskStates: RiskState[] = [];
-  const unreadable: string[] = [];
-  const riskSub = bus.subscribe(subjects.riskState(), (_subject, data) => {
-    // Thrown here, a bad message would surface inside the risk actor's publish: kept, and the run fails after.
-    try {
-      riskStates.push(RiskStateSchema.parse(JSON.parse(decodeText(data))));
-    } catch (e) {
-      unreadable.push(`${decodeText(data).slice(0, 200)}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  });
+  const riskLog = logRiskStates(bus, subjects.riskState());
   let riskCore: RiskCore | undefined;
   const engine = await startEngine(
     cfg,
@@ -277,13 +266,12 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     await new Promise((r) => setTimeout(r, 50));
   }
   await engine.stop();
-  riskSub.unsubscribe();
   if (opts.progress === true) bar.stop();
   const runSeconds = (performance.now() - t0) / 1000;
   const stats = engine.decisions?.path.stats();
   if (opts.onSignals !== undefined) opts.onSignals(await readStream(bus, streamName(cfg, 'SIGNALS'), `${cfg.prefix}.>`));
   await bus.close();
-  if (unreadable.length > 0) throw new Error(`the risk actor announced ${unreadable.length} unreadable trading-state message(s), the first: ${unreadable[0]}`);
+  riskLog.close();
 
   const points = [...samples.entries()].sort((a, b) => a[0] - b[0]);
   if (points.length < 2) throw new Error(`the window ${new Date(opts.from).toISOString()} → ${new Date(opts.to).toISOString()} has fewer than two ${tf} bars`);
@@ -335,8 +323,8 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     metrics,
     baselines: { buy_and_hold: buyAndHold.metrics, grid: grid.metrics },
     risk: {
-      transitions: riskStates.map((r) => ({ at: iso(r.ts), state: r.state, previous: r.previous, reason: r.reason })),
-      finalState: riskCore?.trading().state ?? riskStates.at(-1)?.state ?? 'ACTIVE',
+      transitions: riskLog.transitions(),
+      finalState: riskCore?.trading().state ?? riskLog.transitions().at(-1)?.state ?? 'ACTIVE',
     },
     run: { events: published.published, seconds: Math.round(runSeconds * 100) / 100, eventsPerSecond: Math.round(published.published / runSeconds) },
   };
