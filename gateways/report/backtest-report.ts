@@ -4,7 +4,7 @@ import type { PerformanceMetrics } from '../../models/backtest/performance-metri
 import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
 import type { TradingState } from '../../streams/messages/risk-state.js';
 import { escapeHtml, svgLineChart } from './svg-chart.js';
-import type { ChartSeries } from './svg-chart.js';
+import type { ChartMarker, ChartSeries } from './svg-chart.js';
 
 export type Curve = Readonly<{ name: string; equity: readonly Readonly<{ ts: number; equity: number }>[] }>;
 
@@ -92,6 +92,8 @@ export function writeBacktestReport(dir: string, report: BacktestReport, curves:
   const series: ChartSeries[] = curves.map((c, i) => ({ name: c.name, color: COLORS[i % COLORS.length] as string, points: c.equity.map((p) => [p.ts, p.equity] as const) }));
   const strategy = curves[0];
   const dd: ChartSeries[] = strategy === undefined ? [] : [{ name: `${strategy.name} drawdown`, color: '#d62728', points: drawdownOf(strategy.equity) }];
+  // Where the risk actor changed the trading state (a halt most of all), on both charts.
+  const markers: ChartMarker[] = report.risk.transitions.map((t) => ({ x: Date.parse(t.at), label: `${t.state} (${t.reason.split(':')[0] ?? t.reason})`, color: t.state === 'ACTIVE' ? '#2ca02c' : '#d62728' }));
   const columns: [string, PerformanceMetrics][] = [
     ['strategy', report.metrics],
     ['buy and hold', report.baselines.buy_and_hold],
@@ -110,8 +112,8 @@ ${METRIC_ROWS.map(([label, key, f]) => `<tr><td>${escapeHtml(label)}</td>${colum
 <body>
 <h1>Backtest: ${escapeHtml(report.symbols.join(', '))} ${escapeHtml(report.timeframe)}</h1>
 <p>${escapeHtml(report.window.from)} → ${escapeHtml(report.window.to)} · capital ${money(report.capital)} · model ${escapeHtml(report.model.ref)} (trained ${escapeHtml(report.model.trainRange.from.slice(0, 10))} → ${escapeHtml(report.model.trainRange.to.slice(0, 10))}) · ${report.run.events} events in ${report.run.seconds.toFixed(1)} s</p>
-${svgLineChart('Equity (strategy and baselines, same data and costs)', series, day, money)}
-${svgLineChart('Drawdown of the strategy', dd, day, (y) => `${(100 * y).toFixed(1)}%`)}
+${svgLineChart('Equity (strategy and baselines, same data and costs)', series, day, money, markers)}
+${svgLineChart('Drawdown of the strategy', dd, day, (y) => `${(100 * y).toFixed(1)}%`, markers)}
 <h2>Metrics</h2>
 ${table}
 <h2>Risk state</h2>

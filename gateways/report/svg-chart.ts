@@ -1,5 +1,7 @@
 /** One line of a chart: a name, a colour and points in ascending `x`. */
 export type ChartSeries = Readonly<{ name: string; color: string; points: readonly (readonly [number, number])[] }>;
+/** A moment to mark on a chart (a dashed vertical line with its label), e.g. when trading was halted. */
+export type ChartMarker = Readonly<{ x: number; label: string; color: string }>;
 
 const W = 960;
 const H = 280;
@@ -19,9 +21,10 @@ function thin(points: readonly (readonly [number, number])[], max: number): (rea
 
 /**
  * A line chart as inline SVG (no script, no external file): axes with min/max labels, one
- * polyline per series and a legend. `xLabel` formats an x value (event time) for the axis.
+ * polyline per series, a legend, and the markers inside the x range. `xLabel` formats an x value
+ * (event time) for the axis.
  */
-export function svgLineChart(title: string, series: readonly ChartSeries[], xLabel: (x: number) => string, yLabel: (y: number) => string): string {
+export function svgLineChart(title: string, series: readonly ChartSeries[], xLabel: (x: number) => string, yLabel: (y: number) => string, markers: readonly ChartMarker[] = []): string {
   const all = series.flatMap((s) => s.points);
   if (all.length === 0) return `<figure><figcaption>${esc(title)}</figcaption><p>no data</p></figure>`;
   let x0 = Infinity;
@@ -46,6 +49,13 @@ export function svgLineChart(title: string, series: readonly ChartSeries[], xLab
       return `<polyline class="series" data-series="${esc(s.name)}" fill="none" stroke="${esc(s.color)}" stroke-width="1.5" points="${pts}"/>`;
     })
     .join('\n');
+  const marks = markers
+    .filter((m) => m.x >= x0 && m.x <= x1)
+    .map((m) => {
+      const x = sx(m.x).toFixed(1);
+      return `<g class="marker" data-marker="${esc(m.label)}"><line x1="${x}" x2="${x}" y1="${PAD.t}" y2="${H - PAD.b}" stroke="${esc(m.color)}" stroke-dasharray="4 3"/><text x="${x}" y="${H - PAD.b - 4}" dx="3" fill="${esc(m.color)}">${esc(m.label)}</text></g>`;
+    })
+    .join('\n');
   const legend = series.map((s, i) => `<text x="${PAD.l + 10 + i * 170}" y="${PAD.t + 12}" fill="${esc(s.color)}">■ ${esc(s.name)}</text>`).join('');
   return `<figure><figcaption>${esc(title)}</figcaption>
 <svg class="chart" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${esc(title)}" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="11">
@@ -55,6 +65,7 @@ export function svgLineChart(title: string, series: readonly ChartSeries[], xLab
 <text x="${PAD.l}" y="${H - 8}">${esc(xLabel(x0))}</text>
 <text x="${W - PAD.r}" y="${H - 8}" text-anchor="end">${esc(xLabel(x1))}</text>
 ${lines}
+${marks}
 ${legend}
 </svg></figure>`;
 }

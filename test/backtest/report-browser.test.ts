@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,7 +14,11 @@ describe('backtest report in a browser (headless Chromium)', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('opens report.html from disk, without a server, with the equity and drawdown charts drawn', async () => {
-    await runBacktest({ data: testDataDir(), symbols: ['ETH/USDT'], timeframe: '1h', from: Date.UTC(2023, 3, 1), to: Date.UTC(2023, 5, 1), report: dir, capital: 10_000 });
+    // A tight drawdown limit, so that the report has a halt to mark on its charts.
+    const configFile = join(dir, 'tight-risk.yaml');
+    writeFileSync(configFile, 'risk:\n  limits:\n    maxDrawdown: 50\n');
+    const report = await runBacktest({ configFile, data: testDataDir(), symbols: ['ETH/USDT'], timeframe: '1h', from: Date.UTC(2023, 3, 1), to: Date.UTC(2023, 5, 1), report: dir, capital: 10_000 });
+    expect(report.risk.finalState).toBe('HALTED');
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     try {
       const page = await browser.newPage();
@@ -34,6 +38,18 @@ describe('backtest report in a browser (headless Chromium)', () => {
         expect(l.width).toBeGreaterThan(500);
       }
       expect(await page.locator('table.metrics tbody tr').count()).toBeGreaterThan(10);
+      // The halt: a dashed line across each chart's plot, inside it.
+      const marks = await page.$$eval('svg.chart g.marker line', (ls) => ls.map((l) => {
+        const b = (l as unknown as { getBBox(): { x: number; height: number } }).getBBox();
+        return { x: b.x, height: b.height }; // plain numbers: an SVGRect's are getters and do not cross over
+      }));
+      expect(marks).toHaveLength(2);
+      for (const m of marks) {
+        expect(m.height).toBeGreaterThan(200);
+        expect(m.x).toBeGreaterThan(70);
+        expect(m.x).toBeLessThan(944);
+      }
+      expect(await page.locator('table.risk tbody tr').count()).toBe(report.risk.transitions.length);
       expect(requests.filter((u) => !u.startsWith('file:'))).toEqual([]);
     } finally {
       await browser.close();
