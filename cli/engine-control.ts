@@ -65,6 +65,12 @@ export function engineControlTarget(deps: Readonly<{ supervisor: Supervisor; cou
         const states = await d.risk.resume(a.target.scope === 'all' ? { scope: 'all', reason: a.reason } : { scope: a.target.scope, value: a.target.value, reason: a.reason });
         return { changes: states, status: d.risk.status().state };
       }),
+    reduce: (a) =>
+      coded(async () => {
+        const d = needDecisions(deps.decisions);
+        const states = await d.risk.reduce({ scope: 'all', reason: a.reason });
+        return { changes: states, status: d.risk.status().state };
+      }),
     getLimits: () => coded(() => needDecisions(deps.decisions).risk.getLimits()),
     setLimits: (patch) => coded(() => needDecisions(deps.decisions).risk.setLimits(patch)),
     listModels: (name) => coded(async () => (await registry().list(name)).map((v) => ({ name: v.name, version: v.version, aliases: v.aliases, metrics: v.metrics, trainRange: v.trainRange, createdAt: v.createdAt }))),

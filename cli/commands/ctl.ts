@@ -102,6 +102,11 @@ export function ctlCommand(configFile: () => string | undefined): Command {
     .option('--symbol <symbol>')
     .option('--reason <text>', 'why, for the audit trail', '')
     .action((o: ScopeOpts) => run('resume', { target: scopeOf(o), reason: o.reason ?? '' }));
+  ctl
+    .command('reduce')
+    .description('let only orders that shrink a position through, for the whole account (resume lifts it)')
+    .requiredOption('--reason <text>', 'why, for the audit trail')
+    .action((o: { reason: string }) => run('reduce', { reason: o.reason }));
   const limits = ctl.command('limits').description('risk limits');
   limits.command('get').action(() => run('limits.get', {}));
   limits

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * operator and carries a request id (for the audit trail and idempotent retries); every reply is
  * `{ ok: true, result }` or `{ ok: false, error: { code, message } }`.
  */
-export const CONTROL_VERBS = ['status', 'halt', 'resume', 'limits.get', 'limits.set', 'model.list', 'model.deploy', 'model.rollback', 'retrain.trigger', 'retrain.pause', 'retrain.resume', 'retrain.status'] as const;
+export const CONTROL_VERBS = ['status', 'halt', 'resume', 'reduce', 'limits.get', 'limits.set', 'model.list', 'model.deploy', 'model.rollback', 'retrain.trigger', 'retrain.pause', 'retrain.resume', 'retrain.status'] as const;
 export type ControlVerb = (typeof CONTROL_VERBS)[number];
 
 const name = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - (1 to 64)');
@@ -20,6 +20,8 @@ export const ControlArgsSchemas = {
   status: z.object({}).strict(),
   halt: z.object({ target: scope.default({ scope: 'all' }), reason: z.string().min(1).max(500) }).strict(),
   resume: z.object({ target: scope.default({ scope: 'all' }), reason: z.string().max(500).default('') }).strict(),
+  /** The whole account to reduce-only (REDUCING): orders that shrink a position pass, nothing else; `resume` lifts it. */
+  reduce: z.object({ reason: z.string().min(1).max(500) }).strict(),
   'limits.get': z.object({}).strict(),
   'limits.set': z.object({ patch: z.record(z.string(), z.unknown()) }).strict(),
   'model.list': z.object({ name: name.optional() }).strict(),

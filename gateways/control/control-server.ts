@@ -48,6 +48,8 @@ export function startControlServer(deps: ControlServerDeps): Subscription {
         return t.halt(ControlArgsSchemas.halt.parse(rawArgs), operator);
       case 'resume':
         return t.resume(ControlArgsSchemas.resume.parse(rawArgs), operator);
+      case 'reduce':
+        return t.reduce(ControlArgsSchemas.reduce.parse(rawArgs), operator);
       case 'limits.get':
         return t.getLimits();
       case 'limits.set':

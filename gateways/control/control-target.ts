@@ -8,6 +8,7 @@ export type ControlTarget = Readonly<{
   status(): Promise<unknown> | unknown;
   halt(args: ControlArgs<'halt'>, operator: string): Promise<unknown> | unknown;
   resume(args: ControlArgs<'resume'>, operator: string): Promise<unknown> | unknown;
+  reduce(args: ControlArgs<'reduce'>, operator: string): Promise<unknown> | unknown;
   getLimits(): Promise<unknown> | unknown;
   /** Throws `ControlError(REFUSED)` when the patch is not a valid set of limits. */
   setLimits(patch: Readonly<Record<string, unknown>>, operator: string): Promise<unknown> | unknown;

@@ -38,6 +38,10 @@ function recordingTarget(): ControlTarget & { calls: string[]; halted: string[] 
       halted.length = 0;
       return { state: 'ACTIVE' };
     },
+    reduce: (a, op) => {
+      calls.push(`reduce (${a.reason}) by ${op}`);
+      return { state: 'REDUCING' };
+    },
     getLimits: () => limits,
     setLimits: (patch) => {
       if (typeof patch['maxOrderQty'] !== 'number' || patch['maxOrderQty'] <= 0) throw new ControlError(ControlErrorCode.REFUSED, 'maxOrderQty: must be > 0');
@@ -101,6 +105,19 @@ describe('control server (memory bus, PostgreSQL audit)', () => {
     const ok = await ask('halt', { v: 1, id: 'r3', operator: 'bob', args: { reason: 'drill' } });
     expect(ok.ok).toBe(true);
     expect(target.calls.at(-1)).toBe('halt {"scope":"all"} by bob');
+  });
+
+  it('puts the account to reduce-only with a reason, refusing a scope or no reason', async () => {
+    const before = target.calls.length;
+    for (const [id, args] of [['x1', {}], ['x2', { reason: 'flatten', target: { scope: 'symbol', value: 'BTC/USDT' } }]] as const) {
+      const refused = await ask('reduce', { v: 1, id, operator: 'bob', args });
+      expect(refused).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    }
+    expect(target.calls.length).toBe(before);
+    expect(await ask('reduce', { v: 1, id: 'x3', operator: 'bob', args: { reason: 'flatten before the auction' } })).toEqual({ v: 1, id: 'x3', ok: true, result: { state: 'REDUCING' } });
+    expect(target.calls.at(-1)).toBe('reduce (flatten before the auction) by bob');
+    const [last] = await audit.recent(1);
+    expect(last).toMatchObject({ requestId: 'x3', operator: 'bob', verb: 'reduce', outcome: 'ok' });
   });
 
   it('answers malformed JSON, unknown verbs, target refusals and target failures with coded errors, all audited', async () => {

@@ -83,6 +83,15 @@ describe('sextant ctl against a running engine (real NATS)', () => {
     const noReason = (await ctl('halt'));
     expect(noReason.status).not.toBe(0);
     expect(engine.decisions?.risk.status().state).toBe('ACTIVE');
+
+    // Reduce-only for the whole account, and back.
+    expect((await ctl('reduce')).status).not.toBe(0); // a reason is required
+    const reduce = await ctl('reduce', '--reason', 'flatten before the auction');
+    expect(reduce.status, reduce.stderr).toBe(0);
+    expect(reduce.out).toMatchObject({ status: 'REDUCING', changes: [{ type: 'risk.state', previous: 'ACTIVE', state: 'REDUCING', reason: 'flatten before the auction' }] });
+    expect(engine.decisions?.risk.status().state).toBe('REDUCING');
+    expect((await ctl('resume', '--reason', 'auction over')).out).toMatchObject({ status: 'ACTIVE' });
+    expect(engine.decisions?.risk.status().state).toBe('ACTIVE');
   });
 
   it('lists, deploys and rolls back models, and the engine swaps what it serves', async () => {
@@ -104,6 +113,6 @@ describe('sextant ctl against a running engine (real NATS)', () => {
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/NOT_FOUND/);
     const trail = await audit.recent(100);
-    expect(trail.filter((e) => e.operator === 'carol').map((e) => e.verb)).toEqual(expect.arrayContaining(['model.deploy', 'model.rollback', 'halt', 'resume', 'limits.set']));
+    expect(trail.filter((e) => e.operator === 'carol').map((e) => e.verb)).toEqual(expect.arrayContaining(['model.deploy', 'model.rollback', 'halt', 'resume', 'reduce', 'limits.set']));
   });
 });

@@ -47,6 +47,7 @@ describe('deploy/nats/sextant.conf on a real nats-server', () => {
       status: () => ({ state: 'ACTIVE' }),
       halt: () => ({ state: 'HALTED' }),
       resume: () => ({ state: 'ACTIVE' }),
+      reduce: () => ({ state: 'REDUCING' }),
       getLimits: () => ({}),
       setLimits: () => ({}),
       listModels: async () => [],

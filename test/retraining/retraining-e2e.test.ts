@@ -101,7 +101,7 @@ describe('retraining actor on NATS JetStream and PostgreSQL', () => {
       streams: { OUTCOMES }, tracker: createRetrainingTracker(config.mlflow, silentLogger),
     });
     const target: ControlTarget = {
-      status: () => ({}), halt: () => ({}), resume: () => ({}), getLimits: () => ({}), setLimits: () => ({}),
+      status: () => ({}), halt: () => ({}), resume: () => ({}), reduce: () => ({}), getLimits: () => ({}), setLimits: () => ({}),
       listModels: () => Promise.resolve([]), deployModel: () => Promise.resolve({}), rollbackModel: () => Promise.resolve({}),
       retraining: retrainingControl(actor),
     };

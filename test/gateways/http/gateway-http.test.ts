@@ -54,6 +54,10 @@ describe('HTTP gateway: health, readiness, static files, metrics, control (real 
       calls.push(`resume ${a.target.scope} by ${op}`);
       return { state: 'ACTIVE' };
     },
+    reduce: (a, op) => {
+      calls.push(`reduce ${a.reason} by ${op}`);
+      return { state: 'REDUCING' };
+    },
     getLimits: () => ({}),
     setLimits: () => ({}),
     listModels: async () => [],
