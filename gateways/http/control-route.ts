@@ -10,7 +10,7 @@ import type { TokenAuth } from '../ws/auth.js';
 import { BodyTooLargeError, readBody, sendJson } from './http-reply.js';
 
 /** Verbs the dashboard may send (the CLI has the full set). */
-export const DASHBOARD_VERBS = ['halt', 'resume', 'status'] as const;
+export const DASHBOARD_VERBS = ['halt', 'resume', 'reduce', 'status'] as const;
 type DashboardVerb = (typeof DASHBOARD_VERBS)[number];
 const isDashboardVerb = (v: string): v is DashboardVerb => (DASHBOARD_VERBS as readonly string[]).includes(v);
 
@@ -39,7 +39,7 @@ const HTTP_STATUS: Readonly<Record<ControlErrorCode, number>> = {
 const failure = (id: string, code: ControlErrorCode, message: string): ControlReply => ({ v: 1, id, ok: false, error: { code, message } });
 
 /**
- * `POST /api/ctl/<verb>` (halt, resume, status): the body is the command's args as JSON (or
+ * `POST /api/ctl/<verb>` (halt, resume, reduce, status): the body is the command's args as JSON (or
  * `{ "args": … }`), e.g. `{"reason":"exchange incident","target":{"scope":"symbol","value":"BTC/USDT"}}`.
  * Needs `Authorization: Bearer <operator token>` (401 without a known token, 403 for a viewer's).
  * Forwards a control request on `sx.ctl.<verb>` with operator `dashboard:<token name>` (audited

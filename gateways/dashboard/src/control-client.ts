@@ -8,6 +8,8 @@ import type { ControlVerb } from './panels/risk.js';
  * reason otherwise (401/403, a refused command, the engine not answering).
  */
 export async function sendControl(base: string, verb: ControlVerb, operatorToken: string, symbol: string | null, reason: string): Promise<string> {
+  // Reduce-only is the whole account's state: a symbol typed in would be refused by the engine.
+  if (verb === 'reduce' && symbol !== null) throw new Error('reduce-only applies to the whole account: clear the symbol');
   const args = {
     reason: reason !== '' ? reason : `${verb} from the dashboard`,
     ...(symbol === null ? {} : { target: { scope: 'symbol', value: symbol } }),

@@ -69,7 +69,7 @@ describe('dashboard in a browser (headless Chromium) against the gateway during 
     for (const c of cleanup.reverse()) await c().catch(() => {});
   });
 
-  it('draws candles and predictions live, shows positions and PnL, and Halt with the operator token shows HALTED (Resume: ACTIVE)', async () => {
+  it('draws candles and predictions live, shows positions and PnL, and Halt with the operator token shows HALTED (Resume: ACTIVE; Reduce only: REDUCING)', async () => {
     const dist = mkdtempSync(join(tmpdir(), 'sextant-dashboard-'));
     cleanup.push(async () => rmSync(dist, { recursive: true, force: true }));
     const built = await buildDashboard(dist);
@@ -199,6 +199,19 @@ describe('dashboard in a browser (headless Chromium) against the gateway during 
     mkdirSync(join(PROJECT_ROOT, 'test-artifacts'), { recursive: true });
     await page.screenshot({ path: join(PROJECT_ROOT, 'test-artifacts', 'dashboard.png'), fullPage: true });
     // And Resume brings trading back.
+    await page.click('#resume');
+    await page.waitForSelector('#risk-state[data-state="ACTIVE"]', { timeout: 10_000 });
+    expect(engine.decisions?.risk.status().state).toBe('ACTIVE');
+    // Reduce only: refused with a symbol typed in (it is the whole account's), then accepted; Resume lifts it.
+    await page.fill('#ctl-symbol', 'BTC/USDT');
+    await page.click('#reduce');
+    await expect.poll(() => page.textContent('#ctl-reply'), { timeout: 10_000 }).toBe('reduce-only applies to the whole account: clear the symbol');
+    expect(engine.decisions?.risk.status().state).toBe('ACTIVE');
+    await page.fill('#ctl-symbol', '');
+    await page.click('#reduce');
+    await page.waitForSelector('#risk-state[data-state="REDUCING"]', { timeout: 10_000 });
+    expect(await page.textContent('#ctl-reply')).toBe('reduce accepted; trading state REDUCING');
+    expect(engine.decisions?.risk.status().state).toBe('REDUCING');
     await page.click('#resume');
     await page.waitForSelector('#risk-state[data-state="ACTIVE"]', { timeout: 10_000 });
     expect(engine.decisions?.risk.status().state).toBe('ACTIVE');

@@ -251,6 +251,10 @@ describe('HTTP gateway: health, readiness, static files, metrics, control (real 
     expect(JSON.parse(bad.body)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
     expect((await post('halt', { Authorization: `Bearer ${OPERATOR}` }, '{oops')).status).toBe(400);
     expect((await post('limits.set', { Authorization: `Bearer ${OPERATOR}` })).status).toBe(404);
+    // Reduce-only goes through too, account-wide with a reason.
+    const reduce = await post('reduce', { Authorization: `Bearer ${OPERATOR}` }, '{"reason":"flatten"}');
+    expect([reduce.status, JSON.parse(reduce.body)]).toMatchObject([200, { ok: true, result: { state: 'REDUCING' } }]);
+    expect(calls.at(-1)).toBe('reduce flatten by dashboard:ops');
     expect((await http(gw.server.url, '/api/ctl/halt', { headers: { Authorization: `Bearer ${OPERATOR}` } })).status).toBe(405);
 
     // No engine answering: 503, nothing pretends to have worked.

@@ -1,14 +1,15 @@
 import type { RiskState } from '../../../../streams/messages/risk-state.js';
 import { el, fmt, panel } from '../dom.js';
 
-export type ControlVerb = 'halt' | 'resume';
+export type ControlVerb = 'halt' | 'resume' | 'reduce';
 /** Sends a control command; resolves to a line for the operator (the reply or the failure). */
 export type SendControl = (verb: ControlVerb, operatorToken: string, symbol: string | null, reason: string) => Promise<string>;
 
 const TOKEN_KEY = 'sextant.operatorToken';
 
 /**
- * The risk actor's trading state (ACTIVE / REDUCING / HALTED) and the kill switch. The operator
+ * The risk actor's trading state (ACTIVE / REDUCING / HALTED), the kill switch and reduce-only
+ * (the whole account; only orders that shrink a position pass until Resume). The operator
  * token is typed in and kept in sessionStorage (gone when the tab closes); the state shown is
  * the one the feed reports, so a halt shows as HALTED once the risk actor has acted on it.
  */
@@ -23,6 +24,7 @@ export class RiskPanel {
   private readonly reply = el('p', { class: 'ctl-reply', id: 'ctl-reply', role: 'status' });
   private readonly halt: HTMLButtonElement;
   private readonly resume: HTMLButtonElement;
+  private readonly reduce: HTMLButtonElement;
 
   constructor(private readonly send: SendControl) {
     this.token = el('input', { type: 'password', id: 'operator-token', placeholder: 'operator token', autocomplete: 'off' });
@@ -32,15 +34,17 @@ export class RiskPanel {
     this.why = el('input', { type: 'text', id: 'ctl-reason', placeholder: 'reason (for the audit trail)', autocomplete: 'off' });
     this.halt = el('button', { type: 'button', id: 'halt', class: 'danger' }, 'Halt');
     this.resume = el('button', { type: 'button', id: 'resume' }, 'Resume');
+    this.reduce = el('button', { type: 'button', id: 'reduce' }, 'Reduce only');
     this.halt.addEventListener('click', () => this.act('halt'));
     this.resume.addEventListener('click', () => this.act('resume'));
+    this.reduce.addEventListener('click', () => this.act('reduce'));
     this.root = panel(
       'risk',
       'Risk',
       el('div', { class: 'risk-head' }, this.badge),
       this.reason,
       this.scoped,
-      el('div', { class: 'controls' }, el('label', {}, 'Operator token', this.token), el('label', {}, 'Symbol', this.symbol), el('label', {}, 'Reason', this.why), el('div', { class: 'buttons' }, this.halt, this.resume)),
+      el('div', { class: 'controls' }, el('label', {}, 'Operator token', this.token), el('label', {}, 'Symbol', this.symbol), el('label', {}, 'Reason', this.why), el('div', { class: 'buttons' }, this.halt, this.reduce, this.resume)),
       this.reply,
     );
   }
@@ -64,6 +68,7 @@ export class RiskPanel {
     const symbol = this.symbol.value.trim();
     this.halt.disabled = true;
     this.resume.disabled = true;
+    this.reduce.disabled = true;
     this.reply.textContent = `${verb}…`;
     void this.send(verb, token, symbol === '' ? null : symbol, this.why.value.trim())
       .then((line) => {
@@ -77,6 +82,7 @@ export class RiskPanel {
       .finally(() => {
         this.halt.disabled = false;
         this.resume.disabled = false;
+        this.reduce.disabled = false;
       });
   }
 }
