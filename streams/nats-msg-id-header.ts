@@ -8,10 +8,10 @@ const encoder = new TextEncoder();
  * The one header of a JetStream publish (`Nats-Msg-Id`), written straight in its wire form. The
  * client's `headers()` builds a map, canonicalises and validates the key and joins the lines on
  * every publish: 0.4–0.6 of the 4.3–4.6 µs a publish costs the client here (`npm run
- * bench:publish`, bench/README.md), and a map and strings per message. The client reads a publish's headers only through `encode()` (not
- * public API, like `nats-write-coalescing.ts`; `test/streams/nats-msg-id-header.test.ts` holds
- * the bytes equal to the client's own and checks deduplication on a real server). Read-only: a
- * publish header is not changed after it is built.
+ * bench:publish`, bench/README.md), and a map and strings per message. The client reads a
+ * publish's headers only through `encode()` (not public API, like `nats-write-coalescing.ts`;
+ * `test/streams/nats-msg-id-header.test.ts` holds the bytes equal to the client's own and checks
+ * deduplication on a real server). Read-only: a publish header is not changed after it is built.
  */
 class MsgIdHeader implements MsgHdrs {
   readonly hasError = false;

@@ -28,7 +28,6 @@ type JsPubAck = { stream?: string; seq?: number; duplicate?: boolean; error?: { 
 
 const decoder = new TextDecoder();
 
-
 /**
  * JetStream publishing pipelined on one connection. `jetstream(nc).publish()` is a full request per
  * message (reply routing, a timer and a retry loop each), and bulk callers keep ~1,000 publishes in

@@ -37,7 +37,6 @@ import type { MarketData } from '../../streams/messages/market-data.js';
 import type { Bus } from '../../streams/bus.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
-import type { RiskCore } from '../../models/risk/risk-core.js';
 import { startEngine } from '../engine.js';
 import { endOfData, replayHooks } from './backtest-end-of-data.js';
 import { feedInProcess } from './backtest-feed.js';
@@ -209,7 +208,6 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const fills: Fill[] = [];
   // The risk actor announces every trading-state change on core NATS; the report lists them.
   const riskLog = logRiskStates(bus, subjects.riskState());
-  let riskCore: RiskCore | undefined;
   const engine = await startEngine(
     cfg,
     { bus, features: createMemoryFeatureStore({ historyCap: 2 }), timeseries: createCountingHistory(), registry, riskStore: createMemoryRiskStore(), audit: createMemoryAuditStore() },
@@ -220,7 +218,6 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
       inferenceThread: 'main',
       observer: {
         event: (e, risk) => {
-          riskCore = risk;
           if (e.md.type !== 'md.bar' || e.md.tf !== tf) return;
           const held = risk.holdings();
           const equity = opts.capital + held.equity;
@@ -266,6 +263,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     await new Promise((r) => setTimeout(r, 50));
   }
   await engine.stop();
+  const finalRiskState = engine.decisions?.risk.status().state;
   if (opts.progress === true) bar.stop();
   const runSeconds = (performance.now() - t0) / 1000;
   const stats = engine.decisions?.path.stats();
@@ -324,7 +322,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     baselines: { buy_and_hold: buyAndHold.metrics, grid: grid.metrics },
     risk: {
       transitions: riskLog.transitions(),
-      finalState: riskCore?.trading().state ?? riskLog.transitions().at(-1)?.state ?? 'ACTIVE',
+      finalState: finalRiskState ?? riskLog.transitions().at(-1)?.state ?? 'ACTIVE',
     },
     run: { events: published.published, seconds: Math.round(runSeconds * 100) / 100, eventsPerSecond: Math.round(published.published / runSeconds) },
   };

@@ -43,8 +43,8 @@ export function riskCell(risk: BacktestRisk): string {
 
 /** One sentence on the run's risk state, for the report and the command's output. */
 export function riskSummary(risk: BacktestRisk): string {
-  if (risk.transitions.length === 0) return `trading stayed ${risk.finalState} throughout`;
-  const last = risk.transitions[risk.transitions.length - 1] as RiskTransition;
+  const last = risk.transitions.at(-1);
+  if (last === undefined) return `trading stayed ${risk.finalState} throughout`;
   const halted = risk.finalState === 'HALTED' ? `; HALTED from ${last.at} to the end (${last.reason}): no order passed risk after that` : '';
   return `${risk.transitions.length} trading-state change${risk.transitions.length === 1 ? '' : 's'}, ${risk.finalState} at the end${halted}`;
 }
