@@ -47,6 +47,7 @@ import { pacedPublishInWorker } from './paced-publisher.js';
 import type { Paced } from './latency-engine.js';
 import { barIdOfOrder, summarise } from './latency-stats.js';
 import type { Summary } from './latency-stats.js';
+import { formatSched, pidsNamed, schedAccount } from './thread-sched.js';
 import { createTracer } from './stage-trace.js';
 
 const { values: args } = parseArgs({
@@ -81,6 +82,8 @@ for (const [name, v] of [['rate', RATE], ['seconds', SECONDS], ['warm', WARM], [
 const TRAIN_SYMBOLS = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'];
 const TF = '1h';
 
+/** Where this process's threads and the local nats-server spent the publishing spans: ran, or waited for a CPU. */
+const sched = schedAccount<'raw' | 'engine'>([{ pid: process.pid, label: 'bench', byThread: true }, ...pidsNamed('nats-server').map((pid) => ({ pid, label: 'nats-server', byThread: false }))]);
 const tag = randomUUID().replaceAll('-', '').slice(0, 8);
 const base = loadConfig();
 const cfg: Config = openLimitsConfig(base, SYMBOLS, TF, { prefix: `sxdl${tag}`, streamNamePrefix: `BDL${tag}_`, account: `bench${tag}` });
@@ -181,7 +184,9 @@ async function rawLatency(bus: Bus, raw: Config, bars: readonly Bar[]): Promise<
         if (++seen >= bars.length) break;
       }
     })();
+    sched.mark('raw');
     const { paced, sentAt } = await publishBars(bus, raw.prefix, bars);
+    sched.mark(undefined);
     const deadline = performance.now() + DRAIN_S * 1000;
     while (seen < bars.length && performance.now() < deadline) await sleep(20);
     messages.stop();
@@ -271,7 +276,9 @@ async function engineLatency(bus: Bus, registry: ModelRegistry, warm: readonly B
     const server0 = natsServerCpuS();
     const writes0 = writeSyscalls();
     const t0 = performance.now();
+    sched.mark('engine');
     const { paced, sentAt } = await publishBars(bus, cfg.prefix, measured);
+    sched.mark(undefined);
     const endPublish = performance.now();
     // Busy-ness over the publishing span (the drain's idle wait would dilute it).
     const elu = performance.eventLoopUtilization(elu0).utilization;
@@ -352,6 +359,8 @@ async function main(): Promise<void> {
     const rawAfter = await rawLatency(bus, rawCfg('after'), measured);
     const after = summarise(rawAfter.lat);
     console.log(line('publish → raw consume (after)', after) + `  published at ${fmt(rawAfter.paced.published / rawAfter.paced.seconds)} msg/s`);
+    // Per thread, while publishing: CPU time, and time runnable but waiting for a CPU (Linux schedstat).
+    for (const l of formatSched(sched, [{ label: 'raw', title: 'raw runs (both):' }, { label: 'engine', title: 'engine run:     ' }])) console.log(l);
     const raw = summarise([...rawBefore.lat, ...rawAfter.lat]);
     console.log(line('publish → raw consume (both runs)', raw));
     const ratio = engS.p99 / raw.p99;

@@ -55,6 +55,7 @@ import { startBarPublisher } from './paced-publisher.js';
 import { servedRegistry } from '../cli/served-model.js';
 import type { BarPublisher } from './paced-publisher.js';
 import { watchLoop } from './loop-watch.js';
+import { formatSched, pidsNamed, schedAccount } from './thread-sched.js';
 import { barIdOfOrder, bootstrapRatio, summarise } from './latency-stats.js';
 import { mulberry32 } from '../models/training/seeded-rng.js';
 import type { Summary } from './latency-stats.js';
@@ -247,6 +248,12 @@ async function main(): Promise<void> {
     const busy: Record<Condition, { active: number; idle: number }> = { without: { active: 0, idle: 0 }, with: { active: 0, idle: 0 } };
     let eluMark: ReturnType<typeof performance.eventLoopUtilization> | undefined;
     let eluCondition: Condition | undefined;
+    // Where the engine's threads, the local nats-server and the trainer spent each condition: ran, or waited for a CPU.
+    const sched = schedAccount<Condition>([
+      { pid: process.pid, label: 'engine', byThread: true },
+      ...pidsNamed('nats-server').map((pid) => ({ pid, label: 'nats-server', byThread: false })),
+      ...(j.pid === undefined ? [] : [{ pid: j.pid, label: 'trainer', byThread: false }]),
+    ]);
     const closePhase = (): void => {
       if (eluMark !== undefined && eluCondition !== undefined) {
         const d = performance.eventLoopUtilization(eluMark);
@@ -260,6 +267,7 @@ async function main(): Promise<void> {
       else j.pause();
       switches.push({ at: performance.now(), condition });
       closePhase();
+      sched.mark(condition);
       eluCondition = condition;
     };
     const pattern: readonly Condition[] = ['without', 'with', 'with', 'without'];
@@ -271,6 +279,7 @@ async function main(): Promise<void> {
     const loop = watchLoop();
     const paced = await p.publish(start, end, RATE);
     closePhase();
+    sched.mark(undefined);
     loop.stop();
     clearInterval(timer);
     j.pause();
@@ -329,6 +338,7 @@ async function main(): Promise<void> {
       const gcs = loop.gcs.filter((g) => conditionAt(g.at) === c).map((g) => g.ms);
       console.log(`  GC pauses of the engine's heap ${c === 'with' ? 'with training   ' : 'without training'}: ${gcs.length}, ${gcs.reduce((a, x) => a + x, 0).toFixed(0)} ms in all, longest ${Math.max(0, ...gcs).toFixed(1)} ms`);
     }
+    for (const l of formatSched(sched, [{ label: 'without', title: 'without training:' }, { label: 'with', title: 'with training:   ' }])) console.log(l);
     console.log(JSON.stringify({ mode: 'phases', rate: RATE, phaseMs: PHASE_MS, guardMs: GUARD_MS, bars: paced.published, symbols: SYMBOLS, without, with: withT, ratioP99: ratio, ratioP50: withT.p50 / without.p50, ratioP99Interval90: [ci.lo, ci.hi], epochs: epochs - epochsAtStart, guarded, pace: paceText, control: args.control, laps: p.laps }));
     return j;
   };

@@ -40,10 +40,12 @@ export type TrainingIsolation = 'process' | 'thread';
 /**
  * Background training at a share of the time: the training process runs `runMs`, then is stopped
  * (SIGSTOP) for `pauseMs`, on `clock` — live wiring gives the wall clock; a backtest, whose clock
- * is event time, leaves the pace out. A SCHED_IDLE trainer takes no core the live path asks for,
- * but while it runs the live path's own work still runs ~15 % slower on a two-core machine
- * (shared caches and memory bandwidth: bench/README.md, issue 6); the pace bounds how often, and
- * `yieldTo` can stop it while the live path is behind. Stopping changes nothing the training
+ * is event time, leaves the pace out. A SCHED_IDLE trainer takes no CPU time from the live path
+ * (its threads ran as long with the trainer running as without), but on a two-core machine the
+ * live path's threads then wait longer for a CPU each time they wake (the engine's main thread
+ * ~78 → ~91 µs per wake-up: the kernel does not always put a waking thread on the core the idle
+ * trainer holds; bench/README.md, issue 6, stop 19), so its work finishes later; the pace
+ * bounds how often, and `yieldTo` can stop it while the live path is behind. Stopping changes nothing the training
  * computes, only when it finishes. Isolation `process` only.
  */
 export type TrainingPace = Readonly<{ clock: Clock; runMs: number; pauseMs: number; yieldTo?: TrainingYield }>;
@@ -52,7 +54,7 @@ export type TrainingPace = Readonly<{ clock: Clock; runMs: number; pauseMs: numb
  * Yielding to the live path: a probe timer on the pace's clock every `probeMs`; when it fires
  * `lagMs` or more late — the caller's event loop (the engine's, in live wiring) is behind — the
  * training process is stopped for `holdMs`, renewed while the lag lasts. It then leaves the live
- * path its caches and memory bandwidth while it catches up, which the SCHED_IDLE policy alone
+ * path a truly idle core to wake on while it catches up, which the SCHED_IDLE policy alone
  * does not. `lagMs: 0` turns it off (the config's default: measured, it cost epochs without a
  * p99 gain told apart from chance; bench/README.md, issue 6, stop 15).
  */
