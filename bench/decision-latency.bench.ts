@@ -5,7 +5,7 @@
  * publish → pull-consume latency measured in the same process run at the same rate on the same
  * messages. The issue's target: engine p99 ≤ 2× raw p99 at 5,000 ticks/s.
  *
- *   npx tsx bench/decision-latency.bench.ts [--rate 5000] [--seconds 10] [--warm 300] [--symbols BTC/USDT,ETH/USDT,…] [--from 2024-01-01] [--thread worker|main] [--publisher worker|main] [--trace] [--cpu-profile <file>] [--alloc-profile <file>]
+ *   npx tsx bench/decision-latency.bench.ts [--rate 5000] [--seconds 10] [--warm 300] [--symbols BTC/USDT,ETH/USDT,…] [--from 2024-01-01] [--thread worker|main|auto] [--publisher worker|main] [--trace] [--cpu-profile <file>] [--alloc-profile <file>]
  *
  * The bars are published from the engine's own event loop (`--publisher main`, the default), or
  * by a worker thread on a connection of its own (`--publisher worker`: in production the market-
@@ -47,6 +47,7 @@ import { pacedPublishInWorker } from './paced-publisher.js';
 import type { Paced } from './latency-engine.js';
 import { barIdOfOrder, summarise } from './latency-stats.js';
 import type { Summary } from './latency-stats.js';
+import type { InferencePlacement } from '../models/runtime/model-runtime.js';
 import { formatSched, pidsNamed, schedAccount } from './thread-sched.js';
 import { createTracer } from './stage-trace.js';
 
@@ -58,7 +59,7 @@ const { values: args } = parseArgs({
     symbols: { type: 'string', default: 'BTC/USDT,ETH/USDT,SOL/USDT,BNB/USDT,XRP/USDT' },
     from: { type: 'string', default: '2024-01-01' },
     drain: { type: 'string', default: '30' },
-    thread: { type: 'string', default: 'worker' },
+    thread: { type: 'string' },
     publisher: { type: 'string', default: 'main' },
     trace: { type: 'boolean', default: false },
     'cpu-profile': { type: 'string' },
@@ -69,8 +70,12 @@ const RATE = Number(args.rate);
 const SECONDS = Number(args.seconds);
 const WARM = Number(args.warm);
 const DRAIN_S = Number(args.drain);
-if (args.thread !== 'worker' && args.thread !== 'main') throw new Error('--thread must be worker or main');
-const THREAD: 'worker' | 'main' = args.thread;
+if (args.thread !== undefined && args.thread !== 'worker' && args.thread !== 'main' && args.thread !== 'auto') throw new Error('--thread must be worker, main or auto');
+/** Where inference runs: the config's `models.inferenceThread` unless `--thread` says. */
+const THREAD_ARG: InferencePlacement | undefined = args.thread;
+/** How the run's inference placement reads in its header. */
+const placementText = (p: InferencePlacement, inlineMaxMacs: number): string =>
+  p === 'main' ? 'on the main thread' : p === 'worker' ? 'on a worker thread' : `on the main thread up to ${inlineMaxMacs.toLocaleString('en-US')} multiply-adds a call, else on a worker thread`;
 if (args.publisher !== 'worker' && args.publisher !== 'main') throw new Error('--publisher must be worker or main');
 const PUBLISHER: 'worker' | 'main' = args.publisher;
 const SYMBOLS = args.symbols.split(',').map((s) => s.trim());
@@ -237,7 +242,7 @@ async function engineLatency(bus: Bus, registry: ModelRegistry, warm: readonly B
     { bus, features: createMemoryFeatureStore({ historyCap: cfg.redis.historyCap }), timeseries: createCountingHistory(), registry, riskStore },
     createLiveClock(),
     silentLogger,
-    { observer: { event: (e) => void decidedAt.set(e.md.id, performance.now()) }, inferenceThread: THREAD },
+    { observer: { event: (e) => void decidedAt.set(e.md.id, performance.now()) }, ...(THREAD_ARG !== undefined ? { inferenceThread: THREAD_ARG } : {}) },
   );
   const decisions = engine.decisions;
   if (decisions === undefined) throw new Error(`the engine serves no model ${cfg.strategy.model}: decisions are off`);
@@ -335,7 +340,7 @@ async function main(): Promise<void> {
       `decision latency: ${SYMBOLS.join(', ')} real ${TF} bars from ${args.from}, ${fmt(RATE)} msg/s for ${SECONDS}s (${fmt(measured.length)} bars) after ${fmt(warm.length)} warm-up bars\n` +
         `  NATS JetStream ${cfg.nats.url} (${cfg.streams.MD.storage} storage), in-process feature/risk/model stores, history counted not kept (no Redis, no PostgreSQL)\n` +
         `  strategy ${cfg.strategy.name}: minConfidence ${cfg.strategy.minConfidence}, sizing ${cfg.strategy.sizing} ${cfg.strategy.positionSize}; execution ${cfg.execution.policy} (minQtyFraction 0); ` +
-        `risk limits wide open; decision.idleFlushMs ${cfg.decision.idleFlushMs}; inference on ${THREAD === 'main' ? 'the main thread' : 'a worker thread'} (onnxruntime ${cfg.models.device}, --thread ${THREAD})\n` +
+        `risk limits wide open; decision.idleFlushMs ${cfg.decision.idleFlushMs}; inference ${placementText(THREAD_ARG ?? cfg.models.inferenceThread, cfg.models.inlineMaxMacs)} (onnxruntime ${cfg.models.device}, --thread ${THREAD_ARG ?? cfg.models.inferenceThread})\n` +
         `  model ${cfg.strategy.model} trained in ${model.seconds.toFixed(1)} s before the run (3 years of ${TF} bars of ${TRAIN_SYMBOLS.join(', ')} before ${args.from})`,
     );
     // The baseline runs before and after the engine, so a machine that got busier meanwhile shows.

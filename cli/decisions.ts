@@ -18,7 +18,7 @@ import type { ModelRegistry, ModelVersion } from '../models/registry/model-regis
 import { ModelNotFoundError, parseModelRef } from '../models/registry/model-registry.js';
 import { sequenceWindowOf } from '../models/registry/sequence-window.js';
 import { createOnnxRuntime } from '../models/runtime/onnx-runtime.js';
-import type { InferenceThread } from '../models/runtime/model-runtime.js';
+import type { InferencePlacement } from '../models/runtime/model-runtime.js';
 import type { Clock } from '../state/clock.js';
 import type { Logger } from '../state/logger.js';
 import type { FeatureReader } from '../state/feature-store.js';
@@ -60,8 +60,8 @@ export type DecisionDeps = Readonly<{
   riskStore: RiskStore;
   clock: Clock;
   log: Logger;
-  /** Where inference runs (`main` for backtests and benches that have nothing else to serve). */
-  thread?: InferenceThread;
+  /** Where inference runs; default the config's `models.inferenceThread` (`main` for backtests). */
+  thread?: InferencePlacement;
   /** Watches the decided stream (backtests sample equity and collect fills through it). */
   observer?: DecisionObserver;
   /** Times each release (`decide`, `publish` stages); absent, releases run untimed. */
@@ -116,7 +116,7 @@ const policyOf = (cfg: Config): ExecutionPolicy => {
 
 async function loadModel(deps: DecisionDeps, cfg: Config, v: ModelVersion): Promise<StrategyModel> {
   const bytes = await deps.registry.artifact(v);
-  const runtime = await createOnnxRuntime({ bytes }, { thread: deps.thread ?? 'worker', provider: cfg.models.device });
+  const runtime = await createOnnxRuntime({ bytes }, { thread: deps.thread ?? cfg.models.inferenceThread, inlineMaxMacs: cfg.models.inlineMaxMacs, provider: cfg.models.device });
   // A GRU registered before feature specs carried the window has it in its details.
   const window = v.featureSpec.window === undefined ? sequenceWindowOf(v) : undefined;
   return { name: v.name, version: v.version, runtime, featureSpec: v.featureSpec, calibration: v.calibration, featureSpecHash: v.featureSpecHash, ...(window !== undefined ? { window } : {}) };

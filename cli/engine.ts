@@ -13,7 +13,7 @@ import { subjectsFor } from '../streams/subjects.js';
 import { startControlServer } from '../gateways/control/control-server.js';
 import type { Subscription } from '../streams/bus.js';
 import type { DecisionObserver } from '../actors/decision-path.js';
-import type { InferenceThread } from '../models/runtime/model-runtime.js';
+import type { InferencePlacement } from '../models/runtime/model-runtime.js';
 import type { Decisions } from './decisions.js';
 import { startDecisions } from './decisions.js';
 import { engineControlTarget } from './engine-control.js';
@@ -33,8 +33,8 @@ export type EngineAdapters = Pick<Adapters, 'bus' | 'features' | 'timeseries'> &
 export type EngineOptions = Readonly<{
   /** Watches the decided stream (backtests). */
   observer?: DecisionObserver;
-  /** Inference on the calling thread (backtests) or a worker (default). */
-  inferenceThread?: InferenceThread;
+  /** Where inference runs; default the config's `models.inferenceThread` (backtests pass `main`). */
+  inferenceThread?: InferencePlacement;
   /** Run the decision path when the registry serves the configured model (default true). */
   decisions?: boolean;
   /** Serve `sx.ctl.<verb>` (default true when an audit store is given). */

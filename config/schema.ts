@@ -61,6 +61,15 @@ export const ConfigSchema = z
         artifactDir: z.string().min(1),
         /** ONNX Runtime execution provider: `cuda` falls back to CPU with a warning when CUDA cannot load. */
         device: z.enum(['cpu', 'cuda']),
+        /**
+         * Where the served model's calls run: `worker` (a worker thread: the event loop never
+         * waits on a model), `main` (the engine's thread: no thread hop; backtests), `auto`
+         * (default): each call of at most `inlineMaxMacs` multiply-adds on the engine's thread,
+         * larger ones on the worker. Measured in bench/README.md (stop 19).
+         */
+        inferenceThread: z.enum(['worker', 'main', 'auto']).default('auto'),
+        /** Under `inferenceThread: auto`: the most multiply-adds (rows × steps × weights) a call may take on the engine's thread. */
+        inlineMaxMacs: z.number().int().nonnegative().default(1_000_000),
       })
       .strict(),
     strategy: z

@@ -18,8 +18,15 @@ export type ModelSource = Readonly<{ bytes: Uint8Array }> | Readonly<{ path: str
 export const InferenceThread = { worker: 'worker', main: 'main' } as const;
 export type InferenceThread = (typeof InferenceThread)[keyof typeof InferenceThread];
 
+/**
+ * Where an ONNX model's calls run: on one thread, or `auto` — each call on the caller's thread
+ * when it is small, on the worker otherwise (see `inline-or-worker.ts`).
+ */
+export const InferencePlacement = { ...InferenceThread, auto: 'auto' } as const;
+export type InferencePlacement = (typeof InferencePlacement)[keyof typeof InferencePlacement];
+
 /** What actually executes the model, for status pages and logs: e.g. onnxruntime-node 1.30.0 on cpu in a worker. */
-export type ExecutionInfo = Readonly<{ engine: string; version: string; device: string; thread: InferenceThread }>;
+export type ExecutionInfo = Readonly<{ engine: string; version: string; device: string; thread: InferencePlacement }>;
 
 /** A degradation the runtime worked around (asked-for CUDA, got CPU). Reported, never thrown. */
 export const RuntimeWarningCode = {

@@ -1,4 +1,6 @@
-import type { ModelRuntime, ModelSource, RuntimeWarning, InferenceThread } from './model-runtime.js';
+import { stat } from 'node:fs/promises';
+import { inlineOrWorker, macsPerRowBound } from './inline-or-worker.js';
+import type { ModelRuntime, ModelSource, RuntimeWarning, InferencePlacement } from './model-runtime.js';
 import { openOnnxSession } from './onnx-session.js';
 import type { OnnxSessionSettings } from './onnx-session.js';
 import { spawnWorkerRuntime } from './worker-runtime.js';
@@ -9,9 +11,13 @@ export type OnnxRuntimeOptions = OnnxSessionSettings &
      * `'worker'` (default): the session lives on a worker thread, so the caller's event loop
      * keeps serving ticks while a batch is scored. `'main'`: the session runs on the calling
      * thread, which onnxruntime-node blocks for each inference — for backtests and benchmarks
-     * that want the lowest overhead and have nothing else to serve.
+     * that want the lowest overhead and have nothing else to serve. `'auto'`: both — each call
+     * whose multiply-adds (rows × steps × the model's weights, bounded from its bytes) are at most
+     * `inlineMaxMacs` runs on the calling thread, larger ones on the worker (`inline-or-worker.ts`).
      */
-    thread?: InferenceThread;
+    thread?: InferencePlacement;
+    /** Under `thread: 'auto'`: the most multiply-adds a call may take on the calling thread. Default 1,000,000. */
+    inlineMaxMacs?: number;
     /** Told about degradations such as a CUDA request served on CPU. Default: `process.emitWarning`. */
     onWarning?: (w: RuntimeWarning) => void;
   }>;
@@ -26,7 +32,18 @@ const emitWarning = (w: RuntimeWarning): void => process.emitWarning(w.message, 
  * const [probs] = await rt.run(features, assets.length, 25); // probs: assets.length × 3
  */
 export async function createOnnxRuntime(source: ModelSource, options: OnnxRuntimeOptions = {}): Promise<ModelRuntime> {
-  const { thread = 'worker', onWarning = emitWarning, ...settings } = options;
+  const { thread = 'worker', onWarning = emitWarning, inlineMaxMacs, ...settings } = options;
   if (thread === 'main') return openOnnxSession(source, settings, 'main', onWarning);
-  return spawnWorkerRuntime('onnx', { kind: 'onnx', source, settings }, onWarning);
+  if (thread === 'worker') return spawnWorkerRuntime('onnx', { kind: 'onnx', source, settings }, onWarning);
+  const bytes = 'bytes' in source ? source.bytes.byteLength : (await stat(source.path)).size;
+  // The worker's warnings are the ones reported; the inline session meets the same ones silently.
+  const worker = await spawnWorkerRuntime('onnx', { kind: 'onnx', source, settings }, onWarning);
+  let inline: ModelRuntime;
+  try {
+    inline = await openOnnxSession(source, settings, 'main', () => undefined);
+  } catch (e) {
+    await worker.dispose();
+    throw e;
+  }
+  return inlineOrWorker(inline, worker, macsPerRowBound(bytes), inlineMaxMacs);
 }

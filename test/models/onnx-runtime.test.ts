@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGraphBuilder } from '../../models/onnx/graph-builder.js';
 import type { RuntimeWarning } from '../../models/runtime/model-runtime.js';
+import { macsPerRowBound } from '../../models/runtime/inline-or-worker.js';
 import { createOnnxRuntime } from '../../models/runtime/onnx-runtime.js';
 import { expectRuntimeError, modelRuntimeContract } from './model-runtime.contract.js';
 import { mulberry32, uniform } from './mulberry32.js';
@@ -13,7 +14,7 @@ const bytes = referenceMlpOnnx();
 const COLS = 25;
 const WIDTH = 3;
 
-for (const thread of ['worker', 'main'] as const) {
+for (const thread of ['worker', 'main', 'auto'] as const) {
   modelRuntimeContract(`onnxruntime-node, ${thread} thread`, {
     open: () => createOnnxRuntime({ bytes }, { thread }),
     cols: COLS,
@@ -21,6 +22,13 @@ for (const thread of ['worker', 'main'] as const) {
     batchTolerance: 0,
   });
 }
+// `auto` with a budget of 4 rows a call on the calling thread: the contract's batches go to both sides.
+modelRuntimeContract('onnxruntime-node, auto placement split between the threads', {
+  open: () => createOnnxRuntime({ bytes }, { thread: 'auto', inlineMaxMacs: 4 * macsPerRowBound(bytes.byteLength) }),
+  cols: COLS,
+  outputWidths: [WIDTH],
+  batchTolerance: 0,
+});
 
 describe('ONNX runtime adapter: loading, providers, lifecycle', () => {
   let dir: string;
@@ -31,7 +39,7 @@ describe('ONNX runtime adapter: loading, providers, lifecycle', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it.each(['worker', 'main'] as const)('describes the model and where it runs (%s thread)', async (thread) => {
+  it.each(['worker', 'main', 'auto'] as const)('describes the model and where it runs (%s thread)', async (thread) => {
     const rt = await createOnnxRuntime({ bytes }, { thread });
     expect(rt).toMatchObject({ kind: 'onnx', inputNames: ['features'], outputNames: ['probs'], inputWidth: COLS, outputWidths: [WIDTH], warnings: [] });
     expect(rt.execution).toMatchObject({ engine: 'onnxruntime-node', version: expect.any(String), device: 'cpu', thread });
@@ -47,6 +55,8 @@ describe('ONNX runtime adapter: loading, providers, lifecycle', () => {
       [{ bytes }, 'main'],
       [{ path }, 'worker'],
       [{ path }, 'main'],
+      [{ path }, 'auto'],
+      [{ bytes }, 'auto'],
     ] as const) {
       const rt = await createOnnxRuntime(source, { thread });
       outs.push((await rt.run(x, 100, COLS))[0] as Float32Array);
@@ -54,6 +64,8 @@ describe('ONNX runtime adapter: loading, providers, lifecycle', () => {
     }
     expect(outs[1]).toEqual(outs[0]);
     expect(outs[2]).toEqual(outs[0]);
+    expect(outs[3]).toEqual(outs[0]);
+    expect(outs[4]).toEqual(outs[0]);
   });
 
   it.each(['worker', 'main'] as const)('falls back to CPU with a CUDA_UNAVAILABLE warning when CUDA cannot load (%s thread)', async (thread) => {
