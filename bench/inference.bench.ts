@@ -13,6 +13,7 @@ import type { ModelRuntime } from '../models/runtime/model-runtime.js';
 import { createOnnxRuntime } from '../models/runtime/onnx-runtime.js';
 import { createTfjsRuntime } from '../models/runtime/tfjs-runtime.js';
 import { measureLag } from '../test/models/event-loop-lag.js';
+import { DEFAULT_INLINE_MAX_MACS, macsPerRowBound } from '../models/runtime/inline-or-worker.js';
 import { mulberry32, uniform } from '../test/models/mulberry32.js';
 import { REFERENCE_SIZES, referenceLayers, referenceMlpOnnx } from '../test/models/reference-mlp.js';
 
@@ -59,7 +60,10 @@ async function main(): Promise<void> {
     ['onnx main', () => createOnnxRuntime({ bytes: onnx }, { thread: 'main' })],
     ['onnx worker', () => createOnnxRuntime({ bytes: onnx }, { thread: 'worker' })],
     ['onnx main, 4 intra-op threads', () => createOnnxRuntime({ bytes: onnx }, { thread: 'main', intraOpNumThreads: 4 })],
+    ['onnx auto', () => createOnnxRuntime({ bytes: onnx }, { thread: 'auto' })],
   ];
+  /** The largest call `auto` still runs on the calling thread: its longest stall of the event loop. */
+  const inlineRows = Math.floor(DEFAULT_INLINE_MAX_MACS / macsPerRowBound(onnx.byteLength));
   if (!onnxOnly) {
     const tfjsModel = await tfjsReferenceModel();
     runtimes.push(
@@ -78,15 +82,17 @@ async function main(): Promise<void> {
     await rt.dispose();
   }
 
-  console.log('\n| runtime | 1,000 runs × 256 rows | elapsed | loop lag p99 | loop lag max | mean |\n| --- | --- | --- | --- | --- | --- |');
-  for (const [name, open] of runtimes) {
+  console.log('\n| runtime | 1,000 runs × rows | elapsed | loop lag p99 | loop lag max | mean |\n| --- | --- | --- | --- | --- | --- |');
+  const lagRuns: [string, () => Promise<ModelRuntime>, number][] = runtimes.map(([name, open]) => [name, open, 256]);
+  lagRuns.push(['onnx auto, largest inline call', () => createOnnxRuntime({ bytes: onnx }, { thread: 'auto' }), inlineRows]);
+  for (const [name, open, rows] of lagRuns) {
     const rt = await open();
-    const x = uniform(rng, 256 * COLS);
-    for (let i = 0; i < 50; i++) await rt.run(x, 256, COLS);
+    const x = uniform(rng, rows * COLS);
+    for (let i = 0; i < 50; i++) await rt.run(x, rows, COLS);
     const lag = await measureLag(async () => {
-      for (let i = 0; i < 1000; i++) await rt.run(x, 256, COLS);
+      for (let i = 0; i < 1000; i++) await rt.run(x, rows, COLS);
     });
-    console.log(`| ${name} | ${fmt((256 * 1000) / (lag.elapsedMs / 1000))} rows/s | ${lag.elapsedMs.toFixed(0)} ms | ${lag.p99LagMs.toFixed(2)} ms | ${lag.maxLagMs.toFixed(2)} ms | ${lag.meanLagMs.toFixed(3)} ms |`);
+    console.log(`| ${name} | ${fmt((rows * 1000) / (lag.elapsedMs / 1000))} rows/s (${rows} a run) | ${lag.elapsedMs.toFixed(0)} ms | ${lag.p99LagMs.toFixed(2)} ms | ${lag.maxLagMs.toFixed(2)} ms | ${lag.meanLagMs.toFixed(3)} ms |`);
     await rt.dispose();
   }
 }

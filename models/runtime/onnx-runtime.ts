@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { inlineOrWorker, macsPerRowBound } from './inline-or-worker.js';
+import { ModelRuntimeError, ModelRuntimeErrorCode } from './model-runtime-error.js';
 import type { ModelRuntime, ModelSource, RuntimeWarning, InferencePlacement } from './model-runtime.js';
 import { openOnnxSession } from './onnx-session.js';
 import type { OnnxSessionSettings } from './onnx-session.js';
@@ -35,15 +36,16 @@ export async function createOnnxRuntime(source: ModelSource, options: OnnxRuntim
   const { thread = 'worker', onWarning = emitWarning, inlineMaxMacs, ...settings } = options;
   if (thread === 'main') return openOnnxSession(source, settings, 'main', onWarning);
   if (thread === 'worker') return spawnWorkerRuntime('onnx', { kind: 'onnx', source, settings }, onWarning);
-  const bytes = 'bytes' in source ? source.bytes.byteLength : (await stat(source.path)).size;
+  if (inlineMaxMacs !== undefined && !(Number.isFinite(inlineMaxMacs) && inlineMaxMacs >= 0)) throw new RangeError(`inlineMaxMacs must be finite and ≥ 0, got ${inlineMaxMacs}`);
   // The worker's warnings are the ones reported; the inline session meets the same ones silently.
   const worker = await spawnWorkerRuntime('onnx', { kind: 'onnx', source, settings }, onWarning);
-  let inline: ModelRuntime;
   try {
-    inline = await openOnnxSession(source, settings, 'main', () => undefined);
+    const bytes = 'bytes' in source ? source.bytes.byteLength : (await stat(source.path)).size;
+    const inline = await openOnnxSession(source, settings, 'main', () => undefined);
+    return inlineOrWorker(inline, worker, macsPerRowBound(bytes), inlineMaxMacs);
   } catch (e) {
     await worker.dispose();
-    throw e;
+    if (e instanceof ModelRuntimeError) throw e;
+    throw new ModelRuntimeError(ModelRuntimeErrorCode.loadFailed, `cannot load ONNX model (${'path' in source ? source.path : 'bytes'}): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  return inlineOrWorker(inline, worker, macsPerRowBound(bytes), inlineMaxMacs);
 }

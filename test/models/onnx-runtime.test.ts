@@ -68,7 +68,7 @@ describe('ONNX runtime adapter: loading, providers, lifecycle', () => {
     expect(outs[4]).toEqual(outs[0]);
   });
 
-  it.each(['worker', 'main'] as const)('falls back to CPU with a CUDA_UNAVAILABLE warning when CUDA cannot load (%s thread)', async (thread) => {
+  it.each(['worker', 'main', 'auto'] as const)('falls back to CPU with a CUDA_UNAVAILABLE warning when CUDA cannot load (%s thread)', async (thread) => {
     const seen: RuntimeWarning[] = [];
     const rt = await createOnnxRuntime({ bytes }, { provider: 'cuda', thread, onWarning: (w) => seen.push(w) });
     try {
@@ -88,7 +88,7 @@ describe('ONNX runtime adapter: loading, providers, lifecycle', () => {
     }
   });
 
-  it.each(['worker', 'main'] as const)('reports unreadable models as LOAD_FAILED and unsupported ones as UNSUPPORTED_MODEL (%s)', async (thread) => {
+  it.each(['worker', 'main', 'auto'] as const)('reports unreadable models as LOAD_FAILED and unsupported ones as UNSUPPORTED_MODEL (%s)', async (thread) => {
     await expectRuntimeError(createOnnxRuntime({ bytes: new Uint8Array([1, 2, 3, 4]) }, { thread }), 'LOAD_FAILED');
     await expectRuntimeError(createOnnxRuntime({ path: join(dir, 'missing.onnx') }, { thread }), 'LOAD_FAILED');
     const g = createGraphBuilder();
