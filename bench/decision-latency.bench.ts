@@ -1,6 +1,6 @@
 /**
  * Decision-latency benchmark: tick → approved order through the whole live engine (asset actors
- * → features → event sequencer → strategy on ONNX Runtime in its worker thread → execution →
+ * → features → event sequencer → strategy on ONNX Runtime (placed by `models.inferenceThread`, or `--thread`) → execution →
  * risk → `sx.exec.order.…`) on real NATS JetStream, beside the raw `@nats-io/jetstream`
  * publish → pull-consume latency measured in the same process run at the same rate on the same
  * messages. The issue's target: engine p99 ≤ 2× raw p99 at 5,000 ticks/s.

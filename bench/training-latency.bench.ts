@@ -1,6 +1,7 @@
 /**
  * Live-path latency while a model trains: tick → approved order through the whole live engine
- * (asset actors → features → event sequencer → strategy on ONNX Runtime in its worker thread →
+ * (asset actors → features → event sequencer → strategy on ONNX Runtime, placed by the config's
+ * `models.inferenceThread` or `--thread worker|main|auto` →
  * execution → risk → `sx.exec.order.…`) on real NATS JetStream at a fixed rate, without and with
  * a training job running (`startTrainingJob`, in a child process or with `--isolation thread` on a worker thread: the MLP of the direction model,
  * fitting three years of 1h bars for as long as the segment lasts). The two conditions alternate
@@ -9,14 +10,16 @@
  * without.
  *
  *   npx tsx bench/training-latency.bench.ts [--rate 1000] [--seconds 5] [--rounds 4] [--warm 300] [--symbols BTC/USDT,ETH/USDT,…] [--isolation process|thread]
- *     [--phase-ms 500 [--guard-ms 100] [--control] [--orders <file>]] [--pace <runMs>/<pauseMs>] [--yield <lagMs>/<holdMs>] [--lap]
+ *     [--thread worker|main|auto] [--phase-ms 500 [--guard-ms 100] [--control] [--orders <file>]] [--pace <runMs>/<pauseMs>] [--yield <lagMs>/<holdMs>] [--lap]
  *
  * The job runs at the config's `retraining.training.pace`, as the live engine runs a challenger's
  * fit (`--pace 100/0`: unpaced), yielding to the engine as the config says (off; `--yield 10/200`: on). `--control` (phase mode) never resumes the job: the ratio it
  * prints is what chance alone gives between the two sets of phases. Phase mode also prints a 90 %
  * interval for the p99 ratio from a block bootstrap over the phases: a p99 is decided by a few
  * stalls, and the interval says how much one run's ratio can be trusted. `--lap` repeats the data
- * in time-shifted laps where a long run needs more bars than the window holds.
+ * in time-shifted laps where a long run needs more bars than the window holds. Phase mode prints,
+ * per condition, each thread's CPU time and its time waiting for a CPU (engine, nats-server,
+ * trainer; `thread-sched.ts`, Linux).
  *
  * Needs NATS with JetStream on its default local port; Redis and PostgreSQL are not used (the
  * stores are the in-process ones and the history is counted, not kept, as in
