@@ -65,7 +65,8 @@ export const ConfigSchema = z
          * Where the served model's calls run: `worker` (a worker thread: the event loop never
          * waits on a model), `main` (the engine's thread: no thread hop; backtests), `auto`
          * (default): each call of at most `inlineMaxMacs` multiply-adds on the engine's thread,
-         * larger ones on the worker. Measured in bench/README.md (stop 19).
+         * larger ones on the worker (with `device: cuda`, every call on the worker). Measured in
+         * bench/README.md (stop 19).
          */
         inferenceThread: z.enum(['worker', 'main', 'auto']).default('auto'),
         /** Under `inferenceThread: auto`: the most multiply-adds (rows × steps × weights) a call may take on the engine's thread. */

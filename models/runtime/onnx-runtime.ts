@@ -14,7 +14,8 @@ export type OnnxRuntimeOptions = OnnxSessionSettings &
      * thread, which onnxruntime-node blocks for each inference — for backtests and benchmarks
      * that want the lowest overhead and have nothing else to serve. `'auto'`: both — each call
      * whose multiply-adds (rows × steps × the model's weights, bounded from its bytes) are at most
-     * `inlineMaxMacs` runs on the calling thread, larger ones on the worker (`inline-or-worker.ts`).
+     * `inlineMaxMacs` runs on the calling thread, larger ones on the worker (`inline-or-worker.ts`);
+     * with the CUDA provider, every call on the worker.
      */
     thread?: InferencePlacement;
     /** Under `thread: 'auto'`: the most multiply-adds a call may take on the calling thread. Default 1,000,000. */
@@ -35,7 +36,9 @@ const emitWarning = (w: RuntimeWarning): void => process.emitWarning(w.message, 
 export async function createOnnxRuntime(source: ModelSource, options: OnnxRuntimeOptions = {}): Promise<ModelRuntime> {
   const { thread = 'worker', onWarning = emitWarning, inlineMaxMacs, ...settings } = options;
   if (thread === 'main') return openOnnxSession(source, settings, 'main', onWarning);
-  if (thread === 'worker') return spawnWorkerRuntime('onnx', { kind: 'onnx', source, settings }, onWarning);
+  // On CUDA every call goes to the worker: a GPU call's transfers would block the caller's
+  // thread, and two sessions could land on different devices (one falling back to CPU).
+  if (thread === 'worker' || settings.provider === 'cuda') return spawnWorkerRuntime('onnx', { kind: 'onnx', source, settings }, onWarning);
   if (inlineMaxMacs !== undefined && !(Number.isFinite(inlineMaxMacs) && inlineMaxMacs >= 0)) throw new RangeError(`inlineMaxMacs must be finite and ≥ 0, got ${inlineMaxMacs}`);
   // The worker's warnings are the ones reported; the inline session meets the same ones silently.
   const worker = await spawnWorkerRuntime('onnx', { kind: 'onnx', source, settings }, onWarning);

@@ -72,6 +72,8 @@ describe('ONNX runtime adapter: loading, providers, lifecycle', () => {
     const seen: RuntimeWarning[] = [];
     const rt = await createOnnxRuntime({ bytes }, { provider: 'cuda', thread, onWarning: (w) => seen.push(w) });
     try {
+      // auto keeps every CUDA call on the worker
+      expect(rt.execution.thread).toBe(thread === 'auto' ? 'worker' : thread);
       if (rt.execution.device.startsWith('cuda')) {
         // A machine with onnxruntime-node's CUDA binaries, CUDA 12 and a GPU: nothing to fall back from.
         expect(seen).toEqual([]);
