@@ -21,7 +21,7 @@
  * because the target was missed.
  */
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -41,13 +41,12 @@ import type { Bar } from '../streams/messages/bar.js';
 import { createNatsBus } from '../streams/nats-bus.js';
 import { streamSpecs } from '../streams/provision.js';
 import { subjectsFor } from '../streams/subjects.js';
-import { loadBars, openLimitsConfig, pacedPublish, settle } from './latency-engine.js';
+import { loadBars, openLimitsConfig, pacedPublish, placementArg, placementText, settle } from './latency-engine.js';
 import { servedRegistry } from '../cli/served-model.js';
 import { pacedPublishInWorker } from './paced-publisher.js';
 import type { Paced } from './latency-engine.js';
 import { barIdOfOrder, summarise } from './latency-stats.js';
 import type { Summary } from './latency-stats.js';
-import type { InferencePlacement } from '../models/runtime/model-runtime.js';
 import { formatSched, pidsNamed, schedAccount } from './thread-sched.js';
 import { createTracer } from './stage-trace.js';
 
@@ -70,12 +69,8 @@ const RATE = Number(args.rate);
 const SECONDS = Number(args.seconds);
 const WARM = Number(args.warm);
 const DRAIN_S = Number(args.drain);
-if (args.thread !== undefined && args.thread !== 'worker' && args.thread !== 'main' && args.thread !== 'auto') throw new Error('--thread must be worker, main or auto');
 /** Where inference runs: the config's `models.inferenceThread` unless `--thread` says. */
-const THREAD_ARG: InferencePlacement | undefined = args.thread;
-/** How the run's inference placement reads in its header. */
-const placementText = (p: InferencePlacement, inlineMaxMacs: number): string =>
-  p === 'main' ? 'on the main thread' : p === 'worker' ? 'on a worker thread' : `on the main thread up to ${inlineMaxMacs.toLocaleString('en-US')} multiply-adds a call, else on a worker thread`;
+const THREAD_ARG = placementArg(args.thread);
 if (args.publisher !== 'worker' && args.publisher !== 'main') throw new Error('--publisher must be worker or main');
 const PUBLISHER: 'worker' | 'main' = args.publisher;
 const SYMBOLS = args.symbols.split(',').map((s) => s.trim());
@@ -110,23 +105,14 @@ const mdSpec = (c: Config): StreamSpec => {
  * undefined where there is none to read: the broker shares this machine's cores with the engine.
  */
 function natsServerCpuS(): number | undefined {
+  const pid = pidsNamed('nats-server')[0];
+  if (pid === undefined) return undefined;
   try {
-    for (const pid of readdirSync('/proc')) {
-      if (!/^\d+$/.test(pid)) continue;
-      let comm: string;
-      try {
-        comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-      } catch {
-        continue;
-      }
-      if (comm !== 'nats-server') continue;
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      return (Number(fields[11]) + Number(fields[12])) / 100;
-    }
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return undefined;
   }
-  return undefined;
 }
 
 /**
@@ -340,7 +326,7 @@ async function main(): Promise<void> {
       `decision latency: ${SYMBOLS.join(', ')} real ${TF} bars from ${args.from}, ${fmt(RATE)} msg/s for ${SECONDS}s (${fmt(measured.length)} bars) after ${fmt(warm.length)} warm-up bars\n` +
         `  NATS JetStream ${cfg.nats.url} (${cfg.streams.MD.storage} storage), in-process feature/risk/model stores, history counted not kept (no Redis, no PostgreSQL)\n` +
         `  strategy ${cfg.strategy.name}: minConfidence ${cfg.strategy.minConfidence}, sizing ${cfg.strategy.sizing} ${cfg.strategy.positionSize}; execution ${cfg.execution.policy} (minQtyFraction 0); ` +
-        `risk limits wide open; decision.idleFlushMs ${cfg.decision.idleFlushMs}; inference ${placementText(THREAD_ARG ?? cfg.models.inferenceThread, cfg.models.inlineMaxMacs)} (onnxruntime ${cfg.models.device}, --thread ${THREAD_ARG ?? cfg.models.inferenceThread})\n` +
+        `risk limits wide open; decision.idleFlushMs ${cfg.decision.idleFlushMs}; inference ${placementText(cfg, THREAD_ARG)}\n` +
         `  model ${cfg.strategy.model} trained in ${model.seconds.toFixed(1)} s before the run (3 years of ${TF} bars of ${TRAIN_SYMBOLS.join(', ')} before ${args.from})`,
     );
     // The baseline runs before and after the engine, so a machine that got busier meanwhile shows.

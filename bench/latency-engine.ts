@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config/schema.js';
+import type { InferencePlacement } from '../models/runtime/model-runtime.js';
 import { findBarFiles } from '../gateways/data-dir.js';
 import { readBars } from '../gateways/historical/bars-csv.js';
 import { mergeByTime } from '../gateways/historical/merge-by-time.js';
@@ -15,6 +16,19 @@ import type { Bar, Timeframe } from '../streams/messages/bar.js';
 import type { Subjects } from '../streams/subjects.js';
 
 const BIG = 1e12;
+
+/** A bench's `--thread` value: where the engine runs inference, or undefined for the config's `models.inferenceThread`. */
+export function placementArg(value: string | undefined): InferencePlacement | undefined {
+  if (value !== undefined && value !== 'worker' && value !== 'main' && value !== 'auto') throw new Error('--thread must be worker, main or auto');
+  return value;
+}
+
+/** How a run's inference placement reads in a bench's header. */
+export function placementText(cfg: Config, arg: InferencePlacement | undefined): string {
+  const p = arg ?? cfg.models.inferenceThread;
+  const where = p === 'main' ? 'on the main thread' : p === 'worker' ? 'on a worker thread' : `on the main thread up to ${cfg.models.inlineMaxMacs.toLocaleString('en-US')} multiply-adds a call, else on a worker thread`;
+  return `${where} (onnxruntime ${cfg.models.device}, --thread ${p})`;
+}
 
 /** The benches' namespace and account, so runs never meet each other or a real deployment. */
 export type BenchNames = Readonly<{ prefix: string; streamNamePrefix: string; account: string }>;

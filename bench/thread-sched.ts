@@ -30,16 +30,15 @@ export function readSched(targets: readonly SchedTarget[]): Reading {
     }
     for (const tid of tids) {
       let stat: string;
-      let comm: string;
+      let key: string;
       try {
         stat = readFileSync(`/proc/${t.pid}/task/${tid}/schedstat`, 'utf8');
-        comm = readFileSync(`/proc/${t.pid}/task/${tid}/comm`, 'utf8').trim();
+        key = !t.byThread ? t.label : tid === String(t.pid) ? `${t.label}:main` : `${t.label}:${readFileSync(`/proc/${t.pid}/task/${tid}/comm`, 'utf8').trim()}`;
       } catch {
         continue; // the thread ended between the listing and the read
       }
       const [run, wait, slices] = stat.trim().split(' ').map(Number);
       if (run === undefined || wait === undefined || slices === undefined) continue;
-      const key = !t.byThread ? t.label : tid === String(t.pid) ? `${t.label}:main` : `${t.label}:${comm}`;
       const o = out.get(key) ?? { runNs: 0, waitNs: 0, slices: 0 };
       out.set(key, { runNs: o.runNs + run, waitNs: o.waitNs + wait, slices: o.slices + slices });
     }

@@ -53,7 +53,7 @@ import { TIMEFRAME_MS } from '../streams/messages/bar.js';
 import { createNatsBus } from '../streams/nats-bus.js';
 import { streamSpecs } from '../streams/provision.js';
 import { subjectsFor } from '../streams/subjects.js';
-import { openLimitsConfig, settle } from './latency-engine.js';
+import { openLimitsConfig, placementArg, placementText, settle } from './latency-engine.js';
 import { startBarPublisher } from './paced-publisher.js';
 import { servedRegistry } from '../cli/served-model.js';
 import type { BarPublisher } from './paced-publisher.js';
@@ -62,7 +62,6 @@ import { formatSched, pidsNamed, schedAccount } from './thread-sched.js';
 import { barIdOfOrder, bootstrapRatio, summarise } from './latency-stats.js';
 import { mulberry32 } from '../models/training/seeded-rng.js';
 import type { Summary } from './latency-stats.js';
-import type { InferencePlacement } from '../models/runtime/model-runtime.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -80,7 +79,7 @@ const { values: args } = parseArgs({
     pace: { type: 'string' },
     /** `<lagMs>/<holdMs>` of the job's yielding to the engine (TrainingYield), e.g. `10/200`; default: the config's pace.yieldTo (off). */
     yield: { type: 'string' },
-    /** Where the engine runs inference: its worker thread (default, as `sextant run`) or the main thread. */
+    /** Where the engine runs inference: `worker`, `main` or `auto`; default the config's `models.inferenceThread`, as `sextant run`. */
     thread: { type: 'string' },
     /** Phase mode's control run (A/A): the job stays paused in the "with" phases too, so the ratio shows what chance alone gives. */
     control: { type: 'boolean', default: false },
@@ -92,12 +91,8 @@ const { values: args } = parseArgs({
 });
 if (args.isolation !== 'process' && args.isolation !== 'thread') throw new Error('--isolation must be process or thread');
 const ISOLATION: TrainingIsolation = args.isolation;
-if (args.thread !== undefined && args.thread !== 'worker' && args.thread !== 'main' && args.thread !== 'auto') throw new Error('--thread must be worker, main or auto');
 /** Where inference runs: the config's `models.inferenceThread` unless `--thread` says. */
-const THREAD_ARG: InferencePlacement | undefined = args.thread;
-/** How the run's inference placement reads in its header. */
-const placementText = (p: InferencePlacement, inlineMaxMacs: number): string =>
-  p === 'main' ? 'on the main thread' : p === 'worker' ? 'on a worker thread' : `on the main thread up to ${inlineMaxMacs.toLocaleString('en-US')} multiply-adds a call, else on a worker thread`;
+const THREAD_ARG = placementArg(args.thread);
 /** With `--phase-ms`: one training process, paused and resumed in ABBA phases of this length during one long publish. */
 const PHASE_MS = Number(args['phase-ms']);
 const GUARD_MS = Number(args['guard-ms']);
@@ -206,7 +201,7 @@ async function main(): Promise<void> {
     { bus, features: createMemoryFeatureStore({ historyCap: cfg.redis.historyCap }), timeseries: createCountingHistory(), registry, riskStore },
     createLiveClock(),
     silentLogger,
-    { ...(THREAD_ARG !== undefined ? { inferenceThread: THREAD_ARG } : {}) },
+    THREAD_ARG !== undefined ? { inferenceThread: THREAD_ARG } : {},
   );
   const decisions = engine.decisions;
   /** Orders as they arrive: their bar's id and when (joined with the send times once a range is published). */
@@ -364,7 +359,7 @@ async function main(): Promise<void> {
       `training latency: ${SYMBOLS.join(', ')} real ${TF} bars from ${args.from}, ${fmt(RATE)} msg/s, ` +
         (PHASE_MS > 0 ? `${ROUNDS * 2 * SECONDS} s in phases of ${PHASE_MS} ms, training paused / running (ABBA order)\n` : `${SECONDS} s per segment, ${ROUNDS} rounds of without/with training (ABBA order)\n`) +
         (pub.laps > 0 ? `  the window repeated in ${pub.laps} time-shifted lap(s) after its real bars (--lap: latency load, not market data)\n` : '') +
-        `  NATS JetStream ${cfg.nats.url}, in-process stores; inference ${placementText(THREAD_ARG ?? cfg.models.inferenceThread, cfg.models.inlineMaxMacs)} (onnxruntime ${cfg.models.device}, --thread ${THREAD_ARG ?? cfg.models.inferenceThread}); served model trained in ${served.seconds.toFixed(1)} s\n` +
+        `  NATS JetStream ${cfg.nats.url}, in-process stores; inference ${placementText(cfg, THREAD_ARG)}; served model trained in ${served.seconds.toFixed(1)} s\n` +
         `  background job: startTrainingJob, MLP ${spec.params.hidden.join('-')} on ${fmt(rows)} rows (3 years of ${TRAIN_SYMBOLS.join(', ')}), tfjs wasm in ${ISOLATION === 'process' ? 'a child process (SCHED_IDLE)' : 'a worker thread (SCHED_IDLE)'}, --isolation ${ISOLATION}, ${paceText}, trained until the segment ends`,
     );
     let seen = warmN;

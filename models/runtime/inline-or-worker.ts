@@ -7,6 +7,11 @@ import type { ModelRuntime } from './model-runtime.js';
  */
 export const DEFAULT_INLINE_MAX_MACS = 1_000_000;
 
+/** Throws a RangeError unless `maxMacs` is a budget `inlineOrWorker` can use (finite, ≥ 0). */
+export function checkInlineBudget(maxMacs: number): void {
+  if (!(Number.isFinite(maxMacs) && maxMacs >= 0)) throw new RangeError(`inlineMaxMacs must be finite and ≥ 0, got ${maxMacs}`);
+}
+
 /**
  * An upper bound of a model's multiply-adds per row, from its ONNX bytes: every float32 weight
  * is used at most once per row (time step, for a sequence model) by the dense layers and
@@ -25,7 +30,7 @@ export const macsPerRowBound = (onnxBytes: number): number => Math.max(1, Math.c
  */
 export function inlineOrWorker(inline: ModelRuntime, worker: ModelRuntime, macsPerRow: number, maxMacs: number = DEFAULT_INLINE_MAX_MACS): ModelRuntime {
   if (!(Number.isFinite(macsPerRow) && macsPerRow > 0)) throw new RangeError(`macsPerRow must be positive, got ${macsPerRow}`);
-  if (!(Number.isFinite(maxMacs) && maxMacs >= 0)) throw new RangeError(`maxMacs must be finite and ≥ 0, got ${maxMacs}`);
+  checkInlineBudget(maxMacs);
   const maxRows = Math.floor(maxMacs / macsPerRow);
   let last: Promise<unknown> = Promise.resolve();
   const stepsOf = (steps: number | undefined): number => steps ?? worker.inputSteps ?? 1;
@@ -41,11 +46,9 @@ export function inlineOrWorker(inline: ModelRuntime, worker: ModelRuntime, macsP
     run(batch, rows, cols, steps) {
       const side = rows * stepsOf(steps) <= maxRows ? inline : worker;
       const mine = side.run(batch, rows, cols, steps);
-      // An inline call can finish before a worker call made earlier: it waits for it to settle.
-      const ordered = last.then(
-        () => mine,
-        () => mine,
-      );
+      // An inline call can finish before a worker call made earlier: it waits for it to settle
+      // (`last` never rejects).
+      const ordered = last.then(() => mine);
       last = ordered.catch(() => undefined);
       return ordered;
     },

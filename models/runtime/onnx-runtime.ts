@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { inlineOrWorker, macsPerRowBound } from './inline-or-worker.js';
+import { checkInlineBudget, inlineOrWorker, macsPerRowBound } from './inline-or-worker.js';
 import { ModelRuntimeError, ModelRuntimeErrorCode } from './model-runtime-error.js';
 import type { ModelRuntime, ModelSource, RuntimeWarning, InferencePlacement } from './model-runtime.js';
 import { openOnnxSession } from './onnx-session.js';
@@ -39,7 +39,7 @@ export async function createOnnxRuntime(source: ModelSource, options: OnnxRuntim
   // On CUDA every call goes to the worker: a GPU call's transfers would block the caller's
   // thread, and two sessions could land on different devices (one falling back to CPU).
   if (thread === 'worker' || settings.provider === 'cuda') return spawnWorkerRuntime('onnx', { kind: 'onnx', source, settings }, onWarning);
-  if (inlineMaxMacs !== undefined && !(Number.isFinite(inlineMaxMacs) && inlineMaxMacs >= 0)) throw new RangeError(`inlineMaxMacs must be finite and ≥ 0, got ${inlineMaxMacs}`);
+  if (inlineMaxMacs !== undefined) checkInlineBudget(inlineMaxMacs);
   // The worker's warnings are the ones reported; the inline session meets the same ones silently.
   const worker = await spawnWorkerRuntime('onnx', { kind: 'onnx', source, settings }, onWarning);
   try {
