@@ -22,6 +22,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -47,7 +48,8 @@ import { pacedPublishInWorker } from './paced-publisher.js';
 import type { Paced } from './latency-engine.js';
 import { barIdOfOrder, summarise } from './latency-stats.js';
 import type { Summary } from './latency-stats.js';
-import { formatSched, pidsNamed, schedAccount } from './thread-sched.js';
+import { formatSched, schedAccount } from './thread-sched.js';
+import { brokerText, localBroker } from './broker-process.js';
 import { createTracer } from './stage-trace.js';
 
 const { values: args } = parseArgs({
@@ -82,10 +84,12 @@ for (const [name, v] of [['rate', RATE], ['seconds', SECONDS], ['warm', WARM], [
 const TRAIN_SYMBOLS = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'];
 const TF = '1h';
 
-/** Where this process's threads and the local nats-server spent the publishing spans: ran, or waited for a CPU. */
-const sched = schedAccount<'raw' | 'engine'>([{ pid: process.pid, label: 'bench', byThread: true }, ...pidsNamed('nats-server').map((pid) => ({ pid, label: 'nats-server', byThread: false }))]);
 const tag = randomUUID().replaceAll('-', '').slice(0, 8);
 const base = loadConfig();
+/** The broker behind the configured URL when it runs here (another nats-server on the machine is not it). */
+const broker = localBroker(base.nats.url);
+/** Where this process's threads and the broker spent the publishing spans: ran, or waited for a CPU. */
+const sched = schedAccount<'raw' | 'engine'>([{ pid: process.pid, label: 'bench', byThread: true }, ...(broker === undefined ? [] : [{ pid: broker.pid, label: broker.comm, byThread: false }])]);
 const cfg: Config = openLimitsConfig(base, SYMBOLS, TF, { prefix: `sxdl${tag}`, streamNamePrefix: `BDL${tag}_`, account: `bench${tag}` });
 /**
  * A raw baseline's namespace: its own MD stream, same stream settings. One per baseline run, so
@@ -101,14 +105,13 @@ const mdSpec = (c: Config): StreamSpec => {
 };
 
 /**
- * CPU seconds used so far by a local nats-server (Linux /proc; utime + stime at 100 ticks/s), or
- * undefined where there is none to read: the broker shares this machine's cores with the engine.
+ * CPU seconds used so far by the broker when it runs on this machine (Linux /proc; utime + stime
+ * at 100 ticks/s), or undefined where there is none to read: it shares the engine's cores.
  */
 function natsServerCpuS(): number | undefined {
-  const pid = pidsNamed('nats-server')[0];
-  if (pid === undefined) return undefined;
+  if (broker === undefined) return undefined;
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const fields = readFileSync(`/proc/${broker.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return undefined;
@@ -324,7 +327,7 @@ async function main(): Promise<void> {
   try {
     console.log(
       `decision latency: ${SYMBOLS.join(', ')} real ${TF} bars from ${args.from}, ${fmt(RATE)} msg/s for ${SECONDS}s (${fmt(measured.length)} bars) after ${fmt(warm.length)} warm-up bars\n` +
-        `  NATS JetStream ${cfg.nats.url} (${cfg.streams.MD.storage} storage), in-process feature/risk/model stores, history counted not kept (no Redis, no PostgreSQL)\n` +
+        `  NATS JetStream ${cfg.nats.url} (${cfg.streams.MD.storage} storage; ${brokerText(broker, availableParallelism())}), in-process feature/risk/model stores, history counted not kept (no Redis, no PostgreSQL)\n` +
         `  strategy ${cfg.strategy.name}: minConfidence ${cfg.strategy.minConfidence}, sizing ${cfg.strategy.sizing} ${cfg.strategy.positionSize}; execution ${cfg.execution.policy} (minQtyFraction 0); ` +
         `risk limits wide open; decision.idleFlushMs ${cfg.decision.idleFlushMs}; inference ${placementText(cfg, THREAD_ARG)}\n` +
         `  model ${cfg.strategy.model} trained in ${model.seconds.toFixed(1)} s before the run (3 years of ${TF} bars of ${TRAIN_SYMBOLS.join(', ')} before ${args.from})`,

@@ -92,23 +92,3 @@ export function formatSched<L extends string>(account: SchedAccount<L>, labels: 
   }
   return lines;
 }
-
-/** Pids of the processes named `comm` on this machine (e.g. the local `nats-server`), oldest first; none without `/proc`. */
-export function pidsNamed(comm: string): number[] {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  const out: number[] = [];
-  for (const e of entries) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      if (readFileSync(`/proc/${e}/comm`, 'utf8').trim() === comm) out.push(Number(e));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out.sort((a, b) => a - b);
-}

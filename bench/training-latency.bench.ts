@@ -31,6 +31,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadSymbolBars } from '../cli/commands/train.js';
 import { startEngine } from '../cli/engine.js';
@@ -58,7 +59,8 @@ import { startBarPublisher } from './paced-publisher.js';
 import { servedRegistry } from '../cli/served-model.js';
 import type { BarPublisher } from './paced-publisher.js';
 import { watchLoop } from './loop-watch.js';
-import { formatSched, pidsNamed, schedAccount } from './thread-sched.js';
+import { formatSched, schedAccount } from './thread-sched.js';
+import { brokerText, localBroker } from './broker-process.js';
 import { barIdOfOrder, bootstrapRatio, summarise } from './latency-stats.js';
 import { mulberry32 } from '../models/training/seeded-rng.js';
 import type { Summary } from './latency-stats.js';
@@ -143,6 +145,8 @@ const paceText =
     : `${PACE.pauseMs > 0 ? `paced ${PACE.runMs} ms running / ${PACE.pauseMs} ms stopped` : 'unpaced'}, ${YIELD.lagMs > 0 ? `yielding ${YIELD.holdMs} ms whenever a ${YIELD.probeMs} ms probe fires ${YIELD.lagMs} ms late` : 'not yielding'}`;
 /** The decision-latency bench's config: nearly every prediction becomes an order, so most bars have a latency. */
 const cfg: Config = openLimitsConfig(base, SYMBOLS, TF, { prefix: `sxtl${tag}`, streamNamePrefix: `BTL${tag}_`, account: `bench${tag}` });
+/** The broker behind the configured URL when it runs here (another nats-server on the machine is not it). */
+const broker = localBroker(cfg.nats.url);
 
 const ms = (n: number): string => `${n.toFixed(2)} ms`;
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -256,10 +260,10 @@ async function main(): Promise<void> {
     const busy: Record<Condition, { active: number; idle: number }> = { without: { active: 0, idle: 0 }, with: { active: 0, idle: 0 } };
     let eluMark: ReturnType<typeof performance.eventLoopUtilization> | undefined;
     let eluCondition: Condition | undefined;
-    // Where the engine's threads, the local nats-server and the trainer spent each condition: ran, or waited for a CPU.
+    // Where the engine's threads, the broker (when it runs here) and the trainer spent each condition: ran, or waited for a CPU.
     const sched = schedAccount<Condition>([
       { pid: process.pid, label: 'engine', byThread: true },
-      ...pidsNamed('nats-server').map((pid) => ({ pid, label: 'nats-server', byThread: false })),
+      ...(broker === undefined ? [] : [{ pid: broker.pid, label: broker.comm, byThread: false }]),
       ...(j.pid === undefined ? [] : [{ pid: j.pid, label: 'trainer', byThread: false }]),
     ]);
     const closePhase = (): void => {
@@ -359,7 +363,7 @@ async function main(): Promise<void> {
       `training latency: ${SYMBOLS.join(', ')} real ${TF} bars from ${args.from}, ${fmt(RATE)} msg/s, ` +
         (PHASE_MS > 0 ? `${ROUNDS * 2 * SECONDS} s in phases of ${PHASE_MS} ms, training paused / running (ABBA order)\n` : `${SECONDS} s per segment, ${ROUNDS} rounds of without/with training (ABBA order)\n`) +
         (pub.laps > 0 ? `  the window repeated in ${pub.laps} time-shifted lap(s) after its real bars (--lap: latency load, not market data)\n` : '') +
-        `  NATS JetStream ${cfg.nats.url}, in-process stores; inference ${placementText(cfg, THREAD_ARG)}; served model trained in ${served.seconds.toFixed(1)} s\n` +
+        `  NATS JetStream ${cfg.nats.url} (${brokerText(broker, availableParallelism())}), in-process stores; inference ${placementText(cfg, THREAD_ARG)}; served model trained in ${served.seconds.toFixed(1)} s\n` +
         `  background job: startTrainingJob, MLP ${spec.params.hidden.join('-')} on ${fmt(rows)} rows (3 years of ${TRAIN_SYMBOLS.join(', ')}), tfjs wasm in ${ISOLATION === 'process' ? 'a child process (SCHED_IDLE)' : 'a worker thread (SCHED_IDLE)'}, --isolation ${ISOLATION}, ${paceText}, trained until the segment ends`,
     );
     let seen = warmN;

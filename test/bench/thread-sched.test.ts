@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSched, pidsNamed, readSched, schedAccount } from '../../bench/thread-sched.js';
+import { formatSched, readSched, schedAccount } from '../../bench/thread-sched.js';
 
 /** Keeps this thread busy until the process has used `ms` more of CPU time (however loaded the machine is). */
 const spin = (ms: number): void => {
@@ -39,10 +39,9 @@ describe('thread-sched (Linux schedstat)', () => {
     expect(lines[0]).toMatch(/^ {2}busy: me:main +ran +\d+ ms, waited for a CPU +\d+ ms \((\d+|–) µs per wake-up or preemption, \d+ of them\)$/);
   });
 
-  it('finds processes by name, and none for a name nothing has', () => {
+  it('reads a whole process as one group, and nothing of a process that is gone', () => {
     const mine = readSched([{ pid: process.pid, label: 'x', byThread: false }]);
     expect(mine.size).toBe(1);
-    expect(pidsNamed('no-such-process-sextant')).toEqual([]);
     expect(readSched([{ pid: 2 ** 30, label: 'gone', byThread: true }]).size).toBe(0);
   });
 });

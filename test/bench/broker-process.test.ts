@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { brokerText, environOf, listenerPid, localBroker } from '../../bench/broker-process.js';
+
+describe('broker-process (Linux /proc)', () => {
+  it('finds the process listening on a port, and none for a port nothing listens on', async () => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    try {
+      expect(listenerPid(port)).toBe(process.pid);
+      const b = localBroker(`nats://127.0.0.1:${port}`);
+      expect(b?.pid).toBe(process.pid);
+      expect(b?.comm).toMatch(/node|vitest/);
+    } finally {
+      server.close();
+      await once(server, 'close');
+    }
+    expect(listenerPid(port)).toBeUndefined();
+    expect(localBroker(`nats://127.0.0.1:${port}`)).toBeUndefined();
+  });
+
+  it("reads another process's environment as it was started", async () => {
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 10000)'], { env: { ...process.env, GOMAXPROCS: '3' }, stdio: 'ignore' });
+    await once(child, 'spawn');
+    try {
+      expect(environOf(child.pid as number, 'GOMAXPROCS')).toBe('3');
+      expect(environOf(child.pid as number, 'SEXTANT_NO_SUCH_VARIABLE')).toBeUndefined();
+    } finally {
+      child.kill();
+      await once(child, 'exit');
+    }
+    expect(environOf(2 ** 30, 'GOMAXPROCS')).toBeUndefined();
+  });
+
+  it('describes the broker for a bench header', () => {
+    expect(brokerText({ pid: 12, comm: 'nats-server', gomaxprocs: '1' }, 2)).toBe('broker nats-server pid 12, GOMAXPROCS 1');
+    expect(brokerText({ pid: 12, comm: 'nats-server', gomaxprocs: undefined }, 2)).toBe('broker nats-server pid 12, GOMAXPROCS unset (all 2 cores)');
+    expect(brokerText(undefined, 2)).toMatch(/not found/);
+  });
+
+  it('finds the nats-server the tests run against', () => {
+    const b = localBroker(process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222');
+    expect(b?.comm).toBe('nats-server');
+  });
+});
