@@ -5,6 +5,7 @@
  * undefined and the benches print no broker figures.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 
 /** Socket inodes listening on `port` (IPv4 and IPv6) from `/proc/net/tcp*`. */
 function listeningInodes(port: number): Set<string> {
@@ -72,15 +73,24 @@ export function environOf(pid: number, name: string): string | undefined {
 
 export type Broker = Readonly<{ pid: number; comm: string; gomaxprocs: string | undefined }>;
 
+/** Whether `host` names this machine: loopback, the wildcard, or an address of one of its interfaces. */
+function isLocalHost(host: string): boolean {
+  if (host === 'localhost' || host === '0.0.0.0' || host === '::' || host === '::1' || host.startsWith('127.')) return true;
+  return Object.values(networkInterfaces()).some((list) => (list ?? []).some((a) => a.address === host));
+}
+
 /** The process behind a `nats://host:port` URL when it runs on this machine (loopback or a local address). */
 export function localBroker(url: string): Broker | undefined {
   let port: number;
+  let host: string;
   try {
     const u = new URL(url.includes('://') ? url : `nats://${url}`);
     port = u.port === '' ? 4222 : Number(u.port);
+    host = u.hostname.replace(/^\[|\]$/g, '');
   } catch {
     return undefined;
   }
+  if (!isLocalHost(host)) return undefined; // a broker elsewhere: a local process on that port is not it
   const pid = listenerPid(port);
   if (pid === undefined) return undefined;
   let comm = '?';

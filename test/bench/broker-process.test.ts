@@ -16,6 +16,10 @@ describe('broker-process (Linux /proc)', () => {
       const b = localBroker(`nats://127.0.0.1:${port}`);
       expect(b?.pid).toBe(process.pid);
       expect(b?.comm).toMatch(/node|vitest/);
+      expect(localBroker(`localhost:${port}`)?.pid).toBe(process.pid);
+      // The same port on another host is not this process.
+      expect(localBroker(`nats://203.0.113.9:${port}`)).toBeUndefined();
+      expect(localBroker('nats://a:1,nats://b:2')).toBeUndefined();
     } finally {
       server.close();
       await once(server, 'close');
