@@ -5,7 +5,8 @@
  * undefined and the benches print no broker figures.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
+import { availableParallelism, networkInterfaces } from 'node:os';
+import type { SchedTarget } from './thread-sched.js';
 
 /** Socket inodes listening on `port` (IPv4 and IPv6) from `/proc/net/tcp*`. */
 function listeningInodes(port: number): Set<string> {
@@ -102,8 +103,11 @@ export function localBroker(url: string): Broker | undefined {
   return { pid, comm, gomaxprocs: environOf(pid, 'GOMAXPROCS') };
 }
 
+/** The broker as a scheduler-accounting target (`thread-sched.ts`): none when it does not run here. */
+export const brokerSchedTargets = (b: Broker | undefined): SchedTarget[] => (b === undefined ? [] : [{ pid: b.pid, label: b.comm, byThread: false }]);
+
 /** One line for a bench's header: which broker process, and how many cores its Go runtime may use. */
-export function brokerText(b: Broker | undefined, cores: number): string {
+export function brokerText(b: Broker | undefined, cores = availableParallelism()): string {
   if (b === undefined) return 'broker process not found on this machine (its CPU is not accounted)';
   return `broker ${b.comm} pid ${b.pid}, GOMAXPROCS ${b.gomaxprocs ?? `unset (all ${cores} cores)`}`;
 }

@@ -22,7 +22,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -49,7 +48,7 @@ import type { Paced } from './latency-engine.js';
 import { barIdOfOrder, summarise } from './latency-stats.js';
 import type { Summary } from './latency-stats.js';
 import { formatSched, schedAccount } from './thread-sched.js';
-import { brokerText, localBroker } from './broker-process.js';
+import { brokerSchedTargets, brokerText, localBroker } from './broker-process.js';
 import { createTracer } from './stage-trace.js';
 
 const { values: args } = parseArgs({
@@ -89,7 +88,7 @@ const base = loadConfig();
 /** The broker behind the configured URL when it runs here (another nats-server on the machine is not it). */
 const broker = localBroker(base.nats.url);
 /** Where this process's threads and the broker spent the publishing spans: ran, or waited for a CPU. */
-const sched = schedAccount<'raw' | 'engine'>([{ pid: process.pid, label: 'bench', byThread: true }, ...(broker === undefined ? [] : [{ pid: broker.pid, label: broker.comm, byThread: false }])]);
+const sched = schedAccount<'raw' | 'engine'>([{ pid: process.pid, label: 'bench', byThread: true }, ...brokerSchedTargets(broker)]);
 const cfg: Config = openLimitsConfig(base, SYMBOLS, TF, { prefix: `sxdl${tag}`, streamNamePrefix: `BDL${tag}_`, account: `bench${tag}` });
 /**
  * A raw baseline's namespace: its own MD stream, same stream settings. One per baseline run, so
@@ -327,7 +326,7 @@ async function main(): Promise<void> {
   try {
     console.log(
       `decision latency: ${SYMBOLS.join(', ')} real ${TF} bars from ${args.from}, ${fmt(RATE)} msg/s for ${SECONDS}s (${fmt(measured.length)} bars) after ${fmt(warm.length)} warm-up bars\n` +
-        `  NATS JetStream ${cfg.nats.url} (${cfg.streams.MD.storage} storage; ${brokerText(broker, availableParallelism())}), in-process feature/risk/model stores, history counted not kept (no Redis, no PostgreSQL)\n` +
+        `  NATS JetStream ${cfg.nats.url} (${cfg.streams.MD.storage} storage; ${brokerText(broker)}), in-process feature/risk/model stores, history counted not kept (no Redis, no PostgreSQL)\n` +
         `  strategy ${cfg.strategy.name}: minConfidence ${cfg.strategy.minConfidence}, sizing ${cfg.strategy.sizing} ${cfg.strategy.positionSize}; execution ${cfg.execution.policy} (minQtyFraction 0); ` +
         `risk limits wide open; decision.idleFlushMs ${cfg.decision.idleFlushMs}; inference ${placementText(cfg, THREAD_ARG)}\n` +
         `  model ${cfg.strategy.model} trained in ${model.seconds.toFixed(1)} s before the run (3 years of ${TF} bars of ${TRAIN_SYMBOLS.join(', ')} before ${args.from})`,

@@ -31,7 +31,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadSymbolBars } from '../cli/commands/train.js';
 import { startEngine } from '../cli/engine.js';
@@ -60,7 +59,7 @@ import { servedRegistry } from '../cli/served-model.js';
 import type { BarPublisher } from './paced-publisher.js';
 import { watchLoop } from './loop-watch.js';
 import { formatSched, schedAccount } from './thread-sched.js';
-import { brokerText, localBroker } from './broker-process.js';
+import { brokerSchedTargets, brokerText, localBroker } from './broker-process.js';
 import { barIdOfOrder, bootstrapRatio, summarise } from './latency-stats.js';
 import { mulberry32 } from '../models/training/seeded-rng.js';
 import type { Summary } from './latency-stats.js';
@@ -263,7 +262,7 @@ async function main(): Promise<void> {
     // Where the engine's threads, the broker (when it runs here) and the trainer spent each condition: ran, or waited for a CPU.
     const sched = schedAccount<Condition>([
       { pid: process.pid, label: 'engine', byThread: true },
-      ...(broker === undefined ? [] : [{ pid: broker.pid, label: broker.comm, byThread: false }]),
+      ...brokerSchedTargets(broker),
       ...(j.pid === undefined ? [] : [{ pid: j.pid, label: 'trainer', byThread: false }]),
     ]);
     const closePhase = (): void => {
@@ -363,7 +362,7 @@ async function main(): Promise<void> {
       `training latency: ${SYMBOLS.join(', ')} real ${TF} bars from ${args.from}, ${fmt(RATE)} msg/s, ` +
         (PHASE_MS > 0 ? `${ROUNDS * 2 * SECONDS} s in phases of ${PHASE_MS} ms, training paused / running (ABBA order)\n` : `${SECONDS} s per segment, ${ROUNDS} rounds of without/with training (ABBA order)\n`) +
         (pub.laps > 0 ? `  the window repeated in ${pub.laps} time-shifted lap(s) after its real bars (--lap: latency load, not market data)\n` : '') +
-        `  NATS JetStream ${cfg.nats.url} (${brokerText(broker, availableParallelism())}), in-process stores; inference ${placementText(cfg, THREAD_ARG)}; served model trained in ${served.seconds.toFixed(1)} s\n` +
+        `  NATS JetStream ${cfg.nats.url} (${brokerText(broker)}), in-process stores; inference ${placementText(cfg, THREAD_ARG)}; served model trained in ${served.seconds.toFixed(1)} s\n` +
         `  background job: startTrainingJob, MLP ${spec.params.hidden.join('-')} on ${fmt(rows)} rows (3 years of ${TRAIN_SYMBOLS.join(', ')}), tfjs wasm in ${ISOLATION === 'process' ? 'a child process (SCHED_IDLE)' : 'a worker thread (SCHED_IDLE)'}, --isolation ${ISOLATION}, ${paceText}, trained until the segment ends`,
     );
     let seen = warmN;
