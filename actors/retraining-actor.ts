@@ -7,7 +7,8 @@ import type { RetrainingConfig } from '../models/retraining/retraining-config.js
 import type { RetrainingCounters, RetrainingCycle, RetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
 import { emptyCounters, parseRetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
 import { rowOf } from '../models/retraining/sample-dataset.js';
-import { classOfLabel, mean, scoreRow } from '../models/retraining/scoring.js';
+import { mean, scoreRow } from '../models/retraining/scoring.js';
+import { classOfSample, classRuleOf } from '../models/retraining/sample-class.js';
 import { addShadow, addWatch, judgeShadow, judgeWatch, startShadow, startWatch } from '../models/retraining/shadow-evaluation.js';
 import type { RollbackWatch, ShadowStats } from '../models/retraining/shadow-evaluation.js';
 import { fitChallenger } from '../models/retraining/train-challenger.js';
@@ -295,6 +296,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
         ...(deps.trainingClock !== undefined ? { pace: { clock: deps.trainingClock, ...cfg.training.pace } } : {}),
         trigger: { ...c.trigger, ts: c.ts },
         strategy,
+        rule: classRuleOf(champion.version, cfg.classes.kAtr),
         onCancel: (cancel) => (cancelFit = cancel),
       });
     } catch (e) {
@@ -400,9 +402,10 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
         const { label, sample } = rest[j] as Scored;
         const p = champ[j] ?? null;
         lastTs = Math.max(lastTs, label.ts);
-        if (p === null) continue;
+        // The champion's class of what the price did (not the direction-relative barrier label).
+        const cls = classOfSample(sample, classRuleOf(champion.version, cfg.classes.kAtr));
+        if (p === null || cls === undefined) continue;
         counters.scored++;
-        const cls = classOfLabel(label.label);
         const score = scoreRow(p, 0, cls);
         const row = new Array<number>(champion.version.featureSpec.features.length);
         const features = rowOf(sample.features, champion.version.featureSpec, row) ? row : null;

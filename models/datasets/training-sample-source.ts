@@ -21,7 +21,10 @@ export type TrainingSampleSourceOptions = Readonly<{
  * Samples the labeling actor stored: the decision-time feature vector (as stored, so every
  * transform is `raw`; a null or absent feature is NaN, i.e. missing), the triple-barrier label
  * as a class (stop-loss, vertical, take-profit) and the forward return. The label interval is
- * `[ts, labeledTs]`: decision time to the time the barrier was hit.
+ * `[ts, labeledTs]`: open time of the decision bar to open time of the horizon bar (the vertical
+ * barrier, whichever barrier was hit). Both ends are one bar before the information they stand for
+ * (the decision bar's close, the horizon bar's close), so an overlap of two intervals is an overlap
+ * of what their labels read.
  */
 export function trainingSampleSource(o: TrainingSampleSourceOptions): SampleSource {
   const labelSpec: LabelSpec = {

@@ -72,6 +72,13 @@ export const RetrainingConfigSchema = z
       })
       .strict()
       .default({ minSamples: 300, maxSamples: 5000, validationFraction: 0.2, epochs: 30, seed: 42, pace: { runMs: PACE_RUN_MS, pauseMs: PACE_PAUSE_MS, yieldTo: YIELD } }),
+    /**
+     * The classes labeled predictions are scored and challengers trained on are the champion's:
+     * its forward return over the horizon against ±kAtr·ATR14/close (models/retraining/
+     * sample-class.ts), with the `kAtr` its registry entry records (`details.labels.kAtr`, as
+     * `sextant train` writes it); this one only for a champion that records none.
+     */
+    classes: z.object({ kAtr: z.number().min(0).default(0.75) }).strict().default({ kAtr: 0.75 }),
     shadow: z
       .object({
         /** Labeled predictions the challenger and champion are both scored on before the decision. */

@@ -3,12 +3,14 @@ import { DEFAULT_PRICE_KEYS } from '../inference/input-builder.js';
 import type { FeatureSpec } from '../registry/feature-spec.js';
 import { fitStandardiser } from '../training/standardiser.js';
 import type { Standardiser } from '../training/standardiser.js';
-import { classOfLabel } from './scoring.js';
+import { classOfSample } from './sample-class.js';
+import type { ClassRule } from './sample-class.js';
 
 /**
  * Training samples as a model's rows: the columns and transforms of a feature spec (the
  * champion's, so the challenger reads the same inputs), one row per sample with every feature
- * present, in (decision time, id) order.
+ * present, in (decision time, id) order. The class of each row is the champion's (`rule`:
+ * sample-class.ts), never the direction-relative triple-barrier label.
  */
 export type SampleDataset = Readonly<{
   features: readonly string[];
@@ -49,7 +51,7 @@ export function rowOf(values: Readonly<Record<string, number | null>>, spec: Pic
   return true;
 }
 
-export function sampleDataset(samples: readonly TrainingSample[], spec: Pick<FeatureSpec, 'features' | 'transforms'>): SampleDataset {
+export function sampleDataset(samples: readonly TrainingSample[], spec: Pick<FeatureSpec, 'features' | 'transforms'>, rule: ClassRule): SampleDataset {
   const cols = spec.features.length;
   const x: number[] = [];
   const y: number[] = [];
@@ -59,12 +61,13 @@ export function sampleDataset(samples: readonly TrainingSample[], spec: Pick<Fea
   let skipped = 0;
   const row = new Array<number>(cols);
   for (const s of samples) {
-    if (!rowOf(s.features, spec, row)) {
+    const cls = classOfSample(s, rule);
+    if (cls === undefined || !rowOf(s.features, spec, row)) {
       skipped++;
       continue;
     }
     x.push(...row);
-    y.push(classOfLabel(s.label));
+    y.push(cls);
     r.push(s.forwardReturn);
     ts.push(s.ts);
     lts.push(s.labeledTs);

@@ -1,8 +1,5 @@
 import { LOG_LOSS_EPS } from '../training/classification-metrics.js';
 
-/** The class index (down, flat, up) of a triple-barrier label: −1 → 0, 0 → 1, +1 → 2. */
-export const classOfLabel = (label: -1 | 0 | 1): 0 | 1 | 2 => (label + 1) as 0 | 1 | 2;
-
 /** One scored label: log loss of the class that happened and whether the arg-max class was it. */
 export type LabelScore = Readonly<{ logLoss: number; hit: boolean }>;
 

@@ -10,6 +10,7 @@ import type { ModelParams } from '../training/model-params.js';
 import { startTrainingJob } from '../training/training-job.js';
 import type { TrainingPace } from '../training/training-job.js';
 import type { TrainingSpec } from '../training/training-spec.js';
+import type { ClassRule } from './sample-class.js';
 import { sampleDataset, splitSamples, standardisedRange } from './sample-dataset.js';
 
 export type ChallengerOptions = Readonly<{
@@ -21,6 +22,8 @@ export type ChallengerOptions = Readonly<{
   /** Why and at which event time the cycle started (lineage). */
   trigger: Readonly<{ kind: string; detail: string; ts: number }>;
   strategy: string;
+  /** The champion's classes (sample-class.ts: `classRuleOf`): the challenger is fitted to the same task. */
+  rule: ClassRule;
   /** Paces the training process (live wiring); absent: it trains unpaced. */
   pace?: TrainingPace;
   /** Told how to cancel the worker's fit (an operator pause); the fit then rejects as cancelled. */
@@ -39,12 +42,12 @@ export type ChallengerFit = Readonly<{
 
 /**
  * Fits a challenger to the champion's task on labeled training samples: the champion's columns
- * and transforms (standardisation refitted on the fit rows), triple-barrier labels as the
- * down/flat/up classes, a seeded MLP fitted on a worker thread with early stopping on the latest
+ * and transforms (standardisation refitted on the fit rows), the champion's down/flat/up classes
+ * of each sample's forward return (`o.rule`), a seeded MLP fitted on a worker thread with early stopping on the latest
  * rows, exported to ONNX by the training pipeline. Same samples and seed → same model bytes.
  */
 export async function fitChallenger(samples: readonly TrainingSample[], champion: ModelVersion, o: ChallengerOptions): Promise<ChallengerFit> {
-  const ds = sampleDataset(samples, champion.featureSpec);
+  const ds = sampleDataset(samples, champion.featureSpec, o.rule);
   if (ds.rows < 20) throw new RangeError(`only ${ds.rows} usable samples (${ds.skipped} lacked a feature)`);
   const { fitEnd, valStart, standardiser } = splitSamples(ds, o.validationFraction);
   const fitX = standardisedRange(ds, standardiser, 0, fitEnd);
@@ -83,6 +86,7 @@ export async function fitChallenger(samples: readonly TrainingSample[], champion
   const valLogLoss = result.valLogLoss[result.bestEpoch - 1] as number;
   const featureSpec = FeatureSpecSchema.parse({ version: 1, features: [...ds.features], mean: [...standardiser.mean], std: [...standardiser.std], transforms: [...ds.transforms] });
   const calibration = calibrate({ y: fitY, r: ds.r.slice(0, fitEnd) }, { probs: tfjsProbs, r: ds.r.slice(valStart) }, champion.calibration.horizonMs);
+  const horizons = new Set(samples.map((s) => s.horizonBars));
   const first = ds.ts[0] as number;
   const lastLabeled = Math.max(...Array.from(ds.labeledTs));
   const model: NewModelVersion = {
@@ -100,7 +104,13 @@ export async function fitChallenger(samples: readonly TrainingSample[], champion
       classes: DIRECTION_NAMES,
       onnxInput: 'standardised',
       input: { layout: '[batch, features]' },
-      labels: { source: 'triple-barrier training samples', strategy: o.strategy },
+      labels: {
+        kAtr: o.rule.kAtr,
+        ...(horizons.size === 1 ? { horizonBars: [...horizons][0] } : {}),
+        rule: 'ln(exit/entry) of each labeled prediction over its horizon vs ±kAtr·ATR14/close of its decision-time vector',
+        source: 'training samples',
+        strategy: o.strategy,
+      },
       retraining: { trigger: o.trigger, champion: { name: champion.name, version: champion.version } },
       split: { fitRows: fitEnd, purged: valStart - fitEnd, validationRows: valRows },
       params: result.params,

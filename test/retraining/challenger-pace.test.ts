@@ -7,7 +7,7 @@ import { fitChallenger } from '../../models/retraining/train-challenger.js';
 import type { ChallengerFit } from '../../models/retraining/train-challenger.js';
 import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
 import { subjectsFor } from '../../streams/subjects.js';
-import { T0, retrainingWorld, samplesOf } from './fixtures.js';
+import { T0, TEST_CLASS_RULE, retrainingWorld, samplesOf } from './fixtures.js';
 
 /** This process's child processes' ids (the training process runs under `chrt`, which execs node in place). */
 const children = (): number[] => {
@@ -32,6 +32,7 @@ describe('a challenger fitted with a training pace', () => {
       validationFraction: 0.2,
       trigger: { kind: 'operator', detail: 'pace test', ts: T0 },
       strategy: 's1',
+      rule: TEST_CLASS_RULE,
       pace: { clock, runMs: 1, pauseMs: 60_000 },
     }).then((f) => (fit = f));
     try {

@@ -41,7 +41,9 @@ export function samplesOf(from: number, n: number, sign: 1 | -1, seed: number, s
       model,
       featureSpecHash: 'synthetic',
       featureId: `f:${VENUE}:BTC-USDT:1h:${ts}`,
-      features: { f1, f2: g(), f3: g(), close: 100 },
+      // ATR 1 at a close of 100: the class band is ±0.75 % (kAtr 0.75), so the ±1 % forward
+      // return below falls in the class its label names.
+      features: { f1, f2: g(), f3: g(), close: 100, atr_14: 1 },
       label,
       barrier: label === 1 ? 'take_profit' : label === -1 ? 'stop_loss' : 'vertical',
       outcomeClass: 'neutral',
@@ -94,9 +96,12 @@ const SEED_SPEC: ModelVersion = {
   createdAt: 0,
 };
 
+/** The classes of these samples: ±kAtr·ATR/close = ±0.75 % (see `samplesOf`). */
+export const TEST_CLASS_RULE = { kAtr: 0.75, source: 'config' } as const;
+
 /** Fits a champion on `samples` (main thread), registers it and points `production` at it. */
 export async function registerChampion(registry: ModelRegistry, samples: readonly TrainingSample[], name = 'dir'): Promise<ModelVersion> {
-  const fit = await fitChallenger(samples, { ...SEED_SPEC, name }, { seed: 1, epochs: 15, validationFraction: 0.2, thread: 'main', trigger: { kind: 'operator', detail: 'test champion', ts: 0 }, strategy: 's1' });
+  const fit = await fitChallenger(samples, { ...SEED_SPEC, name }, { seed: 1, epochs: 15, validationFraction: 0.2, thread: 'main', trigger: { kind: 'operator', detail: 'test champion', ts: 0 }, strategy: 's1', rule: TEST_CLASS_RULE });
   const v = await registry.register({ ...fit.model, parentVersion: null }, fit.onnx, { actor: 'test' });
   await registry.promote(v.name, v.version, { actor: 'test', reason: 'first champion' });
   return registry.get(`${name}@production`);
