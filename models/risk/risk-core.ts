@@ -128,9 +128,16 @@ export function createRiskCore(opts: RiskCoreOptions) {
   /** The book is past a loss limit now (its day already rolled). */
   const dailyLossBreached = (): boolean => book.dailyLoss() > limits.maxDailyLoss;
   const drawdownBreached = (): boolean => book.drawdown() > limits.maxDrawdown;
-  /** Rolls the day and halts on a daily-loss or drawdown breach; returns which limits are breached. */
-  const breaches = (ts: number, out: RiskState[]): { dailyLoss: boolean; drawdown: boolean } => {
-    book.roll(ts);
+  /**
+   * Event time: the newest market mark, fill or suggestion applied. The book's UTC day rolls on it
+   * only — an operator's command carries the engine clock's time, which in a replay is not the
+   * data's (it would move the day to today's date and daily loss would never reset again).
+   */
+  let eventTs = Number.NEGATIVE_INFINITY;
+  /** Rolls the day (to `rollTs`, default `ts`) and halts on a daily-loss or drawdown breach; returns which limits are breached. */
+  const breaches = (ts: number, out: RiskState[], rollTs: number = ts): { dailyLoss: boolean; drawdown: boolean } => {
+    if (rollTs > eventTs) eventTs = rollTs;
+    if (Number.isFinite(rollTs)) book.roll(rollTs);
     const b = { dailyLoss: dailyLossBreached(), drawdown: drawdownBreached() };
     if (b.dailyLoss) breach(ts, out, 'DAILY_LOSS', `daily loss ${book.dailyLoss()} > ${limits.maxDailyLoss}`);
     if (b.drawdown) breach(ts, out, 'DRAWDOWN', `drawdown ${book.drawdown()} > ${limits.maxDrawdown}`);
@@ -158,6 +165,7 @@ export function createRiskCore(opts: RiskCoreOptions) {
 
     onMarket(m: MarketMid): readonly RiskState[] {
       if (!Number.isFinite(m.mid) || m.mid <= 0) return NO_STATES;
+      if (m.ts > eventTs) eventTs = m.ts;
       book.roll(m.ts);
       book.mark(m.venue, m.symbol, m.ts, m.mid);
       // On every event: no breach (the usual case) allocates nothing but the empty answer.
@@ -222,7 +230,9 @@ export function createRiskCore(opts: RiskCoreOptions) {
         if (sc === undefined) machine.send({ type: 'RESUME', reason: a.reason });
         else scopedHalts = scopedHalts.filter((h) => h.scope !== sc.scope || h.value !== sc.value);
       });
-      breaches(a.ts, out);
+      // The day rolls with event time only (see `eventTs`): resuming stamped with a later clock
+      // must not start a new trading day the data has not reached.
+      breaches(a.ts, out, eventTs);
       return out;
     },
 

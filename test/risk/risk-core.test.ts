@@ -171,6 +171,22 @@ describe('risk core: one reason at a time', () => {
     expect(c.resume({ scope: 'all', reason: 'reviewed', ts: nextDay }).map((s) => s.state)).toEqual(['ACTIVE']);
   });
 
+  it("a resume stamped with a later clock (a replay's wall clock) does not start a new trading day; the data's next day does", () => {
+    const c = core({ maxDrawdown: 1e9, maxDailyLoss: 100 });
+    hold(c, 3, 100);
+    expect(c.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + 2, mid: 66 }).map((s) => s.state)).toEqual(['HALTED']);
+    const wallClock = Date.UTC(2031, 0, 1); // years after the data
+    const again = c.resume({ scope: 'all', reason: 'operator', ts: wallClock });
+    expect(again.map((s) => [s.previous, s.state])).toEqual([['HALTED', 'ACTIVE'], ['ACTIVE', 'HALTED']]); // still the day that lost
+    expect(again[1]?.reason).toContain('DAILY_LOSS');
+    expect(c.status().pnl.daily).toBeCloseTo(-102, 9);
+    const nextDay = Date.UTC(2026, 11, 1, 0, 0, 1);
+    c.onMarket({ venue: VENUE, symbol: BTC, ts: nextDay, mid: 66 });
+    expect(c.status().pnl.daily).toBe(0);
+    expect(c.resume({ scope: 'all', reason: 'new day', ts: wallClock }).map((s) => s.state)).toEqual(['ACTIVE']);
+    expect(c.status().pnl.daily).toBe(0);
+  });
+
   it('halts on drawdown from peak equity, and a resume while still breached halts again at once', () => {
     const c = core({ maxDailyLoss: 1e9, maxDrawdown: 50 });
     hold(c, 2, 100);
