@@ -11,6 +11,7 @@ import type { RiskState } from '../streams/messages/risk-state.js';
 import { SuggestionSchema } from '../streams/messages/suggestion.js';
 import type { Suggestion } from '../streams/messages/suggestion.js';
 import type { Subjects } from '../streams/subjects.js';
+import { unroutableAsset } from '../streams/subjects.js';
 import { toDlqEntry } from '../streams/validation/dlq.js';
 import { refuse } from '../streams/validation/refusal.js';
 import { marketMid } from '../models/risk/market-mid.js';
@@ -137,7 +138,10 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
         const type = typeof raw === 'object' && raw !== null && 'type' in raw ? raw.type : undefined;
         if (type === 'exec.suggest') {
           const p = SuggestionSchema.safeParse(raw);
+          // A suggestion whose decision no subject could carry would fail the batch on every redelivery.
+          const unroutable = p.success ? unroutableAsset(deps.subjects, p.data.venue, p.data.symbol, p.data.strategy) : undefined;
           if (!p.success) dlq(d.subject, d.data, 'SCHEMA', p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+          else if (unroutable !== undefined) dlq(d.subject, d.data, 'SCHEMA', unroutable);
           else {
             const dec = core.onSuggestion(p.data, p.data.ts);
             decisions.push(dec);
@@ -147,6 +151,9 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
           const p = FillSchema.safeParse(raw);
           if (!p.success) dlq(d.subject, d.data, 'SCHEMA', p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
           else states.push(...core.onFill(p.data));
+        } else if (type !== 'exec.order' && type !== 'exec.reject') {
+          // Orders and rejects are this actor's own; anything else on `sx.exec.>` is not a message it knows.
+          dlq(d.subject, d.data, 'SCHEMA', `type: expected exec.suggest or exec.fill (exec.order and exec.reject are skipped), got ${JSON.stringify(type)}`);
         }
       }
       await persist(states.length > 0);

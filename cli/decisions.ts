@@ -34,6 +34,7 @@ import { refuse } from '../streams/validation/refusal.js';
 import { ModelEventSchema } from '../streams/messages/model-event.js';
 import { barId, TIMEFRAME_MS } from '../streams/messages/bar.js';
 import type { Subjects } from '../streams/subjects.js';
+import { unroutableAsset } from '../streams/subjects.js';
 import { watchIdle } from './idle-watch.js';
 import type { StageTiming } from './stage-timing.js';
 import { timedRelease } from './stage-timing.js';
@@ -93,7 +94,14 @@ function consumeExternalFills(deps: DecisionDeps, cfg: Config, path: DecisionPat
           continue;
         }
         const f = FillSchema.safeParse(raw);
-        if (!f.success) await refuseFill(d, RefusalReason.SCHEMA, f.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+        if (!f.success) {
+          await refuseFill(d, RefusalReason.SCHEMA, f.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+          continue;
+        }
+        // A venue or symbol no subject can carry would fail every retry of this fill (and hold
+        // back the fills after it): refused here, once.
+        const unroutable = unroutableAsset(deps.subjects, f.data.venue, f.data.symbol);
+        if (unroutable !== undefined) await refuseFill(d, RefusalReason.SCHEMA, unroutable);
         else await path.onExternalFill(f.data);
       }
     },
@@ -284,9 +292,21 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   const served = parseModelRef(cfg.strategy.model);
   let events: Subscription | undefined;
   if (!('version' in served)) {
-    events = deps.bus.subscribe(deps.subjects.model(served.name, '*'), (_subject, data) => {
-      const e = ModelEventSchema.safeParse(JSON.parse(new TextDecoder().decode(data)));
-      if (!e.success || (e.data.event !== 'promoted' && e.data.event !== 'rolled_back') || e.data.alias !== served.alias) return;
+    const refuseEvent = (subject: string, data: Uint8Array, reason: RefusalReason, detail: string): void => {
+      log.warn({ subject, reason, detail }, 'model event refused');
+      const entry = toDlqEntry({ source: 'decisions', subject, data, refusal: refuse(reason, detail), ts: deps.clock.now() });
+      deps.bus.publish(deps.subjects.dlq('decisions'), encode(entry), { msgId: entry.id }).catch((err: unknown) => log.error({ err: String(err) }, 'dlq publish failed'));
+    };
+    events = deps.bus.subscribe(deps.subjects.model(served.name, '*'), (subject, data) => {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(new TextDecoder().decode(data));
+      } catch {
+        return refuseEvent(subject, data, RefusalReason.MALFORMED_JSON, 'not JSON');
+      }
+      const e = ModelEventSchema.safeParse(raw);
+      if (!e.success) return refuseEvent(subject, data, RefusalReason.SCHEMA, e.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      if ((e.data.event !== 'promoted' && e.data.event !== 'rolled_back') || e.data.alias !== served.alias) return;
       swapTo(cfg.strategy.model).catch((err: unknown) => log.error({ err: String(err) }, 'model swap failed'));
     });
   }

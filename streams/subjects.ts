@@ -40,6 +40,22 @@ export function venueToken(venue: string): string {
 
 export type Subjects = ReturnType<typeof subjectsFor>;
 
+/**
+ * Why no subject can name this venue and symbol (and strategy) (a message schema takes any short string for
+ * them; the subjects need tokens), or undefined when they can. Inputs that would fail every
+ * publish of their outputs are refused with this at the edge instead of retried forever.
+ */
+export function unroutableAsset(subjects: Subjects, venue: string, symbol: string, strategy?: string): string | undefined {
+  if (strategy !== undefined && !TOKEN_RE.test(strategy)) return `strategy ${JSON.stringify(strategy)} is not a subject token`;
+  try {
+    subjects.fill(venue, symbol);
+    return undefined;
+  } catch (e) {
+    if (e instanceof SubjectError) return e.message;
+    throw e;
+  }
+}
+
 export function subjectsFor(prefix = 'sx') {
   const p = prefix;
   // `<venue>.<symbol token>` per asset, made once: checked and joined again for every output otherwise.

@@ -14,7 +14,7 @@ import { subjectsFor } from '../../streams/subjects.js';
 import { isolatedConfig, trainedRegistry } from './engine-run.js';
 
 describe('fills from live trading consumers (paper venue off)', () => {
-  it('reach the risk actor through sx.exec.fill, and a bad one goes to sx.dlq.decisions', async () => {
+  it('reach the risk actor through sx.exec.fill; bad ones and bad model events go to sx.dlq.decisions', async () => {
     const cfg = isolatedConfig(['BTC/USDT'], (c) => ({ ...c, paperVenue: { ...c.paperVenue, enabled: false } }));
     const subjects = subjectsFor(cfg.prefix);
     const bus = createMemoryBus();
@@ -30,12 +30,22 @@ describe('fills from live trading consumers (paper venue off)', () => {
       const fill: Fill = { type: 'exec.fill', v: 1, id: 'x:live:1', ts: Date.UTC(2024, 0, 2), orderId: 'o:live', strategy: cfg.strategy.name, venue: cfg.venue, symbol: 'BTC/USDT', side: 'buy', qty: 0.01, price: 42_000, fee: 0.42, liquidity: 'taker', slippageBps: 1, final: true };
       await bus.publish(subjects.fill(cfg.venue, 'BTC/USDT'), encode(fill), { msgId: fill.id });
       await bus.publish(subjects.fill(cfg.venue, 'BTC/USDT'), new TextEncoder().encode('{"type":"exec.fill"'), { msgId: 'bad' });
+      // Valid by the schema, but no subject can name venue `my_venue`: refused once, not retried
+      // forever in front of the fills behind it.
+      const unroutable: Fill = { ...fill, id: 'x:live:2', venue: 'my_venue' };
+      await bus.publish(subjects.fill(cfg.venue, 'BTC/USDT'), encode(unroutable), { msgId: unroutable.id });
+      const second: Fill = { ...fill, id: 'x:live:3', ts: fill.ts + 1 };
+      await bus.publish(subjects.fill(cfg.venue, 'BTC/USDT'), encode(second), { msgId: second.id });
+      // A model event that is not JSON, and one that is not a model event: dead letters, the engine lives on.
+      bus.emit(subjects.model(cfg.strategy.model.split('@')[0] ?? '', 'promoted'), new TextEncoder().encode('not json'));
+      bus.emit(subjects.model(cfg.strategy.model.split('@')[0] ?? '', 'promoted'), encode({ event: 'promoted' }));
       const deadline = performance.now() + 10_000;
       const position = (): number => engine.decisions?.risk.status().positions.find((p) => p.symbol === 'BTC/USDT')?.qty ?? 0;
-      while ((position() === 0 || (await bus.countMessages(streamName(cfg, 'DLQ'))) === 0) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      expect(position()).toBeCloseTo(0.01, 12);
-      expect(engine.decisions?.path.stats().fills).toBe(1);
-      expect(await bus.countMessages(streamName(cfg, 'DLQ'), subjects.dlq('decisions'))).toBe(1);
+      const dead = (): Promise<number> => bus.countMessages(streamName(cfg, 'DLQ'), subjects.dlq('decisions'));
+      while ((position() < 0.015 || (await dead()) < 4) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(position()).toBeCloseTo(0.02, 12);
+      expect(engine.decisions?.path.stats().fills).toBe(2);
+      expect(await dead()).toBe(4);
     } finally {
       await engine.stop();
       await bus.close();

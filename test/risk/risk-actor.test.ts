@@ -64,6 +64,31 @@ describe('risk actor (memory bus, memory store)', () => {
     await actor.stop();
   });
 
+  it('sends a suggestion no subject could carry and a message of an unknown type to the DLQ once, and goes on deciding', async () => {
+    const w = await world();
+    const actor = await startRiskActor({ bus: w.bus, subjects, store: w.store, clock: w.clock, log: silentLogger }, { account: 'acc', limits: baseLimits });
+    await actor.market({ venue: VENUE, symbol: BTC, ts: T0, mid: 100 });
+    // Valid by the schema (any short string), but `my_venue` is not a venue token: its reject could never be published.
+    const unroutable = suggestion({ venue: 'my_venue' });
+    const ok = suggestion({ qty: 1 });
+    await w.bus.publish(subjects.suggestion('alpha', VENUE, BTC), encode(unroutable));
+    await w.bus.publish(subjects.suggestion('alpha', VENUE, BTC), new TextEncoder().encode('{"type":"exec.cancel","id":"c1"}'));
+    await w.bus.publish(subjects.suggestion(ok.strategy, ok.venue, ok.symbol), encode(ok));
+    const orders = (await read(w.bus, subjects.order('alpha', VENUE, BTC), 'o2', 1)).map((o) => OrderSchema.parse(o));
+    expect(orders.map((o) => o.id)).toEqual([`o:${ok.id}`]);
+    await until(() => actor.status().inFlight.length === 1, 'the order in flight');
+    const dlq: { reason: string; detail: string }[] = [];
+    const c = w.bus.consume({ stream: 'DLQ', durable: 'd', filterSubject: subjects.dlq('risk') }, (batch) => {
+      for (const d of batch) dlq.push(JSON.parse(new TextDecoder().decode(d.data)) as { reason: string; detail: string });
+    });
+    await until(() => dlq.length === 2, 'two dead letters');
+    await c.stop();
+    expect(dlq.map((e) => e.reason)).toEqual(['SCHEMA', 'SCHEMA']);
+    expect(dlq[0]?.detail).toContain('my_venue');
+    expect(dlq[1]?.detail).toContain('exec.cancel');
+    await actor.stop();
+  });
+
   it('announces state changes on sx.risk.state and persists them, limits and the book in the store', async () => {
     const w = await world();
     const deps = { bus: w.bus, subjects, store: w.store, clock: w.clock, log: silentLogger };
