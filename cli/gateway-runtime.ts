@@ -12,8 +12,10 @@ import { createHub } from '../gateways/ws/hub.js';
 import type { Hub } from '../gateways/ws/hub.js';
 import type { Logger } from '../state/logger.js';
 import type { Bus } from '../streams/bus.js';
+import { createNatsBus } from '../streams/nats-bus.js';
 import { subjectsFor } from '../streams/subjects.js';
 import type { Engine } from './engine.js';
+import { natsBusOptions } from './nats-options.js';
 import type { Adapters } from './wiring.js';
 
 export type GatewayRuntime = Readonly<{
@@ -49,11 +51,18 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
   const dev = gw.tokens.filter((t) => usesDevDefault(t, env)).map((t) => t.name);
   if (dev.length > 0) log.warn({ tokens: dev }, 'gateway tokens use the dev defaults of config/default.yaml: set SEXTANT_VIEWER_TOKEN / SEXTANT_OPERATOR_TOKEN');
   let server: GatewayServer;
+  let control: Bus | undefined;
   try {
-    server = await startGatewayServer({ config: gw, staticDir: resolve(PROJECT_ROOT, gw.staticDir), hub, metrics, probes, bus, subjects, log, env, buildMissingDashboard: true });
+    // The dashboard's control requests under an operator's NATS login where one is configured.
+    if (gw.controlNats !== undefined && bus.kind === 'nats') {
+      const login = { url: cfg.nats.url, connectTimeoutMs: cfg.nats.connectTimeoutMs, user: gw.controlNats.user, password: gw.controlNats.password ?? '' };
+      control = await createNatsBus(natsBusOptions(login, `${cfg.nats.name}-control`));
+    }
+    server = await startGatewayServer({ config: gw, staticDir: resolve(PROJECT_ROOT, gw.staticDir), hub, metrics, probes, bus: control ?? bus, subjects, log, env, buildMissingDashboard: true });
   } catch (e) {
     hub.close();
     feed.unsubscribe();
+    await control?.close();
     throw e;
   }
   return {
@@ -64,6 +73,7 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
       hub.close();
       feed.unsubscribe();
       await server.close();
+      await control?.close();
     },
   };
 }

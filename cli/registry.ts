@@ -4,6 +4,7 @@ import { createPgModelRegistry } from '../models/registry/pg-model-registry.js';
 import type { ModelRegistry } from '../models/registry/model-registry.js';
 import { createLiveClock } from '../state/clocks/live-clock.js';
 import { createNatsBus } from '../streams/nats-bus.js';
+import { natsBusOptions } from './nats-options.js';
 import { streamSpecs } from '../streams/provision.js';
 import { subjectsFor } from '../streams/subjects.js';
 
@@ -13,7 +14,7 @@ import { subjectsFor } from '../streams/subjects.js';
  * NATS (the streams are provisioned first, so announcements land). Closing it closes its bus.
  */
 export async function openPgRegistry(cfg: Config): Promise<ModelRegistry> {
-  const bus = await createNatsBus({ url: cfg.nats.url, name: `${cfg.nats.name}-registry`, connectTimeoutMs: cfg.nats.connectTimeoutMs });
+  const bus = await createNatsBus(natsBusOptions(cfg.nats, `${cfg.nats.name}-registry`));
   try {
     await bus.ensureStreams(streamSpecs(cfg));
     const registry = await createPgModelRegistry({

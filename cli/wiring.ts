@@ -24,6 +24,7 @@ import type { TimeseriesStore } from '../state/timeseries-store.js';
 import type { Bus } from '../streams/bus.js';
 import { createMemoryBus } from '../streams/memory-bus.js';
 import { createNatsBus } from '../streams/nats-bus.js';
+import { natsBusOptions } from './nats-options.js';
 
 /** The adapters one process runs on. The composition root is the only place that knows the mode. */
 export type Adapters = Readonly<{
@@ -64,8 +65,8 @@ export async function connectAdapters(cfg: Config, mode: WiringMode, log: Logger
   };
   const bus = await attempt<Bus>(
     'NATS',
-    cfg.nats.url,
-    () => createNatsBus({ url: cfg.nats.url, name: cfg.nats.name, connectTimeoutMs: cfg.nats.connectTimeoutMs }),
+    natsBusOptions(cfg.nats, cfg.nats.name).display,
+    () => createNatsBus(natsBusOptions(cfg.nats, cfg.nats.name)),
     () => createMemoryBus(),
   );
   const features = await attempt<FeatureStore>(

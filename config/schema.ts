@@ -31,7 +31,17 @@ export const ConfigSchema = z
     venue: z.string().min(1),
     /** Prepended to the JetStream stream names (MD, SIGNALS, …) so several deployments or tests can share a server. */
     streamNamePrefix: z.string().regex(/^[A-Za-z0-9_]*$/, 'letters, digits and _ only'),
-    nats: z.object({ url: url(['nats:', 'tls:', 'ws:', 'wss:']), name: z.string().min(1), connectTimeoutMs: z.number().int().positive() }).strict(),
+    nats: z
+      .object({
+        url: url(['nats:', 'tls:', 'ws:', 'wss:']),
+        name: z.string().min(1),
+        connectTimeoutMs: z.number().int().positive(),
+        /** A NATS user (deploy/nats/sextant.conf: `engine` for the engine); or in the URL, `nats://user:password@host`. */
+        user: z.string().min(1).optional(),
+        /** Its password: from the environment (`SEXTANT__nats__password`), not a file. */
+        password: z.union([z.string(), z.number()]).transform(String).optional(),
+      })
+      .strict(),
     redis: z.object({ url: url(['redis:', 'rediss:']), keyPrefix: z.string().min(1), historyCap: z.number().int().positive() }).strict(),
     postgres: z.object({ url: url(['postgres:', 'postgresql:']), schema: z.string().regex(/^[a-z_][a-z0-9_]*$/), poolSize: z.number().int().positive() }).strict(),
     streams: z.object({ MD: streamSettings, SIGNALS: streamSettings, OUTCOMES: streamSettings, DLQ: streamSettings }).strict(),

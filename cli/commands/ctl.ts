@@ -5,6 +5,7 @@ import { loadConfig } from '../../config/load.js';
 import { ControlReplySchema } from '../../gateways/control/control-messages.js';
 import type { ControlVerb } from '../../gateways/control/control-messages.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
+import { natsBusOptions } from '../nats-options.js';
 import { subjectsFor } from '../../streams/subjects.js';
 
 type CtlGlobals = { url?: string; user?: string; password?: string; operator?: string; timeout: number };
@@ -40,7 +41,8 @@ async function send(configFile: string | undefined, g: CtlGlobals, verb: Control
   const cfg = loadConfig({ file: configFile });
   const url = g.url ?? cfg.nats.url;
   const subjects = subjectsFor(cfg.prefix);
-  const bus = await createNatsBus({ url, name: 'sextant-ctl', connectTimeoutMs: 2000, ...(g.user !== undefined ? { user: g.user, pass: g.password ?? '' } : {}) });
+  // The operator's own login (--user/--password or in --url), never the engine's `nats.user`.
+  const bus = await createNatsBus(natsBusOptions({ url, connectTimeoutMs: 2000, ...(g.user !== undefined ? { user: g.user, password: g.password ?? '' } : {}) }, 'sextant-ctl'));
   try {
     const operator = g.operator ?? process.env['SEXTANT_OPERATOR'] ?? userInfo().username;
     const request = { v: 1, id: randomUUID(), operator, args };

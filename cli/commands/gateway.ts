@@ -3,6 +3,7 @@ import { createMarketDataSource } from '../../gateways/market-data/market-data-f
 import { createMarketDataSink } from '../../gateways/market-data/market-data-sink.js';
 import type { GatewayStatus } from '../../gateways/market-data/market-data-source.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
+import { natsBusOptions } from '../nats-options.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { createLogger } from '../logger.js';
@@ -29,7 +30,7 @@ export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
   const unknown = (opts.symbols ?? []).filter((s) => !cfg.assets.some((a) => a.symbol === s));
   if (unknown.length > 0) throw new Error(`not configured assets: ${unknown.join(', ')} (add them under assets: in the config)`);
 
-  const bus = await createNatsBus({ url: cfg.nats.url, name: `${cfg.nats.name}-gateway`, connectTimeoutMs: cfg.nats.connectTimeoutMs });
+  const bus = await createNatsBus(natsBusOptions(cfg.nats, `${cfg.nats.name}-gateway`));
   const counts: Record<string, number> = {};
   let feeds = 0;
   let failed = 0;

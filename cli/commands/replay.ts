@@ -8,6 +8,7 @@ import { mergeByTime } from '../../gateways/historical/merge-by-time.js';
 import { replay } from '../../gateways/replay.js';
 import type { MarketData } from '../../streams/messages/market-data.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
+import { natsBusOptions } from '../nats-options.js';
 import { streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 
@@ -51,7 +52,7 @@ export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
   const unknown = (opts.symbols ?? []).filter((s) => !known.has(s));
   if (unknown.length > 0) throw new Error(`not configured assets: ${unknown.join(', ')} (add them under assets: in the config)`);
 
-  const bus = await createNatsBus({ url: cfg.nats.url, name: `${cfg.nats.name}-replay`, connectTimeoutMs: cfg.nats.connectTimeoutMs });
+  const bus = await createNatsBus(natsBusOptions(cfg.nats, `${cfg.nats.name}-replay`));
   const progress = new SingleBar({ format: ' replay |{bar}| {value} msgs | {rate} msg/s', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
   try {
     await bus.ensureStreams(streamSpecs(cfg));

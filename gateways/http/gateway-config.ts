@@ -51,6 +51,16 @@ export const GatewayConfigSchema = z
     heartbeatMs: positiveInt,
     /** How long POST /api/ctl/<verb> waits for the engine's reply. */
     controlTimeoutMs: positiveInt.default(5000),
+    /**
+     * The NATS login the dashboard's control requests go out with, on a connection of their own
+     * (deploy/nats/sextant.conf: `operator`, the only user that may publish `sx.ctl.>`; its
+     * password from the environment, `SEXTANT__gateway__controlNats__password`). Unset: the
+     * engine's connection, which a server with those permissions refuses.
+     */
+    controlNats: z
+      .object({ user: z.string().min(1), password: z.union([z.string(), z.number()]).transform(String).optional() })
+      .strict()
+      .optional(),
     /** The engine's own state on the feed (`pnl`, `actors`): published on change, and all of it at least this often (default 1000). */
     statusIntervalMs: positiveInt.optional(),
   })

@@ -1,9 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGatewayRuntime } from '../../cli/gateway-runtime.js';
+import { natsBusOptions } from '../../cli/nats-options.js';
+import { loadConfig } from '../../config/load.js';
 import { startControlServer } from '../../gateways/control/control-server.js';
 import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
 import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
@@ -93,6 +96,46 @@ describe('deploy/nats/sextant.conf on a real nats-server', () => {
     await engine.flush();
     await sleep(200);
     expect(orders).toEqual(['sx.exec.order.s1.binance.BTC-USDT=from-engine']);
+  });
+
+  it("logs the engine in with the config's nats.user / nats.password, or with the credentials in nats.url", async () => {
+    const fromConfig = natsBusOptions({ url, connectTimeoutMs: 3000, user: 'engine', password: PASSWORDS.SEXTANT_ENGINE_PASSWORD }, 'perm-config');
+    const fromUrl = natsBusOptions({ url: url.replace('nats://', `nats://engine:${PASSWORDS.SEXTANT_ENGINE_PASSWORD}@`), connectTimeoutMs: 3000 }, 'perm-url');
+    expect(fromUrl.display).toBe(url);
+    for (const o of [fromConfig, fromUrl]) {
+      const b = await createNatsBus(o);
+      buses.push(b);
+      b.emit('sx.exec.order.s1.binance.BTC-USDT', enc.encode(o.name));
+      await b.flush();
+    }
+    await sleep(200);
+    expect(orders).toContain('sx.exec.order.s1.binance.BTC-USDT=perm-config');
+    expect(orders).toContain('sx.exec.order.s1.binance.BTC-USDT=perm-url');
+    // Without a login the server refuses the engine outright.
+    await expect(createNatsBus(natsBusOptions({ url, connectTimeoutMs: 1500 }, 'anonymous'))).rejects.toThrow(/cannot connect/);
+  });
+
+  it("sends the dashboard's control requests under the operator login of gateway.controlNats, never the engine's", async () => {
+    const staticDir = mkdtempSync(join(tmpdir(), 'sextant-perm-static-'));
+    writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>x</title>');
+    const base = loadConfig();
+    const gateway = { ...base.gateway, enabled: true, host: '127.0.0.1', port: 0, staticDir, tokens: [{ name: 'desk', token: 'desk-token', role: 'operator' as const }] };
+    const post = async (gwUrl: string): Promise<{ status: number; body: unknown }> => {
+      const r = await fetch(`${gwUrl}/api/ctl/status`, { method: 'POST', headers: { authorization: 'Bearer desk-token' }, body: '{}' });
+      return { status: r.status, body: (await r.json()) as unknown };
+    };
+    const withLogin = { ...base, nats: { ...base.nats, url }, gateway: { ...gateway, controlTimeoutMs: 1500, controlNats: { user: 'operator', password: PASSWORDS.SEXTANT_OPERATOR_PASSWORD } } };
+    const without = { ...base, nats: { ...base.nats, url }, gateway: { ...gateway, controlTimeoutMs: 1500 } };
+    const a = await startGatewayRuntime(withLogin, engine, {}, silentLogger, { env: {} });
+    const b = await startGatewayRuntime(without, engine, {}, silentLogger, { env: {} });
+    try {
+      expect(await post(a.server.url)).toMatchObject({ status: 200, body: { ok: true, result: { state: 'ACTIVE' } } });
+      expect((await post(b.server.url)).status).toBe(503); // the engine's own login may not publish sx.ctl.>
+    } finally {
+      await a.close();
+      await b.close();
+      rmSync(staticDir, { recursive: true, force: true });
+    }
   });
 
   it('lets the engine use JetStream and keeps the dashboard from changing streams', async () => {
