@@ -36,6 +36,7 @@ import { barId, TIMEFRAME_MS } from '../streams/messages/bar.js';
 import type { Subjects } from '../streams/subjects.js';
 import { unroutableAsset } from '../streams/subjects.js';
 import { watchIdle } from './idle-watch.js';
+import { createRiskPersister } from './risk-persist.js';
 import type { StageTiming } from './stage-timing.js';
 import { timedRelease } from './stage-timing.js';
 
@@ -215,7 +216,6 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
         spreadModel: pv.spreadModel,
       })
     : undefined;
-  let lastTrading = JSON.stringify(risk.core.trading());
   const path = createDecisionPath(
     { bus: deps.bus, subjects: deps.subjects, log: deps.log, clock: deps.clock },
     {
@@ -226,20 +226,8 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       venue,
       ...(deps.observer !== undefined ? { observer: deps.observer } : {}),
       ...(cfg.decision.riskCheckpointMs !== undefined ? { riskCheckpointMs: cfg.decision.riskCheckpointMs } : {}),
-      // The state is taken now, written later (after the publications of the releases it covers).
-      persistRisk: (core) => {
-        const now = deps.clock.now();
-        const trading = core.trading();
-        const tradingJson = JSON.stringify(trading);
-        const book = core.bookSnapshot();
-        return async () => {
-          if (tradingJson !== lastTrading) {
-            await deps.riskStore.saveTrading(core.account, trading, now);
-            lastTrading = tradingJson;
-          }
-          await deps.riskStore.saveBook(core.account, book, now);
-        };
-      },
+      // The book is taken now, written later (after the publications of the releases it covers).
+      persistRisk: createRiskPersister(deps.riskStore, deps.clock, risk.core.trading()),
     },
   );
 

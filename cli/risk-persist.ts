@@ -1,0 +1,29 @@
+import type { RiskCore } from '../models/risk/risk-core.js';
+import type { Clock } from '../state/clock.js';
+import type { RiskStore } from '../state/risk-store.js';
+
+/**
+ * The decision path's risk writes (`persistRisk`): the book is taken when the checkpoint is taken
+ * and written later, after the publications of the releases it covers, so a restart never holds
+ * half a release. The trading state (ACTIVE / REDUCING / HALTED, scoped halts) is read when the
+ * write is made instead: an operator's halt is saved at once by the risk actor, and a copy taken
+ * before it and written after it would put ACTIVE back over HALTED in the store — lost at the
+ * next restart. A trading state newer than the book is safe: it only ever holds a halt the
+ * releases after the book will also see.
+ */
+export function createRiskPersister(store: Pick<RiskStore, 'saveTrading' | 'saveBook'>, clock: Clock, written: ReturnType<RiskCore['trading']>): (core: RiskCore) => () => Promise<void> {
+  let lastTrading = JSON.stringify(written);
+  return (core) => {
+    const now = clock.now();
+    const book = core.bookSnapshot();
+    return async () => {
+      const trading = core.trading();
+      const tradingJson = JSON.stringify(trading);
+      if (tradingJson !== lastTrading) {
+        await store.saveTrading(core.account, trading, now);
+        lastTrading = tradingJson;
+      }
+      await store.saveBook(core.account, book, now);
+    };
+  };
+}
