@@ -1,6 +1,7 @@
 import { EwmaVol } from '../features/ewma-vol.js';
 import { createBarSpreadEstimator, validateSpreadModel } from './bar-spread.js';
 import type { BarSpreadEstimator, SpreadModel } from './bar-spread.js';
+import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import { fillId } from '../../streams/messages/fill.js';
 import type { MarketData } from '../../streams/messages/market-data.js';
@@ -40,8 +41,9 @@ export type PaperVenueOptions = Readonly<{
   spreadModel?: SpreadModel;
   /**
    * Order latency in event time: an order arriving at `t` meets the market only from the first
-   * event at or after `t + latencyMs` (default 0: from the next event on). Expiry still counts
-   * from the order's own `expiresAt`, so a latency longer than its TTL lets it expire unfilled.
+   * event at or after `t + latencyMs` (default 0: from the next event on). Expiry counts from the
+   * order's `expiresAt` (moved with its arrival, see `onOrder`), so a latency longer than its TTL
+   * lets it expire unfilled.
    */
   latencyMs?: number;
 }>;
@@ -65,7 +67,11 @@ export type PaperVenueStats = Readonly<{ orders: number; duplicates: number; ign
 export type WorkingOrderView = Readonly<{ orderId: string; remaining: number; filled: number; liquidity: 'maker' | 'taker' | 'undecided' }>;
 
 export type PaperVenue = Readonly<{
-  /** Queues an approved order; it meets the market from the next event on. */
+  /**
+   * Queues an approved order; it arrives at `now`, or at the close of the newest bar of its
+   * symbol when that is later (an order decided on a bar), and meets the market from the first
+   * event at or after its arrival + the latency.
+   */
   onOrder(o: Order, now: number): VenueOutput;
   /** Expires what ran out of time before this event, then fills what this event allows. */
   onMarket(md: MarketData): VenueOutput;
@@ -80,6 +86,12 @@ type Working = {
   arrivalTs: number;
   /** arrivalTs + latencyMs: the first event time the order may trade at. */
   eligibleTs: number;
+  /**
+   * The order's `expiresAt` moved by as much as its arrival was (an order decided on a bar is
+   * stamped with the bar's open time, and exists from its close): its time-to-live counts from
+   * when it exists.
+   */
+  expiresAt: number;
   /** Mid when the order arrived (NaN until a price is known): the slippage reference. */
   refMid: number;
   remaining: number;
@@ -89,7 +101,12 @@ type Working = {
   liquidity: 'maker' | 'taker' | undefined;
 };
 
-type Book = { mid: number; volume: number | null; vol: EwmaVol; prevClose: number; spread: BarSpreadEstimator };
+/**
+ * `known`: the newest event time of this symbol's data the engine knows — a bar's close (its
+ * open time + timeframe: it is complete only then), a tick's own time. An order decided on a bar
+ * arrives no earlier than that bar's close.
+ */
+type Book = { mid: number; volume: number | null; vol: EwmaVol; prevClose: number; spread: BarSpreadEstimator; known: number };
 
 /** What one event offers a side: the price a taker pays, the price a resting limit needs, the size. */
 type Offer = { touch: number; through: (limit: number) => boolean; capacity: number; ref: number; ts: number };
@@ -139,7 +156,7 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
   const bookOf = (symbol: string): Book => {
     let b = books.get(symbol);
     if (b === undefined) {
-      b = { mid: Number.NaN, volume: null, vol: new EwmaVol(opts.volLambda), prevClose: Number.NaN, spread: createBarSpreadEstimator(spreadModel) };
+      b = { mid: Number.NaN, volume: null, vol: new EwmaVol(opts.volLambda), prevClose: Number.NaN, spread: createBarSpreadEstimator(spreadModel), known: Number.NEGATIVE_INFINITY };
       books.set(symbol, b);
     }
     return b;
@@ -163,7 +180,7 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
 
   /** Whether an order expired before `now` (a loop, not `some` with a closure: this runs on every event). */
   const anyExpired = (now: number): boolean => {
-    for (const w of orders) if (w.order.expiresAt < now) return true;
+    for (const w of orders) if (w.expiresAt < now) return true;
     return false;
   };
   /** The orders that expired before `now`, removed; undefined when none did (nothing is allocated then). */
@@ -172,13 +189,13 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
     const out: VenueExpiry[] = [];
     const keep: Working[] = [];
     for (const w of orders) {
-      if (w.order.expiresAt >= now) {
+      if (w.expiresAt >= now) {
         keep.push(w);
         continue;
       }
       st.expired++;
       const o = w.order;
-      out.push({ type: 'exec.expired', orderId: o.id, ts: Math.max(o.expiresAt, w.arrivalTs), strategy: o.strategy, venue: o.venue, symbol: o.symbol, filledQty: w.filled, remainingQty: w.remaining });
+      out.push({ type: 'exec.expired', orderId: o.id, ts: Math.max(w.expiresAt, w.arrivalTs), strategy: o.strategy, venue: o.venue, symbol: o.symbol, filledQty: w.filled, remainingQty: w.remaining });
     }
     orders = keep;
     return out;
@@ -271,6 +288,8 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
 
   /** Book-keeping after the fills: σ and volume from this event count from the next one. */
   const learn = (md: MarketData, book: Book): void => {
+    const known = md.type === 'md.bar' ? md.ts + TIMEFRAME_MS[md.tf] : md.ts;
+    if (known > book.known) book.known = known;
     if (md.type === 'md.quote') book.mid = (md.bid + md.ask) / 2;
     else if (md.type === 'md.trade') book.mid = md.price;
     else {
@@ -296,10 +315,14 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
       knownOrder.push(o.id);
       if (knownOrder.length > 100_000) known.delete(knownOrder.shift() as string);
       st.orders++;
-      const w: Working = { order: o, arrivalTs: now, eligibleTs: now + latencyMs, refMid: bookOf(o.symbol).mid, remaining: o.qty, filled: 0, n: 0, liquidity: undefined };
+      const book = bookOf(o.symbol);
+      // Decided on a bar, an order exists from the bar's close on: the bar is stamped with its open
+      // time, and without this a latency up to one bar would cost nothing.
+      const arrival = Math.max(now, book.known);
+      const w: Working = { order: o, arrivalTs: arrival, eligibleTs: arrival + latencyMs, expiresAt: o.expiresAt + (arrival - now), refMid: book.mid, remaining: o.qty, filled: 0, n: 0, liquidity: undefined };
       // Stable insert by (arrival, id): replays that deliver equal-time orders in another order still match.
       let i = orders.length;
-      while (i > 0 && ((orders[i - 1] as Working).arrivalTs > now || ((orders[i - 1] as Working).arrivalTs === now && (orders[i - 1] as Working).order.id > o.id))) i--;
+      while (i > 0 && ((orders[i - 1] as Working).arrivalTs > arrival || ((orders[i - 1] as Working).arrivalTs === arrival && (orders[i - 1] as Working).order.id > o.id))) i--;
       orders.splice(i, 0, w);
       const expired = expire(now);
       return expired === undefined ? EMPTY : { fills: NO_FILLS, expired };

@@ -67,34 +67,53 @@ describe('paper venue costs: order latency in event time', () => {
     expect(f?.slippageBps).toBeCloseTo(((100.4 * 1.0005 - 100) / 100) * 1e4, 8); // against the mid at arrival
   });
 
-  it('with bars, a latency past the next open moves the fill to the bar after (at its open)', () => {
-    const v = createPaperVenue({ ...BASE, latencyMs: 90_000 });
+  it('with bars, an order decided on a bar arrives at its close: even half a bar of latency moves the fill to the bar after', () => {
+    const v = createPaperVenue({ ...BASE, latencyMs: 30_000 });
     v.onMarket(B0);
     v.onMarket(B1);
-    v.onOrder(order('o:b', 60_000), 60_000); // eligible from 150,000
+    // Stamped with B1's open time (60,000), decided at its close (120,000): eligible from 150,000.
+    v.onOrder(order('o:b', 60_000), 60_000);
     expect(v.onMarket(B2).fills).toEqual([]); // opens at 120,000
     const [f] = v.onMarket(B3).fills;
     expect(f?.ts).toBe(180_000);
     expect(f?.price).toBeCloseTo(101.4 * 1.0005, 10);
   });
 
-  it('latency 0 and a latency that lands exactly on the next bar fill at that bar', () => {
-    for (const latencyMs of [0, 60_000]) {
+  it("latency 0 fills at the next bar's open, a latency of one bar at the open of the bar after", () => {
+    const fillsWith = (latencyMs: number): number[][] => {
       const v = createPaperVenue({ ...BASE, latencyMs });
       v.onMarket(B0);
       v.onMarket(B1);
       v.onOrder(order('o:b', 60_000), 60_000);
-      expect(v.onMarket(B2).fills.map((f) => [f.ts, f.price])).toEqual([[120_000, 101 * 1.0005]]);
-    }
+      return [...v.onMarket(B2).fills, ...v.onMarket(B3).fills].map((f) => [f.ts, f.price]);
+    };
+    expect(fillsWith(0)).toEqual([[120_000, 101 * 1.0005]]);
+    expect(fillsWith(60_000)).toEqual([[180_000, 101.4 * 1.0005]]);
   });
 
-  it('an order whose TTL ends before it becomes eligible expires unfilled', () => {
+  it('an order decided on a tick arrives at the tick: the latency counts from there', () => {
+    const v = createPaperVenue({ ...BASE, latencyMs: 60_000 });
+    v.onMarket(B0); // known until 60,000
+    v.onMarket(trade(70_000, 100.2));
+    v.onOrder(order('o:b', 70_000), 70_000); // eligible from 130,000
+    expect(v.onMarket(trade(129_999, 100.3)).fills).toEqual([]);
+    expect(v.onMarket(trade(130_000, 100.4)).fills.map((f) => f.ts)).toEqual([130_000]);
+  });
+
+  it('an order whose TTL ends before it becomes eligible expires unfilled; its TTL counts from its arrival', () => {
     const v = createPaperVenue({ ...BASE, latencyMs: 60_000 });
     v.onMarket(B0);
+    // Decided on B0: exists from 60,000 (B0's close), 30 s to live → 90,000; eligible from 120,000.
     v.onOrder(order('o:b', 0, { expiresAt: 30_000 }), 0);
-    const out = v.onMarket(B1);
+    expect(v.onMarket(B1)).toEqual({ fills: [], expired: [] });
+    const out = v.onMarket(B2);
     expect(out.fills).toEqual([]);
-    expect(out.expired.map((e) => [e.orderId, e.remainingQty])).toEqual([['o:b', 10]]);
+    expect(out.expired.map((e) => [e.orderId, e.remainingQty, e.ts])).toEqual([['o:b', 10, 90_000]]);
+    // Without latency the same order fills at B1's open: its 30 s start at B0's close, not its open.
+    const w = createPaperVenue(BASE);
+    w.onMarket(B0);
+    w.onOrder(order('o:b', 0, { expiresAt: 30_000 }), 0);
+    expect(w.onMarket(B1).fills.map((f) => f.ts)).toEqual([60_000]);
   });
 
   it('refuses a negative latency', () => {

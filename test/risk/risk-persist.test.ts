@@ -19,7 +19,7 @@ describe("the decision path's deferred risk write", () => {
     core.halt({ scope: 'all', reason: 'desk says stop', ts: T0 + 1 });
     await store.saveTrading('acc', core.trading(), T0 + 1);
     await write();
-    expect((await store.load('acc')).trading?.state).toBe('HALTED');
+    expect((await store.load('acc')).trading).toMatchObject({ state: 'HALTED' });
     expect((await store.load('acc')).book).toBeDefined();
   });
 
