@@ -67,6 +67,12 @@ export type DecisionPathOptions = Readonly<{
    * `settled` waits for its publications only. Undefined: after every release.
    */
   riskCheckpointMs?: number;
+  /**
+   * Events before this event time only warm the strategy (a backtest's warm-up bars before its
+   * window): their vectors go through inference, so sequence windows and the attributions'
+   * running baseline fill, but nothing is published, marked, executed or decided for them.
+   */
+  decideFrom?: number;
 }>;
 
 /** A release that was decided: `settled` resolves once its outputs are stored (the risk state: see `covered`). */
@@ -177,6 +183,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     }
   };
 
+  const decideFrom = opts.decideFrom ?? Number.NEGATIVE_INFINITY;
   const decideSlice = async (events: readonly AssetEvent[]): Promise<void> => {
     const vectors = [];
     for (const e of events) if (e.vector !== undefined && e.md.type === 'md.bar' && e.md.tf === opts.timeframe) vectors.push(e.vector);
@@ -188,6 +195,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     for (const e of events) {
       const md = e.md;
       const now = md.ts;
+      if (now < decideFrom) continue; // warm-up: inferred above, nothing else
       if (venue !== undefined) venueOut(venue.onMarket(md));
       announce(risk.onMarket(marketMid(md)));
       execution.onMarket(md);

@@ -73,6 +73,8 @@ export type DecisionDeps = Readonly<{
    * windows are filled from them at start and after a swap, instead of waiting `steps` bars.
    */
   features?: Pick<FeatureReader, 'history'>;
+  /** Events before this event time only warm the strategy (actors/decision-path.ts `decideFrom`). */
+  decideFrom?: number;
 }>;
 
 /** A durable consumer of `sx.exec.fill.>` feeding the decision path; refused fills go to `sx.dlq.decisions`. */
@@ -226,6 +228,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       venue,
       ...(deps.observer !== undefined ? { observer: deps.observer } : {}),
       ...(cfg.decision.riskCheckpointMs !== undefined ? { riskCheckpointMs: cfg.decision.riskCheckpointMs } : {}),
+      ...(deps.decideFrom !== undefined ? { decideFrom: deps.decideFrom } : {}),
       // The book is taken now, written later (after the publications of the releases it covers).
       persistRisk: createRiskPersister(deps.riskStore, deps.clock, risk.core.trading()),
     },

@@ -51,6 +51,11 @@ export type EngineOptions = Readonly<{
    * pass it; backtests and experiments, on event time, leave it out and train unpaced.
    */
   trainingClock?: Clock;
+  /**
+   * Market data before this event time only warms the actors (features, the strategy's windows):
+   * nothing is decided for it. A backtest replays the bars before its window this way.
+   */
+  decideFrom?: number;
 }>;
 
 export type Engine = Readonly<{
@@ -97,6 +102,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
             ...(opts.observer !== undefined ? { observer: opts.observer } : {}),
             ...(opts.inferenceThread !== undefined ? { thread: opts.inferenceThread } : {}),
             ...(opts.stages !== undefined ? { stages: opts.stages } : {}),
+            ...(opts.decideFrom !== undefined ? { decideFrom: opts.decideFrom } : {}),
           },
           cfg,
         )

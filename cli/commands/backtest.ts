@@ -38,6 +38,7 @@ import type { Bus } from '../../streams/bus.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { startEngine } from '../engine.js';
+import { FEATURE_WARMUP_BARS } from '../../models/features/feature-engine.js';
 import { endOfData, replayHooks } from './backtest-end-of-data.js';
 import { feedInProcess } from './backtest-feed.js';
 import { logRiskStates } from './backtest-risk.js';
@@ -62,6 +63,11 @@ export type BacktestOptions = Readonly<{
   onSignals?: (messages: readonly string[]) => void;
   /** Time between the end of the model's training data and the window (walk-forward embargo); default 0. */
   embargoMs?: number;
+  /**
+   * Bars before `from` replayed first to warm the features (nothing is decided on them, and the
+   * baselines and metrics start at `from`); default {@link FEATURE_WARMUP_BARS}, 0 to start cold.
+   */
+  warmupBars?: number;
   /** Receives the strategy's equity curve (one point per bar close) and its closed trades. */
   onEquity?: (equity: readonly Readonly<{ ts: number; equity: number; exposure: number }>[], trades: readonly ClosedTrade[], fills: readonly Fill[]) => void;
   /** Where the bars come from: CSV files (`data`, default) or the TimeseriesStore (`pg`). */
@@ -186,7 +192,12 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const files = data === undefined ? [] : barFiles(data, opts.symbols, tf);
   const trainingDir = data === undefined ? undefined : trainingDirOf(data, base);
 
-  const clock = createSimulatedClock(opts.from);
+  // The window's first bar is decided warm: the bars before it (as many as the slowest feature
+  // needs) are replayed first and only warm the actors (`decideFrom`).
+  const warmupBars = opts.warmupBars ?? FEATURE_WARMUP_BARS;
+  if (!(Number.isInteger(warmupBars) && warmupBars >= 0)) throw new RangeError(`warmupBars must be an integer >= 0, got ${warmupBars}`);
+  const readFrom = opts.from - warmupBars * barMs;
+  const clock = createSimulatedClock(readFrom);
   // The duplicate window runs on event time: the ids it holds stay bounded however long the window.
   const bus = backtestBus(cfg, clock, { keepSignals: opts.onSignals !== undefined });
   await bus.ensureStreams(streamSpecs(cfg));
@@ -216,6 +227,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     {
       control: false,
       inferenceThread: 'main',
+      decideFrom: opts.from,
       observer: {
         event: (e, risk) => {
           if (e.md.type !== 'md.bar' || e.md.tf !== tf) return;
@@ -233,14 +245,14 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   // Each stored window is one batch already (one per symbol, in `opts.symbols` order); files are read a chunk of rows at a time.
   const sources: Batches<Bar>[] =
     stored !== undefined
-      ? (await stored.window(opts.from, opts.to)).map((bars) => [bars])
-      : files.map((f) => readBarBatches(f.path, { venue: cfg.venue, symbol: f.symbol, tf, from: opts.from, to: opts.to }));
+      ? (await stored.window(readFrom, opts.to)).map((bars) => [bars])
+      : files.map((f) => readBarBatches(f.path, { venue: cfg.venue, symbol: f.symbol, tf, from: readFrom, to: opts.to }));
   const sourceSymbols = stored !== undefined ? opts.symbols : files.map((f) => f.symbol);
   const ends = endOfData(sourceSymbols.map((symbol) => ({ venue: cfg.venue, symbol })));
   const mdStream = streamName(cfg, 'MD');
   const replayed = (md: MarketData): void => {
     clock.advanceTo(md.ts);
-    if (md.type === 'md.bar') bars.push(md);
+    if (md.type === 'md.bar' && md.ts >= opts.from) bars.push(md); // the baselines trade the window only
     ends.note(md);
   };
   const bar = new SingleBar({ format: ' backtest |{bar}| {value} events | {rate} events/s', hideCursor: true, stream: process.stderr }, Presets.shades_classic);

@@ -74,6 +74,9 @@ export type FeatureEngineState = Readonly<{
  * scavenge per 120k bars). {@link fill} is the allocation-free read path and {@link values} the
  * convenient one (a fresh object per call).
  */
+/** Bars the slowest bar feature (SMA and EMA over 200) needs before the engine is warm. */
+export const FEATURE_WARMUP_BARS = 200;
+
 export class FeatureEngine {
   /** Every feature column, in a stable order (see {@link FEATURE_NAMES}). */
   static readonly names: readonly FeatureName[] = FEATURE_NAMES;

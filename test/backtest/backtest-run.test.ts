@@ -25,8 +25,9 @@ describe('sextant backtest (the engine on the in-memory bus, simulated clock, pa
     }
     // Early 2023 rallied: holding both coins made money, with fees paid once.
     expect(json.baselines.buy_and_hold.total_return).toBeGreaterThan(0.2);
-    // Every bar after the 200-bar warm-up is scored; orders and fills happen on the way.
-    expect(json.counts['predictions']).toBe(2 * (59 * 24 - 199));
+    // The 200 bars before the window warm the features: every bar of the window is scored; orders and fills happen on the way.
+    expect(json.counts['predictions']).toBe(2 * 59 * 24);
+    expect(json.counts['bars']).toBe(2 * 59 * 24); // the warm-up bars are not the window's
     expect(json.counts['fills']).toBeGreaterThan(0);
     expect(json.metrics.fees_paid).toBeGreaterThan(0);
     expect(json.model.trainRange.to < json.window.from).toBe(true);

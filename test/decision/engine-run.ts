@@ -54,7 +54,12 @@ export type EngineRun = Readonly<{ cfg: Config; bus: Bus; engine: Engine; publis
  * window, waits until every bar went through, and stops the engine (which lets the decision path
  * finish the last events).
  */
-export async function runEngineOnBars(cfg: Config, registry: ModelRegistry, window: Readonly<{ from: number; to: number }>): Promise<EngineRun> {
+/**
+ * `warmupBars`: 1h bars before `window.from` replayed first, deciding nothing (`decideFrom`), as
+ * `sextant backtest` warms its actors.
+ */
+export async function runEngineOnBars(cfg: Config, registry: ModelRegistry, window: Readonly<{ from: number; to: number }>, o: Readonly<{ warmupBars?: number }> = {}): Promise<EngineRun> {
+  const warmup = o.warmupBars ?? 0;
   const bus = await createNatsBus({ url: NATS_URL, name: 'decision-test', connectTimeoutMs: 3000 });
   await bus.ensureStreams(streamSpecs(cfg));
   const riskStore = createMemoryRiskStore();
@@ -63,9 +68,10 @@ export async function runEngineOnBars(cfg: Config, registry: ModelRegistry, wind
     { bus, features: createMemoryFeatureStore({ historyCap: 10 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() },
     createLiveClock(),
     silentLogger,
+    warmup > 0 ? { decideFrom: window.from } : {},
   );
   const files = findBarFiles(testDataDir(), { symbols: cfg.assets.map((a) => a.symbol), timeframe: '1h' });
-  const sources = files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf: '1h', ...window }));
+  const sources = files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf: '1h', from: window.from - warmup * 3_600_000, to: window.to }));
   const result = await replay({ bus, subjects: subjectsFor(cfg.prefix), source: mergeByTime(...sources) });
   const deadline = performance.now() + 60_000;
   while (engine.counters.messagesIn < result.published) {
