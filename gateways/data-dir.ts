@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TIMEFRAMES } from '../streams/messages/bar.js';
 import type { Timeframe } from '../streams/messages/bar.js';
@@ -119,4 +119,47 @@ export function findBarFiles(dataDir: string, filter: Readonly<{ symbols?: reado
   const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
   const rank = (tf: Timeframe): number => TIMEFRAMES.indexOf(tf);
   return out.sort((a, b) => byText(a.symbol, b.symbol) || rank(a.timeframe) - rank(b.timeframe) || byText(a.path, b.path));
+}
+
+/**
+ * The data folder (the one holding `ohlcv/`) that `path` is or lies in: the folder itself, its
+ * `ohlcv/` folder, or one `ohlcv/<venue>_<market>_<tf>/` folder of it; undefined otherwise.
+ */
+export function dataRootOf(path: string): string | undefined {
+  const p = resolve(path);
+  if (isDir(join(p, 'ohlcv'))) return p;
+  if (basename(p) === 'ohlcv' && isDir(p)) return dirname(p);
+  if (FOLDER_RE.test(basename(p)) && basename(dirname(p)) === 'ohlcv' && isDir(p)) return dirname(dirname(p));
+  return undefined;
+}
+
+/**
+ * {@link findBarFiles} for a folder given on the command line: a data folder, its `ohlcv/`
+ * folder, one `ohlcv/<venue>_<market>_<tf>/` folder (only its files), or any folder of files
+ * named `<BASE>_<QUOTE>_<tf>[_…].csv` (venue and market `unknown`). Throws a
+ * {@link DataDirError} when the folder holds none of these.
+ */
+export function findBarFilesUnder(path: string, filter: Readonly<{ symbols?: readonly string[]; timeframe?: string }> = {}): BarFile[] {
+  const p = resolve(path);
+  if (!isDir(p)) throw new DataDirError(p, `market data folder ${p} does not exist or is not a folder.`);
+  const root = dataRootOf(p);
+  if (root !== undefined) {
+    const inside = root === p || basename(p) === 'ohlcv' ? undefined : `${p}/`;
+    return findBarFiles(root, filter).filter((f) => inside === undefined || f.path.startsWith(inside));
+  }
+  const wantTf = filter.timeframe === undefined ? undefined : parseTimeframe(filter.timeframe);
+  const wantSymbols = filter.symbols === undefined ? undefined : new Set(filter.symbols);
+  const out: BarFile[] = [];
+  for (const name of readdirSync(p).sort()) {
+    const m = FILE_RE.exec(name);
+    const timeframe = m === null ? undefined : tryTimeframe(m[3]!);
+    if (m === null || timeframe === undefined || (wantTf !== undefined && timeframe !== wantTf)) continue;
+    const symbol = `${m[1]!.toUpperCase()}/${m[2]!.toUpperCase()}`;
+    if (wantSymbols !== undefined && !wantSymbols.has(symbol)) continue;
+    out.push({ path: join(p, name), venue: 'unknown', market: 'unknown', symbol, timeframe });
+  }
+  if (out.length === 0 && readdirSync(p).every((n) => FILE_RE.exec(n) === null)) {
+    throw new DataDirError(p, `${p} holds no ohlcv/ folder and no files named <BASE>_<QUOTE>_<timeframe>….csv.`);
+  }
+  return out;
 }

@@ -4,7 +4,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import { InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
-import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
+import { dataRootOf, findBarFilesUnder, requireDataDir } from '../../gateways/data-dir.js';
 import { readBarBatches } from '../../gateways/historical/bars-csv.js';
 import { mergeBatchesByTime } from '../../gateways/historical/merge-batches-by-time.js';
 import type { Batches } from '../../gateways/historical/merge-batches-by-time.js';
@@ -143,7 +143,7 @@ function barFiles(data: string, symbols: readonly string[], timeframe: string): 
     if (symbols.length !== 1) throw new InvalidArgumentError(`${basename(data)} is one file: give exactly one --symbols`);
     return [{ path: data, symbol: symbols[0] as string }];
   }
-  const files = findBarFiles(data, { symbols, timeframe });
+  const files = findBarFilesUnder(data, { symbols, timeframe });
   const missing = symbols.filter((s) => !files.some((f) => f.symbol === s));
   if (missing.length > 0) throw new InvalidArgumentError(`no ${timeframe} bar files for ${missing.join(', ')} under ${data}`);
   return files.map((f) => ({ path: f.path, symbol: f.symbol }));
@@ -158,8 +158,8 @@ export function backtestBus(cfg: Config, clock: Clock, o: Readonly<{ keepSignals
   return createMemoryBus({ now: () => clock.now(), trimAcked: [streamName(cfg, 'MD')], ...(o.keepSignals ? {} : { discardUnread: [streamName(cfg, 'SIGNALS')] }) });
 }
 
-/** Where a backtest over `data` (a CSV file or folder) trains its model: the folder, or for one file the configured data folder. */
-export const trainingDirOf = (data: string, base: Config): string => (statSync(data).isFile() ? requireDataDir(base.data.dir) : data);
+/** Where a backtest over `data` (a CSV file or folder) trains its model: the data folder it is or lies in, else the configured one. */
+export const trainingDirOf = (data: string, base: Config): string => (statSync(data).isFile() ? requireDataDir(base.data.dir) : (dataRootOf(data) ?? requireDataDir(base.data.dir)));
 
 /**
  * `sextant backtest`: the live engine's actors (asset actors, sequencer, strategy, execution,
@@ -250,7 +250,9 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const sourceSymbols = stored !== undefined ? opts.symbols : files.map((f) => f.symbol);
   const ends = endOfData(sourceSymbols.map((symbol) => ({ venue: cfg.venue, symbol })));
   const mdStream = streamName(cfg, 'MD');
+  let fed = 0;
   const replayed = (md: MarketData): void => {
+    fed++;
     clock.advanceTo(md.ts);
     if (md.type === 'md.bar' && md.ts >= opts.from) bars.push(md); // the baselines trade the window only
     ends.note(md);
@@ -259,10 +261,20 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   if (opts.progress === true) bar.start(0, 0, { rate: 0 });
   const t0 = performance.now();
   const replay = replayHooks(ends, engine, { bus, stream: mdStream, subjects });
+  // While the feed runs the total is what it has read so far; the bar redraws at its own pace.
+  const showProgress = (): void => {
+    if (opts.progress !== true) return;
+    const n = engine.counters.messagesIn;
+    bar.setTotal(Math.max(fed, n, 1));
+    bar.update(n, { rate: Math.round(n / Math.max((performance.now() - t0) / 1000, 1e-3)) });
+  };
   const published = await feedInProcess(bus, subjects, mergeBatchesByTime(sources, undefined, ends.hooks), {
     consumed: () => engine.counters.messagesIn,
     each: replayed,
-    afterBatch: replay.afterBatch,
+    afterBatch: () => {
+      showProgress();
+      return replay.afterBatch();
+    },
     waiting: replay.waiting,
   });
   if (opts.progress === true) bar.setTotal(published.published);

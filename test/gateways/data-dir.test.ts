@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DATA_DIR_ENV, DataDirError, DEFAULT_DATA_DIR, findBarFiles, requireDataDir, resolveDataDir } from '../../gateways/data-dir.js';
+import { DATA_DIR_ENV, DataDirError, dataRootOf, DEFAULT_DATA_DIR, findBarFiles, findBarFilesUnder, requireDataDir, resolveDataDir } from '../../gateways/data-dir.js';
 import { scratch } from './data.js';
 
 const tmp = scratch();
@@ -90,5 +90,32 @@ describe('findBarFiles', () => {
       ['binance', 'BTC/USDT', '5m'],
       ['kraken', 'ETH/EUR', '1h'],
     ]);
+  });
+});
+
+describe('findBarFilesUnder (the --data folder of a backtest)', () => {
+  const shared = requireDataDir();
+  const btc1h = (dir: string): string[] => findBarFilesUnder(dir, { symbols: ['BTC/USDT'], timeframe: '1h' }).map((f) => f.path);
+  it('takes the data folder, its ohlcv/ folder or one <venue>_<market>_<tf>/ folder of it, each to the same files', () => {
+    const all = btc1h(shared);
+    expect(all.length).toBeGreaterThan(0);
+    expect(btc1h(join(shared, 'ohlcv'))).toEqual(all);
+    expect(btc1h(join(shared, 'ohlcv', 'binance_spot_1h'))).toEqual(all);
+    expect(findBarFilesUnder(join(shared, 'ohlcv', 'binance_spot_5m'), { symbols: ['BTC/USDT'], timeframe: '1h' })).toEqual([]);
+    for (const d of [shared, join(shared, 'ohlcv'), join(shared, 'ohlcv', 'binance_spot_1h')]) expect(dataRootOf(d)).toBe(resolve(shared));
+  });
+
+  it('takes a plain folder of <BASE>_<QUOTE>_<tf>….csv files, and refuses one with none', () => {
+    const plain = join(tmp.dir, 'plain-bars');
+    mkdirSync(plain, { recursive: true });
+    writeFileSync(join(plain, 'BTC_USDT_1h_2022.csv'), 'timestamp,open,high,low,close,volume\n');
+    writeFileSync(join(plain, 'ETH_USDT_5m.csv'), 'timestamp,open,high,low,close,volume\n');
+    expect(findBarFilesUnder(plain, { timeframe: '1h' }).map((f) => [f.symbol, f.timeframe, f.venue])).toEqual([['BTC/USDT', '1h', 'unknown']]);
+    expect(dataRootOf(plain)).toBeUndefined();
+    const empty = join(tmp.dir, 'no-bars');
+    mkdirSync(empty, { recursive: true });
+    writeFileSync(join(empty, 'notes.txt'), 'x');
+    expect(() => findBarFilesUnder(empty)).toThrow(DataDirError);
+    expect(() => findBarFilesUnder(join(tmp.dir, 'missing'))).toThrow(/does not exist/);
   });
 });
