@@ -104,10 +104,11 @@ program
     if (!(n >= 0)) throw new InvalidArgumentError('ms >= 0');
     return n;
   })
-  .action(async (opts: { data?: string; symbols: string[]; timeframe: string; from?: number; to?: number; suite?: string; walkForward?: number; embargo: number; report?: string; capital: number; spec?: string; source?: 'csv' | 'pg'; latencyMs?: number }, cmd: Command) => {
+  .option('--model <ref>', 'serve a registered model (name, name@version or name@alias) from the model registry instead of training one on the years before --from')
+  .action(async (opts: { data?: string; symbols: string[]; timeframe: string; from?: number; to?: number; suite?: string; walkForward?: number; embargo: number; report?: string; capital: number; spec?: string; source?: 'csv' | 'pg'; latencyMs?: number; model?: string }, cmd: Command) => {
     const configFile = program.opts<{ config?: string }>().config;
-    if (opts.spec !== undefined || opts.source !== undefined || opts.latencyMs !== undefined) {
-      if (opts.suite !== undefined || opts.walkForward !== undefined) throw new InvalidArgumentError('--spec, --source and --latency-ms apply to a single backtest, not --suite or --walk-forward');
+    if (opts.spec !== undefined || opts.source !== undefined || opts.latencyMs !== undefined || opts.model !== undefined) {
+      if (opts.suite !== undefined || opts.walkForward !== undefined) throw new InvalidArgumentError('--spec, --source, --latency-ms and --model apply to a single backtest, not --suite or --walk-forward');
       const inputs = resolveBacktestInputs(opts.spec !== undefined ? loadBacktestSpec(opts.spec) : undefined, givenFlags(opts, (k) => cmd.getOptionValueSource(k) === 'cli'));
       const r = await runBacktest({ ...(configFile !== undefined ? { configFile } : {}), ...inputs, progress: true });
       process.stdout.write(`${JSON.stringify({ metrics: r.metrics, baselines: r.baselines, gaps: r.gaps.length, risk: r.risk, run: r.run })}\n`);

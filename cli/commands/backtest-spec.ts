@@ -83,6 +83,8 @@ export const BacktestSpecSchema = z
       .partial()
       .strict(),
     costs: BacktestCostsSchema,
+    /** A registered model to serve (`name`, `name@version`, `name@alias`) instead of training one. */
+    model: z.string().regex(/^[A-Za-z0-9_-]+(@[A-Za-z0-9_-]+)?$/, 'name or name@version/alias'),
   })
   .partial()
   .strict();
@@ -115,7 +117,7 @@ export function loadBacktestSpec(path: string): BacktestSpec {
 }
 
 /** What the command line gave explicitly (flags win over the spec). */
-export type BacktestFlags = Partial<Readonly<{ symbols: string[]; from: number; to: number; timeframe: string; data: string; source: 'csv' | 'pg'; capital: number; report: string; latencyMs: number }>>;
+export type BacktestFlags = Partial<Readonly<{ symbols: string[]; from: number; to: number; timeframe: string; data: string; source: 'csv' | 'pg'; capital: number; report: string; latencyMs: number; model: string }>>;
 
 export type BacktestInputs = Readonly<{
   symbols: readonly string[];
@@ -129,6 +131,7 @@ export type BacktestInputs = Readonly<{
   report: string;
   strategy?: BacktestSpec['strategy'];
   costs?: BacktestCosts;
+  model?: string;
 }>;
 
 export const BACKTEST_DEFAULTS = { symbols: ['BTC/USDT'], timeframe: '1h', capital: 10_000, source: 'csv' } as const;
@@ -158,6 +161,7 @@ export function resolveBacktestInputs(spec: BacktestSpec | undefined, flags: Bac
     report,
     ...(s.strategy !== undefined ? { strategy: s.strategy } : {}),
     ...(costs !== undefined ? { costs } : {}),
+    ...((flags.model ?? s.model) !== undefined ? { model: flags.model ?? s.model } : {}),
   };
 }
 
@@ -177,7 +181,7 @@ export function spreadModelOf(costs: BacktestCosts | undefined): SpreadModel | u
 export function givenFlags(opts: Readonly<Record<string, unknown>>, isGiven: (name: string) => boolean): BacktestFlags {
   const pick = (name: string): unknown => (isGiven(name) ? opts[name] : undefined);
   const out: Record<string, unknown> = {};
-  for (const k of ['symbols', 'from', 'to', 'timeframe', 'data', 'source', 'capital', 'report', 'latencyMs'] as const) {
+  for (const k of ['symbols', 'from', 'to', 'timeframe', 'data', 'source', 'capital', 'report', 'latencyMs', 'model'] as const) {
     const v = pick(k);
     if (v !== undefined) out[k] = v;
   }

@@ -17,8 +17,9 @@ import { performanceMetrics } from '../../models/backtest/performance-metrics.js
 import { closedTrades } from '../../models/backtest/portfolio.js';
 import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
 import { createMemoryModelRegistry } from '../../models/registry/memory-model-registry.js';
-import { parseModelRef } from '../../models/registry/model-registry.js';
+import { ModelNotFoundError, parseModelRef } from '../../models/registry/model-registry.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
+import { openPgRegistry } from '../registry.js';
 import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
 import type { Clock } from '../../state/clock.js';
 import { silentLogger } from '../../state/logger.js';
@@ -85,6 +86,12 @@ export type BacktestOptions = Readonly<{
    * the years before the window: compare a backtest with a live run of the same model.
    */
   registry?: ModelRegistry;
+  /**
+   * Serve this registered model (`name`, `name@version` or `name@alias`) instead of training one:
+   * from `registry` when given, else from the configured model registry (PostgreSQL tables and
+   * `models.artifactDir`, where `sextant train` registers).
+   */
+  model?: string;
 }>;
 
 /** The paper venue's settings: the config's, with the backtest's costs (fees, spread model, impact, volume share, latency) over them. */
@@ -170,6 +177,20 @@ export const trainingDirOf = (data: string, base: Config): string => (statSync(d
  * (window and training years) are read from the TimeseriesStore instead of CSV files.
  */
 export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport> {
+  if (opts.model !== undefined) {
+    const ref = opts.model;
+    const served = { ...opts, strategy: { ...opts.strategy, model: ref } };
+    if (opts.registry !== undefined) return runBacktest({ ...served, model: undefined, registry: opts.registry });
+    const registry = await openPgRegistry(loadConfig({ file: opts.configFile }));
+    try {
+      await registry.get(ref).catch((e: unknown) => {
+        throw e instanceof ModelNotFoundError ? new InvalidArgumentError(`--model ${ref}: not in the model registry (${e.message}); \`sextant ctl model list\` lists what is`) : e;
+      });
+      return await runBacktest({ ...served, model: undefined, registry });
+    } finally {
+      await registry.close();
+    }
+  }
   if (opts.source !== 'pg' || opts.timeseries !== undefined) return runOn(opts);
   const pgCfg = loadConfig({ file: opts.configFile }).postgres;
   const store = await createPgTimeseriesStore({ url: pgCfg.url, schema: pgCfg.schema, poolSize: 2 });
@@ -213,6 +234,11 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
       : stored !== undefined
       ? await trainFromStore(registry, stored, { name: served.name, symbols: opts.symbols, tf, from: trainTo, where })
       : (await ensureDemoModel(registry, { name: served.name, dataDir: trainingDir as string, symbols: opts.symbols, timeframe: tf, from: trainTo, retrain: true })).model;
+  // What was trained is served as `production`: another version or alias named in strategy.model
+  // would leave the engine without a model and the run without decisions.
+  if (opts.registry === undefined && (await registry.get(cfg.strategy.model).catch(() => undefined)) === undefined) {
+    throw new InvalidArgumentError(`strategy.model ${cfg.strategy.model}: a backtest trains its own model and serves it as ${served.name}@production; to backtest a registered version give --model ${cfg.strategy.model} (or \`model:\` in the spec)`);
+  }
 
   // Equity sampled once per bar time (after every symbol's bar of that time), at the bar's close.
   const samples = new Map<number, { equity: number; exposure: number }>();

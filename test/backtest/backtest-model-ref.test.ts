@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBacktest } from '../../cli/commands/backtest.js';
+import { resolveBacktestInputs } from '../../cli/commands/backtest-spec.js';
+import { ensureDemoModel } from '../../cli/commands/demo-model.js';
+import { openPgRegistry } from '../../cli/registry.js';
+import { loadConfig } from '../../config/load.js';
+import type { ModelRegistry } from '../../models/registry/model-registry.js';
+import { streamSpecs } from '../../streams/provision.js';
+import { createNatsBus } from '../../streams/nats-bus.js';
+import { testDataDir } from '../support/data-dir.js';
+import { dropSchema } from '../support/pg.js';
+
+const PG_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schema = `bt_model_${process.pid}`;
+const dir = mkdtempSync(join(tmpdir(), 'sextant-bt-model-'));
+const configFile = join(dir, 'config.yaml');
+writeFileSync(configFile, `prefix: btm\nstreamNamePrefix: BTM_\npostgres:\n  url: ${PG_URL}\n  schema: ${schema}\nmodels:\n  artifactDir: ${join(dir, 'models')}\n`);
+const window = { from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 0, 15) };
+
+describe('sextant backtest --model: a registered version served instead of a freshly trained model', () => {
+  let registry: ModelRegistry;
+  beforeAll(async () => {
+    registry = await openPgRegistry(loadConfig({ file: configFile }));
+    // Version 1 trained on the years before 2024, then a second registration of it as version 2, now in production.
+    const v1 = (await ensureDemoModel(registry, { name: 'direction-mlp', dataDir: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', from: window.from })).model;
+    const bytes = await registry.artifact(v1);
+    const { version: _v, aliases: _a, featureSpecHash: _h, artifactSha256: _s, createdAt: _c, ...fields } = v1;
+    const v2 = await registry.register({ ...fields, parentVersion: v1.version }, bytes, { actor: 'test' });
+    await registry.promote(v2.name, v2.version, { actor: 'test', reason: 'newer' });
+  }, 300_000);
+  afterAll(async () => {
+    await registry.close();
+    const cfg = loadConfig({ file: configFile });
+    const bus = await createNatsBus({ url: cfg.nats.url, name: 'bt-model-cleanup', connectTimeoutMs: 3000 });
+    await bus.deleteStreams(streamSpecs(cfg).map((s) => s.name));
+    await bus.close();
+    await dropSchema(PG_URL, schema);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves the version asked for from the configured registry (flag or spec), and decides with it', async () => {
+    const inputs = resolveBacktestInputs({ model: 'direction-mlp@1' }, { symbols: ['BTC/USDT'], ...window, data: testDataDir(), report: join(dir, 'v1') });
+    expect(inputs.model).toBe('direction-mlp@1');
+    const report = await runBacktest({ configFile, ...inputs });
+    expect(report.model.ref).toBe('direction-mlp@1');
+    expect(report.counts['predictions']).toBe(14 * 24); // warm from the first bar of the window
+    const prod = await runBacktest({ configFile, ...inputs, model: 'direction-mlp@production', report: join(dir, 'prod') });
+    expect(prod.model.ref).toBe('direction-mlp@2');
+  }, 300_000);
+
+  it('says so when the version is not registered, or when strategy.model names one a backtest does not train', async () => {
+    const base = { configFile, symbols: ['BTC/USDT'], timeframe: '1h', ...window, data: testDataDir(), capital: 10_000 };
+    await expect(runBacktest({ ...base, report: join(dir, 'missing'), model: 'direction-mlp@9' })).rejects.toThrow(/--model direction-mlp@9: not in the model registry/);
+    await expect(runBacktest({ ...base, report: join(dir, 'strategy'), strategy: { model: 'direction-mlp@3' } })).rejects.toThrow(/give --model direction-mlp@3/);
+  }, 300_000);
+});
