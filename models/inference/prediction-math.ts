@@ -69,3 +69,25 @@ export function intentOf(cls: number, confidence: number, interval95Width: numbe
  * exchangeable future outcomes.
  */
 export const conformalInterval = (expected: number, q: number): [number, number] => [expected - q, expected + q];
+
+/**
+ * The half-widths of a prediction's 80 % and 95 % intervals: the conformal quantiles, times the
+ * vector's ATR14/close when the calibration is normalised by it. Undefined when that scale is
+ * needed and the vector does not give a positive one.
+ */
+export function intervalHalfWidths(c: ModelCalibration, values: Readonly<Record<string, number | null>>, price: number): readonly [number, number] | undefined {
+  if (c.conformalScale === undefined) return [c.conformal80, c.conformal95];
+  const atr = values['atr_14'];
+  const s = atr === null || atr === undefined ? Number.NaN : conformalScaleOf(atr, price);
+  if (Number.isNaN(s)) return undefined;
+  return [c.conformal80 * s, c.conformal95 * s];
+}
+
+/** Smallest scale: a market with no range at all (ATR 0) still gets an interval, a narrow one. */
+const MIN_SCALE = 1e-8;
+
+/** The conformal scale of a row: ATR14 / close, at least {@link MIN_SCALE}; NaN when either is unusable. The same in training and inference. */
+export function conformalScaleOf(atr: number, close: number): number {
+  if (!(Number.isFinite(atr) && atr >= 0 && Number.isFinite(close) && close > 0)) return Number.NaN;
+  return Math.max(atr / close, MIN_SCALE);
+}

@@ -10,7 +10,7 @@ import { createInputBuilder, SkipReason } from './input-builder.js';
 import type { InputBuilder } from './input-builder.js';
 import { blockContributions, occlusionStride, topAttributions, writeOcclusionBlock, writeWindowOcclusionBlock } from './occlusion.js';
 import type { Attribution } from './occlusion.js';
-import { checkCalibration, checkIntentRule, expectedReturn, intentOf, predictedClass } from './prediction-math.js';
+import { checkCalibration, checkIntentRule, expectedReturn, intentOf, intervalHalfWidths, predictedClass } from './prediction-math.js';
 import type { IntentRule } from './prediction-math.js';
 import { createRunningBaseline } from './running-baseline.js';
 import type { BaselineSlot, RunningBaseline, RunningBaselineState } from './running-baseline.js';
@@ -57,6 +57,8 @@ export const CoreSkip = {
   badOutput: 'BAD_OUTPUT',
   /** A sequence model's asset has fewer than `steps` consecutive scorable vectors yet (not an error). */
   windowFilling: 'WINDOW_FILLING',
+  /** The model's intervals scale with ATR14/close and the vector has no positive ATR14. */
+  noScale: 'NO_SCALE',
 } as const;
 export type CoreSkip = (typeof CoreSkip)[keyof typeof CoreSkip];
 
@@ -313,7 +315,7 @@ export function createStrategyCore(opts: StrategyCoreOptions): StrategyCore {
     const probs = outs[p.outputIndex] as Float32Array;
     const scratch = new Float64Array(f);
     const { calibration, name, version } = p.model;
-    const { conformal80: q80, conformal95: q95, horizonMs } = calibration;
+    const { horizonMs } = calibration;
     const model = { name, version };
     for (let i = 0; i < n; i++) {
       const r = i * stride;
@@ -330,9 +332,15 @@ export function createStrategyCore(opts: StrategyCoreOptions): StrategyCore {
         blockContributions(probs, i, f, p.means, scratch);
         attributions = topAttributions(scratch, p.names, topK);
       }
+      const v = picked[i] as FeatureVector;
+      const half = intervalHalfWidths(calibration, v.values, prices[i] as number);
+      if (half === undefined) {
+        skip(CoreSkip.noScale);
+        continue;
+      }
+      const [q80, q95] = half;
       const confidence = pd > pf ? (pd > pu ? pd : pu) : pf > pu ? pf : pu;
       const intent = intentFor(predictedClass(pd, pf, pu), confidence, 2 * q95, prices[i] as number);
-      const v = picked[i] as FeatureVector;
       out.push({
         type: 'pred',
         v: 1,

@@ -12,9 +12,18 @@ import type { FeatureSpec } from './feature-spec.js';
 export type ModelCalibration = Readonly<{
   /** Mean forward log return of each class (down, flat, up) in the training set. */
   classMeanReturns: readonly [number, number, number];
-  /** Split-conformal quantiles of |realised − expected| return on the calibration set. */
+  /**
+   * Split-conformal quantiles of |realised − expected| return on the calibration set; with
+   * `conformalScale`, of that divided by the row's scale, and an interval is expected ± q · scale.
+   */
   conformal80: number;
   conformal95: number;
+  /**
+   * `atr_14/close`: the scores were normalised by the decision-time ATR14 over the close (locally
+   * weighted conformal), so intervals are wider when the market is wilder and the width check on
+   * predictions tells calm from wild ones. Absent (older models): one width for every prediction.
+   */
+  conformalScale?: 'atr_14/close';
   /** Horizon the labels and returns were measured over. */
   horizonMs: number;
 }>;

@@ -15,6 +15,7 @@ export const ModelCalibrationSchema = z
     conformal80: finite.refine((n) => n >= 0, { message: 'must be >= 0' }),
     conformal95: finite.refine((n) => n >= 0, { message: 'must be >= 0' }),
     horizonMs: z.number().int().positive(),
+    conformalScale: z.literal('atr_14/close').optional(),
   })
   .readonly();
 

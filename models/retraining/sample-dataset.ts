@@ -1,5 +1,6 @@
 import type { TrainingSample } from '../../state/training-sample-store.js';
 import { DEFAULT_PRICE_KEYS } from '../inference/input-builder.js';
+import { conformalScaleOf } from '../inference/prediction-math.js';
 import type { FeatureSpec } from '../registry/feature-spec.js';
 import { fitStandardiser } from '../training/standardiser.js';
 import type { Standardiser } from '../training/standardiser.js';
@@ -19,6 +20,8 @@ export type SampleDataset = Readonly<{
   x: Float64Array;
   y: Int32Array;
   r: Float64Array;
+  /** ATR14 / close of each row's vector: the conformal intervals' scale. */
+  scale: Float64Array;
   ts: Float64Array;
   labeledTs: Float64Array;
   rows: number;
@@ -56,23 +59,26 @@ export function sampleDataset(samples: readonly TrainingSample[], spec: Pick<Fea
   const x: number[] = [];
   const y: number[] = [];
   const r: number[] = [];
+  const sc: number[] = [];
   const ts: number[] = [];
   const lts: number[] = [];
   let skipped = 0;
   const row = new Array<number>(cols);
   for (const s of samples) {
     const cls = classOfSample(s, rule);
-    if (cls === undefined || !rowOf(s.features, spec, row)) {
+    const scale = conformalScaleOf(s.features['atr_14'] ?? Number.NaN, s.features['close'] ?? Number.NaN);
+    if (cls === undefined || Number.isNaN(scale) || !rowOf(s.features, spec, row)) {
       skipped++;
       continue;
     }
     x.push(...row);
     y.push(cls);
     r.push(s.forwardReturn);
+    sc.push(scale);
     ts.push(s.ts);
     lts.push(s.labeledTs);
   }
-  return { features: spec.features, transforms: spec.transforms, x: Float64Array.from(x), y: Int32Array.from(y), r: Float64Array.from(r), ts: Float64Array.from(ts), labeledTs: Float64Array.from(lts), rows: y.length, cols, skipped };
+  return { features: spec.features, transforms: spec.transforms, x: Float64Array.from(x), y: Int32Array.from(y), r: Float64Array.from(r), scale: Float64Array.from(sc), ts: Float64Array.from(ts), labeledTs: Float64Array.from(lts), rows: y.length, cols, skipped };
 }
 
 /** Rows `[from, to)` standardised as float32 (what the ONNX model reads). */

@@ -85,7 +85,7 @@ export async function fitChallenger(samples: readonly TrainingSample[], champion
   const val = classificationMetrics(tfjsProbs, valY, 3);
   const valLogLoss = result.valLogLoss[result.bestEpoch - 1] as number;
   const featureSpec = FeatureSpecSchema.parse({ version: 1, features: [...ds.features], mean: [...standardiser.mean], std: [...standardiser.std], transforms: [...ds.transforms] });
-  const calibration = calibrate({ y: fitY, r: ds.r.slice(0, fitEnd) }, { probs: tfjsProbs, r: ds.r.slice(valStart) }, champion.calibration.horizonMs);
+  const calibration = calibrate({ y: fitY, r: ds.r.slice(0, fitEnd) }, { probs: tfjsProbs, r: ds.r.slice(valStart), scale: ds.scale.slice(valStart) }, champion.calibration.horizonMs);
   const horizons = new Set(samples.map((s) => s.horizonBars));
   const first = ds.ts[0] as number;
   const lastLabeled = Math.max(...Array.from(ds.labeledTs));

@@ -1,6 +1,7 @@
 import { FeatureEngine } from '../features/feature-engine.js';
 import { FEATURE_NAMES } from '../features/feature-names.js';
 import type { BarInput } from '../features/inputs.js';
+import { conformalScaleOf } from '../inference/prediction-math.js';
 import { directionLabels } from './direction-labels.js';
 import { BASELINE_FEATURES, engineColumns, transformRow } from './feature-row.js';
 import type { FeatureTransform } from './feature-row.js';
@@ -31,6 +32,8 @@ export type BarDataset = Readonly<{
   y: Int32Array;
   /** Forward log return over the horizon, per row (for calibration). */
   r: Float64Array;
+  /** ATR14 / close at the row's bar (`conformalScaleOf`): the conformal intervals' scale. */
+  scale: Float64Array;
   /** Bar open time per row. */
   ts: Float64Array;
   /** Index into `symbols` per row. */
@@ -59,6 +62,7 @@ export function buildBarDataset(input: readonly SymbolBars[], opts: DatasetOptio
   const xs: number[] = [];
   const ys: number[] = [];
   const rs: number[] = [];
+  const scs: number[] = [];
   const tss: number[] = [];
   const syms: number[] = [];
   let warmup = 0;
@@ -98,6 +102,7 @@ export function buildBarDataset(input: readonly SymbolBars[], opts: DatasetOptio
       for (let j = 0; j < cols; j++) xs.push(rowsX[i * cols + j] as number);
       ys.push(l.label);
       rs.push(l.forwardReturn);
+      scs.push(conformalScaleOf(atr[i] as number, close[i] as number));
       tss.push(ts[i] as number);
       syms.push(si);
     }
@@ -109,12 +114,14 @@ export function buildBarDataset(input: readonly SymbolBars[], opts: DatasetOptio
   const x = new Float64Array(rows * cols);
   const y = new Int32Array(rows);
   const r = new Float64Array(rows);
+  const scale = new Float64Array(rows);
   const ts = new Float64Array(rows);
   const symbolIndex = new Int32Array(rows);
   order.forEach((src, dst) => {
     for (let j = 0; j < cols; j++) x[dst * cols + j] = xs[src * cols + j] as number;
     y[dst] = ys[src] as number;
     r[dst] = rs[src] as number;
+    scale[dst] = scs[src] as number;
     ts[dst] = tss[src] as number;
     symbolIndex[dst] = syms[src] as number;
   });
@@ -126,6 +133,7 @@ export function buildBarDataset(input: readonly SymbolBars[], opts: DatasetOptio
     x,
     y,
     r,
+    scale,
     ts,
     symbolIndex,
     symbols: input.map((s) => s.symbol),

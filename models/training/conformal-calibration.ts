@@ -41,21 +41,31 @@ export function conformalQuantile(scores: ArrayLike<number>, q: number): number 
 /**
  * The calibration stored with a model: class mean returns from the training rows, and the 80 % /
  * 95 % conformal quantiles of |r − Σ p_k μ_k| over the calibration rows (rows the model never
- * trained on), so the interval `expected ± conformal95` covers about 95 % of outcomes.
+ * trained on), so the interval `expected ± conformal95` covers about 95 % of outcomes. With
+ * `scale` (each row's ATR14/close at decision time) the scores are |r − E| / scale and the
+ * interval is `expected ± conformal95 · scale`: as wide as the market is wild.
  */
 export function calibrate(
   train: Readonly<{ y: ArrayLike<number>; r: ArrayLike<number> }>,
-  calibration: Readonly<{ probs: ArrayLike<number>; r: ArrayLike<number> }>,
+  calibration: Readonly<{ probs: ArrayLike<number>; r: ArrayLike<number>; scale?: ArrayLike<number> }>,
   horizonMs: number,
 ): ModelCalibration {
   const means = classMeanReturns(train.y, train.r, 3);
   const expected = expectedReturns(calibration.probs, means);
   if (expected.length !== calibration.r.length) throw new RangeError(`calibration probabilities cover ${expected.length} rows, returns ${calibration.r.length}`);
-  const scores = Float64Array.from(expected, (e, i) => Math.abs((calibration.r[i] as number) - e));
+  const scale = calibration.scale;
+  if (scale !== undefined) {
+    if (scale.length !== expected.length) throw new RangeError(`calibration scales cover ${scale.length} rows, returns ${expected.length}`);
+    for (let i = 0; i < scale.length; i++) if (!((scale[i] as number) > 0 && Number.isFinite(scale[i]))) throw new RangeError(`calibration scale of row ${i} is ${scale[i]}: it must be a positive number`);
+  }
+  // Locally weighted conformal: |r − E| in units of the row's ATR14/close, so the interval scales with it.
+  const scores = Float64Array.from(expected, (e, i) => Math.abs((calibration.r[i] as number) - e) / (scale === undefined ? 1 : (scale[i] as number)));
   return {
     classMeanReturns: [means[0] as number, means[1] as number, means[2] as number],
     conformal80: conformalQuantile(scores, 0.8),
     conformal95: conformalQuantile(scores, 0.95),
     horizonMs,
+    ...(scale !== undefined ? { conformalScale: 'atr_14/close' as const } : {}),
   };
 }
+

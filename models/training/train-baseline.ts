@@ -136,7 +136,7 @@ export async function trainBaseline(bars: readonly SymbolBars[], dataset: Datase
 
     const calibration = calibrate(
       { y: trainY, r: pick(ds.r, split.train.indices) },
-      { probs: predictProbabilities(mlp.model, calM.x, calM.rows, ds.cols), r: pick(ds.r, split.calibration.indices) },
+      { probs: predictProbabilities(mlp.model, calM.x, calM.rows, ds.cols), r: pick(ds.r, split.calibration.indices), scale: pick(ds.scale, split.calibration.indices) },
       o.horizon * o.barMs,
     );
 

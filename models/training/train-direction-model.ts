@@ -169,7 +169,7 @@ export async function trainDirectionModel(bars: readonly SymbolBars[], dataset: 
   const modelScores = scores(testProbs, test.y);
   const trainY = pick(ds.y, split.train.indices);
   const majority = scores(majorityProbabilities(trainY, test.rows, 3), test.y);
-  const calibration = calibrate({ y: trainY, r: pick(ds.r, split.train.indices) }, { probs: calProbs, r: pick(ds.r, cal.indices) }, o.horizon * o.barMs);
+  const calibration = calibrate({ y: trainY, r: pick(ds.r, split.train.indices) }, { probs: calProbs, r: pick(ds.r, cal.indices), scale: pick(ds.scale, cal.indices) }, o.horizon * o.barMs);
   const featureSpec: FeatureSpec = FeatureSpecSchema.parse({
     version: 1,
     features,

@@ -111,6 +111,26 @@ describe('strategy core on a real onnxruntime session', () => {
     expect(longOnly.every((p) => (p.intent?.target ?? 0) >= 0)).toBe(true);
   });
 
+  it("scales each prediction's intervals by its ATR14/close when the model was calibrated so: the width check tells calm from wild", async () => {
+    const scaled: StrategyModel = { ...v1, calibration: { ...CALIBRATION, conformal80: 1, conformal95: 2, conformalScale: 'atr_14/close' } };
+    const preds = await inBatches(options({ model: scaled, minConfidence: 0, maxIntervalWidth: 0.02 }), input, 200);
+    expect(preds.length).toBe(scorable.length);
+    const byId = new Map(input.map((v) => [v.id, v]));
+    for (const p of preds) {
+      const s = (byId.get(p.source)?.values['atr_14'] as number) / p.price;
+      expect(p.interval95[1] - p.interval95[0]).toBeCloseTo(4 * s, 12);
+      expect(p.interval80[1] - p.interval80[0]).toBeCloseTo(2 * s, 12);
+      expect(p.intent === null).toBe(4 * s > 0.02);
+    }
+    expect(preds.some((p) => p.intent === null) && preds.some((p) => p.intent !== null)).toBe(true);
+    // A vector without a usable ATR14 has no interval to give: skipped and counted, not guessed.
+    const core = createStrategyCore(options({ model: scaled }));
+    const noAtr = scorable.slice(0, 3).map((v, i) => ({ ...v, values: { ...v.values, atr_14: i === 1 ? 0 : v.values['atr_14'] ?? null } }));
+    const out = await core.onFeatures(noAtr);
+    expect(out.length).toBe(3); // ATR 0 is a (narrow) interval, not a missing one
+    expect(core.stats().skipped['NO_SCALE'] ?? 0).toBe(0);
+  });
+
   it('hot-swaps the model between batches without losing or duplicating a prediction', async () => {
     const core = createStrategyCore(options());
     const parts = [input.slice(0, 150), input.slice(150, 300), input.slice(300, 450), input.slice(450)];

@@ -66,5 +66,21 @@ describe('calibration', () => {
     expect(c.conformal80).toBeCloseTo(0.017, 12); // ⌈21·0.8⌉ = 17th smallest
     expect(c.conformal95).toBeCloseTo(0.02, 12); // ⌈21·0.95⌉ = 20th
     expect(c.horizonMs).toBe(3_600_000);
+    expect(c.conformalScale).toBeUndefined();
+  });
+
+  it('normalises the scores by each row\'s ATR14/close when given scales (locally weighted conformal)', () => {
+    const train = { y: [0, 1, 2], r: [-0.02, 0, 0.02] };
+    const n = 20;
+    const probs = Array.from({ length: n * 3 }, (_, i) => (i % 3 === 2 ? 1 : 0));
+    // Residuals (i + 1)/1000 on rows of scale (i + 1)/100: every normalised score is 0.1.
+    const r = Array.from({ length: n }, (_, i) => 0.02 + (i + 1) / 1000);
+    const scale = Array.from({ length: n }, (_, i) => (i + 1) / 100);
+    const c = calibrate(train, { probs, r, scale }, 3_600_000);
+    expect(c.conformalScale).toBe('atr_14/close');
+    expect(c.conformal80).toBeCloseTo(0.1, 12);
+    expect(c.conformal95).toBeCloseTo(0.1, 12);
+    expect(() => calibrate(train, { probs, r, scale: scale.map((x, i) => (i === 3 ? 0 : x)) }, 1)).toThrow(/scale of row 3/);
+    expect(() => calibrate(train, { probs, r, scale: scale.slice(1) }, 1)).toThrow(/scales cover 19 rows/);
   });
 });

@@ -96,23 +96,46 @@ describe('sextant train on real BTC/USDT 1h bars', () => {
     expect(second.model.artifactSha256).toBe(first.model.artifactSha256);
   });
 
-  it('gives calibrated intervals: the 80 % band covers about 80 % of calibration rows', async () => {
+  /** Share of `rows` whose realised return lies within expected ± q · ATR14/close (the served interval). */
+  const coverage = async (rows: readonly number[], q: number, slack = 0): Promise<Readonly<{ covered: number; widths: Float64Array }>> => {
     const spec = first.model.featureSpec;
-    const x = standardiseRows(ds.x, ds.cols, split.calibration.indices, { mean: Float64Array.from(spec.mean), std: Float64Array.from(spec.std) });
+    const x = standardiseRows(ds.x, ds.cols, rows, { mean: Float64Array.from(spec.mean), std: Float64Array.from(spec.std) });
     const rt = await createOnnxRuntime({ bytes: await registry.artifact(first.model) }, { thread: 'main' });
     try {
-      const [probs] = await rt.run(x, split.calibration.indices.length, ds.cols);
+      const [probs] = await rt.run(x, rows.length, ds.cols);
       const e = expectedReturns(probs!, first.model.calibration.classMeanReturns);
-      const r = pick(ds.r, split.calibration.indices);
-      // The quantile was taken on tfjs probabilities; onnxruntime's differ by ~1e-7, so the row that
-      // sits exactly on the quantile is given a hair of slack.
-      const q = first.model.calibration.conformal80 + 1e-9;
-      const covered = e.filter((v, i) => Math.abs(r[i]! - v) <= q).length / e.length;
-      expect(covered).toBeGreaterThanOrEqual(0.8);
-      expect(covered).toBeLessThan(0.81);
+      const r = pick(ds.r, rows);
+      const scale = pick(ds.scale, rows);
+      const covered = e.filter((v, i) => Math.abs(r[i]! - v) <= q * scale[i]! + slack).length / e.length;
+      return { covered, widths: Float64Array.from(scale, (sc) => 2 * q * sc) };
     } finally {
       await rt.dispose();
     }
+  };
+
+  it('gives calibrated intervals scaled by ATR14/close: the 80 % band covers about 80 % of calibration rows', async () => {
+    expect(first.model.calibration.conformalScale).toBe('atr_14/close');
+    // The quantile was taken on tfjs probabilities; onnxruntime's differ by ~1e-7, so the row that
+    // sits exactly on the quantile is given a hair of slack.
+    const { covered, widths } = await coverage(split.calibration.indices, first.model.calibration.conformal80, 1e-9);
+    expect(covered).toBeGreaterThanOrEqual(0.8);
+    expect(covered).toBeLessThan(0.81);
+    // One width per prediction no more: the widest calm-market interval is far from the wildest.
+    const sorted = Float64Array.from(widths).sort();
+    expect(sorted[Math.floor(0.9 * sorted.length)]!).toBeGreaterThan(1.5 * sorted[Math.floor(0.1 * sorted.length)]!);
+  });
+
+  it('covers held-out rows it was not calibrated on: the test split, later in time', async () => {
+    const c = first.model.calibration;
+    const c80 = (await coverage(split.test.indices, c.conformal80)).covered;
+    const c95 = (await coverage(split.test.indices, c.conformal95)).covered;
+    // Later data is not exchangeable with the calibration rows (regimes change), so the nominal
+    // levels hold only roughly; a band that far off would mean the intervals are not what they say.
+    expect(c80).toBeGreaterThan(0.7);
+    expect(c80).toBeLessThan(0.9);
+    expect(c95).toBeGreaterThan(0.88);
+    expect(c95).toBeLessThan(c80 + 0.25);
+    console.info(`held-out coverage: 80 % band ${(100 * c80).toFixed(1)} %, 95 % band ${(100 * c95).toFixed(1)} % over ${split.test.indices.length} test rows`);
   });
 
   it('prints a table of the three models and a final JSON line', () => {
