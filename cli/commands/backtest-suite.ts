@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { FEATURE_WARMUP_BARS } from '../../models/features/feature-engine.js';
 import { join } from 'node:path';
 import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
 import { readBars } from '../../gateways/historical/bars-csv.js';
@@ -25,25 +26,30 @@ export type SuiteRow = Readonly<{
   from: string;
   to: string;
   symbols: readonly string[];
-  /** Symbols left out, and why (no data in the window, or too little history to train on). */
+  /** Symbols left out, and why (no data at the window's start, or too few bars before it to warm the features). */
   skipped: readonly Readonly<{ symbol: string; why: string }>[];
   report: BacktestReport | null;
   error: string | null;
 }>;
 
-/** Does the symbol's file have bars from the window's first week and at least a year before it (for training)? */
-async function coverage(path: string, symbol: string, w: RegimeWindow, tf: string): Promise<string | undefined> {
-  let first: number | undefined;
+/**
+ * Why a symbol sits out a window, or undefined when it trades there: its file must have bars in
+ * the window's first week and the {@link FEATURE_WARMUP_BARS} bars before the window that warm its
+ * features (the backtest replays them first). A short history is no reason: the window's model is
+ * trained on every symbol of the window together, and its features are scale free.
+ */
+export async function windowCoverage(path: string, symbol: string, w: Readonly<{ from: number; to: number }>, tf: string): Promise<string | undefined> {
+  let before = 0;
   let inWindow = false;
   for await (const b of readBars(path, { venue: 'binance', symbol, tf, to: w.to })) {
-    first ??= b.ts;
     if (b.ts >= w.from) {
       inWindow = b.ts < w.from + 7 * 86_400_000;
       break;
     }
+    before++;
   }
   if (!inWindow) return 'no data at the start of the window';
-  if (first === undefined || w.from - first < 365 * 86_400_000) return 'less than a year of history before the window to train on';
+  if (before < FEATURE_WARMUP_BARS) return `fewer than ${FEATURE_WARMUP_BARS} bars before the window to warm its features`;
   return undefined;
 }
 
@@ -74,7 +80,7 @@ export async function runRegimeSuite(
     const symbols: string[] = [];
     for (const symbol of opts.symbols ?? REGIME_SYMBOLS) {
       const f = files.find((x) => x.symbol === symbol);
-      const why = f === undefined ? `no ${tf} file` : await coverage(f.path, symbol, w, tf);
+      const why = f === undefined ? `no ${tf} file` : await windowCoverage(f.path, symbol, w, tf);
       if (why === undefined) symbols.push(symbol);
       else skipped.push({ symbol, why });
     }

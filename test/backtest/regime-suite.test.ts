@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBacktest } from '../../cli/commands/backtest.js';
-import { formatSuite, runRegimeSuite } from '../../cli/commands/backtest-suite.js';
+import { formatSuite, runRegimeSuite, windowCoverage } from '../../cli/commands/backtest-suite.js';
 import { testDataDir } from '../support/data-dir.js';
 
 describe('backtest regime suite', () => {
@@ -43,5 +43,16 @@ describe('backtest regime suite', () => {
     expect(inSuite.metrics).toEqual(alone.metrics);
     expect(inSuite.baselines).toEqual(alone.baselines);
     expect(alone.counts.predictions).toBeGreaterThan(0);
+  });
+});
+
+describe('which symbols a regime window trades', () => {
+  const pepe = join(testDataDir(), 'ohlcv', 'binance_spot_1h', 'PEPE_USDT_1h.csv');
+  it('takes a symbol with data at the window start and the bars to warm its features, however short its history', async () => {
+    // PEPE was listed in May 2023: five months of bars before the 2023-10 bull window.
+    expect(await windowCoverage(pepe, 'PEPE/USDT', { from: Date.UTC(2023, 9, 1), to: Date.UTC(2024, 2, 1) }, '1h')).toBeUndefined();
+    expect(await windowCoverage(pepe, 'PEPE/USDT', { from: Date.UTC(2022, 0, 1), to: Date.UTC(2023, 0, 1) }, '1h')).toBe('no data at the start of the window');
+    // Four days after the listing: data, but not the 200 bars that warm the features.
+    expect(await windowCoverage(pepe, 'PEPE/USDT', { from: Date.UTC(2023, 4, 9), to: Date.UTC(2023, 5, 1) }, '1h')).toBe('fewer than 200 bars before the window to warm its features');
   });
 });

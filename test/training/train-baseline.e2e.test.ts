@@ -97,7 +97,7 @@ describe('sextant train on real BTC/USDT 1h bars', () => {
   });
 
   /** Share of `rows` whose realised return lies within expected ± q · ATR14/close (the served interval). */
-  const coverage = async (rows: readonly number[], q: number, slack = 0): Promise<Readonly<{ covered: number; widths: Float64Array }>> => {
+  const coverage = async (rows: Int32Array, q: number, slack = 0): Promise<Readonly<{ covered: number; widths: Float64Array }>> => {
     const spec = first.model.featureSpec;
     const x = standardiseRows(ds.x, ds.cols, rows, { mean: Float64Array.from(spec.mean), std: Float64Array.from(spec.std) });
     const rt = await createOnnxRuntime({ bytes: await registry.artifact(first.model) }, { thread: 'main' });
