@@ -40,6 +40,7 @@ import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { startEngine } from '../engine.js';
 import { FEATURE_WARMUP_BARS } from '../../models/features/feature-engine.js';
+import { positionsOf } from '../../models/backtest/positions.js';
 import { endOfData, replayHooks } from './backtest-end-of-data.js';
 import { feedInProcess } from './backtest-feed.js';
 import { logRiskStates } from './backtest-risk.js';
@@ -357,6 +358,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const grid = runGrid(bars, { capital: opts.capital, venue, barMs });
 
   const iso = (ms: number): string => new Date(ms).toISOString();
+  const positions = positionsOf(fills);
   const report: BacktestReport = {
     version: 1,
     window: { from: iso(opts.from), to: iso(opts.to) },
@@ -374,6 +376,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
       transitions: riskLog.transitions(),
       finalState: finalRiskState ?? riskLog.transitions().at(-1)?.state ?? 'ACTIVE',
     },
+    positions: positions.open,
     run: { events: published.published, seconds: Math.round(runSeconds * 100) / 100, eventsPerSecond: Math.round(published.published / runSeconds) },
   };
   const out = writeBacktestReport(
@@ -385,6 +388,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
       { name: 'grid', equity: grid.equity },
     ],
     trades,
+    positions,
   );
   note(`risk: ${riskSummary(report.risk)}`);
   note(`wrote ${out.json} and ${out.html} in ${((performance.now() - started) / 1000).toFixed(1)} s`);

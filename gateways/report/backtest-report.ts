@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PerformanceMetrics } from '../../models/backtest/performance-metrics.js';
+import type { OpenPosition, PositionPoint, Positions } from '../../models/backtest/positions.js';
 import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
 import type { TradingState } from '../../streams/messages/risk-state.js';
 import { escapeHtml, svgLineChart } from './svg-chart.js';
@@ -29,6 +30,8 @@ export type BacktestReport = Readonly<{
    * that), and the state at the end.
    */
   risk: BacktestRisk;
+  /** The strategy's positions still open at the end (net of its fills), by symbol. */
+  positions: readonly OpenPosition[];
   run: Readonly<{ events: number; seconds: number; eventsPerSecond: number }>;
 }>;
 
@@ -70,6 +73,7 @@ const METRIC_ROWS: readonly [string, keyof PerformanceMetrics, (x: number | null
   ['Sharpe', 'sharpe', num],
   ['Sortino', 'sortino', num],
   ['max drawdown', 'max_drawdown', pct],
+  ['max drawdown duration', 'max_drawdown_duration_ms', (x) => (x === null ? '—' : `${(x / 86_400_000).toFixed(1)} days`)],
   ['Calmar', 'calmar', num],
   ['trades', 'trades', (x) => (x === null ? '—' : String(x))],
   ['win rate', 'win_rate', pct],
@@ -83,9 +87,10 @@ const METRIC_ROWS: readonly [string, keyof PerformanceMetrics, (x: number | null
 /**
  * Writes `<dir>/report.json` and `<dir>/report.html`. The HTML is self-contained (inline SVG and
  * CSS, no script, no network): equity of the strategy with the baselines overlaid, the
- * strategy's drawdown, the metrics side by side, and the strategy's trades.
+ * strategy's drawdown, the metrics side by side, its positions over time and at the end, and its
+ * trades.
  */
-export function writeBacktestReport(dir: string, report: BacktestReport, curves: readonly Curve[], trades: readonly ClosedTrade[]): { json: string; html: string } {
+export function writeBacktestReport(dir: string, report: BacktestReport, curves: readonly Curve[], trades: readonly ClosedTrade[], positions?: Positions): { json: string; html: string } {
   mkdirSync(dir, { recursive: true });
   const json = join(dir, 'report.json');
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
@@ -102,6 +107,19 @@ export function writeBacktestReport(dir: string, report: BacktestReport, curves:
   const table = `<table class="metrics"><thead><tr><th>metric</th>${columns.map(([n]) => `<th>${escapeHtml(n)}</th>`).join('')}</tr></thead><tbody>
 ${METRIC_ROWS.map(([label, key, f]) => `<tr><td>${escapeHtml(label)}</td>${columns.map(([, m]) => `<td>${escapeHtml(f(m[key] as number | null))}</td>`).join('')}</tr>`).join('\n')}
 </tbody></table>`;
+  // Net position value per symbol (quantity × the fill's price) after each fill: comparable across symbols.
+  const positionSeries: ChartSeries[] = [...(positions?.history ?? new Map<string, readonly PositionPoint[]>()).entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([symbol, pts], i) => {
+      // Flat from the window's start, held from the last fill to its end: the chart spans the window.
+      const from = Date.parse(report.window.from);
+      const to = Date.parse(report.window.to);
+      const points = [[from, 0] as const, ...pts.map((p) => [p.ts, p.value] as const), [to, pts.at(-1)?.value ?? 0] as const];
+      return { name: symbol, color: COLORS[i % COLORS.length] as string, points };
+    });
+  const openRows = report.positions
+    .map((p) => `<tr><td>${escapeHtml(p.symbol)}</td><td>${p.qty > 0 ? 'long' : 'short'}</td><td>${Math.abs(p.qty).toPrecision(4)}</td><td>${p.avgEntryPrice.toPrecision(6)}</td><td>${p.lastPrice.toPrecision(6)}</td><td>${(p.qty * (p.lastPrice - p.avgEntryPrice)).toFixed(2)}</td></tr>`)
+    .join('\n');
   const tradeRows = trades
     .slice(0, 500)
     .map((t) => `<tr><td>${escapeHtml(t.symbol)}</td><td>${t.side}</td><td>${new Date(t.entryTs).toISOString()}</td><td>${new Date(t.exitTs).toISOString()}</td><td>${t.qty.toPrecision(4)}</td><td>${t.entryPrice.toFixed(4)}</td><td>${t.exitPrice.toFixed(4)}</td><td>${t.pnl.toFixed(2)}</td></tr>`)
@@ -116,6 +134,9 @@ ${svgLineChart('Equity (strategy and baselines, same data and costs)', series, d
 ${svgLineChart('Drawdown of the strategy', dd, day, (y) => `${(100 * y).toFixed(1)}%`, markers)}
 <h2>Metrics</h2>
 ${table}
+<h2>Positions</h2>
+${positionSeries.length === 0 ? '<p>no fills: the strategy held nothing</p>' : svgLineChart('Position value per symbol (net quantity × fill price, after each fill)', positionSeries, day, money, markers)}
+${report.positions.length === 0 ? '<p>flat at the end of the window</p>' : `<table class="positions"><thead><tr><th>open at the end</th><th>side</th><th>qty</th><th>avg entry</th><th>last fill price</th><th>unrealised at that price</th></tr></thead><tbody>${openRows}</tbody></table>`}
 <h2>Risk state</h2>
 <p class="risk">${escapeHtml(riskSummary(report.risk))}</p>
 ${report.risk.transitions.length === 0 ? '' : `<table class="risk"><thead><tr><th>event time</th><th>from</th><th>to</th><th>reason</th></tr></thead><tbody>${report.risk.transitions.map((t) => `<tr><td>${escapeHtml(t.at)}</td><td>${t.previous}</td><td>${t.state}</td><td>${escapeHtml(t.reason)}</td></tr>`).join('')}</tbody></table>`}

@@ -38,6 +38,9 @@ describe('sextant backtest (the engine on the in-memory bus, simulated clock, pa
 
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     expect(html).toContain('<h2>Risk state</h2>');
+    expect(html).toContain('<h2>Positions</h2>');
+    // The positions open at the end are what the fills net to.
+    for (const p of json.positions) expect(Math.abs(p.qty)).toBeGreaterThan(0);
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // opens without a server or the network
     for (const s of ['strategy', 'buy and hold', 'grid']) expect(html).toContain(`data-series="${s}"`);
     expect(html).toContain('Drawdown of the strategy');
