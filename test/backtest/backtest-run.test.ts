@@ -77,8 +77,8 @@ describe('sextant backtest (the engine on the in-memory bus, simulated clock, pa
     const html = readFileSync(join(dir, 'halted', 'report.html'), 'utf8');
     expect(html).toContain(`HALTED from ${halt?.at}`);
     expect(html).toMatch(/<td>ACTIVE<\/td><td>HALTED<\/td>/);
-    // The halt is marked on the equity and the drawdown chart.
-    expect(html.match(/<g class="marker" data-marker="HALTED \(DRAWDOWN\)">/g)).toHaveLength(2);
+    // The halt is marked on the equity, drawdown and position charts.
+    expect(html.match(/<g class="marker" data-marker="HALTED \(DRAWDOWN\)">/g)).toHaveLength(3);
   });
 
   it('gives the same report twice (the engine is deterministic in a backtest too)', async () => {
