@@ -15,6 +15,8 @@ import { runEngine } from './commands/run.js';
 import { trainCommand } from './commands/train.js';
 import { openPgRegistry } from './registry.js';
 import { createPgTrainingSampleStore } from '../state/pg-training-sample-store.js';
+import { createRetrainingTracker } from '../models/mlflow/retraining-tracker.js';
+import { createLogger } from './logger.js';
 
 /** Parses `2024-01-01`, an ISO timestamp or epoch milliseconds into epoch ms (UTC). */
 export function parseTime(value: string): number {
@@ -181,7 +183,13 @@ program
     await runFeatures(opts);
   });
 
-program.addCommand(trainCommand(() => openPgRegistry(loadConfig({ file: program.opts<{ config?: string }>().config }))));
+program.addCommand(
+  trainCommand(
+    () => openPgRegistry(loadConfig({ file: program.opts<{ config?: string }>().config })),
+    // MLflow (retraining.mlflow.trackingUrl) logs `sextant train` runs too; off when unset.
+    () => ({ tracker: createRetrainingTracker(loadConfig({ file: program.opts<{ config?: string }>().config }).retraining.mlflow, createLogger('info').child({ component: 'mlflow' })), now: () => Date.now() }),
+  ),
+);
 program.addCommand(ctlCommand(() => program.opts<{ config?: string }>().config));
 program.addCommand(experimentCommand(() => program.opts<{ config?: string }>().config));
 program.addCommand(

@@ -12,6 +12,10 @@ import type { CvScheme } from '../../models/validation/cross-validate.js';
 import { formatCvReport } from '../../models/validation/cv-report-text.js';
 import type { TrainDirectionReport } from '../../models/training/train-direction-model.js';
 import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
+import { createRetrainingTracker } from '../../models/mlflow/retraining-tracker.js';
+import type { RetrainingTracker } from '../../models/mlflow/retraining-tracker.js';
+import { logTrainingRun } from '../../models/mlflow/training-run.js';
+import { silentLogger } from '../../state/logger.js';
 
 export type TrainCliOptions = Readonly<{
   data?: string;
@@ -42,6 +46,25 @@ export type TrainCliOptions = Readonly<{
 
 /** Opens the registry to register into (the lead's wiring: PostgreSQL from config, or memory). */
 export type OpenRegistry = () => Promise<ModelRegistry>;
+
+/** Where `sextant train` logs its runs (MLflow, `retraining.mlflow`; a no-op tracker when off) and the clock it stamps them with. */
+export type TrainTracking = Readonly<{ tracker: RetrainingTracker; now: () => number }>;
+const NO_TRACKING: TrainTracking = { tracker: createRetrainingTracker({ experiment: 'unused', registerModels: false, timeoutMs: 1 }, silentLogger), now: () => 0 };
+
+const trainParams = (opts: TrainCliOptions, kind: string): Record<string, string | number> => ({
+  kind,
+  symbols: opts.symbols.join(','),
+  timeframe: opts.timeframe,
+  horizon: opts.horizon,
+  k_atr: opts.kAtr,
+  seed: opts.seed,
+  epochs: opts.epochs,
+  ...(opts.from !== undefined ? { from: new Date(opts.from).toISOString() } : {}),
+  ...(opts.to !== undefined ? { to: new Date(opts.to).toISOString() } : {}),
+  ...(opts.search !== undefined ? { search: opts.search, trials: opts.trials ?? 0 } : {}),
+  ...(opts.selectFeatures === true ? { select_features: 'true' } : {}),
+  ...(opts.window !== undefined ? { window: opts.window } : {}),
+});
 
 const positiveInt = (v: string): number => {
   const n = Number(v);
@@ -111,7 +134,8 @@ export function formatReport(r: TrainBaselineReport): string {
 }
 
 /** Runs one training and prints the table and a final JSON line; returns the report. */
-export async function runTrain(opts: TrainCliOptions, openRegistry: OpenRegistry, write: (s: string) => void = (s) => process.stdout.write(s)): Promise<TrainBaselineReport> {
+export async function runTrain(opts: TrainCliOptions, openRegistry: OpenRegistry, write: (s: string) => void = (s) => process.stdout.write(s), tracking: TrainTracking = NO_TRACKING): Promise<TrainBaselineReport> {
+  const started = tracking.now();
   const timeframe = parseTimeframe(opts.timeframe);
   const dataDir = requireDataDir(opts.data);
   const window = { ...(opts.from !== undefined ? { from: opts.from } : {}), ...(opts.to !== undefined ? { to: opts.to } : {}) };
@@ -140,6 +164,8 @@ export async function runTrain(opts: TrainCliOptions, openRegistry: OpenRegistry
       await registry.promote(report.model.name, report.model.version, { actor: 'sextant train', reason: 'trained with --promote' });
       write(`promoted ${report.model.name}@${report.model.version} to production\n`);
     }
+    const runId = await logTrainingRun(tracking.tracker, { model: report.model, kind: 'baseline-mlp', params: trainParams(opts, 'baseline-mlp'), startTime: started, endTime: tracking.now() });
+    if (runId !== undefined) write(`MLflow run ${runId}\n`);
     write(
       `${JSON.stringify({
         model: `${report.model.name}@${report.model.version}`,
@@ -180,7 +206,8 @@ export function formatDirectionReport(r: TrainDirectionReport): string {
 }
 
 /** Runs the issue-6 pipeline (GRU / stacked ensemble / search / feature selection) and prints its summary and a JSON line. */
-export async function runTrainDirection(opts: TrainCliOptions, openRegistry: OpenRegistry, write: (s: string) => void = (s) => process.stdout.write(s)): Promise<TrainDirectionReport> {
+export async function runTrainDirection(opts: TrainCliOptions, openRegistry: OpenRegistry, write: (s: string) => void = (s) => process.stdout.write(s), tracking: TrainTracking = NO_TRACKING): Promise<TrainDirectionReport> {
+  const started = tracking.now();
   if (opts.cv !== undefined) throw new InvalidArgumentError('--cv cross-validates the baseline MLP/LR; it does not combine with --model gru|ensemble, --search or --select-features');
   const timeframe = parseTimeframe(opts.timeframe);
   const dataDir = requireDataDir(opts.data);
@@ -214,6 +241,8 @@ export async function runTrainDirection(opts: TrainCliOptions, openRegistry: Ope
       await registry.promote(report.model.name, report.model.version, { actor: 'sextant train', reason: 'trained with --promote' });
       write(`promoted ${report.model.name}@${report.model.version} to production\n`);
     }
+    const runId = await logTrainingRun(tracking.tracker, { model: report.model, kind: report.kind, params: trainParams(opts, report.kind), startTime: started, endTime: tracking.now() });
+    if (runId !== undefined) write(`MLflow run ${runId}\n`);
     write(`${JSON.stringify({ model: `${report.model.name}@${report.model.version}`, metrics: report.model.metrics, rows: report.rows, features: report.features, params: report.params })}\n`);
     return report;
   } finally {
@@ -222,7 +251,7 @@ export async function runTrainDirection(opts: TrainCliOptions, openRegistry: Ope
 }
 
 /** `sextant train`: trains, checks and registers the baseline direction classifier. */
-export function trainCommand(openRegistry: OpenRegistry): Command {
+export function trainCommand(openRegistry: OpenRegistry, tracking: () => TrainTracking = () => NO_TRACKING): Command {
   return new Command('train')
     .description('train the baseline MLP direction classifier on historical bars, export it to ONNX and register it')
     .option('--data <dir>', 'market-data folder (default: ../shared/data or SEXTANT_DATA_DIR)')
@@ -249,9 +278,9 @@ export function trainCommand(openRegistry: OpenRegistry): Command {
     .option('--select-features', 'permutation importance + correlation filter before the final fit')
     .action(async (opts: TrainCliOptions) => {
       if (opts.model === 'gru' || opts.model === 'ensemble' || opts.search !== undefined || opts.selectFeatures === true) {
-        await runTrainDirection(opts, openRegistry);
+        await runTrainDirection(opts, openRegistry, undefined, tracking());
         return;
       }
-      await runTrain(opts, openRegistry);
+      await runTrain(opts, openRegistry, undefined, tracking());
     });
 }

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSymbolBars, runTrain, trainCommand } from '../../cli/commands/train.js';
 import { requireDataDir } from '../../gateways/data-dir.js';
 import { createOnnxRuntime } from '../../models/runtime/onnx-runtime.js';
@@ -11,6 +11,9 @@ import { expectedReturns } from '../../models/training/conformal-calibration.js'
 import { pick, standardiseRows } from '../../models/training/standardiser.js';
 import type { TrainBaselineReport } from '../../models/training/train-baseline.js';
 import { tinyRegistry } from './tiny-registry.js';
+import { startMlflowServer } from '../retraining/mlflow-server.js';
+import { createRetrainingTracker } from '../../models/mlflow/retraining-tracker.js';
+import { silentLogger } from '../../state/logger.js';
 
 // One year of real BTC/USDT 1h bars from ../shared/data, a few epochs: the whole path in seconds.
 const OPTS = {
@@ -32,16 +35,41 @@ let printed = '';
 let ds: BarDataset;
 let split: ChronologicalSplit;
 
+let mlflow: Awaited<ReturnType<typeof startMlflowServer>>;
+
 beforeAll(async () => {
   const keepOpen = { ...registry, close: () => Promise.resolve() };
   first = await runTrain(OPTS, () => Promise.resolve(keepOpen), (s) => (printed += s));
-  second = await runTrain(OPTS, () => Promise.resolve(keepOpen), () => undefined);
+  // The second run is also logged to an MLflow tracking server (a local one speaking its REST API).
+  mlflow = await startMlflowServer();
+  let t = 1_700_000_000_000;
+  const tracker = createRetrainingTracker({ trackingUrl: mlflow.url, experiment: 'sextant-train-e2e', registerModels: true, timeoutMs: 5000 }, silentLogger);
+  second = await runTrain(OPTS, () => Promise.resolve(keepOpen), () => undefined, { tracker, now: () => (t += 1000) });
   const bars = await loadSymbolBars(requireDataDir(), OPTS.symbols, '1h', { from: OPTS.from, to: OPTS.to });
   ds = buildBarDataset(bars, { horizon: 4, kAtr: 0.75, barMs: 3_600_000 });
   split = splitChronological(ds);
 });
 
+afterAll(async () => {
+  await mlflow.close();
+});
+
 describe('sextant train on real BTC/USDT 1h bars', () => {
+  it('logs the run to MLflow when a tracking URL is configured: parameters, every registered metric, the model version', () => {
+    const posts = (path: string) => mlflow.calls.filter((c) => c.method === 'POST' && c.path === path);
+    const [created] = posts('runs/create');
+    expect(created?.body?.['tags']).toEqual(expect.arrayContaining([{ key: 'sextant.command', value: 'train' }, { key: 'sextant.model', value: `${second.model.name}@${second.model.version}` }]));
+    const batches = posts('runs/log-batch').map((c) => c.body ?? {});
+    const params = batches.flatMap((b) => (b['params'] as { key: string; value: string }[] | undefined) ?? []);
+    expect(params).toEqual(expect.arrayContaining([{ key: 'seed', value: '11' }, { key: 'epochs', value: '4' }, { key: 'symbols', value: 'BTC/USDT' }]));
+    const metrics = new Map(batches.flatMap((b) => (b['metrics'] as { key: string; value: number }[] | undefined) ?? []).map((m) => [m.key, m.value]));
+    for (const [k, v] of Object.entries(second.model.metrics)) expect(metrics.get(k), k).toBe(v);
+    expect(posts('model-versions/create')[0]?.body).toMatchObject({ name: second.model.name, source: `sextant-registry://${second.model.name}/${second.model.version}` });
+    expect(posts('runs/update')[0]?.body).toMatchObject({ status: 'FINISHED' });
+    // The first run had no tracker: nothing else reached the server.
+    expect(posts('runs/create')).toHaveLength(1);
+  });
+
   it('registers an ONNX model with the three models’ test metrics, spec, calibration and lineage', () => {
     const m = first.model;
     expect(m.name).toBe('direction-mlp-e2e');

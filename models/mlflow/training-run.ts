@@ -1,0 +1,43 @@
+import type { ModelVersion } from '../registry/model-registry.js';
+import type { RetrainingTracker } from './retraining-tracker.js';
+
+export type TrainingRun = Readonly<{
+  /** The registered version the run produced. */
+  model: ModelVersion;
+  /** `train` (the baseline MLP) or the pipeline's kind (`mlp`, `gru`, `ensemble`). */
+  kind: string;
+  params: Readonly<Record<string, string | number>>;
+  /** When the training started and ended (ms since epoch; the caller's clock). */
+  startTime: number;
+  endTime: number;
+}>;
+
+/**
+ * Logs one `sextant train` run to MLflow through `tracker` (a no-op when no tracking URL is
+ * configured): its parameters, every metric the registry holds for the version (out-of-sample
+ * accuracy and log loss, the baselines', search results), lineage tags, and the version as an
+ * MLflow model version (`sextant-registry://<name>/<version>`, as the retraining actor logs its
+ * challengers). A tracking failure is logged by the tracker and never fails the training.
+ */
+export async function logTrainingRun(tracker: RetrainingTracker, run: TrainingRun): Promise<string | undefined> {
+  if (!tracker.enabled) return undefined;
+  const { model } = run;
+  const ref = `${model.name}@${model.version}`;
+  const runId = await tracker.startRun({
+    runName: `${ref} ${run.kind}`,
+    startTime: run.startTime,
+    tags: {
+      'sextant.command': 'train',
+      'sextant.model': ref,
+      'sextant.kind': run.kind,
+      'sextant.parent': model.parentVersion === null ? '' : `${model.name}@${model.parentVersion}`,
+      'sextant.config_hash': model.configHash,
+      'sextant.feature_spec_hash': model.featureSpecHash,
+    },
+    params: run.params,
+  });
+  await tracker.logMetrics(runId, model.metrics, run.endTime);
+  await tracker.logModelVersion(runId, { name: model.name, version: model.version, source: `sextant-registry://${model.name}/${model.version}` });
+  await tracker.endRun(runId, 'FINISHED', run.endTime);
+  return runId;
+}
