@@ -185,13 +185,18 @@ async function runArm(
   return { metrics, predictions };
 }
 
-/** Has the symbol bars in the window's first week and a year of history before it (the regime suite's rule)? */
-async function coverage(dataDir: string, symbol: string, tf: string, w: Window): Promise<string | undefined> {
-  const [s] = await loadSymbolBars(dataDir, [symbol], tf, { from: w.from - YEAR - 7 * DAY, to: w.from + 7 * DAY });
+/**
+ * Has the symbol bars in the window's first week, and history before it to train on: a year, or
+ * the whole training range when that is shorter (`--train-years 0.25` on 5m bars, whose files
+ * cover months, not years)?
+ */
+async function coverage(dataDir: string, symbol: string, tf: string, w: Window, trainMs: number): Promise<string | undefined> {
+  const need = Math.min(YEAR, trainMs);
+  const [s] = await loadSymbolBars(dataDir, [symbol], tf, { from: w.from - need - 7 * DAY, to: w.from + 7 * DAY });
   const bars = s?.bars ?? [];
   if (!bars.some((b) => b.ts >= w.from)) return 'no data at the start of the window';
   const first = bars[0]?.ts;
-  if (first === undefined || w.from - first < YEAR) return 'less than a year of history before the window to train on';
+  if (first === undefined || w.from - first < need) return need === YEAR ? 'less than a year of history before the window to train on' : `less than the ${(need / DAY).toFixed(0)}-day training range of history before the window`;
   return undefined;
 }
 
@@ -229,7 +234,7 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
     const symbols: string[] = [];
     for (const symbol of opts.symbols ?? REGIME_SYMBOLS) {
       const has = findBarFiles(dataDir, { symbols: [symbol], timeframe: tf }).length > 0;
-      const why = has ? await coverage(dataDir, symbol, tf, w) : `no ${tf} file`;
+      const why = has ? await coverage(dataDir, symbol, tf, w, settings.trainYears * YEAR) : `no ${tf} file`;
       if (why === undefined) symbols.push(symbol);
       else skipped.push({ symbol, why });
     }
