@@ -106,15 +106,18 @@ function venueSettings(base: Config, costs: BacktestCosts | undefined): Config['
 const NEVER_MS = 1e15;
 
 /** The backtest's own namespace: the same engine, in-memory adapters, the configured costs. */
-export function backtestConfig(base: Config, symbols: readonly string[], opts: Pick<BacktestOptions, 'venue' | 'strategy' | 'costs'> = {}): Config {
+export function backtestConfig(base: Config, symbols: readonly string[], opts: Partial<Pick<BacktestOptions, 'venue' | 'strategy' | 'costs' | 'timeframe'>> = {}): Config {
   const venue = opts.venue ?? base.venue;
+  // The strategy scores the bars the backtest replays (a 5m backtest with the config's 1h
+  // strategy decided nothing at all).
+  const timeframe = opts.timeframe === undefined ? base.strategy.timeframe : TimeframeSchema.parse(opts.timeframe);
   return {
     ...base,
     venue,
     prefix: 'sxbt',
     streamNamePrefix: 'BT_',
     assets: symbols.map((symbol) => ({ venue, symbol })),
-    strategy: { ...base.strategy, ...opts.strategy },
+    strategy: { ...base.strategy, timeframe, ...opts.strategy },
     paperVenue: venueSettings(base, opts.costs),
     risk: { ...base.risk, account: 'backtest', limits: { ...base.risk.limits, allowlist: [...symbols] } },
     // Larger batches than live: nothing waits for a round trip here, and per-batch work (the

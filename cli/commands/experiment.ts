@@ -38,6 +38,7 @@ import { startEngine } from '../engine.js';
 import { REGIME_SYMBOLS, REGIME_WINDOWS } from './backtest-suite.js';
 import type { RegimeWindow } from './backtest-suite.js';
 import { loadSymbolBars } from './train.js';
+import { backtestConfig } from './backtest.js';
 
 const DAY = 86_400_000;
 const YEAR = 365 * DAY;
@@ -75,17 +76,14 @@ export type RetrainVsFrozenReport = Readonly<{
   seconds: number;
 }>;
 
-/** The backtest's wiring (cli/commands/backtest.ts): own namespace, in-memory adapters, every symbol allowed. */
-function armConfig(base: Config, symbols: readonly string[]): Config {
-  return {
-    ...base,
-    prefix: 'sxbt',
-    streamNamePrefix: 'BT_',
-    assets: symbols.map((symbol) => ({ venue: base.venue, symbol })),
-    risk: { ...base.risk, account: 'backtest', limits: { ...base.risk.limits, allowlist: [...symbols] } },
-    decision: { idleFlushMs: 2 ** 31 - 1 },
-    asset: { staleAfterMs: 2 ** 31 - 1 },
-  };
+/**
+ * The backtest's wiring (`backtestConfig`): own namespace, in-memory adapters, every symbol
+ * allowed, the strategy on the replayed timeframe, and timers that never come due inside a window
+ * (this had its own copy with 2^31 − 1 ms, 24.8 days of event time: windows longer than that
+ * marked every asset idle and released events out of order, as stop 16 found for the backtest).
+ */
+function armConfig(base: Config, symbols: readonly string[], timeframe: string): Config {
+  return backtestConfig(base, symbols, { timeframe });
 }
 
 type Window = Readonly<{ from: number; to: number }>;
@@ -244,7 +242,7 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
       continue;
     }
     try {
-      const cfg = armConfig(base, symbols);
+      const cfg = armConfig(base, symbols, tf);
       const files = findBarFiles(dataDir, { symbols, timeframe: tf }).map((f) => ({ path: f.path, symbol: f.symbol }));
       // One registry per window, on its own bus: both arms serve from it; the strategy swaps by swapTo.
       const regBus = createMemoryBus();

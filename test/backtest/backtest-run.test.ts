@@ -90,4 +90,16 @@ describe('sextant backtest (the engine on the in-memory bus, simulated clock, pa
     expect(b.baselines).toEqual(a.baselines);
     expect(b.risk).toEqual(a.risk);
   });
+
+  it('scores the bars of the timeframe it replays: a 5m backtest decides on its 5m bars (it decided nothing with the config\'s 1h strategy)', async () => {
+    const dir5 = mkdtempSync(join(tmpdir(), 'sextant-bt5m-'));
+    try {
+      const r = await runBacktest({ data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '5m', from: Date.UTC(2024, 1, 1), to: Date.UTC(2024, 1, 3), report: dir5, capital: 10_000 });
+      expect(r.timeframe).toBe('5m');
+      expect(r.counts['bars']).toBe(2 * 288);
+      expect(r.counts['predictions']).toBe(2 * 288);
+    } finally {
+      rmSync(dir5, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
