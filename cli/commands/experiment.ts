@@ -255,11 +255,21 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
         regClock.advanceTo(Math.max(regClock.now(), p.at));
         const t0 = performance.now();
         const bars = await loadSymbolBars(dataDir, symbols, tf, { from: p.trainFrom, to: p.trainTo });
-        const all = bars.flatMap((s) => s.bars.map((b) => b.ts));
+        // A loop, not Math.min(...all): a spread of ~100 k timestamps (5m bars) overflows the stack.
+        let firstBarTs = Number.POSITIVE_INFINITY;
+        let lastBarTs = Number.NEGATIVE_INFINITY;
+        let barCount = 0;
+        for (const s of bars) {
+          for (const b of s.bars) {
+            if (b.ts < firstBarTs) firstBarTs = b.ts;
+            if (b.ts > lastBarTs) lastBarTs = b.ts;
+          }
+          barCount += s.bars.length;
+        }
         const { trainBaseline } = await import('../../models/training/train-baseline.js'); // tfjs loads with it
         const report = await trainBaseline(bars, { source: dataDir, symbols, from: p.trainFrom, to: p.trainTo }, { name: served.name, timeframe: tf, barMs, horizon: HORIZON, kAtr: K_ATR, epochs: settings.epochs }, registry);
         await registry.promote(report.model.name, report.model.version, { actor: 'sextant experiment', reason: `retrain-vs-frozen, served from ${iso(p.at)}` });
-        const rec: TrainingRecord = { at: p.at, trainFrom: p.trainFrom, trainTo: p.trainTo, firstBarTs: Math.min(...all), lastBarTs: Math.max(...all), bars: all.length, model: `${report.model.name}@${report.model.version}` };
+        const rec: TrainingRecord = { at: p.at, trainFrom: p.trainFrom, trainTo: p.trainTo, firstBarTs, lastBarTs, bars: barCount, model: `${report.model.name}@${report.model.version}` };
         note(`  trained ${rec.model} for ${iso(p.at).slice(0, 10)} on ${rec.bars} bars ${iso(rec.firstBarTs).slice(0, 10)} → ${iso(rec.lastBarTs + barMs).slice(0, 16)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
         return rec;
       };

@@ -88,7 +88,7 @@ export async function fitChallenger(samples: readonly TrainingSample[], champion
   const calibration = calibrate({ y: fitY, r: ds.r.slice(0, fitEnd) }, { probs: tfjsProbs, r: ds.r.slice(valStart), scale: ds.scale.slice(valStart) }, champion.calibration.horizonMs);
   const horizons = new Set(samples.map((s) => s.horizonBars));
   const first = ds.ts[0] as number;
-  const lastLabeled = Math.max(...Array.from(ds.labeledTs));
+  const lastLabeled = ds.labeledTs.reduce((m, t) => (t > m ? t : m), Number.NEGATIVE_INFINITY);
   const model: NewModelVersion = {
     name: champion.name,
     format: 'onnx',

@@ -80,7 +80,8 @@ export async function crossValidate(plan: CvPlan, scheme: CvScheme, y: ArrayLike
   const allY: number[] = [];
   const allSym: string[] = [];
   plan.folds.forEach((f, i) => {
-    allProbs.push(...Array.from(predictions[i] as ArrayLike<number>));
+    const probs = predictions[i] as ArrayLike<number>;
+    for (let j = 0; j < probs.length; j++) allProbs.push(probs[j] as number); // no spread: a fold's rows × 3 can overflow the stack
     for (const r of f.test) {
       allY.push(y[r] as number);
       allSym.push(assetClassOf(symbolOf(r)));
