@@ -64,13 +64,11 @@ describe('sextant backtest --source pg (bars from the TimeseriesStore)', () => {
     expect((err as Error).message).toMatch(/no 1h bars of binance NOPE\/USDT between .* \(the training years before the window\)/);
   });
 
-  it('refuses latency or a bar-spread model while the engine cannot simulate them, instead of mis-reporting costs', async () => {
-    const err = await runBacktest({ symbols: [SYMBOL], timeframe: '1h', from: FROM, to: TO, capital: 1_000, source: 'pg', timeseries: store, report: join(dir, 'lat'), costs: { latencyMs: 250 } }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    const wired = 'latencyMs' in loadConfig({ env: {} }).paperVenue;
-    if (wired) expect(err).toBeUndefined();
-    else expect((err as Error).message).toMatch(/costs\.latencyMs/);
+  it('simulates order latency on stored bars too: half a bar of latency moves the fills (it was free below one bar)', async () => {
+    const run = (latencyMs: number, name: string) => runBacktest({ symbols: [SYMBOL], timeframe: '1h', from: FROM, to: TO, capital: 1_000, source: 'pg', timeseries: store, report: join(dir, name), costs: { latencyMs } });
+    const now = await run(0, 'lat0');
+    const late = await run(1_800_000, 'lat30');
+    expect(Number(now.counts['fills'])).toBeGreaterThan(0);
+    expect(late.metrics.total_return).not.toBe(now.metrics.total_return);
   });
 });
