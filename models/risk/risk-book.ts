@@ -136,7 +136,13 @@ export class RiskBook {
   }
 
   addOrder(o: Order): void {
-    this.inFlight.set(o.id, { orderId: o.id, key: bookKey(o.venue, o.symbol), side: o.side, remaining: o.qty, expiresAt: o.expiresAt });
+    const key = this.keyOf(o.venue, o.symbol);
+    // An order decided on a bar is stamped with the bar's open time but exists from its close (the
+    // mark's time, see market-mid.ts): it stays in flight as long as the paper venue keeps it
+    // working, its time-to-live counted from then (models/execution/paper-venue-core.ts).
+    const markTs = this.marks.get(key)?.ts;
+    const shift = markTs !== undefined && markTs > o.ts ? markTs - o.ts : 0;
+    this.inFlight.set(o.id, { orderId: o.id, key, side: o.side, remaining: o.qty, expiresAt: o.expiresAt + shift });
     this.orderTimes.push(o.ts);
   }
 

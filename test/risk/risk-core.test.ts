@@ -171,6 +171,19 @@ describe('risk core: one reason at a time', () => {
     expect(c.resume({ scope: 'all', reason: 'reviewed', ts: nextDay }).map((s) => s.state)).toEqual(['ACTIVE']);
   });
 
+  it('keeps an order decided on a bar in flight as long as the paper venue works it: its time-to-live counts from the bar close', () => {
+    const c = createRiskCore({ account: 'acc', limits: baseLimits });
+    const H = 3_600_000;
+    // A 1h bar opened at T0: its mark is stamped at its close (market-mid.ts).
+    c.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + H, mid: 100 });
+    const d = c.onSuggestion(suggestion({ ts: T0, ttlMs: 30 * 60_000 }), T0); // decided on that bar, stamped with its open time
+    expect(d.kind).toBe('order');
+    c.onSuggestion(suggestion({ ts: T0 + H, side: 'sell', qty: 0.5 }), T0 + H); // the next bar: not expired (the venue fills from here)
+    expect(c.status().inFlight.map((o) => o.orderId)).toContain(d.kind === 'order' ? d.order.id : '');
+    c.onSuggestion(suggestion({ ts: T0 + H + 31 * 60_000, side: 'sell', qty: 0.5 }), T0 + H + 31 * 60_000);
+    expect(c.status().inFlight.map((o) => o.orderId)).not.toContain(d.kind === 'order' ? d.order.id : '');
+  });
+
   it("a resume stamped with a later clock (a replay's wall clock) does not start a new trading day; the data's next day does", () => {
     const c = core({ maxDrawdown: 1e9, maxDailyLoss: 100 });
     hold(c, 3, 100);
