@@ -89,6 +89,19 @@ const tryTimeframe = (tf: string): Timeframe | undefined => {
   }
 };
 
+type BarFileFilter = Readonly<{ symbols?: readonly string[]; timeframe?: string }>;
+
+/** The timeframe and symbol set a filter asks for (undefined: any). */
+function wanted(filter: BarFileFilter): Readonly<{ tf: Timeframe | undefined; symbols: ReadonlySet<string> | undefined }> {
+  return { tf: filter.timeframe === undefined ? undefined : parseTimeframe(filter.timeframe), symbols: filter.symbols === undefined ? undefined : new Set(filter.symbols) };
+}
+
+/** `BTC/USDT` from a file name's match, or undefined when the filter does not want that symbol. */
+function wantedSymbol(m: RegExpExecArray, symbols: ReadonlySet<string> | undefined): string | undefined {
+  const symbol = `${m[1]!.toUpperCase()}/${m[2]!.toUpperCase()}`;
+  return symbols === undefined || symbols.has(symbol) ? symbol : undefined;
+}
+
 /**
  * Lists the OHLCV files `ohlcv/<venue>_<market>_<tf>/<BASE>_<QUOTE>_<tf>*.csv`, optionally only
  * some symbols (`BTC/USDT`) and one timeframe, sorted by symbol, timeframe and name (so the
@@ -98,11 +111,10 @@ const tryTimeframe = (tf: string): Timeframe | undefined => {
  *
  * @example findBarFiles(requireDataDir(flag), { symbols: ['BTC/USDT'], timeframe: '5m' })
  */
-export function findBarFiles(dataDir: string, filter: Readonly<{ symbols?: readonly string[]; timeframe?: string }> = {}): BarFile[] {
+export function findBarFiles(dataDir: string, filter: BarFileFilter = {}): BarFile[] {
   const ohlcv = join(dataDir, 'ohlcv');
   if (!isDir(ohlcv)) throw new DataDirError(dataDir, `market data folder ${dataDir} has no ohlcv/ folder.`);
-  const wantTf = filter.timeframe === undefined ? undefined : parseTimeframe(filter.timeframe);
-  const wantSymbols = filter.symbols === undefined ? undefined : new Set(filter.symbols);
+  const { tf: wantTf, symbols: wantSymbols } = wanted(filter);
   const out: BarFile[] = [];
   for (const folder of readdirSync(ohlcv).sort()) {
     const f = FOLDER_RE.exec(folder);
@@ -110,9 +122,8 @@ export function findBarFiles(dataDir: string, filter: Readonly<{ symbols?: reado
     if (f === null || timeframe === undefined || (wantTf !== undefined && timeframe !== wantTf) || !isDir(join(ohlcv, folder))) continue;
     for (const name of readdirSync(join(ohlcv, folder)).sort()) {
       const m = FILE_RE.exec(name);
-      if (m === null || m[3] !== f[3]) continue;
-      const symbol = `${m[1]!.toUpperCase()}/${m[2]!.toUpperCase()}`;
-      if (wantSymbols !== undefined && !wantSymbols.has(symbol)) continue;
+      const symbol = m === null || m[3] !== f[3] ? undefined : wantedSymbol(m, wantSymbols);
+      if (symbol === undefined) continue;
       out.push({ path: join(ohlcv, folder, name), venue: f[1]!.toLowerCase(), market: f[2]!.toLowerCase(), symbol, timeframe });
     }
   }
@@ -139,7 +150,7 @@ export function dataRootOf(path: string): string | undefined {
  * named `<BASE>_<QUOTE>_<tf>[_…].csv` (venue and market `unknown`). Throws a
  * {@link DataDirError} when the folder holds none of these.
  */
-export function findBarFilesUnder(path: string, filter: Readonly<{ symbols?: readonly string[]; timeframe?: string }> = {}): BarFile[] {
+export function findBarFilesUnder(path: string, filter: BarFileFilter = {}): BarFile[] {
   const p = resolve(path);
   if (!isDir(p)) throw new DataDirError(p, `market data folder ${p} does not exist or is not a folder.`);
   const root = dataRootOf(p);
@@ -147,15 +158,14 @@ export function findBarFilesUnder(path: string, filter: Readonly<{ symbols?: rea
     const inside = root === p || basename(p) === 'ohlcv' ? undefined : `${p}/`;
     return findBarFiles(root, filter).filter((f) => inside === undefined || f.path.startsWith(inside));
   }
-  const wantTf = filter.timeframe === undefined ? undefined : parseTimeframe(filter.timeframe);
-  const wantSymbols = filter.symbols === undefined ? undefined : new Set(filter.symbols);
+  const { tf: wantTf, symbols: wantSymbols } = wanted(filter);
   const out: BarFile[] = [];
   for (const name of readdirSync(p).sort()) {
     const m = FILE_RE.exec(name);
     const timeframe = m === null ? undefined : tryTimeframe(m[3]!);
     if (m === null || timeframe === undefined || (wantTf !== undefined && timeframe !== wantTf)) continue;
-    const symbol = `${m[1]!.toUpperCase()}/${m[2]!.toUpperCase()}`;
-    if (wantSymbols !== undefined && !wantSymbols.has(symbol)) continue;
+    const symbol = wantedSymbol(m, wantSymbols);
+    if (symbol === undefined) continue;
     out.push({ path: join(p, name), venue: 'unknown', market: 'unknown', symbol, timeframe });
   }
   if (out.length === 0 && readdirSync(p).every((n) => FILE_RE.exec(n) === null)) {
