@@ -6,6 +6,9 @@ import { runBacktest } from '../../cli/commands/backtest.js';
 import { PerformanceMetricsSchema } from '../../models/backtest/performance-metrics.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import { testDataDir } from '../support/data-dir.js';
+import { positionsOf } from '../../models/backtest/positions.js';
+import { findBarFiles } from '../../gateways/data-dir.js';
+import { readBars } from '../../gateways/historical/bars-csv.js';
 
 describe('sextant backtest (the engine on the in-memory bus, simulated clock, paper venue)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sextant-bt-'));
@@ -14,8 +17,26 @@ describe('sextant backtest (the engine on the in-memory bus, simulated clock, pa
   it('writes report.json with the strategy metrics and both baselines, and a self-contained report.html', async () => {
     const from = Date.UTC(2023, 0, 1);
     const to = Date.UTC(2023, 2, 1);
-    const report = await runBacktest({ data: testDataDir(), symbols: ['BTC/USDT', 'ETH/USDT'], timeframe: '1h', from, to, report: dir, capital: 10_000 });
+    let equity: readonly Readonly<{ ts: number; equity: number }>[] = [];
+    let fills: readonly Fill[] = [];
+    const report = await runBacktest({ data: testDataDir(), symbols: ['BTC/USDT', 'ETH/USDT'], timeframe: '1h', from, to, report: dir, capital: 10_000, onEquity: (e, _t, f) => ((equity = e), (fills = f)) });
     const json = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as typeof report;
+
+    // The accounting through the actors, recomputed from the fills and the data: the final equity is
+    // the capital, plus what the fills sold, less what they bought and their fees, plus what is held
+    // at each symbol's last close in the window.
+    let cash = 10_000;
+    for (const f of fills) cash += (f.side === 'sell' ? 1 : -1) * f.qty * f.price - f.fee;
+    let held = 0;
+    for (const p of positionsOf(fills).open) {
+      const [file] = findBarFiles(testDataDir(), { symbols: [p.symbol], timeframe: '1h' });
+      let last = Number.NaN;
+      for await (const b of readBars(file?.path ?? '', { venue: 'binance', symbol: p.symbol, tf: '1h', from, to })) last = b.close;
+      held += p.qty * last;
+    }
+    expect(fills.length).toBeGreaterThan(0);
+    expect(equity.at(-1)?.equity).toBeCloseTo(cash + held, 6);
+    expect(json.positions).toEqual(positionsOf(fills).open);
     expect(json).toEqual(JSON.parse(JSON.stringify(report)));
     for (const m of [json.metrics, json.baselines.buy_and_hold, json.baselines.grid]) {
       const parsed = PerformanceMetricsSchema.parse(m);
