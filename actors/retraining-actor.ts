@@ -397,13 +397,15 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
       const rest = items.slice(i);
       const champ = await probsOf(champion, rest);
       const chall = phase() === 'shadow' && challenger !== undefined ? await probsOf(challenger, rest) : null;
+      // The champion's classes, for its whole turn (a change of champion ends the turn).
+      const rule = classRuleOf(champion.version, cfg.classes.kAtr);
       let changed = false;
       for (let j = 0; j < rest.length && !changed; j++, i++) {
         const { label, sample } = rest[j] as Scored;
         const p = champ[j] ?? null;
         lastTs = Math.max(lastTs, label.ts);
         // The champion's class of what the price did (not the direction-relative barrier label).
-        const cls = classOfSample(sample, classRuleOf(champion.version, cfg.classes.kAtr));
+        const cls = classOfSample(sample, rule);
         if (p === null || cls === undefined) continue;
         counters.scored++;
         const score = scoreRow(p, 0, cls);

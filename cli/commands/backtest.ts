@@ -184,7 +184,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
   if (opts.model !== undefined) {
     const ref = opts.model;
     const served = { ...opts, strategy: { ...opts.strategy, model: ref } };
-    if (opts.registry !== undefined) return runBacktest({ ...served, model: undefined, registry: opts.registry });
+    if (opts.registry !== undefined) return runBacktest({ ...served, model: undefined });
     const registry = await openPgRegistry(loadConfig({ file: opts.configFile }));
     try {
       await registry.get(ref).catch((e: unknown) => {

@@ -76,16 +76,6 @@ export type RetrainVsFrozenReport = Readonly<{
   seconds: number;
 }>;
 
-/**
- * The backtest's wiring (`backtestConfig`): own namespace, in-memory adapters, every symbol
- * allowed, the strategy on the replayed timeframe, and timers that never come due inside a window
- * (this had its own copy with 2^31 − 1 ms, 24.8 days of event time: windows longer than that
- * marked every asset idle and released events out of order, as stop 16 found for the backtest).
- */
-function armConfig(base: Config, symbols: readonly string[], timeframe: string): Config {
-  return backtestConfig(base, symbols, { timeframe });
-}
-
 type Window = Readonly<{ from: number; to: number }>;
 type Retrain = (p: RetrainPoint) => Promise<void>;
 
@@ -242,7 +232,10 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
       continue;
     }
     try {
-      const cfg = armConfig(base, symbols, tf);
+      // The backtest's wiring: own namespace, every symbol allowed, the strategy on the replayed
+      // timeframe, and timers that never come due inside a window (this command had its own copy
+      // with 2^31 − 1 ms, 24.8 days of event time, which marked assets idle in longer windows).
+      const cfg = backtestConfig(base, symbols, { timeframe: tf });
       const files = findBarFiles(dataDir, { symbols, timeframe: tf }).map((f) => ({ path: f.path, symbol: f.symbol }));
       // One registry per window, on its own bus: both arms serve from it; the strategy swaps by swapTo.
       const regBus = createMemoryBus();

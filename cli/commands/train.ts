@@ -12,10 +12,9 @@ import type { CvScheme } from '../../models/validation/cross-validate.js';
 import { formatCvReport } from '../../models/validation/cv-report-text.js';
 import type { TrainDirectionReport } from '../../models/training/train-direction-model.js';
 import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
-import { createRetrainingTracker } from '../../models/mlflow/retraining-tracker.js';
+import { NO_TRACKER } from '../../models/mlflow/retraining-tracker.js';
 import type { RetrainingTracker } from '../../models/mlflow/retraining-tracker.js';
 import { logTrainingRun } from '../../models/mlflow/training-run.js';
-import { silentLogger } from '../../state/logger.js';
 
 export type TrainCliOptions = Readonly<{
   data?: string;
@@ -49,7 +48,7 @@ export type OpenRegistry = () => Promise<ModelRegistry>;
 
 /** Where `sextant train` logs its runs (MLflow, `retraining.mlflow`; a no-op tracker when off) and the clock it stamps them with. */
 export type TrainTracking = Readonly<{ tracker: RetrainingTracker; now: () => number }>;
-const NO_TRACKING: TrainTracking = { tracker: createRetrainingTracker({ experiment: 'unused', registerModels: false, timeoutMs: 1 }, silentLogger), now: () => 0 };
+const NO_TRACKING: TrainTracking = { tracker: NO_TRACKER, now: () => 0 };
 
 const trainParams = (opts: TrainCliOptions, kind: string): Record<string, string | number> => ({
   kind,

@@ -1,10 +1,10 @@
 import { EwmaVol } from '../features/ewma-vol.js';
 import { createBarSpreadEstimator, validateSpreadModel } from './bar-spread.js';
 import type { BarSpreadEstimator, SpreadModel } from './bar-spread.js';
-import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import { fillId } from '../../streams/messages/fill.js';
 import type { MarketData } from '../../streams/messages/market-data.js';
+import { knownAt } from '../../streams/messages/market-data.js';
 import type { OrderSide } from '../../streams/messages/order-side.js';
 import { sideSign } from '../../streams/messages/order-side.js';
 import type { Order } from '../../streams/messages/order.js';
@@ -288,7 +288,7 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
 
   /** Book-keeping after the fills: σ and volume from this event count from the next one. */
   const learn = (md: MarketData, book: Book): void => {
-    const known = md.type === 'md.bar' ? md.ts + TIMEFRAME_MS[md.tf] : md.ts;
+    const known = knownAt(md);
     if (known > book.known) book.known = known;
     if (md.type === 'md.quote') book.mid = (md.bid + md.ask) / 2;
     else if (md.type === 'md.trade') book.mid = md.price;

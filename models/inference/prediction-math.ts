@@ -71,16 +71,15 @@ export function intentOf(cls: number, confidence: number, interval95Width: numbe
 export const conformalInterval = (expected: number, q: number): [number, number] => [expected - q, expected + q];
 
 /**
- * The half-widths of a prediction's 80 % and 95 % intervals: the conformal quantiles, times the
- * vector's ATR14/close when the calibration is normalised by it. Undefined when that scale is
- * needed and the vector does not give a positive one.
+ * What a prediction's conformal quantiles are multiplied by to give its intervals' half-widths:
+ * the vector's ATR14/close when the calibration is normalised by it, else 1. Undefined when that
+ * scale is needed and the vector does not give one. (A number, not a pair: this runs per prediction.)
  */
-export function intervalHalfWidths(c: ModelCalibration, values: Readonly<Record<string, number | null>>, price: number): readonly [number, number] | undefined {
-  if (c.conformalScale === undefined) return [c.conformal80, c.conformal95];
+export function intervalScale(c: ModelCalibration, values: Readonly<Record<string, number | null>>, price: number): number | undefined {
+  if (c.conformalScale === undefined) return 1;
   const atr = values['atr_14'];
   const s = atr === null || atr === undefined ? Number.NaN : conformalScaleOf(atr, price);
-  if (Number.isNaN(s)) return undefined;
-  return [c.conformal80 * s, c.conformal95 * s];
+  return Number.isNaN(s) ? undefined : s;
 }
 
 /** Smallest scale: a market with no range at all (ATR 0) still gets an interval, a narrow one. */

@@ -10,7 +10,7 @@ import { createInputBuilder, SkipReason } from './input-builder.js';
 import type { InputBuilder } from './input-builder.js';
 import { blockContributions, occlusionStride, topAttributions, writeOcclusionBlock, writeWindowOcclusionBlock } from './occlusion.js';
 import type { Attribution } from './occlusion.js';
-import { checkCalibration, checkIntentRule, expectedReturn, intentOf, intervalHalfWidths, predictedClass } from './prediction-math.js';
+import { checkCalibration, checkIntentRule, expectedReturn, intentOf, intervalScale, predictedClass } from './prediction-math.js';
 import type { IntentRule } from './prediction-math.js';
 import { createRunningBaseline } from './running-baseline.js';
 import type { BaselineSlot, RunningBaseline, RunningBaselineState } from './running-baseline.js';
@@ -315,7 +315,7 @@ export function createStrategyCore(opts: StrategyCoreOptions): StrategyCore {
     const probs = outs[p.outputIndex] as Float32Array;
     const scratch = new Float64Array(f);
     const { calibration, name, version } = p.model;
-    const { horizonMs } = calibration;
+    const { conformal80, conformal95, horizonMs } = calibration;
     const model = { name, version };
     for (let i = 0; i < n; i++) {
       const r = i * stride;
@@ -333,12 +333,13 @@ export function createStrategyCore(opts: StrategyCoreOptions): StrategyCore {
         attributions = topAttributions(scratch, p.names, topK);
       }
       const v = picked[i] as FeatureVector;
-      const half = intervalHalfWidths(calibration, v.values, prices[i] as number);
-      if (half === undefined) {
+      const s = intervalScale(calibration, v.values, prices[i] as number);
+      if (s === undefined) {
         skip(CoreSkip.noScale);
         continue;
       }
-      const [q80, q95] = half;
+      const q80 = conformal80 * s;
+      const q95 = conformal95 * s;
       const confidence = pd > pf ? (pd > pu ? pd : pu) : pf > pu ? pf : pu;
       const intent = intentFor(predictedClass(pd, pf, pu), confidence, 2 * q95, prices[i] as number);
       out.push({

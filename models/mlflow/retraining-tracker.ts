@@ -20,7 +20,8 @@ export type RetrainingTracker = Readonly<{
 
 export type MlflowTrackingConfig = Readonly<{ trackingUrl?: string | undefined; experiment: string; registerModels: boolean; timeoutMs: number }>;
 
-const NOOP: RetrainingTracker = {
+/** The tracker of a configuration without a tracking URL: logs nothing. */
+export const NO_TRACKER: RetrainingTracker = {
   enabled: false,
   startRun: () => Promise.resolve(undefined),
   logMetrics: () => Promise.resolve(),
@@ -33,7 +34,7 @@ const tagsOf = (r: Readonly<Record<string, string>>) => Object.entries(r).map(([
 const paramValue = (v: string | number): string => String(v).slice(0, 6000);
 
 export function createRetrainingTracker(cfg: MlflowTrackingConfig, log: Logger, fetchImpl?: typeof fetch): RetrainingTracker {
-  if (cfg.trackingUrl === undefined) return NOOP;
+  if (cfg.trackingUrl === undefined) return NO_TRACKER;
   const client: MlflowClient = createMlflowClient({ trackingUrl: cfg.trackingUrl, timeoutMs: cfg.timeoutMs, ...(fetchImpl !== undefined ? { fetch: fetchImpl } : {}) });
   let experiment: Promise<string> | undefined;
   const guarded = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {

@@ -1,5 +1,5 @@
-import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import type { MarketData } from '../../streams/messages/market-data.js';
+import { knownAt } from '../../streams/messages/market-data.js';
 import type { MarketMid } from './risk-core.js';
 
 /**
@@ -13,6 +13,6 @@ export function marketMid(md: MarketData): MarketMid {
     case 'md.trade':
       return { venue: md.venue, symbol: md.symbol, ts: md.ts, mid: md.price };
     case 'md.bar':
-      return { venue: md.venue, symbol: md.symbol, ts: md.ts + TIMEFRAME_MS[md.tf], mid: md.close };
+      return { venue: md.venue, symbol: md.symbol, ts: knownAt(md), mid: md.close };
   }
 }

@@ -129,15 +129,13 @@ export function createRiskCore(opts: RiskCoreOptions) {
   const dailyLossBreached = (): boolean => book.dailyLoss() > limits.maxDailyLoss;
   const drawdownBreached = (): boolean => book.drawdown() > limits.maxDrawdown;
   /**
-   * Event time: the newest market mark, fill or suggestion applied. The book's UTC day rolls on it
-   * only — an operator's command carries the engine clock's time, which in a replay is not the
-   * data's (it would move the day to today's date and daily loss would never reset again).
+   * Rolls the day to `ts` (with `roll`) and halts on a daily-loss or drawdown breach; returns which
+   * limits are breached. The book's UTC day rolls with event time only (every mark, fill and
+   * suggestion rolls it): an operator's command carries the engine clock's time, which in a replay is
+   * not the data's (it would move the day to today's date and daily loss would never reset again).
    */
-  let eventTs = Number.NEGATIVE_INFINITY;
-  /** Rolls the day (to `rollTs`, default `ts`) and halts on a daily-loss or drawdown breach; returns which limits are breached. */
-  const breaches = (ts: number, out: RiskState[], rollTs: number = ts): { dailyLoss: boolean; drawdown: boolean } => {
-    if (rollTs > eventTs) eventTs = rollTs;
-    if (Number.isFinite(rollTs)) book.roll(rollTs);
+  const breaches = (ts: number, out: RiskState[], roll = true): { dailyLoss: boolean; drawdown: boolean } => {
+    if (roll) book.roll(ts);
     const b = { dailyLoss: dailyLossBreached(), drawdown: drawdownBreached() };
     if (b.dailyLoss) breach(ts, out, 'DAILY_LOSS', `daily loss ${book.dailyLoss()} > ${limits.maxDailyLoss}`);
     if (b.drawdown) breach(ts, out, 'DRAWDOWN', `drawdown ${book.drawdown()} > ${limits.maxDrawdown}`);
@@ -165,7 +163,6 @@ export function createRiskCore(opts: RiskCoreOptions) {
 
     onMarket(m: MarketMid): readonly RiskState[] {
       if (!Number.isFinite(m.mid) || m.mid <= 0) return NO_STATES;
-      if (m.ts > eventTs) eventTs = m.ts;
       book.roll(m.ts);
       book.mark(m.venue, m.symbol, m.ts, m.mid);
       // On every event: no breach (the usual case) allocates nothing but the empty answer.
@@ -230,9 +227,9 @@ export function createRiskCore(opts: RiskCoreOptions) {
         if (sc === undefined) machine.send({ type: 'RESUME', reason: a.reason });
         else scopedHalts = scopedHalts.filter((h) => h.scope !== sc.scope || h.value !== sc.value);
       });
-      // The day rolls with event time only (see `eventTs`): resuming stamped with a later clock
+      // The day rolls with event time only (see `breaches`): resuming stamped with a later clock
       // must not start a new trading day the data has not reached.
-      breaches(a.ts, out, eventTs);
+      breaches(a.ts, out, false);
       return out;
     },
 
