@@ -80,6 +80,8 @@ export type RetrainingStatus = Readonly<{
 
 export type RetrainingActorHandle = Readonly<{
   key: string;
+  /** Its durable consumer (the strategy's labels). */
+  consumers: readonly Readonly<{ stream: string; durable: string }>[];
   status(): RetrainingStatus;
   /** Operator trigger: starts a cycle now (idle only); refused with a reason otherwise. */
   trigger(reason: string, operator: string): Readonly<{ accepted: boolean; reason: string; status: RetrainingStatus }>;
@@ -113,7 +115,7 @@ type Loaded = { version: ModelVersion; runtime: ModelRuntime };
  * the margin, or rejected. A promoted model is watched and rolled back if it decays.
  *
  * Determinism: every decision is taken label by label on event time; a challenger is trained on
- * the samples labeled at or before the label that started its cycle, with a fixed seed. The
+ * the samples labeled before the label at which its cycle found enough of them, with a fixed seed. The
  * actor's own consumption waits for the fit (which runs on a worker: the engine's decision path
  * never does). After each batch the state (consumer position, machine, accumulators, shadow
  * stats, watch) is committed as a snapshot and only then acknowledged; a restart continues
@@ -277,11 +279,17 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     log.info({ trigger: reason }, 'retraining triggered');
   };
 
-  /** Collecting: enough samples labeled by the cycle's start → fit, register, validate. */
-  const collectStep = async (): Promise<void> => {
+  /**
+   * Collecting: enough samples labeled before `nowTs` (the event time of the label being applied)
+   * → fit, register, validate. Strictly before: the samples of labels at `nowTs` itself may be
+   * committed by another batch of the labeling actor (another asset's bars) that this actor has not
+   * seen yet, so counting them would make the fit depend on timing. A cycle started with fewer
+   * than `minSamples` stored keeps collecting until the later labels bring them.
+   */
+  const collectStep = async (nowTs: number): Promise<void> => {
     if (phase() !== 'collecting' || cycle === null || champion === undefined) return;
     const c = cycle;
-    const stored = (await deps.samples.samples({ strategy, to: c.ts + 1 })).filter((s) => s.labeledTs <= c.ts);
+    const stored = (await deps.samples.samples({ strategy, to: nowTs })).filter((s) => s.labeledTs < nowTs);
     if (stored.length < cfg.training.minSamples) return;
     const use = stored.slice(-cfg.training.maxSamples);
     machine.send({ type: 'SAMPLES_READY' });
@@ -431,7 +439,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
       if (t !== null) await startCycle(t, ts);
     }
     if (phase() === 'collecting') {
-      if (collectingLabels++ % COLLECT_STEP === 0) await collectStep();
+      if (collectingLabels++ % COLLECT_STEP === 0) await collectStep(ts);
       return phase() !== 'collecting';
     }
     return shadowStep(ts);
@@ -486,8 +494,9 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     return run;
   };
 
+  const durable = `retraining_${durableToken(strategy)}_${durableToken(deps.model)}`;
   const consumption: Consumption = deps.bus.consume(
-    { stream: deps.streams.OUTCOMES, durable: `retraining_${durableToken(strategy)}_${durableToken(deps.model)}`, filterSubject: deps.subjects.streamSubjects.OUTCOMES[1] ?? `${deps.subjects.prefix}.label.>`, batchSize: cfg.consumer.batchSize, ackWaitMs: cfg.consumer.ackWaitMs },
+    { stream: deps.streams.OUTCOMES, durable, filterSubject: deps.subjects.streamSubjects.OUTCOMES[1] ?? `${deps.subjects.prefix}.label.>`, batchSize: cfg.consumer.batchSize, ackWaitMs: cfg.consumer.ackWaitMs },
     handle,
   );
   const done = consumption.done;
@@ -521,13 +530,14 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
   };
   const kick = (): void => {
     chain = chain.then(async () => {
-      if (await ensureChampion()) await collectStep();
+      if (await ensureChampion()) await collectStep(lastTs + 1);
       await commit();
     }).catch((e: unknown) => log.error({ err: String(e) }, 'retraining step failed'));
   };
 
   return {
     key,
+    consumers: [{ stream: deps.streams.OUTCOMES, durable }],
     status,
     trigger: (reason, operator) => {
       if (phase() !== 'idle') return { accepted: false, reason: `retraining is ${phase()}, not idle`, status: status() };

@@ -117,7 +117,7 @@ describe('retraining actor on NATS JetStream and PostgreSQL', () => {
       expect((await registry.get('dir@production')).version).toBe(1);
       const v2 = await registry.get('dir@2');
       expect(v2.parentVersion).toBe(1);
-      expect(v2.trainRange.to).toBe(fresh[119]!.labeledTs + 1); // samples labeled up to the trigger only
+      expect(v2.trainRange.to).toBe(fresh[118]!.labeledTs + 1); // samples labeled before the trigger label only
 
       // ctl while shadowing: status, pause (a trigger is refused), resume.
       const st = await ctl('retrain.status', {});

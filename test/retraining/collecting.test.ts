@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { startRetrainingActor } from '../../actors/retraining-actor.js';
+import { loadConfig } from '../../config/load.js';
+import { createMemoryModelRegistry } from '../../models/registry/memory-model-registry.js';
+import { RetrainingConfigSchema } from '../../models/retraining/retraining-config.js';
+import { createLiveClock } from '../../state/clocks/live-clock.js';
+import { silentLogger } from '../../state/logger.js';
+import { createMemoryTrainingSampleStore } from '../../state/memory-training-sample-store.js';
+import { encode } from '../../streams/codec.js';
+import { createMemoryBus } from '../../streams/memory-bus.js';
+import { streamName, streamSpecs } from '../../streams/provision.js';
+import { subjectsFor } from '../../streams/subjects.js';
+import { until } from '../labeling/harness.js';
+import { labelOf, registerChampion, samplesOf } from './fixtures.js';
+
+const cfgBase = { ...loadConfig(), prefix: 'rtc', streamNamePrefix: 'RTC_' };
+const subjects = subjectsFor(cfgBase.prefix);
+
+describe('retraining actor: a cycle that starts with too few samples', () => {
+  it('keeps collecting until later labels bring enough, then fits on the samples labeled before that label', async () => {
+    const bus = createMemoryBus();
+    await bus.ensureStreams(streamSpecs(cfgBase, { storage: 'memory' }));
+    // No stored samples: the champion's training set is not in the store (a model trained on bars).
+    const store = createMemoryTrainingSampleStore();
+    const registry = createMemoryModelRegistry({ bus, subjects, clock: { now: () => 0 } });
+    await registerChampion(registry, samplesOf(0, 200, -1, 1));
+    const config = RetrainingConfigSchema.parse({
+      enabled: true,
+      triggers: { everyLabels: 40, decayWindow: 10_000, adwinDelta: 0, psiWindow: 10_000 },
+      training: { minSamples: 80, maxSamples: 100, epochs: 10, seed: 3, validationFraction: 0.3 },
+      shadow: { predictions: 1000, margin: 0.05 },
+      consumer: { batchSize: 16, ackWaitMs: 60_000 },
+    });
+    const actor = await startRetrainingActor({
+      bus, subjects, samples: store, registry, clock: createLiveClock(), log: silentLogger, strategy: 's1', model: 'dir', config,
+      streams: { OUTCOMES: streamName(cfgBase, 'OUTCOMES') }, trainingThread: 'main',
+    });
+    try {
+      const fresh = samplesOf(200, 120, 1, 2);
+      for (const s of fresh) {
+        await store.commit({ samples: [s] });
+        await bus.publish(subjects.label('s1', s.venue, s.symbol), encode(labelOf(s)), { msgId: `lbl:${s.id}` });
+      }
+      await until('every label applied', () => actor.status().counters.labels === 120, 60_000);
+      await actor.idle();
+      // The schedule fired at the 40th label with 39 samples labeled before it; the count is
+      // checked every 25 labels (the 40th, 65th, 90th): at the 90th, 89 samples are enough.
+      expect(actor.status()).toMatchObject({ phase: 'shadow', trigger: { kind: 'schedule' }, challenger: { name: 'dir', version: 2 }, counters: { trainings: 1 } });
+      const v2 = await registry.get('dir@2');
+      expect(v2.metrics['samples']).toBe(89);
+      expect(v2.trainRange).toEqual({ from: fresh[0]?.ts, to: (fresh[88]?.labeledTs as number) + 1 });
+    } finally {
+      await actor.stop();
+      await bus.close();
+    }
+  }, 60_000);
+});
