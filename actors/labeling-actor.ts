@@ -70,6 +70,8 @@ export type LabelingStats = {
 
 export type LabelingActorHandle = Readonly<{
   key: string;
+  /** Its durable consumers (predictions, orders and fills, one per asset's bars). */
+  consumers: readonly Readonly<{ stream: string; durable: string }>[];
   /** Stops consuming; resolves after the batch in hand was committed and acknowledged. */
   stop(): Promise<void>;
   /** Crash stand-in: the batch in hand (if any) is neither committed nor acknowledged; nothing is flushed. */
@@ -306,6 +308,7 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
 
   return {
     key,
+    consumers: specs.map((s) => ({ stream: s.spec.stream, durable: s.spec.durable })),
     stop: async () => {
       await Promise.all(consumptions.map((c) => c.stop()));
       await chain;

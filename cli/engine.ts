@@ -52,6 +52,12 @@ export type EngineOptions = Readonly<{
    */
   trainingClock?: Clock;
   /**
+   * The retraining actor's own clock and fit placement. Default: the engine's clock and a worker
+   * thread. An experiment on event time that waits for every label to be handled before the next
+   * bar passes a clock of its own, so the actor's wait for a label's sample does not need the next bar.
+   */
+  retraining?: Readonly<{ clock?: Clock; trainingThread?: 'worker' | 'main' }>;
+  /**
    * Market data before this event time only warms the actors (features, the strategy's windows):
    * nothing is decided for it. A backtest replays the bars before its window this way.
    */
@@ -163,7 +169,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
           subjects,
           samples: adapters.samples,
           registry: adapters.registry,
-          clock,
+          clock: opts.retraining?.clock ?? clock,
           log,
           strategy: cfg.strategy.name,
           model: cfg.retraining.model ?? parseModelRef(cfg.strategy.model).name,
@@ -171,6 +177,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
           streams: { OUTCOMES: streamName(cfg, 'OUTCOMES') },
           tracker: createRetrainingTracker(cfg.retraining.mlflow, log.child({ component: 'mlflow' })),
           ...(opts.trainingClock !== undefined ? { trainingClock: opts.trainingClock } : {}),
+          ...(opts.retraining?.trainingThread !== undefined ? { trainingThread: opts.retraining.trainingThread } : {}),
         })
       : undefined;
   let control: Subscription | undefined;

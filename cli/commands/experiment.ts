@@ -4,41 +4,26 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
-import { readBars } from '../../gateways/historical/bars-csv.js';
-import { mergeByTime } from '../../gateways/historical/merge-by-time.js';
-import { replay } from '../../gateways/replay.js';
-import { periodsPerYear } from '../../models/backtest/annualisation.js';
-import { performanceMetrics } from '../../models/backtest/performance-metrics.js';
-import type { PerformanceMetrics } from '../../models/backtest/performance-metrics.js';
-import { closedTrades } from '../../models/backtest/portfolio.js';
 import { ARMS, comparisonMarkdown, formatComparison, pooledScores, wins } from '../../models/experiments/comparison-table.js';
 import type { Arm, ArmResult, WindowResult } from '../../models/experiments/comparison-table.js';
 import { realisedLabels, scorePredictions } from '../../models/experiments/prediction-scores.js';
-import type { LabelIndex, ScoredPrediction } from '../../models/experiments/prediction-scores.js';
-import { retrainSchedule, trainingLeaks } from '../../models/experiments/retrain-schedule.js';
+import type { LabelIndex } from '../../models/experiments/prediction-scores.js';
+import { retrainSchedule, sampleTrainingLeaks, trainingLeaks } from '../../models/experiments/retrain-schedule.js';
 import type { RetrainPoint, TrainingRecord } from '../../models/experiments/retrain-schedule.js';
 import { createMemoryModelRegistry } from '../../models/registry/memory-model-registry.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import { parseModelRef } from '../../models/registry/model-registry.js';
 import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
-import { silentLogger } from '../../state/logger.js';
-import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
-import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
-import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
-import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
-import type { Bus } from '../../streams/bus.js';
 import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
-import type { Fill } from '../../streams/messages/fill.js';
-import type { MarketData } from '../../streams/messages/market-data.js';
-import { PredictionSchema } from '../../streams/messages/prediction.js';
-import { streamName, streamSpecs } from '../../streams/provision.js';
+import { streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
-import { startEngine } from '../engine.js';
 import { REGIME_SYMBOLS, REGIME_WINDOWS } from './backtest-suite.js';
 import type { RegimeWindow } from './backtest-suite.js';
 import { loadSymbolBars } from './train.js';
 import { backtestConfig } from './backtest.js';
+import { runArm } from './experiment-arm.js';
+import type { ServedModel } from './experiment-arm.js';
 
 const DAY = 86_400_000;
 const YEAR = 365 * DAY;
@@ -52,7 +37,11 @@ export type RetrainVsFrozenOptions = Readonly<{
   windows?: readonly RegimeWindow[];
   symbols?: readonly string[];
   timeframe?: string;
-  /** Online arm: retrain every this many days of event time (default 14). */
+  /** Arms to run (default all three: frozen, online, loop). */
+  arms?: readonly Arm[];
+  /** Loop arm: sections of the retraining config to replace (default the config file's). */
+  loopSettings?: Partial<Pick<Config['retraining'], 'triggers' | 'training' | 'shadow' | 'rollback'>>;
+  /** Online arm: retrain every this many days of event time; loop arm: its schedule trigger (default 14). */
   retrainEveryDays?: number;
   /** Between the end of a model's training data and the first bar it decides (default 24 h). */
   embargoHours?: number;
@@ -69,7 +58,9 @@ export type RetrainVsFrozenOptions = Readonly<{
 export type RetrainVsFrozenReport = Readonly<{
   version: 1;
   timeframe: string;
-  settings: Readonly<{ retrainEveryDays: number; embargoHours: number; trainYears: number; epochs: number; horizonBars: number; kAtr: number; capital: number }>;
+  settings: Readonly<{ retrainEveryDays: number; embargoHours: number; trainYears: number; epochs: number; horizonBars: number; kAtr: number; capital: number; arms: readonly Arm[] }>;
+  /** The retraining actor's settings in the loop arm (the config's, with the schedule trigger set). */
+  loop: Config['retraining'];
   windows: readonly WindowResult[];
   pooled: Readonly<Record<Arm, ReturnType<typeof pooledScores>>>;
   wins: ReturnType<typeof wins>;
@@ -77,101 +68,6 @@ export type RetrainVsFrozenReport = Readonly<{
 }>;
 
 type Window = Readonly<{ from: number; to: number }>;
-type Retrain = (p: RetrainPoint) => Promise<void>;
-
-/** The predictions the decision path published, as scored rows. */
-async function publishedPredictions(bus: Bus, cfg: Config): Promise<ScoredPrediction[]> {
-  const stream = streamName(cfg, 'SIGNALS');
-  const filter = `${cfg.prefix}.pred.>`;
-  const total = await bus.countMessages(stream, filter);
-  const out: ScoredPrediction[] = [];
-  const dec = new TextDecoder();
-  const c = bus.consume({ stream, durable: 'experiment', filterSubject: filter, batchSize: 4096 }, (batch) => {
-    for (const d of batch) {
-      const p = PredictionSchema.parse(JSON.parse(dec.decode(d.data)));
-      out.push({ symbol: p.symbol, ts: p.ts, probs: [p.probs.down, p.probs.flat, p.probs.up], model: `${p.model.name}@${p.model.version}` });
-    }
-  });
-  while (out.length < total) await new Promise((r) => setTimeout(r, 5));
-  await c.stop();
-  return out;
-}
-
-/**
- * One arm over one window: the backtest's engine (asset actors, sequencer, strategy, execution,
- * risk, paper venue) on the in-memory bus with a simulated clock driven by event time, serving
- * `<model>@production` from `registry`. Before the first bar at or after each `points[i].at`
- * the replay pauses, the engine decides everything before it, `retrain` registers and promotes a
- * new model, and the strategy swaps to it — so every bar from `at` on is decided by that model.
- */
-async function runArm(
-  cfg: Config,
-  o: Readonly<{ registry: ModelRegistry; files: readonly Readonly<{ path: string; symbol: string }>[]; tf: string; barMs: number; window: Window; capital: number; points: readonly RetrainPoint[]; retrain: Retrain }>,
-): Promise<{ metrics: PerformanceMetrics; predictions: ScoredPrediction[] }> {
-  const bus = createMemoryBus();
-  await bus.ensureStreams(streamSpecs(cfg));
-  const clock = createSimulatedClock(o.window.from);
-  const samples = new Map<number, { equity: number; exposure: number }>();
-  const fills: Fill[] = [];
-  const engine = await startEngine(
-    cfg,
-    { bus, features: createMemoryFeatureStore({ historyCap: 2 }), timeseries: createMemoryTimeseriesStore(), registry: o.registry, riskStore: createMemoryRiskStore(), audit: createMemoryAuditStore() },
-    clock,
-    silentLogger,
-    {
-      control: false,
-      inferenceThread: 'main',
-      observer: {
-        event: (e, risk) => {
-          if (e.md.type !== 'md.bar' || e.md.tf !== o.tf) return;
-          const held = risk.holdings();
-          const equity = o.capital + held.equity;
-          const gross = held.grossHeld;
-          samples.set(e.md.ts + o.barMs, { equity, exposure: equity > 0 ? gross / equity : 0 });
-        },
-        fill: (f) => void fills.push(f),
-      },
-    },
-  );
-  const decisions = engine.decisions;
-  if (decisions === undefined) throw new Error(`the registry serves no ${cfg.strategy.model}`);
-  let yielded = 0;
-  async function* timed(): AsyncGenerator<MarketData> {
-    let next = 0;
-    const sources = o.files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf: o.tf, from: o.window.from, to: o.window.to }));
-    for await (const md of mergeByTime(...sources)) {
-      for (let p = o.points[next]; p !== undefined && md.ts >= p.at; p = o.points[++next]) {
-        // Everything before the retrain point is decided by the model before it.
-        while (engine.counters.messagesIn < yielded) await new Promise((r) => setTimeout(r, 2));
-        await decisions?.sequencer.flush();
-        await o.retrain(p);
-        await decisions?.swapTo(cfg.strategy.model);
-      }
-      clock.advanceTo(md.ts);
-      yielded++;
-      yield md;
-    }
-  }
-  const published = await replay({ bus, subjects: subjectsFor(cfg.prefix), source: timed() });
-  while (engine.counters.messagesIn < published.published) await new Promise((r) => setTimeout(r, 20));
-  await engine.stop();
-  const predictions = await publishedPredictions(bus, cfg);
-  await bus.close();
-
-  const points = [...samples.entries()].sort((a, b) => a[0] - b[0]);
-  if (points.length < 2) throw new Error(`the window has fewer than two ${o.tf} bars`);
-  const metrics = performanceMetrics({
-    startTs: o.window.from,
-    startingCapital: o.capital,
-    equity: points.map(([ts, p]) => ({ ts, equity: p.equity })),
-    grossExposure: points.map(([, p]) => p.exposure),
-    trades: closedTrades(fills),
-    feesPaid: fills.reduce((s, f) => s + f.fee, 0),
-    tradedNotional: fills.reduce((s, f) => s + f.qty * f.price, 0),
-    periodsPerYear: periodsPerYear(o.barMs),
-  });
-  return { metrics, predictions };
-}
 
 /**
  * Has the symbol bars in the window's first week, and history before it to train on: a year, or
@@ -189,6 +85,25 @@ async function coverage(dataDir: string, symbol: string, tf: string, w: Window, 
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * The loop arm's models after the first, as the registry recorded them: each was fitted by the
+ * retraining actor on labeled samples (a rollback serves an earlier one again).
+ */
+async function challengersServed(registry: ModelRegistry, served: readonly ServedModel[], before: readonly TrainingRecord[]): Promise<TrainingRecord[]> {
+  const out: TrainingRecord[] = [];
+  for (const s of served) {
+    const known = [...before, ...out].find((r) => r.model === s.model);
+    if (known !== undefined) {
+      out.push({ ...known, at: s.at });
+      continue;
+    }
+    const v = await registry.get(s.model);
+    const samples = v.metrics['samples'];
+    out.push({ at: s.at, source: 'samples', trainFrom: v.trainRange.from, trainTo: v.trainRange.to, firstBarTs: v.trainRange.from, lastBarTs: v.trainRange.to - 1, bars: typeof samples === 'number' ? samples : 0, model: s.model });
+  }
+  return out;
+}
 
 /**
  * `sextant experiment retrain-vs-frozen`: per regime window, two arms through the same backtest
@@ -211,6 +126,16 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
     horizonBars: HORIZON,
     kAtr: K_ATR,
     capital: opts.capital ?? 10_000,
+    arms: ARMS.filter((a) => opts.arms === undefined || opts.arms.includes(a)),
+  };
+  // The loop arm: the config's retraining actor, on the served model's family, with the online
+  // arm's schedule as its schedule trigger (its decay, drift and ADWIN triggers as configured).
+  const loopSettings: Config['retraining'] = {
+    ...base.retraining,
+    ...opts.loopSettings,
+    enabled: true,
+    model: parseModelRef(base.strategy.model).name,
+    triggers: { ...(opts.loopSettings?.triggers ?? base.retraining.triggers), everyMs: settings.retrainEveryDays * DAY },
   };
   const embargoMs = settings.embargoHours * 3_600_000;
   const note = (s: string): void => void (opts.progress === true && process.stderr.write(`${s}\n`));
@@ -277,15 +202,18 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
       const labels: LabelIndex = realisedLabels(labelBars, { horizon: HORIZON, kAtr: K_ATR, barMs, from: w.from, to: w.to });
 
       const arms: Partial<Record<Arm, ArmResult>> = {};
-      for (const arm of ARMS) {
+      // The loop arm labels its own predictions over the labels' horizon.
+      const loopCfg: Config = { ...cfg, retraining: loopSettings, labeling: { ...cfg.labeling, horizonBars: HORIZON } };
+      for (const arm of settings.arms) {
         const t0 = performance.now();
         if ((await registry.get(`${served.name}@production`)).version !== firstVersion) {
           await registry.promote(served.name, firstVersion, { actor: 'sextant experiment', reason: `${arm} arm starts on the model trained before the window` });
         }
         const trainings: TrainingRecord[] = [firstRecord];
-        const points = arm === 'frozen' ? [] : schedule(settings.retrainEveryDays * DAY).slice(1);
-        const run = await runArm(cfg, {
+        const points = arm === 'online' ? schedule(settings.retrainEveryDays * DAY).slice(1) : [];
+        const run = await runArm(arm === 'loop' ? loopCfg : cfg, {
           registry,
+          learningLoop: arm === 'loop',
           files,
           tf,
           barMs,
@@ -294,11 +222,21 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
           points,
           retrain: async (p) => void trainings.push(await train(p)),
         });
-        const leaks = trainingLeaks(trainings, barMs, embargoMs);
+        if (arm === 'loop') trainings.push(...(await challengersServed(registry, run.served.slice(1), trainings)));
+        const leaks = [...trainingLeaks(trainings.filter((t) => t.source !== 'samples'), barMs, embargoMs), ...sampleTrainingLeaks(trainings)];
         if (leaks.length > 0) throw new Error(`leak: ${leaks.join('; ')}`);
-        arms[arm] = { arm, scores: scorePredictions(run.predictions, labels), metrics: run.metrics, trainings, seconds: Math.round((performance.now() - t0) / 100) / 10 };
+        arms[arm] = {
+          arm,
+          scores: scorePredictions(run.predictions, labels),
+          metrics: run.metrics,
+          trainings,
+          seconds: Math.round((performance.now() - t0) / 100) / 10,
+          ...(run.retraining !== undefined ? { retraining: run.retraining } : {}),
+        };
         const a = arms[arm];
-        note(`  ${arm}: ${a.scores.scored} scored, log loss ${a.scores.logLoss?.toFixed(4) ?? '—'}, return ${(100 * a.metrics.total_return).toFixed(2)}% in ${a.seconds} s`);
+        const r = a.retraining;
+        const loop = r === undefined ? '' : `; retraining actor: ${r.scored} labels scored, ${r.trainings} challengers fitted, ${r.promotions} promoted, ${r.rejections} rejected, ${r.rollbacks} rolled back`;
+        note(`  ${arm}: ${a.scores.scored} scored, log loss ${a.scores.logLoss?.toFixed(4) ?? '—'}, return ${(100 * a.metrics.total_return).toFixed(2)}% in ${a.seconds} s${loop}`);
       }
       await regBus.close();
       results.push({ ...head, arms, error: null });
@@ -312,7 +250,8 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
     timeframe: tf,
     settings,
     windows: results,
-    pooled: { frozen: pooledScores(results, 'frozen'), online: pooledScores(results, 'online') },
+    loop: loopSettings,
+    pooled: { frozen: pooledScores(results, 'frozen'), online: pooledScores(results, 'online'), loop: pooledScores(results, 'loop') },
     wins: wins(results),
     seconds: Math.round((performance.now() - started) / 1000),
   };
@@ -320,10 +259,17 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
     mkdirSync(opts.reportDir, { recursive: true });
     writeFileSync(join(opts.reportDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
     const s = settings;
+    const l = loopSettings;
     const md = [
       `# Online-retrained vs frozen model (${tf})`,
       '',
-      `Retrain every ${s.retrainEveryDays} days, embargo ${s.embargoHours} h, ${s.trainYears}-year training ranges, ${s.epochs} epochs; labels ${s.horizonBars} bars, ±${s.kAtr}·ATR14; capital ${s.capital}.`,
+      `Arms: ${s.arms.join(', ')}. Retrain every ${s.retrainEveryDays} days, embargo ${s.embargoHours} h, ${s.trainYears}-year training ranges, ${s.epochs} epochs; labels ${s.horizonBars} bars, ±${s.kAtr}·ATR14; capital ${s.capital}.`,
+      ...(s.arms.includes('loop')
+        ? [
+            '',
+            `Loop arm (the retraining actor): schedule trigger every ${s.retrainEveryDays} days, decay past log loss ${l.triggers.maxLogLoss} over ${l.triggers.decayWindow} labels, PSI ${l.triggers.psiThreshold}, ADWIN δ ${l.triggers.adwinDelta}; challengers on the latest ${l.training.maxSamples} labeled predictions (at least ${l.training.minSamples}), ${l.training.epochs} epochs; shadow ${l.shadow.predictions} predictions, margin ${l.shadow.margin}; rollback watch ${l.rollback.watchLabels} labels, margin ${l.rollback.margin}.`,
+          ]
+        : []),
       '',
       comparisonMarkdown(results),
     ].join('\n');
@@ -348,12 +294,19 @@ function parseWindows(v: string): RegimeWindow[] {
   });
 }
 
+/** Comma-separated arm names. */
+function parseArms(v: string): Arm[] {
+  const out = v.split(',').map((x) => x.trim());
+  for (const a of out) if (!(ARMS as readonly string[]).includes(a)) throw new InvalidArgumentError(`arms are ${ARMS.join(', ')}; got "${a}"`);
+  return out as Arm[];
+}
+
 /** `sextant experiment …`: offline experiments over the historical data. */
 export function experimentCommand(configFile: () => string | undefined): Command {
   const cmd = new Command('experiment').description('offline experiments over historical bars');
   cmd
     .command('retrain-vs-frozen')
-    .description('per regime window: a model trained once before it vs one retrained inside it on a rolling schedule, through the same backtest engine; prints the table, writes report.json and report.md')
+    .description('per regime window: a model trained once before it vs one retrained inside it on a rolling schedule vs the engine\'s own retraining actor, through the same backtest engine; prints the table, writes report.json and report.md')
     .addOption(new Option('--windows <list>', '"regimes" (all five) or window numbers, e.g. 3,4').argParser(parseWindows).default([...REGIME_WINDOWS], 'regimes'))
     .addOption(
       new Option('--symbols <list>', 'comma-separated symbols (those without data in a window are left out)')
@@ -361,7 +314,12 @@ export function experimentCommand(configFile: () => string | undefined): Command
         .default([...REGIME_SYMBOLS], REGIME_SYMBOLS.join(',')),
     )
     .option('--timeframe <tf>', 'bar timeframe', '1h')
-    .option('--retrain-every <days>', 'online arm: days of event time between retrainings', positive, 14)
+    .addOption(
+      new Option('--arms <list>', 'arms to run: frozen (trained once before the window), online (retrained on a schedule through the training pipeline), loop (the engine\'s labeling and retraining actors)')
+        .argParser(parseArms)
+        .default([...ARMS], ARMS.join(',')),
+    )
+    .option('--retrain-every <days>', 'online arm: days of event time between retrainings; loop arm: its schedule trigger', positive, 14)
     .option('--embargo <hours>', 'hours between a model\'s training data and the first bar it decides', (v: string) => {
       const n = Number(v);
       if (!(n >= 0)) throw new InvalidArgumentError('hours >= 0');
@@ -372,7 +330,7 @@ export function experimentCommand(configFile: () => string | undefined): Command
     .option('--capital <amount>', 'starting capital in quote currency', positive, 10_000)
     .option('--data <dir>', 'market-data folder (default: ../shared/data or SEXTANT_DATA_DIR)')
     .option('--report <dir>', 'folder for report.json and report.md')
-    .action(async (o: { windows: RegimeWindow[]; symbols: string[]; timeframe: string; retrainEvery: number; embargo: number; trainYears: number; epochs: number; capital: number; data?: string; report?: string }) => {
+    .action(async (o: { windows: RegimeWindow[]; symbols: string[]; timeframe: string; arms: Arm[]; retrainEvery: number; embargo: number; trainYears: number; epochs: number; capital: number; data?: string; report?: string }) => {
       const file = configFile();
       const r = await runRetrainVsFrozen({
         ...(file !== undefined ? { configFile: file } : {}),
@@ -381,6 +339,7 @@ export function experimentCommand(configFile: () => string | undefined): Command
         windows: o.windows,
         symbols: o.symbols,
         timeframe: o.timeframe,
+        arms: o.arms,
         retrainEveryDays: o.retrainEvery,
         embargoHours: o.embargo,
         trainYears: o.trainYears,

@@ -1,8 +1,14 @@
 import type { PerformanceMetrics } from '../backtest/performance-metrics.js';
+import type { RetrainingCounters } from '../retraining/retraining-snapshot.js';
 import type { PredictionScores } from './prediction-scores.js';
 import type { TrainingRecord } from './retrain-schedule.js';
 
-export const ARMS = ['frozen', 'online'] as const;
+/**
+ * frozen: one model trained before the window; online: retrained through the training pipeline on
+ * a fixed schedule; loop: the engine's own labeling and retraining actors (triggers, challenger,
+ * shadow, promotion, rollback) change the model.
+ */
+export const ARMS = ['frozen', 'online', 'loop'] as const;
 export type Arm = (typeof ARMS)[number];
 
 /** One arm of one window: its predictions' scores, the backtest metrics and what it trained on. */
@@ -10,8 +16,11 @@ export type ArmResult = Readonly<{
   arm: Arm;
   scores: PredictionScores;
   metrics: PerformanceMetrics;
+  /** Every model the arm served: the one trained before the window, then each retrained one. */
   trainings: readonly TrainingRecord[];
   seconds: number;
+  /** The retraining actor's counters at the end (loop arm). */
+  retraining?: RetrainingCounters;
 }>;
 
 export type WindowResult = Readonly<{
@@ -74,20 +83,25 @@ export function pooledScores(results: readonly WindowResult[], arm: Arm): Readon
   return n === 0 ? { scored: 0, accuracy: null, logLoss: null } : { scored: n, accuracy: acc / n, logLoss: ll / n };
 }
 
-/** How many windows each arm wins on log loss (lower), accuracy, total return and Sharpe (higher). */
+/**
+ * How many windows each arm wins on log loss (lower), accuracy, total return and Sharpe (higher),
+ * among the arms the window ran; `tie` when the best value is shared.
+ */
 export function wins(results: readonly WindowResult[]): Readonly<Record<'logLoss' | 'accuracy' | 'return' | 'sharpe', Readonly<Record<Arm | 'tie', number>>>> {
   const tally = (pick: (a: ArmResult) => number | null, lowerIsBetter: boolean): Record<Arm | 'tie', number> => {
-    const t = { frozen: 0, online: 0, tie: 0 };
+    const t: Record<Arm | 'tie', number> = { frozen: 0, online: 0, loop: 0, tie: 0 };
     for (const w of results) {
-      const f = w.arms.frozen;
-      const o = w.arms.online;
-      if (f === undefined || o === undefined) continue;
-      const a = pick(f);
-      const b = pick(o);
-      if (a === null || b === null) continue;
-      if (a === b) t.tie++;
-      else if (a < b === lowerIsBetter) t.frozen++;
-      else t.online++;
+      const values: [Arm, number][] = [];
+      for (const arm of ARMS) {
+        const a = w.arms[arm];
+        const v = a === undefined ? null : pick(a);
+        if (v !== null) values.push([arm, v]);
+      }
+      if (values.length < 2) continue;
+      const best = values.reduce((m, [, v]) => (lowerIsBetter ? Math.min(m, v) : Math.max(m, v)), lowerIsBetter ? Infinity : -Infinity);
+      const top = values.filter(([, v]) => v === best);
+      if (top.length > 1) t.tie++;
+      else t[(top[0] as [Arm, number])[0]]++;
     }
     return t;
   };
@@ -101,12 +115,16 @@ export function wins(results: readonly WindowResult[]): Readonly<Record<'logLoss
 
 function summaryLines(results: readonly WindowResult[]): string[] {
   const w = wins(results);
-  const pooled = ARMS.map((arm) => {
+  const ran = ARMS.filter((arm) => results.some((r) => r.arms[arm] !== undefined));
+  const pooled = ran.map((arm) => {
     const p = pooledScores(results, arm);
     return `${arm}: ${p.scored} scored predictions, accuracy ${pct(p.accuracy)}, log loss ${num(p.logLoss, 4)}`;
   });
-  const line = (k: keyof typeof w, what: string): string => `${what}: online ${w[k].online}, frozen ${w[k].frozen}, tie ${w[k].tie}`;
-  return ['pooled over all windows:', ...pooled.map((s) => `  ${s}`), 'windows won:', `  ${line('logLoss', 'log loss')}`, `  ${line('accuracy', 'accuracy')}`, `  ${line('return', 'total return')}`, `  ${line('sharpe', 'Sharpe')}`];
+  const line = (k: keyof typeof w, what: string): string => `${what}: ${ran.map((arm) => `${arm} ${w[k][arm]}`).join(', ')}, tie ${w[k].tie}`;
+  const loop = results.flatMap((r) => (r.arms.loop?.retraining !== undefined ? [r.arms.loop.retraining] : []));
+  const sum = (k: 'trainings' | 'promotions' | 'rejections' | 'rollbacks'): number => loop.reduce((s, c) => s + c[k], 0);
+  const actor = loop.length === 0 ? [] : ['retraining actor (loop arm, all windows):', `  ${sum('trainings')} challengers fitted, ${sum('promotions')} promoted, ${sum('rejections')} rejected, ${sum('rollbacks')} rolled back`];
+  return ['pooled over all windows:', ...pooled.map((s) => `  ${s}`), 'windows won:', `  ${line('logLoss', 'log loss')}`, `  ${line('accuracy', 'accuracy')}`, `  ${line('return', 'total return')}`, `  ${line('sharpe', 'Sharpe')}`, ...actor];
 }
 
 /** The comparison as a fixed-width text table (what the CLI prints), with the pooled scores and window wins. */

@@ -40,10 +40,17 @@ export function retrainSchedule(o: ScheduleOptions): RetrainPoint[] {
 
 /** What one (re)training actually read and produced, as recorded by the experiment. */
 export type TrainingRecord = Readonly<{
+  /** Event time of the first bar the model decided. */
   at: number;
   trainFrom: number;
   trainTo: number;
-  /** Open time of the first and last bar handed to the trainer (over all symbols). */
+  /**
+   * `bars` (default): a training on bars; firstBarTs / lastBarTs are the open times of the first
+   * and last bar handed to the trainer (over all symbols). `samples`: a challenger the retraining
+   * actor fitted on labeled predictions (its registry entry's training range); firstBarTs is the
+   * first sample's decision time, lastBarTs the last label's time, `bars` the samples.
+   */
+  source?: 'bars' | 'samples';
   firstBarTs: number;
   lastBarTs: number;
   bars: number;
@@ -63,6 +70,22 @@ export function trainingLeaks(records: readonly TrainingRecord[], barMs: number,
     if (r.trainTo > r.at - embargoMs) out.push(`${r.model} (served from ${at}): training range ends ${r.at - r.trainTo} ms before it, embargo is ${embargoMs} ms`);
     if (r.lastBarTs + barMs > r.trainTo) out.push(`${r.model} (served from ${at}): read a bar closing at ${new Date(r.lastBarTs + barMs).toISOString()}, after ${new Date(r.trainTo).toISOString()}`);
     if (r.firstBarTs < r.trainFrom) out.push(`${r.model} (served from ${at}): read a bar from ${new Date(r.firstBarTs).toISOString()}, before its range`);
+  }
+  return out;
+}
+
+/**
+ * The leak rule on challengers fitted by the retraining actor (`source: 'samples'`): every sample
+ * was labeled — its horizon had passed in event time — before the first bar the model decided
+ * (`lastBarTs < trainTo ≤ at`). Returns one line per violation (empty: no leak).
+ */
+export function sampleTrainingLeaks(records: readonly TrainingRecord[]): string[] {
+  const out: string[] = [];
+  for (const r of records) {
+    if (r.source !== 'samples') continue;
+    const at = new Date(r.at).toISOString();
+    if (r.trainTo > r.at) out.push(`${r.model} (served from ${at}): trained on a sample labeled at ${new Date(r.trainTo - 1).toISOString()}`);
+    if (r.lastBarTs >= r.trainTo || r.firstBarTs < r.trainFrom) out.push(`${r.model} (served from ${at}): its samples lie outside its recorded range`);
   }
   return out;
 }

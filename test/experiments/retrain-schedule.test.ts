@@ -73,9 +73,17 @@ describe('prediction scores and the comparison table', () => {
     const w = (name: string, f: ArmResult, o: ArmResult): WindowResult => ({ window: name, from: '', to: '', symbols: ['BTC/USDT'], skipped: [], arms: { frozen: f, online: o }, error: null });
     const results = [w('a', arm('frozen', 100, 1.0, 0.4, 0.01), arm('online', 100, 1.1, 0.45, -0.01)), w('b', arm('frozen', 300, 1.2, 0.4, 0.02), arm('online', 300, 1.0, 0.5, 0.03))];
     expect(pooledScores(results, 'online').logLoss).toBeCloseTo((1.1 * 100 + 1.0 * 300) / 400, 12);
-    expect(wins(results).logLoss).toEqual({ frozen: 1, online: 1, tie: 0 });
-    expect(wins(results).accuracy).toEqual({ frozen: 0, online: 2, tie: 0 });
-    expect(wins(results).return).toEqual({ frozen: 1, online: 1, tie: 0 });
+    expect(wins(results).logLoss).toEqual({ frozen: 1, online: 1, loop: 0, tie: 0 });
+    expect(wins(results).accuracy).toEqual({ frozen: 0, online: 2, loop: 0, tie: 0 });
+    expect(wins(results).return).toEqual({ frozen: 1, online: 1, loop: 0, tie: 0 });
+    // Three arms: the best of the three wins; a shared best is a tie.
+    const three = [
+      { ...w('c', arm('frozen', 100, 1.0, 0.4, 0.01), arm('online', 100, 1.1, 0.45, 0.02)), arms: { frozen: arm('frozen', 100, 1.0, 0.4, 0.01), online: arm('online', 100, 1.1, 0.45, 0.02), loop: { ...arm('frozen', 100, 0.9, 0.45, 0.03), arm: 'loop' as const } } },
+    ];
+    expect(wins(three).logLoss).toEqual({ frozen: 0, online: 0, loop: 1, tie: 0 });
+    expect(wins(three).accuracy).toEqual({ frozen: 0, online: 0, loop: 0, tie: 1 });
+    expect(wins(three).return).toEqual({ frozen: 0, online: 0, loop: 1, tie: 0 });
+    expect(formatComparison(three)).toContain('log loss: frozen 0, online 0, loop 1, tie 0');
     const text = formatComparison(results);
     expect(text).toContain('online');
     expect(text.split('\n')[1]).toMatch(/^a\s+BTC\s+frozen\s+0\s+100\s+40\.00%\s+1\.0000\s+1\.00%/);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runRetrainVsFrozen } from '../../cli/commands/experiment.js';
 import { REGIME_WINDOWS } from '../../cli/commands/backtest-suite.js';
-import { trainingLeaks } from '../../models/experiments/retrain-schedule.js';
+import { sampleTrainingLeaks, trainingLeaks } from '../../models/experiments/retrain-schedule.js';
+import { loadConfig } from '../../config/load.js';
 import { testDataDir } from '../support/data-dir.js';
 
 const DAY = 86_400_000;
@@ -61,5 +62,62 @@ describe('sextant experiment retrain-vs-frozen (real 1h bars)', () => {
     expect(json.windows).toHaveLength(1);
     expect(existsSync(join(dir, 'report.md'))).toBe(true);
     expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/\| 2024-08 crash month \| BTC \| online \| 4 \|/);
+  }, 240_000);
+
+  it('runs the engine\'s own learning loop (labels → triggers → challenger → shadow → promotion → rollback) as a third arm, deterministically', async () => {
+    const window = REGIME_WINDOWS.find((w) => w.name.startsWith('2024-08'));
+    if (window === undefined) throw new Error('no 2024-08 window');
+    const training = loadConfig().retraining.training;
+    const run = () =>
+      runRetrainVsFrozen({
+        data: testDataDir(),
+        windows: [window],
+        symbols: ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'],
+        arms: ['frozen', 'loop'],
+        retrainEveryDays: 7,
+        trainYears: 1,
+        epochs: 3,
+        loopSettings: { shadow: { predictions: 60, margin: 0 }, training: { ...training, minSamples: 150, epochs: 10 } },
+      });
+    const a = await run();
+    const w = a.windows[0];
+    if (w === undefined) throw new Error('no window');
+    expect(w.error).toBeNull();
+    const { frozen, loop } = w.arms;
+    if (frozen === undefined || loop === undefined) throw new Error('an arm is missing');
+    expect(w.arms.online).toBeUndefined();
+    expect(a.loop.triggers.everyMs).toBe(7 * DAY);
+
+    // The retraining actor scored the labels of the arm's own predictions and ran whole cycles.
+    const r = loop.retraining;
+    if (r === undefined) throw new Error('no retraining counters');
+    expect(r.scored).toBeGreaterThan(1000);
+    expect(r.missingSamples).toBe(0);
+    expect(r.promotions).toBeGreaterThanOrEqual(1);
+    expect(r.trainings).toBeGreaterThanOrEqual(r.promotions + r.rejections);
+
+    // Every model served after the first is a promoted challenger (or the one a rollback restored),
+    // and every sample a challenger was fitted on was labeled before it decided its first bar.
+    expect(loop.trainings[0]).toEqual(frozen.trainings[0]);
+    expect(loop.trainings.length).toBe(1 + r.promotions + r.rollbacks);
+    const challengers = loop.trainings.filter((t) => t.source === 'samples');
+    expect(challengers.length).toBe(r.promotions);
+    for (const t of challengers) {
+      expect(t.trainTo).toBeLessThanOrEqual(t.at);
+      expect(t.trainFrom).toBeGreaterThanOrEqual(window.from);
+    }
+    expect(sampleTrainingLeaks(loop.trainings)).toEqual([]);
+    // Swaps drop or duplicate no prediction: the same bars are decided as in the frozen arm.
+    expect(Object.values(loop.scores.byModel).reduce((x, y) => x + y, 0)).toBe(frozen.scores.predictions);
+    expect(loop.scores.predictions).toBe(frozen.scores.predictions);
+    for (const m of Object.keys(loop.scores.byModel)) expect(loop.trainings.map((t) => t.model)).toContain(m);
+
+    // Event time, not the fits' wall-clock time, decides when each model is served: a second run is identical.
+    const b = await run();
+    const again = b.windows[0]?.arms.loop;
+    const { seconds: _s1, ...first } = loop;
+    const { seconds: _s2, ...second } = again ?? loop;
+    expect(again).toBeDefined();
+    expect(second).toEqual(first);
   }, 240_000);
 });
