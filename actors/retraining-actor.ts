@@ -425,7 +425,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
         }
         if (watch !== null) watch = addWatch(watch, score.logLoss, cfg.rollback.minLabels);
         const q = chall?.[j] ?? null;
-        if (phase() === 'shadow' && shadow !== null && q !== null) shadow = addShadow(shadow, { champion: score, challenger: scoreRow(q, 0, cls) });
+        if (phase() === 'shadow' && shadow !== null && q !== null) shadow = addShadow(shadow, { champion: score, challenger: scoreRow(q, 0, cls) }, cfg.shadow.blockLabels);
         changed = await decide(label.ts);
       }
     }

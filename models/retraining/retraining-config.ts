@@ -85,9 +85,16 @@ export const RetrainingConfigSchema = z
         predictions: positiveInt.default(200),
         /** Promote only when the challenger's mean log loss is below the champion's by more than this. */
         margin: z.number().min(0).default(0.01),
+        /** Consecutive labels per block of the significance check (labels close in time are not independent). */
+        blockLabels: positiveInt.default(20),
+        /**
+         * Promote only when the t statistic of the block means of the improvement, less the margin,
+         * is at least this (2 ≈ one chance in 40 that a challenger no better than the margin passes); 0 = the margin alone.
+         */
+        minT: z.number().min(0).default(2),
       })
       .strict()
-      .default({ predictions: 200, margin: 0.01 }),
+      .default({ predictions: 200, margin: 0.01, blockLabels: 20, minT: 2 }),
     rollback: z
       .object({
         /** Labels after a promotion during which the new model is watched. */

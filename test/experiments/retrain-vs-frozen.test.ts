@@ -77,7 +77,7 @@ describe('sextant experiment retrain-vs-frozen (real 1h bars)', () => {
         retrainEveryDays: 7,
         trainYears: 1,
         epochs: 3,
-        loopSettings: { shadow: { predictions: 60, margin: 0 }, training: { ...training, minSamples: 150, epochs: 10 } },
+        loopSettings: { shadow: { predictions: 60, margin: 0, blockLabels: 20, minT: 0 }, training: { ...training, minSamples: 150, epochs: 10 } },
       });
     const a = await run();
     const w = a.windows[0];
