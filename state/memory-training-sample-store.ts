@@ -1,39 +1,89 @@
-import type { SampleQuery, TrainingSample, TrainingSampleStore } from './training-sample-store.js';
+import type { TrainingSample, TrainingSampleStore } from './training-sample-store.js';
 
-const keyOf = (s: TrainingSample): string => [s.strategy, s.venue, s.symbol, s.ts, s.id].join('\u0000');
 const byTimeThenId = (a: TrainingSample, b: TrainingSample): number => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** First index in `rows` (sorted by time, then id) not before (ts, id). */
+function lowerBound(rows: readonly TrainingSample[], ts: number, id: string): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const r = rows[mid] as TrainingSample;
+    if (r.ts < ts || (r.ts === ts && r.id < id)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 /**
  * The training-sample store in process (backtests, embedded demo): same unique key and upsert
  * rule as PostgreSQL. Snapshots are deep-copied through JSON, as a database would store them.
+ * Samples are kept per (strategy, venue, symbol) in time order, so a query for a time range reads
+ * only that range (the retraining actor looks its labels' samples up batch by batch: a scan of
+ * every stored sample per batch made an experiment's loop arm quadratic).
  */
 export function createMemoryTrainingSampleStore(): TrainingSampleStore {
-  const rows = new Map<string, TrainingSample>();
+  /** strategy → `venue|symbol` → samples by (ts, id). */
+  const lanes = new Map<string, Map<string, TrainingSample[]>>();
   const snapshots = new Map<string, string>();
-  const matches = (s: TrainingSample, q: SampleQuery): boolean =>
-    s.strategy === q.strategy &&
-    (q.venue === undefined || s.venue === q.venue) &&
-    (q.symbol === undefined || s.symbol === q.symbol) &&
-    (q.from === undefined || s.ts >= q.from) &&
-    (q.to === undefined || s.ts < q.to);
+  let total = 0;
+  const upsert = (s: TrainingSample): void => {
+    let byAsset = lanes.get(s.strategy);
+    if (byAsset === undefined) lanes.set(s.strategy, (byAsset = new Map()));
+    const k = `${s.venue}|${s.symbol}`;
+    let rows = byAsset.get(k);
+    if (rows === undefined) byAsset.set(k, (rows = []));
+    const copy = JSON.parse(JSON.stringify(s)) as TrainingSample;
+    const last = rows[rows.length - 1];
+    if (last === undefined || last.ts < s.ts || (last.ts === s.ts && last.id < s.id)) {
+      rows.push(copy);
+      total++;
+      return;
+    }
+    const i = lowerBound(rows, s.ts, s.id);
+    const at = rows[i];
+    if (at !== undefined && at.ts === s.ts && at.id === s.id) rows[i] = copy;
+    else {
+      rows.splice(i, 0, copy);
+      total++;
+    }
+  };
   return {
     commit: async (c) => {
-      for (const s of c.samples) rows.set(keyOf(s), JSON.parse(JSON.stringify(s)) as TrainingSample);
+      for (const s of c.samples) upsert(s);
       if (c.snapshot !== undefined) snapshots.set(c.snapshot.actor, JSON.stringify(c.snapshot.state));
       return c.samples.length;
     },
     samples: async (q) => {
-      const out = [...rows.values()].filter((s) => matches(s, q)).sort(byTimeThenId);
+      const byAsset = lanes.get(q.strategy);
+      if (byAsset === undefined) return [];
+      const out: TrainingSample[] = [];
+      let parts = 0;
+      for (const [k, rows] of byAsset) {
+        const [venue, symbol] = k.split('|') as [string, string];
+        if ((q.venue !== undefined && venue !== q.venue) || (q.symbol !== undefined && symbol !== q.symbol)) continue;
+        const from = q.from === undefined ? 0 : lowerBound(rows, q.from, '');
+        const to = q.to === undefined ? rows.length : lowerBound(rows, q.to, '');
+        for (let i = from; i < to; i++) out.push(rows[i] as TrainingSample);
+        if (to > from) parts++;
+      }
+      if (parts > 1) out.sort(byTimeThenId);
       return q.limit !== undefined && Number.isFinite(q.limit) ? out.slice(0, Math.max(0, Math.floor(q.limit))) : out;
     },
-    count: async (strategy) => [...rows.values()].filter((s) => strategy === undefined || s.strategy === strategy).length,
+    count: async (strategy) => {
+      if (strategy === undefined) return total;
+      let n = 0;
+      for (const rows of lanes.get(strategy)?.values() ?? []) n += rows.length;
+      return n;
+    },
     loadSnapshot: async (actor) => {
       const s = snapshots.get(actor);
       return s === undefined ? undefined : (JSON.parse(s) as unknown);
     },
     clear: async () => {
-      rows.clear();
+      lanes.clear();
       snapshots.clear();
+      total = 0;
     },
     close: async () => {},
   };

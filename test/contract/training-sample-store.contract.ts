@@ -60,6 +60,31 @@ export function trainingSampleStoreContract(name: string, make: () => Promise<Tr
       expect((await store.samples({ strategy: 's1', limit: 2 })).length).toBe(2);
     });
 
+    it('orders by time then id across assets and strategies, whatever order the commits came in', async () => {
+      await store.clear();
+      const eth = (i: number, id: string): TrainingSample => sample(i, { symbol: 'ETH/USDT', id });
+      // Out of order within an asset, interleaved across assets, same times with different ids, another strategy.
+      await store.commit({ samples: [sample(3), eth(2, 'p:e2b'), sample(1)] });
+      await store.commit({ samples: [eth(2, 'p:e2a'), sample(2), sample(0, { strategy: 's2' }), eth(0, 'p:e0')] });
+      await store.commit({ samples: [sample(2, { label: 0 }), eth(1, 'p:e1')] });
+      const all = await store.samples({ strategy: 's1' });
+      expect(all.map((r) => `${r.symbol}@${(r.ts - T0) / H}:${r.id.startsWith('p:e') ? r.id : 'btc'}`)).toEqual([
+        'ETH/USDT@0:p:e0',
+        'ETH/USDT@1:p:e1', // "p:e…" before BTC's "p:s1:…" at the same time
+        'BTC/USDT@1:btc',
+        'ETH/USDT@2:p:e2a',
+        'ETH/USDT@2:p:e2b',
+        'BTC/USDT@2:btc',
+        'BTC/USDT@3:btc',
+      ]);
+      expect(all[5]?.label).toBe(0); // replaced in place
+      expect(await store.count()).toBe(8);
+      expect(await store.count('s1')).toBe(7);
+      expect((await store.samples({ strategy: 's1', from: T0 + H, to: T0 + 2 * H + 1 })).map((r) => r.id)).toEqual(['p:e1', sample(1).id, 'p:e2a', 'p:e2b', sample(2).id]);
+      expect((await store.samples({ strategy: 's1', symbol: 'ETH/USDT', from: T0 + 2 * H })).map((r) => r.id)).toEqual(['p:e2a', 'p:e2b']);
+      expect((await store.samples({ strategy: 's2' })).map((r) => r.ts)).toEqual([T0]);
+    });
+
     it('keeps one snapshot per actor, replaced by each commit, and commits it without samples', async () => {
       await store.clear();
       expect(await store.loadSnapshot('labeling:s1')).toBeUndefined();
