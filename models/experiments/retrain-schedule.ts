@@ -77,7 +77,8 @@ export function trainingLeaks(records: readonly TrainingRecord[], barMs: number,
 /**
  * The leak rule on challengers fitted by the retraining actor (`source: 'samples'`): every sample
  * was labeled — its horizon had passed in event time — before the first bar the model decided
- * (`lastBarTs < trainTo ≤ at`). Returns one line per violation (empty: no leak).
+ * (`trainTo ≤ at`: the registry's training range ends one past the last label's time). Returns
+ * one line per violation (empty: no leak).
  */
 export function sampleTrainingLeaks(records: readonly TrainingRecord[]): string[] {
   const out: string[] = [];
@@ -85,7 +86,6 @@ export function sampleTrainingLeaks(records: readonly TrainingRecord[]): string[
     if (r.source !== 'samples') continue;
     const at = new Date(r.at).toISOString();
     if (r.trainTo > r.at) out.push(`${r.model} (served from ${at}): trained on a sample labeled at ${new Date(r.trainTo - 1).toISOString()}`);
-    if (r.lastBarTs >= r.trainTo || r.firstBarTs < r.trainFrom) out.push(`${r.model} (served from ${at}): its samples lie outside its recorded range`);
   }
   return out;
 }

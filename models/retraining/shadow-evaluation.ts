@@ -67,10 +67,10 @@ export function addShadow(s: ShadowStats, p: PairScore, blockLabels: number): Sh
  */
 export function shadowT(b: ShadowBlocks, margin: number): number | null {
   if (b.n < 2) return null;
-  const mean = b.sum / b.n;
-  const variance = Math.max(0, (b.sumSq - b.n * mean * mean) / (b.n - 1));
+  const blockMean = b.sum / b.n;
+  const variance = Math.max(0, (b.sumSq - b.n * blockMean * blockMean) / (b.n - 1));
   const se = Math.sqrt(variance / b.n);
-  const excess = mean - margin;
+  const excess = blockMean - margin;
   if (se < 1e-12) return excess > 0 ? Number.POSITIVE_INFINITY : excess < 0 ? Number.NEGATIVE_INFINITY : 0;
   return excess / se;
 }
