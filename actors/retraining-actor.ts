@@ -306,6 +306,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
         strategy,
         rule: classRuleOf(champion.version, cfg.classes.kAtr),
         onCancel: (cancel) => (cancelFit = cancel),
+        ...(cfg.training.warmStart.enabled ? { warmStart: { onnx: await registry.artifact(champion.version), learningRate: cfg.training.warmStart.learningRate } } : {}),
       });
     } catch (e) {
       const why = e instanceof TrainingCancelledError ? 'cancelled' : (e as Error).message;

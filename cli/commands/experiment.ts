@@ -41,6 +41,8 @@ export type RetrainVsFrozenOptions = Readonly<{
   arms?: readonly Arm[];
   /** Loop arm: sections of the retraining config to replace (default the config file's). */
   loopSettings?: Partial<Pick<Config['retraining'], 'triggers' | 'training' | 'shadow' | 'rollback'>>;
+  /** Loop arm: challengers start from the champion's weights (`retraining.training.warmStart`), whatever the config says. */
+  warmStart?: boolean;
   /** Online arm: retrain every this many days of event time; loop arm: its schedule trigger (default 14). */
   retrainEveryDays?: number;
   /** Between the end of a model's training data and the first bar it decides (default 24 h). */
@@ -137,6 +139,7 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
     model: parseModelRef(base.strategy.model).name,
     triggers: { ...(opts.loopSettings?.triggers ?? base.retraining.triggers), everyMs: settings.retrainEveryDays * DAY },
   };
+  if (opts.warmStart === true) loopSettings.training = { ...loopSettings.training, warmStart: { ...loopSettings.training.warmStart, enabled: true } };
   const embargoMs = settings.embargoHours * 3_600_000;
   const note = (s: string): void => void (opts.progress === true && process.stderr.write(`${s}\n`));
   const served = parseModelRef(base.strategy.model);
@@ -267,7 +270,7 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
       ...(s.arms.includes('loop')
         ? [
             '',
-            `Loop arm (the retraining actor): schedule trigger every ${s.retrainEveryDays} days, decay past log loss ${l.triggers.maxLogLoss} over ${l.triggers.decayWindow} labels, PSI ${l.triggers.psiThreshold}, ADWIN δ ${l.triggers.adwinDelta}; challengers on the latest ${l.training.maxSamples} labeled predictions (at least ${l.training.minSamples}), ${l.training.epochs} epochs; shadow ${l.shadow.predictions} predictions, margin ${l.shadow.margin}; rollback watch ${l.rollback.watchLabels} labels, margin ${l.rollback.margin}.`,
+            `Loop arm (the retraining actor): schedule trigger every ${s.retrainEveryDays} days, decay past log loss ${l.triggers.maxLogLoss} over ${l.triggers.decayWindow} labels, PSI ${l.triggers.psiThreshold}, ADWIN δ ${l.triggers.adwinDelta}; challengers on the latest ${l.training.maxSamples} labeled predictions (at least ${l.training.minSamples}), ${l.training.epochs} epochs${l.training.warmStart.enabled ? `, warm-started from the champion's weights at learning rate ${l.training.warmStart.learningRate}` : ', each fitted from scratch'}; shadow ${l.shadow.predictions} predictions, margin ${l.shadow.margin}; rollback watch ${l.rollback.watchLabels} labels, margin ${l.rollback.margin}.`,
           ]
         : []),
       '',
@@ -329,8 +332,9 @@ export function experimentCommand(configFile: () => string | undefined): Command
     .option('--epochs <n>', 'MLP epochs per training', (v: string) => Math.round(positive(v)), 20)
     .option('--capital <amount>', 'starting capital in quote currency', positive, 10_000)
     .option('--data <dir>', 'market-data folder (default: ../shared/data or SEXTANT_DATA_DIR)')
+    .option('--warm-start', 'loop arm: challengers start from the champion\'s weights (continual learning) instead of a fresh fit')
     .option('--report <dir>', 'folder for report.json and report.md')
-    .action(async (o: { windows: RegimeWindow[]; symbols: string[]; timeframe: string; arms: Arm[]; retrainEvery: number; embargo: number; trainYears: number; epochs: number; capital: number; data?: string; report?: string }) => {
+    .action(async (o: { windows: RegimeWindow[]; symbols: string[]; timeframe: string; arms: Arm[]; retrainEvery: number; embargo: number; trainYears: number; epochs: number; capital: number; warmStart?: boolean; data?: string; report?: string }) => {
       const file = configFile();
       const r = await runRetrainVsFrozen({
         ...(file !== undefined ? { configFile: file } : {}),
@@ -345,6 +349,7 @@ export function experimentCommand(configFile: () => string | undefined): Command
         trainYears: o.trainYears,
         epochs: o.epochs,
         capital: o.capital,
+        ...(o.warmStart === true ? { warmStart: true } : {}),
         progress: true,
       });
       process.stdout.write(`${formatComparison(r.windows)}\n`);

@@ -4,6 +4,8 @@ const positiveInt = z.number().int().positive();
 
 /** Background training's default pace (runs, then stops; wall-clock ms): measured in bench:training-latency. */
 const PACE_RUN_MS = 100;
+/** A tenth of a fresh fit's Adam step (DEFAULT_PARAMS.mlp): fine-tuning moves the champion, it does not replace it. */
+const WARM_START_LEARNING_RATE = 1e-4;
 const PACE_PAUSE_MS = 100;
 /**
  * …and does not yield to the engine by default (`lagMs: 0`): yielding (e.g. `lagMs: 10, holdMs:
@@ -69,9 +71,27 @@ export const RetrainingConfigSchema = z
           })
           .strict()
           .default({ runMs: PACE_RUN_MS, pauseMs: PACE_PAUSE_MS, yieldTo: YIELD }),
+        /**
+         * Continual learning: a challenger starts from the champion's weights and is fine-tuned on
+         * the recent samples at `learningRate`, on the champion's standardisation, instead of being
+         * fitted from scratch on them alone (models/retraining/train-challenger.ts). Only for a
+         * champion that is a dense MLP over the same columns; any other is fitted from scratch.
+         */
+        warmStart: z
+          .object({ enabled: z.boolean().default(false), learningRate: z.number().positive().max(1).default(WARM_START_LEARNING_RATE) })
+          .strict()
+          .default({ enabled: false, learningRate: WARM_START_LEARNING_RATE }),
       })
       .strict()
-      .default({ minSamples: 300, maxSamples: 5000, validationFraction: 0.2, epochs: 30, seed: 42, pace: { runMs: PACE_RUN_MS, pauseMs: PACE_PAUSE_MS, yieldTo: YIELD } }),
+      .default({
+        minSamples: 300,
+        maxSamples: 5000,
+        validationFraction: 0.2,
+        epochs: 30,
+        seed: 42,
+        pace: { runMs: PACE_RUN_MS, pauseMs: PACE_PAUSE_MS, yieldTo: YIELD },
+        warmStart: { enabled: false, learningRate: WARM_START_LEARNING_RATE },
+      }),
     /**
      * The classes labeled predictions are scored and challengers trained on are the champion's:
      * its forward return over the horizon against ±kAtr·ATR14/close (models/retraining/

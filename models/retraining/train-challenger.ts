@@ -12,6 +12,8 @@ import type { TrainingPace } from '../training/training-job.js';
 import type { TrainingSpec } from '../training/training-spec.js';
 import type { ClassRule } from './sample-class.js';
 import { sampleDataset, splitSamples, standardisedRange } from './sample-dataset.js';
+import { readDenseMlp } from '../onnx/read-dense-mlp.js';
+import type { Standardiser } from '../training/standardiser.js';
 
 export type ChallengerOptions = Readonly<{
   seed: number;
@@ -28,7 +30,44 @@ export type ChallengerOptions = Readonly<{
   pace?: TrainingPace;
   /** Told how to cancel the worker's fit (an operator pause); the fit then rejects as cancelled. */
   onCancel?: (cancel: () => void) => void;
+  /**
+   * Continual learning: start from the champion's weights (its ONNX artifact) at this learning
+   * rate instead of from seeded random ones, on the champion's standardisation. Used when the
+   * champion is a dense MLP over standardised inputs with the same columns; otherwise the
+   * challenger is fitted from scratch and `details.retraining.warmStart` says why.
+   */
+  warmStart?: Readonly<{ onnx: Uint8Array; learningRate: number }>;
 }>;
+
+/** What a warm start would start from, or why it cannot. */
+export type WarmStartPlan =
+  | Readonly<{ ok: true; weights: readonly Float32Array[]; hidden: readonly number[]; standardiser: Standardiser }>
+  | Readonly<{ ok: false; reason: string }>;
+
+/**
+ * Whether a challenger for `champion` can start from the weights in `onnx`: a dense ReLU MLP with a
+ * softmax over the three classes, reading the `cols` standardised columns of its feature spec
+ * (no standardisation baked into the graph, no sequence window).
+ */
+export function warmStartPlan(onnx: Uint8Array, champion: ModelVersion, cols: number): WarmStartPlan {
+  const spec = champion.featureSpec;
+  if (spec.window !== undefined) return { ok: false, reason: 'the champion reads a sequence window' };
+  if (spec.features.length !== cols || spec.mean.length !== cols || spec.std.length !== cols) return { ok: false, reason: `the champion's feature spec has ${spec.features.length} columns, the samples ${cols}` };
+  const mlp = readDenseMlp(onnx);
+  if (!mlp.ok) return { ok: false, reason: `the champion is not a dense MLP: ${mlp.reason}` };
+  if (mlp.normalization !== undefined) return { ok: false, reason: 'the champion standardises inside its graph' };
+  const { layers } = mlp;
+  const last = layers[layers.length - 1] as (typeof layers)[number];
+  if ((layers[0] as (typeof layers)[number]).inDim !== cols) return { ok: false, reason: `the champion's first layer reads ${(layers[0] as (typeof layers)[number]).inDim} columns, not ${cols}` };
+  if (last.outDim !== 3 || last.activation !== 'softmax') return { ok: false, reason: 'the champion does not end in a softmax over 3 classes' };
+  if (layers.slice(0, -1).some((l) => l.activation !== 'relu')) return { ok: false, reason: 'the champion has hidden layers other than ReLU' };
+  return {
+    ok: true,
+    weights: layers.flatMap((l) => [l.weights, l.bias]),
+    hidden: layers.slice(0, -1).map((l) => l.outDim),
+    standardiser: { mean: Float64Array.from(spec.mean), std: Float64Array.from(spec.std) },
+  };
+}
 
 /** A fitted, not yet registered challenger with what validation needs to check its artifact. */
 export type ChallengerFit = Readonly<{
@@ -49,14 +88,21 @@ export type ChallengerFit = Readonly<{
 export async function fitChallenger(samples: readonly TrainingSample[], champion: ModelVersion, o: ChallengerOptions): Promise<ChallengerFit> {
   const ds = sampleDataset(samples, champion.featureSpec, o.rule);
   if (ds.rows < 20) throw new RangeError(`only ${ds.rows} usable samples (${ds.skipped} lacked a feature)`);
-  const { fitEnd, valStart, standardiser } = splitSamples(ds, o.validationFraction);
+  const split = splitSamples(ds, o.validationFraction);
+  const { fitEnd, valStart } = split;
+  const warm = o.warmStart === undefined ? undefined : warmStartPlan(o.warmStart.onnx, champion, ds.cols);
+  // A warm start keeps the champion's standardisation: its weights were learned on those inputs.
+  const standardiser = warm?.ok === true ? warm.standardiser : split.standardiser;
   const fitX = standardisedRange(ds, standardiser, 0, fitEnd);
   const valX = standardisedRange(ds, standardiser, valStart, ds.rows);
   const valRows = ds.rows - valStart;
   if (valRows < 20) throw new RangeError(`only ${valRows} validation rows (the calibration's conformal quantiles need ≥ 20); raise training.minSamples or validationFraction`);
   const fitY = ds.y.slice(0, fitEnd);
   const valY = ds.y.slice(valStart);
-  const params: ModelParams = { ...DEFAULT_PARAMS.mlp, seed: o.seed, epochs: o.epochs };
+  const params: ModelParams =
+    warm?.ok === true && o.warmStart !== undefined
+      ? { ...DEFAULT_PARAMS.mlp, seed: o.seed, epochs: o.epochs, hidden: warm.hidden, learningRate: o.warmStart.learningRate }
+      : { ...DEFAULT_PARAMS.mlp, seed: o.seed, epochs: o.epochs };
   const spec: TrainingSpec = {
     model: 'mlp',
     params,
@@ -72,7 +118,9 @@ export async function fitChallenger(samples: readonly TrainingSample[], champion
       graphName: champion.name,
       metadata: { 'sextant.input': 'standardised: (transform(x) - mean) / std per the feature spec', 'sextant.classes': DIRECTION_NAMES.join(','), 'sextant.model': 'mlp', 'sextant.retrained': 'true' },
     },
+    ...(warm?.ok === true ? { init: { weights: warm.weights } } : {}),
   };
+  const warmStart = warm === undefined ? undefined : warm.ok ? { from: champion.version, learningRate: params.learningRate } : { from: champion.version, skipped: warm.reason };
   let result;
   // Loaded only here: tfjs is ~43 MB of the heap, and a live engine trains in a child process.
   if (o.thread === 'main') result = await (await import('../training/run-training-spec.js')).runTrainingSpec(spec);
@@ -97,7 +145,7 @@ export async function fitChallenger(samples: readonly TrainingSample[], champion
     calibration,
     trainRange: { from: first, to: lastLabeled + 1 },
     parentVersion: champion.version,
-    configHash: configHash({ kind: 'retraining', params, features: ds.features, samples: samples.length, first, lastLabeled, validationFraction: o.validationFraction }),
+    configHash: configHash({ kind: 'retraining', params, features: ds.features, samples: samples.length, first, lastLabeled, validationFraction: o.validationFraction, ...(warmStart !== undefined ? { warmStart } : {}) }),
     details: {
       kind: 'direction-classifier',
       model: 'mlp',
@@ -111,7 +159,7 @@ export async function fitChallenger(samples: readonly TrainingSample[], champion
         source: 'training samples',
         strategy: o.strategy,
       },
-      retraining: { trigger: o.trigger, champion: { name: champion.name, version: champion.version } },
+      retraining: { trigger: o.trigger, champion: { name: champion.name, version: champion.version }, ...(warmStart !== undefined ? { warmStart } : {}) },
       split: { fitRows: fitEnd, purged: valStart - fitEnd, validationRows: valRows },
       params: result.params,
       training: { epochsRun: result.epochsRun, bestEpoch: result.bestEpoch, backend: result.backend, valLogLoss: result.valLogLoss },

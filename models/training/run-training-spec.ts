@@ -31,6 +31,20 @@ function buildMlp(cols: number, p: ModelParams, classes: number): LayersModel {
   });
 }
 
+/** Puts a warm start's weights (`TrainingSpec.init`) into a freshly built model, shape by shape. */
+function setInitialWeights(model: LayersModel, weights: readonly Float32Array[]): void {
+  const current = model.getWeights();
+  if (current.length !== weights.length) throw new RangeError(`warm start: ${weights.length} weight arrays for a model with ${current.length}`);
+  const init = current.map((w, k) => {
+    const src = weights[k] as Float32Array;
+    if (src.length !== w.size) throw new RangeError(`warm start: weight ${k} has ${src.length} values, the model's [${w.shape.join(', ')}] needs ${w.size}`);
+    for (let i = 0; i < src.length; i++) if (!Number.isFinite(src[i])) throw new RangeError(`warm start: weight ${k}[${i}] is not finite`);
+    return tf.tensor(src, w.shape);
+  });
+  model.setWeights(init);
+  tf.dispose(init);
+}
+
 /** Keeps input columns `kept` of rows laid out as `steps × cols` per row. */
 export function narrowColumns(m: Rows, steps: number, cols: number, kept: readonly number[]): Float32Array {
   const out = new Float32Array(m.rows * steps * kept.length);
@@ -56,6 +70,9 @@ export function narrowColumns(m: Rows, steps: number, cols: number, kept: readon
  * ensemble (LR + that MLP, out-of-fold stacking), and the epochs reported are its meta-learner's.
  */
 export async function runTrainingSpec(spec: TrainingSpec, hooks: TrainingHooks = {}): Promise<TrainingResult> {
+  if (spec.init !== undefined && (spec.model !== 'mlp' || spec.selectFeatures !== undefined || spec.search !== undefined)) {
+    throw new RangeError('a warm start (init) needs model mlp without feature selection or a search: the columns and widths must stay those of the weights');
+  }
   const backend = await useTfjsBackend('wasm');
   const { window, classes } = spec;
   const cancelled = hooks.cancelled ?? ((): boolean => false);
@@ -68,6 +85,14 @@ export async function runTrainingSpec(spec: TrainingSpec, hooks: TrainingHooks =
     const rng = mulberry32(p.seed);
     const model = spec.model === 'gru' ? buildGruClassifier(window, cols, { units: p.units, hidden: p.hidden, classes, l2: p.l2 }) : buildMlp(cols, p, classes);
     seedWeights(model, rng);
+    if (phase === 'final' && spec.init !== undefined) {
+      try {
+        setInitialWeights(model, spec.init.weights);
+      } catch (e) {
+        model.dispose();
+        throw e;
+      }
+    }
     model.compile({ optimizer: tf.train.adam(p.learningRate), loss: 'sparseCategoricalCrossentropy' });
     const shape = shapeOf(cols);
     try {

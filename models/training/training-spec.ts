@@ -27,6 +27,12 @@ export type TrainingSpec = Readonly<{
    */
   ensemble?: Readonly<{ folds: number; purgeRows: number }>;
   export: Readonly<{ inputName: string; outputName: string; graphName: string; metadata: Readonly<Record<string, string>> }>;
+  /**
+   * A warm start: the final fit begins from these weights (`getWeights()` order: each layer's
+   * kernel, then its bias) instead of seeded random ones — continual learning from an earlier
+   * model. MLP only, without feature selection or a search; the shapes must match `params.hidden`.
+   */
+  init?: Readonly<{ weights: readonly Float32Array[] }>;
 }>;
 
 export type SelectionReport = Readonly<{ kept: readonly number[]; importance: readonly number[]; baseLogLoss: number; correlated: readonly Readonly<{ column: number; keptInstead: number; correlation: number }>[]; unimportant: readonly number[] }>;
