@@ -7,6 +7,20 @@ export class ProtobufDecodeError extends Error {
   override readonly name = 'ProtobufDecodeError';
 }
 
+/** The varint at `pos` of `buf` and the position after it. */
+function readVarint(buf: Uint8Array, pos: number): [value: bigint, next: number] {
+  let result = 0n;
+  let shift = 0n;
+  for (let p = pos; ; ) {
+    if (p >= buf.length) throw new ProtobufDecodeError('truncated varint');
+    const b = buf[p++] as number;
+    result |= BigInt(b & 0x7f) << shift;
+    if ((b & 0x80) === 0) return [result, p];
+    shift += 7n;
+    if (shift > 63n) throw new ProtobufDecodeError('varint longer than 10 bytes');
+  }
+}
+
 /**
  * The fields of one protobuf message in wire order (the subset of the wire format ONNX files use:
  * varint, 64-bit, length-delimited and 32-bit fields; groups are refused). The counterpart of
@@ -16,16 +30,9 @@ export function readProtoFields(buf: Uint8Array): ProtoField[] {
   const out: ProtoField[] = [];
   let pos = 0;
   const varint = (): bigint => {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      if (pos >= buf.length) throw new ProtobufDecodeError('truncated varint');
-      const b = buf[pos++] as number;
-      result |= BigInt(b & 0x7f) << shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7n;
-      if (shift > 63n) throw new ProtobufDecodeError('varint longer than 10 bytes');
-    }
+    const [v, next] = readVarint(buf, pos);
+    pos = next;
+    return v;
   };
   const take = (n: number): Uint8Array => {
     if (n < 0 || pos + n > buf.length) throw new ProtobufDecodeError(`field of ${n} bytes runs past the end of its message`);
@@ -65,19 +72,10 @@ export function int64Values(fields: readonly ProtoField[], field: number): bigin
     if (f.field !== field) continue;
     if (f.wire === 0) out.push(f.varint);
     else if (f.wire === 2) {
-      let pos = 0;
-      const b = f.bytes;
-      while (pos < b.length) {
-        let result = 0n;
-        let shift = 0n;
-        for (;;) {
-          if (pos >= b.length) throw new ProtobufDecodeError('truncated packed varint');
-          const x = b[pos++] as number;
-          result |= BigInt(x & 0x7f) << shift;
-          if ((x & 0x80) === 0) break;
-          shift += 7n;
-        }
-        out.push(BigInt.asIntN(64, result));
+      for (let pos = 0; pos < f.bytes.length; ) {
+        const [v, next] = readVarint(f.bytes, pos);
+        out.push(v);
+        pos = next;
       }
     }
   }
