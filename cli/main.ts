@@ -183,11 +183,14 @@ program
     await runFeatures(opts);
   });
 
+/** `sextant train`'s config, read once for the registry and the MLflow tracker. */
+let trainConfig: ReturnType<typeof loadConfig> | undefined;
+const trainCfg = (): ReturnType<typeof loadConfig> => (trainConfig ??= loadConfig({ file: program.opts<{ config?: string }>().config }));
 program.addCommand(
   trainCommand(
-    () => openPgRegistry(loadConfig({ file: program.opts<{ config?: string }>().config })),
+    () => openPgRegistry(trainCfg()),
     // MLflow (retraining.mlflow.trackingUrl) logs `sextant train` runs too; off when unset.
-    () => ({ tracker: createRetrainingTracker(loadConfig({ file: program.opts<{ config?: string }>().config }).retraining.mlflow, createLogger('info').child({ component: 'mlflow' })), now: () => Date.now() }),
+    () => ({ tracker: createRetrainingTracker(trainCfg().retraining.mlflow, createLogger('info').child({ component: 'mlflow' })), now: () => Date.now() }),
   ),
 );
 program.addCommand(ctlCommand(() => program.opts<{ config?: string }>().config));
