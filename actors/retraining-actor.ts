@@ -9,7 +9,7 @@ import { emptyCounters, parseRetrainingSnapshot } from '../models/retraining/ret
 import { rowOf } from '../models/retraining/sample-dataset.js';
 import { mean, scoreRow } from '../models/retraining/scoring.js';
 import { classOfSample, classRuleOf } from '../models/retraining/sample-class.js';
-import { addShadow, addWatch, judgeShadow, judgeWatch, startShadow, startWatch } from '../models/retraining/shadow-evaluation.js';
+import { addShadow, addWatch, addWatchPair, judgeShadow, judgeWatch, startShadow, startWatch } from '../models/retraining/shadow-evaluation.js';
 import type { RollbackWatch, ShadowStats } from '../models/retraining/shadow-evaluation.js';
 import { fitChallenger } from '../models/retraining/train-challenger.js';
 import type { ChallengerFit } from '../models/retraining/train-challenger.js';
@@ -149,6 +149,8 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
 
   let champion: Loaded | undefined;
   let challenger: Loaded | undefined;
+  /** While a promoted model is watched: the model it replaced, scored beside it on the same labels. */
+  let previous: Loaded | undefined;
   let cancelFit: (() => void) | undefined;
   let chain: Promise<void> = Promise.resolve();
   let dirty = false;
@@ -213,9 +215,20 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
       championRef = { name: v.name, version: v.version };
       triggers = await referenceFor(v);
       if (watch !== null && watch.version !== v.version) watch = null; // someone else moved production
+      if (watch === null) {
+        await dispose(previous);
+        previous = undefined;
+      }
     }
     log.info({ champion: `${v.name}@${v.version}` }, 'champion loaded');
     return true;
+  };
+
+  /** The model a watched promotion replaced, loaded when the watch is paired (see `RollbackWatch`). */
+  const ensurePrevious = async (): Promise<void> => {
+    if (watch === null || watch.paired === undefined || previous?.version.version === watch.previousVersion) return;
+    await dispose(previous);
+    previous = await load(await registry.get(`${watch.name}@${watch.previousVersion}`));
   };
 
   const ensureChallenger = async (): Promise<void> => {
@@ -386,6 +399,8 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     if (v.kind === 'watching') return false;
     const w = watch;
     watch = null;
+    await dispose(previous);
+    previous = undefined;
     if (v.kind === 'cleared') return false;
     await registry.rollback(w.name, { actor: ACTOR, reason: v.reason });
     counters.rollbacks++;
@@ -403,9 +418,11 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     while (i < items.length) {
       if (!(await ensureChampion()) || champion === undefined) return;
       await ensureChallenger();
+      await ensurePrevious();
       const rest = items.slice(i);
       const champ = await probsOf(champion, rest);
       const chall = phase() === 'shadow' && challenger !== undefined ? await probsOf(challenger, rest) : null;
+      const prev = watch?.paired !== undefined && previous !== undefined ? await probsOf(previous, rest) : null;
       // The champion's classes, for its whole turn (a change of champion ends the turn).
       const rule = classRuleOf(champion.version, cfg.classes.kAtr);
       let changed = false;
@@ -424,12 +441,19 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
         if (triggers.reference === null && triggers.recent.length >= cfg.triggers.psiWindow) {
           triggers = { ...withReference(triggers, champion.version.featureSpec.features, triggers.recent, cfg.triggers), recent: [] };
         }
-        if (watch !== null) watch = addWatch(watch, score.logLoss, cfg.rollback.minLabels);
+        if (watch !== null) {
+          watch = addWatch(watch, score.logLoss, cfg.rollback.minLabels);
+          const r = prev?.[j] ?? null;
+          if (r !== null) watch = addWatchPair(watch, { previous: scoreRow(r, 0, cls), promoted: score }, cfg.shadow.blockLabels);
+        }
         const q = chall?.[j] ?? null;
         if (phase() === 'shadow' && shadow !== null && q !== null) shadow = addShadow(shadow, { champion: score, challenger: scoreRow(q, 0, cls) }, cfg.shadow.blockLabels);
         changed = await decide(label.ts);
       }
     }
+    // A promotion or rollback on the batch's last label: the new production model is loaded now,
+    // not with the next batch, so `status()` names it (as after a change mid-batch).
+    await ensureChampion();
   };
 
   /** Decisions after one label at event time `ts`; true when a model changed (re-score the rest). */
@@ -576,6 +600,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
       machine.stop();
       await dispose(champion);
       await dispose(challenger);
+      await dispose(previous);
     },
     done,
   };

@@ -119,13 +119,18 @@ export const RetrainingConfigSchema = z
       .object({
         /** Labels after a promotion during which the new model is watched. */
         watchLabels: positiveInt.default(300),
-        /** Fewest labels before a rollback can be judged. */
+        /** Fewest labels scored by both models before a rollback can be judged. */
         minLabels: positiveInt.default(50),
-        /** Roll back when the promoted model's rolling log loss exceeds the previous champion's recorded one by this. */
+        /**
+         * Roll back when the promoted model's mean log loss exceeds the previous champion's on the
+         * same labels (the previous model is scored beside it while watched) by more than this…
+         */
         margin: z.number().min(0).default(0.02),
+        /** …with a t statistic of at least this over blocks of `shadow.blockLabels` labels (0 = the margin alone). */
+        minT: z.number().min(0).default(2),
       })
       .strict()
-      .default({ watchLabels: 300, minLabels: 50, margin: 0.02 }),
+      .default({ watchLabels: 300, minLabels: 50, margin: 0.02, minT: 2 }),
     consumer: z.object({ batchSize: positiveInt.default(256), ackWaitMs: positiveInt.default(60_000) }).strict().default({ batchSize: 256, ackWaitMs: 60_000 }),
     mlflow: z
       .object({

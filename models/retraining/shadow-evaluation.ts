@@ -100,29 +100,79 @@ export function judgeShadow(s: ShadowStats, cfg: ShadowRule): ShadowVerdict {
 }
 
 /**
- * A promoted model on probation: its rolling log loss (last `minLabels` labels) against the
- * previous champion's log loss recorded in the shadow run that promoted it.
+ * A promoted model on probation. Since stop 23 the previous champion is scored beside it on the
+ * same labels (`paired`, a shadow run with the roles turned round: `champion` is the previous
+ * model, `challenger` the promoted one), and the verdict compares the two on those labels. A
+ * watch restored from an older snapshot has no `paired`: it is judged by the rule of its time,
+ * the promoted model's rolling log loss (last `minLabels` labels, `recent`) against the previous
+ * champion's log loss recorded in the shadow run (`baselineLogLoss`) — a comparison across
+ * different labels, which rolled back nearly every promotion on noise (docs/retraining-experiment.md).
  */
 export type RollbackWatch = Readonly<{
   name: string;
   version: number;
   previousVersion: number;
   baselineLogLoss: number;
+  /** Labels scored on the promoted model since its promotion. */
   n: number;
   recent: readonly number[];
+  paired?: ShadowStats;
 }>;
 
-export const startWatch = (name: string, version: number, previousVersion: number, baselineLogLoss: number): RollbackWatch => ({ name, version, previousVersion, baselineLogLoss, n: 0, recent: [] });
+export const startWatch = (name: string, version: number, previousVersion: number, baselineLogLoss: number): RollbackWatch => ({
+  name,
+  version,
+  previousVersion,
+  baselineLogLoss,
+  n: 0,
+  recent: [],
+  paired: startShadow({ name, version: previousVersion }, { name, version }),
+});
 
 export const addWatch = (w: RollbackWatch, logLoss: number, minLabels: number): RollbackWatch => ({ ...w, n: w.n + 1, recent: pushCapped(w.recent, logLoss, minLabels) });
 
+/** Adds a label both models scored: `previous` is the model the promotion replaced. */
+export const addWatchPair = (w: RollbackWatch, p: Readonly<{ previous: PairScore['champion']; promoted: PairScore['challenger'] }>, blockLabels: number): RollbackWatch =>
+  w.paired === undefined ? w : { ...w, paired: addShadow(w.paired, { champion: p.previous, challenger: p.promoted }, blockLabels) };
+
 export type WatchVerdict = Readonly<{ kind: 'watching' }> | Readonly<{ kind: 'cleared' }> | Readonly<{ kind: 'rollback'; reason: string; rollingLogLoss: number }>;
 
-export function judgeWatch(w: RollbackWatch, cfg: Readonly<{ watchLabels: number; minLabels: number; margin: number }>): WatchVerdict {
-  if (w.recent.length >= cfg.minLabels) {
-    const rolling = mean(w.recent);
-    if (rolling > w.baselineLogLoss + cfg.margin) {
-      return { kind: 'rollback', rollingLogLoss: rolling, reason: `${w.name}@${w.version} decayed: rolling log loss ${rolling.toFixed(5)} over ${w.recent.length} labels > previous champion's ${w.baselineLogLoss.toFixed(5)} + ${cfg.margin}` };
+export type RollbackRule = Readonly<{ watchLabels: number; minLabels: number; margin: number; minT: number }>;
+
+/** The blocks of (promoted − previous) from those of (previous − promoted). */
+const turned = (b: ShadowBlocks): ShadowBlocks => ({ openSum: -b.openSum, openN: b.openN, n: b.n, sum: -b.sum, sumSq: b.sumSq });
+
+/**
+ * Paired (`w.paired`): each time a block of labels closes, once `minLabels` labels were scored by
+ * both, roll back when the promoted model's mean log loss on them exceeds the previous champion's
+ * by more than `margin` and, when `minT` > 0, the t statistic of the block means of that excess
+ * less the margin is at least `minT` (as the shadow's promotion rule, turned round). Cleared after
+ * `watchLabels` labels. Unpaired (an older snapshot): the rolling rule described at `RollbackWatch`.
+ */
+export function judgeWatch(w: RollbackWatch, cfg: RollbackRule): WatchVerdict {
+  const s = w.paired;
+  if (s === undefined) {
+    if (w.recent.length >= cfg.minLabels) {
+      const rolling = mean(w.recent);
+      if (rolling > w.baselineLogLoss + cfg.margin) {
+        return { kind: 'rollback', rollingLogLoss: rolling, reason: `${w.name}@${w.version} decayed: rolling log loss ${rolling.toFixed(5)} over ${w.recent.length} labels > previous champion's ${w.baselineLogLoss.toFixed(5)} + ${cfg.margin}` };
+      }
+    }
+    return { kind: w.n >= cfg.watchLabels ? 'cleared' : 'watching' };
+  }
+  const b = s.blocks;
+  if (s.n >= cfg.minLabels && b !== undefined && b.openN === 0) {
+    const promoted = s.challengerLoss / s.n;
+    const previous = s.championLoss / s.n;
+    const t = cfg.minT > 0 ? shadowT(turned(b), cfg.margin) : null;
+    const sure = cfg.minT <= 0 || (t !== null && t >= cfg.minT);
+    if (promoted > previous + cfg.margin && sure) {
+      const tText = t === null ? '' : `, t ${Number.isFinite(t) ? t.toFixed(2) : String(t)} over ${b.n} blocks (min ${cfg.minT})`;
+      return {
+        kind: 'rollback',
+        rollingLogLoss: promoted,
+        reason: `${w.name}@${w.version} decayed: log loss ${promoted.toFixed(5)} over ${s.n} labels > ${previous.toFixed(5)} of ${w.name}@${w.previousVersion} on the same labels + ${cfg.margin}${tText}`,
+      };
     }
   }
   return { kind: w.n >= cfg.watchLabels ? 'cleared' : 'watching' };

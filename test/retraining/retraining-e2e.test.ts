@@ -143,7 +143,7 @@ describe('retraining actor on NATS JetStream and PostgreSQL', () => {
       expect(s1.counters.promotions).toBe(1);
       expect(s1.watch).toMatchObject({ version: 2, previousVersion: 1 });
 
-      // The world changes again with wilder inputs: the promoted model decays past the old champion's recorded loss.
+      // The world changes back, with wilder inputs: on these labels the promoted model does far worse than the old champion scored beside it.
       await label(samplesOf(480, 60, -1, 3, 3));
       await until('rollback', async () => (await registry.get('dir@production')).version === 1, 60_000);
       await until('rolled_back event', () => events.msgs.some((e) => e.event === 'rolled_back'), 10_000);

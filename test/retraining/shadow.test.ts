@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addShadow, addWatch, judgeShadow, judgeWatch, shadowT, startShadow, startWatch } from '../../models/retraining/shadow-evaluation.js';
+import { addShadow, addWatch, addWatchPair, judgeShadow, judgeWatch, shadowT, startShadow, startWatch } from '../../models/retraining/shadow-evaluation.js';
+import type { RollbackWatch } from '../../models/retraining/shadow-evaluation.js';
 import type { ShadowStats } from '../../models/retraining/shadow-evaluation.js';
 import { scoreRow } from '../../models/retraining/scoring.js';
 
@@ -54,17 +55,67 @@ describe('shadow evaluation and rollback watch', () => {
     expect(judgeShadow(shadowOf(new Array(30).fill([1, 0.5])), { ...rule, predictions: 30 }).kind).toBe('reject');
   });
 
-  it('rolls back a promoted model whose rolling log loss passes the previous champion’s by the margin; clears a good one', () => {
-    const cfg = { watchLabels: 200, minLabels: 50, margin: 0.02 };
-    let w = startWatch('dir', 2, 1, 0.9);
+  it('a watch restored from an older snapshot (unpaired) keeps its rule: rolling log loss against the recorded one', () => {
+    const cfg = { watchLabels: 200, minLabels: 50, margin: 0.02, minT: 2 };
+    const legacy = (): RollbackWatch => {
+      const { paired: _paired, ...w } = startWatch('dir', 2, 1, 0.9);
+      return w;
+    };
+    let w = legacy();
     for (let i = 0; i < 49; i++) w = addWatch(w, 1.2, cfg.minLabels);
     expect(judgeWatch(w, cfg).kind).toBe('watching'); // too few labels to judge
     w = addWatch(w, 1.2, cfg.minLabels);
     const v = judgeWatch(w, cfg);
     expect(v.kind).toBe('rollback');
-    let ok = startWatch('dir', 2, 1, 0.9);
+    let ok = legacy();
     for (let i = 0; i < 200; i++) ok = addWatch(ok, 0.91, cfg.minLabels);
     expect(judgeWatch(ok, cfg).kind).toBe('cleared');
+  });
+
+  describe('paired watch: the previous champion scored beside the promoted model on the same labels', () => {
+    const cfg = { watchLabels: 200, minLabels: 50, margin: 0.02, minT: 2 };
+    const BLOCK = 20;
+    const run = (pairs: readonly (readonly [previous: number, promoted: number])[]): { w: RollbackWatch; verdicts: string[] } => {
+      let w = startWatch('dir', 2, 1, 0.9);
+      const verdicts: string[] = [];
+      for (const [prev, prom] of pairs) {
+        w = addWatch(w, prom, cfg.minLabels);
+        w = addWatchPair(w, { previous: { logLoss: prev, hit: false }, promoted: { logLoss: prom, hit: false } }, BLOCK);
+        verdicts.push(judgeWatch(w, cfg).kind);
+      }
+      return { w, verdicts };
+    };
+
+    it('keeps a promoted model through a harder stretch that the previous one finds as hard (the old rule rolled it back)', () => {
+      // Both models at 1.20 on these labels, far above the 0.9 recorded in the shadow run.
+      const { w, verdicts } = run(new Array(200).fill([1.2, 1.19]));
+      expect(verdicts.includes('rollback')).toBe(false);
+      expect(verdicts.at(-1)).toBe('cleared');
+      const { paired: _paired, ...unpaired } = w;
+      expect(judgeWatch(unpaired, cfg).kind).toBe('rollback'); // what the rolling rule would have done
+    });
+
+    it('rolls back, at the first closed block past minLabels, a promoted model steadily worse than the previous one on the same labels', () => {
+      // Worse by 0.05–0.15 (mean 0.1, past the 0.02 margin), varying by label.
+      const pairs = Array.from({ length: 200 }, (_, i) => [1.0, 1.05 + 0.1 * ((i * 7) % 11) / 10] as const);
+      const { verdicts } = run(pairs);
+      expect(verdicts.indexOf('rollback')).toBe(59); // n = 60: 50 labels scored and the third block closed
+      const w = run(pairs.slice(0, 60)).w;
+      const v = judgeWatch(w, cfg);
+      expect(v.kind).toBe('rollback');
+      if (v.kind === 'rollback') expect(v.reason).toMatch(/on the same labels \+ 0\.02, t .* over 3 blocks \(min 2\)/);
+    });
+
+    it('does not roll back on one bad stretch that the rest of the labels do not confirm (t below minT)', () => {
+      // Block 1 much worse, the others slightly better: mean excess past the margin, t small.
+      const pairs = Array.from({ length: 200 }, (_, i) => (i < 20 ? ([1.0, 2.0] as const) : ([1.0, 0.99] as const)));
+      const { verdicts } = run(pairs);
+      expect(verdicts.includes('rollback')).toBe(false);
+      // The margin alone would have: at the first look (60 labels) the mean excess is 0.327.
+      let w = startWatch('dir', 2, 1, 0.9);
+      for (const [prev, prom] of pairs.slice(0, 60)) w = addWatchPair(addWatch(w, prom, 50), { previous: { logLoss: prev, hit: false }, promoted: { logLoss: prom, hit: false } }, BLOCK);
+      expect(judgeWatch(w, { ...cfg, minT: 0 }).kind).toBe('rollback');
+    });
   });
 
   it('scores a probability row: log loss of the realised class and the arg-max hit', () => {
