@@ -4,8 +4,11 @@ const positiveInt = z.number().int().positive();
 
 /** Background training's default pace (runs, then stops; wall-clock ms): measured in bench:training-latency. */
 const PACE_RUN_MS = 100;
-/** A tenth of a fresh fit's Adam step (DEFAULT_PARAMS.mlp): fine-tuning moves the champion, it does not replace it. */
-const WARM_START_LEARNING_RATE = 1e-4;
+/**
+ * Fine-tuning's Adam step: a fresh fit's (DEFAULT_PARAMS.mlp). At a tenth of it the challengers
+ * stayed too close to the champion to pass the shadow's margin (docs/retraining-experiment.md).
+ */
+const WARM_START_LEARNING_RATE = 1e-3;
 const PACE_PAUSE_MS = 100;
 /**
  * …and does not yield to the engine by default (`lagMs: 0`): yielding (e.g. `lagMs: 10, holdMs:
