@@ -1,29 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { startRetrainingActor } from '../../actors/retraining-actor.js';
 import { loadConfig } from '../../config/load.js';
-import { createMemoryModelRegistry } from '../../models/registry/memory-model-registry.js';
 import { RetrainingConfigSchema } from '../../models/retraining/retraining-config.js';
-import { createLiveClock } from '../../state/clocks/live-clock.js';
-import { silentLogger } from '../../state/logger.js';
-import { createMemoryTrainingSampleStore } from '../../state/memory-training-sample-store.js';
 import { encode } from '../../streams/codec.js';
-import { createMemoryBus } from '../../streams/memory-bus.js';
-import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { until } from '../labeling/harness.js';
-import { labelOf, registerChampion, samplesOf } from './fixtures.js';
+import { labelOf, retrainingWorld, samplesOf, startWorldActor } from './fixtures.js';
 
 const cfgBase = { ...loadConfig(), prefix: 'rtc', streamNamePrefix: 'RTC_' };
 const subjects = subjectsFor(cfgBase.prefix);
 
 describe('retraining actor: a cycle that starts with too few samples', () => {
   it('keeps collecting until later labels bring enough, then fits on the samples labeled before that label', async () => {
-    const bus = createMemoryBus();
-    await bus.ensureStreams(streamSpecs(cfgBase, { storage: 'memory' }));
     // No stored samples: the champion's training set is not in the store (a model trained on bars).
-    const store = createMemoryTrainingSampleStore();
-    const registry = createMemoryModelRegistry({ bus, subjects, clock: { now: () => 0 } });
-    await registerChampion(registry, samplesOf(0, 200, -1, 1));
+    const world = await retrainingWorld(cfgBase, subjects, { storeChampionSamples: false });
+    const { bus, store, registry } = world;
     const config = RetrainingConfigSchema.parse({
       enabled: true,
       triggers: { everyLabels: 40, decayWindow: 10_000, adwinDelta: 0, psiWindow: 10_000 },
@@ -31,10 +21,7 @@ describe('retraining actor: a cycle that starts with too few samples', () => {
       shadow: { predictions: 1000, margin: 0.05 },
       consumer: { batchSize: 16, ackWaitMs: 60_000 },
     });
-    const actor = await startRetrainingActor({
-      bus, subjects, samples: store, registry, clock: createLiveClock(), log: silentLogger, strategy: 's1', model: 'dir', config,
-      streams: { OUTCOMES: streamName(cfgBase, 'OUTCOMES') }, trainingThread: 'main',
-    });
+    const actor = await startWorldActor(world, cfgBase, subjects, config);
     try {
       const fresh = samplesOf(200, 120, 1, 2);
       for (const s of fresh) {

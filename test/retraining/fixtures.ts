@@ -1,4 +1,9 @@
+import { startRetrainingActor } from '../../actors/retraining-actor.js';
+import type { RetrainingActorHandle } from '../../actors/retraining-actor.js';
 import type { Config } from '../../config/schema.js';
+import type { RetrainingConfig } from '../../models/retraining/retraining-config.js';
+import { createLiveClock } from '../../state/clocks/live-clock.js';
+import { silentLogger } from '../../state/logger.js';
 import { createMemoryModelRegistry } from '../../models/registry/memory-model-registry.js';
 import type { ModelRegistry, ModelVersion } from '../../models/registry/model-registry.js';
 import { RetrainingConfigSchema } from '../../models/retraining/retraining-config.js';
@@ -7,7 +12,7 @@ import { createMemoryTrainingSampleStore } from '../../state/memory-training-sam
 import type { TrainingSample, TrainingSampleStore } from '../../state/training-sample-store.js';
 import type { Bus } from '../../streams/bus.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
-import { streamSpecs } from '../../streams/provision.js';
+import { streamName, streamSpecs } from '../../streams/provision.js';
 import type { Subjects } from '../../streams/subjects.js';
 import type { Label } from '../../streams/messages/label.js';
 import { gaussian, mulberry } from './synthetic.js';
@@ -122,14 +127,25 @@ export const RETRAINING_TEST_CONFIG = RetrainingConfigSchema.parse({
 
 export type RetrainingWorld = { bus: Bus; store: TrainingSampleStore; registry: ModelRegistry };
 
-/** A memory bus with the config's streams, a sample store holding 200 old-regime samples, and a champion fitted on them in production. */
-export async function retrainingWorld(cfg: Pick<Config, 'prefix' | 'streamNamePrefix' | 'streams'>, subjects: Subjects): Promise<RetrainingWorld & { champion: ModelVersion }> {
+/**
+ * A memory bus with the config's streams, a sample store holding 200 old-regime samples (none with
+ * `storeChampionSamples: false`: a champion trained on bars), and a champion fitted on them in production.
+ */
+export async function retrainingWorld(cfg: Pick<Config, 'prefix' | 'streamNamePrefix' | 'streams'>, subjects: Subjects, o: Readonly<{ storeChampionSamples?: boolean }> = {}): Promise<RetrainingWorld & { champion: ModelVersion }> {
   const bus = createMemoryBus();
   await bus.ensureStreams(streamSpecs(cfg, { storage: 'memory' }));
   const store = createMemoryTrainingSampleStore();
   const registry = createMemoryModelRegistry({ bus, subjects, clock: { now: () => 0 } });
   const old = samplesOf(0, 200, -1, 1);
-  await store.commit({ samples: old });
+  if (o.storeChampionSamples !== false) await store.commit({ samples: old });
   const champion = await registerChampion(registry, old);
   return { bus, store, registry, champion };
+}
+
+/** The retraining actor of strategy `s1` and model `dir` on a world's bus, store and registry, fitting on its main thread. */
+export function startWorldActor(w: RetrainingWorld, cfg: Pick<Config, 'prefix' | 'streamNamePrefix' | 'streams'>, subjects: Subjects, config: RetrainingConfig): Promise<RetrainingActorHandle> {
+  return startRetrainingActor({
+    bus: w.bus, subjects, samples: w.store, registry: w.registry, clock: createLiveClock(), log: silentLogger, strategy: 's1', model: 'dir', config,
+    streams: { OUTCOMES: streamName(cfg, 'OUTCOMES') }, trainingThread: 'main',
+  });
 }

@@ -1,28 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { startRetrainingActor } from '../../actors/retraining-actor.js';
 import { loadConfig } from '../../config/load.js';
-import { createMemoryModelRegistry } from '../../models/registry/memory-model-registry.js';
 import { RetrainingConfigSchema } from '../../models/retraining/retraining-config.js';
-import { createLiveClock } from '../../state/clocks/live-clock.js';
-import { silentLogger } from '../../state/logger.js';
-import { createMemoryTrainingSampleStore } from '../../state/memory-training-sample-store.js';
 import { encode } from '../../streams/codec.js';
-import { createMemoryBus } from '../../streams/memory-bus.js';
-import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { until } from '../labeling/harness.js';
-import { labelOf, registerChampion, samplesOf } from './fixtures.js';
+import { labelOf, retrainingWorld, samplesOf, startWorldActor } from './fixtures.js';
 
 const cfgBase = { ...loadConfig(), prefix: 'rtwa', streamNamePrefix: 'RTWA_' };
 const subjects = subjectsFor(cfgBase.prefix);
 
 describe('retraining actor with retraining.training.warmStart', () => {
   it('fits its challenger from the production model\'s artifact, on that model\'s standardisation, and records the lineage', async () => {
-    const bus = createMemoryBus();
-    await bus.ensureStreams(streamSpecs(cfgBase, { storage: 'memory' }));
-    const store = createMemoryTrainingSampleStore();
-    const registry = createMemoryModelRegistry({ bus, subjects, clock: { now: () => 0 } });
-    const champion = await registerChampion(registry, samplesOf(0, 200, -1, 1));
+    const world = await retrainingWorld(cfgBase, subjects, { storeChampionSamples: false });
+    const { bus, store, registry, champion } = world;
     const config = RetrainingConfigSchema.parse({
       enabled: true,
       triggers: { everyLabels: 100, decayWindow: 10_000, adwinDelta: 0, psiWindow: 10_000 },
@@ -30,10 +20,7 @@ describe('retraining actor with retraining.training.warmStart', () => {
       shadow: { predictions: 1000, margin: 0.05 },
       consumer: { batchSize: 16, ackWaitMs: 60_000 },
     });
-    const actor = await startRetrainingActor({
-      bus, subjects, samples: store, registry, clock: createLiveClock(), log: silentLogger, strategy: 's1', model: 'dir', config,
-      streams: { OUTCOMES: streamName(cfgBase, 'OUTCOMES') }, trainingThread: 'main',
-    });
+    const actor = await startWorldActor(world, cfgBase, subjects, config);
     try {
       const fresh = samplesOf(200, 100, 1, 2);
       await store.commit({ samples: fresh });
