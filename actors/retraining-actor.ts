@@ -459,7 +459,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
   /** Decisions after one label at event time `ts`; true when a model changed (re-score the rest). */
   const decide = async (ts: number): Promise<boolean> => {
     if (await watchStep()) return true;
-    if (phase() === 'idle') {
+    if (phase() === 'idle' && !(cfg.rollback.holdTriggers && watch !== null)) {
       const t = firedTrigger(triggers, ts, cfg.triggers);
       if (t !== null) await startCycle(t, ts);
     }

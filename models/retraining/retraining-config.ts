@@ -131,9 +131,16 @@ export const RetrainingConfigSchema = z
         margin: z.number().min(0).default(0.02),
         /** …with a t statistic of at least this over blocks of `shadow.blockLabels` labels (0 = the margin alone). */
         minT: z.number().min(0).default(2),
+        /**
+         * Hold the automatic triggers while a promoted model is watched, so that the next challenger
+         * cannot replace it before it has been judged against the model it replaced over the whole
+         * watch (a chain of promotions, each no worse than the one before, can drift from the model
+         * it started from). Operator triggers are not held.
+         */
+        holdTriggers: z.boolean().default(false),
       })
       .strict()
-      .default({ watchLabels: 300, minLabels: 50, margin: 0.02, minT: 2 }),
+      .default({ watchLabels: 300, minLabels: 50, margin: 0.02, minT: 2, holdTriggers: false }),
     consumer: z.object({ batchSize: positiveInt.default(256), ackWaitMs: positiveInt.default(60_000) }).strict().default({ batchSize: 256, ackWaitMs: 60_000 }),
     mlflow: z
       .object({

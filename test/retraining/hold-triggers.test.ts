@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/load.js';
+import { RetrainingConfigSchema } from '../../models/retraining/retraining-config.js';
+import type { TrainingSample } from '../../state/training-sample-store.js';
+import { encode } from '../../streams/codec.js';
+import { subjectsFor } from '../../streams/subjects.js';
+import { until } from '../labeling/harness.js';
+import { labelOf, retrainingWorld, samplesOf, startWorldActor } from './fixtures.js';
+import type { RetrainingWorld } from './fixtures.js';
+
+const cfgBase = { ...loadConfig(), prefix: 'rthold', streamNamePrefix: 'RTHOLD_' };
+
+const configOf = (holdTriggers: boolean): ReturnType<typeof RetrainingConfigSchema.parse> =>
+  RetrainingConfigSchema.parse({
+    enabled: true,
+    triggers: { everyLabels: 100, decayWindow: 10_000, adwinDelta: 0, psiWindow: 10_000 },
+    training: { minSamples: 80, maxSamples: 100, epochs: 20, seed: 3 },
+    shadow: { predictions: 60, margin: 0.05, minT: 0 },
+    rollback: { watchLabels: 150, minLabels: 50, margin: 0.02, minT: 2, holdTriggers },
+    consumer: { batchSize: 16, ackWaitMs: 60_000 },
+  });
+
+describe('retraining actor: rollback.holdTriggers', () => {
+  for (const hold of [true, false]) {
+    it(`${hold ? 'holds' : 'does not hold'} the schedule trigger while a promoted model is watched`, async () => {
+      const cfg = { ...cfgBase, prefix: `${cfgBase.prefix}${String(hold)}` };
+      const ownSubjects = subjectsFor(cfg.prefix);
+      const w: RetrainingWorld = await retrainingWorld(cfg, ownSubjects);
+      const actor = await startWorldActor(w, cfg, ownSubjects, configOf(hold));
+      const publish = async (samples: readonly TrainingSample[]): Promise<void> => {
+        await w.store.commit({ samples });
+        for (const s of samples) await w.bus.publish(ownSubjects.label('s1', s.venue, s.symbol), encode(labelOf(s)), { msgId: `lbl:${s.id}` });
+      };
+      try {
+        // The regime flips: the schedule fires at the 100th label, the challenger is shadowed on the
+        // next 60 and promoted (it beats the old-regime champion by far more than the margin).
+        const fresh = samplesOf(200, 400, 1, 2);
+        await publish(fresh.slice(0, 170));
+        await until('170 labels', () => actor.status().counters.labels === 170, 60_000);
+        await actor.idle();
+        expect(actor.status()).toMatchObject({ phase: 'idle', counters: { trainings: 1, promotions: 1 }, watch: { version: 2, previousVersion: 1 } });
+        // 100 labels after that training the schedule is due again, inside the 150-label watch.
+        await publish(fresh.slice(170, 280));
+        await until('280 labels', () => actor.status().counters.labels === 280, 60_000);
+        await actor.idle();
+        const during = actor.status();
+        expect(during.watch).not.toBeNull();
+        if (hold) expect(during).toMatchObject({ phase: 'idle', counters: { trainings: 1 } });
+        else expect(during.counters.trainings).toBe(2);
+        if (!hold) return;
+        // Once the watch clears (the promoted model is as good as the one it replaced), the held trigger fires.
+        await publish(fresh.slice(280, 340));
+        await until('340 labels', () => actor.status().counters.labels === 340, 60_000);
+        await actor.idle();
+        expect(actor.status().counters.rollbacks).toBe(0);
+        expect(actor.status().counters.trainings).toBe(2);
+      } finally {
+        await actor.stop();
+        await w.bus.close();
+      }
+    }, 120_000);
+  }
+});
