@@ -41,7 +41,7 @@ export type RetrainVsFrozenOptions = Readonly<{
   arms?: readonly Arm[];
   /** Loop arm: sections of the retraining config to replace (default the config file's). */
   loopSettings?: Partial<Pick<Config['retraining'], 'triggers' | 'training' | 'shadow' | 'rollback'>>;
-  /** Loop arm: challengers start from the champion's weights (`retraining.training.warmStart`), whatever the config says. */
+  /** Loop arm: challengers start from the champion's weights or not (`retraining.training.warmStart.enabled`), whatever the config says. */
   warmStart?: boolean;
   /** Online arm: retrain every this many days of event time; loop arm: its schedule trigger (default 14). */
   retrainEveryDays?: number;
@@ -139,7 +139,7 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
     model: parseModelRef(base.strategy.model).name,
     triggers: { ...(opts.loopSettings?.triggers ?? base.retraining.triggers), everyMs: settings.retrainEveryDays * DAY },
   };
-  if (opts.warmStart === true) loopSettings.training = { ...loopSettings.training, warmStart: { ...loopSettings.training.warmStart, enabled: true } };
+  if (opts.warmStart !== undefined) loopSettings.training = { ...loopSettings.training, warmStart: { ...loopSettings.training.warmStart, enabled: opts.warmStart } };
   const embargoMs = settings.embargoHours * 3_600_000;
   const note = (s: string): void => void (opts.progress === true && process.stderr.write(`${s}\n`));
   const served = parseModelRef(base.strategy.model);
@@ -332,7 +332,8 @@ export function experimentCommand(configFile: () => string | undefined): Command
     .option('--epochs <n>', 'MLP epochs per training', (v: string) => Math.round(positive(v)), 20)
     .option('--capital <amount>', 'starting capital in quote currency', positive, 10_000)
     .option('--data <dir>', 'market-data folder (default: ../shared/data or SEXTANT_DATA_DIR)')
-    .option('--warm-start', 'loop arm: challengers start from the champion\'s weights (continual learning) instead of a fresh fit')
+    .option('--warm-start', 'loop arm: challengers start from the champion\'s weights (continual learning; the default config does)')
+    .option('--no-warm-start', 'loop arm: challengers are fitted from scratch on the recent labeled predictions')
     .option('--report <dir>', 'folder for report.json and report.md')
     .action(async (o: { windows: RegimeWindow[]; symbols: string[]; timeframe: string; arms: Arm[]; retrainEvery: number; embargo: number; trainYears: number; epochs: number; capital: number; warmStart?: boolean; data?: string; report?: string }) => {
       const file = configFile();
@@ -349,7 +350,7 @@ export function experimentCommand(configFile: () => string | undefined): Command
         trainYears: o.trainYears,
         epochs: o.epochs,
         capital: o.capital,
-        ...(o.warmStart === true ? { warmStart: true } : {}),
+        ...(o.warmStart !== undefined ? { warmStart: o.warmStart } : {}),
         progress: true,
       });
       process.stdout.write(`${formatComparison(r.windows)}\n`);

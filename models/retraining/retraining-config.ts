@@ -81,9 +81,9 @@ export const RetrainingConfigSchema = z
          * champion that is a dense MLP over the same columns; any other is fitted from scratch.
          */
         warmStart: z
-          .object({ enabled: z.boolean().default(false), learningRate: z.number().positive().max(1).default(WARM_START_LEARNING_RATE) })
+          .object({ enabled: z.boolean().default(true), learningRate: z.number().positive().max(1).default(WARM_START_LEARNING_RATE) })
           .strict()
-          .default({ enabled: false, learningRate: WARM_START_LEARNING_RATE }),
+          .default({ enabled: true, learningRate: WARM_START_LEARNING_RATE }),
       })
       .strict()
       .default({
@@ -93,7 +93,7 @@ export const RetrainingConfigSchema = z
         epochs: 30,
         seed: 42,
         pace: { runMs: PACE_RUN_MS, pauseMs: PACE_PAUSE_MS, yieldTo: YIELD },
-        warmStart: { enabled: false, learningRate: WARM_START_LEARNING_RATE },
+        warmStart: { enabled: true, learningRate: WARM_START_LEARNING_RATE },
       }),
     /**
      * The classes labeled predictions are scored and challengers trained on are the champion's:
