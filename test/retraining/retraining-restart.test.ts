@@ -7,6 +7,7 @@ import { silentLogger } from '../../state/logger.js';
 import type { TrainingSample } from '../../state/training-sample-store.js';
 import { encode } from '../../streams/codec.js';
 import type { DlqEntry } from '../../streams/messages/dlq-entry.js';
+import type { ModelEvent } from '../../streams/messages/model-event.js';
 import { streamName } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { collect, until } from '../labeling/harness.js';
@@ -68,6 +69,45 @@ describe('retraining actor restart (memory bus and stores)', () => {
     await until('dlq entry', () => dlq.msgs.length === 1);
     expect(dlq.msgs[0]?.reason).toBe('SCHEMA');
     await dlq.stop();
+    for (const w of [a, b]) await w.bus.close();
+  }, 120_000);
+
+  it('continues a rollback watch (the previous model scored beside the promoted one) after a restart, and rolls back as an uninterrupted run does', async () => {
+    // The regime flips (promotion at the 160th label), then flips back with wilder inputs: on
+    // those labels the promoted model does far worse than the old champion scored beside it.
+    const labels = [...samplesOf(200, 170, 1, 2), ...samplesOf(400, 80, -1, 3, 3)];
+    const rolledBack = async (w: World): Promise<string | undefined> => {
+      const events = collect<ModelEvent>(w.bus, OUTCOMES, subjects.model('dir', '*'));
+      await until('rolled_back event', () => events.msgs.some((e) => e.event === 'rolled_back'), 60_000);
+      const reason = events.msgs.find((e) => e.event === 'rolled_back')?.reason;
+      await events.stop();
+      return reason;
+    };
+
+    const a = await world();
+    const straight = await start(a);
+    await label(a, labels);
+    const reference = await rolledBack(a);
+    await straight.stop();
+    expect(reference).toMatch(/^dir@2 decayed: log loss .* over \d+ labels > .* of dir@1 on the same labels \+ 0\.02, t .* \(min 2\)$/);
+
+    const b = await world();
+    const first = await start(b);
+    await label(b, labels.slice(0, 190));
+    await until('190 labels applied', () => first.status().counters.labels === 190, 60_000);
+    await first.idle();
+    const watched = first.status().watch;
+    expect(watched).toMatchObject({ version: 2, previousVersion: 1, paired: { n: 30, champion: { version: 1 }, challenger: { version: 2 } } });
+    await first.stop();
+
+    const second = await start(b);
+    expect(second.status().watch).toEqual(watched);
+    await label(b, labels.slice(190));
+    expect(await rolledBack(b)).toBe(reference);
+    await until('every label applied', () => second.status().counters.labels === labels.length, 60_000);
+    await second.stop();
+    expect(second.status().counters).toMatchObject({ promotions: 1, rollbacks: 1 });
+    expect((await b.registry.get('dir@production')).version).toBe(1);
     for (const w of [a, b]) await w.bus.close();
   }, 120_000);
 });
