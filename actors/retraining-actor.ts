@@ -415,6 +415,8 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
    */
   const applyScored = async (items: readonly Scored[]): Promise<void> => {
     let i = 0;
+    /** Whether the last label decided changed a model (re-score the rest, or load the new champion after the batch). */
+    let changed = false;
     while (i < items.length) {
       if (!(await ensureChampion()) || champion === undefined) return;
       await ensureChallenger();
@@ -425,7 +427,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
       const prev = watch?.paired !== undefined && previous !== undefined ? await probsOf(previous, rest) : null;
       // The champion's classes, for its whole turn (a change of champion ends the turn).
       const rule = classRuleOf(champion.version, cfg.classes.kAtr);
-      let changed = false;
+      changed = false;
       for (let j = 0; j < rest.length && !changed; j++, i++) {
         const { label, sample } = rest[j] as Scored;
         const p = champ[j] ?? null;
@@ -453,7 +455,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     }
     // A promotion or rollback on the batch's last label: the new production model is loaded now,
     // not with the next batch, so `status()` names it (as after a change mid-batch).
-    await ensureChampion();
+    if (changed) await ensureChampion();
   };
 
   /** Decisions after one label at event time `ts`; true when a model changed (re-score the rest). */

@@ -9,9 +9,8 @@ export type ReadTensor = Readonly<{ dims: readonly number[]; data: Float32Array 
 
 export type ReadGraph = Readonly<{
   nodes: readonly ReadNode[];
-  /** float32 initializers by name; initializers of other types are listed in `otherInitializers`. */
+  /** float32 initializers by name (initializers of other types are not read). */
   initializers: ReadonlyMap<string, ReadTensor>;
-  otherInitializers: readonly string[];
   inputs: readonly string[];
   outputs: readonly string[];
 }>;
@@ -24,7 +23,7 @@ export class OnnxReadError extends Error {
 const MODEL_GRAPH = 7;
 const GRAPH = { node: 1, initializer: 5, input: 11, output: 12 } as const;
 const NODE = { input: 1, output: 2, opType: 4, attribute: 5, domain: 7 } as const;
-const ATTR = { name: 1, f: 2, i: 3, type: 20 } as const;
+const ATTR = { name: 1, f: 2, i: 3 } as const;
 const TENSOR = { dims: 1, dataType: 2, floatData: 4, name: 8, rawData: 9 } as const;
 const VALUE_INFO_NAME = 1;
 const FLOAT32 = 1n;
@@ -90,21 +89,19 @@ export function readOnnxGraph(onnx: Uint8Array): ReadGraph {
     if (graph === undefined) throw new OnnxReadError('no graph in the model');
     const gfs = readProtoFields(graph.bytes);
     const initializers = new Map<string, ReadTensor>();
-    const otherInitializers: string[] = [];
     for (const t of gfs.filter((f) => f.field === GRAPH.initializer)) {
       const tfs = readProtoFields(t.bytes);
       const nameField = first(tfs, TENSOR.name);
       if (nameField === undefined) throw new OnnxReadError('an initializer without a name');
       const name = protoString(nameField);
       if (first(tfs, TENSOR.dataType)?.varint === FLOAT32) initializers.set(name, readFloatTensor(tfs, name));
-      else otherInitializers.push(name);
     }
     const names = (field: number): string[] =>
       gfs.filter((f) => f.field === field).map((f) => {
         const n = first(readProtoFields(f.bytes), VALUE_INFO_NAME);
         return n === undefined ? '' : protoString(n);
       });
-    return { nodes: gfs.filter((f) => f.field === GRAPH.node).map((f) => readNode(f.bytes)), initializers, otherInitializers, inputs: names(GRAPH.input), outputs: names(GRAPH.output) };
+    return { nodes: gfs.filter((f) => f.field === GRAPH.node).map((f) => readNode(f.bytes)), initializers, inputs: names(GRAPH.input), outputs: names(GRAPH.output) };
   } catch (e) {
     if (e instanceof ProtobufDecodeError) throw new OnnxReadError(`not an ONNX model: ${e.message}`);
     throw e;

@@ -57,8 +57,10 @@ export function warmStartPlan(onnx: Uint8Array, champion: ModelVersion, cols: nu
   if (!mlp.ok) return { ok: false, reason: `the champion is not a dense MLP: ${mlp.reason}` };
   if (mlp.normalization !== undefined) return { ok: false, reason: 'the champion standardises inside its graph' };
   const { layers } = mlp;
-  const last = layers[layers.length - 1] as (typeof layers)[number];
-  if ((layers[0] as (typeof layers)[number]).inDim !== cols) return { ok: false, reason: `the champion's first layer reads ${(layers[0] as (typeof layers)[number]).inDim} columns, not ${cols}` };
+  const [firstLayer] = layers;
+  const last = layers[layers.length - 1];
+  if (firstLayer === undefined || last === undefined) return { ok: false, reason: 'the champion has no layer' };
+  if (firstLayer.inDim !== cols) return { ok: false, reason: `the champion's first layer reads ${firstLayer.inDim} columns, not ${cols}` };
   if (last.outDim !== 3 || last.activation !== 'softmax') return { ok: false, reason: 'the champion does not end in a softmax over 3 classes' };
   if (layers.slice(0, -1).some((l) => l.activation !== 'relu')) return { ok: false, reason: 'the champion has hidden layers other than ReLU' };
   return {
