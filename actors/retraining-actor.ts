@@ -375,7 +375,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     await tracker?.logMetrics(c.runId ?? undefined, { shadow_n: v.n, shadow_champion_log_loss: v.championLogLoss, shadow_challenger_log_loss: v.challengerLogLoss, shadow_champion_hit_rate: shadow.championHits / v.n, shadow_challenger_hit_rate: shadow.challengerHits / v.n }, ts);
     if (v.kind === 'promote') {
       const e = await registry.promote(ch.name, ch.version, { actor: ACTOR, reason: v.reason });
-      watch = startWatch(ch.name, ch.version, e.previousVersion ?? shadow.champion.version, v.championLogLoss);
+      watch = startWatch(ch.name, ch.version, e.previousVersion ?? shadow.champion.version, v.championLogLoss, ts);
       counters.promotions++;
       machine.send({ type: 'SHADOW_PROMOTE', reason: v.reason });
     } else {
@@ -444,7 +444,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
           triggers = { ...withReference(triggers, champion.version.featureSpec.features, triggers.recent, cfg.triggers), recent: [] };
         }
         if (watch !== null) {
-          watch = addWatch(watch, score.logLoss, cfg.rollback.minLabels);
+          watch = addWatch(watch, score.logLoss, cfg.rollback.minLabels, label.ts);
           const r = prev?.[j] ?? null;
           if (r !== null) watch = addWatchPair(watch, { previous: scoreRow(r, 0, cls), promoted: score }, cfg.shadow.blockLabels);
         }

@@ -270,7 +270,7 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
       ...(s.arms.includes('loop')
         ? [
             '',
-            `Loop arm (the retraining actor): schedule trigger every ${s.retrainEveryDays} days, decay past log loss ${l.triggers.maxLogLoss} over ${l.triggers.decayWindow} labels, PSI ${l.triggers.psiThreshold}, ADWIN δ ${l.triggers.adwinDelta}; challengers on the latest ${l.training.maxSamples} labeled predictions (at least ${l.training.minSamples}), ${l.training.epochs} epochs${l.training.warmStart.enabled ? `, warm-started from the champion's weights at learning rate ${l.training.warmStart.learningRate}` : ', each fitted from scratch'}; shadow ${l.shadow.predictions} predictions, margin ${l.shadow.margin}; rollback watch ${l.rollback.watchLabels} labels, margin ${l.rollback.margin}.`,
+            `Loop arm (the retraining actor): schedule trigger every ${s.retrainEveryDays} days, decay past log loss ${l.triggers.maxLogLoss} over ${l.triggers.decayWindow} labels, PSI ${l.triggers.psiThreshold}, ADWIN δ ${l.triggers.adwinDelta}; challengers on the latest ${l.training.maxSamples} labeled predictions (at least ${l.training.minSamples}), ${l.training.epochs} epochs${l.training.warmStart.enabled ? `, warm-started from the champion's weights at learning rate ${l.training.warmStart.learningRate}` : ', each fitted from scratch'}; shadow ${l.shadow.predictions} predictions, margin ${l.shadow.margin}; rollback watch ${l.rollback.watchLabels} labels and ${l.rollback.watchMs / 3_600_000} h of event time, margin ${l.rollback.margin}.`,
           ]
         : []),
       '',

@@ -10,6 +10,8 @@ const PACE_RUN_MS = 100;
  */
 const WARM_START_LEARNING_RATE = 1e-3;
 const PACE_PAUSE_MS = 100;
+/** A promoted model is watched for at least three days of event time (see `rollback.watchMs`). */
+const WATCH_MS = 3 * 24 * 3_600_000;
 /**
  * …and does not yield to the engine by default (`lagMs: 0`): yielding (e.g. `lagMs: 10, holdMs:
  * 200`) cost ~15 % of the trainer's epochs without a p99 gain told apart from chance in ten runs
@@ -120,8 +122,13 @@ export const RetrainingConfigSchema = z
       .default({ predictions: 200, margin: 0.01, blockLabels: 20, minT: 2 }),
     rollback: z
       .object({
-        /** Labels after a promotion during which the new model is watched. */
+        /** Labels after a promotion during which the new model is watched… */
         watchLabels: positiveInt.default(300),
+        /**
+         * …and event time (label timestamps, ms) it is watched for at least, whichever ends later:
+         * the same length of market on every timeframe (0 = the label count alone).
+         */
+        watchMs: z.number().int().min(0).default(WATCH_MS),
         /** Fewest labels scored by both models before a rollback can be judged. */
         minLabels: positiveInt.default(50),
         /**
@@ -140,7 +147,7 @@ export const RetrainingConfigSchema = z
         holdTriggers: z.boolean().default(false),
       })
       .strict()
-      .default({ watchLabels: 300, minLabels: 50, margin: 0.02, minT: 2, holdTriggers: false }),
+      .default({ watchLabels: 300, watchMs: WATCH_MS, minLabels: 50, margin: 0.02, minT: 2, holdTriggers: false }),
     consumer: z.object({ batchSize: positiveInt.default(256), ackWaitMs: positiveInt.default(60_000) }).strict().default({ batchSize: 256, ackWaitMs: 60_000 }),
     mlflow: z
       .object({

@@ -117,9 +117,15 @@ export type RollbackWatch = Readonly<{
   n: number;
   recent: readonly number[];
   paired?: ShadowStats;
+  /**
+   * Event time of the label at which the model was promoted, and of the newest label scored since
+   * (absent in snapshots written before the watch kept time: such a watch ends on its label count).
+   */
+  since?: number;
+  lastTs?: number;
 }>;
 
-export const startWatch = (name: string, version: number, previousVersion: number, baselineLogLoss: number): RollbackWatch => ({
+export const startWatch = (name: string, version: number, previousVersion: number, baselineLogLoss: number, since: number): RollbackWatch => ({
   name,
   version,
   previousVersion,
@@ -127,9 +133,20 @@ export const startWatch = (name: string, version: number, previousVersion: numbe
   n: 0,
   recent: [],
   paired: startShadow({ name, version: previousVersion }, { name, version }),
+  since,
+  lastTs: since,
 });
 
-export const addWatch = (w: RollbackWatch, logLoss: number, minLabels: number): RollbackWatch => ({ ...w, n: w.n + 1, recent: pushCapped(w.recent, logLoss, minLabels) });
+/** Adds a label the promoted model was scored on, at event time `ts` (the label's). */
+export const addWatch = (w: RollbackWatch, logLoss: number, minLabels: number, ts: number): RollbackWatch => ({
+  ...w,
+  n: w.n + 1,
+  recent: pushCapped(w.recent, logLoss, minLabels),
+  ...(w.since !== undefined ? { lastTs: Math.max(w.lastTs ?? w.since, ts) } : {}),
+});
+
+/** Event time the watch has covered so far (0 for a watch from an older snapshot, which kept none). */
+export const watchedMs = (w: RollbackWatch): number => (w.since === undefined ? 0 : (w.lastTs ?? w.since) - w.since);
 
 /** Adds a label both models scored: `previous` is the model the promotion replaced. */
 export const addWatchPair = (w: RollbackWatch, p: Readonly<{ previous: PairScore['champion']; promoted: PairScore['challenger'] }>, blockLabels: number): RollbackWatch =>
@@ -137,7 +154,15 @@ export const addWatchPair = (w: RollbackWatch, p: Readonly<{ previous: PairScore
 
 export type WatchVerdict = Readonly<{ kind: 'watching' }> | Readonly<{ kind: 'cleared' }> | Readonly<{ kind: 'rollback'; reason: string; rollingLogLoss: number }>;
 
-export type RollbackRule = Readonly<{ watchLabels: number; minLabels: number; margin: number; minT: number }>;
+export type RollbackRule = Readonly<{ watchLabels: number; minLabels: number; margin: number; minT: number; watchMs: number }>;
+
+/**
+ * The watch ends (cleared) once it has scored `watchLabels` labels and covered `watchMs` of event
+ * time, whichever comes later: a count of labels alone is a different length of market on every
+ * timeframe and universe (300 labels are two and a half days of five assets' 1h bars, one hour of
+ * their 5m bars). A watch restored from a snapshot that kept no times ends on its count.
+ */
+const watchOver = (w: RollbackWatch, cfg: RollbackRule): boolean => w.n >= cfg.watchLabels && (w.since === undefined || watchedMs(w) >= cfg.watchMs);
 
 /** The blocks of (promoted − previous) from those of (previous − promoted). */
 const turned = (b: ShadowBlocks): ShadowBlocks => ({ openSum: -b.openSum, openN: b.openN, n: b.n, sum: -b.sum, sumSq: b.sumSq });
@@ -147,7 +172,7 @@ const turned = (b: ShadowBlocks): ShadowBlocks => ({ openSum: -b.openSum, openN:
  * both, roll back when the promoted model's mean log loss on them exceeds the previous champion's
  * by more than `margin` and, when `minT` > 0, the t statistic of the block means of that excess
  * less the margin is at least `minT` (as the shadow's promotion rule, turned round). Cleared after
- * `watchLabels` labels. Unpaired (an older snapshot): the rolling rule described at `RollbackWatch`.
+ * `watchLabels` labels and `watchMs` of event time (`watchOver`). Unpaired (an older snapshot): the rolling rule described at `RollbackWatch`.
  */
 export function judgeWatch(w: RollbackWatch, cfg: RollbackRule): WatchVerdict {
   const s = w.paired;
@@ -158,7 +183,7 @@ export function judgeWatch(w: RollbackWatch, cfg: RollbackRule): WatchVerdict {
         return { kind: 'rollback', rollingLogLoss: rolling, reason: `${w.name}@${w.version} decayed: rolling log loss ${rolling.toFixed(5)} over ${w.recent.length} labels > previous champion's ${w.baselineLogLoss.toFixed(5)} + ${cfg.margin}` };
       }
     }
-    return { kind: w.n >= cfg.watchLabels ? 'cleared' : 'watching' };
+    return { kind: watchOver(w, cfg) ? 'cleared' : 'watching' };
   }
   const b = s.blocks;
   if (s.n >= cfg.minLabels && b !== undefined && b.openN === 0) {
@@ -175,5 +200,5 @@ export function judgeWatch(w: RollbackWatch, cfg: RollbackRule): WatchVerdict {
       };
     }
   }
-  return { kind: w.n >= cfg.watchLabels ? 'cleared' : 'watching' };
+  return { kind: watchOver(w, cfg) ? 'cleared' : 'watching' };
 }

@@ -5,18 +5,18 @@ import type { TrainingSample } from '../../state/training-sample-store.js';
 import { encode } from '../../streams/codec.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { until } from '../labeling/harness.js';
-import { labelOf, retrainingWorld, samplesOf, startWorldActor } from './fixtures.js';
+import { HOUR, labelOf, retrainingWorld, samplesOf, startWorldActor } from './fixtures.js';
 import type { RetrainingWorld } from './fixtures.js';
 
 const cfgBase = { ...loadConfig(), prefix: 'rthold', streamNamePrefix: 'RTHOLD_' };
 
-const configOf = (holdTriggers: boolean): ReturnType<typeof RetrainingConfigSchema.parse> =>
+const configOf = (holdTriggers: boolean, watchMs = 0): ReturnType<typeof RetrainingConfigSchema.parse> =>
   RetrainingConfigSchema.parse({
     enabled: true,
     triggers: { everyLabels: 100, decayWindow: 10_000, adwinDelta: 0, psiWindow: 10_000 },
     training: { minSamples: 80, maxSamples: 100, epochs: 20, seed: 3 },
     shadow: { predictions: 60, margin: 0.05, minT: 0 },
-    rollback: { watchLabels: 150, minLabels: 50, margin: 0.02, minT: 2, holdTriggers },
+    rollback: { watchLabels: 150, watchMs, minLabels: 50, margin: 0.02, minT: 2, holdTriggers },
     consumer: { batchSize: 16, ackWaitMs: 60_000 },
   });
 
@@ -60,4 +60,47 @@ describe('retraining actor: rollback.holdTriggers', () => {
       }
     }, 120_000);
   }
+
+  it('watches for watchMs of event time past watchLabels (and holds the trigger meanwhile), then clears', async () => {
+    const cfg = { ...cfgBase, prefix: `${cfgBase.prefix}ms` };
+    const ownSubjects = subjectsFor(cfg.prefix);
+    const w: RetrainingWorld = await retrainingWorld(cfg, ownSubjects);
+    // Labels come an hour apart: 150 labels are 150 h, the watch lasts 10 days (240 h).
+    const actor = await startWorldActor(w, cfg, ownSubjects, configOf(true, 240 * HOUR));
+    const publish = async (samples: readonly TrainingSample[]): Promise<void> => {
+      await w.store.commit({ samples });
+      for (const s of samples) await w.bus.publish(ownSubjects.label('s1', s.venue, s.symbol), encode(labelOf(s)), { msgId: `lbl:${s.id}` });
+    };
+    const upTo = async (n: number): Promise<void> => {
+      await until(`${n} labels`, () => actor.status().counters.labels === n, 60_000);
+      await actor.idle();
+    };
+    try {
+      const fresh = samplesOf(200, 500, 1, 2);
+      await publish(fresh.slice(0, 170));
+      await upTo(170);
+      const promoted = actor.status().watch;
+      expect(promoted).toMatchObject({ version: 2, previousVersion: 1 });
+      const since = promoted?.since ?? Number.NaN;
+      // Promoted on a label of this stream: its event time, not a clock's.
+      expect(fresh.some((s) => s.labeledTs === since)).toBe(true);
+      // Past 150 labels of watch (the count alone would have cleared it) but short of 240 h.
+      await publish(fresh.slice(170, 370));
+      await upTo(370);
+      const during = actor.status();
+      expect(during.watch).toMatchObject({ version: 2, since, lastTs: fresh[369]?.labeledTs });
+      expect(during.watch?.n).toBeGreaterThan(150);
+      expect(during.counters.trainings).toBe(1);
+      // 240 h after the promotion the watch clears and the held trigger fires.
+      await publish(fresh.slice(370, 500));
+      await upTo(500);
+      const after = actor.status();
+      expect(after.counters.rollbacks).toBe(0);
+      expect(after.counters.trainings).toBe(2);
+      expect(after.watch === null || after.watch.version !== 2).toBe(true);
+    } finally {
+      await actor.stop();
+      await w.bus.close();
+    }
+  }, 120_000);
 });

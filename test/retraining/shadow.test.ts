@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { addShadow, addWatch, addWatchPair, judgeShadow, judgeWatch, shadowT, startShadow, startWatch } from '../../models/retraining/shadow-evaluation.js';
-import type { RollbackWatch } from '../../models/retraining/shadow-evaluation.js';
+import { addShadow, addWatch, addWatchPair, judgeShadow, judgeWatch, shadowT, startShadow, startWatch, watchedMs } from '../../models/retraining/shadow-evaluation.js';
+import type { RollbackRule, RollbackWatch } from '../../models/retraining/shadow-evaluation.js';
 import type { ShadowStats } from '../../models/retraining/shadow-evaluation.js';
 import { scoreRow } from '../../models/retraining/scoring.js';
 
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const T0 = Date.UTC(2024, 0, 1);
 const champ = { name: 'dir', version: 1 };
 const chall = { name: 'dir', version: 2 };
 const shadowOf = (pairs: readonly (readonly [number, number])[], blockLabels = 20): ShadowStats =>
@@ -56,35 +59,65 @@ describe('shadow evaluation and rollback watch', () => {
   });
 
   it('a watch restored from an older snapshot (unpaired) keeps its rule: rolling log loss against the recorded one', () => {
-    const cfg = { watchLabels: 200, minLabels: 50, margin: 0.02, minT: 2 };
+    const cfg = { watchLabels: 200, minLabels: 50, margin: 0.02, minT: 2, watchMs: 30 * DAY };
+    // As such a snapshot holds it: no pairing, no times (its watch ends on the label count).
     const legacy = (): RollbackWatch => {
-      const { paired: _paired, ...w } = startWatch('dir', 2, 1, 0.9);
+      const { paired: _paired, since: _since, lastTs: _lastTs, ...w } = startWatch('dir', 2, 1, 0.9, T0);
       return w;
     };
     let w = legacy();
-    for (let i = 0; i < 49; i++) w = addWatch(w, 1.2, cfg.minLabels);
+    for (let i = 0; i < 49; i++) w = addWatch(w, 1.2, cfg.minLabels, T0 + i * HOUR);
     expect(judgeWatch(w, cfg).kind).toBe('watching'); // too few labels to judge
-    w = addWatch(w, 1.2, cfg.minLabels);
+    w = addWatch(w, 1.2, cfg.minLabels, T0 + 49 * HOUR);
     const v = judgeWatch(w, cfg);
     expect(v.kind).toBe('rollback');
     let ok = legacy();
-    for (let i = 0; i < 200; i++) ok = addWatch(ok, 0.91, cfg.minLabels);
+    for (let i = 0; i < 200; i++) ok = addWatch(ok, 0.91, cfg.minLabels, T0 + i * HOUR);
+    expect(ok.since).toBeUndefined();
     expect(judgeWatch(ok, cfg).kind).toBe('cleared');
   });
 
   describe('paired watch: the previous champion scored beside the promoted model on the same labels', () => {
-    const cfg = { watchLabels: 200, minLabels: 50, margin: 0.02, minT: 2 };
+    const cfg = { watchLabels: 200, minLabels: 50, margin: 0.02, minT: 2, watchMs: 0 };
     const BLOCK = 20;
-    const run = (pairs: readonly (readonly [previous: number, promoted: number])[]): { w: RollbackWatch; verdicts: string[] } => {
-      let w = startWatch('dir', 2, 1, 0.9);
+    /** One label an hour from T0 + 1 h, the promotion at T0. */
+    const run = (pairs: readonly (readonly [previous: number, promoted: number])[], rule: RollbackRule = cfg): { w: RollbackWatch; verdicts: string[] } => {
+      let w = startWatch('dir', 2, 1, 0.9, T0);
       const verdicts: string[] = [];
-      for (const [prev, prom] of pairs) {
-        w = addWatch(w, prom, cfg.minLabels);
+      for (const [k, [prev, prom]] of pairs.entries()) {
+        w = addWatch(w, prom, rule.minLabels, T0 + (k + 1) * HOUR);
         w = addWatchPair(w, { previous: { logLoss: prev, hit: false }, promoted: { logLoss: prom, hit: false } }, BLOCK);
-        verdicts.push(judgeWatch(w, cfg).kind);
+        verdicts.push(judgeWatch(w, rule).kind);
       }
       return { w, verdicts };
     };
+
+    it('ends after watchLabels labels and watchMs of event time, whichever comes later', () => {
+      const same = new Array(400).fill([1.0, 1.0]) as (readonly [number, number])[];
+      // 200 labels an hour apart cover 200 h: a 10-day watch (240 h) goes on to the 240th label.
+      const long = run(same, { ...cfg, watchMs: 10 * DAY });
+      expect(long.verdicts.indexOf('cleared')).toBe(239);
+      expect(watchedMs(long.w)).toBe(400 * HOUR);
+      // A 2-day watch is over in event time long before the count: the count decides.
+      expect(run(same, { ...cfg, watchMs: 2 * DAY }).verdicts.indexOf('cleared')).toBe(199);
+      expect(run(same).verdicts.indexOf('cleared')).toBe(199);
+      // Labels arriving out of order never move the watch's time back.
+      let w = startWatch('dir', 2, 1, 0.9, T0);
+      w = addWatch(w, 1, 50, T0 + 5 * HOUR);
+      w = addWatch(w, 1, 50, T0 + 2 * HOUR);
+      expect(watchedMs(w)).toBe(5 * HOUR);
+    });
+
+    it('keeps judging for as long as it watches: a model that decays after the label count is still rolled back within watchMs', () => {
+      // As good as the previous model for 300 labels, then worse by 0.05–0.15.
+      const pairs = Array.from({ length: 600 }, (_, i) => (i < 300 ? ([1.0, 1.0] as const) : ([1.0, 1.05 + (0.1 * ((i * 7) % 11)) / 10] as const)));
+      expect(run(pairs).verdicts.indexOf('cleared')).toBe(199); // by the count alone: gone before the decay
+      const timed = run(pairs, { ...cfg, watchMs: 30 * DAY }).verdicts;
+      expect(timed.includes('cleared')).toBe(false);
+      const at = timed.indexOf('rollback');
+      expect(at).toBeGreaterThan(300);
+      expect(at).toBeLessThan(600);
+    });
 
     it('keeps a promoted model through a harder stretch that the previous one finds as hard (the old rule rolled it back)', () => {
       // Both models at 1.20 on these labels, far above the 0.9 recorded in the shadow run.
@@ -112,8 +145,8 @@ describe('shadow evaluation and rollback watch', () => {
       const { verdicts } = run(pairs);
       expect(verdicts.includes('rollback')).toBe(false);
       // The margin alone would have: at the first look (60 labels) the mean excess is 0.327.
-      let w = startWatch('dir', 2, 1, 0.9);
-      for (const [prev, prom] of pairs.slice(0, 60)) w = addWatchPair(addWatch(w, prom, 50), { previous: { logLoss: prev, hit: false }, promoted: { logLoss: prom, hit: false } }, BLOCK);
+      let w = startWatch('dir', 2, 1, 0.9, T0);
+      for (const [prev, prom] of pairs.slice(0, 60)) w = addWatchPair(addWatch(w, prom, 50, T0), { previous: { logLoss: prev, hit: false }, promoted: { logLoss: prom, hit: false } }, BLOCK);
       expect(judgeWatch(w, { ...cfg, minT: 0 }).kind).toBe('rollback');
     });
   });
