@@ -9,7 +9,7 @@ import { emptyCounters, parseRetrainingSnapshot } from '../models/retraining/ret
 import { rowOf } from '../models/retraining/sample-dataset.js';
 import { mean, scoreRow } from '../models/retraining/scoring.js';
 import { classOfSample, classRuleOf } from '../models/retraining/sample-class.js';
-import { addShadow, addWatch, addWatchPair, judgeShadow, judgeWatch, startShadow, startWatch } from '../models/retraining/shadow-evaluation.js';
+import { addShadow, addWatch, addWatchAnchor, addWatchPair, judgeShadow, judgeWatch, startShadow, startWatch } from '../models/retraining/shadow-evaluation.js';
 import type { RollbackWatch, ShadowStats } from '../models/retraining/shadow-evaluation.js';
 import { fitChallenger } from '../models/retraining/train-challenger.js';
 import type { ChallengerFit } from '../models/retraining/train-challenger.js';
@@ -74,6 +74,8 @@ export type RetrainingStatus = Readonly<{
   cycles: number;
   shadow: ShadowStats | null;
   watch: Omit<RollbackWatch, 'recent'> | null;
+  /** Where the current chain of this actor's promotions started (the last production model it did not put there). */
+  anchor: ModelVersionRef | null;
   triggers: Readonly<{ labelsSinceTrain: number; rollingLogLoss: number | null; rollingHitRate: number | null; maxPsi: number | null; adwinWidth: number }>;
   counters: RetrainingCounters;
 }>;
@@ -137,6 +139,10 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
   let cycle: RetrainingCycle | null = restored?.cycle ?? null;
   let shadow: ShadowStats | null = restored?.shadow ?? null;
   let watch: RollbackWatch | null = restored?.watch ?? null;
+  /** The last production model this actor did not put there itself: where a chain of its promotions started. */
+  let anchor: ModelVersionRef | null = restored?.anchor ?? null;
+  /** The version this actor just made production (a promotion or a rollback): not a new anchor. */
+  let ownMove: number | null = null;
   let collectingLabels = restored?.collectingLabels ?? 0;
   const counters: RetrainingCounters = restored?.counters ?? emptyCounters();
   // A fit or validation cut short by a restart is redone from `collecting` (same samples, same seed).
@@ -151,6 +157,8 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
   let challenger: Loaded | undefined;
   /** While a promoted model is watched: the model it replaced, scored beside it on the same labels. */
   let previous: Loaded | undefined;
+  /** …and the chain's anchor, when the watch scores it (`RollbackWatch.anchor`). */
+  let anchorModel: Loaded | undefined;
   let cancelFit: (() => void) | undefined;
   let chain: Promise<void> = Promise.resolve();
   let dirty = false;
@@ -166,6 +174,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     cycle,
     shadow,
     watch,
+    anchor,
     collectingLabels,
     counters: { ...counters },
   });
@@ -213,22 +222,35 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     champion = next;
     if (championRef?.version !== v.version) {
       championRef = { name: v.name, version: v.version };
+      // Put there by an operator, `sextant train` or anyone but this actor: a chain starts here.
+      if (ownMove !== v.version || anchor === null || anchor.name !== v.name) anchor = { name: v.name, version: v.version };
       triggers = await referenceFor(v);
       if (watch !== null && watch.version !== v.version) watch = null; // someone else moved production
-      if (watch === null) {
-        await dispose(previous);
-        previous = undefined;
-      }
+      if (watch === null) await disposeWatched();
     }
+    ownMove = null;
     log.info({ champion: `${v.name}@${v.version}` }, 'champion loaded');
     return true;
   };
 
-  /** The model a watched promotion replaced, loaded when the watch is paired (see `RollbackWatch`). */
+  /** The model a watched promotion replaced, loaded when the watch is paired (see `RollbackWatch`), and the chain's anchor when it scores one. */
   const ensurePrevious = async (): Promise<void> => {
-    if (watch === null || watch.paired === undefined || previous?.version.version === watch.previousVersion) return;
+    if (watch === null) return;
+    if (watch.paired !== undefined && previous?.version.version !== watch.previousVersion) {
+      await dispose(previous);
+      previous = await load(await registry.get(`${watch.name}@${watch.previousVersion}`));
+    }
+    const a = watch.anchor?.champion;
+    if (a !== undefined && anchorModel?.version.version !== a.version) {
+      await dispose(anchorModel);
+      anchorModel = await load(await registry.get(`${a.name}@${a.version}`));
+    }
+  };
+  const disposeWatched = async (): Promise<void> => {
     await dispose(previous);
-    previous = await load(await registry.get(`${watch.name}@${watch.previousVersion}`));
+    await dispose(anchorModel);
+    previous = undefined;
+    anchorModel = undefined;
   };
 
   const ensureChallenger = async (): Promise<void> => {
@@ -374,8 +396,10 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     const ch = shadow.challenger;
     await tracker?.logMetrics(c.runId ?? undefined, { shadow_n: v.n, shadow_champion_log_loss: v.championLogLoss, shadow_challenger_log_loss: v.challengerLogLoss, shadow_champion_hit_rate: shadow.championHits / v.n, shadow_challenger_hit_rate: shadow.challengerHits / v.n }, ts);
     if (v.kind === 'promote') {
+      ownMove = ch.version;
       const e = await registry.promote(ch.name, ch.version, { actor: ACTOR, reason: v.reason });
-      watch = startWatch(ch.name, ch.version, e.previousVersion ?? shadow.champion.version, v.championLogLoss, ts);
+      const chainStart = cfg.rollback.anchor && anchor !== null && anchor.name === ch.name ? anchor.version : undefined;
+      watch = startWatch(ch.name, ch.version, e.previousVersion ?? shadow.champion.version, v.championLogLoss, ts, chainStart);
       counters.promotions++;
       machine.send({ type: 'SHADOW_PROMOTE', reason: v.reason });
     } else {
@@ -399,10 +423,16 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     if (v.kind === 'watching') return false;
     const w = watch;
     watch = null;
-    await dispose(previous);
-    previous = undefined;
+    await disposeWatched();
     if (v.kind === 'cleared') return false;
-    await registry.rollback(w.name, { actor: ACTOR, reason: v.reason });
+    if (v.to !== undefined) {
+      // Back to where the chain started: a promotion of that version, in one registry transaction.
+      ownMove = v.to;
+      await registry.promote(w.name, v.to, { actor: ACTOR, reason: `rollback: ${v.reason}` });
+    } else {
+      ownMove = w.previousVersion;
+      await registry.rollback(w.name, { actor: ACTOR, reason: v.reason });
+    }
     counters.rollbacks++;
     log.warn({ model: `${w.name}@${w.version}`, reason: v.reason }, 'promoted model rolled back');
     return true;
@@ -425,6 +455,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
       const champ = await probsOf(champion, rest);
       const chall = phase() === 'shadow' && challenger !== undefined ? await probsOf(challenger, rest) : null;
       const prev = watch?.paired !== undefined && previous !== undefined ? await probsOf(previous, rest) : null;
+      const anc = watch?.anchor !== undefined && anchorModel !== undefined ? await probsOf(anchorModel, rest) : null;
       // The champion's classes, for its whole turn (a change of champion ends the turn).
       const rule = classRuleOf(champion.version, cfg.classes.kAtr);
       changed = false;
@@ -447,6 +478,8 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
           watch = addWatch(watch, score.logLoss, cfg.rollback.minLabels, label.ts);
           const r = prev?.[j] ?? null;
           if (r !== null) watch = addWatchPair(watch, { previous: scoreRow(r, 0, cls), promoted: score }, cfg.shadow.blockLabels);
+          const a = anc?.[j] ?? null;
+          if (a !== null) watch = addWatchAnchor(watch, { anchor: scoreRow(a, 0, cls), promoted: score }, cfg.shadow.blockLabels);
         }
         const q = chall?.[j] ?? null;
         if (phase() === 'shadow' && shadow !== null && q !== null) shadow = addShadow(shadow, { champion: score, challenger: scoreRow(q, 0, cls) }, cfg.shadow.blockLabels);
@@ -545,6 +578,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
       cycles: ctx.cycles,
       shadow,
       watch: watch === null ? null : (w as Omit<RollbackWatch, 'recent'>),
+      anchor,
       triggers: {
         labelsSinceTrain: triggers.labelsSinceTrain,
         rollingLogLoss: triggers.losses.length > 0 ? mean(triggers.losses) : null,
@@ -602,7 +636,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
       machine.stop();
       await dispose(champion);
       await dispose(challenger);
-      await dispose(previous);
+      await disposeWatched();
     },
     done,
   };

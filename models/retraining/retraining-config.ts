@@ -145,9 +145,16 @@ export const RetrainingConfigSchema = z
          * it started from). Operator triggers are not held.
          */
         holdTriggers: z.boolean().default(false),
+        /**
+         * Also score the chain's anchor — the last production model the retraining actor did not put
+         * there itself — beside a watched promotion, and go back to it when the promoted model is
+         * worse than it by the same rule: a chain of promotions, each no worse than the one before,
+         * is judged against where it started, not only a link at a time.
+         */
+        anchor: z.boolean().default(true),
       })
       .strict()
-      .default({ watchLabels: 300, watchMs: WATCH_MS, minLabels: 50, margin: 0.02, minT: 2, holdTriggers: false }),
+      .default({ watchLabels: 300, watchMs: WATCH_MS, minLabels: 50, margin: 0.02, minT: 2, holdTriggers: false, anchor: true }),
     consumer: z.object({ batchSize: positiveInt.default(256), ackWaitMs: positiveInt.default(60_000) }).strict().default({ batchSize: 256, ackWaitMs: 60_000 }),
     mlflow: z
       .object({

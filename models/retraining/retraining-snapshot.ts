@@ -36,6 +36,8 @@ export type RetrainingSnapshot = Readonly<{
   cycle: RetrainingCycle | null;
   shadow: ShadowStats | null;
   watch: RollbackWatch | null;
+  /** Where the current chain of this actor's promotions started (absent in older snapshots: the next production change sets it). */
+  anchor?: Readonly<{ name: string; version: number }> | null;
   /** Labels seen while collecting (samples are re-counted every few labels, not on each). */
   collectingLabels: number;
   counters: RetrainingCounters;

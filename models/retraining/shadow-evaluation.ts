@@ -123,9 +123,16 @@ export type RollbackWatch = Readonly<{
    */
   since?: number;
   lastTs?: number;
+  /**
+   * The model the chain of automatic promotions started from (the anchor: the last production model
+   * the retraining actor did not put there itself), scored beside the promoted one on the same
+   * labels when it is neither that model nor the one it replaced (`champion` is the anchor). Each
+   * link of a chain is judged against the link before it; this judges the chain against its start.
+   */
+  anchor?: ShadowStats;
 }>;
 
-export const startWatch = (name: string, version: number, previousVersion: number, baselineLogLoss: number, since: number): RollbackWatch => ({
+export const startWatch = (name: string, version: number, previousVersion: number, baselineLogLoss: number, since: number, anchorVersion?: number): RollbackWatch => ({
   name,
   version,
   previousVersion,
@@ -135,6 +142,7 @@ export const startWatch = (name: string, version: number, previousVersion: numbe
   paired: startShadow({ name, version: previousVersion }, { name, version }),
   since,
   lastTs: since,
+  ...(anchorVersion !== undefined && anchorVersion !== previousVersion && anchorVersion !== version ? { anchor: startShadow({ name, version: anchorVersion }, { name, version }) } : {}),
 });
 
 /** Adds a label the promoted model was scored on, at event time `ts` (the label's). */
@@ -152,7 +160,15 @@ export const watchedMs = (w: RollbackWatch): number => (w.since === undefined ? 
 export const addWatchPair = (w: RollbackWatch, p: Readonly<{ previous: PairScore['champion']; promoted: PairScore['challenger'] }>, blockLabels: number): RollbackWatch =>
   w.paired === undefined ? w : { ...w, paired: addShadow(w.paired, { champion: p.previous, challenger: p.promoted }, blockLabels) };
 
-export type WatchVerdict = Readonly<{ kind: 'watching' }> | Readonly<{ kind: 'cleared' }> | Readonly<{ kind: 'rollback'; reason: string; rollingLogLoss: number }>;
+/** Adds a label the promoted model and the chain's anchor both scored (see `RollbackWatch.anchor`). */
+export const addWatchAnchor = (w: RollbackWatch, p: Readonly<{ anchor: PairScore['champion']; promoted: PairScore['challenger'] }>, blockLabels: number): RollbackWatch =>
+  w.anchor === undefined ? w : { ...w, anchor: addShadow(w.anchor, { champion: p.anchor, challenger: p.promoted }, blockLabels) };
+
+/**
+ * `to`: the version production goes back to — absent: the one the promotion replaced (a registry
+ * rollback); present: the chain's anchor, which did better on the watched labels.
+ */
+export type WatchVerdict = Readonly<{ kind: 'watching' }> | Readonly<{ kind: 'cleared' }> | Readonly<{ kind: 'rollback'; reason: string; rollingLogLoss: number; to?: number }>;
 
 export type RollbackRule = Readonly<{ watchLabels: number; minLabels: number; margin: number; minT: number; watchMs: number }>;
 
@@ -171,7 +187,8 @@ const turned = (b: ShadowBlocks): ShadowBlocks => ({ openSum: -b.openSum, openN:
  * Paired (`w.paired`): each time a block of labels closes, once `minLabels` labels were scored by
  * both, roll back when the promoted model's mean log loss on them exceeds the previous champion's
  * by more than `margin` and, when `minT` > 0, the t statistic of the block means of that excess
- * less the margin is at least `minT` (as the shadow's promotion rule, turned round). Cleared after
+ * less the margin is at least `minT` (as the shadow's promotion rule, turned round); by the same rule
+ * against the chain's anchor (`w.anchor`), production goes back to the anchor. Cleared after
  * `watchLabels` labels and `watchMs` of event time (`watchOver`). Unpaired (an older snapshot): the rolling rule described at `RollbackWatch`.
  */
 export function judgeWatch(w: RollbackWatch, cfg: RollbackRule): WatchVerdict {
@@ -185,20 +202,37 @@ export function judgeWatch(w: RollbackWatch, cfg: RollbackRule): WatchVerdict {
     }
     return { kind: watchOver(w, cfg) ? 'cleared' : 'watching' };
   }
-  const b = s.blocks;
-  if (s.n >= cfg.minLabels && b !== undefined && b.openN === 0) {
-    const promoted = s.challengerLoss / s.n;
-    const previous = s.championLoss / s.n;
-    const t = cfg.minT > 0 ? shadowT(turned(b), cfg.margin) : null;
-    const sure = cfg.minT <= 0 || (t !== null && t >= cfg.minT);
-    if (promoted > previous + cfg.margin && sure) {
-      const tText = t === null ? '' : `, t ${Number.isFinite(t) ? t.toFixed(2) : String(t)} over ${b.n} blocks (min ${cfg.minT})`;
-      return {
-        kind: 'rollback',
-        rollingLogLoss: promoted,
-        reason: `${w.name}@${w.version} decayed: log loss ${promoted.toFixed(5)} over ${s.n} labels > ${previous.toFixed(5)} of ${w.name}@${w.previousVersion} on the same labels + ${cfg.margin}${tText}`,
-      };
-    }
+  const previous = worseThan(s, cfg);
+  const anchor = w.anchor === undefined ? null : worseThan(w.anchor, cfg);
+  // Worse than both: back to whichever of the two did better on the labels.
+  const toAnchor = anchor !== null && (previous === null || anchor.other < previous.other);
+  const v = toAnchor ? anchor : previous;
+  if (v !== null) {
+    const other = toAnchor ? w.anchor?.champion.version : w.previousVersion;
+    const what = toAnchor ? `, where the chain of promotions started,` : '';
+    return {
+      kind: 'rollback',
+      rollingLogLoss: v.promoted,
+      reason: `${w.name}@${w.version} decayed: log loss ${v.promoted.toFixed(5)} over ${v.n} labels > ${v.other.toFixed(5)} of ${w.name}@${other}${what} on the same labels + ${cfg.margin}${v.tText}`,
+      ...(toAnchor && other !== undefined ? { to: other } : {}),
+    };
   }
   return { kind: watchOver(w, cfg) ? 'cleared' : 'watching' };
+}
+
+/**
+ * Each time a block closes, once `minLabels` labels were scored by both: the promoted model's mean
+ * log loss and the other's, when the promoted one is worse by more than the margin with t ≥ minT
+ * (`s.challenger` is the promoted model); null otherwise.
+ */
+function worseThan(s: ShadowStats, cfg: RollbackRule): Readonly<{ promoted: number; other: number; n: number; tText: string }> | null {
+  const b = s.blocks;
+  if (s.n < cfg.minLabels || b === undefined || b.openN !== 0) return null;
+  const promoted = s.challengerLoss / s.n;
+  const other = s.championLoss / s.n;
+  const t = cfg.minT > 0 ? shadowT(turned(b), cfg.margin) : null;
+  const sure = cfg.minT <= 0 || (t !== null && t >= cfg.minT);
+  if (!(promoted > other + cfg.margin && sure)) return null;
+  const tText = t === null ? '' : `, t ${Number.isFinite(t) ? t.toFixed(2) : String(t)} over ${b.n} blocks (min ${cfg.minT})`;
+  return { promoted, other, n: s.n, tText };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addShadow, addWatch, addWatchPair, judgeShadow, judgeWatch, shadowT, startShadow, startWatch, watchedMs } from '../../models/retraining/shadow-evaluation.js';
+import { addShadow, addWatch, addWatchAnchor, addWatchPair, judgeShadow, judgeWatch, shadowT, startShadow, startWatch, watchedMs } from '../../models/retraining/shadow-evaluation.js';
 import type { RollbackRule, RollbackWatch } from '../../models/retraining/shadow-evaluation.js';
 import type { ShadowStats } from '../../models/retraining/shadow-evaluation.js';
 import { scoreRow } from '../../models/retraining/scoring.js';
@@ -148,6 +148,59 @@ describe('shadow evaluation and rollback watch', () => {
       let w = startWatch('dir', 2, 1, 0.9, T0);
       for (const [prev, prom] of pairs.slice(0, 60)) w = addWatchPair(addWatch(w, prom, 50, T0), { previous: { logLoss: prev, hit: false }, promoted: { logLoss: prom, hit: false } }, BLOCK);
       expect(judgeWatch(w, { ...cfg, minT: 0 }).kind).toBe('rollback');
+    });
+  });
+
+  describe('the chain anchor: the model a chain of promotions started from, scored beside the watched one', () => {
+    const cfg: RollbackRule = { watchLabels: 200, minLabels: 50, margin: 0.02, minT: 2, watchMs: 0 };
+    const BLOCK = 20;
+    /** v3 promoted over v2, a chain that started at v1; one label an hour. */
+    const chain = (losses: readonly (readonly [anchor: number, previous: number, promoted: number])[]): { w: RollbackWatch; verdicts: ReturnType<typeof judgeWatch>[] } => {
+      let w = startWatch('dir', 3, 2, 0.9, T0, 1);
+      const verdicts: ReturnType<typeof judgeWatch>[] = [];
+      for (const [k, [anc, prev, prom]] of losses.entries()) {
+        w = addWatch(w, prom, cfg.minLabels, T0 + (k + 1) * HOUR);
+        w = addWatchPair(w, { previous: { logLoss: prev, hit: false }, promoted: { logLoss: prom, hit: false } }, BLOCK);
+        w = addWatchAnchor(w, { anchor: { logLoss: anc, hit: false }, promoted: { logLoss: prom, hit: false } }, BLOCK);
+        verdicts.push(judgeWatch(w, cfg));
+      }
+      return { w, verdicts };
+    };
+    const wobble = (i: number): number => (0.1 * ((i * 7) % 11)) / 10;
+
+    it('is scored only when it is neither the promoted model nor the one it replaced', () => {
+      expect(startWatch('dir', 3, 2, 0.9, T0, 1).anchor?.champion).toEqual({ name: 'dir', version: 1 });
+      expect(startWatch('dir', 2, 1, 0.9, T0, 1).anchor).toBeUndefined();
+      expect(startWatch('dir', 3, 2, 0.9, T0).anchor).toBeUndefined();
+    });
+
+    it('goes back to the anchor when the promoted model is as good as the link before it but worse than where the chain started', () => {
+      const { verdicts } = chain(Array.from({ length: 200 }, (_, i) => [1.0, 1.1 + wobble(i), 1.1 + wobble(i)] as const));
+      const at = verdicts.findIndex((v) => v.kind === 'rollback');
+      expect(at).toBe(59);
+      const v = verdicts[at];
+      expect(v).toMatchObject({ kind: 'rollback', to: 1 });
+      if (v?.kind === 'rollback') expect(v.reason).toMatch(/> 1\.00000 of dir@1, where the chain of promotions started, on the same labels \+ 0\.02, t .* over 3 blocks/);
+      // Without the anchor the same labels keep it (it is no worse than v2).
+      let plain = startWatch('dir', 3, 2, 0.9, T0);
+      for (let i = 0; i < 200; i++) {
+        plain = addWatchPair(addWatch(plain, 1.1 + wobble(i), 50, T0 + (i + 1) * HOUR), { previous: { logLoss: 1.1 + wobble(i), hit: false }, promoted: { logLoss: 1.1 + wobble(i), hit: false } }, BLOCK);
+        expect(judgeWatch(plain, cfg).kind).not.toBe('rollback');
+      }
+    });
+
+    it('worse than both: back to whichever did better on the watched labels', () => {
+      const toPrevious = chain(Array.from({ length: 60 }, (_, i) => [1.05, 1.0, 1.2 + wobble(i)] as const)).verdicts.at(-1);
+      expect(toPrevious?.kind).toBe('rollback');
+      expect(toPrevious !== undefined && 'to' in toPrevious ? toPrevious.to : undefined).toBeUndefined();
+      const toAnchor = chain(Array.from({ length: 60 }, (_, i) => [1.0, 1.05, 1.2 + wobble(i)] as const)).verdicts.at(-1);
+      expect(toAnchor).toMatchObject({ kind: 'rollback', to: 1 });
+    });
+
+    it('keeps a promoted model no worse than the anchor', () => {
+      const { verdicts } = chain(Array.from({ length: 200 }, (_, i) => [1.0 + wobble(i), 1.05, 1.0 + wobble(i)] as const));
+      expect(verdicts.some((v) => v.kind === 'rollback')).toBe(false);
+      expect(verdicts.at(-1)?.kind).toBe('cleared');
     });
   });
 

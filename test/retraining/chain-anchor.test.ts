@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/load.js';
+import { RetrainingConfigSchema } from '../../models/retraining/retraining-config.js';
+import type { TrainingSample } from '../../state/training-sample-store.js';
+import { encode } from '../../streams/codec.js';
+import { subjectsFor } from '../../streams/subjects.js';
+import { until } from '../labeling/harness.js';
+import { labelOf, retrainingWorld, samplesOf, startWorldActor } from './fixtures.js';
+
+const cfgBase = { ...loadConfig(), prefix: 'rtanchor', streamNamePrefix: 'RTANCHOR_' };
+
+const configOf = (anchor: boolean): ReturnType<typeof RetrainingConfigSchema.parse> =>
+  RetrainingConfigSchema.parse({
+    enabled: true,
+    triggers: { everyLabels: 100, decayWindow: 10_000, adwinDelta: 0, psiWindow: 10_000 },
+    training: { minSamples: 80, maxSamples: 100, epochs: 20, seed: 3 },
+    shadow: { predictions: 60, margin: 0.05, minT: 0 },
+    rollback: { watchLabels: 40, watchMs: 0, minLabels: 40, margin: 0, minT: 0, anchor },
+    consumer: { batchSize: 16, ackWaitMs: 60_000 },
+  });
+
+/**
+ * v1 is trained on the old regime (sign −1). The regime flips (+1): v2 is promoted over v1 and
+ * kept, then v3 over v2. The old regime returns during v3's watch: v3 is worse than v2 there, and
+ * both are far worse than v1, where the chain started. A rollback steps back one link, to v2; with
+ * `rollback.anchor` production goes back to v1.
+ */
+describe('retraining actor: the chain anchor', () => {
+  for (const anchor of [true, false]) {
+    it(`${anchor ? 'goes back to the model the chain of promotions started from' : 'without rollback.anchor, steps back one link only'}`, async () => {
+      const cfg = { ...cfgBase, prefix: `${cfgBase.prefix}${String(anchor)}` };
+      const subjects = subjectsFor(cfg.prefix);
+      const w = await retrainingWorld(cfg, subjects);
+      const actor = await startWorldActor(w, cfg, subjects, configOf(anchor));
+      let published = 0;
+      const publish = async (samples: readonly TrainingSample[]): Promise<void> => {
+        await w.store.commit({ samples });
+        for (const s of samples) await w.bus.publish(subjects.label('s1', s.venue, s.symbol), encode(labelOf(s)), { msgId: `lbl:${s.id}` });
+        published += samples.length;
+        await until(`${published} labels`, () => actor.status().counters.labels === published, 60_000);
+        await actor.idle();
+      };
+      try {
+        // The regime flips (+1): v2 is promoted over v1 and kept through its 40-label watch, then
+        // v3, fine-tuned from v2 on the same regime, is promoted over v2 on the 320th label.
+        await publish(samplesOf(200, 320, 1, 2));
+        const chain = actor.status();
+        expect(chain.counters).toMatchObject({ promotions: 2, rollbacks: 0 });
+        expect(chain.anchor).toEqual({ name: 'dir', version: 1 }); // its own promotions kept it
+        expect(chain.watch).toMatchObject({ version: 3, previousVersion: 2, n: 0 });
+        expect(chain.watch?.anchor?.champion).toEqual(anchor ? { name: 'dir', version: 1 } : undefined);
+        // The old regime returns: v3 is worse than v1 on the labels of its watch.
+        await publish(samplesOf(520, 60, -1, 5));
+        const end = actor.status();
+        const production = await w.registry.get('dir@production');
+        if (anchor) {
+          expect(end.counters.rollbacks).toBe(1);
+          expect(production.version).toBe(1);
+          expect(end.anchor).toEqual({ name: 'dir', version: 1 });
+          expect(end.watch).toBeNull();
+        } else {
+          // One step back, to v2, as bad on this regime as v3: never to where the chain started.
+          expect(end.counters.rollbacks).toBe(1);
+          expect(production.version).toBe(2);
+        }
+      } finally {
+        await actor.stop();
+        await w.bus.close();
+      }
+    }, 120_000);
+  }
+
+  it('a production change the actor did not make starts a new chain there, and the anchor survives a restart', async () => {
+    const cfg = { ...cfgBase, prefix: `${cfgBase.prefix}op` };
+    const subjects = subjectsFor(cfg.prefix);
+    const w = await retrainingWorld(cfg, subjects);
+    let actor = await startWorldActor(w, cfg, subjects, configOf(true));
+    const samples = samplesOf(200, 340, 1, 2);
+    const publish = async (from: number, to: number): Promise<void> => {
+      const part = samples.slice(from, to);
+      await w.store.commit({ samples: part });
+      for (const s of part) await w.bus.publish(subjects.label('s1', s.venue, s.symbol), encode(labelOf(s)), { msgId: `lbl:${s.id}` });
+    };
+    try {
+      await publish(0, 320);
+      await until('320 labels', () => actor.status().counters.labels === 320, 60_000);
+      await actor.idle();
+      expect(actor.status()).toMatchObject({ anchor: { name: 'dir', version: 1 }, watch: { version: 3, previousVersion: 2 } });
+      // An operator puts v2 back in production: the watch of v3 ends, and a chain would start at v2.
+      await w.registry.promote('dir', 2, { actor: 'operator', reason: 'test' });
+      await publish(320, 330);
+      await until('330 labels', () => actor.status().counters.labels === 330, 60_000);
+      await actor.idle();
+      expect(actor.status()).toMatchObject({ anchor: { name: 'dir', version: 2 }, champion: { version: 2 }, watch: null });
+      await actor.stop();
+      actor = await startWorldActor(w, cfg, subjects, configOf(true));
+      await publish(330, 340);
+      await until('340 labels', () => actor.status().counters.labels === 340, 60_000);
+      await actor.idle();
+      expect(actor.status().anchor).toEqual({ name: 'dir', version: 2 });
+    } finally {
+      await actor.stop();
+      await w.bus.close();
+    }
+  }, 120_000);
+});
