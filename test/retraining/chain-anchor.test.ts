@@ -2,10 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import { RetrainingConfigSchema } from '../../models/retraining/retraining-config.js';
 import type { TrainingSample } from '../../state/training-sample-store.js';
-import { encode } from '../../streams/codec.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { until } from '../labeling/harness.js';
-import { labelOf, retrainingWorld, samplesOf, startWorldActor } from './fixtures.js';
+import { publishLabels, retrainingWorld, samplesOf, startWorldActor } from './fixtures.js';
 
 const cfgBase = { ...loadConfig(), prefix: 'rtanchor', streamNamePrefix: 'RTANCHOR_' };
 
@@ -34,8 +33,7 @@ describe('retraining actor: the chain anchor', () => {
       const actor = await startWorldActor(w, cfg, subjects, configOf(anchor));
       let published = 0;
       const publish = async (samples: readonly TrainingSample[]): Promise<void> => {
-        await w.store.commit({ samples });
-        for (const s of samples) await w.bus.publish(subjects.label('s1', s.venue, s.symbol), encode(labelOf(s)), { msgId: `lbl:${s.id}` });
+        await publishLabels(w, subjects, samples);
         published += samples.length;
         await until(`${published} labels`, () => actor.status().counters.labels === published, 60_000);
         await actor.idle();
@@ -76,11 +74,7 @@ describe('retraining actor: the chain anchor', () => {
     const w = await retrainingWorld(cfg, subjects);
     let actor = await startWorldActor(w, cfg, subjects, configOf(true));
     const samples = samplesOf(200, 340, 1, 2);
-    const publish = async (from: number, to: number): Promise<void> => {
-      const part = samples.slice(from, to);
-      await w.store.commit({ samples: part });
-      for (const s of part) await w.bus.publish(subjects.label('s1', s.venue, s.symbol), encode(labelOf(s)), { msgId: `lbl:${s.id}` });
-    };
+    const publish = (from: number, to: number): Promise<void> => publishLabels(w, subjects, samples.slice(from, to));
     try {
       await publish(0, 320);
       await until('320 labels', () => actor.status().counters.labels === 320, 60_000);

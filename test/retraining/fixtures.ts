@@ -15,6 +15,7 @@ import { createMemoryBus } from '../../streams/memory-bus.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
 import type { Subjects } from '../../streams/subjects.js';
 import type { Label } from '../../streams/messages/label.js';
+import { encode } from '../../streams/codec.js';
 import { gaussian, mulberry } from './synthetic.js';
 
 export const T0 = Date.UTC(2024, 0, 1);
@@ -148,4 +149,10 @@ export function startWorldActor(w: RetrainingWorld, cfg: Pick<Config, 'prefix' |
     bus: w.bus, subjects, samples: w.store, registry: w.registry, clock: createLiveClock(), log: silentLogger, strategy: 's1', model: 'dir', config,
     streams: { OUTCOMES: streamName(cfg, 'OUTCOMES') }, trainingThread: 'main',
   });
+}
+
+/** Stores the samples in a world's sample store, then publishes their labels (as the labeling actor does, in that order). */
+export async function publishLabels(w: Pick<RetrainingWorld, 'bus' | 'store'>, subjects: Subjects, samples: readonly TrainingSample[]): Promise<void> {
+  await w.store.commit({ samples });
+  for (const s of samples) await w.bus.publish(subjects.label('s1', s.venue, s.symbol), encode(labelOf(s)), { msgId: `lbl:${s.id}` });
 }

@@ -2,10 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import { RetrainingConfigSchema } from '../../models/retraining/retraining-config.js';
 import type { TrainingSample } from '../../state/training-sample-store.js';
-import { encode } from '../../streams/codec.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { until } from '../labeling/harness.js';
-import { HOUR, labelOf, retrainingWorld, samplesOf, startWorldActor } from './fixtures.js';
+import { HOUR, publishLabels, retrainingWorld, samplesOf, startWorldActor } from './fixtures.js';
 import type { RetrainingWorld } from './fixtures.js';
 
 const cfgBase = { ...loadConfig(), prefix: 'rthold', streamNamePrefix: 'RTHOLD_' };
@@ -27,10 +26,7 @@ describe('retraining actor: rollback.holdTriggers', () => {
       const ownSubjects = subjectsFor(cfg.prefix);
       const w: RetrainingWorld = await retrainingWorld(cfg, ownSubjects);
       const actor = await startWorldActor(w, cfg, ownSubjects, configOf(hold));
-      const publish = async (samples: readonly TrainingSample[]): Promise<void> => {
-        await w.store.commit({ samples });
-        for (const s of samples) await w.bus.publish(ownSubjects.label('s1', s.venue, s.symbol), encode(labelOf(s)), { msgId: `lbl:${s.id}` });
-      };
+      const publish = (samples: readonly TrainingSample[]): Promise<void> => publishLabels(w, ownSubjects, samples);
       try {
         // The regime flips: the schedule fires at the 100th label, the challenger is shadowed on the
         // next 60 and promoted (it beats the old-regime champion by far more than the margin).
@@ -67,10 +63,7 @@ describe('retraining actor: rollback.holdTriggers', () => {
     const w: RetrainingWorld = await retrainingWorld(cfg, ownSubjects);
     // Labels come an hour apart: 150 labels are 150 h, the watch lasts 10 days (240 h).
     const actor = await startWorldActor(w, cfg, ownSubjects, configOf(true, 240 * HOUR));
-    const publish = async (samples: readonly TrainingSample[]): Promise<void> => {
-      await w.store.commit({ samples });
-      for (const s of samples) await w.bus.publish(ownSubjects.label('s1', s.venue, s.symbol), encode(labelOf(s)), { msgId: `lbl:${s.id}` });
-    };
+    const publish = (samples: readonly TrainingSample[]): Promise<void> => publishLabels(w, ownSubjects, samples);
     const upTo = async (n: number): Promise<void> => {
       await until(`${n} labels`, () => actor.status().counters.labels === n, 60_000);
       await actor.idle();

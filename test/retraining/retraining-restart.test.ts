@@ -5,13 +5,12 @@ import { loadConfig } from '../../config/load.js';
 import { createLiveClock } from '../../state/clocks/live-clock.js';
 import { silentLogger } from '../../state/logger.js';
 import type { TrainingSample } from '../../state/training-sample-store.js';
-import { encode } from '../../streams/codec.js';
 import type { DlqEntry } from '../../streams/messages/dlq-entry.js';
 import type { ModelEvent } from '../../streams/messages/model-event.js';
 import { streamName } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { collect, until } from '../labeling/harness.js';
-import { RETRAINING_TEST_CONFIG, labelOf, retrainingWorld, samplesOf } from './fixtures.js';
+import { RETRAINING_TEST_CONFIG, publishLabels, retrainingWorld, samplesOf } from './fixtures.js';
 import type { RetrainingWorld } from './fixtures.js';
 
 const cfgBase = { ...loadConfig(), prefix: 'rtm', streamNamePrefix: 'RTM_' };
@@ -25,10 +24,7 @@ const world = (): Promise<World> => retrainingWorld(cfgBase, subjects);
 const start = (w: World): Promise<RetrainingActorHandle> =>
   startRetrainingActor({ bus: w.bus, subjects, samples: w.store, registry: w.registry, clock: createLiveClock(), log: silentLogger, strategy: 's1', model: 'dir', config, streams: { OUTCOMES }, trainingThread: 'main' });
 
-async function label(w: World, samples: readonly TrainingSample[]): Promise<void> {
-  await w.store.commit({ samples });
-  for (const s of samples) await w.bus.publish(subjects.label('s1', s.venue, s.symbol), encode(labelOf(s)), { msgId: `lbl:${s.id}` });
-}
+const label = (w: World, samples: readonly TrainingSample[]): Promise<void> => publishLabels(w, subjects, samples);
 
 describe('retraining actor restart (memory bus and stores)', () => {
   it('continues a shadow run from its snapshot after a restart and reaches the same verdict as an uninterrupted run', async () => {
