@@ -3,6 +3,8 @@ import type { Actor } from 'xstate';
 import type { RetrainingTracker } from '../models/mlflow/retraining-tracker.js';
 import type { ModelRegistry, ModelVersion } from '../models/registry/model-registry.js';
 import { ModelNotFoundError } from '../models/registry/model-registry.js';
+import { NoRollbackTargetError } from '../models/registry/registry-errors.js';
+import type { ModelEvent } from '../streams/messages/model-event.js';
 import type { RetrainingConfig } from '../models/retraining/retraining-config.js';
 import type { RetrainingCounters, RetrainingCycle, RetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
 import { emptyCounters, parseRetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
@@ -98,6 +100,8 @@ export type RetrainingActorHandle = Readonly<{
 export const retrainingActorKey = (strategy: string): string => `retraining:${strategy}`;
 const durableToken = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '_');
 const LABEL_SCHEMAS = { label: LabelSchema } as const;
+/** Most registry rollbacks taken to walk back to a chain's anchor before promoting it instead. */
+const MAX_CHAIN_STEPS = 32;
 /** Samples are re-counted every this many labels while collecting. */
 const COLLECT_STEP = 25;
 const ACTOR = 'sextant-retraining';
@@ -417,6 +421,28 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     return v.kind === 'promote';
   };
 
+  /**
+   * Back to where the chain started: the registry's rollbacks walk its stack of promotions one
+   * version at a time, and everything since the anchor is this actor's own promotions, so they
+   * reach it (each a transaction of its own, announced as a rollback), and a later rollback by an
+   * operator goes on from there. Where the stack does not lead to it (its history was changed
+   * meanwhile), the anchor is promoted instead.
+   */
+  const rollbackTo = async (name: string, version: number, reason: string): Promise<void> => {
+    for (let step = 0; step < MAX_CHAIN_STEPS; step++) {
+      let e: ModelEvent;
+      try {
+        e = await registry.rollback(name, { actor: ACTOR, reason: `${reason} (to ${name}@${version}, where the chain started)` });
+      } catch (err) {
+        if (err instanceof NoRollbackTargetError) break;
+        throw err;
+      }
+      if (e.version === version) return;
+    }
+    log.warn({ model: `${name}@${version}` }, 'the registry\'s rollbacks did not lead back to the chain\'s anchor: promoting it');
+    await registry.promote(name, version, { actor: ACTOR, reason: `rollback: ${reason}` });
+  };
+
   const watchStep = async (): Promise<boolean> => {
     if (watch === null) return false;
     const v = judgeWatch(watch, cfg.rollback);
@@ -426,9 +452,8 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     await disposeWatched();
     if (v.kind === 'cleared') return false;
     if (v.to !== undefined) {
-      // Back to where the chain started: a promotion of that version, in one registry transaction.
       ownMove = v.to;
-      await registry.promote(w.name, v.to, { actor: ACTOR, reason: `rollback: ${v.reason}` });
+      await rollbackTo(w.name, v.to, v.reason);
     } else {
       ownMove = w.previousVersion;
       await registry.rollback(w.name, { actor: ACTOR, reason: v.reason });

@@ -3,6 +3,7 @@ import { loadConfig } from '../../config/load.js';
 import { RetrainingConfigSchema } from '../../models/retraining/retraining-config.js';
 import type { TrainingSample } from '../../state/training-sample-store.js';
 import { subjectsFor } from '../../streams/subjects.js';
+import { NoRollbackTargetError } from '../../models/registry/registry-errors.js';
 import { until } from '../labeling/harness.js';
 import { publishLabels, retrainingWorld, samplesOf, startWorldActor } from './fixtures.js';
 
@@ -56,6 +57,9 @@ describe('retraining actor: the chain anchor', () => {
           expect(production.version).toBe(1);
           expect(end.anchor).toEqual({ name: 'dir', version: 1 });
           expect(end.watch).toBeNull();
+          // Walked back through the registry's rollbacks: the stack is where v1 left it (nothing
+          // before the first champion), not a promotion of v1 over v3 that a rollback would undo.
+          await expect(w.registry.rollback('dir', { actor: 'operator', reason: 'test' })).rejects.toBeInstanceOf(NoRollbackTargetError);
         } else {
           // One step back, to v2, as bad on this regime as v3: never to where the chain started.
           expect(end.counters.rollbacks).toBe(1);
