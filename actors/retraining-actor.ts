@@ -443,7 +443,28 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     await registry.promote(name, version, { actor: ACTOR, reason: `rollback: ${reason}` });
   };
 
-  const watchStep = async (): Promise<boolean> => {
+  /** A rollback, as an MLflow run of its own (the cycle's run ended at the promotion): what was watched, and why it went. */
+  const trackRollback = async (w: RollbackWatch, to: number, reason: string, ts: number): Promise<void> => {
+    if (tracker === undefined) return;
+    const runId = await tracker.startRun({
+      runName: `${w.name} rollback ${w.version}`,
+      startTime: ts,
+      tags: { 'sextant.strategy': strategy, 'sextant.model': w.name, 'sextant.event': 'rollback', 'sextant.from': `${w.name}@${w.version}`, 'sextant.to': `${w.name}@${to}` },
+      params: { margin: cfg.rollback.margin, min_t: cfg.rollback.minT, ...(w.since !== undefined ? { watch_since: w.since } : {}) },
+    });
+    // Mean log losses over the watched labels: the promoted model, the one it replaced, the chain's anchor.
+    const metrics: Record<string, number> = { watch_labels: w.n };
+    const meanOf = (key: string, s: ShadowStats | undefined, loss: 'championLoss' | 'challengerLoss'): void => {
+      if (s !== undefined && s.n > 0) metrics[key] = s[loss] / s.n;
+    };
+    meanOf('watch_promoted_log_loss', w.paired, 'challengerLoss');
+    meanOf('watch_previous_log_loss', w.paired, 'championLoss');
+    meanOf('watch_anchor_log_loss', w.anchor, 'championLoss');
+    await tracker.logMetrics(runId, metrics, ts);
+    await tracker.endRun(runId, 'FINISHED', ts, { 'sextant.outcome': 'rolled_back', 'sextant.reason': reason.slice(0, 250) });
+  };
+
+  const watchStep = async (ts: number): Promise<boolean> => {
     if (watch === null) return false;
     const v = judgeWatch(watch, cfg.rollback);
     if (v.kind === 'watching') return false;
@@ -460,6 +481,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     }
     counters.rollbacks++;
     log.warn({ model: `${w.name}@${w.version}`, reason: v.reason }, 'promoted model rolled back');
+    await trackRollback(w, v.to ?? w.previousVersion, v.reason, ts);
     return true;
   };
 
@@ -518,7 +540,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
 
   /** Decisions after one label at event time `ts`; true when a model changed (re-score the rest). */
   const decide = async (ts: number): Promise<boolean> => {
-    if (await watchStep()) return true;
+    if (await watchStep(ts)) return true;
     if (phase() === 'idle' && !(cfg.rollback.holdTriggers && watch !== null)) {
       const t = firedTrigger(triggers, ts, cfg.triggers);
       if (t !== null) await startCycle(t, ts);

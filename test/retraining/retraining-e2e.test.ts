@@ -168,6 +168,15 @@ describe('retraining actor on NATS JetStream and PostgreSQL', () => {
       expect(metricKeys).toEqual(expect.arrayContaining(['val_log_loss', 'shadow_champion_log_loss', 'shadow_challenger_log_loss']));
       expect(mlflow.calls.find((c) => c.path === 'model-versions/create')?.body).toMatchObject({ name: 'dir', source: 'sextant-registry://dir/2', run_id: 'run1' });
       expect(mlflow.calls.find((c) => c.path === 'runs/update')?.body).toMatchObject({ run_id: 'run1', status: 'FINISHED' });
+      // The rollback as a run of its own: from and to, the watched labels' mean log losses, the reason.
+      const rollbackRun = mlflow.calls.find((c) => c.path === 'runs/create' && c.body?.['run_name'] === 'dir rollback 2');
+      expect(rollbackRun?.body).toMatchObject({ tags: expect.arrayContaining([{ key: 'sextant.from', value: 'dir@2' }, { key: 'sextant.to', value: 'dir@1' }]) as unknown });
+      const rollbackMetrics = mlflow.calls.filter((c) => c.body?.['run_id'] === 'run2').flatMap((c) => ((c.body?.['metrics'] ?? []) as { key: string; value: number }[]));
+      const byKey = new Map(rollbackMetrics.map((m) => [m.key, m.value]));
+      expect(byKey.get('watch_promoted_log_loss')).toBeGreaterThan((byKey.get('watch_previous_log_loss') ?? Number.POSITIVE_INFINITY) + 0.02);
+      expect(byKey.get('watch_labels')).toBeGreaterThanOrEqual(50);
+      expect(mlflow.calls.find((c) => c.path === 'runs/update' && c.body?.['run_id'] === 'run2')?.body).toMatchObject({ status: 'FINISHED' });
+      expect(mlflow.calls.some((c) => c.body?.['run_id'] === 'run2' && JSON.stringify(c.body['tags'] ?? []).includes('rolled_back'))).toBe(true);
     } finally {
       server.unsubscribe();
       await actor.stop();
