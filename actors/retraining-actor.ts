@@ -4,7 +4,6 @@ import type { RetrainingTracker } from '../models/mlflow/retraining-tracker.js';
 import type { ModelRegistry, ModelVersion } from '../models/registry/model-registry.js';
 import { ModelNotFoundError } from '../models/registry/model-registry.js';
 import { NoRollbackTargetError } from '../models/registry/registry-errors.js';
-import type { ModelEvent } from '../streams/messages/model-event.js';
 import type { RetrainingConfig } from '../models/retraining/retraining-config.js';
 import type { RetrainingCounters, RetrainingCycle, RetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
 import { emptyCounters, parseRetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
@@ -100,8 +99,6 @@ export type RetrainingActorHandle = Readonly<{
 export const retrainingActorKey = (strategy: string): string => `retraining:${strategy}`;
 const durableToken = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '_');
 const LABEL_SCHEMAS = { label: LabelSchema } as const;
-/** Most registry rollbacks taken to walk back to a chain's anchor before promoting it instead. */
-const MAX_CHAIN_STEPS = 32;
 /** Samples are re-counted every this many labels while collecting. */
 const COLLECT_STEP = 25;
 const ACTOR = 'sextant-retraining';
@@ -422,25 +419,20 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
   };
 
   /**
-   * Back to where the chain started: the registry's rollbacks walk its stack of promotions one
-   * version at a time, and everything since the anchor is this actor's own promotions, so they
-   * reach it (each a transaction of its own, announced as a rollback), and a later rollback by an
-   * operator goes on from there. Where the stack does not lead to it (its history was changed
-   * meanwhile), the anchor is promoted instead.
+   * Back to where the chain started: one registry rollback of several steps (`to`), since
+   * everything after the anchor on the registry's stack of promotions is this actor's own — one
+   * transaction and one `rolled_back` event, and an operator's later rollback goes on from the
+   * anchor. Where the stack does not hold it (its history was changed meanwhile), the anchor is
+   * promoted instead.
    */
   const rollbackTo = async (name: string, version: number, reason: string): Promise<void> => {
-    for (let step = 0; step < MAX_CHAIN_STEPS; step++) {
-      let e: ModelEvent;
-      try {
-        e = await registry.rollback(name, { actor: ACTOR, reason: `${reason} (to ${name}@${version}, where the chain started)` });
-      } catch (err) {
-        if (err instanceof NoRollbackTargetError) break;
-        throw err;
-      }
-      if (e.version === version) return;
+    try {
+      await registry.rollback(name, { actor: ACTOR, reason, to: version });
+    } catch (e) {
+      if (!(e instanceof NoRollbackTargetError)) throw e;
+      log.warn({ model: `${name}@${version}`, err: String(e) }, 'the registry cannot roll back to the chain\'s anchor: promoting it');
+      await registry.promote(name, version, { actor: ACTOR, reason: `rollback: ${reason}` });
     }
-    log.warn({ model: `${name}@${version}` }, 'the registry\'s rollbacks did not lead back to the chain\'s anchor: promoting it');
-    await registry.promote(name, version, { actor: ACTOR, reason: `rollback: ${reason}` });
   };
 
   /** A rollback, as an MLflow run of its own (the cycle's run ended at the promotion): what was watched, and why it went. */

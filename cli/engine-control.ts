@@ -75,7 +75,7 @@ export function engineControlTarget(deps: Readonly<{ supervisor: Supervisor; cou
     setLimits: (patch) => coded(() => needDecisions(deps.decisions).risk.setLimits(patch)),
     listModels: (name) => coded(async () => (await registry().list(name)).map((v) => ({ name: v.name, version: v.version, aliases: v.aliases, metrics: v.metrics, trainRange: v.trainRange, createdAt: v.createdAt }))),
     deployModel: (a, operator) => coded(() => registry().promote(a.name, a.version, { alias: a.alias, actor: operator, reason: 'sextant ctl model deploy' })),
-    rollbackModel: (a, operator) => coded(() => registry().rollback(a.name, { alias: a.alias, actor: operator, reason: 'sextant ctl model rollback' })),
+    rollbackModel: (a, operator) => coded(() => registry().rollback(a.name, { alias: a.alias, actor: operator, reason: 'sextant ctl model rollback', ...(a.to !== undefined ? { to: a.to } : {}) })),
     ...(deps.retraining !== undefined ? { retraining: retrainingControl(deps.retraining) } : {}),
   };
 }

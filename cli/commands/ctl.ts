@@ -130,10 +130,11 @@ export function ctlCommand(configFile: () => string | undefined): Command {
     .action((name: string, version: number, o: { alias: string }) => run('model.deploy', { name, version, alias: o.alias }));
   model
     .command('rollback')
-    .description('move an alias back to the version it held before')
+    .description('move an alias back to the version it held before (or, with --to, to an earlier one, several steps at once)')
     .argument('<name>')
     .option('--alias <alias>', 'alias to move back', 'production')
-    .action((name: string, o: { alias: string }) => run('model.rollback', { name, alias: o.alias }));
+    .option('--to <version>', 'an earlier version the alias held, to go back to in one step', positiveInt)
+    .action((name: string, o: { alias: string; to?: number }) => run('model.rollback', { name, alias: o.alias, ...(o.to !== undefined ? { to: o.to } : {}) }));
   const retrain = ctl.command('retrain').description('the retraining actor (see retraining: in the config)');
   retrain
     .command('trigger')

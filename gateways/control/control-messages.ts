@@ -26,7 +26,8 @@ export const ControlArgsSchemas = {
   'limits.set': z.object({ patch: z.record(z.string(), z.unknown()) }).strict(),
   'model.list': z.object({ name: name.optional() }).strict(),
   'model.deploy': z.object({ name, version: z.number().int().positive(), alias: name.default('production') }).strict(),
-  'model.rollback': z.object({ name, alias: name.default('production') }).strict(),
+  /** `to`: back to that earlier version in one step (the registry's rollback of several steps); absent: the version held before. */
+  'model.rollback': z.object({ name, alias: name.default('production'), to: z.number().int().positive().optional() }).strict(),
   /** Retraining actor (actors/retraining-actor.ts): start a cycle now, hold it, let it go on, report. */
   'retrain.trigger': z.object({ reason: z.string().min(1).max(500) }).strict(),
   'retrain.pause': z.object({ reason: z.string().min(1).max(500) }).strict(),

@@ -68,8 +68,12 @@ export type ModelRegistry = {
   list(name?: string): Promise<readonly ModelVersion[]>;
   /** Points `alias` (default `production`) at `version` in one transaction; announces `promoted`. */
   promote(name: string, version: number, opts: Readonly<{ alias?: string; actor: string; reason: string }>): Promise<ModelEvent>;
-  /** Points `alias` back at the version it held before the current one; announces `rolled_back`. */
-  rollback(name: string, opts: Readonly<{ alias?: string; actor: string; reason: string }>): Promise<ModelEvent>;
+  /**
+   * Points `alias` back at the version it held before the current one; announces `rolled_back`.
+   * With `to`: back to that earlier version, several steps at once, in one transaction and one
+   * event (`NoRollbackTargetError` when the alias's history of earlier versions does not hold it).
+   */
+  rollback(name: string, opts: Readonly<{ alias?: string; actor: string; reason: string; to?: number }>): Promise<ModelEvent>;
   /**
    * Records that a candidate was refused (not promoted); announces `rejected`. Aliases other than
    * `production` that point at it are removed in the same transaction; a rejected version can no

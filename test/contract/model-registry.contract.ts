@@ -116,6 +116,28 @@ export function modelRegistryContract(adapter: string, make: () => Promise<Regis
       ]);
     });
 
+    it('rolls back several steps at once to a version held before (one transaction, one event), and walks on from there', async () => {
+      for (const seed of [1, 2, 3, 4]) await h.registry.register(newModel('omicron'), onnxBytes(seed));
+      for (const v of [1, 2, 3, 4]) await h.registry.promote('omicron', v, ops);
+      const back = await h.registry.rollback('omicron', { ...ops, to: 2 });
+      expect(back).toMatchObject({ event: 'rolled_back', version: 2, previousVersion: 4, alias: 'production' });
+      expect((await h.registry.get('omicron')).version).toBe(2);
+      // Not held before the current one (3 came after 2), nor the current one itself: refused, nothing written.
+      await expect(h.registry.rollback('omicron', { ...ops, to: 3 })).rejects.toThrow(/omicron@production did not hold version 3 before the current one/);
+      await expect(h.registry.rollback('omicron', { ...ops, to: 4 })).rejects.toBeInstanceOf(NoRollbackTargetError);
+      await expect(h.registry.rollback('omicron', { ...ops, to: 0 })).rejects.toBeInstanceOf(RegistryError);
+      // The stack went down with it: a plain rollback goes on to 1, not back to 3.
+      expect((await h.registry.rollback('omicron', ops)).version).toBe(1);
+      await expect(h.registry.rollback('omicron', ops)).rejects.toBeInstanceOf(NoRollbackTargetError);
+      const events = await eventsOf(h, 'omicron', 10);
+      expect(events.slice(8).map((e) => [e.event, e.version, e.previousVersion])).toEqual([['rolled_back', 2, 4], ['rolled_back', 1, 2]]);
+      // Back to the current version by way of the stack (1 → 2 → 1): refused, it already points there.
+      await h.registry.promote('omicron', 2, ops);
+      await h.registry.promote('omicron', 1, ops);
+      await expect(h.registry.rollback('omicron', { ...ops, to: 1 })).rejects.toThrow(/already points at version 1/);
+      expect((await h.registry.rollback('omicron', { ...ops, to: 2 })).version).toBe(2);
+    });
+
     it('refuses a rollback with no history: alias never set, or set once', async () => {
       await h.registry.register(newModel('eta'), onnxBytes(1));
       await expect(h.registry.rollback('eta', ops)).rejects.toThrow(/eta@production is not set/);

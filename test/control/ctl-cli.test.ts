@@ -109,6 +109,16 @@ describe('sextant ctl against a running engine (real NATS)', () => {
     await served(2);
     expect((await ctl('model', 'rollback', 'direction-mlp')).status).toBe(0);
     await served(1);
+    // Several steps at once: 1 → 2 → 3, then straight back to 1.
+    const v3 = await registry.register({ ...v1, parentVersion: 2 }, await registry.artifact(v1));
+    expect((await ctl('model', 'deploy', 'direction-mlp', '2')).status).toBe(0);
+    expect((await ctl('model', 'deploy', 'direction-mlp', String(v3.version))).status).toBe(0);
+    await served(v3.version);
+    expect((await ctl('model', 'rollback', 'direction-mlp', '--to', '1')).out).toMatchObject({ event: 'rolled_back', version: 1, previousVersion: v3.version });
+    await served(1);
+    const notHeld = await ctl('model', 'rollback', 'direction-mlp', '--to', String(v3.version));
+    expect(notHeld.status).toBe(1);
+    expect(notHeld.stderr).toMatch(/did not hold version/);
     const missing = (await ctl('model', 'deploy', 'direction-mlp', '9'));
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/NOT_FOUND/);
