@@ -234,8 +234,8 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     return true;
   };
 
-  /** The model a watched promotion replaced, loaded when the watch is paired (see `RollbackWatch`), and the chain's anchor when it scores one. */
-  const ensurePrevious = async (): Promise<void> => {
+  /** The models a watch scores beside the promoted one: the model it replaced (a paired watch, see `RollbackWatch`) and the chain's anchor when it scores one. */
+  const ensureWatched = async (): Promise<void> => {
     if (watch === null) return;
     if (watch.paired !== undefined && previous?.version.version !== watch.previousVersion) {
       await dispose(previous);
@@ -489,7 +489,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     while (i < items.length) {
       if (!(await ensureChampion()) || champion === undefined) return;
       await ensureChallenger();
-      await ensurePrevious();
+      await ensureWatched();
       const rest = items.slice(i);
       const champ = await probsOf(champion, rest);
       const chall = phase() === 'shadow' && challenger !== undefined ? await probsOf(challenger, rest) : null;

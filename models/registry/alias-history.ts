@@ -1,4 +1,7 @@
 import type { ModelEventKind } from '../../streams/messages/model-event.js';
+import { RegistryError } from './model-registry.js';
+import { parseVersionNumber } from './registry-action.js';
+import { NoRollbackTargetError } from './registry-errors.js';
 
 /** One row of an alias's history, oldest first. */
 export type AliasHistoryRow = Readonly<{ event: ModelEventKind; version: number; previousVersion: number | null }>;
@@ -9,20 +12,21 @@ export type AliasHistoryRow = Readonly<{ event: ModelEventKind; version: number;
  * version it went back to (one entry for a rollback of one step, the usual case). The top is the
  * version held before the current one: rolling back twice after three promotions walks back two
  * steps instead of toggling between the last two. With `to`, that version, when the stack holds
- * it (a rollback of several steps at once). `undefined` when there is nothing to return to (first
- * promotion since the alias was set or cleared, or `to` not held before).
+ * it (a rollback of several steps at once). Throws `NoRollbackTargetError` when there is nothing
+ * to return to (first promotion since the alias was set or cleared, or `to` not held before), and
+ * `RegistryError` when the target is the version the alias holds now.
  */
-export function rollbackTarget(rows: readonly AliasHistoryRow[], to?: number): number | undefined {
+export function rollbackTarget(rows: readonly AliasHistoryRow[], at: Readonly<{ name: string; alias: string; current: number; to?: number }>): number {
+  const to = at.to === undefined ? undefined : parseVersionNumber(at.to);
   const stack: Array<number | null> = [];
   for (const r of rows) {
     if (r.event === 'promoted') stack.push(r.previousVersion);
     else if (r.event === 'rolled_back') while (stack.length > 0 && stack.pop() !== r.version);
   }
-  if (to === undefined) return stack.at(-1) ?? undefined;
-  return stack.includes(to) ? to : undefined;
+  const target = to === undefined ? (stack.at(-1) ?? undefined) : stack.includes(to) ? to : undefined;
+  if (target === undefined) {
+    throw new NoRollbackTargetError(to === undefined ? `${at.name}@${at.alias} has no earlier version to roll back to` : `${at.name}@${at.alias} did not hold version ${to} before the current one`);
+  }
+  if (target === at.current) throw new RegistryError(`${at.name}@${at.alias} already points at version ${target}`);
+  return target;
 }
-
-/** Why a rollback has nowhere to go. */
-export const noTarget = (name: string, alias: string, to: number | undefined): string =>
-  to === undefined ? `${name}@${alias} has no earlier version to roll back to` : `${name}@${alias} did not hold version ${to} before the current one`;
-

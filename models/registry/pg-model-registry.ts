@@ -9,7 +9,7 @@ import type { Clock } from '../../state/clock.js';
 import type { DurablePublisher } from '../../streams/bus.js';
 import type { ModelEvent, ModelEventKind } from '../../streams/messages/model-event.js';
 import type { Subjects } from '../../streams/subjects.js';
-import { noTarget, rollbackTarget } from './alias-history.js';
+import { rollbackTarget } from './alias-history.js';
 import type { AliasHistoryRow } from './alias-history.js';
 import { artifactRelPath, readArtifactFile, sha256Hex, writeArtifactFile } from './artifact-files.js';
 import { featureSpecHash } from './feature-spec.js';
@@ -231,7 +231,6 @@ export async function createPgModelRegistry(opts: PgModelRegistryOptions): Promi
 
     rollback: async (name, ropts) => {
       const a = parseAction(ropts);
-      const to = ropts.to === undefined ? undefined : parseVersionNumber(ropts.to);
       if (!ModelNameSchema.safeParse(name).success) throw new RegistryError(`bad model name ${JSON.stringify(name)}`);
       const h = await inModelTx(`roll back ${name}@${a.alias}`, name, async (c) => {
         const current = await aliasVersion(c, name, a.alias);
@@ -239,9 +238,8 @@ export async function createPgModelRegistry(opts: PgModelRegistryOptions): Promi
         const rows = await c.query<{ event: ModelEventKind; version: number; previous_version: number | null }>(
           `SELECT event, version, previous_version FROM ${s}.model_alias_history WHERE name = $1 AND alias = $2 ORDER BY seq`, [name, a.alias],
         );
-        const target = rollbackTarget(rows.rows.map((r): AliasHistoryRow => ({ event: r.event, version: r.version, previousVersion: r.previous_version })), to);
-        if (target === undefined) throw new NoRollbackTargetError(noTarget(name, a.alias, to));
-        if (target === current) throw new RegistryError(`${name}@${a.alias} already points at version ${target}`);
+        const history = rows.rows.map((r): AliasHistoryRow => ({ event: r.event, version: r.version, previousVersion: r.previous_version }));
+        const target = rollbackTarget(history, { name, alias: a.alias, current, ...(ropts.to !== undefined ? { to: ropts.to } : {}) });
         await requireLive(c, name, target, NoRollbackTargetError);
         const e = event('rolled_back', name, target, a.alias, current, a.actor, a.reason);
         await setAlias(c, name, a.alias, target, e.at);

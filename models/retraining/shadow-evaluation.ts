@@ -208,13 +208,12 @@ export function judgeWatch(w: RollbackWatch, cfg: RollbackRule): WatchVerdict {
   const toAnchor = anchor !== null && (previous === null || anchor.other < previous.other);
   const v = toAnchor ? anchor : previous;
   if (v !== null) {
-    const other = toAnchor ? w.anchor?.champion.version : w.previousVersion;
     const what = toAnchor ? `, where the chain of promotions started,` : '';
     return {
       kind: 'rollback',
       rollingLogLoss: v.promoted,
-      reason: `${w.name}@${w.version} decayed: log loss ${v.promoted.toFixed(5)} over ${v.n} labels > ${v.other.toFixed(5)} of ${w.name}@${other}${what} on the same labels + ${cfg.margin}${v.tText}`,
-      ...(toAnchor && other !== undefined ? { to: other } : {}),
+      reason: `${w.name}@${w.version} decayed: log loss ${v.promoted.toFixed(5)} over ${v.n} labels > ${v.other.toFixed(5)} of ${w.name}@${v.otherVersion}${what} on the same labels + ${cfg.margin}${v.tText}`,
+      ...(toAnchor ? { to: v.otherVersion } : {}),
     };
   }
   return { kind: watchOver(w, cfg) ? 'cleared' : 'watching' };
@@ -222,10 +221,10 @@ export function judgeWatch(w: RollbackWatch, cfg: RollbackRule): WatchVerdict {
 
 /**
  * Each time a block closes, once `minLabels` labels were scored by both: the promoted model's mean
- * log loss and the other's, when the promoted one is worse by more than the margin with t ≥ minT
- * (`s.challenger` is the promoted model); null otherwise.
+ * log loss and the other's (`s.champion`, compared with the promoted `s.challenger`), when the
+ * promoted one is worse by more than the margin with t ≥ minT; null otherwise.
  */
-function worseThan(s: ShadowStats, cfg: RollbackRule): Readonly<{ promoted: number; other: number; n: number; tText: string }> | null {
+function worseThan(s: ShadowStats, cfg: RollbackRule): Readonly<{ promoted: number; other: number; otherVersion: number; n: number; tText: string }> | null {
   const b = s.blocks;
   if (s.n < cfg.minLabels || b === undefined || b.openN !== 0) return null;
   const promoted = s.challengerLoss / s.n;
@@ -234,5 +233,5 @@ function worseThan(s: ShadowStats, cfg: RollbackRule): Readonly<{ promoted: numb
   const sure = cfg.minT <= 0 || (t !== null && t >= cfg.minT);
   if (!(promoted > other + cfg.margin && sure)) return null;
   const tText = t === null ? '' : `, t ${Number.isFinite(t) ? t.toFixed(2) : String(t)} over ${b.n} blocks (min ${cfg.minT})`;
-  return { promoted, other, n: s.n, tText };
+  return { promoted, other, otherVersion: s.champion.version, n: s.n, tText };
 }
