@@ -38,12 +38,18 @@ export type FeedOptions = Readonly<{
 export const DEFAULT_MAX_AHEAD = 8192;
 
 /**
- * A backtest's replay: each message on its subject with `msgId` = its id, like
- * `gateways/replay.ts`, but handed over in process as the object (`publishValueNow`): no JSON
- * encoding here and no parsing in the asset actors, which still validate it (see
- * `actors/asset-actor.ts`). The source comes in time-ordered batches (`mergeBatchesByTime`):
- * only a batch is awaited, never a message. Resolves with the number of messages published,
- * duplicates included.
+ * A backtest's replay: each message on its subject, like `gateways/replay.ts`, but handed over in
+ * process as the object (`publishValueNow`): no JSON encoding here and no parsing in the asset
+ * actors, which still validate it (see `actors/asset-actor.ts`). The source comes in time-ordered
+ * batches (`mergeBatchesByTime`): only a batch is awaited, never a message.
+ *
+ * Unlike the live replay it sets no `msgId`: a publish in process is never retried, so the
+ * stream's duplicate window could only catch a message the data holds twice (two files of one
+ * symbol that overlap), and it would drop that one silently — while the backtest waits for every
+ * published message to be handled. Each message reaches its asset actor instead, whose tick gate
+ * refuses a repeat (DUPLICATE, or OUT_OF_ORDER for a bar that is not after the last) with the
+ * reason, counted in the engine's `refused`. The window also cost ~12 % of a backtest's time
+ * (bench/README.md, issue 4). Resolves with the number of messages published: every one is stored.
  */
 export async function feedInProcess(bus: MemoryBus, subjects: Subjects, source: Batches<MarketData>, opts: FeedOptions = {}): Promise<Readonly<{ published: number }>> {
   const maxAhead = opts.maxAhead ?? DEFAULT_MAX_AHEAD;
@@ -55,8 +61,8 @@ export async function feedInProcess(bus: MemoryBus, subjects: Subjects, source: 
   for await (const batch of source) {
     for (const m of batch) {
       each?.(m);
-      // The memory bus stores at once: no promise per message.
-      bus.publishValueNow(subjectOf(m), m, m.id);
+      // The memory bus stores at once: no promise per message. No msgId (see above).
+      bus.publishValueNow(subjectOf(m), m);
       published++;
       if (published >= limit) return { published };
       if ((published & 1023) === 0 && opts.consumed !== undefined) await caughtUp(opts.consumed, published - maxAhead, opts.waiting);

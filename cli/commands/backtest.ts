@@ -281,10 +281,16 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const ends = endOfData(sourceSymbols.map((symbol) => ({ venue: cfg.venue, symbol })));
   const mdStream = streamName(cfg, 'MD');
   let fed = 0;
+  // Per symbol, the newest bar the baselines took: a bar not after it (two files of one symbol
+  // that overlap) is one the asset actor's tick gate refuses, so the baselines skip it too.
+  const newestBar = new Map<string, number>();
   const replayed = (md: MarketData): void => {
     fed++;
     clock.advanceTo(md.ts);
-    if (md.type === 'md.bar' && md.ts >= opts.from) bars.push(md); // the baselines trade the window only
+    if (md.type === 'md.bar' && md.ts >= opts.from && md.ts > (newestBar.get(md.symbol) ?? Number.NEGATIVE_INFINITY)) {
+      newestBar.set(md.symbol, md.ts);
+      bars.push(md); // the baselines trade the window only
+    }
     ends.note(md);
   };
   const bar = new SingleBar({ format: ' backtest |{bar}| {value} events | {rate} events/s', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
@@ -321,6 +327,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   if (opts.progress === true) bar.stop();
   const runSeconds = (performance.now() - t0) / 1000;
   const stats = engine.decisions?.path.stats();
+  const refused = engine.counters.refused;
   if (opts.onSignals !== undefined) opts.onSignals(await readStream(bus, streamName(cfg, 'SIGNALS'), `${cfg.prefix}.>`));
   await bus.close();
   riskLog.close();
@@ -371,7 +378,8 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     model: { ref: `${model.name}@${model.version}`, trainRange: { from: iso(model.trainRange.from), to: iso(model.trainRange.to) }, testAccuracy: model.metrics['test_accuracy'] ?? null, testLogLoss: model.metrics['test_log_loss'] ?? null },
     costs: { ...cfg.paperVenue },
     execution: { ...cfg.execution },
-    counts: stats === undefined ? {} : { ...stats, bars: bars.length },
+    // `refused`: input the asset actors refused, by reason (a bar two files both hold is a DUPLICATE).
+    counts: stats === undefined ? {} : { ...stats, bars: bars.length, refused: { ...refused } },
     gaps: findGaps(bars, barMs, { from: opts.from, to: opts.to }).map((g) => ({ symbol: g.symbol, from: iso(g.from), to: iso(g.to), missingBars: g.missingBars })),
     metrics,
     baselines: { buy_and_hold: buyAndHold.metrics, grid: grid.metrics },
