@@ -134,7 +134,13 @@ export async function runArm(cfg: Config, o: ArmOptions): Promise<ArmRun> {
   async function* timed(): AsyncGenerator<MarketData> {
     let next = 0;
     const sources = o.files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf: o.tf, from: o.window.from, to: o.window.to }));
+    // Per symbol, the newest bar published: a bar not after it (two files of one symbol that
+    // overlap) would be stored once by the stream's duplicate window (or refused by the tick gate)
+    // while the waits below count it, so it is not published at all.
+    const newest = new Map<string, number>();
     for await (const md of mergeByTime(...sources)) {
+      if (md.ts <= (newest.get(md.symbol) ?? Number.NEGATIVE_INFINITY)) continue;
+      newest.set(md.symbol, md.ts);
       for (let p = o.points[next]; p !== undefined && md.ts >= p.at; p = o.points[++next]) {
         // Everything before the retrain point is decided by the model before it.
         await waitFor(() => engine.counters.messagesIn >= yielded);

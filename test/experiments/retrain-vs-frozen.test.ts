@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { runRetrainVsFrozen } from '../../cli/commands/experiment.js';
 import { REGIME_WINDOWS } from '../../cli/commands/backtest-suite.js';
 import { sampleTrainingLeaks, trainingLeaks } from '../../models/experiments/retrain-schedule.js';
 import { loadConfig } from '../../config/load.js';
+import { findBarFiles } from '../../gateways/data-dir.js';
 import { testDataDir } from '../support/data-dir.js';
 
 const DAY = 86_400_000;
@@ -62,6 +63,34 @@ describe('sextant experiment retrain-vs-frozen (real 1h bars)', () => {
     expect(json.windows).toHaveLength(1);
     expect(existsSync(join(dir, 'report.md'))).toBe(true);
     expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/\| 2024-08 crash month \| BTC \| online \| 4 \|/);
+  }, 240_000);
+
+  it('decides the same over a data folder where a second file of the symbol repeats bars of the window (it waited for ever)', async () => {
+    const window = REGIME_WINDOWS.find((w) => w.name.startsWith('2024-08'));
+    if (window === undefined) throw new Error('no 2024-08 window');
+    const [file] = findBarFiles(testDataDir(), { symbols: ['BTC/USDT'], timeframe: '1h' });
+    if (file === undefined) throw new Error('no BTC/USDT 1h bars');
+    const root = join(dir, 'overlap-data');
+    mkdirSync(join(root, 'ohlcv', 'binance_spot_1h'), { recursive: true });
+    const plain = join(dir, 'plain-data');
+    mkdirSync(join(plain, 'ohlcv', 'binance_spot_1h'), { recursive: true });
+    copyFileSync(file.path, join(plain, 'ohlcv', 'binance_spot_1h', 'BTC_USDT_1h.csv'));
+    copyFileSync(file.path, join(root, 'ohlcv', 'binance_spot_1h', 'BTC_USDT_1h.csv'));
+    const [header, ...rows] = readFileSync(file.path, 'utf8').trim().split('\n');
+    const repeated = rows.filter((r) => {
+      const ts = Number(r.slice(0, r.indexOf(',')));
+      return ts >= window.from + 3 * DAY && ts < window.from + 5 * DAY;
+    });
+    expect(repeated).toHaveLength(48);
+    writeFileSync(join(root, 'ohlcv', 'binance_spot_1h', 'BTC_USDT_1h_extra.csv'), `${header}\n${repeated.join('\n')}\n`);
+    const run = (data: string) => runRetrainVsFrozen({ data, windows: [window], symbols: ['BTC/USDT'], arms: ['frozen'], trainYears: 1, epochs: 2 });
+    const a = (await run(plain)).windows[0]?.arms.frozen;
+    const b = (await run(root)).windows[0]?.arms.frozen;
+    if (a === undefined || b === undefined) throw new Error('an arm is missing');
+    const { seconds: _a, ...first } = a;
+    const { seconds: _b, ...second } = b;
+    expect(first.scores.predictions).toBeGreaterThan(400);
+    expect(second).toEqual(first);
   }, 240_000);
 
   it('runs the engine\'s own learning loop (labels → triggers → challenger → shadow → promotion → rollback) as a third arm, deterministically', async () => {
