@@ -55,6 +55,12 @@ export type ArmOptions = Readonly<{
    * for the loop to settle (learning-loop-gate.ts), so each promotion is served from the next bar.
    */
   learningLoop?: boolean;
+  /**
+   * Called as the replay's event time moves on (before the bars of each new time are published;
+   * with `learningLoop`, after the loop settled on the bars before them): what the loop changed
+   * in the registry meanwhile happened at the previous time.
+   */
+  onEventTime?: (ts: number) => void;
 }>;
 
 /** The predictions the decision path published, as scored rows. */
@@ -157,6 +163,7 @@ export async function runArm(cfg: Config, o: ArmOptions): Promise<ArmRun> {
       lastTs = md.ts;
       clock.advanceTo(md.ts);
       loopClock.advanceTo(md.ts);
+      o.onEventTime?.(md.ts);
       yielded++;
       yield md;
     }

@@ -5,7 +5,7 @@ import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
 import { ARMS, comparisonMarkdown, formatComparison, pooledScores, wins } from '../../models/experiments/comparison-table.js';
-import type { Arm, ArmResult, WindowResult } from '../../models/experiments/comparison-table.js';
+import type { Arm, ArmResult, ModelChange, WindowResult } from '../../models/experiments/comparison-table.js';
 import { realisedLabels, scorePredictions } from '../../models/experiments/prediction-scores.js';
 import type { LabelIndex } from '../../models/experiments/prediction-scores.js';
 import { retrainSchedule, sampleTrainingLeaks, trainingLeaks } from '../../models/experiments/retrain-schedule.js';
@@ -16,6 +16,7 @@ import { parseModelRef } from '../../models/registry/model-registry.js';
 import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
 import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
+import { ModelEventSchema } from '../../streams/messages/model-event.js';
 import { streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { REGIME_SYMBOLS, REGIME_WINDOWS } from './backtest-suite.js';
@@ -92,6 +93,16 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * The loop arm's models after the first, as the registry recorded them: each was fitted by the
  * retraining actor on labeled samples (a rollback serves an earlier one again).
  */
+/**
+ * Records a change of the served alias (`production`) or a rejection the registry announced;
+ * registrations and the `candidate` alias a challenger is shadowed under are left out.
+ */
+function noteChange(changes: ModelChange[], data: Uint8Array, eventTime: number): void {
+  const e = ModelEventSchema.parse(JSON.parse(new TextDecoder().decode(data)));
+  if (e.event === 'registered' || (e.event !== 'rejected' && e.alias !== 'production')) return;
+  changes.push({ at: iso(eventTime), event: e.event, version: e.version, previousVersion: e.previousVersion, reason: e.reason });
+}
+
 async function challengersServed(registry: ModelRegistry, served: readonly ServedModel[], before: readonly TrainingRecord[]): Promise<TrainingRecord[]> {
   const out: TrainingRecord[] = [];
   for (const s of served) {
@@ -214,6 +225,12 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
         }
         const trainings: TrainingRecord[] = [firstRecord];
         const points = arm === 'online' ? schedule(settings.retrainEveryDays * DAY).slice(1) : [];
+        // The loop arm's registry changes, as the registry announces them (core delivery of its events).
+        // Stamped with the replay's event time when they arrive (the registry's own clock is the
+        // window's, moved by the other arms' trainings).
+        const changes: ModelChange[] = [];
+        let eventTime = w.from;
+        const watched = arm !== 'loop' ? undefined : regBus.subscribe(`${cfg.prefix}.model.>`, (_subject, data) => void noteChange(changes, data, eventTime));
         const run = await runArm(arm === 'loop' ? loopCfg : cfg, {
           registry,
           learningLoop: arm === 'loop',
@@ -224,7 +241,9 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
           capital: settings.capital,
           points,
           retrain: async (p) => void trainings.push(await train(p)),
+          onEventTime: (ts) => void (eventTime = ts),
         });
+        watched?.unsubscribe(); // runArm ends with timers: every announcement's core delivery (a microtask) has run
         if (arm === 'loop') trainings.push(...(await challengersServed(registry, run.served.slice(1), trainings)));
         const leaks = [...trainingLeaks(trainings.filter((t) => t.source !== 'samples'), barMs, embargoMs), ...sampleTrainingLeaks(trainings)];
         if (leaks.length > 0) throw new Error(`leak: ${leaks.join('; ')}`);
@@ -235,6 +254,7 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
           trainings,
           seconds: Math.round((performance.now() - t0) / 100) / 10,
           ...(run.retraining !== undefined ? { retraining: run.retraining } : {}),
+          ...(watched !== undefined ? { modelChanges: changes } : {}),
         };
         const a = arms[arm];
         const r = a.retraining;

@@ -21,7 +21,15 @@ export type ArmResult = Readonly<{
   seconds: number;
   /** The retraining actor's counters at the end (loop arm). */
   retraining?: RetrainingCounters;
+  /**
+   * What the retraining actor did to the registry, in order (loop arm): each challenger it
+   * promoted or rejected and each rollback, at the event time it happened, with the registry's reason.
+   */
+  modelChanges?: readonly ModelChange[];
 }>;
+
+/** One registry change the loop arm's retraining actor made (`at`: ISO event time). */
+export type ModelChange = Readonly<{ at: string; event: 'promoted' | 'rolled_back' | 'rejected'; version: number; previousVersion: number | null; reason: string }>;
 
 export type WindowResult = Readonly<{
   window: string;
@@ -135,11 +143,22 @@ export function formatComparison(results: readonly WindowResult[]): string {
   return [...text, '', ...summaryLines(results)].join('\n');
 }
 
-/** The same comparison as a markdown table followed by the summary as a list. */
+/**
+ * The same comparison as a markdown table followed by the summary as a list, and, per window of
+ * the loop arm, the registry changes its retraining actor made, with their reasons.
+ */
 export function comparisonMarkdown(results: readonly WindowResult[]): string {
   const esc = (c: string): string => c.replace(/\|/g, '\\|');
   const rows = rowsOf(results).map((r) => `| ${r.map(esc).join(' | ')} |`);
   const align = `| ${HEAD.map((_, j) => (j < 3 ? '---' : '---:')).join(' | ')} |`;
   const summary = summaryLines(results).map((l) => (l.startsWith('  ') ? `  - ${l.trim()}` : `- ${l}`));
-  return [`| ${HEAD.join(' | ')} |`, align, ...rows, '', ...summary, ''].join('\n');
+  const changes = results.flatMap((w) => {
+    const list = w.arms.loop?.modelChanges;
+    if (list === undefined) return [];
+    const head = `### ${w.window}: the loop arm's registry changes`;
+    if (list.length === 0) return [head, '', 'none: the first model served throughout.', ''];
+    const lines = list.map((c) => `| ${c.at.slice(0, 16).replace('T', ' ')} | ${c.event.replace('_', ' ')} | ${c.version} | ${c.previousVersion ?? '—'} | ${esc(c.reason)} |`);
+    return [head, '', '| event time | change | version | previous | reason |', '| --- | --- | ---: | ---: | --- |', ...lines, ''];
+  });
+  return [`| ${HEAD.join(' | ')} |`, align, ...rows, '', ...summary, '', ...changes].join('\n');
 }

@@ -90,5 +90,38 @@ describe('prediction scores and the comparison table', () => {
     const md = comparisonMarkdown(results);
     expect(md.split('\n')[0]).toBe('| window | symbols | arm | models | scored | accuracy | log loss | return | Sharpe | max DD | trades |');
     expect(md.split('\n').filter((l) => l.startsWith('| b |'))).toHaveLength(2);
+    expect(md).not.toContain('registry changes'); // no loop arm
+  });
+
+  it('lists the loop arm\'s registry changes per window, with their reasons, under the table', () => {
+    const metrics = performanceMetrics({ startTs: 0, startingCapital: 100, equity: [{ ts: HOUR, equity: 100 }, { ts: 2 * HOUR, equity: 101 }], grossExposure: [0, 0], trades: [], feesPaid: 0, tradedNotional: 0, periodsPerYear: 8760 });
+    const loop = (changes: ArmResult['modelChanges']): ArmResult => ({ arm: 'loop', scores: { predictions: 10, scored: 10, accuracy: 0.5, logLoss: 1, brier: 0.6, byModel: {} }, metrics, trainings: [], seconds: 1, modelChanges: changes });
+    const results: WindowResult[] = [
+      {
+        window: 'crash',
+        from: '',
+        to: '',
+        symbols: ['BTC/USDT'],
+        skipped: [],
+        arms: {
+          loop: loop([
+            { at: '2024-08-14T00:00:00.000Z', event: 'promoted', version: 2, previousVersion: 1, reason: 'shadow over 60 labeled predictions: challenger log loss 1.04 vs champion 1.05 (margin 0)' },
+            { at: '2024-08-20T07:00:00.000Z', event: 'rolled_back', version: 1, previousVersion: 2, reason: 'watched 300 labels: worse than v1 | by 0.02' },
+          ]),
+        },
+        error: null,
+      },
+      { window: 'calm', from: '', to: '', symbols: ['BTC/USDT'], skipped: [], arms: { loop: loop([]) }, error: null },
+    ];
+    const md = comparisonMarkdown(results).split('\n');
+    const at = md.indexOf('### crash: the loop arm\'s registry changes');
+    expect(at).toBeGreaterThan(md.findIndex((l) => l.startsWith('| crash |')));
+    expect(md.slice(at + 2, at + 6)).toEqual([
+      '| event time | change | version | previous | reason |',
+      '| --- | --- | ---: | ---: | --- |',
+      '| 2024-08-14 00:00 | promoted | 2 | 1 | shadow over 60 labeled predictions: challenger log loss 1.04 vs champion 1.05 (margin 0) |',
+      '| 2024-08-20 07:00 | rolled back | 1 | 2 | watched 300 labels: worse than v1 \\| by 0.02 |',
+    ]);
+    expect(md.slice(md.indexOf('### calm: the loop arm\'s registry changes') + 2)[0]).toBe('none: the first model served throughout.');
   });
 });

@@ -124,6 +124,20 @@ describe('sextant experiment retrain-vs-frozen (real 1h bars)', () => {
     expect(r.missingSamples).toBe(0);
     expect(r.promotions).toBeGreaterThanOrEqual(1);
     expect(r.trainings).toBeGreaterThanOrEqual(r.promotions + r.rejections);
+    // The report lists each of them as the registry announced it, at the event time it happened, with its reason.
+    const changes = loop.modelChanges ?? [];
+    expect(changes.filter((c) => c.event === 'promoted')).toHaveLength(r.promotions);
+    expect(changes.filter((c) => c.event === 'rolled_back')).toHaveLength(r.rollbacks);
+    expect(changes.filter((c) => c.event === 'rejected')).toHaveLength(r.rejections);
+    const times = changes.map((c) => Date.parse(c.at));
+    expect(times).toEqual([...times].sort((x, y) => x - y));
+    for (const t of times) expect(t > window.from && t < window.to).toBe(true);
+    for (const c of changes) expect(c.reason.length).toBeGreaterThan(10);
+    expect(frozen.modelChanges).toBeUndefined();
+    // Each promotion or rollback is what the arm served next: the served models follow the registry.
+    const servedAfterFirst = loop.trainings.slice(1).map((t) => t.model);
+    const moved = changes.filter((c) => c.event !== 'rejected').map((c) => `${servedAfterFirst[0]?.split('@')[0] ?? ''}@${c.version}`);
+    expect(moved).toEqual(servedAfterFirst);
 
     // Every model served after the first is a promoted challenger (or the one a rollback restored),
     // and every sample a challenger was fitted on was labeled before it decided its first bar.
