@@ -5,7 +5,7 @@ import { InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { dataRootOf, findBarFilesUnder, requireDataDir } from '../../gateways/data-dir.js';
-import { readBarBatches } from '../../gateways/historical/bars-csv.js';
+import { readBarBatches, readBars } from '../../gateways/historical/bars-csv.js';
 import { mergeBatchesByTime } from '../../gateways/historical/merge-batches-by-time.js';
 import type { Batches } from '../../gateways/historical/merge-batches-by-time.js';
 import { riskSummary, writeBacktestReport } from '../../gateways/report/backtest-report.js';
@@ -205,8 +205,31 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
   }
 }
 
+/** What a backtest refuses before it trains anything: an empty window, a symbol named twice. */
+function checkWindow(opts: BacktestOptions): void {
+  const iso = (ms: number): string => (Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms));
+  if (!(opts.from < opts.to)) throw new InvalidArgumentError(`the window is empty: from ${iso(opts.from)} is not before to ${iso(opts.to)}`);
+  // Twice the same symbol trained the model on its bars twice and gave it two asset actors.
+  const twice = [...new Set(opts.symbols.filter((s, i) => opts.symbols.indexOf(s) !== i))];
+  if (twice.length > 0) throw new InvalidArgumentError(`symbols: ${twice.join(', ')} given more than once`);
+}
+
+/** The symbols of `files` with no bar in [from, to) (read up to each one's first bar there). */
+async function symbolsWithoutBars(files: readonly Readonly<{ path: string; symbol: string }>[], o: Readonly<{ venue: string; tf: string; from: number; to: number }>): Promise<string[]> {
+  const found = new Set<string>();
+  for (const f of files) {
+    if (found.has(f.symbol)) continue;
+    for await (const _ of readBars(f.path, { venue: o.venue, symbol: f.symbol, tf: o.tf, from: o.from, to: o.to })) {
+      found.add(f.symbol);
+      break;
+    }
+  }
+  return [...new Set(files.map((f) => f.symbol))].filter((s) => !found.has(s));
+}
+
 async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const started = performance.now();
+  checkWindow(opts);
   const tf = TimeframeSchema.parse(opts.timeframe);
   const barMs = TIMEFRAME_MS[tf];
   const base = loadConfig({ file: opts.configFile });
@@ -216,6 +239,9 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const data = stored !== undefined ? undefined : (opts.data ?? requireDataDir(cfg.data.dir));
   const files = data === undefined ? [] : barFiles(data, opts.symbols, tf);
   const trainingDir = data === undefined ? undefined : trainingDirOf(data, base);
+  // Before the model is trained on the years before it: a window the files hold no bar of.
+  const empty = await symbolsWithoutBars(files, { venue: cfg.venue, tf, from: opts.from, to: opts.to });
+  if (empty.length > 0) throw new InvalidArgumentError(`no ${tf} bars of ${empty.join(', ')} in the window ${new Date(opts.from).toISOString()} → ${new Date(opts.to).toISOString()} under ${data}`);
 
   // The window's first bar is decided warm: the bars before it (as many as the slowest feature
   // needs) are replayed first and only warm the actors (`decideFrom`).
