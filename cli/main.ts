@@ -17,6 +17,7 @@ import { openPgRegistry } from './registry.js';
 import { createPgTrainingSampleStore } from '../state/pg-training-sample-store.js';
 import { createRetrainingTracker } from '../models/mlflow/retraining-tracker.js';
 import { createLogger } from './logger.js';
+import { parseSymbols } from './parse-symbols.js';
 
 /** Parses `2024-01-01`, an ISO timestamp or epoch milliseconds into epoch ms (UTC). */
 export function parseTime(value: string): number {
@@ -25,7 +26,6 @@ export function parseTime(value: string): number {
   return ms;
 }
 
-const parseSymbols = (v: string): string[] => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 
 const parseSpeed = (v: string): number | 'max' => {
   if (v === 'max') return 'max';

@@ -11,6 +11,7 @@ import type { TrainingSampleStore } from '../../state/training-sample-store.js';
 import type { SymbolBars } from '../../models/training/bar-dataset.js';
 import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import { loadSymbolBars } from './train.js';
+import { parseSymbols } from '../parse-symbols.js';
 
 export type DatasetExportCliOptions = Readonly<{
   source: string;
@@ -62,7 +63,6 @@ const nonNegative = (v: string): number => {
   if (!(Number.isFinite(n) && n >= 0)) throw new InvalidArgumentError('a number ≥ 0');
   return n;
 };
-const parseSymbols = (v: string): string[] => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 const parseTime = (value: string): number => {
   const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
   if (!Number.isFinite(ms)) throw new InvalidArgumentError(`not a date or epoch ms: ${value}`);

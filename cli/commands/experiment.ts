@@ -25,6 +25,7 @@ import { loadSymbolBars } from './train.js';
 import { backtestConfig } from './backtest.js';
 import { runArm } from './experiment-arm.js';
 import type { ServedModel } from './experiment-arm.js';
+import { parseSymbols } from '../parse-symbols.js';
 
 const DAY = 86_400_000;
 const YEAR = 365 * DAY;
@@ -333,7 +334,7 @@ export function experimentCommand(configFile: () => string | undefined): Command
     .addOption(new Option('--windows <list>', '"regimes" (all five) or window numbers, e.g. 3,4').argParser(parseWindows).default([...REGIME_WINDOWS], 'regimes'))
     .addOption(
       new Option('--symbols <list>', 'comma-separated symbols (those without data in a window are left out)')
-        .argParser((v: string) => v.split(',').map((x) => x.trim()).filter((x) => x.length > 0))
+        .argParser(parseSymbols)
         .default([...REGIME_SYMBOLS], REGIME_SYMBOLS.join(',')),
     )
     .option('--timeframe <tf>', 'bar timeframe', '1h')

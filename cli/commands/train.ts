@@ -15,6 +15,7 @@ import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import { NO_TRACKER } from '../../models/mlflow/retraining-tracker.js';
 import type { RetrainingTracker } from '../../models/mlflow/retraining-tracker.js';
 import { logTrainingRun } from '../../models/mlflow/training-run.js';
+import { parseSymbols } from '../parse-symbols.js';
 
 export type TrainCliOptions = Readonly<{
   data?: string;
@@ -80,7 +81,6 @@ const nonNegative = (v: string): number => {
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('a number ≥ 0');
   return n;
 };
-const parseSymbols = (v: string): string[] => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 /** `2024-01-01`, an ISO timestamp or epoch ms → epoch ms (UTC). */
 const parseTime = (value: string): number => {
   const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
@@ -132,19 +132,39 @@ export function formatReport(r: TrainBaselineReport): string {
   ].join('\n');
 }
 
+const windowOf = (opts: TrainCliOptions): Readonly<{ from?: number; to?: number }> => ({ ...(opts.from !== undefined ? { from: opts.from } : {}), ...(opts.to !== undefined ? { to: opts.to } : {}) });
+
+/**
+ * `sextant train`'s bars, refusing before any fitting what cannot train: a window whose start is
+ * not before its end, a symbol given twice (its bars counted twice), a symbol with no bars in
+ * the window (named, instead of the trainer's "only 0 labelled rows").
+ */
+async function trainingBars(opts: TrainCliOptions, dataDir: string, timeframe: string): Promise<SymbolBars[]> {
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  if (opts.from !== undefined && opts.to !== undefined && !(opts.from < opts.to)) throw new InvalidArgumentError(`the window is empty: --from ${iso(opts.from)} is not before --to ${iso(opts.to)}`);
+  const twice = [...new Set(opts.symbols.filter((s, i) => opts.symbols.indexOf(s) !== i))];
+  if (twice.length > 0) throw new InvalidArgumentError(`--symbols: ${twice.join(', ')} given more than once`);
+  const bars = await loadSymbolBars(dataDir, opts.symbols, timeframe, windowOf(opts));
+  const empty = bars.filter((b) => b.bars.length === 0).map((b) => b.symbol);
+  if (empty.length > 0) {
+    const range = `${opts.from === undefined ? 'the beginning' : iso(opts.from)} → ${opts.to === undefined ? 'the end' : iso(opts.to)}`;
+    throw new InvalidArgumentError(`no ${timeframe} bars of ${empty.join(', ')} from ${range} under ${dataDir}`);
+  }
+  return bars;
+}
+
 /** Runs one training and prints the table and a final JSON line; returns the report. */
 export async function runTrain(opts: TrainCliOptions, openRegistry: OpenRegistry, write: (s: string) => void = (s) => process.stdout.write(s), tracking: TrainTracking = NO_TRACKING): Promise<TrainBaselineReport> {
   const started = tracking.now();
   const timeframe = parseTimeframe(opts.timeframe);
   const dataDir = requireDataDir(opts.data);
-  const window = { ...(opts.from !== undefined ? { from: opts.from } : {}), ...(opts.to !== undefined ? { to: opts.to } : {}) };
-  const bars = await loadSymbolBars(dataDir, opts.symbols, timeframe, window);
+  const bars = await trainingBars(opts, dataDir, timeframe);
   const registry = await openRegistry();
   try {
     const { trainBaseline } = await import('../../models/training/train-baseline.js'); // tfjs loads with it: only for this command
     const report = await trainBaseline(
       bars,
-      { source: dataDir, symbols: opts.symbols, ...window },
+      { source: dataDir, symbols: opts.symbols, ...windowOf(opts) },
       { name: opts.name, timeframe, barMs: TIMEFRAME_MS[timeframe], horizon: opts.horizon, kAtr: opts.kAtr, seed: opts.seed, epochs: opts.epochs },
       registry,
     );
@@ -210,15 +230,14 @@ export async function runTrainDirection(opts: TrainCliOptions, openRegistry: Ope
   if (opts.cv !== undefined) throw new InvalidArgumentError('--cv cross-validates the baseline MLP/LR; it does not combine with --model gru|ensemble, --search or --select-features');
   const timeframe = parseTimeframe(opts.timeframe);
   const dataDir = requireDataDir(opts.data);
-  const window = { ...(opts.from !== undefined ? { from: opts.from } : {}), ...(opts.to !== undefined ? { to: opts.to } : {}) };
-  const bars = await loadSymbolBars(dataDir, opts.symbols, timeframe, window);
+  const bars = await trainingBars(opts, dataDir, timeframe);
   const model = opts.model ?? 'mlp';
   const registry = await openRegistry();
   try {
     const { trainDirectionModel } = await import('../../models/training/train-direction-model.js');
     const report = await trainDirectionModel(
       bars,
-      { source: dataDir, symbols: opts.symbols, ...window },
+      { source: dataDir, symbols: opts.symbols, ...windowOf(opts) },
       {
         model,
         name: model !== 'mlp' && opts.name === 'direction-mlp' ? `direction-${model}` : opts.name,

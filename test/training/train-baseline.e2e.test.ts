@@ -181,4 +181,16 @@ describe('sextant train on real BTC/USDT 1h bars', () => {
     await expect(cmd.parseAsync(['--horizon', '0'], { from: 'user' })).rejects.toMatchObject({ code: 'commander.invalidArgument' });
     await expect(cmd.parseAsync(['--k-atr', '-1'], { from: 'user' })).rejects.toMatchObject({ code: 'commander.invalidArgument' });
   });
+
+  it('refuses, before it fits or registers anything, an empty window, a symbol given twice and a symbol with no bars in the window', async () => {
+    const registered = (await registry.list()).length;
+    const never = () => Promise.reject(new Error('opened the registry'));
+    await expect(runTrain({ ...OPTS, from: OPTS.to, to: OPTS.from }, never)).rejects.toThrow('the window is empty: --from 2024-01-01T00:00:00.000Z is not before --to 2023-01-01T00:00:00.000Z');
+    await expect(runTrain({ ...OPTS, symbols: ['BTC/USDT', 'ETH/USDT', 'BTC/USDT'] }, never)).rejects.toThrow('--symbols: BTC/USDT given more than once');
+    // PEPE/USDT's 1h bars begin in 2023-05, after this window.
+    await expect(runTrain({ ...OPTS, symbols: ['BTC/USDT', 'PEPE/USDT'], from: Date.UTC(2022, 0, 1), to: Date.UTC(2023, 0, 1) }, never)).rejects.toThrow(
+      /^no 1h bars of PEPE\/USDT from 2022-01-01T00:00:00\.000Z → 2023-01-01T00:00:00\.000Z under /,
+    );
+    expect((await registry.list()).length).toBe(registered);
+  });
 });
