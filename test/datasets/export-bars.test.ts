@@ -152,4 +152,12 @@ describe('dataset export of real bars (BTC/USDT 1h, 2022 Q1)', () => {
     await expect(runDatasetExport(opts('/nonexistent', { source: 'csv' }), undefined, quiet)).rejects.toThrow(/unknown --source/);
     await expect(runDatasetExport(opts('/nonexistent', { source: 'samples' }), undefined, quiet)).rejects.toThrow(/training-sample store/);
   });
+
+  it('refuses an empty window, and names a symbol with no bars in the window (it said "too few distinct times to split: 0")', async () => {
+    await expect(runDatasetExport(opts('/nonexistent', { from: TO, to: FROM }), undefined, quiet)).rejects.toThrow('the window is empty: --from 2022-04-01T00:00:00.000Z is not before --to 2022-01-01T00:00:00.000Z');
+    // PEPE/USDT's 1h bars begin in 2023-05.
+    await expect(runDatasetExport(opts('/nonexistent', { symbols: ['BTC/USDT', 'PEPE/USDT'] }), undefined, quiet)).rejects.toThrow(
+      /^no 1h bars of PEPE\/USDT from 2022-01-01T00:00:00\.000Z → 2022-04-01T00:00:00\.000Z under /,
+    );
+  });
 });
