@@ -4,6 +4,9 @@ import type { Order } from '../../streams/messages/order.js';
 import type { OrderSide } from '../../streams/messages/order-side.js';
 import { sideSign } from '../../streams/messages/order-side.js';
 
+/** Below this share of the quantities a fill traded, what a close leaves is rounding, not a position (as `models/backtest/positions.ts`). */
+const FLAT_SHARE = 1e-12;
+
 const DAY_MS = 86_400_000;
 
 /** Positions are per venue × symbol: the same coin on two venues is two inventories. */
@@ -118,12 +121,15 @@ export class RiskBook {
       p.avgCost = (p.avgCost * Math.abs(p.qty) + f.price * f.qty) / (Math.abs(p.qty) + f.qty);
       p.qty += d;
     } else {
-      const closing = Math.min(f.qty, Math.abs(p.qty));
+      const before = Math.abs(p.qty);
+      const closing = Math.min(f.qty, before);
       p.realised += closing * (f.price - p.avgCost) * Math.sign(p.qty);
-      const flips = f.qty > Math.abs(p.qty);
       p.qty += d;
-      if (flips) p.avgCost = f.price;
-      else if (p.qty === 0) p.avgCost = 0;
+      // Floating-point dust of a close (0.1 + 0.2 bought, 0.3 sold) is flat, as the backtest's
+      // positions count it: a book never holds 4e-19 BTC.
+      if (Math.abs(p.qty) <= FLAT_SHARE * Math.max(before, f.qty)) p.qty = 0;
+      if (p.qty === 0) p.avgCost = 0;
+      else if (f.qty > before) p.avgCost = f.price; // flipped: what is open was bought or sold now
     }
     this.positions.set(key, p);
     const o = this.inFlight.get(f.orderId);
