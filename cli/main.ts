@@ -17,14 +17,8 @@ import { openPgRegistry } from './registry.js';
 import { createPgTrainingSampleStore } from '../state/pg-training-sample-store.js';
 import { createRetrainingTracker } from '../models/mlflow/retraining-tracker.js';
 import { createLogger } from './logger.js';
-import { parseSymbols } from './parse-symbols.js';
+import { parseSymbols, parseTime } from './option-parsers.js';
 
-/** Parses `2024-01-01`, an ISO timestamp or epoch milliseconds into epoch ms (UTC). */
-export function parseTime(value: string): number {
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-  if (!Number.isFinite(ms)) throw new InvalidArgumentError(`not a date or epoch ms: ${value}`);
-  return ms;
-}
 
 
 const parseSpeed = (v: string): number | 'max' => {

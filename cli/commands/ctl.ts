@@ -7,17 +7,13 @@ import type { ControlVerb } from '../../gateways/control/control-messages.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { natsBusOptions } from '../nats-options.js';
 import { subjectsFor } from '../../streams/subjects.js';
+import { positiveInt } from '../option-parsers.js';
 
 type CtlGlobals = { url?: string; user?: string; password?: string; operator?: string; timeout: number };
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-const positiveInt = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('a positive integer');
-  return n;
-};
 
 /** `key=value` pairs: numbers become numbers, `a,b` lists become arrays. */
 export function parseLimitPairs(pairs: readonly string[]): Record<string, unknown> {

@@ -11,7 +11,7 @@ import type { TrainingSampleStore } from '../../state/training-sample-store.js';
 import type { SymbolBars } from '../../models/training/bar-dataset.js';
 import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import { loadSymbolBars } from './train.js';
-import { parseSymbols } from '../parse-symbols.js';
+import { fraction, nonNegative, nonNegativeInt, parseSymbols, parseTime, positive, positiveInt } from '../option-parsers.js';
 
 export type DatasetExportCliOptions = Readonly<{
   source: string;
@@ -38,36 +38,6 @@ export type DatasetExportCliOptions = Readonly<{
   progress?: boolean;
 }>;
 
-const positiveInt = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('a positive integer');
-  return n;
-};
-const nonNegativeInt = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('an integer ≥ 0');
-  return n;
-};
-const fraction = (v: string): number => {
-  const n = Number(v);
-  if (!(n > 0 && n < 1)) throw new InvalidArgumentError('a number in (0, 1)');
-  return n;
-};
-const positive = (v: string): number => {
-  const n = Number(v);
-  if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError('a positive number');
-  return n;
-};
-const nonNegative = (v: string): number => {
-  const n = Number(v);
-  if (!(Number.isFinite(n) && n >= 0)) throw new InvalidArgumentError('a number ≥ 0');
-  return n;
-};
-const parseTime = (value: string): number => {
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-  if (!Number.isFinite(ms)) throw new InvalidArgumentError(`not a date or epoch ms: ${value}`);
-  return ms;
-};
 
 /** Opens the training-sample store (the lead's wiring: PostgreSQL from config). */
 export type OpenSampleStore = () => Promise<TrainingSampleStore>;

@@ -25,7 +25,7 @@ import { loadSymbolBars } from './train.js';
 import { backtestConfig } from './backtest.js';
 import { runArm } from './experiment-arm.js';
 import type { ServedModel } from './experiment-arm.js';
-import { parseSymbols } from '../parse-symbols.js';
+import { parseSymbols, positive } from '../option-parsers.js';
 
 const DAY = 86_400_000;
 const YEAR = 365 * DAY;
@@ -302,11 +302,6 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
   return report;
 }
 
-const positive = (v: string): number => {
-  const n = Number(v);
-  if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError('a positive number');
-  return n;
-};
 
 /** `regimes` (all five windows) or 1-based window numbers, e.g. `3,4`. */
 function parseWindows(v: string): RegimeWindow[] {

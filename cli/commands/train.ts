@@ -15,7 +15,7 @@ import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import { NO_TRACKER } from '../../models/mlflow/retraining-tracker.js';
 import type { RetrainingTracker } from '../../models/mlflow/retraining-tracker.js';
 import { logTrainingRun } from '../../models/mlflow/training-run.js';
-import { parseSymbols } from '../parse-symbols.js';
+import { nonNegative, nonNegativeInt, parseSymbols, parseTime, positiveInt } from '../option-parsers.js';
 
 export type TrainCliOptions = Readonly<{
   data?: string;
@@ -66,27 +66,6 @@ const trainParams = (opts: TrainCliOptions, kind: string): Record<string, string
   ...(opts.window !== undefined ? { window: opts.window } : {}),
 });
 
-const positiveInt = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('a positive integer');
-  return n;
-};
-const nonNegativeInt = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('an integer ≥ 0');
-  return n;
-};
-const nonNegative = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('a number ≥ 0');
-  return n;
-};
-/** `2024-01-01`, an ISO timestamp or epoch ms → epoch ms (UTC). */
-const parseTime = (value: string): number => {
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-  if (!Number.isFinite(ms)) throw new InvalidArgumentError(`not a date or epoch ms: ${value}`);
-  return ms;
-};
 
 /**
  * The bars of each symbol from the data folder, in time order. A symbol with several files

@@ -1,0 +1,48 @@
+import { InvalidArgumentError } from 'commander';
+
+/**
+ * Parsers of command-line option values, shared by every command: each returns the value or
+ * throws commander's InvalidArgumentError with what was expected, which commander prints as
+ * `error: option '--x <v>' argument 'y' is invalid. <what>`.
+ */
+
+/**
+ * A `--symbols` list: comma-separated, trimmed, at least one, none given twice (a symbol named
+ * twice was trained on twice and given two asset actors).
+ *
+ * @example parseSymbols('BTC/USDT, ETH/USDT') // ['BTC/USDT', 'ETH/USDT']
+ */
+export function parseSymbols(v: string): string[] {
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (list.length === 0) throw new InvalidArgumentError('at least one symbol, e.g. BTC/USDT,ETH/USDT');
+  const twice = [...new Set(list.filter((s, i) => list.indexOf(s) !== i))];
+  if (twice.length > 0) throw new InvalidArgumentError(`${twice.join(', ')} given more than once`);
+  return list;
+}
+
+/** `2024-01-01` (UTC midnight), an ISO timestamp or epoch milliseconds → epoch ms. */
+export function parseTime(value: string): number {
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (!Number.isFinite(ms)) throw new InvalidArgumentError(`not a date or epoch ms: ${value}`);
+  return ms;
+}
+
+const numberWhere = (ok: (n: number) => boolean, expected: string) => (v: string): number => {
+  const n = Number(v);
+  if (v.trim() === '' || !ok(n)) throw new InvalidArgumentError(expected);
+  return n;
+};
+
+/** An integer > 0. */
+export const positiveInt = numberWhere((n) => Number.isInteger(n) && n > 0, 'a positive integer');
+/** An integer ≥ 0. */
+export const nonNegativeInt = numberWhere((n) => Number.isInteger(n) && n >= 0, 'an integer ≥ 0');
+/** A finite number > 0. */
+export const positive = numberWhere((n) => Number.isFinite(n) && n > 0, 'a positive number');
+/** A finite number ≥ 0. */
+export const nonNegative = numberWhere((n) => Number.isFinite(n) && n >= 0, 'a number ≥ 0');
+/** A number strictly between 0 and 1. */
+export const fraction = numberWhere((n) => n > 0 && n < 1, 'a number in (0, 1)');

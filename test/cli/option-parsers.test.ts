@@ -1,0 +1,37 @@
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { fraction, nonNegative, nonNegativeInt, parseSymbols, parseTime, positive, positiveInt } from '../../cli/option-parsers.js';
+
+describe('command-line option parsers', () => {
+  it('takes a comma-separated list, trimmed', () => {
+    expect(parseSymbols('BTC/USDT, ETH/USDT ,SOL/USDT,')).toEqual(['BTC/USDT', 'ETH/USDT', 'SOL/USDT']);
+  });
+
+  it('refuses an empty list and a symbol given twice, as commander argument errors', async () => {
+    expect(() => parseSymbols(' , ')).toThrow('at least one symbol');
+    expect(() => parseSymbols('BTC/USDT,ETH/USDT,BTC/USDT,ETH/USDT')).toThrow('BTC/USDT, ETH/USDT given more than once');
+    const cmd = new Command()
+      .exitOverride()
+      .configureOutput({ writeErr: () => undefined })
+      .option('--symbols <list>', 'symbols', parseSymbols)
+      .action(() => undefined);
+    await expect(cmd.parseAsync(['--symbols', 'BTC/USDT,BTC/USDT'], { from: 'user' })).rejects.toMatchObject({ code: 'commander.invalidArgument' });
+  });
+
+  it('reads dates as UTC and numbers within their bounds, and names what was expected otherwise', () => {
+    expect(parseTime('2024-01-01')).toBe(Date.UTC(2024, 0, 1));
+    expect(parseTime('2024-01-01T12:30:00Z')).toBe(Date.UTC(2024, 0, 1, 12, 30));
+    expect(parseTime('1704067200000')).toBe(1704067200000);
+    expect(() => parseTime('yesterday')).toThrow('not a date or epoch ms: yesterday');
+    expect(positiveInt('3')).toBe(3);
+    for (const v of ['0', '1.5', '', 'x']) expect(() => positiveInt(v)).toThrow('a positive integer');
+    expect(nonNegativeInt('0')).toBe(0);
+    for (const v of ['-1', '', ' ']) expect(() => nonNegativeInt(v)).toThrow('an integer ≥ 0');
+    expect(positive('0.5')).toBe(0.5);
+    for (const v of ['0', 'Infinity', '']) expect(() => positive(v)).toThrow('a positive number');
+    expect(nonNegative('0')).toBe(0);
+    for (const v of ['-0.1', 'NaN', '']) expect(() => nonNegative(v)).toThrow('a number ≥ 0');
+    expect(fraction('0.7')).toBe(0.7);
+    for (const v of ['0', '1', '']) expect(() => fraction(v)).toThrow('a number in (0, 1)');
+  });
+});
