@@ -137,6 +137,14 @@ export function endOfData(sources: readonly AssetKey[] = []): EndOfData {
 }
 
 /** What {@link replayHooks} needs of the engine: its actors' progress and its sequencer, when decisions run. */
+/** A replay's asset actor failed (a backtest does not restart one): the run cannot finish. */
+export class ActorFailedError extends Error {
+  constructor(readonly actor: ActorStatus) {
+    super(`asset actor ${actor.key} failed: ${actor.lastError ?? 'no error recorded'}`);
+    this.name = 'ActorFailedError';
+  }
+}
+
 export type ReplayedEngine = Readonly<{
   supervisor: Readonly<{ status(): readonly ActorStatus[] }>;
   decisions: Readonly<{ sequencer: Pick<EventSequencer, 'idle' | 'notBefore'> }> | undefined;
@@ -145,7 +153,9 @@ export type ReplayedEngine = Readonly<{
 /**
  * The replay's side of `ends` as the feed's hooks (`feedInProcess`'s `afterBatch` and `waiting`):
  * after each batch, mark where assets begin, seal those whose data ended and release the sealed
- * ones whose actors are done; while the feed waits, and after it (`release`), release.
+ * ones whose actors are done; while the feed waits, and after it (`release`), release. Each of
+ * them throws {@link ActorFailedError} once an asset actor has failed, so the replay stops with
+ * its error instead of waiting for messages nothing will handle.
  */
 export function replayHooks(
   ends: EndOfData,
@@ -153,7 +163,10 @@ export function replayHooks(
   store: Readonly<{ bus: Pick<StreamAdmin, 'lastMessage'>; stream: string; subjects: Subjects }>,
 ): Readonly<{ afterBatch: () => Promise<void>; waiting: () => void; release: () => void }> {
   const release = (): void => {
-    if (engine.decisions !== undefined) ends.release(engine.supervisor.status(), engine.decisions.sequencer);
+    const actors = engine.supervisor.status();
+    const failed = actors.find((a) => a.state === 'failed');
+    if (failed !== undefined) throw new ActorFailedError(failed);
+    if (engine.decisions !== undefined) ends.release(actors, engine.decisions.sequencer);
   };
   return {
     afterBatch: async () => {

@@ -132,6 +132,10 @@ export function backtestConfig(base: Config, symbols: readonly string[], opts: P
     // events out of order (found by test/backtest/parity.test.ts).
     decision: { idleFlushMs: NEVER_MS },
     asset: { staleAfterMs: NEVER_MS },
+    // A failed asset actor is not restarted: on the same input it would fail the same way, and its
+    // restart waits on the simulated clock, which stops with the replay (the run waited for ever).
+    // The replay stops with the actor's error instead (backtest-end-of-data.ts, replayHooks).
+    supervisor: { ...base.supervisor, maxRestarts: 0 },
   };
 }
 
@@ -330,24 +334,34 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     bar.setTotal(Math.max(fed, n, 1));
     bar.update(n, { rate: Math.round(n / Math.max((performance.now() - t0) / 1000, 1e-3)) });
   };
-  const published = await feedInProcess(bus, subjects, mergeBatchesByTime(sources, undefined, ends.hooks), {
-    consumed: () => engine.counters.messagesIn,
-    each: replayed,
-    afterBatch: () => {
-      showProgress();
-      return replay.afterBatch();
-    },
-    waiting: replay.waiting,
+  const runReplay = async (): Promise<Readonly<{ published: number }>> => {
+    const published = await feedInProcess(bus, subjects, mergeBatchesByTime(sources, undefined, ends.hooks), {
+      consumed: () => engine.counters.messagesIn,
+      each: replayed,
+      afterBatch: () => {
+        showProgress();
+        return replay.afterBatch();
+      },
+      waiting: replay.waiting,
+    });
+    if (opts.progress === true) bar.setTotal(published.published);
+    await ends.seal(bus, mdStream, subjects);
+    for (;;) {
+      replay.release();
+      const n = engine.counters.messagesIn;
+      if (opts.progress === true) bar.update(n, { rate: Math.round(n / ((performance.now() - t0) / 1000)) });
+      if (n >= published.published) return published;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  // A failed replay (an asset actor's error, a bad row in a file) stops the engine and closes the bus before it is thrown.
+  const published = await runReplay().catch(async (e: unknown) => {
+    if (opts.progress === true) bar.stop();
+    await engine.stop().catch(() => {});
+    await bus.close().catch(() => {});
+    riskLog.close();
+    throw e;
   });
-  if (opts.progress === true) bar.setTotal(published.published);
-  await ends.seal(bus, mdStream, subjects);
-  for (;;) {
-    replay.release();
-    const n = engine.counters.messagesIn;
-    if (opts.progress === true) bar.update(n, { rate: Math.round(n / ((performance.now() - t0) / 1000)) });
-    if (n >= published.published) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
   await engine.stop();
   const finalRiskState = engine.decisions?.risk.status().state;
   if (opts.progress === true) bar.stop();

@@ -26,6 +26,8 @@ import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { startEngine } from '../engine.js';
 import { settleLearningLoop } from './learning-loop-gate.js';
+import { ActorFailedError } from './backtest-end-of-data.js';
+import type { ActorStatus } from '../../actors/supervisor.js';
 
 /** A model the arm served, and the event time of the first bar it decided. */
 export type ServedModel = Readonly<{ at: number; model: string }>;
@@ -81,8 +83,16 @@ async function publishedPredictions(bus: Bus, cfg: Config): Promise<ScoredPredic
   return out;
 }
 
-const waitFor = async (done: () => boolean, ms = 2): Promise<void> => {
-  while (!done()) await new Promise((r) => setTimeout(r, ms));
+/**
+ * Polls until `done`; throws {@link ActorFailedError} once an asset actor of `engine` has failed
+ * (a backtest's engine does not restart one), which `done` would otherwise wait for for ever.
+ */
+const waitFor = async (engine: Readonly<{ supervisor: Readonly<{ status(): readonly ActorStatus[] }> }>, done: () => boolean, ms = 2): Promise<void> => {
+  while (!done()) {
+    const failed = engine.supervisor.status().find((a) => a.state === 'failed');
+    if (failed !== undefined) throw new ActorFailedError(failed);
+    await new Promise((r) => setTimeout(r, ms));
+  }
 };
 
 /**
@@ -149,14 +159,14 @@ export async function runArm(cfg: Config, o: ArmOptions): Promise<ArmRun> {
       newest.set(md.symbol, md.ts);
       for (let p = o.points[next]; p !== undefined && md.ts >= p.at; p = o.points[++next]) {
         // Everything before the retrain point is decided by the model before it.
-        await waitFor(() => engine.counters.messagesIn >= yielded);
+        await waitFor(engine, () => engine.counters.messagesIn >= yielded);
         await decisions?.sequencer.flush();
         await o.retrain(p);
         const m = await decisions?.swapTo(cfg.strategy.model);
         if (m !== undefined) served.push({ at: md.ts, model: `${m.name}@${m.version}` });
       }
       if (o.learningLoop === true && md.ts > lastTs && yielded > 0) {
-        await waitFor(() => engine.counters.messagesIn >= yielded, 1);
+        await waitFor(engine, () => engine.counters.messagesIn >= yielded, 1);
         const m = await settleLearningLoop(engine, bus, loopClock, cfg.strategy.model);
         if (m !== served[served.length - 1]?.model) served.push({ at: md.ts, model: m });
       }
@@ -169,7 +179,7 @@ export async function runArm(cfg: Config, o: ArmOptions): Promise<ArmRun> {
     }
   }
   const published = await replay({ bus, subjects: subjectsFor(cfg.prefix), source: timed() });
-  await waitFor(() => engine.counters.messagesIn >= published.published, 20);
+  await waitFor(engine, () => engine.counters.messagesIn >= published.published, 20);
   if (o.learningLoop === true) await settleLearningLoop(engine, bus, loopClock, cfg.strategy.model);
   const retraining = engine.retraining?.status().counters;
   await engine.stop();
