@@ -65,6 +65,7 @@ export type DemoSummary = Readonly<{
   rejectsByReason: Readonly<Record<string, number>>;
   fills: number;
   decisions: Readonly<DecisionStats> | null;
+  /** `equity`: the risk book's PnL since the start (realised after fees + unrealised; the risk core's name for it). */
   risk: { state: string; equity: number; realised: number; unrealised: number; fees: number; positions: readonly { symbol: string; qty: number }[] } | null;
   seconds: number;
   messagesPerSecond: number;
@@ -274,7 +275,7 @@ function printSummary(s: DemoSummary): void {
   out.write(`  rejects         ${s.rejects}${rej.length === 0 ? '' : ` (${rej.map(([k, v]) => `${k}=${v}`).join(' ')})`}\n`);
   out.write(`  fills           ${s.fills}${s.decisions === null ? '' : ` (fees ${s.decisions.fees.toFixed(2)}, ${s.decisions.expired} orders expired unfilled)`}\n`);
   if (s.risk !== null) {
-    out.write(`  risk            ${s.risk.state}, equity ${s.risk.equity.toFixed(2)} (realised ${s.risk.realised.toFixed(2)}, unrealised ${s.risk.unrealised.toFixed(2)})\n`);
+    out.write(`  risk            ${s.risk.state}, PnL ${s.risk.equity.toFixed(2)} (realised ${s.risk.realised.toFixed(2)}, unrealised ${s.risk.unrealised.toFixed(2)}, after fees)\n`);
     out.write(`  positions       ${s.risk.positions.map((p) => `${p.symbol}=${p.qty.toPrecision(4)}`).join(' ') || 'none'}\n`);
   }
   out.write(`${JSON.stringify(s)}\n`);
