@@ -18,9 +18,14 @@ export function parseSymbols(v: string): string[] {
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
   if (list.length === 0) throw new InvalidArgumentError('at least one symbol, e.g. BTC/USDT,ETH/USDT');
-  const twice = [...new Set(list.filter((s, i) => list.indexOf(s) !== i))];
+  const twice = repeatedIn(list);
   if (twice.length > 0) throw new InvalidArgumentError(`${twice.join(', ')} given more than once`);
   return list;
+}
+
+/** The values `list` holds more than once, each once, in the order of their second appearance. */
+export function repeatedIn(list: readonly string[]): string[] {
+  return [...new Set(list.filter((s, i) => list.indexOf(s) !== i))];
 }
 
 /** `2024-01-01` (UTC midnight), an ISO timestamp or epoch milliseconds → epoch ms. */

@@ -48,6 +48,7 @@ import { storeBarSource, trainFromStore } from './backtest-source.js';
 import { spreadModelOf } from './backtest-spec.js';
 import type { BacktestCosts, BacktestSpec } from './backtest-spec.js';
 import { ensureDemoModel } from './demo-model.js';
+import { repeatedIn } from '../option-parsers.js';
 
 export type BacktestOptions = Readonly<{
   configFile?: string;
@@ -214,7 +215,7 @@ function checkWindow(opts: BacktestOptions): void {
   const iso = (ms: number): string => (Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms));
   if (!(opts.from < opts.to)) throw new InvalidArgumentError(`the window is empty: from ${iso(opts.from)} is not before to ${iso(opts.to)}`);
   // Twice the same symbol trained the model on its bars twice and gave it two asset actors.
-  const twice = [...new Set(opts.symbols.filter((s, i) => opts.symbols.indexOf(s) !== i))];
+  const twice = repeatedIn(opts.symbols);
   if (twice.length > 0) throw new InvalidArgumentError(`symbols: ${twice.join(', ')} given more than once`);
 }
 

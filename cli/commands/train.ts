@@ -15,7 +15,7 @@ import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import { NO_TRACKER } from '../../models/mlflow/retraining-tracker.js';
 import type { RetrainingTracker } from '../../models/mlflow/retraining-tracker.js';
 import { logTrainingRun } from '../../models/mlflow/training-run.js';
-import { nonNegative, nonNegativeInt, parseSymbols, parseTime, positiveInt } from '../option-parsers.js';
+import { nonNegative, nonNegativeInt, parseSymbols, parseTime, positiveInt, repeatedIn } from '../option-parsers.js';
 
 export type TrainCliOptions = Readonly<{
   data?: string;
@@ -121,7 +121,7 @@ const windowOf = (opts: TrainCliOptions): Readonly<{ from?: number; to?: number 
 async function trainingBars(opts: TrainCliOptions, dataDir: string, timeframe: string): Promise<SymbolBars[]> {
   const iso = (ms: number): string => new Date(ms).toISOString();
   if (opts.from !== undefined && opts.to !== undefined && !(opts.from < opts.to)) throw new InvalidArgumentError(`the window is empty: --from ${iso(opts.from)} is not before --to ${iso(opts.to)}`);
-  const twice = [...new Set(opts.symbols.filter((s, i) => opts.symbols.indexOf(s) !== i))];
+  const twice = repeatedIn(opts.symbols);
   if (twice.length > 0) throw new InvalidArgumentError(`--symbols: ${twice.join(', ')} given more than once`);
   const bars = await loadSymbolBars(dataDir, opts.symbols, timeframe, windowOf(opts));
   const empty = bars.filter((b) => b.bars.length === 0).map((b) => b.symbol);
