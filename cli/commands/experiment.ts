@@ -91,10 +91,6 @@ async function coverage(dataDir: string, symbol: string, tf: string, w: Window, 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
- * The loop arm's models after the first, as the registry recorded them: each was fitted by the
- * retraining actor on labeled samples (a rollback serves an earlier one again).
- */
-/**
  * Records a change of the served alias (`production`) or a rejection the registry announced;
  * registrations and the `candidate` alias a challenger is shadowed under are left out.
  */
@@ -104,6 +100,10 @@ function noteChange(changes: ModelChange[], data: Uint8Array, eventTime: number)
   changes.push({ at: iso(eventTime), event: e.event, version: e.version, previousVersion: e.previousVersion, reason: e.reason });
 }
 
+/**
+ * The loop arm's models after the first, as the registry recorded them: each was fitted by the
+ * retraining actor on labeled samples (a rollback serves an earlier one again).
+ */
 async function challengersServed(registry: ModelRegistry, served: readonly ServedModel[], before: readonly TrainingRecord[]): Promise<TrainingRecord[]> {
   const out: TrainingRecord[] = [];
   for (const s of served) {
