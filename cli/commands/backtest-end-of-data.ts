@@ -136,7 +136,6 @@ export function endOfData(sources: readonly AssetKey[] = []): EndOfData {
   };
 }
 
-/** What {@link replayHooks} needs of the engine: its actors' progress and its sequencer, when decisions run. */
 /** A replay's asset actor failed (a backtest does not restart one): the run cannot finish. */
 export class ActorFailedError extends Error {
   constructor(readonly actor: ActorStatus) {
@@ -145,6 +144,7 @@ export class ActorFailedError extends Error {
   }
 }
 
+/** What {@link replayHooks} needs of the engine: its actors' progress and its sequencer, when decisions run. */
 export type ReplayedEngine = Readonly<{
   supervisor: Readonly<{ status(): readonly ActorStatus[] }>;
   decisions: Readonly<{ sequencer: Pick<EventSequencer, 'idle' | 'notBefore'> }> | undefined;
