@@ -23,6 +23,16 @@ export function parseSymbols(v: string): string[] {
   return list;
 }
 
+/**
+ * Why a window cannot be run, or undefined: its start is not before its end (either may be open).
+ * `names`: how the caller's user calls the two bounds (`--from`/`--to` on the command line).
+ */
+export function emptyWindow(from: number | undefined, to: number | undefined, names: readonly [string, string] = ['--from', '--to']): string | undefined {
+  if (from === undefined || to === undefined || from < to) return undefined;
+  const iso = (ms: number): string => (Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms));
+  return `the window is empty: ${names[0]} ${iso(from)} is not before ${names[1]} ${iso(to)}`;
+}
+
 /** The values `list` holds more than once, each once, in the order of their second appearance. */
 export function repeatedIn(list: readonly string[]): string[] {
   return [...new Set(list.filter((s, i) => list.indexOf(s) !== i))];

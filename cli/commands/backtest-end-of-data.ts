@@ -144,6 +144,12 @@ export class ActorFailedError extends Error {
   }
 }
 
+/** Throws {@link ActorFailedError} for the first actor of `actors` that failed. */
+export function throwIfFailed(actors: readonly ActorStatus[]): void {
+  const failed = actors.find((a) => a.state === 'failed');
+  if (failed !== undefined) throw new ActorFailedError(failed);
+}
+
 /** What {@link replayHooks} needs of the engine: its actors' progress and its sequencer, when decisions run. */
 export type ReplayedEngine = Readonly<{
   supervisor: Readonly<{ status(): readonly ActorStatus[] }>;
@@ -164,8 +170,7 @@ export function replayHooks(
 ): Readonly<{ afterBatch: () => Promise<void>; waiting: () => void; release: () => void }> {
   const release = (): void => {
     const actors = engine.supervisor.status();
-    const failed = actors.find((a) => a.state === 'failed');
-    if (failed !== undefined) throw new ActorFailedError(failed);
+    throwIfFailed(actors);
     if (engine.decisions !== undefined) ends.release(actors, engine.decisions.sequencer);
   };
   return {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { TimeframeSchema } from '../../streams/messages/bar.js';
 import type { Timeframe } from '../../streams/messages/bar.js';
 import type { SpreadModel } from '../../models/execution/bar-spread.js';
+import { emptyWindow } from '../option-parsers.js';
 
 /** A backtest spec that cannot be used; the message names the file and the key. Not retryable. */
 export class BacktestSpecError extends Error {
@@ -143,7 +144,8 @@ export function resolveBacktestInputs(spec: BacktestSpec | undefined, flags: Bac
   const to = flags.to ?? s.to;
   const report = flags.report ?? s.report;
   if (from === undefined || to === undefined) throw new BacktestSpecError('give --from and --to (or `from:` and `to:` in the --spec file)');
-  if (!(from < to)) throw new BacktestSpecError(`the window is empty: from ${new Date(from).toISOString()} is not before to ${new Date(to).toISOString()}`);
+  const empty = emptyWindow(from, to, ['from', 'to']);
+  if (empty !== undefined) throw new BacktestSpecError(empty);
   if (report === undefined) throw new BacktestSpecError('give --report (or `report:` in the --spec file)');
   const tf = TimeframeSchema.safeParse(flags.timeframe ?? s.timeframe ?? BACKTEST_DEFAULTS.timeframe);
   if (!tf.success) throw new BacktestSpecError(`timeframe: ${issuesText(tf.error.issues)}`);

@@ -48,7 +48,7 @@ import { storeBarSource, trainFromStore } from './backtest-source.js';
 import { spreadModelOf } from './backtest-spec.js';
 import type { BacktestCosts, BacktestSpec } from './backtest-spec.js';
 import { ensureDemoModel } from './demo-model.js';
-import { repeatedIn } from '../option-parsers.js';
+import { emptyWindow, repeatedIn } from '../option-parsers.js';
 
 export type BacktestOptions = Readonly<{
   configFile?: string;
@@ -212,8 +212,8 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
 
 /** What a backtest refuses before it trains anything: an empty window, a symbol named twice. */
 function checkWindow(opts: BacktestOptions): void {
-  const iso = (ms: number): string => (Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms));
-  if (!(opts.from < opts.to)) throw new InvalidArgumentError(`the window is empty: from ${iso(opts.from)} is not before to ${iso(opts.to)}`);
+  const empty = emptyWindow(opts.from, opts.to, ['from', 'to']);
+  if (empty !== undefined) throw new InvalidArgumentError(empty);
   // Twice the same symbol trained the model on its bars twice and gave it two asset actors.
   const twice = repeatedIn(opts.symbols);
   if (twice.length > 0) throw new InvalidArgumentError(`symbols: ${twice.join(', ')} given more than once`);

@@ -10,8 +10,8 @@ import { trainingSampleSource } from '../../models/datasets/training-sample-sour
 import type { TrainingSampleStore } from '../../state/training-sample-store.js';
 import type { SymbolBars } from '../../models/training/bar-dataset.js';
 import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
-import { loadSymbolBars } from './train.js';
-import { fraction, nonNegative, nonNegativeInt, parseSymbols, parseTime, positive, positiveInt } from '../option-parsers.js';
+import { loadSymbolBars, requireBars } from './train.js';
+import { emptyWindow, fraction, nonNegative, nonNegativeInt, parseSymbols, parseTime, positive, positiveInt } from '../option-parsers.js';
 
 export type DatasetExportCliOptions = Readonly<{
   source: string;
@@ -76,19 +76,15 @@ export function sourceOf(opts: DatasetExportCliOptions, store?: TrainingSampleSt
         out.push(...(await loadSymbolBars(dataDir, [symbol], timeframe, window)));
         progress?.(i + 1, symbols.length, 'symbols');
       }
-      const empty = out.filter((s) => s.bars.length === 0).map((s) => s.symbol);
-      const iso = (ms: number | undefined, none: string): string => (ms === undefined ? none : new Date(ms).toISOString());
-      if (empty.length > 0) throw new InvalidArgumentError(`no ${timeframe} bars of ${empty.join(', ')} from ${iso(opts.from, 'the beginning')} → ${iso(opts.to, 'the end')} under ${dataDir}`);
-      return out;
+      return requireBars(out, { dataDir, timeframe, ...window });
     },
   });
 }
 
 /** `sextant dataset export`: runs the export and prints where it went and its row counts. */
 export async function runDatasetExport(opts: DatasetExportCliOptions, openStore?: OpenSampleStore, write: (s: string) => void = (s) => process.stdout.write(s)): Promise<ExportResult> {
-  if (opts.from !== undefined && opts.to !== undefined && !(opts.from < opts.to)) {
-    throw new InvalidArgumentError(`the window is empty: --from ${new Date(opts.from).toISOString()} is not before --to ${new Date(opts.to).toISOString()}`);
-  }
+  const empty = emptyWindow(opts.from, opts.to);
+  if (empty !== undefined) throw new InvalidArgumentError(empty);
   if (opts.source === 'samples' && openStore === undefined) throw new InvalidArgumentError('--source samples needs the training-sample store');
   const store = opts.source === 'samples' && openStore !== undefined ? await openStore() : undefined;
   const source = sourceOf(opts, store);

@@ -26,7 +26,7 @@ import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { startEngine } from '../engine.js';
 import { settleLearningLoop } from './learning-loop-gate.js';
-import { ActorFailedError } from './backtest-end-of-data.js';
+import { throwIfFailed } from './backtest-end-of-data.js';
 import type { ActorStatus } from '../../actors/supervisor.js';
 
 /** A model the arm served, and the event time of the first bar it decided. */
@@ -89,8 +89,7 @@ async function publishedPredictions(bus: Bus, cfg: Config): Promise<ScoredPredic
  */
 const waitFor = async (engine: Readonly<{ supervisor: Readonly<{ status(): readonly ActorStatus[] }> }>, done: () => boolean, ms = 2): Promise<void> => {
   while (!done()) {
-    const failed = engine.supervisor.status().find((a) => a.state === 'failed');
-    if (failed !== undefined) throw new ActorFailedError(failed);
+    throwIfFailed(engine.supervisor.status());
     await new Promise((r) => setTimeout(r, ms));
   }
 };

@@ -15,7 +15,7 @@ import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import { NO_TRACKER } from '../../models/mlflow/retraining-tracker.js';
 import type { RetrainingTracker } from '../../models/mlflow/retraining-tracker.js';
 import { logTrainingRun } from '../../models/mlflow/training-run.js';
-import { nonNegative, nonNegativeInt, parseSymbols, parseTime, positiveInt, repeatedIn } from '../option-parsers.js';
+import { emptyWindow, nonNegative, nonNegativeInt, parseSymbols, parseTime, positiveInt, repeatedIn } from '../option-parsers.js';
 
 export type TrainCliOptions = Readonly<{
   data?: string;
@@ -89,6 +89,14 @@ export async function loadSymbolBars(dataDir: string, symbols: readonly string[]
   return out;
 }
 
+/** `bars` as they are, or an error naming the symbols with none (an InvalidArgumentError: the window or the data folder was given wrong). */
+export function requireBars(bars: readonly SymbolBars[], o: Readonly<{ dataDir: string; timeframe: string; from?: number; to?: number }>): SymbolBars[] {
+  const empty = bars.filter((b) => b.bars.length === 0).map((b) => b.symbol);
+  if (empty.length === 0) return [...bars];
+  const iso = (ms: number | undefined, none: string): string => (ms === undefined ? none : new Date(ms).toISOString());
+  throw new InvalidArgumentError(`no ${o.timeframe} bars of ${empty.join(', ')} from ${iso(o.from, 'the beginning')} → ${iso(o.to, 'the end')} under ${o.dataDir}`);
+}
+
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 
 /** The three models side by side, as printed by `sextant train`. */
@@ -119,17 +127,11 @@ const windowOf = (opts: TrainCliOptions): Readonly<{ from?: number; to?: number 
  * the window (named, instead of the trainer's "only 0 labelled rows").
  */
 async function trainingBars(opts: TrainCliOptions, dataDir: string, timeframe: string): Promise<SymbolBars[]> {
-  const iso = (ms: number): string => new Date(ms).toISOString();
-  if (opts.from !== undefined && opts.to !== undefined && !(opts.from < opts.to)) throw new InvalidArgumentError(`the window is empty: --from ${iso(opts.from)} is not before --to ${iso(opts.to)}`);
+  const empty = emptyWindow(opts.from, opts.to);
+  if (empty !== undefined) throw new InvalidArgumentError(empty);
   const twice = repeatedIn(opts.symbols);
   if (twice.length > 0) throw new InvalidArgumentError(`--symbols: ${twice.join(', ')} given more than once`);
-  const bars = await loadSymbolBars(dataDir, opts.symbols, timeframe, windowOf(opts));
-  const empty = bars.filter((b) => b.bars.length === 0).map((b) => b.symbol);
-  if (empty.length > 0) {
-    const range = `${opts.from === undefined ? 'the beginning' : iso(opts.from)} → ${opts.to === undefined ? 'the end' : iso(opts.to)}`;
-    throw new InvalidArgumentError(`no ${timeframe} bars of ${empty.join(', ')} from ${range} under ${dataDir}`);
-  }
-  return bars;
+  return requireBars(await loadSymbolBars(dataDir, opts.symbols, timeframe, windowOf(opts)), { dataDir, timeframe, ...windowOf(opts) });
 }
 
 /** Runs one training and prints the table and a final JSON line; returns the report. */
