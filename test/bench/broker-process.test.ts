@@ -29,8 +29,10 @@ describe('broker-process (Linux /proc)', () => {
   });
 
   it("reads another process's environment as it was started", async () => {
-    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 10000)'], { env: { ...process.env, GOMAXPROCS: '3' }, stdio: 'ignore' });
-    await once(child, 'spawn');
+    // Read once the child runs its own code: right after 'spawn' it may not have exec'd yet, and
+    // /proc then still shows the environment it forked with (seen once in CI).
+    const child = spawn(process.execPath, ['-e', "process.stdout.write('up'); setTimeout(() => {}, 10000)"], { env: { ...process.env, GOMAXPROCS: '3' }, stdio: ['ignore', 'pipe', 'ignore'] });
+    await once(child.stdout, 'data');
     try {
       expect(environOf(child.pid as number, 'GOMAXPROCS')).toBe('3');
       expect(environOf(child.pid as number, 'SEXTANT_NO_SUCH_VARIABLE')).toBeUndefined();
