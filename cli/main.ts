@@ -143,7 +143,7 @@ program
 program
   .command('replay')
   .description('publish historical CSV data into JetStream with deterministic ids')
-  .requiredOption('--data <path>', 'a CSV file or a folder of OHLCV CSVs')
+  .requiredOption('--data <path>', 'a CSV file, a data folder (with ohlcv/) or a folder of <BASE>_<QUOTE>_<tf>….csv files')
   .option('--symbols <list>', 'comma-separated symbols (folder input; default: the configured assets)', parseSymbols)
   .option('--symbol <symbol>', 'symbol of a single file when its name does not say')
   .option('--timeframe <tf>', 'bar timeframe for folder input', '1h')

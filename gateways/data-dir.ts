@@ -66,6 +66,9 @@ export function requireDataDir(explicit?: string, opts: DataDirOptions = {}): st
   return dir;
 }
 
+/** The venue of a file in a flat folder, whose name says nothing of it (commands use the config's). */
+export const UNKNOWN_VENUE = 'unknown';
+
 /** One OHLCV file, with what its folder and name say about it. */
 export type BarFile = Readonly<{
   path: string;
@@ -166,7 +169,7 @@ export function findBarFilesUnder(path: string, filter: BarFileFilter = {}): Bar
     if (m === null || timeframe === undefined || (wantTf !== undefined && timeframe !== wantTf)) continue;
     const symbol = wantedSymbol(m, wantSymbols);
     if (symbol === undefined) continue;
-    out.push({ path: join(p, name), venue: 'unknown', market: 'unknown', symbol, timeframe });
+    out.push({ path: join(p, name), venue: UNKNOWN_VENUE, market: 'unknown', symbol, timeframe });
   }
   if (out.length === 0 && readdirSync(p).every((n) => FILE_RE.exec(n) === null)) {
     throw new DataDirError(p, `${p} holds no ohlcv/ folder and no files named <BASE>_<QUOTE>_<timeframe>….csv.`);

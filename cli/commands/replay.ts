@@ -1,14 +1,16 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { loadConfig } from '../../config/load.js';
-import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
+import type { Config } from '../../config/schema.js';
+import { UNKNOWN_VENUE, findBarFilesUnder } from '../../gateways/data-dir.js';
 import { readMarketData } from '../../gateways/historical/market-data-csv.js';
 import { mergeByTime } from '../../gateways/historical/merge-by-time.js';
 import { replay } from '../../gateways/replay.js';
 import type { MarketData } from '../../streams/messages/market-data.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { natsBusOptions } from '../nats-options.js';
+import { emptyWindow, repeatedIn } from '../option-parsers.js';
 import { streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 
@@ -29,6 +31,44 @@ const symbolFromName = (path: string): string | undefined => {
   return m === null ? undefined : `${m[1]}/${m[2]}`;
 };
 
+/** Refused replay input: named before anything is connected to or published. */
+export class ReplayInputError extends Error {
+  override readonly name = 'ReplayInputError';
+}
+
+/**
+ * What `sextant replay` publishes, checked before anything connects: one CSV file (its symbol from
+ * `--symbol` or its name), or the bar files of a folder — a data root with `ohlcv/` or a flat
+ * folder of `<BASE>_<QUOTE>_<tf>….csv` files, as `sextant backtest` takes them. Only configured
+ * assets, each named once; every symbol asked for must have a file; the window must not be empty.
+ * A file in a flat folder says nothing of its venue: the config's is used, as a backtest does.
+ */
+export function replaySources(cfg: Config, opts: Omit<ReplayCommandOptions, 'configFile' | 'speed'>): AsyncIterable<MarketData>[] {
+  const known = new Set(cfg.assets.map((a) => a.symbol));
+  const empty = emptyWindow(opts.from, opts.to);
+  if (empty !== undefined) throw new ReplayInputError(empty);
+  if (!existsSync(opts.data)) throw new ReplayInputError(`--data ${opts.data} does not exist`);
+  const window = { from: opts.from, to: opts.to };
+  if (statSync(opts.data).isDirectory()) {
+    const twice = repeatedIn(opts.symbols ?? []);
+    if (twice.length > 0) throw new ReplayInputError(`--symbols names ${twice.join(', ')} more than once`);
+    const unknown = (opts.symbols ?? []).filter((s) => !known.has(s));
+    if (unknown.length > 0) throw new ReplayInputError(`not configured assets: ${unknown.join(', ')} (add them under assets: in the config)`);
+    const symbols = opts.symbols ?? [...known];
+    const files = findBarFilesUnder(opts.data, { symbols, timeframe: opts.timeframe });
+    const missing = symbols.filter((sym) => !files.some((f) => f.symbol === sym));
+    // The configured assets by default: replay those the folder has, name the rest only if none is there.
+    if (files.length === 0 || (opts.symbols !== undefined && missing.length > 0)) {
+      throw new ReplayInputError(`no ${opts.timeframe} bar files for ${(files.length === 0 ? symbols : missing).join(', ')} under ${opts.data}`);
+    }
+    return files.map((f) => readMarketData(f.path, { venue: f.venue === UNKNOWN_VENUE ? cfg.venue : f.venue, symbol: f.symbol, tf: f.timeframe, ...window }));
+  }
+  const symbol = opts.symbol ?? symbolFromName(opts.data);
+  if (symbol === undefined) throw new ReplayInputError(`cannot tell the symbol of ${opts.data}: pass --symbol BASE/QUOTE`);
+  if (!known.has(symbol)) throw new ReplayInputError(`not a configured asset: ${symbol} (add it under assets: in the config)`);
+  return [readMarketData(opts.data, { venue: cfg.venue, symbol, tf: opts.timeframe, ...window })];
+}
+
 /**
  * `sextant replay`: publishes historical CSV data into JetStream with deterministic ids (so a
  * second replay of the same data stores nothing twice), as fast as possible or at a speed factor.
@@ -36,21 +76,7 @@ const symbolFromName = (path: string): string | undefined => {
  */
 export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
   const cfg = loadConfig({ file: opts.configFile });
-  const known = new Set(cfg.assets.map((a) => a.symbol));
-  const window = { from: opts.from, to: opts.to };
-  let sources: AsyncIterable<MarketData>[];
-  if (statSync(opts.data).isDirectory()) {
-    const symbols = opts.symbols ?? [...known];
-    const files = findBarFiles(requireDataDir(opts.data), { symbols, timeframe: opts.timeframe });
-    if (files.length === 0) throw new Error(`no ${opts.timeframe} bar files for ${symbols.join(', ')} under ${opts.data}/ohlcv`);
-    sources = files.map((f) => readMarketData(f.path, { venue: f.venue, symbol: f.symbol, tf: f.timeframe, ...window }));
-  } else {
-    const symbol = opts.symbol ?? symbolFromName(opts.data);
-    if (symbol === undefined) throw new Error(`cannot tell the symbol of ${opts.data}: pass --symbol BASE/QUOTE`);
-    sources = [readMarketData(opts.data, { venue: cfg.venue, symbol, tf: opts.timeframe, ...window })];
-  }
-  const unknown = (opts.symbols ?? []).filter((s) => !known.has(s));
-  if (unknown.length > 0) throw new Error(`not configured assets: ${unknown.join(', ')} (add them under assets: in the config)`);
+  const sources = replaySources(cfg, opts);
 
   const bus = await createNatsBus(natsBusOptions(cfg.nats, `${cfg.nats.name}-replay`));
   const progress = new SingleBar({ format: ' replay |{bar}| {value} msgs | {rate} msg/s', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
