@@ -1,3 +1,4 @@
+import { utf8 } from '../streams/codec.js';
 import type { FeatureVector } from '../streams/messages/feature-vector.js';
 
 /**
@@ -14,7 +15,6 @@ import type { FeatureVector } from '../streams/messages/feature-vector.js';
 const MAGIC = 0xfe;
 const VERSION = 1;
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
@@ -27,7 +27,7 @@ let lastBlock: Uint8Array = new Uint8Array(0);
 function namesBlock(names: readonly string[]): Uint8Array {
   if (names.length === lastNames.length && names.every((n, i) => n === lastNames[i])) return lastBlock;
   lastNames = names;
-  lastBlock = encoder.encode(names.join('\n'));
+  lastBlock = utf8(names.join('\n'));
   return lastBlock;
 }
 
@@ -38,8 +38,8 @@ export class FeatureVectorBinaryError extends Error {
 export function encodeFeatureVector(v: FeatureVector): Buffer {
   const names = Object.keys(v.values);
   const names8 = namesBlock(names);
-  const id8 = encoder.encode(v.id);
-  const source8 = encoder.encode(v.source);
+  const id8 = utf8(v.id);
+  const source8 = utf8(v.source);
   if (id8.length > 0xffff || source8.length > 0xffff || names.length > 0xffff) throw new FeatureVectorBinaryError(`feature vector ${v.id} too large to encode`);
   const head = 2 + 2 + id8.length + 2 + source8.length + 4 + names8.length + 2;
   const buf = Buffer.allocUnsafe(head + 8 + 8 * names.length);

@@ -1,7 +1,6 @@
 import type { Delivery, StreamSpec } from './bus.js';
 import { subjectMatches } from './bus.js';
-
-const valueEncoder = new TextEncoder();
+import { encode } from './codec.js';
 
 /**
  * A message stored in a memory-bus stream: its bytes, or (published in process) the object,
@@ -18,7 +17,7 @@ export class StoredMessage implements Delivery {
     readonly streamSeq: number,
   ) {}
   get data(): Uint8Array {
-    if (this.bytes === undefined) this.bytes = valueEncoder.encode(JSON.stringify(this.value));
+    if (this.bytes === undefined) this.bytes = encode(this.value);
     return this.bytes;
   }
 }

@@ -1,8 +1,8 @@
 import { Match, headers } from '@nats-io/nats-core';
 import type { MsgHdrs } from '@nats-io/nats-core';
+import { utf8 } from './codec.js';
 
 const MSG_ID = 'Nats-Msg-Id';
-const encoder = new TextEncoder();
 
 /**
  * The one header of a JetStream publish (`Nats-Msg-Id`), written straight in its wire form. The
@@ -23,7 +23,7 @@ class MsgIdHeader implements MsgHdrs {
 
   /** What the client sends: `NATS/1.0`, the header line, an empty line. */
   encode(): Uint8Array {
-    return encoder.encode(`NATS/1.0\r\n${MSG_ID}: ${this.id}\r\n\r\n`);
+    return utf8(`NATS/1.0\r\n${MSG_ID}: ${this.id}\r\n\r\n`);
   }
 
   private matches(k: string, match: Match = Match.Exact): boolean {
