@@ -80,7 +80,11 @@ const cases: readonly (readonly [string, () => Uint8Array, () => Uint8Array])[] 
   [`Nats-Msg-Id header (${utf8(header).length} B)`, () => textEncoder.encode(header), () => utf8(header)],
 ];
 for (const [, a, b] of cases) if (Buffer.compare(Buffer.from(a()), Buffer.from(b())) !== 0) throw new Error('the two encodings differ');
-for (const [, a, b] of cases) (time(a), time(b)); // warm-up
+for (const [, a, b] of cases) {
+  // warm-up
+  time(a);
+  time(b);
+}
 
 const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
 console.log(`median of ${ROUNDS} alternating rounds × ${N} calls, ns per call:`);
