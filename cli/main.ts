@@ -17,7 +17,7 @@ import { openPgRegistry } from './registry.js';
 import { createPgTrainingSampleStore } from '../state/pg-training-sample-store.js';
 import { createRetrainingTracker } from '../models/mlflow/retraining-tracker.js';
 import { createLogger } from './logger.js';
-import { parseSymbols, parseTime } from './option-parsers.js';
+import { parseSymbols, parseTime, timeframeArg } from './option-parsers.js';
 
 
 
@@ -47,7 +47,7 @@ program
   .description('replay a real window into the local stack, run the engine and print a summary')
   .option('--data <dir>', 'market-data folder (default: ../shared/data or SEXTANT_DATA_DIR)')
   .option('--symbols <list>', 'comma-separated symbols', parseSymbols, ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'])
-  .option('--timeframe <tf>', 'bar timeframe', '1h')
+  .option('--timeframe <tf>', 'bar timeframe', timeframeArg, '1h')
   .option('--from <date>', 'window start (inclusive)', parseTime, parseTime('2024-01-01'))
   .option('--to <date>', 'window end (exclusive)', parseTime, parseTime('2024-07-01'))
   .option('--embedded', 'use in-process adapters only')
@@ -70,7 +70,7 @@ program
   .description('run the engine\'s actors over historical bars with the in-memory bus, a simulated clock and the paper venue; write report.json and report.html')
   .option('--data <path>', 'a bar CSV file (one symbol), a data folder (holding ohlcv/), its ohlcv/ or one ohlcv/<venue>_<market>_<tf>/ folder, or a folder of <BASE>_<QUOTE>_<tf>*.csv files (default: ../shared/data or SEXTANT_DATA_DIR)')
   .option('--symbols <list>', 'comma-separated symbols', parseSymbols, ['BTC/USDT'])
-  .option('--timeframe <tf>', 'bar timeframe', '1h')
+  .option('--timeframe <tf>', 'bar timeframe', timeframeArg, '1h')
   .option('--from <date>', 'window start (inclusive)', parseTime)
   .option('--to <date>', 'window end (exclusive)', parseTime)
   .option('--walk-forward <days>', 'rolling test windows of this many days, each with a model trained on the years before it', (v: string) => {
@@ -146,7 +146,7 @@ program
   .requiredOption('--data <path>', 'a CSV file, a data folder (with ohlcv/) or a folder of <BASE>_<QUOTE>_<tf>….csv files')
   .option('--symbols <list>', 'comma-separated symbols (folder input; default: the configured assets)', parseSymbols)
   .option('--symbol <symbol>', 'symbol of a single file when its name does not say')
-  .option('--timeframe <tf>', 'bar timeframe for folder input', '1h')
+  .option('--timeframe <tf>', 'bar timeframe for folder input', timeframeArg, '1h')
   .option('--from <date>', 'window start (inclusive)', parseTime)
   .option('--to <date>', 'window end (exclusive)', parseTime)
   .option('--speed <factor>', 'event-time speed factor, or "max"', parseSpeed, 'max')

@@ -1,4 +1,6 @@
 import { InvalidArgumentError } from 'commander';
+import { TIMEFRAMES } from '../streams/messages/bar.js';
+import type { Timeframe } from '../streams/messages/bar.js';
 
 /**
  * Parsers of command-line option values, shared by every command: each returns the value or
@@ -21,6 +23,13 @@ export function parseSymbols(v: string): string[] {
   const twice = repeatedIn(list);
   if (twice.length > 0) throw new InvalidArgumentError(`${twice.join(', ')} given more than once`);
   return list;
+}
+
+/** A bar timeframe (`--timeframe`): one the engine knows, e.g. `1h`. */
+export function timeframeArg(v: string): Timeframe {
+  const found = TIMEFRAMES.find((t) => t === v);
+  if (found === undefined) throw new InvalidArgumentError(`one of ${TIMEFRAMES.join(', ')}`);
+  return found;
 }
 
 /**

@@ -11,7 +11,7 @@ import type { TrainingSampleStore } from '../../state/training-sample-store.js';
 import type { SymbolBars } from '../../models/training/bar-dataset.js';
 import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import { loadSymbolBars, requireBars } from './train.js';
-import { emptyWindow, fraction, nonNegative, nonNegativeInt, parseSymbols, parseTime, positive, positiveInt } from '../option-parsers.js';
+import { emptyWindow, fraction, nonNegative, nonNegativeInt, parseSymbols, parseTime, positive, positiveInt, timeframeArg } from '../option-parsers.js';
 
 export type DatasetExportCliOptions = Readonly<{
   source: string;
@@ -130,7 +130,7 @@ export function datasetCommand(openStore?: OpenSampleStore): Command {
     .option('--symbols <list>', 'comma-separated symbols (bars default: BTC/USDT,ETH/USDT; samples default: all)', parseSymbols)
     .option('--strategy <name>', 'samples: the strategy whose samples to export')
     .option('--venue <venue>', 'samples: only this venue')
-    .option('--timeframe <tf>', 'bar timeframe (samples: the bar spacing --embargo-bars counts in)', '1h')
+    .option('--timeframe <tf>', 'bar timeframe (samples: the bar spacing --embargo-bars counts in)', timeframeArg, '1h')
     .option('--from <date>', 'first bar (inclusive)', parseTime)
     .option('--to <date>', 'last bar (exclusive)', parseTime)
     .option('--horizon <bars>', 'bars: label horizon in bars', positiveInt, 4)

@@ -25,7 +25,7 @@ import { loadSymbolBars } from './train.js';
 import { backtestConfig } from './backtest.js';
 import { runArm } from './experiment-arm.js';
 import type { ServedModel } from './experiment-arm.js';
-import { parseSymbols, positive } from '../option-parsers.js';
+import { parseSymbols, positive, timeframeArg } from '../option-parsers.js';
 
 const DAY = 86_400_000;
 const YEAR = 365 * DAY;
@@ -332,7 +332,7 @@ export function experimentCommand(configFile: () => string | undefined): Command
         .argParser(parseSymbols)
         .default([...REGIME_SYMBOLS], REGIME_SYMBOLS.join(',')),
     )
-    .option('--timeframe <tf>', 'bar timeframe', '1h')
+    .option('--timeframe <tf>', 'bar timeframe', timeframeArg, '1h')
     .addOption(
       new Option('--arms <list>', 'arms to run: frozen (trained once before the window), online (retrained on a schedule through the training pipeline), loop (the engine\'s labeling and retraining actors)')
         .argParser(parseArms)

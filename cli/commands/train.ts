@@ -15,7 +15,7 @@ import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import { NO_TRACKER } from '../../models/mlflow/retraining-tracker.js';
 import type { RetrainingTracker } from '../../models/mlflow/retraining-tracker.js';
 import { logTrainingRun } from '../../models/mlflow/training-run.js';
-import { emptyWindow, nonNegative, nonNegativeInt, parseSymbols, parseTime, positiveInt, repeatedIn } from '../option-parsers.js';
+import { emptyWindow, nonNegative, nonNegativeInt, parseSymbols, parseTime, positiveInt, repeatedIn, timeframeArg } from '../option-parsers.js';
 
 export type TrainCliOptions = Readonly<{
   data?: string;
@@ -255,7 +255,7 @@ export function trainCommand(openRegistry: OpenRegistry, tracking: () => TrainTr
     .description('train the baseline MLP direction classifier on historical bars, export it to ONNX and register it')
     .option('--data <dir>', 'market-data folder (default: ../shared/data or SEXTANT_DATA_DIR)')
     .option('--symbols <list>', 'comma-separated symbols', parseSymbols, ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'])
-    .option('--timeframe <tf>', 'bar timeframe', '1h')
+    .option('--timeframe <tf>', 'bar timeframe', timeframeArg, '1h')
     .option('--horizon <bars>', 'label horizon in bars', positiveInt, 4)
     .option('--k-atr <k>', 'half-width of the flat band in ATR(14) units', nonNegative, 0.75)
     .option('--from <date>', 'first bar (inclusive)', parseTime)

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { fraction, nonNegative, nonNegativeInt, parseSymbols, parseTime, positive, positiveInt } from '../../cli/option-parsers.js';
+import { fraction, nonNegative, nonNegativeInt, parseSymbols, parseTime, positive, positiveInt, timeframeArg } from '../../cli/option-parsers.js';
 
 describe('command-line option parsers', () => {
   it('takes a comma-separated list, trimmed', () => {
@@ -33,5 +33,16 @@ describe('command-line option parsers', () => {
     for (const v of ['-0.1', 'NaN', '']) expect(() => nonNegative(v)).toThrow('a number ≥ 0');
     expect(fraction('0.7')).toBe(0.7);
     for (const v of ['0', '1', '']) expect(() => fraction(v)).toThrow('a number in (0, 1)');
+  });
+
+  it('takes a timeframe the engine knows, and names them otherwise (backtest printed the zod issue list as JSON)', async () => {
+    expect(timeframeArg('5m')).toBe('5m');
+    for (const v of ['7m', '1H', '', '60']) expect(() => timeframeArg(v)).toThrow('one of 1m, 5m, 15m, 1h, 4h, 1d');
+    const cmd = new Command()
+      .exitOverride()
+      .configureOutput({ writeErr: () => undefined })
+      .option('--timeframe <tf>', 'bar timeframe', timeframeArg, '1h')
+      .action(() => undefined);
+    await expect(cmd.parseAsync(['--timeframe', '7m'], { from: 'user' })).rejects.toMatchObject({ code: 'commander.invalidArgument', message: "error: option '--timeframe <tf>' argument '7m' is invalid. one of 1m, 5m, 15m, 1h, 4h, 1d" });
   });
 });
