@@ -1,4 +1,5 @@
 import type { Fill } from '../../streams/messages/fill.js';
+import { withoutDust } from '../quantity-dust.js';
 
 /** One symbol's net position after a fill: signed quantity and its value at that fill's price. */
 export type PositionPoint = Readonly<{ ts: number; qty: number; value: number }>;
@@ -12,9 +13,6 @@ export type Positions = Readonly<{
   /** Positions still open after the last fill, by symbol. */
   open: readonly OpenPosition[];
 }>;
-
-/** Below this share of the largest quantity traded a position counts as closed (fill rounding). */
-const FLAT = 1e-12;
 
 /**
  * Net positions from fills (in the order given): buys add, sells subtract. The average entry price
@@ -30,7 +28,7 @@ export function positionsOf(fills: readonly Fill[]): Positions {
     s.scale = Math.max(s.scale, Math.abs(next), f.qty);
     if (s.qty === 0 || Math.sign(next) !== Math.sign(s.qty)) s.avg = f.price; // opened or flipped: what is open was bought now
     else if (Math.abs(next) > Math.abs(s.qty)) s.avg = (s.avg * Math.abs(s.qty) + f.price * Math.abs(d)) / Math.abs(next); // added to
-    s.qty = Math.abs(next) <= FLAT * s.scale ? 0 : next;
+    s.qty = withoutDust(next, s.scale);
     s.last = f.price;
     state.set(f.symbol, s);
     const list = history.get(f.symbol) ?? [];

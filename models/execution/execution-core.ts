@@ -12,6 +12,7 @@ import { suggestionId } from '../../streams/messages/suggestion.js';
 import type { ChildPlan, ExecutionPolicy, MarketContext } from './execution-policy.js';
 import { ExecutionPolicyError } from './execution-policy.js';
 import { limitPriceOf } from './limit-price.js';
+import { DUST_SHARE, withoutDust } from '../quantity-dust.js';
 
 /** A parent order's id: one per prediction that opened it. */
 export const parentOrderId = (predictionId: string): string => `e:${predictionId}`;
@@ -229,11 +230,13 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
       if (seenOrder.length > DEDUP_WINDOW) seenFills.delete(seenOrder.shift() as string);
       st.fills++;
       const a = assetOf(f.venue, f.symbol);
-      a.position += sideSign(f.side) * f.qty;
+      const before = Math.abs(a.position);
+      // Floating-point dust of a close is flat, as the risk book and the backtest's positions count it.
+      a.position = withoutDust(a.position + sideSign(f.side) * f.qty, Math.max(before, f.qty));
       const w = a.working.get(f.orderId);
       if (w === undefined) return;
       w.remaining -= f.qty;
-      if (f.final || w.remaining <= 1e-12 * Math.max(1, f.qty)) a.working.delete(f.orderId);
+      if (f.final || w.remaining <= DUST_SHARE * Math.max(1, f.qty)) a.working.delete(f.orderId);
     },
     onReject(r) {
       if (r.strategy !== opts.strategy) return;

@@ -7,6 +7,7 @@ import type { MarketData } from '../../streams/messages/market-data.js';
 import { knownAt } from '../../streams/messages/market-data.js';
 import type { OrderSide } from '../../streams/messages/order-side.js';
 import { sideSign } from '../../streams/messages/order-side.js';
+import { DUST_SHARE } from '../quantity-dust.js';
 import type { Order } from '../../streams/messages/order.js';
 
 export type PaperVenueOptions = Readonly<{
@@ -257,7 +258,7 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
       }
       w.remaining -= q;
       w.filled += q;
-      const final = w.remaining <= 1e-12 * o.qty;
+      const final = w.remaining <= DUST_SHARE * o.qty;
       if (final) {
         w.remaining = 0;
         done = true;

@@ -3,9 +3,7 @@ import type { Fill } from '../../streams/messages/fill.js';
 import type { Order } from '../../streams/messages/order.js';
 import type { OrderSide } from '../../streams/messages/order-side.js';
 import { sideSign } from '../../streams/messages/order-side.js';
-
-/** Below this share of the quantities a fill traded, what a close leaves is rounding, not a position (as `models/backtest/positions.ts`). */
-const FLAT_SHARE = 1e-12;
+import { withoutDust } from '../quantity-dust.js';
 
 const DAY_MS = 86_400_000;
 
@@ -127,7 +125,7 @@ export class RiskBook {
       p.qty += d;
       // Floating-point dust of a close (0.1 + 0.2 bought, 0.3 sold) is flat, as the backtest's
       // positions count it: a book never holds 4e-19 BTC.
-      if (Math.abs(p.qty) <= FLAT_SHARE * Math.max(before, f.qty)) p.qty = 0;
+      p.qty = withoutDust(p.qty, Math.max(before, f.qty));
       if (p.qty === 0) p.avgCost = 0;
       else if (f.qty > before) p.avgCost = f.price; // flipped: what is open was bought or sold now
     }

@@ -69,6 +69,19 @@ describe('execution core', () => {
     expect(core.stats()).toMatchObject({ fills: 2, duplicateFills: 1 });
   });
 
+  it('counts what a close leaves as floating-point dust as flat, as the risk book does', () => {
+    const core = createExecutionCore(opts({ policy: twapPolicy({ slices: 1, orderType: 'market' }) }));
+    core.onMarket(quote(0, 99.9, 100.1));
+    const [c0] = core.onPrediction(prediction(0, 0.3), 0) as [Suggestion];
+    core.onFill(fillOf(c0, 0.1, 100, false, 0));
+    core.onFill(fillOf(c0, 0.2, 100, true, 1));
+    expect(0.1 + 0.2 - 0.3).not.toBe(0); // the dust this is about
+    const [c1] = core.onPrediction(prediction(60_000, 0), 60_000) as [Suggestion];
+    expect(c1).toMatchObject({ side: 'sell', qty: 0.1 + 0.2 });
+    core.onFill(fillOf(c1, 0.3, 100, true));
+    expect(core.asset(VENUE, SYMBOL).position).toBe(0);
+  });
+
   it('replaces an unfinished parent on a new intent: its remaining schedule is cancelled', () => {
     const core = createExecutionCore(opts());
     const p0 = prediction(0, 2);
