@@ -1,7 +1,9 @@
 import type { Clock, TimerHandle } from '../state/clock.js';
 import type { EngineCounters } from '../state/counters.js';
 import type { AssetKey } from '../state/feature-store.js';
+import { isRetryableStoreError } from '../state/errors.js';
 import type { Logger } from '../state/logger.js';
+import { isRetryable } from '../streams/errors.js';
 import type { AssetActorDeps, AssetActorHandle, AssetActorOptions } from './asset-actor.js';
 import { assetActorKey, startAssetActor } from './asset-actor.js';
 
@@ -13,7 +15,13 @@ export type SupervisorOptions = Readonly<{
   durableFor: (asset: AssetKey) => string;
   restartMinMs: number;
   restartMaxMs: number;
-  /** Consecutive failures after which an actor is given up on (0 = never restart). */
+  /**
+   * Consecutive failures after which an actor is given up on (0 = never restart). Only failures a
+   * retry cannot cure count (a corrupt snapshot, a bug): one the store or the bus reports as
+   * retryable (a lost connection, a failover) is retried every `restartMaxMs` at most for as long
+   * as it lasts, since the actor resumes by itself once the service is back. An operator's resume
+   * starts a given-up actor again (`restartGivenUp`).
+   */
   maxRestarts: number;
 }>;
 
@@ -23,6 +31,12 @@ export type Supervisor = Readonly<{
   status(): readonly ActorStatus[];
   halt(key: string | undefined, reason: string): void;
   resume(key?: string): void;
+  /**
+   * Starts the actors given up on (all, or those of the assets `which` picks) afresh, with a fresh
+   * failure count: the operator's way back once the cause is fixed (`sextant ctl resume`).
+   * Returns their keys.
+   */
+  restartGivenUp(which?: (asset: AssetKey) => boolean): string[];
   stop(): Promise<void>;
 }>;
 
@@ -34,8 +48,10 @@ type Child = {
   starting?: Promise<void>;
   /** Restarts in total, for status. */
   restarts: number;
-  /** Failures since the actor last made progress: drives the backoff and giving up. */
+  /** Failures since the actor last made progress: drives the backoff. */
   streak: number;
+  /** Of those, the ones a retry could not cure (not a retryable store or bus error): drive giving up. */
+  hardStreak: number;
   timer?: TimerHandle;
   lastError?: string;
   givenUp: boolean;
@@ -82,22 +98,27 @@ export function startSupervisor(deps: AssetActorDeps & { counters: EngineCounter
     if (stopping) return;
     // Only consecutive failures count: an actor that committed batches since its restart was
     // healthy in between, so a later failure starts again from restartMinMs.
-    if (madeProgress) child.streak = 0;
-    if (child.streak >= opts.maxRestarts) {
+    if (madeProgress) {
+      child.streak = 0;
+      child.hardStreak = 0;
+    }
+    const transient = isRetryableStoreError(e) || isRetryable(e);
+    if (!transient && child.hardStreak >= opts.maxRestarts) {
       child.givenUp = true;
       log.error({ child: child.key, restarts: child.restarts, err: child.lastError }, 'actor failed too often; given up');
       return;
     }
     const delay = Math.min(opts.restartMaxMs, opts.restartMinMs * 2 ** child.streak);
     child.streak++;
+    if (!transient) child.hardStreak++;
     child.restarts++;
     deps.counters.restarts++;
-    log.warn({ child: child.key, delayMs: delay, err: child.lastError }, 'actor failed; restarting');
+    log.warn({ child: child.key, delayMs: delay, retryable: transient, err: child.lastError }, 'actor failed; restarting');
     child.timer = clock.setTimeout(() => spawn(child), delay);
   };
 
   for (const asset of opts.assets) {
-    const child: Child = { key: assetActorKey(asset), asset, restarts: 0, streak: 0, givenUp: false };
+    const child: Child = { key: assetActorKey(asset), asset, restarts: 0, streak: 0, hardStreak: 0, givenUp: false };
     children.set(child.key, child);
     spawn(child);
   }
@@ -123,6 +144,17 @@ export function startSupervisor(deps: AssetActorDeps & { counters: EngineCounter
         c.haltReason = undefined;
         c.handle?.resume();
       }),
+    restartGivenUp: (which) =>
+      [...children.values()]
+        .filter((c) => c.givenUp && !stopping && (which === undefined || which(c.asset)))
+        .map((c) => {
+          c.givenUp = false;
+          c.streak = 0;
+          c.hardStreak = 0;
+          log.info({ child: c.key }, 'actor given up on: started again');
+          spawn(c);
+          return c.key;
+        }),
     stop: async () => {
       stopping = true;
       for (const c of children.values()) if (c.timer !== undefined) clock.clearTimeout(c.timer);

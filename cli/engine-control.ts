@@ -61,9 +61,14 @@ export function engineControlTarget(deps: Readonly<{ supervisor: Supervisor; cou
       }),
     resume: (a) =>
       coded(async () => {
+        // Asset actors the supervisor gave up on (of every asset, or of the symbol) start again:
+        // without this only a restart of the engine brought them back.
+        const t = a.target;
+        const restarted = t.scope === 'strategy' ? [] : deps.supervisor.restartGivenUp(t.scope === 'all' ? undefined : (asset) => asset.symbol === t.value);
+        if (deps.decisions === undefined) return { changes: [], status: null, restarted }; // no risk actor: nothing halted
         const d = needDecisions(deps.decisions);
-        const states = await d.risk.resume(a.target.scope === 'all' ? { scope: 'all', reason: a.reason } : { scope: a.target.scope, value: a.target.value, reason: a.reason });
-        return { changes: states, status: d.risk.status().state };
+        const states = await d.risk.resume(t.scope === 'all' ? { scope: 'all', reason: a.reason } : { scope: t.scope, value: t.value, reason: a.reason });
+        return { changes: states, status: d.risk.status().state, restarted };
       }),
     reduce: (a) =>
       coded(async () => {

@@ -95,7 +95,7 @@ export function ctlCommand(configFile: () => string | undefined): Command {
     .action((o: ScopeOpts) => run('halt', { target: scopeOf(o), reason: o.reason }));
   ctl
     .command('resume')
-    .description('lift a halt (global, or of one strategy or symbol)')
+    .description('lift a halt (global, or of one strategy or symbol); also starts again the asset actors (all, or of the symbol) the supervisor gave up on')
     .option('--strategy <name>')
     .option('--symbol <symbol>')
     .option('--reason <text>', 'why, for the audit trail', '')

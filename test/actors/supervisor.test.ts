@@ -4,6 +4,7 @@ import type { Supervisor } from '../../actors/supervisor.js';
 import { startSupervisor } from '../../actors/supervisor.js';
 import { durableFor } from '../../cli/engine.js';
 import type { AssetKey, FeatureStore } from '../../state/feature-store.js';
+import { StoreError } from '../../state/errors.js';
 import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
 import type { World } from './harness.js';
 import { actorOptions, BTC, ETH, makeBars, makeWorld, publishAll, reference, settle, testConfig, until } from './harness.js';
@@ -125,6 +126,63 @@ describe('supervisor', () => {
     expect(flaky.calls()).toBe(calls);
     expect(w.counters.rowsWritten.bars).toBe(5);
     await sup.stop();
+  });
+
+  it('keeps restarting, at restartMaxMs at most, while the store says its failure is retryable (Redis away), and catches up once it is back', async () => {
+    const cfg = testConfig({ supervisor: { restartMinMs: 10, restartMaxMs: 40, maxRestarts: 2 } });
+    let away = true;
+    const inner = createMemoryFeatureStore({ historyCap: 10_000 });
+    const store: FeatureStore = {
+      ...inner,
+      writeBatch: async (vectors, snaps) => {
+        if (away) throw new StoreError('redis writeBatch failed: connect ECONNREFUSED 127.0.0.1:6379', true);
+        return inner.writeBatch(vectors, snaps);
+      },
+    };
+    const w = await makeWorld({ cfg, features: store });
+    const sup = supervise(w);
+    const bars = makeBars(30);
+    await publishAll(w, bars);
+    const delays: number[] = [];
+    for (let i = 1; i <= 6; i++) {
+      await until(() => sup.status()[0]?.restarts === i && stateOf(sup) === 'restarting', `failure ${i}`);
+      const d = nextDelay(w);
+      delays.push(d ?? -1);
+      if (i < 6) w.clock.advanceBy(d ?? 0);
+    }
+    expect(delays).toEqual([10, 20, 40, 40, 40, 40]); // three times maxRestarts, never given up
+    away = false;
+    w.clock.advanceBy(40);
+    await until(() => w.counters.rowsWritten.bars === 30 && stateOf(sup) !== 'restarting', 'stored once Redis is back');
+    await sup.stop();
+    expect(await w.timeseries.counts()).toMatchObject({ bars: 30, features: 30 });
+    expect((await inner.latest(BTC))?.values).toEqual(reference(bars));
+  });
+
+  it('starts an actor given up on again when asked (the operator resumes), with a fresh failure count', async () => {
+    const cfg = testConfig({ supervisor: { restartMinMs: 10, restartMaxMs: 10, maxRestarts: 1 } });
+    let broken = true;
+    const flaky = flakyFeatures(() => broken);
+    const w = await makeWorld({ cfg, features: flaky.store });
+    const sup = supervise(w, [BTC, ETH]);
+    const bars = makeBars(8);
+    await publishAll(w, [...bars, ...makeBars(3, ETH)]);
+    await until(() => sup.status().every((c) => c.restarts === 1 && c.state === 'restarting'), 'both failed once');
+    w.clock.advanceBy(10);
+    await until(() => sup.status().every((c) => c.state === 'failed'), 'both given up');
+    broken = false;
+    expect(sup.restartGivenUp((a) => a.symbol === BTC.symbol)).toEqual([BTC_KEY]);
+    expect(sup.restartGivenUp((a) => a.symbol === BTC.symbol)).toEqual([]); // already running again
+    // Each actor recorded its history before its checkpoint failed; what the restart adds is the checkpoint.
+    await until(() => sup.status().find((c) => c.key === BTC_KEY)?.lastSeq === 8, 'BTC checkpointed after the restart');
+    await settle();
+    expect(stateOf(sup, ETH_KEY)).toBe('failed');
+    expect(stateOf(sup)).not.toBe('failed');
+    expect((await flaky.inner.latest(BTC))?.values).toEqual(reference(bars));
+    expect(sup.restartGivenUp()).toEqual([ETH_KEY]);
+    await until(() => sup.status().find((c) => c.key === ETH_KEY)?.lastSeq === 11, 'ETH checkpointed too');
+    await sup.stop();
+    expect(await w.timeseries.counts()).toMatchObject({ bars: 11, features: 11 });
   });
 
   it('counts only consecutive failures: an actor that made progress since its last restart starts a fresh streak', async () => {

@@ -34,6 +34,7 @@ describe('gateway runtime of `sextant run` (real NATS, Redis, PostgreSQL)', () =
     status: () => [{ key: 'binance:BTC/USDT', state: actorState, restarts: 0, lastSeq: 0 }],
     halt: () => {},
     resume: () => {},
+    restartGivenUp: () => [],
     stop: async () => {},
   };
 

@@ -1,0 +1,93 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEngine } from '../../cli/engine.js';
+import type { Engine } from '../../cli/engine.js';
+import type { Config } from '../../config/schema.js';
+import { createLiveClock } from '../../state/clocks/live-clock.js';
+import type { FeatureStore } from '../../state/feature-store.js';
+import { silentLogger } from '../../state/logger.js';
+import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
+import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
+import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
+import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
+import type { Bus } from '../../streams/bus.js';
+import { createNatsBus } from '../../streams/nats-bus.js';
+import { streamSpecs } from '../../streams/provision.js';
+import { isolatedConfig, NATS_URL } from '../decision/engine-run.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/**
+ * An asset actor the supervisor gave up on used to stay down until the engine was restarted:
+ * `sextant ctl resume` now starts it again (all of them, or those of one symbol), and says which.
+ */
+describe('sextant ctl resume starts the asset actors the supervisor gave up on (real NATS)', () => {
+  let cfg: Config;
+  let bus: Bus;
+  let engine: Engine;
+  /** The snapshots cannot be read (a store fault a retry does not cure) while this is set. */
+  let unreadable = true;
+
+  const ctl = (...args: string[]): Promise<{ status: number | null; out: unknown; stderr: string }> =>
+    new Promise((done) => {
+      execFile(
+        process.execPath,
+        [resolve(ROOT, 'bin/sextant.js'), 'ctl', '--url', NATS_URL, '--operator', 'carol', ...args],
+        { cwd: ROOT, env: { ...process.env, SEXTANT__prefix: cfg.prefix }, encoding: 'utf8', timeout: 60_000 },
+        (err, stdout, stderr) => {
+          const status = err === null ? 0 : typeof err.code === 'number' ? err.code : null;
+          done({ status, out: status === 0 ? (JSON.parse(stdout) as unknown) : undefined, stderr });
+        },
+      );
+    });
+  const actorStates = async (): Promise<Record<string, string>> => {
+    const r = await ctl('status');
+    expect(r.status, r.stderr).toBe(0);
+    return Object.fromEntries((r.out as { actors: { key: string; state: string }[] }).actors.map((a) => [a.key, a.state]));
+  };
+
+  beforeAll(async () => {
+    cfg = isolatedConfig(['BTC/USDT', 'ETH/USDT'], (c) => ({ ...c, supervisor: { ...c.supervisor, maxRestarts: 0 } }));
+    bus = await createNatsBus({ url: NATS_URL, name: 'ctl-resume-test', connectTimeoutMs: 3000 });
+    await bus.ensureStreams(streamSpecs(cfg));
+    const inner = createMemoryFeatureStore({ historyCap: 10 });
+    const features: FeatureStore = {
+      ...inner,
+      loadSnapshot: async (key) => {
+        if (unreadable) throw new Error(`snapshot of ${key} unreadable`);
+        return inner.loadSnapshot(key);
+      },
+    };
+    engine = await startEngine(cfg, { bus, features, timeseries: createMemoryTimeseriesStore(), riskStore: createMemoryRiskStore(), audit: createMemoryAuditStore() }, createLiveClock(), silentLogger);
+  }, 60_000);
+  afterAll(async () => {
+    await engine?.stop();
+    await bus?.deleteStreams(streamSpecs(cfg).map((s) => s.name));
+    await bus?.close();
+  });
+
+  it('restarts those of the symbol named, then the rest, and reports them', async () => {
+    const btc = 'asset:binance:BTC/USDT';
+    const eth = 'asset:binance:ETH/USDT';
+    expect(await actorStates()).toEqual({ [btc]: 'failed', [eth]: 'failed' });
+    unreadable = false; // the operator fixed the store
+
+    const one = await ctl('resume', '--symbol', 'BTC/USDT', '--reason', 'snapshot store repaired');
+    expect(one.status, one.stderr).toBe(0);
+    expect(one.out).toMatchObject({ restarted: [btc] });
+    const stateOf = (key: string): string | undefined => engine.supervisor.status().find((a) => a.key === key)?.state;
+    const deadline = performance.now() + 10_000;
+    while (stateOf(btc) === 'failed' || stateOf(btc) === 'restarting') {
+      if (performance.now() > deadline) throw new Error('BTC/USDT actor did not come back');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(stateOf(eth)).toBe('failed');
+
+    const rest = await ctl('resume', '--reason', 'snapshot store repaired');
+    expect(rest.out).toMatchObject({ restarted: [eth] });
+    const again = await ctl('resume');
+    expect(again.out).toEqual({ changes: [], status: null, restarted: [] }); // this engine runs no risk actor
+    expect(engine.supervisor.status().every((a) => a.state !== 'failed')).toBe(true);
+  });
+});
