@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngine } from '../../cli/engine.js';
 import type { Engine } from '../../cli/engine.js';
@@ -20,8 +18,7 @@ import { streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { testDataDir } from '../support/data-dir.js';
 import { isolatedConfig, NATS_URL } from '../decision/engine-run.js';
-
-const ROOT = resolve(import.meta.dirname, '../..');
+import { ctlRunner } from '../support/ctl.js';
 
 describe('sextant ctl against a running engine (real NATS)', () => {
   let cfg: Config;
@@ -30,19 +27,7 @@ describe('sextant ctl against a running engine (real NATS)', () => {
   let registry: ModelRegistry;
   let audit: AuditStore;
 
-  // Asynchronous: the engine under test runs in this process and must keep serving meanwhile.
-  const ctl = (...args: string[]): Promise<{ status: number | null; out: unknown; stderr: string }> =>
-    new Promise((done) => {
-      execFile(
-        process.execPath,
-        [resolve(ROOT, 'bin/sextant.js'), 'ctl', '--url', NATS_URL, '--operator', 'carol', ...args],
-        { cwd: ROOT, env: { ...process.env, SEXTANT__prefix: cfg.prefix }, encoding: 'utf8', timeout: 60_000 },
-        (err, stdout, stderr) => {
-          const status = err === null ? 0 : typeof err.code === 'number' ? err.code : null;
-          done({ status, out: status === 0 ? (JSON.parse(stdout) as unknown) : undefined, stderr });
-        },
-      );
-    });
+  const ctl = ctlRunner(NATS_URL, () => cfg.prefix);
 
   beforeAll(async () => {
     cfg = isolatedConfig(['BTC/USDT']);

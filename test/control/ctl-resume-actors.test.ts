@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngine } from '../../cli/engine.js';
 import type { Engine } from '../../cli/engine.js';
@@ -15,8 +13,7 @@ import type { Bus } from '../../streams/bus.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { streamSpecs } from '../../streams/provision.js';
 import { isolatedConfig, NATS_URL } from '../decision/engine-run.js';
-
-const ROOT = resolve(import.meta.dirname, '../..');
+import { ctlRunner } from '../support/ctl.js';
 
 /**
  * An asset actor the supervisor gave up on used to stay down until the engine was restarted:
@@ -29,18 +26,7 @@ describe('sextant ctl resume starts the asset actors the supervisor gave up on (
   /** The snapshots cannot be read (a store fault a retry does not cure) while this is set. */
   let unreadable = true;
 
-  const ctl = (...args: string[]): Promise<{ status: number | null; out: unknown; stderr: string }> =>
-    new Promise((done) => {
-      execFile(
-        process.execPath,
-        [resolve(ROOT, 'bin/sextant.js'), 'ctl', '--url', NATS_URL, '--operator', 'carol', ...args],
-        { cwd: ROOT, env: { ...process.env, SEXTANT__prefix: cfg.prefix }, encoding: 'utf8', timeout: 60_000 },
-        (err, stdout, stderr) => {
-          const status = err === null ? 0 : typeof err.code === 'number' ? err.code : null;
-          done({ status, out: status === 0 ? (JSON.parse(stdout) as unknown) : undefined, stderr });
-        },
-      );
-    });
+  const ctl = ctlRunner(NATS_URL, () => cfg.prefix);
   const actorStates = async (): Promise<Record<string, string>> => {
     const r = await ctl('status');
     expect(r.status, r.stderr).toBe(0);
