@@ -48,6 +48,7 @@ export function openLimitsConfig(base: Config, symbols: readonly string[], timef
         allowlist: [...symbols],
         maxOrderQty: { default: BIG, perSymbol: {} },
         maxOrderNotional: BIG,
+        minOrderNotional: 0,
         collarBps: 10_000,
         maxPositionQty: { default: BIG, perSymbol: {} },
         maxGrossNotional: BIG,

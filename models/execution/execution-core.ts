@@ -24,6 +24,13 @@ export type ExecutionCoreOptions = Readonly<{
   minQty: number;
   /** Also ignore gaps up to this share of |target| (quote-sized targets move with every price); default 0. */
   minQtyFraction?: number;
+  /**
+   * The venue's minimum order notional (quote units; the risk limits' `minOrderNotional`, read at
+   * each new parent): a gap worth less opens no parent, and children under it are merged into the
+   * next (the last into the one before), so no child is one the venue, or risk, would refuse for
+   * its size. Default: none.
+   */
+  minNotional?: () => number;
   /** Time a parent may take, ms (default: the prediction's `horizonMs`). */
   horizonMs?: number;
   /** Bar length of the `ewma_vol` feature, ms (default 60,000). */
@@ -193,12 +200,16 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
       }
       const delta = target - (a.position + workingQty(a));
       if (!(Math.abs(delta) > tolerance)) return [];
+      const minNotional = opts.minNotional?.() ?? 0;
+      const price = refPrice(a);
+      if (minNotional > 0 && Math.abs(delta) * price < minNotional) return [];
       const side: OrderSide = delta > 0 ? 'buy' : 'sell';
       const id = parentOrderId(p.id);
       const horizonMs = opts.horizonMs ?? p.horizonMs;
       const ctx: MarketContext = { spreadBps: a.spreadBps, volatility: a.volatility, barMs, volume: a.volume };
-      const plan = opts.policy.schedule({ id, side, qty: Math.abs(delta), arrivalPrice: refPrice(a), startTs: now, horizonMs }, ctx);
-      checkPlan(id, now, plan);
+      const schedule = opts.policy.schedule({ id, side, qty: Math.abs(delta), arrivalPrice: price, startTs: now, horizonMs }, ctx);
+      checkPlan(id, now, schedule);
+      const plan = minNotional > 0 && price > 0 ? mergeSmallChildren(schedule, minNotional / price) : schedule;
       if (plan.length === 0) return [];
       a.parent = { id, source: p.id, side, qty: Math.abs(delta), target, plan, next: 0 };
       st.parents++;
@@ -273,3 +284,30 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     stats: () => ({ ...st }),
   };
 }
+
+/**
+ * `plan` with every child under `minQty` merged into the next one (a last one into the child
+ * before it): the same total, the same times for what is left, fewer children. A plan whose whole
+ * quantity is under `minQty` stays one child.
+ */
+export function mergeSmallChildren(plan: readonly ChildPlan[], minQty: number): readonly ChildPlan[] {
+  if (plan.every((c) => c.qty >= minQty)) return plan;
+  const out: ChildPlan[] = [];
+  let carry = 0;
+  for (const c of plan) {
+    const qty = c.qty + carry;
+    if (qty < minQty) {
+      carry = qty;
+      continue;
+    }
+    out.push(carry === 0 ? c : { ...c, qty });
+    carry = 0;
+  }
+  if (carry > 0) {
+    const last = out.pop();
+    const tail = plan[plan.length - 1] as ChildPlan;
+    out.push(last === undefined ? { ...tail, qty: carry } : { ...last, qty: last.qty + carry });
+  }
+  return out;
+}
+

@@ -52,6 +52,7 @@ export function checkSuggestion(c: CheckInput): CheckResult {
   const notionalPrice = s.limitPrice ?? mid ?? s.refPrice;
   const notional = s.qty * notionalPrice;
   if (notional > limits.maxOrderNotional) add(RiskReason.MAX_ORDER_NOTIONAL, `notional ${notional} > ${limits.maxOrderNotional}`);
+  if (notional < limits.minOrderNotional) add(RiskReason.MIN_ORDER_NOTIONAL, `notional ${notional} < ${limits.minOrderNotional}, the venue's minimum`);
   if (mid !== undefined) {
     const price = s.limitPrice ?? s.refPrice;
     // Cross-multiplied so prices on a tick grid compare exactly at the boundary.

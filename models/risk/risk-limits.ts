@@ -3,6 +3,7 @@ import { finite, symbol } from '../../streams/messages/common.js';
 
 const positiveNumber = finite.refine((n) => n > 0, { message: 'must be > 0' });
 const positiveInt = z.number().int().positive();
+const nonNegativeNumber = finite.refine((n) => n >= 0, { message: 'must be >= 0' });
 
 /** A limit with a default and per-symbol overrides (`BTC/USDT` → its own cap). */
 const PerSymbolSchema = z
@@ -25,6 +26,11 @@ export const RiskLimitsSchema = z
     maxOrderQty: PerSymbolSchema.default({ default: 1, perSymbol: {} }),
     /** Order qty × limit price (market orders: × last mid). */
     maxOrderNotional: positiveNumber.default(10_000),
+    /**
+     * Least order qty × price (priced as `maxOrderNotional`): the venue's minimum notional (5 USDT
+     * on Binance spot), under which it would refuse the order. 0 = no minimum.
+     */
+    minOrderNotional: nonNegativeNumber.default(0),
     /** Most distance of the order price from the last mid, in basis points of the mid. */
     collarBps: positiveNumber.default(100),
     /** Most absolute position per venue × symbol, counting orders in flight as if they filled. */
@@ -51,6 +57,7 @@ export const RiskLimitsPatchSchema = z
     allowlist: z.array(symbol).optional(),
     maxOrderQty: z.object({ default: positiveNumber.optional(), perSymbol: z.record(symbol, positiveNumber).optional() }).strict().optional(),
     maxOrderNotional: positiveNumber.optional(),
+    minOrderNotional: nonNegativeNumber.optional(),
     collarBps: positiveNumber.optional(),
     maxPositionQty: z.object({ default: positiveNumber.optional(), perSymbol: z.record(symbol, positiveNumber).optional() }).strict().optional(),
     maxGrossNotional: positiveNumber.optional(),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assetKey, createExecutionCore, parentOrderId } from '../../actors/execution-actor.js';
+import { mergeSmallChildren } from '../../models/execution/execution-core.js';
 import type { ExecutionCoreOptions } from '../../actors/execution-actor.js';
 import { almgrenChrissPolicy } from '../../models/execution/almgren-chriss-policy.js';
 import type { ExecutionPolicy } from '../../models/execution/execution-policy.js';
@@ -84,6 +85,38 @@ describe('execution core', () => {
     expect(core.asset(VENUE, SYMBOL).position).toBe(0);
     expect(core.onPrediction(prediction(120_000, 0), 120_000)).toEqual([]);
     expect(core.stats()).toMatchObject({ parents: 2 });
+  });
+
+  it('opens no parent worth less than the venue minimum, and merges children under it into the next', () => {
+    let minNotional = 30;
+    const core = createExecutionCore(opts({ policy: twapPolicy({ slices: 4, orderType: 'market' }), minNotional: () => minNotional }));
+    core.onMarket(quote(0, 99.9, 100.1)); // mid 100
+    expect(core.onPrediction(prediction(0, 0.25), 0)).toEqual([]); // 25 quote units: under the minimum
+    expect(core.stats()).toMatchObject({ parents: 0 });
+    // 1.0 in four slices of 0.25 (25 each): two merged children of 0.5, at the second and fourth slice's times.
+    const first = core.onPrediction(prediction(0, 1), 0);
+    expect(first).toEqual([]);
+    const later = core.onTime(10 * 3_600_000);
+    expect(later.map((c) => c.qty)).toEqual([0.5, 0.5]);
+    expect(later.map((c) => c.children)).toEqual([2, 2]);
+    // The limit is read at each new parent: lowered, a small gap trades again.
+    minNotional = 0;
+    core.onFill(fillOf(later[0] as Suggestion, 0.5, 100, true));
+    core.onFill(fillOf(later[1] as Suggestion, 0.5, 100, true, 1));
+    expect(core.onPrediction(prediction(11 * 3_600_000, 1.25), 11 * 3_600_000).map((c) => c.qty)).toEqual([0.0625]);
+  });
+
+  it('mergeSmallChildren keeps the total and the order, carrying each small child into the next (the last into the one before)', () => {
+    const c = (atTs: number, qty: number) => ({ atTs, qty, orderType: 'market' as const, limitOffsetBps: 0, ttlMs: 1_000 });
+    expect(mergeSmallChildren([c(0, 1), c(1, 1)], 0.5)).toEqual([c(0, 1), c(1, 1)]);
+    // 0.2 × 5: 0.6 at the third slice, then 0.4 left at the end, merged into it: one child.
+    const five = mergeSmallChildren([c(0, 0.2), c(1, 0.2), c(2, 0.2), c(3, 0.2), c(4, 0.2)], 0.5);
+    expect(five.map((x) => x.atTs)).toEqual([2]);
+    expect(five[0]?.qty).toBeCloseTo(1, 12);
+    expect(mergeSmallChildren([c(0, 0.1), c(1, 0.1)], 0.5)).toEqual([c(1, 0.2)]);
+    const merged = mergeSmallChildren([c(0, 0.3), c(1, 0.3), c(2, 0.3), c(3, 0.3)], 0.5);
+    expect(merged.map((x) => x.atTs)).toEqual([1, 3]);
+    expect(merged.map((x) => x.qty)).toEqual([0.6, 0.6]);
   });
 
   it('replaces an unfinished parent on a new intent: its remaining schedule is cancelled', () => {

@@ -40,6 +40,7 @@ describe('risk core: one reason at a time', () => {
     ['SYMBOL_NOT_ALLOWED', () => core().onSuggestion(suggestion({ symbol: 'DOGE/USDT' }), T0), 'a symbol off the allowlist'],
     ['MAX_ORDER_QTY', () => core().onSuggestion(suggestion({ qty: 2.5 }), T0), 'qty above the per-symbol cap (2 for BTC)'],
     ['MAX_ORDER_NOTIONAL', () => core({ maxOrderNotional: 150 }).onSuggestion(suggestion({ qty: 2 }), T0), 'notional 200 above 150'],
+    ['MIN_ORDER_NOTIONAL', () => core({ minOrderNotional: 5 }).onSuggestion(suggestion({ qty: 0.04 }), T0), 'notional 4 below the venue minimum of 5'],
     ['PRICE_COLLAR', () => core().onSuggestion(suggestion({ limitPrice: 100.51 }), T0), 'a limit 51 bps from the mid (collar 50)'],
     ['POSITION_LIMIT', () => {
       const c = core();

@@ -26,6 +26,7 @@ const limits = {
   allowlist: ['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'XRP/USDT'],
   maxOrderQty: { default: 5, perSymbol: { 'BTC/USDT': 3 } },
   maxOrderNotional: 500,
+  minOrderNotional: 60, // refuses one SOL (≈ 50), and DOGE or XRP in small sizes
   collarBps: 100,
   maxPositionQty: { default: 8, perSymbol: { 'BTC/USDT': 6 } },
   maxGrossNotional: 2_000,
@@ -194,6 +195,7 @@ describe('risk core property', () => {
         const maxQty = sym === 'BTC/USDT' ? 3 : 5;
         if (qty > maxQty) want.add('MAX_ORDER_QTY');
         if (qty * (limitPrice ?? m?.mid ?? ref) > limits.maxOrderNotional) want.add('MAX_ORDER_NOTIONAL');
+        if (qty * (limitPrice ?? m?.mid ?? ref) < limits.minOrderNotional) want.add('MIN_ORDER_NOTIONAL');
         if (m !== undefined && Math.abs((limitPrice ?? ref) - m.mid) * 10_000 > limits.collarBps * m.mid) want.add('PRICE_COLLAR');
         const live = orders.filter((o) => !o.final && o.remaining > 0 && o.expiresAt >= now);
         const inFlight = (x: string, sd: string): number => live.filter((o) => o.sym === x && o.side === sd).reduce((a, o) => a + o.remaining, 0);
