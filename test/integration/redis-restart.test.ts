@@ -1,0 +1,152 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/load.js';
+import { readBars } from '../../gateways/historical/bars-csv.js';
+import { mergeByTime } from '../../gateways/historical/merge-by-time.js';
+import { replay } from '../../gateways/replay.js';
+import { FeatureEngine } from '../../models/features/feature-engine.js';
+import { createPgTimeseriesStore } from '../../state/pg-timeseries-store.js';
+import type { TimeseriesStore } from '../../state/timeseries-store.js';
+import type { Bus } from '../../streams/bus.js';
+import { createNatsBus } from '../../streams/nats-bus.js';
+import { streamSpecs } from '../../streams/provision.js';
+import { subjectsFor } from '../../streams/subjects.js';
+import { testDataDir } from '../support/data-dir.js';
+import { freePort } from '../support/nats-server.js';
+import { dropSchema } from '../support/pg.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const REDIS_SERVER = process.env['REDIS_SERVER_BIN'] ?? '/usr/bin/redis-server';
+const BARS_PER_SYMBOL = 20_000;
+const SYMBOLS = ['BTC/USDT', 'ETH/USDT'] as const;
+const OUTAGE_MS = 8_000;
+
+/**
+ * Redis goes away under a running engine (`sextant run` on real NATS, PostgreSQL and a redis-server
+ * of the test's own, with its append-only file) and comes back: the asset actors' checkpoints fail,
+ * the supervisor restarts them while the store says the failure is retryable — with `maxRestarts`
+ * 1 and `restartMaxMs` 400, an outage of 8 s gave each actor up for good before (seen: "actor
+ * failed too often; given up" and the run never finished) — and once Redis is back every input
+ * is stored exactly once, with the features of an uninterrupted run.
+ */
+describe('Redis restarted under a running engine', () => {
+  const id = randomUUID().replaceAll('-', '').slice(0, 10);
+  const dir = mkdtempSync(join(tmpdir(), 'sextant-redis-'));
+  let port = 0;
+  let redis: ChildProcess | undefined;
+  let bus: Bus;
+  let store: TimeseriesStore;
+  let env: NodeJS.ProcessEnv = {};
+
+  const startRedis = async (): Promise<ChildProcess> => {
+    const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    const deadline = performance.now() + 10_000;
+    while (!out.includes('Ready to accept connections')) {
+      if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}: ${out}`);
+      if (performance.now() > deadline) throw new Error(`redis-server did not start: ${out}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return child;
+  };
+  const stopped = (child: ChildProcess): Promise<void> => new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
+
+  const cfg = (): ReturnType<typeof loadConfig> => loadConfig({ env });
+  const files = (): Array<{ symbol: string; path: string }> =>
+    SYMBOLS.map((symbol) => ({ symbol, path: resolve(testDataDir(), `ohlcv/binance_spot_5m/${symbol.replace('/', '_')}_5m_2024-01_2024-09.csv`) }));
+  const count = async (): Promise<number> => (await store.counts()).features;
+  const waitFor = async (what: string, cond: () => Promise<boolean>, timeoutMs: number): Promise<void> => {
+    const deadline = performance.now() + timeoutMs;
+    while (!(await cond())) {
+      if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+
+  beforeAll(async () => {
+    port = await freePort();
+    redis = await startRedis();
+    env = {
+      ...process.env,
+      SEXTANT__prefix: `sxrr${id}`,
+      SEXTANT__streamNamePrefix: `RR${id}_`,
+      SEXTANT__redis__url: `redis://127.0.0.1:${port}`,
+      SEXTANT__redis__keyPrefix: `sxrr${id}`,
+      SEXTANT__postgres__schema: `sx_rr_${id}`,
+      SEXTANT__assets: JSON.stringify(SYMBOLS.map((symbol) => ({ venue: 'binance', symbol }))),
+      SEXTANT__consumer__batchSize: '256',
+      SEXTANT__supervisor__maxRestarts: '1',
+      SEXTANT__supervisor__restartMaxMs: '400',
+      SEXTANT_LOG_LEVEL: 'error',
+    };
+    bus = await createNatsBus({ url: cfg().nats.url, name: 'redis-restart-test', connectTimeoutMs: 2000 });
+    store = await createPgTimeseriesStore({ url: cfg().postgres.url, schema: cfg().postgres.schema, poolSize: 2 });
+  }, 30_000);
+
+  afterAll(async () => {
+    redis?.kill('SIGKILL');
+    await bus?.deleteStreams(streamSpecs(cfg()).map((s) => s.name));
+    await bus?.close();
+    await store?.close();
+    await dropSchema(cfg().postgres.url, cfg().postgres.schema);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps restarting the asset actors through the outage and ends with every input stored once', async () => {
+    const inputs = await Promise.all(files().map(async (f) => {
+      const out = [];
+      for await (const b of readBars(f.path, { venue: 'binance', symbol: f.symbol, tf: '5m', limit: BARS_PER_SYMBOL })) out.push(b);
+      return out;
+    }));
+    const total = BARS_PER_SYMBOL * SYMBOLS.length;
+    await bus.ensureStreams(streamSpecs(cfg()));
+    const sent = await replay({ bus, subjects: subjectsFor(cfg().prefix), source: mergeByTime(...files().map((f) => readBars(f.path, { venue: 'binance', symbol: f.symbol, tf: '5m', limit: BARS_PER_SYMBOL }))), speed: 'max' });
+    expect(sent.published).toBe(total);
+
+    let stderr = '';
+    const engine = spawn(process.execPath, [resolve(ROOT, 'bin/sextant.js'), 'run'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    engine.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      await waitFor('some features stored', async () => (await count()) >= 1_000, 120_000);
+      const server = redis as ChildProcess;
+      server.kill('SIGKILL');
+      await stopped(server);
+      const atOutage = await count();
+      await new Promise((r) => setTimeout(r, OUTAGE_MS));
+      expect(await count()).toBeLessThan(total); // the outage really fell mid-run
+      expect(engine.exitCode, stderr).toBeNull();
+      redis = await startRedis();
+      await waitFor('all features stored after Redis came back', async () => (await count()) >= total, 60_000);
+      expect(atOutage).toBeLessThan(total);
+    } finally {
+      engine.kill('SIGTERM');
+      await stopped(engine);
+    }
+
+    const counts = await store.counts();
+    expect(counts.bars).toBe(total);
+    expect(counts.features).toBe(total);
+    for (const [i, symbol] of SYMBOLS.entries()) {
+      const reference = new FeatureEngine();
+      const expected = new Map<number, Record<string, number | null>>();
+      for (const bar of inputs[i] ?? []) {
+        reference.onBar(bar);
+        expected.set(bar.ts, reference.values());
+      }
+      const rows = await store.features({ venue: 'binance', symbol });
+      expect(rows.length).toBe(BARS_PER_SYMBOL);
+      let mismatches = 0;
+      for (const row of rows) {
+        const want = expected.get(row.ts);
+        for (const name of FeatureEngine.names) if (!Object.is(row.values[name] ?? null, want?.[name] ?? null)) mismatches++;
+      }
+      expect(mismatches).toBe(0);
+    }
+  }, 300_000);
+});
