@@ -7,7 +7,6 @@ import { loadConfig } from '../../config/load.js';
 import { readBars } from '../../gateways/historical/bars-csv.js';
 import { mergeByTime } from '../../gateways/historical/merge-by-time.js';
 import { replay } from '../../gateways/replay.js';
-import { FeatureEngine } from '../../models/features/feature-engine.js';
 import type { Bus } from '../../streams/bus.js';
 import type { Bar } from '../../streams/messages/bar.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
@@ -18,6 +17,7 @@ import { streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { testDataDir } from '../support/data-dir.js';
 import { dropSchema } from '../support/pg.js';
+import { storedFeatureMismatches } from '../support/stored-features.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BARS_PER_SYMBOL = 25_000;
@@ -120,20 +120,7 @@ describe('engine killed with SIGKILL part-way through a 50,000-bar JetStream rep
 
     // The features after restart equal those of an uninterrupted run of the same engine code.
     for (const [i, symbol] of SYMBOLS.entries()) {
-      const engineRef = new FeatureEngine();
-      const expected = new Map<number, Record<string, number | null>>();
-      for (const bar of inputs[i] ?? []) {
-        engineRef.onBar(bar);
-        expected.set(bar.ts, engineRef.values());
-      }
-      const rows = await store.features({ venue: 'binance', symbol });
-      expect(rows.length).toBe(BARS_PER_SYMBOL);
-      let mismatches = 0;
-      for (const row of rows) {
-        const want = expected.get(row.ts);
-        for (const name of FeatureEngine.names) if (!Object.is(row.values[name] ?? null, want?.[name] ?? null)) mismatches++;
-      }
-      expect(mismatches).toBe(0);
+      expect(await storedFeatureMismatches(store, 'binance', symbol, inputs[i] ?? [])).toEqual({ rows: BARS_PER_SYMBOL, mismatches: 0 });
     }
   }, 300_000); // ~25 s on a quiet machine; a loaded 2-core box can take several times that
 });

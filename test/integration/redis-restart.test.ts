@@ -9,7 +9,6 @@ import { loadConfig } from '../../config/load.js';
 import { readBars } from '../../gateways/historical/bars-csv.js';
 import { mergeByTime } from '../../gateways/historical/merge-by-time.js';
 import { replay } from '../../gateways/replay.js';
-import { FeatureEngine } from '../../models/features/feature-engine.js';
 import { createPgTimeseriesStore } from '../../state/pg-timeseries-store.js';
 import type { TimeseriesStore } from '../../state/timeseries-store.js';
 import type { Bus } from '../../streams/bus.js';
@@ -19,6 +18,7 @@ import { subjectsFor } from '../../streams/subjects.js';
 import { testDataDir } from '../support/data-dir.js';
 import { freePort } from '../support/nats-server.js';
 import { dropSchema } from '../support/pg.js';
+import { storedFeatureMismatches } from '../support/stored-features.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const REDIS_SERVER = process.env['REDIS_SERVER_BIN'] ?? '/usr/bin/redis-server';
@@ -133,20 +133,7 @@ describe('Redis restarted under a running engine', () => {
     expect(counts.bars).toBe(total);
     expect(counts.features).toBe(total);
     for (const [i, symbol] of SYMBOLS.entries()) {
-      const reference = new FeatureEngine();
-      const expected = new Map<number, Record<string, number | null>>();
-      for (const bar of inputs[i] ?? []) {
-        reference.onBar(bar);
-        expected.set(bar.ts, reference.values());
-      }
-      const rows = await store.features({ venue: 'binance', symbol });
-      expect(rows.length).toBe(BARS_PER_SYMBOL);
-      let mismatches = 0;
-      for (const row of rows) {
-        const want = expected.get(row.ts);
-        for (const name of FeatureEngine.names) if (!Object.is(row.values[name] ?? null, want?.[name] ?? null)) mismatches++;
-      }
-      expect(mismatches).toBe(0);
+      expect(await storedFeatureMismatches(store, 'binance', symbol, inputs[i] ?? [])).toEqual({ rows: BARS_PER_SYMBOL, mismatches: 0 });
     }
   }, 300_000);
 });
