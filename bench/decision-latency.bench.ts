@@ -45,7 +45,7 @@ import { loadBars, openLimitsConfig, pacedPublish, placementArg, placementText, 
 import { servedRegistry } from '../cli/served-model.js';
 import { pacedPublishInWorker } from './paced-publisher.js';
 import type { Paced } from './latency-engine.js';
-import { barIdOfOrder, summarise } from './latency-stats.js';
+import { barIdOfOrder, latencyVerdict, summarise } from './latency-stats.js';
 import type { Summary } from './latency-stats.js';
 import { formatSched, schedAccount } from './thread-sched.js';
 import { brokerSchedTargets, brokerText, localBroker } from './broker-process.js';
@@ -357,12 +357,14 @@ async function main(): Promise<void> {
     const raw = summarise([...rawBefore.lat, ...rawAfter.lat]);
     console.log(line('publish → raw consume (both runs)', raw));
     const ratio = engS.p99 / raw.p99;
+    const verdict = latencyVerdict({ ratio, target: 2, mainThreadBusy: eng.elu, rawBeforeP99: before.p99, rawAfterP99: after.p99 });
     console.log(
-      `p99 engine / p99 raw = ${ratio.toFixed(2)}× (target ≤ 2×: ${ratio <= 2 ? 'met' : 'NOT met'}); ` +
+      `p99 engine / p99 raw = ${ratio.toFixed(2)}× (target ≤ 2×: ${verdict.verdict === 'met' ? 'met' : verdict.verdict === 'not met' ? 'NOT met' : 'INCONCLUSIVE'}); ` +
         `against the raw run before ${(engS.p99 / before.p99).toFixed(2)}×, after ${(engS.p99 / after.p99).toFixed(2)}×`,
     );
+    for (const r of verdict.reasons) console.log(`  inconclusive: ${r}`);
     console.log(
-      JSON.stringify({ rate: RATE, seconds: SECONDS, symbols: SYMBOLS, bars: measured.length, raw, rawBefore: before, rawAfter: after, engine: engS, ratioP99: ratio, orders: eng.orders, predictions: eng.predictions, drained: eng.drained, mainThreadBusy: eng.elu, processCpuS: eng.cpuS, wallS: eng.wallS, natsServerCpuS: eng.serverCpuS ?? null, writeSyscalls: eng.writes ?? null }),
+      JSON.stringify({ rate: RATE, seconds: SECONDS, symbols: SYMBOLS, bars: measured.length, raw, rawBefore: before, rawAfter: after, engine: engS, ratioP99: ratio, verdict: verdict.verdict, orders: eng.orders, predictions: eng.predictions, drained: eng.drained, mainThreadBusy: eng.elu, processCpuS: eng.cpuS, wallS: eng.wallS, natsServerCpuS: eng.serverCpuS ?? null, writeSyscalls: eng.writes ?? null }),
     );
   } finally {
     await bus.deleteStreams(streams);

@@ -53,3 +53,24 @@ export function bootstrapRatio(
   const at = (p: number): number => ratios[Math.min(rounds - 1, Math.max(0, Math.ceil(p * rounds) - 1))] as number;
   return { lo: at(0.05), mid: at(0.5), hi: at(0.95) };
 }
+
+/** The engine's main thread this busy or more: it was saturated, and its latency is queueing behind a backlog. */
+export const SATURATED_BUSY = 0.9;
+/** The raw baseline's p99 before and after the engine run differing by more than this factor: the host's load changed. */
+export const RAW_DRIFT = 3;
+
+/**
+ * The verdict of the decision bench against its target (engine p99 ≤ `target` × raw p99), or
+ * `inconclusive` with the reasons when the run cannot tell: the engine saturated (the ratio is then
+ * set by how far behind it fell), or the raw baseline moved so much between its two runs that the
+ * host's load, not the engine, sets the ratio (a slow raw run can make a saturated engine look
+ * "within 2×").
+ */
+export function latencyVerdict(o: Readonly<{ ratio: number; target: number; mainThreadBusy: number; rawBeforeP99: number; rawAfterP99: number }>): Readonly<{ verdict: 'met' | 'not met' | 'inconclusive'; reasons: readonly string[] }> {
+  const reasons: string[] = [];
+  if (o.mainThreadBusy >= SATURATED_BUSY) reasons.push(`the engine's main thread was ${(100 * o.mainThreadBusy).toFixed(1)} % busy (saturated at ≥ ${100 * SATURATED_BUSY} %)`);
+  const drift = Math.max(o.rawBeforeP99, o.rawAfterP99) / Math.min(o.rawBeforeP99, o.rawAfterP99);
+  if (!(drift <= RAW_DRIFT)) reasons.push(`the raw p99 moved ${drift.toFixed(1)}× between the runs before and after (more than ${RAW_DRIFT}×)`);
+  if (reasons.length > 0) return { verdict: 'inconclusive', reasons };
+  return { verdict: o.ratio <= o.target ? 'met' : 'not met', reasons };
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lapBars } from '../../bench/latency-engine.js';
-import { bootstrapRatio, summarise } from '../../bench/latency-stats.js';
+import { bootstrapRatio, latencyVerdict, summarise } from '../../bench/latency-stats.js';
 import { mulberry32 } from '../../models/training/seeded-rng.js';
 import { barId } from '../../streams/messages/bar.js';
 import type { Bar } from '../../streams/messages/bar.js';
@@ -55,3 +55,22 @@ describe('lapBars', () => {
     expect(lapBars(window, 3, HOUR)).toEqual({ bars: window.slice(0, 3), laps: 0 });
   });
 });
+
+describe('latencyVerdict', () => {
+  const quiet = { target: 2, mainThreadBusy: 0.7, rawBeforeP99: 4, rawAfterP99: 5 };
+  it('compares the ratio with the target on a run that can tell', () => {
+    expect(latencyVerdict({ ...quiet, ratio: 1.9 })).toEqual({ verdict: 'met', reasons: [] });
+    expect(latencyVerdict({ ...quiet, ratio: 11.9 })).toEqual({ verdict: 'not met', reasons: [] });
+  });
+
+  it('calls a run with a saturated engine or a raw baseline that moved inconclusive, whatever the ratio', () => {
+    // Stop 26's run: main thread 97.1 % busy, raw p99 236.0 ms before and 100.0 ms after, ratio 1.64×.
+    const r = latencyVerdict({ ratio: 1.64, target: 2, mainThreadBusy: 0.971, rawBeforeP99: 236.03, rawAfterP99: 100.0 });
+    expect(r.verdict).toBe('inconclusive');
+    expect(r.reasons).toEqual([expect.stringContaining('97.1 % busy')]);
+    const moved = latencyVerdict({ ...quiet, ratio: 1.5, rawAfterP99: 40 });
+    expect(moved).toEqual({ verdict: 'inconclusive', reasons: [expect.stringContaining('moved 10.0×')] });
+    expect(latencyVerdict({ ...quiet, ratio: 9, mainThreadBusy: 0.95, rawAfterP99: 400 }).reasons).toHaveLength(2);
+  });
+});
+
