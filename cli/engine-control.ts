@@ -65,8 +65,8 @@ export function engineControlTarget(deps: Readonly<{ supervisor: Supervisor; cou
         // without this only a restart of the engine brought them back.
         const t = a.target;
         const restarted = t.scope === 'strategy' ? [] : deps.supervisor.restartGivenUp(t.scope === 'all' ? undefined : (asset) => asset.symbol === t.value);
-        if (deps.decisions === undefined) return { changes: [], status: null, restarted }; // no risk actor: nothing halted
-        const d = needDecisions(deps.decisions);
+        const d = deps.decisions;
+        if (d === undefined) return { changes: [], status: null, restarted }; // no risk actor: nothing halted
         const states = await d.risk.resume(t.scope === 'all' ? { scope: 'all', reason: a.reason } : { scope: t.scope, value: t.value, reason: a.reason });
         return { changes: states, status: d.risk.status().state, restarted };
       }),

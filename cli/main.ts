@@ -19,8 +19,6 @@ import { createRetrainingTracker } from '../models/mlflow/retraining-tracker.js'
 import { createLogger } from './logger.js';
 import { parseSymbols, parseTime, timeframeArg } from './option-parsers.js';
 
-
-
 const parseSpeed = (v: string): number | 'max' => {
   if (v === 'max') return 'max';
   const n = Number(v);

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { parseTimeframe } from '../gateways/historical/bars-csv.js';
 import { TIMEFRAMES } from '../streams/messages/bar.js';
 import type { Timeframe } from '../streams/messages/bar.js';
 
@@ -27,9 +28,11 @@ export function parseSymbols(v: string): string[] {
 
 /** A bar timeframe (`--timeframe`): one the engine knows, e.g. `1h`. */
 export function timeframeArg(v: string): Timeframe {
-  const found = TIMEFRAMES.find((t) => t === v);
-  if (found === undefined) throw new InvalidArgumentError(`one of ${TIMEFRAMES.join(', ')}`);
-  return found;
+  try {
+    return parseTimeframe(v);
+  } catch {
+    throw new InvalidArgumentError(`one of ${TIMEFRAMES.join(', ')}`);
+  }
 }
 
 /**

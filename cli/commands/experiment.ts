@@ -302,7 +302,6 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
   return report;
 }
 
-
 /** `regimes` (all five windows) or 1-based window numbers, e.g. `3,4`. */
 function parseWindows(v: string): RegimeWindow[] {
   if (v === 'regimes') return [...REGIME_WINDOWS];

@@ -310,4 +310,3 @@ export function mergeSmallChildren(plan: readonly ChildPlan[], minQty: number): 
   }
   return out;
 }
-
