@@ -202,8 +202,9 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
     { bus: deps.bus, subjects: deps.subjects, store: deps.riskStore, clock: deps.clock, log: deps.log },
     { account: cfg.risk.account, limits: cfg.risk.limits, consume: false },
   );
-  // The venue's minimum notional is the risk actor's current limit (an operator may change it).
-  const execution = createExecutionCore({ strategy: s.name, policy: policyOf(cfg), minQty: 0, minQtyFraction: cfg.execution.minQtyFraction, minNotional: () => risk.getLimits().minOrderNotional });
+  // The venue's minimum notional is the risk actor's current limit (an operator may change it), and
+  // execution proposes nothing a halt (or reduce-only) would refuse.
+  const execution = createExecutionCore({ strategy: s.name, policy: policyOf(cfg), minQty: 0, minQtyFraction: cfg.execution.minQtyFraction, minNotional: () => risk.getLimits().minOrderNotional, trading: risk.core.tradingFor });
   const pv = cfg.paperVenue;
   const venue = pv.enabled
     ? createPaperVenue({

@@ -7,6 +7,7 @@ import { sideSign } from '../../streams/messages/order-side.js';
 import { orderId } from '../../streams/messages/order.js';
 import type { Prediction } from '../../streams/messages/prediction.js';
 import type { Reject } from '../../streams/messages/reject.js';
+import type { TradingState } from '../../streams/messages/risk-state.js';
 import type { Suggestion } from '../../streams/messages/suggestion.js';
 import { suggestionId } from '../../streams/messages/suggestion.js';
 import type { ChildPlan, ExecutionPolicy, MarketContext } from './execution-policy.js';
@@ -31,6 +32,15 @@ export type ExecutionCoreOptions = Readonly<{
    * its size. Default: none.
    */
   minNotional?: () => number;
+  /**
+   * The risk actor's trading state for this strategy and a symbol (a scoped halt counts as
+   * HALTED), read at each intent and before each child is sent. HALTED: no parent is opened and
+   * an unfinished one is cancelled (its unsent children dropped); REDUCING: an intent only
+   * brings the position towards zero, and a parent whose next child would not reduce it is
+   * cancelled. Risk refuses such children anyway; this keeps execution from proposing them.
+   * Default: always ACTIVE.
+   */
+  trading?: (strategy: string, symbol: string) => TradingState;
   /** Time a parent may take, ms (default: the prediction's `horizonMs`). */
   horizonMs?: number;
   /** Bar length of the `ewma_vol` feature, ms (default 60,000). */
@@ -41,7 +51,18 @@ export type ExecutionCoreOptions = Readonly<{
 
 export type ParentView = Readonly<{ id: string; source: string; side: OrderSide; qty: number; target: number; sent: number; children: number }>;
 export type AssetView = Readonly<{ position: number; working: number; parent: ParentView | null }>;
-export type ExecutionStats = Readonly<{ parents: number; replaced: number; suggestions: number; fills: number; duplicateFills: number; ignored: number }>;
+export type ExecutionStats = Readonly<{
+  parents: number;
+  replaced: number;
+  suggestions: number;
+  fills: number;
+  duplicateFills: number;
+  ignored: number;
+  /** Intents not acted on because trading was halted for them. */
+  held: number;
+  /** Parents cancelled by a halt, or in REDUCING by a child that would not reduce. */
+  cancelled: number;
+}>;
 
 export type ExecutionCore = Readonly<{
   strategy: string;
@@ -101,7 +122,8 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
   const keys: string[] = [];
   const seenFills = new Set<string>();
   const seenOrder: string[] = [];
-  const st = { parents: 0, replaced: 0, suggestions: 0, fills: 0, duplicateFills: 0, ignored: 0 };
+  const st = { parents: 0, replaced: 0, suggestions: 0, fills: 0, duplicateFills: 0, ignored: 0, held: 0, cancelled: 0 };
+  const tradingOf = (a: Asset): TradingState => opts.trading?.(opts.strategy, a.symbol) ?? 'ACTIVE';
 
   /** The assets by venue and symbol: found per event without building their key. */
   const byVenue = new Map<string, Map<string, Asset>>();
@@ -128,6 +150,13 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     return w;
   };
 
+  /** A child of `qty` on `side`, with the same-side children working, cannot take the position through zero (the risk checks' rule). */
+  const reduces = (a: Asset, side: OrderSide, qty: number): boolean => {
+    let sameSide = 0;
+    for (const o of a.working.values()) if (o.side === side) sameSide += o.remaining;
+    return side === 'buy' ? a.position < 0 && sameSide + qty <= -a.position : a.position > 0 && sameSide + qty <= a.position;
+  };
+
   const refPrice = (a: Asset): number => (a.mid > 0 ? a.mid : a.last > 0 ? a.last : a.predPrice);
 
   const expire = (a: Asset, now: number): void => {
@@ -140,6 +169,12 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     if (p === undefined) return;
     while (p.next < p.plan.length && (p.plan[p.next] as ChildPlan).atTs <= now) {
       const c = p.plan[p.next] as ChildPlan;
+      const trading = tradingOf(a);
+      if (trading === 'HALTED' || (trading === 'REDUCING' && !reduces(a, p.side, c.qty))) {
+        a.parent = undefined;
+        st.cancelled++;
+        return;
+      }
       const ref = refPrice(a);
       const id = suggestionId(p.id, p.next);
       out.push({
@@ -189,7 +224,17 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
       const a = assetOf(p.venue, p.symbol);
       a.predPrice = p.price;
       if (p.intent === null) return [];
-      const target = p.intent.target;
+      const trading = tradingOf(a);
+      if (trading === 'HALTED') {
+        st.held++;
+        if (a.parent !== undefined) {
+          a.parent = undefined;
+          st.cancelled++;
+        }
+        return [];
+      }
+      // Reducing only: the intent is clipped to the way back to flat (never past it, never away).
+      const target = trading === 'REDUCING' ? towardsFlat(p.intent.target, a.position) : p.intent.target;
       expire(a, now);
       const active = a.parent;
       const tolerance = Math.max(opts.minQty, (opts.minQtyFraction ?? 0) * Math.abs(target));
@@ -283,6 +328,11 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     },
     stats: () => ({ ...st }),
   };
+}
+
+/** `target` clipped to the interval between flat and `position`: what a reducing-only account may aim for. */
+export function towardsFlat(target: number, position: number): number {
+  return position >= 0 ? Math.min(Math.max(target, 0), position) : Math.max(Math.min(target, 0), position);
 }
 
 /**

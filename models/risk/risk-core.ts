@@ -278,6 +278,10 @@ export function createRiskCore(opts: RiskCoreOptions) {
      */
     holdings: (): Readonly<{ equity: number; grossHeld: number }> => ({ equity: book.equity(), grossHeld: book.heldGross() }),
 
+    /** The trading state a suggestion of `strategy` on `symbol` meets now: HALTED under a scoped halt. */
+    tradingFor: (strategy: string, symbol: string): TradingState =>
+      scopedHalts.length > 0 && scopedHalts.some((h) => (h.scope === 'strategy' ? h.value === strategy : h.value === symbol)) ? 'HALTED' : state(),
+
     trading: (): TradingSnapshot => ({ state: state(), reason: reason(), scopedHalts: scopedHalts.map((h) => ({ ...h })), seq }),
     bookSnapshot: (): CoreBookSnapshot => ({ book: book.snapshot() as RiskBookSnapshot, seen: seen.snapshot() }),
   };

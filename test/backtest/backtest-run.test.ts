@@ -74,6 +74,7 @@ describe('sextant backtest (the engine on the in-memory bus, simulated clock, pa
     const configFile = join(dir, 'tight-risk.yaml');
     writeFileSync(configFile, 'risk:\n  limits:\n    maxDrawdown: 50\n');
     let fills: readonly Fill[] = [];
+    let signals: readonly string[] = [];
     const report = await runBacktest({
       configFile,
       data: testDataDir(),
@@ -84,6 +85,7 @@ describe('sextant backtest (the engine on the in-memory bus, simulated clock, pa
       report: join(dir, 'halted'),
       capital: 10_000,
       onEquity: (_equity, _trades, f) => void (fills = f),
+      onSignals: (m) => void (signals = m),
     });
     expect(report.risk.finalState).toBe('HALTED');
     const halt = report.risk.transitions.find((t) => t.state === 'HALTED');
@@ -94,7 +96,16 @@ describe('sextant backtest (the engine on the in-memory bus, simulated clock, pa
     expect(haltTs).toBeLessThan(Date.UTC(2022, 6, 1));
     expect(fills.length).toBeGreaterThan(0);
     expect(fills.every((f) => f.ts <= haltTs)).toBe(true);
-    expect((report.counts['rejectsByReason'] as Record<string, number>)['HALTED']).toBeGreaterThan(0);
+    // After the halt the strategy still wants positions, but execution proposes nothing (it reads
+    // the trading state), so risk has nothing to refuse as HALTED.
+    const after = (kind: string): Array<{ ts: number; intent?: unknown }> =>
+      signals
+        .filter((m) => m.split(' ', 1)[0]?.includes(`.${kind}.`))
+        .map((m) => JSON.parse(m.slice(m.indexOf(' ') + 1)) as { ts: number; intent?: unknown })
+        .filter((x) => x.ts > haltTs);
+    expect(after('pred').filter((p) => p.intent !== null).length).toBeGreaterThan(0);
+    expect(after('suggest')).toEqual([]);
+    expect((report.counts['rejectsByReason'] as Record<string, number>)['HALTED'] ?? 0).toBe(0);
     const html = readFileSync(join(dir, 'halted', 'report.html'), 'utf8');
     expect(html).toContain(`HALTED from ${halt?.at}`);
     expect(html).toMatch(/<td>ACTIVE<\/td><td>HALTED<\/td>/);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assetKey, createExecutionCore, parentOrderId } from '../../actors/execution-actor.js';
-import { mergeSmallChildren } from '../../models/execution/execution-core.js';
+import { mergeSmallChildren, towardsFlat } from '../../models/execution/execution-core.js';
+import type { TradingState } from '../../streams/messages/risk-state.js';
 import type { ExecutionCoreOptions } from '../../actors/execution-actor.js';
 import { almgrenChrissPolicy } from '../../models/execution/almgren-chriss-policy.js';
 import type { ExecutionPolicy } from '../../models/execution/execution-policy.js';
@@ -104,6 +105,68 @@ describe('execution core', () => {
     core.onFill(fillOf(later[0] as Suggestion, 0.5, 100, true));
     core.onFill(fillOf(later[1] as Suggestion, 0.5, 100, true, 1));
     expect(core.onPrediction(prediction(11 * 3_600_000, 1.25), 11 * 3_600_000).map((c) => c.qty)).toEqual([0.0625]);
+  });
+
+  it('proposes nothing while trading is halted: no parent opens, an unfinished one is cancelled, and trading resumes with the next intent', () => {
+    let trading: TradingState = 'ACTIVE';
+    const asked: string[] = [];
+    const core = createExecutionCore(
+      opts({
+        trading: (strategy, symbol) => {
+          asked.push(`${strategy} ${symbol}`);
+          return trading;
+        },
+      }),
+    );
+    core.onMarket(quote(0, 99.9, 100.1));
+    const [c0] = core.onPrediction(prediction(0, 2), 0) as [Suggestion];
+    expect(c0).toMatchObject({ child: 0, qty: 0.5 });
+    expect(asked).toContain(`s1 ${SYMBOL}`);
+    trading = 'HALTED';
+    // Child 1 falls due under the halt: the parent is cancelled, nothing is sent, now or later.
+    expect(core.onTime(60_000)).toEqual([]);
+    expect(core.asset(VENUE, SYMBOL).parent).toBeNull();
+    expect(core.onTime(240_000)).toEqual([]);
+    // A new intent under the halt opens nothing.
+    expect(core.onPrediction(prediction(240_000, 3), 240_000)).toEqual([]);
+    expect(core.asset(VENUE, SYMBOL).parent).toBeNull();
+    expect(core.stats()).toMatchObject({ parents: 1, suggestions: 1, held: 1, cancelled: 1 });
+    // Resumed: the next intent opens a parent for the whole gap (c0's 0.5 expired unfilled).
+    trading = 'ACTIVE';
+    const resumed = core.onPrediction(prediction(300_000, 3), 300_000);
+    expect(resumed.map((s) => [s.side, s.qty, s.child])).toEqual([['buy', 0.75, 0]]);
+    expect(core.stats()).toMatchObject({ parents: 2 });
+  });
+
+  it('reducing only: an intent is clipped to the way back to flat, and a parent whose next child would add exposure is cancelled', () => {
+    let trading: TradingState = 'ACTIVE';
+    const core = createExecutionCore(opts({ policy: twapPolicy({ slices: 2, orderType: 'market' }), trading: () => trading }));
+    core.onMarket(quote(0, 99.9, 100.1));
+    const [c0] = core.onPrediction(prediction(0, 2), 0) as [Suggestion];
+    core.onFill(fillOf(c0, 1, 100, true));
+    expect(core.asset(VENUE, SYMBOL)).toMatchObject({ position: 1, parent: { sent: 1, children: 2 } });
+    trading = 'REDUCING';
+    // The second buy child would add to the long: the parent is cancelled.
+    expect(core.onTime(120_000)).toEqual([]);
+    expect(core.stats()).toMatchObject({ cancelled: 1 });
+    // More long: nothing. Short 2: only back to flat (sell 1), in two children of 0.5.
+    expect(core.onPrediction(prediction(180_000, 3), 180_000)).toEqual([]);
+    const flat = core.onPrediction(prediction(240_000, -2), 240_000);
+    expect(flat.map((s) => [s.side, s.qty])).toEqual([['sell', 0.5]]);
+    expect(core.asset(VENUE, SYMBOL).parent).toMatchObject({ side: 'sell', qty: 1, target: 0 });
+    core.onFill(fillOf(flat[0] as Suggestion, 0.5, 100, true));
+    expect(core.onTime(360_000).map((s) => [s.side, s.qty])).toEqual([['sell', 0.5]]);
+  });
+
+  it('towardsFlat keeps a target between flat and the position', () => {
+    expect(towardsFlat(3, 1)).toBe(1);
+    expect(towardsFlat(0.5, 1)).toBe(0.5);
+    expect(towardsFlat(-2, 1)).toBe(0);
+    expect(towardsFlat(-3, -1)).toBe(-1);
+    expect(towardsFlat(2, -1)).toBe(0);
+    expect(towardsFlat(-0.5, -1)).toBe(-0.5);
+    expect(towardsFlat(1, 0)).toBe(0);
+    expect(towardsFlat(-1, 0)).toBe(0);
   });
 
   it('mergeSmallChildren keeps the total and the order, carrying each small child into the next (the last into the one before)', () => {

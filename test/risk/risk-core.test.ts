@@ -219,12 +219,19 @@ describe('risk core: one reason at a time', () => {
     const st = c.halt({ scope: 'strategy', value: 'alpha', reason: 'misbehaving', ts: T0 });
     expect(st[0]).toMatchObject({ state: 'ACTIVE', scopedHalts: [{ scope: 'strategy', value: 'alpha' }] });
     c.halt({ scope: 'symbol', value: ETH, reason: 'fork', ts: T0 });
+    // What execution asks before proposing: the state a suggestion of that strategy and symbol meets.
+    expect([c.tradingFor('alpha', BTC), c.tradingFor('beta', ETH), c.tradingFor('beta', BTC)]).toEqual(['HALTED', 'HALTED', 'ACTIVE']);
     expect(reasons(c.onSuggestion(suggestion(), T0))).toEqual(['HALTED']);
     expect(c.onSuggestion(suggestion({ strategy: 'beta' }), T0).kind).toBe('order');
     expect(reasons(c.onSuggestion(suggestion({ strategy: 'beta', symbol: ETH, limitPrice: 10, refPrice: 10 }), T0))).toEqual(['HALTED']);
     c.resume({ scope: 'strategy', value: 'alpha', reason: 'ok', ts: T0 });
     expect(c.onSuggestion(suggestion({ qty: 0.5 }), T0).kind).toBe('order');
     expect(c.status().scopedHalts).toEqual([{ scope: 'symbol', value: ETH, reason: 'fork' }]);
+    expect([c.tradingFor('alpha', BTC), c.tradingFor('alpha', ETH)]).toEqual(['ACTIVE', 'HALTED']);
+    c.reduce({ reason: 'flatten', ts: T0 });
+    expect([c.tradingFor('alpha', BTC), c.tradingFor('alpha', ETH)]).toEqual(['REDUCING', 'HALTED']);
+    c.halt({ reason: 'all', ts: T0 });
+    expect(c.tradingFor('alpha', BTC)).toBe('HALTED');
     expect(() => c.halt({ scope: 'symbol', reason: 'no value', ts: T0 })).toThrow(/needs a value/);
   });
 
