@@ -24,12 +24,16 @@ export type DecisionStats = {
   orders: number;
   rejects: number;
   rejectsByReason: Record<string, number>;
+  /** Suggestions, orders and rejects per symbol: a symbol whose every order risk refuses shows here. */
+  bySymbol: Record<string, SymbolDecisions>;
   fills: number;
   filledQty: number;
   fees: number;
   expired: number;
   riskStateChanges: number;
 };
+
+export type SymbolDecisions = { suggestions: number; orders: number; rejects: number };
 
 /** Sees the decided stream as it happens: each event after it was decided, and each fill. */
 export type DecisionObserver = Readonly<{
@@ -122,6 +126,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     orders: 0,
     rejects: 0,
     rejectsByReason: {},
+    bySymbol: {},
     fills: 0,
     filledQty: 0,
     fees: 0,
@@ -168,15 +173,19 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
 
   const decide = (s: Suggestion, now: number): void => {
     stats.suggestions++;
+    const sym = (stats.bySymbol[s.symbol] ??= { suggestions: 0, orders: 0, rejects: 0 });
+    sym.suggestions++;
     publish(subjects.suggestion(s.strategy, s.venue, s.symbol), s);
     const d = risk.onSuggestion(s, now);
     announce(d.stateChanges);
     if (d.kind === 'order') {
       stats.orders++;
+      sym.orders++;
       publish(subjects.order(d.order.strategy, d.order.venue, d.order.symbol), d.order);
       if (venue !== undefined) venueOut(venue.onOrder(d.order, now));
     } else {
       stats.rejects++;
+      sym.rejects++;
       for (const r of d.reject.reasons) stats.rejectsByReason[r] = (stats.rejectsByReason[r] ?? 0) + 1;
       publish(subjects.reject(d.reject.strategy, d.reject.venue, d.reject.symbol), d.reject);
       execution.onReject(d.reject);

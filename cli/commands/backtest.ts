@@ -1,3 +1,4 @@
+import { refusedSymbolWarnings } from './backtest-warnings.js';
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
@@ -430,6 +431,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     },
     positions: positions.open,
     run: { events: published.published, seconds: Math.round(runSeconds * 100) / 100, eventsPerSecond: Math.round(published.published / runSeconds) },
+    warnings: stats === undefined ? [] : refusedSymbolWarnings(stats.bySymbol, cfg.risk.limits),
   };
   const out = writeBacktestReport(
     opts.report,
@@ -443,6 +445,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     positions,
   );
   note(`risk: ${riskSummary(report.risk)}`);
+  for (const w of report.warnings) note(`warning: ${w}`);
   note(`wrote ${out.json} and ${out.html} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return report;
 }

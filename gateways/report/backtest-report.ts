@@ -33,6 +33,8 @@ export type BacktestReport = Readonly<{
   /** The strategy's positions still open at the end (net of its fills), by symbol. */
   positions: readonly OpenPosition[];
   run: Readonly<{ events: number; seconds: number; eventsPerSecond: number }>;
+  /** What the reader should know before trusting the figures (a symbol risk never let trade). */
+  warnings: readonly string[];
 }>;
 
 export type RiskTransition = Readonly<{ at: string; state: TradingState; previous: TradingState; reason: string }>;
@@ -126,10 +128,11 @@ ${METRIC_ROWS.map(([label, key, f]) => `<tr><td>${escapeHtml(label)}</td>${colum
     .join('\n');
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sextant backtest ${escapeHtml(report.symbols.join(', '))} ${escapeHtml(report.window.from.slice(0, 10))} → ${escapeHtml(report.window.to.slice(0, 10))}</title>
-<style>body{font-family:sans-serif;margin:24px;max-width:1000px}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}figure{margin:16px 0}figcaption{font-weight:bold;margin-bottom:4px}</style></head>
+<style>body{font-family:sans-serif;margin:24px;max-width:1000px}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}figure{margin:16px 0}figcaption{font-weight:bold;margin-bottom:4px}.warnings{color:#a94400}</style></head>
 <body>
 <h1>Backtest: ${escapeHtml(report.symbols.join(', '))} ${escapeHtml(report.timeframe)}</h1>
 <p>${escapeHtml(report.window.from)} → ${escapeHtml(report.window.to)} · capital ${money(report.capital)} · model ${escapeHtml(report.model.ref)} (trained ${escapeHtml(report.model.trainRange.from.slice(0, 10))} → ${escapeHtml(report.model.trainRange.to.slice(0, 10))}) · ${report.run.events} events in ${report.run.seconds.toFixed(1)} s</p>
+${report.warnings.length === 0 ? '' : `<ul class="warnings">${report.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`}
 ${svgLineChart('Equity (strategy and baselines, same data and costs)', series, day, money, markers)}
 ${svgLineChart('Drawdown of the strategy', dd, day, (y) => `${(100 * y).toFixed(1)}%`, markers)}
 <h2>Metrics</h2>

@@ -1,0 +1,25 @@
+import type { SymbolDecisions } from '../../actors/decision-path.js';
+import type { PerSymbolLimit } from '../../models/risk/risk-limits.js';
+import { capFor } from '../../models/risk/risk-limits.js';
+
+export type LimitsForWarnings = Readonly<{ maxOrderQty: PerSymbolLimit; maxPositionQty: PerSymbolLimit }>;
+
+/**
+ * One sentence per symbol that never traded because risk refused every one of its suggestions:
+ * most often a unit cap that does not fit the symbol's price (the default of 1 unit refuses every
+ * order of a cheap coin), which a report of zero trades would otherwise hide. In symbol order.
+ */
+export function refusedSymbolWarnings(bySymbol: Readonly<Record<string, SymbolDecisions>>, limits: LimitsForWarnings): string[] {
+  return Object.keys(bySymbol)
+    .sort()
+    .flatMap((symbol) => {
+      const d = bySymbol[symbol] as SymbolDecisions;
+      if (d.suggestions === 0 || d.orders > 0) return [];
+      const own = symbol in limits.maxOrderQty.perSymbol || symbol in limits.maxPositionQty.perSymbol;
+      return [
+        `${symbol}: risk refused all ${d.suggestions} of its suggestions, so it never traded; check risk.limits for it ` +
+          `(maxOrderQty ${capFor(limits.maxOrderQty, symbol)}, maxPositionQty ${capFor(limits.maxPositionQty, symbol)} in base units` +
+          `${own ? '' : ', the defaults: it has no caps of its own'})`,
+      ];
+    });
+}
