@@ -26,6 +26,10 @@ export type DecisionStats = {
   rejectsByReason: Record<string, number>;
   /** Suggestions, orders and rejects per symbol: a symbol whose every order risk refuses shows here. */
   bySymbol: Record<string, SymbolDecisions>;
+  /** Position intents execution did not act on because trading was halted for them. */
+  intentsHeld: number;
+  /** Parents execution cancelled under a halt, or in REDUCING for a child that would add exposure. */
+  parentsCancelled: number;
   fills: number;
   filledQty: number;
   fees: number;
@@ -127,6 +131,8 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     rejects: 0,
     rejectsByReason: {},
     bySymbol: {},
+    intentsHeld: 0,
+    parentsCancelled: 0,
     fills: 0,
     filledQty: 0,
     fees: 0,
@@ -263,6 +269,11 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       return covered;
     },
     flush: () => checkpoints?.flush(),
-    stats: () => stats,
+    stats: () => {
+      const e = execution.stats();
+      stats.intentsHeld = e.held;
+      stats.parentsCancelled = e.cancelled;
+      return stats;
+    },
   };
 }

@@ -269,7 +269,9 @@ function printSummary(s: DemoSummary): void {
     out.write(`  model           ${s.model.ref} (${s.model.trainedNow ? 'trained now' : 'from the registry'} on ${s.model.trainRange.from.slice(0, 10)} → ${s.model.trainRange.to.slice(0, 10)}; test accuracy ${acc}, log loss ${s.model.testLogLoss?.toFixed(4) ?? '?'})\n`);
   }
   out.write(`  predictions     ${s.predictions} (${s.decisions?.withIntent ?? 0} with a position intent)\n`);
-  out.write(`  suggestions     ${s.suggestions}\n`);
+  const held = s.decisions?.intentsHeld ?? 0;
+  const cancelled = s.decisions?.parentsCancelled ?? 0;
+  out.write(`  suggestions     ${s.suggestions}${held + cancelled > 0 ? ` (trading halted or reducing: ${held} intents held, ${cancelled} parent orders cancelled)` : ''}\n`);
   out.write(`  orders          ${s.orders} approved by risk\n`);
   const rej = Object.entries(s.rejectsByReason);
   out.write(`  rejects         ${s.rejects}${rej.length === 0 ? '' : ` (${rej.map(([k, v]) => `${k}=${v}`).join(' ')})`}\n`);

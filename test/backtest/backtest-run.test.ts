@@ -105,6 +105,7 @@ describe('sextant backtest (the engine on the in-memory bus, simulated clock, pa
         .filter((x) => x.ts > haltTs);
     expect(after('pred').filter((p) => p.intent !== null).length).toBeGreaterThan(0);
     expect(after('suggest')).toEqual([]);
+    expect(report.counts['intentsHeld']).toBeGreaterThanOrEqual(after('pred').filter((p) => p.intent !== null).length);
     expect((report.counts['rejectsByReason'] as Record<string, number>)['HALTED'] ?? 0).toBe(0);
     const html = readFileSync(join(dir, 'halted', 'report.html'), 'utf8');
     expect(html).toContain(`HALTED from ${halt?.at}`);

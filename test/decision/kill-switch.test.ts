@@ -117,6 +117,8 @@ describe('kill switch: sextant ctl halt on a running engine (real NATS, PostgreS
     // execution, reading the halted state, proposed nothing for risk to refuse.
     expect((stats?.withIntent ?? 0) - intentsBefore).toBeGreaterThan(0);
     expect((stats?.suggestions ?? 0) - decidedBefore).toBe(0);
+    // Those intents are counted as held (at least the ones after the final halt).
+    expect(stats?.intentsHeld ?? 0).toBeGreaterThanOrEqual((stats?.withIntent ?? 0) - intentsBefore);
     expect(orders.filter((o) => o.at > haltedAt)).toEqual([]);
     expect(Math.max(...orders.map((o) => o.ts))).toBe(lastOrderTsBeforeHalt);
     expect(engine.decisions?.risk.status().state).toBe('HALTED');
