@@ -33,23 +33,27 @@ export type SuiteRow = Readonly<{
 }>;
 
 /**
- * Why a symbol sits out a window, or undefined when it trades there: its file must have bars in
- * the window's first week and the {@link FEATURE_WARMUP_BARS} bars before the window that warm its
- * features (the backtest replays them first). A short history is no reason: the window's model is
- * trained on every symbol of the window together, and its features are scale free.
+ * Why a symbol sits out a window, or undefined when it trades there: its files (a symbol may have
+ * one per period, as the 5m data does) must hold bars in the window's first week and the
+ * {@link FEATURE_WARMUP_BARS} bars before the window that warm its features (the backtest replays
+ * them first). A short history is no reason: the window's model is trained on every symbol of the
+ * window together, and its features are scale free.
  */
-export async function windowCoverage(path: string, symbol: string, w: Readonly<{ from: number; to: number }>, tf: string): Promise<string | undefined> {
-  let before = 0;
+export async function windowCoverage(paths: readonly string[], symbol: string, w: Readonly<{ from: number; to: number }>, tf: string): Promise<string | undefined> {
+  /** Distinct bar times before the window (files of one symbol may overlap), counted up to what is needed. */
+  const before = new Set<number>();
   let inWindow = false;
-  for await (const b of readBars(path, { venue: 'binance', symbol, tf, to: w.to })) {
-    if (b.ts >= w.from) {
-      inWindow = b.ts < w.from + 7 * 86_400_000;
-      break;
+  for (const path of paths) {
+    for await (const b of readBars(path, { venue: 'binance', symbol, tf, to: w.to })) {
+      if (b.ts >= w.from) {
+        inWindow ||= b.ts < w.from + 7 * 86_400_000;
+        break;
+      }
+      if (before.size < FEATURE_WARMUP_BARS) before.add(b.ts);
     }
-    before++;
   }
   if (!inWindow) return 'no data at the start of the window';
-  if (before < FEATURE_WARMUP_BARS) return `fewer than ${FEATURE_WARMUP_BARS} bars before the window to warm its features`;
+  if (before.size < FEATURE_WARMUP_BARS) return `fewer than ${FEATURE_WARMUP_BARS} bars before the window to warm its features`;
   return undefined;
 }
 
@@ -79,8 +83,8 @@ export async function runRegimeSuite(
     const skipped: { symbol: string; why: string }[] = [];
     const symbols: string[] = [];
     for (const symbol of opts.symbols ?? REGIME_SYMBOLS) {
-      const f = files.find((x) => x.symbol === symbol);
-      const why = f === undefined ? `no ${tf} file` : await windowCoverage(f.path, symbol, w, tf);
+      const paths = files.filter((x) => x.symbol === symbol).map((x) => x.path);
+      const why = paths.length === 0 ? `no ${tf} file` : await windowCoverage(paths, symbol, w, tf);
       if (why === undefined) symbols.push(symbol);
       else skipped.push({ symbol, why });
     }

@@ -19,7 +19,7 @@ import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
 import { ModelEventSchema } from '../../streams/messages/model-event.js';
 import { streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
-import { REGIME_SYMBOLS, REGIME_WINDOWS } from './backtest-suite.js';
+import { REGIME_SYMBOLS, REGIME_WINDOWS, windowCoverage } from './backtest-suite.js';
 import type { RegimeWindow } from './backtest-suite.js';
 import { loadSymbolBars } from './train.js';
 import { backtestConfig } from './backtest.js';
@@ -70,23 +70,6 @@ export type RetrainVsFrozenReport = Readonly<{
   wins: ReturnType<typeof wins>;
   seconds: number;
 }>;
-
-type Window = Readonly<{ from: number; to: number }>;
-
-/**
- * Has the symbol bars in the window's first week, and history before it to train on: a year, or
- * the whole training range when that is shorter (`--train-years 0.25` on 5m bars, whose files
- * cover months, not years)?
- */
-async function coverage(dataDir: string, symbol: string, tf: string, w: Window, trainMs: number): Promise<string | undefined> {
-  const need = Math.min(YEAR, trainMs);
-  const [s] = await loadSymbolBars(dataDir, [symbol], tf, { from: w.from - need - 7 * DAY, to: w.from + 7 * DAY });
-  const bars = s?.bars ?? [];
-  if (!bars.some((b) => b.ts >= w.from)) return 'no data at the start of the window';
-  const first = bars[0]?.ts;
-  if (first === undefined || w.from - first < need) return need === YEAR ? 'less than a year of history before the window to train on' : `less than the ${(need / DAY).toFixed(0)}-day training range of history before the window`;
-  return undefined;
-}
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -161,8 +144,10 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
     const skipped: { symbol: string; why: string }[] = [];
     const symbols: string[] = [];
     for (const symbol of opts.symbols ?? REGIME_SYMBOLS) {
-      const has = findBarFiles(dataDir, { symbols: [symbol], timeframe: tf }).length > 0;
-      const why = has ? await coverage(dataDir, symbol, tf, w, settings.trainYears * YEAR) : `no ${tf} file`;
+      // The regime suite's rule: data at the window's start and the bars that warm the features;
+      // a short history is no reason to sit out (each model is trained on the window's symbols together).
+      const paths = findBarFiles(dataDir, { symbols: [symbol], timeframe: tf }).map((f) => f.path);
+      const why = paths.length === 0 ? `no ${tf} file` : await windowCoverage(paths, symbol, w, tf);
       if (why === undefined) symbols.push(symbol);
       else skipped.push({ symbol, why });
     }

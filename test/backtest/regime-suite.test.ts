@@ -50,9 +50,19 @@ describe('which symbols a regime window trades', () => {
   const pepe = join(testDataDir(), 'ohlcv', 'binance_spot_1h', 'PEPE_USDT_1h.csv');
   it('takes a symbol with data at the window start and the bars to warm its features, however short its history', async () => {
     // PEPE was listed in May 2023: five months of bars before the 2023-10 bull window.
-    expect(await windowCoverage(pepe, 'PEPE/USDT', { from: Date.UTC(2023, 9, 1), to: Date.UTC(2024, 2, 1) }, '1h')).toBeUndefined();
-    expect(await windowCoverage(pepe, 'PEPE/USDT', { from: Date.UTC(2022, 0, 1), to: Date.UTC(2023, 0, 1) }, '1h')).toBe('no data at the start of the window');
+    expect(await windowCoverage([pepe], 'PEPE/USDT', { from: Date.UTC(2023, 9, 1), to: Date.UTC(2024, 2, 1) }, '1h')).toBeUndefined();
+    expect(await windowCoverage([pepe], 'PEPE/USDT', { from: Date.UTC(2022, 0, 1), to: Date.UTC(2023, 0, 1) }, '1h')).toBe('no data at the start of the window');
     // Four days after the listing: data, but not the 200 bars that warm the features.
-    expect(await windowCoverage(pepe, 'PEPE/USDT', { from: Date.UTC(2023, 4, 9), to: Date.UTC(2023, 5, 1) }, '1h')).toBe('fewer than 200 bars before the window to warm its features');
+    expect(await windowCoverage([pepe], 'PEPE/USDT', { from: Date.UTC(2023, 4, 9), to: Date.UTC(2023, 5, 1) }, '1h')).toBe('fewer than 200 bars before the window to warm its features');
+  });
+
+  it('reads every file of a symbol: the 5m data holds one per period', async () => {
+    const dir = join(testDataDir(), 'ohlcv', 'binance_spot_5m');
+    const files = ['BTC_USDT_5m_2024-01_2024-09.csv', 'BTC_USDT_5m_2024-12_2026-02.csv'].map((f) => join(dir, f));
+    const w = { from: Date.UTC(2025, 9, 1), to: Date.UTC(2026, 2, 1) }; // the 2025-10 high → 2026-02 window
+    // Only the first file (the suite read one file per symbol): BTC sat out a window the second covers.
+    expect(await windowCoverage(files.slice(0, 1), 'BTC/USDT', w, '5m')).toBe('no data at the start of the window');
+    expect(await windowCoverage(files, 'BTC/USDT', w, '5m')).toBeUndefined();
+    expect(await windowCoverage(files.reverse(), 'BTC/USDT', w, '5m')).toBeUndefined();
   });
 });
