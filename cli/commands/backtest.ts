@@ -1,4 +1,3 @@
-import { refusedSymbolWarnings } from './backtest-warnings.js';
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
@@ -45,6 +44,7 @@ import { positionsOf } from '../../models/backtest/positions.js';
 import { endOfData, replayHooks } from './backtest-end-of-data.js';
 import { feedInProcess } from './backtest-feed.js';
 import { logRiskStates } from './backtest-risk.js';
+import { refusedSymbolWarnings } from './backtest-warnings.js';
 import { storeBarSource, trainFromStore } from './backtest-source.js';
 import { spreadModelOf } from './backtest-spec.js';
 import type { BacktestCosts, BacktestSpec } from './backtest-spec.js';

@@ -14,6 +14,7 @@ import type { ChildPlan, ExecutionPolicy, MarketContext } from './execution-poli
 import { ExecutionPolicyError } from './execution-policy.js';
 import { limitPriceOf } from './limit-price.js';
 import { DUST_SHARE, withoutDust } from '../quantity-dust.js';
+import { reducesPosition } from '../reducing-order.js';
 
 /** A parent order's id: one per prediction that opened it. */
 export const parentOrderId = (predictionId: string): string => `e:${predictionId}`;
@@ -154,7 +155,7 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
   const reduces = (a: Asset, side: OrderSide, qty: number): boolean => {
     let sameSide = 0;
     for (const o of a.working.values()) if (o.side === side) sameSide += o.remaining;
-    return side === 'buy' ? a.position < 0 && sameSide + qty <= -a.position : a.position > 0 && sameSide + qty <= a.position;
+    return reducesPosition(side, qty, a.position, sameSide);
   };
 
   const refPrice = (a: Asset): number => (a.mid > 0 ? a.mid : a.last > 0 ? a.last : a.predPrice);

@@ -5,6 +5,7 @@ import { symbolToken, venueToken } from '../../streams/subjects.js';
 import type { RiskBook } from './risk-book.js';
 import { bookKey } from './risk-book.js';
 import type { RiskLimits } from './risk-limits.js';
+import { reducesPosition } from '../reducing-order.js';
 import { capFor } from './risk-limits.js';
 
 /** Reasons in the order they are reported: the declaration order of `RiskReason`. */
@@ -75,7 +76,7 @@ export function checkSuggestion(c: CheckInput): CheckResult {
   if (c.duplicate) add(RiskReason.DUPLICATE_SUGGESTION, `suggestion ${s.id} was seen before with other content`);
   if (c.breaches.dailyLoss) add(RiskReason.DAILY_LOSS, `daily loss ${book.dailyLoss()} > ${limits.maxDailyLoss}`);
   if (c.breaches.drawdown) add(RiskReason.DRAWDOWN, `drawdown ${book.drawdown()} > ${limits.maxDrawdown}`);
-  const reducing = s.side === 'buy' ? pos < 0 && buys + s.qty <= -pos : pos > 0 && sells + s.qty <= pos;
+  const reducing = reducesPosition(s.side, s.qty, pos, s.side === 'buy' ? buys : sells);
   if (c.state === 'HALTED' || c.scopedHalt !== undefined) add(RiskReason.HALTED, c.scopedHalt ?? 'account halted');
   else if (c.state === 'REDUCING' && !reducing) add(RiskReason.REDUCING_ONLY, `account is reducing only; position ${pos}, ${s.side} ${s.qty}`);
   return sortByReason(reasons, details, reducing);

@@ -146,8 +146,10 @@ export function createRiskCore(opts: RiskCoreOptions) {
     if (state() !== 'HALTED') out.push(...tracked(ts, () => machine.send({ type: 'LIMIT_BREACH', kind, detail })));
   };
 
+  /** The scoped halt (of the strategy or the symbol) in force for them, if any. */
+  const haltCovering = (strategy: string, symbol: string): ScopedHalt | undefined => scopedHalts.find((x) => (x.scope === 'strategy' ? x.value === strategy : x.value === symbol));
   const scopedHaltFor = (s: Suggestion): string | undefined => {
-    const h = scopedHalts.find((x) => (x.scope === 'strategy' ? x.value === s.strategy : x.value === s.symbol));
+    const h = haltCovering(s.strategy, s.symbol);
     return h === undefined ? undefined : `${h.scope} ${h.value} halted: ${h.reason}`;
   };
 
@@ -279,8 +281,7 @@ export function createRiskCore(opts: RiskCoreOptions) {
     holdings: (): Readonly<{ equity: number; grossHeld: number }> => ({ equity: book.equity(), grossHeld: book.heldGross() }),
 
     /** The trading state a suggestion of `strategy` on `symbol` meets now: HALTED under a scoped halt. */
-    tradingFor: (strategy: string, symbol: string): TradingState =>
-      scopedHalts.length > 0 && scopedHalts.some((h) => (h.scope === 'strategy' ? h.value === strategy : h.value === symbol)) ? 'HALTED' : state(),
+    tradingFor: (strategy: string, symbol: string): TradingState => (haltCovering(strategy, symbol) !== undefined ? 'HALTED' : state()),
 
     trading: (): TradingSnapshot => ({ state: state(), reason: reason(), scopedHalts: scopedHalts.map((h) => ({ ...h })), seq }),
     bookSnapshot: (): CoreBookSnapshot => ({ book: book.snapshot() as RiskBookSnapshot, seen: seen.snapshot() }),
