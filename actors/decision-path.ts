@@ -30,6 +30,8 @@ export type DecisionStats = {
   intentsHeld: number;
   /** Parents execution cancelled under a halt, or in REDUCING for a child that would add exposure. */
   parentsCancelled: number;
+  /** Parents to flat execution opened without a prediction because risk was flattening the account. */
+  flattens: number;
   fills: number;
   filledQty: number;
   fees: number;
@@ -133,6 +135,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     bySymbol: {},
     intentsHeld: 0,
     parentsCancelled: 0,
+    flattens: 0,
     fills: 0,
     filledQty: 0,
     fees: 0,
@@ -273,6 +276,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       const e = execution.stats();
       stats.intentsHeld = e.held;
       stats.parentsCancelled = e.cancelled;
+      stats.flattens = e.flattens;
       return stats;
     },
   };

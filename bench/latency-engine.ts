@@ -57,6 +57,7 @@ export function openLimitsConfig(base: Config, symbols: readonly string[], timef
         staleAfterMs: 365 * 86_400_000,
         maxDailyLoss: BIG,
         maxDrawdown: BIG,
+        onBreach: 'halt',
       },
     },
     decision: { ...base.decision, idleFlushMs: 50 },

@@ -203,8 +203,16 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
     { account: cfg.risk.account, limits: cfg.risk.limits, consume: false },
   );
   // The venue's minimum notional is the risk actor's current limit (an operator may change it), and
-  // execution proposes nothing a halt (or reduce-only) would refuse.
-  const execution = createExecutionCore({ strategy: s.name, policy: policyOf(cfg), minQty: 0, minQtyFraction: cfg.execution.minQtyFraction, minNotional: () => risk.getLimits().minOrderNotional, trading: risk.core.tradingFor });
+  // execution proposes nothing a halt (or reduce-only) would refuse, and closes what risk asks to flatten.
+  const execution = createExecutionCore({
+    strategy: s.name,
+    policy: policyOf(cfg),
+    minQty: 0,
+    minQtyFraction: cfg.execution.minQtyFraction,
+    minNotional: () => risk.getLimits().minOrderNotional,
+    trading: risk.core.tradingFor,
+    flattening: risk.core.flatteningFor,
+  });
   const pv = cfg.paperVenue;
   const venue = pv.enabled
     ? createPaperVenue({

@@ -73,7 +73,7 @@ export function engineControlTarget(deps: Readonly<{ supervisor: Supervisor; cou
     reduce: (a) =>
       coded(async () => {
         const d = needDecisions(deps.decisions);
-        const states = await d.risk.reduce({ scope: 'all', reason: a.reason });
+        const states = await d.risk.reduce({ scope: 'all', reason: a.reason, ...(a.flatten === true ? { flatten: true } : {}) });
         return { changes: states, status: d.risk.status().state };
       }),
     getLimits: () => coded(() => needDecisions(deps.decisions).risk.getLimits()),

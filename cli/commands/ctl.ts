@@ -104,7 +104,8 @@ export function ctlCommand(configFile: () => string | undefined): Command {
     .command('reduce')
     .description('let only orders that shrink a position through, for the whole account (resume lifts it)')
     .requiredOption('--reason <text>', 'why, for the audit trail')
-    .action((o: { reason: string }) => run('reduce', { reason: o.reason }));
+    .option('--flatten', 'also close every position; the account halts by itself once flat')
+    .action((o: { reason: string; flatten?: boolean }) => run('reduce', { reason: o.reason, ...(o.flatten === true ? { flatten: true } : {}) }));
   const limits = ctl.command('limits').description('risk limits');
   limits.command('get').action(() => run('limits.get', {}));
   limits

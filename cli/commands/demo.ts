@@ -271,7 +271,8 @@ function printSummary(s: DemoSummary): void {
   out.write(`  predictions     ${s.predictions} (${s.decisions?.withIntent ?? 0} with a position intent)\n`);
   const held = s.decisions?.intentsHeld ?? 0;
   const cancelled = s.decisions?.parentsCancelled ?? 0;
-  out.write(`  suggestions     ${s.suggestions}${held + cancelled > 0 ? ` (trading halted or reducing: ${held} intents held, ${cancelled} parent orders cancelled)` : ''}\n`);
+  const flattens = s.decisions?.flattens ?? 0;
+  out.write(`  suggestions     ${s.suggestions}${held + cancelled > 0 ? ` (trading halted or reducing: ${held} intents held, ${cancelled} parent orders cancelled)` : ''}${flattens > 0 ? ` (${flattens} parent orders to flat after a limit breach or an operator's flatten)` : ''}\n`);
   out.write(`  orders          ${s.orders} approved by risk\n`);
   const rej = Object.entries(s.rejectsByReason);
   out.write(`  rejects         ${s.rejects}${rej.length === 0 ? '' : ` (${rej.map(([k, v]) => `${k}=${v}`).join(' ')})`}\n`);

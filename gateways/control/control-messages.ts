@@ -20,8 +20,12 @@ export const ControlArgsSchemas = {
   status: z.object({}).strict(),
   halt: z.object({ target: scope.default({ scope: 'all' }), reason: z.string().min(1).max(500) }).strict(),
   resume: z.object({ target: scope.default({ scope: 'all' }), reason: z.string().max(500).default('') }).strict(),
-  /** The whole account to reduce-only (REDUCING): orders that shrink a position pass, nothing else; `resume` lifts it. */
-  reduce: z.object({ reason: z.string().min(1).max(500) }).strict(),
+  /**
+   * The whole account to reduce-only (REDUCING): orders that shrink a position pass, nothing else;
+   * `resume` lifts it. With `flatten`, execution also closes every position, and the account halts
+   * by itself once flat.
+   */
+  reduce: z.object({ reason: z.string().min(1).max(500), flatten: z.boolean().optional() }).strict(),
   'limits.get': z.object({}).strict(),
   'limits.set': z.object({ patch: z.record(z.string(), z.unknown()) }).strict(),
   'model.list': z.object({ name: name.optional() }).strict(),

@@ -19,6 +19,12 @@ import { reducesPosition } from '../reducing-order.js';
 /** A parent order's id: one per prediction that opened it. */
 export const parentOrderId = (predictionId: string): string => `e:${predictionId}`;
 
+/** The `source` of a suggestion that closes a position because risk asked to flatten (no prediction caused it). */
+export const FLATTEN_SOURCE = 'risk:flatten';
+
+/** A parent to flat's id: one per strategy, asset and event time it was opened at. */
+export const flattenParentId = (strategy: string, venue: string, symbol: string, ts: number): string => `f:${strategy}:${venue}:${symbol}:${ts}`;
+
 export type ExecutionCoreOptions = Readonly<{
   strategy: string;
   policy: ExecutionPolicy;
@@ -42,6 +48,14 @@ export type ExecutionCoreOptions = Readonly<{
    * Default: always ACTIVE.
    */
   trading?: (strategy: string, symbol: string) => TradingState;
+  /**
+   * Whether the risk actor wants this strategy's position in a symbol closed now (REDUCING after
+   * a breach under `onBreach: flatten`, or an operator's `reduce --flatten`). Then every intent
+   * aims at flat, and an asset with a position, no parent and nothing working gets a parent to
+   * flat of its own, through the policy, before each event (`onTime`); after a child is refused
+   * or expires unfilled it tries again a bar (`barMs`) later. Default: never.
+   */
+  flattening?: (strategy: string, symbol: string) => boolean;
   /** Time a parent may take, ms (default: the prediction's `horizonMs`). */
   horizonMs?: number;
   /** Bar length of the `ewma_vol` feature, ms (default 60,000). */
@@ -63,6 +77,8 @@ export type ExecutionStats = Readonly<{
   held: number;
   /** Parents cancelled by a halt, or in REDUCING by a child that would not reduce. */
   cancelled: number;
+  /** Parents opened to flat without a prediction, because risk asked to flatten. */
+  flattens: number;
 }>;
 
 export type ExecutionCore = Readonly<{
@@ -102,6 +118,10 @@ type Asset = {
   volume: number | null;
   /** The last prediction's price: the reference when no market data was seen. */
   predPrice: number;
+  /** The last prediction's horizon (ms; 0 before one): what a parent to flat may take. */
+  predHorizonMs: number;
+  /** Event time before which no parent to flat is opened (after one, a bar on). */
+  flattenAfter: number;
 };
 
 const DEDUP_WINDOW = 100_000;
@@ -123,8 +143,9 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
   const keys: string[] = [];
   const seenFills = new Set<string>();
   const seenOrder: string[] = [];
-  const st = { parents: 0, replaced: 0, suggestions: 0, fills: 0, duplicateFills: 0, ignored: 0, held: 0, cancelled: 0 };
+  const st = { parents: 0, replaced: 0, suggestions: 0, fills: 0, duplicateFills: 0, ignored: 0, held: 0, cancelled: 0, flattens: 0 };
   const tradingOf = (a: Asset): TradingState => opts.trading?.(opts.strategy, a.symbol) ?? 'ACTIVE';
+  const flatteningOf = (a: Asset): boolean => opts.flattening?.(opts.strategy, a.symbol) ?? false;
 
   /** The assets by venue and symbol: found per event without building their key. */
   const byVenue = new Map<string, Map<string, Asset>>();
@@ -136,7 +157,7 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     const key = assetKey(venue, symbol);
     a = assets.get(key);
     if (a === undefined) {
-      a = { venue, symbol, position: opts.positions?.[key] ?? 0, working: new Map(), parent: undefined, mid: Number.NaN, last: Number.NaN, spreadBps: null, volatility: null, volume: null, predPrice: Number.NaN };
+      a = { venue, symbol, position: opts.positions?.[key] ?? 0, working: new Map(), parent: undefined, mid: Number.NaN, last: Number.NaN, spreadBps: null, volatility: null, volume: null, predPrice: Number.NaN, predHorizonMs: 0, flattenAfter: Number.NEGATIVE_INFINITY };
       assets.set(key, a);
       keys.push(key);
       keys.sort();
@@ -215,6 +236,47 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     }
   };
 
+  /**
+   * Opens a parent from `position + working` to `target` (replacing an unfinished one whose target
+   * differs by more than the tolerance) and returns its children already due.
+   */
+  const openParent = (a: Asset, id: string, source: string, target: number, now: number, horizonMs: number): readonly Suggestion[] => {
+    expire(a, now);
+    const active = a.parent;
+    const tolerance = Math.max(opts.minQty, (opts.minQtyFraction ?? 0) * Math.abs(target));
+    if (active !== undefined && Math.abs(target - active.target) <= tolerance) return NO_SUGGESTIONS;
+    if (active !== undefined) {
+      a.parent = undefined;
+      st.replaced++;
+    }
+    const delta = target - (a.position + workingQty(a));
+    if (!(Math.abs(delta) > tolerance)) return NO_SUGGESTIONS;
+    const minNotional = opts.minNotional?.() ?? 0;
+    const price = refPrice(a);
+    if (minNotional > 0 && Math.abs(delta) * price < minNotional) return NO_SUGGESTIONS;
+    const side: OrderSide = delta > 0 ? 'buy' : 'sell';
+    const ctx: MarketContext = { spreadBps: a.spreadBps, volatility: a.volatility, barMs, volume: a.volume };
+    const schedule = opts.policy.schedule({ id, side, qty: Math.abs(delta), arrivalPrice: price, startTs: now, horizonMs }, ctx);
+    checkPlan(id, now, schedule);
+    const plan = minNotional > 0 && price > 0 ? mergeSmallChildren(schedule, minNotional / price) : schedule;
+    if (plan.length === 0) return NO_SUGGESTIONS;
+    a.parent = { id, source, side, qty: Math.abs(delta), target, plan, next: 0 };
+    st.parents++;
+    const out: Suggestion[] = [];
+    due(a, now, out);
+    return out;
+  };
+
+  /** A parent to flat for an asset risk wants closed that holds a position and has nothing under way. */
+  const flatten = (a: Asset, now: number, out: Suggestion[]): void => {
+    if (a.parent !== undefined || a.working.size > 0 || a.position === 0 || now < a.flattenAfter || !flatteningOf(a)) return;
+    if (!(refPrice(a) > 0)) return;
+    a.flattenAfter = now + barMs;
+    const opened = openParent(a, flattenParentId(opts.strategy, a.venue, a.symbol, now), FLATTEN_SOURCE, 0, now, opts.horizonMs ?? (a.predHorizonMs > 0 ? a.predHorizonMs : barMs));
+    if (a.parent !== undefined || opened.length > 0) st.flattens++;
+    for (const s of opened) out.push(s);
+  };
+
   return {
     strategy: opts.strategy,
     onPrediction(p, now) {
@@ -234,44 +296,23 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
         }
         return [];
       }
-      // Reducing only: the intent is clipped to the way back to flat (never past it, never away).
-      const target = trading === 'REDUCING' ? towardsFlat(p.intent.target, a.position) : p.intent.target;
-      expire(a, now);
-      const active = a.parent;
-      const tolerance = Math.max(opts.minQty, (opts.minQtyFraction ?? 0) * Math.abs(target));
-      if (active !== undefined && Math.abs(target - active.target) <= tolerance) return [];
-      if (active !== undefined) {
-        a.parent = undefined;
-        st.replaced++;
-      }
-      const delta = target - (a.position + workingQty(a));
-      if (!(Math.abs(delta) > tolerance)) return [];
-      const minNotional = opts.minNotional?.() ?? 0;
-      const price = refPrice(a);
-      if (minNotional > 0 && Math.abs(delta) * price < minNotional) return [];
-      const side: OrderSide = delta > 0 ? 'buy' : 'sell';
-      const id = parentOrderId(p.id);
-      const horizonMs = opts.horizonMs ?? p.horizonMs;
-      const ctx: MarketContext = { spreadBps: a.spreadBps, volatility: a.volatility, barMs, volume: a.volume };
-      const schedule = opts.policy.schedule({ id, side, qty: Math.abs(delta), arrivalPrice: price, startTs: now, horizonMs }, ctx);
-      checkPlan(id, now, schedule);
-      const plan = minNotional > 0 && price > 0 ? mergeSmallChildren(schedule, minNotional / price) : schedule;
-      if (plan.length === 0) return [];
-      a.parent = { id, source: p.id, side, qty: Math.abs(delta), target, plan, next: 0 };
-      st.parents++;
-      const out: Suggestion[] = [];
-      due(a, now, out);
-      return out;
+      // Reducing only: the intent is clipped to the way back to flat (never past it, never away);
+      // flattening: every intent aims at flat.
+      const target = flatteningOf(a) ? 0 : trading === 'REDUCING' ? towardsFlat(p.intent.target, a.position) : p.intent.target;
+      a.predHorizonMs = p.horizonMs;
+      return openParent(a, parentOrderId(p.id), p.id, target, now, opts.horizonMs ?? p.horizonMs);
     },
     onTime(now) {
       // On every event: most assets have nothing working and no parent, and then nothing is allocated.
       let out: Suggestion[] | undefined;
+      const flattenable = opts.flattening !== undefined;
       for (const key of keys) {
         const a = assets.get(key) as Asset;
         if (a.working.size > 0) expire(a, now);
         if (a.parent !== undefined) due(a, now, (out ??= []));
+        if (flattenable && a.position !== 0 && a.parent === undefined && a.working.size === 0) flatten(a, now, (out ??= []));
       }
-      return out ?? NO_SUGGESTIONS;
+      return out === undefined || out.length === 0 ? NO_SUGGESTIONS : out;
     },
     onFill(f) {
       if (f.strategy !== opts.strategy) {

@@ -255,6 +255,16 @@ export class RiskBook {
     return gross;
   }
 
+  /**
+   * Nothing left to close: no order in flight, and no position worth `minNotional` or more at its
+   * price (what is left under the venue's least order could not be sold or bought back anyway).
+   */
+  flatBelow(minNotional: number): boolean {
+    if (this.inFlight.size > 0) return false;
+    for (const [key, p] of this.positions) if (p.qty !== 0 && Math.abs(p.qty) * (this.priceOf(key) ?? 0) >= minNotional) return false;
+    return true;
+  }
+
   snapshot(): RiskBookSnapshot {
     return {
       positions: [...this.positions.values()].map((p) => ({ ...p })),

@@ -74,9 +74,11 @@ export function checkSuggestion(c: CheckInput): CheckResult {
   if (mark === undefined) add(RiskReason.NO_MARKET_DATA, `no mid for ${s.venue} ${s.symbol}`);
   else if (now - mark.ts > limits.staleAfterMs) add(RiskReason.STALE_MARKET_DATA, `mid is ${now - mark.ts} ms old`);
   if (c.duplicate) add(RiskReason.DUPLICATE_SUGGESTION, `suggestion ${s.id} was seen before with other content`);
-  if (c.breaches.dailyLoss) add(RiskReason.DAILY_LOSS, `daily loss ${book.dailyLoss()} > ${limits.maxDailyLoss}`);
-  if (c.breaches.drawdown) add(RiskReason.DRAWDOWN, `drawdown ${book.drawdown()} > ${limits.maxDrawdown}`);
   const reducing = reducesPosition(s.side, s.qty, pos, s.side === 'buy' ? buys : sells);
+  // A breached loss limit refuses what would add exposure; whether a breached account may close
+  // positions is the trading state's call (HALTED refuses it, a flattening REDUCING lets it through).
+  if (c.breaches.dailyLoss && !reducing) add(RiskReason.DAILY_LOSS, `daily loss ${book.dailyLoss()} > ${limits.maxDailyLoss}`);
+  if (c.breaches.drawdown && !reducing) add(RiskReason.DRAWDOWN, `drawdown ${book.drawdown()} > ${limits.maxDrawdown}`);
   if (c.state === 'HALTED' || c.scopedHalt !== undefined) add(RiskReason.HALTED, c.scopedHalt ?? 'account halted');
   else if (c.state === 'REDUCING' && !reducing) add(RiskReason.REDUCING_ONLY, `account is reducing only; position ${pos}, ${s.side} ${s.qty}`);
   return sortByReason(reasons, details, reducing);

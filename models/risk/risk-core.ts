@@ -25,6 +25,8 @@ export const TradingSnapshotSchema = z.object({
   state: TradingStateSchema,
   reason: z.string(),
   scopedHalts: z.array(z.object({ scope: z.enum(['strategy', 'symbol']), value: z.string().min(1), reason: z.string() })),
+  /** REDUCING while execution closes every position (a snapshot written before this field: false). */
+  flattening: z.boolean().default(false),
   /** Count of RiskState messages so far: their deterministic ids. */
   seq: z.number().int().nonnegative(),
 });
@@ -37,7 +39,8 @@ export type CoreBookSnapshot = z.infer<typeof CoreBookSnapshotSchema>;
 export type RiskCoreOptions = Readonly<{
   account: string;
   limits?: RiskLimitsInput;
-  trading?: TradingSnapshot;
+  /** Where trading stood (`flattening` may be left out: snapshots written before it). */
+  trading?: z.input<typeof TradingSnapshotSchema>;
   book?: CoreBookSnapshot;
   /** How long suggestion and fill ids are remembered for dedup (event time; default 24 h). */
   dedupWindowMs?: number;
@@ -57,18 +60,22 @@ export const ControlRequestSchema = z
     scope: z.enum(['all', 'strategy', 'symbol']).default('all'),
     value: z.string().min(1).max(64).optional(),
     reason: z.string().min(1).max(500),
+    /** `reduce` only: also close every position, and halt once flat. */
+    flatten: z.boolean().optional(),
   })
   .strict()
   .refine((r) => r.scope === 'all' || r.value !== undefined, { message: 'a strategy or symbol halt needs a value' });
 export type ControlRequest = z.infer<typeof ControlRequestSchema>;
 
 export type MarketMid = Readonly<{ venue: string; symbol: string; ts: number; mid: number }>;
-export type ControlArgs = Readonly<{ scope?: HaltScope; value?: string; reason: string; ts: number }>;
+export type ControlArgs = Readonly<{ scope?: HaltScope; value?: string; reason: string; ts: number; flatten?: boolean }>;
 
 export type RiskStatus = Readonly<{
   account: string;
   state: TradingState;
   reason: string;
+  /** REDUCING while execution closes every position; HALTED follows once flat. */
+  flattening: boolean;
   scopedHalts: readonly ScopedHalt[];
   positions: readonly Readonly<{ venue: string; symbol: string; qty: number; avgCost: number; realised: number; unrealised: number; price: number | null }>[];
   pnl: Readonly<{ realised: number; unrealised: number; equity: number; daily: number; peak: number; drawdown: number }>;
@@ -100,15 +107,16 @@ export function createRiskCore(opts: RiskCoreOptions) {
   const t0 = opts.trading ?? { state: 'ACTIVE', reason: 'start', scopedHalts: [], seq: 0 };
   let scopedHalts: ScopedHalt[] = t0.scopedHalts.map((h) => ({ ...h }));
   let seq = t0.seq;
-  const machine = createActor(riskMachine, { snapshot: restoreRiskSnapshot(t0.state, t0.reason) }).start();
+  const machine = createActor(riskMachine, { snapshot: restoreRiskSnapshot(t0.state, t0.reason, t0.flattening ?? false) }).start();
   const state = (): TradingState => tradingStateOf(machine.getSnapshot());
   const reason = (): string => machine.getSnapshot().context.reason;
+  const flattening = (): boolean => machine.getSnapshot().context.flattening;
 
   /** Runs `change`, and returns a RiskState message when state, reason or scoped halts moved. */
   const tracked = (ts: number, change: () => void): RiskState[] => {
-    const before = { state: state(), reason: reason(), halts: JSON.stringify(scopedHalts) };
+    const before = { state: state(), reason: reason(), flattening: flattening(), halts: JSON.stringify(scopedHalts) };
     change();
-    if (before.state === state() && before.reason === reason() && before.halts === JSON.stringify(scopedHalts)) return [];
+    if (before.state === state() && before.reason === reason() && before.flattening === flattening() && before.halts === JSON.stringify(scopedHalts)) return [];
     seq++;
     return [
       {
@@ -143,7 +151,15 @@ export function createRiskCore(opts: RiskCoreOptions) {
   };
   /** Not a closure made per check: `breaches` runs on every event, a breach rarely. */
   const breach = (ts: number, out: RiskState[], kind: BreachKind, detail: string): void => {
-    if (state() !== 'HALTED') out.push(...tracked(ts, () => machine.send({ type: 'LIMIT_BREACH', kind, detail })));
+    // While flattening the breach usually lasts until flat: nothing to send on every event.
+    if (state() === 'HALTED' || (flattening() && limits.onBreach === 'flatten')) return;
+    out.push(...tracked(ts, () => machine.send({ type: 'LIMIT_BREACH', kind, detail, flatten: limits.onBreach === 'flatten' })));
+  };
+  /** A flattening account with nothing left to close halts (FLAT); checked after fills and marks, only while flattening. */
+  const haltWhenFlat = (ts: number, out: RiskState[]): void => {
+    if (!flattening()) return;
+    book.expire(ts);
+    if (book.flatBelow(limits.minOrderNotional)) out.push(...tracked(ts, () => machine.send({ type: 'FLAT' })));
   };
 
   /** The scoped halt (of the strategy or the symbol) in force for them, if any. */
@@ -168,9 +184,10 @@ export function createRiskCore(opts: RiskCoreOptions) {
       book.roll(m.ts);
       book.mark(m.venue, m.symbol, m.ts, m.mid);
       // On every event: no breach (the usual case) allocates nothing but the empty answer.
-      if (!dailyLossBreached() && !drawdownBreached()) return NO_STATES;
+      if (!dailyLossBreached() && !drawdownBreached() && !flattening()) return NO_STATES;
       const out: RiskState[] = [];
       breaches(m.ts, out);
+      haltWhenFlat(m.ts, out);
       return out;
     },
 
@@ -179,6 +196,7 @@ export function createRiskCore(opts: RiskCoreOptions) {
       book.applyFill(f, dedupWindowMs);
       const out: RiskState[] = [];
       breaches(f.ts, out);
+      haltWhenFlat(f.ts, out);
       return out;
     },
 
@@ -237,7 +255,9 @@ export function createRiskCore(opts: RiskCoreOptions) {
 
     reduce(a: ControlArgs): RiskState[] {
       if (scoped(a) !== undefined) throw new RiskControlError('reduce-only applies to the whole account');
-      return tracked(a.ts, () => machine.send({ type: 'REDUCE', reason: a.reason }));
+      // With `flatten`, the account halts at the first fill or market event (event time) that finds
+      // it flat: an operator's command carries the engine clock, which must not expire orders.
+      return tracked(a.ts, () => machine.send({ type: 'REDUCE', reason: a.reason, flatten: a.flatten === true }));
     },
 
     getLimits: (): RiskLimits => limits,
@@ -266,6 +286,7 @@ export function createRiskCore(opts: RiskCoreOptions) {
         account,
         state: state(),
         reason: reason(),
+        flattening: flattening(),
         scopedHalts: scopedHalts.map((h) => ({ ...h })),
         positions,
         pnl: { realised, unrealised: equity - realised, equity, daily: book.dailyPnl(), peak: book.peak(), drawdown: book.drawdown() },
@@ -283,7 +304,10 @@ export function createRiskCore(opts: RiskCoreOptions) {
     /** The trading state a suggestion of `strategy` on `symbol` meets now: HALTED under a scoped halt. */
     tradingFor: (strategy: string, symbol: string): TradingState => (haltCovering(strategy, symbol) !== undefined ? 'HALTED' : state()),
 
-    trading: (): TradingSnapshot => ({ state: state(), reason: reason(), scopedHalts: scopedHalts.map((h) => ({ ...h })), seq }),
+    /** Whether execution is to close this strategy's position in `symbol` now (flattening, and no scoped halt of either). */
+    flatteningFor: (strategy: string, symbol: string): boolean => flattening() && haltCovering(strategy, symbol) === undefined,
+
+    trading: (): TradingSnapshot => ({ state: state(), reason: reason(), scopedHalts: scopedHalts.map((h) => ({ ...h })), flattening: flattening(), seq }),
     bookSnapshot: (): CoreBookSnapshot => ({ book: book.snapshot() as RiskBookSnapshot, seen: seen.snapshot() }),
   };
 }

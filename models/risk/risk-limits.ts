@@ -46,6 +46,12 @@ export const RiskLimitsSchema = z
     maxDailyLoss: positiveNumber.default(1_000),
     /** Fall of equity from its peak that halts. */
     maxDrawdown: positiveNumber.default(2_000),
+    /**
+     * What a daily-loss or drawdown breach does: `halt` (HALTED at once: positions stay open until
+     * an operator acts) or `flatten` (REDUCING while execution closes every position, then HALTED
+     * by itself once nothing is left to sell or buy back).
+     */
+    onBreach: z.enum(['halt', 'flatten']).default('halt'),
   })
   .strict();
 export type RiskLimits = z.infer<typeof RiskLimitsSchema>;
@@ -66,6 +72,7 @@ export const RiskLimitsPatchSchema = z
     staleAfterMs: positiveInt.optional(),
     maxDailyLoss: positiveNumber.optional(),
     maxDrawdown: positiveNumber.optional(),
+    onBreach: z.enum(['halt', 'flatten']).optional(),
   })
   .strict();
 export type RiskLimitsPatch = z.infer<typeof RiskLimitsPatchSchema>;

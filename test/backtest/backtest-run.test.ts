@@ -72,7 +72,7 @@ describe('sextant backtest (the engine on the in-memory bus, simulated clock, pa
     // A drawdown limit of 0.5 % of the capital: the first losing stretch halts the account, and a
     // backtest has no operator to resume it.
     const configFile = join(dir, 'tight-risk.yaml');
-    writeFileSync(configFile, 'risk:\n  limits:\n    maxDrawdown: 50\n');
+    writeFileSync(configFile, 'risk:\n  limits:\n    maxDrawdown: 50\n    onBreach: halt\n');
     let fills: readonly Fill[] = [];
     let signals: readonly string[] = [];
     const report = await runBacktest({
@@ -112,6 +112,63 @@ describe('sextant backtest (the engine on the in-memory bus, simulated clock, pa
     expect(html).toMatch(/<td>ACTIVE<\/td><td>HALTED<\/td>/);
     // The halt is marked on the equity, drawdown and position charts.
     expect(html.match(/<g class="marker" data-marker="HALTED \(DRAWDOWN\)">/g)).toHaveLength(3);
+  });
+
+  it('under onBreach: flatten (the shipped config), a loss limit closes the positions and then halts', async () => {
+    const configFile = join(dir, 'tight-risk-flatten.yaml');
+    writeFileSync(configFile, 'risk:\n  limits:\n    maxDrawdown: 50\n');
+    let fills: readonly Fill[] = [];
+    let signals: readonly string[] = [];
+    const report = await runBacktest({
+      configFile,
+      data: testDataDir(),
+      symbols: ['BTC/USDT', 'ETH/USDT'],
+      timeframe: '1h',
+      from: Date.UTC(2022, 4, 1),
+      to: Date.UTC(2022, 6, 1),
+      report: join(dir, 'flattened'),
+      capital: 10_000,
+      onEquity: (_equity, _trades, f) => void (fills = f),
+      onSignals: (m) => void (signals = m),
+    });
+    const [breach, flat, ...more] = report.risk.transitions;
+    expect(more).toEqual([]);
+    expect(breach).toMatchObject({ previous: 'ACTIVE', state: 'REDUCING' });
+    expect(breach?.reason).toMatch(/^DRAWDOWN: .*; flattening$/);
+    expect(flat).toMatchObject({ previous: 'REDUCING', state: 'HALTED' });
+    expect(flat?.reason).toMatch(/^DRAWDOWN: .*; flattened$/);
+    expect(report.risk.finalState).toBe('HALTED');
+    const breachTs = Date.parse(breach?.at ?? '');
+    const flatTs = Date.parse(flat?.at ?? '');
+    expect(flatTs).toBeGreaterThanOrEqual(breachTs);
+    // Between the breach and the halt, execution closed what was open and nothing else: every
+    // suggestion came from the flattening (or an intent aimed at flat) and reduced the position.
+    const positionAt = (ts: number): Map<string, number> => {
+      const pos = new Map<string, number>();
+      for (const f of fills) if (f.ts <= ts) pos.set(f.symbol, (pos.get(f.symbol) ?? 0) + (f.side === 'buy' ? f.qty : -f.qty));
+      return pos;
+    };
+    const openAtBreach = [...positionAt(breachTs)].filter(([, q]) => Math.abs(q) > 1e-9);
+    expect(openAtBreach.length).toBeGreaterThan(0);
+    const closing = fills.filter((f) => f.ts > breachTs);
+    expect(closing.length).toBeGreaterThan(0);
+    for (const f of closing) {
+      const before = positionAt(f.ts - 1).get(f.symbol) ?? 0;
+      expect(f.side).toBe(before > 0 ? 'sell' : 'buy');
+    }
+    expect(closing.every((f) => f.ts <= flatTs)).toBe(true);
+    const suggested = signals
+      .filter((m) => m.split(' ', 1)[0]?.includes('.suggest.'))
+      .map((m) => JSON.parse(m.slice(m.indexOf(' ') + 1)) as { ts: number; source: string })
+      .filter((x) => x.ts > breachTs);
+    expect(suggested.length).toBeGreaterThan(0);
+    expect(suggested.every((x) => x.ts <= flatTs)).toBe(true);
+    expect(report.counts['flattens']).toBeGreaterThan(0);
+    // Flat at the end (here to the last unit; the rule allows less than the venue's least order).
+    expect(report.positions).toEqual([]);
+    const html = readFileSync(join(dir, 'flattened', 'report.html'), 'utf8');
+    expect(html).toMatch(/<td>ACTIVE<\/td><td>REDUCING<\/td>/);
+    expect(html).toMatch(/<td>REDUCING<\/td><td>HALTED<\/td>/);
   });
 
   it('gives the same report twice (the engine is deterministic in a backtest too)', async () => {

@@ -19,6 +19,8 @@ describe('backtest report in a browser (headless Chromium)', () => {
     writeFileSync(configFile, 'risk:\n  limits:\n    maxDrawdown: 50\n');
     const report = await runBacktest({ configFile, data: testDataDir(), symbols: ['ETH/USDT'], timeframe: '1h', from: Date.UTC(2023, 3, 1), to: Date.UTC(2023, 5, 1), report: dir, capital: 10_000 });
     expect(report.risk.finalState).toBe('HALTED');
+    // The shipped config flattens first: the breach (REDUCING) and the halt once flat, each marked.
+    expect(report.risk.transitions.map((t) => t.state)).toEqual(['REDUCING', 'HALTED']);
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     try {
       const page = await browser.newPage();
@@ -43,12 +45,12 @@ describe('backtest report in a browser (headless Chromium)', () => {
       expect(await page.locator('text=max drawdown duration').count()).toBe(1);
       expect(await page.locator('table.positions tbody tr').count()).toBe(report.positions.length);
       expect(await page.locator('table.metrics tbody tr').count()).toBeGreaterThan(10);
-      // The halt: a dashed line across each chart's plot, inside it.
+      // The breach and the halt: a dashed line each across each chart's plot, inside it.
       const marks = await page.$$eval('svg.chart g.marker line', (ls) => ls.map((l) => {
         const b = (l as unknown as { getBBox(): { x: number; height: number } }).getBBox();
         return { x: b.x, height: b.height }; // plain numbers: an SVGRect's are getters and do not cross over
       }));
-      expect(marks).toHaveLength(3);
+      expect(marks).toHaveLength(3 * 2);
       for (const m of marks) {
         expect(m.height).toBeGreaterThan(200);
         expect(m.x).toBeGreaterThan(70);

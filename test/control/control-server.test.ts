@@ -109,7 +109,7 @@ describe('control server (memory bus, PostgreSQL audit)', () => {
 
   it('puts the account to reduce-only with a reason, refusing a scope or no reason', async () => {
     const before = target.calls.length;
-    for (const [id, args] of [['x1', {}], ['x2', { reason: 'flatten', target: { scope: 'symbol', value: 'BTC/USDT' } }]] as const) {
+    for (const [id, args] of [['x1', {}], ['x2', { reason: 'flatten', target: { scope: 'symbol', value: 'BTC/USDT' } }], ['x2b', { reason: 'flatten', flatten: 'yes' }]] as const) {
       const refused = await ask('reduce', { v: 1, id, operator: 'bob', args });
       expect(refused).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
     }

@@ -77,6 +77,13 @@ describe('sextant ctl against a running engine (real NATS)', () => {
     expect(engine.decisions?.risk.status().state).toBe('REDUCING');
     expect((await ctl('resume', '--reason', 'auction over')).out).toMatchObject({ status: 'ACTIVE' });
     expect(engine.decisions?.risk.status().state).toBe('ACTIVE');
+    // Flatten: reduce-only while execution closes every position (halting by itself once flat).
+    const flatten = await ctl('reduce', '--flatten', '--reason', 'desk closing');
+    expect(flatten.status, flatten.stderr).toBe(0);
+    expect(flatten.out).toMatchObject({ status: 'REDUCING', changes: [{ type: 'risk.state', previous: 'ACTIVE', state: 'REDUCING', reason: 'desk closing' }] });
+    expect(engine.decisions?.risk.status()).toMatchObject({ state: 'REDUCING', flattening: true });
+    expect((await ctl('resume', '--reason', 'reopened')).out).toMatchObject({ status: 'ACTIVE' });
+    expect(engine.decisions?.risk.status()).toMatchObject({ state: 'ACTIVE', flattening: false });
   });
 
   it('lists, deploys and rolls back models, and the engine swaps what it serves', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assetKey, createExecutionCore, parentOrderId } from '../../actors/execution-actor.js';
-import { mergeSmallChildren, towardsFlat } from '../../models/execution/execution-core.js';
+import { FLATTEN_SOURCE, flattenParentId, mergeSmallChildren, towardsFlat } from '../../models/execution/execution-core.js';
 import type { TradingState } from '../../streams/messages/risk-state.js';
 import type { ExecutionCoreOptions } from '../../actors/execution-actor.js';
 import { almgrenChrissPolicy } from '../../models/execution/almgren-chriss-policy.js';
@@ -156,6 +156,65 @@ describe('execution core', () => {
     expect(core.asset(VENUE, SYMBOL).parent).toMatchObject({ side: 'sell', qty: 1, target: 0 });
     core.onFill(fillOf(flat[0] as Suggestion, 0.5, 100, true));
     expect(core.onTime(360_000).map((s) => [s.side, s.qty])).toEqual([['sell', 0.5]]);
+  });
+
+  it('flattening: closes a position through the policy without a prediction, aims every intent at flat, and retries a refused close a bar later', () => {
+    let trading: TradingState = 'ACTIVE';
+    let flattening = false;
+    const asked: string[] = [];
+    const core = createExecutionCore(
+      opts({
+        policy: twapPolicy({ slices: 2, orderType: 'market' }),
+        trading: () => trading,
+        flattening: (strategy, symbol) => {
+          asked.push(`${strategy} ${symbol}`);
+          return flattening;
+        },
+      }),
+    );
+    core.onMarket(quote(0, 99.9, 100.1));
+    const open = core.onPrediction(prediction(0, 1.5), 0);
+    for (const c of open) core.onFill(fillOf(c, c.qty, 100, true));
+    core.onTime(120_000).forEach((c) => core.onFill(fillOf(c, c.qty, 100, true)));
+    expect(core.asset(VENUE, SYMBOL)).toMatchObject({ position: 1.5, working: 0, parent: null });
+    expect(core.onTime(130_000)).toEqual([]); // not flattening: nothing
+    trading = 'REDUCING';
+    flattening = true;
+    // The next event opens a parent to flat over the last prediction's horizon (240 s, two children).
+    const first = core.onTime(140_000);
+    expect(first.map((s) => [s.side, s.qty, s.child, s.children])).toEqual([['sell', 0.75, 0, 2]]);
+    expect(asked).toContain(`s1 ${SYMBOL}`);
+    const [f0] = first as [Suggestion];
+    expect(SuggestionSchema.parse(f0)).toEqual(f0);
+    expect(f0.source).toBe(FLATTEN_SOURCE);
+    expect(f0.parentId).toBe(flattenParentId('s1', VENUE, SYMBOL, 140_000));
+    // An intent to go longer aims at flat too: the parent to flat stands.
+    expect(core.onPrediction(prediction(150_000, 3), 150_000)).toEqual([]);
+    expect(core.asset(VENUE, SYMBOL).parent).toMatchObject({ target: 0, side: 'sell', sent: 1 });
+    core.onFill(fillOf(f0, 0.75, 99, true));
+    const [f1] = core.onTime(260_000) as [Suggestion];
+    expect([f1.side, f1.qty, f1.child]).toEqual(['sell', 0.75, 1]);
+    core.onFill(fillOf(f1, 0.75, 99, true));
+    expect(core.asset(VENUE, SYMBOL)).toMatchObject({ position: 0, working: 0, parent: null });
+    expect(core.onTime(400_000)).toEqual([]);
+    expect(core.stats()).toMatchObject({ flattens: 1 });
+
+    // A close that risk refuses is tried again a bar (60 s) later, not on every event.
+    const again = createExecutionCore(opts({ policy: twapPolicy({ slices: 1, orderType: 'market' }), trading: () => 'REDUCING', flattening: () => true, positions: { [assetKey(VENUE, SYMBOL)]: -2 } }));
+    again.onMarket(quote(0, 99.9, 100.1));
+    const [r0] = again.onTime(1_000) as [Suggestion];
+    expect([r0.side, r0.qty]).toEqual(['buy', 2]);
+    again.onReject({ type: 'exec.reject', v: 1, id: `r:${r0.id}`, ts: 1_001, strategy: 's1', venue: VENUE, symbol: SYMBOL, suggestionId: r0.id, reasons: ['STALE_MARKET_DATA'], detail: 'stale' });
+    expect(again.onTime(2_000)).toEqual([]);
+    expect(again.onTime(60_999)).toEqual([]);
+    expect(again.onTime(61_000).map((s) => [s.side, s.qty])).toEqual([['buy', 2]]);
+    expect(again.stats()).toMatchObject({ flattens: 2, parents: 2 });
+
+    // What is worth less than the venue's least order is not sent (risk counts it as flat).
+    const dust = createExecutionCore(opts({ trading: () => 'REDUCING', flattening: () => true, minNotional: () => 5, positions: { [assetKey(VENUE, SYMBOL)]: 0.04 } }));
+    dust.onMarket(quote(0, 99.9, 100.1));
+    expect(dust.onTime(1_000)).toEqual([]);
+    expect(dust.stats()).toMatchObject({ flattens: 0, parents: 0 });
   });
 
   it('towardsFlat keeps a target between flat and the position', () => {

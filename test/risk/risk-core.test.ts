@@ -164,7 +164,9 @@ describe('risk core: one reason at a time', () => {
     const changes = c.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + 2, mid: 66 });
     expect(changes.map((s) => RiskStateSchema.parse(s))).toEqual([expect.objectContaining({ state: 'HALTED', previous: 'ACTIVE', reason: expect.stringContaining('DAILY_LOSS') })]);
     expect(c.status().pnl.daily).toBeCloseTo(-102, 9);
-    expect(reasons(c.onSuggestion(suggestion({ side: 'sell', qty: 1, limitPrice: 66, refPrice: 66 }), T0 + 3))).toEqual(['DAILY_LOSS', 'HALTED']);
+    // The loss limit refuses what adds exposure; a sell that reduces the long meets only the halt.
+    expect(reasons(c.onSuggestion(suggestion({ symbol: ETH, side: 'buy', qty: 1, limitPrice: 10, refPrice: 10 }), T0 + 3))).toEqual(['DAILY_LOSS', 'HALTED']);
+    expect(reasons(c.onSuggestion(suggestion({ side: 'sell', qty: 1, limitPrice: 66, refPrice: 66 }), T0 + 3))).toEqual(['HALTED']);
     const nextDay = Date.UTC(2026, 11, 1, 0, 0, 1);
     c.onMarket({ venue: VENUE, symbol: BTC, ts: nextDay, mid: 66 });
     expect(c.status().pnl.daily).toBe(0);
@@ -212,6 +214,80 @@ describe('risk core: one reason at a time', () => {
     const again = c.resume({ scope: 'all', reason: 'try', ts: T0 + 4 });
     expect(again.map((s) => [s.previous, s.state])).toEqual([['HALTED', 'ACTIVE'], ['ACTIVE', 'HALTED']]);
     expect(again.map((s) => s.id)).toEqual(['rs:acc:2', 'rs:acc:3']);
+  });
+
+  it('under onBreach: flatten, a drawdown breach goes REDUCING and flattening, asks execution to close, and halts once flat', () => {
+    const c = core({ maxDailyLoss: 1e9, maxDrawdown: 50, onBreach: 'flatten', minOrderNotional: 5 });
+    hold(c, 2, 100);
+    c.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + 1, mid: 100.4 });
+    expect(c.flatteningFor('alpha', BTC)).toBe(false);
+    const st = c.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + 3, mid: 75 }); // drawdown 50.8
+    expect(st.map((s) => [s.previous, s.state])).toEqual([['ACTIVE', 'REDUCING']]);
+    expect(st[0]?.reason).toMatch(/^DRAWDOWN: drawdown 50\.8\d* > 50; flattening$/);
+    expect(RiskStateSchema.parse(st[0])).toEqual(st[0]);
+    expect(c.status()).toMatchObject({ state: 'REDUCING', flattening: true });
+    expect([c.tradingFor('alpha', BTC), c.flatteningFor('alpha', BTC), c.flatteningFor('beta', ETH)]).toEqual(['REDUCING', true, true]);
+    // The breach lasts while flattening: no further state change on each event.
+    expect(c.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + 4, mid: 74 })).toEqual([]);
+    // Only reducing orders pass; a buy is refused, a sell that closes is approved.
+    expect(reasons(c.onSuggestion(suggestion({ ts: T0 + 5, limitPrice: 74, refPrice: 74 }), T0 + 5))).toEqual(['DRAWDOWN', 'REDUCING_ONLY']);
+    const close = c.onSuggestion(suggestion({ ts: T0 + 5, side: 'sell', qty: 1.999, limitPrice: 74, refPrice: 74 }), T0 + 5);
+    expect(close.kind).toBe('order');
+    if (close.kind !== 'order') return;
+    // Filled: 0.001 BTC left is worth 0.074, under the venue's least order of 5: flat enough, and no
+    // order is in flight once this one is final; the account halts by itself.
+    const done = c.onFill(fill({ orderId: close.order.id, side: 'sell', qty: 1.999, price: 74, ts: T0 + 6 }));
+    expect(done.map((s) => [s.previous, s.state])).toEqual([['REDUCING', 'HALTED']]);
+    expect(done[0]?.reason).toMatch(/^DRAWDOWN: drawdown 50\.8\d* > 50; flattened$/);
+    expect(c.status()).toMatchObject({ state: 'HALTED', flattening: false });
+    expect(c.flatteningFor('alpha', BTC)).toBe(false);
+    // Persisted and restored: a flattening account restarts flattening (and an old snapshot without the field does not).
+    const c2 = core({ maxDailyLoss: 1e9, maxDrawdown: 50, onBreach: 'flatten' });
+    hold(c2, 2, 100);
+    c2.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + 3, mid: 70 });
+    const restored = createRiskCore({ account: 'acc', limits: { ...baseLimits, onBreach: 'flatten' }, trading: c2.trading(), book: c2.bookSnapshot() });
+    expect([restored.state(), restored.flatteningFor('alpha', BTC)]).toEqual(['REDUCING', true]);
+    const { flattening: _, ...old } = c2.trading();
+    expect(createRiskCore({ account: 'acc', trading: old }).status().flattening).toBe(false);
+  });
+
+  it('waits for orders in flight before calling the account flat, and an operator can flatten (or halt) at any time', () => {
+    const c = core({ maxDailyLoss: 1e9, maxDrawdown: 50, onBreach: 'flatten' });
+    hold(c, 1, 100);
+    // reduce --flatten on an account with a position: REDUCING and flattening, nothing halted yet.
+    const r = c.reduce({ reason: 'desk closing', ts: T0 + 1, flatten: true });
+    expect(r.map((s) => [s.state, s.reason])).toEqual([['REDUCING', 'desk closing']]);
+    expect(c.flatteningFor('alpha', BTC)).toBe(true);
+    const sell = c.onSuggestion(suggestion({ ts: T0 + 2, side: 'sell', qty: 0.5 }), T0 + 2);
+    expect(sell.kind).toBe('order');
+    if (sell.kind !== 'order') return;
+    expect(c.onFill(fill({ orderId: sell.order.id, side: 'sell', qty: 0.5, ts: T0 + 3 }))).toEqual([]);
+    const sell2 = c.onSuggestion(suggestion({ ts: T0 + 4, side: 'sell', qty: 0.5 }), T0 + 4);
+    if (sell2.kind !== 'order') throw new Error('expected an order');
+    // A partial fill leaves 0.1 BTC (worth 10 ≥ the least order of 0 here) and the order in flight: not flat.
+    expect(c.onFill(fill({ orderId: sell2.order.id, side: 'sell', qty: 0.4, ts: T0 + 5, final: false }))).toEqual([]);
+    expect(c.onFill(fill({ orderId: sell2.order.id, side: 'sell', qty: 0.1, ts: T0 + 6 })).map((s) => [s.state, s.reason])).toEqual([['HALTED', 'desk closing; flattened']]);
+    // Flattening an account that holds nothing halts it at the next market event (event time).
+    const flat = core();
+    expect(flat.reduce({ reason: 'flat already', ts: T0, flatten: true }).map((s) => s.state)).toEqual(['REDUCING']);
+    expect(flat.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + 1, mid: 100 }).map((s) => [s.state, s.reason])).toEqual([['HALTED', 'flat already; flattened']]);
+    // An operator halt while flattening stops the flattening; a plain reduce does too.
+    const h = core();
+    hold(h, 1, 100);
+    h.reduce({ reason: 'f', ts: T0, flatten: true });
+    h.reduce({ reason: 'just reduce', ts: T0 });
+    expect([h.state(), h.flatteningFor('alpha', BTC)]).toEqual(['REDUCING', false]);
+    h.reduce({ reason: 'f again', ts: T0, flatten: true });
+    h.halt({ reason: 'stop', ts: T0 });
+    expect([h.state(), h.flatteningFor('alpha', BTC)]).toEqual(['HALTED', false]);
+    // A scoped halt keeps execution off that strategy's or symbol's positions even while flattening.
+    h.reduce({ reason: 'f', ts: T0, flatten: true });
+    h.halt({ scope: 'symbol', value: BTC, reason: 'no market', ts: T0 });
+    expect([h.flatteningFor('alpha', BTC), h.flatteningFor('alpha', ETH)]).toEqual([false, true]);
+    // Under onBreach: halt (the default) a breach halts at once, as before.
+    const plain = core({ maxDailyLoss: 1e9, maxDrawdown: 50 });
+    hold(plain, 2, 100);
+    expect(plain.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + 3, mid: 70 }).map((s) => s.state)).toEqual(['HALTED']);
   });
 
   it('halts per strategy and per symbol, and lifts each scope on its own', () => {

@@ -55,4 +55,47 @@ describe('risk machine', () => {
     a.send({ type: 'RESUME', reason: 'ok' });
     expect(tradingStateOf(a.getSnapshot())).toBe('ACTIVE');
   });
+
+  it('flattens before halting when the breach asks to: REDUCING and flattening, breaches ignored meanwhile, FLAT halts', () => {
+    const a = start();
+    a.send({ type: 'LIMIT_BREACH', kind: 'DRAWDOWN', detail: 'dd 60 > 50', flatten: true });
+    expect([a.getSnapshot().value, a.getSnapshot().context]).toEqual(['REDUCING', { reason: 'DRAWDOWN: dd 60 > 50; flattening', flattening: true }]);
+    a.send({ type: 'LIMIT_BREACH', kind: 'DAILY_LOSS', detail: 'later', flatten: true });
+    a.send({ type: 'LIMIT_BREACH', kind: 'DAILY_LOSS', detail: 'later' });
+    expect(a.getSnapshot().context.reason).toBe('DRAWDOWN: dd 60 > 50; flattening');
+    a.send({ type: 'FLAT' });
+    expect([a.getSnapshot().value, a.getSnapshot().context]).toEqual(['HALTED', { reason: 'DRAWDOWN: dd 60 > 50; flattened', flattening: false }]);
+    // FLAT means nothing outside flattening.
+    const b = start();
+    b.send({ type: 'FLAT' });
+    b.send({ type: 'REDUCE', reason: 'r' });
+    b.send({ type: 'FLAT' });
+    expect(b.getSnapshot().value).toBe('REDUCING');
+    // A plain REDUCING account still halts at once on a breach that does not ask to flatten, and
+    // flattens on one that does.
+    b.send({ type: 'LIMIT_BREACH', kind: 'DRAWDOWN', detail: 'dd', flatten: true });
+    expect(b.getSnapshot().context.flattening).toBe(true);
+    const c = start();
+    c.send({ type: 'REDUCE', reason: 'r' });
+    c.send({ type: 'LIMIT_BREACH', kind: 'DRAWDOWN', detail: 'dd' });
+    expect(c.getSnapshot().value).toBe('HALTED');
+  });
+
+  it('lets an operator flatten from any state, and any later command ends the flattening', () => {
+    for (const from of ['ACTIVE', 'REDUCING', 'HALTED'] as const) {
+      const a = createActor(riskMachine, { snapshot: restoreRiskSnapshot(from, 'x') }).start();
+      a.send({ type: 'REDUCE', reason: 'close all', flatten: true });
+      expect([a.getSnapshot().value, a.getSnapshot().context.flattening]).toEqual(['REDUCING', true]);
+    }
+    const a = start();
+    a.send({ type: 'REDUCE', reason: 'close all', flatten: true });
+    a.send({ type: 'REDUCE', reason: 'only reduce' });
+    expect([a.getSnapshot().value, a.getSnapshot().context.flattening]).toEqual(['REDUCING', false]);
+    a.send({ type: 'REDUCE', reason: 'close all', flatten: true });
+    a.send({ type: 'RESUME', reason: 'back' });
+    expect([a.getSnapshot().value, a.getSnapshot().context.flattening]).toEqual(['ACTIVE', false]);
+    // Restored flattening only where it means something (REDUCING).
+    expect(createActor(riskMachine, { snapshot: restoreRiskSnapshot('REDUCING', 'r', true) }).start().getSnapshot().context.flattening).toBe(true);
+    expect(createActor(riskMachine, { snapshot: restoreRiskSnapshot('HALTED', 'r', true) }).start().getSnapshot().context.flattening).toBe(false);
+  });
 });

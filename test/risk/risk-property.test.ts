@@ -41,11 +41,18 @@ const ORDER = Object.values(RiskReason);
 type Live = { id: string; sym: string; side: 'buy' | 'sell'; remaining: number; expiresAt: number; final: boolean };
 
 describe('risk core property', () => {
-  it(`gives exactly the expected reasons for ${SUGGESTIONS.toLocaleString('en')} generated suggestions`, () => {
-    const rng = mulberry32(20261130);
+  // `halt`: a loss-limit breach halts at once. `flatten`: it goes REDUCING while execution closes
+  // the positions, and halts once nothing is left (no order in flight, no position worth the
+  // venue's least order); operators also reduce with and without `flatten` in both.
+  it.each([
+    ['halt', 20261130],
+    ['flatten', 20261130],
+  ] as const)(`gives exactly the expected reasons for ${SUGGESTIONS.toLocaleString('en')} generated suggestions (onBreach: %s)`, (onBreach, seed) => {
+    const rng = mulberry32(seed);
+    const opRng = mulberry32(seed + 1);
     const int = (lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1));
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)] as T;
-    const core = createRiskCore({ account: 'prop', limits, dedupWindowMs: Number.MAX_SAFE_INTEGER });
+    const core = createRiskCore({ account: 'prop', limits: { ...limits, onBreach }, dedupWindowMs: Number.MAX_SAFE_INTEGER });
 
     // ---- the oracle's own state
     const mids = new Map<string, { mid: number; ts: number }>();
@@ -56,6 +63,10 @@ describe('risk core property', () => {
     const orderTimes: number[] = [];
     const seen: { s: Suggestion; d: RiskDecision }[] = [];
     let state: 'ACTIVE' | 'REDUCING' | 'HALTED' = 'ACTIVE';
+    let flattening = false;
+    let maxDrawdown: number = limits.maxDrawdown;
+    let flattened = 0;
+    let breachFlattens = 0;
     const haltedStrategies = new Set<string>();
     const haltedSymbols = new Set<string>();
     let day: number | null = null;
@@ -74,9 +85,26 @@ describe('risk core property', () => {
       }
     };
     const breach = (): { daily: boolean; dd: boolean } => {
-      const b = { daily: dayStart - equity() > limits.maxDailyLoss, dd: peak - equity() > limits.maxDrawdown };
-      if ((b.daily || b.dd) && state !== 'HALTED') state = 'HALTED';
+      const b = { daily: dayStart - equity() > limits.maxDailyLoss, dd: peak - equity() > maxDrawdown };
+      // A flattening account stays flattening through a breach; otherwise HALTED, or under
+      // `flatten` REDUCING and flattening.
+      if ((b.daily || b.dd) && state !== 'HALTED' && !flattening) {
+        if (onBreach === 'flatten') {
+          state = 'REDUCING';
+          flattening = true;
+          breachFlattens++;
+        } else state = 'HALTED';
+      }
       return b;
+    };
+    /** After a fill or a mark: a flattening account with no live order and nothing worth the least order halts. */
+    const haltWhenFlat = (): void => {
+      if (!flattening) return;
+      if (orders.some((o) => !o.final && o.remaining > 0 && o.expiresAt >= now)) return;
+      for (const [sym, q] of pos) if (q !== 0 && Math.abs(q) * (price(sym) ?? 0) >= limits.minOrderNotional) return;
+      state = 'HALTED';
+      flattening = false;
+      flattened++;
     };
 
     const counts = new Map<string, number>();
@@ -99,7 +127,9 @@ describe('risk core property', () => {
         mids.set(sym, { mid, ts: now });
         peak = Math.max(peak, equity());
         breach();
+        haltWhenFlat();
         core.onMarket({ venue: V, symbol: sym, ts: now, mid });
+        expect(core.state()).toBe(state);
       } else if (r < 0.42) {
         // a fill of a recent order (possibly expired: late fills happen)
         const open = orders.filter((o) => !o.final).slice(-20);
@@ -124,7 +154,9 @@ describe('risk core property', () => {
         o.final = final || o.remaining === 0;
         peak = Math.max(peak, equity());
         breach();
+        haltWhenFlat();
         core.onFill(f);
+        expect(core.state()).toBe(state);
       } else if (r < 0.43) {
         // operator commands
         const c = rng();
@@ -132,9 +164,13 @@ describe('risk core property', () => {
         if (c < 0.1) {
           core.halt({ scope: 'all', reason, ts: now });
           state = 'HALTED';
+          flattening = false;
         } else if (c < 0.25) {
-          core.reduce({ reason, ts: now });
-          if (state === 'ACTIVE' || state === 'HALTED') state = 'REDUCING';
+          // Drawn apart from the main stream, so the `halt` run's stream is the one it always was.
+          const flatten = onBreach === 'flatten' && opRng() < 0.3;
+          core.reduce({ reason, ts: now, flatten });
+          state = 'REDUCING';
+          flattening = flatten;
         } else if (c < 0.35) {
           core.halt({ scope: 'strategy', value: 'beta', reason, ts: now });
           haltedStrategies.add('beta');
@@ -152,8 +188,15 @@ describe('risk core property', () => {
           roll(now);
           breach();
         } else {
+          // Under `flatten` a drawdown, locked in by closing, lasts until the operator moves the
+          // limit (equity only climbs back by trading): half the time they raise it before resuming.
+          if (onBreach === 'flatten' && opRng() < 0.5 && peak - equity() > maxDrawdown) {
+            maxDrawdown = peak - equity() + limits.maxDrawdown;
+            core.setLimits({ maxDrawdown });
+          }
           core.resume({ scope: 'all', reason, ts: now });
           state = 'ACTIVE';
+          flattening = false;
           roll(now);
           breach();
         }
@@ -221,9 +264,10 @@ describe('risk core property', () => {
         if (m === undefined) want.add('NO_MARKET_DATA');
         else if (now - m.ts > limits.staleAfterMs) want.add('STALE_MARKET_DATA');
         if (prev !== undefined) want.add('DUPLICATE_SUGGESTION');
-        if (b.daily) want.add('DAILY_LOSS');
-        if (b.dd) want.add('DRAWDOWN');
         const reducing = side === 'buy' ? p < 0 && buys + qty <= -p : p > 0 && sells + qty <= p;
+        // A breached loss limit refuses what adds exposure; what reduces is the trading state's call.
+        if (b.daily && !reducing) want.add('DAILY_LOSS');
+        if (b.dd && !reducing) want.add('DRAWDOWN');
         if (state === 'HALTED' || haltedStrategies.has(s.strategy) || haltedSymbols.has(sym)) want.add('HALTED');
         else if (state === 'REDUCING' && !reducing) want.add('REDUCING_ONLY');
         const expected = ORDER.filter((x) => want.has(x));
@@ -251,8 +295,14 @@ describe('risk core property', () => {
     }
     // Every reason was exercised, and plenty of suggestions passed.
     const summary = Object.fromEntries(ORDER.map((x) => [x, counts.get(x) ?? 0]));
-    console.log(`risk property: ${SUGGESTIONS} suggestions, ${approved} approved, ${replays} identical redeliveries, days ${((now - T0) / DAY).toFixed(1)}`, summary);
+    console.log(`risk property (onBreach: ${onBreach}): ${SUGGESTIONS} suggestions, ${approved} approved, ${replays} identical redeliveries, ${breachFlattens} breaches flattening, ${flattened} flattened to HALTED, days ${((now - T0) / DAY).toFixed(1)}`, summary);
     for (const x of ORDER) expect(counts.get(x) ?? 0, x).toBeGreaterThan(50);
     expect(approved).toBeGreaterThan(SUGGESTIONS / 10);
+    expect(core.status().flattening).toBe(flattening);
+    // Flattened accounts halting by themselves (only `flatten` has them).
+    if (onBreach === 'flatten') {
+      expect(flattened).toBeGreaterThan(10);
+      expect(breachFlattens).toBeGreaterThan(5);
+    } else expect(flattened + breachFlattens).toBe(0);
   }, 60_000);
 });

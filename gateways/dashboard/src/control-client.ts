@@ -1,18 +1,21 @@
 import { ControlReplySchema } from '../../control/control-messages.js';
-import type { ControlVerb } from './panels/risk.js';
+import type { ControlAction } from './panels/risk.js';
 
 /**
  * `POST /api/ctl/<verb>` with the operator's bearer token; the body is the command's arguments as
- * `sextant ctl` sends them (`{ reason, target? }`), audited by the engine under the token's name.
+ * `sextant ctl` sends them (`{ reason, target? }`; `flatten` is `reduce` with `flatten: true`),
+ * audited by the engine under the token's name.
  * Resolves to a line for the operator when the engine accepted the command; rejects with the
  * reason otherwise (401/403, a refused command, the engine not answering).
  */
-export async function sendControl(base: string, verb: ControlVerb, operatorToken: string, symbol: string | null, reason: string): Promise<string> {
+export async function sendControl(base: string, action: ControlAction, operatorToken: string, symbol: string | null, reason: string): Promise<string> {
   // Reduce-only is the whole account's state: a symbol typed in would be refused by the engine.
-  if (verb === 'reduce' && symbol !== null) throw new Error('reduce-only applies to the whole account: clear the symbol');
+  if ((action === 'reduce' || action === 'flatten') && symbol !== null) throw new Error(`${action === 'reduce' ? 'reduce-only' : 'flatten'} applies to the whole account: clear the symbol`);
+  const verb = action === 'flatten' ? 'reduce' : action;
   const args = {
-    reason: reason !== '' ? reason : `${verb} from the dashboard`,
+    reason: reason !== '' ? reason : `${action} from the dashboard`,
     ...(symbol === null ? {} : { target: { scope: 'symbol', value: symbol } }),
+    ...(action === 'flatten' ? { flatten: true } : {}),
   };
   const res = await fetch(`${base}/api/ctl/${verb}`, {
     method: 'POST',
@@ -29,8 +32,8 @@ export async function sendControl(base: string, verb: ControlVerb, operatorToken
   }
   const reply = ControlReplySchema.safeParse(json);
   if (!reply.success) throw new Error(`HTTP ${res.status}: unexpected reply ${text.slice(0, 200)}`);
-  if (!reply.data.ok) throw new Error(`${verb} refused: ${reply.data.error.code} — ${reply.data.error.message}`);
+  if (!reply.data.ok) throw new Error(`${action} refused: ${reply.data.error.code} — ${reply.data.error.message}`);
   const result = reply.data.result;
   const state = typeof result === 'object' && result !== null && 'status' in result ? String(result.status) : null;
-  return `${verb}${symbol === null ? '' : ` ${symbol}`} accepted${state === null ? '' : `; trading state ${state}`}`;
+  return `${action}${symbol === null ? '' : ` ${symbol}`} accepted${state === null ? '' : `; trading state ${state}`}`;
 }

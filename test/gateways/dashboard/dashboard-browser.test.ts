@@ -215,6 +215,14 @@ describe('dashboard in a browser (headless Chromium) against the gateway during 
     await page.click('#resume');
     await page.waitForSelector('#risk-state[data-state="ACTIVE"]', { timeout: 10_000 });
     expect(engine.decisions?.risk.status().state).toBe('ACTIVE');
+    // Flatten: reduce-only while execution closes every position (the engine halts once flat).
+    await page.click('#flatten');
+    await expect.poll(() => page.textContent('#ctl-reply'), { timeout: 10_000 }).toMatch(/^flatten accepted; trading state (REDUCING|HALTED)$/);
+    expect(engine.decisions?.risk.status().reason).toMatch(/^flatten from the dashboard/);
+    expect(['REDUCING', 'HALTED']).toContain(engine.decisions?.risk.status().state);
+    await page.click('#resume');
+    await page.waitForSelector('#risk-state[data-state="ACTIVE"]', { timeout: 10_000 });
+    expect(engine.decisions?.risk.status()).toMatchObject({ state: 'ACTIVE', flattening: false });
     // The browser logs the refused request; nothing else went wrong on the page.
     expect(errors).toEqual(['Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
   }, 300_000);

@@ -2,14 +2,17 @@ import type { RiskState } from '../../../../streams/messages/risk-state.js';
 import { el, fmt, panel } from '../dom.js';
 
 export type ControlVerb = 'halt' | 'resume' | 'reduce';
+/** What the panel's buttons do: a verb, or `flatten` (`reduce` with `flatten: true`). */
+export type ControlAction = ControlVerb | 'flatten';
 /** Sends a control command; resolves to a line for the operator (the reply or the failure). */
-export type SendControl = (verb: ControlVerb, operatorToken: string, symbol: string | null, reason: string) => Promise<string>;
+export type SendControl = (action: ControlAction, operatorToken: string, symbol: string | null, reason: string) => Promise<string>;
 
 const TOKEN_KEY = 'sextant.operatorToken';
 
 /**
- * The risk actor's trading state (ACTIVE / REDUCING / HALTED), the kill switch and reduce-only
- * (the whole account; only orders that shrink a position pass until Resume). The operator
+ * The risk actor's trading state (ACTIVE / REDUCING / HALTED), the kill switch, reduce-only
+ * (the whole account; only orders that shrink a position pass until Resume) and flatten
+ * (reduce-only while execution closes every position; HALTED once flat). The operator
  * token is typed in and kept in sessionStorage (gone when the tab closes); the state shown is
  * the one the feed reports, so a halt shows as HALTED once the risk actor has acted on it.
  */
@@ -25,6 +28,7 @@ export class RiskPanel {
   private readonly halt: HTMLButtonElement;
   private readonly resume: HTMLButtonElement;
   private readonly reduce: HTMLButtonElement;
+  private readonly flatten: HTMLButtonElement;
 
   constructor(private readonly send: SendControl) {
     this.token = el('input', { type: 'password', id: 'operator-token', placeholder: 'operator token', autocomplete: 'off' });
@@ -35,16 +39,18 @@ export class RiskPanel {
     this.halt = el('button', { type: 'button', id: 'halt', class: 'danger' }, 'Halt');
     this.resume = el('button', { type: 'button', id: 'resume' }, 'Resume');
     this.reduce = el('button', { type: 'button', id: 'reduce' }, 'Reduce only');
+    this.flatten = el('button', { type: 'button', id: 'flatten' }, 'Flatten');
     this.halt.addEventListener('click', () => this.act('halt'));
     this.resume.addEventListener('click', () => this.act('resume'));
     this.reduce.addEventListener('click', () => this.act('reduce'));
+    this.flatten.addEventListener('click', () => this.act('flatten'));
     this.root = panel(
       'risk',
       'Risk',
       el('div', { class: 'risk-head' }, this.badge),
       this.reason,
       this.scoped,
-      el('div', { class: 'controls' }, el('label', {}, 'Operator token', this.token), el('label', {}, 'Symbol', this.symbol), el('label', {}, 'Reason', this.why), el('div', { class: 'buttons' }, this.halt, this.reduce, this.resume)),
+      el('div', { class: 'controls' }, el('label', {}, 'Operator token', this.token), el('label', {}, 'Symbol', this.symbol), el('label', {}, 'Reason', this.why), el('div', { class: 'buttons' }, this.halt, this.reduce, this.flatten, this.resume)),
       this.reply,
     );
   }
@@ -56,7 +62,7 @@ export class RiskPanel {
     this.scoped.replaceChildren(...s.scopedHalts.map((h) => el('li', {}, `halted ${h.scope} ${h.value}`)));
   }
 
-  private act(verb: ControlVerb): void {
+  private act(verb: ControlAction): void {
     const token = this.token.value.trim();
     if (token === '') {
       this.reply.dataset['ok'] = 'false';
@@ -69,6 +75,7 @@ export class RiskPanel {
     this.halt.disabled = true;
     this.resume.disabled = true;
     this.reduce.disabled = true;
+    this.flatten.disabled = true;
     this.reply.textContent = `${verb}…`;
     void this.send(verb, token, symbol === '' ? null : symbol, this.why.value.trim())
       .then((line) => {
@@ -83,6 +90,7 @@ export class RiskPanel {
         this.halt.disabled = false;
         this.resume.disabled = false;
         this.reduce.disabled = false;
+        this.flatten.disabled = false;
       });
   }
 }
