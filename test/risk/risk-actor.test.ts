@@ -114,4 +114,29 @@ describe('risk actor (memory bus, memory store)', () => {
     expect((await b.suggestion(suggestion({ qty: 1, ts: T0 + 10 }))).kind).toBe('order');
     await b.stop();
   });
+
+  it('restarts a flattening account flattening, and halts it once flat after the restart', async () => {
+    const w = await world();
+    const deps = { bus: w.bus, subjects, store: w.store, clock: w.clock, log: silentLogger };
+    const a = await startRiskActor(deps, { account: 'acc', limits: baseLimits, consume: false });
+    await a.market({ venue: VENUE, symbol: BTC, ts: T0, mid: 100 });
+    await a.fill(fill({ orderId: 'o:x', qty: 1, price: 100 }));
+    await a.reduce({ reason: 'desk closing', flatten: true });
+    expect(a.status()).toMatchObject({ state: 'REDUCING', flattening: true });
+    await a.stop();
+
+    const b = await startRiskActor(deps, { account: 'acc', limits: baseLimits, consume: false });
+    expect(b.status()).toMatchObject({ state: 'REDUCING', reason: 'desk closing', flattening: true });
+    expect(b.core.flatteningFor('alpha', BTC)).toBe(true);
+    const close = await b.suggestion(suggestion({ side: 'sell', qty: 1, ts: T0 + 10 }));
+    expect(close.kind).toBe('order');
+    if (close.kind !== 'order') return;
+    await b.fill(fill({ orderId: close.order.id, side: 'sell', qty: 1, price: 100, ts: T0 + 11 }));
+    expect(b.status()).toMatchObject({ state: 'HALTED', reason: 'desk closing; flattened', flattening: false });
+    await until(() => w.states.at(-1)?.state === 'HALTED', 'the halt announced');
+    await b.stop();
+    const c = await startRiskActor(deps, { account: 'acc', limits: baseLimits, consume: false });
+    expect(c.status()).toMatchObject({ state: 'HALTED', flattening: false });
+    await c.stop();
+  });
 });
