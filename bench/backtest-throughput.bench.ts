@@ -152,12 +152,14 @@ if (args['alloc-profile'] !== undefined) {
   writeFileSync(args['alloc-profile'], JSON.stringify(profile));
 }
 const stats = engine.decisions?.path.stats();
+const risk = engine.decisions?.risk.status();
 await bus.close();
 
 console.log(`\nbacktest throughput, full actor path (${symbols.length} assets: ${symbols.join(', ')}; strategy scores ${scored} bars)`);
 console.log(`  events         ${published.published} (real bars ${kinds.bar}, SYNTHETIC trades ${kinds.trade})`);
 console.log(`  decided        predictions ${stats?.predictions ?? 0}, suggestions ${stats?.suggestions ?? 0}, orders ${stats?.orders ?? 0}, rejects ${stats?.rejects ?? 0}, fills ${fills}`);
 console.log(`  rejects by     ${JSON.stringify(stats?.rejectsByReason ?? {})}`);
+console.log(`  risk at end    ${risk === undefined ? 'no risk actor' : `${risk.state} (${risk.reason}); parents to flat ${stats?.flattens ?? 0}, intents held ${stats?.intentsHeld ?? 0}`}`);
 console.log(`  time           ${seconds.toFixed(2)} s (publishing done after ${((tPublished - t0) / 1000).toFixed(2)} s)`);
 console.log(`  engine         accepted ${engine.counters.accepted}, refused ${JSON.stringify(engine.counters.refused)}, consumer errors ${consumerErrors}`);
 console.log(`  throughput     ${Math.round(published.published / seconds)} events/s`);
