@@ -6,6 +6,7 @@ import { periodsPerYear } from '../../models/backtest/annualisation.js';
 import { performanceMetrics } from '../../models/backtest/performance-metrics.js';
 import type { PerformanceMetrics } from '../../models/backtest/performance-metrics.js';
 import { closedTrades } from '../../models/backtest/portfolio.js';
+import type { ArmRisk } from '../../models/experiments/comparison-table.js';
 import type { ScoredPrediction } from '../../models/experiments/prediction-scores.js';
 import type { RetrainPoint } from '../../models/experiments/retrain-schedule.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
@@ -27,6 +28,7 @@ import { subjectsFor } from '../../streams/subjects.js';
 import { startEngine } from '../engine.js';
 import { settleLearningLoop } from './learning-loop-gate.js';
 import { throwIfFailed } from './backtest-end-of-data.js';
+import { logRiskStates } from './backtest-risk.js';
 import type { ActorStatus } from '../../actors/supervisor.js';
 
 /** A model the arm served, and the event time of the first bar it decided. */
@@ -39,6 +41,8 @@ export type ArmRun = Readonly<{
   served: readonly ServedModel[];
   /** The retraining actor's counters at the end (learning-loop arm only). */
   retraining?: RetrainingCounters;
+  /** The risk actor's trading-state changes over the window, in order, and its state at the end. */
+  risk: ArmRisk;
 }>;
 
 export type ArmOptions = Readonly<{
@@ -110,6 +114,8 @@ export async function runArm(cfg: Config, o: ArmOptions): Promise<ArmRun> {
   const loopClock = createSimulatedClock(o.window.from);
   const samples = new Map<number, { equity: number; exposure: number }>();
   const fills: Fill[] = [];
+  // The risk actor announces its trading-state changes (core NATS) as it makes them.
+  const riskLog = logRiskStates(bus, subjectsFor(cfg.prefix).riskState());
   const engine = await startEngine(
     cfg,
     {
@@ -181,7 +187,9 @@ export async function runArm(cfg: Config, o: ArmOptions): Promise<ArmRun> {
   await waitFor(engine, () => engine.counters.messagesIn >= published.published, 20);
   if (o.learningLoop === true) await settleLearningLoop(engine, bus, loopClock, cfg.strategy.model);
   const retraining = engine.retraining?.status().counters;
+  const finalState = decisions.risk.status().state;
   await engine.stop();
+  riskLog.close();
   const predictions = await publishedPredictions(bus, cfg);
   await bus.close();
 
@@ -197,5 +205,5 @@ export async function runArm(cfg: Config, o: ArmOptions): Promise<ArmRun> {
     tradedNotional: fills.reduce((s, f) => s + f.qty * f.price, 0),
     periodsPerYear: periodsPerYear(o.barMs),
   });
-  return { metrics, predictions, served, ...(retraining !== undefined ? { retraining } : {}) };
+  return { metrics, predictions, served, ...(retraining !== undefined ? { retraining } : {}), risk: { transitions: riskLog.transitions(), finalState } };
 }

@@ -239,13 +239,15 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
           metrics: run.metrics,
           trainings,
           seconds: Math.round((performance.now() - t0) / 100) / 10,
+          risk: run.risk,
           ...(run.retraining !== undefined ? { retraining: run.retraining } : {}),
           ...(watched !== undefined ? { modelChanges: changes } : {}),
         };
         const a = arms[arm];
         const r = a.retraining;
         const loop = r === undefined ? '' : `; retraining actor: ${r.scored} labels scored, ${r.trainings} challengers fitted, ${r.promotions} promoted, ${r.rejections} rejected, ${r.rollbacks} rolled back`;
-        note(`  ${arm}: ${a.scores.scored} scored, log loss ${a.scores.logLoss?.toFixed(4) ?? '—'}, return ${(100 * a.metrics.total_return).toFixed(2)}% in ${a.seconds} s${loop}`);
+        const halted = run.risk.transitions.map((t) => `${t.state} ${t.at.slice(0, 10)}`).join(' → ');
+        note(`  ${arm}: ${a.scores.scored} scored, log loss ${a.scores.logLoss?.toFixed(4) ?? '—'}, return ${(100 * a.metrics.total_return).toFixed(2)}% in ${a.seconds} s; risk ${halted === '' ? run.risk.finalState : halted}${loop}`);
       }
       await regBus.close();
       results.push({ ...head, arms, error: null });

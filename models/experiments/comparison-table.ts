@@ -1,3 +1,4 @@
+import type { TradingState } from '../../streams/messages/risk-state.js';
 import type { PerformanceMetrics } from '../backtest/performance-metrics.js';
 import type { RetrainingCounters } from '../retraining/retraining-snapshot.js';
 import type { PredictionScores } from './prediction-scores.js';
@@ -11,6 +12,12 @@ import type { TrainingRecord } from './retrain-schedule.js';
 export const ARMS = ['frozen', 'online', 'loop'] as const;
 export type Arm = (typeof ARMS)[number];
 
+/** The risk actor over an arm's window: each trading-state change (`at`: ISO event time) and the state at the end. */
+export type ArmRisk = Readonly<{
+  transitions: readonly Readonly<{ at: string; state: TradingState; previous: TradingState; reason: string }>[];
+  finalState: TradingState;
+}>;
+
 /** One arm of one window: its predictions' scores, the backtest metrics and what it trained on. */
 export type ArmResult = Readonly<{
   arm: Arm;
@@ -19,6 +26,11 @@ export type ArmResult = Readonly<{
   /** Every model the arm served: the one trained before the window, then each retrained one. */
   trainings: readonly TrainingRecord[];
   seconds: number;
+  /**
+   * The risk actor's trading state (a loss limit that stopped an arm early compares halts, not
+   * models); absent in reports written before it was recorded.
+   */
+  risk?: ArmRisk;
   /** The retraining actor's counters at the end (loop arm). */
   retraining?: RetrainingCounters;
   /**
@@ -46,13 +58,20 @@ type Row = readonly string[];
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : `${(100 * x).toFixed(2)}%`);
 const num = (x: number | null | undefined, digits: number): string => (x === null || x === undefined ? '—' : x.toFixed(digits));
 
-const HEAD: Row = ['window', 'symbols', 'arm', 'models', 'scored', 'accuracy', 'log loss', 'return', 'Sharpe', 'max DD', 'trades'];
+const HEAD: Row = ['window', 'symbols', 'arm', 'models', 'scored', 'accuracy', 'log loss', 'return', 'Sharpe', 'max DD', 'trades', 'risk at end'];
+
+/** `HALTED 2022-01-22` (the state and the day of the change into it), `ACTIVE`, or `—` when not recorded. */
+const riskAtEnd = (r: ArmRisk | undefined): string => {
+  if (r === undefined) return '—';
+  const last = r.transitions.at(-1);
+  return last === undefined || last.state !== r.finalState ? r.finalState : `${r.finalState} ${last.at.slice(0, 10)}`;
+};
 
 function rowsOf(results: readonly WindowResult[]): Row[] {
   const rows: Row[] = [];
   for (const w of results) {
     if (w.error !== null) {
-      rows.push([w.window, w.symbols.join(','), '—', '—', '—', '—', '—', '—', '—', '—', `error: ${w.error}`]);
+      rows.push([w.window, w.symbols.join(','), '—', '—', '—', '—', '—', '—', '—', '—', '—', `error: ${w.error}`]);
       continue;
     }
     for (const arm of ARMS) {
@@ -70,6 +89,7 @@ function rowsOf(results: readonly WindowResult[]): Row[] {
         num(a.metrics.sharpe, 2),
         pct(a.metrics.max_drawdown),
         String(a.metrics.trades),
+        riskAtEnd(a.risk),
       ]);
     }
   }

@@ -20,7 +20,10 @@ describe('sextant experiment retrain-vs-frozen (real 1h bars)', () => {
     const window = REGIME_WINDOWS.find((w) => w.name.startsWith('2024-08'));
     if (window === undefined) throw new Error('no 2024-08 window');
     const embargoMs = 24 * HOUR;
-    const r = await runRetrainVsFrozen({ data: testDataDir(), windows: [window], symbols: ['BTC/USDT'], retrainEveryDays: 10, embargoHours: 24, trainYears: 1, epochs: 3, reportDir: dir });
+    // A drawdown limit of 10 on 10,000: the month's losses trip it, and each arm records the halt.
+    const configFile = join(dir, 'tight-risk.yaml');
+    writeFileSync(configFile, 'risk:\n  limits:\n    maxDrawdown: 10\n');
+    const r = await runRetrainVsFrozen({ configFile, data: testDataDir(), windows: [window], symbols: ['BTC/USDT'], retrainEveryDays: 10, embargoHours: 24, trainYears: 1, epochs: 3, reportDir: dir });
     expect(r.windows).toHaveLength(1);
     const w = r.windows[0];
     if (w === undefined) throw new Error('no window');
@@ -57,12 +60,19 @@ describe('sextant experiment retrain-vs-frozen (real 1h bars)', () => {
       expect(a.metrics.periods).toBe(31 * 24);
     }
     expect(frozen.scores.scored).toBe(online.scores.scored);
+    // The risk actor's state per arm: the breach flattens (the shipped onBreach), then halts once flat.
+    for (const a of [frozen, online]) {
+      expect(a.risk?.transitions.map((t) => [t.previous, t.state])).toEqual([['ACTIVE', 'REDUCING'], ['REDUCING', 'HALTED']]);
+      expect(a.risk?.transitions[0]?.reason).toMatch(/^(DRAWDOWN|DAILY_LOSS): .*; flattening$/);
+      expect(a.risk?.finalState).toBe('HALTED');
+      expect(a.risk?.transitions[1]?.at.startsWith('2024-08')).toBe(true);
+    }
 
     const json = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { windows: unknown[]; settings: { retrainEveryDays: number } };
     expect(json.settings.retrainEveryDays).toBe(10);
     expect(json.windows).toHaveLength(1);
     expect(existsSync(join(dir, 'report.md'))).toBe(true);
-    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/\| 2024-08 crash month \| BTC \| online \| 4 \|/);
+    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/\| 2024-08 crash month \| BTC \| online \| 4 \|.*\| HALTED 2024-08-\d\d \|/);
   }, 240_000);
 
   it('decides the same over a data folder where a second file of the symbol repeats bars of the window (it waited for ever)', async () => {
