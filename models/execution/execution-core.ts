@@ -267,14 +267,13 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     return out;
   };
 
-  /** A parent to flat for an asset risk wants closed that holds a position and has nothing under way. */
-  const flatten = (a: Asset, now: number, out: Suggestion[]): void => {
-    if (a.parent !== undefined || a.working.size > 0 || a.position === 0 || now < a.flattenAfter || !flatteningOf(a)) return;
-    if (!(refPrice(a) > 0)) return;
+  /** A parent to flat for an asset risk wants closed that holds a position and has nothing under way: its children due now. */
+  const flatten = (a: Asset, now: number): readonly Suggestion[] => {
+    if (a.parent !== undefined || a.working.size > 0 || a.position === 0 || now < a.flattenAfter || !flatteningOf(a) || !(refPrice(a) > 0)) return NO_SUGGESTIONS;
     a.flattenAfter = now + barMs;
     const opened = openParent(a, flattenParentId(opts.strategy, a.venue, a.symbol, now), FLATTEN_SOURCE, 0, now, opts.horizonMs ?? (a.predHorizonMs > 0 ? a.predHorizonMs : barMs));
     if (a.parent !== undefined || opened.length > 0) st.flattens++;
-    for (const s of opened) out.push(s);
+    return opened;
   };
 
   return {
@@ -310,9 +309,12 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
         const a = assets.get(key) as Asset;
         if (a.working.size > 0) expire(a, now);
         if (a.parent !== undefined) due(a, now, (out ??= []));
-        if (flattenable && a.position !== 0 && a.parent === undefined && a.working.size === 0) flatten(a, now, (out ??= []));
+        if (flattenable && a.position !== 0 && a.parent === undefined && a.working.size === 0) {
+          const closing = flatten(a, now);
+          if (closing.length > 0) (out ??= []).push(...closing);
+        }
       }
-      return out === undefined || out.length === 0 ? NO_SUGGESTIONS : out;
+      return out ?? NO_SUGGESTIONS;
     },
     onFill(f) {
       if (f.strategy !== opts.strategy) {
