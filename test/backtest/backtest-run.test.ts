@@ -68,11 +68,14 @@ describe('sextant backtest (the engine on the in-memory bus, simulated clock, pa
     expect(html).toMatch(/<td>total return<\/td>(<td>[^<]+<\/td>){3}/);
   });
 
-  it('reports when a loss limit halted trading, and nothing fills after that', async () => {
-    // A drawdown limit of 0.5 % of the capital: the first losing stretch halts the account, and a
-    // backtest has no operator to resume it.
-    const configFile = join(dir, 'tight-risk.yaml');
-    writeFileSync(configFile, 'risk:\n  limits:\n    maxDrawdown: 50\n    onBreach: halt\n');
+  /**
+   * BTC and ETH, May and June 2022, with a drawdown limit of 0.5 % of the capital: the first losing
+   * stretch trips it, and a backtest has no operator to resume it. `onBreach` as given, or the
+   * shipped config's when left out. Its report, fills and SIGNALS messages.
+   */
+  const tightBacktest = async (name: string, onBreach?: 'halt' | 'flatten') => {
+    const configFile = join(dir, `${name}.yaml`);
+    writeFileSync(configFile, `risk:\n  limits:\n    maxDrawdown: 50\n${onBreach === undefined ? '' : `    onBreach: ${onBreach}\n`}`);
     let fills: readonly Fill[] = [];
     let signals: readonly string[] = [];
     const report = await runBacktest({
@@ -82,11 +85,16 @@ describe('sextant backtest (the engine on the in-memory bus, simulated clock, pa
       timeframe: '1h',
       from: Date.UTC(2022, 4, 1),
       to: Date.UTC(2022, 6, 1),
-      report: join(dir, 'halted'),
+      report: join(dir, name),
       capital: 10_000,
       onEquity: (_equity, _trades, f) => void (fills = f),
       onSignals: (m) => void (signals = m),
     });
+    return { report, fills, signals };
+  };
+
+  it('reports when a loss limit halted trading, and nothing fills after that', async () => {
+    const { report, fills, signals } = await tightBacktest('halted', 'halt');
     expect(report.risk.finalState).toBe('HALTED');
     const halt = report.risk.transitions.find((t) => t.state === 'HALTED');
     expect(halt).toMatchObject({ previous: 'ACTIVE' });
@@ -115,22 +123,7 @@ describe('sextant backtest (the engine on the in-memory bus, simulated clock, pa
   });
 
   it('under onBreach: flatten (the shipped config), a loss limit closes the positions and then halts', async () => {
-    const configFile = join(dir, 'tight-risk-flatten.yaml');
-    writeFileSync(configFile, 'risk:\n  limits:\n    maxDrawdown: 50\n');
-    let fills: readonly Fill[] = [];
-    let signals: readonly string[] = [];
-    const report = await runBacktest({
-      configFile,
-      data: testDataDir(),
-      symbols: ['BTC/USDT', 'ETH/USDT'],
-      timeframe: '1h',
-      from: Date.UTC(2022, 4, 1),
-      to: Date.UTC(2022, 6, 1),
-      report: join(dir, 'flattened'),
-      capital: 10_000,
-      onEquity: (_equity, _trades, f) => void (fills = f),
-      onSignals: (m) => void (signals = m),
-    });
+    const { report, fills, signals } = await tightBacktest('flattened');
     const [breach, flat, ...more] = report.risk.transitions;
     expect(more).toEqual([]);
     expect(breach).toMatchObject({ previous: 'ACTIVE', state: 'REDUCING' });
