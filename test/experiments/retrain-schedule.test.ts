@@ -88,8 +88,23 @@ describe('prediction scores and the comparison table', () => {
     expect(text).toContain('online');
     expect(text.split('\n')[1]).toMatch(/^a\s+BTC\s+frozen\s+0\s+100\s+40\.00%\s+1\.0000\s+1\.00%/);
     const md = comparisonMarkdown(results);
-    expect(md.split('\n')[0]).toBe('| window | symbols | arm | models | scored | accuracy | log loss | return | Sharpe | max DD | trades |');
+    expect(md.split('\n')[0]).toBe('| window | symbols | arm | models | scored | accuracy | log loss | return | Sharpe | max DD | trades | risk at end |');
     expect(md.split('\n').filter((l) => l.startsWith('| b |'))).toHaveLength(2);
+    // The risk column: the state and the day it was entered; the state alone when nothing changed; — when not recorded.
+    expect(md.split('\n').filter((l) => l.startsWith('| a |')).every((l) => l.endsWith('| — |'))).toBe(true);
+    const halted: ArmResult = {
+      ...arm('frozen', 100, 1.0, 0.4, 0.01),
+      risk: {
+        transitions: [
+          { at: '2022-01-21T23:00:00.000Z', state: 'REDUCING', previous: 'ACTIVE', reason: 'DAILY_LOSS: x; flattening' },
+          { at: '2022-01-22T02:00:00.000Z', state: 'HALTED', previous: 'REDUCING', reason: 'DAILY_LOSS: x; flattened' },
+        ],
+        finalState: 'HALTED',
+      },
+    };
+    const active: ArmResult = { ...arm('online', 100, 1.1, 0.45, -0.01), risk: { transitions: [], finalState: 'ACTIVE' } };
+    const riskRows = comparisonMarkdown([w('r', halted, active)]).split('\n').filter((l) => l.startsWith('| r |'));
+    expect(riskRows.map((l) => l.split('|').at(-2)?.trim())).toEqual(['HALTED 2022-01-22', 'ACTIVE']);
     expect(md).not.toContain('registry changes'); // no loop arm
   });
 
