@@ -42,8 +42,7 @@ export const riskMachine = setup({
   types: { context: {} as RiskMachineContext, events: {} as RiskMachineEvent },
   guards: {
     flattenFirst: ({ event }) => event.type === 'LIMIT_BREACH' && event.flatten === true,
-    /** A breach while already flattening changes nothing (the first breach's reason stays). */
-    alreadyFlattening: ({ context }) => context.flattening,
+    /** Closing every position: a breach changes nothing then (the first reason stays), FLAT halts. */
     flattening: ({ context }) => context.flattening,
   },
   actions: {
@@ -72,7 +71,7 @@ export const riskMachine = setup({
       on: {
         HALT: { target: 'HALTED', actions: 'keepReason' },
         LIMIT_BREACH: [
-          { guard: 'alreadyFlattening' },
+          { guard: 'flattening' },
           { guard: 'flattenFirst', target: 'REDUCING', actions: 'keepReason' },
           { target: 'HALTED', actions: 'keepReason' },
         ],

@@ -151,8 +151,9 @@ export function createRiskCore(opts: RiskCoreOptions) {
   };
   /** Not a closure made per check: `breaches` runs on every event, a breach rarely. */
   const breach = (ts: number, out: RiskState[], kind: BreachKind, detail: string): void => {
-    // While flattening the breach usually lasts until flat: nothing to send on every event.
-    if (state() === 'HALTED' || (flattening() && limits.onBreach === 'flatten')) return;
+    // A flattening account stays flattening through a breach (the machine ignores it): the breach
+    // usually lasts until flat, and nothing need be sent on every event.
+    if (state() === 'HALTED' || flattening()) return;
     out.push(...tracked(ts, () => machine.send({ type: 'LIMIT_BREACH', kind, detail, flatten: limits.onBreach === 'flatten' })));
   };
   /** A flattening account with nothing left to close halts (FLAT); checked after fills and marks, only while flattening. */
