@@ -4,7 +4,7 @@ import { runBacktest } from './commands/backtest.js';
 import { givenFlags, loadBacktestSpec, resolveBacktestInputs } from './commands/backtest-spec.js';
 import { formatSuite, runRegimeSuite } from './commands/backtest-suite.js';
 import { runWalkForward } from './commands/walk-forward.js';
-import { riskCell } from '../gateways/report/backtest-report.js';
+import { riskCell } from '../models/risk/risk-over-window.js';
 import { experimentCommand } from './commands/experiment.js';
 import { ctlCommand } from './commands/ctl.js';
 import { datasetCommand } from './commands/dataset.js';

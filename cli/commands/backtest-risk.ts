@@ -1,4 +1,4 @@
-import type { RiskTransition } from '../../gateways/report/backtest-report.js';
+import type { RiskTransition } from '../../models/risk/risk-over-window.js';
 import type { CoreSubscriber } from '../../streams/bus.js';
 import { decodeText } from '../../streams/codec.js';
 import { RiskStateSchema } from '../../streams/messages/risk-state.js';

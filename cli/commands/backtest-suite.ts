@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
 import { readBars } from '../../gateways/historical/bars-csv.js';
 import { loadConfig } from '../../config/load.js';
-import { riskCell } from '../../gateways/report/backtest-report.js';
+import { riskCell } from '../../models/risk/risk-over-window.js';
 import type { BacktestReport } from '../../gateways/report/backtest-report.js';
 import { backtestConfig, runBacktest } from './backtest.js';
 import { modelsAhead } from './models-ahead.js';

@@ -6,11 +6,11 @@ import { periodsPerYear } from '../../models/backtest/annualisation.js';
 import { performanceMetrics } from '../../models/backtest/performance-metrics.js';
 import type { PerformanceMetrics } from '../../models/backtest/performance-metrics.js';
 import { closedTrades } from '../../models/backtest/portfolio.js';
-import type { ArmRisk } from '../../models/experiments/comparison-table.js';
 import type { ScoredPrediction } from '../../models/experiments/prediction-scores.js';
 import type { RetrainPoint } from '../../models/experiments/retrain-schedule.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import type { RetrainingCounters } from '../../models/retraining/retraining-snapshot.js';
+import type { RiskOverWindow } from '../../models/risk/risk-over-window.js';
 import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
 import { silentLogger } from '../../state/logger.js';
 import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
@@ -42,7 +42,7 @@ export type ArmRun = Readonly<{
   /** The retraining actor's counters at the end (learning-loop arm only). */
   retraining?: RetrainingCounters;
   /** The risk actor's trading-state changes over the window, in order, and its state at the end. */
-  risk: ArmRisk;
+  risk: RiskOverWindow;
 }>;
 
 export type ArmOptions = Readonly<{

@@ -5,7 +5,8 @@ import { performanceMetrics } from '../../models/backtest/performance-metrics.js
 import type { PerformanceMetrics } from '../../models/backtest/performance-metrics.js';
 import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
 import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
-import type { BacktestReport, BacktestRisk } from '../../gateways/report/backtest-report.js';
+import type { BacktestReport } from '../../gateways/report/backtest-report.js';
+import type { RiskOverWindow } from '../../models/risk/risk-over-window.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import { loadConfig } from '../../config/load.js';
 import { requireDataDir } from '../../gateways/data-dir.js';
@@ -22,7 +23,7 @@ export type WalkForwardSegment = Readonly<{
   capitalOut: number;
   metrics: PerformanceMetrics;
   /** The segment's risk state (each segment's risk actor starts afresh, ACTIVE). */
-  risk: BacktestRisk;
+  risk: RiskOverWindow;
 }>;
 
 export type WalkForwardReport = Readonly<{

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { PerformanceMetrics } from '../../models/backtest/performance-metrics.js';
 import type { OpenPosition, PositionPoint, Positions } from '../../models/backtest/positions.js';
 import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
-import type { TradingState } from '../../streams/messages/risk-state.js';
+import type { RiskOverWindow } from '../../models/risk/risk-over-window.js';
 import { escapeHtml, svgLineChart } from './svg-chart.js';
 import type { ChartMarker, ChartSeries } from './svg-chart.js';
 
@@ -29,7 +29,7 @@ export type BacktestReport = Readonly<{
    * switches it to HALTED by itself, and nothing resumes a backtest, so no order passes after
    * that), and the state at the end.
    */
-  risk: BacktestRisk;
+  risk: RiskOverWindow;
   /** The strategy's positions still open at the end (net of its fills), by symbol. */
   positions: readonly OpenPosition[];
   run: Readonly<{ events: number; seconds: number; eventsPerSecond: number }>;
@@ -37,17 +37,8 @@ export type BacktestReport = Readonly<{
   warnings: readonly string[];
 }>;
 
-export type RiskTransition = Readonly<{ at: string; state: TradingState; previous: TradingState; reason: string }>;
-export type BacktestRisk = Readonly<{ transitions: readonly RiskTransition[]; finalState: TradingState }>;
-
-/** The risk state at the end, in a table cell: `ACTIVE`, or `HALTED 2022-05-09` (since when). */
-export function riskCell(risk: BacktestRisk): string {
-  const last = risk.transitions.at(-1);
-  return risk.finalState === 'ACTIVE' || last === undefined ? risk.finalState : `${risk.finalState} ${last.at.slice(0, 10)}`;
-}
-
 /** One sentence on the run's risk state, for the report and the command's output. */
-export function riskSummary(risk: BacktestRisk): string {
+export function riskSummary(risk: RiskOverWindow): string {
   const last = risk.transitions.at(-1);
   if (last === undefined) return `trading stayed ${risk.finalState} throughout`;
   const halted = risk.finalState === 'HALTED' ? `; HALTED from ${last.at} to the end (${last.reason}): no order passed risk after that` : '';

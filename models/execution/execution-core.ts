@@ -52,8 +52,9 @@ export type ExecutionCoreOptions = Readonly<{
    * Whether the risk actor wants this strategy's position in a symbol closed now (REDUCING after
    * a breach under `onBreach: flatten`, or an operator's `reduce --flatten`). Then every intent
    * aims at flat, and an asset with a position, no parent and nothing working gets a parent to
-   * flat of its own, through the policy, before each event (`onTime`); after a child is refused
-   * or expires unfilled it tries again a bar (`barMs`) later. Default: never.
+   * flat of its own, through the policy, before each event (`onTime`), at most one a bar (`barMs`)
+   * per asset: one still holding something after its parent's children were filled in part,
+   * refused or expired gets the next a bar after the last. Default: never.
    */
   flattening?: (strategy: string, symbol: string) => boolean;
   /** Time a parent may take, ms (default: the prediction's `horizonMs`). */
@@ -267,9 +268,12 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     return out;
   };
 
-  /** A parent to flat for an asset risk wants closed that holds a position and has nothing under way: its children due now. */
+  /**
+   * A parent to flat, if risk wants `a` closed and none was opened in the last bar: its children due
+   * now. For an asset that holds a position and has nothing under way (the caller checks).
+   */
   const flatten = (a: Asset, now: number): readonly Suggestion[] => {
-    if (a.parent !== undefined || a.working.size > 0 || a.position === 0 || now < a.flattenAfter || !flatteningOf(a) || !(refPrice(a) > 0)) return NO_SUGGESTIONS;
+    if (now < a.flattenAfter || !flatteningOf(a) || !(refPrice(a) > 0)) return NO_SUGGESTIONS;
     a.flattenAfter = now + barMs;
     const opened = openParent(a, flattenParentId(opts.strategy, a.venue, a.symbol, now), FLATTEN_SOURCE, 0, now, opts.horizonMs ?? (a.predHorizonMs > 0 ? a.predHorizonMs : barMs));
     if (a.parent !== undefined || opened.length > 0) st.flattens++;

@@ -1,6 +1,7 @@
-import type { TradingState } from '../../streams/messages/risk-state.js';
 import type { PerformanceMetrics } from '../backtest/performance-metrics.js';
 import type { RetrainingCounters } from '../retraining/retraining-snapshot.js';
+import { riskCell } from '../risk/risk-over-window.js';
+import type { RiskOverWindow } from '../risk/risk-over-window.js';
 import type { PredictionScores } from './prediction-scores.js';
 import type { TrainingRecord } from './retrain-schedule.js';
 
@@ -11,12 +12,6 @@ import type { TrainingRecord } from './retrain-schedule.js';
  */
 export const ARMS = ['frozen', 'online', 'loop'] as const;
 export type Arm = (typeof ARMS)[number];
-
-/** The risk actor over an arm's window: each trading-state change (`at`: ISO event time) and the state at the end. */
-export type ArmRisk = Readonly<{
-  transitions: readonly Readonly<{ at: string; state: TradingState; previous: TradingState; reason: string }>[];
-  finalState: TradingState;
-}>;
 
 /** One arm of one window: its predictions' scores, the backtest metrics and what it trained on. */
 export type ArmResult = Readonly<{
@@ -30,7 +25,7 @@ export type ArmResult = Readonly<{
    * The risk actor's trading state (a loss limit that stopped an arm early compares halts, not
    * models); absent in reports written before it was recorded.
    */
-  risk?: ArmRisk;
+  risk?: RiskOverWindow;
   /** The retraining actor's counters at the end (loop arm). */
   retraining?: RetrainingCounters;
   /**
@@ -60,13 +55,6 @@ const num = (x: number | null | undefined, digits: number): string => (x === nul
 
 const HEAD: Row = ['window', 'symbols', 'arm', 'models', 'scored', 'accuracy', 'log loss', 'return', 'Sharpe', 'max DD', 'trades', 'risk at end'];
 
-/** `HALTED 2022-01-22` (the state and the day of the change into it), `ACTIVE`, or `—` when not recorded. */
-const riskAtEnd = (r: ArmRisk | undefined): string => {
-  if (r === undefined) return '—';
-  const last = r.transitions.at(-1);
-  return last === undefined || last.state !== r.finalState ? r.finalState : `${r.finalState} ${last.at.slice(0, 10)}`;
-};
-
 function rowsOf(results: readonly WindowResult[]): Row[] {
   const rows: Row[] = [];
   for (const w of results) {
@@ -89,7 +77,7 @@ function rowsOf(results: readonly WindowResult[]): Row[] {
         num(a.metrics.sharpe, 2),
         pct(a.metrics.max_drawdown),
         String(a.metrics.trades),
-        riskAtEnd(a.risk),
+        a.risk === undefined ? '—' : riskCell(a.risk),
       ]);
     }
   }
