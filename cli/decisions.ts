@@ -6,12 +6,8 @@ import { assetActorKey } from '../actors/asset-actor.js';
 import { startRiskActor } from '../actors/risk-actor.js';
 import type { RiskActorHandle } from '../actors/risk-actor.js';
 import type { Config } from '../config/schema.js';
-import { almgrenChrissPolicy } from '../models/execution/almgren-chriss-policy.js';
 import { createExecutionCore } from '../models/execution/execution-core.js';
-import type { ExecutionPolicy } from '../models/execution/execution-policy.js';
-import { immediatePolicy } from '../models/execution/immediate-policy.js';
 import { createPaperVenue } from '../models/execution/paper-venue-core.js';
-import { twapPolicy } from '../models/execution/twap-policy.js';
 import type { StrategyCore, StrategyModel } from '../models/inference/strategy-core.js';
 import { createStrategyCore } from '../models/inference/strategy-core.js';
 import type { ModelRegistry, ModelVersion } from '../models/registry/model-registry.js';
@@ -35,6 +31,7 @@ import { ModelEventSchema } from '../streams/messages/model-event.js';
 import { barId, TIMEFRAME_MS } from '../streams/messages/bar.js';
 import type { Subjects } from '../streams/subjects.js';
 import { unroutableAsset } from '../streams/subjects.js';
+import { executionSettings } from './execution-settings.js';
 import { watchIdle } from './idle-watch.js';
 import { createRiskPersister } from './risk-persist.js';
 import type { StageTiming } from './stage-timing.js';
@@ -112,18 +109,6 @@ function consumeExternalFills(deps: DecisionDeps, cfg: Config, path: DecisionPat
   c.done.catch((e: unknown) => log.error({ err: String(e) }, 'fill consumer ended'));
   return c;
 }
-
-const policyOf = (cfg: Config): ExecutionPolicy => {
-  const e = cfg.execution;
-  switch (e.policy) {
-    case 'immediate':
-      return immediatePolicy({ crossBps: e.crossBps });
-    case 'twap':
-      return twapPolicy({ slices: e.slices, limitOffsetBps: e.limitOffsetBps });
-    case 'almgren-chriss':
-      return almgrenChrissPolicy({ slices: e.slices, riskAversion: e.riskAversion, temporaryImpact: e.temporaryImpact, limitOffsetBps: e.limitOffsetBps });
-  }
-};
 
 async function loadModel(deps: DecisionDeps, cfg: Config, v: ModelVersion): Promise<StrategyModel> {
   const bytes = await deps.registry.artifact(v);
@@ -206,9 +191,8 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   // execution proposes nothing a halt (or reduce-only) would refuse, and closes what risk asks to flatten.
   const execution = createExecutionCore({
     strategy: s.name,
-    policy: policyOf(cfg),
+    ...executionSettings(cfg),
     minQty: 0,
-    minQtyFraction: cfg.execution.minQtyFraction,
     minNotional: () => risk.getLimits().minOrderNotional,
     trading: risk.core.tradingFor,
     flattening: risk.core.flatteningFor,

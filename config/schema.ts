@@ -112,6 +112,13 @@ export const ConfigSchema = z
         crossBps: z.number().nonnegative(),
         /** A parent is opened only when the position gap exceeds this share of the target notional. */
         minQtyFraction: z.number().min(0).max(1),
+        /**
+         * How a parent to flat (risk's `onBreach: flatten`, an operator's `reduce --flatten`) is
+         * worked: `immediate` (default) — one marketable limit `crossBps` through the far touch that
+         * lives one strategy bar, and a bar later another for what it left; `policy` — the policy
+         * above, over the last prediction's horizon (a TWAP takes hours on 1h bars).
+         */
+        flattenWith: z.enum(['immediate', 'policy']).default('immediate'),
       })
       .strict(),
     paperVenue: z

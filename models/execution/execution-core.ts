@@ -52,11 +52,17 @@ export type ExecutionCoreOptions = Readonly<{
    * Whether the risk actor wants this strategy's position in a symbol closed now (REDUCING after
    * a breach under `onBreach: flatten`, or an operator's `reduce --flatten`). Then every intent
    * aims at flat, and an asset with a position, no parent and nothing working gets a parent to
-   * flat of its own, through the policy, before each event (`onTime`), at most one a bar (`barMs`)
+   * flat of its own, through `flattenPolicy`, before each event (`onTime`), at most one a bar (`barMs`)
    * per asset: one still holding something after its parent's children were filled in part,
    * refused or expired gets the next a bar after the last. Default: never.
    */
   flattening?: (strategy: string, symbol: string) => boolean;
+  /**
+   * How a parent to flat is worked (default: `policy`, over the last prediction's horizon). A
+   * breached account wants out now, so the engine passes an immediate policy here: one marketable
+   * child, and a bar later another for whatever it left.
+   */
+  flattenPolicy?: ExecutionPolicy;
   /** Time a parent may take, ms (default: the prediction's `horizonMs`). */
   horizonMs?: number;
   /** Bar length of the `ewma_vol` feature, ms (default 60,000). */
@@ -104,7 +110,7 @@ export const assetKey = (venue: string, symbol: string): string => `${venue}|${s
 const NO_SUGGESTIONS: readonly Suggestion[] = [];
 
 type Working = { side: OrderSide; remaining: number; expiresAt: number };
-type Parent = { id: string; source: string; side: OrderSide; qty: number; target: number; plan: readonly ChildPlan[]; next: number };
+type Parent = { id: string; source: string; policy: ExecutionPolicy; side: OrderSide; qty: number; target: number; plan: readonly ChildPlan[]; next: number };
 type Asset = {
   venue: string;
   symbol: string;
@@ -139,6 +145,7 @@ const DEDUP_WINDOW = 100_000;
 export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
   if (!(Number.isFinite(opts.minQty) && opts.minQty >= 0)) throw new RangeError(`minQty must be finite and >= 0, got ${opts.minQty}`);
   const barMs = opts.barMs ?? 60_000;
+  const flattenPolicy = opts.flattenPolicy ?? opts.policy;
   const assets = new Map<string, Asset>();
   /** Asset keys in sorted order, so outputs never depend on which asset was seen first. */
   const keys: string[] = [];
@@ -210,7 +217,7 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
         symbol: a.symbol,
         parentId: p.id,
         source: p.source,
-        policy: opts.policy.name,
+        policy: p.policy.name,
         side: p.side,
         qty: c.qty,
         orderType: c.orderType,
@@ -228,11 +235,11 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     if (p.next >= p.plan.length) a.parent = undefined;
   };
 
-  const checkPlan = (parentId: string, startTs: number, plan: readonly ChildPlan[]): void => {
+  const checkPlan = (policy: ExecutionPolicy, parentId: string, startTs: number, plan: readonly ChildPlan[]): void => {
     let prev = startTs;
     for (const c of plan) {
       const ok = Number.isFinite(c.qty) && c.qty > 0 && Number.isInteger(c.atTs) && c.atTs >= prev && Number.isFinite(c.limitOffsetBps) && Number.isInteger(c.ttlMs) && c.ttlMs > 0;
-      if (!ok) throw new ExecutionPolicyError(`policy ${opts.policy.name} gave a bad child for ${parentId}: ${JSON.stringify(c)}`);
+      if (!ok) throw new ExecutionPolicyError(`policy ${policy.name} gave a bad child for ${parentId}: ${JSON.stringify(c)}`);
       prev = c.atTs;
     }
   };
@@ -241,7 +248,7 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
    * Opens a parent from `position + working` to `target` (replacing an unfinished one whose target
    * differs by more than the tolerance) and returns its children already due.
    */
-  const openParent = (a: Asset, id: string, source: string, target: number, now: number, horizonMs: number): readonly Suggestion[] => {
+  const openParent = (a: Asset, id: string, source: string, policy: ExecutionPolicy, target: number, now: number, horizonMs: number): readonly Suggestion[] => {
     expire(a, now);
     const active = a.parent;
     const tolerance = Math.max(opts.minQty, (opts.minQtyFraction ?? 0) * Math.abs(target));
@@ -257,11 +264,11 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     if (minNotional > 0 && Math.abs(delta) * price < minNotional) return NO_SUGGESTIONS;
     const side: OrderSide = delta > 0 ? 'buy' : 'sell';
     const ctx: MarketContext = { spreadBps: a.spreadBps, volatility: a.volatility, barMs, volume: a.volume };
-    const schedule = opts.policy.schedule({ id, side, qty: Math.abs(delta), arrivalPrice: price, startTs: now, horizonMs }, ctx);
-    checkPlan(id, now, schedule);
+    const schedule = policy.schedule({ id, side, qty: Math.abs(delta), arrivalPrice: price, startTs: now, horizonMs }, ctx);
+    checkPlan(policy, id, now, schedule);
     const plan = minNotional > 0 && price > 0 ? mergeSmallChildren(schedule, minNotional / price) : schedule;
     if (plan.length === 0) return NO_SUGGESTIONS;
-    a.parent = { id, source, side, qty: Math.abs(delta), target, plan, next: 0 };
+    a.parent = { id, source, policy, side, qty: Math.abs(delta), target, plan, next: 0 };
     st.parents++;
     const out: Suggestion[] = [];
     due(a, now, out);
@@ -275,7 +282,7 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
   const flatten = (a: Asset, now: number): readonly Suggestion[] => {
     if (now < a.flattenAfter || !flatteningOf(a) || !(refPrice(a) > 0)) return NO_SUGGESTIONS;
     a.flattenAfter = now + barMs;
-    const opened = openParent(a, flattenParentId(opts.strategy, a.venue, a.symbol, now), FLATTEN_SOURCE, 0, now, opts.horizonMs ?? (a.predHorizonMs > 0 ? a.predHorizonMs : barMs));
+    const opened = openParent(a, flattenParentId(opts.strategy, a.venue, a.symbol, now), FLATTEN_SOURCE, flattenPolicy, 0, now, opts.horizonMs ?? (a.predHorizonMs > 0 ? a.predHorizonMs : barMs));
     if (a.parent !== undefined || opened.length > 0) st.flattens++;
     return opened;
   };
@@ -301,9 +308,10 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
       }
       // Reducing only: the intent is clipped to the way back to flat (never past it, never away);
       // flattening: every intent aims at flat.
-      const target = flatteningOf(a) ? 0 : trading === 'REDUCING' ? towardsFlat(p.intent.target, a.position) : p.intent.target;
+      const flat = flatteningOf(a);
+      const target = flat ? 0 : trading === 'REDUCING' ? towardsFlat(p.intent.target, a.position) : p.intent.target;
       a.predHorizonMs = p.horizonMs;
-      return openParent(a, parentOrderId(p.id), p.id, target, now, opts.horizonMs ?? p.horizonMs);
+      return openParent(a, parentOrderId(p.id), p.id, flat ? flattenPolicy : opts.policy, target, now, opts.horizonMs ?? p.horizonMs);
     },
     onTime(now) {
       // On every event: most assets have nothing working and no parent, and then nothing is allocated.
@@ -312,6 +320,11 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
       for (const key of keys) {
         const a = assets.get(key) as Asset;
         if (a.working.size > 0) expire(a, now);
+        // Flattening: a parent worked by another policy (opened before the breach) gives way to the flatten policy's.
+        if (a.parent !== undefined && a.parent.policy !== flattenPolicy && flattenable && flatteningOf(a)) {
+          a.parent = undefined;
+          st.replaced++;
+        }
         if (a.parent !== undefined) due(a, now, (out ??= []));
         if (flattenable && a.position !== 0 && a.parent === undefined && a.working.size === 0) {
           const closing = flatten(a, now);

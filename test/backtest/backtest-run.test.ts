@@ -73,9 +73,11 @@ describe('sextant backtest (the engine on the in-memory bus, simulated clock, pa
    * stretch trips it, and a backtest has no operator to resume it. `onBreach` as given, or the
    * shipped config's when left out. Its report, fills and SIGNALS messages.
    */
-  const tightBacktest = async (name: string, onBreach?: 'halt' | 'flatten') => {
+  const HOUR = 3_600_000;
+  const tightBacktest = async (name: string, onBreach?: 'halt' | 'flatten', flattenWith?: 'immediate' | 'policy') => {
     const configFile = join(dir, `${name}.yaml`);
-    writeFileSync(configFile, `risk:\n  limits:\n    maxDrawdown: 50\n${onBreach === undefined ? '' : `    onBreach: ${onBreach}\n`}`);
+    const execution = flattenWith === undefined ? '' : `execution:\n  flattenWith: ${flattenWith}\n`;
+    writeFileSync(configFile, `${execution}risk:\n  limits:\n    maxDrawdown: 50\n${onBreach === undefined ? '' : `    onBreach: ${onBreach}\n`}`);
     let fills: readonly Fill[] = [];
     let signals: readonly string[] = [];
     const report = await runBacktest({
@@ -141,9 +143,11 @@ describe('sextant backtest (the engine on the in-memory bus, simulated clock, pa
       for (const f of fills) if (f.ts <= ts) pos.set(f.symbol, (pos.get(f.symbol) ?? 0) + (f.side === 'buy' ? f.qty : -f.qty));
       return pos;
     };
-    const openAtBreach = [...positionAt(breachTs)].filter(([, q]) => Math.abs(q) > 1e-9);
+    const openAtBreach = [...positionAt(breachTs - 1)].filter(([, q]) => Math.abs(q) > 1e-9);
     expect(openAtBreach.length).toBeGreaterThan(0);
-    const closing = fills.filter((f) => f.ts > breachTs);
+    // Every fill from the breach's event time on (an immediate close fills at the bar close that
+    // marked the breach) closes: it sells what was long and buys back what was short.
+    const closing = fills.filter((f) => f.ts >= breachTs);
     expect(closing.length).toBeGreaterThan(0);
     for (const f of closing) {
       const before = positionAt(f.ts - 1).get(f.symbol) ?? 0;
@@ -152,16 +156,45 @@ describe('sextant backtest (the engine on the in-memory bus, simulated clock, pa
     expect(closing.every((f) => f.ts <= flatTs)).toBe(true);
     const suggested = signals
       .filter((m) => m.split(' ', 1)[0]?.includes('.suggest.'))
-      .map((m) => JSON.parse(m.slice(m.indexOf(' ') + 1)) as { ts: number; source: string })
-      .filter((x) => x.ts > breachTs);
+      .map((m) => JSON.parse(m.slice(m.indexOf(' ') + 1)) as { ts: number; source: string; policy: string; children: number })
+      // A suggestion carries its bar's open time; the breach is marked at that bar's close.
+      .filter((x) => x.ts >= breachTs - HOUR);
     expect(suggested.length).toBeGreaterThan(0);
     expect(suggested.every((x) => x.ts <= flatTs)).toBe(true);
+    // The shipped `flattenWith: immediate`: each close is one marketable child, not the configured TWAP's slices.
+    expect(suggested.every((x) => x.policy === 'immediate' && x.children === 1)).toBe(true);
     expect(report.counts['flattens']).toBeGreaterThan(0);
     // Flat at the end (here to the last unit; the rule allows less than the venue's least order).
     expect(report.positions).toEqual([]);
     const html = readFileSync(join(dir, 'flattened', 'report.html'), 'utf8');
     expect(html).toMatch(/<td>ACTIVE<\/td><td>REDUCING<\/td>/);
     expect(html).toMatch(/<td>REDUCING<\/td><td>HALTED<\/td>/);
+  });
+
+  it('flattenWith: policy works the closes through the configured TWAP instead, and takes longer to get flat', async () => {
+    const spanOf = (r: Awaited<ReturnType<typeof tightBacktest>>['report']): { breach: number; flat: number } => {
+      const [breach, flat] = r.risk.transitions;
+      expect(breach?.state).toBe('REDUCING');
+      expect(flat?.state).toBe('HALTED');
+      return { breach: Date.parse(breach?.at ?? ''), flat: Date.parse(flat?.at ?? '') };
+    };
+    const slow = await tightBacktest('flattened-twap', 'flatten', 'policy');
+    const fast = await tightBacktest('flattened-immediate', 'flatten', 'immediate');
+    const s = spanOf(slow.report);
+    const f = spanOf(fast.report);
+    // Same data and limits up to the breach, so the same breach.
+    expect(f.breach).toBe(s.breach);
+    const twapClosing = slow.signals
+      .filter((m) => m.split(' ', 1)[0]?.includes('.suggest.'))
+      .map((m) => JSON.parse(m.slice(m.indexOf(' ') + 1)) as { ts: number; policy: string; children: number })
+      .filter((x) => x.ts >= s.breach - HOUR);
+    expect(twapClosing.length).toBeGreaterThan(0);
+    // (Children under the venue's least order are merged, so some parents have fewer than the 4 slices.)
+    expect(twapClosing.every((x) => x.policy === 'twap')).toBe(true);
+    expect(twapClosing.some((x) => x.children > 1)).toBe(true);
+    expect(f.flat - f.breach).toBeLessThan(s.flat - s.breach);
+    expect(slow.report.positions).toEqual([]);
+    expect(fast.report.positions).toEqual([]);
   });
 
   it('gives the same report twice (the engine is deterministic in a backtest too)', async () => {

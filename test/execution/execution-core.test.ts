@@ -4,6 +4,7 @@ import { FLATTEN_SOURCE, flattenParentId, mergeSmallChildren, towardsFlat } from
 import type { TradingState } from '../../streams/messages/risk-state.js';
 import type { ExecutionCoreOptions } from '../../actors/execution-actor.js';
 import { almgrenChrissPolicy } from '../../models/execution/almgren-chriss-policy.js';
+import { immediatePolicy } from '../../models/execution/immediate-policy.js';
 import type { ExecutionPolicy } from '../../models/execution/execution-policy.js';
 import { twapPolicy } from '../../models/execution/twap-policy.js';
 import { SuggestionSchema } from '../../streams/messages/suggestion.js';
@@ -215,6 +216,47 @@ describe('execution core', () => {
     dust.onMarket(quote(0, 99.9, 100.1));
     expect(dust.onTime(1_000)).toEqual([]);
     expect(dust.stats()).toMatchObject({ flattens: 0, parents: 0 });
+  });
+
+  it('flattening works its parent through flattenPolicy: one marketable child now, while predictions keep the configured policy', () => {
+    let flattening = false;
+    const core = createExecutionCore(
+      opts({
+        policy: twapPolicy({ slices: 4, limitOffsetBps: 2 }),
+        flattenPolicy: immediatePolicy({ crossBps: 5, ttlMs: 3_600_000 }),
+        trading: () => (flattening ? 'REDUCING' : 'ACTIVE'),
+        flattening: () => flattening,
+      }),
+    );
+    core.onMarket(quote(0, 99.9, 100.1));
+    const open = core.onPrediction(prediction(0, 2), 0);
+    expect(open.map((s) => [s.policy, s.side, s.qty, s.children])).toEqual([['twap', 'buy', 0.5, 4]]);
+    for (const c of open) core.onFill(fillOf(c, c.qty, 100, true));
+    flattening = true;
+    // The TWAP's three unsent children give way at the next event; the close is one child for the
+    // whole position, through the far touch (half the quote's 20 bps spread + 5).
+    const [close, ...more] = core.onTime(20_000);
+    expect(more).toEqual([]);
+    expect(close).toMatchObject({ policy: 'immediate', source: FLATTEN_SOURCE, side: 'sell', qty: 0.5, child: 0, children: 1, ttlMs: 3_600_000 });
+    expect(close?.limitOffsetBps).toBeCloseTo(-15, 9);
+    expect(close?.limitPrice).toBeLessThan(99.9);
+    expect(core.stats()).toMatchObject({ replaced: 1, flattens: 1 });
+    // A prediction aims at flat, which the working close already covers.
+    expect(core.onPrediction(prediction(30_000, 2), 30_000)).toEqual([]);
+    // A partial fill leaves a rest, which gets a close of its own once nothing is working.
+    core.onFill(fillOf(close as Suggestion, 0.3, 99.8, false));
+    expect(core.onTime(3_620_000)).toEqual([]);
+    const [rest] = core.onTime(3_620_001);
+    expect(rest).toMatchObject({ policy: 'immediate', source: FLATTEN_SOURCE, side: 'sell', children: 1 });
+    expect(rest?.qty).toBeCloseTo(0.2, 12);
+    expect(core.stats()).toMatchObject({ flattens: 2 });
+
+    // A prediction while flattening, nothing under way: its parent to flat is worked by the flatten policy too.
+    const held = createExecutionCore(opts({ flattenPolicy: immediatePolicy({ orderType: 'market' }), trading: () => 'REDUCING', flattening: () => true, positions: { [assetKey(VENUE, SYMBOL)]: 1 } }));
+    held.onMarket(quote(0, 99.9, 100.1));
+    const byPrediction = held.onPrediction(prediction(0, 2), 0);
+    expect(byPrediction.map((x) => [x.policy, x.side, x.qty, x.orderType, x.source])).toEqual([['immediate-market', 'sell', 1, 'market', prediction(0, 2).id]]);
+    expect(held.stats()).toMatchObject({ flattens: 0, parents: 1 });
   });
 
   it('towardsFlat keeps a target between flat and the position', () => {
