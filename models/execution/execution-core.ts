@@ -2,6 +2,7 @@ import type { Bar } from '../../streams/messages/bar.js';
 import type { FeatureVector } from '../../streams/messages/feature-vector.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import type { MarketData } from '../../streams/messages/market-data.js';
+import { knownAt } from '../../streams/messages/market-data.js';
 import type { OrderSide } from '../../streams/messages/order-side.js';
 import { sideSign } from '../../streams/messages/order-side.js';
 import { orderId } from '../../streams/messages/order.js';
@@ -129,6 +130,8 @@ type Asset = {
   predHorizonMs: number;
   /** Event time before which no parent to flat is opened (after one, a bar on). */
   flattenAfter: number;
+  /** When the newest market data of the asset was known (a bar: its close): no child reaches the venue before. */
+  knownAt: number;
 };
 
 const DEDUP_WINDOW = 100_000;
@@ -165,7 +168,7 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     const key = assetKey(venue, symbol);
     a = assets.get(key);
     if (a === undefined) {
-      a = { venue, symbol, position: opts.positions?.[key] ?? 0, working: new Map(), parent: undefined, mid: Number.NaN, last: Number.NaN, spreadBps: null, volatility: null, volume: null, predPrice: Number.NaN, predHorizonMs: 0, flattenAfter: Number.NEGATIVE_INFINITY };
+      a = { venue, symbol, position: opts.positions?.[key] ?? 0, working: new Map(), parent: undefined, mid: Number.NaN, last: Number.NaN, spreadBps: null, volatility: null, volume: null, predPrice: Number.NaN, predHorizonMs: 0, flattenAfter: Number.NEGATIVE_INFINITY, knownAt: Number.NEGATIVE_INFINITY };
       assets.set(key, a);
       keys.push(key);
       keys.sort();
@@ -228,7 +231,9 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
         child: p.next,
         children: p.plan.length,
       });
-      a.working.set(orderId(id), { side: p.side, remaining: c.qty, expiresAt: now + c.ttlMs });
+      // A child decided on a bar (stamped with its open time) reaches the venue at the bar's close
+      // and lives its TTL from there, as the paper venue and risk's book count it.
+      a.working.set(orderId(id), { side: p.side, remaining: c.qty, expiresAt: Math.max(now, a.knownAt) + c.ttlMs });
       st.suggestions++;
       p.next++;
     }
@@ -361,6 +366,7 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     },
     onMarket(md) {
       const a = assetOf(md.venue, md.symbol);
+      a.knownAt = Math.max(a.knownAt, knownAt(md));
       if (md.type === 'md.quote') {
         a.mid = (md.bid + md.ask) / 2;
         a.spreadBps = ((md.ask - md.bid) / a.mid) * 1e4;

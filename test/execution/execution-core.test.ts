@@ -259,6 +259,29 @@ describe('execution core', () => {
     expect(held.stats()).toMatchObject({ flattens: 0, parents: 1 });
   });
 
+  it("a child decided on a bar lives its TTL from the bar's close, where the venue and risk's book count it from", () => {
+    const core = createExecutionCore(opts({ policy: immediatePolicy({ ttlMs: 30_000 }) }));
+    core.onMarket(bar(0, 100, 101, 99, 100, 50)); // a 1m bar opened at 0: known at 60 s
+    const [child] = core.onPrediction(prediction(0, 1), 0);
+    expect(child).toMatchObject({ ts: 0, ttlMs: 30_000 });
+    // At 0 + TTL it has not even reached the venue: still working, so an unchanged intent sends nothing more.
+    expect(core.onTime(45_000)).toEqual([]);
+    expect(core.asset(VENUE, SYMBOL).working).toBe(1);
+    expect(core.onPrediction(prediction(45_000, 1), 45_000)).toEqual([]);
+    expect(core.onTime(90_000)).toEqual([]);
+    expect(core.asset(VENUE, SYMBOL).working).toBe(1);
+    // Expired after the bar's close + TTL (60 s + 30 s): the next intent orders the whole gap again.
+    core.onTime(90_001);
+    expect(core.asset(VENUE, SYMBOL).working).toBe(0);
+    expect(core.onPrediction(prediction(90_001, 1), 90_001).map((c) => c.qty)).toEqual([1]);
+    // A quote or trade is known when it happens: a child decided on it lives TTL from then.
+    const onQuotes = createExecutionCore(opts({ policy: immediatePolicy({ ttlMs: 30_000 }) }));
+    onQuotes.onMarket(quote(0, 99.9, 100.1));
+    onQuotes.onPrediction(prediction(0, 1), 0);
+    onQuotes.onTime(30_001);
+    expect(onQuotes.asset(VENUE, SYMBOL).working).toBe(0);
+  });
+
   it('towardsFlat keeps a target between flat and the position', () => {
     expect(towardsFlat(3, 1)).toBe(1);
     expect(towardsFlat(0.5, 1)).toBe(0.5);
