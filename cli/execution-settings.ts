@@ -10,8 +10,10 @@ export type ExecutionSettings = Readonly<{
   policy: ExecutionPolicy;
   /** How a parent to flat is worked (`execution.flattenWith`). */
   flattenPolicy: ExecutionPolicy;
-  /** The strategy's bar, ms: what the features' `ewma_vol` is measured over, and a flatten's retry spacing. */
+  /** The strategy's bar, ms: what the features' `ewma_vol` is measured over. */
   barMs: number;
+  /** Least time between two closes of one asset while flattening. */
+  flattenEveryMs: number;
   minQtyFraction: number;
 }>;
 
@@ -30,11 +32,18 @@ export function policyOf(cfg: Config): ExecutionPolicy {
 
 /**
  * The execution core's settings from the config. A breached account wants out now, so by default
- * (`flattenWith: immediate`) a close is one marketable child that lives one strategy bar.
+ * (`flattenWith: immediate`) a close is one marketable child, re-priced every `flattenTtlMs`.
  */
 export function executionSettings(cfg: Config): ExecutionSettings {
   const barMs = TIMEFRAME_MS[cfg.strategy.timeframe];
   const policy = policyOf(cfg);
-  const flattenPolicy = cfg.execution.flattenWith === 'immediate' ? immediatePolicy({ crossBps: cfg.execution.crossBps, ttlMs: barMs }) : policy;
-  return { policy, flattenPolicy, barMs, minQtyFraction: cfg.execution.minQtyFraction };
+  const e = cfg.execution;
+  // An immediate close works `flattenTtlMs` from when it reaches the venue (a close decided on a
+  // bar: the bar's close, so a bars-only backtest still meets it at the next bar), and what it
+  // left is closed again, re-priced, as soon as it has expired.
+  if (e.flattenWith === 'immediate') {
+    const ttlMs = e.flattenTtlMs;
+    return { policy, flattenPolicy: immediatePolicy({ crossBps: e.crossBps, ttlMs }), barMs, flattenEveryMs: ttlMs, minQtyFraction: e.minQtyFraction };
+  }
+  return { policy, flattenPolicy: policy, barMs, flattenEveryMs: barMs, minQtyFraction: e.minQtyFraction };
 }

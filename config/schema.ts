@@ -115,10 +115,17 @@ export const ConfigSchema = z
         /**
          * How a parent to flat (risk's `onBreach: flatten`, an operator's `reduce --flatten`) is
          * worked: `immediate` (default) — one marketable limit `crossBps` through the far touch that
-         * lives one strategy bar, and a bar later another for what it left; `policy` — the policy
-         * above, over the last prediction's horizon (a TWAP takes hours on 1h bars).
+         * works `flattenTtlMs` from its arrival at the venue, then another, re-priced, for what it
+         * left; `policy` — the policy above, over the last prediction's horizon (a TWAP takes hours
+         * on 1h bars), a bar between closes.
          */
         flattenWith: z.enum(['immediate', 'policy']).default('immediate'),
+        /**
+         * How long an immediate close works before it is re-priced, ms. A close decided on a bar
+         * reaches the venue at the bar's close and counts from there, so in a backtest on bars
+         * alone it still meets the next bar.
+         */
+        flattenTtlMs: z.number().int().positive().default(60_000),
       })
       .strict(),
     paperVenue: z

@@ -53,17 +53,19 @@ export type ExecutionCoreOptions = Readonly<{
    * Whether the risk actor wants this strategy's position in a symbol closed now (REDUCING after
    * a breach under `onBreach: flatten`, or an operator's `reduce --flatten`). Then every intent
    * aims at flat, and an asset with a position, no parent and nothing working gets a parent to
-   * flat of its own, through `flattenPolicy`, before each event (`onTime`), at most one a bar (`barMs`)
-   * per asset: one still holding something after its parent's children were filled in part,
-   * refused or expired gets the next a bar after the last. Default: never.
+   * flat of its own, through `flattenPolicy`, before each event (`onTime`), at most one every
+   * `flattenEveryMs` per asset: one still holding something after its parent's children were
+   * filled in part, refused or expired gets the next that long after the last. Default: never.
    */
   flattening?: (strategy: string, symbol: string) => boolean;
   /**
    * How a parent to flat is worked (default: `policy`, over the last prediction's horizon). A
    * breached account wants out now, so the engine passes an immediate policy here: one marketable
-   * child, and a bar later another for whatever it left.
+   * child, and once it has expired another, re-priced, for whatever it left.
    */
   flattenPolicy?: ExecutionPolicy;
+  /** Least time between two parents to flat of one asset, ms (default: `barMs`). */
+  flattenEveryMs?: number;
   /** Time a parent may take, ms (default: the prediction's `horizonMs`). */
   horizonMs?: number;
   /** Bar length of the `ewma_vol` feature, ms (default 60,000). */
@@ -128,7 +130,7 @@ type Asset = {
   predPrice: number;
   /** The last prediction's horizon (ms; 0 before one): what a parent to flat may take. */
   predHorizonMs: number;
-  /** Event time before which no parent to flat is opened (after one, a bar on). */
+  /** Event time before which no parent to flat is opened (after one, `flattenEveryMs` on). */
   flattenAfter: number;
   /** When the newest market data of the asset was known (a bar: its close): no child reaches the venue before. */
   knownAt: number;
@@ -148,6 +150,7 @@ const DEDUP_WINDOW = 100_000;
 export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
   if (!(Number.isFinite(opts.minQty) && opts.minQty >= 0)) throw new RangeError(`minQty must be finite and >= 0, got ${opts.minQty}`);
   const barMs = opts.barMs ?? 60_000;
+  const flattenEveryMs = opts.flattenEveryMs ?? barMs;
   const flattenPolicy = opts.flattenPolicy ?? opts.policy;
   const assets = new Map<string, Asset>();
   /** Asset keys in sorted order, so outputs never depend on which asset was seen first. */
@@ -286,7 +289,7 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
    */
   const flatten = (a: Asset, now: number): readonly Suggestion[] => {
     if (now < a.flattenAfter || !flatteningOf(a) || !(refPrice(a) > 0)) return NO_SUGGESTIONS;
-    a.flattenAfter = now + barMs;
+    a.flattenAfter = now + flattenEveryMs;
     const opened = openParent(a, flattenParentId(opts.strategy, a.venue, a.symbol, now), FLATTEN_SOURCE, flattenPolicy, 0, now, opts.horizonMs ?? (a.predHorizonMs > 0 ? a.predHorizonMs : barMs));
     if (a.parent !== undefined || opened.length > 0) st.flattens++;
     return opened;

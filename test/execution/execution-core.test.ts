@@ -210,6 +210,13 @@ describe('execution core', () => {
     expect(again.onTime(60_999)).toEqual([]);
     expect(again.onTime(61_000).map((s) => [s.side, s.qty])).toEqual([['buy', 2]]);
     expect(again.stats()).toMatchObject({ flattens: 2, parents: 2 });
+    // flattenEveryMs spaces them instead of the bar.
+    const quick = createExecutionCore(opts({ policy: twapPolicy({ slices: 1, orderType: 'market' }), flattenEveryMs: 10_000, trading: () => 'REDUCING', flattening: () => true, positions: { [assetKey(VENUE, SYMBOL)]: -2 } }));
+    quick.onMarket(quote(0, 99.9, 100.1));
+    const [q0] = quick.onTime(1_000) as [Suggestion];
+    quick.onReject({ type: 'exec.reject', v: 1, id: `r:${q0.id}`, ts: 1_001, strategy: 's1', venue: VENUE, symbol: SYMBOL, suggestionId: q0.id, reasons: ['STALE_MARKET_DATA'], detail: 'stale' });
+    expect(quick.onTime(10_999)).toEqual([]);
+    expect(quick.onTime(11_000).map((x) => [x.side, x.qty])).toEqual([['buy', 2]]);
 
     // What is worth less than the venue's least order is not sent (risk counts it as flat).
     const dust = createExecutionCore(opts({ trading: () => 'REDUCING', flattening: () => true, minNotional: () => 5, positions: { [assetKey(VENUE, SYMBOL)]: 0.04 } }));

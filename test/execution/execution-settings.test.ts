@@ -6,7 +6,7 @@ const parent = { id: 'p', side: 'buy' as const, qty: 1, arrivalPrice: 100, start
 const ctx = { spreadBps: 4, volatility: 0.01, volume: 1_000 };
 
 describe('execution settings from the config', () => {
-  it('the shipped config: a TWAP for intents, an immediate close that lives one strategy bar for flattening', () => {
+  it('the shipped config: a TWAP for intents, an immediate close re-priced every minute for flattening', () => {
     const cfg = loadConfig({ env: {}, overrides: { strategy: { timeframe: '1h' } } });
     const s = executionSettings(cfg);
     expect(s.barMs).toBe(3_600_000);
@@ -14,13 +14,19 @@ describe('execution settings from the config', () => {
     expect(s.flattenPolicy.name).toBe('immediate');
     const [close, ...more] = s.flattenPolicy.schedule({ ...parent, side: 'sell' }, { ...ctx, barMs: s.barMs });
     expect(more).toEqual([]);
-    expect(close).toMatchObject({ atTs: 0, qty: 1, orderType: 'limit', ttlMs: 3_600_000 });
+    expect(close).toMatchObject({ atTs: 0, qty: 1, orderType: 'limit', ttlMs: 60_000 });
+    expect(s.flattenEveryMs).toBe(60_000);
     expect(close?.limitOffsetBps).toBe(-(2 + cfg.execution.crossBps));
   });
 
-  it('flattenWith: policy closes through the configured policy', () => {
-    const s = executionSettings(loadConfig({ env: {}, overrides: { execution: { flattenWith: 'policy' } } }));
+  it('flattenWith: policy closes through the configured policy, a bar apart; flattenTtlMs sets the immediate close\'s life and spacing', () => {
+    const s = executionSettings(loadConfig({ env: {}, overrides: { strategy: { timeframe: '1h' }, execution: { flattenWith: 'policy' } } }));
     expect(s.flattenPolicy).toBe(s.policy);
+    expect(s.flattenEveryMs).toBe(3_600_000);
+    const quick = executionSettings(loadConfig({ env: {}, overrides: { execution: { flattenTtlMs: 15_000 } } }));
+    expect(quick.flattenPolicy.schedule({ ...parent, side: 'sell' }, { ...ctx, barMs: quick.barMs })[0]?.ttlMs).toBe(15_000);
+    expect(quick.flattenEveryMs).toBe(15_000);
+    expect(() => loadConfig({ env: {}, overrides: { execution: { flattenTtlMs: 0 } } })).toThrow(/flattenTtlMs/);
   });
 
   it("Almgren–Chriss on 1h bars reads ewma_vol per hour: a 4-hour parent is four bars, not 240 one-minute ones", () => {
