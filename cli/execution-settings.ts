@@ -35,15 +35,18 @@ export function policyOf(cfg: Config): ExecutionPolicy {
  * (`flattenWith: immediate`) a close is one marketable child, re-priced every `flattenTtlMs`.
  */
 export function executionSettings(cfg: Config): ExecutionSettings {
+  const e = cfg.execution;
   const barMs = TIMEFRAME_MS[cfg.strategy.timeframe];
   const policy = policyOf(cfg);
-  const e = cfg.execution;
   // An immediate close works `flattenTtlMs` from when it reaches the venue (a close decided on a
   // bar: the bar's close, so a bars-only backtest still meets it at the next bar), and what it
-  // left is closed again, re-priced, as soon as it has expired.
-  if (e.flattenWith === 'immediate') {
-    const ttlMs = e.flattenTtlMs;
-    return { policy, flattenPolicy: immediatePolicy({ crossBps: e.crossBps, ttlMs }), barMs, flattenEveryMs: ttlMs, minQtyFraction: e.minQtyFraction };
-  }
-  return { policy, flattenPolicy: policy, barMs, flattenEveryMs: barMs, minQtyFraction: e.minQtyFraction };
+  // left is closed again, re-priced, as soon as it has expired; the policy's closes are a bar apart.
+  const immediate = e.flattenWith === 'immediate';
+  return {
+    policy,
+    flattenPolicy: immediate ? immediatePolicy({ crossBps: e.crossBps, ttlMs: e.flattenTtlMs }) : policy,
+    barMs,
+    flattenEveryMs: immediate ? e.flattenTtlMs : barMs,
+    minQtyFraction: e.minQtyFraction,
+  };
 }

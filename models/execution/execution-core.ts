@@ -284,8 +284,8 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
   };
 
   /**
-   * A parent to flat, if risk wants `a` closed and none was opened in the last bar: its children due
-   * now. For an asset that holds a position and has nothing under way (the caller checks).
+   * A parent to flat, if risk wants `a` closed and none was opened in the last `flattenEveryMs`: its
+   * children due now. For an asset that holds a position and has nothing under way (the caller checks).
    */
   const flatten = (a: Asset, now: number): readonly Suggestion[] => {
     if (now < a.flattenAfter || !flatteningOf(a) || !(refPrice(a) > 0)) return NO_SUGGESTIONS;
