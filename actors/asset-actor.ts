@@ -5,7 +5,8 @@ import { countRefusal } from '../state/counters.js';
 import type { ActorSnapshot, AssetKey, FeatureWriter, SnapshotStore } from '../state/feature-store.js';
 import type { Logger } from '../state/logger.js';
 import { assetMachine } from '../state/asset-machine.js';
-import type { CorePublisher, Deferred, Delivery, DurableConsumer, DurablePublisher } from '../streams/bus.js';
+import type { CorePublisher, Deferred, Delivery, DurableConsumer, DurablePublisher, StreamAdmin } from '../streams/bus.js';
+import { StreamNotFoundError } from '../streams/errors.js';
 import { encode, encodeCached } from '../streams/codec.js';
 import type { Bar } from '../streams/messages/bar.js';
 import type { FeatureVector } from '../streams/messages/feature-vector.js';
@@ -33,7 +34,8 @@ export const ASSET_SNAPSHOT_VERSION = 1;
 type AssetState = Readonly<{ engine: FeatureEngineState; gate: TickGateState }>;
 
 export type AssetActorDeps = Readonly<{
-  bus: DurablePublisher & CorePublisher & DurableConsumer;
+  /** `consumerInfo` and `deleteConsumer`: a snapshot behind the durable's acknowledgements is rebuilt from the stream. */
+  bus: DurablePublisher & CorePublisher & DurableConsumer & Pick<StreamAdmin, 'consumerInfo' | 'deleteConsumer'>;
   features: FeatureWriter & SnapshotStore;
   recorder: Recorder;
   clock: Clock;
@@ -178,6 +180,17 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
     engine = new FeatureEngine();
     gate = createTickGate(gateOpts);
   }
+  const rebuildTo = await rebuildNeeded(deps.bus, opts, appliedSeq);
+  if (rebuildTo > 0) {
+    // The durable has acknowledged messages the snapshot does not hold (the feature store lost
+    // it: Redis restarted without persistence or lost its last writes; or it was of another
+    // layout). Resuming at the acknowledgements would compute every feature from here on without
+    // that history, silently. The durable starts over from the stream's oldest message instead;
+    // what it already acknowledged rebuilds the state and the (idempotent) history, and is
+    // neither decided nor dead-lettered a second time.
+    log.warn({ snapshotSeq: appliedSeq, ackFloor: rebuildTo }, 'snapshot behind the acknowledged stream: replaying the stream from its oldest message to rebuild the state');
+    await deps.bus.deleteConsumer(opts.stream, opts.durable);
+  }
 
   const machine = createActor(assetMachine, {
     clock: deps.clock,
@@ -197,6 +210,7 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
   const featSubject = deps.subjects.features(asset.venue, asset.symbol);
 
   const refuse = (d: Delivery, refusal: Refusal, ts: number, dlq: Promise<unknown>[]): void => {
+    if (d.streamSeq <= rebuildTo) return; // refused and dead-lettered before the rebuild
     countRefusal(deps.counters, refusal.reason);
     log.warn({ reason: refusal.reason, detail: refusal.detail, subject: d.subject, seq: d.streamSeq }, 'refused');
     const entry = toDlqEntry({ source: 'asset', subject: d.subject, data: d.data, refusal, ts });
@@ -317,20 +331,20 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
           bars.push(msg);
           const vector = vectorOf(msg);
           vectors.push(vector);
-          if (deps.decisions !== undefined) events.push({ asset: key, streamSeq, md: msg, vector });
+          if (deps.decisions !== undefined && streamSeq > rebuildTo) events.push({ asset: key, streamSeq, md: msg, vector });
           lastTick = undefined;
           break;
         }
         case 'md.trade':
           engine.onTrade(msg);
           trades.push(msg);
-          if (deps.decisions !== undefined) events.push({ asset: key, streamSeq, md: msg, vector: undefined });
+          if (deps.decisions !== undefined && streamSeq > rebuildTo) events.push({ asset: key, streamSeq, md: msg, vector: undefined });
           lastTick = msg;
           break;
         case 'md.quote':
           engine.onQuote(msg);
           quotes.push(msg);
-          if (deps.decisions !== undefined) events.push({ asset: key, streamSeq, md: msg, vector: undefined });
+          if (deps.decisions !== undefined && streamSeq > rebuildTo) events.push({ asset: key, streamSeq, md: msg, vector: undefined });
           lastTick = msg;
           break;
       }
@@ -414,4 +428,18 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
     resume: () => machine.send({ type: 'RESUME' }),
     lastSeq: () => appliedSeq,
   };
+}
+
+/**
+ * The durable's acknowledged stream sequence when it is past what the snapshot holds (`appliedSeq`),
+ * else 0. A stream that does not exist yet has no acknowledgements (the consumption reports it).
+ */
+async function rebuildNeeded(bus: Pick<StreamAdmin, 'consumerInfo'>, opts: Pick<AssetActorOptions, 'stream' | 'durable'>, appliedSeq: number): Promise<number> {
+  try {
+    const position = await bus.consumerInfo(opts.stream, opts.durable);
+    return position !== undefined && position.ackFloor > appliedSeq ? position.ackFloor : 0;
+  } catch (e) {
+    if (e instanceof StreamNotFoundError) return 0;
+    throw e;
+  }
 }

@@ -1,4 +1,4 @@
-import type { BatchHandler, ConsumerSpec, Consumption, CorePublisher, Deferred, DurableConsumer, DurablePublisher } from '../streams/bus.js';
+import type { BatchHandler, ConsumerSpec, Consumption, CorePublisher, Deferred, DurableConsumer, DurablePublisher, StreamAdmin } from '../streams/bus.js';
 import type { MetricStage } from '../gateways/http/metrics.js';
 import type { AssetProbe } from '../actors/asset-actor.js';
 import type { ReleaseResult } from '../actors/event-sequencer.js';
@@ -17,7 +17,7 @@ export const stageTiming = (sink: EngineMetricsSink, now: () => number = () => p
 
 const isDeferred = (r: unknown): r is Deferred => typeof r === 'object' && r !== null && 'committed' in r;
 
-type AssetBus = DurablePublisher & CorePublisher & DurableConsumer;
+type AssetBus = DurablePublisher & CorePublisher & DurableConsumer & Pick<StreamAdmin, 'consumerInfo' | 'deleteConsumer'>;
 
 /** The asset actors' ports, timed: their bus and the probe they mark their batches' steps on. */
 export type TimedAssetPorts = Readonly<{ bus: AssetBus; probe: AssetProbe }>;
@@ -78,6 +78,8 @@ export function timedAssetPorts(bus: AssetBus, t: StageTiming): TimedAssetPorts 
       publish: (subject, data, opts) => bus.publish(subject, data, opts),
       emit: (subject, data) => bus.emit(subject, data),
       consume: (spec: ConsumerSpec, handler: BatchHandler): Consumption => bus.consume(spec, timed(handler)),
+      consumerInfo: (stream, durable) => bus.consumerInfo(stream, durable),
+      deleteConsumer: (stream, durable) => bus.deleteConsumer(stream, durable),
     },
     probe,
   };

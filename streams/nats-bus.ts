@@ -1,4 +1,4 @@
-import { jetstreamManager, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { DeliverPolicy, jetstreamManager, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { JetStreamManager, StreamConfig } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import type { NatsConnection } from '@nats-io/nats-core';
@@ -238,7 +238,10 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
       const m = await jsm();
       try {
         const ci = await m.consumers.info(stream, durable);
-        return { pending: ci.num_pending, ackPending: ci.num_ack_pending, ackFloor: ci.ack_floor.stream_seq };
+        // A durable made to start part-way (re-anchored by a consumption) reports an ack floor of 0
+        // until it acknowledges something; nothing before its start is owed any more.
+        const startFloor = ci.config.deliver_policy === DeliverPolicy.StartSequence ? (ci.config.opt_start_seq ?? 1) - 1 : 0;
+        return { pending: ci.num_pending, ackPending: ci.num_ack_pending, ackFloor: Math.max(ci.ack_floor.stream_seq, startFloor) };
       } catch (e) {
         if (isApiError(e, JetStreamApiCodes.StreamNotFound)) throw new StreamNotFoundError(stream, { cause: e });
         if (isApiError(e, JetStreamApiCodes.ConsumerNotFound)) return undefined;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ASSET_SNAPSHOT_VERSION, assetActorKey } from '../../actors/asset-actor.js';
+import { ASSET_SNAPSHOT_VERSION, assetActorKey, startAssetActor } from '../../actors/asset-actor.js';
+import type { AssetEvent } from '../../actors/event-sequencer.js';
 import type { Bus } from '../../streams/bus.js';
 import type { Bar } from '../../streams/messages/bar.js';
 import { RefusalReason } from '../../streams/messages/dlq-entry.js';
@@ -7,6 +8,7 @@ import { createMemoryBus } from '../../streams/memory-bus.js';
 import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
 import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
 import {
+  actorOptions,
   BTC,
   ETH,
   makeBars,
@@ -212,6 +214,55 @@ describe('asset actor (memory bus, memory stores, simulated clock)', () => {
       expect(second.counters.rowsWritten.bars).toBe(160);
       expect(await timeseries.counts()).toMatchObject({ bars: 260, features: 260 });
       expect((await features.latest(BTC))?.values).toEqual(reference(bars));
+    });
+
+    it('rebuilds from the stream when the feature store lost a snapshot the durable had acknowledged, deciding and dead-lettering nothing twice', async () => {
+      const straight = await makeWorld();
+      await publishAll(straight, bars);
+      const a = await startActor(straight);
+      await until(() => straight.counters.accepted === bars.length, 'uninterrupted run');
+      await settle();
+      await a.stop();
+
+      const bus = createMemoryBus();
+      const timeseries = createMemoryTimeseriesStore();
+      const decided: number[] = [];
+      const decisions = {
+        push: (_asset: string, events: readonly AssetEvent[]): Promise<void> => {
+          for (const e of events) decided.push(e.streamSeq);
+          return Promise.resolve();
+        },
+      };
+      const first = await makeWorld({ bus, timeseries });
+      await publishAll(first, bars.slice(0, 100));
+      await publishRaw(first, first.subjects.bar(BTC.venue, BTC.symbol, '1h'), '{"type":"md.bar",', 'bad-json'); // seq 101
+      const b1 = await startAssetActor({ ...first.deps, decisions }, actorOptions(first.cfg));
+      await until(() => first.counters.accepted === 100 && first.counters.messagesIn === 101, 'first part');
+      await b1.stop();
+      expect(await bus.consumerInfo('MD', 'asset_binance_BTC_USDT')).toMatchObject({ ackFloor: 101 });
+      expect(first.counters.refused).toEqual({ [RefusalReason.MALFORMED_JSON]: 1 });
+
+      // Redis restarted without persistence: the same streams and history, an empty feature store.
+      const second = await makeWorld({ bus, timeseries });
+      expect(await second.features.loadSnapshot(assetActorKey(BTC))).toBeUndefined();
+      await publishAll(second, bars.slice(100));
+      const b2 = await startAssetActor({ ...second.deps, decisions }, actorOptions(second.cfg));
+      await until(() => second.counters.accepted === bars.length, 'the whole stream again');
+      await settle();
+      await b2.stop();
+
+      // The state is that of an uninterrupted run (resumed at the acknowledgements, the features
+      // after bar 100 would have been computed without the first 100 bars).
+      expect((await second.features.latest(BTC))?.values).toEqual(reference(bars));
+      expect(second.published.at(-1)?.values).toEqual(straight.published.at(-1)?.values);
+      expect(strip(await storedVectors(second))).toEqual(strip(await storedVectors(straight)));
+      expect(await timeseries.counts()).toMatchObject({ bars: 260, features: 260 });
+      expect(b2.lastSeq()).toBe(261);
+      // What was handled before the loss is neither decided nor dead-lettered again.
+      const seqs = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+      expect(decided).toEqual([...seqs(1, 100), ...seqs(102, 261)]);
+      expect(second.counters.refused).toEqual({});
+      expect(await bus.countMessages('DLQ')).toBe(1);
     });
 
     it('ignores a snapshot of another layout version and rebuilds from the stream', async () => {

@@ -15,6 +15,8 @@ function rig() {
       handlers.push(h);
       return { stop: () => Promise.resolve(), done: Promise.resolve() };
     },
+    consumerInfo: () => Promise.resolve(undefined),
+    deleteConsumer: () => Promise.resolve(),
   };
   const ports = timedAssetPorts(bus, stageTiming({ observeStage: (s, ms) => observed.push([s, ms]) }, () => t));
   const consume = (h: BatchHandler): BatchHandler => {

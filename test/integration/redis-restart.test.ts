@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,8 +33,20 @@ const OUTAGE_MS = 8_000;
  * 1 and `restartMaxMs` 400, an outage of 8 s gave each actor up for good before (seen: "actor
  * failed too often; given up" and the run never finished) — and once Redis is back every input
  * is stored exactly once, with the features of an uninterrupted run.
+ *
+ * Twice: Redis back with its data, and back empty (its files gone, as a Redis kept without
+ * persistence comes back). Empty, the asset actors' snapshots are gone while JetStream remembers
+ * what they acknowledged: resumed there, every feature after the outage was computed without
+ * the history before it (seen once even with the append-only file, which can lose the last
+ * writes Redis acknowledged: 16,461 of 20,000 rows of one symbol wrong). They rebuild from the
+ * stream instead.
  */
-describe('Redis restarted under a running engine', () => {
+const CASES = [
+  ['with its data', false],
+  ['empty', true],
+] as const;
+
+for (const [title, wipe] of CASES) describe(`Redis restarted under a running engine, back ${title}`, () => {
   const id = randomUUID().replaceAll('-', '').slice(0, 10);
   const dir = mkdtempSync(join(tmpdir(), 'sextant-redis-'));
   let port = 0;
@@ -118,6 +130,7 @@ describe('Redis restarted under a running engine', () => {
       server.kill('SIGKILL');
       await stopped(server);
       const atOutage = await count();
+      if (wipe) for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
       await new Promise((r) => setTimeout(r, OUTAGE_MS));
       expect(await count()).toBeLessThan(total); // the outage really fell mid-run
       expect(engine.exitCode, stderr).toBeNull();

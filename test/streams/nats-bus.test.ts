@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bus, Delivery, StreamSpec } from '../../streams/bus.js';
@@ -149,6 +149,24 @@ describe('NATS bus: JetStream behaviour', () => {
     await second.stop();
     expect(got.map((d) => dec(d.data))).toEqual(range(0, 10));
     expect(got.map((d) => d.redelivered)).toEqual([true, true, true, true, false, false, false, false, false, false]);
+  });
+
+  it('reports a durable that starts part-way (as a re-anchored one does) as acknowledged up to its start before it acknowledged anything', async () => {
+    const subject = `${ns}.start.x`;
+    const first = (await bus.publish(subject, enc('0'))).seq;
+    for (const v of range(1, 10)) await bus.publish(subject, enc(v));
+    const raw = await connect({ servers: URL });
+    try {
+      const m = await jetstreamManager(raw);
+      await m.consumers.add(stream.name, { durable_name: 'start', ack_policy: AckPolicy.All, filter_subject: `${ns}.start.>`, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: first + 5 });
+      // The server says nothing is acknowledged yet (ack floor 0) …
+      expect((await m.consumers.info(stream.name, 'start')).ack_floor.stream_seq).toBe(0);
+    } finally {
+      await raw.close();
+    }
+    // … but nothing before its start will ever be delivered: an asset actor comparing its snapshot
+    // with the ack floor must see it as acknowledged.
+    expect(await bus.consumerInfo(stream.name, 'start')).toEqual({ pending: 5, ackPending: 0, ackFloor: first + 4 });
   });
 
   it('does not redeliver a batch whose handler outlasts ack_wait', async () => {
