@@ -31,7 +31,12 @@ import type { Recorder } from './recorder-actor.js';
 /** Bumped whenever the snapshot layout changes: an older snapshot is ignored and state rebuilt. */
 export const ASSET_SNAPSHOT_VERSION = 1;
 
-type AssetState = Readonly<{ engine: FeatureEngineState; gate: TickGateState }>;
+/**
+ * `handledTo`: while a rebuild replays the stream (below), the stream sequence up to which the
+ * messages were handled before — decided and dead-lettered; replaying them only rebuilds the state.
+ * Kept in every snapshot until the state has passed it, so a rebuild cut short resumes as one.
+ */
+type AssetState = Readonly<{ engine: FeatureEngineState; gate: TickGateState; handledTo?: number }>;
 
 export type AssetActorDeps = Readonly<{
   /** `consumerInfo` and `deleteConsumer`: a snapshot behind the durable's acknowledgements is rebuilt from the stream. */
@@ -170,25 +175,33 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
   let engine: FeatureEngine;
   let gate: ReturnType<typeof createTickGate>;
   let appliedSeq = 0;
+  let rebuildTo = 0;
   if (snap !== undefined && snap.version === ASSET_SNAPSHOT_VERSION) {
     const s = snap.state as AssetState;
     engine = FeatureEngine.fromState(s.engine);
     gate = createTickGate(gateOpts, s.gate);
     appliedSeq = snap.streamSeq;
-    log.info({ streamSeq: appliedSeq }, 'restored from snapshot');
+    rebuildTo = s.handledTo ?? 0;
+    log.info({ streamSeq: appliedSeq, ...(rebuildTo > appliedSeq ? { rebuildingTo: rebuildTo } : {}) }, 'restored from snapshot');
   } else {
     engine = new FeatureEngine();
     gate = createTickGate(gateOpts);
   }
-  const rebuildTo = await rebuildNeeded(deps.bus, opts, appliedSeq);
-  if (rebuildTo > 0) {
+  /** Highest stream sequence applied to the in-memory state (ahead of `appliedSeq` while a batch commits). */
+  let handledSeq = appliedSeq;
+  const snapshotState = (): AssetState => ({ engine: engine.toState(), gate: gate.toState(), ...(rebuildTo > handledSeq ? { handledTo: rebuildTo } : {}) });
+  const ackFloor = await acknowledgedPast(deps.bus, opts, appliedSeq);
+  if (ackFloor > 0) {
     // The durable has acknowledged messages the snapshot does not hold (the feature store lost
     // it: Redis restarted without persistence or lost its last writes; or it was of another
     // layout). Resuming at the acknowledgements would compute every feature from here on without
     // that history, silently. The durable starts over from the stream's oldest message instead;
     // what it already acknowledged rebuilds the state and the (idempotent) history, and is
     // neither decided nor dead-lettered a second time.
-    log.warn({ snapshotSeq: appliedSeq, ackFloor: rebuildTo }, 'snapshot behind the acknowledged stream: replaying the stream from its oldest message to rebuild the state');
+    // The floor is saved (with the state as it is) before the durable that knows it is deleted.
+    log.warn({ snapshotSeq: appliedSeq, ackFloor }, 'snapshot behind the acknowledged stream: replaying the stream from its oldest message to rebuild the state');
+    rebuildTo = Math.max(rebuildTo, ackFloor);
+    await deps.features.writeBatch([], [[key, { version: ASSET_SNAPSHOT_VERSION, streamSeq: appliedSeq, ts: lastHandledTsOf(snap), state: snapshotState() }]]);
     await deps.bus.deleteConsumer(opts.stream, opts.durable);
   }
 
@@ -224,13 +237,11 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
     return { type: 'feat.vector', v: 1, id: featureVectorId(source.id), venue: asset.venue, symbol: asset.symbol, ts: source.ts, source: source.id, values };
   };
 
-  /** Highest stream sequence applied to the in-memory state (ahead of `appliedSeq` while a batch commits). */
-  let handledSeq = appliedSeq;
   /** The newest batch's commit: each waits for the one before, so snapshots are stored in order. */
   let committing: Promise<void> = Promise.resolve();
 
   /** Event time of the newest accepted message handled (the checkpoints' snapshot `ts`; `handledSeq` is its stream sequence). */
-  let lastHandledTs = snap !== undefined && snap.version === ASSET_SNAPSHOT_VERSION ? snap.ts : -1;
+  let lastHandledTs = lastHandledTsOf(snap);
   /** Messages accepted so far, and how many of them the lifecycle machine has been told of (DATA). */
   let acceptedTotal = 0;
   let acceptedTold = 0;
@@ -244,7 +255,7 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
           version: ASSET_SNAPSHOT_VERSION,
           streamSeq: handledSeq,
           ts: lastHandledTs,
-          state: { engine: engine.toState(), gate: gate.toState() } satisfies AssetState,
+          state: snapshotState(),
         };
         dataOf.set(s, { accepted: acceptedTotal, ts: lastHandledTs, warm: engine.warm() });
         return s;
@@ -434,7 +445,7 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
  * The durable's acknowledged stream sequence when it is past what the snapshot holds (`appliedSeq`),
  * else 0. A stream that does not exist yet has no acknowledgements (the consumption reports it).
  */
-async function rebuildNeeded(bus: Pick<StreamAdmin, 'consumerInfo'>, opts: Pick<AssetActorOptions, 'stream' | 'durable'>, appliedSeq: number): Promise<number> {
+async function acknowledgedPast(bus: Pick<StreamAdmin, 'consumerInfo'>, opts: Pick<AssetActorOptions, 'stream' | 'durable'>, appliedSeq: number): Promise<number> {
   try {
     const position = await bus.consumerInfo(opts.stream, opts.durable);
     return position !== undefined && position.ackFloor > appliedSeq ? position.ackFloor : 0;
@@ -443,3 +454,6 @@ async function rebuildNeeded(bus: Pick<StreamAdmin, 'consumerInfo'>, opts: Pick<
     throw e;
   }
 }
+
+/** The event time a usable snapshot covers, or -1. */
+const lastHandledTsOf = (snap: ActorSnapshot | undefined): number => (snap !== undefined && snap.version === ASSET_SNAPSHOT_VERSION ? snap.ts : -1);

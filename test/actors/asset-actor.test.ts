@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ASSET_SNAPSHOT_VERSION, assetActorKey, startAssetActor } from '../../actors/asset-actor.js';
 import type { AssetEvent } from '../../actors/event-sequencer.js';
 import type { Bus } from '../../streams/bus.js';
+import type { FeatureStore } from '../../state/feature-store.js';
 import type { Bar } from '../../streams/messages/bar.js';
 import { RefusalReason } from '../../streams/messages/dlq-entry.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
@@ -263,6 +264,53 @@ describe('asset actor (memory bus, memory stores, simulated clock)', () => {
       expect(decided).toEqual([...seqs(1, 100), ...seqs(102, 261)]);
       expect(second.counters.refused).toEqual({});
       expect(await bus.countMessages('DLQ')).toBe(1);
+    });
+
+    it('resumes a rebuild cut short (its durable already started over) as a rebuild: still nothing decided or dead-lettered twice', async () => {
+      const bus = createMemoryBus();
+      const timeseries = createMemoryTimeseriesStore();
+      const decided: number[] = [];
+      const decisions = {
+        push: (_asset: string, events: readonly AssetEvent[]): Promise<void> => {
+          for (const e of events) decided.push(e.streamSeq);
+          return Promise.resolve();
+        },
+      };
+      const first = await makeWorld({ bus, timeseries });
+      await publishAll(first, bars.slice(0, 100));
+      await publishRaw(first, first.subjects.bar(BTC.venue, BTC.symbol, '1h'), '{"type":"md.bar",', 'bad-json'); // seq 101
+      const b1 = await startAssetActor({ ...first.deps, decisions }, actorOptions(first.cfg));
+      await until(() => first.counters.accepted === 100 && first.counters.messagesIn === 101, 'first part');
+      await b1.stop();
+
+      // Redis comes back empty, and fails again right after the rebuild recorded how far the old durable had got.
+      const redis = createMemoryFeatureStore({ historyCap: 10_000 });
+      let writes = 0;
+      const flaky: FeatureStore = { ...redis, writeBatch: (v, snaps) => (++writes === 1 ? redis.writeBatch(v, snaps) : Promise.reject(new Error('redis down again'))) };
+      const second = await makeWorld({ bus, timeseries, features: flaky });
+      const b2 = await startAssetActor({ ...second.deps, decisions }, actorOptions(second.cfg));
+      await expect(b2.done).rejects.toThrow('redis down again');
+      // The durable started over and has acknowledged nothing: only the snapshot remembers the old floor.
+      expect(await bus.consumerInfo('MD', 'asset_binance_BTC_USDT')).toMatchObject({ ackFloor: 0 });
+      expect(await redis.loadSnapshot(assetActorKey(BTC))).toMatchObject({ streamSeq: 0, state: { handledTo: 101 } });
+
+      const third = await makeWorld({ bus, timeseries, features: redis });
+      await publishAll(third, bars.slice(100));
+      const b3 = await startAssetActor({ ...third.deps, decisions }, actorOptions(third.cfg));
+      await until(() => third.counters.accepted === bars.length, 'rebuilt, then the rest');
+      await settle();
+      await b3.stop();
+
+      expect((await redis.latest(BTC))?.values).toEqual(reference(bars));
+      const seqs = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+      expect(decided).toEqual([...seqs(1, 100), ...seqs(102, 261)]);
+      expect(second.counters.refused).toEqual({});
+      expect(third.counters.refused).toEqual({});
+      expect(await bus.countMessages('DLQ')).toBe(1);
+      // Past the old floor, the snapshots no longer carry it.
+      const last = await redis.loadSnapshot(assetActorKey(BTC));
+      expect(last?.streamSeq).toBe(261);
+      expect(last?.state).not.toHaveProperty('handledTo');
     });
 
     it('ignores a snapshot of another layout version and rebuilds from the stream', async () => {
