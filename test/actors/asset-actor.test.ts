@@ -159,13 +159,19 @@ describe('asset actor (memory bus, memory stores, simulated clock)', () => {
   describe('restart from the snapshot', () => {
     const bars = makeBars(260);
 
-    it('resumes with the same stores and produces the vectors of an uninterrupted run', async () => {
+    /** The bars through one actor that is never stopped early: the reference for a restarted one. */
+    async function uninterrupted() {
       const straight = await makeWorld();
       await publishAll(straight, bars);
       const a = await startActor(straight);
       await until(() => straight.counters.accepted === bars.length, 'uninterrupted run');
       await settle();
       await a.stop();
+      return straight;
+    }
+
+    it('resumes with the same stores and produces the vectors of an uninterrupted run', async () => {
+      const straight = await uninterrupted();
 
       const bus = createMemoryBus();
       const features = createMemoryFeatureStore({ historyCap: 10_000 });
@@ -217,14 +223,11 @@ describe('asset actor (memory bus, memory stores, simulated clock)', () => {
       expect((await features.latest(BTC))?.values).toEqual(reference(bars));
     });
 
-    it('rebuilds from the stream when the feature store lost a snapshot the durable had acknowledged, deciding and dead-lettering nothing twice', async () => {
-      const straight = await makeWorld();
-      await publishAll(straight, bars);
-      const a = await startActor(straight);
-      await until(() => straight.counters.accepted === bars.length, 'uninterrupted run');
-      await settle();
-      await a.stop();
-
+    /**
+     * 100 bars and a broken message (seq 101) handled, decided and acknowledged by a first actor
+     * on a bus and history store that outlive it; every decided stream sequence is recorded.
+     */
+    async function handledThenLost() {
       const bus = createMemoryBus();
       const timeseries = createMemoryTimeseriesStore();
       const decided: number[] = [];
@@ -236,10 +239,18 @@ describe('asset actor (memory bus, memory stores, simulated clock)', () => {
       };
       const first = await makeWorld({ bus, timeseries });
       await publishAll(first, bars.slice(0, 100));
-      await publishRaw(first, first.subjects.bar(BTC.venue, BTC.symbol, '1h'), '{"type":"md.bar",', 'bad-json'); // seq 101
+      await publishRaw(first, first.subjects.bar(BTC.venue, BTC.symbol, '1h'), '{"type":"md.bar",', 'bad-json');
       const b1 = await startAssetActor({ ...first.deps, decisions }, actorOptions(first.cfg));
       await until(() => first.counters.accepted === 100 && first.counters.messagesIn === 101, 'first part');
       await b1.stop();
+      return { bus, timeseries, decided, decisions, first };
+    }
+    const seqs = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+    it('rebuilds from the stream when the feature store lost a snapshot the durable had acknowledged, deciding and dead-lettering nothing twice', async () => {
+      const straight = await uninterrupted();
+
+      const { bus, timeseries, decided, decisions, first } = await handledThenLost();
       expect(await bus.consumerInfo('MD', 'asset_binance_BTC_USDT')).toMatchObject({ ackFloor: 101 });
       expect(first.counters.refused).toEqual({ [RefusalReason.MALFORMED_JSON]: 1 });
 
@@ -260,28 +271,13 @@ describe('asset actor (memory bus, memory stores, simulated clock)', () => {
       expect(await timeseries.counts()).toMatchObject({ bars: 260, features: 260 });
       expect(b2.lastSeq()).toBe(261);
       // What was handled before the loss is neither decided nor dead-lettered again.
-      const seqs = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
       expect(decided).toEqual([...seqs(1, 100), ...seqs(102, 261)]);
       expect(second.counters.refused).toEqual({});
       expect(await bus.countMessages('DLQ')).toBe(1);
     });
 
     it('resumes a rebuild cut short (its durable already started over) as a rebuild: still nothing decided or dead-lettered twice', async () => {
-      const bus = createMemoryBus();
-      const timeseries = createMemoryTimeseriesStore();
-      const decided: number[] = [];
-      const decisions = {
-        push: (_asset: string, events: readonly AssetEvent[]): Promise<void> => {
-          for (const e of events) decided.push(e.streamSeq);
-          return Promise.resolve();
-        },
-      };
-      const first = await makeWorld({ bus, timeseries });
-      await publishAll(first, bars.slice(0, 100));
-      await publishRaw(first, first.subjects.bar(BTC.venue, BTC.symbol, '1h'), '{"type":"md.bar",', 'bad-json'); // seq 101
-      const b1 = await startAssetActor({ ...first.deps, decisions }, actorOptions(first.cfg));
-      await until(() => first.counters.accepted === 100 && first.counters.messagesIn === 101, 'first part');
-      await b1.stop();
+      const { bus, timeseries, decided, decisions } = await handledThenLost();
 
       // Redis comes back empty, and fails again right after the rebuild recorded how far the old durable had got.
       const redis = createMemoryFeatureStore({ historyCap: 10_000 });
@@ -302,7 +298,6 @@ describe('asset actor (memory bus, memory stores, simulated clock)', () => {
       await b3.stop();
 
       expect((await redis.latest(BTC))?.values).toEqual(reference(bars));
-      const seqs = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
       expect(decided).toEqual([...seqs(1, 100), ...seqs(102, 261)]);
       expect(second.counters.refused).toEqual({});
       expect(third.counters.refused).toEqual({});
