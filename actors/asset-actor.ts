@@ -195,11 +195,12 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
     // The durable has acknowledged messages the snapshot does not hold (the feature store lost
     // it: Redis restarted without persistence or lost its last writes; or it was of another
     // layout). Resuming at the acknowledgements would compute every feature from here on without
-    // that history, silently. The durable starts over from the stream's oldest message instead;
+    // that history, silently. The durable starts over just after the snapshot instead (from the
+    // stream's oldest message without one);
     // what it already acknowledged rebuilds the state and the (idempotent) history, and is
     // neither decided nor dead-lettered a second time.
     // The floor is saved (with the state as it is) before the durable that knows it is deleted.
-    log.warn({ snapshotSeq: appliedSeq, ackFloor }, 'snapshot behind the acknowledged stream: replaying the stream from its oldest message to rebuild the state');
+    log.warn({ snapshotSeq: appliedSeq, ackFloor }, 'snapshot behind the acknowledged stream: replaying the stream from the snapshot to rebuild the state');
     rebuildTo = Math.max(rebuildTo, ackFloor);
     await deps.features.writeBatch([], [[key, { version: ASSET_SNAPSHOT_VERSION, streamSeq: appliedSeq, ts: lastHandledTsOf(snap), state: snapshotState() }]]);
     await deps.bus.deleteConsumer(opts.stream, opts.durable);
@@ -407,6 +408,8 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
       filterSubject: deps.subjects.marketData(asset.venue, asset.symbol),
       batchSize: opts.batchSize,
       ackWaitMs: opts.ackWaitMs,
+      // A durable made now (the first start, or after a rebuild deleted it) starts after the snapshot.
+      startAfter: appliedSeq,
     },
     (batch) => {
       if (failure !== undefined) throw failure;

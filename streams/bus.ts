@@ -42,6 +42,12 @@ export type ConsumerSpec = Readonly<{
   batchSize?: number;
   /** Unacknowledged messages are redelivered after this long. */
   ackWaitMs?: number;
+  /**
+   * The handler already holds everything up to this stream sequence (a restored snapshot): a
+   * durable created for this consumption starts after it, and one re-anchored never starts
+   * before it. An existing durable keeps its position.
+   */
+  startAfter?: number;
 }>;
 
 /**

@@ -153,7 +153,7 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): MemoryBus {
     }
     const index = s.indexOf(spec.filterSubject);
     index.users++;
-    const durable: Durable = existing ?? { ackFloor: 0, delivered: 0, filter: spec.filterSubject, index, redeliver: new Set(), active: false };
+    const durable: Durable = existing ?? { ackFloor: spec.startAfter ?? 0, delivered: 0, filter: spec.filterSubject, index, redeliver: new Set(), active: false };
     if (existing !== undefined) s.release(existing.index);
     s.durables.set(spec.durable, durable);
     durable.active = true;

@@ -110,7 +110,7 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
   /** Set when something arrived that is not part of the pull in hand: the durable must be re-anchored. */
   let anomaly: string | undefined;
   let lastDseq = 0;
-  let ackedSeq = 0;
+  let ackedSeq = spec.startAfter ?? 0;
   let redeliveredUpTo = 0;
   /** Highest stream sequence handed to the handler by this consumption: anything at or below it that comes again is a repeat, even if the server forgot the delivery (state lost in a crash). */
   let handedUpTo = 0;

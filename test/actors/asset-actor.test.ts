@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ASSET_SNAPSHOT_VERSION, assetActorKey, startAssetActor } from '../../actors/asset-actor.js';
 import type { AssetEvent } from '../../actors/event-sequencer.js';
 import type { Bus } from '../../streams/bus.js';
-import type { FeatureStore } from '../../state/feature-store.js';
+import type { ActorSnapshot, FeatureStore } from '../../state/feature-store.js';
 import type { Bar } from '../../streams/messages/bar.js';
 import { RefusalReason } from '../../streams/messages/dlq-entry.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
@@ -274,6 +274,48 @@ describe('asset actor (memory bus, memory stores, simulated clock)', () => {
       expect(decided).toEqual([...seqs(1, 100), ...seqs(102, 261)]);
       expect(second.counters.refused).toEqual({});
       expect(await bus.countMessages('DLQ')).toBe(1);
+    });
+
+    it('rebuilds from its snapshot when Redis lost only its last writes: the stream is replayed from there, not from its start', async () => {
+      const straight = await uninterrupted();
+      const bus = createMemoryBus();
+      const timeseries = createMemoryTimeseriesStore();
+      const lossy = createMemoryFeatureStore({ historyCap: 10_000 });
+      const first = await makeWorld({ bus, timeseries, features: lossy });
+      await publishAll(first, bars.slice(0, 50));
+      const a1 = await startActor(first);
+      await until(() => first.counters.accepted === 50, 'the first 50');
+      await a1.stop();
+      const older = await lossy.loadSnapshot(assetActorKey(BTC));
+      expect(older?.streamSeq).toBe(50);
+      await publishAll(first, bars.slice(50, 100));
+      const second = await makeWorld({ bus, timeseries, features: lossy });
+      const a2 = await startActor(second);
+      await until(() => second.counters.accepted === 50, 'the next 50');
+      await a2.stop();
+      expect(await bus.consumerInfo('MD', 'asset_binance_BTC_USDT')).toMatchObject({ ackFloor: 100 });
+
+      // Redis comes back with the snapshot of bar 50: what it acknowledged after that is lost.
+      const redis = createMemoryFeatureStore({ historyCap: 10_000 });
+      await redis.writeBatch([], [[assetActorKey(BTC), older as ActorSnapshot]]);
+      const delivered: number[] = [];
+      const counting = (b: Bus): Bus => ({
+        ...b,
+        consume: (spec, handler) =>
+          b.consume(spec, (batch) => {
+            for (const d of batch) delivered.push(d.streamSeq);
+            return handler(batch);
+          }),
+      });
+      const third = await makeWorld({ bus, timeseries, features: redis, wrapBus: counting });
+      await publishAll(third, bars.slice(100));
+      const a3 = await startActor(third);
+      await until(() => third.counters.accepted === 210, 'rebuilt from bar 51, then the rest');
+      await settle();
+      await a3.stop();
+      expect([delivered[0], delivered.length]).toEqual([51, 210]);
+      expect((await redis.latest(BTC))?.values).toEqual(reference(bars));
+      expect(third.published.at(-1)?.values).toEqual(straight.published.at(-1)?.values);
     });
 
     it('resumes a rebuild cut short (its durable already started over) as a rebuild: still nothing decided or dead-lettered twice', async () => {

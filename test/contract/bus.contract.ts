@@ -131,6 +131,30 @@ export function busContract(name: string, makeBus: () => Promise<Bus>): void {
       expect(second.some((d) => d.redelivered)).toBe(false);
     });
 
+    it('starts a new durable after startAfter, and leaves an existing one where it is', async () => {
+      await publishAll(`${ns}.after.x`, range(0, 10));
+      const fifth = (await bus.lastMessage(stream.name, `${ns}.after.x`))?.streamSeq ?? 0;
+      const after = fifth - 5; // the stream sequence of value '4'
+      const got: Delivery[] = [];
+      const c = bus.consume({ stream: stream.name, durable: 'after', filterSubject: `${ns}.after.>`, batchSize: 4, startAfter: after }, (b) => void got.push(...b));
+      await until(() => got.length >= 5, 'the five after startAfter');
+      await sleep(50);
+      await c.stop();
+      expect(got.map((d) => dec(d.data))).toEqual(range(5, 10));
+      expect(got.some((d) => d.redelivered)).toBe(false);
+      // Restarted with an older startAfter, the durable keeps its place.
+      await publishAll(`${ns}.after.x`, range(10, 12));
+      const again = (await (async () => {
+        const more: Delivery[] = [];
+        const c2 = bus.consume({ stream: stream.name, durable: 'after', filterSubject: `${ns}.after.>`, batchSize: 4, startAfter: 0 }, (b) => void more.push(...b));
+        await until(() => more.length >= 2, 'the two new ones');
+        await sleep(50);
+        await c2.stop();
+        return more;
+      })()).map((d) => dec(d.data));
+      expect(again).toEqual(range(10, 12));
+    });
+
     it('resumes at the same place after a consumption that acknowledged nothing', async () => {
       await publishAll(`${ns}.idle.x`, range(0, 5));
       await consumeAll('idle', `${ns}.idle.>`, 5);
