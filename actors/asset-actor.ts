@@ -198,8 +198,8 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
     // that history, silently. The durable starts over just after the snapshot instead (from the
     // stream's oldest message without one);
     // what it already acknowledged rebuilds the state and the (idempotent) history, and is
-    // neither decided nor dead-lettered a second time.
-    // The floor is saved (with the state as it is) before the durable that knows it is deleted.
+    // neither decided nor dead-lettered a second time. The floor is saved (with the state as it
+    // is) before the durable that knows it is deleted.
     log.warn({ snapshotSeq: appliedSeq, ackFloor }, 'snapshot behind the acknowledged stream: replaying the stream from the snapshot to rebuild the state');
     rebuildTo = Math.max(rebuildTo, ackFloor);
     await deps.features.writeBatch([], [[key, { version: ASSET_SNAPSHOT_VERSION, streamSeq: appliedSeq, ts: lastHandledTsOf(snap), state: snapshotState() }]]);
@@ -337,26 +337,28 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
     for (let i = 0; i < accepted.length; i++) {
       const msg = accepted[i] as MarketData;
       const streamSeq = acceptedSeqs[i] as number;
+      // Handled before a rebuild (at or below `rebuildTo`): decided then, not again.
+      const decide = deps.decisions !== undefined && streamSeq > rebuildTo;
       switch (msg.type) {
         case 'md.bar': {
           engine.onBar(msg);
           bars.push(msg);
           const vector = vectorOf(msg);
           vectors.push(vector);
-          if (deps.decisions !== undefined && streamSeq > rebuildTo) events.push({ asset: key, streamSeq, md: msg, vector });
+          if (decide) events.push({ asset: key, streamSeq, md: msg, vector });
           lastTick = undefined;
           break;
         }
         case 'md.trade':
           engine.onTrade(msg);
           trades.push(msg);
-          if (deps.decisions !== undefined && streamSeq > rebuildTo) events.push({ asset: key, streamSeq, md: msg, vector: undefined });
+          if (decide) events.push({ asset: key, streamSeq, md: msg, vector: undefined });
           lastTick = msg;
           break;
         case 'md.quote':
           engine.onQuote(msg);
           quotes.push(msg);
-          if (deps.decisions !== undefined && streamSeq > rebuildTo) events.push({ asset: key, streamSeq, md: msg, vector: undefined });
+          if (decide) events.push({ asset: key, streamSeq, md: msg, vector: undefined });
           lastTick = msg;
           break;
       }

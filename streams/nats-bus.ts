@@ -1,4 +1,4 @@
-import { DeliverPolicy, jetstreamManager, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { jetstreamManager, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { JetStreamManager, StreamConfig } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import type { NatsConnection } from '@nats-io/nats-core';
@@ -6,7 +6,7 @@ import { connect } from '@nats-io/transport-node';
 import type { Bus, BusStatus, Consumption, StreamSpec, Subscription } from './bus.js';
 import { BusClosedError, BusConnectError, BusError, BusTimeoutError, NoResponderError, StreamNotFoundError } from './errors.js';
 import { createJsPublisher } from './nats-publisher.js';
-import { pullConsume } from './nats-pull-consumer.js';
+import { ackFloorOf, pullConsume } from './nats-pull-consumer.js';
 import { coalesceWrites } from './nats-write-coalescing.js';
 
 export type NatsBusOptions = Readonly<{
@@ -238,10 +238,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
       const m = await jsm();
       try {
         const ci = await m.consumers.info(stream, durable);
-        // A durable made to start part-way (re-anchored by a consumption) reports an ack floor of 0
-        // until it acknowledges something; nothing before its start is owed any more.
-        const startFloor = ci.config.deliver_policy === DeliverPolicy.StartSequence ? (ci.config.opt_start_seq ?? 1) - 1 : 0;
-        return { pending: ci.num_pending, ackPending: ci.num_ack_pending, ackFloor: Math.max(ci.ack_floor.stream_seq, startFloor) };
+        return { pending: ci.num_pending, ackPending: ci.num_ack_pending, ackFloor: ackFloorOf(ci) };
       } catch (e) {
         if (isApiError(e, JetStreamApiCodes.StreamNotFound)) throw new StreamNotFoundError(stream, { cause: e });
         if (isApiError(e, JetStreamApiCodes.ConsumerNotFound)) return undefined;

@@ -97,6 +97,17 @@ const isApiError = (e: unknown, code: number): boolean => e instanceof JetStream
  * before a re-anchor are flagged `redelivered`. One consumption per durable at a time (the asset
  * leases guarantee it across processes).
  */
+/**
+ * Stream sequence up to which a durable has acknowledged everything. One that has acknowledged
+ * nothing yet reports an ack floor of 0, also when it was created to start later (as a re-anchored
+ * one is): then its floor is just before its start, not the beginning of the stream.
+ */
+export function ackFloorOf(info: ConsumerInfo): number {
+  const c = info.config;
+  const startFloor = c.deliver_policy === DeliverPolicy.StartSequence ? (c.opt_start_seq ?? 1) - 1 : 0;
+  return Math.max(info.ack_floor.stream_seq, startFloor);
+}
+
 export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHandler): Consumption {
   const { nc } = deps;
   const batchSize = spec.batchSize ?? DEFAULT_BATCH;
@@ -250,11 +261,7 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
     }
     const c = info.config;
     if (info.num_ack_pending > 0 || c.ack_policy !== AckPolicy.All || (c.deliver_subject ?? '') !== '') {
-      // A durable that has acknowledged nothing yet reports an ack floor of 0, also when it was
-      // created to start later (as a re-anchored one is): then its floor is just before its start,
-      // not the beginning of the stream.
-      const startFloor = c.deliver_policy === DeliverPolicy.StartSequence ? (c.opt_start_seq ?? 1) - 1 : 0;
-      const floor = Math.max(info.ack_floor.stream_seq, ackedSeq, startFloor);
+      const floor = Math.max(ackFloorOf(info), ackedSeq);
       redeliveredUpTo = Math.max(redeliveredUpTo, info.delivered.stream_seq);
       await m.consumers.delete(spec.stream, spec.durable);
       await m.consumers.add(spec.stream, consumerConfig(floor));
