@@ -20,6 +20,8 @@ import { createMemoryFeatureStore } from '../state/memory-feature-store.js';
 import { createMemoryTimeseriesStore } from '../state/memory-timeseries-store.js';
 import { createPgTimeseriesStore } from '../state/pg-timeseries-store.js';
 import { createRedisFeatureStore } from '../state/redis-feature-store.js';
+import { withSnapshotArchive } from '../state/archived-feature-store.js';
+import { createPgSnapshotArchive } from '../state/pg-snapshot-archive.js';
 import type { TimeseriesStore } from '../state/timeseries-store.js';
 import type { Bus } from '../streams/bus.js';
 import { createMemoryBus } from '../streams/memory-bus.js';
@@ -69,7 +71,7 @@ export async function connectAdapters(cfg: Config, mode: WiringMode, log: Logger
     () => createNatsBus(natsBusOptions(cfg.nats, cfg.nats.name)),
     () => createMemoryBus(),
   );
-  const features = await attempt<FeatureStore>(
+  const fast = await attempt<FeatureStore>(
     'Redis',
     cfg.redis.url,
     () => createRedisFeatureStore({ url: cfg.redis.url, keyPrefix: cfg.redis.keyPrefix, historyCap: cfg.redis.historyCap }),
@@ -90,6 +92,15 @@ export async function connectAdapters(cfg: Config, mode: WiringMode, log: Logger
   const riskStore = onPg ? await createPgRiskStore(pg) : createMemoryRiskStore();
   const audit = onPg ? await createPgAuditStore(pg) : createMemoryAuditStore();
   const samples = onPg ? await createPgTrainingSampleStore(pg) : createMemoryTrainingSampleStore();
+  // Actor snapshots also go to PostgreSQL now and then, for a Redis that comes back without them.
+  const every = cfg.asset.snapshotArchiveEvery;
+  const features =
+    onPg && fast.kind === 'redis' && every !== undefined
+      ? withSnapshotArchive(fast, await createPgSnapshotArchive(pg), {
+          everyMessages: every,
+          onError: (actor, e) => log.warn({ actor, err: String(e) }, 'copying a snapshot to PostgreSQL failed; the next one that is due tries again'),
+        })
+      : fast;
   return {
     bus,
     features,

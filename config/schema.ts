@@ -58,6 +58,12 @@ export const ConfigSchema = z
         staleAfterMs: z.number().int().positive(),
         /** Save each asset actor's state at least this often (and every consumer.batchSize messages); absent: after every batch. */
         checkpointMs: z.number().int().positive().optional(),
+        /**
+         * With Redis and PostgreSQL: copy each asset actor's snapshot to PostgreSQL once its stream
+         * sequence is this many messages past the last copy, so an actor whose Redis snapshot is
+         * gone resumes from the copy instead of replaying the whole stream; absent: no copies.
+         */
+        snapshotArchiveEvery: z.number().int().positive().optional(),
       })
       .strict(),
     supervisor: z

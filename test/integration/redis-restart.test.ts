@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import { readBars } from '../../gateways/historical/bars-csv.js';
@@ -73,6 +74,27 @@ for (const [title, wipe] of CASES) describe(`Redis restarted under a running eng
   const files = (): Array<{ symbol: string; path: string }> =>
     SYMBOLS.map((symbol) => ({ symbol, path: resolve(testDataDir(), `ohlcv/binance_spot_5m/${symbol.replace('/', '_')}_5m_2024-01_2024-09.csv`) }));
   const count = async (): Promise<number> => (await store.counts()).features;
+  const archivedActors = async (): Promise<number> => {
+    const client = new pg.Client({ connectionString: cfg().postgres.url });
+    await client.connect();
+    try {
+      const r = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${cfg().postgres.schema}.actor_snapshots`);
+      return Number(r.rows[0]?.n ?? 0);
+    } finally {
+      await client.end();
+    }
+  };
+  /** Stream sequence of each actor's `restored from snapshot` log lines, in order. */
+  const restores = (stderr: string): Map<string, number[]> => {
+    const out = new Map<string, number[]>();
+    for (const line of stderr.split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const e = JSON.parse(line) as { msg?: string; actor?: string; streamSeq?: number };
+      if (e.msg !== 'restored from snapshot' || e.actor === undefined || e.streamSeq === undefined) continue;
+      out.set(e.actor, [...(out.get(e.actor) ?? []), e.streamSeq]);
+    }
+    return out;
+  };
   const waitFor = async (what: string, cond: () => Promise<boolean>, timeoutMs: number): Promise<void> => {
     const deadline = performance.now() + timeoutMs;
     while (!(await cond())) {
@@ -95,7 +117,10 @@ for (const [title, wipe] of CASES) describe(`Redis restarted under a running eng
       SEXTANT__consumer__batchSize: '256',
       SEXTANT__supervisor__maxRestarts: '1',
       SEXTANT__supervisor__restartMaxMs: '400',
-      SEXTANT_LOG_LEVEL: 'error',
+      // A copy of each actor's snapshot in PostgreSQL every 500 stream messages: Redis back empty,
+      // the actors resume from it (read from their `restored from snapshot` log lines).
+      SEXTANT__asset__snapshotArchiveEvery: '500',
+      SEXTANT__log__level: 'info',
     };
     bus = await createNatsBus({ url: cfg().nats.url, name: 'redis-restart-test', connectTimeoutMs: 2000 });
     store = await createPgTimeseriesStore({ url: cfg().postgres.url, schema: cfg().postgres.schema, poolSize: 2 });
@@ -126,6 +151,7 @@ for (const [title, wipe] of CASES) describe(`Redis restarted under a running eng
     engine.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     try {
       await waitFor('some features stored', async () => (await count()) >= 1_000, 120_000);
+      await waitFor('a snapshot of each actor archived', async () => (await archivedActors()) === SYMBOLS.length, 60_000);
       const server = redis as ChildProcess;
       server.kill('SIGKILL');
       await stopped(server);
@@ -140,6 +166,16 @@ for (const [title, wipe] of CASES) describe(`Redis restarted under a running eng
     } finally {
       engine.kill('SIGTERM');
       await stopped(engine);
+    }
+
+    // Before the outage no actor had a snapshot; after it each restored one: from Redis when it came
+    // back with its data, from the PostgreSQL copy when it came back empty (without the copy,
+    // none: the actors replayed the stream from its first message).
+    const restored = restores(stderr);
+    for (const symbol of SYMBOLS) {
+      const seqs = restored.get(`asset:binance:${symbol}`) ?? [];
+      expect(seqs.length, `${symbol} restored from a snapshot`).toBeGreaterThan(0);
+      expect(Math.min(...seqs)).toBeGreaterThan(0);
     }
 
     const counts = await store.counts();
