@@ -120,9 +120,13 @@ export function featureStoreContract(name: string, make: (prefix: string) => Pro
       expect(Object.is(back.state.deep.z, -0)).toBe(true);
     });
 
-    it('accepts an empty batch', async () => {
-      await store.writeBatch([]);
-      await store.writeBatch([], []);
+    it('accepts an empty batch, and writes nothing for it', async () => {
+      // The store is shared by this describe's tests: what the earlier ones left must be unchanged.
+      const before = [await store.latest(asset('BTC/USDT')), await store.history(asset('BTC/USDT'), 5), await store.loadSnapshot('asset:binance:BTC/USDT')];
+      await expect(store.writeBatch([])).resolves.toBeUndefined();
+      await expect(store.writeBatch([], [])).resolves.toBeUndefined();
+      expect([await store.latest(asset('BTC/USDT')), await store.history(asset('BTC/USDT'), 5), await store.loadSnapshot('asset:binance:BTC/USDT')]).toEqual(before);
+      expect(await store.latest(asset('NONE/USDT'))).toBeUndefined();
     });
 
     it('clears only its own prefix', async () => {

@@ -64,6 +64,7 @@ describe('Almgren–Chriss policy', () => {
   it('tends to TWAP as λ → 0, and is TWAP at λ = 0 or without volatility', () => {
     const twap = twapPolicy({ slices: 4 }).schedule(parent(), ctx());
     const tiny = almgrenChrissPolicy({ slices: 4, riskAversion: 1e-10, temporaryImpact: 1e-4 }).schedule(parent(), ctx());
+    expect(tiny).toHaveLength(twap.length);
     tiny.forEach((c, j) => expect(Math.abs(c.qty - (twap[j]?.qty as number))).toBeLessThan(1e-6));
     expect(qtys(almgrenChrissPolicy({ slices: 4, riskAversion: 0, temporaryImpact: 1e-4 }).schedule(parent(), ctx()))).toEqual(qtys(twap));
     expect(qtys(almgrenChrissPolicy({ slices: 4, riskAversion: 5, temporaryImpact: 1e-4 }).schedule(parent(), ctx({ volatility: null })))).toEqual(qtys(twap));

@@ -25,6 +25,7 @@ describe('retrain schedule', () => {
     for (const everyDays of [1, 3, 7, 14, 30]) {
       for (const embargoH of [0, 4, 24, 72]) {
         const pts = retrainSchedule({ from, to: from + 365 * DAY, everyMs: everyDays * DAY, embargoMs: embargoH * HOUR, trainMs: 3 * 365 * DAY });
+        expect(pts.length).toBeGreaterThan(0);
         for (const p of pts) {
           expect(p.trainTo).toBeLessThanOrEqual(p.at - embargoH * HOUR);
           expect(p.trainFrom).toBeLessThan(p.trainTo);

@@ -28,10 +28,13 @@ describe('train → search → select → export → register (direction models)
     expect(r.features.length).toBeLessThan(19);
     expect(r.model.featureSpec.features).toEqual(r.features);
     expect(r.model.featureSpec.mean).toHaveLength(r.features.length);
-    const details = r.model.details as { search: { trials: unknown[] }; input: { window: number }; featureSelection: { correlated: { dropped: string; kept: string; correlation: number }[] } };
+    const details = r.model.details as { search: { trials: unknown[] }; input: { window: number }; featureSelection: { correlated: { dropped: string; kept: string; correlation: number }[]; unimportant: string[] } };
     expect(details.search.trials).toHaveLength(3);
     expect(details.input.window).toBe(8);
-    for (const c of details.featureSelection.correlated) expect(Math.abs(c.correlation)).toBeGreaterThan(0.9);
+    // Every column left out is accounted for, as correlated with a kept one or as unimportant.
+    const selection = details.featureSelection;
+    expect(selection.correlated.length + selection.unimportant.length).toBe(19 - r.features.length);
+    for (const c of selection.correlated) expect(Math.abs(c.correlation)).toBeGreaterThan(0.9);
     expect(r.model.metrics['search_trials']).toBe(3);
     expect(r.model.metrics['search_best_val_log_loss']).toBe(r.search?.bestValLogLoss);
     expect(r.onnxParityMaxAbsDiff).toBeLessThanOrEqual(1e-5);
