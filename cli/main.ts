@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { runBacktest } from './commands/backtest.js';
@@ -131,7 +132,8 @@ program
         report,
       });
       for (const seg of wf.segments) process.stdout.write(`${seg.from.slice(0, 10)} → ${seg.to.slice(0, 10)}  ${seg.model} (trained to ${seg.trainedTo.slice(0, 10)})  return ${(100 * seg.metrics.total_return).toFixed(2)}%  risk ${riskCell(seg.risk)}\n`);
-      process.stdout.write(`${JSON.stringify({ stitched: wf.metrics })}\n`);
+      process.stdout.write(`wrote ${join(report, 'walk-forward.json')} and ${join(report, 'walk-forward.html')}\n`);
+      process.stdout.write(`${JSON.stringify({ stitched: wf.metrics, baselines: wf.baselines })}\n`);
       return;
     }
     const r = await runBacktest({ configFile, ...opts, report, from: opts.from, to: opts.to, progress: true });

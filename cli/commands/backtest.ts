@@ -13,6 +13,7 @@ import type { BacktestReport } from '../../gateways/report/backtest-report.js';
 import { periodsPerYear } from '../../models/backtest/annualisation.js';
 import { findGaps } from '../../models/backtest/data-gaps.js';
 import { runBuyAndHold, runGrid } from '../../models/backtest/baselines.js';
+import type { BaselineRunOptions } from '../../models/backtest/baselines.js';
 import { performanceMetrics } from '../../models/backtest/performance-metrics.js';
 import { closedTrades } from '../../models/backtest/portfolio.js';
 import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
@@ -74,6 +75,8 @@ export type BacktestOptions = Readonly<{
   warmupBars?: number;
   /** Receives the strategy's equity curve (one point per bar close) and its closed trades. */
   onEquity?: (equity: readonly Readonly<{ ts: number; equity: number; exposure: number }>[], trades: readonly ClosedTrade[], fills: readonly Fill[]) => void;
+  /** The window's bars and the costs the baselines trade them with (walk-forward runs its baselines over all its segments with them). */
+  onBaselineInputs?: (bars: readonly Bar[], opts: Omit<BaselineRunOptions, 'capital'>) => void;
   /** Where the bars come from: CSV files (`data`, default) or the TimeseriesStore (`pg`). */
   source?: 'csv' | 'pg';
   /** `pg` source: the store to read (default: PostgreSQL of the config, `postgres.url`/`schema`). */
@@ -406,6 +409,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     ...(spreadModel !== undefined ? { spreadModel } : {}),
     ...(latencyMs !== undefined ? { latencyMs } : {}),
   };
+  opts.onBaselineInputs?.(bars, { venue, barMs });
   const buyAndHold = runBuyAndHold(bars, { capital: opts.capital, venue, barMs });
   const grid = runGrid(bars, { capital: opts.capital, venue, barMs });
 

@@ -1,41 +1,22 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { periodsPerYear } from '../../models/backtest/annualisation.js';
 import { performanceMetrics } from '../../models/backtest/performance-metrics.js';
-import type { PerformanceMetrics } from '../../models/backtest/performance-metrics.js';
 import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
 import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
 import type { BacktestReport } from '../../gateways/report/backtest-report.js';
-import type { RiskOverWindow } from '../../models/risk/risk-over-window.js';
+import { writeWalkForwardReport } from '../../gateways/report/walk-forward-report.js';
+import type { WalkForwardReport, WalkForwardSegment } from '../../gateways/report/walk-forward-report.js';
+import { runBuyAndHold, runGrid } from '../../models/backtest/baselines.js';
+import type { BaselineRunOptions } from '../../models/backtest/baselines.js';
+import type { Bar } from '../../streams/messages/bar.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import { loadConfig } from '../../config/load.js';
 import { requireDataDir } from '../../gateways/data-dir.js';
 import { backtestConfig, runBacktest, trainingDirOf } from './backtest.js';
 import { modelsAhead } from './models-ahead.js';
 
-export type WalkForwardSegment = Readonly<{
-  from: string;
-  to: string;
-  /** The model of this segment was trained on data ending here (≤ from − embargo). */
-  trainedTo: string;
-  model: string;
-  capitalIn: number;
-  capitalOut: number;
-  metrics: PerformanceMetrics;
-  /** The segment's risk state (each segment's risk actor starts afresh, ACTIVE). */
-  risk: RiskOverWindow;
-}>;
-
-export type WalkForwardReport = Readonly<{
-  version: 1;
-  symbols: readonly string[];
-  timeframe: string;
-  stepMs: number;
-  embargoMs: number;
-  segments: readonly WalkForwardSegment[];
-  /** Metrics of the stitched out-of-sample equity curve. */
-  metrics: PerformanceMetrics;
-}>;
+export type { WalkForwardReport, WalkForwardSegment } from '../../gateways/report/walk-forward-report.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -45,7 +26,9 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * chronological split purges label horizons), so nothing of a test window reaches its model.
  * Each segment starts flat with the capital the previous one ended with (positions are valued at
  * the segment's last close); the segments' equity curves are stitched into one, measured as a
- * whole. Writes `<report>/walk-forward.json` and a report folder per segment.
+ * whole, beside buy-and-hold and grid baselines run over the same span (every segment's bars) with
+ * the same capital and costs. Writes `<report>/walk-forward.json`, `<report>/walk-forward.html`
+ * and a report folder per segment.
  *
  * The segments replay one after another (each starts with the capital the last one ended with),
  * but each model depends only on the data before its segment: they are trained on worker threads
@@ -61,6 +44,9 @@ export async function runWalkForward(
   const segments: WalkForwardSegment[] = [];
   let fees = 0;
   let notional = 0;
+  /** The bars of every segment's window, in order, and the costs the baselines trade them with. */
+  const spanBars: Bar[] = [];
+  let baselineCosts: Omit<BaselineRunOptions, 'capital'> | undefined;
   let capital = opts.capital;
   mkdirSync(opts.report, { recursive: true });
   const base = loadConfig({ file: opts.configFile });
@@ -102,6 +88,10 @@ export async function runWalkForward(
       embargoMs: opts.embargoMs,
       report: join(opts.report, `segment-${i}`),
       registry,
+      onBaselineInputs: (bars, costs) => {
+        for (const b of bars) spanBars.push(b);
+        baselineCosts = costs;
+      },
       onEquity: (eq, t, fills) => {
         curve = eq;
         trades.push(...t);
@@ -127,7 +117,21 @@ export async function runWalkForward(
     tradedNotional: notional,
     periodsPerYear: periodsPerYear(TIMEFRAME_MS[tf]),
   });
-  const report: WalkForwardReport = { version: 1, symbols: opts.symbols, timeframe: tf, stepMs: opts.stepMs, embargoMs: opts.embargoMs, segments, metrics };
-  writeFileSync(join(opts.report, 'walk-forward.json'), `${JSON.stringify(report, null, 2)}\n`);
+  if (baselineCosts === undefined) throw new Error('walk-forward ran no segment');
+  const buyAndHold = runBuyAndHold(spanBars, { capital: opts.capital, ...baselineCosts });
+  const grid = runGrid(spanBars, { capital: opts.capital, ...baselineCosts });
+  const report: WalkForwardReport = {
+    version: 1,
+    symbols: opts.symbols,
+    timeframe: tf,
+    stepMs: opts.stepMs,
+    embargoMs: opts.embargoMs,
+    capital: opts.capital,
+    segments,
+    metrics,
+    baselines: { buy_and_hold: buyAndHold.metrics, grid: grid.metrics },
+    equity: stitched.map((p) => ({ ts: p.ts, equity: p.equity })),
+  };
+  writeWalkForwardReport(opts.report, report, { buy_and_hold: buyAndHold.equity, grid: grid.equity });
   return report;
 }

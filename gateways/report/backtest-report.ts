@@ -4,6 +4,7 @@ import type { PerformanceMetrics } from '../../models/backtest/performance-metri
 import type { OpenPosition, PositionPoint, Positions } from '../../models/backtest/positions.js';
 import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
 import type { RiskOverWindow } from '../../models/risk/risk-over-window.js';
+import { COLORS, day, drawdownOf, metricsTable, money } from './report-parts.js';
 import { escapeHtml, svgLineChart } from './svg-chart.js';
 import type { ChartMarker, ChartSeries } from './svg-chart.js';
 
@@ -45,37 +46,7 @@ export function riskSummary(risk: RiskOverWindow): string {
   return `${risk.transitions.length} trading-state change${risk.transitions.length === 1 ? '' : 's'}, ${risk.finalState} at the end${halted}`;
 }
 
-const COLORS = ['#1f77b4', '#2ca02c', '#d62728', '#9467bd'];
-const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
-const money = (x: number): string => x.toFixed(0);
-const pct = (x: number | null): string => (x === null ? '—' : `${(100 * x).toFixed(2)}%`);
-const num = (x: number | null): string => (x === null ? '—' : x.toFixed(3));
 
-function drawdownOf(equity: Curve['equity']): (readonly [number, number])[] {
-  let peak = -Infinity;
-  return equity.map((p) => {
-    peak = Math.max(peak, p.equity);
-    return [p.ts, peak > 0 ? -(1 - p.equity / peak) : 0] as const;
-  });
-}
-
-const METRIC_ROWS: readonly [string, keyof PerformanceMetrics, (x: number | null) => string][] = [
-  ['total return', 'total_return', pct],
-  ['annualised return', 'annualised_return', pct],
-  ['volatility', 'volatility', pct],
-  ['Sharpe', 'sharpe', num],
-  ['Sortino', 'sortino', num],
-  ['max drawdown', 'max_drawdown', pct],
-  ['max drawdown duration', 'max_drawdown_duration_ms', (x) => (x === null ? '—' : `${(x / 86_400_000).toFixed(1)} days`)],
-  ['Calmar', 'calmar', num],
-  ['trades', 'trades', (x) => (x === null ? '—' : String(x))],
-  ['win rate', 'win_rate', pct],
-  ['profit factor', 'profit_factor', num],
-  ['average trade', 'average_trade', num],
-  ['turnover', 'turnover', num],
-  ['exposure', 'exposure', pct],
-  ['fees paid', 'fees_paid', num],
-];
 
 /**
  * Writes `<dir>/report.json` and `<dir>/report.html`. The HTML is self-contained (inline SVG and
@@ -97,9 +68,7 @@ export function writeBacktestReport(dir: string, report: BacktestReport, curves:
     ['buy and hold', report.baselines.buy_and_hold],
     ['grid', report.baselines.grid],
   ];
-  const table = `<table class="metrics"><thead><tr><th>metric</th>${columns.map(([n]) => `<th>${escapeHtml(n)}</th>`).join('')}</tr></thead><tbody>
-${METRIC_ROWS.map(([label, key, f]) => `<tr><td>${escapeHtml(label)}</td>${columns.map(([, m]) => `<td>${escapeHtml(f(m[key] as number | null))}</td>`).join('')}</tr>`).join('\n')}
-</tbody></table>`;
+  const table = metricsTable(columns);
   // Net position value per symbol (quantity × the fill's price) after each fill: comparable across symbols.
   const positionSeries: ChartSeries[] = [...(positions?.history ?? new Map<string, readonly PositionPoint[]>()).entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runWalkForward } from '../../cli/commands/walk-forward.js';
+import { readBars } from '../../gateways/historical/bars-csv.js';
 import { testDataDir } from '../support/data-dir.js';
 
 const DAY = 86_400_000;
@@ -27,5 +28,31 @@ describe('walk-forward backtest', () => {
     expect(wf.metrics.periods).toBe(40 * 24);
     expect(wf.metrics.total_return).toBeCloseTo(b.capitalOut / 10_000 - 1, 9);
     expect(JSON.parse(readFileSync(join(dir, 'walk-forward.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(wf)));
+
+    // One out-of-sample curve: the segments' curves end to end, a point per bar, chained capital.
+    expect(wf.equity).toHaveLength(40 * 24);
+    for (let i = 1; i < wf.equity.length; i++) expect((wf.equity[i]?.ts ?? 0) - (wf.equity[i - 1]?.ts ?? 0)).toBe(3_600_000);
+    expect(wf.equity.at(-1)?.equity).toBe(b.capitalOut);
+    // (a point is stamped at its bar's close: segment a's last one at b's start)
+    const boundary = wf.equity.findIndex((p) => p.ts > Date.parse(b.from));
+    expect(wf.equity[boundary - 1]?.equity).toBe(a.capitalOut);
+    // Baselines over the whole span with the walk-forward's capital, not per segment.
+    for (const m of [wf.baselines.buy_and_hold, wf.baselines.grid]) expect(m.periods).toBe(40 * 24);
+    const btcClose = async (ts: number): Promise<number> => {
+      let close = Number.NaN;
+      for await (const bar of readBars(join(testDataDir(), 'ohlcv/binance_spot_1h/BTC_USDT_1h.csv'), { venue: 'binance', symbol: 'BTC/USDT', tf: '1h', from: ts, to: ts + 1 })) close = bar.close;
+      return close;
+    };
+    // Holding BTC from the first bar to the last: the price's move, less one entry's costs (filled at the next bar's open).
+    const held = (await btcClose(from + 40 * DAY - 3_600_000)) / (await btcClose(from));
+    expect(wf.baselines.buy_and_hold.total_return).toBeGreaterThan(held - 1 - 0.02);
+    expect(wf.baselines.buy_and_hold.total_return).toBeLessThan(held - 1 + 0.02);
+
+    // The HTML report: both charts, the baselines overlaid, a row per segment, nothing to fetch.
+    const html = readFileSync(join(dir, 'walk-forward.html'), 'utf8');
+    for (const s of ['strategy (out of sample)', 'buy and hold', 'grid']) expect(html).toContain(`data-series="${s}"`);
+    expect(html).toContain('Drawdown of the strategy');
+    expect(html.match(/<tr><td>\d+<\/td>/g)).toHaveLength(2);
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
   });
 });

@@ -1,0 +1,44 @@
+import type { PerformanceMetrics } from '../../models/backtest/performance-metrics.js';
+import { escapeHtml } from './svg-chart.js';
+
+/** What the HTML reports (a backtest's, a walk-forward's) share: colours, number formats, the metrics table. */
+export type EquityPoints = readonly Readonly<{ ts: number; equity: number }>[];
+
+export const COLORS = ['#1f77b4', '#2ca02c', '#d62728', '#9467bd'];
+export const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+export const money = (x: number): string => x.toFixed(0);
+export const pct = (x: number | null): string => (x === null ? '—' : `${(100 * x).toFixed(2)}%`);
+export const num = (x: number | null): string => (x === null ? '—' : x.toFixed(3));
+
+export function drawdownOf(equity: EquityPoints): (readonly [number, number])[] {
+  let peak = -Infinity;
+  return equity.map((p) => {
+    peak = Math.max(peak, p.equity);
+    return [p.ts, peak > 0 ? -(1 - p.equity / peak) : 0] as const;
+  });
+}
+
+const METRIC_ROWS: readonly [string, keyof PerformanceMetrics, (x: number | null) => string][] = [
+  ['total return', 'total_return', pct],
+  ['annualised return', 'annualised_return', pct],
+  ['volatility', 'volatility', pct],
+  ['Sharpe', 'sharpe', num],
+  ['Sortino', 'sortino', num],
+  ['max drawdown', 'max_drawdown', pct],
+  ['max drawdown duration', 'max_drawdown_duration_ms', (x) => (x === null ? '—' : `${(x / 86_400_000).toFixed(1)} days`)],
+  ['Calmar', 'calmar', num],
+  ['trades', 'trades', (x) => (x === null ? '—' : String(x))],
+  ['win rate', 'win_rate', pct],
+  ['profit factor', 'profit_factor', num],
+  ['average trade', 'average_trade', num],
+  ['turnover', 'turnover', num],
+  ['exposure', 'exposure', pct],
+  ['fees paid', 'fees_paid', num],
+];
+
+/** The metrics side by side, one column per curve (the strategy first, then its baselines). */
+export function metricsTable(columns: readonly (readonly [string, PerformanceMetrics])[]): string {
+  return `<table class="metrics"><thead><tr><th>metric</th>${columns.map(([n]) => `<th>${escapeHtml(n)}</th>`).join('')}</tr></thead><tbody>
+${METRIC_ROWS.map(([label, key, f]) => `<tr><td>${escapeHtml(label)}</td>${columns.map(([, m]) => `<td>${escapeHtml(f(m[key] as number | null))}</td>`).join('')}</tr>`).join('\n')}
+</tbody></table>`;
+}

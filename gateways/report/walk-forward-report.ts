@@ -1,0 +1,92 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PerformanceMetrics } from '../../models/backtest/performance-metrics.js';
+import type { RiskOverWindow } from '../../models/risk/risk-over-window.js';
+import { riskSummary } from './backtest-report.js';
+import { COLORS, day, drawdownOf, metricsTable, money, pct } from './report-parts.js';
+import type { EquityPoints } from './report-parts.js';
+import { escapeHtml, svgLineChart } from './svg-chart.js';
+import type { ChartMarker, ChartSeries } from './svg-chart.js';
+
+export type WalkForwardSegment = Readonly<{
+  from: string;
+  to: string;
+  /** The model of this segment was trained on data ending here (≤ from − embargo). */
+  trainedTo: string;
+  model: string;
+  capitalIn: number;
+  capitalOut: number;
+  metrics: PerformanceMetrics;
+  /** The segment's risk state (each segment's risk actor starts afresh, ACTIVE). */
+  risk: RiskOverWindow;
+}>;
+
+/** What `walk-forward.json` holds. */
+export type WalkForwardReport = Readonly<{
+  version: 1;
+  symbols: readonly string[];
+  timeframe: string;
+  stepMs: number;
+  embargoMs: number;
+  capital: number;
+  segments: readonly WalkForwardSegment[];
+  /** Metrics of the stitched out-of-sample equity curve. */
+  metrics: PerformanceMetrics;
+  /** The baselines over the whole span (every segment's bars), with the walk-forward's capital and the same costs. */
+  baselines: Readonly<{ buy_and_hold: PerformanceMetrics; grid: PerformanceMetrics }>;
+  /** The stitched out-of-sample equity curve, one point per bar: each segment's curve, in order. */
+  equity: EquityPoints;
+}>;
+
+/**
+ * Writes `<dir>/walk-forward.json` and `<dir>/walk-forward.html`: the stitched out-of-sample
+ * equity with the baselines over the same span overlaid and each segment's start marked, its
+ * drawdown, the metrics side by side, and a row per segment (its model, training cut-off, capital
+ * in and out, return and risk state). Self-contained like the backtest report (inline SVG, no
+ * script, no network).
+ */
+export function writeWalkForwardReport(dir: string, report: WalkForwardReport, baselineCurves: Readonly<{ buy_and_hold: EquityPoints; grid: EquityPoints }>): { json: string; html: string } {
+  mkdirSync(dir, { recursive: true });
+  const json = join(dir, 'walk-forward.json');
+  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+  const curves: [string, EquityPoints][] = [
+    ['strategy (out of sample)', report.equity],
+    ['buy and hold', baselineCurves.buy_and_hold],
+    ['grid', baselineCurves.grid],
+  ];
+  const series: ChartSeries[] = curves.map(([name, eq], i) => ({ name, color: COLORS[i % COLORS.length] as string, points: eq.map((p) => [p.ts, p.equity] as const) }));
+  const markers: ChartMarker[] = report.segments.map((s, i) => ({ x: Date.parse(s.from), label: `segment ${i + 1}: ${s.model}`, color: '#7f7f7f' }));
+  const dd: ChartSeries[] = [{ name: 'strategy drawdown', color: '#d62728', points: drawdownOf(report.equity) }];
+  const rows = report.segments
+    .map(
+      (s, i) =>
+        `<tr><td>${i + 1}</td><td>${escapeHtml(s.from)}</td><td>${escapeHtml(s.to)}</td><td>${escapeHtml(s.model)}</td><td>${escapeHtml(s.trainedTo)}</td><td>${money(s.capitalIn)}</td><td>${money(s.capitalOut)}</td><td>${pct(s.metrics.total_return)}</td><td>${escapeHtml(riskSummary(s.risk))}</td></tr>`,
+    )
+    .join('\n');
+  const first = report.segments[0]?.from ?? '';
+  const last = report.segments.at(-1)?.to ?? '';
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sextant walk-forward ${escapeHtml(report.symbols.join(', '))} ${escapeHtml(first.slice(0, 10))} → ${escapeHtml(last.slice(0, 10))}</title>
+<style>body{font-family:sans-serif;margin:24px;max-width:1000px}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}figure{margin:16px 0}figcaption{font-weight:bold;margin-bottom:4px}</style></head>
+<body>
+<h1>Walk-forward: ${escapeHtml(report.symbols.join(', '))} ${escapeHtml(report.timeframe)}</h1>
+<p>${escapeHtml(first)} → ${escapeHtml(last)} · ${report.segments.length} test windows of ${(report.stepMs / 86_400_000).toFixed(1)} days, each model trained on data ending ${(report.embargoMs / 3_600_000).toFixed(0)} h before its window · capital ${money(report.capital)}, carried from segment to segment</p>
+${svgLineChart('Equity: the stitched out-of-sample segments, and the baselines over the same span', series, day, money, markers)}
+${svgLineChart('Drawdown of the strategy', dd, day, (y) => `${(100 * y).toFixed(1)}%`, markers)}
+<h2>Metrics</h2>
+${metricsTable([
+  ['strategy (out of sample)', report.metrics],
+  ['buy and hold', report.baselines.buy_and_hold],
+  ['grid', report.baselines.grid],
+])}
+<h2>Segments (${report.segments.length})</h2>
+<table class="segments"><thead><tr><th>#</th><th>from</th><th>to</th><th>model</th><th>trained to</th><th>capital in</th><th>capital out</th><th>return</th><th>risk</th></tr></thead><tbody>
+${rows}
+</tbody></table>
+<p>Each segment's own backtest report is in <code>segment-&lt;n&gt;/report.html</code>.</p>
+</body></html>
+`;
+  const htmlPath = join(dir, 'walk-forward.html');
+  writeFileSync(htmlPath, html);
+  return { json, html: htmlPath };
+}
