@@ -36,6 +36,8 @@ export type DecisionStats = {
   filledQty: number;
   fees: number;
   expired: number;
+  /** Of those, orders cancelled because their symbol's data resumed after a hole (the venue's `maxGapMs`): none fills across a gap. */
+  expiredAtGap: number;
   riskStateChanges: number;
 };
 
@@ -140,6 +142,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     filledQty: 0,
     fees: 0,
     expired: 0,
+    expiredAtGap: 0,
     riskStateChanges: 0,
   };
   let pending: Promise<unknown>[] = [];
@@ -178,6 +181,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
   const venueOut = (out: VenueOutput): void => {
     for (const f of out.fills) fill(f);
     stats.expired += out.expired.length;
+    for (const e of out.expired) if (e.reason === 'gap') stats.expiredAtGap++;
   };
 
   const decide = (s: Suggestion, now: number): void => {
