@@ -62,8 +62,11 @@ export type BacktestOptions = Readonly<{
   report: string;
   capital: number;
   retrain?: boolean;
-  /** Progress on stderr (off in tests). */
-  progress?: boolean;
+  /**
+   * Progress (a bar with events/s, and notes) on stderr, or on the stream given. Redrawn in place on
+   * a terminal; elsewhere (a log file, CI) a line every 5 s and one at the end.
+   */
+  progress?: boolean | NodeJS.WritableStream;
   /** Receives every message the decision path published (SIGNALS stream, in order): `subject payload`. */
   onSignals?: (messages: readonly string[]) => void;
   /** Time between the end of the model's training data and the window (walk-forward embargo); default 0. */
@@ -264,7 +267,8 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const subjects = subjectsFor(cfg.prefix);
   const registry = opts.registry ?? createMemoryModelRegistry({ bus, subjects, clock });
   const served = parseModelRef(cfg.strategy.model);
-  const note = (s: string): void => void (opts.progress === true && process.stderr.write(`${s}\n`));
+  const progressOut = opts.progress === true ? process.stderr : opts.progress === false ? undefined : opts.progress;
+  const note = (s: string): void => void progressOut?.write(`${s}\n`);
   if (opts.registry === undefined) note(`training ${served.name} on the ${tf} bars of the three years before ${new Date(opts.from).toISOString().slice(0, 10)} …`);
   const trainTo = opts.from - (opts.embargoMs ?? 0);
   const model =
@@ -328,13 +332,16 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     }
     ends.note(md);
   };
-  const bar = new SingleBar({ format: ' backtest |{bar}| {value} events | {rate} events/s', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
-  if (opts.progress === true) bar.start(0, 0, { rate: 0 });
+  const bar = new SingleBar(
+    { format: ' backtest |{bar}| {value} events | {rate} events/s', hideCursor: true, stream: progressOut ?? process.stderr, noTTYOutput: true, notTTYSchedule: 5000 },
+    Presets.shades_classic,
+  );
+  if (progressOut !== undefined) bar.start(0, 0, { rate: 0 });
   const t0 = performance.now();
   const replay = replayHooks(ends, engine, { bus, stream: mdStream, subjects });
   // While the feed runs the total is what it has read so far; the bar redraws at its own pace.
   const showProgress = (): void => {
-    if (opts.progress !== true) return;
+    if (progressOut === undefined) return;
     const n = engine.counters.messagesIn;
     bar.setTotal(Math.max(fed, n, 1));
     bar.update(n, { rate: Math.round(n / Math.max((performance.now() - t0) / 1000, 1e-3)) });
@@ -349,19 +356,19 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
       },
       waiting: replay.waiting,
     });
-    if (opts.progress === true) bar.setTotal(published.published);
+    if (progressOut !== undefined) bar.setTotal(published.published);
     await ends.seal(bus, mdStream, subjects);
     for (;;) {
       replay.release();
       const n = engine.counters.messagesIn;
-      if (opts.progress === true) bar.update(n, { rate: Math.round(n / ((performance.now() - t0) / 1000)) });
+      if (progressOut !== undefined) bar.update(n, { rate: Math.round(n / ((performance.now() - t0) / 1000)) });
       if (n >= published.published) return published;
       await new Promise((r) => setTimeout(r, 50));
     }
   };
   // A failed replay (an asset actor's error, a bad row in a file) stops the engine and closes the bus before it is thrown.
   const published = await runReplay().catch(async (e: unknown) => {
-    if (opts.progress === true) bar.stop();
+    if (progressOut !== undefined) bar.stop();
     await engine.stop().catch(() => {});
     await bus.close().catch(() => {});
     riskLog.close();
@@ -369,7 +376,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   });
   await engine.stop();
   const finalRiskState = engine.decisions?.risk.status().state;
-  if (opts.progress === true) bar.stop();
+  if (progressOut !== undefined) bar.stop();
   const runSeconds = (performance.now() - t0) / 1000;
   const stats = engine.decisions?.path.stats();
   const refused = engine.counters.refused;

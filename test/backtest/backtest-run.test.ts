@@ -1,10 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBacktest } from '../../cli/commands/backtest.js';
 import { PerformanceMetricsSchema } from '../../models/backtest/performance-metrics.js';
 import type { Fill } from '../../streams/messages/fill.js';
+import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
 import { testDataDir } from '../support/data-dir.js';
 import { positionsOf } from '../../models/backtest/positions.js';
 import { findBarFiles } from '../../gateways/data-dir.js';
@@ -19,7 +21,17 @@ describe('sextant backtest (the engine on the in-memory bus, simulated clock, pa
     const to = Date.UTC(2023, 2, 1);
     let equity: readonly Readonly<{ ts: number; equity: number }>[] = [];
     let fills: readonly Fill[] = [];
-    const report = await runBacktest({ data: testDataDir(), symbols: ['BTC/USDT', 'ETH/USDT'], timeframe: '1h', from, to, report: dir, capital: 10_000, onEquity: (e, _t, f) => ((equity = e), (fills = f)) });
+    let trades: readonly ClosedTrade[] = [];
+    // The progress a user sees (a bar with events/s; a line at a time when not on a terminal).
+    let progress = '';
+    const sink = new PassThrough();
+    sink.on('data', (d: Buffer) => (progress += d.toString('utf8')));
+    const report = await runBacktest({ data: testDataDir(), symbols: ['BTC/USDT', 'ETH/USDT'], timeframe: '1h', from, to, report: dir, capital: 10_000, progress: sink, onEquity: (e, t, f) => ((equity = e), (trades = t), (fills = f)) });
+    const bars = [...progress.matchAll(/\| (\d+) events \| (\d+) events\/s/g)];
+    expect(bars.length).toBeGreaterThan(0);
+    expect(Number(bars.at(-1)?.[1])).toBe(report.run.events); // the last line: every event decided
+    expect(Number(bars.at(-1)?.[2])).toBeGreaterThan(0);
+    expect(progress).toContain(`wrote ${join(dir, 'report.json')}`);
     const json = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as typeof report;
 
     // The accounting through the actors, recomputed from the fills and the data: the final equity is
@@ -61,6 +73,12 @@ describe('sextant backtest (the engine on the in-memory bus, simulated clock, pa
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     expect(html).toContain('<h2>Risk state</h2>');
     expect(html).toContain('<h2>Positions</h2>');
+    // A row per closed trade (the first 500), each with its symbol and pnl as the trade list has them.
+    const tbody = html.match(/<table class="trades">[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/)?.[1] ?? '';
+    const tradeRows = [...tbody.matchAll(/<tr>(.*?)<\/tr>/g)].map((r) => [...(r[1] ?? '').matchAll(/<td>([^<]*)<\/td>/g)].map((c) => c[1]));
+    expect(trades.length).toBeGreaterThan(0);
+    expect(tradeRows).toHaveLength(Math.min(trades.length, 500));
+    expect(tradeRows.map((r) => [r[0], r[1], Number(r[7])])).toEqual(trades.slice(0, 500).map((t) => [t.symbol, t.side, Number(t.pnl.toFixed(2))]));
     // The positions open at the end are what the fills net to.
     for (const p of json.positions) expect(Math.abs(p.qty)).toBeGreaterThan(0);
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // opens without a server or the network

@@ -65,6 +65,11 @@ describe('sextant ctl against a running engine (real NATS)', () => {
     expect(engine.decisions?.risk.status().scopedHalts).toEqual([{ scope: 'symbol', value: 'BTC/USDT', reason: 'venue incident' }]);
     expect((await ctl('resume', '--symbol', 'BTC/USDT')).status).toBe(0);
     expect(engine.decisions?.risk.status().scopedHalts).toEqual([]);
+    expect((await ctl('halt', '--strategy', cfg.strategy.name, '--reason', 'model under review')).status).toBe(0);
+    expect(engine.decisions?.risk.status().scopedHalts).toEqual([{ scope: 'strategy', value: cfg.strategy.name, reason: 'model under review' }]);
+    expect((await ctl('halt', '--strategy', cfg.strategy.name, '--symbol', 'BTC/USDT', '--reason', 'both')).status).not.toBe(0); // one scope at a time
+    expect((await ctl('resume', '--strategy', cfg.strategy.name)).status).toBe(0);
+    expect(engine.decisions?.risk.status().scopedHalts).toEqual([]);
     const noReason = (await ctl('halt'));
     expect(noReason.status).not.toBe(0);
     expect(engine.decisions?.risk.status().state).toBe('ACTIVE');

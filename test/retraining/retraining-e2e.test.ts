@@ -28,6 +28,7 @@ import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { dropSchema } from '../support/pg.js';
 import { collect, until } from '../labeling/harness.js';
+import { ctlRunner } from '../support/ctl.js';
 import { labelOf, registerChampion, samplesOf } from './fixtures.js';
 import { startMlflowServer } from './mlflow-server.js';
 
@@ -72,6 +73,9 @@ async function label(samples: readonly TrainingSample[]): Promise<void> {
   await store.commit({ samples });
   for (const s of samples) await bus.publish(subjects.label('s1', s.venue, s.symbol), encode(labelOf(s)), { msgId: `lbl:${s.id}` });
 }
+
+/** `sextant ctl …` as operator `carol`, in a process of its own. */
+const sextantCtl = ctlRunner(NATS_URL, () => cfgBase.prefix);
 
 async function ctl(verb: string, args: Record<string, unknown>): Promise<ControlReply> {
   const raw = await bus.request(subjects.control(verb), enc.encode(JSON.stringify({ v: 1, id: randomUUID(), operator: 'tester', args })), 5000);
@@ -119,16 +123,20 @@ describe('retraining actor on NATS JetStream and PostgreSQL', () => {
       expect(v2.parentVersion).toBe(1);
       expect(v2.trainRange.to).toBe(fresh[118]!.labeledTs + 1); // samples labeled before the trigger label only
 
-      // ctl while shadowing: status, pause (a trigger is refused), resume.
-      const st = await ctl('retrain.status', {});
-      expect(st.ok && (st.result as { phase: string }).phase).toBe('shadow');
-      const paused = await ctl('retrain.pause', { reason: 'inspection' });
-      expect(paused.ok && (paused.result as { phase: string }).phase).toBe('paused');
-      const refused = await ctl('retrain.trigger', { reason: 'now' });
-      expect(refused.ok).toBe(false);
-      if (!refused.ok) expect(refused.error.code).toBe('REFUSED');
-      const resumed = await ctl('retrain.resume', {});
-      expect(resumed.ok && (resumed.result as { phase: string }).phase).toBe('shadow');
+      // `sextant ctl retrain …` while shadowing: status, pause (a trigger is refused), resume.
+      const st = await sextantCtl('retrain', 'status');
+      expect(st.status, st.stderr).toBe(0);
+      expect(st.out).toMatchObject({ phase: 'shadow', challenger: { name: 'dir', version: 2 } });
+      expect(await sextantCtl('retrain', 'pause')).toMatchObject({ status: 1 }); // a reason is required
+      const paused = await sextantCtl('retrain', 'pause', '--reason', 'inspection');
+      expect(paused.out).toMatchObject({ phase: 'paused', pauseReason: 'inspection' });
+      expect(actor.status().phase).toBe('paused');
+      const refused = await sextantCtl('retrain', 'trigger', '--reason', 'now');
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toMatch(/^sextant ctl: REFUSED: /);
+      const resumed = await sextantCtl('retrain', 'resume');
+      expect(resumed.out).toMatchObject({ phase: 'shadow' });
+      expect(actor.status().phase).toBe('shadow');
 
       // 60 shared labels: the challenger (new regime) beats the champion by far more than the margin.
       await label(fresh.slice(120, 180));
