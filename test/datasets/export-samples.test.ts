@@ -91,6 +91,34 @@ describe('dataset export from the training-sample store', () => {
     expect(train.symbol.slice(0, 2)).toEqual(['DOGE/USDT', 'ETH/USDT']);
     expect(pgResult.quality.columns[1]).toMatchObject({ column: 'rsi_14', missing: 1 });
 
+    // Every cell of every split, in Parquet and in Arrow, is the stored sample's: its symbol and
+    // decision time, when its label was known, its class, its return and each feature (null read
+    // back as NaN, the missing value).
+    const stored = new Map(samples.map((x) => [`${x.symbol}|${x.ts}`, x]));
+    const CLASS = { stop_loss: 0, vertical: 1, take_profit: 2 } as const;
+    for (const format of ['parquet', 'arrow'] as const) {
+      let rows = 0;
+      let mismatches = 0;
+      for (const split of ['train', 'validation', 'test'] as const) {
+        const r = await readDatasetSplit(pgResult.dir, split, format);
+        expect(r.features).toEqual(['log_ret_1', 'rsi_14']);
+        for (let k = 0; k < r.label.length; k++, rows++) {
+          const x = stored.get(`${r.symbol[k]}|${r.start[k]}`);
+          if (x === undefined || r.end[k] !== x.labeledTs || r.label[k] !== CLASS[x.barrier] || !Object.is(r.forwardReturn[k], x.forwardReturn)) {
+            mismatches++;
+            continue;
+          }
+          r.features.forEach((name, j) => {
+            const want = x.features[name] ?? null;
+            const got = r.x[k * r.features.length + j];
+            if (want === null ? !Number.isNaN(got) : !Object.is(got, want)) mismatches++;
+          });
+        }
+      }
+      expect(rows, format).toBe(14 + 2 + 8);
+      expect(mismatches, format).toBe(0);
+    }
+
     const mem = createMemoryTrainingSampleStore();
     await mem.commit({ samples });
     const out2 = await mkdtemp(join(tmpdir(), 'sx-ds-samples-mem-'));
