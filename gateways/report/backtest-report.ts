@@ -4,11 +4,12 @@ import type { PerformanceMetrics } from '../../models/backtest/performance-metri
 import type { OpenPosition, PositionPoint, Positions } from '../../models/backtest/positions.js';
 import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
 import type { RiskOverWindow } from '../../models/risk/risk-over-window.js';
-import { COLORS, day, drawdownOf, metricsTable, money } from './report-parts.js';
+import { COLORS, day, drawdownOf, metricsTable, money, REPORT_CSS } from './report-parts.js';
+import type { EquityPoints } from './report-parts.js';
 import { escapeHtml, svgLineChart } from './svg-chart.js';
 import type { ChartMarker, ChartSeries } from './svg-chart.js';
 
-export type Curve = Readonly<{ name: string; equity: readonly Readonly<{ ts: number; equity: number }>[] }>;
+export type Curve = Readonly<{ name: string; equity: EquityPoints }>;
 
 /** What `report.json` holds: the run's setup, the strategy's metrics and the baselines' on the same data and costs. */
 export type BacktestReport = Readonly<{
@@ -45,8 +46,6 @@ export function riskSummary(risk: RiskOverWindow): string {
   const halted = risk.finalState === 'HALTED' ? `; HALTED from ${last.at} to the end (${last.reason}): no order passed risk after that` : '';
   return `${risk.transitions.length} trading-state change${risk.transitions.length === 1 ? '' : 's'}, ${risk.finalState} at the end${halted}`;
 }
-
-
 
 /**
  * Writes `<dir>/report.json` and `<dir>/report.html`. The HTML is self-contained (inline SVG and
@@ -88,7 +87,7 @@ export function writeBacktestReport(dir: string, report: BacktestReport, curves:
     .join('\n');
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sextant backtest ${escapeHtml(report.symbols.join(', '))} ${escapeHtml(report.window.from.slice(0, 10))} → ${escapeHtml(report.window.to.slice(0, 10))}</title>
-<style>body{font-family:sans-serif;margin:24px;max-width:1000px}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}figure{margin:16px 0}figcaption{font-weight:bold;margin-bottom:4px}.warnings{color:#a94400}</style></head>
+<style>${REPORT_CSS}</style></head>
 <body>
 <h1>Backtest: ${escapeHtml(report.symbols.join(', '))} ${escapeHtml(report.timeframe)}</h1>
 <p>${escapeHtml(report.window.from)} → ${escapeHtml(report.window.to)} · capital ${money(report.capital)} · model ${escapeHtml(report.model.ref)} (trained ${escapeHtml(report.model.trainRange.from.slice(0, 10))} → ${escapeHtml(report.model.trainRange.to.slice(0, 10))}) · ${report.run.events} events in ${report.run.seconds.toFixed(1)} s</p>

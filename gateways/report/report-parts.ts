@@ -4,6 +4,10 @@ import { escapeHtml } from './svg-chart.js';
 /** What the HTML reports (a backtest's, a walk-forward's) share: colours, number formats, the metrics table. */
 export type EquityPoints = readonly Readonly<{ ts: number; equity: number }>[];
 
+/** The stylesheet both reports inline (they open without a server or the network). */
+export const REPORT_CSS =
+  'body{font-family:sans-serif;margin:24px;max-width:1000px}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}figure{margin:16px 0}figcaption{font-weight:bold;margin-bottom:4px}.warnings{color:#a94400}';
+
 export const COLORS = ['#1f77b4', '#2ca02c', '#d62728', '#9467bd'];
 export const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 export const money = (x: number): string => x.toFixed(0);

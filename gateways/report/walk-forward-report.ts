@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { PerformanceMetrics } from '../../models/backtest/performance-metrics.js';
 import type { RiskOverWindow } from '../../models/risk/risk-over-window.js';
 import { riskSummary } from './backtest-report.js';
-import { COLORS, day, drawdownOf, metricsTable, money, pct } from './report-parts.js';
+import { COLORS, day, drawdownOf, metricsTable, money, pct, REPORT_CSS } from './report-parts.js';
 import type { EquityPoints } from './report-parts.js';
 import { escapeHtml, svgLineChart } from './svg-chart.js';
 import type { ChartMarker, ChartSeries } from './svg-chart.js';
@@ -67,7 +67,7 @@ export function writeWalkForwardReport(dir: string, report: WalkForwardReport, b
   const last = report.segments.at(-1)?.to ?? '';
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sextant walk-forward ${escapeHtml(report.symbols.join(', '))} ${escapeHtml(first.slice(0, 10))} → ${escapeHtml(last.slice(0, 10))}</title>
-<style>body{font-family:sans-serif;margin:24px;max-width:1000px}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}figure{margin:16px 0}figcaption{font-weight:bold;margin-bottom:4px}</style></head>
+<style>${REPORT_CSS}</style></head>
 <body>
 <h1>Walk-forward: ${escapeHtml(report.symbols.join(', '))} ${escapeHtml(report.timeframe)}</h1>
 <p>${escapeHtml(first)} → ${escapeHtml(last)} · ${report.segments.length} test windows of ${(report.stepMs / 86_400_000).toFixed(1)} days, each model trained on data ending ${(report.embargoMs / 3_600_000).toFixed(0)} h before its window · capital ${money(report.capital)}, carried from segment to segment</p>
