@@ -98,9 +98,10 @@ class Aborted extends Error {
  * and fills (`sx.exec.>`), and the bars of its timeframe per asset. Once a prediction's or
  * order's horizon has passed in event time (a bar at or after the horizon was seen for its
  * asset), it publishes `sx.outcome.…` and `sx.label.…` (ids `out:`/`lbl:` + the input id, as
- * `Nats-Msg-Id`), upserts a training sample for each prediction with the feature vector it was
- * made from, read by id from the timeseries store (the exact vector the model saw: point in
- * time by construction, and no second feature pipeline to keep in step with the asset actor).
+ * `Nats-Msg-Id`), and upserts a training sample for each (kind `prediction` or `order`) with the
+ * feature vector it was made from (an order: its decision bar's), read by id from the timeseries
+ * store (the exact vector the model saw: point in time by construction, and no second feature
+ * pipeline to keep in step with the asset actor).
  *
  * Every batch is applied, its due items labeled and published, then the samples and the
  * snapshot (pending horizons, held bars, consumer sequences) are committed in one transaction,
@@ -226,14 +227,13 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
         continue;
       }
       out.push(r.outcome, r.label);
-      if (item.kind === 'prediction') {
-        const p = item.msg;
-        samples.push({
-          id: p.id, strategy, venue: p.venue, symbol: p.symbol, ts: item.decisionTs, labeledTs: r.label.ts, model: p.model, featureSpecHash: p.featureSpecHash,
-          featureId: fv.id, features: fv.values, label: r.label.label, barrier: r.label.barrier, outcomeClass: r.label.outcomeClass,
-          forwardReturn: r.label.forwardReturn, netReturnBps: r.label.netReturnBps, horizonBars: item.horizonBars,
-        });
-      }
+      const base = {
+        strategy, venue: item.venue, symbol: item.symbol, ts: item.decisionTs, labeledTs: r.label.ts, featureId: fv.id, features: fv.values,
+        label: r.label.label, barrier: r.label.barrier, outcomeClass: r.label.outcomeClass, forwardReturn: r.label.forwardReturn,
+        netReturnBps: r.label.netReturnBps, horizonBars: item.horizonBars,
+      };
+      if (item.kind === 'prediction') samples.push({ ...base, id: item.msg.id, kind: 'prediction', model: item.msg.model, featureSpecHash: item.msg.featureSpecHash });
+      else samples.push({ ...base, id: item.msg.id, kind: 'order', model: null, featureSpecHash: null, side: item.msg.side });
     }
     stats.waitingFeatures = waiting;
     state.evict();

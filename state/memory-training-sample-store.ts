@@ -1,3 +1,4 @@
+import { isOfKind } from './training-sample-store.js';
 import type { TrainingSample, TrainingSampleStore } from './training-sample-store.js';
 
 const byTimeThenId = (a: TrainingSample, b: TrainingSample): number => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -64,8 +65,12 @@ export function createMemoryTrainingSampleStore(): TrainingSampleStore {
         if ((q.venue !== undefined && venue !== q.venue) || (q.symbol !== undefined && symbol !== q.symbol)) continue;
         const from = q.from === undefined ? 0 : lowerBound(rows, q.from, '');
         const to = q.to === undefined ? rows.length : lowerBound(rows, q.to, '');
-        for (let i = from; i < to; i++) out.push(rows[i] as TrainingSample);
-        if (to > from) parts++;
+        const before = out.length;
+        for (let i = from; i < to; i++) {
+          const r = rows[i] as TrainingSample;
+          if (isOfKind(r, q.kind)) out.push(r);
+        }
+        if (out.length > before) parts++;
       }
       if (parts > 1) out.sort(byTimeThenId);
       return q.limit !== undefined && Number.isFinite(q.limit) ? out.slice(0, Math.max(0, Math.floor(q.limit))) : out;

@@ -20,30 +20,38 @@ const hypertableSql = (s: string): string =>
  * a prediction after a crash rewrites the same values rather than adding a row.
  */
 const upsertSql = (s: string): string => `INSERT INTO ${s}.training_samples
-  (strategy, venue, symbol, decision_ts, id, labeled_ts, model_name, model_version, feature_spec_hash, feature_id, features,
+  (strategy, venue, symbol, decision_ts, id, kind, side, labeled_ts, model_name, model_version, feature_spec_hash, feature_id, features,
    label, barrier, outcome_class, forward_return, net_return_bps, horizon_bars)
-  SELECT e->>'strategy', e->>'venue', e->>'symbol', ${tsOfMs(`(e->>'ts')::bigint`)}, e->>'id', ${tsOfMs(`(e->>'labeledTs')::bigint`)},
+  SELECT e->>'strategy', e->>'venue', e->>'symbol', ${tsOfMs(`(e->>'ts')::bigint`)}, e->>'id', e->>'kind', e->>'side', ${tsOfMs(`(e->>'labeledTs')::bigint`)},
     e->'model'->>'name', (e->'model'->>'version')::int, e->>'featureSpecHash', e->>'featureId', e->'features',
     (e->>'label')::smallint, e->>'barrier', e->>'outcomeClass', (e->>'forwardReturn')::float8, (e->>'netReturnBps')::float8, (e->>'horizonBars')::int
   FROM jsonb_array_elements($1::jsonb) AS e
   ON CONFLICT (strategy, venue, symbol, decision_ts, id) DO UPDATE SET
-    labeled_ts = EXCLUDED.labeled_ts, model_name = EXCLUDED.model_name, model_version = EXCLUDED.model_version,
+    kind = EXCLUDED.kind, side = EXCLUDED.side, labeled_ts = EXCLUDED.labeled_ts, model_name = EXCLUDED.model_name, model_version = EXCLUDED.model_version,
     feature_spec_hash = EXCLUDED.feature_spec_hash, feature_id = EXCLUDED.feature_id, features = EXCLUDED.features,
     label = EXCLUDED.label, barrier = EXCLUDED.barrier, outcome_class = EXCLUDED.outcome_class,
     forward_return = EXCLUDED.forward_return, net_return_bps = EXCLUDED.net_return_bps, horizon_bars = EXCLUDED.horizon_bars`;
 
 type Row = {
-  strategy: string; venue: string; symbol: string; ms: number; id: string; labeled_ms: number; model_name: string; model_version: number;
-  feature_spec_hash: string; feature_id: string; features: Record<string, number | null>; label: number; barrier: TrainingSample['barrier'];
+  strategy: string; venue: string; symbol: string; ms: number; id: string; kind: TrainingSample['kind']; side: 'buy' | 'sell' | null;
+  labeled_ms: number; model_name: string | null; model_version: number | null; feature_spec_hash: string | null; feature_id: string; features: Record<string, number | null>; label: number; barrier: TrainingSample['barrier'];
   outcome_class: TrainingSample['outcomeClass']; forward_return: number; net_return_bps: number; horizon_bars: number;
 };
 
-const sampleOf = (r: Row): TrainingSample => ({
-  id: r.id, strategy: r.strategy, venue: r.venue, symbol: r.symbol, ts: r.ms, labeledTs: r.labeled_ms,
-  model: { name: r.model_name, version: r.model_version }, featureSpecHash: r.feature_spec_hash, featureId: r.feature_id, features: r.features,
-  label: r.label as TrainingSample['label'], barrier: r.barrier, outcomeClass: r.outcome_class, forwardReturn: r.forward_return,
-  netReturnBps: r.net_return_bps, horizonBars: r.horizon_bars,
-});
+/** A row back as the sample it was (the table's check constraint keeps each kind's columns filled). */
+const sampleOf = (r: Row): TrainingSample => {
+  const base = {
+    id: r.id, strategy: r.strategy, venue: r.venue, symbol: r.symbol, ts: r.ms, labeledTs: r.labeled_ms, featureId: r.feature_id, features: r.features,
+    label: r.label as TrainingSample['label'], barrier: r.barrier, outcomeClass: r.outcome_class, forwardReturn: r.forward_return,
+    netReturnBps: r.net_return_bps, horizonBars: r.horizon_bars,
+  };
+  if (r.kind === 'order') {
+    if (r.side === null) throw new StoreError(`training sample ${r.id}: an order row without a side`, false);
+    return { ...base, kind: 'order', model: null, featureSpecHash: null, side: r.side };
+  }
+  if (r.model_name === null || r.model_version === null || r.feature_spec_hash === null) throw new StoreError(`training sample ${r.id}: a prediction row without its model`, false);
+  return { ...base, kind: 'prediction', model: { name: r.model_name, version: r.model_version }, featureSpecHash: r.feature_spec_hash };
+};
 
 /**
  * Training samples and the labeling actor's snapshots on PostgreSQL (migrated with the other
@@ -70,6 +78,7 @@ export async function createPgTrainingSampleStore(opts: PgTrainingSampleStoreOpt
     if (q.symbol !== undefined) sql += ` AND symbol = $${params.push(q.symbol)}`;
     if (q.from !== undefined) sql += ` AND decision_ts >= ${tsOfMs(`$${params.push(Math.ceil(q.from))}::bigint`)}`;
     if (q.to !== undefined) sql += ` AND decision_ts < ${tsOfMs(`$${params.push(Math.ceil(q.to))}::bigint`)}`;
+    if (q.kind !== 'all') sql += ` AND kind = $${params.push(q.kind ?? 'prediction')}`;
     return { sql, params };
   };
 
@@ -105,7 +114,7 @@ export async function createPgTrainingSampleStore(opts: PgTrainingSampleStoreOpt
       const w = where(q);
       const rows = await query<Row>(
         'training samples read failed',
-        `SELECT strategy, venue, symbol, id, (extract(epoch from decision_ts) * 1000)::float8 AS ms, (extract(epoch from labeled_ts) * 1000)::float8 AS labeled_ms, model_name, model_version,
+        `SELECT strategy, venue, symbol, id, kind, side, (extract(epoch from decision_ts) * 1000)::float8 AS ms, (extract(epoch from labeled_ts) * 1000)::float8 AS labeled_ms, model_name, model_version,
                 feature_spec_hash, feature_id, features, label, barrier, outcome_class, forward_return, net_return_bps, horizon_bars
          FROM ${s}.training_samples WHERE ${w.sql} ORDER BY decision_ts, id${limitClause(q.limit)}`,
         w.params,

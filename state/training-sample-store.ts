@@ -1,26 +1,30 @@
 /**
- * Where labeled training samples are kept: one row per labeled prediction, with the feature
- * vector as it was at decision time (point-in-time: the vector the prediction was made from),
- * the label and forward return, and the model and feature spec that made it. Also holds the
- * labeling actor's snapshot (pending horizons), written in the same transaction as the samples
- * it produced, so a restarted actor resumes exactly where its last commit left it.
+ * Where labeled training samples are kept: one row per labeled prediction and per labeled
+ * approved order, with the feature vector as it was at decision time (point-in-time: the vector
+ * the prediction was made from; for an order, its decision bar's vector), the label and forward
+ * return, and for a prediction the model and feature spec that made it. Also holds the labeling
+ * actor's snapshot (pending horizons), written in the same transaction as the samples it
+ * produced, so a restarted actor resumes exactly where its last commit left it.
+ *
+ * Training reads prediction samples only (the default of {@link SampleQuery.kind}): an order's
+ * sample repeats the vector of a bar a prediction was already made on, and its label is measured
+ * along the side risk approved, after execution — evidence about execution, not a second
+ * observation for the direction model.
  */
-export type TrainingSample = Readonly<{
-  /** The prediction's id (`p:…`); with `ts` and the asset, the unique key. */
+type SampleBase = Readonly<{
+  /** The prediction's id (`p:…`) or the order's (`o:…`); with `ts` and the asset, the unique key. */
   id: string;
   strategy: string;
   venue: string;
   symbol: string;
-  /** Decision time: open time of the bar the prediction was made on. */
+  /** Decision time: open time of the bar the prediction (or order) was made on. */
   ts: number;
   /** Event time the label became known (the vertical barrier). */
   labeledTs: number;
-  model: Readonly<{ name: string; version: number }>;
-  featureSpecHash: string;
   /** Id of the decision-time feature vector and its values. */
   featureId: string;
   features: Readonly<Record<string, number | null>>;
-  /** Triple-barrier label: +1 take-profit, −1 stop-loss, 0 vertical. */
+  /** Triple-barrier label relative to the item's direction: +1 take-profit, −1 stop-loss, 0 vertical. */
   label: 1 | -1 | 0;
   barrier: 'take_profit' | 'stop_loss' | 'vertical';
   outcomeClass: 'excellent' | 'good' | 'neutral' | 'poor' | 'bad';
@@ -30,7 +34,33 @@ export type TrainingSample = Readonly<{
   horizonBars: number;
 }>;
 
-export type SampleQuery = Readonly<{ strategy: string; venue?: string; symbol?: string; from?: number; to?: number; limit?: number }>;
+export type SampleKind = 'prediction' | 'order';
+
+/** A labeled prediction: the model and feature spec that made it. */
+export type PredictionSample = SampleBase & Readonly<{ kind: 'prediction'; model: Readonly<{ name: string; version: number }>; featureSpecHash: string }>;
+
+/**
+ * A labeled approved order. No single model made it (execution scheduled it, risk approved it),
+ * so `model` and `featureSpecHash` are null, as on the order's label; `side` is the direction its
+ * label is measured along.
+ */
+export type OrderSample = SampleBase & Readonly<{ kind: 'order'; model: null; featureSpecHash: null; side: 'buy' | 'sell' }>;
+
+export type TrainingSample = PredictionSample | OrderSample;
+
+export type SampleQuery = Readonly<{
+  strategy: string;
+  venue?: string;
+  symbol?: string;
+  from?: number;
+  to?: number;
+  limit?: number;
+  /** Which samples: predictions (the default: what training reads), orders, or both. */
+  kind?: SampleKind | 'all';
+}>;
+
+/** Whether a sample is one a query of `kind` asks for (predictions when absent). */
+export const isOfKind = (s: Pick<TrainingSample, 'kind'>, kind: SampleQuery['kind']): boolean => kind === 'all' || s.kind === (kind ?? 'prediction');
 
 /** One commit: samples upserted and (optionally) the actor's snapshot replaced, atomically. */
 export type SampleCommit = Readonly<{
@@ -43,6 +73,7 @@ export type TrainingSampleStore = {
   commit(c: SampleCommit): Promise<number>;
   /** Ascending by (ts, id); `from` inclusive, `to` exclusive (decision time). */
   samples(q: SampleQuery): Promise<readonly TrainingSample[]>;
+  /** Samples of every kind, of one strategy or all. */
   count(strategy?: string): Promise<number>;
   /** The actor's last committed snapshot, or undefined. */
   loadSnapshot(actor: string): Promise<unknown>;

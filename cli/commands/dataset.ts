@@ -7,7 +7,7 @@ import { exportDataset } from '../../models/datasets/export-dataset.js';
 import type { ExportResult } from '../../models/datasets/export-dataset.js';
 import type { Progress, SampleSource } from '../../models/datasets/sample-source.js';
 import { trainingSampleSource } from '../../models/datasets/training-sample-source.js';
-import type { TrainingSampleStore } from '../../state/training-sample-store.js';
+import type { SampleKind, TrainingSampleStore } from '../../state/training-sample-store.js';
 import type { SymbolBars } from '../../models/training/bar-dataset.js';
 import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import { loadSymbolBars, requireBars } from './train.js';
@@ -19,6 +19,8 @@ export type DatasetExportCliOptions = Readonly<{
   /** `--source samples`: the strategy whose training samples to export, and optionally one venue. */
   strategy?: string;
   venue?: string;
+  /** `--source samples`: labeled predictions (default) or labeled approved orders. */
+  sampleKind?: SampleKind;
   /** `--source samples` without `--symbols` exports every symbol of the strategy. */
   symbols?: readonly string[];
   timeframe: string;
@@ -42,6 +44,11 @@ export type DatasetExportCliOptions = Readonly<{
 /** Opens the training-sample store (the lead's wiring: PostgreSQL from config). */
 export type OpenSampleStore = () => Promise<TrainingSampleStore>;
 
+const sampleKindArg = (v: string): SampleKind => {
+  if (v === 'prediction' || v === 'order') return v;
+  throw new InvalidArgumentError(`expected prediction or order, got ${JSON.stringify(v)}`);
+};
+
 const DEFAULT_BAR_SYMBOLS = ['BTC/USDT', 'ETH/USDT'];
 
 /** The sample source the options name; `store` is needed for `--source samples`. */
@@ -53,6 +60,7 @@ export function sourceOf(opts: DatasetExportCliOptions, store?: TrainingSampleSt
       store,
       strategy: opts.strategy,
       ...(opts.venue !== undefined ? { venue: opts.venue } : {}),
+      ...(opts.sampleKind !== undefined ? { kind: opts.sampleKind } : {}),
       ...(opts.symbols !== undefined ? { symbols: opts.symbols } : {}),
       ...(opts.from !== undefined ? { from: opts.from } : {}),
       ...(opts.to !== undefined ? { to: opts.to } : {}),
@@ -130,6 +138,7 @@ export function datasetCommand(openStore?: OpenSampleStore): Command {
     .option('--symbols <list>', 'comma-separated symbols (bars default: BTC/USDT,ETH/USDT; samples default: all)', parseSymbols)
     .option('--strategy <name>', 'samples: the strategy whose samples to export')
     .option('--venue <venue>', 'samples: only this venue')
+    .option('--sample-kind <kind>', 'samples: "prediction" (labeled predictions) or "order" (labeled approved orders)', sampleKindArg, 'prediction')
     .option('--timeframe <tf>', 'bar timeframe (samples: the bar spacing --embargo-bars counts in)', timeframeArg, '1h')
     .option('--from <date>', 'first bar (inclusive)', parseTime)
     .option('--to <date>', 'last bar (exclusive)', parseTime)

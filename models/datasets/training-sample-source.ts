@@ -1,4 +1,4 @@
-import type { TrainingSample, TrainingSampleStore } from '../../state/training-sample-store.js';
+import type { SampleKind, TrainingSample, TrainingSampleStore } from '../../state/training-sample-store.js';
 import type { LabelSpec, Progress, SampleSource, SampleTable } from './sample-source.js';
 
 /** Triple-barrier label −1 / 0 / +1 → class index 0 / 1 / 2. */
@@ -15,6 +15,8 @@ export type TrainingSampleSourceOptions = Readonly<{
   to?: number;
   /** Feature columns, in order; default the names of the first sample's vector, sorted. */
   features?: readonly string[];
+  /** Labeled predictions (the default: what the direction model trains on) or labeled approved orders. */
+  kind?: SampleKind;
 }>;
 
 /**
@@ -27,14 +29,17 @@ export type TrainingSampleSourceOptions = Readonly<{
  * of what their labels read.
  */
 export function trainingSampleSource(o: TrainingSampleSourceOptions): SampleSource {
+  const kind = o.kind ?? 'prediction';
   const labelSpec: LabelSpec = {
     column: 'label',
     classes: BARRIER_CLASSES,
-    rule: 'triple barrier relative to the prediction\'s direction: take-profit first (+1), stop-loss first (−1), else vertical at the horizon (0)',
-    params: { source: 'training-sample store', strategy: o.strategy },
+    rule: `triple barrier relative to the ${kind === 'order' ? 'order\'s side' : 'prediction\'s direction'}: take-profit first (+1), stop-loss first (−1), else vertical at the horizon (0)`,
+    params: { source: 'training-sample store', strategy: o.strategy, ...(kind === 'order' ? { sampleKind: kind } : {}) },
   };
+  // Prediction exports describe themselves as before the order kind existed (same config hash).
   const description = {
     kind: 'samples',
+    ...(kind === 'order' ? { sampleKind: kind } : {}),
     strategy: o.strategy,
     ...(o.venue !== undefined ? { venue: o.venue } : {}),
     ...(o.symbols !== undefined ? { symbols: [...o.symbols] } : {}),
@@ -46,7 +51,7 @@ export function trainingSampleSource(o: TrainingSampleSourceOptions): SampleSour
     description,
     labelSpec,
     async read(progress?: Progress): Promise<SampleTable> {
-      const query = { strategy: o.strategy, ...(o.venue !== undefined ? { venue: o.venue } : {}), ...(o.from !== undefined ? { from: o.from } : {}), ...(o.to !== undefined ? { to: o.to } : {}) };
+      const query = { strategy: o.strategy, kind, ...(o.venue !== undefined ? { venue: o.venue } : {}), ...(o.from !== undefined ? { from: o.from } : {}), ...(o.to !== undefined ? { to: o.to } : {}) };
       const batches: (readonly TrainingSample[])[] = [];
       if (o.symbols === undefined) batches.push(await o.store.samples(query));
       else {

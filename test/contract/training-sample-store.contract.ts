@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TrainingSample, TrainingSampleStore } from '../../state/training-sample-store.js';
+import type { OrderSample, PredictionSample, TrainingSample, TrainingSampleStore } from '../../state/training-sample-store.js';
 
 const T0 = 1_640_995_200_123; // not on a second boundary: milliseconds must survive
 const H = 3_600_000;
 
-export const sample = (i: number, patch: Partial<TrainingSample> = {}): TrainingSample => ({
+export const sample = (i: number, patch: Partial<PredictionSample> = {}): PredictionSample => ({
+  kind: 'prediction',
   id: `p:s1:f:b:binance:BTC/USDT:1h:${T0 + i * H}`,
   strategy: 's1',
   venue: 'binance',
@@ -23,6 +24,12 @@ export const sample = (i: number, patch: Partial<TrainingSample> = {}): Training
   horizonBars: 4,
   ...patch,
 });
+
+/** An approved order's sample on the same bar as `sample(i)`: no model, the order's side. */
+export const orderSample = (i: number, patch: Partial<OrderSample> = {}): OrderSample => {
+  const { model: _m, featureSpecHash: _h, kind: _k, ...rest } = sample(i, { id: `o:s:${i}:0`, label: -1, barrier: 'stop_loss', outcomeClass: 'poor' });
+  return { ...rest, kind: 'order', model: null, featureSpecHash: null, side: 'sell', ...patch };
+};
 
 /** The TrainingSampleStore contract; `make()` builds a store on its own empty schema (or memory). */
 export function trainingSampleStoreContract(name: string, make: () => Promise<TrainingSampleStore>): void {
@@ -49,6 +56,18 @@ export function trainingSampleStoreContract(name: string, make: () => Promise<Tr
       await store.clear();
       await store.commit({ samples: [sample(0), sample(5)] });
       expect(await store.samples({ strategy: 's1' })).toEqual([sample(0), sample(5)]);
+    });
+
+    it('keeps order samples beside predictions: a query reads predictions unless it asks for orders or all', async () => {
+      await store.clear();
+      await store.commit({ samples: [sample(0), orderSample(0), sample(1), orderSample(2, { side: 'buy', label: 1, barrier: 'take_profit' })] });
+      expect(await store.count('s1')).toBe(4);
+      expect(await store.samples({ strategy: 's1' })).toEqual([sample(0), sample(1)]);
+      expect(await store.samples({ strategy: 's1', kind: 'prediction' })).toEqual([sample(0), sample(1)]);
+      expect(await store.samples({ strategy: 's1', kind: 'order' })).toEqual([orderSample(0), orderSample(2, { side: 'buy', label: 1, barrier: 'take_profit' })]);
+      expect((await store.samples({ strategy: 's1', kind: 'all' })).map((r) => `${r.kind}:${(r.ts - T0) / H}`)).toEqual(['order:0', 'prediction:0', 'prediction:1', 'order:2']);
+      expect((await store.samples({ strategy: 's1', kind: 'order', limit: 1 })).map((r) => r.id)).toEqual([orderSample(0).id]);
+      expect((await store.samples({ strategy: 's1', kind: 'all', from: T0 + H })).map((r) => r.id)).toEqual([sample(1).id, orderSample(2).id]);
     });
 
     it('reads by asset and decision-time range, from inclusive and to exclusive, with a limit', async () => {

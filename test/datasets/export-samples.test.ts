@@ -8,7 +8,7 @@ import { readDatasetSplit } from '../../models/datasets/export-dataset.js';
 import { toSampleTable } from '../../models/datasets/training-sample-source.js';
 import { createMemoryTrainingSampleStore } from '../../state/memory-training-sample-store.js';
 import { createPgTrainingSampleStore } from '../../state/pg-training-sample-store.js';
-import type { TrainingSample } from '../../state/training-sample-store.js';
+import type { OrderSample, PredictionSample } from '../../state/training-sample-store.js';
 import { dropSchema } from '../support/pg.js';
 
 const url = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -17,11 +17,12 @@ const HOUR = 3_600_000;
 const T0 = Date.UTC(2024, 0, 1);
 
 /** 40 samples: ETH/USDT and DOGE/USDT at hours 0…19, labels known 4 h later; DOGE's rsi missing at hour 3. */
-const samples: TrainingSample[] = Array.from({ length: 40 }, (_, i) => {
+const samples: PredictionSample[] = Array.from({ length: 40 }, (_, i) => {
   const hour = Math.floor(i / 2);
   const symbol = i % 2 === 0 ? 'ETH/USDT' : 'DOGE/USDT';
   const label = (([1, -1, 0] as const)[hour % 3] ?? 0) as 1 | -1 | 0;
   return {
+    kind: 'prediction',
     id: `p:dirmlp:f:${symbol}:${hour}`,
     strategy: 'dirmlp',
     venue: 'binance',
@@ -39,6 +40,13 @@ const samples: TrainingSample[] = Array.from({ length: 40 }, (_, i) => {
     netReturnBps: 0,
     horizonBars: 4,
   };
+});
+
+/** Approved orders labeled on the same bars (ETH/USDT, hours 0…11): kept in the same table, exported only when asked for. */
+const orderSamples: OrderSample[] = Array.from({ length: 12 }, (_, hour) => {
+  const p = samples[hour * 2] as PredictionSample;
+  const { model: _m, featureSpecHash: _h, kind: _k, ...rest } = p;
+  return { ...rest, kind: 'order', id: `o:s:dirmlp:${hour}`, model: null, featureSpecHash: null, side: hour % 2 === 0 ? 'buy' : 'sell', label: hour % 2 === 0 ? 1 : -1, barrier: hour % 2 === 0 ? 'take_profit' : 'stop_loss', forwardReturn: 0.001 * hour };
 });
 
 const opts = (out: string): DatasetExportCliOptions => ({
@@ -59,7 +67,7 @@ const dirs: string[] = [];
 beforeAll(async () => {
   await dropSchema(url, schema);
   const store = await createPgTrainingSampleStore({ url, schema });
-  await store.commit({ samples });
+  await store.commit({ samples: [...samples, ...orderSamples] });
   await store.close();
 });
 afterAll(async () => {
@@ -120,10 +128,30 @@ describe('dataset export from the training-sample store', () => {
     }
 
     const mem = createMemoryTrainingSampleStore();
-    await mem.commit({ samples });
+    await mem.commit({ samples: [...samples, ...orderSamples] });
     const out2 = await mkdtemp(join(tmpdir(), 'sx-ds-samples-mem-'));
     dirs.push(out2);
     const memResult = await runDatasetExport(opts(out2), () => Promise.resolve(mem), () => undefined);
     expect(memResult.metadata.contentHash).toBe(m.contentHash);
+  });
+
+  it('exports the labeled orders instead with --sample-kind order: their rows only, labels along their side', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'sx-ds-orders-'));
+    dirs.push(out);
+    const r = await runDatasetExport({ ...opts(out), name: 'orders', sampleKind: 'order', embargoBars: 0 }, () => createPgTrainingSampleStore({ url, schema }), () => undefined);
+    expect(r.metadata.labelSpec.rule).toContain("order's side");
+    const byTs = new Map(orderSamples.map((x) => [x.ts, x]));
+    let rows = 0;
+    for (const split of ['train', 'validation', 'test'] as const) {
+      const t = await readDatasetSplit(r.dir, split, 'parquet');
+      for (let k = 0; k < t.label.length; k++, rows++) {
+        const x = byTs.get(t.start[k] as number);
+        expect(t.symbol[k]).toBe('ETH/USDT');
+        expect([t.label[k], t.forwardReturn[k]]).toEqual([x?.label === 1 ? 2 : 0, x?.forwardReturn]);
+      }
+    }
+    expect(rows).toBe(r.metadata.rows);
+    expect(rows).toBeGreaterThan(0);
+    expect(r.metadata.rows + r.metadata.split.dropped.purged + r.metadata.split.dropped.embargoed).toBe(orderSamples.length);
   });
 });

@@ -75,12 +75,23 @@ describe('labeling actor (memory bus and stores)', () => {
     expect(outOrder?.shortfall?.executionBps).toBeCloseTo(100, 9);
 
     const stored = await samples.samples({ strategy: 's1' });
-    expect(stored.map((s) => s.id)).toEqual([p0.id, p1.id]); // orders have outcomes but no training sample
+    expect(stored.map((s) => s.id)).toEqual([p0.id, p1.id]); // training reads predictions; the order's sample is asked for by kind
     expect(stored[0]).toMatchObject({ ts: T0, labeledTs: T0 + 3 * H, featureId: featureVectorId((bars[0] as Bar).id), features: { atr_14: 4, close: 64, rsi_14: 50 }, label: 1, model: { name: 'direction-mlp', version: 2 }, featureSpecHash: 'spec-hash-1', horizonBars: 3 });
     expect(stored[1]?.features['rsi_14']).toBe(51); // the vector of the bar the prediction was made on, not a later one
+    const orderLabel = labels.msgs.find((l) => l.subject.id === o0.id);
+    const orderSamples = await samples.samples({ strategy: 's1', kind: 'order' });
+    expect(orderSamples).toEqual([
+      {
+        kind: 'order', id: o0.id, strategy: 's1', venue: 'binance', symbol: 'BTC/USDT', ts: T0, labeledTs: orderLabel?.ts, side: 'buy', model: null, featureSpecHash: null,
+        featureId: featureVectorId((bars[0] as Bar).id), features: { atr_14: 4, close: 64, rsi_14: 50 }, label: orderLabel?.label, barrier: orderLabel?.barrier,
+        outcomeClass: orderLabel?.outcomeClass, forwardReturn: orderLabel?.forwardReturn, netReturnBps: orderLabel?.netReturnBps, horizonBars: 2,
+      },
+    ]);
+    expect(orderLabel?.ts).toBe(T0 + 2 * H);
+    expect((await samples.samples({ strategy: 's1', kind: 'all' })).map((s) => s.id)).toEqual([o0.id, p0.id, p1.id]);
     expect(dlq.msgs.map((e) => e.reason).sort()).toEqual(['MALFORMED_JSON', 'SCHEMA']);
     expect(actor.pendingIds()).toEqual([]);
-    expect(actor.stats()).toMatchObject({ labeled: 3, samples: 2, refused: 2 });
+    expect(actor.stats()).toMatchObject({ labeled: 3, samples: 3, refused: 2 });
   });
 
   it('waits for a decision-time vector the recorder has not stored yet, then labels', async () => {

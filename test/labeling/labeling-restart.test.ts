@@ -97,7 +97,7 @@ describe('labeling actor on NATS JetStream and PostgreSQL', () => {
       await publishBars(admin, ns, bars.slice(24, 28));
       await kill(1);
       await start(1_000);
-      await until('all 26 outcomes and labels', async () => outcomes.msgs.length >= 26 && labels.msgs.length >= 26 && (await samples.count('s1')) === 24);
+      await until('all 26 outcomes and labels', async () => outcomes.msgs.length >= 26 && labels.msgs.length >= 26 && (await samples.count('s1')) === 26);
       await new Promise((r) => setTimeout(r, 300)); // nothing more may come
 
       const ids = (ms: readonly { id: string }[]) => ms.map((m) => m.id);
@@ -114,6 +114,12 @@ describe('labeling actor on NATS JetStream and PostgreSQL', () => {
         expect(s.forwardReturn).toBe(Math.log(b(i + 4).close / b(i).close));
         const l = labels.msgs.find((x) => x.subject.id === s.id);
         expect([s.label, s.barrier, s.outcomeClass, s.labeledTs]).toEqual([l?.label, l?.barrier, l?.outcomeClass, l?.ts]);
+      }
+      const orderSamples = await samples.samples({ strategy: 's1', kind: 'order' });
+      expect(orderSamples.map((s) => [s.id, s.kind === 'order' ? s.side : null, s.features['rsi_14']])).toEqual([[o2.id, 'buy', 2], [o5.id, 'sell', 5]]);
+      for (const s of orderSamples) {
+        const l = labels.msgs.find((x) => x.subject.id === s.id);
+        expect([s.label, s.barrier, s.outcomeClass, s.labeledTs, s.forwardReturn, s.model]).toEqual([l?.label, l?.barrier, l?.outcomeClass, l?.ts, l?.forwardReturn, null]);
       }
       const out2 = outcomes.msgs.find((o) => o.subject.id === o2.id);
       expect(out2?.shortfall?.executionBps).toBeCloseTo(10 + (0.01 * 1e4) / (0.5 * b(2).close), 6);

@@ -9,7 +9,7 @@ import type { ModelRegistry, ModelVersion } from '../../models/registry/model-re
 import { RetrainingConfigSchema } from '../../models/retraining/retraining-config.js';
 import { fitChallenger } from '../../models/retraining/train-challenger.js';
 import { createMemoryTrainingSampleStore } from '../../state/memory-training-sample-store.js';
-import type { TrainingSample, TrainingSampleStore } from '../../state/training-sample-store.js';
+import type { PredictionSample, TrainingSample, TrainingSampleStore } from '../../state/training-sample-store.js';
 import type { Bus } from '../../streams/bus.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
@@ -29,7 +29,7 @@ export const FEATURES = ['f1', 'f2', 'f3'] as const;
  * (flat inside ±0.4), f2 and f3 noise; `scale` widens f1 (more extreme inputs). `sign = −1` is the old regime a champion is trained on;
  * `+1` the new one, where that champion is confidently wrong.
  */
-export function samplesOf(from: number, n: number, sign: 1 | -1, seed: number, scale = 1, model: Readonly<{ name: string; version: number }> = { name: 'dir', version: 1 }): TrainingSample[] {
+export function samplesOf(from: number, n: number, sign: 1 | -1, seed: number, scale = 1, model: Readonly<{ name: string; version: number }> = { name: 'dir', version: 1 }): PredictionSample[] {
   const g = gaussian(mulberry(seed));
   return Array.from({ length: n }, (_, k) => {
     const i = from + k;
@@ -38,6 +38,7 @@ export function samplesOf(from: number, n: number, sign: 1 | -1, seed: number, s
     const label = (z > 0.4 ? 1 : z < -0.4 ? -1 : 0) as 1 | -1 | 0;
     const ts = T0 + i * HOUR;
     return {
+      kind: 'prediction',
       id: `p:s1:${VENUE}:BTC-USDT:${ts}`,
       strategy: 's1',
       venue: VENUE,
@@ -56,7 +57,7 @@ export function samplesOf(from: number, n: number, sign: 1 | -1, seed: number, s
       forwardReturn: label * 0.01,
       netReturnBps: label * 100,
       horizonBars: 4,
-    } satisfies TrainingSample;
+    } satisfies PredictionSample;
   });
 }
 
