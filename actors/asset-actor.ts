@@ -201,6 +201,7 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
     // neither decided nor dead-lettered a second time. The floor is saved (with the state as it
     // is) before the durable that knows it is deleted.
     log.warn({ snapshotSeq: appliedSeq, ackFloor }, 'snapshot behind the acknowledged stream: replaying the stream from the snapshot to rebuild the state');
+    deps.counters.rebuilds++;
     rebuildTo = Math.max(rebuildTo, ackFloor);
     await deps.features.writeBatch([], [[key, { version: ASSET_SNAPSHOT_VERSION, streamSeq: appliedSeq, ts: lastHandledTsOf(snap), state: snapshotState() }]]);
     await deps.bus.deleteConsumer(opts.stream, opts.durable);

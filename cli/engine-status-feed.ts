@@ -27,10 +27,13 @@ export type PnlSummary = Readonly<{
 export type ActorSummary = Readonly<{ id: string; kind: string; state: string; restarts?: number; lastSeq?: number; lastError?: string; model?: string }>;
 
 export type EngineStatusFeedOptions = Readonly<{
-  engine: Pick<Engine, 'supervisor' | 'decisions' | 'labeling'>;
+  engine: Pick<Engine, 'supervisor' | 'decisions' | 'labeling' | 'counters'>;
   hub: Pick<Hub, 'publishLocal'>;
-  /** Consumer lag goes here (predictions and orders are counted off the bus by metrics-feed.ts, not here). */
-  metrics?: Pick<EngineMetrics, 'consumerLag'>;
+  /**
+   * Consumer lag goes here, and the engine's restart and rebuild counts are read from here at each
+   * scrape (predictions and orders are counted off the bus by metrics-feed.ts, not here).
+   */
+  metrics?: Pick<EngineMetrics, 'consumerLag' | 'engineCounts'>;
   bus: Pick<StreamAdmin, 'consumerInfo'>;
   consumers: readonly ConsumerRef[];
   /** Everything is published at least this often, and consumer lag is read this often. */
@@ -75,12 +78,14 @@ export function pnlOf(r: RiskStatus): PnlSummary {
  * Publishes the engine's own state into the websocket feed while it runs — `actors` (every asset
  * actor from the supervisor, the decision path, the risk and labeling actors) and `pnl` (the risk
  * actor's book) — whenever a value changed since it was last sent (compared every `checkMs`) and
- * all of it every `intervalMs`; and reads each durable consumer's lag into the metrics.
+ * all of it every `intervalMs`; reads each durable consumer's lag into the metrics, and hands them
+ * the engine's counters (actor restarts, state rebuilds) to read at each scrape.
  */
 export function startEngineStatusFeed(opts: EngineStatusFeedOptions): EngineStatusFeed {
   const { engine, hub } = opts;
   const log = opts.log.child({ feed: 'engine-status' });
   const sent = new Map<string, string>();
+  opts.metrics?.engineCounts(() => engine.counters);
   let labelingState = 'live';
   engine.labeling?.done.then(
     () => (labelingState = 'stopped'),

@@ -8,11 +8,17 @@ export type EngineCounters = {
   featuresOut: number;
   refused: Record<string, number>;
   rowsWritten: { trades: number; quotes: number; bars: number; features: number };
+  /** Asset actors restarted by the supervisor after a failure. */
   restarts: number;
+  /**
+   * Asset actor starts that found their snapshot behind the acknowledged stream (Redis lost it or
+   * its last writes) and replayed the stream from the snapshot to rebuild the state.
+   */
+  rebuilds: number;
 };
 
 export function createCounters(): EngineCounters {
-  return { messagesIn: 0, accepted: 0, featuresOut: 0, refused: {}, rowsWritten: { trades: 0, quotes: 0, bars: 0, features: 0 }, restarts: 0 };
+  return { messagesIn: 0, accepted: 0, featuresOut: 0, refused: {}, rowsWritten: { trades: 0, quotes: 0, bars: 0, features: 0 }, restarts: 0, rebuilds: 0 };
 }
 
 export function countRefusal(c: EngineCounters, reason: string): void {

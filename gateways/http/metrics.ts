@@ -29,10 +29,18 @@ export type EngineMetrics = Readonly<{
   modelVersion(name: string, version: number, alias?: string): void;
   wsClients(n: number): void;
   wsClosed(reason: string): void;
+  /**
+   * Where the engine's restart and rebuild counts are read at each scrape (`EngineCounters`):
+   * `sextant_actor_restarts_total` and `sextant_state_rebuilds_total`.
+   */
+  engineCounts(read: () => EngineCounts): void;
   /** The exposition text (`GET /metrics`). */
   text(): Promise<string>;
   readonly contentType: string;
 }>;
+
+/** The engine's own counts the metrics read (a subset of `EngineCounters`, which only grow). */
+export type EngineCounts = Readonly<{ restarts: number; rebuilds: number }>;
 
 const SAFE_TOKEN = /^[A-Za-z0-9_-]{1,48}$/;
 
@@ -71,6 +79,23 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
   const models = new Gauge({ name: 'sextant_model_version', help: 'Model version an alias serves', labelNames: ['name', 'alias'], registers });
   const clients = new Gauge({ name: 'sextant_ws_clients', help: 'Connected websocket clients', registers });
   const wsCloses = new Counter({ name: 'sextant_ws_closes_total', help: 'Websocket connections closed by the server, by reason', labelNames: ['reason'], registers });
+  let readCounts: (() => EngineCounts) | undefined;
+  /** A counter read off the engine at scrape time: it goes up by what the engine's count grew since the last scrape. */
+  const scraped = (name: string, help: string, pick: (c: EngineCounts) => number): void => {
+    let seen = 0;
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        const now = readCounts === undefined ? seen : pick(readCounts());
+        if (now > seen) this.inc(now - seen);
+        seen = Math.max(seen, now);
+      },
+    });
+  };
+  scraped('sextant_actor_restarts_total', 'Asset actors restarted by the supervisor after a failure', (c) => c.restarts);
+  scraped('sextant_state_rebuilds_total', 'Asset actor starts that replayed the stream because their snapshot was behind the acknowledged stream', (c) => c.rebuilds);
   for (const s of METRIC_STAGES) stage.zero({ stage: s });
   for (const o of ['approved', 'rejected']) orders.inc({ outcome: o }, 0);
   clients.set(0);
@@ -89,6 +114,9 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
     modelVersion: (name, version, alias = 'production') => models.set({ name, alias }, version),
     wsClients: (n) => clients.set(n),
     wsClosed: (reason) => wsCloses.inc({ reason }),
+    engineCounts: (read) => {
+      readCounts = read;
+    },
     text: () => registry.metrics(),
     contentType: registry.contentType,
   };

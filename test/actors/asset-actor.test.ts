@@ -273,6 +273,7 @@ describe('asset actor (memory bus, memory stores, simulated clock)', () => {
       // What was handled before the loss is neither decided nor dead-lettered again.
       expect(decided).toEqual([...seqs(1, 100), ...seqs(102, 261)]);
       expect(second.counters.refused).toEqual({});
+      expect([first.counters.rebuilds, second.counters.rebuilds]).toEqual([0, 1]); // counted (sextant_state_rebuilds_total)
       expect(await bus.countMessages('DLQ')).toBe(1);
     });
 

@@ -134,6 +134,9 @@ describe('engine status on the feed and stage metrics (real NATS)', () => {
     // Every stage the histogram lists was observed during the run.
     expect(METRIC_STAGES).toEqual(['decode', 'features', 'store', 'decide', 'publish']);
     for (const stage of METRIC_STAGES) expect(sampleValue(m, 'sextant_stage_latency_seconds_count', { stage }), stage).toBeGreaterThan(0);
+    // The engine's own counts reach the scrape through the status feed: no actor failed or rebuilt in this run.
+    expect([sampleValue(m, 'sextant_actor_restarts_total'), sampleValue(m, 'sextant_state_rebuilds_total')]).toEqual([engine.counters.restarts, engine.counters.rebuilds]);
+    expect(engine.counters.rebuilds).toBe(0);
     // Every batch's decode, features and commit, every release's decision and publication.
     expect(sampleValue(m, 'sextant_stage_latency_seconds_count', { stage: 'decode' })).toBe(sampleValue(m, 'sextant_stage_latency_seconds_count', { stage: 'features' }));
     expect(sampleValue(m, 'sextant_stage_latency_seconds_count', { stage: 'features' })).toBe(sampleValue(m, 'sextant_stage_latency_seconds_count', { stage: 'store' }));

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { createEngineMetrics } from '../../../gateways/http/metrics.js';
+import { createCounters } from '../../../state/counters.js';
+import { parsePromText, sampleValue } from './prom-text.js';
+
+describe('engine counts on /metrics', () => {
+  it('reads actor restarts and state rebuilds off the engine counters at each scrape, as counters that only grow', async () => {
+    const metrics = createEngineMetrics({ defaultMetrics: false });
+    const scrape = async (): Promise<[number | undefined, number | undefined]> => {
+      const m = parsePromText(await metrics.text());
+      return [sampleValue(m, 'sextant_actor_restarts_total'), sampleValue(m, 'sextant_state_rebuilds_total')];
+    };
+    expect(await scrape()).toEqual([0, 0]); // before an engine is attached
+    const counters = createCounters();
+    metrics.engineCounts(() => counters);
+    expect(await scrape()).toEqual([0, 0]);
+    counters.restarts += 2;
+    counters.rebuilds += 1;
+    expect(await scrape()).toEqual([2, 1]);
+    expect(await scrape()).toEqual([2, 1]); // a scrape counts nothing by itself
+    counters.rebuilds += 3;
+    expect(await scrape()).toEqual([2, 4]);
+    expect(await metrics.text()).toMatch(/# TYPE sextant_state_rebuilds_total counter/);
+  });
+});
