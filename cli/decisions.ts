@@ -6,6 +6,7 @@ import { assetActorKey } from '../actors/asset-actor.js';
 import { startRiskActor } from '../actors/risk-actor.js';
 import type { RiskActorHandle } from '../actors/risk-actor.js';
 import type { Config } from '../config/schema.js';
+import { paperVenueOptions } from './paper-venue-options.js';
 import { createExecutionCore } from '../models/execution/execution-core.js';
 import { createPaperVenue } from '../models/execution/paper-venue-core.js';
 import type { StrategyCore, StrategyModel } from '../models/inference/strategy-core.js';
@@ -199,18 +200,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   });
   const pv = cfg.paperVenue;
   const venue = pv.enabled
-    ? createPaperVenue({
-        venue: cfg.venue,
-        takerFeeBps: pv.takerFeeBps,
-        makerFeeBps: pv.makerFeeBps,
-        spreadBps: pv.spreadBps,
-        slippage: { impactCoeff: pv.impactCoeff },
-        maxVolumeShare: pv.maxVolumeShare,
-        // Data resuming after more than one and a half bars is a hole: nothing fills across it.
-        maxGapMs: 1.5 * TIMEFRAME_MS[s.timeframe],
-        latencyMs: pv.latencyMs,
-        spreadModel: pv.spreadModel,
-      })
+    ? createPaperVenue(paperVenueOptions(cfg, TIMEFRAME_MS[s.timeframe]))
     : undefined;
   const path = createDecisionPath(
     { bus: deps.bus, subjects: deps.subjects, log: deps.log, clock: deps.clock },

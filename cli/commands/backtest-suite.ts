@@ -57,6 +57,25 @@ export async function windowCoverage(paths: readonly string[], symbol: string, w
   return undefined;
 }
 
+export type SuitePlan = Readonly<{ i: number; w: RegimeWindow; symbols: string[]; skipped: { symbol: string; why: string }[] }>;
+
+/** Which symbols each window trades (those with data at its start and enough bars before it), and why the others sit out. */
+export async function planRegimeSuite(files: readonly Readonly<{ symbol: string; path: string }>[], windows: readonly RegimeWindow[], symbols: readonly string[], tf: string): Promise<SuitePlan[]> {
+  const plans: SuitePlan[] = [];
+  for (const [i, w] of windows.entries()) {
+    const skipped: { symbol: string; why: string }[] = [];
+    const trades: string[] = [];
+    for (const symbol of symbols) {
+      const paths = files.filter((x) => x.symbol === symbol).map((x) => x.path);
+      const why = paths.length === 0 ? `no ${tf} file` : await windowCoverage(paths, symbol, w, tf);
+      if (why === undefined) trades.push(symbol);
+      else skipped.push({ symbol, why });
+    }
+    plans.push({ i, w, symbols: trades, skipped });
+  }
+  return plans;
+}
+
 /**
  * `sextant backtest --suite regimes`: one backtest per regime window over the symbols that have
  * data there (each window trains its model on the years before it), a report folder per window,
@@ -78,18 +97,7 @@ export async function runRegimeSuite(
   const files = findBarFiles(data, { timeframe: tf });
   mkdirSync(opts.reportDir, { recursive: true });
 
-  const plans: { i: number; w: RegimeWindow; symbols: string[]; skipped: { symbol: string; why: string }[] }[] = [];
-  for (const [i, w] of (opts.windows ?? REGIME_WINDOWS).entries()) {
-    const skipped: { symbol: string; why: string }[] = [];
-    const symbols: string[] = [];
-    for (const symbol of opts.symbols ?? REGIME_SYMBOLS) {
-      const paths = files.filter((x) => x.symbol === symbol).map((x) => x.path);
-      const why = paths.length === 0 ? `no ${tf} file` : await windowCoverage(paths, symbol, w, tf);
-      if (why === undefined) symbols.push(symbol);
-      else skipped.push({ symbol, why });
-    }
-    plans.push({ i, w, symbols, skipped });
-  }
+  const plans = await planRegimeSuite(files, opts.windows ?? REGIME_WINDOWS, opts.symbols ?? REGIME_SYMBOLS, tf);
 
   const runnable = plans.filter((p) => p.symbols.length > 0);
   const models = modelsAhead(

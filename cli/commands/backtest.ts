@@ -4,6 +4,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import { InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
+import { paperVenueOptions } from '../paper-venue-options.js';
 import { dataRootOf, findBarFilesUnder, requireDataDir } from '../../gateways/data-dir.js';
 import { readBarBatches, readBars } from '../../gateways/historical/bars-csv.js';
 import { mergeBatchesByTime } from '../../gateways/historical/merge-batches-by-time.js';
@@ -403,19 +404,10 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     tradedNotional,
     periodsPerYear: periodsPerYear(barMs),
   });
-  const spreadModel = spreadModelOf(opts.costs);
-  const latencyMs = opts.costs?.latencyMs;
-  const venue = {
-    venue: cfg.venue,
-    takerFeeBps: cfg.paperVenue.takerFeeBps,
-    makerFeeBps: cfg.paperVenue.makerFeeBps,
-    spreadBps: cfg.paperVenue.spreadBps,
-    slippage: { impactCoeff: cfg.paperVenue.impactCoeff },
-    maxVolumeShare: cfg.paperVenue.maxVolumeShare,
-    maxGapMs: 1.5 * barMs,
-    ...(spreadModel !== undefined ? { spreadModel } : {}),
-    ...(latencyMs !== undefined ? { latencyMs } : {}),
-  };
+  // The baselines trade through the strategy's paper venue settings: the config's, with the
+  // backtest's costs over them (`backtestConfig`).
+  const venue = paperVenueOptions(cfg, barMs);
+
   opts.onBaselineInputs?.(bars, { venue, barMs });
   const buyAndHold = runBuyAndHold(bars, { capital: opts.capital, venue, barMs });
   const grid = runGrid(bars, { capital: opts.capital, venue, barMs });

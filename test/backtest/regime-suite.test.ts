@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBacktest } from '../../cli/commands/backtest.js';
-import { formatSuite, runRegimeSuite, windowCoverage } from '../../cli/commands/backtest-suite.js';
+import { formatSuite, planRegimeSuite, REGIME_SYMBOLS, REGIME_WINDOWS, runRegimeSuite, windowCoverage } from '../../cli/commands/backtest-suite.js';
+import { findBarFiles } from '../../gateways/data-dir.js';
 import { testDataDir } from '../support/data-dir.js';
 
 describe('backtest regime suite', () => {
@@ -64,5 +65,29 @@ describe('which symbols a regime window trades', () => {
     expect(await windowCoverage(files.slice(0, 1), 'BTC/USDT', w, '5m')).toBe('no data at the start of the window');
     expect(await windowCoverage(files, 'BTC/USDT', w, '5m')).toBeUndefined();
     expect(await windowCoverage(files.reverse(), 'BTC/USDT', w, '5m')).toBeUndefined();
+  });
+});
+
+describe('the regime suite `sextant backtest --suite regimes` runs', () => {
+  it('has the five windows of issue 4 on BTC, ETH, SOL, DOGE and PEPE 1h bars, each symbol where the data covers it', async () => {
+    const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+    expect(REGIME_WINDOWS.map((w) => [w.name, day(w.from), day(w.to)])).toEqual([
+      ['2022 bear year (LUNA, FTX)', '2022-01-01', '2023-01-01'],
+      ['2023-10 → 2024-03 bull', '2023-10-01', '2024-04-01'],
+      ['2024-08 crash month', '2024-08-01', '2024-09-01'],
+      ['2025-04 crash month', '2025-04-01', '2025-05-01'],
+      ['2025-10 high → 2026-02', '2025-10-01', '2026-03-01'],
+    ]);
+    expect(REGIME_SYMBOLS).toEqual(['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'DOGE/USDT', 'PEPE/USDT']);
+    // What the default suite plans on the data: PEPE (listed May 2023) sits out the bear year only.
+    const plans = await planRegimeSuite(findBarFiles(testDataDir(), { timeframe: '1h' }), REGIME_WINDOWS, REGIME_SYMBOLS, '1h');
+    expect(plans.map((p) => p.symbols)).toEqual([
+      ['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'DOGE/USDT'],
+      [...REGIME_SYMBOLS],
+      [...REGIME_SYMBOLS],
+      [...REGIME_SYMBOLS],
+      [...REGIME_SYMBOLS],
+    ]);
+    expect(plans[0]?.skipped).toEqual([{ symbol: 'PEPE/USDT', why: 'no data at the start of the window' }]);
   });
 });
