@@ -93,6 +93,29 @@ describe('strategy core on a real onnxruntime session', () => {
     expect(Object.values(byName).some((c) => c !== 0)).toBe(true);
   });
 
+  it('attributions after an asset\'s first vector measure deviation from that asset\'s running baseline, not the training mean nor another asset\'s', async () => {
+    const [a1, b1] = scorable.filter((v) => v.symbol !== 'SOL/USD') as [FeatureVector, FeatureVector];
+    expect([a1.symbol, b1.symbol]).toEqual(['BTC/USDT', 'ETH/USDT']);
+    const far = { ...a1, values: { ...a1.values, rsi_14: 85 } }; // far from the training mean (50)
+    // BTC's second vector repeats its first in every feature but the return and volatility; ETH's, in between, differs in all.
+    const a2: FeatureVector = { ...far, id: `${far.id}:2`, source: `${far.source}:2`, ts: far.ts + 300_000, values: { ...far.values, log_ret_1: 0.004, ewma_vol: 0.02 } };
+    const b: FeatureVector = { ...b1, values: { ...b1.values, rsi_14: 20 } };
+    const byName = (p: Prediction | undefined): Record<string, number> => Object.fromEntries((p?.attributions ?? []).map((x) => [x.feature, x.contribution]));
+    // A half-life of ~0 rows: the baseline is the asset's previous row exactly.
+    const recent = await createStrategyCore(options({ topK: 5, baselineHalfLifeRows: 1e-9 })).onFeatures([far, b, a2]);
+    const second = byName(recent[2]);
+    expect(recent[2]?.source).toBe(a2.id);
+    expect([second.rsi_14, second.sma_20, second.atr_14]).toEqual([0, 0, 0]); // unchanged since BTC's last row
+    expect(second.log_ret_1).not.toBe(0);
+    expect(second.ewma_vol).not.toBe(0);
+    // Control: with the default half-life (500 rows) the reference has barely left the training
+    // mean, so BTC's RSI of 85 still counts; and its first prediction measures from that mean.
+    const slow = await createStrategyCore(options({ topK: 5 })).onFeatures([far, b, a2]);
+    expect(byName(slow[2]).rsi_14).not.toBe(0);
+    expect(Math.abs(byName(slow[2]).rsi_14 ?? 0)).toBeGreaterThan(Math.abs(second.log_ret_1 ?? 0) * 1e-6);
+    expect(byName(recent[0])).toEqual(byName(slow[0]));
+  });
+
   it('withholds intent when confidence is low or the 95% interval is too wide', async () => {
     const all = await inBatches(options({ minConfidence: 0 }), input, 200);
     expect(all.every((p) => p.intent !== null)).toBe(true);
