@@ -25,6 +25,8 @@ describe('risk unit caps in a backtest of a cheap coin', () => {
     const r = await runBacktest({ ...window, configFile, report: join(dir, 'capped') });
     expect(r.counts['fills']).toBe(0);
     expect(r.counts['rejects']).toBeGreaterThan(0);
+    // Rejects by reason (the decision path's count, as the demo summary prints it): every one was the cap.
+    expect(r.counts['rejectsByReason']).toEqual({ MAX_ORDER_QTY: r.counts['rejects'] });
     expect(r.warnings).toHaveLength(1);
     expect(r.warnings[0]).toMatch(/^DOGE\/USDT: risk refused all \d+ of its suggestions, so it never traded; check risk\.limits for it \(maxOrderQty 1, maxPositionQty 100000 in base units\)$/);
     const json = JSON.parse(readFileSync(join(dir, 'capped', 'report.json'), 'utf8')) as { warnings: string[] };
