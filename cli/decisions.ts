@@ -15,7 +15,7 @@ import type { ModelRegistry, ModelVersion } from '../models/registry/model-regis
 import { ModelNotFoundError, parseModelRef } from '../models/registry/model-registry.js';
 import { sequenceWindowOf } from '../models/registry/sequence-window.js';
 import { createOnnxRuntime } from '../models/runtime/onnx-runtime.js';
-import type { InferencePlacement } from '../models/runtime/model-runtime.js';
+import type { ExecutionInfo, InferencePlacement, RuntimeWarning } from '../models/runtime/model-runtime.js';
 import type { Clock } from '../state/clock.js';
 import type { Logger } from '../state/logger.js';
 import type { FeatureReader } from '../state/feature-store.js';
@@ -48,6 +48,11 @@ export type Decisions = Readonly<{
   risk: RiskActorHandle;
   /** The model being served now. */
   model(): Readonly<{ name: string; version: number }>;
+  /**
+   * Where that model's inference runs (engine, device, thread) and what the runtime worked around
+   * while loading it (e.g. `models.device: cuda` asked for, CUDA unavailable: CPU, with a warning).
+   */
+  inference(): Readonly<{ execution: ExecutionInfo; warnings: readonly RuntimeWarning[] }>;
   /** Loads `ref` from the registry and swaps it in between two batches. */
   swapTo(ref: string): Promise<Readonly<{ name: string; version: number }>>;
   stop(): Promise<void>;
@@ -114,6 +119,9 @@ function consumeExternalFills(deps: DecisionDeps, cfg: Config, path: DecisionPat
 async function loadModel(deps: DecisionDeps, cfg: Config, v: ModelVersion): Promise<StrategyModel> {
   const bytes = await deps.registry.artifact(v);
   const runtime = await createOnnxRuntime({ bytes }, { thread: deps.thread ?? cfg.models.inferenceThread, inlineMaxMacs: cfg.models.inlineMaxMacs, provider: cfg.models.device });
+  const e = runtime.execution;
+  deps.log.info({ model: `${v.name}@${v.version}`, engine: `${e.engine} ${e.version}`, device: e.device, asked: cfg.models.device, thread: e.thread }, 'model loaded');
+  for (const w of runtime.warnings) deps.log.warn({ model: `${v.name}@${v.version}`, code: w.code }, w.message);
   // A GRU registered before feature specs carried the window has it in its details.
   const window = v.featureSpec.window === undefined ? sequenceWindowOf(v) : undefined;
   return { name: v.name, version: v.version, runtime, featureSpec: v.featureSpec, calibration: v.calibration, featureSpecHash: v.featureSpecHash, ...(window !== undefined ? { window } : {}) };
@@ -292,6 +300,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
     strategy,
     risk,
     model: () => ({ name: model.name, version: model.version }),
+    inference: () => ({ execution: model.runtime.execution, warnings: model.runtime.warnings }),
     swapTo,
     stop: async () => {
       idleWatch.stop();
