@@ -1,0 +1,68 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { BacktestReport } from '../../gateways/report/backtest-report.js';
+import type { WalkForwardReport } from '../../gateways/report/walk-forward-report.js';
+import { testDataDir } from '../support/data-dir.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const dir = mkdtempSync(join(tmpdir(), 'sextant-bt-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function sextant(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [resolve(ROOT, 'bin/sextant.js'), ...args], { cwd: ROOT, env: { ...process.env }, encoding: 'utf8', timeout: 240_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const lastJson = (stdout: string): Record<string, unknown> => JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
+
+describe('sextant backtest, as a user types it', () => {
+  it('runs the issue\'s command: --data <folder> --symbols BTC/USDT --from 2022-01-01 --to 2023-01-01 --report <dir>', () => {
+    const out = join(dir, 'bt-2022');
+    const r = sextant(['backtest', '--data', testDataDir(), '--symbols', 'BTC/USDT', '--from', '2022-01-01', '--to', '2023-01-01', '--report', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/backtest \|.*\| \d+ events \| \d+ events\/s/); // the progress bar
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as BacktestReport;
+    expect(report.window).toEqual({ from: '2022-01-01T00:00:00.000Z', to: '2023-01-01T00:00:00.000Z' });
+    expect(report.symbols).toEqual(['BTC/USDT']);
+    expect(new Date(report.model.trainRange.to).getTime()).toBeLessThanOrEqual(Date.UTC(2022, 0, 1)); // trained before the window
+    for (const m of [report.metrics, report.baselines.buy_and_hold, report.baselines.grid]) {
+      for (const k of ['total_return', 'sharpe', 'max_drawdown'] as const) expect(Number.isFinite(m[k]), k).toBe(true);
+    }
+    expect(report.baselines.buy_and_hold.total_return).toBeLessThan(-0.5); // BTC lost about 64 % in 2022
+    expect(report.metrics.periods).toBe(365 * 24);
+    // What it prints last is the report's figures.
+    const printed = lastJson(r.stdout) as { metrics: unknown; baselines: unknown };
+    expect(printed.metrics).toEqual(report.metrics);
+    expect(printed.baselines).toEqual(report.baselines);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="http/); // self-contained
+  }, 240_000);
+
+  it('runs --walk-forward <days> --embargo <hours>: segments of that many days, each model trained up to that many hours before its window', () => {
+    const out = join(dir, 'wf');
+    const r = sextant(['backtest', '--data', testDataDir(), '--symbols', 'BTC/USDT', '--from', '2022-01-01', '--to', '2022-03-02', '--walk-forward', '30', '--embargo', '12', '--report', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const wf = JSON.parse(readFileSync(join(out, 'walk-forward.json'), 'utf8')) as WalkForwardReport;
+    expect([wf.stepMs, wf.embargoMs]).toEqual([30 * 86_400_000, 12 * 3_600_000]);
+    expect(wf.segments.map((s) => [s.from, s.to])).toEqual([
+      ['2022-01-01T00:00:00.000Z', '2022-01-31T00:00:00.000Z'],
+      ['2022-01-31T00:00:00.000Z', '2022-03-02T00:00:00.000Z'],
+    ]);
+    for (const s of wf.segments) expect(new Date(s.trainedTo).getTime()).toBeLessThanOrEqual(new Date(s.from).getTime() - 12 * 3_600_000);
+    expect(existsSync(join(out, 'walk-forward.html'))).toBe(true);
+    expect((lastJson(r.stdout) as { stitched: unknown }).stitched).toEqual(wf.metrics);
+  }, 240_000);
+
+  it('refuses an unknown suite and a window without --from/--to, saying what to give', () => {
+    const a = sextant(['backtest', '--suite', 'crashes', '--report', join(dir, 'x')]);
+    expect(a.status).not.toBe(0);
+    expect(a.stderr).toContain('unknown suite "crashes" (known: regimes)');
+    const b = sextant(['backtest', '--symbols', 'BTC/USDT', '--report', join(dir, 'y')]);
+    expect(b.status).not.toBe(0);
+    expect(b.stderr).toContain('give --from and --to (or --suite regimes)');
+  }, 60_000);
+});
