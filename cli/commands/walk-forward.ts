@@ -3,6 +3,10 @@ import { join } from 'node:path';
 import { periodsPerYear } from '../../models/backtest/annualisation.js';
 import { performanceMetrics } from '../../models/backtest/performance-metrics.js';
 import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
+import { closedTrades } from '../../models/backtest/portfolio.js';
+import { positionsOf } from '../../models/backtest/positions.js';
+import { closeSegment } from '../../models/backtest/segment-close.js';
+import type { Fill } from '../../streams/messages/fill.js';
 import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
 import type { BacktestReport } from '../../gateways/report/backtest-report.js';
 import { writeWalkForwardReport } from '../../gateways/report/walk-forward-report.js';
@@ -24,8 +28,9 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * Walk-forward: consecutive test windows of `stepMs`; before each, a model is trained through
  * the training pipeline on the three years that end `embargoMs` before the window (its own
  * chronological split purges label horizons), so nothing of a test window reaches its model.
- * Each segment starts flat with the capital the previous one ended with (positions are valued at
- * the segment's last close); the segments' equity curves are stitched into one, measured as a
+ * Each segment starts flat with the capital the previous one ended with: what it still holds at
+ * its end is closed at its last close as a taker (half spread, impact, fee: `closeSegment`), so
+ * no position leaves a segment for free; the segments' equity curves are stitched into one, measured as a
  * whole, beside buy-and-hold and grid baselines run over the same span (every segment's bars) with
  * the same capital and costs. Writes `<report>/walk-forward.json`, `<report>/walk-forward.html`
  * and a report folder per segment.
@@ -77,6 +82,9 @@ export async function runWalkForward(
   async function segment(i: number, start: number, registry: ModelRegistry): Promise<number> {
     const end = Math.min(opts.to, start + opts.stepMs);
     let curve: readonly { ts: number; equity: number; exposure: number }[] = [];
+    let segmentFills: readonly Fill[] = [];
+    let segmentBars: readonly Bar[] = [];
+    let costs: Omit<BaselineRunOptions, 'capital'> | undefined;
     const report: BacktestReport = await runBacktest({
       ...(opts.configFile !== undefined ? { configFile: opts.configFile } : {}),
       ...(opts.data !== undefined ? { data: opts.data } : {}),
@@ -88,23 +96,32 @@ export async function runWalkForward(
       embargoMs: opts.embargoMs,
       report: join(opts.report, `segment-${i}`),
       registry,
-      onBaselineInputs: (bars, costs) => {
+      onBaselineInputs: (bars, c) => {
         for (const b of bars) spanBars.push(b);
-        baselineCosts = costs;
+        segmentBars = bars;
+        costs = c;
       },
-      onEquity: (eq, t, fills) => {
+      onEquity: (eq, _t, fills) => {
         curve = eq;
-        trades.push(...t);
-        for (const f of fills) {
-          fees += f.fee;
-          notional += f.qty * f.price;
-        }
+        segmentFills = fills;
       },
     });
+    if (costs === undefined) throw new Error(`segment ${i} reported no costs`);
+    baselineCosts = costs;
+    // The next segment starts flat: what this one holds at its end is closed here, at the costs a
+    // taker pays at the last close (the round trips and fees count in the stitched figures).
+    const closing = closeSegment(positionsOf(segmentFills).open, segmentBars, costs.venue, { strategy: cfg.strategy.name, ts: curve[curve.length - 1]?.ts ?? end });
+    const fills = [...segmentFills, ...closing.fills];
+    trades.push(...closedTrades(fills));
+    for (const f of fills) {
+      fees += f.fee;
+      notional += f.qty * f.price;
+    }
     const last = curve[curve.length - 1];
-    const out = last?.equity ?? capital;
-    segments.push({ from: iso(start), to: iso(end), trainedTo: report.model.trainRange.to, model: report.model.ref, capitalIn: capital, capitalOut: out, metrics: report.metrics, risk: report.risk });
-    stitched.push(...curve);
+    const out = (last?.equity ?? capital) - closing.cost;
+    const closed = last === undefined ? curve : [...curve.slice(0, -1), { ...last, equity: out }];
+    segments.push({ from: iso(start), to: iso(end), trainedTo: report.model.trainRange.to, model: report.model.ref, capitalIn: capital, capitalOut: out, closingCost: closing.cost, metrics: report.metrics, risk: report.risk });
+    stitched.push(...closed);
     return out;
   }
   const metrics = performanceMetrics({

@@ -15,7 +15,10 @@ export type WalkForwardSegment = Readonly<{
   trainedTo: string;
   model: string;
   capitalIn: number;
+  /** After closing what the segment still held at its end (`closingCost`): the next segment starts flat with it. */
   capitalOut: number;
+  /** Spread, impact and fees of closing the segment's open positions at its last close (0 when flat). */
+  closingCost: number;
   metrics: PerformanceMetrics;
   /** The segment's risk state (each segment's risk actor starts afresh, ACTIVE). */
   risk: RiskOverWindow;
@@ -60,7 +63,7 @@ export function writeWalkForwardReport(dir: string, report: WalkForwardReport, b
   const rows = report.segments
     .map(
       (s, i) =>
-        `<tr><td>${i + 1}</td><td>${escapeHtml(s.from)}</td><td>${escapeHtml(s.to)}</td><td>${escapeHtml(s.model)}</td><td>${escapeHtml(s.trainedTo)}</td><td>${money(s.capitalIn)}</td><td>${money(s.capitalOut)}</td><td>${pct(s.metrics.total_return)}</td><td>${escapeHtml(riskSummary(s.risk))}</td></tr>`,
+        `<tr><td>${i + 1}</td><td>${escapeHtml(s.from)}</td><td>${escapeHtml(s.to)}</td><td>${escapeHtml(s.model)}</td><td>${escapeHtml(s.trainedTo)}</td><td>${money(s.capitalIn)}</td><td>${money(s.closingCost)}</td><td>${money(s.capitalOut)}</td><td>${pct(s.metrics.total_return)}</td><td>${escapeHtml(riskSummary(s.risk))}</td></tr>`,
     )
     .join('\n');
   const first = report.segments[0]?.from ?? '';
@@ -80,7 +83,7 @@ ${metricsTable([
   ['grid', report.baselines.grid],
 ])}
 <h2>Segments (${report.segments.length})</h2>
-<table class="segments"><thead><tr><th>#</th><th>from</th><th>to</th><th>model</th><th>trained to</th><th>capital in</th><th>capital out</th><th>return</th><th>risk</th></tr></thead><tbody>
+<table class="segments"><thead><tr><th>#</th><th>from</th><th>to</th><th>model</th><th>trained to</th><th>capital in</th><th>closing cost</th><th>capital out</th><th>return</th><th>risk</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
 <p>Each segment's own backtest report is in <code>segment-&lt;n&gt;/report.html</code>.</p>

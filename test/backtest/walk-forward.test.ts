@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runWalkForward } from '../../cli/commands/walk-forward.js';
 import { readBars } from '../../gateways/historical/bars-csv.js';
+import type { BacktestReport } from '../../gateways/report/backtest-report.js';
 import { testDataDir } from '../support/data-dir.js';
 
 const DAY = 86_400_000;
@@ -27,6 +28,17 @@ describe('walk-forward backtest', () => {
     expect(a.capitalIn).toBe(10_000);
     expect(wf.metrics.periods).toBe(40 * 24);
     expect(wf.metrics.total_return).toBeCloseTo(b.capitalOut / 10_000 - 1, 9);
+    // What a segment still holds at its end is closed there at a taker's costs, never for free:
+    // its capital out is its own backtest's final equity less that closing cost.
+    const heldAtEnd: number[] = [];
+    for (const [k, s] of wf.segments.entries()) {
+      const own = JSON.parse(readFileSync(join(dir, `segment-${k + 1}`, 'report.json'), 'utf8')) as BacktestReport;
+      heldAtEnd.push(own.positions.length);
+      if (own.positions.length === 0) expect(s.closingCost).toBe(0);
+      else expect(s.closingCost).toBeGreaterThan(0);
+      expect(s.capitalOut).toBeCloseTo(s.capitalIn * (1 + own.metrics.total_return) - s.closingCost, 6);
+    }
+    expect(heldAtEnd.some((n) => n > 0)).toBe(true); // the case this checks happens here
     expect(JSON.parse(readFileSync(join(dir, 'walk-forward.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(wf)));
 
     // One out-of-sample curve: the segments' curves end to end, a point per bar, chained capital.
