@@ -201,7 +201,7 @@ export function formatDirectionReport(r: TrainDirectionReport): string {
     `${'model'.padEnd(20)} ${'accuracy'.padStart(9)} ${'log loss'.padStart(9)}`,
     line(r.kind, r.test.model),
     line('majority class', r.test.majority),
-    `training: ${r.kind === 'ensemble' ? 'meta-learner ' : ''}${r.training.epochsRun} epochs (best ${r.training.bestEpoch}) on tfjs ${r.training.backend}, in a worker thread`,
+    `training: ${r.kind === 'ensemble' ? 'meta-learner ' : ''}${r.training.epochsRun} epochs (best ${r.training.bestEpoch}) on tfjs ${r.training.backend}, in a training process of its own`,
   ].join('\n');
 }
 

@@ -67,7 +67,7 @@ export type TrainDirectionReport = Readonly<{
 }>;
 
 export type TrainDirectionHooks = Readonly<{
-  /** `worker` (default): the fits run on a worker thread; `main`: on this thread (tests, debugging). */
+  /** `worker` (default): the fits run in a background training job (`startTrainingJob`: a child process); `main`: on this thread (tests, debugging). */
   thread?: 'worker' | 'main';
   onProgress?: (p: TrainingProgress) => void;
 }>;
@@ -106,7 +106,7 @@ async function onnxProbs(onnx: Uint8Array, x: Float32Array, dims: readonly numbe
  * A direction classifier (MLP, GRU over the last `window` bars, or a stacked ensemble of LR and
  * an MLP) end to end, with the
  * extensions of issue 6: optional feature selection and hyper-parameter search (random or TPE),
- * every fit on a worker thread; then the same purged chronological split, out-of-sample scores
+ * every fit in a background training job (a child process); then the same purged chronological split, out-of-sample scores
  * next to the majority class, calibration, ONNX export checked in onnxruntime against tfjs, and
  * registration with lineage (feature spec of the selected columns, training range, parent
  * version, config hash, search trials). The model takes standardised inputs, like the baseline;
