@@ -117,16 +117,24 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
       return states;
     });
 
-  const dlq = (subject: string, data: Uint8Array, reason: RefusalReason, detail: string): void => {
-    const entry = toDlqEntry({ source: 'risk', subject, data, refusal: refuse(reason, detail), ts: deps.clock.now() });
-    deps.bus.publish(deps.subjects.dlq('risk'), encode(entry), { msgId: entry.id }).catch((e: unknown) => log.error({ err: String(e) }, 'dlq publish failed'));
-  };
-
-  /** One batch of `sx.exec.…` deliveries: our own orders and rejects are skipped. */
+  /**
+   * One batch of `sx.exec.…` deliveries: our own orders and rejects are skipped. A refused message
+   * goes to `sx.dlq.risk`, and the batch is acknowledged only once those publishes are stored: a
+   * failed one fails the batch, whose redelivery replays its decisions (same ids, see
+   * `RiskCore.onSuggestion`) and refuses the message again, so nothing refused is lost.
+   */
   const handleBatch = (batch: readonly Delivery[]): Promise<void> =>
     serial(async () => {
       const decisions: RiskDecision[] = [];
       const states: RiskState[] = [];
+      const refusals: Promise<unknown>[] = [];
+      const dlq = (subject: string, data: Uint8Array, reason: RefusalReason, detail: string): void => {
+        const entry = toDlqEntry({ source: 'risk', subject, data, refusal: refuse(reason, detail), ts: deps.clock.now() });
+        log.warn({ subject, reason, detail }, 'refused risk input');
+        const sent = deps.bus.publish(deps.subjects.dlq('risk'), encode(entry), { msgId: entry.id });
+        sent.catch(() => {}); // awaited below; this keeps a failure before then from going unhandled
+        refusals.push(sent);
+      };
       for (const d of batch) {
         let raw: unknown;
         try {
@@ -159,6 +167,7 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
       await persist(states.length > 0);
       for (const dec of decisions) await publishDecision(dec);
       announce(states);
+      await Promise.all(refusals);
     });
 
   const signals = deps.subjects.streamSubjects.SIGNALS.find((s) => s.endsWith('.exec.>'));

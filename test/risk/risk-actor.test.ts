@@ -89,6 +89,32 @@ describe('risk actor (memory bus, memory store)', () => {
     await actor.stop();
   });
 
+  it('loses no refused message when the DLQ publish fails: the batch is redelivered, its decision replayed under the same id, the message dead-lettered then', async () => {
+    const w = await world();
+    let failures = 1;
+    const bus: Bus = {
+      ...w.bus,
+      publish: (subject, data, opts) => (subject === subjects.dlq('risk') && failures-- > 0 ? Promise.reject(new Error('DLQ unavailable')) : w.bus.publish(subject, data, opts)),
+    };
+    const actor = await startRiskActor({ bus, subjects, store: w.store, clock: w.clock, log: silentLogger }, { account: 'acc', limits: baseLimits });
+    await actor.market({ venue: VENUE, symbol: BTC, ts: T0, mid: 100 });
+    const ok = suggestion({ qty: 1 });
+    await w.bus.publish(subjects.suggestion(ok.strategy, ok.venue, ok.symbol), encode(ok));
+    await w.bus.publish(subjects.suggestion('alpha', VENUE, BTC), new TextEncoder().encode('{"type":"exec.suggest",'));
+    const dlq: { reason: string }[] = [];
+    const c = w.bus.consume({ stream: 'DLQ', durable: 'd3', filterSubject: subjects.dlq('risk') }, (batch) => {
+      for (const d of batch) dlq.push(JSON.parse(new TextDecoder().decode(d.data)) as { reason: string });
+    });
+    await expect.poll(() => dlq.length, { timeout: 5_000 }).toBe(1); // after the redelivery (the bus waits 10 ms first)
+    await c.stop();
+    expect(failures).toBe(-1); // the first try failed, the second went through
+    expect(dlq.map((e) => e.reason)).toEqual(['MALFORMED_JSON']);
+    const orders = (await read(w.bus, subjects.order('alpha', VENUE, BTC), 'o3', 1)).map((o) => OrderSchema.parse(o));
+    expect(orders.map((o) => o.id)).toEqual([`o:${ok.id}`]); // decided once: the redelivery replayed it
+    expect(actor.status().inFlight).toHaveLength(1);
+    await actor.stop();
+  });
+
   it('announces state changes on sx.risk.state and persists them, limits and the book in the store', async () => {
     const w = await world();
     const deps = { bus: w.bus, subjects, store: w.store, clock: w.clock, log: silentLogger };
