@@ -18,6 +18,9 @@ import { SuggestionSchema } from '../streams/messages/suggestion.js';
 import { TradeSchema } from '../streams/messages/trade.js';
 import type { Subjects } from '../streams/subjects.js';
 import { toDlqEntry } from '../streams/validation/dlq.js';
+import { refuse } from '../streams/validation/refusal.js';
+import { RefusalReason } from '../streams/messages/dlq-entry.js';
+import type { DlqEntry } from '../streams/messages/dlq-entry.js';
 import type { ExecutionCore, ExecutionStats } from '../models/execution/execution-core.js';
 import { decodeInput } from '../models/execution/decode-input.js';
 
@@ -128,18 +131,48 @@ export function startExecutionActor(deps: ExecutionActorDeps, opts: ExecutionAct
     return out;
   };
 
+  /** The subject an input travels on, for its dead letter. */
+  const subjectOf = (m: ExecutionInput): string => {
+    const s = deps.subjects;
+    try {
+      switch (m.type) {
+        case 'pred':
+          return s.prediction(m.strategy, m.venue, m.symbol);
+        case 'exec.fill':
+          return s.fill(m.venue, m.symbol);
+        case 'exec.reject':
+          return s.reject(m.strategy, m.venue, m.symbol);
+        case 'feat.vector':
+          return s.features(m.venue, m.symbol);
+        case 'md.bar':
+          return s.bar(m.venue, m.symbol, m.tf);
+        case 'md.trade':
+          return s.trade(m.venue, m.symbol);
+        default:
+          return s.quote(m.venue, m.symbol);
+      }
+    } catch {
+      return `${s.prefix}.exec.input`;
+    }
+  };
+
   const push = (inputs: readonly ExecutionInput[]): Promise<void> => {
     const run = chain.then(async () => {
       const out: Suggestion[] = [];
+      const failed: DlqEntry[] = [];
       for (const m of inputs) {
         try {
           out.push(...handle(m));
         } catch (e) {
-          // A policy bug on one input must not stop the actor; the input is logged and skipped.
-          log.error({ err: String(e), type: m.type }, 'execution input failed');
+          // A policy error on one input must not stop the actor: the input goes to the DLQ with
+          // the error, and the actor goes on with the next.
+          own.refused++;
+          log.error({ err: String(e), type: m.type }, 'execution input failed; sent to the DLQ');
+          failed.push(toDlqEntry({ source: 'execution', subject: subjectOf(m), data: encode(m), refusal: refuse(RefusalReason.PROCESSING_FAILED, String(e)), ts: deps.clock.now() }));
         }
       }
       await publish(out);
+      await Promise.all(failed.map((entry) => deps.bus.publish(deps.subjects.dlq('execution'), encode(entry), { msgId: entry.id })));
     });
     chain = run.catch(() => {});
     return run;

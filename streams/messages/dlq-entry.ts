@@ -12,6 +12,8 @@ export const RefusalReason = {
   DUPLICATE: 'DUPLICATE',
   OUT_OF_ORDER: 'OUT_OF_ORDER',
   SUBJECT_MISMATCH: 'SUBJECT_MISMATCH',
+  /** A valid message whose handling failed (a policy error on it): refused so the actor goes on. */
+  PROCESSING_FAILED: 'PROCESSING_FAILED',
 } as const;
 export type RefusalReason = (typeof RefusalReason)[keyof typeof RefusalReason];
 export const RefusalReasonSchema = z.enum(Object.values(RefusalReason) as [RefusalReason, ...RefusalReason[]]);

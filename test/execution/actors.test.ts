@@ -160,4 +160,25 @@ describe('execution actor and paper venue on the memory bus', () => {
     await exec.stop();
     await bus.close();
   });
+
+  it('sends an input whose handling fails to sx.dlq.execution (PROCESSING_FAILED) and goes on with the next', async () => {
+    const bus = await newBus();
+    const clock = createSimulatedClock(9);
+    const real = createExecutionCore({ strategy: 's1', policy: twapPolicy({ slices: 1 }), minQty: 0.001 });
+    const poisoned = prediction(0, 1);
+    // A policy that breaks on one prediction (an ExecutionPolicyError, a bug): the core throws for it.
+    const core: typeof real = { ...real, onPrediction: (p, ts) => (p.id === poisoned.id ? (() => { throw new Error('policy failed: no schedule'); })() : real.onPrediction(p, ts)) };
+    const exec = startExecutionActor({ bus, subjects, clock, log: silentLogger }, { core });
+    await exec.push([poisoned, prediction(60_000, 1)]);
+    const sugg = await readAll(bus, 'SIGNALS', subjects.suggestion('s1', VENUE, SYMBOL));
+    expect(sugg.map((m) => SuggestionSchema.parse(m.json).ts)).toEqual([60_000]); // the next prediction still decided
+    const dlq = (await readAll(bus, 'DLQ')).map((m) => ({ subject: m.subject, e: DlqEntrySchema.parse(m.json) }));
+    expect(dlq.map((d) => [d.subject, d.e.source, d.e.reason, d.e.detail, d.e.subject, d.e.ts])).toEqual([
+      [subjects.dlq('execution'), 'execution', 'PROCESSING_FAILED', 'Error: policy failed: no schedule', subjects.prediction('s1', VENUE, SYMBOL), 9],
+    ]);
+    expect(JSON.parse(dlq[0]?.e.payload ?? '{}')).toEqual(JSON.parse(JSON.stringify(poisoned))); // the input as it was
+    expect(exec.stats()).toMatchObject({ refused: 1, received: 2, published: 1 });
+    await exec.stop();
+    await bus.close();
+  });
 });
