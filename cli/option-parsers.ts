@@ -57,6 +57,9 @@ export function parseTime(value: string): number {
   return ms;
 }
 
+/** A time as parseTime reads it, given back as an ISO 8601 string (UTC). */
+export const isoTime = (value: string): string => new Date(parseTime(value)).toISOString();
+
 const numberWhere = (ok: (n: number) => boolean, expected: string) => (v: string): number => {
   const n = Number(v);
   if (v.trim() === '' || !ok(n)) throw new InvalidArgumentError(expected);

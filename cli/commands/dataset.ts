@@ -11,7 +11,7 @@ import type { SampleKind, TrainingSampleStore } from '../../state/training-sampl
 import type { SymbolBars } from '../../models/training/bar-dataset.js';
 import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import { loadSymbolBars, requireBars } from './train.js';
-import { emptyWindow, fraction, nonNegative, nonNegativeInt, parseSymbols, parseTime, positive, positiveInt, timeframeArg } from '../option-parsers.js';
+import { emptyWindow, fraction, isoTime, nonNegative, nonNegativeInt, parseSymbols, parseTime, positive, positiveInt, timeframeArg } from '../option-parsers.js';
 
 export type DatasetExportCliOptions = Readonly<{
   source: string;
@@ -150,7 +150,7 @@ export function datasetCommand(openStore?: OpenSampleStore): Command {
     .option('--validation-fraction <f>', 'share for validation (the rest is test)', fraction, 0.15)
     .option('--embargo-bars <n>', 'bars after each split boundary left out of the later split', nonNegativeInt, 24)
     .option('--outlier-z <z>', 'quality report: outlier when |x − mean| > z·std', positive, 6)
-    .option('--created-at <iso>', 'a creation time to record in metadata.json (none by default, so equal exports are byte-identical)')
+    .option('--created-at <time>', 'a creation time to record in metadata.json, as ISO 8601 UTC (none by default, so equal exports are byte-identical)', isoTime)
     .action(async (opts: DatasetExportCliOptions) => {
       await runDatasetExport({ ...opts, progress: true }, openStore);
     });

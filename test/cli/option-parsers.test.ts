@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { fraction, nonNegative, nonNegativeInt, parseSymbols, parseTime, positive, positiveInt, timeframeArg } from '../../cli/option-parsers.js';
+import { fraction, isoTime, nonNegative, nonNegativeInt, parseSymbols, parseTime, positive, positiveInt, timeframeArg } from '../../cli/option-parsers.js';
 
 describe('command-line option parsers', () => {
   it('takes a comma-separated list, trimmed', () => {
@@ -23,6 +23,8 @@ describe('command-line option parsers', () => {
     expect(parseTime('2024-01-01T12:30:00Z')).toBe(Date.UTC(2024, 0, 1, 12, 30));
     expect(parseTime('1704067200000')).toBe(1704067200000);
     expect(() => parseTime('yesterday')).toThrow('not a date or epoch ms: yesterday');
+    expect(isoTime('2024-01-01')).toBe('2024-01-01T00:00:00.000Z'); // `dataset export --created-at`
+    expect(() => isoTime('last tuesday')).toThrow('not a date or epoch ms: last tuesday');
     expect(positiveInt('3')).toBe(3);
     for (const v of ['0', '1.5', '', 'x']) expect(() => positiveInt(v)).toThrow('a positive integer');
     expect(nonNegativeInt('0')).toBe(0);
