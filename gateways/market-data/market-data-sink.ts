@@ -71,9 +71,15 @@ export function createMarketDataSink(opts: MarketDataSinkOptions): FeedSink {
       p = (async () => {
         const last = await bus.lastMessage(opts.mdStream, subject);
         if (last === undefined) return;
-        const m = JSON.parse(new TextDecoder().decode(last.data)) as Partial<MarketData>;
-        if (typeof m.ts !== 'number') return;
-        const seq = m.type === 'md.quote' && typeof m.id === 'string' ? Number(m.id.slice(m.id.lastIndexOf(':') + 1)) : undefined;
+        // The stream's newest message is validated as any input: one that is not market data of
+        // this subject (published there by someone else) sets no high-water mark, and says so.
+        const r = decodeMarketData(subject, last.data, { maxPayloadBytes: opts.maxPayloadBytes, subjects, isKnown: () => true });
+        if (!r.ok) {
+          log.warn({ feed: feedName(f), subject, reason: r.reason, detail: r.detail }, 'newest message on the stream is not market data: no high-water mark from it');
+          return;
+        }
+        const m: MarketData = r.msg;
+        const seq = m.type === 'md.quote' ? Number(m.id.slice(m.id.lastIndexOf(':') + 1)) : undefined;
         marks.seed(subject, m.ts, venueTradeId(f, m.id), seq !== undefined && Number.isInteger(seq) ? seq : undefined);
       })();
       p.catch(() => loaded.delete(subject)); // read again next time

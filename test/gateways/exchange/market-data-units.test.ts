@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../../gateways/market-data/backoff.js';
 import { fromCcxtError, fromHttpStatus } from '../../../gateways/market-data/errors.js';
 import { createHighWaterMarks } from '../../../gateways/market-data/high-water-mark.js';
+import { createMarketDataSink } from '../../../gateways/market-data/market-data-sink.js';
 import { createMemoryBus } from '../../../streams/memory-bus.js';
+import { encode } from '../../../streams/codec.js';
+import { barId } from '../../../streams/messages/bar.js';
+import { subjectsFor } from '../../../streams/subjects.js';
 import { createNatsBus } from '../../../streams/nats-bus.js';
 import { NATS_URL } from './harness.js';
 import type { Trade } from '../../../streams/messages/trade.js';
@@ -70,3 +74,23 @@ describe.each([
     }
   });
 });
+
+describe('market-data sink high-water mark on start', () => {
+  it('takes it from the newest message of the feed\'s subject, and from nothing when that message is not market data', async () => {
+    const bus = createMemoryBus();
+    const subjects = subjectsFor('hw');
+    await bus.ensureStreams([{ name: 'HW_MD', subjects: [subjects.streamSubjects.MD[0] ?? 'hw.md.>'], maxAgeMs: 0, duplicateWindowMs: 1000, storage: 'memory' }]);
+    const feed = { kind: 'bar' as const, venue: 'binance', symbol: 'BTC/USDT', tf: '1h' as const };
+    const subject = subjects.bar('binance', 'BTC/USDT', '1h');
+    const sink = () => createMarketDataSink({ bus, subjects, mdStream: 'HW_MD', maxPayloadBytes: 8192, now: () => 0 });
+    // Someone else's bytes on the subject: the mark is not set from them, and reading it does not fail.
+    await bus.publish(subject, new TextEncoder().encode('{"ts": 1700000000000, "not": "a bar"'));
+    expect(await sink().highWater(feed)).toBeUndefined();
+    const ts = Date.UTC(2024, 0, 1);
+    const bar = { type: 'md.bar', v: 1, id: barId('binance', 'BTC/USDT', '1h', ts), venue: 'binance', symbol: 'BTC/USDT', tf: '1h', open: 100, high: 101, low: 99, close: 100.5, volume: 3, ts };
+    await bus.publish(subject, encode(bar));
+    expect(await sink().highWater(feed)).toEqual({ ts });
+    await bus.close();
+  });
+});
+
