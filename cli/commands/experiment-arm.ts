@@ -23,6 +23,8 @@ import type { Bus } from '../../streams/bus.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import type { MarketData } from '../../streams/messages/market-data.js';
 import { PredictionSchema } from '../../streams/messages/prediction.js';
+import type { Prediction } from '../../streams/messages/prediction.js';
+import { decodeInput } from '../../models/execution/decode-input.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { startEngine } from '../engine.js';
@@ -69,21 +71,30 @@ export type ArmOptions = Readonly<{
   onEventTime?: (ts: number) => void;
 }>;
 
+const PRED_ONLY = { pred: PredictionSchema } as const;
+
 /** The predictions the decision path published, as scored rows. */
 async function publishedPredictions(bus: Bus, cfg: Config): Promise<ScoredPrediction[]> {
   const stream = streamName(cfg, 'SIGNALS');
   const filter = `${cfg.prefix}.pred.>`;
   const total = await bus.countMessages(stream, filter);
   const out: ScoredPrediction[] = [];
-  const dec = new TextDecoder();
+  const refused: string[] = [];
   const c = bus.consume({ stream, durable: 'experiment', filterSubject: filter, batchSize: 4096 }, (batch) => {
     for (const d of batch) {
-      const p = PredictionSchema.parse(JSON.parse(dec.decode(d.data)));
-      out.push({ symbol: p.symbol, ts: p.ts, probs: [p.probs.down, p.probs.flat, p.probs.up], model: `${p.model.name}@${p.model.version}` });
+      const p = decodeInput<Prediction>(d.data, PRED_ONLY);
+      if (!p.ok) {
+        refused.push(`${d.subject} #${d.streamSeq}: ${p.reason} ${p.detail}`);
+        continue;
+      }
+      const m = p.msg;
+      out.push({ symbol: m.symbol, ts: m.ts, probs: [m.probs.down, m.probs.flat, m.probs.up], model: `${m.model.name}@${m.model.version}` });
     }
   });
-  while (out.length < total) await new Promise((r) => setTimeout(r, 5));
+  while (out.length + refused.length < total) await new Promise((r) => setTimeout(r, 5));
   await c.stop();
+  // Scoring an arm on part of its predictions would be a different experiment: the run fails, saying which.
+  if (refused.length > 0) throw new Error(`${refused.length} of the ${total} predictions the decision path published fail their schema, e.g. ${refused[0]}`);
   return out;
 }
 

@@ -78,7 +78,19 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * registrations and the `candidate` alias a challenger is shadowed under are left out.
  */
 function noteChange(changes: ModelChange[], data: Uint8Array, eventTime: number): void {
-  const e = ModelEventSchema.parse(JSON.parse(new TextDecoder().decode(data)));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder().decode(data));
+  } catch {
+    raw = undefined;
+  }
+  const parsed = ModelEventSchema.safeParse(raw);
+  if (!parsed.success) {
+    // Only the registry publishes here; a message that is not a model event changes nothing, and is said.
+    process.stderr.write(`notice: a message on the model subjects is not a model event (${parsed.error.issues[0]?.message ?? 'not JSON'}); ignored\n`);
+    return;
+  }
+  const e = parsed.data;
   if (e.event === 'registered' || (e.event !== 'rejected' && e.alias !== 'production')) return;
   changes.push({ at: iso(eventTime), event: e.event, version: e.version, previousVersion: e.previousVersion, reason: e.reason });
 }
