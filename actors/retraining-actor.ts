@@ -93,10 +93,19 @@ export type RetrainingActorHandle = Readonly<{
   /** Resolves once everything received so far is handled (tests). */
   idle(): Promise<void>;
   stop(): Promise<void>;
+  /** Resolves when stopped; rejects when a batch failed (the actor has stopped consuming: start a new one). */
   done: Promise<void>;
 }>;
 
 export const retrainingActorKey = (strategy: string): string => `retraining:${strategy}`;
+
+/** A batch after a failed one, on an actor whose in-memory state may be half applied. */
+export class RetrainingStaleError extends Error {
+  override readonly name = 'RetrainingStaleError';
+  constructor() {
+    super('retraining actor state is stale after a failed batch: a new actor resumes from the last commit');
+  }
+}
 const durableToken = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '_');
 const LABEL_SCHEMAS = { label: LabelSchema } as const;
 /** Samples are re-counted every this many labels while collecting. */
@@ -163,6 +172,8 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
   let cancelFit: (() => void) | undefined;
   let chain: Promise<void> = Promise.resolve();
   let dirty = false;
+  /** Stops this actor after a failed batch and rejects `done` (set once the consumption exists). */
+  let failWith: (e: unknown) => void = () => {};
 
   const snapshot = (): RetrainingSnapshot => ({
     v: 1,
@@ -552,7 +563,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
 
   const handle = (batch: readonly Delivery[]): Promise<void> => {
     const run = chain.then(async () => {
-      if (dirty) throw new Error('retraining actor state is stale after a failed batch; restart it');
+      if (dirty) throw new RetrainingStaleError();
       const labels: Label[] = [];
       const dlq: DlqEntry[] = [];
       let last = seq;
@@ -584,8 +595,11 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
         seq = last;
         await commit();
       } catch (e) {
-        dirty = true; // in-memory state may be half applied: stop rather than double count on redelivery
-        log.error({ err: String(e) }, 'retraining batch failed');
+        // The in-memory state may be half applied: this actor stops rather than count twice on the
+        // redelivery, and `done` rejects — its supervisor starts a new one from the last commit.
+        dirty = true;
+        log.error({ err: String(e) }, 'retraining batch failed; the actor stops (a new one resumes from its last commit)');
+        failWith(e);
         throw e;
       }
     });
@@ -598,7 +612,13 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     { stream: deps.streams.OUTCOMES, durable, filterSubject: deps.subjects.streamSubjects.OUTCOMES[1] ?? `${deps.subjects.prefix}.label.>`, batchSize: cfg.consumer.batchSize, ackWaitMs: cfg.consumer.ackWaitMs },
     handle,
   );
-  const done = consumption.done;
+  const failed = new Promise<never>((_, reject) => {
+    failWith = (e: unknown) => {
+      void consumption.stop(); // no more deliveries to this instance; not awaited: the failing batch is still in hand
+      reject(e instanceof Error ? e : new Error(String(e)));
+    };
+  });
+  const done = Promise.race([consumption.done, failed]);
   done.catch((e: unknown) => log.error({ err: String(e) }, 'retraining consumer ended'));
   log.info({ phase: phase(), seq }, 'retraining actor started');
 

@@ -2,6 +2,7 @@ import type { AssetActorDeps } from '../actors/asset-actor.js';
 import { createRecorder } from '../actors/recorder-actor.js';
 import type { Supervisor } from '../actors/supervisor.js';
 import { startSupervisor } from '../actors/supervisor.js';
+import { superviseRetraining } from './supervised-retraining.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../state/clock.js';
 import type { EngineCounters } from '../state/counters.js';
@@ -162,23 +163,30 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
           maxPayloadBytes: cfg.validation.maxPayloadBytes,
         })
       : undefined;
+  const { samples, registry } = adapters;
+  // Supervised: a batch that fails (its store or bus failed mid-batch) stops the actor, and a new
+  // one resumes from its last commit (cli/supervised-retraining.ts).
   const retraining =
-    cfg.retraining.enabled && decisions !== undefined && adapters.samples !== undefined && adapters.registry !== undefined
-      ? await startRetrainingActor({
-          bus: adapters.bus,
-          subjects,
-          samples: adapters.samples,
-          registry: adapters.registry,
-          clock: opts.retraining?.clock ?? clock,
-          log,
-          strategy: cfg.strategy.name,
-          model: cfg.retraining.model ?? parseModelRef(cfg.strategy.model).name,
-          config: cfg.retraining,
-          streams: { OUTCOMES: streamName(cfg, 'OUTCOMES') },
-          tracker: createRetrainingTracker(cfg.retraining.mlflow, log.child({ component: 'mlflow' })),
-          ...(opts.trainingClock !== undefined ? { trainingClock: opts.trainingClock } : {}),
-          ...(opts.retraining?.trainingThread !== undefined ? { trainingThread: opts.retraining.trainingThread } : {}),
-        })
+    cfg.retraining.enabled && decisions !== undefined && samples !== undefined && registry !== undefined
+      ? await superviseRetraining(
+          () =>
+            startRetrainingActor({
+              bus: adapters.bus,
+              subjects,
+              samples,
+              registry,
+              clock: opts.retraining?.clock ?? clock,
+              log,
+              strategy: cfg.strategy.name,
+              model: cfg.retraining.model ?? parseModelRef(cfg.strategy.model).name,
+              config: cfg.retraining,
+              streams: { OUTCOMES: streamName(cfg, 'OUTCOMES') },
+              tracker: createRetrainingTracker(cfg.retraining.mlflow, log.child({ component: 'mlflow' })),
+              ...(opts.trainingClock !== undefined ? { trainingClock: opts.trainingClock } : {}),
+              ...(opts.retraining?.trainingThread !== undefined ? { trainingThread: opts.retraining.trainingThread } : {}),
+            }),
+          { log },
+        )
       : undefined;
   let control: Subscription | undefined;
   if (opts.control !== false && adapters.audit !== undefined) {
