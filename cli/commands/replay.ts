@@ -13,6 +13,12 @@ import { natsBusOptions } from '../nats-options.js';
 import { emptyWindow, repeatedIn } from '../option-parsers.js';
 import { streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
+import { encode } from '../../streams/codec.js';
+import { RefusalReason } from '../../streams/messages/dlq-entry.js';
+import type { DlqEntry } from '../../streams/messages/dlq-entry.js';
+import { toDlqEntry } from '../../streams/validation/dlq.js';
+import { refuse } from '../../streams/validation/refusal.js';
+import type { SourceError } from '../../gateways/historical/source-error.js';
 
 export type ReplayCommandOptions = Readonly<{
   configFile?: string;
@@ -43,12 +49,15 @@ export class ReplayInputError extends Error {
  * assets, each named once; every symbol asked for must have a file; the window must not be empty.
  * A file in a flat folder says nothing of its venue: the config's is used, as a backtest does.
  */
-export function replaySources(cfg: Config, opts: Omit<ReplayCommandOptions, 'configFile' | 'speed'>): AsyncIterable<MarketData>[] {
+export type BadRow = (error: SourceError, where: Readonly<{ venue: string; symbol: string; tf: string }>) => void;
+
+export function replaySources(cfg: Config, opts: Omit<ReplayCommandOptions, 'configFile' | 'speed'>, onBadRow?: BadRow): AsyncIterable<MarketData>[] {
   const known = new Set(cfg.assets.map((a) => a.symbol));
   const empty = emptyWindow(opts.from, opts.to);
   if (empty !== undefined) throw new ReplayInputError(empty);
   if (!existsSync(opts.data)) throw new ReplayInputError(`--data ${opts.data} does not exist`);
   const window = { from: opts.from, to: opts.to };
+  const skipping = (venue: string, symbol: string, tf: string) => (onBadRow === undefined ? {} : { onBadRow: (e: SourceError) => onBadRow(e, { venue, symbol, tf }) });
   if (statSync(opts.data).isDirectory()) {
     const twice = repeatedIn(opts.symbols ?? []);
     if (twice.length > 0) throw new ReplayInputError(`--symbols names ${twice.join(', ')} more than once`);
@@ -61,12 +70,15 @@ export function replaySources(cfg: Config, opts: Omit<ReplayCommandOptions, 'con
     if (files.length === 0 || (opts.symbols !== undefined && missing.length > 0)) {
       throw new ReplayInputError(`no ${opts.timeframe} bar files for ${(files.length === 0 ? symbols : missing).join(', ')} under ${opts.data}`);
     }
-    return files.map((f) => readMarketData(f.path, { venue: f.venue === UNKNOWN_VENUE ? cfg.venue : f.venue, symbol: f.symbol, tf: f.timeframe, ...window }));
+    return files.map((f) => {
+      const venue = f.venue === UNKNOWN_VENUE ? cfg.venue : f.venue;
+      return readMarketData(f.path, { venue, symbol: f.symbol, tf: f.timeframe, ...window, ...skipping(venue, f.symbol, f.timeframe) });
+    });
   }
   const symbol = opts.symbol ?? symbolFromName(opts.data);
   if (symbol === undefined) throw new ReplayInputError(`cannot tell the symbol of ${opts.data}: pass --symbol BASE/QUOTE`);
   if (!known.has(symbol)) throw new ReplayInputError(`not a configured asset: ${symbol} (add it under assets: in the config)`);
-  return [readMarketData(opts.data, { venue: cfg.venue, symbol, tf: opts.timeframe, ...window })];
+  return [readMarketData(opts.data, { venue: cfg.venue, symbol, tf: opts.timeframe, ...window, ...skipping(cfg.venue, symbol, opts.timeframe) })];
 }
 
 /**
@@ -76,9 +88,21 @@ export function replaySources(cfg: Config, opts: Omit<ReplayCommandOptions, 'con
  */
 export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
   const cfg = loadConfig({ file: opts.configFile });
-  const sources = replaySources(cfg, opts);
+  const subjects = subjectsFor(cfg.prefix);
+  // A bad row (unparsable, or out of time order) is refused to `sx.dlq.replay` with its file, line
+  // and reason, and the replay goes on; the rows around it are published.
+  const refusals: Promise<unknown>[] = [];
+  /** Set once connected (sources are checked before anything connects; bad rows come while they are read). */
+  const dlqOut: { publish?: (entry: DlqEntry) => Promise<unknown> } = {};
+  const sources = replaySources(cfg, opts, (e, where) => {
+    const reason = /time order/.test(e.message) ? RefusalReason.OUT_OF_ORDER : RefusalReason.SCHEMA;
+    const entry = toDlqEntry({ source: 'replay', subject: subjects.bar(where.venue, where.symbol, where.tf), data: encode({ file: e.file, line: e.line }), refusal: refuse(reason, e.message), ts: Date.now() });
+    process.stderr.write(`\nrefused ${e.message}\n`);
+    if (dlqOut.publish !== undefined) refusals.push(dlqOut.publish(entry));
+  });
 
   const bus = await createNatsBus(natsBusOptions(cfg.nats, `${cfg.nats.name}-replay`));
+  dlqOut.publish = (entry) => bus.publish(subjects.dlq('replay'), encode(entry), { msgId: entry.id });
   const progress = new SingleBar({ format: ' replay |{bar}| {value} msgs | {rate} msg/s', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
   try {
     await bus.ensureStreams(streamSpecs(cfg));
@@ -86,7 +110,7 @@ export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
     progress.start(0, 0, { rate: 0 });
     const result = await replay({
       bus,
-      subjects: subjectsFor(cfg.prefix),
+      subjects,
       source: mergeByTime(...sources),
       speed: opts.speed,
       onProgress: (n) => {
@@ -95,9 +119,10 @@ export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
     });
     progress.update(result.published);
     progress.stop();
+    await Promise.all(refusals);
     const secs = (performance.now() - started) / 1000;
     process.stdout.write(
-      `${JSON.stringify({ published: result.published, duplicates: result.duplicates, stored: result.published - result.duplicates, seconds: Math.round(secs * 100) / 100, firstTs: result.firstTs, lastTs: result.lastTs })}\n`,
+      `${JSON.stringify({ published: result.published, duplicates: result.duplicates, stored: result.published - result.duplicates, refused: refusals.length, seconds: Math.round(secs * 100) / 100, firstTs: result.firstTs, lastTs: result.lastTs })}\n`,
     );
   } finally {
     progress.stop();

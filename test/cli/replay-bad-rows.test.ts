@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runReplay } from '../../cli/commands/replay.js';
+import { loadConfig } from '../../config/load.js';
+import { createNatsBus } from '../../streams/nats-bus.js';
+import { streamName, streamSpecs } from '../../streams/provision.js';
+import { DlqEntrySchema } from '../../streams/messages/dlq-entry.js';
+import { subjectsFor } from '../../streams/subjects.js';
+
+const NATS_URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
+const H = 3_600_000;
+const T0 = Date.UTC(2024, 0, 1);
+const row = (i: number, close = '100.5'): string => `${T0 + i * H},x,100,101,99,${close},3,M`;
+
+describe('sextant replay with bad rows in the file (real JetStream; fails, never skips, without NATS)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sextant-replay-bad-'));
+  const tag = Math.random().toString(36).slice(2, 8);
+  const configFile = join(dir, 'config.yaml');
+  writeFileSync(configFile, `prefix: rb${tag}\nstreamNamePrefix: RB${tag}_\nnats:\n  url: ${NATS_URL}\n`);
+  const cfg = loadConfig({ file: configFile });
+  afterAll(async () => {
+    const bus = await createNatsBus({ url: NATS_URL, name: 'replay-bad-cleanup', connectTimeoutMs: 3000 });
+    await bus.deleteStreams(streamSpecs(cfg).map((s) => s.name));
+    await bus.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('dead-letters each bad row with its file, line and reason, and publishes every good row around it', async () => {
+    const csv = join(dir, 'BTC_USDT_1h.csv');
+    // Line 4: a close that is not a number; line 6: a bar before the one above it.
+    writeFileSync(csv, ['timestamp,datetime,open,high,low,close,volume,src', row(0), row(1), row(2, 'n/a'), row(3), row(1), row(4)].join('\n') + '\n');
+    await runReplay({ configFile, data: csv, timeframe: '1h', speed: 'max' });
+    const bus = await createNatsBus({ url: NATS_URL, name: 'replay-bad-check', connectTimeoutMs: 3000 });
+    try {
+      expect(await bus.countMessages(streamName(cfg, 'MD'))).toBe(4); // hours 0, 1, 3, 4
+      const subjects = subjectsFor(cfg.prefix);
+      const dlq: ReturnType<typeof DlqEntrySchema.parse>[] = [];
+      const c = bus.consume({ stream: streamName(cfg, 'DLQ'), durable: 'check', filterSubject: subjects.dlq('replay') }, (batch) => {
+        for (const d of batch) dlq.push(DlqEntrySchema.parse(JSON.parse(new TextDecoder().decode(d.data))));
+      });
+      await expect.poll(() => dlq.length, { timeout: 5_000 }).toBe(2);
+      await c.stop();
+      expect(dlq.map((e) => [e.source, e.reason, e.subject])).toEqual([
+        ['replay', 'SCHEMA', subjects.bar(cfg.venue, 'BTC/USDT', '1h')],
+        ['replay', 'OUT_OF_ORDER', subjects.bar(cfg.venue, 'BTC/USDT', '1h')],
+      ]);
+      expect(dlq[0]?.detail).toContain(`${csv}:4:`);
+      expect(dlq[1]?.detail).toContain(`${csv}:6:`);
+      expect(JSON.parse(dlq[0]?.payload ?? '{}')).toEqual({ file: csv, line: 4 });
+    } finally {
+      await bus.close();
+    }
+  }, 60_000);
+});
