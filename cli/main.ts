@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { runBacktest } from './commands/backtest.js';
-import { givenFlags, loadBacktestSpec, resolveBacktestInputs } from './commands/backtest-spec.js';
+import { givenFlags, loadBacktestSpec, parseSpreadModelFlag, resolveBacktestInputs } from './commands/backtest-spec.js';
 import { formatSuite, runRegimeSuite } from './commands/backtest-suite.js';
 import { runWalkForward } from './commands/walk-forward.js';
 import { riskCell } from '../models/risk/risk-over-window.js';
@@ -18,7 +18,7 @@ import { openPgRegistry } from './registry.js';
 import { createPgTrainingSampleStore } from '../state/pg-training-sample-store.js';
 import { createRetrainingTracker } from '../models/mlflow/retraining-tracker.js';
 import { createLogger } from './logger.js';
-import { parseSymbols, parseTime, timeframeArg } from './option-parsers.js';
+import { nonNegative, parseSymbols, parseTime, timeframeArg } from './option-parsers.js';
 
 const parseSpeed = (v: string): number | 'max' => {
   if (v === 'max') return 'max';
@@ -100,10 +100,28 @@ program
     return n;
   })
   .option('--model <ref>', 'serve a registered model (name, name@version or name@alias) from the model registry instead of training one on the years before --from')
-  .action(async (opts: { data?: string; symbols: string[]; timeframe: string; from?: number; to?: number; suite?: string; walkForward?: number; embargo: number; report?: string; capital: number; spec?: string; source?: 'csv' | 'pg'; latencyMs?: number; model?: string }, cmd: Command) => {
+  .option('--strategy <name>', 'the strategy\'s name (its subjects, durables and report; default the config\'s strategy.name)')
+  .option('--taker-fee-bps <bps>', 'cost: taker fee in bps (default the config\'s paperVenue)', nonNegative)
+  .option('--maker-fee-bps <bps>', 'cost: maker fee in bps', nonNegative)
+  .option('--spread-bps <bps>', 'cost: full spread where no quote gives one (with a bar model: until it has warmed up)', nonNegative)
+  .option('--spread-model <model>', 'cost: fixed, corwin-schultz[:window] or range-fraction:<fraction>[:window] (spread from the bars)', (v: string) => {
+    try {
+      return parseSpreadModelFlag(v);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  })
+  .option('--impact-coeff <k>', 'cost: square-root impact coefficient', nonNegative)
+  .option('--max-volume-share <f>', 'cost: most of a bar\'s volume one side may take, in (0, 1]', (v: string) => {
+    const n = Number(v);
+    if (!(n > 0 && n <= 1)) throw new InvalidArgumentError('a number in (0, 1]');
+    return n;
+  })
+  .action(async (opts: { data?: string; symbols: string[]; timeframe: string; from?: number; to?: number; suite?: string; walkForward?: number; embargo: number; report?: string; capital: number; spec?: string; source?: 'csv' | 'pg'; latencyMs?: number; model?: string; strategy?: string; takerFeeBps?: number; makerFeeBps?: number; spreadBps?: number; spreadModel?: unknown; impactCoeff?: number; maxVolumeShare?: number }, cmd: Command) => {
     const configFile = program.opts<{ config?: string }>().config;
-    if (opts.spec !== undefined || opts.source !== undefined || opts.latencyMs !== undefined || opts.model !== undefined) {
-      if (opts.suite !== undefined || opts.walkForward !== undefined) throw new InvalidArgumentError('--spec, --source, --latency-ms and --model apply to a single backtest, not --suite or --walk-forward');
+    const single = ['spec', 'source', 'latencyMs', 'model', 'strategy', 'takerFeeBps', 'makerFeeBps', 'spreadBps', 'spreadModel', 'impactCoeff', 'maxVolumeShare'] as const;
+    if (single.some((k) => opts[k] !== undefined)) {
+      if (opts.suite !== undefined || opts.walkForward !== undefined) throw new InvalidArgumentError('--spec, --source, --model, --strategy and the cost flags apply to a single backtest, not --suite or --walk-forward (set costs there in the config file)');
       const inputs = resolveBacktestInputs(opts.spec !== undefined ? loadBacktestSpec(opts.spec) : undefined, givenFlags(opts, (k) => cmd.getOptionValueSource(k) === 'cli'));
       const r = await runBacktest({ ...(configFile !== undefined ? { configFile } : {}), ...inputs, progress: true });
       process.stdout.write(`${JSON.stringify({ metrics: r.metrics, baselines: r.baselines, gaps: r.gaps.length, risk: r.risk, run: r.run })}\n`);
@@ -136,7 +154,7 @@ program
       process.stdout.write(`${JSON.stringify({ stitched: wf.metrics, baselines: wf.baselines })}\n`);
       return;
     }
-    const r = await runBacktest({ configFile, ...opts, report, from: opts.from, to: opts.to, progress: true });
+    const r = await runBacktest({ configFile, ...(opts.data !== undefined ? { data: opts.data } : {}), symbols: opts.symbols, timeframe: opts.timeframe, capital: opts.capital, report, from: opts.from, to: opts.to, progress: true });
     process.stdout.write(`${JSON.stringify({ metrics: r.metrics, baselines: r.baselines, gaps: r.gaps.length, risk: r.risk, run: r.run })}\n`);
   });
 

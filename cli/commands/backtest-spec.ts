@@ -118,7 +118,44 @@ export function loadBacktestSpec(path: string): BacktestSpec {
 }
 
 /** What the command line gave explicitly (flags win over the spec). */
-export type BacktestFlags = Partial<Readonly<{ symbols: string[]; from: number; to: number; timeframe: string; data: string; source: 'csv' | 'pg'; capital: number; report: string; latencyMs: number; model: string }>>;
+export type BacktestFlags = Partial<
+  Readonly<{
+    symbols: string[];
+    from: number;
+    to: number;
+    timeframe: string;
+    data: string;
+    source: 'csv' | 'pg';
+    capital: number;
+    report: string;
+    model: string;
+    /** `--strategy <name>`: the strategy's name (its subjects, durables and report). */
+    strategy: string;
+    /** Cost flags, each over the spec's `costs` key of the same name. */
+    latencyMs: number;
+    takerFeeBps: number;
+    makerFeeBps: number;
+    spreadBps: number;
+    spreadModel: NonNullable<BacktestCosts['spread']>;
+    impactCoeff: number;
+    maxVolumeShare: number;
+  }>
+>;
+
+/** The cost flags and the `costs` key each one sets. */
+const COST_FLAGS = ['latencyMs', 'takerFeeBps', 'makerFeeBps', 'spreadBps', 'impactCoeff', 'maxVolumeShare'] as const;
+
+/**
+ * `--spread-model fixed | corwin-schultz[:window] | range-fraction:<fraction>[:window]`, as a spec's
+ * `costs.spread`; throws BacktestSpecError naming what was expected.
+ */
+export function parseSpreadModelFlag(v: string): NonNullable<BacktestCosts['spread']> {
+  const [kind, a, b] = v.split(':');
+  const raw = kind === 'range-fraction' ? { model: kind, fraction: Number(a), ...(b !== undefined ? { window: Number(b) } : {}) } : kind === 'corwin-schultz' && a !== undefined ? { model: kind, window: Number(a) } : { model: kind };
+  const r = SpreadSchema.safeParse(raw);
+  if (!r.success || (kind === 'fixed' && a !== undefined)) throw new BacktestSpecError(`--spread-model: expected fixed, corwin-schultz[:window] or range-fraction:<fraction>[:window], got ${JSON.stringify(v)}`);
+  return r.data;
+}
 
 export type BacktestInputs = Readonly<{
   symbols: readonly string[];
@@ -149,7 +186,14 @@ export function resolveBacktestInputs(spec: BacktestSpec | undefined, flags: Bac
   if (report === undefined) throw new BacktestSpecError('give --report (or `report:` in the --spec file)');
   const tf = TimeframeSchema.safeParse(flags.timeframe ?? s.timeframe ?? BACKTEST_DEFAULTS.timeframe);
   if (!tf.success) throw new BacktestSpecError(`timeframe: ${issuesText(tf.error.issues)}`);
-  const costs = flags.latencyMs !== undefined ? { ...s.costs, latencyMs: flags.latencyMs } : s.costs;
+  const costFlags: Record<string, unknown> = {};
+  for (const k of COST_FLAGS) if (flags[k] !== undefined) costFlags[k] = flags[k];
+  if (flags.spreadModel !== undefined) costFlags['spread'] = flags.spreadModel;
+  const checked = Object.keys(costFlags).length === 0 ? undefined : BacktestCostsSchema.safeParse({ ...s.costs, ...costFlags });
+  if (checked !== undefined && !checked.success) throw new BacktestSpecError(`cost flags: ${issuesText(checked.error.issues)}`);
+  const costs = checked?.data ?? s.costs;
+  const strategy = flags.strategy !== undefined ? { ...s.strategy, name: flags.strategy } : s.strategy;
+  if (strategy?.name !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(strategy.name)) throw new BacktestSpecError(`--strategy: letters, digits, _ and - (1 to 64), got ${JSON.stringify(strategy.name)}`);
   const data = flags.data ?? s.data;
   return {
     symbols: flags.symbols ?? s.symbols ?? [...BACKTEST_DEFAULTS.symbols],
@@ -161,7 +205,7 @@ export function resolveBacktestInputs(spec: BacktestSpec | undefined, flags: Bac
     ...(s.venue !== undefined ? { venue: s.venue } : {}),
     capital: flags.capital ?? s.capital ?? BACKTEST_DEFAULTS.capital,
     report,
-    ...(s.strategy !== undefined ? { strategy: s.strategy } : {}),
+    ...(strategy !== undefined ? { strategy } : {}),
     ...(costs !== undefined ? { costs } : {}),
     ...((flags.model ?? s.model) !== undefined ? { model: flags.model ?? s.model } : {}),
   };
@@ -183,7 +227,7 @@ export function spreadModelOf(costs: BacktestCosts | undefined): SpreadModel | u
 export function givenFlags(opts: Readonly<Record<string, unknown>>, isGiven: (name: string) => boolean): BacktestFlags {
   const pick = (name: string): unknown => (isGiven(name) ? opts[name] : undefined);
   const out: Record<string, unknown> = {};
-  for (const k of ['symbols', 'from', 'to', 'timeframe', 'data', 'source', 'capital', 'report', 'latencyMs', 'model'] as const) {
+  for (const k of ['symbols', 'from', 'to', 'timeframe', 'data', 'source', 'capital', 'report', 'model', 'strategy', 'spreadModel', ...COST_FLAGS] as const) {
     const v = pick(k);
     if (v !== undefined) out[k] = v;
   }

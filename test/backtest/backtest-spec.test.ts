@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BacktestSpecError, givenFlags, loadBacktestSpec, parseBacktestSpec, resolveBacktestInputs, spreadModelOf } from '../../cli/commands/backtest-spec.js';
+import { BacktestSpecError, givenFlags, loadBacktestSpec, parseBacktestSpec, parseSpreadModelFlag, resolveBacktestInputs, spreadModelOf } from '../../cli/commands/backtest-spec.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'sextant-bt-spec-'));
@@ -77,6 +77,20 @@ describe('backtest spec (--spec <yaml>)', () => {
     expect(errorOf(() => resolveBacktestInputs({ report: '/r' }, {}))).toMatch(/--from and --to/);
     expect(errorOf(() => resolveBacktestInputs({ from: 0, to: 1 }, {}))).toMatch(/--report/);
     expect(errorOf(() => resolveBacktestInputs(spec, { from: Date.UTC(2023, 5, 1) }))).toMatch(/window is empty/);
+  });
+
+  it('cost flags and --strategy override the file key by key, validated as the file is', () => {
+    const spec = parseBacktestSpec({ from: '2023-01-01', to: '2023-02-01', report: '/r', strategy: { name: 'alpha', model: 'direction-mlp@3' }, costs: { takerFeeBps: 5, makerFeeBps: 1, spread: { model: 'fixed' } } }, 's.yaml');
+    const r = resolveBacktestInputs(spec, { takerFeeBps: 7, spreadBps: 6, spreadModel: parseSpreadModelFlag('corwin-schultz:12'), impactCoeff: 0.8, maxVolumeShare: 0.05, strategy: 'beta' });
+    expect(r.costs).toEqual({ takerFeeBps: 7, makerFeeBps: 1, spreadBps: 6, spread: { model: 'corwin-schultz', window: 12 }, impactCoeff: 0.8, maxVolumeShare: 0.05 });
+    expect(r.strategy).toEqual({ name: 'beta', model: 'direction-mlp@3' });
+    expect(errorOf(() => resolveBacktestInputs(spec, { maxVolumeShare: 2 }))).toMatch(/cost flags: maxVolumeShare/);
+    expect(errorOf(() => resolveBacktestInputs(spec, { strategy: 'no spaces' }))).toMatch(/--strategy/);
+    expect(parseSpreadModelFlag('fixed')).toEqual({ model: 'fixed' });
+    expect(parseSpreadModelFlag('range-fraction:0.1:30')).toEqual({ model: 'range-fraction', fraction: 0.1, window: 30 });
+    for (const bad of ['range-fraction', 'range-fraction:2', 'corwin-schultz:0', 'roll', 'fixed:3']) expect(errorOf(() => parseSpreadModelFlag(bad)), bad).toMatch(/--spread-model: expected/);
+    const typed = { takerFeeBps: 7, spreadModel: { model: 'fixed' }, strategy: 'beta', impactCoeff: 0.5, capital: 10_000 };
+    expect(givenFlags(typed, (k) => k !== 'capital')).toEqual({ takerFeeBps: 7, spreadModel: { model: 'fixed' }, strategy: 'beta', impactCoeff: 0.5 });
   });
 
   it('takes only the flags the user typed (commander defaults do not override the file)', () => {

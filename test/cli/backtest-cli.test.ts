@@ -57,6 +57,18 @@ describe('sextant backtest, as a user types it', () => {
     expect((lastJson(r.stdout) as { stitched: unknown }).stitched).toEqual(wf.metrics);
   }, 240_000);
 
+  it('takes costs and the strategy name from flags: --taker-fee-bps, --spread-model, --impact-coeff, --strategy', () => {
+    const out = join(dir, 'bt-flags');
+    const r = sextant(['backtest', '--data', testDataDir(), '--symbols', 'BTC/USDT', '--from', '2023-01-01', '--to', '2023-01-15', '--report', out, '--taker-fee-bps', '7', '--spread-model', 'corwin-schultz:12', '--impact-coeff', '0.8', '--strategy', 'beta']);
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as BacktestReport;
+    expect(report.costs).toMatchObject({ takerFeeBps: 7, impactCoeff: 0.8, spreadModel: { kind: 'corwin-schultz', window: 12 } });
+    expect(report.counts['predictions']).toBeGreaterThan(0);
+    const bad = sextant(['backtest', '--symbols', 'BTC/USDT', '--from', '2023-01-01', '--to', '2023-01-15', '--report', out, '--spread-model', 'roll']);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('--spread-model: expected fixed');
+  }, 240_000);
+
   it('refuses an unknown suite and a window without --from/--to, saying what to give', () => {
     const a = sextant(['backtest', '--suite', 'crashes', '--report', join(dir, 'x')]);
     expect(a.status).not.toBe(0);
