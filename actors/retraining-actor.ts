@@ -98,14 +98,6 @@ export type RetrainingActorHandle = Readonly<{
 }>;
 
 export const retrainingActorKey = (strategy: string): string => `retraining:${strategy}`;
-
-/** A batch after a failed one, on an actor whose in-memory state may be half applied. */
-export class RetrainingStaleError extends Error {
-  override readonly name = 'RetrainingStaleError';
-  constructor() {
-    super('retraining actor state is stale after a failed batch: a new actor resumes from the last commit');
-  }
-}
 const durableToken = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '_');
 const LABEL_SCHEMAS = { label: LabelSchema } as const;
 /** Samples are re-counted every this many labels while collecting. */
@@ -563,7 +555,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
 
   const handle = (batch: readonly Delivery[]): Promise<void> => {
     const run = chain.then(async () => {
-      if (dirty) throw new RetrainingStaleError();
+      if (dirty) throw new Error('retraining actor state is stale after a failed batch: a new actor resumes from the last commit');
       const labels: Label[] = [];
       const dlq: DlqEntry[] = [];
       let last = seq;

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { runBacktest } from './commands/backtest.js';
-import { givenFlags, loadBacktestSpec, parseSpreadModelFlag, resolveBacktestInputs } from './commands/backtest-spec.js';
+import { givenFlags, loadBacktestSpec, parseSpreadModelFlag, resolveBacktestInputs, SINGLE_BACKTEST_FLAGS } from './commands/backtest-spec.js';
 import { formatSuite, runRegimeSuite } from './commands/backtest-suite.js';
 import { runWalkForward } from './commands/walk-forward.js';
 import { riskCell } from '../models/risk/risk-over-window.js';
@@ -119,8 +119,7 @@ program
   })
   .action(async (opts: { data?: string; symbols: string[]; timeframe: string; from?: number; to?: number; suite?: string; walkForward?: number; embargo: number; report?: string; capital: number; spec?: string; source?: 'csv' | 'pg'; latencyMs?: number; model?: string; strategy?: string; takerFeeBps?: number; makerFeeBps?: number; spreadBps?: number; spreadModel?: unknown; impactCoeff?: number; maxVolumeShare?: number }, cmd: Command) => {
     const configFile = program.opts<{ config?: string }>().config;
-    const single = ['spec', 'source', 'latencyMs', 'model', 'strategy', 'takerFeeBps', 'makerFeeBps', 'spreadBps', 'spreadModel', 'impactCoeff', 'maxVolumeShare'] as const;
-    if (single.some((k) => opts[k] !== undefined)) {
+    if (SINGLE_BACKTEST_FLAGS.some((k) => opts[k] !== undefined)) {
       if (opts.suite !== undefined || opts.walkForward !== undefined) throw new InvalidArgumentError('--spec, --source, --model, --strategy and the cost flags apply to a single backtest, not --suite or --walk-forward (set costs there in the config file)');
       const inputs = resolveBacktestInputs(opts.spec !== undefined ? loadBacktestSpec(opts.spec) : undefined, givenFlags(opts, (k) => cmd.getOptionValueSource(k) === 'cli'));
       const r = await runBacktest({ ...(configFile !== undefined ? { configFile } : {}), ...inputs, progress: true });

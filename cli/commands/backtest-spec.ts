@@ -63,6 +63,9 @@ export type BacktestCosts = z.infer<typeof BacktestCostsSchema>;
  * costs: { takerFeeBps: 10, spread: { model: corwin-schultz, window: 20 }, impactCoeff: 0.5, latencyMs: 250, maxVolumeShare: 0.1 }
  * report: reports/early-2023
  */
+/** A strategy's name, as a spec's `strategy.name` and `--strategy` take it. */
+const StrategyNameSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -');
+
 export const BacktestSpecSchema = z
   .object({
     symbols: z.array(z.string().min(1).max(64)).min(1),
@@ -78,7 +81,7 @@ export const BacktestSpecSchema = z
     report: z.string().min(1),
     strategy: z
       .object({
-        name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -'),
+        name: StrategyNameSchema,
         model: z.string().regex(/^[A-Za-z0-9_-]+(@[A-Za-z0-9_-]+)?$/, 'name or name@version/alias'),
       })
       .partial()
@@ -145,6 +148,9 @@ export type BacktestFlags = Partial<
 /** The cost flags and the `costs` key each one sets. */
 const COST_FLAGS = ['latencyMs', 'takerFeeBps', 'makerFeeBps', 'spreadBps', 'impactCoeff', 'maxVolumeShare'] as const;
 
+/** Flags (and `--spec`) that only a single backtest takes, not `--suite` or `--walk-forward`. */
+export const SINGLE_BACKTEST_FLAGS = ['spec', 'source', 'model', 'strategy', 'spreadModel', ...COST_FLAGS] as const;
+
 /**
  * `--spread-model fixed | corwin-schultz[:window] | range-fraction:<fraction>[:window]`, as a spec's
  * `costs.spread`; throws BacktestSpecError naming what was expected.
@@ -193,7 +199,7 @@ export function resolveBacktestInputs(spec: BacktestSpec | undefined, flags: Bac
   if (checked !== undefined && !checked.success) throw new BacktestSpecError(`cost flags: ${issuesText(checked.error.issues)}`);
   const costs = checked?.data ?? s.costs;
   const strategy = flags.strategy !== undefined ? { ...s.strategy, name: flags.strategy } : s.strategy;
-  if (strategy?.name !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(strategy.name)) throw new BacktestSpecError(`--strategy: letters, digits, _ and - (1 to 64), got ${JSON.stringify(strategy.name)}`);
+  if (flags.strategy !== undefined && !StrategyNameSchema.safeParse(flags.strategy).success) throw new BacktestSpecError(`--strategy: letters, digits, _ and - (1 to 64), got ${JSON.stringify(flags.strategy)}`);
   const data = flags.data ?? s.data;
   return {
     symbols: flags.symbols ?? s.symbols ?? [...BACKTEST_DEFAULTS.symbols],

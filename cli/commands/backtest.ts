@@ -407,7 +407,6 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   // The baselines trade through the strategy's paper venue settings: the config's, with the
   // backtest's costs over them (`backtestConfig`).
   const venue = paperVenueOptions(cfg, barMs);
-
   opts.onBaselineInputs?.(bars, { venue, barMs });
   const buyAndHold = runBuyAndHold(bars, { capital: opts.capital, venue, barMs });
   const grid = runGrid(bars, { capital: opts.capital, venue, barMs });

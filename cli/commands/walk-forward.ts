@@ -110,14 +110,14 @@ export async function runWalkForward(
     baselineCosts = costs;
     // The next segment starts flat: what this one holds at its end is closed here, at the costs a
     // taker pays at the last close (the round trips and fees count in the stitched figures).
-    const closing = closeSegment(positionsOf(segmentFills).open, segmentBars, costs.venue, { strategy: cfg.strategy.name, ts: curve[curve.length - 1]?.ts ?? end });
+    const last = curve[curve.length - 1];
+    const closing = closeSegment(positionsOf(segmentFills).open, segmentBars, costs.venue, { strategy: cfg.strategy.name, ts: last?.ts ?? end });
     const fills = [...segmentFills, ...closing.fills];
     trades.push(...closedTrades(fills));
     for (const f of fills) {
       fees += f.fee;
       notional += f.qty * f.price;
     }
-    const last = curve[curve.length - 1];
     const out = (last?.equity ?? capital) - closing.cost;
     const closed = last === undefined ? curve : [...curve.slice(0, -1), { ...last, equity: out }];
     segments.push({ from: iso(start), to: iso(end), trainedTo: report.model.trainRange.to, model: report.model.ref, capitalIn: capital, capitalOut: out, closingCost: closing.cost, metrics: report.metrics, risk: report.risk });

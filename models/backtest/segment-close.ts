@@ -2,6 +2,7 @@ import { EwmaVol } from '../features/ewma-vol.js';
 import { createBarSpreadEstimator } from '../execution/bar-spread.js';
 import type { PaperVenueOptions } from '../execution/paper-venue-core.js';
 import type { Bar } from '../../streams/messages/bar.js';
+import { fillId } from '../../streams/messages/fill.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import type { OpenPosition } from './positions.js';
 
@@ -42,9 +43,9 @@ export function closeSegment(open: readonly OpenPosition[], bars: readonly Bar[]
     const qty = Math.abs(p.qty);
     const half = (spread.value() ?? venue.spreadBps / 1e4) / 2;
     const sigma = vol.value;
-    const impactBps = sigma === null || !(last.volume > 0) ? 0 : venue.slippage.impactCoeff * sigma * Math.sqrt(qty / last.volume) * 1e4;
+    const impact = sigma === null || !(last.volume > 0) ? 0 : venue.slippage.impactCoeff * sigma * Math.sqrt(qty / last.volume);
     const side = p.qty > 0 ? 'sell' : 'buy';
-    const away = half + impactBps / 1e4;
+    const away = half + impact;
     const price = last.close * (side === 'sell' ? 1 - away : 1 + away);
     const fee = (qty * price * venue.takerFeeBps) / 1e4;
     cost += qty * last.close * away + fee;
@@ -52,7 +53,7 @@ export function closeSegment(open: readonly OpenPosition[], bars: readonly Bar[]
     fills.push({
       type: 'exec.fill',
       v: 1,
-      id: `x:${orderId}:0`,
+      id: fillId(orderId, 0),
       ts: at.ts,
       orderId,
       strategy: at.strategy,

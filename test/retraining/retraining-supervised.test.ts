@@ -9,19 +9,13 @@ import { silentLogger } from '../../state/logger.js';
 import type { TrainingSampleStore } from '../../state/training-sample-store.js';
 import { streamName } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
-import { publishLabels, retrainingWorld, samplesOf } from './fixtures.js';
+import { publishLabels, RETRAINING_TEST_CONFIG, retrainingWorld, samplesOf } from './fixtures.js';
 import type { RetrainingWorld } from './fixtures.js';
 
 const cfgBase = { ...loadConfig(), prefix: 'rtsv', streamNamePrefix: 'RTSV_' };
 const subjects = subjectsFor(cfgBase.prefix);
 // Scoring only (no cycle starts): the counts and rolling figures after 40 labels are what is compared.
-const config = RetrainingConfigSchema.parse({
-  enabled: true,
-  triggers: { everyLabels: 10_000, decayWindow: 10_000, adwinDelta: 0, psiWindow: 10_000 },
-  training: { minSamples: 80, maxSamples: 100, epochs: 5, seed: 3 },
-  shadow: { predictions: 60, margin: 0.05 },
-  consumer: { batchSize: 16, ackWaitMs: 60_000 },
-});
+const config = RetrainingConfigSchema.parse({ ...RETRAINING_TEST_CONFIG, triggers: { ...RETRAINING_TEST_CONFIG.triggers, everyLabels: 10_000 } });
 
 const startOn = (w: RetrainingWorld, samples: TrainingSampleStore) => (): Promise<RetrainingActorHandle> =>
   startRetrainingActor({ bus: w.bus, subjects, samples, registry: w.registry, clock: createLiveClock(), log: silentLogger, strategy: 's1', model: 'dir', config, streams: { OUTCOMES: streamName(cfgBase, 'OUTCOMES') }, trainingThread: 'main' });

@@ -9,17 +9,12 @@ import { silentLogger } from '../../state/logger.js';
 import { streamName } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { until } from '../labeling/harness.js';
-import { publishLabels, retrainingWorld, samplesOf } from './fixtures.js';
+import { publishLabels, RETRAINING_TEST_CONFIG, retrainingWorld, samplesOf } from './fixtures.js';
 
 const cfgBase = { ...loadConfig(), prefix: 'rtvr', streamNamePrefix: 'RTVR_' };
 const subjects = subjectsFor(cfgBase.prefix);
-const config = RetrainingConfigSchema.parse({
-  enabled: true,
-  triggers: { everyLabels: 100, decayWindow: 10_000, adwinDelta: 0, psiWindow: 10_000 },
-  training: { minSamples: 80, maxSamples: 100, epochs: 5, seed: 3 },
-  shadow: { predictions: 1000, margin: 0.05 },
-  consumer: { batchSize: 16, ackWaitMs: 60_000 },
-});
+// The shared test config (a cycle at 100 labels), with a short fit and a shadow run that outlasts the test.
+const config = RetrainingConfigSchema.parse({ ...RETRAINING_TEST_CONFIG, training: { ...RETRAINING_TEST_CONFIG.training, epochs: 5 }, shadow: { ...RETRAINING_TEST_CONFIG.shadow, predictions: 1000 } });
 
 /** The champion loads as stored; every later artifact (the challenger's) through `broken`. */
 function loaderBreakingChallengers(broken: (real: ModelRuntime) => ModelRuntime | Promise<never>): (bytes: Uint8Array) => Promise<ModelRuntime> {
