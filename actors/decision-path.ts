@@ -7,6 +7,7 @@ import type { Clock } from '../state/clock.js';
 import type { Logger } from '../state/logger.js';
 import type { CorePublisher, DurablePublisher, ValuePublisher } from '../streams/bus.js';
 import { encode } from '../streams/codec.js';
+import { retryingPublish } from '../streams/retrying-publish.js';
 import type { Timeframe } from '../streams/messages/bar.js';
 import type { Fill } from '../streams/messages/fill.js';
 import type { Prediction } from '../streams/messages/prediction.js';
@@ -122,6 +123,8 @@ export type DecisionPath = Readonly<{
  */
 /** Events decided between two yields to the event loop. */
 const SLICE = 256;
+/** Tries per output publish when the failure is retryable (`retryingPublish`). */
+const PUBLISH_ATTEMPTS = 3;
 
 export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOptions): DecisionPath {
   const { bus, subjects } = deps;
@@ -150,15 +153,27 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
   // they are stored at once (no promise per output); a refusal fails the release's `settled`
   // as a rejected publish would.
   const publishValueNow = bus.publishValueNow?.bind(bus);
+  // A publish that timed out or lost its connection is tried again with its id (the stream keeps
+  // one copy); what still fails fails the release, and that stops the decision path (event-sequencer.ts).
+  const publishBytes = retryingPublish(bus, PUBLISH_ATTEMPTS);
+  /**
+   * A publication in flight: its failure fails the release's `settled` (`Promise.all` below); the
+   * handler added here only keeps it from counting as unhandled while the release's later slices
+   * are still being decided (a long release awaits inference between slices).
+   */
+  const inFlight = (p: Promise<unknown>): void => {
+    p.catch(() => {});
+    pending.push(p);
+  };
   const publish = (subject: string, msg: { readonly id: string }): void => {
     if (publishValueNow === undefined) {
-      pending.push(bus.publish(subject, encode(msg), { msgId: msg.id }));
+      inFlight(publishBytes(subject, encode(msg), msg.id));
       return;
     }
     try {
       publishValueNow(subject, msg, msg.id);
     } catch (e) {
-      pending.push(Promise.reject(e));
+      inFlight(Promise.reject(e));
     }
   };
   const announce = (states: readonly RiskState[]): void => {

@@ -32,7 +32,29 @@ export type EventSequencer = Readonly<{
   late(): number;
   /** Shutdown: releases everything held, and from now on every push at once (nothing waits for a watermark). */
   close(): Promise<void>;
+  /** The failure that stopped the sequencer (see `DecisionPathFailedError`), or undefined while it runs. */
+  failure(): DecisionPathFailedError | undefined;
+  /** Resolves with that failure when it happens (never, while the sequencer runs). */
+  failed(): Promise<DecisionPathFailedError>;
 }>;
+
+/**
+ * A release failed (its handler threw, or its outputs were not stored): the decision path's state
+ * in memory has moved past what was stored, so deciding on would publish from a state no restart
+ * can reproduce, and the failed events could never be decided again in this process. The
+ * sequencer stops: the failed release's pushes and every later one are refused with this error,
+ * so no asset actor acknowledges anything more, and the engine stops (`sextant run` exits
+ * non-zero). A restarted engine resumes from its last commit: the risk state last written and
+ * every unacknowledged message, redelivered — as after a crash.
+ */
+export class DecisionPathFailedError extends Error {
+  override readonly name = 'DecisionPathFailedError';
+  /** Never cured by restarting an asset actor: the whole engine must restart. */
+  readonly retryable = false;
+  constructor(cause: unknown) {
+    super(`decision path failed: ${cause instanceof Error ? cause.message : String(cause)}; restart the engine to resume from its last commit`, { cause });
+  }
+}
 
 /**
  * The waiter of one `push`: a single promise for the whole batch, settled when its last event
@@ -72,6 +94,9 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
   let closing = false;
   /** The newest release's storing (a handler that settles in order makes it cover the earlier ones). */
   let lastSettled: Promise<void> = Promise.resolve();
+  let failure: DecisionPathFailedError | undefined;
+  let onFailure: ((e: DecisionPathFailedError) => void) | undefined;
+  const failedOnce = new Promise<DecisionPathFailedError>((resolve) => (onFailure = resolve));
 
   const lane = (asset: string): Lane => {
     const l = lanes.get(asset);
@@ -150,16 +175,28 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
   };
 
   /** Counts the taken events as handled (or failed): a push settles with its last event. */
-  const settle = (t: Taken, failure?: unknown): void => {
+  const settle = (t: Taken, error?: unknown): void => {
     for (let i = 0; i < t.waiters.length; i++) {
       const w = t.waiters[i] as Waiter;
       w.remaining -= t.counts[i] as number;
       if (w.failed) continue;
-      if (failure !== undefined) {
+      // Once stopped, nothing more is counted as handled (a later release's outputs stored or not).
+      const e = error ?? failure;
+      if (e !== undefined) {
         w.failed = true;
-        w.reject(failure);
+        w.reject(e);
       } else if (w.remaining === 0) w.resolve();
     }
+  };
+
+  /** The first failed release stops the sequencer: what it holds is refused, and every later push. */
+  const fail = (cause: unknown): DecisionPathFailedError => {
+    if (failure === undefined) {
+      failure = cause instanceof DecisionPathFailedError ? cause : new DecisionPathFailedError(cause);
+      settle(take(Number.POSITIVE_INFINITY), failure);
+      onFailure?.(failure);
+    }
+    return failure;
   };
 
   /** A release waiting behind the one running: it takes its events when it starts, not before. */
@@ -177,6 +214,7 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
     if (queued !== undefined) return queued;
     const run = chain.then(async () => {
       queued = undefined;
+      if (failure !== undefined) return;
       const taken = take(everything || closing ? Number.POSITIVE_INFINITY : watermark());
       everything = false;
       const events = taken.events;
@@ -189,8 +227,9 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
       try {
         result = await opts.onRelease(events);
       } catch (e) {
-        settle(taken, e);
-        throw e;
+        const f = fail(e);
+        settle(taken, f);
+        throw f;
       }
       if (result === undefined) {
         settle(taken);
@@ -200,10 +239,10 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
       lastSettled = result.settled.catch(() => {});
       result.settled.then(
         () => settle(taken),
-        (e: unknown) => settle(taken, e),
+        (e: unknown) => settle(taken, fail(e)),
       );
     });
-    // One failed release fails its own waiters; later releases still run.
+    // A failed release stops the sequencer (`fail`): its waiters, and every later push, are refused.
     queued = run;
     chain = run.catch(() => {});
     return run;
@@ -211,6 +250,7 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
 
   return {
     push: (asset, events) => {
+      if (failure !== undefined) return Promise.reject(failure);
       const l = lane(asset);
       l.idle = false;
       // Redelivered after a restart: already handed over. Usually none, and the array is held as it is.
@@ -222,8 +262,8 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
         for (const e of fresh) if (e.md.ts > l.lastTs) l.lastTs = e.md.ts;
         done = new Promise<void>((resolve, reject) => l.chunks.push({ events: fresh, pos: 0, waiter: { remaining: fresh.length, failed: false, resolve, reject } }));
       }
-      // A release that fails rejects the pushes of its own events only, so the asset actor whose
-      // events they were does not acknowledge its batch (and redelivery brings them again).
+      // A release that fails rejects the pushes of its events and stops the sequencer, so no asset
+      // actor acknowledges them (a restarted engine decides them again from its last commit).
       void release(false).catch(() => {});
       return done;
     },
@@ -241,8 +281,11 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
       await release(true);
       await chain;
       await lastSettled;
+      if (failure !== undefined) throw failure;
     },
     late: () => late,
+    failure: () => failure,
+    failed: () => failedOnce,
     close: async () => {
       closing = true;
       await release(true).catch(() => {});

@@ -74,6 +74,14 @@ export type Engine = Readonly<{
   labeling: LabelingActorHandle | undefined;
   /** The retraining actor, when `retraining.enabled`, decisions run and a sample store is given. */
   retraining: RetrainingActorHandle | undefined;
+  /**
+   * Resolves with the decision path's failure, never while it runs (`DecisionPathFailedError`: a
+   * release failed, and nothing more is decided or acknowledged). The engine must then be stopped
+   * and started again: the new one resumes from the last commit, as after a crash.
+   */
+  failed(): Promise<Error>;
+  /** That failure, or undefined while the decision path runs (or there is none). */
+  failure(): Error | undefined;
   /** Stops the actors, then waits for the recorder's writes. */
   stop(): Promise<void>;
 }>;
@@ -199,6 +207,8 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
     decisions,
     labeling,
     retraining,
+    failed: () => decisions?.sequencer.failed() ?? new Promise<Error>(() => {}),
+    failure: () => decisions?.sequencer.failure(),
     stop: async () => {
       control?.unsubscribe();
       // Nothing more comes: let held events through, so the actors' batches in hand can finish.

@@ -94,8 +94,8 @@ const isApiError = (e: unknown, code: number): boolean => e instanceof JetStream
  * lost pull, a failed ack, a reconnect) re-anchors: if the durable has unacknowledged deliveries,
  * it is recreated at its ack floor, so redelivery is in stream order at once instead of after
  * `ack_wait` behind newer messages (nats-server 2.9 has no consumer reset). Messages delivered
- * before a re-anchor are flagged `redelivered`. One consumption per durable at a time (the asset
- * leases guarantee it across processes).
+ * before a re-anchor are flagged `redelivered`. One consumption per durable at a time: one
+ * engine process runs every asset (no leases across processes are built; docs/architecture.md).
  */
 /**
  * Stream sequence up to which a durable has acknowledged everything. One that has acknowledged

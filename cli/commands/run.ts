@@ -29,16 +29,21 @@ export async function runEngine(opts: RunOptions): Promise<void> {
       ? undefined
       : startEngineStatusFeed({ engine, hub: gateway.hub, metrics: gateway.metrics, bus: adapters.bus, consumers: engineConsumers(cfg, engine), intervalMs: cfg.gateway.statusIntervalMs ?? 1000, log });
   const heartbeat = setInterval(() => log.info({ counters: engine.counters, actors: engine.supervisor.status() }, 'status'), 10_000);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
+  const failure = await new Promise<Error | undefined>((resolve) => {
+    const stop = (): void => resolve(undefined);
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    // A failed release stops the decision path (nothing more is acknowledged): the process ends
+    // non-zero, so that its supervisor (systemd, Kubernetes) starts it again from the last commit.
+    void engine.failed().then(resolve);
   });
   clearInterval(heartbeat);
+  if (failure !== undefined) log.error({ err: failure.message }, 'decision path failed: stopping the engine (start it again to resume from its last commit)');
   log.info({}, 'stopping');
   await engine.stop();
   status?.stop();
   await gateway?.close();
   await adapters.close();
   log.info({ counters: engine.counters }, 'stopped');
+  if (failure !== undefined) throw failure;
 }

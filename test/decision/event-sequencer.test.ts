@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AssetEvent } from '../../actors/event-sequencer.js';
-import { createEventSequencer } from '../../actors/event-sequencer.js';
+import { createEventSequencer, DecisionPathFailedError } from '../../actors/event-sequencer.js';
 import { mulberry32 } from '../../models/training/seeded-rng.js';
 import { barId } from '../../streams/messages/bar.js';
 import type { Bar } from '../../streams/messages/bar.js';
@@ -86,20 +86,53 @@ describe('event sequencer', () => {
     expect(seen).toEqual([bar('A', 10).id, bar('A', 20).id, bar('A', 30).id]);
   });
 
-  it('fails the pushes whose events failed, and goes on with later ones', async () => {
+  it('stops at a release that throws: its pushes, what it holds and every later push are refused, redeliveries too', async () => {
     let fail = true;
+    const seen: number[] = [];
+    const seq = createEventSequencer({
+      assets: ['A', 'B'],
+      onRelease: async (es) => {
+        if (fail) throw new Error('execution policy refused');
+        seen.push(...es.map((e) => e.md.ts));
+      },
+    });
+    const held = seq.push('B', [ev('B', 1, 30)]); // waits for A to reach 30
+    const first = seq.push('A', [ev('A', 1, 10)]);
+    await expect(first).rejects.toThrow(DecisionPathFailedError);
+    await expect(first).rejects.toThrow('execution policy refused');
+    await expect(held).rejects.toThrow(DecisionPathFailedError);
+    expect(seq.failure()?.message).toMatch(/decision path failed: execution policy refused; restart the engine/);
+    await expect(seq.failed()).resolves.toBe(seq.failure());
+    fail = false;
+    // The redelivered event (an asset actor restarted) is refused, not skipped as already handed over.
+    await expect(seq.push('A', [ev('A', 1, 10)])).rejects.toBe(seq.failure());
+    await expect(seq.push('A', [ev('A', 2, 20)])).rejects.toBe(seq.failure());
+    await expect(seq.flush()).rejects.toBe(seq.failure());
+    expect(seen).toEqual([]);
+  });
+
+  it('stops when a decided release is not stored: its pushes and later ones fail, even ones decided meanwhile', async () => {
+    const stores: { resolve: () => void; reject: (e: unknown) => void }[] = [];
     const seen: number[] = [];
     const seq = createEventSequencer({
       assets: ['A'],
       onRelease: async (es) => {
-        if (fail) throw new Error('publish refused');
         seen.push(...es.map((e) => e.md.ts));
+        return { settled: new Promise<void>((resolve, reject) => stores.push({ resolve, reject })) };
       },
     });
-    await expect(seq.push('A', [ev('A', 1, 10)])).rejects.toThrow('publish refused');
-    fail = false;
-    await seq.push('A', [ev('A', 2, 20)]);
-    expect(seen).toEqual([20]);
+    const first = seq.push('A', [ev('A', 1, 10)]);
+    await tick();
+    const second = seq.push('A', [ev('A', 2, 20)]); // decided while the first one's outputs are stored
+    await tick();
+    expect(seen).toEqual([10, 20]);
+    expect(stores).toHaveLength(2);
+    stores[0]?.reject(new Error('publish timed out'));
+    stores[1]?.resolve(); // stored, but after a failure: not counted as handled
+    await expect(first).rejects.toThrow(/decision path failed: publish timed out/);
+    await expect(second).rejects.toBe(seq.failure());
+    await expect(seq.push('A', [ev('A', 3, 30)])).rejects.toBe(seq.failure());
+    expect(seen).toEqual([10, 20]);
   });
 
   it('after close, releases what it holds and every later push at once', async () => {
