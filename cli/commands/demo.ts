@@ -3,7 +3,7 @@ import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { createLiveClock } from '../../state/clocks/live-clock.js';
 import type { EngineCounters } from '../../state/counters.js';
-import type { Bar } from '../../streams/messages/bar.js';
+import type { Bar, Timeframe } from '../../streams/messages/bar.js';
 import { streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
@@ -31,7 +31,7 @@ export type DemoOptions = Readonly<{
   configFile?: string;
   data?: string;
   symbols: readonly string[];
-  timeframe: string;
+  timeframe: Timeframe;
   from: number;
   to: number;
   embedded?: boolean;
@@ -71,10 +71,15 @@ export type DemoSummary = Readonly<{
   messagesPerSecond: number;
 }>;
 
-/** The demo's own namespace, reset at every start so the demo can be run again. */
-export function demoConfig(base: Config, symbols: readonly string[]): Config {
+/**
+ * The demo's own namespace, reset at every start so the demo can be run again, with the strategy
+ * on the replayed timeframe (it scores only bars of its own timeframe: a 5m replay with the
+ * configured 1h strategy would predict nothing).
+ */
+export function demoConfig(base: Config, symbols: readonly string[], timeframe: Timeframe): Config {
   return {
     ...base,
+    strategy: { ...base.strategy, timeframe },
     prefix: 'sxdemo',
     streamNamePrefix: 'DEMO_',
     redis: { ...base.redis, keyPrefix: 'sxdemo' },
@@ -91,7 +96,7 @@ const progressNote = (line: string): void => void process.stderr.write(`${line}\
 /** `sextant demo`: replay a real window into the local stack, run the engine, print a summary. */
 export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const started = performance.now();
-  const cfg = demoConfig(loadConfig({ file: opts.configFile }), opts.symbols);
+  const cfg = demoConfig(loadConfig({ file: opts.configFile }), opts.symbols, opts.timeframe);
   const log = createLogger(process.env['SEXTANT_LOG_LEVEL'] ?? 'warn');
   const clock = createLiveClock();
   const dataDir = requireDataDir(opts.data ?? cfg.data.dir);
@@ -144,6 +149,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     const secs = (performance.now() - started) / 1000;
     progress.update(n, { phase: 'engine ', rate: Math.round(n / secs) });
     if (n >= expected) break;
+    const failure = engine.failure();
+    if (failure !== undefined) {
+      progress.stop();
+      throw failure;
+    }
     if (n !== last) {
       last = n;
       idleSince = performance.now();

@@ -92,6 +92,15 @@ describe('sextant demo', () => {
     expect(decided(b)).toEqual(decided(a));
   });
 
+  it('runs the strategy on the replayed timeframe: a 5m demo predicts on its 5m bars', () => {
+    const r = sextant(['demo', '--embedded', '--no-faults', '--symbols', 'BTC/USDT', '--timeframe', '5m', '--from', '2024-03-01', '--to', '2024-03-03']);
+    expect(r.status, r.stderr).toBe(0);
+    const s = lastJson(r.stdout);
+    // Two complete days of 5m bars; every bar after the 199-bar warm-up is scored.
+    expect(s.published).toBe(2 * 288);
+    expect(s.predictions).toBe(2 * 288 - 199);
+  });
+
   it('says which data it needs when the data folder is missing', () => {
     const r = sextant(['demo', '--embedded', '--data', '/nonexistent/sextant-data']);
     expect(r.status).not.toBe(0);
