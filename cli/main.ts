@@ -1,24 +1,15 @@
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { runBacktest } from './commands/backtest.js';
 import { givenFlags, loadBacktestSpec, parseSpreadModelFlag, resolveBacktestInputs, SINGLE_BACKTEST_FLAGS } from './commands/backtest-spec.js';
-import { formatSuite, runRegimeSuite } from './commands/backtest-suite.js';
-import { runWalkForward } from './commands/walk-forward.js';
-import { riskCell } from '../models/risk/risk-over-window.js';
 import { experimentCommand } from './commands/experiment.js';
 import { ctlCommand } from './commands/ctl.js';
 import { datasetCommand } from './commands/dataset.js';
-import { runDemo } from './commands/demo.js';
-import { runFeatures } from './commands/features.js';
-import { runReplay } from './commands/replay.js';
-import { runEngine } from './commands/run.js';
 import { trainCommand } from './commands/train.js';
-import { openPgRegistry } from './registry.js';
-import { createPgTrainingSampleStore } from '../state/pg-training-sample-store.js';
 import { createRetrainingTracker } from '../models/mlflow/retraining-tracker.js';
 import { createLogger } from './logger.js';
-import { nonNegative, parseSymbols, parseTime, timeframeArg } from './option-parsers.js';
+import { nonNegative, parseSymbols, parseTime, positive, timeframeArg } from './option-parsers.js';
+import type { Timeframe } from '../streams/messages/bar.js';
 
 const parseSpeed = (v: string): number | 'max' => {
   if (v === 'max') return 'max';
@@ -38,6 +29,7 @@ program
   .option('--embedded', 'use in-process adapters instead of NATS/Redis/PostgreSQL')
   .option('--auto', 'fall back to in-process adapters where a service is unreachable')
   .action(async (opts: { embedded?: boolean; auto?: boolean }) => {
+    const { runEngine } = await import('./commands/run.js');
     await runEngine({ configFile: program.opts<{ config?: string }>().config, mode: opts.embedded ? 'embedded' : opts.auto ? 'auto' : 'live' });
   });
 
@@ -59,8 +51,9 @@ program
     return n;
   })
   .option('--hold', 'with --dashboard: keep serving after the replay until Ctrl-C')
-  .action(async (opts: { data?: string; symbols: string[]; timeframe: string; from: number; to: number; embedded?: boolean; faults: boolean; retrain?: boolean; dashboard?: boolean; port?: number; hold?: boolean }) => {
+  .action(async (opts: { data?: string; symbols: string[]; timeframe: Timeframe; from: number; to: number; embedded?: boolean; faults: boolean; retrain?: boolean; dashboard?: boolean; port?: number; hold?: boolean }) => {
     if ((opts.port !== undefined || opts.hold === true) && opts.dashboard !== true) throw new InvalidArgumentError('--port and --hold go with --dashboard');
+    const { runDemo } = await import('./commands/demo.js');
     await runDemo({ configFile: program.opts<{ config?: string }>().config, ...opts });
   });
 
@@ -77,28 +70,16 @@ program
     if (!(Number.isInteger(n) && n > 0)) throw new InvalidArgumentError('a positive number of days');
     return n;
   })
-  .option('--embargo <hours>', 'walk-forward: hours between a model\'s training data and its test window', (v: string) => {
-    const n = Number(v);
-    if (!(n >= 0)) throw new InvalidArgumentError('hours >= 0');
-    return n;
-  }, 24)
+  .option('--embargo <hours>', 'walk-forward: hours between a model\'s training data and its test window', nonNegative, 24)
   .option('--suite <name>', '"regimes": the regime windows on BTC, ETH, SOL, DOGE and PEPE where they have data (ignores --symbols/--from/--to)')
   .option('--report <dir>', 'folder for report.json and report.html (a folder per window with --suite); or `report:` in --spec')
-  .option('--capital <amount>', 'starting capital in quote currency', (v: string) => {
-    const n = Number(v);
-    if (!(n > 0)) throw new InvalidArgumentError('a positive amount');
-    return n;
-  }, 10_000)
+  .option('--capital <amount>', 'starting capital in quote currency', positive, 10_000)
   .option('--spec <yaml>', 'backtest inputs from a YAML file (symbols, from/to, timeframe, source, strategy, costs, report); flags override it')
   .option('--source <kind>', '"csv" (--data, default) or "pg": bars from the TimeseriesStore in PostgreSQL (config postgres)', (v: string) => {
     if (v !== 'csv' && v !== 'pg') throw new InvalidArgumentError('csv or pg');
     return v;
   })
-  .option('--latency-ms <ms>', 'order latency in event time: an order fills from the first event at or after arrival + ms', (v: string) => {
-    const n = Number(v);
-    if (!(n >= 0)) throw new InvalidArgumentError('ms >= 0');
-    return n;
-  })
+  .option('--latency-ms <ms>', 'order latency in event time: an order fills from the first event at or after arrival + ms', nonNegative)
   .option('--model <ref>', 'serve a registered model (name, name@version or name@alias) from the model registry instead of training one on the years before --from')
   .option('--strategy <name>', 'the strategy\'s name (its subjects, durables and report; default the config\'s strategy.name)')
   .option('--taker-fee-bps <bps>', 'cost: taker fee in bps (default the config\'s paperVenue)', nonNegative)
@@ -122,6 +103,7 @@ program
     if (SINGLE_BACKTEST_FLAGS.some((k) => opts[k] !== undefined)) {
       if (opts.suite !== undefined || opts.walkForward !== undefined) throw new InvalidArgumentError('--spec, --source, --model, --strategy and the cost flags apply to a single backtest, not --suite or --walk-forward (set costs there in the config file)');
       const inputs = resolveBacktestInputs(opts.spec !== undefined ? loadBacktestSpec(opts.spec) : undefined, givenFlags(opts, (k) => cmd.getOptionValueSource(k) === 'cli'));
+      const { runBacktest } = await import('./commands/backtest.js');
       const r = await runBacktest({ ...(configFile !== undefined ? { configFile } : {}), ...inputs, progress: true });
       process.stdout.write(`${JSON.stringify({ metrics: r.metrics, baselines: r.baselines, gaps: r.gaps.length, risk: r.risk, run: r.run })}\n`);
       return;
@@ -130,12 +112,15 @@ program
     const report = opts.report;
     if (opts.suite !== undefined) {
       if (opts.suite !== 'regimes') throw new InvalidArgumentError(`unknown suite ${JSON.stringify(opts.suite)} (known: regimes)`);
+      const { formatSuite, runRegimeSuite } = await import('./commands/backtest-suite.js');
       const rows = await runRegimeSuite({ ...(configFile !== undefined ? { configFile } : {}), ...(opts.data !== undefined ? { data: opts.data } : {}), reportDir: report, timeframe: opts.timeframe, capital: opts.capital, progress: true });
       process.stdout.write(`${formatSuite(rows)}\n`);
       return;
     }
     if (opts.from === undefined || opts.to === undefined) throw new InvalidArgumentError('give --from and --to (or --suite regimes)');
     if (opts.walkForward !== undefined) {
+      const { runWalkForward } = await import('./commands/walk-forward.js');
+      const { riskCell } = await import('../models/risk/risk-over-window.js');
       const wf = await runWalkForward({
         ...(configFile !== undefined ? { configFile } : {}),
         ...(opts.data !== undefined ? { data: opts.data } : {}),
@@ -153,6 +138,7 @@ program
       process.stdout.write(`${JSON.stringify({ stitched: wf.metrics, baselines: wf.baselines })}\n`);
       return;
     }
+    const { runBacktest } = await import('./commands/backtest.js');
     const r = await runBacktest({ configFile, ...(opts.data !== undefined ? { data: opts.data } : {}), symbols: opts.symbols, timeframe: opts.timeframe, capital: opts.capital, report, from: opts.from, to: opts.to, progress: true });
     process.stdout.write(`${JSON.stringify({ metrics: r.metrics, baselines: r.baselines, gaps: r.gaps.length, risk: r.risk, run: r.run })}\n`);
   });
@@ -168,6 +154,7 @@ program
   .option('--to <date>', 'window end (exclusive)', parseTime)
   .option('--speed <factor>', 'event-time speed factor, or "max"', parseSpeed, 'max')
   .action(async (opts: { data: string; symbols?: string[]; symbol?: string; timeframe: string; from?: number; to?: number; speed: number | 'max' }) => {
+    const { runReplay } = await import('./commands/replay.js');
     await runReplay({ configFile: program.opts<{ config?: string }>().config, ...opts });
   });
 
@@ -191,6 +178,7 @@ program
   .requiredOption('--bars <csv>', 'OHLCV CSV (timestamp,datetime,open,high,low,close,volume,…)')
   .option('--out <file>', 'output CSV (default: stdout)')
   .action(async (opts: { bars: string; out?: string }) => {
+    const { runFeatures } = await import('./commands/features.js');
     await runFeatures(opts);
   });
 
@@ -199,7 +187,7 @@ let trainConfig: ReturnType<typeof loadConfig> | undefined;
 const trainCfg = (): ReturnType<typeof loadConfig> => (trainConfig ??= loadConfig({ file: program.opts<{ config?: string }>().config }));
 program.addCommand(
   trainCommand(
-    () => openPgRegistry(trainCfg()),
+    async () => (await import('./registry.js')).openPgRegistry(trainCfg()),
     // MLflow (retraining.mlflow.trackingUrl) logs `sextant train` runs too; off when unset.
     () => ({ tracker: createRetrainingTracker(trainCfg().retraining.mlflow, createLogger('info').child({ component: 'mlflow' })), now: () => Date.now() }),
   ),
@@ -207,8 +195,9 @@ program.addCommand(
 program.addCommand(ctlCommand(() => program.opts<{ config?: string }>().config));
 program.addCommand(experimentCommand(() => program.opts<{ config?: string }>().config));
 program.addCommand(
-  datasetCommand(() => {
+  datasetCommand(async () => {
     const cfg = loadConfig({ file: program.opts<{ config?: string }>().config });
+    const { createPgTrainingSampleStore } = await import('../state/pg-training-sample-store.js');
     return createPgTrainingSampleStore({ url: cfg.postgres.url, schema: cfg.postgres.schema });
   }),
 );

@@ -3,7 +3,6 @@ import { Command, InvalidArgumentError } from 'commander';
 import { requireDataDir } from '../../gateways/data-dir.js';
 import { parseTimeframe } from '../../gateways/historical/bars-csv.js';
 import { barSampleSource } from '../../models/datasets/bar-sample-source.js';
-import { exportDataset } from '../../models/datasets/export-dataset.js';
 import type { ExportResult } from '../../models/datasets/export-dataset.js';
 import type { Progress, SampleSource } from '../../models/datasets/sample-source.js';
 import { trainingSampleSource } from '../../models/datasets/training-sample-source.js';
@@ -107,6 +106,7 @@ export async function runDatasetExport(opts: DatasetExportCliOptions, openStore?
     } else bar.update(done, { what });
   };
   try {
+    const { exportDataset } = await import('../../models/datasets/export-dataset.js'); // Parquet and Arrow: loaded when used
     const r = await exportDataset(source, {
       outDir: opts.out,
       name: opts.name,

@@ -19,11 +19,9 @@ import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
 import { ModelEventSchema } from '../../streams/messages/model-event.js';
 import { streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
-import { REGIME_SYMBOLS, REGIME_WINDOWS, windowCoverage } from './backtest-suite.js';
-import type { RegimeWindow } from './backtest-suite.js';
+import { REGIME_SYMBOLS, REGIME_WINDOWS, windowCoverage } from './regime-windows.js';
+import type { RegimeWindow } from './regime-windows.js';
 import { loadSymbolBars } from './train.js';
-import { backtestConfig } from './backtest.js';
-import { runArm } from './experiment-arm.js';
 import type { ServedModel } from './experiment-arm.js';
 import { parseSymbols, positive, timeframeArg } from '../option-parsers.js';
 
@@ -172,6 +170,9 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
       // The backtest's wiring: own namespace, every symbol allowed, the strategy on the replayed
       // timeframe, and timers that never come due inside a window (this command had its own copy
       // with 2^31 − 1 ms, 24.8 days of event time, which marked assets idle in longer windows).
+      // Loaded here, not with the CLI: the engine's wiring is heavy, and `sextant ctl` should start fast.
+      const { backtestConfig } = await import('./backtest.js');
+      const { runArm } = await import('./experiment-arm.js');
       const cfg = backtestConfig(base, symbols, { timeframe: tf });
       const files = findBarFiles(dataDir, { symbols, timeframe: tf }).map((f) => ({ path: f.path, symbol: f.symbol }));
       // One registry per window, on its own bus: both arms serve from it; the strategy swaps by swapTo.

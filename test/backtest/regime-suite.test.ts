@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBacktest } from '../../cli/commands/backtest.js';
-import { formatSuite, planRegimeSuite, REGIME_SYMBOLS, REGIME_WINDOWS, runRegimeSuite, windowCoverage } from '../../cli/commands/backtest-suite.js';
+import { formatSuite, runRegimeSuite } from '../../cli/commands/backtest-suite.js';
+import { planRegimeSuite, REGIME_SYMBOLS, REGIME_WINDOWS, windowCoverage } from '../../cli/commands/regime-windows.js';
 import { findBarFiles } from '../../gateways/data-dir.js';
 import { testDataDir } from '../support/data-dir.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runRetrainVsFrozen } from '../../cli/commands/experiment.js';
-import { REGIME_WINDOWS } from '../../cli/commands/backtest-suite.js';
+import { REGIME_WINDOWS } from '../../cli/commands/regime-windows.js';
 import { sampleTrainingLeaks, trainingLeaks } from '../../models/experiments/retrain-schedule.js';
 import { loadConfig } from '../../config/load.js';
 import { findBarFiles } from '../../gateways/data-dir.js';
