@@ -24,9 +24,27 @@ export function parseLimitPairs(pairs: readonly string[]): Record<string, unknow
     const key = pair.slice(0, eq);
     const raw = pair.slice(eq + 1);
     const one = (s: string): unknown => (s !== '' && Number.isFinite(Number(s)) ? Number(s) : s);
-    patch[key] = raw.startsWith('[') || raw.startsWith('{') ? (JSON.parse(raw) as unknown) : raw.includes(',') ? raw.split(',').map(one) : one(raw);
+    patch[key] = raw.startsWith('[') || raw.startsWith('{') ? jsonValue(key, raw) : raw.includes(',') ? raw.split(',').map(one) : one(raw);
   }
   return patch;
+}
+
+/** A `key=[…]` or `key={…}` value, or an error that names the key. */
+function jsonValue(key: string, raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch (e) {
+    throw new InvalidArgumentError(`${key}: not valid JSON (${(e as Error).message}): ${raw}`);
+  }
+}
+
+/** The reply's JSON, or undefined when the bytes are not JSON (the caller says it does not understand them). */
+function replyJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(dec.decode(bytes)) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -50,7 +68,7 @@ async function send(configFile: string | undefined, g: CtlGlobals, verb: Control
       process.exitCode = 3;
       return;
     }
-    const reply = ControlReplySchema.safeParse(JSON.parse(dec.decode(raw)));
+    const reply = ControlReplySchema.safeParse(replyJson(raw));
     if (!reply.success) {
       process.stderr.write('sextant ctl: the engine sent a reply this client does not understand\n');
       process.exitCode = 1;
