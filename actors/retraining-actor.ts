@@ -1,5 +1,6 @@
 import { createActor } from 'xstate';
 import type { Actor } from 'xstate';
+import { startCycleRun, trackRollback } from '../models/mlflow/retraining-runs.js';
 import type { RetrainingTracker } from '../models/mlflow/retraining-tracker.js';
 import type { ModelRegistry, ModelVersion } from '../models/registry/model-registry.js';
 import { ModelNotFoundError } from '../models/registry/model-registry.js';
@@ -8,13 +9,15 @@ import type { RetrainingConfig } from '../models/retraining/retraining-config.js
 import type { RetrainingCounters, RetrainingCycle, RetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
 import { emptyCounters, parseRetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
 import { rowOf } from '../models/retraining/sample-dataset.js';
-import { mean, scoreRow } from '../models/retraining/scoring.js';
+import { samplesOfLabels } from '../models/retraining/label-samples.js';
+import { probabilitiesOfSamples } from '../models/retraining/sample-probabilities.js';
+import { scoreRow } from '../models/retraining/scoring.js';
 import { classOfSample, classRuleOf } from '../models/retraining/sample-class.js';
 import { addShadow, addWatch, addWatchAnchor, addWatchPair, judgeShadow, judgeWatch, startShadow, startWatch } from '../models/retraining/shadow-evaluation.js';
 import type { RollbackWatch, ShadowStats } from '../models/retraining/shadow-evaluation.js';
 import { fitChallenger } from '../models/retraining/train-challenger.js';
 import type { ChallengerFit } from '../models/retraining/train-challenger.js';
-import { afterTraining, createTriggerState, driftOf, firedTrigger, observe, withReference } from '../models/retraining/triggers.js';
+import { afterTraining, createTriggerState, firedTrigger, observe, withReference } from '../models/retraining/triggers.js';
 import type { TriggerReason, TriggerState } from '../models/retraining/triggers.js';
 import { validateChallenger } from '../models/retraining/validate-challenger.js';
 import type { ModelRuntime } from '../models/runtime/model-runtime.js';
@@ -35,6 +38,8 @@ import { decodeInput } from '../models/execution/decode-input.js';
 import { toDlqEntry } from '../streams/validation/dlq.js';
 import type { Refusal } from '../streams/validation/refusal.js';
 import { sequenceWindowOf } from '../models/registry/sequence-window.js';
+import { retrainingStatusOf } from './retraining-status.js';
+import type { RetrainingStatus } from './retraining-status.js';
 
 export type RetrainingActorDeps = Readonly<{
   bus: DurablePublisher & DurableConsumer;
@@ -64,22 +69,7 @@ export type RetrainingActorDeps = Readonly<{
   sampleWaitMs?: number;
 }>;
 
-export type RetrainingStatus = Readonly<{
-  phase: RetrainingPhase;
-  model: string;
-  champion: ModelVersionRef | null;
-  challenger: ModelVersionRef | null;
-  trigger: TriggerReason | null;
-  lastOutcome: string | null;
-  pauseReason: string | null;
-  cycles: number;
-  shadow: ShadowStats | null;
-  watch: Omit<RollbackWatch, 'recent'> | null;
-  /** Where the current chain of this actor's promotions started (the last production model it did not put there). */
-  anchor: ModelVersionRef | null;
-  triggers: Readonly<{ labelsSinceTrain: number; rollingLogLoss: number | null; rollingHitRate: number | null; maxPsi: number | null; adwinWidth: number }>;
-  counters: RetrainingCounters;
-}>;
+export type { RetrainingStatus } from './retraining-status.js';
 
 export type RetrainingActorHandle = Readonly<{
   key: string;
@@ -264,56 +254,15 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     challenger = await load(await registry.get(`${c.name}@${c.version}`));
   };
 
-  /** Waits (engine clock) for the samples of `labels`: the labeling actor publishes a batch's labels before committing its samples. */
-  const samplesOf = async (labels: readonly Label[]): Promise<Map<string, TrainingSample>> => {
-    const out = new Map<string, TrainingSample>();
-    if (labels.length === 0) return out;
-    const wanted = new Set(labels.map((l) => l.subject.id));
-    const deadline = deps.clock.now() + sampleWaitMs;
-    for (;;) {
-      const ranges = new Map<string, { venue: string; symbol: string; from: number; to: number }>();
-      for (const l of labels) {
-        if (out.has(l.subject.id)) continue;
-        const k = `${l.venue}|${l.symbol}`;
-        const r = ranges.get(k);
-        if (r === undefined) ranges.set(k, { venue: l.venue, symbol: l.symbol, from: l.decisionTs, to: l.decisionTs + 1 });
-        else [r.from, r.to] = [Math.min(r.from, l.decisionTs), Math.max(r.to, l.decisionTs + 1)];
-      }
-      for (const r of ranges.values()) for (const s of await deps.samples.samples({ strategy, ...r })) if (wanted.has(s.id)) out.set(s.id, s);
-      if (out.size === wanted.size || deps.clock.now() >= deadline) return out;
-      await new Promise<void>((resolve) => deps.clock.setTimeout(resolve, 50));
-    }
-  };
-
-  /** Standardised rows of the samples for a model (null where the sample lacks a feature). */
-  const probsOf = async (m: Loaded, items: readonly Scored[]): Promise<(Float32Array | null)[]> => {
-    const spec = m.version.featureSpec;
-    const cols = spec.features.length;
-    const row = new Array<number>(cols);
-    const batch = new Float32Array(items.length * cols);
-    const at: number[] = [];
-    items.forEach((it) => {
-      if (!rowOf(it.sample.features, spec, row)) return at.push(-1);
-      const k = at.filter((i) => i >= 0).length;
-      for (let j = 0; j < cols; j++) batch[k * cols + j] = ((row[j] as number) - (spec.mean[j] as number)) / (spec.std[j] as number);
-      at.push(k);
-    });
-    const n = at.filter((i) => i >= 0).length;
-    const [probs] = n === 0 ? [new Float32Array(0)] : await m.runtime.run(batch, n, cols);
-    return at.map((k) => (k < 0 || probs === undefined ? null : probs.slice(k * 3, k * 3 + 3)));
-  };
+  /** The model's probabilities for each item's sample (null where the sample lacks a feature). */
+  const probsOf = (m: Loaded, items: readonly Scored[]): Promise<(Float32Array | null)[]> => probabilitiesOfSamples(m.runtime, m.version.featureSpec, items.map((it) => it.sample));
 
   const fail = (cycleRun: string | null, ts: number, why: string): Promise<void> => (tracker?.endRun(cycleRun ?? undefined, 'FAILED', ts, { 'sextant.outcome': why.slice(0, 250) }) ?? Promise.resolve());
 
   const startCycle = async (reason: TriggerReason, ts: number): Promise<void> => {
     machine.send({ type: 'TRIGGER', reason });
     collectingLabels = 0;
-    const runId = (await tracker?.startRun({
-      runName: `${deps.model} retrain ${reason.kind} ${new Date(ts).toISOString()}`,
-      startTime: ts,
-      tags: { 'sextant.strategy': strategy, 'sextant.model': deps.model, 'sextant.trigger': reason.kind, 'sextant.champion': championRef !== null ? `${championRef.name}@${championRef.version}` : '' },
-      params: { trigger: reason.kind, trigger_detail: reason.detail, seed: cfg.training.seed, epochs: cfg.training.epochs, min_samples: cfg.training.minSamples, max_samples: cfg.training.maxSamples, shadow_predictions: cfg.shadow.predictions, shadow_margin: cfg.shadow.margin },
-    })) ?? null;
+    const runId = await startCycleRun(tracker, { model: deps.model, strategy, trigger: reason, ts, champion: championRef, cfg });
     cycle = { trigger: reason, ts, runId, challenger: null };
     log.info({ trigger: reason }, 'retraining triggered');
   };
@@ -438,27 +387,6 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     }
   };
 
-  /** A rollback, as an MLflow run of its own (the cycle's run ended at the promotion): what was watched, and why it went. */
-  const trackRollback = async (w: RollbackWatch, to: number, reason: string, ts: number): Promise<void> => {
-    if (tracker === undefined) return;
-    const runId = await tracker.startRun({
-      runName: `${w.name} rollback ${w.version}`,
-      startTime: ts,
-      tags: { 'sextant.strategy': strategy, 'sextant.model': w.name, 'sextant.event': 'rollback', 'sextant.from': `${w.name}@${w.version}`, 'sextant.to': `${w.name}@${to}` },
-      params: { margin: cfg.rollback.margin, min_t: cfg.rollback.minT, ...(w.since !== undefined ? { watch_since: w.since } : {}) },
-    });
-    // Mean log losses over the watched labels: the promoted model, the one it replaced, the chain's anchor.
-    const metrics: Record<string, number> = { watch_labels: w.n };
-    const meanOf = (key: string, s: ShadowStats | undefined, loss: 'championLoss' | 'challengerLoss'): void => {
-      if (s !== undefined && s.n > 0) metrics[key] = s[loss] / s.n;
-    };
-    meanOf('watch_promoted_log_loss', w.paired, 'challengerLoss');
-    meanOf('watch_previous_log_loss', w.paired, 'championLoss');
-    meanOf('watch_anchor_log_loss', w.anchor, 'championLoss');
-    await tracker.logMetrics(runId, metrics, ts);
-    await tracker.endRun(runId, 'FINISHED', ts, { 'sextant.outcome': 'rolled_back', 'sextant.reason': reason.slice(0, 250) });
-  };
-
   const watchStep = async (ts: number): Promise<boolean> => {
     if (watch === null) return false;
     const v = judgeWatch(watch, cfg.rollback);
@@ -476,7 +404,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     }
     counters.rollbacks++;
     log.warn({ model: `${w.name}@${w.version}`, reason: v.reason }, 'promoted model rolled back');
-    await trackRollback(w, v.to ?? w.previousVersion, v.reason, ts);
+    await trackRollback(tracker, { strategy, watch: w, to: v.to ?? w.previousVersion, reason: v.reason, ts, cfg });
     return true;
   };
 
@@ -576,7 +504,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
       }
       for (const e of dlq) await deps.bus.publish(deps.subjects.dlq('retraining'), encode(e), { msgId: e.id });
       try {
-        const found = await samplesOf(labels);
+        const found = await samplesOfLabels(deps.samples, { strategy, labels, clock: deps.clock, waitMs: sampleWaitMs });
         const items: Scored[] = [];
         for (const l of labels) {
           const s = found.get(l.subject.id);
@@ -614,32 +542,8 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
   done.catch((e: unknown) => log.error({ err: String(e) }, 'retraining consumer ended'));
   log.info({ phase: phase(), seq }, 'retraining actor started');
 
-  const status = (): RetrainingStatus => {
-    const ctx = machine.getSnapshot().context;
-    const drift = Object.values(driftOf(triggers));
-    const { recent: _recent, ...w } = watch ?? { recent: [] };
-    return {
-      phase: phase(),
-      model: deps.model,
-      champion: championRef,
-      challenger: ctx.challenger,
-      trigger: ctx.trigger,
-      lastOutcome: ctx.lastOutcome,
-      pauseReason: phase() === 'paused' ? ctx.pauseReason : null,
-      cycles: ctx.cycles,
-      shadow,
-      watch: watch === null ? null : (w as Omit<RollbackWatch, 'recent'>),
-      anchor,
-      triggers: {
-        labelsSinceTrain: triggers.labelsSinceTrain,
-        rollingLogLoss: triggers.losses.length > 0 ? mean(triggers.losses) : null,
-        rollingHitRate: triggers.hits.length > 0 ? mean(triggers.hits) : null,
-        maxPsi: drift.length > 0 ? Math.max(...drift) : null,
-        adwinWidth: triggers.adwin.buckets.reduce((a, b) => a + b.n, 0),
-      },
-      counters: { ...counters },
-    };
-  };
+  const status = (): RetrainingStatus =>
+    retrainingStatusOf({ phase: phase(), context: machine.getSnapshot().context, model: deps.model, champion: championRef, shadow, watch, anchor, triggers, counters });
   const kick = (): void => {
     chain = chain.then(async () => {
       if (await ensureChampion()) await collectStep(lastTs + 1);
@@ -657,7 +561,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
       // The machine moved now (the reply says so); the run, the cycle and the sample check join the chain.
       const t = { kind: 'operator' as const, detail: `${operator}: ${reason}` };
       chain = chain.then(async () => {
-        const runId = (await tracker?.startRun({ runName: `${deps.model} retrain operator`, startTime: lastTs, tags: { 'sextant.strategy': strategy, 'sextant.model': deps.model, 'sextant.trigger': 'operator' }, params: { trigger: 'operator', trigger_detail: t.detail, seed: cfg.training.seed, epochs: cfg.training.epochs } })) ?? null;
+        const runId = await startCycleRun(tracker, { model: deps.model, strategy, trigger: t, ts: lastTs, champion: championRef, cfg });
         cycle = { trigger: t, ts: lastTs, runId, challenger: null };
         collectingLabels = 1;
       });
@@ -667,7 +571,8 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     pause: (reason) => {
       machine.send({ type: 'PAUSE', reason });
       cancelFit?.();
-      chain = chain.then(commit).catch(() => {});
+      // The pause holds across a restart only once stored: a failed write is said (the next commit stores it).
+      chain = chain.then(commit).catch((e: unknown) => log.error({ err: String(e) }, 'retraining pause not stored yet: a restart before the next commit resumes the earlier phase'));
       return status();
     },
     resume: () => {
@@ -675,7 +580,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
       if (phase() === 'idle' && cycle !== null) {
         const c = cycle;
         cycle = null;
-        chain = chain.then(() => fail(c.runId, c.ts, 'abandoned by a pause')).catch(() => {});
+        chain = chain.then(() => fail(c.runId, c.ts, 'abandoned by a pause')).catch((e: unknown) => log.warn({ err: String(e) }, 'could not end the abandoned cycle\'s tracking run'));
       }
       kick();
       return status();

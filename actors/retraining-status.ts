@@ -1,0 +1,66 @@
+import type { RetrainingCounters } from '../models/retraining/retraining-snapshot.js';
+import { mean } from '../models/retraining/scoring.js';
+import type { RollbackWatch, ShadowStats } from '../models/retraining/shadow-evaluation.js';
+import { driftOf } from '../models/retraining/triggers.js';
+import type { TriggerReason, TriggerState } from '../models/retraining/triggers.js';
+import type { ModelVersionRef, RetrainingMachineContext, RetrainingPhase } from '../state/retraining-machine.js';
+
+/** What `sextant ctl retrain status` shows of one retraining actor. */
+export type RetrainingStatus = Readonly<{
+  phase: RetrainingPhase;
+  model: string;
+  champion: ModelVersionRef | null;
+  challenger: ModelVersionRef | null;
+  trigger: TriggerReason | null;
+  lastOutcome: string | null;
+  pauseReason: string | null;
+  cycles: number;
+  shadow: ShadowStats | null;
+  watch: Omit<RollbackWatch, 'recent'> | null;
+  /** Where the current chain of this actor's promotions started (the last production model it did not put there). */
+  anchor: ModelVersionRef | null;
+  triggers: Readonly<{ labelsSinceTrain: number; rollingLogLoss: number | null; rollingHitRate: number | null; maxPsi: number | null; adwinWidth: number }>;
+  counters: RetrainingCounters;
+}>;
+
+/** The status of a retraining actor from its state: the trigger state summarised, the watch without its recent losses. */
+export function retrainingStatusOf(a: Readonly<{
+  phase: RetrainingPhase;
+  context: RetrainingMachineContext;
+  model: string;
+  champion: ModelVersionRef | null;
+  shadow: ShadowStats | null;
+  watch: RollbackWatch | null;
+  anchor: ModelVersionRef | null;
+  triggers: TriggerState;
+  counters: RetrainingCounters;
+}>): RetrainingStatus {
+  const { context: ctx, triggers } = a;
+  const drift = Object.values(driftOf(triggers));
+  let watch: Omit<RollbackWatch, 'recent'> | null = null;
+  if (a.watch !== null) {
+    const { recent: _recent, ...w } = a.watch;
+    watch = w;
+  }
+  return {
+    phase: a.phase,
+    model: a.model,
+    champion: a.champion,
+    challenger: ctx.challenger,
+    trigger: ctx.trigger,
+    lastOutcome: ctx.lastOutcome,
+    pauseReason: a.phase === 'paused' ? ctx.pauseReason : null,
+    cycles: ctx.cycles,
+    shadow: a.shadow,
+    watch,
+    anchor: a.anchor,
+    triggers: {
+      labelsSinceTrain: triggers.labelsSinceTrain,
+      rollingLogLoss: triggers.losses.length > 0 ? mean(triggers.losses) : null,
+      rollingHitRate: triggers.hits.length > 0 ? mean(triggers.hits) : null,
+      maxPsi: drift.length > 0 ? Math.max(...drift) : null,
+      adwinWidth: triggers.adwin.buckets.reduce((n, b) => n + b.n, 0),
+    },
+    counters: { ...a.counters },
+  };
+}
