@@ -55,8 +55,21 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
 
   const publisher = createJsPublisher(nc, { timeoutMs: requestTimeoutMs, maxInFlight: opts.maxInFlight ?? 4096 });
   const statusListeners = new Set<(s: BusStatus) => void>();
+  /**
+   * Calls each listener on its own: one that throws does not keep the others from hearing, nor end
+   * the status loop below (which pauses and resumes the publisher); its error surfaces on its own.
+   */
+  const notify = (l: () => void): void => {
+    try {
+      l();
+    } catch (e) {
+      queueMicrotask(() => {
+        throw e;
+      });
+    }
+  };
   const emitStatus = (s: BusStatus): void => {
-    for (const l of statusListeners) l(s);
+    for (const l of statusListeners) notify(() => l(s));
   };
   let up = true;
   /** Counts disconnects, so a readiness probe of an earlier connection does not resume a later one. */
@@ -70,7 +83,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         epoch++;
         publisher.pause();
         emitStatus({ type: 'disconnected' });
-        for (const l of disconnectListeners) l();
+        for (const l of disconnectListeners) notify(l);
       } else if (s.type === 'reconnecting') {
         emitStatus({ type: 'reconnecting' });
       } else if (s.type === 'reconnect') {
