@@ -220,6 +220,9 @@ describe('sextant backtest (the engine on the in-memory bus, simulated clock, pa
     const opts = { data: testDataDir(), symbols: ['SOL/USDT'], timeframe: '1h', from: Date.UTC(2023, 5, 1), to: Date.UTC(2023, 6, 1), capital: 5_000 };
     const a = await runBacktest({ ...opts, report: join(dir, 'a') });
     const b = await runBacktest({ ...opts, report: join(dir, 'b') });
+    // A run that traded: two empty runs would be equal too.
+    expect(a.counts.predictions).toBeGreaterThan(0);
+    expect(a.counts.fills).toBeGreaterThan(0);
     expect(b.metrics).toEqual(a.metrics);
     expect(b.counts).toEqual(a.counts);
     expect(b.baselines).toEqual(a.baselines);

@@ -88,6 +88,7 @@ export async function eventsOf(h: RegistryHarness, name: string, n: number): Pro
   while (got.length < n && performance.now() < deadline + 5_000) await sleep(10);
   await consumption.stop();
   await h.bus.deleteConsumer(h.stream, durable);
+  if (got.length !== n) throw new Error(`read ${got.length} of the ${n} events of ${name} in time`);
   for (const g of got) if (g.subject !== h.subjects.model(name, g.event.event)) throw new Error(`event ${g.event.id} arrived on ${g.subject}`);
   return got.map((g) => g.event);
 }

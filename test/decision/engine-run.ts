@@ -105,5 +105,6 @@ export async function signalsOf(run: EngineRun): Promise<string[]> {
   const deadline = performance.now() + 30_000;
   while (out.length < total && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   await c.stop();
+  if (out.length !== total) throw new Error(`read ${out.length} of the ${total} SIGNALS messages in time`);
   return out;
 }

@@ -90,11 +90,14 @@ describe('kill switch: sextant ctl halt on a running engine (real NATS, PostgreS
     const h = monitorEventLoopDelay({ resolution: 5 });
     h.enable();
     const latencies: number[] = [];
+    const inBeforeTrials = engine.counters.messagesIn;
     for (let i = 0; i < 200; i++) {
       latencies.push(await ctl('halt', { reason: `drill ${i}` }));
       await ctl('resume', { reason: 'drill over' });
     }
     h.disable();
+    // The trials ran while the engine was taking in the feed (not after it ended).
+    expect(engine.counters.messagesIn).toBeGreaterThan(inBeforeTrials);
     console.info(`event loop delay p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms max ${(h.max / 1e6).toFixed(1)} ms`);
     const haltMs = await ctl('halt', { reason: 'final halt' });
     const haltedAt = performance.now();
@@ -104,6 +107,8 @@ describe('kill switch: sextant ctl halt on a running engine (real NATS, PostgreS
     // More market data after the halt: the engine keeps deciding, execution proposes nothing.
     const published = (await feeding).published + (await feed(MID, Date.UTC(2023, 3, 1), 'max')).published;
     while (engine.counters.messagesIn < published && performance.now() < deadline + 60_000) await new Promise((r) => setTimeout(r, 20));
+    // Every bar went through: the checks below cover the whole feed, not the part that came in time.
+    expect(engine.counters.messagesIn).toBe(published);
     await engine.stop();
     await operator.flush();
 

@@ -63,6 +63,7 @@ describe('MLflow tracking (local REST server)', () => {
     expect(warnings[0]).toMatch(/HTTP 500 INTERNAL_ERROR/);
     const dead = createRetrainingTracker({ trackingUrl: 'http://127.0.0.1:1', experiment: 'x', registerModels: true, timeoutMs: 500 }, log);
     await expect(dead.startRun({ runName: 'r', startTime: T, tags: {}, params: {} })).resolves.toBeUndefined();
+    expect(warnings.length).toBe(2); // the unreachable server is said too
     const off = createRetrainingTracker({ experiment: 'x', registerModels: true, timeoutMs: 500 }, log);
     expect(off.enabled).toBe(false);
     await expect(off.startRun({ runName: 'r', startTime: T, tags: {}, params: {} })).resolves.toBeUndefined();
