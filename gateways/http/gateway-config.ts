@@ -30,7 +30,7 @@ export const GatewayConfigSchema = z
     host: z.string().min(1),
     /** 0 binds an ephemeral port (tests). */
     port: z.number().int().min(0).max(65_535),
-    /** Served at `/` (index.html) and below; relative to the working directory. */
+    /** Served at `/` (index.html) and below; a relative path is taken from the repository root (cli/gateway-runtime.ts). */
     staticDir: z.string().min(1),
     tokens: z.array(GatewayTokenSchema),
     /** Exact `Origin` values (scheme://host[:port]) a browser may open the feed or send control from. */
