@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -173,7 +172,8 @@ export async function createPgModelRegistry(opts: PgModelRegistryOptions): Promi
           const version = (max.rows[0]?.max ?? 0) + 1;
           if (m.parentVersion !== null && m.parentVersion >= version) throw new RegistryError(`parent version ${m.name}@${m.parentVersion} does not exist`);
           relPath = artifactRelPath(m.name, version);
-          await writeArtifactFile(dir, relPath, artifact, randomUUID());
+          // The advisory lock serialises writers of this name, so process and content tell temp files apart.
+          await writeArtifactFile(dir, relPath, artifact, `${process.pid}-${sha.slice(0, 16)}`);
           await c.query(
             `INSERT INTO ${s}.model_versions (name, version, format, metrics, feature_spec, feature_spec_hash, calibration, train_from, train_to,
                parent_version, config_hash, artifact_sha256, artifact_path, details, created_at)
