@@ -309,6 +309,10 @@ export function busContract(name: string, makeBus: () => Promise<Bus>): void {
       });
       await until(() => handed.length >= 3, 'the first batch');
       await sleep(100);
+      // While the first batch's commit is pending, neither it nor anything after it is acknowledged.
+      const held = await bus.consumerInfo(stream.name, 'defer');
+      expect(held?.ackFloor).toBe(0);
+      expect(held?.ackPending ?? 0).toBeGreaterThanOrEqual(3);
       open();
       await until(() => handed.length >= 9, 'all nine');
       await c.stop();

@@ -89,12 +89,16 @@ describe('NATS bus across a server restart', () => {
       await new Promise((r) => setTimeout(r, 2));
       for (const d of batch) handled.push({ v: Number(dec.decode(d.data)), redelivered: d.redelivered });
     });
+    const statuses: string[] = [];
+    live.onStatus((st) => statuses.push(st.type));
+    let published = 0;
     // Publish with retries (same msgId, so a retry of a stored message is a duplicate, not a copy).
     const publishing = (async () => {
       for (let i = 0; i < N; i++) {
         for (;;) {
           try {
             await live.publish('rl.x', enc.encode(String(i)), { msgId: `rl${i}` });
+            published = i + 1;
             break;
           } catch {
             await new Promise((r) => setTimeout(r, 50));
@@ -104,12 +108,18 @@ describe('NATS bus across a server restart', () => {
     })();
     const deadline = performance.now() + 30_000;
     while (handled.length < N / 3 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    // In mid-stream: a third handled and the rest still to come (the publisher may be done or not).
+    expect(handled.length).toBeGreaterThanOrEqual(N / 3);
+    expect(new Set(handled.map((h) => h.v)).size).toBeLessThan(N);
+    console.info(`server stopped with ${published} of ${N} published and ${handled.length} handled`);
     await stopServer(server);
     server = await startServer(port);
     await publishing;
     const firsts = (): number => new Set(handled.map((h) => h.v)).size;
     while (firsts() < N && performance.now() < deadline + 30_000) await new Promise((r) => setTimeout(r, 20));
     await consumption.stop();
+    expect(statuses).toContain('disconnected');
+    expect(statuses).toContain('reconnected');
 
     // At least once, in order: every value handled; a value handed out again comes back flagged
     // redelivered, and the stream of first sightings is 0..N-1 in order.
