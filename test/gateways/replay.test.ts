@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { readBars } from '../../gateways/historical/bars-csv.js';
 import { mergeByTime } from '../../gateways/historical/merge-by-time.js';
@@ -7,7 +8,9 @@ import { readTrades } from '../../gateways/historical/trades-csv.js';
 import { replay, subjectOf } from '../../gateways/replay.js';
 import { decodeText } from '../../streams/codec.js';
 import type { MarketData } from '../../streams/messages/market-data.js';
+import { createNatsBus } from '../../streams/nats-bus.js';
 import { subjectsFor } from '../../streams/subjects.js';
+import { NATS_URL } from '../decision/engine-run.js';
 import { BTC_1H, BTC_QUOTES, BTC_TRADES, collect, dataPath, scratch } from './data.js';
 import { recordingPublisher } from './recording-publisher.js';
 
@@ -51,7 +54,29 @@ describe('replay at full speed', () => {
     expect(one.maxInFlight()).toBe(1);
   });
 
-  it('stores nothing twice when the same file is replayed again, and counts the duplicates', async () => {
+  it('stores nothing twice on real JetStream when the same file is replayed again, and counts the duplicates', async () => {
+    const bus = await createNatsBus({ url: NATS_URL, name: 'replay-dedup-test', connectTimeoutMs: 3000 });
+    const tag = `rpl${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+    const spec = { name: `T${tag}_MD`, subjects: [`${tag}.md.>`], maxAgeMs: 0, duplicateWindowMs: 120_000, storage: 'file' as const };
+    try {
+      await bus.ensureStreams([spec]);
+      const s = subjectsFor(tag);
+      const first = await replay({ bus, subjects: s, source: hourly(1_000) });
+      const second = await replay({ bus, subjects: s, source: hourly(1_000) });
+      expect(first).toMatchObject({ published: 1_000, duplicates: 0 });
+      expect(second).toMatchObject({ published: 1_000, duplicates: 1_000 });
+      expect(await bus.countMessages(spec.name)).toBe(1_000);
+      // Overlapping windows: only the new part is stored.
+      const third = await replay({ bus, subjects: s, source: hourly(1_500) });
+      expect(third).toMatchObject({ published: 1_500, duplicates: 1_000 });
+      expect(await bus.countMessages(spec.name)).toBe(1_500);
+    } finally {
+      await bus.deleteStreams([spec.name]);
+      await bus.close();
+    }
+  });
+
+  it('counts the duplicates a publisher reports, with acks out of order', async () => {
     const bus = recordingPublisher({ ackDelayMs: scrambled });
     const first = await replay({ bus: bus.publisher, subjects, source: hourly(1_000) });
     const second = await replay({ bus: bus.publisher, subjects, source: hourly(1_000) });
