@@ -32,7 +32,12 @@ export type SubscribeOptions = Readonly<{
   ackWaitMs?: number;
   /** Called for every refused message, before it is acknowledged. */
   onInvalid?: (m: InvalidMessage) => void | Promise<void>;
-  /** Also publish refused messages to `<prefix>.dlq.<source>` (default source `client`). */
+  /**
+   * Publish refused messages to `<prefix>.dlq.<source>` with their reason (source `client`, or the
+   * one given) before acknowledging them — on by default, so nothing refused is lost without a
+   * trace; `false` leaves them to `onInvalid` alone. A dead letter that cannot be stored ends the
+   * subscription (the message is handed back and refused again on the next start).
+   */
   dlq?: boolean | Readonly<{ source: string }>;
 }>;
 
@@ -82,7 +87,7 @@ export async function openSubscription<T>({ conn, schema, filterSubject, opts }:
     maxAckPending: Math.max(batch, 1_000),
   });
   const puller = createPuller(nc, { stream, durable: opts.durable, batch, expiresMs: LONG_POLL_MS });
-  const dlqSource = opts.dlq === undefined || opts.dlq === false ? undefined : opts.dlq === true ? 'client' : opts.dlq.source;
+  const dlqSource = opts.dlq === false ? undefined : opts.dlq === undefined || opts.dlq === true ? 'client' : opts.dlq.source;
 
   /** Pulled, not handed out yet. */
   let queue: Delivery[] = [];

@@ -99,7 +99,7 @@ describe('sextant/client order subscriptions on JetStream', () => {
     for (let n = 6; n < 8; n++) await publishOrder(order(n));
 
     const invalid: InvalidMessage[] = [];
-    const opts = { durable: `desk-${id}`, prefix, stream: SIGNALS, strategy: 'alpha', venue: 'binance', symbol: 'BTC/USDT', onInvalid: (m: InvalidMessage) => void invalid.push(m), dlq: true } as const;
+    const opts = { durable: `desk-${id}`, prefix, stream: SIGNALS, strategy: 'alpha', venue: 'binance', symbol: 'BTC/USDT', onInvalid: (m: InvalidMessage) => void invalid.push(m) } as const; // dead letters by default
     const got: Order[] = [];
 
     // First run: handle three orders, then stop (what a restart of the consumer looks like).
