@@ -87,7 +87,7 @@ export async function connectAdapters(cfg: Config, mode: WiringMode, log: Logger
   const onPg = timeseries.flavor !== 'memory';
   const pg = { url: cfg.postgres.url, schema: cfg.postgres.schema };
   const registry = onPg
-    ? await createPgModelRegistry({ ...pg, artifactDir: resolve(cfg.models.artifactDir, cfg.postgres.schema), bus, subjects, clock })
+    ? await createPgModelRegistry({ ...pg, artifactDir: resolve(cfg.models.artifactDir, cfg.postgres.schema), bus, subjects, clock, log })
     : createMemoryModelRegistry({ bus, subjects, clock });
   const riskStore = onPg ? await createPgRiskStore(pg) : createMemoryRiskStore();
   const audit = onPg ? await createPgAuditStore(pg) : createMemoryAuditStore();

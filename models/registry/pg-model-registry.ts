@@ -4,6 +4,7 @@ import pg from 'pg';
 import { StoreConnectError, StoreError } from '../../state/errors.js';
 import { pgStoreError } from '../../state/pg-errors.js';
 import { migrateSchema } from '../../state/pg-migrate.js';
+import type { Logger } from '../../state/logger.js';
 import type { Clock } from '../../state/clock.js';
 import type { DurablePublisher } from '../../streams/bus.js';
 import type { ModelEvent, ModelEventKind } from '../../streams/messages/model-event.js';
@@ -32,6 +33,8 @@ export type PgModelRegistryOptions = Readonly<{
   subjects: Pick<Subjects, 'model'>;
   clock: Pick<Clock, 'now'>;
   poolSize?: number;
+  /** Says when announcements left pending by an earlier process cannot be published at start. */
+  log?: Pick<Logger, 'warn'>;
 }>;
 
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -154,8 +157,9 @@ export async function createPgModelRegistry(opts: PgModelRegistryOptions): Promi
 
   try {
     await flushAnnouncements();
-  } catch {
+  } catch (e) {
     // The bus may be down at start; what is pending is published again after the next change.
+    opts.log?.warn({ err: String(e) }, 'model registry: pending announcements not published at start (engines may serve an older alias until the next change)');
   }
 
   return {
