@@ -171,6 +171,9 @@ for (const [title, wipe] of CASES) describe(`Redis restarted under a running eng
     // Before the outage no actor had a snapshot; after it each restored one: from Redis when it came
     // back with its data, from the PostgreSQL copy when it came back empty (without the copy,
     // none: the actors replayed the stream from its first message).
+    // The actors failed on the outage and the supervisor restarted them (the title's claim).
+    const restarts = stderr.split('\n').filter((l) => l.includes('actor failed; restarting'));
+    expect(restarts.length, 'restarts logged').toBeGreaterThan(0);
     const restored = restores(stderr);
     for (const symbol of SYMBOLS) {
       const seqs = restored.get(`asset:binance:${symbol}`) ?? [];
