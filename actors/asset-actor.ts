@@ -381,6 +381,9 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
     // unhandled rejection.
     const stored = Promise.all([deps.recorder.record({ trades, quotes, bars, features: vectors }), ...dlq]);
     const decided = deps.decisions !== undefined && events.length > 0 ? deps.decisions.push(key, events) : undefined;
+    // Awaited below only once `stored` is: a refusal before that (the decision path stopped) is
+    // this batch's failure all the same, not an unhandled rejection that would end the process.
+    decided?.catch(() => {});
     const previous = committing;
     const committed = (async (): Promise<void> => {
       await stored;
