@@ -132,7 +132,12 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
   let inbox = '';
   let sub: Subscription | undefined;
   const onMessage = (err: Error | null, m: Msg): void => {
-    if (err !== null) return;
+    if (err !== null) {
+      // A subscription error (a permissions violation on the inbox, say): said as the consumer's
+      // error, so the cause shows instead of only the missed heartbeats that follow.
+      deps.emitStatus({ type: 'consumer-error', durable: spec.durable, error: `subscription error: ${err.message}` });
+      return;
+    }
     const p = current;
     const isStatus = m.reply === '' || m.reply === undefined;
     // Deliveries keep their own subject; only statuses come on `<inbox>.<pull id>`. At most one
