@@ -196,7 +196,12 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
   const venueOut = (out: VenueOutput): void => {
     for (const f of out.fills) fill(f);
     stats.expired += out.expired.length;
-    for (const e of out.expired) if (e.reason === 'gap') stats.expiredAtGap++;
+    for (const e of out.expired) {
+      if (e.reason === 'gap') stats.expiredAtGap++;
+      // No longer worked at the venue: released now in risk and execution, not at their own expiry.
+      announce(risk.onExpired(e));
+      execution.onExpired(e);
+    }
   };
 
   const decide = (s: Suggestion, now: number): void => {

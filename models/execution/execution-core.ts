@@ -99,6 +99,8 @@ export type ExecutionCore = Readonly<{
   onTime(now: number): readonly Suggestion[];
   onFill(f: Fill): void;
   onReject(r: Reject): void;
+  /** The venue works a child no more (expired, or cancelled at a hole in the data): it stops counting as working. */
+  onExpired(e: Readonly<{ orderId: string; strategy: string; venue: string; symbol: string }>): void;
   /** Reference prices and volume. */
   onMarket(md: MarketData): void;
   /** Volatility (`ewma_vol`) and spread (`spread_bps`) for the policy's context. */
@@ -366,6 +368,10 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     onReject(r) {
       if (r.strategy !== opts.strategy) return;
       assetOf(r.venue, r.symbol).working.delete(orderId(r.suggestionId));
+    },
+    onExpired(e) {
+      if (e.strategy !== opts.strategy) return;
+      assetOf(e.venue, e.symbol).working.delete(e.orderId);
     },
     onMarket(md) {
       const a = assetOf(md.venue, md.symbol);

@@ -164,6 +164,11 @@ export class RiskBook {
   }
 
   /** Quantity still to fill on one side of a venue × symbol. */
+  /** The venue works the order no more (it expired or was cancelled with quantity left): not in flight. False when it was not. */
+  release(orderId: string): boolean {
+    return this.inFlight.delete(orderId);
+  }
+
   inFlightQty(key: string, side: OrderSide): number {
     let q = 0;
     for (const o of this.inFlight.values()) if (o.key === key && o.side === side) q += o.remaining;

@@ -192,6 +192,17 @@ export function createRiskCore(opts: RiskCoreOptions) {
       return out;
     },
 
+    /**
+     * The venue reports an order it no longer works, quantity left (expired, or cancelled at a
+     * hole in the data): it stops counting in flight now rather than at its own expiry — in the
+     * position, exposure and reduce-only checks, and for a flattening account that may now be flat.
+     */
+    onExpired(e: Readonly<{ orderId: string; ts: number }>): RiskState[] {
+      const out: RiskState[] = [];
+      if (book.release(e.orderId)) haltWhenFlat(e.ts, out);
+      return out;
+    },
+
     onFill(f: Fill): RiskState[] {
       book.roll(f.ts);
       book.applyFill(f, dedupWindowMs);
