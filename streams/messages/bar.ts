@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { epochMs, messageId, nonNegative, positive, symbol, token } from './common.js';
+import { epochMs, sourceId, nonNegative, positive, symbol, token } from './common.js';
 
 export const TIMEFRAMES = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
 export const TimeframeSchema = z.enum(TIMEFRAMES);
@@ -18,7 +18,7 @@ export const BarSchema = z
   .object({
     type: z.literal('md.bar'),
     v: z.literal(1),
-    id: messageId,
+    id: sourceId,
     venue: token,
     symbol,
     tf: TimeframeSchema,

@@ -8,4 +8,17 @@ export const nonNegative = finite.refine((n) => n >= 0, { message: 'must be >= 0
 export const epochMs = z.number().int().nonnegative();
 export const token = z.string().min(1).max(64);
 export const symbol = z.string().min(1).max(64);
-export const messageId = z.string().min(1).max(200);
+/** Id of a message from outside the engine (market data from a venue or a replayed file). */
+export const sourceId = z.string().min(1).max(200);
+/**
+ * Id of a message, most of them derived from another's (`f:<bar id>`, `p:<strategy>:<vector id>`,
+ * `e:<prediction id>`, `s:<parent>:<child>`, `o:`/`r:<suggestion id>`, `x:<order id>:<n>`,
+ * `lbl:`/`out:<subject id>`): each step adds a prefix or a suffix, so the bound leaves room for the
+ * whole chain from a 200-character source id (about 290 characters at most).
+ */
+export const messageId = z.string().min(1).max(400);
+/**
+ * A suggestion's id (from the execution actor, or a policy of the user's publishing its own): short
+ * enough that the order, reject, fill, outcome and label ids derived from it stay within `messageId`.
+ */
+export const suggestionMessageId = z.string().min(1).max(300);

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { epochMs, messageId, nonNegative, positive, symbol, token } from './common.js';
+import { epochMs, sourceId, nonNegative, positive, symbol, token } from './common.js';
 
 /** Best bid/ask, v1. */
 export const QuoteSchema = z
   .object({
     type: z.literal('md.quote'),
     v: z.literal(1),
-    id: messageId,
+    id: sourceId,
     venue: token,
     symbol,
     bid: positive,

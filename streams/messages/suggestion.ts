@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { epochMs, finite, messageId, positive, symbol, token } from './common.js';
+import { epochMs, finite, messageId, positive, suggestionMessageId, symbol, token } from './common.js';
 import { OrderSideSchema } from './order-side.js';
 
 /**
@@ -11,7 +11,7 @@ export const SuggestionSchema = z
   .object({
     type: z.literal('exec.suggest'),
     v: z.literal(1),
-    id: messageId,
+    id: suggestionMessageId,
     ts: epochMs,
     strategy: token,
     venue: token,

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { epochMs, messageId, positive, symbol, token } from './common.js';
+import { epochMs, sourceId, positive, symbol, token } from './common.js';
 
 /** A trade tick, v1. `side` is the taker's side when the venue reports it. */
 export const TradeSchema = z
   .object({
     type: z.literal('md.trade'),
     v: z.literal(1),
-    id: messageId,
+    id: sourceId,
     venue: token,
     symbol,
     price: positive,
