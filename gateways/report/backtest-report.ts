@@ -59,7 +59,7 @@ export function writeBacktestReport(dir: string, report: BacktestReport, curves:
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
   const series: ChartSeries[] = curves.map((c, i) => ({ name: c.name, color: COLORS[i % COLORS.length] as string, points: c.equity.map((p) => [p.ts, p.equity] as const) }));
   const strategy = curves[0];
-  const dd: ChartSeries[] = strategy === undefined ? [] : [{ name: `${strategy.name} drawdown`, color: '#d62728', points: drawdownOf(strategy.equity) }];
+  const dd: ChartSeries[] = strategy === undefined ? [] : [{ name: `${strategy.name} drawdown`, color: '#d62728', points: drawdownOf(strategy.equity, report.capital) }];
   // Where the risk actor changed the trading state (a halt most of all), on both charts.
   const markers: ChartMarker[] = report.risk.transitions.map((t) => ({ x: Date.parse(t.at), label: `${t.state} (${t.reason.split(':')[0] ?? t.reason})`, color: t.state === 'ACTIVE' ? '#2ca02c' : '#d62728' }));
   const columns: [string, PerformanceMetrics][] = [

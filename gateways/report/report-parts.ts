@@ -14,8 +14,9 @@ export const money = (x: number): string => x.toFixed(0);
 export const pct = (x: number | null): string => (x === null ? '—' : `${(100 * x).toFixed(2)}%`);
 export const num = (x: number | null): string => (x === null ? '—' : x.toFixed(3));
 
-export function drawdownOf(equity: EquityPoints): (readonly [number, number])[] {
-  let peak = -Infinity;
+/** Drawdown from the running peak, which starts at the starting capital (as `max_drawdown` counts it). */
+export function drawdownOf(equity: EquityPoints, startingCapital: number): (readonly [number, number])[] {
+  let peak = startingCapital;
   return equity.map((p) => {
     peak = Math.max(peak, p.equity);
     return [p.ts, peak > 0 ? -(1 - p.equity / peak) : 0] as const;

@@ -59,7 +59,7 @@ export function writeWalkForwardReport(dir: string, report: WalkForwardReport, b
   ];
   const series: ChartSeries[] = curves.map(([name, eq], i) => ({ name, color: COLORS[i % COLORS.length] as string, points: eq.map((p) => [p.ts, p.equity] as const) }));
   const markers: ChartMarker[] = report.segments.map((s, i) => ({ x: Date.parse(s.from), label: `segment ${i + 1}: ${s.model}`, color: '#7f7f7f' }));
-  const dd: ChartSeries[] = [{ name: 'strategy drawdown', color: '#d62728', points: drawdownOf(report.equity) }];
+  const dd: ChartSeries[] = [{ name: 'strategy drawdown', color: '#d62728', points: drawdownOf(report.equity, report.capital) }];
   const rows = report.segments
     .map(
       (s, i) =>
