@@ -89,14 +89,17 @@ export function standardisedRange(ds: SampleDataset, s: Standardiser, from: numb
 }
 
 /**
- * Chronological split: the last `validationFraction` of the rows validate; fit rows whose label
- * was not known before the first validation decision are purged (their horizon overlaps it).
+ * Chronological split: the last `validationFraction` of the rows validate; the fit rows are those
+ * before the first row whose label was not known at the first validation decision (its horizon
+ * overlaps it), so none of them saw a validation bar. Samples may mix horizons (models of one
+ * strategy with different horizons), so label times do not rise with the rows: the cut is the
+ * first such row from the start, not the last from the end.
  */
 export function splitSamples(ds: SampleDataset, validationFraction: number): Readonly<{ fitEnd: number; valStart: number; standardiser: Standardiser }> {
   const valStart = Math.min(ds.rows - 1, Math.max(1, Math.floor(ds.rows * (1 - validationFraction))));
   const firstVal = ds.ts[valStart] as number;
-  let fitEnd = valStart;
-  while (fitEnd > 0 && (ds.labeledTs[fitEnd - 1] as number) > firstVal) fitEnd--;
+  let fitEnd = 0;
+  while (fitEnd < valStart && (ds.labeledTs[fitEnd] as number) <= firstVal) fitEnd++;
   if (fitEnd < 10) throw new RangeError(`only ${fitEnd} fit rows after the purge; need more samples`);
   return { fitEnd, valStart, standardiser: fitStandardiser(ds.x, ds.cols, Int32Array.from({ length: fitEnd }, (_, i) => i)) };
 }
