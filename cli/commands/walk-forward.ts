@@ -113,14 +113,33 @@ export async function runWalkForward(
     const last = curve[curve.length - 1];
     const closing = closeSegment(positionsOf(segmentFills).open, segmentBars, costs.venue, { strategy: cfg.strategy.name, ts: last?.ts ?? end });
     const fills = [...segmentFills, ...closing.fills];
-    trades.push(...closedTrades(fills));
+    const segmentTrades = closedTrades(fills);
+    trades.push(...segmentTrades);
+    let segmentFees = 0;
+    let segmentNotional = 0;
     for (const f of fills) {
-      fees += f.fee;
-      notional += f.qty * f.price;
+      segmentFees += f.fee;
+      segmentNotional += f.qty * f.price;
     }
+    fees += segmentFees;
+    notional += segmentNotional;
     const out = (last?.equity ?? capital) - closing.cost;
     const closed = last === undefined ? curve : [...curve.slice(0, -1), { ...last, equity: out }];
-    segments.push({ from: iso(start), to: iso(end), trainedTo: report.model.trainRange.to, model: report.model.ref, capitalIn: capital, capitalOut: out, closingCost: closing.cost, metrics: report.metrics, risk: report.risk });
+    // The segment's own figures include its close, as capitalOut does (the backtest's report stops before it).
+    const metrics =
+      closed.length === 0
+        ? report.metrics
+        : performanceMetrics({
+            startTs: start,
+            startingCapital: capital,
+            equity: closed.map((p) => ({ ts: p.ts, equity: p.equity })),
+            grossExposure: closed.map((p) => p.exposure),
+            trades: segmentTrades,
+            feesPaid: segmentFees,
+            tradedNotional: segmentNotional,
+            periodsPerYear: periodsPerYear(TIMEFRAME_MS[tf]),
+          });
+    segments.push({ from: iso(start), to: iso(end), trainedTo: report.model.trainRange.to, model: report.model.ref, capitalIn: capital, capitalOut: out, closingCost: closing.cost, metrics, risk: report.risk });
     stitched.push(...closed);
     return out;
   }

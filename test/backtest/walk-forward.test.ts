@@ -37,6 +37,8 @@ describe('walk-forward backtest', () => {
       if (own.positions.length === 0) expect(s.closingCost).toBe(0);
       else expect(s.closingCost).toBeGreaterThan(0);
       expect(s.capitalOut).toBeCloseTo(s.capitalIn * (1 + own.metrics.total_return) - s.closingCost, 6);
+      // The segment's own figures include that close: its return is capital out over capital in.
+      expect(s.metrics.total_return).toBeCloseTo(s.capitalOut / s.capitalIn - 1, 9);
     }
     expect(heldAtEnd.some((n) => n > 0)).toBe(true); // the case this checks happens here
     expect(JSON.parse(readFileSync(join(dir, 'walk-forward.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(wf)));
