@@ -71,6 +71,18 @@ export type GatewayServer = Readonly<{
  *
  * @example const gw = await startGatewayServer({ config: cfg.gateway, hub, metrics, probes, bus, subjects, log }); // gw.url
  */
+/**
+ * The request's path, or undefined when its target does not parse as one: Node's HTTP parser takes
+ * targets the URL parser refuses (`//%zz/ws`: an authority with a bad host).
+ */
+function pathOf(req: IncomingMessage): string | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost').pathname;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function startGatewayServer(opts: GatewayServerOptions): Promise<GatewayServer> {
   const cfg = opts.config;
   const log = opts.log.child({ gateway: 'http' });
@@ -83,7 +95,8 @@ export async function startGatewayServer(opts: GatewayServerOptions): Promise<Ga
   const control = { bus: opts.bus, subjects: opts.subjects, auth, originAllowed, timeoutMs: cfg.controlTimeoutMs, log };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const path = pathOf(req);
+    if (path === undefined) return sendJson(res, 400, { error: 'bad request: the path is not a URL path' });
     if (path.startsWith('/api/ctl/')) return handleControl(control, req, res, path.slice('/api/ctl/'.length));
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method not allowed' }, { Allow: 'GET, HEAD' });
     switch (path) {
@@ -114,7 +127,9 @@ export async function startGatewayServer(opts: GatewayServerOptions): Promise<Ga
     });
   });
   server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    // Synchronous in a socket event: a throw here would end the process, so nothing may throw.
+    const path = pathOf(req);
+    if (path === undefined) return refuseUpgrade(socket, 400, 'bad request: the path is not a URL path');
     if (path !== '/ws') return refuseUpgrade(socket, 404, 'no websocket here: use /ws');
     feed.handle(req, socket, head);
   });

@@ -36,6 +36,11 @@ export function bearerToken(req: IncomingMessage): string | undefined {
 
 /** The feed's token: `?token=…` on the upgrade URL, else the Authorization header. */
 export function feedToken(req: IncomingMessage): string | undefined {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  return url.searchParams.get('token') ?? bearerToken(req);
+  let query: string | null = null;
+  try {
+    query = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');
+  } catch {
+    // A target that is not a URL carries no query token (the server refuses it before this).
+  }
+  return query ?? bearerToken(req);
 }

@@ -1,5 +1,6 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -155,6 +156,24 @@ describe('HTTP gateway: health, readiness, static files, metrics, control (real 
     expect((await http(gw.server.url, '/missing.html')).status).toBe(404);
     expect((await http(gw.server.url, '/assets')).status).toBe(404); // a directory
     expect((await http(gw.server.url, '/index.html', { method: 'POST' })).status).toBe(405);
+  });
+
+  it('answers 400 to a request target that is not a URL path, a websocket upgrade too, and keeps serving', async () => {
+    const port = new URL(gw.server.url).port;
+    const raw = (head: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => socket.write(head));
+        let got = '';
+        socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+        socket.on('close', () => resolve(got));
+        socket.on('error', reject);
+        socket.setTimeout(5_000, () => socket.destroy(new Error('no answer')));
+      });
+    const upgrade = await raw('GET //%zz/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+    expect(upgrade).toMatch(/^HTTP\/1\.1 400 /);
+    const plain = await raw('GET //%zz/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(plain).toMatch(/^HTTP\/1\.1 400 /);
+    expect((await http(gw.server.url, '/healthz')).status).toBe(200);
   });
 
   it('refuses path traversal, encoded or not, and symlinks out of the root', async () => {
