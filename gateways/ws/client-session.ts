@@ -9,6 +9,9 @@ import type { ClientMessage, Topic } from './protocol.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { clientSymbolToken } from './topics.js';
 
+
+/** The symbols one session may follow by name on one topic (as many as one subscribe message may name). */
+export const MAX_SYMBOLS_PER_TOPIC = 256;
 export type SessionLimits = Readonly<{
   maxBufferedBytes: number;
   slowCloseMs: number;
@@ -149,6 +152,8 @@ export function createClientSession(deps: SessionDeps): ClientSession {
     if (msg.op === 'subscribe') {
       // Symbols add to a symbol subscription; no symbols means every symbol of the topic.
       const next = wanted === null || current === null ? null : new Set([...(current ?? []), ...wanted]);
+      // One message may name 256 symbols; repeated ones would grow the session's set without end.
+      if (next !== null && next.size > MAX_SYMBOLS_PER_TOPIC) return badRequest(`at most ${MAX_SYMBOLS_PER_TOPIC} symbols per topic (subscribe without symbols for every symbol of ${msg.topic})`);
       if (current === undefined) directory.join(msg.topic, session);
       subs.set(msg.topic, next);
       reply({ type: 'subscribed', topic: msg.topic, symbols: listOf(next) });

@@ -95,6 +95,23 @@ describe('websocket feed topics from the bus (real NATS)', () => {
     f.ws.close();
   });
 
+  it('caps the symbols one session follows by name on a topic, and says so', async () => {
+    const c = await connectFeed(gw.wsUrl, { token: VIEWER });
+    const names = (from: number, n: number): string[] => Array.from({ length: n }, (_, i) => `S${from + i}/USDT`);
+    const subscribed = (n: number): Promise<ServerMessage> => c.waitFor((m) => m.type === 'subscribed' && m.topic === 'md' && m.symbols?.length === n);
+    // Fifty a message (the test gateway takes 1 KB messages): 250 symbols followed.
+    for (let k = 0; k < 5; k++) {
+      c.send({ op: 'subscribe', topic: 'md', symbols: names(50 * k, 50) });
+      await subscribed(50 * (k + 1));
+    }
+    c.send({ op: 'subscribe', topic: 'md', symbols: names(250, 10) }); // 260 in all: refused, nothing added
+    const refused = await c.waitFor((m) => m.type === 'error');
+    expect(refused).toMatchObject({ code: 'bad_request', reason: expect.stringMatching(/at most 256 symbols per topic/) });
+    c.send({ op: 'subscribe', topic: 'md', symbols: names(250, 6) }); // 256: taken
+    await subscribed(256);
+    c.ws.close();
+  });
+
   it('lets a reconnecting client resync from a snapshot without a gap or a duplicate', async () => {
     const s = gw.subjects;
     const base = gw.hub.stats().seq.md; // messages of this topic so far (the test above)
