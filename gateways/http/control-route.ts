@@ -61,7 +61,9 @@ export async function handleControl(deps: ControlRouteDeps, req: IncomingMessage
     if (body !== '') args = JSON.parse(body) as unknown;
   } catch (e) {
     const message = e instanceof BodyTooLargeError ? e.message : 'request body is not valid JSON';
-    return sendJson(res, e instanceof BodyTooLargeError ? 413 : 400, failure(id, ControlErrorCode.BAD_REQUEST, message));
+    return e instanceof BodyTooLargeError
+      ? sendJson(res, 413, failure(id, ControlErrorCode.BAD_REQUEST, message), { Connection: 'close' })
+      : sendJson(res, 400, failure(id, ControlErrorCode.BAD_REQUEST, message));
   }
   if (typeof args === 'object' && args !== null && !Array.isArray(args) && Object.keys(args).length === 1 && 'args' in args) args = args.args;
 

@@ -17,16 +17,23 @@ export class BodyTooLargeError extends Error {
   override readonly name = 'BodyTooLargeError';
 }
 
-/** Reads a request body up to `maxBytes`; rejects with {@link BodyTooLargeError} past it. */
+/**
+ * Reads a request body up to `maxBytes`; rejects with {@link BodyTooLargeError} past it. The rest
+ * is read and dropped rather than the socket torn down, so the caller's 413 reaches the client
+ * (who would otherwise see a reset); answer it with `Connection: close`.
+ */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = false;
     req.on('data', (c: Buffer) => {
+      if (over) return;
       size += c.length;
       if (size > maxBytes) {
+        over = true;
+        chunks.length = 0;
         reject(new BodyTooLargeError(`request body over ${maxBytes} bytes`));
-        req.destroy();
         return;
       }
       chunks.push(c);

@@ -269,6 +269,10 @@ describe('HTTP gateway: health, readiness, static files, metrics, control (real 
     expect(bad.status).toBe(400);
     expect(JSON.parse(bad.body)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
     expect((await post('halt', { Authorization: `Bearer ${OPERATOR}` }, '{oops')).status).toBe(400);
+    // A body over 64 KiB: the client gets the 413 (the socket was torn down before it could).
+    const big = await post('halt', { Authorization: `Bearer ${OPERATOR}` }, JSON.stringify({ reason: 'x'.repeat(200_000) }));
+    expect([big.status, big.headers.connection]).toEqual([413, 'close']);
+    expect(JSON.parse(big.body)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: 'request body over 65536 bytes' } });
     expect((await post('limits.set', { Authorization: `Bearer ${OPERATOR}` })).status).toBe(404);
     // Reduce-only goes through too, account-wide with a reason.
     const reduce = await post('reduce', { Authorization: `Bearer ${OPERATOR}` }, '{"reason":"flatten"}');
