@@ -24,9 +24,15 @@ export function barCandidate(venue: string, symbol: string, tf: Timeframe, c: Ca
 
 export type TradeFields = Readonly<{ id: string | undefined; ts: number | undefined; price: number | undefined; qty: number | undefined; side: string | undefined }>;
 
+/**
+ * A trade's id is the venue's trade id. A trade without one is left without an id, so the sink
+ * refuses it to the dead-letter subject (SCHEMA, `id`): an id made of nothing would be the same
+ * for every such trade, and JetStream's duplicate window would drop all but the first unseen.
+ */
 export function tradeCandidate(venue: string, symbol: string, t: TradeFields, recvTs: number): Candidate {
   const side = t.side === 'buy' || t.side === 'sell' ? t.side : 'unknown';
-  return { type: 'md.trade', v: 1, id: tradeId(venue, symbol, t.id ?? ''), venue, symbol, price: t.price, qty: t.qty, side, ts: t.ts, recvTs };
+  const id = t.id === undefined || t.id === '' ? undefined : tradeId(venue, symbol, t.id);
+  return { type: 'md.trade', v: 1, id, venue, symbol, price: t.price, qty: t.qty, side, ts: t.ts, recvTs };
 }
 
 export type QuoteFields = Readonly<{ ts: number | undefined; bid: number | undefined; bidSize: number | undefined; ask: number | undefined; askSize: number | undefined }>;

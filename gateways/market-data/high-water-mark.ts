@@ -15,7 +15,7 @@ const NUMERIC = /^\d{1,15}$/;
 
 export type HighWaterMarks = {
   /** Sets the mark from the newest stored message (on start-up). */
-  seed(subject: string, ts: number, tradeId?: string, quoteSeq?: number): void;
+  seed(subject: string, ts: number, tradeId?: string, quoteSeq?: number, quoteKey?: string): void;
   has(subject: string): boolean;
   ts(subject: string): number | undefined;
   tradeId(subject: string): string | undefined;
@@ -29,8 +29,10 @@ export type HighWaterMarks = {
 export function createHighWaterMarks(): HighWaterMarks {
   const marks = new Map<string, Mark>();
   return {
-    seed(subject, ts, tradeId, quoteSeq) {
-      marks.set(subject, { ts, ids: new Set(tradeId === undefined ? [] : [tradeId]), quoteSeq: quoteSeq ?? 0 });
+    seed(subject, ts, tradeId, quoteSeq, quoteKey) {
+      const mark: Mark = { ts, ids: new Set(tradeId === undefined ? [] : [tradeId]), quoteSeq: quoteSeq ?? 0 };
+      if (quoteKey !== undefined) mark.quoteKey = quoteKey;
+      marks.set(subject, mark);
     },
     has: (subject) => marks.has(subject),
     ts: (subject) => marks.get(subject)?.ts,

@@ -14,6 +14,9 @@ import { createHighWaterMarks } from './high-water-mark.js';
 import type { Feed, FeedSink, GatewayStatus, HighWater, Verdict } from './market-data-source.js';
 import { feedName } from './market-data-source.js';
 
+
+/** A quote's content, to tell a repeat of the top of book from a new quote in the same millisecond. */
+const quoteKeyOf = (q: Readonly<Record<string, unknown>>): string => `${String(q['bid'])}|${String(q['bidSize'])}|${String(q['ask'])}|${String(q['askSize'])}`;
 export type MarketDataSinkOptions = Readonly<{
   bus: Pick<Bus, 'publish' | 'lastMessage'>;
   subjects: Subjects;
@@ -80,7 +83,10 @@ export function createMarketDataSink(opts: MarketDataSinkOptions): FeedSink {
         }
         const m: MarketData = r.msg;
         const seq = m.type === 'md.quote' ? Number(m.id.slice(m.id.lastIndexOf(':') + 1)) : undefined;
-        marks.seed(subject, m.ts, venueTradeId(f, m.id), seq !== undefined && Number.isInteger(seq) ? seq : undefined);
+        // A quote's content too: after a restart, the same top of book in the same millisecond is
+        // the stored one again, not a new quote with the next sequence number (and another id).
+        const key = m.type === 'md.quote' ? quoteKeyOf(m) : undefined;
+        marks.seed(subject, m.ts, venueTradeId(f, m.id), seq !== undefined && Number.isInteger(seq) ? seq : undefined, key);
       })();
       p.catch(() => loaded.delete(subject)); // read again next time
       loaded.set(subject, p);
@@ -118,7 +124,7 @@ export function createMarketDataSink(opts: MarketDataSinkOptions): FeedSink {
       let quoteKey: string | undefined;
       let seq: number | undefined;
       if (f.kind === 'quote' && typeof c['ts'] === 'number') {
-        quoteKey = `${String(c['bid'])}|${String(c['bidSize'])}|${String(c['ask'])}|${String(c['askSize'])}`;
+        quoteKey = quoteKeyOf(c);
         seq = marks.quoteSeq(subject, c['ts'], quoteKey);
         c = { ...c, id: quoteId(f.venue, f.symbol, c['ts'], seq) };
       }

@@ -104,11 +104,13 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
     for (;;) {
       const hw = (await sink.highWater(feed))?.ts;
       const start = hw !== undefined ? hw + tfMs : undefined;
-      const size = hw !== undefined ? MAX_OUTPUT : Math.min(MAX_OUTPUT, o.backfillBars + 1);
+      // At least two rows: the newest may be the open bar, so one row alone publishes nothing
+      // (with backfillBars 0, a page of one looped at once, forever).
+      const size = hw !== undefined ? MAX_OUTPUT : Math.min(MAX_OUTPUT, Math.max(2, o.backfillBars + 1));
       const rows = await request(feed.symbol, feed.tf, start, size, signal);
       // The newest row may be the open bar: it is published once a later one exists.
       for (const c of rows.slice(0, -1)) await sink.offer(feed, barCandidate(feed.venue, feed.symbol, feed.tf, c, o.now()), 'poll');
-      if (rows.length < size) return; // caught up; a full page means more to fetch
+      if (rows.length < size || rows.length <= 1) return; // caught up; a full page means more to fetch
     }
   };
 

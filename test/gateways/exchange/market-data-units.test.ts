@@ -9,7 +9,9 @@ import { encode } from '../../../streams/codec.js';
 import { barId } from '../../../streams/messages/bar.js';
 import { subjectsFor } from '../../../streams/subjects.js';
 import { createNatsBus } from '../../../streams/nats-bus.js';
-import { NATS_URL } from './harness.js';
+import { NATS_URL, readStream } from './harness.js';
+import { quoteCandidate, tradeCandidate } from '../../../gateways/market-data/candidates.js';
+import { quoteId } from '../../../streams/messages/quote.js';
 import type { Trade } from '../../../streams/messages/trade.js';
 
 describe('gateway errors', () => {
@@ -75,6 +77,27 @@ describe.each([
   });
 });
 
+describe('trade candidates', () => {
+  it('carry the venue\'s trade id, and none when the venue gave none (the sink refuses it to the dead letters)', async () => {
+    const t = { ts: Date.UTC(2024, 0, 1), price: 100, qty: 1, side: 'buy' };
+    expect(tradeCandidate('binance', 'BTC/USDT', { ...t, id: '42' }, 0)['id']).toBe('t:binance:BTC/USDT:42');
+    for (const id of [undefined, '']) expect(tradeCandidate('kraken', 'BTC/USD', { ...t, id }, 0)['id']).toBeUndefined();
+    const bus = createMemoryBus();
+    const subjects = subjectsFor('tc');
+    await bus.ensureStreams([
+      { name: 'TC_MD', subjects: [subjects.streamSubjects.MD[0] ?? 'tc.md.>'], maxAgeMs: 0, duplicateWindowMs: 1000, storage: 'memory' },
+      { name: 'TC_DLQ', subjects: ['tc.dlq.>'], maxAgeMs: 0, duplicateWindowMs: 1000, storage: 'memory' },
+    ]);
+    const sink = createMarketDataSink({ bus, subjects, mdStream: 'TC_MD', maxPayloadBytes: 8192, now: () => 0 });
+    const feed = { kind: 'trade' as const, venue: 'kraken', symbol: 'BTC/USD' };
+    const v = await sink.offer(feed, tradeCandidate('kraken', 'BTC/USD', { ...t, id: undefined }, 0), 'live');
+    expect(v).toMatchObject({ type: 'refused', reason: 'SCHEMA', detail: expect.stringContaining('id') });
+    expect(await bus.countMessages('TC_MD')).toBe(0);
+    expect(await bus.countMessages('TC_DLQ')).toBe(1);
+    await bus.close();
+  });
+});
+
 describe('market-data sink high-water mark on start', () => {
   it('takes it from the newest message of the feed\'s subject, and from nothing when that message is not market data', async () => {
     const bus = createMemoryBus();
@@ -91,6 +114,29 @@ describe('market-data sink high-water mark on start', () => {
     await bus.publish(subject, encode(bar));
     expect(await sink().highWater(feed)).toEqual({ ts });
     await bus.close();
+  });
+
+  it('knows the newest stored quote after a restart: the same top of book again is not stored twice', async () => {
+    const bus = await createNatsBus({ url: NATS_URL, name: 'quote-restart-test', connectTimeoutMs: 2000 });
+    const subjects = subjectsFor(`qr${Date.now().toString(36)}`);
+    const stream = `QR_${subjects.prefix}_MD`;
+    await bus.ensureStreams([{ name: stream, subjects: [subjects.streamSubjects.MD[0] ?? `${subjects.prefix}.md.>`], maxAgeMs: 0, duplicateWindowMs: 1000, storage: 'memory' }]);
+    try {
+      const feed = { kind: 'quote' as const, venue: 'binance', symbol: 'BTC/USDT' };
+      const sink = () => createMarketDataSink({ bus, subjects, mdStream: stream, maxPayloadBytes: 8192, now: () => 0 });
+      const ts = Date.UTC(2024, 0, 1);
+      const quote = (bid: number) => quoteCandidate('binance', 'BTC/USDT', { ts, bid, bidSize: 1, ask: 100.5, askSize: 2 }, ts);
+      expect((await sink().offer(feed, quote(100), 'poll')).type).toBe('published');
+      // A new process (a restart), polling a quiet symbol: the same quote again, then a new one in the same millisecond.
+      const restarted = sink();
+      expect((await restarted.offer(feed, quote(100), 'poll')).type).not.toBe('published');
+      expect((await restarted.offer(feed, quote(100.1), 'poll')).type).toBe('published');
+      const ids = (await readStream(bus, stream, subjects.quote('binance', 'BTC/USDT'))).map((m) => m.msg['id']);
+      expect(ids).toEqual([quoteId('binance', 'BTC/USDT', ts, 0), quoteId('binance', 'BTC/USDT', ts, 1)]);
+    } finally {
+      await bus.deleteStreams([stream]);
+      await bus.close();
+    }
   });
 });
 

@@ -89,6 +89,17 @@ describe('TwelveData-style REST provider (local server, real JetStream)', () => 
     expect(vendor.requests[0]?.get('interval')).toBe('1h');
   });
 
+  it('with backfillBars 0 publishes the newest closed bar (a page of one published nothing and looped)', async () => {
+    const gw = gateway(undefined, { backfillBars: 0 });
+    await until(async () => (await count()) >= 1, 10_000, 'the newest closed bar');
+    await new Promise((r) => setTimeout(r, 150));
+    await gw.stop();
+    const got = (await readStream(stack.bus, stack.md, subject())).map((m) => m.msg);
+    expect(got.map((b) => b['id'])).toEqual([`b:binance:BTC/USDT:1h:${bars[OPEN - 1]!.ts}`]);
+    // The first page holds two rows, the closed bar and the open one (a page of one published nothing, and looped).
+    expect(vendor.requests[0]?.get('outputsize')).toBe('2');
+  });
+
   it('surfaces an error payload (unknown symbol) and stops that feed without retrying', async () => {
     const gw = gateway({});
     await until(() => stack.statuses.some((s) => s.type === 'failed'), 10_000, 'failure');
