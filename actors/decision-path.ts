@@ -123,8 +123,12 @@ export type DecisionPath = Readonly<{
  */
 /** Events decided between two yields to the event loop. */
 const SLICE = 256;
-/** Tries per output publish when the failure is retryable (`retryingPublish`). */
-const PUBLISH_ATTEMPTS = 3;
+/**
+ * Tries per output publish when the failure is retryable (`retryingPublish`): with the default
+ * 10 s publish timeout, a broker restart of up to about a minute is ridden out; a longer outage
+ * stops the decision path, and the engine with it (event-sequencer.ts).
+ */
+const PUBLISH_ATTEMPTS = 7;
 
 export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOptions): DecisionPath {
   const { bus, subjects } = deps;

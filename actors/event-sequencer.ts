@@ -231,13 +231,17 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
         settle(taken, f);
         throw f;
       }
+      // Decided: the next release may go on; the waiters learn when the outputs are stored — in
+      // release order, each after the one before, so a release whose outputs were stored first
+      // still fails when an earlier one's were not (its events must not be acknowledged past it).
+      const previous = lastSettled;
       if (result === undefined) {
-        settle(taken);
+        lastSettled = previous.then(() => settle(taken));
         return;
       }
-      // Decided: the next release may go on; the waiters learn when the outputs are stored.
-      lastSettled = result.settled.catch(() => {});
-      result.settled.then(
+      const stored = result.settled;
+      stored.catch(() => {}); // observed below, once the earlier releases are settled
+      lastSettled = previous.then(() => stored).then(
         () => settle(taken),
         (e: unknown) => settle(taken, fail(e)),
       );

@@ -135,6 +135,27 @@ describe('event sequencer', () => {
     expect(seen).toEqual([10, 20]);
   });
 
+  it('fails a later release whose outputs were stored first when an earlier one\'s were not', async () => {
+    const stores: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+    const seq = createEventSequencer({
+      assets: ['A'],
+      onRelease: async () => ({ settled: new Promise<void>((resolve, reject) => stores.push({ resolve, reject })) }),
+    });
+    const first = seq.push('A', [ev('A', 1, 10)]);
+    await tick();
+    const second = seq.push('A', [ev('A', 2, 20)]);
+    await tick();
+    expect(stores).toHaveLength(2);
+    let secondDone = false;
+    second.then(() => (secondDone = true), () => (secondDone = true));
+    stores[1]?.resolve(); // the later release's publications are acknowledged first…
+    await tick();
+    expect(secondDone).toBe(false); // …but it waits for the earlier one
+    stores[0]?.reject(new Error('publish timed out'));
+    await expect(first).rejects.toThrow(/publish timed out/);
+    await expect(second).rejects.toBe(seq.failure());
+  });
+
   it('after close, releases what it holds and every later push at once', async () => {
     const seen: string[] = [];
     const seq = createEventSequencer({ assets: ['A', 'B'], onRelease: async (es) => void seen.push(...es.map((e) => `${e.asset}@${e.md.ts}`)) });
