@@ -34,9 +34,10 @@ export type SubscribeOptions = Readonly<{
   onInvalid?: (m: InvalidMessage) => void | Promise<void>;
   /**
    * Publish refused messages to `<prefix>.dlq.<source>` with their reason (source `client`, or the
-   * one given) before acknowledging them — on by default, so nothing refused is lost without a
-   * trace; `false` leaves them to `onInvalid` alone. A dead letter that cannot be stored ends the
-   * subscription (the message is handed back and refused again on the next start).
+   * one given) before acknowledging them. Default: on when no `onInvalid` is given (so nothing
+   * refused is dropped without a trace), off when it is; `false` turns it off. A dead letter that
+   * cannot be stored ends the subscription with that error (the message is handed back and
+   * refused again on the next start).
    */
   dlq?: boolean | Readonly<{ source: string }>;
 }>;
@@ -87,7 +88,7 @@ export async function openSubscription<T>({ conn, schema, filterSubject, opts }:
     maxAckPending: Math.max(batch, 1_000),
   });
   const puller = createPuller(nc, { stream, durable: opts.durable, batch, expiresMs: LONG_POLL_MS });
-  const dlqSource = opts.dlq === false ? undefined : opts.dlq === undefined || opts.dlq === true ? 'client' : opts.dlq.source;
+  const dlqSource = opts.dlq === false ? undefined : opts.dlq === true ? 'client' : opts.dlq !== undefined ? opts.dlq.source : opts.onInvalid === undefined ? 'client' : undefined;
 
   /** Pulled, not handed out yet. */
   let queue: Delivery[] = [];

@@ -99,7 +99,7 @@ describe('sextant/client order subscriptions on JetStream', () => {
     for (let n = 6; n < 8; n++) await publishOrder(order(n));
 
     const invalid: InvalidMessage[] = [];
-    const opts = { durable: `desk-${id}`, prefix, stream: SIGNALS, strategy: 'alpha', venue: 'binance', symbol: 'BTC/USDT', onInvalid: (m: InvalidMessage) => void invalid.push(m) } as const; // dead letters by default
+    const opts = { durable: `desk-${id}`, prefix, stream: SIGNALS, strategy: 'alpha', venue: 'binance', symbol: 'BTC/USDT', onInvalid: (m: InvalidMessage) => void invalid.push(m), dlq: true } as const;
     const got: Order[] = [];
 
     // First run: handle three orders, then stop (what a restart of the consumer looks like).
@@ -213,5 +213,24 @@ describe('sextant/client when routing an invalid message fails', () => {
     await run;
     expect(seen).toEqual(['p:omega:1', 'p:omega:2']);
     expect(refused).toEqual(['MALFORMED_JSON']);
+  });
+});
+
+describe('sextant/client without onInvalid', () => {
+  it('dead-letters a refused message by default, so it is not dropped without a trace', async () => {
+    const subject = subjects.prediction('sigma', 'binance', 'ETH/USDT');
+    await bus.publish(subject, new TextEncoder().encode('{"not": "a prediction"'), { msgId: 'p:sigma:bad' });
+    await bus.publish(subject, encode({ ...prediction(3), strategy: 'sigma', id: 'p:sigma:1' }), { msgId: 'p:sigma:1' });
+    const before = (await jsm.streams.info(DLQ)).state.messages;
+    const seen: string[] = [];
+    const sub = await subscribePredictions(nc, { durable: `nohandler-${id}`, prefix, stream: SIGNALS, strategy: 'sigma' });
+    const run = sub.consume((x) => void seen.push(x.id));
+    await until(() => seen.length >= 1, 5_000);
+    await sub.stop();
+    await run;
+    expect(seen).toEqual(['p:sigma:1']);
+    expect((await jsm.streams.info(DLQ)).state.messages).toBe(before + 1);
+    const entry = DlqEntrySchema.parse((await jsm.streams.getMessage(DLQ, { last_by_subj: subjects.dlq('client') }))?.json());
+    expect([entry.source, entry.subject, entry.reason]).toEqual(['client', subject, 'MALFORMED_JSON']);
   });
 });
