@@ -8,14 +8,26 @@ import { loadSymbolBars } from './train.js';
 const TRAIN_YEARS = 3;
 const YEAR_MS = 365 * 86_400_000;
 
+/** The bar timeframe a model was trained on, from its registered details (`sextant train` and the demo record it). */
+const trainedTimeframe = (v: ModelVersion): unknown => {
+  const ds = v.details['dataset'];
+  return typeof ds === 'object' && ds !== null ? (ds as Record<string, unknown>)['timeframe'] : undefined;
+};
+
 /**
- * The production model when it was trained on data ending by `from` and its artifact is readable
- * here (another checkout may have registered it in its own folder); else undefined.
+ * The production model when it was trained on bars of `timeframe` ending by `from` and its
+ * artifact is readable here (another checkout may have registered it in its own folder); else
+ * undefined. A model of another timeframe reads its horizon in other bars: it is not reused.
  */
-async function servableBefore(registry: ModelRegistry, name: string, from: number, notice?: (line: string) => void): Promise<ModelVersion | undefined> {
+async function servableBefore(registry: ModelRegistry, name: string, from: number, timeframe: string, notice?: (line: string) => void): Promise<ModelVersion | undefined> {
   try {
     const current = await registry.get(`${name}@production`);
     if (current.trainRange.to > from) return undefined;
+    const tf = trainedTimeframe(current);
+    if (tf !== timeframe) {
+      notice?.(`${name}@${current.version} was trained on ${typeof tf === 'string' ? tf : 'unrecorded'} bars, not ${timeframe}; training a new version`);
+      return undefined;
+    }
     await registry.artifact(current);
     return current;
   } catch (e) {
@@ -38,7 +50,7 @@ export async function ensureDemoModel(
   opts: Readonly<{ name: string; dataDir: string; symbols: readonly string[]; timeframe: string; from: number; retrain?: boolean; notice?: (line: string) => void }>,
 ): Promise<DemoModel> {
   const started = performance.now();
-  const current = opts.retrain === true ? undefined : await servableBefore(registry, opts.name, opts.from, opts.notice);
+  const current = opts.retrain === true ? undefined : await servableBefore(registry, opts.name, opts.from, opts.timeframe, opts.notice);
   if (current !== undefined) return { model: current, trained: false, seconds: 0 };
   const tf = TimeframeSchema.parse(opts.timeframe);
   const window = { from: opts.from - TRAIN_YEARS * YEAR_MS, to: opts.from };

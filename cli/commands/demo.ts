@@ -165,6 +165,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   }
   progress.stop();
   await engine.stop();
+  // A failure in the last releases (after every message came in) still fails the demo.
+  const failure = engine.failure();
+  if (failure !== undefined) throw failure;
   status?.flush();
   await status?.pollLag();
 
