@@ -102,13 +102,19 @@ describe('memory bus', () => {
     let count = 0;
     let lastSeq = 0;
     let ordered = true;
-    // Timers armed while it delivers (this test's own polling included): a timer per message would be 200,000.
+    // Timers and immediates armed while it delivers (this test's own polling included): one per
+    // message would be 200,000.
     const realSetTimeout = globalThis.setTimeout;
+    const realSetImmediate = globalThis.setImmediate;
     let timers = 0;
     globalThis.setTimeout = ((...a: Parameters<typeof setTimeout>) => {
       timers++;
       return realSetTimeout(...a);
     }) as typeof setTimeout;
+    globalThis.setImmediate = ((...a: Parameters<typeof setImmediate>) => {
+      timers++;
+      return realSetImmediate(...a);
+    }) as typeof setImmediate;
     try {
       const c = bus.consume({ stream: 'S', durable: 'fast', filterSubject: 's.>', batchSize: 512 }, (b) => {
         for (const d of b) {
@@ -121,6 +127,7 @@ describe('memory bus', () => {
       await c.stop();
     } finally {
       globalThis.setTimeout = realSetTimeout;
+      globalThis.setImmediate = realSetImmediate;
     }
     expect(count).toBe(n);
     expect(ordered).toBe(true);
