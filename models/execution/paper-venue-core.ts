@@ -123,9 +123,9 @@ const EMPTY: VenueOutput = { fills: NO_FILLS, expired: NO_EXPIRIES };
  * or `spreadBps/2` on trades and bars) plus square-root impact, and pay the taker fee; resting
  * limits fill at their limit when the market trades through it, with the maker fee. Every event
  * lends each side at most `maxVolumeShare` of its volume, shared by the orders in arrival order;
- * the rest carries over. Bars that opened at or after an order's arrival offer open (takers) and
- * high/low (resting limits); a bar that opened before it offers its close only, so no order
- * trades on prices from before it existed.
+ * the rest carries over. Bars that opened at or after an order's arrival (plus the latency) offer
+ * open (takers) and high/low (resting limits); a bar that opened before it offers nothing, so no
+ * order trades on prices from before it existed.
  */
 export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
   const bad = (name: string, v: number): never => {
@@ -211,9 +211,9 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
       return { touch, through: (l) => (side === 'buy' ? md.ask <= l : md.bid >= l), capacity: share * (side === 'buy' ? md.askSize : md.bidSize), ref: (md.bid + md.ask) / 2, ts: md.ts };
     }
     if (md.type === 'md.trade') return { touch: md.price * (1 + s * half), through: (l) => (side === 'buy' ? md.price < l : md.price > l), capacity: share * md.qty, ref: md.price, ts: md.ts };
-    const capacity = share * md.volume;
-    if (md.ts >= arrivalTs) return { touch: md.open * (1 + s * half), through: (l) => (side === 'buy' ? md.low < l : md.high > l), capacity, ref: md.open, ts: md.ts };
-    return { touch: md.close * (1 + s * half), through: (l) => (side === 'buy' ? md.close < l : md.close > l), capacity, ref: md.close, ts: arrivalTs };
+    // Bars that opened before the order could trade never get here (fillMarket skips them).
+    if (md.ts < arrivalTs) return undefined;
+    return { touch: md.open * (1 + s * half), through: (l) => (side === 'buy' ? md.low < l : md.high > l), capacity: share * md.volume, ref: md.open, ts: md.ts };
   };
 
   const slippageBps = (qty: number, book: Book, volume: number | null): number => {
