@@ -79,6 +79,20 @@ export async function runWalkForward(
     await models.discard();
   }
 
+  /** The metrics of an equity curve (a segment's, or the stitched one) with its trades, fees and traded notional. */
+  function curveMetrics(startTs: number, startingCapital: number, curve: readonly { ts: number; equity: number; exposure: number }[], trades: Parameters<typeof performanceMetrics>[0]['trades'], feesPaid: number, tradedNotional: number) {
+    return performanceMetrics({
+      startTs,
+      startingCapital,
+      equity: curve.map((p) => ({ ts: p.ts, equity: p.equity })),
+      grossExposure: curve.map((p) => p.exposure),
+      trades,
+      feesPaid,
+      tradedNotional,
+      periodsPerYear: periodsPerYear(TIMEFRAME_MS[tf]),
+    });
+  }
+
   async function segment(i: number, start: number, registry: ModelRegistry): Promise<number> {
     const end = Math.min(opts.to, start + opts.stepMs);
     let curve: readonly { ts: number; equity: number; exposure: number }[] = [];
@@ -129,30 +143,12 @@ export async function runWalkForward(
     const metrics =
       closed.length === 0
         ? report.metrics
-        : performanceMetrics({
-            startTs: start,
-            startingCapital: capital,
-            equity: closed.map((p) => ({ ts: p.ts, equity: p.equity })),
-            grossExposure: closed.map((p) => p.exposure),
-            trades: segmentTrades,
-            feesPaid: segmentFees,
-            tradedNotional: segmentNotional,
-            periodsPerYear: periodsPerYear(TIMEFRAME_MS[tf]),
-          });
+        : curveMetrics(start, capital, closed, segmentTrades, segmentFees, segmentNotional);
     segments.push({ from: iso(start), to: iso(end), trainedTo: report.model.trainRange.to, model: report.model.ref, capitalIn: capital, capitalOut: out, closingCost: closing.cost, metrics, risk: report.risk });
     stitched.push(...closed);
     return out;
   }
-  const metrics = performanceMetrics({
-    startTs: opts.from,
-    startingCapital: opts.capital,
-    equity: stitched.map((p) => ({ ts: p.ts, equity: p.equity })),
-    grossExposure: stitched.map((p) => p.exposure),
-    trades,
-    feesPaid: fees,
-    tradedNotional: notional,
-    periodsPerYear: periodsPerYear(TIMEFRAME_MS[tf]),
-  });
+  const metrics = curveMetrics(opts.from, opts.capital, stitched, trades, fees, notional);
   if (baselineCosts === undefined) throw new Error('walk-forward ran no segment');
   const buyAndHold = runBuyAndHold(spanBars, { capital: opts.capital, ...baselineCosts });
   const grid = runGrid(spanBars, { capital: opts.capital, ...baselineCosts });
