@@ -4,14 +4,11 @@ import type { Identity } from './auth.js';
 import { createConflatingBuffer } from './conflating-buffer.js';
 import { conflatedFrame, snapshotFrame } from './feed-entry.js';
 import type { FeedEntry } from './feed-entry.js';
-import { ClientMessageSchema, CloseCode, ErrorCode } from './protocol.js';
+import { ClientMessageSchema, CloseCode, ErrorCode, MAX_SYMBOLS_PER_TOPIC } from './protocol.js';
 import type { ClientMessage, Topic } from './protocol.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { clientSymbolToken } from './topics.js';
 
-
-/** The symbols one session may follow by name on one topic (as many as one subscribe message may name). */
-export const MAX_SYMBOLS_PER_TOPIC = 256;
 export type SessionLimits = Readonly<{
   maxBufferedBytes: number;
   slowCloseMs: number;

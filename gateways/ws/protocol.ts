@@ -17,7 +17,9 @@ export const TOPICS = ['md', 'features', 'predictions', 'orders', 'risk', 'pnl',
 export const TopicSchema = z.enum(TOPICS);
 export type Topic = z.infer<typeof TopicSchema>;
 
-const symbols = z.array(z.string().min(1).max(64)).max(256).optional();
+/** The symbols one subscribe message may name, and one session may follow by name on a topic. */
+export const MAX_SYMBOLS_PER_TOPIC = 256;
+const symbols = z.array(z.string().min(1).max(64)).max(MAX_SYMBOLS_PER_TOPIC).optional();
 
 export const ClientMessageSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('subscribe'), topic: TopicSchema, symbols }).strict(),
