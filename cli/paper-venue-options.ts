@@ -3,7 +3,7 @@ import type { PaperVenueOptions } from '../models/execution/paper-venue-core.js'
 
 /**
  * The paper venue `cfg` configures, for market data spaced `barMs` (the strategy's bar): fees,
- * spread and its model, impact, volume share, latency, and the gap rule (data resuming after more
+ * spread (quoted, or its model), impact, volume share, latency, and the gap rule (data resuming after more
  * than one and a half bars is a hole: nothing fills across it). The engine's venue and a
  * backtest's baselines are built from this one function, so they pay the same costs.
  */
@@ -19,5 +19,6 @@ export function paperVenueOptions(cfg: Pick<Config, 'venue' | 'paperVenue'>, bar
     maxGapMs: 1.5 * barMs,
     latencyMs: pv.latencyMs,
     spreadModel: pv.spreadModel,
+    quoteMaxAgeMs: pv.quoteMaxAgeMs,
   };
 }

@@ -145,7 +145,7 @@ export const ConfigSchema = z
         maxVolumeShare: z.number().gt(0).max(1),
         /** Order latency in event time (ms): an order meets the market from the first event at or after arrival + latencyMs. */
         latencyMs: z.number().nonnegative().default(0),
-        /** Spread where no quote gives one: `fixed` = spreadBps, or estimated from completed bars (models/execution/bar-spread.ts). */
+        /** Spread where no recent quote gives one: `fixed` = spreadBps, or estimated from completed bars (models/execution/bar-spread.ts). */
         spreadModel: z
           .discriminatedUnion('kind', [
             z.object({ kind: z.literal('fixed') }).strict(),
@@ -153,6 +153,8 @@ export const ConfigSchema = z
             z.object({ kind: z.literal('corwin-schultz'), window: z.number().int().min(1).optional() }).strict(),
           ])
           .default({ kind: 'fixed' }),
+        /** How long a quote's spread stands for the trades and bars of its symbol (event time, ms; 0: a quote's own touch only). */
+        quoteMaxAgeMs: z.number().nonnegative().default(60_000),
       })
       .strict(),
     risk: z

@@ -15,7 +15,7 @@ export type PaperVenueOptions = Readonly<{
   venue: string;
   takerFeeBps: number;
   makerFeeBps: number;
-  /** Full spread assumed where no quote gives one (trades, bars): takers pay half of it. */
+  /** Full spread assumed where no recent quote gives one (trades, bars; see `quoteMaxAgeMs`): takers pay half of it. */
   spreadBps: number;
   /**
    * Square-root impact on taker fills: bps = impactCoeff · σ · sqrt(qty / V) · 1e4, with σ the
@@ -35,7 +35,7 @@ export type PaperVenueOptions = Readonly<{
    */
   maxGapMs?: number;
   /**
-   * How the spread is taken where no quote gives one (bars, trades): `fixed` = `spreadBps`
+   * How the spread is taken where no recent quote gives one (bars, trades): `fixed` = `spreadBps`
    * (default); `range-fraction` or `corwin-schultz` estimate it from the symbol's completed bars
    * (see bar-spread.ts), with `spreadBps` until the estimate has warmed up.
    */
@@ -47,6 +47,12 @@ export type PaperVenueOptions = Readonly<{
    * lets it expire unfilled.
    */
   latencyMs?: number;
+  /**
+   * A quote's spread stands for its symbol's market this long after it (event time, ms): trades
+   * and bars within it are filled at their price ± half the last quoted relative spread instead of
+   * the modelled one (`spreadBps` / `spreadModel`). Default 60,000; 0: only a quote's own touch.
+   */
+  quoteMaxAgeMs?: number;
 }>;
 
 /** An order that ran out of time with quantity left (its fills, if any, were not final). */
@@ -107,10 +113,23 @@ type Working = {
  * open time + timeframe: it is complete only then), a tick's own time. An order decided on a bar
  * arrives no earlier than that bar's close.
  */
-type Book = { mid: number; volume: number | null; vol: EwmaVol; prevClose: number; spread: BarSpreadEstimator; known: number };
+type Book = {
+  mid: number;
+  volume: number | null;
+  vol: EwmaVol;
+  prevClose: number;
+  spread: BarSpreadEstimator;
+  known: number;
+  /** Half the relative spread of the newest valid quote ((ask − bid) / (ask + bid)), and its time. */
+  quotedHalf: number;
+  quotedTs: number;
+};
 
 /** What one event offers a side: the price a taker pays, the price a resting limit needs, the size. */
 type Offer = { touch: number; through: (limit: number) => boolean; capacity: number; ref: number; ts: number };
+
+/** How long a quote's spread stands for trades and bars of its symbol by default (see `quoteMaxAgeMs`). */
+export const DEFAULT_QUOTE_MAX_AGE_MS = 60_000;
 
 const NO_FILLS: readonly Fill[] = []; // shared and typed readonly, not frozen: a frozen array leaves the fast path of for…of
 const NO_EXPIRIES: readonly VenueExpiry[] = [];
@@ -119,8 +138,9 @@ const EMPTY: VenueOutput = { fills: NO_FILLS, expired: NO_EXPIRIES };
 
 /**
  * The paper venue's deterministic core: approved orders and market data in, fills out, in event
- * time. Market orders and marketable limits take the next price ± half the spread (the quote's,
- * or `spreadBps/2` on trades and bars) plus square-root impact, and pay the taker fee; resting
+ * time. Market orders and marketable limits take the next price ± half the spread (a quote's
+ * touch; on trades and bars the last quote's relative spread while it is at most `quoteMaxAgeMs`
+ * old, else the bar model's or `spreadBps/2`) plus square-root impact, and pay the taker fee; resting
  * limits fill at their limit when the market trades through it, with the maker fee. Every event
  * lends each side at most `maxVolumeShare` of its volume, shared by the orders in arrival order;
  * the rest carries over. Bars that opened at or after an order's arrival (plus the latency) offer
@@ -138,11 +158,17 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
   if (!(opts.maxVolumeShare > 0 && opts.maxVolumeShare <= 1)) bad('maxVolumeShare', opts.maxVolumeShare);
   const latencyMs = opts.latencyMs ?? 0;
   if (!(Number.isFinite(latencyMs) && latencyMs >= 0)) bad('latencyMs', latencyMs);
+  const quoteMaxAgeMs = opts.quoteMaxAgeMs ?? DEFAULT_QUOTE_MAX_AGE_MS;
+  if (!(Number.isFinite(quoteMaxAgeMs) && quoteMaxAgeMs >= 0)) bad('quoteMaxAgeMs', quoteMaxAgeMs);
   const spreadModel: SpreadModel = opts.spreadModel ?? { kind: 'fixed' };
   validateSpreadModel(spreadModel);
   const fixedHalf = opts.spreadBps / 2 / 1e4;
-  /** Half the relative spread a taker pays where no quote gives one. */
-  const halfOf = (book: Book): number => {
+  /**
+   * Half the relative spread a taker pays on a trade or bar at `ts`: the last quote's while it is
+   * at most `quoteMaxAgeMs` old, else the bar model's estimate, else `spreadBps / 2`.
+   */
+  const halfOf = (book: Book, ts: number): number => {
+    if (ts - book.quotedTs <= quoteMaxAgeMs) return book.quotedHalf;
     const est = book.spread.value();
     return est === null ? fixedHalf : est / 2;
   };
@@ -157,7 +183,7 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
   const bookOf = (symbol: string): Book => {
     let b = books.get(symbol);
     if (b === undefined) {
-      b = { mid: Number.NaN, volume: null, vol: new EwmaVol(opts.volLambda), prevClose: Number.NaN, spread: createBarSpreadEstimator(spreadModel), known: Number.NEGATIVE_INFINITY };
+      b = { mid: Number.NaN, volume: null, vol: new EwmaVol(opts.volLambda), prevClose: Number.NaN, spread: createBarSpreadEstimator(spreadModel), known: Number.NEGATIVE_INFINITY, quotedHalf: Number.NaN, quotedTs: Number.NEGATIVE_INFINITY };
       books.set(symbol, b);
     }
     return b;
@@ -230,7 +256,7 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
     for (const w of orders) {
       const o = w.order;
       if (o.symbol !== md.symbol || md.ts < w.eligibleTs) continue;
-      const offer = offerFor(md, o.side, w.eligibleTs, halfOf(book));
+      const offer = offerFor(md, o.side, w.eligibleTs, halfOf(book, md.ts));
       if (offer === undefined) continue;
       if (!(w.refMid > 0)) w.refMid = offer.ref;
       const limit = o.limitPrice;
@@ -291,8 +317,14 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
   const learn = (md: MarketData, book: Book): void => {
     const known = knownAt(md);
     if (known > book.known) book.known = known;
-    if (md.type === 'md.quote') book.mid = (md.bid + md.ask) / 2;
-    else if (md.type === 'md.trade') book.mid = md.price;
+    if (md.type === 'md.quote') {
+      book.mid = (md.bid + md.ask) / 2;
+      // A crossed or one-sided quote says nothing of the spread: the last good one keeps standing.
+      if (md.ask >= md.bid && md.bid > 0) {
+        book.quotedHalf = (md.ask - md.bid) / (md.ask + md.bid);
+        book.quotedTs = md.ts;
+      }
+    } else if (md.type === 'md.trade') book.mid = md.price;
     else {
       book.mid = md.close;
       book.volume = md.volume;

@@ -29,7 +29,7 @@ describe('the baselines pay the costs the strategy pays', () => {
       costs: { takerFeeBps: 9 }, // a backtest cost over the config's
       onBaselineInputs: (_bars, o) => (seen = o.venue),
     });
-    const costs = { enabled: true, takerFeeBps: 9, makerFeeBps: 1, spreadBps: 6, impactCoeff: 0.8, maxVolumeShare: 0.05, latencyMs: 120_000, spreadModel: { kind: 'corwin-schultz', window: 12 } };
+    const costs = { enabled: true, takerFeeBps: 9, makerFeeBps: 1, spreadBps: 6, impactCoeff: 0.8, maxVolumeShare: 0.05, latencyMs: 120_000, spreadModel: { kind: 'corwin-schultz', window: 12 }, quoteMaxAgeMs: 60_000 };
     expect(report.costs).toEqual(costs);
     // The strategy's venue is built from the same function (cli/decisions.ts), on the same config.
     expect(seen).toEqual(paperVenueOptions({ venue: 'binance', paperVenue: { ...costs, spreadModel: { kind: 'corwin-schultz', window: 12 } } }, HOUR));

@@ -24,6 +24,12 @@ function venueAfter(...bars: MarketData[]): PaperVenue {
   return v;
 }
 
+/** The price of the one fill an event made. */
+const onlyPrice = (fills: readonly Fill[]): number => {
+  expect(fills).toHaveLength(1);
+  return (fills[0] as Fill).price;
+};
+
 const valid = (fills: readonly Fill[]): readonly Fill[] => {
   for (const f of fills) expect(FillSchema.safeParse(f).success).toBe(true);
   return fills;
@@ -132,6 +138,38 @@ describe('paper venue', () => {
     v.onMarket(trade(0, 100, 1));
     v.onOrder(order('o:t', 0, { qty: 1 }), 0);
     expect(v.onMarket(trade(10, 100.2, 50)).fills.map((f) => [f.price, f.qty])).toEqual([[100.2 * 1.0005, 1]]);
+  });
+
+  it('fills trades and bars at half the last quoted spread while the quote is recent, then at the modelled one again', () => {
+    const trade = (ts: number, price: number, qty: number): Trade => ({ type: 'md.trade', v: 1, id: `t:${ts}`, venue: 'paper', symbol: SYMBOL, price, qty, side: 'unknown', ts });
+    const noImpact: PaperVenueOptions = { ...OPTS, slippage: { impactCoeff: 0 }, quoteMaxAgeMs: 30_000 };
+    const v = createPaperVenue(noImpact);
+    // A 20 bps quote (99.9 / 100.1): half of it, 10 bps, instead of the configured 5.
+    v.onMarket(quote(1_000, 99.9, 100.1, 0, 'paper'));
+    v.onOrder(order('o:t', 1_000, { qty: 1 }), 1_000);
+    expect(onlyPrice(v.onMarket(trade(2_000, 100.2, 50)).fills)).toBeCloseTo(100.2 * (1 + 0.2 / 200), 9);
+    // A bar opening 30 s after the quote: still the quoted spread (a sell takes the bid side).
+    v.onOrder(order('o:b', 2_000, { qty: 1, side: 'sell' }), 2_000);
+    expect(onlyPrice(v.onMarket(bar(31_000, 101, 101.5, 100.5, 101, 1_000, 'paper')).fills)).toBeCloseTo(101 * (1 - 0.2 / 200), 9);
+    // After that bar's close (91 s) the quote is 90 s old, past the limit: the configured spreadBps again.
+    v.onOrder(order('o:late', 91_000, { qty: 1 }), 91_000);
+    expect(onlyPrice(v.onMarket(trade(91_001, 101, 50)).fills)).toBeCloseTo(101 * 1.0005, 9);
+    // A crossed quote says nothing of the spread (and a later good one takes over).
+    v.onMarket(quote(100_000, 101.2, 101, 0, 'paper'));
+    v.onOrder(order('o:x', 100_000, { qty: 1 }), 100_000);
+    expect(onlyPrice(v.onMarket(trade(100_500, 101, 50)).fills)).toBeCloseTo(101 * 1.0005, 9);
+    v.onMarket(quote(101_000, 100.95, 101.05, 0, 'paper'));
+    v.onOrder(order('o:y', 101_000, { qty: 1 }), 101_000);
+    expect(onlyPrice(v.onMarket(trade(101_500, 101, 50)).fills)).toBeCloseTo(101 * (1 + 0.1 / 202), 9);
+  });
+
+  it('uses no quoted spread on trades with quoteMaxAgeMs 0', () => {
+    const trade = (ts: number, price: number, qty: number): Trade => ({ type: 'md.trade', v: 1, id: `t:${ts}`, venue: 'paper', symbol: SYMBOL, price, qty, side: 'unknown', ts });
+    const v = createPaperVenue({ ...OPTS, slippage: { impactCoeff: 0 }, quoteMaxAgeMs: 0 });
+    v.onMarket(quote(1_000, 99.9, 100.1, 0, 'paper'));
+    v.onOrder(order('o:t', 1_000, { qty: 1 }), 1_000);
+    expect(onlyPrice(v.onMarket(trade(1_001, 100.2, 50)).fills)).toBeCloseTo(100.2 * 1.0005, 9);
+    expect(() => createPaperVenue({ ...OPTS, quoteMaxAgeMs: -1 })).toThrow(/quoteMaxAgeMs/);
   });
 
   it('ignores other venues and duplicate orders, and refuses bad options', () => {
