@@ -92,16 +92,17 @@ program
       throw new InvalidArgumentError((e as Error).message);
     }
   })
+  .option('--ticks <[symbol=]file>', 'a trades or bookTicker CSV replayed beside the bars of its symbol (repeat for more files; the symbol may be left out with one --symbols)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
   .option('--impact-coeff <k>', 'cost: square-root impact coefficient', nonNegative)
   .option('--max-volume-share <f>', 'cost: most of a bar\'s volume one side may take, in (0, 1]', (v: string) => {
     const n = Number(v);
     if (!(n > 0 && n <= 1)) throw new InvalidArgumentError('a number in (0, 1]');
     return n;
   })
-  .action(async (opts: { data?: string; symbols: string[]; timeframe: string; from?: number; to?: number; suite?: string; walkForward?: number; embargo: number; report?: string; capital: number; spec?: string; source?: 'csv' | 'pg'; latencyMs?: number; model?: string; strategy?: string; takerFeeBps?: number; makerFeeBps?: number; spreadBps?: number; spreadModel?: unknown; impactCoeff?: number; maxVolumeShare?: number }, cmd: Command) => {
+  .action(async (opts: { data?: string; symbols: string[]; timeframe: string; from?: number; to?: number; suite?: string; walkForward?: number; embargo: number; report?: string; capital: number; spec?: string; source?: 'csv' | 'pg'; latencyMs?: number; model?: string; strategy?: string; takerFeeBps?: number; makerFeeBps?: number; spreadBps?: number; spreadModel?: unknown; impactCoeff?: number; maxVolumeShare?: number; ticks?: string[] }, cmd: Command) => {
     const configFile = program.opts<{ config?: string }>().config;
     if (SINGLE_BACKTEST_FLAGS.some((k) => opts[k] !== undefined)) {
-      if (opts.suite !== undefined || opts.walkForward !== undefined) throw new InvalidArgumentError('--spec, --source, --model, --strategy and the cost flags apply to a single backtest, not --suite or --walk-forward (set costs there in the config file)');
+      if (opts.suite !== undefined || opts.walkForward !== undefined) throw new InvalidArgumentError('--spec, --source, --model, --strategy, --ticks and the cost flags apply to a single backtest, not --suite or --walk-forward (set costs there in the config file)');
       const inputs = resolveBacktestInputs(opts.spec !== undefined ? loadBacktestSpec(opts.spec) : undefined, givenFlags(opts, (k) => cmd.getOptionValueSource(k) === 'cli'));
       const { runBacktest } = await import('./commands/backtest.js');
       const r = await runBacktest({ ...(configFile !== undefined ? { configFile } : {}), ...inputs, progress: true });

@@ -89,6 +89,8 @@ export const BacktestSpecSchema = z
     costs: BacktestCostsSchema,
     /** A registered model to serve (`name`, `name@version`, `name@alias`) instead of training one. */
     model: z.string().regex(/^[A-Za-z0-9_-]+(@[A-Za-z0-9_-]+)?$/, 'name or name@version/alias'),
+    /** Trades or bookTicker CSVs replayed beside the bars: `SYMBOL=file`, or `file` with one symbol. */
+    ticks: z.array(z.string().min(1)).min(1),
   })
   .partial()
   .strict();
@@ -106,7 +108,11 @@ export function parseBacktestSpec(raw: unknown, origin: string, baseDir?: string
   const abs = (p: string | undefined): string | undefined => (p === undefined || baseDir === undefined || isAbsolute(p) ? p : resolve(baseDir, p));
   const data = abs(spec.data);
   const report = abs(spec.report);
-  return { ...spec, ...(data !== undefined ? { data } : {}), ...(report !== undefined ? { report } : {}) };
+  const ticks = spec.ticks?.map((t) => {
+    const { symbol, path } = splitTickEntry(t);
+    return symbol === undefined ? (abs(path) as string) : `${symbol}=${abs(path) as string}`;
+  });
+  return { ...spec, ...(data !== undefined ? { data } : {}), ...(report !== undefined ? { report } : {}), ...(ticks !== undefined ? { ticks } : {}) };
 }
 
 /** Reads and validates a YAML spec file. */
@@ -118,6 +124,28 @@ export function loadBacktestSpec(path: string): BacktestSpec {
     throw new BacktestSpecError(`${path}: ${(e as Error).message}`);
   }
   return parseBacktestSpec(raw, path, dirname(resolve(path)));
+}
+
+/** A trades or quotes CSV a backtest replays beside the bars of `symbol`. */
+export type TickFile = Readonly<{ symbol: string; path: string }>;
+
+/** `BASE/QUOTE=file` → its symbol and file; a plain `file` has no symbol. */
+function splitTickEntry(v: string): { symbol: string | undefined; path: string } {
+  const m = /^([A-Za-z0-9]+\/[A-Za-z0-9]+)=(.*)$/.exec(v);
+  return m === null ? { symbol: undefined, path: v } : { symbol: m[1] as string, path: m[2] as string };
+}
+
+/**
+ * A `--ticks` value (or a spec's `ticks:` entry): `SYMBOL=file`, or `file` when the backtest has one
+ * symbol. A file's name does not say its symbol reliably (`binance_BTCUSDT_…`), so it is never
+ * guessed from there.
+ */
+export function parseTickFile(v: string, symbols: readonly string[]): TickFile {
+  const { symbol, path } = splitTickEntry(v);
+  const sym = symbol ?? (symbols.length === 1 ? symbols[0] : undefined);
+  if (sym === undefined) throw new BacktestSpecError(`ticks ${v}: with several symbols say whose ticks they are (SYMBOL=file)`);
+  if (path.length === 0) throw new BacktestSpecError(`ticks ${v}: no file given`);
+  return { symbol: sym, path };
 }
 
 /** What the command line gave explicitly (flags win over the spec). */
@@ -142,6 +170,8 @@ export type BacktestFlags = Partial<
     spreadModel: NonNullable<BacktestCosts['spread']>;
     impactCoeff: number;
     maxVolumeShare: number;
+    /** `--ticks`, repeatable: over the spec's `ticks` as a whole. */
+    ticks: string[];
   }>
 >;
 
@@ -149,7 +179,7 @@ export type BacktestFlags = Partial<
 const COST_FLAGS = ['latencyMs', 'takerFeeBps', 'makerFeeBps', 'spreadBps', 'impactCoeff', 'maxVolumeShare'] as const;
 
 /** Flags (and `--spec`) that only a single backtest takes, not `--suite` or `--walk-forward`. */
-export const SINGLE_BACKTEST_FLAGS = ['spec', 'source', 'model', 'strategy', 'spreadModel', ...COST_FLAGS] as const;
+export const SINGLE_BACKTEST_FLAGS = ['spec', 'source', 'model', 'strategy', 'spreadModel', 'ticks', ...COST_FLAGS] as const;
 
 /**
  * `--spread-model fixed | corwin-schultz[:window] | range-fraction:<fraction>[:window]`, as a spec's
@@ -176,6 +206,7 @@ export type BacktestInputs = Readonly<{
   strategy?: BacktestSpec['strategy'];
   costs?: BacktestCosts;
   model?: string;
+  ticks?: readonly TickFile[];
 }>;
 
 export const BACKTEST_DEFAULTS = { symbols: ['BTC/USDT'], timeframe: '1h', capital: 10_000, source: 'csv' } as const;
@@ -201,8 +232,10 @@ export function resolveBacktestInputs(spec: BacktestSpec | undefined, flags: Bac
   const strategy = flags.strategy !== undefined ? { ...s.strategy, name: flags.strategy } : s.strategy;
   if (flags.strategy !== undefined && !StrategyNameSchema.safeParse(flags.strategy).success) throw new BacktestSpecError(`--strategy: letters, digits, _ and - (1 to 64), got ${JSON.stringify(flags.strategy)}`);
   const data = flags.data ?? s.data;
+  const symbols = flags.symbols ?? s.symbols ?? [...BACKTEST_DEFAULTS.symbols];
+  const ticks = (flags.ticks ?? s.ticks)?.map((t) => parseTickFile(t, symbols));
   return {
-    symbols: flags.symbols ?? s.symbols ?? [...BACKTEST_DEFAULTS.symbols],
+    symbols,
     from,
     to,
     timeframe: tf.data,
@@ -214,6 +247,7 @@ export function resolveBacktestInputs(spec: BacktestSpec | undefined, flags: Bac
     ...(strategy !== undefined ? { strategy } : {}),
     ...(costs !== undefined ? { costs } : {}),
     ...((flags.model ?? s.model) !== undefined ? { model: flags.model ?? s.model } : {}),
+    ...(ticks !== undefined ? { ticks } : {}),
   };
 }
 
@@ -233,7 +267,7 @@ export function spreadModelOf(costs: BacktestCosts | undefined): SpreadModel | u
 export function givenFlags(opts: Readonly<Record<string, unknown>>, isGiven: (name: string) => boolean): BacktestFlags {
   const pick = (name: string): unknown => (isGiven(name) ? opts[name] : undefined);
   const out: Record<string, unknown> = {};
-  for (const k of ['symbols', 'from', 'to', 'timeframe', 'data', 'source', 'capital', 'report', 'model', 'strategy', 'spreadModel', ...COST_FLAGS] as const) {
+  for (const k of ['symbols', 'from', 'to', 'timeframe', 'data', 'source', 'capital', 'report', 'model', 'strategy', 'spreadModel', 'ticks', ...COST_FLAGS] as const) {
     const v = pick(k);
     if (v !== undefined) out[k] = v;
   }

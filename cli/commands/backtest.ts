@@ -48,8 +48,9 @@ import { feedInProcess } from './backtest-feed.js';
 import { logRiskStates } from './backtest-risk.js';
 import { refusedSymbolWarnings } from './backtest-warnings.js';
 import { storeBarSource, trainFromStore } from './backtest-source.js';
+import { checkTickFiles, tickSources } from './backtest-ticks.js';
 import { spreadModelOf } from './backtest-spec.js';
-import type { BacktestCosts, BacktestSpec } from './backtest-spec.js';
+import type { BacktestCosts, BacktestSpec, TickFile } from './backtest-spec.js';
 import { ensureDemoModel } from './demo-model.js';
 import { emptyWindow, repeatedIn } from '../option-parsers.js';
 
@@ -81,6 +82,15 @@ export type BacktestOptions = Readonly<{
   onEquity?: (equity: readonly Readonly<{ ts: number; equity: number; exposure: number }>[], trades: readonly ClosedTrade[], fills: readonly Fill[]) => void;
   /** The window's bars and the costs the baselines trade them with (walk-forward runs its baselines over all its segments with them). */
   onBaselineInputs?: (bars: readonly Bar[], opts: Omit<BaselineRunOptions, 'capital'>) => void;
+  /**
+   * Trades and bookTicker quotes (CSV files, `--ticks`) replayed beside the bars of their symbol, in
+   * event time. A bar keeps its open time, so it is replayed before the ticks inside it (as the
+   * bars-only replay orders it); an order decided on it arrives at its close, so those ticks never
+   * fill it. Ticks move the microstructure features, fill orders working when they come, and a
+   * quote's spread stands for the trades and bars after it (`paperVenue.quoteMaxAgeMs`).
+   * CSV bars only (`source: 'csv'`).
+   */
+  ticks?: readonly TickFile[];
   /** Where the bars come from: CSV files (`data`, default) or the TimeseriesStore (`pg`). */
   source?: 'csv' | 'pg';
   /** `pg` source: the store to read (default: PostgreSQL of the config, `postgres.url`/`schema`). */
@@ -251,6 +261,9 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const stored = opts.source === 'pg' && opts.timeseries !== undefined ? storeBarSource(opts.timeseries, { venue: cfg.venue, symbols: opts.symbols, tf, where }) : undefined;
   const data = stored !== undefined ? undefined : (opts.data ?? requireDataDir(cfg.data.dir));
   const files = data === undefined ? [] : barFiles(data, opts.symbols, tf);
+  const ticks = opts.ticks ?? [];
+  if (ticks.length > 0 && stored !== undefined) throw new InvalidArgumentError('--ticks replays trade and quote CSV files beside CSV bars; it does not apply to --source pg');
+  checkTickFiles(ticks, opts.symbols);
   const trainingDir = data === undefined ? undefined : trainingDirOf(data, base);
   // Before the model is trained on the years before it: a window the files hold no bar of.
   const empty = await symbolsWithoutBars(files, { venue: cfg.venue, tf, from: opts.from, to: opts.to });
@@ -313,11 +326,15 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
 
   const bars: Bar[] = [];
   // Each stored window is one batch already (one per symbol, in `opts.symbols` order); files are read a chunk of rows at a time.
-  const sources: Batches<Bar>[] =
-    stored !== undefined
+  // Bar sources first: at one time a bar goes before a tick (the merge breaks ties by source order).
+  const sources: Batches<MarketData>[] = [
+    ...(stored !== undefined
       ? (await stored.window(readFrom, opts.to)).map((bars) => [bars])
-      : files.map((f) => readBarBatches(f.path, { venue: cfg.venue, symbol: f.symbol, tf, from: readFrom, to: opts.to }));
-  const sourceSymbols = stored !== undefined ? opts.symbols : files.map((f) => f.symbol);
+      : files.map((f) => readBarBatches(f.path, { venue: cfg.venue, symbol: f.symbol, tf, from: readFrom, to: opts.to }))),
+    ...tickSources(ticks, { venue: cfg.venue, from: readFrom, to: opts.to }),
+  ];
+  const sourceSymbols = [...(stored !== undefined ? opts.symbols : files.map((f) => f.symbol)), ...ticks.map((t) => t.symbol)];
+  const tickCounts = { trades: 0, quotes: 0 };
   const ends = endOfData(sourceSymbols.map((symbol) => ({ venue: cfg.venue, symbol })));
   const mdStream = streamName(cfg, 'MD');
   let fed = 0;
@@ -330,7 +347,8 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     if (md.type === 'md.bar' && md.ts >= opts.from && md.ts > (newestBar.get(md.symbol) ?? Number.NEGATIVE_INFINITY)) {
       newestBar.set(md.symbol, md.ts);
       bars.push(md); // the baselines trade the window only
-    }
+    } else if (md.type === 'md.trade') tickCounts.trades++;
+    else if (md.type === 'md.quote') tickCounts.quotes++;
     ends.note(md);
   };
   const bar = new SingleBar(
@@ -423,7 +441,8 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     costs: { ...cfg.paperVenue },
     execution: { ...cfg.execution },
     // `refused`: input the asset actors refused, by reason (a bar two files both hold is a DUPLICATE).
-    counts: stats === undefined ? {} : { ...stats, bars: bars.length, refused: { ...refused } },
+    // `ticks`: the trades and quotes replayed (warm-up included), when tick files were given.
+    counts: stats === undefined ? {} : { ...stats, bars: bars.length, ...(ticks.length > 0 ? { ticks: { ...tickCounts } } : {}), refused: { ...refused } },
     gaps: findGaps(bars, barMs, { from: opts.from, to: opts.to }).map((g) => ({ symbol: g.symbol, from: iso(g.from), to: iso(g.to), missingBars: g.missingBars })),
     metrics,
     baselines: { buy_and_hold: buyAndHold.metrics, grid: grid.metrics },

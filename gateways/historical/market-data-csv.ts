@@ -1,8 +1,10 @@
 import type { MarketData } from '../../streams/messages/market-data.js';
+import type { Quote } from '../../streams/messages/quote.js';
+import type { Trade } from '../../streams/messages/trade.js';
 import { barParser, parseTimeframe } from './bars-csv.js';
 import { detectFormat, REQUIRED_COLUMNS } from './csv-format.js';
 import { quoteParser } from './quotes-csv.js';
-import { checkInstrument, checkWindow, readRows } from './read-rows.js';
+import { checkInstrument, checkWindow, readRowBatches, readRows } from './read-rows.js';
 import type { Instrument, ParserFactory, ReadWindow } from './read-rows.js';
 import { SourceError } from './source-error.js';
 import { tradeParser } from './trades-csv.js';
@@ -36,4 +38,22 @@ export function readMarketData(path: string, opts: MarketDataReadOptions): Async
     }
   };
   return readRows(path, factory, opts);
+}
+
+/**
+ * A trades or bookTicker CSV (either trades layout; the reader chosen from the header) a chunk of
+ * rows at a time, for `mergeBatchesByTime`: the ticks a backtest replays beside its bars. An
+ * OHLCV file or an unknown layout is a {@link SourceError} at line 1.
+ */
+export function readTickBatches(path: string, opts: Instrument & ReadWindow): AsyncGenerator<Array<Trade | Quote>> {
+  checkInstrument(opts);
+  checkWindow(opts);
+  const factory: ParserFactory<Trade | Quote> = (header, file) => {
+    const format = detectFormat(header);
+    if (format === 'freqtrade-trades' || format === 'nautilus-trades') return tradeParser(opts)(header, file);
+    if (format === 'bookticker') return quoteParser(opts)(header, file);
+    const known = (['freqtrade-trades', 'nautilus-trades', 'bookticker'] as const).map((f) => `${f} (${REQUIRED_COLUMNS[f].join(',')})`);
+    throw new SourceError(file, 1, `not a trades or quotes file${format === undefined ? '' : ` (it is ${format})`}: header ${JSON.stringify(header.join(','))}; ticks come in ${known.join('; ')}`);
+  };
+  return readRowBatches(path, factory, opts);
 }

@@ -93,6 +93,21 @@ describe('backtest spec (--spec <yaml>)', () => {
     expect(givenFlags(typed, (k) => k !== 'capital')).toEqual({ takerFeeBps: 7, spreadModel: { model: 'fixed' }, strategy: 'beta', impactCoeff: 0.5 });
   });
 
+  it('reads tick files as SYMBOL=file or file (one symbol), relative to the spec; --ticks replaces the list', () => {
+    const spec = parseBacktestSpec({ symbols: ['BTC/USDT'], from: '2021-01-07', to: '2021-01-09', report: '/r', ticks: ['t/trades.csv', 'BTC/USDT=/abs/quotes.csv'] }, 's.yaml', '/specs');
+    expect(spec.ticks).toEqual(['/specs/t/trades.csv', 'BTC/USDT=/abs/quotes.csv']);
+    expect(resolveBacktestInputs(spec, {}).ticks).toEqual([
+      { symbol: 'BTC/USDT', path: '/specs/t/trades.csv' },
+      { symbol: 'BTC/USDT', path: '/abs/quotes.csv' },
+    ]);
+    expect(resolveBacktestInputs(spec, { ticks: ['BTC/USDT=x=y.csv'] }).ticks).toEqual([{ symbol: 'BTC/USDT', path: 'x=y.csv' }]);
+    expect(resolveBacktestInputs(spec, { symbols: ['ETH/USDT', 'BTC/USDT'], ticks: ['ETH/USDT=e.csv'] }).ticks).toEqual([{ symbol: 'ETH/USDT', path: 'e.csv' }]);
+    expect(errorOf(() => resolveBacktestInputs(spec, { symbols: ['ETH/USDT', 'BTC/USDT'] }))).toMatch(/ticks t\/trades\.csv|ticks \/specs\/t\/trades\.csv: with several symbols say whose ticks they are/);
+    expect(errorOf(() => resolveBacktestInputs(spec, { ticks: ['BTC/USDT='] }))).toMatch(/no file given/);
+    expect(errorOf(() => parseBacktestSpec({ ticks: [] }, 'x.yaml'))).toMatch(/ticks/);
+    expect(givenFlags({ ticks: ['a.csv'] }, () => true)).toEqual({ ticks: ['a.csv'] });
+  });
+
   it('takes only the flags the user typed (commander defaults do not override the file)', () => {
     const opts = { symbols: ['BTC/USDT'], timeframe: '1h', capital: 10_000, from: 5, report: '/x', embargo: 24 };
     expect(givenFlags(opts, (k) => k === 'from' || k === 'report')).toEqual({ from: 5, report: '/x' });
@@ -104,5 +119,15 @@ describe('backtest spec (--spec <yaml>)', () => {
     const r = spawnSync(process.execPath, [resolve(ROOT, 'bin/sextant.js'), 'backtest', '--spec', path], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/sextant: .*bad\.yaml: costs\.maxVolumeShare: /);
+  });
+
+  it('the CLI takes --ticks as a single-backtest flag, repeated, and names a tick file it cannot place', () => {
+    const cli = (...args: string[]) => spawnSync(process.execPath, [resolve(ROOT, 'bin/sextant.js'), 'backtest', '--from', '2021-01-07', '--to', '2021-01-09', '--report', join(dir, 'r'), ...args], { cwd: ROOT, encoding: 'utf8' });
+    const several = cli('--symbols', 'BTC/USDT,ETH/USDT', '--ticks', 'BTC/USDT=a.csv', '--ticks', 'b.csv');
+    expect(several.status).toBe(1);
+    expect(several.stderr).toMatch(/sextant: ticks b\.csv: with several symbols say whose ticks they are/);
+    const walk = cli('--walk-forward', '30', '--ticks', 'a.csv');
+    expect(walk.status).toBe(1);
+    expect(walk.stderr).toMatch(/--ticks and the cost flags apply to a single backtest/);
   });
 });
