@@ -82,7 +82,7 @@ export async function fitStackedEnsemble(fit: Matrix, validation: Matrix, cols: 
     const stackedVal = stackProbabilities(full.map((m) => predictProbabilities(m.model, validation.x, validation.rows, cols)), validation.rows, classes);
     const metaFit: Matrix = { x: outOfFold.x, y: Int32Array.from(outOfFold.rows, (r) => fit.y[r] as number), rows: outOfFold.rows.length };
     const width = o.bases.length * classes;
-    const lr = await trainLogisticRegression(metaFit, { x: stackedVal, y: validation.y, rows: validation.rows }, width, { seed: o.seed, epochs: Math.max(o.epochs, 30), patience: 5, learningRate: 0.01 });
+    const lr = await trainLogisticRegression(metaFit, { x: stackedVal, y: validation.y, rows: validation.rows }, width, { seed: o.seed, epochs: Math.max(o.epochs, 30), patience: 5, learningRate: 0.01, classes });
     try {
       const [meta] = denseLayersOf(lr.model) as [DenseLayer];
       const ex = o.export ?? {};

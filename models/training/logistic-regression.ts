@@ -1,7 +1,15 @@
 import { trainDenseClassifier } from './train-mlp.js';
 import type { Matrix, TrainedClassifier } from './train-mlp.js';
 
-export type LogisticRegressionOptions = Readonly<{ seed: number; epochs: number; l2?: number; learningRate?: number; patience?: number }>;
+export type LogisticRegressionOptions = Readonly<{
+  seed: number;
+  epochs: number;
+  l2?: number;
+  learningRate?: number;
+  patience?: number;
+  /** Classes of the softmax; default 3 (down, flat, up). A stacking meta-learner has its task's. */
+  classes?: number;
+}>;
 
 /**
  * Multinomial logistic regression on the same standardised inputs: a softmax layer and no hidden
@@ -11,7 +19,7 @@ export type LogisticRegressionOptions = Readonly<{ seed: number; epochs: number;
 export function trainLogisticRegression(fit: Matrix, validation: Matrix, cols: number, opts: LogisticRegressionOptions): Promise<TrainedClassifier> {
   return trainDenseClassifier(fit, validation, cols, {
     hidden: [],
-    classes: 3,
+    classes: opts.classes ?? 3,
     seed: opts.seed,
     epochs: opts.epochs,
     learningRate: opts.learningRate ?? 3e-3,

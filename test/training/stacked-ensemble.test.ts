@@ -75,4 +75,26 @@ describe('stacked ensemble', () => {
       ens.dispose();
     }
   }, 180_000);
+
+  it('a five-class task gets a five-class meta-learner (the stack was fixed at three classes)', async () => {
+    const rng = mulberry32(9);
+    const mk = (rows: number): Matrix => {
+      const x = new Float32Array(rows * COLS).map(() => 2 * rng() - 1);
+      const y = Int32Array.from({ length: rows }, (_, r) => Math.min(4, Math.floor(((x[r * COLS] as number) + 1) * 2.5)));
+      return { x, y, rows };
+    };
+    const fit = mk(300);
+    const val = mk(100);
+    const ens = await fitStackedEnsemble(fit, val, COLS, { bases: [[], [8]], classes: 5, seed: 4, epochs: 2, folds: 2, learningRate: 0.01, batchSize: 64, patience: 2 });
+    try {
+      expect(ens.meta.inDim).toBe(10);
+      expect(ens.meta.outDim).toBe(5);
+      const p = ens.predict(val.x, val.rows);
+      expect(p).toHaveLength(val.rows * 5);
+      // Every row is a distribution over the five classes, so labels 3 and 4 are scored, not dropped.
+      for (let r = 0; r < val.rows; r++) expect(p.subarray(r * 5, r * 5 + 5).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    } finally {
+      ens.dispose();
+    }
+  }, 180_000);
 });
