@@ -212,7 +212,8 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
         orders: items.flatMap((i) => (i.kind === 'order' ? [i.msg] : [])),
         fills: [...fills.values()].flat(),
         execWatermark,
-        done: doneOrder.slice(-MAX_DONE),
+        // All of them (at most 2·MAX_DONE): a restored state must ignore what the running one ignores.
+        done: [...doneOrder],
         seqs: { ...seqs },
       };
     },

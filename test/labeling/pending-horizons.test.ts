@@ -73,4 +73,20 @@ describe('pending horizons', () => {
     expect(r.barsIn(VENUE, S, T0 + H, T0 + 9 * H)).toEqual(s.barsIn(VENUE, S, T0 + H, T0 + 9 * H));
     expect(() => r.restore({ v: 2 }, fid as never)).toThrow();
   });
+
+  it('a restored state ignores every re-published item the running one ignores (all remembered labeled ids are saved)', () => {
+    const s = createPendingHorizons(H, spec);
+    // 1,500 labeled ids: more than the 1,024 kept after a trim, fewer than the 2,048 that trigger one.
+    const preds = Array.from({ length: 1500 }, (_, i) => prediction('s1', bar(i, 101, 99, 100), 0.01, 1));
+    for (const p of preds) {
+      s.addPrediction(p);
+      s.complete(p.id);
+    }
+    const r = createPendingHorizons(H, spec);
+    r.restore(JSON.parse(JSON.stringify(s.snapshot())) as unknown, (v, sym, t) => fid(t));
+    const oldest = preds[0]!;
+    expect(s.addPrediction(oldest)).toBe('labeled');
+    expect(r.addPrediction(oldest)).toBe('labeled');
+    expect(r.snapshot()).toEqual(s.snapshot());
+  });
 });
