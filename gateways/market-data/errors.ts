@@ -1,4 +1,4 @@
-import { AuthenticationError, BadSymbol, ExchangeError, NetworkError } from 'ccxt';
+import { AuthenticationError, BadSymbol, DDoSProtection, ExchangeError, ExchangeNotAvailable, NetworkError, RateLimitExceeded } from 'ccxt';
 
 /**
  * Market-data gateway errors carry whether a retry can help, so feed loops decide without
@@ -38,27 +38,22 @@ const messageOf = (e: unknown): string => (e instanceof Error ? e.message : Stri
 
 /**
  * A ccxt error (or anything thrown from ccxt) as a {@link GatewayError}. ccxt's hierarchy:
- * `NetworkError` ⊃ `RequestTimeout`, `DDoSProtection` ⊃ `RateLimitExceeded`,
+ * `NetworkError` ⊃ `RequestTimeout`, `DDoSProtection`, `RateLimitExceeded`,
  * `ExchangeNotAvailable` ⊃ `OnMaintenance` → retryable; `ExchangeError` ⊃ `BadSymbol`,
- * `AuthenticationError`, `BadRequest`, … → permanent. Unknown throws are treated as network
- * failures (sockets and fetch throw plain errors) so a transient fault never ends a feed.
+ * `AuthenticationError`, `BadRequest`, `NotSupported`, … → permanent. Classified by `instanceof`,
+ * never by class name: a venue's subclass or a minified bundle keeps its place in the hierarchy
+ * but not its name. Unknown throws (and ccxt's `BadResponse`, an unparseable answer) are treated
+ * as network failures (sockets and fetch throw plain errors) so a transient fault never ends a feed.
  */
 export function fromCcxtError(e: unknown): GatewayError {
   if (e instanceof GatewayError) return e;
   const msg = messageOf(e);
-  if (e instanceof NetworkError) {
-    const name = e.constructor.name;
-    if (name === 'RateLimitExceeded' || name === 'DDoSProtection') return new GatewayError(GatewayErrorCode.RATE_LIMITED, msg, { cause: e });
-    if (name === 'ExchangeNotAvailable' || name === 'OnMaintenance') return new GatewayError(GatewayErrorCode.UNAVAILABLE, msg, { cause: e });
-    return new GatewayError(GatewayErrorCode.NETWORK, msg, { cause: e });
-  }
+  if (e instanceof RateLimitExceeded || e instanceof DDoSProtection) return new GatewayError(GatewayErrorCode.RATE_LIMITED, msg, { cause: e });
+  if (e instanceof ExchangeNotAvailable) return new GatewayError(GatewayErrorCode.UNAVAILABLE, msg, { cause: e });
+  if (e instanceof NetworkError) return new GatewayError(GatewayErrorCode.NETWORK, msg, { cause: e });
   if (e instanceof BadSymbol) return new GatewayError(GatewayErrorCode.BAD_SYMBOL, msg, { cause: e });
   if (e instanceof AuthenticationError) return new GatewayError(GatewayErrorCode.AUTHENTICATION, msg, { cause: e });
   if (e instanceof ExchangeError) return new GatewayError(GatewayErrorCode.EXCHANGE, msg, { cause: e });
-  // ccxt's other BaseErrors (NotSupported, ArgumentsRequired, …) are programming/config errors.
-  if (e instanceof Error && 'constructor' in e && /^(NotSupported|ArgumentsRequired|BadRequest|InvalidProxySettings)$/.test(e.constructor.name)) {
-    return new GatewayError(GatewayErrorCode.EXCHANGE, msg, { cause: e });
-  }
   return new GatewayError(GatewayErrorCode.NETWORK, msg, { cause: e });
 }
 

@@ -1,4 +1,4 @@
-import { BadSymbol, AuthenticationError, DDoSProtection, ExchangeNotAvailable, InsufficientFunds, NetworkError, RateLimitExceeded, RequestTimeout } from 'ccxt';
+import { BadSymbol, AuthenticationError, DDoSProtection, ExchangeNotAvailable, InsufficientFunds, NetworkError, NotSupported, OnMaintenance, PermissionDenied, RateLimitExceeded, RequestTimeout } from 'ccxt';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../../gateways/market-data/backoff.js';
 import { fromCcxtError, fromHttpStatus } from '../../../gateways/market-data/errors.js';
@@ -29,6 +29,27 @@ describe('gateway errors', () => {
     ];
     for (const [e, code, retryable] of cases) expect([e.constructor.name, fromCcxtError(e).code, fromCcxtError(e).retryable]).toEqual([e.constructor.name, code, retryable]);
     expect([429, 500, 503, 401, 400, 418].map((s) => fromHttpStatus(s, '').code)).toEqual(['RATE_LIMITED', 'UNAVAILABLE', 'UNAVAILABLE', 'AUTHENTICATION', 'BAD_SYMBOL', 'EXCHANGE']);
+  });
+
+  it('classifies a subclass of a ccxt error as its ccxt ancestor, whatever its constructor is called', () => {
+    // A venue's own subclass, and what a minifier leaves of a class name: the hierarchy decides, not the name.
+    class VenueThrottled extends RateLimitExceeded {}
+    class VenueMaintenance extends OnMaintenance {}
+    const a = class extends ExchangeNotAvailable {};
+    const b = class extends DDoSProtection {};
+    const c = class extends RequestTimeout {};
+    const d = class extends PermissionDenied {};
+    const cases: Array<[Error, string, boolean]> = [
+      [new VenueThrottled('x'), 'RATE_LIMITED', true],
+      [new VenueMaintenance('x'), 'UNAVAILABLE', true],
+      [new OnMaintenance('x'), 'UNAVAILABLE', true],
+      [new a('x'), 'UNAVAILABLE', true],
+      [new b('x'), 'RATE_LIMITED', true],
+      [new c('x'), 'NETWORK', true],
+      [new d('x'), 'AUTHENTICATION', false],
+      [new NotSupported('x'), 'EXCHANGE', false],
+    ];
+    for (const [e, code, retryable] of cases) expect([e.constructor.name, fromCcxtError(e).code, fromCcxtError(e).retryable]).toEqual([e.constructor.name, code, retryable]);
   });
 
   it('doubles the backoff delay up to the cap', () => {
