@@ -110,7 +110,8 @@ export async function trainDenseClassifier(fit: Matrix, validation: Matrix, cols
         bestWeights = model.getWeights().map((w) => w.clone());
       } else if (epoch - bestEpoch >= patience) break;
     }
-    model.setWeights(bestWeights);
+    // No epoch improved (every validation loss non-finite): nothing to restore, as in fitClassifier.
+    if (bestWeights.length > 0) model.setWeights(bestWeights);
   } finally {
     tf.dispose([xt, yt, ...bestWeights]);
   }

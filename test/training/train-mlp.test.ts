@@ -71,4 +71,17 @@ describe('dense classifier training', () => {
       noisy.model.dispose();
     }
   });
+
+  it('no epoch with a finite validation loss: stops after the patience and keeps the trained weights (as fitClassifier)', async () => {
+    const small = data(200, 6);
+    const blind: Matrix = { ...data(40, 7), x: new Float32Array(40 * COLS).fill(Number.NaN) };
+    const r = await trainDenseClassifier(small, blind, COLS, { ...opts, hidden: [], epochs: 10, patience: 2 });
+    try {
+      expect([r.bestEpoch, r.epochsRun]).toEqual([0, 2]);
+      expect(r.valLogLoss.every(Number.isNaN)).toBe(true);
+      expect(Array.from(predictProbabilities(r.model, test.x, test.rows, COLS)).every(Number.isFinite)).toBe(true);
+    } finally {
+      r.model.dispose();
+    }
+  });
 });
