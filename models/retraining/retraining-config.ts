@@ -46,8 +46,8 @@ export const RetrainingConfigSchema = z
         /** Recent feature rows compared with the reference (and the fewest before PSI is judged). */
         psiWindow: positiveInt.default(200),
         psiBins: z.number().int().min(2).max(50).default(10),
-        /** ADWIN confidence on the error stream (0/1 misses of the production model); 0 = off. */
-        adwinDelta: z.number().min(0).max(1).default(0.002),
+        /** ADWIN confidence on the error stream (0/1 misses of the production model), below 1 (createAdwin refuses 1); 0 = off. */
+        adwinDelta: z.number().min(0).lt(1).default(0.002),
       })
       .strict()
       .default({ everyLabels: 0, everyMs: 0, decayWindow: 200, maxLogLoss: 1.1, minHitRate: 0, psiThreshold: 0.25, psiWindow: 200, psiBins: 10, adwinDelta: 0.002 }),

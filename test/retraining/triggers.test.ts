@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { psi, psiReference } from '../../models/retraining/psi.js';
-import { DEFAULT_RETRAINING_CONFIG } from '../../models/retraining/retraining-config.js';
+import { DEFAULT_RETRAINING_CONFIG, RetrainingConfigSchema } from '../../models/retraining/retraining-config.js';
 import { afterTraining, createTriggerState, driftOf, firedTrigger, observe, withReference } from '../../models/retraining/triggers.js';
 import type { TriggerConfig, TriggerState } from '../../models/retraining/triggers.js';
 import { gaussian, mulberry } from './synthetic.js';
@@ -79,5 +79,10 @@ describe('retraining triggers', () => {
     expect(r.kind).toBe('adwin');
     expect(r.firedAt).toBeGreaterThanOrEqual(800);
     expect(r.firedAt).toBeLessThan(900);
+  });
+
+  it('the config accepts only the ADWIN confidences the trigger state can be built with (0 = off, else below 1)', () => {
+    for (const adwinDelta of [0, 0.002, 0.5]) expect(() => createTriggerState(RetrainingConfigSchema.parse({ triggers: { adwinDelta } }).triggers)).not.toThrow();
+    expect(RetrainingConfigSchema.safeParse({ triggers: { adwinDelta: 1 } }).success).toBe(false);
   });
 });
