@@ -26,6 +26,12 @@ export type CcxtMarketDataOptions = Readonly<{
   backfillBars: number;
   /** Rows per REST page (fetchOHLCV / fetchTrades). */
   pageLimit: number;
+  /**
+   * The ccxt `fetchTrades` param that starts a page at a trade id (inclusive), so a backfill reads
+   * a millisecond holding more trades than a page to its end: by default `fromId` on the binance
+   * venues, none elsewhere; `false`: the venue has none.
+   */
+  tradeIdParam?: string | false;
   /** Extra params of the watch calls, e.g. `{ trades: { name: 'aggTrade' }, ticker: { name: 'ticker' } }` on binance. */
   watchParams?: Readonly<{ trades?: Record<string, unknown>; ticker?: Record<string, unknown> }>;
   backoff: BackoffPolicy;
@@ -42,6 +48,10 @@ function cachedCandles(ex: Exchange, symbol: string, tf: string): readonly Candl
 
 /** Largest window binance's aggTrades accepts (1 h); other venues take it too. */
 const TRADE_WINDOW_MS = 3_600_000;
+
+/** ccxt exchanges whose `fetchTrades` pages by aggregate trade id (Binance's `fromId`, spot and futures alike). */
+const FROM_ID_VENUES: ReadonlySet<string> = new Set(['binance', 'binanceus', 'binanceusdm', 'binancecoinm']);
+const NUMERIC_ID = /^\d{1,15}$/;
 
 const tradeFields = (t: Trade) => ({ id: t.id, ts: t.timestamp, price: t.price, qty: t.amount, side: t.side });
 
@@ -67,6 +77,7 @@ export function createCcxtMarketData(o: CcxtMarketDataOptions): MarketDataSource
   const log = o.log ?? silentLogger;
   const sleep = o.sleep ?? realSleep;
   const watches = (method: string): boolean => o.mode === 'auto' && ex.has[method] === true;
+  const idParam = o.tradeIdParam ?? (FROM_ID_VENUES.has(ex.id) ? 'fromId' : false);
 
   const loops = (sink: FeedSink, signal: AbortSignal): Promise<void>[] => {
     const out: Promise<void>[] = [];
@@ -183,20 +194,46 @@ export function createCcxtMarketData(o: CcxtMarketDataOptions): MarketDataSource
     const live = watches('watchTrades');
     const candidate = (t: Trade) => tradeCandidate(feed.venue, feed.symbol, tradeFields(t), o.now());
 
-    /** Publishes trades from `from` to `until` (inclusive) from REST, in windows the venue accepts. */
+    /**
+     * Publishes trades from `from` to `until` (inclusive) from REST, in windows the venue accepts.
+     * A full page goes on from the trade after its last one by id where the venue pages by id;
+     * elsewhere from its last millisecond (the sink knows the ids it published there). A full page
+     * all in one millisecond cannot go on by time: what it left of that millisecond is reported
+     * (`truncated`), never skipped silently.
+     */
     const backfill = async (from: number, until: number): Promise<void> => {
       let cursor = from;
+      let nextId: string | undefined;
       let published = 0;
       while (cursor <= until && !signal.aborted) {
         const end = Math.min(cursor + TRADE_WINDOW_MS - 1, until);
-        const page: Trade[] = await ex.fetchTrades(feed.symbol, cursor, o.pageLimit, { until: end });
+        const page: Trade[] =
+          idParam !== false && nextId !== undefined
+            ? await ex.fetchTrades(feed.symbol, undefined, o.pageLimit, { [idParam]: nextId })
+            : await ex.fetchTrades(feed.symbol, cursor, o.pageLimit, { until: end });
         for (const t of page) {
           if (t.timestamp === undefined || t.timestamp > until) continue;
           if ((await sink.offer(feed, candidate(t), 'backfill')).type === 'published') published++;
         }
-        const lastTs = page.at(-1)?.timestamp;
-        // A full page may have more in the same window: continue from its last time (the sink skips the overlap).
-        cursor = page.length >= o.pageLimit && lastTs !== undefined ? Math.max(lastTs, cursor + 1) : end + 1;
+        const last = page.at(-1);
+        const lastTs = last?.timestamp;
+        if (page.length < o.pageLimit || lastTs === undefined) {
+          if (nextId !== undefined) break; // paging by id reached the venue's newest trade
+          cursor = end + 1;
+          continue;
+        }
+        if (idParam !== false && last?.id !== undefined && NUMERIC_ID.test(last.id)) {
+          nextId = String(Number(last.id) + 1);
+          cursor = Math.max(lastTs, cursor);
+        } else if (lastTs > cursor) {
+          nextId = undefined;
+          cursor = lastTs;
+        } else {
+          const detail = `the venue holds more trades than a page (${page.length}) in millisecond ${lastTs} and cannot page by trade id: the rest of that millisecond is not fetched`;
+          log.warn({ feed: feedName(feed), ts: lastTs, fetched: page.length }, detail);
+          sink.status({ type: 'truncated', feed: feedName(feed), ts: lastTs, fetched: page.length, detail });
+          cursor = lastTs + 1;
+        }
       }
       sink.status({ type: 'backfilled', feed: feedName(feed), from, to: until, published });
     };

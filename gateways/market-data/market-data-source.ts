@@ -38,6 +38,8 @@ export type GatewayStatus =
   | Readonly<{ type: 'disconnected'; feed: string; error: string }>
   | Readonly<{ type: 'retrying'; feed: string; attempt: number; delayMs: number; code: GatewayErrorCode; error: string }>
   | Readonly<{ type: 'backfilled'; feed: string; from: number; to: number; published: number }>
+  /** A backfill could not read millisecond `ts` to its end: the venue had more trades there than the `fetched` of a page. */
+  | Readonly<{ type: 'truncated'; feed: string; ts: number; fetched: number; detail: string }>
   | Readonly<{ type: 'refused'; feed: string; reason: RefusalReason; detail: string }>
   | Readonly<{ type: 'failed'; feed: string; code: GatewayErrorCode; error: string }>
   | Readonly<{ type: 'stopped'; feed: string }>;

@@ -10,7 +10,8 @@ import type { WebSocket } from 'ws';
  * `binance` (REST) and `pro.binance` (websocket) call for public market data:
  *
  * - REST `/api/v3/exchangeInfo` (loadMarkets), `/api/v3/klines` (fetchOHLCV),
- *   `/api/v3/aggTrades` (fetchTrades), `/api/v3/ticker/24hr` (fetchTicker);
+ *   `/api/v3/aggTrades` (fetchTrades: by `startTime`/`endTime`, at most an hour apart, or by
+ *   `fromId`, the first aggregate trade id wanted, never both), `/api/v3/ticker/24hr` (fetchTicker);
  * - websocket `SUBSCRIBE` of `<sym>@kline_<tf>`, `<sym>@aggTrade`, `<sym>@ticker` on any path
  *   (ccxt appends a stream index to `urls.api.ws.spot`), answered `{result:null,id}`.
  *
@@ -122,9 +123,14 @@ export async function startBinanceServer(markets: ReadonlyArray<Readonly<{ base:
     if (url.pathname === '/api/v3/aggTrades') {
       const start = q.has('startTime') ? Number(q.get('startTime')) : undefined;
       const end = q.has('endTime') ? Number(q.get('endTime')) : undefined;
+      const fromId = q.has('fromId') ? Number(q.get('fromId')) : undefined;
       const limit = Math.min(Number(q.get('limit') ?? 500), 1000);
-      let rows = known.trades.filter((t) => (start === undefined || t.ts >= start) && (end === undefined || t.ts <= end));
-      rows = start === undefined ? rows.slice(-limit) : rows.slice(0, limit);
+      if (fromId !== undefined && (start !== undefined || end !== undefined)) return json(res, 400, { code: -1128, msg: 'Combination of optional parameters invalid.' });
+      if (start !== undefined && end !== undefined && end - start > 3_600_000) return json(res, 400, { code: -1127, msg: 'More than 1 hours between startTime and endTime.' });
+      // Like the venue: in id order (the order they happened), from an id or a time, else the newest.
+      const ordered = [...known.trades].sort((x, y) => x.id - y.id);
+      let rows = fromId !== undefined ? ordered.filter((t) => t.id >= fromId) : ordered.filter((t) => (start === undefined || t.ts >= start) && (end === undefined || t.ts <= end));
+      rows = start === undefined && fromId === undefined ? rows.slice(-limit) : rows.slice(0, limit);
       return json(res, 200, rows.map((t) => ({ a: t.id, p: String(t.price), q: String(t.qty), f: t.id, l: t.id, T: t.ts, m: t.buyerMaker, M: true })));
     }
     if (url.pathname === '/api/v3/ticker/24hr') {

@@ -145,6 +145,54 @@ describe('ccxt market-data gateway (binance over a local server, real JetStream)
     expectBars(await barsInStream(), OPEN - 5, OPEN + 8);
   });
 
+  /** Trade 100 live, then, while the socket is down, ten trades in one millisecond (pages hold 4) and two after; 113 live again. */
+  async function tradesCrowdedInOneMillisecond(over: Partial<CcxtMarketDataOptions>, settled: () => Promise<boolean>) {
+    const gw = await gateway({ trades: true, timeframes: [], ...over });
+    await until(() => srv.subscribed('btcusdt@aggTrade'), 10_000, 'subscription');
+    const t0 = btc[OPEN]!.ts;
+    const trade = (id: number, ts: number) => srv.trade('BTCUSDT', { id, ts, price: 70_000 + id / 100, qty: 0.1, buyerMaker: id % 2 === 0 });
+    trade(100, t0);
+    await until(async () => (await stack.bus.countMessages(stack.md)) >= 1, 10_000, 'first trade');
+    srv.setWsDown(true);
+    srv.dropSockets();
+    await until(() => stack.statuses.some((s) => s.type === 'disconnected'), 10_000, 'disconnect seen');
+    for (let id = 101; id <= 110; id++) trade(id, t0 + 5);
+    trade(111, t0 + 6);
+    trade(112, t0 + 6);
+    srv.setWsDown(false);
+    await until(() => srv.subscribed('btcusdt@aggTrade'), 10_000, 'reconnect');
+    trade(113, t0 + 7); // bounds the backfill
+    await until(settled, 10_000, 'trades backfilled');
+    await new Promise((r) => setTimeout(r, 200));
+    await gw.stop();
+    const ids = (await readStream(stack.bus, stack.md, stack.subjects.trade('binance', 'BTC/USDT'))).map((m) => Number(String(m.msg['id']).split(':').at(-1)));
+    return { t0, ids };
+  }
+  const tradeCount = () => stack.bus.countMessages(stack.md, stack.subjects.trade('binance', 'BTC/USDT'));
+  const range = (a: number, b: number): number[] => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+
+  it('backfills every trade of a millisecond that holds more than a page, paging by trade id (fromId): none lost, none twice', async () => {
+    const { ids } = await tradesCrowdedInOneMillisecond({}, async () => (await tradeCount()) >= 14);
+    expect(ids).toEqual(range(100, 113));
+    // Counted by the gateway, not the stream (JetStream's window would hide a second publish): each once.
+    expect(stack.statuses.filter((s) => s.type === 'backfilled').map((s) => (s.type === 'backfilled' ? s.published : NaN))).toEqual([13]);
+    const pages = srv.requests.filter((r) => r.startsWith('/api/v3/aggTrades'));
+    expect(pages.some((r) => r.includes('fromId=104'))).toBe(true);
+    expect(stack.statuses.some((s) => s.type === 'failed' || s.type === 'truncated')).toBe(false);
+    expect(await stack.bus.countMessages(stack.dlq)).toBe(0);
+  });
+
+  it('where the venue cannot page by trade id, says which millisecond it could not read to the end instead of skipping it silently', async () => {
+    const { t0, ids } = await tradesCrowdedInOneMillisecond({ tradeIdParam: false }, async () => stack.statuses.some((s) => s.type === 'backfilled'));
+    // A full page past the cursor goes on from its last millisecond (the sink knows the ids it published there).
+    expect(ids).toEqual([...range(100, 104), 111, 112, 113]);
+    expect(stack.statuses.filter((s) => s.type === 'backfilled').map((s) => (s.type === 'backfilled' ? s.published : NaN))).toEqual([7]);
+    expect(stack.statuses.filter((s) => s.type === 'truncated')).toEqual([
+      { type: 'truncated', feed: 'binance BTC/USDT trade', ts: t0 + 5, fetched: 4, detail: expect.stringContaining('more trades than a page') },
+    ]);
+    expect(srv.requests.some((r) => r.includes('fromId'))).toBe(false);
+  });
+
   it('refuses malformed, repeated and out-of-order messages to sx.dlq.gateway and republishes nothing', async () => {
     const gw = await gateway({ trades: true });
     await until(() => srv.subscribed('btcusdt@kline_1m') && srv.subscribed('btcusdt@aggTrade'), 10_000, 'subscriptions');
