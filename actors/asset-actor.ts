@@ -22,8 +22,9 @@ import { fastMarketData } from '../streams/validation/fast-market-data.js';
 import type { InProcessDelivery } from '../streams/memory-bus.js';
 import { createTickGate } from '../streams/validation/tick-gate.js';
 import type { TickGateState } from '../streams/validation/tick-gate.js';
-import { FeatureEngine } from '../models/features/feature-engine.js';
-import type { FeatureEngineState } from '../models/features/feature-engine.js';
+import type { FeatureEngine } from '../models/features/feature-engine.js';
+import { TimeframeEngines } from '../models/features/timeframe-engines.js';
+import type { TimeframeEnginesState } from '../models/features/timeframe-engines.js';
 import { createCheckpoints } from './asset-checkpoints.js';
 import type { AssetEvent } from './event-sequencer.js';
 import type { Recorder } from './recorder-actor.js';
@@ -36,7 +37,7 @@ export const ASSET_SNAPSHOT_VERSION = 1;
  * messages were handled before — decided and dead-lettered; replaying them only rebuilds the state.
  * Kept in every snapshot until the state has passed it, so a rebuild cut short resumes as one.
  */
-type AssetState = Readonly<{ engine: FeatureEngineState; gate: TickGateState; handledTo?: number }>;
+type AssetState = TimeframeEnginesState & Readonly<{ gate: TickGateState; handledTo?: number }>;
 
 export type AssetActorDeps = Readonly<{
   /** `consumerInfo` and `deleteConsumer`: a snapshot behind the durable's acknowledgements is rebuilt from the stream. */
@@ -172,24 +173,25 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
   const gateOpts = { dedupWindow: opts.dedupWindow, outOfOrderToleranceMs: opts.outOfOrderToleranceMs };
 
   const snap = await deps.features.loadSnapshot(key);
-  let engine: FeatureEngine;
+  /** The features: an engine per bar timeframe (live streams carry 1m and 1h bars), ticks to each. */
+  let engines: TimeframeEngines;
   let gate: ReturnType<typeof createTickGate>;
   let appliedSeq = 0;
   let rebuildTo = 0;
   if (snap !== undefined && snap.version === ASSET_SNAPSHOT_VERSION) {
     const s = snap.state as AssetState;
-    engine = FeatureEngine.fromState(s.engine);
+    engines = TimeframeEngines.fromState(s);
     gate = createTickGate(gateOpts, s.gate);
     appliedSeq = snap.streamSeq;
     rebuildTo = s.handledTo ?? 0;
     log.info({ streamSeq: appliedSeq, ...(rebuildTo > appliedSeq ? { rebuildingTo: rebuildTo } : {}) }, 'restored from snapshot');
   } else {
-    engine = new FeatureEngine();
+    engines = TimeframeEngines.create();
     gate = createTickGate(gateOpts);
   }
   /** Highest stream sequence applied to the in-memory state (ahead of `appliedSeq` while a batch commits). */
   let handledSeq = appliedSeq;
-  const snapshotState = (): AssetState => ({ engine: engine.toState(), gate: gate.toState(), ...(rebuildTo > handledSeq ? { handledTo: rebuildTo } : {}) });
+  const snapshotState = (): AssetState => ({ ...engines.toState(), gate: gate.toState(), ...(rebuildTo > handledSeq ? { handledTo: rebuildTo } : {}) });
   const ackFloor = await acknowledgedPast(deps.bus, opts, appliedSeq);
   if (ackFloor > 0) {
     // The durable has acknowledged messages the snapshot does not hold (the feature store lost
@@ -232,7 +234,8 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
     dlq.push(deps.bus.publish(dlqSubject, encode(entry), { msgId: entry.id }));
   };
 
-  const vectorOf = (source: MarketData): FeatureVector => {
+  /** `engine`: the one that took `source` (a bar's timeframe); ticks are answered by the primary one. */
+  const vectorOf = (source: MarketData, engine: FeatureEngine = engines.primary): FeatureVector => {
     const values: Record<string, number | null> = engine.values();
     // A bar's vector carries its close: models read price-relative features against it.
     if (source.type === 'md.bar') values['close'] = source.close;
@@ -259,7 +262,7 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
           ts: lastHandledTs,
           state: snapshotState(),
         };
-        dataOf.set(s, { accepted: acceptedTotal, ts: lastHandledTs, warm: engine.warm() });
+        dataOf.set(s, { accepted: acceptedTotal, ts: lastHandledTs, warm: engines.warm() });
         return s;
       },
       ...(deps.decisions?.covered !== undefined ? { covered: deps.decisions.covered.bind(deps.decisions) } : {}),
@@ -342,22 +345,22 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
       const decide = deps.decisions !== undefined && streamSeq > rebuildTo;
       switch (msg.type) {
         case 'md.bar': {
-          engine.onBar(msg);
+          const engine = engines.onBar(msg);
           bars.push(msg);
-          const vector = vectorOf(msg);
+          const vector = vectorOf(msg, engine);
           vectors.push(vector);
           if (decide) events.push({ asset: key, streamSeq, md: msg, vector });
           lastTick = undefined;
           break;
         }
         case 'md.trade':
-          engine.onTrade(msg);
+          engines.onTrade(msg);
           trades.push(msg);
           if (decide) events.push({ asset: key, streamSeq, md: msg, vector: undefined });
           lastTick = msg;
           break;
         case 'md.quote':
-          engine.onQuote(msg);
+          engines.onQuote(msg);
           quotes.push(msg);
           if (decide) events.push({ asset: key, streamSeq, md: msg, vector: undefined });
           lastTick = msg;

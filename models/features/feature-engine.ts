@@ -131,6 +131,17 @@ export class FeatureEngine {
     this.volumeZ20.update(volume);
   }
 
+  /**
+   * A fresh engine, no bars seen, holding this one's tick features (spread, trade flow): for
+   * bars of another timeframe of the same asset, whose ticks this engine has had since the start.
+   */
+  withTicksOnly(): FeatureEngine {
+    const e = new FeatureEngine();
+    e.spread = Spread.fromState(this.spread.toState());
+    e.flow = TradeImbalance.fromState(this.flow.toState());
+    return e;
+  }
+
   onTrade(t: TradeInput): void {
     this.flow.update(t.price, t.qty, t.side);
   }
