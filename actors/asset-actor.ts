@@ -120,8 +120,8 @@ const MAX_ACCEPTED_JSON_BYTES = 4096;
  * JSON round trip: accepts exactly what decoding the object's JSON would accept, and returns
  * undefined for everything else, which then goes through the bytes (the same verdict and reason
  * as from any bus). The object must be plain (what JSON.stringify writes is its own fields), hold
- * no -0 (JSON writes 0), pass the hand-written schema check, and belong to this actor's asset
- * and to the subject it came on.
+ * no -0 (JSON writes 0) and no field the schema lacks (its JSON could be OVERSIZE), pass the
+ * hand-written schema check, and belong to this actor's asset and to the subject it came on.
  */
 function inProcessAcceptor(
   asset: AssetKey,
@@ -150,9 +150,15 @@ function inProcessAcceptor(
     if (proto !== Object.prototype && proto !== null) return undefined;
     const o = value as Readonly<Record<string, unknown>>;
     if ('toJSON' in o) return undefined;
-    for (const k in o) if (Object.is(o[k], -0)) return undefined;
+    let fields = 0;
+    for (const k in o) {
+      if (Object.is(o[k], -0)) return undefined;
+      fields++;
+    }
     const msg = fastMarketData(o);
     if (msg === undefined || msg.venue !== asset.venue || msg.symbol !== asset.symbol) return undefined;
+    // A field the schema drops still counts in the JSON's size: only the bytes can say OVERSIZE.
+    if (fields !== Object.keys(msg).length) return undefined;
     const route = routeOf(subject);
     if (route === null || route.venue !== msg.venue || route.symbol !== msg.symbol || route.kind !== KIND[msg.type] || (msg.type === 'md.bar' && route.tf !== msg.tf)) return undefined;
     return msg;
