@@ -28,6 +28,7 @@ export type TradeFields = Readonly<{ id: string | undefined; ts: number | undefi
  * A trade's id is the venue's trade id. A trade without one is left without an id, so the sink
  * refuses it to the dead-letter subject (SCHEMA, `id`): an id made of nothing would be the same
  * for every such trade, and JetStream's duplicate window would drop all but the first unseen.
+ * (The ccxt feed refuses them itself, one counted dead letter a minute: some venues send no ids.)
  */
 export function tradeCandidate(venue: string, symbol: string, t: TradeFields, recvTs: number): Candidate {
   const side = t.side === 'buy' || t.side === 'sell' ? t.side : 'unknown';

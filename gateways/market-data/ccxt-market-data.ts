@@ -6,11 +6,11 @@ import type { Logger } from '../../state/logger.js';
 import { silentLogger } from '../../state/logger.js';
 import type { BackoffPolicy, Sleep } from './backoff.js';
 import { realSleep } from './backoff.js';
-import type { Candle } from './candidates.js';
+import type { Candidate, Candle } from './candidates.js';
 import { barCandidate, quoteCandidate, tradeCandidate } from './candidates.js';
 import { fromCcxtError } from './errors.js';
 import { runFeedLoop } from './feed-loop.js';
-import type { Feed, FeedSink, MarketDataSource } from './market-data-source.js';
+import type { Feed, FeedSink, MarketDataSource, Origin } from './market-data-source.js';
 import { feedName } from './market-data-source.js';
 
 export type CcxtMarketDataOptions = Readonly<{
@@ -53,6 +53,12 @@ const TRADE_WINDOW_MS = 3_600_000;
 const FROM_ID_VENUES: ReadonlySet<string> = new Set(['binance', 'binanceus', 'binanceusdm', 'binancecoinm']);
 const NUMERIC_ID = /^\d{1,15}$/;
 
+/**
+ * Event time between two dead letters of a feed's trades without an id. A venue that sends none
+ * (ccxt's hollaex, coinspot) would otherwise put every trade it ever sends on the DLQ.
+ */
+const IDLESS_DEAD_LETTER_MS = 60_000;
+
 const tradeFields = (t: Trade) => ({ id: t.id, ts: t.timestamp, price: t.price, qty: t.amount, side: t.side });
 
 /**
@@ -91,7 +97,8 @@ export function createCcxtMarketData(o: CcxtMarketDataOptions): MarketDataSource
       if (o.trades) {
         const feed: Feed = { kind: 'trade', venue: a.venue, symbol: a.symbol };
         const f = tradeFeed(feed, sink, signal);
-        out.push(runFeedLoop({ ...common, feed: feedName(feed), mode: f.mode, step: f.step }));
+        // Trades without an id counted since the last dead letter are dead-lettered when the feed ends.
+        out.push(runFeedLoop({ ...common, feed: feedName(feed), mode: f.mode, step: f.step }).then(f.flush));
       }
       if (o.quotes) {
         const feed: Feed = { kind: 'quote', venue: a.venue, symbol: a.symbol };
@@ -195,6 +202,35 @@ export function createCcxtMarketData(o: CcxtMarketDataOptions): MarketDataSource
     const candidate = (t: Trade) => tradeCandidate(feed.venue, feed.symbol, tradeFields(t), o.now());
 
     /**
+     * Trades without an id are refused (an id made of nothing would be the same for all of them)
+     * but not one dead letter each: the first, then one per {@link IDLESS_DEAD_LETTER_MS} of event
+     * time and one when the feed ends, each standing for the refusals since the previous one
+     * (itself included), so the counts in the dead letters add up to every refusal (a polled trade
+     * seen by two polls is refused twice).
+     */
+    const idless = { count: 0, letterTs: undefined as number | undefined, newest: undefined as Candidate | undefined };
+    const deadLetterIdless = async (c: Candidate): Promise<void> => {
+      const n = idless.count;
+      const detail = `trade without an id: the venue sent none; this dead letter stands for ${n} such trade${n === 1 ? '' : 's'} of ${feedName(feed)} refused since the previous one (one a minute of event time), itself the newest`;
+      await sink.refuse(feed, c, RefusalReason.SCHEMA, detail);
+      idless.count -= n; // only once written: a failed dead letter leaves its count to the next one
+    };
+    const refuseIdless = async (t: Trade): Promise<void> => {
+      const c = candidate(t);
+      idless.count++;
+      idless.newest = c;
+      const ts = t.timestamp;
+      const finite = ts !== undefined && Number.isFinite(ts);
+      if (idless.letterTs !== undefined && !(finite && ts >= idless.letterTs + IDLESS_DEAD_LETTER_MS)) return;
+      if (finite) idless.letterTs = ts;
+      await deadLetterIdless(c);
+    };
+    const offer = async (t: Trade, origin: Origin): Promise<void> => {
+      if (t.id === undefined || t.id === '') await refuseIdless(t);
+      else await sink.offer(feed, candidate(t), origin);
+    };
+
+    /**
      * Publishes trades from `from` to `until` (inclusive) from REST, in windows the venue accepts.
      * A full page goes on from the trade after its last one by id where the venue pages by id;
      * elsewhere from its last millisecond (the sink knows the ids it published there). A full page
@@ -213,7 +249,8 @@ export function createCcxtMarketData(o: CcxtMarketDataOptions): MarketDataSource
             : await ex.fetchTrades(feed.symbol, cursor, o.pageLimit, { until: end });
         for (const t of page) {
           if (t.timestamp === undefined || t.timestamp > until) continue;
-          if ((await sink.offer(feed, candidate(t), 'backfill')).type === 'published') published++;
+          if (t.id === undefined || t.id === '') await refuseIdless(t);
+          else if ((await sink.offer(feed, candidate(t), 'backfill')).type === 'published') published++;
         }
         const last = page.at(-1);
         const lastTs = last?.timestamp;
@@ -252,8 +289,14 @@ export function createCcxtMarketData(o: CcxtMarketDataOptions): MarketDataSource
         }
         // The first batch after a resync overlaps the backfill that just ran up to it: not a venue fault.
         const origin = !live ? 'poll' : resync ? 'backfill' : 'live';
-        for (const t of batch) await sink.offer(feed, candidate(t), origin);
+        for (const t of batch) await offer(t, origin);
         if (!live) await sleep(o.pollMs, signal);
+      },
+      flush: async (): Promise<void> => {
+        if (idless.count === 0 || idless.newest === undefined) return;
+        await deadLetterIdless(idless.newest).catch((e: unknown) =>
+          log.error({ feed: feedName(feed), err: String(e), refused: idless.count }, 'trades without an id refused but not dead-lettered'),
+        );
       },
     };
   }

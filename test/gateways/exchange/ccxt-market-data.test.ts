@@ -225,6 +225,33 @@ describe('ccxt market-data gateway (binance over a local server, real JetStream)
     expect(stack.statuses.filter((s) => s.type === 'refused')).toHaveLength(6);
   });
 
+  it('refuses trades without an id with one dead letter per feed and minute of event time, each counting the refusals it stands for', async () => {
+    const gw = await gateway({ trades: true, timeframes: [] });
+    await until(() => srv.subscribed('btcusdt@aggTrade'), 10_000, 'subscription');
+    const t0 = btc[OPEN]!.ts;
+    // A venue that sends no trade ids (ccxt's hollaex, coinspot): every trade is refused.
+    const idless = (ts: number) => {
+      const { a: _a, ...e } = aggTradeEvent('BTCUSDT', { id: 0, ts, price: 70_000, qty: 0.1, buyerMaker: false }) as Record<string, unknown>;
+      srv.sendRaw('btcusdt@aggTrade', JSON.stringify(e));
+    };
+    for (let i = 1; i <= 5; i++) idless(t0 + i);
+    idless(t0 + 61_000); // a minute of event time after the first dead letter
+    idless(t0 + 61_001);
+    idless(t0 + 61_002);
+    srv.trade('BTCUSDT', { id: 901, ts: t0 + 61_003, price: 70_001, qty: 0.2, buyerMaker: true }); // the feed goes on
+    await until(async () => (await tradeCount()) >= 1, 10_000, 'the trade with an id');
+    await gw.stop(); // what was counted since the last dead letter is dead-lettered on the way out
+    const dlq = (await readStream(stack.bus, stack.dlq, stack.subjects.dlq('gateway'))).map((m) => m.msg);
+    expect(dlq.map((d) => [d['reason'], JSON.parse(String(d['payload']))['ts'], Number(/stands for (\d+)/.exec(String(d['detail']))?.[1])])).toEqual([
+      ['SCHEMA', t0 + 1, 1],
+      ['SCHEMA', t0 + 61_000, 5],
+      ['SCHEMA', t0 + 61_002, 2],
+    ]);
+    expect(dlq.every((d) => String(d['detail']).includes('trade without an id'))).toBe(true);
+    expect(stack.statuses.filter((s) => s.type === 'refused')).toHaveLength(3);
+    expect(await tradeCount()).toBe(1);
+  });
+
   it('refuses a closed live bar that fails validation and fetches the venue\'s REST copy instead: no hole', async () => {
     const gw = await gateway();
     await until(async () => (await stack.bus.countMessages(stack.md)) >= 5, 10_000, 'backfill');
