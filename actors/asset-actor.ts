@@ -123,6 +123,13 @@ const MAX_ACCEPTED_JSON_BYTES = 4096;
  * no -0 (JSON writes 0) and no field the schema lacks (its JSON could be OVERSIZE), pass the
  * hand-written schema check, and belong to this actor's asset and to the subject it came on.
  */
+/** How many enumerable fields `o` has (a loop: `Object.keys` would make an array per message). */
+function ownFields(o: object): number {
+  let n = 0;
+  for (const _ in o) n++;
+  return n;
+}
+
 function inProcessAcceptor(
   asset: AssetKey,
   subjects: Subjects,
@@ -158,7 +165,7 @@ function inProcessAcceptor(
     const msg = fastMarketData(o);
     if (msg === undefined || msg.venue !== asset.venue || msg.symbol !== asset.symbol) return undefined;
     // A field the schema drops still counts in the JSON's size: only the bytes can say OVERSIZE.
-    if (fields !== Object.keys(msg).length) return undefined;
+    if (fields !== ownFields(msg)) return undefined;
     const route = routeOf(subject);
     if (route === null || route.venue !== msg.venue || route.symbol !== msg.symbol || route.kind !== KIND[msg.type] || (msg.type === 'md.bar' && route.tf !== msg.tf)) return undefined;
     return msg;
