@@ -111,7 +111,12 @@ export function startExecutionActor(deps: ExecutionActorDeps, opts: ExecutionAct
 
   const handle = (m: ExecutionInput): Suggestion[] => {
     own.received++;
+    // Market data first, as the decision path does: what the event makes known (a bar's close) counts
+    // for the children falling due at it.
+    const market = m.type === 'md.bar' || m.type === 'md.trade' || m.type === 'md.quote';
+    if (market) core.onMarket(m);
     const out = [...core.onTime(tsOf(m))];
+    if (market) return out;
     switch (m.type) {
       case 'pred':
         out.push(...core.onPrediction(m, m.ts));
@@ -125,8 +130,6 @@ export function startExecutionActor(deps: ExecutionActorDeps, opts: ExecutionAct
       case 'feat.vector':
         core.onFeatures(m);
         break;
-      default:
-        core.onMarket(m);
     }
     return out;
   };

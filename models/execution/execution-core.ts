@@ -201,11 +201,15 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     for (const [id, o] of a.working) if (now > o.expiresAt) a.working.delete(id);
   };
 
-  /** Publishes the parent's children due by `now`, in schedule order. */
+  /**
+   * Publishes the parent's children due by `now`, in schedule order — by the asset's newest known
+   * time when that is later: a bar stamped with its open time is known from its close.
+   */
   const due = (a: Asset, now: number, out: Suggestion[]): void => {
     const p = a.parent;
     if (p === undefined) return;
-    while (p.next < p.plan.length && (p.plan[p.next] as ChildPlan).atTs <= now) {
+    const at = Math.max(now, a.knownAt);
+    while (p.next < p.plan.length && (p.plan[p.next] as ChildPlan).atTs <= at) {
       const c = p.plan[p.next] as ChildPlan;
       const trading = tradingOf(a);
       if (trading === 'HALTED' || (trading === 'REDUCING' && !reduces(a, p.side, c.qty))) {
@@ -274,8 +278,12 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     if (minNotional > 0 && Math.abs(delta) * price < minNotional) return NO_SUGGESTIONS;
     const side: OrderSide = delta > 0 ? 'buy' : 'sell';
     const ctx: MarketContext = { spreadBps: a.spreadBps, volatility: a.volatility, barMs, volume: a.volume };
-    const schedule = policy.schedule({ id, side, qty: Math.abs(delta), arrivalPrice: price, startTs: now, horizonMs }, ctx);
-    checkPlan(policy, id, now, schedule);
+    // The schedule starts when the decision could be made: a bar's close, not its open time (an
+    // hourly bar arrives after the minutes or ticks of its hour; a plan from its open had every
+    // child but the first due at once on the next event).
+    const startTs = Math.max(now, a.knownAt);
+    const schedule = policy.schedule({ id, side, qty: Math.abs(delta), arrivalPrice: price, startTs, horizonMs }, ctx);
+    checkPlan(policy, id, startTs, schedule);
     const plan = minNotional > 0 && price > 0 ? mergeSmallChildren(schedule, minNotional / price) : schedule;
     if (plan.length === 0) return NO_SUGGESTIONS;
     a.parent = { id, source, policy, side, qty: Math.abs(delta), target, plan, next: 0 };

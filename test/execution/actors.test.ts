@@ -82,7 +82,7 @@ describe('execution actor and paper venue on the memory bus', () => {
     const sugg = got.map((m) => SuggestionSchema.parse(m.json));
     expect(sugg.map((s) => [s.child, s.ts, s.qty, s.refPrice])).toEqual([
       [0, 0, 1, 100],
-      [1, 120_000, 1, 100], // due at 120,000: published before the quote of that instant is seen
+      [1, 120_000, 1, 100.1], // due at 120,000: priced at the quote of that instant, seen first (as in the decision path)
     ]);
     expect(a.stats()).toMatchObject({ received: 3, suggestions: 2, published: 2, publishFailures: 0 });
     await a.stop();

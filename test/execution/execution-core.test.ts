@@ -52,6 +52,47 @@ describe('execution core', () => {
     expect(core.asset(VENUE, SYMBOL)).toMatchObject({ position: 0, parent: null });
   });
 
+  it('schedules a parent decided on an hourly bar from its close, when the minutes of its hour came first (as live)', () => {
+    const H = 3_600_000;
+    const core = createExecutionCore(opts());
+    const minute = (ts: number) => ({ ...bar(ts, 100, 101, 99, 100, 1_000), id: `m:${ts}` });
+    // The hour 0 → 1h: its minute bars, then the hourly bar (stamped with its open time, 0).
+    for (let t = 0; t < H; t += 60_000) {
+      core.onMarket(minute(t));
+      expect(core.onTime(t)).toEqual([]);
+    }
+    core.onMarket({ ...bar(0, 100, 101, 99, 100, 60_000), tf: '1h', id: 'h:0' });
+    const first = core.onPrediction(prediction(0, 2, { horizonMs: H }), 0);
+    expect(first.map((s) => [s.child, s.ts])).toEqual([[0, 0]]);
+    // Four slices over the hour after the decision: at 1h, 1h15, 1h30, 1h45 — one at a time, not
+    // three at once on the next minute (a plan from the bar's open had them all due at 1h).
+    const dueAt: [number, number][] = [];
+    for (let t = H; t < 2 * H; t += 60_000) {
+      core.onMarket(minute(t)); // known from its close, t + 1 min
+      for (const s of core.onTime(t)) dueAt.push([s.child, t]);
+    }
+    expect(dueAt).toEqual([
+      [1, H + 14 * 60_000],
+      [2, H + 29 * 60_000],
+      [3, H + 44 * 60_000],
+    ]);
+  });
+
+  it("lets a child fall due on its own asset's bar, not on another asset's bar of the same time seen before it", () => {
+    // Before, a plan from the decision bar's open made child 1 due at 60 s on the OTHER asset's bar
+    // of 60 s, sorted first: sent before its own asset's bar of 60 s reached the venue, it filled
+    // at that bar's open — a price from a minute before the moment it could be sent.
+    const core = createExecutionCore(opts());
+    const other = (ts: number) => ({ ...bar(ts, 10, 11, 9, 10, 1_000), symbol: 'AAA/USDT', id: `a:${ts}` });
+    core.onMarket(other(0));
+    core.onMarket(bar(0, 100, 101, 99, 100, 1_000));
+    expect(core.onPrediction(prediction(0, 2), 0).map((s) => s.child)).toEqual([0]);
+    core.onMarket(other(60_000));
+    expect(core.onTime(60_000)).toEqual([]);
+    core.onMarket(bar(60_000, 100, 101, 99, 100, 1_000));
+    expect(core.onTime(60_000).map((s) => [s.symbol, s.child])).toEqual([[SYMBOL, 1]]);
+  });
+
   it('keeps position and working quantity from fills, and releases expired children', () => {
     const core = createExecutionCore(opts());
     const [c0] = core.onPrediction(prediction(0, 2), 0) as [Suggestion];
