@@ -1,9 +1,13 @@
 import type { RetrainingActorHandle } from '../actors/retraining-actor.js';
+import { ControlError, ControlErrorCode } from '../gateways/control/control-messages.js';
 import type { Logger } from '../state/logger.js';
 
 export type SupervisedRetrainingOptions = Readonly<{
   log: Logger;
-  /** Wait before starting a new actor after one failed; doubled after each failed start, up to 30 s. Default 1 s. */
+  /**
+   * Wait before starting a new actor after one failed; doubled after each consecutive failure (a
+   * failed start, or an actor that failed within 30 s of its start), up to 30 s. Default 1 s.
+   */
   restartMs?: number;
   /** Called with the number of restarts so far after each one (metrics, tests). */
   onRestart?: (restarts: number) => void;
@@ -15,7 +19,9 @@ const MAX_RESTART_MS = 30_000;
  * Keeps a retraining actor running: when a batch fails (its store or bus failed mid-batch), the
  * actor stops and its `done` rejects; a new one is started after `restartMs`, restoring from the
  * last snapshot committed, so its durable consumer redelivers what was not committed and nothing
- * is counted twice. Operators and the engine hold this handle; it speaks for whichever actor runs.
+ * is counted twice. Operators and the engine hold this handle; it speaks for whichever actor runs,
+ * and while a failed one waits to be replaced, trigger, pause and resume answer UNAVAILABLE (the
+ * failed actor would take them and the new one, resuming from the last commit, never see them).
  *
  * @example
  * const retraining = await superviseRetraining(() => startRetrainingActor(deps), { log });
@@ -24,8 +30,15 @@ export async function superviseRetraining(start: () => Promise<RetrainingActorHa
   const log = opts.log.child({ component: 'retraining-supervisor' });
   const baseMs = opts.restartMs ?? 1_000;
   let current = await start();
+  let startedAt = Date.now();
   let stopped = false;
   let restarts = 0;
+  /** The wait before the next start: doubles with each consecutive failure. */
+  let waitMs = baseMs;
+  /** Set from the current actor's failure until a new one runs: operator commands are refused meanwhile. */
+  let down = false;
+  /** A start in flight: stop() waits for it and stops what it started. */
+  let starting: Promise<void> | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let resolveDone: () => void = () => {};
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
@@ -37,31 +50,51 @@ export async function superviseRetraining(start: () => Promise<RetrainingActorHa
       },
       (e: unknown) => {
         if (stopped) return resolveDone();
-        log.warn({ err: String(e) }, 'retraining actor failed; starting a new one from its last commit');
-        void restart(baseMs);
+        down = true;
+        // An actor that ran a while was healthy in between: its failure starts a fresh backoff.
+        // One that failed right after its start (a poisoned batch, a store that is down) is not
+        // started again every baseMs for ever.
+        if (Date.now() - startedAt >= MAX_RESTART_MS) waitMs = baseMs;
+        log.warn({ err: String(e), retryInMs: waitMs }, 'retraining actor failed; starting a new one from its last commit');
+        restart();
       },
     );
   };
 
-  const restart = async (waitMs: number): Promise<void> => {
-    await new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
-    if (stopped) return resolveDone();
-    try {
-      const next = await start();
-      if (stopped) {
-        await next.stop();
-        return resolveDone();
-      }
-      current = next;
-      restarts++;
-      log.info({ restarts }, 'retraining actor restarted');
-      opts.onRestart?.(restarts);
-      watch(next);
-    } catch (e) {
-      const again = Math.min(MAX_RESTART_MS, waitMs * 2);
-      log.error({ err: String(e), retryInMs: again }, 'retraining actor failed to start');
-      void restart(again);
-    }
+  const restart = (): void => {
+    const wait = waitMs;
+    waitMs = Math.min(MAX_RESTART_MS, waitMs * 2);
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (stopped) return resolveDone();
+      starting = (async () => {
+        try {
+          const next = await start();
+          if (stopped) {
+            await next.stop();
+            return resolveDone();
+          }
+          current = next;
+          startedAt = Date.now();
+          down = false;
+          restarts++;
+          log.info({ restarts }, 'retraining actor restarted');
+          opts.onRestart?.(restarts);
+          watch(next);
+        } catch (e) {
+          log.error({ err: String(e), retryInMs: waitMs }, 'retraining actor failed to start');
+          if (!stopped) restart();
+        } finally {
+          starting = undefined;
+        }
+      })();
+    }, wait);
+  };
+
+  /** The running actor; while a failed one waits to be replaced, an UNAVAILABLE control error (its state is not the one a new actor resumes). */
+  const running = (): RetrainingActorHandle => {
+    if (down) throw new ControlError(ControlErrorCode.UNAVAILABLE, 'the retraining actor is restarting after a failure (a new one resumes from its last commit): try again shortly');
+    return current;
   };
 
   watch(current);
@@ -71,13 +104,14 @@ export async function superviseRetraining(start: () => Promise<RetrainingActorHa
       return current.consumers;
     },
     status: () => current.status(),
-    trigger: (reason, operator) => current.trigger(reason, operator),
-    pause: (reason, operator) => current.pause(reason, operator),
-    resume: (operator) => current.resume(operator),
+    trigger: (reason, operator) => running().trigger(reason, operator),
+    pause: (reason, operator) => running().pause(reason, operator),
+    resume: (operator) => running().resume(operator),
     idle: () => current.idle(),
     stop: async () => {
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);
+      await starting;
       await current.stop();
       resolveDone();
     },
