@@ -129,7 +129,8 @@ export function startSupervisor(deps: AssetActorDeps & { counters: EngineCounter
     status: () =>
       [...children.values()].map((c) => ({
         key: c.key,
-        state: c.givenUp ? 'failed' : (c.handle?.status() ?? 'restarting'),
+        // Once stopping, an actor consumes nothing more whatever its machine last said (readiness reads this).
+        state: c.givenUp ? 'failed' : stopping ? 'stopped' : (c.handle?.status() ?? 'restarting'),
         restarts: c.restarts,
         lastSeq: c.handle?.lastSeq() ?? 0,
         ...(c.lastError !== undefined ? { lastError: c.lastError } : {}),

@@ -80,7 +80,8 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
 
 /**
  * Readiness of a running engine: NATS answers a round trip, Redis and PostgreSQL answer a cheap
- * read, and every asset actor's consumer is up (not failed or waiting to restart). An in-process
+ * read, and every asset actor's consumer is up (not failed, waiting to restart or stopped: `sextant
+ * run` stops the engine before the gateway, and a stopping engine is not ready). An in-process
  * fallback adapter counts as not ready: the service it stands for is unreachable.
  */
 export function engineProbes(cfg: Config, adapters: Pick<Adapters, 'bus' | 'features' | 'timeseries'>, engine: Readonly<{ supervisor: Pick<Engine['supervisor'], 'status'> }>): Probes {
@@ -91,7 +92,7 @@ export function engineProbes(cfg: Config, adapters: Pick<Adapters, 'bus' | 'feat
     redis: () => (adapters.features.kind === 'redis' && asset !== undefined ? adapters.features.latest(asset) : unreachable('Redis')),
     postgres: () => (adapters.timeseries.flavor !== 'memory' && asset !== undefined ? adapters.timeseries.lastTs('bars', asset.venue, asset.symbol) : unreachable('PostgreSQL')),
     consumers: async () => {
-      const down = engine.supervisor.status().filter((a) => a.state === 'failed' || a.state === 'restarting');
+      const down = engine.supervisor.status().filter((a) => a.state === 'failed' || a.state === 'restarting' || a.state === 'stopped');
       if (down.length > 0) throw new Error(`not consuming: ${down.map((a) => `${a.key} (${a.state})`).join(', ')}`);
     },
   };
