@@ -131,13 +131,12 @@ async function loadModel(deps: DecisionDeps, cfg: Config, v: ModelVersion): Prom
 const PRIME_HISTORY = 10_000;
 
 /**
- * Fills a sequence model's windows from each asset's recent history: the vectors of bars of the
- * strategy's timeframe only (what the decision path scores), oldest first. A no-op for a one-row
- * model or without a feature reader.
+ * Each asset's recent history for a sequence model's windows: the vectors of bars of the
+ * strategy's timeframe only (what the decision path scores), oldest first. Empty without a
+ * feature reader, or when the history cannot be read (the windows then fill from the bars to come).
  */
-async function primeWindows(deps: DecisionDeps, cfg: Config, strategy: StrategyCore, log: Logger): Promise<void> {
-  const w = strategy.window();
-  if (w === undefined || deps.features === undefined) return;
+async function windowHistory(deps: DecisionDeps, cfg: Config, log: Logger): Promise<FeatureVector[]> {
+  if (deps.features === undefined) return [];
   const tf = cfg.strategy.timeframe;
   const vectors: FeatureVector[] = [];
   try {
@@ -149,10 +148,16 @@ async function primeWindows(deps: DecisionDeps, cfg: Config, strategy: StrategyC
   } catch (e) {
     // Not fatal: without the history the windows fill from the bars to come.
     log.warn({ err: String(e) }, 'cannot read the feature history; sequence windows fill from new bars');
-    return;
+    return [];
   }
-  await strategy.prime(vectors);
-  log.info({ steps: w.steps, vectors: vectors.length }, 'sequence windows primed from the feature history');
+  log.info({ vectors: vectors.length }, 'sequence windows primed from the feature history');
+  return vectors;
+}
+
+/** Fills a sequence model's windows from {@link windowHistory}; a no-op for a one-row model or without a feature reader. */
+async function primeWindows(deps: DecisionDeps, cfg: Config, strategy: StrategyCore, log: Logger): Promise<void> {
+  if (strategy.window() === undefined || deps.features === undefined) return;
+  await strategy.prime(await windowHistory(deps, cfg, log));
 }
 
 /**
@@ -257,14 +262,14 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       const next = await loadModel(deps, cfg, v);
       let old: StrategyModel;
       try {
-        old = await strategy.swapModel(next);
+        // The history is read and primed in the swap's turn: no bar is scored in between on an empty window.
+        old = await strategy.swapModel(next, () => windowHistory(deps, cfg, log));
       } catch (e) {
         await next.runtime.dispose();
         throw e;
       }
       model = next;
       await old.runtime.dispose();
-      await primeWindows(deps, cfg, strategy, log);
       log.info({ model: `${v.name}@${v.version}` }, 'model swapped');
       return { name: v.name, version: v.version };
     });

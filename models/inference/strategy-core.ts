@@ -99,9 +99,12 @@ export type StrategyCore = Readonly<{
   /**
    * Replaces the model after the batches already submitted and before any later one: every
    * vector is scored exactly once, by the old or the new model. Resolves with the old model
-   * (the caller disposes its runtime) once the swap is in effect.
+   * (the caller disposes its runtime) once the swap is in effect. `history`, for a sequence
+   * model: read once the swap is in effect and {@link StrategyCore.prime}d from before any later
+   * batch is scored, so no bar is scored on a window the history would have filled (a history
+   * that rejects primes nothing; the swap stands).
    */
-  swapModel(model: StrategyModel): Promise<StrategyModel>;
+  swapModel(model: StrategyModel, history?: () => Promise<readonly FeatureVector[]>): Promise<StrategyModel>;
   model(): Readonly<{ name: string; version: number; featureSpecHash: string }>;
   /** The served model's window when it is a sequence model (what {@link StrategyCore.prime} needs), else undefined. */
   window(): SequenceWindow | undefined;
@@ -459,10 +462,36 @@ export function createStrategyCore(opts: StrategyCoreOptions): StrategyCore {
     return run;
   };
 
+  /** See {@link StrategyCore.prime}; runs inside the queue. */
+  const primeNow = (vectors: readonly FeatureVector[]): void => {
+    const p = current;
+    if (!p.seq) return;
+    const byAsset = new Map<AssetState, FeatureVector[]>();
+    for (const v of vectors) {
+      // Not `last`: redelivery and order checks stay with the vectors actually scored.
+      const owner = assetState(v.venue, v.symbol) ?? addAsset(v.venue, v.symbol, -1, '');
+      // An asset already scoring takes only vectors it has scored: its windows then depend on
+      // the input stream and the swap point, not on how far the history had run ahead.
+      if (owner.ts >= 0 && v.ts > owner.ts) continue;
+      let list = byAsset.get(owner);
+      if (list === undefined) byAsset.set(owner, (list = []));
+      list.push(v);
+    }
+    const scratch = new Float32Array(p.width);
+    for (const [owner, list] of byAsset) {
+      const held = owner.window ?? [];
+      const first = held[0]?.ts ?? Infinity;
+      const older = list.filter((v) => v.ts < first).sort((a, b) => a.ts - b.ts);
+      // All of the run is kept, not only `steps`: vectors scored again after a restart replace
+      // themselves and everything after them, and the window must still be full behind them.
+      owner.window = rechain([...older, ...held], p, scratch, Infinity);
+    }
+  };
+
   return {
     strategy,
     onFeatures: (vectors) => enqueue(() => apply(vectors)),
-    swapModel: (model) =>
+    swapModel: (model, history) =>
       enqueue(async () => {
         const next = prepare(model, opts.priceKeys);
         const old = current;
@@ -476,34 +505,16 @@ export function createStrategyCore(opts: StrategyCoreOptions): StrategyCore {
         for (const bySymbol of assets.values()) for (const a of bySymbol.values()) a.window = next.seq && a.window !== undefined ? rechain(a.window, next, scratch) : undefined;
         current = next;
         stats.swaps++;
+        // Inside the swap's turn in the queue: no batch is scored between the swap and the priming.
+        // The swap stands without it when the history cannot be read (the windows fill from new bars).
+        if (next.seq && history !== undefined) primeNow(await history().catch(() => []));
         return old.model;
       }),
     model: () => ({ name: current.model.name, version: current.model.version, featureSpecHash: current.hash }),
     window: () => (current.seq ? { steps: current.steps, stepMs: current.stepMs ?? 0 } : undefined),
     prime: (vectors) =>
       enqueue(() => {
-        const p = current;
-        if (!p.seq) return Promise.resolve();
-        const byAsset = new Map<AssetState, FeatureVector[]>();
-        for (const v of vectors) {
-          // Not `last`: redelivery and order checks stay with the vectors actually scored.
-          const owner = assetState(v.venue, v.symbol) ?? addAsset(v.venue, v.symbol, -1, '');
-          // An asset already scoring takes only vectors it has scored: its windows then depend on
-          // the input stream and the swap point, not on how far the history had run ahead.
-          if (owner.ts >= 0 && v.ts > owner.ts) continue;
-          let list = byAsset.get(owner);
-          if (list === undefined) byAsset.set(owner, (list = []));
-          list.push(v);
-        }
-        const scratch = new Float32Array(p.width);
-        for (const [owner, list] of byAsset) {
-          const held = owner.window ?? [];
-          const first = held[0]?.ts ?? Infinity;
-          const older = list.filter((v) => v.ts < first).sort((a, b) => a.ts - b.ts);
-          // All of the run is kept, not only `steps`: vectors scored again after a restart replace
-          // themselves and everything after them, and the window must still be full behind them.
-          owner.window = rechain([...older, ...held], p, scratch, Infinity);
-        }
+        primeNow(vectors);
         return Promise.resolve();
       }),
     stats: () => ({ ...stats, skipped: { ...stats.skipped } }),
