@@ -33,7 +33,12 @@ export function conformalQuantile(scores: ArrayLike<number>, q: number): number 
   const n = scores.length;
   if (!(q > 0 && q < 1)) throw new RangeError(`coverage must be in (0, 1), got ${q}`);
   const k = Math.ceil((n + 1) * q);
-  if (k > n) throw new RangeError(`${n} calibration rows are too few for a ${q} conformal quantile (need ≥ ${Math.ceil(q / (1 - q))})`);
+  if (k > n) {
+    // The same rule as k, not ⌈q/(1 − q)⌉: in floating point 0.8/0.2 is just above 4 and would say 5.
+    let need = n + 1;
+    while (Math.ceil((need + 1) * q) > need) need++;
+    throw new RangeError(`${n} calibration rows are too few for a ${q} conformal quantile (need ≥ ${need})`);
+  }
   const sorted = Float64Array.from(scores).sort();
   return sorted[k - 1] as number;
 }

@@ -53,6 +53,13 @@ describe('calibration', () => {
     expect(() => conformalQuantile(scores.slice(1), 0.95)).toThrow(/too few/); // ⌈19·0.95⌉ = 19 > 18
   });
 
+  it('says how many calibration rows a level needs: the least n with ⌈(n+1)q⌉ ≤ n', () => {
+    expect(conformalQuantile([1, 2, 3, 4], 0.8)).toBe(4); // ⌈5·0.8⌉ = 4: four rows do
+    expect(() => conformalQuantile([1, 2, 3], 0.8)).toThrow(/need ≥ 4\)/);
+    expect(() => conformalQuantile([1, 2, 3], 0.9)).toThrow(/need ≥ 9\)/);
+    expect(() => conformalQuantile([1, 2, 3], 0.95)).toThrow(/need ≥ 19\)/);
+  });
+
   it('calibrates on |r − expected| of the calibration rows', () => {
     // Training: down rows average −0.02, flat 0, up +0.02. Calibration: certain "up" rows.
     const train = { y: [0, 0, 1, 2, 2], r: [-0.01, -0.03, 0, 0.01, 0.03] };
