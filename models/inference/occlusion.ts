@@ -49,6 +49,9 @@ export function topAttributions(contrib: Float64Array, names: readonly string[],
   const picked: number[] = [];
   for (let j = 0; j < names.length; j++) {
     const a = Math.abs(contrib[j] as number);
+    // A model that answers an occluded row with NaN or ±Infinity says nothing of that feature: a
+    // published attribution must be a number (the decision path publishes without a schema pass).
+    if (!Number.isFinite(a)) continue;
     let pos = picked.length;
     while (pos > 0 && Math.abs(contrib[picked[pos - 1] as number] as number) < a) pos--;
     if (pos < n) {

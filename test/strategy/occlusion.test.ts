@@ -65,6 +65,14 @@ describe('top attributions', () => {
     expect(topAttributions(new Float64Array([1, 2, 3, 4, 5]), names, 9).map((a) => a.feature)).toEqual(['e', 'd', 'c', 'b', 'a']);
     expect(topAttributions(new Float64Array([1, 2, 3, 4, 5]), names, 0)).toEqual([]);
   });
+  it('leaves out a contribution that is not a number (a model answering an occluded row with NaN or Infinity)', () => {
+    expect(topAttributions(new Float64Array([Number.NaN, 0.1, Number.POSITIVE_INFINITY, -0.3, 0]), names, 3)).toEqual([
+      { feature: 'd', contribution: -0.3 },
+      { feature: 'b', contribution: 0.1 },
+      { feature: 'e', contribution: 0 },
+    ]);
+    expect(topAttributions(new Float64Array([Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN]), names, 3)).toEqual([]);
+  });
 });
 
 describe('running baseline', () => {
