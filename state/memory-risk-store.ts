@@ -1,4 +1,5 @@
 import type { RiskStore, StoredRisk } from './risk-store.js';
+import { tradingSeq } from './risk-store.js';
 
 /**
  * The risk store in memory, for backtests and the embedded demo. Values are copied in and out
@@ -31,7 +32,9 @@ export function createMemoryRiskStore(): RiskStore {
     },
     saveTrading: async (account, trading) => {
       open();
-      row(account).trading = JSON.stringify(trading);
+      const r = row(account);
+      if (r.trading !== undefined && tradingSeq(JSON.parse(r.trading)) > tradingSeq(trading)) return; // a newer state is stored
+      r.trading = JSON.stringify(trading);
     },
     saveBook: async (account, book) => {
       open();

@@ -63,7 +63,9 @@ export async function createPgRiskStore(opts: PgRiskStoreOptions): Promise<RiskS
       if (typeof state !== 'string' || !TRADING_STATES.has(state)) return Promise.reject(new StoreError(`trading snapshot of ${account} has no valid state`, false));
       return upsert(
         'trading state',
-        `INSERT INTO ${s}.risk_trading (account, trading, updated_at, state) VALUES ($1, $2, ${at}, $4) ON CONFLICT (account) DO UPDATE SET trading = EXCLUDED.trading, state = EXCLUDED.state, updated_at = EXCLUDED.updated_at`,
+        // A newer state (higher seq) already stored stays: writers of the trading state may land in either order.
+        `INSERT INTO ${s}.risk_trading (account, trading, updated_at, state) VALUES ($1, $2, ${at}, $4) ON CONFLICT (account) DO UPDATE SET trading = EXCLUDED.trading, state = EXCLUDED.state, updated_at = EXCLUDED.updated_at ` +
+          `WHERE COALESCE((${s}.risk_trading.trading->>'seq')::bigint, 0) <= COALESCE((EXCLUDED.trading->>'seq')::bigint, 0)`,
         [account, JSON.stringify(trading), ms, state],
       );
     },

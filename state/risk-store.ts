@@ -15,9 +15,18 @@ export type RiskStore = {
   /** What is stored for `account`; each part undefined when never written. */
   load(account: string): Promise<Partial<StoredRisk>>;
   saveLimits(account: string, limits: unknown, at: number): Promise<void>;
+  /**
+   * Stores the trading state unless the stored one is newer (a higher `seq`, which the risk core
+   * bumps at every change): the operator's halt and the decision path's deferred write of the state
+   * before it may reach the store in either order, and the halt must be what stays.
+   */
   saveTrading(account: string, trading: unknown, at: number): Promise<void>;
   saveBook(account: string, book: unknown, at: number): Promise<void>;
   /** Forgets everything stored for `account` (demo resets; never on a live account). */
   clear(account: string): Promise<void>;
   close(): Promise<void>;
 };
+
+/** A trading snapshot's `seq` (0 when it has none): the order of trading states. */
+export const tradingSeq = (trading: unknown): number =>
+  typeof trading === 'object' && trading !== null && 'seq' in trading && typeof trading.seq === 'number' ? trading.seq : 0;

@@ -3,6 +3,7 @@ import { createRiskPersister } from '../../cli/risk-persist.js';
 import { createRiskCore } from '../../models/risk/risk-core.js';
 import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
 import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
+import type { RiskStore } from '../../state/risk-store.js';
 import { baseLimits, BTC, T0, VENUE } from './risk-fixtures.js';
 
 describe("the decision path's deferred risk write", () => {
@@ -21,6 +22,35 @@ describe("the decision path's deferred risk write", () => {
     await write();
     expect((await store.load('acc')).trading).toMatchObject({ state: 'HALTED' });
     expect((await store.load('acc')).book).toBeDefined();
+  });
+
+  it('keeps an operator halt saved while its own write of the state before it was still on the wire', async () => {
+    const inner = createMemoryRiskStore();
+    // The decision path's trading write reaches the database after the halt's (two pooled connections).
+    let hold = false;
+    let held: (() => void) | undefined;
+    const slow: RiskStore = {
+      ...inner,
+      saveTrading: (account, trading, ms) =>
+        hold && held === undefined
+          ? new Promise<void>((resolve, reject) => (held = () => void inner.saveTrading(account, trading, ms).then(resolve, reject)))
+          : inner.saveTrading(account, trading, ms),
+    };
+    const clock = createSimulatedClock(T0);
+    const core = createRiskCore({ account: 'acc', limits: baseLimits });
+    core.halt({ scope: 'all', reason: 'first halt', ts: T0 });
+    await slow.saveTrading('acc', core.trading(), T0);
+    const persist = createRiskPersister(slow, clock, core.trading());
+    core.resume({ scope: 'all', reason: 'back', ts: T0 + 1 });
+    await slow.saveTrading('acc', core.trading(), T0 + 1);
+    hold = true;
+    const write = persist(core)(); // reads ACTIVE and sends it; the database has not run it yet
+    await Promise.resolve();
+    core.halt({ scope: 'all', reason: 'desk says stop', ts: T0 + 2 });
+    await slow.saveTrading('acc', core.trading(), T0 + 2); // the operator's halt, answered ok
+    held?.();
+    await write;
+    expect((await inner.load('acc')).trading).toMatchObject({ state: 'HALTED', reason: 'desk says stop' });
   });
 
   it('writes the book as it was at the checkpoint, not later changes', async () => {

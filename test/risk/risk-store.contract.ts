@@ -26,6 +26,23 @@ export function riskStoreContract(name: string, open: () => Promise<RiskStore>):
       }
     });
 
+    it('never replaces a trading state with an older one (lower seq): two writers race, the newest state stays', async () => {
+      const s = await open();
+      try {
+        const acc = `seq-${Math.floor(Math.random() * 1e9)}`;
+        await s.saveTrading(acc, { state: 'HALTED', reason: 'desk says stop', scopedHalts: [], seq: 4 }, 2_000);
+        // A write of the state before the halt, landing after it (the decision path's deferred write).
+        await s.saveTrading(acc, { state: 'ACTIVE', reason: 'resumed', scopedHalts: [], seq: 3 }, 1_999);
+        expect((await s.load(acc)).trading).toEqual({ state: 'HALTED', reason: 'desk says stop', scopedHalts: [], seq: 4 });
+        // The same state again (a retried write) and newer ones are stored.
+        await s.saveTrading(acc, { state: 'HALTED', reason: 'desk says stop', scopedHalts: [], seq: 4 }, 2_001);
+        await s.saveTrading(acc, { state: 'ACTIVE', reason: 'all clear', scopedHalts: [], seq: 5 }, 2_002);
+        expect((await s.load(acc)).trading).toEqual({ state: 'ACTIVE', reason: 'all clear', scopedHalts: [], seq: 5 });
+      } finally {
+        await s.close();
+      }
+    });
+
     it('clears one account and leaves the others', async () => {
       const s = await open();
       try {
