@@ -1,5 +1,6 @@
 import type { Supervisor } from '../actors/supervisor.js';
 import { ControlError, ControlErrorCode } from '../gateways/control/control-messages.js';
+import type { ControlArgs } from '../gateways/control/control-messages.js';
 import type { ControlTarget } from '../gateways/control/control-target.js';
 import { ModelNotFoundError, RegistryError } from '../models/registry/model-registry.js';
 import type { ModelRegistry } from '../models/registry/model-registry.js';
@@ -40,8 +41,23 @@ const needDecisions = (d: Decisions | undefined): Decisions => {
   return d;
 };
 
+/** The symbols and strategies this engine trades: a scoped halt must name one of them. */
+export type KnownScopes = Readonly<{ symbols: readonly string[]; strategies: readonly string[] }>;
+
+/**
+ * A halt of a symbol or strategy the engine does not trade (`BTC-USDT` for `BTC/USDT`, a typo)
+ * would be stored, answered ok and hold back nothing: refused instead, naming what it trades.
+ */
+const knownScope = (known: KnownScopes, t: ControlArgs<'halt'>['target']): void => {
+  if (t.scope === 'all') return;
+  const names = t.scope === 'symbol' ? known.symbols : known.strategies;
+  if (!names.includes(t.value)) throw new ControlError(ControlErrorCode.REFUSED, `${JSON.stringify(t.value)} is not a ${t.scope} this engine trades (${names.join(', ')}): nothing halted`);
+};
+
 /** What `sextant ctl` acts on in a running engine: the risk actor, the supervisor, the registry. */
-export function engineControlTarget(deps: Readonly<{ supervisor: Supervisor; counters: EngineCounters; decisions: Decisions | undefined; registry: ModelRegistry | undefined; retraining?: RetrainingActorHandle | undefined }>): ControlTarget {
+export function engineControlTarget(
+  deps: Readonly<{ supervisor: Supervisor; counters: EngineCounters; decisions: Decisions | undefined; registry: ModelRegistry | undefined; known: KnownScopes; retraining?: RetrainingActorHandle | undefined }>,
+): ControlTarget {
   const registry = (): ModelRegistry => {
     if (deps.registry === undefined) throw new ControlError(ControlErrorCode.UNAVAILABLE, 'this engine runs without a model registry');
     return deps.registry;
@@ -56,6 +72,7 @@ export function engineControlTarget(deps: Readonly<{ supervisor: Supervisor; cou
     }),
     halt: (a) =>
       coded(async () => {
+        knownScope(deps.known, a.target);
         const states = await needDecisions(deps.decisions).risk.halt(a.target.scope === 'all' ? { scope: 'all', reason: a.reason } : { scope: a.target.scope, value: a.target.value, reason: a.reason });
         return { changes: states, status: needDecisions(deps.decisions).risk.status().state };
       }),

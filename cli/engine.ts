@@ -198,7 +198,8 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
       : undefined;
   let control: Subscription | undefined;
   if (opts.control !== false && adapters.audit !== undefined) {
-    const target = engineControlTarget({ supervisor, counters, decisions, registry: adapters.registry, retraining });
+    const known = { symbols: [...new Set(cfg.assets.map((a) => a.symbol))], strategies: [cfg.strategy.name] };
+    const target = engineControlTarget({ supervisor, counters, decisions, registry: adapters.registry, known, retraining });
     control = startControlServer({ bus: adapters.bus, subjects, target, audit: adapters.audit, clock, log });
   }
   return {
