@@ -72,12 +72,13 @@ describe('asset actor under the supervisor (in-memory adapters, simulated clock)
     const engine = await startEngine(cfg, s.adapters, s.clock, silentLogger);
     await publishBars(s.bus, bars);
     await until(() => engine.counters.messagesIn === 300, 'all bars consumed');
+    expect(engine.supervisor.status()).toEqual([expect.objectContaining({ key: 'asset:binance:BTC/USDT', state: 'live', restarts: 0 })]);
     await engine.stop();
     expect(await s.timeseries.counts()).toEqual({ bars: 300, trades: 0, quotes: 0, features: 300 });
     const latest = await s.features.latest({ venue: 'binance', symbol: 'BTC/USDT' });
     expect(latest?.values).toEqual(reference(bars));
     expect(published.at(-1)?.values).toEqual(reference(bars));
-    expect(engine.supervisor.status()).toEqual([expect.objectContaining({ key: 'asset:binance:BTC/USDT', state: 'live', restarts: 0 })]);
+    expect(engine.supervisor.status()).toEqual([expect.objectContaining({ key: 'asset:binance:BTC/USDT', state: 'stopped', restarts: 0 })]);
   });
 
   it('sends a refused message to sx.dlq.asset with its reason and leaves the features untouched', async () => {
