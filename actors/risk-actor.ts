@@ -108,13 +108,32 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
     if (tradingChanged) await deps.store.saveTrading(account, core.trading(), now);
     await deps.store.saveBook(account, core.bookSnapshot(), now);
   };
-  const control = (fn: (ts: number) => RiskState[]): Promise<readonly RiskState[]> =>
+  /**
+   * An operator's command. A halt takes effect at once (the kill switch: nothing decided after it
+   * may pass while it is being stored) and stays in effect if storing it fails (the reply is the
+   * error). A resume or reduce-only takes effect only once stored: the new state is worked out and
+   * the old one put back until the store has the new one, so a failed write leaves the account as
+   * it was, as the reply says and as a restart would find it. Should the state move while it is
+   * being stored (the decision path halting on a breach: every change bumps `seq`), the command is
+   * decided again on the state it moved to, and stored again.
+   */
+  const control = (fn: (ts: number) => RiskState[], effect: 'at-once' | 'once-stored'): Promise<readonly RiskState[]> =>
     serial(async () => {
       const ts = deps.clock.now();
-      const states = fn(ts);
-      await deps.store.saveTrading(account, core.trading(), ts);
-      announce(states);
-      return states;
+      for (;;) {
+        const before = core.trading();
+        const states = fn(ts);
+        const after = core.trading();
+        const deferred = effect === 'once-stored' && states.length > 0;
+        if (deferred) core.restoreTrading(before);
+        await deps.store.saveTrading(account, after, ts);
+        if (deferred) {
+          if (core.trading().seq !== before.seq) continue;
+          core.restoreTrading(after);
+        }
+        announce(states);
+        return states;
+      }
     });
 
   /**
@@ -199,9 +218,9 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
         await persist(states.length > 0);
         announce(states);
       }),
-    halt: (a) => control((ts) => core.halt({ ...a, ts })),
-    resume: (a) => control((ts) => core.resume({ ...a, ts })),
-    reduce: (a) => control((ts) => core.reduce({ ...a, ts })),
+    halt: (a) => control((ts) => core.halt({ ...a, ts }), 'at-once'),
+    resume: (a) => control((ts) => core.resume({ ...a, ts }), 'once-stored'),
+    reduce: (a) => control((ts) => core.reduce({ ...a, ts }), 'once-stored'),
     getLimits: () => core.getLimits(),
     setLimits: (patch) =>
       serial(async () => {

@@ -107,7 +107,7 @@ export function createRiskCore(opts: RiskCoreOptions) {
   const t0 = opts.trading ?? { state: 'ACTIVE', reason: 'start', scopedHalts: [], seq: 0 };
   let scopedHalts: ScopedHalt[] = t0.scopedHalts.map((h) => ({ ...h }));
   let seq = t0.seq;
-  const machine = createActor(riskMachine, { snapshot: restoreRiskSnapshot(t0.state, t0.reason, t0.flattening ?? false) }).start();
+  let machine = createActor(riskMachine, { snapshot: restoreRiskSnapshot(t0.state, t0.reason, t0.flattening ?? false) }).start();
   const state = (): TradingState => tradingStateOf(machine.getSnapshot());
   const reason = (): string => machine.getSnapshot().context.reason;
   const flattening = (): boolean => machine.getSnapshot().context.flattening;
@@ -320,6 +320,16 @@ export function createRiskCore(opts: RiskCoreOptions) {
     flatteningFor: (strategy: string, symbol: string): boolean => flattening() && haltCovering(strategy, symbol) === undefined,
 
     trading: (): TradingSnapshot => ({ state: state(), reason: reason(), scopedHalts: scopedHalts.map((h) => ({ ...h })), flattening: flattening(), seq }),
+    /**
+     * Puts the trading state back to `t` (from `trading()`): the risk actor undoes a loosening
+     * command with it until the new state is stored, so nothing trades on a resume the store lost.
+     */
+    restoreTrading(t: TradingSnapshot): void {
+      machine.stop();
+      machine = createActor(riskMachine, { snapshot: restoreRiskSnapshot(t.state, t.reason, t.flattening ?? false) }).start();
+      scopedHalts = t.scopedHalts.map((h) => ({ ...h }));
+      seq = t.seq;
+    },
     bookSnapshot: (): CoreBookSnapshot => ({ book: book.snapshot() as RiskBookSnapshot, seen: seen.snapshot() }),
   };
 }

@@ -141,6 +141,58 @@ describe('risk actor (memory bus, memory store)', () => {
     await b.stop();
   });
 
+  it('a resume the store did not take leaves the account halted; a halt the store did not take still halts', async () => {
+    const w = await world();
+    let failing = false;
+    const store = { ...w.store, saveTrading: (account: string, trading: unknown, at: number) => (failing ? Promise.reject(new Error('store down')) : w.store.saveTrading(account, trading, at)) };
+    const a = await startRiskActor({ bus: w.bus, subjects, store, clock: w.clock, log: silentLogger }, { account: 'acc', limits: baseLimits, consume: false });
+    await a.market({ venue: VENUE, symbol: BTC, ts: T0, mid: 100 });
+    await a.halt({ scope: 'all', reason: 'desk says stop' });
+    failing = true;
+    await expect(a.resume({ scope: 'all', reason: 'ok' })).rejects.toThrow(/store down/);
+    // As the reply says: not resumed, in memory as in the store.
+    expect(a.status()).toMatchObject({ state: 'HALTED', reason: 'desk says stop' });
+    expect((await a.suggestion(suggestion({ qty: 1, ts: T0 + 10 }))).kind).toBe('reject');
+    await expect(a.reduce({ reason: 'wind down' })).rejects.toThrow(/store down/);
+    expect(a.status().state).toBe('HALTED');
+    failing = false;
+    await a.resume({ scope: 'all', reason: 'ok' });
+    expect(a.status().state).toBe('ACTIVE');
+    expect((await w.store.load('acc')).trading).toMatchObject({ state: 'ACTIVE' });
+    // A halt is the kill switch: in force at once, even when it cannot be stored.
+    failing = true;
+    await expect(a.halt({ scope: 'symbol', value: BTC, reason: 'fork' })).rejects.toThrow(/store down/);
+    const d = await a.suggestion(suggestion({ qty: 1, ts: T0 + 20 }));
+    expect(d.kind === 'reject' && d.reject.reasons).toEqual(['HALTED']);
+    await a.stop();
+  });
+
+  it('a change made while a resume is being stored is kept: the resume is decided again on it', async () => {
+    const w = await world();
+    let release: (() => void) | undefined;
+    let held = 0;
+    const store = {
+      ...w.store,
+      saveTrading: async (account: string, trading: unknown, at: number) => {
+        if (held++ === 1) await new Promise<void>((r) => (release = r)); // the resume's first write waits
+        await w.store.saveTrading(account, trading, at);
+      },
+    };
+    const a = await startRiskActor({ bus: w.bus, subjects, store, clock: w.clock, log: silentLogger }, { account: 'acc', limits: baseLimits, consume: false });
+    await a.halt({ scope: 'all', reason: 'desk says stop' });
+    const resumed = a.resume({ scope: 'all', reason: 'ok' });
+    await until(() => release !== undefined, 'the resume being stored');
+    expect(a.status().state).toBe('HALTED'); // not in effect before it is stored
+    // Meanwhile the decision path changes the state (here a scoped halt on the core itself).
+    a.core.halt({ scope: 'symbol', value: BTC, reason: 'fork', ts: T0 + 5 });
+    release?.();
+    await resumed;
+    expect(a.status()).toMatchObject({ state: 'ACTIVE', scopedHalts: [{ scope: 'symbol', value: BTC }] });
+    const stored = (await w.store.load('acc')).trading;
+    expect(stored).toEqual(a.core.trading());
+    await a.stop();
+  });
+
   it('restarts a flattening account flattening, and halts it once flat after the restart', async () => {
     const w = await world();
     const deps = { bus: w.bus, subjects, store: w.store, clock: w.clock, log: silentLogger };
