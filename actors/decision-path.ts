@@ -260,6 +260,8 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
 
   /** True while a release is being decided (between its slices the risk state is half-way). */
   let deciding = false;
+  /** Resolves when the release being decided has been decided (its slices done). */
+  let decided: Promise<void> = Promise.resolve();
   const persistRisk = opts.persistRisk;
   /** Risk-state writes, one after another, each of a state taken between two releases. */
   const checkpoints =
@@ -281,17 +283,24 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     onRelease: async (events) => {
       // Slices bound the synchronous work between two awaits, so control requests (a halt) are
       // served promptly even while a long catch-up is decided; the outputs do not depend on it.
+      let done = (): void => {};
+      decided = new Promise<void>((r) => (done = r));
       deciding = true;
       try {
         for (let i = 0; i < events.length; i += SLICE) await decideSlice(i === 0 && events.length <= SLICE ? events : events.slice(i, i + SLICE));
       } finally {
         deciding = false;
+        done();
       }
       const { settled } = settle();
       settled.catch(() => {}); // observed by the sequencer's waiters; never an unhandled rejection
       return { settled };
     },
     onExternalFill: async (f) => {
+      // Between releases only: applied between two slices of a long release, the fill moved the
+      // state half-way through it, and its prompt risk write stored half a release and took the
+      // release's first publications as its own (the release then settled without them).
+      while (deciding) await decided;
       fill(f);
       await settle(true).covered;
     },
