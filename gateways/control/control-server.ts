@@ -16,6 +16,11 @@ export type ControlServerDeps = Readonly<{
   log: Logger;
 }>;
 
+/** Verbs that change something: a request of one of these is carried out once per request id. */
+const CHANGING: ReadonlySet<ControlVerb> = new Set<ControlVerb>(['halt', 'resume', 'reduce', 'limits.set', 'model.deploy', 'model.rollback', 'retrain.trigger', 'retrain.pause', 'retrain.resume']);
+/** How many carried-out requests are remembered for retries (the oldest are forgotten first). */
+const REMEMBERED = 1024;
+
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const MAX_REQUEST_BYTES = 64 * 1024;
@@ -71,12 +76,36 @@ export function startControlServer(deps: ControlServerDeps): Subscription {
     }
   };
 
+  /**
+   * The requests carried out (and those being carried out), by operator and request id: a retry
+   * — the same id, verb and arguments, after a timeout or a lost reply — is answered with the
+   * first one's result and changes nothing more (a repeated `model rollback` went back two
+   * versions). The same id with another verb or other arguments is refused. A request that failed
+   * is not remembered: its retry is carried out.
+   */
+  const carriedOut = new Map<string, Readonly<{ request: string; result: Promise<unknown> }>>();
+  const once = (verb: ControlVerb, args: unknown, operator: string, id: string): Readonly<{ result: Promise<unknown>; repeat: boolean }> => {
+    const key = `${operator}\u0000${id}`;
+    const request = JSON.stringify([verb, args]);
+    const prior = carriedOut.get(key);
+    if (prior !== undefined) {
+      if (prior.request !== request) throw new ControlError(ControlErrorCode.BAD_REQUEST, `request id ${id} was used for another request (${prior.request}); a retry must repeat it unchanged`);
+      return { result: prior.result, repeat: true };
+    }
+    const result = act(verb, args, operator);
+    carriedOut.set(key, { request, result });
+    result.catch(() => carriedOut.delete(key));
+    if (carriedOut.size > REMEMBERED) carriedOut.delete(carriedOut.keys().next().value as string);
+    return { result, repeat: false };
+  };
+
   const handle = async (data: Uint8Array, subject: string): Promise<Uint8Array> => {
     const verb = subject.startsWith(prefix) ? subject.slice(prefix.length) : subject;
     let id = '?';
     let operator = '?';
     let args: unknown = null;
     let reply: ControlReply;
+    let repeat = false;
     try {
       if (data.byteLength > MAX_REQUEST_BYTES) throw new ControlError(ControlErrorCode.BAD_REQUEST, `request of ${data.byteLength} bytes exceeds ${MAX_REQUEST_BYTES}`);
       let json: unknown;
@@ -89,7 +118,12 @@ export function startControlServer(deps: ControlServerDeps): Subscription {
       if (!req.success) throw new ControlError(ControlErrorCode.BAD_REQUEST, zodMessage(req.error.issues));
       ({ id, operator, args } = req.data);
       if (!isControlVerb(verb)) throw new ControlError(ControlErrorCode.UNKNOWN_VERB, `unknown control verb ${JSON.stringify(verb)}`);
-      const result = await act(verb, args, operator);
+      let result: unknown;
+      if (CHANGING.has(verb)) {
+        const r = once(verb, args, operator, id);
+        repeat = r.repeat;
+        result = await r.result;
+      } else result = await act(verb, args, operator);
       reply = { v: 1, id, ok: true, result: result ?? null };
     } catch (e) {
       const code = e instanceof ControlError ? e.code : ControlErrorCode.INTERNAL;
@@ -104,7 +138,8 @@ export function startControlServer(deps: ControlServerDeps): Subscription {
         verb,
         args,
         outcome: reply.ok ? 'ok' : 'error',
-        detail: reply.ok ? reply.result : reply.error,
+        // A retry is audited too, as what it was: the answer of the request it repeats.
+        detail: reply.ok ? (repeat ? { repeatOf: id, result: reply.result } : reply.result) : reply.error,
         at: deps.clock.now(),
       });
     } catch (e) {

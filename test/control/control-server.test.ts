@@ -145,6 +145,67 @@ describe('control server (memory bus, PostgreSQL audit)', () => {
     ]);
   });
 
+  it('carries out a changing request once per request id: a retry gets the same answer; the id reused for another request is refused', async () => {
+    let rollbacks = 0;
+    let deploys = 0;
+    let gate: Promise<void> = Promise.resolve();
+    const own = createMemoryBus();
+    startControlServer({
+      bus: own,
+      subjects,
+      audit,
+      clock,
+      log: silentLogger,
+      target: {
+        ...recordingTarget(),
+        rollbackModel: async (a) => {
+          await gate;
+          rollbacks++;
+          return { name: a.name, version: 10 - rollbacks };
+        },
+        deployModel: async () => {
+          deploys++;
+          if (deploys === 1) throw new ControlError(ControlErrorCode.UNAVAILABLE, 'registry busy');
+          return { name: 'm', version: 7 };
+        },
+      },
+    });
+    const askOwn = async (verb: string, body: unknown): Promise<ControlReply> =>
+      ControlReplySchema.parse(JSON.parse(dec.decode(await own.request(subjects.control(verb), enc.encode(JSON.stringify(body)), 2000))));
+    const rollback = { v: 1, id: 'rb-1', operator: 'olga', args: { name: 'm' } };
+    const first = await askOwn('model.rollback', rollback);
+    expect(first).toEqual({ v: 1, id: 'rb-1', ok: true, result: { name: 'm', version: 9 } });
+    // The reply was lost and the client asks again: one rollback, not two.
+    expect(await askOwn('model.rollback', rollback)).toEqual(first);
+    expect(rollbacks).toBe(1);
+    const [repeat] = await audit.recent(1);
+    expect(repeat).toMatchObject({ requestId: 'rb-1', verb: 'model.rollback', outcome: 'ok', detail: { repeatOf: 'rb-1', result: { name: 'm', version: 9 } } });
+    // Two copies at once (a retry before the first answer): carried out once, both answered alike.
+    let open = (): void => {};
+    gate = new Promise<void>((r) => (open = r));
+    const twice = { ...rollback, id: 'rb-2' };
+    const both = Promise.all([askOwn('model.rollback', twice), askOwn('model.rollback', twice)]);
+    open();
+    const [a, b] = await both;
+    expect(a).toEqual({ v: 1, id: 'rb-2', ok: true, result: { name: 'm', version: 8 } });
+    expect(b).toEqual(a);
+    expect(rollbacks).toBe(2);
+    // The same id for another request: refused, nothing done.
+    expect(await askOwn('model.rollback', { ...rollback, args: { name: 'other' } })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/rb-1 was used for another request/) } });
+    expect(rollbacks).toBe(2);
+    // Another operator's request with that id is its own.
+    expect(await askOwn('model.rollback', { ...rollback, operator: 'piet' })).toMatchObject({ ok: true, result: { version: 7 } });
+    // A failed request is not remembered: its retry is carried out.
+    const deploy = { v: 1, id: 'dp-1', operator: 'olga', args: { name: 'm', version: 7 } };
+    expect(await askOwn('model.deploy', deploy)).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
+    expect(await askOwn('model.deploy', deploy)).toMatchObject({ ok: true, result: { name: 'm', version: 7 } });
+    expect(deploys).toBe(2);
+    // Reading verbs are not remembered (a status asked again is answered anew).
+    expect(await askOwn('status', { v: 1, id: 'st', operator: 'olga', args: {} })).toMatchObject({ ok: true });
+    expect(await askOwn('status', { v: 1, id: 'st', operator: 'olga', args: {} })).toMatchObject({ ok: true });
+    await own.close();
+  });
+
   it('refuses extra fields and oversize requests', async () => {
     expect(await ask('status', { v: 1, id: 's1', operator: 'x', args: {}, sudo: true })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
     const big = await bus.request(subjects.control('status'), enc.encode(JSON.stringify({ v: 1, id: 's2', operator: 'x', args: { pad: 'x'.repeat(70_000) } })), 2000);
