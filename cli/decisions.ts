@@ -156,7 +156,7 @@ async function windowHistory(deps: DecisionDeps, cfg: Config, log: Logger): Prom
 
 /** Fills a sequence model's windows from {@link windowHistory}; a no-op for a one-row model or without a feature reader. */
 async function primeWindows(deps: DecisionDeps, cfg: Config, strategy: StrategyCore, log: Logger): Promise<void> {
-  if (strategy.window() === undefined || deps.features === undefined) return;
+  if (strategy.window() === undefined) return;
   await strategy.prime(await windowHistory(deps, cfg, log));
 }
 

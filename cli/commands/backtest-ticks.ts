@@ -1,10 +1,13 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import { detectFormat, parseHeader } from '../../gateways/historical/csv-format.js';
+import { detectFormat, parseHeader, REQUIRED_COLUMNS } from '../../gateways/historical/csv-format.js';
 import { readTickBatches } from '../../gateways/historical/market-data-csv.js';
 import type { Quote } from '../../streams/messages/quote.js';
 import type { Trade } from '../../streams/messages/trade.js';
 import type { TickFile } from './backtest-spec.js';
+
+/** The two trades layouts' columns, as the refusal names them. */
+const TRADES_COLUMNS = `${REQUIRED_COLUMNS['freqtrade-trades'].join(',')} or ${REQUIRED_COLUMNS['nautilus-trades'].join(',')}`;
 
 /** The first line of a file (at most 4 KiB of it). */
 function firstLine(path: string): string {
@@ -32,7 +35,7 @@ export function checkTickFiles(files: readonly TickFile[], symbols: readonly str
     seen.add(f.path);
     const format = detectFormat(parseHeader(firstLine(f.path)));
     if (format === 'ohlcv') throw new InvalidArgumentError(`--ticks ${f.path}: an OHLCV file; bars come from --data`);
-    if (format === undefined) throw new InvalidArgumentError(`--ticks ${f.path}: not a trades (timestamp,id,side,price,amount or timestamp,trade_id,price,quantity,buyer_maker) or bookTicker (timestamp,ask_size,ask,bid_size,bid) CSV`);
+    if (format === undefined) throw new InvalidArgumentError(`--ticks ${f.path}: not a trades (${TRADES_COLUMNS}) or bookTicker (${REQUIRED_COLUMNS.bookticker.join(',')}) CSV`);
   }
 }
 

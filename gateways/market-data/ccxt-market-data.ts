@@ -225,9 +225,11 @@ export function createCcxtMarketData(o: CcxtMarketDataOptions): MarketDataSource
       if (finite) idless.letterTs = ts;
       await deadLetterIdless(c);
     };
-    const offer = async (t: Trade, origin: Origin): Promise<void> => {
-      if (t.id === undefined || t.id === '') await refuseIdless(t);
-      else await sink.offer(feed, candidate(t), origin);
+    /** Offers `t` to the sink, or refuses it when it has no id; true when it was published. */
+    const offer = async (t: Trade, origin: Origin): Promise<boolean> => {
+      if (t.id !== undefined && t.id !== '') return (await sink.offer(feed, candidate(t), origin)).type === 'published';
+      await refuseIdless(t);
+      return false;
     };
 
     /**
@@ -249,8 +251,7 @@ export function createCcxtMarketData(o: CcxtMarketDataOptions): MarketDataSource
             : await ex.fetchTrades(feed.symbol, cursor, o.pageLimit, { until: end });
         for (const t of page) {
           if (t.timestamp === undefined || t.timestamp > until) continue;
-          if (t.id === undefined || t.id === '') await refuseIdless(t);
-          else if ((await sink.offer(feed, candidate(t), 'backfill')).type === 'published') published++;
+          if (await offer(t, 'backfill')) published++;
         }
         const last = page.at(-1);
         const lastTs = last?.timestamp;

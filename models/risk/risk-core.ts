@@ -107,7 +107,9 @@ export function createRiskCore(opts: RiskCoreOptions) {
   const t0 = opts.trading ?? { state: 'ACTIVE', reason: 'start', scopedHalts: [], seq: 0 };
   let scopedHalts: ScopedHalt[] = t0.scopedHalts.map((h) => ({ ...h }));
   let seq = t0.seq;
-  let machine = createActor(riskMachine, { snapshot: restoreRiskSnapshot(t0.state, t0.reason, t0.flattening ?? false) }).start();
+  /** The trading-state machine started in the state of `t` (a trading snapshot). */
+  const machineOf = (t: z.input<typeof TradingSnapshotSchema>) => createActor(riskMachine, { snapshot: restoreRiskSnapshot(t.state, t.reason, t.flattening ?? false) }).start();
+  let machine = machineOf(t0);
   const state = (): TradingState => tradingStateOf(machine.getSnapshot());
   const reason = (): string => machine.getSnapshot().context.reason;
   const flattening = (): boolean => machine.getSnapshot().context.flattening;
@@ -326,7 +328,7 @@ export function createRiskCore(opts: RiskCoreOptions) {
      */
     restoreTrading(t: TradingSnapshot): void {
       machine.stop();
-      machine = createActor(riskMachine, { snapshot: restoreRiskSnapshot(t.state, t.reason, t.flattening ?? false) }).start();
+      machine = machineOf(t);
       scopedHalts = t.scopedHalts.map((h) => ({ ...h }));
       seq = t.seq;
     },
