@@ -233,11 +233,21 @@ export function createCcxtMarketData(o: CcxtMarketDataOptions): MarketDataSource
     };
 
     /**
+     * The longest page the venue has answered this feed's backfill with: a lower bound of its page
+     * cap, which may be below `pageLimit` (a venue answers at most its own cap, whatever is asked).
+     */
+    let longestPage = 0;
+
+    /**
      * Publishes trades from `from` to `until` (inclusive) from REST, in windows the venue accepts.
-     * A full page goes on from the trade after its last one by id where the venue pages by id;
-     * elsewhere from its last millisecond (the sink knows the ids it published there). A full page
-     * all in one millisecond cannot go on by time: what it left of that millisecond is reported
-     * (`truncated`), never skipped silently.
+     * The venue's page cap is not known (it may be below `pageLimit`), so no page is taken for the
+     * last one by its length: paging goes on while pages bring trades newer than the cursor. A
+     * page goes on from the trade after its last one by id where the venue pages by id (until a
+     * page by id is empty or brings no later id); elsewhere from its last millisecond (the sink
+     * knows the ids it published there), and a window ends with a page that brings nothing newer
+     * than the cursor. A page all in the cursor's millisecond as long as the longest page seen may
+     * have been cut by the venue's cap and cannot go on by time: what it may have left of that
+     * millisecond is reported (`truncated`), never skipped silently.
      */
     const backfill = async (from: number, until: number): Promise<void> => {
       let cursor = from;
@@ -245,32 +255,39 @@ export function createCcxtMarketData(o: CcxtMarketDataOptions): MarketDataSource
       let published = 0;
       while (cursor <= until && !signal.aborted) {
         const end = Math.min(cursor + TRADE_WINDOW_MS - 1, until);
-        const page: Trade[] =
-          idParam !== false && nextId !== undefined
-            ? await ex.fetchTrades(feed.symbol, undefined, o.pageLimit, { [idParam]: nextId })
-            : await ex.fetchTrades(feed.symbol, cursor, o.pageLimit, { until: end });
+        const byId = idParam !== false && nextId !== undefined;
+        const page: Trade[] = byId
+          ? await ex.fetchTrades(feed.symbol, undefined, o.pageLimit, { [idParam]: nextId })
+          : await ex.fetchTrades(feed.symbol, cursor, o.pageLimit, { until: end });
         for (const t of page) {
           if (t.timestamp === undefined || t.timestamp > until) continue;
           if (await offer(t, 'backfill')) published++;
         }
+        longestPage = Math.max(longestPage, page.length);
         const last = page.at(-1);
         const lastTs = last?.timestamp;
-        if (page.length < o.pageLimit || lastTs === undefined) {
-          if (nextId !== undefined) break; // paging by id reached the venue's newest trade
-          cursor = end + 1;
+        if (lastTs === undefined) {
+          if (byId) break; // paging by id reached the venue's newest trade
+          cursor = end + 1; // nothing (more) in this window
           continue;
         }
         if (idParam !== false && last?.id !== undefined && NUMERIC_ID.test(last.id)) {
+          // A page by id that brings no later id (a venue ignoring the param) would repeat forever.
+          if (byId && Number(last.id) < Number(nextId)) break;
           nextId = String(Number(last.id) + 1);
           cursor = Math.max(lastTs, cursor);
-        } else if (lastTs > cursor) {
-          nextId = undefined;
+          continue;
+        }
+        nextId = undefined;
+        if (lastTs > cursor) {
           cursor = lastTs;
-        } else {
+        } else if (lastTs === cursor && page.length >= longestPage) {
           const detail = `the venue holds more trades than a page (${page.length}) in millisecond ${lastTs} and cannot page by trade id: the rest of that millisecond is not fetched`;
           log.warn({ feed: feedName(feed), ts: lastTs, fetched: page.length }, detail);
           sink.status({ type: 'truncated', feed: feedName(feed), ts: lastTs, fetched: page.length, detail });
           cursor = lastTs + 1;
+        } else {
+          cursor = end + 1; // nothing newer than the cursor, in a page the venue's cap did not cut: the window is read
         }
       }
       sink.status({ type: 'backfilled', feed: feedName(feed), from, to: until, published });

@@ -17,9 +17,11 @@ import type { WebSocket } from 'ws';
  *
  * The market is virtual and driven by the test: `advance()` closes the open bar (its final
  * kline, `x: true`) and opens the next one; `trade()` pushes an aggregate trade. The bars are real
- * 1m bars read from the shared data folder. Faults: `failNext` answers the next REST calls with a
- * status and body, `setWsDown` refuses websocket upgrades, `dropSockets` cuts every connection,
- * `sendRaw` pushes an arbitrary frame to the subscribers of a stream.
+ * 1m bars read from the shared data folder. Like the venue, a REST page holds at most 1000 rows
+ * whatever `limit` asks; `capPages` lowers that cap (a venue whose pages are shorter than asked).
+ * Faults: `failNext` answers the next REST calls with a status and body, `setWsDown` refuses
+ * websocket upgrades, `dropSockets` cuts every connection, `sendRaw` pushes an arbitrary frame to
+ * the subscribers of a stream.
  */
 export type Kline = Readonly<{ ts: number; open: number; high: number; low: number; close: number; volume: number }>;
 export type AggTrade = Readonly<{ id: number; ts: number; price: number; qty: number; buyerMaker: boolean }>;
@@ -48,6 +50,8 @@ export type BinanceServer = Readonly<{
   /** Pushes a 24h ticker with this bid/ask at event time `ts`. */
   ticker(id: string, ts: number, bid: number, ask: number): void;
   failNext(pathPrefix: string, status: number, count?: number, body?: unknown): void;
+  /** Rows per REST page (klines, aggTrades) at most, whatever `limit` asks: 1000 unless set. */
+  capPages(rows: number): void;
   setWsDown(down: boolean): void;
   dropSockets(): void;
   sendRaw(stream: string, frame: string): void;
@@ -81,6 +85,7 @@ export async function startBinanceServer(markets: ReadonlyArray<Readonly<{ base:
   const subs = new Map<WebSocket, Set<string>>();
   let wsDown = false;
   let connections = 0;
+  let pageCap = 1000;
   const market = (id: string): Market => {
     const m = byId.get(id);
     if (m === undefined) throw new Error(`no market ${id}`);
@@ -114,7 +119,7 @@ export async function startBinanceServer(markets: ReadonlyArray<Readonly<{ base:
       if (tfMs !== 60_000) return json(res, 400, { code: -1120, msg: 'Invalid interval.' });
       const start = q.has('startTime') ? Number(q.get('startTime')) : undefined;
       const end = q.has('endTime') ? Number(q.get('endTime')) : undefined;
-      const limit = Math.min(Number(q.get('limit') ?? 500), 1000);
+      const limit = Math.min(Number(q.get('limit') ?? 500), pageCap);
       let rows = known.bars.slice(0, known.open + 1).map((b, i) => (i === known.open ? partial(b) : b));
       rows = rows.filter((b) => (start === undefined || b.ts >= start) && (end === undefined || b.ts <= end));
       rows = start === undefined ? rows.slice(-limit) : rows.slice(0, limit);
@@ -124,7 +129,7 @@ export async function startBinanceServer(markets: ReadonlyArray<Readonly<{ base:
       const start = q.has('startTime') ? Number(q.get('startTime')) : undefined;
       const end = q.has('endTime') ? Number(q.get('endTime')) : undefined;
       const fromId = q.has('fromId') ? Number(q.get('fromId')) : undefined;
-      const limit = Math.min(Number(q.get('limit') ?? 500), 1000);
+      const limit = Math.min(Number(q.get('limit') ?? 500), pageCap);
       if (fromId !== undefined && (start !== undefined || end !== undefined)) return json(res, 400, { code: -1128, msg: 'Combination of optional parameters invalid.' });
       if (start !== undefined && end !== undefined && end - start > 3_600_000) return json(res, 400, { code: -1127, msg: 'More than 1 hours between startTime and endTime.' });
       // Like the venue: in id order (the order they happened), from an id or a time, else the newest.
@@ -218,6 +223,7 @@ export async function startBinanceServer(markets: ReadonlyArray<Readonly<{ base:
     failNext(pathPrefix, status, count = 1, body = { code: -1003, msg: 'Too many requests.' }) {
       faults.push({ pathPrefix, status, body: typeof body === 'string' ? body : JSON.stringify(body), remaining: count });
     },
+    capPages: (rows) => void (pageCap = rows),
     setWsDown: (down) => void (wsDown = down),
     dropSockets() {
       for (const ws of subs.keys()) ws.terminate();
