@@ -1,4 +1,4 @@
-import { BadSymbol, AuthenticationError, DDoSProtection, ExchangeNotAvailable, InsufficientFunds, NetworkError, NotSupported, OnMaintenance, PermissionDenied, RateLimitExceeded, RequestTimeout } from 'ccxt';
+import { BadResponse, BadSymbol, AuthenticationError, DDoSProtection, ExchangeNotAvailable, InsufficientFunds, NetworkError, NotSupported, NullResponse, OnMaintenance, PermissionDenied, RateLimitExceeded, RequestTimeout } from 'ccxt';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../../gateways/market-data/backoff.js';
 import { fromCcxtError, fromHttpStatus } from '../../../gateways/market-data/errors.js';
@@ -26,6 +26,10 @@ describe('gateway errors', () => {
       [new AuthenticationError('x'), 'AUTHENTICATION', false],
       [new InsufficientFunds('x'), 'EXCHANGE', false],
       [new Error('socket hang up'), 'NETWORK', true],
+      // An answer ccxt could not parse (binance's -1006 "unexpected response", -1007 "timeout
+      // waiting for backend", a truncated body): OperationFailed like NetworkError, cured by a retry.
+      [new BadResponse('x'), 'NETWORK', true],
+      [new NullResponse('x'), 'NETWORK', true],
     ];
     for (const [e, code, retryable] of cases) expect([e.constructor.name, fromCcxtError(e).code, fromCcxtError(e).retryable]).toEqual([e.constructor.name, code, retryable]);
     expect([429, 500, 503, 401, 400, 418].map((s) => fromHttpStatus(s, '').code)).toEqual(['RATE_LIMITED', 'UNAVAILABLE', 'UNAVAILABLE', 'AUTHENTICATION', 'BAD_SYMBOL', 'EXCHANGE']);
