@@ -37,6 +37,8 @@ import { watchIdle } from './idle-watch.js';
 import { createRiskPersister } from './risk-persist.js';
 import type { StageTiming } from './stage-timing.js';
 import { timedRelease } from './stage-timing.js';
+import type { DecisionCounts } from './stored-decision-counts.js';
+import { countStoredDecisions } from './stored-decision-counts.js';
 
 /** What asset actors push their events into: the sequencer, and when the risk state covers what was decided. */
 export type DecisionFeed = EventSequencer & Readonly<{ covered(prompt?: boolean): Promise<void> }>;
@@ -71,6 +73,8 @@ export type DecisionDeps = Readonly<{
   observer?: DecisionObserver;
   /** Times each release (`decide`, `publish` stages); absent, releases run untimed. */
   stages?: StageTiming;
+  /** Counts each prediction, order and reject once, when its stream first stores it (cli/stored-decision-counts.ts). */
+  counts?: DecisionCounts;
   /**
    * Recent feature vectors per asset (the feature store's capped history): a sequence model's
    * windows are filled from them at start and after a swap, instead of waiting `steps` bars.
@@ -216,7 +220,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
     ? createPaperVenue(paperVenueOptions(cfg, TIMEFRAME_MS[s.timeframe]))
     : undefined;
   const path = createDecisionPath(
-    { bus: deps.bus, subjects: deps.subjects, log: deps.log, clock: deps.clock },
+    { bus: deps.counts === undefined ? deps.bus : countStoredDecisions(deps.bus, deps.subjects, deps.counts), subjects: deps.subjects, log: deps.log, clock: deps.clock },
     {
       strategy,
       timeframe: s.timeframe,

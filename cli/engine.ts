@@ -19,6 +19,7 @@ import type { Decisions } from './decisions.js';
 import { startDecisions } from './decisions.js';
 import { engineControlTarget } from './engine-control.js';
 import type { StageTiming } from './stage-timing.js';
+import type { DecisionCounts } from './stored-decision-counts.js';
 import { timedAssetPorts } from './stage-timing.js';
 import type { Adapters } from './wiring.js';
 import { startLabelingActor } from '../actors/labeling-actor.js';
@@ -47,6 +48,12 @@ export type EngineOptions = Readonly<{
    * its `now` (cli/stage-timing.ts). Absent, nothing is timed and the actors' ports are unwrapped.
    */
   stages?: StageTiming;
+  /**
+   * The decision path's predictions, orders and rejects are counted here, each once: when its
+   * stream first stores it (`sextant_predictions_total`, `sextant_orders_total`; a restarted
+   * engine publishing redelivered decisions again counts nothing twice).
+   */
+  counts?: DecisionCounts;
   /**
    * The wall clock that paces background training (`retraining.training.pace`): live commands
    * pass it; backtests and experiments, on event time, leave it out and train unpaced.
@@ -117,6 +124,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
             ...(opts.observer !== undefined ? { observer: opts.observer } : {}),
             ...(opts.inferenceThread !== undefined ? { thread: opts.inferenceThread } : {}),
             ...(opts.stages !== undefined ? { stages: opts.stages } : {}),
+            ...(opts.counts !== undefined ? { counts: opts.counts } : {}),
             ...(opts.decideFrom !== undefined ? { decideFrom: opts.decideFrom } : {}),
           },
           cfg,

@@ -16,10 +16,14 @@ const parse = (data: Uint8Array): unknown => {
 };
 
 /**
- * Feeds the metrics that can be read off the bus: messages in per subject, predictions, risk
- * decisions (approved orders / rejects), the trading state, served model versions and DLQ
- * refusals. Core subscriptions see JetStream subjects too (a stream stores what is published on
- * core NATS). Control requests (`sx.ctl.…`) are not counted.
+ * Feeds the metrics that can be read off the bus: messages in per subject, the trading state,
+ * served model versions and DLQ refusals. Core subscriptions see JetStream subjects too (a stream
+ * stores what is published on core NATS). Control requests (`sx.ctl.…`) are not counted.
+ *
+ * Predictions and risk decisions are not counted here: a core subscription also sees every
+ * publish the stream drops as a duplicate (a restarted engine publishes its redelivered decisions
+ * again), so the engine counts them where their stream first stores them
+ * (cli/stored-decision-counts.ts, `EngineOptions.counts`).
  *
  * Messages whose payload does not match its schema change nothing but the subject count.
  */
@@ -31,13 +35,6 @@ export function feedMetricsFromBus(bus: CoreSubscriber, subjects: Subjects, metr
     metrics.messageIn(subject);
     const t = subject.split('.');
     switch (t[1]) {
-      case 'pred':
-        if (t[2] !== undefined) metrics.prediction(t[2]);
-        return;
-      case 'exec':
-        if (t[2] === 'order') metrics.order('approved');
-        else if (t[2] === 'reject') metrics.order('rejected');
-        return;
       case 'risk': {
         const s = RiskStateSchema.safeParse(parse(data));
         if (s.success) metrics.riskState(s.data.state);

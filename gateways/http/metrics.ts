@@ -22,7 +22,9 @@ export type EngineMetrics = Readonly<{
   observeStage(stage: MetricStage, ms: number): void;
   /** A message refused at an edge (DLQ), by reason and the refusing source. */
   refusal(reason: string, source?: string): void;
+  /** A prediction its stream stored for the first time (cli/stored-decision-counts.ts). */
   prediction(strategy: string): void;
+  /** A risk decision (order or reject) its stream stored for the first time. */
   order(outcome: OrderOutcome): void;
   /** The trading state now in force: its series is 1, the others 0. */
   riskState(state: string): void;
@@ -73,8 +75,8 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
     registers,
   });
   const refusals = new Counter({ name: 'sextant_refusals_total', help: 'Messages refused at an edge, by reason', labelNames: ['reason', 'source'], registers });
-  const predictions = new Counter({ name: 'sextant_predictions_total', help: 'Predictions published', labelNames: ['strategy'], registers });
-  const orders = new Counter({ name: 'sextant_orders_total', help: 'Suggestions decided by the risk actor', labelNames: ['outcome'], registers });
+  const predictions = new Counter({ name: 'sextant_predictions_total', help: 'Predictions published, each once', labelNames: ['strategy'], registers });
+  const orders = new Counter({ name: 'sextant_orders_total', help: 'Suggestions decided by the risk actor, each decision once', labelNames: ['outcome'], registers });
   const risk = new Gauge({ name: 'sextant_risk_state', help: 'Trading state in force (1) per state', labelNames: ['state'], registers });
   const models = new Gauge({ name: 'sextant_model_version', help: 'Model version an alias serves', labelNames: ['name', 'alias'], registers });
   const clients = new Gauge({ name: 'sextant_ws_clients', help: 'Connected websocket clients', registers });

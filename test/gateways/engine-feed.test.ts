@@ -67,7 +67,7 @@ describe('engine status on the feed and stage metrics (real NATS)', () => {
       { bus, features: createMemoryFeatureStore({ historyCap: 10 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() },
       createLiveClock(),
       silentLogger,
-      { stages: stageTiming(metrics) },
+      { stages: stageTiming(metrics), counts: metrics },
     );
     cleanup.push(() => engine.stop());
     const gateway = await startGatewayRuntime(cfg, bus, {}, silentLogger, { env: {}, metrics });
@@ -127,7 +127,7 @@ describe('engine status on the feed and stage metrics (real NATS)', () => {
 
     await status.pollLag();
     const scrape = async (): Promise<ReturnType<typeof parsePromText>> => parsePromText(await (await fetch(`${gateway.server.url}/metrics`)).text());
-    // Predictions and orders are counted once, off the bus (the core subscription may trail the acks a little).
+    // Predictions and orders are counted once each, as their stream stores them.
     await expect.poll(async () => sampleValue(await scrape(), 'sextant_predictions_total', { strategy: cfg.strategy.name }), { timeout: 5_000 }).toBe(stats?.predictions);
     await expect.poll(async () => sampleValue(await scrape(), 'sextant_orders_total', { outcome: 'approved' }), { timeout: 5_000 }).toBe(stats?.orders);
     const m = await scrape();
