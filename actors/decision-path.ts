@@ -10,6 +10,7 @@ import { encode } from '../streams/codec.js';
 import { retryingPublish } from '../streams/retrying-publish.js';
 import type { Timeframe } from '../streams/messages/bar.js';
 import type { Fill } from '../streams/messages/fill.js';
+import { knownAt } from '../streams/messages/market-data.js';
 import type { Prediction } from '../streams/messages/prediction.js';
 import type { RiskState } from '../streams/messages/risk-state.js';
 import type { Suggestion } from '../streams/messages/suggestion.js';
@@ -246,7 +247,8 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       announce(risk.onMarket(marketMid(md)));
       execution.onMarket(md);
       if (e.vector !== undefined) execution.onFeatures(e.vector);
-      for (const s of execution.onTime(now)) decide(s, now);
+      // A close this event's breach opens on another asset starts when the event was known (its bar's close).
+      for (const s of execution.onTime(now, knownAt(md))) decide(s, now);
       const p = e.vector === undefined ? undefined : bySource.get(e.vector.id);
       if (p !== undefined) {
         stats.predictions++;

@@ -8,6 +8,7 @@ import { FeatureVectorSchema } from '../streams/messages/feature-vector.js';
 import type { Fill } from '../streams/messages/fill.js';
 import { FillSchema } from '../streams/messages/fill.js';
 import type { MarketData } from '../streams/messages/market-data.js';
+import { knownAt } from '../streams/messages/market-data.js';
 import type { Prediction } from '../streams/messages/prediction.js';
 import { PredictionSchema } from '../streams/messages/prediction.js';
 import { QuoteSchema } from '../streams/messages/quote.js';
@@ -115,7 +116,7 @@ export function startExecutionActor(deps: ExecutionActorDeps, opts: ExecutionAct
     // for the children falling due at it.
     const market = m.type === 'md.bar' || m.type === 'md.trade' || m.type === 'md.quote';
     if (market) core.onMarket(m);
-    const out = [...core.onTime(tsOf(m))];
+    const out = [...core.onTime(tsOf(m), market ? knownAt(m) : undefined)];
     if (market) return out;
     switch (m.type) {
       case 'pred':

@@ -95,8 +95,13 @@ export type ExecutionCore = Readonly<{
   strategy: string;
   /** Suggestions to publish now: the children of a new parent that are already due. */
   onPrediction(p: Prediction, now: number): readonly Suggestion[];
-  /** Children that became due by `now` (event time); call before each event, in order. */
-  onTime(now: number): readonly Suggestion[];
+  /**
+   * Children that became due by `now` (event time); call before each event, in order. `eventKnownAt`:
+   * when that event was known (a bar: its close; default `now`). A parent this opens because of the
+   * event — to flat, on a breach marked on any asset's price — starts no earlier: another asset's
+   * data known only up to `now` must not fill it at prices from before the event could be seen.
+   */
+  onTime(now: number, eventKnownAt?: number): readonly Suggestion[];
   onFill(f: Fill): void;
   onReject(r: Reject): void;
   /** The venue works a child no more (expired, or cancelled at a hole in the data): it stops counting as working. */
@@ -260,9 +265,10 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
 
   /**
    * Opens a parent from `position + working` to `target` (replacing an unfinished one whose target
-   * differs by more than the tolerance) and returns its children already due.
+   * differs by more than the tolerance) and returns its children already due. `from`: the least
+   * start, when the parent is caused by an event known later than `a`'s own data (see `onTime`).
    */
-  const openParent = (a: Asset, id: string, source: string, policy: ExecutionPolicy, target: number, now: number, horizonMs: number): readonly Suggestion[] => {
+  const openParent = (a: Asset, id: string, source: string, policy: ExecutionPolicy, target: number, now: number, horizonMs: number, from = Number.NEGATIVE_INFINITY): readonly Suggestion[] => {
     expire(a, now);
     const active = a.parent;
     const tolerance = Math.max(opts.minQty, (opts.minQtyFraction ?? 0) * Math.abs(target));
@@ -280,8 +286,9 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     const ctx: MarketContext = { spreadBps: a.spreadBps, volatility: a.volatility, barMs, volume: a.volume };
     // The schedule starts when the decision could be made: a bar's close, not its open time (an
     // hourly bar arrives after the minutes or ticks of its hour; a plan from its open had every
-    // child but the first due at once on the next event).
-    const startTs = Math.max(now, a.knownAt);
+    // child but the first due at once on the next event). A parent caused by another asset's event
+    // (a close on a breach) starts when that event was known, not at this asset's older data.
+    const startTs = Math.max(now, a.knownAt, from);
     const schedule = policy.schedule({ id, side, qty: Math.abs(delta), arrivalPrice: price, startTs, horizonMs }, ctx);
     checkPlan(policy, id, startTs, schedule);
     const plan = minNotional > 0 && price > 0 ? mergeSmallChildren(schedule, minNotional / price) : schedule;
@@ -296,11 +303,13 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
   /**
    * A parent to flat, if risk wants `a` closed and none was opened in the last `flattenEveryMs`: its
    * children due now. For an asset that holds a position and has nothing under way (the caller checks).
+   * It starts no earlier than `known`, when the event that opens it was known: the breach may have
+   * been marked on another asset's bar, closed after `a`'s newest data.
    */
-  const flatten = (a: Asset, now: number): readonly Suggestion[] => {
+  const flatten = (a: Asset, now: number, known: number): readonly Suggestion[] => {
     if (now < a.flattenAfter || !flatteningOf(a) || !(refPrice(a) > 0)) return NO_SUGGESTIONS;
     a.flattenAfter = now + flattenEveryMs;
-    const opened = openParent(a, flattenParentId(opts.strategy, a.venue, a.symbol, now), FLATTEN_SOURCE, flattenPolicy, 0, now, opts.horizonMs ?? (a.predHorizonMs > 0 ? a.predHorizonMs : barMs));
+    const opened = openParent(a, flattenParentId(opts.strategy, a.venue, a.symbol, now), FLATTEN_SOURCE, flattenPolicy, 0, now, opts.horizonMs ?? (a.predHorizonMs > 0 ? a.predHorizonMs : barMs), known);
     if (a.parent !== undefined || opened.length > 0) st.flattens++;
     return opened;
   };
@@ -331,7 +340,7 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
       a.predHorizonMs = p.horizonMs;
       return openParent(a, parentOrderId(p.id), p.id, flat ? flattenPolicy : opts.policy, target, now, opts.horizonMs ?? p.horizonMs);
     },
-    onTime(now) {
+    onTime(now, eventKnownAt = now) {
       // On every event: most assets have nothing working and no parent, and then nothing is allocated.
       let out: Suggestion[] | undefined;
       const flattenable = opts.flattening !== undefined;
@@ -345,7 +354,7 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
         }
         if (a.parent !== undefined) due(a, now, (out ??= []));
         if (flattenable && a.position !== 0 && a.parent === undefined && a.working.size === 0) {
-          const closing = flatten(a, now);
+          const closing = flatten(a, now, eventKnownAt);
           if (closing.length > 0) (out ??= []).push(...closing);
         }
       }
