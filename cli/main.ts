@@ -9,6 +9,7 @@ import { trainCommand } from './commands/train.js';
 import { createRetrainingTracker } from '../models/mlflow/retraining-tracker.js';
 import { createLogger } from './logger.js';
 import { nonNegative, parseSymbols, parseTime, positive, timeframeArg } from './option-parsers.js';
+import { DEFAULT_DEMO_NAMESPACE, demoNamespaceArg } from './commands/demo-namespace.js';
 import type { Timeframe } from '../streams/messages/bar.js';
 
 const parseSpeed = (v: string): number | 'max' => {
@@ -51,7 +52,8 @@ program
     return n;
   })
   .option('--hold', 'with --dashboard: keep serving after the replay until Ctrl-C')
-  .action(async (opts: { data?: string; symbols: string[]; timeframe: Timeframe; from: number; to: number; embedded?: boolean; faults: boolean; retrain?: boolean; dashboard?: boolean; port?: number; hold?: boolean }) => {
+  .option('--namespace <name>', 'run in this namespace: its own streams, Redis keys, PostgreSQL schema (sextant_<name>) and model registry, reset at start', demoNamespaceArg, DEFAULT_DEMO_NAMESPACE)
+  .action(async (opts: { data?: string; symbols: string[]; timeframe: Timeframe; from: number; to: number; embedded?: boolean; faults: boolean; retrain?: boolean; dashboard?: boolean; port?: number; hold?: boolean; namespace: string }) => {
     if ((opts.port !== undefined || opts.hold === true) && opts.dashboard !== true) throw new InvalidArgumentError('--port and --hold go with --dashboard');
     const { runDemo } = await import('./commands/demo.js');
     await runDemo({ configFile: program.opts<{ config?: string }>().config, ...opts });

@@ -24,6 +24,7 @@ import { createEngineMetrics } from '../../gateways/http/metrics.js';
 import type { Logger } from '../../state/logger.js';
 import { injectFaults } from './demo-faults.js';
 import { ensureDemoModel } from './demo-model.js';
+import { DEFAULT_DEMO_NAMESPACE, demoNamespace } from './demo-namespace.js';
 import { parseModelRef } from '../../models/registry/model-registry.js';
 import type { DecisionStats } from '../../actors/decision-path.js';
 
@@ -44,6 +45,8 @@ export type DemoOptions = Readonly<{
   port?: number;
   /** With `dashboard`: after the replay, keep serving until SIGINT/SIGTERM. */
   hold?: boolean;
+  /** The namespace the demo resets and writes (streams, keys, schema, model registry; default `demo`: see `demoNamespace`). */
+  namespace?: string;
 }>;
 
 export type DemoSummary = Readonly<{
@@ -72,22 +75,20 @@ export type DemoSummary = Readonly<{
 }>;
 
 /**
- * The demo's own namespace, reset at every start so the demo can be run again, with the strategy
+ * The demo's own namespace (`demoNamespace`; default `demo`), reset at every start so the demo can be run again, with the strategy
  * on the replayed timeframe (it scores only bars of its own timeframe: a 5m replay with the
  * configured 1h strategy would predict nothing).
  */
-export function demoConfig(base: Config, symbols: readonly string[], timeframe: Timeframe): Config {
+export function demoConfig(base: Config, symbols: readonly string[], timeframe: Timeframe, namespace: string = DEFAULT_DEMO_NAMESPACE): Config {
+  const { account, ...ns } = demoNamespace(base, namespace);
   return {
     ...base,
+    ...ns,
     strategy: { ...base.strategy, timeframe },
-    prefix: 'sxdemo',
-    streamNamePrefix: 'DEMO_',
-    redis: { ...base.redis, keyPrefix: 'sxdemo' },
-    postgres: { ...base.postgres, schema: 'sextant_demo' },
     assets: symbols.map((symbol) => ({ venue: base.venue, symbol })),
     // A replay runs hours of event time in seconds: staleness is judged by the wall clock here.
     asset: { staleAfterMs: 60_000 },
-    risk: { ...base.risk, account: 'demo', limits: { ...base.risk.limits, allowlist: [...symbols] } },
+    risk: { ...base.risk, account, limits: { ...base.risk.limits, allowlist: [...symbols] } },
   };
 }
 
@@ -96,7 +97,7 @@ const progressNote = (line: string): void => void process.stderr.write(`${line}\
 /** `sextant demo`: replay a real window into the local stack, run the engine, print a summary. */
 export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const started = performance.now();
-  const cfg = demoConfig(loadConfig({ file: opts.configFile }), opts.symbols, opts.timeframe);
+  const cfg = demoConfig(loadConfig({ file: opts.configFile }), opts.symbols, opts.timeframe, opts.namespace);
   const log = createLogger(process.env['SEXTANT_LOG_LEVEL'] ?? 'warn');
   const clock = createLiveClock();
   const dataDir = requireDataDir(opts.data ?? cfg.data.dir);

@@ -1,14 +1,48 @@
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoConfig } from '../../cli/commands/demo.js';
+import { DEFAULT_DEMO_NAMESPACE } from '../../cli/commands/demo-namespace.js';
+import { loadConfig } from '../../config/load.js';
+import { createRedisFeatureStore } from '../../state/redis-feature-store.js';
+import { createNatsBus } from '../../streams/nats-bus.js';
+import { streamSpecs } from '../../streams/provision.js';
 import { testDataDir } from '../support/data-dir.js';
+import { dropSchema } from '../support/pg.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+// The demo runs in a namespace of this run's own (streams, Redis keys, PostgreSQL schema, model
+// registry and its artifacts), never in the one `npm run demo` uses.
+const NAMESPACE = `t${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+const ARTIFACTS = mkdtempSync(join(tmpdir(), 'sx-demo-models-'));
+const testCfg = demoConfig(loadConfig(), ['SOL/USDT'], '1h', NAMESPACE);
+const userCfg = demoConfig(loadConfig(), ['SOL/USDT'], '1h', DEFAULT_DEMO_NAMESPACE);
+
+type RegistryRows = { aliases: unknown[]; versions: number; history: number } | null;
+
+/** What a namespace's model registry holds (null: no registry there), read without creating anything. */
+async function registryRows(schema: string): Promise<RegistryRows> {
+  const client = new pg.Client({ connectionString: testCfg.postgres.url });
+  await client.connect();
+  try {
+    const table = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [`${schema}.model_aliases`]);
+    if (table.rows[0]?.t == null) return null;
+    const count = async (t: string): Promise<number> => (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.${t}`)).rows[0]?.n ?? 0;
+    const aliases = (await client.query(`SELECT name, alias, version, updated_at FROM ${schema}.model_aliases ORDER BY name, alias`)).rows;
+    return { aliases, versions: await count('model_versions'), history: await count('model_alias_history') };
+  } finally {
+    await client.end();
+  }
+}
 
 function sextant(args: readonly string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [resolve(ROOT, 'bin/sextant.js'), ...args], {
+  const r = spawnSync(process.execPath, [resolve(ROOT, 'bin/sextant.js'), ...args, ...(args[0] === 'demo' ? ['--namespace', NAMESPACE] : [])], {
     cwd: ROOT,
-    env: { ...process.env, SEXTANT_DATA_DIR: testDataDir(), ...env },
+    env: { ...process.env, SEXTANT_DATA_DIR: testDataDir(), SEXTANT__models__artifactDir: ARTIFACTS, ...env },
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -37,6 +71,21 @@ const r0 = (stdout: string | undefined): string => stdout ?? '';
 const lastJson = (stdout: string): Summary => JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Summary;
 
 describe('sextant demo', () => {
+  let userRegistry: RegistryRows;
+  beforeAll(async () => {
+    userRegistry = await registryRows(userCfg.postgres.schema);
+  });
+  afterAll(async () => {
+    const bus = await createNatsBus({ url: testCfg.nats.url, name: 'demo-test-cleanup', connectTimeoutMs: 2000 });
+    await bus.deleteStreams(streamSpecs(testCfg).map((s) => s.name));
+    await bus.close();
+    const redis = await createRedisFeatureStore({ url: testCfg.redis.url, keyPrefix: testCfg.redis.keyPrefix, historyCap: 1 });
+    await redis.clear();
+    await redis.close();
+    await dropSchema(testCfg.postgres.url, testCfg.postgres.schema);
+    rmSync(ARTIFACTS, { recursive: true, force: true });
+  });
+
   it('falls back to in-process adapters, says so, and still runs the window when no service answers', () => {
     const r = sextant(['demo', '--symbols', 'BTC/USDT,ETH/USDT', '--from', '2024-01-01', '--to', '2024-02-01'], {
       NATS_URL: 'nats://127.0.0.1:1',
@@ -60,7 +109,7 @@ describe('sextant demo', () => {
     expect(r.stdout).toContain('Sextant demo summary');
   });
 
-  it('runs the whole decision path on the real NATS, Redis and PostgreSQL, twice, with the same result', () => {
+  it('runs the whole decision path on the real NATS, Redis and PostgreSQL, twice, with the same result', async () => {
     // The first run trains its own model (whatever the registry held), the second serves it.
     const runs = [['--retrain'], []].map((extra) => sextant(['demo', '--symbols', 'SOL/USDT', '--from', '2024-03-01', '--to', '2024-04-01', ...extra]));
     for (const r of runs) expect(r.status, r.stderr).toBe(0);
@@ -90,6 +139,12 @@ describe('sextant demo', () => {
       risk: s.risk,
     });
     expect(decided(b)).toEqual(decided(a));
+    // The model was trained and promoted in the test's own namespace, its artifact under the test's folder…
+    const mine = await registryRows(testCfg.postgres.schema);
+    expect(mine?.aliases).toEqual([expect.objectContaining({ name: 'direction-mlp', alias: 'production', version: 1 })]);
+    expect(readdirSync(ARTIFACTS)).toEqual([testCfg.postgres.schema]);
+    // …and the namespace `npm run demo` serves from is as it was: same versions, same production alias.
+    expect(await registryRows(userCfg.postgres.schema)).toEqual(userRegistry);
   });
 
   it('runs the strategy on the replayed timeframe: a 5m demo predicts on its 5m bars', () => {
