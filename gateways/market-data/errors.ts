@@ -17,7 +17,11 @@ export const GatewayErrorCode = {
 } as const;
 export type GatewayErrorCode = (typeof GatewayErrorCode)[keyof typeof GatewayErrorCode];
 
-const RETRYABLE: ReadonlySet<GatewayErrorCode> = new Set([GatewayErrorCode.NETWORK, GatewayErrorCode.RATE_LIMITED, GatewayErrorCode.UNAVAILABLE]);
+/**
+ * `BAD_RESPONSE` (an answer that is not the API's: a body cut short, a proxy's error page with a
+ * 200) is retried, as ccxt's `BadResponse` is: the next request usually gets a whole answer.
+ */
+const RETRYABLE: ReadonlySet<GatewayErrorCode> = new Set([GatewayErrorCode.NETWORK, GatewayErrorCode.RATE_LIMITED, GatewayErrorCode.UNAVAILABLE, GatewayErrorCode.BAD_RESPONSE]);
 
 export class GatewayError extends Error {
   override readonly name = 'GatewayError';

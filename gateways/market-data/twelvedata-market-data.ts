@@ -93,7 +93,8 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
     if (err.success) throw fromHttpStatus(err.data.code, `${err.data.code} ${err.data.message}`);
     if (!res.ok) throw fromHttpStatus(res.status, `HTTP ${res.status}`);
     const ok = OkSchema.safeParse(body);
-    if (!ok.success) throw new GatewayError(GatewayErrorCode.BAD_RESPONSE, `unexpected answer: ${ok.error.issues[0]?.message ?? ''}`);
+    // Well-formed JSON of another shape is the vendor's API changing under us: retrying cannot help.
+    if (!ok.success) throw new GatewayError(GatewayErrorCode.EXCHANGE, `unexpected answer: ${ok.error.issues[0]?.message ?? ''}`);
     return ok.data.values
       .map((v): Candle => [parseVendorTime(v.datetime), Number(v.open), Number(v.high), Number(v.low), Number(v.close), v.volume === undefined ? 0 : Number(v.volume)])
       .sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));

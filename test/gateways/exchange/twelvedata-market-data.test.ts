@@ -11,7 +11,7 @@ import { openStack, readStream, start, until } from './harness.js';
 import type { Stack } from './harness.js';
 
 /** A TwelveData-style `/time_series` over real hourly bars; `open` is the newest (unfinished) bar. */
-type Vendor = { url: string; open: number; requests: URLSearchParams[]; faults: Array<{ status: number; body: unknown }>; close(): Promise<void> };
+type Vendor = { url: string; open: number; requests: URLSearchParams[]; faults: Array<{ status: number; body: unknown; raw?: string }>; close(): Promise<void> };
 
 const stamp = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
@@ -25,6 +25,10 @@ async function startVendor(bars: readonly Kline[], open: number): Promise<Vendor
       res.end(JSON.stringify(body));
     };
     const fault = v.faults.shift();
+    if (fault?.raw !== undefined) {
+      res.writeHead(fault.status, { 'content-type': 'text/html' });
+      return void res.end(fault.raw);
+    }
     if (fault !== undefined) return send(fault.status, fault.body);
     const q = u.searchParams;
     if (u.pathname !== '/time_series' || q.get('apikey') !== 'k3y') return send(401, { status: 'error', code: 401, message: 'bad key' });
@@ -121,6 +125,22 @@ describe('TwelveData-style REST provider (local server, real JetStream)', () => 
     expect(retries).toEqual([['RATE_LIMITED', 50], ['RATE_LIMITED', 100], ['UNAVAILABLE', 200]]);
     expect(await count()).toBe(6);
   });
+  it('retries an answer that is not JSON (a proxy page with a 200, a body cut short), and stops on JSON of another shape', async () => {
+    vendor.faults.push({ status: 200, body: undefined, raw: '<html><body>502 Bad Gateway</body></html>' });
+    vendor.faults.push({ status: 200, body: undefined, raw: '{"meta":{"symbol":"BTC/USD"},"values":[{"datetime":"2024-01-0' });
+    const gw = gateway();
+    await until(async () => (await count()) >= 6, 10_000, 'history after retries');
+    const retries = stack.statuses.flatMap((s) => (s.type === 'retrying' ? [[s.code, s.delayMs]] : []));
+    expect(retries).toEqual([['BAD_RESPONSE', 50], ['BAD_RESPONSE', 100]]);
+    vendor.faults.push({ status: 200, body: { status: 'ok', rows: [] } });
+    vendor.open += 2;
+    await until(() => stack.statuses.some((s) => s.type === 'failed'), 10_000, 'failure');
+    await gw.stop();
+    expect(stack.statuses.find((s) => s.type === 'failed')).toMatchObject({ code: 'EXCHANGE', error: expect.stringContaining('unexpected answer') });
+    expect(stack.statuses.filter((s) => s.type === 'retrying')).toHaveLength(2);
+    expect(await count()).toBe(6);
+  });
+
   it('spaces the requests of all its feeds by the plan\'s requests per minute', async () => {
     // Two feeds polling every 5 ms (the injected sleep) would send hundreds a second; a budget of
     // 600 a minute lets one through every 100 ms. Timed where the requests are sent.
