@@ -6,18 +6,21 @@ import type { Config } from '../../config/schema.js';
 import { UNKNOWN_VENUE, findBarFilesUnder } from '../../gateways/data-dir.js';
 import { readMarketData } from '../../gateways/historical/market-data-csv.js';
 import { mergeByTime } from '../../gateways/historical/merge-by-time.js';
-import { replay } from '../../gateways/replay.js';
+import { replay, subjectOf } from '../../gateways/replay.js';
+import { resumeAfterStored } from '../../gateways/replay-resume.js';
+import type { StoredMark } from '../../gateways/replay-resume.js';
 import type { MarketData } from '../../streams/messages/market-data.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { natsBusOptions } from '../nats-options.js';
 import { emptyWindow, repeatedIn } from '../option-parsers.js';
-import { streamSpecs } from '../../streams/provision.js';
+import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { encode } from '../../streams/codec.js';
 import { RefusalReason } from '../../streams/messages/dlq-entry.js';
 import type { DlqEntry } from '../../streams/messages/dlq-entry.js';
 import { toDlqEntry } from '../../streams/validation/dlq.js';
 import { refuse } from '../../streams/validation/refusal.js';
+import { decodeMarketData } from '../../streams/validation/decode-market-data.js';
 import type { SourceError } from '../../gateways/historical/source-error.js';
 
 export type ReplayCommandOptions = Readonly<{
@@ -85,6 +88,9 @@ export function replaySources(cfg: Config, opts: Omit<ReplayCommandOptions, 'con
  * `sextant replay`: publishes historical CSV data into JetStream with deterministic ids (so a
  * second replay of the same data stores nothing twice), as fast as possible or at a speed factor.
  * Only configured assets are published: anything else would have no actor to consume it.
+ * A replay started again after an interruption resumes after what the MD stream already holds of
+ * each subject (`skipped` counts what it left out): the stream's duplicate window alone (two
+ * minutes by default) would store everything published before the interruption a second time.
  */
 export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
   const cfg = loadConfig({ file: opts.configFile });
@@ -106,12 +112,22 @@ export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
   const progress = new SingleBar({ format: ' replay |{bar}| {value} msgs | {rate} msg/s', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
   try {
     await bus.ensureStreams(streamSpecs(cfg));
+    const mdStream = streamName(cfg, 'MD');
+    const lastStored = async (subject: string): Promise<StoredMark | undefined> => {
+      const last = await bus.lastMessage(mdStream, subject);
+      if (last === undefined) return undefined;
+      // Something that is not market data of this subject marks nothing: the msgId window still applies.
+      const r = decodeMarketData(subject, last.data, { maxPayloadBytes: cfg.validation.maxPayloadBytes, subjects, isKnown: () => true });
+      return r.ok ? { ts: r.msg.ts, id: r.msg.id } : undefined;
+    };
+    let skipped = 0;
+    const source = resumeAfterStored(mergeByTime(...sources), { subjectOf: (m) => subjectOf(subjects, m), lastStored, onSkip: () => void skipped++ });
     const started = performance.now();
     progress.start(0, 0, { rate: 0 });
     const result = await replay({
       bus,
       subjects,
-      source: mergeByTime(...sources),
+      source,
       speed: opts.speed,
       onProgress: (n) => {
         if (n % 1000 === 0) progress.update(n, { rate: Math.round(n / ((performance.now() - started) / 1000)) });
@@ -122,7 +138,7 @@ export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
     await Promise.all(refusals);
     const secs = (performance.now() - started) / 1000;
     process.stdout.write(
-      `${JSON.stringify({ published: result.published, duplicates: result.duplicates, stored: result.published - result.duplicates, refused: refusals.length, seconds: Math.round(secs * 100) / 100, firstTs: result.firstTs, lastTs: result.lastTs })}\n`,
+      `${JSON.stringify({ published: result.published, duplicates: result.duplicates, stored: result.published - result.duplicates, skipped, refused: refusals.length, seconds: Math.round(secs * 100) / 100, firstTs: result.firstTs, lastTs: result.lastTs })}\n`,
     );
   } finally {
     progress.stop();
