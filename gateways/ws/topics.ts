@@ -6,7 +6,8 @@ import type { Topic } from './protocol.js';
  * Where a bus message lands in the feed. `key` is what clients see (a symbol, `account`, a model
  * name); `slot` is what the hub keeps the latest message of and what a slow client's backlog is
  * conflated by. A slot is at least as fine as its key (a symbol's bar and its last trade are two
- * slots of key `BTC/USDT`), so a snapshot holds the newest message of each kind.
+ * slots of key `BTC/USDT`), and names the venue of its subject (BTC/USDT on two venues is two
+ * assets), so a snapshot holds the newest message of each kind of each venue.
  */
 export type Route = Readonly<{ topic: Topic; key: string; slot: string; symbolToken?: string }>;
 
@@ -37,16 +38,18 @@ export function routeSubject(subjects: Subjects, subject: string): Route | undef
     case 'md': {
       // sx.md.<venue>.<sym>.<kind>[.<tf>]
       if (t.length < 5 || t.length > 6) return undefined;
-      return symbolRoute('md', t[3], `${t.slice(4).join('.')}|`);
+      return symbolRoute('md', t[3], `${t.slice(4).join('.')}|${t[2]}|`);
     }
     case 'feat':
-      return t.length === 4 ? symbolRoute('features', t[3], '') : undefined;
+      // sx.feat.<venue>.<sym>
+      return t.length === 4 ? symbolRoute('features', t[3], `${t[2]}|`) : undefined;
     case 'pred':
       // sx.pred.<strategy>.<venue>.<sym>
-      return t.length === 5 ? symbolRoute('predictions', t[4], `${t[2]}|`) : undefined;
+      return t.length === 5 ? symbolRoute('predictions', t[4], `${t[2]}|${t[3]}|`) : undefined;
     case 'exec':
-      if ((t[2] === 'order' || t[2] === 'reject') && t.length === 6) return symbolRoute('orders', t[5], `${t[2]}|${t[3]}|`);
-      if (t[2] === 'fill' && t.length === 5) return symbolRoute('orders', t[4], 'fill|');
+      // sx.exec.{order,reject}.<strategy>.<venue>.<sym>, sx.exec.fill.<venue>.<sym>
+      if ((t[2] === 'order' || t[2] === 'reject') && t.length === 6) return symbolRoute('orders', t[5], `${t[2]}|${t[3]}|${t[4]}|`);
+      if (t[2] === 'fill' && t.length === 5) return symbolRoute('orders', t[4], `fill|${t[3]}|`);
       return undefined;
     case 'risk':
       return subject === subjects.riskState() ? { topic: 'risk', key: 'account', slot: 'account' } : undefined;

@@ -55,9 +55,22 @@ describe('feed parts', () => {
 
   it('routes subjects to topic, key and slot', () => {
     const s = subjectsFor('sx');
-    expect(routeSubject(s, 'sx.md.binance.BTC-USDT_USDT.bar.1h')).toEqual({ topic: 'md', key: 'BTC/USDT:USDT', slot: 'bar.1h|BTC/USDT:USDT', symbolToken: 'BTC-USDT_USDT' });
-    expect(routeSubject(s, 'sx.pred.dirmlp.binance.ETH-USDT')).toEqual({ topic: 'predictions', key: 'ETH/USDT', slot: 'dirmlp|ETH/USDT', symbolToken: 'ETH-USDT' });
-    expect(routeSubject(s, 'sx.exec.fill.binance.ETH-USDT')?.slot).toBe('fill|ETH/USDT');
+    expect(routeSubject(s, 'sx.md.binance.BTC-USDT_USDT.bar.1h')).toEqual({ topic: 'md', key: 'BTC/USDT:USDT', slot: 'bar.1h|binance|BTC/USDT:USDT', symbolToken: 'BTC-USDT_USDT' });
+    expect(routeSubject(s, 'sx.pred.dirmlp.binance.ETH-USDT')).toEqual({ topic: 'predictions', key: 'ETH/USDT', slot: 'dirmlp|binance|ETH/USDT', symbolToken: 'ETH-USDT' });
+    expect(routeSubject(s, 'sx.exec.fill.binance.ETH-USDT')?.slot).toBe('fill|binance|ETH/USDT');
+    // One symbol on two venues is two assets: their slots (snapshot, conflation) never merge.
+    for (const [a, b] of [
+      ['sx.md.binance.BTC-USDT.trade', 'sx.md.kraken.BTC-USDT.trade'],
+      ['sx.feat.binance.BTC-USDT', 'sx.feat.kraken.BTC-USDT'],
+      ['sx.pred.dirmlp.binance.BTC-USDT', 'sx.pred.dirmlp.kraken.BTC-USDT'],
+      ['sx.exec.order.dirmlp.binance.BTC-USDT', 'sx.exec.order.dirmlp.kraken.BTC-USDT'],
+      ['sx.exec.fill.binance.BTC-USDT', 'sx.exec.fill.kraken.BTC-USDT'],
+    ] as const) {
+      const [ra, rb] = [routeSubject(s, a), routeSubject(s, b)];
+      expect(ra?.key).toBe('BTC/USDT');
+      expect(rb?.key).toBe('BTC/USDT');
+      expect(ra?.slot).not.toBe(rb?.slot);
+    }
     expect(routeSubject(s, 'sx.risk.state')).toEqual({ topic: 'risk', key: 'account', slot: 'account' });
     expect(routeSubject(s, 'sx.model.direction-mlp.rolled_back')?.key).toBe('direction-mlp');
     for (const no of ['sx.exec.suggest.dirmlp.binance.BTC-USDT', 'sx.dlq.asset', 'sx.ctl.halt', 'other.md.binance.BTC-USDT.trade', 'sx.md.binance']) expect(routeSubject(s, no)).toBeUndefined();

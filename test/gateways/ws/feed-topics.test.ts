@@ -167,3 +167,40 @@ describe('websocket feed topics from the bus (real NATS)', () => {
     b.ws.close();
   });
 });
+
+describe('websocket feed: one symbol on two venues (real NATS)', () => {
+  let gw: Gateway;
+  beforeAll(async () => {
+    gw = await startTestGateway();
+  });
+  afterAll(async () => {
+    await gw.close();
+  });
+
+  it('snapshots the newest message of each venue, not only of the venue that spoke last', async () => {
+    const s = gw.subjects;
+    gw.bus.emit(s.trade('binance', 'BTC/USDT'), json({ type: 'md.trade', venue: 'binance', symbol: 'BTC/USDT', price: 100 }));
+    gw.bus.emit(s.trade('kraken', 'BTC/USDT'), json({ type: 'md.trade', venue: 'kraken', symbol: 'BTC/USDT', price: 101 }));
+    gw.bus.emit(s.fill('binance', 'BTC/USDT'), json({ type: 'exec.fill', venue: 'binance', symbol: 'BTC/USDT' }));
+    gw.bus.emit(s.fill('kraken', 'BTC/USDT'), json({ type: 'exec.fill', venue: 'kraken', symbol: 'BTC/USDT' }));
+    await gw.bus.flush();
+    await until(() => gw.hub.stats().seq.orders === 2 && gw.hub.stats().seq.md === 2);
+
+    const c = await connectFeed(gw.wsUrl, { token: VIEWER });
+    c.send({ op: 'subscribe', topic: 'md', symbols: ['BTC/USDT'] });
+    c.send({ op: 'subscribe', topic: 'orders' });
+    await c.waitFor((m) => m.type === 'subscribed' && m.topic === 'orders');
+    const venues = (topic: string): [string, number, string][] =>
+      updates(c.messages, topic).map((u) => [u.key, u.seq, (u.data as { venue: string }).venue]);
+    expect(venues('md')).toEqual([
+      ['BTC/USDT', 1, 'binance'],
+      ['BTC/USDT', 2, 'kraken'],
+    ]);
+    expect(venues('orders')).toEqual([
+      ['BTC/USDT', 1, 'binance'],
+      ['BTC/USDT', 2, 'kraken'],
+    ]);
+    c.ws.close();
+    await c.closed;
+  });
+});
