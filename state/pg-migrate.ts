@@ -42,8 +42,8 @@ export async function migrateSchema(url: string, schema: string): Promise<StoreF
       checkOrder: true,
       log: () => {},
     });
-    const flavor = await chooseFlavor(client);
-    for (const sql of hypertableStatements(flavor, schema)) await client.query(sql);
+    const { flavor, extensionSchema } = await chooseFlavor(client);
+    for (const sql of hypertableStatements(flavor, schema, extensionSchema)) await client.query(sql);
     return flavor;
   } catch (e) {
     throw pgStoreError(`migrations failed in schema ${schema}`, e);
@@ -53,20 +53,24 @@ export async function migrateSchema(url: string, schema: string): Promise<StoreF
 }
 
 async function probe(client: pg.Client): Promise<TimescaleProbe> {
-  const r = await client.query<{ installed: boolean; available: boolean }>(PROBE_TIMESCALE_SQL);
-  return { installed: r.rows[0]?.installed === true, available: r.rows[0]?.available === true };
+  const r = await client.query<{ installed: boolean; available: boolean; schema: string | null }>(PROBE_TIMESCALE_SQL);
+  const row = r.rows[0];
+  return { installed: row?.installed === true, available: row?.available === true, ...(typeof row?.schema === 'string' ? { schema: row.schema } : {}) };
 }
 
-async function chooseFlavor(client: pg.Client): Promise<StoreFlavor> {
+type Flavor = Readonly<{ flavor: StoreFlavor; extensionSchema?: string }>;
+
+const chosen = (p: TimescaleProbe): Flavor => (p.installed ? { flavor: 'timescale', ...(p.schema !== undefined ? { extensionSchema: p.schema } : {}) } : { flavor: 'postgres' });
+
+async function chooseFlavor(client: pg.Client): Promise<Flavor> {
   const first = await probe(client);
   const step = timescaleStep(first);
-  if (step === 'use') return 'timescale';
-  if (step === 'plain') return 'postgres';
+  if (step !== 'create') return chosen(first);
   try {
     await client.query(CREATE_TIMESCALE_SQL);
   } catch {
     // Not preloaded, or no privilege to create extensions: plain PostgreSQL serves the same schema.
     // Another process may have created it meanwhile, hence the second look.
   }
-  return (await probe(client)).installed ? 'timescale' : 'postgres';
+  return chosen(await probe(client));
 }

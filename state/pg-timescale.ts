@@ -3,16 +3,24 @@ export const HYPERTABLES = ['bars', 'trades', 'quotes', 'features'] as const;
 
 export type StoreFlavor = 'timescale' | 'postgres';
 
-/** What the database says about the extension: installed in this database, or only available. */
-export type TimescaleProbe = Readonly<{ installed: boolean; available: boolean }>;
+/**
+ * What the database says about the extension: installed in this database (and in which schema its
+ * functions live, as a quoted identifier), or only available.
+ */
+export type TimescaleProbe = Readonly<{ installed: boolean; available: boolean; schema?: string }>;
 
-/** One query answers both questions, so a start costs one round trip when Timescale is absent. */
+/** One query answers every question, so a start costs one round trip when Timescale is absent. */
 export const PROBE_TIMESCALE_SQL = `SELECT
   EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') AS installed,
-  EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb') AS available`;
+  EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb') AS available,
+  (SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'timescaledb') AS schema`;
 
-/** Idempotent; fails without privileges or without `shared_preload_libraries`, then we stay plain. */
-export const CREATE_TIMESCALE_SQL = 'CREATE EXTENSION IF NOT EXISTS timescaledb';
+/**
+ * Idempotent; fails without privileges or without `shared_preload_libraries`, then we stay plain.
+ * In `public`, where TimescaleDB's images put it: created by a session whose `search_path` is a
+ * store's schema, it would land in that schema, and dropping the schema would drop the extension.
+ */
+export const CREATE_TIMESCALE_SQL = 'CREATE EXTENSION IF NOT EXISTS timescaledb SCHEMA public';
 
 /**
  * The next step for a probe: use the extension, try to install it (packaged but not yet created
@@ -28,10 +36,15 @@ export function timescaleStep(probe: TimescaleProbe): 'use' | 'create' | 'plain'
  * PostgreSQL, where the same tables stay time-indexed. Idempotent (`if_not_exists`), and
  * `migrate_data` converts tables that already hold rows. Every unique key includes `ts`, which
  * hypertables require. `schema` must already be a validated identifier.
+ *
+ * `create_hypertable` is called by the schema the extension is installed in (`extensionSchema`,
+ * from the probe, already quoted): the migration session's `search_path` is the store's schema
+ * alone, where an unqualified call does not find the extension's functions (installed in
+ * `public` by `CREATE EXTENSION` on a TimescaleDB image).
  */
-export function hypertableStatements(flavor: StoreFlavor, schema: string): string[] {
+export function hypertableStatements(flavor: StoreFlavor, schema: string, extensionSchema = 'public'): string[] {
   if (flavor !== 'timescale') return [];
   return HYPERTABLES.map(
-    (t) => `SELECT create_hypertable('${schema}.${t}', 'ts', chunk_time_interval => INTERVAL '7 days', if_not_exists => TRUE, migrate_data => TRUE)`,
+    (t) => `SELECT ${extensionSchema}.create_hypertable('${schema}.${t}', 'ts', chunk_time_interval => INTERVAL '7 days', if_not_exists => TRUE, migrate_data => TRUE)`,
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HYPERTABLES, hypertableStatements, timescaleStep } from '../../state/pg-timescale.js';
+import { CREATE_TIMESCALE_SQL, HYPERTABLES, hypertableStatements, timescaleStep } from '../../state/pg-timescale.js';
 
 // The Timescale path cannot run on this machine (no extension); its decisions and SQL can.
 describe('TimescaleDB path', () => {
@@ -10,13 +10,16 @@ describe('TimescaleDB path', () => {
   });
 
   it('turns every table into a hypertable on ts, idempotently and keeping existing rows', () => {
-    const statements = hypertableStatements('timescale', 'sextant');
+    const statements = hypertableStatements('timescale', 'sextant', '"tsdb"');
     expect(statements).toHaveLength(HYPERTABLES.length);
     for (const [i, t] of ['bars', 'trades', 'quotes', 'features'].entries()) {
       expect(statements[i]).toBe(
-        `SELECT create_hypertable('sextant.${t}', 'ts', chunk_time_interval => INTERVAL '7 days', if_not_exists => TRUE, migrate_data => TRUE)`,
+        `SELECT "tsdb".create_hypertable('sextant.${t}', 'ts', chunk_time_interval => INTERVAL '7 days', if_not_exists => TRUE, migrate_data => TRUE)`,
       );
     }
+    // Where the probe names no schema, where the extension is created (test/state/store-timescale-pg.test.ts runs them).
+    expect(hypertableStatements('timescale', 'sextant')[0]).toMatch(/^SELECT public\.create_hypertable\('sextant\.bars'/);
+    expect(CREATE_TIMESCALE_SQL).toBe('CREATE EXTENSION IF NOT EXISTS timescaledb SCHEMA public');
   });
 
   it('leaves plain PostgreSQL tables alone', () => {
