@@ -50,7 +50,11 @@ type Outgoing = Readonly<{ frame: string | Buffer; entry?: FeedEntry }>;
 
 const TEXT = { binary: false } as const;
 const DRAIN_EVERY_MS = 20;
-/** A slow client may never read our close frame: drop the socket after this long. */
+/**
+ * A client the server closes may never answer the close frame (backed up, gone quiet, a half-open
+ * link): its socket is dropped after this long rather than after `ws`'s 30 s close timeout, which
+ * would hold a shutdown and a maxClients slot.
+ */
 const TERMINATE_AFTER_MS = 1000;
 
 const dec = new TextDecoder('utf-8', { fatal: true });
@@ -72,6 +76,7 @@ export function createClientSession(deps: SessionDeps): ClientSession {
   let alive = true;
   let closing: string | undefined;
   let gone = false;
+  let terminateTimer: NodeJS.Timeout | undefined;
 
   const open = (): boolean => closing === undefined && ws.readyState === ws.OPEN;
 
@@ -81,7 +86,8 @@ export function createClientSession(deps: SessionDeps): ClientSession {
     stopDrain();
     backlog.clear();
     ws.close(code, reason);
-    if (code === CloseCode.SLOW_CONSUMER) setTimeout(() => ws.terminate(), TERMINATE_AFTER_MS).unref();
+    terminateTimer = setTimeout(() => ws.terminate(), TERMINATE_AFTER_MS);
+    terminateTimer.unref();
   };
 
   const stopDrain = (): void => {
@@ -214,6 +220,7 @@ export function createClientSession(deps: SessionDeps): ClientSession {
   ws.on('close', () => {
     if (gone) return;
     gone = true;
+    clearTimeout(terminateTimer);
     stopDrain();
     backlog.clear();
     for (const topic of subs.keys()) directory.leave(topic, session);
