@@ -53,4 +53,30 @@ describe('sextant replay with bad rows in the file (real JetStream; fails, never
       await bus.close();
     }
   }, 60_000);
+
+  it('dead-letters a bad row of a trades file on the trade subject, not a bar subject', async () => {
+    const csv = join(dir, 'BTC_USDT_trades.csv');
+    // Line 3: a price that is not a number.
+    const trade = (i: number, price = '42000.5'): string => `${T0 + i},${1000 + i},${price},0.01,False`;
+    writeFileSync(csv, ['timestamp,trade_id,price,quantity,buyer_maker', trade(0), trade(1, 'n/a'), trade(2)].join('\n') + '\n');
+    await runReplay({ configFile, data: csv, timeframe: '1h', speed: 'max' });
+    const bus = await createNatsBus({ url: NATS_URL, name: 'replay-bad-trades-check', connectTimeoutMs: 3000 });
+    try {
+      const subjects = subjectsFor(cfg.prefix);
+      expect(await bus.countMessages(streamName(cfg, 'MD'), subjects.trade(cfg.venue, 'BTC/USDT'))).toBe(2);
+      const dlq: ReturnType<typeof DlqEntrySchema.parse>[] = [];
+      const c = bus.consume({ stream: streamName(cfg, 'DLQ'), durable: 'check-trades', filterSubject: subjects.dlq('replay') }, (batch) => {
+        for (const d of batch) {
+          const e = DlqEntrySchema.parse(JSON.parse(new TextDecoder().decode(d.data)));
+          if (e.detail.includes(csv)) dlq.push(e);
+        }
+      });
+      await expect.poll(() => dlq.length, { timeout: 5_000 }).toBe(1);
+      await c.stop();
+      expect(dlq.map((e) => [e.reason, e.subject])).toEqual([['SCHEMA', subjects.trade(cfg.venue, 'BTC/USDT')]]);
+      expect(dlq[0]?.detail).toContain(`${csv}:3:`);
+    } finally {
+      await bus.close();
+    }
+  }, 60_000);
 });
