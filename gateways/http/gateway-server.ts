@@ -121,7 +121,8 @@ export async function startGatewayServer(opts: GatewayServerOptions): Promise<Ga
 
   const server = createServer((req, res) => {
     route(req, res).catch((e: unknown) => {
-      log.error({ err: (e as Error).message, url: req.url }, 'request failed');
+      // The path only: the query may hold a token (the dashboard's own address is `/?token=…`).
+      log.error({ err: (e as Error).message, method: req.method, path: pathOf(req) ?? '?' }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
       else res.destroy();
     });
