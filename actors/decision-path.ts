@@ -17,6 +17,8 @@ import type { Suggestion } from '../streams/messages/suggestion.js';
 import type { Subjects } from '../streams/subjects.js';
 import type { AssetEvent } from './event-sequencer.js';
 import { createRiskCheckpoints } from './risk-checkpoints.js';
+import type { StoreRetryPolicy } from './retrying-store-write.js';
+import { retryingStoreWrite } from './retrying-store-write.js';
 
 /** What the decision path produced so far; the demo prints it and `sextant ctl status` shows it. */
 export type DecisionStats = {
@@ -81,6 +83,8 @@ export type DecisionPathOptions = Readonly<{
    * `settled` waits for its publications only. Undefined: after every release.
    */
   riskCheckpointMs?: number;
+  /** How a risk-state write the store may take later is tried again; default {@link RISK_WRITE_RETRY}. */
+  riskWriteRetry?: StoreRetryPolicy;
   /**
    * Events before this event time only warm the strategy (a backtest's warm-up bars before its
    * window): their vectors go through inference, so sequence windows and the attributions'
@@ -106,8 +110,19 @@ export type DecisionPath = Readonly<{
    * the write is made now, or at the end of the release being decided.
    */
   covered(prompt?: boolean): Promise<void>;
-  /** A fill reported by a live trading consumer (no paper venue); the risk state is written at once. */
+  /**
+   * A fill reported by a live trading consumer (no paper venue); the risk state is written at once.
+   * Refused (not applied) once a risk write failed (`failed`).
+   */
   onExternalFill(f: Fill): Promise<void>;
+  /**
+   * Resolves with the failure of the first risk-state write that could not be stored (its
+   * retries spent), or of a publication such a write waited for; never while the writes go
+   * through. The decision path is then stopped: what waited for a write, and every later
+   * release and fill, fails with it, so nothing more is acknowledged. Its owner stops the
+   * sequencer with it (cli/decisions.ts), and the engine reports it (`Engine.failed`).
+   */
+  failed(): Promise<unknown>;
   /** Writes the risk state now (or when the release being decided ends), and after every later release (stopping). */
   flush(): void;
   stats(): Readonly<DecisionStats>;
@@ -130,6 +145,14 @@ const SLICE = 256;
  * stops the decision path, and the engine with it (event-sequencer.ts).
  */
 const PUBLISH_ATTEMPTS = 7;
+/**
+ * Tries per risk-state write when the store says a retry can help (`retryingStoreWrite`): as for
+ * the publishes, 7 tries; waits of 0.5, 1, 2, 4, 8 and 10 s between them ride out about 25 s of a
+ * store away (a PostgreSQL restart or failover), under the default 30 s ack wait of the inputs
+ * that wait for the write. A failure the store calls final (a refused statement) is not tried
+ * again. Either way, one that stays stops the decision path, and the engine with it.
+ */
+export const RISK_WRITE_RETRY: StoreRetryPolicy = { attempts: 7, firstDelayMs: 500, maxDelayMs: 10_000 };
 
 export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOptions): DecisionPath {
   const { bus, subjects } = deps;
@@ -235,9 +258,14 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     const vectors = [];
     for (const e of events) if (e.vector !== undefined && e.md.type === 'md.bar' && e.md.tf === opts.timeframe) vectors.push(e.vector);
     const predictions = vectors.length === 0 ? [] : await strategy.onFeatures(vectors);
+    // A risk write failed while the model ran: nothing more is decided on top of the unstored state.
+    refuseIfFailed();
     const bySource = new Map<string, Prediction>();
     for (const p of predictions) bySource.set(p.source, p);
-    if (vectors.length === 0) await new Promise<void>((r) => setImmediate(r));
+    if (vectors.length === 0) {
+      await new Promise<void>((r) => setImmediate(r));
+      refuseIfFailed();
+    }
 
     for (const e of events) {
       const md = e.md;
@@ -265,11 +293,19 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
   /** Resolves when the release being decided has been decided (its slices done). */
   let decided: Promise<void> = Promise.resolve();
   const persistRisk = opts.persistRisk;
-  /** Risk-state writes, one after another, each of a state taken between two releases. */
+  const retryWrite = retryingStoreWrite(deps.clock, opts.riskWriteRetry ?? RISK_WRITE_RETRY, (e, attempt, delayMs) =>
+    log.warn({ err: String(e), attempt, delayMs }, 'risk state write failed; trying again'),
+  );
+  /** Risk-state writes, one after another, each of a state taken between two releases; the first that fails stops them. */
   const checkpoints =
     persistRisk === undefined
       ? undefined
-      : createRiskCheckpoints({ clock: deps.clock, capture: () => persistRisk(risk), between: () => !deciding }, { ms: opts.riskCheckpointMs });
+      : createRiskCheckpoints({ clock: deps.clock, capture: () => retryWrite(persistRisk(risk)), between: () => !deciding }, { ms: opts.riskCheckpointMs });
+  void checkpoints?.failed().then((e) => log.error({ err: String(e) }, 'risk state write failed: the decision path stops'));
+  const refuseIfFailed = (): void => {
+    const f = checkpoints?.failure();
+    if (f !== undefined) throw f.error;
+  };
   /** The newest release's coverage: its publications and a risk write after it stored. */
   let covered: Promise<void> = Promise.resolve();
   /** Stores what was decided so far: its publications (`settled`), then (when due) the risk state as it is now (`covered`). */
@@ -285,6 +321,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     onRelease: async (events) => {
       // Slices bound the synchronous work between two awaits, so control requests (a halt) are
       // served promptly even while a long catch-up is decided; the outputs do not depend on it.
+      refuseIfFailed(); // fails the release, and the sequencer stops (event-sequencer.ts)
       let done = (): void => {};
       decided = new Promise<void>((r) => (done = r));
       deciding = true;
@@ -303,10 +340,15 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       // state half-way through it, and its prompt risk write stored half a release and took the
       // release's first publications as its own (the release then settled without them).
       while (deciding) await decided;
+      // Nothing is applied on top of a risk state that could not be stored.
+      refuseIfFailed();
       fill(f);
       await settle(true).covered;
     },
+    failed: () => checkpoints?.failed() ?? new Promise<unknown>(() => {}),
     covered: (prompt = false) => {
+      const f = checkpoints?.failure();
+      if (f !== undefined) return Promise.reject(f.error);
       if (prompt) checkpoints?.prompt();
       return covered;
     },

@@ -36,6 +36,13 @@ export type EventSequencer = Readonly<{
   failure(): DecisionPathFailedError | undefined;
   /** Resolves with that failure when it happens (never, while the sequencer runs). */
   failed(): Promise<DecisionPathFailedError>;
+  /**
+   * Stops the sequencer for a failure found outside a release: a write that covers releases
+   * already handed back (the decision path's spaced risk-state write) failed. As for a failed
+   * release, what it holds, what is still being stored and every later push are refused. Returns
+   * the failure that stopped it (the earlier one, if it was already stopped).
+   */
+  fail(cause: unknown): DecisionPathFailedError;
 }>;
 
 /**
@@ -290,6 +297,7 @@ export function createEventSequencer(opts: Readonly<{ assets: readonly string[];
     late: () => late,
     failure: () => failure,
     failed: () => failedOnce,
+    fail,
     close: async () => {
       closing = true;
       await release(true).catch(() => {});

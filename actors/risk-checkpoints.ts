@@ -28,6 +28,14 @@ export type RiskCheckpoints = Readonly<{
   prompt(): void;
   /** Writes what is waiting now (or at the end of the release being decided), and every later release at once (stopping). */
   flush(): void;
+  /**
+   * The first failure of a write (the store's, or of a publication it waited for), or undefined
+   * while every write went through. It stops the checkpoints: what waits for a write and every
+   * later release fail with it, and no later write is made.
+   */
+  failure(): Readonly<{ error: unknown }> | undefined;
+  /** Resolves with that failure's error when it happens (never, while the writes go through). */
+  failed(): Promise<unknown>;
 }>;
 
 type Waiter = Readonly<{ resolve: () => void; reject: (e: unknown) => void }>;
@@ -39,7 +47,9 @@ type Waiter = Readonly<{ resolve: () => void; reject: (e: unknown) => void }>;
  * size per bar. Spaced writes keep the guarantee the per-release ones gave: a release's waiters
  * (the asset actors' commits, hence their acknowledgements) resolve only once its publications
  * and a snapshot taken after it are stored; a snapshot is taken only between releases, so it
- * never holds half a release; writes stay in order, each after the one before.
+ * never holds half a release; writes stay in order, each after the one before. A write that
+ * fails (its retries, if any, are the capture's) stops them all: its waiters and every later
+ * release fail with it (`failed`), and the decision path stops (event-sequencer.ts).
  */
 export function createRiskCheckpoints(deps: RiskCheckpointDeps, plan: RiskCheckpointPlan): RiskCheckpoints {
   const { clock } = deps;
@@ -51,8 +61,30 @@ export function createRiskCheckpoints(deps: RiskCheckpointDeps, plan: RiskCheckp
   let everyRelease = false;
   /** A write came due while a release was being decided: it is made when the release ends. */
   let due = false;
-  /** The newest write; the next one waits for it (a failed one fails only its own waiters). */
+  /** The newest write; the next one waits for it, and fails with it (nothing is written past a failed write). */
   let writing: Promise<void> = Promise.resolve();
+  let failure: Readonly<{ error: unknown }> | undefined;
+  let onFailure: (e: unknown) => void = () => {};
+  const failedOnce = new Promise<unknown>((resolve) => (onFailure = resolve));
+
+  /**
+   * The first failed write stops the checkpoints: the state in memory is past what is stored, and
+   * a later write would let releases decided on top of an unstored one be acknowledged. What waits
+   * for a write that will now never be made fails with it.
+   */
+  const fail = (error: unknown): void => {
+    if (failure !== undefined) return;
+    failure = { error };
+    if (timer !== undefined) {
+      clock.clearTimeout(timer);
+      timer = undefined;
+    }
+    const ws = waiters;
+    waiters = [];
+    published = [];
+    for (const w of ws) w.reject(error);
+    onFailure(error);
+  };
 
   const write = (): void => {
     if (timer !== undefined) {
@@ -60,7 +92,7 @@ export function createRiskCheckpoints(deps: RiskCheckpointDeps, plan: RiskCheckp
       timer = undefined;
     }
     due = false;
-    if (waiters.length === 0) return;
+    if (waiters.length === 0 || failure !== undefined) return;
     const store = deps.capture();
     const pubs = published;
     const ws = waiters;
@@ -70,15 +102,17 @@ export function createRiskCheckpoints(deps: RiskCheckpointDeps, plan: RiskCheckp
     const previous = writing;
     const run = Promise.all(pubs).then(async () => {
       await previous;
+      if (failure !== undefined) throw failure.error;
       await store();
     });
-    writing = run.catch(() => {});
+    writing = run;
     run.then(
       () => {
         for (const w of ws) w.resolve();
       },
       (e: unknown) => {
-        for (const w of ws) w.reject(e);
+        fail(e);
+        for (const w of ws) w.reject(failure?.error ?? e);
       },
     );
   };
@@ -89,6 +123,7 @@ export function createRiskCheckpoints(deps: RiskCheckpointDeps, plan: RiskCheckp
 
   return {
     release: (p, now = false) => {
+      if (failure !== undefined) return Promise.reject(failure.error);
       published.push(p);
       const covered = new Promise<void>((resolve, reject) => void waiters.push({ resolve, reject }));
       const ms = plan.ms;
@@ -109,5 +144,7 @@ export function createRiskCheckpoints(deps: RiskCheckpointDeps, plan: RiskCheckp
       everyRelease = true;
       whenBetween();
     },
+    failure: () => failure,
+    failed: () => failedOnce,
   };
 }

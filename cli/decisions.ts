@@ -241,6 +241,10 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   const keys = cfg.assets.map((a) => assetActorKey(a));
   const release = (events: readonly AssetEvent[]): Promise<Decided> => path.onRelease(events);
   const sequencer = createEventSequencer({ assets: keys, onRelease: deps.stages === undefined ? release : timedRelease(release, deps.stages) });
+  // A risk-state write that could not be stored covers releases the sequencer already handed back:
+  // it stops the sequencer as a failed release would (no push is taken or acknowledged any more),
+  // and the engine reports it (`Engine.failed`, `sextant run` exits non-zero).
+  void path.failed().then((e) => sequencer.fail(e));
   // An asset that delivers nothing for idleFlushMs stops holding the others back.
   const idleWatch = watchIdle(deps.clock, cfg.decision.idleFlushMs, keys, (k) => sequencer.idle(k));
   const tracked: DecisionFeed = {

@@ -85,12 +85,45 @@ describe('risk state checkpoints', () => {
     expect(r.writes).toEqual([1, 2]);
   });
 
-  it('fails the waiters of a failed write or publication, and later writes still run', async () => {
-    const r = rig(undefined, { failWrite: 1 });
-    await expect(r.release()).rejects.toThrow('store down');
-    await expect(r.release(Promise.reject(new Error('publish refused')))).rejects.toThrow('publish refused');
+  it('a failed write stops them: its waiters, those of the writes queued behind it and every later release fail with it, and nothing more is written', async () => {
+    const r = rig(undefined, { failWrite: 2 });
     await r.release();
-    expect(r.writes).toEqual([3]);
+    let publish!: () => void;
+    const slow = new Promise<void>((res) => (publish = res));
+    const a = r.release(slow); // its write (the 2nd) fails once the publication is stored
+    const b = r.release(); // queued behind it: a write of a later state, never made
+    expect(r.cp.failure()).toBeUndefined();
+    publish();
+    await expect(a).rejects.toThrow('store down');
+    await expect(b).rejects.toThrow('store down');
+    expect(r.cp.failure()).toEqual({ error: new Error('store down') });
+    await expect(r.cp.failed()).resolves.toEqual(new Error('store down'));
+    await expect(r.release()).rejects.toThrow('store down');
+    r.cp.flush();
+    r.cp.prompt();
+    await new Promise((res) => setImmediate(res));
+    expect(r.writes).toEqual([1]);
+  });
+
+  it('a spaced write that fails fails the releases waiting for the next one, and cancels its timer', async () => {
+    const r = rig(200, { failWrite: 1 });
+    r.clock.advanceTo(200);
+    const a = r.release(); // written at once: refused
+    const b = r.release(); // waits for the timer
+    await expect(a).rejects.toThrow('store down');
+    expect(await settled(b)).toBe(true); // at once, not at the next write's time (which never comes)
+    await expect(b).rejects.toThrow('store down');
+    r.clock.advanceTo(1_000);
+    await new Promise((res) => setImmediate(res));
+    expect(r.writes).toEqual([]);
+  });
+
+  it('a publication a write waits for that fails stops them as a failed write does', async () => {
+    const r = rig(undefined);
+    await expect(r.release(Promise.reject(new Error('publish refused')))).rejects.toThrow('publish refused');
+    await expect(r.cp.failed()).resolves.toEqual(new Error('publish refused'));
+    await expect(r.release()).rejects.toThrow('publish refused');
+    expect(r.writes).toEqual([]);
   });
 
   it('writes at once for `now` and after a flush (stopping)', async () => {

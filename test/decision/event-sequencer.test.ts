@@ -156,6 +156,38 @@ describe('event sequencer', () => {
     await expect(second).rejects.toBe(seq.failure());
   });
 
+  it('stops when told from outside (a risk write covering handed-back releases failed): what it holds, what is being stored and later pushes are refused', async () => {
+    const stores: { resolve: () => void }[] = [];
+    const seen: number[] = [];
+    const seq = createEventSequencer({
+      assets: ['A', 'B'],
+      onRelease: async (es) => {
+        seen.push(...es.map((e) => e.md.ts));
+        return { settled: new Promise<void>((resolve) => stores.push({ resolve })) };
+      },
+    });
+    const decided = seq.push('A', [ev('A', 1, 10)]);
+    seq.idle('B');
+    await tick();
+    expect(seen).toEqual([10]);
+    const held = seq.push('B', [ev('B', 1, 30)]); // waits for A to reach 30
+    await tick();
+    expect(seen).toEqual([10]);
+    const cause = new Error('save risk book: permission denied');
+    const f = seq.fail(cause);
+    expect(f).toBeInstanceOf(DecisionPathFailedError);
+    expect(f.cause).toBe(cause);
+    expect(seq.failure()).toBe(f);
+    await expect(seq.failed()).resolves.toBe(f);
+    await expect(held).rejects.toBe(f);
+    stores[0]?.resolve(); // its outputs stored after the failure: not counted as handled
+    await expect(decided).rejects.toBe(f);
+    await expect(seq.push('A', [ev('A', 3, 50)])).rejects.toBe(f);
+    expect(seq.fail(new Error('later'))).toBe(f); // the first failure stays
+    await tick();
+    expect(seen).toEqual([10]);
+  });
+
   it('after close, releases what it holds and every later push at once', async () => {
     const seen: string[] = [];
     const seq = createEventSequencer({ assets: ['A', 'B'], onRelease: async (es) => void seen.push(...es.map((e) => `${e.asset}@${e.md.ts}`)) });

@@ -1,0 +1,35 @@
+import type { Clock } from '../state/clock.js';
+import { isRetryableStoreError } from '../state/errors.js';
+
+/** How a store write is tried again: `attempts` tries in all, waiting `firstDelayMs` (doubling, at most `maxDelayMs`) between two. */
+export type StoreRetryPolicy = Readonly<{ attempts: number; firstDelayMs: number; maxDelayMs: number }>;
+
+/** Called before each wait: the failure of try `attempt` (1-based), and how long the next one waits. */
+export type OnStoreRetry = (e: unknown, attempt: number, delayMs: number) => void;
+
+/**
+ * Wraps a store write so that a failure the store reports as retryable (`StoreError.retryable`: a
+ * dropped connection, a failover, a timeout) is tried again, after a backoff on the injected
+ * clock, up to `attempts` tries in all. Any other failure, or the last try's, is the caller's.
+ * The writes given are idempotent (a whole value stored again), so a try that failed after the
+ * store took it is harmless. The same role `retryingPublish` plays for publishes.
+ */
+export function retryingStoreWrite(clock: Clock, policy: StoreRetryPolicy, onRetry?: OnStoreRetry): (write: () => Promise<void>) => () => Promise<void> {
+  const { attempts, firstDelayMs, maxDelayMs } = policy;
+  if (!Number.isInteger(attempts) || attempts < 1) throw new RangeError(`attempts must be a positive integer, got ${attempts}`);
+  if (!(firstDelayMs >= 0) || !(maxDelayMs >= firstDelayMs)) throw new RangeError(`delays must satisfy 0 <= firstDelayMs <= maxDelayMs, got ${firstDelayMs} and ${maxDelayMs}`);
+  const wait = (ms: number): Promise<void> => new Promise<void>((resolve) => void clock.setTimeout(resolve, ms));
+  return (write) => async () => {
+    for (let tried = 1; ; tried++) {
+      try {
+        await write();
+        return;
+      } catch (e) {
+        if (!isRetryableStoreError(e) || tried >= attempts) throw e;
+        const delay = Math.min(maxDelayMs, firstDelayMs * 2 ** (tried - 1));
+        onRetry?.(e, tried, delay);
+        await wait(delay);
+      }
+    }
+  };
+}
