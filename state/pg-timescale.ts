@@ -1,6 +1,12 @@
 /** Tables that become hypertables (partitioned by `ts`) when TimescaleDB is installed. */
 export const HYPERTABLES = ['bars', 'trades', 'quotes', 'features'] as const;
 
+/**
+ * The labeling actor's samples, a hypertable too, partitioned by decision time in 30-day chunks
+ * (a few rows per bar, far fewer than the market tables); its key includes `decision_ts`.
+ */
+export const SAMPLES_HYPERTABLE = Object.freeze({ table: 'training_samples', column: 'decision_ts', chunk: '30 days' });
+
 export type StoreFlavor = 'timescale' | 'postgres';
 
 /**
@@ -33,7 +39,8 @@ export function timescaleStep(probe: TimescaleProbe): 'use' | 'create' | 'plain'
 
 /**
  * The statements that turn the plain tables into hypertables on TimescaleDB; none on plain
- * PostgreSQL, where the same tables stay time-indexed. Idempotent (`if_not_exists`), and
+ * PostgreSQL, where the same tables stay time-indexed: the market tables, then `training_samples`
+ * (every migration has run by then, whichever store started). Idempotent (`if_not_exists`), and
  * `migrate_data` converts tables that already hold rows. Every unique key includes `ts`, which
  * hypertables require. `schema` must already be a validated identifier.
  *
@@ -44,7 +51,7 @@ export function timescaleStep(probe: TimescaleProbe): 'use' | 'create' | 'plain'
  */
 export function hypertableStatements(flavor: StoreFlavor, schema: string, extensionSchema = 'public'): string[] {
   if (flavor !== 'timescale') return [];
-  return HYPERTABLES.map(
-    (t) => `SELECT ${extensionSchema}.create_hypertable('${schema}.${t}', 'ts', chunk_time_interval => INTERVAL '7 days', if_not_exists => TRUE, migrate_data => TRUE)`,
-  );
+  const create = (table: string, column: string, chunk: string): string =>
+    `SELECT ${extensionSchema}.create_hypertable('${schema}.${table}', '${column}', chunk_time_interval => INTERVAL '${chunk}', if_not_exists => TRUE, migrate_data => TRUE)`;
+  return [...HYPERTABLES.map((t) => create(t, 'ts', '7 days')), create(SAMPLES_HYPERTABLE.table, SAMPLES_HYPERTABLE.column, SAMPLES_HYPERTABLE.chunk)];
 }

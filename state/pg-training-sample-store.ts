@@ -10,10 +10,6 @@ export type PgTrainingSampleStoreOptions = Readonly<{ url: string; schema: strin
 
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 
-/** Hypertable on TimescaleDB, like the market-history tables (`pg-timescale.ts`); the key includes `decision_ts`. */
-const hypertableSql = (s: string): string =>
-  `SELECT create_hypertable('${s}.training_samples', 'decision_ts', chunk_time_interval => INTERVAL '30 days', if_not_exists => TRUE, migrate_data => TRUE)`;
-
 /**
  * Samples travel as one JSON array (as the feature vectors do in the timeseries store): no
  * parameter limit, no per-row SQL. An upsert replaces a row with the same key, so re-labeling
@@ -64,11 +60,11 @@ const sampleOf = (r: Row): TrainingSample => {
 export async function createPgTrainingSampleStore(opts: PgTrainingSampleStoreOptions): Promise<TrainingSampleStore> {
   if (!SCHEMA_RE.test(opts.schema)) throw new StoreError(`invalid schema name ${opts.schema}`, false);
   const s = opts.schema;
-  const flavor = await migrateSchema(opts.url, s);
+  // Migrating also makes `training_samples` a hypertable on TimescaleDB (`hypertableStatements`).
+  await migrateSchema(opts.url, s);
   const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 2, connectionTimeoutMillis: 3000 });
   pool.on('error', () => {});
   const query = pgQuery(pool);
-  if (flavor === 'timescale') await query('training_samples hypertable failed', hypertableSql(s));
   const UPSERT = upsertSql(s);
 
   const where = (q: SampleQuery): { sql: string; params: unknown[] } => {

@@ -11,12 +11,16 @@ describe('TimescaleDB path', () => {
 
   it('turns every table into a hypertable on ts, idempotently and keeping existing rows', () => {
     const statements = hypertableStatements('timescale', 'sextant', '"tsdb"');
-    expect(statements).toHaveLength(HYPERTABLES.length);
+    expect(statements).toHaveLength(HYPERTABLES.length + 1);
     for (const [i, t] of ['bars', 'trades', 'quotes', 'features'].entries()) {
       expect(statements[i]).toBe(
         `SELECT "tsdb".create_hypertable('sextant.${t}', 'ts', chunk_time_interval => INTERVAL '7 days', if_not_exists => TRUE, migrate_data => TRUE)`,
       );
     }
+    // The training samples too, by decision time, through the same schema (not the store's own pool).
+    expect(statements[HYPERTABLES.length]).toBe(
+      `SELECT "tsdb".create_hypertable('sextant.training_samples', 'decision_ts', chunk_time_interval => INTERVAL '30 days', if_not_exists => TRUE, migrate_data => TRUE)`,
+    );
     // Where the probe names no schema, where the extension is created (test/state/store-timescale-pg.test.ts runs them).
     expect(hypertableStatements('timescale', 'sextant')[0]).toMatch(/^SELECT public\.create_hypertable\('sextant\.bars'/);
     expect(CREATE_TIMESCALE_SQL).toBe('CREATE EXTENSION IF NOT EXISTS timescaledb SCHEMA public');
