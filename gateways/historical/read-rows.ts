@@ -5,6 +5,7 @@ import { flattenBatches } from './flatten-batches.js';
 import { createRowScanner, RowProblem } from './row-scanner.js';
 import type { Row } from './row-scanner.js';
 import { SourceError } from './source-error.js';
+import { timeUnitProblem } from './time-unit.js';
 
 /** Which rows of a file to read. Rows are in time order, so `to` ends the read early. */
 export type ReadWindow = Readonly<{
@@ -56,7 +57,9 @@ export function checkInstrument(o: Instrument): void {
  * Blank lines are skipped; a row out of time order is a bad row (merging and `to` rely on order).
  * Messages are produced a chunk at a time and handed out one by one without an async generator
  * step per row (with the row scanner and 64 KiB chunks this took OHLCV reading from ~400k to
- * 600–900k rows/s). A bad row still surfaces after every message before it.
+ * 600–900k rows/s). A bad row still surfaces after every message before it. A first data row
+ * whose timestamp is in seconds, microseconds or nanoseconds refuses the whole file at once (a
+ * {@link SourceError} even with `onBadRow`): every row after it would be refused alike.
  */
 export function readRows<T>(path: string, factory: ParserFactory<T>, window: ReadWindow): AsyncIterableIterator<T> {
   return flattenBatches(readRowBatches(path, factory, window));
@@ -73,6 +76,7 @@ export async function* readRowBatches<T>(path: string, factory: ParserFactory<T>
   let scanner = createRowScanner(0);
   let prevTs = -Infinity;
   let yielded = 0;
+  let unitChecked = false;
 
   for await (const { lines, firstLine } of readLineBatches(path)) {
     const out: T[] = [];
@@ -87,6 +91,12 @@ export async function* readRowBatches<T>(path: string, factory: ParserFactory<T>
       try {
         const width = scanner.load(line);
         if (width !== parser.width) throw new RowProblem(`expected ${parser.width} fields as in the header, got ${width}`);
+        if (!unitChecked) {
+          // A file in seconds or microseconds is refused once, not row by row (each a DLQ entry).
+          unitChecked = true;
+          const wrongUnit = timeUnitProblem(scanner, parser.tsColumn, 'timestamp');
+          if (wrongUnit !== undefined) throw new SourceError(path, firstLine + i, wrongUnit);
+        }
         const ts = scanner.epochMs(parser.tsColumn, 'timestamp');
         if (ts < prevTs || (parser.strictOrder && ts === prevTs)) {
           throw new RowProblem(`timestamp ${ts} ${ts === prevTs ? 'repeats the previous row' : `is before the previous row's ${prevTs}`}; rows must be in time order`);
