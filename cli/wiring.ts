@@ -80,7 +80,7 @@ export async function connectAdapters(cfg: Config, mode: WiringMode, log: Logger
   const timeseries = await attempt<TimeseriesStore>(
     'PostgreSQL',
     cfg.postgres.url.replace(/\/\/[^@/]*@/, '//'),
-    () => createPgTimeseriesStore({ url: cfg.postgres.url, schema: cfg.postgres.schema, poolSize: cfg.postgres.poolSize }),
+    () => createPgTimeseriesStore({ url: cfg.postgres.url, schema: cfg.postgres.schema, poolSize: cfg.postgres.poolSize, timescale: cfg.postgres.timescale }),
     () => createMemoryTimeseriesStore(),
   );
   const subjects = subjectsFor(cfg.prefix);

@@ -4,6 +4,7 @@ import { LabelSpecSchema } from '../models/labeling/label-spec.js';
 import { GatewayConfigSchema } from '../gateways/http/gateway-config.js';
 import { MarketDataConfigSchema } from '../gateways/market-data/market-data-config.js';
 import { RetrainingConfigSchema } from '../models/retraining/retraining-config.js';
+import { TimescalePoliciesSchema } from '../state/timescale-policy-config.js';
 
 const streamSettings = z.object({
   maxAgeMs: z.number().int().nonnegative(),
@@ -43,7 +44,15 @@ export const ConfigSchema = z
       })
       .strict(),
     redis: z.object({ url: url(['redis:', 'rediss:']), keyPrefix: z.string().min(1), historyCap: z.number().int().positive() }).strict(),
-    postgres: z.object({ url: url(['postgres:', 'postgresql:']), schema: z.string().regex(/^[a-z_][a-z0-9_]*$/), poolSize: z.number().int().positive() }).strict(),
+    postgres: z
+      .object({
+        url: url(['postgres:', 'postgresql:']),
+        schema: z.string().regex(/^[a-z_][a-z0-9_]*$/),
+        poolSize: z.number().int().positive(),
+        /** Compression and retention of the market history, on TimescaleDB only; absent keys add no policy. */
+        timescale: TimescalePoliciesSchema.default(TimescalePoliciesSchema.parse({})),
+      })
+      .strict(),
     streams: z.object({ MD: streamSettings, SIGNALS: streamSettings, OUTCOMES: streamSettings, DLQ: streamSettings }).strict(),
     consumer: z.object({ batchSize: z.number().int().min(1).max(10_000), ackWaitMs: z.number().int().positive() }).strict(),
     validation: z

@@ -5,6 +5,9 @@ import { StoreConnectError } from './errors.js';
 import { pgStoreError } from './pg-errors.js';
 import { CREATE_TIMESCALE_SQL, hypertableStatements, PROBE_TIMESCALE_SQL, timescaleStep } from './pg-timescale.js';
 import type { StoreFlavor, TimescaleProbe } from './pg-timescale.js';
+import { continuousAggregateStatements } from './pg-timescale-aggregates.js';
+import { timescalePolicyStatements } from './pg-timescale-policies.js';
+import type { TimescalePolicies } from './timescale-policy-config.js';
 
 /** Plain SQL files, so node-pg-migrate loads them the same under tsx, node and a bundler. */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
@@ -12,15 +15,17 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.
 export const MIGRATIONS_TABLE = 'sextant_migrations';
 
 /**
- * Brings `schema` up to the newest migration and picks the flavor: hypertables when TimescaleDB
- * is installed (or can be installed), plain time-indexed tables otherwise.
+ * Brings `schema` up to the newest migration and picks the flavor: hypertables, continuous
+ * aggregates and (with `policies`, from the timeseries store's config) compression and retention
+ * policies when TimescaleDB is installed (or can be installed), plain time-indexed tables
+ * otherwise. Every store migrates the same schema; only the one given `policies` sets them.
  *
  * Concurrent starts are serialised by a session advisory lock per schema that waits, instead of
  * node-pg-migrate's own try-lock, which fails the second process. The lock lives on a dedicated
  * connection that is closed afterwards, so a crash mid-migration releases it and no pooled
  * connection keeps the runner's `search_path`.
  */
-export async function migrateSchema(url: string, schema: string): Promise<StoreFlavor> {
+export async function migrateSchema(url: string, schema: string, policies?: TimescalePolicies): Promise<StoreFlavor> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   client.on('error', () => {}); // a dropped session surfaces as the failing query below
   try {
@@ -43,7 +48,12 @@ export async function migrateSchema(url: string, schema: string): Promise<StoreF
       log: () => {},
     });
     const { flavor, extensionSchema } = await chooseFlavor(client);
-    for (const sql of hypertableStatements(flavor, schema, extensionSchema)) await client.query(sql);
+    const statements = [
+      ...hypertableStatements(flavor, schema, extensionSchema),
+      ...continuousAggregateStatements(flavor, schema, extensionSchema),
+      ...(policies !== undefined ? timescalePolicyStatements(flavor, schema, policies, extensionSchema) : []),
+    ];
+    for (const sql of statements) await client.query(sql);
     return flavor;
   } catch (e) {
     throw pgStoreError(`migrations failed in schema ${schema}`, e);

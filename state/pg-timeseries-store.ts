@@ -9,9 +9,16 @@ import { pgStoreError } from './pg-errors.js';
 import { migrateSchema } from './pg-migrate.js';
 import { insertStatements, limitClause, MS_COLUMN, rangeWhere } from './pg-timeseries-sql.js';
 import type { InsertCounts, TimeseriesStore } from './timeseries-store.js';
+import type { TimescalePolicies } from './timescale-policy-config.js';
 import { pgQuery } from './pg-query.js';
 
-export type PgTimeseriesStoreOptions = Readonly<{ url: string; schema: string; poolSize: number }>;
+export type PgTimeseriesStoreOptions = Readonly<{
+  url: string;
+  schema: string;
+  poolSize: number;
+  /** Compression and retention on TimescaleDB (`postgres.timescale`); absent: none added. */
+  timescale?: TimescalePolicies;
+}>;
 
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 /** Rows per statement: bounds the size of one message to the server, not a parameter count. */
@@ -20,7 +27,8 @@ const TABLES: ReadonlySet<string> = new Set(['bars', 'trades', 'quotes', 'featur
 const ZERO: InsertCounts = { trades: 0, quotes: 0, bars: 0, features: 0 };
 
 /**
- * History on PostgreSQL, with TimescaleDB hypertables when the extension is there. Migrations
+ * History on PostgreSQL, with TimescaleDB hypertables, continuous aggregates (`bars_1h`,
+ * `trade_bars_1m`) and the configured compression and retention when the extension is there. Migrations
  * run at start (see `migrateSchema`); inserts are column arrays, chunked per table, one
  * transaction per batch, and idempotent on keys that include time.
  *
@@ -31,7 +39,7 @@ const ZERO: InsertCounts = { trades: 0, quotes: 0, bars: 0, features: 0 };
 export async function createPgTimeseriesStore(opts: PgTimeseriesStoreOptions): Promise<TimeseriesStore> {
   if (!SCHEMA_RE.test(opts.schema)) throw new StoreError(`invalid schema name ${opts.schema}`, false);
   const s = opts.schema;
-  const flavor = await migrateSchema(opts.url, s);
+  const flavor = await migrateSchema(opts.url, s, opts.timescale);
   const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize, connectionTimeoutMillis: 3000 });
   pool.on('error', () => {}); // an idle client's failure surfaces on its next query
 
