@@ -2,6 +2,7 @@ import type { Bar } from '../streams/messages/bar.js';
 import type { FeatureVector } from '../streams/messages/feature-vector.js';
 import type { Quote } from '../streams/messages/quote.js';
 import type { Trade } from '../streams/messages/trade.js';
+import { pageSizeOf } from './timeseries-store.js';
 import type { RangeQuery, TimeseriesStore } from './timeseries-store.js';
 
 type Row = { venue: string; symbol: string; ts: number; id: string };
@@ -81,6 +82,11 @@ function table<T extends Row>(rowKey: (r: T) => string, idKeyed: boolean) {
   };
 }
 
+/** Rows already in memory, handed out as the pages a paged read gives (none when there are no rows). */
+async function* pagesOf<T>(rows: readonly T[], pageSize: number): AsyncGenerator<T[]> {
+  for (let i = 0; i < rows.length; i += pageSize) yield rows.slice(i, i + pageSize);
+}
+
 /** The TimeseriesStore in process (backtests, embedded demo), with the PostgreSQL unique keys. */
 export function createMemoryTimeseriesStore(): TimeseriesStore {
   const byTimeAndId = (r: Row): string => `${r.ts}\u0000${r.id}`;
@@ -93,6 +99,7 @@ export function createMemoryTimeseriesStore(): TimeseriesStore {
     flavor: 'memory',
     insert: async (b) => ({ bars: bars.insert(b.bars), trades: trades.insert(b.trades), quotes: quotes.insert(b.quotes), features: features.insert(b.features) }),
     bars: async (q) => bars.select(q, (r) => r.tf === q.tf),
+    barPages: (q) => pagesOf(bars.select(q, (r) => r.tf === q.tf), pageSizeOf(q)),
     trades: async (q) => trades.select(q),
     quotes: async (q) => quotes.select(q),
     features: async (q) => features.select(q),

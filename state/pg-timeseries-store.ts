@@ -8,8 +8,10 @@ import { StoreConnectError, StoreError } from './errors.js';
 import { pgStoreError } from './pg-errors.js';
 import { migrateSchema } from './pg-migrate.js';
 import { insertStatements, limitClause, MS_COLUMN, rangeWhere } from './pg-timeseries-sql.js';
+import { DEFAULT_PAGE_ROWS, pageSizeOf } from './timeseries-store.js';
 import type { InsertCounts, TimeseriesStore } from './timeseries-store.js';
 import type { TimescalePolicies } from './timescale-policy-config.js';
+import { pgBarPages } from './pg-bar-pages.js';
 import { pgQuery } from './pg-query.js';
 
 export type PgTimeseriesStoreOptions = Readonly<{
@@ -93,16 +95,14 @@ export async function createPgTimeseriesStore(opts: PgTimeseriesStoreOptions): P
   return {
     flavor,
     insert,
+    // Paged even when collected: one query result of years of bars held the raw rows and the bars at once.
     bars: async (q) => {
-      const { where, params } = rangeWhere(q, 2);
-      const rows = await query<{ id: string; open: number; high: number; low: number; close: number; volume: number; ms: number }>(
-        'bars read failed',
-        `SELECT id, open, high, low, close, volume, ${MS_COLUMN} FROM ${s}.bars WHERE tf = $1 AND ${where} ORDER BY ts${limitClause(q.limit)}`,
-        [q.tf, ...params],
-      );
-      const tf = q.tf as Bar['tf'];
-      return rows.map((x) => ({ type: 'md.bar', v: 1, id: x.id, venue: q.venue, symbol: q.symbol, tf, open: x.open, high: x.high, low: x.low, close: x.close, volume: x.volume, ts: x.ms }));
+      const limit = q.limit !== undefined && Number.isFinite(q.limit) ? Math.max(0, Math.floor(q.limit)) : undefined;
+      const out: Bar[] = [];
+      for await (const page of pgBarPages(query, s, q, DEFAULT_PAGE_ROWS, limit)) for (const b of page) out.push(b);
+      return out;
     },
+    barPages: (q) => pgBarPages(query, s, q, pageSizeOf(q)),
     trades: async (q) => {
       const { where, params } = rangeWhere(q, 1);
       const rows = await query<{ id: string; price: number; qty: number; side: Trade['side']; ms: number }>(

@@ -16,6 +16,22 @@ export type InsertCounts = Readonly<{ trades: number; quotes: number; bars: numb
 
 export type RangeQuery = Readonly<{ venue: string; symbol: string; from?: number; to?: number; limit?: number }>;
 
+/** A range read a page at a time: `pageSize` rows at most per page (default {@link DEFAULT_PAGE_ROWS}). */
+export type PagedQuery = Omit<RangeQuery, 'limit'> & Readonly<{ pageSize?: number }>;
+
+/**
+ * Rows per page of a paged read: one query result of this many bars is a few MB, however long the
+ * range (years of 1m bars are millions of rows per symbol).
+ */
+export const DEFAULT_PAGE_ROWS = 10_000;
+
+/** `pageSize` checked: a positive integer, else a RangeError. */
+export function pageSizeOf(q: Readonly<{ pageSize?: number }>): number {
+  const n = q.pageSize ?? DEFAULT_PAGE_ROWS;
+  if (!(Number.isInteger(n) && n > 0)) throw new RangeError(`pageSize must be a positive integer, got ${n}`);
+  return n;
+}
+
 export type TimeseriesWriter = {
   insert(batch: TimeseriesBatch): Promise<InsertCounts>;
 };
@@ -23,6 +39,13 @@ export type TimeseriesWriter = {
 export type TimeseriesReader = {
   /** Ascending by time; `from` inclusive, `to` exclusive. */
   bars(q: RangeQuery & Readonly<{ tf: string }>): Promise<readonly Bar[]>;
+  /**
+   * The rows {@link bars} returns for the same range, in the same order, a page of at most
+   * `pageSize` at a time, each page read when the previous one has been taken (PostgreSQL: keyset
+   * pagination on `ts`): a consumer that does not keep them holds one page, not the range.
+   * Every page but the last is full; no page is empty.
+   */
+  barPages(q: PagedQuery & Readonly<{ tf: string }>): AsyncIterable<readonly Bar[]>;
   trades(q: RangeQuery): Promise<readonly Trade[]>;
   quotes(q: RangeQuery): Promise<readonly Quote[]>;
   features(q: RangeQuery): Promise<readonly FeatureVector[]>;

@@ -21,6 +21,9 @@ export function createCountingHistory(): TimeseriesStore {
       return n;
     },
     bars: noReads,
+    barPages: async function* () {
+      yield await noReads();
+    },
     trades: noReads,
     quotes: noReads,
     features: noReads,

@@ -2,13 +2,23 @@ import type { ModelRegistry, ModelVersion } from '../../models/registry/model-re
 import type { TimeseriesReader } from '../../state/timeseries-store.js';
 import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import type { Bar, Timeframe } from '../../streams/messages/bar.js';
+import type { BarInput } from '../../models/features/inputs.js';
 import type { SymbolBars } from '../../models/training/bar-dataset.js';
 
 /** A backtest's bars from the TimeseriesStore (`--source pg`) instead of CSV files. */
 export type StoreBarSource = Readonly<{
-  /** Each symbol's bars of [from, to), ascending: the sources of the time-ordered replay. */
-  window(from: number, to: number): Promise<Bar[][]>;
-  /** Each symbol's bars of [from, to) in the shape training takes. */
+  /** The symbols with no bar in [from, to) (one row read per symbol), in `symbols` order. */
+  withoutBars(from: number, to: number): Promise<string[]>;
+  /**
+   * Each symbol's bars of [from, to), ascending, a page at a time (in `symbols` order): the
+   * sources of the time-ordered replay, which holds a page per symbol, not the window.
+   */
+  window(from: number, to: number): AsyncIterable<readonly Bar[]>[];
+  /**
+   * Each symbol's bars of [from, to) in the shape training takes. Read a page at a time, but the
+   * result is the whole range in memory: the model is fitted on all of it at once (compact
+   * OHLCV rows, not bar messages, so the bars of a page are dropped once copied).
+   */
   training(from: number, to: number): Promise<SymbolBars[]>;
 }>;
 
@@ -18,26 +28,34 @@ export class MissingBarsError extends Error {
 }
 
 /**
- * Reads bars per symbol through the port (the same query the contract test holds both adapters
- * to: ascending, `from` inclusive, `to` exclusive), and refuses a symbol with none, naming it.
+ * Reads bars per symbol through the port (the order and bounds the contract test holds both
+ * adapters to: ascending, `from` inclusive, `to` exclusive), `pageSize` rows per query
+ * (default `DEFAULT_PAGE_ROWS`). Training refuses a symbol with no bars, naming it.
  */
-export function storeBarSource(store: TimeseriesReader, opts: Readonly<{ venue: string; symbols: readonly string[]; tf: Timeframe; where: string }>): StoreBarSource {
-  const read = async (from: number, to: number, purpose: string): Promise<Bar[][]> =>
-    Promise.all(
-      opts.symbols.map(async (symbol) => {
-        const bars = await store.bars({ venue: opts.venue, symbol, tf: opts.tf, from, to });
-        if (bars.length === 0) {
-          throw new MissingBarsError(`no ${opts.tf} bars of ${opts.venue} ${symbol} between ${new Date(from).toISOString()} and ${new Date(to).toISOString()} in ${opts.where} (${purpose})`);
-        }
-        return [...bars];
-      }),
-    );
+export function storeBarSource(
+  store: TimeseriesReader,
+  opts: Readonly<{ venue: string; symbols: readonly string[]; tf: Timeframe; where: string; pageSize?: number }>,
+): StoreBarSource {
+  const range = (symbol: string, from: number, to: number) => ({ venue: opts.venue, symbol, tf: opts.tf, from, to, ...(opts.pageSize !== undefined ? { pageSize: opts.pageSize } : {}) });
   return {
-    window: (from, to) => read(from, to, 'the backtest window'),
-    training: async (from, to) => {
-      const per = await read(from, to, 'the training years before the window');
-      return per.map((bars, i) => ({ symbol: opts.symbols[i] as string, bars: bars.map((b) => ({ ts: b.ts, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume })) }));
+    withoutBars: async (from, to) => {
+      const found = await Promise.all(opts.symbols.map(async (symbol) => (await store.bars({ venue: opts.venue, symbol, tf: opts.tf, from, to, limit: 1 })).length > 0));
+      return opts.symbols.filter((_, i) => found[i] !== true);
     },
+    window: (from, to) => opts.symbols.map((symbol) => store.barPages(range(symbol, from, to))),
+    training: async (from, to) =>
+      Promise.all(
+        opts.symbols.map(async (symbol) => {
+          const bars: BarInput[] = [];
+          for await (const page of store.barPages(range(symbol, from, to))) {
+            for (const b of page) bars.push({ ts: b.ts, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume });
+          }
+          if (bars.length === 0) {
+            throw new MissingBarsError(`no ${opts.tf} bars of ${opts.venue} ${symbol} between ${new Date(from).toISOString()} and ${new Date(to).toISOString()} in ${opts.where} (the training years before the window)`);
+          }
+          return { symbol, bars };
+        }),
+      ),
   };
 }
 

@@ -95,6 +95,8 @@ export type BacktestOptions = Readonly<{
   source?: 'csv' | 'pg';
   /** `pg` source: the store to read (default: PostgreSQL of the config, `postgres.url`/`schema`). */
   timeseries?: TimeseriesReader;
+  /** `pg` source: bars per query of its paged reads (default `DEFAULT_PAGE_ROWS`). */
+  pageSize?: number;
   /** Venue id the bars belong to (default: config `venue`). */
   venue?: string;
   /** Strategy name and served model ref over the config's `strategy`. */
@@ -258,16 +260,20 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const base = loadConfig({ file: opts.configFile });
   const cfg = backtestConfig(base, opts.symbols, opts);
   const where = opts.source === 'pg' ? `the TimeseriesStore (PostgreSQL schema ${cfg.postgres.schema})` : '';
-  const stored = opts.source === 'pg' && opts.timeseries !== undefined ? storeBarSource(opts.timeseries, { venue: cfg.venue, symbols: opts.symbols, tf, where }) : undefined;
+  const stored =
+    opts.source === 'pg' && opts.timeseries !== undefined
+      ? storeBarSource(opts.timeseries, { venue: cfg.venue, symbols: opts.symbols, tf, where, ...(opts.pageSize !== undefined ? { pageSize: opts.pageSize } : {}) })
+      : undefined;
   const data = stored !== undefined ? undefined : (opts.data ?? requireDataDir(cfg.data.dir));
   const files = data === undefined ? [] : barFiles(data, opts.symbols, tf);
   const ticks = opts.ticks ?? [];
   if (ticks.length > 0 && stored !== undefined) throw new InvalidArgumentError('--ticks replays trade and quote CSV files beside CSV bars; it does not apply to --source pg');
   checkTickFiles(ticks, opts.symbols);
   const trainingDir = data === undefined ? undefined : trainingDirOf(data, base);
-  // Before the model is trained on the years before it: a window the files hold no bar of.
-  const empty = await symbolsWithoutBars(files, { venue: cfg.venue, tf, from: opts.from, to: opts.to });
-  if (empty.length > 0) throw new InvalidArgumentError(`no ${tf} bars of ${empty.join(', ')} in the window ${new Date(opts.from).toISOString()} → ${new Date(opts.to).toISOString()} under ${data}`);
+  // Before the model is trained on the years before it: a window (not its warm-up bars before it)
+  // the files or the store hold no bar of, refused the same way for both sources.
+  const empty = stored !== undefined ? await stored.withoutBars(opts.from, opts.to) : await symbolsWithoutBars(files, { venue: cfg.venue, tf, from: opts.from, to: opts.to });
+  if (empty.length > 0) throw new InvalidArgumentError(`no ${tf} bars of ${empty.join(', ')} in the window ${new Date(opts.from).toISOString()} → ${new Date(opts.to).toISOString()} ${stored !== undefined ? `in ${where}` : `under ${data}`}`);
 
   // The window's first bar is decided warm: the bars before it (as many as the slowest feature
   // needs) are replayed first and only warm the actors (`decideFrom`).
@@ -325,11 +331,12 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   );
 
   const bars: Bar[] = [];
-  // Each stored window is one batch already (one per symbol, in `opts.symbols` order); files are read a chunk of rows at a time.
+  // A stored window is read a page per symbol at a time (in `opts.symbols` order), files a chunk of
+  // rows at a time: the replay holds a batch per source, never the window.
   // Bar sources first: at one time a bar goes before a tick (the merge breaks ties by source order).
   const sources: Batches<MarketData>[] = [
     ...(stored !== undefined
-      ? (await stored.window(readFrom, opts.to)).map((bars) => [bars])
+      ? stored.window(readFrom, opts.to)
       : files.map((f) => readBarBatches(f.path, { venue: cfg.venue, symbol: f.symbol, tf, from: readFrom, to: opts.to }))),
     ...tickSources(ticks, { venue: cfg.venue, from: readFrom, to: opts.to }),
   ];

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InvalidArgumentError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBacktest } from '../../cli/commands/backtest.js';
 import { MissingBarsError } from '../../cli/commands/backtest-source.js';
@@ -10,6 +11,7 @@ import { findBarFiles } from '../../gateways/data-dir.js';
 import { readBars } from '../../gateways/historical/bars-csv.js';
 import { createPgTimeseriesStore } from '../../state/pg-timeseries-store.js';
 import type { TimeseriesStore } from '../../state/timeseries-store.js';
+import { barId } from '../../streams/messages/bar.js';
 import type { Bar } from '../../streams/messages/bar.js';
 import { testDataDir } from '../support/data-dir.js';
 import { dropSchema } from '../support/pg.js';
@@ -45,7 +47,9 @@ describe('sextant backtest --source pg (bars from the TimeseriesStore)', () => {
   it('gives the same report as the CSV files the rows came from, with the costs it was given', async () => {
     const common = { symbols: [SYMBOL], timeframe: '1h', from: FROM, to: TO, capital: 5_000, costs: { takerFeeBps: 7, impactCoeff: 0.3 } } as const;
     const fromCsv = await runBacktest({ ...common, data: testDataDir(), report: join(dir, 'csv') });
-    const fromPg = await runBacktest({ ...common, source: 'pg', timeseries: store, report: join(dir, 'pg') });
+    // Pages far smaller than the window and the training years: the replay and the training read
+    // the store a page at a time, and their boundaries change nothing.
+    const fromPg = await runBacktest({ ...common, source: 'pg', timeseries: store, pageSize: 97, report: join(dir, 'pg') });
     expect(fromPg.counts).toEqual(fromCsv.counts);
     expect(fromPg.metrics).toEqual(fromCsv.metrics);
     expect(fromPg.baselines).toEqual(fromCsv.baselines);
@@ -60,8 +64,36 @@ describe('sextant backtest --source pg (bars from the TimeseriesStore)', () => {
       () => undefined,
       (e: unknown) => e,
     );
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect((err as Error).message).toMatch(/^no 1h bars of NOPE\/USDT in the window 2023-06-01T00:00:00.000Z → 2023-07-01T00:00:00.000Z in the TimeseriesStore/);
+  });
+
+  it('names the symbol when the store has its window but not the training years before it', async () => {
+    const young = (await store.bars({ venue, symbol: SYMBOL, tf: '1h', from: FROM, to: FROM + 48 * 3_600_000 })).map((b): Bar => ({ ...b, symbol: 'NEW/USDT', id: barId(venue, 'NEW/USDT', '1h', b.ts) }));
+    await store.insert({ bars: young });
+    const err = await runBacktest({ symbols: ['NEW/USDT'], timeframe: '1h', from: FROM, to: TO, capital: 1_000, source: 'pg', timeseries: store, report: join(dir, 'young') }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(MissingBarsError);
-    expect((err as Error).message).toMatch(/no 1h bars of binance NOPE\/USDT between .* \(the training years before the window\)/);
+    expect((err as Error).message).toMatch(/no 1h bars of binance NEW\/USDT between .* \(the training years before the window\)/);
+  });
+
+  it('refuses a window without bars but with warm-up bars before it, as the CSV source does', async () => {
+    // The store's bars end at TO: the window after it has only its warm-up bars before it.
+    const window = { symbols: [SYMBOL], timeframe: '1h', from: TO, to: TO + 2 * 86_400_000, capital: 1_000 } as const;
+    const refusal = (p: Promise<unknown>): Promise<unknown> => p.then(() => undefined, (e: unknown) => e);
+    const fromPg = await refusal(runBacktest({ ...window, source: 'pg', timeseries: store, report: join(dir, 'after-pg') }));
+    // The same bars as a CSV file (written from the store), read by the CSV source.
+    const stored = await store.bars({ venue, symbol: SYMBOL, tf: '1h', from: TO - 30 * 86_400_000, to: TO });
+    const csv = join(dir, 'SOL_USDT_1h.csv');
+    writeFileSync(csv, `timestamp,open,high,low,close,volume\n${stored.map((b) => `${b.ts},${b.open},${b.high},${b.low},${b.close},${b.volume}`).join('\n')}\n`);
+    const fromCsv = await refusal(runBacktest({ ...window, data: csv, report: join(dir, 'after-csv') }));
+    expect(fromPg).toBeInstanceOf(InvalidArgumentError);
+    expect(fromCsv).toBeInstanceOf(InvalidArgumentError);
+    const pgMessage = (fromPg as Error).message;
+    expect(pgMessage).toMatch(/^no 1h bars of SOL\/USDT in the window 2023-07-01T00:00:00.000Z → 2023-07-03T00:00:00.000Z in the TimeseriesStore \(PostgreSQL schema \w+\)$/);
+    expect((fromCsv as Error).message).toBe(`${pgMessage.slice(0, pgMessage.indexOf(' in the TimeseriesStore'))} under ${csv}`);
   });
 
   it('simulates order latency on stored bars too: half a bar of latency moves the fills (it was free below one bar)', async () => {

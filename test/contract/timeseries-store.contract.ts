@@ -97,6 +97,29 @@ export function timeseriesStoreContract(name: string, make: () => Promise<Timese
       expect(read[11_999]).toEqual(bars[11_999]);
     });
 
+    it('reads a range a page at a time: the rows of bars(), in order, no page over its size and none empty', async () => {
+      const big = { venue: 'binance', symbol: 'BIG/USDT', tf: '1h' } as const;
+      const all = await store.bars(big);
+      const pages = async (q: Parameters<TimeseriesStore['barPages']>[0]): Promise<(readonly Bar[])[]> => {
+        const out: (readonly Bar[])[] = [];
+        for await (const p of store.barPages(q)) out.push(p);
+        return out;
+      };
+      expect((await pages(big)).map((p) => p.length)).toEqual([10_000, 2_000]);
+      const by5k = await pages({ ...big, pageSize: 5_000 });
+      expect(by5k.map((p) => p.length)).toEqual([5_000, 5_000, 2_000]);
+      expect(by5k.flat()).toEqual(all);
+      const by4k = await pages({ ...big, pageSize: 4_000 }); // the last page full: no empty page after it
+      expect(by4k.map((p) => p.length)).toEqual([4_000, 4_000, 4_000]);
+      const from = (all[100] as Bar).ts - 0.5;
+      const to = (all[7_000] as Bar).ts;
+      const ranged = await pages({ ...big, from, to, pageSize: 999 });
+      expect(ranged.flat()).toEqual(await store.bars({ ...big, from, to }));
+      expect(ranged.flat()).toEqual(all.slice(100, 7_000));
+      expect(await pages({ ...big, tf: '5m', pageSize: 3 })).toEqual([]);
+      expect(() => store.barPages({ ...big, pageSize: 0 })).toThrow(RangeError);
+    });
+
     it('stores a row repeated inside one batch once, in every table', async () => {
       const b = bar(0, 'DUP/USDT');
       const t: Trade = { ...trade(1), symbol: 'DUP/USDT', id: tradeId('binance', 'DUP/USDT', 1) };
