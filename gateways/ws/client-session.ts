@@ -41,6 +41,8 @@ export type ClientSession = Readonly<{
   deliver(entry: FeedEntry): void;
   /** Heartbeat tick: a client that did not answer the previous ping is terminated. */
   heartbeat(ts: number): void;
+  /** Sends the upstream `status` frame (on connect and on every change; a backlog keeps the newest). */
+  status(frame: string): void;
   close(code: number, reason: string): void;
   /** Pending (conflated) slots of a slow client. */
   pending(): number;
@@ -206,6 +208,7 @@ export function createClientSession(deps: SessionDeps): ClientSession {
       if (ws.readyState === ws.OPEN) ws.ping();
       send('heartbeat', { frame: `{"type":"heartbeat","ts":${ts}}` });
     },
+    status: (frame) => send('status', { frame }),
     close,
     pending: () => backlog.size,
   };

@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import type { CoreSubscriber, Subscription } from '../../streams/bus.js';
+import type { Bus, CoreSubscriber, Subscription } from '../../streams/bus.js';
 import type { Subjects } from '../../streams/subjects.js';
 import type { Logger } from '../../state/logger.js';
 import type { Identity } from './auth.js';
@@ -10,9 +10,12 @@ import type { FeedEntry } from './feed-entry.js';
 import { CloseCode, TOPICS } from './protocol.js';
 import type { Topic } from './protocol.js';
 import { busPatterns, clientSymbolToken, routeSubject } from './topics.js';
+import { statusFrame, upstreamOf } from './upstream-status.js';
+import type { UpstreamStatus } from './upstream-status.js';
 
 export type HubOptions = Readonly<{
-  bus: CoreSubscriber;
+  /** The bus the feed relays; its status (NATS down, reconnected) is told to every client. */
+  bus: CoreSubscriber & Pick<Bus, 'onStatus'>;
   subjects: Subjects;
   limits: SessionLimits;
   heartbeatMs: number;
@@ -32,6 +35,7 @@ export type HubStats = Readonly<{
   seq: Readonly<Record<Topic, number>>;
   /** Bus messages dropped because their payload was not a JSON object. */
   invalid: number;
+  upstream: UpstreamStatus;
 }>;
 
 export type Hub = Readonly<{
@@ -61,6 +65,7 @@ export function createHub(opts: HubOptions): Hub {
   const sessions = new Set<ClientSession>();
   let invalid = 0;
   let closed = false;
+  let upstream: UpstreamStatus = { upstream: 'up', since: now(), gap: false };
 
   const state = (topic: Topic): TopicState => topics.get(topic) as TopicState;
 
@@ -82,17 +87,31 @@ export function createHub(opts: HubOptions): Hub {
     const route = routeSubject(opts.subjects, subject);
     if (route === undefined) return;
     const text = dec.decode(data);
+    let v: unknown;
     try {
-      const v: unknown = JSON.parse(text);
-      if (typeof v !== 'object' || v === null) throw new Error('not an object');
+      v = JSON.parse(text);
     } catch {
-      invalid++; // not JSON: never spliced into a frame
+      v = undefined;
+    }
+    if (typeof v !== 'object' || v === null) {
+      invalid++; // not a JSON object: never spliced into a frame
       return;
     }
     push(route, text);
   };
 
   const subscriptions: Subscription[] = busPatterns(opts.subjects).map((p) => opts.bus.subscribe(p, onBus));
+  subscriptions.push(
+    opts.bus.onStatus((s) => {
+      const next = upstreamOf(s);
+      if (closed || next === undefined || next === upstream.upstream) return;
+      upstream = { upstream: next, since: now(), gap: next === 'up' };
+      if (next === 'down') log.warn({ since: upstream.since }, 'feed upstream (NATS) down: clients told their data is stale');
+      else log.info({ since: upstream.since }, 'feed upstream (NATS) back: clients told messages may have been missed');
+      const frame = statusFrame(upstream);
+      for (const s of sessions) s.status(frame);
+    }),
+  );
 
   const directory: FeedDirectory = {
     join: (topic, s) => state(topic).subscribers.add(s),
@@ -133,6 +152,7 @@ export function createHub(opts: HubOptions): Hub {
       sessions.add(session);
       opts.onClients?.(sessions.size);
       if (closed) session.close(CloseCode.GOING_AWAY, 'server closing');
+      else session.status(statusFrame(upstream));
       return session;
     },
     clientCount: () => sessions.size,
@@ -141,6 +161,7 @@ export function createHub(opts: HubOptions): Hub {
       slowClients: [...sessions].filter((s) => s.pending() > 0).length,
       seq: Object.fromEntries(TOPICS.map((t) => [t, state(t).seq])) as Record<Topic, number>,
       invalid,
+      upstream,
     }),
     close: () => {
       if (closed) return;

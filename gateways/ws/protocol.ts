@@ -12,6 +12,13 @@ import { z } from 'zod';
  * message it reflects, so a client drops deltas with seq ≤ the newest snapshot seq it holds and
  * has neither gap nor duplicate. A delta marked `conflated: true` replaced older updates of the
  * same (topic, key) that a slow client never received.
+ *
+ * `status` (`{type:"status", upstream:"up"|"down", since, gap?}`) says whether the gateway's
+ * link to NATS is up; it is sent first on connect and again on every change (`since`: epoch ms
+ * of the change). While `down`, no data flows (heartbeats still do) and everything the client
+ * holds is stale. `up` with `gap: true` follows an outage: messages published while the link was
+ * down were never relayed and `seq` does not show them, so values may be stale until their next
+ * update and missed orders/fills are not in the feed.
  */
 export const TOPICS = ['md', 'features', 'predictions', 'orders', 'risk', 'pnl', 'actors', 'models'] as const;
 export const TopicSchema = z.enum(TOPICS);
@@ -47,6 +54,7 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
     conflated: z.boolean().optional(),
   }),
   z.object({ type: z.literal('heartbeat'), ts: z.number() }),
+  z.object({ type: z.literal('status'), upstream: z.enum(['up', 'down']), since: z.number(), gap: z.literal(true).optional() }),
   z.object({ type: z.literal('pong'), ts: z.number() }),
   z.object({ type: z.literal('error'), code: z.string(), reason: z.string() }),
 ]);

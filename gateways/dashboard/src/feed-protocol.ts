@@ -18,6 +18,8 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('snapshot'), topic: TopicSchema, key: z.string(), seq, data: z.unknown() }),
   z.object({ type: z.literal('delta'), topic: TopicSchema, key: z.string(), seq, data: z.unknown() }),
   z.object({ type: z.literal('heartbeat'), ts: z.number() }),
+  /** The gateway's link to NATS: `down` = no data flows, all values stale; `up` + `gap` = back after an outage, messages may be missing. */
+  z.object({ type: z.literal('status'), upstream: z.enum(['up', 'down']), since: z.number(), gap: z.boolean().optional() }),
   z.object({ type: z.literal('pong'), ts: z.number().optional() }),
   z.object({ type: z.literal('error'), code: z.union([z.string(), z.number()]), reason: z.string() }),
 ]);

@@ -28,7 +28,7 @@ describe('websocket feed: slow consumers', () => {
     slow.send({ op: 'subscribe', topic: 'pnl' });
     fast.send({ op: 'subscribe', topic: 'pnl' });
     await fast.waitFor((m) => m.type === 'subscribed');
-    await until(() => slow.messages.length === 1);
+    await until(() => slow.messages.some((m) => (m as { type?: string }).type === 'subscribed'));
     slow.pause();
     // Until the stalled socket is over the limit: its kernel buffers fill first.
     let i = 0;
@@ -66,7 +66,7 @@ describe('websocket feed: slow consumers', () => {
     slow.send({ op: 'subscribe', topic: 'pnl' });
     fast.send({ op: 'subscribe', topic: 'pnl' });
     await fast.waitFor((m) => m.type === 'subscribed');
-    await until(() => slow.messages.length === 1);
+    await until(() => slow.messages.some((m) => (m as { type?: string }).type === 'subscribed'));
     slow.pause();
     let i = 0;
     let wasSlow = false;
@@ -97,7 +97,7 @@ describe('websocket feed: slow consumers', () => {
     const g = gw;
     const slow = await connectRaw(g.wsUrl, VIEWER);
     slow.send({ op: 'subscribe', topic: 'actors' });
-    await until(() => slow.messages.length === 1);
+    await until(() => slow.messages.some((m) => (m as { type?: string }).type === 'subscribed'));
     slow.pause();
     let i = 0;
     while (g.hub.stats().slowClients === 0 && i < 5000) {
