@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createPgTimeseriesStore } from '../../state/pg-timeseries-store.js';
 import { createPgTrainingSampleStore } from '../../state/pg-training-sample-store.js';
 import { HYPERTABLES, hypertableStatements, PROBE_TIMESCALE_SQL } from '../../state/pg-timescale.js';
+import { continuousAggregateStatements } from '../../state/pg-timescale-aggregates.js';
 import { dropSchema } from '../support/pg.js';
 
 // Real PostgreSQL; fails (never skips) when it is not reachable. Schemas of this file only.
@@ -99,6 +100,75 @@ describe('TimescaleDB statements on a migration session (real PostgreSQL)', () =
         [`${samplesStore}.training_samples`],
       );
       expect(col.rows).toEqual([{ type: 'timestamp with time zone', notnull: true, in_pk: true }]);
+    } finally {
+      await c.end();
+    }
+  });
+});
+
+/**
+ * TimescaleDB's aggregates, as far as plain PostgreSQL can stand in for them: `time_bucket` as
+ * `date_bin`, `first`/`last` as aggregates keeping the value at the earliest/latest time.
+ */
+async function aggregateStandIns(c: pg.Client): Promise<void> {
+  await c.query(`CREATE SCHEMA IF NOT EXISTS ${extension}`);
+  await c.query(`CREATE OR REPLACE FUNCTION ${extension}.time_bucket(w interval, ts timestamptz) RETURNS timestamptz LANGUAGE sql IMMUTABLE
+    AS $$ SELECT pg_catalog.date_bin(w, ts, TIMESTAMPTZ '2000-01-03 00:00:00+00') $$`);
+  await c.query(`DO $$ BEGIN CREATE TYPE ${extension}.vt AS (v float8, t timestamptz); EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
+  await c.query(`CREATE OR REPLACE FUNCTION ${extension}.vt_first(s ${extension}.vt, v float8, t timestamptz) RETURNS ${extension}.vt LANGUAGE sql IMMUTABLE
+    AS $$ SELECT CASE WHEN s IS NULL OR t < (s).t THEN ROW(v, t)::${extension}.vt ELSE s END $$`);
+  await c.query(`CREATE OR REPLACE FUNCTION ${extension}.vt_last(s ${extension}.vt, v float8, t timestamptz) RETURNS ${extension}.vt LANGUAGE sql IMMUTABLE
+    AS $$ SELECT CASE WHEN s IS NULL OR t >= (s).t THEN ROW(v, t)::${extension}.vt ELSE s END $$`);
+  await c.query(`CREATE OR REPLACE FUNCTION ${extension}.vt_value(s ${extension}.vt) RETURNS float8 LANGUAGE sql IMMUTABLE AS $$ SELECT (s).v $$`);
+  await c.query(`CREATE OR REPLACE AGGREGATE ${extension}.first(float8, timestamptz) (SFUNC = ${extension}.vt_first, STYPE = ${extension}.vt, FINALFUNC = ${extension}.vt_value)`);
+  await c.query(`CREATE OR REPLACE AGGREGATE ${extension}.last(float8, timestamptz) (SFUNC = ${extension}.vt_last, STYPE = ${extension}.vt, FINALFUNC = ${extension}.vt_value)`);
+}
+
+/** The query of a continuous aggregate, without the `WITH (timescaledb.continuous …)` plain PostgreSQL refuses. */
+const selectOf = (createView: string): string => {
+  const m = / AS (SELECT .*) WITH NO DATA$/.exec(createView);
+  if (m?.[1] === undefined) throw new Error(`not a continuous aggregate: ${createView}`);
+  return m[1];
+};
+
+describe('TimescaleDB continuous aggregates, their queries on stand-ins (real PostgreSQL)', () => {
+  it('roll 1m bars into hourly OHLCV and trades into 1m OHLCV per venue and symbol, under the migration search_path', async () => {
+    await (await createPgTimeseriesStore({ url, schema: store, poolSize: 1 })).close();
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await aggregateStandIns(c);
+      await c.query(`TRUNCATE ${store}.bars, ${store}.trades`);
+      // Two hours of 1m bars (bar i opens at i, closes at i + 0.5, high i + 1, low i - 1, volume 1), inserted newest first; a 5m bar that must not count.
+      await c.query(`INSERT INTO ${store}.bars (venue, symbol, tf, ts, id, open, high, low, close, volume)
+        SELECT 'binance', 'BTC/USDT', '1m', TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL '1 minute', 'b' || i, i, i + 1, i - 1, i + 0.5, 1
+        FROM generate_series(119, 0, -1) AS i`);
+      await c.query(`INSERT INTO ${store}.bars VALUES ('binance', 'BTC/USDT', '5m', TIMESTAMPTZ '2024-01-01 00:00:00+00', 'x', 1000, 1000, -1000, 1000, 99)`);
+      await c.query(`INSERT INTO ${store}.trades (venue, symbol, ts, id, price, qty, side) VALUES
+        ('binance', 'ETH/USDT', TIMESTAMPTZ '2024-01-01 00:00:30+00', 't2', 12, 2, 'sell'),
+        ('binance', 'ETH/USDT', TIMESTAMPTZ '2024-01-01 00:00:10+00', 't1', 10, 1, 'buy'),
+        ('binance', 'ETH/USDT', TIMESTAMPTZ '2024-01-01 00:00:50+00', 't3', 9, 3, 'buy'),
+        ('binance', 'ETH/USDT', TIMESTAMPTZ '2024-01-01 00:01:05+00', 't4', 11, 4, 'buy')`);
+      const statements = continuousAggregateStatements('timescale', store, `"${extension}"`);
+      await c.query(`SET search_path TO "${store}"`);
+      let hourly: unknown[];
+      let minutes: unknown[];
+      try {
+        const read = async (sql: string): Promise<unknown[]> =>
+          (await c.query(`SELECT * FROM (${selectOf(sql)}) AS q ORDER BY bucket`)).rows;
+        hourly = await read(statements[0] ?? '');
+        minutes = await read(statements[2] ?? '');
+      } finally {
+        await c.query('RESET search_path');
+      }
+      expect(hourly).toEqual([
+        { venue: 'binance', symbol: 'BTC/USDT', bucket: new Date('2024-01-01T00:00:00Z'), open: 0, high: 60, low: -1, close: 59.5, volume: 60, bars: '60' },
+        { venue: 'binance', symbol: 'BTC/USDT', bucket: new Date('2024-01-01T01:00:00Z'), open: 60, high: 120, low: 59, close: 119.5, volume: 60, bars: '60' },
+      ]);
+      expect(minutes).toEqual([
+        { venue: 'binance', symbol: 'ETH/USDT', bucket: new Date('2024-01-01T00:00:00Z'), open: 10, high: 12, low: 9, close: 9, volume: 6, trades: '3' },
+        { venue: 'binance', symbol: 'ETH/USDT', bucket: new Date('2024-01-01T00:01:00Z'), open: 11, high: 11, low: 11, close: 11, volume: 4, trades: '1' },
+      ]);
     } finally {
       await c.end();
     }
