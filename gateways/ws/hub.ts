@@ -9,6 +9,7 @@ import { createFeedEntry } from './feed-entry.js';
 import type { FeedEntry } from './feed-entry.js';
 import { CloseCode, TOPICS } from './protocol.js';
 import type { Topic } from './protocol.js';
+import { createRecentIds } from './recent-ids.js';
 import { busPatterns, clientSymbolToken, routeSubject } from './topics.js';
 import { statusFrame, upstreamOf } from './upstream-status.js';
 import type { UpstreamStatus } from './upstream-status.js';
@@ -26,6 +27,8 @@ export type HubOptions = Readonly<{
   onClients?: (n: number) => void;
   /** Told why the server closed a client (`slow consumer`, `rate limit`, `too big`, `dead`). */
   onServerClose?: (reason: string) => void;
+  /** Ids remembered per kind (order, reject, fill, prediction) to drop republished messages; default 10 000. */
+  recentIds?: number;
 }>;
 
 export type HubStats = Readonly<{
@@ -35,6 +38,8 @@ export type HubStats = Readonly<{
   seq: Readonly<Record<Topic, number>>;
   /** Bus messages dropped because their payload was not a JSON object. */
   invalid: number;
+  /** Bus messages dropped because their id was already relayed (an engine restart republishing). */
+  duplicates: number;
   upstream: UpstreamStatus;
 }>;
 
@@ -63,7 +68,9 @@ export function createHub(opts: HubOptions): Hub {
   const log = opts.log.child({ gateway: 'ws' });
   const topics = new Map<Topic, TopicState>(TOPICS.map((t) => [t, { seq: 0, latest: new Map(), subscribers: new Set() }]));
   const sessions = new Set<ClientSession>();
+  const recent = createRecentIds(opts.recentIds ?? 10_000);
   let invalid = 0;
+  let duplicates = 0;
   let closed = false;
   let upstream: UpstreamStatus = { upstream: 'up', since: now(), gap: false };
 
@@ -95,6 +102,12 @@ export function createHub(opts: HubOptions): Hub {
     }
     if (typeof v !== 'object' || v === null) {
       invalid++; // not a JSON object: never spliced into a frame
+      return;
+    }
+    // Orders, rejects, fills and predictions carry deterministic ids: one seen lately is a
+    // republish (an engine restart redoing its outputs), already relayed.
+    if (route.idKind !== undefined && 'id' in v && typeof v.id === 'string' && recent.seen(route.idKind, v.id)) {
+      duplicates++;
       return;
     }
     push(route, text);
@@ -161,6 +174,7 @@ export function createHub(opts: HubOptions): Hub {
       slowClients: [...sessions].filter((s) => s.pending() > 0).length,
       seq: Object.fromEntries(TOPICS.map((t) => [t, state(t).seq])) as Record<Topic, number>,
       invalid,
+      duplicates,
       upstream,
     }),
     close: () => {

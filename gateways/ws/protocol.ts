@@ -18,7 +18,9 @@ import { z } from 'zod';
  * of the change). While `down`, no data flows (heartbeats still do) and everything the client
  * holds is stale. `up` with `gap: true` follows an outage: messages published while the link was
  * down were never relayed and `seq` does not show them, so values may be stale until their next
- * update and missed orders/fills are not in the feed.
+ * update and missed orders/fills are not in the feed. Orders, rejects, fills and predictions are
+ * relayed once per `id` (within the last 10 000 of each kind): a restarted engine's republishes
+ * are dropped.
  */
 export const TOPICS = ['md', 'features', 'predictions', 'orders', 'risk', 'pnl', 'actors', 'models'] as const;
 export const TopicSchema = z.enum(TOPICS);

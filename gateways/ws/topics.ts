@@ -9,7 +9,10 @@ import type { Topic } from './protocol.js';
  * slots of key `BTC/USDT`), and names the venue of its subject (BTC/USDT on two venues is two
  * assets), so a snapshot holds the newest message of each kind of each venue.
  */
-export type Route = Readonly<{ topic: Topic; key: string; slot: string; symbolToken?: string }>;
+export type Route = Readonly<{ topic: Topic; key: string; slot: string; symbolToken?: string; idKind?: IdKind }>;
+
+/** Messages whose `id` is deterministic (a republish keeps it): the hub relays each id once. */
+export type IdKind = 'order' | 'reject' | 'fill' | 'prediction';
 
 /** Topics fed from the bus; `pnl` and `actors` come from the engine through `publishLocal`. */
 export const BUS_TOPICS = ['md', 'features', 'predictions', 'orders', 'risk', 'models'] as const satisfies readonly Topic[];
@@ -30,6 +33,8 @@ const symbolRoute = (topic: Topic, token: string | undefined, slotPrefix: string
   }
 };
 
+const withIdKind = (r: Route | undefined, idKind: IdKind): Route | undefined => (r === undefined ? undefined : { ...r, idKind });
+
 /** Routes a bus subject to its topic, key and slot; undefined for subjects the feed does not carry. */
 export function routeSubject(subjects: Subjects, subject: string): Route | undefined {
   const t = subject.split('.');
@@ -45,11 +50,11 @@ export function routeSubject(subjects: Subjects, subject: string): Route | undef
       return t.length === 4 ? symbolRoute('features', t[3], `${t[2]}|`) : undefined;
     case 'pred':
       // sx.pred.<strategy>.<venue>.<sym>
-      return t.length === 5 ? symbolRoute('predictions', t[4], `${t[2]}|${t[3]}|`) : undefined;
+      return t.length === 5 ? withIdKind(symbolRoute('predictions', t[4], `${t[2]}|${t[3]}|`), 'prediction') : undefined;
     case 'exec':
       // sx.exec.{order,reject}.<strategy>.<venue>.<sym>, sx.exec.fill.<venue>.<sym>
-      if ((t[2] === 'order' || t[2] === 'reject') && t.length === 6) return symbolRoute('orders', t[5], `${t[2]}|${t[3]}|${t[4]}|`);
-      if (t[2] === 'fill' && t.length === 5) return symbolRoute('orders', t[4], `fill|${t[3]}|`);
+      if ((t[2] === 'order' || t[2] === 'reject') && t.length === 6) return withIdKind(symbolRoute('orders', t[5], `${t[2]}|${t[3]}|${t[4]}|`), t[2]);
+      if (t[2] === 'fill' && t.length === 5) return withIdKind(symbolRoute('orders', t[4], `fill|${t[3]}|`), 'fill');
       return undefined;
     case 'risk':
       return subject === subjects.riskState() ? { topic: 'risk', key: 'account', slot: 'account' } : undefined;
