@@ -26,12 +26,21 @@ export type Timers = Readonly<{
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 export type ConnectionStatus = Readonly<{
   state: ConnectionState;
-  /** Reconnection attempts since the last successful open. */
+  /** Reconnection attempts since the connection was last healthy (open for `healthyAfterMs`). */
   attempt: number;
   /** When the next attempt starts (timer clock), while reconnecting. */
   retryAt: number | null;
   lastMessageAt: number | null;
   lastError: string | null;
+  /**
+   * The gateway's link to NATS (its `status` frames; null until the connection tells it). While
+   * `down` the feed is stale: nothing updates although the socket is open.
+   */
+  upstream: 'up' | 'down' | null;
+  /** When the upstream last changed (server clock, epoch ms). */
+  upstreamSince: number | null;
+  /** When the upstream came back after an outage seen on this connection: updates before it may be missing. */
+  gapAt: number | null;
 }>;
 
 /** One value for a topic's key: `snapshot` on (re)subscribe, `delta` for each change. */
@@ -57,6 +66,12 @@ export type FeedClientOptions = Readonly<{
   staleAfterMs?: number;
   /** A ping is sent when nothing was received for this long. */
   pingAfterMs?: number;
+  /**
+   * An open connection counts as healthy (the backoff starts over from `initialBackoffMs`) only
+   * once it has stayed open this long: a server that closes right after the open (4008 slow
+   * consumer, 1008 rate limit) keeps being retried at a growing delay, not at the minimum.
+   */
+  healthyAfterMs?: number;
 }>;
 
 export type FeedClient = Readonly<{
@@ -76,6 +91,7 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
   const random = opts.random ?? ((): number => 0.5);
   const staleAfter = opts.staleAfterMs ?? 20_000;
   const pingAfter = opts.pingAfterMs ?? 7_000;
+  const healthyAfter = opts.healthyAfterMs ?? 10_000;
   const t = opts.timers;
 
   const subscriptions = new Map<Topic, readonly string[] | undefined>();
@@ -83,8 +99,9 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
   const topicSeq = new Map<Topic, number>();
   const keySeq = new Map<string, number>();
   let socket: FeedSocket | null = null;
-  let status: ConnectionStatus = { state: 'connecting', attempt: 0, retryAt: null, lastMessageAt: null, lastError: null };
+  let status: ConnectionStatus = { state: 'connecting', attempt: 0, retryAt: null, lastMessageAt: null, lastError: null, upstream: null, upstreamSince: null, gapAt: null };
   let retryTimer: unknown = null;
+  let healthyTimer: unknown = null;
   let watchdog: unknown = null;
   let closed = false;
   let received = 0;
@@ -104,6 +121,10 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
   const clearWatchdog = (): void => {
     if (watchdog !== null) t.clearTimeout(watchdog);
     watchdog = null;
+  };
+  const clearHealthy = (): void => {
+    if (healthyTimer !== null) t.clearTimeout(healthyTimer);
+    healthyTimer = null;
   };
   // One timer does both jobs: after `pingAfter` of silence it pings, after `staleAfter` it gives up on the socket.
   const armWatchdog = (): void => {
@@ -126,7 +147,7 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
     if (closed || retryTimer !== null) return;
     const base = Math.min(maxBackoff, initialBackoff * 2 ** status.attempt);
     const delay = Math.round(base * (1 - jitter + 2 * jitter * random()));
-    setStatus({ state: 'reconnecting', attempt: status.attempt + 1, retryAt: t.now() + delay, lastError: reason });
+    setStatus({ state: 'reconnecting', attempt: status.attempt + 1, retryAt: t.now() + delay, lastError: reason, upstream: null, upstreamSince: null, gapAt: null });
     retryTimer = t.setTimeout(() => {
       retryTimer = null;
       reconnects++;
@@ -139,6 +160,7 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
     const s = socket;
     socket = null;
     clearWatchdog();
+    clearHealthy();
     s?.close();
     scheduleReconnect(reason);
   };
@@ -179,6 +201,9 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
       case 'error':
         setStatus({ lastError: `${m.code}: ${m.reason}` });
         return;
+      case 'status':
+        setStatus({ upstream: m.upstream, upstreamSince: m.since, ...(m.upstream === 'up' && m.gap === true ? { gapAt: m.since } : {}) });
+        return;
       case 'subscribed':
       case 'unsubscribed':
       case 'heartbeat':
@@ -191,14 +216,20 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
     if (closed) return;
     topicSeq.clear();
     keySeq.clear();
-    if (status.state !== 'reconnecting') setStatus({ state: 'connecting' });
+    // What the previous connection said of the upstream no longer holds.
+    setStatus({ upstream: null, upstreamSince: null, gapAt: null, ...(status.state !== 'reconnecting' ? { state: 'connecting' as const } : {}) });
     let s: FeedSocket | null = null;
     const handlers: SocketHandlers = {
       open: () => {
         if (s === null || s !== socket) return;
-        setStatus({ state: 'open', attempt: 0, retryAt: null, lastMessageAt: t.now(), lastError: null });
+        // `attempt` (the backoff) is kept until the connection has proved itself.
+        setStatus({ state: 'open', retryAt: null, lastMessageAt: t.now(), lastError: null });
         for (const [topic, symbols] of subscriptions) sendSubscribe(topic, symbols);
         armWatchdog();
+        healthyTimer = t.setTimeout(() => {
+          healthyTimer = null;
+          if (s === socket && status.attempt !== 0) setStatus({ attempt: 0 });
+        }, healthyAfter);
       },
       message: (frame) => {
         if (s !== null) onFrame(s, frame);
@@ -207,6 +238,7 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
         if (s === null || s !== socket) return;
         socket = null;
         clearWatchdog();
+        clearHealthy();
         scheduleReconnect(`closed (${code}${reason === '' ? '' : `: ${reason}`})`);
       },
     };
@@ -240,6 +272,7 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
       const s = socket;
       socket = null;
       clearWatchdog();
+      clearHealthy();
       s?.close();
       setStatus({ state: 'closed', retryAt: null });
     },

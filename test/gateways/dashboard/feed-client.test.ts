@@ -47,6 +47,7 @@ function harness(opts: { staleAfterMs?: number; pingAfterMs?: number } = {}) {
     jitter: 0,
     initialBackoffMs: 100,
     maxBackoffMs: 1000,
+    healthyAfterMs: 1000,
     ...opts,
     openSocket: (url, h) => {
       const s: FakeSocket = {
@@ -149,7 +150,7 @@ describe('dashboard feed client', () => {
     expect(t.sockets).toHaveLength(7);
     // A restarted server numbers from 1 again: the snapshot is the new truth.
     t.last().h.open();
-    expect(t.client.status()).toMatchObject({ state: 'open', attempt: 0, lastError: null });
+    expect(t.client.status()).toMatchObject({ state: 'open', attempt: 6, lastError: null });
     expect(t.last().sent).toEqual([
       { op: 'subscribe', topic: 'risk' },
       { op: 'subscribe', topic: 'pnl' },
@@ -161,6 +162,48 @@ describe('dashboard feed client', () => {
       ['delta', 3, { state: 'ACTIVE' }],
     ]);
     expect(t.client.stats().reconnects).toBe(6);
+    // Open for healthyAfterMs: the backoff starts over.
+    t.timers.advance(999);
+    expect(t.client.status().attempt).toBe(6);
+    t.timers.advance(1);
+    expect(t.client.status().attempt).toBe(0);
+    t.last().h.close(1006, '');
+    expect(t.client.status().retryAt).toBe(t.timers.now() + 100);
+  });
+
+  it('keeps backing off from a server that closes each connection right after the open (4008, 1008)', () => {
+    const t = harness();
+    t.client.subscribe('md');
+    const waits: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      t.last().h.open();
+      t.last().push({ type: 'status', upstream: 'up', since: 1 });
+      t.last().push({ type: 'subscribed', topic: 'md', symbols: null });
+      t.timers.advance(50);
+      t.last().h.close(i % 2 === 0 ? 4008 : 1008, i % 2 === 0 ? 'slow consumer' : 'rate limit');
+      const wait = (t.client.status().retryAt as number) - t.timers.now();
+      waits.push(wait);
+      t.timers.advance(wait);
+    }
+    expect(waits).toEqual([100, 200, 400, 800, 1000, 1000]);
+    expect(t.client.status().lastError).toBe('closed (1008: rate limit)');
+  });
+
+  it('shows the upstream status: stale while the gateway has lost NATS, and the gap once it is back', () => {
+    const t = harness();
+    t.client.subscribe('orders');
+    t.last().h.open();
+    expect(t.client.status().upstream).toBeNull();
+    t.last().push({ type: 'status', upstream: 'up', since: 1000 });
+    expect(t.client.status()).toMatchObject({ upstream: 'up', upstreamSince: 1000, gapAt: null });
+    t.last().push({ type: 'status', upstream: 'down', since: 2000 });
+    expect(t.client.status()).toMatchObject({ state: 'open', upstream: 'down', upstreamSince: 2000, gapAt: null });
+    t.last().push({ type: 'status', upstream: 'up', since: 3000, gap: true });
+    expect(t.client.status()).toMatchObject({ upstream: 'up', upstreamSince: 3000, gapAt: 3000 });
+    expect(t.invalid).toEqual([]);
+    // A new connection knows nothing of the upstream until its gateway says.
+    t.last().h.close(1006, '');
+    expect(t.client.status()).toMatchObject({ upstream: null, upstreamSince: null, gapAt: null });
   });
 
   it('pings a quiet connection and replaces one that stays silent', () => {

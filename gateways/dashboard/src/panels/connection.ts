@@ -8,7 +8,13 @@ const LABEL: Readonly<Record<ConnectionStatus['state'], string>> = {
   closed: 'disconnected',
 };
 
-/** The connection indicator in the header: a coloured dot, the state, and what the feed delivered. */
+const clock = (ms: number | null): string => (ms === null ? '?' : new Date(ms).toLocaleTimeString());
+
+/**
+ * The connection indicator in the header: a coloured dot, the state, and what the feed delivered.
+ * An open socket whose gateway lost NATS shows `feed stale` (state `stale`): nothing on the page
+ * updates until it is back, and then the detail says updates during the outage may be missing.
+ */
 export class ConnectionPanel {
   readonly root: HTMLElement;
   private readonly dot = el('span', { class: 'dot' });
@@ -20,8 +26,9 @@ export class ConnectionPanel {
   }
 
   show(s: ConnectionStatus, stats: FeedStats, now: number): void {
-    this.root.dataset['state'] = s.state;
-    let text = LABEL[s.state];
+    const stale = s.state === 'open' && s.upstream === 'down';
+    this.root.dataset['state'] = stale ? 'stale' : s.state;
+    let text = stale ? `feed stale: gateway lost NATS at ${clock(s.upstreamSince)}` : LABEL[s.state];
     if (s.state === 'reconnecting' && s.retryAt !== null) text += ` in ${Math.max(0, Math.ceil((s.retryAt - now) / 1000))} s (attempt ${s.attempt})`;
     this.label.textContent = text;
     const parts = [`${stats.applied} updates`];
@@ -29,6 +36,7 @@ export class ConnectionPanel {
     if (stats.invalid > 0) parts.push(`${stats.invalid} invalid`);
     if (stats.reconnects > 0) parts.push(`${stats.reconnects} reconnects`);
     if (s.lastError !== null) parts.push(s.lastError);
+    if (!stale && s.gapAt !== null) parts.push(`NATS back at ${clock(s.gapAt)} after an outage: updates in between may be missing`);
     this.detail.textContent = parts.join(' · ');
     this.root.title = s.lastMessageAt === null ? '' : `last message ${Math.round((now - s.lastMessageAt) / 1000)} s ago`;
   }
