@@ -34,7 +34,10 @@ export function bearerToken(req: IncomingMessage): string | undefined {
   return m?.[1];
 }
 
-/** The feed's token: `?token=…` on the upgrade URL, else the Authorization header. */
+/**
+ * The feed's token: `?token=…` on the upgrade URL, else the Authorization header. An empty
+ * `?token=` (a proxy or a bookmark may add one) counts as absent, so it never hides a good header.
+ */
 export function feedToken(req: IncomingMessage): string | undefined {
   let query: string | null = null;
   try {
@@ -42,5 +45,5 @@ export function feedToken(req: IncomingMessage): string | undefined {
   } catch {
     // A target that is not a URL carries no query token (the server refuses it before this).
   }
-  return query ?? bearerToken(req);
+  return query !== null && query !== '' ? query : bearerToken(req);
 }

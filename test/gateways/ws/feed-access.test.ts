@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectFeed, rawUpgrade, startTestGateway, VIEWER } from './gateway-harness.js';
 import type { Gateway } from './gateway-harness.js';
 
@@ -28,6 +28,20 @@ describe('websocket feed access (real NATS)', () => {
       if (!r.upgraded) expect(r.status).toBe(401);
     }
     expect(gw.hub.clientCount()).toBe(0);
+  });
+
+  it('treats an empty ?token= as absent: a valid Authorization header still gets in (upgrade and HTTP)', async () => {
+    const header = { Authorization: `Bearer ${VIEWER}` };
+    const ok = await rawUpgrade(`${gw.wsUrl}?token=`, header);
+    expect(ok.upgraded).toBe(true);
+    if (ok.upgraded) ok.socket.destroy();
+    await vi.waitFor(() => expect(gw.hub.clientCount()).toBe(0));
+    const wrong = await rawUpgrade(`${gw.wsUrl}?token=nope`, header);
+    expect(wrong.upgraded).toBe(false);
+    if (!wrong.upgraded) expect(wrong.status).toBe(401);
+    // The control endpoint reads the header: a viewer is known (403, not 401) whatever the query holds.
+    const ctl = await fetch(`${gw.server.url}/api/ctl/halt?token=`, { method: 'POST', headers: { ...header, 'Content-Type': 'application/json' }, body: '{}' });
+    expect(ctl.status).toBe(403);
   });
 
   it('refuses an Origin outside the allowlist with 403, even with a good token', async () => {
@@ -86,5 +100,6 @@ describe('websocket feed without allowMissingOrigin', () => {
     const ok = await rawUpgrade(`${gw.wsUrl}?token=${VIEWER}`, { Origin: 'http://DASH.example:8080/' });
     expect(ok.upgraded).toBe(true);
     if (ok.upgraded) ok.socket.destroy();
+    await vi.waitFor(() => expect(gw.hub.clientCount()).toBe(0));
   });
 });
