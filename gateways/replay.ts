@@ -40,6 +40,29 @@ export type ReplayResult = Readonly<{
   lastTs?: number;
 }>;
 
+/**
+ * A publish of the replay failed. `failed`: the first message (in the order issued) that was not
+ * stored. `storedAfter`: the newest message of the same subject issued after it whose publish was
+ * acknowledged, if any — then the stream holds a hole that a replay run again does not fill (it
+ * resumes after the newest message stored on each subject), and the asset actors would refuse the
+ * missing message as out of order if it were published now.
+ */
+export class ReplayPublishError extends Error {
+  override readonly name = 'ReplayPublishError';
+  constructor(
+    readonly failed: Readonly<{ subject: string; id: string; ts: number }>,
+    readonly storedAfter: Readonly<{ id: string; ts: number }> | undefined,
+    cause: unknown,
+  ) {
+    const at = (ts: number): string => (Number.isFinite(ts) ? new Date(ts).toISOString() : String(ts));
+    const hole =
+      storedAfter === undefined
+        ? '; nothing after it on that subject was stored: a replay run again resumes at it'
+        : `; ${storedAfter.id} (${at(storedAfter.ts)}), issued after it on the same subject, was stored: the stream holds a hole there that a replay run again does not fill (it resumes after the newest stored message)`;
+    super(`publish of ${failed.id} on ${failed.subject} (${at(failed.ts)}) failed: ${cause instanceof Error ? cause.message : String(cause)}${hole}`, { cause });
+  }
+}
+
 const DEFAULT_MAX_IN_FLIGHT = 1000;
 /** Shorter waits are not worth a timer; pacing is drift-free, so they are caught up later. */
 const MIN_SLEEP_MS = 1;
@@ -65,8 +88,9 @@ export function subjectOf(subjects: Subjects, m: MarketData): string {
  * acknowledgements concurrently: the stream orders messages by arrival on the connection, not
  * by acknowledgement, so pipelining keeps order and is many times faster than one round trip per
  * message. A failed publish stops the replay: nothing more is issued, the publishes in flight
- * are awaited, and the error is thrown (a source error likewise). Resolves when every publish was
- * acknowledged.
+ * are awaited, and a {@link ReplayPublishError} is thrown naming the first message that failed
+ * and whether a later one of its subject was stored anyway (a source error is thrown as it is).
+ * Resolves when every publish was acknowledged.
  *
  * @example await replay({ bus, subjects: subjectsFor('sx'), source: mergeByTime(...sources), speed: 60 })
  */
@@ -84,17 +108,23 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   let lastTs: number | undefined;
   let inFlight = 0;
   let wake: (() => void) | undefined;
-  let failure: { error: unknown } | undefined;
+  /** The failed publish issued first (publishes settle in any order). */
+  let failure: { error: unknown; issued: number; subject: string; id: string; ts: number } | undefined;
+  /** Per subject: the newest issued message whose publish was acknowledged. */
+  const newestStored = new Map<string, { issued: number; id: string; ts: number }>();
+  let issued = 0;
 
   /** Never rejects: a failure is recorded and ends the loop. */
-  const send = async (subject: string, data: Uint8Array, msgId: string): Promise<void> => {
+  const send = async (subject: string, data: Uint8Array, msgId: string, ts: number, n: number): Promise<void> => {
     try {
       const ack = await bus.publish(subject, data, { msgId });
       published++;
       if (ack.duplicate) duplicates++;
+      const newest = newestStored.get(subject);
+      if (newest === undefined || newest.issued < n) newestStored.set(subject, { issued: n, id: msgId, ts });
       onProgress?.(published);
     } catch (error) {
-      failure ??= { error };
+      if (failure === undefined || n < failure.issued) failure = { error, issued: n, subject, id: msgId, ts };
     } finally {
       inFlight--;
       const w = wake;
@@ -111,14 +141,18 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
       if (failure !== undefined) break;
       const subject = subjectOf(subjects, m);
       inFlight++;
-      void send(subject, encode(m), m.id);
+      void send(subject, encode(m), m.id, m.ts, issued++);
       firstTs ??= m.ts;
       lastTs = m.ts;
     }
   } finally {
     while (inFlight > 0) await settled();
   }
-  if (failure !== undefined) throw failure.error;
+  if (failure !== undefined) {
+    const newest = newestStored.get(failure.subject);
+    const after = newest !== undefined && newest.issued > failure.issued ? { id: newest.id, ts: newest.ts } : undefined;
+    throw new ReplayPublishError({ subject: failure.subject, id: failure.id, ts: failure.ts }, after, failure.error);
+  }
   return { published, duplicates, firstTs, lastTs };
 }
 

@@ -5,7 +5,7 @@ import { mergeByTime } from '../../gateways/historical/merge-by-time.js';
 import { readQuotes } from '../../gateways/historical/quotes-csv.js';
 import { SourceError } from '../../gateways/historical/source-error.js';
 import { readTrades } from '../../gateways/historical/trades-csv.js';
-import { replay, subjectOf } from '../../gateways/replay.js';
+import { replay, ReplayPublishError, subjectOf } from '../../gateways/replay.js';
 import { decodeText } from '../../streams/codec.js';
 import type { MarketData } from '../../streams/messages/market-data.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
@@ -151,6 +151,27 @@ describe('replay failures', () => {
     await expect(replay({ bus: wide.publisher, subjects, source: hourly(500), maxInFlight: 10 })).rejects.toThrow('publish 4 refused');
     expect(wide.calls.length).toBeLessThanOrEqual(4 + 10 + 1);
     expect(wide.inFlight()).toBe(0);
+  });
+
+  it('names the first message not stored, and says when a later one of its subject was stored anyway (a hole a resumed replay does not fill)', async () => {
+    const bars = await collect(hourly(50));
+    // One at a time: nothing after the failed publish was issued, so a replay run again resumes at it.
+    const one = await replay({ bus: recordingPublisher({ failAt: 4 }).publisher, subjects, source: bars, maxInFlight: 1 }).catch((e: unknown) => e);
+    expect(one).toBeInstanceOf(ReplayPublishError);
+    expect((one as ReplayPublishError).failed).toEqual({ subject: 'sx.md.binance.BTC-USDT.bar.1h', id: bars[4]!.id, ts: bars[4]!.ts });
+    expect((one as ReplayPublishError).storedAfter).toBeUndefined();
+    expect((one as ReplayPublishError).message).toContain(`publish of ${bars[4]!.id} on sx.md.binance.BTC-USDT.bar.1h (${new Date(bars[4]!.ts).toISOString()}) failed: publish 4 refused`);
+    expect((one as ReplayPublishError).message).toContain('a replay run again resumes at it');
+    // Ten in flight, the failed one acknowledged last: the later publishes of its subject were stored.
+    const wide = recordingPublisher({ failAt: 4, ackDelayMs: (i) => (i === 4 ? 20 : 0) });
+    const err = await replay({ bus: wide.publisher, subjects, source: bars, maxInFlight: 10 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ReplayPublishError);
+    const stored = wide.stored.map((c) => c.msgId);
+    expect(stored).not.toContain(bars[4]!.id);
+    const newest = bars.findLast((b) => stored.includes(b.id))!;
+    expect(bars.indexOf(newest)).toBeGreaterThan(4);
+    expect((err as ReplayPublishError).storedAfter).toEqual({ id: newest.id, ts: newest.ts });
+    expect((err as ReplayPublishError).message).toContain('the stream holds a hole there');
   });
 
   it('passes a source error on after awaiting what was published', async () => {
