@@ -47,6 +47,8 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
     log,
     onClients: (n) => metrics.wsClients(n),
     onServerClose: (reason) => metrics.wsClosed(reason),
+    onUpstream: (up) => metrics.wsUpstream(up),
+    onDuplicate: () => metrics.wsDuplicate(),
   });
   const dev = gw.tokens.filter((t) => usesDevDefault(t, env)).map((t) => t.name);
   if (dev.length > 0) log.warn({ tokens: dev }, 'gateway tokens use the dev defaults of config/default.yaml: set SEXTANT_VIEWER_TOKEN / SEXTANT_OPERATOR_TOKEN');

@@ -31,6 +31,10 @@ export type EngineMetrics = Readonly<{
   modelVersion(name: string, version: number, alias?: string): void;
   wsClients(n: number): void;
   wsClosed(reason: string): void;
+  /** The websocket feed's upstream (NATS) link: `sextant_ws_upstream_up` 1 while up, 0 while down. */
+  wsUpstream(up: boolean): void;
+  /** A bus message the feed dropped because its id was already relayed (`sextant_ws_duplicates_total`). */
+  wsDuplicate(): void;
   /**
    * Where the engine's restart and rebuild counts are read at each scrape (`EngineCounters`):
    * `sextant_actor_restarts_total` and `sextant_state_rebuilds_total`.
@@ -81,6 +85,8 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
   const models = new Gauge({ name: 'sextant_model_version', help: 'Model version an alias serves', labelNames: ['name', 'alias'], registers });
   const clients = new Gauge({ name: 'sextant_ws_clients', help: 'Connected websocket clients', registers });
   const wsCloses = new Counter({ name: 'sextant_ws_closes_total', help: 'Websocket connections closed by the server, by reason', labelNames: ['reason'], registers });
+  const wsUpstream = new Gauge({ name: 'sextant_ws_upstream_up', help: "Whether the websocket feed's NATS link is up (1) or down (0)", registers });
+  const wsDuplicates = new Counter({ name: 'sextant_ws_duplicates_total', help: 'Bus messages the websocket feed dropped because their id was already relayed', registers });
   let readCounts: (() => EngineCounts) | undefined;
   /** A counter read off the engine at scrape time: it goes up by what the engine's count grew since the last scrape. */
   const scraped = (name: string, help: string, pick: (c: EngineCounts) => number): void => {
@@ -116,6 +122,8 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
     modelVersion: (name, version, alias = 'production') => models.set({ name, alias }, version),
     wsClients: (n) => clients.set(n),
     wsClosed: (reason) => wsCloses.inc({ reason }),
+    wsUpstream: (up) => wsUpstream.set(up ? 1 : 0),
+    wsDuplicate: () => wsDuplicates.inc(),
     engineCounts: (read) => {
       readCounts = read;
     },

@@ -27,6 +27,10 @@ export type HubOptions = Readonly<{
   onClients?: (n: number) => void;
   /** Told why the server closed a client (`slow consumer`, `rate limit`, `too big`, `dead`). */
   onServerClose?: (reason: string) => void;
+  /** Told whether the upstream (NATS) link is up, at start and whenever it changes (`sextant_ws_upstream_up`). */
+  onUpstream?: (up: boolean) => void;
+  /** Told of each bus message dropped as an already relayed id (`sextant_ws_duplicates_total`). */
+  onDuplicate?: () => void;
   /** Ids remembered per kind (order, reject, fill, prediction) to drop republished messages; default 10 000. */
   recentIds?: number;
 }>;
@@ -74,6 +78,8 @@ export function createHub(opts: HubOptions): Hub {
   let closed = false;
   let upstream: UpstreamStatus = { upstream: 'up', since: now(), gap: false };
 
+  opts.onUpstream?.(true);
+
   const state = (topic: Topic): TopicState => topics.get(topic) as TopicState;
 
   const push = (route: Parameters<typeof createFeedEntry>[0], dataText: string): void => {
@@ -108,6 +114,7 @@ export function createHub(opts: HubOptions): Hub {
     // republish (an engine restart redoing its outputs), already relayed.
     if (route.idKind !== undefined && 'id' in v && typeof v.id === 'string' && recent.seen(route.idKind, v.id)) {
       duplicates++;
+      opts.onDuplicate?.();
       return;
     }
     push(route, text);
@@ -119,6 +126,7 @@ export function createHub(opts: HubOptions): Hub {
       const next = upstreamOf(s);
       if (closed || next === undefined || next === upstream.upstream) return;
       upstream = { upstream: next, since: now(), gap: next === 'up' };
+      opts.onUpstream?.(next === 'up');
       if (next === 'down') log.warn({ since: upstream.since }, 'feed upstream (NATS) down: clients told their data is stale');
       else log.info({ since: upstream.since }, 'feed upstream (NATS) back: clients told messages may have been missed');
       const frame = statusFrame(upstream);

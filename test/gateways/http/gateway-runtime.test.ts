@@ -87,6 +87,8 @@ describe('gateway runtime of `sextant run` (real NATS, Redis, PostgreSQL)', () =
     // Counted by the engine as its stream stores it, not off the bus (cli/stored-decision-counts.ts).
     expect(sampleValue(m, 'sextant_predictions_total', { strategy: 'dirmlp' })).toBeUndefined();
     expect(sampleValue(m, 'sextant_ws_clients')).toBe(1);
+    expect(sampleValue(m, 'sextant_ws_upstream_up')).toBe(1);
+    expect(sampleValue(m, 'sextant_ws_duplicates_total')).toBe(0);
     expect(sampleValue(m, 'sextant_stage_latency_seconds_count', { stage: 'decide' })).toBe(1);
     expect(m.some((x) => x.name === 'sextant_process_cpu_seconds_total')).toBe(true);
     // The dev default of the viewer token is replaced by the environment's.

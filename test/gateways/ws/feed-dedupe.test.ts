@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../../gateways/ws/protocol.js';
 import { createRecentIds } from '../../../gateways/ws/recent-ids.js';
+import { parsePromText, sampleValue } from '../http/prom-text.js';
 import { connectFeed, json, startTestGateway, VIEWER } from './gateway-harness.js';
 import type { Gateway } from './gateway-harness.js';
 
@@ -16,7 +17,8 @@ describe('websocket feed: messages a restarted engine republishes', () => {
     await gw.close();
   });
 
-  it('relays each order, reject, fill and prediction id once (real NATS)', async () => {
+  it('relays each order, reject, fill and prediction id once, counting the drops in sextant_ws_duplicates_total (real NATS)', async () => {
+    expect(sampleValue(parsePromText(await (await fetch(`${gw.server.url}/metrics`)).text()), 'sextant_ws_duplicates_total')).toBe(0);
     const s = gw.subjects;
     const c = await connectFeed(gw.wsUrl, { token: VIEWER });
     c.send({ op: 'subscribe', topic: 'orders' });
@@ -37,6 +39,8 @@ describe('websocket feed: messages a restarted engine republishes', () => {
     await c.waitFor((m) => m.type === 'delta' && m.topic === 'orders' && (m.data as { type: string }).type === 'exec.order' && (m.data as { id: string }).id === 'x:o:s1:1');
     expect(deltaIds(c.messages)).toEqual(['p:1', 'o:s1', 'x:o:s1:0', 'r:s2', 'x:o:s1:1', 'x:o:s1:1']);
     expect(gw.hub.stats().duplicates).toBe(4);
+    const scraped = parsePromText(await (await fetch(`${gw.server.url}/metrics`)).text());
+    expect(sampleValue(scraped, 'sextant_ws_duplicates_total')).toBe(4);
     expect(gw.hub.stats().seq).toMatchObject({ orders: 5, predictions: 1 });
   });
 

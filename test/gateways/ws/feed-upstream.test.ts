@@ -4,11 +4,16 @@ import type { ServerMessage } from '../../../gateways/ws/protocol.js';
 import type { Bus } from '../../../streams/bus.js';
 import { createNatsBus } from '../../../streams/nats-bus.js';
 import { freePort, startNatsServer, stopNatsServer } from '../../support/nats-server.js';
+import { parsePromText, sampleValue } from '../http/prom-text.js';
 import { VIEWER, connectFeed, json, startTestGateway } from './gateway-harness.js';
 import type { FeedClient, Gateway } from './gateway-harness.js';
 
 type Status = Extract<ServerMessage, { type: 'status' }>;
 const statuses = (c: FeedClient): Status[] => c.messages.filter((m): m is Status => m.type === 'status');
+
+/** `sextant_ws_upstream_up` as a Prometheus scrape of the gateway reads it. */
+const upstreamUp = async (gw: Gateway): Promise<number | undefined> =>
+  sampleValue(parsePromText(await (await fetch(`${gw.server.url}/metrics`)).text()), 'sextant_ws_upstream_up');
 
 const fill = (id: string, qty: number) => ({ type: 'exec.fill', id, symbol: 'BTC/USDT', qty });
 
@@ -53,11 +58,13 @@ describe('websocket feed: the NATS link going down and coming back', () => {
     await early.waitFor((m) => m.type === 'subscribed');
     await emitUntilRelayed(publisher, subject, fill('f1', 1), early, (m) => m.type === 'delta');
     expect(gw.hub.stats().upstream.upstream).toBe('up');
+    expect(await upstreamUp(gw)).toBe(1);
 
     const beforeStop = Date.now();
     await stopNatsServer(server);
     const down = await early.waitFor((m) => m.type === 'status' && m.upstream === 'down');
     expect((down as Status).since).toBeGreaterThanOrEqual(beforeStop);
+    expect(await upstreamUp(gw)).toBe(0);
     // A client that connects during the outage is told at once: its snapshot is stale.
     const late = await connectFeed(gw.wsUrl, { token: VIEWER });
     late.send({ op: 'subscribe', topic: 'orders' });
@@ -67,6 +74,7 @@ describe('websocket feed: the NATS link going down and coming back', () => {
     server = await startNatsServer(port, []);
     const back = (await early.waitFor((m) => m.type === 'status' && m.upstream === 'up' && m.gap === true, 15_000)) as Status;
     expect(back.since).toBeGreaterThan((down as Status).since);
+    expect(await upstreamUp(gw)).toBe(1);
     await late.waitFor((m) => m.type === 'status' && m.upstream === 'up' && m.gap === true);
     // Data flows again after the reconnect.
     await emitUntilRelayed(publisher, subject, fill('f2', 2), early, (m) => m.type === 'delta' && (m.data as { id: string }).id === 'f2');

@@ -63,7 +63,7 @@ export async function startTestGateway(opts: Readonly<{ config?: Partial<Gateway
   const config = testGatewayConfig(opts.config);
   const metrics = createEngineMetrics({ defaultMetrics: false });
   const feed: Subscription = feedMetricsFromBus(bus, subjects, metrics);
-  const hub = createHub({ bus, subjects, limits: config, heartbeatMs: config.heartbeatMs, log: silentLogger, onClients: metrics.wsClients, onServerClose: metrics.wsClosed });
+  const hub = createHub({ bus, subjects, limits: config, heartbeatMs: config.heartbeatMs, log: silentLogger, onClients: metrics.wsClients, onServerClose: metrics.wsClosed, onUpstream: metrics.wsUpstream, onDuplicate: metrics.wsDuplicate });
   const server = await startGatewayServer({
     config,
     ...(opts.staticDir !== undefined ? { staticDir: opts.staticDir } : {}),
