@@ -4,6 +4,7 @@ import { el } from './dom.js';
 import { createFeedClient } from './feed-client.js';
 import type { FeedClient, OpenSocket } from './feed-client.js';
 import { TOPICS } from './feed-protocol.js';
+import { addressWithoutToken } from './page-address.js';
 import { ActorsPanel } from './panels/actors.js';
 import { ConnectionPanel } from './panels/connection.js';
 import { FeaturesPanel } from './panels/features.js';
@@ -18,7 +19,8 @@ import type { Payload } from './topics.js';
 /**
  * The dashboard page: reads the viewer token from `?token=` (or the field), opens the feed,
  * subscribes to every topic and routes each validated payload to its panel. `?symbols=A,B`
- * narrows the feed to some symbols.
+ * narrows the feed to some symbols. The token is then taken out of the address bar (kept in
+ * memory and sessionStorage for reconnects and reloads), out of the history and screenshots.
  */
 
 const VIEWER_KEY = 'sextant.viewerToken';
@@ -154,10 +156,13 @@ function start(): void {
     if (feed !== null) connection.show(feed.status(), feed.stats(), Date.now());
   }, 1000);
 
-  const initial = params.get('token') ?? sessionStorage.getItem(VIEWER_KEY) ?? '';
+  const fromAddress = params.get('token') ?? '';
+  const initial = fromAddress !== '' ? fromAddress : (sessionStorage.getItem(VIEWER_KEY) ?? '');
   viewerToken.value = initial;
   if (initial !== '') open(initial);
   else connection.idle('enter the viewer token');
+  const bare = addressWithoutToken(location.href);
+  if (bare !== undefined) history.replaceState(history.state, '', bare);
 }
 
 start();

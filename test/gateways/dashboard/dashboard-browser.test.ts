@@ -131,6 +131,8 @@ describe('dashboard in a browser (headless Chromium) against the gateway during 
     });
     await page.goto(`${gateway.server.url}/?token=${VIEWER}`);
     await page.waitForSelector('#connection[data-state="open"]', { timeout: 10_000 });
+    // The token is read, then taken out of the address bar (history, screenshots); the feed stays open.
+    expect(new URL(page.url()).searchParams.has('token')).toBe(false);
 
     // The registry's announcement of the served model, as a promotion on a live bus carries it.
     const served = await registry.get('direction-mlp@production');
