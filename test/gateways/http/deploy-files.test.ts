@@ -32,7 +32,7 @@ describe('Prometheus and Grafana files', () => {
     m.wsClosed('slow consumer');
     const exposed = new Set(parsePromText(await m.text()).map((s) => s.name));
     const used = new Set(exprs.flatMap((e) => [...e.matchAll(/\bsextant_[a-z0-9_]+/g)].map((x) => x[0])));
-    for (const name of ['sextant_messages_in_total', 'sextant_consumer_lag', 'sextant_stage_latency_seconds_bucket', 'sextant_refusals_total', 'sextant_predictions_total', 'sextant_orders_total', 'sextant_risk_state', 'sextant_model_version', 'sextant_ws_clients', 'sextant_state_rebuilds_total'])
+    for (const name of ['sextant_messages_in_total', 'sextant_consumer_lag', 'sextant_stage_latency_seconds_bucket', 'sextant_refusals_total', 'sextant_predictions_total', 'sextant_orders_total', 'sextant_risk_state', 'sextant_model_version', 'sextant_ws_clients', 'sextant_ws_upstream_up', 'sextant_ws_duplicates_total', 'sextant_state_rebuilds_total'])
       expect(used.has(name)).toBe(true);
     const missing = [...used].filter((n) => !exposed.has(n));
     expect(missing).toEqual([]);
