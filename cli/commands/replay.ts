@@ -1,12 +1,12 @@
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { UNKNOWN_VENUE, findBarFilesUnder } from '../../gateways/data-dir.js';
 import { readMarketData } from '../../gateways/historical/market-data-csv.js';
+import type { MarketDataKind } from '../../gateways/historical/market-data-csv.js';
 import { mergeByTime } from '../../gateways/historical/merge-by-time.js';
-import { detectFormat, parseHeader } from '../../gateways/historical/csv-format.js';
 import { replay, subjectOf } from '../../gateways/replay.js';
 import { resumeAfterStored } from '../../gateways/replay-resume.js';
 import type { StoredMark } from '../../gateways/replay-resume.js';
@@ -35,24 +35,6 @@ export type ReplayCommandOptions = Readonly<{
   speed: number | 'max';
 }>;
 
-export type MarketDataKind = 'bar' | 'trade' | 'quote';
-
-/** What a CSV holds, from its header line; bars when it cannot be told (the reader then refuses the file itself). */
-const kindOf = (path: string): MarketDataKind => {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    const head = Buffer.alloc(64 * 1024);
-    const n = readSync(fd, head, 0, head.length, 0);
-    const format = detectFormat(parseHeader(head.subarray(0, n).toString('utf8').split(/\r?\n/, 1)[0] ?? ''));
-    return format === 'bookticker' ? 'quote' : format === 'freqtrade-trades' || format === 'nautilus-trades' ? 'trade' : 'bar';
-  } catch {
-    return 'bar';
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-};
-
 /** `BTC_USDT_1h.csv` → `BTC/USDT`; undefined when the name does not say. */
 const symbolFromName = (path: string): string | undefined => {
   const m = /^([A-Z0-9]+)_([A-Z0-9]+)_/.exec(basename(path));
@@ -79,7 +61,7 @@ export function replaySources(cfg: Config, opts: Omit<ReplayCommandOptions, 'con
   if (empty !== undefined) throw new ReplayInputError(empty);
   if (!existsSync(opts.data)) throw new ReplayInputError(`--data ${opts.data} does not exist`);
   const window = { from: opts.from, to: opts.to };
-  const skipping = (venue: string, symbol: string, tf: string, kind: MarketDataKind) => (onBadRow === undefined ? {} : { onBadRow: (e: SourceError) => onBadRow(e, { venue, symbol, tf, kind }) });
+  const skipping = (venue: string, symbol: string, tf: string) => (onBadRow === undefined ? {} : { onBadRow: (e: SourceError, kind: MarketDataKind) => onBadRow(e, { venue, symbol, tf, kind }) });
   if (statSync(opts.data).isDirectory()) {
     const twice = repeatedIn(opts.symbols ?? []);
     if (twice.length > 0) throw new ReplayInputError(`--symbols names ${twice.join(', ')} more than once`);
@@ -94,13 +76,13 @@ export function replaySources(cfg: Config, opts: Omit<ReplayCommandOptions, 'con
     }
     return files.map((f) => {
       const venue = f.venue === UNKNOWN_VENUE ? cfg.venue : f.venue;
-      return readMarketData(f.path, { venue, symbol: f.symbol, tf: f.timeframe, ...window, ...skipping(venue, f.symbol, f.timeframe, 'bar') });
+      return readMarketData(f.path, { venue, symbol: f.symbol, tf: f.timeframe, ...window, ...skipping(venue, f.symbol, f.timeframe) });
     });
   }
   const symbol = opts.symbol ?? symbolFromName(opts.data);
   if (symbol === undefined) throw new ReplayInputError(`cannot tell the symbol of ${opts.data}: pass --symbol BASE/QUOTE`);
   if (!known.has(symbol)) throw new ReplayInputError(`not a configured asset: ${symbol} (add it under assets: in the config)`);
-  return [readMarketData(opts.data, { venue: cfg.venue, symbol, tf: opts.timeframe, ...window, ...skipping(cfg.venue, symbol, opts.timeframe, kindOf(opts.data)) })];
+  return [readMarketData(opts.data, { venue: cfg.venue, symbol, tf: opts.timeframe, ...window, ...skipping(cfg.venue, symbol, opts.timeframe) })];
 }
 
 /**

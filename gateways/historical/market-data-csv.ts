@@ -9,7 +9,16 @@ import type { Instrument, ParserFactory, ReadWindow } from './read-rows.js';
 import { SourceError } from './source-error.js';
 import { tradeParser } from './trades-csv.js';
 
-export type MarketDataReadOptions = Instrument & ReadWindow & Readonly<{ tf?: string }>;
+/** What a market-data CSV holds, as its header says. */
+export type MarketDataKind = 'bar' | 'trade' | 'quote';
+
+export type MarketDataReadOptions = Instrument &
+  Omit<ReadWindow, 'onBadRow'> &
+  Readonly<{
+    tf?: string;
+    /** As `ReadWindow.onBadRow`, with what the file holds (a bad trade row is not a bar's). */
+    onBadRow?: (error: SourceError, kind: MarketDataKind) => void;
+  }>;
 
 /**
  * Streams any supported CSV (bars, either trades layout, bookTicker quotes), choosing the reader
@@ -18,9 +27,12 @@ export type MarketDataReadOptions = Instrument & ReadWindow & Readonly<{ tf?: st
  * An OHLCV file needs `tf`.
  */
 export function readMarketData(path: string, opts: MarketDataReadOptions): AsyncIterableIterator<MarketData> {
+  const { onBadRow, ...window } = opts;
   checkInstrument(opts);
-  checkWindow(opts);
+  checkWindow(window);
   const tf = opts.tf === undefined ? undefined : parseTimeframe(opts.tf);
+  /** Set from the header, which is read before any row. */
+  let kind: MarketDataKind = 'bar';
   const factory: ParserFactory<MarketData> = (header, file) => {
     switch (detectFormat(header)) {
       case 'ohlcv':
@@ -28,8 +40,10 @@ export function readMarketData(path: string, opts: MarketDataReadOptions): Async
         return barParser({ venue: opts.venue, symbol: opts.symbol, tf })(header, file);
       case 'freqtrade-trades':
       case 'nautilus-trades':
+        kind = 'trade';
         return tradeParser(opts)(header, file);
       case 'bookticker':
+        kind = 'quote';
         return quoteParser(opts)(header, file);
       case undefined: {
         const known = Object.entries(REQUIRED_COLUMNS).map(([f, cols]) => `${f} (${cols.join(',')})`);
@@ -37,7 +51,7 @@ export function readMarketData(path: string, opts: MarketDataReadOptions): Async
       }
     }
   };
-  return readRows(path, factory, opts);
+  return readRows(path, factory, onBadRow === undefined ? window : { ...window, onBadRow: (e) => onBadRow(e, kind) });
 }
 
 /**
