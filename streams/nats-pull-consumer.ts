@@ -319,6 +319,8 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
     let unackedSince: number[] = [];
     /** The server's confirmation of an ack of old deliveries, awaited before the next pull. */
     let confirming: Promise<void> | undefined;
+    /** Reply subject of the last ack sent without waiting for the server's confirmation. */
+    let unconfirmedAck: string | undefined;
     /**
      * Acks the oldest batch still unacknowledged (acks go in batch order). Deliveries older than
      * half of ack_wait may already sit in the server's redelivery queue: that ack is confirmed
@@ -329,8 +331,10 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
       ackedSeq = last.delivery.streamSeq;
       if (performance.now() - at < ackWaitMs / 2) {
         nc.publish(last.msg.reply as string, ACK);
+        unconfirmedAck = last.msg.reply as string;
         return;
       }
+      unconfirmedAck = undefined;
       const previous = confirming ?? Promise.resolve();
       confirming = previous.then(() =>
         nc.request(last.msg.reply as string, ACK, { timeout: deps.requestTimeoutMs }).then(
@@ -463,8 +467,13 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
       }
       await drainCommits();
       await confirming;
-      // The last acks went out unconfirmed: make sure they left before the consumption ends.
-      if (!nc.isClosed()) await nc.flush().catch(() => {});
+      // The last ack went out unconfirmed. A flush proves only that the server read it: nats-server
+      // applies acks on a queue of its own, so a durable looked at right after (a restart) could
+      // still show the batch unacknowledged and deliver it again. Acking it once more with a reply
+      // waits until the server has applied it (acking an acknowledged sequence again changes nothing).
+      if (unconfirmedAck !== undefined && !nc.isClosed()) {
+        await nc.request(unconfirmedAck, ACK, { timeout: deps.requestTimeoutMs }).catch(() => {});
+      }
     } finally {
       current?.finish({ kind: 'stopped' });
       stopWatching();
