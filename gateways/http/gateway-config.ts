@@ -40,7 +40,10 @@ export const GatewayConfigSchema = z
     maxClients: positiveInt,
     /** A client message larger than this closes the connection with 1009. */
     maxInboundBytes: positiveInt,
-    /** More client messages than this within one second closes the connection with 1008. */
+    /**
+     * A token bucket per client: a burst of at most this many messages, refilled at this many per
+     * second; a message with no token left closes the connection with 1008 "rate limit".
+     */
     maxInboundPerSecond: positiveInt,
     /** Past this many bytes waiting in a client's socket, its pending messages are conflated per (topic, key). */
     maxBufferedBytes: positiveInt,

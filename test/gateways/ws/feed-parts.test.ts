@@ -7,14 +7,53 @@ import { clientSymbolToken, routeSubject } from '../../../gateways/ws/topics.js'
 import { subjectsFor } from '../../../streams/subjects.js';
 
 describe('feed parts', () => {
-  it('rate limiter: more than N hits in a one-second window are refused, the next window starts afresh', () => {
+  it('rate limiter: a burst of N passes, the next is refused, and tokens come back at N per second', () => {
     let t = 1000;
     const rl = createRateLimiter(3, () => t);
     expect([rl.hit(), rl.hit(), rl.hit(), rl.hit()]).toEqual([true, true, true, false]);
-    t += 999;
+    t += 333; // 0.999 of a token
     expect(rl.hit()).toBe(false);
     t += 1;
+    expect([rl.hit(), rl.hit()]).toEqual([true, false]);
+    // Idle for long: the bucket holds N, never more.
+    t += 60_000;
     expect([rl.hit(), rl.hit(), rl.hit(), rl.hit()]).toEqual([true, true, true, false]);
+  });
+
+  it('rate limiter: a client sending exactly N per second is never refused', () => {
+    let t = 0;
+    const rl = createRateLimiter(20, () => t);
+    const refused: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      if (!rl.hit()) refused.push(i);
+      t += 50;
+    }
+    expect(refused).toEqual([]);
+  });
+
+  it('rate limiter: a burst across a one-second boundary gets N through, not 2N', () => {
+    let t = 1000;
+    const rl = createRateLimiter(20, () => t);
+    expect(rl.hit()).toBe(true); // a fixed window would start here, ending at t = 2000
+    let passed = 0;
+    t = 1990;
+    for (let i = 0; i < 20; i++) if (rl.hit()) passed++;
+    t = 2000;
+    for (let i = 0; i < 20; i++) if (rl.hit()) passed++;
+    // 40 messages within 10 ms: a fixed window let 39 through (19 + 20).
+    expect(passed).toBe(20);
+  });
+
+  it('rate limiter: a clock that steps back refills nothing', () => {
+    let t = 5000;
+    const rl = createRateLimiter(2, () => t);
+    expect([rl.hit(), rl.hit(), rl.hit()]).toEqual([true, true, false]);
+    t = 1000;
+    expect(rl.hit()).toBe(false);
+    t = 5499; // measured from the newest time seen (5000), not from the step back
+    expect(rl.hit()).toBe(false);
+    t = 5500;
+    expect(rl.hit()).toBe(true);
   });
 
   it('conflating buffer keeps the newest item per slot, in the order of the newest updates', () => {
