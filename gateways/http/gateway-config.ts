@@ -52,6 +52,11 @@ export const GatewayConfigSchema = z
     /** Conflated (topic, key) slots a slow client may hold before it is closed with 4008. */
     maxPendingSlots: positiveInt.default(10_000),
     heartbeatMs: positiveInt,
+    /**
+     * Ids the feed remembers per kind (order, reject, fill, prediction) to drop what a restarted
+     * engine publishes again under the same id: a republish older than this many ids is relayed twice.
+     */
+    recentIds: positiveInt.default(10_000),
     /** How long POST /api/ctl/<verb> waits for the engine's reply. */
     controlTimeoutMs: positiveInt.default(5000),
     /**

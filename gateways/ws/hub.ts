@@ -31,7 +31,7 @@ export type HubOptions = Readonly<{
   onUpstream?: (up: boolean) => void;
   /** Told of each bus message dropped as an already relayed id (`sextant_ws_duplicates_total`). */
   onDuplicate?: () => void;
-  /** Ids remembered per kind (order, reject, fill, prediction) to drop republished messages; default 10 000. */
+  /** Ids remembered per kind (order, reject, fill, prediction) to drop republished messages (`gateway.recentIds`); default 10 000. */
   recentIds?: number;
 }>;
 

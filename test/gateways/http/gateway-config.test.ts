@@ -31,6 +31,13 @@ describe('gateway config', () => {
     expect(() => loadConfig({ env: {}, overrides: { gateway: { tokens: [{ name: 'x', token: 't', role: 'admin' }] } } })).toThrow(/gateway\.tokens\.0\.role/);
   });
 
+  it('takes the feed\'s duplicate-id window from gateway.recentIds, a positive integer (default 10 000)', () => {
+    expect(loadConfig({ env: {} }).gateway.recentIds).toBe(10_000);
+    expect(loadConfig({ env: {}, overrides: { gateway: { recentIds: 50 } } }).gateway.recentIds).toBe(50);
+    expect(loadConfig({ env: { SEXTANT__gateway__recentIds: '2500' } }).gateway.recentIds).toBe(2500);
+    for (const bad of [0, -1, 1.5, 'many']) expect(() => loadConfig({ env: {}, overrides: { gateway: { recentIds: bad } } })).toThrow(/gateway\.recentIds/);
+  });
+
   it('labels subjects without unbounded tokens', () => {
     expect(subjectLabel('sx.md.binance.BTC-USDT.bar.1h')).toBe('sx.md.binance.BTC-USDT.bar.1h');
     expect(subjectLabel('sx.x.a.b.c.d.e.f')).toBe('sx.x.a.b.c.d.>');

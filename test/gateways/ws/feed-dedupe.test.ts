@@ -1,8 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGatewayRuntime } from '../../../cli/gateway-runtime.js';
+import { loadConfig } from '../../../config/load.js';
+import { createEngineMetrics } from '../../../gateways/http/metrics.js';
 import type { ServerMessage } from '../../../gateways/ws/protocol.js';
 import { createRecentIds } from '../../../gateways/ws/recent-ids.js';
+import { silentLogger } from '../../../state/logger.js';
+import { createNatsBus } from '../../../streams/nats-bus.js';
+import { subjectsFor } from '../../../streams/subjects.js';
 import { parsePromText, sampleValue } from '../http/prom-text.js';
-import { connectFeed, json, startTestGateway, VIEWER } from './gateway-harness.js';
+import { connectFeed, json, NATS_URL, startTestGateway, VIEWER } from './gateway-harness.js';
 import type { Gateway } from './gateway-harness.js';
 
 type Delta = Extract<ServerMessage, { type: 'delta' }>;
@@ -56,5 +63,29 @@ describe('websocket feed: messages a restarted engine republishes', () => {
     expect(r.seen('fill', 'b')).toBe(false);
     expect(r.size('fill')).toBe(3);
     expect(() => createRecentIds(0)).toThrow(/positive integer/);
+  });
+});
+
+describe('websocket feed: the duplicate-id window from the config', () => {
+  it('keeps gateway.recentIds ids per kind in the hub `sextant run` builds (real NATS)', async () => {
+    const cfg = loadConfig({ env: {}, overrides: { prefix: `dd${randomBytes(5).toString('hex')}`, gateway: { enabled: true, port: 0, recentIds: 2 } } });
+    const bus = await createNatsBus({ url: NATS_URL, name: 'feed-dedupe-window', connectTimeoutMs: 3000 });
+    const runtime = await startGatewayRuntime(cfg, bus, {}, silentLogger, { env: { SEXTANT_VIEWER_TOKEN: VIEWER }, metrics: createEngineMetrics({ defaultMetrics: false }) });
+    try {
+      const c = await connectFeed(`${runtime.server.url.replace('http:', 'ws:')}/ws`, { token: VIEWER });
+      c.send({ op: 'subscribe', topic: 'orders' });
+      await c.waitFor((m) => m.type === 'subscribed');
+      const subject = subjectsFor(cfg.prefix).order('dirmlp', 'binance', 'BTC/USDT');
+      // With two ids kept, `a` is forgotten once `c` comes: its republish is relayed; `c`'s is not.
+      for (const id of ['a', 'b', 'c', 'a', 'c', 'z']) bus.emit(subject, json({ type: 'exec.order', id, symbol: 'BTC/USDT' }));
+      await c.waitFor((m) => m.type === 'delta' && (m.data as { id: string }).id === 'z');
+      expect(deltaIds(c.messages)).toEqual(['a', 'b', 'c', 'a', 'z']);
+      expect(runtime.hub.stats().duplicates).toBe(1);
+      c.ws.close();
+      await c.closed;
+    } finally {
+      await runtime.close();
+      await bus.close();
+    }
   });
 });
