@@ -6,6 +6,11 @@ import type { ClientOp, Topic } from './feed-protocol.js';
  * heartbeat, and reconnects with exponential backoff, resubscribing so that the server's snapshots
  * resync every panel. It knows no DOM: the socket and the timers are injected, so the same logic
  * runs in the browser and in a unit test.
+ *
+ * A browser cannot see why a websocket upgrade was refused (a 401 for a bad token and a server
+ * that is down both look like close 1006), so when a socket closes without ever opening the client
+ * asks an injected `probe` (the page: `GET /ws` with the token, 401 or 426): a refused token ends
+ * in the terminal state `refused` instead of retrying for ever.
  */
 
 /** What the client needs of a websocket; `main.ts` adapts the browser's `WebSocket` to it. */
@@ -23,7 +28,11 @@ export type Timers = Readonly<{
   now(): number;
 }>;
 
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+/** `refused` is terminal, like `closed`: the gateway does not know the token, and retrying will not change that. */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'refused';
+
+/** What `GET /ws` with the token says: 401 → `refused`, 426 → `accepted`, anything else (or no answer) → `unknown`. */
+export type ProbeVerdict = 'accepted' | 'refused' | 'unknown';
 export type ConnectionStatus = Readonly<{
   state: ConnectionState;
   /** Reconnection attempts since the connection was last healthy (open for `healthyAfterMs`). */
@@ -72,9 +81,20 @@ export type FeedClientOptions = Readonly<{
    * consumer, 1008 rate limit) keeps being retried at a growing delay, not at the minimum.
    */
   healthyAfterMs?: number;
+  /**
+   * Asked when a socket closes without having opened: `refused` stops the client (state
+   * `refused`), anything else reconnects as before. A probe that throws, rejects or takes longer
+   * than `probeTimeoutMs` counts as `unknown`. Without a probe the client always reconnects.
+   */
+  probe?(): Promise<ProbeVerdict>;
+  probeTimeoutMs?: number;
 }>;
 
 export type FeedClient = Readonly<{
+  /**
+   * As the server reads it: symbols ADD to the topic's symbol subscription, and no symbols means
+   * every symbol (which further symbols leave as it is). A reconnect resubscribes to all of it.
+   */
   subscribe(topic: Topic, symbols?: readonly string[]): void;
   unsubscribe(topic: Topic): void;
   /** The highest seq applied for the topic on the current connection (-1 when none). */
@@ -92,6 +112,7 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
   const staleAfter = opts.staleAfterMs ?? 20_000;
   const pingAfter = opts.pingAfterMs ?? 7_000;
   const healthyAfter = opts.healthyAfterMs ?? 10_000;
+  const probeTimeout = opts.probeTimeoutMs ?? 5_000;
   const t = opts.timers;
 
   const subscriptions = new Map<Topic, readonly string[] | undefined>();
@@ -103,6 +124,7 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
   let retryTimer: unknown = null;
   let healthyTimer: unknown = null;
   let watchdog: unknown = null;
+  let probeTimer: unknown = null;
   let closed = false;
   let received = 0;
   let applied = 0;
@@ -212,6 +234,34 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
     }
   };
 
+  /** A socket that never opened: the token may be refused (the probe says), or the server unreachable. */
+  const probeThenReconnect = (reason: string, probe: () => Promise<ProbeVerdict>): void => {
+    let settled = false;
+    const settle = (verdict: ProbeVerdict): void => {
+      if (settled) return;
+      settled = true;
+      if (probeTimer !== null) t.clearTimeout(probeTimer);
+      probeTimer = null;
+      if (closed) return;
+      if (verdict !== 'refused') return scheduleReconnect(reason);
+      closed = true;
+      setStatus({ state: 'refused', retryAt: null, lastError: 'viewer token refused' });
+    };
+    setStatus({ retryAt: null, lastError: reason });
+    // A probe that never answers must not hold reconnection: bounded on the injected clock.
+    probeTimer = t.setTimeout(() => settle('unknown'), probeTimeout);
+    let asked: Promise<ProbeVerdict>;
+    try {
+      asked = probe();
+    } catch {
+      asked = Promise.resolve('unknown');
+    }
+    asked.then(
+      (v) => settle(v === 'refused' || v === 'accepted' ? v : 'unknown'),
+      () => settle('unknown'),
+    );
+  };
+
   const connect = (): void => {
     if (closed) return;
     topicSeq.clear();
@@ -219,9 +269,11 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
     // What the previous connection said of the upstream no longer holds.
     setStatus({ upstream: null, upstreamSince: null, gapAt: null, ...(status.state !== 'reconnecting' ? { state: 'connecting' as const } : {}) });
     let s: FeedSocket | null = null;
+    let opened = false;
     const handlers: SocketHandlers = {
       open: () => {
         if (s === null || s !== socket) return;
+        opened = true;
         // `attempt` (the backoff) is kept until the connection has proved itself.
         setStatus({ state: 'open', retryAt: null, lastMessageAt: t.now(), lastError: null });
         for (const [topic, symbols] of subscriptions) sendSubscribe(topic, symbols);
@@ -239,7 +291,9 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
         socket = null;
         clearWatchdog();
         clearHealthy();
-        scheduleReconnect(`closed (${code}${reason === '' ? '' : `: ${reason}`})`);
+        const why = `closed (${code}${reason === '' ? '' : `: ${reason}`})`;
+        if (!opened && opts.probe !== undefined) probeThenReconnect(why, opts.probe);
+        else scheduleReconnect(why);
       },
     };
     try {
@@ -254,7 +308,10 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
 
   return {
     subscribe: (topic, symbols) => {
-      subscriptions.set(topic, symbols);
+      const had = subscriptions.get(topic);
+      const all = symbols === undefined || (subscriptions.has(topic) && had === undefined);
+      subscriptions.set(topic, all ? undefined : [...new Set([...(had ?? []), ...symbols])]);
+      // The server adds these to what it holds: sending only the new ones is enough.
       if (status.state === 'open') sendSubscribe(topic, symbols);
     },
     unsubscribe: (topic) => {
@@ -269,12 +326,15 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
       closed = true;
       if (retryTimer !== null) t.clearTimeout(retryTimer);
       retryTimer = null;
+      if (probeTimer !== null) t.clearTimeout(probeTimer);
+      probeTimer = null;
       const s = socket;
       socket = null;
       clearWatchdog();
       clearHealthy();
       s?.close();
-      setStatus({ state: 'closed', retryAt: null });
+      // A refused token stays the reason the client stopped.
+      if (status.state !== 'refused') setStatus({ state: 'closed', retryAt: null });
     },
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createFeedClient } from '../../../gateways/dashboard/src/feed-client.js';
-import type { ConnectionStatus, FeedUpdate, SocketHandlers, Timers } from '../../../gateways/dashboard/src/feed-client.js';
+import type { ConnectionStatus, FeedUpdate, ProbeVerdict, SocketHandlers, Timers } from '../../../gateways/dashboard/src/feed-client.js';
 import { decodeServerMessage } from '../../../gateways/dashboard/src/feed-protocol.js';
 
 /** A manual clock: timers fire only when the test advances time. */
@@ -35,7 +35,7 @@ function manualTimers(): Timers & { advance(ms: number): void; pending(): number
 
 type FakeSocket = { url: string; h: SocketHandlers; sent: unknown[]; closed: boolean; push(m: unknown): void };
 
-function harness(opts: { staleAfterMs?: number; pingAfterMs?: number } = {}) {
+function harness(opts: { staleAfterMs?: number; pingAfterMs?: number; probe?: () => Promise<ProbeVerdict>; probeTimeoutMs?: number } = {}) {
   const timers = manualTimers();
   const sockets: FakeSocket[] = [];
   const updates: FeedUpdate[] = [];
@@ -67,6 +67,9 @@ function harness(opts: { staleAfterMs?: number; pingAfterMs?: number } = {}) {
   const last = (): FakeSocket => sockets.at(-1) as FakeSocket;
   return { timers, sockets, updates, statuses, invalid, client, last };
 }
+
+/** Lets settled promises (the probe's answer) run their callbacks. */
+const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 const delta = (topic: string, key: string, seq: number, data: unknown = { seq }) => ({ type: 'delta', topic, key, seq, data });
 const snapshot = (topic: string, key: string, seq: number, data: unknown = { seq }) => ({ type: 'snapshot', topic, key, seq, data });
@@ -253,5 +256,132 @@ describe('dashboard feed client', () => {
   it('refuses oversize frames unread', () => {
     const r = decodeServerMessage(`{"type":"heartbeat","ts":1,"pad":"${'x'.repeat(1_000_001)}"}`);
     expect(r).toEqual({ ok: false, reason: expect.stringMatching(/exceeds 1000000/) as unknown });
+  });
+
+  it('resubscribes after a reconnect to every symbol it was asked for, as the server adds them up', () => {
+    const t = harness();
+    t.client.subscribe('md', ['BTC/USDT']);
+    t.client.subscribe('features', ['BTC/USDT']);
+    t.client.subscribe('orders');
+    t.last().h.open();
+    t.client.subscribe('md', ['ETH/USDT', 'BTC/USDT']);
+    t.client.subscribe('features'); // every symbol: what was named before no longer narrows it
+    t.client.subscribe('orders', ['SOL/USDT']); // already every symbol: stays so
+    // Only what a call adds goes out: the server adds it to what it holds.
+    expect(t.last().sent.slice(3)).toEqual([
+      { op: 'subscribe', topic: 'md', symbols: ['ETH/USDT', 'BTC/USDT'] },
+      { op: 'subscribe', topic: 'features' },
+      { op: 'subscribe', topic: 'orders', symbols: ['SOL/USDT'] },
+    ]);
+    t.last().h.close(1006, '');
+    t.timers.advance(100);
+    t.last().h.open();
+    expect(t.last().sent).toEqual([
+      { op: 'subscribe', topic: 'md', symbols: ['BTC/USDT', 'ETH/USDT'] },
+      { op: 'subscribe', topic: 'features' },
+      { op: 'subscribe', topic: 'orders' },
+    ]);
+    // After an unsubscribe the topic starts over.
+    t.client.unsubscribe('md');
+    t.client.subscribe('md', ['SOL/USDT']);
+    t.last().h.close(1006, '');
+    t.timers.advance(200);
+    t.last().h.open();
+    expect(t.last().sent).toContainEqual({ op: 'subscribe', topic: 'md', symbols: ['SOL/USDT'] });
+  });
+
+  it('stops for good when a socket that never opened had its token refused (state refused, no more attempts)', async () => {
+    let asked = 0;
+    const t = harness({
+      probe: async () => {
+        asked++;
+        return 'refused';
+      },
+    });
+    t.client.subscribe('md');
+    t.last().h.close(1006, '');
+    await settle();
+    expect(asked).toBe(1);
+    expect(t.client.status()).toMatchObject({ state: 'refused', lastError: 'viewer token refused', retryAt: null });
+    expect(t.statuses.at(-1)?.state).toBe('refused');
+    t.timers.advance(60_000);
+    expect(t.sockets).toHaveLength(1);
+    expect(t.timers.pending()).toBe(0);
+    // Closing the page's client afterwards keeps the reason it stopped.
+    t.client.close();
+    expect(t.client.status().state).toBe('refused');
+  });
+
+  it('asks the probe only about sockets that never opened', async () => {
+    let asked = 0;
+    const t = harness({
+      probe: async () => {
+        asked++;
+        return 'refused';
+      },
+    });
+    t.client.subscribe('md');
+    t.last().h.open();
+    t.last().h.close(1008, 'rate limit');
+    await settle();
+    expect(asked).toBe(0);
+    expect(t.client.status()).toMatchObject({ state: 'reconnecting', attempt: 1 });
+    t.timers.advance(100);
+    expect(t.sockets).toHaveLength(2);
+  });
+
+  it('keeps reconnecting when the probe accepts the token, does not know, throws, rejects or never answers', async () => {
+    const probes: Array<[string, () => Promise<ProbeVerdict>]> = [
+      ['accepted', async () => 'accepted'],
+      ['unknown', async () => 'unknown'],
+      [
+        'throws',
+        () => {
+          throw new Error('fetch is not a function');
+        },
+      ],
+      ['rejects', () => Promise.reject(new TypeError('Failed to fetch'))],
+      ['hangs', () => new Promise<ProbeVerdict>(() => {})],
+    ];
+    for (const [name, probe] of probes) {
+      const t = harness({ probe, probeTimeoutMs: 2000 });
+      t.client.subscribe('md');
+      for (let i = 0; i < 3; i++) {
+        t.last().h.close(1006, '');
+        await settle();
+        if (name === 'hangs') {
+          expect(t.client.status().lastError, name).toBe('closed (1006)');
+          t.timers.advance(1999);
+          expect(t.client.status().retryAt, name).toBeNull();
+          t.timers.advance(1);
+        }
+        expect(t.client.status(), name).toMatchObject({ state: 'reconnecting', attempt: i + 1, lastError: 'closed (1006)' });
+        t.timers.advance((t.client.status().retryAt as number) - t.timers.now());
+        expect(t.sockets, name).toHaveLength(i + 2);
+      }
+      t.last().h.open();
+      expect(t.client.status().state, name).toBe('open');
+    }
+  });
+
+  it('ignores a probe answer that comes after its timeout, or after close', async () => {
+    let answer: ((v: ProbeVerdict) => void) | undefined;
+    const t = harness({ probe: () => new Promise<ProbeVerdict>((r) => (answer = r)), probeTimeoutMs: 1000 });
+    t.last().h.close(1006, '');
+    t.timers.advance(1000);
+    expect(t.client.status()).toMatchObject({ state: 'reconnecting', attempt: 1 });
+    answer?.('refused');
+    await settle();
+    expect(t.client.status().state).toBe('reconnecting');
+    t.timers.advance(100);
+    expect(t.sockets).toHaveLength(2);
+    // Closed while the probe runs: nothing is left pending, and its answer changes nothing.
+    t.last().h.close(1006, '');
+    t.client.close();
+    expect(t.timers.pending()).toBe(0);
+    answer?.('refused');
+    await settle();
+    expect(t.client.status().state).toBe('closed');
+    expect(t.timers.pending()).toBe(0);
   });
 });
