@@ -25,7 +25,13 @@ type Pending = { trades: Trade[]; quotes: Quote[]; bars: Bar[]; features: Featur
 
 const emptyPending = (): Pending => ({ trades: [], quotes: [], bars: [], features: [], waiters: [] });
 
-export type RecorderDeps = Readonly<{ store: TimeseriesWriter; counters: EngineCounters; log: Logger }>;
+export type RecorderDeps = Readonly<{
+  store: TimeseriesWriter;
+  counters: EngineCounters;
+  log: Logger;
+  /** Told of every batch once the store has written it (the aggregates' refresh, actors/history-refresh.ts). */
+  onWritten?: (batch: TimeseriesBatch) => void;
+}>;
 
 export function createRecorder(deps: RecorderDeps): Recorder {
   let pending = emptyPending();
@@ -50,6 +56,7 @@ export function createRecorder(deps: RecorderDeps): Recorder {
       pending = emptyPending();
       try {
         addCounts(await deps.store.insert(batch));
+        deps.onWritten?.(batch);
         for (const w of batch.waiters) w.resolve();
       } catch (e) {
         deps.log.error({ err: String(e) }, 'recorder write failed');

@@ -1,5 +1,6 @@
 import type { AssetActorDeps } from '../actors/asset-actor.js';
 import { createRecorder } from '../actors/recorder-actor.js';
+import { createHistoryRefresh } from '../actors/history-refresh.js';
 import type { Supervisor } from '../actors/supervisor.js';
 import { startSupervisor } from '../actors/supervisor.js';
 import { superviseRetraining } from './supervised-retraining.js';
@@ -107,7 +108,15 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
   const md = specs.find((s) => s.subjects.includes(subjects.allMarketData()));
   if (md === undefined) throw new Error(`no stream captures ${subjects.allMarketData()}`);
   const counters = createCounters();
-  const recorder = createRecorder({ store: adapters.timeseries, counters, log: log.child({ actor: 'recorder' }) });
+  // On TimescaleDB, history written too old for the aggregates' refresh policies (a replay, a long
+  // backfill) is refreshed once its writes pause and at stop. Only the PostgreSQL store can refresh,
+  // and it is wired with the live clock (run, demo): backtests and experiments use in-memory stores.
+  const store = adapters.timeseries;
+  const historyRefresh =
+    store.flavor === 'timescale' && store.refreshAggregates !== undefined
+      ? createHistoryRefresh({ refresher: { refreshAggregates: store.refreshAggregates }, clock, log: log.child({ actor: 'aggregate-refresh' }) })
+      : undefined;
+  const recorder = createRecorder({ store, counters, log: log.child({ actor: 'recorder' }), ...(historyRefresh !== undefined ? { onWritten: historyRefresh.written } : {}) });
   const known = new Set(cfg.assets.map((a) => `${a.venue}|${a.symbol}`));
   const decisions =
     opts.decisions !== false && adapters.registry !== undefined && adapters.riskStore !== undefined
@@ -228,6 +237,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
       await labeling?.stop();
       await retraining?.stop();
       await recorder.drain();
+      await historyRefresh?.flush();
     },
   };
 }

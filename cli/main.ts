@@ -5,6 +5,7 @@ import { givenFlags, loadBacktestSpec, parseSpreadModelFlag, resolveBacktestInpu
 import { experimentCommand } from './commands/experiment.js';
 import { ctlCommand } from './commands/ctl.js';
 import { datasetCommand } from './commands/dataset.js';
+import { dbCommand } from './commands/db.js';
 import { trainCommand } from './commands/train.js';
 import { createRetrainingTracker } from '../models/mlflow/retraining-tracker.js';
 import { createLogger } from './logger.js';
@@ -202,6 +203,13 @@ program.addCommand(
     const cfg = loadConfig({ file: program.opts<{ config?: string }>().config });
     const { createPgTrainingSampleStore } = await import('../state/pg-training-sample-store.js');
     return createPgTrainingSampleStore({ url: cfg.postgres.url, schema: cfg.postgres.schema });
+  }),
+);
+program.addCommand(
+  dbCommand(async () => {
+    const cfg = loadConfig({ file: program.opts<{ config?: string }>().config });
+    const { createPgTimeseriesStore } = await import('../state/pg-timeseries-store.js');
+    return { store: await createPgTimeseriesStore({ url: cfg.postgres.url, schema: cfg.postgres.schema, poolSize: 1 }), schema: cfg.postgres.schema };
   }),
 );
 

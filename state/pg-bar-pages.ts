@@ -1,34 +1,65 @@
+import { barId } from '../streams/messages/bar.js';
 import type { Bar } from '../streams/messages/bar.js';
 import type { PgQuery } from './pg-query.js';
-import { MS_COLUMN, rangeWhere } from './pg-timeseries-sql.js';
+import { rangeWhere } from './pg-timeseries-sql.js';
 import type { PagedQuery } from './timeseries-store.js';
 
-type BarRow = { id: string; open: number; high: number; low: number; close: number; volume: number; ms: number; us: string };
+type BarRow = { id: string | null; open: number; high: number; low: number; close: number; volume: number; ms: number; us: string };
+
+/**
+ * Where bars are read from: the `bars` table (rows of the asked timeframe), or TimescaleDB's
+ * continuous aggregate `bars_1h` (hourly buckets of the stored 1m bars; no id column, no tf).
+ */
+export type BarRelation = 'bars' | 'bars_1h';
+
+/**
+ * The first-page and next-page queries of a relation and the parameters before the cursor.
+ * The aggregate's columns are those `continuousAggregateStatements` defines (`bucket`, `open`,
+ * `high`, `low`, `close`, `volume`); its ids are made as every source makes a bar's (`barId`).
+ */
+export function barPageSql(schema: string, q: PagedQuery & Readonly<{ tf: string }>, relation: BarRelation): { first: string; next: string; params: unknown[] } {
+  const native = relation === 'bars';
+  const time = native ? 'ts' : 'bucket';
+  const { where, params } = rangeWhere(q, native ? 2 : 1, time);
+  const base = native ? [q.tf, ...params] : params;
+  const cursorParam = base.length + 1;
+  const select =
+    `SELECT ${native ? 'id' : 'NULL::text AS id'}, open, high, low, close, volume, (extract(epoch from ${time}) * 1000)::float8 AS ms, ` +
+    `(extract(epoch from ${time}) * 1000000)::bigint::text AS us FROM ${schema}.${relation} WHERE ${native ? 'tf = $1 AND ' : ''}${where}`;
+  return {
+    first: `${select} ORDER BY ${time} LIMIT $${cursorParam}`,
+    next: `${select} AND ${time} > timestamptz 'epoch' + $${cursorParam}::bigint * interval '1 microsecond' ORDER BY ${time} LIMIT $${cursorParam + 1}`,
+    params: base,
+  };
+}
 
 /**
  * The bars of a range, a page at a time, by keyset pagination: each page is the next `pageSize`
  * rows after the last row's `ts` (`ts` is unique within (venue, symbol, tf), the primary key, so
  * `ts > last` neither skips nor repeats a row, and the key's index serves every page as a range
  * scan). The cursor is the row's time in whole microseconds, PostgreSQL's own precision, so a row
- * written with sub-millisecond time by another writer is not lost or read twice either.
+ * written with sub-millisecond time by another writer is not lost or read twice either. From
+ * `bars_1h` (`relation`) the same, on `bucket`, unique per (venue, symbol) there.
  *
  * `limit` (for `bars()`): at most this many rows over all pages.
  */
-export async function* pgBarPages(query: PgQuery, schema: string, q: PagedQuery & Readonly<{ tf: string }>, pageSize: number, limit = Number.POSITIVE_INFINITY): AsyncGenerator<Bar[]> {
-  const { where, params } = rangeWhere(q, 2);
-  const base = [q.tf, ...params];
-  const cursorParam = base.length + 1;
-  const select = `SELECT id, open, high, low, close, volume, ${MS_COLUMN}, (extract(epoch from ts) * 1000000)::bigint::text AS us FROM ${schema}.bars WHERE tf = $1 AND ${where}`;
-  const first = `${select} ORDER BY ts LIMIT $${cursorParam}`;
-  const next = `${select} AND ts > timestamptz 'epoch' + $${cursorParam}::bigint * interval '1 microsecond' ORDER BY ts LIMIT $${cursorParam + 1}`;
+export async function* pgBarPages(
+  query: PgQuery,
+  schema: string,
+  q: PagedQuery & Readonly<{ tf: string }>,
+  pageSize: number,
+  limit = Number.POSITIVE_INFINITY,
+  relation: BarRelation = 'bars',
+): AsyncGenerator<Bar[]> {
+  const { first, next, params } = barPageSql(schema, q, relation);
   const tf = q.tf as Bar['tf'];
   let cursor: string | undefined;
   let left = limit;
   while (left > 0) {
     const size = Math.min(pageSize, left);
-    const rows = await query<BarRow>('bars read failed', cursor === undefined ? first : next, cursor === undefined ? [...base, size] : [...base, cursor, size]);
+    const rows = await query<BarRow>('bars read failed', cursor === undefined ? first : next, cursor === undefined ? [...params, size] : [...params, cursor, size]);
     if (rows.length === 0) return;
-    yield rows.map((x) => ({ type: 'md.bar', v: 1, id: x.id, venue: q.venue, symbol: q.symbol, tf, open: x.open, high: x.high, low: x.low, close: x.close, volume: x.volume, ts: x.ms }));
+    yield rows.map((x) => ({ type: 'md.bar', v: 1, id: x.id ?? barId(q.venue, q.symbol, tf, x.ms), venue: q.venue, symbol: q.symbol, tf, open: x.open, high: x.high, low: x.low, close: x.close, volume: x.volume, ts: x.ms }));
     if (rows.length < size) return;
     left -= rows.length;
     cursor = (rows[rows.length - 1] as BarRow).us;

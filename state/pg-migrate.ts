@@ -26,6 +26,14 @@ export const MIGRATIONS_TABLE = 'sextant_migrations';
  * connection keeps the runner's `search_path`.
  */
 export async function migrateSchema(url: string, schema: string, policies?: TimescalePolicies): Promise<StoreFlavor> {
+  return (await migrateStoreSchema(url, schema, policies)).flavor;
+}
+
+/**
+ * {@link migrateSchema}, answering also the schema TimescaleDB's functions live in (quoted, as the
+ * probe names it), for a store that calls them after the migration (`refresh_continuous_aggregate`).
+ */
+export async function migrateStoreSchema(url: string, schema: string, policies?: TimescalePolicies): Promise<Flavor> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   client.on('error', () => {}); // a dropped session surfaces as the failing query below
   try {
@@ -54,7 +62,7 @@ export async function migrateSchema(url: string, schema: string, policies?: Time
       ...(policies !== undefined ? timescalePolicyStatements(flavor, schema, policies, extensionSchema) : []),
     ];
     for (const sql of statements) await client.query(sql);
-    return flavor;
+    return { flavor, ...(extensionSchema !== undefined ? { extensionSchema } : {}) };
   } catch (e) {
     throw pgStoreError(`migrations failed in schema ${schema}`, e);
   } finally {
@@ -68,7 +76,8 @@ async function probe(client: pg.Client): Promise<TimescaleProbe> {
   return { installed: row?.installed === true, available: row?.available === true, ...(typeof row?.schema === 'string' ? { schema: row.schema } : {}) };
 }
 
-type Flavor = Readonly<{ flavor: StoreFlavor; extensionSchema?: string }>;
+/** The flavor a schema was migrated to, and on TimescaleDB the (quoted) schema of the extension's functions. */
+export type Flavor = Readonly<{ flavor: StoreFlavor; extensionSchema?: string }>;
 
 const chosen = (p: TimescaleProbe): Flavor => (p.installed ? { flavor: 'timescale', ...(p.schema !== undefined ? { extensionSchema: p.schema } : {}) } : { flavor: 'postgres' });
 

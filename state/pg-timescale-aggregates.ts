@@ -10,7 +10,11 @@ export type ContinuousAggregate = Readonly<{
   /** The hypertable it reads (in the store's schema). */
   from: 'bars' | 'trades';
   bucket: string;
+  /** `bucket` in milliseconds: refreshes by hand are aligned outward to it. */
+  bucketMs: number;
   startOffset: string;
+  /** `startOffset` in milliseconds: rows older than this before now are outside the policy's window. */
+  startOffsetMs: number;
   endOffset: string;
   schedule: string;
 }>;
@@ -23,9 +27,12 @@ export type ContinuousAggregate = Readonly<{
  * refresh would empty the buckets whose rows retention dropped.
  */
 export const CONTINUOUS_AGGREGATES: readonly ContinuousAggregate[] = Object.freeze([
-  { view: 'bars_1h', from: 'bars', bucket: '1 hour', startOffset: '3 days', endOffset: '1 hour', schedule: '30 minutes' },
-  { view: 'trade_bars_1m', from: 'trades', bucket: '1 minute', startOffset: '1 day', endOffset: '1 minute', schedule: '5 minutes' },
+  { view: 'bars_1h', from: 'bars', bucket: '1 hour', bucketMs: 3_600_000, startOffset: '3 days', startOffsetMs: 3 * 86_400_000, endOffset: '1 hour', schedule: '30 minutes' },
+  { view: 'trade_bars_1m', from: 'trades', bucket: '1 minute', bucketMs: 60_000, startOffset: '1 day', startOffsetMs: 86_400_000, endOffset: '1 minute', schedule: '5 minutes' },
 ]);
+
+/** The timeframe of stored bars `bars_1h` reads; only these bars reach it. */
+export const AGGREGATED_BAR_TF = '1m';
 
 /** The select of one aggregate; TimescaleDB's functions through its schema, PostgreSQL's own (max, min, sum, count) found anywhere. */
 function selectOf(a: ContinuousAggregate, schema: string, ext: string): string {
@@ -34,7 +41,7 @@ function selectOf(a: ContinuousAggregate, schema: string, ext: string): string {
     a.from === 'bars'
       ? `${ext}.first(open, ts) AS open, max(high) AS high, min(low) AS low, ${ext}.last(close, ts) AS close, sum(volume) AS volume, count(*) AS bars`
       : `${ext}.first(price, ts) AS open, max(price) AS high, min(price) AS low, ${ext}.last(price, ts) AS close, sum(qty) AS volume, count(*) AS trades`;
-  const where = a.from === 'bars' ? ` WHERE tf = '1m'` : '';
+  const where = a.from === 'bars' ? ` WHERE tf = '${AGGREGATED_BAR_TF}'` : '';
   return `SELECT venue, symbol, ${bucket} AS bucket, ${ohlcv} FROM ${schema}.${a.from}${where} GROUP BY venue, symbol, ${bucket}`;
 }
 

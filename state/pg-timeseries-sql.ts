@@ -39,19 +39,20 @@ export function insertStatements(s: string) {
 }
 
 /**
- * The WHERE clause of a range read, parameters numbered from `first`. Event times are whole
+ * The WHERE clause of a range read, parameters numbered from `first`, on the time `column` (`ts`
+ * in the tables, `bucket` in a continuous aggregate). Event times are whole
  * milliseconds, so a fractional bound is rounded up: `ts >= 1.5` and `ts < 1.5` mean `>= 2`, `< 2`.
  */
-export function rangeWhere(q: RangeQuery, first: number): { where: string; params: unknown[] } {
+export function rangeWhere(q: RangeQuery, first: number, column = 'ts'): { where: string; params: unknown[] } {
   const params: unknown[] = [q.venue, q.symbol];
   let where = `venue = $${first} AND symbol = $${first + 1}`;
   if (q.from !== undefined) {
     params.push(Math.ceil(q.from));
-    where += ` AND ts >= ${tsOfMs(`$${first + params.length - 1}::bigint`)}`;
+    where += ` AND ${column} >= ${tsOfMs(`$${first + params.length - 1}::bigint`)}`;
   }
   if (q.to !== undefined) {
     params.push(Math.ceil(q.to));
-    where += ` AND ts < ${tsOfMs(`$${first + params.length - 1}::bigint`)}`;
+    where += ` AND ${column} < ${tsOfMs(`$${first + params.length - 1}::bigint`)}`;
   }
   return { where, params };
 }

@@ -6,12 +6,13 @@ import type { Quote } from '../streams/messages/quote.js';
 import type { Trade } from '../streams/messages/trade.js';
 import { StoreConnectError, StoreError } from './errors.js';
 import { pgStoreError } from './pg-errors.js';
-import { migrateSchema } from './pg-migrate.js';
+import { migrateStoreSchema } from './pg-migrate.js';
 import { insertStatements, limitClause, MS_COLUMN, rangeWhere } from './pg-timeseries-sql.js';
-import { DEFAULT_PAGE_ROWS, pageSizeOf } from './timeseries-store.js';
 import type { InsertCounts, TimeseriesStore } from './timeseries-store.js';
 import type { TimescalePolicies } from './timescale-policy-config.js';
-import { pgBarPages } from './pg-bar-pages.js';
+import { pgAggregateRefresher } from './pg-aggregate-refresh.js';
+import { pgHistoryBars } from './pg-history-bars.js';
+import type { Logger } from './logger.js';
 import { pgQuery } from './pg-query.js';
 
 export type PgTimeseriesStoreOptions = Readonly<{
@@ -20,6 +21,8 @@ export type PgTimeseriesStoreOptions = Readonly<{
   poolSize: number;
   /** Compression and retention on TimescaleDB (`postgres.timescale`); absent: none added. */
   timescale?: TimescalePolicies;
+  /** Says which source a 1h read used on TimescaleDB (`bars` or the aggregate `bars_1h`). */
+  log?: Logger;
 }>;
 
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -30,7 +33,10 @@ const ZERO: InsertCounts = { trades: 0, quotes: 0, bars: 0, features: 0 };
 
 /**
  * History on PostgreSQL, with TimescaleDB hypertables, continuous aggregates (`bars_1h`,
- * `trade_bars_1m`) and the configured compression and retention when the extension is there. Migrations
+ * `trade_bars_1m`) and the configured compression and retention when the extension is there; there
+ * a 1h read of a window with only 1m bars stored is served from `bars_1h` (`pgHistoryBars`), and
+ * `refreshAggregates` refreshes the aggregates over history written too old for their policies
+ * (`pgAggregateRefresher`; nothing on plain PostgreSQL). Migrations
  * run at start (see `migrateSchema`); inserts are column arrays, chunked per table, one
  * transaction per batch, and idempotent on keys that include time.
  *
@@ -41,7 +47,7 @@ const ZERO: InsertCounts = { trades: 0, quotes: 0, bars: 0, features: 0 };
 export async function createPgTimeseriesStore(opts: PgTimeseriesStoreOptions): Promise<TimeseriesStore> {
   if (!SCHEMA_RE.test(opts.schema)) throw new StoreError(`invalid schema name ${opts.schema}`, false);
   const s = opts.schema;
-  const flavor = await migrateSchema(opts.url, s, opts.timescale);
+  const { flavor, extensionSchema } = await migrateStoreSchema(opts.url, s, opts.timescale);
   const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize, connectionTimeoutMillis: 3000 });
   pool.on('error', () => {}); // an idle client's failure surfaces on its next query
 
@@ -95,14 +101,8 @@ export async function createPgTimeseriesStore(opts: PgTimeseriesStoreOptions): P
   return {
     flavor,
     insert,
-    // Paged even when collected: one query result of years of bars held the raw rows and the bars at once.
-    bars: async (q) => {
-      const limit = q.limit !== undefined && Number.isFinite(q.limit) ? Math.max(0, Math.floor(q.limit)) : undefined;
-      const out: Bar[] = [];
-      for await (const page of pgBarPages(query, s, q, DEFAULT_PAGE_ROWS, limit)) for (const b of page) out.push(b);
-      return out;
-    },
-    barPages: (q) => pgBarPages(query, s, q, pageSizeOf(q)),
+    ...pgHistoryBars(query, { flavor, schema: s, ...(opts.log !== undefined ? { log: opts.log } : {}) }),
+    ...pgAggregateRefresher(query, { flavor, schema: s, ...(extensionSchema !== undefined ? { extensionSchema } : {}) }),
     trades: async (q) => {
       const { where, params } = rangeWhere(q, 1);
       const rows = await query<{ id: string; price: number; qty: number; side: Trade['side']; ms: number }>(

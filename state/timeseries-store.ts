@@ -2,6 +2,7 @@ import type { Bar } from '../streams/messages/bar.js';
 import type { FeatureVector } from '../streams/messages/feature-vector.js';
 import type { Quote } from '../streams/messages/quote.js';
 import type { Trade } from '../streams/messages/trade.js';
+import type { AggregateRefresher } from './aggregate-refresh.js';
 
 /** Rows for one insert round; every table's unique key includes time, so inserts are idempotent. */
 export type TimeseriesBatch = Readonly<{
@@ -59,6 +60,11 @@ export type TimeseriesStore = TimeseriesWriter &
   TimeseriesReader & {
     /** 'timescale' when the timescaledb extension is present (hypertables), else plain PostgreSQL. */
     readonly flavor: 'timescale' | 'postgres' | 'memory';
+    /**
+     * PostgreSQL only: refreshes the continuous aggregates over history written outside their
+     * refresh policies' window (TimescaleDB; `[]` and no query on plain PostgreSQL).
+     */
+    refreshAggregates?: AggregateRefresher['refreshAggregates'];
     /** Deletes every row of this store's tables (demo resets); the schema stays. */
     clear(): Promise<void>;
     close(): Promise<void>;

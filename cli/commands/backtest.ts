@@ -25,6 +25,7 @@ import { openPgRegistry } from '../registry.js';
 import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
 import type { Clock } from '../../state/clock.js';
 import { silentLogger } from '../../state/logger.js';
+import { createLogger } from '../logger.js';
 import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
 import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
 import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
@@ -222,7 +223,8 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
   }
   if (opts.source !== 'pg' || opts.timeseries !== undefined) return runOn(opts);
   const pgCfg = loadConfig({ file: opts.configFile }).postgres;
-  const store = await createPgTimeseriesStore({ url: pgCfg.url, schema: pgCfg.schema, poolSize: 2 });
+  // On TimescaleDB a 1h window with only 1m bars stored is read from bars_1h: the log (stderr) says which.
+  const store = await createPgTimeseriesStore({ url: pgCfg.url, schema: pgCfg.schema, poolSize: 2, log: createLogger('info').child({ component: 'history' }) });
   try {
     return await runOn({ ...opts, timeseries: store });
   } finally {

@@ -6,6 +6,7 @@ import { createPgTrainingSampleStore } from '../../state/pg-training-sample-stor
 import { HYPERTABLES, hypertableStatements, PROBE_TIMESCALE_SQL } from '../../state/pg-timescale.js';
 import { continuousAggregateStatements } from '../../state/pg-timescale-aggregates.js';
 import { dropSchema } from '../support/pg.js';
+import { aggregateSelectOf as selectOf, aggregateStandIns } from '../support/timescale-stand-ins.js';
 
 // Real PostgreSQL; fails (never skips) when it is not reachable. Schemas of this file only.
 const url = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -106,38 +107,13 @@ describe('TimescaleDB statements on a migration session (real PostgreSQL)', () =
   });
 });
 
-/**
- * TimescaleDB's aggregates, as far as plain PostgreSQL can stand in for them: `time_bucket` as
- * `date_bin`, `first`/`last` as aggregates keeping the value at the earliest/latest time.
- */
-async function aggregateStandIns(c: pg.Client): Promise<void> {
-  await c.query(`CREATE SCHEMA IF NOT EXISTS ${extension}`);
-  await c.query(`CREATE OR REPLACE FUNCTION ${extension}.time_bucket(w interval, ts timestamptz) RETURNS timestamptz LANGUAGE sql IMMUTABLE
-    AS $$ SELECT pg_catalog.date_bin(w, ts, TIMESTAMPTZ '2000-01-03 00:00:00+00') $$`);
-  await c.query(`DO $$ BEGIN CREATE TYPE ${extension}.vt AS (v float8, t timestamptz); EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
-  await c.query(`CREATE OR REPLACE FUNCTION ${extension}.vt_first(s ${extension}.vt, v float8, t timestamptz) RETURNS ${extension}.vt LANGUAGE sql IMMUTABLE
-    AS $$ SELECT CASE WHEN s IS NULL OR t < (s).t THEN ROW(v, t)::${extension}.vt ELSE s END $$`);
-  await c.query(`CREATE OR REPLACE FUNCTION ${extension}.vt_last(s ${extension}.vt, v float8, t timestamptz) RETURNS ${extension}.vt LANGUAGE sql IMMUTABLE
-    AS $$ SELECT CASE WHEN s IS NULL OR t >= (s).t THEN ROW(v, t)::${extension}.vt ELSE s END $$`);
-  await c.query(`CREATE OR REPLACE FUNCTION ${extension}.vt_value(s ${extension}.vt) RETURNS float8 LANGUAGE sql IMMUTABLE AS $$ SELECT (s).v $$`);
-  await c.query(`CREATE OR REPLACE AGGREGATE ${extension}.first(float8, timestamptz) (SFUNC = ${extension}.vt_first, STYPE = ${extension}.vt, FINALFUNC = ${extension}.vt_value)`);
-  await c.query(`CREATE OR REPLACE AGGREGATE ${extension}.last(float8, timestamptz) (SFUNC = ${extension}.vt_last, STYPE = ${extension}.vt, FINALFUNC = ${extension}.vt_value)`);
-}
-
-/** The query of a continuous aggregate, without the `WITH (timescaledb.continuous …)` plain PostgreSQL refuses. */
-const selectOf = (createView: string): string => {
-  const m = / AS (SELECT .*) WITH NO DATA$/.exec(createView);
-  if (m?.[1] === undefined) throw new Error(`not a continuous aggregate: ${createView}`);
-  return m[1];
-};
-
 describe('TimescaleDB continuous aggregates, their queries on stand-ins (real PostgreSQL)', () => {
   it('roll 1m bars into hourly OHLCV and trades into 1m OHLCV per venue and symbol, under the migration search_path', async () => {
     await (await createPgTimeseriesStore({ url, schema: store, poolSize: 1 })).close();
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     try {
-      await aggregateStandIns(c);
+      await aggregateStandIns(c, extension);
       await c.query(`TRUNCATE ${store}.bars, ${store}.trades`);
       // Two hours of 1m bars (bar i opens at i, closes at i + 0.5, high i + 1, low i - 1, volume 1), inserted newest first; a 5m bar that must not count.
       await c.query(`INSERT INTO ${store}.bars (venue, symbol, tf, ts, id, open, high, low, close, volume)
