@@ -113,6 +113,9 @@ export async function startGatewayServer(opts: GatewayServerOptions): Promise<Ga
         return;
       }
       case '/ws':
+        // A browser never sees the 401 of a refused upgrade (only close 1006, as for a server that
+        // is down): the dashboard asks here, with the same token, whether it is worth retrying.
+        if (feed.identify(req) === undefined) return sendJson(res, 401, { error: 'unknown or missing token' }, { 'WWW-Authenticate': 'Bearer' });
         return sendJson(res, 426, { error: 'upgrade required' }, { Upgrade: 'websocket' });
       default:
         return serveStatic(staticDir, req, res, path);

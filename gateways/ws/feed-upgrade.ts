@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import type { TokenAuth } from './auth.js';
+import type { Identity, TokenAuth } from './auth.js';
 import { feedToken } from './auth.js';
 import type { Hub } from './hub.js';
 
@@ -18,6 +18,11 @@ export type FeedUpgradeOptions = Readonly<{
 export type FeedUpgrade = Readonly<{
   /** Handles an HTTP upgrade to `/ws`: refuses it with a plain HTTP status, or hands the socket to the hub. */
   handle(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /**
+   * Who the request's feed token (`?token=` or `Authorization: Bearer`) belongs to, or undefined
+   * when the upgrade would be refused with 401: the plain `GET /ws` answers by the same rule.
+   */
+  identify(req: IncomingMessage): Identity | undefined;
   close(): void;
 }>;
 
@@ -40,10 +45,12 @@ export function refuseUpgrade(socket: Duplex, status: number, reason: string): v
 export function createFeedUpgrade(opts: FeedUpgradeOptions): FeedUpgrade {
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxInboundBytes, perMessageDeflate: false, clientTracking: false });
   let upgrading = 0;
+  const identify = (req: IncomingMessage): Identity | undefined => opts.auth.authenticate(feedToken(req));
   return {
+    identify,
     handle: (req, socket, head) => {
       socket.on('error', () => socket.destroy());
-      const identity = opts.auth.authenticate(feedToken(req));
+      const identity = identify(req);
       if (identity === undefined) return refuseUpgrade(socket, 401, 'unknown or missing token');
       if (!opts.originAllowed(req.headers.origin, req.headers.host)) return refuseUpgrade(socket, 403, 'origin not allowed');
       if (opts.hub.clientCount() + upgrading >= opts.maxClients) return refuseUpgrade(socket, 503, 'too many clients');

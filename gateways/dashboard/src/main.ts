@@ -2,7 +2,7 @@ import { SymbolChart } from './chart.js';
 import { sendControl } from './control-client.js';
 import { el } from './dom.js';
 import { createFeedClient } from './feed-client.js';
-import type { FeedClient, OpenSocket } from './feed-client.js';
+import type { FeedClient, OpenSocket, ProbeVerdict } from './feed-client.js';
 import { TOPICS } from './feed-protocol.js';
 import { addressWithoutToken } from './page-address.js';
 import { ActorsPanel } from './panels/actors.js';
@@ -32,6 +32,18 @@ const openBrowserSocket: OpenSocket = (url, h) => {
   ws.onclose = (e: CloseEvent) => h.close(e.code, e.reason);
   return { send: (frame) => ws.send(frame), close: () => ws.close() };
 };
+
+/**
+ * Whether the gateway knows the token: the browser hides the 401 of a refused websocket upgrade
+ * (close 1006, as for a server that is down), so the feed client asks the plain `GET /ws`, which
+ * answers 401 for a token the upgrade would refuse and 426 for one it would take.
+ */
+const probeToken =
+  (token: string) =>
+  async (): Promise<ProbeVerdict> => {
+    const r = await fetch('/ws', { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
+    return r.status === 401 ? 'refused' : r.status === 426 ? 'accepted' : 'unknown';
+  };
 
 const timers = {
   setTimeout: (fn: () => void, ms: number): unknown => window.setTimeout(fn, ms),
@@ -132,12 +144,21 @@ function start(): void {
       openSocket: openBrowserSocket,
       timers,
       random: Math.random,
+      probe: probeToken(token),
       onUpdate: (u) => {
         const parsed = parsePayload(u.topic, u.key, u.kind, u.data);
         if (parsed.ok) route(parsed.payload);
         else if (invalid++ < 20) console.warn(`dashboard: refused ${parsed.reason}`);
       },
-      onStatus: (s) => connection.show(s, self?.stats() ?? { received: 0, applied: 0, stale: 0, invalid: 0, reconnects: 0 }, Date.now()),
+      onStatus: (s) => {
+        connection.show(s, self?.stats() ?? { received: 0, applied: 0, stale: 0, invalid: 0, reconnects: 0 }, Date.now());
+        if (s.state === 'refused') {
+          // Not kept for a reload; the field keeps it to correct, and Connect opens a new feed.
+          if (sessionStorage.getItem(VIEWER_KEY) === token) sessionStorage.removeItem(VIEWER_KEY);
+          viewerToken.focus();
+          viewerToken.select();
+        }
+      },
       onInvalid: (reason) => {
         if (invalid++ < 20) console.warn(`dashboard: refused frame: ${reason}`);
       },

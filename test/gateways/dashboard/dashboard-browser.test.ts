@@ -25,6 +25,7 @@ import { streamSpecs } from '../../../streams/provision.js';
 import { subjectsFor } from '../../../streams/subjects.js';
 import { isolatedConfig, NATS_URL, trainedRegistry } from '../../decision/engine-run.js';
 import { testDataDir } from '../../support/data-dir.js';
+import { startTestGateway, VIEWER as HARNESS_VIEWER } from '../ws/gateway-harness.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SYMBOLS = ['BTC/USDT', 'ETH/USDT'];
@@ -228,4 +229,46 @@ describe('dashboard in a browser (headless Chromium) against the gateway during 
     // The browser logs the refused request; nothing else went wrong on the page.
     expect(errors).toEqual(['Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
   }, 300_000);
+});
+
+describe('dashboard in a browser (headless Chromium) with a viewer token the gateway refuses', () => {
+  const cleanup: Array<() => Promise<unknown>> = [];
+  afterAll(async () => {
+    for (const c of cleanup.reverse()) await c().catch(() => {});
+  });
+
+  it('says the token was refused instead of reconnecting for ever, and connects with another one', async () => {
+    const dist = mkdtempSync(join(tmpdir(), 'sextant-dashboard-'));
+    cleanup.push(async () => rmSync(dist, { recursive: true, force: true }));
+    await buildDashboard(dist);
+    const gw = await startTestGateway({ staticDir: dist });
+    cleanup.push(() => gw.close());
+    const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    cleanup.push(() => browser.close());
+    const page = await browser.newPage();
+    const sockets: string[] = [];
+    const probes: number[] = [];
+    page.on('websocket', (ws) => sockets.push(ws.url()));
+    page.on('response', (r) => {
+      if (new URL(r.url()).pathname === '/ws') probes.push(r.status());
+    });
+
+    await page.goto(`${gw.server.url}/?token=not-the-viewer-token`);
+    await page.waitForSelector('#connection[data-state="refused"]', { timeout: 10_000 });
+    expect(await page.textContent('#connection .conn-label')).toBe('viewer token refused: enter another and Connect');
+    // Long enough for three retries at the feed client's backoff (0.5 s, 1 s, 2 s): none comes.
+    await page.waitForTimeout(3_500);
+    expect(sockets).toHaveLength(1);
+    expect(probes).toEqual([401]);
+    expect(await page.getAttribute('#connection', 'data-state')).toBe('refused');
+    // A refused token is not kept for a reload.
+    expect(await page.evaluate("sessionStorage.getItem('sextant.viewerToken')")).toBeNull();
+
+    await page.fill('#viewer-token', HARNESS_VIEWER);
+    await page.click('#connect');
+    await page.waitForSelector('#connection[data-state="open"]', { timeout: 10_000 });
+    expect(sockets).toHaveLength(2);
+    expect(gw.hub.clientCount()).toBe(1);
+    expect(await page.evaluate("sessionStorage.getItem('sextant.viewerToken')")).toBe(HARNESS_VIEWER);
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { connectFeed, rawUpgrade, startTestGateway, VIEWER } from './gateway-harness.js';
+import { connectFeed, OPERATOR, rawUpgrade, startTestGateway, VIEWER } from './gateway-harness.js';
 import type { Gateway } from './gateway-harness.js';
 
 describe('websocket feed access (real NATS)', () => {
@@ -42,6 +42,22 @@ describe('websocket feed access (real NATS)', () => {
     // The control endpoint reads the header: a viewer is known (403, not 401) whatever the query holds.
     const ctl = await fetch(`${gw.server.url}/api/ctl/halt?token=`, { method: 'POST', headers: { ...header, 'Content-Type': 'application/json' }, body: '{}' });
     expect(ctl.status).toBe(403);
+  });
+
+  it('answers a plain GET /ws as the upgrade would: 401 for an unknown or missing token, 426 for a known one', async () => {
+    const get = (path: string, headers: Record<string, string> = {}) => fetch(`${gw.server.url}${path}`, { headers });
+    for (const r of [await get('/ws'), await get('/ws?token=nope'), await get('/ws', { Authorization: 'Bearer nope' }), await get(`/ws?token=nope`, { Authorization: `Bearer ${VIEWER}` })]) {
+      expect(r.status).toBe(401);
+      expect(r.headers.get('www-authenticate')).toBe('Bearer');
+      expect(r.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await r.json()).toEqual({ error: 'unknown or missing token' });
+    }
+    for (const r of [await get(`/ws?token=${VIEWER}`), await get('/ws', { Authorization: `Bearer ${VIEWER}` }), await get('/ws?token=', { Authorization: `Bearer ${OPERATOR}` })]) {
+      expect(r.status).toBe(426);
+      expect(r.headers.get('upgrade')).toBe('websocket');
+      expect(await r.json()).toEqual({ error: 'upgrade required' });
+    }
+    expect(gw.hub.clientCount()).toBe(0);
   });
 
   it('refuses an Origin outside the allowlist with 403, even with a good token', async () => {
@@ -101,5 +117,23 @@ describe('websocket feed without allowMissingOrigin', () => {
     expect(ok.upgraded).toBe(true);
     if (ok.upgraded) ok.socket.destroy();
     await vi.waitFor(() => expect(gw.hub.clientCount()).toBe(0));
+  });
+});
+
+describe('websocket feed with no tokens configured', () => {
+  let gw: Gateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ config: { tokens: [] } });
+  });
+  afterAll(async () => {
+    await gw.close();
+  });
+
+  it('is not an open feed: it refuses every upgrade, and GET /ws says so with 401 rather than 426', async () => {
+    for (const url of [gw.wsUrl, `${gw.wsUrl}?token=${VIEWER}`]) {
+      const r = await rawUpgrade(url);
+      expect(r.upgraded ? 101 : r.status).toBe(401);
+      expect((await fetch(url.replace('ws:', 'http:'))).status).toBe(401);
+    }
   });
 });

@@ -6,6 +6,7 @@ const LABEL: Readonly<Record<ConnectionStatus['state'], string>> = {
   open: 'live',
   reconnecting: 'reconnecting',
   closed: 'disconnected',
+  refused: 'viewer token refused: enter another and Connect',
 };
 
 const clock = (ms: number | null): string => (ms === null ? '?' : new Date(ms).toLocaleTimeString());
@@ -35,7 +36,7 @@ export class ConnectionPanel {
     if (stats.stale > 0) parts.push(`${stats.stale} stale dropped`);
     if (stats.invalid > 0) parts.push(`${stats.invalid} invalid`);
     if (stats.reconnects > 0) parts.push(`${stats.reconnects} reconnects`);
-    if (s.lastError !== null) parts.push(s.lastError);
+    if (s.lastError !== null && s.state !== 'refused') parts.push(s.lastError);
     if (!stale && s.gapAt !== null) parts.push(`NATS back at ${clock(s.gapAt)} after an outage: updates in between may be missing`);
     this.detail.textContent = parts.join(' · ');
     this.root.title = s.lastMessageAt === null ? '' : `last message ${Math.round((now - s.lastMessageAt) / 1000)} s ago`;
