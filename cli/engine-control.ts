@@ -54,6 +54,24 @@ const knownScope = (known: KnownScopes, t: ControlArgs<'halt'>['target']): void 
   if (!names.includes(t.value)) throw new ControlError(ControlErrorCode.REFUSED, `${JSON.stringify(t.value)} is not a ${t.scope} this engine trades (${names.join(', ')}): nothing halted`);
 };
 
+/**
+ * A resume of a symbol or strategy the engine neither trades nor holds halted (`btc/usdt`,
+ * `BTC-USDT`, a typo) answered ok with no change, so an operator who mistyped the symbol of a
+ * halt believed it lifted while it still held: refused instead, naming what is halted. One that
+ * is halted is always resumable, even when the engine no longer trades it (a halt stored before
+ * the assets changed).
+ */
+const resumableScope = (known: KnownScopes, halted: readonly Readonly<{ scope: string; value: string }>[], t: ControlArgs<'resume'>['target']): void => {
+  if (t.scope === 'all') return;
+  const names = t.scope === 'symbol' ? known.symbols : known.strategies;
+  if (names.includes(t.value) || halted.some((h) => h.scope === t.scope && h.value === t.value)) return;
+  const held = halted.filter((h) => h.scope === t.scope).map((h) => h.value);
+  throw new ControlError(
+    ControlErrorCode.REFUSED,
+    `${JSON.stringify(t.value)} is not a ${t.scope} this engine trades (${names.join(', ')}) and is not halted (halted ${t.scope}s: ${held.length > 0 ? held.join(', ') : 'none'}): nothing resumed`,
+  );
+};
+
 /** What `sextant ctl` acts on in a running engine: the risk actor, the supervisor, the registry. */
 export function engineControlTarget(
   deps: Readonly<{ supervisor: Supervisor; counters: EngineCounters; decisions: Decisions | undefined; registry: ModelRegistry | undefined; known: KnownScopes; retraining?: RetrainingActorHandle | undefined }>,
@@ -81,6 +99,7 @@ export function engineControlTarget(
         // Asset actors the supervisor gave up on (of every asset, or of the symbol) start again:
         // without this only a restart of the engine brought them back.
         const t = a.target;
+        resumableScope(deps.known, deps.decisions?.risk.status().scopedHalts ?? [], t);
         const restarted = t.scope === 'strategy' ? [] : deps.supervisor.restartGivenUp(t.scope === 'all' ? undefined : (asset) => asset.symbol === t.value);
         const d = deps.decisions;
         if (d === undefined) return { changes: [], status: null, restarted }; // no risk actor: nothing halted

@@ -42,4 +42,23 @@ describe('sextant ctl halt of one symbol or strategy', () => {
     expect(risk.core.tradingFor('dirmlp', 'ETH/USDT')).toBe('ACTIVE');
     await risk.stop();
   });
+
+  it('refuses a resume of a symbol or strategy neither traded nor halted (a typo) instead of answering ok while the halt holds', async () => {
+    const { t, risk } = await target();
+    await t.halt({ target: { scope: 'symbol', value: 'BTC/USDT' }, reason: 'exchange incident' }, 'alice');
+    await expect(Promise.resolve(t.resume({ target: { scope: 'symbol', value: 'btc/usdt' }, reason: '' }, 'alice'))).rejects.toMatchObject({
+      code: 'REFUSED',
+      message: expect.stringMatching(/halted symbols: BTC\/USDT/),
+    });
+    await expect(Promise.resolve(t.resume({ target: { scope: 'strategy', value: 'dirmpl' }, reason: '' }, 'alice'))).rejects.toMatchObject({ code: 'REFUSED' });
+    expect(risk.core.tradingFor('dirmlp', 'BTC/USDT')).toBe('HALTED');
+    // A traded symbol resumes (whether halted or not), and so does a halted one the engine no longer trades.
+    await expect(Promise.resolve(t.resume({ target: { scope: 'symbol', value: 'ETH/USDT' }, reason: '' }, 'alice'))).resolves.toMatchObject({ changes: [] });
+    await t.resume({ target: { scope: 'symbol', value: 'BTC/USDT' }, reason: 'over' }, 'alice');
+    expect(risk.core.tradingFor('dirmlp', 'BTC/USDT')).toBe('ACTIVE');
+    await risk.halt({ scope: 'symbol', value: 'DOGE/USDT', reason: 'stored before the assets changed' });
+    await t.resume({ target: { scope: 'symbol', value: 'DOGE/USDT' }, reason: '' }, 'alice');
+    expect(risk.core.trading().scopedHalts).toEqual([]);
+    await risk.stop();
+  });
 });
