@@ -92,6 +92,16 @@ const tryTimeframe = (tf: string): Timeframe | undefined => {
   }
 };
 
+/**
+ * What a bar file's name says of it (`BTC_USDT_5m_2024-01_2024-09.csv` → BTC/USDT, 5m), or
+ * undefined when it does not follow `<BASE>_<QUOTE>_<tf>[_…].csv` with a known timeframe.
+ */
+export function barFileName(name: string): Readonly<{ symbol: string; timeframe: Timeframe }> | undefined {
+  const m = FILE_RE.exec(name);
+  const timeframe = m === null ? undefined : tryTimeframe(m[3]!);
+  return m === null || timeframe === undefined ? undefined : { symbol: `${m[1]!.toUpperCase()}/${m[2]!.toUpperCase()}`, timeframe };
+}
+
 type BarFileFilter = Readonly<{ symbols?: readonly string[]; timeframe?: string }>;
 
 /** The timeframe and symbol set a filter asks for (undefined: any). */

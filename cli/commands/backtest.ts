@@ -36,6 +36,7 @@ import { createMemoryBus } from '../../streams/memory-bus.js';
 import type { MemoryBus } from '../../streams/memory-bus.js';
 import type { Bar } from '../../streams/messages/bar.js';
 import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
+import type { Timeframe } from '../../streams/messages/bar.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import type { MarketData } from '../../streams/messages/market-data.js';
 import type { Bus } from '../../streams/bus.js';
@@ -53,6 +54,7 @@ import { checkTickFiles, tickSources } from './backtest-ticks.js';
 import { spreadModelOf } from './backtest-spec.js';
 import type { BacktestCosts, BacktestSpec, TickFile } from './backtest-spec.js';
 import { ensureDemoModel } from './demo-model.js';
+import { checkBarFile } from './backtest-bar-file.js';
 import { emptyWindow, repeatedIn } from '../option-parsers.js';
 
 export type BacktestOptions = Readonly<{
@@ -175,9 +177,10 @@ async function readStream(bus: Bus, stream: string, filter: string): Promise<str
 }
 
 /** `--data` as bar files: a folder (searched by symbol and timeframe) or one CSV file for one symbol. */
-function barFiles(data: string, symbols: readonly string[], timeframe: string): { path: string; symbol: string }[] {
+async function barFiles(data: string, symbols: readonly string[], timeframe: Timeframe): Promise<{ path: string; symbol: string }[]> {
   if (statSync(data).isFile()) {
     if (symbols.length !== 1) throw new InvalidArgumentError(`${basename(data)} is one file: give exactly one --symbols`);
+    await checkBarFile(data, symbols[0] as string, timeframe);
     return [{ path: data, symbol: symbols[0] as string }];
   }
   const files = findBarFilesUnder(data, { symbols, timeframe });
@@ -267,7 +270,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
       ? storeBarSource(opts.timeseries, { venue: cfg.venue, symbols: opts.symbols, tf, where, ...(opts.pageSize !== undefined ? { pageSize: opts.pageSize } : {}) })
       : undefined;
   const data = stored !== undefined ? undefined : (opts.data ?? requireDataDir(cfg.data.dir));
-  const files = data === undefined ? [] : barFiles(data, opts.symbols, tf);
+  const files = data === undefined ? [] : await barFiles(data, opts.symbols, tf);
   const ticks = opts.ticks ?? [];
   if (ticks.length > 0 && stored !== undefined) throw new InvalidArgumentError('--ticks replays trade and quote CSV files beside CSV bars; it does not apply to --source pg');
   checkTickFiles(ticks, opts.symbols);

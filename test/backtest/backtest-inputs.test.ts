@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -28,5 +28,20 @@ describe('sextant backtest inputs', () => {
     );
     // PEPE/USDT has no 1h bars before 2023-05: only it is named.
     await expect(runBacktest({ ...base, symbols: ['BTC/USDT', 'PEPE/USDT'], from: Date.UTC(2021, 0, 1), to: Date.UTC(2021, 1, 1) })).rejects.toThrow(/^no 1h bars of PEPE\/USDT in the window/);
+  });
+
+  it('refuses a --data file whose name names another timeframe or symbol (a 5m file was replayed as 1h bars)', async () => {
+    const file = join(testDataDir(), 'ohlcv', 'binance_spot_5m', 'BTC_USDT_5m_2024-01_2024-09.csv');
+    const window = { from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 0, 5) };
+    await expect(runBacktest({ ...base, data: file, symbols: ['BTC/USDT'], ...window })).rejects.toThrow('BTC_USDT_5m_2024-01_2024-09.csv holds 5m bars by its name, not 1h: give --timeframe 5m');
+    await expect(runBacktest({ ...base, data: file, timeframe: '5m', symbols: ['ETH/USDT'], ...window })).rejects.toThrow('holds BTC/USDT bars by its name, not ETH/USDT: give --symbols BTC/USDT');
+  });
+
+  it('refuses a --data file whose bars are not one timeframe apart when its name does not say', async () => {
+    const file = join(dir, 'bars.csv');
+    const t0 = Date.UTC(2024, 0, 1);
+    const rows = Array.from({ length: 30 }, (_, i) => `${t0 + i * 300_000},${new Date(t0 + i * 300_000).toISOString()},100,101,99,100,5`);
+    writeFileSync(file, `timestamp,datetime,open,high,low,close,volume\n${rows.join('\n')}\n`);
+    await expect(runBacktest({ ...base, data: file, symbols: ['BTC/USDT'], from: t0, to: t0 + 3_600_000 })).rejects.toThrow('bars.csv: its first bars are 5m apart, not 1h: give --timeframe 5m');
   });
 });
