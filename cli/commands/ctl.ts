@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { ControlReplySchema } from '../../gateways/control/control-messages.js';
 import type { ControlVerb } from '../../gateways/control/control-messages.js';
+import type { Bus } from '../../streams/bus.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { natsBusOptions } from '../nats-options.js';
 import { subjectsFor } from '../../streams/subjects.js';
@@ -49,14 +50,24 @@ function replyJson(bytes: Uint8Array): unknown {
 
 /**
  * Sends one control request and prints the reply: the result as JSON on stdout (exit 0), or the
- * error code and message on stderr (exit 1; 3 when the engine could not be reached).
+ * error code and message on stderr (exit 1; 3 when the engine could not be reached: NATS
+ * unreachable, or no engine answering on the subject).
  */
 async function send(configFile: string | undefined, g: CtlGlobals, verb: ControlVerb, args: Record<string, unknown>): Promise<void> {
   const cfg = loadConfig({ file: configFile });
   const url = g.url ?? cfg.nats.url;
   const subjects = subjectsFor(cfg.prefix);
   // The operator's own login (--user/--password or in --url), never the engine's `nats.user`.
-  const bus = await createNatsBus(natsBusOptions({ url, connectTimeoutMs: 2000, ...(g.user !== undefined ? { user: g.user, password: g.password ?? '' } : {}) }, 'sextant-ctl'));
+  let bus: Bus;
+  try {
+    bus = await createNatsBus(natsBusOptions({ url, connectTimeoutMs: 2000, ...(g.user !== undefined ? { user: g.user, password: g.password ?? '' } : {}) }, 'sextant-ctl'));
+  } catch (e) {
+    // An unreachable NATS server is as much "the engine could not be reached" as no responder:
+    // the same exit code, so a script can tell it from a refused command (1).
+    process.stderr.write(`sextant ctl: ${(e as Error).message} (is NATS running there, and are --url, --user and --password right?)\n`);
+    process.exitCode = 3;
+    return;
+  }
   try {
     const operator = g.operator ?? process.env['SEXTANT_OPERATOR'] ?? userInfo().username;
     const request = { v: 1, id: randomUUID(), operator, args };
@@ -94,7 +105,7 @@ const scopeOf = (o: ScopeOpts): Record<string, string> => {
 /** `sextant ctl …`: operator control over NATS request/reply on `sx.ctl.<verb>`. */
 export function ctlCommand(configFile: () => string | undefined): Command {
   const ctl = new Command('ctl')
-    .description('operator control of a running engine (NATS request/reply, audited)')
+    .description('operator control of a running engine (NATS request/reply, audited); exit 0 done, 1 refused or failed, 3 engine not reached (NATS unreachable or no engine answering)')
     .option('--url <nats-url>', 'NATS server (default: config nats.url)')
     .option('--user <name>', 'NATS user (see deploy/nats/sextant.conf)')
     .option('--password <secret>', 'NATS password (or NATS_PASSWORD)', process.env['NATS_PASSWORD'])
