@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
+import { z } from 'zod';
 import { loadConfig } from '../../config/load.js';
 import { ControlReplySchema } from '../../gateways/control/control-messages.js';
+import { RiskLimitsPatchSchema } from '../../models/risk/risk-limits.js';
 import type { ControlVerb } from '../../gateways/control/control-messages.js';
 import type { Bus } from '../../streams/bus.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
@@ -16,7 +18,17 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 
-/** `key=value` pairs: numbers become numbers, `a,b` lists become arrays. */
+/**
+ * Limits whose value is a list (`allowlist`): `key=A` is the list of one and `key=` the empty
+ * list, not the string "A" or "" that the engine would refuse as "expected array".
+ */
+const LIST_LIMITS: ReadonlySet<string> = new Set(
+  Object.entries(RiskLimitsPatchSchema.shape)
+    .filter(([, s]) => s instanceof z.ZodOptional && s.unwrap() instanceof z.ZodArray)
+    .map(([k]) => k),
+);
+
+/** `key=value` pairs: numbers become numbers, `a,b` lists (and any value of a list limit) become arrays. */
 export function parseLimitPairs(pairs: readonly string[]): Record<string, unknown> {
   const patch: Record<string, unknown> = {};
   for (const pair of pairs) {
@@ -25,7 +37,8 @@ export function parseLimitPairs(pairs: readonly string[]): Record<string, unknow
     const key = pair.slice(0, eq);
     const raw = pair.slice(eq + 1);
     const one = (s: string): unknown => (s !== '' && Number.isFinite(Number(s)) ? Number(s) : s);
-    patch[key] = raw.startsWith('[') || raw.startsWith('{') ? jsonValue(key, raw) : raw.includes(',') ? raw.split(',').map(one) : one(raw);
+    const list = (): unknown[] => (raw === '' ? [] : raw.split(',').map(one));
+    patch[key] = raw.startsWith('[') || raw.startsWith('{') ? jsonValue(key, raw) : raw.includes(',') || LIST_LIMITS.has(key) ? list() : one(raw);
   }
   return patch;
 }
@@ -139,7 +152,7 @@ export function ctlCommand(configFile: () => string | undefined): Command {
   limits.command('get').action(() => run('limits.get', {}));
   limits
     .command('set')
-    .description('change limits: key=value … (numbers, a,b lists or JSON values)')
+    .description('change limits: key=value … (numbers, a,b lists or JSON values; allowlist=BTC/USDT is a list of one, allowlist= the empty list)')
     .argument('<pairs...>')
     .action((pairs: string[]) => run('limits.set', { patch: parseLimitPairs(pairs) }));
   const model = ctl.command('model').description('model registry');

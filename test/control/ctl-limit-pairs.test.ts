@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { parseLimitPairs } from '../../cli/commands/ctl.js';
+import { applyLimitsPatch, parseRiskLimits } from '../../models/risk/risk-limits.js';
 
 describe('sextant ctl limits set: key=value pairs', () => {
   it('reads numbers, lists, strings and JSON values', () => {
@@ -18,4 +19,13 @@ describe('sextant ctl limits set: key=value pairs', () => {
     expect(() => parseLimitPairs(['maxPositionQty={"BTC/USDT":'])).toThrow(InvalidArgumentError);
     expect(() => parseLimitPairs(['maxPositionQty={"BTC/USDT":'])).toThrow(/^maxPositionQty: not valid JSON .*: \{"BTC\/USDT":$/);
   });
+
+  it('reads a list limit given one symbol, or none, as a list (allowlist=BTC/USDT, allowlist=), which the engine would refuse as a string', () => {
+    expect(parseLimitPairs(['allowlist=BTC/USDT'])).toEqual({ allowlist: ['BTC/USDT'] });
+    expect(parseLimitPairs(['allowlist='])).toEqual({ allowlist: [] });
+    expect(applyLimitsPatch(parseRiskLimits({ allowlist: ['BTC/USDT', 'ETH/USDT'] }), parseLimitPairs(['allowlist=ETH/USDT'])).allowlist).toEqual(['ETH/USDT']);
+    // Other keys keep their scalar reading.
+    expect(parseLimitPairs(['maxOrderNotional=5', 'onBreach=halt'])).toEqual({ maxOrderNotional: 5, onBreach: 'halt' });
+  });
 });
+
