@@ -1,9 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
 import { loadConfig } from '../../config/load.js';
 import { riskCell } from '../../models/risk/risk-over-window.js';
 import type { BacktestReport } from '../../gateways/report/backtest-report.js';
+import { checkReportDir, writeReportFiles } from '../../gateways/report/report-files.js';
 import { backtestConfig, runBacktest } from './backtest.js';
 import { modelsAhead } from './models-ahead.js';
 import { planRegimeSuite, REGIME_SYMBOLS, REGIME_WINDOWS } from './regime-windows.js';
@@ -39,6 +40,7 @@ export async function runRegimeSuite(
   const cfg = loadConfig({ file: opts.configFile });
   const data = requireDataDir(opts.data ?? cfg.data.dir);
   const files = findBarFiles(data, { timeframe: tf });
+  checkReportDir(opts.reportDir);
   mkdirSync(opts.reportDir, { recursive: true });
 
   const plans = await planRegimeSuite(files, opts.windows ?? REGIME_WINDOWS, opts.symbols ?? REGIME_SYMBOLS, tf);
@@ -85,7 +87,7 @@ export async function runRegimeSuite(
   } finally {
     await models.discard();
   }
-  writeFileSync(join(opts.reportDir, 'suite.json'), `${JSON.stringify(rows, null, 2)}\n`);
+  writeReportFiles(opts.reportDir, [{ name: 'suite.json', content: `${JSON.stringify(rows, null, 2)}\n` }]);
   return rows;
 }
 

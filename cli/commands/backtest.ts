@@ -10,6 +10,7 @@ import { readBarBatches, readBars } from '../../gateways/historical/bars-csv.js'
 import { mergeBatchesByTime } from '../../gateways/historical/merge-batches-by-time.js';
 import type { Batches } from '../../gateways/historical/merge-batches-by-time.js';
 import { riskSummary, writeBacktestReport } from '../../gateways/report/backtest-report.js';
+import { checkReportDir } from '../../gateways/report/report-files.js';
 import type { BacktestReport } from '../../gateways/report/backtest-report.js';
 import { periodsPerYear } from '../../models/backtest/annualisation.js';
 import { findGaps } from '../../models/backtest/data-gaps.js';
@@ -260,6 +261,7 @@ async function symbolsWithoutBars(files: readonly Readonly<{ path: string; symbo
 async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const started = performance.now();
   checkWindow(opts);
+  checkReportDir(opts.report);
   const tf = TimeframeSchema.parse(opts.timeframe);
   const barMs = TIMEFRAME_MS[tf];
   const base = loadConfig({ file: opts.configFile });

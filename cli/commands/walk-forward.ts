@@ -10,6 +10,7 @@ import type { Fill } from '../../streams/messages/fill.js';
 import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
 import type { BacktestReport } from '../../gateways/report/backtest-report.js';
 import { writeWalkForwardReport } from '../../gateways/report/walk-forward-report.js';
+import { checkReportDir } from '../../gateways/report/report-files.js';
 import type { WalkForwardReport, WalkForwardSegment } from '../../gateways/report/walk-forward-report.js';
 import { runBuyAndHold, runGrid } from '../../models/backtest/baselines.js';
 import type { BaselineRunOptions } from '../../models/backtest/baselines.js';
@@ -53,6 +54,7 @@ export async function runWalkForward(
   const spanBars: Bar[] = [];
   let baselineCosts: Omit<BaselineRunOptions, 'capital'> | undefined;
   let capital = opts.capital;
+  checkReportDir(opts.report);
   mkdirSync(opts.report, { recursive: true });
   const base = loadConfig({ file: opts.configFile });
   const data = opts.data ?? requireDataDir(base.data.dir);

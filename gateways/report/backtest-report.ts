@@ -1,5 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeReportFiles } from './report-files.js';
 import type { PerformanceMetrics } from '../../models/backtest/performance-metrics.js';
 import type { OpenPosition, PositionPoint, Positions } from '../../models/backtest/positions.js';
 import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
@@ -54,9 +53,6 @@ export function riskSummary(risk: RiskOverWindow): string {
  * trades.
  */
 export function writeBacktestReport(dir: string, report: BacktestReport, curves: readonly Curve[], trades: readonly ClosedTrade[], positions?: Positions): { json: string; html: string } {
-  mkdirSync(dir, { recursive: true });
-  const json = join(dir, 'report.json');
-  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
   const series: ChartSeries[] = curves.map((c, i) => ({ name: c.name, color: COLORS[i % COLORS.length] as string, points: c.equity.map((p) => [p.ts, p.equity] as const) }));
   const strategy = curves[0];
   const dd: ChartSeries[] = strategy === undefined ? [] : [{ name: `${strategy.name} drawdown`, color: '#d62728', points: drawdownOf(strategy.equity, report.capital) }];
@@ -112,7 +108,9 @@ ${tradeRows}
 </tbody></table>
 </body></html>
 `;
-  const htmlPath = join(dir, 'report.html');
-  writeFileSync(htmlPath, html);
+  const [json, htmlPath] = writeReportFiles(dir, [
+    { name: 'report.json', content: `${JSON.stringify(report, null, 2)}\n` },
+    { name: 'report.html', content: html },
+  ]) as [string, string];
   return { json, html: htmlPath };
 }

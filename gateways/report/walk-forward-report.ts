@@ -1,5 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeReportFiles } from './report-files.js';
 import type { PerformanceMetrics } from '../../models/backtest/performance-metrics.js';
 import type { RiskOverWindow } from '../../models/risk/risk-over-window.js';
 import { riskSummary } from './backtest-report.js';
@@ -49,9 +48,6 @@ export type WalkForwardReport = Readonly<{
  * script, no network).
  */
 export function writeWalkForwardReport(dir: string, report: WalkForwardReport, baselineCurves: Readonly<{ buy_and_hold: EquityPoints; grid: EquityPoints }>): { json: string; html: string } {
-  mkdirSync(dir, { recursive: true });
-  const json = join(dir, 'walk-forward.json');
-  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
   const curves: [string, EquityPoints][] = [
     ['strategy (out of sample)', report.equity],
     ['buy and hold', baselineCurves.buy_and_hold],
@@ -89,7 +85,9 @@ ${rows}
 <p>Each segment's own backtest report is in <code>segment-&lt;n&gt;/report.html</code>.</p>
 </body></html>
 `;
-  const htmlPath = join(dir, 'walk-forward.html');
-  writeFileSync(htmlPath, html);
+  const [json, htmlPath] = writeReportFiles(dir, [
+    { name: 'walk-forward.json', content: `${JSON.stringify(report, null, 2)}\n` },
+    { name: 'walk-forward.html', content: html },
+  ]) as [string, string];
   return { json, html: htmlPath };
 }

@@ -1,0 +1,49 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runBacktest } from '../../cli/commands/backtest.js';
+import { checkReportDir, writeReportFiles } from '../../gateways/report/report-files.js';
+import { testDataDir } from '../support/data-dir.js';
+
+describe('report folders', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sextant-report-files-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses a --report that is a file, or lies under one, and creates nothing for a new one', () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    expect(() => checkReportDir(file)).toThrow(`--report ${file}: is a file, not a folder`);
+    expect(() => checkReportDir(join(file, 'out'))).toThrow(`--report ${join(file, 'out')}: ${file} is a file, not a folder`);
+    checkReportDir(join(dir, 'new', 'deeper'));
+    expect(existsSync(join(dir, 'new'))).toBe(false);
+  });
+
+  it('refuses an unusable --report before training (it failed with EEXIST after the whole run)', async () => {
+    const file = join(dir, 'report-is-a-file');
+    writeFileSync(file, 'x');
+    const t0 = performance.now();
+    await expect(
+      runBacktest({ data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 0, 3), capital: 10_000, report: file }),
+    ).rejects.toThrow(`--report ${file}: is a file, not a folder`);
+    // Nothing trained: training alone takes seconds.
+    expect(performance.now() - t0).toBeLessThan(1500);
+  });
+
+  it('replaces a report whole: a failed write leaves the previous files as they were and no temporary file', () => {
+    const out = join(dir, 'report');
+    writeReportFiles(out, [
+      { name: 'report.json', content: 'old json' },
+      { name: 'report.html', content: 'old html' },
+    ]);
+    // The HTML's temporary name is taken by a folder: its write fails after the JSON's.
+    mkdirSync(join(out, `.report.html.${process.pid}.tmp`));
+    expect(() => writeReportFiles(out, [{ name: 'report.json', content: 'new json' }, { name: 'report.html', content: 'new html' }])).toThrow();
+    expect(readFileSync(join(out, 'report.json'), 'utf8')).toBe('old json');
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toBe('old html');
+    rmSync(join(out, `.report.html.${process.pid}.tmp`), { recursive: true });
+    expect(readdirSync(out).sort()).toEqual(['report.html', 'report.json']);
+    expect(writeReportFiles(out, [{ name: 'report.json', content: 'new json' }])).toEqual([join(out, 'report.json')]);
+    expect(readFileSync(join(out, 'report.json'), 'utf8')).toBe('new json');
+  });
+});
