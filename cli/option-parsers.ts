@@ -50,10 +50,41 @@ export function repeatedIn(list: readonly string[]): string[] {
   return [...new Set(list.filter((s, i) => list.indexOf(s) !== i))];
 }
 
-/** `2024-01-01` (UTC midnight), an ISO timestamp or epoch milliseconds → epoch ms. */
+const ISO_TIME = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?))?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * A time as the commands and backtest specs take it, in epoch ms, the same on every machine:
+ * `2024-01-01` and `20240101` (UTC midnight), an ISO 8601 time (UTC unless it gives an offset),
+ * or epoch milliseconds. Undefined for anything else: `Date.parse` read `2024/01/01` or
+ * `2024-01-01 09:00` in the machine's time zone, so a window moved with the laptop. Throws a
+ * RangeError for a day the calendar lacks (`2024-02-30`, which `Date.parse` rolled into March)
+ * and for 9 to 11 digits, which are epoch seconds more often than the first days of 1970 in ms.
+ *
+ * @example timeFromText('20240101') // 1704067200000
+ */
+export function timeFromText(value: string): number | undefined {
+  const v = value.trim();
+  if (/^\d{9,11}$/.test(v)) throw new RangeError(`${value} looks like epoch seconds (${new Date(Number(v) * 1000).toISOString()}): give epoch milliseconds (${v}000) or a date`);
+  const compact = /^(\d{4})(\d{2})(\d{2})$/.exec(v);
+  if (compact === null && /^\d+$/.test(v)) return Number(v);
+  const iso = compact !== null ? [v, `${compact[1]}-${compact[2]}-${compact[3]}`, undefined, undefined] : ISO_TIME.exec(v);
+  if (iso === null) return undefined;
+  const [, day, clock, zone] = iso;
+  const ms = Date.parse(`${day}T${clock ?? '00:00'}${zone ?? 'Z'}`);
+  // A calendar day that does not exist comes back as another one (or NaN).
+  if (!Number.isFinite(ms) || new Date(Date.parse(`${day}T00:00Z`)).toISOString().slice(0, 10) !== day) throw new RangeError(`${value}: no such day`);
+  return ms;
+}
+
+/** `2024-01-01`/`20240101` (UTC midnight), an ISO time (UTC unless it has an offset) or epoch milliseconds → epoch ms ({@link timeFromText}). */
 export function parseTime(value: string): number {
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-  if (!Number.isFinite(ms)) throw new InvalidArgumentError(`not a date or epoch ms: ${value}`);
+  let ms: number | undefined;
+  try {
+    ms = timeFromText(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+  if (ms === undefined) throw new InvalidArgumentError(`not a date or epoch ms: ${value} (give YYYY-MM-DD, YYYYMMDD, an ISO 8601 time or epoch ms)`);
   return ms;
 }
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { TimeframeSchema } from '../../streams/messages/bar.js';
 import type { Timeframe } from '../../streams/messages/bar.js';
 import type { SpreadModel } from '../../models/execution/bar-spread.js';
-import { emptyWindow } from '../option-parsers.js';
+import { emptyWindow, timeFromText } from '../option-parsers.js';
 
 /** A backtest spec that cannot be used; the message names the file and the key. Not retryable. */
 export class BacktestSpecError extends Error {
@@ -14,10 +14,16 @@ export class BacktestSpecError extends Error {
 }
 
 const time = z.union([z.number().int().nonnegative(), z.string()], { error: 'a date (YYYY-MM-DD, ISO time) or epoch ms' }).transform((v, ctx) => {
-  if (typeof v === 'number') return v;
-  const ms = /^\d{4}-\d{2}-\d{2}$/.test(v) ? Date.parse(`${v}T00:00:00Z`) : /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (!Number.isFinite(ms)) {
-    ctx.addIssue({ code: 'custom', message: `not a date (YYYY-MM-DD, ISO time or epoch ms): ${JSON.stringify(v)}` });
+  // An unquoted `from: 20240101` is a YAML number: read like the same digits on the command line.
+  let ms: number | undefined;
+  try {
+    ms = timeFromText(String(v));
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    return z.NEVER;
+  }
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `not a date (YYYY-MM-DD, YYYYMMDD, ISO time or epoch ms): ${JSON.stringify(v)}` });
     return z.NEVER;
   }
   return ms;

@@ -60,6 +60,9 @@ describe('backtest spec (--spec <yaml>)', () => {
     expect(errorOf(() => parseBacktestSpec({ costs: { latency: 5 } }, 'x.yaml'))).toMatch(/costs: .*latency/); // unknown key
     expect(errorOf(() => parseBacktestSpec({ timeframe: '2h' }, 'x.yaml'))).toMatch(/timeframe/);
     expect(errorOf(() => parseBacktestSpec({ from: 'soon' }, 'x.yaml'))).toMatch(/from: not a date/);
+    // An unquoted YAML `from: 20240101` is the number 20240101: a date, as on the command line, not 4 ms into 1970.
+    expect(parseBacktestSpec({ from: 20240101, to: '2024-01-05 12:00' }, 'x.yaml')).toMatchObject({ from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 0, 5, 12) });
+    expect(errorOf(() => parseBacktestSpec({ from: 1704067200 }, 'x.yaml'))).toMatch(/from: 1704067200 looks like epoch seconds/);
     expect(errorOf(() => parseBacktestSpec({ symbols: [] }, 'x.yaml'))).toMatch(/symbols/);
     expect(errorOf(() => parseBacktestSpec({ from: '2023-02-01', to: '2023-01-01' }, 'x.yaml'))).toMatch(/from must be before to/);
     expect(errorOf(() => parseBacktestSpec({ source: 'parquet' }, 'x.yaml'))).toMatch(/source/);

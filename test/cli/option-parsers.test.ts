@@ -24,6 +24,27 @@ describe('command-line option parsers', () => {
     expect(parseTime('1704067200000')).toBe(1704067200000);
     expect(() => parseTime('yesterday')).toThrow('not a date or epoch ms: yesterday');
     expect(isoTime('2024-01-01')).toBe('2024-01-01T00:00:00.000Z'); // `dataset export --created-at`
+  });
+
+  it('reads a time the same in every time zone, takes YYYYMMDD as a date and refuses epoch seconds and days the calendar lacks', () => {
+    const tz = process.env['TZ'];
+    try {
+      process.env['TZ'] = 'America/New_York';
+      // Date.parse read these in the machine's zone: the window moved five hours on a New York laptop.
+      expect(parseTime('2024-01-01 09:30')).toBe(Date.UTC(2024, 0, 1, 9, 30));
+      expect(parseTime('2024-01-01T09:30:15.250')).toBe(Date.UTC(2024, 0, 1, 9, 30, 15, 250));
+      expect(parseTime('2024-01-01T09:30+02:00')).toBe(Date.UTC(2024, 0, 1, 7, 30));
+      expect(() => parseTime('2024/01/01')).toThrow('not a date or epoch ms: 2024/01/01');
+    } finally {
+      if (tz === undefined) delete process.env['TZ'];
+      else process.env['TZ'] = tz;
+    }
+    // 20240101 was epoch ms: a window of 4 ms on 1970-01-01.
+    expect(parseTime('20240101')).toBe(Date.UTC(2024, 0, 1));
+    expect(() => parseTime('20241301')).toThrow('20241301: no such day');
+    expect(() => parseTime('2024-02-30')).toThrow('2024-02-30: no such day');
+    expect(() => parseTime('1704067200')).toThrow('1704067200 looks like epoch seconds (2024-01-01T00:00:00.000Z): give epoch milliseconds (1704067200000) or a date');
+    expect(parseTime('0')).toBe(0);
     expect(() => isoTime('last tuesday')).toThrow('not a date or epoch ms: last tuesday');
     expect(positiveInt('3')).toBe(3);
     for (const v of ['0', '1.5', '', 'x']) expect(() => positiveInt(v)).toThrow('a positive integer');
