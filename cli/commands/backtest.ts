@@ -258,6 +258,14 @@ async function symbolsWithoutBars(files: readonly Readonly<{ path: string; symbo
   return [...new Set(files.map((f) => f.symbol))].filter((s) => !found.has(s));
 }
 
+/**
+ * The symbols the CSV bars under `data` (a file or folder, as `--data` takes it) hold no `tf` bar
+ * of in [from, to): what a backtest over that window would refuse before training.
+ */
+export async function symbolsWithoutBarsIn(data: string, o: Readonly<{ symbols: readonly string[]; tf: Timeframe; venue: string; from: number; to: number }>): Promise<string[]> {
+  return symbolsWithoutBars(await barFiles(data, o.symbols, o.tf), { venue: o.venue, tf: o.tf, from: o.from, to: o.to });
+}
+
 async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const started = performance.now();
   checkWindow(opts);

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
 import { periodsPerYear } from '../../models/backtest/annualisation.js';
 import { performanceMetrics } from '../../models/backtest/performance-metrics.js';
@@ -18,7 +19,7 @@ import type { Bar } from '../../streams/messages/bar.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import { loadConfig } from '../../config/load.js';
 import { requireDataDir } from '../../gateways/data-dir.js';
-import { backtestConfig, runBacktest, trainingDirOf } from './backtest.js';
+import { backtestConfig, runBacktest, symbolsWithoutBarsIn, trainingDirOf } from './backtest.js';
 import { modelsAhead } from './models-ahead.js';
 
 export type { WalkForwardReport, WalkForwardSegment } from '../../gateways/report/walk-forward-report.js';
@@ -55,12 +56,19 @@ export async function runWalkForward(
   let baselineCosts: Omit<BaselineRunOptions, 'capital'> | undefined;
   let capital = opts.capital;
   checkReportDir(opts.report);
-  mkdirSync(opts.report, { recursive: true });
   const base = loadConfig({ file: opts.configFile });
   const data = opts.data ?? requireDataDir(base.data.dir);
   const cfg = backtestConfig(base, opts.symbols);
   const starts: number[] = [];
   for (let start = opts.from; start < opts.to; start += opts.stepMs) starts.push(start);
+  // A segment with no bars (a --to past the data's end) failed only after the segments before it
+  // had been trained and replayed, leaving their folders and no walk-forward report.
+  for (const [k, start] of starts.entries()) {
+    const end = Math.min(opts.to, start + opts.stepMs);
+    const empty = await symbolsWithoutBarsIn(data, { symbols: opts.symbols, tf, venue: cfg.venue, from: start, to: end });
+    if (empty.length > 0) throw new InvalidArgumentError(`walk-forward segment ${k + 1} (${iso(start)} → ${iso(end)}) has no ${tf} bars of ${empty.join(', ')} under ${data}: give a --to the data reaches`);
+  }
+  mkdirSync(opts.report, { recursive: true });
   const dataDir = trainingDirOf(data, base);
   const models = modelsAhead(
     starts.map((start) => ({ cfg, data: { dataDir, symbols: opts.symbols, timeframe: tf, from: start - opts.embargoMs } })),

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,18 @@ const DAY = 86_400_000;
 describe('walk-forward backtest', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sextant-wf-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses a segment with no bars (a --to past the data) before training any, and writes nothing', async () => {
+    // BTC/USDT 1h bars end 2026-06-20: segment 3 (2026-06-30 → 2026-07-30) has none. It failed only
+    // after segments 1 and 2 had been trained and replayed, leaving their folders and no walk-forward.json.
+    const report = join(dir, 'past-the-data');
+    const t0 = performance.now();
+    await expect(
+      runWalkForward({ data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', from: Date.UTC(2026, 4, 1), to: Date.UTC(2026, 7, 1), stepMs: 30 * DAY, embargoMs: 0, capital: 10_000, report }),
+    ).rejects.toThrow(/^walk-forward segment 3 \(2026-06-30T00:00:00\.000Z → 2026-07-30T00:00:00\.000Z\) has no 1h bars of BTC\/USDT under .*: give a --to the data reaches$/);
+    expect(performance.now() - t0).toBeLessThan(3000);
+    expect(existsSync(report)).toBe(false);
+  });
 
   it('retrains before each test window with an embargo, chains the capital and stitches one out-of-sample curve', async () => {
     const from = Date.UTC(2023, 0, 1);
