@@ -97,6 +97,8 @@ export function subjectsFor(prefix = 'sx') {
     label: (strategy: string, venue: string, symbol: string) => `${p}.label.${strategy}.${vs(venue, symbol)}`,
     model: (name: string, event: string) => `${p}.model.${name}.${event}`,
     riskState: () => `${p}.risk.state`,
+    /** Core request/reply: a running engine answers who it is, so a second one in the namespace refuses to start (cli/engine-presence.ts). */
+    enginePresence: () => `${p}.engine.presence`,
     control: (verb: string) => `${p}.ctl.${verb}`,
     dlq: (source: string) => `${p}.dlq.${source}`,
     allDlq: () => `${p}.dlq.>`,

@@ -8,6 +8,9 @@ import { stageTiming } from '../stage-timing.js';
 import { createEngineMetrics } from '../../gateways/http/metrics.js';
 import type { WiringMode } from '../wiring.js';
 import { connectAdapters } from '../wiring.js';
+import { claimNamespace } from '../engine-presence.js';
+import type { Subscription } from '../../streams/bus.js';
+import { subjectsFor } from '../../streams/subjects.js';
 
 export type RunOptions = Readonly<{ configFile?: string; mode: WiringMode }>;
 
@@ -18,6 +21,14 @@ export async function runEngine(opts: RunOptions): Promise<void> {
   const clock = createLiveClock();
   const adapters = await connectAdapters(cfg, opts.mode, log, clock);
   for (const notice of adapters.fallbacks) process.stderr.write(`notice: ${notice}\n`);
+  // A second engine on this prefix would share the durables and the account's risk state: refused.
+  let presence: Subscription;
+  try {
+    presence = await claimNamespace(adapters.bus, subjectsFor(cfg.prefix), log);
+  } catch (e) {
+    await adapters.close();
+    throw e;
+  }
   // The gateway's metrics exist before the engine, so that its stages are timed from the start.
   const metrics = cfg.gateway.enabled ? createEngineMetrics() : undefined;
   const engine = await startEngine(cfg, adapters, clock, log, { trainingClock: clock, ...(metrics === undefined ? {} : { stages: stageTiming(metrics), counts: metrics }) });
@@ -43,6 +54,7 @@ export async function runEngine(opts: RunOptions): Promise<void> {
   await engine.stop();
   status?.stop();
   await gateway?.close();
+  presence.unsubscribe();
   await adapters.close();
   log.info({ counters: engine.counters }, 'stopped');
   if (failure !== undefined) throw failure;

@@ -1,0 +1,53 @@
+import { hostname } from 'node:os';
+import type { Requester, Responder, Subscription } from '../streams/bus.js';
+import { BusTimeoutError, NoResponderError } from '../streams/errors.js';
+import type { Subjects } from '../streams/subjects.js';
+import type { Logger } from '../state/logger.js';
+
+/** Who holds a namespace: sent as the reply on `<prefix>.engine.presence`. */
+export type EngineIdentity = Readonly<{ pid: number; host: string; startedAt: number }>;
+
+/** Another engine already answers in this namespace (same subject prefix). Not retryable: stop it or use another prefix. */
+export class EngineAlreadyRunningError extends Error {
+  override readonly name = 'EngineAlreadyRunningError';
+  readonly retryable = false;
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+/** How long the probe waits: a live engine answers from its event loop, well within this. */
+const PROBE_TIMEOUT_MS = 1000;
+
+const who = (raw: Uint8Array): string => {
+  try {
+    const id = JSON.parse(dec.decode(raw)) as Partial<EngineIdentity>;
+    return `pid ${String(id.pid)} on ${String(id.host)}, started ${typeof id.startedAt === 'number' ? new Date(id.startedAt).toISOString() : '?'}`;
+  } catch {
+    return 'an engine that sent an unreadable reply';
+  }
+};
+
+/**
+ * Claims the namespace for this engine: asks `<prefix>.engine.presence` whether an engine already
+ * answers there and, if none does, answers there itself until the returned subscription is
+ * unsubscribed. Two engines on one prefix would share the asset actors' durables and both decide,
+ * publish and write the risk state of the same account, and `sextant ctl` would reach only one of
+ * them — so the second is refused with {@link EngineAlreadyRunningError} naming the first.
+ * Best effort: two engines started within the same instant can both pass. A probe the bus cannot
+ * send (a NATS user without the right) is logged and does not block the start.
+ *
+ * @example const presence = await claimNamespace(bus, subjectsFor(cfg.prefix), log); … presence.unsubscribe();
+ */
+export async function claimNamespace(bus: Requester & Responder, subjects: Subjects, log: Logger, now: () => number = Date.now): Promise<Subscription> {
+  const subject = subjects.enginePresence();
+  let reply: Uint8Array | undefined;
+  try {
+    reply = await bus.request(subject, enc.encode('{}'), PROBE_TIMEOUT_MS);
+  } catch (e) {
+    if (e instanceof BusTimeoutError) throw new EngineAlreadyRunningError(`an engine already listens on ${subject} but did not answer within ${PROBE_TIMEOUT_MS} ms: stop it, or give this one another prefix (config prefix, streamNamePrefix, redis.keyPrefix, postgres.schema)`);
+    if (!(e instanceof NoResponderError)) log.warn({ err: String(e), subject }, 'cannot tell whether another engine runs in this namespace');
+  }
+  if (reply !== undefined) throw new EngineAlreadyRunningError(`another engine already answers on ${subject} (${who(reply)}): stop it, or give this one another prefix (config prefix, streamNamePrefix, redis.keyPrefix, postgres.schema)`);
+  const identity: EngineIdentity = { pid: process.pid, host: hostname(), startedAt: now() };
+  return bus.serve(subject, () => enc.encode(JSON.stringify(identity)));
+}
