@@ -44,4 +44,10 @@ describe('sextant backtest inputs', () => {
     writeFileSync(file, `timestamp,datetime,open,high,low,close,volume\n${rows.join('\n')}\n`);
     await expect(runBacktest({ ...base, data: file, symbols: ['BTC/USDT'], from: t0, to: t0 + 3_600_000 })).rejects.toThrow('bars.csv: its first bars are 5m apart, not 1h: give --timeframe 5m');
   });
+
+  it('says why it cannot train when the data holds no years before the window (5m bars begin 2024-01)', async () => {
+    await expect(runBacktest({ ...base, timeframe: '5m', symbols: ['BTC/USDT'], from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 0, 2) })).rejects.toThrow(
+      /^cannot train direction-mlp on the 5m bars of BTC\/USDT in the three years before 2024-01-01T00:00:00\.000Z under .*: only 0 labelled rows \(after a 200-bar warm-up\); give a later --from \(the data must hold bars before it\) or serve a registered model with --model$/,
+    );
+  });
 });
