@@ -7,6 +7,7 @@ import { toDlqEntry } from '../streams/validation/dlq.js';
 import { natsOf, toJetStream } from './connection.js';
 import type { Connection } from './connection.js';
 import { ensureDurable } from './durable.js';
+import { isStreamNotFound, NoStreamError } from './errors.js';
 import { createPuller } from './pull.js';
 import type { Delivery } from './pull.js';
 import { decodeWith } from './validate.js';
@@ -79,14 +80,21 @@ export async function openSubscription<T>({ conn, schema, filterSubject, opts }:
   const nc = natsOf(conn);
   const stream = opts.stream ?? 'SIGNALS';
   const batch = opts.batch ?? 64;
-  await ensureDurable(await js.jetstreamManager(), {
-    stream,
-    durable: opts.durable,
-    filterSubject,
-    deliver: opts.deliver ?? 'all',
-    ackWaitMs: opts.ackWaitMs ?? 30_000,
-    maxAckPending: Math.max(batch, 1_000),
-  });
+  try {
+    await ensureDurable(await js.jetstreamManager(), {
+      stream,
+      durable: opts.durable,
+      filterSubject,
+      deliver: opts.deliver ?? 'all',
+      ackWaitMs: opts.ackWaitMs ?? 30_000,
+      maxAckPending: Math.max(batch, 1_000),
+    });
+  } catch (e) {
+    if (isStreamNotFound(e)) {
+      throw new NoStreamError(`stream ${stream} not found for ${filterSubject}: give \`stream\` as the engine's streamNamePrefix + SIGNALS along with its \`prefix\`, and start the engine once so it provisions its streams`, { cause: e });
+    }
+    throw e;
+  }
   const puller = createPuller(nc, { stream, durable: opts.durable, batch, expiresMs: LONG_POLL_MS });
   const dlqSource = opts.dlq === false ? undefined : opts.dlq === true ? 'client' : opts.dlq !== undefined ? opts.dlq.source : opts.onInvalid === undefined ? 'client' : undefined;
 

@@ -3,7 +3,7 @@ import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientValidationError, FillSchema, fillId, publishFill, subjectsFor } from 'sextant/client';
+import { ClientValidationError, FillSchema, fillId, NoStreamError, publishFill, subjectsFor } from 'sextant/client';
 import type { Fill } from 'sextant/client';
 import { loadConfig } from '../../config/load.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
@@ -75,4 +75,15 @@ describe('publishFill', () => {
     expect((err as Error).message).toMatch(/price/);
     expect((await jsm.streams.info(SIGNALS)).state.messages).toBe(before);
   });
+
+  it('says which subject no stream stores when the prefix is not the engine\'s, instead of nats.js\'s "jetstream is not enabled"', async () => {
+    const other = `tcx${id}`;
+    const err = await publishFill(nc, fill, { prefix: other, timeoutMs: 2000 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(NoStreamError);
+    expect((err as Error).message).toMatch(new RegExp(`^no JetStream stream stores ${other}\\.exec\\.fill\\.binance\\.BTC-USDT_USDT: is prefix "${other}" the engine's config prefix`));
+  });
 });
+

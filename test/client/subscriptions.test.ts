@@ -4,7 +4,7 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DlqEntrySchema, DurableConflictError, OrderSchema, subjectsFor, subscribeOrders, subscribePredictions } from 'sextant/client';
+import { DlqEntrySchema, DurableConflictError, NoStreamError, OrderSchema, subjectsFor, subscribeOrders, subscribePredictions } from 'sextant/client';
 import type { InvalidMessage, Order, Prediction } from 'sextant/client';
 import { loadConfig } from '../../config/load.js';
 import { encode } from '../../streams/codec.js';
@@ -145,6 +145,15 @@ describe('sextant/client order subscriptions on JetStream', () => {
   it('refuses a durable name already used with another filter', async () => {
     await subscribeOrders(nc, { durable: `other-${id}`, prefix, stream: SIGNALS, strategy: 'alpha' }).then((s) => s.stop());
     await expect(subscribeOrders(nc, { durable: `other-${id}`, prefix, stream: SIGNALS, strategy: 'beta' })).rejects.toBeInstanceOf(DurableConflictError);
+  });
+
+  it('names the stream and the fix when the stream does not exist (a prefix given without its stream), not nats.js\'s bare "stream not found"', async () => {
+    const err = await subscribeOrders(nc, { durable: `d-nostream-${id}`, prefix, stream: `NOPE${id}_SIGNALS` }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(NoStreamError);
+    expect((err as Error).message).toMatch(new RegExp(`^stream NOPE${id}_SIGNALS not found for ${prefix}\\.exec\\.order\\.\\*\\.\\*\\.\\*: give \`stream\``));
   });
 
   it('a consumer that starts at new messages sees only those published after it was created', async () => {
