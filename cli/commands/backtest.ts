@@ -272,6 +272,8 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   checkReportDir(opts.report);
   const tf = TimeframeSchema.parse(opts.timeframe);
   const barMs = TIMEFRAME_MS[tf];
+  // The metrics need two bar closes: a shorter window failed only after training and replaying.
+  if (opts.to - opts.from < 2 * barMs) throw new InvalidArgumentError(`the window ${new Date(opts.from).toISOString()} → ${new Date(opts.to).toISOString()} is shorter than two ${tf} bars: give a longer one`);
   const base = loadConfig({ file: opts.configFile });
   const cfg = backtestConfig(base, opts.symbols, opts);
   const where = opts.source === 'pg' ? `the TimeseriesStore (PostgreSQL schema ${cfg.postgres.schema})` : '';

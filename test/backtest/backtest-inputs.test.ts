@@ -18,6 +18,11 @@ describe('sextant backtest inputs', () => {
     await expect(runBacktest({ ...base, symbols: ['BTC/USDT'], from: Date.UTC(2023, 0, 1), to: Date.UTC(2023, 0, 1) })).rejects.toThrow('the window is empty');
   });
 
+  it('refuses a window shorter than two bars before training (the metrics need two closes)', async () => {
+    const from = Date.UTC(2024, 0, 1);
+    await expect(runBacktest({ ...base, symbols: ['BTC/USDT'], from, to: from + 3_600_000 })).rejects.toThrow('the window 2024-01-01T00:00:00.000Z → 2024-01-01T01:00:00.000Z is shorter than two 1h bars: give a longer one');
+  });
+
   it('refuses a symbol given twice (it trained the model on its bars twice and ran two actors for it)', async () => {
     await expect(runBacktest({ ...base, symbols: ['BTC/USDT', 'ETH/USDT', 'BTC/USDT'], from: Date.UTC(2023, 0, 1), to: Date.UTC(2023, 0, 10) })).rejects.toThrow('symbols: BTC/USDT given more than once');
   });
@@ -42,7 +47,7 @@ describe('sextant backtest inputs', () => {
     const t0 = Date.UTC(2024, 0, 1);
     const rows = Array.from({ length: 30 }, (_, i) => `${t0 + i * 300_000},${new Date(t0 + i * 300_000).toISOString()},100,101,99,100,5`);
     writeFileSync(file, `timestamp,datetime,open,high,low,close,volume\n${rows.join('\n')}\n`);
-    await expect(runBacktest({ ...base, data: file, symbols: ['BTC/USDT'], from: t0, to: t0 + 3_600_000 })).rejects.toThrow('bars.csv: its first bars are 5m apart, not 1h: give --timeframe 5m');
+    await expect(runBacktest({ ...base, data: file, symbols: ['BTC/USDT'], from: t0, to: t0 + 7_200_000 })).rejects.toThrow('bars.csv: its first bars are 5m apart, not 1h: give --timeframe 5m');
   });
 
   it('says why it cannot train when the data holds no years before the window (5m bars begin 2024-01)', async () => {
