@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { givenFlags, loadBacktestSpec, parseSpreadModelFlag, resolveBacktestInputs, SINGLE_BACKTEST_FLAGS } from './commands/backtest-spec.js';
+import { contradictoryBacktestFlags, givenFlags, loadBacktestSpec, parseSpreadModelFlag, resolveBacktestInputs, SINGLE_BACKTEST_FLAGS } from './commands/backtest-spec.js';
 import { experimentCommand } from './commands/experiment.js';
 import { ctlCommand } from './commands/ctl.js';
 import { datasetCommand } from './commands/dataset.js';
@@ -74,7 +74,7 @@ program
     return n;
   })
   .option('--embargo <hours>', 'walk-forward: hours between a model\'s training data and its test window', nonNegative, 24)
-  .option('--suite <name>', '"regimes": the regime windows on BTC, ETH, SOL, DOGE and PEPE where they have data (ignores --symbols/--from/--to)')
+  .option('--suite <name>', '"regimes": the regime windows on BTC, ETH, SOL, DOGE and PEPE where they have data (its own windows and symbols: not with --symbols/--from/--to)')
   .option('--report <dir>', 'folder for report.json and report.html (a folder per window with --suite); or `report:` in --spec')
   .option('--capital <amount>', 'starting capital in quote currency', positive, 10_000)
   .option('--spec <yaml>', 'backtest inputs from a YAML file (symbols, from/to, timeframe, source, strategy, costs, report); flags override it')
@@ -104,6 +104,8 @@ program
   })
   .action(async (opts: { data?: string; symbols: string[]; timeframe: string; from?: number; to?: number; suite?: string; walkForward?: number; embargo: number; report?: string; capital: number; spec?: string; source?: 'csv' | 'pg'; latencyMs?: number; model?: string; strategy?: string; takerFeeBps?: number; makerFeeBps?: number; spreadBps?: number; spreadModel?: unknown; impactCoeff?: number; maxVolumeShare?: number; ticks?: string[] }, cmd: Command) => {
     const configFile = program.opts<{ config?: string }>().config;
+    const contradiction = contradictoryBacktestFlags((k) => cmd.getOptionValueSource(k) === 'cli', opts);
+    if (contradiction !== undefined) throw new InvalidArgumentError(contradiction);
     if (SINGLE_BACKTEST_FLAGS.some((k) => opts[k] !== undefined)) {
       if (opts.suite !== undefined || opts.walkForward !== undefined) throw new InvalidArgumentError('--spec, --source, --model, --strategy, --ticks and the cost flags apply to a single backtest, not --suite or --walk-forward (set costs there in the config file)');
       const inputs = resolveBacktestInputs(opts.spec !== undefined ? loadBacktestSpec(opts.spec) : undefined, givenFlags(opts, (k) => cmd.getOptionValueSource(k) === 'cli'));

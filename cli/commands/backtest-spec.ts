@@ -238,6 +238,7 @@ export function resolveBacktestInputs(spec: BacktestSpec | undefined, flags: Bac
   const strategy = flags.strategy !== undefined ? { ...s.strategy, name: flags.strategy } : s.strategy;
   if (flags.strategy !== undefined && !StrategyNameSchema.safeParse(flags.strategy).success) throw new BacktestSpecError(`--strategy: letters, digits, _ and - (1 to 64), got ${JSON.stringify(flags.strategy)}`);
   const data = flags.data ?? s.data;
+  if ((flags.source ?? s.source) === 'pg' && data !== undefined) throw new BacktestSpecError(`data ${data}: CSV bars, but the source is pg (bars from PostgreSQL): drop one`);
   const symbols = flags.symbols ?? s.symbols ?? [...BACKTEST_DEFAULTS.symbols];
   const ticks = (flags.ticks ?? s.ticks)?.map((t) => parseTickFile(t, symbols));
   return {
@@ -264,6 +265,21 @@ export function spreadModelOf(costs: BacktestCosts | undefined): SpreadModel | u
   if (s.model === 'fixed') return { kind: 'fixed' };
   if (s.model === 'range-fraction') return { kind: 'range-fraction', fraction: s.fraction, ...(s.window !== undefined ? { window: s.window } : {}) };
   return { kind: 'corwin-schultz', ...(s.window !== undefined ? { window: s.window } : {}) };
+}
+
+/**
+ * Why the flags typed (`isGiven`, as for {@link givenFlags}) contradict each other, or undefined.
+ * Each of these was silently dropped: `--embargo` without `--walk-forward`, `--walk-forward` under
+ * `--suite` (the suite ran), the windows and symbols under `--suite` (it picks its own), `--data`
+ * with `--source pg` (the bars came from PostgreSQL).
+ */
+export function contradictoryBacktestFlags(isGiven: (name: string) => boolean, opts: Readonly<{ source?: string }>): string | undefined {
+  if (isGiven('suite') && isGiven('walkForward')) return '--suite and --walk-forward are two kinds of run: give one';
+  const picked = ['symbols', 'from', 'to'].filter(isGiven);
+  if (isGiven('suite') && picked.length > 0) return `--suite regimes picks its own windows and symbols: drop ${picked.map((k) => `--${k}`).join(', ')}`;
+  if (isGiven('embargo') && !isGiven('walkForward')) return '--embargo applies to --walk-forward only';
+  if (opts.source === 'pg' && isGiven('data')) return '--data is for CSV bars: --source pg reads them from PostgreSQL';
+  return undefined;
 }
 
 /**

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BacktestSpecError, givenFlags, loadBacktestSpec, parseBacktestSpec, parseSpreadModelFlag, resolveBacktestInputs, spreadModelOf } from '../../cli/commands/backtest-spec.js';
+import { BacktestSpecError, contradictoryBacktestFlags, givenFlags, loadBacktestSpec, parseBacktestSpec, parseSpreadModelFlag, resolveBacktestInputs, spreadModelOf } from '../../cli/commands/backtest-spec.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'sextant-bt-spec-'));
@@ -114,6 +114,23 @@ describe('backtest spec (--spec <yaml>)', () => {
   it('takes only the flags the user typed (commander defaults do not override the file)', () => {
     const opts = { symbols: ['BTC/USDT'], timeframe: '1h', capital: 10_000, from: 5, report: '/x', embargo: 24 };
     expect(givenFlags(opts, (k) => k === 'from' || k === 'report')).toEqual({ from: 5, report: '/x' });
+  });
+
+  it('refuses flags that contradict each other instead of dropping one silently', () => {
+    const typed = (...names: string[]) => (k: string) => names.includes(k);
+    expect(contradictoryBacktestFlags(typed('suite', 'report'), {})).toBeUndefined();
+    expect(contradictoryBacktestFlags(typed('walkForward', 'embargo', 'from', 'to'), {})).toBeUndefined();
+    expect(contradictoryBacktestFlags(typed('suite', 'walkForward'), {})).toBe('--suite and --walk-forward are two kinds of run: give one');
+    expect(contradictoryBacktestFlags(typed('suite', 'from', 'symbols'), {})).toBe('--suite regimes picks its own windows and symbols: drop --symbols, --from');
+    expect(contradictoryBacktestFlags(typed('embargo', 'from', 'to'), {})).toBe('--embargo applies to --walk-forward only');
+    expect(contradictoryBacktestFlags(typed('data', 'source'), { source: 'pg' })).toBe('--data is for CSV bars: --source pg reads them from PostgreSQL');
+    expect(contradictoryBacktestFlags(typed('data', 'source'), { source: 'csv' })).toBeUndefined();
+    // The same in a spec: `source: pg` with `data:` (the CSV folder was ignored).
+    expect(errorOf(() => resolveBacktestInputs({ from: 0, to: 1, report: '/r', source: 'pg', data: '/bars' }, {}))).toBe('data /bars: CSV bars, but the source is pg (bars from PostgreSQL): drop one');
+    expect(resolveBacktestInputs({ from: 0, to: 1, report: '/r', source: 'pg', data: '/bars' }, { source: 'csv' }).data).toBe('/bars');
+    const r = spawnSync(process.execPath, [resolve(ROOT, 'bin/sextant.js'), 'backtest', '--suite', 'regimes', '--from', '2024-01-01', '--report', join(dir, 'suite')], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('sextant: --suite regimes picks its own windows and symbols: drop --from');
   });
 
   it('the CLI refuses a spec with a bad key, naming it, before any work', () => {
