@@ -313,13 +313,17 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
       ? await opts.registry.get(cfg.strategy.model)
       : stored !== undefined
       ? await trainFromStore(registry, stored, { name: served.name, symbols: opts.symbols, tf, from: trainTo, where })
-      : (await ensureDemoModel(registry, { name: served.name, dataDir: trainingDir as string, symbols: opts.symbols, timeframe: tf, from: trainTo, retrain: true }).catch((e: unknown) => {
-          // The trainer's own words ("only 0 labelled rows … give more bars") named neither the
-          // bars it looked for nor what to change: a window at the start of the data (5m bars begin
-          // in 2024-01, 1h bars in 2020-05) has no years before it to train on.
-          if (!(e instanceof RangeError && /labelled rows/.test(e.message))) throw e;
-          throw new InvalidArgumentError(`cannot train ${served.name} on the ${tf} bars of ${opts.symbols.join(', ')} in the three years before ${new Date(trainTo).toISOString()} under ${trainingDir as string}: ${e.message.replace(/; give more bars$/, '')}; give a later --from (the data must hold bars before it) or serve a registered model with --model`);
-        })).model;
+      : (
+          await ensureDemoModel(registry, {
+            name: served.name,
+            dataDir: trainingDir as string,
+            symbols: opts.symbols,
+            timeframe: tf,
+            from: trainTo,
+            retrain: true,
+            hint: 'give a later --from (the data must hold bars before it) or serve a registered model with --model',
+          })
+        ).model;
   // What was trained is served as `production`: another version or alias named in strategy.model
   // would leave the engine without a model and the run without decisions.
   if (opts.registry === undefined && (await registry.get(cfg.strategy.model).catch(() => undefined)) === undefined) {

@@ -3,6 +3,7 @@ import type { ModelRegistry, ModelVersion } from '../../models/registry/model-re
 import { ModelNotFoundError } from '../../models/registry/model-registry.js';
 import { ArtifactIntegrityError } from '../../models/registry/registry-errors.js';
 import { loadSymbolBars } from './train.js';
+import { trainingIn, yearsBefore } from './training-shortfall.js';
 
 /** The demo trains on the three years before its window: nothing it replays was seen in training. */
 const TRAIN_YEARS = 3;
@@ -38,6 +39,9 @@ async function servableBefore(registry: ModelRegistry, name: string, from: numbe
   }
 }
 
+/** The model is trained on the years before `from`: a window at the start of the data has none. */
+const DEFAULT_HINT = 'give a later --from (the data must hold bars before it)';
+
 export type DemoModel = Readonly<{ model: ModelVersion; trained: boolean; seconds: number }>;
 
 /**
@@ -47,7 +51,17 @@ export type DemoModel = Readonly<{ model: ModelVersion; trained: boolean; second
  */
 export async function ensureDemoModel(
   registry: ModelRegistry,
-  opts: Readonly<{ name: string; dataDir: string; symbols: readonly string[]; timeframe: string; from: number; retrain?: boolean; notice?: (line: string) => void }>,
+  opts: Readonly<{
+    name: string;
+    dataDir: string;
+    symbols: readonly string[];
+    timeframe: string;
+    from: number;
+    retrain?: boolean;
+    notice?: (line: string) => void;
+    /** What to change when the years before `from` hold too few bars to train on (the end of that error); default: a later --from. */
+    hint?: string;
+  }>,
 ): Promise<DemoModel> {
   const started = performance.now();
   const current = opts.retrain === true ? undefined : await servableBefore(registry, opts.name, opts.from, opts.timeframe, opts.notice);
@@ -57,7 +71,8 @@ export async function ensureDemoModel(
   const bars = await loadSymbolBars(opts.dataDir, opts.symbols, tf, window);
   // A flat band of half an ATR splits the classes roughly in thirds, so the demo's model takes sides.
   const { trainBaseline } = await import('../../models/training/train-baseline.js'); // tfjs loads with it: only when a model is trained
-  const report = await trainBaseline(bars, { source: opts.dataDir, symbols: opts.symbols, ...window }, { name: opts.name, timeframe: tf, barMs: TIMEFRAME_MS[tf], kAtr: 0.5, epochs: 20 }, registry);
+  const scope = { model: opts.name, timeframe: tf, symbols: opts.symbols, searched: yearsBefore(TRAIN_YEARS, opts.from), dataDir: opts.dataDir, hint: opts.hint ?? DEFAULT_HINT };
+  const report = await trainingIn(scope, () => trainBaseline(bars, { source: opts.dataDir, symbols: opts.symbols, ...window }, { name: opts.name, timeframe: tf, barMs: TIMEFRAME_MS[tf], kAtr: 0.5, epochs: 20 }, registry));
   await registry.promote(report.model.name, report.model.version, { actor: 'sextant demo', reason: 'trained on the years before the demo window' });
   return { model: await registry.get(`${opts.name}@production`), trained: true, seconds: (performance.now() - started) / 1000 };
 }

@@ -15,6 +15,8 @@ import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import { NO_TRACKER } from '../../models/mlflow/retraining-tracker.js';
 import type { RetrainingTracker } from '../../models/mlflow/retraining-tracker.js';
 import { logTrainingRun } from '../../models/mlflow/training-run.js';
+import { between, trainingIn } from './training-shortfall.js';
+import type { TrainingScope } from './training-shortfall.js';
 import { emptyWindow, nonNegative, nonNegativeInt, parseSymbols, parseTime, positiveInt, repeatedIn, timeframeArg } from '../option-parsers.js';
 
 export type TrainCliOptions = Readonly<{
@@ -134,6 +136,16 @@ async function trainingBars(opts: TrainCliOptions, dataDir: string, timeframe: s
   return requireBars(await loadSymbolBars(dataDir, opts.symbols, timeframe, windowOf(opts)), { dataDir, timeframe, ...windowOf(opts) });
 }
 
+/** What `sextant train` fits, named when the window holds too few labelled rows. */
+const scopeOf = (opts: TrainCliOptions, name: string, dataDir: string, timeframe: string): TrainingScope => ({
+  model: name,
+  timeframe,
+  symbols: opts.symbols,
+  searched: between(opts.from, opts.to),
+  dataDir,
+  hint: 'give a wider --from/--to window (or leave them out for all the data)',
+});
+
 /** Runs one training and prints the table and a final JSON line; returns the report. */
 export async function runTrain(opts: TrainCliOptions, openRegistry: OpenRegistry, write: (s: string) => void = (s) => process.stdout.write(s), tracking: TrainTracking = NO_TRACKING): Promise<TrainBaselineReport> {
   const started = tracking.now();
@@ -143,11 +155,13 @@ export async function runTrain(opts: TrainCliOptions, openRegistry: OpenRegistry
   const registry = await openRegistry();
   try {
     const { trainBaseline } = await import('../../models/training/train-baseline.js'); // tfjs loads with it: only for this command
-    const report = await trainBaseline(
-      bars,
-      { source: dataDir, symbols: opts.symbols, ...windowOf(opts) },
-      { name: opts.name, timeframe, barMs: TIMEFRAME_MS[timeframe], horizon: opts.horizon, kAtr: opts.kAtr, seed: opts.seed, epochs: opts.epochs },
-      registry,
+    const report = await trainingIn(scopeOf(opts, opts.name, dataDir, timeframe), () =>
+      trainBaseline(
+        bars,
+        { source: dataDir, symbols: opts.symbols, ...windowOf(opts) },
+        { name: opts.name, timeframe, barMs: TIMEFRAME_MS[timeframe], horizon: opts.horizon, kAtr: opts.kAtr, seed: opts.seed, epochs: opts.epochs },
+        registry,
+      ),
     );
     write(`${formatReport(report)}\n`);
     let cv: BaselineCvReport | undefined;
@@ -216,24 +230,27 @@ export async function runTrainDirection(opts: TrainCliOptions, openRegistry: Ope
   const registry = await openRegistry();
   try {
     const { trainDirectionModel } = await import('../../models/training/train-direction-model.js');
-    const report = await trainDirectionModel(
-      bars,
-      { source: dataDir, symbols: opts.symbols, ...windowOf(opts) },
-      {
-        model,
-        name: model !== 'mlp' && opts.name === 'direction-mlp' ? `direction-${model}` : opts.name,
-        timeframe,
-        barMs: TIMEFRAME_MS[timeframe],
-        horizon: opts.horizon,
-        kAtr: opts.kAtr,
-        seed: opts.seed,
-        epochs: opts.epochs,
-        search: opts.search ?? 'none',
-        ...(opts.trials !== undefined ? { trials: opts.trials } : {}),
-        selectFeatures: opts.selectFeatures === true,
-        ...(opts.window !== undefined ? { window: opts.window } : {}),
-      },
-      registry,
+    const name = model !== 'mlp' && opts.name === 'direction-mlp' ? `direction-${model}` : opts.name;
+    const report = await trainingIn(scopeOf(opts, name, dataDir, timeframe), () =>
+      trainDirectionModel(
+        bars,
+        { source: dataDir, symbols: opts.symbols, ...windowOf(opts) },
+        {
+          model,
+          name,
+          timeframe,
+          barMs: TIMEFRAME_MS[timeframe],
+          horizon: opts.horizon,
+          kAtr: opts.kAtr,
+          seed: opts.seed,
+          epochs: opts.epochs,
+          search: opts.search ?? 'none',
+          ...(opts.trials !== undefined ? { trials: opts.trials } : {}),
+          selectFeatures: opts.selectFeatures === true,
+          ...(opts.window !== undefined ? { window: opts.window } : {}),
+        },
+        registry,
+      ),
     );
     write(`${formatDirectionReport(report)}\n`);
     if (opts.promote === true) {
