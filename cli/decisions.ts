@@ -17,6 +17,8 @@ import { sequenceWindowOf } from '../models/registry/sequence-window.js';
 import { createOnnxRuntime } from '../models/runtime/onnx-runtime.js';
 import type { ExecutionInfo, InferencePlacement, RuntimeWarning } from '../models/runtime/model-runtime.js';
 import type { Clock } from '../state/clock.js';
+import type { EngineCounters } from '../state/counters.js';
+import { countRefusal } from '../state/counters.js';
 import type { Logger } from '../state/logger.js';
 import type { FeatureReader } from '../state/feature-store.js';
 import type { RiskStore } from '../state/risk-store.js';
@@ -24,14 +26,14 @@ import type { Bus, Consumption, Delivery, Subscription } from '../streams/bus.js
 import { encode } from '../streams/codec.js';
 import { RefusalReason } from '../streams/messages/dlq-entry.js';
 import type { FeatureVector } from '../streams/messages/feature-vector.js';
-import { FillSchema } from '../streams/messages/fill.js';
 import { streamName } from '../streams/provision.js';
 import { toDlqEntry } from '../streams/validation/dlq.js';
+import { decodeFill } from '../streams/validation/decode-fill.js';
+import type { Refusal } from '../streams/validation/refusal.js';
 import { refuse } from '../streams/validation/refusal.js';
 import { ModelEventSchema } from '../streams/messages/model-event.js';
 import { barId, TIMEFRAME_MS } from '../streams/messages/bar.js';
 import type { Subjects } from '../streams/subjects.js';
-import { unroutableAsset } from '../streams/subjects.js';
 import { executionSettings } from './execution-settings.js';
 import { watchIdle } from './idle-watch.js';
 import { createRiskPersister } from './risk-persist.js';
@@ -82,37 +84,31 @@ export type DecisionDeps = Readonly<{
   features?: Pick<FeatureReader, 'history'>;
   /** Events before this event time only warm the strategy (actors/decision-path.ts `decideFrom`). */
   decideFrom?: number;
+  /** The engine's counters: each refused external fill is counted in `refused` by its reason. */
+  counters?: EngineCounters;
 }>;
 
-/** A durable consumer of `sx.exec.fill.>` feeding the decision path; refused fills go to `sx.dlq.decisions`. */
+/**
+ * A durable consumer of `sx.exec.fill.>` feeding the decision path; refused fills (`decodeFill`:
+ * not JSON, not a v1 fill, or not the asset of the subject they came on) are counted and go to
+ * `sx.dlq.decisions`, and the consumer goes on with the next.
+ */
 function consumeExternalFills(deps: DecisionDeps, cfg: Config, path: DecisionPath, log: Logger): Consumption {
-  const dec = new TextDecoder();
-  const refuseFill = (d: Delivery, reason: RefusalReason, detail: string): Promise<unknown> => {
-    log.warn({ reason, detail, subject: d.subject }, 'fill refused');
-    const entry = toDlqEntry({ source: 'decisions', subject: d.subject, data: d.data, refusal: refuse(reason, detail), ts: deps.clock.now() });
+  const refuseFill = (d: Delivery, refusal: Refusal): Promise<unknown> => {
+    log.warn({ reason: refusal.reason, detail: refusal.detail, subject: d.subject }, 'fill refused');
+    if (deps.counters !== undefined) countRefusal(deps.counters, refusal.reason);
+    const entry = toDlqEntry({ source: 'decisions', subject: d.subject, data: d.data, refusal, ts: deps.clock.now() });
     return deps.bus.publish(deps.subjects.dlq('decisions'), encode(entry), { msgId: entry.id });
   };
   const c = deps.bus.consume(
     { stream: streamName(cfg, 'SIGNALS'), durable: `fills_${cfg.risk.account}`, filterSubject: deps.subjects.allFills(), batchSize: cfg.consumer.batchSize, ackWaitMs: cfg.consumer.ackWaitMs },
     async (batch) => {
       for (const d of batch) {
-        let raw: unknown;
-        try {
-          raw = JSON.parse(dec.decode(d.data));
-        } catch {
-          await refuseFill(d, RefusalReason.MALFORMED_JSON, 'not JSON');
-          continue;
-        }
-        const f = FillSchema.safeParse(raw);
-        if (!f.success) {
-          await refuseFill(d, RefusalReason.SCHEMA, f.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-          continue;
-        }
-        // A venue or symbol no subject can carry would fail every retry of this fill (and hold
-        // back the fills after it): refused here, once.
-        const unroutable = unroutableAsset(deps.subjects, f.data.venue, f.data.symbol);
-        if (unroutable !== undefined) await refuseFill(d, RefusalReason.SCHEMA, unroutable);
-        else await path.onExternalFill(f.data);
+        // Refused once, here: a fill no subject can carry would fail every retry (and hold back the
+        // fills behind it), and one on another asset's subject would be booked to the wrong asset.
+        const r = decodeFill(d.subject, d.data, deps.subjects);
+        if (r.ok) await path.onExternalFill(r.fill);
+        else await refuseFill(d, r);
       }
     },
   );

@@ -135,6 +135,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
             ...(opts.stages !== undefined ? { stages: opts.stages } : {}),
             ...(opts.counts !== undefined ? { counts: opts.counts } : {}),
             ...(opts.decideFrom !== undefined ? { decideFrom: opts.decideFrom } : {}),
+            counters,
           },
           cfg,
         )

@@ -6,7 +6,8 @@ import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
 import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
 import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
 import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
-import { encode } from '../../streams/codec.js';
+import { decodeText, encode } from '../../streams/codec.js';
+import { DlqEntrySchema } from '../../streams/messages/dlq-entry.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
@@ -46,6 +47,47 @@ describe('fills from live trading consumers (paper venue off)', () => {
       expect(position()).toBeCloseTo(0.02, 12);
       expect(engine.decisions?.path.stats().fills).toBe(2);
       expect(await dead()).toBe(4);
+    } finally {
+      await engine.stop();
+      await bus.close();
+    }
+  });
+
+  it('refuses a fill whose venue or symbol is not its subject\'s (SUBJECT_MISMATCH, counted, dead-lettered) and applies the next', async () => {
+    const cfg = isolatedConfig(['BTC/USDT'], (c) => ({ ...c, paperVenue: { ...c.paperVenue, enabled: false } }));
+    const subjects = subjectsFor(cfg.prefix);
+    const bus = createMemoryBus();
+    await bus.ensureStreams(streamSpecs(cfg));
+    const registry = await trainedRegistry(['BTC/USDT'], Date.UTC(2024, 0, 1));
+    const engine = await startEngine(
+      cfg,
+      { bus, features: createMemoryFeatureStore({ historyCap: 2 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore: createMemoryRiskStore(), audit: createMemoryAuditStore() },
+      createLiveClock(),
+      silentLogger,
+    );
+    try {
+      const btc: Fill = { type: 'exec.fill', v: 1, id: 'x:live:btc', ts: Date.UTC(2024, 0, 2), orderId: 'o:live', strategy: cfg.strategy.name, venue: cfg.venue, symbol: 'BTC/USDT', side: 'buy', qty: 0.01, price: 42_000, fee: 0.42, liquidity: 'taker', slippageBps: 1, final: true };
+      // Hand-published: an ETH fill on the BTC subject, and a fill of another venue on it.
+      const eth: Fill = { ...btc, id: 'x:live:eth', symbol: 'ETH/USDT', qty: 1, price: 2_300 };
+      await bus.publish(subjects.fill(cfg.venue, 'BTC/USDT'), encode(eth), { msgId: eth.id });
+      const otherVenue: Fill = { ...btc, id: 'x:live:kraken', venue: 'kraken' };
+      await bus.publish(subjects.fill(cfg.venue, 'BTC/USDT'), encode(otherVenue), { msgId: otherVenue.id });
+      await bus.publish(subjects.fill(cfg.venue, 'BTC/USDT'), encode(btc), { msgId: btc.id });
+      const positions = (): readonly { symbol: string; venue: string; qty: number }[] => engine.decisions?.risk.status().positions ?? [];
+      const qty = (venue: string, symbol: string): number => positions().find((p) => p.venue === venue && p.symbol === symbol)?.qty ?? 0;
+      const dead = (): Promise<number> => bus.countMessages(streamName(cfg, 'DLQ'), subjects.dlq('decisions'));
+      const deadline = performance.now() + 10_000;
+      while ((qty(cfg.venue, 'BTC/USDT') === 0 || (await dead()) < 2) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(qty(cfg.venue, 'BTC/USDT')).toBeCloseTo(0.01, 12);
+      expect(qty(cfg.venue, 'ETH/USDT')).toBe(0);
+      expect(qty('kraken', 'BTC/USDT')).toBe(0);
+      expect(engine.decisions?.path.stats().fills).toBe(1);
+      expect(await dead()).toBe(2);
+      const last = await bus.lastMessage(streamName(cfg, 'DLQ'), subjects.dlq('decisions'));
+      const entry = DlqEntrySchema.parse(JSON.parse(decodeText(last?.data ?? new Uint8Array())));
+      expect(entry).toMatchObject({ source: 'decisions', reason: 'SUBJECT_MISMATCH', subject: subjects.fill(cfg.venue, 'BTC/USDT') });
+      expect(entry.detail).toContain(subjects.fill('kraken', 'BTC/USDT'));
+      expect(engine.counters.refused['SUBJECT_MISMATCH']).toBe(2);
     } finally {
       await engine.stop();
       await bus.close();
