@@ -56,6 +56,7 @@ import { spreadModelOf } from './backtest-spec.js';
 import type { BacktestCosts, BacktestSpec, TickFile } from './backtest-spec.js';
 import { ensureDemoModel } from './demo-model.js';
 import { checkBarFile } from './backtest-bar-file.js';
+import { spellingHint } from './symbol-spelling.js';
 import { emptyWindow, repeatedIn } from '../option-parsers.js';
 
 export type BacktestOptions = Readonly<{
@@ -186,7 +187,10 @@ async function barFiles(data: string, symbols: readonly string[], timeframe: Tim
   }
   const files = findBarFilesUnder(data, { symbols, timeframe });
   const missing = symbols.filter((s) => !files.some((f) => f.symbol === s));
-  if (missing.length > 0) throw new InvalidArgumentError(`no ${timeframe} bar files for ${missing.join(', ')} under ${data}`);
+  if (missing.length > 0) {
+    const held = findBarFilesUnder(data, { timeframe }).map((f) => f.symbol);
+    throw new InvalidArgumentError(`no ${timeframe} bar files for ${missing.join(', ')} under ${data}${spellingHint(missing, held)}`);
+  }
   return files.map((f) => ({ path: f.path, symbol: f.symbol }));
 }
 

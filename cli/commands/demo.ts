@@ -24,6 +24,7 @@ import { createEngineMetrics } from '../../gateways/http/metrics.js';
 import type { Logger } from '../../state/logger.js';
 import { injectFaults } from './demo-faults.js';
 import { ensureDemoModel } from './demo-model.js';
+import { spellingHint } from './symbol-spelling.js';
 import { DEFAULT_DEMO_NAMESPACE, demoNamespace } from './demo-namespace.js';
 import { parseModelRef } from '../../models/registry/model-registry.js';
 import type { DecisionStats } from '../../actors/decision-path.js';
@@ -103,7 +104,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const dataDir = requireDataDir(opts.data ?? cfg.data.dir);
   const files = findBarFiles(dataDir, { symbols: opts.symbols, timeframe: opts.timeframe });
   const missing = opts.symbols.filter((s) => !files.some((f) => f.symbol === s));
-  if (missing.length > 0) throw new Error(`no ${opts.timeframe} bar files for ${missing.join(', ')} under ${dataDir}/ohlcv`);
+  if (missing.length > 0) throw new Error(`no ${opts.timeframe} bar files for ${missing.join(', ')} under ${dataDir}/ohlcv${spellingHint(missing, findBarFiles(dataDir, { timeframe: opts.timeframe }).map((f) => f.symbol))}`);
 
   const adapters = await connectAdapters(cfg, opts.embedded === true ? 'embedded' : 'auto', log, clock);
   for (const notice of adapters.fallbacks) process.stderr.write(`notice: ${notice}\n`);

@@ -15,6 +15,7 @@ import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import { NO_TRACKER } from '../../models/mlflow/retraining-tracker.js';
 import type { RetrainingTracker } from '../../models/mlflow/retraining-tracker.js';
 import { logTrainingRun } from '../../models/mlflow/training-run.js';
+import { spellingHint } from './symbol-spelling.js';
 import { between, trainingIn } from './training-shortfall.js';
 import type { TrainingScope } from './training-shortfall.js';
 import { emptyWindow, nonNegative, nonNegativeInt, parseSymbols, parseTime, positiveInt, repeatedIn, timeframeArg } from '../option-parsers.js';
@@ -78,7 +79,7 @@ export async function loadSymbolBars(dataDir: string, symbols: readonly string[]
   const out: SymbolBars[] = [];
   for (const symbol of symbols) {
     const mine = files.filter((f) => f.symbol === symbol);
-    if (mine.length === 0) throw new InvalidArgumentError(`no ${timeframe} bar files for ${symbol} under ${dataDir}/ohlcv`);
+    if (mine.length === 0) throw new InvalidArgumentError(`no ${timeframe} bar files for ${symbol} under ${dataDir}/ohlcv${spellingHint([symbol], findBarFiles(dataDir, { timeframe }).map((f) => f.symbol))}`);
     const bars: BarInput[] = [];
     for (const f of mine) {
       for await (const b of readBars(f.path, { venue: f.venue, symbol, tf: timeframe, ...window })) {
