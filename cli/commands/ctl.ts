@@ -28,7 +28,22 @@ const LIST_LIMITS: ReadonlySet<string> = new Set(
     .map(([k]) => k),
 );
 
-/** `key=value` pairs: numbers become numbers, `a,b` lists (and any value of a list limit) become arrays. */
+/**
+ * Limits whose value is one number (`maxOrderNotional`, `windowMs`, …): a value that is not a
+ * finite number (`1e400`, `Infinity`, `NaN`) is refused here, by name. Read as text, it would
+ * reach the engine as a string and be refused as "expected number, received string".
+ */
+const NUMBER_LIMITS: ReadonlySet<string> = new Set(
+  Object.entries(RiskLimitsPatchSchema.shape)
+    .filter(([, s]) => s instanceof z.ZodOptional && s.unwrap() instanceof z.ZodNumber)
+    .map(([k]) => k),
+);
+
+/**
+ * `key=value` pairs: numbers become numbers, `a,b` lists (and any value of a list limit) become
+ * arrays. Throws `InvalidArgumentError` for a numeric limit, or a number inside a JSON value, that
+ * is not a finite number.
+ */
 export function parseLimitPairs(pairs: readonly string[]): Record<string, unknown> {
   const patch: Record<string, unknown> = {};
   for (const pair of pairs) {
@@ -36,20 +51,39 @@ export function parseLimitPairs(pairs: readonly string[]): Record<string, unknow
     if (eq <= 0) throw new InvalidArgumentError(`expected key=value, got ${JSON.stringify(pair)}`);
     const key = pair.slice(0, eq);
     const raw = pair.slice(eq + 1);
-    const one = (s: string): unknown => (s !== '' && Number.isFinite(Number(s)) ? Number(s) : s);
+    const isNumber = (s: string): boolean => s.trim() !== '' && Number.isFinite(Number(s));
+    const one = (s: string): unknown => (isNumber(s) ? Number(s) : s);
     const list = (): unknown[] => (raw === '' ? [] : raw.split(',').map(one));
-    patch[key] = raw.startsWith('[') || raw.startsWith('{') ? jsonValue(key, raw) : raw.includes(',') || LIST_LIMITS.has(key) ? list() : one(raw);
+    const json = raw.startsWith('[') || raw.startsWith('{');
+    if (NUMBER_LIMITS.has(key) && !json && !raw.includes(',') && !isNumber(raw)) throw new InvalidArgumentError(`${key}: ${JSON.stringify(raw)} is not a finite number`);
+    patch[key] = json ? jsonValue(key, raw) : raw.includes(',') || LIST_LIMITS.has(key) ? list() : one(raw);
   }
   return patch;
 }
 
-/** A `key=[…]` or `key={…}` value, or an error that names the key. */
+/** A `key=[…]` or `key={…}` value, or an error that names the key (and the place of a number too large to be finite). */
 function jsonValue(key: string, raw: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(raw) as unknown;
+    value = JSON.parse(raw) as unknown;
   } catch (e) {
     throw new InvalidArgumentError(`${key}: not valid JSON (${(e as Error).message}): ${raw}`);
   }
+  // JSON.parse reads `1e400` as Infinity, which JSON.stringify would send as null.
+  const at = nonFiniteAt(value);
+  if (at !== undefined) throw new InvalidArgumentError(`${[key, ...at].join('.')}: not a finite number (${raw})`);
+  return value;
+}
+
+/** The path to the first non-finite number in a parsed JSON value, or undefined. */
+function nonFiniteAt(v: unknown): string[] | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? undefined : [];
+  if (typeof v !== 'object' || v === null) return undefined;
+  for (const [k, child] of Object.entries(v)) {
+    const at = nonFiniteAt(child);
+    if (at !== undefined) return [k, ...at];
+  }
+  return undefined;
 }
 
 /** The reply's JSON, or undefined when the bytes are not JSON (the caller says it does not understand them). */

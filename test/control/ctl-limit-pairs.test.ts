@@ -27,5 +27,17 @@ describe('sextant ctl limits set: key=value pairs', () => {
     // Other keys keep their scalar reading.
     expect(parseLimitPairs(['maxOrderNotional=5', 'onBreach=halt'])).toEqual({ maxOrderNotional: 5, onBreach: 'halt' });
   });
+
+  it('refuses a numeric limit that is not a finite number (1e400, Infinity, NaN) as such, not as "expected number, received string"', () => {
+    for (const v of ['1e400', '-1e400', 'Infinity', '-Infinity', 'NaN', 'abc', '']) {
+      expect(() => parseLimitPairs([`maxOrderNotional=${v}`]), v).toThrow(InvalidArgumentError);
+      expect(() => parseLimitPairs([`maxOrderNotional=${v}`]), v).toThrow(`maxOrderNotional: ${JSON.stringify(v)} is not a finite number`);
+    }
+    expect(() => parseLimitPairs(['windowMs=Infinity'])).toThrow('windowMs: "Infinity" is not a finite number');
+    // Inside a JSON value JSON.parse reads 1e400 as Infinity, which would be sent as null: refused with its place.
+    expect(() => parseLimitPairs(['maxOrderQty={"default":1,"perSymbol":{"BTC/USDT":1e400}}'])).toThrow(/^maxOrderQty\.perSymbol\.BTC\/USDT: not a finite number /);
+    // Finite numbers in every spelling still pass, and a text limit is left alone.
+    expect(parseLimitPairs(['maxOrderNotional=1e300', 'collarBps=0.5', 'onBreach=NaN'])).toEqual({ maxOrderNotional: 1e300, collarBps: 0.5, onBreach: 'NaN' });
+  });
 });
 
