@@ -1,7 +1,23 @@
+import { assetSymbol } from '../streams/messages/common.js';
 import { subjectsFor } from '../streams/subjects.js';
+import { ClientValidationError } from './errors.js';
 
-/** Narrows a subscription to one strategy, venue and/or symbol; what is left out matches all. */
+/**
+ * Narrows a subscription to one strategy, venue and/or symbol; what is left out matches all.
+ * `symbol` is one the engine trades, as its config names it (`BTC/USDT`, `BTC/USDT:USDT`).
+ */
 export type SignalFilter = Readonly<{ strategy?: string; venue?: string; symbol?: string }>;
+
+/**
+ * A symbol that is not in the engine's form (`btc/usdt`, `BTCUSDT`) names no asset the engine
+ * trades, so a filter on it would match nothing, silently, for ever: refused instead.
+ */
+function checkSymbol(symbol: string | undefined): void {
+  if (symbol === undefined || assetSymbol.safeParse(symbol).success) return;
+  const upper = symbol.toUpperCase();
+  const hint = upper !== symbol && assetSymbol.safeParse(upper).success ? ` (did you mean ${JSON.stringify(upper)}?)` : '';
+  throw new ClientValidationError(`symbol ${JSON.stringify(symbol)} can never match: the engine's symbols are ccxt unified symbols, upper case BASE/QUOTE[:SETTLE] like "BTC/USDT"${hint}`);
+}
 
 /**
  * A filter subject built by the engine's subject builder, with `*` for each token left out.
@@ -19,14 +35,16 @@ function wildcardTail(subject: string, given: readonly (string | undefined)[]): 
 
 const PLACEHOLDER = 'x';
 
-/** `sx.exec.order.<strategy|*>.<venue|*>.<sym|*>` */
+/** `sx.exec.order.<strategy|*>.<venue|*>.<sym|*>`; throws {@link ClientValidationError} for a symbol that can never match. */
 export function orderFilter(prefix: string, f: SignalFilter): string {
+  checkSymbol(f.symbol);
   const s = subjectsFor(prefix).order(f.strategy ?? PLACEHOLDER, f.venue ?? PLACEHOLDER, f.symbol ?? PLACEHOLDER);
   return wildcardTail(s, [f.strategy, f.venue, f.symbol]);
 }
 
-/** `sx.pred.<strategy|*>.<venue|*>.<sym|*>` */
+/** `sx.pred.<strategy|*>.<venue|*>.<sym|*>`; throws {@link ClientValidationError} for a symbol that can never match. */
 export function predictionFilter(prefix: string, f: SignalFilter): string {
+  checkSymbol(f.symbol);
   const s = subjectsFor(prefix).prediction(f.strategy ?? PLACEHOLDER, f.venue ?? PLACEHOLDER, f.symbol ?? PLACEHOLDER);
   return wildcardTail(s, [f.strategy, f.venue, f.symbol]);
 }

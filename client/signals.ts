@@ -13,16 +13,17 @@ export type SignalSubscribeOptions = SubscribeOptions & SignalFilter;
 /**
  * Approved, actionable orders (`sx.exec.order.<strategy>.<venue>.<sym>`), validated with the v1
  * schema, in stream order (so in order per asset). Leave out strategy, venue or symbol to match all.
+ * A symbol not in the engine's form (`btc/usdt`) rejects with `ClientValidationError`: it would match nothing.
  *
  * @example
  * const sub = await subscribeOrders(nc, { durable: 'desk-1', strategy: 'alpha', venue: 'binance' });
  * for await (const order of sub) await placeWithBroker(order); // clientOrderId = order.id
  */
-export function subscribeOrders(conn: Connection, opts: SignalSubscribeOptions): Promise<TypedSubscription<Order>> {
+export async function subscribeOrders(conn: Connection, opts: SignalSubscribeOptions): Promise<TypedSubscription<Order>> {
   return openSubscription({ conn, schema: OrderSchema, filterSubject: orderFilter(opts.prefix ?? 'sx', opts), opts });
 }
 
 /** Predictions (`sx.pred.<strategy>.<venue>.<sym>`), validated with the v1 schema; see {@link subscribeOrders}. */
-export function subscribePredictions(conn: Connection, opts: SignalSubscribeOptions): Promise<TypedSubscription<Prediction>> {
+export async function subscribePredictions(conn: Connection, opts: SignalSubscribeOptions): Promise<TypedSubscription<Prediction>> {
   return openSubscription({ conn, schema: PredictionSchema, filterSubject: predictionFilter(opts.prefix ?? 'sx', opts), opts });
 }

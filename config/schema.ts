@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { assetSymbol } from '../streams/messages/common.js';
 import { RiskLimitsSchema } from '../models/risk/risk-limits.js';
 import { LabelSpecSchema } from '../models/labeling/label-spec.js';
 import { GatewayConfigSchema } from '../gateways/http/gateway-config.js';
@@ -78,7 +79,7 @@ export const ConfigSchema = z
     supervisor: z
       .object({ restartMinMs: z.number().int().positive(), restartMaxMs: z.number().int().positive(), maxRestarts: z.number().int().nonnegative() })
       .strict(),
-    assets: z.array(z.object({ venue: z.string().min(1), symbol: z.string().regex(/^[A-Z0-9]+\/[A-Z0-9]+(:[A-Z0-9]+)?$/, 'a ccxt unified symbol like BTC/USDT') }).strict()).min(1),
+    assets: z.array(z.object({ venue: z.string().min(1), symbol: assetSymbol }).strict()).min(1),
     data: z.object({ dir: z.string().min(1) }).strict(),
     models: z
       .object({

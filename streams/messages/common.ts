@@ -8,6 +8,12 @@ export const nonNegative = finite.refine((n) => n >= 0, { message: 'must be >= 0
 export const epochMs = z.number().int().nonnegative();
 export const token = z.string().min(1).max(64);
 export const symbol = z.string().min(1).max(64);
+/**
+ * A symbol the engine trades (`config assets`): a ccxt unified symbol, upper case BASE/QUOTE with
+ * an optional :SETTLE (`BTC/USDT`, `BTC/USDT:USDT`). Messages take any {@link symbol}; what names a
+ * configured asset — and so what a subscription filter can ever match — has this form.
+ */
+export const assetSymbol = z.string().regex(/^[A-Z0-9]+\/[A-Z0-9]+(:[A-Z0-9]+)?$/, 'a ccxt unified symbol like BTC/USDT');
 /** Id of a message from outside the engine (market data from a venue or a replayed file). */
 export const sourceId = z.string().min(1).max(200);
 /**

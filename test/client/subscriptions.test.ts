@@ -4,7 +4,7 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DlqEntrySchema, DurableConflictError, NoStreamError, OrderSchema, subjectsFor, subscribeOrders, subscribePredictions } from 'sextant/client';
+import { ClientValidationError, DlqEntrySchema, DurableConflictError, NoStreamError, OrderSchema, subjectsFor, subscribeOrders, subscribePredictions } from 'sextant/client';
 import type { InvalidMessage, Order, Prediction } from 'sextant/client';
 import { loadConfig } from '../../config/load.js';
 import { encode } from '../../streams/codec.js';
@@ -154,6 +154,19 @@ describe('sextant/client order subscriptions on JetStream', () => {
     );
     expect(err).toBeInstanceOf(NoStreamError);
     expect((err as Error).message).toMatch(new RegExp(`^stream NOPE${id}_SIGNALS not found for ${prefix}\\.exec\\.order\\.\\*\\.\\*\\.\\*: give \`stream\``));
+  });
+
+  it('refuses a symbol filter that can never match (btc/usdt) before creating a durable', async () => {
+    for (const subscribe of [subscribeOrders, subscribePredictions] as const) {
+      const durable = `lower-${subscribe.name}-${id}`;
+      const err = await subscribe(nc, { durable, prefix, stream: SIGNALS, symbol: 'btc/usdt' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ClientValidationError);
+      expect((err as Error).message).toMatch(/^symbol "btc\/usdt" can never match: .* \(did you mean "BTC\/USDT"\?\)$/);
+      await expect(jsm.consumers.info(SIGNALS, durable)).rejects.toThrow();
+    }
   });
 
   it('a consumer that starts at new messages sees only those published after it was created', async () => {
