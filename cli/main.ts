@@ -11,6 +11,7 @@ import { createRetrainingTracker } from '../models/mlflow/retraining-tracker.js'
 import { createLogger } from './logger.js';
 import { nonNegative, parseSymbols, parseTime, positive, timeframeArg } from './option-parsers.js';
 import { DEFAULT_DEMO_NAMESPACE, demoNamespaceArg } from './commands/demo-namespace.js';
+import { runWiringMode } from './commands/run-mode.js';
 import type { Timeframe } from '../streams/messages/bar.js';
 
 const parseSpeed = (v: string): number | 'max' => {
@@ -31,8 +32,9 @@ program
   .option('--embedded', 'use in-process adapters instead of NATS/Redis/PostgreSQL')
   .option('--auto', 'fall back to in-process adapters where a service is unreachable')
   .action(async (opts: { embedded?: boolean; auto?: boolean }) => {
+    const mode = runWiringMode(opts);
     const { runEngine } = await import('./commands/run.js');
-    await runEngine({ configFile: program.opts<{ config?: string }>().config, mode: opts.embedded ? 'embedded' : opts.auto ? 'auto' : 'live' });
+    await runEngine({ configFile: program.opts<{ config?: string }>().config, mode });
   });
 
 program
