@@ -57,6 +57,7 @@ import type { BacktestCosts, BacktestSpec, TickFile } from './backtest-spec.js';
 import { ensureDemoModel } from './demo-model.js';
 import { checkBarFile } from './backtest-bar-file.js';
 import { spellingHint } from './symbol-spelling.js';
+import { dataEdgeWarnings } from './backtest-data-edges.js';
 import { emptyWindow, repeatedIn } from '../option-parsers.js';
 
 export type BacktestOptions = Readonly<{
@@ -505,6 +506,12 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   );
   note(`risk: ${riskSummary(report.risk)}`);
   for (const w of report.warnings) note(`warning: ${w}`);
+  // Said on stderr only: report.json already lists the missing bars as a gap.
+  if (progressOut !== undefined) {
+    const without = async (symbols: readonly string[], from: number, to: number): Promise<readonly string[]> =>
+      stored !== undefined ? (await stored.withoutBars(from, to)).filter((s) => symbols.includes(s)) : symbolsWithoutBars(files.filter((f) => symbols.includes(f.symbol)), { venue: cfg.venue, tf, from, to });
+    for (const w of await dataEdgeWarnings(bars, { from: opts.from, to: opts.to, barMs, tf }, without)) note(`warning: ${w}`);
+  }
   note(`wrote ${out.json} and ${out.html} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return report;
 }
