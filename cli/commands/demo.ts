@@ -25,6 +25,8 @@ import type { Logger } from '../../state/logger.js';
 import { injectFaults } from './demo-faults.js';
 import { ensureDemoModel } from './demo-model.js';
 import { spellingHint } from './symbol-spelling.js';
+import { barsBeforeFirstPrediction, countingBars, demoWarmup, warmupWarnings } from './demo-warmup.js';
+import type { DemoWarmup } from './demo-warmup.js';
 import { DEFAULT_DEMO_NAMESPACE, demoNamespace } from './demo-namespace.js';
 import { parseModelRef } from '../../models/registry/model-registry.js';
 import type { DecisionStats } from '../../actors/decision-path.js';
@@ -63,6 +65,8 @@ export type DemoSummary = Readonly<{
   actors: readonly { key: string; state: string }[];
   model: { ref: string; trainedNow: boolean; trainRange: { from: string; to: string }; testAccuracy: number | null; testLogLoss: number | null } | null;
   predictions: number;
+  /** Bars of one symbol the model needs before its first prediction, and the symbols whose window held fewer (they predict nothing). */
+  warmup: DemoWarmup;
   suggestions: number;
   orders: number;
   rejects: number;
@@ -129,12 +133,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const subjects = subjectsFor(cfg.prefix);
   const sources = files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf: f.timeframe, from: opts.from, to: opts.to }));
 
+  const barCounts = new Map<string, number>();
   const progress = new SingleBar({ format: ' {phase} |{bar}| {value}/{total} msgs | {rate} msg/s', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
   progress.start(0, 0, { phase: 'replay ', rate: 0 });
   const result = await replay({
     bus: adapters.bus,
     subjects,
-    source: mergeByTime(...sources),
+    source: countingBars(mergeByTime(...sources), barCounts),
     speed: 'max',
     onProgress: (n) => progress.setTotal(n),
   });
@@ -174,6 +179,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   await status?.pollLag();
 
   const seconds = (performance.now() - started) / 1000;
+  const warmup = demoWarmup(opts.symbols, barCounts, barsBeforeFirstPrediction(demoModel.model));
+  for (const w of warmupWarnings(warmup, opts)) progressNote(`warning: ${w}`);
   const c = engine.counters;
   const d = engine.decisions?.path.stats() ?? null;
   const rs = engine.decisions?.risk.status();
@@ -197,6 +204,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       testLogLoss: m.metrics['test_log_loss'] ?? null,
     },
     predictions: d?.predictions ?? 0,
+    warmup,
     suggestions: d?.suggestions ?? 0,
     orders: d?.orders ?? 0,
     rejects: d?.rejects ?? 0,
@@ -284,6 +292,9 @@ function printSummary(s: DemoSummary): void {
     out.write(`  model           ${s.model.ref} (${s.model.trainedNow ? 'trained now' : 'from the registry'} on ${s.model.trainRange.from.slice(0, 10)} → ${s.model.trainRange.to.slice(0, 10)}; test accuracy ${acc}, log loss ${s.model.testLogLoss?.toFixed(4) ?? '?'})\n`);
   }
   out.write(`  predictions     ${s.predictions} (${s.decisions?.withIntent ?? 0} with a position intent)\n`);
+  if (s.warmup.short.length > 0) {
+    out.write(`  warm-up         ${s.warmup.short.map((w) => `${w.symbol} ${w.bars} of ${s.warmup.needed} bars`).join(', ')} before a first prediction: widen the window (--from earlier or --to later)\n`);
+  }
   const held = s.decisions?.intentsHeld ?? 0;
   const cancelled = s.decisions?.parentsCancelled ?? 0;
   const flattens = s.decisions?.flattens ?? 0;
