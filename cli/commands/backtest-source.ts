@@ -4,6 +4,7 @@ import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import type { Bar, Timeframe } from '../../streams/messages/bar.js';
 import type { BarInput } from '../../models/features/inputs.js';
 import type { SymbolBars } from '../../models/training/bar-dataset.js';
+import { trainingIn, yearsBefore } from './training-shortfall.js';
 
 /** A backtest's bars from the TimeseriesStore (`--source pg`) instead of CSV files. */
 export type StoreBarSource = Readonly<{
@@ -61,6 +62,8 @@ export function storeBarSource(
 
 const TRAIN_YEARS = 3;
 const YEAR_MS = 365 * 86_400_000;
+/** What to change when the stored years before the window hold too few bars to train on (the end of that error). */
+const STORE_HINT = 'give a later --from (the store must hold bars before it) or serve a registered model with --model';
 
 /**
  * The served model for a backtest whose history is in PostgreSQL: trained on the three years of
@@ -76,7 +79,8 @@ export async function trainFromStore(
   const bars = await source.training(window.from, window.to);
   // A flat band of half an ATR splits the classes roughly in thirds, so the model takes sides.
   const { trainBaseline } = await import('../../models/training/train-baseline.js'); // tfjs loads with it: only when a model is trained
-  const report = await trainBaseline(bars, { source: opts.where, symbols: opts.symbols, ...window }, { name: opts.name, timeframe: opts.tf, barMs: TIMEFRAME_MS[opts.tf], kAtr: 0.5, epochs: 20 }, registry);
+  const scope = { model: opts.name, timeframe: opts.tf, symbols: opts.symbols, searched: yearsBefore(TRAIN_YEARS, opts.from), store: opts.where, hint: STORE_HINT };
+  const report = await trainingIn(scope, () => trainBaseline(bars, { source: opts.where, symbols: opts.symbols, ...window }, { name: opts.name, timeframe: opts.tf, barMs: TIMEFRAME_MS[opts.tf], kAtr: 0.5, epochs: 20 }, registry));
   await registry.promote(report.model.name, report.model.version, { actor: 'sextant backtest', reason: 'trained on the stored years before the backtest window' });
   return registry.get(`${opts.name}@production`);
 }

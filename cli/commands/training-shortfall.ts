@@ -8,11 +8,19 @@ export type TrainingScope = Readonly<{
   symbols: readonly string[];
   /** The bars searched, in words: {@link yearsBefore} or {@link between}. */
   searched: string;
-  /** The data folder the bars were read from. */
-  dataDir: string;
   /** What to change, the message's last clause: `give a later --from …`. */
   hint: string;
-}>;
+}> &
+  Readonly<
+    | {
+        /** The data folder the bars were read from (`under <dataDir>`). */
+        dataDir: string;
+      }
+    | {
+        /** The store the bars were read from, in words (`in <store>`): `the TimeseriesStore (PostgreSQL schema …)`. */
+        store: string;
+      }
+  >;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const COUNT_WORDS = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'] as const;
@@ -30,14 +38,14 @@ export const isTooFewRows = (e: unknown): e is RangeError => e instanceof RangeE
  * The trainers' "only N labelled rows (after a 200-bar warm-up); give more bars" names neither the
  * bars it looked for nor what to change (a window at the start of the data — 5m bars begin in
  * 2024-01, 1h bars in 2020-05 — has no years before it to train on). This gives it the command's
- * scope: model, timeframe, symbols, the span searched, the data folder, and a hint. An
+ * scope: model, timeframe, symbols, the span searched, the data folder (or store), and a hint. An
  * InvalidArgumentError, as the inputs were what was wrong; any other error passes unchanged.
  *
  * @example await trainBaseline(…).catch((e: unknown) => { throw inTrainingScope(e, scope); })
  */
 export function inTrainingScope(e: unknown, s: TrainingScope): unknown {
   if (!isTooFewRows(e)) return e;
-  return new InvalidArgumentError(`cannot train ${s.model} on the ${s.timeframe} bars of ${s.symbols.join(', ')} ${s.searched} under ${s.dataDir}: ${e.message.replace(/; give more bars$/, '')}; ${s.hint}`);
+  return new InvalidArgumentError(`cannot train ${s.model} on the ${s.timeframe} bars of ${s.symbols.join(', ')} ${s.searched} ${'dataDir' in s ? `under ${s.dataDir}` : `in ${s.store}`}: ${e.message.replace(/; give more bars$/, '')}; ${s.hint}`);
 }
 
 /** `work`, with a too-few-rows refusal rethrown in `scope` ({@link inTrainingScope}). */

@@ -79,6 +79,20 @@ describe('sextant backtest --source pg (bars from the TimeseriesStore)', () => {
     expect((err as Error).message).toMatch(/no 1h bars of binance NEW\/USDT between .* \(the training years before the window\)/);
   });
 
+  it('says which stored bars it trained on, and what to change, when the years before the window hold too few', async () => {
+    // 100 bars before the window (fewer than the 200-bar warm-up) and two days of the window.
+    const few = (await store.bars({ venue, symbol: SYMBOL, tf: '1h', from: FROM - 100 * 3_600_000, to: FROM + 48 * 3_600_000 })).map((b): Bar => ({ ...b, symbol: 'FEW/USDT', id: barId(venue, 'FEW/USDT', '1h', b.ts) }));
+    await store.insert({ bars: few });
+    const err = await runBacktest({ symbols: ['FEW/USDT'], timeframe: '1h', from: FROM, to: FROM + 48 * 3_600_000, capital: 1_000, source: 'pg', timeseries: store, report: join(dir, 'few') }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect((err as Error).message).toMatch(
+      /^cannot train direction-mlp on the 1h bars of FEW\/USDT in the three years before 2023-06-01T00:00:00\.000Z in the TimeseriesStore \(PostgreSQL schema \w+\): only 0 labelled rows \(after a 200-bar warm-up\); give a later --from \(the store must hold bars before it\) or serve a registered model with --model$/,
+    );
+  });
+
   it('refuses a window without bars but with warm-up bars before it, as the CSV source does', async () => {
     // The store's bars end at TO: the window after it has only its warm-up bars before it.
     const window = { symbols: [SYMBOL], timeframe: '1h', from: TO, to: TO + 2 * 86_400_000, capital: 1_000 } as const;
