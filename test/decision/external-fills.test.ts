@@ -14,19 +14,25 @@ import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { isolatedConfig, trainedRegistry } from './engine-run.js';
 
+/** An engine on BTC/USDT with the paper venue off, on the memory bus: fills come only from outside. */
+async function liveFillEngine() {
+  const cfg = isolatedConfig(['BTC/USDT'], (c) => ({ ...c, paperVenue: { ...c.paperVenue, enabled: false } }));
+  const subjects = subjectsFor(cfg.prefix);
+  const bus = createMemoryBus();
+  await bus.ensureStreams(streamSpecs(cfg));
+  const registry = await trainedRegistry(['BTC/USDT'], Date.UTC(2024, 0, 1));
+  const engine = await startEngine(
+    cfg,
+    { bus, features: createMemoryFeatureStore({ historyCap: 2 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore: createMemoryRiskStore(), audit: createMemoryAuditStore() },
+    createLiveClock(),
+    silentLogger,
+  );
+  return { cfg, subjects, bus, engine };
+}
+
 describe('fills from live trading consumers (paper venue off)', () => {
   it('reach the risk actor through sx.exec.fill; bad ones and bad model events go to sx.dlq.decisions', async () => {
-    const cfg = isolatedConfig(['BTC/USDT'], (c) => ({ ...c, paperVenue: { ...c.paperVenue, enabled: false } }));
-    const subjects = subjectsFor(cfg.prefix);
-    const bus = createMemoryBus();
-    await bus.ensureStreams(streamSpecs(cfg));
-    const registry = await trainedRegistry(['BTC/USDT'], Date.UTC(2024, 0, 1));
-    const engine = await startEngine(
-      cfg,
-      { bus, features: createMemoryFeatureStore({ historyCap: 2 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore: createMemoryRiskStore(), audit: createMemoryAuditStore() },
-      createLiveClock(),
-      silentLogger,
-    );
+    const { cfg, subjects, bus, engine } = await liveFillEngine();
     try {
       const fill: Fill = { type: 'exec.fill', v: 1, id: 'x:live:1', ts: Date.UTC(2024, 0, 2), orderId: 'o:live', strategy: cfg.strategy.name, venue: cfg.venue, symbol: 'BTC/USDT', side: 'buy', qty: 0.01, price: 42_000, fee: 0.42, liquidity: 'taker', slippageBps: 1, final: true };
       await bus.publish(subjects.fill(cfg.venue, 'BTC/USDT'), encode(fill), { msgId: fill.id });
@@ -54,17 +60,7 @@ describe('fills from live trading consumers (paper venue off)', () => {
   });
 
   it('refuses a fill whose venue or symbol is not its subject\'s (SUBJECT_MISMATCH, counted, dead-lettered) and applies the next', async () => {
-    const cfg = isolatedConfig(['BTC/USDT'], (c) => ({ ...c, paperVenue: { ...c.paperVenue, enabled: false } }));
-    const subjects = subjectsFor(cfg.prefix);
-    const bus = createMemoryBus();
-    await bus.ensureStreams(streamSpecs(cfg));
-    const registry = await trainedRegistry(['BTC/USDT'], Date.UTC(2024, 0, 1));
-    const engine = await startEngine(
-      cfg,
-      { bus, features: createMemoryFeatureStore({ historyCap: 2 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore: createMemoryRiskStore(), audit: createMemoryAuditStore() },
-      createLiveClock(),
-      silentLogger,
-    );
+    const { cfg, subjects, bus, engine } = await liveFillEngine();
     try {
       const btc: Fill = { type: 'exec.fill', v: 1, id: 'x:live:btc', ts: Date.UTC(2024, 0, 2), orderId: 'o:live', strategy: cfg.strategy.name, venue: cfg.venue, symbol: 'BTC/USDT', side: 'buy', qty: 0.01, price: 42_000, fee: 0.42, liquidity: 'taker', slippageBps: 1, final: true };
       // Hand-published: an ETH fill on the BTC subject, and a fill of another venue on it.

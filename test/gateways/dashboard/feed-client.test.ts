@@ -74,6 +74,18 @@ const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 const delta = (topic: string, key: string, seq: number, data: unknown = { seq }) => ({ type: 'delta', topic, key, seq, data });
 const snapshot = (topic: string, key: string, seq: number, data: unknown = { seq }) => ({ type: 'snapshot', topic, key, seq, data });
 
+/** A probe that says every token is refused, and counts how often it was asked. */
+function refusingProbe(): { probe: () => Promise<'refused'>; asked: () => number } {
+  let n = 0;
+  return {
+    probe: async () => {
+      n++;
+      return 'refused';
+    },
+    asked: () => n,
+  };
+}
+
 describe('dashboard feed client', () => {
   it('subscribes once the socket opens, and sends later subscriptions at once', () => {
     const t = harness();
@@ -291,17 +303,12 @@ describe('dashboard feed client', () => {
   });
 
   it('stops for good when a socket that never opened had its token refused (state refused, no more attempts)', async () => {
-    let asked = 0;
-    const t = harness({
-      probe: async () => {
-        asked++;
-        return 'refused';
-      },
-    });
+    const refused = refusingProbe();
+    const t = harness({ probe: refused.probe });
     t.client.subscribe('md');
     t.last().h.close(1006, '');
     await settle();
-    expect(asked).toBe(1);
+    expect(refused.asked()).toBe(1);
     expect(t.client.status()).toMatchObject({ state: 'refused', lastError: 'viewer token refused', retryAt: null });
     expect(t.statuses.at(-1)?.state).toBe('refused');
     t.timers.advance(60_000);
@@ -313,18 +320,13 @@ describe('dashboard feed client', () => {
   });
 
   it('asks the probe only about sockets that never opened', async () => {
-    let asked = 0;
-    const t = harness({
-      probe: async () => {
-        asked++;
-        return 'refused';
-      },
-    });
+    const refused = refusingProbe();
+    const t = harness({ probe: refused.probe });
     t.client.subscribe('md');
     t.last().h.open();
     t.last().h.close(1008, 'rate limit');
     await settle();
-    expect(asked).toBe(0);
+    expect(refused.asked()).toBe(0);
     expect(t.client.status()).toMatchObject({ state: 'reconnecting', attempt: 1 });
     t.timers.advance(100);
     expect(t.sockets).toHaveLength(2);
