@@ -13,6 +13,7 @@ import type { StoredMark } from '../../gateways/replay-resume.js';
 import type { MarketData } from '../../streams/messages/market-data.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { natsBusOptions } from '../nats-options.js';
+import { spellingHint } from './symbol-spelling.js';
 import { emptyWindow, repeatedIn } from '../option-parsers.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
@@ -66,7 +67,7 @@ export function replaySources(cfg: Config, opts: Omit<ReplayCommandOptions, 'con
     const twice = repeatedIn(opts.symbols ?? []);
     if (twice.length > 0) throw new ReplayInputError(`--symbols names ${twice.join(', ')} more than once`);
     const unknown = (opts.symbols ?? []).filter((s) => !known.has(s));
-    if (unknown.length > 0) throw new ReplayInputError(`not configured assets: ${unknown.join(', ')} (add them under assets: in the config)`);
+    if (unknown.length > 0) throw new ReplayInputError(`not configured assets: ${unknown.join(', ')} (add them under assets: in the config)${spellingHint(unknown, known)}`);
     const symbols = opts.symbols ?? [...known];
     const files = findBarFilesUnder(opts.data, { symbols, timeframe: opts.timeframe });
     const missing = symbols.filter((sym) => !files.some((f) => f.symbol === sym));
@@ -81,7 +82,7 @@ export function replaySources(cfg: Config, opts: Omit<ReplayCommandOptions, 'con
   }
   const symbol = opts.symbol ?? symbolFromName(opts.data);
   if (symbol === undefined) throw new ReplayInputError(`cannot tell the symbol of ${opts.data}: pass --symbol BASE/QUOTE`);
-  if (!known.has(symbol)) throw new ReplayInputError(`not a configured asset: ${symbol} (add it under assets: in the config)`);
+  if (!known.has(symbol)) throw new ReplayInputError(`not a configured asset: ${symbol} (add it under assets: in the config)${spellingHint([symbol], known)}`);
   return [readMarketData(opts.data, { venue: cfg.venue, symbol, tf: opts.timeframe, ...window, ...skipping(cfg.venue, symbol, opts.timeframe) })];
 }
 

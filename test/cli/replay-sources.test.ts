@@ -56,6 +56,10 @@ describe('sextant replay: what --data publishes', () => {
     };
     expect(refused({ symbols: ['BTC/USDT', 'ETH/USDT'] })).toBe(`no 1h bar files for ETH/USDT under ${flat}`);
     expect(refused({ symbols: ['DOGE/USDT'] })).toMatch(/^not configured assets: DOGE\/USDT/);
+    // Symbols are matched exactly: one spelt in another case or with another separator is named.
+    expect(refused({ symbols: ['btc/usdt'] })).toBe('not configured assets: btc/usdt (add them under assets: in the config); did you mean BTC/USDT?');
+    expect(refused({ symbols: ['BTC-USDT', 'DOGE/USDT'] })).toBe('not configured assets: BTC-USDT, DOGE/USDT (add them under assets: in the config); did you mean BTC/USDT (for BTC-USDT)?');
+    expect(refused({ data: join(flat, 'BTC_USDT_1h.csv'), symbol: 'btc/usdt' })).toBe('not a configured asset: btc/usdt (add it under assets: in the config); did you mean BTC/USDT?');
     expect(refused({ symbols: ['BTC/USDT', 'BTC/USDT'] })).toBe('--symbols names BTC/USDT more than once');
     expect(refused({ from: TO, to: FROM })).toMatch(/^the window is empty/);
     expect(refused({ data: join(flat, 'nothing-here') })).toBe(`--data ${join(flat, 'nothing-here')} does not exist`);
