@@ -40,9 +40,15 @@ const NUMBER_LIMITS: ReadonlySet<string> = new Set(
 );
 
 /**
+ * Text that spells a number that is not finite: `1e400`, `-1e400`, `Infinity`, `NaN` (not `abc`,
+ * which is text). In a list or a JSON value it would be sent as a string (or, parsed, as null).
+ */
+const spellsNonFinite = (s: string): boolean => /^[+-]?NaN$/.test(s.trim()) || Math.abs(Number(s)) === Infinity;
+
+/**
  * `key=value` pairs: numbers become numbers, `a,b` lists (and any value of a list limit) become
- * arrays. Throws `InvalidArgumentError` for a numeric limit, or a number inside a JSON value, that
- * is not a finite number.
+ * arrays. Throws `InvalidArgumentError` for a numeric limit, an item of a list, or a number (or a
+ * string that spells one) inside a JSON value, that is not a finite number.
  */
 export function parseLimitPairs(pairs: readonly string[]): Record<string, unknown> {
   const patch: Record<string, unknown> = {};
@@ -53,7 +59,11 @@ export function parseLimitPairs(pairs: readonly string[]): Record<string, unknow
     const raw = pair.slice(eq + 1);
     const isNumber = (s: string): boolean => s.trim() !== '' && Number.isFinite(Number(s));
     const one = (s: string): unknown => (isNumber(s) ? Number(s) : s);
-    const list = (): unknown[] => (raw === '' ? [] : raw.split(',').map(one));
+    const item = (s: string): unknown => {
+      if (spellsNonFinite(s)) throw new InvalidArgumentError(`${key}: ${JSON.stringify(s)} is not a finite number (in ${raw})`);
+      return one(s);
+    };
+    const list = (): unknown[] => (raw === '' ? [] : raw.split(',').map(item));
     const json = raw.startsWith('[') || raw.startsWith('{');
     if (NUMBER_LIMITS.has(key) && !json && !raw.includes(',') && !isNumber(raw)) throw new InvalidArgumentError(`${key}: ${JSON.stringify(raw)} is not a finite number`);
     patch[key] = json ? jsonValue(key, raw) : raw.includes(',') || LIST_LIMITS.has(key) ? list() : one(raw);
@@ -69,19 +79,20 @@ function jsonValue(key: string, raw: string): unknown {
   } catch (e) {
     throw new InvalidArgumentError(`${key}: not valid JSON (${(e as Error).message}): ${raw}`);
   }
-  // JSON.parse reads `1e400` as Infinity, which JSON.stringify would send as null.
-  const at = nonFiniteAt(value);
-  if (at !== undefined) throw new InvalidArgumentError(`${[key, ...at].join('.')}: not a finite number (${raw})`);
+  // JSON.parse reads `1e400` as Infinity, which JSON.stringify would send as null; `"Infinity"` stays a string.
+  const found = nonFiniteAt(value);
+  if (found !== undefined) throw new InvalidArgumentError(`${[key, ...found.at].join('.')}: ${found.value} is not a finite number (in ${raw})`);
   return value;
 }
 
-/** The path to the first non-finite number in a parsed JSON value, or undefined. */
-function nonFiniteAt(v: unknown): string[] | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) ? undefined : [];
+/** The first non-finite number (or string spelling one) in a parsed JSON value, as written in a message, and its path; or undefined. */
+function nonFiniteAt(v: unknown): { at: string[]; value: string } | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? undefined : { at: [], value: String(v) };
+  if (typeof v === 'string') return spellsNonFinite(v) ? { at: [], value: JSON.stringify(v) } : undefined;
   if (typeof v !== 'object' || v === null) return undefined;
   for (const [k, child] of Object.entries(v)) {
-    const at = nonFiniteAt(child);
-    if (at !== undefined) return [k, ...at];
+    const found = nonFiniteAt(child);
+    if (found !== undefined) return { at: [k, ...found.at], value: found.value };
   }
   return undefined;
 }
