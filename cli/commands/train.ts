@@ -147,9 +147,28 @@ const scopeOf = (opts: TrainCliOptions, name: string, dataDir: string, timeframe
   hint: 'give a wider --from/--to window (or leave them out for all the data)',
 });
 
+/** The least `--cv-folds` each scheme can split into (CPCV: N groups, 2 of them tested, so N > 2). */
+const LEAST_CV_FOLDS: Readonly<Record<CvScheme, number>> = { 'purged-kfold': 2, 'walk-forward': 1, cpcv: 3 };
+
+/**
+ * What is wrong with the `--cv` options, or undefined. Checked before any bars are read: the
+ * scheme itself refuses too few folds, but only after the model has been fitted and registered,
+ * which left a new registry version behind a command that failed.
+ */
+export function cvOptionsProblem(opts: Pick<TrainCliOptions, 'cv' | 'cvFolds'>): string | undefined {
+  if (opts.cv === undefined) return opts.cvFolds !== undefined ? '--cv-folds goes with --cv <scheme>' : undefined;
+  const least = LEAST_CV_FOLDS[opts.cv];
+  if (opts.cvFolds !== undefined && opts.cvFolds < least) {
+    return `--cv ${opts.cv} needs --cv-folds ≥ ${least}${opts.cv === 'cpcv' ? ' (groups N; 2 of them are tested in each split)' : ''}, got ${opts.cvFolds}`;
+  }
+  return undefined;
+}
+
 /** Runs one training and prints the table and a final JSON line; returns the report. */
 export async function runTrain(opts: TrainCliOptions, openRegistry: OpenRegistry, write: (s: string) => void = (s) => process.stdout.write(s), tracking: TrainTracking = NO_TRACKING): Promise<TrainBaselineReport> {
   const started = tracking.now();
+  const cvProblem = cvOptionsProblem(opts);
+  if (cvProblem !== undefined) throw new InvalidArgumentError(cvProblem);
   const timeframe = parseTimeframe(opts.timeframe);
   const dataDir = requireDataDir(opts.data);
   const bars = await trainingBars(opts, dataDir, timeframe);
@@ -224,6 +243,8 @@ export function formatDirectionReport(r: TrainDirectionReport): string {
 export async function runTrainDirection(opts: TrainCliOptions, openRegistry: OpenRegistry, write: (s: string) => void = (s) => process.stdout.write(s), tracking: TrainTracking = NO_TRACKING): Promise<TrainDirectionReport> {
   const started = tracking.now();
   if (opts.cv !== undefined) throw new InvalidArgumentError('--cv cross-validates the baseline MLP/LR; it does not combine with --model gru|ensemble, --search or --select-features');
+  const cvProblem = cvOptionsProblem(opts);
+  if (cvProblem !== undefined) throw new InvalidArgumentError(cvProblem);
   const timeframe = parseTimeframe(opts.timeframe);
   const dataDir = requireDataDir(opts.data);
   const bars = await trainingBars(opts, dataDir, timeframe);

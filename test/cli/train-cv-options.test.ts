@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { cvOptionsProblem, runTrain, runTrainDirection } from '../../cli/commands/train.js';
+import type { TrainCliOptions } from '../../cli/commands/train.js';
+import { testDataDir } from '../support/data-dir.js';
+import { tinyRegistry } from '../training/tiny-registry.js';
+
+/**
+ * `sextant train --cv purged-kfold --cv-folds 1` (and `--cv cpcv --cv-folds 2`) trained and
+ * registered a new version, then failed in the cross-validation with "folds must be an integer
+ * ≥ 2, got 1": a failed command left a registry version behind. The folds are now checked first.
+ */
+describe('sextant train --cv options', () => {
+  const OPTS: TrainCliOptions = { data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', horizon: 4, kAtr: 0.75, name: 'direction-mlp', seed: 1, epochs: 1, from: Date.UTC(2023, 0, 1), to: Date.UTC(2023, 3, 1) };
+
+  it('refuses too few folds for the scheme before training, and registers nothing', async () => {
+    const registry = tinyRegistry();
+    const open = (): Promise<typeof registry> => Promise.resolve(registry);
+    await expect(runTrain({ ...OPTS, cv: 'purged-kfold', cvFolds: 1 }, open, () => undefined)).rejects.toThrow('--cv purged-kfold needs --cv-folds ≥ 2, got 1');
+    await expect(runTrain({ ...OPTS, cv: 'cpcv', cvFolds: 2 }, open, () => undefined)).rejects.toThrow(/^--cv cpcv needs --cv-folds ≥ 3 .*got 2$/);
+    await expect(runTrain({ ...OPTS, cvFolds: 4 }, open, () => undefined)).rejects.toThrow('--cv-folds goes with --cv <scheme>');
+    await expect(runTrainDirection({ ...OPTS, model: 'gru', window: 4, cvFolds: 4 }, open, () => undefined)).rejects.toThrow('--cv-folds goes with --cv <scheme>');
+    expect(await registry.list()).toEqual([]);
+  });
+
+  it('accepts the least folds each scheme can split into, and no --cv at all', () => {
+    expect(cvOptionsProblem({ cv: 'purged-kfold', cvFolds: 2 })).toBeUndefined();
+    expect(cvOptionsProblem({ cv: 'walk-forward', cvFolds: 1 })).toBeUndefined();
+    expect(cvOptionsProblem({ cv: 'cpcv', cvFolds: 3 })).toBeUndefined();
+    expect(cvOptionsProblem({ cv: 'cpcv' })).toBeUndefined();
+    expect(cvOptionsProblem({})).toBeUndefined();
+  });
+});
