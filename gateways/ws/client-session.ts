@@ -148,6 +148,7 @@ export function createClientSession(deps: SessionDeps): ClientSession {
   const reply = (obj: unknown): void => send(`reply|${replies++}`, { frame: JSON.stringify(obj) });
   const badRequest = (reason: string): void => reply({ type: 'error', code: ErrorCode.BAD_REQUEST, reason });
   const listOf = (f: Set<string> | null | undefined): string[] | null => (f === null || f === undefined ? null : [...f]);
+  const namesOf = (ts: readonly string[]): string => ts.slice(0, 5).map((t) => JSON.stringify(t)).join(', ') + (ts.length > 5 ? ` and ${ts.length - 5} more` : '');
 
   const handle = (msg: ClientMessage): void => {
     if (msg.op === 'ping') return reply({ type: 'pong', ts: now() });
@@ -165,8 +166,13 @@ export function createClientSession(deps: SessionDeps): ClientSession {
       sendSnapshot(msg.topic, wanted);
       return;
     }
+    // Naming a symbol the session does not follow is refused whole (nothing is unsubscribed): an
+    // `unsubscribed` echoing it would tell the client it had been following it.
+    if (current === undefined && wanted !== null) return badRequest(`not subscribed to ${msg.topic}: nothing unsubscribed`);
     if (current === undefined) return reply({ type: 'unsubscribed', topic: msg.topic, symbols: [] });
     if (wanted !== null && current === null) return badRequest(`subscribed to every symbol of ${msg.topic}: unsubscribe without symbols`);
+    const unknown = wanted === null || current === null ? [] : [...wanted].filter((s) => !current.has(s));
+    if (unknown.length > 0) return badRequest(`not subscribed to ${namesOf(unknown)} on ${msg.topic}: nothing unsubscribed`);
     const left = wanted === null || current === null ? new Set<string>() : new Set([...current].filter((s) => !wanted.has(s)));
     if (left.size === 0) {
       subs.delete(msg.topic);

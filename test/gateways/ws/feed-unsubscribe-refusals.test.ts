@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServerMessage } from '../../../gateways/ws/protocol.js';
+import { connectFeed, json, startTestGateway, VIEWER } from './gateway-harness.js';
+import type { Gateway } from './gateway-harness.js';
+
+const replies = (ms: readonly ServerMessage[]): ServerMessage[] => ms.filter((m) => m.type === 'subscribed' || m.type === 'unsubscribed' || m.type === 'error' || m.type === 'pong');
+
+describe('websocket feed: unsubscribing what was never subscribed (real NATS)', () => {
+  let gw: Gateway;
+  beforeAll(async () => {
+    gw = await startTestGateway();
+  });
+  afterAll(async () => {
+    await gw.close();
+  });
+
+  it('refuses a symbol the session does not follow with an error frame, unsubscribes nothing, and stays usable', async () => {
+    const c = await connectFeed(gw.wsUrl, { token: VIEWER });
+    c.send({ op: 'subscribe', topic: 'md', symbols: ['BTC/USDT'] });
+    await c.waitFor((m) => m.type === 'subscribed');
+
+    c.send({ op: 'unsubscribe', topic: 'md', symbols: ['ETH/USDT', 'BTC/USDT'] });
+    const refused = await c.waitFor((m) => m.type === 'error');
+    expect(refused).toEqual({ type: 'error', code: 'bad_request', reason: 'not subscribed to "ETH-USDT" on md: nothing unsubscribed' });
+    c.send({ op: 'unsubscribe', topic: 'features', symbols: ['BTC/USDT'] });
+    await c.waitFor((m) => m.type === 'error' && m.reason === 'not subscribed to features: nothing unsubscribed');
+
+    // BTC/USDT is still followed, and the connection still answers.
+    gw.bus.emit(gw.subjects.trade('binance', 'BTC/USDT'), json({ type: 'md.trade', symbol: 'BTC/USDT' }));
+    await c.waitFor((m) => m.type === 'delta' && m.key === 'BTC/USDT');
+    c.send({ op: 'ping' });
+    await c.waitFor((m) => m.type === 'pong');
+    c.send({ op: 'unsubscribe', topic: 'md', symbols: ['BTC/USDT'] });
+    await c.waitFor((m) => m.type === 'unsubscribed');
+    expect(replies(c.messages).map((m) => m.type)).toEqual(['subscribed', 'error', 'error', 'pong', 'unsubscribed']);
+    expect(c.messages.at(-1)).toEqual({ type: 'unsubscribed', topic: 'md', symbols: null });
+    c.ws.close();
+    await c.closed;
+  });
+});
