@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { requireDataDir } from '../../gateways/data-dir.js';
@@ -88,10 +90,30 @@ export function sourceOf(opts: DatasetExportCliOptions, store?: TrainingSampleSt
   });
 }
 
+/** Whether `path` names something other than a folder (undefined when nothing is there). */
+const notAFolder = (path: string): Promise<boolean> => stat(path).then((s) => !s.isDirectory(), () => false);
+
+/**
+ * What is wrong with where the export would go or how it would split, or undefined; checked
+ * before any rows are read. An empty `--out` wrote into the working folder, and an `--out` (or
+ * `<out>/<name>`) that is a file failed only after the whole export, with a bare ENOTDIR/EEXIST.
+ */
+async function exportTargetProblem(opts: DatasetExportCliOptions): Promise<string | undefined> {
+  if (opts.out.trim() === '') return '--out is empty; give the root folder of datasets';
+  if (await notAFolder(opts.out)) return `--out ${opts.out} is a file, not a folder; give the root folder of datasets`;
+  if (await notAFolder(join(opts.out, opts.name))) return `${join(opts.out, opts.name)} is a file, not a folder; give another --out or --name`;
+  if (!(opts.trainFraction + opts.validationFraction < 1)) {
+    return `--train-fraction ${opts.trainFraction} and --validation-fraction ${opts.validationFraction} leave no test split; their sum must be below 1`;
+  }
+  return undefined;
+}
+
 /** `sextant dataset export`: runs the export and prints where it went and its row counts. */
 export async function runDatasetExport(opts: DatasetExportCliOptions, openStore?: OpenSampleStore, write: (s: string) => void = (s) => process.stdout.write(s)): Promise<ExportResult> {
   const empty = emptyWindow(opts.from, opts.to);
   if (empty !== undefined) throw new InvalidArgumentError(empty);
+  const target = await exportTargetProblem(opts);
+  if (target !== undefined) throw new InvalidArgumentError(target);
   if (opts.source === 'samples' && openStore === undefined) throw new InvalidArgumentError('--source samples needs the training-sample store');
   const store = opts.source === 'samples' && openStore !== undefined ? await openStore() : undefined;
   const source = sourceOf(opts, store);
