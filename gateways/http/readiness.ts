@@ -8,6 +8,19 @@ export type Probes = Readonly<Record<string, Probe>>;
 export type ProbeResult = Readonly<{ ok: boolean; ms: number; error?: string }>;
 export type Readiness = Readonly<{ ready: boolean; checks: Readonly<Record<string, ProbeResult>>; failed: readonly string[] }>;
 
+/**
+ * Why a probe failed, never empty: a connection refused on every address of a host (`localhost`
+ * as ::1 and 127.0.0.1, Node's happy eyeballs) rejects with an AggregateError whose own message
+ * is '', and `/readyz` would name the failed dependency with no reason.
+ */
+export function describeFailure(e: Error): string {
+  if (e.message !== '') return e.message;
+  const inner = e instanceof AggregateError ? e.errors.map((x: unknown) => (x instanceof Error ? x.message : String(x))).filter((m) => m !== '') : [];
+  if (inner.length > 0) return inner.join('; ');
+  const code = (e as Error & { code?: unknown }).code;
+  return typeof code === 'string' && code !== '' ? code : e.name;
+}
+
 const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
   new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
@@ -32,7 +45,7 @@ export async function checkReadiness(probes: Probes, timeoutMs: number, now: () 
         const ms = Math.round((now() - t0) * 10) / 10;
         return [name, v === false ? { ok: false, ms, error: 'not ready' } : { ok: true, ms }];
       } catch (e) {
-        return [name, { ok: false, ms: Math.round((now() - t0) * 10) / 10, error: (e as Error).message }];
+        return [name, { ok: false, ms: Math.round((now() - t0) * 10) / 10, error: describeFailure(e as Error) }];
       }
     }),
   );
