@@ -97,6 +97,20 @@ function nonFiniteAt(v: unknown): { at: string[]; value: string } | undefined {
   return undefined;
 }
 
+/**
+ * A `--reason` for the audit trail: the engine refuses an empty one or one over 500 characters,
+ * but without an engine answering that bad argument read as "engine not reached" (exit 3).
+ * Blank text is refused too: it says nothing about why.
+ */
+export function auditReason(v: string): string {
+  if (v.trim() === '') throw new InvalidArgumentError('say why, for the audit trail (it is empty)');
+  if (v.length > 500) throw new InvalidArgumentError(`at most 500 characters, got ${v.length}`);
+  return v;
+}
+
+/** `--reason` where it may be left out (`resume`): empty is fine, over 500 characters is not. */
+const optionalReason = (v: string): string => (v === '' ? v : auditReason(v));
+
 /** The reply's JSON, or undefined when the bytes are not JSON (the caller says it does not understand them). */
 function replyJson(bytes: Uint8Array): unknown {
   try {
@@ -178,19 +192,19 @@ export function ctlCommand(configFile: () => string | undefined): Command {
     .description('stop all new orders (or those of one strategy or symbol)')
     .option('--strategy <name>')
     .option('--symbol <symbol>')
-    .requiredOption('--reason <text>', 'why, for the audit trail')
+    .requiredOption('--reason <text>', 'why, for the audit trail', auditReason)
     .action((o: ScopeOpts) => run('halt', { target: scopeOf(o), reason: o.reason }));
   ctl
     .command('resume')
     .description('lift a halt (global, or of one strategy or symbol); also starts again the asset actors (all, or of the symbol) the supervisor gave up on')
     .option('--strategy <name>')
     .option('--symbol <symbol>')
-    .option('--reason <text>', 'why, for the audit trail', '')
+    .option('--reason <text>', 'why, for the audit trail', optionalReason, '')
     .action((o: ScopeOpts) => run('resume', { target: scopeOf(o), reason: o.reason ?? '' }));
   ctl
     .command('reduce')
     .description('let only orders that shrink a position through, for the whole account (resume lifts it)')
-    .requiredOption('--reason <text>', 'why, for the audit trail')
+    .requiredOption('--reason <text>', 'why, for the audit trail', auditReason)
     .option('--flatten', 'also close every position; the account halts by itself once flat')
     .action((o: { reason: string; flatten?: boolean }) => run('reduce', { reason: o.reason, ...(o.flatten === true ? { flatten: true } : {}) }));
   const limits = ctl.command('limits').description('risk limits');
@@ -223,17 +237,17 @@ export function ctlCommand(configFile: () => string | undefined): Command {
   retrain
     .command('trigger')
     .description('start a retraining cycle now (when idle)')
-    .option('--reason <text>', 'why, for the audit trail', 'operator request')
+    .option('--reason <text>', 'why, for the audit trail', auditReason, 'operator request')
     .action((o: { reason: string }) => run('retrain.trigger', { reason: o.reason }));
   retrain
     .command('pause')
     .description('hold retraining (a fit in progress is abandoned; shadow stats are kept)')
-    .requiredOption('--reason <text>', 'why, for the audit trail')
+    .requiredOption('--reason <text>', 'why, for the audit trail', auditReason)
     .action((o: { reason: string }) => run('retrain.pause', { reason: o.reason }));
   retrain
     .command('resume')
     .description('let retraining go on where it was paused')
-    .option('--reason <text>', 'why, for the audit trail', '')
+    .option('--reason <text>', 'why, for the audit trail', optionalReason, '')
     .action((o: { reason: string }) => run('retrain.resume', { reason: o.reason }));
   retrain.command('status').description('phase, champion, challenger, shadow stats, trigger accumulators').action(() => run('retrain.status', {}));
   return ctl;
