@@ -152,6 +152,8 @@ export function createClientSession(deps: SessionDeps): ClientSession {
 
   const handle = (msg: ClientMessage): void => {
     if (msg.op === 'ping') return reply({ type: 'pong', ts: now() });
+    // `symbols: []` would follow nothing; a client that sends it most likely meant every symbol.
+    if (msg.op === 'subscribe' && msg.symbols?.length === 0) return badRequest(`symbols is empty: leave symbols out to subscribe to every symbol of ${msg.topic}`);
     const wanted = tokens(msg.symbols);
     if (typeof wanted === 'string') return badRequest(wanted);
     const current = subs.get(msg.topic);

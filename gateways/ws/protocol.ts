@@ -4,7 +4,8 @@ import { z } from 'zod';
  * The websocket feed protocol, v1 (`ws://host/ws?token=…`). JSON text frames both ways.
  *
  * client → server: `{op:"subscribe", topic, symbols?}`, `{op:"unsubscribe", topic, symbols?}`,
- * `{op:"ping"}`.
+ * `{op:"ping"}`. No `symbols` on subscribe means every symbol of the topic; an empty `symbols`
+ * array on subscribe is refused (`bad_request`) rather than following nothing.
  *
  * server → client: `subscribed`, `unsubscribed`, `snapshot` (the latest message per key of the
  * topic, on subscribe), `delta` (every later message), `heartbeat`, `pong`, `error`. `seq` counts

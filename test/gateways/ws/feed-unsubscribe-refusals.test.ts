@@ -37,4 +37,31 @@ describe('websocket feed: unsubscribing what was never subscribed (real NATS)', 
     c.ws.close();
     await c.closed;
   });
+
+  it('refuses subscribe with an empty symbols array (it would follow nothing), pointing at leaving symbols out, and stays usable', async () => {
+    const c = await connectFeed(gw.wsUrl, { token: VIEWER });
+    c.send({ op: 'subscribe', topic: 'md', symbols: [] });
+    const refused = await c.waitFor((m) => m.type === 'error');
+    expect(refused).toEqual({ type: 'error', code: 'bad_request', reason: 'symbols is empty: leave symbols out to subscribe to every symbol of md' });
+
+    // Also refused on top of a symbol subscription, which it leaves as it was.
+    c.send({ op: 'subscribe', topic: 'md', symbols: ['BTC/USDT'] });
+    await c.waitFor((m) => m.type === 'subscribed');
+    c.send({ op: 'subscribe', topic: 'md', symbols: [] });
+    await c.waitFor((m) => m.type === 'error' && replies(c.messages).filter((r) => r.type === 'error').length === 2);
+    gw.bus.emit(gw.subjects.trade('binance', 'BTC/USDT'), json({ type: 'md.trade', symbol: 'BTC/USDT' }));
+    await c.waitFor((m) => m.type === 'delta' && m.key === 'BTC/USDT');
+
+    // Leaving symbols out subscribes to every symbol.
+    c.send({ op: 'subscribe', topic: 'features' });
+    await c.waitFor((m) => m.type === 'subscribed' && m.topic === 'features');
+    expect(replies(c.messages)).toEqual([
+      { type: 'error', code: 'bad_request', reason: 'symbols is empty: leave symbols out to subscribe to every symbol of md' },
+      { type: 'subscribed', topic: 'md', symbols: ['BTC-USDT'] },
+      { type: 'error', code: 'bad_request', reason: 'symbols is empty: leave symbols out to subscribe to every symbol of md' },
+      { type: 'subscribed', topic: 'features', symbols: null },
+    ]);
+    c.ws.close();
+    await c.closed;
+  });
 });
