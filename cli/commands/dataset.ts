@@ -11,6 +11,7 @@ import { trainingSampleSource } from '../../models/datasets/training-sample-sour
 import type { SampleKind, TrainingSampleStore } from '../../state/training-sample-store.js';
 import type { SymbolBars } from '../../models/training/bar-dataset.js';
 import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
+import { FEATURE_WARMUP_BARS } from '../../models/features/feature-engine.js';
 import { loadSymbolBars, requireBars } from './train.js';
 import { emptyWindow, fraction, isoTime, nonNegative, nonNegativeInt, parseSymbols, parseTime, positive, positiveInt, timeframeArg } from '../option-parsers.js';
 
@@ -52,8 +53,8 @@ const sampleKindArg = (v: string): SampleKind => {
 
 const DEFAULT_BAR_SYMBOLS = ['BTC/USDT', 'ETH/USDT'];
 
-/** The sample source the options name; `store` is needed for `--source samples`. */
-export function sourceOf(opts: DatasetExportCliOptions, store?: TrainingSampleStore): SampleSource {
+/** The sample source the options name; `store` is needed for `--source samples`; `loaded` sees the bars a bars source read. */
+export function sourceOf(opts: DatasetExportCliOptions, store?: TrainingSampleStore, loaded?: (bars: readonly SymbolBars[]) => void): SampleSource {
   if (opts.source === 'samples') {
     if (store === undefined) throw new InvalidArgumentError('--source samples needs the training-sample store');
     if (opts.strategy === undefined) throw new InvalidArgumentError('--source samples needs --strategy <name>');
@@ -85,7 +86,9 @@ export function sourceOf(opts: DatasetExportCliOptions, store?: TrainingSampleSt
         out.push(...(await loadSymbolBars(dataDir, [symbol], timeframe, window)));
         progress?.(i + 1, symbols.length, 'symbols');
       }
-      return requireBars(out, { dataDir, timeframe, ...window });
+      const bars = requireBars(out, { dataDir, timeframe, ...window });
+      loaded?.(bars);
+      return bars;
     },
   });
 }
@@ -108,6 +111,23 @@ async function exportTargetProblem(opts: DatasetExportCliOptions): Promise<strin
   return undefined;
 }
 
+/**
+ * The split's "too few distinct times to split: 0" for a bars export whose window has bars but
+ * too few past the feature warm-up ({@link FEATURE_WARMUP_BARS}) and the label horizon, restated
+ * with the bars found, the warm-up needed and the flags that widen the window; an
+ * InvalidArgumentError. Any other error passes unchanged.
+ */
+function tooFewBars(e: unknown, opts: DatasetExportCliOptions, loaded: readonly SymbolBars[]): unknown {
+  if (!(e instanceof RangeError && /^too few distinct times to split/.test(e.message))) return e;
+  const iso = (ms: number | undefined, none: string): string => (ms === undefined ? none : new Date(ms).toISOString());
+  const found = loaded.map((b) => `${b.bars.length} of ${b.symbol}`).join(', ');
+  return new InvalidArgumentError(
+    `too few ${opts.timeframe} bars to export from ${iso(opts.from, 'the beginning')} → ${iso(opts.to, 'the end')}: found ${found}; ` +
+      `each symbol needs more than ${FEATURE_WARMUP_BARS} (the feature warm-up) + ${opts.horizon} (--horizon) to label rows (${e.message}); ` +
+      `widen the window: an earlier --from or a later --to`,
+  );
+}
+
 /** `sextant dataset export`: runs the export and prints where it went and its row counts. */
 export async function runDatasetExport(opts: DatasetExportCliOptions, openStore?: OpenSampleStore, write: (s: string) => void = (s) => process.stdout.write(s)): Promise<ExportResult> {
   const empty = emptyWindow(opts.from, opts.to);
@@ -116,7 +136,8 @@ export async function runDatasetExport(opts: DatasetExportCliOptions, openStore?
   if (target !== undefined) throw new InvalidArgumentError(target);
   if (opts.source === 'samples' && openStore === undefined) throw new InvalidArgumentError('--source samples needs the training-sample store');
   const store = opts.source === 'samples' && openStore !== undefined ? await openStore() : undefined;
-  const source = sourceOf(opts, store);
+  let loaded: readonly SymbolBars[] | undefined;
+  const source = sourceOf(opts, store, (b) => (loaded = b));
   const bar = opts.progress === true ? new SingleBar({ format: ' dataset |{bar}| {value}/{total} {what}', hideCursor: true, stream: process.stderr }, Presets.shades_classic) : null;
   let stage = '';
   const progress: Progress = (done, total, what) => {
@@ -143,6 +164,8 @@ export async function runDatasetExport(opts: DatasetExportCliOptions, openStore?
     write(`rows: train ${m.splits.train.rows}, validation ${m.splits.validation.rows}, test ${m.splits.test.rows} (purged ${m.split.dropped.purged}, embargoed ${m.split.dropped.embargoed}); content ${m.contentHash.slice(0, 16)}\n`);
     write(`${JSON.stringify({ dir: r.dir, version: r.version, reused: r.reused, rows: m.rows, contentHash: m.contentHash, configHash: m.configHash })}\n`);
     return r;
+  } catch (e) {
+    throw loaded === undefined ? e : tooFewBars(e, opts, loaded);
   } finally {
     bar?.stop();
     await store?.close();
