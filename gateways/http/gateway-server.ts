@@ -97,7 +97,8 @@ export async function startGatewayServer(opts: GatewayServerOptions): Promise<Ga
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = pathOf(req);
     if (path === undefined) return sendJson(res, 400, { error: 'bad request: the path is not a URL path' });
-    if (path.startsWith('/api/ctl/')) return handleControl(control, req, res, path.slice('/api/ctl/'.length));
+    // `/api/ctl` with no verb is the control route's too (an unknown verb there), not a 405 of the pages.
+    if (path === '/api/ctl' || path.startsWith('/api/ctl/')) return handleControl(control, req, res, path.slice('/api/ctl/'.length));
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method not allowed' }, { Allow: 'GET, HEAD' });
     switch (path) {
       case '/healthz':

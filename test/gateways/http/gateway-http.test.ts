@@ -292,4 +292,15 @@ describe('HTTP gateway: health, readiness, static files, metrics, control (real 
     expect(JSON.parse(none.body)).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
     expect(calls.filter((c) => c.startsWith('resume'))).toEqual([]);
   });
+
+  it('answers POST /api/ctl and /api/ctl/ (no verb) as the control route answers an unknown verb, not 405 Allow: GET, HEAD', async () => {
+    for (const path of ['/api/ctl', '/api/ctl/']) {
+      const r = await http(gw.server.url, path, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${OPERATOR}` }, body: '{}' });
+      expect([path, r.status, r.headers.allow, JSON.parse(r.body)]).toEqual([path, 404, undefined, { v: 1, id: '?', ok: false, error: { code: 'UNKNOWN_VERB', message: 'the dashboard may send halt, resume, reduce, status' } }]);
+      // The same checks as any verb: no token → 401, and a GET → 405 with Allow: POST.
+      expect((await http(gw.server.url, path, { method: 'POST', body: '{}' })).status).toBe(401);
+      const get = await http(gw.server.url, path, { headers: { Authorization: `Bearer ${OPERATOR}` } });
+      expect([get.status, get.headers.allow]).toEqual([405, 'POST']);
+    }
+  });
 });
