@@ -7,6 +7,7 @@ import { natsBusOptions } from '../nats-options.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { createLogger } from '../logger.js';
+import { spellingHint } from './symbol-spelling.js';
 
 export type GatewayCommandOptions = Readonly<{
   configFile?: string;
@@ -28,7 +29,7 @@ export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
   const md = { ...cfg.marketData, ...(opts.provider !== undefined ? { provider: opts.provider } : {}) };
   const assets = opts.symbols === undefined ? cfg.assets : cfg.assets.filter((a) => opts.symbols?.includes(a.symbol));
   const unknown = (opts.symbols ?? []).filter((s) => !cfg.assets.some((a) => a.symbol === s));
-  if (unknown.length > 0) throw new Error(`not configured assets: ${unknown.join(', ')} (add them under assets: in the config)`);
+  if (unknown.length > 0) throw new Error(`not configured assets: ${unknown.join(', ')} (add them under assets: in the config)${spellingHint(unknown, cfg.assets.map((a) => a.symbol))}`);
 
   const bus = await createNatsBus(natsBusOptions(cfg.nats, `${cfg.nats.name}-gateway`));
   const counts: Record<string, number> = {};
