@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import { loadConfig } from '../../config/load.js';
-import { ControlReplySchema } from '../../gateways/control/control-messages.js';
+import { ControlReplySchema, MAX_REASON_CHARS } from '../../gateways/control/control-messages.js';
 import { RiskLimitsPatchSchema } from '../../models/risk/risk-limits.js';
 import type { ControlVerb } from '../../gateways/control/control-messages.js';
 import type { Bus } from '../../streams/bus.js';
@@ -98,17 +98,17 @@ function nonFiniteAt(v: unknown): { at: string[]; value: string } | undefined {
 }
 
 /**
- * A `--reason` for the audit trail: the engine refuses an empty one or one over 500 characters,
- * but without an engine answering that bad argument read as "engine not reached" (exit 3).
+ * A `--reason` for the audit trail: the engine refuses an empty one or one over
+ * {@link MAX_REASON_CHARS} characters, but without an engine answering that bad argument read as "engine not reached" (exit 3).
  * Blank text is refused too: it says nothing about why.
  */
 export function auditReason(v: string): string {
   if (v.trim() === '') throw new InvalidArgumentError('say why, for the audit trail (it is empty)');
-  if (v.length > 500) throw new InvalidArgumentError(`at most 500 characters, got ${v.length}`);
+  if (v.length > MAX_REASON_CHARS) throw new InvalidArgumentError(`at most ${MAX_REASON_CHARS} characters, got ${v.length}`);
   return v;
 }
 
-/** `--reason` where it may be left out (`resume`): empty is fine, over 500 characters is not. */
+/** `--reason` where it may be left out (`resume`): empty is fine, too long is not. */
 const optionalReason = (v: string): string => (v === '' ? v : auditReason(v));
 
 /** The reply's JSON, or undefined when the bytes are not JSON (the caller says it does not understand them). */

@@ -16,16 +16,21 @@ const scope = z.discriminatedUnion('scope', [
 ]);
 export type ControlScope = z.infer<typeof scope>;
 
+/** The longest `reason` a control request may carry for the audit trail (characters). */
+export const MAX_REASON_CHARS = 500;
+const reason = z.string().min(1).max(MAX_REASON_CHARS);
+const optionalReason = z.string().max(MAX_REASON_CHARS).default('');
+
 export const ControlArgsSchemas = {
   status: z.object({}).strict(),
-  halt: z.object({ target: scope.default({ scope: 'all' }), reason: z.string().min(1).max(500) }).strict(),
-  resume: z.object({ target: scope.default({ scope: 'all' }), reason: z.string().max(500).default('') }).strict(),
+  halt: z.object({ target: scope.default({ scope: 'all' }), reason }).strict(),
+  resume: z.object({ target: scope.default({ scope: 'all' }), reason: optionalReason }).strict(),
   /**
    * The whole account to reduce-only (REDUCING): orders that shrink a position pass, nothing else;
    * `resume` lifts it. With `flatten`, execution also closes every position, and the account halts
    * by itself once flat.
    */
-  reduce: z.object({ reason: z.string().min(1).max(500), flatten: z.boolean().optional() }).strict(),
+  reduce: z.object({ reason, flatten: z.boolean().optional() }).strict(),
   'limits.get': z.object({}).strict(),
   'limits.set': z.object({ patch: z.record(z.string(), z.unknown()) }).strict(),
   'model.list': z.object({ name: name.optional() }).strict(),
@@ -33,9 +38,9 @@ export const ControlArgsSchemas = {
   /** `to`: back to that earlier version in one step (the registry's rollback of several steps); absent: the version held before. */
   'model.rollback': z.object({ name, alias: name.default('production'), to: z.number().int().positive().optional() }).strict(),
   /** Retraining actor (actors/retraining-actor.ts): start a cycle now, hold it, let it go on, report. */
-  'retrain.trigger': z.object({ reason: z.string().min(1).max(500) }).strict(),
-  'retrain.pause': z.object({ reason: z.string().min(1).max(500) }).strict(),
-  'retrain.resume': z.object({ reason: z.string().max(500).default('') }).strict(),
+  'retrain.trigger': z.object({ reason }).strict(),
+  'retrain.pause': z.object({ reason }).strict(),
+  'retrain.resume': z.object({ reason: optionalReason }).strict(),
   'retrain.status': z.object({}).strict(),
 } as const satisfies Record<ControlVerb, z.ZodType>;
 export type ControlArgs<V extends ControlVerb> = z.infer<(typeof ControlArgsSchemas)[V]>;
