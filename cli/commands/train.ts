@@ -7,7 +7,7 @@ import type { SymbolBars } from '../../models/training/bar-dataset.js';
 import { DIRECTION_NAMES } from '../../models/training/direction-labels.js';
 import type { TrainBaselineReport } from '../../models/training/train-baseline.js';
 import type { BaselineCvReport } from '../../models/validation/cross-validate-baseline.js';
-import { CV_SCHEMES } from '../../models/validation/cross-validate.js';
+import { CV_SCHEMES, DEFAULT_CPCV_TEST_GROUPS, leastFolds } from '../../models/validation/cross-validate.js';
 import type { CvScheme } from '../../models/validation/cross-validate.js';
 import { formatCvReport } from '../../models/validation/cv-report-text.js';
 import type { TrainDirectionReport } from '../../models/training/train-direction-model.js';
@@ -147,9 +147,6 @@ const scopeOf = (opts: TrainCliOptions, name: string, dataDir: string, timeframe
   hint: 'give a wider --from/--to window (or leave them out for all the data)',
 });
 
-/** The least `--cv-folds` each scheme can split into (CPCV: N groups, 2 of them tested, so N > 2). */
-const LEAST_CV_FOLDS: Readonly<Record<CvScheme, number>> = { 'purged-kfold': 2, 'walk-forward': 1, cpcv: 3 };
-
 /**
  * What is wrong with the `--cv` options, or undefined. Checked before any bars are read: the
  * scheme itself refuses too few folds, but only after the model has been fitted and registered,
@@ -157,9 +154,9 @@ const LEAST_CV_FOLDS: Readonly<Record<CvScheme, number>> = { 'purged-kfold': 2, 
  */
 export function cvOptionsProblem(opts: Pick<TrainCliOptions, 'cv' | 'cvFolds'>): string | undefined {
   if (opts.cv === undefined) return opts.cvFolds !== undefined ? '--cv-folds goes with --cv <scheme>' : undefined;
-  const least = LEAST_CV_FOLDS[opts.cv];
+  const least = leastFolds({ scheme: opts.cv });
   if (opts.cvFolds !== undefined && opts.cvFolds < least) {
-    return `--cv ${opts.cv} needs --cv-folds ≥ ${least}${opts.cv === 'cpcv' ? ' (groups N; 2 of them are tested in each split)' : ''}, got ${opts.cvFolds}`;
+    return `--cv ${opts.cv} needs --cv-folds ≥ ${least}${opts.cv === 'cpcv' ? ` (groups N; ${DEFAULT_CPCV_TEST_GROUPS} of them are tested in each split)` : ''}, got ${opts.cvFolds}`;
   }
   return undefined;
 }

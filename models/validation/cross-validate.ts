@@ -20,6 +20,20 @@ export type CvOptions = Readonly<{
   embargo?: number;
 }>;
 
+/** CPCV's test groups per split when `testGroups` is not given. */
+export const DEFAULT_CPCV_TEST_GROUPS = 2;
+
+/**
+ * The least `folds` a scheme splits into (the splitters refuse fewer): 2 for purged k-fold, 1 for
+ * walk-forward, and for CPCV one group more than it tests per split. Lets a caller refuse a bad
+ * option before it fits anything.
+ */
+export function leastFolds(o: Pick<CvOptions, 'scheme' | 'testGroups'>): number {
+  if (o.scheme === 'purged-kfold') return 2;
+  if (o.scheme === 'walk-forward') return 1;
+  return (o.testGroups ?? DEFAULT_CPCV_TEST_GROUPS) + 1;
+}
+
 /** The folds of a scheme, and for CPCV the backtest paths and group ranges. */
 export type CvPlan = Readonly<{ folds: readonly Fold[]; paths?: readonly CpcvPath[]; groups?: readonly (readonly [number, number])[] }>;
 
@@ -27,7 +41,7 @@ export function cvPlan(iv: LabelIntervals, o: CvOptions): CvPlan {
   const embargo = o.embargo ?? 0;
   if (o.scheme === 'purged-kfold') return { folds: purgedKFold(iv, { folds: o.folds ?? 5, embargo }) };
   if (o.scheme === 'walk-forward') return { folds: walkForward(iv, { folds: o.folds ?? 5, embargo }) };
-  const cv = combinatorialPurgedCv(iv, { groups: o.folds ?? 6, testGroups: o.testGroups ?? 2, embargo });
+  const cv = combinatorialPurgedCv(iv, { groups: o.folds ?? 6, testGroups: o.testGroups ?? DEFAULT_CPCV_TEST_GROUPS, embargo });
   return { folds: cv.splits, paths: cv.paths, groups: cv.groups };
 }
 
