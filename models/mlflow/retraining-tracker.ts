@@ -41,7 +41,7 @@ export function createRetrainingTracker(cfg: MlflowTrackingConfig, log: Logger, 
     try {
       return await fn();
     } catch (e) {
-      log.warn({ err: (e as Error).message, what }, 'MLflow call failed; retraining continues');
+      log.warn({ err: (e as Error).message, what }, 'MLflow call failed; carrying on without it');
       return undefined;
     }
   };
@@ -57,8 +57,11 @@ export function createRetrainingTracker(cfg: MlflowTrackingConfig, log: Logger, 
           experiment = undefined; // try again next run
           throw e;
         }
-        const runId = await client.createRun({ experimentId: id, runName: a.runName, startTime: a.startTime, tags: tagsOf(a.tags) });
-        await client.logBatch(runId, { params: Object.entries(a.params).map(([key, v]) => ({ key, value: paramValue(v) })) });
+        return client.createRun({ experimentId: id, runName: a.runName, startTime: a.startTime, tags: tagsOf(a.tags) });
+      }).then(async (runId) => {
+        // The run exists once created: a failure to log its params must not lose its id, or
+        // nothing would ever end it and MLflow would show it RUNNING for good.
+        if (runId !== undefined) await guarded('logParams', () => client.logBatch(runId, { params: Object.entries(a.params).map(([key, v]) => ({ key, value: paramValue(v) })) }));
         return runId;
       }),
     logMetrics: async (runId, metrics, timestamp, step = 0) => {

@@ -5,11 +5,13 @@ export type RecordedCall = Readonly<{ method: string; path: string; query: Recor
 
 /**
  * A local MLflow tracking server for tests: the REST endpoints the retraining tracker uses, kept
- * in memory, every call recorded. `failAll` makes every request answer HTTP 500.
+ * in memory, every call recorded. `failAll` makes every request answer HTTP 500; `failing` holds
+ * the endpoints (`'POST runs/log-batch'`) that answer HTTP 500 while the rest work.
  */
-export async function startMlflowServer(): Promise<{ url: string; calls: RecordedCall[]; failAll: { on: boolean }; close(): Promise<void> }> {
+export async function startMlflowServer(): Promise<{ url: string; calls: RecordedCall[]; failAll: { on: boolean }; failing: Set<string>; close(): Promise<void> }> {
   const calls: RecordedCall[] = [];
   const failAll = { on: false };
+  const failing = new Set<string>();
   const experiments = new Map<string, string>();
   const models = new Set<string>();
   const versions = new Map<string, number>();
@@ -26,7 +28,7 @@ export async function startMlflowServer(): Promise<{ url: string; calls: Recorde
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(j));
       };
-      if (failAll.on) return send(500, { error_code: 'INTERNAL_ERROR', message: 'down for the test' });
+      if (failAll.on || failing.has(`${req.method} ${path}`)) return send(500, { error_code: 'INTERNAL_ERROR', message: 'down for the test' });
       switch (`${req.method} ${path}`) {
         case 'GET experiments/get-by-name': {
           const id = experiments.get(u.searchParams.get('experiment_name') ?? '');
@@ -61,5 +63,5 @@ export async function startMlflowServer(): Promise<{ url: string; calls: Recorde
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  return { url: `http://127.0.0.1:${port}`, calls, failAll, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { url: `http://127.0.0.1:${port}`, calls, failAll, failing, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

@@ -51,6 +51,23 @@ describe('MLflow tracking (local REST server)', () => {
     expect(c[8]?.body).toEqual({ run_id: 'run1', status: 'FINISHED', end_time: T + 20 });
   });
 
+  it('keeps and ends a run whose params the server refused, instead of leaving it RUNNING', async () => {
+    const srv = await startMlflowServer();
+    cleanups.push(srv.close);
+    const warnings: string[] = [];
+    const log: Logger = { ...silentLogger, warn: (o: unknown, msg?: string) => void warnings.push(`${msg ?? ''} ${JSON.stringify(o)}`), child: () => log };
+    const t = createRetrainingTracker({ trackingUrl: srv.url, experiment: 'x', registerModels: true, timeoutMs: 2000 }, log);
+    srv.failing.add('POST runs/log-batch');
+    const run = await t.startRun({ runName: 'r', startTime: T, tags: {}, params: { seed: 42 } });
+    expect(run).toBe('run1');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/logParams/);
+    srv.failing.clear();
+    await t.logMetrics(run, { val_log_loss: 0.9 }, T + 1);
+    await t.endRun(run, 'FINISHED', T + 2);
+    expect(srv.calls.at(-1)?.body).toEqual({ run_id: 'run1', status: 'FINISHED', end_time: T + 2 });
+  });
+
   it('logs failures and never throws; off without a tracking URL', async () => {
     const srv = await startMlflowServer();
     cleanups.push(srv.close);
