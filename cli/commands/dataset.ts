@@ -172,6 +172,26 @@ export async function runDatasetExport(opts: DatasetExportCliOptions, openStore?
   }
 }
 
+/** Flags that only one `--source` reads, by option key. */
+const SOURCE_FLAGS = {
+  bars: { data: '--data', horizon: '--horizon', kAtr: '--k-atr' },
+  samples: { strategy: '--strategy', venue: '--venue', sampleKind: '--sample-kind' },
+} as const;
+
+/**
+ * What is wrong when a flag meant for the other `--source` was given (`given(key)`: the user set
+ * option `key`), or undefined. Such a flag was silently dropped: `--strategy dirmlp` without
+ * `--source samples` exported CSV bars, and `--horizon 8` with `--source samples` kept the labels
+ * the labeling actor gave.
+ */
+export function otherSourceFlags(source: string, given: (key: string) => boolean): string | undefined {
+  if (source !== 'bars' && source !== 'samples') return undefined;
+  const other = source === 'bars' ? 'samples' : 'bars';
+  const flags = Object.entries(SOURCE_FLAGS[other]).filter(([key]) => given(key)).map(([, flag]) => flag);
+  if (flags.length === 0) return undefined;
+  return `${flags.join(', ')} ${flags.length === 1 ? 'applies' : 'apply'} to --source ${other} only, and this export reads --source ${source}; drop ${flags.length === 1 ? 'it' : 'them'} or give --source ${other}`;
+}
+
 /** `sextant dataset …` */
 export function datasetCommand(openStore?: OpenSampleStore): Command {
   const cmd = new Command('dataset').description('versioned training datasets (Parquet + Arrow) with purged time splits and a data-quality report');
@@ -196,7 +216,9 @@ export function datasetCommand(openStore?: OpenSampleStore): Command {
     .option('--embargo-bars <n>', 'bars after each split boundary left out of the later split', nonNegativeInt, 24)
     .option('--outlier-z <z>', 'quality report: outlier when |x − mean| > z·std', positive, 6)
     .option('--created-at <time>', 'a creation time to record in metadata.json, as ISO 8601 UTC (none by default, so equal exports are byte-identical)', isoTime)
-    .action(async (opts: DatasetExportCliOptions) => {
+    .action(async (opts: DatasetExportCliOptions, command: Command) => {
+      const contradiction = otherSourceFlags(opts.source, (key) => command.getOptionValueSource(key) === 'cli');
+      if (contradiction !== undefined) throw new InvalidArgumentError(contradiction);
       await runDatasetExport({ ...opts, progress: true }, openStore);
     });
   return cmd;
