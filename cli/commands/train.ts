@@ -69,6 +69,16 @@ const trainParams = (opts: TrainCliOptions, kind: string): Record<string, string
   ...(opts.window !== undefined ? { window: opts.window } : {}),
 });
 
+/**
+ * {@link trainParams} with what the pipeline ran where a flag was left to its default: the
+ * search's trial count (it logged `trials: 0` for `--search random` alone, which ran 8) and the
+ * GRU's window (not logged without `--window`, though 16 bars were used).
+ */
+const directionParams = (opts: TrainCliOptions, r: TrainDirectionReport): Record<string, string | number> => ({
+  ...trainParams(opts, r.kind),
+  ...(r.search !== undefined ? { trials: r.search.trials } : {}),
+  ...(r.model.featureSpec.window !== undefined ? { window: r.model.featureSpec.window.steps } : {}),
+});
 
 /**
  * The bars of each symbol from the data folder, in time order. A symbol with several files
@@ -276,7 +286,7 @@ export async function runTrainDirection(opts: TrainCliOptions, openRegistry: Ope
       await registry.promote(report.model.name, report.model.version, { actor: 'sextant train', reason: 'trained with --promote' });
       write(`promoted ${report.model.name}@${report.model.version} to production\n`);
     }
-    const runId = await logTrainingRun(tracking.tracker, { model: report.model, kind: report.kind, params: trainParams(opts, report.kind), startTime: started, endTime: tracking.now() });
+    const runId = await logTrainingRun(tracking.tracker, { model: report.model, kind: report.kind, params: directionParams(opts, report), startTime: started, endTime: tracking.now() });
     if (runId !== undefined) write(`MLflow run ${runId}\n`);
     write(`${JSON.stringify({ model: `${report.model.name}@${report.model.version}`, metrics: report.model.metrics, rows: report.rows, features: report.features, params: report.params })}\n`);
     return report;
