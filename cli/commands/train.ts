@@ -158,12 +158,20 @@ const scopeOf = (opts: TrainCliOptions, name: string, dataDir: string, timeframe
 });
 
 /**
- * What is wrong with the `--cv` options, or undefined. Checked before any bars are read: the
- * scheme itself refuses too few folds, but only after the model has been fitted and registered,
- * which left a new registry version behind a command that failed.
+ * What is wrong with the `--cv` options, or a flag given without the one it goes with
+ * (`--window` without `--model gru`, `--trials` without `--search`, `--cv-folds`/`--cv-embargo`
+ * without `--cv`), or undefined. Checked before any bars are read: the scheme itself refuses too
+ * few folds, but only after the model has been fitted and registered, which left a new registry
+ * version behind a command that failed.
  */
-export function cvOptionsProblem(opts: Pick<TrainCliOptions, 'cv' | 'cvFolds'>): string | undefined {
-  if (opts.cv === undefined) return opts.cvFolds !== undefined ? '--cv-folds goes with --cv <scheme>' : undefined;
+export function cvOptionsProblem(opts: Pick<TrainCliOptions, 'cv' | 'cvFolds' | 'cvEmbargo' | 'window' | 'trials' | 'model' | 'search'>): string | undefined {
+  // Flags that only one path reads were dropped without a word by the other.
+  if (opts.window !== undefined && opts.model !== 'gru') return `--window goes with --model gru (bars per GRU input window); --model ${opts.model ?? 'mlp'} does not read it`;
+  if (opts.trials !== undefined && opts.search === undefined) return '--trials goes with --search <sampler>';
+  if (opts.cv === undefined) {
+    if (opts.cvFolds !== undefined) return '--cv-folds goes with --cv <scheme>';
+    return opts.cvEmbargo !== undefined ? '--cv-embargo goes with --cv <scheme>' : undefined;
+  }
   const least = leastFolds({ scheme: opts.cv });
   if (opts.cvFolds !== undefined && opts.cvFolds < least) {
     return `--cv ${opts.cv} needs --cv-folds ≥ ${least}${opts.cv === 'cpcv' ? ` (groups N; ${DEFAULT_CPCV_TEST_GROUPS} of them are tested in each split)` : ''}, got ${opts.cvFolds}`;
@@ -315,7 +323,7 @@ export function trainCommand(openRegistry: OpenRegistry, tracking: () => TrainTr
       return v as CvScheme;
     })
     .option('--cv-folds <n>', '--cv: folds (purged-kfold, walk-forward; default 5) or groups N (cpcv, 2 test groups; default 6)', positiveInt)
-    .option('--cv-embargo <bars>', '--cv: embargo in bars', nonNegativeInt, 24)
+    .option('--cv-embargo <bars>', '--cv: embargo in bars (default: 24)', nonNegativeInt)
     .option('--model <kind>', 'mlp (default), gru (a GRU over the last --window bars) or ensemble (stacked LR + MLP under a logistic meta-learner, one ONNX graph)', oneOf('mlp', 'gru', 'ensemble'))
     .option('--window <bars>', 'bars per GRU input window', positiveInt)
     .option('--search <sampler>', 'hyper-parameter search before the final fit: random or tpe', oneOf('random', 'tpe'))

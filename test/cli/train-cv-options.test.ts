@@ -22,6 +22,19 @@ describe('sextant train --cv options', () => {
     expect(await registry.list()).toEqual([]);
   });
 
+  it('refuses a flag without the one it goes with, instead of dropping it, and registers nothing', async () => {
+    const registry = tinyRegistry();
+    const open = (): Promise<typeof registry> => Promise.resolve(registry);
+    await expect(runTrain({ ...OPTS, window: 8 }, open, () => undefined)).rejects.toThrow('--window goes with --model gru (bars per GRU input window); --model mlp does not read it');
+    await expect(runTrainDirection({ ...OPTS, model: 'ensemble', window: 8 }, open, () => undefined)).rejects.toThrow('--model ensemble does not read it');
+    await expect(runTrain({ ...OPTS, trials: 3 }, open, () => undefined)).rejects.toThrow('--trials goes with --search <sampler>');
+    await expect(runTrain({ ...OPTS, cvEmbargo: 3 }, open, () => undefined)).rejects.toThrow('--cv-embargo goes with --cv <scheme>');
+    expect(await registry.list()).toEqual([]);
+    expect(cvOptionsProblem({ model: 'gru', window: 8 })).toBeUndefined();
+    expect(cvOptionsProblem({ search: 'tpe', trials: 3 })).toBeUndefined();
+    expect(cvOptionsProblem({ cv: 'cpcv', cvEmbargo: 0 })).toBeUndefined();
+  });
+
   it('accepts the least folds each scheme can split into, and no --cv at all', () => {
     expect(cvOptionsProblem({ cv: 'purged-kfold', cvFolds: 2 })).toBeUndefined();
     expect(cvOptionsProblem({ cv: 'walk-forward', cvFolds: 1 })).toBeUndefined();
