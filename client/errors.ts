@@ -1,3 +1,5 @@
+import { JetStreamApiError } from '@nats-io/jetstream';
+
 /** A message or call the client refused, with a detail naming the offending field. Not retryable. */
 export class ClientValidationError extends Error {
   override readonly name = 'ClientValidationError';
@@ -23,5 +25,11 @@ export class NoStreamError extends Error {
 
 /** nats.js's answer to a JetStream publish that no stream captured (its 503 "no responders"). */
 export const isNoStreamForSubject = (e: unknown): boolean => e instanceof Error && e.name === 'JetStreamNotEnabled';
+/**
+ * The server's answer to a consumer whose filter the stream does not store (NATS error 10093,
+ * "consumer filter subject is not a valid subset of the interest subjects"): a `stream` given
+ * without its engine's `prefix`, or the other way round.
+ */
+export const isFilterNotInStream = (e: unknown): boolean => e instanceof JetStreamApiError && e.code === 10093;
 /** nats.js's answer to a consumer lookup on a stream that does not exist. */
 export const isStreamNotFound = (e: unknown): boolean => e instanceof Error && e.name === 'StreamNotFoundError';

@@ -7,7 +7,7 @@ import { toDlqEntry } from '../streams/validation/dlq.js';
 import { natsOf, toJetStream } from './connection.js';
 import type { Connection } from './connection.js';
 import { ensureDurable } from './durable.js';
-import { isStreamNotFound, NoStreamError } from './errors.js';
+import { isFilterNotInStream, isStreamNotFound, NoStreamError } from './errors.js';
 import { createPuller } from './pull.js';
 import type { Delivery } from './pull.js';
 import { decodeWith } from './validate.js';
@@ -92,6 +92,9 @@ export async function openSubscription<T>({ conn, schema, filterSubject, opts }:
   } catch (e) {
     if (isStreamNotFound(e)) {
       throw new NoStreamError(`stream ${stream} not found for ${filterSubject}: give \`stream\` as the engine's streamNamePrefix + SIGNALS along with its \`prefix\`, and start the engine once so it provisions its streams`, { cause: e });
+    }
+    if (isFilterNotInStream(e)) {
+      throw new NoStreamError(`stream ${stream} does not store ${filterSubject}: give \`prefix\` as the engine's config prefix along with its \`stream\` (streamNamePrefix + SIGNALS)`, { cause: e });
     }
     throw e;
   }

@@ -156,6 +156,15 @@ describe('sextant/client order subscriptions on JetStream', () => {
     expect((err as Error).message).toMatch(new RegExp(`^stream NOPE${id}_SIGNALS not found for ${prefix}\\.exec\\.order\\.\\*\\.\\*\\.\\*: give \`stream\``));
   });
 
+  it('names the stream and the fix when the stream exists but does not store the filter (a stream given without its prefix), not the server\'s bare "not a valid subset"', async () => {
+    const err = await subscribeOrders(nc, { durable: `d-noprefix-${id}`, stream: SIGNALS, strategy: 'alpha' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(NoStreamError);
+    expect((err as Error).message).toBe(`stream ${SIGNALS} does not store sx.exec.order.alpha.*.*: give \`prefix\` as the engine's config prefix along with its \`stream\` (streamNamePrefix + SIGNALS)`);
+  });
+
   it('refuses a symbol filter that can never match (btc/usdt) before creating a durable', async () => {
     for (const subscribe of [subscribeOrders, subscribePredictions] as const) {
       const durable = `lower-${subscribe.name}-${id}`;
