@@ -363,6 +363,8 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   );
 
   const bars: Bar[] = [];
+  // The warm-up bars teach the baselines' venue σ, volume and spread, as they teach the strategy's.
+  const baselineWarmup: Bar[] = [];
   // A stored window is read a page per symbol at a time (in `opts.symbols` order), files a chunk of
   // rows at a time: the replay holds a batch per source, never the window.
   // Bar sources first: at one time a bar goes before a tick (the merge breaks ties by source order).
@@ -383,9 +385,10 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const replayed = (md: MarketData): void => {
     fed++;
     clock.advanceTo(md.ts);
-    if (md.type === 'md.bar' && md.ts >= opts.from && md.ts > (newestBar.get(md.symbol) ?? Number.NEGATIVE_INFINITY)) {
+    if (md.type === 'md.bar' && md.ts > (newestBar.get(md.symbol) ?? Number.NEGATIVE_INFINITY)) {
       newestBar.set(md.symbol, md.ts);
-      bars.push(md); // the baselines trade the window only
+      if (md.ts >= opts.from) bars.push(md); // the baselines trade the window only
+      else baselineWarmup.push(md);
     } else if (md.type === 'md.trade') tickCounts.trades++;
     else if (md.type === 'md.quote') tickCounts.quotes++;
     ends.note(md);
@@ -464,9 +467,9 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   // The baselines trade through the strategy's paper venue settings: the config's, with the
   // backtest's costs over them (`backtestConfig`).
   const venue = paperVenueOptions(cfg, barMs);
-  opts.onBaselineInputs?.(bars, { venue, barMs });
-  const buyAndHold = runBuyAndHold(bars, { capital: opts.capital, venue, barMs });
-  const grid = runGrid(bars, { capital: opts.capital, venue, barMs });
+  opts.onBaselineInputs?.(bars, { venue, barMs, warmup: baselineWarmup });
+  const buyAndHold = runBuyAndHold(bars, { capital: opts.capital, venue, barMs, warmup: baselineWarmup });
+  const grid = runGrid(bars, { capital: opts.capital, venue, barMs, warmup: baselineWarmup });
 
   const iso = (ms: number): string => new Date(ms).toISOString();
   const positions = positionsOf(fills);

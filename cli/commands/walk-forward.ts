@@ -131,7 +131,8 @@ export async function runWalkForward(
       },
     });
     if (costs === undefined) throw new Error(`segment ${i} reported no costs`);
-    baselineCosts = costs;
+    // The baselines run over the whole span: the first segment's warm-up bars are the ones before it.
+    baselineCosts = { ...costs, ...(baselineCosts?.warmup !== undefined ? { warmup: baselineCosts.warmup } : {}) };
     // The next segment starts flat: what this one holds at its end is closed here, at the costs a
     // taker pays at the last close (the round trips and fees count in the stitched figures).
     const last = curve[curve.length - 1];

@@ -38,6 +38,13 @@ export type BaselineRunOptions = Readonly<{
   venue: PaperVenueOptions;
   /** Bar length in ms; optional because the bars' `tf` says it, checked against it when given. */
   barMs?: number;
+  /**
+   * Bars before the first of the run (a backtest's feature warm-up) that only teach the venue each
+   * symbol's σ, volume and bar spread, as the strategy's venue learns them from the same bars:
+   * without them a baseline's first fill met a venue with no σ yet, so buy-and-hold never paid
+   * square-root impact whatever `impactCoeff` was. Nothing is decided, marked or sampled on them.
+   */
+  warmup?: readonly Bar[];
 }>;
 
 /** `performanceMetrics`' input (every field given) plus the metrics and what the venue did. */
@@ -90,6 +97,10 @@ export function runBaseline(bars: readonly Bar[], run: BaselineRunOptions, strat
   const { capital, venue: venueOpts } = run;
   const barMs = checkBars(bars, venueOpts.venue, run.barMs);
   const venue = createPaperVenue(venueOpts);
+  for (const b of run.warmup ?? []) {
+    if (!(b.ts < (bars[0] as Bar).ts)) throw new RangeError(`baseline: warm-up bar ${b.id} is not before the first bar of the run`);
+    venue.onMarket(b);
+  }
   const portfolio = createPortfolio(capital);
   const working = new Map<string, { symbol: string; side: OrderSide }>();
   const equity: EquityPoint[] = [];
