@@ -97,6 +97,9 @@ const numberWhere = (ok: (n: number) => boolean, expected: string) => (v: string
   return n;
 };
 
+/** An integer from `min` to `max`, both included. */
+export const intBetween = (min: number, max: number) => numberWhere((n) => Number.isInteger(n) && n >= min && n <= max, `an integer from ${min} to ${max}`);
+
 /** An integer > 0. */
 export const positiveInt = numberWhere((n) => Number.isInteger(n) && n > 0, 'a positive integer');
 /** An integer ≥ 0. */

@@ -5,6 +5,8 @@ import type { BarInput } from '../../models/features/inputs.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import type { SymbolBars } from '../../models/training/bar-dataset.js';
 import { DIRECTION_NAMES } from '../../models/training/direction-labels.js';
+import { GRU_WINDOW } from '../../models/training/model-params.js';
+import { MODEL_NAME_RE } from '../../models/registry/new-model-version.js';
 import type { TrainBaselineReport } from '../../models/training/train-baseline.js';
 import type { BaselineCvReport } from '../../models/validation/cross-validate-baseline.js';
 import { CV_SCHEMES, DEFAULT_CPCV_TEST_GROUPS, leastFolds } from '../../models/validation/cross-validate.js';
@@ -18,7 +20,7 @@ import { logTrainingRun } from '../../models/mlflow/training-run.js';
 import { spellingHint } from './symbol-spelling.js';
 import { between, trainingIn } from './training-shortfall.js';
 import type { TrainingScope } from './training-shortfall.js';
-import { emptyWindow, nonNegative, nonNegativeInt, parseSymbols, parseTime, positiveInt, repeatedIn, timeframeArg } from '../option-parsers.js';
+import { emptyWindow, intBetween, nonNegative, nonNegativeInt, parseSymbols, parseTime, positiveInt, repeatedIn, timeframeArg } from '../option-parsers.js';
 
 export type TrainCliOptions = Readonly<{
   data?: string;
@@ -303,6 +305,15 @@ export async function runTrainDirection(opts: TrainCliOptions, openRegistry: Ope
   }
 }
 
+/**
+ * A registry model name, refused as the flag's error: it failed only at registration, after the
+ * fit, as the raw zod issue list (`[ { "origin": "string", "code": "invalid_format", … } ]`).
+ */
+const modelNameArg = (v: string): string => {
+  if (!MODEL_NAME_RE.test(v)) throw new InvalidArgumentError('a model name is 1–64 of A-Z a-z 0-9 _ -');
+  return v;
+};
+
 /** `sextant train`: trains, checks and registers the baseline direction classifier. */
 export function trainCommand(openRegistry: OpenRegistry, tracking: () => TrainTracking = () => NO_TRACKING): Command {
   return new Command('train')
@@ -314,7 +325,7 @@ export function trainCommand(openRegistry: OpenRegistry, tracking: () => TrainTr
     .option('--k-atr <k>', 'half-width of the flat band in ATR(14) units', nonNegative, 0.75)
     .option('--from <date>', 'first bar (inclusive)', parseTime)
     .option('--to <date>', 'last bar (exclusive)', parseTime)
-    .option('--name <name>', 'model name in the registry', 'direction-mlp')
+    .option('--name <name>', 'model name in the registry', modelNameArg, 'direction-mlp')
     .option('--seed <n>', 'seed for weights and batch order', nonNegativeInt, 42)
     .option('--epochs <n>', 'most training epochs (early stopping may end sooner)', positiveInt, 30)
     .option('--promote', 'make the new version the production model')
@@ -325,7 +336,7 @@ export function trainCommand(openRegistry: OpenRegistry, tracking: () => TrainTr
     .option('--cv-folds <n>', '--cv: folds (purged-kfold, walk-forward; default 5) or groups N (cpcv, 2 test groups; default 6)', positiveInt)
     .option('--cv-embargo <bars>', '--cv: embargo in bars (default: 24)', nonNegativeInt)
     .option('--model <kind>', 'mlp (default), gru (a GRU over the last --window bars) or ensemble (stacked LR + MLP under a logistic meta-learner, one ONNX graph)', oneOf('mlp', 'gru', 'ensemble'))
-    .option('--window <bars>', 'bars per GRU input window', positiveInt)
+    .option('--window <bars>', `bars per GRU input window (${GRU_WINDOW.min} to ${GRU_WINDOW.max}; default 16)`, intBetween(GRU_WINDOW.min, GRU_WINDOW.max))
     .option('--search <sampler>', 'hyper-parameter search before the final fit: random or tpe', oneOf('random', 'tpe'))
     .option('--trials <n>', 'search trials', positiveInt)
     .option('--select-features', 'permutation importance + correlation filter before the final fit')

@@ -8,6 +8,9 @@ import type { Params, SearchSpace } from './search-space.js';
 export const ModelKind = { mlp: 'mlp', gru: 'gru', ensemble: 'ensemble' } as const;
 export type ModelKind = (typeof ModelKind)[keyof typeof ModelKind];
 
+/** The GRU's input window in bars: what `--window` and the pipeline's options accept. */
+export const GRU_WINDOW = { min: 2, max: 256 } as const;
+
 /** Everything that shapes one fit, besides the data. */
 export type ModelParams = Readonly<{
   /** Dense ReLU widths (the MLP's hidden layers; the GRU's head before the softmax). */

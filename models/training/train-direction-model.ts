@@ -12,7 +12,7 @@ import { classificationMetrics, majorityProbabilities } from './classification-m
 import { configHash } from './config-hash.js';
 import { calibrate } from './conformal-calibration.js';
 import { DIRECTION_NAMES } from './direction-labels.js';
-import { DEFAULT_PARAMS, DEFAULT_SEARCH_SPACE, ModelKind } from './model-params.js';
+import { DEFAULT_PARAMS, DEFAULT_SEARCH_SPACE, GRU_WINDOW, ModelKind } from './model-params.js';
 import type { ModelParams } from './model-params.js';
 import { runTrainingSpec } from './run-training-spec.js';
 import { sequenceMatrix, windowChains } from './sequence-windows.js';
@@ -33,7 +33,7 @@ export const TrainDirectionOptionsSchema = z
     horizon: z.number().int().min(1).default(4),
     kAtr: z.number().min(0).default(0.75),
     /** Time steps the GRU reads (ignored by the MLP). */
-    window: z.number().int().min(2).max(256).default(16),
+    window: z.number().int().min(GRU_WINDOW.min).max(GRU_WINDOW.max).default(16),
     seed: z.number().int().min(0).default(42),
     epochs: z.number().int().positive().optional(),
     search: z.enum(['none', 'random', 'tpe']).default('none'),
