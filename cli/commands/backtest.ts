@@ -479,6 +479,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     symbols: opts.symbols,
     timeframe: tf,
     capital: opts.capital,
+    strategy: cfg.strategy.name,
     model: { ref: `${model.name}@${model.version}`, trainRange: { from: iso(model.trainRange.from), to: iso(model.trainRange.to) }, testAccuracy: model.metrics['test_accuracy'] ?? null, testLogLoss: model.metrics['test_log_loss'] ?? null },
     costs: { ...cfg.paperVenue },
     execution: { ...cfg.execution },

@@ -17,6 +17,8 @@ export type BacktestReport = Readonly<{
   symbols: readonly string[];
   timeframe: string;
   capital: number;
+  /** The strategy's name (`--strategy`, a spec's `strategy.name`, else the config's `strategy.name`). */
+  strategy: string;
   model: Readonly<{ ref: string; trainRange: Readonly<{ from: string; to: string }>; testAccuracy: number | null; testLogLoss: number | null }>;
   costs: Readonly<Record<string, unknown>>;
   execution: Readonly<Record<string, unknown>>;
@@ -86,7 +88,7 @@ export function writeBacktestReport(dir: string, report: BacktestReport, curves:
 <style>${REPORT_CSS}</style></head>
 <body>
 <h1>Backtest: ${escapeHtml(report.symbols.join(', '))} ${escapeHtml(report.timeframe)}</h1>
-<p>${escapeHtml(report.window.from)} → ${escapeHtml(report.window.to)} · capital ${money(report.capital)} · model ${escapeHtml(report.model.ref)} (trained ${escapeHtml(report.model.trainRange.from.slice(0, 10))} → ${escapeHtml(report.model.trainRange.to.slice(0, 10))}) · ${report.run.events} events in ${report.run.seconds.toFixed(1)} s</p>
+<p>${escapeHtml(report.window.from)} → ${escapeHtml(report.window.to)} · capital ${money(report.capital)} · strategy ${escapeHtml(report.strategy)} · model ${escapeHtml(report.model.ref)} (trained ${escapeHtml(report.model.trainRange.from.slice(0, 10))} → ${escapeHtml(report.model.trainRange.to.slice(0, 10))}) · ${report.run.events} events in ${report.run.seconds.toFixed(1)} s</p>
 ${report.warnings.length === 0 ? '' : `<ul class="warnings">${report.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`}
 ${svgLineChart('Equity (strategy and baselines, same data and costs)', series, day, money, markers)}
 ${svgLineChart('Drawdown of the strategy', dd, day, (y) => `${(100 * y).toFixed(1)}%`, markers)}

@@ -64,6 +64,9 @@ describe('sextant backtest, as a user types it', () => {
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as BacktestReport;
     expect(report.costs).toMatchObject({ takerFeeBps: 7, impactCoeff: 0.8, spreadModel: { kind: 'corwin-schultz', window: 12 } });
     expect(report.counts['predictions']).toBeGreaterThan(0);
+    // The strategy's name is recorded where the run is read back, in both files.
+    expect(report.strategy).toBe('beta');
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('strategy beta');
     const bad = sextant(['backtest', '--symbols', 'BTC/USDT', '--from', '2023-01-01', '--to', '2023-01-15', '--report', out, '--spread-model', 'roll']);
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain('--spread-model: expected fixed');
