@@ -5,6 +5,7 @@ import { createLogger } from '../logger.js';
 import { engineProbes, startGatewayRuntime } from '../gateway-runtime.js';
 import { engineConsumers, startEngineStatusFeed } from '../engine-status-feed.js';
 import { stageTiming } from '../stage-timing.js';
+import { reportServedModel } from '../served-model-metric.js';
 import { createEngineMetrics } from '../../gateways/http/metrics.js';
 import type { WiringMode } from '../wiring.js';
 import { connectAdapters } from '../wiring.js';
@@ -35,6 +36,7 @@ export async function runEngine(opts: RunOptions): Promise<void> {
   log.info({ assets: cfg.assets.length, bus: adapters.bus.kind, features: adapters.features.kind, timeseries: adapters.timeseries.flavor }, 'engine running');
   // HTTP health/metrics, dashboard and websocket feed (gateway.enabled).
   const gateway = metrics !== undefined ? await startGatewayRuntime(cfg, adapters.bus, engineProbes(cfg, adapters, engine), log, { metrics }) : undefined;
+  if (metrics !== undefined) reportServedModel(metrics, engine.decisions?.model(), cfg.strategy.model);
   const status =
     gateway === undefined
       ? undefined
