@@ -23,3 +23,15 @@ export function refusedSymbolWarnings(bySymbol: Readonly<Record<string, SymbolDe
       ];
     });
 }
+
+/**
+ * A served model (`--model`) trained on bars of the window: its figures there are in-sample, which
+ * a report that reads like any other would hide (a model trained by the backtest itself ends before
+ * the window). Undefined when the ranges do not meet.
+ */
+export function inSampleWarning(model: Readonly<{ name: string; version: number; trainRange: Readonly<{ from: number; to: number }> }>, window: Readonly<{ from: number; to: number }>): string | undefined {
+  const { from, to } = model.trainRange;
+  if (!(from < window.to && to > window.from)) return undefined;
+  const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+  return `model ${model.name}@${model.version} was trained on bars from ${day(from)} to ${day(to)}, which overlaps the window ${day(window.from)} → ${day(window.to)}: its figures there are in-sample; serve a version trained before ${day(window.from)} or give a later --from`;
+}

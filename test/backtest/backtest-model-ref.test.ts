@@ -51,6 +51,16 @@ describe('sextant backtest --model: a registered version served instead of a fre
     expect(prod.model.ref).toBe('direction-mlp@2');
   }, 300_000);
 
+  it('warns in the report (printed on stderr too) when the window lies in the served model\'s training data', async () => {
+    const base = { configFile, symbols: ['BTC/USDT'], timeframe: '1h', data: testDataDir(), capital: 10_000, model: 'direction-mlp@1' };
+    const v1 = await registry.get('direction-mlp@1');
+    const from = v1.trainRange.from + 30 * 86_400_000;
+    const inside = await runBacktest({ ...base, from, to: from + 7 * 86_400_000, report: join(dir, 'in-sample') });
+    expect(inside.warnings.join('\n')).toMatch(/^model direction-mlp@1 was trained on bars from .* which overlaps the window .*: its figures there are in-sample/m);
+    const after = await runBacktest({ ...base, ...window, report: join(dir, 'out-of-sample') });
+    expect(after.warnings.filter((w) => w.includes('in-sample'))).toEqual([]);
+  }, 300_000);
+
   it('says so when the version is not registered, or when strategy.model names one a backtest does not train', async () => {
     const base = { configFile, symbols: ['BTC/USDT'], timeframe: '1h', ...window, data: testDataDir(), capital: 10_000 };
     await expect(runBacktest({ ...base, report: join(dir, 'missing'), model: 'direction-mlp@9' })).rejects.toThrow(/--model direction-mlp@9: not in the model registry/);
