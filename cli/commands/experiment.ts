@@ -23,7 +23,7 @@ import { REGIME_SYMBOLS, REGIME_WINDOWS, windowCoverage } from './regime-windows
 import type { RegimeWindow } from './regime-windows.js';
 import { loadSymbolBars } from './train.js';
 import type { ServedModel } from './experiment-arm.js';
-import { parseSymbols, positive, timeframeArg } from '../option-parsers.js';
+import { parseSymbols, positive, positiveInt, repeatedIn, timeframeArg } from '../option-parsers.js';
 
 const DAY = 86_400_000;
 const YEAR = 365 * DAY;
@@ -305,6 +305,9 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
 /** `regimes` (all five windows) or 1-based window numbers, e.g. `3,4`. */
 function parseWindows(v: string): RegimeWindow[] {
   if (v === 'regimes') return [...REGIME_WINDOWS];
+  // A repeated window ran twice and counted twice in the pooled scores and the wins.
+  const twice = repeatedIn(v.split(',').map((s) => s.trim()));
+  if (twice.length > 0) throw new InvalidArgumentError(`window ${twice.join(', ')} given more than once`);
   return v.split(',').map((s) => {
     const w = REGIME_WINDOWS[Number(s.trim()) - 1];
     if (!/^\d+$/.test(s.trim()) || w === undefined) throw new InvalidArgumentError(`"regimes" or window numbers 1…${REGIME_WINDOWS.length}: ${REGIME_WINDOWS.map((x, i) => `${i + 1} ${x.name}`).join(', ')}`);
@@ -316,6 +319,8 @@ function parseWindows(v: string): RegimeWindow[] {
 function parseArms(v: string): Arm[] {
   const out = v.split(',').map((x) => x.trim());
   for (const a of out) if (!(ARMS as readonly string[]).includes(a)) throw new InvalidArgumentError(`arms are ${ARMS.join(', ')}; got "${a}"`);
+  const twice = repeatedIn(out);
+  if (twice.length > 0) throw new InvalidArgumentError(`${twice.join(', ')} given more than once`);
   return out as Arm[];
 }
 
@@ -344,7 +349,7 @@ export function experimentCommand(configFile: () => string | undefined): Command
       return n;
     }, 24)
     .option('--train-years <years>', 'length of every training range', positive, 3)
-    .option('--epochs <n>', 'MLP epochs per training', (v: string) => Math.round(positive(v)), 20)
+    .option('--epochs <n>', 'MLP epochs per training', positiveInt, 20)
     .option('--capital <amount>', 'starting capital in quote currency', positive, 10_000)
     .option('--data <dir>', 'market-data folder (default: ../shared/data or SEXTANT_DATA_DIR)')
     .option('--warm-start', 'loop arm: challengers start from the champion\'s weights (continual learning; the default config does)')

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { experimentCommand } from '../../cli/commands/experiment.js';
+
+/**
+ * `sextant experiment retrain-vs-frozen --windows 3,3` ran the window twice and pooled its
+ * predictions twice (1090 "scored" out of 545), and `--epochs 0.4` was rounded to 0 epochs.
+ * They are refused as the flag's error, before anything is read or trained.
+ */
+describe('sextant experiment retrain-vs-frozen: option values', () => {
+  const run = (...args: string[]): Promise<unknown> => {
+    const cmd = experimentCommand(() => undefined);
+    // The subcommand was built before: it needs the override itself, or a parse error exits.
+    for (const c of [cmd, ...cmd.commands]) c.exitOverride().configureOutput({ writeErr: () => undefined });
+    return cmd.parseAsync(['retrain-vs-frozen', '--data', '/nonexistent-sextant-data', ...args], { from: 'user' });
+  };
+
+  it('refuses a window or an arm given twice', async () => {
+    await expect(run('--windows', '3,3')).rejects.toThrow("option '--windows <list>' argument '3,3' is invalid. window 3 given more than once");
+    await expect(run('--windows', '3, 3')).rejects.toThrow('window 3 given more than once');
+    await expect(run('--arms', 'frozen,online,frozen')).rejects.toThrow("argument 'frozen,online,frozen' is invalid. frozen given more than once");
+  });
+
+  it('refuses a fractional --epochs instead of rounding it (0.4 became 0 epochs)', async () => {
+    await expect(run('--epochs', '0.4')).rejects.toThrow("option '--epochs <n>' argument '0.4' is invalid. a positive integer");
+  });
+});
