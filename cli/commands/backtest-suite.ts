@@ -100,7 +100,9 @@ export function formatSuite(rows: readonly SuiteRow[]): string {
   const lines = rows.map((r) => {
     const m = r.report;
     const cell = (x: { total_return: number; max_drawdown: number } | undefined): string => (x === undefined ? '—' : `${pct(x.total_return)} / ${pct(x.max_drawdown)}`).padStart(16);
-    return `${r.window.padEnd(30)} ${r.symbols.join(',').padEnd(w)} ${cell(m?.metrics)} ${cell(m?.baselines.buy_and_hold)} ${cell(m?.baselines.grid)}  ${(m === null ? '—' : riskCell(m.risk)).padEnd(17)} ${m?.gaps.length ?? '—'}${r.error !== null ? `  error: ${r.error}` : ''}`;
+    const row = `${r.window.padEnd(30)} ${r.symbols.join(',').padEnd(w)} ${cell(m?.metrics)} ${cell(m?.baselines.buy_and_hold)} ${cell(m?.baselines.grid)}  ${(m === null ? '—' : riskCell(m.risk)).padEnd(17)} ${m?.gaps.length ?? '—'}${r.error !== null ? `  error: ${r.error}` : ''}`;
+    // A symbol that sat the window out is said under it: the symbols column alone read as the suite's choice.
+    return [row, ...r.skipped.map((k) => `${''.padEnd(31)}left out: ${k.symbol} (${k.why})`)].join('\n');
   });
   return [`total return / max drawdown`, head, ...lines].join('\n');
 }
