@@ -6,6 +6,7 @@ import type { EngineCounters } from '../../state/counters.js';
 import type { Bar, Timeframe } from '../../streams/messages/bar.js';
 import { streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
+import type { Subscription } from '../../streams/bus.js';
 import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
 import { readBars } from '../../gateways/historical/bars-csv.js';
 import { mergeByTime } from '../../gateways/historical/merge-by-time.js';
@@ -13,6 +14,7 @@ import { replay } from '../../gateways/replay.js';
 import { startEngine } from '../engine.js';
 import { createLogger } from '../logger.js';
 import { connectAdapters } from '../wiring.js';
+import { claimNamespace } from '../engine-presence.js';
 import type { Adapters } from '../wiring.js';
 import type { Engine } from '../engine.js';
 import { engineConsumers, startEngineStatusFeed } from '../engine-status-feed.js';
@@ -114,6 +116,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   for (const notice of adapters.fallbacks) process.stderr.write(`notice: ${notice}\n`);
   if (opts.embedded === true) process.stderr.write('notice: --embedded: running on in-process adapters only\n');
 
+  // An engine already in this namespace (a demo held open, a `sextant run` on its prefix) would have its streams
+  // deleted under it and share the asset durables: refused, as `sextant run` refuses, before anything is reset.
+  let presence: Subscription;
+  try {
+    presence = await claimNamespace(adapters.bus, subjectsFor(cfg.prefix), log);
+  } catch (e) {
+    await adapters.close();
+    throw e;
+  }
   // Reset the demo namespace: streams, stored rows and features of an earlier run.
   await adapters.bus.deleteStreams(streamSpecs(cfg).map((s) => s.name));
   await adapters.features.clear();
@@ -235,6 +246,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   }
   status?.stop();
   await dash?.gateway.close();
+  presence.unsubscribe();
   await adapters.close();
   if (dash === undefined || opts.hold !== true) printSummary(summary);
   return summary;
