@@ -64,7 +64,8 @@ export type RetrainVsFrozenReport = Readonly<{
   /** The retraining actor's settings in the loop arm (the config's, with the schedule trigger set). */
   loop: Config['retraining'];
   windows: readonly WindowResult[];
-  pooled: Readonly<Record<Arm, ReturnType<typeof pooledScores>>>;
+  /** The arms that were asked for only (an arm not run is absent, not a row of zeros). */
+  pooled: Readonly<Partial<Record<Arm, ReturnType<typeof pooledScores>>>>;
   wins: ReturnType<typeof wins>;
   seconds: number;
 }>;
@@ -275,7 +276,7 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
     settings,
     windows: results,
     loop: loopSettings,
-    pooled: { frozen: pooledScores(results, 'frozen'), online: pooledScores(results, 'online'), loop: pooledScores(results, 'loop') },
+    pooled: Object.fromEntries(settings.arms.map((arm) => [arm, pooledScores(results, arm)])),
     wins: wins(results),
     seconds: Math.round((performance.now() - started) / 1000),
   };
@@ -300,6 +301,16 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
     writeFileSync(join(opts.reportDir, 'report.md'), md);
   }
   return report;
+}
+
+/**
+ * Which windows failed (their error is in the table and the report), or undefined when none did;
+ * the command then exits 1. It exited 0 when every window had failed and nothing was compared.
+ */
+export function failedWindows(windows: readonly WindowResult[]): string | undefined {
+  const failed = windows.filter((w) => w.error !== null);
+  if (failed.length === 0) return undefined;
+  return `${failed.length} of ${windows.length} window${windows.length === 1 ? '' : 's'} failed: ${failed.map((w) => `${w.window}: ${w.error ?? ''}`).join('; ')}`;
 }
 
 /** `regimes` (all five windows) or 1-based window numbers, e.g. `3,4`. */
@@ -374,6 +385,11 @@ export function experimentCommand(configFile: () => string | undefined): Command
         progress: true,
       });
       process.stdout.write(`${formatComparison(r.windows)}\n`);
+      const failed = failedWindows(r.windows);
+      if (failed !== undefined) {
+        process.stderr.write(`sextant: ${failed}\n`);
+        process.exitCode = 1;
+      }
     });
   return cmd;
 }

@@ -136,6 +136,8 @@ function summaryLines(results: readonly WindowResult[]): string[] {
     const p = pooledScores(results, arm);
     return `${arm}: ${p.scored} scored predictions, accuracy ${pct(p.accuracy)}, log loss ${num(p.logLoss, 4)}`;
   });
+  // Without an arm that ran, the lines read "log loss: , tie 0".
+  if (ran.length === 0) return ['no arm ran in any window: nothing to pool or compare'];
   const line = (k: keyof typeof w, what: string): string => `${what}: ${ran.map((arm) => `${arm} ${w[k][arm]}`).join(', ')}, tie ${w[k].tie}`;
   const loop = results.flatMap((r) => (r.arms.loop?.retraining !== undefined ? [r.arms.loop.retraining] : []));
   const sum = (k: 'trainings' | 'promotions' | 'rejections' | 'rollbacks'): number => loop.reduce((s, c) => s + c[k], 0);
