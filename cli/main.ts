@@ -10,6 +10,7 @@ import { trainCommand } from './commands/train.js';
 import { createRetrainingTracker } from '../models/mlflow/retraining-tracker.js';
 import { createLogger } from './logger.js';
 import { nonNegative, parseSymbols, parseTime, positive, timeframeArg } from './option-parsers.js';
+import { MAX_SPREAD_BPS } from '../models/execution/bar-spread.js';
 import { DEFAULT_DEMO_NAMESPACE, demoNamespaceArg } from './commands/demo-namespace.js';
 import { runWiringMode } from './commands/run-mode.js';
 import type { Timeframe } from '../streams/messages/bar.js';
@@ -89,7 +90,11 @@ program
   .option('--strategy <name>', 'the strategy\'s name (its subjects, durables and report; default the config\'s strategy.name)')
   .option('--taker-fee-bps <bps>', 'cost: taker fee in bps (default the config\'s paperVenue)', nonNegative)
   .option('--maker-fee-bps <bps>', 'cost: maker fee in bps', nonNegative)
-  .option('--spread-bps <bps>', 'cost: full spread where no quote gives one (with a bar model: until it has warmed up)', nonNegative)
+  .option('--spread-bps <bps>', `cost: full spread where no quote gives one (with a bar model: until it has warmed up), under ${MAX_SPREAD_BPS}`, (v: string) => {
+    const n = Number(v);
+    if (!(v.trim() !== '' && n >= 0 && n < MAX_SPREAD_BPS)) throw new InvalidArgumentError(`a number ≥ 0 and under ${MAX_SPREAD_BPS} (a half spread under 100 %)`);
+    return n;
+  })
   .option('--spread-model <model>', 'cost: fixed, corwin-schultz[:window] or range-fraction:<fraction>[:window] (spread from the bars)', (v: string) => {
     try {
       return parseSpreadModelFlag(v);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { assetSymbol } from '../streams/messages/common.js';
 import { RiskLimitsSchema } from '../models/risk/risk-limits.js';
+import { MAX_SPREAD_BPS } from '../models/execution/bar-spread.js';
 import { LabelSpecSchema } from '../models/labeling/label-spec.js';
 import { GatewayConfigSchema } from '../gateways/http/gateway-config.js';
 import { MarketDataConfigSchema } from '../gateways/market-data/market-data-config.js';
@@ -150,7 +151,7 @@ export const ConfigSchema = z
         enabled: z.boolean(),
         takerFeeBps: z.number().nonnegative(),
         makerFeeBps: z.number().nonnegative(),
-        spreadBps: z.number().nonnegative(),
+        spreadBps: z.number().nonnegative().lt(MAX_SPREAD_BPS, `under ${MAX_SPREAD_BPS} bps (a half spread under 100 %)`),
         impactCoeff: z.number().nonnegative(),
         maxVolumeShare: z.number().gt(0).max(1),
         /** Order latency in event time (ms): an order meets the market from the first event at or after arrival + latencyMs. */

@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { TimeframeSchema } from '../../streams/messages/bar.js';
 import type { Timeframe } from '../../streams/messages/bar.js';
+import { MAX_SPREAD_BPS } from '../../models/execution/bar-spread.js';
 import type { SpreadModel } from '../../models/execution/bar-spread.js';
 import { emptyWindow, timeFromText } from '../option-parsers.js';
 
@@ -43,7 +44,7 @@ export const BacktestCostsSchema = z
     takerFeeBps: bps,
     makerFeeBps: bps,
     /** Full spread where no quote gives one; with a bar-based `spread` model, until it has warmed up. */
-    spreadBps: bps,
+    spreadBps: bps.lt(MAX_SPREAD_BPS, `under ${MAX_SPREAD_BPS} bps (a half spread under 100 %)`),
     /** How the spread is taken from bars: `fixed` (spreadBps), `range-fraction`, `corwin-schultz`. */
     spread: SpreadSchema,
     impactCoeff: z.number().nonnegative(),

@@ -1,5 +1,5 @@
 import { EwmaVol } from '../features/ewma-vol.js';
-import { createBarSpreadEstimator, validateSpreadModel } from './bar-spread.js';
+import { createBarSpreadEstimator, MAX_SPREAD_BPS, validateSpreadModel } from './bar-spread.js';
 import type { BarSpreadEstimator, SpreadModel } from './bar-spread.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import { fillId } from '../../streams/messages/fill.js';
@@ -153,7 +153,7 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
   };
   if (!(opts.takerFeeBps >= 0 && Number.isFinite(opts.takerFeeBps))) bad('takerFeeBps', opts.takerFeeBps);
   if (!(Number.isFinite(opts.makerFeeBps) && opts.makerFeeBps >= 0)) bad('makerFeeBps', opts.makerFeeBps);
-  if (!(Number.isFinite(opts.spreadBps) && opts.spreadBps >= 0)) bad('spreadBps', opts.spreadBps);
+  if (!(Number.isFinite(opts.spreadBps) && opts.spreadBps >= 0 && opts.spreadBps < MAX_SPREAD_BPS)) bad('spreadBps', opts.spreadBps);
   if (!(Number.isFinite(opts.slippage.impactCoeff) && opts.slippage.impactCoeff >= 0)) bad('slippage.impactCoeff', opts.slippage.impactCoeff);
   if (!(opts.maxVolumeShare > 0 && opts.maxVolumeShare <= 1)) bad('maxVolumeShare', opts.maxVolumeShare);
   const latencyMs = opts.latencyMs ?? 0;
