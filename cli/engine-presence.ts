@@ -4,8 +4,10 @@ import { BusTimeoutError, NoResponderError } from '../streams/errors.js';
 import type { Subjects } from '../streams/subjects.js';
 import type { Logger } from '../state/logger.js';
 
-/** Who holds a namespace: sent as the reply on `<prefix>.engine.presence`. */
-export type EngineIdentity = Readonly<{ pid: number; host: string; startedAt: number }>;
+import type { EngineIdentity } from '../streams/messages/engine-presence.js';
+
+/** Who holds a namespace: sent as the reply on `<prefix>.engine.presence` (schema: streams/messages/engine-presence.ts). */
+export type { EngineIdentity };
 
 /** Another engine already answers in this namespace (same subject prefix). Not retryable: stop it or use another prefix. */
 export class EngineAlreadyRunningError extends Error {

@@ -3,6 +3,7 @@ import { CONTROL_VERBS, ControlArgsSchemas, ControlReplySchema, ControlRequestSc
 import type { ControlVerb } from '../gateways/control/control-messages.js';
 import { BarSchema } from '../streams/messages/bar.js';
 import { DlqEntrySchema } from '../streams/messages/dlq-entry.js';
+import { EngineIdentitySchema, EnginePresenceRequestSchema } from '../streams/messages/engine-presence.js';
 import { FeatureVectorSchema } from '../streams/messages/feature-vector.js';
 import { FillSchema } from '../streams/messages/fill.js';
 import { LabelSchema } from '../streams/messages/label.js';
@@ -25,6 +26,12 @@ const P = PLACEHOLDERS;
 /** `send`: Sextant publishes it; `receive`: Sextant consumes what others publish; `reply`: request/reply served by Sextant. */
 export type Direction = 'send' | 'receive' | 'reply';
 
+/** The requester's reply inbox of a request/reply channel (no address: NATS picks the inbox). */
+export type ReplyChannel = Readonly<{ id: string; title: string; description: string }>;
+
+const CTL_REPLY: ReplyChannel = { id: 'ctlReply', title: 'Control replies', description: "The requester's reply inbox (NATS request/reply): `{ ok: true, result }` or `{ ok: false, error: { code, message } }`." };
+const PRESENCE_REPLY: ReplyChannel = { id: 'enginePresenceReply', title: 'Engine presence replies', description: "The requester's reply inbox: the identity of the engine that holds the namespace." };
+
 export type ChannelSpec = Readonly<{
   id: string;
   /** Built with the engine's subject builder and placeholder tokens. */
@@ -36,8 +43,8 @@ export type ChannelSpec = Readonly<{
   publisher: string;
   direction: Direction;
   message: Readonly<{ name: string; schema: z.ZodType; io?: 'input' | 'output' }>;
-  /** Request/reply only: the reply message. */
-  reply?: Readonly<{ name: string; schema: z.ZodType }>;
+  /** Request/reply only: the reply message, and the (address-less) channel of the requester's inbox it goes to. */
+  reply?: Readonly<{ name: string; schema: z.ZodType; channel: ReplyChannel }>;
 }>;
 
 const ctlRequest = (verb: ControlVerb): z.ZodType => {
@@ -70,6 +77,17 @@ export function channelSpecs(s: Subjects): ChannelSpec[] {
     { id: 'riskState', subject: s.riskState(), title: 'Trading state', description: 'ACTIVE / REDUCING / HALTED changes of the risk actor (core NATS).', stream: null, publisher: 'risk actor', direction: 'send', message: { name: 'RiskState', schema: RiskStateSchema } },
     { id: 'dlq', subject: s.dlq(P.source), title: 'Dead letters', description: 'Refused messages with their reason; `source` is the edge that refused them (asset, strategy, execution, risk, decisions, paper-venue, client, …).', stream: 'DLQ', publisher: 'any edge', direction: 'send', message: { name: 'DlqEntry', schema: DlqEntrySchema } },
   ];
+  specs.push({
+    id: 'enginePresence',
+    subject: s.enginePresence(),
+    title: 'Engine presence',
+    description: 'Core NATS request/reply: a starting engine (`sextant run`, `sextant demo`) asks whether another already answers on its prefix, and is refused if one does; while it runs it answers here itself. Request `{}`; not versioned messages (no `type`, `v`, `id`).',
+    stream: null,
+    publisher: 'engines (`sextant run`, `sextant demo`)',
+    direction: 'reply',
+    message: { name: 'EnginePresenceRequest', schema: EnginePresenceRequestSchema, io: 'input' },
+    reply: { name: 'EngineIdentity', schema: EngineIdentitySchema, channel: PRESENCE_REPLY },
+  });
   for (const verb of CONTROL_VERBS) {
     specs.push({
       id: `ctl${pascal(verb)}`,
@@ -80,7 +98,7 @@ export function channelSpecs(s: Subjects): ChannelSpec[] {
       publisher: 'operators (`sextant ctl`)',
       direction: 'reply',
       message: { name: `Ctl${pascal(verb)}Request`, schema: ctlRequest(verb), io: 'input' },
-      reply: { name: 'CtlReply', schema: ControlReplySchema },
+      reply: { name: 'CtlReply', schema: ControlReplySchema, channel: CTL_REPLY },
     });
   }
   return specs;

@@ -61,6 +61,7 @@ export function asyncApiDocument(opts: Readonly<{ prefix?: string; version?: str
   const messages: Obj = {};
   const schemas: Obj = {};
   const usedParams = new Set<ParamName>();
+  const replyChannels: Obj = {};
 
   const addMessage = (name: string, schema: z.ZodType, io: 'input' | 'output', spec: ChannelSpec): void => {
     if (messages[name] !== undefined) return;
@@ -91,12 +92,14 @@ export function asyncApiDocument(opts: Readonly<{ prefix?: string; version?: str
 
     if (spec.direction === 'reply' && spec.reply !== undefined) {
       addMessage(spec.reply.name, spec.reply.schema, 'output', spec);
+      const rc = spec.reply.channel;
+      replyChannels[rc.id] ??= { address: null, title: rc.title, description: rc.description, messages: { reply: ref(`#/components/messages/${spec.reply.name}`) } };
       operations[spec.id] = {
         action: 'receive',
         channel: ref(`#/channels/${spec.id}`),
         summary: spec.title,
         messages: [ref(`#/channels/${spec.id}/messages/request`)],
-        reply: { channel: ref('#/channels/ctlReply'), messages: [ref('#/channels/ctlReply/messages/reply')] },
+        reply: { channel: ref(`#/channels/${spec.reply.channel.id}`), messages: [ref(`#/channels/${spec.reply.channel.id}/messages/reply`)] },
       };
     } else {
       operations[`${spec.direction}${spec.id.charAt(0).toUpperCase()}${spec.id.slice(1)}`] = {
@@ -107,12 +110,7 @@ export function asyncApiDocument(opts: Readonly<{ prefix?: string; version?: str
       };
     }
   }
-  channels['ctlReply'] = {
-    address: null,
-    title: 'Control replies',
-    description: "The requester's reply inbox (NATS request/reply): `{ ok: true, result }` or `{ ok: false, error: { code, message } }`.",
-    messages: { reply: ref('#/components/messages/CtlReply') },
-  };
+  Object.assign(channels, replyChannels);
 
   return {
     asyncapi: '3.0.0',
@@ -122,7 +120,7 @@ export function asyncApiDocument(opts: Readonly<{ prefix?: string; version?: str
       description: [
         `Subjects and v1 message schemas of the Sextant trading engine on NATS, generated from the zod schemas by \`npm run asyncapi\` (client/asyncapi.ts); do not edit by hand.`,
         `The subject prefix is \`${prefix}\` by default (config \`prefix\`); JetStream stream names take config \`streamNamePrefix\` in front.`,
-        'Every message carries `type`, `v`, a deterministic `id` (published as Nats-Msg-Id on JetStream subjects) and `ts` (event time, ms since epoch). Ordering is per asset.',
+        'Every message but the engine presence request and reply carries `type`, `v`, a deterministic `id` (published as Nats-Msg-Id on JetStream subjects) and `ts` (event time, ms since epoch). Ordering is per asset.',
         'Only `execOrder` is actionable. Consumers: see `sextant/client` (subscribeOrders, subscribePredictions, publishFill).',
       ].join('\n'),
     },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { claimNamespace, EngineAlreadyRunningError } from '../../cli/engine-presence.js';
 import { silentLogger } from '../../state/logger.js';
+import { EngineIdentitySchema } from '../../streams/messages/engine-presence.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { subjectsFor } from '../../streams/subjects.js';
@@ -20,6 +21,14 @@ describe('one engine per namespace (sextant run)', () => {
     const again = await claimNamespace(bus, subjectsFor('sxa'), silentLogger);
     again.unsubscribe();
     other.unsubscribe();
+  });
+
+  it('answers with the EngineIdentity of docs/asyncapi.yaml (channel enginePresence)', async () => {
+    const bus = createMemoryBus();
+    const held = await claimNamespace(bus, subjectsFor('sxc'), silentLogger, () => Date.UTC(2026, 0, 2));
+    const reply = JSON.parse(new TextDecoder().decode(await bus.request(subjectsFor('sxc').enginePresence(), new TextEncoder().encode('{}'), 1000))) as unknown;
+    expect(EngineIdentitySchema.parse(reply)).toEqual({ pid: process.pid, host: expect.any(String), startedAt: Date.UTC(2026, 0, 2) });
+    held.unsubscribe();
   });
 
   it('does so across two connections to a real NATS server', async () => {

@@ -56,6 +56,7 @@ describe('docs/asyncapi.yaml', () => {
       'sx.model.{name}.{event}',
       'sx.risk.state',
       'sx.dlq.{source}',
+      'sx.engine.presence',
       ...CONTROL_VERBS.map((v) => `sx.ctl.${v}`),
     ]) {
       expect(addresses).toContain(a);
