@@ -3,7 +3,7 @@ import type { PerformanceMetrics } from '../../models/backtest/performance-metri
 import type { OpenPosition, PositionPoint, Positions } from '../../models/backtest/positions.js';
 import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
 import type { RiskOverWindow } from '../../models/risk/risk-over-window.js';
-import { COLORS, day, drawdownOf, metricsTable, money, REPORT_CSS } from './report-parts.js';
+import { COLORS, day, drawdownOf, metricsTable, money, price, REPORT_CSS } from './report-parts.js';
 import type { EquityPoints } from './report-parts.js';
 import { escapeHtml, svgLineChart } from './svg-chart.js';
 import type { ChartMarker, ChartSeries } from './svg-chart.js';
@@ -81,7 +81,7 @@ export function writeBacktestReport(dir: string, report: BacktestReport, curves:
     .join('\n');
   const tradeRows = trades
     .slice(0, 500)
-    .map((t) => `<tr><td>${escapeHtml(t.symbol)}</td><td>${t.side}</td><td>${new Date(t.entryTs).toISOString()}</td><td>${new Date(t.exitTs).toISOString()}</td><td>${t.qty.toPrecision(4)}</td><td>${t.entryPrice.toFixed(4)}</td><td>${t.exitPrice.toFixed(4)}</td><td>${t.pnl.toFixed(2)}</td></tr>`)
+    .map((t) => `<tr><td>${escapeHtml(t.symbol)}</td><td>${t.side}</td><td>${new Date(t.entryTs).toISOString()}</td><td>${new Date(t.exitTs).toISOString()}</td><td>${t.qty.toPrecision(4)}</td><td>${price(t.entryPrice)}</td><td>${price(t.exitPrice)}</td><td>${t.pnl.toFixed(2)}</td></tr>`)
     .join('\n');
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sextant backtest ${escapeHtml(report.symbols.join(', '))} ${escapeHtml(report.window.from.slice(0, 10))} → ${escapeHtml(report.window.to.slice(0, 10))}</title>

@@ -11,6 +11,8 @@ export const REPORT_CSS =
 export const COLORS = ['#1f77b4', '#2ca02c', '#d62728', '#9467bd'];
 export const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 export const money = (x: number): string => x.toFixed(0);
+/** A price: four decimals from 1 up, six significant digits below (PEPE's 0.00000763 read 0.0000). */
+export const price = (x: number): string => (Math.abs(x) >= 1 ? x.toFixed(4) : x.toPrecision(6));
 export const pct = (x: number | null): string => (x === null ? '—' : `${(100 * x).toFixed(2)}%`);
 export const num = (x: number | null): string => (x === null ? '—' : x.toFixed(3));
 
