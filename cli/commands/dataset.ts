@@ -128,8 +128,32 @@ function tooFewBars(e: unknown, opts: DatasetExportCliOptions, loaded: readonly 
   );
 }
 
-/** `sextant dataset export`: runs the export and prints where it went and its row counts. */
-export async function runDatasetExport(opts: DatasetExportCliOptions, openStore?: OpenSampleStore, write: (s: string) => void = (s) => process.stdout.write(s)): Promise<ExportResult> {
+/**
+ * One line per symbol whose bars start or end inside the `--from`/`--to` window (a bar or more
+ * in), naming its first or last bar there. A `--to` past the data's end exported a handful of
+ * test rows, and metadata.json recorded the window asked for, without a word.
+ */
+export function windowEdgeWarnings(loaded: readonly SymbolBars[], o: Readonly<{ from?: number | undefined; to?: number | undefined; barMs: number; tf: string }>): string[] {
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  return loaded.flatMap(({ symbol, bars }) => {
+    const first = bars[0]?.ts;
+    const last = bars.at(-1)?.ts;
+    if (first === undefined || last === undefined) return [];
+    const clauses = [
+      ...(o.from !== undefined && first - o.from >= o.barMs ? [`first bar ${iso(first)}, ${Math.round((first - o.from) / o.barMs)} bars after --from ${iso(o.from)}`] : []),
+      ...(o.to !== undefined && o.to - last > o.barMs ? [`last bar ${iso(last)}, ${Math.round((o.to - last) / o.barMs) - 1} bars before --to ${iso(o.to)}`] : []),
+    ];
+    return clauses.length === 0 ? [] : [`${symbol}: its ${o.tf} bars do not cover the window: ${clauses.join('; ')}`];
+  });
+}
+
+/** `sextant dataset export`: runs the export and prints where it went and its row counts (warnings on `warn`, stderr by default). */
+export async function runDatasetExport(
+  opts: DatasetExportCliOptions,
+  openStore?: OpenSampleStore,
+  write: (s: string) => void = (s) => process.stdout.write(s),
+  warn: (s: string) => void = (s) => process.stderr.write(s),
+): Promise<ExportResult> {
   const empty = emptyWindow(opts.from, opts.to);
   if (empty !== undefined) throw new InvalidArgumentError(empty);
   const target = await exportTargetProblem(opts);
@@ -159,6 +183,8 @@ export async function runDatasetExport(opts: DatasetExportCliOptions, openStore?
       progress,
     });
     bar?.stop();
+    const barMs = TIMEFRAME_MS[parseTimeframe(opts.timeframe)];
+    for (const w of windowEdgeWarnings(loaded ?? [], { from: opts.from, to: opts.to, barMs, tf: opts.timeframe })) warn(`warning: ${w}\n`);
     const m = r.metadata;
     write(`${r.reused ? 'unchanged, same rows and config as' : 'wrote'} ${r.dir}\n`);
     write(`rows: train ${m.splits.train.rows}, validation ${m.splits.validation.rows}, test ${m.splits.test.rows} (purged ${m.split.dropped.purged}, embargoed ${m.split.dropped.embargoed}); content ${m.contentHash.slice(0, 16)}\n`);
