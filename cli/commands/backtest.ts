@@ -483,6 +483,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     model: { ref: `${model.name}@${model.version}`, trainRange: { from: iso(model.trainRange.from), to: iso(model.trainRange.to) }, testAccuracy: model.metrics['test_accuracy'] ?? null, testLogLoss: model.metrics['test_log_loss'] ?? null },
     costs: { ...cfg.paperVenue },
     execution: { ...cfg.execution },
+    riskLimits: { ...cfg.risk.limits },
     // `refused`: input the asset actors refused, by reason (a bar two files both hold is a DUPLICATE).
     // `ticks`: the trades and quotes replayed (warm-up included), when tick files were given.
     counts: stats === undefined ? {} : { ...stats, bars: bars.length, ...(ticks.length > 0 ? { ticks: { ...tickCounts } } : {}), refused: { ...refused } },

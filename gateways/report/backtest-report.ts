@@ -22,6 +22,8 @@ export type BacktestReport = Readonly<{
   model: Readonly<{ ref: string; trainRange: Readonly<{ from: string; to: string }>; testAccuracy: number | null; testLogLoss: number | null }>;
   costs: Readonly<Record<string, unknown>>;
   execution: Readonly<Record<string, unknown>>;
+  /** The risk actor's limits the run used (`risk.limits` of the config, allowlist set to the symbols): a breach halts it. */
+  riskLimits: Readonly<Record<string, unknown>>;
   counts: Readonly<Record<string, unknown>>;
   /** Holes in the bars of the window (the data has documented gaps), per symbol. */
   gaps: readonly Readonly<{ symbol: string; from: string; to: string; missingBars: number }>[];
@@ -102,8 +104,8 @@ ${report.positions.length === 0 ? '<p>flat at the end of the window</p>' : `<tab
 ${report.risk.transitions.length === 0 ? '' : `<table class="risk"><thead><tr><th>event time</th><th>from</th><th>to</th><th>reason</th></tr></thead><tbody>${report.risk.transitions.map((t) => `<tr><td>${escapeHtml(t.at)}</td><td>${t.previous}</td><td>${t.state}</td><td>${escapeHtml(t.reason)}</td></tr>`).join('')}</tbody></table>`}
 <h2>Data gaps (${report.gaps.length})</h2>
 ${report.gaps.length === 0 ? '<p>none in this window</p>' : `<table class="gaps"><thead><tr><th>symbol</th><th>last bar before</th><th>first bar after</th><th>missing bars</th></tr></thead><tbody>${report.gaps.map((g) => `<tr><td>${escapeHtml(g.symbol)}</td><td>${escapeHtml(g.from)}</td><td>${escapeHtml(g.to)}</td><td>${g.missingBars}</td></tr>`).join('')}</tbody></table>`}
-<h2>Costs and execution</h2>
-<pre>${escapeHtml(JSON.stringify({ costs: report.costs, execution: report.execution, counts: report.counts }, null, 2))}</pre>
+<h2>Costs, execution and risk limits</h2>
+<pre>${escapeHtml(JSON.stringify({ costs: report.costs, execution: report.execution, riskLimits: report.riskLimits, counts: report.counts }, null, 2))}</pre>
 <h2>Trades (${trades.length}${trades.length > 500 ? ', first 500 shown' : ''})</h2>
 <table class="trades"><thead><tr><th>symbol</th><th>side</th><th>entry</th><th>exit</th><th>qty</th><th>entry price</th><th>exit price</th><th>pnl</th></tr></thead><tbody>
 ${tradeRows}

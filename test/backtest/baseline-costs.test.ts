@@ -17,7 +17,7 @@ describe('the baselines pay the costs the strategy pays', () => {
 
   it('trade through the paper venue the config sets up (latency and spread model included), with the backtest costs over it', async () => {
     const configFile = join(dir, 'config.yaml');
-    writeFileSync(configFile, 'paperVenue:\n  enabled: true\n  takerFeeBps: 7\n  makerFeeBps: 1\n  spreadBps: 6\n  impactCoeff: 0.8\n  maxVolumeShare: 0.05\n  latencyMs: 120000\n  spreadModel: { kind: corwin-schultz, window: 12 }\n');
+    writeFileSync(configFile, 'paperVenue:\n  enabled: true\n  takerFeeBps: 7\n  makerFeeBps: 1\n  spreadBps: 6\n  impactCoeff: 0.8\n  maxVolumeShare: 0.05\n  latencyMs: 120000\n  spreadModel: { kind: corwin-schultz, window: 12 }\nrisk:\n  limits:\n    maxDrawdown: 3000\n    maxDailyLoss: 1000\n');
     let seen: PaperVenueOptions | undefined;
     let warmup: readonly Bar[] | undefined;
     const report = await runBacktest({
@@ -37,6 +37,8 @@ describe('the baselines pay the costs the strategy pays', () => {
     });
     const costs = { enabled: true, takerFeeBps: 9, makerFeeBps: 1, spreadBps: 6, impactCoeff: 0.8, maxVolumeShare: 0.05, latencyMs: 120_000, spreadModel: { kind: 'corwin-schultz', window: 12 }, quoteMaxAgeMs: 60_000 };
     expect(report.costs).toEqual(costs);
+    // The risk limits it ran under (from the config file, allowlist set to the symbols) are in the report too.
+    expect(report.riskLimits).toMatchObject({ maxDrawdown: 3000, maxDailyLoss: 1000, allowlist: ['BTC/USDT'] });
     // The strategy's venue is built from the same function (cli/decisions.ts), on the same config.
     expect(seen).toEqual(paperVenueOptions({ venue: 'binance', paperVenue: { ...costs, spreadModel: { kind: 'corwin-schultz', window: 12 } } }, HOUR));
     expect(seen).toMatchObject({ takerFeeBps: 9, latencyMs: 120_000, spreadModel: { kind: 'corwin-schultz', window: 12 }, maxGapMs: 1.5 * HOUR });

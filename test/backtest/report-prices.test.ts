@@ -35,6 +35,7 @@ describe("the report's trades table", () => {
       model: { ref: 'direction-mlp@1', trainRange: { from: '2021-01-01T00:00:00.000Z', to: '2024-01-01T00:00:00.000Z' }, testAccuracy: null, testLogLoss: null },
       costs: {},
       execution: {},
+      riskLimits: {},
       counts: {},
       gaps: [],
       metrics,
