@@ -313,6 +313,17 @@ export function failedWindows(windows: readonly WindowResult[]): string | undefi
   return `${failed.length} of ${windows.length} window${windows.length === 1 ? '' : 's'} failed: ${failed.map((w) => `${w.window}: ${w.error ?? ''}`).join('; ')}`;
 }
 
+/**
+ * A flag given for an arm that `--arms` leaves out, or undefined (`given(key)`: the user set
+ * option `key`). `--no-warm-start` without the loop arm, or `--retrain-every` with the frozen arm
+ * alone, changed nothing and said nothing.
+ */
+export function armFlagProblem(arms: readonly Arm[], given: (key: string) => boolean): string | undefined {
+  if (given('warmStart') && !arms.includes('loop')) return `--warm-start and --no-warm-start go with the loop arm; --arms ${arms.join(',')} does not run it`;
+  if (given('retrainEvery') && !arms.includes('online') && !arms.includes('loop')) return `--retrain-every goes with the online or loop arm; --arms ${arms.join(',')} runs neither`;
+  return undefined;
+}
+
 /** `regimes` (all five windows) or 1-based window numbers, e.g. `3,4`. */
 function parseWindows(v: string): RegimeWindow[] {
   if (v === 'regimes') return [...REGIME_WINDOWS];
@@ -366,7 +377,9 @@ export function experimentCommand(configFile: () => string | undefined): Command
     .option('--warm-start', 'loop arm: challengers start from the champion\'s weights (continual learning; the default config does)')
     .option('--no-warm-start', 'loop arm: challengers are fitted from scratch on the recent labeled predictions')
     .option('--report <dir>', 'folder for report.json and report.md')
-    .action(async (o: { windows: RegimeWindow[]; symbols: string[]; timeframe: string; arms: Arm[]; retrainEvery: number; embargo: number; trainYears: number; epochs: number; capital: number; warmStart?: boolean; data?: string; report?: string }) => {
+    .action(async (o: { windows: RegimeWindow[]; symbols: string[]; timeframe: string; arms: Arm[]; retrainEvery: number; embargo: number; trainYears: number; epochs: number; capital: number; warmStart?: boolean; data?: string; report?: string }, sub: Command) => {
+      const armProblem = armFlagProblem(o.arms, (key) => sub.getOptionValueSource(key) === 'cli');
+      if (armProblem !== undefined) throw new InvalidArgumentError(armProblem);
       const file = configFile();
       const r = await runRetrainVsFrozen({
         ...(file !== undefined ? { configFile: file } : {}),

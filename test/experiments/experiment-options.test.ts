@@ -4,7 +4,8 @@ import { experimentCommand } from '../../cli/commands/experiment.js';
 /**
  * `sextant experiment retrain-vs-frozen --windows 3,3` ran the window twice and pooled its
  * predictions twice (1090 "scored" out of 545), and `--epochs 0.4` was rounded to 0 epochs.
- * They are refused as the flag's error, before anything is read or trained.
+ * `--no-warm-start` without the loop arm and `--retrain-every` with the frozen arm alone were
+ * dropped. They are refused as the flag's error, before anything is read or trained.
  */
 describe('sextant experiment retrain-vs-frozen: option values', () => {
   const run = (...args: string[]): Promise<unknown> => {
@@ -18,6 +19,15 @@ describe('sextant experiment retrain-vs-frozen: option values', () => {
     await expect(run('--windows', '3,3')).rejects.toThrow("option '--windows <list>' argument '3,3' is invalid. window 3 given more than once");
     await expect(run('--windows', '3, 3')).rejects.toThrow('window 3 given more than once');
     await expect(run('--arms', 'frozen,online,frozen')).rejects.toThrow("argument 'frozen,online,frozen' is invalid. frozen given more than once");
+  });
+
+  it('refuses a flag for an arm that --arms leaves out (it was dropped)', async () => {
+    await expect(run('--arms', 'frozen', '--no-warm-start')).rejects.toThrow('--warm-start and --no-warm-start go with the loop arm; --arms frozen does not run it');
+    await expect(run('--arms', 'frozen,online', '--warm-start')).rejects.toThrow('--arms frozen,online does not run it');
+    await expect(run('--arms', 'frozen', '--retrain-every', '7')).rejects.toThrow('--retrain-every goes with the online or loop arm; --arms frozen runs neither');
+    // With the arm it goes with, the run goes ahead (and fails on the missing data folder).
+    await expect(run('--arms', 'loop', '--no-warm-start')).rejects.toThrow(/nonexistent-sextant-data/);
+    await expect(run('--arms', 'online', '--retrain-every', '7')).rejects.toThrow(/nonexistent-sextant-data/);
   });
 
   it('refuses a fractional --epochs instead of rounding it (0.4 became 0 epochs)', async () => {
