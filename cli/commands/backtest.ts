@@ -218,12 +218,19 @@ export const trainingDirOf = (data: string, base: Config): string => (statSync(d
 export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport> {
   if (opts.model !== undefined) {
     const ref = opts.model;
+    // The ref comes from --model or a spec's `model:`: the error names both.
+    const named = `--model (or a spec's \`model:\`) ${ref}`;
+    try {
+      parseModelRef(ref);
+    } catch (e) {
+      throw new InvalidArgumentError(`${named}: ${(e as Error).message}; give name, name@version or name@alias`);
+    }
     const served = { ...opts, strategy: { ...opts.strategy, model: ref } };
     if (opts.registry !== undefined) return runBacktest({ ...served, model: undefined });
     const registry = await openPgRegistry(loadConfig({ file: opts.configFile }));
     try {
       await registry.get(ref).catch((e: unknown) => {
-        throw e instanceof ModelNotFoundError ? new InvalidArgumentError(`--model ${ref}: not in the model registry (${e.message}); \`sextant ctl model list\` lists what is`) : e;
+        throw e instanceof ModelNotFoundError ? new InvalidArgumentError(`${named}: not in the model registry (${e.message}); \`sextant ctl model list\` lists what is`) : e;
       });
       return await runBacktest({ ...served, model: undefined, registry });
     } finally {

@@ -63,7 +63,8 @@ describe('sextant backtest --model: a registered version served instead of a fre
 
   it('says so when the version is not registered, or when strategy.model names one a backtest does not train', async () => {
     const base = { configFile, symbols: ['BTC/USDT'], timeframe: '1h', ...window, data: testDataDir(), capital: 10_000 };
-    await expect(runBacktest({ ...base, report: join(dir, 'missing'), model: 'direction-mlp@9' })).rejects.toThrow(/--model direction-mlp@9: not in the model registry/);
+    await expect(runBacktest({ ...base, report: join(dir, 'missing'), model: 'direction-mlp@9' })).rejects.toThrow("--model (or a spec's `model:`) direction-mlp@9: not in the model registry");
+    await expect(runBacktest({ ...base, report: join(dir, 'bad-ref'), model: 'direction-mlp@@9' })).rejects.toThrow(/^--model \(or a spec's `model:`\) direction-mlp@@9: bad version or alias/);
     await expect(runBacktest({ ...base, report: join(dir, 'strategy'), strategy: { model: 'direction-mlp@3' } })).rejects.toThrow(/give --model direction-mlp@3/);
   }, 300_000);
 });
