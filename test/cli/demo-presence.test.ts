@@ -10,13 +10,15 @@ import { createNatsBus } from '../../streams/nats-bus.js';
 import { streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { NATS_URL } from '../decision/engine-run.js';
+import { dropSchema } from '../support/pg.js';
 
 // Real NATS JetStream (and the demo's Redis and PostgreSQL); fails, never skips, when one is down.
 describe('sextant demo in a namespace an engine already holds', () => {
   it('is refused before it resets anything: the holder keeps its streams', async () => {
     const ns = `qp${randomUUID().replaceAll('-', '').slice(0, 8)}`;
     const prefix = `sx${ns}`;
-    const specs = streamSpecs({ ...loadConfig({ env: {} }), prefix, streamNamePrefix: `${ns.toUpperCase()}_` }, { storage: 'memory' });
+    const cfg = loadConfig(); // as the demo reads it (DATABASE_URL …)
+    const specs = streamSpecs({ ...cfg, prefix, streamNamePrefix: `${ns.toUpperCase()}_` }, { storage: 'memory' });
     const holder = await createNatsBus({ url: NATS_URL, name: 'demo-presence-holder', connectTimeoutMs: 3000 });
     try {
       await holder.ensureStreams(specs);
@@ -36,6 +38,8 @@ describe('sextant demo in a namespace an engine already holds', () => {
     } finally {
       await holder.deleteStreams(specs.map((s) => s.name));
       await holder.close();
+      // The demo's adapters migrate the namespace's schema before it is refused.
+      await dropSchema(cfg.postgres.url, `sextant_${ns}`);
     }
   }, 60_000);
 });
