@@ -126,6 +126,7 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
   const barMs = TIMEFRAME_MS[tf];
   const base = loadConfig({ file: opts.configFile });
   const dataDir = requireDataDir(opts.data ?? base.data.dir);
+  if (opts.reportDir !== undefined) reportFolder(opts.reportDir);
   const settings = {
     retrainEveryDays: opts.retrainEveryDays ?? 14,
     embargoHours: opts.embargoHours ?? 24,
@@ -301,6 +302,20 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
     writeFileSync(join(opts.reportDir, 'report.md'), md);
   }
   return report;
+}
+
+/**
+ * Makes the `--report` folder before any window runs, or throws an InvalidArgumentError naming
+ * it: a `--report` that is a file (or under one) failed after every window had run, with a bare
+ * "EEXIST: file already exists, mkdir …", and the table was never printed.
+ */
+function reportFolder(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new InvalidArgumentError(`--report ${dir}: cannot make the folder (${code}${code === 'EEXIST' || code === 'ENOTDIR' ? ': a file is in the way' : ''}); give another folder`);
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -31,6 +31,19 @@ describe('sextant experiment retrain-vs-frozen: failed windows', () => {
     expect(failedWindows([w('a', null), w('b', 'boom')])).toBe('1 of 2 windows failed: b: boom');
     expect(formatComparison([w('b', 'boom')])).toContain('no arm ran in any window: nothing to pool or compare');
     expect(formatComparison([w('b', 'boom')])).not.toContain(', tie');
+  });
+
+  it('refuses a --report that is a file before running any window (it failed at the end with a bare EEXIST)', async () => {
+    const file = join(root, 'a-file');
+    await writeFile(file, 'keep me');
+    const progress: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => progress.push(String(s)) > 0);
+    const run = (report: string): Promise<unknown> =>
+      experimentCommand(() => undefined).parseAsync(['retrain-vs-frozen', '--data', testDataDir(), '--windows', '3', '--symbols', 'BTC/USDT', '--arms', 'frozen', '--epochs', '1', '--report', report], { from: 'user' });
+    await expect(run(file)).rejects.toThrow(`--report ${file}: cannot make the folder (EEXIST: a file is in the way); give another folder`);
+    await expect(run(join(file, 'sub'))).rejects.toThrow('(ENOTDIR: a file is in the way)');
+    expect(progress.join('')).not.toMatch(/crash month/); // no window ran
+    expect(await readFile(file, 'utf8')).toBe('keep me');
   });
 
   it('exits 1 and says so on stderr when a window failed; report.json pools only the arms asked for', async () => {
