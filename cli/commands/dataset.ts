@@ -186,6 +186,11 @@ export async function runDatasetExport(
     const barMs = TIMEFRAME_MS[parseTimeframe(opts.timeframe)];
     for (const w of windowEdgeWarnings(loaded ?? [], { from: opts.from, to: opts.to, barMs, tf: opts.timeframe })) warn(`warning: ${w}\n`);
     const m = r.metadata;
+    // The creation time is not part of what makes two exports equal: a re-export keeps the
+    // existing version and its metadata.json, and --created-at was dropped without a word.
+    if (r.reused && opts.createdAt !== undefined && m.createdAt !== opts.createdAt) {
+      warn(`warning: --created-at ${opts.createdAt} not recorded: ${r.dir} holds the same rows and config and keeps its metadata.json (createdAt ${m.createdAt ?? 'none'})\n`);
+    }
     write(`${r.reused ? 'unchanged, same rows and config as' : 'wrote'} ${r.dir}\n`);
     write(`rows: train ${m.splits.train.rows}, validation ${m.splits.validation.rows}, test ${m.splits.test.rows} (purged ${m.split.dropped.purged}, embargoed ${m.split.dropped.embargoed}); content ${m.contentHash.slice(0, 16)}\n`);
     write(`${JSON.stringify({ dir: r.dir, version: r.version, reused: r.reused, rows: m.rows, contentHash: m.contentHash, configHash: m.configHash })}\n`);
