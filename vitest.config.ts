@@ -1,6 +1,10 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // The tests import `sextant/client` from its source; the package's own entry (the build under
+  // dist/) is checked from plain Node by test/client/package-entry.test.ts.
+  resolve: { alias: { 'sextant/client': fileURLToPath(new URL('./client/mod.ts', import.meta.url)) } },
   test: {
     include: ['test/**/*.test.ts'],
     // Generous: several suites train a model or start CLI processes, and CI machines are shared;
