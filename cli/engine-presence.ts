@@ -53,3 +53,16 @@ export async function claimNamespace(bus: Requester & Responder, subjects: Subje
   const identity: EngineIdentity = { pid: process.pid, host: hostname(), startedAt: now() };
   return bus.serve(subject, () => enc.encode(JSON.stringify(identity)));
 }
+
+/**
+ * {@link claimNamespace} for a command that has connected its adapters: a refused claim closes
+ * them before it is rethrown, so the refused process exits without open connections.
+ */
+export async function claimNamespaceOrClose(adapters: Readonly<{ bus: Requester & Responder; close(): Promise<void> }>, subjects: Subjects, log: Logger): Promise<Subscription> {
+  try {
+    return await claimNamespace(adapters.bus, subjects, log);
+  } catch (e) {
+    await adapters.close();
+    throw e;
+  }
+}

@@ -6,7 +6,6 @@ import type { EngineCounters } from '../../state/counters.js';
 import type { Bar, Timeframe } from '../../streams/messages/bar.js';
 import { streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
-import type { Subscription } from '../../streams/bus.js';
 import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
 import { readBars } from '../../gateways/historical/bars-csv.js';
 import { mergeByTime } from '../../gateways/historical/merge-by-time.js';
@@ -14,7 +13,7 @@ import { replay } from '../../gateways/replay.js';
 import { startEngine } from '../engine.js';
 import { createLogger } from '../logger.js';
 import { connectAdapters } from '../wiring.js';
-import { claimNamespace } from '../engine-presence.js';
+import { claimNamespaceOrClose } from '../engine-presence.js';
 import type { Adapters } from '../wiring.js';
 import type { Engine } from '../engine.js';
 import { engineConsumers, startEngineStatusFeed } from '../engine-status-feed.js';
@@ -118,13 +117,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
 
   // An engine already in this namespace (a demo held open, a `sextant run` on its prefix) would have its streams
   // deleted under it and share the asset durables: refused, as `sextant run` refuses, before anything is reset.
-  let presence: Subscription;
-  try {
-    presence = await claimNamespace(adapters.bus, subjectsFor(cfg.prefix), log);
-  } catch (e) {
-    await adapters.close();
-    throw e;
-  }
+  const presence = await claimNamespaceOrClose(adapters, subjectsFor(cfg.prefix), log);
   // Reset the demo namespace: streams, stored rows and features of an earlier run.
   await adapters.bus.deleteStreams(streamSpecs(cfg).map((s) => s.name));
   await adapters.features.clear();

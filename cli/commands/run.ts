@@ -9,8 +9,7 @@ import { reportServedModel } from '../served-model-metric.js';
 import { createEngineMetrics } from '../../gateways/http/metrics.js';
 import type { WiringMode } from '../wiring.js';
 import { connectAdapters } from '../wiring.js';
-import { claimNamespace } from '../engine-presence.js';
-import type { Subscription } from '../../streams/bus.js';
+import { claimNamespaceOrClose } from '../engine-presence.js';
 import { subjectsFor } from '../../streams/subjects.js';
 
 export type RunOptions = Readonly<{ configFile?: string; mode: WiringMode }>;
@@ -23,13 +22,7 @@ export async function runEngine(opts: RunOptions): Promise<void> {
   const adapters = await connectAdapters(cfg, opts.mode, log, clock);
   for (const notice of adapters.fallbacks) process.stderr.write(`notice: ${notice}\n`);
   // A second engine on this prefix would share the durables and the account's risk state: refused.
-  let presence: Subscription;
-  try {
-    presence = await claimNamespace(adapters.bus, subjectsFor(cfg.prefix), log);
-  } catch (e) {
-    await adapters.close();
-    throw e;
-  }
+  const presence = await claimNamespaceOrClose(adapters, subjectsFor(cfg.prefix), log);
   // The gateway's metrics exist before the engine, so that its stages are timed from the start.
   const metrics = cfg.gateway.enabled ? createEngineMetrics() : undefined;
   const engine = await startEngine(cfg, adapters, clock, log, { trainingClock: clock, ...(metrics === undefined ? {} : { stages: stageTiming(metrics), counts: metrics }) });
