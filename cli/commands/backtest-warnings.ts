@@ -35,3 +35,13 @@ export function inSampleWarning(model: Readonly<{ name: string; version: number;
   const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
   return `model ${model.name}@${model.version} was trained on bars from ${day(from)} to ${day(to)}, which overlaps the window ${day(window.from)} → ${day(window.to)}: its figures there are in-sample; serve a version trained before ${day(window.from)} or give a later --from`;
 }
+
+/**
+ * Orders went to the paper venue and none filled: every one expired first. Most often a latency
+ * (`costs.latencyMs`) at or past the orders' time-to-live, or a volume cap too small to fill
+ * anything; a report of zero trades would otherwise read as a strategy that decided nothing.
+ */
+export function unfilledWarning(stats: Readonly<{ orders: number; fills: number; expired: number }>, venue: Readonly<{ latencyMs: number; maxVolumeShare: number }>): string | undefined {
+  if (!(stats.orders > 0 && stats.fills === 0)) return undefined;
+  return `none of the ${stats.orders} orders filled (${stats.expired} expired unfilled): check costs.latencyMs (${venue.latencyMs} ms) against the orders' time-to-live and costs.maxVolumeShare (${venue.maxVolumeShare})`;
+}
