@@ -86,6 +86,8 @@ export type DecisionDeps = Readonly<{
   decideFrom?: number;
   /** The engine's counters: each refused external fill is counted in `refused` by its reason. */
   counters?: EngineCounters;
+  /** The registry is the in-process one (no PostgreSQL): it starts empty and `sextant train` cannot reach it. */
+  registryInMemory?: boolean;
 }>;
 
 /**
@@ -161,6 +163,17 @@ async function primeWindows(deps: DecisionDeps, cfg: Config, strategy: StrategyC
 }
 
 /**
+ * Why an engine without its model decides nothing, and what to do. `sextant train --promote`
+ * registers in PostgreSQL: it cannot help an engine on the in-process registry, which starts empty
+ * (`sextant demo --embedded` trains and registers its model in the process instead).
+ */
+export function noModelMessage(model: string, registryInMemory: boolean): string {
+  return registryInMemory
+    ? `no model ${model} in the in-process registry (no PostgreSQL: it starts empty, and \`sextant train --promote\` registers in PostgreSQL, which this engine does not use; run with PostgreSQL, or \`sextant demo --embedded\`, which trains its own): decisions are off, features only`
+    : `no model ${model} in the registry (train one with \`sextant train --promote\`): decisions are off, features only`;
+}
+
+/**
  * Builds the decision path of the configured strategy: the served model from the registry on
  * ONNX Runtime, the execution policy, the risk actor (state from its store), the paper venue,
  * and the sequencer that feeds them the asset actors' events in event-time order. Returns
@@ -174,7 +187,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
     version = await deps.registry.get(cfg.strategy.model);
   } catch (e) {
     if (!(e instanceof ModelNotFoundError)) throw e;
-    log.warn({ model: cfg.strategy.model }, `no model ${cfg.strategy.model} in the registry (train one with \`sextant train --promote\`): decisions are off, features only`);
+    log.warn({ model: cfg.strategy.model }, noModelMessage(cfg.strategy.model, deps.registryInMemory === true));
     return undefined;
   }
   let model = await loadModel(deps, cfg, version);

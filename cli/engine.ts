@@ -136,6 +136,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
             ...(opts.counts !== undefined ? { counts: opts.counts } : {}),
             ...(opts.decideFrom !== undefined ? { decideFrom: opts.decideFrom } : {}),
             counters,
+            registryInMemory: store.flavor === 'memory',
           },
           cfg,
         )
