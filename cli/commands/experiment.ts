@@ -278,7 +278,7 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
     windows: results,
     loop: loopSettings,
     pooled: Object.fromEntries(settings.arms.map((arm) => [arm, pooledScores(results, arm)])),
-    wins: wins(results),
+    wins: wins(results, settings.arms),
     seconds: Math.round((performance.now() - started) / 1000),
   };
   if (opts.reportDir !== undefined) {

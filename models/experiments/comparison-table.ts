@@ -99,16 +99,21 @@ export function pooledScores(results: readonly WindowResult[], arm: Arm): Readon
   return n === 0 ? { scored: 0, accuracy: null, logLoss: null } : { scored: n, accuracy: acc / n, logLoss: ll / n };
 }
 
+/** Windows won per arm (only the arms compared have a count), and ties. */
+export type WinTally = Readonly<Partial<Record<Arm, number>> & { tie: number }>;
+
 /**
- * How many windows each arm wins on log loss (lower), accuracy, total return and Sharpe (higher),
- * among the arms the window ran; `tie` when the best value is shared.
+ * How many windows each arm of `arms` (default all) wins on log loss (lower), accuracy, total
+ * return and Sharpe (higher), among the arms the window ran; `tie` when the best value is shared.
+ * An arm not asked for has no count (a 0 would read as compared and never won).
  */
-export function wins(results: readonly WindowResult[]): Readonly<Record<'logLoss' | 'accuracy' | 'return' | 'sharpe', Readonly<Record<Arm | 'tie', number>>>> {
-  const tally = (pick: (a: ArmResult) => number | null, lowerIsBetter: boolean): Record<Arm | 'tie', number> => {
-    const t: Record<Arm | 'tie', number> = { frozen: 0, online: 0, loop: 0, tie: 0 };
+export function wins(results: readonly WindowResult[], arms: readonly Arm[] = ARMS): Readonly<Record<'logLoss' | 'accuracy' | 'return' | 'sharpe', WinTally>> {
+  const tally = (pick: (a: ArmResult) => number | null, lowerIsBetter: boolean): WinTally => {
+    const t: Partial<Record<Arm, number>> & { tie: number } = { ...Object.fromEntries(ARMS.filter((a) => arms.includes(a)).map((a) => [a, 0])), tie: 0 };
     for (const w of results) {
       const values: [Arm, number][] = [];
       for (const arm of ARMS) {
+        if (!arms.includes(arm)) continue;
         const a = w.arms[arm];
         const v = a === undefined ? null : pick(a);
         if (v !== null) values.push([arm, v]);
@@ -117,7 +122,10 @@ export function wins(results: readonly WindowResult[]): Readonly<Record<'logLoss
       const best = values.reduce((m, [, v]) => (lowerIsBetter ? Math.min(m, v) : Math.max(m, v)), lowerIsBetter ? Infinity : -Infinity);
       const top = values.filter(([, v]) => v === best);
       if (top.length > 1) t.tie++;
-      else t[(top[0] as [Arm, number])[0]]++;
+      else {
+        const arm = (top[0] as [Arm, number])[0];
+        t[arm] = (t[arm] ?? 0) + 1;
+      }
     }
     return t;
   };
@@ -130,15 +138,15 @@ export function wins(results: readonly WindowResult[]): Readonly<Record<'logLoss
 }
 
 function summaryLines(results: readonly WindowResult[]): string[] {
-  const w = wins(results);
   const ran = ARMS.filter((arm) => results.some((r) => r.arms[arm] !== undefined));
+  const w = wins(results, ran);
   const pooled = ran.map((arm) => {
     const p = pooledScores(results, arm);
     return `${arm}: ${p.scored} scored predictions, accuracy ${pct(p.accuracy)}, log loss ${num(p.logLoss, 4)}`;
   });
   // Without an arm that ran, the lines read "log loss: , tie 0".
   if (ran.length === 0) return ['no arm ran in any window: nothing to pool or compare'];
-  const line = (k: keyof typeof w, what: string): string => `${what}: ${ran.map((arm) => `${arm} ${w[k][arm]}`).join(', ')}, tie ${w[k].tie}`;
+  const line = (k: keyof typeof w, what: string): string => `${what}: ${ran.map((arm) => `${arm} ${w[k][arm] ?? 0}`).join(', ')}, tie ${w[k].tie}`;
   const loop = results.flatMap((r) => (r.arms.loop?.retraining !== undefined ? [r.arms.loop.retraining] : []));
   const sum = (k: 'trainings' | 'promotions' | 'rejections' | 'rollbacks'): number => loop.reduce((s, c) => s + c[k], 0);
   const actor = loop.length === 0 ? [] : ['retraining actor (loop arm, all windows):', `  ${sum('trainings')} challengers fitted, ${sum('promotions')} promoted, ${sum('rejections')} rejected, ${sum('rollbacks')} rolled back`];

@@ -77,6 +77,9 @@ describe('prediction scores and the comparison table', () => {
     expect(wins(results).logLoss).toEqual({ frozen: 1, online: 1, loop: 0, tie: 0 });
     expect(wins(results).accuracy).toEqual({ frozen: 0, online: 2, loop: 0, tie: 0 });
     expect(wins(results).return).toEqual({ frozen: 1, online: 1, loop: 0, tie: 0 });
+    // Only the arms compared are counted: the loop arm was not asked for, so it has no 0 beside them.
+    expect(wins(results, ['frozen', 'online']).logLoss).toEqual({ frozen: 1, online: 1, tie: 0 });
+    expect(wins(results, ['online']).accuracy).toEqual({ online: 0, tie: 0 });
     // Three arms: the best of the three wins; a shared best is a tie.
     const three = [
       { ...w('c', arm('frozen', 100, 1.0, 0.4, 0.01), arm('online', 100, 1.1, 0.45, 0.02)), arms: { frozen: arm('frozen', 100, 1.0, 0.4, 0.01), online: arm('online', 100, 1.1, 0.45, 0.02), loop: { ...arm('frozen', 100, 0.9, 0.45, 0.03), arm: 'loop' as const } } },
