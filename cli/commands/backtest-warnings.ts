@@ -45,3 +45,14 @@ export function unfilledWarning(stats: Readonly<{ orders: number; fills: number;
   if (!(stats.orders > 0 && stats.fills === 0)) return undefined;
   return `none of the ${stats.orders} orders filled (${stats.expired} expired unfilled): check costs.latencyMs (${venue.latencyMs} ms) against the orders' time-to-live and costs.maxVolumeShare (${venue.maxVolumeShare})`;
 }
+
+/**
+ * A curve (the strategy's, a baseline's) whose equity reached zero or below: the account was
+ * ruined, a legitimate outcome (an absurd cost such as a huge `costs.impactCoeff`, or a strategy
+ * that loses everything) the metrics report as is. Undefined when it stayed above zero.
+ */
+export function ruinWarning(name: string, metrics: Readonly<{ ruined_at_ms: number | null; total_return: number; max_drawdown: number }>): string | undefined {
+  if (metrics.ruined_at_ms === null) return undefined;
+  const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
+  return `${name}: equity reached zero or below at ${new Date(metrics.ruined_at_ms).toISOString()} (ruin; max drawdown ${pct(metrics.max_drawdown)}, total return ${pct(metrics.total_return)}); its Sharpe, Sortino and volatility stop there and its exposure counts the periods before it`;
+}

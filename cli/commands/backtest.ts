@@ -49,7 +49,7 @@ import { positionsOf } from '../../models/backtest/positions.js';
 import { endOfData, replayHooks } from './backtest-end-of-data.js';
 import { feedInProcess } from './backtest-feed.js';
 import { logRiskStates } from './backtest-risk.js';
-import { inSampleWarning, refusedSymbolWarnings, unfilledWarning } from './backtest-warnings.js';
+import { inSampleWarning, refusedSymbolWarnings, ruinWarning, unfilledWarning } from './backtest-warnings.js';
 import { storeBarSource, trainFromStore } from './backtest-source.js';
 import { checkTickFiles, tickSources } from './backtest-ticks.js';
 import { spreadModelOf } from './backtest-spec.js';
@@ -503,7 +503,16 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     },
     positions: positions.open,
     run: { events: published.published, seconds: Math.round(runSeconds * 100) / 100, eventsPerSecond: Math.round(published.published / runSeconds) },
-    warnings: [...(stats === undefined ? [] : refusedSymbolWarnings(stats.bySymbol, cfg.risk.limits)), ...[inSampleWarning(model, opts), stats === undefined ? undefined : unfilledWarning(stats, cfg.paperVenue)].filter((w) => w !== undefined)],
+    warnings: [
+      ...(stats === undefined ? [] : refusedSymbolWarnings(stats.bySymbol, cfg.risk.limits)),
+      ...[
+        inSampleWarning(model, opts),
+        stats === undefined ? undefined : unfilledWarning(stats, cfg.paperVenue),
+        ruinWarning('strategy', metrics),
+        ruinWarning('buy and hold', buyAndHold.metrics),
+        ruinWarning('grid', grid.metrics),
+      ].filter((w) => w !== undefined),
+    ],
   };
   const out = writeBacktestReport(
     opts.report,

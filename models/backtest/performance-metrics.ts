@@ -19,7 +19,9 @@ export type PerformanceInput = Readonly<{
   equity: readonly EquityPoint[];
   /**
    * Gross exposure (Σ|position value| / equity) carried through each period, aligned with
-   * `equity` (same length). 0 means flat for that period.
+   * `equity` (same length). 0 means flat for that period. From the first period that ends with
+   * equity at or below zero on, the share has no meaning and the entries are ignored (they may be
+   * +Infinity or NaN): see `ruined_at_ms`.
    */
   grossExposure: readonly number[];
   trades: readonly ClosedTrade[];
@@ -74,11 +76,18 @@ export const PerformanceMetricsSchema = z
     turnover: maybe,
     /** turnover / elapsed years: comparable between runs of different length. */
     annualised_turnover: maybe,
-    /** Share of periods with a nonzero position. */
-    exposure: metric,
-    /** Mean gross exposure over all periods (flat periods count as 0). */
-    average_gross_exposure: metric,
+    /** Share of periods with a nonzero position, over the periods before ruin; null if the first period ruined the account. */
+    exposure: maybe,
+    /** Mean gross exposure over the periods before ruin (flat periods count as 0); null if the first period ruined the account. */
+    average_gross_exposure: maybe,
     fees_paid: metric,
+    /**
+     * Event time (epoch ms) of the first period that ended with equity at or below zero: the
+     * account was ruined there (it had lost 100 % or more of the capital, so max_drawdown ≥ 1, and
+     * the per-period returns behind volatility, Sharpe and Sortino stop there). Null when equity
+     * stayed above zero.
+     */
+    ruined_at_ms: maybe,
   })
   .strict()
   .readonly();
@@ -121,15 +130,20 @@ export function performanceMetrics(input: PerformanceInput): PerformanceMetrics 
   const dd = drawdown(curve);
   const ts = tradeStats(scalars.trades);
 
+  // Position value over a non-positive equity is no share of anything: exposure is measured over
+  // the periods before the account was ruined, and the entries from there on are not read.
+  let solvent = 0;
+  while (solvent < n && (input.equity[solvent] as EquityPoint).equity > 0) solvent++;
   let exposed = 0;
   let exposureSum = 0;
   let equitySum = 0;
   for (let i = 0; i < n; i++) {
+    equitySum += (input.equity[i] as EquityPoint).equity;
+    if (i >= solvent) continue;
     const g = input.grossExposure[i] as number;
     if (!Number.isFinite(g) || g < 0) throw new RangeError(`grossExposure[${i}] must be a finite number >= 0, got ${g}`);
     if (g > 0) exposed++;
     exposureSum += g;
-    equitySum += (input.equity[i] as EquityPoint).equity;
   }
   const meanEquity = equitySum / n;
   const turnover = meanEquity > 0 ? scalars.tradedNotional / meanEquity : null;
@@ -153,8 +167,9 @@ export function performanceMetrics(input: PerformanceInput): PerformanceMetrics 
     gross_loss: ts.grossLoss,
     turnover: finiteOrNull(turnover),
     annualised_turnover: turnover === null ? null : finiteOrNull(turnover / yearsOf(elapsed)),
-    exposure: exposed / n,
-    average_gross_exposure: exposureSum / n,
+    exposure: solvent === 0 ? null : exposed / solvent,
+    average_gross_exposure: solvent === 0 ? null : exposureSum / solvent,
     fees_paid: scalars.feesPaid,
+    ruined_at_ms: solvent === n ? null : (input.equity[solvent] as EquityPoint).ts,
   });
 }

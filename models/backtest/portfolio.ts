@@ -25,8 +25,8 @@ export type Portfolio = Readonly<{
   grossValue(): number;
   /**
    * Gross value / equity: 0 when flat. An account with positions and equity ≤ 0 has no
-   * meaningful share and gets +Infinity, which `performanceMetrics` refuses loudly rather than
-   * averaging a made-up number.
+   * meaningful share and gets +Infinity; `performanceMetrics` does not read the exposure of a
+   * ruined period (it reports `ruined_at_ms`) rather than averaging a made-up number.
    */
   grossExposure(): number;
   feesPaid(): number;
