@@ -12,8 +12,10 @@ import type { BaselineCvReport } from '../../models/validation/cross-validate-ba
 import { CV_SCHEMES, DEFAULT_CPCV_TEST_GROUPS, leastFolds } from '../../models/validation/cross-validate.js';
 import type { CvScheme } from '../../models/validation/cross-validate.js';
 import { formatCvReport } from '../../models/validation/cv-report-text.js';
+import { cvMetrics } from '../../models/validation/cv-metrics.js';
 import type { TrainDirectionReport } from '../../models/training/train-direction-model.js';
 import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
+import { META_LEARNER_MIN_EPOCHS } from '../../models/training/meta-learner-epochs.js';
 import { NO_TRACKER } from '../../models/mlflow/retraining-tracker.js';
 import type { RetrainingTracker } from '../../models/mlflow/retraining-tracker.js';
 import { logTrainingRun } from '../../models/mlflow/training-run.js';
@@ -69,6 +71,7 @@ const trainParams = (opts: TrainCliOptions, kind: string): Record<string, string
   ...(opts.search !== undefined ? { search: opts.search, trials: opts.trials ?? 0 } : {}),
   ...(opts.selectFeatures === true ? { select_features: 'true' } : {}),
   ...(opts.window !== undefined ? { window: opts.window } : {}),
+  ...(opts.cv !== undefined ? { cv: opts.cv, cv_embargo_bars: opts.cvEmbargo ?? 24 } : {}),
 });
 
 /**
@@ -215,7 +218,14 @@ export async function runTrain(opts: TrainCliOptions, openRegistry: OpenRegistry
       await registry.promote(report.model.name, report.model.version, { actor: 'sextant train', reason: 'trained with --promote' });
       write(`promoted ${report.model.name}@${report.model.version} to production\n`);
     }
-    const runId = await logTrainingRun(tracking.tracker, { model: report.model, kind: 'baseline-mlp', params: trainParams(opts, 'baseline-mlp'), startTime: started, endTime: tracking.now() });
+    const runId = await logTrainingRun(tracking.tracker, {
+      model: report.model,
+      kind: 'baseline-mlp',
+      params: trainParams(opts, 'baseline-mlp'),
+      startTime: started,
+      endTime: tracking.now(),
+      ...(cv !== undefined ? { extraMetrics: cvMetrics(cv) } : {}),
+    });
     if (runId !== undefined) write(`MLflow run ${runId}\n`);
     write(
       `${JSON.stringify({
@@ -327,7 +337,7 @@ export function trainCommand(openRegistry: OpenRegistry, tracking: () => TrainTr
     .option('--to <date>', 'last bar (exclusive)', parseTime)
     .option('--name <name>', 'model name in the registry', modelNameArg, 'direction-mlp')
     .option('--seed <n>', 'seed for weights and batch order', nonNegativeInt, 42)
-    .option('--epochs <n>', 'most training epochs (early stopping may end sooner)', positiveInt, 30)
+    .option('--epochs <n>', `most training epochs (early stopping may end sooner); --model ensemble: of its base models, its meta-learner gets at least ${META_LEARNER_MIN_EPOCHS}`, positiveInt, 30)
     .option('--promote', 'make the new version the production model')
     .option('--cv <scheme>', `baseline MLP/LR: also cross-validate (${CV_SCHEMES.join(', ')}) before the holdout test and print it beside the holdout figures`, (v: string): CvScheme => {
       if (!(CV_SCHEMES as readonly string[]).includes(v)) throw new InvalidArgumentError(`one of ${CV_SCHEMES.join(', ')}`);

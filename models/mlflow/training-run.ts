@@ -10,6 +10,8 @@ export type TrainingRun = Readonly<{
   /** When the training started and ended (ms since epoch; the caller's clock). */
   startTime: number;
   endTime: number;
+  /** Metrics computed beside the registered ones (`sextant train --cv`: the cross-validation scores). */
+  extraMetrics?: Readonly<Record<string, number>>;
 }>;
 
 /**
@@ -36,7 +38,7 @@ export async function logTrainingRun(tracker: RetrainingTracker, run: TrainingRu
     },
     params: run.params,
   });
-  await tracker.logMetrics(runId, model.metrics, run.endTime);
+  await tracker.logMetrics(runId, { ...model.metrics, ...run.extraMetrics }, run.endTime);
   await tracker.logModelVersion(runId, { name: model.name, version: model.version, source: `sextant-registry://${model.name}/${model.version}` });
   await tracker.endRun(runId, 'FINISHED', run.endTime);
   return runId;
