@@ -9,19 +9,36 @@ import { RiskLimitsError } from '../models/risk/risk-limits.js';
 import type { EngineCounters } from '../state/counters.js';
 import type { Decisions } from './decisions.js';
 import type { RetrainingActorHandle } from '../actors/retraining-actor.js';
+import type { RetrainingStatus } from '../actors/retraining-status.js';
 import type { RetrainingControl } from '../gateways/control/control-target.js';
 
-/** `sextant ctl retrain …` on the retraining actor; a refused trigger (not idle) is a REFUSED reply. */
-export function retrainingControl(r: RetrainingActorHandle): RetrainingControl {
+/**
+ * `sextant ctl retrain …` on the retraining actor; a refused trigger (not idle) is a REFUSED reply.
+ * The actor loads its champion (the production model) at the first label it scores, so until then
+ * its status says `champion: null` while the engine serves a production model: an operator read
+ * that as "no model". The reply names the production version from the registry instead
+ * (`counters.scored` still says nothing was scored yet); null only when there is none.
+ */
+export function retrainingControl(r: Pick<RetrainingActorHandle, 'trigger' | 'pause' | 'resume' | 'status'>, registry?: Pick<ModelRegistry, 'get'>): RetrainingControl {
+  const withChampion = async (s: RetrainingStatus): Promise<RetrainingStatus> => {
+    if (s.champion !== null || registry === undefined) return s;
+    try {
+      const v = await registry.get(`${s.model}@production`);
+      return { ...s, champion: { name: v.name, version: v.version } };
+    } catch (e) {
+      if (e instanceof ModelNotFoundError) return s;
+      throw e;
+    }
+  };
   return {
     trigger: (a, operator) => {
       const out = r.trigger(a.reason, operator);
       if (!out.accepted) throw new ControlError(ControlErrorCode.REFUSED, out.reason);
-      return out.status;
+      return withChampion(out.status);
     },
-    pause: (a, operator) => r.pause(a.reason, operator),
-    resume: (_a, operator) => r.resume(operator),
-    status: () => r.status(),
+    pause: (a, operator) => withChampion(r.pause(a.reason, operator)),
+    resume: (_a, operator) => withChampion(r.resume(operator)),
+    status: () => withChampion(r.status()),
   };
 }
 
@@ -117,6 +134,6 @@ export function engineControlTarget(
     listModels: (name) => coded(async () => (await registry().list(name)).map((v) => ({ name: v.name, version: v.version, aliases: v.aliases, metrics: v.metrics, trainRange: v.trainRange, createdAt: v.createdAt }))),
     deployModel: (a, operator) => coded(() => registry().promote(a.name, a.version, { alias: a.alias, actor: operator, reason: 'sextant ctl model deploy' })),
     rollbackModel: (a, operator) => coded(() => registry().rollback(a.name, { alias: a.alias, actor: operator, reason: 'sextant ctl model rollback', ...(a.to !== undefined ? { to: a.to } : {}) })),
-    ...(deps.retraining !== undefined ? { retraining: retrainingControl(deps.retraining) } : {}),
+    ...(deps.retraining !== undefined ? { retraining: retrainingControl(deps.retraining, deps.registry) } : {}),
   };
 }

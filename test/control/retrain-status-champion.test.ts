@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import type { RetrainingActorHandle } from '../../actors/retraining-actor.js';
+import type { RetrainingStatus } from '../../actors/retraining-status.js';
+import { retrainingControl } from '../../cli/engine-control.js';
+import { ModelNotFoundError } from '../../models/registry/model-registry.js';
+import type { ModelRegistry, ModelVersion } from '../../models/registry/model-registry.js';
+
+/** A retraining actor that has not scored a label yet: it has not loaded its champion. */
+const fresh: RetrainingStatus = {
+  phase: 'idle',
+  model: 'direction-mlp',
+  champion: null,
+  challenger: null,
+  trigger: null,
+  lastOutcome: null,
+  pauseReason: null,
+  cycles: 0,
+  shadow: null,
+  watch: null,
+  anchor: null,
+  triggers: { labelsSinceTrain: 0, rollingLogLoss: null, rollingHitRate: null, maxPsi: null, adwinWidth: 0 },
+  counters: { labels: 0, scored: 0, missingSamples: 0, refused: 0, skippedSeq: 0, trainings: 0, promotions: 0, rejections: 0, rollbacks: 0 },
+};
+
+const actor = (s: RetrainingStatus): Pick<RetrainingActorHandle, 'trigger' | 'pause' | 'resume' | 'status'> => ({
+  status: () => s,
+  trigger: () => ({ accepted: true, reason: 'retraining triggered', status: s }),
+  pause: () => s,
+  resume: () => s,
+});
+
+const registryWith = (production: number | undefined): Pick<ModelRegistry, 'get'> => ({
+  get: (ref) => {
+    if (production === undefined || ref !== 'direction-mlp@production') return Promise.reject(new ModelNotFoundError(`no model ${ref}`));
+    return Promise.resolve({ name: 'direction-mlp', version: production } as unknown as ModelVersion);
+  },
+});
+
+describe('sextant ctl retrain status before the first cycle', () => {
+  it('names the production model the engine serves as the champion, not null', async () => {
+    const c = retrainingControl(actor(fresh), registryWith(3));
+    await expect(c.status()).resolves.toMatchObject({ champion: { name: 'direction-mlp', version: 3 }, counters: { scored: 0 } });
+    await expect(c.trigger({ reason: 'x' }, 'op')).resolves.toMatchObject({ champion: { name: 'direction-mlp', version: 3 } });
+    await expect(c.pause({ reason: 'x' }, 'op')).resolves.toMatchObject({ champion: { name: 'direction-mlp', version: 3 } });
+  });
+
+  it('keeps the champion the actor loaded, and null when the registry has no production model', async () => {
+    const loaded = { ...fresh, champion: { name: 'direction-mlp', version: 7 } };
+    await expect(retrainingControl(actor(loaded), registryWith(3)).status()).resolves.toMatchObject({ champion: { name: 'direction-mlp', version: 7 } });
+    await expect(retrainingControl(actor(fresh), registryWith(undefined)).status()).resolves.toMatchObject({ champion: null });
+  });
+});
