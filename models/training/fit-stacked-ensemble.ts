@@ -1,4 +1,5 @@
 import { exportStackedEnsemble } from '../onnx/stacked-ensemble.js';
+import { metaLearnerEpochs } from './meta-learner-epochs.js';
 import { denseLayersOf } from '../onnx/tfjs-dense-layers.js';
 import type { DenseLayer } from '../onnx/dense-mlp.js';
 import { trainLogisticRegression } from './logistic-regression.js';
@@ -12,6 +13,7 @@ export type StackedEnsembleOptions = Readonly<{
   bases: readonly (readonly number[])[];
   classes: number;
   seed: number;
+  /** Most epochs of each base model; the meta-learner gets at least `META_LEARNER_MIN_EPOCHS` (meta-learner-epochs.ts). */
   epochs: number;
   /** Forward-chaining folds for the out-of-fold probabilities; default 4. */
   folds?: number;
@@ -82,7 +84,7 @@ export async function fitStackedEnsemble(fit: Matrix, validation: Matrix, cols: 
     const stackedVal = stackProbabilities(full.map((m) => predictProbabilities(m.model, validation.x, validation.rows, cols)), validation.rows, classes);
     const metaFit: Matrix = { x: outOfFold.x, y: Int32Array.from(outOfFold.rows, (r) => fit.y[r] as number), rows: outOfFold.rows.length };
     const width = o.bases.length * classes;
-    const lr = await trainLogisticRegression(metaFit, { x: stackedVal, y: validation.y, rows: validation.rows }, width, { seed: o.seed, epochs: Math.max(o.epochs, 30), patience: 5, learningRate: 0.01, classes });
+    const lr = await trainLogisticRegression(metaFit, { x: stackedVal, y: validation.y, rows: validation.rows }, width, { seed: o.seed, epochs: metaLearnerEpochs(o.epochs), patience: 5, learningRate: 0.01, classes });
     try {
       const [meta] = denseLayersOf(lr.model) as [DenseLayer];
       const ex = o.export ?? {};
