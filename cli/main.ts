@@ -9,7 +9,8 @@ import { dbCommand } from './commands/db.js';
 import { trainCommand } from './commands/train.js';
 import { createRetrainingTracker } from '../models/mlflow/retraining-tracker.js';
 import { createLogger } from './logger.js';
-import { nonNegative, parseSymbols, parseTime, positive, timeframeArg } from './option-parsers.js';
+import { bpsUnder, nonNegative, parseSymbols, parseTime, positive, timeframeArg } from './option-parsers.js';
+import { MAX_FEE_BPS } from '../models/execution/fee-limit.js';
 import { MAX_SPREAD_BPS } from '../models/execution/bar-spread.js';
 import { DEFAULT_DEMO_NAMESPACE, demoNamespaceArg } from './commands/demo-namespace.js';
 import { runWiringMode } from './commands/run-mode.js';
@@ -88,8 +89,8 @@ program
   .option('--latency-ms <ms>', 'order latency in event time: an order fills from the first event at or after arrival + ms', nonNegative)
   .option('--model <ref>', 'serve a registered model (name, name@version or name@alias) from the model registry instead of training one on the years before --from')
   .option('--strategy <name>', 'the strategy\'s name (its subjects, durables and report; default the config\'s strategy.name)')
-  .option('--taker-fee-bps <bps>', 'cost: taker fee in bps (default the config\'s paperVenue)', nonNegative)
-  .option('--maker-fee-bps <bps>', 'cost: maker fee in bps', nonNegative)
+  .option('--taker-fee-bps <bps>', `cost: taker fee in bps, under ${MAX_FEE_BPS} (default the config's paperVenue)`, bpsUnder(MAX_FEE_BPS, 'a fee under 100 % of the notional'))
+  .option('--maker-fee-bps <bps>', `cost: maker fee in bps, under ${MAX_FEE_BPS}`, bpsUnder(MAX_FEE_BPS, 'a fee under 100 % of the notional'))
   .option('--spread-bps <bps>', `cost: full spread where no quote gives one (with a bar model: until it has warmed up), under ${MAX_SPREAD_BPS}`, (v: string) => {
     const n = Number(v);
     if (!(v.trim() !== '' && n >= 0 && n < MAX_SPREAD_BPS)) throw new InvalidArgumentError(`a number ≥ 0 and under ${MAX_SPREAD_BPS} (a half spread under 100 %)`);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { assetSymbol } from '../streams/messages/common.js';
 import { RiskLimitsSchema } from '../models/risk/risk-limits.js';
 import { MAX_SPREAD_BPS } from '../models/execution/bar-spread.js';
+import { MAX_FEE_BPS } from '../models/execution/fee-limit.js';
 import { LabelSpecSchema } from '../models/labeling/label-spec.js';
 import { GatewayConfigSchema } from '../gateways/http/gateway-config.js';
 import { MarketDataConfigSchema } from '../gateways/market-data/market-data-config.js';
@@ -149,8 +150,8 @@ export const ConfigSchema = z
       .object({
         /** Off when live trading consumers publish their own fills on sx.exec.fill. */
         enabled: z.boolean(),
-        takerFeeBps: z.number().nonnegative(),
-        makerFeeBps: z.number().nonnegative(),
+        takerFeeBps: z.number().nonnegative().lt(MAX_FEE_BPS, `under ${MAX_FEE_BPS} bps (a fee under 100 % of the notional)`),
+        makerFeeBps: z.number().nonnegative().lt(MAX_FEE_BPS, `under ${MAX_FEE_BPS} bps (a fee under 100 % of the notional)`),
         spreadBps: z.number().nonnegative().lt(MAX_SPREAD_BPS, `under ${MAX_SPREAD_BPS} bps (a half spread under 100 %)`),
         impactCoeff: z.number().nonnegative(),
         maxVolumeShare: z.number().gt(0).max(1),

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { TimeframeSchema } from '../../streams/messages/bar.js';
 import type { Timeframe } from '../../streams/messages/bar.js';
 import { MAX_SPREAD_BPS } from '../../models/execution/bar-spread.js';
+import { MAX_FEE_BPS } from '../../models/execution/fee-limit.js';
 import type { SpreadModel } from '../../models/execution/bar-spread.js';
 import { emptyWindow, timeFromText } from '../option-parsers.js';
 
@@ -41,8 +42,8 @@ const SpreadSchema = z.discriminatedUnion('model', [
 /** Costs of the paper venue; each key left out keeps the config's value (config `paperVenue`). */
 export const BacktestCostsSchema = z
   .object({
-    takerFeeBps: bps,
-    makerFeeBps: bps,
+    takerFeeBps: bps.lt(MAX_FEE_BPS, `under ${MAX_FEE_BPS} bps (a fee under 100 % of the notional)`),
+    makerFeeBps: bps.lt(MAX_FEE_BPS, `under ${MAX_FEE_BPS} bps (a fee under 100 % of the notional)`),
     /** Full spread where no quote gives one; with a bar-based `spread` model, until it has warmed up. */
     spreadBps: bps.lt(MAX_SPREAD_BPS, `under ${MAX_SPREAD_BPS} bps (a half spread under 100 %)`),
     /** How the spread is taken from bars: `fixed` (spreadBps), `range-fraction`, `corwin-schultz`. */
