@@ -257,7 +257,9 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
   /** The model's probabilities for each item's sample (null where the sample lacks a feature). */
   const probsOf = (m: Loaded, items: readonly Scored[]): Promise<(Float32Array | null)[]> => probabilitiesOfSamples(m.runtime, m.version.featureSpec, items.map((it) => it.sample));
 
-  const fail = (cycleRun: string | null, ts: number, why: string): Promise<void> => (tracker?.endRun(cycleRun ?? undefined, 'FAILED', ts, { 'sextant.outcome': why.slice(0, 250) }) ?? Promise.resolve());
+  const fail = async (cycleRun: string | null, ts: number, why: string): Promise<void> => {
+    await tracker?.endRun(cycleRun ?? undefined, 'FAILED', ts, { 'sextant.outcome': why.slice(0, 250) });
+  };
 
   const startCycle = async (reason: TriggerReason, ts: number): Promise<void> => {
     machine.send({ type: 'TRIGGER', reason });

@@ -18,7 +18,7 @@ import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import { META_LEARNER_MIN_EPOCHS } from '../../models/training/meta-learner-epochs.js';
 import { NO_TRACKER } from '../../models/mlflow/retraining-tracker.js';
 import type { RetrainingTracker } from '../../models/mlflow/retraining-tracker.js';
-import { logTrainingRun } from '../../models/mlflow/training-run.js';
+import { describeTrainingRun, logTrainingRun } from '../../models/mlflow/training-run.js';
 import { spellingHint } from './symbol-spelling.js';
 import { between, trainingIn } from './training-shortfall.js';
 import type { TrainingScope } from './training-shortfall.js';
@@ -218,7 +218,7 @@ export async function runTrain(opts: TrainCliOptions, openRegistry: OpenRegistry
       await registry.promote(report.model.name, report.model.version, { actor: 'sextant train', reason: 'trained with --promote' });
       write(`promoted ${report.model.name}@${report.model.version} to production\n`);
     }
-    const runId = await logTrainingRun(tracking.tracker, {
+    const logged = await logTrainingRun(tracking.tracker, {
       model: report.model,
       kind: 'baseline-mlp',
       params: trainParams(opts, 'baseline-mlp'),
@@ -226,7 +226,7 @@ export async function runTrain(opts: TrainCliOptions, openRegistry: OpenRegistry
       endTime: tracking.now(),
       ...(cv !== undefined ? { extraMetrics: cvMetrics(cv) } : {}),
     });
-    if (runId !== undefined) write(`MLflow run ${runId}\n`);
+    if (logged !== undefined) write(`${describeTrainingRun(logged)}\n`);
     write(
       `${JSON.stringify({
         model: `${report.model.name}@${report.model.version}`,
@@ -306,8 +306,8 @@ export async function runTrainDirection(opts: TrainCliOptions, openRegistry: Ope
       await registry.promote(report.model.name, report.model.version, { actor: 'sextant train', reason: 'trained with --promote' });
       write(`promoted ${report.model.name}@${report.model.version} to production\n`);
     }
-    const runId = await logTrainingRun(tracking.tracker, { model: report.model, kind: report.kind, params: directionParams(opts, report), startTime: started, endTime: tracking.now() });
-    if (runId !== undefined) write(`MLflow run ${runId}\n`);
+    const logged = await logTrainingRun(tracking.tracker, { model: report.model, kind: report.kind, params: directionParams(opts, report), startTime: started, endTime: tracking.now() });
+    if (logged !== undefined) write(`${describeTrainingRun(logged)}\n`);
     write(`${JSON.stringify({ model: `${report.model.name}@${report.model.version}`, metrics: report.model.metrics, rows: report.rows, features: report.features, params: report.params })}\n`);
     return report;
   } finally {

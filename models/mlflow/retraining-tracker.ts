@@ -12,10 +12,12 @@ export type RetrainingTracker = Readonly<{
   enabled: boolean;
   /** Starts a run; undefined when tracking is off or the server failed. */
   startRun(a: Readonly<{ runName: string; startTime: number; tags: Readonly<Record<string, string>>; params: Readonly<Record<string, string | number>> }>): Promise<string | undefined>;
-  logMetrics(runId: string | undefined, metrics: Readonly<Record<string, number>>, timestamp: number, step?: number): Promise<void>;
+  /** Logs parameters of a started run (`startRun` logs its own). These calls resolve false when the server failed (said in a warning), else true. */
+  logParams(runId: string | undefined, params: Readonly<Record<string, string | number>>): Promise<boolean>;
+  logMetrics(runId: string | undefined, metrics: Readonly<Record<string, number>>, timestamp: number, step?: number): Promise<boolean>;
   /** Registers the challenger (name, registry version, artifact URI) as an MLflow model version. */
-  logModelVersion(runId: string | undefined, a: Readonly<{ name: string; version: number; source: string }>): Promise<void>;
-  endRun(runId: string | undefined, status: MlflowRunStatus, endTime: number, tags?: Readonly<Record<string, string>>): Promise<void>;
+  logModelVersion(runId: string | undefined, a: Readonly<{ name: string; version: number; source: string }>): Promise<boolean>;
+  endRun(runId: string | undefined, status: MlflowRunStatus, endTime: number, tags?: Readonly<Record<string, string>>): Promise<boolean>;
 }>;
 
 export type MlflowTrackingConfig = Readonly<{ trackingUrl?: string | undefined; experiment: string; registerModels: boolean; timeoutMs: number }>;
@@ -24,9 +26,10 @@ export type MlflowTrackingConfig = Readonly<{ trackingUrl?: string | undefined; 
 export const NO_TRACKER: RetrainingTracker = {
   enabled: false,
   startRun: () => Promise.resolve(undefined),
-  logMetrics: () => Promise.resolve(),
-  logModelVersion: () => Promise.resolve(),
-  endRun: () => Promise.resolve(),
+  logParams: () => Promise.resolve(true),
+  logMetrics: () => Promise.resolve(true),
+  logModelVersion: () => Promise.resolve(true),
+  endRun: () => Promise.resolve(true),
 };
 
 const tagsOf = (r: Readonly<Record<string, string>>) => Object.entries(r).map(([key, value]) => ({ key, value }));
@@ -45,6 +48,10 @@ export function createRetrainingTracker(cfg: MlflowTrackingConfig, log: Logger, 
       return undefined;
     }
   };
+  /** A call that returns nothing: true once done, false when it failed. */
+  const done = async (what: string, fn: () => Promise<unknown>): Promise<boolean> => (await guarded(what, async () => (await fn(), true))) ?? false;
+  const logParams = async (runId: string | undefined, params: Readonly<Record<string, string | number>>): Promise<boolean> =>
+    runId === undefined || done('logParams', () => client.logBatch(runId, { params: Object.entries(params).map(([key, v]) => ({ key, value: paramValue(v) })) }));
   return {
     enabled: true,
     startRun: (a) =>
@@ -61,26 +68,27 @@ export function createRetrainingTracker(cfg: MlflowTrackingConfig, log: Logger, 
       }).then(async (runId) => {
         // The run exists once created: a failure to log its params must not lose its id, or
         // nothing would ever end it and MLflow would show it RUNNING for good.
-        if (runId !== undefined) await guarded('logParams', () => client.logBatch(runId, { params: Object.entries(a.params).map(([key, v]) => ({ key, value: paramValue(v) })) }));
+        await logParams(runId, a.params);
         return runId;
       }),
+    logParams,
     logMetrics: async (runId, metrics, timestamp, step = 0) => {
-      if (runId === undefined) return;
+      if (runId === undefined) return true;
       const list: MlflowMetric[] = Object.entries(metrics)
         .filter(([, v]) => Number.isFinite(v))
         .map(([key, value]) => ({ key, value, timestamp, step }));
-      await guarded('logMetrics', () => client.logBatch(runId, { metrics: list }));
+      return done('logMetrics', () => client.logBatch(runId, { metrics: list }));
     },
     logModelVersion: async (runId, a) => {
-      if (runId === undefined || !cfg.registerModels) return;
-      await guarded('logModelVersion', async () => {
+      if (runId === undefined || !cfg.registerModels) return true;
+      return done('logModelVersion', async () => {
         await client.ensureRegisteredModel(a.name);
         await client.createModelVersion({ name: a.name, source: a.source, runId, tags: [{ key: 'sextant.version', value: String(a.version) }] });
       });
     },
     endRun: async (runId, status, endTime, tags = {}) => {
-      if (runId === undefined) return;
-      await guarded('endRun', async () => {
+      if (runId === undefined) return true;
+      return done('endRun', async () => {
         if (Object.keys(tags).length > 0) await client.logBatch(runId, { tags: tagsOf(tags) });
         await client.updateRun(runId, status, endTime);
       });

@@ -14,14 +14,18 @@ export type TrainingRun = Readonly<{
   extraMetrics?: Readonly<Record<string, number>>;
 }>;
 
+/** A `sextant train` run in MLflow: its id, and the calls after its creation that failed (`logParams`, `logMetrics`, `logModelVersion`, `endRun`). */
+export type LoggedTrainingRun = Readonly<{ runId: string; failed: readonly string[] }>;
+
 /**
  * Logs one `sextant train` run to MLflow through `tracker` (a no-op when no tracking URL is
  * configured): its parameters, every metric the registry holds for the version (out-of-sample
  * accuracy and log loss, the baselines', search results), lineage tags, and the version as an
  * MLflow model version (`sextant-registry://<name>/<version>`, as the retraining actor logs its
- * challengers). A tracking failure is logged by the tracker and never fails the training.
+ * challengers). A tracking failure is logged by the tracker and never fails the training; the
+ * answer says which calls failed, so the run is not reported as logged when only created.
  */
-export async function logTrainingRun(tracker: RetrainingTracker, run: TrainingRun): Promise<string | undefined> {
+export async function logTrainingRun(tracker: RetrainingTracker, run: TrainingRun): Promise<LoggedTrainingRun | undefined> {
   if (!tracker.enabled) return undefined;
   const { model } = run;
   const ref = `${model.name}@${model.version}`;
@@ -36,10 +40,20 @@ export async function logTrainingRun(tracker: RetrainingTracker, run: TrainingRu
       'sextant.config_hash': model.configHash,
       'sextant.feature_spec_hash': model.featureSpecHash,
     },
-    params: run.params,
+    params: {},
   });
-  await tracker.logMetrics(runId, { ...model.metrics, ...run.extraMetrics }, run.endTime);
-  await tracker.logModelVersion(runId, { name: model.name, version: model.version, source: `sextant-registry://${model.name}/${model.version}` });
-  await tracker.endRun(runId, 'FINISHED', run.endTime);
-  return runId;
+  if (runId === undefined) return undefined;
+  const failed: string[] = [];
+  if (!(await tracker.logParams(runId, run.params))) failed.push('logParams');
+  if (!(await tracker.logMetrics(runId, { ...model.metrics, ...run.extraMetrics }, run.endTime))) failed.push('logMetrics');
+  if (!(await tracker.logModelVersion(runId, { name: model.name, version: model.version, source: `sextant-registry://${model.name}/${model.version}` }))) failed.push('logModelVersion');
+  if (!(await tracker.endRun(runId, 'FINISHED', run.endTime))) failed.push('endRun');
+  return { runId, failed };
+}
+
+/** What `sextant train` prints of its MLflow run. */
+export function describeTrainingRun(r: LoggedTrainingRun): string {
+  if (r.failed.length === 0) return `MLflow run ${r.runId}`;
+  const open = r.failed.includes('endRun') ? '; it may still show RUNNING there' : '';
+  return `MLflow run ${r.runId} is incomplete: ${r.failed.join(', ')} failed (see the warnings above)${open}`;
 }
