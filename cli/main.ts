@@ -67,7 +67,7 @@ program
 program
   .command('backtest')
   .description('run the engine\'s actors over historical bars with the in-memory bus, a simulated clock and the paper venue; write report.json and report.html')
-  .option('--data <path>', 'a bar CSV file (one symbol), a data folder (holding ohlcv/), its ohlcv/ or one ohlcv/<venue>_<market>_<tf>/ folder, or a folder of <BASE>_<QUOTE>_<tf>*.csv files (default: ../shared/data or SEXTANT_DATA_DIR)')
+  .option('--data <path>', 'a bar CSV file (one symbol), a data folder (holding ohlcv/), its ohlcv/ or one ohlcv/<venue>_<market>_<tf>/ folder, or a folder of <BASE>_<QUOTE>_<tf>*.csv files (with --suite: a folder, not a file; default: ../shared/data or SEXTANT_DATA_DIR)')
   .option('--symbols <list>', 'comma-separated symbols', parseSymbols, ['BTC/USDT'])
   .option('--timeframe <tf>', 'bar timeframe', timeframeArg, '1h')
   .option('--from <date>', 'window start (inclusive)', parseTime)

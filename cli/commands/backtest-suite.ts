@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
 import { loadConfig } from '../../config/load.js';
 import { riskCell } from '../../models/risk/risk-over-window.js';
 import type { BacktestReport } from '../../gateways/report/backtest-report.js';
@@ -8,6 +7,7 @@ import { checkReportDir, writeReportFiles } from '../../gateways/report/report-f
 import { backtestConfig, runBacktest } from './backtest.js';
 import { modelsAhead } from './models-ahead.js';
 import { planRegimeSuite, REGIME_SYMBOLS, REGIME_WINDOWS } from './regime-windows.js';
+import { suiteData } from './suite-data.js';
 import type { RegimeWindow } from './regime-windows.js';
 
 export type SuiteRow = Readonly<{
@@ -38,8 +38,7 @@ export async function runRegimeSuite(
 ): Promise<SuiteRow[]> {
   const tf = opts.timeframe ?? '1h';
   const cfg = loadConfig({ file: opts.configFile });
-  const data = requireDataDir(opts.data ?? cfg.data.dir);
-  const files = findBarFiles(data, { timeframe: tf });
+  const { data, files, trainingDir } = suiteData(opts.data, cfg, tf);
   checkReportDir(opts.reportDir);
   mkdirSync(opts.reportDir, { recursive: true });
 
@@ -47,7 +46,7 @@ export async function runRegimeSuite(
 
   const runnable = plans.filter((p) => p.symbols.length > 0);
   const models = modelsAhead(
-    runnable.map((p) => ({ cfg: backtestConfig(cfg, p.symbols), data: { dataDir: data, symbols: p.symbols, timeframe: tf, from: p.w.from } })),
+    runnable.map((p) => ({ cfg: backtestConfig(cfg, p.symbols), data: { dataDir: trainingDir, symbols: p.symbols, timeframe: tf, from: p.w.from } })),
     opts.parallel,
   );
 
