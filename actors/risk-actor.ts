@@ -18,6 +18,8 @@ import { marketMid } from '../models/risk/market-mid.js';
 import { CoreBookSnapshotSchema, createRiskCore, TradingSnapshotSchema } from '../models/risk/risk-core.js';
 import type { ControlArgs, MarketMid, RiskCore, RiskDecision, RiskStatus } from '../models/risk/risk-core.js';
 import type { RiskLimits, RiskLimitsInput } from '../models/risk/risk-limits.js';
+import { parseRiskLimits } from '../models/risk/risk-limits.js';
+import { limitsDrift } from '../models/risk/limits-drift.js';
 
 export { ControlRequestSchema, createRiskCore, RiskControlError } from '../models/risk/risk-core.js';
 export type { ControlArgs, ControlRequest, HaltScope, MarketMid, RiskCore, RiskCoreOptions, RiskDecision, RiskStatus } from '../models/risk/risk-core.js';
@@ -82,6 +84,22 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
     ...(opts.dedupWindowMs !== undefined ? { dedupWindowMs: opts.dedupWindowMs } : {}),
   });
   if (stored.limits === undefined) await deps.store.saveLimits(account, core.getLimits(), deps.clock.now());
+  else if (opts.limits !== undefined) {
+    // Stored limits win over the configuration's (an operator's `ctl limits set` survives a
+    // restart): a configuration changed since the first start is not in force, and says so.
+    let drift: ReturnType<typeof limitsDrift> = [];
+    try {
+      drift = limitsDrift(core.getLimits(), parseRiskLimits(opts.limits));
+    } catch (e) {
+      log.warn({ err: String(e) }, `the configuration's risk limits are not valid: those stored for account ${account} are in force`);
+    }
+    if (drift.length > 0) {
+      log.warn(
+        { limits: Object.fromEntries(drift.map((d) => [d.key, { inForce: d.stored, config: d.config }])) },
+        `risk limits ${drift.map((d) => d.key).join(', ')} stored for account ${account} differ from the configuration's: the stored ones are in force (\`sextant ctl limits set\` changes them)`,
+      );
+    }
+  }
 
   let chain: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { startRiskActor } from '../../actors/risk-actor.js';
+import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
+import type { Logger } from '../../state/logger.js';
+import { silentLogger } from '../../state/logger.js';
+import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
+import { createMemoryBus } from '../../streams/memory-bus.js';
+import { subjectsFor } from '../../streams/subjects.js';
+import { baseLimits, BTC, ETH, T0 } from './risk-fixtures.js';
+
+/**
+ * Stored limits win over the configuration's, so `ctl limits set` survives a restart. An operator
+ * who changed `risk.limits` in the configuration and restarted got the stored value enforced
+ * (`limits get`: maxOrderNotional 5000 with 1234 configured) and not a word about it: the start
+ * now warns, naming each limit in force that the configuration does not say.
+ */
+describe('risk actor: stored limits that differ from the configuration', () => {
+  const start = async (configLimits: typeof baseLimits, warnings: string[]) => {
+    const store = createMemoryRiskStore();
+    const deps = { bus: createMemoryBus(), subjects: subjectsFor('sx'), store, clock: createSimulatedClock(T0) };
+    const first = await startRiskActor({ ...deps, log: silentLogger }, { account: 'acc', limits: baseLimits, consume: false });
+    await first.setLimits({ maxOrderNotional: 5000, maxPositionQty: { perSymbol: { [ETH]: 7 } } });
+    await first.stop();
+    const log: Logger = { ...silentLogger, warn: (o: unknown, msg?: string) => void warnings.push(`${msg ?? ''} ${JSON.stringify(o)}`), child: () => log };
+    return startRiskActor({ ...deps, log }, { account: 'acc', limits: configLimits, consume: false });
+  };
+
+  it('warns at start, naming the limits in force and the configured values, and keeps the stored ones', async () => {
+    const warnings: string[] = [];
+    const actor = await start({ ...baseLimits, maxOrderNotional: 1234 }, warnings);
+    expect(actor.getLimits().maxOrderNotional).toBe(5000);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/risk limits maxOrderNotional, maxPositionQty stored for account acc differ from the configuration's: the stored ones are in force/);
+    expect(warnings[0]).toContain('"maxOrderNotional":{"inForce":5000,"config":1234}');
+    await actor.stop();
+  });
+
+  it('says nothing when the stored limits are the configuration’s (per-symbol maps in any order)', async () => {
+    const warnings: string[] = [];
+    const store = createMemoryRiskStore();
+    const deps = { bus: createMemoryBus(), subjects: subjectsFor('sx'), store, clock: createSimulatedClock(T0) };
+    const log: Logger = { ...silentLogger, warn: (o: unknown, msg?: string) => void warnings.push(`${msg ?? ''} ${JSON.stringify(o)}`), child: () => log };
+    const limits = { ...baseLimits, maxOrderQty: { default: 10, perSymbol: { [BTC]: 2, [ETH]: 5 } } };
+    await (await startRiskActor({ ...deps, log }, { account: 'acc', limits, consume: false })).stop();
+    const reordered = { ...baseLimits, maxOrderQty: { perSymbol: { [ETH]: 5, [BTC]: 2 }, default: 10 } };
+    await (await startRiskActor({ ...deps, log }, { account: 'acc', limits: reordered, consume: false })).stop();
+    expect(warnings).toEqual([]);
+  });
+});
