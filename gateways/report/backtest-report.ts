@@ -3,7 +3,7 @@ import type { PerformanceMetrics } from '../../models/backtest/performance-metri
 import type { OpenPosition, PositionPoint, Positions } from '../../models/backtest/positions.js';
 import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
 import type { RiskOverWindow } from '../../models/risk/risk-over-window.js';
-import { COLORS, day, drawdownOf, metricsTable, money, price, REPORT_CSS } from './report-parts.js';
+import { COLORS, day, DRAWDOWN_AXIS, drawdownLabel, drawdownOf, metricsTable, money, price, REPORT_CSS } from './report-parts.js';
 import type { EquityPoints } from './report-parts.js';
 import { escapeHtml, svgLineChart } from './svg-chart.js';
 import type { ChartMarker, ChartSeries } from './svg-chart.js';
@@ -93,7 +93,7 @@ export function writeBacktestReport(dir: string, report: BacktestReport, curves:
 <p>${escapeHtml(report.window.from)} → ${escapeHtml(report.window.to)} · capital ${money(report.capital)} · strategy ${escapeHtml(report.strategy)} · model ${escapeHtml(report.model.ref)} (trained ${escapeHtml(report.model.trainRange.from.slice(0, 10))} → ${escapeHtml(report.model.trainRange.to.slice(0, 10))}) · ${report.run.events} events in ${report.run.seconds.toFixed(1)} s</p>
 ${report.warnings.length === 0 ? '' : `<ul class="warnings">${report.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`}
 ${svgLineChart('Equity (strategy and baselines, same data and costs)', series, day, money, markers)}
-${svgLineChart('Drawdown of the strategy', dd, day, (y) => `${(100 * y).toFixed(1)}%`, markers)}
+${svgLineChart('Drawdown of the strategy', dd, day, drawdownLabel, markers, DRAWDOWN_AXIS)}
 <h2>Metrics</h2>
 ${table}
 <h2>Positions</h2>

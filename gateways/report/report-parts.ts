@@ -16,6 +16,11 @@ export const price = (x: number): string => (Math.abs(x) >= 1 ? x.toFixed(4) : x
 export const pct = (x: number | null): string => (x === null ? '—' : `${(100 * x).toFixed(2)}%`);
 export const num = (x: number | null): string => (x === null ? '—' : x.toFixed(3));
 
+/** The drawdown chart's y axis: its top at 0 (a drawdown is never above it), at least 1 % deep, so no drawdown reads 0 % → −1 %, not 0 % → +100 %. */
+export const DRAWDOWN_AXIS = { yMax: 0, minSpan: 0.01 } as const;
+/** A drawdown's axis label: a percentage with one decimal, 0 without a sign. */
+export const drawdownLabel = (y: number): string => `${(100 * y + 0).toFixed(1)}%`;
+
 /** Drawdown from the running peak, which starts at the starting capital (as `max_drawdown` counts it). */
 export function drawdownOf(equity: EquityPoints, startingCapital: number): (readonly [number, number])[] {
   let peak = startingCapital;

@@ -2,6 +2,12 @@
 export type ChartSeries = Readonly<{ name: string; color: string; points: readonly (readonly [number, number])[] }>;
 /** A moment to mark on a chart (a dashed vertical line with its label), e.g. when trading was halted. */
 export type ChartMarker = Readonly<{ x: number; label: string; color: string }>;
+/**
+ * The y axis where the data alone does not say it: `yMax` pins its top (a drawdown chart: 0, as a
+ * drawdown is never above it), `minSpan` is the least range it shows (a flat line at the pinned
+ * top spans down from it, not up past it).
+ */
+export type ChartAxis = Readonly<{ yMax?: number; minSpan?: number }>;
 
 const W = 960;
 const H = 280;
@@ -22,9 +28,9 @@ function thin(points: readonly (readonly [number, number])[], max: number): (rea
 /**
  * A line chart as inline SVG (no script, no external file): axes with min/max labels, one
  * polyline per series, a legend, and the markers inside the x range. `xLabel` formats an x value
- * (event time) for the axis.
+ * (event time) for the axis; `axis` pins the y axis's top and least span where given.
  */
-export function svgLineChart(title: string, series: readonly ChartSeries[], xLabel: (x: number) => string, yLabel: (y: number) => string, markers: readonly ChartMarker[] = []): string {
+export function svgLineChart(title: string, series: readonly ChartSeries[], xLabel: (x: number) => string, yLabel: (y: number) => string, markers: readonly ChartMarker[] = [], axis: ChartAxis = {}): string {
   const all = series.flatMap((s) => s.points);
   if (all.length === 0) return `<figure><figcaption>${esc(title)}</figcaption><p>no data</p></figure>`;
   let x0 = Infinity;
@@ -38,6 +44,14 @@ export function svgLineChart(title: string, series: readonly ChartSeries[], xLab
     y1 = Math.max(y1, y);
   }
   if (x1 === x0) x1 = x0 + 1;
+  if (axis.yMax !== undefined) {
+    y1 = axis.yMax;
+    y0 = Math.min(y0, y1);
+  }
+  if (axis.minSpan !== undefined && y1 - y0 < axis.minSpan) {
+    if (axis.yMax !== undefined) y0 = y1 - axis.minSpan;
+    else y1 = y0 + axis.minSpan;
+  }
   if (y1 === y0) y1 = y0 + 1;
   const sx = (x: number): number => PAD.l + ((x - x0) / (x1 - x0)) * (W - PAD.l - PAD.r);
   const sy = (y: number): number => H - PAD.b - ((y - y0) / (y1 - y0)) * (H - PAD.t - PAD.b);

@@ -2,7 +2,7 @@ import { writeReportFiles } from './report-files.js';
 import type { PerformanceMetrics } from '../../models/backtest/performance-metrics.js';
 import type { RiskOverWindow } from '../../models/risk/risk-over-window.js';
 import { riskSummary } from './backtest-report.js';
-import { COLORS, day, drawdownOf, metricsTable, money, pct, REPORT_CSS } from './report-parts.js';
+import { COLORS, day, DRAWDOWN_AXIS, drawdownLabel, drawdownOf, metricsTable, money, pct, REPORT_CSS } from './report-parts.js';
 import type { EquityPoints } from './report-parts.js';
 import { escapeHtml, svgLineChart } from './svg-chart.js';
 import type { ChartMarker, ChartSeries } from './svg-chart.js';
@@ -71,7 +71,7 @@ export function writeWalkForwardReport(dir: string, report: WalkForwardReport, b
 <h1>Walk-forward: ${escapeHtml(report.symbols.join(', '))} ${escapeHtml(report.timeframe)}</h1>
 <p>${escapeHtml(first)} → ${escapeHtml(last)} · ${report.segments.length} test windows of ${(report.stepMs / 86_400_000).toFixed(1)} days, each model trained on data ending ${(report.embargoMs / 3_600_000).toFixed(0)} h before its window · capital ${money(report.capital)}, carried from segment to segment</p>
 ${svgLineChart('Equity: the stitched out-of-sample segments, and the baselines over the same span', series, day, money, markers)}
-${svgLineChart('Drawdown of the strategy', dd, day, (y) => `${(100 * y).toFixed(1)}%`, markers)}
+${svgLineChart('Drawdown of the strategy', dd, day, drawdownLabel, markers, DRAWDOWN_AXIS)}
 <h2>Metrics</h2>
 ${metricsTable([
   ['strategy (out of sample)', report.metrics],
