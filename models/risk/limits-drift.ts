@@ -1,8 +1,14 @@
 import type { RiskLimits } from './risk-limits.js';
 
-/** JSON with object keys sorted, so two per-symbol maps in another order compare equal. */
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** JSON with object keys and lists (the allowlist: a set) sorted, so the same limits in another order compare equal. */
 const canonical = (v: unknown): string =>
-  JSON.stringify(v, (_k, x: unknown) => (typeof x === 'object' && x !== null && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x));
+  JSON.stringify(v, (_k, x: unknown) => {
+    if (Array.isArray(x)) return x.map((i) => JSON.stringify(i)).sort(byText);
+    if (typeof x === 'object' && x !== null) return Object.fromEntries(Object.entries(x).sort(([a], [b]) => byText(a, b)));
+    return x;
+  });
 
 /** One limit whose stored value is not the configuration's. */
 export type LimitDrift = Readonly<{ key: string; stored: unknown; config: unknown }>;

@@ -35,14 +35,14 @@ describe('risk actor: stored limits that differ from the configuration', () => {
     await actor.stop();
   });
 
-  it('says nothing when the stored limits are the configuration’s (per-symbol maps in any order)', async () => {
+  it('says nothing when the stored limits are the configuration’s (allowlist and per-symbol maps in any order)', async () => {
     const warnings: string[] = [];
     const store = createMemoryRiskStore();
     const deps = { bus: createMemoryBus(), subjects: subjectsFor('sx'), store, clock: createSimulatedClock(T0) };
     const log: Logger = { ...silentLogger, warn: (o: unknown, msg?: string) => void warnings.push(`${msg ?? ''} ${JSON.stringify(o)}`), child: () => log };
     const limits = { ...baseLimits, maxOrderQty: { default: 10, perSymbol: { [BTC]: 2, [ETH]: 5 } } };
     await (await startRiskActor({ ...deps, log }, { account: 'acc', limits, consume: false })).stop();
-    const reordered = { ...baseLimits, maxOrderQty: { perSymbol: { [ETH]: 5, [BTC]: 2 }, default: 10 } };
+    const reordered = { ...baseLimits, allowlist: [ETH, BTC], maxOrderQty: { perSymbol: { [ETH]: 5, [BTC]: 2 }, default: 10 } };
     await (await startRiskActor({ ...deps, log }, { account: 'acc', limits: reordered, consume: false })).stop();
     expect(warnings).toEqual([]);
   });
