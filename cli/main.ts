@@ -49,7 +49,7 @@ program
   .option('--to <date>', 'window end (exclusive)', parseTime, parseTime('2024-07-01'))
   .option('--embedded', 'use in-process adapters only')
   .option('--no-faults', 'do not inject the handful of bad messages that show the edge refusing input')
-  .option('--retrain', 'train a new model on the three years before the window even when the registry has one')
+  .option('--retrain', 'train a new model on the three years before the window (as much of them as the data holds) even when the registry has one')
   .option('--dashboard', 'serve the dashboard, websocket feed and /metrics while the demo runs (prints the URL with the viewer token)')
   .option('--port <n>', 'with --dashboard: the gateway\'s port (default gateway.port; 0 picks a free one)', (v: string) => {
     const n = Number(v);

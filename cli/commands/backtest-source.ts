@@ -5,6 +5,7 @@ import type { Bar, Timeframe } from '../../streams/messages/bar.js';
 import type { BarInput } from '../../models/features/inputs.js';
 import type { SymbolBars } from '../../models/training/bar-dataset.js';
 import { trainingIn, yearsBefore } from './training-shortfall.js';
+import { trainingSpanLine } from './training-span.js';
 
 /** A backtest's bars from the TimeseriesStore (`--source pg`) instead of CSV files. */
 export type StoreBarSource = Readonly<{
@@ -73,10 +74,12 @@ const STORE_HINT = 'give a later --from (the store must hold bars before it) or 
 export async function trainFromStore(
   registry: ModelRegistry,
   source: StoreBarSource,
-  opts: Readonly<{ name: string; symbols: readonly string[]; tf: Timeframe; from: number; where: string }>,
+  opts: Readonly<{ name: string; symbols: readonly string[]; tf: Timeframe; from: number; where: string; onTraining?: (line: string) => void }>,
 ): Promise<ModelVersion> {
   const window = { from: opts.from - TRAIN_YEARS * YEAR_MS, to: opts.from };
   const bars = await source.training(window.from, window.to);
+  const span = trainingSpanLine({ name: opts.name, timeframe: opts.tf, barMs: TIMEFRAME_MS[opts.tf], years: TRAIN_YEARS, to: opts.from, bars });
+  if (span !== undefined) opts.onTraining?.(span);
   // A flat band of half an ATR splits the classes roughly in thirds, so the model takes sides.
   const { trainBaseline } = await import('../../models/training/train-baseline.js'); // tfjs loads with it: only when a model is trained
   const scope = { model: opts.name, timeframe: opts.tf, symbols: opts.symbols, searched: yearsBefore(TRAIN_YEARS, opts.from), store: opts.where, hint: STORE_HINT };

@@ -318,13 +318,13 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const served = parseModelRef(cfg.strategy.model);
   const progressOut = opts.progress === true ? process.stderr : opts.progress === false ? undefined : opts.progress;
   const note = (s: string): void => void progressOut?.write(`${s}\n`);
-  if (opts.registry === undefined) note(`training ${served.name} on the ${tf} bars of the three years before ${new Date(opts.from).toISOString().slice(0, 10)} …`);
+  // Said once the training bars are read: the range they really span (the data may hold less than three years).
   const trainTo = opts.from - (opts.embargoMs ?? 0);
   const model =
     opts.registry !== undefined
       ? await opts.registry.get(cfg.strategy.model)
       : stored !== undefined
-      ? await trainFromStore(registry, stored, { name: served.name, symbols: opts.symbols, tf, from: trainTo, where })
+      ? await trainFromStore(registry, stored, { name: served.name, symbols: opts.symbols, tf, from: trainTo, where, onTraining: note })
       : (
           await ensureDemoModel(registry, {
             name: served.name,
@@ -333,6 +333,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
             timeframe: tf,
             from: trainTo,
             retrain: true,
+            onTraining: note,
             hint: 'give a later --from (the data must hold bars before it) or serve a registered model with --model',
           })
         ).model;

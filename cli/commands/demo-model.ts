@@ -4,6 +4,7 @@ import { ModelNotFoundError } from '../../models/registry/model-registry.js';
 import { ArtifactIntegrityError } from '../../models/registry/registry-errors.js';
 import { loadSymbolBars } from './train.js';
 import { trainingIn, yearsBefore } from './training-shortfall.js';
+import { trainingSpanLine } from './training-span.js';
 
 /** The demo trains on the three years before its window: nothing it replays was seen in training. */
 const TRAIN_YEARS = 3;
@@ -59,6 +60,8 @@ export async function ensureDemoModel(
     from: number;
     retrain?: boolean;
     notice?: (line: string) => void;
+    /** Told, before a model is trained, the bars it trains on (`trainingSpanLine`). */
+    onTraining?: (line: string) => void;
     /** What to change when the years before `from` hold too few bars to train on (the end of that error); default: a later --from. */
     hint?: string;
   }>,
@@ -69,6 +72,8 @@ export async function ensureDemoModel(
   const tf = TimeframeSchema.parse(opts.timeframe);
   const window = { from: opts.from - TRAIN_YEARS * YEAR_MS, to: opts.from };
   const bars = await loadSymbolBars(opts.dataDir, opts.symbols, tf, window);
+  const span = trainingSpanLine({ name: opts.name, timeframe: tf, barMs: TIMEFRAME_MS[tf], years: TRAIN_YEARS, to: opts.from, bars });
+  if (span !== undefined) opts.onTraining?.(span);
   // A flat band of half an ATR splits the classes roughly in thirds, so the demo's model takes sides.
   const { trainBaseline } = await import('../../models/training/train-baseline.js'); // tfjs loads with it: only when a model is trained
   const scope = { model: opts.name, timeframe: tf, symbols: opts.symbols, searched: yearsBefore(TRAIN_YEARS, opts.from), dataDir: opts.dataDir, hint: opts.hint ?? DEFAULT_HINT };

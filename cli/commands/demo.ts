@@ -129,7 +129,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const dash = opts.dashboard === true ? await startDemoDashboard(cfg, adapters, log, opts.port, () => running.engine) : undefined;
   const served = parseModelRef(cfg.strategy.model);
   progressNote(`model: ${served.name}@production (training on the ${opts.timeframe} bars before ${new Date(opts.from).toISOString().slice(0, 10)} if the registry has none)`);
-  const demoModel = await ensureDemoModel(adapters.registry, { name: served.name, dataDir, symbols: opts.symbols, timeframe: opts.timeframe, from: opts.from, retrain: opts.retrain === true, notice: (l) => progressNote(`notice: ${l}`) });
+  const demoModel = await ensureDemoModel(adapters.registry, { name: served.name, dataDir, symbols: opts.symbols, timeframe: opts.timeframe, from: opts.from, retrain: opts.retrain === true, notice: (l) => progressNote(`notice: ${l}`), onTraining: progressNote });
 
   const engine = await startEngine(cfg, adapters, clock, log, { trainingClock: clock, ...(dash === undefined ? {} : { stages: stageTiming(dash.gateway.metrics), counts: dash.gateway.metrics }) });
   running.engine = engine;

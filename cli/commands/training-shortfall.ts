@@ -25,6 +25,9 @@ export type TrainingScope = Readonly<{
 const iso = (ms: number): string => new Date(ms).toISOString();
 const COUNT_WORDS = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'] as const;
 
+/** `three` for 3: a count of years in words, as the training messages say it. */
+export const countInWords = (n: number): string => COUNT_WORDS[n] ?? String(n);
+
 /** `in the three years before 2024-01-01T00:00:00.000Z`: the demo's and the backtest's training span. */
 export const yearsBefore = (years: number, to: number): string => `in the ${COUNT_WORDS[years] ?? years} years before ${iso(to)}`;
 
