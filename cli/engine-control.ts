@@ -14,20 +14,20 @@ import type { RetrainingControl } from '../gateways/control/control-target.js';
 
 /**
  * `sextant ctl retrain …` on the retraining actor; a refused trigger (not idle) is a REFUSED reply.
- * The actor loads its champion (the production model) at the first label it scores, so until then
- * its status says `champion: null` while the engine serves a production model: an operator read
- * that as "no model". The reply names the production version from the registry instead
- * (`counters.scored` still says nothing was scored yet); null only when there is none.
+ * The actor (re)loads its champion, the production model, at the next label it scores: until then
+ * its status said `champion: null` on a fresh engine serving a production model (read as "no
+ * model"), and the version an operator's `ctl model deploy` replaced after one. The reply names
+ * the production version from the registry (`counters.scored` says whether anything was scored);
+ * the actor's own when the registry has none or cannot be read.
  */
 export function retrainingControl(r: Pick<RetrainingActorHandle, 'trigger' | 'pause' | 'resume' | 'status'>, registry?: Pick<ModelRegistry, 'get'>): RetrainingControl {
   const withChampion = async (s: RetrainingStatus): Promise<RetrainingStatus> => {
-    if (s.champion !== null || registry === undefined) return s;
+    if (registry === undefined) return s;
     try {
       const v = await registry.get(`${s.model}@production`);
-      return { ...s, champion: { name: v.name, version: v.version } };
-    } catch (e) {
-      if (e instanceof ModelNotFoundError) return s;
-      throw e;
+      return s.champion?.name === v.name && s.champion.version === v.version ? s : { ...s, champion: { name: v.name, version: v.version } };
+    } catch {
+      return s; // no production model (ModelNotFoundError) or the registry unreachable: what the actor knows
     }
   };
   return {

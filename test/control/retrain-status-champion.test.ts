@@ -36,7 +36,7 @@ const registryWith = (production: number | undefined): Pick<ModelRegistry, 'get'
   },
 });
 
-describe('sextant ctl retrain status before the first cycle', () => {
+describe('sextant ctl retrain status: the champion is the production model', () => {
   it('names the production model the engine serves as the champion, not null', async () => {
     const c = retrainingControl(actor(fresh), registryWith(3));
     await expect(c.status()).resolves.toMatchObject({ champion: { name: 'direction-mlp', version: 3 }, counters: { scored: 0 } });
@@ -44,9 +44,16 @@ describe('sextant ctl retrain status before the first cycle', () => {
     await expect(c.pause({ reason: 'x' }, 'op')).resolves.toMatchObject({ champion: { name: 'direction-mlp', version: 3 } });
   });
 
-  it('keeps the champion the actor loaded, and null when the registry has no production model', async () => {
+  it('names the version an operator deployed since, not the one the actor loaded before', async () => {
     const loaded = { ...fresh, champion: { name: 'direction-mlp', version: 7 } };
-    await expect(retrainingControl(actor(loaded), registryWith(3)).status()).resolves.toMatchObject({ champion: { name: 'direction-mlp', version: 7 } });
+    await expect(retrainingControl(actor(loaded), registryWith(3)).status()).resolves.toMatchObject({ champion: { name: 'direction-mlp', version: 3 } });
+    await expect(retrainingControl(actor(loaded), registryWith(7)).status()).resolves.toMatchObject({ champion: { name: 'direction-mlp', version: 7 } });
+  });
+
+  it("falls back to the actor's champion when the registry has no production model or fails", async () => {
+    const loaded = { ...fresh, champion: { name: 'direction-mlp', version: 7 } };
     await expect(retrainingControl(actor(fresh), registryWith(undefined)).status()).resolves.toMatchObject({ champion: null });
+    const down: Pick<ModelRegistry, 'get'> = { get: () => Promise.reject(new Error('connection refused')) };
+    await expect(retrainingControl(actor(loaded), down).status()).resolves.toMatchObject({ champion: { name: 'direction-mlp', version: 7 } });
   });
 });
