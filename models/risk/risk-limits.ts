@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { finite, symbol } from '../../streams/messages/common.js';
+import { assetSymbol, finite, symbol } from '../../streams/messages/common.js';
 
 const positiveNumber = finite.refine((n) => n > 0, { message: 'must be > 0' });
 const positiveInt = z.number().int().positive();
@@ -57,15 +57,25 @@ export const RiskLimitsSchema = z
 export type RiskLimits = z.infer<typeof RiskLimitsSchema>;
 export type RiskLimitsInput = z.input<typeof RiskLimitsSchema>;
 
-/** What `setLimits` accepts: any top-level field; `maxOrderQty` / `maxPositionQty` merge per key. */
+/** Per-symbol caps in a patch: each key a ccxt unified symbol (the error names the key). */
+const perSymbolPatch = z.record(symbol, positiveNumber).superRefine((caps, ctx) => {
+  for (const k of Object.keys(caps)) if (!assetSymbol.safeParse(k).success) ctx.addIssue({ code: 'custom', path: [k], message: 'not a ccxt unified symbol like BTC/USDT' });
+});
+
+/**
+ * What `setLimits` accepts: any top-level field; `maxOrderQty` / `maxPositionQty` merge per key.
+ * Symbols (the allowlist, per-symbol caps) are ccxt unified ones, as the engine's assets are: an
+ * operator's `allowlist=btc/usdt` or a cap for `BTC-USDT` was answered ok and then refused every
+ * BTC/USDT order (SYMBOL_NOT_ALLOWED) or never applied to it.
+ */
 export const RiskLimitsPatchSchema = z
   .object({
-    allowlist: z.array(symbol).optional(),
-    maxOrderQty: z.object({ default: positiveNumber.optional(), perSymbol: z.record(symbol, positiveNumber).optional() }).strict().optional(),
+    allowlist: z.array(assetSymbol).optional(),
+    maxOrderQty: z.object({ default: positiveNumber.optional(), perSymbol: perSymbolPatch.optional() }).strict().optional(),
     maxOrderNotional: positiveNumber.optional(),
     minOrderNotional: nonNegativeNumber.optional(),
     collarBps: positiveNumber.optional(),
-    maxPositionQty: z.object({ default: positiveNumber.optional(), perSymbol: z.record(symbol, positiveNumber).optional() }).strict().optional(),
+    maxPositionQty: z.object({ default: positiveNumber.optional(), perSymbol: perSymbolPatch.optional() }).strict().optional(),
     maxGrossNotional: positiveNumber.optional(),
     maxOrdersPerWindow: positiveInt.optional(),
     windowMs: positiveInt.optional(),
