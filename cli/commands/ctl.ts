@@ -108,6 +108,12 @@ export function auditReason(v: string): string {
   return v;
 }
 
+/** `--operator`: the audit trail's who; blank text names nobody (the engine refuses it too). */
+export function operatorName(v: string): string {
+  if (v.trim() === '') throw new InvalidArgumentError('say who is asking, for the audit trail (it is blank)');
+  return v;
+}
+
 /** `--reason` where it may be left out (`resume`): empty is fine, too long is not. */
 const optionalReason = (v: string): string => (v === '' ? v : auditReason(v));
 
@@ -181,7 +187,7 @@ export function ctlCommand(configFile: () => string | undefined): Command {
     .option('--url <nats-url>', 'NATS server (default: config nats.url)')
     .option('--user <name>', 'NATS user (see deploy/nats/sextant.conf)')
     .option('--password <secret>', 'NATS password (or NATS_PASSWORD)', process.env['NATS_PASSWORD'])
-    .option('--operator <name>', 'who is asking, for the audit trail (default: SEXTANT_OPERATOR or the login name)')
+    .option('--operator <name>', 'who is asking, for the audit trail (default: SEXTANT_OPERATOR or the login name)', operatorName)
     .option('--timeout <ms>', 'how long to wait for the reply', positiveInt, 5000);
   const globals = (): CtlGlobals => ctl.opts<CtlGlobals>();
   const run = (verb: ControlVerb, args: Record<string, unknown>): Promise<void> => send(configFile(), globals(), verb, args);

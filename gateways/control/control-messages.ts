@@ -49,7 +49,8 @@ export const ControlRequestSchema = z
   .object({
     v: z.literal(1),
     id: z.string().min(1).max(128),
-    operator: z.string().min(1).max(128),
+    // Who, for the audit trail: blank (`--operator "  "`) was stored as a row nobody can be found by.
+    operator: z.string().min(1).max(128).refine((o) => o.trim() !== '', { message: 'blank: say who is asking' }),
     args: z.unknown().default({}),
   })
   .strict();
