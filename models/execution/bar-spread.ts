@@ -1,4 +1,10 @@
 /**
+ * Upper bound (exclusive) of a fixed full spread in bps: at 20,000 the half spread is 100 %, and a
+ * taker's sell would be priced at or below zero (the fill was refused deep in the run).
+ */
+export const MAX_SPREAD_BPS = 20_000;
+
+/**
  * Bid-ask spread estimated from OHLC bars, for venues simulated from bars alone (no quotes).
  *
  * - `fixed`: the configured `spreadBps`, always (the paper venue's historical behaviour).
@@ -16,12 +22,6 @@
  * fill at a bar's open never sees that bar's own high and low. Until `window` estimates exist the
  * estimator returns null and the venue falls back to `spreadBps`.
  */
-/**
- * Upper bound (exclusive) of a fixed full spread in bps: at 20,000 the half spread is 100 %, and a
- * taker's sell would be priced at or below zero (the fill was refused deep in the run).
- */
-export const MAX_SPREAD_BPS = 20_000;
-
 export type SpreadModel =
   | Readonly<{ kind: 'fixed' }>
   | Readonly<{ kind: 'range-fraction'; fraction: number; window?: number }>
