@@ -6,6 +6,7 @@ import type { Order } from '../../../streams/messages/order.js';
 import type { Prediction } from '../../../streams/messages/prediction.js';
 import { el, fmt } from './dom.js';
 import { predictedClass } from './prediction-class.js';
+import { priceFormatFor } from './price-format.js';
 
 /** Most candles, and markers of each kind, a chart keeps: a dashboard shows the recent past, not the whole history. */
 const MAX_CANDLES = 2_000;
@@ -45,6 +46,7 @@ export class SymbolChart {
   private readonly markerIds = new Set<string>();
   private readonly counts: Record<MarkerKind, number> = { prediction: 0, order: 0, fill: 0 };
   private tf: string | null = null;
+  private precision: number | null = null;
   private flushTimer: number | null = null;
   /** Keeps the newest candle in view until the operator scrolls or drags the chart; a double click resumes. */
   private following = true;
@@ -97,6 +99,11 @@ export class SymbolChart {
   bar(b: Bar): void {
     this.tf ??= b.tf;
     if (b.tf !== this.tf) return;
+    const format = priceFormatFor(b.close);
+    if (format.precision !== this.precision) {
+      this.precision = format.precision;
+      this.series.applyOptions({ priceFormat: format });
+    }
     const c: CandlestickData<Time> = { time: toTime(b.ts), open: b.open, high: b.high, low: b.low, close: b.close };
     const last = this.candles.at(-1);
     if (last === undefined || (last.time as number) < (c.time as number)) {
