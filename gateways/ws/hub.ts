@@ -3,6 +3,7 @@ import type { Bus, CoreSubscriber, Subscription } from '../../streams/bus.js';
 import type { Subjects } from '../../streams/subjects.js';
 import type { Logger } from '../../state/logger.js';
 import type { Identity } from './auth.js';
+import { createBarOrder } from './bar-order.js';
 import { createClientSession } from './client-session.js';
 import type { ClientSession, FeedDirectory, SessionLimits } from './client-session.js';
 import { createFeedEntry } from './feed-entry.js';
@@ -44,6 +45,8 @@ export type HubStats = Readonly<{
   invalid: number;
   /** Bus messages dropped because their id was already relayed (an engine restart republishing). */
   duplicates: number;
+  /** `md` bars dropped as older than one already relayed for their venue, symbol and timeframe. */
+  olderBars: number;
   upstream: UpstreamStatus;
 }>;
 
@@ -75,6 +78,7 @@ export function createHub(opts: HubOptions): Hub {
   const recent = createRecentIds(opts.recentIds ?? 10_000);
   let invalid = 0;
   let duplicates = 0;
+  const bars = createBarOrder();
   let closed = false;
   let upstream: UpstreamStatus = { upstream: 'up', since: now(), gap: false };
 
@@ -117,6 +121,7 @@ export function createHub(opts: HubOptions): Hub {
       opts.onDuplicate?.();
       return;
     }
+    if (route.topic === 'md' && bars.older(route.slot, v)) return;
     push(route, text);
   };
 
@@ -183,6 +188,7 @@ export function createHub(opts: HubOptions): Hub {
       seq: Object.fromEntries(TOPICS.map((t) => [t, state(t).seq])) as Record<Topic, number>,
       invalid,
       duplicates,
+      olderBars: bars.count(),
       upstream,
     }),
     close: () => {
