@@ -121,6 +121,7 @@ function start(): void {
         return;
       case 'pnl':
         positions.update(p.data);
+        if (p.data.state !== undefined) risk.current({ account: p.data.account, state: p.data.state });
         return;
       case 'actors':
         actors.update(p.data);

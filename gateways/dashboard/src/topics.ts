@@ -7,7 +7,7 @@ import { OrderSchema } from '../../../streams/messages/order.js';
 import { PredictionSchema } from '../../../streams/messages/prediction.js';
 import { QuoteSchema } from '../../../streams/messages/quote.js';
 import { RejectSchema } from '../../../streams/messages/reject.js';
-import { RiskStateSchema } from '../../../streams/messages/risk-state.js';
+import { RiskStateSchema, TradingStateSchema } from '../../../streams/messages/risk-state.js';
 import { TradeSchema } from '../../../streams/messages/trade.js';
 import type { Topic } from './feed-protocol.js';
 
@@ -19,6 +19,8 @@ import type { Topic } from './feed-protocol.js';
 export const PnlSchema = z
   .object({
     account: z.string(),
+    /** The risk actor's trading state now (the `risk` topic only carries changes of it). */
+    state: TradingStateSchema.optional(),
     realised: z.number(),
     unrealised: z.number(),
     equity: z.number(),

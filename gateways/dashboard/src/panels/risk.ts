@@ -1,5 +1,7 @@
 import type { RiskState } from '../../../../streams/messages/risk-state.js';
-import { el, fmt, panel } from '../dom.js';
+import { el, panel } from '../dom.js';
+import { riskView } from '../risk-view.js';
+import type { BookState } from '../risk-view.js';
 
 export type ControlVerb = 'halt' | 'resume' | 'reduce';
 /** What the panel's buttons do: a verb, or `flatten` (`reduce` with `flatten: true`). */
@@ -29,6 +31,8 @@ export class RiskPanel {
   private readonly resume: HTMLButtonElement;
   private readonly reduce: HTMLButtonElement;
   private readonly flatten: HTMLButtonElement;
+  private change: RiskState | null = null;
+  private book: BookState | null = null;
 
   constructor(private readonly send: SendControl) {
     this.token = el('input', { type: 'password', id: 'operator-token', placeholder: 'operator token', autocomplete: 'off' });
@@ -56,10 +60,23 @@ export class RiskPanel {
   }
 
   update(s: RiskState): void {
-    this.badge.dataset['state'] = s.state;
-    this.badge.textContent = s.state;
-    this.reason.textContent = `${s.account}: ${s.previous} → ${s.state} at ${fmt.time(s.ts)}${s.reason === '' ? '' : ` — ${s.reason}`}`;
+    this.change = s;
     this.scoped.replaceChildren(...s.scopedHalts.map((h) => el('li', {}, `halted ${h.scope} ${h.value}`)));
+    this.draw();
+  }
+
+  /** The state the risk actor's book reports (the feed's `pnl`), which stands in until a change is seen. */
+  current(b: BookState): void {
+    if (this.book?.state === b.state && this.book.account === b.account) return;
+    this.book = b;
+    this.draw();
+  }
+
+  private draw(): void {
+    const v = riskView(this.change, this.book);
+    this.badge.dataset['state'] = v.state;
+    this.badge.textContent = v.state === 'UNKNOWN' ? 'unknown' : v.state;
+    this.reason.textContent = v.line;
   }
 
   private act(verb: ControlAction): void {
