@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { fmt } from '../../../gateways/dashboard/src/dom.js';
+
+describe('dashboard number format', () => {
+  it('keeps the integer part of large quantities whole (PEPE order of 12,583,892.6)', () => {
+    expect(fmt.num(12_583_892.617449664)).toBe('12,583,893');
+    expect(fmt.num(-4_122_254_368.51)).toBe('-4,122,254,369');
+  });
+
+  it('shows six significant digits below a million, tiny prices included', () => {
+    expect(fmt.num(1447.3245)).toBe('1,447.32');
+    expect(fmt.num(0.000014723319908999598)).toBe('0.0000147233');
+    expect(fmt.num(62772.01)).toBe('62,772');
+    expect(fmt.num(null)).toBe('–');
+  });
+});
