@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fmt } from '../../../gateways/dashboard/src/dom.js';
+import { fmt } from '../../../gateways/dashboard/src/number-format.js';
 
 describe('dashboard number format', () => {
   it('keeps the integer part of large quantities whole (PEPE order of 12,583,892.6)', () => {
