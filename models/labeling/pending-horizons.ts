@@ -34,7 +34,9 @@ export function predictionDirection(p: Prediction): Direction {
 const PathBarSchema = z.tuple([z.number(), z.number(), z.number(), z.number()]);
 const SnapshotSchema = z.object({
   v: z.literal(1),
-  assets: z.array(z.object({ venue: z.string(), symbol: z.string(), watermark: z.number(), heldFrom: z.number(), bars: z.array(PathBarSchema) })),
+  assets: z.array(
+    z.object({ venue: z.string(), symbol: z.string(), watermark: z.number(), signals: z.number().default(-1), heldFrom: z.number(), bars: z.array(PathBarSchema) }),
+  ),
   predictions: z.array(PredictionSchema),
   orders: z.array(OrderSchema),
   fills: z.array(FillSchema),
@@ -45,7 +47,8 @@ const SnapshotSchema = z.object({
 /** The JSON a labeling actor persists with each commit. */
 export type PendingSnapshot = z.infer<typeof SnapshotSchema>;
 
-type AssetBars = { venue: string; symbol: string; bars: PathBar[]; watermark: number; heldFrom: number };
+/** `signals`: newest event time of the strategy's own predictions and orders of the asset (how far its decision path got). */
+type AssetBars = { venue: string; symbol: string; bars: PathBar[]; watermark: number; signals: number; heldFrom: number };
 
 export type AddResult = 'added' | 'duplicate' | 'labeled';
 
@@ -78,17 +81,18 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
   const assetOf = (venue: string, symbol: string): AssetBars => {
     const k = assetKey(venue, symbol);
     let a = assets.get(k);
-    if (a === undefined) assets.set(k, (a = { venue, symbol, bars: [], watermark: -1, heldFrom: 0 }));
+    if (a === undefined) assets.set(k, (a = { venue, symbol, bars: [], watermark: -1, signals: -1, heldFrom: 0 }));
     return a;
   };
   const isKnown = (id: string): AddResult | undefined => (done.has(id) ? 'labeled' : pending.has(id) ? 'duplicate' : undefined);
   const decisionBar = (ts: number): number => Math.floor(ts / tfMs) * tfMs;
 
   const addItem = (item: PendingItem): AddResult => {
+    const a = assetOf(item.venue, item.symbol);
+    if (item.msg.ts > a.signals) a.signals = item.msg.ts;
     const known = isKnown(item.id);
     if (known !== undefined) return known;
     pending.set(item.id, item);
-    assetOf(item.venue, item.symbol);
     return 'added';
   };
 
@@ -129,15 +133,23 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
     advanceExec(ts: number): void {
       if (ts > execWatermark) execWatermark = ts;
     },
-    /** Items whose horizon passed, in (horizonEnd, id) order. Orders wait for their fills (a final one, a later SIGNALS message, or `fillGraceBars`). */
+    /**
+     * Items whose horizon passed, in (horizonEnd, id) order. Orders wait for their fills (a final
+     * one, a later SIGNALS message, or `fillGraceBars`). The grace counts on the strategy's own
+     * predictions and orders of the asset as well as on its bars: bars come straight from the
+     * market-data stream, and while the engine catches up (a restart, a fast replay) they run far
+     * ahead of the fills its venue has yet to publish for them.
+     */
     due(): PendingItem[] {
       const out: PendingItem[] = [];
       for (const item of pending.values()) {
-        const wm = assets.get(assetKey(item.venue, item.symbol))?.watermark ?? -1;
+        const a = assets.get(assetKey(item.venue, item.symbol));
+        const wm = a?.watermark ?? -1;
         if (wm < item.horizonEnd) continue;
         if (item.kind === 'order') {
           const finalSeen = (fills.get(item.id) ?? []).some((f) => f.final);
-          if (!finalSeen && execWatermark < item.horizonEnd && wm < item.horizonEnd + spec.fillGraceBars * tfMs) continue;
+          const graceEnd = item.horizonEnd + spec.fillGraceBars * tfMs;
+          if (!finalSeen && execWatermark < item.horizonEnd && Math.min(wm, a?.signals ?? -1) < graceEnd) continue;
         }
         out.push(item);
       }
@@ -206,7 +218,7 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
         v: 1,
         assets: [...assets.entries()].map(([k, a]) => {
           const cut = Math.max(a.heldFrom, minPending.get(k) ?? a.watermark + 1);
-          return { venue: a.venue, symbol: a.symbol, watermark: a.watermark, heldFrom: cut, bars: a.bars.filter((b) => b.ts >= cut).map((b) => [b.ts, b.high, b.low, b.close] as [number, number, number, number]) };
+          return { venue: a.venue, symbol: a.symbol, watermark: a.watermark, signals: a.signals, heldFrom: cut, bars: a.bars.filter((b) => b.ts >= cut).map((b) => [b.ts, b.high, b.low, b.close] as [number, number, number, number]) };
         }),
         predictions: items.flatMap((i) => (i.kind === 'prediction' ? [i.msg] : [])),
         orders: items.flatMap((i) => (i.kind === 'order' ? [i.msg] : [])),
@@ -225,7 +237,7 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
       fills.clear();
       done.clear();
       for (const a of s.assets) {
-        assets.set(assetKey(a.venue, a.symbol), { venue: a.venue, symbol: a.symbol, watermark: a.watermark, heldFrom: a.heldFrom, bars: a.bars.map(([ts, high, low, close]) => ({ ts, high, low, close })) });
+        assets.set(assetKey(a.venue, a.symbol), { venue: a.venue, symbol: a.symbol, watermark: a.watermark, signals: a.signals, heldFrom: a.heldFrom, bars: a.bars.map(([ts, high, low, close]) => ({ ts, high, low, close })) });
       }
       for (const p of s.predictions) addPrediction(p);
       for (const o of s.orders) addOrder(o, (t) => featureId(o.venue, o.symbol, t));

@@ -10,11 +10,12 @@ import { bar, fill, H, order, prediction, T0 } from './fixtures.js';
 
 const spec = { ...DEFAULT_LABEL_SPEC, costBps: 10 };
 const d = bar(0, 64, 64, 64);
-/** The pending item the actor would hold for one prediction or order (made due by a far later bar). */
+/** The pending item the actor would hold for one prediction or order (made due by a far later bar and SIGNALS message). */
 const itemOf = (add: (s: ReturnType<typeof createPendingHorizons>) => void): PendingItem => {
   const s = createPendingHorizons(H, spec);
   add(s);
   s.addBar('binance', 'BTC/USDT', { ts: T0 + 1_000 * H, high: 1, low: 1, close: 1 });
+  s.advanceExec(T0 + 1_000 * H);
   const [item] = s.due();
   if (item === undefined) throw new Error('nothing due');
   return item;

@@ -40,8 +40,35 @@ describe('pending horizons', () => {
     b.s.advanceExec(T0 + 2 * H);
     expect(b.s.due().length).toBe(1);
     const c = mk();
-    add(c.s, 3); // one grace bar
+    add(c.s, 3); // one grace bar, and the strategy's decision path got there too
+    c.s.addPrediction(prediction('s1', bar(3, 101, 99, 100), 0.01));
     expect(c.s.due().length).toBe(1);
+  });
+
+  it('does not count the grace on bars alone: a catching-up engine has not published the fills of bars the MD stream already holds', () => {
+    const s = createPendingHorizons(H, spec);
+    const o = order('s1', bar(0, 101, 99, 100), 'buy');
+    s.addOrder(o, fid);
+    for (let i = 0; i <= 6; i++) add(s, i); // the labeling actor reads bars straight from MD: far past horizon + grace
+    expect(s.due()).toEqual([]); // the venue's fill at bar 1 is not published yet
+    const again = createPendingHorizons(H, spec);
+    again.restore(JSON.parse(JSON.stringify(s.snapshot())), (_v, _s, t) => fid(t));
+    expect(again.due()).toEqual([]); // and a restart does not change that
+    again.addFill(fill(o, 1, T0 + H, 1, 100.5, true));
+    const due = again.due();
+    expect(due.map((x) => x.id)).toEqual([o.id]);
+    expect(again.fillsOf(due[0] as never).map((f) => f.price)).toEqual([100.5]);
+    // A strategy whose exec stream went quiet: its predictions past the grace label the order without fills.
+    const quiet = createPendingHorizons(H, spec);
+    quiet.addOrder(o, fid);
+    for (let i = 0; i <= 6; i++) add(quiet, i);
+    quiet.addPrediction(prediction('s1', bar(2, 101, 99, 100), 0.01));
+    const orders = (x: ReturnType<typeof createPendingHorizons>): string[] => x.due().flatMap((i) => (i.kind === 'order' ? [i.id] : []));
+    expect(orders(quiet)).toEqual([]);
+    const q2 = createPendingHorizons(H, spec);
+    q2.restore(JSON.parse(JSON.stringify(quiet.snapshot())), (_v, _s, t) => fid(t));
+    q2.addPrediction(prediction('s1', bar(3, 101, 99, 100), 0.01));
+    expect(orders(q2)).toEqual([o.id]);
   });
 
   it('evicts bars nobody needs and says which range the store must answer', () => {
