@@ -37,6 +37,7 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
   const env = opts.env ?? process.env;
   const gw = cfg.gateway;
   const subjects = subjectsFor(cfg.prefix);
+  const known = new Set(cfg.assets.map((a) => `${a.venue}|${a.symbol}`));
   const metrics = opts.metrics ?? createEngineMetrics();
   const feed = feedMetricsFromBus(bus, subjects, metrics);
   const hub = createHub({
@@ -45,6 +46,8 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
     limits: gw,
     heartbeatMs: gw.heartbeatMs,
     recentIds: gw.recentIds,
+    // What the asset actors refuse at the edge is not drawn either.
+    marketData: { maxPayloadBytes: cfg.validation.maxPayloadBytes, isKnown: (venue, symbol) => known.has(`${venue}|${symbol}`) },
     log,
     onClients: (n) => metrics.wsClients(n),
     onServerClose: (reason) => metrics.wsClosed(reason),

@@ -3,6 +3,7 @@ import type { Bus, CoreSubscriber, Subscription } from '../../streams/bus.js';
 import type { Subjects } from '../../streams/subjects.js';
 import type { Logger } from '../../state/logger.js';
 import type { Identity } from './auth.js';
+import { createMarketDataDecoder } from '../../streams/validation/decode-market-data.js';
 import { createBarOrder } from './bar-order.js';
 import { createClientSession } from './client-session.js';
 import type { ClientSession, FeedDirectory, SessionLimits } from './client-session.js';
@@ -34,6 +35,13 @@ export type HubOptions = Readonly<{
   onDuplicate?: () => void;
   /** Ids remembered per kind (order, reject, fill, prediction) to drop republished messages (`gateway.recentIds`); default 10 000. */
   recentIds?: number;
+  /**
+   * The engine's edge validation of market data (`validation.maxPayloadBytes`, the configured
+   * assets): an `md` message it would refuse (a zero or non-finite price, an unknown symbol, a
+   * payload that disagrees with its subject, oversize) is not relayed, so no chart draws what the
+   * engine dead-letters. Absent, `md` payloads are relayed as published.
+   */
+  marketData?: Readonly<{ maxPayloadBytes: number; isKnown: (venue: string, symbol: string) => boolean }>;
 }>;
 
 export type HubStats = Readonly<{
@@ -47,6 +55,8 @@ export type HubStats = Readonly<{
   duplicates: number;
   /** `md` bars dropped as older than one already relayed for their venue, symbol and timeframe. */
   olderBars: number;
+  /** `md` messages dropped because the engine's edge validation refuses them (see `HubOptions.marketData`). */
+  refusedMarketData: number;
   upstream: UpstreamStatus;
 }>;
 
@@ -79,6 +89,9 @@ export function createHub(opts: HubOptions): Hub {
   let invalid = 0;
   let duplicates = 0;
   const bars = createBarOrder();
+  const md = opts.marketData;
+  const decodeMd = md === undefined ? undefined : createMarketDataDecoder({ maxPayloadBytes: md.maxPayloadBytes, isKnown: md.isKnown, subjects: opts.subjects });
+  let refusedMarketData = 0;
   let closed = false;
   let upstream: UpstreamStatus = { upstream: 'up', since: now(), gap: false };
 
@@ -103,6 +116,10 @@ export function createHub(opts: HubOptions): Hub {
   const onBus = (subject: string, data: Uint8Array): void => {
     const route = routeSubject(opts.subjects, subject);
     if (route === undefined) return;
+    if (route.topic === 'md' && decodeMd !== undefined && !decodeMd(subject, data).ok) {
+      refusedMarketData++;
+      return;
+    }
     const text = dec.decode(data);
     let v: unknown;
     try {
@@ -189,6 +206,7 @@ export function createHub(opts: HubOptions): Hub {
       invalid,
       duplicates,
       olderBars: bars.count(),
+      refusedMarketData,
       upstream,
     }),
     close: () => {

@@ -11,7 +11,7 @@ import { createEngineMetrics } from '../../../gateways/http/metrics.js';
 import type { EngineMetrics } from '../../../gateways/http/metrics.js';
 import type { Probes } from '../../../gateways/http/readiness.js';
 import { createHub } from '../../../gateways/ws/hub.js';
-import type { Hub } from '../../../gateways/ws/hub.js';
+import type { Hub, HubOptions } from '../../../gateways/ws/hub.js';
 import { ServerMessageSchema } from '../../../gateways/ws/protocol.js';
 import type { ServerMessage } from '../../../gateways/ws/protocol.js';
 import { silentLogger } from '../../../state/logger.js';
@@ -58,13 +58,13 @@ export type Gateway = Readonly<{
 }>;
 
 /** A gateway on real NATS under a prefix of its own (tests run in parallel on one server). */
-export async function startTestGateway(opts: Readonly<{ config?: Partial<GatewayConfig>; probes?: Probes; staticDir?: string; bus?: Bus }> = {}): Promise<Gateway> {
+export async function startTestGateway(opts: Readonly<{ config?: Partial<GatewayConfig>; probes?: Probes; staticDir?: string; bus?: Bus; marketData?: HubOptions['marketData'] }> = {}): Promise<Gateway> {
   const bus = opts.bus ?? (await createNatsBus({ url: NATS_URL, name: 'gateway-test', connectTimeoutMs: 3000 }));
   const subjects = subjectsFor(`gw${randomBytes(5).toString('hex')}`);
   const config = testGatewayConfig(opts.config);
   const metrics = createEngineMetrics({ defaultMetrics: false });
   const feed: Subscription = feedMetricsFromBus(bus, subjects, metrics);
-  const hub = createHub({ bus, subjects, limits: config, heartbeatMs: config.heartbeatMs, recentIds: config.recentIds, log: silentLogger, onClients: metrics.wsClients, onServerClose: metrics.wsClosed, onUpstream: metrics.wsUpstream, onDuplicate: metrics.wsDuplicate });
+  const hub = createHub({ bus, subjects, limits: config, heartbeatMs: config.heartbeatMs, recentIds: config.recentIds, ...(opts.marketData !== undefined ? { marketData: opts.marketData } : {}), log: silentLogger, onClients: metrics.wsClients, onServerClose: metrics.wsClosed, onUpstream: metrics.wsUpstream, onDuplicate: metrics.wsDuplicate });
   const server = await startGatewayServer({
     config,
     ...(opts.staticDir !== undefined ? { staticDir: opts.staticDir } : {}),
