@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeBacktestReport } from '../../gateways/report/backtest-report.js';
 import type { BacktestReport } from '../../gateways/report/backtest-report.js';
+import { reportFixture } from './report-fixture.js';
 import { performanceMetrics } from '../../models/backtest/performance-metrics.js';
 
 const H = 3_600_000;
@@ -17,26 +18,7 @@ const yLabels = (html: string, title: string): string[] => {
 
 const reportOf = (equity: readonly { ts: number; equity: number }[]): BacktestReport => {
   const metrics = performanceMetrics({ startTs: T0, startingCapital: 10_000, equity, grossExposure: equity.map(() => 0), trades: [], feesPaid: 0, tradedNotional: 0, periodsPerYear: 8760 });
-  return {
-    version: 1,
-    window: { from: new Date(T0).toISOString(), to: new Date(T0 + 4 * H).toISOString() },
-    symbols: ['BTC/USDT'],
-    timeframe: '1h',
-    capital: 10_000,
-    strategy: 'dirmlp',
-    model: { ref: 'direction-mlp@1', trainRange: { from: '2021-01-01T00:00:00.000Z', to: '2024-01-01T00:00:00.000Z' }, testAccuracy: null, testLogLoss: null },
-    costs: {},
-    execution: {},
-    riskLimits: {},
-    counts: {},
-    gaps: [],
-    metrics,
-    baselines: { buy_and_hold: metrics, grid: metrics },
-    risk: { transitions: [], finalState: 'ACTIVE' },
-    positions: [],
-    run: { events: 4, seconds: 0.1, eventsPerSecond: 40 },
-    warnings: [],
-  };
+  return reportFixture(metrics, { from: T0, to: T0 + 4 * H });
 };
 
 // With no drawdown the chart's axis spanned 0 % to +100 % (a flat line got one unit above it): a

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeBacktestReport } from '../../gateways/report/backtest-report.js';
-import type { BacktestReport } from '../../gateways/report/backtest-report.js';
+import { reportFixture } from './report-fixture.js';
 import { price } from '../../gateways/report/report-parts.js';
 import { performanceMetrics } from '../../models/backtest/performance-metrics.js';
 import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
@@ -25,26 +25,7 @@ describe("the report's trades table", () => {
       { ts: T0 + 9 * H, equity: 9_903 },
     ];
     const metrics = performanceMetrics({ startTs: T0, startingCapital: 10_000, equity, grossExposure: [0, 0], trades, feesPaid: 0.4, tradedNotional: 2000, periodsPerYear: 8760 });
-    const report: BacktestReport = {
-      version: 1,
-      window: { from: new Date(T0).toISOString(), to: new Date(T0 + 10 * H).toISOString() },
-      symbols: ['BTC/USDT', 'PEPE/USDT'],
-      timeframe: '1h',
-      capital: 10_000,
-      strategy: 'dirmlp',
-      model: { ref: 'direction-mlp@1', trainRange: { from: '2021-01-01T00:00:00.000Z', to: '2024-01-01T00:00:00.000Z' }, testAccuracy: null, testLogLoss: null },
-      costs: {},
-      execution: {},
-      riskLimits: {},
-      counts: {},
-      gaps: [],
-      metrics,
-      baselines: { buy_and_hold: metrics, grid: metrics },
-      risk: { transitions: [], finalState: 'ACTIVE' },
-      positions: [],
-      run: { events: 20, seconds: 0.1, eventsPerSecond: 200 },
-      warnings: [],
-    };
+    const report = reportFixture(metrics, { from: T0, to: T0 + 10 * H }, { symbols: ['BTC/USDT', 'PEPE/USDT'], run: { events: 20, seconds: 0.1, eventsPerSecond: 200 } });
     const { html } = writeBacktestReport(dir, report, [{ name: 'strategy', equity }], trades);
     const text = readFileSync(html, 'utf8');
     expect(text).toContain('<td>0.00000724120</td><td>0.00000680670</td>');
