@@ -116,16 +116,22 @@ export function createHub(opts: HubOptions): Hub {
   const onBus = (subject: string, data: Uint8Array): void => {
     const route = routeSubject(opts.subjects, subject);
     if (route === undefined) return;
-    if (route.topic === 'md' && decodeMd !== undefined && !decodeMd(subject, data).ok) {
-      refusedMarketData++;
-      return;
-    }
     const text = dec.decode(data);
     let v: unknown;
-    try {
-      v = JSON.parse(text);
-    } catch {
-      v = undefined;
+    if (route.topic === 'md' && decodeMd !== undefined) {
+      // The edge decoder has parsed and validated it already: its message is the payload.
+      const r = decodeMd(subject, data);
+      if (!r.ok) {
+        refusedMarketData++;
+        return;
+      }
+      v = r.msg;
+    } else {
+      try {
+        v = JSON.parse(text);
+      } catch {
+        v = undefined;
+      }
     }
     if (typeof v !== 'object' || v === null) {
       invalid++; // not a JSON object: never spliced into a frame
