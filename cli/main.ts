@@ -91,11 +91,7 @@ program
   .option('--strategy <name>', 'the strategy\'s name (its subjects, durables and report; default the config\'s strategy.name)')
   .option('--taker-fee-bps <bps>', `cost: taker fee in bps, under ${MAX_FEE_BPS} (default the config's paperVenue)`, bpsUnder(MAX_FEE_BPS, 'a fee under 100 % of the notional'))
   .option('--maker-fee-bps <bps>', `cost: maker fee in bps, under ${MAX_FEE_BPS}`, bpsUnder(MAX_FEE_BPS, 'a fee under 100 % of the notional'))
-  .option('--spread-bps <bps>', `cost: full spread where no quote gives one (with a bar model: until it has warmed up), under ${MAX_SPREAD_BPS}`, (v: string) => {
-    const n = Number(v);
-    if (!(v.trim() !== '' && n >= 0 && n < MAX_SPREAD_BPS)) throw new InvalidArgumentError(`a number ≥ 0 and under ${MAX_SPREAD_BPS} (a half spread under 100 %)`);
-    return n;
-  })
+  .option('--spread-bps <bps>', `cost: full spread where no quote gives one (with a bar model: until it has warmed up), under ${MAX_SPREAD_BPS}`, bpsUnder(MAX_SPREAD_BPS, 'a half spread under 100 %'))
   .option('--spread-model <model>', 'cost: fixed, corwin-schultz[:window] or range-fraction:<fraction>[:window] (spread from the bars)', (v: string) => {
     try {
       return parseSpreadModelFlag(v);
