@@ -1,9 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
+import { writeReportFiles } from '../../gateways/report/report-files.js';
 import { ARMS, comparisonMarkdown, formatComparison, pooledScores, wins } from '../../models/experiments/comparison-table.js';
 import type { Arm, ArmResult, ModelChange, WindowResult } from '../../models/experiments/comparison-table.js';
 import { realisedLabels, scorePredictions } from '../../models/experiments/prediction-scores.js';
@@ -282,8 +282,6 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
     seconds: Math.round((performance.now() - started) / 1000),
   };
   if (opts.reportDir !== undefined) {
-    mkdirSync(opts.reportDir, { recursive: true });
-    writeFileSync(join(opts.reportDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
     const s = settings;
     const l = loopSettings;
     const md = [
@@ -299,7 +297,11 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
       '',
       comparisonMarkdown(results),
     ].join('\n');
-    writeFileSync(join(opts.reportDir, 'report.md'), md);
+    // Both files whole or neither (the folder was made before the first window ran).
+    writeReportFiles(opts.reportDir, [
+      { name: 'report.json', content: `${JSON.stringify(report, null, 2)}\n` },
+      { name: 'report.md', content: md },
+    ]);
   }
   return report;
 }
