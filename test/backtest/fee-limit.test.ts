@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { errorOf } from '../support/error-of.js';
 import { parseBacktestSpec, resolveBacktestInputs } from '../../cli/commands/backtest-spec.js';
 import { loadConfig } from '../../config/load.js';
 import { MAX_FEE_BPS } from '../../models/execution/fee-limit.js';
@@ -8,14 +9,6 @@ import { createPaperVenue } from '../../models/execution/paper-venue-core.js';
 import type { PaperVenueOptions } from '../../models/execution/paper-venue-core.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const errorOf = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return '';
-};
 const venue = (over: Partial<PaperVenueOptions>): PaperVenueOptions => ({ venue: 'binance', takerFeeBps: 10, makerFeeBps: 2, spreadBps: 20, slippage: { impactCoeff: 0 }, maxVolumeShare: 1, ...over });
 
 // A fee of 10,000 bps takes 100 % of a fill's notional: no venue charges it, so it can only be a

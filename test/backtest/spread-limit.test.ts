@@ -1,20 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { errorOf } from '../support/error-of.js';
 import { parseBacktestSpec, resolveBacktestInputs } from '../../cli/commands/backtest-spec.js';
 import { loadConfig } from '../../config/load.js';
 import { MAX_SPREAD_BPS } from '../../models/execution/bar-spread.js';
 import { createPaperVenue } from '../../models/execution/paper-venue-core.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const errorOf = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return '';
-};
 
 // At 20,000 bps the half spread is 100 %: a taker's sell was priced at or below zero, and the
 // backtest died deep in the run with a raw list of schema issues (price must be > 0, fee >= 0).
