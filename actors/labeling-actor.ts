@@ -2,7 +2,8 @@ import type { Clock } from '../state/clock.js';
 import type { Logger } from '../state/logger.js';
 import type { TimeseriesReader } from '../state/timeseries-store.js';
 import type { TrainingSample, TrainingSampleStore } from '../state/training-sample-store.js';
-import type { Consumption, Delivery, DurableConsumer, DurablePublisher } from '../streams/bus.js';
+import { subjectMatches } from '../streams/bus.js';
+import type { Delivery, DurableConsumer, DurablePublisher, StreamAdmin } from '../streams/bus.js';
 import { encode } from '../streams/codec.js';
 import type { Timeframe } from '../streams/messages/bar.js';
 import { barId, TIMEFRAME_MS } from '../streams/messages/bar.js';
@@ -34,7 +35,8 @@ import { createPendingHorizons } from '../models/labeling/pending-horizons.js';
 import type { PendingItem } from '../models/labeling/pending-horizons.js';
 
 export type LabelingActorDeps = Readonly<{
-  bus: DurablePublisher & DurableConsumer;
+  /** `deleteConsumer` retires the two SIGNALS durables of earlier versions (see `RETIRED_DURABLES`). */
+  bus: DurablePublisher & DurableConsumer & Pick<StreamAdmin, 'deleteConsumer'>;
   subjects: Subjects;
   /** Decision-time feature vectors (by id) and bars older than the actor's buffer. */
   timeseries: Pick<TimeseriesReader, 'bars' | 'features'>;
@@ -70,7 +72,7 @@ export type LabelingStats = {
 
 export type LabelingActorHandle = Readonly<{
   key: string;
-  /** Its durable consumers (predictions, orders and fills, one per asset's bars). */
+  /** Its durable consumers (the strategy's SIGNALS stream, one per asset's bars). */
   consumers: readonly Readonly<{ stream: string; durable: string }>[];
   /** Stops consuming; resolves after the batch in hand was committed and acknowledged. */
   stop(): Promise<void>;
@@ -86,6 +88,7 @@ export const labelingActorKey = (strategy: string): string => `labeling:${strate
 const durableToken = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '_');
 
 type SignalInput = Prediction | Order | Fill | Suggestion | Reject;
+type InputKind = 'pred' | 'exec' | 'bar';
 const PRED_SCHEMAS = { pred: PredictionSchema } as const;
 const EXEC_SCHEMAS = { 'exec.order': OrderSchema, 'exec.fill': FillSchema, 'exec.suggest': SuggestionSchema, 'exec.reject': RejectSchema } as const;
 
@@ -94,8 +97,11 @@ class Aborted extends Error {
 }
 
 /**
- * The labeling actor of one strategy. Durable consumers: its predictions (`sx.pred.>`), orders
- * and fills (`sx.exec.>`), and the bars of its timeframe per asset. Once a prediction's or
+ * The labeling actor of one strategy. Durable consumers: the SIGNALS stream (predictions
+ * `sx.pred.>` and execution messages `sx.exec.>`, read by one consumer so that they arrive in the
+ * order they were published: with one consumer each, a fast one could hand over predictions past
+ * an order's fill grace before the other had handed over its fill, and the order was labeled
+ * unfilled), and the bars of its timeframe per asset. Once a prediction's or
  * order's horizon has passed in event time (a bar at or after the horizon was seen for its
  * asset), it publishes `sx.outcome.…` and `sx.label.…` (ids `out:`/`lbl:` + the input id, as
  * `Nats-Msg-Id`), and upserts a training sample for each (kind `prediction` or `order`) with the
@@ -141,7 +147,7 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
   };
 
   /** Applies one delivery to the state; a refusal comes back as a DLQ entry. */
-  const apply = (kind: 'pred' | 'exec' | 'bar', d: Delivery): DlqEntry | undefined => {
+  const apply = (kind: InputKind, d: Delivery): DlqEntry | undefined => {
     stats.received++;
     if (kind === 'bar') {
       const r = decodeBar(d.subject, d.data);
@@ -254,7 +260,12 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
     }
   };
 
-  const handler = (kind: 'pred' | 'exec' | 'bar', durable: string) => (batch: readonly Delivery[]): Promise<void> => {
+  /**
+   * `kindOf` tells a delivery's input kind and the key its stream sequence is kept under: per kind
+   * on SIGNALS (`<base>_pred`, `<base>_exec`, the durables of earlier versions, so that their
+   * snapshots resume where they were), per durable for bars.
+   */
+  const handler = (kindOf: (d: Delivery) => Readonly<{ kind: InputKind; seqKey: string }>) => (batch: readonly Delivery[]): Promise<void> => {
     const run = chain.then(async () => {
       if (aborted) throw new Aborted('labeling actor aborted');
       if (dirty) {
@@ -264,13 +275,14 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
       try {
         const dlq: DlqEntry[] = [];
         for (const d of batch) {
-          if (d.streamSeq <= state.seenSeq(durable)) {
+          const { kind, seqKey } = kindOf(d);
+          if (d.streamSeq <= state.seenSeq(seqKey)) {
             stats.skippedSeq++;
             continue;
           }
           const e = apply(kind, d);
           if (e !== undefined) dlq.push(e);
-          state.setSeq(durable, d.streamSeq);
+          state.setSeq(seqKey, d.streamSeq);
         }
         const { out, samples } = await settle(dlq);
         if (aborted) throw new Aborted('labeling actor aborted');
@@ -281,7 +293,7 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
         stats.labeled += out.length / 2; // counted once committed: a crash before this labels them again
       } catch (e) {
         dirty = true;
-        if (!(e instanceof Aborted)) log.error({ err: String(e), durable }, 'labeling batch failed; it will be redelivered');
+        if (!(e instanceof Aborted)) log.error({ err: String(e) }, 'labeling batch failed; it will be redelivered');
         throw e;
       }
     });
@@ -291,17 +303,30 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
 
   const base = `labeling_${durableToken(strategy)}`;
   const common = { batchSize: deps.batchSize, ackWaitMs: deps.ackWaitMs };
-  const [predSubjects, execSubjects] = [subjects.streamSubjects.SIGNALS[0], subjects.streamSubjects.SIGNALS[1]];
-  if (predSubjects === undefined || execSubjects === undefined) throw new Error('SIGNALS stream subjects missing');
+  const predSubjects = subjects.streamSubjects.SIGNALS[0];
+  if (predSubjects === undefined) throw new Error('SIGNALS stream subjects missing');
+  const [predKey, execKey] = [`${base}_pred`, `${base}_exec`];
+  const signalsKind = (d: Delivery): Readonly<{ kind: InputKind; seqKey: string }> =>
+    subjectMatches(predSubjects, d.subject) ? { kind: 'pred', seqKey: predKey } : { kind: 'exec', seqKey: execKey };
+  // A snapshot of an earlier version holds how far each of its two SIGNALS durables got: the one
+  // consumer starts after the lesser, and the per-kind sequences skip what the other had applied.
+  const signalsFloor = Math.min(state.seenSeq(predKey), state.seenSeq(execKey));
   const specs = [
-    { kind: 'pred' as const, spec: { stream: deps.streams.SIGNALS, durable: `${base}_pred`, filterSubject: predSubjects, ...common } },
-    { kind: 'exec' as const, spec: { stream: deps.streams.SIGNALS, durable: `${base}_exec`, filterSubject: execSubjects, ...common } },
-    ...deps.assets.map((a) => ({
-      kind: 'bar' as const,
-      spec: { stream: deps.streams.MD, durable: `${base}_bar_${durableToken(a.venue)}_${durableToken(a.symbol)}`, filterSubject: subjects.bar(a.venue, a.symbol, timeframe), ...common },
-    })),
+    {
+      kindOf: signalsKind,
+      // No filter: SIGNALS holds `pred.>` and `exec.>` only, and both are read here.
+      spec: { stream: deps.streams.SIGNALS, durable: `${base}_signals`, filterSubject: '', ...common, ...(signalsFloor > 0 ? { startAfter: signalsFloor } : {}) },
+    },
+    ...deps.assets.map((a) => {
+      const durable = `${base}_bar_${durableToken(a.venue)}_${durableToken(a.symbol)}`;
+      return { kindOf: () => ({ kind: 'bar' as const, seqKey: durable }), spec: { stream: deps.streams.MD, durable, filterSubject: subjects.bar(a.venue, a.symbol, timeframe), ...common } };
+    }),
   ];
-  const consumptions: Consumption[] = specs.map((s) => deps.bus.consume(s.spec, handler(s.kind, s.spec.durable)));
+  for (const durable of [predKey, execKey]) {
+    // Retired: left in place they would hold the stream's messages for nobody.
+    await deps.bus.deleteConsumer(deps.streams.SIGNALS, durable).catch((e: unknown) => log.warn({ err: String(e), durable }, 'could not delete a retired labeling consumer'));
+  }
+  const consumptions = specs.map((s) => deps.bus.consume(s.spec, handler(s.kindOf)));
   log.info({ consumers: consumptions.length }, 'labeling actor started');
   const done = Promise.all(consumptions.map((c) => c.done)).then(() => undefined);
   done.catch((e: unknown) => log.error({ err: String(e) }, 'labeling consumer ended'));

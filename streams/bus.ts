@@ -37,6 +37,7 @@ export type ConsumerSpec = Readonly<{
   stream: string;
   /** Durable name: a restarted process resumes after the last acknowledged message. */
   durable: string;
+  /** The subjects it reads; `''` reads every message of the stream. */
   filterSubject: string;
   /** Most messages handed to the handler at once. */
   batchSize?: number;
@@ -197,3 +198,6 @@ export function subjectMatches(pattern: string, subject: string): boolean {
   }
   return p.length === s.length;
 }
+
+/** Whether a consumer's filter takes a subject (`''`: no filter, every subject of its stream). */
+export const filterTakes = (filter: string, subject: string): boolean => filter === '' || subjectMatches(filter, subject);

@@ -1,5 +1,5 @@
 import type { Delivery, StreamSpec } from './bus.js';
-import { subjectMatches } from './bus.js';
+import { filterTakes } from './bus.js';
 import { encode } from './codec.js';
 
 /**
@@ -95,7 +95,7 @@ export class MemoryStream {
     let targets = this.targets.get(subject);
     if (targets === undefined) {
       targets = [];
-      for (const x of this.indexes.values()) if (subjectMatches(x.filter, subject)) targets.push(x);
+      for (const x of this.indexes.values()) if (filterTakes(x.filter, subject)) targets.push(x);
       this.targets.set(subject, targets);
     }
     for (const x of targets) x.msgs.push(m);
@@ -114,7 +114,7 @@ export class MemoryStream {
   indexOf(filter: string): FilterIndex {
     let x = this.indexes.get(filter);
     if (x === undefined) {
-      x = { filter, msgs: this.msgs.filter((m) => subjectMatches(filter, m.subject)), offset: 0, users: 0 };
+      x = { filter, msgs: this.msgs.filter((m) => filterTakes(filter, m.subject)), offset: 0, users: 0 };
       this.indexes.set(filter, x);
       this.targets.clear();
     }

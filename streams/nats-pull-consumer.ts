@@ -239,7 +239,8 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
     durable_name: spec.durable,
     ack_policy: AckPolicy.All,
     ack_wait: nanos(ackWaitMs),
-    filter_subject: spec.filterSubject,
+    // No filter is no field: an empty one makes nats.js ask a create subject 2.9 does not answer.
+    ...(spec.filterSubject !== '' ? { filter_subject: spec.filterSubject } : {}),
     // Batches out at once: those being committed, the one handled, the one fetched ahead.
     max_ack_pending: Math.max((MAX_UNCOMMITTED + 2) * batchSize, 1_000),
     ...(floor > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 } : { deliver_policy: DeliverPolicy.All }),
@@ -274,7 +275,7 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
       return;
     }
     const want = consumerConfig(0);
-    if (c.filter_subject !== want.filter_subject || c.ack_wait !== want.ack_wait || c.max_ack_pending !== want.max_ack_pending) {
+    if ((c.filter_subject ?? '') !== (want.filter_subject ?? '') || c.ack_wait !== want.ack_wait || c.max_ack_pending !== want.max_ack_pending) {
       await m.consumers.update(spec.stream, spec.durable, { filter_subject: want.filter_subject, ack_wait: want.ack_wait, max_ack_pending: want.max_ack_pending });
     }
     lastDseq = info.delivered.consumer_seq;

@@ -110,6 +110,35 @@ describe('labeling actor (memory bus and stores)', () => {
     await until('labeled', () => actor.stats().labeled === 1);
     expect(await samples.count()).toBe(1);
   });
+
+  it('reads SIGNALS in publish order: a fill published before a later prediction is applied before it, so the order is labeled filled', async () => {
+    const { bus, ns } = await setup();
+    // Durables of the version that read predictions and execution messages with one consumer each:
+    // retired at start.
+    for (const kind of ['pred', 'exec']) await bus.consume({ stream: ns.streams.SIGNALS, durable: `labeling_s1_${kind}`, filterSubject: `${ns.prefix}.${kind}.>` }, () => {}).stop();
+    const timeseries = createMemoryTimeseriesStore();
+    const samples = createMemoryTrainingSampleStore();
+    const bars = randomWalk(60, 7);
+    await timeseries.insert({ bars, features: bars.map((b) => vectorOf(b, 1)) });
+    // One message a batch: with two consumers the prediction consumer ran ahead of the execution one.
+    const actor = await startActor(bus, ns, { timeseries, samples }, { batchSize: 1, spec: { ...DEFAULT_LABEL_SPEC, horizonBars: 2, fillGraceBars: 1 } });
+    cleanups.push(() => actor.stop());
+    expect(actor.consumers.filter((c) => c.stream === ns.streams.SIGNALS).map((c) => c.durable)).toEqual(['labeling_s1_signals']);
+    for (const kind of ['pred', 'exec']) expect(await bus.consumerInfo(ns.streams.SIGNALS, `labeling_s1_${kind}`)).toBeUndefined();
+    const outcomes = collect<Outcome>(bus, ns.streams.OUTCOMES, ns.subjects.streamSubjects.OUTCOMES[0] ?? '');
+    cleanups.push(() => outcomes.stop());
+    await publishBars(bus, ns, bars);
+    await until('every bar seen', () => actor.stats().received >= bars.length);
+
+    // Order i at bar 5i, its final fill one bar later, then a prediction at bar 5i + 3: the end of
+    // the order's fill grace (horizon 2 bars + grace 1), which makes an order without fills due.
+    const orders = Array.from({ length: 10 }, (_, i) => order('s1', bars[5 * i] as Bar, 'buy', 1, i));
+    for (const [i, o] of orders.entries()) {
+      await publishSignals(bus, ns, [o, fill(o, 1, o.ts + H, 1, (bars[5 * i + 1] as Bar).open, true), prediction('s1', bars[5 * i + 3] as Bar, 0.01, 2)]);
+    }
+    await until('every order labeled', () => orders.every((o) => outcomes.msgs.some((m) => m.subject.id === o.id)));
+    for (const o of orders) expect(outcomes.msgs.find((m) => m.subject.id === o.id)?.shortfall?.filledQty, o.id).toBe(1);
+  });
 });
 
 /** Runs the actor over `bars` with a prediction at every bar from `first` on, features from the engine as the asset actor makes them. */
