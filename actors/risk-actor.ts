@@ -243,7 +243,15 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
     setLimits: (patch) =>
       serial(async () => {
         const limits = core.setLimits(patch);
-        await deps.store.saveLimits(account, limits, deps.clock.now());
+        const now = deps.clock.now();
+        await deps.store.saveLimits(account, limits, now);
+        // A loss limit lowered below the loss already made halts now, as a breach would (at once,
+        // like a halt: it stays in effect if storing the state fails).
+        const states = core.checkLimits(now);
+        if (states.length > 0) {
+          await deps.store.saveTrading(account, core.trading(), now);
+          announce(states);
+        }
         return limits;
       }),
     status: () => core.status(),

@@ -282,6 +282,17 @@ export function createRiskCore(opts: RiskCoreOptions) {
       return limits;
     },
 
+    /**
+     * Halts (or starts flattening, per `onBreach`) when the book is already past a loss limit:
+     * after an operator lowers one, at once rather than at the next market event. The day is not
+     * rolled: `ts` is the command's (engine clock) time, and the day moves with event time only.
+     */
+    checkLimits(ts: number): RiskState[] {
+      const out: RiskState[] = [];
+      breaches(ts, out, false);
+      return out;
+    },
+
     state,
 
     status(): RiskStatus {

@@ -141,6 +141,28 @@ describe('risk actor (memory bus, memory store)', () => {
     await b.stop();
   });
 
+  it('halts at once when an operator lowers a loss limit below the loss already made, and the halt is stored', async () => {
+    const w = await world();
+    const deps = { bus: w.bus, subjects, store: w.store, clock: w.clock, log: silentLogger };
+    const a = await startRiskActor(deps, { account: 'acc', limits: baseLimits, consume: false });
+    await a.market({ venue: VENUE, symbol: BTC, ts: T0, mid: 100 });
+    await a.fill(fill({ orderId: 'o:x', qty: 1, price: 100 }));
+    await a.market({ venue: VENUE, symbol: BTC, ts: T0 + 1, mid: 90 }); // 10 lost today, limit 1,000
+    expect(a.status().state).toBe('ACTIVE');
+    await a.setLimits({ maxDailyLoss: 5 });
+    expect(a.status()).toMatchObject({ state: 'HALTED', reason: expect.stringMatching(/daily loss 10 > 5/) });
+    await until(() => w.states.length === 1, 'the state message');
+    expect(w.states[0]).toMatchObject({ state: 'HALTED', previous: 'ACTIVE' });
+    const d = await a.suggestion(suggestion({ ts: T0 + 2 }));
+    expect(d.kind === 'reject' && d.reject.reasons).toContain('HALTED');
+    await a.setLimits({ maxOrderNotional: 1234 }); // another change while halted announces nothing more
+    expect(w.states).toHaveLength(1);
+    await a.stop();
+    const b = await startRiskActor(deps, { account: 'acc', limits: baseLimits, consume: false });
+    expect(b.status().state).toBe('HALTED'); // stored
+    await b.stop();
+  });
+
   it('a resume the store did not take leaves the account halted; a halt the store did not take still halts', async () => {
     const w = await world();
     let failing = false;
