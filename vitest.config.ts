@@ -14,9 +14,9 @@ export default defineConfig({
     // Integration suites share NATS streams, Redis keys and Postgres tables by prefix; files run
     // in parallel but each uses its own prefix.
     fileParallelism: true,
-    // Three on two cores: many suites wait on NATS, PostgreSQL or a child process, and a third
-    // file fills that time (the suite took 616 s instead of 697 s, same tests, same host).
-    maxWorkers: 3,
+    // Two on two cores. Three were tried: the suite's wall time did not fall (657 s against 631 s
+    // with two, on different hours' hosts) while every file ran up to 3× longer in contention.
+    maxWorkers: 2,
     // `npm test` runs the three timing tests afterwards, one at a time and alone:
     // test/decision/kill-switch.test.ts measures the halt reply time,
     // test/gateways/ws/feed-fanout-latency.test.ts compares two p99 latencies within 10 % and
