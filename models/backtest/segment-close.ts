@@ -1,5 +1,6 @@
 import { EwmaVol } from '../features/ewma-vol.js';
 import { createBarSpreadEstimator } from '../execution/bar-spread.js';
+import { takerPrice } from '../execution/taker-price.js';
 import type { PaperVenueOptions } from '../execution/paper-venue-core.js';
 import type { Bar } from '../../streams/messages/bar.js';
 import { fillId } from '../../streams/messages/fill.js';
@@ -46,9 +47,9 @@ export function closeSegment(open: readonly OpenPosition[], bars: readonly Bar[]
     const impact = sigma === null || !(last.volume > 0) ? 0 : venue.slippage.impactCoeff * sigma * Math.sqrt(qty / last.volume);
     const side = p.qty > 0 ? 'sell' : 'buy';
     const away = half + impact;
-    const price = last.close * (side === 'sell' ? 1 - away : 1 + away);
+    const price = takerPrice(last.close, side, away * 1e4);
     const fee = (qty * price * venue.takerFeeBps) / 1e4;
-    cost += qty * last.close * away + fee;
+    cost += qty * Math.abs(price - last.close) + fee;
     const orderId = `o:segment-close:${p.symbol}:${at.ts}`;
     fills.push({
       type: 'exec.fill',
@@ -64,7 +65,7 @@ export function closeSegment(open: readonly OpenPosition[], bars: readonly Bar[]
       price,
       fee,
       liquidity: 'taker',
-      slippageBps: away * 1e4,
+      slippageBps: (Math.abs(price - last.close) / last.close) * 1e4,
       final: true,
     });
   }

@@ -1,3 +1,4 @@
+import { takerPrice } from './taker-price.js';
 import { EwmaVol } from '../features/ewma-vol.js';
 import { createBarSpreadEstimator, MAX_SPREAD_BPS, validateSpreadModel } from './bar-spread.js';
 import type { BarSpreadEstimator, SpreadModel } from './bar-spread.js';
@@ -279,8 +280,7 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
       if (!(q > 0)) continue;
       used[o.side] += q;
       if (w.liquidity === 'taker') {
-        const s = sideSign(o.side);
-        price = offer.touch * (1 + (s * slippageBps(q, book, volume)) / 1e4);
+        price = takerPrice(offer.touch, o.side, slippageBps(q, book, volume));
         if (limit !== null) price = o.side === 'buy' ? Math.min(price, limit) : Math.max(price, limit);
       }
       w.remaining -= q;

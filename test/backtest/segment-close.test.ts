@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { closeSegment } from '../../models/backtest/segment-close.js';
 import type { PaperVenueOptions } from '../../models/execution/paper-venue-core.js';
+import { MIN_SELL_PRICE_SHARE } from '../../models/execution/taker-price.js';
 import type { Bar } from '../../streams/messages/bar.js';
 
 const H = 3_600_000;
@@ -41,6 +42,13 @@ describe('closing a walk-forward segment\'s open positions', () => {
     const { fills } = closeSegment([{ symbol: 'Y/USDT', qty: 1, avgEntryPrice: 10, lastPrice: 10 }], bars, { ...venue, spreadModel: { kind: 'range-fraction', fraction: 0.5, window: 3 } }, { strategy: 's1', ts: 3 * H });
     // Each Y bar spans (10.1 − 9.9)/10 = 2 % of its close: a 1 % spread, half of it paid.
     expect(fills[0]?.price).toBeCloseTo(10 * (1 - 0.005), 9);
+  });
+
+  it('sells no lower than MIN_SELL_PRICE_SHARE of the close when impact passes 100 % (an absurd impactCoeff): a positive price, the rest of the position\'s value lost', () => {
+    const { fills, cost } = closeSegment([{ symbol: 'X/USDT', qty: 2, avgEntryPrice: 100, lastPrice: 110 }], bars, { ...venue, slippage: { impactCoeff: 1e7 } }, { strategy: 's1', ts: 3 * H });
+    expect(fills[0]?.price).toBeCloseTo(99 * MIN_SELL_PRICE_SHARE, 12);
+    expect(fills[0]?.slippageBps).toBeCloseTo((1 - MIN_SELL_PRICE_SHARE) * 1e4, 8);
+    expect(cost).toBeCloseTo(2 * 99 * (1 - MIN_SELL_PRICE_SHARE) + (2 * 99 * MIN_SELL_PRICE_SHARE * 10) / 1e4, 10);
   });
 
   it('refuses a position with no bar to close it at', () => {

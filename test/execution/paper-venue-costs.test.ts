@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createPaperVenue } from '../../models/execution/paper-venue-core.js';
 import type { PaperVenueOptions } from '../../models/execution/paper-venue-core.js';
+import { MIN_SELL_PRICE_SHARE } from '../../models/execution/taker-price.js';
 import type { Trade } from '../../streams/messages/trade.js';
 import { bar, order, SYMBOL } from './fixtures.js';
 
@@ -51,6 +52,18 @@ describe('paper venue costs: spread from bars', () => {
     v.onMarket(B1);
     v.onOrder(order('o:b', 60_000), 60_000);
     expect(v.onMarket(B2).fills[0]?.price).toBeCloseTo(101 * 1.0005, 10);
+  });
+});
+
+describe('paper venue costs: impact', () => {
+  it('a taker sell whose impact passes 100 % fills at MIN_SELL_PRICE_SHARE of the touch, a positive price, not at or below zero', () => {
+    const v = createPaperVenue({ ...BASE, slippage: { impactCoeff: 1e7 } });
+    for (const b of [B0, B1, B2]) v.onMarket(b); // closes 100.5 → 101.5: a volatility to scale impact by
+    v.onOrder(order('o:s', 120_000, { side: 'sell' }), 120_000);
+    v.onOrder(order('o:b', 120_000), 120_000);
+    const fills = v.onMarket(B3).fills;
+    expect(fills.find((f) => f.side === 'sell')?.price).toBeCloseTo(101.4 * (1 - 0.0005) * MIN_SELL_PRICE_SHARE, 12);
+    expect(fills.find((f) => f.side === 'buy')?.price).toBeGreaterThan(101.4 * 100); // a buy's has no ceiling
   });
 });
 
