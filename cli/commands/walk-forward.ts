@@ -12,6 +12,7 @@ import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
 import type { BacktestReport } from '../../gateways/report/backtest-report.js';
 import { writeWalkForwardReport } from '../../gateways/report/walk-forward-report.js';
 import { checkReportDir } from '../../gateways/report/report-files.js';
+import { ruinWarning } from './backtest-warnings.js';
 import type { WalkForwardReport, WalkForwardSegment } from '../../gateways/report/walk-forward-report.js';
 import { runBuyAndHold, runGrid } from '../../models/backtest/baselines.js';
 import type { BaselineRunOptions } from '../../models/backtest/baselines.js';
@@ -74,6 +75,8 @@ export async function runWalkForward(
     starts.map((start) => ({ cfg, data: { dataDir, symbols: opts.symbols, timeframe: tf, from: start - opts.embargoMs } })),
     opts.parallel,
   );
+  /** The segment after which nothing was left to trade with (its capital out at or below zero). */
+  let ruinedAfter: number | undefined;
   try {
     for (const [k, start] of starts.entries()) {
       const i = k + 1;
@@ -83,6 +86,12 @@ export async function runWalkForward(
         capital = await segment(i, start, trained.served.registry);
       } finally {
         await trained.served.close();
+      }
+      // A ruined account stops: the next segment would start with no capital (a backtest of zero
+      // or less is not one), and the stitched curve already ends at the ruin.
+      if (!(capital > 0)) {
+        ruinedAfter = i;
+        break;
       }
     }
   } finally {
@@ -163,6 +172,11 @@ export async function runWalkForward(
   if (baselineCosts === undefined) throw new Error('walk-forward ran no segment');
   const buyAndHold = runBuyAndHold(spanBars, { capital: opts.capital, ...baselineCosts });
   const grid = runGrid(spanBars, { capital: opts.capital, ...baselineCosts });
+  const notRun =
+    ruinedAfter !== undefined && ruinedAfter < starts.length
+      ? `the capital was gone after segment ${ruinedAfter} of ${starts.length} (capital out ${capital.toFixed(2)}), so ${ruinedAfter + 1 === starts.length ? `segment ${starts.length} was` : `segments ${ruinedAfter + 1}–${starts.length} were`} not run; the baselines cover the segments run`
+      : undefined;
+  const warnings = [ruinWarning('strategy (out of sample)', metrics), notRun, ruinWarning('buy and hold', buyAndHold.metrics), ruinWarning('grid', grid.metrics)].filter((w): w is string => w !== undefined);
   const report: WalkForwardReport = {
     version: 1,
     symbols: opts.symbols,
@@ -173,6 +187,7 @@ export async function runWalkForward(
     segments,
     metrics,
     baselines: { buy_and_hold: buyAndHold.metrics, grid: grid.metrics },
+    warnings,
     equity: stitched.map((p) => ({ ts: p.ts, equity: p.equity })),
   };
   writeWalkForwardReport(opts.report, report, { buy_and_hold: buyAndHold.equity, grid: grid.equity });

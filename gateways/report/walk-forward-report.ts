@@ -36,6 +36,8 @@ export type WalkForwardReport = Readonly<{
   metrics: PerformanceMetrics;
   /** The baselines over the whole span (every segment's bars), with the walk-forward's capital and the same costs. */
   baselines: Readonly<{ buy_and_hold: PerformanceMetrics; grid: PerformanceMetrics }>;
+  /** What a reader must know to read the figures: a ruined curve, segments not run after a ruin. */
+  warnings: readonly string[];
   /** The stitched out-of-sample equity curve, one point per bar: each segment's curve, in order. */
   equity: EquityPoints;
 }>;
@@ -70,6 +72,7 @@ export function writeWalkForwardReport(dir: string, report: WalkForwardReport, b
 <body>
 <h1>Walk-forward: ${escapeHtml(report.symbols.join(', '))} ${escapeHtml(report.timeframe)}</h1>
 <p>${escapeHtml(first)} → ${escapeHtml(last)} · ${report.segments.length} test windows of ${(report.stepMs / 86_400_000).toFixed(1)} days, each model trained on data ending ${(report.embargoMs / 3_600_000).toFixed(0)} h before its window · capital ${money(report.capital)}, carried from segment to segment</p>
+${report.warnings.length === 0 ? '' : `<ul class="warnings">${report.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`}
 ${svgLineChart('Equity: the stitched out-of-sample segments, and the baselines over the same span', series, day, money, markers)}
 ${svgLineChart('Drawdown of the strategy', dd, day, drawdownLabel, markers, DRAWDOWN_AXIS)}
 <h2>Metrics</h2>

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -80,5 +80,27 @@ describe('walk-forward backtest', () => {
     expect(html).toContain('Drawdown of the strategy');
     expect(html.match(/<tr><td>\d+<\/td>/g)).toHaveLength(2);
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+  });
+
+  it('stops at a ruin: the segments after it are not run (a backtest of no capital is not one), and the report says so', async () => {
+    // Fees of 99.99 % a fill and no loss limits to stop it: the account is gone within a few trades.
+    const configFile = join(dir, 'ruinous.yaml');
+    writeFileSync(configFile, 'paperVenue:\n  takerFeeBps: 9999\n  makerFeeBps: 9999\nrisk:\n  limits:\n    maxDailyLoss: 1000000000\n    maxDrawdown: 1000000000\n');
+    const report = join(dir, 'ruined');
+    const from = Date.UTC(2023, 0, 1);
+    const wf = await runWalkForward({ configFile, data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', from, to: from + 30 * DAY, stepMs: 10 * DAY, embargoMs: 0, capital: 10_000, report });
+    expect(wf.segments.length).toBeLessThan(3);
+    const last = wf.segments.at(-1);
+    expect(last?.capitalOut).toBeLessThanOrEqual(0);
+    for (const s of wf.segments.slice(0, -1)) expect(s.capitalOut).toBeGreaterThan(0);
+    expect(wf.metrics.ruined_at_ms).not.toBeNull();
+    const n = wf.segments.length;
+    expect(wf.warnings[0]).toMatch(/^strategy \(out of sample\): equity reached zero or below at /);
+    const notRun = n === 2 ? 'segment 3 was not run' : 'segments 2–3 were not run';
+    expect(wf.warnings[1]).toMatch(new RegExp(`^the capital was gone after segment ${n} of 3 \\(capital out -?[0-9.]+\\), so ${notRun}; the baselines cover the segments run$`));
+    expect(existsSync(join(report, `segment-${n + 1}`))).toBe(false);
+    const html = readFileSync(join(report, 'walk-forward.html'), 'utf8');
+    expect(html).toContain('<ul class="warnings">');
+    expect(html).toContain(notRun);
   });
 });
