@@ -242,9 +242,12 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
     getLimits: () => core.getLimits(),
     setLimits: (patch) =>
       serial(async () => {
-        const limits = core.setLimits(patch);
+        // In force only once stored, as a resume: a failed write leaves the limits as they were,
+        // as the reply (the error) says and as a restart would find them.
+        const limits = core.limitsWith(patch);
         const now = deps.clock.now();
         await deps.store.saveLimits(account, limits, now);
+        core.useLimits(limits);
         // A loss limit lowered below the loss already made halts now, as a breach would (at once,
         // like a halt: it stays in effect if storing the state fails).
         const states = core.checkLimits(now);

@@ -282,6 +282,14 @@ export function createRiskCore(opts: RiskCoreOptions) {
       return limits;
     },
 
+    /** The limits a patch would give (RiskLimitsError on bad input), not yet in force: see `useLimits`. */
+    limitsWith: (patch: unknown): RiskLimits => applyLimitsPatch(limits, patch),
+
+    /** Puts limits from `limitsWith` in force (once they are stored). */
+    useLimits(next: RiskLimits): void {
+      limits = next;
+    },
+
     /**
      * Halts (or starts flattening, per `onBreach`) when the book is already past a loss limit:
      * after an operator lowers one, at once rather than at the next market event. The day is not

@@ -189,6 +189,25 @@ describe('risk actor (memory bus, memory store)', () => {
     await a.stop();
   });
 
+  it('limits the store did not take are not in force: the reply is the error and nothing changed', async () => {
+    const w = await world();
+    let failing = false;
+    const store = { ...w.store, saveLimits: (account: string, limits: unknown, at: number) => (failing ? Promise.reject(new Error('store down')) : w.store.saveLimits(account, limits, at)) };
+    const a = await startRiskActor({ bus: w.bus, subjects, store, clock: w.clock, log: silentLogger }, { account: 'acc', limits: baseLimits, consume: false });
+    await a.market({ venue: VENUE, symbol: BTC, ts: T0, mid: 100 });
+    const before = a.getLimits();
+    failing = true;
+    await expect(a.setLimits({ maxOrderNotional: 1e9, maxOrderQty: { perSymbol: { [BTC]: 1e6 } } })).rejects.toThrow(/store down/);
+    expect(a.getLimits()).toEqual(before);
+    const d = await a.suggestion(suggestion({ qty: 1e4, ts: T0 + 1 }));
+    expect(d.kind === 'reject' && d.reject.reasons).toContain('MAX_ORDER_QTY'); // still the old cap
+    failing = false;
+    await a.setLimits({ maxOrderNotional: 1234 });
+    expect(a.getLimits().maxOrderNotional).toBe(1234);
+    expect((await w.store.load('acc')).limits).toMatchObject({ maxOrderNotional: 1234 });
+    await a.stop();
+  });
+
   it('a change made while a resume is being stored is kept: the resume is decided again on it', async () => {
     const w = await world();
     let release: (() => void) | undefined;
