@@ -160,11 +160,11 @@ program
   .requiredOption('--data <path>', 'a CSV file, a data folder (with ohlcv/) or a folder of <BASE>_<QUOTE>_<tf>….csv files')
   .option('--symbols <list>', 'comma-separated symbols (folder input; default: the configured assets)', parseSymbols)
   .option('--symbol <symbol>', 'symbol of a single file when its name does not say')
-  .option('--timeframe <tf>', 'bar timeframe for folder input', timeframeArg, '1h')
+  .option('--timeframe <tf>', 'bar timeframe (default: 1h; a single file: the one its name says, as in BTC_USDT_5m….csv, else 1h)', timeframeArg)
   .option('--from <date>', 'window start (inclusive)', parseTime)
   .option('--to <date>', 'window end (exclusive)', parseTime)
   .option('--speed <factor>', 'event-time speed factor, or "max"', parseSpeed, 'max')
-  .action(async (opts: { data: string; symbols?: string[]; symbol?: string; timeframe: string; from?: number; to?: number; speed: number | 'max' }) => {
+  .action(async (opts: { data: string; symbols?: string[]; symbol?: string; timeframe?: string; from?: number; to?: number; speed: number | 'max' }) => {
     const { runReplay } = await import('./commands/replay.js');
     await runReplay({ configFile: program.opts<{ config?: string }>().config, ...opts });
   });

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
-import { UNKNOWN_VENUE, findBarFilesUnder } from '../../gateways/data-dir.js';
+import { UNKNOWN_VENUE, barFileName, findBarFilesUnder } from '../../gateways/data-dir.js';
 import { readMarketData } from '../../gateways/historical/market-data-csv.js';
 import type { MarketDataKind } from '../../gateways/historical/market-data-csv.js';
 import { mergeByTime } from '../../gateways/historical/merge-by-time.js';
@@ -30,7 +30,8 @@ export type ReplayCommandOptions = Readonly<{
   data: string;
   symbols?: readonly string[];
   symbol?: string;
-  timeframe: string;
+  /** Default: a single file's timeframe by its name (`BTC_USDT_5m….csv`), else 1h. */
+  timeframe?: string;
   from?: number;
   to?: number;
   speed: number | 'max';
@@ -42,14 +43,16 @@ const symbolFromName = (path: string): string | undefined => {
   return m === null ? undefined : `${m[1]}/${m[2]}`;
 };
 
+const DEFAULT_TIMEFRAME = '1h';
+
 /** Refused replay input: named before anything is connected to or published. */
 export class ReplayInputError extends Error {
   override readonly name = 'ReplayInputError';
 }
 
 /**
- * What `sextant replay` publishes, checked before anything connects: one CSV file (its symbol from
- * `--symbol` or its name), or the bar files of a folder — a data root with `ohlcv/` or a flat
+ * What `sextant replay` publishes, checked before anything connects: one CSV file (its symbol and
+ * bar timeframe from its name, `--symbol`/`--timeframe` where it does not say), or the bar files of a folder — a data root with `ohlcv/` or a flat
  * folder of `<BASE>_<QUOTE>_<tf>….csv` files, as `sextant backtest` takes them. Only configured
  * assets, each named once; every symbol asked for must have a file; the window must not be empty.
  * A file in a flat folder says nothing of its venue: the config's is used, as a backtest does.
@@ -69,21 +72,30 @@ export function replaySources(cfg: Config, opts: Omit<ReplayCommandOptions, 'con
     const unknown = (opts.symbols ?? []).filter((s) => !known.has(s));
     if (unknown.length > 0) throw new ReplayInputError(`not configured assets: ${unknown.join(', ')} (add them under assets: in the config)${spellingHint(unknown, known)}`);
     const symbols = opts.symbols ?? [...known];
-    const files = findBarFilesUnder(opts.data, { symbols, timeframe: opts.timeframe });
+    const timeframe = opts.timeframe ?? DEFAULT_TIMEFRAME;
+    const files = findBarFilesUnder(opts.data, { symbols, timeframe });
     const missing = symbols.filter((sym) => !files.some((f) => f.symbol === sym));
     // The configured assets by default: replay those the folder has, name the rest only if none is there.
     if (files.length === 0 || (opts.symbols !== undefined && missing.length > 0)) {
-      throw new ReplayInputError(`no ${opts.timeframe} bar files for ${(files.length === 0 ? symbols : missing).join(', ')} under ${opts.data}`);
+      throw new ReplayInputError(`no ${timeframe} bar files for ${(files.length === 0 ? symbols : missing).join(', ')} under ${opts.data}`);
     }
     return files.map((f) => {
       const venue = f.venue === UNKNOWN_VENUE ? cfg.venue : f.venue;
       return readMarketData(f.path, { venue, symbol: f.symbol, tf: f.timeframe, ...window, ...skipping(venue, f.symbol, f.timeframe) });
     });
   }
-  const symbol = opts.symbol ?? symbolFromName(opts.data);
+  // A file's name is the only place that says what it holds: a 5m file replayed with the default
+  // 1h was published as 1h bars (ids and subject), and `--symbol ETH/USDT` on BTC_USDT_1h.csv as
+  // ETH bars. The name's timeframe is the default; a flag that contradicts the name is refused.
+  const named = barFileName(basename(opts.data));
+  const byName = named?.symbol ?? symbolFromName(opts.data);
+  const symbol = opts.symbol ?? byName;
   if (symbol === undefined) throw new ReplayInputError(`cannot tell the symbol of ${opts.data}: pass --symbol BASE/QUOTE`);
   if (!known.has(symbol)) throw new ReplayInputError(`not a configured asset: ${symbol} (add it under assets: in the config)${spellingHint([symbol], known)}`);
-  return [readMarketData(opts.data, { venue: cfg.venue, symbol, tf: opts.timeframe, ...window, ...skipping(cfg.venue, symbol, opts.timeframe) })];
+  if (byName !== undefined && symbol !== byName) throw new ReplayInputError(`${basename(opts.data)} holds ${byName} data by its name, not ${symbol}: leave out --symbol`);
+  if (opts.timeframe !== undefined && named !== undefined && opts.timeframe !== named.timeframe) throw new ReplayInputError(`${basename(opts.data)} holds ${named.timeframe} bars by its name, not ${opts.timeframe}: leave out --timeframe or give --timeframe ${named.timeframe}`);
+  const tf = opts.timeframe ?? named?.timeframe ?? DEFAULT_TIMEFRAME;
+  return [readMarketData(opts.data, { venue: cfg.venue, symbol, tf, ...window, ...skipping(cfg.venue, symbol, tf) })];
 }
 
 /**

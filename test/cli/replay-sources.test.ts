@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -64,5 +64,24 @@ describe('sextant replay: what --data publishes', () => {
     expect(refused({ from: TO, to: FROM })).toMatch(/^the window is empty/);
     expect(refused({ data: join(flat, 'nothing-here') })).toBe(`--data ${join(flat, 'nothing-here')} does not exist`);
     expect(refused({ data: join(flat, 'BTC_USDT_1h.csv'), symbol: 'DOGE/USDT' })).toMatch(/^not a configured asset: DOGE\/USDT/);
+  });
+
+  it('takes a single file\'s timeframe from its name and refuses flags that contradict the name', async () => {
+    // A 5m file replayed with the default timeframe used to be published as 1h bars (subject and ids).
+    const fiveMin = join(flat, 'BTC_USDT_5m_2024-01.csv');
+    writeFileSync(fiveMin, ['timestamp,open,high,low,close,volume', ...[0, 1, 2].map((i) => `${FROM + i * 300_000},100,101,99,100.5,3`)].join('\n') + '\n');
+    const bars = await collect(replaySources(cfg, { data: fiveMin }));
+    expect(bars.map((m) => (m.type === 'md.bar' ? m.tf : m.type))).toEqual(['5m', '5m', '5m']);
+    const refused = (o: Partial<Parameters<typeof replaySources>[1]>): string => {
+      try {
+        replaySources(cfg, { data: fiveMin, ...o });
+      } catch (e) {
+        expect(e).toBeInstanceOf(ReplayInputError);
+        return (e as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(refused({ timeframe: '1h' })).toBe('BTC_USDT_5m_2024-01.csv holds 5m bars by its name, not 1h: leave out --timeframe or give --timeframe 5m');
+    expect(refused({ symbol: 'ETH/USDT' })).toBe('BTC_USDT_5m_2024-01.csv holds BTC/USDT data by its name, not ETH/USDT: leave out --symbol');
   });
 });
