@@ -101,13 +101,18 @@ export async function* readRowBatches<T>(path: string, factory: ParserFactory<T>
         if (ts < prevTs || (parser.strictOrder && ts === prevTs)) {
           throw new RowProblem(`timestamp ${ts} ${ts === prevTs ? 'repeats the previous row' : `is before the previous row's ${prevTs}`}; rows must be in time order`);
         }
-        prevTs = ts;
-        if (ts < from) continue;
+        if (ts < from) {
+          prevTs = ts;
+          continue;
+        }
         if (ts >= to) {
           yield out;
           return;
         }
         out.push(parser.build(scanner, ts));
+        // Only a row that was read moves the order check: a refused row's time would otherwise
+        // refuse the good row after it at that time (a corrected repeat) as out of order.
+        prevTs = ts;
       } catch (e) {
         if (!(e instanceof RowProblem)) throw e;
         const error = new SourceError(path, firstLine + i, e.message);

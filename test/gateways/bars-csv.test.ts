@@ -143,6 +143,20 @@ describe('readBars refuses bad input', () => {
     expect(bad.map((e) => e.line)).toEqual([3, 6]);
   });
 
+  it('reads a good row at the time of the refused row before it, and names the refused row\'s own fault', async () => {
+    // A refused row's time used to move the order check: its corrected repeat was refused as
+    // "repeats the previous row", and so was the next bad row at that time instead of its fault.
+    const path = tmp.file('corrected.csv', header + good(t0) + `${t0 + 1},x,abc,12,9,11,100,M\n` + good(t0 + 1) + `${t0 + 2},x,10,12,9,11,-5,M\n` + `${t0 + 2},x,10,12,9,11,-6,M\n` + good(t0 + 2));
+    const bad: SourceError[] = [];
+    const bars = await collect(readBars(path, { ...btc, onBadRow: (e) => bad.push(e) }));
+    expect(bars.map((b) => b.ts)).toEqual([t0, t0 + 1, t0 + 2]);
+    expect(bad.map((e) => [e.line, e.message.replace(`${path}:${e.line}: `, '')])).toEqual([
+      [3, 'open "abc" is not a finite number'],
+      [5, 'volume -5 must be >= 0'],
+      [6, 'volume -6 must be >= 0'],
+    ]);
+  });
+
   it('reads a last line without a newline and a byte-order mark before the header', async () => {
     const path = tmp.file('bom.csv', `\uFEFF${header}${good(t0)}${good(t0 + 1).trimEnd()}`);
     expect((await collect(readBars(path, btc))).map((b) => b.ts)).toEqual([t0, t0 + 1]);
