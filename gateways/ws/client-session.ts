@@ -7,7 +7,7 @@ import type { FeedEntry } from './feed-entry.js';
 import { ClientMessageSchema, CloseCode, ErrorCode, MAX_SYMBOLS_PER_TOPIC } from './protocol.js';
 import type { ClientMessage, Topic } from './protocol.js';
 import { createRateLimiter } from './rate-limiter.js';
-import { clientSymbolToken } from './topics.js';
+import { clientSymbolToken, unmatchableSymbol } from './topics.js';
 
 export type SessionLimits = Readonly<{
   maxBufferedBytes: number;
@@ -138,6 +138,8 @@ export function createClientSession(deps: SessionDeps): ClientSession {
     for (const s of symbols) {
       const t = clientSymbolToken(s);
       if (t === undefined) return `${JSON.stringify(s)} is not a symbol`;
+      const never = unmatchableSymbol(s, t);
+      if (never !== undefined) return never;
       out.add(t);
     }
     return out;

@@ -5,7 +5,8 @@ import { z } from 'zod';
  *
  * client → server: `{op:"subscribe", topic, symbols?}`, `{op:"unsubscribe", topic, symbols?}`,
  * `{op:"ping"}`. No `symbols` on subscribe means every symbol of the topic; an empty `symbols`
- * array on subscribe is refused (`bad_request`) rather than following nothing.
+ * array on subscribe, or a symbol not in the engine's form (`BTC/USDT` or its token `BTC-USDT`;
+ * not `btc/usdt`), is refused (`bad_request`) rather than following nothing.
  *
  * server → client: `subscribed`, `unsubscribed`, `snapshot` (the latest message per key of the
  * topic, on subscribe), `delta` (every later message), `heartbeat`, `pong`, `error`. `seq` counts

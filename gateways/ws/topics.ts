@@ -1,3 +1,4 @@
+import { assetSymbol } from '../../streams/messages/common.js';
 import type { Subjects } from '../../streams/subjects.js';
 import { symbolToken, tokenToSymbol } from '../../streams/subjects.js';
 import type { Topic } from './protocol.js';
@@ -73,4 +74,20 @@ export function clientSymbolToken(symbol: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Whether a token names a symbol of the engine's form, the only ones feed subjects carry. */
+const canMatch = (token: string | undefined): boolean => token !== undefined && assetSymbol.safeParse(tokenToSymbol(token)).success;
+
+/**
+ * Why a client's symbol (given as `given`, read as `token`) can never match, or undefined when it
+ * can. The feed carries the engine's assets only, upper case ccxt unified symbols (`BTC/USDT`,
+ * `BTC/USDT:USDT`): `btc/usdt` or `BTCUSDT` make tokens all the same, and a subscription to them
+ * would follow nothing, silently.
+ */
+export function unmatchableSymbol(given: string, token: string): string | undefined {
+  if (canMatch(token)) return undefined;
+  const upper = given.toUpperCase();
+  const hint = upper !== given && canMatch(clientSymbolToken(upper)) ? ` (did you mean ${JSON.stringify(upper)}?)` : '';
+  return `${JSON.stringify(given)} can never match: symbols are upper case ccxt unified symbols like "BTC/USDT" (or their subject token "BTC-USDT")${hint}`;
 }

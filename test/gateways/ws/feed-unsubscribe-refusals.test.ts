@@ -64,4 +64,20 @@ describe('websocket feed: unsubscribing what was never subscribed (real NATS)', 
     c.ws.close();
     await c.closed;
   });
+
+  it('refuses a symbol that is not upper case ccxt unified (btc/usdt, BTCUSDT): it would follow nothing, silently', async () => {
+    const c = await connectFeed(gw.wsUrl, { token: VIEWER });
+    c.send({ op: 'subscribe', topic: 'md', symbols: ['btc/usdt'] });
+    c.send({ op: 'subscribe', topic: 'orders', symbols: ['BTC/USDT', 'BTCUSDT'] });
+    c.send({ op: 'subscribe', topic: 'md', symbols: ['btc-usdt_usdt'] });
+    c.send({ op: 'ping' });
+    await c.waitFor((m) => m.type === 'pong');
+    expect(replies(c.messages).filter((m) => m.type !== 'pong')).toEqual([
+      { type: 'error', code: 'bad_request', reason: '"btc/usdt" can never match: symbols are upper case ccxt unified symbols like "BTC/USDT" (or their subject token "BTC-USDT") (did you mean "BTC/USDT"?)' },
+      { type: 'error', code: 'bad_request', reason: '"BTCUSDT" can never match: symbols are upper case ccxt unified symbols like "BTC/USDT" (or their subject token "BTC-USDT")' },
+      { type: 'error', code: 'bad_request', reason: '"btc-usdt_usdt" can never match: symbols are upper case ccxt unified symbols like "BTC/USDT" (or their subject token "BTC-USDT") (did you mean "BTC-USDT_USDT"?)' },
+    ]);
+    c.ws.close();
+    await c.closed;
+  });
 });
