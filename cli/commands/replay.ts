@@ -115,7 +115,9 @@ export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
   /** Set once connected (sources are checked before anything connects; bad rows come while they are read). */
   const dlqOut: { publish?: (entry: DlqEntry) => Promise<unknown> } = {};
   const sources = replaySources(cfg, opts, (e, where) => {
-    const reason = /time order/.test(e.message) ? RefusalReason.OUT_OF_ORDER : RefusalReason.SCHEMA;
+    // A bar row at the time of the one before it has that bar's id: DUPLICATE, as the asset
+    // actor's tick gate would call it, not OUT_OF_ORDER.
+    const reason = /repeats the previous row/.test(e.message) ? RefusalReason.DUPLICATE : /time order/.test(e.message) ? RefusalReason.OUT_OF_ORDER : RefusalReason.SCHEMA;
     // The subject the row would have been published on: a bad trade or quote row is not a bar's.
     const subject = where.kind === 'trade' ? subjects.trade(where.venue, where.symbol) : where.kind === 'quote' ? subjects.quote(where.venue, where.symbol) : subjects.bar(where.venue, where.symbol, where.tf);
     const entry = toDlqEntry({ source: 'replay', subject, data: encode({ file: e.file, line: e.line }), refusal: refuse(reason, e.message), ts: Date.now() });

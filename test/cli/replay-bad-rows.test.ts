@@ -27,10 +27,10 @@ describe('sextant replay with bad rows in the file (real JetStream; fails, never
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('dead-letters each bad row with its file, line and reason, and publishes every good row around it', async () => {
+  it('dead-letters each bad row with its file, line and reason (a repeated bar as DUPLICATE), and publishes every good row around it', async () => {
     const csv = join(dir, 'BTC_USDT_1h.csv');
-    // Line 4: a close that is not a number; line 6: a bar before the one above it.
-    writeFileSync(csv, ['timestamp,datetime,open,high,low,close,volume,src', row(0), row(1), row(2, 'n/a'), row(3), row(1), row(4)].join('\n') + '\n');
+    // Line 4: a close that is not a number; line 6: a bar before the one above it; line 8: a repeat of line 7's bar.
+    writeFileSync(csv, ['timestamp,datetime,open,high,low,close,volume,src', row(0), row(1), row(2, 'n/a'), row(3), row(1), row(4), row(4)].join('\n') + '\n');
     await runReplay({ configFile, data: csv, timeframe: '1h', speed: 'max' });
     const bus = await createNatsBus({ url: NATS_URL, name: 'replay-bad-check', connectTimeoutMs: 3000 });
     try {
@@ -40,11 +40,12 @@ describe('sextant replay with bad rows in the file (real JetStream; fails, never
       const c = bus.consume({ stream: streamName(cfg, 'DLQ'), durable: 'check', filterSubject: subjects.dlq('replay') }, (batch) => {
         for (const d of batch) dlq.push(DlqEntrySchema.parse(JSON.parse(new TextDecoder().decode(d.data))));
       });
-      await expect.poll(() => dlq.length, { timeout: 5_000 }).toBe(2);
+      await expect.poll(() => dlq.length, { timeout: 5_000 }).toBe(3);
       await c.stop();
       expect(dlq.map((e) => [e.source, e.reason, e.subject])).toEqual([
         ['replay', 'SCHEMA', subjects.bar(cfg.venue, 'BTC/USDT', '1h')],
         ['replay', 'OUT_OF_ORDER', subjects.bar(cfg.venue, 'BTC/USDT', '1h')],
+        ['replay', 'DUPLICATE', subjects.bar(cfg.venue, 'BTC/USDT', '1h')],
       ]);
       expect(dlq[0]?.detail).toContain(`${csv}:4:`);
       expect(dlq[1]?.detail).toContain(`${csv}:6:`);
