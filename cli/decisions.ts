@@ -92,7 +92,7 @@ export type DecisionDeps = Readonly<{
 
 /**
  * A durable consumer of `sx.exec.fill.>` feeding the decision path; refused fills (`decodeFill`:
- * not JSON, not a v1 fill, or not the asset of the subject they came on) are counted and go to
+ * not JSON, not a v1 fill, not the asset of the subject they came on, or of no configured asset) are counted and go to
  * `sx.dlq.decisions`, and the consumer goes on with the next.
  */
 function consumeExternalFills(deps: DecisionDeps, cfg: Config, path: DecisionPath, log: Logger): Consumption {
@@ -102,13 +102,15 @@ function consumeExternalFills(deps: DecisionDeps, cfg: Config, path: DecisionPat
     const entry = toDlqEntry({ source: 'decisions', subject: d.subject, data: d.data, refusal, ts: deps.clock.now() });
     return deps.bus.publish(deps.subjects.dlq('decisions'), encode(entry), { msgId: entry.id });
   };
+  const known = new Set(cfg.assets.map((a) => `${a.venue}|${a.symbol}`));
+  const isKnown = (venue: string, symbol: string): boolean => known.has(`${venue}|${symbol}`);
   const c = deps.bus.consume(
     { stream: streamName(cfg, 'SIGNALS'), durable: `fills_${cfg.risk.account}`, filterSubject: deps.subjects.allFills(), batchSize: cfg.consumer.batchSize, ackWaitMs: cfg.consumer.ackWaitMs },
     async (batch) => {
       for (const d of batch) {
         // Refused once, here: a fill no subject can carry would fail every retry (and hold back the
         // fills behind it), and one on another asset's subject would be booked to the wrong asset.
-        const r = decodeFill(d.subject, d.data, deps.subjects);
+        const r = decodeFill(d.subject, d.data, deps.subjects, isKnown);
         if (r.ok) await path.onExternalFill(r.fill);
         else await refuseFill(d, r);
       }

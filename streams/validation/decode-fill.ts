@@ -16,7 +16,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * the paths and problems), a venue or symbol no subject can carry (SCHEMA: every publish of its
  * outputs would fail), then agreement with the subject (SUBJECT_MISMATCH), as market data is
  * checked (`decode-market-data.ts`): a fill is applied to the asset its payload names, so one on
- * another asset's subject is refused rather than booked where its subject does not say. The fill
+ * another asset's subject is refused rather than booked where its subject does not say; and last
+ * an asset the engine does not trade (UNKNOWN_SYMBOL, as market data): no approved order is ever
+ * for one, and booked it would open a position no price marks and no order can close. The fill
  * subject carries no strategy, so the strategy is not compared.
  *
  * The subject is compared with the one the subject builder makes from the payload — what
@@ -24,10 +26,10 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * to one symbol (`A-B/C` and `A/B-C` are both `A-B-C`).
  *
  * @example
- * const r = decodeFill(d.subject, d.data, subjects);
+ * const r = decodeFill(d.subject, d.data, subjects, (venue, symbol) => known.has(`${venue}|${symbol}`));
  * if (!r.ok) dlq(r.reason, r.detail); else await path.onExternalFill(r.fill);
  */
-export function decodeFill(subject: string, data: Uint8Array, subjects: Subjects): AcceptedFill | Refusal {
+export function decodeFill(subject: string, data: Uint8Array, subjects: Subjects, isKnown: (venue: string, symbol: string) => boolean): AcceptedFill | Refusal {
   let raw: unknown;
   try {
     raw = JSON.parse(utf8.decode(data));
@@ -41,5 +43,6 @@ export function decodeFill(subject: string, data: Uint8Array, subjects: Subjects
   if (unroutable !== undefined) return refuse(RefusalReason.SCHEMA, unroutable);
   const expected = subjects.fill(venue, symbol);
   if (subject !== expected) return refuse(RefusalReason.SUBJECT_MISMATCH, `fill of ${venue} ${symbol} does not belong on ${subject} (its subject is ${expected})`);
+  if (!isKnown(venue, symbol)) return refuse(RefusalReason.UNKNOWN_SYMBOL, `${venue} ${symbol} is not a configured asset: no order of the engine is for it`);
   return { ok: true, fill: f.data };
 }

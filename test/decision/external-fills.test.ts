@@ -59,12 +59,15 @@ describe('fills from live trading consumers (paper venue off)', () => {
     }
   });
 
-  it('refuses a fill whose venue or symbol is not its subject\'s (SUBJECT_MISMATCH, counted, dead-lettered) and applies the next', async () => {
+  it('refuses a fill whose venue or symbol is not its subject\'s (SUBJECT_MISMATCH) or of an asset the engine does not trade (UNKNOWN_SYMBOL), counted and dead-lettered, and applies the next', async () => {
     const { cfg, subjects, bus, engine } = await liveFillEngine();
     try {
       const btc: Fill = { type: 'exec.fill', v: 1, id: 'x:live:btc', ts: Date.UTC(2024, 0, 2), orderId: 'o:live', strategy: cfg.strategy.name, venue: cfg.venue, symbol: 'BTC/USDT', side: 'buy', qty: 0.01, price: 42_000, fee: 0.42, liquidity: 'taker', slippageBps: 1, final: true };
+      // As publishFill sends it, on its own subject: ETH/USDT is no asset of this engine (UNKNOWN_SYMBOL).
+      const ethOwn: Fill = { ...btc, id: 'x:live:eth-own', symbol: 'ETH/USDT', qty: 1, price: 2_300 };
+      await bus.publish(subjects.fill(cfg.venue, 'ETH/USDT'), encode(ethOwn), { msgId: ethOwn.id });
       // Hand-published: an ETH fill on the BTC subject, and a fill of another venue on it.
-      const eth: Fill = { ...btc, id: 'x:live:eth', symbol: 'ETH/USDT', qty: 1, price: 2_300 };
+      const eth: Fill = { ...ethOwn, id: 'x:live:eth' };
       await bus.publish(subjects.fill(cfg.venue, 'BTC/USDT'), encode(eth), { msgId: eth.id });
       const otherVenue: Fill = { ...btc, id: 'x:live:kraken', venue: 'kraken' };
       await bus.publish(subjects.fill(cfg.venue, 'BTC/USDT'), encode(otherVenue), { msgId: otherVenue.id });
@@ -73,17 +76,18 @@ describe('fills from live trading consumers (paper venue off)', () => {
       const qty = (venue: string, symbol: string): number => positions().find((p) => p.venue === venue && p.symbol === symbol)?.qty ?? 0;
       const dead = (): Promise<number> => bus.countMessages(streamName(cfg, 'DLQ'), subjects.dlq('decisions'));
       const deadline = performance.now() + 10_000;
-      while ((qty(cfg.venue, 'BTC/USDT') === 0 || (await dead()) < 2) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while ((qty(cfg.venue, 'BTC/USDT') === 0 || (await dead()) < 3) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(qty(cfg.venue, 'BTC/USDT')).toBeCloseTo(0.01, 12);
       expect(qty(cfg.venue, 'ETH/USDT')).toBe(0);
       expect(qty('kraken', 'BTC/USDT')).toBe(0);
       expect(engine.decisions?.path.stats().fills).toBe(1);
-      expect(await dead()).toBe(2);
+      expect(await dead()).toBe(3);
       const last = await bus.lastMessage(streamName(cfg, 'DLQ'), subjects.dlq('decisions'));
       const entry = DlqEntrySchema.parse(JSON.parse(decodeText(last?.data ?? new Uint8Array())));
       expect(entry).toMatchObject({ source: 'decisions', reason: 'SUBJECT_MISMATCH', subject: subjects.fill(cfg.venue, 'BTC/USDT') });
       expect(entry.detail).toContain(subjects.fill('kraken', 'BTC/USDT'));
       expect(engine.counters.refused['SUBJECT_MISMATCH']).toBe(2);
+      expect(engine.counters.refused['UNKNOWN_SYMBOL']).toBe(1);
     } finally {
       await engine.stop();
       await bus.close();
