@@ -158,6 +158,13 @@ export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
     process.stdout.write(
       `${JSON.stringify({ published: result.published, duplicates: result.duplicates, stored: result.published - result.duplicates, skipped, refused: refusals.length, seconds: Math.round(secs * 100) / 100, firstTs: result.firstTs, lastTs: result.lastTs })}\n`,
     );
+    // Without a word, a replay of a window older than what the stream holds published nothing and
+    // only counted it: say why, and how to publish it.
+    if (skipped > 0) {
+      process.stderr.write(
+        `note: skipped ${skipped} message(s) at or before the newest of their subject that stream ${mdStream} holds: a replay resumes after it, and the asset actors would refuse older data as OUT_OF_ORDER; to publish an earlier window, replay into empty streams (another SEXTANT__prefix and SEXTANT__streamNamePrefix)\n`,
+      );
+    }
   } finally {
     progress.stop();
     await bus.close();

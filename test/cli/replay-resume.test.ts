@@ -72,6 +72,24 @@ describe('sextant replay started again after an interruption (real JetStream; fa
     expect(await count(subjects.bar(cfg.venue, 'BTC/USDT', '1h'))).toBe(10);
   }, 60_000);
 
+  it('says on stderr why a window older than what the stream holds is skipped, and how to publish it', async () => {
+    const csv = join(dir, 'ETH_USDT_1h.csv');
+    writeFileSync(csv, ['timestamp,datetime,open,high,low,close,volume,src', ...Array.from({ length: 10 }, (_, i) => bar(i))].join('\n') + '\n');
+    expect(await replayed({ configFile, data: csv, speed: 'max' })).toMatchObject({ published: 10, skipped: 0 });
+    const err: string[] = [];
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      err.push(String(chunk));
+      return true;
+    });
+    try {
+      expect(await replayed({ configFile, data: csv, from: T0, to: T0 + 3 * H, speed: 'max' })).toMatchObject({ published: 0, skipped: 3 });
+    } finally {
+      write.mockRestore();
+    }
+    expect(err.join('')).toContain(`note: skipped 3 message(s) at or before the newest of their subject that stream ${streamName(cfg, 'MD')} holds`);
+    expect(err.join('')).toContain('replay into empty streams (another SEXTANT__prefix and SEXTANT__streamNamePrefix)');
+  }, 60_000);
+
   it('resumes inside a millisecond that several real trades share, storing each trade once', async () => {
     // Binance BTCUSDT trades: rows 9-14 share one millisecond; the first run stops after row 11.
     const lines = readFileSync(dataPath('ticks/binance_BTCUSDT_spot_trades_2021-01-08_46s.csv'), 'utf8').split('\n');
