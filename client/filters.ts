@@ -19,6 +19,19 @@ function checkSymbol(symbol: string | undefined): void {
   throw new ClientValidationError(`symbol ${JSON.stringify(symbol)} can never match: the engine's symbols are ccxt unified symbols, upper case BASE/QUOTE[:SETTLE] like "BTC/USDT"${hint}`);
 }
 
+/** The engine's strategy names (config `strategy.name`): one subject token. */
+const STRATEGY_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * A strategy that is not one subject token can name no strategy of the engine: `dir.mlp` would
+ * make a filter of other tokens that matches nothing, silently, and `a b` or `` one the server
+ * refuses with an error naming neither the strategy nor the fix. Refused here instead.
+ */
+function checkStrategy(strategy: string | undefined): void {
+  if (strategy === undefined || STRATEGY_RE.test(strategy)) return;
+  throw new ClientValidationError(`strategy ${JSON.stringify(strategy)} can never match: the engine's strategy names (config strategy.name) are 1-64 letters, digits, _ and -`);
+}
+
 /**
  * A filter subject built by the engine's subject builder, with `*` for each token left out.
  * The builder validates tokens (it refuses `*`), so the subject is built with a placeholder and
@@ -35,15 +48,17 @@ function wildcardTail(subject: string, given: readonly (string | undefined)[]): 
 
 const PLACEHOLDER = 'x';
 
-/** `sx.exec.order.<strategy|*>.<venue|*>.<sym|*>`; throws {@link ClientValidationError} for a symbol that can never match. */
+/** `sx.exec.order.<strategy|*>.<venue|*>.<sym|*>`; throws {@link ClientValidationError} for a strategy or symbol that can never match. */
 export function orderFilter(prefix: string, f: SignalFilter): string {
+  checkStrategy(f.strategy);
   checkSymbol(f.symbol);
   const s = subjectsFor(prefix).order(f.strategy ?? PLACEHOLDER, f.venue ?? PLACEHOLDER, f.symbol ?? PLACEHOLDER);
   return wildcardTail(s, [f.strategy, f.venue, f.symbol]);
 }
 
-/** `sx.pred.<strategy|*>.<venue|*>.<sym|*>`; throws {@link ClientValidationError} for a symbol that can never match. */
+/** `sx.pred.<strategy|*>.<venue|*>.<sym|*>`; throws {@link ClientValidationError} for a strategy or symbol that can never match. */
 export function predictionFilter(prefix: string, f: SignalFilter): string {
+  checkStrategy(f.strategy);
   checkSymbol(f.symbol);
   const s = subjectsFor(prefix).prediction(f.strategy ?? PLACEHOLDER, f.venue ?? PLACEHOLDER, f.symbol ?? PLACEHOLDER);
   return wildcardTail(s, [f.strategy, f.venue, f.symbol]);

@@ -17,4 +17,14 @@ describe('sextant/client subscription filters', () => {
       expect(() => filter('sx', { symbol: 'BTC-USDT' })).toThrow(ClientValidationError);
     }
   });
+
+  it('refuses a strategy that is not one subject token (dir.mlp would match nothing; a b, empty or > crashed in the server call)', () => {
+    for (const filter of [orderFilter, predictionFilter]) {
+      for (const strategy of ['dir.mlp', 'a b', '', '>', '*']) {
+        expect(() => filter('sx', { strategy })).toThrow(ClientValidationError);
+      }
+      expect(() => filter('sx', { strategy: 'dir.mlp' })).toThrow('strategy "dir.mlp" can never match: the engine\'s strategy names (config strategy.name) are 1-64 letters, digits, _ and -');
+      expect(filter('sx', { strategy: 'dir_mlp-2' })).toMatch(/\.dir_mlp-2\.\*\.\*$/);
+    }
+  });
 });
