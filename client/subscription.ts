@@ -9,6 +9,7 @@ import type { Connection } from './connection.js';
 import { ensureDurable } from './durable.js';
 import { isFilterNotInStream, isStreamNotFound, NoStreamError } from './errors.js';
 import { createPuller } from './pull.js';
+import { notStoredReason } from './stream-hint.js';
 import type { Delivery } from './pull.js';
 import { decodeWith } from './validate.js';
 
@@ -94,7 +95,7 @@ export async function openSubscription<T>({ conn, schema, filterSubject, opts }:
       throw new NoStreamError(`stream ${stream} not found for ${filterSubject}: give \`stream\` as the engine's streamNamePrefix + SIGNALS along with its \`prefix\`, and start the engine once so it provisions its streams`, { cause: e });
     }
     if (isFilterNotInStream(e)) {
-      throw new NoStreamError(`stream ${stream} does not store ${filterSubject}: give \`prefix\` as the engine's config prefix along with its \`stream\` (streamNamePrefix + SIGNALS)`, { cause: e });
+      throw new NoStreamError(notStoredReason(stream, filterSubject, opts.prefix ?? 'sx'), { cause: e });
     }
     throw e;
   }

@@ -4,7 +4,8 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientValidationError, DlqEntrySchema, DurableConflictError, NoStreamError, OrderSchema, subjectsFor, subscribeOrders, subscribePredictions } from 'sextant/client';
+import type { ZodType } from 'zod';
+import { ClientValidationError, DlqEntrySchema, DurableConflictError, LabelSchema, NoStreamError, openSubscription, OrderSchema, RiskStateSchema, subjectsFor, subscribeOrders, subscribePredictions } from 'sextant/client';
 import type { InvalidMessage, Order, Prediction } from 'sextant/client';
 import { loadConfig } from '../../config/load.js';
 import { encode } from '../../streams/codec.js';
@@ -163,6 +164,20 @@ describe('sextant/client order subscriptions on JetStream', () => {
     );
     expect(err).toBeInstanceOf(NoStreamError);
     expect((err as Error).message).toBe(`stream ${SIGNALS} does not store sx.exec.order.alpha.*.*: give \`prefix\` as the engine's config prefix along with its \`stream\` (streamNamePrefix + SIGNALS)`);
+  });
+
+  it('says which stream stores a filter of the right prefix given the wrong stream (labels: OUTCOMES), and that core NATS subjects (risk state) have none, instead of blaming the prefix', async () => {
+    const refusal = <T>(filterSubject: string, schema: ZodType<T>): Promise<unknown> =>
+      openSubscription({ conn: nc, schema, filterSubject, opts: { durable: `d-hint-${filterSubject.split('.')[1] ?? ''}-${id}`, prefix, stream: SIGNALS } }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    const labels = await refusal(`${prefix}.label.>`, LabelSchema);
+    expect(labels).toBeInstanceOf(NoStreamError);
+    expect((labels as Error).message).toBe(`stream ${SIGNALS} does not store ${prefix}.label.>: the engine's OUTCOMES stream does, give \`stream\` as ${namePrefix}OUTCOMES`);
+    const risk = await refusal(subjects.riskState(), RiskStateSchema);
+    expect(risk).toBeInstanceOf(NoStreamError);
+    expect((risk as Error).message).toBe(`no stream of the engine stores ${prefix}.risk.state: it is core NATS (at-most-once; x-sextant-stream null in docs/asyncapi.yaml), so follow it with nc.subscribe, not a durable`);
   });
 
   it('refuses a symbol filter that can never match (btc/usdt) before creating a durable', async () => {
