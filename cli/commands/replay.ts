@@ -66,7 +66,12 @@ export function replaySources(cfg: Config, opts: Omit<ReplayCommandOptions, 'con
   if (!existsSync(opts.data)) throw new ReplayInputError(`--data ${opts.data} does not exist`);
   const window = { from: opts.from, to: opts.to };
   const skipping = (venue: string, symbol: string, tf: string) => (onBadRow === undefined ? {} : { onBadRow: (e: SourceError, kind: MarketDataKind) => onBadRow(e, { venue, symbol, tf, kind }) });
-  if (statSync(opts.data).isDirectory()) {
+  const isFolder = statSync(opts.data).isDirectory();
+  // Each flag picks for one kind of input only; taken by the other it was ignored without a word
+  // (`--symbol ETH/USDT` on a folder replayed every configured asset).
+  if (isFolder && opts.symbol !== undefined) throw new ReplayInputError(`--symbol names the symbol of a single file; ${opts.data} is a folder: give --symbols ${opts.symbol}`);
+  if (!isFolder && opts.symbols !== undefined) throw new ReplayInputError(`--symbols picks the files of a folder; ${opts.data} is a file: its symbol comes from its name, or give --symbol`);
+  if (isFolder) {
     const twice = repeatedIn(opts.symbols ?? []);
     if (twice.length > 0) throw new ReplayInputError(`--symbols names ${twice.join(', ')} more than once`);
     const unknown = (opts.symbols ?? []).filter((s) => !known.has(s));

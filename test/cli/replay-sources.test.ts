@@ -66,6 +66,12 @@ describe('sextant replay: what --data publishes', () => {
     expect(refused({ data: join(flat, 'BTC_USDT_1h.csv'), symbol: 'DOGE/USDT' })).toMatch(/^not a configured asset: DOGE\/USDT/);
   });
 
+  it('refuses --symbol on a folder and --symbols on a file instead of ignoring them', () => {
+    expect(() => replaySources(cfg, { data: flat, symbol: 'ETH/USDT', ...window })).toThrow(`--symbol names the symbol of a single file; ${flat} is a folder: give --symbols ETH/USDT`);
+    const file = join(flat, 'BTC_USDT_1h.csv');
+    expect(() => replaySources(cfg, { data: file, symbols: ['ETH/USDT'], ...window })).toThrow(`--symbols picks the files of a folder; ${file} is a file: its symbol comes from its name, or give --symbol`);
+  });
+
   it('takes a single file\'s timeframe from its name and refuses flags that contradict the name', async () => {
     // A 5m file replayed with the default timeframe used to be published as 1h bars (subject and ids).
     const fiveMin = join(flat, 'BTC_USDT_5m_2024-01.csv');
