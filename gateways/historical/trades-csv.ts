@@ -1,3 +1,4 @@
+import { sourceId } from '../../streams/messages/common.js';
 import { tradeId } from '../../streams/messages/trade.js';
 import type { Trade } from '../../streams/messages/trade.js';
 import { columnsFor, detectFormat } from './csv-format.js';
@@ -7,6 +8,8 @@ import { RowProblem } from './row-scanner.js';
 import { SourceError } from './source-error.js';
 
 export type TradeReadOptions = Instrument & ReadWindow;
+/** What `TradeSchema` takes as an id (`sourceId`). */
+const MAX_ID_CHARS = sourceId.maxLength ?? Infinity;
 type Side = Trade['side'];
 
 /** freqtrade writes the taker side; ccxt leaves it empty when the venue does not say. */
@@ -41,17 +44,12 @@ function nautilusSide(raw: string | undefined): Side {
  */
 export function tradeParser(opts: Instrument): ParserFactory<Trade> {
   const { venue, symbol } = opts;
-  const make = (venueId: string, price: number, qty: number, side: Side, ts: number): Trade => ({
-    type: 'md.trade',
-    v: 1,
-    id: tradeId(venue, symbol, venueId),
-    venue,
-    symbol,
-    price,
-    qty,
-    side,
-    ts,
-  });
+  const make = (venueId: string, price: number, qty: number, side: Side, ts: number): Trade => {
+    const id = tradeId(venue, symbol, venueId);
+    // Refused here, with its file and line, rather than published for every asset actor to refuse.
+    if (id.length > MAX_ID_CHARS) throw new RowProblem(`trade id of ${venueId.length} characters makes a message id of ${id.length}, over the ${MAX_ID_CHARS} a market-data id may hold`);
+    return { type: 'md.trade', v: 1, id, venue, symbol, price, qty, side, ts };
+  };
   return (header, file): RowParser<Trade> => {
     const format = detectFormat(header);
     if (format === 'nautilus-trades') {

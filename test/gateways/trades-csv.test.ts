@@ -89,4 +89,14 @@ describe('readTrades, nautilus layout (timestamp,trade_id,price,quantity,buyer_m
   it('refuses a file that is neither trades layout', async () => {
     await expect(collect(readTrades(dataPath('ohlcv/binance_spot_1h/BTC_USDT_1h.csv'), o))).rejects.toThrow(/:1: not a trades file/);
   });
+
+  it('refuses a trade whose id would be longer than a message id may be, and reads the rows around it', async () => {
+    // It used to be published, for every asset actor to refuse as SCHEMA, far from its file and line.
+    const long = tmp.file('n-long-id.csv', `timestamp,trade_id,price,quantity,buyer_maker\n1700000000000,1,1.5,2,True\n1700000000001,${'9'.repeat(300)},1.5,2,True\n1700000000002,3,1.5,2,True\n`);
+    const bad: SourceError[] = [];
+    const trades = await collect(readTrades(long, { ...o, onBadRow: (e) => bad.push(e) }));
+    expect(trades.map((t) => t.id)).toEqual([tradeId('binance', 'BTC/USDT', 1), tradeId('binance', 'BTC/USDT', 3)]);
+    expect(trades.every((t) => TradeSchema.safeParse(t).success)).toBe(true);
+    expect(bad.map((e) => [e.line, e.message.replace(`${long}:3: `, '')])).toEqual([[3, 'trade id of 300 characters makes a message id of 319, over the 200 a market-data id may hold']]);
+  });
 });
