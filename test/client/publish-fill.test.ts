@@ -76,6 +76,19 @@ describe('publishFill', () => {
     expect((await jsm.streams.info(SIGNALS)).state.messages).toBe(before);
   });
 
+  it('refuses, as ClientValidationError and before sending, a symbol not in the engine\'s form (btc/usdt) and a venue no subject can carry (my_venue)', async () => {
+    const jsm = await jetstreamManager(nc);
+    const before = (await jsm.streams.info(SIGNALS)).state.messages;
+    const refusal = (bad: typeof fill): Promise<unknown> => publishFill(nc, bad, { prefix }).then(() => undefined, (e: unknown) => e);
+    const lower = await refusal({ ...fill, id: 'x:lower:0', symbol: 'btc/usdt' });
+    expect(lower).toBeInstanceOf(ClientValidationError);
+    expect((lower as Error).message).toBe('invalid fill: symbol: "btc/usdt" is no symbol of the engine: ccxt unified, upper case BASE/QUOTE[:SETTLE] like "BTC/USDT" (did you mean "BTC/USDT"?)');
+    const venue = await refusal({ ...fill, id: 'x:venue:0', venue: 'my_venue' });
+    expect(venue).toBeInstanceOf(ClientValidationError);
+    expect((venue as Error).message).toBe('invalid fill: venue "my_venue" is not a subject token');
+    expect((await jsm.streams.info(SIGNALS)).state.messages).toBe(before);
+  });
+
   it('says which subject no stream stores when the prefix is not the engine\'s, instead of nats.js\'s "jetstream is not enabled"', async () => {
     const other = `tcx${id}`;
     const err = await publishFill(nc, fill, { prefix: other, timeoutMs: 2000 }).then(
