@@ -9,6 +9,7 @@ import type { Connection } from './connection.js';
 import { ensureDurable } from './durable.js';
 import { isFilterNotInStream, isStreamNotFound, NoStreamError } from './errors.js';
 import { createPuller } from './pull.js';
+import { checkSubscribeOptions } from './subscribe-options.js';
 import { notStoredReason } from './stream-hint.js';
 import type { Delivery } from './pull.js';
 import { decodeWith } from './validate.js';
@@ -75,8 +76,12 @@ const NAK = new TextEncoder().encode('-NAK');
 /** An idle pull long-polls this long, then the next is sent. */
 const LONG_POLL_MS = 5_000;
 
-/** Opens a typed subscription on `filterSubject`; the durable is created if it does not exist. */
+/**
+ * Opens a typed subscription on `filterSubject`; the durable is created if it does not exist.
+ * Options no subscription can use (`batch: 1.5`, `durable: 'a.b'`) throw {@link ClientValidationError} first.
+ */
 export async function openSubscription<T>({ conn, schema, filterSubject, opts }: OpenArgs<T>): Promise<TypedSubscription<T>> {
+  checkSubscribeOptions(opts);
   const js = toJetStream(conn);
   const nc = natsOf(conn);
   const stream = opts.stream ?? 'SIGNALS';

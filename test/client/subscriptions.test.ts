@@ -193,6 +193,29 @@ describe('sextant/client order subscriptions on JetStream', () => {
     }
   });
 
+  it('refuses options no subscription can use (batch 1.5 waited for ever; deliver "last" meant all) before creating a durable, naming each', async () => {
+    const durable = `opts-${id}`;
+    const bad = [
+      [{ batch: 1.5 }, 'invalid subscription options: batch: Invalid input: expected int, received number'],
+      [{ batch: 0 }, 'invalid subscription options: batch: Too small: expected number to be >0'],
+      [{ ackWaitMs: -5 }, 'invalid subscription options: ackWaitMs: Too small: expected number to be >0'],
+      [{ deliver: 'last' }, 'invalid subscription options: deliver: Invalid option: expected one of "all"|"new"'],
+      [{ durable: 'desk.1' }, 'invalid subscription options: durable: a NATS name: not empty, no whitespace, ".", "*" or ">"'],
+      [{ prefix: 'sx.demo' }, "invalid subscription options: prefix: the engine's config prefix: one lowercase subject token"],
+    ] as const;
+    for (const [opts, message] of bad) {
+      // As a JavaScript caller passes them: the types would refuse some at compile time.
+      const given = { durable, prefix, stream: SIGNALS, ...opts } as unknown as Parameters<typeof subscribeOrders>[1];
+      const err = await subscribeOrders(nc, given).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ClientValidationError);
+      expect((err as Error).message).toBe(message);
+    }
+    await expect(jsm.consumers.info(SIGNALS, durable)).rejects.toThrow();
+  });
+
   it('a consumer that starts at new messages sees only those published after it was created', async () => {
     const sub = await subscribeOrders(jetstream(nc), { durable: `new-${id}`, prefix, stream: SIGNALS, strategy: 'gamma', deliver: 'new' });
     await publishOrder(order(1, 'gamma'));

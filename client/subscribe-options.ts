@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { ClientValidationError } from './errors.js';
+import { issuesText } from './validate.js';
+
+/** A durable or stream name the server takes: NATS refuses whitespace, `.`, `*` and `>` in one. */
+const natsName = z.string().regex(/^[^\s.*>]+$/, 'a NATS name: not empty, no whitespace, ".", "*" or ">"');
+
+/**
+ * The plain-value options of a subscription (the callbacks and filters are checked elsewhere).
+ * A JavaScript caller's `batch: 1.5` made every pull request one the server drops without an
+ * answer, so the subscription waited for ever; `deliver: 'last'` quietly meant `all`. Refused
+ * before anything is created instead, naming the option.
+ */
+const SubscribeOptionsSchema = z.object({
+  durable: natsName,
+  prefix: z.string().regex(/^[a-z][a-z0-9]*$/, "the engine's config prefix: one lowercase subject token").optional(),
+  stream: natsName.optional(),
+  deliver: z.enum(['all', 'new']).optional(),
+  batch: z.number().int().positive().optional(),
+  ackWaitMs: z.number().int().positive().optional(),
+});
+
+/** Throws {@link ClientValidationError} naming each option that no subscription can use. */
+export function checkSubscribeOptions(opts: unknown): void {
+  const r = SubscribeOptionsSchema.safeParse(opts);
+  if (!r.success) throw new ClientValidationError(`invalid subscription options: ${issuesText(r.error.issues)}`);
+}
