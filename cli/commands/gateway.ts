@@ -1,6 +1,6 @@
 import { loadConfig } from '../../config/load.js';
 import { createMarketDataSource } from '../../gateways/market-data/market-data-from-config.js';
-import { createMarketDataSink } from '../../gateways/market-data/market-data-sink.js';
+import { MAX_AHEAD_MS, createMarketDataSink } from '../../gateways/market-data/market-data-sink.js';
 import type { GatewayStatus } from '../../gateways/market-data/market-data-source.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { natsBusOptions } from '../nats-options.js';
@@ -47,7 +47,7 @@ export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
   try {
     await bus.ensureStreams(streamSpecs(cfg));
     const sink = createMarketDataSink({
-      bus, subjects: subjectsFor(cfg.prefix), mdStream: streamName(cfg, 'MD'), maxPayloadBytes: cfg.validation.maxPayloadBytes, now: () => Date.now(), log, onStatus,
+      bus, subjects: subjectsFor(cfg.prefix), mdStream: streamName(cfg, 'MD'), maxPayloadBytes: cfg.validation.maxPayloadBytes, now: () => Date.now(), maxAheadMs: MAX_AHEAD_MS, log, onStatus,
     });
     const source = await createMarketDataSource(md, { assets, env: process.env, now: () => Date.now(), log });
     feeds = assets.length * (md.timeframes.length + (md.provider === 'ccxt' ? Number(md.trades) + Number(md.quotes) : 0));

@@ -23,11 +23,21 @@ export type MarketDataSinkOptions = Readonly<{
   /** The MD stream (`<streamNamePrefix>MD`): where the feeds' high-water marks are read from on start-up. */
   mdStream: string;
   maxPayloadBytes: number;
-  /** Receive time (`recvTs`) and DLQ entry time. */
+  /** Receive time (`recvTs`), DLQ entry time, and the clock `maxAheadMs` is measured on. */
   now: () => number;
+  /**
+   * A message whose event time is further than this ahead of `now()` is refused (SCHEMA): once
+   * published it would set the feed's high-water mark, and the asset actor's, in the future, and
+   * every real message after it would be refused as out of order until the clock caught up.
+   * Undefined: no check (a caller whose clock does not follow the venue's, such as a test's).
+   */
+  maxAheadMs?: number;
   log?: Logger;
   onStatus?: (s: GatewayStatus) => void;
 }>;
+
+/** How far ahead of the gateway's clock an event time may be: venue clocks and ours differ by well under a second. */
+export const MAX_AHEAD_MS = 60_000;
 
 /** The DLQ source of every refusal at this edge: `sx.dlq.gateway`. */
 export const GATEWAY_DLQ_SOURCE = 'gateway';
@@ -135,6 +145,12 @@ export function createMarketDataSink(opts: MarketDataSinkOptions): FeedSink {
         return { type: 'refused', reason: decoded.reason, detail: decoded.detail };
       }
       const m = decoded.msg;
+      const ahead = opts.maxAheadMs === undefined ? 0 : m.ts - opts.now();
+      if (opts.maxAheadMs !== undefined && ahead > opts.maxAheadMs) {
+        const detail = `ts ${m.ts} (${new Date(m.ts).toISOString()}) is ${ahead} ms ahead of the gateway's clock (at most ${opts.maxAheadMs} ms): a venue or clock error`;
+        await toDlq(f, subject, data, Reason.SCHEMA, detail);
+        return { type: 'refused', reason: Reason.SCHEMA, detail };
+      }
       const tradeVenue = m.type === 'md.trade' ? venueTradeId(f, m.id) : undefined;
       const pos = marks.position(subject, m, tradeVenue ?? quoteKey);
       if (pos !== 'ahead') {

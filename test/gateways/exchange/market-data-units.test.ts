@@ -123,6 +123,28 @@ describe('trade candidates', () => {
   });
 });
 
+describe('market-data sink, event times ahead of its clock', () => {
+  it('refuses a bar from the future (SCHEMA) instead of setting the high-water mark there, so the real bars after it are published', async () => {
+    const bus = createMemoryBus();
+    const subjects = subjectsFor('fa');
+    await bus.ensureStreams([
+      { name: 'FA_MD', subjects: [subjects.streamSubjects.MD[0] ?? 'fa.md.>'], maxAgeMs: 0, duplicateWindowMs: 1000, storage: 'memory' },
+      { name: 'FA_DLQ', subjects: ['fa.dlq.>'], maxAgeMs: 0, duplicateWindowMs: 1000, storage: 'memory' },
+    ]);
+    const now = Date.UTC(2024, 0, 2);
+    const sink = createMarketDataSink({ bus, subjects, mdStream: 'FA_MD', maxPayloadBytes: 8192, now: () => now, maxAheadMs: 60_000 });
+    const feed = { kind: 'bar' as const, venue: 'binance', symbol: 'BTC/USDT', tf: '1h' as const };
+    const bar = (ts: number) => ({ type: 'md.bar', v: 1, id: barId('binance', 'BTC/USDT', '1h', ts), venue: 'binance', symbol: 'BTC/USDT', tf: '1h', open: 100, high: 101, low: 99, close: 100.5, volume: 3, ts });
+    const H = 3_600_000;
+    expect(await sink.offer(feed, bar(now + 365 * 24 * H), 'live')).toMatchObject({ type: 'refused', reason: 'SCHEMA', detail: expect.stringContaining(`ahead of the gateway's clock (at most 60000 ms)`) });
+    expect((await sink.offer(feed, bar(now - H), 'live')).type).toBe('published');
+    expect((await sink.offer(feed, bar(now), 'live')).type).toBe('published'); // within the allowance
+    expect(await bus.countMessages('FA_MD')).toBe(2);
+    expect(await bus.countMessages('FA_DLQ')).toBe(1);
+    await bus.close();
+  });
+});
+
 describe('market-data sink high-water mark on start', () => {
   it('takes it from the newest message of the feed\'s subject, and from nothing when that message is not market data', async () => {
     const bus = createMemoryBus();
