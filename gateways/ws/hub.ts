@@ -3,6 +3,7 @@ import type { Bus, CoreSubscriber, Subscription } from '../../streams/bus.js';
 import type { Subjects } from '../../streams/subjects.js';
 import type { Logger } from '../../state/logger.js';
 import type { Identity } from './auth.js';
+import { decodeFill } from '../../streams/validation/decode-fill.js';
 import { createMarketDataDecoder } from '../../streams/validation/decode-market-data.js';
 import { createBarOrder } from './bar-order.js';
 import { createClientSession } from './client-session.js';
@@ -39,7 +40,10 @@ export type HubOptions = Readonly<{
    * The engine's edge validation of market data (`validation.maxPayloadBytes`, the configured
    * assets): an `md` message it would refuse (a zero or non-finite price, an unknown symbol, a
    * payload that disagrees with its subject, oversize) is not relayed, so no chart draws what the
-   * engine dead-letters. Absent, `md` payloads are relayed as published.
+   * engine dead-letters. Absent, `md` payloads are relayed as published. Its `isKnown` checks fills
+   * as the engine does too (`decode-fill.ts`): a live consumer's fill the engine refuses (not a v1
+   * fill, on another asset's subject, of an asset it does not trade) is never booked, so it is not
+   * drawn on a chart or listed either.
    */
   marketData?: Readonly<{ maxPayloadBytes: number; isKnown: (venue: string, symbol: string) => boolean }>;
 }>;
@@ -57,6 +61,8 @@ export type HubStats = Readonly<{
   olderBars: number;
   /** `md` messages dropped because the engine's edge validation refuses them (see `HubOptions.marketData`). */
   refusedMarketData: number;
+  /** Fills dropped because the engine refuses them (see `HubOptions.marketData`). */
+  refusedFills: number;
   upstream: UpstreamStatus;
 }>;
 
@@ -92,6 +98,7 @@ export function createHub(opts: HubOptions): Hub {
   const md = opts.marketData;
   const decodeMd = md === undefined ? undefined : createMarketDataDecoder({ maxPayloadBytes: md.maxPayloadBytes, isKnown: md.isKnown, subjects: opts.subjects });
   let refusedMarketData = 0;
+  let refusedFills = 0;
   let closed = false;
   let upstream: UpstreamStatus = { upstream: 'up', since: now(), gap: false };
 
@@ -126,6 +133,13 @@ export function createHub(opts: HubOptions): Hub {
         return;
       }
       v = r.msg;
+    } else if (route.idKind === 'fill' && md !== undefined) {
+      const r = decodeFill(subject, data, opts.subjects, md.isKnown);
+      if (!r.ok) {
+        refusedFills++;
+        return;
+      }
+      v = r.fill;
     } else {
       try {
         v = JSON.parse(text);
@@ -213,6 +227,7 @@ export function createHub(opts: HubOptions): Hub {
       duplicates,
       olderBars: bars.count(),
       refusedMarketData,
+      refusedFills,
       upstream,
     }),
     close: () => {

@@ -55,4 +55,21 @@ describe('websocket feed: market data the engine refuses at the edge is not rela
     expect(gw.hub.stats().refusedMarketData).toBe(4);
     live.ws.close();
   });
+
+  it('drops a fill the engine refuses (on another asset\'s subject, of an asset it does not trade, not a v1 fill) and relays a good one (real NATS)', async () => {
+    const live = await connectFeed(gw.wsUrl, { token: VIEWER });
+    live.send({ op: 'subscribe', topic: 'orders' });
+    await live.waitFor((m) => m.type === 'subscribed' && m.topic === 'orders');
+    const fill = { type: 'exec.fill', v: 1, id: 'x:o:1:0', ts: 100 * H, orderId: 'o:1', strategy: 'dirmlp', venue: 'binance', symbol: 'BTC/USDT', side: 'buy', qty: 0.01, price: 62_700, fee: 0.1, liquidity: 'taker', slippageBps: 1, final: true };
+    const btc = gw.subjects.fill('binance', 'BTC/USDT');
+    gw.bus.emit(btc, json({ ...fill, id: 'x:eth-on-btc', symbol: 'ETH/USDT', price: 2_300 }));
+    gw.bus.emit(gw.subjects.fill('binance', 'ETH/USDT'), json({ ...fill, id: 'x:eth', symbol: 'ETH/USDT', price: 2_300 }));
+    gw.bus.emit(btc, json({ ...fill, id: 'x:no-price', price: 0 }));
+    gw.bus.emit(btc, json(fill));
+    await live.waitFor((m) => m.type === 'delta' && m.topic === 'orders');
+    const deltas = live.messages.filter((m) => m.type === 'delta' && m.topic === 'orders').map((m) => ((m as Extract<ServerMessage, { type: 'delta' }>).data as { id: string }).id);
+    expect(deltas).toEqual(['x:o:1:0']);
+    expect(gw.hub.stats().refusedFills).toBe(3);
+    live.ws.close();
+  });
 });
