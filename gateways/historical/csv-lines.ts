@@ -11,6 +11,11 @@ export type LineBatch = Readonly<{ lines: readonly string[]; firstLine: number }
  */
 const CHUNK_BYTES = 64 * 1024;
 const CR = 13;
+/**
+ * No CSV row of market data comes near this: a longer line is a file that is not rows of text
+ * (or whose lines end in CR alone), and holding it whole would take the process's memory.
+ */
+export const MAX_LINE_CHARS = 1 << 20;
 
 /**
  * Streams a text file as batches of lines (one batch per chunk read), without the line
@@ -35,6 +40,9 @@ export async function* readLineBatches(path: string): AsyncGenerator<LineBatch> 
       if (lines.length > 0) {
         yield { lines, firstLine: next };
         next += lines.length;
+      }
+      if (carry.length > MAX_LINE_CHARS) {
+        throw new SourceError(path, next, `line runs past ${MAX_LINE_CHARS} characters without a line break: not a CSV file of rows (if its lines end in CR alone, convert them to \\n, e.g. tr '\\r' '\\n')`);
       }
     }
   } catch (e) {

@@ -83,6 +83,9 @@ export async function* readRowBatches<T>(path: string, factory: ParserFactory<T>
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       if (parser === undefined) {
+        // Lines that end in CR alone (old Mac, some spreadsheet exports) read as one header line
+        // holding the whole file: the read found no rows and published nothing, without a word.
+        if (line.includes('\r')) throw new SourceError(path, firstLine + i, `the header line holds a carriage return: the file's lines end in CR alone; convert them to \\n (e.g. tr '\\r' '\\n')`);
         parser = factory(parseHeader(line), path);
         scanner = createRowScanner(parser.width);
         continue;

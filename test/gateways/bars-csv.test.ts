@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseTimeframe, readBars } from '../../gateways/historical/bars-csv.js';
+import { MAX_LINE_CHARS } from '../../gateways/historical/csv-lines.js';
 import { SourceError } from '../../gateways/historical/source-error.js';
 import { barId, BarSchema } from '../../streams/messages/bar.js';
 import type { Bar } from '../../streams/messages/bar.js';
@@ -155,6 +156,22 @@ describe('readBars refuses bad input', () => {
       [5, 'volume -5 must be >= 0'],
       [6, 'volume -6 must be >= 0'],
     ]);
+  });
+
+  it('refuses a file whose lines end in CR alone, which used to read as a header and no rows', async () => {
+    const path = tmp.file('cr-only.csv', (header + good(t0) + good(t0 + 1)).replaceAll('\n', '\r'));
+    await expect(collect(readBars(path, { ...btc, onBadRow: () => {} }))).rejects.toThrow(/cr-only\.csv:1: the header line holds a carriage return: the file's lines end in CR alone/);
+  });
+
+  it('refuses a line past a mebibyte after delivering the rows before it, instead of holding it whole', async () => {
+    const path = tmp.file('long-line.csv', header + good(t0) + good(t0 + 1) + 'x'.repeat(MAX_LINE_CHARS + 1));
+    const seen: number[] = [];
+    const err = await (async () => {
+      for await (const b of readBars(path, btc)) seen.push(b.ts);
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual([t0, t0 + 1]);
+    expect(err).toBeInstanceOf(SourceError);
+    expect((err as SourceError).message).toMatch(/long-line\.csv:4: line runs past 1048576 characters without a line break/);
   });
 
   it('reads a last line without a newline and a byte-order mark before the header', async () => {
