@@ -8,8 +8,9 @@ const natsName = z.string().regex(/^[^\s.*>]+$/, 'a NATS name: not empty, no whi
 /**
  * The plain-value options of a subscription (the callbacks and filters are checked elsewhere).
  * A JavaScript caller's `batch: 1.5` made every pull request one the server drops without an
- * answer, so the subscription waited for ever; `deliver: 'last'` quietly meant `all`. Refused
- * before anything is created instead, naming the option.
+ * answer, so the subscription waited for ever; `deliver: 'last'` quietly meant `all`; a dead-letter
+ * source of two tokens or none failed at the first refused message. Refused before anything is
+ * created instead, naming the option.
  */
 const SubscribeOptionsSchema = z.object({
   durable: natsName,
@@ -18,6 +19,9 @@ const SubscribeOptionsSchema = z.object({
   deliver: z.enum(['all', 'new']).optional(),
   batch: z.number().int().positive().optional(),
   ackWaitMs: z.number().int().positive().optional(),
+  // The source is one token of `<prefix>.dlq.<source>`: a bad one failed only at the first refused
+  // message, maybe days later, ending the subscription then.
+  dlq: z.union([z.boolean(), z.object({ source: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'one subject token: 1-64 letters, digits, _ and -') })]).optional(),
 });
 
 /** Throws {@link ClientValidationError} naming each option that no subscription can use. */

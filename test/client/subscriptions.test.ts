@@ -193,7 +193,7 @@ describe('sextant/client order subscriptions on JetStream', () => {
     }
   });
 
-  it('refuses options no subscription can use (batch 1.5 waited for ever; deliver "last" meant all) before creating a durable, naming each', async () => {
+  it('refuses options no subscription can use (batch 1.5 waited for ever; deliver "last" meant all; a dlq source of two tokens failed at the first refusal) before creating a durable, naming each', async () => {
     const durable = `opts-${id}`;
     const bad = [
       [{ batch: 1.5 }, 'invalid subscription options: batch: Invalid input: expected int, received number'],
@@ -202,6 +202,7 @@ describe('sextant/client order subscriptions on JetStream', () => {
       [{ deliver: 'last' }, 'invalid subscription options: deliver: Invalid option: expected one of "all"|"new"'],
       [{ durable: 'desk.1' }, 'invalid subscription options: durable: a NATS name: not empty, no whitespace, ".", "*" or ">"'],
       [{ prefix: 'sx.demo' }, "invalid subscription options: prefix: the engine's config prefix: one lowercase subject token"],
+      [{ dlq: { source: 'my.desk' } }, 'invalid subscription options: dlq.source: one subject token: 1-64 letters, digits, _ and -'],
     ] as const;
     for (const [opts, message] of bad) {
       // As a JavaScript caller passes them: the types would refuse some at compile time.
