@@ -170,6 +170,16 @@ export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
         `note: skipped ${skipped} message(s) at or before the newest of their subject that stream ${mdStream} holds: a replay resumes after it, and the asset actors would refuse older data as OUT_OF_ORDER; to publish an earlier window, replay into empty streams (another SEXTANT__prefix and SEXTANT__streamNamePrefix)\n`,
       );
     }
+    // A window the files hold no row of (1m files of 2026 asked for 2024) printed zeros and nothing else.
+    if (result.published === 0 && skipped === 0 && refusals.length === 0) {
+      const iso = (ms: number | undefined): string => (ms === undefined ? 'open' : new Date(ms).toISOString());
+      const files = `the ${sources.length} file(s) read from ${opts.data}`;
+      process.stderr.write(
+        opts.from === undefined && opts.to === undefined
+          ? `note: nothing published: ${files} hold no rows\n`
+          : `note: nothing published: no row of ${files} falls in the window ${iso(opts.from)} to ${iso(opts.to)}: pick a window the files cover\n`,
+      );
+    }
   } finally {
     progress.stop();
     await bus.close();

@@ -90,6 +90,22 @@ describe('sextant replay started again after an interruption (real JetStream; fa
     expect(err.join('')).toContain('replay into empty streams (another SEXTANT__prefix and SEXTANT__streamNamePrefix)');
   }, 60_000);
 
+  it('says on stderr that a window the file holds no row of published nothing', async () => {
+    const csv = join(dir, 'SOL_USDT_1h.csv');
+    writeFileSync(csv, ['timestamp,datetime,open,high,low,close,volume,src', ...Array.from({ length: 3 }, (_, i) => bar(i))].join('\n') + '\n');
+    const err: string[] = [];
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      err.push(String(chunk));
+      return true;
+    });
+    try {
+      expect(await replayed({ configFile, data: csv, from: T0 + 100 * H, speed: 'max' })).toMatchObject({ published: 0, skipped: 0 });
+    } finally {
+      write.mockRestore();
+    }
+    expect(err.join('')).toContain(`note: nothing published: no row of the 1 file(s) read from ${csv} falls in the window ${new Date(T0 + 100 * H).toISOString()} to open: pick a window the files cover`);
+  }, 60_000);
+
   it('resumes inside a millisecond that several real trades share, storing each trade once', async () => {
     // Binance BTCUSDT trades: rows 9-14 share one millisecond; the first run stops after row 11.
     const lines = readFileSync(dataPath('ticks/binance_BTCUSDT_spot_trades_2021-01-08_46s.csv'), 'utf8').split('\n');
