@@ -10,6 +10,7 @@
  * const nc = await connect({ servers: 'nats://127.0.0.1:4222' });
  * const orders = await subscribeOrders(nc, { durable: 'desk-1', strategy: 'alpha' });
  * for await (const o of orders) {
+ *   if (o.expiresAt <= Date.now()) continue; // a new durable starts at the stream's first order
  *   const exec = await broker.place(o); // idempotent on o.id
  *   await publishFill(nc, { type: 'exec.fill', v: 1, id: fillId(o.id, 0), orderId: o.id, … });
  * }
