@@ -59,12 +59,12 @@ export class ReplayInputError extends Error {
  */
 export type BadRow = (error: SourceError, where: Readonly<{ venue: string; symbol: string; tf: string; kind: MarketDataKind }>) => void;
 
-export function replaySources(cfg: Config, opts: Omit<ReplayCommandOptions, 'configFile' | 'speed'>, onBadRow?: BadRow): AsyncIterable<MarketData>[] {
+export function replaySources(cfg: Config, opts: Omit<ReplayCommandOptions, 'configFile' | 'speed'> & Readonly<{ notAfter?: number }>, onBadRow?: BadRow): AsyncIterable<MarketData>[] {
   const known = new Set(cfg.assets.map((a) => a.symbol));
   const empty = emptyWindow(opts.from, opts.to);
   if (empty !== undefined) throw new ReplayInputError(empty);
   if (!existsSync(opts.data)) throw new ReplayInputError(`--data ${opts.data} does not exist`);
-  const window = { from: opts.from, to: opts.to };
+  const window = { from: opts.from, to: opts.to, notAfter: opts.notAfter };
   const skipping = (venue: string, symbol: string, tf: string) => (onBadRow === undefined ? {} : { onBadRow: (e: SourceError, kind: MarketDataKind) => onBadRow(e, { venue, symbol, tf, kind }) });
   const isFolder = statSync(opts.data).isDirectory();
   // Each flag picks for one kind of input only; taken by the other it was ignored without a word
@@ -119,7 +119,9 @@ export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
   const refusals: Promise<unknown>[] = [];
   /** Set once connected (sources are checked before anything connects; bad rows come while they are read). */
   const dlqOut: { publish?: (entry: DlqEntry) => Promise<unknown> } = {};
-  const sources = replaySources(cfg, opts, (e, where) => {
+  // A row later than now is a typo (see ReadWindow.notAfter); a minute's allowance for a file
+  // recorded on a machine whose clock runs ahead.
+  const sources = replaySources(cfg, { ...opts, notAfter: Date.now() + 60_000 }, (e, where) => {
     // A bar row at the time of the one before it has that bar's id: DUPLICATE, as the asset
     // actor's tick gate would call it, not OUT_OF_ORDER.
     const reason = /repeats the previous row/.test(e.message) ? RefusalReason.DUPLICATE : /time order/.test(e.message) ? RefusalReason.OUT_OF_ORDER : RefusalReason.SCHEMA;

@@ -16,6 +16,12 @@ export type ReadWindow = Readonly<{
   /** Most messages to yield. */
   limit?: number;
   /**
+   * Rows after this event time (epoch ms) are bad rows: historical data cannot be in the future,
+   * and one typo there (2100 for 2020) would otherwise be read and every real row after it refused
+   * as out of order. A replay passes the wall clock; undefined: no bound.
+   */
+  notAfter?: number;
+  /**
    * When given, a bad row is reported here and skipped; when absent it ends the read with a
    * {@link SourceError}. Historical files are normally clean, so failing loudly is the default.
    */
@@ -44,6 +50,7 @@ export function checkWindow(w: ReadWindow): void {
   if (w.from !== undefined && !Number.isFinite(w.from)) throw new RangeError(`from must be a finite epoch ms, got ${w.from}`);
   if (w.to !== undefined && !Number.isFinite(w.to)) throw new RangeError(`to must be a finite epoch ms, got ${w.to}`);
   if (w.limit !== undefined && !(Number.isInteger(w.limit) && w.limit >= 0)) throw new RangeError(`limit must be a non-negative integer, got ${w.limit}`);
+  if (w.notAfter !== undefined && !Number.isFinite(w.notAfter)) throw new RangeError(`notAfter must be a finite epoch ms, got ${w.notAfter}`);
 }
 
 /** Fails at call time on a venue or symbol that could never become a subject. */
@@ -70,6 +77,7 @@ export async function* readRowBatches<T>(path: string, factory: ParserFactory<T>
   const from = window.from ?? -Infinity;
   const to = window.to ?? Infinity;
   const limit = window.limit ?? Infinity;
+  const notAfter = window.notAfter ?? Infinity;
   const onBadRow = window.onBadRow;
   if (limit <= 0) return;
   let parser: RowParser<T> | undefined;
@@ -101,6 +109,7 @@ export async function* readRowBatches<T>(path: string, factory: ParserFactory<T>
           if (wrongUnit !== undefined) throw new SourceError(path, firstLine + i, wrongUnit);
         }
         const ts = scanner.epochMs(parser.tsColumn, 'timestamp');
+        if (ts > notAfter) throw new RowProblem(`timestamp ${ts} (${new Date(ts).toISOString()}) is in the future (after ${new Date(notAfter).toISOString()})`);
         if (ts < prevTs || (parser.strictOrder && ts === prevTs)) {
           throw new RowProblem(`timestamp ${ts} ${ts === prevTs ? 'repeats the previous row' : `is before the previous row's ${prevTs}`}; rows must be in time order`);
         }

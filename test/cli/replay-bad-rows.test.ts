@@ -55,6 +55,31 @@ describe('sextant replay with bad rows in the file (real JetStream; fails, never
     }
   }, 60_000);
 
+  it('dead-letters a row dated in the future and publishes the real rows after it', async () => {
+    const csv = join(dir, 'ETH_USDT_1h.csv');
+    // Line 3: a typo for 2100; it used to be published, and every row after it refused as out of order.
+    writeFileSync(csv, ['timestamp,datetime,open,high,low,close,volume,src', row(0), `${Date.UTC(2100, 0, 1)},x,100,101,99,100.5,3,M`, row(1), row(2)].join('\n') + '\n');
+    await runReplay({ configFile, data: csv, speed: 'max' });
+    const bus = await createNatsBus({ url: NATS_URL, name: 'replay-bad-future-check', connectTimeoutMs: 3000 });
+    try {
+      const subjects = subjectsFor(cfg.prefix);
+      expect(await bus.countMessages(streamName(cfg, 'MD'), subjects.bar(cfg.venue, 'ETH/USDT', '1h'))).toBe(3);
+      const dlq: ReturnType<typeof DlqEntrySchema.parse>[] = [];
+      const c = bus.consume({ stream: streamName(cfg, 'DLQ'), durable: 'check-future', filterSubject: subjects.dlq('replay') }, (batch) => {
+        for (const d of batch) {
+          const e = DlqEntrySchema.parse(JSON.parse(new TextDecoder().decode(d.data)));
+          if (e.detail.includes(csv)) dlq.push(e);
+        }
+      });
+      await expect.poll(() => dlq.length, { timeout: 5_000 }).toBe(1);
+      await c.stop();
+      expect(dlq.map((e) => [e.reason, e.subject])).toEqual([['SCHEMA', subjects.bar(cfg.venue, 'ETH/USDT', '1h')]]);
+      expect(dlq[0]?.detail).toContain(`${csv}:3: timestamp ${Date.UTC(2100, 0, 1)} (2100-01-01T00:00:00.000Z) is in the future`);
+    } finally {
+      await bus.close();
+    }
+  }, 60_000);
+
   it('dead-letters a bad row of a trades file on the trade subject, not a bar subject', async () => {
     const csv = join(dir, 'BTC_USDT_trades.csv');
     // Line 3: a price that is not a number.

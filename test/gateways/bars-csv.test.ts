@@ -158,6 +158,15 @@ describe('readBars refuses bad input', () => {
     ]);
   });
 
+  it('refuses a row after notAfter without letting its time refuse the real rows after it', async () => {
+    const future = Date.UTC(2100, 0, 1);
+    const path = tmp.file('future.csv', header + good(t0) + good(future) + good(t0 + 1) + good(t0 + 2));
+    const bad: SourceError[] = [];
+    const bars = await collect(readBars(path, { ...btc, notAfter: t0 + 10, onBadRow: (e) => bad.push(e) }));
+    expect(bars.map((b) => b.ts)).toEqual([t0, t0 + 1, t0 + 2]);
+    expect(bad.map((e) => [e.line, e.message.replace(`${path}:${e.line}: `, '')])).toEqual([[3, `timestamp ${future} (2100-01-01T00:00:00.000Z) is in the future (after ${new Date(t0 + 10).toISOString()})`]]);
+  });
+
   it('refuses a file whose lines end in CR alone, which used to read as a header and no rows', async () => {
     const path = tmp.file('cr-only.csv', (header + good(t0) + good(t0 + 1)).replaceAll('\n', '\r'));
     await expect(collect(readBars(path, { ...btc, onBadRow: () => {} }))).rejects.toThrow(/cr-only\.csv:1: the header line holds a carriage return: the file's lines end in CR alone/);
