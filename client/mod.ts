@@ -8,9 +8,9 @@
  * import { connect } from '@nats-io/transport-node';
  * import { subscribeOrders, publishFill, fillId } from 'sextant/client';
  * const nc = await connect({ servers: 'nats://127.0.0.1:4222' });
- * const orders = await subscribeOrders(nc, { durable: 'desk-1', strategy: 'alpha' });
+ * // deliver 'new': a new durable starts at the orders published from now on, not the stream's first
+ * const orders = await subscribeOrders(nc, { durable: 'desk-1', strategy: 'alpha', deliver: 'new' });
  * for await (const o of orders) {
- *   if (o.expiresAt <= Date.now()) continue; // a new durable starts at the stream's first order
  *   const exec = await broker.place(o); // idempotent on o.id
  *   await publishFill(nc, { type: 'exec.fill', v: 1, id: fillId(o.id, 0), orderId: o.id, … });
  * }
