@@ -91,6 +91,9 @@ export async function* readRowBatches<T>(path: string, factory: ParserFactory<T>
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       if (parser === undefined) {
+        // A gzip or other binary file: say so rather than print its bytes as an unknown header
+        // (or blame a stray CR byte in them). Invalid UTF-8 reads as U+FFFD.
+        if (/[\u0000\uFFFD]/.test(line)) throw new SourceError(path, firstLine + i, 'the header line is not text: a compressed or binary file? (decompress it first, e.g. gunzip)');
         // Lines that end in CR alone (old Mac, some spreadsheet exports) read as one header line
         // holding the whole file: the read found no rows and published nothing, without a word.
         if (line.includes('\r')) throw new SourceError(path, firstLine + i, `the header line holds a carriage return: the file's lines end in CR alone; convert them to \\n (e.g. tr '\\r' '\\n')`);

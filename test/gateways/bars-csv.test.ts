@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseTimeframe, readBars } from '../../gateways/historical/bars-csv.js';
 import { MAX_LINE_CHARS } from '../../gateways/historical/csv-lines.js';
@@ -170,6 +172,12 @@ describe('readBars refuses bad input', () => {
   it('refuses a file whose lines end in CR alone, which used to read as a header and no rows', async () => {
     const path = tmp.file('cr-only.csv', (header + good(t0) + good(t0 + 1)).replaceAll('\n', '\r'));
     await expect(collect(readBars(path, { ...btc, onBadRow: () => {} }))).rejects.toThrow(/cr-only\.csv:1: the header line holds a carriage return: the file's lines end in CR alone/);
+  });
+
+  it('refuses a compressed file as not text, rather than as a layout of its bytes or a CR file', async () => {
+    const path = tmp.file('gz.csv', '');
+    writeFileSync(path, gzipSync(header + good(t0) + good(t0 + 1)));
+    await expect(collect(readBars(path, btc))).rejects.toThrow(/gz\.csv:1: the header line is not text: a compressed or binary file\? \(decompress it first, e\.g\. gunzip\)$/);
   });
 
   it('refuses a line past a mebibyte after delivering the rows before it, instead of holding it whole', async () => {
