@@ -44,9 +44,9 @@ export type PaperVenueOptions = Readonly<{
   spreadModel?: SpreadModel;
   /**
    * Order latency in event time: an order arriving at `t` meets the market only from the first
-   * event at or after `t + latencyMs` (default 0: from the next event on). Expiry counts from the
-   * order's `expiresAt` (moved with its arrival, see `onOrder`), so a latency longer than its TTL
-   * lets it expire unfilled.
+   * event at or after `t + latencyMs` (default 0: from the next event on). It expires at its
+   * `expiresAt` (which the risk actor counts from when the order exists: a bar's close for one
+   * decided on a bar), so a latency longer than its TTL lets it expire unfilled.
    */
   latencyMs?: number;
   /**
@@ -95,11 +95,7 @@ type Working = {
   arrivalTs: number;
   /** arrivalTs + latencyMs: the first event time the order may trade at. */
   eligibleTs: number;
-  /**
-   * The order's `expiresAt` moved by as much as its arrival was (an order decided on a bar is
-   * stamped with the bar's open time, and exists from its close): its time-to-live counts from
-   * when it exists.
-   */
+  /** The order's `expiresAt`: its time-to-live counted from when it exists (see risk-book.ts `existsFrom`). */
   expiresAt: number;
   /** Mid when the order arrived (NaN until a price is known): the slippage reference. */
   refMid: number;
@@ -353,7 +349,7 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
       // Decided on a bar, an order exists from the bar's close on: the bar is stamped with its open
       // time, and without this a latency up to one bar would cost nothing.
       const arrival = Math.max(now, book.known);
-      const w: Working = { order: o, arrivalTs: arrival, eligibleTs: arrival + latencyMs, expiresAt: o.expiresAt + (arrival - now), refMid: book.mid, remaining: o.qty, filled: 0, n: 0, liquidity: undefined };
+      const w: Working = { order: o, arrivalTs: arrival, eligibleTs: arrival + latencyMs, expiresAt: o.expiresAt, refMid: book.mid, remaining: o.qty, filled: 0, n: 0, liquidity: undefined };
       // Stable insert by (arrival, id): replays that deliver equal-time orders in another order still match.
       let i = orders.length;
       while (i > 0 && ((orders[i - 1] as Working).arrivalTs > arrival || ((orders[i - 1] as Working).arrivalTs === arrival && (orders[i - 1] as Working).order.id > o.id))) i--;

@@ -139,14 +139,20 @@ export class RiskBook {
     return true;
   }
 
+  /**
+   * When an order decided at `ts` exists: an order decided on a bar is stamped with the bar's open
+   * time but exists from its close (the mark's time, see market-mid.ts). Its `expiresAt` counts
+   * from here, so a consumer reading it against the wall clock gets the whole time-to-live.
+   */
+  existsFrom(venue: string, symbol: string, ts: number): number {
+    const markTs = this.marks.get(this.keyOf(venue, symbol))?.ts;
+    return markTs !== undefined && markTs > ts ? markTs : ts;
+  }
+
   addOrder(o: Order): void {
     const key = this.keyOf(o.venue, o.symbol);
-    // An order decided on a bar is stamped with the bar's open time but exists from its close (the
-    // mark's time, see market-mid.ts): it stays in flight as long as the paper venue keeps it
-    // working, its time-to-live counted from then (models/execution/paper-venue-core.ts).
-    const markTs = this.marks.get(key)?.ts;
-    const shift = markTs !== undefined && markTs > o.ts ? markTs - o.ts : 0;
-    this.inFlight.set(o.id, { orderId: o.id, key, side: o.side, remaining: o.qty, expiresAt: o.expiresAt + shift });
+    // In flight as long as the paper venue keeps it working: until its `expiresAt` (see existsFrom).
+    this.inFlight.set(o.id, { orderId: o.id, key, side: o.side, remaining: o.qty, expiresAt: o.expiresAt });
     this.orderTimes.push(o.ts);
   }
 

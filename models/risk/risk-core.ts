@@ -237,7 +237,7 @@ export function createRiskCore(opts: RiskCoreOptions) {
         qty: s.qty,
         orderType: s.orderType,
         limitPrice: s.limitPrice,
-        expiresAt: now + s.ttlMs,
+        expiresAt: book.existsFrom(s.venue, s.symbol, now) + s.ttlMs,
         reducing: r.reducing,
       };
       book.addOrder(order);

@@ -78,14 +78,15 @@ describe('a close opened on another asset event (flatten on a breach)', () => {
       }
       for (const e of out.expired) ex.onExpired(e);
     };
-    const send = (s: Suggestion, now: number): void =>
-      venueOut(venue.onOrder(order(`o:${s.id}`, now, { venue: VENUE, symbol: s.symbol, suggestionId: s.id, side: s.side, qty: s.qty, orderType: s.orderType, limitPrice: s.limitPrice, expiresAt: now + s.ttlMs, reducing: true }), now));
+    // As the risk actor approves it: its time-to-live counts from when it exists (the bar's close).
+    const send = (s: Suggestion, now: number, existsFrom: number): void =>
+      venueOut(venue.onOrder(order(`o:${s.id}`, now, { venue: VENUE, symbol: s.symbol, suggestionId: s.id, side: s.side, qty: s.qty, orderType: s.orderType, limitPrice: s.limitPrice, expiresAt: existsFrom + s.ttlMs, reducing: true }), now));
     // As the decision path decides each event: the venue fills, the breach is marked, due children are sent.
     const decide = (md: Bar, breachHere = false): void => {
       venueOut(venue.onMarket(md));
       if (breachHere) breach.on = true;
       ex.onMarket(md);
-      for (const s of ex.onTime(md.ts, knownAt(md))) send(s, md.ts);
+      for (const s of ex.onTime(md.ts, knownAt(md))) send(s, md.ts, knownAt(md));
     };
     decide(hourBar(OTHER, 0, 10, 10));
     decide(hourBar(SYMBOL, 0, 100, 100));

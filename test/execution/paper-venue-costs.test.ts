@@ -113,11 +113,12 @@ describe('paper venue costs: order latency in event time', () => {
     expect(v.onMarket(trade(130_000, 100.4)).fills.map((f) => f.ts)).toEqual([130_000]);
   });
 
-  it('an order whose TTL ends before it becomes eligible expires unfilled; its TTL counts from its arrival', () => {
+  it('an order whose TTL ends before it becomes eligible expires unfilled', () => {
     const v = createPaperVenue({ ...BASE, latencyMs: 60_000 });
     v.onMarket(B0);
-    // Decided on B0: exists from 60,000 (B0's close), 30 s to live → 90,000; eligible from 120,000.
-    v.onOrder(order('o:b', 0, { expiresAt: 30_000 }), 0);
+    // Decided on B0: exists from 60,000 (B0's close), 30 s to live → 90,000 (the risk actor's
+    // expiresAt); eligible from 120,000.
+    v.onOrder(order('o:b', 0, { expiresAt: 90_000 }), 0);
     expect(v.onMarket(B1)).toEqual({ fills: [], expired: [] });
     const out = v.onMarket(B2);
     expect(out.fills).toEqual([]);
@@ -125,7 +126,7 @@ describe('paper venue costs: order latency in event time', () => {
     // Without latency the same order fills at B1's open: its 30 s start at B0's close, not its open.
     const w = createPaperVenue(BASE);
     w.onMarket(B0);
-    w.onOrder(order('o:b', 0, { expiresAt: 30_000 }), 0);
+    w.onOrder(order('o:b', 0, { expiresAt: 90_000 }), 0);
     expect(w.onMarket(B1).fills.map((f) => f.ts)).toEqual([60_000]);
   });
 

@@ -98,16 +98,16 @@ describe('paper venue', () => {
 
   it('expires an order at expiresAt with a notice; a partly filled one keeps its non-final fill', () => {
     // Decided on B2 (stamped with its open, 120,000) the order exists from B2's close (180,000):
-    // its 80 s to live end at 260,000.
+    // the risk actor counts its 80 s to live from there, to 260,000.
     const v = venueAfter(B0, B1, B2);
-    v.onOrder(order('o:far', 120_000, { orderType: 'limit', limitPrice: 90, expiresAt: 200_000 }), 120_000);
+    v.onOrder(order('o:far', 120_000, { orderType: 'limit', limitPrice: 90, expiresAt: 260_000 }), 120_000);
     expect(v.onMarket(B3)).toEqual({ fills: [], expired: [] });
     expect(v.onMarket(B4)).toEqual({ fills: [], expired: [] }); // 240,000: alive
     expect(v.onTime(260_000).expired).toEqual([]); // still alive at its last millisecond
     expect(v.onTime(260_001).expired).toEqual<VenueExpiry[]>([{ type: 'exec.expired', orderId: 'o:far', ts: 260_000, strategy: 's1', venue: 'paper', symbol: SYMBOL, filledQty: 0, remainingQty: 10 }]);
 
     const p = venueAfter(B0, B1);
-    p.onOrder(order('o:p', 60_000, { side: 'sell', qty: 60, expiresAt: 150_000 }), 60_000); // lives 120,000 → 210,000
+    p.onOrder(order('o:p', 60_000, { side: 'sell', qty: 60, expiresAt: 210_000 }), 60_000); // lives 120,000 → 210,000
     expect(p.onMarket(B2).fills.map((f) => [f.qty, f.final])).toEqual([[40, false]]);
     expect(p.onTime(210_000).expired).toEqual([]);
     expect(p.onTime(210_001)).toEqual({ fills: [], expired: [expect.objectContaining({ orderId: 'o:p', filledQty: 40, remainingQty: 20 })] });

@@ -36,6 +36,16 @@ describe('risk core: one reason at a time', () => {
     expect(c.status().inFlight).toHaveLength(1);
   });
 
+  it('counts an order decided on a bar from its close: expiresAt is the bar close + ttl, so a live consumer gets the whole time-to-live', () => {
+    const c = createRiskCore({ account: 'acc', limits: baseLimits });
+    const H = 3_600_000;
+    const bar = { type: 'md.bar' as const, v: 1 as const, id: 'b', venue: VENUE, symbol: BTC, tf: '1h' as const, open: 100, high: 101, low: 99, close: 100, volume: 5, ts: T0 };
+    c.onMarket(marketMid(bar)); // known at T0 + 1h
+    const d = c.onSuggestion(suggestion({ qty: 1, ts: T0 }), T0); // stamped with the bar's open, as decisions on bars are
+    expect(d.kind === 'order' && [d.order.ts, d.order.expiresAt]).toEqual([T0, T0 + H + 10_000]);
+    expect(c.status().inFlight.map((o) => o.expiresAt)).toEqual([T0 + H + 10_000]); // in flight until then, not an hour less
+  });
+
   const cases: [string, () => RiskDecision, string][] = [
     ['SYMBOL_NOT_ALLOWED', () => core().onSuggestion(suggestion({ symbol: 'DOGE/USDT' }), T0), 'a symbol off the allowlist'],
     ['MAX_ORDER_QTY', () => core().onSuggestion(suggestion({ qty: 2.5 }), T0), 'qty above the per-symbol cap (2 for BTC)'],
