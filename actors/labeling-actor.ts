@@ -35,7 +35,7 @@ import { createPendingHorizons } from '../models/labeling/pending-horizons.js';
 import type { PendingItem } from '../models/labeling/pending-horizons.js';
 
 export type LabelingActorDeps = Readonly<{
-  /** `deleteConsumer` retires the two SIGNALS durables of earlier versions (see `RETIRED_DURABLES`). */
+  /** `deleteConsumer` retires the `_pred` and `_exec` SIGNALS durables of earlier versions at start. */
   bus: DurablePublisher & DurableConsumer & Pick<StreamAdmin, 'deleteConsumer'>;
   subjects: Subjects;
   /** Decision-time feature vectors (by id) and bars older than the actor's buffer. */

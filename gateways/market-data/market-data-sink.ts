@@ -71,7 +71,7 @@ const firstNonFinite = (c: Readonly<Record<string, unknown>>): string | undefine
  * or the TimeseriesStore has caught up with.
  */
 export function createMarketDataSink(opts: MarketDataSinkOptions): FeedSink {
-  const { bus, subjects } = opts;
+  const { bus, subjects, maxAheadMs } = opts;
   const log = opts.log ?? silentLogger;
   const marks = createHighWaterMarks();
   const loaded = new Map<string, Promise<void>>();
@@ -145,9 +145,9 @@ export function createMarketDataSink(opts: MarketDataSinkOptions): FeedSink {
         return { type: 'refused', reason: decoded.reason, detail: decoded.detail };
       }
       const m = decoded.msg;
-      const ahead = opts.maxAheadMs === undefined ? 0 : m.ts - opts.now();
-      if (opts.maxAheadMs !== undefined && ahead > opts.maxAheadMs) {
-        const detail = `ts ${m.ts} (${new Date(m.ts).toISOString()}) is ${ahead} ms ahead of the gateway's clock (at most ${opts.maxAheadMs} ms): a venue or clock error`;
+      const ahead = maxAheadMs === undefined ? 0 : m.ts - opts.now();
+      if (ahead > (maxAheadMs ?? Infinity)) {
+        const detail = `ts ${m.ts} (${new Date(m.ts).toISOString()}) is ${ahead} ms ahead of the gateway's clock (at most ${maxAheadMs} ms): a venue or clock error`;
         await toDlq(f, subject, data, Reason.SCHEMA, detail);
         return { type: 'refused', reason: Reason.SCHEMA, detail };
       }

@@ -49,7 +49,8 @@ export function closeSegment(open: readonly OpenPosition[], bars: readonly Bar[]
     const away = half + impact;
     const price = takerPrice(last.close, side, away * 1e4);
     const fee = (qty * price * venue.takerFeeBps) / 1e4;
-    cost += qty * Math.abs(price - last.close) + fee;
+    const slip = Math.abs(price - last.close);
+    cost += qty * slip + fee;
     const orderId = `o:segment-close:${p.symbol}:${at.ts}`;
     fills.push({
       type: 'exec.fill',
@@ -65,7 +66,7 @@ export function closeSegment(open: readonly OpenPosition[], bars: readonly Bar[]
       price,
       fee,
       liquidity: 'taker',
-      slippageBps: (Math.abs(price - last.close) / last.close) * 1e4,
+      slippageBps: (slip / last.close) * 1e4,
       final: true,
     });
   }

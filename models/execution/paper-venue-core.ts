@@ -95,8 +95,6 @@ type Working = {
   arrivalTs: number;
   /** arrivalTs + latencyMs: the first event time the order may trade at. */
   eligibleTs: number;
-  /** The order's `expiresAt`: its time-to-live counted from when it exists (see risk-book.ts `existsFrom`). */
-  expiresAt: number;
   /** Mid when the order arrived (NaN until a price is known): the slippage reference. */
   refMid: number;
   remaining: number;
@@ -205,7 +203,7 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
 
   /** Whether an order expired before `now` (a loop, not `some` with a closure: this runs on every event). */
   const anyExpired = (now: number): boolean => {
-    for (const w of orders) if (w.expiresAt < now) return true;
+    for (const w of orders) if (w.order.expiresAt < now) return true;
     return false;
   };
   /** The orders that expired before `now`, removed; undefined when none did (nothing is allocated then). */
@@ -214,13 +212,13 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
     const out: VenueExpiry[] = [];
     const keep: Working[] = [];
     for (const w of orders) {
-      if (w.expiresAt >= now) {
+      if (w.order.expiresAt >= now) {
         keep.push(w);
         continue;
       }
       st.expired++;
       const o = w.order;
-      out.push({ type: 'exec.expired', orderId: o.id, ts: Math.max(w.expiresAt, w.arrivalTs), strategy: o.strategy, venue: o.venue, symbol: o.symbol, filledQty: w.filled, remainingQty: w.remaining });
+      out.push({ type: 'exec.expired', orderId: o.id, ts: Math.max(o.expiresAt, w.arrivalTs), strategy: o.strategy, venue: o.venue, symbol: o.symbol, filledQty: w.filled, remainingQty: w.remaining });
     }
     orders = keep;
     return out;
@@ -349,7 +347,7 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
       // Decided on a bar, an order exists from the bar's close on: the bar is stamped with its open
       // time, and without this a latency up to one bar would cost nothing.
       const arrival = Math.max(now, book.known);
-      const w: Working = { order: o, arrivalTs: arrival, eligibleTs: arrival + latencyMs, expiresAt: o.expiresAt, refMid: book.mid, remaining: o.qty, filled: 0, n: 0, liquidity: undefined };
+      const w: Working = { order: o, arrivalTs: arrival, eligibleTs: arrival + latencyMs, refMid: book.mid, remaining: o.qty, filled: 0, n: 0, liquidity: undefined };
       // Stable insert by (arrival, id): replays that deliver equal-time orders in another order still match.
       let i = orders.length;
       while (i > 0 && ((orders[i - 1] as Working).arrivalTs > arrival || ((orders[i - 1] as Working).arrivalTs === arrival && (orders[i - 1] as Working).order.id > o.id))) i--;
