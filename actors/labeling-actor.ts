@@ -24,6 +24,7 @@ import { SuggestionSchema } from '../streams/messages/suggestion.js';
 import type { Suggestion } from '../streams/messages/suggestion.js';
 import type { Subjects } from '../streams/subjects.js';
 import { createMarketDataDecoder } from '../streams/validation/decode-market-data.js';
+import { knownAssets } from '../streams/validation/known-assets.js';
 import { toDlqEntry } from '../streams/validation/dlq.js';
 import { refuse } from '../streams/validation/refusal.js';
 import type { Refusal } from '../streams/validation/refusal.js';
@@ -134,8 +135,8 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
   await reload();
   log.info({ pending: state.pendingCount }, 'labeling actor restored');
 
-  const known = new Set(deps.assets.map((a) => `${a.venue}|${a.symbol}`));
-  const decodeBar = createMarketDataDecoder({ maxPayloadBytes: deps.maxPayloadBytes, subjects, isKnown: (v, s) => known.has(`${v}|${s}`) });
+  const isKnown = knownAssets(deps.assets);
+  const decodeBar = createMarketDataDecoder({ maxPayloadBytes: deps.maxPayloadBytes, subjects, isKnown });
   let aborted = false;
   let dirty = false;
   let chain: Promise<void> = Promise.resolve();
@@ -161,7 +162,7 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
     const m = r.msg;
     if (m.type === 'exec.fill') return void state.addFill(m);
     state.advanceExec(m.ts);
-    if (m.strategy !== strategy || !known.has(`${m.venue}|${m.symbol}`)) return undefined;
+    if (m.strategy !== strategy || !isKnown(m.venue, m.symbol)) return undefined;
     if (m.type === 'pred') state.addPrediction(m);
     else if (m.type === 'exec.order') state.addOrder(m, (t) => featureIdOf(m.venue, m.symbol, t));
     return undefined;

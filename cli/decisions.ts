@@ -29,6 +29,7 @@ import type { FeatureVector } from '../streams/messages/feature-vector.js';
 import { streamName } from '../streams/provision.js';
 import { toDlqEntry } from '../streams/validation/dlq.js';
 import { decodeFill } from '../streams/validation/decode-fill.js';
+import { knownAssets } from '../streams/validation/known-assets.js';
 import type { Refusal } from '../streams/validation/refusal.js';
 import { refuse } from '../streams/validation/refusal.js';
 import { ModelEventSchema } from '../streams/messages/model-event.js';
@@ -102,8 +103,7 @@ function consumeExternalFills(deps: DecisionDeps, cfg: Config, path: DecisionPat
     const entry = toDlqEntry({ source: 'decisions', subject: d.subject, data: d.data, refusal, ts: deps.clock.now() });
     return deps.bus.publish(deps.subjects.dlq('decisions'), encode(entry), { msgId: entry.id });
   };
-  const known = new Set(cfg.assets.map((a) => `${a.venue}|${a.symbol}`));
-  const isKnown = (venue: string, symbol: string): boolean => known.has(`${venue}|${symbol}`);
+  const isKnown = knownAssets(cfg.assets);
   const c = deps.bus.consume(
     { stream: streamName(cfg, 'SIGNALS'), durable: `fills_${cfg.risk.account}`, filterSubject: deps.subjects.allFills(), batchSize: cfg.consumer.batchSize, ackWaitMs: cfg.consumer.ackWaitMs },
     async (batch) => {

@@ -24,6 +24,7 @@ import type { DecisionCounts } from './stored-decision-counts.js';
 import { timedAssetPorts } from './stage-timing.js';
 import type { Adapters } from './wiring.js';
 import { startLabelingActor } from '../actors/labeling-actor.js';
+import { knownAssets } from '../streams/validation/known-assets.js';
 import type { LabelingActorHandle } from '../actors/labeling-actor.js';
 import { startRetrainingActor } from '../actors/retraining-actor.js';
 import type { RetrainingActorHandle } from '../actors/retraining-actor.js';
@@ -117,7 +118,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
       ? createHistoryRefresh({ refresher: { refreshAggregates: store.refreshAggregates }, clock, log: log.child({ actor: 'aggregate-refresh' }) })
       : undefined;
   const recorder = createRecorder({ store, counters, log: log.child({ actor: 'recorder' }), ...(historyRefresh !== undefined ? { onWritten: historyRefresh.written } : {}) });
-  const known = new Set(cfg.assets.map((a) => `${a.venue}|${a.symbol}`));
+  const isKnown = knownAssets(cfg.assets);
   const decisions =
     opts.decisions !== false && adapters.registry !== undefined && adapters.riskStore !== undefined
       ? await startDecisions(
@@ -165,7 +166,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
       outOfOrderToleranceMs: cfg.validation.outOfOrderToleranceMs,
       staleAfterMs: cfg.asset.staleAfterMs,
       ...(cfg.asset.checkpointMs !== undefined ? { checkpointMs: cfg.asset.checkpointMs } : {}),
-      isKnown: (venue, symbol) => known.has(`${venue}|${symbol}`),
+      isKnown,
     },
     restartMinMs: cfg.supervisor.restartMinMs,
     restartMaxMs: cfg.supervisor.restartMaxMs,

@@ -14,6 +14,7 @@ import type { Logger } from '../state/logger.js';
 import type { Bus } from '../streams/bus.js';
 import { createNatsBus } from '../streams/nats-bus.js';
 import { subjectsFor } from '../streams/subjects.js';
+import { knownAssets } from '../streams/validation/known-assets.js';
 import type { Engine } from './engine.js';
 import { natsBusOptions } from './nats-options.js';
 import type { Adapters } from './wiring.js';
@@ -37,7 +38,6 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
   const env = opts.env ?? process.env;
   const gw = cfg.gateway;
   const subjects = subjectsFor(cfg.prefix);
-  const known = new Set(cfg.assets.map((a) => `${a.venue}|${a.symbol}`));
   const metrics = opts.metrics ?? createEngineMetrics();
   const feed = feedMetricsFromBus(bus, subjects, metrics);
   const hub = createHub({
@@ -47,7 +47,7 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
     heartbeatMs: gw.heartbeatMs,
     recentIds: gw.recentIds,
     // What the asset actors refuse at the edge is not drawn either.
-    marketData: { maxPayloadBytes: cfg.validation.maxPayloadBytes, isKnown: (venue, symbol) => known.has(`${venue}|${symbol}`) },
+    marketData: { maxPayloadBytes: cfg.validation.maxPayloadBytes, isKnown: knownAssets(cfg.assets) },
     log,
     onClients: (n) => metrics.wsClients(n),
     onServerClose: (reason) => metrics.wsClosed(reason),

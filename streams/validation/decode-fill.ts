@@ -1,6 +1,7 @@
 import { RefusalReason } from '../messages/dlq-entry.js';
 import { FillSchema } from '../messages/fill.js';
 import type { Fill } from '../messages/fill.js';
+import type { IsKnownAsset } from './known-assets.js';
 import type { Subjects } from '../subjects.js';
 import { unroutableAsset } from '../subjects.js';
 import type { Refusal } from './refusal.js';
@@ -26,10 +27,10 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * to one symbol (`A-B/C` and `A/B-C` are both `A-B-C`).
  *
  * @example
- * const r = decodeFill(d.subject, d.data, subjects, (venue, symbol) => known.has(`${venue}|${symbol}`));
+ * const r = decodeFill(d.subject, d.data, subjects, knownAssets(cfg.assets));
  * if (!r.ok) dlq(r.reason, r.detail); else await path.onExternalFill(r.fill);
  */
-export function decodeFill(subject: string, data: Uint8Array, subjects: Subjects, isKnown: (venue: string, symbol: string) => boolean): AcceptedFill | Refusal {
+export function decodeFill(subject: string, data: Uint8Array, subjects: Subjects, isKnown: IsKnownAsset): AcceptedFill | Refusal {
   let raw: unknown;
   try {
     raw = JSON.parse(utf8.decode(data));
