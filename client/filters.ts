@@ -14,13 +14,17 @@ export type SignalFilter = Readonly<{ strategy?: string; venue?: string; symbol?
  */
 function checkSymbol(symbol: string | undefined): void {
   if (symbol === undefined || assetSymbol.safeParse(symbol).success) return;
-  const upper = symbol.toUpperCase();
-  const hint = upper !== symbol && assetSymbol.safeParse(upper).success ? ` (did you mean ${JSON.stringify(upper)}?)` : '';
-  throw new ClientValidationError(`symbol ${JSON.stringify(symbol)} can never match: the engine's symbols are ccxt unified symbols, upper case BASE/QUOTE[:SETTLE] like "BTC/USDT"${hint}`);
+  throw new ClientValidationError(`symbol ${JSON.stringify(symbol)} can never match: the engine's symbols are ccxt unified symbols, upper case BASE/QUOTE[:SETTLE] like "BTC/USDT"${upperCaseHint(symbol)}`);
 }
 
-/** The engine's strategy names (config `strategy.name`): one subject token. */
-const STRATEGY_RE = /^[A-Za-z0-9_-]{1,64}$/;
+/** ` (did you mean "BTC/USDT"?)` for `btc/usdt`: the symbol upper-cased where that makes it one of the engine's form, else ''. */
+export function upperCaseHint(symbol: string): string {
+  const upper = symbol.toUpperCase();
+  return upper !== symbol && assetSymbol.safeParse(upper).success ? ` (did you mean ${JSON.stringify(upper)}?)` : '';
+}
+
+/** One subject token as the engine's names are (config `strategy.name`, a dead-letter source): 1-64 letters, digits, _ and -. */
+export const NAME_TOKEN_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * A strategy that is not one subject token can name no strategy of the engine: `dir.mlp` would
@@ -28,7 +32,7 @@ const STRATEGY_RE = /^[A-Za-z0-9_-]{1,64}$/;
  * refuses with an error naming neither the strategy nor the fix. Refused here instead.
  */
 function checkStrategy(strategy: string | undefined): void {
-  if (strategy === undefined || STRATEGY_RE.test(strategy)) return;
+  if (strategy === undefined || NAME_TOKEN_RE.test(strategy)) return;
   throw new ClientValidationError(`strategy ${JSON.stringify(strategy)} can never match: the engine's strategy names (config strategy.name) are 1-64 letters, digits, _ and -`);
 }
 

@@ -7,6 +7,7 @@ import { SubjectError, subjectsFor } from '../streams/subjects.js';
 import { toJetStream } from './connection.js';
 import type { Connection } from './connection.js';
 import { ClientValidationError, isNoStreamForSubject, NoStreamError } from './errors.js';
+import { upperCaseHint } from './filters.js';
 import { issuesText } from './validate.js';
 
 export type PublishFillOptions = Readonly<{ prefix?: string; timeoutMs?: number }>;
@@ -40,9 +41,7 @@ export async function publishFill(conn: Connection, fill: Fill, opts: PublishFil
  */
 function fillSubject(prefix: string, fill: Fill): string {
   if (!assetSymbol.safeParse(fill.symbol).success) {
-    const upper = fill.symbol.toUpperCase();
-    const hint = upper !== fill.symbol && assetSymbol.safeParse(upper).success ? ` (did you mean ${JSON.stringify(upper)}?)` : '';
-    throw new ClientValidationError(`invalid fill: symbol: ${JSON.stringify(fill.symbol)} is no symbol of the engine: ccxt unified, upper case BASE/QUOTE[:SETTLE] like "BTC/USDT"${hint}`);
+    throw new ClientValidationError(`invalid fill: symbol: ${JSON.stringify(fill.symbol)} is no symbol of the engine: ccxt unified, upper case BASE/QUOTE[:SETTLE] like "BTC/USDT"${upperCaseHint(fill.symbol)}`);
   }
   try {
     return subjectsFor(prefix).fill(fill.venue, fill.symbol);

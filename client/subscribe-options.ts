@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ClientValidationError } from './errors.js';
+import { NAME_TOKEN_RE } from './filters.js';
 import { issuesText } from './validate.js';
 
 /** A durable or stream name the server takes: NATS refuses whitespace, `.`, `*` and `>` in one. */
@@ -21,7 +22,7 @@ const SubscribeOptionsSchema = z.object({
   ackWaitMs: z.number().int().positive().optional(),
   // The source is one token of `<prefix>.dlq.<source>`: a bad one failed only at the first refused
   // message, maybe days later, ending the subscription then.
-  dlq: z.union([z.boolean(), z.object({ source: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'one subject token: 1-64 letters, digits, _ and -') })]).optional(),
+  dlq: z.union([z.boolean(), z.object({ source: z.string().regex(NAME_TOKEN_RE, 'one subject token: 1-64 letters, digits, _ and -') })]).optional(),
 });
 
 /** Throws {@link ClientValidationError} naming each option that no subscription can use. */

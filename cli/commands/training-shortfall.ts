@@ -29,7 +29,7 @@ const COUNT_WORDS = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven'
 export const countInWords = (n: number): string => COUNT_WORDS[n] ?? String(n);
 
 /** `in the three years before 2024-01-01T00:00:00.000Z`: the demo's and the backtest's training span. */
-export const yearsBefore = (years: number, to: number): string => `in the ${COUNT_WORDS[years] ?? years} years before ${iso(to)}`;
+export const yearsBefore = (years: number, to: number): string => `in the ${countInWords(years)} years before ${iso(to)}`;
 
 /** `from 2024-01-01T00:00:00.000Z → the end`: `sextant train`'s --from/--to, either one open. */
 export const between = (from: number | undefined, to: number | undefined): string => `from ${from === undefined ? 'the beginning' : iso(from)} → ${to === undefined ? 'the end' : iso(to)}`;

@@ -1,10 +1,10 @@
 import type { RiskState, TradingState } from '../../../streams/messages/risk-state.js';
+import { fmt } from './number-format.js';
 
 /** The risk actor's current state as its book (the feed's `pnl`) reports it, every second. */
 export type BookState = Readonly<{ account: string; state: TradingState }>;
 export type RiskView = Readonly<{ state: TradingState | 'UNKNOWN'; line: string }>;
 
-const time = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
 /**
  * What the risk panel shows. `risk` messages come only on a change of state, so an engine that
@@ -14,7 +14,7 @@ const time = (ms: number): string => new Date(ms).toISOString().slice(0, 16).rep
  */
 export function riskView(change: RiskState | null, book: BookState | null): RiskView {
   if (change !== null && (book === null || (book.account === change.account && book.state === change.state))) {
-    return { state: change.state, line: `${change.account}: ${change.previous} → ${change.state} at ${time(change.ts)}${change.reason === '' ? '' : ` — ${change.reason}`}` };
+    return { state: change.state, line: `${change.account}: ${change.previous} → ${change.state} at ${fmt.time(change.ts)}${change.reason === '' ? '' : ` — ${change.reason}`}` };
   }
   if (book !== null) return { state: book.state, line: `${book.account}: ${book.state} (no change of state seen)` };
   return { state: 'UNKNOWN', line: '' };
