@@ -13,7 +13,9 @@ import type { RetrainingStatus } from '../actors/retraining-status.js';
 import type { RetrainingControl } from '../gateways/control/control-target.js';
 
 /**
- * `sextant ctl retrain …` on the retraining actor; a refused trigger (not idle) is a REFUSED reply.
+ * `sextant ctl retrain …` on the retraining actor; a refused trigger (not idle) is a REFUSED reply,
+ * and so is a resume of an actor that is not paused: it answered ok, changed nothing and was
+ * audited as done, so an operator who resumed the wrong engine (or twice) was not told.
  * The actor (re)loads its champion, the production model, at the next label it scores: until then
  * its status said `champion: null` on a fresh engine serving a production model (read as "no
  * model"), and the version an operator's `ctl model deploy` replaced after one. The reply names
@@ -37,7 +39,11 @@ export function retrainingControl(r: Pick<RetrainingActorHandle, 'trigger' | 'pa
       return withChampion(out.status);
     },
     pause: (a, operator) => withChampion(r.pause(a.reason, operator)),
-    resume: (_a, operator) => withChampion(r.resume(operator)),
+    resume: (_a, operator) => {
+      const phase = r.status().phase;
+      if (phase !== 'paused') throw new ControlError(ControlErrorCode.REFUSED, `retraining is ${phase}, not paused: nothing resumed`);
+      return withChampion(r.resume(operator));
+    },
     status: () => withChampion(r.status()),
   };
 }

@@ -252,7 +252,7 @@ export function ctlCommand(configFile: () => string | undefined): Command {
     .action((o: { reason: string }) => run('retrain.pause', { reason: o.reason }));
   retrain
     .command('resume')
-    .description('let retraining go on where it was paused')
+    .description('let retraining go on where it was paused (refused when it is not paused)')
     .option('--reason <text>', 'why, for the audit trail', optionalReason, '')
     .action((o: { reason: string }) => run('retrain.resume', { reason: o.reason }));
   retrain.command('status').description('phase, champion, challenger, shadow stats, trigger accumulators').action(() => run('retrain.status', {}));
