@@ -13,6 +13,17 @@ export class DurableConflictError extends Error {
 }
 
 /**
+ * A second consumer (another `for await` loop, an iterator or `consume`) on a subscription that
+ * already has one. A subscription acknowledges the message its consumer holds when that consumer
+ * asks for the next, so two consumers would acknowledge each other's messages while they are still
+ * being handled. Open one subscription per consumer on the same durable to share its messages.
+ */
+export class SubscriptionInUseError extends Error {
+  override readonly name = 'SubscriptionInUseError';
+  readonly retryable = false;
+}
+
+/**
  * No JetStream stream takes the subject, or the stream named does not exist: almost always a
  * `prefix` or `stream` that is not the engine's (config `prefix`, `streamNamePrefix` + `SIGNALS`),
  * or an engine that has not provisioned its streams yet. nats.js reports the first as "jetstream

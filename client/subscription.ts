@@ -7,7 +7,7 @@ import { toDlqEntry } from '../streams/validation/dlq.js';
 import { natsOf, toJetStream } from './connection.js';
 import type { Connection } from './connection.js';
 import { ensureDurable } from './durable.js';
-import { isFilterNotInStream, isStreamNotFound, NoStreamError } from './errors.js';
+import { isFilterNotInStream, isStreamNotFound, NoStreamError, SubscriptionInUseError } from './errors.js';
 import { createPuller } from './pull.js';
 import { checkSubscribeOptions } from './subscribe-options.js';
 import { notStoredReason } from './stream-hint.js';
@@ -58,6 +58,12 @@ export type SubscribeOptions = Readonly<{
  *
  * `stop()` hands back everything pulled but not yet handed out, so a restart resumes at once
  * without waiting for `ackWaitMs`. Only a crashed process leaves deliveries to time out.
+ *
+ * A subscription has one consumer: one iterator (one `for await` loop) or one `consume`. A second
+ * one, while the first runs or after it ended, throws {@link SubscriptionInUseError} (`consume`
+ * rejects with it): asking for the next message acknowledges the one in hand, so two loops would
+ * acknowledge each other's messages mid-handling. To share a durable's messages between loops,
+ * open one subscription per loop on the same durable; each acknowledges only its own.
  */
 export type TypedSubscription<T> = AsyncIterable<T> & {
   readonly durable: string;
@@ -113,6 +119,16 @@ export async function openSubscription<T>({ conn, schema, filterSubject, opts }:
   let held: Delivery | undefined;
   let stopped = false;
   let consuming: Promise<void> | undefined;
+  /** The one consumer this subscription hands messages to; see {@link TypedSubscription}. */
+  let consumer: 'an iterator (for await)' | 'consume()' | undefined;
+  const claim = (by: NonNullable<typeof consumer>): void => {
+    if (consumer !== undefined) {
+      const state = stopped ? 'was consumed by' : 'is already consumed by';
+      const fix = stopped ? 'open a new subscription on the durable to resume' : 'open one subscription per consumer on the same durable to share its messages';
+      throw new SubscriptionInUseError(`subscription ${opts.durable} (${filterSubject}) ${state} ${consumer}: it takes one consumer, which acknowledges its own messages; ${fix}`);
+    }
+    consumer = by;
+  };
   /** Serialises everything that pulls or settles. */
   let chain: Promise<unknown> = Promise.resolve();
   const serial = <R>(f: () => Promise<R>): Promise<R> => {
@@ -183,7 +199,11 @@ export async function openSubscription<T>({ conn, schema, filterSubject, opts }:
   };
 
   const consume = (handler: (value: T, meta: DeliveryMeta) => unknown): Promise<void> => {
-    if (consuming !== undefined) return Promise.reject(new Error(`durable ${opts.durable} is already being consumed`));
+    try {
+      claim('consume()');
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
     consuming = (async () => {
       for (;;) {
         const next = await serial(pull);
@@ -206,13 +226,16 @@ export async function openSubscription<T>({ conn, schema, filterSubject, opts }:
     filterSubject,
     consume,
     stop,
-    [Symbol.asyncIterator]: (): AsyncIterator<T> => ({
-      next: () => serial(pull).then((p): IteratorResult<T> => (p === undefined ? { done: true, value: undefined } : { done: false, value: p.value })),
-      return: async (): Promise<IteratorResult<T>> => {
-        await stop();
-        return { done: true, value: undefined };
-      },
-    }),
+    [Symbol.asyncIterator]: (): AsyncIterator<T> => {
+      claim('an iterator (for await)');
+      return {
+        next: () => serial(pull).then((p): IteratorResult<T> => (p === undefined ? { done: true, value: undefined } : { done: false, value: p.value })),
+        return: async (): Promise<IteratorResult<T>> => {
+          await stop();
+          return { done: true, value: undefined };
+        },
+      };
+    },
   };
 }
 

@@ -5,7 +5,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ZodType } from 'zod';
-import { ClientValidationError, DlqEntrySchema, DurableConflictError, LabelSchema, NoStreamError, openSubscription, OrderSchema, RiskStateSchema, subjectsFor, subscribeOrders, subscribePredictions } from 'sextant/client';
+import { ClientValidationError, DlqEntrySchema, DurableConflictError, LabelSchema, NoStreamError, openSubscription, OrderSchema, RiskStateSchema, subjectsFor, subscribeOrders, subscribePredictions, SubscriptionInUseError } from 'sextant/client';
 import type { InvalidMessage, Order, Prediction } from 'sextant/client';
 import { loadConfig } from '../../config/load.js';
 import { encode } from '../../streams/codec.js';
@@ -226,6 +226,53 @@ describe('sextant/client order subscriptions on JetStream', () => {
       break;
     }
     expect(seen).toEqual([order(1, 'gamma').id]);
+  });
+});
+
+describe('sextant/client subscriptions have one consumer', () => {
+  it('refuses a second iterator or consume on a subscription (it would acknowledge the first one\'s message in hand), while the first runs and after it ended', async () => {
+    for (let n = 0; n < 3; n++) await publishOrder(order(n, 'delta'));
+    const opts = { durable: `one-${id}`, prefix, stream: SIGNALS, strategy: 'delta' } as const;
+    const sub = await subscribeOrders(nc, opts);
+    const first = sub[Symbol.asyncIterator]();
+    const got = await first.next();
+    expect(got.value?.id).toBe(order(0, 'delta').id);
+    expect(() => sub[Symbol.asyncIterator]()).toThrow(SubscriptionInUseError);
+    expect(() => sub[Symbol.asyncIterator]()).toThrow(`subscription one-${id} (${prefix}.exec.order.delta.*.*) is already consumed by an iterator (for await): it takes one consumer, which acknowledges its own messages; open one subscription per consumer on the same durable to share its messages`);
+    await expect(sub.consume(() => undefined)).rejects.toBeInstanceOf(SubscriptionInUseError);
+    // The first loop's message in hand was not acknowledged by the refused ones.
+    const info = await jsm.consumers.info(SIGNALS, opts.durable);
+    expect(info.num_ack_pending).toBeGreaterThanOrEqual(1);
+    expect(info.ack_floor.stream_seq).toBeLessThan(info.delivered.stream_seq);
+    await first.return?.();
+    expect(() => sub[Symbol.asyncIterator]()).toThrow(/was consumed by an iterator \(for await\): .*open a new subscription on the durable to resume$/);
+    // Handed back, not acknowledged: the next subscription of the durable starts with it.
+    const again = await subscribeOrders(nc, opts);
+    for await (const o of again) {
+      expect(o.id).toBe(order(0, 'delta').id);
+      break;
+    }
+  });
+
+  it('shares a durable between two subscriptions, each acknowledging only its own messages', async () => {
+    for (let n = 0; n < 3; n++) await publishOrder(order(n, 'epsilon'));
+    const opts = { durable: `two-${id}`, prefix, stream: SIGNALS, strategy: 'epsilon', batch: 1 } as const;
+    const a = (await subscribeOrders(nc, opts))[Symbol.asyncIterator]();
+    const b = (await subscribeOrders(nc, opts))[Symbol.asyncIterator]();
+    const a0 = await a.next();
+    const b0 = await b.next();
+    expect([a0.value?.id, b0.value?.id]).toEqual([order(0, 'epsilon').id, order(1, 'epsilon').id]);
+    const a1 = await a.next(); // acknowledges a's first, not b's
+    expect(a1.value?.id).toBe(order(2, 'epsilon').id);
+    await a.return?.(); // hands back order 2
+    await b.return?.(); // hands back order 1
+    const seen: string[] = [];
+    for await (const o of await subscribeOrders(nc, opts)) {
+      seen.push(o.id);
+      if (seen.length === 2) break;
+    }
+    // Both handed back (redelivered in the order they were handed back), order 0 acknowledged.
+    expect(seen.sort()).toEqual([order(1, 'epsilon').id, order(2, 'epsilon').id]);
   });
 });
 
