@@ -9,8 +9,9 @@ import { dbCommand } from './commands/db.js';
 import { trainCommand } from './commands/train.js';
 import { createRetrainingTracker } from '../models/mlflow/retraining-tracker.js';
 import { createLogger } from './logger.js';
-import { bpsUnder, nonNegative, parseSymbols, parseTime, positive, timeframeArg } from './option-parsers.js';
+import { bpsUnder, nonNegative, numberFromTo, parseSymbols, parseTime, positive, timeframeArg } from './option-parsers.js';
 import { MAX_FEE_BPS } from '../models/execution/fee-limit.js';
+import { MAX_IMPACT_COEFF } from '../models/execution/impact-limit.js';
 import { MAX_SPREAD_BPS } from '../models/execution/bar-spread.js';
 import { DEFAULT_DEMO_NAMESPACE, demoNamespaceArg } from './commands/demo-namespace.js';
 import { runWiringMode } from './commands/run-mode.js';
@@ -100,7 +101,7 @@ program
     }
   })
   .option('--ticks <[symbol=]file>', 'a trades or bookTicker CSV replayed beside the bars of its symbol (repeat for more files; the symbol may be left out with one --symbols)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
-  .option('--impact-coeff <k>', 'cost: square-root impact coefficient', nonNegative)
+  .option('--impact-coeff <k>', `cost: square-root impact coefficient, from 0 to ${MAX_IMPACT_COEFF} (measured ones are of order 1; default the config's paperVenue)`, numberFromTo(0, MAX_IMPACT_COEFF, 'measured square-root impact coefficients are of order 1'))
   .option('--max-volume-share <f>', 'cost: most of a bar\'s volume one side may take, in (0, 1]', (v: string) => {
     const n = Number(v);
     if (!(n > 0 && n <= 1)) throw new InvalidArgumentError('a number in (0, 1]');

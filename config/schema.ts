@@ -3,6 +3,7 @@ import { assetSymbol } from '../streams/messages/common.js';
 import { RiskLimitsSchema } from '../models/risk/risk-limits.js';
 import { MAX_SPREAD_BPS } from '../models/execution/bar-spread.js';
 import { MAX_FEE_BPS } from '../models/execution/fee-limit.js';
+import { MAX_IMPACT_COEFF } from '../models/execution/impact-limit.js';
 import { LabelSpecSchema } from '../models/labeling/label-spec.js';
 import { GatewayConfigSchema } from '../gateways/http/gateway-config.js';
 import { MarketDataConfigSchema } from '../gateways/market-data/market-data-config.js';
@@ -153,7 +154,8 @@ export const ConfigSchema = z
         takerFeeBps: z.number().nonnegative().lt(MAX_FEE_BPS, `under ${MAX_FEE_BPS} bps (a fee under 100 % of the notional)`),
         makerFeeBps: z.number().nonnegative().lt(MAX_FEE_BPS, `under ${MAX_FEE_BPS} bps (a fee under 100 % of the notional)`),
         spreadBps: z.number().nonnegative().lt(MAX_SPREAD_BPS, `under ${MAX_SPREAD_BPS} bps (a half spread under 100 %)`),
-        impactCoeff: z.number().nonnegative(),
+        /** Square-root impact coefficient, at most MAX_IMPACT_COEFF (measured ones are of order 1). */
+        impactCoeff: z.number().nonnegative().max(MAX_IMPACT_COEFF, `at most ${MAX_IMPACT_COEFF} (measured square-root impact coefficients are of order 1)`),
         maxVolumeShare: z.number().gt(0).max(1),
         /** Order latency in event time (ms): an order meets the market from the first event at or after arrival + latencyMs. */
         latencyMs: z.number().nonnegative().default(0),

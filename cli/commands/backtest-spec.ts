@@ -6,6 +6,7 @@ import { TimeframeSchema } from '../../streams/messages/bar.js';
 import type { Timeframe } from '../../streams/messages/bar.js';
 import { MAX_SPREAD_BPS } from '../../models/execution/bar-spread.js';
 import { MAX_FEE_BPS } from '../../models/execution/fee-limit.js';
+import { MAX_IMPACT_COEFF } from '../../models/execution/impact-limit.js';
 import type { SpreadModel } from '../../models/execution/bar-spread.js';
 import { emptyWindow, timeFromText } from '../option-parsers.js';
 
@@ -48,7 +49,7 @@ export const BacktestCostsSchema = z
     spreadBps: bps.lt(MAX_SPREAD_BPS, `under ${MAX_SPREAD_BPS} bps (a half spread under 100 %)`),
     /** How the spread is taken from bars: `fixed` (spreadBps), `range-fraction`, `corwin-schultz`. */
     spread: SpreadSchema,
-    impactCoeff: z.number().nonnegative(),
+    impactCoeff: z.number().nonnegative().max(MAX_IMPACT_COEFF, `at most ${MAX_IMPACT_COEFF} (measured square-root impact coefficients are of order 1)`),
     maxVolumeShare: z.number().gt(0).max(1),
     /** Order latency in event time (ms). */
     latencyMs: z.number().nonnegative(),
