@@ -8,9 +8,15 @@ import { toJetStream } from './connection.js';
 import type { Connection } from './connection.js';
 import { ClientValidationError, isNoStreamForSubject, NoStreamError } from './errors.js';
 import { upperCaseHint } from './filters.js';
+import { checkPublishFillOptions } from './publish-fill-options.js';
 import { issuesText } from './validate.js';
 
-export type PublishFillOptions = Readonly<{ prefix?: string; timeoutMs?: number }>;
+export type PublishFillOptions = Readonly<{
+  /** Subject prefix of the engine (config `prefix`, default `sx`): one lowercase token. */
+  prefix?: string;
+  /** How long to wait for the stream's ack, in whole milliseconds (default: the JetStream client's timeout, 5 s unless set). */
+  timeoutMs?: number;
+}>;
 
 /**
  * Reports a fill of an approved order back to the engine on `sx.exec.fill.<venue>.<sym>`.
@@ -19,9 +25,11 @@ export type PublishFillOptions = Readonly<{ prefix?: string; timeoutMs?: number 
  * carry) and published with `Nats-Msg-Id` = `fill.id`, so retrying after a timeout never counts a
  * fill twice: the stream answers `duplicate: true`. Derive the id from the order and the venue's
  * execution id (e.g. `fillId(order.id, n)`), never from the time of sending. A prefix no stream
- * captures throws {@link NoStreamError} naming the subject.
+ * captures throws {@link NoStreamError} naming the subject. Options no publish can use
+ * (`timeoutMs: 0`, `prefix: 'sx.demo'`) throw {@link ClientValidationError} first.
  */
 export async function publishFill(conn: Connection, fill: Fill, opts: PublishFillOptions = {}): Promise<PubAck> {
+  checkPublishFillOptions(opts);
   const r = FillSchema.safeParse(fill);
   if (!r.success) throw new ClientValidationError(`invalid fill: ${issuesText(r.error.issues)}`);
   const subject = fillSubject(opts.prefix ?? 'sx', r.data);

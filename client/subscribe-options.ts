@@ -6,6 +6,9 @@ import { issuesText } from './validate.js';
 /** A durable or stream name the server takes: NATS refuses whitespace, `.`, `*` and `>` in one. */
 const natsName = z.string().regex(/^[^\s.*>]+$/, 'a NATS name: not empty, no whitespace, ".", "*" or ">"');
 
+/** The engine's config `prefix`: the first token of every subject it uses. */
+export const enginePrefix = z.string().regex(/^[a-z][a-z0-9]*$/, "the engine's config prefix: one lowercase subject token");
+
 /**
  * The plain-value options of a subscription (the callbacks and filters are checked elsewhere).
  * A JavaScript caller's `batch: 1.5` made every pull request one the server drops without an
@@ -15,7 +18,7 @@ const natsName = z.string().regex(/^[^\s.*>]+$/, 'a NATS name: not empty, no whi
  */
 const SubscribeOptionsSchema = z.object({
   durable: natsName,
-  prefix: z.string().regex(/^[a-z][a-z0-9]*$/, "the engine's config prefix: one lowercase subject token").optional(),
+  prefix: enginePrefix.optional(),
   stream: natsName.optional(),
   deliver: z.enum(['all', 'new']).optional(),
   batch: z.number().int().positive().optional(),

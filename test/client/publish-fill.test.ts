@@ -89,6 +89,33 @@ describe('publishFill', () => {
     expect((await jsm.streams.info(SIGNALS)).state.messages).toBe(before);
   });
 
+  it('refuses, before sending, a timeoutMs of 0, negative, NaN, Infinity, fractional or past the longest timer, and a prefix of two tokens, naming the option and the value', async () => {
+    const jsm = await jetstreamManager(nc);
+    const before = (await jsm.streams.info(SIGNALS)).state.messages;
+    const bad = [
+      [{ timeoutMs: 0 }, 'invalid publishFill options: timeoutMs: Too small: expected number to be >0 (got 0)'],
+      [{ timeoutMs: -1 }, 'invalid publishFill options: timeoutMs: Too small: expected number to be >0 (got -1)'],
+      [{ timeoutMs: Number.NaN }, 'invalid publishFill options: timeoutMs: Invalid input: expected number, received NaN (got NaN)'],
+      [{ timeoutMs: Number.POSITIVE_INFINITY }, 'invalid publishFill options: timeoutMs: Invalid input: expected number, received Infinity (got Infinity)'],
+      [{ timeoutMs: 2.5 }, 'invalid publishFill options: timeoutMs: Invalid input: expected int, received number (got 2.5)'],
+      [{ timeoutMs: 3_000_000_000 }, 'invalid publishFill options: timeoutMs: Too big: expected number to be <=2147483647 (got 3000000000)'],
+      [{ timeoutMs: '500' }, 'invalid publishFill options: timeoutMs: Invalid input: expected number, received string (got "500")'],
+      [{ prefix: 'sx.demo' }, 'invalid publishFill options: prefix: the engine\'s config prefix: one lowercase subject token (got "sx.demo")'],
+    ] as const;
+    for (const [opts, message] of bad) {
+      // As a JavaScript caller passes them: the types would refuse some at compile time.
+      const given = { prefix, ...opts } as unknown as Parameters<typeof publishFill>[2];
+      const err = await publishFill(nc, { ...fill, id: 'x:opts:0' }, given).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ClientValidationError);
+      expect((err as Error).message).toBe(message);
+    }
+    expect((await jsm.streams.info(SIGNALS)).state.messages).toBe(before);
+    await expect(publishFill(nc, { ...fill, id: 'x:opts:ok' }, { prefix, timeoutMs: 2_000 })).resolves.toMatchObject({ stream: SIGNALS, duplicate: false });
+  });
+
   it('says which subject no stream stores when the prefix is not the engine\'s, instead of nats.js\'s "jetstream is not enabled"', async () => {
     const other = `tcx${id}`;
     const err = await publishFill(nc, fill, { prefix: other, timeoutMs: 2000 }).then(
