@@ -9,12 +9,15 @@ export class ReportDirError extends Error {
 
 /**
  * Refuses, before any work, a report folder that could not be written at the end: a path that is
- * a file, or lies under one, or whose nearest existing folder is not writable. A backtest found
+ * empty, a file, or lies under one, or whose nearest existing folder is not writable. A backtest found
  * this only after training and replaying (`EEXIST: file already exists, mkdir …`). Creates nothing.
  *
  * @example checkReportDir(opts.report, '--report')
  */
 export function checkReportDir(dir: string, what = '--report'): void {
+  // An empty one (`--report ''`, `report: ''`) passed as the working folder, and the backtest
+  // died after training and replaying at `mkdir ''`.
+  if (dir.trim() === '') throw new ReportDirError(`${what} is empty: name the folder for the report`);
   const abs = resolve(dir);
   let p = abs;
   while (!existsSync(p)) {

@@ -1,0 +1,32 @@
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runBacktest } from '../../cli/commands/backtest.js';
+import { checkReportDir } from '../../gateways/report/report-files.js';
+import { testDataDir } from '../support/data-dir.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+// `--report ''` passed the check as the working folder; the backtest trained and replayed, then
+// died with `ENOENT: no such file or directory, mkdir ''`.
+describe('an empty report folder is refused before any work', () => {
+  it('by the report folder check, naming the option', () => {
+    expect(() => checkReportDir('')).toThrow('--report is empty: name the folder for the report');
+    expect(() => checkReportDir('  ', 'report:')).toThrow('report: is empty: name the folder for the report');
+  });
+
+  it('by a backtest, before training', async () => {
+    const t0 = performance.now();
+    await expect(runBacktest({ data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 0, 3), capital: 10_000, report: '' })).rejects.toThrow('--report is empty');
+    expect(performance.now() - t0).toBeLessThan(1500); // training alone takes seconds
+  });
+
+  it('by `sextant backtest --report ""` and `--walk-forward … --report ""`', () => {
+    for (const extra of [[], ['--walk-forward', '7']]) {
+      const r = spawnSync(process.execPath, ['bin/sextant.js', 'backtest', '--data', testDataDir(), '--symbols', 'BTC/USDT', '--from', '2024-01-01', '--to', '2024-01-08', '--report', '', ...extra], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, r.stderr).not.toBe(0);
+      expect(r.stderr).toContain('--report is empty: name the folder for the report');
+      expect(r.stderr).not.toContain('training');
+    }
+  }, 60_000);
+});
