@@ -10,7 +10,7 @@ import type { Bus } from '../../streams/bus.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { natsBusOptions } from '../nats-options.js';
 import { subjectsFor } from '../../streams/subjects.js';
-import { positiveInt } from '../option-parsers.js';
+import { intBetween, positiveInt } from '../option-parsers.js';
 
 type CtlGlobals = { url?: string; user?: string; password?: string; operator?: string; timeout: number };
 
@@ -114,6 +114,13 @@ export function operatorName(v: string): string {
   return v;
 }
 
+/**
+ * The longest `--timeout` (ms): ten minutes. Past 2^31 - 1 ms Node's timer fired at once
+ * (TimeoutOverflowWarning), so `--timeout 1e12` gave up after 1 ms and said the engine could not
+ * be reached (exit 3) when it may well have done what was asked.
+ */
+export const MAX_CTL_TIMEOUT_MS = 600_000;
+
 /** `--reason` where it may be left out (`resume`): empty is fine, too long is not. */
 const optionalReason = (v: string): string => (v === '' ? v : auditReason(v));
 
@@ -188,7 +195,7 @@ export function ctlCommand(configFile: () => string | undefined): Command {
     .option('--user <name>', 'NATS user (see deploy/nats/sextant.conf)')
     .option('--password <secret>', 'NATS password (or NATS_PASSWORD)', process.env['NATS_PASSWORD'])
     .option('--operator <name>', 'who is asking, for the audit trail (default: SEXTANT_OPERATOR or the login name)', operatorName)
-    .option('--timeout <ms>', 'how long to wait for the reply', positiveInt, 5000);
+    .option('--timeout <ms>', `how long to wait for the reply, at most ${MAX_CTL_TIMEOUT_MS}`, intBetween(1, MAX_CTL_TIMEOUT_MS), 5000);
   const globals = (): CtlGlobals => ctl.opts<CtlGlobals>();
   const run = (verb: ControlVerb, args: Record<string, unknown>): Promise<void> => send(configFile(), globals(), verb, args);
 
