@@ -13,7 +13,7 @@ import type { FeedEntry } from './feed-entry.js';
 import { CloseCode, TOPICS } from './protocol.js';
 import type { Topic } from './protocol.js';
 import { createRecentIds } from './recent-ids.js';
-import { busPatterns, clientSymbolToken, routeSubject } from './topics.js';
+import { busPatterns, clientSymbolToken, modelSlot, routeSubject } from './topics.js';
 import { statusFrame, upstreamOf } from './upstream-status.js';
 import type { UpstreamStatus } from './upstream-status.js';
 
@@ -159,7 +159,7 @@ export function createHub(opts: HubOptions): Hub {
       return;
     }
     if (route.topic === 'md' && bars.older(route.slot, v)) return;
-    push(route, text);
+    push(route.topic === 'models' ? { ...route, slot: modelSlot(route, v) } : route, text);
   };
 
   const subscriptions: Subscription[] = busPatterns(opts.subjects).map((p) => opts.bus.subscribe(p, onBus));

@@ -60,11 +60,25 @@ export function routeSubject(subjects: Subjects, subject: string): Route | undef
     case 'risk':
       return subject === subjects.riskState() ? { topic: 'risk', key: 'account', slot: 'account' } : undefined;
     case 'model':
-      // sx.model.<name>.<event>: the latest event per model name
-      return t.length === 4 && t[2] !== undefined ? { topic: 'models', key: t[2], slot: t[2] } : undefined;
+      // sx.model.<name>.<event>: the latest event of each kind per model name (see modelSlot)
+      return t.length === 4 && t[2] !== undefined && t[3] !== undefined ? { topic: 'models', key: t[2], slot: `${t[2]}|${t[3]}` } : undefined;
     default:
       return undefined;
   }
+}
+
+/** Registry events that move an alias: the newest one of each alias says what it serves. */
+const ALIAS_MOVES: ReadonlySet<string> = new Set(['promoted', 'rolled_back']);
+
+/**
+ * The slot of a `models` message: the alias for one that moves an alias (`name@production`),
+ * else its route's (the latest event of each kind of the model). One slot per model name kept
+ * only its newest event, so a `registered` candidate pushed the production alias out of every
+ * later subscriber's snapshot, and a promotion to `staging` the one to `production`.
+ */
+export function modelSlot(route: Route, data: object): string {
+  if (route.topic !== 'models' || !('event' in data) || typeof data.event !== 'string' || !ALIAS_MOVES.has(data.event)) return route.slot;
+  return 'alias' in data && typeof data.alias === 'string' ? `${route.key}@${data.alias}` : route.slot;
 }
 
 /** A client's symbol, `BTC/USDT` or its subject token `BTC-USDT`, as the token; undefined when it cannot be one. */
