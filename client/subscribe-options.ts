@@ -10,7 +10,7 @@ const natsName = z.string().regex(/^[^\s.*>]+$/, 'a NATS name: not empty, no whi
 export const enginePrefix = z.string().regex(/^[a-z][a-z0-9]*$/, "the engine's config prefix: one lowercase subject token");
 
 /**
- * The plain-value options of a subscription (the callbacks and filters are checked elsewhere).
+ * The options of a subscription (the filters are checked by the filter builders).
  * A JavaScript caller's `batch: 1.5` made every pull request one the server drops without an
  * answer, so the subscription waited for ever; `deliver: 'last'` quietly meant `all`; a dead-letter
  * source of two tokens or none failed at the first refused message. Refused before anything is
@@ -25,6 +25,9 @@ const SubscribeOptionsSchema = z.object({
   ackWaitMs: z.number().int().positive().optional(),
   // The source is one token of `<prefix>.dlq.<source>`: a bad one failed only at the first refused
   // message, maybe days later, ending the subscription then.
+  // Not a function (a JavaScript caller's `onInvalid: 'warn'`) threw at the first refused message,
+  // ending the subscription there and handing the message back: every restart stopped at it again.
+  onInvalid: z.custom<unknown>((v) => typeof v === 'function', 'a function').optional(),
   dlq: z.union([z.boolean(), z.object({ source: z.string().regex(NAME_TOKEN_RE, 'one subject token: 1-64 letters, digits, _ and -') })]).optional(),
 });
 

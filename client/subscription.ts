@@ -7,7 +7,7 @@ import { toDlqEntry } from '../streams/validation/dlq.js';
 import { natsOf, toJetStream } from './connection.js';
 import type { Connection } from './connection.js';
 import { ensureDurable } from './durable.js';
-import { isFilterNotInStream, isStreamNotFound, NoStreamError, SubscriptionInUseError } from './errors.js';
+import { ClientValidationError, isFilterNotInStream, isStreamNotFound, NoStreamError, SubscriptionInUseError } from './errors.js';
 import { createPuller } from './pull.js';
 import { checkSubscribeOptions } from './subscribe-options.js';
 import { notStoredReason } from './stream-hint.js';
@@ -199,6 +199,8 @@ export async function openSubscription<T>({ conn, schema, filterSubject, opts }:
   };
 
   const consume = (handler: (value: T, meta: DeliveryMeta) => unknown): Promise<void> => {
+    // Not a function threw at the first message, with that message handed back and a TypeError.
+    if (typeof handler !== 'function') return Promise.reject(new ClientValidationError(`consume needs a handler function, got ${typeof handler}`));
     try {
       claim('consume()');
     } catch (e) {

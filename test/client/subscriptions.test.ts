@@ -203,6 +203,7 @@ describe('sextant/client order subscriptions on JetStream', () => {
       [{ durable: 'desk.1' }, 'invalid subscription options: durable: a NATS name: not empty, no whitespace, ".", "*" or ">"'],
       [{ prefix: 'sx.demo' }, "invalid subscription options: prefix: the engine's config prefix: one lowercase subject token"],
       [{ dlq: { source: 'my.desk' } }, 'invalid subscription options: dlq.source: one subject token: 1-64 letters, digits, _ and -'],
+      [{ onInvalid: 'warn' }, 'invalid subscription options: onInvalid: a function'],
     ] as const;
     for (const [opts, message] of bad) {
       // As a JavaScript caller passes them: the types would refuse some at compile time.
@@ -215,6 +216,24 @@ describe('sextant/client order subscriptions on JetStream', () => {
       expect((err as Error).message).toBe(message);
     }
     await expect(jsm.consumers.info(SIGNALS, durable)).rejects.toThrow();
+  });
+
+  it('refuses a consume handler that is not a function before taking a message, and stays usable', async () => {
+    await publishOrder(order(0, 'zeta'));
+    const sub = await subscribeOrders(nc, { durable: `handler-${id}`, prefix, stream: SIGNALS, strategy: 'zeta' });
+    const err = await sub.consume('log' as unknown as () => void).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ClientValidationError);
+    expect((err as Error).message).toBe('consume needs a handler function, got string');
+    const seen: string[] = [];
+    const run = sub.consume((o) => {
+      seen.push(o.id);
+      void sub.stop();
+    });
+    await run;
+    expect(seen).toEqual([order(0, 'zeta').id]);
   });
 
   it('a consumer that starts at new messages sees only those published after it was created', async () => {
