@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import { loadConfig } from '../../config/load.js';
-import { ControlReplySchema, MAX_REASON_CHARS } from '../../gateways/control/control-messages.js';
+import { CONTROL_NAME_RE, CONTROL_NAME_RULE, ControlReplySchema, MAX_REASON_CHARS, MAX_SCOPE_SYMBOL_CHARS } from '../../gateways/control/control-messages.js';
 import { RiskLimitsPatchSchema } from '../../models/risk/risk-limits.js';
 import type { ControlVerb } from '../../gateways/control/control-messages.js';
 import type { Bus } from '../../streams/bus.js';
@@ -121,6 +121,23 @@ export function operatorName(v: string): string {
  */
 export const MAX_CTL_TIMEOUT_MS = 600_000;
 
+/**
+ * A strategy, model or alias name (`--strategy`, `<name>`, `--alias`), and a `--symbol`, as the
+ * engine takes them: one it refuses (`--strategy ''`, `dir.mlp`) was sent anyway and, with no
+ * engine answering, read as "engine not reached" (exit 3) instead of a bad argument.
+ */
+export function controlName(v: string): string {
+  if (!CONTROL_NAME_RE.test(v)) throw new InvalidArgumentError(`${CONTROL_NAME_RULE}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** `--symbol` of a scoped halt or resume: not blank, at most {@link MAX_SCOPE_SYMBOL_CHARS} characters. */
+export function scopeSymbol(v: string): string {
+  if (v.trim() === '') throw new InvalidArgumentError('name the symbol, e.g. BTC/USDT (it is blank)');
+  if (v.length > MAX_SCOPE_SYMBOL_CHARS) throw new InvalidArgumentError(`at most ${MAX_SCOPE_SYMBOL_CHARS} characters, got ${v.length}`);
+  return v;
+}
+
 /** `--reason` where it may be left out (`resume`): empty is fine, too long is not. */
 const optionalReason = (v: string): string => (v === '' ? v : auditReason(v));
 
@@ -203,15 +220,15 @@ export function ctlCommand(configFile: () => string | undefined): Command {
   ctl
     .command('halt')
     .description('stop all new orders (or those of one strategy or symbol)')
-    .option('--strategy <name>')
-    .option('--symbol <symbol>')
+    .option('--strategy <name>', 'one strategy', controlName)
+    .option('--symbol <symbol>', 'one symbol, e.g. BTC/USDT', scopeSymbol)
     .requiredOption('--reason <text>', 'why, for the audit trail', auditReason)
     .action((o: ScopeOpts) => run('halt', { target: scopeOf(o), reason: o.reason }));
   ctl
     .command('resume')
     .description('lift a halt (global, or of one strategy or symbol); also starts again the asset actors (all, or of the symbol) the supervisor gave up on')
-    .option('--strategy <name>')
-    .option('--symbol <symbol>')
+    .option('--strategy <name>', 'one strategy', controlName)
+    .option('--symbol <symbol>', 'one symbol, e.g. BTC/USDT', scopeSymbol)
     .option('--reason <text>', 'why, for the audit trail', optionalReason, '')
     .action((o: ScopeOpts) => run('resume', { target: scopeOf(o), reason: o.reason ?? '' }));
   ctl
@@ -230,20 +247,20 @@ export function ctlCommand(configFile: () => string | undefined): Command {
   const model = ctl.command('model').description('model registry');
   model
     .command('list')
-    .argument('[name]')
+    .argument('[name]', 'one model', controlName)
     .action((name?: string) => run('model.list', name === undefined ? {} : { name }));
   model
     .command('deploy')
     .description('point an alias (default production) at a version')
-    .argument('<name>')
+    .argument('<name>', 'model name', controlName)
     .argument('<version>', 'version number', positiveInt)
-    .option('--alias <alias>', 'alias to move', 'production')
+    .option('--alias <alias>', 'alias to move', controlName, 'production')
     .action((name: string, version: number, o: { alias: string }) => run('model.deploy', { name, version, alias: o.alias }));
   model
     .command('rollback')
     .description('move an alias back to the version it held before (or, with --to, to an earlier one, several steps at once)')
-    .argument('<name>')
-    .option('--alias <alias>', 'alias to move back', 'production')
+    .argument('<name>', 'model name', controlName)
+    .option('--alias <alias>', 'alias to move back', controlName, 'production')
     .option('--to <version>', 'an earlier version the alias held, to go back to in one step', positiveInt)
     .action((name: string, o: { alias: string; to?: number }) => run('model.rollback', { name, alias: o.alias, ...(o.to !== undefined ? { to: o.to } : {}) }));
   const retrain = ctl.command('retrain').description('the retraining actor (see retraining: in the config)');

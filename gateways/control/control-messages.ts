@@ -8,11 +8,16 @@ import { z } from 'zod';
 export const CONTROL_VERBS = ['status', 'halt', 'resume', 'reduce', 'limits.get', 'limits.set', 'model.list', 'model.deploy', 'model.rollback', 'retrain.trigger', 'retrain.pause', 'retrain.resume', 'retrain.status'] as const;
 export type ControlVerb = (typeof CONTROL_VERBS)[number];
 
-const name = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - (1 to 64)');
+/** A strategy, model or alias name in a control request. */
+export const CONTROL_NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
+export const CONTROL_NAME_RULE = 'letters, digits, _ and - (1 to 64)';
+/** The longest symbol a scoped halt or resume may name (characters). */
+export const MAX_SCOPE_SYMBOL_CHARS = 64;
+const name = z.string().regex(CONTROL_NAME_RE, CONTROL_NAME_RULE);
 const scope = z.discriminatedUnion('scope', [
   z.object({ scope: z.literal('all') }),
   z.object({ scope: z.literal('strategy'), value: name }),
-  z.object({ scope: z.literal('symbol'), value: z.string().min(1).max(64) }),
+  z.object({ scope: z.literal('symbol'), value: z.string().min(1).max(MAX_SCOPE_SYMBOL_CHARS) }),
 ]);
 export type ControlScope = z.infer<typeof scope>;
 
