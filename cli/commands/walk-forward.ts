@@ -22,6 +22,7 @@ import { loadConfig } from '../../config/load.js';
 import { requireDataDir } from '../../gateways/data-dir.js';
 import { backtestConfig, runBacktest, symbolsWithoutBarsIn, trainingDirOf } from './backtest.js';
 import { modelsAhead } from './models-ahead.js';
+import { emptyWindow } from '../option-parsers.js';
 
 export type { WalkForwardReport, WalkForwardSegment } from '../../gateways/report/walk-forward-report.js';
 
@@ -46,7 +47,11 @@ export async function runWalkForward(
   opts: Readonly<{ configFile?: string; data?: string; symbols: readonly string[]; timeframe: string; from: number; to: number; stepMs: number; embargoMs: number; capital: number; report: string; parallel?: number }>,
 ): Promise<WalkForwardReport> {
   const tf = TimeframeSchema.parse(opts.timeframe);
-  if (!(opts.stepMs > 0) || opts.to <= opts.from) throw new RangeError('walk-forward needs from < to and a positive step');
+  // Said as a backtest and train say it (`the window is empty: --from … is not before --to …`),
+  // not as "walk-forward needs from < to and a positive step", which named neither date.
+  const empty = emptyWindow(opts.from, opts.to);
+  if (empty !== undefined) throw new InvalidArgumentError(empty);
+  if (!(opts.stepMs > 0)) throw new InvalidArgumentError(`walk-forward needs a positive step, got ${opts.stepMs} ms`);
   const stitched: { ts: number; equity: number; exposure: number }[] = [];
   const trades: ClosedTrade[] = [];
   const segments: WalkForwardSegment[] = [];
