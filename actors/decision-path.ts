@@ -15,6 +15,8 @@ import type { Prediction } from '../streams/messages/prediction.js';
 import type { RiskState } from '../streams/messages/risk-state.js';
 import type { Suggestion } from '../streams/messages/suggestion.js';
 import type { Subjects } from '../streams/subjects.js';
+import { refuse } from '../streams/validation/refusal.js';
+import type { Refusal } from '../streams/validation/refusal.js';
 import type { AssetEvent } from './event-sequencer.js';
 import { createRiskCheckpoints } from './risk-checkpoints.js';
 import type { StoreRetryPolicy } from './retrying-store-write.js';
@@ -112,9 +114,11 @@ export type DecisionPath = Readonly<{
   covered(prompt?: boolean): Promise<void>;
   /**
    * A fill reported by a live trading consumer (no paper venue); the risk state is written at once.
-   * Refused (not applied) once a risk write failed (`failed`).
+   * Answers a refusal, applying nothing, when the fill is not of an order risk approved, as
+   * approved (UNKNOWN_ORDER, ORDER_MISMATCH: models/risk/fill-check.ts); the caller dead-letters it.
+   * Fails (not applied) once a risk write failed (`failed`).
    */
-  onExternalFill(f: Fill): Promise<void>;
+  onExternalFill(f: Fill): Promise<Refusal | undefined>;
   /**
    * Resolves with the failure of the first risk-state write that could not be stored (its
    * retries spent), or of a publication such a write waited for; never while the writes go
@@ -342,8 +346,11 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       while (deciding) await decided;
       // Nothing is applied on top of a risk state that could not be stored.
       refuseIfFailed();
+      const mismatch = risk.checkFill(f);
+      if (mismatch !== undefined) return refuse(mismatch.reason, mismatch.detail);
       fill(f);
       await settle(true).covered;
+      return undefined;
     },
     failed: () => checkpoints?.failed() ?? new Promise<unknown>(() => {}),
     covered: (prompt = false) => {

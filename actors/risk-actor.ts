@@ -194,7 +194,9 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
           }
         } else if (type === 'exec.fill') {
           const p = FillSchema.safeParse(raw);
+          const mismatch = p.success ? core.checkFill(p.data) : undefined;
           if (!p.success) dlq(d.subject, d.data, 'SCHEMA', p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+          else if (mismatch !== undefined) dlq(d.subject, d.data, mismatch.reason, mismatch.detail);
           else states.push(...core.onFill(p.data));
         } else if (type !== 'exec.order' && type !== 'exec.reject') {
           // Orders and rejects are this actor's own; anything else on `sx.exec.>` is not a message it knows.

@@ -93,7 +93,8 @@ export type DecisionDeps = Readonly<{
 
 /**
  * A durable consumer of `sx.exec.fill.>` feeding the decision path; refused fills (`decodeFill`:
- * not JSON, not a v1 fill, not the asset of the subject they came on, or of no configured asset) are counted and go to
+ * not JSON, not a v1 fill, not the asset of the subject they came on, or of no configured asset;
+ * the decision path: not of an order risk approved, as approved) are counted and go to
  * `sx.dlq.decisions`, and the consumer goes on with the next.
  */
 function consumeExternalFills(deps: DecisionDeps, cfg: Config, path: DecisionPath, log: Logger): Consumption {
@@ -111,8 +112,9 @@ function consumeExternalFills(deps: DecisionDeps, cfg: Config, path: DecisionPat
         // Refused once, here: a fill no subject can carry would fail every retry (and hold back the
         // fills behind it), and one on another asset's subject would be booked to the wrong asset.
         const r = decodeFill(d.subject, d.data, deps.subjects, isKnown);
-        if (r.ok) await path.onExternalFill(r.fill);
-        else await refuseFill(d, r);
+        // Then against its order (UNKNOWN_ORDER, ORDER_MISMATCH), in the decision path: between releases.
+        const refused = r.ok ? await path.onExternalFill(r.fill) : r;
+        if (refused !== undefined) await refuseFill(d, refused);
       }
     },
   );

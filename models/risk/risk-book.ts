@@ -18,15 +18,23 @@ const InFlightSchema = z.object({
   side: z.enum(['buy', 'sell']),
   remaining: z.number(),
   expiresAt: z.number(),
+  /** The order's strategy and quantity (left out of snapshots written before fills were checked). */
+  strategy: z.string().optional(),
+  qty: z.number().optional(),
 });
+/** An order no longer in flight (filled, expired or released) and the event time it left. */
+const RetiredSchema = InFlightSchema.extend({ retiredAt: z.number() });
 export type Position = z.infer<typeof PositionSchema>;
 export type InFlightOrder = z.infer<typeof InFlightSchema>;
+export type RetiredOrder = z.infer<typeof RetiredSchema>;
 
 /** Everything needed to rebuild the book after a restart (JSON, validated on load). */
 export const RiskBookSnapshotSchema = z.object({
   positions: z.array(PositionSchema),
   marks: z.array(z.tuple([z.string(), MarkSchema])),
   inFlight: z.array(InFlightSchema),
+  /** Absent in snapshots written before fills were checked against their order. */
+  retired: z.array(RetiredSchema).optional(),
   orderTimes: z.array(z.number()),
   fillIds: z.array(z.tuple([z.string(), z.number()])),
   day: z.number().nullable(),
@@ -46,6 +54,12 @@ export class RiskBook {
   readonly positions = new Map<string, Position>();
   readonly marks = new Map<string, z.infer<typeof MarkSchema>>();
   readonly inFlight = new Map<string, InFlightOrder>();
+  /**
+   * Orders that left the in-flight set (final fill, expiry, the venue's release), for
+   * `retireWindowMs` of event time after: a live venue's late fill of one is still its order's,
+   * and a fill beyond what an order had left is told from a real one (see fill-check.ts).
+   */
+  private readonly retired = new Map<string, RetiredOrder>();
   private orderTimes: number[] = [];
   private readonly fillIds = new Map<string, number>();
   private day: number | null = null;
@@ -59,11 +73,15 @@ export class RiskBook {
   /** `bookKey` per venue and symbol, built once (a key built per event is a string to hash per event). */
   private readonly keys = new Map<string, Map<string, string>>();
 
-  constructor(snapshot?: RiskBookSnapshot) {
+  constructor(
+    snapshot?: RiskBookSnapshot,
+    private readonly retireWindowMs = DAY_MS,
+  ) {
     if (snapshot === undefined) return;
     for (const p of snapshot.positions) this.positions.set(bookKey(p.venue, p.symbol), { ...p });
     for (const [k, m] of snapshot.marks) this.marks.set(k, { ...m });
     for (const o of snapshot.inFlight) this.inFlight.set(o.orderId, { ...o });
+    for (const o of snapshot.retired ?? []) this.retired.set(o.orderId, { ...o });
     this.orderTimes = [...snapshot.orderTimes];
     for (const [id, ts] of snapshot.fillIds) this.fillIds.set(id, ts);
     this.day = snapshot.day;
@@ -82,7 +100,29 @@ export class RiskBook {
 
   /** Orders past their `expiresAt` stop counting as in flight. */
   expire(now: number): void {
-    for (const [id, o] of this.inFlight) if (o.expiresAt < now) this.inFlight.delete(id);
+    for (const o of this.inFlight.values()) if (o.expiresAt < now) this.retire(o, now);
+  }
+
+  /** Moves an order out of the in-flight set into the retired ones, and forgets those retired too long ago. */
+  private retire(o: InFlightOrder, ts: number): void {
+    this.inFlight.delete(o.orderId);
+    this.retired.set(o.orderId, { ...o, retiredAt: ts });
+    // Retired in event order: the oldest come first.
+    const cutoff = ts - this.retireWindowMs;
+    for (const [id, r] of this.retired) {
+      if (r.retiredAt >= cutoff) break;
+      this.retired.delete(id);
+    }
+  }
+
+  /** The order a fill names, in flight or retired within the window; undefined when the book never held it (or forgot it). */
+  orderOf(orderId: string): Readonly<InFlightOrder> | undefined {
+    return this.inFlight.get(orderId) ?? this.retired.get(orderId);
+  }
+
+  /** A fill with this id was applied (within the dedup window): applying it again changes nothing. */
+  hasFill(fillId: string): boolean {
+    return this.fillIds.has(fillId);
   }
 
   /** A newer mid for a venue × symbol; an older one than held is ignored. */
@@ -132,8 +172,11 @@ export class RiskBook {
     this.positions.set(key, p);
     const o = this.inFlight.get(f.orderId);
     if (o !== undefined) {
-      o.remaining = Math.max(0, o.remaining - f.qty);
-      if (f.final || o.remaining === 0) this.inFlight.delete(f.orderId);
+      o.remaining = f.final ? 0 : Math.max(0, o.remaining - f.qty);
+      if (o.remaining === 0) this.retire(o, f.ts);
+    } else {
+      const r = this.retired.get(f.orderId);
+      if (r !== undefined) r.remaining = f.final ? 0 : Math.max(0, r.remaining - f.qty);
     }
     this.peakEquity = Math.max(this.peakEquity, this.equity());
     return true;
@@ -152,7 +195,7 @@ export class RiskBook {
   addOrder(o: Order): void {
     const key = this.keyOf(o.venue, o.symbol);
     // In flight as long as the paper venue keeps it working: until its `expiresAt` (see existsFrom).
-    this.inFlight.set(o.id, { orderId: o.id, key, side: o.side, remaining: o.qty, expiresAt: o.expiresAt });
+    this.inFlight.set(o.id, { orderId: o.id, key, side: o.side, remaining: o.qty, expiresAt: o.expiresAt, strategy: o.strategy, qty: o.qty });
     this.orderTimes.push(o.ts);
   }
 
@@ -171,8 +214,12 @@ export class RiskBook {
 
   /** Quantity still to fill on one side of a venue × symbol. */
   /** The venue works the order no more (it expired or was cancelled with quantity left): not in flight. False when it was not. */
-  release(orderId: string): boolean {
-    return this.inFlight.delete(orderId);
+  /** The venue no longer works the order (expired, or cancelled at a hole in the data): not in flight from `ts`. */
+  release(orderId: string, ts: number): boolean {
+    const o = this.inFlight.get(orderId);
+    if (o === undefined) return false;
+    this.retire(o, ts);
+    return true;
   }
 
   inFlightQty(key: string, side: OrderSide): number {
@@ -281,6 +328,7 @@ export class RiskBook {
       positions: [...this.positions.values()].map((p) => ({ ...p })),
       marks: [...this.marks.entries()].map(([k, m]) => [k, { ...m }]),
       inFlight: [...this.inFlight.values()].map((o) => ({ ...o })),
+      retired: [...this.retired.values()].map((o) => ({ ...o })),
       orderTimes: [...this.orderTimes],
       fillIds: [...this.fillIds.entries()],
       day: this.day,

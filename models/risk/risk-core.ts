@@ -12,6 +12,8 @@ import { TradingStateSchema } from '../../streams/messages/risk-state.js';
 import type { Suggestion } from '../../streams/messages/suggestion.js';
 import { bookKey, RiskBook, RiskBookSnapshotSchema } from './risk-book.js';
 import type { InFlightOrder, RiskBookSnapshot } from './risk-book.js';
+import { fillMismatch } from './fill-check.js';
+import type { FillMismatch } from './fill-check.js';
 import { checkSuggestion } from './risk-checks.js';
 import { applyLimitsPatch, parseRiskLimits } from './risk-limits.js';
 import type { RiskLimits, RiskLimitsInput } from './risk-limits.js';
@@ -102,7 +104,7 @@ export function createRiskCore(opts: RiskCoreOptions) {
   const account = opts.account;
   const dedupWindowMs = opts.dedupWindowMs ?? 86_400_000;
   let limits = parseRiskLimits(opts.limits ?? {});
-  const book = new RiskBook(opts.book?.book);
+  const book = new RiskBook(opts.book?.book, dedupWindowMs);
   const seen = createSeenSuggestions(opts.book?.seen);
   const t0 = opts.trading ?? { state: 'ACTIVE', reason: 'start', scopedHalts: [], seq: 0 };
   let scopedHalts: ScopedHalt[] = t0.scopedHalts.map((h) => ({ ...h }));
@@ -201,9 +203,12 @@ export function createRiskCore(opts: RiskCoreOptions) {
      */
     onExpired(e: Readonly<{ orderId: string; ts: number }>): RiskState[] {
       const out: RiskState[] = [];
-      if (book.release(e.orderId)) haltWhenFlat(e.ts, out);
+      if (book.release(e.orderId, e.ts)) haltWhenFlat(e.ts, out);
       return out;
     },
+
+    /** Whether a fill reported from outside is of an order this account approved, as approved (see fill-check.ts). */
+    checkFill: (f: Fill): FillMismatch | undefined => fillMismatch(book, f),
 
     onFill(f: Fill): RiskState[] {
       book.roll(f.ts);

@@ -11,6 +11,7 @@ import { createMemoryBus } from '../../streams/memory-bus.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import type { Trade } from '../../streams/messages/trade.js';
 import { subjectsFor } from '../../streams/subjects.js';
+import { bookWithOrders } from '../support/approved-orders.js';
 
 const VENUE = 'binance';
 const SYMBOL = 'BTC/USDT';
@@ -28,7 +29,7 @@ describe('decision path: an external fill during a release', () => {
     await bus.ensureStreams([{ name: 'SIGNALS', subjects: subjects.streamSubjects.SIGNALS, maxAgeMs: 0, duplicateWindowMs: 120_000, storage: 'memory' }]);
     // Trades only: nothing is scored, so the strategy is never asked for a prediction.
     const strategy = { strategy: 's1', onFeatures: () => Promise.resolve([]) } as unknown as StrategyCore;
-    const risk = createRiskCore({ account: 'acc' });
+    const risk = createRiskCore({ account: 'acc', book: bookWithOrders([{ id: 'o:live', venue: VENUE, symbol: SYMBOL, side: 'buy', qty: 0.5, strategy: 's1', expiresAt: T0 + 3_600_000 }]) });
     let decidedEvents = 0;
     const captures: { events: number; position: number }[] = [];
     const position = (): number => risk.status().positions.find((p) => p.symbol === SYMBOL)?.qty ?? 0;

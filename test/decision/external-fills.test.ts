@@ -12,18 +12,27 @@ import type { Fill } from '../../streams/messages/fill.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
+import { bookWithOrders } from '../support/approved-orders.js';
 import { isolatedConfig, trainedRegistry } from './engine-run.js';
 
-/** An engine on BTC/USDT with the paper venue off, on the memory bus: fills come only from outside. */
-async function liveFillEngine() {
+const T = Date.UTC(2024, 0, 2);
+
+/**
+ * An engine on BTC/USDT with the paper venue off, on the memory bus: fills come only from outside,
+ * of the orders (BTC/USDT buys of `qty` by the engine's strategy) its risk actor approved before a restart.
+ */
+async function liveFillEngine(orders: readonly Readonly<{ id: string; qty: number; expiresAt?: number }>[] = [{ id: 'o:live', qty: 0.01 }]) {
   const cfg = isolatedConfig(['BTC/USDT'], (c) => ({ ...c, paperVenue: { ...c.paperVenue, enabled: false } }));
   const subjects = subjectsFor(cfg.prefix);
   const bus = createMemoryBus();
   await bus.ensureStreams(streamSpecs(cfg));
   const registry = await trainedRegistry(['BTC/USDT'], Date.UTC(2024, 0, 1));
+  const riskStore = createMemoryRiskStore();
+  const approved = orders.map((o) => ({ id: o.id, venue: cfg.venue, symbol: 'BTC/USDT', side: 'buy' as const, qty: o.qty, strategy: cfg.strategy.name, expiresAt: o.expiresAt ?? T + 3_600_000 }));
+  await riskStore.saveBook(cfg.risk.account, bookWithOrders(approved), 0);
   const engine = await startEngine(
     cfg,
-    { bus, features: createMemoryFeatureStore({ historyCap: 2 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore: createMemoryRiskStore(), audit: createMemoryAuditStore() },
+    { bus, features: createMemoryFeatureStore({ historyCap: 2 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() },
     createLiveClock(),
     silentLogger,
   );
@@ -32,16 +41,19 @@ async function liveFillEngine() {
 
 describe('fills from live trading consumers (paper venue off)', () => {
   it('reach the risk actor through sx.exec.fill; bad ones and bad model events go to sx.dlq.decisions', async () => {
-    const { cfg, subjects, bus, engine } = await liveFillEngine();
+    const { cfg, subjects, bus, engine } = await liveFillEngine([
+      { id: 'o:live', qty: 0.01 },
+      { id: 'o:live:3', qty: 0.01 },
+    ]);
     try {
-      const fill: Fill = { type: 'exec.fill', v: 1, id: 'x:live:1', ts: Date.UTC(2024, 0, 2), orderId: 'o:live', strategy: cfg.strategy.name, venue: cfg.venue, symbol: 'BTC/USDT', side: 'buy', qty: 0.01, price: 42_000, fee: 0.42, liquidity: 'taker', slippageBps: 1, final: true };
+      const fill: Fill = { type: 'exec.fill', v: 1, id: 'x:live:1', ts: T, orderId: 'o:live', strategy: cfg.strategy.name, venue: cfg.venue, symbol: 'BTC/USDT', side: 'buy', qty: 0.01, price: 42_000, fee: 0.42, liquidity: 'taker', slippageBps: 1, final: true };
       await bus.publish(subjects.fill(cfg.venue, 'BTC/USDT'), encode(fill), { msgId: fill.id });
       await bus.publish(subjects.fill(cfg.venue, 'BTC/USDT'), new TextEncoder().encode('{"type":"exec.fill"'), { msgId: 'bad' });
       // Valid by the schema, but no subject can name venue `my_venue`: refused once, not retried
       // forever in front of the fills behind it.
       const unroutable: Fill = { ...fill, id: 'x:live:2', venue: 'my_venue' };
       await bus.publish(subjects.fill(cfg.venue, 'BTC/USDT'), encode(unroutable), { msgId: unroutable.id });
-      const second: Fill = { ...fill, id: 'x:live:3', ts: fill.ts + 1 };
+      const second: Fill = { ...fill, id: 'x:live:3', orderId: 'o:live:3', ts: fill.ts + 1 };
       await bus.publish(subjects.fill(cfg.venue, 'BTC/USDT'), encode(second), { msgId: second.id });
       // A model event that is not JSON, and one that is not a model event: dead letters, the engine lives on.
       bus.emit(subjects.model(cfg.strategy.model.split('@')[0] ?? '', 'promoted'), new TextEncoder().encode('not json'));
@@ -62,7 +74,7 @@ describe('fills from live trading consumers (paper venue off)', () => {
   it('refuses a fill whose venue or symbol is not its subject\'s (SUBJECT_MISMATCH) or of an asset the engine does not trade (UNKNOWN_SYMBOL), counted and dead-lettered, and applies the next', async () => {
     const { cfg, subjects, bus, engine } = await liveFillEngine();
     try {
-      const btc: Fill = { type: 'exec.fill', v: 1, id: 'x:live:btc', ts: Date.UTC(2024, 0, 2), orderId: 'o:live', strategy: cfg.strategy.name, venue: cfg.venue, symbol: 'BTC/USDT', side: 'buy', qty: 0.01, price: 42_000, fee: 0.42, liquidity: 'taker', slippageBps: 1, final: true };
+      const btc: Fill = { type: 'exec.fill', v: 1, id: 'x:live:btc', ts: T, orderId: 'o:live', strategy: cfg.strategy.name, venue: cfg.venue, symbol: 'BTC/USDT', side: 'buy', qty: 0.01, price: 42_000, fee: 0.42, liquidity: 'taker', slippageBps: 1, final: true };
       // As publishFill sends it, on its own subject: ETH/USDT is no asset of this engine (UNKNOWN_SYMBOL).
       const ethOwn: Fill = { ...btc, id: 'x:live:eth-own', symbol: 'ETH/USDT', qty: 1, price: 2_300 };
       await bus.publish(subjects.fill(cfg.venue, 'ETH/USDT'), encode(ethOwn), { msgId: ethOwn.id });
@@ -88,6 +100,39 @@ describe('fills from live trading consumers (paper venue off)', () => {
       expect(entry.detail).toContain(subjects.fill('kraken', 'BTC/USDT'));
       expect(engine.counters.refused['SUBJECT_MISMATCH']).toBe(2);
       expect(engine.counters.refused['UNKNOWN_SYMBOL']).toBe(1);
+    } finally {
+      await engine.stop();
+      await bus.close();
+    }
+  });
+  it('books a fill only against an order its risk actor approved, as approved: UNKNOWN_ORDER and ORDER_MISMATCH (side, strategy, more than is left) are counted and dead-lettered', async () => {
+    const { cfg, subjects, bus, engine } = await liveFillEngine([{ id: 'o:a', qty: 1 }]);
+    try {
+      const base: Fill = { type: 'exec.fill', v: 1, id: 'x:a:1', ts: T, orderId: 'o:a', strategy: cfg.strategy.name, venue: cfg.venue, symbol: 'BTC/USDT', side: 'buy', qty: 0.6, price: 42_000, fee: 0.42, liquidity: 'taker', slippageBps: 1, final: false };
+      const fills: Fill[] = [
+        { ...base, id: 'x:nobody:1', orderId: 'o:nobody' }, // UNKNOWN_ORDER
+        { ...base, id: 'x:a:side', side: 'sell', qty: 0.1 }, // ORDER_MISMATCH: a sell of a buy
+        { ...base, id: 'x:a:strategy', strategy: 'other', qty: 0.1 }, // ORDER_MISMATCH: another strategy's
+        { ...base, id: 'x:a:1' }, // 0.6 of 1: booked
+        { ...base, id: 'x:a:over', ts: T + 1 }, // 0.6 of the 0.4 left: ORDER_MISMATCH
+        { ...base, id: 'x:a:2', ts: T + 2, qty: 0.4, final: true }, // the rest: booked
+        { ...base, id: 'x:a:after', ts: T + 3, qty: 0.1 }, // after the final fill: ORDER_MISMATCH
+      ];
+      for (const f of fills) await bus.publish(subjects.fill(cfg.venue, 'BTC/USDT'), encode(f), { msgId: f.id });
+      const position = (): number => engine.decisions?.risk.status().positions.find((p) => p.symbol === 'BTC/USDT')?.qty ?? 0;
+      const dead = (): Promise<number> => bus.countMessages(streamName(cfg, 'DLQ'), subjects.dlq('decisions'));
+      const deadline = performance.now() + 10_000;
+      while ((await dead()) < 5 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(await dead()).toBe(5);
+      expect(position()).toBeCloseTo(1, 12);
+      expect(engine.decisions?.path.stats().fills).toBe(2);
+      expect(engine.counters.refused['UNKNOWN_ORDER']).toBe(1);
+      expect(engine.counters.refused['ORDER_MISMATCH']).toBe(4);
+      const last = await bus.lastMessage(streamName(cfg, 'DLQ'), subjects.dlq('decisions'));
+      const entry = DlqEntrySchema.parse(JSON.parse(decodeText(last?.data ?? new Uint8Array())));
+      expect(entry).toMatchObject({ source: 'decisions', reason: 'ORDER_MISMATCH' });
+      expect(entry.detail).toContain('more than the 0 order o:a had left');
+      expect(JSON.parse(entry.payload)).toMatchObject({ id: 'x:a:after' });
     } finally {
       await engine.stop();
       await bus.close();

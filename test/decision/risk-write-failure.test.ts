@@ -16,6 +16,7 @@ import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store
 import type { RiskStore } from '../../state/risk-store.js';
 import { encode } from '../../streams/codec.js';
 import type { Fill } from '../../streams/messages/fill.js';
+import { bookWithOrders } from '../support/approved-orders.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
@@ -147,7 +148,11 @@ describe('a risk-state write that fails in the engine (real NATS JetStream, spac
       await bus.close();
     });
     await bus.ensureStreams(streamSpecs(cfg));
-    const riskStore = refusingBookWrites(createMemoryRiskStore());
+    const memory = createMemoryRiskStore();
+    // Risk approved the orders the consumer's fills name before a restart.
+    const orders = ['o:live', 'o:live:2'].map((id) => ({ id, venue: cfg.venue, symbol: 'BTC/USDT', side: 'buy' as const, qty: 0.01, strategy: cfg.strategy.name, expiresAt: FROM + 2 * 86_400_000 }));
+    await memory.saveBook(cfg.risk.account, bookWithOrders(orders), 0);
+    const riskStore = refusingBookWrites(memory);
     riskStore.refusing = true;
     const registry = await trainedRegistry(['BTC/USDT'], FROM);
     const engine = await startEngine(
@@ -164,7 +169,7 @@ describe('a risk-state write that fails in the engine (real NATS JetStream, spac
     expect(failure).toBeInstanceOf(DecisionPathFailedError);
     expect(failure?.message).toMatch(/decision path failed: save risk book: permission denied/);
     // A later fill, and the unacknowledged one redelivered (ack wait 1 s), are refused: not applied on top of the unstored state.
-    const later: Fill = { ...fill, id: 'x:live:2', ts: fill.ts + 1 };
+    const later: Fill = { ...fill, id: 'x:live:2', orderId: 'o:live:2', ts: fill.ts + 1 };
     await bus.publish(subjects.fill(cfg.venue, 'BTC/USDT'), encode(later), { msgId: later.id });
     await new Promise((r) => setTimeout(r, 3 * 1_000));
     expect(engine.decisions?.path.stats().fills).toBe(1);

@@ -14,6 +14,7 @@ import type { RiskStore } from '../../state/risk-store.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import { subjectsFor } from '../../streams/subjects.js';
+import { bookWithOrders } from '../support/approved-orders.js';
 import { settled } from '../support/settled.js';
 
 const VENUE = 'binance';
@@ -35,7 +36,9 @@ async function rig(failures: number, error: () => Error) {
       return tries.length <= failures ? Promise.reject(error()) : memory.saveBook(account, book, at);
     },
   };
-  const risk = createRiskCore({ account: 'acc' });
+  // Risk approved the orders the consumer's fills name (x:live:n fills o:live:n).
+  const orders = Array.from({ length: 5 }, (_, i) => ({ id: `o:live:${i + 1}`, venue: VENUE, symbol: SYMBOL, side: 'buy' as const, qty: 0.5, strategy: 's1', expiresAt: T0 + 3_600_000 }));
+  const risk = createRiskCore({ account: 'acc', book: bookWithOrders(orders) });
   // Trades only: nothing is scored, so the strategy is never asked for a prediction.
   const strategy = { strategy: 's1', onFeatures: () => Promise.resolve([]) } as unknown as StrategyCore;
   const path = createDecisionPath(

@@ -6,6 +6,8 @@ import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
 import type { Bus } from '../../streams/bus.js';
 import { encode } from '../../streams/codec.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
+import { DlqEntrySchema } from '../../streams/messages/dlq-entry.js';
+import type { DlqEntry } from '../../streams/messages/dlq-entry.js';
 import { OrderSchema } from '../../streams/messages/order.js';
 import { RejectSchema } from '../../streams/messages/reject.js';
 import { RiskStateSchema } from '../../streams/messages/risk-state.js';
@@ -29,6 +31,17 @@ async function read(bus: Bus, filter: string, durable: string, expect: number): 
   const out: unknown[] = [];
   const c = bus.consume({ stream: 'SIGNALS', durable, filterSubject: filter }, (batch) => {
     for (const d of batch) out.push(JSON.parse(new TextDecoder().decode(d.data)));
+  });
+  for (let i = 0; i < 200 && out.length < expect; i++) await new Promise((r) => setImmediate(r));
+  await c.stop();
+  return out;
+}
+
+/** The first `expect` dead letters, decoded. */
+async function readDlq(bus: Bus, expect: number): Promise<DlqEntry[]> {
+  const out: DlqEntry[] = [];
+  const c = bus.consume({ stream: 'DLQ', durable: 'dlq-reader', filterSubject: subjects.dlq('risk') }, (batch) => {
+    for (const d of batch) out.push(DlqEntrySchema.parse(JSON.parse(new TextDecoder().decode(d.data))));
   });
   for (let i = 0; i < 200 && out.length < expect; i++) await new Promise((r) => setImmediate(r));
   await c.stop();
@@ -61,6 +74,23 @@ describe('risk actor (memory bus, memory store)', () => {
     expect(actor.status().positions[0]).toMatchObject({ qty: 2 });
     expect(actor.status().inFlight).toEqual([]);
     expect(await w.bus.countMessages('DLQ')).toBe(1); // the malformed suggestion
+    await actor.stop();
+  });
+
+  it('refuses a fill of no order it approved (UNKNOWN_ORDER) or beyond what its order had left (ORDER_MISMATCH) to the DLQ, and books the next', async () => {
+    const w = await world();
+    const actor = await startRiskActor({ bus: w.bus, subjects, store: w.store, clock: w.clock, log: silentLogger }, { account: 'acc', limits: baseLimits });
+    await actor.market({ venue: VENUE, symbol: BTC, ts: T0, mid: 100 });
+    const ok = suggestion({ qty: 1 });
+    await w.bus.publish(subjects.suggestion(ok.strategy, ok.venue, ok.symbol), encode(ok));
+    await until(() => actor.status().inFlight.length === 1, 'the order');
+    for (const f of [fill({ orderId: 'o:nobody', qty: 1, ts: T0 + 1 }), fill({ orderId: `o:${ok.id}`, qty: 1.5, ts: T0 + 1 }), fill({ orderId: `o:${ok.id}`, qty: 1, ts: T0 + 2 })]) {
+      await w.bus.publish(subjects.fill(VENUE, BTC), encode(f));
+    }
+    await until(() => actor.status().positions.length === 1, 'the fill');
+    expect(actor.status().positions[0]).toMatchObject({ qty: 1 });
+    const dead = await readDlq(w.bus, 2);
+    expect(dead.map((e) => e.reason)).toEqual(['UNKNOWN_ORDER', 'ORDER_MISMATCH']);
     await actor.stop();
   });
 

@@ -1,0 +1,35 @@
+import type { Fill } from '../../streams/messages/fill.js';
+import { bookKey } from './risk-book.js';
+import type { RiskBook } from './risk-book.js';
+
+/** Why a reported fill is not booked: it names no order of this account, or not as that order was approved. */
+export type FillMismatch = Readonly<{ reason: 'UNKNOWN_ORDER' | 'ORDER_MISMATCH'; detail: string }>;
+
+/**
+ * A fill may overrun what its order had left by this share of the order's quantity: a venue's
+ * quantities are decimal and the book's are doubles (0.1 + 0.2 of an order of 0.3).
+ */
+const QTY_TOLERANCE = 1e-9;
+
+/**
+ * Checks a fill reported from outside (a live trading consumer) against the order it names, before
+ * it is booked: only orders this risk actor approved reach a venue, so a fill of another order is
+ * a consumer's mistake — a mistyped id, a trade made outside the engine — and booking it would put
+ * a position into the risk book that no order explains. The order must be one the book holds, in
+ * flight or retired (filled, expired or released) within the dedup window, and the fill must be of
+ * its venue and symbol, its side and its strategy, and no more than it had left (a `final` fill
+ * leaves nothing). A fill already applied (same id) passes: applying it again changes nothing.
+ * The paper venue's fills are not checked: it fills the orders it is handed.
+ */
+export function fillMismatch(book: RiskBook, f: Fill): FillMismatch | undefined {
+  if (book.hasFill(f.id)) return undefined;
+  const o = book.orderOf(f.orderId);
+  if (o === undefined) return { reason: 'UNKNOWN_ORDER', detail: `fill ${f.id} names order ${f.orderId}, which this account did not approve (or not within the dedup window)` };
+  const problems: string[] = [];
+  const key = bookKey(f.venue, f.symbol);
+  if (key !== o.key) problems.push(`order ${f.orderId} is for ${o.key.replace('|', ' ')}, the fill for ${f.venue} ${f.symbol}`);
+  if (f.side !== o.side) problems.push(`order ${f.orderId} is a ${o.side}, the fill a ${f.side}`);
+  if (o.strategy !== undefined && f.strategy !== o.strategy) problems.push(`order ${f.orderId} is strategy ${o.strategy}'s, the fill says ${f.strategy}`);
+  if (f.qty > o.remaining + QTY_TOLERANCE * (o.qty ?? o.remaining)) problems.push(`fill of ${f.qty} is more than the ${o.remaining} order ${f.orderId} had left`);
+  return problems.length === 0 ? undefined : { reason: 'ORDER_MISMATCH', detail: problems.join('; ') };
+}

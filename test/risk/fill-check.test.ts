@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { fillMismatch } from '../../models/risk/fill-check.js';
+import { RiskBook, RiskBookSnapshotSchema } from '../../models/risk/risk-book.js';
+import { createRiskCore } from '../../models/risk/risk-core.js';
+import type { Order } from '../../streams/messages/order.js';
+import { BTC, ETH, fill, T0, VENUE } from './risk-fixtures.js';
+
+const WINDOW = 86_400_000;
+
+const order = (id: string, over: Partial<Order> = {}): Order => ({
+  type: 'exec.order',
+  v: 1,
+  id,
+  ts: T0,
+  strategy: 'alpha',
+  venue: VENUE,
+  symbol: BTC,
+  suggestionId: id.slice(2),
+  side: 'buy',
+  qty: 1,
+  orderType: 'limit',
+  limitPrice: 100,
+  expiresAt: T0 + 10_000,
+  reducing: false,
+  ...over,
+});
+
+describe('fills checked against their order (models/risk/fill-check.ts)', () => {
+  it('passes a fill of an order in flight and refuses one of no order (UNKNOWN_ORDER) or not as approved (ORDER_MISMATCH)', () => {
+    const book = new RiskBook(undefined, WINDOW);
+    book.addOrder(order('o:a'));
+    expect(fillMismatch(book, fill({ orderId: 'o:a', qty: 0.5, final: false }))).toBeUndefined();
+    expect(fillMismatch(book, fill({ orderId: 'o:zz' }))).toMatchObject({ reason: 'UNKNOWN_ORDER' });
+    expect(fillMismatch(book, fill({ orderId: 'o:a', side: 'sell' }))?.detail).toContain('is a buy, the fill a sell');
+    expect(fillMismatch(book, fill({ orderId: 'o:a', symbol: ETH }))?.detail).toContain(`is for ${VENUE} ${BTC}, the fill for ${VENUE} ${ETH}`);
+    expect(fillMismatch(book, fill({ orderId: 'o:a', strategy: 'beta' }))?.detail).toContain("strategy alpha's, the fill says beta");
+    expect(fillMismatch(book, fill({ orderId: 'o:a', qty: 1.5 }))).toMatchObject({ reason: 'ORDER_MISMATCH' });
+    // Doubles: 0.1 + 0.2 of an order of 0.3 is not more than it had.
+    book.addOrder(order('o:b', { qty: 0.3 }));
+    book.applyFill(fill({ orderId: 'o:b', qty: 0.1, final: false }), WINDOW);
+    expect(fillMismatch(book, fill({ orderId: 'o:b', qty: 0.2 }))).toBeUndefined();
+  });
+
+  it('keeps an order filled, expired or released for the dedup window: a late fill of what was left is booked, one beyond it or after a final fill is not', () => {
+    const book = new RiskBook(undefined, WINDOW);
+    book.addOrder(order('o:exp'));
+    book.addOrder(order('o:rel'));
+    book.addOrder(order('o:done'));
+    book.applyFill(fill({ orderId: 'o:exp', qty: 0.25, final: false }), WINDOW);
+    book.expire(T0 + 20_000);
+    expect(book.inFlight.has('o:exp')).toBe(false);
+    book.release('o:rel', T0 + 20_000);
+    book.applyFill(fill({ orderId: 'o:done', qty: 0.4, final: true }), WINDOW); // final: nothing left, however much was
+    expect(book.inFlight.size).toBe(0);
+    // A live venue's fill of the expired order arriving late: what was left (0.75) may still fill.
+    const late = fill({ orderId: 'o:exp', ts: T0 + 30_000, qty: 0.75 });
+    expect(fillMismatch(book, late)).toBeUndefined();
+    expect(fillMismatch(book, fill({ orderId: 'o:exp', qty: 0.8 }))?.detail).toContain('more than the 0.75');
+    expect(fillMismatch(book, fill({ orderId: 'o:rel', qty: 1 }))).toBeUndefined();
+    expect(fillMismatch(book, fill({ orderId: 'o:done', qty: 0.1 }))?.detail).toContain('more than the 0 order o:done had left');
+    book.applyFill(late, WINDOW);
+    expect(fillMismatch(book, fill({ orderId: 'o:exp', qty: 0.01 }))).toMatchObject({ reason: 'ORDER_MISMATCH' });
+    // The same fill again (a redelivery) passes: applying it changes nothing.
+    expect(fillMismatch(book, late)).toBeUndefined();
+    // Retired more than the window ago (by event time): forgotten, so unknown.
+    book.addOrder(order('o:next', { ts: T0 + WINDOW + 30_000, expiresAt: T0 + WINDOW + 40_000 }));
+    book.expire(T0 + WINDOW + 50_000);
+    expect(fillMismatch(book, fill({ orderId: 'o:rel', qty: 1 }))).toMatchObject({ reason: 'UNKNOWN_ORDER' });
+    expect(fillMismatch(book, fill({ orderId: 'o:next', qty: 1 }))).toBeUndefined();
+  });
+
+  it('survives a restart: retired orders are in the book snapshot, and a snapshot written before them loads', () => {
+    const core = createRiskCore({ account: 'acc' });
+    const book = new RiskBook(undefined, WINDOW);
+    book.addOrder(order('o:a'));
+    book.expire(T0 + 20_000);
+    const snap = RiskBookSnapshotSchema.parse(JSON.parse(JSON.stringify(book.snapshot())));
+    const restored = createRiskCore({ account: 'acc', book: { book: snap, seen: [] } });
+    expect(restored.checkFill(fill({ orderId: 'o:a' }))).toBeUndefined();
+    expect(core.checkFill(fill({ orderId: 'o:a' }))).toMatchObject({ reason: 'UNKNOWN_ORDER' });
+    // Written before orders kept their strategy and quantity, or retired ones were kept.
+    const old = RiskBookSnapshotSchema.parse({ positions: [], marks: [], inFlight: [{ orderId: 'o:old', key: `${VENUE}|${BTC}`, side: 'sell', remaining: 2, expiresAt: T0 + 1 }], orderTimes: [], fillIds: [], day: null, dayStartEquity: 0, peakEquity: 0 });
+    const fromOld = createRiskCore({ account: 'acc', book: { book: old, seen: [] } });
+    expect(fromOld.checkFill(fill({ orderId: 'o:old', side: 'sell', qty: 2, strategy: 'any' }))).toBeUndefined();
+    expect(fromOld.checkFill(fill({ orderId: 'o:old', side: 'sell', qty: 2.1 }))).toMatchObject({ reason: 'ORDER_MISMATCH' });
+  });
+});
