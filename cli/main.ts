@@ -12,6 +12,7 @@ import { createLogger } from './logger.js';
 import { bpsUnder, nonNegative, numberFromTo, parseSymbols, parseTime, positive, timeframeArg } from './option-parsers.js';
 import { MAX_FEE_BPS } from '../models/execution/fee-limit.js';
 import { MAX_IMPACT_COEFF } from '../models/execution/impact-limit.js';
+import { MAX_LATENCY_MS } from '../models/execution/latency-limit.js';
 import { MAX_SPREAD_BPS } from '../models/execution/bar-spread.js';
 import { DEFAULT_DEMO_NAMESPACE, demoNamespaceArg } from './commands/demo-namespace.js';
 import { runWiringMode } from './commands/run-mode.js';
@@ -87,7 +88,7 @@ program
     if (v !== 'csv' && v !== 'pg') throw new InvalidArgumentError('csv or pg');
     return v;
   })
-  .option('--latency-ms <ms>', 'order latency in event time: an order fills from the first event at or after arrival + ms', nonNegative)
+  .option('--latency-ms <ms>', `order latency in event time, from 0 to ${MAX_LATENCY_MS} (a day): an order fills from the first event at or after arrival + ms`, numberFromTo(0, MAX_LATENCY_MS, 'a day: venue latencies are milliseconds to seconds'))
   .option('--model <ref>', 'serve a registered model (name, name@version or name@alias) from the model registry instead of training one on the years before --from')
   .option('--strategy <name>', 'the strategy\'s name (its subjects, durables and report; default the config\'s strategy.name)')
   .option('--taker-fee-bps <bps>', `cost: taker fee in bps, under ${MAX_FEE_BPS} (default the config's paperVenue)`, bpsUnder(MAX_FEE_BPS, 'a fee under 100 % of the notional'))

@@ -4,6 +4,7 @@ import { RiskLimitsSchema } from '../models/risk/risk-limits.js';
 import { MAX_SPREAD_BPS } from '../models/execution/bar-spread.js';
 import { MAX_FEE_BPS } from '../models/execution/fee-limit.js';
 import { MAX_IMPACT_COEFF } from '../models/execution/impact-limit.js';
+import { MAX_LATENCY_MS } from '../models/execution/latency-limit.js';
 import { LabelSpecSchema } from '../models/labeling/label-spec.js';
 import { GatewayConfigSchema } from '../gateways/http/gateway-config.js';
 import { MarketDataConfigSchema } from '../gateways/market-data/market-data-config.js';
@@ -158,7 +159,7 @@ export const ConfigSchema = z
         impactCoeff: z.number().nonnegative().max(MAX_IMPACT_COEFF, `at most ${MAX_IMPACT_COEFF} (measured square-root impact coefficients are of order 1)`),
         maxVolumeShare: z.number().gt(0).max(1),
         /** Order latency in event time (ms): an order meets the market from the first event at or after arrival + latencyMs. */
-        latencyMs: z.number().nonnegative().default(0),
+        latencyMs: z.number().nonnegative().max(MAX_LATENCY_MS, `at most ${MAX_LATENCY_MS} (a day: venue latencies are milliseconds to seconds)`).default(0),
         /** Spread where no recent quote gives one: `fixed` = spreadBps, or estimated from completed bars (models/execution/bar-spread.ts). */
         spreadModel: z
           .discriminatedUnion('kind', [

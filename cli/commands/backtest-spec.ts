@@ -7,6 +7,7 @@ import type { Timeframe } from '../../streams/messages/bar.js';
 import { MAX_SPREAD_BPS } from '../../models/execution/bar-spread.js';
 import { MAX_FEE_BPS } from '../../models/execution/fee-limit.js';
 import { MAX_IMPACT_COEFF } from '../../models/execution/impact-limit.js';
+import { MAX_LATENCY_MS } from '../../models/execution/latency-limit.js';
 import type { SpreadModel } from '../../models/execution/bar-spread.js';
 import { emptyWindow, timeFromText } from '../option-parsers.js';
 
@@ -52,7 +53,7 @@ export const BacktestCostsSchema = z
     impactCoeff: z.number().nonnegative().max(MAX_IMPACT_COEFF, `at most ${MAX_IMPACT_COEFF} (measured square-root impact coefficients are of order 1)`),
     maxVolumeShare: z.number().gt(0).max(1),
     /** Order latency in event time (ms). */
-    latencyMs: z.number().nonnegative(),
+    latencyMs: z.number().nonnegative().max(MAX_LATENCY_MS, `at most ${MAX_LATENCY_MS} (a day: venue latencies are milliseconds to seconds)`),
   })
   .partial()
   .strict();
