@@ -137,6 +137,15 @@ export type StreamAdmin = {
    */
   lastMessage(stream: string, subject: string): Promise<StoredMessage | undefined>;
   /**
+   * The newest stored message of each subject `filterSubject` matches (wildcards allowed, `''`
+   * every subject of the stream), in stream order: the state of per-subject records (the last
+   * event of each model) for a reader that starts after they were published. On NATS, one
+   * short-lived consumer with deliver policy `last_per_subject`. Rejects with `StreamNotFoundError`.
+   *
+   * @example const last = await bus.lastPerSubject('OUTCOMES', 'sx.model.>')
+   */
+  lastPerSubject(stream: string, filterSubject: string): Promise<readonly StoredMessage[]>;
+  /**
    * Where a durable consumer stands (its lag, for metrics), or undefined when the stream has no
    * such durable. Rejects with `StreamNotFoundError`.
    */

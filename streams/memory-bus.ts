@@ -1,5 +1,5 @@
 import type { BatchHandler, Bus, BusStatus, ConsumerSpec, Consumption, Delivery, PublishAck, RequestHandler, Subscription, ValuePublisher } from './bus.js';
-import { subjectMatches } from './bus.js';
+import { filterTakes, subjectMatches } from './bus.js';
 import { BusClosedError, BusError, BusTimeoutError, NoResponderError, StreamNotFoundError } from './errors.js';
 import { runConsumption } from './memory-consumption.js';
 import type { Durable } from './memory-stream.js';
@@ -267,6 +267,14 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): MemoryBus {
         if (m.subject === subject) return { subject: m.subject, data: m.data, streamSeq: m.streamSeq };
       }
       return undefined;
+    },
+    lastPerSubject: async (stream, filterSubject) => {
+      const s = streams.get(stream);
+      if (s === undefined) throw new StreamNotFoundError(stream);
+      // A later message of a subject replaces its entry; the map keeps first-seen order, so sort.
+      const last = new Map<string, StoredMessage>();
+      for (const m of s.msgs) if (filterTakes(filterSubject, m.subject)) last.set(m.subject, m);
+      return [...last.values()].sort((a, b) => a.streamSeq - b.streamSeq).map((m) => ({ subject: m.subject, data: m.data, streamSeq: m.streamSeq }));
     },
     consumerInfo: async (stream, name) => {
       const s = streams.get(stream);

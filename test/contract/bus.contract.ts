@@ -258,6 +258,24 @@ export function busContract(name: string, makeBus: () => Promise<Bus>): void {
       expect(await bus.lastMessage(stream.name, `${ns}.lm.c`)).toBeUndefined();
     });
 
+    it('lastPerSubject returns the newest message of each subject the filter matches, in stream order', async () => {
+      await bus.publish(`${ns}.lps.a.registered`, enc('a1'));
+      await bus.publish(`${ns}.lps.b.promoted`, enc('b1'));
+      await bus.publish(`${ns}.lps.a.registered`, enc('a2'));
+      await bus.publish(`${ns}.lpsx.a.registered`, enc('not matched by the filter'));
+      await bus.publish(`${ns}.lps.a.promoted`, enc('a3'));
+      const last = await bus.lastPerSubject(stream.name, `${ns}.lps.>`);
+      expect(last.map((m) => [m.subject, dec(m.data)])).toEqual([
+        [`${ns}.lps.b.promoted`, 'b1'],
+        [`${ns}.lps.a.registered`, 'a2'],
+        [`${ns}.lps.a.promoted`, 'a3'],
+      ]);
+      expect(last.map((m) => m.streamSeq)).toEqual([...last.map((m) => m.streamSeq)].sort((a, b) => a - b));
+      expect(last[2]?.streamSeq).toBe((await bus.lastMessage(stream.name, `${ns}.lps.a.promoted`))?.streamSeq);
+      expect(await bus.lastPerSubject(stream.name, `${ns}.lpsnone.>`)).toEqual([]);
+      await expect(bus.lastPerSubject(`${stream.name}_MISSING`, `${ns}.lps.>`)).rejects.toThrow(/does not exist/);
+    });
+
     it('reports a durable consumer\'s lag: pending, handed out but unacknowledged, and its ack floor', async () => {
       const info = (): ReturnType<Bus['consumerInfo']> => bus.consumerInfo(stream.name, 'lag');
       const settled = async (want: { pending: number; ackPending: number; ackFloor?: number }): Promise<void> => {

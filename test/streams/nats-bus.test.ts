@@ -311,6 +311,22 @@ describe('NATS bus: JetStream behaviour', () => {
     await expect(a.done).resolves.toBeUndefined();
   });
 
+  it('reads the last message of each of 300 subjects in one pass and leaves no consumer behind', async () => {
+    for (const round of ['old', 'new']) await Promise.all(range(0, 300).map((i) => bus.publish(`${ns}.lps.m${i}.promoted`, enc(`${round}${i}`))));
+    const raw = await connect({ servers: URL });
+    try {
+      const m = await jetstreamManager(raw);
+      const before = (await m.consumers.list(stream.name).next()).length;
+      const last = await bus.lastPerSubject(stream.name, `${ns}.lps.>`);
+      expect(last).toHaveLength(300);
+      expect(last.every((x) => dec(x.data).startsWith('new'))).toBe(true);
+      expect(new Set(last.map((x) => x.subject)).size).toBe(300);
+      expect((await m.consumers.list(stream.name).next()).length).toBe(before);
+    } finally {
+      await raw.close();
+    }
+  });
+
   it('updates a stream in place when its spec changes, keeping the messages', async () => {
     const spec: StreamSpec = { name: `${stream.name}_U`, subjects: [`${ns}u.>`], maxAgeMs: 0, duplicateWindowMs: 60_000, storage: 'memory' };
     await bus.ensureStreams([spec]);
