@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { isOneClassLabels } from '../../models/training/label-classes.js';
 
 /** What a command asked the trainer to fit, to name when there was too little of it. */
 export type TrainingScope = Readonly<{
@@ -42,13 +43,17 @@ export const isTooFewRows = (e: unknown): e is RangeError => e instanceof RangeE
  * bars it looked for nor what to change (a window at the start of the data — 5m bars begin in
  * 2024-01, 1h bars in 2020-05 — has no years before it to train on). This gives it the command's
  * scope: model, timeframe, symbols, the span searched, the data folder (or store), and a hint. An
- * InvalidArgumentError, as the inputs were what was wrong; any other error passes unchanged.
+ * InvalidArgumentError, as the inputs were what was wrong; so is a refusal of labels of one class
+ * (`OneClassLabelsError`, in the same scope); any other error passes unchanged.
  *
  * @example await trainBaseline(…).catch((e: unknown) => { throw inTrainingScope(e, scope); })
  */
 export function inTrainingScope(e: unknown, s: TrainingScope): unknown {
+  const scope = `cannot train ${s.model} on the ${s.timeframe} bars of ${s.symbols.join(', ')} ${s.searched} ${'dataDir' in s ? `under ${s.dataDir}` : `in ${s.store}`}`;
+  // Labels of one class: more bars would not help, the label options would (the message names them).
+  if (isOneClassLabels(e)) return new InvalidArgumentError(`${scope}: ${e.message}`);
   if (!isTooFewRows(e)) return e;
-  return new InvalidArgumentError(`cannot train ${s.model} on the ${s.timeframe} bars of ${s.symbols.join(', ')} ${s.searched} ${'dataDir' in s ? `under ${s.dataDir}` : `in ${s.store}`}: ${e.message.replace(/; give more bars$/, '')}; ${s.hint}`);
+  return new InvalidArgumentError(`${scope}: ${e.message.replace(/; give more bars$/, '')}; ${s.hint}`);
 }
 
 /** `work`, with a too-few-rows refusal rethrown in `scope` ({@link inTrainingScope}). */

@@ -19,6 +19,7 @@ import { calibrate } from './conformal-calibration.js';
 import { DIRECTION_NAMES } from './direction-labels.js';
 import { trainLogisticRegression } from './logistic-regression.js';
 import { fitStandardiser, pick, standardiseRows } from './standardiser.js';
+import { requireTwoClasses } from './label-classes.js';
 import type { Standardiser } from './standardiser.js';
 import { predictProbabilities, trainDenseClassifier } from './train-mlp.js';
 import type { Matrix } from './train-mlp.js';
@@ -109,6 +110,7 @@ export async function trainBaseline(bars: readonly SymbolBars[], dataset: Datase
   for (const [what, seg] of [['fit', fit], ['validation', validation], ['calibration', split.calibration], ['test', split.test]] as const) {
     if (seg.indices.length === 0) throw new RangeError(`the ${what} segment is empty; give more bars or change the fractions`);
   }
+  requireTwoClasses(ds.y, split.train.indices, o);
 
   const standardiser = fitStandardiser(ds.x, ds.cols, split.train.indices);
   const fitM = matrixOf(ds, fit, standardiser);

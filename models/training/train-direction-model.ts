@@ -22,6 +22,7 @@ import type { DatasetDescription, ModelScores } from './train-baseline.js';
 import { ONNX_PARITY_TOLERANCE } from './onnx-parity.js';
 import { startTrainingJob } from './training-job.js';
 import type { TrainingProgress, TrainingResult, TrainingSpec } from './training-spec.js';
+import { requireTwoClasses } from './label-classes.js';
 
 /** Everything besides the bars that decides the model; hashed into `configHash`. */
 export const TrainDirectionOptionsSchema = z
@@ -120,6 +121,7 @@ export async function trainDirectionModel(bars: readonly SymbolBars[], dataset: 
   const purgeBars = o.purgeBars ?? o.horizon;
   const split = splitChronological(ds, { trainFraction: o.trainFraction, calibrationFraction: o.calibrationFraction, purgeBars });
   const { fit: fitSeg, validation: valSeg } = purgedTail(ds, split.train, o.validationFraction, purgeBars);
+  requireTwoClasses(ds.y, split.train.indices, o);
   const standardiser = fitStandardiser(ds.x, ds.cols, split.train.indices);
   const window = o.model === 'gru' ? o.window : 1;
   const chains = o.model === 'gru' ? windowChains(ds, o.window) : undefined;
