@@ -5,6 +5,8 @@ import { OrderSchema } from '../../streams/messages/order.js';
 import type { Order } from '../../streams/messages/order.js';
 import { PredictionSchema } from '../../streams/messages/prediction.js';
 import type { Prediction } from '../../streams/messages/prediction.js';
+import { bookKey } from '../risk/risk-book.js';
+import { orderMismatch } from '../risk/fill-check.js';
 import type { Direction, PathBar } from './excursions.js';
 import type { LabelSpec } from './label-spec.js';
 
@@ -107,12 +109,20 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
     const h = spec.horizonBars;
     return addItem({ kind: 'order', msg: o, id: o.id, venue: o.venue, symbol: o.symbol, decisionTs, horizonBars: h, horizonEnd: decisionTs + h * tfMs, direction: o.side === 'buy' ? 1 : -1, featureId: featureId(decisionTs) });
   }
-  /** Fills of pending orders are kept; any SIGNALS fill advances the fill watermark. */
+  /**
+   * Fills of pending orders are kept, as the engine books them: one that is not of its order as
+   * approved (venue, symbol, side, strategy, more than it had left; models/risk/fill-check.ts) is
+   * not, as the engine refuses it (ORDER_MISMATCH). Any SIGNALS fill advances the fill watermark.
+   */
   function addFill(f: Fill): void {
     if (f.ts > execWatermark) execWatermark = f.ts;
-    if (!pending.has(f.orderId)) return;
+    const item = pending.get(f.orderId);
+    if (item?.kind !== 'order') return;
     const list = fills.get(f.orderId) ?? [];
     if (list.some((x) => x.id === f.id)) return;
+    const o = item.msg;
+    const remaining = list.some((x) => x.final) ? 0 : Math.max(0, o.qty - list.reduce((q, x) => q + x.qty, 0));
+    if (orderMismatch({ key: bookKey(o.venue, o.symbol), side: o.side, strategy: o.strategy, remaining, qty: o.qty }, f) !== undefined) return;
     list.push(f);
     fills.set(f.orderId, list);
   }

@@ -1,4 +1,5 @@
 import type { Fill } from '../../streams/messages/fill.js';
+import type { OrderSide } from '../../streams/messages/order-side.js';
 import { bookKey } from './risk-book.js';
 import type { RiskBook } from './risk-book.js';
 
@@ -25,6 +26,14 @@ export function fillMismatch(book: RiskBook, f: Fill): FillMismatch | undefined 
   if (book.hasFill(f.id)) return undefined;
   const o = book.orderOf(f.orderId);
   if (o === undefined) return { reason: 'UNKNOWN_ORDER', detail: `fill ${f.id} names order ${f.orderId}, which this account did not approve (or not within the dedup window)` };
+  return orderMismatch(o, f);
+}
+
+/** What a fill is checked against: its order's venue × symbol (`bookKey`), side, strategy (when known) and what it has left. */
+export type OrderTerms = Readonly<{ key: string; side: OrderSide; strategy?: string | undefined; remaining: number; qty?: number | undefined }>;
+
+/** ORDER_MISMATCH when `f` is not a fill of the order `o` as approved (see {@link fillMismatch}); undefined when it is. */
+export function orderMismatch(o: OrderTerms, f: Fill): FillMismatch | undefined {
   const problems: string[] = [];
   const key = bookKey(f.venue, f.symbol);
   if (key !== o.key) problems.push(`order ${f.orderId} is for ${o.key.replace('|', ' ')}, the fill for ${f.venue} ${f.symbol}`);

@@ -116,4 +116,25 @@ describe('pending horizons', () => {
     expect(r.addPrediction(oldest)).toBe('labeled');
     expect(r.snapshot()).toEqual(s.snapshot());
   });
+  it('keeps an order\'s fills as the engine books them: not one of another side, asset or strategy, past what the order had left, or after its final fill', () => {
+    const s = createPendingHorizons(H, spec);
+    const o = order('s1', bar(0, 101, 99, 100), 'buy');
+    s.addOrder(o, fid);
+    const f = (n: number, qty: number, over: Partial<ReturnType<typeof fill>> = {}, final = false): ReturnType<typeof fill> => ({ ...fill(o, n, T0 + H, qty, 100, final), ...over });
+    s.addFill(f(1, o.qty / 2));
+    s.addFill(f(2, o.qty / 4, { side: 'sell' })); // a sell of a buy
+    s.addFill(f(3, o.qty / 4, { symbol: 'ETH/USDT' })); // another asset's
+    s.addFill(f(4, o.qty / 4, { strategy: 's2' })); // another strategy's
+    s.addFill(f(5, o.qty)); // more than the half left
+    s.addFill(f(6, o.qty / 4, {}, true)); // final: the rest is cancelled
+    s.addFill(f(7, o.qty / 8)); // after the final fill
+    for (let i = 0; i <= 2; i++) add(s, i);
+    const due = s.due();
+    expect(due.map((x) => x.id)).toEqual([o.id]);
+    expect(s.fillsOf(due[0] as never).map((x) => x.id)).toEqual([`x:${o.id}:1`, `x:${o.id}:6`]);
+    // A restart replays the same choice.
+    const r = createPendingHorizons(H, spec);
+    r.restore(JSON.parse(JSON.stringify(s.snapshot())), (_v, _s, t) => fid(t));
+    expect(r.fillsOf(r.due()[0] as never).map((x) => x.id)).toEqual([`x:${o.id}:1`, `x:${o.id}:6`]);
+  });
 });
