@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { requireDataDir } from '../../gateways/data-dir.js';
 import { parseTimeframe } from '../../gateways/historical/bars-csv.js';
 import { barSampleSource } from '../../models/datasets/bar-sample-source.js';
+import { isEmptySplit } from '../../models/datasets/empty-split.js';
 import type { ExportResult } from '../../models/datasets/export-dataset.js';
 import type { Progress, SampleSource } from '../../models/datasets/sample-source.js';
 import { trainingSampleSource } from '../../models/datasets/training-sample-source.js';
@@ -129,6 +130,22 @@ function tooFewBars(e: unknown, opts: DatasetExportCliOptions, loaded: readonly 
 }
 
 /**
+ * The export's refusal of an empty split, restated in the command's flags: `--embargo-bars 100000`
+ * left validation and test empty and wrote them as empty files. An InvalidArgumentError; any
+ * other error passes unchanged.
+ */
+function emptySplitInFlags(e: unknown, opts: DatasetExportCliOptions): unknown {
+  if (!isEmptySplit(e)) return e;
+  const { rows, embargoed, purged } = e.counts;
+  const names = e.empty.join(' and ');
+  const byEmbargo = embargoed > 0 ? `--embargo-bars ${opts.embargoBars} left out ${embargoed} rows after the split boundaries; give a smaller --embargo-bars, or ` : '';
+  return new InvalidArgumentError(
+    `the ${names} split${e.empty.length > 1 ? 's' : ''} would be empty (rows: train ${rows.train}, validation ${rows.validation}, test ${rows.test}; embargoed ${embargoed}, purged ${purged}); nothing written: ` +
+      `${byEmbargo}${byEmbargo === '' ? 'give ' : ''}more rows (a wider --from/--to window)`,
+  );
+}
+
+/**
  * One line per symbol whose bars start or end inside the `--from`/`--to` window (a bar or more
  * in), naming its first or last bar there. A `--to` past the data's end exported a handful of
  * test rows, and metadata.json recorded the window asked for, without a word.
@@ -196,7 +213,8 @@ export async function runDatasetExport(
     write(`${JSON.stringify({ dir: r.dir, version: r.version, reused: r.reused, rows: m.rows, contentHash: m.contentHash, configHash: m.configHash })}\n`);
     return r;
   } catch (e) {
-    throw loaded === undefined ? e : tooFewBars(e, opts, loaded);
+    const flagged = emptySplitInFlags(e, opts);
+    throw loaded === undefined || flagged !== e ? flagged : tooFewBars(e, opts, loaded);
   } finally {
     bar?.stop();
     await store?.close();

@@ -11,6 +11,7 @@ import { DatasetMetadataSchema } from './dataset-metadata.js';
 import type { DatasetMetadata } from './dataset-metadata.js';
 import { SPLIT_NAMES, splitDataset } from './dataset-split.js';
 import type { DatasetSplitOptions, SplitName } from './dataset-split.js';
+import { requireEverySplit } from './empty-split.js';
 import { qualityMarkdown } from './quality-markdown.js';
 import { OUTLIER_Z, qualityReport } from './quality-report.js';
 import type { QualityReport } from './quality-report.js';
@@ -91,7 +92,7 @@ export async function exportDataset(source: SampleSource, opts: ExportOptions): 
   const splitOpts = { trainFraction: opts.split?.trainFraction ?? 0.7, validationFraction: opts.split?.validationFraction ?? 0.15, embargoMs: opts.split?.embargoMs ?? 0 };
   const split = splitDataset(table, splitOpts);
   const parts = SPLIT_NAMES.map((name) => ({ split: name, rows: rowsOf(table, split.indices[name]) }));
-  if (split.indices.train.length === 0) throw new RangeError('the training split is empty; give more data');
+  requireEverySplit(split, splitOpts.embargoMs);
 
   const cols = table.features.length;
   const stats = table.features.map((_, j) => columnStats(table.x, cols, j, split.indices.train));

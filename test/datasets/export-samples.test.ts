@@ -138,7 +138,10 @@ describe('dataset export from the training-sample store', () => {
   it('exports the labeled orders instead with --sample-kind order: their rows only, labels along their side', async () => {
     const out = await mkdtemp(join(tmpdir(), 'sx-ds-orders-'));
     dirs.push(out);
-    const r = await runDatasetExport({ ...opts(out), name: 'orders', sampleKind: 'order', embargoBars: 0 }, () => createPgTrainingSampleStore({ url, schema }), () => undefined);
+    // Twelve hourly orders labelled 4 h later: boundaries at hours 5 and 10 keep two rows in each split (an empty split is refused).
+    const split = { trainFraction: 0.42, validationFraction: 0.43 };
+    const r = await runDatasetExport({ ...opts(out), ...split, name: 'orders', sampleKind: 'order', embargoBars: 0 }, () => createPgTrainingSampleStore({ url, schema }), () => undefined);
+    expect([r.metadata.splits.train.rows, r.metadata.splits.validation.rows, r.metadata.splits.test.rows]).toEqual([2, 2, 2]);
     expect(r.metadata.labelSpec.rule).toContain("order's side");
     const byTs = new Map(orderSamples.map((x) => [x.ts, x]));
     let rows = 0;
