@@ -137,14 +137,15 @@ export type StreamAdmin = {
    */
   lastMessage(stream: string, subject: string): Promise<StoredMessage | undefined>;
   /**
-   * The newest stored message of each subject `filterSubject` matches (wildcards allowed, `''`
-   * every subject of the stream), in stream order: the state of per-subject records (the last
-   * event of each model) for a reader that starts after they were published. On NATS, one
-   * short-lived consumer with deliver policy `last_per_subject`. Rejects with `StreamNotFoundError`.
+   * The stored messages of the subjects `filterSubject` matches (wildcards allowed, `''` every
+   * subject of the stream), in stream order: the record a reader that starts late rebuilds state
+   * from (the feed's `models` snapshot from the registry's events). With `lastPerSubject`, only
+   * the newest of each subject. On NATS, one short-lived consumer. Rejects with
+   * `StreamNotFoundError`, and with a `BusError` (not retryable) when more than `max` match.
    *
-   * @example const last = await bus.lastPerSubject('OUTCOMES', 'sx.model.>')
+   * @example const events = await bus.readStored('OUTCOMES', 'sx.model.>', { max: 10_000 })
    */
-  lastPerSubject(stream: string, filterSubject: string): Promise<readonly StoredMessage[]>;
+  readStored(stream: string, filterSubject: string, opts?: ReadStoredOptions): Promise<readonly StoredMessage[]>;
   /**
    * Where a durable consumer stands (its lag, for metrics), or undefined when the stream has no
    * such durable. Rejects with `StreamNotFoundError`.
@@ -153,6 +154,16 @@ export type StreamAdmin = {
 };
 
 export type StoredMessage = Readonly<{ subject: string; data: Uint8Array; streamSeq: number }>;
+
+export type ReadStoredOptions = Readonly<{
+  /** Only the newest message of each subject (JetStream deliver policy `last_per_subject`). */
+  lastPerSubject?: boolean;
+  /** More matching messages than this are refused, not read into memory (default 10 000). */
+  max?: number;
+}>;
+
+/** `ReadStoredOptions.max` when none is given. */
+export const READ_STORED_MAX = 10_000;
 
 /** A durable consumer's position (JetStream `num_pending`, `num_ack_pending`, ack floor). */
 export type ConsumerState = Readonly<{

@@ -1,6 +1,6 @@
 import type { BatchHandler, Bus, BusStatus, ConsumerSpec, Consumption, Delivery, PublishAck, RequestHandler, Subscription, ValuePublisher } from './bus.js';
-import { filterTakes, subjectMatches } from './bus.js';
-import { BusClosedError, BusError, BusTimeoutError, NoResponderError, StreamNotFoundError } from './errors.js';
+import { filterTakes, READ_STORED_MAX, subjectMatches } from './bus.js';
+import { BusClosedError, BusError, BusTimeoutError, NoResponderError, StreamNotFoundError, tooManyStored } from './errors.js';
 import { runConsumption } from './memory-consumption.js';
 import type { Durable } from './memory-stream.js';
 import { firstAfter, MemoryStream, StoredMessage } from './memory-stream.js';
@@ -268,13 +268,19 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): MemoryBus {
       }
       return undefined;
     },
-    lastPerSubject: async (stream, filterSubject) => {
+    readStored: async (stream, filterSubject, o) => {
       const s = streams.get(stream);
       if (s === undefined) throw new StreamNotFoundError(stream);
-      // A later message of a subject replaces its entry; the map keeps first-seen order, so sort.
-      const last = new Map<string, StoredMessage>();
-      for (const m of s.msgs) if (filterTakes(filterSubject, m.subject)) last.set(m.subject, m);
-      return [...last.values()].sort((a, b) => a.streamSeq - b.streamSeq).map((m) => ({ subject: m.subject, data: m.data, streamSeq: m.streamSeq }));
+      let found: StoredMessage[] = s.msgs.filter((m) => filterTakes(filterSubject, m.subject));
+      if (o?.lastPerSubject === true) {
+        // A later message of a subject replaces its entry; the map keeps first-seen order, so sort.
+        const last = new Map<string, StoredMessage>();
+        for (const m of found) last.set(m.subject, m);
+        found = [...last.values()].sort((a, b) => a.streamSeq - b.streamSeq);
+      }
+      const max = o?.max ?? READ_STORED_MAX;
+      if (found.length > max) throw tooManyStored(stream, filterSubject, found.length, max);
+      return found.map((m) => ({ subject: m.subject, data: m.data, streamSeq: m.streamSeq }));
     },
     consumerInfo: async (stream, name) => {
       const s = streams.get(stream);

@@ -258,22 +258,33 @@ export function busContract(name: string, makeBus: () => Promise<Bus>): void {
       expect(await bus.lastMessage(stream.name, `${ns}.lm.c`)).toBeUndefined();
     });
 
-    it('lastPerSubject returns the newest message of each subject the filter matches, in stream order', async () => {
-      await bus.publish(`${ns}.lps.a.registered`, enc('a1'));
-      await bus.publish(`${ns}.lps.b.promoted`, enc('b1'));
-      await bus.publish(`${ns}.lps.a.registered`, enc('a2'));
-      await bus.publish(`${ns}.lpsx.a.registered`, enc('not matched by the filter'));
-      await bus.publish(`${ns}.lps.a.promoted`, enc('a3'));
-      const last = await bus.lastPerSubject(stream.name, `${ns}.lps.>`);
-      expect(last.map((m) => [m.subject, dec(m.data)])).toEqual([
-        [`${ns}.lps.b.promoted`, 'b1'],
-        [`${ns}.lps.a.registered`, 'a2'],
-        [`${ns}.lps.a.promoted`, 'a3'],
+    it('readStored returns the stored messages a filter matches in stream order, or with lastPerSubject the newest of each subject', async () => {
+      await bus.publish(`${ns}.rs.a.registered`, enc('a1'));
+      await bus.publish(`${ns}.rs.b.promoted`, enc('b1'));
+      await bus.publish(`${ns}.rs.a.registered`, enc('a2'));
+      await bus.publish(`${ns}.rsx.a.registered`, enc('not matched by the filter'));
+      await bus.publish(`${ns}.rs.a.promoted`, enc('a3'));
+      const pairs = (ms: readonly { subject: string; data: Uint8Array }[]): string[][] => ms.map((m) => [m.subject.slice(ns.length + 1), dec(m.data)]);
+      const all = await bus.readStored(stream.name, `${ns}.rs.>`);
+      expect(pairs(all)).toEqual([
+        ['rs.a.registered', 'a1'],
+        ['rs.b.promoted', 'b1'],
+        ['rs.a.registered', 'a2'],
+        ['rs.a.promoted', 'a3'],
       ]);
-      expect(last.map((m) => m.streamSeq)).toEqual([...last.map((m) => m.streamSeq)].sort((a, b) => a - b));
-      expect(last[2]?.streamSeq).toBe((await bus.lastMessage(stream.name, `${ns}.lps.a.promoted`))?.streamSeq);
-      expect(await bus.lastPerSubject(stream.name, `${ns}.lpsnone.>`)).toEqual([]);
-      await expect(bus.lastPerSubject(`${stream.name}_MISSING`, `${ns}.lps.>`)).rejects.toThrow(/does not exist/);
+      const last = await bus.readStored(stream.name, `${ns}.rs.>`, { lastPerSubject: true });
+      expect(pairs(last)).toEqual([
+        ['rs.b.promoted', 'b1'],
+        ['rs.a.registered', 'a2'],
+        ['rs.a.promoted', 'a3'],
+      ]);
+      const seqs = all.map((m) => m.streamSeq);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      expect(last[2]?.streamSeq).toBe((await bus.lastMessage(stream.name, `${ns}.rs.a.promoted`))?.streamSeq);
+      expect(await bus.readStored(stream.name, `${ns}.rsnone.>`)).toEqual([]);
+      await expect(bus.readStored(stream.name, `${ns}.rs.>`, { max: 3 })).rejects.toThrow(/4 stored messages .* more than the 3/);
+      expect(await bus.readStored(stream.name, `${ns}.rs.>`, { max: 3, lastPerSubject: true })).toHaveLength(3);
+      await expect(bus.readStored(`${stream.name}_MISSING`, `${ns}.rs.>`)).rejects.toThrow(/does not exist/);
     });
 
     it('reports a durable consumer\'s lag: pending, handed out but unacknowledged, and its ack floor', async () => {
