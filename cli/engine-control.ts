@@ -2,11 +2,13 @@ import type { Supervisor } from '../actors/supervisor.js';
 import { ControlError, ControlErrorCode } from '../gateways/control/control-messages.js';
 import type { ControlArgs } from '../gateways/control/control-messages.js';
 import type { ControlTarget } from '../gateways/control/control-target.js';
-import { ModelNotFoundError, RegistryError } from '../models/registry/model-registry.js';
+import { engineFitProblem } from '../models/inference/engine-fit.js';
+import { ModelNotFoundError, parseModelRef, RegistryError } from '../models/registry/model-registry.js';
 import type { ModelRegistry } from '../models/registry/model-registry.js';
 import { RiskControlError } from '../models/risk/risk-core.js';
 import { RiskLimitsError } from '../models/risk/risk-limits.js';
 import type { EngineCounters } from '../state/counters.js';
+import type { Timeframe } from '../streams/messages/bar.js';
 import type { Decisions } from './decisions.js';
 import type { RetrainingActorHandle } from '../actors/retraining-actor.js';
 import type { RetrainingStatus } from '../actors/retraining-status.js';
@@ -95,9 +97,35 @@ const resumableScope = (known: KnownScopes, halted: readonly Readonly<{ scope: s
   );
 };
 
+/** The model ref an engine serves (`direction-mlp@production`) and the bars it decides on. */
+export type ServedModelRef = Readonly<{ ref: string; timeframe: Timeframe }>;
+
+/**
+ * A deploy that moves the alias this engine serves to a version it cannot serve (features it
+ * does not compute, trained on other bars) was committed and answered ok; the engine then swapped
+ * to a model that skips every bar or reads its inputs in the wrong bars. Refused before the alias
+ * moves, naming why. Other models and aliases are the registry's business, not this engine's.
+ */
+async function requireServable(registry: ModelRegistry, served: ServedModelRef | undefined, a: ControlArgs<'model.deploy'>): Promise<void> {
+  if (served === undefined) return;
+  const ref = parseModelRef(served.ref);
+  if ('version' in ref || ref.name !== a.name || ref.alias !== a.alias) return;
+  const problem = engineFitProblem(await registry.get(`${a.name}@${a.version}`), { timeframe: served.timeframe });
+  if (problem !== undefined) throw new ControlError(ControlErrorCode.REFUSED, `${a.name}@${a.version} cannot be served by this engine: ${problem}; ${a.name}@${a.alias} left as it was`);
+}
+
 /** What `sextant ctl` acts on in a running engine: the risk actor, the supervisor, the registry. */
 export function engineControlTarget(
-  deps: Readonly<{ supervisor: Supervisor; counters: EngineCounters; decisions: Decisions | undefined; registry: ModelRegistry | undefined; known: KnownScopes; retraining?: RetrainingActorHandle | undefined }>,
+  deps: Readonly<{
+    supervisor: Supervisor;
+    counters: EngineCounters;
+    decisions: Decisions | undefined;
+    registry: ModelRegistry | undefined;
+    known: KnownScopes;
+    retraining?: RetrainingActorHandle | undefined;
+    /** What the engine serves: a deploy of that alias is checked against it. */
+    served?: ServedModelRef;
+  }>,
 ): ControlTarget {
   const registry = (): ModelRegistry => {
     if (deps.registry === undefined) throw new ControlError(ControlErrorCode.UNAVAILABLE, 'this engine runs without a model registry');
@@ -138,7 +166,11 @@ export function engineControlTarget(
     getLimits: () => coded(() => needDecisions(deps.decisions).risk.getLimits()),
     setLimits: (patch) => coded(() => needDecisions(deps.decisions).risk.setLimits(patch)),
     listModels: (name) => coded(async () => (await registry().list(name)).map((v) => ({ name: v.name, version: v.version, aliases: v.aliases, metrics: v.metrics, trainRange: v.trainRange, createdAt: v.createdAt }))),
-    deployModel: (a, operator) => coded(() => registry().promote(a.name, a.version, { alias: a.alias, actor: operator, reason: 'sextant ctl model deploy' })),
+    deployModel: (a, operator) =>
+      coded(async () => {
+        await requireServable(registry(), deps.served, a);
+        return registry().promote(a.name, a.version, { alias: a.alias, actor: operator, reason: 'sextant ctl model deploy' });
+      }),
     rollbackModel: (a, operator) => coded(() => registry().rollback(a.name, { alias: a.alias, actor: operator, reason: 'sextant ctl model rollback', ...(a.to !== undefined ? { to: a.to } : {}) })),
     ...(deps.retraining !== undefined ? { retraining: retrainingControl(deps.retraining, deps.registry) } : {}),
   };

@@ -1,4 +1,5 @@
 import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
+import { trainedTimeframe } from '../../models/inference/engine-fit.js';
 import type { ModelRegistry, ModelVersion } from '../../models/registry/model-registry.js';
 import { ModelNotFoundError } from '../../models/registry/model-registry.js';
 import { ArtifactIntegrityError } from '../../models/registry/registry-errors.js';
@@ -9,12 +10,6 @@ import { trainingSpanLine } from './training-span.js';
 /** The demo trains on the three years before its window: nothing it replays was seen in training. */
 const TRAIN_YEARS = 3;
 const YEAR_MS = 365 * 86_400_000;
-
-/** The bar timeframe a model was trained on, from its registered details (`sextant train` and the demo record it). */
-const trainedTimeframe = (v: ModelVersion): unknown => {
-  const ds = v.details['dataset'];
-  return typeof ds === 'object' && ds !== null ? (ds as Record<string, unknown>)['timeframe'] : undefined;
-};
 
 /**
  * The production model when it was trained on bars of `timeframe` ending by `from` and its
@@ -27,7 +22,7 @@ async function servableBefore(registry: ModelRegistry, name: string, from: numbe
     if (current.trainRange.to > from) return undefined;
     const tf = trainedTimeframe(current);
     if (tf !== timeframe) {
-      notice?.(`${name}@${current.version} was trained on ${typeof tf === 'string' ? tf : 'unrecorded'} bars, not ${timeframe}; training a new version`);
+      notice?.(`${name}@${current.version} was trained on ${tf ?? 'unrecorded'} bars, not ${timeframe}; training a new version`);
       return undefined;
     }
     await registry.artifact(current);
