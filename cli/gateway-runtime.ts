@@ -10,9 +10,11 @@ import type { EngineMetrics } from '../gateways/http/metrics.js';
 import type { Probes } from '../gateways/http/readiness.js';
 import { createHub } from '../gateways/ws/hub.js';
 import type { Hub } from '../gateways/ws/hub.js';
+import { seedModelsSnapshot } from '../gateways/ws/models-seed.js';
 import type { Logger } from '../state/logger.js';
 import type { Bus } from '../streams/bus.js';
 import { createNatsBus } from '../streams/nats-bus.js';
+import { streamName } from '../streams/provision.js';
 import { subjectsFor } from '../streams/subjects.js';
 import { knownAssets } from '../streams/validation/known-assets.js';
 import type { Engine } from './engine.js';
@@ -31,8 +33,8 @@ export type GatewayRuntime = Readonly<{
 export type RuntimeOptions = Readonly<{ env?: NodeJS.ProcessEnv; metrics?: EngineMetrics }>;
 
 /**
- * Builds the metrics (fed from the bus), the websocket hub and the HTTP gateway from
- * `cfg.gateway`. `sextant run` calls it when `gateway.enabled`.
+ * Builds the metrics (fed from the bus), the websocket hub (its `models` snapshot seeded from the
+ * stream) and the HTTP gateway from `cfg.gateway`. `sextant run` calls it when `gateway.enabled`.
  */
 export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes, log: Logger, opts: RuntimeOptions = {}): Promise<GatewayRuntime> {
   const env = opts.env ?? process.env;
@@ -54,6 +56,10 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
     onUpstream: (up) => metrics.wsUpstream(up),
     onDuplicate: () => metrics.wsDuplicate(),
   });
+  // The hub relays what is published from now on; which model each alias serves was told by
+  // registry events before that, kept in the stream (OUTCOMES captures `<prefix>.model.>`). Read
+  // before serving so the first subscriber gets them; a failed read leaves the topic as it was.
+  await seedModelsSnapshot({ bus, hub, stream: streamName(cfg, 'OUTCOMES'), subjects, log: log.child({ gateway: 'ws' }) });
   const dev = gw.tokens.filter((t) => usesDevDefault(t, env)).map((t) => t.name);
   if (dev.length > 0) log.warn({ tokens: dev }, 'gateway tokens use the dev defaults of config/default.yaml: set SEXTANT_VIEWER_TOKEN / SEXTANT_OPERATOR_TOKEN');
   let server: GatewayServer;

@@ -14,6 +14,7 @@ import { CloseCode, TOPICS } from './protocol.js';
 import type { Topic } from './protocol.js';
 import { createRecentIds } from './recent-ids.js';
 import { busPatterns, clientSymbolToken, modelSlot, routeSubject } from './topics.js';
+import type { Route } from './topics.js';
 import { statusFrame, upstreamOf } from './upstream-status.js';
 import type { UpstreamStatus } from './upstream-status.js';
 
@@ -69,6 +70,13 @@ export type HubStats = Readonly<{
 export type Hub = Readonly<{
   /** Feeds a topic from inside the process (`pnl`, `actors`): the engine's own state, keyed by `key`. */
   publishLocal(topic: Topic, key: string, data: unknown): void;
+  /**
+   * Bus messages stored before the gateway started, in stream order (the registry's model events):
+   * each is routed and checked as a relayed one, the newest of each slot is kept for snapshots and
+   * sent to subscribers — except where a relayed message filled that slot since the start, which is
+   * newer than anything read from the stream. Returns how many slots it filled.
+   */
+  seed(messages: readonly Readonly<{ subject: string; data: Uint8Array }>[]): number;
   /** Takes over an upgraded connection. */
   attach(ws: WebSocket, identity: Identity): ClientSession;
   clientCount(): number;
@@ -120,9 +128,10 @@ export function createHub(opts: HubOptions): Hub {
     if (slow !== undefined) for (const s of slow) s.deliver(entry);
   };
 
-  const onBus = (subject: string, data: Uint8Array): void => {
+  /** A bus message routed to its slot and checked, or undefined when it is not relayed (counted as such). */
+  const admit = (subject: string, data: Uint8Array): { route: Route; text: string } | undefined => {
     const route = routeSubject(opts.subjects, subject);
-    if (route === undefined) return;
+    if (route === undefined) return undefined;
     const text = dec.decode(data);
     let v: unknown;
     if (route.topic === 'md' && decodeMd !== undefined) {
@@ -130,14 +139,14 @@ export function createHub(opts: HubOptions): Hub {
       const r = decodeMd(subject, data);
       if (!r.ok) {
         refusedMarketData++;
-        return;
+        return undefined;
       }
       v = r.msg;
     } else if (route.idKind === 'fill' && md !== undefined) {
       const r = decodeFill(subject, data, opts.subjects, md.isKnown);
       if (!r.ok) {
         refusedFills++;
-        return;
+        return undefined;
       }
       v = r.fill;
     } else {
@@ -149,17 +158,21 @@ export function createHub(opts: HubOptions): Hub {
     }
     if (typeof v !== 'object' || v === null) {
       invalid++; // not a JSON object: never spliced into a frame
-      return;
+      return undefined;
     }
     // Orders, rejects, fills and predictions carry deterministic ids: one seen lately is a
     // republish (an engine restart redoing its outputs), already relayed.
     if (route.idKind !== undefined && 'id' in v && typeof v.id === 'string' && recent.seen(route.idKind, v.id)) {
       duplicates++;
       opts.onDuplicate?.();
-      return;
+      return undefined;
     }
-    if (route.topic === 'md' && bars.older(route.slot, v)) return;
-    push(route.topic === 'models' ? { ...route, slot: modelSlot(route, v) } : route, text);
+    if (route.topic === 'md' && bars.older(route.slot, v)) return undefined;
+    return { route: route.topic === 'models' ? { ...route, slot: modelSlot(route, v) } : route, text };
+  };
+  const onBus = (subject: string, data: Uint8Array): void => {
+    const m = admit(subject, data);
+    if (m !== undefined) push(m.route, m.text);
   };
 
   const subscriptions: Subscription[] = busPatterns(opts.subjects).map((p) => opts.bus.subscribe(p, onBus));
@@ -194,6 +207,25 @@ export function createHub(opts: HubOptions): Hub {
       const symbol = typeof data === 'object' && data !== null && 'symbol' in data && typeof data.symbol === 'string' ? data.symbol : undefined;
       const symbolToken = symbol === undefined ? undefined : clientSymbolToken(symbol);
       push({ topic, key, slot: key, ...(symbolToken !== undefined ? { symbolToken } : {}) }, JSON.stringify(data ?? null));
+    },
+    seed: (messages) => {
+      if (closed) return 0;
+      // The newest stored message of each slot, in stream order (a later one moves to the end).
+      const newest = new Map<string, { route: Route; text: string }>();
+      for (const msg of messages) {
+        const m = admit(msg.subject, msg.data);
+        if (m === undefined) continue;
+        const k = `${m.route.topic}|${m.route.slot}`;
+        newest.delete(k);
+        newest.set(k, m);
+      }
+      let filled = 0;
+      for (const m of newest.values()) {
+        if (state(m.route.topic).latest.has(m.route.slot)) continue;
+        push(m.route, m.text);
+        filled++;
+      }
+      return filled;
     },
     attach: (ws, identity) => {
       const session = createClientSession({

@@ -11,7 +11,8 @@ import { z } from 'zod';
  * server → client: `subscribed`, `unsubscribed`, `snapshot` (on subscribe, the latest message of
  * each slot of the topic: each kind of message per key and venue; for `models`, what each alias
  * was last moved to and the latest event of each other kind per model; only what the hub relayed
- * since it started), `delta` (every later message), `heartbeat`, `pong`, `error`. `seq` counts
+ * since it started, and for `models` the events stored before it, read at start: `models-seed.ts`),
+ * `delta` (every later message), `heartbeat`, `pong`, `error`. `seq` counts
  * the messages of one topic (+1 each, assigned by the hub); a snapshot carries the seq of the
  * message it reflects, so a client drops deltas with seq ≤ the newest snapshot seq it holds and
  * has neither gap nor duplicate. A delta marked `conflated: true` replaced older updates of the

@@ -18,10 +18,13 @@ export type IdKind = 'order' | 'reject' | 'fill' | 'prediction';
 /** Topics fed from the bus; `pnl` and `actors` come from the engine through `publishLocal`. */
 export const BUS_TOPICS = ['md', 'features', 'predictions', 'orders', 'risk', 'models'] as const satisfies readonly Topic[];
 
+/** Every model registry event, `sx.model.<name>.<event>`: the `models` topic, and what seeds its snapshot at start. */
+export const modelEventsPattern = (subjects: Subjects): string => `${subjects.prefix}.model.>`;
+
 /** The subject patterns the hub subscribes to. */
 export function busPatterns(subjects: Subjects): readonly string[] {
   const p = subjects.prefix;
-  return [`${p}.md.>`, `${p}.feat.>`, `${p}.pred.>`, `${p}.exec.order.>`, `${p}.exec.reject.>`, `${p}.exec.fill.>`, subjects.riskState(), `${p}.model.>`];
+  return [`${p}.md.>`, `${p}.feat.>`, `${p}.pred.>`, `${p}.exec.order.>`, `${p}.exec.reject.>`, `${p}.exec.fill.>`, subjects.riskState(), modelEventsPattern(subjects)];
 }
 
 const symbolRoute = (topic: Topic, token: string | undefined, slotPrefix: string): Route | undefined => {

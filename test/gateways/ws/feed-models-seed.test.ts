@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { startGatewayRuntime } from '../../../cli/gateway-runtime.js';
+import { loadConfig } from '../../../config/load.js';
+import type { Config } from '../../../config/schema.js';
+import { createEngineMetrics } from '../../../gateways/http/metrics.js';
+import { seedModelsSnapshot } from '../../../gateways/ws/models-seed.js';
+import type { ServerMessage } from '../../../gateways/ws/protocol.js';
+import type { Logger } from '../../../state/logger.js';
+import { silentLogger } from '../../../state/logger.js';
+import type { Bus, StoredMessage } from '../../../streams/bus.js';
+import { createMemoryBus } from '../../../streams/memory-bus.js';
+import type { ModelEvent } from '../../../streams/messages/model-event.js';
+import { createNatsBus } from '../../../streams/nats-bus.js';
+import { streamSpecs } from '../../../streams/provision.js';
+import { subjectsFor } from '../../../streams/subjects.js';
+import { connectFeed, json, NATS_URL, startTestGateway, VIEWER } from './gateway-harness.js';
+
+type Update = Extract<ServerMessage, { type: 'snapshot' | 'delta' }>;
+type Line = { level: string; msg: string; fields: Record<string, unknown> };
+
+const T0 = Date.UTC(2024, 0, 2);
+const event = (seq: number, e: Pick<ModelEvent, 'name' | 'event' | 'version' | 'alias'>): ModelEvent => ({
+  type: 'model.event',
+  v: 1,
+  id: `m:${e.name}:${e.version}:${e.event}:${seq}`,
+  ts: T0 + seq * 1_000,
+  previousVersion: null,
+  actor: 'ops',
+  reason: 'test',
+  ...e,
+});
+
+const recordingLogger = (lines: Line[]): Logger => {
+  const at = (level: string) => (fields: Record<string, unknown>, msg: string): void => void lines.push({ level, msg, fields });
+  const log: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => log };
+  return log;
+};
+
+const tag = (): string => randomBytes(5).toString('hex');
+const configFor = (t: string): Config =>
+  loadConfig({ env: {}, overrides: { prefix: `ms${t}`, streamNamePrefix: `MS${t}_`, gateway: { enabled: true, port: 0 } } });
+
+const snapshotOf = (messages: readonly ServerMessage[]): unknown[][] =>
+  messages.filter((m): m is Update => m.type === 'snapshot').map((u) => [u.key, (u.data as ModelEvent).event, (u.data as ModelEvent).alias, (u.data as ModelEvent).version]);
+
+/** Starts the gateway `sextant run` builds, subscribes a new client to `models` and returns what it was sent first. */
+async function subscribeAfterStart(cfg: Config, bus: Bus, log: Logger = silentLogger): Promise<{ messages: ServerMessage[]; close(): Promise<void>; emitModel(e: ModelEvent): void }> {
+  const runtime = await startGatewayRuntime(cfg, bus, {}, log, { env: { SEXTANT_VIEWER_TOKEN: VIEWER }, metrics: createEngineMetrics({ defaultMetrics: false }) });
+  const c = await connectFeed(`${runtime.server.url.replace('http:', 'ws:')}/ws`, { token: VIEWER });
+  c.send({ op: 'subscribe', topic: 'models' });
+  await c.waitFor((m) => m.type === 'subscribed');
+  return {
+    messages: c.messages,
+    emitModel: (e) => bus.emit(subjectsFor(cfg.prefix).model(e.name, e.event), json(e)),
+    close: async () => {
+      c.ws.close();
+      await c.closed;
+      await runtime.close();
+    },
+  };
+}
+
+describe.each([
+  ['real NATS', (): Promise<Bus> => createNatsBus({ url: NATS_URL, name: 'feed-models-seed', connectTimeoutMs: 3000 })],
+  ['the in-process bus', async (): Promise<Bus> => createMemoryBus()],
+])('the models snapshot after the gateway starts (%s)', (_name, openBus) => {
+  it('holds what each alias serves from registry events published before the gateway started', async () => {
+    const cfg = configFor(tag());
+    const bus = await openBus();
+    const specs = streamSpecs(cfg, { storage: 'memory' });
+    await bus.ensureStreams(specs);
+    const subjects = subjectsFor(cfg.prefix);
+    try {
+      const stored = [
+        event(1, { name: 'dir-mlp', event: 'registered', version: 3, alias: null }),
+        event(2, { name: 'dir-mlp', event: 'promoted', version: 3, alias: 'production' }),
+        event(3, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'staging' }),
+        event(4, { name: 'dir-mlp', event: 'registered', version: 5, alias: null }),
+        event(5, { name: 'dir-mlp', event: 'rejected', version: 5, alias: null }),
+        event(6, { name: 'dir-lr', event: 'promoted', version: 1, alias: 'production' }),
+        event(7, { name: 'dir-lr', event: 'promoted', version: 2, alias: 'production' }),
+      ];
+      for (const e of stored) await bus.publish(subjects.model(e.name, e.event), json(e));
+      const feed = await subscribeAfterStart(cfg, bus);
+      try {
+        // As for relayed events: what each alias was last moved to, and the newest event of each other kind.
+        expect(snapshotOf(feed.messages)).toEqual([
+          ['dir-mlp', 'promoted', 'production', 3],
+          ['dir-mlp', 'promoted', 'staging', 4],
+          ['dir-mlp', 'registered', null, 5],
+          ['dir-mlp', 'rejected', null, 5],
+          ['dir-lr', 'promoted', 'production', 2],
+        ]);
+      } finally {
+        await feed.close();
+      }
+    } finally {
+      await bus.deleteStreams(specs.map((s) => s.name));
+      await bus.close();
+    }
+  });
+
+  it('starts, warns and relays model events as before when the stream cannot be read', async () => {
+    const cfg = configFor(tag()); // its streams are never provisioned
+    const bus = await openBus();
+    const lines: Line[] = [];
+    try {
+      const feed = await subscribeAfterStart(cfg, bus, recordingLogger(lines));
+      try {
+        expect(snapshotOf(feed.messages)).toEqual([]);
+        expect(lines.filter((l) => l.level === 'warn' && /cannot seed the feed models snapshot/.test(l.msg)).map((l) => l.fields['stream'])).toEqual([`MS${cfg.prefix.slice(2)}_OUTCOMES`]);
+        feed.emitModel(event(1, { name: 'dir-lr', event: 'promoted', version: 7, alias: 'production' }));
+        const end = Date.now() + 5_000;
+        while (!feed.messages.some((m) => m.type === 'delta') && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+        expect(feed.messages.filter((m): m is Update => m.type === 'delta').map((u) => (u.data as ModelEvent).version)).toEqual([7]);
+      } finally {
+        await feed.close();
+      }
+    } finally {
+      await bus.close();
+    }
+  });
+});
+
+describe('seeding the models snapshot', () => {
+  it('keeps a stored event only where nothing was relayed since the start, and hands it to subscribers already there', async () => {
+    const gw = await startTestGateway();
+    try {
+      const c = await connectFeed(gw.wsUrl, { token: VIEWER });
+      c.send({ op: 'subscribe', topic: 'models' });
+      await c.waitFor((m) => m.type === 'subscribed');
+      const live = event(9, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'production' });
+      gw.bus.emit(gw.subjects.model(live.name, live.event), json(live));
+      await c.waitFor((m) => m.type === 'delta');
+      const stored = [event(1, { name: 'dir-mlp', event: 'promoted', version: 3, alias: 'production' }), event(2, { name: 'dir-mlp', event: 'registered', version: 5, alias: null })];
+      const kept = gw.hub.seed(stored.map((e, i) => ({ subject: gw.subjects.model(e.name, e.event), data: json(e), streamSeq: i + 1 })));
+      expect(kept).toBe(1);
+      await c.waitFor((m) => m.type === 'delta' && (m.data as ModelEvent).event === 'registered');
+      const c2 = await connectFeed(gw.wsUrl, { token: VIEWER });
+      c2.send({ op: 'subscribe', topic: 'models' });
+      await c2.waitFor((m) => m.type === 'subscribed');
+      expect(snapshotOf(c2.messages)).toEqual([
+        ['dir-mlp', 'promoted', 'production', 4],
+        ['dir-mlp', 'registered', null, 5],
+      ]);
+      c.ws.close();
+      c2.ws.close();
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('does not hold the gateway up past its wait, and seeds when a late read answers', async () => {
+    let answer: (msgs: readonly StoredMessage[]) => void = () => {};
+    const seeded: number[] = [];
+    const outcome = await seedModelsSnapshot({
+      bus: { readStored: () => new Promise((r) => (answer = r)) },
+      hub: { seed: (msgs) => (seeded.push(msgs.length), msgs.length) },
+      stream: 'OUTCOMES',
+      subjects: subjectsFor('sx'),
+      log: silentLogger,
+      waitMs: 20,
+    });
+    expect(outcome).toEqual({ outcome: 'pending' });
+    answer([{ subject: 'sx.model.a.promoted', data: json({}), streamSeq: 1 }]);
+    await new Promise((r) => setImmediate(r));
+    expect(seeded).toEqual([1]);
+  });
+});
