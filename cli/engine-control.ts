@@ -114,6 +114,15 @@ async function requireServable(registry: ModelRegistry, served: ServedModelRef |
   if (problem !== undefined) throw new ControlError(ControlErrorCode.REFUSED, `${a.name}@${a.version} cannot be served by this engine: ${problem}; ${a.name}@${a.alias} left as it was`);
 }
 
+/**
+ * `ctl model list direction-mpl` (a typo, or a model of another registry) answered ok with an empty
+ * list, read as "no versions yet": it is NOT_FOUND, naming the models the registry holds.
+ */
+const noSuchModel = (name: string, all: readonly string[]): string => {
+  const names = [...new Set(all)].sort();
+  return `no model ${name} in the registry (models: ${names.length > 0 ? names.join(', ') : 'none'})`;
+};
+
 /** What `sextant ctl` acts on in a running engine: the risk actor, the supervisor, the registry. */
 export function engineControlTarget(
   deps: Readonly<{
@@ -165,7 +174,12 @@ export function engineControlTarget(
       }),
     getLimits: () => coded(() => needDecisions(deps.decisions).risk.getLimits()),
     setLimits: (patch) => coded(() => needDecisions(deps.decisions).risk.setLimits(patch)),
-    listModels: (name) => coded(async () => (await registry().list(name)).map((v) => ({ name: v.name, version: v.version, aliases: v.aliases, metrics: v.metrics, trainRange: v.trainRange, createdAt: v.createdAt }))),
+    listModels: (name) =>
+      coded(async () => {
+        const versions = await registry().list(name);
+        if (name !== undefined && versions.length === 0) throw new ModelNotFoundError(noSuchModel(name, (await registry().list()).map((v) => v.name)));
+        return versions.map((v) => ({ name: v.name, version: v.version, aliases: v.aliases, metrics: v.metrics, trainRange: v.trainRange, createdAt: v.createdAt }));
+      }),
     deployModel: (a, operator) =>
       coded(async () => {
         await requireServable(registry(), deps.served, a);

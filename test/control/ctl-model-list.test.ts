@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import type { Supervisor } from '../../actors/supervisor.js';
+import { engineControlTarget } from '../../cli/engine-control.js';
+import { createMemoryModelRegistry } from '../../models/registry/memory-model-registry.js';
+import { createCounters } from '../../state/counters.js';
+import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
+import { createMemoryBus } from '../../streams/memory-bus.js';
+import { subjectsFor } from '../../streams/subjects.js';
+import { newModel, onnxBytes, T0 } from '../contract/model-registry.fixtures.js';
+
+const idleSupervisor: Supervisor = { status: () => [], halt: () => {}, resume: () => {}, restartGivenUp: () => [], stop: async () => {} };
+
+/** `ctl model list direction-mpl` (a typo) answered ok with `[]`, read as "no versions yet". */
+describe('sextant ctl model list of a model the registry does not hold', () => {
+  it('is NOT_FOUND, naming the models it holds; a known model lists its versions', async () => {
+    const bus = createMemoryBus();
+    const subjects = subjectsFor('sx');
+    await bus.ensureStreams([{ name: 'MODELS', subjects: [subjects.model('*', '*')], maxAgeMs: 0, duplicateWindowMs: 120_000, storage: 'memory' }]);
+    const registry = createMemoryModelRegistry({ bus, subjects, clock: createSimulatedClock(T0) });
+    const t = engineControlTarget({ supervisor: idleSupervisor, counters: createCounters(), decisions: undefined, registry, known: { symbols: ['BTC/USDT'], strategies: ['dirmlp'] } });
+    const list = (name: string | undefined): Promise<unknown> => Promise.resolve(t.listModels(name));
+
+    await expect(list('direction-mpl')).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'no model direction-mpl in the registry (models: none)' });
+    await registry.register(newModel('direction-mlp'), onnxBytes(1));
+    await registry.register(newModel('direction-gru'), onnxBytes(2));
+    await expect(list('direction-mpl')).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'no model direction-mpl in the registry (models: direction-gru, direction-mlp)' });
+    await expect(list('direction-mlp')).resolves.toMatchObject([{ name: 'direction-mlp', version: 1 }]);
+    await expect(list(undefined)).resolves.toHaveLength(2);
+  });
+});
