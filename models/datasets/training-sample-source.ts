@@ -60,10 +60,24 @@ export function trainingSampleSource(o: TrainingSampleSourceOptions): SampleSour
           progress?.(i + 1, o.symbols.length, 'symbols');
         }
       }
-      return toSampleTable(batches.flat(), o.features);
+      const samples = batches.flat();
+      // Named, rather than toSampleTable's "no feature columns" (a mistyped --strategy read as a data problem).
+      if (samples.length === 0) throw new RangeError(`no ${kind} samples ${describeQuery(o)} in the training-sample store`);
+      return toSampleTable(samples, o.features);
     },
   };
 }
+
+const isoOf = (ms: number): string => new Date(ms).toISOString();
+
+/** `of strategy dirmlp on binance for BTC/USDT from … → …`: what a read asked the store for. */
+const describeQuery = (o: TrainingSampleSourceOptions): string =>
+  [
+    `of strategy ${o.strategy}`,
+    ...(o.venue !== undefined ? [`on ${o.venue}`] : []),
+    ...(o.symbols !== undefined ? [`for ${o.symbols.join(', ')}`] : []),
+    ...(o.from !== undefined || o.to !== undefined ? [`from ${o.from === undefined ? 'the beginning' : isoOf(o.from)} → ${o.to === undefined ? 'the end' : isoOf(o.to)}`] : []),
+  ].join(' ');
 
 /** Training samples as a {@link SampleTable}, sorted by decision time, then symbol, then id. */
 export function toSampleTable(samples: readonly TrainingSample[], features?: readonly string[]): SampleTable {
