@@ -15,6 +15,7 @@ import type { MarketData } from '../streams/messages/market-data.js';
 import type { Quote } from '../streams/messages/quote.js';
 import type { Trade } from '../streams/messages/trade.js';
 import type { Subjects } from '../streams/subjects.js';
+import { aheadOfClock } from '../streams/validation/ahead-of-clock.js';
 import { createMarketDataDecoder } from '../streams/validation/decode-market-data.js';
 import { toDlqEntry } from '../streams/validation/dlq.js';
 import type { Accepted, Refusal } from '../streams/validation/decode-market-data.js';
@@ -92,6 +93,13 @@ export type AssetActorOptions = Readonly<{
    */
   checkpointMs?: number;
   isKnown: (venue: string, symbol: string) => boolean;
+  /**
+   * Live engines only: a message stamped more than this many ms after the actor's clock is refused
+   * (SCHEMA, as the gateway refuses it): admitted, a tick from the future would be the newest of its
+   * stream and every real one after it OUT_OF_ORDER, across restarts. Unset where the clock is
+   * simulated (backtests): there, event time is the only time.
+   */
+  maxAheadMs?: number;
 }>;
 
 export type AssetActorHandle = Readonly<{
@@ -328,6 +336,7 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
     // two steps can be timed apart (`probe`).
     accepted.length = 0;
     acceptedSeqs.length = 0;
+    const latest = opts.maxAheadMs === undefined ? Number.POSITIVE_INFINITY : deps.clock.now() + opts.maxAheadMs;
     for (const d of batch) {
       if (d.streamSeq <= handledSeq) continue; // already in the restored snapshot, or handled and committing
       batchSeq = d.streamSeq;
@@ -338,6 +347,12 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
         continue;
       }
       const msg = decoded.msg;
+      if (msg.ts > latest) {
+        const maxAheadMs = opts.maxAheadMs ?? 0;
+        // Dead-lettered at the clock's time, not the future one it names.
+        refuse(d, aheadOfClock(msg, latest - maxAheadMs, maxAheadMs), latest - maxAheadMs, dlq);
+        continue;
+      }
       const refusal = gate.check(msg);
       if (refusal !== undefined) {
         refuse(d, refusal, msg.ts, dlq);

@@ -62,6 +62,12 @@ export type EngineOptions = Readonly<{
    */
   trainingClock?: Clock;
   /**
+   * Market data stamped more than this many ms after the engine's clock is refused by the asset
+   * actors: live commands, on the wall clock, pass the config's `validation.maxAheadMs`; backtests
+   * and experiments, on event time, leave it out.
+   */
+  maxAheadMs?: number;
+  /**
    * The retraining actor's own clock and fit placement. Default: the engine's clock and a worker
    * thread. An experiment on event time that waits for every label to be handled before the next
    * bar passes a clock of its own, so the actor's wait for a label's sample does not need the next bar.
@@ -166,6 +172,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
       outOfOrderToleranceMs: cfg.validation.outOfOrderToleranceMs,
       staleAfterMs: cfg.asset.staleAfterMs,
       ...(cfg.asset.checkpointMs !== undefined ? { checkpointMs: cfg.asset.checkpointMs } : {}),
+      ...(opts.maxAheadMs !== undefined ? { maxAheadMs: opts.maxAheadMs } : {}),
       isKnown,
     },
     restartMinMs: cfg.supervisor.restartMinMs,

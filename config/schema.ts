@@ -65,6 +65,11 @@ export const ConfigSchema = z
         maxPayloadBytes: z.number().int().positive(),
         outOfOrderToleranceMs: z.number().int().nonnegative(),
         dedupWindow: z.number().int().positive(),
+        /**
+         * Live engines (`run`, `demo`): market data stamped more than this many ms after the wall
+         * clock is refused (a venue's or publisher's clock error); backtests run on event time.
+         */
+        maxAheadMs: z.number().int().positive(),
       })
       .strict(),
     asset: z

@@ -131,7 +131,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   progressNote(`model: ${served.name}@production (training on the ${opts.timeframe} bars before ${new Date(opts.from).toISOString().slice(0, 10)} if the registry has none)`);
   const demoModel = await ensureDemoModel(adapters.registry, { name: served.name, dataDir, symbols: opts.symbols, timeframe: opts.timeframe, from: opts.from, retrain: opts.retrain === true, notice: (l) => progressNote(`notice: ${l}`), onTraining: progressNote });
 
-  const engine = await startEngine(cfg, adapters, clock, log, { trainingClock: clock, ...(dash === undefined ? {} : { stages: stageTiming(dash.gateway.metrics), counts: dash.gateway.metrics }) });
+  const engine = await startEngine(cfg, adapters, clock, log, { trainingClock: clock, maxAheadMs: cfg.validation.maxAheadMs, ...(dash === undefined ? {} : { stages: stageTiming(dash.gateway.metrics), counts: dash.gateway.metrics }) });
   running.engine = engine;
   const status = dash === undefined ? undefined : startEngineStatusFeed({ engine, hub: dash.gateway.hub, metrics: dash.gateway.metrics, bus: adapters.bus, consumers: engineConsumers(cfg, engine), intervalMs: dash.statusIntervalMs, log });
   const subjects = subjectsFor(cfg.prefix);

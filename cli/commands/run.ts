@@ -25,7 +25,7 @@ export async function runEngine(opts: RunOptions): Promise<void> {
   const presence = await claimNamespaceOrClose(adapters, subjectsFor(cfg.prefix), log);
   // The gateway's metrics exist before the engine, so that its stages are timed from the start.
   const metrics = cfg.gateway.enabled ? createEngineMetrics() : undefined;
-  const engine = await startEngine(cfg, adapters, clock, log, { trainingClock: clock, ...(metrics === undefined ? {} : { stages: stageTiming(metrics), counts: metrics }) });
+  const engine = await startEngine(cfg, adapters, clock, log, { trainingClock: clock, maxAheadMs: cfg.validation.maxAheadMs, ...(metrics === undefined ? {} : { stages: stageTiming(metrics), counts: metrics }) });
   log.info({ assets: cfg.assets.length, bus: adapters.bus.kind, features: adapters.features.kind, timeseries: adapters.timeseries.flavor }, 'engine running');
   // HTTP health/metrics, dashboard and websocket feed (gateway.enabled).
   const gateway = metrics !== undefined ? await startGatewayRuntime(cfg, adapters.bus, engineProbes(cfg, adapters, engine), log, { metrics }) : undefined;
