@@ -1,4 +1,4 @@
-import ccxt from 'ccxt';
+import ccxt, { BadResponse } from 'ccxt';
 import type { Exchange } from 'ccxt';
 import { GatewayError, GatewayErrorCode } from './errors.js';
 
@@ -40,6 +40,37 @@ function rewriteWs(tree: UrlTree, url: string): void {
   }
 }
 
+type RestResponseHook = (status: number, statusText: string, url: string, method: string, ...rest: unknown[]) => string;
+
+const isJson = (body: string): boolean => {
+  try {
+    JSON.parse(body);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * A successful REST answer whose body is not JSON (a proxy's or CDN's error page sent with a 200,
+ * a body cut short) becomes ccxt's `BadResponse`, which the feeds retry. ccxt itself parses such a
+ * body to nothing and its parsers make an empty page of it (binance's klines: `[]`), which a
+ * backfill takes for the end of the venue's history: the gap it was filling stayed a hole,
+ * reported as backfilled. Every venue's REST API answers JSON.
+ */
+function refuseNonJsonAnswers(ex: Exchange): void {
+  const target = ex as unknown as { onRestResponse: RestResponseHook };
+  const original = target.onRestResponse.bind(ex);
+  target.onRestResponse = (status, statusText, url, method, ...rest) => {
+    const body = original(status, statusText, url, method, ...rest);
+    if (status >= 200 && status < 300 && status !== 204 && !isJson(body)) {
+      const shown = body === '' ? 'an empty body' : JSON.stringify(body.length > 80 ? `${body.slice(0, 80)}…` : body);
+      throw new BadResponse(`${ex.id} ${method} ${url.split('?')[0] ?? url}: HTTP ${status} with a body that is not JSON (${shown})`);
+    }
+    return body;
+  };
+}
+
 /**
  * A ccxt pro exchange (websocket + REST) with `enableRateLimit` on, so ccxt spaces REST calls by
  * the venue's weights (a leaky bucket shared by every feed of the exchange, polls, backfills and
@@ -62,6 +93,7 @@ export async function createCcxtExchange(o: CcxtExchangeOptions): Promise<Exchan
     const ws = api['ws'];
     if (o.wsUrl !== undefined && typeof ws === 'object' && ws !== null) rewriteWs(ws as UrlTree, o.wsUrl);
   }
+  refuseNonJsonAnswers(ex);
   // ccxt needs an http agent of its own for plain ws:// urls (local servers, tests).
   if (o.wsUrl?.startsWith('ws://') === true) await ex.loadHttpProxyAgent();
   return ex;

@@ -1,4 +1,4 @@
-import { AuthenticationError, BadSymbol, DDoSProtection, ExchangeError, ExchangeNotAvailable, NetworkError, RateLimitExceeded } from 'ccxt';
+import { AuthenticationError, BadResponse, BadSymbol, DDoSProtection, ExchangeError, ExchangeNotAvailable, NetworkError, RateLimitExceeded } from 'ccxt';
 
 /**
  * Market-data gateway errors carry whether a retry can help, so feed loops decide without
@@ -46,8 +46,9 @@ const messageOf = (e: unknown): string => (e instanceof Error ? e.message : Stri
  * `ExchangeNotAvailable` ⊃ `OnMaintenance` → retryable; `ExchangeError` ⊃ `BadSymbol`,
  * `AuthenticationError`, `BadRequest`, `NotSupported`, … → permanent. Classified by `instanceof`,
  * never by class name: a venue's subclass or a minified bundle keeps its place in the hierarchy
- * but not its name. Unknown throws (and ccxt's `BadResponse`, an unparseable answer) are treated
- * as network failures (sockets and fetch throw plain errors) so a transient fault never ends a feed.
+ * but not its name. Unknown throws are treated
+ * as network failures (sockets and fetch throw plain errors) so a transient fault never ends a feed;
+ * ccxt's `BadResponse` (an unparseable answer) is `BAD_RESPONSE`, retried too.
  */
 export function fromCcxtError(e: unknown): GatewayError {
   if (e instanceof GatewayError) return e;
@@ -55,6 +56,7 @@ export function fromCcxtError(e: unknown): GatewayError {
   if (e instanceof RateLimitExceeded || e instanceof DDoSProtection) return new GatewayError(GatewayErrorCode.RATE_LIMITED, msg, { cause: e });
   if (e instanceof ExchangeNotAvailable) return new GatewayError(GatewayErrorCode.UNAVAILABLE, msg, { cause: e });
   if (e instanceof NetworkError) return new GatewayError(GatewayErrorCode.NETWORK, msg, { cause: e });
+  if (e instanceof BadResponse) return new GatewayError(GatewayErrorCode.BAD_RESPONSE, msg, { cause: e });
   if (e instanceof BadSymbol) return new GatewayError(GatewayErrorCode.BAD_SYMBOL, msg, { cause: e });
   if (e instanceof AuthenticationError) return new GatewayError(GatewayErrorCode.AUTHENTICATION, msg, { cause: e });
   if (e instanceof ExchangeError) return new GatewayError(GatewayErrorCode.EXCHANGE, msg, { cause: e });

@@ -1,0 +1,71 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCcxtExchange } from '../../../gateways/market-data/ccxt-exchange.js';
+import { createCcxtMarketData } from '../../../gateways/market-data/ccxt-market-data.js';
+import type { CcxtMarketDataOptions } from '../../../gateways/market-data/ccxt-market-data.js';
+import { dataPath } from '../data.js';
+import { readKlines, startBinanceServer } from './binance-server.js';
+import type { BinanceServer, Kline } from './binance-server.js';
+import { openStack, readStream, start, until } from './harness.js';
+import type { Stack } from './harness.js';
+
+/** Answers of the venue's REST API that are not the API's: a proxy's page sent with a 200, a body cut short. */
+const BTC_1M = 'ohlcv/binance_spot_1m/BTC_USDT_1m_2026-03_2026-04.csv';
+const OPEN = 10;
+
+let srv: BinanceServer;
+let stack: Stack;
+let btc: Kline[];
+
+beforeEach(async () => {
+  btc = readKlines(dataPath(BTC_1M), 60);
+  srv = await startBinanceServer([{ base: 'BTC', quote: 'USDT', bars: btc, open: OPEN }]);
+  stack = await openStack();
+});
+afterEach(async () => {
+  await srv.close();
+  await stack.teardown();
+});
+
+async function gateway(over: Partial<CcxtMarketDataOptions> = {}) {
+  const exchange = await createCcxtExchange({ exchangeId: 'binance', restUrl: srv.restUrl, wsUrl: srv.wsUrl, options: { fetchMarkets: { types: ['spot'] } } });
+  const source = createCcxtMarketData({
+    exchange,
+    assets: [{ venue: 'binance', symbol: 'BTC/USDT' }],
+    timeframes: ['1m'],
+    trades: false,
+    quotes: false,
+    mode: 'auto',
+    pollMs: 20,
+    backfillBars: 5,
+    pageLimit: 4,
+    backoff: { minMs: 100, maxMs: 1_000 },
+    now: () => 1_800_000_000_000,
+    sleep: stack.sleep,
+    ...over,
+  });
+  return start(source, stack.sink());
+}
+
+const barSubject = () => stack.subjects.bar('binance', 'BTC/USDT', '1m');
+const barIds = async () => (await readStream(stack.bus, stack.md, barSubject())).map((m) => m.msg['id']);
+const idsOf = (from: number, to: number) => btc.slice(from, to).map((b) => `b:binance:BTC/USDT:1m:${b.ts}`);
+
+describe('ccxt gateway on REST answers that are not JSON', () => {
+  for (const [what, body] of [
+    ["a proxy's HTML error page sent with a 200", '<html><body>502 Bad Gateway</body></html>'],
+    ['a body cut short', '[[1773000000000,"70000.1","70010'],
+  ] as const) {
+    it(`retries ${what} in a backfill (BAD_RESPONSE) and backfills every bar: no hole`, async () => {
+      srv.failNext('/api/v3/klines', 200, 1, body); // the first page of the start-up backfill
+      const gw = await gateway();
+      await until(async () => (await stack.bus.countMessages(stack.md, barSubject())) >= 5, 10_000, 'backfill');
+      srv.advance('BTCUSDT', 1);
+      await until(async () => (await stack.bus.countMessages(stack.md, barSubject())) >= 6, 10_000, 'live bar');
+      await gw.stop();
+      expect(await barIds()).toEqual(idsOf(OPEN - 5, OPEN + 1));
+      const retries = stack.statuses.flatMap((s) => (s.type === 'retrying' ? [[s.code, s.error]] : []));
+      expect(retries).toEqual([['BAD_RESPONSE', expect.stringContaining('not JSON')]]);
+      expect(await stack.bus.countMessages(stack.dlq)).toBe(0);
+    });
+  }
+});
