@@ -350,7 +350,7 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
       if (msg.ts > latest) {
         const maxAheadMs = opts.maxAheadMs ?? 0;
         // Dead-lettered at the clock's time, not the future one it names.
-        refuse(d, aheadOfClock(msg, latest - maxAheadMs, maxAheadMs), latest - maxAheadMs, dlq);
+        refuse(d, aheadOfClock(msg.ts, latest - maxAheadMs, maxAheadMs), latest - maxAheadMs, dlq);
         continue;
       }
       const refusal = gate.check(msg);

@@ -28,6 +28,7 @@ import { RefusalReason } from '../streams/messages/dlq-entry.js';
 import type { FeatureVector } from '../streams/messages/feature-vector.js';
 import { streamName } from '../streams/provision.js';
 import { toDlqEntry } from '../streams/validation/dlq.js';
+import { aheadOfClock } from '../streams/validation/ahead-of-clock.js';
 import { decodeFill } from '../streams/validation/decode-fill.js';
 import { knownAssets } from '../streams/validation/known-assets.js';
 import type { Refusal } from '../streams/validation/refusal.js';
@@ -94,7 +95,9 @@ export type DecisionDeps = Readonly<{
 /**
  * A durable consumer of `sx.exec.fill.>` feeding the decision path; refused fills (`decodeFill`:
  * not JSON, not a v1 fill, not the asset of the subject they came on, or of no configured asset;
- * the decision path: not of an order risk approved, as approved) are counted and go to
+ * stamped more than `validation.maxAheadMs` after the engine's clock, which is the wall clock
+ * here: fills come from outside only when the engine runs live; the decision path: not of an
+ * order risk approved, as approved) are counted and go to
  * `sx.dlq.decisions`, and the consumer goes on with the next.
  */
 function consumeExternalFills(deps: DecisionDeps, cfg: Config, path: DecisionPath, log: Logger): Consumption {
@@ -112,8 +115,12 @@ function consumeExternalFills(deps: DecisionDeps, cfg: Config, path: DecisionPat
         // Refused once, here: a fill no subject can carry would fail every retry (and hold back the
         // fills behind it), and one on another asset's subject would be booked to the wrong asset.
         const r = decodeFill(d.subject, d.data, deps.subjects, isKnown);
+        // Stamped in the future (a clock error, a year mistyped), booked it would roll the risk
+        // book's day to that date, and daily loss would not reset until then.
+        const now = deps.clock.now();
+        const ahead = r.ok && r.fill.ts - now > cfg.validation.maxAheadMs ? aheadOfClock(r.fill.ts, now, cfg.validation.maxAheadMs) : undefined;
         // Then against its order (UNKNOWN_ORDER, ORDER_MISMATCH), in the decision path: between releases.
-        const refused = r.ok ? await path.onExternalFill(r.fill) : r;
+        const refused = !r.ok ? r : (ahead ?? (await path.onExternalFill(r.fill)));
         if (refused !== undefined) await refuseFill(d, refused);
       }
     },

@@ -138,4 +138,28 @@ describe('fills from live trading consumers (paper venue off)', () => {
       await bus.close();
     }
   });
+  it('refuses a fill stamped more than validation.maxAheadMs after the engine\'s clock (SCHEMA): booked, it would move the risk day to its date', async () => {
+    const { cfg, subjects, bus, engine } = await liveFillEngine([
+      { id: 'o:future', qty: 0.01, expiresAt: Date.now() + 10 * 365 * 86_400_000 },
+      { id: 'o:live', qty: 0.01 },
+    ]);
+    try {
+      const future: Fill = { type: 'exec.fill', v: 1, id: 'x:future', ts: Date.now() + 365 * 86_400_000, orderId: 'o:future', strategy: cfg.strategy.name, venue: cfg.venue, symbol: 'BTC/USDT', side: 'buy', qty: 0.01, price: 42_000, fee: 0.42, liquidity: 'taker', slippageBps: 1, final: true };
+      const now: Fill = { ...future, id: 'x:live', orderId: 'o:live', ts: T };
+      for (const f of [future, now]) await bus.publish(subjects.fill(cfg.venue, 'BTC/USDT'), encode(f), { msgId: f.id });
+      const position = (): number => engine.decisions?.risk.status().positions.find((p) => p.symbol === 'BTC/USDT')?.qty ?? 0;
+      const dead = (): Promise<number> => bus.countMessages(streamName(cfg, 'DLQ'), subjects.dlq('decisions'));
+      const deadline = performance.now() + 10_000;
+      while ((position() === 0 || (await dead()) < 1) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(position()).toBeCloseTo(0.01, 12);
+      expect(await dead()).toBe(1);
+      expect(engine.counters.refused['SCHEMA']).toBe(1);
+      const last = await bus.lastMessage(streamName(cfg, 'DLQ'), subjects.dlq('decisions'));
+      const entry = DlqEntrySchema.parse(JSON.parse(decodeText(last?.data ?? new Uint8Array())));
+      expect(entry.detail).toMatch(/ms ahead of the engine's clock \(at most 60000 ms, validation\.maxAheadMs\)/);
+    } finally {
+      await engine.stop();
+      await bus.close();
+    }
+  });
 });
