@@ -71,15 +71,31 @@ function refuseNonJsonAnswers(ex: Exchange): void {
   };
 }
 
+type ExchangeClass = new (cfg: Record<string, unknown>) => Exchange;
+
 /**
- * A ccxt pro exchange (websocket + REST) with `enableRateLimit` on, so ccxt spaces REST calls by
+ * ccxt's pro class of a venue (websocket + REST), or its REST class where ccxt has no websocket
+ * for it (bitflyer, coinspot, …: the feeds then poll). Only ids in `ccxt.exchanges`: the modules
+ * also export things that are not exchanges (`ccxt.pro.exchanges`, the list itself).
+ */
+function exchangeClass(id: string): ExchangeClass | undefined {
+  if (!ccxt.exchanges.includes(id)) return undefined;
+  const byId = (m: unknown): ExchangeClass | undefined => {
+    const c = (m as Record<string, unknown>)[id];
+    return typeof c === 'function' ? (c as ExchangeClass) : undefined;
+  };
+  return byId(ccxt.pro) ?? byId(ccxt);
+}
+
+/**
+ * A ccxt pro exchange (websocket + REST; REST only for a venue ccxt has no websocket for) with `enableRateLimit` on, so ccxt spaces REST calls by
  * the venue's weights (a leaky bucket shared by every feed of the exchange, polls, backfills and
  * retries alike); markets load on first use. ccxt stays behind this folder:
  * nothing outside `gateways/market-data/` sees its types.
  */
 export async function createCcxtExchange(o: CcxtExchangeOptions): Promise<Exchange> {
-  const Ctor = (ccxt.pro as unknown as Record<string, (new (cfg: Record<string, unknown>) => Exchange) | undefined>)[o.exchangeId];
-  if (Ctor === undefined) throw new GatewayError(GatewayErrorCode.EXCHANGE, `ccxt has no websocket (pro) exchange ${JSON.stringify(o.exchangeId)}`);
+  const Ctor = exchangeClass(o.exchangeId);
+  if (Ctor === undefined) throw new GatewayError(GatewayErrorCode.EXCHANGE, `ccxt has no exchange ${JSON.stringify(o.exchangeId)}`);
   const ex = new Ctor({
     enableRateLimit: true,
     ...(o.rateLimitMs !== undefined ? { rateLimit: o.rateLimitMs } : {}),

@@ -28,7 +28,7 @@ const wsUrl = z.string().refine(
  */
 export const MarketDataConfigSchema = z
   .object({
-    /** `ccxt`: a ccxt pro venue (websocket, REST fallback); `twelvedata`: a REST-only bar vendor. */
+    /** `ccxt`: a ccxt venue (websocket where ccxt pro has one, REST polling otherwise); `twelvedata`: a REST-only bar vendor. */
     provider: z.enum(['ccxt', 'twelvedata']).default('ccxt'),
     /** ccxt exchange id (`binance`, `kraken`, …). */
     exchange: z.string().min(1).default('binance'),
