@@ -114,6 +114,42 @@ async function requireServable(registry: ModelRegistry, served: ServedModelRef |
   if (problem !== undefined) throw new ControlError(ControlErrorCode.REFUSED, `${a.name}@${a.version} cannot be served by this engine: ${problem}; ${a.name}@${a.alias} left as it was`);
 }
 
+/** The deploy moves the alias this engine serves (`direction-mlp@production`, not a pinned version). */
+function servesAlias(served: ServedModelRef | undefined, a: ControlArgs<'model.deploy'>): boolean {
+  if (served === undefined) return false;
+  const ref = parseModelRef(served.ref);
+  return !('version' in ref) && ref.name === a.name && ref.alias === a.alias;
+}
+
+/** The version `name@alias` points at now; undefined when the alias points nowhere yet. */
+async function aliasVersion(registry: ModelRegistry, a: ControlArgs<'model.deploy'>): Promise<number | undefined> {
+  try {
+    return (await registry.get(`${a.name}@${a.alias}`)).version;
+  } catch (e) {
+    if (e instanceof ModelNotFoundError) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * A deploy of the alias this engine serves answers once the engine serves the version: it
+ * answered ok as soon as the alias moved, and when the engine then could not load the version
+ * (a damaged artifact, a graph its runtime refuses) the error was only logged, so the registry
+ * said production was the new version while the engine went on with the old one. The swap is
+ * awaited; when it fails the alias goes back (one rollback, announced) to the version it held,
+ * and the reply is the error.
+ */
+async function swapOrRestore(registry: ModelRegistry, decisions: Decisions, servedRef: string, a: ControlArgs<'model.deploy'>, before: number | undefined, operator: string): Promise<void> {
+  try {
+    await decisions.swapTo(servedRef);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    if (before === undefined || before === a.version) throw new ControlError(ControlErrorCode.REFUSED, `${a.name}@${a.version} is ${a.name}@${a.alias} now, but this engine could not load it: ${why}`);
+    await registry.rollback(a.name, { alias: a.alias, actor: operator, reason: `sextant ctl model deploy: this engine could not load ${a.name}@${a.version}`, to: before });
+    throw new ControlError(ControlErrorCode.REFUSED, `this engine could not load ${a.name}@${a.version}: ${why}; ${a.name}@${a.alias} rolled back to version ${before}, which it serves`);
+  }
+}
+
 /**
  * `ctl model list direction-mpl` (a typo, or a model of another registry) answered ok with an empty
  * list, read as "no versions yet": it is NOT_FOUND, naming the models the registry holds.
@@ -183,7 +219,11 @@ export function engineControlTarget(
     deployModel: (a, operator) =>
       coded(async () => {
         await requireServable(registry(), deps.served, a);
-        return registry().promote(a.name, a.version, { alias: a.alias, actor: operator, reason: 'sextant ctl model deploy' });
+        const swap = servesAlias(deps.served, a) ? deps.decisions : undefined;
+        const before = swap === undefined ? undefined : await aliasVersion(registry(), a);
+        const event = await registry().promote(a.name, a.version, { alias: a.alias, actor: operator, reason: 'sextant ctl model deploy' });
+        if (swap !== undefined && deps.served !== undefined) await swapOrRestore(registry(), swap, deps.served.ref, a, before, operator);
+        return event;
       }),
     rollbackModel: (a, operator) => coded(() => registry().rollback(a.name, { alias: a.alias, actor: operator, reason: 'sextant ctl model rollback', ...(a.to !== undefined ? { to: a.to } : {}) })),
     ...(deps.retraining !== undefined ? { retraining: retrainingControl(deps.retraining, deps.registry) } : {}),

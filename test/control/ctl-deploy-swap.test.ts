@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { startEngine } from '../../cli/engine.js';
+import { ControlReplySchema } from '../../gateways/control/control-messages.js';
+import type { ControlReply } from '../../gateways/control/control-messages.js';
+import type { ModelVersion, NewModelVersion } from '../../models/registry/model-registry.js';
+import { createLiveClock } from '../../state/clocks/live-clock.js';
+import { silentLogger } from '../../state/logger.js';
+import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
+import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
+import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
+import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
+import { createMemoryBus } from '../../streams/memory-bus.js';
+import { streamSpecs } from '../../streams/provision.js';
+import { subjectsFor } from '../../streams/subjects.js';
+import { isolatedConfig, trainedRegistry } from '../decision/engine-run.js';
+
+/** The fields a new version of `v` is registered with (its own model, as another version). */
+const again = (v: ModelVersion): NewModelVersion => ({
+  name: v.name,
+  format: v.format,
+  metrics: v.metrics,
+  featureSpec: v.featureSpec,
+  calibration: v.calibration,
+  trainRange: v.trainRange,
+  parentVersion: v.version,
+  configHash: v.configHash,
+  details: v.details,
+});
+
+/**
+ * `sextant ctl model deploy` of the alias the engine serves answered ok once the alias moved; when
+ * the engine then could not load the version (a damaged artifact) it only logged it, and the
+ * registry said production was a model the engine was not serving. The reply now waits for the
+ * swap; a failed one puts the alias back.
+ */
+describe('sextant ctl model deploy of the served alias answers once the engine serves it', () => {
+  it('rolls the alias back and answers REFUSED when the engine cannot load the version, and serves a good one by the time it answers ok', async () => {
+    const cfg = isolatedConfig(['BTC/USDT']);
+    const subjects = subjectsFor(cfg.prefix);
+    const bus = createMemoryBus();
+    await bus.ensureStreams(streamSpecs(cfg));
+    const registry = await trainedRegistry(['BTC/USDT'], Date.UTC(2024, 0, 1));
+    const engine = await startEngine(
+      cfg,
+      { bus, features: createMemoryFeatureStore({ historyCap: 2 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore: createMemoryRiskStore(), audit: createMemoryAuditStore() },
+      createLiveClock(),
+      silentLogger,
+    );
+    try {
+      const v1 = await registry.get('direction-mlp@production');
+      expect(engine.decisions?.model()).toEqual({ name: 'direction-mlp', version: v1.version });
+      const damaged = await registry.register(again(v1), new TextEncoder().encode('not an onnx graph'));
+      const good = await registry.register(again(v1), await registry.artifact(v1));
+      const deploy = async (version: number): Promise<ControlReply> =>
+        ControlReplySchema.parse(JSON.parse(new TextDecoder().decode(await bus.request(subjects.control('model.deploy'), new TextEncoder().encode(JSON.stringify({ v: 1, id: `d${version}`, operator: 'carol', args: { name: 'direction-mlp', version } })), 30_000))));
+
+      const refused = await deploy(damaged.version);
+      expect(refused.ok).toBe(false);
+      if (refused.ok) throw new Error('unreachable');
+      expect(refused.error.code).toBe('REFUSED');
+      expect(refused.error.message).toContain(`this engine could not load direction-mlp@${damaged.version}`);
+      expect(refused.error.message).toContain(`direction-mlp@production rolled back to version ${v1.version}, which it serves`);
+      expect((await registry.get('direction-mlp@production')).version).toBe(v1.version);
+      expect(engine.decisions?.model().version).toBe(v1.version);
+
+      const ok = await deploy(good.version);
+      expect(ok).toMatchObject({ ok: true, result: { event: 'promoted', version: good.version } });
+      expect(engine.decisions?.model().version).toBe(good.version); // at the reply, not some time after
+    } finally {
+      await engine.stop();
+      await bus.close();
+    }
+  }, 60_000);
+});
