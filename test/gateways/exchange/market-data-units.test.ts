@@ -27,9 +27,9 @@ describe('gateway errors', () => {
       [new InsufficientFunds('x'), 'EXCHANGE', false],
       [new Error('socket hang up'), 'NETWORK', true],
       // An answer ccxt could not parse (binance's -1006 "unexpected response", -1007 "timeout
-      // waiting for backend", a truncated body): OperationFailed like NetworkError, cured by a retry.
-      [new BadResponse('x'), 'NETWORK', true],
-      [new NullResponse('x'), 'NETWORK', true],
+      // waiting for backend", a truncated body): BAD_RESPONSE, cured by a retry.
+      [new BadResponse('x'), 'BAD_RESPONSE', true],
+      [new NullResponse('x'), 'BAD_RESPONSE', true],
     ];
     for (const [e, code, retryable] of cases) expect([e.constructor.name, fromCcxtError(e).code, fromCcxtError(e).retryable]).toEqual([e.constructor.name, code, retryable]);
     expect([429, 500, 503, 401, 400, 418].map((s) => fromHttpStatus(s, '').code)).toEqual(['RATE_LIMITED', 'UNAVAILABLE', 'UNAVAILABLE', 'AUTHENTICATION', 'BAD_SYMBOL', 'EXCHANGE']);
