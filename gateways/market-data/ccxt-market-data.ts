@@ -121,11 +121,14 @@ export function createCcxtMarketData(o: CcxtMarketDataOptions): MarketDataSource
     const backfill = async (from: number, until: number): Promise<void> => {
       let cursor = from;
       let published = 0;
+      /** Open times in [from, until) the venue answered a bar for, whatever became of it. */
+      const answered = new Set<number>();
       while (cursor < until && !signal.aborted) {
         const page: OHLCV[] = await ex.fetchOHLCV(feed.symbol, feed.tf, cursor, o.pageLimit);
         for (const c of page) {
           const ts = c[0];
           if (ts === undefined || ts < cursor || ts >= until) continue;
+          answered.add(ts);
           if ((await sink.offer(feed, candidate(c), 'backfill')).type === 'published') published++;
         }
         const last = page.at(-1)?.[0];
@@ -133,6 +136,12 @@ export function createCcxtMarketData(o: CcxtMarketDataOptions): MarketDataSource
         cursor = last + tfMs;
       }
       sink.status({ type: 'backfilled', feed: feedName(feed), from, to: until, published });
+      const missing = signal.aborted ? 0 : Math.ceil((until - from) / tfMs) - answered.size;
+      if (missing > 0) {
+        const detail = `the venue's REST API answered no bar for ${missing} of the ${feed.tf} intervals from ${new Date(from).toISOString()} to ${new Date(until).toISOString()}: the stream has a hole there`;
+        log.warn({ feed: feedName(feed), from, to: until, missing }, detail);
+        sink.status({ type: 'gap', feed: feedName(feed), from, to: until, missing, detail });
+      }
     };
 
     const apply = async (batch: readonly Candle[], origin: 'live' | 'poll'): Promise<void> => {

@@ -40,6 +40,12 @@ export type GatewayStatus =
   | Readonly<{ type: 'backfilled'; feed: string; from: number; to: number; published: number }>
   /** A backfill could not read millisecond `ts` to its end: the venue had more trades there than the `fetched` of a page. */
   | Readonly<{ type: 'truncated'; feed: string; ts: number; fetched: number; detail: string }>
+  /**
+   * A bar backfill ended with `missing` of the bars in [from, to) never answered by the venue's REST
+   * API (an empty page, a page ccxt could not parse into bars, or a venue that has no bar for an
+   * interval without trades): the stream has a hole there, said rather than passed over.
+   */
+  | Readonly<{ type: 'gap'; feed: string; from: number; to: number; missing: number; detail: string }>
   | Readonly<{ type: 'refused'; feed: string; reason: RefusalReason; detail: string }>
   | Readonly<{ type: 'failed'; feed: string; code: GatewayErrorCode; error: string }>
   | Readonly<{ type: 'stopped'; feed: string }>;

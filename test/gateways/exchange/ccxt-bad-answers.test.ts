@@ -69,3 +69,32 @@ describe('ccxt gateway on REST answers that are not JSON', () => {
     });
   }
 });
+
+describe('ccxt gateway on REST pages that hold no bars', () => {
+  for (const [what, body] of [
+    ['an empty page', '[]'],
+    ['JSON that is not klines', '{"code":0,"msg":"maintenance"}'],
+  ] as const) {
+    it(`says which bars a backfill left out after ${what} (a gap status and a warning), instead of only 'backfilled'`, async () => {
+      srv.failNext('/api/v3/klines', 200, 1, body); // the first page of the start-up backfill
+      const gw = await gateway();
+      await until(() => stack.statuses.some((s) => s.type === 'backfilled'), 10_000, 'backfill');
+      srv.advance('BTCUSDT', 1);
+      await until(async () => (await stack.bus.countMessages(stack.md, barSubject())) >= 1, 10_000, 'live bar');
+      await gw.stop();
+      expect(await barIds()).toEqual(idsOf(OPEN, OPEN + 1));
+      expect(stack.statuses.filter((s) => s.type === 'gap')).toEqual([
+        { type: 'gap', feed: 'binance BTC/USDT bar 1m', from: btc[OPEN - 5]!.ts, to: btc[OPEN]!.ts, missing: 5, detail: expect.stringContaining('answered no bar for 5 of the 1m intervals') },
+      ]);
+    });
+  }
+
+  it('reports no gap when the venue answered every bar', async () => {
+    const gw = await gateway();
+    await until(async () => (await stack.bus.countMessages(stack.md, barSubject())) >= 5, 10_000, 'backfill');
+    srv.advance('BTCUSDT', 1);
+    await until(async () => (await stack.bus.countMessages(stack.md, barSubject())) >= 6, 10_000, 'live bar');
+    await gw.stop();
+    expect(stack.statuses.some((s) => s.type === 'gap')).toBe(false);
+  });
+});
