@@ -5,6 +5,7 @@ import type { ControlTarget } from '../gateways/control/control-target.js';
 import { engineFitProblem } from '../models/inference/engine-fit.js';
 import { ModelNotFoundError, parseModelRef, RegistryError } from '../models/registry/model-registry.js';
 import type { ModelRegistry } from '../models/registry/model-registry.js';
+import type { ModelEvent } from '../streams/messages/model-event.js';
 import { RiskControlError } from '../models/risk/risk-core.js';
 import { RiskLimitsError } from '../models/risk/risk-limits.js';
 import type { EngineCounters } from '../state/counters.js';
@@ -114,40 +115,37 @@ async function requireServable(registry: ModelRegistry, served: ServedModelRef |
   if (problem !== undefined) throw new ControlError(ControlErrorCode.REFUSED, `${a.name}@${a.version} cannot be served by this engine: ${problem}; ${a.name}@${a.alias} left as it was`);
 }
 
-/** The deploy moves the alias this engine serves (`direction-mlp@production`, not a pinned version). */
-function servesAlias(served: ServedModelRef | undefined, a: ControlArgs<'model.deploy'>): boolean {
+/** The alias this engine serves (`direction-mlp@production`, not a pinned version) is `name@alias`. */
+function servesAlias(served: ServedModelRef | undefined, a: Readonly<{ name: string; alias: string }>): served is ServedModelRef {
   if (served === undefined) return false;
   const ref = parseModelRef(served.ref);
   return !('version' in ref) && ref.name === a.name && ref.alias === a.alias;
 }
 
-/** The version `name@alias` points at now; undefined when the alias points nowhere yet. */
-async function aliasVersion(registry: ModelRegistry, a: ControlArgs<'model.deploy'>): Promise<number | undefined> {
-  try {
-    return (await registry.get(`${a.name}@${a.alias}`)).version;
-  } catch (e) {
-    if (e instanceof ModelNotFoundError) return undefined;
-    throw e;
-  }
-}
-
 /**
- * A deploy of the alias this engine serves answers once the engine serves the version: it
- * answered ok as soon as the alias moved, and when the engine then could not load the version
- * (a damaged artifact, a graph its runtime refuses) the error was only logged, so the registry
- * said production was the new version while the engine went on with the old one. The swap is
- * awaited; when it fails the alias goes back (one rollback, announced) to the version it held,
- * and the reply is the error.
+ * A deploy or rollback of the alias this engine serves answers once the engine serves the version
+ * the alias moved to: it answered ok as soon as the alias moved, and when the engine then could
+ * not serve the version (a damaged artifact, a graph its runtime refuses; for a rollback, an old
+ * version trained on other bars) the error was only logged, so the registry said production was a
+ * model the engine was not serving. Checked (a rollback's target only now: the registry picks it)
+ * and awaited; when either fails the alias goes back (one promotion, announced) to the version it
+ * held, and the reply is the error. `verb` names the command in the reply and the audit.
  */
-async function swapOrRestore(registry: ModelRegistry, decisions: Decisions, servedRef: string, a: ControlArgs<'model.deploy'>, before: number | undefined, operator: string): Promise<void> {
+async function servedOrRestored(registry: ModelRegistry, decisions: Decisions, served: ServedModelRef, event: ModelEvent, verb: 'deploy' | 'rollback', operator: string): Promise<void> {
+  const alias = event.alias ?? 'production';
+  const moved = `${event.name}@${event.version}`;
+  let why: string | undefined;
   try {
-    await decisions.swapTo(servedRef);
+    why = verb === 'rollback' ? engineFitProblem(await registry.get(moved), { timeframe: served.timeframe }) : undefined;
+    if (why === undefined) await decisions.swapTo(served.ref);
   } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    if (before === undefined || before === a.version) throw new ControlError(ControlErrorCode.REFUSED, `${a.name}@${a.version} is ${a.name}@${a.alias} now, but this engine could not load it: ${why}`);
-    await registry.rollback(a.name, { alias: a.alias, actor: operator, reason: `sextant ctl model deploy: this engine could not load ${a.name}@${a.version}`, to: before });
-    throw new ControlError(ControlErrorCode.REFUSED, `this engine could not load ${a.name}@${a.version}: ${why}; ${a.name}@${a.alias} rolled back to version ${before}, which it serves`);
+    why = `could not load it: ${e instanceof Error ? e.message : String(e)}`;
   }
+  if (why === undefined) return;
+  const before = event.previousVersion;
+  if (before === null || before === event.version) throw new ControlError(ControlErrorCode.REFUSED, `${moved} is ${event.name}@${alias} now, but this engine cannot serve it: ${why}`);
+  await registry.promote(event.name, before, { alias, actor: operator, reason: `sextant ctl model ${verb}: this engine cannot serve ${moved}` });
+  throw new ControlError(ControlErrorCode.REFUSED, `this engine cannot serve ${moved}: ${why}; ${event.name}@${alias} put back to version ${before}, which it serves`);
 }
 
 /**
@@ -219,13 +217,16 @@ export function engineControlTarget(
     deployModel: (a, operator) =>
       coded(async () => {
         await requireServable(registry(), deps.served, a);
-        const swap = servesAlias(deps.served, a) ? deps.decisions : undefined;
-        const before = swap === undefined ? undefined : await aliasVersion(registry(), a);
         const event = await registry().promote(a.name, a.version, { alias: a.alias, actor: operator, reason: 'sextant ctl model deploy' });
-        if (swap !== undefined && deps.served !== undefined) await swapOrRestore(registry(), swap, deps.served.ref, a, before, operator);
+        if (deps.decisions !== undefined && servesAlias(deps.served, a)) await servedOrRestored(registry(), deps.decisions, deps.served, event, 'deploy', operator);
         return event;
       }),
-    rollbackModel: (a, operator) => coded(() => registry().rollback(a.name, { alias: a.alias, actor: operator, reason: 'sextant ctl model rollback', ...(a.to !== undefined ? { to: a.to } : {}) })),
+    rollbackModel: (a, operator) =>
+      coded(async () => {
+        const event = await registry().rollback(a.name, { alias: a.alias, actor: operator, reason: 'sextant ctl model rollback', ...(a.to !== undefined ? { to: a.to } : {}) });
+        if (deps.decisions !== undefined && servesAlias(deps.served, a)) await servedOrRestored(registry(), deps.decisions, deps.served, event, 'rollback', operator);
+        return event;
+      }),
     ...(deps.retraining !== undefined ? { retraining: retrainingControl(deps.retraining, deps.registry) } : {}),
   };
 }

@@ -33,7 +33,7 @@ const again = (v: ModelVersion): NewModelVersion => ({
  * registry said production was a model the engine was not serving. The reply now waits for the
  * swap; a failed one puts the alias back.
  */
-describe('sextant ctl model deploy of the served alias answers once the engine serves it', () => {
+describe('sextant ctl model deploy and rollback of the served alias answer once the engine serves the version', () => {
   it('rolls the alias back and answers REFUSED when the engine cannot load the version, and serves a good one by the time it answers ok', async () => {
     const cfg = isolatedConfig(['BTC/USDT']);
     const subjects = subjectsFor(cfg.prefix);
@@ -51,21 +51,34 @@ describe('sextant ctl model deploy of the served alias answers once the engine s
       expect(engine.decisions?.model()).toEqual({ name: 'direction-mlp', version: v1.version });
       const damaged = await registry.register(again(v1), new TextEncoder().encode('not an onnx graph'));
       const good = await registry.register(again(v1), await registry.artifact(v1));
-      const deploy = async (version: number): Promise<ControlReply> =>
-        ControlReplySchema.parse(JSON.parse(new TextDecoder().decode(await bus.request(subjects.control('model.deploy'), new TextEncoder().encode(JSON.stringify({ v: 1, id: `d${version}`, operator: 'carol', args: { name: 'direction-mlp', version } })), 30_000))));
+      const request = async (verb: 'model.deploy' | 'model.rollback', id: string, args: object): Promise<ControlReply> =>
+        ControlReplySchema.parse(JSON.parse(new TextDecoder().decode(await bus.request(subjects.control(verb), new TextEncoder().encode(JSON.stringify({ v: 1, id, operator: 'carol', args: { name: 'direction-mlp', ...args } })), 30_000))));
+      const deploy = (version: number): Promise<ControlReply> => request('model.deploy', `d${version}`, { version });
 
       const refused = await deploy(damaged.version);
       expect(refused.ok).toBe(false);
       if (refused.ok) throw new Error('unreachable');
       expect(refused.error.code).toBe('REFUSED');
-      expect(refused.error.message).toContain(`this engine could not load direction-mlp@${damaged.version}`);
-      expect(refused.error.message).toContain(`direction-mlp@production rolled back to version ${v1.version}, which it serves`);
+      expect(refused.error.message).toContain(`this engine cannot serve direction-mlp@${damaged.version}: could not load it: `);
+      expect(refused.error.message).toContain(`direction-mlp@production put back to version ${v1.version}, which it serves`);
       expect((await registry.get('direction-mlp@production')).version).toBe(v1.version);
       expect(engine.decisions?.model().version).toBe(v1.version);
 
       const ok = await deploy(good.version);
       expect(ok).toMatchObject({ ok: true, result: { event: 'promoted', version: good.version } });
       expect(engine.decisions?.model().version).toBe(good.version); // at the reply, not some time after
+
+      // A rollback whose target the engine cannot serve (trained on 5m bars, promoted by hand before
+      // the good one) is refused and production put back; one it can serve is served at the reply.
+      const fiveMinute = await registry.register({ ...again(v1), details: { ...v1.details, dataset: { timeframe: '5m' } } }, await registry.artifact(v1));
+      await registry.promote('direction-mlp', fiveMinute.version, { actor: 'test', reason: 'by hand' });
+      await registry.promote('direction-mlp', good.version, { actor: 'test', reason: 'by hand' });
+      const back = await request('model.rollback', 'r1', {});
+      expect(back).toMatchObject({ ok: false, error: { code: 'REFUSED', message: expect.stringContaining(`this engine cannot serve direction-mlp@${fiveMinute.version}: it was trained on 5m bars`) } });
+      expect((await registry.get('direction-mlp@production')).version).toBe(good.version);
+      const toV1 = await request('model.rollback', 'r2', { to: v1.version });
+      expect(toV1).toMatchObject({ ok: true, result: { event: 'rolled_back', version: v1.version } });
+      expect(engine.decisions?.model().version).toBe(v1.version);
     } finally {
       await engine.stop();
       await bus.close();
