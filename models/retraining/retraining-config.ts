@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { contradictions } from './retraining-config-checks.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -168,7 +169,10 @@ export const RetrainingConfigSchema = z
       .strict()
       .default({ experiment: 'sextant-retraining', registerModels: true, timeoutMs: 5000 }),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    for (const p of contradictions(c)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+  });
 
 export type RetrainingConfig = z.output<typeof RetrainingConfigSchema>;
 export type RetrainingConfigInput = z.input<typeof RetrainingConfigSchema>;
