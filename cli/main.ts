@@ -203,6 +203,8 @@ program.addCommand(
     async () => (await import('./registry.js')).openPgRegistry(trainCfg()),
     // MLflow (retraining.mlflow.trackingUrl) logs `sextant train` runs too; off when unset.
     () => ({ tracker: createRetrainingTracker(trainCfg().retraining.mlflow, createLogger('info').child({ component: 'mlflow' })), now: () => Date.now() }),
+    // --promote of the model the engine serves must be of the bars it decides on.
+    () => ({ ref: trainCfg().strategy.model, timeframe: trainCfg().strategy.timeframe }),
   ),
 );
 program.addCommand(ctlCommand(() => program.opts<{ config?: string }>().config));

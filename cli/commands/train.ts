@@ -1,3 +1,5 @@
+import { promoteProblem, registeredName } from './train-promote.js';
+import type { ServedByConfig } from './train-promote.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
 import { parseTimeframe, readBars } from '../../gateways/historical/bars-csv.js';
@@ -279,7 +281,7 @@ export async function runTrainDirection(opts: TrainCliOptions, openRegistry: Ope
   const registry = await openRegistry();
   try {
     const { trainDirectionModel } = await import('../../models/training/train-direction-model.js');
-    const name = model !== 'mlp' && opts.name === 'direction-mlp' ? `direction-${model}` : opts.name;
+    const name = registeredName(opts);
     const report = await trainingIn(scopeOf(opts, name, dataDir, timeframe), () =>
       trainDirectionModel(
         bars,
@@ -325,7 +327,7 @@ const modelNameArg = (v: string): string => {
 };
 
 /** `sextant train`: trains, checks and registers the baseline direction classifier. */
-export function trainCommand(openRegistry: OpenRegistry, tracking: () => TrainTracking = () => NO_TRACKING): Command {
+export function trainCommand(openRegistry: OpenRegistry, tracking: () => TrainTracking = () => NO_TRACKING, served?: () => ServedByConfig): Command {
   return new Command('train')
     .description('train the baseline MLP direction classifier on historical bars, export it to ONNX and register it')
     .option('--data <dir>', 'market-data folder (default: ../shared/data or SEXTANT_DATA_DIR)')
@@ -351,6 +353,8 @@ export function trainCommand(openRegistry: OpenRegistry, tracking: () => TrainTr
     .option('--trials <n>', 'search trials', positiveInt)
     .option('--select-features', 'permutation importance + correlation filter before the final fit')
     .action(async (opts: TrainCliOptions) => {
+      const problem = served === undefined ? undefined : promoteProblem(opts, served());
+      if (problem !== undefined) throw new InvalidArgumentError(problem);
       if (opts.model === 'gru' || opts.model === 'ensemble' || opts.search !== undefined || opts.selectFeatures === true) {
         await runTrainDirection(opts, openRegistry, undefined, tracking());
         return;

@@ -1,0 +1,26 @@
+import { parseModelRef } from '../../models/registry/model-registry.js';
+
+/** What the engine of this config serves: `strategy.model` and `strategy.timeframe`. */
+export type ServedByConfig = Readonly<{ ref: string; timeframe: string }>;
+
+type TrainNaming = Readonly<{ name: string; model?: 'mlp' | 'gru' | 'ensemble' | undefined }>;
+
+/** The name a `sextant train` run registers under: `--model gru|ensemble` with the default `--name` registers `direction-gru` / `direction-ensemble`. */
+export const registeredName = (opts: TrainNaming): string => (opts.model !== undefined && opts.model !== 'mlp' && opts.name === 'direction-mlp' ? `direction-${opts.model}` : opts.name);
+
+/**
+ * Why `sextant train --promote` must not run, or undefined: it would point `production` of the
+ * model the engine serves (`strategy.model`) at a model trained on other bars than the engine
+ * decides on (`strategy.timeframe`). Promoted, the engine swapped to it and read its inputs and
+ * horizon in bars of another length (`ctl model deploy` refuses the same). Checked before any
+ * data is read or anything is fitted.
+ */
+export function promoteProblem(opts: TrainNaming & Readonly<{ promote?: boolean | undefined; timeframe: string }>, served: ServedByConfig): string | undefined {
+  if (opts.promote !== true || opts.timeframe === served.timeframe) return undefined;
+  const ref = parseModelRef(served.ref);
+  if ('version' in ref || ref.alias !== 'production' || ref.name !== registeredName(opts)) return undefined;
+  return (
+    `--promote would point ${ref.name}@production, which the engine serves (strategy.model), at a model trained on ${opts.timeframe} bars; ` +
+    `the engine decides on ${served.timeframe} bars (strategy.timeframe): train with --timeframe ${served.timeframe}, register under another --name, or leave out --promote`
+  );
+}
