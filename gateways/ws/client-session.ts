@@ -70,7 +70,8 @@ const dec = new TextDecoder('utf-8', { fatal: true });
  */
 export function createClientSession(deps: SessionDeps): ClientSession {
   const { ws, limits, directory, now } = deps;
-  const subs = new Map<Topic, Set<string> | null>();
+  /** Per topic: every symbol (null), or the symbols followed, by subject token, each as the client first named it. */
+  const subs = new Map<Topic, Map<string, string> | null>();
   const backlog = createConflatingBuffer<Outgoing>();
   const limiter = createRateLimiter(limits.maxInboundPerSecond, now);
   let slowSince: number | undefined;
@@ -125,22 +126,23 @@ export function createClientSession(deps: SessionDeps): ClientSession {
     drainTimer ??= setInterval(flush, DRAIN_EVERY_MS);
   };
 
-  const passes = (filter: Set<string> | null | undefined, entry: FeedEntry): boolean =>
+  const passes = (filter: ReadonlyMap<string, string> | null | undefined, entry: FeedEntry): boolean =>
     filter !== undefined && (filter === null || entry.symbolToken === undefined || filter.has(entry.symbolToken));
 
-  const sendSnapshot = (topic: Topic, only: Set<string> | null): void => {
+  const sendSnapshot = (topic: Topic, only: ReadonlyMap<string, string> | null): void => {
     for (const e of directory.latest(topic)) if (passes(only, e)) send(`${topic}|${e.slot}`, { frame: snapshotFrame(e) });
   };
 
-  const tokens = (symbols: readonly string[] | undefined): Set<string> | null | string => {
+  /** The symbols by subject token (what entries are matched on), each as the client named it (what replies say). */
+  const tokens = (symbols: readonly string[] | undefined): Map<string, string> | null | string => {
     if (symbols === undefined) return null;
-    const out = new Set<string>();
+    const out = new Map<string, string>();
     for (const s of symbols) {
       const t = clientSymbolToken(s);
       if (t === undefined) return `${JSON.stringify(s)} is not a symbol`;
       const never = unmatchableSymbol(s, t);
       if (never !== undefined) return never;
-      out.add(t);
+      if (!out.has(t)) out.set(t, s);
     }
     return out;
   };
@@ -149,7 +151,8 @@ export function createClientSession(deps: SessionDeps): ClientSession {
   let replies = 0;
   const reply = (obj: unknown): void => send(`reply|${replies++}`, { frame: JSON.stringify(obj) });
   const badRequest = (reason: string): void => reply({ type: 'error', code: ErrorCode.BAD_REQUEST, reason });
-  const listOf = (f: Set<string> | null | undefined): string[] | null => (f === null || f === undefined ? null : [...f]);
+  // Replies name symbols as the client did (`BTC/USDT`, not the token `BTC-USDT` it is matched by).
+  const listOf = (f: ReadonlyMap<string, string> | null | undefined): string[] | null => (f === null || f === undefined ? null : [...f.values()]);
   const namesOf = (ts: readonly string[]): string => ts.slice(0, 5).map((t) => JSON.stringify(t)).join(', ') + (ts.length > 5 ? ` and ${ts.length - 5} more` : '');
 
   const handle = (msg: ClientMessage): void => {
@@ -161,7 +164,8 @@ export function createClientSession(deps: SessionDeps): ClientSession {
     const current = subs.get(msg.topic);
     if (msg.op === 'subscribe') {
       // Symbols add to a symbol subscription; no symbols means every symbol of the topic.
-      const next = wanted === null || current === null ? null : new Set([...(current ?? []), ...wanted]);
+      // A symbol already followed keeps the name it was first given.
+      const next = wanted === null || current === null ? null : new Map([...(current ?? []), ...[...wanted].filter(([t]) => current?.has(t) !== true)]);
       // One message may name 256 symbols; repeated ones would grow the session's set without end.
       if (next !== null && next.size > MAX_SYMBOLS_PER_TOPIC) return badRequest(`at most ${MAX_SYMBOLS_PER_TOPIC} symbols per topic (subscribe without symbols for every symbol of ${msg.topic})`);
       if (current === undefined) directory.join(msg.topic, session);
@@ -175,9 +179,9 @@ export function createClientSession(deps: SessionDeps): ClientSession {
     if (current === undefined && wanted !== null) return badRequest(`not subscribed to ${msg.topic}: nothing unsubscribed`);
     if (current === undefined) return reply({ type: 'unsubscribed', topic: msg.topic, symbols: [] });
     if (wanted !== null && current === null) return badRequest(`subscribed to every symbol of ${msg.topic}: unsubscribe without symbols`);
-    const unknown = wanted === null || current === null ? [] : [...wanted].filter((s) => !current.has(s));
+    const unknown = wanted === null || current === null ? [] : [...wanted].filter(([t]) => !current.has(t)).map(([, name]) => name);
     if (unknown.length > 0) return badRequest(`not subscribed to ${namesOf(unknown)} on ${msg.topic}: nothing unsubscribed`);
-    const left = wanted === null || current === null ? new Set<string>() : new Set([...current].filter((s) => !wanted.has(s)));
+    const left = wanted === null || current === null ? new Map<string, string>() : new Map([...current].filter(([t]) => !wanted.has(t)));
     if (left.size === 0) {
       subs.delete(msg.topic);
       directory.leave(msg.topic, session);

@@ -21,7 +21,7 @@ describe('websocket feed: unsubscribing what was never subscribed (real NATS)', 
 
     c.send({ op: 'unsubscribe', topic: 'md', symbols: ['ETH/USDT', 'BTC/USDT'] });
     const refused = await c.waitFor((m) => m.type === 'error');
-    expect(refused).toEqual({ type: 'error', code: 'bad_request', reason: 'not subscribed to "ETH-USDT" on md: nothing unsubscribed' });
+    expect(refused).toEqual({ type: 'error', code: 'bad_request', reason: 'not subscribed to "ETH/USDT" on md: nothing unsubscribed' }); // named as the client named it
     c.send({ op: 'unsubscribe', topic: 'features', symbols: ['BTC/USDT'] });
     await c.waitFor((m) => m.type === 'error' && m.reason === 'not subscribed to features: nothing unsubscribed');
 
@@ -34,6 +34,23 @@ describe('websocket feed: unsubscribing what was never subscribed (real NATS)', 
     await c.waitFor((m) => m.type === 'unsubscribed');
     expect(replies(c.messages).map((m) => m.type)).toEqual(['subscribed', 'error', 'error', 'pong', 'unsubscribed']);
     expect(c.messages.at(-1)).toEqual({ type: 'unsubscribed', topic: 'md', symbols: null });
+    c.ws.close();
+    await c.closed;
+  });
+
+  it('names symbols in its replies as the client named them, not by their subject token; one named again keeps its first name', async () => {
+    const c = await connectFeed(gw.wsUrl, { token: VIEWER });
+    c.send({ op: 'subscribe', topic: 'md', symbols: ['BTC/USDT'] });
+    expect(await c.waitFor((m) => m.type === 'subscribed')).toEqual({ type: 'subscribed', topic: 'md', symbols: ['BTC/USDT'] });
+    c.send({ op: 'subscribe', topic: 'md', symbols: ['BTC-USDT', 'ETH-USDT'] });
+    await c.waitFor((m) => m.type === 'subscribed' && Array.isArray(m.symbols) && m.symbols.length === 2);
+    c.send({ op: 'unsubscribe', topic: 'md', symbols: ['ETH/USDT'] });
+    await c.waitFor((m) => m.type === 'unsubscribed');
+    expect(replies(c.messages)).toEqual([
+      { type: 'subscribed', topic: 'md', symbols: ['BTC/USDT'] },
+      { type: 'subscribed', topic: 'md', symbols: ['BTC/USDT', 'ETH-USDT'] },
+      { type: 'unsubscribed', topic: 'md', symbols: ['ETH/USDT'] },
+    ]);
     c.ws.close();
     await c.closed;
   });
@@ -57,7 +74,7 @@ describe('websocket feed: unsubscribing what was never subscribed (real NATS)', 
     await c.waitFor((m) => m.type === 'subscribed' && m.topic === 'features');
     expect(replies(c.messages)).toEqual([
       { type: 'error', code: 'bad_request', reason: 'symbols is empty: leave symbols out to subscribe to every symbol of md' },
-      { type: 'subscribed', topic: 'md', symbols: ['BTC-USDT'] },
+      { type: 'subscribed', topic: 'md', symbols: ['BTC/USDT'] }, // as the client named it, not its subject token
       { type: 'error', code: 'bad_request', reason: 'symbols is empty: leave symbols out to subscribe to every symbol of md' },
       { type: 'subscribed', topic: 'features', symbols: null },
     ]);
