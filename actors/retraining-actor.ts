@@ -546,11 +546,23 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
 
   const status = (): RetrainingStatus =>
     retrainingStatusOf({ phase: phase(), context: machine.getSnapshot().context, model: deps.model, champion: championRef, shadow, watch, anchor, triggers, counters });
+  /**
+   * An operator's trigger or resume, outside any batch: stored first (a restart resumes the cycle
+   * it started), then the sample check and maybe a fit. Its failure is a failed batch's: the state
+   * may be half applied (a fit whose registration failed leaves the machine in `training`, where
+   * no event moves it), so the actor stops and a new one resumes from the last commit.
+   */
   const kick = (): void => {
     chain = chain.then(async () => {
+      if (dirty) return;
+      await commit();
       if (await ensureChampion()) await collectStep(lastTs + 1);
       await commit();
-    }).catch((e: unknown) => log.error({ err: String(e) }, 'retraining step failed'));
+    }).catch((e: unknown) => {
+      dirty = true;
+      log.error({ err: String(e) }, 'retraining step failed; the actor stops (a new one resumes from its last commit)');
+      failWith(e);
+    });
   };
 
   return {
