@@ -1,6 +1,9 @@
-import ccxt, { BadResponse } from 'ccxt';
+import ccxt, { BadResponse, DDoSProtection, ExchangeClosedByUser, RateLimitExceeded } from 'ccxt';
 import type { Exchange } from 'ccxt';
 import { GatewayError, GatewayErrorCode } from './errors.js';
+import type { WithRetryAfter } from './errors.js';
+import { createVenueHold, parseRetryAfter } from './retry-after.js';
+import type { VenueHold } from './retry-after.js';
 
 export type CcxtExchangeOptions = Readonly<{
   /** A ccxt pro exchange id: `binance`, `kraken`, … */
@@ -19,6 +22,8 @@ export type CcxtExchangeOptions = Readonly<{
    * 50): a stricter limit for an account that shares its quota, or a test that must see it bind.
    */
   rateLimitMs?: number;
+  /** Wall clock (ms) an HTTP-date `Retry-After` is read against: `Date.now` unless a test sets it. */
+  now?: () => number;
 }>;
 
 type UrlTree = { [k: string]: string | UrlTree | unknown };
@@ -71,6 +76,42 @@ function refuseNonJsonAnswers(ex: Exchange): void {
   };
 }
 
+/**
+ * A 429 (rate limited) or 418 (IP banned, Binance) answer with `Retry-After` holds every REST
+ * request of the exchange until then, and the error thrown carries the wait (`retryAfterMs`) so
+ * the feed that got it backs off at least that long. ccxt reads the header into
+ * `last_response_headers` only, which a concurrent answer overwrites before the error reaches
+ * anyone; its `onRestResponse` hook sees the headers of this very answer. ccxt's own class for
+ * each status is kept (`RateLimitExceeded`, `DDoSProtection`), with the venue's body in the message.
+ */
+function honourRetryAfter(ex: Exchange, hold: VenueHold, now: () => number): void {
+  const target = ex as unknown as { onRestResponse: RestResponseHook; fetch: (...args: unknown[]) => Promise<unknown> };
+  const original = target.onRestResponse.bind(ex);
+  target.onRestResponse = (status, statusText, url, method, ...rest) => {
+    const body = original(status, statusText, url, method, ...rest);
+    if (status !== 429 && status !== 418) return body;
+    const headers = rest[0];
+    const raw = typeof headers === 'object' && headers !== null ? (headers as Record<string, unknown>)['Retry-After'] : undefined;
+    const retryAfterMs = parseRetryAfter(typeof raw === 'string' ? raw : undefined, now());
+    if (retryAfterMs === undefined) return body; // no wait given: ccxt's error, the feed's backoff
+    hold.holdFor(retryAfterMs);
+    const what = status === 418 ? 'banned' : 'rate limited';
+    const message = `${ex.id} ${method} ${url.split('?')[0] ?? url}: HTTP ${status}, ${what} for ${retryAfterMs} ms (Retry-After ${String(raw)}): ${body.slice(0, 200)}`;
+    const e = status === 418 ? new DDoSProtection(message) : new RateLimitExceeded(message);
+    throw Object.assign(e, { retryAfterMs } satisfies WithRetryAfter);
+  };
+  const fetch = target.fetch.bind(ex);
+  target.fetch = async (...args) => {
+    await hold.wait();
+    return fetch(...args);
+  };
+  const close = ex.close.bind(ex);
+  ex.close = async (...args: Parameters<Exchange['close']>) => {
+    hold.release();
+    return close(...args);
+  };
+}
+
 type ExchangeClass = new (cfg: Record<string, unknown>) => Exchange;
 
 /**
@@ -109,6 +150,8 @@ export async function createCcxtExchange(o: CcxtExchangeOptions): Promise<Exchan
     const ws = api['ws'];
     if (o.wsUrl !== undefined && typeof ws === 'object' && ws !== null) rewriteWs(ws as UrlTree, o.wsUrl);
   }
+  const now = o.now ?? Date.now;
+  honourRetryAfter(ex, createVenueHold(() => new ExchangeClosedByUser(`${ex.id} closed while holding off until the venue's Retry-After`), now), now);
   refuseNonJsonAnswers(ex);
   // ccxt needs an http agent of its own for plain ws:// urls (local servers, tests).
   if (o.wsUrl?.startsWith('ws://') === true) await ex.loadHttpProxyAgent();

@@ -26,19 +26,30 @@ const RETRYABLE: ReadonlySet<GatewayErrorCode> = new Set([GatewayErrorCode.NETWO
 export class GatewayError extends Error {
   override readonly name = 'GatewayError';
   readonly retryable: boolean;
+  /** The least wait before the venue may be asked again (its `Retry-After`), when it said. */
+  readonly retryAfterMs: number | undefined;
   constructor(
     readonly code: GatewayErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number },
   ) {
     super(message, options);
     this.retryable = RETRYABLE.has(code);
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 
 export const isGatewayError = (e: unknown): e is GatewayError => e instanceof GatewayError;
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** A ccxt error of a 429 or 418 answer that carried `Retry-After` (see `ccxt-exchange.ts`): the wait rides on it. */
+export type WithRetryAfter = Readonly<{ retryAfterMs: number }>;
+
+const retryAfterOf = (e: unknown): number | undefined => {
+  const v = typeof e === 'object' && e !== null ? (e as Partial<WithRetryAfter>).retryAfterMs : undefined;
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+};
 
 /**
  * A ccxt error (or anything thrown from ccxt) as a {@link GatewayError}. ccxt's hierarchy:
@@ -53,7 +64,10 @@ const messageOf = (e: unknown): string => (e instanceof Error ? e.message : Stri
 export function fromCcxtError(e: unknown): GatewayError {
   if (e instanceof GatewayError) return e;
   const msg = messageOf(e);
-  if (e instanceof RateLimitExceeded || e instanceof DDoSProtection) return new GatewayError(GatewayErrorCode.RATE_LIMITED, msg, { cause: e });
+  if (e instanceof RateLimitExceeded || e instanceof DDoSProtection) {
+    const retryAfterMs = retryAfterOf(e);
+    return new GatewayError(GatewayErrorCode.RATE_LIMITED, msg, retryAfterMs === undefined ? { cause: e } : { cause: e, retryAfterMs });
+  }
   if (e instanceof ExchangeNotAvailable) return new GatewayError(GatewayErrorCode.UNAVAILABLE, msg, { cause: e });
   if (e instanceof NetworkError) return new GatewayError(GatewayErrorCode.NETWORK, msg, { cause: e });
   if (e instanceof BadResponse) return new GatewayError(GatewayErrorCode.BAD_RESPONSE, msg, { cause: e });

@@ -25,7 +25,7 @@ export type FeedLoopOptions = Readonly<{
 
 /**
  * Runs a feed until aborted. A retryable failure (network, 429, 5xx) is reported, waited out with
- * exponential backoff and followed by a resync; a permanent one (unknown symbol, credentials, any
+ * exponential backoff (at least the venue's `Retry-After`, when it gave one) and followed by a resync; a permanent one (unknown symbol, credentials, any
  * other venue refusal) is reported as `failed` and ends this feed only — the others keep running.
  */
 export async function runFeedLoop(o: FeedLoopOptions): Promise<void> {
@@ -46,7 +46,8 @@ export async function runFeedLoop(o: FeedLoopOptions): Promise<void> {
         return;
       }
       attempt++;
-      const delayMs = backoffDelay(o.backoff, attempt);
+      // The venue's Retry-After is a floor: asking sooner risks a ban (Binance's 418).
+      const delayMs = Math.max(backoffDelay(o.backoff, attempt), err.retryAfterMs ?? 0);
       if (!resync) o.sink.status({ type: 'disconnected', feed: o.feed, error: err.message });
       o.sink.status({ type: 'retrying', feed: o.feed, attempt, delayMs, code: err.code, error: err.message });
       o.log.warn({ feed: o.feed, attempt, delayMs, code: err.code, err: err.message }, 'market-data feed retrying');

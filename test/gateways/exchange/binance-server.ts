@@ -27,7 +27,7 @@ export type Kline = Readonly<{ ts: number; open: number; high: number; low: numb
 export type AggTrade = Readonly<{ id: number; ts: number; price: number; qty: number; buyerMaker: boolean }>;
 
 type Market = { id: string; base: string; quote: string; bars: Kline[]; open: number; trades: AggTrade[]; tickerSeq: number };
-type Fault = { pathPrefix: string; status: number; body: string; remaining: number };
+type Fault = { pathPrefix: string; status: number; body: string; remaining: number; headers: Readonly<Record<string, string>> };
 
 export type BinanceServer = Readonly<{
   restUrl: string;
@@ -49,7 +49,8 @@ export type BinanceServer = Readonly<{
   trade(id: string, t: AggTrade): void;
   /** Pushes a 24h ticker with this bid/ask at event time `ts`. */
   ticker(id: string, ts: number, bid: number, ask: number): void;
-  failNext(pathPrefix: string, status: number, count?: number, body?: unknown): void;
+  /** `headers`: sent with each failed answer, e.g. `{ 'Retry-After': '1' }`. */
+  failNext(pathPrefix: string, status: number, count?: number, body?: unknown, headers?: Readonly<Record<string, string>>): void;
   /** Rows per REST page (klines, aggTrades) at most, whatever `limit` asks: 1000 unless set. */
   capPages(rows: number): void;
   setWsDown(down: boolean): void;
@@ -104,7 +105,7 @@ export async function startBinanceServer(markets: ReadonlyArray<Readonly<{ base:
     const fault = faults.find((f) => url.pathname.startsWith(f.pathPrefix) && f.remaining > 0);
     if (fault !== undefined) {
       fault.remaining--;
-      res.writeHead(fault.status, { 'content-type': 'application/json' });
+      res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
       res.end(fault.body);
       return;
     }
@@ -220,8 +221,8 @@ export async function startBinanceServer(markets: ReadonlyArray<Readonly<{ base:
       m.tickerSeq++;
       push(`${id.toLowerCase()}@ticker`, JSON.stringify(tickerEvent(id, ts, bid, ask, m.tickerSeq)));
     },
-    failNext(pathPrefix, status, count = 1, body = { code: -1003, msg: 'Too many requests.' }) {
-      faults.push({ pathPrefix, status, body: typeof body === 'string' ? body : JSON.stringify(body), remaining: count });
+    failNext(pathPrefix, status, count = 1, body = { code: -1003, msg: 'Too many requests.' }, headers = {}) {
+      faults.push({ pathPrefix, status, body: typeof body === 'string' ? body : JSON.stringify(body), remaining: count, headers });
     },
     capPages: (rows) => void (pageCap = rows),
     setWsDown: (down) => void (wsDown = down),

@@ -1,0 +1,105 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCcxtExchange } from '../../../gateways/market-data/ccxt-exchange.js';
+import { createCcxtMarketData } from '../../../gateways/market-data/ccxt-market-data.js';
+import { parseRetryAfter } from '../../../gateways/market-data/retry-after.js';
+import { dataPath } from '../data.js';
+import { readKlines, startBinanceServer } from './binance-server.js';
+import type { BinanceServer } from './binance-server.js';
+import { openStack, start, until } from './harness.js';
+import type { Stack } from './harness.js';
+
+const BTC_1M = 'ohlcv/binance_spot_1m/BTC_USDT_1m_2026-03_2026-04.csv';
+const OPEN = 10;
+
+let srv: BinanceServer;
+let stack: Stack;
+
+beforeEach(async () => {
+  srv = await startBinanceServer([{ base: 'BTC', quote: 'USDT', bars: readKlines(dataPath(BTC_1M), 60), open: OPEN }]);
+  stack = await openStack();
+});
+afterEach(async () => {
+  await srv.close();
+  await stack.teardown();
+});
+
+/** Bars and trades polled (two feeds asking the venue every few milliseconds), backoff 100 ms … 1 s. */
+async function pollingGateway() {
+  const exchange = await createCcxtExchange({ exchangeId: 'binance', restUrl: srv.restUrl, options: { fetchMarkets: { types: ['spot'] } } });
+  const source = createCcxtMarketData({
+    exchange,
+    assets: [{ venue: 'binance', symbol: 'BTC/USDT' }],
+    timeframes: ['1m'],
+    trades: true,
+    quotes: false,
+    mode: 'poll',
+    pollMs: 5,
+    backfillBars: 5,
+    pageLimit: 4,
+    backoff: { minMs: 100, maxMs: 1_000 },
+    now: () => 1_800_000_000_000,
+    sleep: stack.sleep,
+  });
+  return start(source, stack.sink());
+}
+
+/** REST requests that arrived in (from, to) ms after the `index`th one (by `performance.now()`). */
+const requestsAfter = (index: number, from: number, to: number): string[] => {
+  const t = srv.requestTimes[index] ?? NaN;
+  return srv.requests.filter((_, i) => i > index && (srv.requestTimes[i] ?? NaN) > t + from && (srv.requestTimes[i] ?? NaN) < t + to);
+};
+/** The failed request: the first bar page asked for. */
+const failedIndex = (): number => srv.requests.findIndex((r) => r.startsWith('/api/v3/klines'));
+
+describe('ccxt market data: the venue\'s Retry-After', () => {
+  it('reads delay-seconds and HTTP dates', () => {
+    const now = Date.parse('2026-03-01T00:00:00.000Z');
+    expect(parseRetryAfter('2', now)).toBe(2_000);
+    expect(parseRetryAfter(' 0.5 ', now)).toBe(500);
+    expect(parseRetryAfter('Sun, 01 Mar 2026 00:01:00 GMT', now)).toBe(60_000);
+    expect(parseRetryAfter('Sat, 28 Feb 2026 23:00:00 GMT', now)).toBe(0);
+    expect([parseRetryAfter(undefined, now), parseRetryAfter('', now), parseRetryAfter('soon', now), parseRetryAfter('-3', now)]).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
+  it('after a 429 with Retry-After: 1 sends nothing to the venue, from any feed, for a second, and backs off at least that long', async () => {
+    srv.failNext('/api/v3/klines', 429, 1, { code: -1003, msg: 'Too many requests.' }, { 'Retry-After': '1' });
+    const gw = await pollingGateway();
+    await until(async () => (await stack.bus.countMessages(stack.md)) >= 5, 15_000, 'backfill after the wait');
+    await gw.stop();
+    const i = failedIndex();
+    expect(i).toBeGreaterThan(0);
+    // A request already on its way when the 429 came back may land just after it; none later.
+    expect(requestsAfter(i, 50, 995)).toEqual([]);
+    expect(requestsAfter(i, 995, 60_000).length).toBeGreaterThan(0);
+    const retries = stack.statuses.filter((s) => s.type === 'retrying');
+    expect(retries.map((s) => (s.type === 'retrying' ? [s.feed, s.code, s.delayMs] : []))).toEqual([['binance BTC/USDT bar 1m', 'RATE_LIMITED', 1_000]]);
+    expect(stack.sleeps).toContain(1_000);
+  });
+
+  it('takes a 418 (IP banned) with an HTTP-date Retry-After as banned until then', async () => {
+    const at = new Date(Date.now() + 2_500).toUTCString(); // whole seconds: 1.5 to 2.5 s from now
+    srv.failNext('/api/v3/klines', 418, 1, { code: -1003, msg: 'Way too much request weight used; IP banned until later.' }, { 'Retry-After': at });
+    const gw = await pollingGateway();
+    await until(async () => (await stack.bus.countMessages(stack.md)) >= 5, 15_000, 'backfill after the ban');
+    await gw.stop();
+    const i = failedIndex();
+    const wait = Date.parse(at) - (srv.requestTimes[i]! - performance.now() + Date.now());
+    expect(requestsAfter(i, 50, Math.min(1_400, wait - 50))).toEqual([]);
+    const retry = stack.statuses.find((s) => s.type === 'retrying');
+    expect(retry).toMatchObject({ code: 'RATE_LIMITED', error: expect.stringContaining('banned') });
+    expect(retry?.type === 'retrying' ? retry.delayMs : 0).toBeGreaterThan(1_000);
+  });
+
+  it('stops at once while holding off for a long Retry-After, sending nothing more', async () => {
+    srv.failNext('/api/v3/klines', 429, 1, { code: -1003, msg: 'Too many requests.' }, { 'Retry-After': '60' });
+    const gw = await pollingGateway();
+    await until(() => stack.statuses.some((s) => s.type === 'retrying'), 10_000, 'the 429');
+    const sent = srv.requests.length;
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = performance.now();
+    await gw.stop();
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    expect(srv.requests.length).toBeLessThanOrEqual(sent + 1); // one may have been on its way
+    expect(stack.statuses.filter((s) => s.type === 'stopped')).toHaveLength(2);
+  });
+});
