@@ -454,7 +454,10 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
           if (a !== null) watch = addWatchAnchor(watch, { anchor: scoreRow(a, 0, cls), promoted: score }, cfg.shadow.blockLabels);
         }
         const q = chall?.[j] ?? null;
-        if (phase() === 'shadow' && shadow !== null && q !== null) shadow = addShadow(shadow, { champion: score, challenger: scoreRow(q, 0, cls) }, cfg.shadow.blockLabels);
+        // Purged: a label whose horizon began before the challenger's last training label was known
+        // shares part of its outcome with the challenger's training labels (leakage in its favour).
+        const purged = challenger === undefined || sample.ts < challenger.version.trainRange.to;
+        if (phase() === 'shadow' && shadow !== null && q !== null && !purged) shadow = addShadow(shadow, { champion: score, challenger: scoreRow(q, 0, cls) }, cfg.shadow.blockLabels);
         changed = await decide(label.ts);
       }
     }

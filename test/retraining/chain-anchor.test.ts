@@ -41,15 +41,16 @@ describe('retraining actor: the chain anchor', () => {
       };
       try {
         // The regime flips (+1): v2 is promoted over v1 and kept through its 40-label watch, then
-        // v3, fine-tuned from v2 on the same regime, is promoted over v2 on the 320th label.
-        await publish(samplesOf(200, 320, 1, 2));
+        // v3, fine-tuned from v2 on the same regime, is promoted over v2 on the 326th label (each
+        // shadow purges its first 3 labels, whose horizons overlap the challenger's training labels).
+        await publish(samplesOf(200, 326, 1, 2));
         const chain = actor.status();
         expect(chain.counters).toMatchObject({ promotions: 2, rollbacks: 0 });
         expect(chain.anchor).toEqual({ name: 'dir', version: 1 }); // its own promotions kept it
         expect(chain.watch).toMatchObject({ version: 3, previousVersion: 2, n: 0 });
         expect(chain.watch?.anchor?.champion).toEqual(anchor ? { name: 'dir', version: 1 } : undefined);
         // The old regime returns: v3 is worse than v1 on the labels of its watch.
-        await publish(samplesOf(520, 60, -1, 5));
+        await publish(samplesOf(526, 60, -1, 5));
         const end = actor.status();
         const production = await w.registry.get('dir@production');
         if (anchor) {
@@ -77,23 +78,23 @@ describe('retraining actor: the chain anchor', () => {
     const subjects = subjectsFor(cfg.prefix);
     const w = await retrainingWorld(cfg, subjects);
     let actor = await startWorldActor(w, cfg, subjects, configOf(true));
-    const samples = samplesOf(200, 340, 1, 2);
+    const samples = samplesOf(200, 346, 1, 2);
     const publish = (from: number, to: number): Promise<void> => publishLabels(w, subjects, samples.slice(from, to));
     try {
-      await publish(0, 320);
-      await until('320 labels', () => actor.status().counters.labels === 320, 60_000);
+      await publish(0, 326);
+      await until('326 labels', () => actor.status().counters.labels === 326, 60_000);
       await actor.idle();
       expect(actor.status()).toMatchObject({ anchor: { name: 'dir', version: 1 }, watch: { version: 3, previousVersion: 2 } });
       // An operator puts v2 back in production: the watch of v3 ends, and a chain would start at v2.
       await w.registry.promote('dir', 2, { actor: 'operator', reason: 'test' });
-      await publish(320, 330);
-      await until('330 labels', () => actor.status().counters.labels === 330, 60_000);
+      await publish(326, 336);
+      await until('336 labels', () => actor.status().counters.labels === 336, 60_000);
       await actor.idle();
       expect(actor.status()).toMatchObject({ anchor: { name: 'dir', version: 2 }, champion: { version: 2 }, watch: null });
       await actor.stop();
       actor = await startWorldActor(w, cfg, subjects, configOf(true));
-      await publish(330, 340);
-      await until('340 labels', () => actor.status().counters.labels === 340, 60_000);
+      await publish(336, 346);
+      await until('346 labels', () => actor.status().counters.labels === 346, 60_000);
       await actor.idle();
       expect(actor.status().anchor).toEqual({ name: 'dir', version: 2 });
     } finally {

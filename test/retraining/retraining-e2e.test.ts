@@ -112,7 +112,7 @@ describe('retraining actor on NATS JetStream and PostgreSQL', () => {
     const server = startControlServer({ bus, subjects, target, audit: createMemoryAuditStore(), clock: createLiveClock(), log: silentLogger });
     try {
       // The regime flips (label = sign of +f1): 120 labels trigger the schedule, the challenger is fitted on them.
-      const fresh = samplesOf(300, 180, 1, 2);
+      const fresh = samplesOf(300, 183, 1, 2);
       await label(fresh.slice(0, 120));
       await until('challenger in shadow', () => actor.status().phase === 'shadow', 120_000);
       expect(actor.status().trigger?.kind).toBe('schedule');
@@ -138,8 +138,9 @@ describe('retraining actor on NATS JetStream and PostgreSQL', () => {
       expect(resumed.out).toMatchObject({ phase: 'shadow' });
       expect(actor.status().phase).toBe('shadow');
 
-      // 60 shared labels: the challenger (new regime) beats the champion by far more than the margin.
-      await label(fresh.slice(120, 180));
+      // 60 shared labels (of 63: the first 3 overlap its training labels, purged): the challenger (new
+      // regime) beats the champion by far more than the margin.
+      await label(fresh.slice(120, 183));
       await until('promotion', async () => (await registry.get('dir@production')).version === 2, 60_000);
       await until('promoted event', () => events.msgs.some((e) => e.event === 'promoted' && e.alias === 'production' && e.version === 2), 10_000);
       const promoted = events.msgs.find((e) => e.event === 'promoted' && e.alias === 'production' && e.version === 2);
@@ -152,7 +153,7 @@ describe('retraining actor on NATS JetStream and PostgreSQL', () => {
       expect(s1.watch).toMatchObject({ version: 2, previousVersion: 1 });
 
       // The world changes back, with wilder inputs: on these labels the promoted model does far worse than the old champion scored beside it.
-      await label(samplesOf(480, 60, -1, 3, 3));
+      await label(samplesOf(483, 60, -1, 3, 3));
       await until('rollback', async () => (await registry.get('dir@production')).version === 1, 60_000);
       await until('rolled_back event', () => events.msgs.some((e) => e.event === 'rolled_back'), 10_000);
       expect(events.msgs.find((e) => e.event === 'rolled_back')).toMatchObject({ name: 'dir', version: 1, previousVersion: 2 });
@@ -166,7 +167,7 @@ describe('retraining actor on NATS JetStream and PostgreSQL', () => {
       await until('operator challenger in shadow', () => actor.status().phase === 'shadow', 120_000);
       expect(actor.status().trigger).toEqual({ kind: 'operator', detail: 'tester: after the rollback' });
       expect(actor.status().challenger).toEqual({ name: 'dir', version: 3 });
-      expect((await registry.get('dir@3')).trainRange.to).toBe(Math.max(...samplesOf(480, 60, -1, 3, 3).map((x) => x.labeledTs)) + 1);
+      expect((await registry.get('dir@3')).trainRange.to).toBe(Math.max(...samplesOf(483, 60, -1, 3, 3).map((x) => x.labeledTs)) + 1);
 
       // MLflow: one run for the cycle, with its parameters, metrics, the model version and the outcome.
       const paths = mlflow.calls.map((c) => `${c.method} ${c.path}`);

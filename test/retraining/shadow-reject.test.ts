@@ -26,11 +26,12 @@ describe('retraining actor: the shadow verdict through the actor (memory bus and
     const w = await world();
     const actor = await start(w);
     try {
-      // 100 labels of the new regime train a challenger on them; the next 60 (its shadow run) are the old regime again.
+      // 100 labels of the new regime train a challenger on them; the next 63 (its shadow run, the first 3
+      // purged: their horizons overlap the training labels') are the old regime again.
       await label(w, samplesOf(200, 100, 1, 2));
       await until('challenger in shadow', () => actor.status().phase === 'shadow', 60_000);
       const events = collect<ModelEvent>(w.bus, OUTCOMES, subjects.model('dir', 'rejected'));
-      await label(w, samplesOf(300, 60, -1, 4));
+      await label(w, samplesOf(300, 63, -1, 4));
       await until('shadow decided', () => actor.status().counters.rejections === 1, 60_000);
       await actor.idle();
       expect(actor.status()).toMatchObject({ phase: 'idle', counters: { trainings: 1, promotions: 0, rejections: 1 } });
