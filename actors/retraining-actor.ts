@@ -139,11 +139,15 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
   const counters: RetrainingCounters = restored?.counters ?? emptyCounters();
   // A fit or validation cut short by a restart is redone from `collecting` (same samples, same seed).
   const restoredPhase: RetrainingPhase | undefined = restored === undefined ? undefined : restored.phase === 'training' || restored.phase === 'validating' ? 'collecting' : restored.phase === 'promoted' || restored.phase === 'rejected' ? 'idle' : restored.phase;
+  // A cycle in `collecting` without its cycle (stored by an operator trigger racing a batch's commit,
+  // before that was fixed) can never fit: it goes back to idle, and the next trigger starts afresh.
+  const cycleLost = restoredPhase === 'collecting' && cycle === null;
   const machine: Actor<typeof retrainingMachine> = createActor(retrainingMachine, {
-    ...(restored !== undefined && restoredPhase !== undefined ? { snapshot: restoreRetrainingSnapshot(restoredPhase, restored.context) } : {}),
+    ...(restored !== undefined && restoredPhase !== undefined ? { snapshot: restoreRetrainingSnapshot(cycleLost ? 'idle' : restoredPhase, restored.context) } : {}),
     clock: deps.clock,
   }).start();
   const phase = (): RetrainingPhase => phaseOf(machine.getSnapshot());
+  if (cycleLost) log.warn({}, 'the stored state was collecting without its cycle: back to idle (trigger again to retrain)');
 
   let champion: Loaded | undefined;
   let challenger: Loaded | undefined;
@@ -574,13 +578,18 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     status,
     trigger: (reason, operator) => {
       if (phase() !== 'idle') return { accepted: false, reason: `retraining is ${phase()}, not idle`, status: status() };
-      machine.send({ type: 'TRIGGER', reason: { kind: 'operator', detail: `${operator}: ${reason}` } });
-      // The machine moved now (the reply says so); the run, the cycle and the sample check join the chain.
       const t = { kind: 'operator' as const, detail: `${operator}: ${reason}` };
+      machine.send({ type: 'TRIGGER', reason: t });
+      // The machine and the cycle move together, now (the reply says so): a batch committing before
+      // the chain reaches this trigger stored `collecting` with no cycle, and an actor restarted from
+      // that stayed collecting for ever (the sample check needs the cycle). The tracking run and the
+      // sample check join the chain.
+      const started: RetrainingCycle = { trigger: t, ts: lastTs, runId: null, challenger: null };
+      cycle = started;
+      collectingLabels = 1;
       chain = chain.then(async () => {
-        const runId = await startCycleRun(tracker, { model: deps.model, strategy, trigger: t, ts: lastTs, champion: championRef, cfg });
-        cycle = { trigger: t, ts: lastTs, runId, challenger: null };
-        collectingLabels = 1;
+        const runId = await startCycleRun(tracker, { model: deps.model, strategy, trigger: t, ts: started.ts, champion: championRef, cfg });
+        if (cycle === started) cycle = { ...started, runId };
       });
       kick();
       return { accepted: true, reason: 'retraining triggered', status: status() };
