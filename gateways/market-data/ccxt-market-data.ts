@@ -8,7 +8,7 @@ import type { BackoffPolicy, Sleep } from './backoff.js';
 import { realSleep } from './backoff.js';
 import type { Candidate, Candle } from './candidates.js';
 import { barCandidate, quoteCandidate, tradeCandidate } from './candidates.js';
-import { fromCcxtError } from './errors.js';
+import { fromCcxtError, fromCcxtWatchError } from './errors.js';
 import { runFeedLoop } from './feed-loop.js';
 import type { Feed, FeedSink, MarketDataSource, Origin } from './market-data-source.js';
 import { feedName } from './market-data-source.js';
@@ -59,6 +59,12 @@ const NUMERIC_ID = /^\d{1,15}$/;
  */
 const IDLESS_DEAD_LETTER_MS = 60_000;
 
+/** A websocket call: what the venue pushes as an error there is classified as such ({@link fromCcxtWatchError}). */
+const watched = <T>(p: Promise<T>): Promise<T> =>
+  p.catch((e: unknown) => {
+    throw fromCcxtWatchError(e);
+  });
+
 const tradeFields = (t: Trade) => ({ id: t.id, ts: t.timestamp, price: t.price, qty: t.amount, side: t.side });
 
 /**
@@ -77,6 +83,8 @@ const tradeFields = (t: Trade) => ({ id: t.id, ts: t.timestamp, price: t.price, 
  * - **No duplicate.** The sink's high-water marks skip what backfill overlaps and refuse live
  *   repeats and out-of-order messages to the DLQ; JetStream's window drops the rest by id.
  * - Quotes have no history to backfill: they resume live.
+ * - An error the venue pushes over the websocket that ccxt cannot name is retried like a dropped
+ *   socket; one it names (unknown symbol, credentials) stops the feed ({@link fromCcxtWatchError}).
  */
 export function createCcxtMarketData(o: CcxtMarketDataOptions): MarketDataSource {
   const ex = o.exchange;
@@ -188,7 +196,7 @@ export function createCcxtMarketData(o: CcxtMarketDataOptions): MarketDataSource
       reset: () => void (open = undefined),
       step: async (): Promise<void> => {
         if (live) {
-          const returned = await ex.watchOHLCV(feed.symbol, feed.tf);
+          const returned = await watched(ex.watchOHLCV(feed.symbol, feed.tf));
           // ccxt returns the last n candles of its cache, n = how many it updated since the last
           // call. A stale candle is appended at the end of that cache, where it would hide the
           // open bar's updates from then on: the cached candles from the open bar on are added.
@@ -306,7 +314,7 @@ export function createCcxtMarketData(o: CcxtMarketDataOptions): MarketDataSource
       mode: live ? ('watch' as const) : ('poll' as const),
       step: async (resync: boolean): Promise<void> => {
         const batch: Trade[] = live
-          ? await ex.watchTrades(feed.symbol, undefined, undefined, { ...(o.watchParams?.trades ?? {}) })
+          ? await watched(ex.watchTrades(feed.symbol, undefined, undefined, { ...(o.watchParams?.trades ?? {}) }))
           : await ex.fetchTrades(feed.symbol, undefined, o.pageLimit);
         const first = batch.find((t) => t.timestamp !== undefined)?.timestamp;
         // Polling resyncs on every page: a page that starts after the mark means trades were missed.
@@ -336,7 +344,7 @@ export function createCcxtMarketData(o: CcxtMarketDataOptions): MarketDataSource
       mode: live ? ('watch' as const) : ('poll' as const),
       step: async (): Promise<void> => {
         if (live) {
-          await sink.offer(feed, candidate(await ex.watchTicker(feed.symbol, { ...(o.watchParams?.ticker ?? {}) })), 'live');
+          await sink.offer(feed, candidate(await watched(ex.watchTicker(feed.symbol, { ...(o.watchParams?.ticker ?? {}) }))), 'live');
         } else {
           await sink.offer(feed, candidate(await ex.fetchTicker(feed.symbol)), 'poll');
           await sleep(o.pollMs, signal);

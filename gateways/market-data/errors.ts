@@ -14,6 +14,8 @@ export const GatewayErrorCode = {
   AUTHENTICATION: 'AUTHENTICATION',
   EXCHANGE: 'EXCHANGE',
   BAD_RESPONSE: 'BAD_RESPONSE',
+  /** An error the venue pushed over its websocket that ccxt could not name (see {@link fromCcxtWatchError}). */
+  STREAM: 'STREAM',
 } as const;
 export type GatewayErrorCode = (typeof GatewayErrorCode)[keyof typeof GatewayErrorCode];
 
@@ -21,13 +23,22 @@ export type GatewayErrorCode = (typeof GatewayErrorCode)[keyof typeof GatewayErr
  * `BAD_RESPONSE` (an answer that is not the API's: a body cut short, a proxy's error page with a
  * 200) is retried, as ccxt's `BadResponse` is: the next request usually gets a whole answer.
  */
-const RETRYABLE: ReadonlySet<GatewayErrorCode> = new Set([GatewayErrorCode.NETWORK, GatewayErrorCode.RATE_LIMITED, GatewayErrorCode.UNAVAILABLE, GatewayErrorCode.BAD_RESPONSE]);
+const RETRYABLE: ReadonlySet<GatewayErrorCode> = new Set([GatewayErrorCode.NETWORK, GatewayErrorCode.RATE_LIMITED, GatewayErrorCode.UNAVAILABLE, GatewayErrorCode.BAD_RESPONSE, GatewayErrorCode.STREAM]);
+
+/**
+ * Failures in a row (no successful step between) after which a retryable code is taken for
+ * permanent. A `STREAM` error the venue repeats on every resubscription is a refusal ccxt could
+ * not name (a stream name the venue does not know), not a passing fault: five tries, then `failed`.
+ */
+const RETRY_LIMIT: Readonly<Partial<Record<GatewayErrorCode, number>>> = { [GatewayErrorCode.STREAM]: 5 };
 
 export class GatewayError extends Error {
   override readonly name = 'GatewayError';
   readonly retryable: boolean;
   /** The least wait before the venue may be asked again (its `Retry-After`), when it said. */
   readonly retryAfterMs: number | undefined;
+  /** Failures of this code in a row after which the feed stops; undefined: retried for ever. */
+  readonly maxAttempts: number | undefined;
   constructor(
     readonly code: GatewayErrorCode,
     message: string,
@@ -36,6 +47,7 @@ export class GatewayError extends Error {
     super(message, options);
     this.retryable = RETRYABLE.has(code);
     this.retryAfterMs = options?.retryAfterMs;
+    this.maxAttempts = RETRY_LIMIT[code];
   }
 }
 
@@ -85,3 +97,35 @@ export function fromHttpStatus(status: number, message: string): GatewayError {
   if (status === 400 || status === 404) return new GatewayError(GatewayErrorCode.BAD_SYMBOL, message);
   return new GatewayError(GatewayErrorCode.EXCHANGE, message);
 }
+
+/**
+ * What a websocket `watch…` call threw, as a {@link GatewayError}. Over a websocket the venue
+ * pushes errors that are not answers to anything the feed asked: Binance's
+ * `{"error":{"code":-1008,"msg":"Server is currently overloaded…"}}`, a 5xx-type code, a notice
+ * before it drops the connection. ccxt runs them through the venue's REST error table and, for a
+ * code it does not know, throws a plain `ExchangeError` (or rejects with the raw frame when the
+ * table throws nothing); taken as a refusal, that stopped the feed for good. So, from a websocket:
+ *
+ * - an error ccxt could name keeps its REST meaning: `BadSymbol`, `AuthenticationError`
+ *   (`PermissionDenied`, `AccountSuspended`), `BadRequest`, `NotSupported` and every other
+ *   `ExchangeError` subclass stop the feed (`failed`); `NetworkError`s are retried;
+ * - a plain `ExchangeError` (exactly that class: the venue's code is unknown to ccxt) or a raw
+ *   frame is `STREAM`: retried with the backoff, the feed resubscribing and backfilling as after
+ *   a dropped socket, and taken for permanent after {@link RETRY_LIMIT} failures in a row.
+ *
+ * The class is checked by prototype, not by name (a minified bundle keeps prototypes).
+ */
+export function fromCcxtWatchError(e: unknown): GatewayError {
+  if (e instanceof GatewayError) return e;
+  if (e instanceof ExchangeError && Object.getPrototypeOf(e) === ExchangeError.prototype) return new GatewayError(GatewayErrorCode.STREAM, e.message, { cause: e });
+  if (!(e instanceof Error)) return new GatewayError(GatewayErrorCode.STREAM, `the venue pushed an error: ${stringify(e)}`, { cause: e });
+  return fromCcxtError(e);
+}
+
+const stringify = (v: unknown): string => {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+};

@@ -12,7 +12,7 @@ export type FeedLoopOptions = Readonly<{
   sleep: Sleep;
   backoff: BackoffPolicy;
   log: Logger;
-  /** Maps whatever a step threw to a typed error (ccxt's hierarchy, HTTP statuses). */
+  /** Maps whatever a step threw to a typed error (ccxt's hierarchy, HTTP statuses); its `maxAttempts` caps failures of its code in a row. */
   classify: (e: unknown) => GatewayError;
   /**
    * One unit of work: a websocket batch, or one poll. `resync` is true on the first step and after
@@ -31,18 +31,24 @@ export type FeedLoopOptions = Readonly<{
 export async function runFeedLoop(o: FeedLoopOptions): Promise<void> {
   let resync = true;
   let attempt = 0;
+  /** Failures in a row with the code of the last one. */
+  let streak = { code: undefined as string | undefined, n: 0 };
   while (!o.signal.aborted) {
     try {
       await o.step(resync);
       if (resync) o.sink.status({ type: 'connected', feed: o.feed, mode: o.mode });
       resync = false;
       attempt = 0;
+      streak = { code: undefined, n: 0 };
     } catch (e) {
       if (o.signal.aborted) break;
       const err = o.classify(e);
-      if (!err.retryable) {
-        o.log.error({ feed: o.feed, code: err.code, err: err.message }, 'market-data feed failed');
-        o.sink.status({ type: 'failed', feed: o.feed, code: err.code, error: err.message });
+      streak = { code: err.code, n: streak.code === err.code ? streak.n + 1 : 1 };
+      const exhausted = err.maxAttempts !== undefined && streak.n >= err.maxAttempts;
+      if (!err.retryable || exhausted) {
+        const error = exhausted ? `${err.message} (${streak.n} times in a row: taken for permanent)` : err.message;
+        o.log.error({ feed: o.feed, code: err.code, err: error }, 'market-data feed failed');
+        o.sink.status({ type: 'failed', feed: o.feed, code: err.code, error });
         return;
       }
       attempt++;

@@ -1,0 +1,107 @@
+import { AuthenticationError, BadRequest, BadSymbol, ExchangeError, NetworkError, NotSupported, PermissionDenied } from 'ccxt';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCcxtExchange } from '../../../gateways/market-data/ccxt-exchange.js';
+import { createCcxtMarketData } from '../../../gateways/market-data/ccxt-market-data.js';
+import { fromCcxtError, fromCcxtWatchError, GatewayError, GatewayErrorCode } from '../../../gateways/market-data/errors.js';
+import { runFeedLoop } from '../../../gateways/market-data/feed-loop.js';
+import type { FeedSink, GatewayStatus } from '../../../gateways/market-data/market-data-source.js';
+import { silentLogger } from '../../../state/logger.js';
+import { dataPath } from '../data.js';
+import { readKlines, startBinanceServer } from './binance-server.js';
+import type { BinanceServer, Kline } from './binance-server.js';
+import { openStack, start, until } from './harness.js';
+import type { Stack } from './harness.js';
+
+const BTC_1M = 'ohlcv/binance_spot_1m/BTC_USDT_1m_2026-03_2026-04.csv';
+const OPEN = 10;
+
+describe('errors a venue pushes over its websocket', () => {
+  it('retries what ccxt could not name (a plain ExchangeError, a raw frame) and keeps the meaning of what it could', () => {
+    const cases: Array<[unknown, string, boolean]> = [
+      [new ExchangeError('binance {"code":-1008,"msg":"Server is currently overloaded"}'), 'STREAM', true],
+      [{ error: { code: 0, msg: 'Unknown property' } }, 'STREAM', true],
+      [new BadSymbol('x'), 'BAD_SYMBOL', false],
+      [new AuthenticationError('x'), 'AUTHENTICATION', false],
+      [new PermissionDenied('x'), 'AUTHENTICATION', false],
+      [new BadRequest('x'), 'EXCHANGE', false],
+      [new NotSupported('x'), 'EXCHANGE', false],
+      [new (class extends ExchangeError {})('x'), 'EXCHANGE', false],
+      [new NetworkError('x'), 'NETWORK', true],
+    ];
+    for (const [e, code, retryable] of cases) expect([e, fromCcxtWatchError(e).code, fromCcxtWatchError(e).retryable]).toEqual([e, code, retryable]);
+    // From REST, a plain ExchangeError is still the venue refusing what was asked.
+    expect(fromCcxtError(new ExchangeError('x')).retryable).toBe(false);
+    expect(fromCcxtWatchError({ error: { code: 0, msg: 'Unknown property' } }).message).toContain('Unknown property');
+  });
+
+  it('takes a stream error repeated on every resubscription for permanent after five tries in a row', async () => {
+    const statuses: GatewayStatus[] = [];
+    const sink = { status: (s: GatewayStatus) => void statuses.push(s) } as unknown as FeedSink;
+    let steps = 0;
+    const ac = new AbortController();
+    await runFeedLoop({
+      feed: 'f', mode: 'watch', sink, signal: ac.signal, sleep: async () => {}, backoff: { minMs: 1, maxMs: 1 }, log: silentLogger,
+      classify: fromCcxtWatchError,
+      step: async () => {
+        steps++;
+        if (steps > 50) ac.abort(); // retried for ever: the assertions below say so
+        // A success in between starts the count again: 3 failures, 1 success, then failures only.
+        if (steps === 4) return;
+        throw new ExchangeError('binance {"code":2,"msg":"Invalid request: invalid stream"}');
+      },
+    });
+    expect(steps).toBe(9);
+    expect(statuses.filter((s) => s.type === 'retrying')).toHaveLength(3 + 4);
+    expect(statuses.at(-1)).toMatchObject({ type: 'failed', code: 'STREAM', error: expect.stringContaining('5 times in a row') });
+    expect(new GatewayError(GatewayErrorCode.NETWORK, 'x').maxAttempts).toBeUndefined();
+  });
+});
+
+describe('ccxt market data: error frames on the binance websocket', () => {
+  let srv: BinanceServer;
+  let stack: Stack;
+  let btc: Kline[];
+  beforeEach(async () => {
+    btc = readKlines(dataPath(BTC_1M), 60);
+    srv = await startBinanceServer([{ base: 'BTC', quote: 'USDT', bars: btc, open: OPEN }]);
+    stack = await openStack();
+  });
+  afterEach(async () => {
+    await srv.close();
+    await stack.teardown();
+  });
+
+  async function gateway() {
+    const exchange = await createCcxtExchange({ exchangeId: 'binance', restUrl: srv.restUrl, wsUrl: srv.wsUrl, options: { fetchMarkets: { types: ['spot'] } } });
+    const source = createCcxtMarketData({
+      exchange, assets: [{ venue: 'binance', symbol: 'BTC/USDT' }], timeframes: ['1m'], trades: false, quotes: false, mode: 'auto', pollMs: 20,
+      backfillBars: 5, pageLimit: 4, backoff: { minMs: 100, maxMs: 1_000 }, now: () => 1_800_000_000_000, sleep: stack.sleep,
+    });
+    return start(source, stack.sink());
+  }
+  const bars = () => stack.bus.countMessages(stack.md, stack.subjects.bar('binance', 'BTC/USDT', '1m'));
+
+  it('retries after an error frame ccxt cannot name (server overloaded) and goes on publishing bars, none missed', async () => {
+    const gw = await gateway();
+    await until(() => srv.subscribed('btcusdt@kline_1m'), 10_000, 'subscription');
+    await until(async () => (await bars()) >= 5, 10_000, 'backfill');
+    srv.sendRaw('btcusdt@kline_1m', JSON.stringify({ error: { code: -1008, msg: 'Server is currently overloaded with other requests. Please try again in a few minutes.' } }));
+    await until(() => stack.statuses.some((s) => s.type === 'retrying'), 10_000, 'retry');
+    srv.advance('BTCUSDT', 2);
+    await until(async () => (await bars()) >= 7, 10_000, 'bars after the error');
+    await gw.stop();
+    expect(stack.statuses.filter((s) => s.type === 'retrying')).toEqual([expect.objectContaining({ code: 'STREAM', error: expect.stringContaining('overloaded') })]);
+    expect(stack.statuses.some((s) => s.type === 'failed')).toBe(false);
+  });
+
+  it('stops the feed with failed on an error frame ccxt names as permanent (unknown symbol), without retrying', async () => {
+    const gw = await gateway();
+    await until(() => srv.subscribed('btcusdt@kline_1m'), 10_000, 'subscription');
+    await until(async () => (await bars()) >= 5, 10_000, 'backfill');
+    srv.sendRaw('btcusdt@kline_1m', JSON.stringify({ error: { code: -1121, msg: 'Invalid symbol.' } }));
+    await until(() => stack.statuses.some((s) => s.type === 'failed'), 10_000, 'failure');
+    await gw.stop();
+    expect(stack.statuses.filter((s) => s.type === 'failed')).toEqual([expect.objectContaining({ code: 'BAD_SYMBOL' })]);
+    expect(stack.statuses.some((s) => s.type === 'retrying')).toBe(false);
+  });
+});
