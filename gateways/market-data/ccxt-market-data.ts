@@ -320,6 +320,8 @@ export function createCcxtMarketData(o: CcxtMarketDataOptions): MarketDataSource
         // Polling resyncs on every page: a page that starts after the mark means trades were missed.
         if ((resync || !live) && first !== undefined) {
           const hw = await sink.highWater(feed);
+          // Nothing stored yet (first start): no gap to close, and trades from before the gateway ran
+          // are nobody's input (README, live market data); the stream starts at the first live trade.
           if (hw !== undefined && first > hw.ts) await backfill(hw.ts, first);
         }
         // The first batch after a resync overlaps the backfill that just ran up to it: not a venue fault.
