@@ -1,3 +1,4 @@
+import { oneClassWarning } from '../../models/datasets/one-class-warning.js';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
@@ -202,6 +203,8 @@ export async function runDatasetExport(
     bar?.stop();
     const barMs = TIMEFRAME_MS[parseTimeframe(opts.timeframe)];
     for (const w of windowEdgeWarnings(loaded ?? [], { from: opts.from, to: opts.to, barMs, tf: opts.timeframe })) warn(`warning: ${w}\n`);
+    const oneClass = oneClassWarning(r.quality);
+    if (oneClass !== undefined) warn(`warning: ${oneClass}\n`);
     const m = r.metadata;
     // The creation time is not part of what makes two exports equal: a re-export keeps the
     // existing version and its metadata.json, and --created-at was dropped without a word.
