@@ -15,7 +15,7 @@ import type { MarketData } from '../streams/messages/market-data.js';
 import type { Quote } from '../streams/messages/quote.js';
 import type { Trade } from '../streams/messages/trade.js';
 import type { Subjects } from '../streams/subjects.js';
-import { aheadOfClock } from '../streams/validation/ahead-of-clock.js';
+import { aheadOfClock, engineClockBound } from '../streams/validation/ahead-of-clock.js';
 import { createMarketDataDecoder } from '../streams/validation/decode-market-data.js';
 import { toDlqEntry } from '../streams/validation/dlq.js';
 import type { Accepted, Refusal } from '../streams/validation/decode-market-data.js';
@@ -247,6 +247,7 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
   const dlqSubject = deps.subjects.dlq('asset');
   const featSubject = deps.subjects.features(asset.venue, asset.symbol);
 
+  const aheadBound = opts.maxAheadMs === undefined ? undefined : engineClockBound(opts.maxAheadMs);
   const refuse = (d: Delivery, refusal: Refusal, ts: number, dlq: Promise<unknown>[]): void => {
     if (d.streamSeq <= rebuildTo) return; // refused and dead-lettered before the rebuild
     countRefusal(deps.counters, refusal.reason);
@@ -336,7 +337,8 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
     // two steps can be timed apart (`probe`).
     accepted.length = 0;
     acceptedSeqs.length = 0;
-    const latest = opts.maxAheadMs === undefined ? Number.POSITIVE_INFINITY : deps.clock.now() + opts.maxAheadMs;
+    // One clock reading per batch, and only where the bound is set (live engines).
+    const now = aheadBound === undefined ? 0 : deps.clock.now();
     for (const d of batch) {
       if (d.streamSeq <= handledSeq) continue; // already in the restored snapshot, or handled and committing
       batchSeq = d.streamSeq;
@@ -347,10 +349,9 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
         continue;
       }
       const msg = decoded.msg;
-      if (msg.ts > latest) {
-        const maxAheadMs = opts.maxAheadMs ?? 0;
-        // Dead-lettered at the clock's time, not the future one it names.
-        refuse(d, aheadOfClock(msg.ts, latest - maxAheadMs, maxAheadMs), latest - maxAheadMs, dlq);
+      const ahead = aheadBound === undefined ? undefined : aheadOfClock(msg.ts, now, aheadBound);
+      if (ahead !== undefined) {
+        refuse(d, ahead, now, dlq); // dead-lettered at the clock's time, not the future one it names
         continue;
       }
       const refusal = gate.check(msg);

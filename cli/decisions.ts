@@ -28,7 +28,7 @@ import { RefusalReason } from '../streams/messages/dlq-entry.js';
 import type { FeatureVector } from '../streams/messages/feature-vector.js';
 import { streamName } from '../streams/provision.js';
 import { toDlqEntry } from '../streams/validation/dlq.js';
-import { aheadOfClock } from '../streams/validation/ahead-of-clock.js';
+import { aheadOfClock, engineClockBound } from '../streams/validation/ahead-of-clock.js';
 import { decodeFill } from '../streams/validation/decode-fill.js';
 import { knownAssets } from '../streams/validation/known-assets.js';
 import type { Refusal } from '../streams/validation/refusal.js';
@@ -108,6 +108,7 @@ function consumeExternalFills(deps: DecisionDeps, cfg: Config, path: DecisionPat
     return deps.bus.publish(deps.subjects.dlq('decisions'), encode(entry), { msgId: entry.id });
   };
   const isKnown = knownAssets(cfg.assets);
+  const aheadBound = engineClockBound(cfg.validation.maxAheadMs);
   const c = deps.bus.consume(
     { stream: streamName(cfg, 'SIGNALS'), durable: `fills_${cfg.risk.account}`, filterSubject: deps.subjects.allFills(), batchSize: cfg.consumer.batchSize, ackWaitMs: cfg.consumer.ackWaitMs },
     async (batch) => {
@@ -117,8 +118,7 @@ function consumeExternalFills(deps: DecisionDeps, cfg: Config, path: DecisionPat
         const r = decodeFill(d.subject, d.data, deps.subjects, isKnown);
         // Stamped in the future (a clock error, a year mistyped), booked it would roll the risk
         // book's day to that date, and daily loss would not reset until then.
-        const now = deps.clock.now();
-        const ahead = r.ok && r.fill.ts - now > cfg.validation.maxAheadMs ? aheadOfClock(r.fill.ts, now, cfg.validation.maxAheadMs) : undefined;
+        const ahead = r.ok ? aheadOfClock(r.fill.ts, deps.clock.now(), aheadBound) : undefined;
         // Then against its order (UNKNOWN_ORDER, ORDER_MISMATCH), in the decision path: between releases.
         const refused = !r.ok ? r : (ahead ?? (await path.onExternalFill(r.fill)));
         if (refused !== undefined) await refuseFill(d, refused);

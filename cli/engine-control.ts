@@ -108,9 +108,7 @@ export type ServedModelRef = Readonly<{ ref: string; timeframe: Timeframe }>;
  * moves, naming why. Other models and aliases are the registry's business, not this engine's.
  */
 async function requireServable(registry: ModelRegistry, served: ServedModelRef | undefined, a: ControlArgs<'model.deploy'>): Promise<void> {
-  if (served === undefined) return;
-  const ref = parseModelRef(served.ref);
-  if ('version' in ref || ref.name !== a.name || ref.alias !== a.alias) return;
+  if (!servesAlias(served, a)) return;
   const problem = engineFitProblem(await registry.get(`${a.name}@${a.version}`), { timeframe: served.timeframe });
   if (problem !== undefined) throw new ControlError(ControlErrorCode.REFUSED, `${a.name}@${a.version} cannot be served by this engine: ${problem}; ${a.name}@${a.alias} left as it was`);
 }

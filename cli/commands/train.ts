@@ -1,5 +1,3 @@
-import { promoteProblem, registeredName } from './train-promote.js';
-import type { ServedByConfig } from './train-promote.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
 import { parseTimeframe, readBars } from '../../gateways/historical/bars-csv.js';
@@ -21,6 +19,8 @@ import { META_LEARNER_MIN_EPOCHS } from '../../models/training/meta-learner-epoc
 import { NO_TRACKER } from '../../models/mlflow/retraining-tracker.js';
 import type { RetrainingTracker } from '../../models/mlflow/retraining-tracker.js';
 import { describeTrainingRun, logTrainingRun } from '../../models/mlflow/training-run.js';
+import { promoteProblem, registeredName } from './train-promote.js';
+import type { ServedByConfig } from './train-promote.js';
 import { spellingHint } from './symbol-spelling.js';
 import { between, trainingIn } from './training-shortfall.js';
 import type { TrainingScope } from './training-shortfall.js';

@@ -5,6 +5,7 @@ import { RefusalReason as Reason } from '../../streams/messages/dlq-entry.js';
 import type { MarketData } from '../../streams/messages/market-data.js';
 import { quoteId } from '../../streams/messages/quote.js';
 import type { Subjects } from '../../streams/subjects.js';
+import { aheadOfClock } from '../../streams/validation/ahead-of-clock.js';
 import { decodeMarketData } from '../../streams/validation/decode-market-data.js';
 import { toDlqEntry } from '../../streams/validation/dlq.js';
 import { refuse as refusal } from '../../streams/validation/refusal.js';
@@ -145,11 +146,10 @@ export function createMarketDataSink(opts: MarketDataSinkOptions): FeedSink {
         return { type: 'refused', reason: decoded.reason, detail: decoded.detail };
       }
       const m = decoded.msg;
-      const ahead = maxAheadMs === undefined ? 0 : m.ts - opts.now();
-      if (ahead > (maxAheadMs ?? Infinity)) {
-        const detail = `ts ${m.ts} (${new Date(m.ts).toISOString()}) is ${ahead} ms ahead of the gateway's clock (at most ${maxAheadMs} ms): a venue or clock error`;
-        await toDlq(f, subject, data, Reason.SCHEMA, detail);
-        return { type: 'refused', reason: Reason.SCHEMA, detail };
+      const ahead = maxAheadMs === undefined ? undefined : aheadOfClock(m.ts, opts.now(), { maxAheadMs, clock: "the gateway's clock" });
+      if (ahead !== undefined) {
+        await toDlq(f, subject, data, ahead.reason, ahead.detail);
+        return { type: 'refused', reason: ahead.reason, detail: ahead.detail };
       }
       const tradeVenue = m.type === 'md.trade' ? venueTradeId(f, m.id) : undefined;
       const pos = marks.position(subject, m, tradeVenue ?? quoteKey);

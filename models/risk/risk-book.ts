@@ -212,9 +212,7 @@ export class RiskBook {
     return this.positions.get(key)?.qty ?? 0;
   }
 
-  /** Quantity still to fill on one side of a venue × symbol. */
-  /** The venue works the order no more (it expired or was cancelled with quantity left): not in flight. False when it was not. */
-  /** The venue no longer works the order (expired, or cancelled at a hole in the data): not in flight from `ts`. */
+  /** The venue works the order no more (it expired, or was cancelled at a hole in the data): retired at `ts`. False when it was not in flight. */
   release(orderId: string, ts: number): boolean {
     const o = this.inFlight.get(orderId);
     if (o === undefined) return false;
@@ -222,6 +220,7 @@ export class RiskBook {
     return true;
   }
 
+  /** Quantity still to fill on one side of a venue × symbol. */
   inFlightQty(key: string, side: OrderSide): number {
     let q = 0;
     for (const o of this.inFlight.values()) if (o.key === key && o.side === side) q += o.remaining;
