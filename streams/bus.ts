@@ -139,8 +139,8 @@ export type StreamAdmin = {
   /**
    * The stored messages of the subjects `filterSubject` matches (wildcards allowed, `''` every
    * subject of the stream), in stream order: the record a reader that starts late rebuilds state
-   * from (the feed's `models` snapshot from the registry's events). With `lastPerSubject`, only
-   * the newest of each subject. On NATS, one short-lived consumer. Rejects with
+   * from (the feed's `models` snapshot from the registry's events). On NATS, one short-lived
+   * consumer. Rejects with
    * `StreamNotFoundError`, and with a `BusError` (not retryable) when more than `max` match.
    *
    * @example const events = await bus.readStored('OUTCOMES', 'sx.model.>', { max: 10_000 })
@@ -156,8 +156,6 @@ export type StreamAdmin = {
 export type StoredMessage = Readonly<{ subject: string; data: Uint8Array; streamSeq: number }>;
 
 export type ReadStoredOptions = Readonly<{
-  /** Only the newest message of each subject (JetStream deliver policy `last_per_subject`). */
-  lastPerSubject?: boolean;
   /** More matching messages than this are refused, not read into memory (default 10 000). */
   max?: number;
 }>;

@@ -271,13 +271,7 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): MemoryBus {
     readStored: async (stream, filterSubject, o) => {
       const s = streams.get(stream);
       if (s === undefined) throw new StreamNotFoundError(stream);
-      let found: StoredMessage[] = s.msgs.filter((m) => filterTakes(filterSubject, m.subject));
-      if (o?.lastPerSubject === true) {
-        // A later message of a subject replaces its entry; the map keeps first-seen order, so sort.
-        const last = new Map<string, StoredMessage>();
-        for (const m of found) last.set(m.subject, m);
-        found = [...last.values()].sort((a, b) => a.streamSeq - b.streamSeq);
-      }
+      const found: StoredMessage[] = s.msgs.filter((m) => filterTakes(filterSubject, m.subject));
       const max = o?.max ?? READ_STORED_MAX;
       if (found.length > max) throw tooManyStored(stream, filterSubject, found.length, max);
       return found.map((m) => ({ subject: m.subject, data: m.data, streamSeq: m.streamSeq }));

@@ -21,12 +21,10 @@ const FETCH_BATCH = 1_000;
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /**
- * `Bus.readStored` on JetStream: an ephemeral consumer (deliver policy `all`, or `last_per_subject`)
- * whose `num_pending` at creation says how many messages match; exactly that many are fetched, so
- * anything published meanwhile is left to live readers, and the consumer is deleted after. Not an
- * ordered consumer: one that recreates itself resumes by start sequence, which under
- * `last_per_subject` would hand over every message after the gap. Server 2.9 takes one filter
- * subject per consumer.
+ * `Bus.readStored` on JetStream: an ephemeral consumer (deliver policy `all`) whose `num_pending`
+ * at creation says how many messages match; exactly that many are fetched, so anything published
+ * meanwhile is left to live readers, and the consumer is deleted after. Server 2.9 takes one
+ * filter subject per consumer.
  */
 export async function natsReadStored(deps: ReadStoredDeps, stream: string, filterSubject: string, opts: ReadStoredOptions = {}): Promise<readonly StoredMessage[]> {
   const what = filterSubject || 'every subject';
@@ -36,7 +34,7 @@ export async function natsReadStored(deps: ReadStoredDeps, stream: string, filte
     m = await deps.jsm();
     const ci = await m.consumers.add(stream, {
       ...(filterSubject === '' ? {} : { filter_subject: filterSubject }),
-      deliver_policy: opts.lastPerSubject === true ? DeliverPolicy.LastPerSubject : DeliverPolicy.All,
+      deliver_policy: DeliverPolicy.All,
       ack_policy: AckPolicy.None,
       mem_storage: true,
       num_replicas: 1,

@@ -311,7 +311,7 @@ describe('NATS bus: JetStream behaviour', () => {
     await expect(a.done).resolves.toBeUndefined();
   });
 
-  it('reads 2,500 stored messages over several pulls, or the last of each of 300 subjects, and leaves no consumer behind', async () => {
+  it('reads 2,500 stored messages over several pulls, and leaves no consumer behind', async () => {
     for (const round of ['old', 'new']) await Promise.all(range(0, 300).map((i) => bus.publish(`${ns}.rs.m${i}.promoted`, enc(`${round}${i}`))));
     await Promise.all(range(0, 1_900).map((i) => bus.publish(`${ns}.rs.bulk`, enc(String(i)))));
     const raw = await connect({ servers: URL });
@@ -321,10 +321,6 @@ describe('NATS bus: JetStream behaviour', () => {
       const all = await bus.readStored(stream.name, `${ns}.rs.>`);
       expect(all).toHaveLength(2_500);
       expect(all.slice(-1_900).map((x) => dec(x.data))).toEqual(range(0, 1_900));
-      const last = await bus.readStored(stream.name, `${ns}.rs.*.promoted`, { lastPerSubject: true });
-      expect(last).toHaveLength(300);
-      expect(last.every((x) => dec(x.data).startsWith('new'))).toBe(true);
-      expect(new Set(last.map((x) => x.subject)).size).toBe(300);
       await expect(bus.readStored(stream.name, `${ns}.rs.>`, { max: 2_499 })).rejects.toMatchObject({ retryable: false });
       expect((await m.consumers.list(stream.name).next()).length).toBe(before);
     } finally {
