@@ -89,7 +89,9 @@ describe('engine status on the feed and stage metrics (real NATS)', () => {
     expect(first).toMatchObject({ account: cfg.risk.account, realised: 0, unrealised: 0, equity: 0, positions: [] });
 
     const files = findBarFiles(testDataDir(), { symbols: SYMBOLS, timeframe: '1h' });
-    const result = await replay({ bus, subjects, speed: 'max', source: mergeByTime(...files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf: '1h', from: FROM, to: TO }))) });
+    // Paced (5 ms an hour bar, about 4 s in all) so that the book moves across many of the feed's
+    // checks: at full speed the whole month can land in a few batches, between two checks.
+    const result = await replay({ bus, subjects, speed: 720_000, source: mergeByTime(...files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf: '1h', from: FROM, to: TO }))) });
     expect(result.published).toBe(2 * 31 * 24);
     await expect.poll(() => engine.counters.messagesIn, { timeout: 60_000, interval: 50 }).toBe(result.published);
     // The actors' snapshot and deltas carry their lifecycle: both assets are live once all the
