@@ -1,6 +1,7 @@
-import { barId } from '../streams/messages/bar.js';
+import { barId, TIMEFRAME_MS } from '../streams/messages/bar.js';
 import type { Bar } from '../streams/messages/bar.js';
 import type { PgQuery } from './pg-query.js';
+import { AGGREGATED_BAR_TF, CONTINUOUS_AGGREGATES } from './pg-timescale-aggregates.js';
 import { rangeWhere } from './pg-timeseries-sql.js';
 import type { PagedQuery } from './timeseries-store.js';
 
@@ -11,6 +12,19 @@ type BarRow = { id: string | null; open: number; high: number; low: number; clos
  * continuous aggregate `bars_1h` (hourly buckets of the stored 1m bars; no id column, no tf).
  */
 export type BarRelation = 'bars' | 'bars_1h';
+
+const BUCKET = CONTINUOUS_AGGREGATES.find((a) => a.view === 'bars_1h')?.bucket ?? '1 hour';
+
+/**
+ * Only the hours that are over: a bucket is served once a 1m bar of the asset at or after its
+ * last minute is stored (the newest 1m bar's close reaches the bucket's end), so the hour still
+ * filling, or the last hour of a history that stops mid-hour, is not served as a whole 1h bar
+ * (its volume and range were part of an hour's). An hour with a hole in its minutes is served once
+ * later bars show it is over. One uncorrelated sub-query (the newest 1m bar, an index probe), run
+ * once per page. Its parameters are the aggregate's own `$1` (venue) and `$2` (symbol).
+ */
+const closedBucket = (schema: string): string =>
+  `bucket + interval '${BUCKET}' <= (SELECT max(ts) + interval '${TIMEFRAME_MS[AGGREGATED_BAR_TF]} milliseconds' FROM ${schema}.bars WHERE tf = '${AGGREGATED_BAR_TF}' AND venue = $1 AND symbol = $2)`;
 
 /**
  * The first-page and next-page queries of a relation and the parameters before the cursor.
@@ -25,7 +39,8 @@ export function barPageSql(schema: string, q: PagedQuery & Readonly<{ tf: string
   const cursorParam = base.length + 1;
   const select =
     `SELECT ${native ? 'id' : 'NULL::text AS id'}, open, high, low, close, volume, (extract(epoch from ${time}) * 1000)::float8 AS ms, ` +
-    `(extract(epoch from ${time}) * 1000000)::bigint::text AS us FROM ${schema}.${relation} WHERE ${native ? 'tf = $1 AND ' : ''}${where}`;
+    `(extract(epoch from ${time}) * 1000000)::bigint::text AS us FROM ${schema}.${relation} WHERE ${native ? 'tf = $1 AND ' : ''}${where}` +
+    (native ? '' : ` AND ${closedBucket(schema)}`);
   return {
     first: `${select} ORDER BY ${time} LIMIT $${cursorParam}`,
     next: `${select} AND ${time} > timestamptz 'epoch' + $${cursorParam}::bigint * interval '1 microsecond' ORDER BY ${time} LIMIT $${cursorParam + 1}`,

@@ -69,17 +69,38 @@ describe('1h bars from the continuous aggregate bars_1h on TimescaleDB (real Pos
     const { log, lines } = recording();
     const reads = pgHistoryBars(pgQuery(pool), { flavor: 'timescale', schema, log });
     const hourly = (i: number, ts: number, n: number): Bar => ({ type: 'md.bar', v: 1, id: barId(V, 'BTC/USDT', '1h', ts), venue: V, symbol: 'BTC/USDT', tf: '1h', open: 100 + i, high: 102 + i + n - 1, low: 99 + i, close: 101 + i + n - 1, volume: n, ts });
-    const expected = [hourly(0, T0, 60), hourly(60, T0 + H, 60), hourly(120, T0 + 2 * H, 30)];
+    // The third hour holds 30 minutes of bars and no later bar is stored: not over, not served.
+    const expected = [hourly(0, T0, 60), hourly(60, T0 + H, 60)];
     expect(await reads.bars({ ...window, symbol: 'BTC/USDT', tf: '1h' })).toEqual(expected);
     // A page at a time, keyset on the bucket: nothing skipped or repeated.
     const pages: Bar[][] = [];
-    for await (const p of reads.barPages({ ...window, symbol: 'BTC/USDT', tf: '1h', pageSize: 2 })) pages.push([...p]);
-    expect(pages).toEqual([expected.slice(0, 2), expected.slice(2)]);
+    for await (const p of reads.barPages({ ...window, symbol: 'BTC/USDT', tf: '1h', pageSize: 1 })) pages.push([...p]);
+    expect(pages).toEqual([expected.slice(0, 1), expected.slice(1)]);
     expect(await reads.bars({ ...window, symbol: 'BTC/USDT', tf: '1h', limit: 1 })).toEqual(expected.slice(0, 1));
     // The window's bounds apply to the bucket.
     expect(await reads.bars({ venue: V, symbol: 'BTC/USDT', tf: '1h', from: T0 + 1, to: T0 + 2 * H })).toEqual([expected[1]]);
     expect(lines.map((l) => l.source)).toEqual(['bars_1h', 'bars_1h', 'bars_1h', 'bars_1h']);
     expect(lines[0]?.msg).toMatch(/continuous aggregate bars_1h/);
+  });
+
+  it('serves an hour once a later 1m bar shows it is over, holes in its minutes and all', async () => {
+    const reads = pgHistoryBars(pgQuery(pool), { flavor: 'timescale', schema });
+    const sym = 'SOL/USDT';
+    const q = { ...window, symbol: sym, tf: '1h' };
+    // 45 minutes of the first hour (minutes 10–54): the hour may still be filling.
+    await store.insert({ bars: Array.from({ length: 45 }, (_, i) => bar(sym, '1m', T0 + (10 + i) * M, i)) });
+    expect(await reads.bars(q)).toEqual([]);
+    // Its last minute arrives: over, with the 46 bars it holds.
+    await store.insert({ bars: [bar(sym, '1m', T0 + 59 * M, 45)] });
+    expect((await reads.bars(q)).map((b) => [b.ts, b.volume])).toEqual([[T0, 46]]);
+    // The next hour's first minutes: the first hour as before, the second not yet.
+    await store.insert({ bars: [bar(sym, '1m', T0 + H, 46), bar(sym, '1m', T0 + H + 5 * M, 47)] });
+    expect((await reads.bars(q)).map((b) => [b.ts, b.volume])).toEqual([[T0, 46]]);
+    // A bar of the third hour: the second, two minutes in all, is over.
+    await store.insert({ bars: [bar(sym, '1m', T0 + 2 * H + 30 * M, 48)] });
+    expect((await reads.bars(q)).map((b) => [b.ts, b.volume])).toEqual([[T0, 46], [T0 + H, 2]]);
+    // Another asset's newer bars say nothing of this one's hours.
+    expect((await reads.bars({ ...q, symbol: 'BTC/USDT' })).map((b) => b.ts)).toEqual([T0, T0 + H]);
   });
 
   it('reads the bars table when it holds 1h bars in the window, for other timeframes, and on plain PostgreSQL', async () => {
@@ -105,7 +126,7 @@ describe('1h bars from the continuous aggregate bars_1h on TimescaleDB (real Pos
   it('reads the aggregate by its own columns, with the timeframe of its buckets', () => {
     expect(CONTINUOUS_AGGREGATES.find((a) => a.view === 'bars_1h')?.bucketMs).toBe(TIMEFRAME_MS[AGGREGATE_TF]);
     const { first, params } = barPageSql('sextant', { venue: V, symbol: 'BTC/USDT', tf: '1h', from: T0 }, 'bars_1h');
-    expect(first).toMatch(/^SELECT NULL::text AS id, open, high, low, close, volume, \(extract\(epoch from bucket\) \* 1000\)::float8 AS ms, .* FROM sextant\.bars_1h WHERE venue = \$1 AND symbol = \$2 AND bucket >= .* ORDER BY bucket LIMIT \$4$/);
+    expect(first).toMatch(/^SELECT NULL::text AS id, open, high, low, close, volume, \(extract\(epoch from bucket\) \* 1000\)::float8 AS ms, .* FROM sextant\.bars_1h WHERE venue = \$1 AND symbol = \$2 AND bucket >= .* AND bucket \+ interval '1 hour' <= \(SELECT max\(ts\) \+ interval '60000 milliseconds' FROM sextant\.bars WHERE tf = '1m' AND venue = \$1 AND symbol = \$2\) ORDER BY bucket LIMIT \$4$/);
     expect(params).toEqual([V, 'BTC/USDT', T0]);
   });
 });
