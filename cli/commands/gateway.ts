@@ -1,11 +1,11 @@
 import { loadConfig } from '../../config/load.js';
 import { createMarketDataSource } from '../../gateways/market-data/market-data-from-config.js';
-import { MAX_AHEAD_MS, createMarketDataSink } from '../../gateways/market-data/market-data-sink.js';
+import { createMarketDataSink } from '../../gateways/market-data/market-data-sink.js';
 import type { GatewayStatus } from '../../gateways/market-data/market-data-source.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { natsBusOptions } from '../nats-options.js';
-import { streamName, streamSpecs } from '../../streams/provision.js';
-import { subjectsFor } from '../../streams/subjects.js';
+import { streamSpecs } from '../../streams/provision.js';
+import { gatewaySinkOptions } from '../gateway-sink.js';
 import { createLogger } from '../logger.js';
 import { spellingHint } from './symbol-spelling.js';
 
@@ -46,9 +46,8 @@ export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
   process.once('SIGTERM', stop);
   try {
     await bus.ensureStreams(streamSpecs(cfg));
-    const sink = createMarketDataSink({
-      bus, subjects: subjectsFor(cfg.prefix), mdStream: streamName(cfg, 'MD'), maxPayloadBytes: cfg.validation.maxPayloadBytes, now: () => Date.now(), maxAheadMs: MAX_AHEAD_MS, log, onStatus,
-    });
+    // Bars ahead of the clock by more than validation.maxAheadMs are refused, as the engine refuses them.
+    const sink = createMarketDataSink(gatewaySinkOptions(cfg, { bus, now: () => Date.now(), log, onStatus }));
     const source = await createMarketDataSource(md, { assets, env: process.env, now: () => Date.now(), log });
     feeds = assets.length * (md.timeframes.length + (md.provider === 'ccxt' ? Number(md.trades) + Number(md.quotes) : 0));
     log.info({ provider: source.provider, assets: assets.map((a) => `${a.venue}:${a.symbol}`), timeframes: md.timeframes }, 'market-data gateway started');

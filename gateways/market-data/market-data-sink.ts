@@ -33,12 +33,11 @@ export type MarketDataSinkOptions = Readonly<{
    * Undefined: no check (a caller whose clock does not follow the venue's, such as a test's).
    */
   maxAheadMs?: number;
+  /** The setting `maxAheadMs` comes from, named in the refusal (`validation.maxAheadMs`). */
+  maxAheadSetting?: string;
   log?: Logger;
   onStatus?: (s: GatewayStatus) => void;
 }>;
-
-/** How far ahead of the gateway's clock an event time may be: venue clocks and ours differ by well under a second. */
-export const MAX_AHEAD_MS = 60_000;
 
 /** The DLQ source of every refusal at this edge: `sx.dlq.gateway`. */
 export const GATEWAY_DLQ_SOURCE = 'gateway';
@@ -146,7 +145,7 @@ export function createMarketDataSink(opts: MarketDataSinkOptions): FeedSink {
         return { type: 'refused', reason: decoded.reason, detail: decoded.detail };
       }
       const m = decoded.msg;
-      const ahead = maxAheadMs === undefined ? undefined : aheadOfClock(m.ts, opts.now(), { maxAheadMs, clock: "the gateway's clock" });
+      const ahead = maxAheadMs === undefined ? undefined : aheadOfClock(m.ts, opts.now(), { maxAheadMs, clock: "the gateway's clock", ...(opts.maxAheadSetting !== undefined ? { setting: opts.maxAheadSetting } : {}) });
       if (ahead !== undefined) {
         await toDlq(f, subject, data, ahead.reason, ahead.detail);
         return { type: 'refused', reason: ahead.reason, detail: ahead.detail };
