@@ -28,8 +28,11 @@ export type VenueHold = Readonly<{
   holdFor(ms: number): void;
   /** Milliseconds left of the hold; 0 when none. */
   remainingMs(): number;
-  /** Resolves once the hold is over; rejects with `closedError()` when released before that. */
-  wait(): Promise<void>;
+  /**
+   * Resolves once the hold is over; rejects with `closedError()` when released (or `signal`
+   * aborts: the caller's feed is stopping) before that.
+   */
+  wait(signal?: AbortSignal): Promise<void>;
   /** Ends every wait (the exchange is closing): they reject, nothing is sent during the hold. */
   release(): void;
 }>;
@@ -41,10 +44,21 @@ export function createVenueHold(closedError: () => Error, now: () => number = Da
   return {
     holdFor: (ms) => void (until = Math.max(until, now() + ms)),
     remainingMs,
-    async wait() {
-      // A hold lengthened while waiting (another feed's 429) is waited out too.
-      for (let left = remainingMs(); left > 0 && !released.signal.aborted; left = remainingMs()) await sleep(left, released.signal);
-      if (remainingMs() > 0) throw closedError(); // released: asking now would break the hold
+    async wait(signal) {
+      if (remainingMs() === 0) return;
+      const stop = new AbortController();
+      const abort = (): void => stop.abort();
+      released.signal.addEventListener('abort', abort, { once: true });
+      signal?.addEventListener('abort', abort, { once: true });
+      if (released.signal.aborted || signal?.aborted === true) stop.abort();
+      try {
+        // A hold lengthened while waiting (another feed's 429) is waited out too.
+        for (let left = remainingMs(); left > 0 && !stop.signal.aborted; left = remainingMs()) await sleep(left, stop.signal);
+      } finally {
+        released.signal.removeEventListener('abort', abort);
+        signal?.removeEventListener('abort', abort);
+      }
+      if (remainingMs() > 0) throw closedError(); // released or stopped: asking now would break the hold
     },
     release: () => released.abort(),
   };

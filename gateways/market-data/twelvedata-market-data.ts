@@ -9,6 +9,7 @@ import type { Candle } from './candidates.js';
 import { barCandidate } from './candidates.js';
 import { fromHttpStatus, GatewayError, GatewayErrorCode } from './errors.js';
 import { requestSpacer } from './request-spacer.js';
+import { createVenueHold, parseRetryAfter } from './retry-after.js';
 import { runFeedLoop } from './feed-loop.js';
 import type { Feed, FeedSink, MarketDataSource } from './market-data-source.js';
 import { feedName } from './market-data-source.js';
@@ -32,6 +33,8 @@ export type TwelveDataOptions = Readonly<{
    */
   requestsPerMinute?: number;
   now: () => number;
+  /** Wall clock (ms) an HTTP-date `Retry-After` is read against and the hold runs on: `Date.now` unless a test sets it. */
+  wallClock?: () => number;
   sleep?: Sleep;
   log?: Logger;
   fetch?: typeof fetch;
@@ -48,6 +51,9 @@ const ErrorSchema = z.object({ status: z.literal('error'), code: z.number(), mes
 export const parseVendorTime = (s: string): number => Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00Z` : `${s.replace(' ', 'T')}Z`);
 const vendorTime = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
+/** A turn of the request spacer given up: a hold began while the request waited for it. */
+const HELD = Symbol('held');
+
 /**
  * Bars from a REST-only vendor in the style of TwelveData: `GET /time_series?symbol=…&interval=…
  * &start_date=…&apikey=…&timezone=UTC&order=asc` answering `{ status: 'ok', values: [{ datetime,
@@ -63,6 +69,42 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
   /** Every feed's requests, spaced by the plan's budget (the spacer calls fetch at each turn). */
   const turn = o.requestsPerMinute === undefined ? undefined : requestSpacer(60_000 / o.requestsPerMinute);
 
+  const wallClock = o.wallClock ?? Date.now;
+  /** Every feed's requests wait out the vendor's `Retry-After` (see {@link failure}). */
+  const hold = createVenueHold(() => new GatewayError(GatewayErrorCode.NETWORK, 'stopped while holding off until the vendor\'s Retry-After'), wallClock);
+
+  /** Sends a GET once no hold is on and the spacer gives the turn. */
+  const send = async (u: URL, signal: AbortSignal): Promise<Response> => {
+    for (;;) {
+      await hold.wait(signal);
+      if (signal.aborted) throw new GatewayError(GatewayErrorCode.NETWORK, 'stopped');
+      // A hold that began while this request waited for its turn is waited out before sending.
+      const go = (): Promise<Response> | typeof HELD => (hold.remainingMs() > 0 ? HELD : doFetch(u));
+      try {
+        const sent = turn === undefined ? go() : await turn(go, signal);
+        if (sent === undefined) throw new GatewayError(GatewayErrorCode.NETWORK, 'stopped');
+        if (sent !== HELD) return await sent;
+      } catch (e) {
+        if (e instanceof GatewayError) throw e;
+        throw new GatewayError(GatewayErrorCode.NETWORK, `GET ${u.pathname}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
+    }
+  };
+
+  /**
+   * The error of a refused request (`code`: the HTTP status or the payload's code). A rate limit
+   * (429, as an HTTP status or as the payload's code with a 200) with `Retry-After` holds every
+   * feed's requests until then, and the error carries the wait (`retryAfterMs`), which the feed's
+   * backoff takes as its floor, as on the ccxt venues: asking sooner only spends more credits.
+   */
+  const failure = (res: Response, code: number, message: string): GatewayError => {
+    const raw = res.headers.get('retry-after') ?? undefined;
+    const retryAfterMs = code === 429 || res.status === 429 ? parseRetryAfter(raw, wallClock()) : undefined;
+    if (retryAfterMs === undefined) return fromHttpStatus(code, message);
+    hold.holdFor(retryAfterMs);
+    return new GatewayError(GatewayErrorCode.RATE_LIMITED, `${message}: rate limited for ${retryAfterMs} ms (Retry-After ${String(raw)})`, { retryAfterMs });
+  };
+
   const request = async (symbol: string, tf: Timeframe, startMs: number | undefined, size: number, signal: AbortSignal): Promise<Candle[]> => {
     const u = new URL('time_series', o.baseUrl.endsWith('/') ? o.baseUrl : `${o.baseUrl}/`);
     u.searchParams.set('symbol', o.symbolMap?.[symbol] ?? symbol);
@@ -72,26 +114,18 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
     u.searchParams.set('order', 'asc');
     if (startMs !== undefined) u.searchParams.set('start_date', vendorTime(startMs));
     u.searchParams.set('apikey', o.apiKey);
-    let res: Response;
-    try {
-      const sent = turn === undefined ? doFetch(u) : await turn(() => doFetch(u), signal);
-      if (sent === undefined) throw new GatewayError(GatewayErrorCode.NETWORK, 'stopped');
-      res = await sent;
-    } catch (e) {
-      if (e instanceof GatewayError) throw e;
-      throw new GatewayError(GatewayErrorCode.NETWORK, `GET ${u.pathname}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    }
+    const res = await send(u, signal);
     const text = await res.text();
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
-      if (!res.ok) throw fromHttpStatus(res.status, `HTTP ${res.status}`);
+      if (!res.ok) throw failure(res, res.status, `HTTP ${res.status}`);
       throw new GatewayError(GatewayErrorCode.BAD_RESPONSE, `not JSON: ${text.slice(0, 200)}`);
     }
     const err = ErrorSchema.safeParse(body);
-    if (err.success) throw fromHttpStatus(err.data.code, `${err.data.code} ${err.data.message}`);
-    if (!res.ok) throw fromHttpStatus(res.status, `HTTP ${res.status}`);
+    if (err.success) throw failure(res, err.data.code, `${err.data.code} ${err.data.message}`);
+    if (!res.ok) throw failure(res, res.status, `HTTP ${res.status}`);
     const ok = OkSchema.safeParse(body);
     // Well-formed JSON of another shape is the vendor's API changing under us: retrying cannot help.
     if (!ok.success) throw new GatewayError(GatewayErrorCode.EXCHANGE, `unexpected answer: ${ok.error.issues[0]?.message ?? ''}`);

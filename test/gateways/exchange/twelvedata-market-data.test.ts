@@ -11,17 +11,26 @@ import { openStack, readStream, start, until } from './harness.js';
 import type { Stack } from './harness.js';
 
 /** A TwelveData-style `/time_series` over real hourly bars; `open` is the newest (unfinished) bar. */
-type Vendor = { url: string; open: number; requests: URLSearchParams[]; faults: Array<{ status: number; body: unknown; raw?: string }>; close(): Promise<void> };
+type Vendor = {
+  url: string;
+  open: number;
+  requests: URLSearchParams[];
+  /** When each request arrived (`performance.now()`), beside `requests`. */
+  times: number[];
+  faults: Array<{ status: number; body: unknown; raw?: string; headers?: Readonly<Record<string, string>> }>;
+  close(): Promise<void>;
+};
 
 const stamp = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
 async function startVendor(bars: readonly Kline[], open: number): Promise<Vendor> {
-  const v: Vendor = { url: '', open, requests: [], faults: [], close: async () => {} };
+  const v: Vendor = { url: '', open, requests: [], times: [], faults: [], close: async () => {} };
   const http: Server = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://local');
     v.requests.push(u.searchParams);
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
+    v.times.push(performance.now());
+    const send = (status: number, body: unknown, headers: Readonly<Record<string, string>> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
     };
     const fault = v.faults.shift();
@@ -29,7 +38,7 @@ async function startVendor(bars: readonly Kline[], open: number): Promise<Vendor
       res.writeHead(fault.status, { 'content-type': 'text/html' });
       return void res.end(fault.raw);
     }
-    if (fault !== undefined) return send(fault.status, fault.body);
+    if (fault !== undefined) return send(fault.status, fault.body, fault.headers);
     const q = u.searchParams;
     if (u.pathname !== '/time_series' || q.get('apikey') !== 'k3y') return send(401, { status: 'error', code: 401, message: 'bad key' });
     if (q.get('symbol') !== 'BTC/USD') return send(200, { status: 'error', code: 400, message: `**symbol** ${q.get('symbol')} not found` });
@@ -125,6 +134,55 @@ describe('TwelveData-style REST provider (local server, real JetStream)', () => 
     expect(retries).toEqual([['RATE_LIMITED', 50], ['RATE_LIMITED', 100], ['UNAVAILABLE', 200]]);
     expect(await count()).toBe(6);
   });
+  describe("the vendor's Retry-After", () => {
+    /** Two feeds asking every few milliseconds. */
+    const twoFeeds = () =>
+      gateway({ 'BTC/USDT': 'BTC/USD', 'ETH/USDT': 'BTC/USD' }, { assets: [{ venue: 'binance', symbol: 'BTC/USDT' }, { venue: 'binance', symbol: 'ETH/USDT' }], pollMs: 5 });
+    /** Requests that arrived in (from, to) ms after the first one. */
+    const after = (from: number, to: number) => vendor.times.filter((t, i) => i > 0 && t > vendor.times[0]! + from && t < vendor.times[0]! + to);
+
+    for (const [what, status] of [['an HTTP 429', 429], ['a 429 error payload sent with a 200', 200]] as const) {
+      it(`after ${what} with Retry-After: 1 sends nothing, from any feed, for a second, and backs off at least that long`, async () => {
+        vendor.faults.push({ status, body: { status: 'error', code: 429, message: 'You have run out of API credits for the current minute' }, headers: { 'Retry-After': '1' } });
+        const gw = twoFeeds();
+        await until(async () => (await count()) >= 6 && (await stack.bus.countMessages(stack.md, stack.subjects.bar('binance', 'ETH/USDT', '1h'))) >= 6, 15_000, 'history after the wait');
+        await gw.stop();
+        // The other feed's first request may have been on its way when the 429 came back; none later.
+        expect(after(50, 995)).toEqual([]);
+        expect(after(995, 60_000).length).toBeGreaterThan(0);
+        const retries = stack.statuses.flatMap((s) => (s.type === 'retrying' ? [[s.code, s.delayMs, s.error]] : []));
+        expect(retries).toEqual([['RATE_LIMITED', 1_000, expect.stringContaining('rate limited for 1000 ms (Retry-After 1)')]]);
+        expect(stack.sleeps).toContain(1_000);
+      });
+    }
+
+    it('reads an HTTP-date Retry-After against the wall clock', async () => {
+      const wall = Date.parse('2026-03-01T00:00:00.000Z');
+      vendor.faults.push({ status: 429, body: { status: 'error', code: 429, message: 'too many requests' }, headers: { 'Retry-After': 'Sun, 01 Mar 2026 00:00:01 GMT' } });
+      const t0 = performance.now();
+      const gw = gateway(undefined, { wallClock: () => wall + (performance.now() - t0) });
+      await until(async () => (await count()) >= 6, 10_000, 'history after the wait');
+      await gw.stop();
+      const retry = stack.statuses.find((s) => s.type === 'retrying');
+      expect(retry).toMatchObject({ code: 'RATE_LIMITED', error: expect.stringContaining('Retry-After Sun, 01 Mar 2026 00:00:01 GMT') });
+      // A second after the wall clock's start, less the time the request took.
+      expect(retry?.type === 'retrying' ? retry.delayMs : 0).toBeGreaterThan(800);
+      expect(retry?.type === 'retrying' ? retry.delayMs : 0).toBeLessThanOrEqual(1_000);
+    });
+
+    it('stops at once while holding off for a long Retry-After, sending nothing more', async () => {
+      vendor.faults.push({ status: 429, body: { status: 'error', code: 429, message: 'too many requests' }, headers: { 'Retry-After': '60' } });
+      const gw = twoFeeds();
+      await until(() => stack.statuses.some((s) => s.type === 'retrying'), 10_000, 'the 429');
+      await new Promise((r) => setTimeout(r, 200));
+      const t0 = performance.now();
+      await gw.stop();
+      expect(performance.now() - t0).toBeLessThan(1_000);
+      expect(vendor.requests.length).toBeLessThanOrEqual(2); // the other feed's first may have been on its way
+      expect(stack.statuses.filter((s) => s.type === 'stopped')).toHaveLength(2);
+    });
+  });
+
   it('retries an answer that is not JSON (a proxy page with a 200, a body cut short), and stops on JSON of another shape', async () => {
     vendor.faults.push({ status: 200, body: undefined, raw: '<html><body>502 Bad Gateway</body></html>' });
     vendor.faults.push({ status: 200, body: undefined, raw: '{"meta":{"symbol":"BTC/USD"},"values":[{"datetime":"2024-01-0' });
