@@ -4,7 +4,7 @@ import { startCycleRun, trackRollback } from '../models/mlflow/retraining-runs.j
 import type { RetrainingTracker } from '../models/mlflow/retraining-tracker.js';
 import type { ModelRegistry, ModelVersion } from '../models/registry/model-registry.js';
 import { ModelNotFoundError } from '../models/registry/model-registry.js';
-import { NoRollbackTargetError } from '../models/registry/registry-errors.js';
+import { AliasMovedError, NoRollbackTargetError } from '../models/registry/registry-errors.js';
 import type { RetrainingConfig } from '../models/retraining/retraining-config.js';
 import type { RetrainingCounters, RetrainingCycle, RetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
 import { emptyCounters, parseRetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
@@ -383,13 +383,31 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
    * anchor. Where the stack does not hold it (its history was changed meanwhile), the anchor is
    * promoted instead.
    */
-  const rollbackTo = async (name: string, version: number, reason: string): Promise<void> => {
+  const rollbackTo = async (name: string, version: number, from: number, reason: string): Promise<void> => {
     try {
-      await registry.rollback(name, { actor: ACTOR, reason, to: version });
+      await registry.rollback(name, { actor: ACTOR, reason, to: version, ifCurrent: from });
     } catch (e) {
       if (!(e instanceof NoRollbackTargetError)) throw e;
       log.warn({ model: `${name}@${version}`, err: String(e) }, 'the registry cannot roll back to the chain\'s anchor: promoting it');
-      await registry.promote(name, version, { actor: ACTOR, reason: `rollback: ${reason}` });
+      await registry.promote(name, version, { actor: ACTOR, reason: `rollback: ${reason}`, ifCurrent: from });
+    }
+  };
+
+  /**
+   * Rolls back the watched promotion, only while production still holds it (`ifCurrent`, checked in
+   * the registry's transaction): an operator's deploy or rollback made since — mid-batch, before
+   * this actor saw it — is theirs to keep, and undoing it would move production to a version the
+   * operator had just replaced. False (said in the log) when production had moved.
+   */
+  const rollbackWatched = async (w: RollbackWatch, to: number | undefined, reason: string): Promise<boolean> => {
+    try {
+      if (to !== undefined) await rollbackTo(w.name, to, w.version, reason);
+      else await registry.rollback(w.name, { actor: ACTOR, reason, ifCurrent: w.version });
+      return true;
+    } catch (e) {
+      if (!(e instanceof AliasMovedError)) throw e;
+      log.warn({ model: `${w.name}@${w.version}`, production: e.current ?? null, reason }, 'promoted model not rolled back: production was moved by someone else meanwhile, and their change stands');
+      return false;
     }
   };
 
@@ -401,16 +419,15 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     watch = null;
     await disposeWatched();
     if (v.kind === 'cleared') return false;
-    if (v.to !== undefined) {
-      ownMove = v.to;
-      await rollbackTo(w.name, v.to, v.reason);
-    } else {
-      ownMove = w.previousVersion;
-      await registry.rollback(w.name, { actor: ACTOR, reason: v.reason });
+    const to = v.to ?? w.previousVersion;
+    ownMove = to;
+    if (!(await rollbackWatched(w, v.to, v.reason))) {
+      ownMove = null;
+      return true; // production moved: load it (the next turn's champion)
     }
     counters.rollbacks++;
     log.warn({ model: `${w.name}@${w.version}`, reason: v.reason }, 'promoted model rolled back');
-    await trackRollback(tracker, { strategy, watch: w, to: v.to ?? w.previousVersion, reason: v.reason, ts, cfg });
+    await trackRollback(tracker, { strategy, watch: w, to, reason: v.reason, ts, cfg });
     return true;
   };
 

@@ -1,7 +1,7 @@
 import type { ModelEventKind } from '../../streams/messages/model-event.js';
 import { RegistryError } from './model-registry.js';
 import { parseVersionNumber } from './registry-action.js';
-import { NoRollbackTargetError } from './registry-errors.js';
+import { AliasMovedError, NoRollbackTargetError } from './registry-errors.js';
 
 /** One row of an alias's history, oldest first. */
 export type AliasHistoryRow = Readonly<{ event: ModelEventKind; version: number; previousVersion: number | null }>;
@@ -29,4 +29,13 @@ export function rollbackTarget(rows: readonly AliasHistoryRow[], at: Readonly<{ 
   }
   if (target === at.current) throw new RegistryError(`${at.name}@${at.alias} already points at version ${target}`);
   return target;
+}
+
+/**
+ * Refuses a change conditioned on the alias's current version (`ifCurrent`) when the alias has
+ * moved: the check runs inside the change's transaction, so no other writer slips in between.
+ */
+export function requireCurrent(at: Readonly<{ name: string; alias: string; current: number | undefined; ifCurrent?: number | undefined }>): void {
+  if (at.ifCurrent === undefined || at.current === at.ifCurrent) return;
+  throw new AliasMovedError(at.current, `${at.name}@${at.alias} points at ${at.current === undefined ? 'nothing' : `version ${at.current}`}, not version ${at.ifCurrent}: it was moved meanwhile, nothing changed`);
 }

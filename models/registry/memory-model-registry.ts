@@ -2,7 +2,7 @@ import type { Clock } from '../../state/clock.js';
 import type { DurablePublisher } from '../../streams/bus.js';
 import type { ModelEvent, ModelEventKind } from '../../streams/messages/model-event.js';
 import type { Subjects } from '../../streams/subjects.js';
-import { rollbackTarget } from './alias-history.js';
+import { requireCurrent, rollbackTarget } from './alias-history.js';
 import { sha256Hex } from './artifact-files.js';
 import { FeatureSpecSchema, featureSpecHash } from './feature-spec.js';
 import { announce, modelEventOf } from './model-event-of.js';
@@ -138,6 +138,7 @@ export function createMemoryModelRegistry(opts: MemoryModelRegistryOptions): Mod
       checkName(name);
       requireLive(name, version);
       const current = aliasMap(name).get(a.alias);
+      requireCurrent({ name, alias: a.alias, current, ifCurrent: popts.ifCurrent });
       if (current === version) throw new RegistryError(`${name}@${a.alias} already points at version ${version}`);
       aliasMap(name).set(a.alias, version);
       return announced(record('promoted', name, version, a.alias, current ?? null, a.actor, a.reason));
@@ -148,6 +149,7 @@ export function createMemoryModelRegistry(opts: MemoryModelRegistryOptions): Mod
       const a = parseAction(ropts);
       checkName(name);
       const current = aliases.get(name)?.get(a.alias);
+      requireCurrent({ name, alias: a.alias, current, ifCurrent: ropts.ifCurrent });
       if (current === undefined) throw new NoRollbackTargetError(`${name}@${a.alias} is not set`);
       const target = rollbackTarget(history.filter((h) => h.name === name && h.alias === a.alias), { name, alias: a.alias, current, ...(ropts.to !== undefined ? { to: ropts.to } : {}) });
       requireLive(name, target, NoRollbackTargetError);

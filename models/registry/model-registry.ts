@@ -66,14 +66,20 @@ export type ModelRegistry = {
   artifact(model: Pick<ModelVersion, 'name' | 'version'>): Promise<Uint8Array>;
   /** Versions, newest first; all models when `name` is omitted. */
   list(name?: string): Promise<readonly ModelVersion[]>;
-  /** Points `alias` (default `production`) at `version` in one transaction; announces `promoted`. */
-  promote(name: string, version: number, opts: Readonly<{ alias?: string; actor: string; reason: string }>): Promise<ModelEvent>;
+  /**
+   * Points `alias` (default `production`) at `version` in one transaction; announces `promoted`.
+   * With `ifCurrent`: only while the alias still points at that version (`AliasMovedError`
+   * otherwise, nothing written), so a change decided on what the alias held cannot undo another
+   * writer's change made meanwhile.
+   */
+  promote(name: string, version: number, opts: Readonly<{ alias?: string; actor: string; reason: string; ifCurrent?: number }>): Promise<ModelEvent>;
   /**
    * Points `alias` back at the version it held before the current one; announces `rolled_back`.
    * With `to`: back to that earlier version, several steps at once, in one transaction and one
    * event (`NoRollbackTargetError` when the alias's history of earlier versions does not hold it).
+   * With `ifCurrent`: only while the alias still points at that version (`AliasMovedError`).
    */
-  rollback(name: string, opts: Readonly<{ alias?: string; actor: string; reason: string; to?: number }>): Promise<ModelEvent>;
+  rollback(name: string, opts: Readonly<{ alias?: string; actor: string; reason: string; to?: number; ifCurrent?: number }>): Promise<ModelEvent>;
   /**
    * Records that a candidate was refused (not promoted); announces `rejected`. Aliases other than
    * `production` that point at it are removed in the same transaction; a rejected version can no

@@ -9,7 +9,7 @@ import type { Clock } from '../../state/clock.js';
 import type { DurablePublisher } from '../../streams/bus.js';
 import type { ModelEvent, ModelEventKind } from '../../streams/messages/model-event.js';
 import type { Subjects } from '../../streams/subjects.js';
-import { rollbackTarget } from './alias-history.js';
+import { requireCurrent, rollbackTarget } from './alias-history.js';
 import type { AliasHistoryRow } from './alias-history.js';
 import { artifactRelPath, readArtifactFile, sha256Hex, writeArtifactFile } from './artifact-files.js';
 import { featureSpecHash } from './feature-spec.js';
@@ -225,6 +225,7 @@ export async function createPgModelRegistry(opts: PgModelRegistryOptions): Promi
       const h = await inModelTx(`promote ${name}@${version}`, name, async (c) => {
         await requireLive(c, name, version);
         const current = await aliasVersion(c, name, a.alias);
+        requireCurrent({ name, alias: a.alias, current, ifCurrent: popts.ifCurrent });
         if (current === version) throw new RegistryError(`${name}@${a.alias} already points at version ${version}`);
         const e = event('promoted', name, version, a.alias, current ?? null, a.actor, a.reason);
         await setAlias(c, name, a.alias, version, e.at);
@@ -238,6 +239,7 @@ export async function createPgModelRegistry(opts: PgModelRegistryOptions): Promi
       if (!ModelNameSchema.safeParse(name).success) throw new RegistryError(`bad model name ${JSON.stringify(name)}`);
       const h = await inModelTx(`roll back ${name}@${a.alias}`, name, async (c) => {
         const current = await aliasVersion(c, name, a.alias);
+        requireCurrent({ name, alias: a.alias, current, ifCurrent: ropts.ifCurrent });
         if (current === undefined) throw new NoRollbackTargetError(`${name}@${a.alias} is not set`);
         const rows = await c.query<{ event: ModelEventKind; version: number; previous_version: number | null }>(
           `SELECT event, version, previous_version FROM ${s}.model_alias_history WHERE name = $1 AND alias = $2 ORDER BY seq`, [name, a.alias],

@@ -14,6 +14,21 @@ export class NoRollbackTargetError extends RegistryError {
   override readonly name = 'NoRollbackTargetError';
 }
 
+/**
+ * The alias no longer points at the version the caller expected (`ifCurrent`): someone else moved
+ * it since the caller looked (an operator's deploy or rollback). Nothing was written; `current`
+ * is where it points now (undefined when unset).
+ */
+export class AliasMovedError extends RegistryError {
+  override readonly name = 'AliasMovedError';
+  constructor(
+    readonly current: number | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export const isRegistryError = (e: unknown): e is RegistryError => e instanceof RegistryError;
 
 /**

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { featureSpecHash } from '../../models/registry/feature-spec.js';
 import { ModelNotFoundError, RegistryError } from '../../models/registry/model-registry.js';
-import { AnnouncementPendingError, NoRollbackTargetError } from '../../models/registry/registry-errors.js';
+import { AliasMovedError, AnnouncementPendingError, NoRollbackTargetError } from '../../models/registry/registry-errors.js';
 import { ModelEventSchema } from '../../streams/messages/model-event.js';
 import { eventsOf, newModel, onnxBytes, SPEC, T0 } from './model-registry.fixtures.js';
 import type { RegistryHarness } from './model-registry.fixtures.js';
@@ -136,6 +136,23 @@ export function modelRegistryContract(adapter: string, make: () => Promise<Regis
       await h.registry.promote('omicron', 1, ops);
       await expect(h.registry.rollback('omicron', { ...ops, to: 1 })).rejects.toThrow(/already points at version 1/);
       expect((await h.registry.rollback('omicron', { ...ops, to: 2 })).version).toBe(2);
+    });
+
+    it('with ifCurrent, promotes or rolls back only while the alias still points at that version', async () => {
+      for (const seed of [1, 2, 3]) await h.registry.register(newModel('sigma'), onnxBytes(seed));
+      await h.registry.promote('sigma', 1, ops);
+      await h.registry.promote('sigma', 2, { ...ops, ifCurrent: 1 });
+      // Another writer moved production to 3 since the caller saw 2: refused, nothing written or announced.
+      await h.registry.promote('sigma', 3, ops);
+      const moved = h.registry.rollback('sigma', { ...ops, ifCurrent: 2 });
+      await expect(moved).rejects.toBeInstanceOf(AliasMovedError);
+      await expect(moved).rejects.toMatchObject({ current: 3, message: 'sigma@production points at version 3, not version 2: it was moved meanwhile, nothing changed' });
+      await expect(h.registry.rollback('sigma', { ...ops, to: 1, ifCurrent: 2 })).rejects.toBeInstanceOf(AliasMovedError);
+      await expect(h.registry.promote('sigma', 1, { ...ops, ifCurrent: 2 })).rejects.toBeInstanceOf(AliasMovedError);
+      await expect(h.registry.promote('sigma', 1, { ...ops, alias: 'candidate', ifCurrent: 2 })).rejects.toThrow(/sigma@candidate points at nothing, not version 2/);
+      expect((await h.registry.get('sigma')).version).toBe(3);
+      expect((await eventsOf(h, 'sigma', 6)).map((e) => e.event)).toEqual(['registered', 'registered', 'registered', 'promoted', 'promoted', 'promoted']);
+      expect((await h.registry.rollback('sigma', { ...ops, ifCurrent: 3 })).version).toBe(2);
     });
 
     it('refuses a rollback with no history: alias never set, or set once', async () => {
