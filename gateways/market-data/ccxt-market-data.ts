@@ -129,15 +129,25 @@ export function createCcxtMarketData(o: CcxtMarketDataOptions): MarketDataSource
     const backfill = async (from: number, until: number): Promise<void> => {
       let cursor = from;
       let published = 0;
-      /** Open times in [from, until) the venue answered a bar for, whatever became of it. */
+      /**
+       * Open times in [from, until) the venue answered a bar for that the sink took (published, or
+       * skipped: the stream holds it already). A bar it refused (to the DLQ) fills nothing.
+       */
       const answered = new Set<number>();
+      /** Open times in [from, until) whose answered bar the sink refused. */
+      const refused = new Set<number>();
       while (cursor < until && !signal.aborted) {
         const page: OHLCV[] = await ex.fetchOHLCV(feed.symbol, feed.tf, cursor, o.pageLimit);
         for (const c of page) {
           const ts = c[0];
           if (ts === undefined || ts < cursor || ts >= until) continue;
+          const v = await sink.offer(feed, candidate(c), 'backfill');
+          if (v.type === 'refused') {
+            refused.add(ts);
+            continue;
+          }
           answered.add(ts);
-          if ((await sink.offer(feed, candidate(c), 'backfill')).type === 'published') published++;
+          if (v.type === 'published') published++;
         }
         const last = page.at(-1)?.[0];
         if (last === undefined || last < cursor) break; // the venue has nothing more
@@ -146,7 +156,9 @@ export function createCcxtMarketData(o: CcxtMarketDataOptions): MarketDataSource
       sink.status({ type: 'backfilled', feed: feedName(feed), from, to: until, published });
       const missing = signal.aborted ? 0 : Math.ceil((until - from) / tfMs) - answered.size;
       if (missing > 0) {
-        const detail = `the venue's REST API answered no bar for ${missing} of the ${feed.tf} intervals from ${new Date(from).toISOString()} to ${new Date(until).toISOString()}: the stream has a hole there`;
+        const bad = [...refused].filter((ts) => !answered.has(ts)).length;
+        const why = [...(missing > bad ? [`no bar for ${missing - bad}`] : []), ...(bad > 0 ? [`a bar refused to the DLQ for ${bad}`] : [])].join(' and ');
+        const detail = `the venue's REST API answered ${why} of the ${feed.tf} intervals from ${new Date(from).toISOString()} to ${new Date(until).toISOString()}: the stream has a hole there`;
         log.warn({ feed: feedName(feed), from, to: until, missing }, detail);
         sink.status({ type: 'gap', feed: feedName(feed), from, to: until, missing, detail });
       }

@@ -89,6 +89,23 @@ describe('ccxt gateway on REST pages that hold no bars', () => {
     });
   }
 
+  it('counts a bar the sink refused (a malformed one) as missing, not as answered: a gap status, not a silent hole', async () => {
+    // The first page of the start-up backfill, four bars, the second with its high below its low.
+    const row = (b: Kline, high: number) => [b.ts, String(b.open), String(high), String(b.low), String(b.close), String(b.volume), b.ts + 59_999, '0', 1, '0', '0', '0'];
+    const page = btc.slice(OPEN - 5, OPEN - 1).map((b, i) => row(b, i === 1 ? b.low - 1 : b.high));
+    srv.failNext('/api/v3/klines', 200, 1, page);
+    const gw = await gateway();
+    await until(() => stack.statuses.some((s) => s.type === 'backfilled'), 10_000, 'backfill');
+    srv.advance('BTCUSDT', 1);
+    await until(async () => (await stack.bus.countMessages(stack.md, barSubject())) >= 5, 10_000, 'live bar');
+    await gw.stop();
+    expect(await barIds()).toEqual([...idsOf(OPEN - 5, OPEN - 4), ...idsOf(OPEN - 3, OPEN + 1)]);
+    expect(await stack.bus.countMessages(stack.dlq)).toBe(1);
+    expect(stack.statuses.filter((s) => s.type === 'gap')).toEqual([
+      { type: 'gap', feed: 'binance BTC/USDT bar 1m', from: btc[OPEN - 5]!.ts, to: btc[OPEN]!.ts, missing: 1, detail: expect.stringContaining('answered a bar refused to the DLQ for 1 of the 1m intervals') },
+    ]);
+  });
+
   it('reports no gap when the venue answered every bar', async () => {
     const gw = await gateway();
     await until(async () => (await stack.bus.countMessages(stack.md, barSubject())) >= 5, 10_000, 'backfill');
