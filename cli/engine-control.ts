@@ -18,7 +18,9 @@ import type { RetrainingControl } from '../gateways/control/control-target.js';
 /**
  * `sextant ctl retrain …` on the retraining actor; a refused trigger (not idle) is a REFUSED reply,
  * and so is a resume of an actor that is not paused: it answered ok, changed nothing and was
- * audited as done, so an operator who resumed the wrong engine (or twice) was not told.
+ * audited as done, so an operator who resumed the wrong engine (or twice) was not told. A pause of
+ * an actor already paused is refused the same way (it replaced the first operator's reason), and
+ * so is one while a promotion or rejection settles (the machine dropped it, the reply said done).
  * The actor (re)loads its champion, the production model, at the next label it scores: until then
  * its status said `champion: null` on a fresh engine serving a production model (read as "no
  * model"), and the version an operator's `ctl model deploy` replaced after one. The reply names
@@ -41,7 +43,14 @@ export function retrainingControl(r: Pick<RetrainingActorHandle, 'trigger' | 'pa
       if (!out.accepted) throw new ControlError(ControlErrorCode.REFUSED, out.reason);
       return withChampion(out.status);
     },
-    pause: (a, operator) => withChampion(r.pause(a.reason, operator)),
+    pause: (a, operator) => {
+      const s = r.status();
+      if (s.phase === 'paused') throw new ControlError(ControlErrorCode.REFUSED, `retraining is already paused (${JSON.stringify(s.pauseReason ?? '')}): nothing changed; resume it first to pause for another reason`);
+      // Promoted or rejected: the registry call that settles the cycle is in flight, and a pause
+      // there is lost (the machine takes none until it is idle again).
+      if (s.phase === 'promoted' || s.phase === 'rejected') throw new ControlError(ControlErrorCode.REFUSED, `retraining is settling a ${s.phase} challenger: nothing paused; try again in a moment`);
+      return withChampion(r.pause(a.reason, operator));
+    },
     resume: (_a, operator) => {
       const phase = r.status().phase;
       if (phase !== 'paused') throw new ControlError(ControlErrorCode.REFUSED, `retraining is ${phase}, not paused: nothing resumed`);

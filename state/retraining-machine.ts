@@ -51,7 +51,8 @@ const pauseFrom = (phase: RetrainingPhase) => ({ target: 'paused' as const, acti
 /**
  * One retraining cycle: idle → (a trigger) collecting → (enough samples) training → (a
  * registered candidate) validating → (loads, ONNX matches tfjs) shadow → promoted | rejected →
- * (the registry recorded it) idle. Operators can pause at any point and resume where it stood;
+ * (the registry recorded it) idle. Operators can pause at any point and resume where it stood
+(pausing again while paused keeps the first pause's reason);
  * pausing mid-training or mid-validation abandons that fit and resumes at idle. Promoted and
  * rejected wait for SETTLED (the registry call) and cannot be paused in between. Pure: the actor
  * sends the events and does the work the states ask for.
@@ -106,7 +107,8 @@ export const retrainingMachine = setup({
     rejected: { on: { SETTLED: { target: 'idle', actions: 'endCycle' } } },
     paused: {
       on: {
-        PAUSE: { actions: assign({ pauseReason: ({ event }) => event.reason }) },
+        // A second pause changes nothing: the first reason stands until a resume (an operator who
+        // paused for an inspection is not overwritten by another who did not know it was paused).
         RESUME: [
           { guard: ({ context }) => context.resumeTo === 'collecting', target: 'collecting' },
           { guard: ({ context }) => context.resumeTo === 'shadow', target: 'shadow' },

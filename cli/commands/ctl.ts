@@ -271,7 +271,7 @@ export function ctlCommand(configFile: () => string | undefined): Command {
     .action((o: { reason: string }) => run('retrain.trigger', { reason: o.reason }));
   retrain
     .command('pause')
-    .description('hold retraining (a fit in progress is abandoned; shadow stats are kept)')
+    .description('hold retraining (a fit in progress is abandoned; shadow stats are kept; refused when already paused)')
     .requiredOption('--reason <text>', 'why, for the audit trail', auditReason)
     .action((o: { reason: string }) => run('retrain.pause', { reason: o.reason }));
   retrain

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { retrainingControl } from '../../cli/engine-control.js';
+import { loadConfig } from '../../config/load.js';
+import { subjectsFor } from '../../streams/subjects.js';
+import { RETRAINING_TEST_CONFIG, retrainingWorld, startWorldActor } from '../retraining/fixtures.js';
+
+const cfg = { ...loadConfig(), prefix: 'rtpause', streamNamePrefix: 'RTPAUSE_' };
+const subjects = subjectsFor(cfg.prefix);
+
+describe('sextant ctl retrain pause of an actor that is already paused', () => {
+  it('is refused, naming the first reason, which stands until a resume', async () => {
+    const w = await retrainingWorld(cfg, subjects);
+    const actor = await startWorldActor(w, cfg, subjects, RETRAINING_TEST_CONFIG);
+    const ctl = retrainingControl(actor, w.registry);
+    try {
+      await expect(ctl.pause({ reason: 'inspection of v1' }, 'alice')).resolves.toMatchObject({ phase: 'paused', pauseReason: 'inspection of v1' });
+      await expect(async () => ctl.pause({ reason: 'nightly' }, 'bob')).rejects.toMatchObject({
+        code: 'REFUSED',
+        message: 'retraining is already paused ("inspection of v1"): nothing changed; resume it first to pause for another reason',
+      });
+      // The actor's own handle, behind the control, keeps the first reason too.
+      actor.pause('nightly', 'bob');
+      await actor.idle();
+      expect(actor.status()).toMatchObject({ phase: 'paused', pauseReason: 'inspection of v1' });
+      await expect(ctl.resume({ reason: '' }, 'alice')).resolves.toMatchObject({ phase: 'idle', pauseReason: null });
+      await expect(ctl.pause({ reason: 'nightly' }, 'bob')).resolves.toMatchObject({ phase: 'paused', pauseReason: 'nightly' });
+    } finally {
+      await actor.stop();
+      await w.bus.close();
+    }
+  });
+});
+
+describe('sextant ctl retrain pause while a promotion or rejection settles', () => {
+  it('is refused (the machine would drop it) and the actor is not sent a pause', async () => {
+    for (const phase of ['promoted', 'rejected'] as const) {
+      let pauses = 0;
+      const status = { phase, pauseReason: null } as unknown as ReturnType<Parameters<typeof retrainingControl>[0]['status']>;
+      const ctl = retrainingControl({ status: () => status, trigger: () => ({ accepted: false, reason: '', status }), resume: () => status, pause: () => (pauses++, status) });
+      await expect(async () => ctl.pause({ reason: 'hold' }, 'alice')).rejects.toMatchObject({ code: 'REFUSED', message: `retraining is settling a ${phase} challenger: nothing paused; try again in a moment` });
+      expect(pauses).toBe(0);
+    }
+  });
+});
