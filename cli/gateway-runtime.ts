@@ -11,6 +11,7 @@ import type { Probes } from '../gateways/http/readiness.js';
 import { createHub } from '../gateways/ws/hub.js';
 import type { Hub } from '../gateways/ws/hub.js';
 import { seedModelsSnapshot } from '../gateways/ws/models-seed.js';
+import { learnStoredOrders } from '../gateways/ws/orders-seed.js';
 import type { Logger } from '../state/logger.js';
 import type { Bus } from '../streams/bus.js';
 import { createNatsBus } from '../streams/nats-bus.js';
@@ -34,7 +35,7 @@ export type RuntimeOptions = Readonly<{ env?: NodeJS.ProcessEnv; metrics?: Engin
 
 /**
  * Builds the metrics (fed from the bus), the websocket hub (its `models` snapshot seeded from the
- * stream) and the HTTP gateway from `cfg.gateway`. `sextant run` calls it when `gateway.enabled`.
+ * stream, and the approved orders its fills are checked against learnt from it) and the HTTP gateway from `cfg.gateway`. `sextant run` calls it when `gateway.enabled`.
  */
 export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes, log: Logger, opts: RuntimeOptions = {}): Promise<GatewayRuntime> {
   const env = opts.env ?? process.env;
@@ -50,6 +51,8 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
     recentIds: gw.recentIds,
     // What the asset actors refuse at the edge is not drawn either.
     marketData: { maxPayloadBytes: cfg.validation.maxPayloadBytes, isKnown: knownAssets(cfg.assets) },
+    // And a fill the risk actor refuses (no order it approved, not as approved) is not listed.
+    bookedFills: true,
     log,
     onClients: (n) => metrics.wsClients(n),
     onServerClose: (reason) => metrics.wsClosed(reason),
@@ -60,6 +63,8 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
   // registry events before that, kept in the stream (OUTCOMES captures `<prefix>.model.>`). Read
   // before serving so the first subscriber gets them; a failed read leaves the topic as it was.
   await seedModelsSnapshot({ bus, hub, stream: streamName(cfg, 'OUTCOMES'), subjects, log: log.child({ gateway: 'ws' }) });
+  // The orders approved before the start (a restart), so that their fills are relayed.
+  await learnStoredOrders({ bus, hub, stream: streamName(cfg, 'SIGNALS'), subjects, log: log.child({ gateway: 'ws' }) });
   const dev = gw.tokens.filter((t) => usesDevDefault(t, env)).map((t) => t.name);
   if (dev.length > 0) log.warn({ tokens: dev }, 'gateway tokens use the dev defaults of config/default.yaml: set SEXTANT_VIEWER_TOKEN / SEXTANT_OPERATOR_TOKEN');
   let server: GatewayServer;

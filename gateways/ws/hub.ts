@@ -3,9 +3,12 @@ import type { Bus, CoreSubscriber, Subscription } from '../../streams/bus.js';
 import type { Subjects } from '../../streams/subjects.js';
 import type { Logger } from '../../state/logger.js';
 import type { Identity } from './auth.js';
+import type { Fill } from '../../streams/messages/fill.js';
+import { OrderSchema } from '../../streams/messages/order.js';
 import { decodeFill } from '../../streams/validation/decode-fill.js';
 import { createMarketDataDecoder } from '../../streams/validation/decode-market-data.js';
 import { createBarOrder } from './bar-order.js';
+import { createBookedFills } from './booked-fills.js';
 import { createClientSession } from './client-session.js';
 import type { ClientSession, FeedDirectory, SessionLimits } from './client-session.js';
 import { createFeedEntry } from './feed-entry.js';
@@ -47,6 +50,13 @@ export type HubOptions = Readonly<{
    * drawn on a chart or listed either.
    */
   marketData?: Readonly<{ maxPayloadBytes: number; isKnown: (venue: string, symbol: string) => boolean }>;
+  /**
+   * Relay only the fills the engine books (`booked-fills.ts`): of an order the risk actor approved
+   * (seen on `sx.exec.order.…`, or learnt with `learn`), as approved. A live consumer's fill the
+   * engine dead-letters (UNKNOWN_ORDER, ORDER_MISMATCH) is not drawn or listed, and is counted in
+   * `refusedFills`. The last `recentIds` approved orders are remembered.
+   */
+  bookedFills?: boolean;
 }>;
 
 export type HubStats = Readonly<{
@@ -62,7 +72,7 @@ export type HubStats = Readonly<{
   olderBars: number;
   /** `md` messages dropped because the engine's edge validation refuses them (see `HubOptions.marketData`). */
   refusedMarketData: number;
-  /** Fills dropped because the engine refuses them (see `HubOptions.marketData`). */
+  /** Fills dropped because the engine refuses them (see `HubOptions.marketData` and `HubOptions.bookedFills`). */
   refusedFills: number;
   upstream: UpstreamStatus;
 }>;
@@ -77,6 +87,13 @@ export type Hub = Readonly<{
    * newer than anything read from the stream. Returns how many slots it filled.
    */
   seed(messages: readonly Readonly<{ subject: string; data: Uint8Array }>[]): number;
+  /**
+   * Orders and fills stored before the gateway started, in stream order (`sx.exec.order.…` and
+   * `sx.exec.fill.…` of SIGNALS): they tell `bookedFills` which orders were approved and what each
+   * has left, so a fill of an order approved before the start is relayed. Nothing is sent to
+   * clients. Returns how many approved orders the feed holds.
+   */
+  learn(messages: readonly Readonly<{ subject: string; data: Uint8Array }>[]): number;
   /** Takes over an upgraded connection. */
   attach(ws: WebSocket, identity: Identity): ClientSession;
   clientCount(): number;
@@ -107,6 +124,7 @@ export function createHub(opts: HubOptions): Hub {
   const decodeMd = md === undefined ? undefined : createMarketDataDecoder({ maxPayloadBytes: md.maxPayloadBytes, isKnown: md.isKnown, subjects: opts.subjects });
   let refusedMarketData = 0;
   let refusedFills = 0;
+  const booked = opts.bookedFills === true ? createBookedFills(opts.recentIds ?? 10_000) : undefined;
   let closed = false;
   let upstream: UpstreamStatus = { upstream: 'up', since: now(), gap: false };
 
@@ -134,6 +152,7 @@ export function createHub(opts: HubOptions): Hub {
     if (route === undefined) return undefined;
     const text = dec.decode(data);
     let v: unknown;
+    let fill: Fill | undefined;
     if (route.topic === 'md' && decodeMd !== undefined) {
       // The edge decoder has parsed and validated it already: its message is the payload.
       const r = decodeMd(subject, data);
@@ -142,13 +161,13 @@ export function createHub(opts: HubOptions): Hub {
         return undefined;
       }
       v = r.msg;
-    } else if (route.idKind === 'fill' && md !== undefined) {
-      const r = decodeFill(subject, data, opts.subjects, md.isKnown);
+    } else if (route.idKind === 'fill' && (md !== undefined || booked !== undefined)) {
+      const r = decodeFill(subject, data, opts.subjects, md?.isKnown ?? (() => true));
       if (!r.ok) {
         refusedFills++;
         return undefined;
       }
-      v = r.fill;
+      v = fill = r.fill;
     } else {
       try {
         v = JSON.parse(text);
@@ -160,11 +179,21 @@ export function createHub(opts: HubOptions): Hub {
       invalid++; // not a JSON object: never spliced into a frame
       return undefined;
     }
+    if (route.idKind === 'order' && booked !== undefined) {
+      // Held before the id check: a republished order is still one the risk actor approved.
+      const o = OrderSchema.safeParse(v);
+      if (o.success) booked.approved(o.data);
+    }
     // Orders, rejects, fills and predictions carry deterministic ids: one seen lately is a
     // republish (an engine restart redoing its outputs), already relayed.
     if (route.idKind !== undefined && 'id' in v && typeof v.id === 'string' && recent.seen(route.idKind, v.id)) {
       duplicates++;
       opts.onDuplicate?.();
+      return undefined;
+    }
+    if (fill !== undefined && booked?.book(fill) !== undefined) {
+      // The engine dead-letters it (UNKNOWN_ORDER, ORDER_MISMATCH): no position, no fill to show.
+      refusedFills++;
       return undefined;
     }
     if (route.topic === 'md' && bars.older(route.slot, v)) return undefined;
@@ -226,6 +255,15 @@ export function createHub(opts: HubOptions): Hub {
         filled++;
       }
       return filled;
+    },
+    learn: (messages) => {
+      if (closed || booked === undefined) return 0;
+      for (const msg of messages) {
+        const route = routeSubject(opts.subjects, msg.subject);
+        if (route?.idKind !== 'order' && route?.idKind !== 'fill') continue;
+        admit(msg.subject, msg.data); // held or booked, and its id remembered: a later republish is not relayed
+      }
+      return booked.size();
     },
     attach: (ws, identity) => {
       const session = createClientSession({

@@ -21,10 +21,13 @@ export const BUS_TOPICS = ['md', 'features', 'predictions', 'orders', 'risk', 'm
 /** Every model registry event, `sx.model.<name>.<event>`: the `models` topic, and what seeds its snapshot at start. */
 export const modelEventsPattern = (subjects: Subjects): string => `${subjects.prefix}.model.>`;
 
+/** Every order the risk actor approved, `sx.exec.order.>`: what the feed checks fills against (`booked-fills.ts`). */
+export const approvedOrdersPattern = (subjects: Subjects): string => `${subjects.prefix}.exec.order.>`;
+
 /** The subject patterns the hub subscribes to. */
 export function busPatterns(subjects: Subjects): readonly string[] {
   const p = subjects.prefix;
-  return [`${p}.md.>`, `${p}.feat.>`, `${p}.pred.>`, `${p}.exec.order.>`, `${p}.exec.reject.>`, `${p}.exec.fill.>`, subjects.riskState(), modelEventsPattern(subjects)];
+  return [`${p}.md.>`, `${p}.feat.>`, `${p}.pred.>`, approvedOrdersPattern(subjects), `${p}.exec.reject.>`, subjects.allFills(), subjects.riskState(), modelEventsPattern(subjects)];
 }
 
 const symbolRoute = (topic: Topic, token: string | undefined, slotPrefix: string): Route | undefined => {

@@ -1,0 +1,53 @@
+import { orderMismatch } from '../../models/risk/fill-check.js';
+import type { FillMismatch } from '../../models/risk/fill-check.js';
+import { bookKey } from '../../models/risk/risk-book.js';
+import type { Fill } from '../../streams/messages/fill.js';
+import type { Order } from '../../streams/messages/order.js';
+import type { OrderSide } from '../../streams/messages/order-side.js';
+
+/**
+ * The feed's view of what the risk actor books: the orders it approved (seen on `sx.exec.order.…`)
+ * with what each has left, so that a fill on `sx.exec.fill.…` is relayed only when the engine books
+ * it. The engine refuses a live consumer's fill of an order it never approved (UNKNOWN_ORDER) or not
+ * of its order as approved (ORDER_MISMATCH: venue, symbol, side, strategy, more than it had left)
+ * and dead-letters it; the check here is the engine's own (`orderMismatch`,
+ * models/risk/fill-check.ts), against the orders the feed saw, so a dashboard never lists a fill
+ * the account does not hold. The paper venue's fills are of the orders it is handed and pass.
+ * At most `capacity` orders are remembered, the oldest forgotten first (a fill of a forgotten one
+ * is withheld, as the risk book forgets its retired orders after a day).
+ */
+export type BookedFills = Readonly<{
+  /** An order the risk actor approved; one already held is kept as it stands (a republish changes nothing). */
+  approved(o: Order): void;
+  /** Why the engine refuses `f`, or undefined when it books it: its order's remainder is then reduced. */
+  book(f: Fill): FillMismatch | undefined;
+  /** Orders held (for tests and stats). */
+  size(): number;
+}>;
+
+type Held = { key: string; side: OrderSide; strategy: string; qty: number; remaining: number; fills: Set<string> };
+
+export function createBookedFills(capacity: number): BookedFills {
+  if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`approved-order capacity must be a positive integer, got ${capacity}`);
+  // Insertion order is approval order: the first key is the oldest.
+  const orders = new Map<string, Held>();
+  return {
+    approved: (o) => {
+      if (orders.has(o.id)) return;
+      if (orders.size >= capacity) orders.delete(orders.keys().next().value as string);
+      orders.set(o.id, { key: bookKey(o.venue, o.symbol), side: o.side, strategy: o.strategy, qty: o.qty, remaining: o.qty, fills: new Set() });
+    },
+    book: (f) => {
+      const o = orders.get(f.orderId);
+      if (o === undefined) return { reason: 'UNKNOWN_ORDER', detail: `fill ${f.id} names order ${f.orderId}, which the feed did not see approved` };
+      // Applied already (a republish): the engine passes it again, booking nothing more.
+      if (o.fills.has(f.id)) return undefined;
+      const mismatch = orderMismatch(o, f);
+      if (mismatch !== undefined) return mismatch;
+      o.fills.add(f.id);
+      o.remaining = f.final ? 0 : Math.max(0, o.remaining - f.qty);
+      return undefined;
+    },
+    size: () => orders.size,
+  };
+}

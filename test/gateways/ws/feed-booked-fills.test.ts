@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHub } from '../../../gateways/ws/hub.js';
+import { learnStoredOrders } from '../../../gateways/ws/orders-seed.js';
+import type { ServerMessage } from '../../../gateways/ws/protocol.js';
+import { silentLogger } from '../../../state/logger.js';
+import { createMemoryBus } from '../../../streams/memory-bus.js';
+import { subjectsFor } from '../../../streams/subjects.js';
+import { connectFeed, json, startTestGateway, VIEWER } from './gateway-harness.js';
+import type { Gateway } from './gateway-harness.js';
+
+const H = 3_600_000;
+const order = (id: string, over: Record<string, unknown> = {}) => ({
+  type: 'exec.order', v: 1, id, ts: 100 * H, strategy: 'dirmlp', venue: 'binance', symbol: 'BTC/USDT', suggestionId: `s${id}`, side: 'buy', qty: 0.02,
+  orderType: 'market', limitPrice: null, expiresAt: 101 * H, reducing: false, ...over,
+});
+const fill = (id: string, orderId: string, over: Record<string, unknown> = {}) => ({
+  type: 'exec.fill', v: 1, id, ts: 100 * H + 1, orderId, strategy: 'dirmlp', venue: 'binance', symbol: 'BTC/USDT', side: 'buy', qty: 0.01, price: 62_700, fee: 0.1,
+  liquidity: 'taker', slippageBps: 1, final: false, ...over,
+});
+type Delta = Extract<ServerMessage, { type: 'delta' }>;
+const orderIds = (ms: readonly ServerMessage[]): string[] => ms.filter((m): m is Delta => m.type === 'delta' && m.topic === 'orders').map((m) => (m.data as { id: string }).id);
+
+/**
+ * The risk actor books a live consumer's fill only against an order it approved, as approved, and
+ * dead-letters the others (UNKNOWN_ORDER, ORDER_MISMATCH). The feed relayed every fill on
+ * `sx.exec.fill.…`: a dashboard listed trades the account never made.
+ */
+describe('websocket feed: only fills the engine books reach the orders topic', () => {
+  let gw: Gateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ bookedFills: true, marketData: { maxPayloadBytes: 8192, isKnown: (venue) => venue === 'binance' } });
+  });
+  afterAll(async () => {
+    await gw.close();
+  });
+
+  it('drops a fill of an order risk never approved (UNKNOWN_ORDER) or not of its order as approved (ORDER_MISMATCH), and relays the booked ones (real NATS)', async () => {
+    const live = await connectFeed(gw.wsUrl, { token: VIEWER });
+    live.send({ op: 'subscribe', topic: 'orders' });
+    await live.waitFor((m) => m.type === 'subscribed' && m.topic === 'orders');
+    const btcFill = gw.subjects.fill('binance', 'BTC/USDT');
+    gw.bus.emit(gw.subjects.order('dirmlp', 'binance', 'BTC/USDT'), json(order('o:1')));
+    gw.bus.emit(btcFill, json(fill('x:o:9:0', 'o:9'))); // no such order
+    gw.bus.emit(btcFill, json(fill('x:o:1:s', 'o:1', { side: 'sell' }))); // the order is a buy
+    gw.bus.emit(btcFill, json(fill('x:o:1:t', 'o:1', { strategy: 'other' }))); // another strategy's
+    gw.bus.emit(btcFill, json(fill('x:o:1:big', 'o:1', { qty: 0.03 }))); // more than it had left
+    gw.bus.emit(btcFill, json(fill('x:o:1:0', 'o:1')));
+    gw.bus.emit(btcFill, json(fill('x:o:1:1', 'o:1', { final: true })));
+    gw.bus.emit(btcFill, json(fill('x:o:1:2', 'o:1'))); // after the final one: nothing was left
+    gw.bus.emit(gw.subjects.order('dirmlp', 'binance', 'BTC/USDT'), json(order('o:2')));
+    await live.waitFor((m) => m.type === 'delta' && m.topic === 'orders' && (m.data as { id: string }).id === 'o:2');
+    expect(orderIds(live.messages)).toEqual(['o:1', 'x:o:1:0', 'x:o:1:1', 'o:2']);
+    expect(gw.hub.stats().refusedFills).toBe(5);
+    live.ws.close();
+  });
+
+  it('relays a fill of an order approved before it started, learnt from the stream, without sending the stored messages', async () => {
+    const ethOrder = gw.subjects.order('dirmlp', 'binance', 'ETH/USDT');
+    const ethFill = gw.subjects.fill('binance', 'ETH/USDT');
+    const eth = { symbol: 'ETH/USDT', price: 2_300 };
+    expect(gw.hub.learn([
+      { subject: ethOrder, data: json(order('o:e', eth)) },
+      { subject: ethFill, data: json(fill('x:o:e:0', 'o:e', eth)) },
+    ])).toBeGreaterThanOrEqual(1);
+    const live = await connectFeed(gw.wsUrl, { token: VIEWER });
+    live.send({ op: 'subscribe', topic: 'orders', symbols: ['ETH/USDT'] });
+    await live.waitFor((m) => m.type === 'subscribed' && m.topic === 'orders');
+    gw.bus.emit(ethFill, json(fill('x:o:e:0', 'o:e', eth))); // stored already: a republish
+    gw.bus.emit(ethFill, json(fill('x:o:e:1', 'o:e', { ...eth, qty: 0.015 }))); // 0.01 of 0.02 is left
+    gw.bus.emit(ethFill, json(fill('x:o:e:2', 'o:e', { ...eth, final: true })));
+    await live.waitFor((m) => m.type === 'delta' && m.topic === 'orders' && (m.data as { id: string }).id === 'x:o:e:2');
+    expect(orderIds(live.messages)).toEqual(['x:o:e:2']);
+    expect(live.messages.filter((m) => m.type === 'snapshot')).toEqual([]);
+    live.ws.close();
+  });
+});
+
+describe('websocket feed: approved orders learnt from the stream at start', () => {
+  it('reads the stored orders and fills of SIGNALS, so a fill of an order approved before a restart is relayed, and one over its remainder is not', async () => {
+    const bus = createMemoryBus();
+    const subjects = subjectsFor('bf');
+    await bus.ensureStreams([{ name: 'BF_SIGNALS', subjects: subjects.streamSubjects.SIGNALS, maxAgeMs: 0, duplicateWindowMs: 1000, storage: 'memory' }]);
+    const btcFill = subjects.fill('binance', 'BTC/USDT');
+    await bus.publish(subjects.order('dirmlp', 'binance', 'BTC/USDT'), json(order('o:1')));
+    await bus.publish(btcFill, json(fill('x:o:1:0', 'o:1', { qty: 0.015 })));
+    const hub = createHub({ bus, subjects, limits: { maxBufferedBytes: 1 << 20, slowCloseMs: 5000, maxPendingSlots: 64, maxInboundPerSecond: 50 }, heartbeatMs: 60_000, log: silentLogger, bookedFills: true });
+    try {
+      expect(await learnStoredOrders({ bus, hub, stream: 'BF_SIGNALS', subjects, log: silentLogger })).toBe(1);
+      bus.emit(btcFill, json(fill('x:o:1:1', 'o:1'))); // 0.01 > the 0.005 left
+      bus.emit(btcFill, json(fill('x:o:1:2', 'o:1', { qty: 0.005, final: true })));
+      await Promise.resolve(); // the memory bus hands core messages over in a microtask
+      expect(hub.stats().seq.orders).toBe(1);
+      expect(hub.stats().refusedFills).toBe(1);
+      // A stream that cannot be read: the feed goes on, relaying fills of orders approved from now on.
+      expect(await learnStoredOrders({ bus, hub, stream: 'NO_SUCH_STREAM', subjects, log: silentLogger })).toBeUndefined();
+    } finally {
+      hub.close();
+      await bus.close();
+    }
+  });
+});
