@@ -25,6 +25,8 @@ export type TwelveDataOptions = Readonly<{
   pollMs: number;
   /** Bars fetched when the stream holds none of a feed yet. */
   backfillBars: number;
+  /** Rows asked for per request at most: the vendor's maximum (5000) unless set lower. */
+  pageSize?: number;
   backoff: BackoffPolicy;
   /**
    * The plan's request budget: requests of all feeds together are spaced `60_000 / n` ms apart
@@ -105,7 +107,10 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
     return new GatewayError(GatewayErrorCode.RATE_LIMITED, `${message}: rate limited for ${retryAfterMs} ms (Retry-After ${String(raw)})`, { retryAfterMs });
   };
 
-  const request = async (symbol: string, tf: Timeframe, startMs: number | undefined, size: number, signal: AbortSignal): Promise<Candle[]> => {
+  const maxOutput = Math.max(2, Math.min(MAX_OUTPUT, o.pageSize ?? MAX_OUTPUT));
+
+  /** Rows of `symbol` from `startMs` (to `endMs`, inclusive), oldest first: the newest `size` of them when there are more. */
+  const request = async (symbol: string, tf: Timeframe, startMs: number | undefined, size: number, signal: AbortSignal, endMs?: number): Promise<Candle[]> => {
     const u = new URL('time_series', o.baseUrl.endsWith('/') ? o.baseUrl : `${o.baseUrl}/`);
     u.searchParams.set('symbol', o.symbolMap?.[symbol] ?? symbol);
     u.searchParams.set('interval', INTERVAL[tf]);
@@ -113,6 +118,7 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
     u.searchParams.set('timezone', 'UTC');
     u.searchParams.set('order', 'asc');
     if (startMs !== undefined) u.searchParams.set('start_date', vendorTime(startMs));
+    if (endMs !== undefined) u.searchParams.set('end_date', vendorTime(endMs));
     u.searchParams.set('apikey', o.apiKey);
     const res = await send(u, signal);
     const text = await res.text();
@@ -134,15 +140,34 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
       .sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
   };
 
+  /**
+   * Every row from `startMs` on, oldest first. The vendor answers a range holding more rows than
+   * `outputsize` with its newest ones (the older are cut, not the newer), so a full page is
+   * completed backward: the rows from `startMs` to just before its first row, page by page.
+   */
+  const rowsFrom = async (feed: Feed & { kind: 'bar' }, startMs: number, signal: AbortSignal): Promise<Candle[]> => {
+    const pages: Candle[][] = [];
+    let endMs: number | undefined;
+    for (;;) {
+      const rows = await request(feed.symbol, feed.tf, startMs, maxOutput, signal, endMs);
+      pages.unshift(rows);
+      const first = rows[0]?.[0];
+      if (rows.length < maxOutput || first === undefined || first <= startMs) break;
+      endMs = first - 1_000; // the vendor's times are whole seconds: up to just before `first`
+    }
+    const byTs = new Map<number | undefined, Candle>();
+    for (const c of pages.flat()) byTs.set(c[0], c);
+    return [...byTs.values()];
+  };
+
   const poll = async (feed: Feed & { kind: 'bar' }, sink: FeedSink, signal: AbortSignal): Promise<void> => {
     const tfMs = TIMEFRAME_MS[feed.tf];
     for (;;) {
       const hw = (await sink.highWater(feed))?.ts;
-      const start = hw !== undefined ? hw + tfMs : undefined;
       // At least two rows: the newest may be the open bar, so one row alone publishes nothing
       // (with backfillBars 0, a page of one looped at once, forever).
-      const size = hw !== undefined ? MAX_OUTPUT : Math.min(MAX_OUTPUT, Math.max(2, o.backfillBars + 1));
-      const rows = await request(feed.symbol, feed.tf, start, size, signal);
+      const size = hw !== undefined ? maxOutput : Math.min(maxOutput, Math.max(2, o.backfillBars + 1));
+      const rows = hw !== undefined ? await rowsFrom(feed, hw + tfMs, signal) : await request(feed.symbol, feed.tf, undefined, size, signal);
       // The newest row may be the open bar: it is published once a later one exists.
       for (const c of rows.slice(0, -1)) await sink.offer(feed, barCandidate(feed.venue, feed.symbol, feed.tf, c, o.now()), 'poll');
       if (rows.length < size || rows.length <= 1) return; // caught up; a full page means more to fetch

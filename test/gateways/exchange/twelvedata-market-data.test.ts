@@ -43,9 +43,10 @@ async function startVendor(bars: readonly Kline[], open: number): Promise<Vendor
     if (u.pathname !== '/time_series' || q.get('apikey') !== 'k3y') return send(401, { status: 'error', code: 401, message: 'bad key' });
     if (q.get('symbol') !== 'BTC/USD') return send(200, { status: 'error', code: 400, message: `**symbol** ${q.get('symbol')} not found` });
     const start = q.has('start_date') ? parseVendorTime(q.get('start_date')!) : undefined;
+    const end = q.has('end_date') ? parseVendorTime(q.get('end_date')!) : undefined;
     const size = Number(q.get('outputsize') ?? 30);
-    let rows = bars.slice(0, v.open + 1).filter((b) => start === undefined || b.ts >= start);
-    rows = start === undefined ? rows.slice(-size) : rows.slice(0, size);
+    // Like the vendor: a range holding more than `outputsize` rows is answered with its newest.
+    const rows = bars.slice(0, v.open + 1).filter((b) => (start === undefined || b.ts >= start) && (end === undefined || b.ts <= end)).slice(-size);
     send(200, {
       meta: { symbol: 'BTC/USD', interval: q.get('interval') },
       values: rows.map((b) => ({ datetime: stamp(b.ts), open: String(b.open), high: String(b.high), low: String(b.low), close: String(b.close), volume: String(b.volume) })).reverse(),
@@ -111,6 +112,19 @@ describe('TwelveData-style REST provider (local server, real JetStream)', () => 
     expect(got.map((b) => b['id'])).toEqual([`b:binance:BTC/USDT:1h:${bars[OPEN - 1]!.ts}`]);
     // The first page holds two rows, the closed bar and the open one (a page of one published nothing, and looped).
     expect(vendor.requests[0]?.get('outputsize')).toBe('2');
+  });
+
+  it('after an outage longer than a page fetches every bar it missed: the vendor cuts a long range from its old end', async () => {
+    const gw = gateway(undefined, { backfillBars: 2, pageSize: 4 });
+    await until(async () => (await count()) >= 2, 10_000, 'history');
+    vendor.open += 10; // ten bars closed at once: more than a page
+    await until(async () => (await count()) >= 12, 10_000, 'the bars of the outage');
+    await new Promise((r) => setTimeout(r, 100));
+    await gw.stop();
+    const got = (await readStream(stack.bus, stack.md, subject())).map((m) => m.msg['id']);
+    expect(got).toEqual(bars.slice(OPEN - 2, OPEN + 10).map((b) => `b:binance:BTC/USDT:1h:${b.ts}`));
+    // The older rows were asked for up to just before the first row of the full page.
+    expect(vendor.requests.some((q) => q.get('end_date') === stamp(bars[OPEN + 7]!.ts - 1_000))).toBe(true);
   });
 
   it('surfaces an error payload (unknown symbol) and stops that feed without retrying', async () => {
