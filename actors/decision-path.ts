@@ -346,6 +346,9 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       while (deciding) await decided;
       // Nothing is applied on top of a risk state that could not be stored.
       refuseIfFailed();
+      // Applied before (a redelivery, or a consumer publishing it again, maybe across a restart):
+      // nothing to book, count or hand execution, whose own memory of fill ids a restart clears.
+      if (risk.hasFill(f.id)) return undefined;
       const mismatch = risk.checkFill(f);
       if (mismatch !== undefined) return refuse(mismatch.reason, mismatch.detail);
       fill(f);

@@ -7,7 +7,9 @@ import { startRiskActor } from '../actors/risk-actor.js';
 import type { RiskActorHandle } from '../actors/risk-actor.js';
 import type { Config } from '../config/schema.js';
 import { paperVenueOptions } from './paper-venue-options.js';
+import { restoredExecution } from './restored-execution.js';
 import { createExecutionCore } from '../models/execution/execution-core.js';
+import type { ExecutionCore } from '../models/execution/execution-core.js';
 import { createPaperVenue } from '../models/execution/paper-venue-core.js';
 import type { StrategyCore, StrategyModel } from '../models/inference/strategy-core.js';
 import { createStrategyCore } from '../models/inference/strategy-core.js';
@@ -51,6 +53,8 @@ export type Decisions = Readonly<{
   sequencer: DecisionFeed;
   path: DecisionPath;
   strategy: StrategyCore;
+  /** The execution core's view of each asset (position, working children, parent) and its counts. */
+  execution: Pick<ExecutionCore, 'asset' | 'stats'>;
   risk: RiskActorHandle;
   /** The model being served now. */
   model(): Readonly<{ name: string; version: number }>;
@@ -227,9 +231,11 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   );
   // The venue's minimum notional is the risk actor's current limit (an operator may change it), and
   // execution proposes nothing a halt (or reduce-only) would refuse, and closes what risk asks to flatten.
+  // After a restart it starts from what the restored risk book holds and has in flight, not from flat.
   const execution = createExecutionCore({
     strategy: s.name,
     ...executionSettings(cfg),
+    ...restoredExecution(risk.core.bookSnapshot().book, s.name),
     minQty: 0,
     minNotional: () => risk.getLimits().minOrderNotional,
     trading: risk.core.tradingFor,
@@ -331,6 +337,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
     sequencer: tracked,
     path,
     strategy,
+    execution,
     risk,
     model: () => ({ name: model.name, version: model.version }),
     inference: () => ({ execution: model.runtime.execution, warnings: model.runtime.warnings }),

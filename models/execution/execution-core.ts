@@ -70,9 +70,18 @@ export type ExecutionCoreOptions = Readonly<{
   horizonMs?: number;
   /** Bar length of the `ewma_vol` feature, ms (default 60,000). */
   barMs?: number;
-  /** Positions at start, by `assetKey(venue, symbol)` (a restart rebuilds them from fills instead). */
+  /**
+   * Positions at start, by `assetKey(venue, symbol)`: a restarted engine passes its risk book's,
+   * restored from the store (cli/decisions.ts), or every intent after the restart was sized from
+   * flat and a flatten never closed what was held.
+   */
   positions?: Readonly<Record<string, number>>;
+  /** This strategy's children working at start (a restart: the risk book's orders in flight), counted as working until filled, refused or expired. */
+  working?: readonly RestoredChild[];
 }>;
+
+/** A child order that was working when the engine stopped, as the risk book holds it in flight. */
+export type RestoredChild = Readonly<{ orderId: string; venue: string; symbol: string; side: OrderSide; remaining: number; expiresAt: number }>;
 
 export type ParentView = Readonly<{ id: string; source: string; side: OrderSide; qty: number; target: number; sent: number; children: number }>;
 export type AssetView = Readonly<{ position: number; working: number; parent: ParentView | null }>;
@@ -186,6 +195,11 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     bySymbol.set(symbol, a);
     return a;
   };
+
+  for (const w of opts.working ?? []) {
+    if (!(Number.isFinite(w.remaining) && w.remaining > 0)) throw new RangeError(`working child ${w.orderId}: remaining must be > 0, got ${w.remaining}`);
+    assetOf(w.venue, w.symbol).working.set(w.orderId, { side: w.side, remaining: w.remaining, expiresAt: w.expiresAt });
+  }
 
   const workingQty = (a: Asset): number => {
     let w = 0;

@@ -210,6 +210,9 @@ export function createRiskCore(opts: RiskCoreOptions) {
     /** Whether a fill reported from outside is of an order this account approved, as approved (see fill-check.ts). */
     checkFill: (f: Fill): FillMismatch | undefined => fillMismatch(book, f),
 
+    /** Whether a fill with this id was applied (within the dedup window, across restarts: the ids are in the book's snapshot). */
+    hasFill: (fillId: string): boolean => book.hasFill(fillId),
+
     onFill(f: Fill): RiskState[] {
       book.roll(f.ts);
       book.applyFill(f, dedupWindowMs);
