@@ -225,10 +225,38 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
       triggers = await referenceFor(v);
       if (watch !== null && watch.version !== v.version) watch = null; // someone else moved production
       if (watch === null) await disposeWatched();
+      await shadowAgainst(v);
     }
     ownMove = null;
     log.info({ champion: `${v.name}@${v.version}` }, 'champion loaded');
     return true;
+  };
+
+  /**
+   * Production changed while a challenger is shadowed (an operator's deploy or rollback, or this
+   * actor's rollback of an earlier promotion): the challenger has to beat the model now serving,
+   * so its shadow run starts again against it — the stats so far compared it with a model that no
+   * longer serves, and a promotion on them replaced the new one on a comparison it never had. When
+   * the new production model is the challenger itself, the cycle ends there: it was deployed.
+   */
+  const shadowAgainst = async (v: ModelVersion): Promise<void> => {
+    if (shadow === null || phase() !== 'shadow' || shadow.champion.version === v.version) return;
+    const ch = shadow.challenger;
+    if (ch.name === v.name && ch.version === v.version) {
+      const c = cycle;
+      const reason = 'deployed to production by someone else during its shadow run';
+      machine.send({ type: 'SHADOW_PROMOTE', reason });
+      log.info({ challenger: `${ch.name}@${ch.version}` }, 'challenger deployed meanwhile: the cycle ends');
+      await tracker?.endRun(c?.runId ?? undefined, 'FINISHED', lastTs, { 'sextant.outcome': 'deployed', 'sextant.challenger': `${ch.name}@${ch.version}` });
+      machine.send({ type: 'SETTLED' });
+      shadow = null;
+      cycle = null;
+      await dispose(challenger);
+      challenger = undefined;
+      return;
+    }
+    log.info({ challenger: `${ch.name}@${ch.version}`, was: `${shadow.champion.name}@${shadow.champion.version}`, champion: `${v.name}@${v.version}`, n: shadow.n }, 'production changed during the shadow run: it starts again against the new champion');
+    shadow = startShadow({ name: v.name, version: v.version }, ch);
   };
 
   /** The models a watch scores beside the promoted one: the model it replaced (a paired watch, see `RollbackWatch`) and the chain's anchor when it scores one. */
@@ -356,7 +384,16 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     await tracker?.logMetrics(c.runId ?? undefined, { shadow_n: v.n, shadow_champion_log_loss: v.championLogLoss, shadow_challenger_log_loss: v.challengerLogLoss, shadow_champion_hit_rate: shadow.championHits / v.n, shadow_challenger_hit_rate: shadow.challengerHits / v.n }, ts);
     if (v.kind === 'promote') {
       ownMove = ch.version;
-      const e = await registry.promote(ch.name, ch.version, { actor: ACTOR, reason: v.reason });
+      let e: Awaited<ReturnType<ModelRegistry['promote']>>;
+      try {
+        // Over the champion it was compared with only: a deploy made since (mid-batch) stands.
+        e = await registry.promote(ch.name, ch.version, { actor: ACTOR, reason: v.reason, ifCurrent: shadow.champion.version });
+      } catch (err) {
+        if (!(err instanceof AliasMovedError)) throw err;
+        ownMove = null;
+        log.warn({ challenger: `${ch.name}@${ch.version}`, production: err.current ?? null }, 'challenger not promoted: production was moved by someone else meanwhile; its shadow run starts again against the new champion');
+        return true; // the next turn loads the new champion (ensureChampion → shadowAgainst)
+      }
       const chainStart = cfg.rollback.anchor && anchor !== null && anchor.name === ch.name ? anchor.version : undefined;
       watch = startWatch(ch.name, ch.version, e.previousVersion ?? shadow.champion.version, v.championLogLoss, ts, chainStart);
       counters.promotions++;

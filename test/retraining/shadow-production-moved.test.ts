@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/load.js';
+import type { ModelRegistry, ModelVersion } from '../../models/registry/model-registry.js';
+import { subjectsFor } from '../../streams/subjects.js';
+import { until } from '../labeling/harness.js';
+import { RETRAINING_TEST_CONFIG, publishLabels, retrainingWorld, samplesOf, startWorldActor } from './fixtures.js';
+import type { RetrainingWorld } from './fixtures.js';
+
+const cfg = { ...loadConfig(), prefix: 'rtshmoved', streamNamePrefix: 'RTSHMOVED_' };
+const subjects = subjectsFor(cfg.prefix);
+
+/** The operator's model: a copy of the champion's artifact, registered (not deployed) as the next version. */
+async function operatorsModel(w: RetrainingWorld & { champion: ModelVersion }): Promise<ModelVersion> {
+  const { version: _v, aliases: _a, featureSpecHash: _h, artifactSha256: _s, createdAt: _c, ...v1 } = w.champion;
+  return w.registry.register({ ...v1, configHash: 'operator' }, await w.registry.artifact(w.champion), { actor: 'operator' });
+}
+
+describe('retraining actor: production moved during a shadow run', () => {
+  it('does not promote over a deploy made meanwhile: the shadow run starts again against the model now serving', async () => {
+    const w = await retrainingWorld(cfg, subjects);
+    const operators = await operatorsModel(w);
+    // `sextant ctl model deploy dir@2` lands mid-batch, after the shadow's verdict and before the
+    // promotion's transaction: the actor has not loaded v2 yet.
+    let deployed = false;
+    const registry: ModelRegistry = {
+      ...w.registry,
+      promote: async (name, version, o) => {
+        if (!deployed && o.actor === 'sextant-retraining' && (o.alias ?? 'production') === 'production') {
+          deployed = true;
+          await w.registry.promote(name, operators.version, { actor: 'operator', reason: 'deploy' });
+        }
+        return w.registry.promote(name, version, o);
+      },
+    };
+    const actor = await startWorldActor({ ...w, registry }, cfg, subjects, RETRAINING_TEST_CONFIG);
+    try {
+      // The regime flips: the challenger v3 wins its shadow against v1 at the 163rd label.
+      await publishLabels(w, subjects, samplesOf(200, 170, 1, 2));
+      await until('170 labels', () => actor.status().counters.labels === 170, 60_000);
+      await actor.idle();
+      expect(deployed).toBe(true);
+      // Before, v3 replaced the operator's v2 on a comparison with v1.
+      expect((await w.registry.get('dir@production')).version).toBe(2);
+      expect(actor.status()).toMatchObject({ phase: 'shadow', champion: { version: 2 }, challenger: { version: 3 }, shadow: { champion: { version: 2 }, challenger: { version: 3 } }, counters: { promotions: 0 } });
+      expect(actor.status().shadow?.n).toBeLessThan(10);
+      // It wins against v2 on labels of its own, and replaces it then.
+      await publishLabels(w, subjects, samplesOf(370, 80, 1, 4));
+      await until('250 labels', () => actor.status().counters.labels === 250, 60_000);
+      await actor.idle();
+      expect((await w.registry.get('dir@production')).version).toBe(3);
+      expect(actor.status()).toMatchObject({ counters: { promotions: 1 }, watch: { version: 3, previousVersion: 2 } });
+    } finally {
+      await actor.stop();
+      await w.bus.close();
+    }
+  }, 120_000);
+
+  it('ends the cycle when the challenger itself was deployed during its shadow run', async () => {
+    const w = await retrainingWorld(cfg, subjects);
+    const actor = await startWorldActor(w, cfg, subjects, RETRAINING_TEST_CONFIG);
+    const samples = samplesOf(200, 200, 1, 2);
+    try {
+      await publishLabels(w, subjects, samples.slice(0, 110));
+      await until('110 labels', () => actor.status().counters.labels === 110, 60_000);
+      await actor.idle();
+      expect(actor.status()).toMatchObject({ phase: 'shadow', challenger: { version: 2 } });
+      await w.registry.promote('dir', 2, { actor: 'operator', reason: 'deploy the challenger' });
+      // Before, the shadow went on comparing v2 with itself and rejected it at its 60th label: the
+      // registry refuses to reject the production model, and every batch from there failed.
+      await publishLabels(w, subjects, samples.slice(110));
+      await until('200 labels', () => actor.status().counters.labels === 200, 60_000);
+      await actor.idle();
+      expect((await w.registry.get('dir@production')).version).toBe(2);
+      expect(actor.status()).toMatchObject({ champion: { version: 2 }, shadow: null, counters: { rejections: 0 }, lastOutcome: 'promoted dir@2: deployed to production by someone else during its shadow run' });
+      expect(actor.status().phase).not.toBe('shadow');
+    } finally {
+      await actor.stop();
+      await w.bus.close();
+    }
+  }, 120_000);
+});
