@@ -30,7 +30,7 @@ import { refuse } from '../streams/validation/refusal.js';
 import type { Refusal } from '../streams/validation/refusal.js';
 import { decodeInput } from '../models/execution/decode-input.js';
 import type { PathBar } from '../models/labeling/excursions.js';
-import { labelOutcome } from '../models/labeling/label-outcome.js';
+import { labelOutcome, missingPathBars } from '../models/labeling/label-outcome.js';
 import type { LabelSpec } from '../models/labeling/label-spec.js';
 import { createPendingHorizons } from '../models/labeling/pending-horizons.js';
 import type { PendingItem } from '../models/labeling/pending-horizons.js';
@@ -66,6 +66,7 @@ export type LabelingStats = {
   samples: number;
   published: number;
   duplicates: number;
+  /** Due items waiting for their feature vector, or for a bar of their path missing (a gap), to reach the timeseries store. */
   waitingFeatures: number;
   /** Items whose path was read from the timeseries store (they arrived after their bars left the buffer). */
   pathsFromStore: number;
@@ -203,12 +204,16 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
   };
 
   /** An item that cannot be labeled goes to the DLQ as the message it was. */
-  const refuseItem = (item: PendingItem, detail: string): DlqEntry => {
+  const refuseItem = (item: PendingItem, detail: string, reason: 'SCHEMA' | 'PROCESSING_FAILED' = 'SCHEMA'): DlqEntry => {
     const subject = item.kind === 'prediction' ? subjects.prediction(strategy, item.venue, item.symbol) : subjects.order(strategy, item.venue, item.symbol);
-    return dlqOf({ subject, data: encode(item.msg) }, refuse('SCHEMA', detail));
+    return dlqOf({ subject, data: encode(item.msg) }, refuse(reason, detail));
   };
 
-  /** Labels every due item; returns what to publish and store. Items whose vector is not stored yet wait. */
+  /**
+   * Labels every due item; returns what to publish and store. Items whose vector or some bar of
+   * whose path (a gap: a backfill may still bring it to the timeseries store) is not stored yet
+   * wait, `featureWaitBars` past the horizon at most; then they go to the DLQ, unlabeled.
+   */
   const settle = async (dlq: DlqEntry[]): Promise<{ out: (Outcome | Label)[]; samples: TrainingSample[] }> => {
     const out: (Outcome | Label)[] = [];
     const samples: TrainingSample[] = [];
@@ -217,8 +222,9 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
     const vectors = await vectorsOf(due);
     for (const item of due) {
       const fv = vectors.get(item.featureId);
+      const mayWait = state.watermark(item.venue, item.symbol) < item.horizonEnd + spec.featureWaitBars * tfMs;
       if (fv === undefined) {
-        if (state.watermark(item.venue, item.symbol) < item.horizonEnd + spec.featureWaitBars * tfMs) {
+        if (mayWait) {
           waiting++;
           continue;
         }
@@ -226,11 +232,17 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
         state.complete(item.id);
         continue;
       }
+      const bars = await pathOf(item);
+      const gap = missingPathBars(item, bars);
+      if (gap > 0 && mayWait) {
+        waiting++;
+        continue;
+      }
       const atr = fv.values['atr_14'];
-      const r = labelOutcome({ item, bars: await pathOf(item), atr: atr ?? Number.NaN, fills: item.kind === 'order' ? state.fillsOf(item) : [], spec });
+      const r = labelOutcome({ item, bars, atr: atr ?? Number.NaN, fills: item.kind === 'order' ? state.fillsOf(item) : [], spec });
       state.complete(item.id);
       if ('refused' in r) {
-        dlq.push(refuseItem(item, r.refused));
+        dlq.push(refuseItem(item, r.refused, gap > 0 ? 'PROCESSING_FAILED' : 'SCHEMA'));
         continue;
       }
       out.push(r.outcome, r.label);

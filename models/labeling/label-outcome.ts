@@ -27,14 +27,23 @@ export type Labeled = Readonly<{ outcome: Outcome; label: Label }>;
 /** Why an item cannot be labeled (it goes to the DLQ). */
 export type Unlabelable = Readonly<{ refused: string }>;
 
+/** How many of the item's bars after its decision bar, up to and including the horizon bar, `bars` lacks (0: the path is whole). */
+export function missingPathBars(item: Pick<PendingItem, 'decisionTs' | 'horizonEnd' | 'horizonBars'>, bars: readonly PathBar[]): number {
+  const seen = new Set<number>();
+  for (const b of bars) if (b.ts > item.decisionTs && b.ts <= item.horizonEnd) seen.add(b.ts);
+  return Math.max(0, item.horizonBars - seen.size);
+}
+
 /**
  * The outcome and label of one prediction or order whose horizon passed. Pure: the same item,
  * bars, ATR and fills give the same messages.
  *
  * Entry is the decision-time close: the prediction's `price` (the close of the bar it was made
  * on), or for an order the decision bar's close (its limit price when that bar is missing). The
- * exit is the close of the last bar at or before the horizon; with no bar in the horizon at all
- * (a data gap) the exit is the entry and `bars` is 0.
+ * exit is the close of the horizon bar. A path with a gap (a bar missing after the decision bar up
+ * to the horizon) gets no label: its exit would be an earlier close (another horizon than the one
+ * the sample claims, none at all when every bar is missing) and a barrier touch could hide in the
+ * hole; training's labels never span a gap either (`directionLabels`).
  */
 export function labelOutcome(x: LabelInputs): Labeled | Unlabelable {
   const { item, spec } = x;
@@ -43,7 +52,9 @@ export function labelOutcome(x: LabelInputs): Labeled | Unlabelable {
   const entry = item.kind === 'prediction' ? item.msg.price : (decisionBar?.close ?? item.msg.limitPrice);
   if (entry === null || !(entry > 0)) return { refused: `no decision price: bar ${item.decisionTs} not found and no limit price` };
   const path = x.bars.filter((b) => b.ts > item.decisionTs && b.ts <= item.horizonEnd);
-  const exit = path.length > 0 ? (path[path.length - 1] as PathBar).close : entry;
+  const missing = missingPathBars(item, x.bars);
+  if (missing > 0) return { refused: `data gap: ${missing} of the ${item.horizonBars} bars after the decision bar ${item.decisionTs} up to the horizon ${item.horizonEnd} missing` };
+  const exit = (path[path.length - 1] as PathBar).close;
   const forwardReturn = Math.log(exit / entry);
   const net = netReturnBps(item.direction * forwardReturn, spec.costBps);
   const { mfe, mae } = excursions(entry, item.direction, path);

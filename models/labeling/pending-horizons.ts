@@ -167,12 +167,27 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
     },
     /** Newest bar open time seen for an asset (−1 before any). */
     watermark: (venue: string, symbol: string): number => assets.get(assetKey(venue, symbol))?.watermark ?? -1,
-    /** Bars with open time in [from, to] that the buffer holds, and the range it cannot answer for. */
+    /**
+     * Bars with open time in [from, to] (both on the bar grid) that the buffer holds, and the range
+     * it cannot answer for: what it evicted, and any hole in what it holds (a gap in the stream,
+     * whose bars a backfill may have brought to the timeseries store since; they came too late
+     * for the buffer, which takes no bar older than its newest).
+     */
     barsIn(venue: string, symbol: string, from: number, to: number): PathNeed {
       const a = assets.get(assetKey(venue, symbol));
       const held = (a?.bars ?? []).filter((b) => b.ts >= from && b.ts <= to);
       const heldFrom = a?.heldFrom ?? 0;
-      return heldFrom > from ? { held, missingFrom: from, missingTo: Math.min(to, heldFrom - 1) } : { held };
+      if (heldFrom > from) return { held, missingFrom: from, missingTo: Math.min(to, heldFrom - 1) };
+      if (held.length >= Math.floor((to - from) / tfMs) + 1) return { held };
+      const have = new Set(held.map((b) => b.ts));
+      let missingFrom = Infinity;
+      let missingTo = -Infinity;
+      for (let t = from; t <= to; t += tfMs) {
+        if (have.has(t)) continue;
+        missingFrom = Math.min(missingFrom, t);
+        missingTo = t;
+      }
+      return missingFrom === Infinity ? { held } : { held, missingFrom, missingTo };
     },
     /** Fills of an order up to its horizon, in time order. */
     fillsOf: (item: PendingItem): Fill[] => (fills.get(item.id) ?? []).filter((f) => f.ts <= item.horizonEnd).sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1)),

@@ -48,11 +48,16 @@ describe('labelOutcome', () => {
     expect(label).toMatchObject({ label: -1, barrier: 'stop_loss', hitTs: T0 + 2 * H, outcomeClass: 'bad' });
   });
 
-  it('gaps: the exit is the last close at or before the horizon and `bars` says how many were seen', () => {
+  it('gaps: a path missing a bar up to the horizon gets no label (not an earlier close for the exit, not the entry)', () => {
     const item = itemOf((s) => s.addPrediction(prediction('s1', d, 0.01, 4)));
-    const { outcome, label } = ok(labelOutcome({ item, bars: [bar(1, 65, 63, 64.5), bar(3, 65, 63, 64)], atr: 4, fills: [], spec }));
-    expect(outcome).toMatchObject({ bars: 2, exitPrice: 64, forwardReturn: 0, ts: T0 + 4 * H });
-    expect(label).toMatchObject({ label: 0, barrier: 'vertical', hitTs: T0 + 4 * H, outcomeClass: 'neutral' }); // −10 bps net
+    // Bars 2 and 4 (the horizon bar) missing: the exit was bar 3's close, a 3-bar return labeled as a 4-bar one.
+    expect(labelOutcome({ item, bars: [bar(1, 65, 63, 64.5), bar(3, 65, 63, 64)], atr: 4, fills: [], spec })).toEqual({ refused: expect.stringContaining('data gap: 2 of the 4 bars') });
+    // Nothing after the decision bar: the exit was the entry (a 0 return, labeled flat, trained on).
+    expect(labelOutcome({ item, bars: [d], atr: 4, fills: [], spec })).toEqual({ refused: expect.stringContaining('data gap: 4 of the 4 bars') });
+    // Only the horizon bar missing: the stop-loss path below was labeled from bar 3's close.
+    expect('refused' in labelOutcome({ item, bars: [d, bar(1, 65, 63, 64), bar(2, 65, 63, 64), bar(3, 65, 63, 64)], atr: 4, fills: [], spec })).toBe(true);
+    const { outcome } = ok(labelOutcome({ item, bars: [d, bar(1, 65, 63, 64), bar(2, 65, 63, 64), bar(3, 65, 63, 64), bar(4, 66, 63, 65)], atr: 4, fills: [], spec }));
+    expect(outcome).toMatchObject({ bars: 4, exitPrice: 65, ts: T0 + 4 * H });
   });
 
   it('an order: decision price = the decision bar close, shortfall from its fills, horizon from the config', () => {
