@@ -1,4 +1,4 @@
-import ccxt, { BadResponse, DDoSProtection, ExchangeClosedByUser, RateLimitExceeded } from 'ccxt';
+import ccxt, { BadResponse, DDoSProtection, ExchangeClosedByUser, ExchangeNotAvailable, RateLimitExceeded, RestrictedLocation } from 'ccxt';
 import type { Exchange } from 'ccxt';
 import { GatewayError, GatewayErrorCode } from './errors.js';
 import type { WithRetryAfter } from './errors.js';
@@ -77,27 +77,27 @@ function refuseNonJsonAnswers(ex: Exchange): void {
 }
 
 /**
- * A 429 (rate limited) or 418 (IP banned, Binance) answer with `Retry-After` holds every REST
+ * A 429 (rate limited), 418 (IP banned, Binance) or 503 (unavailable, RFC 9110) answer with `Retry-After` holds every REST
  * request of the exchange until then, and the error thrown carries the wait (`retryAfterMs`) so
  * the feed that got it backs off at least that long. ccxt reads the header into
  * `last_response_headers` only, which a concurrent answer overwrites before the error reaches
  * anyone; its `onRestResponse` hook sees the headers of this very answer. ccxt's own class for
- * each status is kept (`RateLimitExceeded`, `DDoSProtection`), with the venue's body in the message.
+ * each status is kept (`RateLimitExceeded`, `DDoSProtection`, `ExchangeNotAvailable`), with the venue's body in the message.
  */
 function honourRetryAfter(ex: Exchange, hold: VenueHold, now: () => number): void {
   const target = ex as unknown as { onRestResponse: RestResponseHook; fetch: (...args: unknown[]) => Promise<unknown> };
   const original = target.onRestResponse.bind(ex);
   target.onRestResponse = (status, statusText, url, method, ...rest) => {
     const body = original(status, statusText, url, method, ...rest);
-    if (status !== 429 && status !== 418) return body;
+    if (status !== 429 && status !== 418 && status !== 503) return body;
     const headers = rest[0];
     const raw = typeof headers === 'object' && headers !== null ? (headers as Record<string, unknown>)['Retry-After'] : undefined;
     const retryAfterMs = parseRetryAfter(typeof raw === 'string' ? raw : undefined, now());
     if (retryAfterMs === undefined) return body; // no wait given: ccxt's error, the feed's backoff
     hold.holdFor(retryAfterMs);
-    const what = status === 418 ? 'banned' : 'rate limited';
+    const what = status === 418 ? 'banned' : status === 503 ? 'unavailable' : 'rate limited';
     const message = `${ex.id} ${method} ${url.split('?')[0] ?? url}: HTTP ${status}, ${what} for ${retryAfterMs} ms (Retry-After ${String(raw)}): ${body.slice(0, 200)}`;
-    const e = status === 418 ? new DDoSProtection(message) : new RateLimitExceeded(message);
+    const e = status === 418 ? new DDoSProtection(message) : status === 503 ? new ExchangeNotAvailable(message) : new RateLimitExceeded(message);
     throw Object.assign(e, { retryAfterMs } satisfies WithRetryAfter);
   };
   const fetch = target.fetch.bind(ex);
@@ -109,6 +109,22 @@ function honourRetryAfter(ex: Exchange, hold: VenueHold, now: () => number): voi
   ex.close = async (...args: Parameters<Exchange['close']>) => {
     hold.release();
     return close(...args);
+  };
+}
+
+/**
+ * A 451 (Binance: "Service unavailable from a restricted location") is the venue refusing this
+ * machine's region: ccxt takes it for `ExchangeNotAvailable` and the feeds retried it for ever,
+ * `retrying` without end. It is `RestrictedLocation`, a refusal: the feed stops (`failed`) with
+ * the venue's words.
+ */
+function refuseRestrictedLocation(ex: Exchange): void {
+  const target = ex as unknown as { onRestResponse: RestResponseHook };
+  const original = target.onRestResponse.bind(ex);
+  target.onRestResponse = (status, statusText, url, method, ...rest) => {
+    const body = original(status, statusText, url, method, ...rest);
+    if (status === 451) throw new RestrictedLocation(`${ex.id} ${method} ${url.split('?')[0] ?? url}: HTTP 451, the venue refuses requests from this location: ${body.slice(0, 200)}`);
+    return body;
   };
 }
 
@@ -153,6 +169,7 @@ export async function createCcxtExchange(o: CcxtExchangeOptions): Promise<Exchan
   const now = o.now ?? Date.now;
   honourRetryAfter(ex, createVenueHold(() => new ExchangeClosedByUser(`${ex.id} closed while holding off until the venue's Retry-After`), now), now);
   refuseNonJsonAnswers(ex);
+  refuseRestrictedLocation(ex);
   // ccxt needs an http agent of its own for plain ws:// urls (local servers, tests).
   if (o.wsUrl?.startsWith('ws://') === true) await ex.loadHttpProxyAgent();
   return ex;

@@ -55,7 +55,7 @@ export const isGatewayError = (e: unknown): e is GatewayError => e instanceof Ga
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-/** A ccxt error of a 429 or 418 answer that carried `Retry-After` (see `ccxt-exchange.ts`): the wait rides on it. */
+/** A ccxt error of a 429, 418 or 503 answer that carried `Retry-After` (see `ccxt-exchange.ts`): the wait rides on it. */
 export type WithRetryAfter = Readonly<{ retryAfterMs: number }>;
 
 const retryAfterOf = (e: unknown): number | undefined => {
@@ -80,7 +80,10 @@ export function fromCcxtError(e: unknown): GatewayError {
     const retryAfterMs = retryAfterOf(e);
     return new GatewayError(GatewayErrorCode.RATE_LIMITED, msg, retryAfterMs === undefined ? { cause: e } : { cause: e, retryAfterMs });
   }
-  if (e instanceof ExchangeNotAvailable) return new GatewayError(GatewayErrorCode.UNAVAILABLE, msg, { cause: e });
+  if (e instanceof ExchangeNotAvailable) {
+    const retryAfterMs = retryAfterOf(e);
+    return new GatewayError(GatewayErrorCode.UNAVAILABLE, msg, retryAfterMs === undefined ? { cause: e } : { cause: e, retryAfterMs });
+  }
   if (e instanceof NetworkError) return new GatewayError(GatewayErrorCode.NETWORK, msg, { cause: e });
   if (e instanceof BadResponse) return new GatewayError(GatewayErrorCode.BAD_RESPONSE, msg, { cause: e });
   if (e instanceof BadSymbol) return new GatewayError(GatewayErrorCode.BAD_SYMBOL, msg, { cause: e });
@@ -89,11 +92,20 @@ export function fromCcxtError(e: unknown): GatewayError {
   return new GatewayError(GatewayErrorCode.NETWORK, msg, { cause: e });
 }
 
-/** An HTTP status of a REST vendor as a {@link GatewayError}: 429 and 5xx retry, other 4xx do not. */
-export function fromHttpStatus(status: number, message: string): GatewayError {
-  if (status === 429) return new GatewayError(GatewayErrorCode.RATE_LIMITED, message);
-  if (status >= 500) return new GatewayError(GatewayErrorCode.UNAVAILABLE, message);
-  if (status === 401 || status === 403) return new GatewayError(GatewayErrorCode.AUTHENTICATION, message);
+/**
+ * An HTTP status of a REST vendor (or the code of its error payload, TwelveData's) as a
+ * {@link GatewayError}. Retried: 408 (the request timed out), 429 (rate limited), 418 (Binance's
+ * IP ban: lifted after its `Retry-After`) and every 5xx (the vendor's fault, or its proxy's).
+ * Permanent: 401/407 (credentials), 403 (the key's plan has no access), 400/404 (unknown symbol,
+ * bad parameters), 451 (refused in this region) and any other 4xx (a refusal asking again will
+ * not change).
+ */
+export function fromHttpStatus(status: number, message: string, options?: { retryAfterMs?: number }): GatewayError {
+  const o = options?.retryAfterMs === undefined ? undefined : { retryAfterMs: options.retryAfterMs };
+  if (status === 429 || status === 418) return new GatewayError(GatewayErrorCode.RATE_LIMITED, message, o);
+  if (status === 408) return new GatewayError(GatewayErrorCode.NETWORK, message, o);
+  if (status >= 500) return new GatewayError(GatewayErrorCode.UNAVAILABLE, message, o);
+  if (status === 401 || status === 403 || status === 407) return new GatewayError(GatewayErrorCode.AUTHENTICATION, message);
   if (status === 400 || status === 404) return new GatewayError(GatewayErrorCode.BAD_SYMBOL, message);
   return new GatewayError(GatewayErrorCode.EXCHANGE, message);
 }

@@ -44,6 +44,8 @@ export type TwelveDataOptions = Readonly<{
 
 const INTERVAL: Readonly<Record<Timeframe, string>> = { '1m': '1min', '5m': '5min', '15m': '15min', '1h': '1h', '4h': '4h', '1d': '1day' };
 const MAX_OUTPUT = 5000;
+/** Statuses (HTTP or the payload's code) whose `Retry-After` is waited out: rate limited, banned, unavailable (RFC 9110 §10.2.3). */
+const RETRY_AFTER_STATUSES: ReadonlySet<number> = new Set([429, 418, 503]);
 
 const ValueSchema = z.object({ datetime: z.string(), open: z.string(), high: z.string(), low: z.string(), close: z.string(), volume: z.string().optional() });
 const OkSchema = z.object({ status: z.literal('ok'), values: z.array(ValueSchema) });
@@ -95,16 +97,20 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
 
   /**
    * The error of a refused request (`code`: the HTTP status or the payload's code). A rate limit
-   * (429, as an HTTP status or as the payload's code with a 200) with `Retry-After` holds every
-   * feed's requests until then, and the error carries the wait (`retryAfterMs`), which the feed's
-   * backoff takes as its floor, as on the ccxt venues: asking sooner only spends more credits.
+   * (429, as an HTTP status or as the payload's code with a 200), a ban (418) or an outage (503)
+   * with `Retry-After` holds every feed's requests until then, and the error carries the wait
+   * (`retryAfterMs`), which the feed's backoff takes as its floor, as on the ccxt venues: asking
+   * sooner only spends more credits.
    */
   const failure = (res: Response, code: number, message: string): GatewayError => {
     const raw = res.headers.get('retry-after') ?? undefined;
-    const retryAfterMs = code === 429 || res.status === 429 ? parseRetryAfter(raw, wallClock()) : undefined;
-    if (retryAfterMs === undefined) return fromHttpStatus(code, message);
+    const waits = RETRY_AFTER_STATUSES.has(code) || RETRY_AFTER_STATUSES.has(res.status);
+    const retryAfterMs = waits ? parseRetryAfter(raw, wallClock()) : undefined;
+    const plain = fromHttpStatus(code, message);
+    if (retryAfterMs === undefined || !plain.retryable) return plain;
     hold.holdFor(retryAfterMs);
-    return new GatewayError(GatewayErrorCode.RATE_LIMITED, `${message}: rate limited for ${retryAfterMs} ms (Retry-After ${String(raw)})`, { retryAfterMs });
+    const what = code === 429 || res.status === 429 ? 'rate limited' : code === 418 || res.status === 418 ? 'banned' : 'unavailable';
+    return fromHttpStatus(code, `${message}: ${what} for ${retryAfterMs} ms (Retry-After ${String(raw)})`, { retryAfterMs });
   };
 
   const maxOutput = Math.max(2, Math.min(MAX_OUTPUT, o.pageSize ?? MAX_OUTPUT));
@@ -130,7 +136,13 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
       throw new GatewayError(GatewayErrorCode.BAD_RESPONSE, `not JSON: ${text.slice(0, 200)}`);
     }
     const err = ErrorSchema.safeParse(body);
-    if (err.success) throw failure(res, err.data.code, `${err.data.code} ${err.data.message}`);
+    const said = err.success ? `${err.data.code} ${err.data.message}` : undefined;
+    // A transient transport status (a 5xx, a timeout, a rate limit) wins over the body: a failing
+    // backend or its proxy may send any payload code with it, and one taken for a refusal (a 503
+    // whose body says 400) stopped the feed for good. Otherwise the payload's code decides: the
+    // vendor answers its errors with a 200 too.
+    if (fromHttpStatus(res.status, '').retryable) throw failure(res, res.status, said === undefined ? `HTTP ${res.status}` : `HTTP ${res.status}: ${said}`);
+    if (err.success) throw failure(res, err.data.code, said ?? '');
     if (!res.ok) throw failure(res, res.status, `HTTP ${res.status}`);
     const ok = OkSchema.safeParse(body);
     // Well-formed JSON of another shape is the vendor's API changing under us: retrying cannot help.

@@ -90,6 +90,28 @@ describe('ccxt market data: the venue\'s Retry-After', () => {
     expect(retry?.type === 'retrying' ? retry.delayMs : 0).toBeGreaterThan(1_000);
   });
 
+  it('after a 503 with Retry-After: 1 sends nothing to the venue for a second, and backs off at least that long (not the plain backoff)', async () => {
+    srv.failNext('/api/v3/klines', 503, 1, { code: -1001, msg: 'Internal error; unable to process your request. Please try again.' }, { 'Retry-After': '1' });
+    const gw = await pollingGateway();
+    await until(async () => (await stack.bus.countMessages(stack.md)) >= 5, 15_000, 'backfill after the wait');
+    await gw.stop();
+    const i = failedIndex();
+    expect(requestsAfter(i, 50, 995)).toEqual([]);
+    const retries = stack.statuses.filter((s) => s.type === 'retrying');
+    expect(retries.map((s) => (s.type === 'retrying' ? [s.feed, s.code, s.delayMs] : []))).toEqual([['binance BTC/USDT bar 1m', 'UNAVAILABLE', 1_000]]);
+    expect(retries[0]).toMatchObject({ error: expect.stringContaining('HTTP 503, unavailable for 1000 ms (Retry-After 1)') });
+  });
+
+  it('stops a feed the venue refuses in this region (HTTP 451) instead of retrying it for ever', async () => {
+    const msg = "Service unavailable from a restricted location according to 'b. Eligibility' in https://www.binance.com/en/terms.";
+    srv.failNext('/api/v3/klines', 451, 1, { code: 0, msg });
+    const gw = await pollingGateway();
+    await until(() => stack.statuses.some((s) => s.type === 'failed'), 10_000, 'the bar feed failing');
+    await gw.stop();
+    expect(stack.statuses.find((s) => s.type === 'failed')).toMatchObject({ feed: 'binance BTC/USDT bar 1m', code: 'EXCHANGE', error: expect.stringContaining('restricted location') });
+    expect(stack.statuses.filter((s) => s.type === 'retrying' && s.feed === 'binance BTC/USDT bar 1m')).toEqual([]);
+  });
+
   it('stops at once while holding off for a long Retry-After, sending nothing more', async () => {
     srv.failNext('/api/v3/klines', 429, 1, { code: -1003, msg: 'Too many requests.' }, { 'Retry-After': '60' });
     const gw = await pollingGateway();

@@ -32,7 +32,23 @@ describe('gateway errors', () => {
       [new NullResponse('x'), 'BAD_RESPONSE', true],
     ];
     for (const [e, code, retryable] of cases) expect([e.constructor.name, fromCcxtError(e).code, fromCcxtError(e).retryable]).toEqual([e.constructor.name, code, retryable]);
-    expect([429, 500, 503, 401, 400, 418].map((s) => fromHttpStatus(s, '').code)).toEqual(['RATE_LIMITED', 'UNAVAILABLE', 'UNAVAILABLE', 'AUTHENTICATION', 'BAD_SYMBOL', 'EXCHANGE']);
+    expect([429, 500, 503, 401, 400, 404, 451, 422].map((s) => fromHttpStatus(s, '').code)).toEqual(['RATE_LIMITED', 'UNAVAILABLE', 'UNAVAILABLE', 'AUTHENTICATION', 'BAD_SYMBOL', 'BAD_SYMBOL', 'EXCHANGE', 'EXCHANGE']);
+  });
+
+  it('retries an HTTP 408 (request timeout) and a 418 (IP ban, lifted after its Retry-After); they stopped the feed for good', () => {
+    expect([fromHttpStatus(408, 'x').code, fromHttpStatus(408, 'x').retryable]).toEqual(['NETWORK', true]);
+    expect([fromHttpStatus(418, 'x').code, fromHttpStatus(418, 'x').retryable]).toEqual(['RATE_LIMITED', true]);
+  });
+
+  it('takes 403 (no access on the plan), 407 (proxy credentials) and 451 (region refused) for permanent, every 5xx for transient', () => {
+    expect([403, 407, 451].map((s) => [fromHttpStatus(s, '').code, fromHttpStatus(s, '').retryable])).toEqual([['AUTHENTICATION', false], ['AUTHENTICATION', false], ['EXCHANGE', false]]);
+    expect([500, 502, 503, 504, 520, 599].every((s) => fromHttpStatus(s, '').retryable)).toBe(true);
+    expect(fromHttpStatus(503, 'x', { retryAfterMs: 1_500 }).retryAfterMs).toBe(1_500);
+  });
+
+  it('keeps the Retry-After of a ccxt ExchangeNotAvailable (a 503 that carried one) as the backoff floor', () => {
+    const e = Object.assign(new ExchangeNotAvailable('503'), { retryAfterMs: 2_000 });
+    expect([fromCcxtError(e).code, fromCcxtError(e).retryAfterMs]).toEqual(['UNAVAILABLE', 2_000]);
   });
 
   it('classifies a subclass of a ccxt error as its ccxt ancestor, whatever its constructor is called', () => {

@@ -148,12 +148,51 @@ describe('TwelveData-style REST provider (local server, real JetStream)', () => 
     expect(retries).toEqual([['RATE_LIMITED', 50], ['RATE_LIMITED', 100], ['UNAVAILABLE', 200]]);
     expect(await count()).toBe(6);
   });
+  it('retries a 5xx, a 408 or a 429 whatever its body says (a 503 whose payload says 400 stopped the feed as an unknown symbol)', async () => {
+    vendor.faults.push({ status: 503, body: { status: 'error', code: 400, message: '**symbol** BTC/USD not found' } });
+    vendor.faults.push({ status: 502, body: { status: 'error', code: 401, message: 'bad key' } });
+    vendor.faults.push({ status: 408, body: { status: 'error', code: 404, message: 'not found' } });
+    vendor.faults.push({ status: 408, body: undefined, raw: '<html>Request Timeout</html>' });
+    const gw = gateway();
+    await until(async () => (await count()) >= 6, 10_000, 'history after retries');
+    await gw.stop();
+    const retries = stack.statuses.flatMap((s) => (s.type === 'retrying' ? [[s.code, s.error]] : []));
+    expect(retries).toEqual([
+      ['UNAVAILABLE', 'HTTP 503: 400 **symbol** BTC/USD not found'],
+      ['UNAVAILABLE', 'HTTP 502: 401 bad key'],
+      ['NETWORK', 'HTTP 408: 404 not found'],
+      ['NETWORK', 'HTTP 408'],
+    ]);
+    expect(stack.statuses.some((s) => s.type === 'failed')).toBe(false);
+  });
+
+  it('still stops on an error payload with a 4xx status (a bad key)', async () => {
+    vendor.faults.push({ status: 401, body: { status: 'error', code: 401, message: '**apikey** parameter is incorrect' } });
+    const gw = gateway();
+    await until(() => stack.statuses.some((s) => s.type === 'failed'), 10_000, 'failure');
+    await gw.stop();
+    expect(stack.statuses.find((s) => s.type === 'failed')).toMatchObject({ code: 'AUTHENTICATION', error: expect.stringContaining('apikey') });
+    expect(vendor.requests).toHaveLength(1);
+  });
+
   describe("the vendor's Retry-After", () => {
+
     /** Two feeds asking every few milliseconds. */
     const twoFeeds = () =>
       gateway({ 'BTC/USDT': 'BTC/USD', 'ETH/USDT': 'BTC/USD' }, { assets: [{ venue: 'binance', symbol: 'BTC/USDT' }, { venue: 'binance', symbol: 'ETH/USDT' }], pollMs: 5 });
     /** Requests that arrived in (from, to) ms after the first one. */
     const after = (from: number, to: number) => vendor.times.filter((t, i) => i > 0 && t > vendor.times[0]! + from && t < vendor.times[0]! + to);
+
+    it('after an HTTP 503 with Retry-After: 1 sends nothing, from any feed, for a second, and backs off at least that long', async () => {
+      vendor.faults.push({ status: 503, body: { status: 'error', code: 500, message: 'maintenance' }, headers: { 'Retry-After': '1' } });
+      const gw = twoFeeds();
+      await until(async () => (await count()) >= 6 && (await stack.bus.countMessages(stack.md, stack.subjects.bar('binance', 'ETH/USDT', '1h'))) >= 6, 15_000, 'history after the wait');
+      await gw.stop();
+      expect(after(50, 995)).toEqual([]);
+      expect(after(995, 60_000).length).toBeGreaterThan(0);
+      const retries = stack.statuses.flatMap((s) => (s.type === 'retrying' ? [[s.code, s.delayMs, s.error]] : []));
+      expect(retries).toEqual([['UNAVAILABLE', 1_000, expect.stringContaining('unavailable for 1000 ms (Retry-After 1)')]]);
+    });
 
     for (const [what, status] of [['an HTTP 429', 429], ['a 429 error payload sent with a 200', 200]] as const) {
       it(`after ${what} with Retry-After: 1 sends nothing, from any feed, for a second, and backs off at least that long`, async () => {
