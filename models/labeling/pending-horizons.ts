@@ -139,13 +139,18 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
     addPrediction,
     addOrder,
     addFill,
-    /** Any order or other execution message seen on SIGNALS: fills up to its time are in. */
+    /**
+     * Any order, prediction or other execution message seen on SIGNALS: fills before its time are
+     * in (not those of its time: a fill stamped with the same bar comes from another publisher, the
+     * venue, and may follow it on the stream).
+     */
     advanceExec(ts: number): void {
       if (ts > execWatermark) execWatermark = ts;
     },
     /**
      * Items whose horizon passed, in (horizonEnd, id) order. Orders wait for their fills (a final
-     * one, a later SIGNALS message, or `fillGraceBars`). The grace counts on the strategy's own
+     * one, a SIGNALS message later than the horizon — one of the horizon bar's time says nothing of
+     * the fills on that bar, which the order's label counts —, or `fillGraceBars`). The grace counts on the strategy's own
      * predictions and orders of the asset as well as on its bars: bars come straight from the
      * market-data stream, and while the engine catches up (a restart, a fast replay) they run far
      * ahead of the fills its venue has yet to publish for them.
@@ -159,7 +164,7 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
         if (item.kind === 'order') {
           const finalSeen = (fills.get(item.id) ?? []).some((f) => f.final);
           const graceEnd = item.horizonEnd + spec.fillGraceBars * tfMs;
-          if (!finalSeen && execWatermark < item.horizonEnd && Math.min(wm, a?.signals ?? -1) < graceEnd) continue;
+          if (!finalSeen && execWatermark <= item.horizonEnd && Math.min(wm, a?.signals ?? -1) < graceEnd) continue;
         }
         out.push(item);
       }

@@ -37,12 +37,28 @@ describe('pending horizons', () => {
     expect(a.s.due().map((x) => x.id)).toEqual([a.o.id]);
     expect(a.s.fillsOf(a.s.due()[0] as never).length).toBe(1);
     const b = mk();
-    b.s.advanceExec(T0 + 2 * H);
+    b.s.advanceExec(T0 + 2 * H); // of the horizon bar's time: its fills may still come
+    expect(b.s.due().length).toBe(0);
+    b.s.advanceExec(T0 + 2 * H + 1);
     expect(b.s.due().length).toBe(1);
     const c = mk();
     add(c.s, 3); // one grace bar, and the strategy's decision path got there too
     c.s.addPrediction(prediction('s1', bar(3, 101, 99, 100), 0.01));
     expect(c.s.due().length).toBe(1);
+  });
+
+  it('a prediction of the horizon bar does not end the wait: the venue\'s fill of that bar, which the label counts, may follow it on SIGNALS', () => {
+    const s = createPendingHorizons(H, spec);
+    const o = order('s1', bar(0, 101, 99, 100), 'buy');
+    s.addOrder(o, fid);
+    for (let i = 0; i <= 2; i++) add(s, i);
+    s.addPrediction(prediction('s1', bar(2, 101, 99, 100), 0.01)); // the strategy's decision on the horizon bar (the actor advances the fill watermark with it)
+    s.advanceExec(T0 + 2 * H);
+    expect(s.due().filter((x) => x.kind === 'order')).toEqual([]);
+    s.addFill(fill(o, 1, T0 + 2 * H, 1, 100.5, true)); // filled on the horizon bar, published after the prediction
+    const [item] = s.due().filter((x) => x.kind === 'order');
+    expect(item?.id).toBe(o.id);
+    expect(s.fillsOf(item as never).map((f) => f.price)).toEqual([100.5]);
   });
 
   it('does not count the grace on bars alone: a catching-up engine has not published the fills of bars the MD stream already holds', () => {
