@@ -344,6 +344,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     if (phase() !== 'training') return; // paused meanwhile: the fit is abandoned
     const v = await registry.register(fit.model, fit.onnx, { actor: ACTOR, reason: `retraining (${c.trigger.kind}: ${c.trigger.detail})` });
     await registry.promote(v.name, v.version, { alias: 'candidate', actor: ACTOR, reason: 'challenger for shadow evaluation' });
+    if (phase() !== 'training') return abandonChallenger(v, c);
     cycle = { ...c, challenger: { name: v.name, version: v.version } };
     machine.send({ type: 'TRAINED', challenger: { name: v.name, version: v.version } });
     triggers = afterTraining(triggers, c.ts, cfg.triggers);
@@ -356,6 +357,10 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
       verdict = await validateChallenger(fit, loaded.runtime);
     } catch (e) {
       verdict = { ok: false, reason: `artifact does not load: ${(e as Error).message}` };
+    }
+    if (verdict.ok && phase() !== 'validating') {
+      await dispose(loaded);
+      return abandonChallenger(v, c);
     }
     if (verdict.ok) {
       await dispose(challenger);
@@ -372,6 +377,18 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     machine.send({ type: 'SETTLED' });
     await fail(c.runId, c.ts, verdict.reason);
     cycle = null;
+  };
+
+  /**
+   * Paused while the fitted challenger was registered or validated: the pause abandoned the cycle
+   * (state/retraining-machine.ts), so the challenger is not shadowed — it went on to a shadow run
+   * that the status showed while paused and idle and nothing judged — and its candidate is
+   * rejected, not left under the `candidate` alias. The cycle's run ends with the resume.
+   */
+  const abandonChallenger = async (v: ModelVersion, c: RetrainingCycle): Promise<void> => {
+    triggers = afterTraining(triggers, c.ts, cfg.triggers);
+    await registry.reject(v.name, v.version, { actor: ACTOR, reason: 'abandoned: retraining was paused while it was validated' });
+    log.info({ challenger: `${v.name}@${v.version}` }, 'challenger abandoned: retraining was paused while it was validated');
   };
 
   /** Shadow verdict: promote through the registry (then watch), or reject. */
