@@ -134,6 +134,8 @@ function start(): void {
 
   let feed: FeedClient | null = null;
   let invalid = 0;
+  // Shown in the header: a refused payload leaves its panel as it was.
+  let refused: { count: number; last: string | null } = { count: 0, last: null };
   const open = (token: string): void => {
     feed?.close();
     sessionStorage.setItem(VIEWER_KEY, token);
@@ -148,11 +150,13 @@ function start(): void {
       probe: probeToken(token),
       onUpdate: (u) => {
         const parsed = parsePayload(u.topic, u.key, u.kind, u.data);
-        if (parsed.ok) route(parsed.payload);
-        else if (invalid++ < 20) console.warn(`dashboard: refused ${parsed.reason}`);
+        if (parsed.ok) return route(parsed.payload);
+        refused = { count: refused.count + 1, last: parsed.reason.length > 200 ? `${parsed.reason.slice(0, 200)}…` : parsed.reason };
+        if (self !== null) connection.show(self.status(), self.stats(), Date.now(), refused);
+        if (invalid++ < 20) console.warn(`dashboard: refused ${parsed.reason}`);
       },
       onStatus: (s) => {
-        connection.show(s, self?.stats() ?? { received: 0, applied: 0, stale: 0, invalid: 0, reconnects: 0 }, Date.now());
+        connection.show(s, self?.stats() ?? { received: 0, applied: 0, stale: 0, invalid: 0, reconnects: 0 }, Date.now(), refused);
         if (s.state === 'refused') {
           // Not kept for a reload; the field keeps it to correct, and Connect opens a new feed.
           if (sessionStorage.getItem(VIEWER_KEY) === token) sessionStorage.removeItem(VIEWER_KEY);
@@ -175,7 +179,7 @@ function start(): void {
   });
   connect.addEventListener('click', () => login.requestSubmit());
   window.setInterval(() => {
-    if (feed !== null) connection.show(feed.status(), feed.stats(), Date.now());
+    if (feed !== null) connection.show(feed.status(), feed.stats(), Date.now(), refused);
   }, 1000);
 
   const fromAddress = params.get('token') ?? '';

@@ -14,7 +14,7 @@ export type RiskView = Readonly<{ state: TradingState | 'UNKNOWN'; line: string 
  */
 export function riskView(change: RiskState | null, book: BookState | null): RiskView {
   if (change !== null && (book === null || (book.account === change.account && book.state === change.state))) {
-    return { state: change.state, line: `${change.account}: ${change.previous} → ${change.state} at ${fmt.time(change.ts)}${change.reason === '' ? '' : ` — ${change.reason}`}` };
+    return { state: change.state, line: `${change.account}: ${change.previous} → ${change.state} at ${fmt.time(change.ts)} UTC${change.reason === '' ? '' : ` — ${change.reason}`}` };
   }
   if (book !== null) return { state: book.state, line: `${book.account}: ${book.state} (no change of state seen)` };
   return { state: 'UNKNOWN', line: '' };

@@ -13,4 +13,18 @@ describe('dashboard number format', () => {
     expect(fmt.num(62772.01)).toBe('62,772');
     expect(fmt.num(null)).toBe('–');
   });
+
+  it('writes a loss under half a cent as an uncoloured 0.00, not a red -0.00', () => {
+    expect(fmt.money(-0.004)).toBe('0.00');
+    expect(fmt.tone(-0.004)).toBe('');
+    expect(fmt.money(-0.005)).toBe('-0.01');
+    expect(fmt.tone(-0.005)).toBe('neg');
+    expect(fmt.money(-1234.5)).toBe('-1,234.50');
+    expect(fmt.tone(0.01)).toBe('pos');
+  });
+
+  it('writes connection moments in UTC, as every event time on the page', () => {
+    expect(fmt.clock(Date.UTC(2024, 0, 2, 15, 4, 5))).toBe('15:04:05 UTC');
+    expect(fmt.clock(null)).toBe('?');
+  });
 });

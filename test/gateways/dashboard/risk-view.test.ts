@@ -24,7 +24,7 @@ describe('dashboard risk panel state', () => {
   });
 
   it('shows the last change with its reason while the book agrees, the book once it has moved on', () => {
-    expect(riskView(change(), { account: 'paper', state: 'HALTED' })).toEqual({ state: 'HALTED', line: 'paper: ACTIVE → HALTED at 2024-06-01 12:00 — operator halt' });
+    expect(riskView(change(), { account: 'paper', state: 'HALTED' })).toEqual({ state: 'HALTED', line: 'paper: ACTIVE → HALTED at 2024-06-01 12:00 UTC — operator halt' });
     expect(riskView(change(), null).state).toBe('HALTED');
     expect(riskView(change(), { account: 'paper', state: 'ACTIVE' }).state).toBe('ACTIVE');
   });

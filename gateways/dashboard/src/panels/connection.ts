@@ -1,5 +1,5 @@
 import type { ConnectionStatus, FeedStats } from '../feed-client.js';
-import { el } from '../dom.js';
+import { el, fmt } from '../dom.js';
 
 const LABEL: Readonly<Record<ConnectionStatus['state'], string>> = {
   connecting: 'connecting…',
@@ -9,10 +9,14 @@ const LABEL: Readonly<Record<ConnectionStatus['state'], string>> = {
   refused: 'viewer token refused: enter another and Connect',
 };
 
-const clock = (ms: number | null): string => (ms === null ? '?' : new Date(ms).toLocaleTimeString());
+/** Payloads the page refused (a topic's schema said no: a field null, missing, of another type), and the last reason. */
+export type Refused = Readonly<{ count: number; last: string | null }>;
 
 /**
  * The connection indicator in the header: a coloured dot, the state, and what the feed delivered.
+ * A payload the page refuses leaves its panel as it was: the detail says how many and why, since
+ * a PnL whose equity came as null would otherwise just stop moving. Times are UTC, as everywhere
+ * on the page.
  * An open socket whose gateway lost NATS shows `feed stale` (state `stale`): nothing on the page
  * updates until it is back, and then the detail says updates during the outage may be missing.
  */
@@ -26,18 +30,19 @@ export class ConnectionPanel {
     this.root = el('div', { class: 'connection', id: 'connection', 'data-state': 'idle', role: 'status', 'aria-live': 'polite' }, this.dot, this.label, this.detail);
   }
 
-  show(s: ConnectionStatus, stats: FeedStats, now: number): void {
+  show(s: ConnectionStatus, stats: FeedStats, now: number, refused: Refused = { count: 0, last: null }): void {
     const stale = s.state === 'open' && s.upstream === 'down';
     this.root.dataset['state'] = stale ? 'stale' : s.state;
-    let text = stale ? `feed stale: gateway lost NATS at ${clock(s.upstreamSince)}` : LABEL[s.state];
+    let text = stale ? `feed stale: gateway lost NATS at ${fmt.clock(s.upstreamSince)}` : LABEL[s.state];
     if (s.state === 'reconnecting' && s.retryAt !== null) text += ` in ${Math.max(0, Math.ceil((s.retryAt - now) / 1000))} s (attempt ${s.attempt})`;
     this.label.textContent = text;
     const parts = [`${stats.applied} updates`];
     if (stats.stale > 0) parts.push(`${stats.stale} stale dropped`);
     if (stats.invalid > 0) parts.push(`${stats.invalid} invalid`);
+    if (refused.count > 0) parts.push(`${refused.count} refused (last: ${refused.last ?? '?'})`);
     if (stats.reconnects > 0) parts.push(`${stats.reconnects} reconnects`);
     if (s.lastError !== null && s.state !== 'refused') parts.push(s.lastError);
-    if (!stale && s.gapAt !== null) parts.push(`NATS back at ${clock(s.gapAt)} after an outage: updates in between may be missing`);
+    if (!stale && s.gapAt !== null) parts.push(`NATS back at ${fmt.clock(s.gapAt)} after an outage: updates in between may be missing`);
     this.detail.textContent = parts.join(' · ');
     this.root.title = s.lastMessageAt === null ? '' : `last message ${Math.round((now - s.lastMessageAt) / 1000)} s ago`;
   }

@@ -30,7 +30,7 @@ export class FeaturesPanel {
     const symbols = [...this.latest.keys()].sort();
     const vectors = symbols.map((s) => this.latest.get(s) as FeatureVector);
     const names = [...new Set(vectors.flatMap((v) => Object.keys(v.values)))].sort();
-    this.caption.textContent = `${names.length} features · ${vectors.map((v) => `${v.symbol} at ${fmt.time(v.ts)}`).join(' · ')}`;
+    this.caption.textContent = `${names.length} features · ${vectors.map((v) => `${v.symbol} at ${fmt.time(v.ts)} UTC`).join(' · ')}`;
     replaceChildren(
       this.table,
       el('thead', {}, el('tr', {}, el('th', {}, 'feature'), ...symbols.map((s) => el('th', { class: 'num' }, s)))),

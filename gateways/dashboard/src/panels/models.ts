@@ -10,9 +10,9 @@ const RECENT = 20;
  */
 export class ModelsPanel {
   readonly root: HTMLElement;
-  private readonly aliases = tableOf(['model', 'alias', 'version', 'since'], 'aliases');
+  private readonly aliases = tableOf(['model', 'alias', 'version', 'since (UTC)'], 'aliases');
   private readonly serving = el('p', { id: 'model-serving', class: 'muted' }, 'no prediction yet');
-  private readonly events = tableOf(['time', 'model', 'event', 'version', 'by', 'reason'], 'model-events');
+  private readonly events = tableOf(['time (UTC)', 'model', 'event', 'version', 'by', 'reason'], 'model-events');
   private readonly alias = new Map<string, ModelEvent>();
   private readonly recent: ModelEvent[] = [];
   private served = '';

@@ -16,7 +16,7 @@ export class PositionsPanel {
     this.accounts.set(p.account, p);
     const all = [...this.accounts.values()].sort((a, b) => a.account.localeCompare(b.account));
     const sum = (f: (x: Pnl) => number): number => all.reduce((s, x) => s + f(x), 0);
-    const item = (label: string, value: number, id: string): HTMLElement[] => [el('dt', {}, label), el('dd', { id, class: value < 0 ? 'neg' : value > 0 ? 'pos' : '' }, fmt.money(value))];
+    const item = (label: string, value: number, id: string): HTMLElement[] => [el('dt', {}, label), el('dd', { id, class: fmt.tone(value) }, fmt.money(value))];
     this.summary.replaceChildren(...item('Realised', sum((x) => x.realised), 'pnl-realised'), ...item('Unrealised', sum((x) => x.unrealised), 'pnl-unrealised'), ...item('Equity', sum((x) => x.equity), 'pnl-equity'));
     const rows = all.flatMap((a) => a.positions.filter((q) => q.qty !== 0).map((q) => el('tr', {}, el('td', {}, a.account), el('td', {}, q.symbol), el('td', { class: 'num' }, fmt.num(q.qty)), el('td', { class: 'num' }, fmt.num(q.avgPrice)))));
     this.positions.body.replaceChildren(...(rows.length > 0 ? rows : [el('tr', {}, el('td', { colspan: 4, class: 'muted' }, 'flat'))]));

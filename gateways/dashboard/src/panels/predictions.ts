@@ -5,7 +5,7 @@ import { RecentList } from './recent-list.js';
 
 /** The newest predictions: class probabilities, expected return with its 80% interval, intent. */
 export class PredictionsPanel {
-  private readonly list = new RecentList('predictions', 'Predictions', ['time', 'symbol', 'class', 'p(down/flat/up)', 'E[r] (80%)', 'intent']);
+  private readonly list = new RecentList('predictions', 'Predictions', ['time (UTC)', 'symbol', 'class', 'p(down/flat/up)', 'E[r] (80%)', 'intent']);
   readonly root = this.list.root;
 
   add(p: Prediction): void {
@@ -13,6 +13,7 @@ export class PredictionsPanel {
     const bps = (x: number): string => `${(x * 10_000).toFixed(1)}`;
     this.list.add(
       p.id,
+      p.ts,
       [
         fmt.time(p.ts),
         p.symbol,

@@ -1,34 +1,30 @@
 import { el, panel } from '../dom.js';
+import { RecentRows } from './recent-rows.js';
 
 /**
- * A table of the newest rows first, capped at `cap`, with the total seen in `data-count`. Rows
- * with an id already shown are ignored (a snapshot after reconnecting repeats the latest one).
+ * A table of the newest rows first by event time, capped at `cap`, with the rows shown so far in
+ * `data-count`. Rows with an id shown lately are ignored (a snapshot after reconnecting repeats the
+ * latest ones), and so are rows older than every row of a full table (`recent-rows.ts`).
  */
 export class RecentList {
   readonly root: HTMLElement;
   private readonly body = el('tbody');
-  private readonly ids: string[] = [];
+  private readonly rows: RecentRows;
   private count = 0;
 
-  constructor(
-    id: string,
-    title: string,
-    head: readonly string[],
-    private readonly cap = 30,
-  ) {
+  constructor(id: string, title: string, head: readonly string[], cap = 30) {
+    this.rows = new RecentRows(cap);
     this.root = panel(id, title, el('div', { class: 'scroll short' }, el('table', { class: 'recent' }, el('thead', {}, el('tr', {}, ...head.map((h) => el('th', {}, h)))), this.body)));
     this.root.dataset['count'] = '0';
   }
 
-  add(id: string, cells: readonly (string | Node)[], cls = ''): void {
-    if (this.ids.includes(id)) return;
-    this.ids.unshift(id);
+  /** `ts`: the row's event time, which orders the table. */
+  add(id: string, ts: number, cells: readonly (string | Node)[], cls = ''): void {
+    const at = this.rows.insert(id, ts);
+    if (at === undefined) return;
     this.count++;
-    this.body.prepend(el('tr', { class: cls, 'data-id': id }, ...cells.map((c) => el('td', {}, c))));
-    while (this.ids.length > this.cap) {
-      this.ids.pop();
-      this.body.lastElementChild?.remove();
-    }
+    this.body.insertBefore(el('tr', { class: cls, 'data-id': id }, ...cells.map((c) => el('td', {}, c))), this.body.children[at.index] ?? null);
+    if (at.evicted) this.body.lastElementChild?.remove();
     this.root.dataset['count'] = String(this.count);
   }
 }

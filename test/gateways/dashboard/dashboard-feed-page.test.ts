@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildDashboard } from '../../../gateways/dashboard/build.js';
+import { TOPICS } from '../../../gateways/dashboard/src/feed-protocol.js';
+import { startFakeFeed } from './fake-feed.js';
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const T0 = Date.UTC(2024, 0, 2, 15, 0);
+const MIN = 60_000;
+
+const reject = {
+  type: 'exec.reject',
+  v: 1,
+  id: 'r:s-1',
+  ts: T0,
+  strategy: 'dir',
+  venue: 'binance',
+  symbol: 'BTC/USDT',
+  suggestionId: 's-1',
+  reasons: ['POSITION_LIMIT'],
+  detail: 'POSITION_LIMIT: <img src=x onerror="window.__xss=1"> 1.2 > 1',
+};
+const fill = (i: number) => ({
+  type: 'exec.fill',
+  v: 1,
+  id: `x:o-${i}:1`,
+  ts: T0 + i * MIN,
+  orderId: `o-${i}`,
+  strategy: 'dir',
+  venue: 'binance',
+  symbol: 'BTC/USDT',
+  side: 'buy',
+  qty: 0.01,
+  price: 42_000 + i,
+  fee: 0.1,
+  liquidity: 'taker',
+  slippageBps: 1,
+  final: true,
+});
+const pnl = (equity: number | null) => ({ account: 'paper', state: 'ACTIVE', realised: -0.001, unrealised: 5, equity, positions: [] });
+
+/** The page alone against a scripted feed, in a browser whose time zone is not UTC (a desk in New York). */
+describe('dashboard page against a scripted feed (headless Chromium, America/New_York)', () => {
+  const cleanup: Array<() => Promise<unknown>> = [];
+  afterAll(async () => {
+    for (const c of cleanup.reverse()) await c().catch(() => {});
+  });
+
+  it('keeps the orders list by event time across a reconnect, writes UTC, shows refused payloads and reject details as text', async () => {
+    const dist = mkdtempSync(join(tmpdir(), 'sextant-dashboard-'));
+    cleanup.push(async () => rmSync(dist, { recursive: true, force: true }));
+    await buildDashboard(dist);
+    const feed = await startFakeFeed(dist);
+    cleanup.push(() => feed.close());
+    const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    cleanup.push(() => browser.close());
+    const page = await browser.newPage({ timezoneId: 'America/New_York' });
+    page.setDefaultTimeout(5_000);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+
+    await page.goto(`${feed.url}/?token=t`);
+    await feed.subscribed(1, TOPICS);
+    let seq = 0;
+    const delta = (topic: string, key: string, data: unknown): void => feed.send({ type: 'delta', topic, key, seq: ++seq, data });
+
+    // A reject whose detail holds markup: drawn as text, with the risk actor's numbers.
+    delta('orders', 'BTC/USDT', reject);
+    await expect.poll(() => page.locator('#orders tbody tr.reject td').last().textContent()).toBe(reject.detail);
+    expect(await page.locator('#orders tbody img').count()).toBe(0);
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
+    expect(await page.locator('#orders thead th').first().textContent()).toBe('time (UTC)');
+
+    // Thirty fills push the reject out of the list (30 rows).
+    for (let i = 1; i <= 30; i++) delta('orders', 'BTC/USDT', fill(i));
+    await expect.poll(() => page.locator('#orders tbody tr').first().getAttribute('data-id')).toBe(fill(30).id);
+    expect(await page.locator('#orders tbody tr.reject').count()).toBe(0);
+
+    // A loss under half a cent reads 0.00, uncoloured; then a PnL with equity null (JSON's NaN) is refused, and the header says so.
+    delta('pnl', 'paper', pnl(1000));
+    await expect.poll(() => page.textContent('#pnl-equity')).toBe('1,000.00');
+    expect(await page.textContent('#pnl-realised')).toBe('0.00');
+    expect(await page.getAttribute('#pnl-realised', 'class')).toBe('');
+    delta('pnl', 'paper', pnl(null));
+    await expect.poll(() => page.textContent('#connection .conn-detail')).toMatch(/1 refused \(last: pnl\/paper: equity: .*number/);
+
+    // The gateway loses NATS at 15:04:05 UTC: said in UTC, as every other time on the page (not 10:04:05 AM New York).
+    feed.send({ type: 'status', upstream: 'down', since: Date.UTC(2024, 0, 2, 15, 4, 5) });
+    await expect.poll(() => page.textContent('#connection .conn-label')).toBe('feed stale: gateway lost NATS at 15:04:05 UTC');
+
+    // The socket drops; the page reconnects and resubscribes, and the snapshot repeats the symbol's
+    // latest reject (long scrolled out) and its latest fill: neither comes back as a new row.
+    feed.sockets[0]?.ws.close();
+    await feed.subscribed(2, TOPICS);
+    feed.send({ type: 'snapshot', topic: 'orders', key: 'BTC/USDT', seq: 1, data: reject });
+    feed.send({ type: 'snapshot', topic: 'orders', key: 'BTC/USDT', seq: 31, data: fill(30) });
+    // An update after the snapshot, older than the newest row: it goes where its time puts it.
+    feed.send({ type: 'delta', topic: 'orders', key: 'BTC/USDT', seq: 32, data: { ...fill(31), id: 'x:late:1', ts: T0 + 20 * MIN + 30_000 } });
+    await expect.poll(() => page.locator('#orders tbody tr[data-id="x:late:1"]').count()).toBe(1);
+    const ids = await page.locator('#orders tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
+    expect(ids).toHaveLength(30);
+    expect(ids[0]).toBe(fill(30).id);
+    expect(ids.indexOf('x:late:1')).toBe(10);
+    expect(ids).not.toContain(reject.id);
+    expect(await page.getAttribute('#orders', 'data-count')).toBe('32');
+    expect(errors).toEqual([]);
+  }, 60_000);
+});
