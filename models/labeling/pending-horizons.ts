@@ -127,6 +127,18 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
     fills.set(f.orderId, list);
   }
 
+  /** Per asset, the oldest decision bar of the pending items whose path the buffer keeps (see `evict`). */
+  const pinnedFrom = (): Map<string, number> => {
+    const out = new Map<string, number>();
+    for (const it of pending.values()) {
+      const k = assetKey(it.venue, it.symbol);
+      const wm = assets.get(k)?.watermark ?? -1;
+      if (it.horizonEnd < wm - spec.retainBars * tfMs) continue;
+      out.set(k, Math.min(out.get(k) ?? Infinity, it.decisionTs));
+    }
+    return out;
+  };
+
   return {
     tfMs,
     /** A bar of the strategy's timeframe; a repeated or older open time changes nothing. */
@@ -209,13 +221,15 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
         }
       }
     },
-    /** Drops bars nobody needs: older than `retainBars` and than every pending decision bar of the asset. */
+    /**
+     * Drops bars nobody needs: older than `retainBars` and than every pending decision bar of the
+     * asset whose horizon has not passed more than `retainBars` ago. One that has (an order of a
+     * strategy gone quiet waits for a fill or a later SIGNALS message that may never come) reads
+     * its path from the timeseries store when it is due; it held every later bar in memory, and in
+     * every snapshot, for as long as the asset traded.
+     */
     evict(): void {
-      const minPending = new Map<string, number>();
-      for (const it of pending.values()) {
-        const k = assetKey(it.venue, it.symbol);
-        minPending.set(k, Math.min(minPending.get(k) ?? Infinity, it.decisionTs));
-      }
+      const minPending = pinnedFrom();
       for (const [k, a] of assets) {
         const cut = Math.min(a.watermark - spec.retainBars * tfMs, minPending.get(k) ?? Infinity);
         if (cut <= a.heldFrom) continue;
@@ -238,11 +252,7 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
      * sequences.
      */
     snapshot(): PendingSnapshot {
-      const minPending = new Map<string, number>();
-      for (const it of pending.values()) {
-        const k = assetKey(it.venue, it.symbol);
-        minPending.set(k, Math.min(minPending.get(k) ?? Infinity, it.decisionTs));
-      }
+      const minPending = pinnedFrom();
       const items = [...pending.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
       return {
         v: 1,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LABEL_SPEC } from '../../models/labeling/label-spec.js';
 import { createPendingHorizons } from '../../models/labeling/pending-horizons.js';
+import type { PendingItem } from '../../models/labeling/pending-horizons.js';
 import { bar, fill, H, order, prediction, T0, VENUE } from './fixtures.js';
 
 const spec = { ...DEFAULT_LABEL_SPEC, horizonBars: 2, retainBars: 3, fillGraceBars: 1 };
@@ -95,6 +96,24 @@ describe('pending horizons', () => {
     const late = s.barsIn(VENUE, S, T0 + 2 * H, T0 + 8 * H);
     expect(late.held.map((b) => (b.ts - T0) / H)).toEqual([6, 7, 8]);
     expect([late.missingFrom, late.missingTo]).toEqual([T0 + 2 * H, T0 + 6 * H - 1]);
+  });
+
+  it('an order that waits for ever (its strategy gone quiet) holds no more than retainBars bars in memory or in the snapshot; its path is read from the store', () => {
+    const s = createPendingHorizons(H, spec);
+    const o = order('s1', bar(0, 101, 99, 100), 'buy');
+    s.addOrder(o, fid);
+    for (let i = 0; i < 200; i++) {
+      add(s, i);
+      s.evict();
+    }
+    expect(s.due()).toEqual([]); // no fill, no later SIGNALS message, no prediction: it waits
+    expect(s.barsIn(VENUE, S, T0, T0 + 199 * H).held.length).toBeLessThanOrEqual(spec.retainBars + 1);
+    expect(s.snapshot().assets[0]?.bars.length ?? 0).toBeLessThanOrEqual(spec.retainBars + 1);
+    s.advanceExec(T0 + 200 * H);
+    const [item] = s.due();
+    expect(item?.id).toBe(o.id);
+    const need = s.barsIn(VENUE, S, (item as PendingItem).decisionTs, (item as PendingItem).horizonEnd);
+    expect([need.missingFrom, need.missingTo]).toEqual([T0, T0 + 2 * H]);
   });
 
   it('keeps the bars of pending items, and a snapshot restores the same state', () => {
