@@ -41,9 +41,13 @@ export function tripleBarrier(x: TripleBarrierInput): TripleBarrier {
   const up = x.direction === 1;
   const takeProfit = up ? x.entry + x.takeProfitAtr * x.atr : x.entry - x.takeProfitAtr * x.atr;
   const stopLoss = up ? x.entry - x.stopLossAtr * x.atr : x.entry + x.stopLossAtr * x.atr;
+  // A price exactly on a barrier touches it: `entry ± k·ATR` carries rounding error (100.1 − 0.7 is
+  // 99.39999999999999), which left a low of exactly 99.4 short of the stop. 1e-9 of the entry is far
+  // below any tick and far above that error.
+  const eps = 1e-9 * x.entry;
   for (const b of x.path) {
-    const tp = up ? b.high >= takeProfit : b.low <= takeProfit;
-    const sl = up ? b.low <= stopLoss : b.high >= stopLoss;
+    const tp = up ? b.high >= takeProfit - eps : b.low <= takeProfit + eps;
+    const sl = up ? b.low <= stopLoss + eps : b.high >= stopLoss - eps;
     if (sl) return { label: -1, barrier: Barrier.stopLoss, hitTs: b.ts, takeProfit, stopLoss };
     if (tp) return { label: 1, barrier: Barrier.takeProfit, hitTs: b.ts, takeProfit, stopLoss };
   }

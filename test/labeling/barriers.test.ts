@@ -37,6 +37,16 @@ describe('triple barrier (TP 2·ATR, SL 1·ATR, vertical at the horizon)', () =>
     expect(tripleBarrier({ ...base, direction: -1, horizonEnd: 2 * H, path: path([69, 55, 60]) })).toMatchObject({ label: -1, barrier: 'stop_loss', hitTs: H });
   });
 
+  it('counts a price exactly on a barrier as a touch, whatever the rounding of entry ± k·ATR', () => {
+    const dec = { entry: 100.1, atr: 0.7, takeProfitAtr: 2, stopLossAtr: 1, horizonEnd: 2 * H } as const; // long: SL 100.1 − 0.7 = 99.4, TP 101.5; short: SL 100.8, TP 98.7
+    expect(tripleBarrier({ ...dec, direction: 1, path: path([100.5, 99.4, 100]) })).toMatchObject({ label: -1, barrier: 'stop_loss', hitTs: H });
+    expect(tripleBarrier({ ...dec, direction: 1, path: path([101.5, 100, 101]) })).toMatchObject({ label: 1, barrier: 'take_profit', hitTs: H });
+    expect(tripleBarrier({ ...dec, direction: -1, path: path([100.8, 100, 100.5]) })).toMatchObject({ label: -1, barrier: 'stop_loss', hitTs: H });
+    expect(tripleBarrier({ ...dec, direction: -1, path: path([100.5, 98.7, 99]) })).toMatchObject({ label: 1, barrier: 'take_profit', hitTs: H });
+    // A tick short of it is not.
+    expect(tripleBarrier({ ...dec, direction: 1, path: path([101.49, 99.41, 100]) })).toMatchObject({ label: 0, barrier: 'vertical' });
+  });
+
   it('counts a bar that gaps through a barrier as a touch', () => {
     expect(tripleBarrier({ ...base, direction: 1, horizonEnd: 2 * H, path: path([58, 50, 52]) })).toMatchObject({ label: -1, hitTs: H });
   });
