@@ -225,7 +225,6 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
       triggers = await referenceFor(v);
       if (watch !== null && watch.version !== v.version) watch = null; // someone else moved production
       if (watch === null) await disposeWatched();
-      await shadowAgainst(v);
     }
     ownMove = null;
     log.info({ champion: `${v.name}@${v.version}` }, 'champion loaded');
@@ -240,6 +239,8 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
    * the new production model is the challenger itself, the cycle ends there: it was deployed.
    */
   const shadowAgainst = async (v: ModelVersion): Promise<void> => {
+    // Checked on every turn, not only when the champion loads: a change made while paused is
+    // seen once the shadow run goes on (paused, the machine takes no cycle's end).
     if (shadow === null || phase() !== 'shadow' || shadow.champion.version === v.version) return;
     const ch = shadow.challenger;
     if (ch.name === v.name && ch.version === v.version) {
@@ -496,6 +497,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     let changed = false;
     while (i < items.length) {
       if (!(await ensureChampion()) || champion === undefined) return;
+      await shadowAgainst(champion.version);
       await ensureChallenger();
       await ensureWatched();
       const rest = items.slice(i);

@@ -79,3 +79,34 @@ describe('retraining actor: production moved during a shadow run', () => {
     }
   }, 120_000);
 });
+
+describe('retraining actor: production moved while a shadow run is paused', () => {
+  it('starts the shadow run again against the model now serving once it is resumed', async () => {
+    const w = await retrainingWorld(cfg, subjects);
+    const actor = await startWorldActor(w, cfg, subjects, RETRAINING_TEST_CONFIG);
+    const samples = samplesOf(200, 140, 1, 2);
+    try {
+      await publishLabels(w, subjects, samples.slice(0, 110));
+      await until('110 labels', () => actor.status().counters.labels === 110, 60_000);
+      await actor.idle();
+      expect(actor.status()).toMatchObject({ phase: 'shadow', challenger: { version: 2 }, shadow: { champion: { version: 1 } } });
+      const operators = await operatorsModel(w);
+      actor.pause('inspection', 'alice');
+      await w.registry.promote('dir', operators.version, { actor: 'operator', reason: 'deploy' });
+      await publishLabels(w, subjects, samples.slice(110, 120));
+      await until('120 labels', () => actor.status().counters.labels === 120, 60_000);
+      await actor.idle();
+      expect(actor.status()).toMatchObject({ phase: 'paused', champion: { version: 3 } });
+      actor.resume('alice');
+      await publishLabels(w, subjects, samples.slice(120, 125));
+      await until('125 labels', () => actor.status().counters.labels === 125, 60_000);
+      await actor.idle();
+      // Before, the run went on against v1's scores mixed with v3's.
+      expect(actor.status()).toMatchObject({ phase: 'shadow', shadow: { champion: { version: 3 }, challenger: { version: 2 } } });
+      expect(actor.status().shadow?.n).toBeLessThanOrEqual(5);
+    } finally {
+      await actor.stop();
+      await w.bus.close();
+    }
+  }, 60_000);
+});
