@@ -667,8 +667,8 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
       kick();
       return { accepted: true, reason: 'retraining triggered', status: status() };
     },
-    pause: (reason) => {
-      machine.send({ type: 'PAUSE', reason });
+    pause: (reason, operator) => {
+      machine.send({ type: 'PAUSE', reason, operator });
       cancelFit?.();
       // The pause holds across a restart only once stored: a failed write is said (the next commit stores it).
       chain = chain.then(commit).catch((e: unknown) => log.error({ err: String(e) }, 'retraining pause not stored yet: a restart before the next commit resumes the earlier phase'));

@@ -14,6 +14,8 @@ export type RetrainingStatus = Readonly<{
   trigger: TriggerReason | null;
   lastOutcome: string | null;
   pauseReason: string | null;
+  /** The operator who paused it (null when not paused, or paused before this was kept). */
+  pausedBy: string | null;
   cycles: number;
   shadow: ShadowStats | null;
   watch: Omit<RollbackWatch, 'recent'> | null;
@@ -50,6 +52,7 @@ export function retrainingStatusOf(a: Readonly<{
     trigger: ctx.trigger,
     lastOutcome: ctx.lastOutcome,
     pauseReason: a.phase === 'paused' ? ctx.pauseReason : null,
+    pausedBy: a.phase === 'paused' ? (ctx.pausedBy ?? null) : null,
     cycles: ctx.cycles,
     shadow: a.shadow,
     watch,

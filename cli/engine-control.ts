@@ -45,7 +45,7 @@ export function retrainingControl(r: Pick<RetrainingActorHandle, 'trigger' | 'pa
     },
     pause: (a, operator) => {
       const s = r.status();
-      if (s.phase === 'paused') throw new ControlError(ControlErrorCode.REFUSED, `retraining is already paused (${JSON.stringify(s.pauseReason ?? '')}): nothing changed; resume it first to pause for another reason`);
+      if (s.phase === 'paused') throw new ControlError(ControlErrorCode.REFUSED, `retraining is already paused${s.pausedBy !== null ? ` by ${s.pausedBy}` : ''} (${JSON.stringify(s.pauseReason ?? '')}): nothing changed; resume it first to pause for another reason`);
       // Promoted or rejected: the registry call that settles the cycle is in flight, and a pause
       // there is lost (the machine takes none until it is idle again).
       if (s.phase === 'promoted' || s.phase === 'rejected') throw new ControlError(ControlErrorCode.REFUSED, `retraining is settling a ${s.phase} challenger: nothing paused; try again in a moment`);

@@ -27,6 +27,8 @@ export type RetrainingMachineContext = {
   resumeTo: ResumeTo;
   /** Operator text of the last pause. */
   pauseReason: string;
+  /** Who paused it (absent in snapshots written before it was kept). */
+  pausedBy?: string | null;
   /** How the last cycle ended (promotion, rejection, failure), for `ctl retrain status`. */
   lastOutcome: string | null;
   cycles: number;
@@ -42,7 +44,7 @@ export type RetrainingMachineEvent =
   | Readonly<{ type: 'SHADOW_PROMOTE'; reason: string }>
   | Readonly<{ type: 'SHADOW_REJECT'; reason: string }>
   | Readonly<{ type: 'SETTLED' }>
-  | Readonly<{ type: 'PAUSE'; reason: string }>
+  | Readonly<{ type: 'PAUSE'; reason: string; operator?: string }>
   | Readonly<{ type: 'RESUME' }>;
 
 /** PAUSE from a phase: remember where to resume; a fit or validation in flight is abandoned. */
@@ -71,13 +73,14 @@ export const retrainingMachine = setup({
     endCycle: assign({ cycles: ({ context }) => context.cycles + 1 }),
     pause: assign(({ context, event }, params: { phase: RetrainingPhase }) => ({
       pauseReason: event.type === 'PAUSE' ? event.reason : '',
+      pausedBy: event.type === 'PAUSE' ? (event.operator ?? null) : null,
       resumeTo: (params.phase === 'collecting' || params.phase === 'shadow' ? params.phase : 'idle') satisfies ResumeTo,
       lastOutcome: params.phase === 'training' || params.phase === 'validating' ? `paused while ${params.phase}: cycle abandoned` : context.lastOutcome,
     })),
   },
 }).createMachine({
   id: 'retraining',
-  context: { trigger: null, challenger: null, resumeTo: 'idle', pauseReason: '', lastOutcome: null, cycles: 0 },
+  context: { trigger: null, challenger: null, resumeTo: 'idle', pauseReason: '', pausedBy: null, lastOutcome: null, cycles: 0 },
   initial: 'idle',
   states: {
     idle: { on: { TRIGGER: { target: 'collecting', actions: 'keepTrigger' }, PAUSE: pauseFrom('idle') } },

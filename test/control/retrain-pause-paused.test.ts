@@ -13,17 +13,17 @@ describe('sextant ctl retrain pause of an actor that is already paused', () => {
     const actor = await startWorldActor(w, cfg, subjects, RETRAINING_TEST_CONFIG);
     const ctl = retrainingControl(actor, w.registry);
     try {
-      await expect(ctl.pause({ reason: 'inspection of v1' }, 'alice')).resolves.toMatchObject({ phase: 'paused', pauseReason: 'inspection of v1' });
+      await expect(ctl.pause({ reason: 'inspection of v1' }, 'alice')).resolves.toMatchObject({ phase: 'paused', pauseReason: 'inspection of v1', pausedBy: 'alice' });
       await expect(async () => ctl.pause({ reason: 'nightly' }, 'bob')).rejects.toMatchObject({
         code: 'REFUSED',
-        message: 'retraining is already paused ("inspection of v1"): nothing changed; resume it first to pause for another reason',
+        message: 'retraining is already paused by alice ("inspection of v1"): nothing changed; resume it first to pause for another reason',
       });
       // The actor's own handle, behind the control, keeps the first reason too.
       actor.pause('nightly', 'bob');
       await actor.idle();
-      expect(actor.status()).toMatchObject({ phase: 'paused', pauseReason: 'inspection of v1' });
-      await expect(ctl.resume({ reason: '' }, 'alice')).resolves.toMatchObject({ phase: 'idle', pauseReason: null });
-      await expect(ctl.pause({ reason: 'nightly' }, 'bob')).resolves.toMatchObject({ phase: 'paused', pauseReason: 'nightly' });
+      expect(actor.status()).toMatchObject({ phase: 'paused', pauseReason: 'inspection of v1', pausedBy: 'alice' });
+      await expect(ctl.resume({ reason: '' }, 'alice')).resolves.toMatchObject({ phase: 'idle', pauseReason: null, pausedBy: null });
+      await expect(ctl.pause({ reason: 'nightly' }, 'bob')).resolves.toMatchObject({ phase: 'paused', pauseReason: 'nightly', pausedBy: 'bob' });
     } finally {
       await actor.stop();
       await w.bus.close();
@@ -35,7 +35,7 @@ describe('sextant ctl retrain pause while a promotion or rejection settles', () 
   it('is refused (the machine would drop it) and the actor is not sent a pause', async () => {
     for (const phase of ['promoted', 'rejected'] as const) {
       let pauses = 0;
-      const status = { phase, pauseReason: null } as unknown as ReturnType<Parameters<typeof retrainingControl>[0]['status']>;
+      const status = { phase, pauseReason: null, pausedBy: null } as unknown as ReturnType<Parameters<typeof retrainingControl>[0]['status']>;
       const ctl = retrainingControl({ status: () => status, trigger: () => ({ accepted: false, reason: '', status }), resume: () => status, pause: () => (pauses++, status) });
       await expect(async () => ctl.pause({ reason: 'hold' }, 'alice')).rejects.toMatchObject({ code: 'REFUSED', message: `retraining is settling a ${phase} challenger: nothing paused; try again in a moment` });
       expect(pauses).toBe(0);

@@ -19,6 +19,7 @@ const status = (phase: RetrainingStatus['phase']): RetrainingStatus => ({
   trigger: null,
   lastOutcome: null,
   pauseReason: phase === 'paused' ? 'maintenance' : null,
+  pausedBy: phase === 'paused' ? 'alice' : null,
   cycles: 0,
   shadow: null,
   watch: null,

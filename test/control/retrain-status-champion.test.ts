@@ -14,6 +14,7 @@ const fresh: RetrainingStatus = {
   trigger: null,
   lastOutcome: null,
   pauseReason: null,
+  pausedBy: null,
   cycles: 0,
   shadow: null,
   watch: null,
