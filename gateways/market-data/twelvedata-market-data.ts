@@ -37,10 +37,18 @@ export type TwelveDataOptions = Readonly<{
   now: () => number;
   /** Wall clock (ms) an HTTP-date `Retry-After` is read against and the hold runs on: `Date.now` unless a test sets it. */
   wallClock?: () => number;
+  /**
+   * How long a request may take, answer body included, before it is given up and retried
+   * (`NETWORK`): 30 s unless set. Without it, a vendor that accepts a request and never answers
+   * stalled the feed for good, with no status, and held up the gateway's stop.
+   */
+  timeoutMs?: number;
   sleep?: Sleep;
   log?: Logger;
   fetch?: typeof fetch;
 }>;
+
+const DEFAULT_TIMEOUT_MS = 30_000;
 
 const INTERVAL: Readonly<Record<Timeframe, string>> = { '1m': '1min', '5m': '5min', '15m': '15min', '1h': '1h', '4h': '4h', '1d': '1day' };
 const MAX_OUTPUT = 5000;
@@ -77,20 +85,36 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
   /** Every feed's requests wait out the vendor's `Retry-After` (see {@link failure}). */
   const hold = createVenueHold(() => new GatewayError(GatewayErrorCode.NETWORK, 'stopped while holding off until the vendor\'s Retry-After'), wallClock);
 
-  /** Sends a GET once no hold is on and the spacer gives the turn. */
-  const send = async (u: URL, signal: AbortSignal): Promise<Response> => {
+  const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+
+  /**
+   * Sends a GET once no hold is on and the spacer gives the turn, and reads its answer. The request
+   * is aborted when the feed stops (`signal`) or after `timeoutMs`, waiting for its turn excluded.
+   */
+  const send = async (u: URL, what: string, signal: AbortSignal): Promise<{ res: Response; text: string }> => {
     for (;;) {
       await hold.wait(signal);
       if (signal.aborted) throw new GatewayError(GatewayErrorCode.NETWORK, 'stopped');
+      const timeout = new AbortController();
+      let timer: NodeJS.Timeout | undefined;
       // A hold that began while this request waited for its turn is waited out before sending.
-      const go = (): Promise<Response> | typeof HELD => (hold.remainingMs() > 0 ? HELD : doFetch(u));
+      const go = (): Promise<{ res: Response; text: string }> | typeof HELD => {
+        if (hold.remainingMs() > 0) return HELD;
+        timer = setTimeout(() => timeout.abort(), timeoutMs);
+        const abort = AbortSignal.any([signal, timeout.signal]);
+        return doFetch(u, { signal: abort }).then(async (res) => ({ res, text: await res.text() }));
+      };
       try {
         const sent = turn === undefined ? go() : await turn(go, signal);
         if (sent === undefined) throw new GatewayError(GatewayErrorCode.NETWORK, 'stopped');
         if (sent !== HELD) return await sent;
       } catch (e) {
         if (e instanceof GatewayError) throw e;
-        throw new GatewayError(GatewayErrorCode.NETWORK, `GET ${u.pathname}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        if (signal.aborted) throw new GatewayError(GatewayErrorCode.NETWORK, 'stopped', { cause: e });
+        if (timeout.signal.aborted) throw new GatewayError(GatewayErrorCode.NETWORK, `GET ${u.pathname} (${what}): no answer in ${timeoutMs} ms`, { cause: e });
+        throw new GatewayError(GatewayErrorCode.NETWORK, `GET ${u.pathname} (${what}): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      } finally {
+        clearTimeout(timer);
       }
     }
   };
@@ -126,8 +150,7 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
     if (startMs !== undefined) u.searchParams.set('start_date', vendorTime(startMs));
     if (endMs !== undefined) u.searchParams.set('end_date', vendorTime(endMs));
     u.searchParams.set('apikey', o.apiKey);
-    const res = await send(u, signal);
-    const text = await res.text();
+    const { res, text } = await send(u, `${o.symbolMap?.[symbol] ?? symbol} ${tf}`, signal);
     let body: unknown;
     try {
       body = JSON.parse(text);

@@ -17,7 +17,8 @@ type Vendor = {
   requests: URLSearchParams[];
   /** When each request arrived (`performance.now()`), beside `requests`. */
   times: number[];
-  faults: Array<{ status: number; body: unknown; raw?: string; headers?: Readonly<Record<string, string>> }>;
+  /** `hang`: the request is never answered (the connection stays open until the client gives up). */
+  faults: Array<{ status: number; body: unknown; raw?: string; headers?: Readonly<Record<string, string>>; hang?: boolean }>;
   close(): Promise<void>;
 };
 
@@ -34,6 +35,7 @@ async function startVendor(bars: readonly Kline[], open: number): Promise<Vendor
       res.end(JSON.stringify(body));
     };
     const fault = v.faults.shift();
+    if (fault?.hang === true) return;
     if (fault?.raw !== undefined) {
       res.writeHead(fault.status, { 'content-type': 'text/html' });
       return void res.end(fault.raw);
@@ -55,7 +57,11 @@ async function startVendor(bars: readonly Kline[], open: number): Promise<Vendor
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   v.url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  v.close = () => new Promise<void>((r) => http.close(() => r()));
+  v.close = () =>
+    new Promise<void>((r) => {
+      http.close(() => r());
+      http.closeAllConnections(); // a hung request's socket too
+    });
   return v;
 }
 
@@ -164,6 +170,26 @@ describe('TwelveData-style REST provider (local server, real JetStream)', () => 
       ['NETWORK', 'HTTP 408'],
     ]);
     expect(stack.statuses.some((s) => s.type === 'failed')).toBe(false);
+  });
+
+  it('gives up on a request the vendor never answers after timeoutMs and retries it (the feed stalled for good, with no status)', async () => {
+    vendor.faults.push({ status: 0, body: undefined, hang: true });
+    const gw = gateway(undefined, { timeoutMs: 300 });
+    await until(async () => (await count()) >= 6, 10_000, 'history after the timeout');
+    await gw.stop();
+    const retries = stack.statuses.flatMap((s) => (s.type === 'retrying' ? [[s.code, s.error]] : []));
+    expect(retries).toEqual([['NETWORK', expect.stringMatching(/GET \/time_series \(BTC\/USD 1h\): no answer in 300 ms/)]]);
+  });
+
+  it('stops at once while a request is in flight that the vendor does not answer', async () => {
+    vendor.faults.push({ status: 0, body: undefined, hang: true });
+    const gw = gateway();
+    await until(() => vendor.requests.length >= 1, 10_000, 'the request');
+    const t0 = performance.now();
+    await gw.stop();
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    expect(stack.statuses.filter((s) => s.type === 'stopped')).toHaveLength(1);
+    expect(stack.statuses.some((s) => s.type === 'retrying' || s.type === 'failed')).toBe(false);
   });
 
   it('still stops on an error payload with a 4xx status (a bad key)', async () => {
