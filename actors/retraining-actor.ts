@@ -3,7 +3,7 @@ import type { Actor } from 'xstate';
 import { startCycleRun, trackRollback } from '../models/mlflow/retraining-runs.js';
 import type { RetrainingTracker } from '../models/mlflow/retraining-tracker.js';
 import type { ModelRegistry, ModelVersion } from '../models/registry/model-registry.js';
-import { ModelNotFoundError } from '../models/registry/model-registry.js';
+import { ModelNotFoundError, RegistryError } from '../models/registry/model-registry.js';
 import { AliasMovedError, NoRollbackTargetError } from '../models/registry/registry-errors.js';
 import type { RetrainingConfig } from '../models/retraining/retraining-config.js';
 import type { RetrainingCounters, RetrainingCycle, RetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
@@ -392,6 +392,15 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     log.info({ challenger: `${v.name}@${v.version}` }, 'challenger abandoned: retraining was paused while it was validated');
   };
 
+  const productionVersion = async (): Promise<number | undefined> => {
+    try {
+      return (await registry.get(`${deps.model}@production`)).version;
+    } catch (e) {
+      if (e instanceof ModelNotFoundError) return undefined;
+      throw e;
+    }
+  };
+
   /** Shadow verdict: promote through the registry (then watch), or reject. */
   const shadowStep = async (ts: number): Promise<boolean> => {
     if (phase() !== 'shadow' || shadow === null || cycle === null) return false;
@@ -417,7 +426,16 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
       counters.promotions++;
       machine.send({ type: 'SHADOW_PROMOTE', reason: v.reason });
     } else {
-      await registry.reject(ch.name, ch.version, { actor: ACTOR, reason: v.reason });
+      try {
+        await registry.reject(ch.name, ch.version, { actor: ACTOR, reason: v.reason });
+      } catch (err) {
+        // Refused because someone deployed the challenger meanwhile (mid-batch): the registry
+        // keeps production unrejectable. The next turn loads it and ends the cycle (shadowAgainst);
+        // before, the batch failed and the actor restarted to find that out.
+        if (!(err instanceof RegistryError) || (await productionVersion()) !== ch.version) throw err;
+        log.warn({ challenger: `${ch.name}@${ch.version}`, reason: v.reason }, 'challenger not rejected: it was deployed to production meanwhile');
+        return true;
+      }
       counters.rejections++;
       machine.send({ type: 'SHADOW_REJECT', reason: v.reason });
     }

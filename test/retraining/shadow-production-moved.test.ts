@@ -110,3 +110,35 @@ describe('retraining actor: production moved while a shadow run is paused', () =
     }
   }, 60_000);
 });
+
+describe('retraining actor: a challenger deployed mid-batch, just before its shadow rejects it', () => {
+  it('ends the cycle without failing the batch', async () => {
+    const w = await retrainingWorld(cfg, subjects);
+    let deployed = false;
+    // The shadow's verdict is a rejection (a margin no challenger passes here), and `ctl model
+    // deploy dir@2` lands after it and before the rejection's transaction.
+    const registry: ModelRegistry = {
+      ...w.registry,
+      reject: async (name, version, o) => {
+        if (!deployed && o.actor === 'sextant-retraining') {
+          deployed = true;
+          await w.registry.promote(name, version, { actor: 'operator', reason: 'deploy the challenger' });
+        }
+        return w.registry.reject(name, version, o);
+      },
+    };
+    const config = { ...RETRAINING_TEST_CONFIG, shadow: { ...RETRAINING_TEST_CONFIG.shadow, margin: 0.5 } };
+    const actor = await startWorldActor({ ...w, registry }, cfg, subjects, config);
+    try {
+      await publishLabels(w, subjects, samplesOf(200, 200, -1, 7));
+      await until('200 labels', () => actor.status().counters.labels === 200, 60_000);
+      await actor.idle();
+      expect(deployed).toBe(true);
+      expect((await w.registry.get('dir@production')).version).toBe(2);
+      expect(actor.status()).toMatchObject({ champion: { version: 2 }, shadow: null, counters: { rejections: 0 }, lastOutcome: 'promoted dir@2: deployed to production by someone else during its shadow run' });
+    } finally {
+      await actor.stop();
+      await w.bus.close();
+    }
+  }, 60_000);
+});
