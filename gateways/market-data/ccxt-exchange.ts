@@ -1,4 +1,4 @@
-import ccxt, { BadResponse, DDoSProtection, ExchangeClosedByUser, ExchangeNotAvailable, RateLimitExceeded, RestrictedLocation } from 'ccxt';
+import ccxt, { BadResponse, DDoSProtection, ExchangeClosedByUser, ExchangeNotAvailable, RateLimitExceeded, RequestTimeout, RestrictedLocation } from 'ccxt';
 import type { Exchange } from 'ccxt';
 import { GatewayError, GatewayErrorCode } from './errors.js';
 import type { WithRetryAfter } from './errors.js';
@@ -113,6 +113,24 @@ function honourRetryAfter(ex: Exchange, hold: VenueHold, now: () => number): voi
 }
 
 /**
+ * A 5xx answer is the venue's (or its proxy's) fault, whatever its body says: `ExchangeNotAvailable`
+ * (a 504: `RequestTimeout`), retried. ccxt ran the body through the venue's error table first, and
+ * a code it does not know became a plain `ExchangeError`: Binance's 503 `{"code":-1008,"msg":"Server
+ * is currently overloaded with other requests…"}` stopped the feed for good (`failed`, EXCHANGE), as
+ * did any body code of a refusal (`-2015`, `-1121`) a failing backend sent with its 5xx.
+ */
+function retryServerErrors(ex: Exchange): void {
+  const target = ex as unknown as { onRestResponse: RestResponseHook };
+  const original = target.onRestResponse.bind(ex);
+  target.onRestResponse = (status, statusText, url, method, ...rest) => {
+    const body = original(status, statusText, url, method, ...rest);
+    if (status < 500 || status > 599) return body;
+    const message = `${ex.id} ${method} ${url.split('?')[0] ?? url}: HTTP ${status} ${statusText}: ${body.slice(0, 200)}`;
+    throw status === 504 ? new RequestTimeout(message) : new ExchangeNotAvailable(message);
+  };
+}
+
+/**
  * A 451 (Binance: "Service unavailable from a restricted location") is the venue refusing this
  * machine's region: ccxt takes it for `ExchangeNotAvailable` and the feeds retried it for ever,
  * `retrying` without end. It is `RestrictedLocation`, a refusal: the feed stops (`failed`) with
@@ -168,6 +186,7 @@ export async function createCcxtExchange(o: CcxtExchangeOptions): Promise<Exchan
   }
   const now = o.now ?? Date.now;
   honourRetryAfter(ex, createVenueHold(() => new ExchangeClosedByUser(`${ex.id} closed while holding off until the venue's Retry-After`), now), now);
+  retryServerErrors(ex); // after the Retry-After hook: a 503 that gives its wait keeps it
   refuseNonJsonAnswers(ex);
   refuseRestrictedLocation(ex);
   // ccxt needs an http agent of its own for plain ws:// urls (local servers, tests).

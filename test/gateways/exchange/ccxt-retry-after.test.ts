@@ -102,6 +102,23 @@ describe('ccxt market data: the venue\'s Retry-After', () => {
     expect(retries[0]).toMatchObject({ error: expect.stringContaining('HTTP 503, unavailable for 1000 ms (Retry-After 1)') });
   });
 
+  it("retries a 5xx whatever its body's code: Binance's 503 'Server is currently overloaded' (-1008) stopped the feed for good", async () => {
+    srv.failNext('/api/v3/klines', 503, 1, { code: -1008, msg: 'Server is currently overloaded with other requests. Please try again in a few minutes.' });
+    srv.failNext('/api/v3/klines', 502, 1, { code: -1121, msg: 'Invalid symbol.' });
+    srv.failNext('/api/v3/klines', 504, 1, { code: -2015, msg: 'Invalid API-key, IP, or permissions for action.' });
+    const gw = await pollingGateway();
+    await until(async () => (await stack.bus.countMessages(stack.md)) >= 5, 15_000, 'backfill after the retries');
+    await gw.stop();
+    expect(stack.statuses.some((s) => s.type === 'failed')).toBe(false);
+    const retries = stack.statuses.flatMap((s) => (s.type === 'retrying' ? [[s.feed, s.code, s.delayMs]] : []));
+    expect(retries).toEqual([
+      ['binance BTC/USDT bar 1m', 'UNAVAILABLE', 100],
+      ['binance BTC/USDT bar 1m', 'UNAVAILABLE', 200],
+      ['binance BTC/USDT bar 1m', 'NETWORK', 400],
+    ]);
+    expect(stack.statuses.find((s) => s.type === 'retrying')).toMatchObject({ error: expect.stringContaining('HTTP 503') });
+  });
+
   it('stops a feed the venue refuses in this region (HTTP 451) instead of retrying it for ever', async () => {
     const msg = "Service unavailable from a restricted location according to 'b. Eligibility' in https://www.binance.com/en/terms.";
     srv.failNext('/api/v3/klines', 451, 1, { code: 0, msg });
