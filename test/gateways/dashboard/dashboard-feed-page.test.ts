@@ -2,15 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import type { Browser } from 'playwright-core';
-import { afterAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboard } from '../../../gateways/dashboard/build.js';
 import { TOPICS } from '../../../gateways/dashboard/src/feed-protocol.js';
 import { startFakeFeed } from './fake-feed.js';
+import type { FakeFeed } from './fake-feed.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const T0 = Date.UTC(2024, 0, 2, 15, 0);
 const MIN = 60_000;
+/** The control reply line's colour as drawn (an expression: the test's own types have no DOM). */
+const REPLY_COLOUR = "getComputedStyle(document.getElementById('ctl-reply')).color";
 
 const reject = {
   type: 'exec.reject',
@@ -46,25 +49,35 @@ const pnl = (equity: number | null) => ({ account: 'paper', state: 'ACTIVE', rea
 /** The page alone against a scripted feed, in a browser whose time zone is not UTC (a desk in New York). */
 describe('dashboard page against a scripted feed (headless Chromium, America/New_York)', () => {
   const cleanup: Array<() => Promise<unknown>> = [];
+  let dist = '';
+  let browser: Browser;
+  beforeAll(async () => {
+    dist = mkdtempSync(join(tmpdir(), 'sextant-dashboard-'));
+    cleanup.push(async () => rmSync(dist, { recursive: true, force: true }));
+    await buildDashboard(dist);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    cleanup.push(() => browser.close());
+  }, 30_000);
   afterAll(async () => {
     for (const c of cleanup.reverse()) await c().catch(() => {});
   });
 
-  it('keeps the orders list by event time across a reconnect, writes UTC, shows refused payloads and reject details as text', async () => {
-    const dist = mkdtempSync(join(tmpdir(), 'sextant-dashboard-'));
-    cleanup.push(async () => rmSync(dist, { recursive: true, force: true }));
-    await buildDashboard(dist);
+  /** A fresh scripted feed and a page subscribed to every topic on it; `errors` collects the page's uncaught errors. */
+  const openPage = async (): Promise<{ feed: FakeFeed; page: Page; errors: string[] }> => {
     const feed = await startFakeFeed(dist);
     cleanup.push(() => feed.close());
-    const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    cleanup.push(() => browser.close());
     const page = await browser.newPage({ timezoneId: 'America/New_York' });
+    cleanup.push(() => page.close());
     page.setDefaultTimeout(5_000);
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-
     await page.goto(`${feed.url}/?token=t`);
     await feed.subscribed(1, TOPICS);
+    return { feed, page, errors };
+  };
+
+  it('keeps the orders list by event time across a reconnect, writes UTC, shows refused payloads and reject details as text', async () => {
+    const { feed, page, errors } = await openPage();
     let seq = 0;
     const delta = (topic: string, key: string, data: unknown): void => feed.send({ type: 'delta', topic, key, seq: ++seq, data });
 
@@ -109,4 +122,35 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     expect(await page.getAttribute('#orders', 'data-count')).toBe('32');
     expect(errors).toEqual([]);
   }, 60_000);
+
+  it('a control command in flight is not shown as refused when the one before was', async () => {
+    const { page, errors } = await openPage();
+    let release = (): void => {};
+    const held = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    await page.route('**/api/ctl/**', async (route) => {
+      calls++;
+      if (calls === 1) {
+        await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ v: 1, id: 'c1', ok: false, error: { code: 'REFUSED', message: 'no' } }) });
+        return;
+      }
+      // The second command waits until the test has looked at the reply line.
+      await held;
+      await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ v: 1, id: 'c2', ok: true, result: { status: 'HALTED' } }) });
+    });
+    await page.fill('#operator-token', 'op');
+    await page.click('#halt');
+    await expect.poll(() => page.textContent('#ctl-reply')).toBe('halt refused: REFUSED — no');
+    expect(await page.getAttribute('#ctl-reply', 'data-ok')).toBe('false');
+    const red = await page.evaluate(REPLY_COLOUR);
+
+    await page.click('#resume');
+    await expect.poll(() => page.textContent('#ctl-reply')).toBe('resume…');
+    expect(await page.getAttribute('#ctl-reply', 'data-ok')).toBeNull();
+    expect(await page.evaluate(REPLY_COLOUR)).not.toBe(red);
+    release();
+    await expect.poll(() => page.textContent('#ctl-reply')).toBe('resume accepted; trading state HALTED');
+    expect(await page.getAttribute('#ctl-reply', 'data-ok')).toBe('true');
+    expect(errors).toEqual([]);
+  }, 30_000);
 });

@@ -93,6 +93,8 @@ export class RiskPanel {
     this.resume.disabled = true;
     this.reduce.disabled = true;
     this.flatten.disabled = true;
+    // In flight: neither accepted nor refused (a refusal before must not keep it red).
+    delete this.reply.dataset['ok'];
     this.reply.textContent = `${verb}…`;
     void this.send(verb, token, symbol === '' ? null : symbol, this.why.value.trim())
       .then((line) => {
