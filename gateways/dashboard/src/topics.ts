@@ -24,7 +24,8 @@ export const PnlSchema = z
     realised: z.number(),
     unrealised: z.number(),
     equity: z.number(),
-    positions: z.array(z.object({ symbol: z.string(), qty: z.number(), avgPrice: z.number() }).readonly()).readonly(),
+    /** `venue`: one symbol held on two venues is two positions (optional: a publisher may leave it out). */
+    positions: z.array(z.object({ venue: z.string().optional(), symbol: z.string(), qty: z.number(), avgPrice: z.number() }).readonly()).readonly(),
   })
   .readonly();
 export type Pnl = z.infer<typeof PnlSchema>;

@@ -115,7 +115,7 @@ describe('dashboard in a browser (headless Chromium) against the gateway during 
       const risk = engine.decisions?.risk.status();
       if (risk !== undefined) {
         gateway.hub.publishLocal('actors', `risk:${risk.account}`, { id: `risk:${risk.account}`, kind: 'risk', state: risk.state });
-        const positions = risk.positions.map((p) => ({ symbol: p.symbol, qty: p.qty, avgPrice: p.avgCost }));
+        const positions = risk.positions.map((p) => ({ venue: p.venue, symbol: p.symbol, qty: p.qty, avgPrice: p.avgCost }));
         gateway.hub.publishLocal('pnl', risk.account, { account: risk.account, realised: risk.pnl.realised, unrealised: risk.pnl.unrealised, equity: risk.pnl.equity, positions });
       }
     };

@@ -123,6 +123,20 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it('shows the venue of each position: one symbol on two venues is two rows that say which', async () => {
+    const { feed, page, errors } = await openPage();
+    const positions = [
+      { venue: 'binance', symbol: 'BTC/USDT', qty: 0.5, avgPrice: 42_000 },
+      { venue: 'kraken', symbol: 'BTC/USDT', qty: -0.25, avgPrice: 42_100 },
+    ];
+    feed.send({ type: 'snapshot', topic: 'pnl', key: 'paper', seq: 1, data: { ...pnl(1000), positions } });
+    await expect.poll(() => page.locator('#positions tbody tr').count()).toBe(2);
+    expect(await page.locator('#positions thead th').allTextContents()).toEqual(['account', 'symbol', 'venue', 'qty', 'avg price']);
+    const venues = await page.locator('#positions tbody tr td:nth-child(3)').allTextContents();
+    expect(venues).toEqual(['binance', 'kraken']);
+    expect(errors).toEqual([]);
+  }, 30_000);
+
   it('a control command in flight is not shown as refused when the one before was', async () => {
     const { page, errors } = await openPage();
     let release = (): void => {};

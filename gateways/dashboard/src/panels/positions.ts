@@ -1,11 +1,14 @@
 import type { Pnl } from '../topics.js';
 import { el, fmt, panel, tableOf } from '../dom.js';
 
-/** Realised / unrealised PnL, equity and open positions of each account the feed reports. */
+/**
+ * Realised / unrealised PnL, equity and open positions (by venue: one symbol on two venues is two
+ * rows) of each account the feed reports.
+ */
 export class PositionsPanel {
   readonly root: HTMLElement;
   private readonly summary = el('dl', { class: 'pnl' });
-  private readonly positions = tableOf(['account', 'symbol', 'qty', 'avg price'], 'positions');
+  private readonly positions = tableOf(['account', 'symbol', 'venue', 'qty', 'avg price'], 'positions');
   private readonly accounts = new Map<string, Pnl>();
 
   constructor() {
@@ -18,7 +21,7 @@ export class PositionsPanel {
     const sum = (f: (x: Pnl) => number): number => all.reduce((s, x) => s + f(x), 0);
     const item = (label: string, value: number, id: string): HTMLElement[] => [el('dt', {}, label), el('dd', { id, class: fmt.tone(value) }, fmt.money(value))];
     this.summary.replaceChildren(...item('Realised', sum((x) => x.realised), 'pnl-realised'), ...item('Unrealised', sum((x) => x.unrealised), 'pnl-unrealised'), ...item('Equity', sum((x) => x.equity), 'pnl-equity'));
-    const rows = all.flatMap((a) => a.positions.filter((q) => q.qty !== 0).map((q) => el('tr', {}, el('td', {}, a.account), el('td', {}, q.symbol), el('td', { class: 'num' }, fmt.num(q.qty)), el('td', { class: 'num' }, fmt.num(q.avgPrice)))));
-    this.positions.body.replaceChildren(...(rows.length > 0 ? rows : [el('tr', {}, el('td', { colspan: 4, class: 'muted' }, 'flat'))]));
+    const rows = all.flatMap((a) => a.positions.filter((q) => q.qty !== 0).map((q) => el('tr', {}, el('td', {}, a.account), el('td', {}, q.symbol), el('td', {}, q.venue ?? ''), el('td', { class: 'num' }, fmt.num(q.qty)), el('td', { class: 'num' }, fmt.num(q.avgPrice)))));
+    this.positions.body.replaceChildren(...(rows.length > 0 ? rows : [el('tr', {}, el('td', { colspan: 5, class: 'muted' }, 'flat'))]));
   }
 }
