@@ -42,7 +42,12 @@ export const MarketDataConfigSchema = z
     backfillBars: z.number().int().nonnegative().default(500),
     /** Rows per REST page of a backfill. */
     pageLimit: z.number().int().min(1).max(5000).default(1000),
-    backoff: z.object({ minMs: z.number().int().positive(), maxMs: z.number().int().positive() }).strict().default({ minMs: 500, maxMs: 30_000 }),
+    /** Retry delays double from `minMs` up to `maxMs`; a `maxMs` below `minMs` is refused (every retry waited `maxMs`, the floor silently ignored). */
+    backoff: z
+      .object({ minMs: z.number().int().positive(), maxMs: z.number().int().positive() })
+      .strict()
+      .refine((b) => b.maxMs >= b.minMs, { message: 'backoff.maxMs must be at least backoff.minMs', path: ['maxMs'] })
+      .default({ minMs: 500, maxMs: 30_000 }),
     /** Overrides of the provider's URLs: a proxy, a local test server. */
     urls: z.object({ rest: httpUrl.optional(), ws: wsUrl.optional() }).strict().default({}),
     /** Name of the environment variable holding the API key (never the key itself). */

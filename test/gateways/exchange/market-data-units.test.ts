@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../../gateways/market-data/backoff.js';
 import { fromCcxtError, fromHttpStatus } from '../../../gateways/market-data/errors.js';
 import { createHighWaterMarks } from '../../../gateways/market-data/high-water-mark.js';
+import { MarketDataConfigSchema } from '../../../gateways/market-data/market-data-config.js';
 import { createMarketDataSink } from '../../../gateways/market-data/market-data-sink.js';
 import { createMemoryBus } from '../../../streams/memory-bus.js';
 import { encode } from '../../../streams/codec.js';
@@ -74,6 +75,14 @@ describe('gateway errors', () => {
 
   it('doubles the backoff delay up to the cap', () => {
     expect([1, 2, 3, 4, 5, 6].map((a) => backoffDelay({ minMs: 100, maxMs: 1000 }, a))).toEqual([100, 200, 400, 800, 1000, 1000]);
+  });
+
+  it('refuses a backoff whose maxMs is below its minMs (every retry waited maxMs, below the configured floor)', () => {
+    const bad = MarketDataConfigSchema.safeParse({ backoff: { minMs: 5_000, maxMs: 500 } });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['backoff.maxMs', 'backoff.maxMs must be at least backoff.minMs']]);
+    expect(MarketDataConfigSchema.parse({ backoff: { minMs: 500, maxMs: 500 } }).backoff).toEqual({ minMs: 500, maxMs: 500 });
+    expect(MarketDataConfigSchema.parse({}).backoff).toEqual({ minMs: 500, maxMs: 30_000 });
   });
 });
 
