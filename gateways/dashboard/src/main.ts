@@ -13,6 +13,7 @@ import { OrdersPanel } from './panels/orders.js';
 import { PositionsPanel } from './panels/positions.js';
 import { PredictionsPanel } from './panels/predictions.js';
 import { RiskPanel } from './panels/risk.js';
+import { SnapshotReplace } from './snapshot-replace.js';
 import { parsePayload } from './topics.js';
 import type { Payload } from './topics.js';
 
@@ -132,6 +133,9 @@ function start(): void {
     }
   };
 
+  // A new connection's snapshot replaces what these panels held (a restarted engine's actors, accounts …).
+  const replace = new SnapshotReplace({ actors: () => actors.reset(), pnl: () => positions.reset(), models: () => models.resetAliases(), features: () => features.reset() });
+
   let feed: FeedClient | null = null;
   let invalid = 0;
   // Shown in the header: a refused payload leaves its panel as it was.
@@ -149,6 +153,7 @@ function start(): void {
       random: Math.random,
       probe: probeToken(token),
       onUpdate: (u) => {
+        replace.update(u.topic);
         const parsed = parsePayload(u.topic, u.key, u.kind, u.data);
         if (parsed.ok) return route(parsed.payload);
         refused = { count: refused.count + 1, last: parsed.reason.length > 200 ? `${parsed.reason.slice(0, 200)}…` : parsed.reason };
@@ -156,6 +161,7 @@ function start(): void {
         if (invalid++ < 20) console.warn(`dashboard: refused ${parsed.reason}`);
       },
       onStatus: (s) => {
+        replace.status(s.state);
         connection.show(s, self?.stats() ?? { received: 0, applied: 0, stale: 0, invalid: 0, reconnects: 0 }, Date.now(), refused);
         if (s.state === 'refused') {
           // Not kept for a reload; the field keeps it to correct, and Connect opens a new feed.

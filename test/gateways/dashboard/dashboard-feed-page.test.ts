@@ -123,6 +123,66 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it("on reconnecting, a topic's new snapshot replaces the actors, accounts and model aliases shown (orders keep theirs), nothing blanks while reconnecting", async () => {
+    const { feed, page, errors } = await openPage();
+    const actor = (id: string, kind: string, state: string) => ({ id, kind, state });
+    const account = (name: string, equity: number, symbols: readonly string[]) => ({
+      account: name,
+      state: 'ACTIVE',
+      realised: 0,
+      unrealised: 0,
+      equity,
+      positions: symbols.map((symbol) => ({ venue: 'binance', symbol, qty: 1, avgPrice: 100 })),
+    });
+    const promoted = (version: number, alias: string, ts: number) => ({
+      type: 'model.event', v: 1, id: `m:dir:${version}:${alias}`, ts, name: 'dir', event: 'promoted', version, alias, previousVersion: null, actor: 'ops', reason: 'test',
+    });
+    const texts = (rows: string): Promise<string[]> => page.locator(rows).evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent).join('|')));
+    const actorsRows = (): Promise<string[]> => texts('#actors tbody tr');
+    const accountRows = (): Promise<string[]> => texts('#positions tbody tr');
+    const aliasRows = (): Promise<string[]> => texts('#models table.aliases tbody tr');
+
+    // The engine before its restart: two asset actors, two accounts, two aliases, and a fill.
+    const snap = (topic: string, key: string, seq: number, data: unknown): void => feed.send({ type: 'snapshot', topic, key, seq, data });
+    snap('actors', 'asset:ETH/USDT', 1, actor('asset:ETH/USDT', 'asset', 'live'));
+    snap('actors', 'asset:BTC/USDT', 2, actor('asset:BTC/USDT', 'asset', 'live'));
+    snap('pnl', 'old', 1, account('old', 500, ['ETH/USDT']));
+    snap('pnl', 'paper', 2, account('paper', 1000, ['BTC/USDT']));
+    snap('models', 'dir|production', 1, promoted(1, 'production', T0));
+    snap('models', 'dir|staging', 2, promoted(2, 'staging', T0 + MIN));
+    snap('orders', 'BTC/USDT', 1, fill(1));
+    await expect.poll(actorsRows).toEqual(['asset:BTC/USDT|asset|live', 'asset:ETH/USDT|asset|live']);
+    await expect.poll(accountRows).toEqual(['old|ETH/USDT|binance|1|100', 'paper|BTC/USDT|binance|1|100']);
+    await expect.poll(() => page.textContent('#pnl-equity')).toBe('1,500.00');
+    await expect.poll(aliasRows).toEqual(['dir|production|v1|2024-01-02 15:00', 'dir|staging|v2|2024-01-02 15:01']);
+
+    // The socket drops: while the page reconnects every panel keeps what it showed.
+    feed.sockets[0]?.ws.close();
+    await expect.poll(() => page.getAttribute('#connection', 'data-state')).toBe('reconnecting');
+    expect(await actorsRows()).toHaveLength(2);
+    expect(await accountRows()).toHaveLength(2);
+    expect(await aliasRows()).toHaveLength(2);
+
+    // The restarted engine has BTC only, warming, and one account; its registry one alias.
+    await feed.subscribed(2, TOPICS);
+    snap('actors', 'asset:BTC/USDT', 1, actor('asset:BTC/USDT', 'asset', 'warming'));
+    snap('actors', 'risk:paper', 2, actor('risk:paper', 'risk', 'ACTIVE'));
+    snap('pnl', 'paper', 1, account('paper', 900, ['BTC/USDT']));
+    snap('models', 'dir|production', 1, promoted(3, 'production', T0 + 2 * MIN));
+    await expect.poll(actorsRows).toEqual(['asset:BTC/USDT|asset|warming', 'risk:paper|risk|ACTIVE']);
+    await expect.poll(accountRows).toEqual(['paper|BTC/USDT|binance|1|100']);
+    await expect.poll(() => page.textContent('#pnl-equity')).toBe('900.00');
+    await expect.poll(aliasRows).toEqual(['dir|production|v3|2024-01-02 15:02']);
+    // The old events stay among the recent registry events, and the fill among the orders.
+    expect(await page.locator('#models table.model-events tbody tr').count()).toBe(3);
+    expect(await page.locator(`#orders tbody tr[data-id="${fill(1).id}"]`).count()).toBe(1);
+
+    // Updates after the snapshot add to it: only the first update of a connection replaces.
+    feed.send({ type: 'delta', topic: 'actors', key: 'asset:SOL/USDT', seq: 3, data: actor('asset:SOL/USDT', 'asset', 'live') });
+    await expect.poll(actorsRows).toEqual(['asset:BTC/USDT|asset|warming', 'asset:SOL/USDT|asset|live', 'risk:paper|risk|ACTIVE']);
+    expect(errors).toEqual([]);
+  }, 30_000);
+
   it('shows the venue of each position: one symbol on two venues is two rows that say which', async () => {
     const { feed, page, errors } = await openPage();
     const positions = [

@@ -11,6 +11,11 @@ export class ActorsPanel {
     this.root = panel('actors', 'Actors', this.table.table);
   }
 
+  /** Forgets every actor (a new connection's snapshot replaces them); the next update redraws. */
+  reset(): void {
+    this.actors.clear();
+  }
+
   update(a: ActorStatus): void {
     this.actors.set(a.id, a);
     const rows = [...this.actors.values()]

@@ -18,6 +18,11 @@ export class FeaturesPanel {
     this.root = panel('features', 'Latest features', this.caption, el('div', { class: 'scroll' }, this.table));
   }
 
+  /** Forgets every symbol's vector (a new connection's snapshot replaces them); the next update redraws. */
+  reset(): void {
+    this.latest.clear();
+  }
+
   update(v: FeatureVector): void {
     this.latest.set(v.symbol, v);
     this.timer ??= window.setTimeout(() => {

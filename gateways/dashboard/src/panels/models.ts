@@ -23,6 +23,14 @@ export class ModelsPanel {
     this.events.body.append(el('tr', {}, el('td', { colspan: 6, class: 'muted' }, 'no registry events yet')));
   }
 
+  /**
+   * Forgets what each alias points to (a new connection's snapshot says it again); the recent
+   * registry events stay, by id, and the next event redraws.
+   */
+  resetAliases(): void {
+    this.alias.clear();
+  }
+
   event(e: ModelEvent): void {
     if (this.recent.some((r) => r.id === e.id)) return;
     this.recent.unshift(e);

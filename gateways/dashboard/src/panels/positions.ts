@@ -15,6 +15,11 @@ export class PositionsPanel {
     this.root = panel('positions', 'Positions and PnL', this.summary, this.positions.table);
   }
 
+  /** Forgets every account (a new connection's snapshot replaces them); the next update redraws. */
+  reset(): void {
+    this.accounts.clear();
+  }
+
   update(p: Pnl): void {
     this.accounts.set(p.account, p);
     const all = [...this.accounts.values()].sort((a, b) => a.account.localeCompare(b.account));
