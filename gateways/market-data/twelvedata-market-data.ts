@@ -111,8 +111,8 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
       } catch (e) {
         if (e instanceof GatewayError) throw e;
         if (signal.aborted) throw new GatewayError(GatewayErrorCode.NETWORK, 'stopped', { cause: e });
-        if (timeout.signal.aborted) throw new GatewayError(GatewayErrorCode.NETWORK, `GET ${u.pathname} (${what}): no answer in ${timeoutMs} ms`, { cause: e });
-        throw new GatewayError(GatewayErrorCode.NETWORK, `GET ${u.pathname} (${what}): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        if (timeout.signal.aborted) throw new GatewayError(GatewayErrorCode.NETWORK, `${what}: no answer in ${timeoutMs} ms`, { cause: e });
+        throw new GatewayError(GatewayErrorCode.NETWORK, `${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       } finally {
         clearTimeout(timer);
       }
@@ -150,13 +150,15 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
     if (startMs !== undefined) u.searchParams.set('start_date', vendorTime(startMs));
     if (endMs !== undefined) u.searchParams.set('end_date', vendorTime(endMs));
     u.searchParams.set('apikey', o.apiKey);
-    const { res, text } = await send(u, `${o.symbolMap?.[symbol] ?? symbol} ${tf}`, signal);
+    // Every error names the vendor and what was asked: the feed's name carries the asset's venue, not the vendor.
+    const where = `twelvedata GET ${u.pathname} (${o.symbolMap?.[symbol] ?? symbol} ${tf})`;
+    const { res, text } = await send(u, where, signal);
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
-      if (!res.ok) throw failure(res, res.status, `HTTP ${res.status}`);
-      throw new GatewayError(GatewayErrorCode.BAD_RESPONSE, `not JSON: ${text.slice(0, 200)}`);
+      if (!res.ok) throw failure(res, res.status, `${where}: HTTP ${res.status}`);
+      throw new GatewayError(GatewayErrorCode.BAD_RESPONSE, `${where}: not JSON: ${text.slice(0, 200)}`);
     }
     const err = ErrorSchema.safeParse(body);
     const said = err.success ? `${err.data.code} ${err.data.message}` : undefined;
@@ -164,12 +166,12 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
     // backend or its proxy may send any payload code with it, and one taken for a refusal (a 503
     // whose body says 400) stopped the feed for good. Otherwise the payload's code decides: the
     // vendor answers its errors with a 200 too.
-    if (fromHttpStatus(res.status, '').retryable) throw failure(res, res.status, said === undefined ? `HTTP ${res.status}` : `HTTP ${res.status}: ${said}`);
-    if (err.success) throw failure(res, err.data.code, said ?? '');
-    if (!res.ok) throw failure(res, res.status, `HTTP ${res.status}`);
+    if (fromHttpStatus(res.status, '').retryable) throw failure(res, res.status, said === undefined ? `${where}: HTTP ${res.status}` : `${where}: HTTP ${res.status}: ${said}`);
+    if (err.success) throw failure(res, err.data.code, `${where}: ${said ?? ''}`);
+    if (!res.ok) throw failure(res, res.status, `${where}: HTTP ${res.status}`);
     const ok = OkSchema.safeParse(body);
     // Well-formed JSON of another shape is the vendor's API changing under us: retrying cannot help.
-    if (!ok.success) throw new GatewayError(GatewayErrorCode.EXCHANGE, `unexpected answer: ${ok.error.issues[0]?.message ?? ''}`);
+    if (!ok.success) throw new GatewayError(GatewayErrorCode.EXCHANGE, `${where}: unexpected answer: ${ok.error.issues[0]?.message ?? ''}`);
     return ok.data.values
       .map((v): Candle => [parseVendorTime(v.datetime), Number(v.open), Number(v.high), Number(v.low), Number(v.close), v.volume === undefined ? 0 : Number(v.volume)])
       .sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
