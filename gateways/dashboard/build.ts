@@ -3,11 +3,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { Plugin } from 'esbuild';
+import { DASHBOARD_DIST, STAMP_FILE, writeBuildStamp } from './build-stamp.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
-/** Where `npm run build:dashboard` writes the page, and where the gateway serves it from by default. */
-export const DASHBOARD_DIST = join(HERE, 'dist');
+export { DASHBOARD_DIST };
 
 /**
  * zod re-exports every locale (`z.locales`, `core.locales`), which keeps ~260 KiB of messages in
@@ -53,10 +53,14 @@ export async function buildDashboard(outDir: string = DASHBOARD_DIST): Promise<D
     plugins: [englishOnlyZod],
     logLevel: 'silent',
   });
-  await copyFile(join(HERE, 'static', 'index.html'), join(out, 'index.html'));
-  await copyFile(join(HERE, 'static', 'app.css'), join(out, 'app.css'));
+  const statics = [join(HERE, 'static', 'index.html'), join(HERE, 'static', 'app.css')];
+  await copyFile(statics[0] as string, join(out, 'index.html'));
+  await copyFile(statics[1] as string, join(out, 'app.css'));
+  // What it was built from (the bundle's inputs, paths relative to esbuild's working directory,
+  // and the copied files), so a gateway started after a change rebuilds instead of serving the old page.
+  await writeBuildStamp(out, [...Object.keys(result.metafile.inputs).map((f) => resolve(process.cwd(), f)), ...statics]);
   const bytes = Object.values(result.metafile.outputs).reduce((s, o) => s + o.bytes, 0);
-  return { outDir: out, files: ['index.html', 'app.js', 'app.css'], bytes };
+  return { outDir: out, files: ['index.html', 'app.js', 'app.css', STAMP_FILE], bytes };
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { Requester } from '../../streams/bus.js';
 import type { buildDashboard as BuildDashboard } from '../dashboard/build.js';
+import { dashboardBuildReason } from '../dashboard/build-stamp.js';
 import type { Subjects } from '../../streams/subjects.js';
 import type { Logger } from '../../state/logger.js';
 import { createTokenAuth } from '../ws/auth.js';
@@ -20,16 +19,21 @@ import { checkReadiness } from './readiness.js';
 import type { Probes } from './readiness.js';
 import { serveStatic } from './static-files.js';
 
-/** Builds the dashboard into `dir` unless it already has an index.html. */
+/**
+ * Builds the dashboard into `dir` when it has no index.html, or holds a build of ours whose
+ * sources changed since (`build-stamp.ts`: a checkout updated after its first start served the
+ * old page); a page of the operator's own (no stamp, not the default folder) is left alone.
+ */
 async function ensureDashboard(dir: string, log: Logger): Promise<void> {
-  if (existsSync(join(dir, 'index.html'))) return;
-  log.info({ dir }, 'no dashboard in the static folder: building it');
+  const reason = await dashboardBuildReason(dir);
+  if (reason === undefined) return;
+  log.info({ dir }, reason);
   let build: typeof BuildDashboard;
   try {
     // esbuild is a development dependency: loaded only when a build is needed.
     build = (await import('../dashboard/build.js')).buildDashboard;
   } catch (e) {
-    throw new Error(`${dir} has no index.html and the dashboard cannot be built here (${(e as Error).message}): run \`npm run build:dashboard\` where esbuild is installed`, { cause: e });
+    throw new Error(`the dashboard cannot be built into ${dir} here (${(e as Error).message}; ${reason}): run \`npm run build:dashboard\` where esbuild is installed`, { cause: e });
   }
   const r = await build(dir);
   log.info({ dir: r.outDir, bytes: r.bytes }, 'dashboard built');

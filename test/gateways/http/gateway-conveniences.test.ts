@@ -1,7 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildIsCurrent, dashboardBuildReason, STAMP_FILE } from '../../../gateways/dashboard/build-stamp.js';
 import { startGatewayServer } from '../../../gateways/http/gateway-server.js';
 import type { GatewayServer } from '../../../gateways/http/gateway-server.js';
 import { createEngineMetrics } from '../../../gateways/http/metrics.js';
@@ -11,6 +12,8 @@ import { silentLogger } from '../../../state/logger.js';
 import { createMemoryBus } from '../../../streams/memory-bus.js';
 import { subjectsFor } from '../../../streams/subjects.js';
 import { OPERATOR, rawUpgrade, startTestGateway, testGatewayConfig, VIEWER } from '../ws/gateway-harness.js';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
 
 describe('origin check: the gateway\'s own pages', () => {
   const check = createOriginCheck({ allowedOrigins: ['https://dash.example.com'], allowMissingOrigin: false }, { scheme: 'http', bindHost: '0.0.0.0' });
@@ -87,7 +90,7 @@ describe('gateway conveniences', () => {
     expect(readdirSync(dir)).toEqual([]);
 
     const built = await start(true);
-    expect(readdirSync(dir).sort()).toEqual(['app.css', 'app.js', 'index.html']);
+    expect(readdirSync(dir).sort()).toEqual(['app.css', 'app.js', STAMP_FILE, 'index.html'].sort());
     const page = await fetch(`${built.url}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('app.js');
@@ -95,5 +98,35 @@ describe('gateway conveniences', () => {
     expect(js.status).toBe(200);
     expect((await js.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
     expect(existsSync(join(dir, 'index.html'))).toBe(true);
+    // The stamp names what the page was built from: its own sources, the message schemas it imports, the static files.
+    const inputs = Object.keys((JSON.parse(readFileSync(join(dir, STAMP_FILE), 'utf8')) as { inputs: Record<string, string> }).inputs);
+    for (const f of ['gateways/dashboard/src/main.ts', 'streams/messages/fill.ts', 'gateways/dashboard/static/index.html']) expect(inputs).toContain(join(ROOT, f));
+    expect(await buildIsCurrent(dir)).toBe(true);
+
+    // Started again with nothing changed: served as it is (the bundle is not rewritten).
+    writeFileSync(join(dir, 'app.js'), '/* the same build */');
+    await start(true);
+    expect(readFileSync(join(dir, 'app.js'), 'utf8')).toBe('/* the same build */');
+
+    // A source changed since (its hash in the stamp is another): rebuilt on start.
+    const stamp = JSON.parse(readFileSync(join(dir, STAMP_FILE), 'utf8')) as { inputs: Record<string, string> };
+    stamp.inputs[join(ROOT, 'gateways/dashboard/src/main.ts')] = '0'.repeat(64);
+    writeFileSync(join(dir, STAMP_FILE), JSON.stringify(stamp));
+    expect(await buildIsCurrent(dir)).toBe(false);
+    await start(true);
+    expect(readFileSync(join(dir, 'app.js')).byteLength).toBeGreaterThan(100_000);
+    expect(await buildIsCurrent(dir)).toBe(true);
+  });
+
+  it('rebuilds the default folder when its build has no stamp, and leaves a page of the operator\'s own alone', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'sextant-gw-own-'));
+    cleanup.push(async () => rmSync(own, { recursive: true, force: true }));
+    writeFileSync(join(own, 'index.html'), '<p>our desk</p>');
+    expect(await dashboardBuildReason(own, join(tmpdir(), 'elsewhere'))).toBeUndefined();
+    // The same folder as the default one (the git-ignored dist/ of an earlier checkout): rebuilt.
+    expect(await dashboardBuildReason(own, own)).toMatch(/predates its build stamp/);
+    expect(await dashboardBuildReason(join(own, 'missing'))).toMatch(/no dashboard/);
+    writeFileSync(join(own, STAMP_FILE), 'not json');
+    expect(await dashboardBuildReason(own, join(tmpdir(), 'elsewhere'))).toMatch(/changed since it was built/);
   });
 });
