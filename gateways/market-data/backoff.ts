@@ -3,9 +3,19 @@ import { setTimeout as sleepFor } from 'node:timers/promises';
 /** Waits `ms`; resolves early (never rejects) when `signal` aborts. Tests inject an instant one. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
+/** The longest delay a Node timer takes (2^31 − 1 ms, about 24.8 days): a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A wait longer than a timer can hold (a venue's `Retry-After` of weeks) is waited in pieces: given
+ * to one timer it fired after 1 ms, and the feed asked again at once, over and over.
+ */
 export const realSleep: Sleep = async (ms, signal) => {
+  const end = performance.now() + ms;
   try {
-    await sleepFor(ms, undefined, signal === undefined ? undefined : { signal });
+    for (let left = ms; left > 0 && signal?.aborted !== true; left = end - performance.now()) {
+      await sleepFor(Math.min(left, MAX_TIMER_MS), undefined, signal === undefined ? undefined : { signal });
+    }
   } catch {
     // aborted: the caller checks its signal
   }

@@ -1,6 +1,6 @@
 import { BadResponse, BadSymbol, AuthenticationError, DDoSProtection, ExchangeNotAvailable, InsufficientFunds, NetworkError, NotSupported, NullResponse, OnMaintenance, PermissionDenied, RateLimitExceeded, RequestTimeout } from 'ccxt';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../../../gateways/market-data/backoff.js';
+import { backoffDelay, realSleep } from '../../../gateways/market-data/backoff.js';
 import { fromCcxtError, fromHttpStatus } from '../../../gateways/market-data/errors.js';
 import { createHighWaterMarks } from '../../../gateways/market-data/high-water-mark.js';
 import { MarketDataConfigSchema } from '../../../gateways/market-data/market-data-config.js';
@@ -71,6 +71,17 @@ describe('gateway errors', () => {
       [new NotSupported('x'), 'EXCHANGE', false],
     ];
     for (const [e, code, retryable] of cases) expect([e.constructor.name, fromCcxtError(e).code, fromCcxtError(e).retryable]).toEqual([e.constructor.name, code, retryable]);
+  });
+
+  it('sleeps longer than a Node timer can hold (a Retry-After of weeks) instead of firing after 1 ms, and ends on abort', async () => {
+    const ac = new AbortController();
+    let done = false;
+    const slept = realSleep(2 ** 31 + 1_000, ac.signal).then(() => void (done = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(done).toBe(false);
+    ac.abort();
+    await slept;
+    expect(done).toBe(true);
   });
 
   it('doubles the backoff delay up to the cap', () => {
