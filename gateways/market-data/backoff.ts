@@ -8,7 +8,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * A wait longer than a timer can hold (a venue's `Retry-After` of weeks) is waited in pieces: given
- * to one timer it fired after 1 ms, and the feed asked again at once, over and over.
+ * to one timer it fired after 1 ms, and the backoff and the venue's hold woke every millisecond.
  */
 export const realSleep: Sleep = async (ms, signal) => {
   const end = performance.now() + ms;
