@@ -44,7 +44,7 @@ import type { RetrainingStatus } from './retraining-status.js';
 export type RetrainingActorDeps = Readonly<{
   bus: DurablePublisher & DurableConsumer;
   subjects: Subjects;
-  samples: Pick<TrainingSampleStore, 'samples' | 'commit' | 'loadSnapshot'>;
+  samples: Pick<TrainingSampleStore, 'samples' | 'countSamples' | 'commit' | 'loadSnapshot'>;
   registry: ModelRegistry;
   /** Stamps dead-letter entries and paces the wait for a label's sample; decisions run on event time. */
   clock: Clock;
@@ -90,7 +90,7 @@ export type RetrainingActorHandle = Readonly<{
 export const retrainingActorKey = (strategy: string): string => `retraining:${strategy}`;
 const durableToken = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '_');
 const LABEL_SCHEMAS = { label: LabelSchema } as const;
-/** Samples are re-counted every this many labels while collecting. */
+/** Samples are re-counted (a count in the store, no rows read) every this many labels while collecting. */
 const COLLECT_STEP = 25;
 const ACTOR = 'sextant-retraining';
 
@@ -307,12 +307,16 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
    * → fit, register, validate. Strictly before: the samples of labels at `nowTs` itself may be
    * committed by another batch of the labeling actor (another asset's bars) that this actor has not
    * seen yet, so counting them would make the fit depend on timing. A cycle started with fewer
-   * than `minSamples` stored keeps collecting until the later labels bring them.
+   * than `minSamples` stored keeps collecting until the later labels bring them. The check counts
+   * them in the store; the samples are read only for the fit (a read of the strategy's whole
+   * history every `COLLECT_STEP` labels grew without bound).
    */
   const collectStep = async (nowTs: number): Promise<void> => {
     if (phase() !== 'collecting' || cycle === null || champion === undefined) return;
     const c = cycle;
-    const stored = (await deps.samples.samples({ strategy, to: nowTs })).filter((s) => s.labeledTs < nowTs);
+    const known = { strategy, to: nowTs, labeledBefore: nowTs } as const;
+    if ((await deps.samples.countSamples(known)) < cfg.training.minSamples) return;
+    const stored = await deps.samples.samples(known);
     if (stored.length < cfg.training.minSamples) return;
     const use = stored.slice(-cfg.training.maxSamples);
     machine.send({ type: 'SAMPLES_READY' });

@@ -1,5 +1,5 @@
-import { isOfKind } from './training-sample-store.js';
-import type { TrainingSample, TrainingSampleStore } from './training-sample-store.js';
+import { matchesQuery } from './training-sample-store.js';
+import type { SampleQuery, TrainingSample, TrainingSampleStore } from './training-sample-store.js';
 
 const byTimeThenId = (a: TrainingSample, b: TrainingSample): number => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -49,6 +49,14 @@ export function createMemoryTrainingSampleStore(): TrainingSampleStore {
       total++;
     }
   };
+  /** Each lane of the query's assets with the index range of its decision-time range. */
+  const rangesOf = function* (q: Omit<SampleQuery, 'limit'>): Generator<Readonly<{ rows: readonly TrainingSample[]; from: number; to: number }>> {
+    for (const [k, rows] of lanes.get(q.strategy) ?? []) {
+      const [venue, symbol] = k.split('|') as [string, string];
+      if ((q.venue !== undefined && venue !== q.venue) || (q.symbol !== undefined && symbol !== q.symbol)) continue;
+      yield { rows, from: q.from === undefined ? 0 : lowerBound(rows, q.from, ''), to: q.to === undefined ? rows.length : lowerBound(rows, q.to, '') };
+    }
+  };
   return {
     commit: async (c) => {
       for (const s of c.samples) upsert(s);
@@ -56,24 +64,23 @@ export function createMemoryTrainingSampleStore(): TrainingSampleStore {
       return c.samples.length;
     },
     samples: async (q) => {
-      const byAsset = lanes.get(q.strategy);
-      if (byAsset === undefined) return [];
       const out: TrainingSample[] = [];
       let parts = 0;
-      for (const [k, rows] of byAsset) {
-        const [venue, symbol] = k.split('|') as [string, string];
-        if ((q.venue !== undefined && venue !== q.venue) || (q.symbol !== undefined && symbol !== q.symbol)) continue;
-        const from = q.from === undefined ? 0 : lowerBound(rows, q.from, '');
-        const to = q.to === undefined ? rows.length : lowerBound(rows, q.to, '');
+      for (const { rows, from, to } of rangesOf(q)) {
         const before = out.length;
         for (let i = from; i < to; i++) {
           const r = rows[i] as TrainingSample;
-          if (isOfKind(r, q.kind)) out.push(r);
+          if (matchesQuery(r, q)) out.push(r);
         }
         if (out.length > before) parts++;
       }
       if (parts > 1) out.sort(byTimeThenId);
       return q.limit !== undefined && Number.isFinite(q.limit) ? out.slice(0, Math.max(0, Math.floor(q.limit))) : out;
+    },
+    countSamples: async (q) => {
+      let n = 0;
+      for (const { rows, from, to } of rangesOf(q)) for (let i = from; i < to; i++) if (matchesQuery(rows[i] as TrainingSample, q)) n++;
+      return n;
     },
     count: async (strategy) => {
       if (strategy === undefined) return total;

@@ -67,13 +67,14 @@ export async function createPgTrainingSampleStore(opts: PgTrainingSampleStoreOpt
   const query = pgQuery(pool);
   const UPSERT = upsertSql(s);
 
-  const where = (q: SampleQuery): { sql: string; params: unknown[] } => {
+  const where = (q: Omit<SampleQuery, 'limit'>): { sql: string; params: unknown[] } => {
     const params: unknown[] = [q.strategy];
     let sql = 'strategy = $1';
     if (q.venue !== undefined) sql += ` AND venue = $${params.push(q.venue)}`;
     if (q.symbol !== undefined) sql += ` AND symbol = $${params.push(q.symbol)}`;
     if (q.from !== undefined) sql += ` AND decision_ts >= ${tsOfMs(`$${params.push(Math.ceil(q.from))}::bigint`)}`;
     if (q.to !== undefined) sql += ` AND decision_ts < ${tsOfMs(`$${params.push(Math.ceil(q.to))}::bigint`)}`;
+    if (q.labeledBefore !== undefined) sql += ` AND labeled_ts < ${tsOfMs(`$${params.push(Math.ceil(q.labeledBefore))}::bigint`)}`;
     if (q.kind !== 'all') sql += ` AND kind = $${params.push(q.kind ?? 'prediction')}`;
     return { sql, params };
   };
@@ -116,6 +117,11 @@ export async function createPgTrainingSampleStore(opts: PgTrainingSampleStoreOpt
         w.params,
       );
       return rows.map(sampleOf);
+    },
+    countSamples: async (q) => {
+      const w = where(q);
+      const rows = await query<{ n: string }>('training samples count failed', `SELECT count(*)::text AS n FROM ${s}.training_samples WHERE ${w.sql}`, w.params);
+      return Number(rows[0]?.n ?? 0);
     },
     count: async (strategy) => {
       const rows =

@@ -54,6 +54,8 @@ export type SampleQuery = Readonly<{
   symbol?: string;
   from?: number;
   to?: number;
+  /** Only samples whose label became known strictly before this event time (`labeledTs`). */
+  labeledBefore?: number;
   limit?: number;
   /** Which samples: predictions (the default: what training reads), orders, or both. */
   kind?: SampleKind | 'all';
@@ -61,6 +63,10 @@ export type SampleQuery = Readonly<{
 
 /** Whether a sample is one a query of `kind` asks for (predictions when absent). */
 export const isOfKind = (s: Pick<TrainingSample, 'kind'>, kind: SampleQuery['kind']): boolean => kind === 'all' || s.kind === (kind ?? 'prediction');
+
+/** A query's filter on a sample of its asset and decision-time range: its kind and `labeledBefore`. */
+export const matchesQuery = (s: Pick<TrainingSample, 'kind' | 'labeledTs'>, q: Pick<SampleQuery, 'kind' | 'labeledBefore'>): boolean =>
+  isOfKind(s, q.kind) && (q.labeledBefore === undefined || s.labeledTs < q.labeledBefore);
 
 /** One commit: samples upserted and (optionally) the actor's snapshot replaced, atomically. */
 export type SampleCommit = Readonly<{
@@ -73,6 +79,12 @@ export type TrainingSampleStore = {
   commit(c: SampleCommit): Promise<number>;
   /** Ascending by (ts, id); `from` inclusive, `to` exclusive (decision time). */
   samples(q: SampleQuery): Promise<readonly TrainingSample[]>;
+  /**
+   * How many samples `samples(q)` would return without a limit, counted where they are stored
+   * (a SQL COUNT): no row is read back. The retraining actor checks whether a cycle has enough
+   * samples with it every few labels, and a read of the whole history each time grew without bound.
+   */
+  countSamples(q: Omit<SampleQuery, 'limit'>): Promise<number>;
   /** Samples of every kind, of one strategy or all. */
   count(strategy?: string): Promise<number>;
   /** The actor's last committed snapshot, or undefined. */

@@ -104,6 +104,37 @@ export function trainingSampleStoreContract(name: string, make: () => Promise<Tr
       expect((await store.samples({ strategy: 's2' })).map((r) => r.ts)).toEqual([T0]);
     });
 
+    it('counts what a query reads (countSamples), and keeps only samples labeled before labeledBefore', async () => {
+      await store.clear();
+      const eth = (i: number, id: string): TrainingSample => sample(i, { symbol: 'ETH/USDT', id });
+      // sample(i) is labeled 4 hours after its decision; sample(2)'s label came late (9 hours).
+      await store.commit({ samples: [sample(0), sample(1), sample(2, { labeledTs: T0 + 11 * H }), sample(3), eth(1, 'p:e1'), eth(2, 'p:e2'), orderSample(1), sample(0, { strategy: 's2' })] });
+      const queries = [
+        { strategy: 's1' },
+        { strategy: 's1', kind: 'all' },
+        { strategy: 's1', kind: 'order' },
+        { strategy: 's1', symbol: 'ETH/USDT' },
+        { strategy: 's1', venue: 'other' },
+        { strategy: 's1', from: T0 + H, to: T0 + 3 * H },
+        { strategy: 's1', to: T0 + 7 * H, labeledBefore: T0 + 7 * H },
+        { strategy: 's1', kind: 'all', labeledBefore: T0 + 6 * H },
+        { strategy: 's2' },
+        { strategy: 'other' },
+      ] as const;
+      const counts: number[] = [];
+      for (const q of queries) {
+        const n = await store.countSamples(q);
+        expect(n, JSON.stringify(q)).toBe((await store.samples(q)).length);
+        counts.push(n);
+      }
+      expect(counts).toEqual([6, 7, 1, 2, 0, 4, 4, 4, 1, 0]);
+      // Strictly before: a sample labeled at labeledBefore itself is left out.
+      expect((await store.samples({ strategy: 's1', labeledBefore: T0 + 6 * H })).map((r) => r.id)).toEqual([sample(0).id, 'p:e1', sample(1).id]);
+      expect(await store.countSamples({ strategy: 's1', labeledBefore: T0 + 6 * H + 1 })).toBe(4);
+      expect(await store.countSamples({ strategy: 's1', labeledBefore: T0 + 7 * H + 1 })).toBe(5);
+      expect((await store.samples({ strategy: 's1', labeledBefore: T0 + 8 * H, limit: 2 })).map((r) => r.id)).toEqual([sample(0).id, 'p:e1']);
+    });
+
     it('keeps one snapshot per actor, replaced by each commit, and commits it without samples', async () => {
       await store.clear();
       expect(await store.loadSnapshot('labeling:s1')).toBeUndefined();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import { RetrainingConfigSchema } from '../../models/retraining/retraining-config.js';
+import type { SampleQuery, TrainingSampleStore } from '../../state/training-sample-store.js';
 import { encode } from '../../streams/codec.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { until } from '../labeling/harness.js';
@@ -14,6 +15,21 @@ describe('retraining actor: a cycle that starts with too few samples', () => {
     // No stored samples: the champion's training set is not in the store (a model trained on bars).
     const world = await retrainingWorld(cfgBase, subjects, { storeChampionSamples: false });
     const { bus, store, registry } = world;
+    // Reads of the strategy's samples from time 0 (the others are bounded: a batch's labels, the
+    // champion's training range), and the counts asked of the store.
+    const fullReads: SampleQuery[] = [];
+    const counted: Omit<SampleQuery, 'limit'>[] = [];
+    const watched: TrainingSampleStore = {
+      ...store,
+      samples: (q) => {
+        if (q.from === undefined) fullReads.push(q);
+        return store.samples(q);
+      },
+      countSamples: (q) => {
+        counted.push(q);
+        return store.countSamples(q);
+      },
+    };
     const config = RetrainingConfigSchema.parse({
       enabled: true,
       triggers: { everyLabels: 40, decayWindow: 10_000, adwinDelta: 0, psiWindow: 10_000 },
@@ -21,7 +37,7 @@ describe('retraining actor: a cycle that starts with too few samples', () => {
       shadow: { predictions: 1000, margin: 0.05 },
       consumer: { batchSize: 16, ackWaitMs: 60_000 },
     });
-    const actor = await startWorldActor(world, cfgBase, subjects, config);
+    const actor = await startWorldActor({ ...world, store: watched }, cfgBase, subjects, config);
     try {
       const fresh = samplesOf(200, 120, 1, 2);
       for (const s of fresh) {
@@ -36,6 +52,11 @@ describe('retraining actor: a cycle that starts with too few samples', () => {
       const v2 = await registry.get('dir@2');
       expect(v2.metrics['samples']).toBe(89);
       expect(v2.trainRange).toEqual({ from: fresh[0]?.ts, to: (fresh[88]?.labeledTs as number) + 1 });
+      // Each check counted in the store; the samples were read once, for the fit. Before, every
+      // check read the whole history (on PostgreSQL, every stored row and its features, every 25 labels).
+      const at = (k: number): number => fresh[k - 1]?.labeledTs as number;
+      expect(counted).toEqual([40, 65, 90].map((k) => ({ strategy: 's1', to: at(k), labeledBefore: at(k) })));
+      expect(fullReads).toEqual([{ strategy: 's1', to: at(90), labeledBefore: at(90) }]);
     } finally {
       await actor.stop();
       await bus.close();
