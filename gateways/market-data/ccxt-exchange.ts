@@ -1,4 +1,4 @@
-import ccxt, { BadResponse, DDoSProtection, ExchangeClosedByUser, ExchangeNotAvailable, RateLimitExceeded, RequestTimeout, RestrictedLocation } from 'ccxt';
+import ccxt, { BadRequest, BadResponse, DDoSProtection, ExchangeClosedByUser, ExchangeNotAvailable, RateLimitExceeded, RequestTimeout, RestrictedLocation } from 'ccxt';
 import type { Exchange } from 'ccxt';
 import { GatewayError, GatewayErrorCode } from './errors.js';
 import type { WithRetryAfter } from './errors.js';
@@ -146,6 +146,25 @@ function refuseRestrictedLocation(ex: Exchange): void {
   };
 }
 
+/** 4xx statuses ccxt's table takes for `ExchangeNotAvailable` (retried for ever) that say the request itself is wrong. */
+const REFUSED_REQUEST_STATUSES: ReadonlySet<number> = new Set([400, 404, 405, 410]);
+
+/**
+ * A 400, 404, 405 or 410 that the venue's own error handling did not name (no error code in the
+ * body: a proxy's or CDN's page, a wrong `marketData.urls.rest` path) is the request's fault, not
+ * the venue's: `BadRequest`, and the feed stops (`failed`, EXCHANGE) with the venue's words. ccxt's
+ * status table took it for `ExchangeNotAvailable` and the feed retried it for ever. A body the
+ * venue's handler knows (Binance's `-1121` invalid symbol) keeps its class: the handler runs first.
+ */
+function refuseBadRequests(ex: Exchange): void {
+  const target = ex as unknown as { handleHttpStatusCode: (code: number, reason: string, url: string, method: string, body: string) => void };
+  const original = target.handleHttpStatusCode.bind(ex);
+  target.handleHttpStatusCode = (code, reason, url, method, body) => {
+    if (REFUSED_REQUEST_STATUSES.has(code)) throw new BadRequest(`${ex.id} ${method} ${url.split('?')[0] ?? url}: HTTP ${code} ${reason}: ${String(body).slice(0, 200)}`);
+    original(code, reason, url, method, body);
+  };
+}
+
 type ExchangeClass = new (cfg: Record<string, unknown>) => Exchange;
 
 /**
@@ -189,6 +208,7 @@ export async function createCcxtExchange(o: CcxtExchangeOptions): Promise<Exchan
   retryServerErrors(ex); // after the Retry-After hook: a 503 that gives its wait keeps it
   refuseNonJsonAnswers(ex);
   refuseRestrictedLocation(ex);
+  refuseBadRequests(ex);
   // ccxt needs an http agent of its own for plain ws:// urls (local servers, tests).
   if (o.wsUrl?.startsWith('ws://') === true) await ex.loadHttpProxyAgent();
   return ex;

@@ -119,15 +119,7 @@ describe('ccxt market data: the venue\'s Retry-After', () => {
     expect(stack.statuses.find((s) => s.type === 'retrying')).toMatchObject({ error: expect.stringContaining('HTTP 503') });
   });
 
-  it('stops a feed the venue refuses in this region (HTTP 451) instead of retrying it for ever', async () => {
-    const msg = "Service unavailable from a restricted location according to 'b. Eligibility' in https://www.binance.com/en/terms.";
-    srv.failNext('/api/v3/klines', 451, 1, { code: 0, msg });
-    const gw = await pollingGateway();
-    await until(() => stack.statuses.some((s) => s.type === 'failed'), 10_000, 'the bar feed failing');
-    await gw.stop();
-    expect(stack.statuses.find((s) => s.type === 'failed')).toMatchObject({ feed: 'binance BTC/USDT bar 1m', code: 'EXCHANGE', error: expect.stringContaining('restricted location') });
-    expect(stack.statuses.filter((s) => s.type === 'retrying' && s.feed === 'binance BTC/USDT bar 1m')).toEqual([]);
-  });
+
 
   it('stops at once while holding off for a long Retry-After, sending nothing more', async () => {
     srv.failNext('/api/v3/klines', 429, 1, { code: -1003, msg: 'Too many requests.' }, { 'Retry-After': '60' });
@@ -140,5 +132,34 @@ describe('ccxt market data: the venue\'s Retry-After', () => {
     expect(performance.now() - t0).toBeLessThan(1_000);
     expect(srv.requests.length).toBeLessThanOrEqual(sent + 1); // one may have been on its way
     expect(stack.statuses.filter((s) => s.type === 'stopped')).toHaveLength(2);
+  });
+});
+
+describe('ccxt market data: answers that stop a feed', () => {
+  it('stops a feed the venue refuses in this region (HTTP 451) instead of retrying it for ever', async () => {
+    const msg = "Service unavailable from a restricted location according to 'b. Eligibility' in https://www.binance.com/en/terms.";
+    srv.failNext('/api/v3/klines', 451, 1, { code: 0, msg });
+    const gw = await pollingGateway();
+    await until(() => stack.statuses.some((s) => s.type === 'failed'), 10_000, 'the bar feed failing');
+    await gw.stop();
+    expect(stack.statuses.find((s) => s.type === 'failed')).toMatchObject({ feed: 'binance BTC/USDT bar 1m', code: 'EXCHANGE', error: expect.stringContaining('restricted location') });
+    expect(stack.statuses.filter((s) => s.type === 'retrying' && s.feed === 'binance BTC/USDT bar 1m')).toEqual([]);
+  });
+
+  it('stops a feed whose requests the venue answers 404 without an error code (a wrong REST path) instead of retrying it for ever', async () => {
+    srv.failNext('/api/v3/klines', 404, 1, '<html><body><h1>404 Not Found</h1></body></html>');
+    const gw = await pollingGateway();
+    await until(() => stack.statuses.some((s) => s.type === 'failed'), 10_000, 'the bar feed failing');
+    await gw.stop();
+    expect(stack.statuses.find((s) => s.type === 'failed')).toMatchObject({ feed: 'binance BTC/USDT bar 1m', code: 'EXCHANGE', error: expect.stringContaining('HTTP 404') });
+    expect(stack.statuses.filter((s) => s.type === 'retrying' && s.feed === 'binance BTC/USDT bar 1m')).toEqual([]);
+  });
+
+  it('keeps the class of a 400 whose body the venue names: an unknown symbol (-1121) is BAD_SYMBOL', async () => {
+    srv.failNext('/api/v3/klines', 400, 1, { code: -1121, msg: 'Invalid symbol.' });
+    const gw = await pollingGateway();
+    await until(() => stack.statuses.some((s) => s.type === 'failed'), 10_000, 'the bar feed failing');
+    await gw.stop();
+    expect(stack.statuses.find((s) => s.type === 'failed')).toMatchObject({ feed: 'binance BTC/USDT bar 1m', code: 'BAD_SYMBOL' });
   });
 });
