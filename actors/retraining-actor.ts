@@ -340,6 +340,9 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
       log.warn({ err: why }, 'challenger fit failed');
       machine.send({ type: 'TRAIN_FAILED', error: why });
       triggers = afterTraining(triggers, c.ts, cfg.triggers);
+      // Cancelled by a pause (or failed as one came): the pause abandoned the cycle and ended its
+      // run. Ended here too, the resume's "abandoned by a pause" then replaced this outcome.
+      if (cycle !== c) return;
       await fail(c.runId, c.ts, why);
       if (phase() === 'idle') cycle = null;
       return;
@@ -380,6 +383,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     await registry.reject(v.name, v.version, { actor: ACTOR, reason: verdict.reason });
     counters.rejections++;
     machine.send({ type: 'SETTLED' });
+    if (cycle !== c) return; // abandoned by a pause meanwhile, which ended its run
     await fail(c.runId, c.ts, verdict.reason);
     cycle = null;
   };
@@ -388,7 +392,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
    * Paused while the fitted challenger was registered or validated: the pause abandoned the cycle
    * (state/retraining-machine.ts), so the challenger is not shadowed — it went on to a shadow run
    * that the status showed while paused and idle and nothing judged — and its candidate is
-   * rejected, not left under the `candidate` alias. The cycle's run ends with the resume.
+   * rejected, not left under the `candidate` alias. The pause ended the cycle's run (`abandon`).
    */
   const abandonChallenger = async (v: ModelVersion, c: RetrainingCycle): Promise<void> => {
     triggers = afterTraining(triggers, c.ts, cfg.triggers);
@@ -649,6 +653,19 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
   const status = (): RetrainingStatus =>
     retrainingStatusOf({ phase: phase(), context: machine.getSnapshot().context, model: deps.model, champion: championRef, shadow, watch, anchor, triggers, counters });
   /**
+   * A pause mid-fit or mid-validation abandons the cycle (the machine resumes at idle): its run
+   * ends now, once, as abandoned by a pause. The fit or validation still in flight sees that its
+   * cycle is gone and ends nothing (before, a cancelled fit ended the run as `cancelled`, and the
+   * resume ended it again, replacing that outcome).
+   */
+  const abandon = (): void => {
+    const c = cycle;
+    if (c === null) return;
+    cycle = null;
+    chain = chain.then(() => fail(c.runId, c.ts, 'abandoned by a pause')).catch((e: unknown) => log.warn({ err: String(e) }, 'could not end the abandoned cycle\'s tracking run'));
+  };
+
+  /**
    * An operator's trigger or resume, outside any batch: stored first (a restart resumes the cycle
    * it started), then the sample check and maybe a fit. Its failure is a failed batch's: the state
    * may be half applied (a fit whose registration failed leaves the machine in `training`, where
@@ -690,19 +707,18 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
       return { accepted: true, reason: 'retraining triggered', status: status() };
     },
     pause: (reason, operator) => {
+      const from = phase();
       machine.send({ type: 'PAUSE', reason, operator });
       cancelFit?.();
+      if (phase() === 'paused' && (from === 'training' || from === 'validating')) abandon();
       // The pause holds across a restart only once stored: a failed write is said (the next commit stores it).
       chain = chain.then(commit).catch((e: unknown) => log.error({ err: String(e) }, 'retraining pause not stored yet: a restart before the next commit resumes the earlier phase'));
       return status();
     },
     resume: () => {
       machine.send({ type: 'RESUME' });
-      if (phase() === 'idle' && cycle !== null) {
-        const c = cycle;
-        cycle = null;
-        chain = chain.then(() => fail(c.runId, c.ts, 'abandoned by a pause')).catch((e: unknown) => log.warn({ err: String(e) }, 'could not end the abandoned cycle\'s tracking run'));
-      }
+      // A cycle still held here was abandoned by a pause stored before the pause ended it itself.
+      if (phase() === 'idle') abandon();
       kick();
       return status();
     },
