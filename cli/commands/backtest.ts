@@ -476,8 +476,9 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   // backtest's costs over them (`backtestConfig`).
   const venue = paperVenueOptions(cfg, barMs);
   opts.onBaselineInputs?.(bars, { venue, barMs, warmup: baselineWarmup });
-  const buyAndHold = runBuyAndHold(bars, { capital: opts.capital, venue, barMs, warmup: baselineWarmup });
-  const grid = runGrid(bars, { capital: opts.capital, venue, barMs, warmup: baselineWarmup });
+  // Their curves start at the window's start, as the strategy's does (not at their first bar).
+  const buyAndHold = runBuyAndHold(bars, { capital: opts.capital, venue, barMs, warmup: baselineWarmup, startTs: opts.from });
+  const grid = runGrid(bars, { capital: opts.capital, venue, barMs, warmup: baselineWarmup, startTs: opts.from });
 
   const iso = (ms: number): string => new Date(ms).toISOString();
   const positions = positionsOf(fills);

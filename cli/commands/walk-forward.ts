@@ -175,8 +175,9 @@ export async function runWalkForward(
   }
   const metrics = curveMetrics(opts.from, opts.capital, stitched, trades, fees, notional);
   if (baselineCosts === undefined) throw new Error('walk-forward ran no segment');
-  const buyAndHold = runBuyAndHold(spanBars, { capital: opts.capital, ...baselineCosts });
-  const grid = runGrid(spanBars, { capital: opts.capital, ...baselineCosts });
+  // From the walk-forward's start, as the stitched curve is measured (not from their first bar).
+  const buyAndHold = runBuyAndHold(spanBars, { capital: opts.capital, ...baselineCosts, startTs: opts.from });
+  const grid = runGrid(spanBars, { capital: opts.capital, ...baselineCosts, startTs: opts.from });
   const notRun =
     ruinedAfter !== undefined && ruinedAfter < starts.length
       ? `the capital was gone after segment ${ruinedAfter} of ${starts.length} (capital out ${capital.toFixed(2)}), so ${ruinedAfter + 1 === starts.length ? `segment ${starts.length} was` : `segments ${ruinedAfter + 1}–${starts.length} were`} not run; the baselines cover the segments run`

@@ -45,6 +45,15 @@ export type BaselineRunOptions = Readonly<{
    * square-root impact whatever `impactCoeff` was. Nothing is decided, marked or sampled on them.
    */
   warmup?: readonly Bar[];
+  /**
+   * Event time the run starts at with the capital: a backtest's window start (`from`), so a
+   * baseline's curve spans the same time as the strategy's it is compared with. Default the first
+   * bar's open time; never after it. Where every symbol's data starts inside the window (or `from`
+   * is not on a bar's open), the strategy's curve started at `from` and the baselines' at their
+   * first bar: their annualised return, turnover and drawdown durations were measured over less
+   * time than the strategy's.
+   */
+  startTs?: number;
 }>;
 
 /** `performanceMetrics`' input (every field given) plus the metrics and what the venue did. */
@@ -90,15 +99,18 @@ const checkBars = (bars: readonly Bar[], venue: string, barMs: number | undefine
  * at the bars' close time, then equity and gross exposure are sampled. An order placed at close
  * time T meets the bar that opens at T, i.e. it fills at the next open ± half the spread.
  *
- * The curve starts at the first bar's open time with the capital, and each point sits at a
+ * The curve starts at `run.startTs` (default the first bar's open time) with the capital, and each point sits at a
  * bar close, so points are strictly after `startTs` as `performanceMetrics` requires.
  */
 export function runBaseline(bars: readonly Bar[], run: BaselineRunOptions, strategy: BaselineStrategy): BaselineRun {
   const { capital, venue: venueOpts } = run;
   const barMs = checkBars(bars, venueOpts.venue, run.barMs);
+  const firstTs = (bars[0] as Bar).ts;
+  const startTs = run.startTs ?? firstTs;
+  if (!(Number.isFinite(startTs) && startTs <= firstTs)) throw new RangeError(`baseline: startTs ${startTs} must be a finite time at or before the first bar (${firstTs})`);
   const venue = createPaperVenue(venueOpts);
   for (const b of run.warmup ?? []) {
-    if (!(b.ts < (bars[0] as Bar).ts)) throw new RangeError(`baseline: warm-up bar ${b.id} is not before the first bar of the run`);
+    if (!(b.ts < firstTs)) throw new RangeError(`baseline: warm-up bar ${b.id} is not before the first bar of the run`);
     venue.onMarket(b);
   }
   const portfolio = createPortfolio(capital);
@@ -158,7 +170,7 @@ export function runBaseline(bars: readonly Bar[], run: BaselineRunOptions, strat
   decide(group, (group[0] as Bar).ts + barMs);
 
   const input = {
-    startTs: (bars[0] as Bar).ts,
+    startTs,
     startingCapital: capital,
     equity,
     grossExposure,
