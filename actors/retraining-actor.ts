@@ -106,7 +106,8 @@ type Loaded = { version: ModelVersion; runtime: ModelRuntime };
  * samples are stored a challenger is fitted on a worker thread, registered as `candidate`,
  * checked (the stored ONNX artifact reproduces the fit), then shadowed — champion and challenger
  * score the same labeled predictions — and promoted through the registry only when it wins by
- * the margin, or rejected. A promoted model is watched and rolled back if it decays.
+ * the margin, or rejected. A promoted model is watched and rolled back if it decays. Paused,
+ * it changes no model: the watch goes on scoring and is judged again after the resume.
  *
  * Determinism: every decision is taken label by label on event time; a challenger is trained on
  * the samples labeled before the label at which its cycle found enough of them, with a fixed seed. The
@@ -571,6 +572,10 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
 
   /** Decisions after one label at event time `ts`; true when a model changed (re-score the rest). */
   const decide = async (ts: number): Promise<boolean> => {
+    // Paused, retraining changes no model: a promoted model's watch keeps scoring it (it still
+    // serves), and the watch's verdict — a rollback, or the end of the watch — is taken at the
+    // first label after the resume. Before, the watch rolled production back while paused.
+    if (phase() === 'paused') return false;
     if (await watchStep(ts)) return true;
     if (phase() === 'idle' && !(cfg.rollback.holdTriggers && watch !== null)) {
       const t = firedTrigger(triggers, ts, cfg.triggers);

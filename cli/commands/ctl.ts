@@ -271,7 +271,7 @@ export function ctlCommand(configFile: () => string | undefined): Command {
     .action((o: { reason: string }) => run('retrain.trigger', { reason: o.reason }));
   retrain
     .command('pause')
-    .description('hold retraining (a fit in progress is abandoned; shadow stats are kept; refused when already paused)')
+    .description('hold retraining: no automatic promotion or rollback until resumed (a watched model is still scored, and judged again after the resume); a fit in progress is abandoned; shadow stats are kept; refused when already paused')
     .requiredOption('--reason <text>', 'why, for the audit trail', auditReason)
     .action((o: { reason: string }) => run('retrain.pause', { reason: o.reason }));
   retrain
