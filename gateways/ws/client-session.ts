@@ -48,7 +48,8 @@ export type ClientSession = Readonly<{
   pending(): number;
 }>;
 
-type Outgoing = Readonly<{ frame: string | Buffer; entry?: FeedEntry }>;
+/** A frame to send; `entry` for feed data, `snapshot` when it is one of a subscribe's snapshot frames. */
+type Outgoing = Readonly<{ frame: string | Buffer; entry?: FeedEntry; snapshot?: true }>;
 
 const TEXT = { binary: false } as const;
 const DRAIN_EVERY_MS = 20;
@@ -103,7 +104,7 @@ export function createClientSession(deps: SessionDeps): ClientSession {
     while (backlog.size > 0 && ws.bufferedAmount <= limits.maxBufferedBytes) {
       const p = backlog.shift();
       if (p === undefined) break;
-      ws.send(p.conflated && p.item.entry !== undefined ? conflatedFrame(p.item.entry) : p.item.frame, TEXT);
+      ws.send(p.conflated && p.item.entry !== undefined && p.item.snapshot !== true ? conflatedFrame(p.item.entry) : p.item.frame, TEXT);
     }
     if (ws.bufferedAmount <= limits.maxBufferedBytes) {
       slowSince = undefined;
@@ -129,8 +130,10 @@ export function createClientSession(deps: SessionDeps): ClientSession {
   const passes = (filter: ReadonlyMap<string, string> | null | undefined, entry: FeedEntry): boolean =>
     filter !== undefined && (filter === null || entry.symbolToken === undefined || filter.has(entry.symbolToken));
 
-  const sendSnapshot = (topic: Topic, only: ReadonlyMap<string, string> | null): void => {
-    for (const e of directory.latest(topic)) if (passes(only, e)) send(`${topic}|${e.slot}`, { frame: snapshotFrame(e) });
+  /** The snapshot entries of a subscribe: the latest of each slot the subscribe names, in seq order. */
+  const snapshotOf = (topic: Topic, only: ReadonlyMap<string, string> | null): FeedEntry[] => directory.latest(topic).filter((e) => passes(only, e));
+  const sendSnapshot = (entries: readonly FeedEntry[]): void => {
+    for (const e of entries) send(`${e.topic}|${e.slot}`, { frame: snapshotFrame(e), entry: e, snapshot: true });
   };
 
   /** The symbols by subject token (what entries are matched on), each as the client named it (what replies say). */
@@ -170,8 +173,11 @@ export function createClientSession(deps: SessionDeps): ClientSession {
       if (next !== null && next.size > MAX_SYMBOLS_PER_TOPIC) return badRequest(`at most ${MAX_SYMBOLS_PER_TOPIC} symbols per topic (subscribe without symbols for every symbol of ${msg.topic})`);
       if (current === undefined) directory.join(msg.topic, session);
       subs.set(msg.topic, next);
-      reply({ type: 'subscribed', topic: msg.topic, symbols: listOf(next) });
-      sendSnapshot(msg.topic, wanted);
+      // `snapshot`: how many snapshot frames of the topic follow, so a client knows where the
+      // snapshot ends (at once when it is 0, an empty snapshot sending no frame at all).
+      const entries = snapshotOf(msg.topic, wanted);
+      reply({ type: 'subscribed', topic: msg.topic, symbols: listOf(next), snapshot: entries.length });
+      sendSnapshot(entries);
       return;
     }
     // Naming a symbol the session does not follow is refused whole (nothing is unsubscribed): an
@@ -210,7 +216,12 @@ export function createClientSession(deps: SessionDeps): ClientSession {
   const session: ClientSession = {
     identity: deps.identity,
     deliver: (entry) => {
-      if (passes(subs.get(entry.topic), entry)) send(`${entry.topic}|${entry.slot}`, { frame: entry.delta, entry });
+      if (!passes(subs.get(entry.topic), entry)) return;
+      const slot = `${entry.topic}|${entry.slot}`;
+      // A snapshot frame still waiting in a slow client's backlog stays a snapshot frame, of the
+      // newer message: the client counts the snapshot frames its `subscribed` announced.
+      if (backlog.get(slot)?.item.snapshot === true) return send(slot, { frame: snapshotFrame(entry), entry, snapshot: true });
+      send(slot, { frame: entry.delta, entry });
     },
     heartbeat: (ts) => {
       if (!alive) {

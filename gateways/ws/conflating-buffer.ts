@@ -8,6 +8,8 @@ export type Pending<T> = Readonly<{ item: T; conflated: boolean }>;
 export type ConflatingBuffer<T> = Readonly<{
   /** Queues `item` under `slot`, replacing (and so conflating) an older item of the same slot. */
   put(slot: string, item: T): void;
+  /** The item pending under `slot`, if any (left in place). */
+  get(slot: string): Pending<T> | undefined;
   /** Removes and returns the oldest pending item. */
   shift(): Pending<T> | undefined;
   /** Pending slots. */
@@ -29,6 +31,7 @@ export function createConflatingBuffer<T>(): ConflatingBuffer<T> {
       }
       slots.set(slot, { item, conflated: old !== undefined });
     },
+    get: (slot) => slots.get(slot),
     shift: () => {
       const first = slots.entries().next();
       if (first.done === true) return undefined;

@@ -8,7 +8,9 @@ import { z } from 'zod';
  * array on subscribe, or a symbol not in the engine's form (`BTC/USDT` or its token `BTC-USDT`;
  * not `btc/usdt`), is refused (`bad_request`) rather than following nothing.
  *
- * server → client: `subscribed`, `unsubscribed`, `snapshot` (on subscribe, the latest message of
+ * server → client: `subscribed` (with `snapshot`: how many `snapshot` frames of the topic follow it,
+ * 0 for an empty snapshot; once that many have arrived the snapshot is complete; a later
+ * `subscribed` of the topic starts a new count), `unsubscribed`, `snapshot` (on subscribe, the latest message of
  * each slot of the topic: each kind of message per key and venue; for `models`, what each alias
  * was last moved to and the latest event of each other kind per model; only what the hub relayed
  * since it started, and for `models` the events stored before it, read at start: `models-seed.ts`),
@@ -16,7 +18,9 @@ import { z } from 'zod';
  * the messages of one topic (+1 each, assigned by the hub); a snapshot carries the seq of the
  * message it reflects, so a client drops deltas with seq ≤ the newest snapshot seq it holds and
  * has neither gap nor duplicate. A delta marked `conflated: true` replaced older updates of the
- * same (topic, key) that a slow client never received.
+ * same (topic, key) that a slow client never received; a snapshot frame a slow client was not sent
+ * yet is replaced by a snapshot frame of the newer message (sent after the deltas queued before it),
+ * so the count in `subscribed` holds.
  *
  * `status` (`{type:"status", upstream:"up"|"down", since, gap?}`) says whether the gateway's
  * link to NATS is up; it is sent first on connect and again on every change (`since`: epoch ms
@@ -49,7 +53,7 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** Server → client messages (for clients and tests; the hub writes frames without re-validating). */
 export const ServerMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('subscribed'), topic: TopicSchema, symbols: z.array(z.string()).nullable() }),
+  z.object({ type: z.literal('subscribed'), topic: TopicSchema, symbols: z.array(z.string()).nullable(), snapshot: z.number().int().nonnegative() }),
   z.object({ type: z.literal('unsubscribed'), topic: TopicSchema, symbols: z.array(z.string()).nullable() }),
   z.object({ type: z.literal('snapshot'), topic: TopicSchema, key: z.string(), seq: z.number().int().positive(), data: z.unknown() }),
   z.object({

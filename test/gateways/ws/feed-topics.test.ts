@@ -70,7 +70,7 @@ describe('websocket feed topics from the bus (real NATS)', () => {
     const f = await connectFeed(gw.wsUrl, { token: VIEWER });
     f.send({ op: 'subscribe', topic: 'md', symbols: ['ETH-USDT'] });
     const sub = await f.waitFor((m) => m.type === 'subscribed');
-    expect(sub).toEqual({ type: 'subscribed', topic: 'md', symbols: ['ETH-USDT'] });
+    expect(sub).toEqual({ type: 'subscribed', topic: 'md', symbols: ['ETH-USDT'], snapshot: 2 });
     gw.bus.emit(s.trade('binance', 'BTC/USDT'), json({ symbol: 'BTC/USDT', price: 101 }));
     gw.bus.emit(s.trade('binance', 'ETH/USDT'), json({ symbol: 'ETH/USDT', price: 11 }));
     await f.waitFor((m) => m.type === 'delta' && m.key === 'ETH/USDT');

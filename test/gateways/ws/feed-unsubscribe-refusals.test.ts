@@ -41,14 +41,14 @@ describe('websocket feed: unsubscribing what was never subscribed (real NATS)', 
   it('names symbols in its replies as the client named them, not by their subject token; one named again keeps its first name', async () => {
     const c = await connectFeed(gw.wsUrl, { token: VIEWER });
     c.send({ op: 'subscribe', topic: 'md', symbols: ['BTC/USDT'] });
-    expect(await c.waitFor((m) => m.type === 'subscribed')).toEqual({ type: 'subscribed', topic: 'md', symbols: ['BTC/USDT'] });
+    expect(await c.waitFor((m) => m.type === 'subscribed')).toEqual({ type: 'subscribed', topic: 'md', symbols: ['BTC/USDT'], snapshot: expect.any(Number) });
     c.send({ op: 'subscribe', topic: 'md', symbols: ['BTC-USDT', 'ETH-USDT'] });
     await c.waitFor((m) => m.type === 'subscribed' && Array.isArray(m.symbols) && m.symbols.length === 2);
     c.send({ op: 'unsubscribe', topic: 'md', symbols: ['ETH/USDT'] });
     await c.waitFor((m) => m.type === 'unsubscribed');
     expect(replies(c.messages)).toEqual([
-      { type: 'subscribed', topic: 'md', symbols: ['BTC/USDT'] },
-      { type: 'subscribed', topic: 'md', symbols: ['BTC/USDT', 'ETH-USDT'] },
+      { type: 'subscribed', topic: 'md', symbols: ['BTC/USDT'], snapshot: expect.any(Number) },
+      { type: 'subscribed', topic: 'md', symbols: ['BTC/USDT', 'ETH-USDT'], snapshot: expect.any(Number) },
       { type: 'unsubscribed', topic: 'md', symbols: ['ETH/USDT'] },
     ]);
     c.ws.close();
@@ -74,9 +74,9 @@ describe('websocket feed: unsubscribing what was never subscribed (real NATS)', 
     await c.waitFor((m) => m.type === 'subscribed' && m.topic === 'features');
     expect(replies(c.messages)).toEqual([
       { type: 'error', code: 'bad_request', reason: 'symbols is empty: leave symbols out to subscribe to every symbol of md' },
-      { type: 'subscribed', topic: 'md', symbols: ['BTC/USDT'] }, // as the client named it, not its subject token
+      { type: 'subscribed', topic: 'md', symbols: ['BTC/USDT'], snapshot: expect.any(Number) }, // as the client named it, not its subject token
       { type: 'error', code: 'bad_request', reason: 'symbols is empty: leave symbols out to subscribe to every symbol of md' },
-      { type: 'subscribed', topic: 'features', symbols: null },
+      { type: 'subscribed', topic: 'features', symbols: null, snapshot: expect.any(Number) },
     ]);
     c.ws.close();
     await c.closed;
