@@ -115,6 +115,10 @@ export function parseBacktestSpec(raw: unknown, origin: string, baseDir?: string
   if (!r.success) throw new BacktestSpecError(`${origin}: ${issuesText(r.error.issues)}`);
   const spec = r.data;
   if (spec.from !== undefined && spec.to !== undefined && !(spec.from < spec.to)) throw new BacktestSpecError(`${origin}: from must be before to`);
+  // Both name the model to serve: `model:` silently won over `strategy.model:`.
+  if (spec.model !== undefined && spec.strategy?.model !== undefined && spec.model !== spec.strategy.model) {
+    throw new BacktestSpecError(`${origin}: model: ${spec.model} and strategy.model: ${spec.strategy.model} both name the model to serve: give one (model: serves a registered model)`);
+  }
   const abs = (p: string | undefined): string | undefined => (p === undefined || baseDir === undefined || isAbsolute(p) ? p : resolve(baseDir, p));
   const data = abs(spec.data);
   const report = abs(spec.report);

@@ -66,6 +66,11 @@ describe('backtest spec (--spec <yaml>)', () => {
     expect(errorOf(() => parseBacktestSpec({ symbols: [] }, 'x.yaml'))).toMatch(/symbols/);
     expect(errorOf(() => parseBacktestSpec({ from: '2023-02-01', to: '2023-01-01' }, 'x.yaml'))).toMatch(/from must be before to/);
     expect(errorOf(() => parseBacktestSpec({ source: 'parquet' }, 'x.yaml'))).toMatch(/source/);
+    // Two keys naming the model to serve: `model:` silently won.
+    expect(errorOf(() => parseBacktestSpec({ model: 'direction-mlp@3', strategy: { model: 'direction-mlp@production' } }, 'x.yaml'))).toBe(
+      'x.yaml: model: direction-mlp@3 and strategy.model: direction-mlp@production both name the model to serve: give one (model: serves a registered model)',
+    );
+    expect(parseBacktestSpec({ model: 'direction-mlp@3', strategy: { model: 'direction-mlp@3' } }, 'x.yaml').model).toBe('direction-mlp@3');
     const broken = join(dir, 'broken.yaml');
     writeFileSync(broken, 'symbols: [BTC/USDT\n');
     expect(errorOf(() => loadBacktestSpec(broken))).toContain(broken);
