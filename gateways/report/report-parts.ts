@@ -10,11 +10,16 @@ export const REPORT_CSS =
 
 export const COLORS = ['#1f77b4', '#2ca02c', '#d62728', '#9467bd'];
 export const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
-export const money = (x: number): string => x.toFixed(0);
+/** `x` with `digits` decimals, and no sign on what rounds to zero (a −0.00004 return read −0.00 %, a loss that is not there). */
+export const fixed = (x: number, digits: number): string => {
+  const s = x.toFixed(digits);
+  return s.startsWith('-') && Number(s) === 0 ? s.slice(1) : s;
+};
+export const money = (x: number): string => fixed(x, 0);
 /** A price: four decimals from 1 up, six significant digits below (PEPE's 0.00000763 read 0.0000). */
 export const price = (x: number): string => (Math.abs(x) >= 1 ? x.toFixed(4) : x.toPrecision(6));
-export const pct = (x: number | null): string => (x === null ? '—' : `${(100 * x).toFixed(2)}%`);
-export const num = (x: number | null): string => (x === null ? '—' : x.toFixed(3));
+export const pct = (x: number | null): string => (x === null ? '—' : `${fixed(100 * x, 2)}%`);
+export const num = (x: number | null): string => (x === null ? '—' : fixed(x, 3));
 
 /** The drawdown chart's y axis: its top at 0 (a drawdown is never above it), at least 1 % deep, so no drawdown reads 0 % → −1 %, not 0 % → +100 %. */
 export const DRAWDOWN_AXIS = { yMax: 0, minSpan: 0.01 } as const;
