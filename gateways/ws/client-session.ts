@@ -188,6 +188,9 @@ export function createClientSession(deps: SessionDeps): ClientSession {
     const unknown = wanted === null || current === null ? [] : [...wanted].filter(([t]) => !current.has(t)).map(([, name]) => name);
     if (unknown.length > 0) return badRequest(`not subscribed to ${namesOf(unknown)} on ${msg.topic}: nothing unsubscribed`);
     const left = wanted === null || current === null ? new Map<string, string>() : new Map([...current].filter(([t]) => !wanted.has(t)));
+    // What a slow client has queued of what it leaves is dropped: after `unsubscribed` no
+    // snapshot or delta of it arrives (a chart would redraw a symbol just taken off it).
+    backlog.removeWhere((o) => o.entry?.topic === msg.topic && (left.size === 0 || (o.entry.symbolToken !== undefined && wanted?.has(o.entry.symbolToken) === true)));
     if (left.size === 0) {
       subs.delete(msg.topic);
       directory.leave(msg.topic, session);

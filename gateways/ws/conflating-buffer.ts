@@ -10,6 +10,8 @@ export type ConflatingBuffer<T> = Readonly<{
   put(slot: string, item: T): void;
   /** The item pending under `slot`, if any (left in place). */
   get(slot: string): Pending<T> | undefined;
+  /** Removes every pending item `drop` says yes to; returns how many. */
+  removeWhere(drop: (item: T) => boolean): number;
   /** Removes and returns the oldest pending item. */
   shift(): Pending<T> | undefined;
   /** Pending slots. */
@@ -32,6 +34,11 @@ export function createConflatingBuffer<T>(): ConflatingBuffer<T> {
       slots.set(slot, { item, conflated: old !== undefined });
     },
     get: (slot) => slots.get(slot),
+    removeWhere: (drop) => {
+      let n = 0;
+      for (const [slot, p] of slots) if (drop(p.item)) n += slots.delete(slot) ? 1 : 0;
+      return n;
+    },
     shift: () => {
       const first = slots.entries().next();
       if (first.done === true) return undefined;
