@@ -57,8 +57,11 @@ export const RiskLimitsSchema = z
 export type RiskLimits = z.infer<typeof RiskLimitsSchema>;
 export type RiskLimitsInput = z.input<typeof RiskLimitsSchema>;
 
-/** Per-symbol caps in a patch: each key a ccxt unified symbol (the error names the key). */
-const perSymbolPatch = z.record(symbol, positiveNumber).superRefine((caps, ctx) => {
+/**
+ * Per-symbol caps in a patch: each key a ccxt unified symbol (the error names the key); `null`
+ * removes the symbol's own cap, so the default applies to it again.
+ */
+const perSymbolPatch = z.record(symbol, positiveNumber.nullable()).superRefine((caps, ctx) => {
   for (const k of Object.keys(caps)) if (!assetSymbol.safeParse(k).success) ctx.addIssue({ code: 'custom', path: [k], message: 'not a ccxt unified symbol like BTC/USDT' });
 });
 
@@ -98,7 +101,12 @@ export function parseRiskLimits(input: unknown): RiskLimits {
   return r.data;
 }
 
-/** Applies a validated patch; the per-symbol maps merge key by key, everything else replaces. */
+/**
+ * Applies a validated patch; the per-symbol maps merge key by key (`null` removes a symbol's cap),
+ * everything else replaces. A patch that sets `minOrderNotional` or `maxOrderNotional` so that the
+ * least order is above the largest is refused: every order would then be refused by one or the
+ * other (an operator's `minOrderNotional=20000` meant for 20 was answered ok and stopped trading).
+ */
 export function applyLimitsPatch(current: RiskLimits, patch: unknown): RiskLimits {
   const r = RiskLimitsPatchSchema.safeParse(patch);
   if (!r.success) throw new RiskLimitsError(`invalid risk limits patch: ${describeIssues(r.error)}`);
@@ -106,18 +114,42 @@ export function applyLimitsPatch(current: RiskLimits, patch: unknown): RiskLimit
   const merged = {
     ...current,
     ...stripUndefined({ ...p, maxOrderQty: undefined, maxPositionQty: undefined }),
-    maxOrderQty: mergePerSymbol(current.maxOrderQty, p.maxOrderQty),
-    maxPositionQty: mergePerSymbol(current.maxPositionQty, p.maxPositionQty),
+    maxOrderQty: mergePerSymbol('maxOrderQty', current.maxOrderQty, p.maxOrderQty),
+    maxPositionQty: mergePerSymbol('maxPositionQty', current.maxPositionQty, p.maxPositionQty),
   };
-  return parseRiskLimits(merged);
+  const next = parseRiskLimits(merged);
+  if ((p.minOrderNotional !== undefined || p.maxOrderNotional !== undefined) && next.minOrderNotional > next.maxOrderNotional) {
+    throw new RiskLimitsError(
+      `invalid risk limits patch: minOrderNotional ${next.minOrderNotional} is above maxOrderNotional ${next.maxOrderNotional}: every order would be refused (MIN_ORDER_NOTIONAL or MAX_ORDER_NOTIONAL); nothing changed`,
+    );
+  }
+  return next;
 }
 
 /** The cap for `sym`: its own override, else the default. */
 export const capFor = (limit: PerSymbolLimit, sym: string): number => limit.perSymbol[sym] ?? limit.default;
 
-function mergePerSymbol(cur: PerSymbolLimit, p: { default?: number | undefined; perSymbol?: Record<string, number> | undefined } | undefined): PerSymbolLimit {
+/**
+ * A per-symbol limit with a patch merged in: caps key by key, `null` removing a symbol's own cap.
+ * Removing a cap the symbol does not have is refused, naming those there are: a mistyped symbol
+ * was otherwise answered ok while the cap it meant stayed in force.
+ */
+function mergePerSymbol(
+  name: string,
+  cur: PerSymbolLimit,
+  p: { default?: number | undefined; perSymbol?: Record<string, number | null> | undefined } | undefined,
+): PerSymbolLimit {
   if (p === undefined) return cur;
-  return { default: p.default ?? cur.default, perSymbol: { ...cur.perSymbol, ...(p.perSymbol ?? {}) } };
+  const perSymbol: Record<string, number> = { ...cur.perSymbol };
+  for (const [sym, cap] of Object.entries(p.perSymbol ?? {})) {
+    if (cap !== null) perSymbol[sym] = cap;
+    else if (Object.hasOwn(perSymbol, sym)) delete perSymbol[sym];
+    else {
+      const held = Object.keys(cur.perSymbol);
+      throw new RiskLimitsError(`invalid risk limits patch: ${name}.perSymbol.${sym}: has no cap of its own to remove (symbols with one: ${held.length > 0 ? held.join(', ') : 'none'}); nothing changed`);
+    }
+  }
+  return { default: p.default ?? cur.default, perSymbol };
 }
 
 function stripUndefined<T extends Record<string, unknown>>(o: T): Partial<T> {
