@@ -24,6 +24,9 @@ import { toDlqEntry } from '../../streams/validation/dlq.js';
 import { refuse } from '../../streams/validation/refusal.js';
 import { decodeMarketData } from '../../streams/validation/decode-market-data.js';
 import type { SourceError } from '../../gateways/historical/source-error.js';
+import { parseTimeframe } from '../../gateways/historical/bars-csv.js';
+import { barSpacingProblem } from './replay-bar-spacing.js';
+import type { ReplayFile } from './replay-bar-spacing.js';
 
 export type ReplayCommandOptions = Readonly<{
   configFile?: string;
@@ -50,22 +53,18 @@ export class ReplayInputError extends Error {
   override readonly name = 'ReplayInputError';
 }
 
-/**
- * What `sextant replay` publishes, checked before anything connects: one CSV file (its symbol and
- * bar timeframe from its name, `--symbol`/`--timeframe` where it does not say), or the bar files of a folder — a data root with `ohlcv/` or a flat
- * folder of `<BASE>_<QUOTE>_<tf>….csv` files, as `sextant backtest` takes them. Only configured
- * assets, each named once; every symbol asked for must have a file; the window must not be empty.
- * A file in a flat folder says nothing of its venue: the config's is used, as a backtest does.
- */
+/** A bad row of a replayed file, with the subject it would have been published on. */
 export type BadRow = (error: SourceError, where: Readonly<{ venue: string; symbol: string; tf: string; kind: MarketDataKind }>) => void;
 
-export function replaySources(cfg: Config, opts: Omit<ReplayCommandOptions, 'configFile' | 'speed'> & Readonly<{ notAfter?: number }>, onBadRow?: BadRow): AsyncIterable<MarketData>[] {
+/**
+ * The files `sextant replay` reads and what each holds (see {@link replaySources}), checked by
+ * name and flags only: nothing is read. Throws {@link ReplayInputError}.
+ */
+export function replayFiles(cfg: Config, opts: Omit<ReplayCommandOptions, 'configFile' | 'speed'>): ReplayFile[] {
   const known = new Set(cfg.assets.map((a) => a.symbol));
   const empty = emptyWindow(opts.from, opts.to);
   if (empty !== undefined) throw new ReplayInputError(empty);
   if (!existsSync(opts.data)) throw new ReplayInputError(`--data ${opts.data} does not exist`);
-  const window = { from: opts.from, to: opts.to, notAfter: opts.notAfter };
-  const skipping = (venue: string, symbol: string, tf: string) => (onBadRow === undefined ? {} : { onBadRow: (e: SourceError, kind: MarketDataKind) => onBadRow(e, { venue, symbol, tf, kind }) });
   const isFolder = statSync(opts.data).isDirectory();
   // Each flag picks for one kind of input only; taken by the other it was ignored without a word
   // (`--symbol ETH/USDT` on a folder replayed every configured asset).
@@ -84,10 +83,7 @@ export function replaySources(cfg: Config, opts: Omit<ReplayCommandOptions, 'con
     if (files.length === 0 || (opts.symbols !== undefined && missing.length > 0)) {
       throw new ReplayInputError(`no ${timeframe} bar files for ${(files.length === 0 ? symbols : missing).join(', ')} under ${opts.data}`);
     }
-    return files.map((f) => {
-      const venue = f.venue === UNKNOWN_VENUE ? cfg.venue : f.venue;
-      return readMarketData(f.path, { venue, symbol: f.symbol, tf: f.timeframe, ...window, ...skipping(venue, f.symbol, f.timeframe) });
-    });
+    return files.map((f) => ({ path: f.path, venue: f.venue === UNKNOWN_VENUE ? cfg.venue : f.venue, symbol: f.symbol, tf: f.timeframe, tfFrom: 'name' }));
   }
   // A file's name is the only place that says what it holds: a 5m file replayed with the default
   // 1h was published as 1h bars (ids and subject), and `--symbol ETH/USDT` on BTC_USDT_1h.csv as
@@ -99,8 +95,42 @@ export function replaySources(cfg: Config, opts: Omit<ReplayCommandOptions, 'con
   if (!known.has(symbol)) throw new ReplayInputError(`not a configured asset: ${symbol} (add it under assets: in the config)${spellingHint([symbol], known)}`);
   if (byName !== undefined && symbol !== byName) throw new ReplayInputError(`${basename(opts.data)} holds ${byName} data by its name, not ${symbol}: leave out --symbol`);
   if (opts.timeframe !== undefined && named !== undefined && opts.timeframe !== named.timeframe) throw new ReplayInputError(`${basename(opts.data)} holds ${named.timeframe} bars by its name, not ${opts.timeframe}: leave out --timeframe or give --timeframe ${named.timeframe}`);
-  const tf = opts.timeframe ?? named?.timeframe ?? DEFAULT_TIMEFRAME;
-  return [readMarketData(opts.data, { venue: cfg.venue, symbol, tf, ...window, ...skipping(cfg.venue, symbol, tf) })];
+  const tf = parseTimeframe(opts.timeframe ?? named?.timeframe ?? DEFAULT_TIMEFRAME);
+  const tfFrom = named !== undefined ? 'name' : opts.timeframe !== undefined ? 'flag' : 'default';
+  return [{ path: opts.data, venue: cfg.venue, symbol, tf, tfFrom }];
+}
+
+/** The readers of `files`: the window and the bad-row handler of {@link replaySources}. */
+function openFiles(files: readonly ReplayFile[], opts: Readonly<{ from?: number; to?: number; notAfter?: number }>, onBadRow?: BadRow): AsyncIterable<MarketData>[] {
+  const window = { from: opts.from, to: opts.to, notAfter: opts.notAfter };
+  return files.map((f) =>
+    readMarketData(f.path, { venue: f.venue, symbol: f.symbol, tf: f.tf, ...window, ...(onBadRow === undefined ? {} : { onBadRow: (e: SourceError, kind: MarketDataKind) => onBadRow(e, { venue: f.venue, symbol: f.symbol, tf: f.tf, kind }) }) }),
+  );
+}
+
+/**
+ * What `sextant replay` publishes, checked before anything connects: one CSV file (its symbol and
+ * bar timeframe from its name, `--symbol`/`--timeframe` where it does not say), or the bar files of a folder — a data root with `ohlcv/` or a flat
+ * folder of `<BASE>_<QUOTE>_<tf>….csv` files, as `sextant backtest` takes them. Only configured
+ * assets, each named once; every symbol asked for must have a file; the window must not be empty.
+ * A file in a flat folder says nothing of its venue: the config's is used, as a backtest does.
+ */
+export function replaySources(cfg: Config, opts: Omit<ReplayCommandOptions, 'configFile' | 'speed'> & Readonly<{ notAfter?: number }>, onBadRow?: BadRow): AsyncIterable<MarketData>[] {
+  return openFiles(replayFiles(cfg, opts), opts, onBadRow);
+}
+
+/**
+ * {@link replaySources}, after reading the head of each bar file: a file whose first bars are not
+ * its timeframe apart is refused ({@link ReplayInputError}) before anything connects, as
+ * `sextant backtest --data <file>` refuses it.
+ */
+export async function openReplaySources(cfg: Config, opts: Omit<ReplayCommandOptions, 'configFile' | 'speed'> & Readonly<{ notAfter?: number }>, onBadRow?: BadRow): Promise<AsyncIterable<MarketData>[]> {
+  const files = replayFiles(cfg, opts);
+  for (const f of files) {
+    const problem = await barSpacingProblem(f, opts.notAfter);
+    if (problem !== undefined) throw new ReplayInputError(problem);
+  }
+  return openFiles(files, opts, onBadRow);
 }
 
 /**
@@ -121,7 +151,7 @@ export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
   const dlqOut: { publish?: (entry: DlqEntry) => Promise<unknown> } = {};
   // A row later than now is a typo (see ReadWindow.notAfter); a minute's allowance for a file
   // recorded on a machine whose clock runs ahead.
-  const sources = replaySources(cfg, { ...opts, notAfter: Date.now() + 60_000 }, (e, where) => {
+  const sources = await openReplaySources(cfg, { ...opts, notAfter: Date.now() + 60_000 }, (e, where) => {
     // A bar row at the time of the one before it has that bar's id: DUPLICATE, as the asset
     // actor's tick gate would call it, not OUT_OF_ORDER.
     const reason = /repeats the previous row/.test(e.message) ? RefusalReason.DUPLICATE : /time order/.test(e.message) ? RefusalReason.OUT_OF_ORDER : RefusalReason.SCHEMA;
