@@ -63,6 +63,11 @@ export type FeedClientOptions = Readonly<{
   timers: Timers;
   onUpdate(update: FeedUpdate): void;
   onStatus?(status: ConnectionStatus): void;
+  /**
+   * The server took a subscribe of a topic the client follows: `snapshot` is how many snapshot
+   * frames of it follow (0: its snapshot is empty), undefined from a server that does not say.
+   */
+  onSubscribed?(topic: Topic, snapshot: number | undefined): void;
   /** A frame the client refused (not JSON, not the protocol): the page logs it and carries on. */
   onInvalid?(reason: string): void;
   /** First reconnection delay; doubles per attempt up to `maxBackoffMs`. */
@@ -227,6 +232,8 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
         setStatus({ upstream: m.upstream, upstreamSince: m.since, ...(m.upstream === 'up' && m.gap === true ? { gapAt: m.since } : {}) });
         return;
       case 'subscribed':
+        if (subscriptions.has(m.topic)) opts.onSubscribed?.(m.topic, m.snapshot);
+        return;
       case 'unsubscribed':
       case 'heartbeat':
       case 'pong':

@@ -13,7 +13,11 @@ export type Topic = z.infer<typeof TopicSchema>;
 const seq = z.number().int().nonnegative();
 
 export const ServerMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('subscribed'), topic: TopicSchema, symbols: z.array(z.string()).nullish() }),
+  /**
+   * `snapshot`: how many `snapshot` frames of the topic follow (0: the snapshot is empty); a later
+   * `subscribed` of the topic starts a new count. Older servers leave it out.
+   */
+  z.object({ type: z.literal('subscribed'), topic: TopicSchema, symbols: z.array(z.string()).nullish(), snapshot: z.number().int().nonnegative().optional() }),
   z.object({ type: z.literal('unsubscribed'), topic: TopicSchema, symbols: z.array(z.string()).nullish() }),
   z.object({ type: z.literal('snapshot'), topic: TopicSchema, key: z.string(), seq, data: z.unknown() }),
   z.object({ type: z.literal('delta'), topic: TopicSchema, key: z.string(), seq, data: z.unknown() }),

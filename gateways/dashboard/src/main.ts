@@ -133,8 +133,14 @@ function start(): void {
     }
   };
 
-  // A new connection's snapshot replaces what these panels held (a restarted engine's actors, accounts …).
-  const replace = new SnapshotReplace({ actors: () => actors.reset(), pnl: () => positions.reset(), models: () => models.resetAliases(), features: () => features.reset() });
+  // A new connection's snapshot replaces what these panels held (a restarted engine's actors, accounts …);
+  // an empty one (`subscribed` with snapshot 0) clears them at once.
+  const replace = new SnapshotReplace({
+    actors,
+    pnl: positions,
+    models: { reset: () => models.resetAliases(), clear: () => models.clearAliases() },
+    features,
+  });
 
   let feed: FeedClient | null = null;
   let invalid = 0;
@@ -160,6 +166,7 @@ function start(): void {
         if (self !== null) connection.show(self.status(), self.stats(), Date.now(), refused);
         if (invalid++ < 20) console.warn(`dashboard: refused ${parsed.reason}`);
       },
+      onSubscribed: (topic, snapshot) => replace.subscribed(topic, snapshot),
       onStatus: (s) => {
         replace.status(s.state);
         connection.show(s, self?.stats() ?? { received: 0, applied: 0, stale: 0, invalid: 0, reconnects: 0 }, Date.now(), refused);

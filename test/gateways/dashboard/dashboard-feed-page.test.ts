@@ -183,6 +183,32 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     expect(errors).toEqual([]);
   }, 30_000);
 
+  it('on reconnecting to a server whose actors snapshot is empty (subscribed with snapshot: 0), the actors panel is empty at once', async () => {
+    const { feed, page, errors } = await openPage();
+    const actorsRows = (): Promise<number> => page.locator('#actors tbody tr').count();
+    feed.send({ type: 'snapshot', topic: 'actors', key: 'asset:BTC/USDT', seq: 1, data: { id: 'asset:BTC/USDT', kind: 'asset', state: 'live' } });
+    feed.send({ type: 'snapshot', topic: 'pnl', key: 'paper', seq: 1, data: pnl(1000) });
+    await expect.poll(actorsRows).toBe(1);
+    await expect.poll(() => page.textContent('#pnl-equity')).toBe('1,000.00');
+
+    // The restarted engine has no actors yet: its subscribed says so, and no actors frame follows.
+    // pnl is announced with one frame that has not come yet: its panel keeps its rows until then.
+    feed.announce('actors', 0);
+    feed.announce('pnl', 1);
+    feed.sockets[0]?.ws.close();
+    await feed.subscribed(2, TOPICS);
+    await expect.poll(actorsRows).toBe(0);
+    expect(await page.textContent('#pnl-equity')).toBe('1,000.00');
+    feed.send({ type: 'snapshot', topic: 'pnl', key: 'paper', seq: 1, data: pnl(900) });
+    await expect.poll(() => page.textContent('#pnl-equity')).toBe('900.00');
+
+    // Then the engine's first actor arrives, as a delta: it is the only row.
+    feed.send({ type: 'delta', topic: 'actors', key: 'risk:paper', seq: 1, data: { id: 'risk:paper', kind: 'risk', state: 'ACTIVE' } });
+    await expect.poll(() => page.locator('#actors tbody tr td').first().textContent()).toBe('risk:paper');
+    expect(await actorsRows()).toBe(1);
+    expect(errors).toEqual([]);
+  }, 30_000);
+
   it('shows the venue of each position: one symbol on two venues is two rows that say which', async () => {
     const { feed, page, errors } = await openPage();
     const positions = [

@@ -17,6 +17,11 @@ export type FakeFeed = Readonly<{
   /** Resolves once `n` sockets have subscribed to every one of `topics`. */
   subscribed(n: number, topics: readonly string[]): Promise<void>;
   send(frame: unknown): void;
+  /**
+   * What the `subscribed` of `topic` says from now on: `snapshot: n` (how many snapshot frames
+   * the test will send after it), or nothing, as an older server (the default).
+   */
+  announce(topic: string, snapshot: number | undefined): void;
   close(): Promise<void>;
 }>;
 
@@ -25,6 +30,7 @@ const TYPES: Readonly<Record<string, string>> = { '.html': 'text/html', '.js': '
 export async function startFakeFeed(dist: string): Promise<FakeFeed> {
   const sockets: { ws: WebSocket; subscribed: Set<string> }[] = [];
   const waiters: Array<() => void> = [];
+  const announced = new Map<string, number>();
   const http = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === '/ws') {
@@ -45,7 +51,8 @@ export async function startFakeFeed(dist: string): Promise<FakeFeed> {
       const op = JSON.parse(String(raw)) as { op: string; topic?: string };
       if (op.op === 'subscribe' && op.topic !== undefined) {
         s.subscribed.add(op.topic);
-        ws.send(JSON.stringify({ type: 'subscribed', topic: op.topic, symbols: null }));
+        const n = announced.get(op.topic);
+        ws.send(JSON.stringify({ type: 'subscribed', topic: op.topic, symbols: null, ...(n === undefined ? {} : { snapshot: n }) }));
         for (const w of waiters.splice(0)) w();
       }
     });
@@ -60,6 +67,10 @@ export async function startFakeFeed(dist: string): Promise<FakeFeed> {
       while (!done()) await new Promise<void>((r) => waiters.push(r));
     },
     send: (frame) => sockets.at(-1)?.ws.send(JSON.stringify(frame)),
+    announce: (topic, snapshot) => {
+      if (snapshot === undefined) announced.delete(topic);
+      else announced.set(topic, snapshot);
+    },
     close: async () => {
       for (const s of sockets) s.ws.terminate();
       await new Promise<void>((r) => wss.close(() => r()));

@@ -41,6 +41,7 @@ function harness(opts: { staleAfterMs?: number; pingAfterMs?: number; probe?: ()
   const updates: FeedUpdate[] = [];
   const statuses: ConnectionStatus[] = [];
   const invalid: string[] = [];
+  const subscribed: Array<[string, number | undefined]> = [];
   const client = createFeedClient({
     url: 'ws://dash/ws?token=v',
     timers,
@@ -63,9 +64,10 @@ function harness(opts: { staleAfterMs?: number; pingAfterMs?: number; probe?: ()
     onUpdate: (u) => updates.push(u),
     onStatus: (s) => statuses.push(s),
     onInvalid: (r) => invalid.push(r),
+    onSubscribed: (topic, n) => subscribed.push([topic, n]),
   });
   const last = (): FakeSocket => sockets.at(-1) as FakeSocket;
-  return { timers, sockets, updates, statuses, invalid, client, last };
+  return { timers, sockets, updates, statuses, invalid, subscribed, client, last };
 }
 
 /** Lets settled promises (the probe's answer) run their callbacks. */
@@ -184,6 +186,25 @@ describe('dashboard feed client', () => {
     expect(t.client.status().attempt).toBe(0);
     t.last().h.close(1006, '');
     expect(t.client.status().retryAt).toBe(t.timers.now() + 100);
+  });
+
+  it("passes each subscribed's snapshot count to the page (undefined from a server that does not send it); refuses a bad count", () => {
+    const t = harness();
+    t.client.subscribe('actors');
+    t.client.subscribe('pnl');
+    t.last().h.open();
+    t.last().push({ type: 'subscribed', topic: 'actors', symbols: null, snapshot: 0 });
+    t.last().push({ type: 'subscribed', topic: 'pnl', symbols: null, snapshot: 3 });
+    t.last().push({ type: 'subscribed', topic: 'pnl', symbols: null });
+    t.last().push({ type: 'subscribed', topic: 'orders', symbols: null, snapshot: 0 }); // not followed
+    t.last().push({ type: 'subscribed', topic: 'actors', symbols: null, snapshot: -1 });
+    expect(t.subscribed).toEqual([
+      ['actors', 0],
+      ['pnl', 3],
+      ['pnl', undefined],
+    ]);
+    expect(t.invalid).toHaveLength(1);
+    expect(t.invalid[0]).toMatch(/^snapshot: /);
   });
 
   it('keeps backing off from a server that closes each connection right after the open (4008, 1008)', () => {

@@ -16,8 +16,18 @@ export class ActorsPanel {
     this.actors.clear();
   }
 
+  /** Forgets every actor and shows none (a new connection's snapshot is empty). */
+  clear(): void {
+    this.reset();
+    this.draw();
+  }
+
   update(a: ActorStatus): void {
     this.actors.set(a.id, a);
+    this.draw();
+  }
+
+  private draw(): void {
     const rows = [...this.actors.values()]
       .sort((x, y) => x.kind.localeCompare(y.kind) || x.id.localeCompare(y.id))
       .map((x) => el('tr', {}, el('td', {}, x.id), el('td', {}, x.kind), el('td', {}, el('span', { class: 'actor-state', 'data-state': x.state }, x.state))));

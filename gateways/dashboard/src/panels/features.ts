@@ -23,6 +23,12 @@ export class FeaturesPanel {
     this.latest.clear();
   }
 
+  /** Forgets every symbol's vector and shows none (a new connection's snapshot is empty). */
+  clear(): void {
+    this.reset();
+    this.draw();
+  }
+
   update(v: FeatureVector): void {
     this.latest.set(v.symbol, v);
     this.timer ??= window.setTimeout(() => {
@@ -35,7 +41,7 @@ export class FeaturesPanel {
     const symbols = [...this.latest.keys()].sort();
     const vectors = symbols.map((s) => this.latest.get(s) as FeatureVector);
     const names = [...new Set(vectors.flatMap((v) => Object.keys(v.values)))].sort();
-    this.caption.textContent = `${names.length} features · ${vectors.map((v) => `${v.symbol} at ${fmt.time(v.ts)} UTC`).join(' · ')}`;
+    this.caption.textContent = vectors.length === 0 ? 'waiting for feature vectors…' : `${names.length} features · ${vectors.map((v) => `${v.symbol} at ${fmt.time(v.ts)} UTC`).join(' · ')}`;
     replaceChildren(
       this.table,
       el('thead', {}, el('tr', {}, el('th', {}, 'feature'), ...symbols.map((s) => el('th', { class: 'num' }, s)))),

@@ -19,7 +19,7 @@ export class ModelsPanel {
 
   constructor() {
     this.root = panel('models', 'Models', this.serving, this.aliases.table, el('h3', {}, 'Recent registry events'), this.events.table);
-    this.aliases.body.append(el('tr', {}, el('td', { colspan: 4, class: 'muted' }, 'no alias changes seen yet')));
+    this.aliases.body.append(this.noAliases());
     this.events.body.append(el('tr', {}, el('td', { colspan: 6, class: 'muted' }, 'no registry events yet')));
   }
 
@@ -29,6 +29,16 @@ export class ModelsPanel {
    */
   resetAliases(): void {
     this.alias.clear();
+  }
+
+  /** Forgets what each alias points to and shows none (a new connection's snapshot is empty); the recent events stay. */
+  clearAliases(): void {
+    this.resetAliases();
+    this.aliases.body.replaceChildren(this.noAliases());
+  }
+
+  private noAliases(): HTMLElement {
+    return el('tr', {}, el('td', { colspan: 4, class: 'muted' }, 'no alias changes seen yet'));
   }
 
   event(e: ModelEvent): void {

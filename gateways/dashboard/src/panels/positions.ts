@@ -20,6 +20,13 @@ export class PositionsPanel {
     this.accounts.clear();
   }
 
+  /** Forgets every account and shows none, as before the first (a new connection's snapshot is empty). */
+  clear(): void {
+    this.reset();
+    this.summary.replaceChildren();
+    this.positions.body.replaceChildren();
+  }
+
   update(p: Pnl): void {
     this.accounts.set(p.account, p);
     const all = [...this.accounts.values()].sort((a, b) => a.account.localeCompare(b.account));
