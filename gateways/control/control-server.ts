@@ -33,6 +33,14 @@ const retraining = (t: ControlTarget): RetrainingControl => {
   return t.retraining;
 };
 
+/** A target's result with what its audit row is to hold instead (see `Done` in {@link startControlServer}). */
+class Audited {
+  constructor(
+    readonly result: unknown,
+    readonly audit: unknown,
+  ) {}
+}
+
 /**
  * Serves `sx.ctl.<verb>`: validates the request, acts through the target, writes the audit row,
  * then replies. A request that cannot be parsed is still answered (BAD_REQUEST) and audited
@@ -42,7 +50,18 @@ export function startControlServer(deps: ControlServerDeps): Subscription {
   const prefix = `${deps.subjects.control('')}`; // `sx.ctl.`
   const log = deps.log.child({ actor: 'control' });
 
-  const act = async (verb: ControlVerb, rawArgs: unknown, operator: string): Promise<unknown> => {
+  /**
+   * What a request did: the reply's `result`, and, where the reply alone does not say what changed,
+   * the audit row's detail. `limits set` answers the limits now in force; its row holds them beside
+   * those they replaced (`before`, `after`): the patch and the limits after it did not tell an
+   * auditor what a limit had been (the first ones come from the configuration, never audited).
+   */
+  type Done = Readonly<{ result: unknown; audit?: unknown }>;
+  const act = async (verb: ControlVerb, rawArgs: unknown, operator: string): Promise<Done> => {
+    const done = await carryOut(verb, rawArgs, operator);
+    return done instanceof Audited ? { result: done.result, audit: done.audit } : { result: done };
+  };
+  const carryOut = async (verb: ControlVerb, rawArgs: unknown, operator: string): Promise<unknown> => {
     const parsed = ControlArgsSchemas[verb].safeParse(rawArgs);
     if (!parsed.success) throw new ControlError(ControlErrorCode.BAD_REQUEST, zodMessage(parsed.error.issues));
     const t = deps.target;
@@ -57,8 +76,11 @@ export function startControlServer(deps: ControlServerDeps): Subscription {
         return t.reduce(ControlArgsSchemas.reduce.parse(rawArgs), operator);
       case 'limits.get':
         return t.getLimits();
-      case 'limits.set':
-        return t.setLimits(ControlArgsSchemas['limits.set'].parse(rawArgs).patch, operator);
+      case 'limits.set': {
+        const before = await t.getLimits();
+        const after = await t.setLimits(ControlArgsSchemas['limits.set'].parse(rawArgs).patch, operator);
+        return new Audited(after, { before, after });
+      }
       case 'model.list':
         return t.listModels(ControlArgsSchemas['model.list'].parse(rawArgs).name);
       case 'model.deploy':
@@ -83,8 +105,8 @@ export function startControlServer(deps: ControlServerDeps): Subscription {
    * versions). The same id with another verb or other arguments is refused. A request that failed
    * is not remembered: its retry is carried out.
    */
-  const carriedOut = new Map<string, Readonly<{ request: string; result: Promise<unknown> }>>();
-  const once = (verb: ControlVerb, args: unknown, operator: string, id: string): Readonly<{ result: Promise<unknown>; repeat: boolean }> => {
+  const carriedOut = new Map<string, Readonly<{ request: string; result: Promise<Done> }>>();
+  const once = (verb: ControlVerb, args: unknown, operator: string, id: string): Readonly<{ result: Promise<Done>; repeat: boolean }> => {
     const key = `${operator}\u0000${id}`;
     const request = JSON.stringify([verb, args]);
     const prior = carriedOut.get(key);
@@ -106,6 +128,7 @@ export function startControlServer(deps: ControlServerDeps): Subscription {
     let args: unknown = null;
     let reply: ControlReply;
     let repeat = false;
+    let audited: unknown;
     try {
       if (data.byteLength > MAX_REQUEST_BYTES) throw new ControlError(ControlErrorCode.BAD_REQUEST, `request of ${data.byteLength} bytes exceeds ${MAX_REQUEST_BYTES}`);
       let json: unknown;
@@ -118,13 +141,14 @@ export function startControlServer(deps: ControlServerDeps): Subscription {
       if (!req.success) throw new ControlError(ControlErrorCode.BAD_REQUEST, zodMessage(req.error.issues));
       ({ id, operator, args } = req.data);
       if (!isControlVerb(verb)) throw new ControlError(ControlErrorCode.UNKNOWN_VERB, `unknown control verb ${JSON.stringify(verb)}`);
-      let result: unknown;
+      let done: Done;
       if (CHANGING.has(verb)) {
         const r = once(verb, args, operator, id);
         repeat = r.repeat;
-        result = await r.result;
-      } else result = await act(verb, args, operator);
-      reply = { v: 1, id, ok: true, result: result ?? null };
+        done = await r.result;
+      } else done = await act(verb, args, operator);
+      reply = { v: 1, id, ok: true, result: done.result ?? null };
+      audited = 'audit' in done ? done.audit : reply.result;
     } catch (e) {
       const code = e instanceof ControlError ? e.code : ControlErrorCode.INTERNAL;
       const message = e instanceof Error ? e.message : String(e);
@@ -139,7 +163,7 @@ export function startControlServer(deps: ControlServerDeps): Subscription {
         args,
         outcome: reply.ok ? 'ok' : 'error',
         // A retry is audited too, as what it was: the answer of the request it repeats.
-        detail: reply.ok ? (repeat ? { repeatOf: id, result: reply.result } : reply.result) : reply.error,
+        detail: reply.ok ? (repeat ? { repeatOf: id, result: reply.result } : audited) : reply.error,
         at: deps.clock.now(),
       });
     } catch (e) {
