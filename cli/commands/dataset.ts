@@ -54,9 +54,13 @@ const sampleKindArg = (v: string): SampleKind => {
 };
 
 const DEFAULT_BAR_SYMBOLS = ['BTC/USDT', 'ETH/USDT'];
+const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The sample source the options name; `store` is needed for `--source samples`; `loaded` sees the bars a bars source read. */
-export function sourceOf(opts: DatasetExportCliOptions, store?: TrainingSampleStore, loaded?: (bars: readonly SymbolBars[]) => void): SampleSource {
+export function sourceOf(given: DatasetExportCliOptions, store?: TrainingSampleStore, loaded?: (bars: readonly SymbolBars[]) => void): SampleSource {
+  // The symbols are a set: in the order given they went into metadata.json and the config hash, so
+  // `--symbols ETH/USDT,BTC/USDT` re-exported rows equal to an existing version's as a new version.
+  const opts = given.symbols === undefined ? given : { ...given, symbols: [...given.symbols].sort(byCodeUnit) };
   if (opts.source === 'samples') {
     if (store === undefined) throw new InvalidArgumentError('--source samples needs the training-sample store');
     if (opts.strategy === undefined) throw new InvalidArgumentError('--source samples needs --strategy <name>');

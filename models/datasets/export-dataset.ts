@@ -95,7 +95,11 @@ export async function exportDataset(source: SampleSource, opts: ExportOptions): 
   requireEverySplit(split, splitOpts.embargoMs);
 
   const cols = table.features.length;
-  const stats = table.features.map((_, j) => columnStats(table.x, cols, j, split.indices.train));
+  // Over the train rows in their canonical order (time, then symbol name), not the source's: a sum
+  // taken in another order rounds differently, and `--symbols ETH/USDT,BTC/USDT` wrote a mean and
+  // std a few ulps off those of `--symbols BTC/USDT,ETH/USDT` for the same rows.
+  const train = parts.find((p) => p.split === 'train')!.rows;
+  const stats = table.features.map((_, j) => columnStats(train.x, cols, j));
   const spec = FeatureSpecSchema.parse({
     version: 1,
     features: table.features,
