@@ -1,19 +1,30 @@
 import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import { writeFeaturesCsv } from '../../gateways/features-csv.js';
 import { readBars } from '../../gateways/historical/bars-csv.js';
 
 /**
  * `sextant features --bars <csv>`: every feature column for each bar of an OHLCV CSV, computed
- * by the same FeatureEngine the asset actor runs.
+ * by the same FeatureEngine the asset actor runs. With `--out`, the rows go to a file beside it
+ * that is renamed into place once every bar was read: a bad row (named with its file and line)
+ * left the rows before it in `--out`, a file that read as the features of a shorter history.
  */
 export async function runFeatures(opts: Readonly<{ bars: string; out?: string }>): Promise<number> {
   const bars = readBars(opts.bars, { venue: 'file', symbol: 'FILE/FILE', tf: '1h' });
   if (opts.out === undefined) return writeFeaturesCsv(bars, process.stdout);
-  const out = createWriteStream(opts.out);
-  const rows = await writeFeaturesCsv(bars, out);
-  out.end();
-  await finished(out);
-  process.stderr.write(`wrote ${rows} rows to ${opts.out}\n`);
-  return rows;
+  const partial = `${opts.out}.partial-${process.pid}`;
+  const out = createWriteStream(partial);
+  try {
+    const rows = await writeFeaturesCsv(bars, out);
+    out.end();
+    await finished(out);
+    await rename(partial, opts.out);
+    process.stderr.write(`wrote ${rows} rows to ${opts.out}\n`);
+    return rows;
+  } catch (e) {
+    out.destroy();
+    await rm(partial, { force: true });
+    throw e;
+  }
 }
