@@ -7,7 +7,7 @@ import type { RawFeedClient } from './raw-feed-client.js';
 
 const CLIENTS = 200;
 const SLOW = 10;
-const RATE_PER_S = 200;
+const RATE_PER_S = 400;
 const WARMUP_MESSAGES = 100;
 const MESSAGES = 9_000;
 
@@ -23,7 +23,8 @@ const MESSAGES = 9_000;
  * (15 per condition) the share of random stalls each drew moved the comparison by -3 %..+11 %
  * between runs of the same code (one CI run failed at +10.6 %); with 9,000, three runs gave
  * -4.2 %, +0.4 %, +4.0 % at 100 messages/s. At 200/s (half the test's time: it ran 121 s of
- * CI's ~16 min), two runs gave +1.8 % and +2.5 %.
+ * CI's ~16 min), two runs gave +1.8 % and +2.5 %; at 400/s (73 s of CI's 15 min at 200/s), two
+ * runs alone gave +3.1 % and +3.1 % in 45 s each (a harder load: 76,000 deliveries a second).
  */
 const isB = (i: number): boolean => i % 4 === 1 || i % 4 === 2;
 
