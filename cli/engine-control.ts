@@ -107,6 +107,23 @@ const resumableScope = (known: KnownScopes, halted: readonly Readonly<{ scope: s
   );
 };
 
+/**
+ * A resume of a strategy or symbol the engine trades but holds no halt of answered ok with no
+ * change (and the account's state, not the scope's), read as "lifted" by an operator who halted a
+ * symbol and resumed the strategy, or resumed on the wrong engine. Refused instead, naming the
+ * scope's state and what is halted, as `ctl retrain resume` is when not paused. The account-wide
+ * resume answers ok when ACTIVE: its `status` is the state of what it resumes, and it starts the
+ * given-up asset actors again; so does a symbol resume that started some (`restarted`).
+ */
+const notHalted = (halted: readonly Readonly<{ scope: string; value: string }>[], t: ControlArgs<'resume'>['target'], restarted: number, account: string | undefined): void => {
+  if (t.scope === 'all' || restarted > 0 || halted.some((h) => h.scope === t.scope && h.value === t.value)) return;
+  const held = halted.map((h) => `${h.scope} ${h.value}`);
+  throw new ControlError(
+    ControlErrorCode.REFUSED,
+    `${t.scope} ${t.value} is not halted (account ${account ?? 'has no risk actor'}; halted: ${held.length > 0 ? held.join(', ') : 'none'}): nothing resumed`,
+  );
+};
+
 /** The model ref an engine serves (`direction-mlp@production`) and the bars it decides on. */
 export type ServedModelRef = Readonly<{ ref: string; timeframe: Timeframe }>;
 
@@ -200,8 +217,10 @@ export function engineControlTarget(
         // Asset actors the supervisor gave up on (of every asset, or of the symbol) start again:
         // without this only a restart of the engine brought them back.
         const t = a.target;
-        resumableScope(deps.known, deps.decisions?.risk.status().scopedHalts ?? [], t);
+        const halted = deps.decisions?.risk.status().scopedHalts ?? [];
+        resumableScope(deps.known, halted, t);
         const restarted = t.scope === 'strategy' ? [] : deps.supervisor.restartGivenUp(t.scope === 'all' ? undefined : (asset) => asset.symbol === t.value);
+        notHalted(halted, t, restarted.length, deps.decisions?.risk.status().state);
         const d = deps.decisions;
         if (d === undefined) return { changes: [], status: null, restarted }; // no risk actor: nothing halted
         const states = await d.risk.resume(t.scope === 'all' ? { scope: 'all', reason: a.reason } : { scope: t.scope, value: t.value, reason: a.reason });

@@ -13,7 +13,7 @@ import { baseLimits, T0 } from '../risk/risk-fixtures.js';
 
 const idleSupervisor: Supervisor = { status: () => [], halt: () => {}, resume: () => {}, restartGivenUp: () => [], stop: async () => {} };
 
-async function target() {
+async function target(supervisor: Supervisor = idleSupervisor) {
   const risk = await startRiskActor(
     { bus: createMemoryBus(), subjects: subjectsFor('sx'), store: createMemoryRiskStore(), clock: createSimulatedClock(T0), log: silentLogger },
     { account: 'acc', limits: baseLimits, consume: false },
@@ -21,7 +21,7 @@ async function target() {
   // The control target reads only the risk actor of the decision path for halts.
   const decisions = { risk } as unknown as Decisions;
   const t = engineControlTarget({
-    supervisor: idleSupervisor,
+    supervisor,
     counters: createCounters(),
     decisions,
     registry: undefined,
@@ -52,13 +52,37 @@ describe('sextant ctl halt of one symbol or strategy', () => {
     });
     await expect(Promise.resolve(t.resume({ target: { scope: 'strategy', value: 'dirmpl' }, reason: '' }, 'alice'))).rejects.toMatchObject({ code: 'REFUSED' });
     expect(risk.core.tradingFor('dirmlp', 'BTC/USDT')).toBe('HALTED');
-    // A traded symbol resumes (whether halted or not), and so does a halted one the engine no longer trades.
-    await expect(Promise.resolve(t.resume({ target: { scope: 'symbol', value: 'ETH/USDT' }, reason: '' }, 'alice'))).resolves.toMatchObject({ changes: [] });
+    // A halted symbol resumes, and so does a halted one the engine no longer trades.
     await t.resume({ target: { scope: 'symbol', value: 'BTC/USDT' }, reason: 'over' }, 'alice');
     expect(risk.core.tradingFor('dirmlp', 'BTC/USDT')).toBe('ACTIVE');
     await risk.halt({ scope: 'symbol', value: 'DOGE/USDT', reason: 'stored before the assets changed' });
     await t.resume({ target: { scope: 'symbol', value: 'DOGE/USDT' }, reason: '' }, 'alice');
     expect(risk.core.trading().scopedHalts).toEqual([]);
+    await risk.stop();
+  });
+
+  it('refuses a resume of a traded strategy or symbol that is not halted, naming what is, instead of answering ok as if lifted', async () => {
+    const { t, risk } = await target();
+    await t.halt({ target: { scope: 'symbol', value: 'BTC/USDT' }, reason: 'exchange incident' }, 'alice');
+    // The operator halted a symbol and resumes the strategy: the symbol's halt still holds.
+    await expect(Promise.resolve(t.resume({ target: { scope: 'strategy', value: 'dirmlp' }, reason: 'over' }, 'alice'))).rejects.toMatchObject({
+      code: 'REFUSED',
+      message: 'strategy dirmlp is not halted (account ACTIVE; halted: symbol BTC/USDT): nothing resumed',
+    });
+    await expect(Promise.resolve(t.resume({ target: { scope: 'symbol', value: 'ETH/USDT' }, reason: '' }, 'alice'))).rejects.toMatchObject({ code: 'REFUSED', message: expect.stringMatching(/^symbol ETH\/USDT is not halted/) });
+    expect(risk.core.tradingFor('dirmlp', 'BTC/USDT')).toBe('HALTED');
+    // Halted, it resumes.
+    await t.halt({ target: { scope: 'strategy', value: 'dirmlp' }, reason: 'bad model' }, 'alice');
+    await expect(Promise.resolve(t.resume({ target: { scope: 'strategy', value: 'dirmlp' }, reason: 'fixed' }, 'alice'))).resolves.toMatchObject({ status: 'ACTIVE' });
+    expect(risk.core.trading().scopedHalts).toEqual([{ scope: 'symbol', value: 'BTC/USDT', reason: 'exchange incident' }]);
+    // The account-wide resume of an ACTIVE account answers ok, naming its state (it also restarts given-up actors).
+    await expect(Promise.resolve(t.resume({ target: { scope: 'all' }, reason: '' }, 'alice'))).resolves.toMatchObject({ changes: [], status: 'ACTIVE' });
+    await risk.stop();
+  });
+
+  it('answers ok to a symbol resume that starts given-up asset actors again, though the symbol is not halted', async () => {
+    const { t, risk } = await target({ ...idleSupervisor, restartGivenUp: () => ['asset:binance:ETH/USDT'] });
+    await expect(Promise.resolve(t.resume({ target: { scope: 'symbol', value: 'ETH/USDT' }, reason: 'store repaired' }, 'alice'))).resolves.toMatchObject({ changes: [], restarted: ['asset:binance:ETH/USDT'] });
     await risk.stop();
   });
 });
