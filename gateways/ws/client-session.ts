@@ -153,24 +153,32 @@ export function createClientSession(deps: SessionDeps): ClientSession {
   // Replies are never conflated with one another: each gets a slot of its own.
   let replies = 0;
   const reply = (obj: unknown): void => send(`reply|${replies++}`, { frame: JSON.stringify(obj) });
-  const badRequest = (reason: string): void => reply({ type: 'error', code: ErrorCode.BAD_REQUEST, reason });
+  /** An error answering a request names it (`op`, `topic`, `symbols` as sent), so a client with several in flight knows which. */
+  const badRequest = (reason: string, request?: Exclude<ClientMessage, { op: 'ping' }>): void =>
+    reply({
+      type: 'error',
+      code: ErrorCode.BAD_REQUEST,
+      reason,
+      ...(request === undefined ? {} : { op: request.op, topic: request.topic, ...(request.symbols === undefined ? {} : { symbols: request.symbols }) }),
+    });
   // Replies name symbols as the client did (`BTC/USDT`, not the token `BTC-USDT` it is matched by).
   const listOf = (f: ReadonlyMap<string, string> | null | undefined): string[] | null => (f === null || f === undefined ? null : [...f.values()]);
   const namesOf = (ts: readonly string[]): string => ts.slice(0, 5).map((t) => JSON.stringify(t)).join(', ') + (ts.length > 5 ? ` and ${ts.length - 5} more` : '');
 
   const handle = (msg: ClientMessage): void => {
     if (msg.op === 'ping') return reply({ type: 'pong', ts: now() });
-    // `symbols: []` would follow nothing; a client that sends it most likely meant every symbol.
-    if (msg.op === 'subscribe' && msg.symbols?.length === 0) return badRequest(`symbols is empty: leave symbols out to subscribe to every symbol of ${msg.topic}`);
+    const refuse = (reason: string): void => badRequest(reason, msg);
+    // `symbols: []` would follow (or leave) nothing; a client that sends it most likely meant every symbol.
+    if (msg.symbols?.length === 0) return refuse(`symbols is empty: leave symbols out to ${msg.op === 'subscribe' ? 'subscribe to' : 'unsubscribe from'} every symbol of ${msg.topic}`);
     const wanted = tokens(msg.symbols);
-    if (typeof wanted === 'string') return badRequest(wanted);
+    if (typeof wanted === 'string') return refuse(wanted);
     const current = subs.get(msg.topic);
     if (msg.op === 'subscribe') {
       // Symbols add to a symbol subscription; no symbols means every symbol of the topic.
       // A symbol already followed keeps the name it was first given.
       const next = wanted === null || current === null ? null : new Map([...(current ?? []), ...[...wanted].filter(([t]) => current?.has(t) !== true)]);
       // One message may name 256 symbols; repeated ones would grow the session's set without end.
-      if (next !== null && next.size > MAX_SYMBOLS_PER_TOPIC) return badRequest(`at most ${MAX_SYMBOLS_PER_TOPIC} symbols per topic (subscribe without symbols for every symbol of ${msg.topic})`);
+      if (next !== null && next.size > MAX_SYMBOLS_PER_TOPIC) return refuse(`at most ${MAX_SYMBOLS_PER_TOPIC} symbols per topic (subscribe without symbols for every symbol of ${msg.topic})`);
       if (current === undefined) directory.join(msg.topic, session);
       subs.set(msg.topic, next);
       // `snapshot`: how many snapshot frames of the topic follow, so a client knows where the
@@ -182,11 +190,11 @@ export function createClientSession(deps: SessionDeps): ClientSession {
     }
     // Naming a symbol the session does not follow is refused whole (nothing is unsubscribed): an
     // `unsubscribed` echoing it would tell the client it had been following it.
-    if (current === undefined && wanted !== null) return badRequest(`not subscribed to ${msg.topic}: nothing unsubscribed`);
+    if (current === undefined && wanted !== null) return refuse(`not subscribed to ${msg.topic}: nothing unsubscribed`);
     if (current === undefined) return reply({ type: 'unsubscribed', topic: msg.topic, symbols: [] });
-    if (wanted !== null && current === null) return badRequest(`subscribed to every symbol of ${msg.topic}: unsubscribe without symbols`);
+    if (wanted !== null && current === null) return refuse(`subscribed to every symbol of ${msg.topic}: unsubscribe without symbols`);
     const unknown = wanted === null || current === null ? [] : [...wanted].filter(([t]) => !current.has(t)).map(([, name]) => name);
-    if (unknown.length > 0) return badRequest(`not subscribed to ${namesOf(unknown)} on ${msg.topic}: nothing unsubscribed`);
+    if (unknown.length > 0) return refuse(`not subscribed to ${namesOf(unknown)} on ${msg.topic}: nothing unsubscribed`);
     const left = wanted === null || current === null ? new Map<string, string>() : new Map([...current].filter(([t]) => !wanted.has(t)));
     // What a slow client has queued of what it leaves is dropped: after `unsubscribed` no
     // snapshot or delta of it arrives (a chart would redraw a symbol just taken off it).

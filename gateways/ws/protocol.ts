@@ -4,8 +4,8 @@ import { z } from 'zod';
  * The websocket feed protocol, v1 (`ws://host/ws?token=…`). JSON text frames both ways.
  *
  * client → server: `{op:"subscribe", topic, symbols?}`, `{op:"unsubscribe", topic, symbols?}`,
- * `{op:"ping"}`. No `symbols` on subscribe means every symbol of the topic; an empty `symbols`
- * array on subscribe, or a symbol not in the engine's form (`BTC/USDT` or its token `BTC-USDT`;
+ * `{op:"ping"}`. No `symbols` means every symbol of the topic; an empty `symbols` array (on
+ * subscribe or unsubscribe), or a symbol not in the engine's form (`BTC/USDT` or its token `BTC-USDT`;
  * not `btc/usdt`), is refused (`bad_request`) rather than following nothing.
  *
  * server → client: `subscribed` (with `snapshot`: how many `snapshot` frames of the topic follow it,
@@ -14,7 +14,10 @@ import { z } from 'zod';
  * each slot of the topic: each kind of message per key and venue; for `models`, what each alias
  * was last moved to and the latest event of each other kind per model; only what the hub relayed
  * since it started, and for `models` the events stored before it, read at start: `models-seed.ts`),
- * `delta` (every later message), `heartbeat`, `pong`, `error`. `seq` counts
+ * `delta` (every later message), `heartbeat`, `pong`, `error` (`{type:"error", code, reason, op?, topic?,
+ * symbols?}`: an error answering a subscribe or unsubscribe names its `op` and `topic`, and its
+ * `symbols` as sent when it had them, so a client with several requests in flight knows which was
+ * refused; a frame that is not a valid request gets `code` and `reason` only). `seq` counts
  * the messages of one topic (+1 each, assigned by the hub); a snapshot carries the seq of the
  * message it reflects, so a client drops deltas with seq ≤ the newest snapshot seq it holds and
  * has neither gap nor duplicate. A delta marked `conflated: true` replaced older updates of the
@@ -67,7 +70,16 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('heartbeat'), ts: z.number() }),
   z.object({ type: z.literal('status'), upstream: z.enum(['up', 'down']), since: z.number(), gap: z.literal(true).optional() }),
   z.object({ type: z.literal('pong'), ts: z.number() }),
-  z.object({ type: z.literal('error'), code: z.string(), reason: z.string() }),
+  z.object({
+    type: z.literal('error'),
+    code: z.string(),
+    reason: z.string(),
+    /** The request refused (absent when the frame was not a valid request). */
+    op: z.enum(['subscribe', 'unsubscribe']).optional(),
+    topic: TopicSchema.optional(),
+    /** The request's symbols as the client sent them, when it sent any. */
+    symbols: z.array(z.string()).optional(),
+  }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessageSchema>;
 

@@ -21,7 +21,7 @@ describe('websocket feed: unsubscribing what was never subscribed (real NATS)', 
 
     c.send({ op: 'unsubscribe', topic: 'md', symbols: ['ETH/USDT', 'BTC/USDT'] });
     const refused = await c.waitFor((m) => m.type === 'error');
-    expect(refused).toEqual({ type: 'error', code: 'bad_request', reason: 'not subscribed to "ETH/USDT" on md: nothing unsubscribed' }); // named as the client named it
+    expect(refused).toEqual({ type: 'error', code: 'bad_request', reason: 'not subscribed to "ETH/USDT" on md: nothing unsubscribed', op: 'unsubscribe', topic: 'md', symbols: ['ETH/USDT', 'BTC/USDT'] }); // named as the client named it
     c.send({ op: 'unsubscribe', topic: 'features', symbols: ['BTC/USDT'] });
     await c.waitFor((m) => m.type === 'error' && m.reason === 'not subscribed to features: nothing unsubscribed');
 
@@ -34,6 +34,32 @@ describe('websocket feed: unsubscribing what was never subscribed (real NATS)', 
     await c.waitFor((m) => m.type === 'unsubscribed');
     expect(replies(c.messages).map((m) => m.type)).toEqual(['subscribed', 'error', 'error', 'pong', 'unsubscribed']);
     expect(c.messages.at(-1)).toEqual({ type: 'unsubscribed', topic: 'md', symbols: null });
+    c.ws.close();
+    await c.closed;
+  });
+
+  it('refuses unsubscribe with an empty symbols array (it would leave nothing) as subscribe refuses it, and leaves the subscription as it was', async () => {
+    const c = await connectFeed(gw.wsUrl, { token: VIEWER });
+    c.send({ op: 'subscribe', topic: 'md', symbols: ['BTC/USDT'] });
+    await c.waitFor((m) => m.type === 'subscribed');
+    c.send({ op: 'unsubscribe', topic: 'md', symbols: [] });
+    const refused = await c.waitFor((m) => m.type === 'error' || m.type === 'unsubscribed');
+    expect(refused).toEqual({ type: 'error', code: 'bad_request', reason: 'symbols is empty: leave symbols out to unsubscribe from every symbol of md', op: 'unsubscribe', topic: 'md', symbols: [] });
+    // The same on a topic it does not follow, and on one it follows whole.
+    c.send({ op: 'unsubscribe', topic: 'features', symbols: [] });
+    c.send({ op: 'subscribe', topic: 'orders' });
+    c.send({ op: 'unsubscribe', topic: 'orders', symbols: [] });
+    c.send({ op: 'ping' });
+    await c.waitFor((m) => m.type === 'pong');
+    expect(replies(c.messages).filter((m) => m.type === 'error').map((m) => (m.type === 'error' ? m.reason : ''))).toEqual([
+      'symbols is empty: leave symbols out to unsubscribe from every symbol of md',
+      'symbols is empty: leave symbols out to unsubscribe from every symbol of features',
+      'symbols is empty: leave symbols out to unsubscribe from every symbol of orders',
+    ]);
+    // BTC/USDT is still followed.
+    gw.bus.emit(gw.subjects.trade('binance', 'BTC/USDT'), json({ type: 'md.trade', symbol: 'BTC/USDT' }));
+    await c.waitFor((m) => m.type === 'delta' && m.key === 'BTC/USDT');
+    expect(c.messages.some((m) => m.type === 'unsubscribed')).toBe(false);
     c.ws.close();
     await c.closed;
   });
@@ -59,7 +85,7 @@ describe('websocket feed: unsubscribing what was never subscribed (real NATS)', 
     const c = await connectFeed(gw.wsUrl, { token: VIEWER });
     c.send({ op: 'subscribe', topic: 'md', symbols: [] });
     const refused = await c.waitFor((m) => m.type === 'error');
-    expect(refused).toEqual({ type: 'error', code: 'bad_request', reason: 'symbols is empty: leave symbols out to subscribe to every symbol of md' });
+    expect(refused).toEqual({ type: 'error', code: 'bad_request', reason: 'symbols is empty: leave symbols out to subscribe to every symbol of md', op: 'subscribe', topic: 'md', symbols: [] });
 
     // Also refused on top of a symbol subscription, which it leaves as it was.
     c.send({ op: 'subscribe', topic: 'md', symbols: ['BTC/USDT'] });
@@ -73,9 +99,9 @@ describe('websocket feed: unsubscribing what was never subscribed (real NATS)', 
     c.send({ op: 'subscribe', topic: 'features' });
     await c.waitFor((m) => m.type === 'subscribed' && m.topic === 'features');
     expect(replies(c.messages)).toEqual([
-      { type: 'error', code: 'bad_request', reason: 'symbols is empty: leave symbols out to subscribe to every symbol of md' },
+      { type: 'error', code: 'bad_request', reason: 'symbols is empty: leave symbols out to subscribe to every symbol of md', op: 'subscribe', topic: 'md', symbols: [] },
       { type: 'subscribed', topic: 'md', symbols: ['BTC/USDT'], snapshot: expect.any(Number) }, // as the client named it, not its subject token
-      { type: 'error', code: 'bad_request', reason: 'symbols is empty: leave symbols out to subscribe to every symbol of md' },
+      { type: 'error', code: 'bad_request', reason: 'symbols is empty: leave symbols out to subscribe to every symbol of md', op: 'subscribe', topic: 'md', symbols: [] },
       { type: 'subscribed', topic: 'features', symbols: null, snapshot: expect.any(Number) },
     ]);
     c.ws.close();
@@ -90,9 +116,9 @@ describe('websocket feed: unsubscribing what was never subscribed (real NATS)', 
     c.send({ op: 'ping' });
     await c.waitFor((m) => m.type === 'pong');
     expect(replies(c.messages).filter((m) => m.type !== 'pong')).toEqual([
-      { type: 'error', code: 'bad_request', reason: '"btc/usdt" can never match: symbols are upper case ccxt unified symbols like "BTC/USDT" (or their subject token "BTC-USDT") (did you mean "BTC/USDT"?)' },
-      { type: 'error', code: 'bad_request', reason: '"BTCUSDT" can never match: symbols are upper case ccxt unified symbols like "BTC/USDT" (or their subject token "BTC-USDT")' },
-      { type: 'error', code: 'bad_request', reason: '"btc-usdt_usdt" can never match: symbols are upper case ccxt unified symbols like "BTC/USDT" (or their subject token "BTC-USDT") (did you mean "BTC-USDT_USDT"?)' },
+      { type: 'error', code: 'bad_request', reason: '"btc/usdt" can never match: symbols are upper case ccxt unified symbols like "BTC/USDT" (or their subject token "BTC-USDT") (did you mean "BTC/USDT"?)', op: 'subscribe', topic: 'md', symbols: ['btc/usdt'] },
+      { type: 'error', code: 'bad_request', reason: '"BTCUSDT" can never match: symbols are upper case ccxt unified symbols like "BTC/USDT" (or their subject token "BTC-USDT")', op: 'subscribe', topic: 'orders', symbols: ['BTC/USDT', 'BTCUSDT'] },
+      { type: 'error', code: 'bad_request', reason: '"btc-usdt_usdt" can never match: symbols are upper case ccxt unified symbols like "BTC/USDT" (or their subject token "BTC-USDT") (did you mean "BTC-USDT_USDT"?)', op: 'subscribe', topic: 'md', symbols: ['btc-usdt_usdt'] },
     ]);
     c.ws.close();
     await c.closed;

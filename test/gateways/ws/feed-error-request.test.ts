@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeServerMessage } from '../../../gateways/dashboard/src/feed-protocol.js';
+import type { ServerMessage } from '../../../gateways/ws/protocol.js';
+import { connectFeed, startTestGateway, VIEWER } from './gateway-harness.js';
+import type { Gateway } from './gateway-harness.js';
+
+const errors = (ms: readonly ServerMessage[]): ServerMessage[] => ms.filter((m) => m.type === 'error');
+
+describe('websocket feed: an error frame names the request it refuses (real NATS)', () => {
+  let gw: Gateway;
+  beforeAll(async () => {
+    gw = await startTestGateway();
+  });
+  afterAll(async () => {
+    await gw.close();
+  });
+
+  it('names op, topic and symbols (as sent) of each refused request, so a client with several in flight knows which failed', async () => {
+    const c = await connectFeed(gw.wsUrl, { token: VIEWER });
+    c.send({ op: 'subscribe', topic: 'md', symbols: ['BTC/USDT'] });
+    c.send({ op: 'subscribe', topic: 'orders', symbols: ['btc/usdt'] }); // can never match
+    c.send({ op: 'subscribe', topic: 'predictions', symbols: ['ETH/USDT'] });
+    c.send({ op: 'unsubscribe', topic: 'risk' }); // not subscribed, no symbols: answered `unsubscribed`
+    c.send({ op: 'unsubscribe', topic: 'features', symbols: ['BTC-USDT'] }); // not subscribed
+    c.send({ op: 'ping' });
+    await c.waitFor((m) => m.type === 'pong');
+    expect(errors(c.messages)).toEqual([
+      { type: 'error', code: 'bad_request', reason: expect.stringMatching(/^"btc\/usdt" can never match/), op: 'subscribe', topic: 'orders', symbols: ['btc/usdt'] },
+      { type: 'error', code: 'bad_request', reason: 'not subscribed to features: nothing unsubscribed', op: 'unsubscribe', topic: 'features', symbols: ['BTC-USDT'] },
+    ]);
+    expect(c.messages.filter((m) => m.type === 'subscribed').map((m) => (m.type === 'subscribed' ? m.topic : ''))).toEqual(['md', 'predictions']);
+    c.ws.close();
+    await c.closed;
+  });
+
+  it('leaves symbols out of the error when the request had none, and op/topic out when the frame was not a valid request', async () => {
+    const c = await connectFeed(gw.wsUrl, { token: VIEWER });
+    c.send({ op: 'subscribe', topic: 'md' });
+    await c.waitFor((m) => m.type === 'subscribed');
+    c.send({ op: 'unsubscribe', topic: 'md', symbols: ['BTC/USDT'] }); // follows every symbol of md
+    c.send({ op: 'subscribe', topic: 'weather' });
+    c.send('not json');
+    c.send({ op: 'ping' });
+    await c.waitFor((m) => m.type === 'pong');
+    const [whole, badTopic, notJson] = errors(c.messages);
+    expect(whole).toEqual({ type: 'error', code: 'bad_request', reason: 'subscribed to every symbol of md: unsubscribe without symbols', op: 'unsubscribe', topic: 'md', symbols: ['BTC/USDT'] });
+    expect(badTopic).toEqual({ type: 'error', code: 'bad_request', reason: expect.stringMatching(/^topic: /) });
+    expect(notJson).toEqual({ type: 'error', code: 'bad_request', reason: 'not valid JSON' });
+    c.ws.close();
+    await c.closed;
+  });
+
+  it('is still accepted by the dashboard feed client, which reads code and reason', () => {
+    const frame = JSON.stringify({ type: 'error', code: 'bad_request', reason: 'not subscribed to features: nothing unsubscribed', op: 'unsubscribe', topic: 'features', symbols: ['BTC-USDT'] });
+    expect(decodeServerMessage(frame)).toEqual({ ok: true, message: { type: 'error', code: 'bad_request', reason: 'not subscribed to features: nothing unsubscribed' } });
+  });
+});
