@@ -4,8 +4,24 @@ import type { Order } from '../../streams/messages/order.js';
 import type { OrderSide } from '../../streams/messages/order-side.js';
 import { sideSign } from '../../streams/messages/order-side.js';
 import { withoutDust } from '../quantity-dust.js';
+import { MAX_RATE_WINDOW_MS } from './risk-limits.js';
 
 const DAY_MS = 86_400_000;
+
+/** Approved-order times kept past the current rate window, at most (see `ordersInWindow`). */
+export const RAISED_WINDOW_KEPT = 1_000;
+
+/** The index of the first time after `cutoff` in ascending `times` (its length when none is). */
+function firstAfter(times: readonly number[], cutoff: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((times[mid] as number) <= cutoff) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 /** Positions are per venue × symbol: the same coin on two venues is two inventories. */
 export const bookKey = (venue: string, symbol: string): string => `${venue}|${symbol}`;
@@ -199,13 +215,23 @@ export class RiskBook {
     this.orderTimes.push(o.ts);
   }
 
-  /** Approved orders in `(now - windowMs, now]`; older times are dropped. */
-  ordersInWindow(now: number, windowMs: number): number {
-    const cutoff = now - windowMs;
-    let drop = 0;
-    while (drop < this.orderTimes.length && (this.orderTimes[drop] as number) <= cutoff) drop++;
-    if (drop > 0) this.orderTimes = this.orderTimes.slice(drop);
-    return this.orderTimes.length;
+  /**
+   * Approved orders in `(now - windowMs, now]`. Kept: the times in the current window, and the
+   * last `min(cap, RAISED_WINDOW_KEPT)` (`cap`: `maxOrdersPerWindow`) of the longest window the
+   * limits allow ({@link MAX_RATE_WINDOW_MS}). Dropping all those older than the current window
+   * made a window an operator raised count none of the orders approved before it, so the throttle
+   * let a burst through until the new window filled; now a raised window refuses as soon as `cap`
+   * orders fall in it (exactly, for a cap up to RAISED_WINDOW_KEPT), and the snapshot stays bounded.
+   */
+  ordersInWindow(now: number, windowMs: number, cap: number): number {
+    const times = this.orderTimes;
+    const first = firstAfter(times, now - windowMs);
+    let from = Math.max(0, times.length - Math.min(cap, RAISED_WINDOW_KEPT));
+    while (from < first && (times[from] as number) <= now - MAX_RATE_WINDOW_MS) from++;
+    from = Math.min(from, first);
+    const count = times.length - first;
+    if (from > 0) this.orderTimes = times.slice(from);
+    return count;
   }
 
   positionQty(key: string): number {

@@ -69,7 +69,7 @@ export function checkSuggestion(c: CheckInput): CheckResult {
   const current = book.grossExposure();
   const projected = book.grossExposure({ key, side: s.side, qty: s.qty, price: mid ?? s.refPrice });
   if (projected > limits.maxGrossNotional && projected > current) add(RiskReason.GROSS_EXPOSURE, `gross ${projected} > ${limits.maxGrossNotional}`);
-  const recent = book.ordersInWindow(now, limits.windowMs);
+  const recent = book.ordersInWindow(now, limits.windowMs, limits.maxOrdersPerWindow);
   if (recent >= limits.maxOrdersPerWindow) add(RiskReason.ORDER_RATE, `${recent} orders in the last ${limits.windowMs} ms`);
   if (mark === undefined) add(RiskReason.NO_MARKET_DATA, `no mid for ${s.venue} ${s.symbol}`);
   else if (now - mark.ts > limits.staleAfterMs) add(RiskReason.STALE_MARKET_DATA, `mid is ${now - mark.ts} ms old`);

@@ -5,6 +5,13 @@ const positiveNumber = finite.refine((n) => n > 0, { message: 'must be > 0' });
 const positiveInt = z.number().int().positive();
 const nonNegativeNumber = finite.refine((n) => n >= 0, { message: 'must be >= 0' });
 
+/**
+ * The longest order-rate window (`windowMs`): one day. The risk book keeps approved-order times
+ * this long, so a window an operator raises counts the orders already approved in it.
+ */
+export const MAX_RATE_WINDOW_MS = 86_400_000;
+const rateWindow = positiveInt.max(MAX_RATE_WINDOW_MS);
+
 /** A limit with a default and per-symbol overrides (`BTC/USDT` → its own cap). */
 const PerSymbolSchema = z
   .object({
@@ -39,7 +46,7 @@ export const RiskLimitsSchema = z
     maxGrossNotional: positiveNumber.default(50_000),
     /** Most approved orders in any `windowMs` of event time (the account as a whole). */
     maxOrdersPerWindow: positiveInt.default(10),
-    windowMs: positiveInt.default(1_000),
+    windowMs: rateWindow.default(1_000),
     /** Market data older than this (event time) refuses orders on its symbol. */
     staleAfterMs: positiveInt.default(5_000),
     /** Loss since the start of the UTC day (realised + unrealised, fees included) that halts. */
@@ -81,7 +88,7 @@ export const RiskLimitsPatchSchema = z
     maxPositionQty: z.object({ default: positiveNumber.optional(), perSymbol: perSymbolPatch.optional() }).strict().optional(),
     maxGrossNotional: positiveNumber.optional(),
     maxOrdersPerWindow: positiveInt.optional(),
-    windowMs: positiveInt.optional(),
+    windowMs: rateWindow.optional(),
     staleAfterMs: positiveInt.optional(),
     maxDailyLoss: positiveNumber.optional(),
     maxDrawdown: positiveNumber.optional(),
