@@ -2,24 +2,8 @@ import { basename } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { barFileName } from '../../gateways/data-dir.js';
 import { readBars } from '../../gateways/historical/bars-csv.js';
-import { TIMEFRAME_MS, TIMEFRAMES } from '../../streams/messages/bar.js';
 import type { Timeframe } from '../../streams/messages/bar.js';
-
-/** Bars read from the head of a file to measure its spacing: enough to step over a few gaps. */
-const SPACING_SAMPLE = 50;
-
-/** The least step between the open times of the first bars of `path` (undefined with fewer than two). */
-async function leastStep(path: string, symbol: string, tf: Timeframe): Promise<number | undefined> {
-  let prev: number | undefined;
-  let least: number | undefined;
-  let n = 0;
-  for await (const b of readBars(path, { venue: 'file', symbol, tf })) {
-    if (prev !== undefined && b.ts > prev) least = least === undefined ? b.ts - prev : Math.min(least, b.ts - prev);
-    prev = b.ts;
-    if (++n >= SPACING_SAMPLE) break;
-  }
-  return least;
-}
+import { leastBarStep, spacingMismatch } from './bar-spacing.js';
 
 /**
  * `--data <file>` is one symbol's bars, and nothing in the file says which symbol or timeframe: a
@@ -32,8 +16,7 @@ export async function checkBarFile(path: string, symbol: string, tf: Timeframe):
   const named = barFileName(basename(path));
   if (named !== undefined && named.symbol !== symbol) throw new InvalidArgumentError(`${basename(path)} holds ${named.symbol} bars by its name, not ${symbol}: give --symbols ${named.symbol}`);
   if (named !== undefined && named.timeframe !== tf) throw new InvalidArgumentError(`${basename(path)} holds ${named.timeframe} bars by its name, not ${tf}: give --timeframe ${named.timeframe}`);
-  const step = await leastStep(path, symbol, tf);
-  if (step === undefined || step === TIMEFRAME_MS[tf]) return;
-  const actual = TIMEFRAMES.find((t) => TIMEFRAME_MS[t] === step);
-  throw new InvalidArgumentError(`${basename(path)}: its first bars are ${actual ?? `${step / 60_000} minutes`} apart, not ${tf}${actual !== undefined ? `: give --timeframe ${actual}` : ''}`);
+  const off = spacingMismatch(await leastBarStep(readBars(path, { venue: 'file', symbol, tf })), tf);
+  if (off === undefined) return;
+  throw new InvalidArgumentError(`${basename(path)}: its first bars are ${off.apart} apart, not ${tf}${off.actual !== undefined ? `: give --timeframe ${off.actual}` : ''}`);
 }

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { readMarketData } from '../../gateways/historical/market-data-csv.js';
-import { TIMEFRAME_MS, TIMEFRAMES } from '../../streams/messages/bar.js';
 import type { Timeframe } from '../../streams/messages/bar.js';
+import { leastBarStep, SPACING_SAMPLE, spacingMismatch } from './bar-spacing.js';
 
 /** One file a replay reads, as `replayFiles` resolved it. */
 export type ReplayFile = Readonly<{
@@ -13,28 +13,6 @@ export type ReplayFile = Readonly<{
   tfFrom: 'name' | 'flag' | 'default';
 }>;
 
-/** Bars read from the head of a file to measure its spacing: enough to step over a few gaps. */
-const SPACING_SAMPLE = 50;
-
-/**
- * The least step between the open times of the first bars of `path`; undefined with fewer than
- * two bars or when the file holds trades or quotes. Bad rows (`notAfter`: rows dated later are
- * bad, as the replay reads them) are left to the replay, which dead-letters them; a file refused
- * whole (another time unit, an unknown header) throws here.
- */
-async function leastBarStep(f: ReplayFile, notAfter: number | undefined): Promise<number | undefined> {
-  let prev: number | undefined;
-  let least: number | undefined;
-  let n = 0;
-  for await (const m of readMarketData(f.path, { venue: f.venue, symbol: f.symbol, tf: f.tf, limit: SPACING_SAMPLE, notAfter, onBadRow: () => undefined })) {
-    if (m.type !== 'md.bar') return undefined;
-    if (prev !== undefined && m.ts > prev) least = least === undefined ? m.ts - prev : Math.min(least, m.ts - prev);
-    prev = m.ts;
-    if (++n >= SPACING_SAMPLE) break;
-  }
-  return least;
-}
-
 /**
  * Why the bars of `f` are not `f.tf` bars, or undefined. Nothing in an OHLCV file says its
  * timeframe: a 5m file whose name does not say so (`btc.csv --symbol BTC/USDT`) was published as
@@ -42,10 +20,12 @@ async function leastBarStep(f: ReplayFile, notAfter: number | undefined): Promis
  * actor took. The least step between its first bars is its timeframe (gaps only make steps longer).
  */
 export async function barSpacingProblem(f: ReplayFile, notAfter?: number): Promise<string | undefined> {
-  const step = await leastBarStep(f, notAfter);
-  if (step === undefined || step === TIMEFRAME_MS[f.tf]) return undefined;
-  const actual = TIMEFRAMES.find((t) => TIMEFRAME_MS[t] === step);
-  const apart = actual ?? `${step / 60_000} minutes`;
+  // Bad rows (`notAfter`: rows dated later are bad, as the replay reads them) are left to the
+  // replay, which dead-letters them; a file refused whole (another time unit, an unknown header) throws here.
+  const rows = readMarketData(f.path, { venue: f.venue, symbol: f.symbol, tf: f.tf, limit: SPACING_SAMPLE, notAfter, onBadRow: () => undefined });
+  const off = spacingMismatch(await leastBarStep(rows), f.tf);
+  if (off === undefined) return undefined;
+  const { apart, actual } = off;
   const name = basename(f.path);
   switch (f.tfFrom) {
     case 'name':
