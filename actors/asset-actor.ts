@@ -252,7 +252,7 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
     if (d.streamSeq <= rebuildTo) return; // refused and dead-lettered before the rebuild
     countRefusal(deps.counters, refusal.reason);
     log.warn({ reason: refusal.reason, detail: refusal.detail, subject: d.subject, seq: d.streamSeq }, 'refused');
-    const entry = toDlqEntry({ source: 'asset', subject: d.subject, data: d.data, refusal, ts });
+    const entry = toDlqEntry({ source: 'asset', subject: d.subject, data: d.data, refusal, ts, streamSeq: d.streamSeq });
     dlq.push(deps.bus.publish(dlqSubject, encode(entry), { msgId: entry.id }));
   };
 

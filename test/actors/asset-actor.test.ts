@@ -143,6 +143,20 @@ describe('asset actor (memory bus, memory stores, simulated clock)', () => {
       });
     }
 
+    it('dead-letters the same bytes published twice as two entries, one per refusal counted', async () => {
+      // A feed that re-sends what it sent (a reconnect): each copy is a message of the stream, refused and counted.
+      const bad = await runWith(async (w) => {
+        await publishRaw(w, B(w), '{"type":"md.bar",', 'bad-json-1');
+        await publishRaw(w, B(w), '{"type":"md.bar",', 'bad-json-2');
+        await publishRaw(w, B(w), bars[badAt - 1] as Bar, 'dup-bar-1');
+        await publishRaw(w, B(w), bars[badAt - 1] as Bar, 'dup-bar-2');
+      });
+      expect(bad.w.counters.refused).toEqual({ [RefusalReason.MALFORMED_JSON]: 2, [RefusalReason.DUPLICATE]: 2 });
+      const dlq = await readDlq(bad.w, 4);
+      expect(dlq.map((e) => e.reason)).toEqual([RefusalReason.MALFORMED_JSON, RefusalReason.MALFORMED_JSON, RefusalReason.DUPLICATE, RefusalReason.DUPLICATE]);
+      expect(new Set(dlq.map((e) => e.id)).size).toBe(4);
+    });
+
     it('stamps a gate refusal with the event time of the refused message and an undecodable one with the clock', async () => {
       const bad = await runWith(async (w) => {
         await publishRaw(w, B(w), '{nope', 'bad-json');
