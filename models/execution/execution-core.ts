@@ -138,7 +138,11 @@ type Asset = {
   working: Map<string, Working>;
   parent: Parent | undefined;
   mid: number;
+  /** When `mid` was known (its quote's time). */
+  midAt: number;
   last: number;
+  /** When `last` was known (a trade's time, a bar's close). */
+  lastAt: number;
   spreadBps: number | null;
   volatility: number | null;
   volume: number | null;
@@ -187,7 +191,7 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     const key = assetKey(venue, symbol);
     a = assets.get(key);
     if (a === undefined) {
-      a = { venue, symbol, position: opts.positions?.[key] ?? 0, working: new Map(), parent: undefined, mid: Number.NaN, last: Number.NaN, spreadBps: null, volatility: null, volume: null, predPrice: Number.NaN, predHorizonMs: 0, flattenAfter: Number.NEGATIVE_INFINITY, knownAt: Number.NEGATIVE_INFINITY };
+      a = { venue, symbol, position: opts.positions?.[key] ?? 0, working: new Map(), parent: undefined, mid: Number.NaN, midAt: Number.NEGATIVE_INFINITY, last: Number.NaN, lastAt: Number.NEGATIVE_INFINITY, spreadBps: null, volatility: null, volume: null, predPrice: Number.NaN, predHorizonMs: 0, flattenAfter: Number.NEGATIVE_INFINITY, knownAt: Number.NEGATIVE_INFINITY };
       assets.set(key, a);
       keys.push(key);
       keys.sort();
@@ -214,7 +218,16 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     return reducesPosition(side, qty, a.position, sameSide);
   };
 
-  const refPrice = (a: Asset): number => (a.mid > 0 ? a.mid : a.last > 0 ? a.last : a.predPrice);
+  /**
+   * The newest price known of the asset: the last quote's mid, or the last trade's price or bar's
+   * close when that was known later (quotes that stopped, a backtest's ticks that cover only part
+   * of its window, must not price every later child at their last mid); a mid and a last known at
+   * the same time: the mid. Before any market data, the last prediction's price.
+   */
+  const refPrice = (a: Asset): number => {
+    if (a.mid > 0 && !(a.last > 0 && a.lastAt > a.midAt)) return a.mid;
+    return a.last > 0 ? a.last : a.predPrice;
+  };
 
   const expire = (a: Asset, now: number): void => {
     for (const [id, o] of a.working) if (now > o.expiresAt) a.working.delete(id);
@@ -406,14 +419,19 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     },
     onMarket(md) {
       const a = assetOf(md.venue, md.symbol);
-      a.knownAt = Math.max(a.knownAt, knownAt(md));
+      const at = knownAt(md);
+      a.knownAt = Math.max(a.knownAt, at);
       if (md.type === 'md.quote') {
         a.mid = (md.bid + md.ask) / 2;
+        a.midAt = at;
         a.spreadBps = ((md.ask - md.bid) / a.mid) * 1e4;
-      } else if (md.type === 'md.trade') a.last = md.price;
-      else {
+      } else if (md.type === 'md.trade') {
+        a.last = md.price;
+        a.lastAt = at;
+      } else {
         const b: Bar = md;
         a.last = b.close;
+        a.lastAt = at;
         a.volume = b.volume;
       }
     },

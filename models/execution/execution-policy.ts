@@ -14,7 +14,7 @@ export type ParentOrder = Readonly<{
   side: OrderSide;
   /** Unsigned size in base units, > 0. */
   qty: number;
-  /** Reference price when the parent was created (mid, else last price). */
+  /** Reference price when the parent was created: the newest of the last mid and the last trade or bar close, else the prediction's price. */
   arrivalPrice: number;
   /** Event time the parent starts, ms. */
   startTs: number;

@@ -394,6 +394,21 @@ describe('execution core', () => {
     expect(sell.onPrediction(prediction(0, -1), 0)[0]).toMatchObject({ side: 'sell', refPrice: 100, limitPrice: 100 * 1.001 }); // no market data: the prediction's price
   });
 
+  it('prices from the newest market data: once quotes stop, later trades and bars are the reference, not the last mid', () => {
+    const policy: ExecutionPolicy = { name: 'cross', schedule: (p) => [{ atTs: p.startTs, qty: p.qty, orderType: 'limit', limitOffsetBps: -10, ttlMs: 600_000 }] };
+    const core = createExecutionCore(opts({ policy }));
+    core.onMarket(quote(0, 99.9, 100.1)); // the quotes stop here (a backtest's ticks cover a few seconds)
+    core.onMarket(bar(60_000, 120, 121, 119, 120, 5)); // known at its close, 120,000
+    const [buy] = core.onPrediction(prediction(120_000, 1), 120_000);
+    expect(buy).toMatchObject({ refPrice: 120, limitPrice: 120 * 1.001 });
+    core.onMarket({ type: 'md.trade', v: 1, id: 't:1', venue: VENUE, symbol: SYMBOL, price: 130, qty: 1, side: 'buy', ts: 130_000 });
+    const [sell] = core.onPrediction(prediction(130_000, 0), 130_000);
+    expect(sell).toMatchObject({ side: 'sell', refPrice: 130 });
+    // A quote newer than the trade is the reference again.
+    core.onMarket(quote(131_000, 139.9, 140.1));
+    expect(core.onPrediction(prediction(131_000, 5), 131_000)[0]).toMatchObject({ refPrice: 140 });
+  });
+
   it('feeds ewma_vol to the policy: Almgren–Chriss front-loads once volatility is known', () => {
     const ac = almgrenChrissPolicy({ slices: 4, riskAversion: 1, temporaryImpact: 1e-4 });
     const calm = createExecutionCore(opts({ policy: ac }));
