@@ -99,13 +99,26 @@ export class ModelNotFoundError extends RegistryError {
   override readonly name = 'ModelNotFoundError';
 }
 
-/** Parses a ref into name and version or alias. */
+/** The largest version number (the registry's PostgreSQL column is an `integer`). */
+export const MAX_MODEL_VERSION = 2_147_483_647;
+export const VERSION_RULE = `a version is a positive integer up to ${MAX_MODEL_VERSION}`;
+
+/**
+ * Parses a ref into name and version or alias. A tail that reads as a number is a version, and
+ * one that cannot be (`name@0`, `name@-1`, past {@link MAX_MODEL_VERSION}) is refused as such:
+ * `name@-1` was looked up as an alias named `-1` and `name@0` as version 0, both answered "not
+ * found", and a version past the column's range failed in PostgreSQL as a database error.
+ */
 export function parseModelRef(ref: ModelRef): Readonly<{ name: string; version: number } | { name: string; alias: string }> {
   const at = ref.indexOf('@');
   const name = at < 0 ? ref : ref.slice(0, at);
   const tail = at < 0 ? 'production' : ref.slice(at + 1);
   if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new RegistryError(`bad model name in ${JSON.stringify(ref)}`);
-  if (/^\d+$/.test(tail)) return { name, version: Number(tail) };
+  if (/^-?\d+$/.test(tail)) {
+    const version = Number(tail);
+    if (!Number.isSafeInteger(version) || version <= 0 || version > MAX_MODEL_VERSION) throw new RegistryError(`bad version in ${JSON.stringify(ref)}: ${VERSION_RULE}`);
+    return { name, version };
+  }
   if (!/^[A-Za-z0-9_-]+$/.test(tail)) throw new RegistryError(`bad version or alias in ${JSON.stringify(ref)}`);
   return { name, alias: tail };
 }

@@ -7,7 +7,11 @@ import { RegistryError } from './model-registry.js';
 /** Model names and aliases are one subject token each (`sx.model.<name>.<event>`) and a file name. */
 export const MODEL_NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
 export const ModelNameSchema = z.string().regex(MODEL_NAME_RE, 'a model name is 1–64 of A-Z a-z 0-9 _ -');
-export const AliasSchema = z.string().regex(MODEL_NAME_RE, 'an alias is 1–64 of A-Z a-z 0-9 _ -');
+/** `name@3` is version 3, so an alias spelled as a number (`3`, `-1`) could never be resolved by its ref. */
+export const AliasSchema = z
+  .string()
+  .regex(MODEL_NAME_RE, 'an alias is 1–64 of A-Z a-z 0-9 _ -')
+  .refine((a) => !/^-?\d+$/.test(a), { message: 'an alias is not a number (name@3 is version 3)' });
 
 export const ModelCalibrationSchema = z
   .object({

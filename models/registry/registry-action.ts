@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AliasSchema } from './new-model-version.js';
-import { RegistryError } from './model-registry.js';
+import { MAX_MODEL_VERSION, RegistryError, VERSION_RULE } from './model-registry.js';
 
 /** Who asked for a registry change and why: recorded in the history and in the announced event. */
 export type RegistryAction = Readonly<{ alias: string; actor: string; reason: string }>;
@@ -21,7 +21,12 @@ export function parseAction(opts: Readonly<{ alias?: string; actor: string; reas
   return r.data;
 }
 
+/**
+ * A version number the registry can hold: 1 to 2³¹ − 1 (PostgreSQL `integer`). Past that the
+ * PostgreSQL adapter failed with a database error ("out of range for type integer", INTERNAL to
+ * `ctl`) where the memory one answered not found.
+ */
 export function parseVersionNumber(version: number): number {
-  if (!Number.isSafeInteger(version) || version <= 0) throw new RegistryError(`a version is a positive integer, got ${version}`);
+  if (!Number.isSafeInteger(version) || version <= 0 || version > MAX_MODEL_VERSION) throw new RegistryError(`${VERSION_RULE}, got ${version}`);
   return version;
 }

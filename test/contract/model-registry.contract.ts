@@ -57,6 +57,28 @@ export function modelRegistryContract(adapter: string, make: () => Promise<Regis
       await expect(h.registry.get('bad name@1')).rejects.toBeInstanceOf(RegistryError);
     });
 
+    it('refuses refs that cannot name a version (zero, negative, past the largest) and aliases that read as a version', async () => {
+      await h.registry.register(newModel('nu'), onnxBytes(1));
+      await h.registry.register(newModel('nu'), onnxBytes(2));
+      await h.registry.promote('nu', 1, ops);
+      for (const ref of ['nu@0', 'nu@-1', 'nu@2147483648', 'nu@99999999999999999999']) {
+        const err = await h.registry.get(ref).catch((e: unknown) => e);
+        expect(err, ref).toBeInstanceOf(RegistryError);
+        expect(err, ref).not.toBeInstanceOf(ModelNotFoundError);
+        expect((err as Error).message, ref).toBe(`bad version in ${JSON.stringify(ref)}: a version is a positive integer up to 2147483647`);
+      }
+      // One past the version column: refused as a bad version, not a database failure.
+      await expect(h.registry.promote('nu', 2_147_483_648, ops)).rejects.toThrow(/a version is a positive integer up to 2147483647/);
+      await expect(h.registry.reject('nu', 2_147_483_648, ops)).rejects.toThrow(/a version is a positive integer up to 2147483647/);
+      await expect(h.registry.rollback('nu', { ...ops, to: 2_147_483_648 })).rejects.toThrow(/a version is a positive integer up to 2147483647/);
+      // `nu@2` is version 2: an alias spelled `2` (or `-1`) could never be resolved by its ref.
+      for (const alias of ['2', '-1', '007']) {
+        await expect(h.registry.promote('nu', 2, { ...ops, alias }), alias).rejects.toThrow(/an alias is not a number/);
+      }
+      expect((await h.registry.get('nu@2')).aliases).toEqual([]);
+      expect((await eventsOf(h, 'nu', 3)).map((e) => e.event)).toEqual(['registered', 'registered', 'promoted']);
+    });
+
     it('lists versions newest first, for one model or all', async () => {
       const gamma = await h.registry.list('gamma');
       expect(gamma).toEqual([]);
