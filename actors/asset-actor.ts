@@ -236,6 +236,11 @@ export async function startAssetActor(deps: AssetActorDeps, opts: AssetActorOpti
   });
   machine.subscribe((s) => log.debug({ state: s.value }, 'lifecycle'));
   machine.start();
+  // A restored state is saved data: the machine hears of it as of a checkpoint, so an actor
+  // restarted warm is live (it said warming until the next message), and its stale timer runs
+  // from the start (with the feed down, it said warming for ever instead of turning stale).
+  const restoredTs = lastHandledTsOf(snap);
+  if (restoredTs >= 0) machine.send({ type: 'DATA', ts: restoredTs, warm: engines.warm() });
 
   const decodeBytes = createMarketDataDecoder({ maxPayloadBytes: opts.maxPayloadBytes, subjects: deps.subjects, isKnown: opts.isKnown });
   const acceptValue = inProcessAcceptor(asset, deps.subjects, opts.maxPayloadBytes, opts.isKnown);

@@ -392,6 +392,20 @@ describe('asset actor (memory bus, memory stores, simulated clock)', () => {
       await actor.stop();
     });
 
+    it('restarted from a warm snapshot with no data coming, is live at once and turns stale on the clock', async () => {
+      const w = await makeWorld();
+      const first = await startActor(w);
+      await publishAll(w, makeBars(210));
+      await until(() => w.counters.accepted === 210, 'warm');
+      await settle();
+      await first.stop();
+      // The feed is down when the engine comes back: the same stores, nothing new on the stream.
+      const again = await startActor(w);
+      await settle();
+      expect(staleTimeline(w, again)).toEqual(['live', 'live', 'stale']);
+      await again.stop();
+    });
+
     it('keeps its state in step while halted but emits nothing, and emits the up-to-date vector after RESUME', async () => {
       const w = await makeWorld();
       const actor = await startActor(w);
