@@ -3,10 +3,15 @@ import { parseModelRef } from '../../models/registry/model-registry.js';
 /** What the engine of this config serves: `strategy.model` and `strategy.timeframe`. */
 export type ServedByConfig = Readonly<{ ref: string; timeframe: string }>;
 
-type TrainNaming = Readonly<{ name: string; model?: 'mlp' | 'gru' | 'ensemble' | undefined }>;
+type TrainNaming = Readonly<{ name?: string | undefined; model?: 'mlp' | 'gru' | 'ensemble' | undefined }>;
 
-/** The name a `sextant train` run registers under: `--model gru|ensemble` with the default `--name` registers `direction-gru` / `direction-ensemble`. */
-export const registeredName = (opts: TrainNaming): string => (opts.model !== undefined && opts.model !== 'mlp' && opts.name === 'direction-mlp' ? `direction-${opts.model}` : opts.name);
+/**
+ * The name a `sextant train` run registers under: `--name` when given, else `direction-<model>`
+ * (`direction-mlp`, `direction-gru`, `direction-ensemble`). A `--name direction-mlp` given with
+ * `--model gru` was taken for the default and the GRU registered as `direction-gru` (and promoted
+ * there, past the check of the model the engine serves).
+ */
+export const registeredName = (opts: TrainNaming): string => opts.name ?? `direction-${opts.model ?? 'mlp'}`;
 
 /**
  * Why `sextant train --promote` must not run, or undefined: it would point `production` of the

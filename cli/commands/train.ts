@@ -34,7 +34,8 @@ export type TrainCliOptions = Readonly<{
   kAtr: number;
   from?: number;
   to?: number;
-  name: string;
+  /** Registry name; default `direction-<model>` ({@link registeredName}). */
+  name?: string;
   seed: number;
   epochs: number;
   /** Point the `production` alias at the new version (what the engine and the demo serve). */
@@ -197,11 +198,12 @@ export async function runTrain(opts: TrainCliOptions, openRegistry: OpenRegistry
   const registry = await openRegistry();
   try {
     const { trainBaseline } = await import('../../models/training/train-baseline.js'); // tfjs loads with it: only for this command
-    const report = await trainingIn(scopeOf(opts, opts.name, dataDir, timeframe), () =>
+    const name = registeredName(opts);
+    const report = await trainingIn(scopeOf(opts, name, dataDir, timeframe), () =>
       trainBaseline(
         bars,
         { source: dataDir, symbols: opts.symbols, ...windowOf(opts) },
-        { name: opts.name, timeframe, barMs: TIMEFRAME_MS[timeframe], horizon: opts.horizon, kAtr: opts.kAtr, seed: opts.seed, epochs: opts.epochs },
+        { name, timeframe, barMs: TIMEFRAME_MS[timeframe], horizon: opts.horizon, kAtr: opts.kAtr, seed: opts.seed, epochs: opts.epochs },
         registry,
       ),
     );
@@ -211,7 +213,7 @@ export async function runTrain(opts: TrainCliOptions, openRegistry: OpenRegistry
       const { crossValidateBaseline } = await import('../../models/validation/cross-validate-baseline.js');
       cv = await crossValidateBaseline(
         bars,
-        { name: opts.name, timeframe, barMs: TIMEFRAME_MS[timeframe], horizon: opts.horizon, kAtr: opts.kAtr, seed: opts.seed, epochs: opts.epochs },
+        { name, timeframe, barMs: TIMEFRAME_MS[timeframe], horizon: opts.horizon, kAtr: opts.kAtr, seed: opts.seed, epochs: opts.epochs },
         { scheme: opts.cv, ...(opts.cvFolds !== undefined ? { folds: opts.cvFolds } : {}), embargo: (opts.cvEmbargo ?? 24) * TIMEFRAME_MS[timeframe] },
       );
       write(`${formatCvReport(cv)}\n`);
@@ -337,7 +339,7 @@ export function trainCommand(openRegistry: OpenRegistry, tracking: () => TrainTr
     .option('--k-atr <k>', 'half-width of the flat band in ATR(14) units', nonNegative, 0.75)
     .option('--from <date>', 'first bar (inclusive)', parseTime)
     .option('--to <date>', 'last bar (exclusive)', parseTime)
-    .option('--name <name>', 'model name in the registry', modelNameArg, 'direction-mlp')
+    .option('--name <name>', 'model name in the registry (default: direction-mlp; direction-gru / direction-ensemble with --model gru|ensemble)', modelNameArg)
     .option('--seed <n>', 'seed for weights and batch order', nonNegativeInt, 42)
     .option('--epochs <n>', `most training epochs (early stopping may end sooner); --model ensemble: of its base models, its meta-learner gets at least ${META_LEARNER_MIN_EPOCHS}`, positiveInt, 30)
     .option('--promote', 'make the new version the production model')

@@ -27,7 +27,7 @@ describe('too few labelled rows to train on', () => {
     expect(between(Date.UTC(2024, 0, 1), undefined)).toBe('from 2024-01-01T00:00:00.000Z → the end');
   });
 
-  const OPTS: TrainCliOptions = { data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', horizon: 4, kAtr: 0.75, name: 'direction-mlp', seed: 1, epochs: 1, from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 0, 11) };
+  const OPTS: TrainCliOptions = { data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', horizon: 4, kAtr: 0.75, seed: 1, epochs: 1, from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 0, 11) };
 
   it('sextant train: a window of 240 bars says which bars it searched and to widen --from/--to', async () => {
     const registry = tinyRegistry();
