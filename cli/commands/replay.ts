@@ -144,8 +144,9 @@ export async function openReplaySources(cfg: Config, opts: Omit<ReplayCommandOpt
 export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
   const cfg = loadConfig({ file: opts.configFile });
   const subjects = subjectsFor(cfg.prefix);
-  // A bad row (unparsable, or out of time order) is refused to `sx.dlq.replay` with its file, line
-  // and reason, and the replay goes on; the rows around it are published.
+  // A bad row (unparsable, or out of time order) is refused to `sx.dlq.replay` with its file, line,
+  // the row as the file holds it (the entry's payload) and the reason, and the replay goes on; the
+  // rows around it are published.
   const refusals: Promise<unknown>[] = [];
   /** Set once connected (sources are checked before anything connects; bad rows come while they are read). */
   const dlqOut: { publish?: (entry: DlqEntry) => Promise<unknown> } = {};
@@ -157,7 +158,7 @@ export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
     const reason = /repeats the previous row/.test(e.message) ? RefusalReason.DUPLICATE : /time order/.test(e.message) ? RefusalReason.OUT_OF_ORDER : RefusalReason.SCHEMA;
     // The subject the row would have been published on: a bad trade or quote row is not a bar's.
     const subject = where.kind === 'trade' ? subjects.trade(where.venue, where.symbol) : where.kind === 'quote' ? subjects.quote(where.venue, where.symbol) : subjects.bar(where.venue, where.symbol, where.tf);
-    const entry = toDlqEntry({ source: 'replay', subject, data: encode({ file: e.file, line: e.line }), refusal: refuse(reason, e.message), ts: Date.now() });
+    const entry = toDlqEntry({ source: 'replay', subject, data: encode({ file: e.file, line: e.line, ...(e.row === undefined ? {} : { row: e.row }) }), refusal: refuse(reason, e.message), ts: Date.now() });
     process.stderr.write(`\nrefused ${e.message}\n`);
     if (dlqOut.publish !== undefined) refusals.push(dlqOut.publish(entry));
   });

@@ -130,7 +130,7 @@ export async function* readRowBatches<T>(path: string, factory: ParserFactory<T>
         prevTs = ts;
       } catch (e) {
         if (!(e instanceof RowProblem)) throw e;
-        const error = new SourceError(path, firstLine + i, e.message);
+        const error = new SourceError(path, firstLine + i, e.message, { row: line });
         if (onBadRow === undefined) {
           yield out;
           throw error;

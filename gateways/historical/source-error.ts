@@ -8,11 +8,14 @@ export class SourceError extends Error {
   readonly retryable = false;
   readonly file: string;
   readonly line: number | undefined;
+  /** A bad row's text as the file holds it (what a dead-letter entry carries), when it is one. */
+  readonly row: string | undefined;
 
-  constructor(file: string, line: number | undefined, reason: string, options?: ErrorOptions) {
+  constructor(file: string, line: number | undefined, reason: string, options?: ErrorOptions & Readonly<{ row?: string }>) {
     super(line === undefined ? `${file}: ${reason}` : `${file}:${line}: ${reason}`, options);
     this.file = file;
     this.line = line;
+    this.row = options?.row;
   }
 }
 

@@ -49,7 +49,12 @@ describe('sextant replay with bad rows in the file (real JetStream; fails, never
       ]);
       expect(dlq[0]?.detail).toContain(`${csv}:4:`);
       expect(dlq[1]?.detail).toContain(`${csv}:6:`);
-      expect(JSON.parse(dlq[0]?.payload ?? '{}')).toEqual({ file: csv, line: 4 });
+      // The payload is the refused row itself, where it came from beside it.
+      expect(dlq.map((e) => JSON.parse(e.payload) as unknown)).toEqual([
+        { file: csv, line: 4, row: row(2, 'n/a') },
+        { file: csv, line: 6, row: row(1) },
+        { file: csv, line: 8, row: row(4) },
+      ]);
     } finally {
       await bus.close();
     }
