@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ensureDemoModel } from './commands/demo-model.js';
 import { parseModelRef } from '../models/registry/model-registry.js';
 import { memoryRegistry } from './served-model.js';
+import { trainingCacheOf } from './training-cache-of.js';
 import type { ServedModelInit, ServedModelReply } from './served-model.js';
 
 const { cfg, data } = workerData as ServedModelInit;
@@ -13,7 +14,7 @@ const port = parentPort;
 if (port === null) throw new Error('served-model-worker runs as a worker thread');
 try {
   const { registry, close } = await memoryRegistry(cfg);
-  const served = await ensureDemoModel(registry, { name: parseModelRef(cfg.strategy.model).name, ...data });
+  const served = await ensureDemoModel(registry, { name: parseModelRef(cfg.strategy.model).name, ...data, cache: await trainingCacheOf(cfg) });
   const artifact = await registry.artifact(served.model);
   port.postMessage({ type: 'trained', model: served.model, artifact, seconds: served.seconds } satisfies ServedModelReply);
   await close();

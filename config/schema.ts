@@ -94,6 +94,12 @@ export const ConfigSchema = z
       .object({
         /** Where the registry keeps ONNX artifacts (`<dir>/<name>/<version>.onnx`); one folder per PostgreSQL schema. */
         artifactDir: z.string().min(1),
+        /**
+         * Where trained models are kept for reuse (`state/file-training-cache.ts`): a backtest,
+         * demo or experiment that trains on the same bars with the same settings and training code
+         * registers the model trained before instead of training it again. `null`: always train.
+         */
+        trainingCacheDir: z.string().min(1).nullable().default('.sextant/training-cache'),
         /** ONNX Runtime execution provider: `cuda` falls back to CPU with a warning when CUDA cannot load. */
         device: z.enum(['cpu', 'cuda']),
         /**

@@ -6,6 +6,8 @@ import type { BarInput } from '../../models/features/inputs.js';
 import type { SymbolBars } from '../../models/training/bar-dataset.js';
 import { trainingIn, yearsBefore } from './training-shortfall.js';
 import { trainingSpanLine } from './training-span.js';
+import type { TrainingCache } from '../../models/training/training-cache.js';
+import { cachedLine } from './demo-model.js';
 
 /** A backtest's bars from the TimeseriesStore (`--source pg`) instead of CSV files. */
 export type StoreBarSource = Readonly<{
@@ -74,7 +76,7 @@ const STORE_HINT = 'give a later --from (the store must hold bars before it) or 
 export async function trainFromStore(
   registry: ModelRegistry,
   source: StoreBarSource,
-  opts: Readonly<{ name: string; symbols: readonly string[]; tf: Timeframe; from: number; where: string; onTraining?: (line: string) => void }>,
+  opts: Readonly<{ name: string; symbols: readonly string[]; tf: Timeframe; from: number; where: string; onTraining?: (line: string) => void; cache?: TrainingCache }>,
 ): Promise<ModelVersion> {
   const window = { from: opts.from - TRAIN_YEARS * YEAR_MS, to: opts.from };
   const bars = await source.training(window.from, window.to);
@@ -83,7 +85,8 @@ export async function trainFromStore(
   // A flat band of half an ATR splits the classes roughly in thirds, so the model takes sides.
   const { trainBaseline } = await import('../../models/training/train-baseline.js'); // tfjs loads with it: only when a model is trained
   const scope = { model: opts.name, timeframe: opts.tf, symbols: opts.symbols, searched: yearsBefore(TRAIN_YEARS, opts.from), store: opts.where, hint: STORE_HINT };
-  const report = await trainingIn(scope, () => trainBaseline(bars, { source: opts.where, symbols: opts.symbols, ...window }, { name: opts.name, timeframe: opts.tf, barMs: TIMEFRAME_MS[opts.tf], kAtr: 0.5, epochs: 20 }, registry));
+  const report = await trainingIn(scope, () => trainBaseline(bars, { source: opts.where, symbols: opts.symbols, ...window }, { name: opts.name, timeframe: opts.tf, barMs: TIMEFRAME_MS[opts.tf], kAtr: 0.5, epochs: 20 }, registry, opts.cache));
+  if (report.cached) opts.onTraining?.(cachedLine(opts.cache));
   await registry.promote(report.model.name, report.model.version, { actor: 'sextant backtest', reason: 'trained on the stored years before the backtest window' });
   return registry.get(`${opts.name}@production`);
 }

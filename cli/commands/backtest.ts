@@ -55,6 +55,7 @@ import { checkTickFiles, tickSources } from './backtest-ticks.js';
 import { spreadModelOf } from './backtest-spec.js';
 import type { BacktestCosts, BacktestSpec, TickFile } from './backtest-spec.js';
 import { ensureDemoModel } from './demo-model.js';
+import { trainingCacheOf } from '../training-cache-of.js';
 import { checkBarFile } from './backtest-bar-file.js';
 import { spellingHint } from './symbol-spelling.js';
 import { dataEdgeWarnings } from './backtest-data-edges.js';
@@ -324,7 +325,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     opts.registry !== undefined
       ? await opts.registry.get(cfg.strategy.model)
       : stored !== undefined
-      ? await trainFromStore(registry, stored, { name: served.name, symbols: opts.symbols, tf, from: trainTo, where, onTraining: note })
+      ? await trainFromStore(registry, stored, { name: served.name, symbols: opts.symbols, tf, from: trainTo, where, onTraining: note, cache: await trainingCacheOf(cfg, note) })
       : (
           await ensureDemoModel(registry, {
             name: served.name,
@@ -334,6 +335,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
             from: trainTo,
             retrain: true,
             onTraining: note,
+            cache: await trainingCacheOf(cfg, note),
             hint: 'give a later --from (the data must hold bars before it) or serve a registered model with --model',
           })
         ).model;

@@ -1,6 +1,7 @@
 import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
 import { trainedTimeframe } from '../../models/inference/engine-fit.js';
 import type { ModelRegistry, ModelVersion } from '../../models/registry/model-registry.js';
+import type { TrainingCache } from '../../models/training/training-cache.js';
 import { ModelNotFoundError } from '../../models/registry/model-registry.js';
 import { ArtifactIntegrityError } from '../../models/registry/registry-errors.js';
 import { loadSymbolBars } from './train.js';
@@ -35,10 +36,15 @@ async function servableBefore(registry: ModelRegistry, name: string, from: numbe
   }
 }
 
+/** Said after the span line when the model came from the training cache instead of being trained. */
+export const cachedLine = (cache: TrainingCache | undefined): string =>
+  `  reused from the training cache (${cache?.where ?? '?'}): these bars, settings and training code trained it before; models.trainingCacheDir: null trains afresh`;
+
 /** The model is trained on the years before `from`: a window at the start of the data has none. */
 const DEFAULT_HINT = 'give a later --from (the data must hold bars before it)';
 
-export type DemoModel = Readonly<{ model: ModelVersion; trained: boolean; seconds: number }>;
+/** `trained`: a version registered now; `cached`: that version came from the training cache, not a training run. */
+export type DemoModel = Readonly<{ model: ModelVersion; trained: boolean; cached: boolean; seconds: number }>;
 
 /**
  * The model the demo serves: the registry's `<name>@production` when it was trained on data
@@ -59,11 +65,13 @@ export async function ensureDemoModel(
     onTraining?: (line: string) => void;
     /** What to change when the years before `from` hold too few bars to train on (the end of that error); default: a later --from. */
     hint?: string;
+    /** Models trained before, reused when the same bars, settings and code would train them again (`models.trainingCacheDir`). */
+    cache?: TrainingCache;
   }>,
 ): Promise<DemoModel> {
   const started = performance.now();
   const current = opts.retrain === true ? undefined : await servableBefore(registry, opts.name, opts.from, opts.timeframe, opts.notice);
-  if (current !== undefined) return { model: current, trained: false, seconds: 0 };
+  if (current !== undefined) return { model: current, trained: false, cached: false, seconds: 0 };
   const tf = TimeframeSchema.parse(opts.timeframe);
   const window = { from: opts.from - TRAIN_YEARS * YEAR_MS, to: opts.from };
   const bars = await loadSymbolBars(opts.dataDir, opts.symbols, tf, window);
@@ -72,7 +80,8 @@ export async function ensureDemoModel(
   // A flat band of half an ATR splits the classes roughly in thirds, so the demo's model takes sides.
   const { trainBaseline } = await import('../../models/training/train-baseline.js'); // tfjs loads with it: only when a model is trained
   const scope = { model: opts.name, timeframe: tf, symbols: opts.symbols, searched: yearsBefore(TRAIN_YEARS, opts.from), dataDir: opts.dataDir, hint: opts.hint ?? DEFAULT_HINT };
-  const report = await trainingIn(scope, () => trainBaseline(bars, { source: opts.dataDir, symbols: opts.symbols, ...window }, { name: opts.name, timeframe: tf, barMs: TIMEFRAME_MS[tf], kAtr: 0.5, epochs: 20 }, registry));
+  const report = await trainingIn(scope, () => trainBaseline(bars, { source: opts.dataDir, symbols: opts.symbols, ...window }, { name: opts.name, timeframe: tf, barMs: TIMEFRAME_MS[tf], kAtr: 0.5, epochs: 20 }, registry, opts.cache));
+  if (report.cached) opts.onTraining?.(cachedLine(opts.cache));
   await registry.promote(report.model.name, report.model.version, { actor: 'sextant demo', reason: 'trained on the years before the demo window' });
-  return { model: await registry.get(`${opts.name}@production`), trained: true, seconds: (performance.now() - started) / 1000 };
+  return { model: await registry.get(`${opts.name}@production`), trained: true, cached: report.cached, seconds: (performance.now() - started) / 1000 };
 }

@@ -25,6 +25,7 @@ import { createEngineMetrics } from '../../gateways/http/metrics.js';
 import type { Logger } from '../../state/logger.js';
 import { injectFaults } from './demo-faults.js';
 import { ensureDemoModel } from './demo-model.js';
+import { trainingCacheOf } from '../training-cache-of.js';
 import { spellingHint } from './symbol-spelling.js';
 import { barsBeforeFirstPrediction, countingBars, demoWarmup, warmupWarnings } from './demo-warmup.js';
 import type { DemoWarmup } from './demo-warmup.js';
@@ -64,7 +65,8 @@ export type DemoSummary = Readonly<{
   refused: Readonly<Record<string, number>>;
   rowsWritten: EngineCounters['rowsWritten'];
   actors: readonly { key: string; state: string }[];
-  model: { ref: string; trainedNow: boolean; trainRange: { from: string; to: string }; testAccuracy: number | null; testLogLoss: number | null } | null;
+  /** `trainedNow`: trained by this run; `fromTrainingCache`: registered now from the training cache (the same bars, settings and code trained it before). */
+  model: { ref: string; trainedNow: boolean; fromTrainingCache: boolean; trainRange: { from: string; to: string }; testAccuracy: number | null; testLogLoss: number | null } | null;
   predictions: number;
   /** Bars of one symbol the model needs before its first prediction, and the symbols whose window held fewer (they predict nothing). */
   warmup: DemoWarmup;
@@ -129,7 +131,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const dash = opts.dashboard === true ? await startDemoDashboard(cfg, adapters, log, opts.port, () => running.engine) : undefined;
   const served = parseModelRef(cfg.strategy.model);
   progressNote(`model: ${served.name}@production (training on the ${opts.timeframe} bars before ${new Date(opts.from).toISOString().slice(0, 10)} if the registry has none)`);
-  const demoModel = await ensureDemoModel(adapters.registry, { name: served.name, dataDir, symbols: opts.symbols, timeframe: opts.timeframe, from: opts.from, retrain: opts.retrain === true, notice: (l) => progressNote(`notice: ${l}`), onTraining: progressNote });
+  const demoModel = await ensureDemoModel(adapters.registry, { name: served.name, dataDir, symbols: opts.symbols, timeframe: opts.timeframe, from: opts.from, retrain: opts.retrain === true, notice: (l) => progressNote(`notice: ${l}`), onTraining: progressNote, cache: await trainingCacheOf(cfg, (l) => progressNote(`notice: ${l}`)) });
 
   const engine = await startEngine(cfg, adapters, clock, log, { trainingClock: clock, maxAheadMs: cfg.validation.maxAheadMs, ...(dash === undefined ? {} : { stages: stageTiming(dash.gateway.metrics), counts: dash.gateway.metrics }) });
   running.engine = engine;
@@ -202,7 +204,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     actors: engine.supervisor.status().map((s) => ({ key: s.key, state: s.state })),
     model: {
       ref: `${m.name}@${m.version}`,
-      trainedNow: demoModel.trained,
+      trainedNow: demoModel.trained && !demoModel.cached,
+      fromTrainingCache: demoModel.cached,
       trainRange: { from: new Date(m.trainRange.from).toISOString(), to: new Date(m.trainRange.to).toISOString() },
       testAccuracy: m.metrics['test_accuracy'] ?? null,
       testLogLoss: m.metrics['test_log_loss'] ?? null,
@@ -294,7 +297,7 @@ function printSummary(s: DemoSummary): void {
   out.write(`  actors          ${s.actors.map((a) => `${a.key}=${a.state}`).join(' ')}\n`);
   if (s.model !== null) {
     const acc = s.model.testAccuracy === null ? '?' : `${(100 * s.model.testAccuracy).toFixed(1)}%`;
-    out.write(`  model           ${s.model.ref} (${s.model.trainedNow ? 'trained now' : 'from the registry'} on ${s.model.trainRange.from.slice(0, 10)} → ${s.model.trainRange.to.slice(0, 10)}; test accuracy ${acc}, log loss ${s.model.testLogLoss?.toFixed(4) ?? '?'})\n`);
+    out.write(`  model           ${s.model.ref} (${s.model.trainedNow ? 'trained now' : s.model.fromTrainingCache ? 'from the training cache' : 'from the registry'} on ${s.model.trainRange.from.slice(0, 10)} → ${s.model.trainRange.to.slice(0, 10)}; test accuracy ${acc}, log loss ${s.model.testLogLoss?.toFixed(4) ?? '?'})\n`);
   }
   out.write(`  predictions     ${s.predictions} (${s.decisions?.withIntent ?? 0} with a position intent)\n`);
   if (s.warmup.short.length > 0) {

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { trainingCacheOf } from '../training-cache-of.js';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
@@ -150,6 +151,8 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
   const embargoMs = settings.embargoHours * 3_600_000;
   const note = (s: string): void => void (opts.progress === true && process.stderr.write(`${s}\n`));
   const served = parseModelRef(base.strategy.model);
+  // The frozen arm's model and each retraining of a window are what a repeated experiment trains again.
+  const cache = await trainingCacheOf(base, (l) => note(`notice: ${l}`));
   const results: WindowResult[] = [];
 
   for (const w of opts.windows ?? REGIME_WINDOWS) {
@@ -200,10 +203,10 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
           barCount += s.bars.length;
         }
         const { trainBaseline } = await import('../../models/training/train-baseline.js'); // tfjs loads with it
-        const report = await trainBaseline(bars, { source: dataDir, symbols, from: p.trainFrom, to: p.trainTo }, { name: served.name, timeframe: tf, barMs, horizon: HORIZON, kAtr: K_ATR, epochs: settings.epochs }, registry);
+        const report = await trainBaseline(bars, { source: dataDir, symbols, from: p.trainFrom, to: p.trainTo }, { name: served.name, timeframe: tf, barMs, horizon: HORIZON, kAtr: K_ATR, epochs: settings.epochs }, registry, cache);
         await registry.promote(report.model.name, report.model.version, { actor: 'sextant experiment', reason: `retrain-vs-frozen, served from ${iso(p.at)}` });
         const rec: TrainingRecord = { at: p.at, trainFrom: p.trainFrom, trainTo: p.trainTo, firstBarTs, lastBarTs, bars: barCount, model: `${report.model.name}@${report.model.version}` };
-        note(`  trained ${rec.model} for ${iso(p.at).slice(0, 10)} on ${rec.bars} bars ${iso(rec.firstBarTs).slice(0, 10)} → ${iso(rec.lastBarTs + barMs).slice(0, 16)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+        note(`  ${report.cached ? 'registered (from the training cache)' : 'trained'} ${rec.model} for ${iso(p.at).slice(0, 10)} on ${rec.bars} bars ${iso(rec.firstBarTs).slice(0, 10)} → ${iso(rec.lastBarTs + barMs).slice(0, 16)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
         return rec;
       };
 

@@ -6,7 +6,7 @@ import { denseLayersOf } from '../onnx/tfjs-dense-layers.js';
 import { exportDenseMlp } from '../onnx/dense-mlp.js';
 import { featureSpecHash, FeatureSpecSchema } from '../registry/feature-spec.js';
 import type { FeatureSpec } from '../registry/feature-spec.js';
-import type { ModelCalibration, ModelRegistry, ModelVersion } from '../registry/model-registry.js';
+import type { ModelCalibration, ModelRegistry, ModelVersion, NewModelVersion } from '../registry/model-registry.js';
 import { ModelNameSchema } from '../registry/new-model-version.js';
 import { createOnnxRuntime } from '../runtime/onnx-runtime.js';
 import { buildBarDataset } from './bar-dataset.js';
@@ -23,6 +23,8 @@ import { requireTwoClasses } from './label-classes.js';
 import type { Standardiser } from './standardiser.js';
 import { predictProbabilities, trainDenseClassifier } from './train-mlp.js';
 import type { Matrix } from './train-mlp.js';
+import { trainingCacheKey } from './training-cache.js';
+import type { TrainingCache } from './training-cache.js';
 
 /** Everything that decides the trained model besides the bars; hashed into `configHash`. */
 export const TrainBaselineOptionsSchema = z
@@ -67,7 +69,12 @@ export type TrainBaselineReport = Readonly<{
   logisticRegression: Readonly<{ epochsRun: number; bestEpoch: number }>;
   /** What the exported ONNX model takes: standardised inputs, `(x − mean) / std` per the feature spec. */
   onnxInput: 'standardised';
+  /** The model came from the training cache (the same bars, settings and code trained it before): registered, not trained again. */
+  cached: boolean;
 }>;
+
+/** The report as the cache keeps it: everything but the registered version (and whether it was cached). */
+type CachedReport = Omit<TrainBaselineReport, 'model' | 'cached'>;
 
 const scores = (m: ClassificationMetrics): ModelScores => ({ accuracy: m.accuracy, logLoss: m.logLoss, recall: m.recall, confusion: m.confusion });
 
@@ -100,8 +107,24 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * them (models/inference/input-builder.ts does it); normalisation is not baked into the graph, so it is
  * never applied twice.
  */
-export async function trainBaseline(bars: readonly SymbolBars[], dataset: DatasetDescription, options: TrainBaselineOptions, registry: ModelRegistry): Promise<TrainBaselineReport> {
+export async function trainBaseline(
+  bars: readonly SymbolBars[],
+  dataset: DatasetDescription,
+  options: TrainBaselineOptions,
+  registry: ModelRegistry,
+  cache?: TrainingCache,
+): Promise<TrainBaselineReport> {
   const o: Resolved = TrainBaselineOptionsSchema.parse(options);
+  const key = cache === undefined ? undefined : trainingCacheKey('direction-baseline', cache.revision, { options: o, dataset }, bars);
+  const hit = key === undefined ? undefined : await cache?.get<CachedReport>(key);
+  if (hit !== undefined) {
+    const previous = await registry.list(o.name);
+    const model = await registry.register({ ...hit.model, parentVersion: previous[0]?.version ?? null }, hit.artifact, {
+      actor: 'sextant-train',
+      reason: `baseline training, seed ${o.seed} (from the training cache: the same bars, settings and code trained it before)`,
+    });
+    return { ...hit.report, model, cached: true };
+  }
   const ds = buildBarDataset(bars, { horizon: o.horizon, kAtr: o.kAtr, barMs: o.barMs });
   if (ds.rows < 200) throw new RangeError(`only ${ds.rows} labelled rows (after a 200-bar warm-up); give more bars`);
   const purgeBars = o.purgeBars ?? o.horizon;
@@ -181,55 +204,50 @@ export async function trainBaseline(bars: readonly SymbolBars[], dataset: Datase
       if (r !== null) recallMetrics[`test_recall_${DIRECTION_NAMES[c]}`] = r;
     });
     const segmentInfo = (seg: Segment): Record<string, unknown> => ({ rows: seg.indices.length, from: iso(seg.from), to: iso(seg.to) });
-    const model = await registry.register(
-      {
-        name: o.name,
-        format: 'onnx',
-        metrics: {
-          test_accuracy: mlpScores.accuracy,
-          test_log_loss: mlpScores.logLoss,
-          majority_accuracy: majorityScores.accuracy,
-          majority_log_loss: majorityScores.logLoss,
-          lr_accuracy: lrScores.accuracy,
-          lr_log_loss: lrScores.logLoss,
-          ...recallMetrics,
-          val_log_loss: mlp.valLogLoss[mlp.bestEpoch - 1] as number,
-          test_rows: testM.rows,
-          train_rows: split.train.indices.length,
-          calibration_rows: calM.rows,
-          onnx_parity_max_abs_diff: parity,
-        },
-        featureSpec,
-        calibration,
-        trainRange: { from: trainFirst, to: trainLast + (o.horizon + 1) * o.barMs },
-        parentVersion: previous[0]?.version ?? null,
-        configHash: trainingConfigHash(options, dataset),
-        details: {
-          kind: 'direction-classifier',
-          classes: DIRECTION_NAMES,
-          onnxInput: 'standardised',
-          labels: { horizonBars: o.horizon, kAtr: o.kAtr, rule: 'ln(close[t+H]/close[t]) vs ±kAtr·ATR14[t]/close[t]' },
-          dataset: { ...dataset, timeframe: o.timeframe, rows: ds.rows, dropped: ds.dropped },
-          split: {
-            purgeBars,
-            boundaries: split.boundaries.map(iso),
-            train: segmentInfo(split.train),
-            fit: segmentInfo(fit),
-            validation: segmentInfo(validation),
-            calibration: segmentInfo(split.calibration),
-            test: segmentInfo(split.test),
-          },
-          options: o,
-          mlp: { hidden: o.hidden, activation: 'relu', epochsRun: mlp.epochsRun, bestEpoch: mlp.bestEpoch, backend: mlp.backend, confusion: mlpScores.confusion },
-          logisticRegression: { epochsRun: lr.epochsRun, bestEpoch: lr.bestEpoch, confusion: lrScores.confusion },
-          majority: { confusion: majorityScores.confusion },
-        },
+    const registered: Omit<NewModelVersion, 'parentVersion'> = {
+      name: o.name,
+      format: 'onnx',
+      metrics: {
+        test_accuracy: mlpScores.accuracy,
+        test_log_loss: mlpScores.logLoss,
+        majority_accuracy: majorityScores.accuracy,
+        majority_log_loss: majorityScores.logLoss,
+        lr_accuracy: lrScores.accuracy,
+        lr_log_loss: lrScores.logLoss,
+        ...recallMetrics,
+        val_log_loss: mlp.valLogLoss[mlp.bestEpoch - 1] as number,
+        test_rows: testM.rows,
+        train_rows: split.train.indices.length,
+        calibration_rows: calM.rows,
+        onnx_parity_max_abs_diff: parity,
       },
-      onnx,
-      { actor: 'sextant-train', reason: `baseline training, seed ${o.seed}` },
-    );
-    return {
-      model,
+      featureSpec,
+      calibration,
+      trainRange: { from: trainFirst, to: trainLast + (o.horizon + 1) * o.barMs },
+      configHash: trainingConfigHash(options, dataset),
+      details: {
+        kind: 'direction-classifier',
+        classes: DIRECTION_NAMES,
+        onnxInput: 'standardised',
+        labels: { horizonBars: o.horizon, kAtr: o.kAtr, rule: 'ln(close[t+H]/close[t]) vs ±kAtr·ATR14[t]/close[t]' },
+        dataset: { ...dataset, timeframe: o.timeframe, rows: ds.rows, dropped: ds.dropped },
+        split: {
+          purgeBars,
+          boundaries: split.boundaries.map(iso),
+          train: segmentInfo(split.train),
+          fit: segmentInfo(fit),
+          validation: segmentInfo(validation),
+          calibration: segmentInfo(split.calibration),
+          test: segmentInfo(split.test),
+        },
+        options: o,
+        mlp: { hidden: o.hidden, activation: 'relu', epochsRun: mlp.epochsRun, bestEpoch: mlp.bestEpoch, backend: mlp.backend, confusion: mlpScores.confusion },
+        logisticRegression: { epochsRun: lr.epochsRun, bestEpoch: lr.bestEpoch, confusion: lrScores.confusion },
+        majority: { confusion: majorityScores.confusion },
+      },
+    };
+    const model = await registry.register({ ...registered, parentVersion: previous[0]?.version ?? null }, onnx, { actor: 'sextant-train', reason: `baseline training, seed ${o.seed}` });
+    const report: CachedReport = {
       rows: { total: ds.rows, train: split.train.indices.length, fit: fitM.rows, validation: valM.rows, calibration: calM.rows, test: testM.rows },
       classShare: { train: Array.from(classFrequencies(trainY, 3)), test: Array.from(classFrequencies(testM.y, 3)) },
       test: { mlp: scores(mlpScores), logisticRegression: scores(lrScores), majority: scores(majorityScores) },
@@ -239,6 +257,8 @@ export async function trainBaseline(bars: readonly SymbolBars[], dataset: Datase
       logisticRegression: { epochsRun: lr.epochsRun, bestEpoch: lr.bestEpoch },
       onnxInput: 'standardised',
     };
+    if (key !== undefined) await cache?.put(key, { model: registered, artifact: onnx, report });
+    return { ...report, model, cached: false };
   } finally {
     mlp.model.dispose();
     lr.model.dispose();
