@@ -11,6 +11,7 @@ import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import { streamSpecs } from '../../streams/provision.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { testDataDir } from '../support/data-dir.js';
+import { testTrainingCache } from '../support/training-cache.js';
 import { dropSchema } from '../support/pg.js';
 
 const PG_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -25,7 +26,7 @@ describe('sextant backtest --model: a registered version served instead of a fre
   beforeAll(async () => {
     registry = await openPgRegistry(loadConfig({ file: configFile }));
     // Version 1 trained on the years before 2024, then a second registration of it as version 2, now in production.
-    const v1 = (await ensureDemoModel(registry, { name: 'direction-mlp', dataDir: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', from: window.from })).model;
+    const v1 = (await ensureDemoModel(registry, { name: 'direction-mlp', dataDir: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', from: window.from, cache: await testTrainingCache() })).model;
     const bytes = await registry.artifact(v1);
     const { version: _v, aliases: _a, featureSpecHash: _h, artifactSha256: _s, createdAt: _c, ...fields } = v1;
     const v2 = await registry.register({ ...fields, parentVersion: v1.version }, bytes, { actor: 'test' });

@@ -25,6 +25,7 @@ import type { Trade } from '../../streams/messages/trade.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { testDataDir } from '../support/data-dir.js';
+import { testTrainingCache } from '../support/training-cache.js';
 
 const VENUE = 'binance';
 const trade = (symbol: string, ts: number): Trade => ({ type: 'md.trade', v: 1, id: `t:${VENUE}:${symbol}:${ts}`, venue: VENUE, symbol, price: 100, qty: 1, side: 'buy', ts });
@@ -112,7 +113,7 @@ describe('backtest end of data', () => {
     const modelBus = createMemoryBus();
     await modelBus.ensureStreams(streamSpecs(cfg));
     const r = createMemoryModelRegistry({ bus: modelBus, subjects: subjectsFor(cfg.prefix), clock: createSimulatedClock(0) });
-    await ensureDemoModel(r, { name: 'direction-mlp', dataDir: testDataDir(), symbols: ['BTC/USDT', 'ETH/USDT'], timeframe: '1h', from: FROM });
+    await ensureDemoModel(r, { name: 'direction-mlp', dataDir: testDataDir(), symbols: ['BTC/USDT', 'ETH/USDT'], timeframe: '1h', from: FROM, cache: await testTrainingCache() });
     registry = r;
     return r;
   };

@@ -17,6 +17,7 @@ import { createNatsBus } from '../../streams/nats-bus.js';
 import { streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { testDataDir } from '../support/data-dir.js';
+import { testTrainingCache } from '../support/training-cache.js';
 import { isolatedConfig, NATS_URL } from '../decision/engine-run.js';
 import { ctlRunner } from '../support/ctl.js';
 
@@ -34,7 +35,7 @@ describe('sextant ctl against a running engine (real NATS)', () => {
     bus = await createNatsBus({ url: NATS_URL, name: 'ctl-cli-test', connectTimeoutMs: 3000 });
     await bus.ensureStreams(streamSpecs(cfg));
     registry = createMemoryModelRegistry({ bus, subjects: subjectsFor(cfg.prefix), clock: createLiveClock() });
-    await ensureDemoModel(registry, { name: 'direction-mlp', dataDir: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', from: Date.UTC(2024, 0, 1) });
+    await ensureDemoModel(registry, { name: 'direction-mlp', dataDir: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', from: Date.UTC(2024, 0, 1), cache: await testTrainingCache() });
     audit = createMemoryAuditStore();
     engine = await startEngine(
       cfg,

@@ -22,6 +22,7 @@ import { createNatsBus } from '../../streams/nats-bus.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { testDataDir } from '../support/data-dir.js';
+import { testTrainingCache } from '../support/training-cache.js';
 
 export const NATS_URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
 
@@ -30,7 +31,7 @@ export async function trainedRegistry(symbols: readonly string[], from: number):
   const bus = createMemoryBus();
   await bus.ensureStreams(streamSpecs(loadConfig()));
   const registry = createMemoryModelRegistry({ bus, subjects: subjectsFor('sx'), clock: { now: () => 0 } });
-  await ensureDemoModel(registry, { name: 'direction-mlp', dataDir: testDataDir(), symbols, timeframe: '1h', from });
+  await ensureDemoModel(registry, { name: 'direction-mlp', dataDir: testDataDir(), symbols, timeframe: '1h', from, cache: await testTrainingCache() });
   return registry;
 }
 

@@ -14,6 +14,7 @@ import { createNatsBus } from '../../streams/nats-bus.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { testDataDir } from '../support/data-dir.js';
+import { testTrainingCache } from '../support/training-cache.js';
 import { dropSchema } from '../support/pg.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -54,7 +55,7 @@ describe('sextant run when its decision path fails (real NATS, Redis, PostgreSQL
     // The model the engine serves, registered in its schema as `sextant train --promote` would.
     const registry = await openPgRegistry(cfg);
     try {
-      await ensureDemoModel(registry, { name: 'direction-mlp', dataDir: testDataDir(), symbols: SYMBOLS, timeframe: '1h', from: FROM });
+      await ensureDemoModel(registry, { name: 'direction-mlp', dataDir: testDataDir(), symbols: SYMBOLS, timeframe: '1h', from: FROM, cache: await testTrainingCache() });
     } finally {
       await registry.close();
     }
