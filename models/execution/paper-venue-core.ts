@@ -6,6 +6,8 @@ import type { Fill } from '../../streams/messages/fill.js';
 import { fillId } from '../../streams/messages/fill.js';
 import type { MarketData } from '../../streams/messages/market-data.js';
 import { knownAt } from '../../streams/messages/market-data.js';
+import type { Timeframe } from '../../streams/messages/bar.js';
+import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import type { OrderSide } from '../../streams/messages/order-side.js';
 import { sideSign } from '../../streams/messages/order-side.js';
 import { DUST_SHARE } from '../quantity-dust.js';
@@ -22,7 +24,8 @@ export type PaperVenueOptions = Readonly<{
   /**
    * Square-root impact on taker fills: bps = impactCoeff · σ · sqrt(qty / V) · 1e4, with σ the
    * venue's own EWMA volatility of bar-close log returns (known before the event) and V the
-   * volume of the bar being filled (or of the last bar, on quotes and trades). Zero until both
+   * volume of the bar being filled (or of the last bar, on quotes and trades), bars of the one
+   * timeframe the venue fills on (the finest of the symbol it has seen). Zero until both
    * are known, so a quotes-only feed pays the quoted spread and no impact.
    */
   slippage: Readonly<{ impactCoeff: number }>;
@@ -106,10 +109,15 @@ type Working = {
 
 /**
  * `known`: the newest event time of this symbol's data the engine knows — a bar's close (its
- * open time + timeframe: it is complete only then), a tick's own time. An order decided on a bar
- * arrives no earlier than that bar's close.
+ * open time + timeframe: it is complete only then), a tick's own time, of any timeframe. An order
+ * decided on a bar arrives no earlier than that bar's close.
+ *
+ * `tf`: the one bar timeframe the venue fills on and learns from for this symbol, the finest it
+ * has seen (a live feed carries 1m and 1h bars of the same market: the hour's bar repeats its
+ * minutes). Volume, σ, the bar spread estimate and the last close are of this timeframe only.
  */
 type Book = {
+  tf: Timeframe | undefined;
   mid: number;
   volume: number | null;
   vol: EwmaVol;
@@ -141,7 +149,9 @@ const EMPTY: VenueOutput = { fills: NO_FILLS, expired: NO_EXPIRIES };
  * lends each side at most `maxVolumeShare` of its volume, shared by the orders in arrival order;
  * the rest carries over. Bars that opened at or after an order's arrival (plus the latency) offer
  * open (takers) and high/low (resting limits); a bar that opened before it offers nothing, so no
- * order trades on prices from before it existed.
+ * order trades on prices from before it existed. Of a symbol's bars it fills on and learns from one
+ * timeframe, the finest it has seen (a live feed's 1h bar repeats its 1m bars: filling on both would
+ * lend the hour's volume twice); coarser bars only say when the engine knew them.
  */
 export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
   const bad = (name: string, v: number): never => {
@@ -179,10 +189,18 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
   const bookOf = (symbol: string): Book => {
     let b = books.get(symbol);
     if (b === undefined) {
-      b = { mid: Number.NaN, volume: null, vol: new EwmaVol(opts.volLambda), prevClose: Number.NaN, spread: createBarSpreadEstimator(spreadModel), known: Number.NEGATIVE_INFINITY, quotedHalf: Number.NaN, quotedTs: Number.NEGATIVE_INFINITY };
+      b = { tf: undefined, mid: Number.NaN, volume: null, vol: new EwmaVol(opts.volLambda), prevClose: Number.NaN, spread: createBarSpreadEstimator(spreadModel), known: Number.NEGATIVE_INFINITY, quotedHalf: Number.NaN, quotedTs: Number.NEGATIVE_INFINITY };
       books.set(symbol, b);
     }
     return b;
+  };
+  /** A finer timeframe than the book's: it becomes the book's, and what was learned from coarser bars starts over. */
+  const switchTimeframe = (book: Book, tf: Timeframe): void => {
+    book.tf = tf;
+    book.volume = null;
+    book.vol = new EwmaVol(opts.volLambda);
+    book.prevClose = Number.NaN;
+    book.spread = createBarSpreadEstimator(spreadModel);
   };
 
   const lastSeen = new Map<string, number>();
@@ -357,11 +375,26 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
     },
     onMarket(md) {
       if (md.venue !== opts.venue) return EMPTY;
+      const book = bookOf(md.symbol);
+      let prev = lastSeen.get(md.symbol);
+      if (md.type === 'md.bar' && md.tf !== book.tf) {
+        if (book.tf !== undefined && TIMEFRAME_MS[md.tf] > TIMEFRAME_MS[book.tf]) {
+          // A coarser bar spans finer bars the venue has filled on and learned from already: filling
+          // on it would lend its volume a second time, and mixing it into σ, the volume or the
+          // spread estimate would pair an hour with a minute. Only its close time counts (an order
+          // decided on it arrives then).
+          const k = knownAt(md);
+          if (k > book.known) book.known = k;
+          return EMPTY;
+        }
+        // The first bars, or finer ones than before: the data before them was of a coarser
+        // timeframe (bars stamped with their open time), so a gap counts from the newest close known.
+        if (book.tf !== undefined && prev !== undefined) prev = Math.max(prev, book.known);
+        switchTimeframe(book, md.tf);
+      }
       let expired = expire(md.ts);
-      const prev = lastSeen.get(md.symbol);
       lastSeen.set(md.symbol, md.ts);
       if (orders.length > 0 && opts.maxGapMs !== undefined && prev !== undefined && md.ts - prev > opts.maxGapMs) cancelAtGap(md.symbol, prev, (expired ??= []));
-      const book = bookOf(md.symbol);
       const fills = orders.length === 0 ? NO_FILLS : fillMarket(md, book);
       learn(md, book);
       return fills.length === 0 && (expired === undefined || expired.length === 0) ? EMPTY : { fills, expired: expired ?? NO_EXPIRIES };
