@@ -17,7 +17,10 @@ export type DurableSpec = Readonly<{
  * Creates the durable pull consumer, or checks that the existing one is ours. An existing durable
  * keeps its position (that is what makes it durable), so `deliver` only matters the first time.
  * A durable with another filter is refused rather than silently re-pointed: two programs sharing a
- * durable name by mistake would otherwise steal each other's messages.
+ * durable name by mistake would otherwise steal each other's messages. Its `ackWaitMs` and
+ * `maxAckPending` are this subscription's: an existing durable with others is updated (its
+ * position kept), so a desk that raises `ackWaitMs` for a slow broker gets it on the next start
+ * instead of redeliveries mid-handling at the old one.
  */
 export async function ensureDurable(jsm: JetStreamManager, spec: DurableSpec): Promise<void> {
   try {
@@ -28,6 +31,10 @@ export async function ensureDurable(jsm: JetStreamManager, spec: DurableSpec): P
     }
     if ((c.deliver_subject ?? '') !== '' || c.ack_policy !== AckPolicy.Explicit) {
       throw new DurableConflictError(`durable ${spec.durable} on ${spec.stream} is not an explicit-ack pull consumer`);
+    }
+    const ackWait = nanos(spec.ackWaitMs);
+    if (c.ack_wait !== ackWait || c.max_ack_pending !== spec.maxAckPending) {
+      await jsm.consumers.update(spec.stream, spec.durable, { ack_wait: ackWait, max_ack_pending: spec.maxAckPending });
     }
     return;
   } catch (e) {

@@ -31,7 +31,7 @@ export type SubscribeOptions = Readonly<{
   deliver?: 'all' | 'new';
   /** Messages pulled ahead of the consumer (default 64). */
   batch?: number;
-  /** A delivery not acknowledged within this long is redelivered (default 30 s). */
+  /** A delivery not acknowledged within this long is redelivered (default 30 s); an existing durable is updated to it. */
   ackWaitMs?: number;
   /** Called for every refused message, before it is acknowledged. */
   onInvalid?: (m: InvalidMessage) => void | Promise<void>;

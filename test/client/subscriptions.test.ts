@@ -236,6 +236,28 @@ describe('sextant/client order subscriptions on JetStream', () => {
     expect(seen).toEqual([order(0, 'zeta').id]);
   });
 
+  it('gives an existing durable the ackWaitMs asked for (a raised ack wait was ignored once the durable existed), keeping its position', async () => {
+    const opts = { durable: `ackwait-${id}`, prefix, stream: SIGNALS, strategy: 'kappa' } as const;
+    await publishOrder(order(1, 'kappa'));
+    await publishOrder(order(2, 'kappa'));
+    const first = await subscribeOrders(nc, { ...opts, ackWaitMs: 30_000 });
+    for await (const o of first) {
+      expect(o.id).toBe(order(1, 'kappa').id);
+      break; // handled, not acknowledged: handed back, first next time
+    }
+    expect((await jsm.consumers.info(SIGNALS, opts.durable)).config.ack_wait).toBe(30_000 * 1e6);
+    const second = await subscribeOrders(nc, { ...opts, ackWaitMs: 120_000, batch: 2_000 });
+    const info = await jsm.consumers.info(SIGNALS, opts.durable);
+    expect(info.config.ack_wait).toBe(120_000 * 1e6);
+    expect(info.config.max_ack_pending).toBe(2_000);
+    const seen: string[] = [];
+    for await (const o of second) {
+      seen.push(o.id);
+      if (seen.length === 2) break;
+    }
+    expect(seen).toEqual([order(1, 'kappa').id, order(2, 'kappa').id]);
+  });
+
   it('a consumer that starts at new messages sees only those published after it was created', async () => {
     const sub = await subscribeOrders(jetstream(nc), { durable: `new-${id}`, prefix, stream: SIGNALS, strategy: 'gamma', deliver: 'new' });
     await publishOrder(order(1, 'gamma'));
