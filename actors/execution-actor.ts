@@ -192,7 +192,7 @@ export function startExecutionActor(deps: ExecutionActorDeps, opts: ExecutionAct
       }
       own.refused++;
       log.warn({ subject: d.subject, reason: r.reason, detail: r.detail }, 'refused execution input');
-      const entry = toDlqEntry({ source: 'execution', subject: d.subject, data: d.data, refusal: r, ts: deps.clock.now() });
+      const entry = toDlqEntry({ source: 'execution', subject: d.subject, data: d.data, refusal: r, ts: deps.clock.now(), streamSeq: d.streamSeq });
       await deps.bus.publish(deps.subjects.dlq('execution'), encode(entry), { msgId: entry.id });
     }
     await push(inputs);

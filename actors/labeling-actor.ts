@@ -142,10 +142,10 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
   let dirty = false;
   let chain: Promise<void> = Promise.resolve();
 
-  const dlqOf = (d: Pick<Delivery, 'subject' | 'data'>, r: Refusal): DlqEntry => {
+  const dlqOf = (d: Pick<Delivery, 'subject' | 'data'> & { streamSeq?: number }, r: Refusal): DlqEntry => {
     stats.refused++;
     log.warn({ subject: d.subject, reason: r.reason, detail: r.detail }, 'refused labeling input');
-    return toDlqEntry({ source: 'labeling', subject: d.subject, data: d.data, refusal: r, ts: deps.clock.now() });
+    return toDlqEntry({ source: 'labeling', subject: d.subject, data: d.data, refusal: r, ts: deps.clock.now(), streamSeq: d.streamSeq });
   };
 
   /** Applies one delivery to the state; a refusal comes back as a DLQ entry. */

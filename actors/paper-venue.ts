@@ -113,7 +113,7 @@ export function startPaperVenue(deps: PaperVenueDeps, opts: PaperVenueActorOptio
       }
       own.refused++;
       log.warn({ subject: d.subject, reason: r.reason, detail: r.detail }, 'refused venue input');
-      const entry = toDlqEntry({ source: 'paper-venue', subject: d.subject, data: d.data, refusal: r, ts: deps.clock.now() });
+      const entry = toDlqEntry({ source: 'paper-venue', subject: d.subject, data: d.data, refusal: r, ts: deps.clock.now(), streamSeq: d.streamSeq });
       await deps.bus.publish(deps.subjects.dlq('paper-venue'), encode(entry), { msgId: entry.id });
     }
     await push(inputs);

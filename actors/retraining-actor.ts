@@ -591,7 +591,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
   const dlqOf = (d: Delivery, r: Refusal): DlqEntry => {
     counters.refused++;
     log.warn({ subject: d.subject, reason: r.reason, detail: r.detail }, 'refused retraining input');
-    return toDlqEntry({ source: 'retraining', subject: d.subject, data: d.data, refusal: r, ts: deps.clock.now() });
+    return toDlqEntry({ source: 'retraining', subject: d.subject, data: d.data, refusal: r, ts: deps.clock.now(), streamSeq: d.streamSeq });
   };
 
   const handle = (batch: readonly Delivery[]): Promise<void> => {

@@ -165,9 +165,9 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
       const decisions: RiskDecision[] = [];
       const states: RiskState[] = [];
       const refusals: Promise<unknown>[] = [];
-      const dlq = (subject: string, data: Uint8Array, reason: RefusalReason, detail: string): void => {
-        const entry = toDlqEntry({ source: 'risk', subject, data, refusal: refuse(reason, detail), ts: deps.clock.now() });
-        log.warn({ subject, reason, detail }, 'refused risk input');
+      const dlq = (d: Delivery, reason: RefusalReason, detail: string): void => {
+        const entry = toDlqEntry({ source: 'risk', subject: d.subject, data: d.data, refusal: refuse(reason, detail), ts: deps.clock.now(), streamSeq: d.streamSeq });
+        log.warn({ subject: d.subject, reason, detail }, 'refused risk input');
         const sent = deps.bus.publish(deps.subjects.dlq('risk'), encode(entry), { msgId: entry.id });
         sent.catch(() => {}); // awaited below; this keeps a failure before then from going unhandled
         refusals.push(sent);
@@ -177,7 +177,7 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
         try {
           raw = JSON.parse(decodeText(d.data));
         } catch {
-          dlq(d.subject, d.data, 'MALFORMED_JSON', 'not JSON');
+          dlq(d, 'MALFORMED_JSON', 'not JSON');
           continue;
         }
         const type = typeof raw === 'object' && raw !== null && 'type' in raw ? raw.type : undefined;
@@ -185,8 +185,8 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
           const p = SuggestionSchema.safeParse(raw);
           // A suggestion whose decision no subject could carry would fail the batch on every redelivery.
           const unroutable = p.success ? unroutableAsset(deps.subjects, p.data.venue, p.data.symbol, p.data.strategy) : undefined;
-          if (!p.success) dlq(d.subject, d.data, 'SCHEMA', p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-          else if (unroutable !== undefined) dlq(d.subject, d.data, 'SCHEMA', unroutable);
+          if (!p.success) dlq(d, 'SCHEMA', p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+          else if (unroutable !== undefined) dlq(d, 'SCHEMA', unroutable);
           else {
             const dec = core.onSuggestion(p.data, p.data.ts);
             decisions.push(dec);
@@ -195,12 +195,12 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
         } else if (type === 'exec.fill') {
           const p = FillSchema.safeParse(raw);
           const mismatch = p.success ? core.checkFill(p.data) : undefined;
-          if (!p.success) dlq(d.subject, d.data, 'SCHEMA', p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-          else if (mismatch !== undefined) dlq(d.subject, d.data, mismatch.reason, mismatch.detail);
+          if (!p.success) dlq(d, 'SCHEMA', p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+          else if (mismatch !== undefined) dlq(d, mismatch.reason, mismatch.detail);
           else states.push(...core.onFill(p.data));
         } else if (type !== 'exec.order' && type !== 'exec.reject') {
           // Orders and rejects are this actor's own; anything else on `sx.exec.>` is not a message it knows.
-          dlq(d.subject, d.data, 'SCHEMA', `type: expected exec.suggest or exec.fill (exec.order and exec.reject are skipped), got ${JSON.stringify(type)}`);
+          dlq(d, 'SCHEMA', `type: expected exec.suggest or exec.fill (exec.order and exec.reject are skipped), got ${JSON.stringify(type)}`);
         }
       }
       await persist(states.length > 0);

@@ -108,7 +108,7 @@ function consumeExternalFills(deps: DecisionDeps, cfg: Config, path: DecisionPat
   const refuseFill = (d: Delivery, refusal: Refusal): Promise<unknown> => {
     log.warn({ reason: refusal.reason, detail: refusal.detail, subject: d.subject }, 'fill refused');
     if (deps.counters !== undefined) countRefusal(deps.counters, refusal.reason);
-    const entry = toDlqEntry({ source: 'decisions', subject: d.subject, data: d.data, refusal, ts: deps.clock.now() });
+    const entry = toDlqEntry({ source: 'decisions', subject: d.subject, data: d.data, refusal, ts: deps.clock.now(), streamSeq: d.streamSeq });
     return deps.bus.publish(deps.subjects.dlq('decisions'), encode(entry), { msgId: entry.id });
   };
   const isKnown = knownAssets(cfg.assets);

@@ -138,6 +138,25 @@ describe('fills from live trading consumers (paper venue off)', () => {
       await bus.close();
     }
   });
+  it('dead-letters a refused fill sent twice (a broker re-sending it) as two entries, as the counters count two refusals', async () => {
+    const { cfg, subjects, bus, engine } = await liveFillEngine([{ id: 'o:live', qty: 0.01 }]);
+    try {
+      const nobody: Fill = { type: 'exec.fill', v: 1, id: 'x:nobody', ts: T, orderId: 'o:nobody', strategy: cfg.strategy.name, venue: cfg.venue, symbol: 'BTC/USDT', side: 'buy', qty: 0.01, price: 42_000, fee: 0.42, liquidity: 'taker', slippageBps: 1, final: true };
+      const ok: Fill = { ...nobody, id: 'x:live', orderId: 'o:live' };
+      // No Nats-Msg-Id (a sender that sets none): each copy is a message of the stream, refused and counted.
+      for (const f of [nobody, nobody, ok]) await bus.publish(subjects.fill(cfg.venue, 'BTC/USDT'), encode(f));
+      const position = (): number => engine.decisions?.risk.status().positions.find((p) => p.symbol === 'BTC/USDT')?.qty ?? 0;
+      const dead = (): Promise<number> => bus.countMessages(streamName(cfg, 'DLQ'), subjects.dlq('decisions'));
+      const deadline = performance.now() + 10_000;
+      while (position() === 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(position()).toBeCloseTo(0.01, 12);
+      expect(engine.counters.refused['UNKNOWN_ORDER']).toBe(2);
+      expect(await dead()).toBe(2);
+    } finally {
+      await engine.stop();
+      await bus.close();
+    }
+  });
   it('refuses a fill stamped more than validation.maxAheadMs after the engine\'s clock (SCHEMA): booked, it would move the risk day to its date', async () => {
     const { cfg, subjects, bus, engine } = await liveFillEngine([
       { id: 'o:future', qty: 0.01, expiresAt: Date.now() + 10 * 365 * 86_400_000 },

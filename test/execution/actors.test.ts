@@ -161,6 +161,37 @@ describe('execution actor and paper venue on the memory bus', () => {
     await bus.close();
   });
 
+  it('dead-letters the same bytes published twice as two entries, one per refusal counted (execution actor and paper venue)', async () => {
+    const bus = await newBus();
+    const deps = { bus, subjects, clock: createSimulatedClock(7), log: silentLogger };
+    const predSubject = subjects.prediction('s1', VENUE, SYMBOL);
+    const orderSubject = subjects.order('s1', VENUE, SYMBOL);
+    const exec = startExecutionActor(deps, {
+      core: createExecutionCore({ strategy: 's1', policy: twapPolicy({ slices: 1 }), minQty: 0.001 }),
+      consumers: [{ stream: 'SIGNALS', durable: 'exec-s1', filterSubject: predSubject }],
+    });
+    const venue = startPaperVenue(deps, {
+      venue: createPaperVenue({ venue: VENUE, takerFeeBps: 10, makerFeeBps: 0, spreadBps: 10, slippage: { impactCoeff: 0 }, maxVolumeShare: 1 }),
+      consumers: [{ stream: 'SIGNALS', durable: 'venue', filterSubject: orderSubject }],
+    });
+    // A sender re-sending what it sent (a reconnect): each copy is a message of the stream, refused and counted.
+    for (const subject of [predSubject, predSubject, orderSubject, orderSubject]) await bus.publish(subject, new TextEncoder().encode('{nope'));
+    for (let i = 0; i < 50 && (exec.stats().refused < 2 || venue.stats().refused < 2); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(exec.stats()).toMatchObject({ refused: 2 });
+    expect(venue.stats()).toMatchObject({ refused: 2 });
+    const dlq = (await readAll(bus, 'DLQ')).map((m) => DlqEntrySchema.parse(m.json));
+    expect(dlq.map((d) => [d.source, d.reason]).sort()).toEqual([
+      ['execution', 'MALFORMED_JSON'],
+      ['execution', 'MALFORMED_JSON'],
+      ['paper-venue', 'MALFORMED_JSON'],
+      ['paper-venue', 'MALFORMED_JSON'],
+    ]);
+    expect(new Set(dlq.map((d) => d.id)).size).toBe(4);
+    await exec.stop();
+    await venue.stop();
+    await bus.close();
+  });
+
   it('sends an input whose handling fails to sx.dlq.execution (PROCESSING_FAILED) and goes on with the next', async () => {
     const bus = await newBus();
     const clock = createSimulatedClock(9);

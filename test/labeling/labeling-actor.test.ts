@@ -94,6 +94,28 @@ describe('labeling actor (memory bus and stores)', () => {
     expect(actor.stats()).toMatchObject({ labeled: 3, samples: 3, refused: 2 });
   });
 
+  it('dead-letters the same bytes published twice as two entries, and a batch redelivered after a failed commit as the same ones', async () => {
+    const { bus, ns } = await setup();
+    // A sender re-sending what it sent, without a Nats-Msg-Id: each copy is a message of the stream, refused.
+    const subject = ns.subjects.prediction('s1', 'binance', 'BTC/USDT');
+    await bus.publish(subject, new TextEncoder().encode('{"type":"pred","v":1'));
+    await bus.publish(subject, new TextEncoder().encode('{"type":"pred","v":1'));
+    const real = createMemoryTrainingSampleStore();
+    let failures = 1;
+    // The commit after the batch's dead letters went out fails once: the batch is redelivered and refused again.
+    const samples: typeof real = { ...real, commit: (c) => (failures-- > 0 ? Promise.reject(new Error('store unavailable')) : real.commit(c)) };
+    const actor = await startActor(bus, ns, { timeseries: createMemoryTimeseriesStore(), samples }, { ackWaitMs: 50 });
+    cleanups.push(() => actor.stop());
+    await until('the redelivered batch', () => failures < 0 && actor.stats().published >= 4, 5_000);
+    expect(actor.stats()).toMatchObject({ published: 4, duplicates: 2 }); // the redelivery's entries are the first ones
+    const dlq = collect<DlqEntry>(bus, ns.streams.DLQ, ns.subjects.dlq('labeling'));
+    cleanups.push(() => dlq.stop());
+    await until('the dead letters', () => dlq.msgs.length >= 2, 5_000);
+    expect(dlq.msgs.map((e) => e.reason)).toEqual(['MALFORMED_JSON', 'MALFORMED_JSON']);
+    expect(new Set(dlq.msgs.map((e) => e.id)).size).toBe(2);
+    expect(await bus.countMessages(ns.streams.DLQ)).toBe(2);
+  });
+
   it('waits for a decision-time vector the recorder has not stored yet, then labels', async () => {
     const { bus, ns } = await setup();
     const timeseries = createMemoryTimeseriesStore();

@@ -145,6 +145,32 @@ describe('risk actor (memory bus, memory store)', () => {
     await actor.stop();
   });
 
+  it('dead-letters the same bytes published twice as two entries, and a batch redelivered after its dead letter was stored as one', async () => {
+    const w = await world();
+    let failures = 1;
+    // The order publish fails once, after the batch's dead letter went out: the whole batch comes again.
+    const bus: Bus = {
+      ...w.bus,
+      publish: (subject, data, opts) => (subject === subjects.order('alpha', VENUE, BTC) && failures-- > 0 ? Promise.reject(new Error('SIGNALS unavailable')) : w.bus.publish(subject, data, opts)),
+    };
+    const actor = await startRiskActor({ bus, subjects, store: w.store, clock: w.clock, log: silentLogger }, { account: 'acc', limits: baseLimits });
+    await actor.market({ venue: VENUE, symbol: BTC, ts: T0, mid: 100 });
+    const ok = suggestion({ qty: 1 });
+    const badSubject = subjects.suggestion('alpha', VENUE, BTC);
+    await w.bus.publish(badSubject, new TextEncoder().encode('{"type":"exec.suggest",'));
+    await w.bus.publish(subjects.suggestion(ok.strategy, ok.venue, ok.symbol), encode(ok));
+    await expect.poll(() => w.bus.countMessages('SIGNALS', subjects.order('alpha', VENUE, BTC)), { timeout: 2_000 }).toBe(1); // after the redelivery
+    expect(failures).toBe(-1);
+    expect(await w.bus.countMessages('DLQ')).toBe(1); // the redelivered refusal is the same entry
+    // A sender that sends the same bytes again: a second message of the stream, a second refusal.
+    await w.bus.publish(badSubject, new TextEncoder().encode('{"type":"exec.suggest",'));
+    const dead = await readDlq(w.bus, 2);
+    expect(dead.map((e) => e.reason)).toEqual(['MALFORMED_JSON', 'MALFORMED_JSON']);
+    expect(new Set(dead.map((e) => e.id)).size).toBe(2);
+    expect(await w.bus.countMessages('DLQ')).toBe(2);
+    await actor.stop();
+  });
+
   it('announces state changes on sx.risk.state and persists them, limits and the book in the store', async () => {
     const w = await world();
     const deps = { bus: w.bus, subjects, store: w.store, clock: w.clock, log: silentLogger };
