@@ -1,9 +1,14 @@
 import type { ChildProcess } from 'node:child_process';
+import { AckPolicy, jetstreamManager, StorageType } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { subscribePredictions } from 'sextant/client';
+import type { Prediction } from 'sextant/client';
 import { startGatewayRuntime } from '../../cli/gateway-runtime.js';
 import { natsBusOptions } from '../../cli/nats-options.js';
 import { loadConfig } from '../../config/load.js';
@@ -21,6 +26,27 @@ const PASSWORDS = { SEXTANT_ENGINE_PASSWORD: 'e-secret', SEXTANT_OPERATOR_PASSWO
 const subjects = subjectsFor('sx');
 const enc = new TextEncoder();
 const dec = new TextDecoder();
+const prediction = (): Prediction => ({
+  type: 'pred',
+  v: 1,
+  id: 'p:s1:f:b:binance:ETH/USDT:1m:1704153600000',
+  ts: 1_704_153_600_000,
+  strategy: 's1',
+  venue: 'binance',
+  symbol: 'ETH/USDT',
+  source: 'f:b:binance:ETH/USDT:1m:1704153600000',
+  model: { name: 'direction-mlp', version: 3 },
+  featureSpecHash: 'abc123',
+  horizonMs: 900_000,
+  probs: { down: 0.2, flat: 0.3, up: 0.5 },
+  expectedReturn: 0.001,
+  interval80: [-0.01, 0.012],
+  interval95: [-0.02, 0.022],
+  attributions: [{ feature: 'rsi_14', contribution: 0.0004 }],
+  confidence: 0.5,
+  price: 2_300,
+  intent: { target: 0.5 },
+});
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('deploy/nats/sextant.conf on a real nats-server', () => {
@@ -28,6 +54,13 @@ describe('deploy/nats/sextant.conf on a real nats-server', () => {
   let server: ChildProcess | undefined;
   let url = '';
   const buses: Bus[] = [];
+  const conns: NatsConnection[] = [];
+  /** A plain nats.js connection, as a live trading consumer or a dashboard opens one for sextant/client. */
+  const client = async (user: string, pass: string): Promise<NatsConnection> => {
+    const nc = await connect({ servers: url, name: `perm-client-${user}`, user, pass });
+    conns.push(nc);
+    return nc;
+  };
   const as = async (user: string, pass: string): Promise<Bus> => {
     const b = await createNatsBus({ url, name: `perm-${user}`, connectTimeoutMs: 3000, requestTimeoutMs: 2000, user, pass });
     buses.push(b);
@@ -63,6 +96,7 @@ describe('deploy/nats/sextant.conf on a real nats-server', () => {
     await engine.flush();
   });
   afterAll(async () => {
+    for (const nc of conns) await nc.close().catch(() => {});
     for (const b of buses) await b.close().catch(() => {});
     if (server !== undefined) await stopNatsServer(server);
     rmSync(storeDir, { recursive: true, force: true });
@@ -135,6 +169,29 @@ describe('deploy/nats/sextant.conf on a real nats-server', () => {
       await a.close();
       await b.close();
       rmSync(staticDir, { recursive: true, force: true });
+    }
+  });
+
+  it("lets the dashboard follow predictions with sextant/client (it could not look its durable up) and keeps it from deleting the engine's durables", async () => {
+    const engineNc = await client('engine', PASSWORDS.SEXTANT_ENGINE_PASSWORD);
+    const ejsm = await jetstreamManager(engineNc);
+    await ejsm.streams.add({ name: 'SIGNALS', subjects: ['sx.pred.>', 'sx.exec.>'], storage: StorageType.Memory });
+    try {
+      await ejsm.consumers.add('SIGNALS', { durable_name: 'fills_main', ack_policy: AckPolicy.Explicit, filter_subject: 'sx.exec.fill.>' });
+      const p = prediction();
+      await engine.publish(subjects.prediction(p.strategy, p.venue, p.symbol), enc.encode(JSON.stringify(p)), { msgId: p.id });
+      const dashNc = await client('dashboard', PASSWORDS.SEXTANT_DASHBOARD_PASSWORD);
+      const sub = await subscribePredictions(dashNc, { durable: 'dash-preds', strategy: p.strategy, onInvalid: () => {} });
+      const got: string[] = [];
+      for await (const x of sub) {
+        got.push(x.id);
+        break;
+      }
+      expect(got).toEqual([p.id]);
+      await expect((await jetstreamManager(dashNc)).consumers.delete('SIGNALS', 'fills_main')).rejects.toThrow(/Permissions Violation/);
+      expect((await ejsm.consumers.info('SIGNALS', 'fills_main')).name).toBe('fills_main');
+    } finally {
+      await ejsm.streams.delete('SIGNALS');
     }
   });
 
