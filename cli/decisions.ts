@@ -11,6 +11,7 @@ import { restoredExecution } from './restored-execution.js';
 import { createExecutionCore } from '../models/execution/execution-core.js';
 import type { ExecutionCore } from '../models/execution/execution-core.js';
 import { createPaperVenue } from '../models/execution/paper-venue-core.js';
+import { engineFitProblem, UnservableModelError } from '../models/inference/engine-fit.js';
 import type { StrategyCore, StrategyModel } from '../models/inference/strategy-core.js';
 import { createStrategyCore } from '../models/inference/strategy-core.js';
 import type { ModelRegistry, ModelVersion } from '../models/registry/model-registry.js';
@@ -49,6 +50,9 @@ import { countStoredDecisions } from './stored-decision-counts.js';
 /** What asset actors push their events into: the sequencer, and when the risk state covers what was decided. */
 export type DecisionFeed = EventSequencer & Readonly<{ covered(prompt?: boolean): Promise<void> }>;
 
+/** A version the served alias moved to that the engine refused to swap to, and why. */
+export type RefusedModel = Readonly<{ name: string; version: number; alias: string | null; reason: string }>;
+
 export type Decisions = Readonly<{
   sequencer: DecisionFeed;
   path: DecisionPath;
@@ -63,7 +67,19 @@ export type Decisions = Readonly<{
    * while loading it (e.g. `models.device: cuda` asked for, CUDA unavailable: CPU, with a warning).
    */
   inference(): Readonly<{ execution: ExecutionInfo; warnings: readonly RuntimeWarning[] }>;
-  /** Loads `ref` from the registry and swaps it in between two batches. */
+  /**
+   * The version the served alias moved to that the engine refused (it does not fit the engine,
+   * or could not be loaded) while it keeps serving {@link Decisions.model}; null once it serves
+   * what the alias names again.
+   */
+  refused(): RefusedModel | null;
+  /**
+   * Loads `ref` from the registry and swaps it in between two batches. A version the engine
+   * cannot serve (`engineFitProblem`: other bars, features it does not compute, a window of other
+   * steps; or one that does not load) is refused with {@link UnservableModelError}: the served
+   * model stays, the refusal is logged as an error, counted (`modelsRefused`) and kept in
+   * {@link Decisions.refused}.
+   */
   swapTo(ref: string): Promise<Readonly<{ name: string; version: number }>>;
   stop(): Promise<void>;
 }>;
@@ -289,20 +305,48 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   };
 
   let swapping: Promise<unknown> = Promise.resolve();
+  let refused: RefusedModel | null = null;
+  /** Keeps the model served, says once per version why `v` is not served, and throws. */
+  const refuseModel = (v: ModelVersion, ref: string, reason: string): never => {
+    const parsed = parseModelRef(ref);
+    const alias = 'alias' in parsed ? parsed.alias : null;
+    const at = `${v.name}@${v.version}`;
+    const serving = `${model.name}@${model.version}`;
+    if (refused?.name !== v.name || refused.version !== v.version || refused.reason !== reason) {
+      if (deps.counters !== undefined) deps.counters.modelsRefused++;
+      log.error({ model: at, alias, serving, reason }, `${at}${alias !== null ? ` (${v.name}@${alias} now)` : ''} refused: this engine cannot serve it (${reason}); it keeps serving ${serving}`);
+    }
+    refused = { name: v.name, version: v.version, alias, reason };
+    throw new UnservableModelError(at, reason);
+  };
+  const loadFailed = (e: unknown): string => `could not load it: ${e instanceof Error ? e.message : String(e)}`;
   const swapTo = (ref: string): Promise<{ name: string; version: number }> => {
     const run = swapping.then(async () => {
       const v = await deps.registry.get(ref);
-      if (v.name === model.name && v.version === model.version) return { name: v.name, version: v.version };
-      const next = await loadModel(deps, cfg, v);
+      if (v.name === model.name && v.version === model.version) {
+        refused = null;
+        return { name: v.name, version: v.version };
+      }
+      // What `ctl model deploy` checks before it moves the alias: a promotion made anywhere else
+      // (another engine's ctl, `sextant train --promote`, a registry call) is held to it here.
+      const problem = engineFitProblem(v, { timeframe: cfg.strategy.timeframe });
+      if (problem !== undefined) return refuseModel(v, ref, problem);
+      let next: StrategyModel;
+      try {
+        next = await loadModel(deps, cfg, v);
+      } catch (e) {
+        return refuseModel(v, ref, loadFailed(e));
+      }
       let old: StrategyModel;
       try {
         // The history is read and primed in the swap's turn: no bar is scored in between on an empty window.
         old = await strategy.swapModel(next, () => windowHistory(deps, cfg, log));
       } catch (e) {
         await next.runtime.dispose();
-        throw e;
+        return refuseModel(v, ref, loadFailed(e));
       }
       model = next;
+      refused = null;
       await old.runtime.dispose();
       log.info({ model: `${v.name}@${v.version}` }, 'model swapped');
       return { name: v.name, version: v.version };
@@ -329,7 +373,10 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       const e = ModelEventSchema.safeParse(raw);
       if (!e.success) return refuseEvent(subject, data, RefusalReason.SCHEMA, e.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
       if ((e.data.event !== 'promoted' && e.data.event !== 'rolled_back') || e.data.alias !== served.alias) return;
-      swapTo(cfg.strategy.model).catch((err: unknown) => log.error({ err: String(err) }, 'model swap failed'));
+      swapTo(cfg.strategy.model).catch((err: unknown) => {
+        if (err instanceof UnservableModelError) return; // said and kept in refused()
+        log.error({ err: String(err) }, 'model swap failed');
+      });
     });
   }
 
@@ -341,6 +388,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
     risk,
     model: () => ({ name: model.name, version: model.version }),
     inference: () => ({ execution: model.runtime.execution, warnings: model.runtime.warnings }),
+    refused: () => refused,
     swapTo,
     stop: async () => {
       idleWatch.stop();

@@ -2,7 +2,7 @@ import type { Supervisor } from '../actors/supervisor.js';
 import { ControlError, ControlErrorCode } from '../gateways/control/control-messages.js';
 import type { ControlArgs } from '../gateways/control/control-messages.js';
 import type { ControlTarget } from '../gateways/control/control-target.js';
-import { engineFitProblem } from '../models/inference/engine-fit.js';
+import { engineFitProblem, UnservableModelError } from '../models/inference/engine-fit.js';
 import { ModelNotFoundError, parseModelRef, RegistryError } from '../models/registry/model-registry.js';
 import type { ModelRegistry } from '../models/registry/model-registry.js';
 import type { ModelEvent } from '../streams/messages/model-event.js';
@@ -163,7 +163,7 @@ async function servedOrRestored(registry: ModelRegistry, decisions: Decisions, s
     why = verb === 'rollback' ? engineFitProblem(await registry.get(moved), { timeframe: served.timeframe }) : undefined;
     if (why === undefined) await decisions.swapTo(served.ref);
   } catch (e) {
-    why = `could not load it: ${e instanceof Error ? e.message : String(e)}`;
+    why = e instanceof UnservableModelError ? e.reason : `could not load it: ${e instanceof Error ? e.message : String(e)}`;
   }
   if (why === undefined) return;
   const before = event.previousVersion;
@@ -203,6 +203,8 @@ export function engineControlTarget(
       actors: deps.supervisor.status().map((s) => ({ key: s.key, state: s.state })),
       counters: deps.counters,
       model: deps.decisions?.model() ?? null,
+      // A promotion of the served alias this engine would not serve: the registry names it, the engine serves `model`.
+      modelRefused: deps.decisions?.refused() ?? null,
       decisions: deps.decisions?.path.stats() ?? null,
       risk: deps.decisions?.risk.status() ?? null,
     }),

@@ -104,7 +104,10 @@ export function startEngineStatusFeed(opts: EngineStatusFeedOptions): EngineStat
     const d = engine.decisions;
     if (d !== undefined) {
       const m = d.model();
-      out.push({ id: `decision:${d.strategy.strategy}`, kind: 'decision', state: 'live', model: `${m.name}@${m.version}` });
+      const no = d.refused();
+      // The registry names a version this engine refused: the model it serves is not the alias's.
+      const refused = no === null ? {} : { lastError: `refused ${no.name}@${no.version}${no.alias !== null ? ` (${no.name}@${no.alias})` : ''}: ${no.reason}` };
+      out.push({ id: `decision:${d.strategy.strategy}`, kind: 'decision', state: 'live', model: `${m.name}@${m.version}`, ...refused });
       const r = d.risk.status();
       out.push({ id: `risk:${r.account}`, kind: 'risk', state: r.state });
     }

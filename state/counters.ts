@@ -15,10 +15,15 @@ export type EngineCounters = {
    * its last writes) and replayed the stream from the snapshot to rebuild the state.
    */
   rebuilds: number;
+  /**
+   * Versions the served alias moved to that the engine refused to swap to (they do not fit it, or
+   * did not load), each counted once; it kept serving the model it had.
+   */
+  modelsRefused: number;
 };
 
 export function createCounters(): EngineCounters {
-  return { messagesIn: 0, accepted: 0, featuresOut: 0, refused: {}, rowsWritten: { trades: 0, quotes: 0, bars: 0, features: 0 }, restarts: 0, rebuilds: 0 };
+  return { messagesIn: 0, accepted: 0, featuresOut: 0, refused: {}, rowsWritten: { trades: 0, quotes: 0, bars: 0, features: 0 }, restarts: 0, rebuilds: 0, modelsRefused: 0 };
 }
 
 export function countRefusal(c: EngineCounters, reason: string): void {

@@ -36,8 +36,9 @@ export type EngineMetrics = Readonly<{
   /** A bus message the feed dropped because its id was already relayed (`sextant_ws_duplicates_total`). */
   wsDuplicate(): void;
   /**
-   * Where the engine's restart and rebuild counts are read at each scrape (`EngineCounters`):
-   * `sextant_actor_restarts_total` and `sextant_state_rebuilds_total`.
+   * Where the engine's restart, rebuild and refused-model counts are read at each scrape
+   * (`EngineCounters`): `sextant_actor_restarts_total`, `sextant_state_rebuilds_total` and
+   * `sextant_models_refused_total`.
    */
   engineCounts(read: () => EngineCounts): void;
   /** The exposition text (`GET /metrics`). */
@@ -46,7 +47,7 @@ export type EngineMetrics = Readonly<{
 }>;
 
 /** The engine's own counts the metrics read (a subset of `EngineCounters`, which only grow). */
-export type EngineCounts = Readonly<{ restarts: number; rebuilds: number }>;
+export type EngineCounts = Readonly<{ restarts: number; rebuilds: number; modelsRefused: number }>;
 
 const SAFE_TOKEN = /^[A-Za-z0-9_-]{1,48}$/;
 
@@ -104,6 +105,7 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
   };
   scraped('sextant_actor_restarts_total', 'Asset actors restarted by the supervisor after a failure', (c) => c.restarts);
   scraped('sextant_state_rebuilds_total', 'Asset actor starts that replayed the stream because their snapshot was behind the acknowledged stream', (c) => c.rebuilds);
+  scraped('sextant_models_refused_total', 'Versions the served model alias moved to that the engine refused to serve (they do not fit it or did not load); it kept the model it had', (c) => c.modelsRefused);
   for (const s of METRIC_STAGES) stage.zero({ stage: s });
   for (const o of ['approved', 'rejected']) orders.inc({ outcome: o }, 0);
   clients.set(0);

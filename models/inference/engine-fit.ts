@@ -31,3 +31,21 @@ export function engineFitProblem(v: Pick<ModelVersion, 'featureSpec' | 'details'
   if (w !== undefined && w.steps > 1 && w.stepMs !== barMs) return `its input window steps ${w.stepMs} ms; this engine's ${engine.timeframe} bars are ${barMs} ms apart`;
   return undefined;
 }
+
+/**
+ * A model version an engine will not swap to: it does not fit the engine ({@link engineFitProblem})
+ * or could not be loaded. Not retryable: the same version fails the same way; the engine keeps
+ * serving the model it has until the alias moves to one it can serve.
+ */
+export class UnservableModelError extends Error {
+  override readonly name = 'UnservableModelError';
+  readonly retryable = false;
+  constructor(
+    /** `name@version` of the refused version. */
+    readonly model: string,
+    /** Why, e.g. `it was trained on 5m bars; this engine decides on 1h bars`. */
+    readonly reason: string,
+  ) {
+    super(`this engine cannot serve ${model}: ${reason}`);
+  }
+}
