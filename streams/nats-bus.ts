@@ -19,7 +19,7 @@ export type NatsBusOptions = Readonly<{
   maxInFlight?: number;
   /** Publish acknowledgement and JetStream API timeout (default 10 s). */
   requestTimeoutMs?: number;
-  /** Credentials of a NATS user (see deploy/nats/sextant.conf: engine, operator, dashboard). */
+  /** Credentials of a NATS user (see deploy/nats/sextant.conf: engine, operator, desk, dashboard). */
   user?: string;
   pass?: string;
 }>;

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { subscribePredictions } from 'sextant/client';
-import type { Prediction } from 'sextant/client';
+import { DlqEntrySchema, fillId, publishFill, subscribeOrders, subscribePredictions } from 'sextant/client';
+import type { Order, Prediction } from 'sextant/client';
 import { startGatewayRuntime } from '../../cli/gateway-runtime.js';
 import { natsBusOptions } from '../../cli/nats-options.js';
 import { loadConfig } from '../../config/load.js';
@@ -22,7 +22,7 @@ import { subjectsFor } from '../../streams/subjects.js';
 import { freePort, startNatsServer, stopNatsServer } from '../support/nats-server.js';
 
 const CONF = fileURLToPath(new URL('../../deploy/nats/sextant.conf', import.meta.url));
-const PASSWORDS = { SEXTANT_ENGINE_PASSWORD: 'e-secret', SEXTANT_OPERATOR_PASSWORD: 'o-secret', SEXTANT_DASHBOARD_PASSWORD: 'd-secret' };
+const PASSWORDS = { SEXTANT_ENGINE_PASSWORD: 'e-secret', SEXTANT_OPERATOR_PASSWORD: 'o-secret', SEXTANT_DASHBOARD_PASSWORD: 'd-secret', SEXTANT_DESK_PASSWORD: 'k-secret' };
 const subjects = subjectsFor('sx');
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -47,6 +47,22 @@ const prediction = (): Prediction => ({
   price: 2_300,
   intent: { target: 0.5 },
 });
+const approved: Order = {
+  type: 'exec.order',
+  v: 1,
+  id: 'o:s:s1:BTC/USDT:1',
+  ts: 1_704_153_600_000,
+  strategy: 's1',
+  venue: 'binance',
+  symbol: 'BTC/USDT',
+  suggestionId: 's:s1:BTC/USDT:1',
+  side: 'buy',
+  qty: 0.01,
+  orderType: 'limit',
+  limitPrice: 42_000,
+  expiresAt: 1_704_153_660_000,
+  reducing: false,
+};
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('deploy/nats/sextant.conf on a real nats-server', () => {
@@ -192,6 +208,48 @@ describe('deploy/nats/sextant.conf on a real nats-server', () => {
       expect((await ejsm.consumers.info('SIGNALS', 'fills_main')).name).toBe('fills_main');
     } finally {
       await ejsm.streams.delete('SIGNALS');
+    }
+  });
+
+  it('lets a desk take approved orders, report its fills and dead-letter what it refuses with sextant/client, and nothing the engine or operators send', async () => {
+    const engineNc = await client('engine', PASSWORDS.SEXTANT_ENGINE_PASSWORD);
+    const ejsm = await jetstreamManager(engineNc);
+    await ejsm.streams.add({ name: 'SIGNALS', subjects: ['sx.pred.>', 'sx.exec.>'], storage: StorageType.Memory });
+    await ejsm.streams.add({ name: 'DLQ', subjects: ['sx.dlq.>'], storage: StorageType.Memory });
+    try {
+      const orderSubject = subjects.order(approved.strategy, approved.venue, approved.symbol);
+      await engine.publish(orderSubject, enc.encode('{"type":"exec.order"'), { msgId: 'bad-json' });
+      await engine.publish(orderSubject, enc.encode(JSON.stringify(approved)), { msgId: approved.id });
+      const desk = await client('desk', PASSWORDS.SEXTANT_DESK_PASSWORD);
+      const sub = await subscribeOrders(desk, { durable: 'desk-1', strategy: 's1' }); // refused ones to sx.dlq.client (the default)
+      const got: Order[] = [];
+      for await (const o of sub) {
+        got.push(o);
+        break;
+      }
+      expect(got).toEqual([approved]);
+      const fill = { type: 'exec.fill', v: 1, id: fillId(approved.id, 0), ts: approved.ts + 1_000, orderId: approved.id, strategy: 's1', venue: 'binance', symbol: 'BTC/USDT', side: 'buy', qty: 0.01, price: 42_000, fee: 0.4, liquidity: 'maker', slippageBps: 0, final: true } as const;
+      const ack = await publishFill(desk, fill);
+      expect(ack.stream).toBe('SIGNALS');
+      const stored = await ejsm.streams.getMessage('SIGNALS', { last_by_subj: subjects.fill('binance', 'BTC/USDT') });
+      expect(stored?.json()).toEqual(fill);
+      const dead = await ejsm.streams.getMessage('DLQ', { last_by_subj: subjects.dlq('client') });
+      expect(DlqEntrySchema.parse(dead?.json())).toMatchObject({ source: 'client', subject: orderSubject, reason: 'MALFORMED_JSON' });
+
+      const md: string[] = [];
+      engineNc.subscribe('sx.md.>', { callback: (_e, m) => void md.push(m.subject) });
+      await engineNc.flush();
+      const before = { orders: orders.length, ctl: ctlSeen.length };
+      desk.publish('sx.exec.order.s1.binance.BTC-USDT', 'from-desk');
+      desk.publish('sx.ctl.halt', '{}');
+      desk.publish('sx.md.binance.BTC-USDT.trade', '{}');
+      await desk.flush().catch(() => {});
+      await sleep(200);
+      expect({ orders: orders.length, ctl: ctlSeen.length, md }).toEqual({ ...before, md: [] });
+      expect((await ejsm.streams.info('SIGNALS')).state.messages).toBe(3); // two orders and the fill
+    } finally {
+      await ejsm.streams.delete('SIGNALS');
+      await ejsm.streams.delete('DLQ');
     }
   });
 
