@@ -17,6 +17,7 @@ import { claimNamespaceOrClose } from '../engine-presence.js';
 import type { Adapters } from '../wiring.js';
 import type { Engine } from '../engine.js';
 import { engineConsumers, startEngineStatusFeed } from '../engine-status-feed.js';
+import { reportServedModel } from '../served-model-metric.js';
 import { engineProbes, startGatewayRuntime } from '../gateway-runtime.js';
 import type { GatewayRuntime } from '../gateway-runtime.js';
 import { stageTiming } from '../stage-timing.js';
@@ -136,6 +137,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const engine = await startEngine(cfg, adapters, clock, log, { trainingClock: clock, maxAheadMs: cfg.validation.maxAheadMs, ...(dash === undefined ? {} : { stages: stageTiming(dash.gateway.metrics), counts: dash.gateway.metrics }) });
   running.engine = engine;
   const status = dash === undefined ? undefined : startEngineStatusFeed({ engine, hub: dash.gateway.hub, metrics: dash.gateway.metrics, bus: adapters.bus, consumers: engineConsumers(cfg, engine), intervalMs: dash.statusIntervalMs, log });
+  if (dash !== undefined) reportServedModel(dash.gateway.metrics, engine.decisions, cfg.strategy.model);
   const subjects = subjectsFor(cfg.prefix);
   const sources = files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf: f.timeframe, from: opts.from, to: opts.to }));
 

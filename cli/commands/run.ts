@@ -29,7 +29,7 @@ export async function runEngine(opts: RunOptions): Promise<void> {
   log.info({ assets: cfg.assets.length, bus: adapters.bus.kind, features: adapters.features.kind, timeseries: adapters.timeseries.flavor }, 'engine running');
   // HTTP health/metrics, dashboard and websocket feed (gateway.enabled).
   const gateway = metrics !== undefined ? await startGatewayRuntime(cfg, adapters.bus, engineProbes(cfg, adapters, engine), log, { metrics }) : undefined;
-  if (metrics !== undefined) reportServedModel(metrics, engine.decisions?.model(), cfg.strategy.model);
+  if (metrics !== undefined) reportServedModel(metrics, engine.decisions, cfg.strategy.model);
   const status =
     gateway === undefined
       ? undefined

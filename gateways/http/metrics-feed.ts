@@ -1,6 +1,5 @@
 import type { CoreSubscriber, Subscription } from '../../streams/bus.js';
 import { DlqEntrySchema } from '../../streams/messages/dlq-entry.js';
-import { ModelEventSchema } from '../../streams/messages/model-event.js';
 import { RiskStateSchema } from '../../streams/messages/risk-state.js';
 import type { Subjects } from '../../streams/subjects.js';
 import type { EngineMetrics } from './metrics.js';
@@ -16,14 +15,18 @@ const parse = (data: Uint8Array): unknown => {
 };
 
 /**
- * Feeds the metrics that can be read off the bus: messages in per subject, the trading state,
- * served model versions and DLQ refusals. Core subscriptions see JetStream subjects too (a stream
+ * Feeds the metrics that can be read off the bus: messages in per subject, the trading state and
+ * DLQ refusals. Core subscriptions see JetStream subjects too (a stream
  * stores what is published on core NATS). Control requests (`sx.ctl.…`) are not counted.
  *
  * Predictions and risk decisions are not counted here: a core subscription also sees every
  * publish the stream drops as a duplicate (a restarted engine publishes its redelivered decisions
  * again), so the engine counts them where their stream first stores them
  * (cli/stored-decision-counts.ts, `EngineOptions.counts`).
+ *
+ * Nor is the served model version: a registry event (`sx.model.…`) says where an alias moved, and
+ * the engine may have refused that version (it does not fit it, or did not load) and kept its
+ * model; `sextant_model_version` is read off the engine (`EngineMetrics.servedModel`).
  *
  * Messages whose payload does not match its schema change nothing but the subject count.
  */
@@ -38,11 +41,6 @@ export function feedMetricsFromBus(bus: CoreSubscriber, subjects: Subjects, metr
       case 'risk': {
         const s = RiskStateSchema.safeParse(parse(data));
         if (s.success) metrics.riskState(s.data.state);
-        return;
-      }
-      case 'model': {
-        const e = ModelEventSchema.safeParse(parse(data));
-        if (e.success && e.data.alias !== null && e.data.event !== 'rejected') metrics.modelVersion(e.data.name, e.data.version, e.data.alias);
         return;
       }
       case 'dlq': {

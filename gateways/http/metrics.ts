@@ -28,7 +28,14 @@ export type EngineMetrics = Readonly<{
   order(outcome: OrderOutcome): void;
   /** The trading state now in force: its series is 1, the others 0. */
   riskState(state: string): void;
-  modelVersion(name: string, version: number, alias?: string): void;
+  /**
+   * Where the model the engine serves is read at each scrape (cli/served-model-metric.ts):
+   * `sextant_model_version{name,alias}` is its version, under the alias of `strategy.model` the
+   * engine follows; no series while it reads undefined (no model served, a pinned version).
+   * Registry events do not set it: a version the alias moved to that the engine refused to serve
+   * is not the one it serves (`sextant_models_refused_total` counts those).
+   */
+  servedModel(read: () => ServedModel | undefined): void;
   wsClients(n: number): void;
   wsClosed(reason: string): void;
   /** The websocket feed's upstream (NATS) link: `sextant_ws_upstream_up` 1 while up, 0 while down. */
@@ -45,6 +52,9 @@ export type EngineMetrics = Readonly<{
   text(): Promise<string>;
   readonly contentType: string;
 }>;
+
+/** The model the engine serves and the alias of `strategy.model` it follows. */
+export type ServedModel = Readonly<{ name: string; version: number; alias: string }>;
 
 /** The engine's own counts the metrics read (a subset of `EngineCounters`, which only grow). */
 export type EngineCounts = Readonly<{ restarts: number; rebuilds: number; modelsRefused: number }>;
@@ -83,7 +93,20 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
   const predictions = new Counter({ name: 'sextant_predictions_total', help: 'Predictions published, each once', labelNames: ['strategy'], registers });
   const orders = new Counter({ name: 'sextant_orders_total', help: 'Suggestions decided by the risk actor, each decision once', labelNames: ['outcome'], registers });
   const risk = new Gauge({ name: 'sextant_risk_state', help: 'Trading state in force (1) per state', labelNames: ['state'], registers });
-  const models = new Gauge({ name: 'sextant_model_version', help: 'Model version an alias serves', labelNames: ['name', 'alias'], registers });
+  let readServed: (() => ServedModel | undefined) | undefined;
+  new Gauge({
+    name: 'sextant_model_version',
+    help: 'Model version the engine serves, under the alias it follows',
+    labelNames: ['name', 'alias'],
+    registers,
+    collect() {
+      // Read off the engine at each scrape: a swap (or a refused one) shows at once, and a
+      // series for a model no longer served does not linger.
+      this.reset();
+      const s = readServed?.();
+      if (s !== undefined) this.set({ name: s.name, alias: s.alias }, s.version);
+    },
+  });
   const clients = new Gauge({ name: 'sextant_ws_clients', help: 'Connected websocket clients', registers });
   const wsCloses = new Counter({ name: 'sextant_ws_closes_total', help: 'Websocket connections closed by the server, by reason', labelNames: ['reason'], registers });
   const wsUpstream = new Gauge({ name: 'sextant_ws_upstream_up', help: "Whether the websocket feed's NATS link is up (1) or down (0)", registers });
@@ -121,7 +144,9 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
     riskState: (state) => {
       for (const s of new Set<string>([...TRADING_STATES, state])) risk.set({ state: s }, s === state ? 1 : 0);
     },
-    modelVersion: (name, version, alias = 'production') => models.set({ name, alias }, version),
+    servedModel: (read) => {
+      readServed = read;
+    },
     wsClients: (n) => clients.set(n),
     wsClosed: (reason) => wsCloses.inc({ reason }),
     wsUpstream: (up) => wsUpstream.set(up ? 1 : 0),

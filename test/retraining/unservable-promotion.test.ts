@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { startEngine } from '../../cli/engine.js';
 import type { ActorSummary } from '../../cli/engine-status-feed.js';
 import { startEngineStatusFeed } from '../../cli/engine-status-feed.js';
+import { reportServedModel } from '../../cli/served-model-metric.js';
+import { feedMetricsFromBus } from '../../gateways/http/metrics-feed.js';
 import { createEngineMetrics } from '../../gateways/http/metrics.js';
 import { ControlReplySchema } from '../../gateways/control/control-messages.js';
 import { createMemoryModelRegistry } from '../../models/registry/memory-model-registry.js';
@@ -74,10 +76,16 @@ describe('a promotion of the served alias to a model this engine cannot serve', 
       return reply.result as Record<string, unknown>;
     };
     const errors = (): Logged[] => logged.filter((l) => l.level === 'error');
+    // The gateway's metrics, fed from the engine's bus (registry events included) as `sextant run` feeds them.
+    const metrics = createEngineMetrics({ defaultMetrics: false });
+    const busFeed = feedMetricsFromBus(bus, subjects, metrics);
+    reportServedModel(metrics, engine.decisions, cfg.strategy.model);
+    const servedGauge = async (): Promise<number | undefined> => sampleValue(parsePromText(await metrics.text()), 'sextant_model_version', { name: 'direction-mlp', alias: 'production' });
     try {
       const d = engine.decisions;
       if (d === undefined) throw new Error('no decision path');
       expect(d.model()).toEqual({ name: 'direction-mlp', version: 1 });
+      expect(await servedGauge()).toBe(1);
 
       // Trained on 5m bars, promoted straight in the registry: the engine decides on 1h bars.
       const fiveMinute = await registry.register(again(v1, { details: { ...v1.details, dataset: { timeframe: '5m' } } }), bytes);
@@ -95,7 +103,6 @@ describe('a promotion of the served alias to a model this engine cannot serve', 
       });
       // The dashboard's actors topic and /metrics say it too.
       const published: ActorSummary[] = [];
-      const metrics = createEngineMetrics({ defaultMetrics: false });
       const feed = startEngineStatusFeed({
         engine,
         hub: { publishLocal: (topic, _key, data) => void (topic === 'actors' && published.push(data as ActorSummary)) },
@@ -111,6 +118,8 @@ describe('a promotion of the served alias to a model this engine cannot serve', 
         lastError: `refused direction-mlp@${fiveMinute.version} (direction-mlp@production): it was trained on 5m bars; this engine decides on 1h bars`,
       });
       expect(sampleValue(parsePromText(await metrics.text()), 'sextant_models_refused_total')).toBe(1);
+      // The registry's promoted event was on the bus, but the engine serves version 1: so does the gauge.
+      expect(await servedGauge()).toBe(1);
 
       // Reading a feature the engine does not compute: refused too, and it replaces the first.
       const alien = await registry.register(again(v1, { featureSpec: { ...v1.featureSpec, features: ['no_such_feature', ...v1.featureSpec.features.slice(1)] } }), bytes);
@@ -125,8 +134,10 @@ describe('a promotion of the served alias to a model this engine cannot serve', 
       await until(() => d.model().version === fits.version);
       expect(d.model()).toEqual({ name: 'direction-mlp', version: fits.version });
       expect(await status()).toMatchObject({ model: { version: fits.version }, modelRefused: null, counters: { modelsRefused: 2 } });
+      expect(await servedGauge()).toBe(fits.version);
       expect(errors()).toHaveLength(2);
     } finally {
+      busFeed.unsubscribe();
       await engine.stop();
       await bus.close();
     }

@@ -28,7 +28,7 @@ describe('Prometheus and Grafana files', () => {
     m.refusal('SCHEMA', 'asset');
     m.prediction('dirmlp');
     m.riskState('ACTIVE');
-    m.modelVersion('direction-mlp', 1);
+    m.servedModel(() => ({ name: 'direction-mlp', version: 1, alias: 'production' }));
     m.wsClosed('slow consumer');
     const exposed = new Set(parsePromText(await m.text()).map((s) => s.name));
     const used = new Set(exprs.flatMap((e) => [...e.matchAll(/\bsextant_[a-z0-9_]+/g)].map((x) => x[0])));
