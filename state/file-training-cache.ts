@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
@@ -58,15 +58,30 @@ const EntrySchema = z.object({
   artifactSha256: z.string().length(64),
 });
 
+/** Entries kept by default: ~13 KB each for the baseline MLP, so a few MB; the least recently written go first. */
+export const TRAINING_CACHE_MAX_ENTRIES = 500;
+
+/** Removes the least recently written entries past `max` (entries of older code revisions age out this way). */
+async function prune(where: string, max: number): Promise<void> {
+  const entries = (await readdir(where)).filter((f) => /^[0-9a-f]{64}\.json$/.test(f));
+  if (entries.length <= max) return;
+  const aged = await Promise.all(entries.map(async (f) => ({ f, at: (await stat(join(where, f)).catch(() => undefined))?.mtimeMs ?? 0 })));
+  aged.sort((a, b) => a.at - b.at || (a.f < b.f ? -1 : 1));
+  for (const { f } of aged.slice(0, aged.length - max)) await rm(join(where, f), { force: true });
+}
+
 /**
  * A training cache in a folder: one JSON file per entry (`<key>.json`, the ONNX bytes in base64
  * with their sha256), written to a temporary name and renamed, so concurrent runs that train the
  * same model never leave half a file. An entry that does not read back whole (damaged, or written
  * by another format) is a miss: the model is trained again and the entry replaced. A failed write
  * (a full or read-only disk) costs only the reuse: it is told to `onWriteError`, and the trained
- * model is registered all the same.
+ * model is registered all the same. At most `maxEntries` are kept (default 500): past that, the
+ * least recently written are removed after each write.
  */
-export async function createFileTrainingCache(dir: string, opts: Readonly<{ onWriteError?: (message: string) => void }> = {}): Promise<TrainingCache> {
+export async function createFileTrainingCache(dir: string, opts: Readonly<{ onWriteError?: (message: string) => void; maxEntries?: number }> = {}): Promise<TrainingCache> {
+  const maxEntries = opts.maxEntries ?? TRAINING_CACHE_MAX_ENTRIES;
+  if (!(Number.isInteger(maxEntries) && maxEntries >= 1)) throw new RangeError(`maxEntries must be an integer >= 1, got ${maxEntries}`);
   const where = resolve(dir);
   const rev = await trainingCodeRevision();
   const fileOf = (key: string): string => {
@@ -109,6 +124,7 @@ export async function createFileTrainingCache(dir: string, opts: Readonly<{ onWr
         await mkdir(where, { recursive: true });
         await writeFile(tmp, JSON.stringify(body));
         await rename(tmp, file);
+        await prune(where, maxEntries);
       } catch (e) {
         await rm(tmp, { force: true }).catch(() => undefined);
         opts.onWriteError?.(`training cache: could not keep the trained model in ${where} (${e instanceof Error ? e.message : String(e)}); it is not reused next time`);

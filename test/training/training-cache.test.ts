@@ -81,6 +81,23 @@ describe('training cache (models.trainingCacheDir): the same bars, settings and 
     expect(await again(cache)).toBe(true);
   }, 120_000);
 
+  it('keeps at most maxEntries, removing the least recently written first', async () => {
+    const dir = tmp();
+    const cache = await createFileTrainingCache(dir, { maxEntries: 2 });
+    await trainBaseline(bars, dataset, options, tinyRegistry(), cache);
+    const [first] = readdirSync(dir);
+    const entry = await cache.get(first?.replace(/\.json$/, '') ?? '');
+    if (entry === undefined) throw new Error('the trained entry reads back');
+    const keys = ['1', '2', '3'].map((d) => d.repeat(64));
+    for (const k of keys) {
+      await new Promise((r) => setTimeout(r, 15)); // distinct write times
+      await cache.put(k, entry);
+    }
+    expect(readdirSync(dir).sort()).toEqual([`${keys[1]}.json`, `${keys[2]}.json`]);
+    expect(await cache.get(keys[2] ?? '')).toEqual(entry);
+    await expect(createFileTrainingCache(dir, { maxEntries: 0 })).rejects.toThrow(/maxEntries must be an integer >= 1/);
+  }, 60_000);
+
   it('a cache it cannot write to costs only the reuse: said, and the model is registered', async () => {
     const parent = tmp();
     const blocked = join(parent, 'not-a-folder');
