@@ -37,10 +37,11 @@ export type SubscribeOptions = Readonly<{
   onInvalid?: (m: InvalidMessage) => void | Promise<void>;
   /**
    * Publish refused messages to `<prefix>.dlq.<source>` with their reason (source `client`, or the
-   * one given) before acknowledging them. Default: on when no `onInvalid` is given (so nothing
-   * refused is dropped without a trace), off when it is; `false` turns it off. A dead letter that
-   * cannot be stored ends the subscription with that error (the message is handed back and
-   * refused again on the next start).
+   * one given) before acknowledging them, one entry per refused message of the stream (the same
+   * bytes published twice are two entries, a redelivery of one is the same entry). Default: on
+   * when no `onInvalid` is given (so nothing refused is dropped without a trace), off when it is;
+   * `false` turns it off. A dead letter that cannot be stored ends the subscription with that
+   * error (the message is handed back and refused again on the next start).
    */
   dlq?: boolean | Readonly<{ source: string }>;
 }>;
@@ -242,6 +243,7 @@ export async function openSubscription<T>({ conn, schema, filterSubject, opts }:
 }
 
 async function publishDlq(js: JetStreamClient, prefix: string, source: string, d: Delivery, reason: RefusalReason, detail: string): Promise<void> {
-  const entry = toDlqEntry({ source, subject: d.subject, data: d.data, refusal: { ok: false, reason, detail }, ts: d.tsMs });
+  // The stream sequence in the id: the same bytes stored twice are two refusals and two entries; a redelivery is one.
+  const entry = toDlqEntry({ source, subject: d.subject, data: d.data, refusal: { ok: false, reason, detail }, ts: d.tsMs, streamSeq: d.streamSeq });
   await js.publish(subjectsFor(prefix).dlq(source), encode(entry), { msgID: entry.id });
 }

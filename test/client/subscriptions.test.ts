@@ -392,3 +392,44 @@ describe('sextant/client without onInvalid', () => {
     expect([entry.source, entry.subject, entry.reason]).toEqual(['client', subject, 'MALFORMED_JSON']);
   });
 });
+
+describe('sextant/client dead letters', () => {
+  it('dead-letters the same bytes published twice as two entries, one per refusal, and the same messages refused again as the same ones', async () => {
+    const subject = subjects.prediction('tau', 'binance', 'ETH/USDT');
+    const source = `dup-${id}`;
+    const durable = `dup-${id}`;
+    // A sender re-sending what it sent, without a Nats-Msg-Id: each copy is a message of the stream, refused.
+    const bad = new TextEncoder().encode('{"type":"pred","v":1');
+    await bus.publish(subject, bad);
+    await bus.publish(subject, bad);
+    await bus.publish(subject, encode({ ...prediction(4), strategy: 'tau', id: 'p:tau:1' }), { msgId: 'p:tau:1' });
+    const run = async (): Promise<InvalidMessage[]> => {
+      const refused: InvalidMessage[] = [];
+      const seen: string[] = [];
+      const sub = await subscribePredictions(nc, { durable, prefix, stream: SIGNALS, strategy: 'tau', onInvalid: (m) => void refused.push(m), dlq: { source } });
+      const done = sub.consume((x) => void seen.push(x.id));
+      await until(() => seen.length >= 1, 5_000); // in stream order: both refusals are routed by then
+      await sub.stop();
+      await done;
+      return refused;
+    };
+    const first = await run();
+    expect(first.map((m) => m.reason)).toEqual(['MALFORMED_JSON', 'MALFORMED_JSON']);
+    expect(new Set(first.map((m) => m.streamSeq)).size).toBe(2);
+    const dead = async (): Promise<string[]> => {
+      const ids: string[] = [];
+      for (let seq = 1, n = await bus.countMessages(DLQ, subjects.dlq(source)); ids.length < n; seq++) {
+        const m = await jsm.streams.getMessage(DLQ, { seq }).catch(() => undefined);
+        if (m?.subject === subjects.dlq(source)) ids.push(DlqEntrySchema.parse(m.json()).id);
+      }
+      return ids;
+    };
+    const ids = await dead();
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(2);
+    // The same messages handed out and refused again (the durable re-created from the start): the same two entries.
+    await jsm.consumers.delete(SIGNALS, durable);
+    expect((await run()).map((m) => m.streamSeq)).toEqual(first.map((m) => m.streamSeq));
+    expect(await dead()).toEqual(ids);
+  });
+});
