@@ -142,24 +142,39 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
   let dirty = false;
   let chain: Promise<void> = Promise.resolve();
 
-  const dlqOf = (d: Pick<Delivery, 'subject' | 'data'> & { streamSeq?: number }, r: Refusal): DlqEntry => {
-    stats.refused++;
-    log.warn({ subject: d.subject, reason: r.reason, detail: r.detail }, 'refused labeling input');
+  /**
+   * A batch that failed after its refusals (its commit did not happen) is redelivered and refused
+   * again, to the same DLQ entries (their ids hold the stream sequence, or the item), which the
+   * DLQ stream drops as duplicates. Each refusal is counted once, as the asset actor counts it (a
+   * redelivery at or below its `handledSeq` is not counted again), so these two are not part of
+   * the state a failed batch's reload rolls back. Per sequence key: the highest stream sequence
+   * handled.
+   */
+  const handledSeq = new Map<string, number>();
+  /** Items refused whose completion is not committed yet (a reload makes them pending again). */
+  const refusedItems = new Set<string>();
+
+  /** The DLQ entry of a refusal; counted (and logged) only when `fresh`, not when a redelivery refuses it again. */
+  const dlqOf = (d: Pick<Delivery, 'subject' | 'data'> & { streamSeq?: number }, r: Refusal, fresh: boolean): DlqEntry => {
+    if (fresh) {
+      stats.refused++;
+      log.warn({ subject: d.subject, reason: r.reason, detail: r.detail }, 'refused labeling input');
+    }
     return toDlqEntry({ source: 'labeling', subject: d.subject, data: d.data, refusal: r, ts: deps.clock.now(), streamSeq: d.streamSeq });
   };
 
-  /** Applies one delivery to the state; a refusal comes back as a DLQ entry. */
-  const apply = (kind: InputKind, d: Delivery): DlqEntry | undefined => {
+  /** Applies one delivery to the state; a refusal comes back as a DLQ entry (`fresh`: not handled before a reload). */
+  const apply = (kind: InputKind, d: Delivery, fresh: boolean): DlqEntry | undefined => {
     stats.received++;
     if (kind === 'bar') {
       const r = decodeBar(d.subject, d.data);
-      if (!r.ok) return dlqOf(d, r);
-      if (r.msg.type !== 'md.bar' || r.msg.tf !== timeframe) return dlqOf(d, refuse('SUBJECT_MISMATCH', `expected a ${timeframe} bar, got ${r.msg.type}`));
+      if (!r.ok) return dlqOf(d, r, fresh);
+      if (r.msg.type !== 'md.bar' || r.msg.tf !== timeframe) return dlqOf(d, refuse('SUBJECT_MISMATCH', `expected a ${timeframe} bar, got ${r.msg.type}`), fresh);
       state.addBar(r.msg.venue, r.msg.symbol, r.msg);
       return undefined;
     }
     const r = decodeInput<SignalInput>(d.data, kind === 'pred' ? PRED_SCHEMAS : EXEC_SCHEMAS);
-    if (!r.ok) return dlqOf(d, r);
+    if (!r.ok) return dlqOf(d, r, fresh);
     const m = r.msg;
     if (m.type === 'exec.fill') return void state.addFill(m);
     state.advanceExec(m.ts);
@@ -206,7 +221,9 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
   /** An item that cannot be labeled goes to the DLQ as the message it was. */
   const refuseItem = (item: PendingItem, detail: string, reason: 'SCHEMA' | 'PROCESSING_FAILED' = 'SCHEMA'): DlqEntry => {
     const subject = item.kind === 'prediction' ? subjects.prediction(strategy, item.venue, item.symbol) : subjects.order(strategy, item.venue, item.symbol);
-    return dlqOf({ subject, data: encode(item.msg) }, refuse(reason, detail));
+    const fresh = !refusedItems.has(item.id);
+    refusedItems.add(item.id);
+    return dlqOf({ subject, data: encode(item.msg) }, refuse(reason, detail), fresh);
   };
 
   /**
@@ -293,9 +310,11 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
             stats.skippedSeq++;
             continue;
           }
-          const e = apply(kind, d);
+          const fresh = d.streamSeq > (handledSeq.get(seqKey) ?? 0);
+          const e = apply(kind, d, fresh);
           if (e !== undefined) dlq.push(e);
           state.setSeq(seqKey, d.streamSeq);
+          if (fresh) handledSeq.set(seqKey, d.streamSeq);
         }
         const { out, samples } = await settle(dlq);
         if (aborted) throw new Aborted('labeling actor aborted');
@@ -304,6 +323,11 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
         const wm = Math.max(0, ...deps.assets.map((a) => state.watermark(a.venue, a.symbol)));
         stats.samples += await deps.samples.commit({ samples, snapshot: { actor: key, state: state.snapshot(), ts: wm } });
         stats.labeled += out.length / 2; // counted once committed: a crash before this labels them again
+        if (refusedItems.size > 0) {
+          // Completed in the committed state: refused for good, never again.
+          const pending = new Set(state.pendingIds());
+          for (const id of refusedItems) if (!pending.has(id)) refusedItems.delete(id);
+        }
       } catch (e) {
         dirty = true;
         if (!(e instanceof Aborted)) log.error({ err: String(e) }, 'labeling batch failed; it will be redelivered');

@@ -108,12 +108,32 @@ describe('labeling actor (memory bus and stores)', () => {
     cleanups.push(() => actor.stop());
     await until('the redelivered batch', () => failures < 0 && actor.stats().published >= 4, 5_000);
     expect(actor.stats()).toMatchObject({ published: 4, duplicates: 2 }); // the redelivery's entries are the first ones
+    expect(actor.stats().refused).toBe(2); // two messages refused, as the DLQ holds two entries: not one count per delivery
     const dlq = collect<DlqEntry>(bus, ns.streams.DLQ, ns.subjects.dlq('labeling'));
     cleanups.push(() => dlq.stop());
     await until('the dead letters', () => dlq.msgs.length >= 2, 5_000);
     expect(dlq.msgs.map((e) => e.reason)).toEqual(['MALFORMED_JSON', 'MALFORMED_JSON']);
     expect(new Set(dlq.msgs.map((e) => e.id)).size).toBe(2);
     expect(await bus.countMessages(ns.streams.DLQ)).toBe(2);
+  });
+
+  it('counts an item it cannot label once when the batch that refused it is redelivered after a failed commit', async () => {
+    const { bus, ns } = await setup();
+    const bars = [0, 1, 2].map((i) => bar(i, 101, 99, 100));
+    // No feature vector was ever stored for bar 0: once its horizon passed the prediction is refused (featureWaitBars 0).
+    await publishSignals(bus, ns, [prediction('s1', bars[0] as Bar, 0.01, 1)]);
+    await publishBars(bus, ns, bars);
+    let dlqOut = false;
+    const watched: Bus = { ...bus, publish: (subject, data, opts) => ((dlqOut ||= subject === ns.subjects.dlq('labeling')), bus.publish(subject, data, opts)) };
+    const real = createMemoryTrainingSampleStore();
+    let failures = 1;
+    // The commit after the refusal's dead letter went out fails once: the state goes back to the last commit and the item is refused again.
+    const samples: typeof real = { ...real, commit: (c) => (dlqOut && failures-- > 0 ? Promise.reject(new Error('store unavailable')) : real.commit(c)) };
+    const actor = await startActor(watched, ns, { timeseries: createMemoryTimeseriesStore(), samples }, { ackWaitMs: 50, spec: { ...DEFAULT_LABEL_SPEC, horizonBars: 1, featureWaitBars: 0 } });
+    cleanups.push(() => actor.stop());
+    await until('the redelivered batch committed', () => failures < 0 && actor.stats().duplicates >= 1 && actor.pendingIds().length === 0, 5_000);
+    expect(await bus.countMessages(ns.streams.DLQ)).toBe(1);
+    expect(actor.stats().refused).toBe(1);
   });
 
   it('waits for a decision-time vector the recorder has not stored yet, then labels', async () => {
