@@ -146,15 +146,20 @@ function refuseRestrictedLocation(ex: Exchange): void {
   };
 }
 
-/** 4xx statuses ccxt's table takes for `ExchangeNotAvailable` (retried for ever) that say the request itself is wrong. */
-const REFUSED_REQUEST_STATUSES: ReadonlySet<number> = new Set([400, 404, 405, 410]);
+/** 4xx statuses ccxt's table takes for `ExchangeNotAvailable` (retried for ever) that say the request itself is refused. */
+const REFUSED_REQUEST_STATUSES: ReadonlySet<number> = new Set([400, 404, 405, 409, 410]);
 
 /**
- * A 400, 404, 405 or 410 that the venue's own error handling did not name (no error code in the
+ * A 400, 404, 405, 409 or 410 that the venue's own error handling did not name (no error code in the
  * body: a proxy's or CDN's page, a wrong `marketData.urls.rest` path) is the request's fault, not
  * the venue's: `BadRequest`, and the feed stops (`failed`, EXCHANGE) with the venue's words. ccxt's
  * status table took it for `ExchangeNotAvailable` and the feed retried it for ever. A body the
  * venue's handler knows (Binance's `-1121` invalid symbol) keeps its class: the handler runs first.
+ *
+ * 409 (Conflict) is a refusal of that request, not a passing fault: the request conflicts with the
+ * venue's state (Binance answers it to a cancel-replace half done; the venues whose ccxt error table
+ * names a 409 take it for `BadSymbol`, `InvalidAddress` or a plain `ExchangeError`), and the same
+ * request asked again gets the same answer, as with a 451.
  */
 function refuseBadRequests(ex: Exchange): void {
   const target = ex as unknown as { handleHttpStatusCode: (code: number, reason: string, url: string, method: string, body: string) => void };

@@ -155,6 +155,19 @@ describe('ccxt market data: answers that stop a feed', () => {
     expect(stack.statuses.filter((s) => s.type === 'retrying' && s.feed === 'binance BTC/USDT bar 1m')).toEqual([]);
   });
 
+  it('stops the feed a venue answers 409 (Conflict), naming venue, symbol and status, and keeps the other feeds running: ccxt took it for ExchangeNotAvailable, retried for ever', async () => {
+    srv.failNext('/api/v3/klines', 409, 1, { code: 0, msg: 'Conflict.' });
+    const gw = await pollingGateway();
+    await until(() => stack.statuses.some((s) => s.type === 'failed'), 5_000, 'the bar feed failing');
+    const failedAt = srv.requests.length;
+    await until(() => srv.requests.slice(failedAt).some((r) => r.startsWith('/api/v3/aggTrades')), 5_000, 'the trade feed polling on');
+    await gw.stop();
+    const failed = stack.statuses.filter((s) => s.type === 'failed');
+    expect(failed).toEqual([expect.objectContaining({ feed: 'binance BTC/USDT bar 1m', code: 'EXCHANGE', error: expect.stringMatching(/^binance GET \S+\/api\/v3\/klines: HTTP 409 Conflict/) })]);
+    expect(stack.statuses.filter((s) => s.type === 'retrying')).toEqual([]);
+    expect(srv.requests.filter((r) => r.startsWith('/api/v3/klines'))).toHaveLength(1);
+  });
+
   it('keeps the class of a 400 whose body the venue names: an unknown symbol (-1121) is BAD_SYMBOL', async () => {
     srv.failNext('/api/v3/klines', 400, 1, { code: -1121, msg: 'Invalid symbol.' });
     const gw = await pollingGateway();
