@@ -37,7 +37,9 @@ export type ExecutionCoreOptions = Readonly<{
    * The venue's minimum order notional (quote units; the risk limits' `minOrderNotional`, read at
    * each new parent): a gap worth less opens no parent, and children under it are merged into the
    * next (the last into the one before), so no child is one the venue, or risk, would refuse for
-   * its size. Default: none.
+   * its size. Default: none. Without it children that are floating-point dust (at most
+   * `DUST_SHARE` of the parent) are still merged, so none goes out only to count against risk's
+   * order rate.
    */
   minNotional?: () => number;
   /**
@@ -318,7 +320,11 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     const startTs = Math.max(now, a.knownAt, from);
     const schedule = policy.schedule({ id, side, qty: Math.abs(delta), arrivalPrice: price, startTs, horizonMs }, ctx);
     checkPlan(policy, id, startTs, schedule);
-    const plan = minNotional > 0 && price > 0 ? mergeSmallChildren(schedule, minNotional / price) : schedule;
+    // Children under the venue's least order, and in any case floating-point dust (a steep
+    // Almgren–Chriss path leaves slices of 1e-14 of the parent), join their neighbours: the same
+    // total, no order that only counts against risk's order rate.
+    const dust = DUST_SHARE * Math.abs(delta);
+    const plan = mergeSmallChildren(schedule, minNotional > 0 && price > 0 ? Math.max(minNotional / price, dust) : dust);
     if (plan.length === 0) return NO_SUGGESTIONS;
     a.parent = { id, source, policy, side, qty: Math.abs(delta), target, plan, next: 0 };
     st.parents++;

@@ -7,6 +7,7 @@ import { almgrenChrissPolicy } from '../../models/execution/almgren-chriss-polic
 import { immediatePolicy } from '../../models/execution/immediate-policy.js';
 import type { ExecutionPolicy } from '../../models/execution/execution-policy.js';
 import { twapPolicy } from '../../models/execution/twap-policy.js';
+import { DUST_SHARE } from '../../models/quantity-dust.js';
 import { SuggestionSchema } from '../../streams/messages/suggestion.js';
 import type { Suggestion } from '../../streams/messages/suggestion.js';
 import { bar, fillOf, prediction, quote, SYMBOL, VENUE } from './fixtures.js';
@@ -147,6 +148,23 @@ describe('execution core', () => {
     core.onFill(fillOf(later[0] as Suggestion, 0.5, 100, true));
     core.onFill(fillOf(later[1] as Suggestion, 0.5, 100, true, 1));
     expect(core.onPrediction(prediction(11 * 3_600_000, 1.25), 11 * 3_600_000).map((c) => c.qty)).toEqual([0.0625]);
+  });
+
+  it('merges dust children of a steep Almgren–Chriss schedule into their neighbours even without a venue minimum', () => {
+    // κ = 18/bar over 4 bars: the policy's slices are ~100, ~1.5e-6 and ~2.3e-14, the last
+    // floating-point dust that, sent as an order, would only count against risk's order rate.
+    const ac = almgrenChrissPolicy({ slices: 4, riskAversion: 324, temporaryImpact: 1e-4 });
+    const context = { spreadBps: 3, volatility: 0.01, barMs: 60_000, volume: 1_000 } as const;
+    const raw = ac.schedule({ id: 'e:raw', side: 'buy', qty: 100, arrivalPrice: 100, startTs: 0, horizonMs: 240_000 }, context);
+    expect(raw.map((c) => c.qty).filter((q) => q <= DUST_SHARE * 100).length).toBeGreaterThan(0);
+    const core = createExecutionCore(opts({ policy: ac, minNotional: () => 0 }));
+    core.onMarket(bar(-60_000, 100, 100, 100, 100, context.volume)); // known at 0
+    core.onFeatures({ type: 'feat.vector', v: 1, id: 'f:x', venue: VENUE, symbol: SYMBOL, ts: 0, source: 'b:x', values: { ewma_vol: context.volatility, spread_bps: 3 } });
+    const sent = [...core.onPrediction(prediction(0, 100), 0), ...core.onTime(10 * 60_000)];
+    expect(sent.map((c) => c.qty).every((q) => q > DUST_SHARE * 100)).toBe(true);
+    expect(sent).toHaveLength(2);
+    expect(sent.reduce((t, c) => t + c.qty, 0)).toBe(100);
+    expect(sent.map((c) => c.children)).toEqual([2, 2]);
   });
 
   it('proposes nothing while trading is halted: no parent opens, an unfinished one is cancelled, and trading resumes with the next intent', () => {
