@@ -240,7 +240,19 @@ export function engineControlTarget(
       coded(async () => {
         const versions = await registry().list(name);
         if (name !== undefined && versions.length === 0) throw new ModelNotFoundError(noSuchModel(name, (await registry().list()).map((v) => v.name)));
-        return versions.map((v) => ({ name: v.name, version: v.version, aliases: v.aliases, metrics: v.metrics, trainRange: v.trainRange, createdAt: v.createdAt }));
+        // `rejected`, `parentVersion` and `configHash` were missing: an operator picked a rejected
+        // challenger from the list (the deploy was refused only then) and could not see lineage.
+        return versions.map((v) => ({
+          name: v.name,
+          version: v.version,
+          aliases: v.aliases,
+          rejected: v.rejected,
+          parentVersion: v.parentVersion,
+          configHash: v.configHash,
+          metrics: v.metrics,
+          trainRange: v.trainRange,
+          createdAt: v.createdAt,
+        }));
       }),
     deployModel: (a, operator) =>
       coded(async () => {

@@ -128,7 +128,7 @@ export function createMemoryModelRegistry(opts: MemoryModelRegistryOptions): Mod
     list: async (name) => {
       if (name !== undefined) checkName(name);
       const picked = name === undefined ? all : (versions.get(name) ?? []);
-      return [...picked].sort((a, b) => b.seq - a.seq).map(view);
+      return [...picked].sort((a, b) => b.seq - a.seq).map((st) => ({ ...view(st), rejected: isRejected(st.version.name, st.version.version) }));
     },
 
     promote: async (name, version, popts) => {

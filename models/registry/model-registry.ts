@@ -49,6 +49,13 @@ export type ModelVersion = Readonly<{
   createdAt: number;
 }>;
 
+/**
+ * A version as `list` gives it: with whether it was rejected (a retraining challenger, or a
+ * version refused by hand). A rejected version keeps its number and artifact but can no longer be
+ * promoted or rolled back to, so whoever picks a version from a list must see it.
+ */
+export type ListedModelVersion = ModelVersion & Readonly<{ rejected: boolean }>;
+
 export type NewModelVersion = Omit<ModelVersion, 'version' | 'aliases' | 'featureSpecHash' | 'artifactSha256' | 'createdAt'>;
 
 /** `name@3` (a version) or `name@production` (an alias); a bare `name` means `name@production`. */
@@ -64,8 +71,8 @@ export type ModelRegistry = {
   get(ref: ModelRef): Promise<ModelVersion>;
   /** The artifact bytes, checked against the stored sha256. */
   artifact(model: Pick<ModelVersion, 'name' | 'version'>): Promise<Uint8Array>;
-  /** Versions, newest first; all models when `name` is omitted. */
-  list(name?: string): Promise<readonly ModelVersion[]>;
+  /** Versions, newest first, each saying whether it was rejected; all models when `name` is omitted. */
+  list(name?: string): Promise<readonly ListedModelVersion[]>;
   /**
    * Points `alias` (default `production`) at `version` in one transaction; announces `promoted`.
    * With `ifCurrent`: only while the alias still points at that version (`AliasMovedError`

@@ -15,12 +15,12 @@ import { artifactRelPath, readArtifactFile, sha256Hex, writeArtifactFile } from 
 import { featureSpecHash } from './feature-spec.js';
 import { announce, modelEventOf } from './model-event-of.js';
 import type { HistoryEntry } from './model-event-of.js';
-import type { ModelRegistry, ModelVersion } from './model-registry.js';
+import type { ListedModelVersion, ModelRegistry, ModelVersion } from './model-registry.js';
 import { ModelNotFoundError, parseModelRef, RegistryError } from './model-registry.js';
 import { ModelNameSchema, parseNewModelVersion } from './new-model-version.js';
 import { parseAction, parseVersionNumber } from './registry-action.js';
 import { AnnouncementPendingError, NoRollbackTargetError } from './registry-errors.js';
-import { historyColumns, historyOfRow, tsParam, versionColumns, versionOfRow } from './pg-model-rows.js';
+import { historyColumns, historyOfRow, rejectedColumn, tsParam, versionColumns, versionOfRow } from './pg-model-rows.js';
 import type { HistoryRow, VersionRow } from './pg-model-rows.js';
 import { pgQuery } from '../../state/pg-query.js';
 
@@ -122,6 +122,12 @@ export async function createPgModelRegistry(opts: PgModelRegistryOptions): Promi
   const versionWhere = async (what: string, where: string, params: unknown[]): Promise<ModelVersion[]> =>
     (await query<VersionRow>(what, `SELECT ${versionColumns(s)} FROM ${s}.model_versions v ${where}`, params)).map(versionOfRow);
 
+  const listedWhere = async (what: string, where: string, params: unknown[]): Promise<ListedModelVersion[]> =>
+    (await query<VersionRow & { rejected: boolean }>(what, `SELECT ${versionColumns(s)}, ${rejectedColumn(s)} FROM ${s}.model_versions v ${where}`, params)).map((r) => ({
+      ...versionOfRow(r),
+      rejected: r.rejected,
+    }));
+
   const getVersion = async (name: string, version: number): Promise<ModelVersion> => {
     const [v] = await versionWhere('read a model version', 'WHERE v.name = $1 AND v.version = $2', [name, version]);
     if (v === undefined) throw new ModelNotFoundError(`model ${name}@${version} not found`);
@@ -131,8 +137,7 @@ export async function createPgModelRegistry(opts: PgModelRegistryOptions): Promi
   /** Inside a transaction: the version must exist and not have been rejected. */
   const requireLive = async (c: pg.PoolClient, name: string, version: number, Err: typeof RegistryError = ModelNotFoundError): Promise<void> => {
     const r = await c.query<{ rejected: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM ${s}.model_alias_history h WHERE h.name = v.name AND h.version = v.version AND h.event = 'rejected') AS rejected
-       FROM ${s}.model_versions v WHERE v.name = $1 AND v.version = $2`,
+      `SELECT ${rejectedColumn(s)} FROM ${s}.model_versions v WHERE v.name = $1 AND v.version = $2`,
       [name, version],
     );
     const row = r.rows[0];
@@ -213,9 +218,9 @@ export async function createPgModelRegistry(opts: PgModelRegistryOptions): Promi
     },
 
     list: async (name) => {
-      if (name === undefined) return versionWhere('list models', 'ORDER BY v.seq DESC', []);
+      if (name === undefined) return listedWhere('list models', 'ORDER BY v.seq DESC', []);
       if (!ModelNameSchema.safeParse(name).success) throw new RegistryError(`bad model name ${JSON.stringify(name)}`);
-      return versionWhere('list model versions', 'WHERE v.name = $1 ORDER BY v.seq DESC', [name]);
+      return listedWhere('list model versions', 'WHERE v.name = $1 ORDER BY v.seq DESC', [name]);
     },
 
     promote: async (name, version, popts) => {

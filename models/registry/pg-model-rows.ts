@@ -17,6 +17,10 @@ export const versionColumns = (s: string): string => `v.seq, v.name, v.version, 
   v.artifact_path, v.details, ${ms('v.created_at')} AS created_at,
   COALESCE((SELECT array_agg(a.alias ORDER BY a.alias) FROM ${s}.model_aliases a WHERE a.name = v.name AND a.version = v.version), '{}') AS aliases`;
 
+/** Whether the version of row `v` was rejected: its history holds a `rejected` event. */
+export const rejectedColumn = (s: string): string =>
+  `EXISTS (SELECT 1 FROM ${s}.model_alias_history h WHERE h.name = v.name AND h.version = v.version AND h.event = 'rejected') AS rejected`;
+
 export type VersionRow = {
   name: string; version: number; format: string; metrics: unknown; feature_spec: unknown; feature_spec_hash: string;
   calibration: unknown; train_from: string; train_to: string; parent_version: number | null; config_hash: string;

@@ -202,6 +202,8 @@ export function modelRegistryContract(adapter: string, make: () => Promise<Regis
       await h.registry.reject('theta', 1, ops); // the version production held before
       await expect(h.registry.rollback('theta', ops)).rejects.toBeInstanceOf(NoRollbackTargetError);
       expect((await h.registry.get('theta')).version).toBe(2);
+      expect((await h.registry.list('theta')).map((v) => [v.version, v.rejected])).toEqual([[3, true], [2, false], [1, true]]);
+      expect((await h.registry.list()).filter((v) => v.name === 'theta').map((v) => v.rejected)).toEqual([true, false, true]);
       const events = await eventsOf(h, 'theta', 8);
       expect(events.slice(6).map((e) => [e.event, e.version])).toEqual([['rejected', 3], ['rejected', 1]]);
     });

@@ -28,3 +28,28 @@ describe('sextant ctl model list of a model the registry does not hold', () => {
     await expect(list(undefined)).resolves.toHaveLength(2);
   });
 });
+
+/**
+ * `ctl model list` did not say which versions the registry rejected (a retraining challenger), so an
+ * operator picked one and learnt only from the deploy's refusal; nor their parent or config hash.
+ */
+describe('sextant ctl model list marks rejected versions and shows lineage', () => {
+  it('says rejected, parentVersion and configHash of each version, keeping the fields it had', async () => {
+    const bus = createMemoryBus();
+    const subjects = subjectsFor('sx');
+    await bus.ensureStreams([{ name: 'MODELS', subjects: [subjects.model('*', '*')], maxAgeMs: 0, duplicateWindowMs: 120_000, storage: 'memory' }]);
+    const registry = createMemoryModelRegistry({ bus, subjects, clock: createSimulatedClock(T0) });
+    const t = engineControlTarget({ supervisor: idleSupervisor, counters: createCounters(), decisions: undefined, registry, known: { symbols: ['BTC/USDT'], strategies: ['dirmlp'] } });
+    await registry.register(newModel('direction-mlp'), onnxBytes(1));
+    await registry.register(newModel('direction-mlp', { parentVersion: 1, configHash: 'cfg-retrain-2' }), onnxBytes(2));
+    await registry.promote('direction-mlp', 1, { actor: 'ops', reason: 'first' });
+    await registry.promote('direction-mlp', 2, { alias: 'candidate', actor: 'retrainer', reason: 'challenger' });
+    await registry.reject('direction-mlp', 2, { actor: 'retrainer', reason: 'worse than production on the shadow window' });
+
+    const listed = await Promise.resolve(t.listModels('direction-mlp'));
+    expect(listed).toEqual([
+      { name: 'direction-mlp', version: 2, aliases: [], rejected: true, parentVersion: 1, configHash: 'cfg-retrain-2', metrics: expect.any(Object), trainRange: expect.any(Object), createdAt: T0 },
+      { name: 'direction-mlp', version: 1, aliases: ['production'], rejected: false, parentVersion: null, configHash: 'cfg-aa11', metrics: expect.any(Object), trainRange: expect.any(Object), createdAt: T0 },
+    ]);
+  });
+});

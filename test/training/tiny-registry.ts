@@ -42,7 +42,8 @@ export function tinyRegistry(): ModelRegistry & { artifacts: Map<string, Uint8Ar
       return a === undefined ? Promise.reject(new ModelNotFoundError(`${m.name}@${m.version}`)) : Promise.resolve(a);
     },
     list(name) {
-      return Promise.resolve(versions.filter((v) => name === undefined || v.name === name).sort((a, b) => b.version - a.version));
+      // Nothing is rejected here (`reject` is not supported).
+      return Promise.resolve(versions.filter((v) => name === undefined || v.name === name).sort((a, b) => b.version - a.version).map((v) => ({ ...v, rejected: false })));
     },
     promote: unsupported,
     rollback: unsupported,
