@@ -5,6 +5,7 @@ import type { ControlTarget } from '../gateways/control/control-target.js';
 import { engineFitProblem, UnservableModelError } from '../models/inference/engine-fit.js';
 import { ModelNotFoundError, parseModelRef, RegistryError } from '../models/registry/model-registry.js';
 import type { ModelRegistry } from '../models/registry/model-registry.js';
+import { AnnouncementPendingError } from '../models/registry/registry-errors.js';
 import type { ModelEvent } from '../streams/messages/model-event.js';
 import { RiskControlError } from '../models/risk/risk-core.js';
 import { RiskLimitsError } from '../models/risk/risk-limits.js';
@@ -168,8 +169,44 @@ async function servedOrRestored(registry: ModelRegistry, decisions: Decisions, s
   if (why === undefined) return;
   const before = event.previousVersion;
   if (before === null || before === event.version) throw new ControlError(ControlErrorCode.REFUSED, `${moved} is ${event.name}@${alias} now, but this engine cannot serve it: ${why}`);
-  await registry.promote(event.name, before, { alias, actor: operator, reason: `sextant ctl model ${verb}: this engine cannot serve ${moved}` });
-  throw new ControlError(ControlErrorCode.REFUSED, `this engine cannot serve ${moved}: ${why}; ${event.name}@${alias} put back to version ${before}, which it serves`);
+  const putBack = await committed(() => registry.promote(event.name, before, { alias, actor: operator, reason: `sextant ctl model ${verb}: this engine cannot serve ${moved}` }));
+  const unannounced = putBack.pending !== undefined ? ` (not announced yet: ${putBack.pending.message})` : '';
+  throw new ControlError(ControlErrorCode.REFUSED, `this engine cannot serve ${moved}: ${why}; ${event.name}@${alias} put back to version ${before}, which it serves${unannounced}`);
+}
+
+/** A registry change and, when it was committed but its event could not be published, why. */
+type Committed = Readonly<{ event: ModelEvent; pending?: AnnouncementPendingError }>;
+
+/** Runs a registry change; one committed but not announced (`AnnouncementPendingError`) is a change made. */
+async function committed(change: () => Promise<ModelEvent>): Promise<Committed> {
+  try {
+    return { event: await change() };
+  } catch (e) {
+    if (e instanceof AnnouncementPendingError) return { event: e.event, pending: e };
+    throw e;
+  }
+}
+
+/**
+ * What `ctl model deploy` and `rollback` answer: the registry's event, `announced`, and when that
+ * is false a `warning`. A move the registry committed but could not announce (the bus down) was
+ * answered REFUSED, though the alias had moved: the operator was told the deploy failed when it
+ * had taken effect (and a retry was refused as "already points at"). It is ok now, saying that
+ * engines following the registry's events (other engines serving the alias, this one's retraining
+ * actor) learn of it only when the event is published, with the registry's next change or at its
+ * next start, and not to repeat it. `servedHere`: this engine serves the alias and swapped already.
+ */
+function aliasMoved(c: Committed, verb: 'deploy' | 'rollback', servedHere: boolean): ModelEvent & Readonly<{ announced: boolean; warning?: string }> {
+  if (c.pending === undefined) return { ...c.event, announced: true };
+  const e = c.event;
+  const ref = `${e.name}@${e.alias ?? 'production'}`;
+  return {
+    ...e,
+    announced: false,
+    warning:
+      `${ref} points at version ${e.version} (committed), but the ${e.event} event is not announced yet: ${c.pending.cause instanceof Error ? c.pending.cause.message : String(c.pending.cause)}. ` +
+      `${servedHere ? 'This engine serves it; other engines' : 'Engines'} following ${ref} keep what they serve until the event is published, with the registry's next change or at its next start. Do not repeat the ${verb}.`,
+  };
 }
 
 /**
@@ -257,15 +294,17 @@ export function engineControlTarget(
     deployModel: (a, operator) =>
       coded(async () => {
         await requireServable(registry(), deps.served, a);
-        const event = await registry().promote(a.name, a.version, { alias: a.alias, actor: operator, reason: 'sextant ctl model deploy' });
-        if (deps.decisions !== undefined && servesAlias(deps.served, a)) await servedOrRestored(registry(), deps.decisions, deps.served, event, 'deploy', operator);
-        return event;
+        const moved = await committed(() => registry().promote(a.name, a.version, { alias: a.alias, actor: operator, reason: 'sextant ctl model deploy' }));
+        const here = deps.decisions !== undefined && servesAlias(deps.served, a);
+        if (here) await servedOrRestored(registry(), deps.decisions, deps.served, moved.event, 'deploy', operator);
+        return aliasMoved(moved, 'deploy', here);
       }),
     rollbackModel: (a, operator) =>
       coded(async () => {
-        const event = await registry().rollback(a.name, { alias: a.alias, actor: operator, reason: 'sextant ctl model rollback', ...(a.to !== undefined ? { to: a.to } : {}) });
-        if (deps.decisions !== undefined && servesAlias(deps.served, a)) await servedOrRestored(registry(), deps.decisions, deps.served, event, 'rollback', operator);
-        return event;
+        const moved = await committed(() => registry().rollback(a.name, { alias: a.alias, actor: operator, reason: 'sextant ctl model rollback', ...(a.to !== undefined ? { to: a.to } : {}) }));
+        const here = deps.decisions !== undefined && servesAlias(deps.served, a);
+        if (here) await servedOrRestored(registry(), deps.decisions, deps.served, moved.event, 'rollback', operator);
+        return aliasMoved(moved, 'rollback', here);
       }),
     ...(deps.retraining !== undefined ? { retraining: retrainingControl(deps.retraining, deps.registry) } : {}),
   };

@@ -141,6 +141,12 @@ export function scopeSymbol(v: string): string {
 /** `--reason` where it may be left out (`resume`): empty is fine, too long is not. */
 const optionalReason = (v: string): string => (v === '' ? v : auditReason(v));
 
+/** A result's `warning` (text), if it has one. */
+function warningOf(result: unknown): string | undefined {
+  if (typeof result !== 'object' || result === null || !('warning' in result)) return undefined;
+  return typeof result.warning === 'string' ? result.warning : undefined;
+}
+
 /** The reply's JSON, or undefined when the bytes are not JSON (the caller says it does not understand them). */
 function replyJson(bytes: Uint8Array): unknown {
   try {
@@ -187,6 +193,9 @@ async function send(configFile: string | undefined, g: CtlGlobals, verb: Control
       process.exitCode = 1;
     } else if (reply.data.ok) {
       process.stdout.write(`${JSON.stringify(reply.data.result, null, 2)}\n`);
+      // Done, with a caveat (a deploy committed but not announced yet): said where a person reads it.
+      const warning = warningOf(reply.data.result);
+      if (warning !== undefined) process.stderr.write(`sextant ctl: warning: ${warning}\n`);
     } else {
       process.stderr.write(`sextant ctl: ${reply.data.error.code}: ${reply.data.error.message}\n`);
       process.exitCode = 1;
