@@ -135,7 +135,12 @@ export const ConfigSchema = z
         policy: z.enum(['immediate', 'twap', 'almgren-chriss']),
         /** Children per parent (TWAP, Almgren–Chriss). */
         slices: z.number().int().min(1).max(1000),
-        /** Almgren–Chriss risk aversion λ and temporary impact η (per unit of qty/volume). */
+        /**
+         * Almgren–Chriss risk aversion λ (per unit of the cost's variance, as a return on the
+         * parent's notional) and temporary impact η per unit of qty/volume: trading v base units a
+         * bar against a bar volume V costs η·v/V as a return, so κ = sqrt(λσ²V/(η·qty)) per bar
+         * (σ: `ewma_vol`); without a volatility or a bar volume the schedule is TWAP.
+         */
         riskAversion: z.number().nonnegative(),
         temporaryImpact: z.number().positive(),
         /** Limit offset of scheduled children, bps (positive = passive); the immediate policy crosses by crossBps. */

@@ -5,9 +5,13 @@ import { linearPath } from './twap-policy.js';
 export type AlmgrenChrissOptions = Readonly<{
   /** Number of slices (default 5). */
   slices?: number;
-  /** Risk aversion λ (per unit of return variance); 0 gives TWAP. */
+  /** Risk aversion λ, per unit of the variance of the cost as a return on the parent's notional; 0 gives TWAP. */
   riskAversion: number;
-  /** Temporary impact η, in the same return units as σ² (cost per unit trading rate). */
+  /**
+   * Temporary impact η, per unit of qty/volume: trading at rate v (base units per bar) against a
+   * bar volume V costs h(v) = η·v/V as a return (η = 0.1: trading 1 % of each bar's volume pays
+   * 10 bps).
+   */
   temporaryImpact: number;
   orderType?: 'limit' | 'market';
   limitOffsetBps?: number;
@@ -15,12 +19,17 @@ export type AlmgrenChrissOptions = Readonly<{
 }>;
 
 /**
- * κ of the continuous Almgren–Chriss solution, per bar: κ = sqrt(λσ²/η), with σ the 1-bar
- * return volatility. Zero when σ is unknown: without a price for risk the optimum is TWAP.
+ * κ of the continuous Almgren–Chriss solution, per bar. With costs as returns on the parent's
+ * notional and the inventory as its share u = x/X of the parent, the temporary impact h(v) = η·v/V
+ * is η·X/V per unit of the normalised rate u' (share of the parent per bar), and the risk term
+ * λσ²u², so κ = sqrt(λσ²/(η·X/V)) = sqrt(λσ²V/(ηX)): the larger the parent against the bar's
+ * volume, the dearer speed and the flatter the schedule. σ is the 1-bar return volatility, `qty`
+ * the parent X and `volume` V, both in base units. Zero when σ or V is unknown: without a price
+ * for risk, or for impact against the market's volume, the optimum is TWAP.
  */
-export function acKappa(riskAversion: number, sigma: number | null, eta: number): number {
-  if (sigma === null || !(sigma > 0)) return 0;
-  return Math.sqrt((riskAversion * sigma * sigma) / eta);
+export function acKappa(riskAversion: number, sigma: number | null, eta: number, qty: number, volume: number | null): number {
+  if (sigma === null || !(sigma > 0) || volume === null || !(volume > 0) || !(qty > 0)) return 0;
+  return Math.sqrt((riskAversion * sigma * sigma * volume) / (eta * qty));
 }
 
 /** sinh(a)/sinh(b) for 0 ≤ a ≤ b without overflow: e^(a−b)·(1−e^(−2a))/(1−e^(−2b)). */
@@ -43,8 +52,8 @@ export function acPath(total: number, n: number, kappa: number, horizonBars: num
 
 /**
  * The Almgren–Chriss schedule: risk aversion front-loads the trading (less time exposed to
- * price risk, more impact); λ → 0 is TWAP. σ is the context's `ewma_vol` (per bar of
- * `ctx.barMs`), the horizon is converted to bars, so κ is per bar.
+ * price risk, more impact); λ → 0 is TWAP. σ is the context's `ewma_vol` and V its `volume`
+ * (both per bar of `ctx.barMs`), the horizon is converted to bars, so κ is per bar.
  */
 export function almgrenChrissPolicy(opts: AlmgrenChrissOptions): ExecutionPolicy {
   const n = opts.slices ?? 5;
@@ -57,7 +66,7 @@ export function almgrenChrissPolicy(opts: AlmgrenChrissOptions): ExecutionPolicy
     schedule(parent: ParentOrder, ctx: MarketContext): readonly ChildPlan[] {
       checkParent(parent);
       if (!(ctx.barMs > 0)) throw new RangeError(`almgrenChrissPolicy: barMs must be > 0, got ${ctx.barMs}`);
-      const kappa = acKappa(opts.riskAversion, ctx.volatility, opts.temporaryImpact);
+      const kappa = acKappa(opts.riskAversion, ctx.volatility, opts.temporaryImpact, parent.qty, ctx.volume);
       const path = acPath(parent.qty, n, kappa, parent.horizonMs / ctx.barMs);
       return evenlyTimed(parent, slicesFromPath(parent.qty, path), child);
     },

@@ -1,4 +1,5 @@
 import type { Bar } from '../../streams/messages/bar.js';
+import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import type { FeatureVector } from '../../streams/messages/feature-vector.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import type { MarketData } from '../../streams/messages/market-data.js';
@@ -438,7 +439,8 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
         const b: Bar = md;
         a.last = b.close;
         a.lastAt = at;
-        a.volume = b.volume;
+        // Per bar of `barMs`, as `ewma_vol` is: Almgren–Chriss prices impact per unit of qty/volume.
+        a.volume = (b.volume * barMs) / TIMEFRAME_MS[b.tf];
       }
     },
     onFeatures(v) {

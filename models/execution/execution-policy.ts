@@ -30,7 +30,7 @@ export type MarketContext = Readonly<{
   volatility: number | null;
   /** Length of the bar `volatility` is measured over, ms. */
   barMs: number;
-  /** Volume of the last bar in base units. */
+  /** Volume of the last bar in base units, per bar of `barMs` (a bar of another timeframe scaled to it). */
   volume: number | null;
 }>;
 

@@ -151,9 +151,9 @@ describe('execution core', () => {
   });
 
   it('merges dust children of a steep Almgren–Chriss schedule into their neighbours even without a venue minimum', () => {
-    // κ = 18/bar over 4 bars: the policy's slices are ~100, ~1.5e-6 and ~2.3e-14, the last
+    // κ = sqrt(λσ²V/(ηX)) = 18/bar over 4 bars: the policy's slices are ~100, ~1.5e-6 and ~2.3e-14, the last
     // floating-point dust that, sent as an order, would only count against risk's order rate.
-    const ac = almgrenChrissPolicy({ slices: 4, riskAversion: 324, temporaryImpact: 1e-4 });
+    const ac = almgrenChrissPolicy({ slices: 4, riskAversion: 32.4, temporaryImpact: 1e-4 });
     const context = { spreadBps: 3, volatility: 0.01, barMs: 60_000, volume: 1_000 } as const;
     const raw = ac.schedule({ id: 'e:raw', side: 'buy', qty: 100, arrivalPrice: 100, startTs: 0, horizonMs: 240_000 }, context);
     expect(raw.map((c) => c.qty).filter((q) => q <= DUST_SHARE * 100).length).toBeGreaterThan(0);
@@ -427,11 +427,14 @@ describe('execution core', () => {
     expect(core.onPrediction(prediction(131_000, 5), 131_000)[0]).toMatchObject({ refPrice: 140 });
   });
 
-  it('feeds ewma_vol to the policy: Almgren–Chriss front-loads once volatility is known', () => {
-    const ac = almgrenChrissPolicy({ slices: 4, riskAversion: 1, temporaryImpact: 1e-4 });
+  it('feeds ewma_vol and the bar volume to the policy: Almgren–Chriss front-loads once both are known', () => {
+    const ac = almgrenChrissPolicy({ slices: 4, riskAversion: 1, temporaryImpact: 1e-3 });
     const calm = createExecutionCore(opts({ policy: ac }));
+    calm.onMarket(bar(-60_000, 100, 100, 100, 100, 1_000));
     expect(calm.onPrediction(prediction(0, 100), 0)[0]?.qty).toBe(25);
     const vol = createExecutionCore(opts({ policy: ac }));
+    // A 5m bar's volume counts per 1m bar (barMs): 5,000 over five minutes is 1,000 a bar.
+    vol.onMarket({ ...bar(-300_000, 100, 100, 100, 100, 5_000), tf: '5m' });
     vol.onFeatures({ type: 'feat.vector', v: 1, id: 'f:x', venue: VENUE, symbol: SYMBOL, ts: 0, source: 'b:x', values: { ewma_vol: 0.01, spread_bps: 3 } });
     expect(vol.onPrediction(prediction(0, 100), 0)[0]?.qty).toBeCloseTo(100 - (100 * Math.sinh(3)) / Math.sinh(4), 9);
   });

@@ -4,6 +4,7 @@ import { loadConfig } from '../../config/load.js';
 
 const parent = { id: 'p', side: 'buy' as const, qty: 1, arrivalPrice: 100, startTs: 0, horizonMs: 4 * 3_600_000 };
 const ctx = { spreadBps: 4, volatility: 0.01, volume: 1_000 };
+const cfgSlices = (): number => loadConfig({ env: {} }).execution.slices;
 
 describe('execution settings from the config', () => {
   it('the shipped config: a TWAP for intents, an immediate close re-priced every minute for flattening', () => {
@@ -29,9 +30,25 @@ describe('execution settings from the config', () => {
     expect(() => loadConfig({ env: {}, overrides: { execution: { flattenTtlMs: 0 } } })).toThrow(/flattenTtlMs/);
   });
 
+  it('the shipped riskAversion and temporaryImpact (per unit of qty/volume) give a sensible Almgren–Chriss schedule for a 1,000 USDT BTC parent', () => {
+    const s = executionSettings(loadConfig({ env: {}, overrides: { strategy: { timeframe: '1h' }, execution: { policy: 'almgren-chriss' } } }));
+    expect(s.policy.name).toBe('almgren-chriss');
+    // 1,000 USDT at 63,000 against ~500 BTC an hour, σ 0.5 % an hour, over four hours.
+    const qty = 1_000 / 63_000;
+    const q = s.policy.schedule({ ...parent, qty, arrivalPrice: 63_000 }, { spreadBps: 1, volatility: 0.005, volume: 500, barMs: s.barMs }).map((c) => c.qty);
+    const n = cfgSlices();
+    expect(q).toHaveLength(n);
+    expect(q.reduce((a, b) => a + b, 0)).toBeCloseTo(qty, 15);
+    // A small parent in a deep market at a mild risk aversion: barely front-loaded, every slice a real order.
+    for (let i = 1; i < n; i++) expect(q[i]).toBeLessThan(q[i - 1] as number);
+    expect((q[0] as number) / qty).toBeGreaterThan(1 / n);
+    expect((q[0] as number) / qty).toBeLessThan(1.05 / n);
+    expect((q.at(-1) as number) / qty).toBeGreaterThan(0.95 / n);
+  });
+
   it("Almgren–Chriss on 1h bars reads ewma_vol per hour: a 4-hour parent is four bars, not 240 one-minute ones", () => {
     const ac = (timeframe: string) => {
-      const s = executionSettings(loadConfig({ env: {}, overrides: { strategy: { timeframe }, execution: { policy: 'almgren-chriss', slices: 4, riskAversion: 50, temporaryImpact: 0.1 } } }));
+      const s = executionSettings(loadConfig({ env: {}, overrides: { strategy: { timeframe }, execution: { policy: 'almgren-chriss', slices: 4, riskAversion: 0.05, temporaryImpact: 0.1 } } }));
       return s.policy.schedule(parent, { ...ctx, barMs: s.barMs }).map((c) => c.qty);
     };
     const hourly = ac('1h');

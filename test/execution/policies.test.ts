@@ -43,16 +43,34 @@ describe('TWAP policy', () => {
 });
 
 describe('Almgren–Chriss policy', () => {
-  it('gives κ = sqrt(λσ²/η), and 0 without a volatility', () => {
-    expect(acKappa(1, 0.01, 1e-4)).toBeCloseTo(1, 12);
-    expect(acKappa(4, 0.02, 1e-4)).toBeCloseTo(4, 12);
-    expect(acKappa(1, null, 1e-4)).toBe(0);
+  it('gives κ = sqrt(λσ²V/(ηX)), and 0 without a volatility or a volume', () => {
+    expect(acKappa(1, 0.01, 1e-3, 100, 1_000)).toBeCloseTo(1, 12);
+    expect(acKappa(4, 0.02, 1e-3, 100, 1_000)).toBeCloseTo(4, 12);
+    expect(acKappa(1, null, 1e-3, 100, 1_000)).toBe(0);
+    expect(acKappa(1, 0.01, 1e-3, 100, null)).toBe(0);
+    expect(acKappa(1, 0.01, 1e-3, 100, 0)).toBe(0);
   });
 
-  it('follows x_j = X·sinh(κ(T−t_j))/sinh(κT) (hand-computed: κ=1/bar, T=4 bars, 4 slices)', () => {
+  it('reads temporaryImpact per unit of qty/volume: h(v) = η·v/V, so only the parent\'s share of the volume matters', () => {
+    // λ = 1, σ = 1 %, η = 0.1 per unit of participation, a parent of 1 against 1,000 a bar:
+    // κ² = λσ²V/(ηX) = 1e-4 · 1,000 / 0.1 = 1 per bar², the hand-computed path of κ = 1 below.
+    const ac = almgrenChrissPolicy({ slices: 4, riskAversion: 1, temporaryImpact: 0.1 });
+    const small = qtys(ac.schedule(parent({ qty: 1 }), ctx()));
+    expect(small[0]).toBeCloseTo(1 - Math.sinh(3) / Math.sinh(4), 12);
+    // Ten times the parent against ten times the volume: the same schedule, scaled.
+    qtys(ac.schedule(parent({ qty: 10 }), ctx({ volume: 10_000 }))).forEach((q, j) => expect(q).toBeCloseTo(10 * (small[j] as number), 9));
+    // The same parent against a thinner market pays more for speed: flatter, nearer TWAP.
+    const thin = qtys(ac.schedule(parent({ qty: 1 }), ctx({ volume: 10 })));
+    expect(thin[0]).toBeLessThan(small[0] as number);
+    expect(thin[0]).toBeGreaterThan(0.25);
+    // Without a volume there is no price for impact: TWAP.
+    expect(qtys(ac.schedule(parent({ qty: 1 }), ctx({ volume: null })))).toEqual([0.25, 0.25, 0.25, 0.25]);
+  });
+
+  it('follows x_j = X·sinh(κ(T−t_j))/sinh(κT) (hand-computed: κ=1/bar, T=4 bars, 4 slices; X = 100 of V = 1,000, η = 1e-3)', () => {
     // sinh(4)=27.2899, sinh(3)=10.0179, sinh(2)=3.62686, sinh(1)=1.17520
     // x = 100, 36.7093, 13.2901, 4.30638, 0 → slices 63.2907, 23.4192, 8.98371, 4.30638
-    const s = almgrenChrissPolicy({ slices: 4, riskAversion: 1, temporaryImpact: 1e-4 }).schedule(parent(), ctx());
+    const s = almgrenChrissPolicy({ slices: 4, riskAversion: 1, temporaryImpact: 1e-3 }).schedule(parent(), ctx());
     const expected = [63.2907, 23.4192, 8.98371, 4.30638];
     s.forEach((c, j) => expect(c.qty).toBeCloseTo(expected[j] as number, 3));
     expect(s.map((c) => c.atTs)).toEqual([1_000, 61_000, 121_000, 181_000]);
