@@ -58,6 +58,12 @@ const RETRY_AFTER_STATUSES: ReadonlySet<number> = new Set([429, 418, 503]);
 const ValueSchema = z.object({ datetime: z.string(), open: z.string(), high: z.string(), low: z.string(), close: z.string(), volume: z.string().optional() });
 const OkSchema = z.object({ status: z.literal('ok'), values: z.array(ValueSchema) });
 const ErrorSchema = z.object({ status: z.literal('error'), code: z.number(), message: z.string() });
+/**
+ * The vendor's answer (code 400, with a 200 or a 400) to a range that holds no bar: a weekend or a
+ * holiday of a market that closes, a symbol whose history starts after the date asked. Nothing to
+ * publish yet, not a refusal: an empty page.
+ */
+const NO_DATA = /no data is available on the specified dates/i;
 
 /** `2024-01-02 13:00:00` or `2024-01-02` (asked in UTC) → epoch ms. */
 export const parseVendorTime = (s: string): number => Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00Z` : `${s.replace(' ', 'T')}Z`);
@@ -167,6 +173,8 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
     // whose body says 400) stopped the feed for good. Otherwise the payload's code decides: the
     // vendor answers its errors with a 200 too.
     if (fromHttpStatus(res.status, '').retryable) throw failure(res, res.status, said === undefined ? `${where}: HTTP ${res.status}` : `${where}: HTTP ${res.status}: ${said}`);
+    // An empty range is an empty page (the poll waits for the next bar, a backfill moves on); every other 400 stops the feed.
+    if (err.success && err.data.code === 400 && (res.ok || res.status === 400) && NO_DATA.test(err.data.message)) return [];
     if (err.success) throw failure(res, err.data.code, `${where}: ${said ?? ''}`);
     if (!res.ok) throw failure(res, res.status, `${where}: HTTP ${res.status}`);
     const ok = OkSchema.safeParse(body);

@@ -14,6 +14,8 @@ import type { Stack } from './harness.js';
 type Vendor = {
   url: string;
   open: number;
+  /** Open times of bars the vendor has none for (a weekend, a holiday). */
+  missing: Set<number>;
   requests: URLSearchParams[];
   /** When each request arrived (`performance.now()`), beside `requests`. */
   times: number[];
@@ -25,7 +27,7 @@ type Vendor = {
 const stamp = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
 async function startVendor(bars: readonly Kline[], open: number): Promise<Vendor> {
-  const v: Vendor = { url: '', open, requests: [], times: [], faults: [], close: async () => {} };
+  const v: Vendor = { url: '', open, missing: new Set(), requests: [], times: [], faults: [], close: async () => {} };
   const http: Server = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://local');
     v.requests.push(u.searchParams);
@@ -48,7 +50,9 @@ async function startVendor(bars: readonly Kline[], open: number): Promise<Vendor
     const end = q.has('end_date') ? parseVendorTime(q.get('end_date')!) : undefined;
     const size = Number(q.get('outputsize') ?? 30);
     // Like the vendor: a range holding more than `outputsize` rows is answered with its newest.
-    const rows = bars.slice(0, v.open + 1).filter((b) => (start === undefined || b.ts >= start) && (end === undefined || b.ts <= end)).slice(-size);
+    const rows = bars.slice(0, v.open + 1).filter((b) => !v.missing.has(b.ts) && (start === undefined || b.ts >= start) && (end === undefined || b.ts <= end)).slice(-size);
+    // Like the vendor: a range without a bar is an error payload, not an empty list.
+    if (rows.length === 0) return send(200, { code: 400, message: 'No data is available on the specified dates. Try setting different start/end dates.', status: 'error' });
     send(200, {
       meta: { symbol: 'BTC/USD', interval: q.get('interval') },
       values: rows.map((b) => ({ datetime: stamp(b.ts), open: String(b.open), high: String(b.high), low: String(b.low), close: String(b.close), volume: String(b.volume) })).reverse(),
@@ -133,6 +137,21 @@ describe('TwelveData-style REST provider (local server, real JetStream)', () => 
     expect(vendor.requests.some((q) => q.get('end_date') === stamp(bars[OPEN + 7]!.ts - 1_000))).toBe(true);
   });
 
+  it('backfills across a range the vendor has no bar for (its "No data is available" answer to the older page): the feed stopped there', async () => {
+    const gw = gateway(undefined, { backfillBars: 2, pageSize: 4 });
+    await until(async () => (await count()) >= 2, 5_000, 'history');
+    for (const b of bars.slice(OPEN, OPEN + 7)) vendor.missing.add(b.ts); // closed for seven hours
+    vendor.open += 10; // then four bars: a full page, whose older side holds nothing
+    await until(async () => (await count()) >= 5, 5_000, 'the bars after the gap');
+    await new Promise((r) => setTimeout(r, 100));
+    await gw.stop();
+    expect(stack.statuses.filter((s) => s.type === 'failed' || s.type === 'retrying')).toEqual([]);
+    const got = (await readStream(stack.bus, stack.md, subject())).map((m) => m.msg['id']);
+    expect(got).toEqual([...bars.slice(OPEN - 2, OPEN), ...bars.slice(OPEN + 7, OPEN + 10)].map((b) => `b:binance:BTC/USDT:1h:${b.ts}`));
+    // The older page was asked for, up to just before the full page's first row.
+    expect(vendor.requests.some((q) => q.get('end_date') === stamp(bars[OPEN + 7]!.ts - 1_000))).toBe(true);
+  });
+
   it('surfaces an error payload (unknown symbol) and stops that feed without retrying', async () => {
     const gw = gateway({});
     await until(() => stack.statuses.some((s) => s.type === 'failed'), 10_000, 'failure');
@@ -142,6 +161,30 @@ describe('TwelveData-style REST provider (local server, real JetStream)', () => 
     expect(stack.statuses.some((s) => s.type === 'retrying')).toBe(false);
     expect(vendor.requests).toHaveLength(1);
     expect(await count()).toBe(0);
+  });
+
+  it('takes "No data is available on the specified dates" (a weekend, a holiday, history that starts later) for an empty page and polls on: it stopped the feed', async () => {
+    const gw = gateway();
+    await until(async () => (await count()) >= 6, 5_000, 'history');
+    const noData = { status: 'error', code: 400, message: 'No data is available on the specified dates. Try setting different start/end dates.' };
+    vendor.faults.push({ status: 200, body: noData }, { status: 400, body: noData });
+    const asked = vendor.requests.length;
+    await until(() => vendor.requests.length >= asked + 3, 5_000, 'polls after the empty pages');
+    vendor.open += 3;
+    await until(async () => (await count()) >= 9, 5_000, 'the bars after the gap');
+    await gw.stop();
+    expect(stack.statuses.filter((s) => s.type === 'failed' || s.type === 'retrying')).toEqual([]);
+    const got = (await readStream(stack.bus, stack.md, subject())).map((m) => m.msg['id']);
+    expect(got).toEqual(bars.slice(OPEN - 6, OPEN + 3).map((b) => `b:binance:BTC/USDT:1h:${b.ts}`));
+  });
+
+  it('still stops on any other 400 (a bad parameter), with the vendor\'s words', async () => {
+    vendor.faults.push({ status: 400, body: { status: 'error', code: 400, message: '**start_date** parameter is incorrect' } });
+    const gw = gateway();
+    await until(() => stack.statuses.some((s) => s.type === 'failed'), 5_000, 'failure');
+    await gw.stop();
+    expect(stack.statuses.find((s) => s.type === 'failed')).toMatchObject({ code: 'BAD_SYMBOL', error: 'twelvedata GET /time_series (BTC/USD 1h): 400 **start_date** parameter is incorrect' });
+    expect(vendor.requests).toHaveLength(1);
   });
 
   it('retries HTTP 429 and a 429 error payload with backoff, then succeeds', async () => {
