@@ -327,15 +327,18 @@ describe('TwelveData-style REST provider (local server, real JetStream)', () => 
     // Two feeds polling every 5 ms (the injected sleep) would send hundreds a second; a budget of
     // 600 a minute lets one through every 100 ms. Timed where the requests are sent.
     const sent: number[] = [];
+    let answered = 0;
     const gw = gateway(
       { 'BTC/USDT': 'BTC/USD', 'ETH/USDT': 'BTC/USD' },
       {
         assets: [{ venue: 'binance', symbol: 'BTC/USDT' }, { venue: 'binance', symbol: 'ETH/USDT' }],
         requestsPerMinute: 600,
         pollMs: 1,
-        fetch: (input, init) => {
+        fetch: async (input, init) => {
           sent.push(performance.now());
-          return fetch(input, init);
+          const res = await fetch(input, init);
+          answered++;
+          return res;
         },
       },
     );
@@ -349,7 +352,10 @@ describe('TwelveData-style REST provider (local server, real JetStream)', () => 
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(99);
     // Both feeds shared the budget, together used most of it, and the vendor saw every request.
     expect(sent.length).toBeGreaterThanOrEqual(14);
-    expect(vendor.requests).toHaveLength(sent.length);
+    // Every answered request reached the vendor; one sent as the gateway stopped may have been cut off on its way.
+    expect(vendor.requests.length).toBeGreaterThanOrEqual(answered);
+    expect(vendor.requests.length).toBeLessThanOrEqual(sent.length);
+    expect(sent.length - answered).toBeLessThanOrEqual(1);
     expect(new Set(vendor.requests.map((q) => q.get('symbol')))).toEqual(new Set(['BTC/USD']));
     expect(await stack.bus.countMessages(stack.md, stack.subjects.bar('binance', 'ETH/USDT', '1h'))).toBe(6);
     expect(await count()).toBe(6);
