@@ -11,7 +11,7 @@ import type { ModelRegistry, ModelVersion } from './model-registry.js';
 import { ModelNotFoundError, parseModelRef, RegistryError } from './model-registry.js';
 import { ModelNameSchema, parseNewModelVersion } from './new-model-version.js';
 import { parseAction, parseVersionNumber } from './registry-action.js';
-import { AnnouncementPendingError, ArtifactIntegrityError, NoRollbackTargetError } from './registry-errors.js';
+import { AnnouncementPendingError, ArtifactIntegrityError, ModelRejectedError, NoRollbackTargetError } from './registry-errors.js';
 
 export type MemoryModelRegistryOptions = Readonly<{
   bus: DurablePublisher;
@@ -61,7 +61,7 @@ export function createMemoryModelRegistry(opts: MemoryModelRegistryOptions): Mod
     return s;
   };
   const isRejected = (name: string, version: number): boolean => history.some((h) => h.name === name && h.version === version && h.event === 'rejected');
-  const requireLive = (name: string, version: number, Err: typeof RegistryError = ModelNotFoundError): void => {
+  const requireLive = (name: string, version: number, Err: typeof RegistryError = ModelRejectedError): void => {
     find(name, version);
     if (isRejected(name, version)) throw new Err(`model ${name}@${version} was rejected`);
   };
@@ -162,7 +162,7 @@ export function createMemoryModelRegistry(opts: MemoryModelRegistryOptions): Mod
       const a = parseAction(jopts);
       parseVersionNumber(version);
       checkName(name);
-      requireLive(name, version, RegistryError);
+      requireLive(name, version);
       const m = aliasMap(name);
       if (m.get('production') === version) throw new RegistryError(`${name}@${version} is production: promote another version or roll back before rejecting it`);
       for (const [alias, n] of [...m]) if (n === version) m.delete(alias);

@@ -77,7 +77,8 @@ export type ModelRegistry = {
    * Points `alias` (default `production`) at `version` in one transaction; announces `promoted`.
    * With `ifCurrent`: only while the alias still points at that version (`AliasMovedError`
    * otherwise, nothing written), so a change decided on what the alias held cannot undo another
-   * writer's change made meanwhile.
+   * writer's change made meanwhile. A rejected version is refused with `ModelRejectedError` (it
+   * exists: not `ModelNotFoundError`, which is for a version that does not).
    */
   promote(name: string, version: number, opts: Readonly<{ alias?: string; actor: string; reason: string; ifCurrent?: number }>): Promise<ModelEvent>;
   /**

@@ -19,7 +19,7 @@ import type { ListedModelVersion, ModelRegistry, ModelVersion } from './model-re
 import { ModelNotFoundError, parseModelRef, RegistryError } from './model-registry.js';
 import { ModelNameSchema, parseNewModelVersion } from './new-model-version.js';
 import { parseAction, parseVersionNumber } from './registry-action.js';
-import { AnnouncementPendingError, NoRollbackTargetError } from './registry-errors.js';
+import { AnnouncementPendingError, ModelRejectedError, NoRollbackTargetError } from './registry-errors.js';
 import { historyColumns, historyOfRow, rejectedColumn, tsParam, versionColumns, versionOfRow } from './pg-model-rows.js';
 import type { HistoryRow, VersionRow } from './pg-model-rows.js';
 import { pgQuery } from '../../state/pg-query.js';
@@ -135,7 +135,7 @@ export async function createPgModelRegistry(opts: PgModelRegistryOptions): Promi
   };
 
   /** Inside a transaction: the version must exist and not have been rejected. */
-  const requireLive = async (c: pg.PoolClient, name: string, version: number, Err: typeof RegistryError = ModelNotFoundError): Promise<void> => {
+  const requireLive = async (c: pg.PoolClient, name: string, version: number, Err: typeof RegistryError = ModelRejectedError): Promise<void> => {
     const r = await c.query<{ rejected: boolean }>(
       `SELECT ${rejectedColumn(s)} FROM ${s}.model_versions v WHERE v.name = $1 AND v.version = $2`,
       [name, version],
@@ -264,7 +264,7 @@ export async function createPgModelRegistry(opts: PgModelRegistryOptions): Promi
       parseVersionNumber(version);
       if (!ModelNameSchema.safeParse(name).success) throw new RegistryError(`bad model name ${JSON.stringify(name)}`);
       const h = await inModelTx(`reject ${name}@${version}`, name, async (c) => {
-        await requireLive(c, name, version, RegistryError);
+        await requireLive(c, name, version);
         if ((await aliasVersion(c, name, 'production')) === version) {
           throw new RegistryError(`${name}@${version} is production: promote another version or roll back before rejecting it`);
         }

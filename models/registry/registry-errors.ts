@@ -9,6 +9,15 @@ export class ArtifactIntegrityError extends RegistryError {
   override readonly name = 'ArtifactIntegrityError';
 }
 
+/**
+ * The version exists but was rejected (a retraining challenger that lost, or one refused by hand):
+ * it can no longer be promoted or rejected again. Not a `ModelNotFoundError`: `ctl model
+ * deploy` of it answered NOT_FOUND, telling the operator a version listed a moment ago was not there.
+ */
+export class ModelRejectedError extends RegistryError {
+  override readonly name = 'ModelRejectedError';
+}
+
 /** An alias has no earlier version to return to (first promotion, or already rolled back to it). */
 export class NoRollbackTargetError extends RegistryError {
   override readonly name = 'NoRollbackTargetError';

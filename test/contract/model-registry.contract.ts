@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { featureSpecHash } from '../../models/registry/feature-spec.js';
 import { ModelNotFoundError, RegistryError } from '../../models/registry/model-registry.js';
-import { AliasMovedError, AnnouncementPendingError, NoRollbackTargetError } from '../../models/registry/registry-errors.js';
+import { AliasMovedError, AnnouncementPendingError, ModelRejectedError, NoRollbackTargetError } from '../../models/registry/registry-errors.js';
 import { ModelEventSchema } from '../../streams/messages/model-event.js';
 import { eventsOf, newModel, onnxBytes, SPEC, T0 } from './model-registry.fixtures.js';
 import type { RegistryHarness } from './model-registry.fixtures.js';
@@ -196,8 +196,10 @@ export function modelRegistryContract(adapter: string, make: () => Promise<Regis
       expect(rejected).toMatchObject({ event: 'rejected', version: 3, alias: null, previousVersion: null, actor: 'retrainer' });
       await expect(h.registry.get('theta@candidate')).rejects.toBeInstanceOf(ModelNotFoundError);
       expect((await h.registry.get('theta@3')).aliases).toEqual([]);
-      await expect(h.registry.promote('theta', 3, ops)).rejects.toThrow(/rejected/);
-      await expect(h.registry.reject('theta', 3, ops)).rejects.toThrow(/rejected/);
+      // It exists: refused as rejected, not "not found" (a deploy of it answered NOT_FOUND).
+      await expect(h.registry.promote('theta', 3, ops)).rejects.toThrow(new ModelRejectedError('model theta@3 was rejected'));
+      await expect(h.registry.promote('theta', 3, ops)).rejects.not.toBeInstanceOf(ModelNotFoundError);
+      await expect(h.registry.reject('theta', 3, ops)).rejects.toBeInstanceOf(ModelRejectedError);
       await expect(h.registry.reject('theta', 9, ops)).rejects.toBeInstanceOf(ModelNotFoundError);
       await h.registry.reject('theta', 1, ops); // the version production held before
       await expect(h.registry.rollback('theta', ops)).rejects.toBeInstanceOf(NoRollbackTargetError);
