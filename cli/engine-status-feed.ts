@@ -5,6 +5,7 @@ import type { RiskStatus } from '../models/risk/risk-core.js';
 import type { Logger } from '../state/logger.js';
 import type { StreamAdmin } from '../streams/bus.js';
 import { streamName } from '../streams/provision.js';
+import type { RefusedModel } from './decisions.js';
 import type { Engine } from './engine.js';
 import { durableFor } from './engine.js';
 
@@ -23,8 +24,12 @@ export type PnlSummary = Readonly<{
   positions: readonly Readonly<{ venue: string; symbol: string; qty: number; avgPrice: number; realised: number; unrealised: number; price: number | null }>[];
 }>;
 
-/** The `actors` topic's payload, one per actor (the dashboard's `ActorStatusSchema`, plus details). */
-export type ActorSummary = Readonly<{ id: string; kind: string; state: string; restarts?: number; lastSeq?: number; lastError?: string; model?: string }>;
+/**
+ * The `actors` topic's payload, one per actor (the dashboard's `ActorStatusSchema`, plus details).
+ * The decision path's says the model it serves and, while the served alias names a version it
+ * refused, that version and why (`modelRefused`, as `ctl status` says it).
+ */
+export type ActorSummary = Readonly<{ id: string; kind: string; state: string; restarts?: number; lastSeq?: number; lastError?: string; model?: string; modelRefused?: RefusedModel }>;
 
 export type EngineStatusFeedOptions = Readonly<{
   engine: Pick<Engine, 'supervisor' | 'decisions' | 'labeling' | 'counters'>;
@@ -106,7 +111,7 @@ export function startEngineStatusFeed(opts: EngineStatusFeedOptions): EngineStat
       const m = d.model();
       const no = d.refused();
       // The registry names a version this engine refused: the model it serves is not the alias's.
-      const refused = no === null ? {} : { lastError: `refused ${no.name}@${no.version}${no.alias !== null ? ` (${no.name}@${no.alias})` : ''}: ${no.reason}` };
+      const refused = no === null ? {} : { lastError: `refused ${no.name}@${no.version}${no.alias !== null ? ` (${no.name}@${no.alias})` : ''}: ${no.reason}`, modelRefused: no };
       out.push({ id: `decision:${d.strategy.strategy}`, kind: 'decision', state: 'live', model: `${m.name}@${m.version}`, ...refused });
       const r = d.risk.status();
       out.push({ id: `risk:${r.account}`, kind: 'risk', state: r.state });

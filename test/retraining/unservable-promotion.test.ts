@@ -116,6 +116,7 @@ describe('a promotion of the served alias to a model this engine cannot serve', 
       expect(published.find((a) => a.kind === 'decision')).toMatchObject({
         model: 'direction-mlp@1',
         lastError: `refused direction-mlp@${fiveMinute.version} (direction-mlp@production): it was trained on 5m bars; this engine decides on 1h bars`,
+        modelRefused: { name: 'direction-mlp', version: fiveMinute.version, alias: 'production', reason: 'it was trained on 5m bars; this engine decides on 1h bars' },
       });
       expect(sampleValue(parsePromText(await metrics.text()), 'sextant_models_refused_total')).toBe(1);
       // The registry's promoted event was on the bus, but the engine serves version 1: so does the gauge.

@@ -126,6 +126,7 @@ function start(): void {
         return;
       case 'actors':
         actors.update(p.data);
+        if (p.data.kind === 'decision') models.decision(p.data);
         return;
       case 'models':
         models.event(p.data);
@@ -136,7 +137,17 @@ function start(): void {
   // A new connection's snapshot replaces what these panels held (a restarted engine's actors, accounts …);
   // an empty one (`subscribed` with snapshot 0) clears them at once.
   const replace = new SnapshotReplace({
-    actors,
+    // The decision actor's refusal goes with it: its snapshot frame says it again.
+    actors: {
+      reset: () => {
+        actors.reset();
+        models.clearRefused();
+      },
+      clear: () => {
+        actors.clear();
+        models.clearRefused();
+      },
+    },
     pnl: positions,
     models: { reset: () => models.resetAliases(), clear: () => models.clearAliases() },
     features,

@@ -30,7 +30,20 @@ export const PnlSchema = z
   .readonly();
 export type Pnl = z.infer<typeof PnlSchema>;
 
-export const ActorStatusSchema = z.object({ id: z.string(), kind: z.string(), state: z.string() }).readonly();
+/**
+ * A version the served alias moved to that the engine refused to serve (it does not fit the
+ * engine, or did not load): the decision actor says it while it keeps serving its own model.
+ */
+export const RefusedModelSchema = z.object({ name: z.string(), version: z.number().int(), alias: z.string().nullable(), reason: z.string() }).readonly();
+export type RefusedModel = z.infer<typeof RefusedModelSchema>;
+
+/**
+ * One actor (the engine's `ActorSummary`); the decision actor's also says the model it serves
+ * (`name@version`) and a promotion it refused.
+ */
+export const ActorStatusSchema = z
+  .object({ id: z.string(), kind: z.string(), state: z.string(), model: z.string().optional(), modelRefused: RefusedModelSchema.optional() })
+  .readonly();
 export type ActorStatus = z.infer<typeof ActorStatusSchema>;
 
 export const TopicPayloadSchemas = {

@@ -209,6 +209,19 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     expect(errors).toEqual([]);
   }, 30_000);
 
+  it('shows a promotion the engine refused beside the served model, until it serves what the alias names', async () => {
+    const { feed, page, errors } = await openPage();
+    const decision = (model: string, refused?: object) => ({ id: 'decision:dir', kind: 'decision', state: 'live', model, ...(refused === undefined ? {} : { modelRefused: refused }) });
+    const refusal = { name: 'direction-mlp', version: 7, alias: 'production', reason: 'it was trained on 5m bars; this engine decides on 1h bars' };
+    feed.send({ type: 'snapshot', topic: 'actors', key: 'decision:dir', seq: 1, data: decision('direction-mlp@1', refusal) });
+    await expect.poll(() => page.locator('#model-refused').isVisible()).toBe(true);
+    expect(await page.textContent('#model-refused')).toBe('Refused direction-mlp v7 (direction-mlp@production names it): it was trained on 5m bars; this engine decides on 1h bars — still serving direction-mlp v1');
+    // The next promotion fits: the engine serves it and says no refusal.
+    feed.send({ type: 'delta', topic: 'actors', key: 'decision:dir', seq: 2, data: decision('direction-mlp@8') });
+    await expect.poll(() => page.locator('#model-refused').isVisible()).toBe(false);
+    expect(errors).toEqual([]);
+  }, 30_000);
+
   it('shows the venue of each position: one symbol on two venues is two rows that say which', async () => {
     const { feed, page, errors } = await openPage();
     const positions = [

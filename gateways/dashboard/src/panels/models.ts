@@ -1,24 +1,30 @@
 import type { ModelEvent } from '../../../../streams/messages/model-event.js';
 import type { Prediction } from '../../../../streams/messages/prediction.js';
 import { el, fmt, panel, tableOf } from '../dom.js';
+import { refusedPromotionLine } from '../model-refusal.js';
+import type { ActorStatus } from '../topics.js';
 
 const RECENT = 20;
 
 /**
  * Model versions: what each alias points to (from registry events), which version the strategy
- * actually serves (from its predictions), and the recent registry events.
+ * actually serves (from its predictions), a promotion the engine refused to serve (from the
+ * decision actor's status), and the recent registry events.
  */
 export class ModelsPanel {
   readonly root: HTMLElement;
   private readonly aliases = tableOf(['model', 'alias', 'version', 'since (UTC)'], 'aliases');
   private readonly serving = el('p', { id: 'model-serving', class: 'muted' }, 'no prediction yet');
+  private readonly refusal = el('p', { id: 'model-refused', class: 'model-refused', role: 'status', hidden: true });
+  /** Per decision actor, the promotion it refuses now. */
+  private readonly refused = new Map<string, string>();
   private readonly events = tableOf(['time (UTC)', 'model', 'event', 'version', 'by', 'reason'], 'model-events');
   private readonly alias = new Map<string, ModelEvent>();
   private readonly recent: ModelEvent[] = [];
   private served = '';
 
   constructor() {
-    this.root = panel('models', 'Models', this.serving, this.aliases.table, el('h3', {}, 'Recent registry events'), this.events.table);
+    this.root = panel('models', 'Models', this.serving, this.refusal, this.aliases.table, el('h3', {}, 'Recent registry events'), this.events.table);
     this.aliases.body.append(this.noAliases());
     this.events.body.append(el('tr', {}, el('td', { colspan: 6, class: 'muted' }, 'no registry events yet')));
   }
@@ -35,6 +41,29 @@ export class ModelsPanel {
   clearAliases(): void {
     this.resetAliases();
     this.aliases.body.replaceChildren(this.noAliases());
+  }
+
+  /**
+   * A decision actor's status: while it refuses the version its alias was promoted to, why shows
+   * beside the served model; it goes once the actor serves what the alias names.
+   */
+  decision(a: ActorStatus): void {
+    const line = refusedPromotionLine(a);
+    if (line === null) this.refused.delete(a.id);
+    else this.refused.set(a.id, line);
+    this.drawRefused();
+  }
+
+  /** Forgets every refusal (a new connection's actors snapshot says them again). */
+  clearRefused(): void {
+    this.refused.clear();
+    this.drawRefused();
+  }
+
+  private drawRefused(): void {
+    const lines = [...this.refused.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, l]) => l);
+    this.refusal.textContent = lines.join('\n');
+    this.refusal.hidden = lines.length === 0;
   }
 
   private noAliases(): HTMLElement {
