@@ -41,10 +41,12 @@ export type GatewayStatus =
   /** A backfill could not read millisecond `ts` to its end: the venue had more trades there than the `fetched` of a page. */
   | Readonly<{ type: 'truncated'; feed: string; ts: number; fetched: number; detail: string }>
   /**
-   * A bar backfill ended with `missing` of the bars in [from, to) not in the stream: never answered
-   * by the venue's REST API (an empty page, a page ccxt could not parse into bars, or a venue that
-   * has no bar for an interval without trades), or answered with a bar the sink refused to the DLQ
-   * (a malformed bar). The stream has a hole there, said rather than passed over.
+   * A bar backfill (ccxt) or poll (TwelveData) ended with `missing` of the bars in [from, to) not in
+   * the stream: never answered by the venue's REST API (an empty page, a page ccxt could not parse
+   * into bars, a venue that has no bar for an interval without trades, TwelveData's "No data is
+   * available" or bars absent between two it returned: a market closed then), or answered with a
+   * bar the sink refused to the DLQ (a malformed bar). The stream has a hole there, said rather
+   * than passed over.
    */
   | Readonly<{ type: 'gap'; feed: string; from: number; to: number; missing: number; detail: string }>
   | Readonly<{ type: 'refused'; feed: string; reason: RefusalReason; detail: string }>

@@ -77,8 +77,10 @@ const HELD = Symbol('held');
  * &start_date=…&apikey=…&timezone=UTC&order=asc` answering `{ status: 'ok', values: [{ datetime,
  * open, high, low, close, volume }] }` or `{ status: 'error', code, message }`. Polls each feed
  * every `pollMs` from its high-water mark; the newest bar of an answer may still be open, so only
- * bars with a later bar after them are published. Messages carry the configured asset's venue:
- * the engine cannot tell this provider from a websocket one.
+ * bars with a later bar after them are published. Intervals from the high-water mark up to the
+ * newest row that got no bar (the vendor has none, or the sink refused it) are a `gap` status, as
+ * on the ccxt feeds. Messages carry the configured asset's venue: the engine cannot tell this
+ * provider from a websocket one.
  */
 export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSource {
   const log = o.log ?? silentLogger;
@@ -205,7 +207,32 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
     return [...byTs.values()];
   };
 
-  const poll = async (feed: Feed & { kind: 'bar' }, sink: FeedSink, signal: AbortSignal): Promise<void> => {
+  /**
+   * Says which of the `tf` intervals in [from, to) the stream did not get: the vendor answered no
+   * row for them (a range it answered "No data is available" for, or bars absent between two it
+   * returned: a market closed then, or bars the vendor lacks) or a row the sink refused to the DLQ
+   * (a malformed bar). A `gap` status and a warning, worded as the ccxt feed's: features computed
+   * across the hole are told apart from ones computed on every bar.
+   */
+  const reportGap = (feed: Feed & { kind: 'bar' }, sink: FeedSink, from: number, to: number, taken: ReadonlySet<number>, refused: ReadonlySet<number>): void => {
+    const tfMs = TIMEFRAME_MS[feed.tf];
+    const inRange = (ts: number): boolean => ts >= from && ts < to;
+    const answered = [...taken].filter(inRange);
+    const missing = Math.max(0, Math.ceil((to - from) / tfMs) - answered.length);
+    if (missing === 0) return;
+    const bad = Math.min(missing, [...refused].filter((ts) => inRange(ts) && !taken.has(ts)).length);
+    const why = [...(missing > bad ? [`no bar for ${missing - bad}`] : []), ...(bad > 0 ? [`a bar refused to the DLQ for ${bad}`] : [])].join(' and ');
+    const detail = `twelvedata answered ${why} of the ${feed.tf} intervals from ${new Date(from).toISOString()} to ${new Date(to).toISOString()}: the stream has a hole there`;
+    log.warn({ feed: feedName(feed), from, to, missing }, detail);
+    sink.status({ type: 'gap', feed: feedName(feed), from, to, missing, detail });
+  };
+
+  /**
+   * `checkedTo`: the intervals before it were checked for a gap already. A hole followed by the open
+   * bar only is seen by every poll until that bar closes (the high-water mark stays before the
+   * hole): it is reported once.
+   */
+  const poll = async (feed: Feed & { kind: 'bar' }, sink: FeedSink, seen: { checkedTo?: number }, signal: AbortSignal): Promise<void> => {
     const tfMs = TIMEFRAME_MS[feed.tf];
     for (;;) {
       const hw = (await sink.highWater(feed))?.ts;
@@ -213,8 +240,22 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
       // (with backfillBars 0, a page of one looped at once, forever).
       const size = hw !== undefined ? maxOutput : Math.min(maxOutput, Math.max(2, o.backfillBars + 1));
       const rows = hw !== undefined ? await rowsFrom(feed, hw + tfMs, signal) : await request(feed.symbol, feed.tf, undefined, size, signal);
+      /** Open times of the rows the sink took (published, or held already) and of those it refused. */
+      const taken = new Set<number>();
+      const refused = new Set<number>();
       // The newest row may be the open bar: it is published once a later one exists.
-      for (const c of rows.slice(0, -1)) await sink.offer(feed, barCandidate(feed.venue, feed.symbol, feed.tf, c, o.now()), 'poll');
+      for (const c of rows.slice(0, -1)) {
+        const v = await sink.offer(feed, barCandidate(feed.venue, feed.symbol, feed.tf, c, o.now()), 'poll');
+        if (c[0] !== undefined) (v.type === 'refused' ? refused : taken).add(c[0]);
+      }
+      // Every interval from the high-water mark (on first start, the oldest row) up to the newest
+      // row should have a bar: the vendor's rows skip the ones it has none for.
+      const newest = rows.at(-1)?.[0];
+      const first = hw !== undefined ? hw + tfMs : rows[0]?.[0];
+      if (newest !== undefined && first !== undefined && !signal.aborted) {
+        reportGap(feed, sink, Math.max(first, seen.checkedTo ?? first), newest, taken, refused);
+        seen.checkedTo = Math.max(seen.checkedTo ?? newest, newest);
+      }
       if (rows.length < size || rows.length <= 1) return; // caught up; a full page means more to fetch
     }
   };
@@ -226,12 +267,13 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
       for (const a of o.assets) {
         for (const tf of o.timeframes) {
           const feed = { kind: 'bar', venue: a.venue, symbol: a.symbol, tf } as const;
+          const seen: { checkedTo?: number } = {};
           loops.push(
             runFeedLoop({
               feed: feedName(feed), mode: 'poll', sink, signal, sleep, backoff: o.backoff, log,
               classify: (e) => (e instanceof GatewayError ? e : new GatewayError(GatewayErrorCode.NETWORK, String(e), { cause: e })),
               step: async () => {
-                await poll(feed, sink, signal);
+                await poll(feed, sink, seen, signal);
                 await sleep(o.pollMs, signal);
               },
             }),

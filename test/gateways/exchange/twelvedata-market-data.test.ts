@@ -111,6 +111,7 @@ describe('TwelveData-style REST provider (local server, real JetStream)', () => 
     // Later polls ask from the high-water mark on.
     expect(vendor.requests.at(-1)?.get('start_date')).toBe(stamp(bars[OPEN + 3]!.ts));
     expect(vendor.requests[0]?.get('interval')).toBe('1h');
+    expect(stack.statuses.some((s) => s.type === 'gap')).toBe(false);
   });
 
   it('with backfillBars 0 publishes the newest closed bar (a page of one published nothing and looped)', async () => {
@@ -148,8 +149,61 @@ describe('TwelveData-style REST provider (local server, real JetStream)', () => 
     expect(stack.statuses.filter((s) => s.type === 'failed' || s.type === 'retrying')).toEqual([]);
     const got = (await readStream(stack.bus, stack.md, subject())).map((m) => m.msg['id']);
     expect(got).toEqual([...bars.slice(OPEN - 2, OPEN), ...bars.slice(OPEN + 7, OPEN + 10)].map((b) => `b:binance:BTC/USDT:1h:${b.ts}`));
+    // The hole is said, as the ccxt feed says it: the seven hours from the high-water mark on, up to the open bar.
+    expect(stack.statuses.filter((s) => s.type === 'gap')).toEqual([
+      { type: 'gap', feed: 'binance BTC/USDT bar 1h', from: bars[OPEN]!.ts, to: bars[OPEN + 10]!.ts, missing: 7, detail: expect.stringContaining('twelvedata answered no bar for 7 of the 1h intervals') },
+    ]);
     // The older page was asked for, up to just before the full page's first row.
     expect(vendor.requests.some((q) => q.get('end_date') === stamp(bars[OPEN + 7]!.ts - 1_000))).toBe(true);
+  });
+
+  describe('bars the vendor does not have: a gap status and a warning, as on the ccxt feeds (they were skipped silently)', () => {
+    const gaps = () => stack.statuses.filter((s) => s.type === 'gap');
+    const gap = (from: number, to: number, missing: number, why: string) => ({ type: 'gap', feed: 'binance BTC/USDT bar 1h', from: bars[from]!.ts, to: bars[to]!.ts, missing, detail: expect.stringContaining(why) });
+
+    it('says bars absent between two the vendor returned, and a hole before the open bar once however many polls see it', async () => {
+      const gw = gateway(undefined, { backfillBars: 2 });
+      await until(async () => (await count()) >= 2, 5_000, 'history');
+      vendor.missing.add(bars[OPEN + 1]!.ts).add(bars[OPEN + 3]!.ts);
+      vendor.open += 5;
+      await until(async () => (await count()) >= 5, 5_000, 'the bars around the holes');
+      expect(gaps()).toEqual([gap(OPEN, OPEN + 5, 2, 'twelvedata answered no bar for 2 of the 1h intervals from')]);
+      // Two hours without a bar, then only the open bar: every poll sees the hole until that bar closes.
+      vendor.missing.add(bars[OPEN + 5]!.ts).add(bars[OPEN + 6]!.ts);
+      vendor.open += 2;
+      await until(() => gaps().length >= 2, 5_000, 'the second gap');
+      const asked = vendor.requests.length;
+      await until(() => vendor.requests.length >= asked + 5, 5_000, 'more polls');
+      vendor.open += 1;
+      await until(async () => (await count()) >= 6, 5_000, 'the bar after the second hole');
+      await until(() => vendor.requests.length >= asked + 10, 5_000, 'more polls');
+      await gw.stop();
+      expect(gaps()).toEqual([gap(OPEN, OPEN + 5, 2, 'no bar for 2'), gap(OPEN + 5, OPEN + 7, 2, 'no bar for 2')]);
+      const got = (await readStream(stack.bus, stack.md, subject())).map((m) => m.msg['id']);
+      expect(got).toEqual([OPEN - 2, OPEN - 1, OPEN, OPEN + 2, OPEN + 4, OPEN + 7].map((i) => `b:binance:BTC/USDT:1h:${bars[i]!.ts}`));
+      expect(stack.statuses.filter((s) => s.type === 'failed' || s.type === 'retrying')).toEqual([]);
+    });
+
+    it('says a hole in the first backfill', async () => {
+      vendor.missing.add(bars[OPEN - 3]!.ts);
+      const gw = gateway();
+      await until(async () => (await count()) >= 6, 5_000, 'history');
+      await gw.stop();
+      // The newest seven rows reach back one hour further: the hole lies between the oldest and the open bar.
+      expect(gaps()).toEqual([gap(OPEN - 7, OPEN, 1, 'no bar for 1 of the 1h intervals')]);
+    });
+
+    it('counts a bar the sink refused (a malformed one) as missing, not as answered', async () => {
+      const gw = gateway(undefined, { backfillBars: 2 });
+      await until(async () => (await count()) >= 2, 5_000, 'history');
+      const b = bars[OPEN + 1]!;
+      bars[OPEN + 1] = { ...b, high: b.low - 1 };
+      vendor.open += 3;
+      await until(async () => (await count()) >= 4, 5_000, 'the bars around the malformed one');
+      await gw.stop();
+      expect(await stack.bus.countMessages(stack.dlq)).toBe(1);
+      expect(gaps()).toEqual([gap(OPEN, OPEN + 3, 1, 'twelvedata answered a bar refused to the DLQ for 1 of the 1h intervals')]);
+    });
   });
 
   it('surfaces an error payload (unknown symbol) and stops that feed without retrying', async () => {
