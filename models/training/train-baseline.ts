@@ -7,6 +7,7 @@ import { exportDenseMlp } from '../onnx/dense-mlp.js';
 import { featureSpecHash, FeatureSpecSchema } from '../registry/feature-spec.js';
 import type { FeatureSpec } from '../registry/feature-spec.js';
 import type { ModelCalibration, ModelRegistry, ModelVersion, NewModelVersion } from '../registry/model-registry.js';
+import { lineageParent } from '../registry/lineage-parent.js';
 import { ModelNameSchema } from '../registry/new-model-version.js';
 import { createOnnxRuntime } from '../runtime/onnx-runtime.js';
 import { buildBarDataset } from './bar-dataset.js';
@@ -100,7 +101,8 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * The baseline direction model, end to end: features and labels from bars, a purged
  * chronological split, an MLP and two baselines (multinomial logistic regression, majority
  * class) scored on the same test rows, calibration, ONNX export checked against tfjs in
- * onnxruntime, and registration as a new version (parent: the newest version of that name).
+ * onnxruntime, and registration as a new version (parent: the version `production` points at,
+ * else the newest one not rejected: `lineageParent`).
  *
  * The ONNX model takes standardised inputs — `(x − mean) / std` with the feature spec's
  * statistics, after its transforms — exactly as the `FeatureSpec` port says a consumer prepares
@@ -118,8 +120,7 @@ export async function trainBaseline(
   const key = cache === undefined ? undefined : trainingCacheKey('direction-baseline', cache.revision, { options: o, dataset }, bars);
   const hit = key === undefined ? undefined : await cache?.get<CachedReport>(key);
   if (hit !== undefined) {
-    const previous = await registry.list(o.name);
-    const model = await registry.register({ ...hit.model, parentVersion: previous[0]?.version ?? null }, hit.artifact, {
+    const model = await registry.register({ ...hit.model, parentVersion: await lineageParent(registry, o.name) }, hit.artifact, {
       actor: 'sextant-train',
       reason: `baseline training, seed ${o.seed} (from the training cache: the same bars, settings and code trained it before)`,
     });
@@ -196,7 +197,7 @@ export async function trainBaseline(
     }
     if (!(parity <= ONNX_PARITY_TOLERANCE)) throw new Error(`ONNX export differs from tfjs by ${parity} on the test rows (tolerance ${ONNX_PARITY_TOLERANCE}); not registering`);
 
-    const previous = await registry.list(o.name);
+    const parentVersion = await lineageParent(registry, o.name);
     const trainFirst = ds.ts[split.train.indices[0] as number] as number;
     const trainLast = ds.ts[split.train.indices[split.train.indices.length - 1] as number] as number;
     const recallMetrics: Record<string, number> = {};
@@ -246,7 +247,7 @@ export async function trainBaseline(
         majority: { confusion: majorityScores.confusion },
       },
     };
-    const model = await registry.register({ ...registered, parentVersion: previous[0]?.version ?? null }, onnx, { actor: 'sextant-train', reason: `baseline training, seed ${o.seed}` });
+    const model = await registry.register({ ...registered, parentVersion }, onnx, { actor: 'sextant-train', reason: `baseline training, seed ${o.seed}` });
     const report: CachedReport = {
       rows: { total: ds.rows, train: split.train.indices.length, fit: fitM.rows, validation: valM.rows, calibration: calM.rows, test: testM.rows },
       classShare: { train: Array.from(classFrequencies(trainY, 3)), test: Array.from(classFrequencies(testM.y, 3)) },

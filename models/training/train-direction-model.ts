@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { FeatureSpecSchema } from '../registry/feature-spec.js';
 import type { FeatureSpec } from '../registry/feature-spec.js';
 import type { ModelCalibration, ModelRegistry, ModelVersion } from '../registry/model-registry.js';
+import { lineageParent } from '../registry/lineage-parent.js';
 import { ModelNameSchema } from '../registry/new-model-version.js';
 import { buildBarDataset } from './bar-dataset.js';
 import type { BarDataset, SymbolBars } from './bar-dataset.js';
@@ -182,7 +183,7 @@ export async function trainDirectionModel(bars: readonly SymbolBars[], dataset: 
     ...(window > 1 ? { window: { steps: window, stepMs: o.barMs } } : {}),
   });
   const valLogLoss = result.valLogLoss[result.bestEpoch - 1] as number;
-  const previous = await registry.list(name);
+  const parentVersion = await lineageParent(registry, name);
   const trainFirst = ds.ts[split.train.indices[0] as number] as number;
   const trainLast = ds.ts[split.train.indices[split.train.indices.length - 1] as number] as number;
   const seg = (s: Segment): Record<string, unknown> => ({ rows: s.indices.length, from: iso(s.from), to: iso(s.to) });
@@ -207,7 +208,7 @@ export async function trainDirectionModel(bars: readonly SymbolBars[], dataset: 
       featureSpec,
       calibration,
       trainRange: { from: trainFirst, to: trainLast + (o.horizon + 1) * o.barMs },
-      parentVersion: previous[0]?.version ?? null,
+      parentVersion,
       configHash: configHash({ options: o, dataset }),
       details: {
         kind: 'direction-classifier',
