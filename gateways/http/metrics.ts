@@ -31,7 +31,8 @@ export type EngineMetrics = Readonly<{
   /**
    * Where the model the engine serves is read at each scrape (cli/served-model-metric.ts):
    * `sextant_model_version{name,alias}` is its version, under the alias of `strategy.model` the
-   * engine follows; no series while it reads undefined (no model served, a pinned version).
+   * engine follows (`pinned` for a pinned version, `name@3`); no series while it reads undefined
+   * (no model served).
    * Registry events do not set it: a version the alias moved to that the engine refused to serve
    * is not the one it serves (`sextant_models_refused_total` counts those).
    */

@@ -24,11 +24,16 @@ describe('sextant_model_version: the version the engine serves', () => {
     expect(await modelVersions(m)).toEqual([expect.objectContaining({ labels: { name: 'direction-gru', alias: 'production' }, value: 1 })]);
   });
 
-  it('nothing when no model is served or the config pins a version (no alias serves it)', async () => {
+  it('nothing when no model is served', async () => {
     const m = createEngineMetrics({ defaultMetrics: false });
     reportServedModel(m, undefined, 'direction-mlp@production');
-    reportServedModel(m, serving('direction-mlp', 3), 'direction-mlp@3');
     expect(await modelVersions(m)).toEqual([]);
+  });
+
+  it('a pinned version (no alias serves it) is reported under alias "pinned", so the served model still shows', async () => {
+    const m = createEngineMetrics({ defaultMetrics: false });
+    reportServedModel(m, serving('direction-mlp', 3), 'direction-mlp@3');
+    expect(await modelVersions(m)).toEqual([expect.objectContaining({ labels: { name: 'direction-mlp', alias: 'pinned' }, value: 3 })]);
   });
 
   it('stays on the served version when the alias moves to a version the engine refused, and follows the engine when it swaps', async () => {
