@@ -26,8 +26,10 @@ export type PnlSummary = Readonly<{
 
 /**
  * The `actors` topic's payload, one per actor (the dashboard's `ActorStatusSchema`, plus details).
+ * An asset actor's says how often the supervisor restarted it and, while it is down (`restarting`,
+ * or `failed`: given up), the failure that put it there (`lastError`; gone once it runs again).
  * The decision path's says the model it serves and, while the served alias names a version it
- * refused, that version and why (`modelRefused`, as `ctl status` says it).
+ * refused, that version and why (`modelRefused`, as `ctl status` says it, and in a line as `lastError`).
  */
 export type ActorSummary = Readonly<{ id: string; kind: string; state: string; restarts?: number; lastSeq?: number; lastError?: string; model?: string; modelRefused?: RefusedModel }>;
 
@@ -64,6 +66,9 @@ export function engineConsumers(cfg: Config, engine: Pick<Engine, 'decisions'>):
   if (engine.decisions !== undefined && !cfg.paperVenue.enabled) out.push({ stream: streamName(cfg, 'SIGNALS'), durable: `fills_${cfg.risk.account}` });
   return out;
 }
+
+/** The supervisor's states for an asset actor it has no running instance of (waiting to restart it, or given up). */
+const DOWN: ReadonlySet<string> = new Set(['restarting', 'failed']);
 
 /** The risk actor's book as the `pnl` payload. */
 export function pnlOf(r: RiskStatus): PnlSummary {
@@ -104,7 +109,10 @@ export function startEngineStatusFeed(opts: EngineStatusFeedOptions): EngineStat
       state: a.state,
       restarts: a.restarts,
       lastSeq: a.lastSeq,
-      ...(a.lastError !== undefined ? { lastError: a.lastError } : {}),
+      // Why it is down: the supervisor keeps its last failure after a restart, but once an actor
+      // runs again that error is past (the restart count still says it failed), so the dashboard
+      // shows it only while the actor is restarting or given up.
+      ...(a.lastError !== undefined && DOWN.has(a.state) ? { lastError: a.lastError } : {}),
     }));
     const d = engine.decisions;
     if (d !== undefined) {

@@ -38,11 +38,21 @@ export const RefusedModelSchema = z.object({ name: z.string(), version: z.number
 export type RefusedModel = z.infer<typeof RefusedModelSchema>;
 
 /**
- * One actor (the engine's `ActorSummary`); the decision actor's also says the model it serves
- * (`name@version`) and a promotion it refused.
+ * One actor (the engine's `ActorSummary`): an asset actor's also says how often the supervisor
+ * restarted it and, while it is down (`restarting`, `failed`), why (`lastError`); the decision
+ * actor's says the model it serves (`name@version`) and a promotion it refused (`modelRefused`,
+ * with `lastError` saying it in a line).
  */
 export const ActorStatusSchema = z
-  .object({ id: z.string(), kind: z.string(), state: z.string(), model: z.string().optional(), modelRefused: RefusedModelSchema.optional() })
+  .object({
+    id: z.string(),
+    kind: z.string(),
+    state: z.string(),
+    restarts: z.number().int().nonnegative().optional(),
+    lastError: z.string().optional(),
+    model: z.string().optional(),
+    modelRefused: RefusedModelSchema.optional(),
+  })
   .readonly();
 export type ActorStatus = z.infer<typeof ActorStatusSchema>;
 

@@ -151,7 +151,7 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     snap('models', 'dir|production', 1, promoted(1, 'production', T0));
     snap('models', 'dir|staging', 2, promoted(2, 'staging', T0 + MIN));
     snap('orders', 'BTC/USDT', 1, fill(1));
-    await expect.poll(actorsRows).toEqual(['asset:BTC/USDT|asset|live', 'asset:ETH/USDT|asset|live']);
+    await expect.poll(actorsRows).toEqual(['asset:BTC/USDT|asset|live|', 'asset:ETH/USDT|asset|live|']);
     await expect.poll(accountRows).toEqual(['old|ETH/USDT|binance|1|100', 'paper|BTC/USDT|binance|1|100']);
     await expect.poll(() => page.textContent('#pnl-equity')).toBe('1,500.00');
     await expect.poll(aliasRows).toEqual(['dir|production|v1|2024-01-02 15:00', 'dir|staging|v2|2024-01-02 15:01']);
@@ -169,7 +169,7 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     snap('actors', 'risk:paper', 2, actor('risk:paper', 'risk', 'ACTIVE'));
     snap('pnl', 'paper', 1, account('paper', 900, ['BTC/USDT']));
     snap('models', 'dir|production', 1, promoted(3, 'production', T0 + 2 * MIN));
-    await expect.poll(actorsRows).toEqual(['asset:BTC/USDT|asset|warming', 'risk:paper|risk|ACTIVE']);
+    await expect.poll(actorsRows).toEqual(['asset:BTC/USDT|asset|warming|', 'risk:paper|risk|ACTIVE|']);
     await expect.poll(accountRows).toEqual(['paper|BTC/USDT|binance|1|100']);
     await expect.poll(() => page.textContent('#pnl-equity')).toBe('900.00');
     await expect.poll(aliasRows).toEqual(['dir|production|v3|2024-01-02 15:02']);
@@ -179,7 +179,7 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
 
     // Updates after the snapshot add to it: only the first update of a connection replaces.
     feed.send({ type: 'delta', topic: 'actors', key: 'asset:SOL/USDT', seq: 3, data: actor('asset:SOL/USDT', 'asset', 'live') });
-    await expect.poll(actorsRows).toEqual(['asset:BTC/USDT|asset|warming', 'asset:SOL/USDT|asset|live', 'risk:paper|risk|ACTIVE']);
+    await expect.poll(actorsRows).toEqual(['asset:BTC/USDT|asset|warming|', 'asset:SOL/USDT|asset|live|', 'risk:paper|risk|ACTIVE|']);
     expect(errors).toEqual([]);
   }, 30_000);
 
@@ -208,6 +208,18 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     expect(await actorsRows()).toBe(1);
     expect(errors).toEqual([]);
   }, 30_000);
+
+  it('shows under an actor the restart count and the error it is down on, until the feed says it runs again', async () => {
+    const { feed, page, errors } = await openPage();
+    const rows = (): Promise<string[]> => page.locator('#actors tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent).join('|')));
+    const redis = 'Error: connect ECONNREFUSED 127.0.0.1:6379';
+    feed.send({ type: 'snapshot', topic: 'actors', key: 'asset:BTC/USDT', seq: 1, data: { id: 'asset:BTC/USDT', kind: 'asset', state: 'restarting', restarts: 2, lastSeq: 41, lastError: redis } });
+    await expect.poll(rows).toEqual(['asset:BTC/USDT|asset|restarting|2', redis]);
+    expect(await page.locator('#actors td.actor-error').getAttribute('data-state')).toBe('restarting');
+    feed.send({ type: 'delta', topic: 'actors', key: 'asset:BTC/USDT', seq: 2, data: { id: 'asset:BTC/USDT', kind: 'asset', state: 'live', restarts: 2, lastSeq: 57 } });
+    await expect.poll(rows).toEqual(['asset:BTC/USDT|asset|live|2']);
+    expect(errors).toEqual([]);
+  });
 
   it('shows a promotion the engine refused beside the served model, until it serves what the alias names', async () => {
     const { feed, page, errors } = await openPage();

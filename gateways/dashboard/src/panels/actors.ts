@@ -1,10 +1,15 @@
+import { actorRow } from '../actor-view.js';
 import type { ActorStatus } from '../topics.js';
 import { el, panel, tableOf } from '../dom.js';
 
-/** Every actor the supervisor reports, with its lifecycle state (warming, live, stale, halted …). */
+/**
+ * Every actor the supervisor reports, with its lifecycle state (warming, live, stale, halted,
+ * restarting, failed …), how often it was restarted, and under it the error the feed carries for
+ * it (why it is restarting or was given up, a refused promotion) until the feed drops it.
+ */
 export class ActorsPanel {
   readonly root: HTMLElement;
-  private readonly table = tableOf(['actor', 'kind', 'state'], 'actors');
+  private readonly table = tableOf(['actor', 'kind', 'state', 'restarts'], 'actors');
   private readonly actors = new Map<string, ActorStatus>();
 
   constructor() {
@@ -22,6 +27,7 @@ export class ActorsPanel {
     this.draw();
   }
 
+  /** The actor as the feed says it now: an error it no longer carries goes from the page. */
   update(a: ActorStatus): void {
     this.actors.set(a.id, a);
     this.draw();
@@ -30,7 +36,11 @@ export class ActorsPanel {
   private draw(): void {
     const rows = [...this.actors.values()]
       .sort((x, y) => x.kind.localeCompare(y.kind) || x.id.localeCompare(y.id))
-      .map((x) => el('tr', {}, el('td', {}, x.id), el('td', {}, x.kind), el('td', {}, el('span', { class: 'actor-state', 'data-state': x.state }, x.state))));
+      .map(actorRow)
+      .flatMap((x) => [
+        el('tr', { 'data-actor': x.id }, el('td', {}, x.id), el('td', {}, x.kind), el('td', {}, el('span', { class: 'actor-state', 'data-state': x.state }, x.state)), el('td', { class: 'num' }, x.restarts)),
+        ...(x.error === null ? [] : [el('tr', { class: 'actor-error-row' }, el('td', { colspan: 4, class: 'actor-error', 'data-state': x.state }, x.error))]),
+      ]);
     this.table.body.replaceChildren(...rows);
   }
 }

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import type { ActorStatus as SupervisedActor, Supervisor } from '../../../actors/supervisor.js';
+import type { ActorSummary } from '../../../cli/engine-status-feed.js';
+import { startEngineStatusFeed } from '../../../cli/engine-status-feed.js';
+import { actorRow } from '../../../gateways/dashboard/src/actor-view.js';
+import type { ActorRow } from '../../../gateways/dashboard/src/actor-view.js';
+import { parsePayload } from '../../../gateways/dashboard/src/topics.js';
+import { createCounters } from '../../../state/counters.js';
+import { silentLogger } from '../../../state/logger.js';
+
+/** An actor's summary as the engine's status feed publishes it on `actors`, read as the page reads it. */
+const asPageReadsIt = (a: ActorSummary): ActorRow => {
+  const parsed = parsePayload('actors', a.id, 'delta', JSON.parse(JSON.stringify(a)));
+  if (!parsed.ok) throw new Error(parsed.reason);
+  if (parsed.payload.topic !== 'actors') throw new Error('not an actor');
+  return actorRow(parsed.payload.data);
+};
+
+/** The engine's status feed over a supervisor whose status the test sets; each flush's actors as the page reads them. */
+const feedOver = (): { set(s: SupervisedActor): void; rows(): ActorRow[]; stop(): void } => {
+  let now: SupervisedActor = { key: 'asset:binance:BTC/USDT', state: 'live', restarts: 0, lastSeq: 0 };
+  const supervisor: Supervisor = { status: () => [now], halt: () => undefined, resume: () => undefined, restartGivenUp: () => [], stop: async () => undefined };
+  const published: ActorSummary[] = [];
+  const feed = startEngineStatusFeed({
+    engine: { supervisor, decisions: undefined, labeling: undefined, counters: createCounters() },
+    hub: {
+      publishLocal: (topic, _key, data) => {
+        if (topic === 'actors') published.push(data as ActorSummary);
+      },
+    },
+    bus: { consumerInfo: async () => undefined },
+    consumers: [],
+    intervalMs: 3_600_000,
+    log: silentLogger,
+  });
+  return {
+    set: (s) => (now = s),
+    rows: () => {
+      published.length = 0;
+      feed.flush();
+      return published.map(asPageReadsIt);
+    },
+    stop: () => feed.stop(),
+  };
+};
+
+describe('dashboard actors panel: why an actor is down', () => {
+  it('shows the restart count and the error an asset actor is restarting on, and clears it once the actor runs again', () => {
+    const feed = feedOver();
+    try {
+      expect(feed.rows()).toEqual([{ id: 'asset:binance:BTC/USDT', kind: 'asset', state: 'live', restarts: '0', error: null }]);
+      const redis = 'Error: connect ECONNREFUSED 127.0.0.1:6379';
+      feed.set({ key: 'asset:binance:BTC/USDT', state: 'restarting', restarts: 2, lastSeq: 41, lastError: redis });
+      expect(feed.rows()).toEqual([{ id: 'asset:binance:BTC/USDT', kind: 'asset', state: 'restarting', restarts: '2', error: redis }]);
+      // The supervisor keeps its last failure after the restart; the page does not show it as the reason any more.
+      feed.set({ key: 'asset:binance:BTC/USDT', state: 'live', restarts: 2, lastSeq: 57, lastError: redis });
+      expect(feed.rows()).toEqual([{ id: 'asset:binance:BTC/USDT', kind: 'asset', state: 'live', restarts: '2', error: null }]);
+    } finally {
+      feed.stop();
+    }
+  });
+
+  it('shows why an asset actor was given up', () => {
+    const feed = feedOver();
+    try {
+      const pg = 'StateStoreError: relation "snapshots" does not exist';
+      feed.set({ key: 'asset:binance:BTC/USDT', state: 'failed', restarts: 5, lastSeq: 12, lastError: pg });
+      expect(feed.rows()).toEqual([{ id: 'asset:binance:BTC/USDT', kind: 'asset', state: 'failed', restarts: '5', error: pg }]);
+    } finally {
+      feed.stop();
+    }
+  });
+
+  it("shows the decision actor's error while the feed carries it, and no restart count where the feed gives none", () => {
+    const refused = 'refused direction-mlp@7 (direction-mlp@production): it was trained on 5m bars; this engine decides on 1h bars';
+    expect(asPageReadsIt({ id: 'decision:momentum', kind: 'decision', state: 'live', model: 'direction-mlp@1', lastError: refused })).toEqual({
+      id: 'decision:momentum',
+      kind: 'decision',
+      state: 'live',
+      restarts: '',
+      error: refused,
+    });
+    expect(asPageReadsIt({ id: 'decision:momentum', kind: 'decision', state: 'live', model: 'direction-mlp@8' }).error).toBeNull();
+  });
+});
