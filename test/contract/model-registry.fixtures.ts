@@ -1,4 +1,10 @@
+import type { Supervisor } from '../../actors/supervisor.js';
 import type { SimulatedClock } from '../../state/clocks/simulated-clock.js';
+import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
+import { createMemoryBus } from '../../streams/memory-bus.js';
+import type { MemoryBus } from '../../streams/memory-bus.js';
+import { subjectsFor } from '../../streams/subjects.js';
+import { createMemoryModelRegistry } from '../../models/registry/memory-model-registry.js';
 import type { Bus, DurablePublisher } from '../../streams/bus.js';
 import { BusError } from '../../streams/errors.js';
 import type { ModelEvent } from '../../streams/messages/model-event.js';
@@ -92,3 +98,20 @@ export async function eventsOf(h: RegistryHarness, name: string, n: number): Pro
   for (const g of got) if (g.subject !== h.subjects.model(name, g.event.event)) throw new Error(`event ${g.event.id} arrived on ${g.subject}`);
   return got.map((g) => g.event);
 }
+
+/** An in-memory registry announcing on an in-memory bus with the MODELS stream (`outage`: its publishes fail while on). */
+export async function memoryRegistryHarness(outage?: { on: boolean }): Promise<Readonly<{ bus: MemoryBus; subjects: Subjects; clock: SimulatedClock; registry: ModelRegistry }>> {
+  const bus = createMemoryBus();
+  const subjects = subjectsFor('sx');
+  await bus.ensureStreams([{ name: 'MODELS', subjects: [subjects.model('*', '*')], maxAgeMs: 0, duplicateWindowMs: 120_000, storage: 'memory' }]);
+  const clock = createSimulatedClock(T0);
+  const registry = createMemoryModelRegistry({ bus: outage === undefined ? bus : withOutage(bus, outage), subjects, clock });
+  return { bus, subjects, clock, registry };
+}
+
+/** A model a 1h engine can serve: features it computes, trained on 1h bars. */
+export const servableModel = (over: Partial<NewModelVersion> = {}): NewModelVersion =>
+  newModel('direction-mlp', { featureSpec: { ...SPEC, features: ['log_ret_1', 'rsi_14'] }, details: { dataset: { timeframe: '1h' } }, ...over });
+
+/** A supervisor with no actors, for control targets tested without an engine. */
+export const idleSupervisor: Supervisor = { status: () => [], halt: () => {}, resume: () => {}, restartGivenUp: () => [], stop: async () => {} };

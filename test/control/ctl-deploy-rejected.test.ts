@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Supervisor } from '../../actors/supervisor.js';
 import type { Decisions } from '../../cli/decisions.js';
 import { engineControlTarget } from '../../cli/engine-control.js';
-import { createMemoryModelRegistry } from '../../models/registry/memory-model-registry.js';
-import type { NewModelVersion } from '../../models/registry/model-registry.js';
 import { createCounters } from '../../state/counters.js';
-import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
-import { createMemoryBus } from '../../streams/memory-bus.js';
-import { subjectsFor } from '../../streams/subjects.js';
-import { newModel, onnxBytes, SPEC, T0 } from '../contract/model-registry.fixtures.js';
-
-const idleSupervisor: Supervisor = { status: () => [], halt: () => {}, resume: () => {}, restartGivenUp: () => [], stop: async () => {} };
-
-/** A model this 1h engine can serve: features it computes, trained on 1h bars. */
-const fits = (over: Partial<NewModelVersion> = {}): NewModelVersion =>
-  newModel('direction-mlp', { featureSpec: { ...SPEC, features: ['log_ret_1', 'rsi_14'] }, details: { dataset: { timeframe: '1h' } }, ...over });
+import { idleSupervisor, memoryRegistryHarness, onnxBytes, servableModel } from '../contract/model-registry.fixtures.js';
 
 /**
  * `ctl model deploy direction-mlp 2` of a version the registry rejected (a retraining challenger
@@ -23,12 +11,9 @@ const fits = (over: Partial<NewModelVersion> = {}): NewModelVersion =>
  */
 describe('sextant ctl model deploy of a rejected version', () => {
   it('is REFUSED saying it was rejected; production and the served model stay as they were', async () => {
-    const bus = createMemoryBus();
-    const subjects = subjectsFor('sx');
-    await bus.ensureStreams([{ name: 'MODELS', subjects: [subjects.model('*', '*')], maxAgeMs: 0, duplicateWindowMs: 120_000, storage: 'memory' }]);
-    const registry = createMemoryModelRegistry({ bus, subjects, clock: createSimulatedClock(T0) });
-    await registry.register(fits(), onnxBytes(1));
-    await registry.register(fits({ parentVersion: 1 }), onnxBytes(2));
+    const { registry } = await memoryRegistryHarness();
+    await registry.register(servableModel(), onnxBytes(1));
+    await registry.register(servableModel({ parentVersion: 1 }), onnxBytes(2));
     await registry.promote('direction-mlp', 1, { actor: 'ops', reason: 'first' });
     await registry.reject('direction-mlp', 2, { actor: 'retrainer', reason: 'worse than production on the shadow window' });
     const swaps: string[] = [];

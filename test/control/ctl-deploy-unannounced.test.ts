@@ -1,25 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { Supervisor } from '../../actors/supervisor.js';
 import type { Decisions } from '../../cli/decisions.js';
 import { engineControlTarget } from '../../cli/engine-control.js';
 import { ControlReplySchema } from '../../gateways/control/control-messages.js';
 import type { ControlReply } from '../../gateways/control/control-messages.js';
 import { startControlServer } from '../../gateways/control/control-server.js';
-import { createMemoryModelRegistry } from '../../models/registry/memory-model-registry.js';
-import type { NewModelVersion } from '../../models/registry/model-registry.js';
 import { createCounters } from '../../state/counters.js';
-import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
 import { silentLogger } from '../../state/logger.js';
 import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
-import { createMemoryBus } from '../../streams/memory-bus.js';
-import { subjectsFor } from '../../streams/subjects.js';
-import { newModel, onnxBytes, SPEC, T0, withOutage } from '../contract/model-registry.fixtures.js';
-
-const idleSupervisor: Supervisor = { status: () => [], halt: () => {}, resume: () => {}, restartGivenUp: () => [], stop: async () => {} };
-
-/** A model this 1h engine can serve: features it computes, trained on 1h bars. */
-const fits = (over: Partial<NewModelVersion> = {}): NewModelVersion =>
-  newModel('direction-mlp', { featureSpec: { ...SPEC, features: ['log_ret_1', 'rsi_14'] }, details: { dataset: { timeframe: '1h' } }, ...over });
+import { idleSupervisor, memoryRegistryHarness, onnxBytes, servableModel } from '../contract/model-registry.fixtures.js';
 
 /**
  * A deploy or rollback the registry committed but could not announce (the bus down:
@@ -29,15 +17,11 @@ const fits = (over: Partial<NewModelVersion> = {}): NewModelVersion =>
  */
 describe('sextant ctl model deploy and rollback committed but not announced', () => {
   it('answer ok with announced false and a warning, audited ok, and this engine serves the version', async () => {
-    const bus = createMemoryBus();
-    const subjects = subjectsFor('sx');
-    await bus.ensureStreams([{ name: 'MODELS', subjects: [subjects.model('*', '*')], maxAgeMs: 0, duplicateWindowMs: 120_000, storage: 'memory' }]);
     const outage = { on: false };
-    const clock = createSimulatedClock(T0);
-    const registry = createMemoryModelRegistry({ bus: withOutage(bus, outage), subjects, clock });
-    await registry.register(fits(), onnxBytes(1));
-    await registry.register(fits({ parentVersion: 1 }), onnxBytes(2));
-    await registry.register(fits({ parentVersion: 2 }), onnxBytes(3));
+    const { bus, subjects, clock, registry } = await memoryRegistryHarness(outage);
+    await registry.register(servableModel(), onnxBytes(1));
+    await registry.register(servableModel({ parentVersion: 1 }), onnxBytes(2));
+    await registry.register(servableModel({ parentVersion: 2 }), onnxBytes(3));
     await registry.promote('direction-mlp', 1, { actor: 'ops', reason: 'first' });
     const swaps: string[] = [];
     const decisions = { swapTo: async (ref: string) => (swaps.push(ref), { name: 'direction-mlp', version: 0 }) } as unknown as Decisions;

@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Supervisor } from '../../actors/supervisor.js';
 import { engineControlTarget } from '../../cli/engine-control.js';
-import { createMemoryModelRegistry } from '../../models/registry/memory-model-registry.js';
 import { createCounters } from '../../state/counters.js';
-import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
-import { createMemoryBus } from '../../streams/memory-bus.js';
-import { subjectsFor } from '../../streams/subjects.js';
-import { newModel, onnxBytes, T0 } from '../contract/model-registry.fixtures.js';
-
-const idleSupervisor: Supervisor = { status: () => [], halt: () => {}, resume: () => {}, restartGivenUp: () => [], stop: async () => {} };
+import { idleSupervisor, memoryRegistryHarness, newModel, onnxBytes, T0 } from '../contract/model-registry.fixtures.js';
 
 /** `ctl model list direction-mpl` (a typo) answered ok with `[]`, read as "no versions yet". */
 describe('sextant ctl model list of a model the registry does not hold', () => {
   it('is NOT_FOUND, naming the models it holds; a known model lists its versions', async () => {
-    const bus = createMemoryBus();
-    const subjects = subjectsFor('sx');
-    await bus.ensureStreams([{ name: 'MODELS', subjects: [subjects.model('*', '*')], maxAgeMs: 0, duplicateWindowMs: 120_000, storage: 'memory' }]);
-    const registry = createMemoryModelRegistry({ bus, subjects, clock: createSimulatedClock(T0) });
+    const { registry } = await memoryRegistryHarness();
     const t = engineControlTarget({ supervisor: idleSupervisor, counters: createCounters(), decisions: undefined, registry, known: { symbols: ['BTC/USDT'], strategies: ['dirmlp'] } });
     const list = (name: string | undefined): Promise<unknown> => Promise.resolve(t.listModels(name));
 
@@ -35,10 +25,7 @@ describe('sextant ctl model list of a model the registry does not hold', () => {
  */
 describe('sextant ctl model list marks rejected versions and shows lineage', () => {
   it('says rejected, parentVersion and configHash of each version, keeping the fields it had', async () => {
-    const bus = createMemoryBus();
-    const subjects = subjectsFor('sx');
-    await bus.ensureStreams([{ name: 'MODELS', subjects: [subjects.model('*', '*')], maxAgeMs: 0, duplicateWindowMs: 120_000, storage: 'memory' }]);
-    const registry = createMemoryModelRegistry({ bus, subjects, clock: createSimulatedClock(T0) });
+    const { registry } = await memoryRegistryHarness();
     const t = engineControlTarget({ supervisor: idleSupervisor, counters: createCounters(), decisions: undefined, registry, known: { symbols: ['BTC/USDT'], strategies: ['dirmlp'] } });
     await registry.register(newModel('direction-mlp'), onnxBytes(1));
     await registry.register(newModel('direction-mlp', { parentVersion: 1, configHash: 'cfg-retrain-2' }), onnxBytes(2));

@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryModelRegistry } from '../../models/registry/memory-model-registry.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import { lineageParent } from '../../models/registry/lineage-parent.js';
 import { trainBaseline } from '../../models/training/train-baseline.js';
 import { trainDirectionModel } from '../../models/training/train-direction-model.js';
 import type { CachedTraining, TrainingCache } from '../../models/training/training-cache.js';
-import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
-import { createMemoryBus } from '../../streams/memory-bus.js';
-import { subjectsFor } from '../../streams/subjects.js';
-import { newModel, onnxBytes, T0 } from '../contract/model-registry.fixtures.js';
+import { memoryRegistryHarness, newModel, onnxBytes } from '../contract/model-registry.fixtures.js';
 import { randomWalkBars } from './synthetic-bars.js';
 
 const ops = { actor: 'ops', reason: 'test' } as const;
@@ -18,10 +14,7 @@ const ops = { actor: 'ops', reason: 'test' } as const;
  * (with `candidate`) @3 a version registered since, neither promoted nor rejected.
  */
 async function registryWithRejected(name: string, candidate = false): Promise<ModelRegistry> {
-  const bus = createMemoryBus();
-  const subjects = subjectsFor('sx');
-  await bus.ensureStreams([{ name: 'MODELS', subjects: [subjects.model('*', '*')], maxAgeMs: 0, duplicateWindowMs: 120_000, storage: 'memory' }]);
-  const registry = createMemoryModelRegistry({ bus, subjects, clock: createSimulatedClock(T0) });
+  const { registry } = await memoryRegistryHarness();
   await registry.register(newModel(name), onnxBytes(1));
   await registry.promote(name, 1, ops);
   await registry.register(newModel(name, { parentVersion: 1 }), onnxBytes(2));
@@ -41,10 +34,7 @@ const dataset = { source: 'synthetic', symbols: ['AAA/USDT'] };
 describe('a trained version’s parent is the production version, never a rejected one', () => {
   it('lineageParent: production; before any promotion the newest not rejected; none for a first version', async () => {
     expect(await lineageParent(await registryWithRejected('m', true), 'm')).toBe(1);
-    const bus = createMemoryBus();
-    const subjects = subjectsFor('sx');
-    await bus.ensureStreams([{ name: 'MODELS', subjects: [subjects.model('*', '*')], maxAgeMs: 0, duplicateWindowMs: 120_000, storage: 'memory' }]);
-    const unpromoted = createMemoryModelRegistry({ bus, subjects, clock: createSimulatedClock(T0) });
+    const { registry: unpromoted } = await memoryRegistryHarness();
     expect(await lineageParent(unpromoted, 'm')).toBeNull();
     for (const seed of [1, 2, 3]) await unpromoted.register(newModel('m'), onnxBytes(seed));
     await unpromoted.reject('m', 3, ops);
