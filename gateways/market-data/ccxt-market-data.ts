@@ -12,6 +12,7 @@ import { fromCcxtError, fromCcxtWatchError } from './errors.js';
 import { runFeedLoop } from './feed-loop.js';
 import type { Feed, FeedSink, MarketDataSource, Origin } from './market-data-source.js';
 import { feedName } from './market-data-source.js';
+import { reportGap } from './gap-status.js';
 
 export type CcxtMarketDataOptions = Readonly<{
   exchange: Exchange;
@@ -155,13 +156,7 @@ export function createCcxtMarketData(o: CcxtMarketDataOptions): MarketDataSource
       }
       sink.status({ type: 'backfilled', feed: feedName(feed), from, to: until, published });
       const missing = signal.aborted ? 0 : Math.ceil((until - from) / tfMs) - answered.size;
-      if (missing > 0) {
-        const bad = [...refused].filter((ts) => !answered.has(ts)).length;
-        const why = [...(missing > bad ? [`no bar for ${missing - bad}`] : []), ...(bad > 0 ? [`a bar refused to the DLQ for ${bad}`] : [])].join(' and ');
-        const detail = `the venue's REST API answered ${why} of the ${feed.tf} intervals from ${new Date(from).toISOString()} to ${new Date(until).toISOString()}: the stream has a hole there`;
-        log.warn({ feed: feedName(feed), from, to: until, missing }, detail);
-        sink.status({ type: 'gap', feed: feedName(feed), from, to: until, missing, detail });
-      }
+      if (missing > 0) reportGap(log, sink, feed, { source: "the venue's REST API", from, to: until, missing, refused: [...refused].filter((ts) => !answered.has(ts)).length });
     };
 
     const apply = async (batch: readonly Candle[], origin: 'live' | 'poll'): Promise<void> => {

@@ -13,6 +13,7 @@ import { createVenueHold, parseRetryAfter } from './retry-after.js';
 import { runFeedLoop } from './feed-loop.js';
 import type { Feed, FeedSink, MarketDataSource } from './market-data-source.js';
 import { feedName } from './market-data-source.js';
+import { reportGap } from './gap-status.js';
 
 export type TwelveDataOptions = Readonly<{
   /** API root, e.g. `https://api.twelvedata.com`. */
@@ -211,20 +212,15 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
    * Says which of the `tf` intervals in [from, to) the stream did not get: the vendor answered no
    * row for them (a range it answered "No data is available" for, or bars absent between two it
    * returned: a market closed then, or bars the vendor lacks) or a row the sink refused to the DLQ
-   * (a malformed bar). A `gap` status and a warning, worded as the ccxt feed's: features computed
-   * across the hole are told apart from ones computed on every bar.
+   * (a malformed bar); `reportGap` says it as the ccxt feed does.
    */
-  const reportGap = (feed: Feed & { kind: 'bar' }, sink: FeedSink, from: number, to: number, taken: ReadonlySet<number>, refused: ReadonlySet<number>): void => {
+  const checkGap = (feed: Feed & { kind: 'bar' }, sink: FeedSink, from: number, to: number, taken: ReadonlySet<number>, refused: ReadonlySet<number>): void => {
     const tfMs = TIMEFRAME_MS[feed.tf];
     const inRange = (ts: number): boolean => ts >= from && ts < to;
     const answered = [...taken].filter(inRange);
     const missing = Math.max(0, Math.ceil((to - from) / tfMs) - answered.length);
     if (missing === 0) return;
-    const bad = Math.min(missing, [...refused].filter((ts) => inRange(ts) && !taken.has(ts)).length);
-    const why = [...(missing > bad ? [`no bar for ${missing - bad}`] : []), ...(bad > 0 ? [`a bar refused to the DLQ for ${bad}`] : [])].join(' and ');
-    const detail = `twelvedata answered ${why} of the ${feed.tf} intervals from ${new Date(from).toISOString()} to ${new Date(to).toISOString()}: the stream has a hole there`;
-    log.warn({ feed: feedName(feed), from, to, missing }, detail);
-    sink.status({ type: 'gap', feed: feedName(feed), from, to, missing, detail });
+    reportGap(log, sink, feed, { source: 'twelvedata', from, to, missing, refused: Math.min(missing, [...refused].filter((ts) => inRange(ts) && !taken.has(ts)).length) });
   };
 
   /**
@@ -253,7 +249,7 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
       const newest = rows.at(-1)?.[0];
       const first = hw !== undefined ? hw + tfMs : rows[0]?.[0];
       if (newest !== undefined && first !== undefined && !signal.aborted) {
-        reportGap(feed, sink, Math.max(first, seen.checkedTo ?? first), newest, taken, refused);
+        checkGap(feed, sink, Math.max(first, seen.checkedTo ?? first), newest, taken, refused);
         seen.checkedTo = Math.max(seen.checkedTo ?? newest, newest);
       }
       if (rows.length < size || rows.length <= 1) return; // caught up; a full page means more to fetch
