@@ -1,4 +1,4 @@
-import ccxt, { BadRequest, BadResponse, DDoSProtection, ExchangeClosedByUser, ExchangeNotAvailable, RateLimitExceeded, RequestTimeout, RestrictedLocation } from 'ccxt';
+import ccxt, { BadRequest, BadResponse, DDoSProtection, ExchangeClosedByUser, ExchangeNotAvailable, PermissionDenied, RateLimitExceeded, RequestTimeout, RestrictedLocation } from 'ccxt';
 import type { Exchange } from 'ccxt';
 import { GatewayError, GatewayErrorCode } from './errors.js';
 import type { WithRetryAfter } from './errors.js';
@@ -170,6 +170,26 @@ function refuseBadRequests(ex: Exchange): void {
   };
 }
 
+/**
+ * A 403 (Forbidden) that the venue's own error handling did not name (an API key without the
+ * permission, an IP or region the venue's CDN blocks: CloudFront's "configured to block access
+ * from your country") is a refusal: `PermissionDenied` (an `AuthenticationError`), and the feed
+ * stops (`failed`, AUTHENTICATION) with the venue's words. ccxt's default status table takes a 403
+ * for `ExchangeNotAvailable`, and the feed retried it for ever, `retrying` without end. A venue
+ * whose ccxt table gives 403 a meaning of its own (bybit's "you request too many times":
+ * `RateLimitExceeded`) keeps it.
+ */
+function refuseForbidden(ex: Exchange): void {
+  const target = ex as unknown as { handleHttpStatusCode: (code: number, reason: string, url: string, method: string, body: string) => void };
+  const original = target.handleHttpStatusCode.bind(ex);
+  target.handleHttpStatusCode = (code, reason, url, method, body) => {
+    if (code === 403 && (ex.httpExceptions as Record<string, unknown>)['403'] === ExchangeNotAvailable) {
+      throw new PermissionDenied(`${ex.id} ${method} ${url.split('?')[0] ?? url}: HTTP 403 ${reason}, the venue refuses this request (API key permissions, a blocked IP or region): ${String(body).slice(0, 200)}`);
+    }
+    original(code, reason, url, method, body);
+  };
+}
+
 type ExchangeClass = new (cfg: Record<string, unknown>) => Exchange;
 
 /**
@@ -214,6 +234,7 @@ export async function createCcxtExchange(o: CcxtExchangeOptions): Promise<Exchan
   refuseNonJsonAnswers(ex);
   refuseRestrictedLocation(ex);
   refuseBadRequests(ex);
+  refuseForbidden(ex);
   // ccxt needs an http agent of its own for plain ws:// urls (local servers, tests).
   if (o.wsUrl?.startsWith('ws://') === true) await ex.loadHttpProxyAgent();
   return ex;

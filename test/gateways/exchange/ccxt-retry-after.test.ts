@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCcxtExchange } from '../../../gateways/market-data/ccxt-exchange.js';
 import { createCcxtMarketData } from '../../../gateways/market-data/ccxt-market-data.js';
+import { fromCcxtError } from '../../../gateways/market-data/errors.js';
 import { parseRetryAfter } from '../../../gateways/market-data/retry-after.js';
 import { dataPath } from '../data.js';
 import { readKlines, startBinanceServer } from './binance-server.js';
@@ -166,6 +167,29 @@ describe('ccxt market data: answers that stop a feed', () => {
     expect(failed).toEqual([expect.objectContaining({ feed: 'binance BTC/USDT bar 1m', code: 'EXCHANGE', error: expect.stringMatching(/^binance GET \S+\/api\/v3\/klines: HTTP 409 Conflict/) })]);
     expect(stack.statuses.filter((s) => s.type === 'retrying')).toEqual([]);
     expect(srv.requests.filter((r) => r.startsWith('/api/v3/klines'))).toHaveLength(1);
+  });
+
+  it("stops the feed a venue answers 403 (Forbidden: a key without the permission, a CDN blocking the region) as AUTHENTICATION, naming the status and the venue's words: ccxt took it for ExchangeNotAvailable, retried for ever", async () => {
+    const page = '<HTML><BODY><H1>403 ERROR</H1>The Amazon CloudFront distribution is configured to block access from your country.</BODY></HTML>';
+    srv.failNext('/api/v3/klines', 403, 1, page);
+    const gw = await pollingGateway();
+    await until(() => stack.statuses.some((s) => s.type === 'failed'), 5_000, 'the bar feed failing');
+    const failedAt = srv.requests.length;
+    await until(() => srv.requests.slice(failedAt).some((r) => r.startsWith('/api/v3/aggTrades')), 5_000, 'the trade feed polling on');
+    await gw.stop();
+    expect(stack.statuses.filter((s) => s.type === 'failed')).toEqual([
+      expect.objectContaining({ feed: 'binance BTC/USDT bar 1m', code: 'AUTHENTICATION', error: expect.stringMatching(/^binance GET \S+\/api\/v3\/klines: HTTP 403 .*block access from your country/) }),
+    ]);
+    expect(stack.statuses.filter((s) => s.type === 'retrying')).toEqual([]);
+    expect(srv.requests.filter((r) => r.startsWith('/api/v3/klines'))).toHaveLength(1);
+  });
+
+  it("keeps a 403 the venue's ccxt table names otherwise: bybit's 403 is its rate limit (RATE_LIMITED, retried)", async () => {
+    const bybit = await createCcxtExchange({ exchangeId: 'bybit', restUrl: srv.restUrl });
+    srv.failNext('/', 403, 1, 'Forbidden');
+    const err = await bybit.fetchTime().then(() => undefined, (e: unknown) => fromCcxtError(e));
+    await bybit.close();
+    expect(err).toMatchObject({ code: 'RATE_LIMITED', retryable: true });
   });
 
   it('keeps the class of a 400 whose body the venue names: an unknown symbol (-1121) is BAD_SYMBOL', async () => {
