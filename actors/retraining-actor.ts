@@ -309,17 +309,16 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
    * committed by another batch of the labeling actor (another asset's bars) that this actor has not
    * seen yet, so counting them would make the fit depend on timing. A cycle started with fewer
    * than `minSamples` stored keeps collecting until the later labels bring them. The check counts
-   * them in the store; the samples are read only for the fit (a read of the strategy's whole
-   * history every `COLLECT_STEP` labels grew without bound).
+   * them in the store, `minSamples` at most; the newest `maxSamples` are read, once, for the fit
+   * (a read of the strategy's whole history grew without bound).
    */
   const collectStep = async (nowTs: number): Promise<void> => {
     if (phase() !== 'collecting' || cycle === null || champion === undefined) return;
     const c = cycle;
     const known = { strategy, to: nowTs, labeledBefore: nowTs } as const;
-    if ((await deps.samples.countSamples(known)) < cfg.training.minSamples) return;
-    const stored = await deps.samples.samples(known);
-    if (stored.length < cfg.training.minSamples) return;
-    const use = stored.slice(-cfg.training.maxSamples);
+    if ((await deps.samples.countSamples({ ...known, atMost: cfg.training.minSamples })) < cfg.training.minSamples) return;
+    const use = await deps.samples.samples({ ...known, newest: cfg.training.maxSamples });
+    if (use.length < cfg.training.minSamples) return;
     machine.send({ type: 'SAMPLES_READY' });
     counters.trainings++;
     let fit: ChallengerFit;

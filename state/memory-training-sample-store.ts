@@ -1,5 +1,5 @@
 import { matchesQuery } from './training-sample-store.js';
-import type { SampleQuery, TrainingSample, TrainingSampleStore } from './training-sample-store.js';
+import type { CountQuery, TrainingSample, TrainingSampleStore } from './training-sample-store.js';
 
 const byTimeThenId = (a: TrainingSample, b: TrainingSample): number => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -50,7 +50,7 @@ export function createMemoryTrainingSampleStore(): TrainingSampleStore {
     }
   };
   /** Each lane of the query's assets with the index range of its decision-time range. */
-  const rangesOf = function* (q: Omit<SampleQuery, 'limit'>): Generator<Readonly<{ rows: readonly TrainingSample[]; from: number; to: number }>> {
+  const rangesOf = function* (q: CountQuery): Generator<Readonly<{ rows: readonly TrainingSample[]; from: number; to: number }>> {
     for (const [k, rows] of lanes.get(q.strategy) ?? []) {
       const [venue, symbol] = k.split('|') as [string, string];
       if ((q.venue !== undefined && venue !== q.venue) || (q.symbol !== undefined && symbol !== q.symbol)) continue;
@@ -64,22 +64,35 @@ export function createMemoryTrainingSampleStore(): TrainingSampleStore {
       return c.samples.length;
     },
     samples: async (q) => {
+      const newest = q.newest !== undefined && Number.isFinite(q.newest) ? Math.max(0, Math.floor(q.newest)) : undefined;
       const out: TrainingSample[] = [];
       let parts = 0;
       for (const { rows, from, to } of rangesOf(q)) {
         const before = out.length;
-        for (let i = from; i < to; i++) {
-          const r = rows[i] as TrainingSample;
-          if (matchesQuery(r, q)) out.push(r);
+        if (newest === undefined) {
+          for (let i = from; i < to; i++) {
+            const r = rows[i] as TrainingSample;
+            if (matchesQuery(r, q)) out.push(r);
+          }
+        } else {
+          // The lane's newest matches only, walked from its end: older ones cannot be among the newest.
+          const lane: TrainingSample[] = [];
+          for (let i = to - 1; i >= from && lane.length < newest; i--) {
+            const r = rows[i] as TrainingSample;
+            if (matchesQuery(r, q)) lane.push(r);
+          }
+          for (let i = lane.length - 1; i >= 0; i--) out.push(lane[i] as TrainingSample);
         }
         if (out.length > before) parts++;
       }
       if (parts > 1) out.sort(byTimeThenId);
-      return q.limit !== undefined && Number.isFinite(q.limit) ? out.slice(0, Math.max(0, Math.floor(q.limit))) : out;
+      const kept = newest !== undefined ? out.slice(Math.max(0, out.length - newest)) : out;
+      return q.limit !== undefined && Number.isFinite(q.limit) ? kept.slice(0, Math.max(0, Math.floor(q.limit))) : kept;
     },
     countSamples: async (q) => {
+      const atMost = q.atMost !== undefined && Number.isFinite(q.atMost) ? Math.max(0, Math.floor(q.atMost)) : Number.POSITIVE_INFINITY;
       let n = 0;
-      for (const { rows, from, to } of rangesOf(q)) for (let i = from; i < to; i++) if (matchesQuery(rows[i] as TrainingSample, q)) n++;
+      for (const { rows, from, to } of rangesOf(q)) for (let i = to - 1; i >= from && n < atMost; i--) if (matchesQuery(rows[i] as TrainingSample, q)) n++;
       return n;
     },
     count: async (strategy) => {

@@ -4,7 +4,7 @@ import { pgStoreError } from './pg-errors.js';
 import { migrateSchema } from './pg-migrate.js';
 import { pgQuery } from './pg-query.js';
 import { limitClause, tsOfMs } from './pg-timeseries-sql.js';
-import type { SampleQuery, TrainingSample, TrainingSampleStore } from './training-sample-store.js';
+import type { CountQuery, SampleQuery, TrainingSample, TrainingSampleStore } from './training-sample-store.js';
 
 export type PgTrainingSampleStoreOptions = Readonly<{ url: string; schema: string; poolSize?: number }>;
 
@@ -49,6 +49,45 @@ const sampleOf = (r: Row): TrainingSample => {
   return { ...base, kind: 'prediction', model: { name: r.model_name, version: r.model_version }, featureSpecHash: r.feature_spec_hash };
 };
 
+type Sql = Readonly<{ sql: string; params: unknown[] }>;
+
+const whereOf = (q: CountQuery): Sql => {
+  const params: unknown[] = [q.strategy];
+  let sql = 'strategy = $1';
+  if (q.venue !== undefined) sql += ` AND venue = $${params.push(q.venue)}`;
+  if (q.symbol !== undefined) sql += ` AND symbol = $${params.push(q.symbol)}`;
+  if (q.from !== undefined) sql += ` AND decision_ts >= ${tsOfMs(`$${params.push(Math.ceil(q.from))}::bigint`)}`;
+  if (q.to !== undefined) sql += ` AND decision_ts < ${tsOfMs(`$${params.push(Math.ceil(q.to))}::bigint`)}`;
+  if (q.labeledBefore !== undefined) sql += ` AND labeled_ts < ${tsOfMs(`$${params.push(Math.ceil(q.labeledBefore))}::bigint`)}`;
+  if (q.kind !== 'all') sql += ` AND kind = $${params.push(q.kind ?? 'prediction')}`;
+  return { sql, params };
+};
+
+const COLUMNS = `strategy, venue, symbol, id, kind, side, decision_ts, (extract(epoch from decision_ts) * 1000)::float8 AS ms, (extract(epoch from labeled_ts) * 1000)::float8 AS labeled_ms,
+  model_name, model_version, feature_spec_hash, feature_id, features, label, barrier, outcome_class, forward_return, net_return_bps, horizon_bars`;
+const finite = (n: number | undefined): n is number => n !== undefined && Number.isFinite(n);
+
+/**
+ * The read of {@link TrainingSampleStore.samples} in `schema`. `newest` reads from the newest end
+ * (descending, served by `training_samples_newest_idx`), then puts those back in order.
+ */
+export function samplesQuery(schema: string, q: SampleQuery): Sql {
+  const w = whereOf(q);
+  const from = finite(q.newest)
+    ? `(SELECT ${COLUMNS} FROM ${schema}.training_samples WHERE ${w.sql} ORDER BY decision_ts DESC, id DESC${limitClause(q.newest)}) AS newest`
+    : `${schema}.training_samples WHERE ${w.sql}`;
+  return { sql: `SELECT ${finite(q.newest) ? '*' : COLUMNS} FROM ${from} ORDER BY decision_ts, id${limitClause(q.limit)}`, params: w.params };
+}
+
+/** The count of {@link TrainingSampleStore.countSamples} in `schema`; with `atMost`, only that many rows (the newest) are read. */
+export function countQuery(schema: string, q: CountQuery): Sql {
+  const w = whereOf(q);
+  const sql = finite(q.atMost)
+    ? `SELECT count(*)::text AS n FROM (SELECT 1 FROM ${schema}.training_samples WHERE ${w.sql} ORDER BY decision_ts DESC, id DESC${limitClause(q.atMost)}) AS capped`
+    : `SELECT count(*)::text AS n FROM ${schema}.training_samples WHERE ${w.sql}`;
+  return { sql, params: w.params };
+}
+
 /**
  * Training samples and the labeling actor's snapshots on PostgreSQL (migrated with the other
  * tables; `training_samples` a hypertable when TimescaleDB is installed).
@@ -66,18 +105,6 @@ export async function createPgTrainingSampleStore(opts: PgTrainingSampleStoreOpt
   pool.on('error', () => {});
   const query = pgQuery(pool);
   const UPSERT = upsertSql(s);
-
-  const where = (q: Omit<SampleQuery, 'limit'>): { sql: string; params: unknown[] } => {
-    const params: unknown[] = [q.strategy];
-    let sql = 'strategy = $1';
-    if (q.venue !== undefined) sql += ` AND venue = $${params.push(q.venue)}`;
-    if (q.symbol !== undefined) sql += ` AND symbol = $${params.push(q.symbol)}`;
-    if (q.from !== undefined) sql += ` AND decision_ts >= ${tsOfMs(`$${params.push(Math.ceil(q.from))}::bigint`)}`;
-    if (q.to !== undefined) sql += ` AND decision_ts < ${tsOfMs(`$${params.push(Math.ceil(q.to))}::bigint`)}`;
-    if (q.labeledBefore !== undefined) sql += ` AND labeled_ts < ${tsOfMs(`$${params.push(Math.ceil(q.labeledBefore))}::bigint`)}`;
-    if (q.kind !== 'all') sql += ` AND kind = $${params.push(q.kind ?? 'prediction')}`;
-    return { sql, params };
-  };
 
   return {
     commit: async (c) => {
@@ -108,19 +135,12 @@ export async function createPgTrainingSampleStore(opts: PgTrainingSampleStoreOpt
       }
     },
     samples: async (q) => {
-      const w = where(q);
-      const rows = await query<Row>(
-        'training samples read failed',
-        `SELECT strategy, venue, symbol, id, kind, side, (extract(epoch from decision_ts) * 1000)::float8 AS ms, (extract(epoch from labeled_ts) * 1000)::float8 AS labeled_ms, model_name, model_version,
-                feature_spec_hash, feature_id, features, label, barrier, outcome_class, forward_return, net_return_bps, horizon_bars
-         FROM ${s}.training_samples WHERE ${w.sql} ORDER BY decision_ts, id${limitClause(q.limit)}`,
-        w.params,
-      );
-      return rows.map(sampleOf);
+      const r = samplesQuery(s, q);
+      return (await query<Row>('training samples read failed', r.sql, r.params)).map(sampleOf);
     },
     countSamples: async (q) => {
-      const w = where(q);
-      const rows = await query<{ n: string }>('training samples count failed', `SELECT count(*)::text AS n FROM ${s}.training_samples WHERE ${w.sql}`, w.params);
+      const r = countQuery(s, q);
+      const rows = await query<{ n: string }>('training samples count failed', r.sql, r.params);
       return Number(rows[0]?.n ?? 0);
     },
     count: async (strategy) => {

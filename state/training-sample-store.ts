@@ -57,6 +57,13 @@ export type SampleQuery = Readonly<{
   /** Only samples whose label became known strictly before this event time (`labeledTs`). */
   labeledBefore?: number;
   limit?: number;
+  /**
+   * Only the newest this many samples the query matches (by decision time, then id), still
+   * returned ascending; `limit` applies to those. A fit on the recent samples reads these
+   * (PostgreSQL walks its `(strategy, kind, decision_ts, id)` index from the newest end), not the
+   * strategy's whole history.
+   */
+  newest?: number;
   /** Which samples: predictions (the default: what training reads), orders, or both. */
   kind?: SampleKind | 'all';
 }>;
@@ -67,6 +74,12 @@ export const isOfKind = (s: Pick<TrainingSample, 'kind'>, kind: SampleQuery['kin
 /** A query's filter on a sample of its asset and decision-time range: its kind and `labeledBefore`. */
 export const matchesQuery = (s: Pick<TrainingSample, 'kind' | 'labeledTs'>, q: Pick<SampleQuery, 'kind' | 'labeledBefore'>): boolean =>
   isOfKind(s, q.kind) && (q.labeledBefore === undefined || s.labeledTs < q.labeledBefore);
+
+/**
+ * A count's query: with `atMost`, counting stops there (the answer is the lesser of the two), so
+ * a check for "at least n" reads n rows at most, however many are stored.
+ */
+export type CountQuery = Omit<SampleQuery, 'limit' | 'newest'> & Readonly<{ atMost?: number }>;
 
 /** One commit: samples upserted and (optionally) the actor's snapshot replaced, atomically. */
 export type SampleCommit = Readonly<{
@@ -84,7 +97,7 @@ export type TrainingSampleStore = {
    * (a SQL COUNT): no row is read back. The retraining actor checks whether a cycle has enough
    * samples with it every few labels, and a read of the whole history each time grew without bound.
    */
-  countSamples(q: Omit<SampleQuery, 'limit'>): Promise<number>;
+  countSamples(q: CountQuery): Promise<number>;
   /** Samples of every kind, of one strategy or all. */
   count(strategy?: string): Promise<number>;
   /** The actor's last committed snapshot, or undefined. */

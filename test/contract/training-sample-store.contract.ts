@@ -135,6 +135,35 @@ export function trainingSampleStoreContract(name: string, make: () => Promise<Tr
       expect((await store.samples({ strategy: 's1', labeledBefore: T0 + 8 * H, limit: 2 })).map((r) => r.id)).toEqual([sample(0).id, 'p:e1']);
     });
 
+    it('reads only the newest n a query matches (newest), in order, and counts no further than atMost', async () => {
+      await store.clear();
+      const eth = (i: number, id: string): TrainingSample => sample(i, { symbol: 'ETH/USDT', id });
+      await store.commit({ samples: [0, 1, 2, 3, 4, 5].map((i): TrainingSample => sample(i)).concat([eth(2, 'p:e2'), eth(4, 'p:e4'), orderSample(5), sample(6, { strategy: 's2' })]) });
+      // Same time, "p:e…" before "p:s1:…"; the order's "o:…" before both.
+      expect((await store.samples({ strategy: 's1', newest: 3 })).map((r) => r.id)).toEqual(['p:e4', sample(4).id, sample(5).id]);
+      expect((await store.samples({ strategy: 's1', to: T0 + 5 * H, newest: 3 })).map((r) => r.id)).toEqual([sample(3).id, 'p:e4', sample(4).id]);
+      // Labeled 4 hours after the decision: before T0+8H are the decisions before T0+4H.
+      expect((await store.samples({ strategy: 's1', labeledBefore: T0 + 8 * H, newest: 2 })).map((r) => r.id)).toEqual([sample(2).id, sample(3).id]);
+      expect((await store.samples({ strategy: 's1', newest: 3, limit: 1 })).map((r) => r.id)).toEqual(['p:e4']);
+      const queries = [
+        { strategy: 's1' },
+        { strategy: 's1', kind: 'all' },
+        { strategy: 's1', kind: 'order' },
+        { strategy: 's1', symbol: 'ETH/USDT' },
+        { strategy: 's1', from: T0 + H, to: T0 + 5 * H },
+        { strategy: 's1', to: T0 + 7 * H, labeledBefore: T0 + 7 * H },
+        { strategy: 's2' },
+        { strategy: 'other' },
+      ] as const;
+      for (const q of queries) {
+        const all = await store.samples(q);
+        for (const n of [0, 1, 2, 5, 100]) {
+          expect(await store.samples({ ...q, newest: n }), `${JSON.stringify(q)} newest ${n}`).toEqual(all.slice(Math.max(0, all.length - n)));
+          expect(await store.countSamples({ ...q, atMost: n }), `${JSON.stringify(q)} atMost ${n}`).toBe(Math.min(all.length, n));
+        }
+      }
+    });
+
     it('keeps one snapshot per actor, replaced by each commit, and commits it without samples', async () => {
       await store.clear();
       expect(await store.loadSnapshot('labeling:s1')).toBeUndefined();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../state/errors.js';
-import { createPgTrainingSampleStore } from '../../state/pg-training-sample-store.js';
+import { countQuery, createPgTrainingSampleStore, samplesQuery } from '../../state/pg-training-sample-store.js';
 import { dropSchema } from '../support/pg.js';
 import { sample, trainingSampleStoreContract } from './training-sample-store.contract.js';
 
@@ -34,6 +34,40 @@ describe('PostgreSQL training-sample store', () => {
       await c.end();
     }
   });
+
+  it("reads a strategy's newest samples and its capped count from the newest end of an index, not by sorting its history", async () => {
+    const store = await createPgTrainingSampleStore({ url, schema });
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await store.clear();
+      // Two strategies, three assets, 4,000 hourly decisions each: 24,000 rows.
+      for (const strategy of ['s1', 's2']) {
+        for (const symbol of ['BTC/USDT', 'ETH/USDT', 'SOL/USDT']) {
+          const rows = Array.from({ length: 4000 }, (_, i) => sample(i, { strategy, symbol, id: `p:${strategy}:${symbol}:${i}` }));
+          await store.commit({ samples: rows });
+        }
+      }
+      await c.query(`ANALYZE ${schema}.training_samples`);
+      const nowTs = sample(3000).labeledTs;
+      const known = { strategy: 's1', to: nowTs, labeledBefore: nowTs } as const;
+      const plan = async (q: { sql: string; params: unknown[] }): Promise<string> =>
+        (await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${q.sql}`, q.params)).rows.map((r) => r['QUERY PLAN']).join('\n');
+      for (const q of [samplesQuery(schema, { ...known, newest: 100 }), countQuery(schema, { ...known, atMost: 80 })]) {
+        const p = await plan(q);
+        expect(p, p).toMatch(/Index (Only )?Scan Backward using training_samples_newest_idx/);
+        expect(p, p).not.toMatch(/Seq Scan/);
+      }
+      // What comes back: the 100 newest labeled before nowTs (3 assets: decided at hours 2966 to 2999), in order.
+      const newest = await store.samples({ ...known, newest: 100 });
+      expect(newest.map((r) => r.id)).toEqual((await store.samples(known)).slice(-100).map((r) => r.id));
+      expect([newest[0]?.ts, newest.at(-1)?.ts]).toEqual([sample(2966).ts, sample(2999).ts]);
+      expect(await store.countSamples({ ...known, atMost: 80 })).toBe(80);
+    } finally {
+      await c.end();
+      await store.close();
+    }
+  }, 60_000);
 
   it('rolls back the snapshot with the samples when a sample is refused', async () => {
     const store = await createPgTrainingSampleStore({ url, schema });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import { RetrainingConfigSchema } from '../../models/retraining/retraining-config.js';
-import type { SampleQuery, TrainingSampleStore } from '../../state/training-sample-store.js';
+import type { CountQuery, SampleQuery, TrainingSampleStore } from '../../state/training-sample-store.js';
 import { encode } from '../../streams/codec.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { until } from '../labeling/harness.js';
-import { labelOf, retrainingWorld, samplesOf, startWorldActor } from './fixtures.js';
+import { HOUR, labelOf, retrainingWorld, samplesOf, startWorldActor, T0 } from './fixtures.js';
 
 const cfgBase = { ...loadConfig(), prefix: 'rtc', streamNamePrefix: 'RTC_' };
 const subjects = subjectsFor(cfgBase.prefix);
@@ -18,7 +18,7 @@ describe('retraining actor: a cycle that starts with too few samples', () => {
     // Reads of the strategy's samples from time 0 (the others are bounded: a batch's labels, the
     // champion's training range), and the counts asked of the store.
     const fullReads: SampleQuery[] = [];
-    const counted: Omit<SampleQuery, 'limit'>[] = [];
+    const counted: CountQuery[] = [];
     const watched: TrainingSampleStore = {
       ...store,
       samples: (q) => {
@@ -55,8 +55,56 @@ describe('retraining actor: a cycle that starts with too few samples', () => {
       // Each check counted in the store; the samples were read once, for the fit. Before, every
       // check read the whole history (on PostgreSQL, every stored row and its features, every 25 labels).
       const at = (k: number): number => fresh[k - 1]?.labeledTs as number;
-      expect(counted).toEqual([40, 65, 90].map((k) => ({ strategy: 's1', to: at(k), labeledBefore: at(k) })));
-      expect(fullReads).toEqual([{ strategy: 's1', to: at(90), labeledBefore: at(90) }]);
+      expect(counted).toEqual([40, 65, 90].map((k) => ({ strategy: 's1', to: at(k), labeledBefore: at(k), atMost: 80 })));
+      expect(fullReads).toEqual([{ strategy: 's1', to: at(90), labeledBefore: at(90), newest: 100 }]);
+    } finally {
+      await actor.stop();
+      await bus.close();
+    }
+  }, 60_000);
+
+  it('reads only the newest maxSamples for the fit, and counts no further than minSamples, however many samples are stored', async () => {
+    // 200 samples of the champion's regime are stored, more than maxSamples (100) and minSamples (80).
+    const world = await retrainingWorld(cfgBase, subjects);
+    const { bus, store, registry } = world;
+    const reads: { q: SampleQuery; rows: number }[] = [];
+    const counts: number[] = [];
+    const watched: TrainingSampleStore = {
+      ...store,
+      samples: async (q) => {
+        const rows = await store.samples(q);
+        if (q.from === undefined) reads.push({ q, rows: rows.length });
+        return rows;
+      },
+      countSamples: async (q) => {
+        const n = await store.countSamples(q);
+        counts.push(n);
+        return n;
+      },
+    };
+    const config = RetrainingConfigSchema.parse({
+      enabled: true,
+      triggers: { everyLabels: 40, decayWindow: 10_000, adwinDelta: 0, psiWindow: 10_000 },
+      training: { minSamples: 80, maxSamples: 100, epochs: 10, seed: 3, validationFraction: 0.3 },
+      shadow: { predictions: 1000, margin: 0.05 },
+      consumer: { batchSize: 16, ackWaitMs: 60_000 },
+    });
+    const actor = await startWorldActor({ ...world, store: watched }, cfgBase, subjects, config);
+    try {
+      const fresh = samplesOf(200, 40, 1, 2);
+      for (const s of fresh) {
+        await store.commit({ samples: [s] });
+        await bus.publish(subjects.label('s1', s.venue, s.symbol), encode(labelOf(s)), { msgId: `lbl:${s.id}` });
+      }
+      await until('every label applied', () => actor.status().counters.labels === 40, 60_000);
+      await actor.idle();
+      expect(actor.status()).toMatchObject({ phase: 'shadow', counters: { trainings: 1 } });
+      // At the 40th label, 239 samples were labeled before it: 80 counted, the newest 100 read (old 139…199, fresh 0…38).
+      expect(counts).toEqual([80]);
+      expect(reads.map((r) => r.rows)).toEqual([100]);
+      const v2 = await registry.get('dir@2');
+      expect(v2.metrics['samples']).toBe(100);
+      expect(v2.trainRange).toEqual({ from: T0 + 139 * HOUR, to: (fresh[38]?.labeledTs as number) + 1 });
     } finally {
       await actor.stop();
       await bus.close();
