@@ -8,6 +8,7 @@ import type { RiskActorHandle } from '../actors/risk-actor.js';
 import type { Config } from '../config/schema.js';
 import { paperVenueOptions } from './paper-venue-options.js';
 import { restoredExecution } from './restored-execution.js';
+import { restoredPaperVenue } from './restored-paper-venue.js';
 import { createExecutionCore } from '../models/execution/execution-core.js';
 import type { ExecutionCore } from '../models/execution/execution-core.js';
 import { createPaperVenue } from '../models/execution/paper-venue-core.js';
@@ -258,8 +259,9 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
     flattening: risk.core.flatteningFor,
   });
   const pv = cfg.paperVenue;
+  // After a restart the venue goes on working the orders it worked at the last risk write (stored with the book).
   const venue = pv.enabled
-    ? createPaperVenue(paperVenueOptions(cfg, TIMEFRAME_MS[s.timeframe]))
+    ? createPaperVenue(paperVenueOptions(cfg, TIMEFRAME_MS[s.timeframe]), restoredPaperVenue((await deps.riskStore.load(cfg.risk.account)).book, log))
     : undefined;
   const path = createDecisionPath(
     { bus: deps.counts === undefined ? deps.bus : countStoredDecisions(deps.bus, deps.subjects, deps.counts), subjects: deps.subjects, log: deps.log, clock: deps.clock },
@@ -273,7 +275,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       ...(cfg.decision.riskCheckpointMs !== undefined ? { riskCheckpointMs: cfg.decision.riskCheckpointMs } : {}),
       ...(deps.decideFrom !== undefined ? { decideFrom: deps.decideFrom } : {}),
       // The book is taken now, written later (after the publications of the releases it covers).
-      persistRisk: createRiskPersister(deps.riskStore, deps.clock, risk.core.trading()),
+      persistRisk: createRiskPersister(deps.riskStore, deps.clock, risk.core.trading(), venue),
     },
   );
 

@@ -1,3 +1,4 @@
+import type { PaperVenue } from '../models/execution/paper-venue-core.js';
 import type { RiskCore } from '../models/risk/risk-core.js';
 import type { Clock } from '../state/clock.js';
 import type { RiskStore } from '../state/risk-store.js';
@@ -10,12 +11,21 @@ import type { RiskStore } from '../state/risk-store.js';
  * before it and written after it would put ACTIVE back over HALTED in the store — lost at the
  * next restart. A trading state newer than the book is safe: it only ever holds a halt the
  * releases after the book will also see.
+ *
+ * With the paper venue, its working orders are taken at the same moment and stored in the same
+ * row (`paperVenue`, beside the book's fields; see `restoredPaperVenue`): the orders the book
+ * counts in flight after a restart are those the venue goes on working, and fills of them.
  */
-export function createRiskPersister(store: Pick<RiskStore, 'saveTrading' | 'saveBook'>, clock: Clock, written: ReturnType<RiskCore['trading']>): (core: RiskCore) => () => Promise<void> {
+export function createRiskPersister(
+  store: Pick<RiskStore, 'saveTrading' | 'saveBook'>,
+  clock: Clock,
+  written: ReturnType<RiskCore['trading']>,
+  venue?: Pick<PaperVenue, 'snapshot'>,
+): (core: RiskCore) => () => Promise<void> {
   let lastTrading = JSON.stringify(written);
   return (core) => {
     const now = clock.now();
-    const book = core.bookSnapshot();
+    const book = venue === undefined ? core.bookSnapshot() : { ...core.bookSnapshot(), paperVenue: venue.snapshot() };
     return async () => {
       const trading = core.trading();
       const tradingJson = JSON.stringify(trading);

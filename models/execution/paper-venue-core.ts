@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { takerPrice } from './taker-price.js';
 import { EwmaVol } from '../features/ewma-vol.js';
 import { createBarSpreadEstimator, MAX_SPREAD_BPS, validateSpreadModel } from './bar-spread.js';
@@ -13,6 +14,7 @@ import { sideSign } from '../../streams/messages/order-side.js';
 import { DUST_SHARE } from '../quantity-dust.js';
 import { MAX_FEE_BPS } from './fee-limit.js';
 import type { Order } from '../../streams/messages/order.js';
+import { OrderSchema } from '../../streams/messages/order.js';
 
 export type PaperVenueOptions = Readonly<{
   /** The venue this simulator stands in for; orders and market data of other venues are ignored. */
@@ -75,6 +77,32 @@ export type VenueExpiry = Readonly<{
 }>;
 
 export type VenueOutput = Readonly<{ fills: readonly Fill[]; expired: readonly VenueExpiry[] }>;
+
+/**
+ * What the venue works on, as JSON (the engine stores it with the risk book it goes with, taken at
+ * the same moment: cli/risk-persist.ts): its working orders, each with what it filled and the
+ * number of its next fill (fill ids go on from those before), and per symbol the newest event
+ * time known and the last event's (a hole in the data after a restart still cancels them). Not in
+ * it: σ, volume and spread estimates, which start over (no impact until two closes are seen).
+ */
+export const PaperVenueSnapshotSchema = z.object({
+  working: z.array(
+    z.object({
+      order: OrderSchema,
+      arrivalTs: z.number(),
+      eligibleTs: z.number(),
+      /** null: no price was known when it arrived (NaN in memory). */
+      refMid: z.number().nullable(),
+      remaining: z.number().positive(),
+      filled: z.number().nonnegative(),
+      n: z.number().int().nonnegative(),
+      liquidity: z.enum(['maker', 'taker']).nullable(),
+    }),
+  ),
+  /** [symbol, newest event time known (null: none), time of its last event (null: none)]. */
+  symbols: z.array(z.tuple([z.string(), z.number().nullable(), z.number().nullable()])),
+});
+export type PaperVenueSnapshot = z.infer<typeof PaperVenueSnapshotSchema>;
 export type PaperVenueStats = Readonly<{ orders: number; duplicates: number; ignored: number; fills: number; expired: number }>;
 export type WorkingOrderView = Readonly<{ orderId: string; remaining: number; filled: number; liquidity: 'maker' | 'taker' | 'undecided' }>;
 
@@ -90,6 +118,8 @@ export type PaperVenue = Readonly<{
   /** Expires orders whose `expiresAt` is before `now` (event time with no market data). */
   onTime(now: number): VenueOutput;
   working(): readonly WorkingOrderView[];
+  /** The working orders and what the venue knew of each symbol's time, to restart from (`createPaperVenue`'s `from`). */
+  snapshot(): PaperVenueSnapshot;
   stats(): PaperVenueStats;
 }>;
 
@@ -153,7 +183,7 @@ const EMPTY: VenueOutput = { fills: NO_FILLS, expired: NO_EXPIRIES };
  * timeframe, the finest it has seen (a live feed's 1h bar repeats its 1m bars: filling on both would
  * lend the hour's volume twice); coarser bars only say when the engine knew them.
  */
-export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
+export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnapshot): PaperVenue {
   const bad = (name: string, v: number): never => {
     throw new RangeError(`paper venue: ${name} out of range: ${v}`);
   };
@@ -204,6 +234,19 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
   };
 
   const lastSeen = new Map<string, number>();
+  // A restart: the orders working when the snapshot was taken go on working, and are known (a
+  // replayed order is not worked twice); the venue's own orders only, in their arrival order.
+  for (const [symbol, knownTs, seen] of from?.symbols ?? []) {
+    if (knownTs !== null) bookOf(symbol).known = knownTs;
+    if (seen !== null) lastSeen.set(symbol, seen);
+  }
+  for (const w of from?.working ?? []) {
+    if (w.order.venue !== opts.venue || known.has(w.order.id)) continue;
+    known.add(w.order.id);
+    knownOrder.push(w.order.id);
+    orders.push({ order: w.order, arrivalTs: w.arrivalTs, eligibleTs: w.eligibleTs, refMid: w.refMid ?? Number.NaN, remaining: w.remaining, filled: w.filled, n: w.n, liquidity: w.liquidity ?? undefined });
+  }
+  orders.sort((a, b) => a.arrivalTs - b.arrivalTs || (a.order.id < b.order.id ? -1 : a.order.id > b.order.id ? 1 : 0));
   /** The symbol's data has a hole before this event: its working orders do not trade across it. */
   const cancelAtGap = (symbol: string, lastTs: number, out: VenueExpiry[]): void => {
     const keep: Working[] = [];
@@ -404,6 +447,22 @@ export function createPaperVenue(opts: PaperVenueOptions): PaperVenue {
       return expired === undefined ? EMPTY : { fills: NO_FILLS, expired };
     },
     working: () => orders.map((w) => ({ orderId: w.order.id, remaining: w.remaining, filled: w.filled, liquidity: w.liquidity ?? 'undecided' })),
+    snapshot: () => ({
+      working: orders.map((w) => ({
+        order: w.order,
+        arrivalTs: w.arrivalTs,
+        eligibleTs: w.eligibleTs,
+        refMid: Number.isFinite(w.refMid) ? w.refMid : null,
+        remaining: w.remaining,
+        filled: w.filled,
+        n: w.n,
+        liquidity: w.liquidity ?? null,
+      })),
+      symbols: [...books.keys()].map((symbol) => {
+        const k = (books.get(symbol) as Book).known;
+        return [symbol, Number.isFinite(k) ? k : null, lastSeen.get(symbol) ?? null] as [string, number | null, number | null];
+      }),
+    }),
     stats: () => ({ ...st }),
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createPaperVenue } from '../../actors/paper-venue.js';
 import type { PaperVenue, PaperVenueOptions, VenueExpiry } from '../../actors/paper-venue.js';
+import { PaperVenueSnapshotSchema } from '../../models/execution/paper-venue-core.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import { FillSchema } from '../../streams/messages/fill.js';
 import type { MarketData } from '../../streams/messages/market-data.js';
@@ -223,5 +224,32 @@ describe('paper venue', () => {
     // Contiguous bars still fill.
     v.onOrder(order('o:b', 5 * M), 5 * M);
     expect(v.onMarket(bar(6 * M, 120, 121, 119, 120, 1_000, 'paper')).fills.length).toBe(1);
+  });
+
+  it('restarted from its snapshot (stored as JSON), goes on working an order: its fills go on from the last id, its hole still cancels', () => {
+    const v = venueAfter(B0, B1);
+    v.onOrder(order('o:s', 60_000, { side: 'sell', qty: 60 }), 60_000);
+    v.onOrder(order('o:r', 60_000, { side: 'buy', qty: 50, orderType: 'limit', limitPrice: 100.8 }), 60_000);
+    // Both partly filled (10 % of B2's 400 a side); the buy rests (B2 opened above its limit).
+    expect(v.onMarket(B2).fills.map((f) => [f.id, f.qty])).toEqual([['x:o:r:0', 40], ['x:o:s:0', 40]]);
+    const restart = (from: PaperVenue, opts: PaperVenueOptions = OPTS): PaperVenue => createPaperVenue(opts, PaperVenueSnapshotSchema.parse(JSON.parse(JSON.stringify(from.snapshot()))));
+    const again = restart(v);
+    expect(again.working()).toEqual(v.working());
+    // What was left of the sell, as fill 1 at B3's open (σ starts over: no impact); the buy rests
+    // through B3 (low 100.9) and takes what it has left at its limit, as a maker, on B4 (low 100.5).
+    const f3 = again.onMarket(B3).fills;
+    expect(f3.map((f) => [f.id, f.qty, f.final])).toEqual([['x:o:s:1', 20, true]]);
+    expect(f3[0]?.price).toBeCloseTo(101.4 * 0.9995, 10);
+    expect(again.onMarket(B4).fills.map((f) => [f.id, f.qty, f.price, f.liquidity])).toEqual([['x:o:r:1', 10, 100.8, 'maker']]);
+    // The same order again (a replayed decision) is not worked twice.
+    again.onOrder(order('o:s', 60_000, { side: 'sell', qty: 60 }), 240_000);
+    expect(again.working()).toEqual([]);
+    // Its symbol's last event is kept: data that resumes after a hole cancels what works, as without a restart.
+    const gapped = createPaperVenue({ ...OPTS, maxGapMs: 90_000 });
+    gapped.onMarket(B0);
+    gapped.onOrder(order('o:g', 0), 0);
+    const out = restart(gapped, { ...OPTS, maxGapMs: 90_000 }).onMarket(bar(5 * 60_000, 120, 121, 119, 120, 1_000, 'paper'));
+    expect(out.fills).toEqual([]);
+    expect(out.expired).toEqual([expect.objectContaining({ orderId: 'o:g', reason: 'gap', remainingQty: 10 })]);
   });
 });
