@@ -58,10 +58,12 @@ export type LabelingActorDeps = Readonly<{
 }>;
 
 export type LabelingStats = {
+  /** Messages received (predictions, execution messages, bars), each once: a redelivery of one already applied is not counted again. */
   received: number;
   refused: number;
-  /** Predictions and orders labeled and committed. */
+  /** Redelivered messages at or below the committed sequence of their consumer, skipped. */
   skippedSeq: number;
+  /** Predictions and orders labeled and committed. */
   labeled: number;
   samples: number;
   published: number;
@@ -165,7 +167,7 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
 
   /** Applies one delivery to the state; a refusal comes back as a DLQ entry (`fresh`: not handled before a reload). */
   const apply = (kind: InputKind, d: Delivery, fresh: boolean): DlqEntry | undefined => {
-    stats.received++;
+    if (fresh) stats.received++; // a redelivery after a failed commit is applied again, not received again
     if (kind === 'bar') {
       const r = decodeBar(d.subject, d.data);
       if (!r.ok) return dlqOf(d, r, fresh);

@@ -117,6 +117,23 @@ describe('labeling actor (memory bus and stores)', () => {
     expect(await bus.countMessages(ns.streams.DLQ)).toBe(2);
   });
 
+  it('counts each message received once when its batch is redelivered after a failed commit', async () => {
+    const { bus, ns } = await setup();
+    const bars = [0, 1, 2].map((i) => bar(i, 101, 99, 100));
+    await publishSignals(bus, ns, [prediction('s1', bars[0] as Bar, 0.01, 5), prediction('s1', bars[1] as Bar, 0.01, 5)]);
+    await publishBars(bus, ns, bars);
+    const real = createMemoryTrainingSampleStore();
+    let failures = 1;
+    // The first commit fails: the state goes back to the last commit and that batch is redelivered, and applied again.
+    const samples: typeof real = { ...real, commit: (c) => (failures-- > 0 ? Promise.reject(new Error('store unavailable')) : real.commit(c)) };
+    const actor = await startActor(bus, ns, { timeseries: createMemoryTimeseriesStore(), samples }, { ackWaitMs: 50 });
+    cleanups.push(() => actor.stop());
+    await until('the redelivered batch applied', async () => failures < 0 && actor.pendingIds().length === 2 && (await real.loadSnapshot('labeling:s1')) !== undefined, 5_000);
+    await new Promise((r) => setTimeout(r, 300)); // ackWait is 50 ms: a batch not acknowledged would be here again
+    expect((await real.loadSnapshot('labeling:s1')) as { predictions: unknown[] }).toMatchObject({ predictions: [{}, {}] });
+    expect(actor.stats().received).toBe(5); // two predictions and three bars, though one batch was delivered twice
+  });
+
   it('counts an item it cannot label once when the batch that refused it is redelivered after a failed commit', async () => {
     const { bus, ns } = await setup();
     const bars = [0, 1, 2].map((i) => bar(i, 101, 99, 100));
