@@ -37,6 +37,10 @@ export type GatewayStatus =
   | Readonly<{ type: 'connected'; feed: string; mode: 'watch' | 'poll' }>
   | Readonly<{ type: 'disconnected'; feed: string; error: string }>
   | Readonly<{ type: 'retrying'; feed: string; attempt: number; delayMs: number; code: GatewayErrorCode; error: string }>
+  /**
+   * A REST backfill (ccxt), or a TwelveData poll that read more than the one bar closed since the
+   * last (first start, an outage, a hole), read [from, to) and published `published` of it.
+   */
   | Readonly<{ type: 'backfilled'; feed: string; from: number; to: number; published: number }>
   /** A backfill could not read millisecond `ts` to its end: the venue had more trades there than the `fetched` of a page. */
   | Readonly<{ type: 'truncated'; feed: string; ts: number; fetched: number; detail: string }>

@@ -79,8 +79,9 @@ const HELD = Symbol('held');
  * open, high, low, close, volume }] }` or `{ status: 'error', code, message }`. Polls each feed
  * every `pollMs` from its high-water mark; the newest bar of an answer may still be open, so only
  * bars with a later bar after them are published. Intervals from the high-water mark up to the
- * newest row that got no bar (the vendor has none, or the sink refused it) are a `gap` status, as
- * on the ccxt feeds. Messages carry the configured asset's venue: the engine cannot tell this
+ * newest row that got no bar (the vendor has none, or the sink refused it) are a `gap` status, and a
+ * poll that read more than the one bar closed since the last (the first start's history, an outage,
+ * a hole) a `backfilled` status before it, as on the ccxt feeds. Messages carry the configured asset's venue: the engine cannot tell this
  * provider from a websocket one.
  */
 export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSource {
@@ -236,20 +237,29 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
       // (with backfillBars 0, a page of one looped at once, forever).
       const size = hw !== undefined ? maxOutput : Math.min(maxOutput, Math.max(2, o.backfillBars + 1));
       const rows = hw !== undefined ? await rowsFrom(feed, hw + tfMs, signal) : await request(feed.symbol, feed.tf, undefined, size, signal);
-      /** Open times of the rows the sink took (published, or held already) and of those it refused. */
+      /** Open times of the rows the sink took (published, or held already), of those it published and of those it refused. */
       const taken = new Set<number>();
+      const published = new Set<number>();
       const refused = new Set<number>();
       // The newest row may be the open bar: it is published once a later one exists.
       for (const c of rows.slice(0, -1)) {
         const v = await sink.offer(feed, barCandidate(feed.venue, feed.symbol, feed.tf, c, o.now()), 'poll');
-        if (c[0] !== undefined) (v.type === 'refused' ? refused : taken).add(c[0]);
+        if (c[0] === undefined) continue;
+        (v.type === 'refused' ? refused : taken).add(c[0]);
+        if (v.type === 'published') published.add(c[0]);
       }
       // Every interval from the high-water mark (on first start, the oldest row) up to the newest
       // row should have a bar: the vendor's rows skip the ones it has none for.
       const newest = rows.at(-1)?.[0];
       const first = hw !== undefined ? hw + tfMs : rows[0]?.[0];
       if (newest !== undefined && first !== undefined && !signal.aborted) {
-        checkGap(feed, sink, Math.max(first, seen.checkedTo ?? first), newest, taken, refused);
+        const from = Math.max(first, seen.checkedTo ?? first);
+        // More than the one bar that closed since the last poll (the first start's history, an
+        // outage, a hole) was read: a backfill, said as the ccxt feed says its own.
+        if (newest > from && (hw === undefined || newest - from > tfMs)) {
+          sink.status({ type: 'backfilled', feed: feedName(feed), from, to: newest, published: [...published].filter((ts) => ts >= from && ts < newest).length });
+        }
+        checkGap(feed, sink, from, newest, taken, refused);
         seen.checkedTo = Math.max(seen.checkedTo ?? newest, newest);
       }
       if (rows.length < size || rows.length <= 1) return; // caught up; a full page means more to fetch

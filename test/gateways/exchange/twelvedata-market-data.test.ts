@@ -193,6 +193,24 @@ describe('TwelveData-style REST provider (local server, real JetStream)', () => 
       expect(gaps()).toEqual([gap(OPEN - 7, OPEN, 1, 'no bar for 1 of the 1h intervals')]);
     });
 
+    it("says 'backfilled' after a poll that read more than the bar closed since the last (the first start's history, an outage with a hole), before its gap, as the ccxt feed does; a poll that brings the one new bar says nothing", async () => {
+      const gw = gateway();
+      await until(async () => (await count()) >= 6, 5_000, 'history');
+      vendor.open += 1;
+      await until(async () => (await count()) >= 7, 5_000, 'the next bar');
+      vendor.missing.add(bars[OPEN + 2]!.ts);
+      vendor.open += 4; // an outage: four hours at once, one of them without a bar
+      await until(() => gaps().length >= 1, 5_000, 'the gap');
+      await gw.stop();
+      const feed = 'binance BTC/USDT bar 1h';
+      expect(stack.statuses.filter((s) => s.type === 'backfilled' || s.type === 'gap')).toEqual([
+        { type: 'backfilled', feed, from: bars[OPEN - 6]!.ts, to: bars[OPEN]!.ts, published: 6 },
+        { type: 'backfilled', feed, from: bars[OPEN + 1]!.ts, to: bars[OPEN + 5]!.ts, published: 3 },
+        gap(OPEN + 1, OPEN + 5, 1, 'no bar for 1 of the 1h intervals'),
+      ]);
+      expect(await count()).toBe(10);
+    });
+
     it('counts a bar the sink refused (a malformed one) as missing, not as answered', async () => {
       const gw = gateway(undefined, { backfillBars: 2 });
       await until(async () => (await count()) >= 2, 5_000, 'history');
