@@ -63,7 +63,8 @@ export type RiskBookSnapshot = z.infer<typeof RiskBookSnapshotSchema>;
  * The account's book, driven only by event time: positions with average cost and realised PnL
  * (fees included) from fills, last mids from market data, orders in flight (approved, not
  * final-filled, not past `expiresAt`), approved-order times for the rate throttle, and the
- * equity marks that daily loss (reset at the first event of each UTC day) and drawdown (from
+ * equity marks that daily loss (reset at the first event of each UTC day; the risk core rolls
+ * a mark at midnight, a bar's close, into the day it closes) and drawdown (from
  * the highest equity seen after any fill or mark) are measured against.
  */
 export class RiskBook {

@@ -186,12 +186,17 @@ export function createRiskCore(opts: RiskCoreOptions) {
 
     onMarket(m: MarketMid): readonly RiskState[] {
       if (!Number.isFinite(m.mid) || m.mid <= 0) return NO_STATES;
-      book.roll(m.ts);
+      // A mark is the price at the end of what led up to it (a bar's close, stamped with its close
+      // time): one at midnight is the last price of the day it closes. Rolled with `m.ts`, the last
+      // bar of a day was counted to the next (the new day started from the previous bar's prices),
+      // so a loss made in it was charged again the next day and halted a resume all that day. The
+      // next day starts at its first fill, suggestion or later mark, from the prices at midnight.
+      book.roll(m.ts - 1);
       book.mark(m.venue, m.symbol, m.ts, m.mid);
       // On every event: no breach (the usual case) allocates nothing but the empty answer.
       if (!dailyLossBreached() && !drawdownBreached() && !flattening()) return NO_STATES;
       const out: RiskState[] = [];
-      breaches(m.ts, out);
+      breaches(m.ts, out, false);
       haltWhenFlat(m.ts, out);
       return out;
     },

@@ -197,6 +197,23 @@ describe('risk core: one reason at a time', () => {
     expect(c.status().inFlight.map((o) => o.orderId)).not.toContain(d.kind === 'order' ? d.order.id : '');
   });
 
+  it('counts the last bar of a day (its close is marked at midnight) to that day: a resume on the next day is not halted again by it', () => {
+    const c = core({ maxDrawdown: 1e9, maxDailyLoss: 100 });
+    const H = 3_600_000;
+    const midnight = Date.UTC(2026, 11, 1);
+    hold(c, 3, 100); // T0 (noon) on 2026-11-30
+    c.onMarket({ venue: VENUE, symbol: BTC, ts: midnight - H, mid: 100 }); // the 22:00 bar's close
+    // The 23:00 bar closes at midnight 50 lower: 150 lost on 2026-11-30, halted at its close.
+    expect(c.onMarket({ venue: VENUE, symbol: BTC, ts: midnight, mid: 50 }).map((s) => s.reason)).toEqual([expect.stringContaining('DAILY_LOSS: daily loss 150')]);
+    // The next day's first bar (00:00, closed at 01:00) moves nothing: the new day has lost nothing.
+    c.onMarket({ venue: VENUE, symbol: BTC, ts: midnight + H, mid: 50 });
+    expect(c.status().pnl.daily).toBe(0);
+    expect(c.resume({ scope: 'all', reason: 'reviewed', ts: midnight + H + 60_000 }).map((s) => s.state)).toEqual(['ACTIVE']);
+    // And loses from there against that day's start (the price at midnight).
+    expect(c.onMarket({ venue: VENUE, symbol: BTC, ts: midnight + 2 * H, mid: 30 })).toEqual([]);
+    expect(c.status().pnl.daily).toBe(-60);
+  });
+
   it("a resume stamped with a later clock (a replay's wall clock) does not start a new trading day; the data's next day does", () => {
     const c = core({ maxDrawdown: 1e9, maxDailyLoss: 100 });
     hold(c, 3, 100);

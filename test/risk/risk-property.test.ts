@@ -123,7 +123,7 @@ describe('risk core property', () => {
         const cur = mids.get(sym)?.mid ?? base;
         const step = rng() < 0.02 ? int(-base / 5, base / 5) : int(-2, 2);
         const mid = Math.min(Math.round(base * 1.3), Math.max(Math.round(base * 0.7), cur + step));
-        roll(now);
+        roll(now - 1); // a mark at midnight closes the day before (risk-core onMarket)
         mids.set(sym, { mid, ts: now });
         peak = Math.max(peak, equity());
         breach();
