@@ -181,8 +181,8 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
     if (m.type === 'exec.fill') return void state.addFill(m);
     state.advanceExec(m.ts);
     if (m.strategy !== strategy || !isKnown(m.venue, m.symbol)) return undefined;
-    if (m.type === 'pred') state.addPrediction(m);
-    else if (m.type === 'exec.order') state.addOrder(m, (t) => featureIdOf(m.venue, m.symbol, t));
+    if (m.type === 'pred') state.addPrediction(m, d.streamSeq);
+    else if (m.type === 'exec.order') state.addOrder(m, (t) => featureIdOf(m.venue, m.symbol, t), d.streamSeq);
     return undefined;
   };
 
@@ -220,12 +220,15 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
     return out;
   };
 
-  /** An item that cannot be labeled goes to the DLQ as the message it was. */
+  /**
+   * An item that cannot be labeled goes to the DLQ as the message it was, keyed by that message's
+   * stream sequence as every other refusal is (the same bytes stored twice are two entries).
+   */
   const refuseItem = (item: PendingItem, detail: string, reason: 'SCHEMA' | 'PROCESSING_FAILED' = 'SCHEMA'): DlqEntry => {
     const subject = item.kind === 'prediction' ? subjects.prediction(strategy, item.venue, item.symbol) : subjects.order(strategy, item.venue, item.symbol);
     const fresh = !refusedItems.has(item.id);
     refusedItems.add(item.id);
-    return dlqOf({ subject, data: encode(item.msg) }, refuse(reason, detail), fresh);
+    return dlqOf({ subject, data: encode(item.msg), ...(item.streamSeq !== undefined ? { streamSeq: item.streamSeq } : {}) }, refuse(reason, detail), fresh);
   };
 
   /**

@@ -23,6 +23,11 @@ export type PendingItem = Readonly<{
   direction: Direction;
   /** Id of the feature vector at decision time (the prediction's `source`, or the decision bar's vector). */
   featureId: string;
+  /**
+   * Stream sequence of the message it came from (SIGNALS), which its dead letter's id holds when it
+   * cannot be labeled; absent for an item restored from a snapshot that did not keep it.
+   */
+  streamSeq?: number;
 }> &
   (Readonly<{ kind: 'prediction'; msg: Prediction }> | Readonly<{ kind: 'order'; msg: Order }>);
 
@@ -45,6 +50,8 @@ const SnapshotSchema = z.object({
   execWatermark: z.number(),
   done: z.array(z.string()),
   seqs: z.record(z.string(), z.number()),
+  /** Pending item id → stream sequence of its message (snapshots of earlier versions have none). */
+  itemSeqs: z.record(z.string(), z.number()).default({}),
 });
 /** The JSON a labeling actor persists with each commit. */
 export type PendingSnapshot = z.infer<typeof SnapshotSchema>;
@@ -98,16 +105,25 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
     return 'added';
   };
 
-  function addPrediction(p: Prediction): AddResult {
+  const seqOf = (streamSeq: number | undefined): { streamSeq?: number } => (streamSeq !== undefined ? { streamSeq } : {});
+
+  /** `streamSeq`: where the prediction is stored in its stream (see {@link PendingItem}). */
+  function addPrediction(p: Prediction, streamSeq?: number): AddResult {
     const horizonBars = Math.max(1, Math.ceil(p.horizonMs / tfMs));
     const decisionTs = decisionBar(p.ts);
-    return addItem({ kind: 'prediction', msg: p, id: p.id, venue: p.venue, symbol: p.symbol, decisionTs, horizonBars, horizonEnd: decisionTs + horizonBars * tfMs, direction: predictionDirection(p), featureId: p.source });
+    return addItem({
+      kind: 'prediction', msg: p, id: p.id, venue: p.venue, symbol: p.symbol, decisionTs, horizonBars, horizonEnd: decisionTs + horizonBars * tfMs, direction: predictionDirection(p), featureId: p.source,
+      ...seqOf(streamSeq),
+    });
   }
   /** `featureId` names the decision bar's vector: `f:<bar id>` (see `featureVectorId`). */
-  function addOrder(o: Order, featureId: (decisionTs: number) => string): AddResult {
+  function addOrder(o: Order, featureId: (decisionTs: number) => string, streamSeq?: number): AddResult {
     const decisionTs = decisionBar(o.ts);
     const h = spec.horizonBars;
-    return addItem({ kind: 'order', msg: o, id: o.id, venue: o.venue, symbol: o.symbol, decisionTs, horizonBars: h, horizonEnd: decisionTs + h * tfMs, direction: o.side === 'buy' ? 1 : -1, featureId: featureId(decisionTs) });
+    return addItem({
+      kind: 'order', msg: o, id: o.id, venue: o.venue, symbol: o.symbol, decisionTs, horizonBars: h, horizonEnd: decisionTs + h * tfMs, direction: o.side === 'buy' ? 1 : -1, featureId: featureId(decisionTs),
+      ...seqOf(streamSeq),
+    });
   }
   /**
    * Fills of pending orders are kept, as the engine books them: one that is not of its order as
@@ -267,6 +283,7 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
         // All of them (at most 2·MAX_DONE): a restored state must ignore what the running one ignores.
         done: [...doneOrder],
         seqs: { ...seqs },
+        itemSeqs: Object.fromEntries(items.flatMap((i) => (i.streamSeq !== undefined ? [[i.id, i.streamSeq] as const] : []))),
       };
     },
     /** Restores a snapshot taken by {@link snapshot}; throws a ZodError on anything else. */
@@ -279,8 +296,8 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
       for (const a of s.assets) {
         assets.set(assetKey(a.venue, a.symbol), { venue: a.venue, symbol: a.symbol, watermark: a.watermark, signals: a.signals, heldFrom: a.heldFrom, bars: a.bars.map(([ts, high, low, close]) => ({ ts, high, low, close })) });
       }
-      for (const p of s.predictions) addPrediction(p);
-      for (const o of s.orders) addOrder(o, (t) => featureId(o.venue, o.symbol, t));
+      for (const p of s.predictions) addPrediction(p, s.itemSeqs[p.id]);
+      for (const o of s.orders) addOrder(o, (t) => featureId(o.venue, o.symbol, t), s.itemSeqs[o.id]);
       execWatermark = s.execWatermark;
       for (const f of s.fills) addFill(f);
       execWatermark = s.execWatermark;

@@ -14,6 +14,7 @@ import { LabelSchema } from '../../streams/messages/label.js';
 import type { Outcome } from '../../streams/messages/outcome.js';
 import { OutcomeSchema } from '../../streams/messages/outcome.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
+import { toDlqEntry } from '../../streams/validation/dlq.js';
 import { bar, fill, H, order, prediction, randomWalk, T0, vectorOf } from './fixtures.js';
 import type { Namespace } from './harness.js';
 import { collect, namespace, publishBars, publishSignals, specsOf, startActor, until } from './harness.js';
@@ -151,6 +152,32 @@ describe('labeling actor (memory bus and stores)', () => {
     await until('the redelivered batch committed', () => failures < 0 && actor.stats().duplicates >= 1 && actor.pendingIds().length === 0, 5_000);
     expect(await bus.countMessages(ns.streams.DLQ)).toBe(1);
     expect(actor.stats().refused).toBe(1);
+  });
+
+  it("keys the dead letter of an item it cannot label by its message's stream sequence, also after a restart", async () => {
+    const { bus, ns } = await setup();
+    const bars = [0, 1, 2].map((i) => bar(i, 101, 99, 100));
+    const p = prediction('s1', bars[0] as Bar, 0.01, 2);
+    await publishSignals(bus, ns, [fill(order('s1', bars[0] as Bar, 'buy'), 0, T0, 1, 100, true)]); // SIGNALS seq 1: not p's
+    const ack = await bus.publish(ns.subjects.prediction('s1', 'binance', 'BTC/USDT'), encode(p), { msgId: p.id });
+    expect(ack.seq).toBe(2);
+    await publishBars(bus, ns, bars.slice(0, 1));
+    const samples = createMemoryTrainingSampleStore();
+    const stores = { timeseries: createMemoryTimeseriesStore(), samples }; // no vector stored: p is refused once its horizon passed
+    const opts = { spec: { ...DEFAULT_LABEL_SPEC, featureWaitBars: 0 } };
+    const first = await startActor(bus, ns, stores, opts);
+    await until('p pending', () => first.pendingIds().includes(p.id) && first.stats().received >= 3);
+    await first.stop(); // p waits in the snapshot
+    const dlq = collect<DlqEntry>(bus, ns.streams.DLQ, ns.subjects.dlq('labeling'));
+    cleanups.push(() => dlq.stop());
+    const second = await startActor(bus, ns, stores, opts);
+    cleanups.push(() => second.stop());
+    await publishBars(bus, ns, bars.slice(1));
+    await until('p refused', () => dlq.msgs.length >= 1);
+    const entry = (seq?: number): string =>
+      toDlqEntry({ source: 'labeling', subject: ns.subjects.prediction('s1', 'binance', 'BTC/USDT'), data: encode(p), refusal: { ok: false, reason: 'SCHEMA', detail: '' }, ts: 0, ...(seq !== undefined ? { streamSeq: seq } : {}) }).id;
+    expect(dlq.msgs.map((e) => e.id)).toEqual([entry(2)]);
+    expect(entry(2)).not.toBe(entry(undefined));
   });
 
   it('waits for a decision-time vector the recorder has not stored yet, then labels', async () => {

@@ -136,6 +136,26 @@ describe('pending horizons', () => {
     expect(() => r.restore({ v: 2 }, fid as never)).toThrow();
   });
 
+  it("keeps each pending item's stream sequence in the snapshot, and restores a snapshot of an earlier version that has none", () => {
+    const s = createPendingHorizons(H, spec);
+    const p = prediction('s1', bar(0, 101, 99, 100), 0.01, 2);
+    const o = order('s1', bar(0, 101, 99, 100), 'buy');
+    s.addPrediction(p, 7);
+    s.addOrder(o, fid, 9);
+    s.addPrediction(p, 12); // the same prediction stored again: the first message stays the item's
+    for (let i = 0; i <= 3; i++) add(s, i);
+    s.addFill(fill(o, 1, T0 + H, 1, 100, true));
+    const seqs = (x: ReturnType<typeof createPendingHorizons>): Record<string, number | undefined> => Object.fromEntries(x.due().map((i) => [i.id, i.streamSeq]));
+    expect(seqs(s)).toEqual({ [p.id]: 7, [o.id]: 9 });
+    const r = createPendingHorizons(H, spec);
+    r.restore(JSON.parse(JSON.stringify(s.snapshot())), (_v, _s, t) => fid(t));
+    expect(seqs(r)).toEqual({ [p.id]: 7, [o.id]: 9 });
+    const { itemSeqs: _seqs, ...earlier } = s.snapshot();
+    const old = createPendingHorizons(H, spec);
+    old.restore(JSON.parse(JSON.stringify(earlier)), (_v, _s, t) => fid(t));
+    expect(seqs(old)).toEqual({ [p.id]: undefined, [o.id]: undefined });
+  });
+
   it('a restored state ignores every re-published item the running one ignores (all remembered labeled ids are saved)', () => {
     const s = createPendingHorizons(H, spec);
     // 1,500 labeled ids: more than the 1,024 kept after a trim, fewer than the 2,048 that trigger one.
