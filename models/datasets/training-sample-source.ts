@@ -53,16 +53,21 @@ export function trainingSampleSource(o: TrainingSampleSourceOptions): SampleSour
     async read(progress?: Progress): Promise<SampleTable> {
       const query = { strategy: o.strategy, kind, ...(o.venue !== undefined ? { venue: o.venue } : {}), ...(o.from !== undefined ? { from: o.from } : {}), ...(o.to !== undefined ? { to: o.to } : {}) };
       const batches: (readonly TrainingSample[])[] = [];
+      const none: string[] = [];
       if (o.symbols === undefined) batches.push(await o.store.samples(query));
       else {
         for (const [i, symbol] of o.symbols.entries()) {
-          batches.push(await o.store.samples({ ...query, symbol }));
+          const batch = await o.store.samples({ ...query, symbol });
+          if (batch.length === 0) none.push(symbol);
+          batches.push(batch);
           progress?.(i + 1, o.symbols.length, 'symbols');
         }
       }
       const samples = batches.flat();
       // Named, rather than toSampleTable's "no feature columns" (a mistyped --strategy read as a data problem).
       if (samples.length === 0) throw new RangeError(`no ${kind} samples ${describeQuery(o)} in the training-sample store`);
+      // A symbol asked for that has none (mistyped, or never traded) would be missing from a dataset whose metadata names it.
+      if (none.length > 0) throw new RangeError(`no ${kind} samples ${describeQuery({ ...o, symbols: none })} in the training-sample store (the others have some)`);
       return toSampleTable(samples, o.features);
     },
   };

@@ -135,6 +135,15 @@ describe('dataset export from the training-sample store', () => {
     expect(memResult.metadata.contentHash).toBe(m.contentHash);
   });
 
+  it('refuses an export of symbols one of which has no samples, instead of leaving it out of a dataset whose metadata names it', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'sx-ds-missing-'));
+    dirs.push(out);
+    const run = (symbols: readonly string[]) => runDatasetExport({ ...opts(out), symbols }, () => createPgTrainingSampleStore({ url, schema }), () => undefined);
+    await expect(run(['ETH/USDT', 'SOL/USDT'])).rejects.toThrow('no prediction samples of strategy dirmlp for SOL/USDT in the training-sample store (the others have some)');
+    await expect(run(['eth/usdt', 'DOGE/USDT'])).rejects.toThrow('for eth/usdt in the training-sample store');
+    expect((await run(['ETH/USDT', 'DOGE/USDT'])).metadata.rows).toBeGreaterThan(0);
+  });
+
   it('exports the labeled orders instead with --sample-kind order: their rows only, labels along their side', async () => {
     const out = await mkdtemp(join(tmpdir(), 'sx-ds-orders-'));
     dirs.push(out);
