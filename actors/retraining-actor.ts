@@ -8,6 +8,7 @@ import { AliasMovedError, NoRollbackTargetError } from '../models/registry/regis
 import type { RetrainingConfig } from '../models/retraining/retraining-config.js';
 import type { RetrainingCounters, RetrainingCycle, RetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
 import { emptyCounters, parseRetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
+import { referenceSamples } from '../models/retraining/reference-samples.js';
 import { rowOf } from '../models/retraining/sample-dataset.js';
 import { samplesOfLabels } from '../models/retraining/label-samples.js';
 import { probabilitiesOfSamples } from '../models/retraining/sample-probabilities.js';
@@ -186,13 +187,16 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
   };
   const load = async (v: ModelVersion): Promise<Loaded> => ({ version: v, runtime: await loadRuntime(await registry.artifact(v)) });
 
-  /** PSI reference: the champion's training-range samples when stored, else its first window of live inputs. */
+  /**
+   * PSI reference: the champion's training samples when stored (its training range, spread over
+   * the whole range when it holds more than `REFERENCE_SAMPLES`), else its first window of live inputs.
+   */
   const referenceFor = async (v: ModelVersion): Promise<TriggerState> => {
     const fresh = createTriggerState(cfg.triggers);
     const base = { ...fresh, lastTrainTs: triggers.lastTrainTs };
     const rows: number[][] = [];
     const row = new Array<number>(v.featureSpec.features.length);
-    const stored = await deps.samples.samples({ strategy, from: v.trainRange.from, to: v.trainRange.to, limit: 5000 });
+    const stored = await referenceSamples(deps.samples, { strategy, from: v.trainRange.from, to: v.trainRange.to });
     for (const s of stored) if (rowOf(s.features, v.featureSpec, row)) rows.push([...row]);
     return rows.length >= cfg.triggers.psiWindow ? withReference(base, v.featureSpec.features, rows, cfg.triggers) : base;
   };
