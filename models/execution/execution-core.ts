@@ -233,7 +233,7 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
   };
 
   const expire = (a: Asset, now: number): void => {
-    for (const [id, o] of a.working) if (now > o.expiresAt) a.working.delete(id);
+    for (const [id, o] of a.working) if (now >= o.expiresAt) a.working.delete(id);
   };
 
   /**

@@ -113,9 +113,9 @@ export type PaperVenue = Readonly<{
    * event at or after its arrival + the latency.
    */
   onOrder(o: Order, now: number): VenueOutput;
-  /** Expires what ran out of time before this event, then fills what this event allows. */
+  /** Expires what ran out of time by this event (an order works while t < `expiresAt`), then fills what this event allows. */
   onMarket(md: MarketData): VenueOutput;
-  /** Expires orders whose `expiresAt` is before `now` (event time with no market data). */
+  /** Expires orders whose `expiresAt` is at or before `now` (event time with no market data). */
   onTime(now: number): VenueOutput;
   working(): readonly WorkingOrderView[];
   /** The working orders and what the venue knew of each symbol's time, to restart from (`createPaperVenue`'s `from`). */
@@ -262,18 +262,22 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
     orders = keep;
   };
 
-  /** Whether an order expired before `now` (a loop, not `some` with a closure: this runs on every event). */
+  /**
+   * Whether an order has expired by `now` (a loop, not `some` with a closure: this runs on every
+   * event). An order works while t < `expiresAt`: a child living one slice must not also trade on
+   * the bar that opens at its expiry, beside the next child of its schedule.
+   */
   const anyExpired = (now: number): boolean => {
-    for (const w of orders) if (w.order.expiresAt < now) return true;
+    for (const w of orders) if (w.order.expiresAt <= now) return true;
     return false;
   };
-  /** The orders that expired before `now`, removed; undefined when none did (nothing is allocated then). */
+  /** The orders that expired by `now`, removed; undefined when none did (nothing is allocated then). */
   const expire = (now: number): VenueExpiry[] | undefined => {
     if (!anyExpired(now)) return undefined;
     const out: VenueExpiry[] = [];
     const keep: Working[] = [];
     for (const w of orders) {
-      if (w.order.expiresAt >= now) {
+      if (w.order.expiresAt > now) {
         keep.push(w);
         continue;
       }

@@ -115,9 +115,9 @@ export class RiskBook {
     }
   }
 
-  /** Orders past their `expiresAt` stop counting as in flight. */
+  /** Orders stop counting as in flight at their `expiresAt`, when the venue stops working them. */
   expire(now: number): void {
-    for (const o of this.inFlight.values()) if (o.expiresAt < now) this.retire(o, now);
+    for (const o of this.inFlight.values()) if (o.expiresAt <= now) this.retire(o, now);
   }
 
   /** Moves an order out of the in-flight set into the retired ones, and forgets those retired too long ago. */

@@ -105,11 +105,12 @@ describe('execution core', () => {
     expect(core.asset(VENUE, SYMBOL)).toMatchObject({ position: expect.closeTo(0.3, 12), working: 0 });
     const [c1] = core.onTime(60_000) as [Suggestion];
     expect(core.asset(VENUE, SYMBOL).working).toBe(0.5);
-    // Nothing filled c1 by the end of its TTL (60,000 + 60,000): it stops counting.
-    core.onTime(120_000);
-    expect(core.asset(VENUE, SYMBOL).working).toBe(1); // c2 went out at 120,000, c1 still alive at its last ms
-    core.onTime(120_001);
-    expect(core.asset(VENUE, SYMBOL).working).toBe(0.5);
+    // Nothing filled c1 by the end of its TTL (60,000 + 60,000): it stops counting there.
+    core.onTime(119_999);
+    expect(core.asset(VENUE, SYMBOL).working).toBe(0.5); // c1 still alive at its last ms
+    const [c2] = core.onTime(120_000) as [Suggestion];
+    expect(c2.child).toBe(2);
+    expect(core.asset(VENUE, SYMBOL).working).toBe(0.5); // c2 went out as c1 expired: the two never overlap
     expect(c1.child).toBe(1);
     expect(core.stats()).toMatchObject({ fills: 2, duplicateFills: 1 });
   });
@@ -311,8 +312,8 @@ describe('execution core', () => {
     expect(core.onPrediction(prediction(30_000, 2), 30_000)).toEqual([]);
     // A partial fill leaves a rest, which gets a close of its own once nothing is working.
     core.onFill(fillOf(close as Suggestion, 0.3, 99.8, false));
-    expect(core.onTime(3_620_000)).toEqual([]);
-    const [rest] = core.onTime(3_620_001);
+    expect(core.onTime(3_619_999)).toEqual([]);
+    const [rest] = core.onTime(3_620_000);
     expect(rest).toMatchObject({ policy: 'immediate', source: FLATTEN_SOURCE, side: 'sell', children: 1 });
     expect(rest?.qty).toBeCloseTo(0.2, 12);
     expect(core.stats()).toMatchObject({ flattens: 2 });
@@ -334,17 +335,19 @@ describe('execution core', () => {
     expect(core.onTime(45_000)).toEqual([]);
     expect(core.asset(VENUE, SYMBOL).working).toBe(1);
     expect(core.onPrediction(prediction(45_000, 1), 45_000)).toEqual([]);
-    expect(core.onTime(90_000)).toEqual([]);
+    expect(core.onTime(89_999)).toEqual([]);
     expect(core.asset(VENUE, SYMBOL).working).toBe(1);
-    // Expired after the bar's close + TTL (60 s + 30 s): the next intent orders the whole gap again.
-    core.onTime(90_001);
+    // Expired at the bar's close + TTL (60 s + 30 s): the next intent orders the whole gap again.
+    core.onTime(90_000);
     expect(core.asset(VENUE, SYMBOL).working).toBe(0);
-    expect(core.onPrediction(prediction(90_001, 1), 90_001).map((c) => c.qty)).toEqual([1]);
+    expect(core.onPrediction(prediction(90_000, 1), 90_000).map((c) => c.qty)).toEqual([1]);
     // A quote or trade is known when it happens: a child decided on it lives TTL from then.
     const onQuotes = createExecutionCore(opts({ policy: immediatePolicy({ ttlMs: 30_000 }) }));
     onQuotes.onMarket(quote(0, 99.9, 100.1));
     onQuotes.onPrediction(prediction(0, 1), 0);
-    onQuotes.onTime(30_001);
+    onQuotes.onTime(29_999);
+    expect(onQuotes.asset(VENUE, SYMBOL).working).toBe(1);
+    onQuotes.onTime(30_000);
     expect(onQuotes.asset(VENUE, SYMBOL).working).toBe(0);
   });
 

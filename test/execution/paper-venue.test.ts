@@ -104,20 +104,21 @@ describe('paper venue', () => {
     v.onOrder(order('o:far', 120_000, { orderType: 'limit', limitPrice: 90, expiresAt: 260_000 }), 120_000);
     expect(v.onMarket(B3)).toEqual({ fills: [], expired: [] });
     expect(v.onMarket(B4)).toEqual({ fills: [], expired: [] }); // 240,000: alive
-    expect(v.onTime(260_000).expired).toEqual([]); // still alive at its last millisecond
-    expect(v.onTime(260_001).expired).toEqual<VenueExpiry[]>([{ type: 'exec.expired', orderId: 'o:far', ts: 260_000, strategy: 's1', venue: 'paper', symbol: SYMBOL, filledQty: 0, remainingQty: 10 }]);
+    expect(v.onTime(259_999).expired).toEqual([]); // still alive at its last millisecond
+    expect(v.onTime(260_000).expired).toEqual<VenueExpiry[]>([{ type: 'exec.expired', orderId: 'o:far', ts: 260_000, strategy: 's1', venue: 'paper', symbol: SYMBOL, filledQty: 0, remainingQty: 10 }]);
 
     const p = venueAfter(B0, B1);
     p.onOrder(order('o:p', 60_000, { side: 'sell', qty: 60, expiresAt: 210_000 }), 60_000); // lives 120,000 → 210,000
     expect(p.onMarket(B2).fills.map((f) => [f.qty, f.final])).toEqual([[40, false]]);
-    expect(p.onTime(210_000).expired).toEqual([]);
-    expect(p.onTime(210_001)).toEqual({ fills: [], expired: [expect.objectContaining({ orderId: 'o:p', filledQty: 40, remainingQty: 20 })] });
+    expect(p.onTime(209_999).expired).toEqual([]);
+    expect(p.onTime(210_000)).toEqual({ fills: [], expired: [expect.objectContaining({ orderId: 'o:p', filledQty: 40, remainingQty: 20 })] });
     expect(p.stats()).toMatchObject({ orders: 1, fills: 1, expired: 1 });
 
     // An order decided on a tick lives from the tick on.
     const t = createPaperVenue(OPTS);
     t.onOrder(order('o:t', 5_000, { orderType: 'limit', limitPrice: 90, expiresAt: 6_000 }), 5_000);
-    expect(t.onTime(6_001).expired.map((e) => e.ts)).toEqual([6_000]);
+    expect(t.onTime(5_999).expired).toEqual([]);
+    expect(t.onTime(6_000).expired.map((e) => e.ts)).toEqual([6_000]);
   });
 
   it('uses the quote’s own spread and touch size when quotes drive it', () => {

@@ -100,7 +100,7 @@ describe('risk core property', () => {
     /** After a fill or a mark: a flattening account with no live order and nothing worth the least order halts. */
     const haltWhenFlat = (): void => {
       if (!flattening) return;
-      if (orders.some((o) => !o.final && o.remaining > 0 && o.expiresAt >= now)) return;
+      if (orders.some((o) => !o.final && o.remaining > 0 && o.expiresAt > now)) return;
       for (const [sym, q] of pos) if (q !== 0 && Math.abs(q) * (price(sym) ?? 0) >= limits.minOrderNotional) return;
       state = 'HALTED';
       flattening = false;
@@ -240,7 +240,7 @@ describe('risk core property', () => {
         if (qty * (limitPrice ?? m?.mid ?? ref) > limits.maxOrderNotional) want.add('MAX_ORDER_NOTIONAL');
         if (qty * (limitPrice ?? m?.mid ?? ref) < limits.minOrderNotional) want.add('MIN_ORDER_NOTIONAL');
         if (m !== undefined && Math.abs((limitPrice ?? ref) - m.mid) * 10_000 > limits.collarBps * m.mid) want.add('PRICE_COLLAR');
-        const live = orders.filter((o) => !o.final && o.remaining > 0 && o.expiresAt >= now);
+        const live = orders.filter((o) => !o.final && o.remaining > 0 && o.expiresAt > now);
         const inFlight = (x: string, sd: string): number => live.filter((o) => o.sym === x && o.side === sd).reduce((a, o) => a + o.remaining, 0);
         const p = pos.get(sym) ?? 0;
         const buys = inFlight(sym, 'buy');
