@@ -15,6 +15,8 @@ export type ExecutionSettings = Readonly<{
   /** Least time between two closes of one asset while flattening. */
   flattenEveryMs: number;
   minQtyFraction: number;
+  /** How long a quoted spread stands for a new parent's context: the paper venue's `quoteMaxAgeMs`, so execution assumes the spread the venue charges. */
+  quoteMaxAgeMs: number;
 }>;
 
 /** The configured execution policy. */
@@ -48,5 +50,6 @@ export function executionSettings(cfg: Config): ExecutionSettings {
     barMs,
     flattenEveryMs: immediate ? e.flattenTtlMs : barMs,
     minQtyFraction: e.minQtyFraction,
+    quoteMaxAgeMs: cfg.paperVenue.quoteMaxAgeMs,
   };
 }

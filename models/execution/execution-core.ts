@@ -15,6 +15,7 @@ import { suggestionId } from '../../streams/messages/suggestion.js';
 import type { ChildPlan, ExecutionPolicy, MarketContext } from './execution-policy.js';
 import { ExecutionPolicyError } from './execution-policy.js';
 import { limitPriceOf } from './limit-price.js';
+import { DEFAULT_QUOTE_MAX_AGE_MS } from './paper-venue-core.js';
 import { DUST_SHARE, withoutDust } from '../quantity-dust.js';
 import { reducesPosition } from '../reducing-order.js';
 
@@ -74,6 +75,12 @@ export type ExecutionCoreOptions = Readonly<{
   /** Bar length of the `ewma_vol` feature, ms (default 60,000). */
   barMs?: number;
   /**
+   * How long a quoted spread stands for a new parent's context after its quote (event time, ms;
+   * default 60,000, the paper venue's `quoteMaxAgeMs`): older, the policy is given no spread (its
+   * fallback) rather than that of quotes that stopped while bars go on.
+   */
+  quoteMaxAgeMs?: number;
+  /**
    * Positions at start, by `assetKey(venue, symbol)`: a restarted engine passes its risk book's,
    * restored from the store (cli/decisions.ts), or every intent after the restart was sized from
    * flat and a flatten never closed what was held.
@@ -120,7 +127,11 @@ export type ExecutionCore = Readonly<{
   onExpired(e: Readonly<{ orderId: string; strategy: string; venue: string; symbol: string }>): void;
   /** Reference prices and volume. */
   onMarket(md: MarketData): void;
-  /** Volatility (`ewma_vol`) and spread (`spread_bps`) for the policy's context. */
+  /**
+   * Volatility (`ewma_vol`) and spread (`spread_bps`) for the policy's context. A vector's
+   * `spread_bps` is its features' last quote's, repeated on every bar however old: it counts as
+   * new (known at the vector's time) only when it differs from the last vector's.
+   */
   onFeatures(v: FeatureVector): void;
   asset(venue: string, symbol: string): AssetView;
   stats(): ExecutionStats;
@@ -147,6 +158,10 @@ type Asset = {
   /** When `last` was known (a trade's time, a bar's close). */
   lastAt: number;
   spreadBps: number | null;
+  /** When `spreadBps` was known (its quote's time): it stands `quoteMaxAgeMs` from then. */
+  spreadAt: number;
+  /** The last vector's `spread_bps` (NaN before one): an unchanged one is no newer quote. */
+  vectorSpread: number;
   volatility: number | null;
   volume: number | null;
   /** The last prediction's price: the reference when no market data was seen. */
@@ -173,6 +188,8 @@ const DEDUP_WINDOW = 100_000;
 export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
   if (!(Number.isFinite(opts.minQty) && opts.minQty >= 0)) throw new RangeError(`minQty must be finite and >= 0, got ${opts.minQty}`);
   const barMs = opts.barMs ?? 60_000;
+  const quoteMaxAgeMs = opts.quoteMaxAgeMs ?? DEFAULT_QUOTE_MAX_AGE_MS;
+  if (!(Number.isFinite(quoteMaxAgeMs) && quoteMaxAgeMs >= 0)) throw new RangeError(`quoteMaxAgeMs must be finite and >= 0, got ${quoteMaxAgeMs}`);
   const flattenEveryMs = opts.flattenEveryMs ?? barMs;
   const flattenPolicy = opts.flattenPolicy ?? opts.policy;
   const assets = new Map<string, Asset>();
@@ -194,7 +211,7 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     const key = assetKey(venue, symbol);
     a = assets.get(key);
     if (a === undefined) {
-      a = { venue, symbol, position: opts.positions?.[key] ?? 0, working: new Map(), parent: undefined, mid: Number.NaN, midAt: Number.NEGATIVE_INFINITY, last: Number.NaN, lastAt: Number.NEGATIVE_INFINITY, spreadBps: null, volatility: null, volume: null, predPrice: Number.NaN, predHorizonMs: 0, flattenAfter: Number.NEGATIVE_INFINITY, knownAt: Number.NEGATIVE_INFINITY };
+      a = { venue, symbol, position: opts.positions?.[key] ?? 0, working: new Map(), parent: undefined, mid: Number.NaN, midAt: Number.NEGATIVE_INFINITY, last: Number.NaN, lastAt: Number.NEGATIVE_INFINITY, spreadBps: null, spreadAt: Number.NEGATIVE_INFINITY, vectorSpread: Number.NaN, volatility: null, volume: null, predPrice: Number.NaN, predHorizonMs: 0, flattenAfter: Number.NEGATIVE_INFINITY, knownAt: Number.NEGATIVE_INFINITY };
       assets.set(key, a);
       keys.push(key);
       keys.sort();
@@ -313,7 +330,9 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     const price = refPrice(a);
     if (minNotional > 0 && Math.abs(delta) * price < minNotional) return NO_SUGGESTIONS;
     const side: OrderSide = delta > 0 ? 'buy' : 'sell';
-    const ctx: MarketContext = { spreadBps: a.spreadBps, volatility: a.volatility, barMs, volume: a.volume };
+    // A spread of quotes that stopped (bars going on) is no longer the market's: none, and the policy falls back.
+    const spreadBps = now - a.spreadAt <= quoteMaxAgeMs ? a.spreadBps : null;
+    const ctx: MarketContext = { spreadBps, volatility: a.volatility, barMs, volume: a.volume };
     // The schedule starts when the decision could be made: a bar's close, not its open time (an
     // hourly bar arrives after the minutes or ticks of its hour; a plan from its open had every
     // child but the first due at once on the next event). A parent caused by another asset's event
@@ -432,6 +451,7 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
         a.mid = (md.bid + md.ask) / 2;
         a.midAt = at;
         a.spreadBps = ((md.ask - md.bid) / a.mid) * 1e4;
+        a.spreadAt = md.ts;
       } else if (md.type === 'md.trade') {
         a.last = md.price;
         a.lastAt = at;
@@ -448,7 +468,14 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
       const vol = v.values['ewma_vol'];
       if (typeof vol === 'number' && vol > 0) a.volatility = vol;
       const sp = v.values['spread_bps'];
-      if (typeof sp === 'number' && sp >= 0) a.spreadBps = sp;
+      if (typeof sp === 'number' && sp >= 0 && sp !== a.vectorSpread) {
+        a.vectorSpread = sp;
+        // A quote seen here after the vector's time is the newer spread.
+        if (v.ts >= a.spreadAt) {
+          a.spreadBps = sp;
+          a.spreadAt = v.ts;
+        }
+      }
     },
     asset(venue, symbol) {
       const a = assetOf(venue, symbol);

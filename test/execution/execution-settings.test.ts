@@ -30,6 +30,11 @@ describe('execution settings from the config', () => {
     expect(() => loadConfig({ env: {}, overrides: { execution: { flattenTtlMs: 0 } } })).toThrow(/flattenTtlMs/);
   });
 
+  it("a quoted spread stands for a parent's context as long as the paper venue charges it (paperVenue.quoteMaxAgeMs)", () => {
+    expect(executionSettings(loadConfig({ env: {} })).quoteMaxAgeMs).toBe(60_000);
+    expect(executionSettings(loadConfig({ env: {}, overrides: { paperVenue: { quoteMaxAgeMs: 5_000 } } })).quoteMaxAgeMs).toBe(5_000);
+  });
+
   it('the shipped riskAversion and temporaryImpact (per unit of qty/volume) give a sensible Almgren–Chriss schedule for a 1,000 USDT BTC parent', () => {
     const s = executionSettings(loadConfig({ env: {}, overrides: { strategy: { timeframe: '1h' }, execution: { policy: 'almgren-chriss' } } }));
     expect(s.policy.name).toBe('almgren-chriss');
