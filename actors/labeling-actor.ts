@@ -72,10 +72,13 @@ export type LabelingStats = {
   waitingFeatures: number;
   /** Items whose path was read from the timeseries store (they arrived after their bars left the buffer). */
   pathsFromStore: number;
+  /** Predictions and orders received and not labeled yet (their horizon not passed, or waiting): what labeling has still to do. */
+  pending: number;
 };
 
 export type LabelingActorHandle = Readonly<{
   key: string;
+  strategy: string;
   /** Its durable consumers (the strategy's SIGNALS stream, one per asset's bars). */
   consumers: readonly Readonly<{ stream: string; durable: string }>[];
   /** Stops consuming; resolves after the batch in hand was committed and acknowledged. */
@@ -126,7 +129,7 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
   const log = deps.log.child({ actor: key });
   const tfMs = TIMEFRAME_MS[timeframe];
   const featureIdOf = (venue: string, symbol: string, ts: number): string => featureVectorId(barId(venue, symbol, timeframe, ts));
-  const stats: LabelingStats = { received: 0, refused: 0, skippedSeq: 0, labeled: 0, samples: 0, published: 0, duplicates: 0, waitingFeatures: 0, pathsFromStore: 0 };
+  const stats: Omit<LabelingStats, 'pending'> = { received: 0, refused: 0, skippedSeq: 0, labeled: 0, samples: 0, published: 0, duplicates: 0, waitingFeatures: 0, pathsFromStore: 0 };
 
   let state = createPendingHorizons(tfMs, spec);
   const reload = async (): Promise<void> => {
@@ -375,6 +378,7 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
 
   return {
     key,
+    strategy,
     consumers: specs.map((s) => ({ stream: s.spec.stream, durable: s.spec.durable })),
     stop: async () => {
       await Promise.all(consumptions.map((c) => c.stop()));
@@ -385,7 +389,7 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
       await Promise.all(consumptions.map((c) => c.stop().catch(() => {})));
       await chain;
     },
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, pending: state.pendingCount }),
     pendingIds: () => state.pendingIds(),
     done,
   };

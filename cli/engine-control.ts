@@ -12,6 +12,7 @@ import { RiskLimitsError } from '../models/risk/risk-limits.js';
 import type { EngineCounters } from '../state/counters.js';
 import type { Timeframe } from '../streams/messages/bar.js';
 import type { Decisions } from './decisions.js';
+import type { LabelingActorHandle } from '../actors/labeling-actor.js';
 import type { RetrainingActorHandle } from '../actors/retraining-actor.js';
 import type { RetrainingStatus } from '../actors/retraining-status.js';
 import type { RetrainingControl } from '../gateways/control/control-target.js';
@@ -227,6 +228,8 @@ export function engineControlTarget(
     registry: ModelRegistry | undefined;
     known: KnownScopes;
     retraining?: RetrainingActorHandle | undefined;
+    /** The labeling actor: its counts are in `status` (`labeling`, null without one). */
+    labeling?: Pick<LabelingActorHandle, 'stats'> | undefined;
     /** What the engine serves: a deploy of that alias is checked against it. */
     served?: ServedModelRef;
   }>,
@@ -244,6 +247,8 @@ export function engineControlTarget(
       modelRefused: deps.decisions?.refused() ?? null,
       decisions: deps.decisions?.path.stats() ?? null,
       risk: deps.decisions?.risk.status() ?? null,
+      // Whether labeling keeps up: what it received, labeled and still has pending.
+      labeling: deps.labeling?.stats() ?? null,
     }),
     halt: (a) =>
       coded(async () => {

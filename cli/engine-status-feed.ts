@@ -40,7 +40,7 @@ export type EngineStatusFeedOptions = Readonly<{
    * Consumer lag goes here, and the engine's restart and rebuild counts are read from here at each
    * scrape (predictions and orders are counted off the bus by metrics-feed.ts, not here).
    */
-  metrics?: Pick<EngineMetrics, 'consumerLag' | 'engineCounts'>;
+  metrics?: Pick<EngineMetrics, 'consumerLag' | 'engineCounts' | 'labelingCounts'>;
   bus: Pick<StreamAdmin, 'consumerInfo'>;
   consumers: readonly ConsumerRef[];
   /** Everything is published at least this often, and consumer lag is read this often. */
@@ -59,11 +59,15 @@ export type EngineStatusFeed = Readonly<{
   stop(): void;
 }>;
 
-/** The consumers an engine on `cfg` runs: one per asset actor, and the external fills' one without a paper venue. */
-export function engineConsumers(cfg: Config, engine: Pick<Engine, 'decisions'>): ConsumerRef[] {
+/**
+ * The consumers an engine on `cfg` runs: one per asset actor, the external fills' one without a
+ * paper venue, and the labeling actor's (its SIGNALS one and one per asset's bars).
+ */
+export function engineConsumers(cfg: Config, engine: Pick<Engine, 'decisions' | 'labeling'>): ConsumerRef[] {
   const md = streamName(cfg, 'MD');
   const out: ConsumerRef[] = cfg.assets.map((a) => ({ stream: md, durable: durableFor(a) }));
   if (engine.decisions !== undefined && !cfg.paperVenue.enabled) out.push({ stream: streamName(cfg, 'SIGNALS'), durable: `fills_${cfg.risk.account}` });
+  out.push(...(engine.labeling?.consumers ?? []));
   return out;
 }
 
@@ -89,13 +93,16 @@ export function pnlOf(r: RiskStatus): PnlSummary {
  * actor from the supervisor, the decision path, the risk and labeling actors) and `pnl` (the risk
  * actor's book) — whenever a value changed since it was last sent (compared every `checkMs`) and
  * all of it every `intervalMs`; reads each durable consumer's lag into the metrics, and hands them
- * the engine's counters (actor restarts, state rebuilds) to read at each scrape.
+ * the engine's counters (actor restarts, state rebuilds) and the labeling actor's counts to read at
+ * each scrape.
  */
 export function startEngineStatusFeed(opts: EngineStatusFeedOptions): EngineStatusFeed {
   const { engine, hub } = opts;
   const log = opts.log.child({ feed: 'engine-status' });
   const sent = new Map<string, string>();
   opts.metrics?.engineCounts(() => engine.counters);
+  const labeling = engine.labeling;
+  if (labeling !== undefined) opts.metrics?.labelingCounts(labeling.strategy, () => labeling.stats());
   let labelingState = 'live';
   engine.labeling?.done.then(
     () => (labelingState = 'stopped'),

@@ -227,7 +227,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
   if (opts.control !== false && adapters.audit !== undefined) {
     const known = { symbols: [...new Set(cfg.assets.map((a) => a.symbol))], strategies: [cfg.strategy.name] };
     const served = { ref: cfg.strategy.model, timeframe: cfg.strategy.timeframe };
-    const target = engineControlTarget({ supervisor, counters, decisions, registry: adapters.registry, known, retraining, served });
+    const target = engineControlTarget({ supervisor, counters, decisions, registry: adapters.registry, known, retraining, labeling, served });
     control = startControlServer({ bus: adapters.bus, subjects, target, audit: adapters.audit, clock, log });
   }
   return {

@@ -49,6 +49,12 @@ export type EngineMetrics = Readonly<{
    * `sextant_models_refused_total`.
    */
   engineCounts(read: () => EngineCounts): void;
+  /**
+   * Where the labeling actor's counts are read at each scrape (`LabelingCounts`, its `stats()`):
+   * counters `sextant_labeling_{received,labeled,samples,published,duplicates,skipped,paths_from_store}_total`
+   * and gauges `sextant_labeling_pending` and `sextant_labeling_waiting_features`, by `strategy`.
+   */
+  labelingCounts(strategy: string, read: () => LabelingCounts): void;
   /** The exposition text (`GET /metrics`). */
   text(): Promise<string>;
   readonly contentType: string;
@@ -59,6 +65,19 @@ export type ServedModel = Readonly<{ name: string; version: number; alias: strin
 
 /** The engine's own counts the metrics read (a subset of `EngineCounters`, which only grow). */
 export type EngineCounts = Readonly<{ restarts: number; rebuilds: number; modelsRefused: number }>;
+
+/** The labeling actor's counts the metrics read (its `LabelingStats`; refusals are in `sextant_refusals_total{source="labeling"}`). */
+export type LabelingCounts = Readonly<{
+  received: number;
+  labeled: number;
+  samples: number;
+  published: number;
+  duplicates: number;
+  skippedSeq: number;
+  pathsFromStore: number;
+  pending: number;
+  waitingFeatures: number;
+}>;
 
 const SAFE_TOKEN = /^[A-Za-z0-9_-]{1,48}$/;
 
@@ -130,6 +149,48 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
   scraped('sextant_actor_restarts_total', 'Asset actors restarted by the supervisor after a failure', (c) => c.restarts);
   scraped('sextant_state_rebuilds_total', 'Asset actor starts that replayed the stream because their snapshot was behind the acknowledged stream', (c) => c.rebuilds);
   scraped('sextant_models_refused_total', 'Versions the served model alias moved to that the engine refused to serve (they do not fit it or did not load); it kept the model it had', (c) => c.modelsRefused);
+  let readLabeling: Readonly<{ strategy: string; read: () => LabelingCounts }> | undefined;
+  /** What each labeling counter had counted of the actor attached (a new one counts from 0). */
+  const labelingSeen: Map<string, number>[] = [];
+  /** A labeling count read at scrape time: it goes up by what the actor's count grew since the last scrape. */
+  const labelingCounter = (name: string, help: string, pick: (c: LabelingCounts) => number): void => {
+    const seen = new Map<string, number>();
+    labelingSeen.push(seen);
+    new Counter({
+      name,
+      help,
+      labelNames: ['strategy'],
+      registers,
+      collect() {
+        if (readLabeling === undefined) return;
+        const { strategy } = readLabeling;
+        const now = pick(readLabeling.read());
+        const before = seen.get(strategy) ?? 0;
+        this.inc({ strategy }, Math.max(0, now - before));
+        seen.set(strategy, Math.max(before, now));
+      },
+    });
+  };
+  const labelingGauge = (name: string, help: string, pick: (c: LabelingCounts) => number): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['strategy'],
+      registers,
+      collect() {
+        if (readLabeling !== undefined) this.set({ strategy: readLabeling.strategy }, pick(readLabeling.read()));
+      },
+    });
+  };
+  labelingCounter('sextant_labeling_received_total', 'Messages the labeling actor received (predictions, execution messages, bars), each once', (c) => c.received);
+  labelingCounter('sextant_labeling_labeled_total', 'Predictions and orders labeled and committed', (c) => c.labeled);
+  labelingCounter('sextant_labeling_samples_total', 'Training samples written by the labeling actor', (c) => c.samples);
+  labelingCounter('sextant_labeling_published_total', 'Outcomes, labels and dead letters the labeling actor published', (c) => c.published);
+  labelingCounter('sextant_labeling_duplicates_total', 'Labeling publishes the stream dropped as duplicates (republished after a restart)', (c) => c.duplicates);
+  labelingCounter('sextant_labeling_skipped_total', 'Redelivered messages at or below the committed sequence, skipped by the labeling actor', (c) => c.skippedSeq);
+  labelingCounter('sextant_labeling_paths_from_store_total', 'Items whose price path the labeling actor read from the timeseries store', (c) => c.pathsFromStore);
+  labelingGauge('sextant_labeling_pending', 'Predictions and orders received and not labeled yet', (c) => c.pending);
+  labelingGauge('sextant_labeling_waiting_features', 'Due items waiting for their feature vector or a missing bar of their path', (c) => c.waitingFeatures);
   for (const s of METRIC_STAGES) stage.zero({ stage: s });
   for (const o of ['approved', 'rejected']) orders.inc({ outcome: o }, 0);
   clients.set(0);
@@ -154,6 +215,10 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
     wsDuplicate: () => wsDuplicates.inc(),
     engineCounts: (read) => {
       readCounts = read;
+    },
+    labelingCounts: (strategy, read) => {
+      readLabeling = { strategy, read };
+      for (const seen of labelingSeen) seen.clear();
     },
     text: () => registry.metrics(),
     contentType: registry.contentType,
