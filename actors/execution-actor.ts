@@ -160,11 +160,17 @@ export function startExecutionActor(deps: ExecutionActorDeps, opts: ExecutionAct
     }
   };
 
-  const push = (inputs: readonly ExecutionInput[]): Promise<void> => {
-    const run = chain.then(async () => {
+  /**
+   * Handles `inputs` in order after those before. `seqs[i]`: the stream sequence `inputs[i]` was
+   * read at (consumed inputs), carried in its dead letter's id as the other refusals carry theirs:
+   * the same bytes stored twice and failing twice are two entries, a redelivery still one.
+   */
+  const run = (inputs: readonly ExecutionInput[], seqs?: readonly number[]): Promise<void> => {
+    const ran = chain.then(async () => {
       const out: Suggestion[] = [];
       const failed: DlqEntry[] = [];
-      for (const m of inputs) {
+      for (let i = 0; i < inputs.length; i++) {
+        const m = inputs[i] as ExecutionInput;
         try {
           out.push(...handle(m));
         } catch (e) {
@@ -172,22 +178,28 @@ export function startExecutionActor(deps: ExecutionActorDeps, opts: ExecutionAct
           // the error, and the actor goes on with the next.
           own.refused++;
           log.error({ err: String(e), type: m.type }, 'execution input failed; sent to the DLQ');
-          failed.push(toDlqEntry({ source: 'execution', subject: subjectOf(m), data: encode(m), refusal: refuse(RefusalReason.PROCESSING_FAILED, String(e)), ts: deps.clock.now() }));
+          const streamSeq = seqs?.[i];
+          failed.push(
+            toDlqEntry({ source: 'execution', subject: subjectOf(m), data: encode(m), refusal: refuse(RefusalReason.PROCESSING_FAILED, String(e)), ts: deps.clock.now(), ...(streamSeq === undefined ? {} : { streamSeq }) }),
+          );
         }
       }
       await publish(out);
       await Promise.all(failed.map((entry) => deps.bus.publish(deps.subjects.dlq('execution'), encode(entry), { msgId: entry.id })));
     });
-    chain = run.catch(() => {});
-    return run;
+    chain = ran.catch(() => {});
+    return ran;
   };
+  const push = (inputs: readonly ExecutionInput[]): Promise<void> => run(inputs);
 
   const onBatch = async (batch: readonly Delivery[]): Promise<void> => {
     const inputs: ExecutionInput[] = [];
+    const seqs: number[] = [];
     for (const d of batch) {
       const r = decodeInput<ExecutionInput>(d.data, SCHEMAS);
       if (r.ok) {
         inputs.push(r.msg);
+        seqs.push(d.streamSeq);
         continue;
       }
       own.refused++;
@@ -195,7 +207,7 @@ export function startExecutionActor(deps: ExecutionActorDeps, opts: ExecutionAct
       const entry = toDlqEntry({ source: 'execution', subject: d.subject, data: d.data, refusal: r, ts: deps.clock.now(), streamSeq: d.streamSeq });
       await deps.bus.publish(deps.subjects.dlq('execution'), encode(entry), { msgId: entry.id });
     }
-    await push(inputs);
+    await run(inputs, seqs);
   };
 
   const consumptions: Consumption[] = (opts.consumers ?? []).map((spec) => deps.bus.consume(spec, onBatch));

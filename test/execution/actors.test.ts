@@ -212,4 +212,26 @@ describe('execution actor and paper venue on the memory bus', () => {
     await exec.stop();
     await bus.close();
   });
+
+  it('dead-letters an input read from a stream whose handling fails with its stream sequence: the same bytes failing twice are two entries', async () => {
+    const bus = await newBus();
+    const real = createExecutionCore({ strategy: 's1', policy: twapPolicy({ slices: 1 }), minQty: 0.001 });
+    const poisoned = prediction(0, 1);
+    const core: typeof real = { ...real, onPrediction: (p, ts) => (p.id === poisoned.id ? (() => { throw new Error('policy failed: no schedule'); })() : real.onPrediction(p, ts)) };
+    const subject = subjects.prediction('s1', VENUE, SYMBOL);
+    const exec = startExecutionActor({ bus, subjects, clock: createSimulatedClock(9), log: silentLogger }, { core, consumers: [{ stream: 'SIGNALS', durable: 'exec-s1', filterSubject: subject }] });
+    // A sender re-sending what it sent: two messages of the stream, two failures counted.
+    await bus.publish(subject, encode(poisoned));
+    await bus.publish(subject, encode(poisoned));
+    for (let i = 0; i < 50 && exec.stats().refused < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(exec.stats()).toMatchObject({ refused: 2, received: 2 });
+    const dlq = (await readAll(bus, 'DLQ')).map((m) => DlqEntrySchema.parse(m.json));
+    expect(dlq.map((d) => [d.reason, d.subject])).toEqual([
+      ['PROCESSING_FAILED', subject],
+      ['PROCESSING_FAILED', subject],
+    ]);
+    expect(new Set(dlq.map((d) => d.id)).size).toBe(2);
+    await exec.stop();
+    await bus.close();
+  });
 });
