@@ -450,8 +450,11 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
       if (md.type === 'md.quote') {
         a.mid = (md.bid + md.ask) / 2;
         a.midAt = at;
-        a.spreadBps = ((md.ask - md.bid) / a.mid) * 1e4;
-        a.spreadAt = md.ts;
+        // A crossed quote (bid above ask) says nothing of the spread, as the paper venue reads it: the last good one keeps standing.
+        if (md.ask >= md.bid) {
+          a.spreadBps = ((md.ask - md.bid) / a.mid) * 1e4;
+          a.spreadAt = md.ts;
+        }
       } else if (md.type === 'md.trade') {
         a.last = md.price;
         a.lastAt = at;

@@ -52,3 +52,17 @@ describe('the spread a child is priced with', () => {
     expect(() => core(-1)).toThrow(RangeError);
   });
 });
+
+describe('a crossed quote', () => {
+  it('leaves the spread as it was, as the paper venue does: a bid above the ask gives no negative spread that would pull the limit back', () => {
+    const c = core();
+    c.onMarket(quote(0, 99.8, 100.2)); // 40 bps
+    c.onMarket(quote(1_000, 100.3, 99.7)); // crossed: −60 bps if taken
+    const [child] = c.onPrediction(prediction(1_000, 1), 1_000);
+    // The 40 bps quote still stands (−25 bps); before, −(−30 + 5) = +25 bps: a limit inside the book.
+    expect(child?.limitOffsetBps).toBeCloseTo(-25, 9);
+    const crossedOnly = core();
+    crossedOnly.onMarket(quote(0, 100.3, 99.7));
+    expect(crossedOnly.onPrediction(prediction(0, 1), 0)[0]?.limitOffsetBps).toBeCloseTo(-10, 9); // the fallback's 10 bps
+  });
+});
