@@ -207,6 +207,7 @@ export async function runDatasetExport(
     bar?.stop();
     const barMs = TIMEFRAME_MS[parseTimeframe(opts.timeframe)];
     for (const w of windowEdgeWarnings(loaded ?? [], { from: opts.from, to: opts.to, barMs, tf: opts.timeframe })) warn(`warning: ${w}\n`);
+    for (const w of r.quality.warnings) warn(`warning: ${w}\n`);
     const oneClass = oneClassWarning(r.quality);
     if (oneClass !== undefined) warn(`warning: ${oneClass}\n`);
     const m = r.metadata;

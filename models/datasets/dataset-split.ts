@@ -18,6 +18,8 @@ export type DatasetSplit = Readonly<{
   boundaries: readonly [number, number];
   /** Rows left out: purged (label still open at a boundary) and embargoed (just after one). */
   dropped: Readonly<{ purged: number; embargoed: number }>;
+  /** The same, by the split each row fell in: purged at its end (train, validation), embargoed at its start (validation, test). */
+  droppedBySplit: Readonly<Record<SplitName, Readonly<{ purged: number; embargoed: number }>>>;
 }>;
 
 /**
@@ -41,19 +43,20 @@ export function splitDataset(t: SampleTable, opts: DatasetSplitOptions = {}): Da
   const b1 = times[Math.floor(times.length * trainFraction)] as number;
   const b2 = times[Math.floor(times.length * (trainFraction + validationFraction))] as number;
   const out: Record<SplitName, number[]> = { train: [], validation: [], test: [] };
-  let purged = 0;
-  let embargoed = 0;
+  const by: Record<SplitName, { purged: number; embargoed: number }> = { train: { purged: 0, embargoed: 0 }, validation: { purged: 0, embargoed: 0 }, test: { purged: 0, embargoed: 0 } };
   for (let i = 0; i < t.rows; i++) {
     const s = t.start[i] as number;
     const e = t.end[i] as number;
     const [name, lo, hi]: [SplitName, number, number] = s < b1 ? ['train', -Infinity, b1] : s < b2 ? ['validation', b1, b2] : ['test', b2, Infinity];
-    if (s < lo + embargo) embargoed++;
-    else if (e > hi) purged++;
+    if (s < lo + embargo) by[name].embargoed++;
+    else if (e > hi) by[name].purged++;
     else out[name].push(i);
   }
+  const sum = (k: 'purged' | 'embargoed'): number => by.train[k] + by.validation[k] + by.test[k];
   return {
     indices: { train: Int32Array.from(out.train), validation: Int32Array.from(out.validation), test: Int32Array.from(out.test) },
     boundaries: [b1, b2],
-    dropped: { purged, embargoed },
+    dropped: { purged: sum('purged'), embargoed: sum('embargoed') },
+    droppedBySplit: by,
   };
 }

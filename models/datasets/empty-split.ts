@@ -31,3 +31,27 @@ export function requireEverySplit(split: DatasetSplit, embargoMs: number): void 
   const rows = { train: split.indices.train.length, validation: split.indices.validation.length, test: split.indices.test.length };
   throw new EmptySplitError(empty, { rows, embargoed: split.dropped.embargoed, purged: split.dropped.purged, embargoMs });
 }
+
+/**
+ * Fewer rows than this in a split: a score on it is noise, and a model's calibration needs at
+ * least this many validation rows (the conformal quantiles; `MIN_VALIDATION_ROWS` of retraining).
+ */
+export const MIN_SPLIT_ROWS = 20;
+
+/**
+ * One warning per split left with fewer than `minRows` rows (none is empty: those are refused),
+ * saying how many the embargo (at its start) and the purge (at its end) left out of it. A short
+ * window exported train 125, validation 1, test 4 rows (the 24-bar embargo took almost all of
+ * validation) without a word.
+ */
+export function smallSplitWarnings(split: DatasetSplit, minRows = MIN_SPLIT_ROWS): string[] {
+  return SPLIT_NAMES.flatMap((name) => {
+    const rows = split.indices[name].length;
+    if (rows === 0 || rows >= minRows) return [];
+    const { embargoed, purged } = split.droppedBySplit[name];
+    const left = [...(embargoed > 0 ? [`the embargo left out ${embargoed} rows at its start`] : []), ...(purged > 0 ? [`the purge ${purged} at its end (labels still open at the next split)`] : [])];
+    const why = left.length === 0 ? 'the embargo and the purge left out none of it' : `${left.join(' and ')}, of ${rows + embargoed + purged}`;
+    const more = embargoed > 0 ? 'a shorter embargo or a wider window gives it more' : 'a wider window gives it more';
+    return [`the ${name} split has ${rows} row${rows === 1 ? '' : 's'}, fewer than ${minRows}: ${why}; a score on so few rows is noise (${more})`];
+  });
+}

@@ -11,7 +11,7 @@ import { DatasetMetadataSchema } from './dataset-metadata.js';
 import type { DatasetMetadata } from './dataset-metadata.js';
 import { SPLIT_NAMES, splitDataset } from './dataset-split.js';
 import type { DatasetSplitOptions, SplitName } from './dataset-split.js';
-import { requireEverySplit } from './empty-split.js';
+import { requireEverySplit, smallSplitWarnings } from './empty-split.js';
 import { qualityMarkdown } from './quality-markdown.js';
 import { OUTLIER_Z, qualityReport } from './quality-report.js';
 import type { QualityReport } from './quality-report.js';
@@ -109,7 +109,7 @@ export async function exportDataset(source: SampleSource, opts: ExportOptions): 
   });
   const configHash = sha256(canonicalJson({ format: 'sextant-dataset/1', source: source.description, labelSpec: source.labelSpec, features: table.features, transforms: table.transforms, split: splitOpts, outlierZ: opts.outlierZ ?? OUTLIER_Z }));
   const hash = contentHash(parts);
-  const quality = qualityReport(parts, classes, opts.outlierZ ?? OUTLIER_Z);
+  const quality = qualityReport(parts, classes, opts.outlierZ ?? OUTLIER_Z, smallSplitWarnings(split));
 
   const root = join(opts.outDir, opts.name);
   await mkdir(root, { recursive: true });

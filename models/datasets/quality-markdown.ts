@@ -15,6 +15,7 @@ export function qualityMarkdown(q: QualityReport, title: string): string {
     '',
     `${q.rows} rows. Outlier rule: ${q.outlierRule}.`,
     '',
+    ...(q.warnings.length === 0 ? [] : ['## Warnings', '', ...q.warnings.map((w) => `- ${w}`), '']),
     flagged.length === 0 ? 'No column has missing values or outliers.' : `Columns with missing values or outliers: ${flagged.map((c) => c.column).join(', ')}.`,
     '',
     '## Columns',

@@ -21,6 +21,8 @@ export type LabelBalance = Readonly<{ rows: number; counts: readonly number[]; s
 
 export type QualityReport = Readonly<{
   rows: number;
+  /** What a user of the dataset should know before fitting or scoring on it (a split with too few rows). */
+  warnings: readonly string[];
   outlierRule: string;
   columns: readonly ColumnQuality[];
   labels: Readonly<{
@@ -47,7 +49,7 @@ function balance(labels: readonly number[], classes: number): LabelBalance {
  * dataset (default z = 6; a constant column has none) — and the label balance per class overall,
  * per split, per symbol and per asset class.
  */
-export function qualityReport(splits: readonly Readonly<{ split: string; rows: DatasetRows }>[], classes: readonly string[], z = OUTLIER_Z): QualityReport {
+export function qualityReport(splits: readonly Readonly<{ split: string; rows: DatasetRows }>[], classes: readonly string[], z = OUTLIER_Z, warnings: readonly string[] = []): QualityReport {
   const features = splits[0]?.rows.features ?? [];
   const cols = features.length + 1;
   const total = splits.reduce((a, s) => a + s.rows.label.length, 0);
@@ -97,6 +99,7 @@ export function qualityReport(splits: readonly Readonly<{ split: string; rows: D
     Object.fromEntries([...m.keys()].sort().map((k) => [k, balance(m.get(k) as number[], classes.length)]));
   return {
     rows: total,
+    warnings: [...warnings],
     outlierRule: `|x − mean| > ${z}·std (mean and population std of the column's finite values over all splits)`,
     columns,
     labels: { classes, overall: balance(labels, classes.length), bySplit, bySymbol: sortedRecord(symbolLabels), byAssetClass: sortedRecord(classLabels) },
