@@ -1,15 +1,22 @@
-import { describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import { RetrainingConfigSchema } from '../../models/retraining/retraining-config.js';
 import { referenceSamples } from '../../models/retraining/reference-samples.js';
 import { createMemoryTrainingSampleStore } from '../../state/memory-training-sample-store.js';
-import type { PredictionSample, SampleQuery } from '../../state/training-sample-store.js';
+import { createPgTrainingSampleStore } from '../../state/pg-training-sample-store.js';
+import type { PredictionSample, SampleQuery, TrainingSampleStore } from '../../state/training-sample-store.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { until } from '../labeling/harness.js';
+import { dropSchema } from '../support/pg.js';
 import { publishLabels, retrainingWorld, samplesOf, startWorldActor } from './fixtures.js';
 
 const cfgBase = { ...loadConfig(), prefix: 'rtdr', streamNamePrefix: 'RTDR_' };
 const subjects = subjectsFor(cfgBase.prefix);
+// Real PostgreSQL (never skipped), a schema of this file only.
+const PG_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const PG_SCHEMA = `sx_rtdr_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+afterAll(async () => dropSchema(PG_URL, PG_SCHEMA));
 
 /** f2 moved by +5: the inputs of an older regime. */
 const shifted = (s: PredictionSample): PredictionSample => ({ ...s, features: { ...s.features, f2: (s.features['f2'] as number) + 5 } });
@@ -59,8 +66,11 @@ describe('retraining: the PSI reference is the champion\'s whole training window
     }
   }, 120_000);
 
-  it('reads at most the cap, spread over the window in proportion, and only samples labeled inside it', async () => {
-    const store = createMemoryTrainingSampleStore();
+  it.each([
+    ['memory', async (): Promise<TrainingSampleStore> => createMemoryTrainingSampleStore()],
+    ['PostgreSQL', async (): Promise<TrainingSampleStore> => createPgTrainingSampleStore({ url: PG_URL, schema: PG_SCHEMA })],
+  ])('reads at most the cap, spread over the window in proportion, and only samples labeled inside it (%s)', async (_name, open) => {
+    const store = await open();
     const range = rangeOf(WINDOW);
     // Decided in the window's last hour but labeled after it: not a sample the model was fitted on.
     const later = samplesOf(10_000, 1, -1, 13).map((s) => ({ ...s, ts: range.to - 1, id: 'late' }));
@@ -68,19 +78,22 @@ describe('retraining: the PSI reference is the champion\'s whole training window
     const reads: SampleQuery[] = [];
     let rows = 0;
     const spy = { ...store, samples: async (q: SampleQuery) => { reads.push(q); const r = await store.samples(q); rows += r.length; return r; } };
+    try {
+      const capped = await referenceSamples(spy, { strategy: 's1', ...range, cap: 2_000 });
+      expect(rows).toBeLessThanOrEqual(2_000);
+      expect(capped.length).toBeGreaterThan(1_900);
+      const older = capped.filter((s) => (s.features['f2'] as number) > 2.5).length / capped.length;
+      expect(older).toBeGreaterThan(0.45);
+      expect(older).toBeLessThan(0.55);
+      expect(capped.some((s) => s.ts >= (WINDOW[9_000] as PredictionSample).ts)).toBe(true); // its newest part too
+      expect(capped.some((s) => s.id === 'late')).toBe(false);
 
-    const capped = await referenceSamples(spy, { strategy: 's1', ...range, cap: 2_000 });
-    expect(rows).toBeLessThanOrEqual(2_000);
-    expect(capped.length).toBeGreaterThan(1_900);
-    const older = capped.filter((s) => (s.features['f2'] as number) > 2.5).length / capped.length;
-    expect(older).toBeGreaterThan(0.45);
-    expect(older).toBeLessThan(0.55);
-    expect(capped.some((s) => s.ts >= (WINDOW[9_000] as PredictionSample).ts)).toBe(true); // its newest part too
-    expect(capped.some((s) => s.id === 'late')).toBe(false);
-
-    // A window within the cap is read whole: the champion's training set exactly.
-    const whole = await referenceSamples(spy, { strategy: 's1', ...range, cap: 10_000 });
-    expect(whole.map((s) => s.id)).toEqual(WINDOW.map((s) => s.id));
-    expect(reads.length).toBeGreaterThan(1);
-  }, 60_000);
+      // A window within the cap is read whole: the champion's training set exactly.
+      const whole = await referenceSamples(spy, { strategy: 's1', ...range, cap: 10_000 });
+      expect(whole.map((s) => s.id)).toEqual(WINDOW.map((s) => s.id));
+      expect(reads.length).toBeGreaterThan(1);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
 });
