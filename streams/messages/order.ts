@@ -17,7 +17,7 @@ export const OrderSchema = z
     qty: positive,
     orderType: z.enum(['limit', 'market']),
     limitPrice: positive.nullable(),
-    /** Event time after which the order must not be worked any more: its time-to-live counted from when it exists (a bar decision's close, not the bar's open `ts`). */
+    /** Event time from which the order must not be worked any more (it works while event time is before it): its time-to-live counted from when it exists (a bar decision's close, not the bar's open `ts`). */
     expiresAt: epochMs,
     /** True when the order only reduces exposure (what REDUCING lets through). */
     reducing: z.boolean(),

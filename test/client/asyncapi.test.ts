@@ -78,6 +78,10 @@ describe('docs/asyncapi.yaml', () => {
     const order = resolve(doc, { $ref: '#/components/schemas/Order' });
     expect(order['required']).toEqual(expect.arrayContaining(['id', 'ts', 'strategy', 'venue', 'symbol', 'side', 'qty', 'orderType', 'limitPrice', 'expiresAt']));
     expect(asNode(asNode(order['properties'])['type'])['const']).toBe('exec.order');
+    // When it stops working, as the paper venue, execution and risk let it go: at expiresAt, not after it.
+    expect(String(asNode(channels['execOrder'])['description'])).toContain('works only while event time is before `expiresAt`');
+    // A fill ahead of the engine's clock is refused, as the README says: a desk with a skewed clock learns it here.
+    expect(String(asNode(channels['execFill'])['description'])).toContain('`validation.maxAheadMs`');
     // Every operation points at an existing channel.
     const operations = Object.values(asNode(doc['operations']));
     expect(operations.length).toBeGreaterThan(0);
