@@ -4,7 +4,7 @@ import type { Identity } from './auth.js';
 import { createConflatingBuffer } from './conflating-buffer.js';
 import { conflatedFrame, snapshotFrame } from './feed-entry.js';
 import type { FeedEntry } from './feed-entry.js';
-import { ClientMessageSchema, CloseCode, ErrorCode, MAX_SYMBOLS_PER_TOPIC } from './protocol.js';
+import { ClientMessageSchema, CloseCode, ErrorCode, MAX_SYMBOLS_PER_TOPIC, SYMBOL_TOPICS } from './protocol.js';
 import type { ClientMessage, Topic } from './protocol.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { clientSymbolToken, unmatchableSymbol } from './topics.js';
@@ -168,6 +168,8 @@ export function createClientSession(deps: SessionDeps): ClientSession {
   const handle = (msg: ClientMessage): void => {
     if (msg.op === 'ping') return reply({ type: 'pong', ts: now() });
     const refuse = (reason: string): void => badRequest(reason, msg);
+    // The topic's messages name no symbol: a filter would be answered with its symbols and then pass everything.
+    if (msg.symbols !== undefined && !SYMBOL_TOPICS.has(msg.topic)) return refuse(`${msg.topic} is not by symbol: leave symbols out (symbols apply to ${[...SYMBOL_TOPICS].join(', ')})`);
     // `symbols: []` would follow (or leave) nothing; a client that sends it most likely meant every symbol.
     if (msg.symbols?.length === 0) return refuse(`symbols is empty: leave symbols out to ${msg.op === 'subscribe' ? 'subscribe to' : 'unsubscribe from'} every symbol of ${msg.topic}`);
     const wanted = tokens(msg.symbols);

@@ -5,8 +5,9 @@ import { z } from 'zod';
  *
  * client → server: `{op:"subscribe", topic, symbols?}`, `{op:"unsubscribe", topic, symbols?}`,
  * `{op:"ping"}`. No `symbols` means every symbol of the topic; an empty `symbols` array (on
- * subscribe or unsubscribe), or a symbol not in the engine's form (`BTC/USDT` or its token `BTC-USDT`;
- * not `btc/usdt`), is refused (`bad_request`) rather than following nothing.
+ * subscribe or unsubscribe), a symbol not in the engine's form (`BTC/USDT` or its token `BTC-USDT`;
+ * not `btc/usdt`), or `symbols` on a topic without symbols (`risk`, `pnl`, `actors`, `models`), is
+ * refused (`bad_request`) rather than following nothing, or everything.
  *
  * server → client: `subscribed` (with `snapshot`: how many `snapshot` frames of the topic follow it,
  * 0 for an empty snapshot; once that many have arrived the snapshot is complete; a later
@@ -37,6 +38,12 @@ import { z } from 'zod';
 export const TOPICS = ['md', 'features', 'predictions', 'orders', 'risk', 'pnl', 'actors', 'models'] as const;
 export const TopicSchema = z.enum(TOPICS);
 export type Topic = z.infer<typeof TopicSchema>;
+/**
+ * The topics whose messages are of one symbol: only these take `symbols`. The others (`risk`,
+ * `pnl`, `actors`, `models`) are of the account, the engine or a model, so a filter by symbol
+ * would be told `subscribed` with its symbols and then sent everything: refused instead.
+ */
+export const SYMBOL_TOPICS: ReadonlySet<Topic> = new Set<Topic>(['md', 'features', 'predictions', 'orders']);
 
 /** The symbols one subscribe message may name, and one session may follow by name on a topic. */
 export const MAX_SYMBOLS_PER_TOPIC = 256;

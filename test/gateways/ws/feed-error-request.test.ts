@@ -50,6 +50,31 @@ describe('websocket feed: an error frame names the request it refuses (real NATS
     await c.closed;
   });
 
+  it('refuses symbols on a topic that is not by symbol (risk, pnl, actors, models) rather than answering with them and sending everything', async () => {
+    gw.hub.publishLocal('pnl', 'account', { realised: 1 });
+    const c = await connectFeed(gw.wsUrl, { token: VIEWER });
+    for (const topic of ['risk', 'pnl', 'actors', 'models'] as const) c.send({ op: 'subscribe', topic, symbols: ['BTC/USDT'] });
+    c.send({ op: 'subscribe', topic: 'pnl' });
+    await c.waitFor((m) => m.type === 'subscribed' && m.topic === 'pnl');
+    c.send({ op: 'unsubscribe', topic: 'pnl', symbols: ['BTC/USDT'] });
+    c.send({ op: 'ping' });
+    await c.waitFor((m) => m.type === 'pong');
+    const refused = errors(c.messages);
+    expect(refused.map((m) => (m.type === 'error' ? [m.op, m.topic, m.symbols] : []))).toEqual([
+      ['subscribe', 'risk', ['BTC/USDT']],
+      ['subscribe', 'pnl', ['BTC/USDT']],
+      ['subscribe', 'actors', ['BTC/USDT']],
+      ['subscribe', 'models', ['BTC/USDT']],
+      ['unsubscribe', 'pnl', ['BTC/USDT']],
+    ]);
+    expect(refused[0]).toMatchObject({ reason: 'risk is not by symbol: leave symbols out (symbols apply to md, features, predictions, orders)' });
+    // Only the subscribe without symbols was answered, with every message of the topic.
+    expect(c.messages.filter((m) => m.type === 'subscribed')).toEqual([{ type: 'subscribed', topic: 'pnl', symbols: null, snapshot: 1 }]);
+    expect(c.messages.filter((m) => m.type === 'unsubscribed')).toEqual([]);
+    c.ws.close();
+    await c.closed;
+  });
+
   it('is still accepted by the dashboard feed client, which reads code and reason', () => {
     const frame = JSON.stringify({ type: 'error', code: 'bad_request', reason: 'not subscribed to features: nothing unsubscribed', op: 'unsubscribe', topic: 'features', symbols: ['BTC-USDT'] });
     expect(decodeServerMessage(frame)).toEqual({ ok: true, message: { type: 'error', code: 'bad_request', reason: 'not subscribed to features: nothing unsubscribed' } });
