@@ -1,5 +1,5 @@
 import { assetSymbol } from '../streams/messages/common.js';
-import { subjectsFor } from '../streams/subjects.js';
+import { SubjectError, subjectsFor, venueToken } from '../streams/subjects.js';
 import { ClientValidationError } from './errors.js';
 
 /**
@@ -50,11 +50,27 @@ function wildcardTail(subject: string, given: readonly (string | undefined)[]): 
   return tokens.join('.');
 }
 
+/**
+ * A venue no subject token can carry (`my_venue`, ``) threw the subject builder's SubjectError,
+ * unlike a bad strategy or symbol: refused as they are, with ClientValidationError.
+ */
+function checkVenue(venue: string | undefined): void {
+  if (venue === undefined) return;
+  try {
+    if (typeof venue !== 'string') throw new SubjectError(`venue ${JSON.stringify(venue)} is not a string`);
+    venueToken(venue);
+  } catch (e) {
+    if (e instanceof SubjectError) throw new ClientValidationError(`${e.message}: the engine's venues are ccxt exchange ids like "binance" (letters, digits and -)`, { cause: e });
+    throw e;
+  }
+}
+
 const PLACEHOLDER = 'x';
 
 /** `sx.exec.order.<strategy|*>.<venue|*>.<sym|*>`; throws {@link ClientValidationError} for a strategy or symbol that can never match. */
 export function orderFilter(prefix: string, f: SignalFilter): string {
   checkStrategy(f.strategy);
+  checkVenue(f.venue);
   checkSymbol(f.symbol);
   const s = subjectsFor(prefix).order(f.strategy ?? PLACEHOLDER, f.venue ?? PLACEHOLDER, f.symbol ?? PLACEHOLDER);
   return wildcardTail(s, [f.strategy, f.venue, f.symbol]);
@@ -63,6 +79,7 @@ export function orderFilter(prefix: string, f: SignalFilter): string {
 /** `sx.pred.<strategy|*>.<venue|*>.<sym|*>`; throws {@link ClientValidationError} for a strategy or symbol that can never match. */
 export function predictionFilter(prefix: string, f: SignalFilter): string {
   checkStrategy(f.strategy);
+  checkVenue(f.venue);
   checkSymbol(f.symbol);
   const s = subjectsFor(prefix).prediction(f.strategy ?? PLACEHOLDER, f.venue ?? PLACEHOLDER, f.symbol ?? PLACEHOLDER);
   return wildcardTail(s, [f.strategy, f.venue, f.symbol]);

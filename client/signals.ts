@@ -10,6 +10,9 @@ import type { SubscribeOptions, TypedSubscription } from './subscription.js';
 
 export type SignalSubscribeOptions = SubscribeOptions & SignalFilter;
 
+/** The options read into the filter subject, beside the subscription's own. */
+const FILTER_KEYS = ['strategy', 'venue', 'symbol'] as const satisfies readonly (keyof SignalFilter)[];
+
 /**
  * Approved, actionable orders (`sx.exec.order.<strategy>.<venue>.<sym>`), validated with the v1
  * schema, in stream order (so in order per asset). Leave out strategy, venue or symbol to match all.
@@ -20,10 +23,10 @@ export type SignalSubscribeOptions = SubscribeOptions & SignalFilter;
  * for await (const order of sub) await placeWithBroker(order); // clientOrderId = order.id
  */
 export async function subscribeOrders(conn: Connection, opts: SignalSubscribeOptions): Promise<TypedSubscription<Order>> {
-  return openSubscription({ conn, schema: OrderSchema, filterSubject: orderFilter(opts.prefix ?? 'sx', opts), opts });
+  return openSubscription({ conn, schema: OrderSchema, filterSubject: orderFilter(opts.prefix ?? 'sx', opts), opts, filterKeys: FILTER_KEYS });
 }
 
 /** Predictions (`sx.pred.<strategy>.<venue>.<sym>`), validated with the v1 schema; see {@link subscribeOrders}. */
 export async function subscribePredictions(conn: Connection, opts: SignalSubscribeOptions): Promise<TypedSubscription<Prediction>> {
-  return openSubscription({ conn, schema: PredictionSchema, filterSubject: predictionFilter(opts.prefix ?? 'sx', opts), opts });
+  return openSubscription({ conn, schema: PredictionSchema, filterSubject: predictionFilter(opts.prefix ?? 'sx', opts), opts, filterKeys: FILTER_KEYS });
 }

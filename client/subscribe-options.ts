@@ -31,8 +31,24 @@ const SubscribeOptionsSchema = z.object({
   dlq: z.union([z.boolean(), z.object({ source: z.string().regex(NAME_TOKEN_RE, 'one subject token: 1-64 letters, digits, _ and -') })]).optional(),
 });
 
-/** Throws {@link ClientValidationError} naming each option that no subscription can use. */
-export function checkSubscribeOptions(opts: unknown): void {
+/** What a misspelt option most likely meant: `symbols` filtered nothing, so every symbol's orders came. */
+const MEANT: Readonly<Record<string, string>> = { symbols: 'symbol', strategies: 'strategy', venues: 'venue', deliverPolicy: 'deliver', deliver_policy: 'deliver', ackWait: 'ackWaitMs', ack_wait: 'ackWaitMs', durableName: 'durable', durable_name: 'durable', streamName: 'stream' };
+
+/**
+ * Throws {@link ClientValidationError} naming each option that no subscription can use, and each
+ * one it does not know (`filterKeys`: the filter fields its caller reads, `strategy`, `venue`,
+ * `symbol`). A misspelt option (a JavaScript caller's `symbols: ['BTC/USDT']`, `deliverPolicy: 'new'`)
+ * was ignored: the subscription followed every symbol, or started at the stream's first order.
+ */
+export function checkSubscribeOptions(opts: unknown, filterKeys: readonly string[] = []): void {
   const r = SubscribeOptionsSchema.safeParse(opts);
   if (!r.success) throw new ClientValidationError(`invalid subscription options: ${issuesText(r.error.issues)}`);
+  const known = new Set([...Object.keys(SubscribeOptionsSchema.shape), ...filterKeys]);
+  const unknown = Object.keys(opts as object).filter((k) => !known.has(k));
+  if (unknown.length === 0) return;
+  const named = unknown.map((k) => {
+    const meant = MEANT[k];
+    return `${k}${meant !== undefined && known.has(meant) ? ` (did you mean ${meant}?)` : ''}`;
+  });
+  throw new ClientValidationError(`invalid subscription options: unknown option ${named.join(', ')}: it would be ignored (options: ${[...known].join(', ')})`);
 }

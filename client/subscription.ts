@@ -74,7 +74,14 @@ export type TypedSubscription<T> = AsyncIterable<T> & {
   stop(): Promise<void>;
 };
 
-export type OpenArgs<T> = Readonly<{ conn: Connection; schema: z.ZodType<T>; filterSubject: string; opts: SubscribeOptions }>;
+export type OpenArgs<T> = Readonly<{
+  conn: Connection;
+  schema: z.ZodType<T>;
+  filterSubject: string;
+  opts: SubscribeOptions;
+  /** Option names the caller read into `filterSubject` (`subscribeOrders`' strategy, venue, symbol): not refused as unknown. */
+  filterKeys?: readonly string[];
+}>;
 
 type Pulled<T> = Readonly<{ value: T; meta: DeliveryMeta }>;
 
@@ -85,10 +92,11 @@ const LONG_POLL_MS = 5_000;
 
 /**
  * Opens a typed subscription on `filterSubject`; the durable is created if it does not exist.
- * Options no subscription can use (`batch: 1.5`, `durable: 'a.b'`) throw {@link ClientValidationError} first.
+ * Options no subscription can use (`batch: 1.5`, `durable: 'a.b'`), or that it does not know
+ * (`symbols`, `deliverPolicy`: they would be ignored), throw {@link ClientValidationError} first.
  */
-export async function openSubscription<T>({ conn, schema, filterSubject, opts }: OpenArgs<T>): Promise<TypedSubscription<T>> {
-  checkSubscribeOptions(opts);
+export async function openSubscription<T>({ conn, schema, filterSubject, opts, filterKeys }: OpenArgs<T>): Promise<TypedSubscription<T>> {
+  checkSubscribeOptions(opts, filterKeys);
   const js = toJetStream(conn);
   const nc = natsOf(conn);
   const stream = opts.stream ?? 'SIGNALS';

@@ -218,6 +218,47 @@ describe('sextant/client order subscriptions on JetStream', () => {
     await expect(jsm.consumers.info(SIGNALS, durable)).rejects.toThrow();
   });
 
+  it('refuses an option it does not know (symbols: [..] followed every symbol; deliverPolicy: new started at the first order) before creating a durable, naming what was meant', async () => {
+    const durable = `unknown-opts-${id}`;
+    const bad = [
+      [{ symbols: ['BTC/USDT'] }, /^invalid subscription options: unknown option symbols \(did you mean symbol\?\): it would be ignored \(options: durable, .*strategy, venue, symbol\)$/],
+      [{ deliverPolicy: 'new' }, /^invalid subscription options: unknown option deliverPolicy \(did you mean deliver\?\)/],
+      [{ sybmol: 'BTC/USDT', ackWait: 5 }, /^invalid subscription options: unknown option sybmol, ackWait \(did you mean ackWaitMs\?\)/],
+    ] as const;
+    for (const subscribe of [subscribeOrders, subscribePredictions]) {
+      for (const [opts, message] of bad) {
+        const given = { durable, prefix, stream: SIGNALS, ...opts } as unknown as Parameters<typeof subscribeOrders>[1];
+        const err = await subscribe(nc, given).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(ClientValidationError);
+        expect((err as Error).message).toMatch(message);
+      }
+    }
+    // openSubscription reads no filter: a strategy given to it would be ignored too.
+    const direct = await openSubscription({ conn: nc, schema: OrderSchema, filterSubject: subjects.order('alpha', 'binance', 'BTC/USDT'), opts: { durable, prefix, stream: SIGNALS, ...{ strategy: 'alpha' } } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(direct).toBeInstanceOf(ClientValidationError);
+    expect((direct as Error).message).toMatch(/^invalid subscription options: unknown option strategy: it would be ignored/);
+    await expect(jsm.consumers.info(SIGNALS, durable)).rejects.toThrow();
+  });
+
+  it('refuses a venue no subject can carry with ClientValidationError, as a bad strategy or symbol, before creating a durable', async () => {
+    const durable = `venue-${id}`;
+    for (const venue of ['my_venue', '', 'bin ance']) {
+      const err = await subscribeOrders(nc, { durable, prefix, stream: SIGNALS, venue }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ClientValidationError);
+      expect((err as Error).message).toBe(`venue ${JSON.stringify(venue)} is not a subject token: the engine's venues are ccxt exchange ids like "binance" (letters, digits and -)`);
+    }
+    await expect(jsm.consumers.info(SIGNALS, durable)).rejects.toThrow();
+  });
+
   it('refuses a consume handler that is not a function before taking a message, and stays usable', async () => {
     await publishOrder(order(0, 'zeta'));
     const sub = await subscribeOrders(nc, { durable: `handler-${id}`, prefix, stream: SIGNALS, strategy: 'zeta' });
