@@ -89,6 +89,19 @@ describe('publishFill', () => {
     expect((await jsm.streams.info(SIGNALS)).state.messages).toBe(before);
   });
 
+  it('refuses, as ClientValidationError and before sending, a fill that can be of no order of the engine: the venue\'s order id as orderId, a strategy that is not one token', async () => {
+    const jsm = await jetstreamManager(nc);
+    const before = (await jsm.streams.info(SIGNALS)).state.messages;
+    const refusal = (bad: typeof fill): Promise<unknown> => publishFill(nc, bad, { prefix }).then(() => undefined, (e: unknown) => e);
+    const broker = await refusal({ ...fill, id: 'x:broker:0', orderId: 'BRK-8812345' });
+    expect(broker).toBeInstanceOf(ClientValidationError);
+    expect((broker as Error).message).toBe('invalid fill: orderId: "BRK-8812345" is no order id of the engine: give the `id` of the order it fills (o:…), not the venue\'s order id');
+    const strategy = await refusal({ ...fill, id: 'x:strategy:0', strategy: 'dir.mlp' });
+    expect(strategy).toBeInstanceOf(ClientValidationError);
+    expect((strategy as Error).message).toBe('invalid fill: strategy: "dir.mlp" is no strategy of the engine: give the `strategy` of the order it fills (1-64 letters, digits, _ and -)');
+    expect((await jsm.streams.info(SIGNALS)).state.messages).toBe(before);
+  });
+
   it('refuses, before sending, a timeoutMs of 0, negative, NaN, Infinity, fractional or past the longest timer, and a prefix of two tokens, naming the option and the value', async () => {
     const jsm = await jetstreamManager(nc);
     const before = (await jsm.streams.info(SIGNALS)).state.messages;
