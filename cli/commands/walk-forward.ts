@@ -67,10 +67,14 @@ export async function runWalkForward(
   const cfg = backtestConfig(base, opts.symbols);
   const starts: number[] = [];
   for (let start = opts.from; start < opts.to; start += opts.stepMs) starts.push(start);
-  // A segment with no bars (a --to past the data's end) failed only after the segments before it
-  // had been trained and replayed, leaving their folders and no walk-forward report.
+  // A segment with no bars (a --to past the data's end), or shorter than two bars (the last one,
+  // cut at --to), failed only after the segments before it had been trained and replayed, leaving
+  // their folders and no walk-forward report.
   for (const [k, start] of starts.entries()) {
     const end = Math.min(opts.to, start + opts.stepMs);
+    if (end - start < 2 * TIMEFRAME_MS[tf]) {
+      throw new InvalidArgumentError(`walk-forward segment ${k + 1} (${iso(start)} → ${iso(end)}) is shorter than two ${tf} bars: give a --to that leaves it two bars or more, or a --walk-forward that divides the window`);
+    }
     const empty = await symbolsWithoutBarsIn(data, { symbols: opts.symbols, tf, venue: cfg.venue, from: start, to: end });
     if (empty.length > 0) throw new InvalidArgumentError(`walk-forward segment ${k + 1} (${iso(start)} → ${iso(end)}) has no ${tf} bars of ${empty.join(', ')} under ${data}: give a --to the data reaches`);
   }

@@ -25,6 +25,18 @@ describe('walk-forward backtest', () => {
     expect(existsSync(report)).toBe(false);
   });
 
+  it('refuses a last segment shorter than two bars before training any, and writes nothing', async () => {
+    // --to one hour past a whole day: segment 2 is one 1h bar long. Its backtest refused it ("the
+    // window … is shorter than two 1h bars") only after segment 1 had been trained and replayed.
+    const report = join(dir, 'short-tail');
+    const t0 = performance.now();
+    await expect(
+      runWalkForward({ data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', from: Date.UTC(2024, 2, 1), to: Date.UTC(2024, 2, 2, 1), stepMs: DAY, embargoMs: 0, capital: 10_000, report }),
+    ).rejects.toThrow('walk-forward segment 2 (2024-03-02T00:00:00.000Z → 2024-03-02T01:00:00.000Z) is shorter than two 1h bars');
+    expect(performance.now() - t0).toBeLessThan(3000);
+    expect(existsSync(report)).toBe(false);
+  });
+
   it('retrains before each test window with an embargo, chains the capital and stitches one out-of-sample curve', async () => {
     const from = Date.UTC(2023, 0, 1);
     const embargoMs = 24 * 3_600_000;
