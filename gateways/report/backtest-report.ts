@@ -73,9 +73,17 @@ export function writeBacktestReport(dir: string, report: BacktestReport, curves:
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([symbol, pts], i) => {
       // Flat from the window's start, held from the last fill to its end: the chart spans the window.
+      // A step: each value is held until the next fill (a line straight from one fill to the next
+      // drew a position flat for days as one growing through them).
       const from = Date.parse(report.window.from);
       const to = Date.parse(report.window.to);
-      const points = [[from, 0] as const, ...pts.map((p) => [p.ts, p.value] as const), [to, pts.at(-1)?.value ?? 0] as const];
+      const points: (readonly [number, number])[] = [[from, 0]];
+      let held = 0;
+      for (const p of pts) {
+        points.push([p.ts, held], [p.ts, p.value]);
+        held = p.value;
+      }
+      points.push([to, held]);
       return { name: symbol, color: COLORS[i % COLORS.length] as string, points };
     });
   const openRows = report.positions

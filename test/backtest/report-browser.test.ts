@@ -39,8 +39,8 @@ describe('backtest report in a browser (headless Chromium)', () => {
         expect(l.points).toBeGreaterThan(500);
         expect(l.width).toBeGreaterThan(500);
       }
-      // The position line: a point per fill, and the window's start and end.
-      expect(lines[4]?.points).toBe(Number(report.counts['fills']) + 2);
+      // The position line, a step: two points per fill (the value held up to it, the value after), and the window's start and end.
+      expect(lines[4]?.points).toBe(2 * Number(report.counts['fills']) + 2);
       expect(lines[4]?.width).toBeGreaterThan(500);
       expect(await page.locator('text=max drawdown duration').count()).toBe(1);
       expect(await page.locator('table.positions tbody tr').count()).toBe(report.positions.length);
