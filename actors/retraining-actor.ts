@@ -7,7 +7,7 @@ import { ModelNotFoundError, RegistryError } from '../models/registry/model-regi
 import { AliasMovedError, NoRollbackTargetError } from '../models/registry/registry-errors.js';
 import type { RetrainingConfig } from '../models/retraining/retraining-config.js';
 import type { RetrainingCounters, RetrainingCycle, RetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
-import { emptyCounters, parseRetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
+import { copyCounters, emptyCounters, parseRetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
 import { referenceSamples } from '../models/retraining/reference-samples.js';
 import { rowOf } from '../models/retraining/sample-dataset.js';
 import { samplesOfLabels } from '../models/retraining/label-samples.js';
@@ -74,6 +74,7 @@ export type { RetrainingStatus } from './retraining-status.js';
 
 export type RetrainingActorHandle = Readonly<{
   key: string;
+  strategy: string;
   /** Its durable consumer (the strategy's labels). */
   consumers: readonly Readonly<{ stream: string; durable: string }>[];
   status(): RetrainingStatus;
@@ -138,7 +139,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
   /** The version this actor just made production (a promotion or a rollback): not a new anchor. */
   let ownMove: number | null = null;
   let collectingLabels = restored?.collectingLabels ?? 0;
-  const counters: RetrainingCounters = restored?.counters ?? emptyCounters();
+  const counters: RetrainingCounters = restored !== undefined ? copyCounters(restored.counters) : emptyCounters();
   // A fit or validation cut short by a restart is redone from `collecting` (same samples, same seed).
   const restoredPhase: RetrainingPhase | undefined = restored === undefined ? undefined : restored.phase === 'training' || restored.phase === 'validating' ? 'collecting' : restored.phase === 'promoted' || restored.phase === 'rejected' ? 'idle' : restored.phase;
   // A cycle in `collecting` without its cycle (stored by an operator trigger racing a batch's commit,
@@ -176,7 +177,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     watch,
     anchor,
     collectingLabels,
-    counters: { ...counters },
+    counters: copyCounters(counters),
   });
   const commit = async (): Promise<void> => {
     await deps.samples.commit({ samples: [], snapshot: { actor: key, state: snapshot(), ts: lastTs } });
@@ -301,6 +302,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
 
   const startCycle = async (reason: TriggerReason, ts: number): Promise<void> => {
     machine.send({ type: 'TRIGGER', reason });
+    counters.triggered[reason.kind]++;
     collectingLabels = 0;
     const runId = await startCycleRun(tracker, { model: deps.model, strategy, trigger: reason, ts, champion: championRef, cfg });
     cycle = { trigger: reason, ts, runId, challenger: null };
@@ -694,12 +696,14 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
 
   return {
     key,
+    strategy,
     consumers: [{ stream: deps.streams.OUTCOMES, durable }],
     status,
     trigger: (reason, operator) => {
       if (phase() !== 'idle') return { accepted: false, reason: `retraining is ${phase()}, not idle`, status: status() };
       const t = { kind: 'operator' as const, detail: `${operator}: ${reason}` };
       machine.send({ type: 'TRIGGER', reason: t });
+      counters.triggered.operator++;
       // The machine and the cycle move together, now (the reply says so): a batch committing before
       // the chain reaches this trigger stored `collecting` with no cycle, and an actor restarted from
       // that stayed collecting for ever (the sample check needs the cycle). The tracking run and the

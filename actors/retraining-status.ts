@@ -1,4 +1,5 @@
 import type { RetrainingCounters } from '../models/retraining/retraining-snapshot.js';
+import { copyCounters } from '../models/retraining/retraining-snapshot.js';
 import { mean } from '../models/retraining/scoring.js';
 import type { RollbackWatch, ShadowStats } from '../models/retraining/shadow-evaluation.js';
 import { driftOf } from '../models/retraining/triggers.js';
@@ -64,6 +65,6 @@ export function retrainingStatusOf(a: Readonly<{
       maxPsi: drift.length > 0 ? Math.max(...drift) : null,
       adwinWidth: triggers.adwin.buckets.reduce((n, b) => n + b.n, 0),
     },
-    counters: { ...a.counters },
+    counters: copyCounters(a.counters),
   };
 }

@@ -30,17 +30,30 @@ export type PnlSummary = Readonly<{
  * or `failed`: given up), the failure that put it there (`lastError`; gone once it runs again).
  * The decision path's says the model it serves and, while the served alias names a version it
  * refused, that version and why (`modelRefused`, as `ctl status` says it, and in a line as `lastError`).
+ * The labeling actor's says what it has pending, labeled and refused; the retraining actor's state
+ * is its phase, with its cycles, trainings, promotions, rejections and rollbacks (`counts`).
  */
-export type ActorSummary = Readonly<{ id: string; kind: string; state: string; restarts?: number; lastSeq?: number; lastError?: string; model?: string; modelRefused?: RefusedModel }>;
+export type ActorSummary = Readonly<{
+  id: string;
+  kind: string;
+  state: string;
+  restarts?: number;
+  lastSeq?: number;
+  lastError?: string;
+  model?: string;
+  modelRefused?: RefusedModel;
+  /** What the actor has done, as the page lists it (labeling: pending, labeled, refused; retraining: cycles, promotions …). */
+  counts?: Readonly<Record<string, number>>;
+}>;
 
 export type EngineStatusFeedOptions = Readonly<{
-  engine: Pick<Engine, 'supervisor' | 'decisions' | 'labeling' | 'counters'>;
+  engine: Pick<Engine, 'supervisor' | 'decisions' | 'labeling' | 'counters'> & Partial<Pick<Engine, 'retraining'>>;
   hub: Pick<Hub, 'publishLocal'>;
   /**
    * Consumer lag goes here, and the engine's restart and rebuild counts are read from here at each
    * scrape (predictions and orders are counted off the bus by metrics-feed.ts, not here).
    */
-  metrics?: Pick<EngineMetrics, 'consumerLag' | 'engineCounts' | 'labelingCounts'>;
+  metrics?: Pick<EngineMetrics, 'consumerLag' | 'engineCounts' | 'labelingCounts' | 'retrainingCounts'>;
   bus: Pick<StreamAdmin, 'consumerInfo'>;
   consumers: readonly ConsumerRef[];
   /** Everything is published at least this often, and consumer lag is read this often. */
@@ -61,13 +74,15 @@ export type EngineStatusFeed = Readonly<{
 
 /**
  * The consumers an engine on `cfg` runs: one per asset actor, the external fills' one without a
- * paper venue, and the labeling actor's (its SIGNALS one and one per asset's bars).
+ * paper venue, the labeling actor's (its SIGNALS one and one per asset's bars) and the retraining
+ * actor's (the strategy's labels).
  */
-export function engineConsumers(cfg: Config, engine: Pick<Engine, 'decisions' | 'labeling'>): ConsumerRef[] {
+export function engineConsumers(cfg: Config, engine: Pick<Engine, 'decisions' | 'labeling'> & Partial<Pick<Engine, 'retraining'>>): ConsumerRef[] {
   const md = streamName(cfg, 'MD');
   const out: ConsumerRef[] = cfg.assets.map((a) => ({ stream: md, durable: durableFor(a) }));
   if (engine.decisions !== undefined && !cfg.paperVenue.enabled) out.push({ stream: streamName(cfg, 'SIGNALS'), durable: `fills_${cfg.risk.account}` });
   out.push(...(engine.labeling?.consumers ?? []));
+  out.push(...(engine.retraining?.consumers ?? []));
   return out;
 }
 
@@ -93,8 +108,8 @@ export function pnlOf(r: RiskStatus): PnlSummary {
  * actor from the supervisor, the decision path, the risk and labeling actors) and `pnl` (the risk
  * actor's book) — whenever a value changed since it was last sent (compared every `checkMs`) and
  * all of it every `intervalMs`; reads each durable consumer's lag into the metrics, and hands them
- * the engine's counters (actor restarts, state rebuilds) and the labeling actor's counts to read at
- * each scrape.
+ * the engine's counters (actor restarts, state rebuilds) and the labeling and retraining actors'
+ * counts to read at each scrape.
  */
 export function startEngineStatusFeed(opts: EngineStatusFeedOptions): EngineStatusFeed {
   const { engine, hub } = opts;
@@ -103,6 +118,8 @@ export function startEngineStatusFeed(opts: EngineStatusFeedOptions): EngineStat
   opts.metrics?.engineCounts(() => engine.counters);
   const labeling = engine.labeling;
   if (labeling !== undefined) opts.metrics?.labelingCounts(labeling.strategy, () => labeling.stats());
+  const retraining = engine.retraining;
+  if (retraining !== undefined) opts.metrics?.retrainingCounts(retraining.strategy, () => retraining.status());
   let labelingState = 'live';
   engine.labeling?.done.then(
     () => (labelingState = 'stopped'),
@@ -131,7 +148,15 @@ export function startEngineStatusFeed(opts: EngineStatusFeedOptions): EngineStat
       const r = d.risk.status();
       out.push({ id: `risk:${r.account}`, kind: 'risk', state: r.state });
     }
-    if (engine.labeling !== undefined) out.push({ id: engine.labeling.key, kind: 'labeling', state: labelingState });
+    if (labeling !== undefined) {
+      const l = labeling.stats();
+      out.push({ id: labeling.key, kind: 'labeling', state: labelingState, counts: { pending: l.pending, labeled: l.labeled, refused: l.refused } });
+    }
+    if (retraining !== undefined) {
+      const r = retraining.status();
+      const c = r.counters;
+      out.push({ id: retraining.key, kind: 'retraining', state: r.phase, counts: { cycles: r.cycles, trainings: c.trainings, promotions: c.promotions, rejections: c.rejections, rollbacks: c.rollbacks } });
+    }
     return out;
   };
 

@@ -100,6 +100,7 @@ export async function superviseRetraining(start: () => Promise<RetrainingActorHa
   watch(current);
   return {
     key: current.key,
+    strategy: current.strategy,
     get consumers() {
       return current.consumers;
     },

@@ -55,6 +55,13 @@ export type EngineMetrics = Readonly<{
    * and gauges `sextant_labeling_pending` and `sextant_labeling_waiting_features`, by `strategy`.
    */
   labelingCounts(strategy: string, read: () => LabelingCounts): void;
+  /**
+   * Where the retraining actor's counts are read at each scrape (`RetrainingCounts`, its `status()`):
+   * counters `sextant_retraining_{labels,scored,missing_samples,skipped,trainings,promotions,rejections,rollbacks}_total`
+   * and `sextant_retraining_triggers_total{trigger}` (cycles started, by cause), and the gauge
+   * `sextant_retraining_phase{phase}` (1 for the phase it is in), by `strategy`.
+   */
+  retrainingCounts(strategy: string, read: () => RetrainingCounts): void;
   /** The exposition text (`GET /metrics`). */
   text(): Promise<string>;
   readonly contentType: string;
@@ -78,6 +85,25 @@ export type LabelingCounts = Readonly<{
   pending: number;
   waitingFeatures: number;
 }>;
+
+/** The retraining actor's phase and counts the metrics read (its `RetrainingStatus`; refusals are in `sextant_refusals_total{source="retraining"}`). */
+export type RetrainingCounts = Readonly<{
+  phase: string;
+  counters: Readonly<{
+    labels: number;
+    scored: number;
+    missingSamples: number;
+    skippedSeq: number;
+    trainings: number;
+    promotions: number;
+    rejections: number;
+    rollbacks: number;
+    triggered: Readonly<Record<string, number>>;
+  }>;
+}>;
+
+/** The retraining actor's phases (`sextant_retraining_phase` has a series for each, 1 for the one it is in). */
+const RETRAINING_PHASES = ['idle', 'collecting', 'training', 'validating', 'shadow', 'promoted', 'rejected', 'paused'] as const;
 
 const SAFE_TOKEN = /^[A-Za-z0-9_-]{1,48}$/;
 
@@ -191,6 +217,56 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
   labelingCounter('sextant_labeling_paths_from_store_total', 'Items whose price path the labeling actor read from the timeseries store', (c) => c.pathsFromStore);
   labelingGauge('sextant_labeling_pending', 'Predictions and orders received and not labeled yet', (c) => c.pending);
   labelingGauge('sextant_labeling_waiting_features', 'Due items waiting for their feature vector or a missing bar of their path', (c) => c.waitingFeatures);
+  let readRetraining: Readonly<{ strategy: string; read: () => RetrainingCounts }> | undefined;
+  /** What each retraining counter had counted of the actor attached, by its labels (a new actor counts from 0). */
+  const retrainingSeen: Map<string, number>[] = [];
+  /** A retraining count read at scrape time, one series per label set `pick` gives: it goes up by what the actor's count grew since the last scrape. */
+  const retrainingCounter = (name: string, help: string, extra: readonly string[], pick: (c: RetrainingCounts) => readonly (readonly [Readonly<Record<string, string>>, number])[]): void => {
+    const seen = new Map<string, number>();
+    retrainingSeen.push(seen);
+    new Counter({
+      name,
+      help,
+      labelNames: ['strategy', ...extra],
+      registers,
+      collect() {
+        if (readRetraining === undefined) return;
+        const { strategy } = readRetraining;
+        for (const [labels, now] of pick(readRetraining.read())) {
+          const series = { strategy, ...labels };
+          const slot = JSON.stringify(series);
+          const before = seen.get(slot) ?? 0;
+          this.inc(series, Math.max(0, now - before));
+          seen.set(slot, Math.max(before, now));
+        }
+      },
+    });
+  };
+  const retrainingCount = (name: string, help: string, pick: (c: RetrainingCounts['counters']) => number): void =>
+    retrainingCounter(name, help, [], (c) => [[{}, pick(c.counters)]]);
+  retrainingCount('sextant_retraining_labels_total', "Labels of the strategy's predictions the retraining actor received", (c) => c.labels);
+  retrainingCount('sextant_retraining_scored_total', 'Labels the retraining actor scored the production model on (joined to their training sample)', (c) => c.scored);
+  retrainingCount('sextant_retraining_missing_samples_total', 'Labels whose training sample was not found (not scored)', (c) => c.missingSamples);
+  retrainingCount('sextant_retraining_skipped_total', 'Redelivered labels at or below the committed sequence, skipped by the retraining actor', (c) => c.skippedSeq);
+  retrainingCount('sextant_retraining_trainings_total', 'Challengers the retraining actor started fitting', (c) => c.trainings);
+  retrainingCount('sextant_retraining_promotions_total', 'Challengers the retraining actor promoted to production', (c) => c.promotions);
+  retrainingCount('sextant_retraining_rejections_total', 'Challengers the retraining actor rejected (validation or shadow)', (c) => c.rejections);
+  retrainingCount('sextant_retraining_rollbacks_total', 'Promotions the retraining actor rolled back', (c) => c.rollbacks);
+  retrainingCounter('sextant_retraining_triggers_total', 'Retraining cycles started, by what triggered them (schedule, decay, drift, adwin, operator)', ['trigger'], (c) =>
+    Object.entries(c.counters.triggered).map(([trigger, n]) => [{ trigger }, n] as const),
+  );
+  new Gauge({
+    name: 'sextant_retraining_phase',
+    help: 'The phase the retraining actor is in (1; the other phases 0)',
+    labelNames: ['strategy', 'phase'],
+    registers,
+    collect() {
+      if (readRetraining === undefined) return;
+      const { strategy } = readRetraining;
+      const now = readRetraining.read().phase;
+      for (const p of new Set<string>([...RETRAINING_PHASES, now])) this.set({ strategy, phase: p }, p === now ? 1 : 0);
+    },
+  });
   for (const s of METRIC_STAGES) stage.zero({ stage: s });
   for (const o of ['approved', 'rejected']) orders.inc({ outcome: o }, 0);
   clients.set(0);
@@ -219,6 +295,10 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
     labelingCounts: (strategy, read) => {
       readLabeling = { strategy, read };
       for (const seen of labelingSeen) seen.clear();
+    },
+    retrainingCounts: (strategy, read) => {
+      readRetraining = { strategy, read };
+      for (const seen of retrainingSeen) seen.clear();
     },
     text: () => registry.metrics(),
     contentType: registry.contentType,

@@ -1,6 +1,6 @@
 import type { RetrainingMachineContext, RetrainingPhase } from '../../state/retraining-machine.js';
 import type { RollbackWatch, ShadowStats } from './shadow-evaluation.js';
-import type { TriggerReason, TriggerState } from './triggers.js';
+import type { TriggerKind, TriggerReason, TriggerState } from './triggers.js';
 
 /** The cycle in progress: what started it, at which event time, and its MLflow run. */
 export type RetrainingCycle = Readonly<{ trigger: TriggerReason; ts: number; runId: string | null; challenger: Readonly<{ name: string; version: number }> | null }>;
@@ -15,6 +15,8 @@ export type RetrainingCounters = {
   promotions: number;
   rejections: number;
   rollbacks: number;
+  /** Cycles started, by what triggered them (absent in older snapshots: counted from 0). */
+  triggered: Record<TriggerKind, number>;
 };
 
 /**
@@ -43,7 +45,24 @@ export type RetrainingSnapshot = Readonly<{
   counters: RetrainingCounters;
 }>;
 
-export const emptyCounters = (): RetrainingCounters => ({ labels: 0, scored: 0, missingSamples: 0, refused: 0, skippedSeq: 0, trainings: 0, promotions: 0, rejections: 0, rollbacks: 0 });
+export const emptyCounters = (): RetrainingCounters => ({
+  labels: 0,
+  scored: 0,
+  missingSamples: 0,
+  refused: 0,
+  skippedSeq: 0,
+  trainings: 0,
+  promotions: 0,
+  rejections: 0,
+  rollbacks: 0,
+  triggered: { schedule: 0, decay: 0, drift: 0, adwin: 0, operator: 0 },
+});
+
+/** A copy of `c` (its `triggered` too), filling what an older snapshot lacks with 0. */
+export const copyCounters = (c: Readonly<Partial<RetrainingCounters>>): RetrainingCounters => {
+  const empty = emptyCounters();
+  return { ...empty, ...c, triggered: { ...empty.triggered, ...c.triggered } };
+};
 
 /** A stored snapshot, or undefined when it is not one of ours (a different version: start afresh). */
 export function parseRetrainingSnapshot(raw: unknown): RetrainingSnapshot | undefined {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RetrainingActorHandle } from '../../actors/retraining-actor.js';
 import type { RetrainingStatus } from '../../actors/retraining-status.js';
 import { retrainingControl } from '../../cli/engine-control.js';
+import { emptyCounters } from '../../models/retraining/retraining-snapshot.js';
 import { ControlReplySchema } from '../../gateways/control/control-messages.js';
 import { startControlServer } from '../../gateways/control/control-server.js';
 import type { ControlTarget } from '../../gateways/control/control-target.js';
@@ -25,7 +26,7 @@ const status = (phase: RetrainingStatus['phase']): RetrainingStatus => ({
   watch: null,
   anchor: null,
   triggers: { labelsSinceTrain: 0, rollingLogLoss: null, rollingHitRate: null, maxPsi: null, adwinWidth: 0 },
-  counters: { labels: 0, scored: 0, missingSamples: 0, refused: 0, skippedSeq: 0, trainings: 0, promotions: 0, rejections: 0, rollbacks: 0 },
+  counters: emptyCounters(),
 });
 
 /** A retraining actor in `phase` that counts the resumes it was sent. */

@@ -4,6 +4,7 @@ import type { RetrainingStatus } from '../../actors/retraining-status.js';
 import { retrainingControl } from '../../cli/engine-control.js';
 import { ModelNotFoundError } from '../../models/registry/model-registry.js';
 import type { ModelRegistry, ModelVersion } from '../../models/registry/model-registry.js';
+import { emptyCounters } from '../../models/retraining/retraining-snapshot.js';
 
 /** A retraining actor that has not scored a label yet: it has not loaded its champion. */
 const fresh: RetrainingStatus = {
@@ -20,7 +21,7 @@ const fresh: RetrainingStatus = {
   watch: null,
   anchor: null,
   triggers: { labelsSinceTrain: 0, rollingLogLoss: null, rollingHitRate: null, maxPsi: null, adwinWidth: 0 },
-  counters: { labels: 0, scored: 0, missingSamples: 0, refused: 0, skippedSeq: 0, trainings: 0, promotions: 0, rejections: 0, rollbacks: 0 },
+  counters: emptyCounters(),
 };
 
 const actor = (s: RetrainingStatus): Pick<RetrainingActorHandle, 'trigger' | 'pause' | 'resume' | 'status'> => ({

@@ -22,6 +22,7 @@ function fakeActor(n: number): Fake {
     fail: (e) => reject(e),
     handle: {
       key: 'retraining:s1',
+      strategy: 's1',
       consumers: [],
       status: () => status,
       trigger: (reason) => {

@@ -41,7 +41,8 @@ export type RefusedModel = z.infer<typeof RefusedModelSchema>;
  * One actor (the engine's `ActorSummary`): an asset actor's also says how often the supervisor
  * restarted it and, while it is down (`restarting`, `failed`), why (`lastError`); the decision
  * actor's says the model it serves (`name@version`) and a promotion it refused (`modelRefused`,
- * with `lastError` saying it in a line).
+ * with `lastError` saying it in a line); the labeling and retraining actors' say what they have
+ * done (`counts`: pending, labeled, refused; cycles, trainings, promotions …).
  */
 export const ActorStatusSchema = z
   .object({
@@ -52,6 +53,7 @@ export const ActorStatusSchema = z
     lastError: z.string().optional(),
     model: z.string().optional(),
     modelRefused: RefusedModelSchema.optional(),
+    counts: z.record(z.string(), z.number()).optional(),
   })
   .readonly();
 export type ActorStatus = z.infer<typeof ActorStatusSchema>;

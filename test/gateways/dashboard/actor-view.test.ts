@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { LabelingActorHandle } from '../../../actors/labeling-actor.js';
 import type { ActorStatus as SupervisedActor, Supervisor } from '../../../actors/supervisor.js';
 import type { ActorSummary } from '../../../cli/engine-status-feed.js';
 import { startEngineStatusFeed } from '../../../cli/engine-status-feed.js';
@@ -48,13 +49,13 @@ describe('dashboard actors panel: why an actor is down', () => {
   it('shows the restart count and the error an asset actor is restarting on, and clears it once the actor runs again', () => {
     const feed = feedOver();
     try {
-      expect(feed.rows()).toEqual([{ id: 'asset:binance:BTC/USDT', kind: 'asset', state: 'live', restarts: '0', error: null }]);
+      expect(feed.rows()).toEqual([{ id: 'asset:binance:BTC/USDT', kind: 'asset', state: 'live', restarts: '0', error: null, counts: null }]);
       const redis = 'Error: connect ECONNREFUSED 127.0.0.1:6379';
       feed.set({ key: 'asset:binance:BTC/USDT', state: 'restarting', restarts: 2, lastSeq: 41, lastError: redis });
-      expect(feed.rows()).toEqual([{ id: 'asset:binance:BTC/USDT', kind: 'asset', state: 'restarting', restarts: '2', error: redis }]);
+      expect(feed.rows()).toEqual([{ id: 'asset:binance:BTC/USDT', kind: 'asset', state: 'restarting', restarts: '2', error: redis, counts: null }]);
       // The supervisor keeps its last failure after the restart; the page does not show it as the reason any more.
       feed.set({ key: 'asset:binance:BTC/USDT', state: 'live', restarts: 2, lastSeq: 57, lastError: redis });
-      expect(feed.rows()).toEqual([{ id: 'asset:binance:BTC/USDT', kind: 'asset', state: 'live', restarts: '2', error: null }]);
+      expect(feed.rows()).toEqual([{ id: 'asset:binance:BTC/USDT', kind: 'asset', state: 'live', restarts: '2', error: null, counts: null }]);
     } finally {
       feed.stop();
     }
@@ -65,7 +66,7 @@ describe('dashboard actors panel: why an actor is down', () => {
     try {
       const pg = 'StateStoreError: relation "snapshots" does not exist';
       feed.set({ key: 'asset:binance:BTC/USDT', state: 'failed', restarts: 5, lastSeq: 12, lastError: pg });
-      expect(feed.rows()).toEqual([{ id: 'asset:binance:BTC/USDT', kind: 'asset', state: 'failed', restarts: '5', error: pg }]);
+      expect(feed.rows()).toEqual([{ id: 'asset:binance:BTC/USDT', kind: 'asset', state: 'failed', restarts: '5', error: pg, counts: null }]);
     } finally {
       feed.stop();
     }
@@ -79,7 +80,28 @@ describe('dashboard actors panel: why an actor is down', () => {
       state: 'live',
       restarts: '',
       error: refused,
+      counts: null,
     });
     expect(asPageReadsIt({ id: 'decision:momentum', kind: 'decision', state: 'live', model: 'direction-mlp@8' }).error).toBeNull();
+  });
+
+  it("shows what the labeling actor has pending, labeled and refused, not its state alone", () => {
+    const supervisor: Supervisor = { status: () => [], halt: () => undefined, resume: () => undefined, restartGivenUp: () => [], stop: async () => undefined };
+    const stats = { received: 9, refused: 1, skippedSeq: 0, labeled: 4, samples: 4, published: 9, duplicates: 0, waitingFeatures: 0, pathsFromStore: 0, pending: 3 };
+    const labeling: LabelingActorHandle = { key: 'labeling:momentum', strategy: 'momentum', consumers: [], stop: async () => {}, abort: async () => {}, stats: () => stats, pendingIds: () => [], done: new Promise<void>(() => {}) };
+    const published: ActorSummary[] = [];
+    const feed = startEngineStatusFeed({
+      engine: { supervisor, decisions: undefined, labeling, counters: createCounters() },
+      hub: { publishLocal: (topic, _key, data) => (topic === 'actors' ? published.push(data as ActorSummary) : undefined) },
+      bus: { consumerInfo: async () => undefined },
+      consumers: [],
+      intervalMs: 3_600_000,
+      log: silentLogger,
+    });
+    try {
+      expect(published.map(asPageReadsIt)).toEqual([{ id: 'labeling:momentum', kind: 'labeling', state: 'live', restarts: '', error: null, counts: 'pending 3 · labeled 4 · refused 1' }]);
+    } finally {
+      feed.stop();
+    }
   });
 });

@@ -5,7 +5,8 @@ import { el, panel, tableOf } from '../dom.js';
 /**
  * Every actor the supervisor reports, with its lifecycle state (warming, live, stale, halted,
  * restarting, failed …), how often it was restarted, and under it the error the feed carries for
- * it (why it is restarting or was given up, a refused promotion) until the feed drops it.
+ * it (why it is restarting or was given up, a refused promotion) until the feed drops it, and what
+ * the labeling and retraining actors have done (their counts).
  */
 export class ActorsPanel {
   readonly root: HTMLElement;
@@ -39,6 +40,7 @@ export class ActorsPanel {
       .map(actorRow)
       .flatMap((x) => [
         el('tr', { 'data-actor': x.id }, el('td', {}, x.id), el('td', {}, x.kind), el('td', {}, el('span', { class: 'actor-state', 'data-state': x.state }, x.state)), el('td', { class: 'num' }, x.restarts)),
+        ...(x.counts === null ? [] : [el('tr', { class: 'actor-counts-row' }, el('td', { colspan: 4, class: 'actor-counts' }, x.counts))]),
         ...(x.error === null ? [] : [el('tr', { class: 'actor-error-row' }, el('td', { colspan: 4, class: 'actor-error', 'data-state': x.state }, x.error))]),
       ]);
     this.table.body.replaceChildren(...rows);
