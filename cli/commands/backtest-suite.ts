@@ -1,9 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import { riskCell } from '../../models/risk/risk-over-window.js';
 import type { BacktestReport } from '../../gateways/report/backtest-report.js';
-import { checkReportDir, writeReportFiles } from '../../gateways/report/report-files.js';
+import { checkReportDir, makeReportDir, writeReportFiles } from '../../gateways/report/report-files.js';
 import { backtestConfig, runBacktest } from './backtest.js';
 import { modelsAhead } from './models-ahead.js';
 import { planRegimeSuite, REGIME_SYMBOLS, REGIME_WINDOWS } from './regime-windows.js';
@@ -40,7 +39,7 @@ export async function runRegimeSuite(
   const cfg = loadConfig({ file: opts.configFile });
   const { data, files, trainingDir } = suiteData(opts.data, cfg, tf);
   checkReportDir(opts.reportDir);
-  mkdirSync(opts.reportDir, { recursive: true });
+  makeReportDir(opts.reportDir);
 
   const plans = await planRegimeSuite(files, opts.windows ?? REGIME_WINDOWS, opts.symbols ?? REGIME_SYMBOLS, tf);
 

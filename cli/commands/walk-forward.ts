@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
 import { periodsPerYear } from '../../models/backtest/annualisation.js';
@@ -11,7 +10,7 @@ import type { Fill } from '../../streams/messages/fill.js';
 import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
 import type { BacktestReport } from '../../gateways/report/backtest-report.js';
 import { writeWalkForwardReport } from '../../gateways/report/walk-forward-report.js';
-import { checkReportDir } from '../../gateways/report/report-files.js';
+import { checkReportDir, makeReportDir } from '../../gateways/report/report-files.js';
 import { ruinWarning } from './backtest-warnings.js';
 import type { WalkForwardReport, WalkForwardSegment } from '../../gateways/report/walk-forward-report.js';
 import { runBuyAndHold, runGrid } from '../../models/backtest/baselines.js';
@@ -78,7 +77,7 @@ export async function runWalkForward(
     const empty = await symbolsWithoutBarsIn(data, { symbols: opts.symbols, tf, venue: cfg.venue, from: start, to: end });
     if (empty.length > 0) throw new InvalidArgumentError(`walk-forward segment ${k + 1} (${iso(start)} → ${iso(end)}) has no ${tf} bars of ${empty.join(', ')} under ${data}: give a --to the data reaches`);
   }
-  mkdirSync(opts.report, { recursive: true });
+  makeReportDir(opts.report);
   const dataDir = trainingDirOf(data, base);
   const models = modelsAhead(
     starts.map((start) => ({ cfg, data: { dataDir, symbols: opts.symbols, timeframe: tf, from: start - opts.embargoMs } })),

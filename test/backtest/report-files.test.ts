@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBacktest } from '../../cli/commands/backtest.js';
-import { checkReportDir, writeReportFiles } from '../../gateways/report/report-files.js';
+import { checkReportDir, ReportDirError, writeReportFiles } from '../../gateways/report/report-files.js';
 import { testDataDir } from '../support/data-dir.js';
 
 describe('report folders', () => {
@@ -28,6 +29,26 @@ describe('report folders', () => {
     ).rejects.toThrow(`--report ${file}: is a file, not a folder`);
     // Nothing trained: training alone takes seconds.
     expect(performance.now() - t0).toBeLessThan(1500);
+  });
+
+  it('refuses a --report where no folder can be made though permissions allow it (/proc/x as root hung for ever after the replay)', async () => {
+    // Under /proc root passes the permission check, yet mkdir answers ENOENT.
+    expect(() => checkReportDir('/proc/sextant-report')).toThrow(ReportDirError);
+    expect(() => checkReportDir('/proc/sextant-report')).toThrow(/^--report \/proc\/sextant-report: cannot create it: \/proc is not writable/);
+    const t0 = performance.now();
+    await expect(
+      runBacktest({ data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 0, 3), capital: 10_000, report: '/proc/sextant-report' }),
+    ).rejects.toThrow(ReportDirError);
+    expect(performance.now() - t0).toBeLessThan(1500);
+  });
+
+  it('a report write where mkdir answers ENOENT throws it instead of looping (Node 20 recursive mkdir spun at 80 % CPU)', () => {
+    // In a child: a loop would hang this worker; the child is killed at the timeout instead.
+    const mod = resolve(import.meta.dirname, '../../gateways/report/report-files.ts');
+    const code = `import { writeReportFiles } from ${JSON.stringify(mod)}; try { writeReportFiles('/proc/sextant-report/deeper', [{ name: 'report.json', content: '{}' }]); console.log('written'); } catch (e) { console.log('threw ' + e.code); }`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 15_000 });
+    expect(r.signal).toBeNull();
+    expect(r.stdout.trim()).toMatch(/^threw E[A-Z]+$/);
   });
 
   it('replaces a report whole: a failed write leaves the previous files as they were and no temporary file', () => {
