@@ -45,11 +45,14 @@ export const GatewayConfigSchema = z
      * second; a message with no token left closes the connection with 1008 "rate limit".
      */
     maxInboundPerSecond: positiveInt,
-    /** Past this many bytes waiting in a client's socket, its pending messages are conflated per (topic, key). */
+    /**
+     * Past this many bytes waiting in a client's socket, its pending messages are queued: conflated
+     * to the newest per slot, except `orders` (orders, rejects, fills), each of which is queued.
+     */
     maxBufferedBytes: positiveInt,
     /** A client over `maxBufferedBytes` for this long is closed with 4008 "slow consumer". */
     slowCloseMs: positiveInt,
-    /** Conflated (topic, key) slots a slow client may hold before it is closed with 4008. */
+    /** Frames a slow client may have queued (one per conflated slot, one per order, reject or fill) before it is closed with 4008. */
     maxPendingSlots: positiveInt.default(10_000),
     heartbeatMs: positiveInt,
     /**

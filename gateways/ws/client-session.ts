@@ -4,7 +4,7 @@ import type { Identity } from './auth.js';
 import { createConflatingBuffer } from './conflating-buffer.js';
 import { conflatedFrame, snapshotFrame } from './feed-entry.js';
 import type { FeedEntry } from './feed-entry.js';
-import { ClientMessageSchema, CloseCode, ErrorCode, MAX_SYMBOLS_PER_TOPIC, SYMBOL_TOPICS } from './protocol.js';
+import { ClientMessageSchema, CloseCode, ErrorCode, EVENT_TOPICS, MAX_SYMBOLS_PER_TOPIC, SYMBOL_TOPICS } from './protocol.js';
 import type { ClientMessage, Topic } from './protocol.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { clientSymbolToken, unmatchableSymbol } from './topics.js';
@@ -37,14 +37,14 @@ export type SessionDeps = Readonly<{
 
 export type ClientSession = Readonly<{
   identity: Identity;
-  /** Sends (or, for a slow client, queues and conflates) one feed entry; never waits. */
+  /** Sends (or, for a slow client, queues, conflating a state's slot) one feed entry; never waits. */
   deliver(entry: FeedEntry): void;
   /** Heartbeat tick: a client that did not answer the previous ping is terminated. */
   heartbeat(ts: number): void;
   /** Sends the upstream `status` frame (on connect and on every change; a backlog keeps the newest). */
   status(frame: string): void;
   close(code: number, reason: string): void;
-  /** Pending (conflated) slots of a slow client. */
+  /** Frames a slow client has queued (one per slot of a state, one per event). */
   pending(): number;
 }>;
 
@@ -65,9 +65,10 @@ const dec = new TextDecoder('utf-8', { fatal: true });
 /**
  * One websocket client of the feed: its subscriptions (topic → symbol tokens, or all), inbound
  * validation and rate limit, and a send path that never blocks the hub. While the socket holds
- * more than `maxBufferedBytes`, updates go to a conflating backlog (newest per slot) that drains
- * when the socket does; a client over the limit for `slowCloseMs`, or with more than
- * `maxPendingSlots` slots waiting, is closed with 4008 "slow consumer".
+ * more than `maxBufferedBytes`, updates go to a backlog that drains when the socket does: newest
+ * per slot for a state, every one for an event (`EVENT_TOPICS`: orders, rejects, fills); a client
+ * over the limit for `slowCloseMs`, or with more than `maxPendingSlots` frames waiting, is closed
+ * with 4008 "slow consumer".
  */
 export function createClientSession(deps: SessionDeps): ClientSession {
   const { ws, limits, directory, now } = deps;
@@ -230,6 +231,9 @@ export function createClientSession(deps: SessionDeps): ClientSession {
     identity: deps.identity,
     deliver: (entry) => {
       if (!passes(subs.get(entry.topic), entry)) return;
+      // An event (an order, a reject, a fill) is not a state the next one replaces: each is queued
+      // under a slot of its own, so it is sent or the client is closed, never conflated away.
+      if (EVENT_TOPICS.has(entry.topic)) return send(`${entry.topic}#${entry.seq}`, { frame: entry.delta, entry });
       const slot = `${entry.topic}|${entry.slot}`;
       // A snapshot frame still waiting in a slow client's backlog stays a snapshot frame, of the
       // newer message: the client counts the snapshot frames its `subscribed` announced.

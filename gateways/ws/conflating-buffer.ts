@@ -1,5 +1,6 @@
 /**
- * What a slow client has yet to be sent: at most one item per slot (topic + key), the newest.
+ * What a slow client has yet to be sent: at most one item per slot, the newest (the session gives
+ * each event a slot of its own, so only states conflate).
  * Iteration follows the order of the newest update per slot, so flushing keeps the items in the
  * order the hub produced them (seq order within a topic).
  */

@@ -21,10 +21,17 @@ import { z } from 'zod';
  * refused; a frame that is not a valid request gets `code` and `reason` only). `seq` counts
  * the messages of one topic (+1 each, assigned by the hub); a snapshot carries the seq of the
  * message it reflects, so a client drops deltas with seq ≤ the newest snapshot seq it holds and
- * has neither gap nor duplicate. A delta marked `conflated: true` replaced older updates of the
- * same (topic, key) that a slow client never received; a snapshot frame a slow client was not sent
- * yet is replaced by a snapshot frame of the newer message (sent after the deltas queued before it),
- * so the count in `subscribed` holds.
+ * has neither gap nor duplicate. A client whose socket backs up (`maxBufferedBytes`) is sent, of
+ * `md`, `features`, `predictions`, `risk`, `pnl`, `actors` and `models`, only the newest message
+ * of each slot (the slot as the snapshot keeps it: each kind of message per key and venue, for
+ * `models` per model and event kind or alias): a delta marked `conflated: true` replaced older ones
+ * of its slot that the client never received, and a snapshot frame it was not sent yet is replaced
+ * by a snapshot frame of the newer message (sent after the deltas queued before it), so the count
+ * in `subscribed` holds. `orders` (approved orders, rejects, fills: events, see `EVENT_TOPICS`) is
+ * never conflated: each is queued and sent in order, and a client with more than `maxPendingSlots`
+ * frames queued, or behind for `slowCloseMs`, is closed with 4008 "slow consumer" instead (what was
+ * queued is not sent, and the `orders` snapshot on resubscribe holds only the newest order and
+ * reject per strategy, venue and symbol, and fill per venue and symbol).
  *
  * `status` (`{type:"status", upstream:"up"|"down", since, gap?}`) says whether the gateway's
  * link to NATS is up; it is sent first on connect and again on every change (`since`: epoch ms
@@ -44,6 +51,15 @@ export type Topic = z.infer<typeof TopicSchema>;
  * would be told `subscribed` with its symbols and then sent everything: refused instead.
  */
 export const SYMBOL_TOPICS: ReadonlySet<Topic> = new Set<Topic>(['md', 'features', 'predictions', 'orders']);
+
+/**
+ * The topics whose messages are events, not states: `orders` (approved orders, rejects, fills).
+ * A newer fill does not stand for an older one (a client that missed it holds a wrong fill list and
+ * position), so a slow client is never sent only the newest of these: each is queued (counted
+ * against `maxPendingSlots`) and sent, or the client is closed with 4008 "slow consumer". The
+ * other topics are states (the newest message of a slot says all), conflated for a slow client.
+ */
+export const EVENT_TOPICS: ReadonlySet<Topic> = new Set<Topic>(['orders']);
 
 /** The symbols one subscribe message may name, and one session may follow by name on a topic. */
 export const MAX_SYMBOLS_PER_TOPIC = 256;
