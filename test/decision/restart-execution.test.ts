@@ -2,9 +2,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { startEngine } from '../../cli/engine.js';
 import type { Engine } from '../../cli/engine.js';
 import type { Config } from '../../config/schema.js';
-import { findBarFiles } from '../../gateways/data-dir.js';
-import { readBars } from '../../gateways/historical/bars-csv.js';
-import { mergeByTime } from '../../gateways/historical/merge-by-time.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import { createLiveClock } from '../../state/clocks/live-clock.js';
 import { silentLogger } from '../../state/logger.js';
@@ -20,33 +17,15 @@ import { streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { bookWithOrders } from '../support/approved-orders.js';
 import type { ApprovedOrder } from '../support/approved-orders.js';
-import { testDataDir } from '../support/data-dir.js';
 import { isolatedConfig, trainedRegistry } from './engine-run.js';
+import { feedLiveBars } from './live-bars-feed.js';
 
 const SYMBOLS = ['BTC/USDT', 'ETH/USDT'];
 const FROM = Date.UTC(2024, 0, 1);
 
 type Stores = Parameters<typeof startEngine>[1];
 
-/** Publishes the bars of [from, to) as live data arrives (an event time at a time) and waits until the engine has taken them all. */
-async function feed(engine: Engine, bus: Bus, cfg: Config, from: number, to: number): Promise<void> {
-  const files = findBarFiles(testDataDir(), { symbols: SYMBOLS, timeframe: '1h' });
-  const subjects = subjectsFor(cfg.prefix);
-  const before = engine.counters.messagesIn;
-  let published = 0;
-  let ts = -1;
-  for await (const b of mergeByTime(...files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf: '1h', from, to })))) {
-    if (b.ts !== ts) await new Promise((r) => setTimeout(r, 1));
-    ts = b.ts;
-    await bus.publish(subjects.bar(b.venue, b.symbol, b.tf), encode(b), { msgId: b.id });
-    published++;
-  }
-  const deadline = performance.now() + 60_000;
-  while (engine.counters.messagesIn - before < published) {
-    if (performance.now() > deadline) throw new Error(`engine saw ${engine.counters.messagesIn - before} of ${published}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const feed = (engine: Engine, bus: Bus, cfg: Config, from: number, to: number): Promise<void> => feedLiveBars(engine, bus, cfg, SYMBOLS, from, to);
 
 const start = (cfg: Config, stores: Stores): Promise<Engine> => startEngine(cfg, stores, createLiveClock(), silentLogger);
 

@@ -3,9 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngine } from '../../cli/engine.js';
 import type { Engine } from '../../cli/engine.js';
 import type { Config } from '../../config/schema.js';
-import { findBarFiles } from '../../gateways/data-dir.js';
-import { readBars } from '../../gateways/historical/bars-csv.js';
-import { mergeByTime } from '../../gateways/historical/merge-by-time.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import { createLiveClock } from '../../state/clocks/live-clock.js';
 import { silentLogger } from '../../state/logger.js';
@@ -14,15 +11,15 @@ import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
 import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
 import { createPgRiskStore } from '../../state/pg-risk-store.js';
 import type { Bus } from '../../streams/bus.js';
-import { decodeText, encode } from '../../streams/codec.js';
+import { decodeText } from '../../streams/codec.js';
 import { FillSchema } from '../../streams/messages/fill.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
-import { testDataDir } from '../support/data-dir.js';
 import { dropSchema } from '../support/pg.js';
 import { isolatedConfig, trainedRegistry } from './engine-run.js';
+import { feedLiveBars } from './live-bars-feed.js';
 
 // Real PostgreSQL for the risk state (fails, never skips, when it is not reachable); a schema of this file only.
 const url = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -34,25 +31,7 @@ afterAll(async () => {
 const SYMBOLS = ['BTC/USDT', 'ETH/USDT'];
 const FROM = Date.UTC(2024, 0, 1);
 
-/** Publishes the 1h bars of [from, to) as live data arrives and waits until the engine has taken them all. */
-async function feed(engine: Engine, bus: Bus, cfg: Config, from: number, to: number): Promise<void> {
-  const files = findBarFiles(testDataDir(), { symbols: SYMBOLS, timeframe: '1h' });
-  const subjects = subjectsFor(cfg.prefix);
-  const before = engine.counters.messagesIn;
-  let published = 0;
-  let ts = -1;
-  for await (const b of mergeByTime(...files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf: '1h', from, to })))) {
-    if (b.ts !== ts) await new Promise((r) => setTimeout(r, 1));
-    ts = b.ts;
-    await bus.publish(subjects.bar(b.venue, b.symbol, b.tf), encode(b), { msgId: b.id });
-    published++;
-  }
-  const deadline = performance.now() + 60_000;
-  while (engine.counters.messagesIn - before < published) {
-    if (performance.now() > deadline) throw new Error(`engine saw ${engine.counters.messagesIn - before} of ${published}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const feed = (engine: Engine, bus: Bus, cfg: Config, from: number, to: number): Promise<void> => feedLiveBars(engine, bus, cfg, SYMBOLS, from, to);
 
 /** Every fill the paper venue published so far. */
 async function fills(bus: Bus, cfg: Config): Promise<Fill[]> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import { RetrainingConfigSchema } from '../../models/retraining/retraining-config.js';
-import type { CountQuery, SampleQuery, TrainingSampleStore } from '../../state/training-sample-store.js';
+import type { CountQuery, SampleQuery, TrainingSample, TrainingSampleStore } from '../../state/training-sample-store.js';
 import { encode } from '../../streams/codec.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { until } from '../labeling/harness.js';
@@ -10,13 +10,29 @@ import { HOUR, labelOf, retrainingWorld, samplesOf, startWorldActor, T0 } from '
 const cfgBase = { ...loadConfig(), prefix: 'rtc', streamNamePrefix: 'RTC_' };
 const subjects = subjectsFor(cfgBase.prefix);
 
+const COLLECTING = RetrainingConfigSchema.parse({
+  enabled: true,
+  triggers: { everyLabels: 40, decayWindow: 10_000, adwinDelta: 0, psiWindow: 10_000 },
+  training: { minSamples: 80, maxSamples: 100, epochs: 10, seed: 3, validationFraction: 0.3 },
+  shadow: { predictions: 1000, margin: 0.05 },
+  consumer: { batchSize: 16, ackWaitMs: 60_000 },
+});
+
+/** Stores each sample, then publishes its label, one at a time (the labeling actor's order). */
+async function commitAndLabel(world: Awaited<ReturnType<typeof retrainingWorld>>, samples: readonly TrainingSample[]): Promise<void> {
+  for (const s of samples) {
+    await world.store.commit({ samples: [s] });
+    await world.bus.publish(subjects.label('s1', s.venue, s.symbol), encode(labelOf(s)), { msgId: `lbl:${s.id}` });
+  }
+}
+
 describe('retraining actor: a cycle that starts with too few samples', () => {
   it('keeps collecting until later labels bring enough, then fits on the samples labeled before that label', async () => {
     // No stored samples: the champion's training set is not in the store (a model trained on bars).
     const world = await retrainingWorld(cfgBase, subjects, { storeChampionSamples: false });
     const { bus, store, registry } = world;
-    // Reads of the strategy's samples from time 0 (the others are bounded: a batch's labels, the
-    // champion's training range), and the counts asked of the store.
+    // Reads and counts of the strategy's samples from time 0 (the others are bounded: a batch's
+    // labels, the champion's training range for the drift reference).
     const fullReads: SampleQuery[] = [];
     const counted: CountQuery[] = [];
     const watched: TrainingSampleStore = {
@@ -26,24 +42,14 @@ describe('retraining actor: a cycle that starts with too few samples', () => {
         return store.samples(q);
       },
       countSamples: (q) => {
-        counted.push(q);
+        if (q.from === undefined) counted.push(q);
         return store.countSamples(q);
       },
     };
-    const config = RetrainingConfigSchema.parse({
-      enabled: true,
-      triggers: { everyLabels: 40, decayWindow: 10_000, adwinDelta: 0, psiWindow: 10_000 },
-      training: { minSamples: 80, maxSamples: 100, epochs: 10, seed: 3, validationFraction: 0.3 },
-      shadow: { predictions: 1000, margin: 0.05 },
-      consumer: { batchSize: 16, ackWaitMs: 60_000 },
-    });
-    const actor = await startWorldActor({ ...world, store: watched }, cfgBase, subjects, config);
+    const actor = await startWorldActor({ ...world, store: watched }, cfgBase, subjects, COLLECTING);
     try {
       const fresh = samplesOf(200, 120, 1, 2);
-      for (const s of fresh) {
-        await store.commit({ samples: [s] });
-        await bus.publish(subjects.label('s1', s.venue, s.symbol), encode(labelOf(s)), { msgId: `lbl:${s.id}` });
-      }
+      await commitAndLabel(world, fresh);
       await until('every label applied', () => actor.status().counters.labels === 120, 60_000);
       await actor.idle();
       // The schedule fired at the 40th label with 39 samples labeled before it; the count is
@@ -78,24 +84,14 @@ describe('retraining actor: a cycle that starts with too few samples', () => {
       },
       countSamples: async (q) => {
         const n = await store.countSamples(q);
-        counts.push(n);
+        if (q.from === undefined) counts.push(n);
         return n;
       },
     };
-    const config = RetrainingConfigSchema.parse({
-      enabled: true,
-      triggers: { everyLabels: 40, decayWindow: 10_000, adwinDelta: 0, psiWindow: 10_000 },
-      training: { minSamples: 80, maxSamples: 100, epochs: 10, seed: 3, validationFraction: 0.3 },
-      shadow: { predictions: 1000, margin: 0.05 },
-      consumer: { batchSize: 16, ackWaitMs: 60_000 },
-    });
-    const actor = await startWorldActor({ ...world, store: watched }, cfgBase, subjects, config);
+    const actor = await startWorldActor({ ...world, store: watched }, cfgBase, subjects, COLLECTING);
     try {
       const fresh = samplesOf(200, 40, 1, 2);
-      for (const s of fresh) {
-        await store.commit({ samples: [s] });
-        await bus.publish(subjects.label('s1', s.venue, s.symbol), encode(labelOf(s)), { msgId: `lbl:${s.id}` });
-      }
+      await commitAndLabel(world, fresh);
       await until('every label applied', () => actor.status().counters.labels === 40, 60_000);
       await actor.idle();
       expect(actor.status()).toMatchObject({ phase: 'shadow', counters: { trainings: 1 } });
