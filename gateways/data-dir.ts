@@ -158,6 +158,16 @@ export function dataRootOf(path: string): string | undefined {
 }
 
 /**
+ * The venue a bar file's folder says (`binance` for `…/ohlcv/binance_spot_1h/BTC_USDT_1h.csv`), or
+ * {@link UNKNOWN_VENUE} for a file elsewhere.
+ */
+export function venueOfBarFile(path: string): string {
+  const folder = dirname(resolve(path));
+  const f = FOLDER_RE.exec(basename(folder));
+  return f !== null && basename(dirname(folder)) === 'ohlcv' ? f[1]!.toLowerCase() : UNKNOWN_VENUE;
+}
+
+/**
  * {@link findBarFiles} for a folder given on the command line: a data folder, its `ohlcv/`
  * folder, one `ohlcv/<venue>_<market>_<tf>/` folder (only its files), or any folder of files
  * named `<BASE>_<QUOTE>_<tf>[_…].csv` (venue and market `unknown`). Throws a

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
@@ -248,6 +248,12 @@ export function resolveBacktestInputs(spec: BacktestSpec | undefined, flags: Bac
   const data = flags.data ?? s.data;
   if ((flags.source ?? s.source) === 'pg' && data !== undefined) throw new BacktestSpecError(`data ${data}: CSV bars, but the source is pg (bars from PostgreSQL): drop one`);
   const symbols = flags.symbols ?? s.symbols ?? [...BACKTEST_DEFAULTS.symbols];
+  // One bar file holds one symbol: say which of what the user wrote (flag or spec key) disagree.
+  if (data !== undefined && (flags.source ?? s.source) !== 'pg' && symbols.length !== 1 && existsSync(data) && statSync(data).isFile()) {
+    const dataFrom = flags.data !== undefined ? `--data ${data}` : `data: ${data} (the spec)`;
+    const symbolsFrom = flags.symbols !== undefined ? '--symbols' : '`symbols:` in the spec';
+    throw new BacktestSpecError(`${dataFrom} is one bar file (one symbol), but ${symbolsFrom} names ${symbols.length} (${symbols.join(', ')}): give one symbol there, or a data folder`);
+  }
   const ticks = (flags.ticks ?? s.ticks)?.map((t) => parseTickFile(t, symbols));
   return {
     symbols,

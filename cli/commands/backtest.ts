@@ -5,7 +5,7 @@ import { InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { paperVenueOptions } from '../paper-venue-options.js';
-import { dataRootOf, findBarFilesUnder, requireDataDir } from '../../gateways/data-dir.js';
+import { dataRootOf, findBarFilesUnder, requireDataDir, UNKNOWN_VENUE, venueOfBarFile } from '../../gateways/data-dir.js';
 import { readBarBatches, readBars } from '../../gateways/historical/bars-csv.js';
 import { mergeBatchesByTime } from '../../gateways/historical/merge-batches-by-time.js';
 import type { Batches } from '../../gateways/historical/merge-batches-by-time.js';
@@ -181,11 +181,12 @@ async function readStream(bus: Bus, stream: string, filter: string): Promise<str
 }
 
 /** `--data` as bar files: a folder (searched by symbol and timeframe) or one CSV file for one symbol. */
-async function barFiles(data: string, symbols: readonly string[], timeframe: Timeframe): Promise<{ path: string; symbol: string }[]> {
+async function barFiles(data: string, symbols: readonly string[], timeframe: Timeframe): Promise<{ path: string; symbol: string; venue: string }[]> {
   if (statSync(data).isFile()) {
-    if (symbols.length !== 1) throw new InvalidArgumentError(`${basename(data)} is one file: give exactly one --symbols`);
+    // The CLI names where the symbols came from first (resolveBacktestInputs); this is for other callers.
+    if (symbols.length !== 1) throw new InvalidArgumentError(`${basename(data)} is one bar file (one symbol), but ${symbols.length} symbols were given (${symbols.join(', ')}): give one, or a data folder`);
     await checkBarFile(data, symbols[0] as string, timeframe);
-    return [{ path: data, symbol: symbols[0] as string }];
+    return [{ path: data, symbol: symbols[0] as string, venue: venueOfBarFile(data) }];
   }
   const files = findBarFilesUnder(data, { symbols, timeframe });
   const missing = symbols.filter((s) => !files.some((f) => f.symbol === s));
@@ -193,7 +194,7 @@ async function barFiles(data: string, symbols: readonly string[], timeframe: Tim
     const held = findBarFilesUnder(data, { timeframe }).map((f) => f.symbol);
     throw new InvalidArgumentError(`no ${timeframe} bar files for ${missing.join(', ')} under ${data}${spellingHint(missing, held)}`);
   }
-  return files.map((f) => ({ path: f.path, symbol: f.symbol }));
+  return files.map((f) => ({ path: f.path, symbol: f.symbol, venue: f.venue }));
 }
 
 /**
@@ -296,6 +297,11 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
       : undefined;
   const data = stored !== undefined ? undefined : (opts.data ?? requireDataDir(cfg.data.dir));
   const files = data === undefined ? [] : await barFiles(data, opts.symbols, tf);
+  // A spec's `venue:` over bars whose folder names another venue: Binance files ran as "kraken".
+  const dataVenues = [...new Set(files.map((f) => f.venue).filter((v) => v !== UNKNOWN_VENUE))];
+  if (opts.venue !== undefined && dataVenues.some((v) => v !== opts.venue)) {
+    throw new InvalidArgumentError(`venue: ${opts.venue} (the spec) contradicts the data: the bars under ${data as string} are ${dataVenues.join(' and ')} bars by their folder: drop \`venue:\` or give ${opts.venue} bars`);
+  }
   const ticks = opts.ticks ?? [];
   if (ticks.length > 0 && stored !== undefined) throw new InvalidArgumentError('--ticks replays trade and quote CSV files beside CSV bars; it does not apply to --source pg');
   checkTickFiles(ticks, opts.symbols);
@@ -487,6 +493,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const report: BacktestReport = {
     version: 1,
     window: { from: iso(opts.from), to: iso(opts.to) },
+    venue: cfg.venue,
     symbols: opts.symbols,
     timeframe: tf,
     capital: opts.capital,

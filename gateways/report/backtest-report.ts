@@ -14,6 +14,8 @@ export type Curve = Readonly<{ name: string; equity: EquityPoints }>;
 export type BacktestReport = Readonly<{
   version: 1;
   window: Readonly<{ from: string; to: string }>;
+  /** The venue id the bars ran under (a spec's `venue:`, else the config's `venue`). */
+  venue: string;
   symbols: readonly string[];
   timeframe: string;
   capital: number;
@@ -98,7 +100,7 @@ export function writeBacktestReport(dir: string, report: BacktestReport, curves:
 <style>${REPORT_CSS}</style></head>
 <body>
 <h1>Backtest: ${escapeHtml(report.symbols.join(', '))} ${escapeHtml(report.timeframe)}</h1>
-<p>${escapeHtml(report.window.from)} → ${escapeHtml(report.window.to)} · capital ${money(report.capital)} · strategy ${escapeHtml(report.strategy)} · model ${escapeHtml(report.model.ref)} (trained ${escapeHtml(report.model.trainRange.from.slice(0, 10))} → ${escapeHtml(report.model.trainRange.to.slice(0, 10))}) · ${report.run.events} events in ${report.run.seconds.toFixed(1)} s</p>
+<p>${escapeHtml(report.window.from)} → ${escapeHtml(report.window.to)} · venue ${escapeHtml(report.venue)} · capital ${money(report.capital)} · strategy ${escapeHtml(report.strategy)} · model ${escapeHtml(report.model.ref)} (trained ${escapeHtml(report.model.trainRange.from.slice(0, 10))} → ${escapeHtml(report.model.trainRange.to.slice(0, 10))}) · ${report.run.events} events in ${report.run.seconds.toFixed(1)} s</p>
 ${report.warnings.length === 0 ? '' : `<ul class="warnings">${report.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`}
 ${svgLineChart('Equity (strategy and baselines, same data and costs)', series, day, money, markers)}
 ${svgLineChart('Drawdown of the strategy', dd, day, drawdownLabel, markers, DRAWDOWN_AXIS)}

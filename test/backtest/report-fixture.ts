@@ -10,6 +10,7 @@ export function reportFixture(metrics: PerformanceMetrics, window: Readonly<{ fr
   return {
     version: 1,
     window: { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() },
+    venue: 'binance',
     symbols: ['BTC/USDT'],
     timeframe: '1h',
     capital: 10_000,
