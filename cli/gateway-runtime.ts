@@ -53,6 +53,8 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
     marketData: { maxPayloadBytes: cfg.validation.maxPayloadBytes, isKnown: knownAssets(cfg.assets) },
     // And a fill the risk actor refuses (no order it approved, not as approved) is not listed.
     bookedFills: true,
+    // A refused fill republished under its id reaches the engine only past SIGNALS' duplicate window.
+    fillDuplicateWindowMs: cfg.streams.SIGNALS.duplicateWindowMs,
     log,
     onClients: (n) => metrics.wsClients(n),
     onServerClose: (reason) => metrics.wsClosed(reason),

@@ -57,6 +57,13 @@ export type HubOptions = Readonly<{
    * `refusedFills`. The last `recentIds` approved orders are remembered.
    */
   bookedFills?: boolean;
+  /**
+   * The SIGNALS stream's `duplicateWindowMs` (default 120 000): with `bookedFills`, a fill the engine
+   * refused and published again under its id (corrected) within this long of the refused one is
+   * dropped by JetStream, so the engine never sees it and it is not relayed; later, the stream
+   * stores it, the engine checks it afresh and the feed does too.
+   */
+  fillDuplicateWindowMs?: number;
 }>;
 
 export type HubStats = Readonly<{
@@ -125,6 +132,9 @@ export function createHub(opts: HubOptions): Hub {
   let refusedMarketData = 0;
   let refusedFills = 0;
   const booked = opts.bookedFills === true ? createBookedFills(opts.recentIds ?? 10_000) : undefined;
+  const fillWindowMs = opts.fillDuplicateWindowMs ?? 120_000;
+  /** Fills the engine refused, by id: when the stream last stored one (oldest first, at most `recentIds`). */
+  const refusedAt = new Map<string, number>();
   let closed = false;
   let upstream: UpstreamStatus = { upstream: 'up', since: now(), gap: false };
 
@@ -146,8 +156,40 @@ export function createHub(opts: HubOptions): Hub {
     if (slow !== undefined) for (const s of slow) s.deliver(entry);
   };
 
+  /** A message dropped as one relayed already. */
+  const duplicate = (): void => {
+    duplicates++;
+    opts.onDuplicate?.();
+  };
+
+  /**
+   * A fill checked as the risk actor books it. Its id counts as relayed only once it is booked: the
+   * engine remembers only the fills it applied, so a refused one published again under its id,
+   * corrected, is booked once SIGNALS stores it — past the stream's duplicate window (within it
+   * JetStream drops it and the engine never sees it). `stored`: read from the stream (`learn`),
+   * so the stream took it.
+   */
+  const bookFill = (f: Fill, bookedFills: NonNullable<typeof booked>, stored: boolean): boolean => {
+    const refused = refusedAt.get(f.id);
+    if (recent.has('fill', f.id) || (!stored && refused !== undefined && now() - refused < fillWindowMs)) {
+      duplicate();
+      return false;
+    }
+    if (bookedFills.book(f) !== undefined) {
+      // The engine dead-letters it (UNKNOWN_ORDER, ORDER_MISMATCH): no position, no fill to show.
+      refusedFills++;
+      refusedAt.delete(f.id);
+      if (refusedAt.size >= (opts.recentIds ?? 10_000)) refusedAt.delete(refusedAt.keys().next().value as string);
+      refusedAt.set(f.id, now());
+      return false;
+    }
+    refusedAt.delete(f.id);
+    recent.seen('fill', f.id);
+    return true;
+  };
+
   /** A bus message routed to its slot and checked, or undefined when it is not relayed (counted as such). */
-  const admit = (subject: string, data: Uint8Array): { route: Route; text: string } | undefined => {
+  const admit = (subject: string, data: Uint8Array, stored = false): { route: Route; text: string } | undefined => {
     const route = routeSubject(opts.subjects, subject);
     if (route === undefined) return undefined;
     const text = dec.decode(data);
@@ -184,16 +226,12 @@ export function createHub(opts: HubOptions): Hub {
       const o = OrderSchema.safeParse(v);
       if (o.success) booked.approved(o.data);
     }
-    // Orders, rejects, fills and predictions carry deterministic ids: one seen lately is a
-    // republish (an engine restart redoing its outputs), already relayed.
-    if (route.idKind !== undefined && 'id' in v && typeof v.id === 'string' && recent.seen(route.idKind, v.id)) {
-      duplicates++;
-      opts.onDuplicate?.();
-      return undefined;
-    }
-    if (fill !== undefined && booked?.book(fill) !== undefined) {
-      // The engine dead-letters it (UNKNOWN_ORDER, ORDER_MISMATCH): no position, no fill to show.
-      refusedFills++;
+    if (fill !== undefined && booked !== undefined) {
+      if (!bookFill(fill, booked, stored)) return undefined;
+    } else if (route.idKind !== undefined && 'id' in v && typeof v.id === 'string' && recent.seen(route.idKind, v.id)) {
+      // Orders, rejects, fills and predictions carry deterministic ids: one seen lately is a
+      // republish (an engine restart redoing its outputs), already relayed.
+      duplicate();
       return undefined;
     }
     if (route.topic === 'md' && bars.older(route.slot, v)) return undefined;
@@ -261,7 +299,7 @@ export function createHub(opts: HubOptions): Hub {
       for (const msg of messages) {
         const route = routeSubject(opts.subjects, msg.subject);
         if (route?.idKind !== 'order' && route?.idKind !== 'fill') continue;
-        admit(msg.subject, msg.data); // held or booked, and its id remembered: a later republish is not relayed
+        admit(msg.subject, msg.data, true); // held or booked, and its id remembered: a later republish is not relayed
       }
       return booked.size();
     },

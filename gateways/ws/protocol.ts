@@ -40,7 +40,8 @@ import { z } from 'zod';
  * down were never relayed and `seq` does not show them, so values may be stale until their next
  * update and missed orders/fills are not in the feed. Orders, rejects, fills and predictions are
  * relayed once per `id` (within the last 10 000 of each kind): a restarted engine's republishes
- * are dropped.
+ * are dropped. A fill the engine refused is not relayed, and one republished under its id,
+ * corrected, is relayed once the engine books it (past SIGNALS' duplicate window).
  */
 export const TOPICS = ['md', 'features', 'predictions', 'orders', 'risk', 'pnl', 'actors', 'models'] as const;
 export const TopicSchema = z.enum(TOPICS);

@@ -7,6 +7,8 @@
 export type RecentIds = Readonly<{
   /** True when `id` was already seen for `kind` within the window; otherwise records it. */
   seen(kind: string, id: string): boolean;
+  /** True when `id` was already seen for `kind` within the window; records nothing. */
+  has(kind: string, id: string): boolean;
   /** Ids held for a kind (for tests and stats). */
   size(kind: string): number;
 }>;
@@ -33,6 +35,7 @@ export function createRecentIds(capacity: number): RecentIds {
       w.ids.add(id);
       return false;
     },
+    has: (kind, id) => kinds.get(kind)?.ids.has(id) === true,
     size: (kind) => kinds.get(kind)?.ids.size ?? 0,
   };
 }

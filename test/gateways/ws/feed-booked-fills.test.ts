@@ -99,3 +99,66 @@ describe('websocket feed: approved orders learnt from the stream at start', () =
     }
   });
 });
+
+/**
+ * The engine remembers only the fills it applied: a live consumer's fill it refused (a wrong side,
+ * say) and published again corrected under the same id is booked once the SIGNALS stream stores
+ * it, past its duplicate window. The feed recorded the id as seen before checking the fill, so the
+ * corrected one was dropped as a republish: the dashboard never listed a fill the account holds.
+ */
+describe('websocket feed: a refused fill republished corrected under its id', () => {
+  it('is relayed once past the stream duplicate window (the engine books it), not within it (JetStream drops it), and a booked one never again', async () => {
+    const bus = createMemoryBus();
+    const subjects = subjectsFor('bfr');
+    let t = 1_000_000;
+    const hub = createHub({ bus, subjects, limits: { maxBufferedBytes: 1 << 20, slowCloseMs: 5000, maxPendingSlots: 64, maxInboundPerSecond: 50 }, heartbeatMs: 60_000, log: silentLogger, bookedFills: true, fillDuplicateWindowMs: 120_000, now: () => t });
+    const btcFill = subjects.fill('binance', 'BTC/USDT');
+    const relayed = (): number => hub.stats().seq.orders;
+    try {
+      bus.emit(subjects.order('dirmlp', 'binance', 'BTC/USDT'), json(order('o:1')));
+      await Promise.resolve();
+      expect(relayed()).toBe(1);
+      bus.emit(btcFill, json(fill('x:o:1:0', 'o:1', { side: 'sell' }))); // the order is a buy: refused
+      await Promise.resolve();
+      expect([relayed(), hub.stats().refusedFills]).toEqual([1, 1]);
+      t += 60_000; // corrected within the window: JetStream drops it, the engine never sees it
+      bus.emit(btcFill, json(fill('x:o:1:0', 'o:1')));
+      await Promise.resolve();
+      expect([relayed(), hub.stats().duplicates]).toEqual([1, 1]);
+      t += 60_001; // past the window of the refused one: stored, and booked by the engine
+      bus.emit(btcFill, json(fill('x:o:1:0', 'o:1')));
+      await Promise.resolve();
+      expect([relayed(), hub.stats().refusedFills]).toEqual([2, 1]);
+      t += 600_000; // booked: a later republish is one
+      bus.emit(btcFill, json(fill('x:o:1:0', 'o:1')));
+      await Promise.resolve();
+      expect([relayed(), hub.stats().duplicates]).toEqual([2, 2]);
+    } finally {
+      hub.close();
+      await bus.close();
+    }
+  });
+
+  it('books a corrected fill stored after its refused copy when it learns the stream at start', async () => {
+    const bus = createMemoryBus();
+    const subjects = subjectsFor('bfs');
+    const hub = createHub({ bus, subjects, limits: { maxBufferedBytes: 1 << 20, slowCloseMs: 5000, maxPendingSlots: 64, maxInboundPerSecond: 50 }, heartbeatMs: 60_000, log: silentLogger, bookedFills: true, now: () => 5 });
+    const btcFill = subjects.fill('binance', 'BTC/USDT');
+    try {
+      hub.learn([
+        { subject: subjects.order('dirmlp', 'binance', 'BTC/USDT'), data: json(order('o:1')) },
+        { subject: btcFill, data: json(fill('x:o:1:0', 'o:1', { qty: 0.03 })) }, // more than the order: refused
+        { subject: btcFill, data: json(fill('x:o:1:0', 'o:1', { qty: 0.02, final: true })) }, // stored later, corrected: booked
+      ]);
+      expect([hub.stats().refusedFills, hub.stats().duplicates]).toEqual([1, 0]);
+      // The corrected copy was booked: the order is filled, so another fill of it is refused, and it is a republish.
+      bus.emit(btcFill, json(fill('x:o:1:1', 'o:1')));
+      bus.emit(btcFill, json(fill('x:o:1:0', 'o:1', { qty: 0.02, final: true })));
+      await Promise.resolve();
+      expect([hub.stats().seq.orders, hub.stats().refusedFills, hub.stats().duplicates]).toEqual([0, 2, 1]);
+    } finally {
+      hub.close();
+      await bus.close();
+    }
+  });
+});
