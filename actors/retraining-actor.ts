@@ -6,7 +6,7 @@ import type { ModelRegistry, ModelVersion } from '../models/registry/model-regis
 import { ModelNotFoundError, RegistryError } from '../models/registry/model-registry.js';
 import { AliasMovedError, NoRollbackTargetError } from '../models/registry/registry-errors.js';
 import type { RetrainingConfig } from '../models/retraining/retraining-config.js';
-import type { RetrainingCounters, RetrainingCycle, RetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
+import type { RetrainingCounters, RetrainingCycle, RetrainingRollback, RetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
 import { copyCounters, emptyCounters, parseRetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
 import { referenceSamples } from '../models/retraining/reference-samples.js';
 import { rowOf } from '../models/retraining/sample-dataset.js';
@@ -139,6 +139,8 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
   /** The version this actor just made production (a promotion or a rollback): not a new anchor. */
   let ownMove: number | null = null;
   let collectingLabels = restored?.collectingLabels ?? 0;
+  /** The last promotion the watch rolled back (status: a `lastOutcome` of `promoted` may have been undone since). */
+  let lastRollback: RetrainingRollback | null = restored?.lastRollback ?? null;
   const counters: RetrainingCounters = restored !== undefined ? copyCounters(restored.counters) : emptyCounters();
   // A fit or validation cut short by a restart is redone from `collecting` (same samples, same seed).
   const restoredPhase: RetrainingPhase | undefined = restored === undefined ? undefined : restored.phase === 'training' || restored.phase === 'validating' ? 'collecting' : restored.phase === 'promoted' || restored.phase === 'rejected' ? 'idle' : restored.phase;
@@ -178,6 +180,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     anchor,
     collectingLabels,
     counters: copyCounters(counters),
+    lastRollback,
   });
   const commit = async (): Promise<void> => {
     await deps.samples.commit({ samples: [], snapshot: { actor: key, state: snapshot(), ts: lastTs } });
@@ -513,6 +516,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
       return true; // production moved: load it (the next turn's champion)
     }
     counters.rollbacks++;
+    lastRollback = { from: { name: w.name, version: w.version }, to: { name: w.name, version: to }, reason: v.reason, ts };
     log.warn({ model: `${w.name}@${w.version}`, reason: v.reason }, 'promoted model rolled back');
     await trackRollback(tracker, { strategy, watch: w, to, reason: v.reason, ts, cfg });
     return true;
@@ -661,7 +665,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
   log.info({ phase: phase(), seq }, 'retraining actor started');
 
   const status = (): RetrainingStatus =>
-    retrainingStatusOf({ phase: phase(), context: machine.getSnapshot().context, model: deps.model, champion: championRef, shadow, watch, anchor, triggers, counters });
+    retrainingStatusOf({ phase: phase(), context: machine.getSnapshot().context, model: deps.model, champion: championRef, shadow, watch, anchor, triggers, counters, lastRollback });
   /**
    * A pause mid-fit or mid-validation abandons the cycle (the machine resumes at idle): its run
    * ends now, once, as abandoned by a pause. The fit or validation still in flight sees that its

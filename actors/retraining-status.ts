@@ -1,4 +1,4 @@
-import type { RetrainingCounters } from '../models/retraining/retraining-snapshot.js';
+import type { RetrainingCounters, RetrainingRollback } from '../models/retraining/retraining-snapshot.js';
 import { copyCounters } from '../models/retraining/retraining-snapshot.js';
 import { mean } from '../models/retraining/scoring.js';
 import type { RollbackWatch, ShadowStats } from '../models/retraining/shadow-evaluation.js';
@@ -14,6 +14,11 @@ export type RetrainingStatus = Readonly<{
   challenger: ModelVersionRef | null;
   trigger: TriggerReason | null;
   lastOutcome: string | null;
+  /**
+   * The last promotion this actor rolled back (its watch found it decayed), null before any:
+   * `lastOutcome` says how the last cycle ended, so a promotion undone since is said here.
+   */
+  lastRollback: RetrainingRollback | null;
   pauseReason: string | null;
   /** The operator who paused it (null when not paused, or paused before this was kept). */
   pausedBy: string | null;
@@ -37,6 +42,7 @@ export function retrainingStatusOf(a: Readonly<{
   anchor: ModelVersionRef | null;
   triggers: TriggerState;
   counters: RetrainingCounters;
+  lastRollback: RetrainingRollback | null;
 }>): RetrainingStatus {
   const { context: ctx, triggers } = a;
   const drift = Object.values(driftOf(triggers));
@@ -52,6 +58,7 @@ export function retrainingStatusOf(a: Readonly<{
     challenger: ctx.challenger,
     trigger: ctx.trigger,
     lastOutcome: ctx.lastOutcome,
+    lastRollback: a.lastRollback,
     pauseReason: a.phase === 'paused' ? ctx.pauseReason : null,
     pausedBy: a.phase === 'paused' ? (ctx.pausedBy ?? null) : null,
     cycles: ctx.cycles,

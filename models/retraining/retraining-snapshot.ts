@@ -5,6 +5,9 @@ import type { TriggerKind, TriggerReason, TriggerState } from './triggers.js';
 /** The cycle in progress: what started it, at which event time, and its MLflow run. */
 export type RetrainingCycle = Readonly<{ trigger: TriggerReason; ts: number; runId: string | null; challenger: Readonly<{ name: string; version: number }> | null }>;
 
+/** A promotion of this actor that its watch rolled back: from which version to which, why, at which label's event time. */
+export type RetrainingRollback = Readonly<{ from: Readonly<{ name: string; version: number }>; to: Readonly<{ name: string; version: number }>; reason: string; ts: number }>;
+
 export type RetrainingCounters = {
   labels: number;
   scored: number;
@@ -43,6 +46,8 @@ export type RetrainingSnapshot = Readonly<{
   /** Labels seen while collecting (samples are re-counted every few labels, not on each). */
   collectingLabels: number;
   counters: RetrainingCounters;
+  /** The last promotion the watch rolled back (absent in older snapshots). */
+  lastRollback?: RetrainingRollback | null;
 }>;
 
 export const emptyCounters = (): RetrainingCounters => ({

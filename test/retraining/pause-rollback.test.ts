@@ -45,6 +45,18 @@ describe('retraining actor: a pause while a promoted model is watched', () => {
       await actor.idle();
       expect((await w.registry.get('dir@production')).version).toBe(1);
       expect(actor.status()).toMatchObject({ phase: 'idle', champion: { version: 1 }, watch: null, counters: { rollbacks: 1 } });
+      // The status says the promotion was undone: its lastOutcome still names the cycle's promotion of v2.
+      expect(actor.status().lastOutcome).toMatch(/^promoted dir@2/);
+      const rolledBack = { from: { name: 'dir', version: 2 }, to: { name: 'dir', version: 1 }, reason: expect.stringMatching(/^dir@2 decayed/) as unknown };
+      expect(actor.status().lastRollback).toMatchObject(rolledBack);
+      // At the event time of a label after the resume (the block that closed the verdict).
+      expect(actor.status().lastRollback?.ts).toBeGreaterThanOrEqual(after[0]?.labeledTs ?? Infinity);
+      expect(actor.status().lastRollback?.ts).toBeLessThanOrEqual(after.at(-1)?.labeledTs ?? -Infinity);
+      // …and so does an actor restarted from the snapshot.
+      await actor.stop();
+      const again = await startWorldActor(w, cfg, subjects, RETRAINING_TEST_CONFIG);
+      await again.stop();
+      expect(again.status().lastRollback).toMatchObject(rolledBack);
     } finally {
       await events.stop();
       await actor.stop();
