@@ -56,3 +56,35 @@ export function ruinWarning(name: string, metrics: Readonly<{ ruined_at_ms: numb
   const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
   return `${name}: equity reached zero or below at ${new Date(metrics.ruined_at_ms).toISOString()} (ruin; max drawdown ${pct(metrics.max_drawdown)}, total return ${pct(metrics.total_return)}); its Sharpe, Sortino and volatility stop there and its exposure counts the periods before it`;
 }
+
+/** What sizes the strategy's positions: `strategy.positionSize` in base units, or quote currency under `sizing: quote`. */
+export type PositionSizing = Readonly<{ positionSize: number; sizing: 'base' | 'quote' }>;
+
+/** The least share of the capital the positions must take for the run's returns to say anything. */
+export const NEGLIGIBLE_CAPITAL_SHARE = 0.01;
+
+/**
+ * The capital does not fit the positions: `strategy.positionSize` sizes them (not the capital),
+ * while the returns are on the capital and buy and hold invests all of it. Positions of all the
+ * assets together over the capital (`--capital 0.01`: a loss of a few units "ruined" it), or under
+ * {@link NEGLIGIBLE_CAPITAL_SHARE} of it (`--capital 1e15`: a return of 0), make the figures and the
+ * comparison meaningless. `firstCloses`: each symbol's first close in the window (a `base` size is
+ * valued there). Undefined when the positions take 1 % to 100 % of the capital.
+ */
+export function capitalWarning(capital: number, s: PositionSizing, firstCloses: Readonly<Record<string, number>>): string | undefined {
+  const symbols = Object.keys(firstCloses);
+  if (symbols.length === 0 || !(capital > 0)) return undefined;
+  const total = symbols.reduce((sum, sym) => sum + (s.sizing === 'quote' ? s.positionSize : s.positionSize * (firstCloses[sym] as number)), 0);
+  const share = total / capital;
+  if (share <= 1 && share >= NEGLIGIBLE_CAPITAL_SHARE) return undefined;
+  const n = (x: number): string => x.toLocaleString('en-US', { maximumSignificantDigits: 6 });
+  const assets = `${symbols.length} asset${symbols.length === 1 ? '' : 's'}`;
+  const size =
+    s.sizing === 'quote'
+      ? `strategy.positionSize is ${n(s.positionSize)} in quote currency per asset (sizing: quote), ${n(total)} for ${assets}`
+      : `strategy.positionSize is ${n(s.positionSize)} base units per asset (sizing: base), about ${n(total)} for ${assets} at the window's first closes`;
+  const fix = `give --capital (or \`capital:\` in the spec) near ${n(total)}, or set strategy.positionSize in a --config file near ${n(capital / symbols.length)} (sizing: quote; the capital over the assets): no sizing mode follows the capital`;
+  return share > 1
+    ? `capital ${n(capital)} cannot carry the positions: ${size}, ${n(share)}× the capital; the returns are on the capital, so they (a loss of a few units can ruin it) and the comparison with buy and hold, which invests the capital, mean nothing: ${fix}`
+    : `capital ${n(capital)} is hardly used: ${size}, ${(100 * share).toPrecision(2)} % of the capital; the returns are on the capital, so they read as about 0 and the comparison with buy and hold, which invests the capital, means nothing: ${fix}`;
+}

@@ -49,7 +49,7 @@ import { positionsOf } from '../../models/backtest/positions.js';
 import { endOfData, replayHooks } from './backtest-end-of-data.js';
 import { feedInProcess } from './backtest-feed.js';
 import { logRiskStates } from './backtest-risk.js';
-import { inSampleWarning, refusedSymbolWarnings, ruinWarning, unfilledWarning } from './backtest-warnings.js';
+import { capitalWarning, inSampleWarning, refusedSymbolWarnings, ruinWarning, unfilledWarning } from './backtest-warnings.js';
 import { storeBarSource, trainFromStore } from './backtest-source.js';
 import { checkTickFiles, tickSources } from './backtest-ticks.js';
 import { spreadModelOf } from './backtest-spec.js';
@@ -177,6 +177,13 @@ async function readStream(bus: Bus, stream: string, filter: string): Promise<str
   });
   while (out.length < total) await new Promise((r) => setTimeout(r, 5));
   await c.stop();
+  return out;
+}
+
+/** Each symbol's first close among `bars` (in time order). */
+function firstCloses(bars: readonly Bar[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const b of bars) if (!(b.symbol in out)) out[b.symbol] = b.close;
   return out;
 }
 
@@ -515,6 +522,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     positions: positions.open,
     run: { events: published.published, seconds: Math.round(runSeconds * 100) / 100, eventsPerSecond: Math.round(published.published / runSeconds) },
     warnings: [
+      ...[capitalWarning(opts.capital, cfg.strategy, firstCloses(bars))].filter((w) => w !== undefined),
       ...(stats === undefined ? [] : refusedSymbolWarnings(stats.bySymbol, cfg.risk.limits)),
       ...[
         inSampleWarning(model, opts),
