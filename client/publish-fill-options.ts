@@ -15,12 +15,33 @@ const PublishFillOptionsSchema = z.object({
   timeoutMs: z.number().int().positive().max(MAX_TIMER_MS).optional(),
 });
 
-/** Throws {@link ClientValidationError} naming each option of `publishFill` that is not usable, with its value. */
+/** What a misspelt option most likely meant: `timeout: 1000` waited nats.js's 5 s, `subjectPrefix` published under `sx`. */
+const MEANT: Readonly<Record<string, string>> = { timeout: 'timeoutMs', timeout_ms: 'timeoutMs', timeoutMS: 'timeoutMs', ackTimeoutMs: 'timeoutMs', subjectPrefix: 'prefix', subject_prefix: 'prefix' };
+
+/** nats.js publish options a caller may hand on, which `publishFill` sets itself. */
+const SET_HERE: Readonly<Record<string, string>> = { msgID: 'Nats-Msg-Id is the fill\'s id', msgId: 'Nats-Msg-Id is the fill\'s id' };
+
+/**
+ * Throws {@link ClientValidationError} naming each option of `publishFill` that is not usable, with
+ * its value, and each one it does not know: a JavaScript caller's `timeout: 1000` (for `timeoutMs`)
+ * or `subjectPrefix: 'demo'` (for `prefix`) was ignored, so the publish waited the default or went
+ * to another engine's subjects.
+ */
 export function checkPublishFillOptions(opts: unknown): void {
   const r = PublishFillOptionsSchema.safeParse(opts, { reportInput: true });
-  if (r.success) return;
-  const text = r.error.issues.map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(options)'}: ${i.message} (got ${shown(i.input)})`).join('; ');
-  throw new ClientValidationError(`invalid publishFill options: ${text}`);
+  if (!r.success) {
+    const text = r.error.issues.map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(options)'}: ${i.message} (got ${shown(i.input)})`).join('; ');
+    throw new ClientValidationError(`invalid publishFill options: ${text}`);
+  }
+  const known = Object.keys(PublishFillOptionsSchema.shape);
+  const unknown = Object.keys(opts as object).filter((k) => !known.includes(k));
+  if (unknown.length === 0) return;
+  const named = unknown.map((k) => {
+    const meant = MEANT[k];
+    const note = meant !== undefined ? `did you mean ${meant}?` : SET_HERE[k];
+    return `${k}${note !== undefined ? ` (${note})` : ''}`;
+  });
+  throw new ClientValidationError(`invalid publishFill options: unknown option ${named.join(', ')}: it would be ignored (options: ${known.join(', ')})`);
 }
 
 const shown = (v: unknown): string => (typeof v === 'number' || typeof v === 'bigint' ? String(v) : v === undefined ? 'undefined' : JSON.stringify(v));

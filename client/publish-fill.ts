@@ -28,7 +28,8 @@ export type PublishFillOptions = Readonly<{
  * fill twice: the stream answers `duplicate: true`. Derive the id from the order and the venue's
  * execution id (e.g. `fillId(order.id, n)`), never from the time of sending. A prefix no stream
  * captures throws {@link NoStreamError} naming the subject. Options no publish can use
- * (`timeoutMs: 0`, `prefix: 'sx.demo'`) throw {@link ClientValidationError} first.
+ * (`timeoutMs: 0`, `prefix: 'sx.demo'`), and options it does not know, which it would ignore
+ * (`timeout: 1000`), throw {@link ClientValidationError} first.
  */
 export async function publishFill(conn: Connection, fill: Fill, opts: PublishFillOptions = {}): Promise<PubAck> {
   checkPublishFillOptions(opts);

@@ -129,6 +129,26 @@ describe('publishFill', () => {
     await expect(publishFill(nc, { ...fill, id: 'x:opts:ok' }, { prefix, timeoutMs: 2_000 })).resolves.toMatchObject({ stream: SIGNALS, duplicate: false });
   });
 
+  it('refuses, before sending, an option it does not know (a JavaScript caller\'s timeout: 1000 waited the default 5 s), naming it and what was meant', async () => {
+    const jsm = await jetstreamManager(nc);
+    const before = (await jsm.streams.info(SIGNALS)).state.messages;
+    const bad = [
+      [{ timeout: 1000 }, 'invalid publishFill options: unknown option timeout (did you mean timeoutMs?): it would be ignored (options: prefix, timeoutMs)'],
+      [{ subjectPrefix: 'demo' }, 'invalid publishFill options: unknown option subjectPrefix (did you mean prefix?): it would be ignored (options: prefix, timeoutMs)'],
+      [{ msgID: 'mine', retries: 2 }, "invalid publishFill options: unknown option msgID (Nats-Msg-Id is the fill's id), retries: it would be ignored (options: prefix, timeoutMs)"],
+    ] as const;
+    for (const [opts, message] of bad) {
+      const given = { prefix, ...opts } as unknown as Parameters<typeof publishFill>[2];
+      const err = await publishFill(nc, { ...fill, id: 'x:opts:unknown' }, given).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ClientValidationError);
+      expect((err as Error).message).toBe(message);
+    }
+    expect((await jsm.streams.info(SIGNALS)).state.messages).toBe(before);
+  });
+
   it('says which subject no stream stores when the prefix is not the engine\'s, instead of nats.js\'s "jetstream is not enabled"', async () => {
     const other = `tcx${id}`;
     const err = await publishFill(nc, fill, { prefix: other, timeoutMs: 2000 }).then(
