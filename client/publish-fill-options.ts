@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ClientValidationError } from './errors.js';
 import { enginePrefix } from './subscribe-options.js';
+import { unknownOptions } from './unknown-options.js';
 
 /** The longest timer Node keeps: a longer one fires after 1 ms, so the publish would time out at once. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -33,15 +34,8 @@ export function checkPublishFillOptions(opts: unknown): void {
     const text = r.error.issues.map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(options)'}: ${i.message} (got ${shown(i.input)})`).join('; ');
     throw new ClientValidationError(`invalid publishFill options: ${text}`);
   }
-  const known = Object.keys(PublishFillOptionsSchema.shape);
-  const unknown = Object.keys(opts as object).filter((k) => !known.includes(k));
-  if (unknown.length === 0) return;
-  const named = unknown.map((k) => {
-    const meant = MEANT[k];
-    const note = meant !== undefined ? `did you mean ${meant}?` : SET_HERE[k];
-    return `${k}${note !== undefined ? ` (${note})` : ''}`;
-  });
-  throw new ClientValidationError(`invalid publishFill options: unknown option ${named.join(', ')}: it would be ignored (options: ${known.join(', ')})`);
+  const unknown = unknownOptions(opts as object, Object.keys(PublishFillOptionsSchema.shape), MEANT, SET_HERE);
+  if (unknown !== undefined) throw new ClientValidationError(`invalid publishFill options: ${unknown}`);
 }
 
 const shown = (v: unknown): string => (typeof v === 'number' || typeof v === 'bigint' ? String(v) : v === undefined ? 'undefined' : JSON.stringify(v));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ClientValidationError } from './errors.js';
 import { NAME_TOKEN_RE } from './filters.js';
+import { unknownOptions } from './unknown-options.js';
 import { issuesText } from './validate.js';
 
 /** A durable or stream name the server takes: NATS refuses whitespace, `.`, `*` and `>` in one. */
@@ -43,12 +44,6 @@ const MEANT: Readonly<Record<string, string>> = { symbols: 'symbol', strategies:
 export function checkSubscribeOptions(opts: unknown, filterKeys: readonly string[] = []): void {
   const r = SubscribeOptionsSchema.safeParse(opts);
   if (!r.success) throw new ClientValidationError(`invalid subscription options: ${issuesText(r.error.issues)}`);
-  const known = new Set([...Object.keys(SubscribeOptionsSchema.shape), ...filterKeys]);
-  const unknown = Object.keys(opts as object).filter((k) => !known.has(k));
-  if (unknown.length === 0) return;
-  const named = unknown.map((k) => {
-    const meant = MEANT[k];
-    return `${k}${meant !== undefined && known.has(meant) ? ` (did you mean ${meant}?)` : ''}`;
-  });
-  throw new ClientValidationError(`invalid subscription options: unknown option ${named.join(', ')}: it would be ignored (options: ${[...known].join(', ')})`);
+  const unknown = unknownOptions(opts as object, [...Object.keys(SubscribeOptionsSchema.shape), ...filterKeys], MEANT);
+  if (unknown !== undefined) throw new ClientValidationError(`invalid subscription options: ${unknown}`);
 }
