@@ -689,7 +689,13 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     chain = chain.then(async () => {
       if (dirty) return;
       await commit();
-      if (await ensureChampion()) await collectStep(lastTs + 1);
+      if (await ensureChampion() && champion !== undefined) {
+        // Production moved while paused (an operator deployed the challenger, or another model):
+        // the shadow run ends or starts again now, not at the next label, which may be hours away
+        // (before, the status said shadow, the challenger against itself, and a trigger was refused).
+        await shadowAgainst(champion.version);
+        await collectStep(lastTs + 1);
+      }
       await commit();
     }).catch((e: unknown) => {
       dirty = true;

@@ -111,6 +111,30 @@ describe('retraining actor: production moved while a shadow run is paused', () =
   }, 60_000);
 });
 
+describe('retraining actor: the challenger deployed while its shadow run is paused', () => {
+  it('ends the cycle at the resume, not at the next label', async () => {
+    const w = await retrainingWorld(cfg, subjects);
+    const actor = await startWorldActor(w, cfg, subjects, RETRAINING_TEST_CONFIG);
+    try {
+      await publishLabels(w, subjects, samplesOf(200, 110, 1, 2));
+      await until('110 labels', () => actor.status().counters.labels === 110, 60_000);
+      await actor.idle();
+      expect(actor.status()).toMatchObject({ phase: 'shadow', challenger: { version: 2 } });
+      actor.pause('inspection', 'alice');
+      await w.registry.promote('dir', 2, { actor: 'operator', reason: 'deploy the challenger' });
+      actor.resume('alice');
+      await actor.idle();
+      // No label since: before, it stayed in shadow (v2 against itself) and refused a trigger until one came.
+      expect(actor.status()).toMatchObject({ phase: 'idle', champion: { version: 2 }, shadow: null, lastOutcome: 'promoted dir@2: deployed to production by someone else during its shadow run' });
+      expect(actor.trigger('again', 'alice').accepted).toBe(true);
+      await actor.idle();
+    } finally {
+      await actor.stop();
+      await w.bus.close();
+    }
+  }, 60_000);
+});
+
 describe('retraining actor: a challenger deployed mid-batch, just before its shadow rejects it', () => {
   it('ends the cycle without failing the batch', async () => {
     const w = await retrainingWorld(cfg, subjects);
