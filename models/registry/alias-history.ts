@@ -25,7 +25,11 @@ export function rollbackTarget(rows: readonly AliasHistoryRow[], at: Readonly<{ 
   }
   const target = to === undefined ? (stack.at(-1) ?? undefined) : stack.includes(to) ? to : undefined;
   if (target === undefined) {
-    throw new NoRollbackTargetError(to === undefined ? `${at.name}@${at.alias} has no earlier version to roll back to` : `${at.name}@${at.alias} did not hold version ${to} before the current one`);
+    throw new NoRollbackTargetError(
+      to === undefined ? `${at.name}@${at.alias} has no earlier version to roll back to`
+      : to === at.current ? `${at.name}@${at.alias} already points at version ${to}: it is the current one, not one held before it`
+      : `${at.name}@${at.alias} did not hold version ${to} before the current one`,
+    );
   }
   if (target === at.current) throw new RegistryError(`${at.name}@${at.alias} already points at version ${target}`);
   return target;

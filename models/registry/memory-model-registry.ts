@@ -149,6 +149,7 @@ export function createMemoryModelRegistry(opts: MemoryModelRegistryOptions): Mod
       const a = parseAction(ropts);
       checkName(name);
       const current = aliases.get(name)?.get(a.alias);
+      if (current === undefined && (versions.get(name) ?? []).length === 0) throw new ModelNotFoundError(`model ${name} not found`);
       requireCurrent({ name, alias: a.alias, current, ifCurrent: ropts.ifCurrent });
       if (current === undefined) throw new NoRollbackTargetError(`${name}@${a.alias} is not set`);
       const target = rollbackTarget(history.filter((h) => h.name === name && h.alias === a.alias), { name, alias: a.alias, current, ...(ropts.to !== undefined ? { to: ropts.to } : {}) });

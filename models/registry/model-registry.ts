@@ -86,6 +86,7 @@ export type ModelRegistry = {
    * With `to`: back to that earlier version, several steps at once, in one transaction and one
    * event (`NoRollbackTargetError` when the alias's history of earlier versions does not hold it).
    * With `ifCurrent`: only while the alias still points at that version (`AliasMovedError`).
+   * `ModelNotFoundError` when the registry holds no version of `name`.
    */
   rollback(name: string, opts: Readonly<{ alias?: string; actor: string; reason: string; to?: number; ifCurrent?: number }>): Promise<ModelEvent>;
   /**

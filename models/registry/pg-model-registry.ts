@@ -244,6 +244,9 @@ export async function createPgModelRegistry(opts: PgModelRegistryOptions): Promi
       if (!ModelNameSchema.safeParse(name).success) throw new RegistryError(`bad model name ${JSON.stringify(name)}`);
       const h = await inModelTx(`roll back ${name}@${a.alias}`, name, async (c) => {
         const current = await aliasVersion(c, name, a.alias);
+        if (current === undefined && (await c.query(`SELECT 1 FROM ${s}.model_versions WHERE name = $1 LIMIT 1`, [name])).rows.length === 0) {
+          throw new ModelNotFoundError(`model ${name} not found`);
+        }
         requireCurrent({ name, alias: a.alias, current, ifCurrent: ropts.ifCurrent });
         if (current === undefined) throw new NoRollbackTargetError(`${name}@${a.alias} is not set`);
         const rows = await c.query<{ event: ModelEventKind; version: number; previous_version: number | null }>(

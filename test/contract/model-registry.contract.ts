@@ -147,6 +147,7 @@ export function modelRegistryContract(adapter: string, make: () => Promise<Regis
       // Not held before the current one (3 came after 2), nor the current one itself: refused, nothing written.
       await expect(h.registry.rollback('omicron', { ...ops, to: 3 })).rejects.toThrow(/omicron@production did not hold version 3 before the current one/);
       await expect(h.registry.rollback('omicron', { ...ops, to: 4 })).rejects.toBeInstanceOf(NoRollbackTargetError);
+      await expect(h.registry.rollback('omicron', { ...ops, to: 2 })).rejects.toThrow(/omicron@production already points at version 2: it is the current one/);
       await expect(h.registry.rollback('omicron', { ...ops, to: 0 })).rejects.toBeInstanceOf(RegistryError);
       // The stack went down with it: a plain rollback goes on to 1, not back to 3.
       expect((await h.registry.rollback('omicron', ops)).version).toBe(1);
@@ -180,6 +181,11 @@ export function modelRegistryContract(adapter: string, make: () => Promise<Regis
     it('refuses a rollback with no history: alias never set, or set once', async () => {
       await h.registry.register(newModel('eta'), onnxBytes(1));
       await expect(h.registry.rollback('eta', ops)).rejects.toThrow(/eta@production is not set/);
+      // A model the registry does not hold is not found (as a deploy of it is), not "not set".
+      const unknown = h.registry.rollback('nosuch-eta', ops);
+      await expect(unknown).rejects.toBeInstanceOf(ModelNotFoundError);
+      await expect(unknown).rejects.toThrow(/model nosuch-eta not found/);
+      await expect(h.registry.rollback('nosuch-eta', { ...ops, to: 1, ifCurrent: 1 })).rejects.toBeInstanceOf(ModelNotFoundError);
       await h.registry.promote('eta', 1, { ...ops, alias: 'candidate' });
       await expect(h.registry.rollback('eta', { ...ops, alias: 'candidate' })).rejects.toBeInstanceOf(NoRollbackTargetError);
       expect((await h.registry.get('eta@candidate')).version).toBe(1);
