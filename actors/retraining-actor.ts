@@ -710,7 +710,10 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     consumers: [{ stream: deps.streams.OUTCOMES, durable }],
     status,
     trigger: (reason, operator) => {
-      if (phase() !== 'idle') return { accepted: false, reason: `retraining is ${phase()}, not idle`, status: status() };
+      if (phase() !== 'idle') {
+        const first = phase() === 'paused' ? ': `sextant ctl retrain resume` comes first' : '';
+        return { accepted: false, reason: `retraining is ${phase()}, not idle${first}`, status: status() };
+      }
       const t = { kind: 'operator' as const, detail: `${operator}: ${reason}` };
       machine.send({ type: 'TRIGGER', reason: t });
       counters.triggered.operator++;

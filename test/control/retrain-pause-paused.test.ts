@@ -18,6 +18,8 @@ describe('sextant ctl retrain pause of an actor that is already paused', () => {
         code: 'REFUSED',
         message: 'retraining is already paused by alice ("inspection of v1"): nothing changed; resume it first to pause for another reason',
       });
+      // A trigger while paused is refused, naming the resume that comes first.
+      expect(actor.trigger('now', 'bob')).toMatchObject({ accepted: false, reason: 'retraining is paused, not idle: `sextant ctl retrain resume` comes first' });
       // The actor's own handle, behind the control, keeps the first reason too.
       actor.pause('nightly', 'bob');
       await actor.idle();
