@@ -9,8 +9,8 @@ import { dbCommand } from './commands/db.js';
 import { trainCommand } from './commands/train.js';
 import { createRetrainingTracker } from '../models/mlflow/retraining-tracker.js';
 import { createLogger } from './logger.js';
-import { bpsUnder, nonNegative, numberFromTo, parseSymbols, parseTime, positive, timeframeArg } from './option-parsers.js';
-import { MAX_FEE_BPS } from '../models/execution/fee-limit.js';
+import { bpsUnder, nonNegative, numberFromTo, numberFromUnder, parseSymbols, parseTime, positive, timeframeArg } from './option-parsers.js';
+import { MAX_FEE_BPS, MAX_REBATE_BPS } from '../models/execution/fee-limit.js';
 import { MAX_IMPACT_COEFF } from '../models/execution/impact-limit.js';
 import { MAX_LATENCY_MS } from '../models/execution/latency-limit.js';
 import { MAX_SPREAD_BPS } from '../models/execution/bar-spread.js';
@@ -92,7 +92,7 @@ program
   .option('--model <ref>', 'serve a registered model (name, name@version or name@alias) from the model registry instead of training one on the years before --from')
   .option('--strategy <name>', 'the strategy\'s name (its subjects, durables and report; default the config\'s strategy.name)')
   .option('--taker-fee-bps <bps>', `cost: taker fee in bps, under ${MAX_FEE_BPS} (default the config's paperVenue)`, bpsUnder(MAX_FEE_BPS, 'a fee under 100 % of the notional'))
-  .option('--maker-fee-bps <bps>', `cost: maker fee in bps, under ${MAX_FEE_BPS}`, bpsUnder(MAX_FEE_BPS, 'a fee under 100 % of the notional'))
+  .option('--maker-fee-bps <bps>', `cost: maker fee in bps, from −${MAX_REBATE_BPS} (a rebate) to under ${MAX_FEE_BPS}`, numberFromUnder(-MAX_REBATE_BPS, MAX_FEE_BPS, 'a rebate of at most 1 % of the notional, a fee under 100 %'))
   .option('--spread-bps <bps>', `cost: full spread where no quote gives one (with a bar model: until it has warmed up), under ${MAX_SPREAD_BPS}`, bpsUnder(MAX_SPREAD_BPS, 'a half spread under 100 %'))
   .option('--spread-model <model>', 'cost: fixed, corwin-schultz[:window] or range-fraction:<fraction>[:window] (spread from the bars)', (v: string) => {
     try {

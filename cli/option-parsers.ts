@@ -110,6 +110,8 @@ export const positive = numberWhere((n) => Number.isFinite(n) && n > 0, 'a posit
 export const nonNegative = numberWhere((n) => Number.isFinite(n) && n >= 0, 'a number ≥ 0');
 /** A number ≥ 0 and under `max` bps; `why` says what `max` stands for. */
 export const bpsUnder = (max: number, why: string) => numberWhere((n) => n >= 0 && n < max, `a number ≥ 0 and under ${max} (${why})`);
+/** A number from `min` (included) to under `max`; `why` says where both bounds come from. */
+export const numberFromUnder = (min: number, max: number, why: string) => numberWhere((n) => n >= min && n < max, `a number from ${min} to under ${max} (${why})`);
 /** A number from `min` to `max`, both included; `why` says where `max` comes from. */
 export const numberFromTo = (min: number, max: number, why: string) => numberWhere((n) => n >= min && n <= max, `a number from ${min} to ${max} (${why})`);
 /** A number strictly between 0 and 1. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { assetSymbol } from '../streams/messages/common.js';
 import { RiskLimitsSchema } from '../models/risk/risk-limits.js';
 import { MAX_SPREAD_BPS } from '../models/execution/bar-spread.js';
-import { MAX_FEE_BPS } from '../models/execution/fee-limit.js';
+import { MAX_FEE_BPS, MAX_REBATE_BPS } from '../models/execution/fee-limit.js';
 import { MAX_IMPACT_COEFF } from '../models/execution/impact-limit.js';
 import { MAX_LATENCY_MS } from '../models/execution/latency-limit.js';
 import { LabelSpecSchema } from '../models/labeling/label-spec.js';
@@ -169,7 +169,7 @@ export const ConfigSchema = z
         /** Off when live trading consumers publish their own fills on sx.exec.fill. */
         enabled: z.boolean(),
         takerFeeBps: z.number().nonnegative().lt(MAX_FEE_BPS, `under ${MAX_FEE_BPS} bps (a fee under 100 % of the notional)`),
-        makerFeeBps: z.number().nonnegative().lt(MAX_FEE_BPS, `under ${MAX_FEE_BPS} bps (a fee under 100 % of the notional)`),
+        makerFeeBps: z.number().min(-MAX_REBATE_BPS, `at least −${MAX_REBATE_BPS} bps (a rebate of at most 1 % of the notional)`).lt(MAX_FEE_BPS, `under ${MAX_FEE_BPS} bps (a fee under 100 % of the notional)`),
         spreadBps: z.number().nonnegative().lt(MAX_SPREAD_BPS, `under ${MAX_SPREAD_BPS} bps (a half spread under 100 %)`),
         /** Square-root impact coefficient, at most MAX_IMPACT_COEFF (measured ones are of order 1). */
         impactCoeff: z.number().nonnegative().max(MAX_IMPACT_COEFF, `at most ${MAX_IMPACT_COEFF} (measured square-root impact coefficients are of order 1)`),

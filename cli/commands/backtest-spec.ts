@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { TimeframeSchema } from '../../streams/messages/bar.js';
 import type { Timeframe } from '../../streams/messages/bar.js';
 import { MAX_SPREAD_BPS } from '../../models/execution/bar-spread.js';
-import { MAX_FEE_BPS } from '../../models/execution/fee-limit.js';
+import { MAX_FEE_BPS, MAX_REBATE_BPS } from '../../models/execution/fee-limit.js';
 import { MAX_IMPACT_COEFF } from '../../models/execution/impact-limit.js';
 import { MAX_LATENCY_MS } from '../../models/execution/latency-limit.js';
 import type { SpreadModel } from '../../models/execution/bar-spread.js';
@@ -45,7 +45,7 @@ const SpreadSchema = z.discriminatedUnion('model', [
 export const BacktestCostsSchema = z
   .object({
     takerFeeBps: bps.lt(MAX_FEE_BPS, `under ${MAX_FEE_BPS} bps (a fee under 100 % of the notional)`),
-    makerFeeBps: bps.lt(MAX_FEE_BPS, `under ${MAX_FEE_BPS} bps (a fee under 100 % of the notional)`),
+    makerFeeBps: z.number().min(-MAX_REBATE_BPS, `at least −${MAX_REBATE_BPS} bps (a rebate of at most 1 % of the notional)`).lt(MAX_FEE_BPS, `under ${MAX_FEE_BPS} bps (a fee under 100 % of the notional)`),
     /** Full spread where no quote gives one; with a bar-based `spread` model, until it has warmed up. */
     spreadBps: bps.lt(MAX_SPREAD_BPS, `under ${MAX_SPREAD_BPS} bps (a half spread under 100 %)`),
     /** How the spread is taken from bars: `fixed` (spreadBps), `range-fraction`, `corwin-schultz`. */

@@ -25,7 +25,7 @@ export type PerformanceInput = Readonly<{
    */
   grossExposure: readonly number[];
   trades: readonly ClosedTrade[];
-  /** All fees paid, including those of positions still open at the end. */
+  /** All fees paid, net of rebates (negative fees), including those of positions still open at the end. */
   feesPaid: number;
   /** Σ |qty × price| of every fill, both legs of each round trip. */
   tradedNotional: number;
@@ -94,7 +94,8 @@ export const PerformanceMetricsSchema = z
 export type PerformanceMetrics = z.infer<typeof PerformanceMetricsSchema>;
 
 const ScalarsSchema = z.object({
-  feesPaid: nonNegative,
+  /** Net of rebates: negative when maker rebates exceeded the fees paid. */
+  feesPaid: metric,
   tradedNotional: nonNegative,
   periodsPerYear: positive.optional(),
   trades: z.array(ClosedTradeSchema),

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { finite, nonNegative, positive, symbol } from '../../streams/messages/common.js';
+import { finite, positive, symbol } from '../../streams/messages/common.js';
 
 /**
  * A closed round trip: opened at `entryTs`, closed at `exitTs`. `pnl` is net of `fees` (both in
- * quote currency); it is taken as given rather than recomputed from the prices because linear,
- * inverse and funding-bearing contracts settle differently.
+ * quote currency; `fees` is net of maker rebates, so negative where they exceeded the fees); it is
+ * taken as given rather than recomputed from the prices because linear, inverse and
+ * funding-bearing contracts settle differently.
  */
 export const ClosedTradeSchema = z
   .object({
@@ -16,7 +17,7 @@ export const ClosedTradeSchema = z
     entryPrice: positive,
     exitPrice: positive,
     pnl: finite,
-    fees: nonNegative,
+    fees: finite,
   })
   .refine((t) => t.exitTs >= t.entryTs, { message: 'exitTs must not be before entryTs', path: ['exitTs'] })
   .readonly();

@@ -12,7 +12,7 @@ import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import type { OrderSide } from '../../streams/messages/order-side.js';
 import { sideSign } from '../../streams/messages/order-side.js';
 import { DUST_SHARE } from '../quantity-dust.js';
-import { MAX_FEE_BPS } from './fee-limit.js';
+import { MAX_FEE_BPS, MAX_REBATE_BPS } from './fee-limit.js';
 import type { Order } from '../../streams/messages/order.js';
 import { OrderSchema } from '../../streams/messages/order.js';
 
@@ -188,7 +188,7 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
     throw new RangeError(`paper venue: ${name} out of range: ${v}`);
   };
   if (!(opts.takerFeeBps >= 0 && opts.takerFeeBps < MAX_FEE_BPS)) bad('takerFeeBps', opts.takerFeeBps);
-  if (!(opts.makerFeeBps >= 0 && opts.makerFeeBps < MAX_FEE_BPS)) bad('makerFeeBps', opts.makerFeeBps);
+  if (!(opts.makerFeeBps >= -MAX_REBATE_BPS && opts.makerFeeBps < MAX_FEE_BPS)) bad('makerFeeBps', opts.makerFeeBps);
   if (!(Number.isFinite(opts.spreadBps) && opts.spreadBps >= 0 && opts.spreadBps < MAX_SPREAD_BPS)) bad('spreadBps', opts.spreadBps);
   if (!(Number.isFinite(opts.slippage.impactCoeff) && opts.slippage.impactCoeff >= 0)) bad('slippage.impactCoeff', opts.slippage.impactCoeff);
   if (!(opts.maxVolumeShare > 0 && opts.maxVolumeShare <= 1)) bad('maxVolumeShare', opts.maxVolumeShare);

@@ -1,11 +1,19 @@
 import { z } from 'zod';
-import { epochMs, messageId, nonNegative, positive, symbol, token } from './common.js';
+import { epochMs, finite, messageId, positive, symbol, token } from './common.js';
 import { OrderSideSchema } from './order-side.js';
 
 /**
+ * Largest rebate a fill may carry, as a share of its notional (qty × price): 1 %. Venues pay makers
+ * a few bps at most; a rebate past this can only be a sign or unit error, and booking it would
+ * credit the risk book money it never got.
+ */
+export const MAX_REBATE_SHARE = 0.01;
+
+/**
  * A fill of an approved order, v1, from the paper venue or a live trading consumer. `fee` is in
- * quote currency; `slippageBps` is the fill price against the order's reference mid, signed so
- * that positive is worse for the trader.
+ * quote currency, paid (positive) or received (negative: a maker rebate, at most
+ * `MAX_REBATE_SHARE` of qty × price); `slippageBps` is the fill price against the order's
+ * reference mid, signed so that positive is worse for the trader.
  */
 export const FillSchema = z
   .object({
@@ -20,11 +28,16 @@ export const FillSchema = z
     side: OrderSideSchema,
     qty: positive,
     price: positive,
-    fee: nonNegative,
+    fee: finite.meta({ description: `Quote currency: paid, or negative for a rebate received (a maker rebate), of at most ${MAX_REBATE_SHARE * 100} % of qty × price; the risk book's realised PnL is net of it.` }),
     liquidity: z.enum(['maker', 'taker']),
     slippageBps: z.number().refine(Number.isFinite, { message: 'must be a finite number' }),
     /** True when the order has nothing left to fill (filled, or expired after this fill). */
     final: z.boolean(),
+  })
+  .superRefine((f, ctx) => {
+    const cap = MAX_REBATE_SHARE * f.qty * f.price;
+    // A paper venue's maker fee of −100 bps gives a rebate of the cap, give or take rounding.
+    if (f.fee < -cap * (1 + 1e-9)) ctx.addIssue({ code: 'custom', path: ['fee'], message: `a rebate of ${-f.fee} is over ${MAX_REBATE_SHARE * 100} % of the fill's notional (qty × price = ${f.qty * f.price}): at most ${cap}` });
   })
   .readonly();
 export type Fill = z.infer<typeof FillSchema>;

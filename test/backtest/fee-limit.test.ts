@@ -30,11 +30,19 @@ describe('a taker or maker fee of 10,000 bps or more is refused up front, naming
     expect(() => createPaperVenue(venue({ takerFeeBps: 9_999, makerFeeBps: 9_999 }))).not.toThrow();
   });
 
-  it('by `sextant backtest --taker-fee-bps` / `--maker-fee-bps` before anything runs', () => {
-    for (const flag of ['--taker-fee-bps', '--maker-fee-bps']) {
+  it('by `sextant backtest --taker-fee-bps` / `--maker-fee-bps` (down to a rebate of −100 bps) before anything runs', () => {
+    const expected = {
+      '--taker-fee-bps': 'a number ≥ 0 and under 10000 (a fee under 100 % of the notional)',
+      '--maker-fee-bps': 'a number from -100 to under 10000 (a rebate of at most 1 % of the notional, a fee under 100 %)',
+    };
+    for (const [flag, why] of Object.entries(expected)) {
       const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'backtest', '--symbols', 'BTC/USDT', '--from', '2024-01-01', '--to', '2024-01-02', '--report', '/tmp/never', flag, '1e6'], { cwd: ROOT, encoding: 'utf8' });
       expect(r.status).not.toBe(0);
-      expect(r.stderr).toContain(`option '${flag} <bps>' argument '1e6' is invalid. a number ≥ 0 and under 10000 (a fee under 100 % of the notional)`);
+      expect(r.stderr).toContain(`option '${flag} <bps>' argument '1e6' is invalid. ${why}`);
     }
+    // A maker rebate past 1 % of the notional is a sign or unit error too.
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'backtest', '--symbols', 'BTC/USDT', '--from', '2024-01-01', '--to', '2024-01-02', '--report', '/tmp/never', '--maker-fee-bps=-101'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(`option '--maker-fee-bps <bps>' argument '-101' is invalid. ${expected['--maker-fee-bps']}`);
   }, 60_000);
 });

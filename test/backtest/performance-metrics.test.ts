@@ -283,6 +283,12 @@ describe('input validation', () => {
     expect(performanceMetrics(good).trades).toBe(1);
   });
 
+  it('accepts fees net of maker rebates that exceeded them (negative), in the total and a trade', () => {
+    const m = performanceMetrics({ ...good, feesPaid: -1, trades: [{ ...trade(1), fees: -0.5 }] });
+    expect(m.fees_paid).toBe(-1);
+    expect(m.trades).toBe(1);
+  });
+
   it.each([
     ['no points', { equity: [], grossExposure: [] }, /no points/],
     ['a point at startTs', { startTs: H }, /point 0/],
@@ -291,7 +297,7 @@ describe('input validation', () => {
     ['zero capital', { startingCapital: 0 }, /startingCapital/],
     ['misaligned exposure', { grossExposure: [1] }, /grossExposure has 1/],
     ['negative exposure', { grossExposure: [1, -0.5] }, /grossExposure\[1\]/],
-    ['negative fees', { feesPaid: -1 }, /feesPaid|>= 0/],
+    ['non-finite fees', { feesPaid: Number.NaN }, /feesPaid|finite/],
     ['a trade closed before it opened', { trades: [{ ...trade(1), exitTs: -1 }] }, /exitTs/],
     ['zero periods per year', { periodsPerYear: 0 }, /periodsPerYear|> 0/],
   ] as const)('refuses %s', (_name, patch, message) => {

@@ -63,6 +63,22 @@ describe('publishFill', () => {
     expect(FillSchema.parse(stored?.json())).toEqual(fill);
   });
 
+  it('publishes a maker rebate (a negative fee) and refuses, before sending, one over 1 % of the notional, naming the fee', async () => {
+    const rebate = { ...fill, id: 'x:rebate:0', fee: -0.5, liquidity: 'maker' as const };
+    const sent = await publishFill(nc, rebate, { prefix });
+    expect(sent).toMatchObject({ stream: SIGNALS, duplicate: false });
+    const jsm = await jetstreamManager(nc);
+    expect(FillSchema.parse((await jsm.streams.getMessage(SIGNALS, { seq: sent.seq }))?.json())).toEqual(rebate);
+    const before = (await jsm.streams.info(SIGNALS)).state.messages;
+    const err = await publishFill(nc, { ...rebate, id: 'x:rebate:1', fee: -42 }, { prefix }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ClientValidationError);
+    expect((err as Error).message).toBe("invalid fill: fee: a rebate of 42 is over 1 % of the fill's notional (qty × price = 420): at most 4.2");
+    expect((await jsm.streams.info(SIGNALS)).state.messages).toBe(before);
+  });
+
   it('refuses an invalid fill before sending, naming the field', async () => {
     const jsm = await jetstreamManager(nc);
     const before = (await jsm.streams.info(SIGNALS)).state.messages;
