@@ -22,7 +22,11 @@ export type ModelVersionRef = Readonly<{ name: string; version: number }>;
 export type RetrainingMachineContext = {
   /** Why the current (or last) cycle started. */
   trigger: TriggerReason | null;
-  /** The candidate of the current cycle once registered. */
+  /**
+   * The candidate of the current cycle once registered; null again once the cycle ends (its
+   * promotion or rejection settled, its fit failed, or a pause abandoned it mid-fit or
+   * mid-validation): `lastOutcome` names the last cycle's.
+   */
   challenger: ModelVersionRef | null;
   resumeTo: ResumeTo;
   /** Operator text of the last pause. */
@@ -68,14 +72,20 @@ export const retrainingMachine = setup({
   actions: {
     keepTrigger: assign({ trigger: ({ event }) => (event.type === 'TRIGGER' ? event.reason : null), challenger: () => null }),
     keepChallenger: assign({ challenger: ({ event }) => (event.type === 'TRAINED' ? event.challenger : null) }),
-    failed: assign({ lastOutcome: ({ event }) => (event.type === 'TRAIN_FAILED' || event.type === 'INVALID' ? `failed: ${event.error}` : 'failed') }),
+    failed: assign({
+      lastOutcome: ({ event, context }) => {
+        const which = event.type === 'INVALID' && context.challenger !== null ? ` ${context.challenger.name}@${context.challenger.version}` : '';
+        return event.type === 'TRAIN_FAILED' || event.type === 'INVALID' ? `failed${which}: ${event.error}` : 'failed';
+      },
+    }),
     decided: assign({ lastOutcome: ({ event, context }) => `${event.type === 'SHADOW_PROMOTE' ? 'promoted' : 'rejected'} ${context.challenger?.name}@${context.challenger?.version}: ${event.type === 'SHADOW_PROMOTE' || event.type === 'SHADOW_REJECT' ? event.reason : ''}` }),
-    endCycle: assign({ cycles: ({ context }) => context.cycles + 1 }),
+    endCycle: assign({ cycles: ({ context }) => context.cycles + 1, challenger: () => null }),
     pause: assign(({ context, event }, params: { phase: RetrainingPhase }) => ({
       pauseReason: event.type === 'PAUSE' ? event.reason : '',
       pausedBy: event.type === 'PAUSE' ? (event.operator ?? null) : null,
       resumeTo: (params.phase === 'collecting' || params.phase === 'shadow' ? params.phase : 'idle') satisfies ResumeTo,
       lastOutcome: params.phase === 'training' || params.phase === 'validating' ? `paused while ${params.phase}: cycle abandoned` : context.lastOutcome,
+      challenger: params.phase === 'training' || params.phase === 'validating' ? null : context.challenger,
     })),
   },
 }).createMachine({

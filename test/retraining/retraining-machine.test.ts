@@ -23,6 +23,35 @@ describe('retraining machine', () => {
     expect(a.getSnapshot().context.lastOutcome).toMatch(/^promoted dir@2: better by 0.05/);
   });
 
+  it('names a challenger only while its cycle runs: cleared once it ends, however it ends (lastOutcome names the last one)', () => {
+    const a = createActor(retrainingMachine).start();
+    const toShadow = (version: number): void => {
+      a.send(trigger);
+      a.send({ type: 'SAMPLES_READY' });
+      a.send({ type: 'TRAINED', challenger: { name: 'dir', version } });
+      expect(a.getSnapshot().context.challenger).toEqual({ name: 'dir', version });
+    };
+    for (const [version, end] of [[2, 'SHADOW_PROMOTE'], [3, 'SHADOW_REJECT']] as const) {
+      toShadow(version);
+      a.send({ type: 'VALID' });
+      a.send({ type: end, reason: 'decided' });
+      expect(a.getSnapshot().context.challenger).toEqual({ name: 'dir', version }); // the registry call still to come
+      a.send({ type: 'SETTLED' });
+      expect(phaseOf(a.getSnapshot())).toBe('idle');
+      expect(a.getSnapshot().context.challenger).toBeNull();
+      expect(a.getSnapshot().context.lastOutcome).toMatch(new RegExp(`dir@${version}: decided`));
+    }
+    toShadow(4);
+    a.send({ type: 'INVALID', error: 'parity' });
+    a.send({ type: 'SETTLED' });
+    expect(a.getSnapshot().context).toMatchObject({ challenger: null, lastOutcome: 'failed dir@4: parity' });
+    toShadow(5);
+    a.send({ type: 'PAUSE', reason: 'inspection' }); // mid-validation: the cycle is abandoned
+    expect(a.getSnapshot().context.challenger).toBeNull();
+    a.send({ type: 'RESUME' });
+    expect(phaseOf(a.getSnapshot())).toBe('idle');
+  });
+
   it('rejects an invalid candidate or a losing challenger; a failed fit returns to idle', () => {
     const a = createActor(retrainingMachine).start();
     a.send(trigger);

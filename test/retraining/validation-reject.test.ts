@@ -60,8 +60,8 @@ describe('retraining actor: the validating step', () => {
   it('rejects a challenger whose artifact scores differently from the fit (beyond 1e-5), and keeps the champion', async () => {
     const skewed = (real: ModelRuntime): ModelRuntime => ({ ...real, run: async (batch, rows, cols, steps) => (await real.run(batch, rows, cols, steps)).map((o) => o.map((p) => p * 0.999 + 0.001 / 3)) });
     const r = await cycleWith(loaderBreakingChallengers(skewed));
-    expect(r.status).toMatchObject({ phase: 'idle', challenger: { name: 'dir', version: 2 }, counters: { trainings: 1, rejections: 1 } });
-    expect(r.status.lastOutcome).toMatch(/^failed: ONNX output differs from the fit by [0-9.e-]+ \(tolerance 0\.00001|1e-5\)/);
+    expect(r.status).toMatchObject({ phase: 'idle', challenger: null, counters: { trainings: 1, rejections: 1 } });
+    expect(r.status.lastOutcome).toMatch(/^failed dir@2: ONNX output differs from the fit by [0-9.e-]+ \(tolerance 0\.00001|1e-5\)/);
     expect(r.production).toBe(1);
     expect(r.v2.version).toBe(2); // registered, then refused
     expect(r.events).toEqual(['registered', 'promoted', 'rejected']); // registered, made `candidate`, refused
@@ -71,7 +71,7 @@ describe('retraining actor: the validating step', () => {
 
   it('rejects a challenger whose artifact does not load', async () => {
     const r = await cycleWith(loaderBreakingChallengers(() => Promise.reject(new Error('truncated protobuf'))));
-    expect(r.status).toMatchObject({ phase: 'idle', challenger: { name: 'dir', version: 2 }, counters: { trainings: 1, rejections: 1 }, lastOutcome: 'failed: artifact does not load: truncated protobuf' });
+    expect(r.status).toMatchObject({ phase: 'idle', challenger: null, counters: { trainings: 1, rejections: 1 }, lastOutcome: 'failed dir@2: artifact does not load: truncated protobuf' });
     expect(r.production).toBe(1);
     expect(r.promoteV2).toMatch(/was rejected/);
   }, 60_000);
