@@ -29,6 +29,11 @@ export type RetrainingStatus = Readonly<{
   anchor: ModelVersionRef | null;
   triggers: Readonly<{ labelsSinceTrain: number; rollingLogLoss: number | null; rollingHitRate: number | null; maxPsi: number | null; adwinWidth: number }>;
   counters: RetrainingCounters;
+  /**
+   * Set by the supervisor (cli/supervised-retraining.ts) while a failed actor waits to be
+   * replaced: the rest is the failed actor's last state, not the one a new actor resumes from.
+   */
+  restarting?: Readonly<{ error: string }>;
 }>;
 
 /** The status of a retraining actor from its state: the trigger state summarised, the watch without its recent losses. */

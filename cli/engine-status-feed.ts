@@ -31,7 +31,8 @@ export type PnlSummary = Readonly<{
  * The decision path's says the model it serves and, while the served alias names a version it
  * refused, that version and why (`modelRefused`, as `ctl status` says it, and in a line as `lastError`).
  * The labeling actor's says what it has pending, labeled and refused; the retraining actor's state
- * is its phase, with its cycles, trainings, promotions, rejections and rollbacks (`counts`).
+ * is its phase (`restarting`, with `lastError`, while the supervisor replaces a failed one), with
+ * its cycles, trainings, promotions, rejections and rollbacks (`counts`).
  */
 export type ActorSummary = Readonly<{
   id: string;
@@ -155,7 +156,8 @@ export function startEngineStatusFeed(opts: EngineStatusFeedOptions): EngineStat
     if (retraining !== undefined) {
       const r = retraining.status();
       const c = r.counters;
-      out.push({ id: retraining.key, kind: 'retraining', state: r.phase, counts: { cycles: r.cycles, trainings: c.trainings, promotions: c.promotions, rejections: c.rejections, rollbacks: c.rollbacks } });
+      const down = r.restarting === undefined ? {} : { lastError: r.restarting.error };
+      out.push({ id: retraining.key, kind: 'retraining', state: r.restarting === undefined ? r.phase : 'restarting', ...down, counts: { cycles: r.cycles, trainings: c.trainings, promotions: c.promotions, rejections: c.rejections, rollbacks: c.rollbacks } });
     }
     return out;
   };

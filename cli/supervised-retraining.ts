@@ -21,7 +21,8 @@ const MAX_RESTART_MS = 30_000;
  * last snapshot committed, so its durable consumer redelivers what was not committed and nothing
  * is counted twice. Operators and the engine hold this handle; it speaks for whichever actor runs,
  * and while a failed one waits to be replaced, trigger, pause and resume answer UNAVAILABLE (the
- * failed actor would take them and the new one, resuming from the last commit, never see them).
+ * failed actor would take them and the new one, resuming from the last commit, never see them),
+ * and the status carries `restarting: {error}`.
  *
  * @example
  * const retraining = await superviseRetraining(() => startRetrainingActor(deps), { log });
@@ -37,6 +38,8 @@ export async function superviseRetraining(start: () => Promise<RetrainingActorHa
   let waitMs = baseMs;
   /** Set from the current actor's failure until a new one runs: operator commands are refused meanwhile. */
   let down = false;
+  /** The failure that put it down, for the status while it is. */
+  let downError = '';
   /** A start in flight: stop() waits for it and stops what it started. */
   let starting: Promise<void> | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -51,6 +54,7 @@ export async function superviseRetraining(start: () => Promise<RetrainingActorHa
       (e: unknown) => {
         if (stopped) return resolveDone();
         down = true;
+        downError = String(e);
         // An actor that ran a while was healthy in between: its failure starts a fresh backoff.
         // One that failed right after its start (a poisoned batch, a store that is down) is not
         // started again every baseMs for ever.
@@ -104,7 +108,8 @@ export async function superviseRetraining(start: () => Promise<RetrainingActorHa
     get consumers() {
       return current.consumers;
     },
-    status: () => current.status(),
+    // While down, the failed actor's phase is not where the new one resumes: the status says it is restarting, and why.
+    status: () => (down ? { ...current.status(), restarting: { error: downError } } : current.status()),
     trigger: (reason, operator) => running().trigger(reason, operator),
     pause: (reason, operator) => running().pause(reason, operator),
     resume: (operator) => running().resume(operator),

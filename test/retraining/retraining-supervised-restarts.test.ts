@@ -1,7 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RetrainingActorHandle } from '../../actors/retraining-actor.js';
 import type { RetrainingStatus } from '../../actors/retraining-status.js';
+import type { Supervisor } from '../../actors/supervisor.js';
+import type { ActorSummary } from '../../cli/engine-status-feed.js';
+import { startEngineStatusFeed } from '../../cli/engine-status-feed.js';
 import { superviseRetraining } from '../../cli/supervised-retraining.js';
+import { createCounters } from '../../state/counters.js';
 import { silentLogger } from '../../state/logger.js';
 
 /** A stand-in retraining actor whose `done` the test fails; it records what the operator sent it. */
@@ -15,7 +19,7 @@ function fakeActor(n: number): Fake {
     reject = rej;
   });
   done.catch(() => {});
-  const status = { phase: 'idle', model: `actor-${n}` } as unknown as RetrainingStatus;
+  const status = { phase: 'shadow', model: `actor-${n}`, cycles: 0, counters: { trainings: 1, promotions: 0, rejections: 0, rollbacks: 0 } } as unknown as RetrainingStatus;
   const fake: Fake = {
     sent: [],
     stopped: false,
@@ -92,6 +96,44 @@ describe('superviseRetraining restarts', () => {
     expect(sup.trigger('now', 'alice').accepted).toBe(true);
     expect(actors[1]?.sent).toEqual(['trigger now']);
     await sup.stop();
+  });
+
+  it('says in its status and on the dashboard that the actor is restarting, and why, instead of the failed actor\'s phase', async () => {
+    const actors: Fake[] = [];
+    const start = (): Promise<RetrainingActorHandle> => {
+      const a = fakeActor(actors.length);
+      actors.push(a);
+      return Promise.resolve(a.handle);
+    };
+    const sup = await superviseRetraining(start, { log: silentLogger, restartMs: 1000 });
+    const published: ActorSummary[] = [];
+    const noSupervisor: Supervisor = { status: () => [], halt: () => {}, resume: () => {}, restartGivenUp: () => [], stop: async () => {} };
+    const feed = startEngineStatusFeed({
+      engine: { supervisor: noSupervisor, counters: createCounters(), decisions: undefined, labeling: undefined, retraining: sup },
+      hub: { publishLocal: (topic, _key, data) => (topic === 'actors' ? published.push(data as ActorSummary) : undefined) },
+      bus: { consumerInfo: () => Promise.resolve(undefined) },
+      consumers: [],
+      intervalMs: 60_000,
+      log: silentLogger,
+    });
+    try {
+      expect(sup.status().restarting).toBeUndefined();
+      actors[0]?.fail(new Error('store down'));
+      await vi.advanceTimersByTimeAsync(10);
+      expect(sup.status()).toMatchObject({ phase: 'shadow', restarting: { error: 'Error: store down' } });
+      feed.flush();
+      expect(published.at(-1)).toMatchObject({ kind: 'retraining', state: 'restarting', lastError: 'Error: store down' });
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(actors).toHaveLength(2);
+      expect(sup.status()).toMatchObject({ phase: 'shadow', model: 'actor-1' });
+      expect(sup.status().restarting).toBeUndefined();
+      feed.flush();
+      expect(published.at(-1)).toMatchObject({ kind: 'retraining', state: 'shadow' });
+      expect(published.at(-1)?.lastError).toBeUndefined();
+    } finally {
+      feed.stop();
+      await sup.stop();
+    }
   });
 
   it('stop() waits for an actor whose start was in flight, and stops it', async () => {
