@@ -29,11 +29,13 @@ import type { Logger } from '../state/logger.js';
 import { phaseOf, restoreRetrainingSnapshot, retrainingMachine } from '../state/retraining-machine.js';
 import type { ModelVersionRef, RetrainingPhase } from '../state/retraining-machine.js';
 import type { TrainingSample, TrainingSampleStore } from '../state/training-sample-store.js';
-import type { Consumption, Delivery, DurableConsumer, DurablePublisher } from '../streams/bus.js';
+import type { Consumption, CoreSubscriber, Delivery, DurableConsumer, DurablePublisher, Subscription } from '../streams/bus.js';
 import { encode } from '../streams/codec.js';
 import type { DlqEntry } from '../streams/messages/dlq-entry.js';
 import { LabelSchema } from '../streams/messages/label.js';
 import type { Label } from '../streams/messages/label.js';
+import { ModelEventSchema } from '../streams/messages/model-event.js';
+import type { ModelEvent } from '../streams/messages/model-event.js';
 import type { Subjects } from '../streams/subjects.js';
 import { decodeInput } from '../models/execution/decode-input.js';
 import { toDlqEntry } from '../streams/validation/dlq.js';
@@ -43,7 +45,8 @@ import { retrainingStatusOf } from './retraining-status.js';
 import type { RetrainingStatus } from './retraining-status.js';
 
 export type RetrainingActorDeps = Readonly<{
-  bus: DurablePublisher & DurableConsumer;
+  /** Its labels (durable), the registry's announcements of its model (core, `sx.model.<model>.*`) and the dead letters. */
+  bus: DurablePublisher & DurableConsumer & CoreSubscriber;
   subjects: Subjects;
   samples: Pick<TrainingSampleStore, 'samples' | 'countSamples' | 'commit' | 'loadSnapshot'>;
   registry: ModelRegistry;
@@ -92,6 +95,7 @@ export type RetrainingActorHandle = Readonly<{
 export const retrainingActorKey = (strategy: string): string => `retraining:${strategy}`;
 const durableToken = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '_');
 const LABEL_SCHEMAS = { label: LabelSchema } as const;
+const MODEL_EVENT_SCHEMAS = { 'model.event': ModelEventSchema } as const;
 /** Samples are re-counted (a count in the store, no rows read) every this many labels while collecting. */
 const COLLECT_STEP = 25;
 const ACTOR = 'sextant-retraining';
@@ -654,8 +658,61 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     { stream: deps.streams.OUTCOMES, durable, filterSubject: deps.subjects.streamSubjects.OUTCOMES[1] ?? `${deps.subjects.prefix}.label.>`, batchSize: cfg.consumer.batchSize, ackWaitMs: cfg.consumer.ackWaitMs },
     handle,
   );
+  /**
+   * Production moved by someone else (`ctl model deploy` or `rollback` without a pause, `sextant
+   * train --promote`): the registry announces it on `sx.model.<model>.<event>`, and the new
+   * champion is loaded and the shadow run ends (the challenger itself was deployed) or starts again
+   * against it now. Before, only the next label's turn saw it — hours later live — and meanwhile
+   * `ctl retrain status` named a shadow run against a model no longer serving and a trigger was
+   * refused as not idle.
+   *
+   * Determinism: the event is only a prompt. Model events and labels are on separate subjects (one
+   * durable has one filter), so the step is a core subscription, queued on the actor's chain
+   * between batches, and it reads production from the registry as each label's turn does: it does
+   * what the next label's turn would have done before scoring that label (a deploy's wall-clock
+   * timing against the labels already decided what that turn saw), with one difference: a deploy
+   * undone before the next label starts the shadow run again twice, where that turn, finding the
+   * same champion, kept its stats. It changes nothing when production is the champion this actor
+   * holds — its own promotions and rollbacks, loaded in their batch, and every backtest, where
+   * nobody else moves production. The sample check and fit (`collectStep`) stay on label boundaries, where the
+   * label stream decides the challenger's training samples (an operator's trigger or resume kicks
+   * it; a deploy does not). An event lost (the actor down or disconnected) is made up at the next
+   * label, as before; a bad one is dead-lettered.
+   */
+  const onModelEvent = (subject: string, data: Uint8Array): void => {
+    const r = decodeInput<ModelEvent>(data, MODEL_EVENT_SCHEMAS);
+    if (!r.ok) {
+      counters.refused++;
+      log.warn({ subject, reason: r.reason, detail: r.detail }, 'refused model event');
+      const e = toDlqEntry({ source: 'retraining', subject, data, refusal: r, ts: deps.clock.now() });
+      deps.bus.publish(deps.subjects.dlq('retraining'), encode(e), { msgId: e.id }).catch((err: unknown) => log.error({ err: String(err) }, 'dlq publish failed'));
+      return;
+    }
+    const e = r.msg;
+    if (e.name !== deps.model || e.alias !== 'production' || (e.event !== 'promoted' && e.event !== 'rolled_back')) return;
+    chain = chain.then(async () => {
+      if (dirty) return;
+      const now = await productionVersion();
+      if (now === undefined || now === (champion?.version.version ?? championRef?.version)) return;
+      if (!(await ensureChampion()) || champion === undefined) return;
+      await shadowAgainst(champion.version);
+      await commit();
+    }).catch((err: unknown) => {
+      dirty = true;
+      log.error({ err: String(err) }, 'retraining step on a model event failed; the actor stops (a new one resumes from its last commit)');
+      failWith(err);
+    });
+  };
+  /** The registry's announcements of this actor's model. */
+  const events: Subscription = deps.bus.subscribe(deps.subjects.model(deps.model, '*'), onModelEvent);
+  let listening = true;
+  const stopEvents = (): void => {
+    if (listening) events.unsubscribe();
+    listening = false;
+  };
   const failed = new Promise<never>((_, reject) => {
     failWith = (e: unknown) => {
+      stopEvents();
       void consumption.stop(); // no more deliveries to this instance; not awaited: the failing batch is still in hand
       reject(e instanceof Error ? e : new Error(String(e)));
     };
@@ -749,6 +806,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     },
     idle: () => chain,
     stop: async () => {
+      stopEvents();
       await consumption.stop();
       await chain;
       machine.stop();
