@@ -175,6 +175,14 @@ async function servedOrRestored(registry: ModelRegistry, decisions: Decisions, s
   throw new ControlError(ControlErrorCode.REFUSED, `this engine cannot serve ${moved}: ${why}; ${event.name}@${alias} put back to version ${before}, which it serves${unannounced}`);
 }
 
+/**
+ * The alias history's reason of an operator's deploy or rollback: the command, and the operator's
+ * `--reason` after it when given (before, every row said only "sextant ctl model rollback").
+ */
+function ctlReason(verb: 'deploy' | 'rollback', reason: string | undefined): string {
+  return reason === undefined ? `sextant ctl model ${verb}` : `sextant ctl model ${verb}: ${reason}`;
+}
+
 /** A registry change and, when it was committed but its event could not be published, why. */
 type Committed = Readonly<{ event: ModelEvent; pending?: AnnouncementPendingError }>;
 
@@ -299,14 +307,14 @@ export function engineControlTarget(
     deployModel: (a, operator) =>
       coded(async () => {
         await requireServable(registry(), deps.served, a);
-        const moved = await committed(() => registry().promote(a.name, a.version, { alias: a.alias, actor: operator, reason: 'sextant ctl model deploy' }));
+        const moved = await committed(() => registry().promote(a.name, a.version, { alias: a.alias, actor: operator, reason: ctlReason('deploy', a.reason) }));
         const here = deps.decisions !== undefined && servesAlias(deps.served, a);
         if (here) await servedOrRestored(registry(), deps.decisions, deps.served, moved.event, 'deploy', operator);
         return aliasMoved(moved, 'deploy', here);
       }),
     rollbackModel: (a, operator) =>
       coded(async () => {
-        const moved = await committed(() => registry().rollback(a.name, { alias: a.alias, actor: operator, reason: 'sextant ctl model rollback', ...(a.to !== undefined ? { to: a.to } : {}) }));
+        const moved = await committed(() => registry().rollback(a.name, { alias: a.alias, actor: operator, reason: ctlReason('rollback', a.reason), ...(a.to !== undefined ? { to: a.to } : {}) }));
         const here = deps.decisions !== undefined && servesAlias(deps.served, a);
         if (here) await servedOrRestored(registry(), deps.decisions, deps.served, moved.event, 'rollback', operator);
         return aliasMoved(moved, 'rollback', here);

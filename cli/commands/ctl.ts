@@ -264,14 +264,16 @@ export function ctlCommand(configFile: () => string | undefined): Command {
     .argument('<name>', 'model name', controlName)
     .argument('<version>', 'version number', positiveInt)
     .option('--alias <alias>', 'alias to move', controlName, 'production')
-    .action((name: string, version: number, o: { alias: string }) => run('model.deploy', { name, version, alias: o.alias }));
+    .option('--reason <text>', 'why, for the audit trail and the alias history', auditReason)
+    .action((name: string, version: number, o: { alias: string; reason?: string }) => run('model.deploy', { name, version, alias: o.alias, ...(o.reason !== undefined ? { reason: o.reason } : {}) }));
   model
     .command('rollback')
     .description('move an alias back to the version it held before (or, with --to, to an earlier one, several steps at once)')
     .argument('<name>', 'model name', controlName)
     .option('--alias <alias>', 'alias to move back', controlName, 'production')
     .option('--to <version>', 'an earlier version the alias held, to go back to in one step', positiveInt)
-    .action((name: string, o: { alias: string; to?: number }) => run('model.rollback', { name, alias: o.alias, ...(o.to !== undefined ? { to: o.to } : {}) }));
+    .option('--reason <text>', 'why, for the audit trail and the alias history', auditReason)
+    .action((name: string, o: { alias: string; to?: number; reason?: string }) => run('model.rollback', { name, alias: o.alias, ...(o.to !== undefined ? { to: o.to } : {}), ...(o.reason !== undefined ? { reason: o.reason } : {}) }));
   const retrain = ctl.command('retrain').description('the retraining actor (see retraining: in the config)');
   retrain
     .command('trigger')

@@ -25,6 +25,8 @@ export type ControlScope = z.infer<typeof scope>;
 export const MAX_REASON_CHARS = 500;
 const reason = z.string().min(1).max(MAX_REASON_CHARS);
 const optionalReason = z.string().max(MAX_REASON_CHARS).default('');
+/** A deploy's or rollback's reason, when given: it names why in the registry's alias history, so blank text is refused too. */
+const modelReason = reason.refine((r) => r.trim() !== '', { message: 'blank: say why, or leave the reason out' });
 
 export const ControlArgsSchemas = {
   status: z.object({}).strict(),
@@ -39,9 +41,10 @@ export const ControlArgsSchemas = {
   'limits.get': z.object({}).strict(),
   'limits.set': z.object({ patch: z.record(z.string(), z.unknown()) }).strict(),
   'model.list': z.object({ name: name.optional() }).strict(),
-  'model.deploy': z.object({ name, version: z.number().int().positive(), alias: name.default('production') }).strict(),
+  /** `reason`: why, into the audit row and the registry's alias history (absent: the command's name alone). */
+  'model.deploy': z.object({ name, version: z.number().int().positive(), alias: name.default('production'), reason: modelReason.optional() }).strict(),
   /** `to`: back to that earlier version in one step (the registry's rollback of several steps); absent: the version held before. */
-  'model.rollback': z.object({ name, alias: name.default('production'), to: z.number().int().positive().optional() }).strict(),
+  'model.rollback': z.object({ name, alias: name.default('production'), to: z.number().int().positive().optional(), reason: modelReason.optional() }).strict(),
   /** Retraining actor (actors/retraining-actor.ts): start a cycle now, hold it, let it go on, report. */
   'retrain.trigger': z.object({ reason }).strict(),
   'retrain.pause': z.object({ reason }).strict(),

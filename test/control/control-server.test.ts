@@ -211,4 +211,15 @@ describe('control server (memory bus, PostgreSQL audit)', () => {
     const big = await bus.request(subjects.control('status'), enc.encode(JSON.stringify({ v: 1, id: 's2', operator: 'x', args: { pad: 'x'.repeat(70_000) } })), 2000);
     expect(JSON.parse(dec.decode(big))).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
   });
+
+  it('takes a model deploy\'s or rollback\'s reason, refusing an empty, blank or overlong one before the target', async () => {
+    for (const [i, reason] of ['', '  ', 'x'.repeat(501)].entries()) {
+      const deploy = await ask('model.deploy', { v: 1, id: `mr-d${i}`, operator: 'x', args: { name: 'm', version: 7, reason } });
+      expect(deploy).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/reason/) } });
+      const rollback = await ask('model.rollback', { v: 1, id: `mr-r${i}`, operator: 'x', args: { name: 'm', reason } });
+      expect(rollback).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/reason/) } });
+    }
+    // Reaches the target (which finds no m@7): the reason is an argument it takes.
+    expect(await ask('model.deploy', { v: 1, id: 'mr-ok', operator: 'x', args: { name: 'm', version: 7, reason: 'x'.repeat(500) } })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
 });

@@ -14,7 +14,8 @@ import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
 import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
 import type { Bus } from '../../streams/bus.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
-import { streamSpecs } from '../../streams/provision.js';
+import type { ModelEvent } from '../../streams/messages/model-event.js';
+import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { testDataDir } from '../support/data-dir.js';
 import { testTrainingCache } from '../support/training-cache.js';
@@ -122,5 +123,48 @@ describe('sextant ctl against a running engine (real NATS)', () => {
     expect(missing.stderr).toMatch(/NOT_FOUND/);
     const trail = await audit.recent(100);
     expect(trail.filter((e) => e.operator === 'carol').map((e) => e.verb)).toEqual(expect.arrayContaining(['model.deploy', 'model.rollback', 'halt', 'resume', 'reduce', 'limits.set']));
+  });
+
+  it('carries a deploy\'s and a rollback\'s --reason to the audit row and the alias history, and refuses a blank or overlong one', async () => {
+    const production = (await registry.get('direction-mlp@production')).version;
+    const v1 = await registry.get('direction-mlp@1');
+    const other = (await registry.register({ ...v1, parentVersion: 1 }, await registry.artifact(v1))).version;
+    // Before, every row of the alias history said only "sextant ctl model deploy" or "… rollback".
+    const deploy = await ctl('model', 'deploy', 'direction-mlp', String(other), '--reason', 'wins the walk-forward');
+    expect(deploy.status, deploy.stderr).toBe(0);
+    expect(deploy.out).toMatchObject({ event: 'promoted', version: other, reason: 'sextant ctl model deploy: wins the walk-forward' });
+    const rollback = await ctl('model', 'rollback', 'direction-mlp', '--reason', 'slippage on ETH');
+    expect(rollback.status, rollback.stderr).toBe(0);
+    expect(rollback.out).toMatchObject({ event: 'rolled_back', version: production, reason: 'sextant ctl model rollback: slippage on ETH' });
+    // Without one, the history says the command, as before.
+    expect((await ctl('model', 'deploy', 'direction-mlp', String(other))).out).toMatchObject({ reason: 'sextant ctl model deploy' });
+    expect((await ctl('model', 'rollback', 'direction-mlp')).out).toMatchObject({ reason: 'sextant ctl model rollback' });
+
+    const history = (await bus.readStored(streamName(cfg, 'OUTCOMES'), subjectsFor(cfg.prefix).model('direction-mlp', '*')))
+      .map((m) => JSON.parse(new TextDecoder().decode(m.data)) as ModelEvent)
+      .filter((e) => e.actor === 'carol')
+      .slice(-4);
+    expect(history.map((e) => [e.event, e.reason])).toEqual([
+      ['promoted', 'sextant ctl model deploy: wins the walk-forward'],
+      ['rolled_back', 'sextant ctl model rollback: slippage on ETH'],
+      ['promoted', 'sextant ctl model deploy'],
+      ['rolled_back', 'sextant ctl model rollback'],
+    ]);
+    // Newest first.
+    const trail = (await audit.recent(100)).filter((e) => e.operator === 'carol' && (e.verb === 'model.deploy' || e.verb === 'model.rollback'));
+    expect(trail.slice(0, 4).reverse().map((e) => e.args)).toEqual([
+      { name: 'direction-mlp', version: other, alias: 'production', reason: 'wins the walk-forward' },
+      { name: 'direction-mlp', alias: 'production', reason: 'slippage on ETH' },
+      { name: 'direction-mlp', version: other, alias: 'production' },
+      { name: 'direction-mlp', alias: 'production' },
+    ]);
+
+    for (const bad of ['', '   ', 'x'.repeat(501)]) {
+      const refused = await ctl('model', 'deploy', 'direction-mlp', String(other), '--reason', bad);
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toMatch(/--reason/);
+      expect((await ctl('model', 'rollback', 'direction-mlp', '--reason', bad)).status).not.toBe(0);
+    }
+    expect((await registry.get('direction-mlp@production')).version).toBe(production);
   });
 });
