@@ -23,10 +23,16 @@ export type ControlScope = z.infer<typeof scope>;
 
 /** The longest `reason` a control request may carry for the audit trail (characters). */
 export const MAX_REASON_CHARS = 500;
-const reason = z.string().min(1).max(MAX_REASON_CHARS);
+const reasonText = z.string().min(1).max(MAX_REASON_CHARS);
+const notBlank = (r: string): boolean => r.trim() !== '';
+/**
+ * Why, for the audit trail (halt, reduce, retrain trigger and pause): blank text from a client
+ * other than `sextant ctl` (which refuses it) was carried out and audited with a reason naming nothing.
+ */
+const reason = reasonText.refine(notBlank, { message: 'blank: say why' });
 const optionalReason = z.string().max(MAX_REASON_CHARS).default('');
 /** A deploy's or rollback's reason, when given: it names why in the registry's alias history, so blank text is refused too. */
-const modelReason = reason.refine((r) => r.trim() !== '', { message: 'blank: say why, or leave the reason out' });
+const modelReason = reasonText.refine(notBlank, { message: 'blank: say why, or leave the reason out' });
 
 export const ControlArgsSchemas = {
   status: z.object({}).strict(),

@@ -212,6 +212,14 @@ describe('control server (memory bus, PostgreSQL audit)', () => {
     expect(JSON.parse(dec.decode(big))).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
   });
 
+  it('refuses a blank reason for halt, reduce, retrain trigger and pause before the target, as sextant ctl does', async () => {
+    const verbs = [['halt', {}], ['reduce', {}], ['retrain.trigger', {}], ['retrain.pause', {}]] as const;
+    for (const [verb, extra] of verbs) {
+      const r = await ask(verb, { v: 1, id: `blank-${verb}`, operator: 'x', args: { ...extra, reason: ' \t ' } });
+      expect(r).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/reason.*blank: say why/) } });
+    }
+  });
+
   it('takes a model deploy\'s or rollback\'s reason, refusing an empty, blank or overlong one before the target', async () => {
     for (const [i, reason] of ['', '  ', 'x'.repeat(501)].entries()) {
       const deploy = await ask('model.deploy', { v: 1, id: `mr-d${i}`, operator: 'x', args: { name: 'm', version: 7, reason } });
