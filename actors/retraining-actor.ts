@@ -653,6 +653,32 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     return run;
   };
 
+  /**
+   * Queues on the actor's chain the check a model event prompts: production read from the
+   * registry, and when it is not the champion this actor holds, the new one loaded, the shadow run
+   * ended or started again against it (`shadowAgainst`), and the state committed.
+   */
+  const followProduction = (on: string): void => {
+    chain = chain.then(async () => {
+      if (dirty) return;
+      const now = await productionVersion();
+      if (now === undefined || now === (champion?.version.version ?? championRef?.version)) return;
+      if (!(await ensureChampion()) || champion === undefined) return;
+      await shadowAgainst(champion.version);
+      await commit();
+    }).catch((err: unknown) => {
+      dirty = true;
+      log.error({ err: String(err) }, `retraining step ${on} failed; the actor stops (a new one resumes from its last commit)`);
+      failWith(err);
+    });
+  };
+  // Production moved while this actor was down (a `ctl model deploy` or rollback with the engine
+  // stopped: its announcement went unheard): the snapshot's shadow run, against the old champion,
+  // ends or starts again now, as on the event, not at the next label — hours later live. Before,
+  // `ctl retrain status` named a shadow run against a model no longer serving meanwhile, and a
+  // trigger was refused as not idle. Queued before any label's batch.
+  if (restored !== undefined) followProduction('at start');
+
   const durable = `retraining_${durableToken(strategy)}_${durableToken(deps.model)}`;
   const consumption: Consumption = deps.bus.consume(
     { stream: deps.streams.OUTCOMES, durable, filterSubject: deps.subjects.streamSubjects.OUTCOMES[1] ?? `${deps.subjects.prefix}.label.>`, batchSize: cfg.consumer.batchSize, ackWaitMs: cfg.consumer.ackWaitMs },
@@ -676,8 +702,9 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
    * holds — its own promotions and rollbacks, loaded in their batch, and every backtest, where
    * nobody else moves production. The sample check and fit (`collectStep`) stay on label boundaries, where the
    * label stream decides the challenger's training samples (an operator's trigger or resume kicks
-   * it; a deploy does not). An event lost (the actor down or disconnected) is made up at the next
-   * label, as before; a bad one is dead-lettered.
+   * it; a deploy does not). An event lost while the actor was down is made up at its start (the same
+   * check, queued before any label), one lost while disconnected at the next label; a bad one is
+   * dead-lettered.
    */
   const onModelEvent = (subject: string, data: Uint8Array): void => {
     const r = decodeInput<ModelEvent>(data, MODEL_EVENT_SCHEMAS);
@@ -690,18 +717,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     }
     const e = r.msg;
     if (e.name !== deps.model || e.alias !== 'production' || (e.event !== 'promoted' && e.event !== 'rolled_back')) return;
-    chain = chain.then(async () => {
-      if (dirty) return;
-      const now = await productionVersion();
-      if (now === undefined || now === (champion?.version.version ?? championRef?.version)) return;
-      if (!(await ensureChampion()) || champion === undefined) return;
-      await shadowAgainst(champion.version);
-      await commit();
-    }).catch((err: unknown) => {
-      dirty = true;
-      log.error({ err: String(err) }, 'retraining step on a model event failed; the actor stops (a new one resumes from its last commit)');
-      failWith(err);
-    });
+    followProduction('on a model event');
   };
   /** The registry's announcements of this actor's model. */
   const events: Subscription = deps.bus.subscribe(deps.subjects.model(deps.model, '*'), onModelEvent);

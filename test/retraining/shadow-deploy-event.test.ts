@@ -82,3 +82,53 @@ describe('retraining actor: production moved during a shadow run, with no label 
     }
   }, 60_000);
 });
+
+// `sextant ctl model deploy` or rollback while the engine was down: the announcement went unheard,
+// and the actor restored from its snapshot in shadow against the old champion, with no label after it.
+describe('retraining actor: production moved while it was down, in a shadow run, with no label after its restart', () => {
+  /** An actor brought to a shadow run (v2 against v1) and stopped, as the engine going down. */
+  async function shadowThenDown(w: RetrainingWorld): Promise<void> {
+    const first = await startWorldActor(w, cfg, subjects, RETRAINING_TEST_CONFIG);
+    try {
+      await publishLabels(w, subjects, samplesOf(200, 110, 1, 2));
+      await until('110 labels', () => first.status().counters.labels === 110, 60_000);
+      await first.idle();
+      expect(first.status()).toMatchObject({ phase: 'shadow', challenger: { version: 2 }, shadow: { champion: { version: 1 } } });
+    } finally {
+      await first.stop();
+    }
+  }
+
+  it('ends the cycle at start when the challenger was deployed, and takes a trigger', async () => {
+    const w = await retrainingWorld(cfg, subjects);
+    await shadowThenDown(w);
+    await w.registry.promote('dir', 2, { actor: 'operator', reason: 'deploy the challenger' });
+    const second = await startWorldActor(w, cfg, subjects, RETRAINING_TEST_CONFIG);
+    try {
+      await second.idle();
+      // Before, it came back in shadow (v2 against itself, now production) until the next label.
+      expect(second.status()).toMatchObject({ phase: 'idle', champion: { version: 2 }, challenger: null, shadow: null, lastOutcome: 'promoted dir@2: deployed to production by someone else during its shadow run' });
+      expect(second.status().counters.labels).toBe(110);
+      expect(second.trigger('again', 'alice').accepted).toBe(true);
+      await second.idle();
+    } finally {
+      await second.stop();
+      await w.bus.close();
+    }
+  }, 60_000);
+
+  it('starts the shadow run again at start against another model deployed meanwhile', async () => {
+    const w = await retrainingWorld(cfg, subjects);
+    await shadowThenDown(w);
+    const operators = await operatorsModel(w);
+    await w.registry.promote('dir', operators.version, { actor: 'operator', reason: 'deploy' });
+    const second = await startWorldActor(w, cfg, subjects, RETRAINING_TEST_CONFIG);
+    try {
+      await second.idle();
+      expect(second.status()).toMatchObject({ phase: 'shadow', champion: { version: 3 }, challenger: { version: 2 }, shadow: { n: 0, champion: { version: 3 }, challenger: { version: 2 } } });
+    } finally {
+      await second.stop();
+      await w.bus.close();
+    }
+  }, 60_000);
+});
