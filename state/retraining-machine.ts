@@ -134,9 +134,14 @@ export const retrainingMachine = setup({
 
 export type RetrainingMachineSnapshot = SnapshotFrom<typeof retrainingMachine>;
 
-/** A snapshot in `phase` with `context`, to restart a persisted actor where it stood. */
+/**
+ * A snapshot in `phase` with `context`, to restart a persisted actor where it stood. With no cycle
+ * running (idle, or paused from idle) the challenger is null: snapshots stored before a cycle's end
+ * cleared it still name the last cycle's, which `ctl retrain status` showed until the next trigger.
+ */
 export function restoreRetrainingSnapshot(phase: RetrainingPhase, context: RetrainingMachineContext): RetrainingMachineSnapshot {
-  return retrainingMachine.resolveState({ value: phase, context });
+  const noCycle = phase === 'idle' || (phase === 'paused' && context.resumeTo === 'idle');
+  return retrainingMachine.resolveState({ value: phase, context: noCycle ? { ...context, challenger: null } : context });
 }
 
 export const phaseOf = (s: RetrainingMachineSnapshot): RetrainingPhase => s.value as RetrainingPhase;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import { phaseOf, restoreRetrainingSnapshot, retrainingMachine } from '../../state/retraining-machine.js';
+import type { RetrainingMachineContext, RetrainingPhase } from '../../state/retraining-machine.js';
 import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
 
 const trigger = { type: 'TRIGGER', reason: { kind: 'schedule', detail: '500 labels' } } as const;
@@ -105,5 +106,17 @@ describe('retraining machine', () => {
     expect(b.getSnapshot().context.trigger).toEqual(trigger.reason);
     b.send({ type: 'SAMPLES_READY' });
     expect(phaseOf(b.getSnapshot())).toBe('training');
+  });
+
+  // Snapshots stored before a cycle's end cleared the challenger (db2791d) still name the last
+  // cycle's while idle: restored, `ctl retrain status` showed it until the next trigger.
+  it('restores an idle snapshot stored with the last cycle\'s challenger without it, and keeps a running cycle\'s', () => {
+    const old: RetrainingMachineContext = { trigger: trigger.reason, challenger: { name: 'dir', version: 2 }, resumeTo: 'idle', pauseReason: '', pausedBy: null, lastOutcome: 'promoted dir@2: won', cycles: 1 };
+    const restored = (phase: RetrainingPhase, context: RetrainingMachineContext): RetrainingMachineContext =>
+      createActor(retrainingMachine, { snapshot: restoreRetrainingSnapshot(phase, context) }).start().getSnapshot().context;
+    expect(restored('idle', old)).toMatchObject({ challenger: null, lastOutcome: 'promoted dir@2: won', cycles: 1 });
+    expect(restored('paused', { ...old, pauseReason: 'x' }).challenger).toBeNull();
+    expect(restored('shadow', old).challenger).toEqual({ name: 'dir', version: 2 });
+    expect(restored('paused', { ...old, resumeTo: 'shadow' }).challenger).toEqual({ name: 'dir', version: 2 });
   });
 });
