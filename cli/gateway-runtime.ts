@@ -49,6 +49,7 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
     limits: gw,
     heartbeatMs: gw.heartbeatMs,
     recentIds: gw.recentIds,
+    ordersSnapshotDepth: gw.ordersSnapshotDepth,
     // What the asset actors refuse at the edge is not drawn either.
     marketData: { maxPayloadBytes: cfg.validation.maxPayloadBytes, isKnown: knownAssets(cfg.assets) },
     // And a fill the risk actor refuses (no order it approved, not as approved) is not listed.

@@ -60,6 +60,12 @@ export const GatewayConfigSchema = z
      * engine publishes again under the same id: a republish older than this many ids is relayed twice.
      */
     recentIds: positiveInt.default(10_000),
+    /**
+     * The `orders` snapshot (what a client is sent on subscribe) holds the last this many orders and
+     * rejects per strategy, venue and symbol, and fills per venue and symbol: a client that
+     * resubscribes after a 4008 or a dropped link is sent what it missed of them.
+     */
+    ordersSnapshotDepth: positiveInt.max(10_000).default(100),
     /** How long POST /api/ctl/<verb> waits for the engine's reply. */
     controlTimeoutMs: positiveInt.default(5000),
     /**

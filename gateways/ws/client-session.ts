@@ -20,7 +20,7 @@ export type SessionLimits = Readonly<{
 export type FeedDirectory = Readonly<{
   join(topic: Topic, session: ClientSession): void;
   leave(topic: Topic, session: ClientSession): void;
-  /** Latest entry per slot of a topic, in seq order. */
+  /** Latest entry per slot of a topic (of `orders`, the last `ordersSnapshotDepth` per slot), in seq order. */
   latest(topic: Topic): readonly FeedEntry[];
 }>;
 
@@ -131,10 +131,12 @@ export function createClientSession(deps: SessionDeps): ClientSession {
   const passes = (filter: ReadonlyMap<string, string> | null | undefined, entry: FeedEntry): boolean =>
     filter !== undefined && (filter === null || entry.symbolToken === undefined || filter.has(entry.symbolToken));
 
-  /** The snapshot entries of a subscribe: the latest of each slot the subscribe names, in seq order. */
+  /** The snapshot entries of a subscribe: the latest of each slot the subscribe names (of `orders`, the last few), in seq order. */
   const snapshotOf = (topic: Topic, only: ReadonlyMap<string, string> | null): FeedEntry[] => directory.latest(topic).filter((e) => passes(only, e));
+  // An event topic's snapshot holds several entries of a slot: each is queued under a slot of its own,
+  // as its deltas are, so a slow client is sent all of them (the count in `subscribed` holds).
   const sendSnapshot = (entries: readonly FeedEntry[]): void => {
-    for (const e of entries) send(`${e.topic}|${e.slot}`, { frame: snapshotFrame(e), entry: e, snapshot: true });
+    for (const e of entries) send(EVENT_TOPICS.has(e.topic) ? `${e.topic}#${e.seq}` : `${e.topic}|${e.slot}`, { frame: snapshotFrame(e), entry: e, snapshot: true });
   };
 
   /** The symbols by subject token (what entries are matched on), each as the client named it (what replies say). */

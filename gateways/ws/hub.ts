@@ -13,7 +13,7 @@ import { createClientSession } from './client-session.js';
 import type { ClientSession, FeedDirectory, SessionLimits } from './client-session.js';
 import { createFeedEntry } from './feed-entry.js';
 import type { FeedEntry } from './feed-entry.js';
-import { CloseCode, TOPICS } from './protocol.js';
+import { CloseCode, EVENT_TOPICS, TOPICS } from './protocol.js';
 import type { Topic } from './protocol.js';
 import { createRecentIds } from './recent-ids.js';
 import { busPatterns, clientSymbolToken, modelSlot, routeSubject } from './topics.js';
@@ -64,6 +64,12 @@ export type HubOptions = Readonly<{
    * stores it, the engine checks it afresh and the feed does too.
    */
   fillDuplicateWindowMs?: number;
+  /**
+   * How many of the newest messages of each `orders` slot its snapshot holds (`gateway.ordersSnapshotDepth`,
+   * default 100): orders and rejects per strategy, venue and symbol, fills per venue and symbol. A
+   * client that resubscribes (after a 4008 or a dropped link) is sent the ones it missed, in seq order.
+   */
+  ordersSnapshotDepth?: number;
 }>;
 
 export type HubStats = Readonly<{
@@ -109,7 +115,11 @@ export type Hub = Readonly<{
   close(): void;
 }>;
 
-type TopicState = { seq: number; latest: Map<string, FeedEntry>; subscribers: Set<ClientSession> };
+/**
+ * `latest`: the newest entry per slot. `recent`, of an event topic (`orders`), the newest entries
+ * per slot, oldest first, at most `ordersSnapshotDepth`: what its snapshot sends.
+ */
+type TopicState = { seq: number; latest: Map<string, FeedEntry>; recent?: Map<string, FeedEntry[]>; subscribers: Set<ClientSession> };
 
 const dec = new TextDecoder();
 
@@ -121,7 +131,9 @@ const dec = new TextDecoder();
 export function createHub(opts: HubOptions): Hub {
   const now = opts.now ?? Date.now;
   const log = opts.log.child({ gateway: 'ws' });
-  const topics = new Map<Topic, TopicState>(TOPICS.map((t) => [t, { seq: 0, latest: new Map(), subscribers: new Set() }]));
+  const topics = new Map<Topic, TopicState>(TOPICS.map((t) => [t, { seq: 0, latest: new Map(), ...(EVENT_TOPICS.has(t) ? { recent: new Map() } : {}), subscribers: new Set() }]));
+  const depth = opts.ordersSnapshotDepth ?? 100;
+  if (!Number.isInteger(depth) || depth < 1) throw new Error(`ordersSnapshotDepth must be a positive integer, got ${depth}`);
   const sessions = new Set<ClientSession>();
   const recent = createRecentIds(opts.recentIds ?? 10_000);
   let invalid = 0;
@@ -146,6 +158,15 @@ export function createHub(opts: HubOptions): Hub {
     const t = state(route.topic);
     const entry = createFeedEntry(route, ++t.seq, dataText);
     t.latest.set(entry.slot, entry);
+    if (t.recent !== undefined) {
+      // An event does not stand for the one before it: the last `depth` of the slot are kept.
+      const kept = t.recent.get(entry.slot);
+      if (kept === undefined) t.recent.set(entry.slot, [entry]);
+      else {
+        kept.push(entry);
+        if (kept.length > depth) kept.shift();
+      }
+    }
     // Clients that keep up first, then the slow ones (they only queue and conflate): a stalled
     // client subscribed early must not put its bookkeeping ahead of everyone's socket write.
     let slow: ClientSession[] | undefined;
@@ -259,7 +280,10 @@ export function createHub(opts: HubOptions): Hub {
   const directory: FeedDirectory = {
     join: (topic, s) => state(topic).subscribers.add(s),
     leave: (topic, s) => state(topic).subscribers.delete(s),
-    latest: (topic) => [...state(topic).latest.values()].sort((a, b) => a.seq - b.seq),
+    latest: (topic) => {
+      const t = state(topic);
+      return (t.recent === undefined ? [...t.latest.values()] : [...t.recent.values()].flat()).sort((a, b) => a.seq - b.seq);
+    },
   };
 
   const heartbeat = setInterval(() => {

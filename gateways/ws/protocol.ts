@@ -12,7 +12,9 @@ import { z } from 'zod';
  * server → client: `subscribed` (with `snapshot`: how many `snapshot` frames of the topic follow it,
  * 0 for an empty snapshot; once that many have arrived the snapshot is complete; a later
  * `subscribed` of the topic starts a new count), `unsubscribed`, `snapshot` (on subscribe, the latest message of
- * each slot of the topic: each kind of message per key and venue; for `models`, what each alias
+ * each slot of the topic: each kind of message per key and venue; for `orders`, the last
+ * `ordersSnapshotDepth` (default 100) orders and rejects per strategy, venue and symbol and fills
+ * per venue and symbol, so a client that resubscribes is sent those it missed; for `models`, what each alias
  * was last moved to and the latest event of each other kind per model; only what the hub relayed
  * since it started, and for `models` the events stored before it, read at start: `models-seed.ts`),
  * `delta` (every later message), `heartbeat`, `pong`, `error` (`{type:"error", code, reason, op?, topic?,
@@ -30,8 +32,8 @@ import { z } from 'zod';
  * in `subscribed` holds. `orders` (approved orders, rejects, fills: events, see `EVENT_TOPICS`) is
  * never conflated: each is queued and sent in order, and a client with more than `maxPendingSlots`
  * frames queued, or behind for `slowCloseMs`, is closed with 4008 "slow consumer" instead (what was
- * queued is not sent, and the `orders` snapshot on resubscribe holds only the newest order and
- * reject per strategy, venue and symbol, and fill per venue and symbol).
+ * queued is not sent: the `orders` snapshot on resubscribe holds it, up to `ordersSnapshotDepth`
+ * per slot; a client recognises what it already holds by `id`).
  *
  * `status` (`{type:"status", upstream:"up"|"down", since, gap?}`) says whether the gateway's
  * link to NATS is up; it is sent first on connect and again on every change (`since`: epoch ms

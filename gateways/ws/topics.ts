@@ -8,7 +8,8 @@ import type { Topic } from './protocol.js';
  * name); `slot` is what the hub keeps the latest message of and what a slow client's backlog is
  * conflated by. A slot is at least as fine as its key (a symbol's bar and its last trade are two
  * slots of key `BTC/USDT`), and names the venue of its subject (BTC/USDT on two venues is two
- * assets), so a snapshot holds the newest message of each kind of each venue.
+ * assets), so a snapshot holds the newest message of each kind of each venue (of `orders`, the
+ * last `ordersSnapshotDepth` of each slot: events, see `EVENT_TOPICS`).
  */
 export type Route = Readonly<{ topic: Topic; key: string; slot: string; symbolToken?: string; idKind?: IdKind }>;
 

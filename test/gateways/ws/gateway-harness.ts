@@ -43,6 +43,7 @@ export const testGatewayConfig = (over: Partial<GatewayConfig> = {}): GatewayCon
   maxPendingSlots: 10_000,
   heartbeatMs: 30_000,
   recentIds: 10_000,
+  ordersSnapshotDepth: 100,
   controlTimeoutMs: 2000,
   ...over,
 });
@@ -64,7 +65,7 @@ export async function startTestGateway(opts: Readonly<{ config?: Partial<Gateway
   const config = testGatewayConfig(opts.config);
   const metrics = createEngineMetrics({ defaultMetrics: false });
   const feed: Subscription = feedMetricsFromBus(bus, subjects, metrics);
-  const hub = createHub({ bus, subjects, limits: config, heartbeatMs: config.heartbeatMs, recentIds: config.recentIds, ...(opts.marketData !== undefined ? { marketData: opts.marketData } : {}), ...(opts.bookedFills !== undefined ? { bookedFills: opts.bookedFills } : {}), log: silentLogger, onClients: metrics.wsClients, onServerClose: metrics.wsClosed, onUpstream: metrics.wsUpstream, onDuplicate: metrics.wsDuplicate });
+  const hub = createHub({ bus, subjects, limits: config, heartbeatMs: config.heartbeatMs, recentIds: config.recentIds, ordersSnapshotDepth: config.ordersSnapshotDepth, ...(opts.marketData !== undefined ? { marketData: opts.marketData } : {}), ...(opts.bookedFills !== undefined ? { bookedFills: opts.bookedFills } : {}), log: silentLogger, onClients: metrics.wsClients, onServerClose: metrics.wsClosed, onUpstream: metrics.wsUpstream, onDuplicate: metrics.wsDuplicate });
   const server = await startGatewayServer({
     config,
     ...(opts.staticDir !== undefined ? { staticDir: opts.staticDir } : {}),
