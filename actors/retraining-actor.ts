@@ -99,6 +99,8 @@ const MODEL_EVENT_SCHEMAS = { 'model.event': ModelEventSchema } as const;
 /** Samples are re-counted (a count in the store, no rows read) every this many labels while collecting. */
 const COLLECT_STEP = 25;
 const ACTOR = 'sextant-retraining';
+/** The reason of a cycle ended because someone else deployed its challenger during its shadow run. */
+const DEPLOYED_MEANWHILE = 'deployed to production by someone else during its shadow run';
 
 type Scored = Readonly<{ label: Label; sample: TrainingSample }>;
 type Loaded = { version: ModelVersion; runtime: ModelRuntime };
@@ -147,7 +149,9 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
   let lastRollback: RetrainingRollback | null = restored?.lastRollback ?? null;
   const counters: RetrainingCounters = restored !== undefined ? copyCounters(restored.counters) : emptyCounters();
   // A fit or validation cut short by a restart is redone from `collecting` (same samples, same seed).
-  const restoredPhase: RetrainingPhase | undefined = restored === undefined ? undefined : restored.phase === 'training' || restored.phase === 'validating' ? 'collecting' : restored.phase === 'promoted' || restored.phase === 'rejected' ? 'idle' : restored.phase;
+  // A cycle stored between its verdict and its end (`promoted` or `rejected`) is restored there and
+  // ended below (`settleRestored`), as the live path ends it.
+  const restoredPhase: RetrainingPhase | undefined = restored === undefined ? undefined : restored.phase === 'training' || restored.phase === 'validating' ? 'collecting' : restored.phase;
   // A cycle in `collecting` without its cycle (stored by an operator trigger racing a batch's commit,
   // before that was fixed) can never fit: it goes back to idle, and the next trigger starts afresh.
   const cycleLost = restoredPhase === 'collecting' && cycle === null;
@@ -252,17 +256,21 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
    * the new production model is the challenger itself, the cycle ends there: it was deployed.
    */
   const shadowAgainst = async (v: ModelVersion): Promise<void> => {
-    // Checked on every turn, not only when the champion loads: a change made while paused is
-    // seen once the shadow run goes on (paused, the machine takes no cycle's end).
-    if (shadow === null || phase() !== 'shadow' || shadow.champion.version === v.version) return;
+    // Checked on every turn, not only when the champion loads. A shadow run held by a pause
+    // follows production too, at once: before, the status named the new champion beside a shadow
+    // run against the old one until the resume. Paused, the shadow scores no label, so starting it
+    // again now or at the resume gives the same run.
+    const held = phase() === 'paused' && machine.getSnapshot().context.resumeTo === 'shadow';
+    if (shadow === null || (phase() !== 'shadow' && !held) || shadow.champion.version === v.version) return;
     const ch = shadow.challenger;
     if (ch.name === v.name && ch.version === v.version) {
       const c = cycle;
-      const reason = 'deployed to production by someone else during its shadow run';
-      machine.send({ type: 'SHADOW_PROMOTE', reason });
+      const reason = DEPLOYED_MEANWHILE;
+      // Paused, the cycle ends too (the machine stays paused and resumes at idle).
+      machine.send(held ? { type: 'DEPLOYED_WHILE_PAUSED', reason } : { type: 'SHADOW_PROMOTE', reason });
       log.info({ challenger: `${ch.name}@${ch.version}` }, 'challenger deployed meanwhile: the cycle ends');
       await tracker?.endRun(c?.runId ?? undefined, 'FINISHED', lastTs, { 'sextant.outcome': 'deployed', 'sextant.challenger': `${ch.name}@${ch.version}` });
-      machine.send({ type: 'SETTLED' });
+      if (!held) machine.send({ type: 'SETTLED' });
       shadow = null;
       cycle = null;
       await dispose(challenger);
@@ -677,6 +685,29 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
   // ends or starts again now, as on the event, not at the next label — hours later live. Before,
   // `ctl retrain status` named a shadow run against a model no longer serving meanwhile, and a
   // trigger was refused as not idle. Queued before any label's batch.
+  /**
+   * A snapshot stored between a cycle's verdict and its end (phase `promoted` or `rejected`): the
+   * cycle ends now as the live path ends it — counted (`cycles`), its challenger cleared, its
+   * shadow stats dropped and its tracking run ended with the outcome `lastOutcome` names. Before,
+   * it was restored as idle, so the cycle was never counted and its MLflow run stayed open. The
+   * registry call and the counters came before the verdict and were stored with it. Not committed
+   * here: a restart before the next commit ends it again the same way.
+   */
+  const settleRestored = async (): Promise<void> => {
+    if (restoredPhase !== 'promoted' && restoredPhase !== 'rejected') return;
+    const c = cycle;
+    const { challenger: ch, lastOutcome } = machine.getSnapshot().context;
+    machine.send({ type: 'SETTLED' });
+    shadow = null;
+    cycle = null;
+    const which = ch !== null ? `${ch.name}@${ch.version}` : undefined;
+    const m = /^(promoted|rejected|failed)(?: \S+)?: (.*)$/s.exec(lastOutcome ?? '');
+    log.info({ phase: restoredPhase, lastOutcome }, 'restored between a cycle\'s verdict and its end: the cycle ends');
+    if (m?.[1] === 'failed') return fail(c?.runId ?? null, c?.ts ?? lastTs, m[2] ?? 'failed');
+    const outcome = m?.[1] === 'promoted' && m[2] === DEPLOYED_MEANWHILE ? 'deployed' : restoredPhase;
+    await tracker?.endRun(c?.runId ?? undefined, 'FINISHED', lastTs, { 'sextant.outcome': outcome, ...(which !== undefined ? { 'sextant.challenger': which } : {}) });
+  };
+  await settleRestored();
   if (restored !== undefined) followProduction('at start');
 
   const durable = `retraining_${durableToken(strategy)}_${durableToken(deps.model)}`;

@@ -48,6 +48,7 @@ export type RetrainingMachineEvent =
   | Readonly<{ type: 'SHADOW_PROMOTE'; reason: string }>
   | Readonly<{ type: 'SHADOW_REJECT'; reason: string }>
   | Readonly<{ type: 'SETTLED' }>
+  | Readonly<{ type: 'DEPLOYED_WHILE_PAUSED'; reason: string }>
   | Readonly<{ type: 'PAUSE'; reason: string; operator?: string }>
   | Readonly<{ type: 'RESUME' }>;
 
@@ -80,6 +81,12 @@ export const retrainingMachine = setup({
     }),
     decided: assign({ lastOutcome: ({ event, context }) => `${event.type === 'SHADOW_PROMOTE' ? 'promoted' : 'rejected'} ${context.challenger?.name}@${context.challenger?.version}: ${event.type === 'SHADOW_PROMOTE' || event.type === 'SHADOW_REJECT' ? event.reason : ''}` }),
     endCycle: assign({ cycles: ({ context }) => context.cycles + 1, challenger: () => null }),
+    deployedWhilePaused: assign(({ context, event }) => ({
+      lastOutcome: `promoted ${context.challenger?.name}@${context.challenger?.version}: ${event.type === 'DEPLOYED_WHILE_PAUSED' ? event.reason : ''}`,
+      cycles: context.cycles + 1,
+      challenger: null,
+      resumeTo: 'idle' satisfies ResumeTo,
+    })),
     pause: assign(({ context, event }, params: { phase: RetrainingPhase }) => ({
       pauseReason: event.type === 'PAUSE' ? event.reason : '',
       pausedBy: event.type === 'PAUSE' ? (event.operator ?? null) : null,
@@ -127,6 +134,9 @@ export const retrainingMachine = setup({
           { guard: ({ context }) => context.resumeTo === 'shadow', target: 'shadow' },
           { target: 'idle' },
         ],
+        // A shadow run held by the pause whose challenger someone else deployed: the cycle ends
+        // now (it was promoted, by them), still paused, and the resume goes to idle.
+        DEPLOYED_WHILE_PAUSED: { guard: ({ context }) => context.resumeTo === 'shadow' && context.challenger !== null, actions: 'deployedWhilePaused' },
       },
     },
   },

@@ -135,6 +135,58 @@ describe('retraining actor: the challenger deployed while its shadow run is paus
   }, 60_000);
 });
 
+// While paused, the registry's announcement loads the new champion: the status showed it beside a
+// shadow run against the old one until the resume.
+describe('retraining actor: the status while a paused shadow run sees production move', () => {
+  it('starts the held shadow run again against another model deployed, before the resume', async () => {
+    const w = await retrainingWorld(cfg, subjects);
+    const actor = await startWorldActor(w, cfg, subjects, RETRAINING_TEST_CONFIG);
+    try {
+      await publishLabels(w, subjects, samplesOf(200, 110, 1, 2));
+      await until('110 labels', () => actor.status().counters.labels === 110, 60_000);
+      await actor.idle();
+      expect(actor.status().shadow?.n).toBeGreaterThan(0);
+      const operators = await operatorsModel(w);
+      actor.pause('inspection', 'alice');
+      await w.registry.promote('dir', operators.version, { actor: 'operator', reason: 'deploy' });
+      await until('v3 loaded', () => actor.status().champion?.version === 3, 10_000);
+      await actor.idle();
+      expect(actor.status()).toMatchObject({ phase: 'paused', champion: { version: 3 }, challenger: { version: 2 }, shadow: { n: 0, champion: { version: 3 }, challenger: { version: 2 } } });
+      actor.resume('alice');
+      await actor.idle();
+      expect(actor.status()).toMatchObject({ phase: 'shadow', champion: { version: 3 }, shadow: { n: 0, champion: { version: 3 }, challenger: { version: 2 } } });
+    } finally {
+      await actor.stop();
+      await w.bus.close();
+    }
+  }, 60_000);
+
+  it('ends the cycle, still paused, when the challenger itself is deployed', async () => {
+    const w = await retrainingWorld(cfg, subjects);
+    const actor = await startWorldActor(w, cfg, subjects, RETRAINING_TEST_CONFIG);
+    try {
+      await publishLabels(w, subjects, samplesOf(200, 110, 1, 2));
+      await until('110 labels', () => actor.status().counters.labels === 110, 60_000);
+      await actor.idle();
+      expect(actor.status()).toMatchObject({ phase: 'shadow', challenger: { version: 2 }, cycles: 0 });
+      actor.pause('inspection', 'alice');
+      await w.registry.promote('dir', 2, { actor: 'operator', reason: 'deploy the challenger' });
+      await until('v2 loaded', () => actor.status().champion?.version === 2, 10_000);
+      await actor.idle();
+      // Before, paused showed champion v2 beside a shadow run of v2 against v1 until the resume.
+      expect(actor.status()).toMatchObject({ phase: 'paused', pauseReason: 'inspection', champion: { version: 2 }, challenger: null, shadow: null, cycles: 1, lastOutcome: 'promoted dir@2: deployed to production by someone else during its shadow run' });
+      actor.resume('alice');
+      await actor.idle();
+      expect(actor.status()).toMatchObject({ phase: 'idle', champion: { version: 2 }, challenger: null, shadow: null, cycles: 1 });
+      expect(actor.trigger('again', 'alice').accepted).toBe(true);
+      await actor.idle();
+    } finally {
+      await actor.stop();
+      await w.bus.close();
+    }
+  }, 60_000);
+});
+
 describe('retraining actor: a challenger deployed mid-batch, just before its shadow rejects it', () => {
   it('ends the cycle without failing the batch', async () => {
     const w = await retrainingWorld(cfg, subjects);
