@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TimeframeSchema } from '../../streams/messages/bar.js';
+import { TradingHoursSchema } from './trading-hours.js';
 
 const httpUrl = z.string().refine(
   (s) => {
@@ -65,6 +66,8 @@ export const MarketDataConfigSchema = z
       .default({}),
     /** Our symbol → the vendor's, for providers that spell them differently (`BTC/USDT: BTC/USD`). */
     symbolMap: z.record(z.string(), z.string()).default({}),
+    /** twelvedata: our symbol → when its market trades (stocks, forex); intervals outside them without a bar are not a gap. */
+    tradingHours: z.record(z.string(), TradingHoursSchema).default({}),
   })
   .strict();
 

@@ -30,6 +30,7 @@ export async function createMarketDataSource(cfg: MarketDataConfig, deps: Source
       baseUrl: cfg.urls.rest ?? TWELVEDATA_URL,
       apiKey,
       symbolMap: cfg.symbolMap,
+      tradingHours: cfg.tradingHours,
       ...(cfg.requestsPerMinute !== undefined ? { requestsPerMinute: cfg.requestsPerMinute } : {}),
     });
   }

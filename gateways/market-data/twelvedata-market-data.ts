@@ -14,6 +14,8 @@ import { runFeedLoop } from './feed-loop.js';
 import type { Feed, FeedSink, MarketDataSource } from './market-data-source.js';
 import { feedName } from './market-data-source.js';
 import { reportGap } from './gap-status.js';
+import type { TradingHours } from './trading-hours.js';
+import { tradingHoursOverlap } from './trading-hours.js';
 
 export type TwelveDataOptions = Readonly<{
   /** API root, e.g. `https://api.twelvedata.com`. */
@@ -22,6 +24,12 @@ export type TwelveDataOptions = Readonly<{
   assets: ReadonlyArray<Readonly<{ venue: string; symbol: string }>>;
   /** Our symbol → the vendor's (`BTC/USDT` → `BTC/USD`); unmapped symbols are sent as they are. */
   symbolMap?: Readonly<Record<string, string>>;
+  /**
+   * Our symbol → when its market trades (a stock, an ETF, forex, an index). The vendor has no bar
+   * while the market is closed: intervals wholly outside these hours are not a gap. A symbol not
+   * named trades around the clock (crypto): every interval without a bar is a gap.
+   */
+  tradingHours?: Readonly<Record<string, TradingHours>>;
   timeframes: readonly Timeframe[];
   pollMs: number;
   /** Bars fetched when the stream holds none of a feed yet. */
@@ -79,7 +87,8 @@ const HELD = Symbol('held');
  * open, high, low, close, volume }] }` or `{ status: 'error', code, message }`. Polls each feed
  * every `pollMs` from its high-water mark; the newest bar of an answer may still be open, so only
  * bars with a later bar after them are published. Intervals from the high-water mark up to the
- * newest row that got no bar (the vendor has none, or the sink refused it) are a `gap` status, and a
+ * newest row that got no bar (the vendor has none, or the sink refused it), outside a closed market's
+ * hours (`tradingHours`), are a `gap` status, and a
  * poll that read more than the one bar closed since the last (the first start's history, an outage,
  * a hole) a `backfilled` status before it, as on the ccxt feeds. Messages carry the configured asset's venue: the engine cannot tell this
  * provider from a websocket one.
@@ -147,6 +156,9 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
     return fromHttpStatus(code, `${message}: ${what} for ${retryAfterMs} ms (Retry-After ${String(raw)})`, { retryAfterMs });
   };
 
+  /** Each symbol with trading hours: whether an interval falls (partly) in them. */
+  const trading = new Map(Object.entries(o.tradingHours ?? {}).map(([symbol, h]) => [symbol, tradingHoursOverlap(h)] as const));
+
   const maxOutput = Math.max(2, Math.min(MAX_OUTPUT, o.pageSize ?? MAX_OUTPUT));
 
   /** Rows of `symbol` from `startMs` (to `endMs`, inclusive), oldest first: the newest `size` of them when there are more. */
@@ -212,14 +224,20 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
   /**
    * Says which of the `tf` intervals in [from, to) the stream did not get: the vendor answered no
    * row for them (a range it answered "No data is available" for, or bars absent between two it
-   * returned: a market closed then, or bars the vendor lacks) or a row the sink refused to the DLQ
-   * (a malformed bar); `reportGap` says it as the ccxt feed does.
+   * returned: bars the vendor lacks) or a row the sink refused to the DLQ (a malformed bar);
+   * intervals outside the symbol's `tradingHours` (the market closed) are left out. `reportGap`
+   * says it as the ccxt feed does.
    */
   const checkGap = (feed: Feed & { kind: 'bar' }, sink: FeedSink, from: number, to: number, taken: ReadonlySet<number>, refused: ReadonlySet<number>): void => {
     const tfMs = TIMEFRAME_MS[feed.tf];
-    const inRange = (ts: number): boolean => ts >= from && ts < to;
+    const open = trading.get(feed.symbol);
+    // An interval wholly in the market's closed hours has no bar by design: neither expected nor a hole.
+    const traded = (ts: number): boolean => open === undefined || open(ts, ts + tfMs);
+    const inRange = (ts: number): boolean => ts >= from && ts < to && traded(ts);
     const answered = [...taken].filter(inRange);
-    const missing = Math.max(0, Math.ceil((to - from) / tfMs) - answered.length);
+    let expected = 0;
+    for (let ts = from; ts < to; ts += tfMs) if (traded(ts)) expected += 1;
+    const missing = Math.max(0, expected - answered.length);
     if (missing === 0) return;
     reportGap(log, sink, feed, { source: 'twelvedata', from, to, missing, refused: Math.min(missing, [...refused].filter((ts) => inRange(ts) && !taken.has(ts)).length) });
   };

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTwelveDataMarketData, parseVendorTime } from '../../../gateways/market-data/twelvedata-market-data.js';
 import type { TwelveDataOptions } from '../../../gateways/market-data/twelvedata-market-data.js';
+import type { TradingHours } from '../../../gateways/market-data/trading-hours.js';
 import { BTC_1H, dataPath } from '../data.js';
 import { readKlines } from './binance-server.js';
 import type { Kline } from './binance-server.js';
@@ -209,6 +210,56 @@ describe('TwelveData-style REST provider (local server, real JetStream)', () => 
         gap(OPEN + 1, OPEN + 5, 1, 'no bar for 1 of the 1h intervals'),
       ]);
       expect(await count()).toBe(10);
+    });
+
+    describe("a market that closes (tradingHours): its nights and weekends were a gap each", () => {
+      // Bar i opens i hours after Monday 2020-05-11 00:00 UTC; in May New York is UTC-4, so a
+      // 09:30-16:00 session holds the bars opening 13:00 to 19:00 UTC of each weekday.
+      const NYSE = { timezone: 'America/New_York', week: { mon: '09:30-16:00', tue: '09:30-16:00', wed: '09:30-16:00', thu: '09:30-16:00', fri: '09:30-16:00' } };
+      const at = (day: number, hourUtc: number) => day * 24 + hourUtc;
+      const stock = (hours: Record<string, TradingHours>) => {
+        bars.push(...readKlines(dataPath(BTC_1H), 200).slice(bars.length));
+        // Like the vendor for a stock: no bar while the exchange is closed.
+        for (const [i, b] of bars.entries()) if (i % 24 < 13 || i % 24 > 19 || i >= at(5, 0) && i < at(7, 0)) vendor.missing.add(b.ts);
+        vendor.open = at(3, 18); // Thursday 14:00 New York
+        return gateway(undefined, { backfillBars: 2, tradingHours: hours });
+      };
+
+      it("says no gap for a night and a weekend without bars, and still one for an hour missing inside a session", async () => {
+        const gw = stock({ 'BTC/USDT': NYSE });
+        await until(async () => (await count()) >= 2, 5_000, 'history');
+        vendor.open = at(7, 15); // Monday 11:00 New York: Thursday's last bars, Friday, a weekend, Monday's first
+        await until(async () => (await count()) >= 2 + 1 + 7 + 2, 5_000, 'the bars after the weekend');
+        vendor.missing.add(bars[at(7, 16)]!.ts); // Monday noon: the vendor lacks it
+        vendor.open = at(7, 18);
+        await until(async () => (await count()) >= 2 + 1 + 7 + 2 + 2, 5_000, 'the bars around the hole');
+        await new Promise((r) => setTimeout(r, 100));
+        await gw.stop();
+        expect(gaps()).toEqual([gap(at(7, 15), at(7, 18), 1, 'twelvedata answered no bar for 1 of the 1h intervals')]);
+        expect(stack.statuses.filter((s) => s.type === 'failed' || s.type === 'retrying')).toEqual([]);
+      });
+
+      it('says no gap for a holiday the hours list; a symbol they do not name still gets every closure as a gap', async () => {
+        const gw = stock({ 'BTC/USDT': { ...NYSE, holidays: ['2020-05-15'] } });
+        await until(async () => (await count()) >= 2, 5_000, 'history');
+        for (let h = 13; h <= 19; h++) vendor.missing.add(bars[at(4, h)]!.ts); // Friday: a holiday, no bar
+        vendor.open = at(7, 15);
+        await until(async () => (await count()) >= 2 + 1 + 2, 5_000, 'the bars after the long weekend');
+        await new Promise((r) => setTimeout(r, 100));
+        await gw.stop();
+        expect(gaps()).toEqual([]);
+        // Hours given for another symbol do not apply: the closure is a gap, as for crypto.
+        await stack.teardown();
+        stack = await openStack();
+        vendor.missing.clear();
+        const other = stock({ 'ETH/USDT': NYSE });
+        await until(async () => (await count()) >= 2, 5_000, 'history');
+        vendor.open = at(7, 15);
+        await until(async () => (await count()) >= 2 + 1 + 7 + 2, 5_000, 'the bars after the weekend');
+        await other.stop();
+        // From the high-water mark on: Thursday's two, Friday's seven and Monday's two hours answered.
+        expect(gaps()).toEqual([gap(at(3, 18), at(7, 15), at(7, 15) - at(3, 18) - 2 - 7 - 2, 'no bar for 82 of the 1h intervals')]);
+      });
     });
 
     it('counts a bar the sink refused (a malformed one) as missing, not as answered', async () => {
