@@ -1,32 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
-import type { ModelVersion } from '../../models/registry/model-registry.js';
 import type { DlqEntry } from '../../streams/messages/dlq-entry.js';
 import { streamName } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { collect, until } from '../labeling/harness.js';
 import { RETRAINING_TEST_CONFIG, publishLabels, retrainingWorld, samplesOf, startWorldActor } from './fixtures.js';
 import type { RetrainingWorld } from './fixtures.js';
+import { inShadowRun, operatorsModel } from './shadow-run.js';
 
 const cfg = { ...loadConfig(), prefix: 'rtdeployev', streamNamePrefix: 'RTDEPLOYEV_' };
 const subjects = subjectsFor(cfg.prefix);
-
-/** The operator's model: a copy of the champion's artifact, registered (not deployed) as the next version. */
-async function operatorsModel(w: RetrainingWorld & { champion: ModelVersion }): Promise<ModelVersion> {
-  const { version: _v, aliases: _a, featureSpecHash: _h, artifactSha256: _s, createdAt: _c, ...v1 } = w.champion;
-  return w.registry.register({ ...v1, configHash: 'operator' }, await w.registry.artifact(w.champion), { actor: 'operator' });
-}
 
 // `sextant ctl model deploy` during a shadow run, without a pause: no label comes after it (live,
 // labels can be hours apart), so only the registry's announcement can tell the actor.
 describe('retraining actor: production moved during a shadow run, with no label after it', () => {
   it('ends the cycle when the challenger itself is deployed, and takes a trigger', async () => {
     const w = await retrainingWorld(cfg, subjects);
-    const actor = await startWorldActor(w, cfg, subjects, RETRAINING_TEST_CONFIG);
-    try {
-      await publishLabels(w, subjects, samplesOf(200, 110, 1, 2));
-      await until('110 labels', () => actor.status().counters.labels === 110, 60_000);
-      await actor.idle();
+    await inShadowRun(w, cfg, subjects, async (actor) => {
       expect(actor.status()).toMatchObject({ phase: 'shadow', challenger: { version: 2 }, shadow: { champion: { version: 1 } } });
       await w.registry.promote('dir', 2, { actor: 'operator', reason: 'deploy the challenger' });
       // Before, it stayed in shadow (v2 against itself, now production) until the next label.
@@ -35,19 +25,12 @@ describe('retraining actor: production moved during a shadow run, with no label 
       expect(actor.status().counters.labels).toBe(110);
       expect(actor.trigger('again', 'alice').accepted).toBe(true);
       await actor.idle();
-    } finally {
-      await actor.stop();
-      await w.bus.close();
-    }
+    });
   }, 60_000);
 
   it('starts the shadow run again against another model deployed, and again after the operator rolls it back', async () => {
     const w = await retrainingWorld(cfg, subjects);
-    const actor = await startWorldActor(w, cfg, subjects, RETRAINING_TEST_CONFIG);
-    try {
-      await publishLabels(w, subjects, samplesOf(200, 110, 1, 2));
-      await until('110 labels', () => actor.status().counters.labels === 110, 60_000);
-      await actor.idle();
+    await inShadowRun(w, cfg, subjects, async (actor) => {
       expect(actor.status().shadow?.n).toBeGreaterThan(0);
       const operators = await operatorsModel(w);
       await w.registry.promote('dir', operators.version, { actor: 'operator', reason: 'deploy' });
@@ -56,10 +39,7 @@ describe('retraining actor: production moved during a shadow run, with no label 
       await w.registry.rollback('dir', { actor: 'operator', reason: 'back' });
       await until('the shadow run against v1', () => actor.status().shadow?.champion.version === 1, 10_000);
       expect(actor.status()).toMatchObject({ phase: 'shadow', champion: { version: 1 }, shadow: { n: 0 } });
-    } finally {
-      await actor.stop();
-      await w.bus.close();
-    }
+    });
   }, 60_000);
 
   it('dead-letters a malformed model event and goes on', async () => {

@@ -1,19 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
-import type { ModelRegistry, ModelVersion } from '../../models/registry/model-registry.js';
+import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { until } from '../labeling/harness.js';
 import { RETRAINING_TEST_CONFIG, publishLabels, retrainingWorld, samplesOf, startWorldActor } from './fixtures.js';
-import type { RetrainingWorld } from './fixtures.js';
+import { inShadowRun, operatorsModel } from './shadow-run.js';
 
 const cfg = { ...loadConfig(), prefix: 'rtshmoved', streamNamePrefix: 'RTSHMOVED_' };
 const subjects = subjectsFor(cfg.prefix);
-
-/** The operator's model: a copy of the champion's artifact, registered (not deployed) as the next version. */
-async function operatorsModel(w: RetrainingWorld & { champion: ModelVersion }): Promise<ModelVersion> {
-  const { version: _v, aliases: _a, featureSpecHash: _h, artifactSha256: _s, createdAt: _c, ...v1 } = w.champion;
-  return w.registry.register({ ...v1, configHash: 'operator' }, await w.registry.artifact(w.champion), { actor: 'operator' });
-}
 
 describe('retraining actor: production moved during a shadow run', () => {
   it('does not promote over a deploy made meanwhile: the shadow run starts again against the model now serving', async () => {
@@ -114,11 +108,7 @@ describe('retraining actor: production moved while a shadow run is paused', () =
 describe('retraining actor: the challenger deployed while its shadow run is paused', () => {
   it('ends the cycle at the resume, not at the next label', async () => {
     const w = await retrainingWorld(cfg, subjects);
-    const actor = await startWorldActor(w, cfg, subjects, RETRAINING_TEST_CONFIG);
-    try {
-      await publishLabels(w, subjects, samplesOf(200, 110, 1, 2));
-      await until('110 labels', () => actor.status().counters.labels === 110, 60_000);
-      await actor.idle();
+    await inShadowRun(w, cfg, subjects, async (actor) => {
       expect(actor.status()).toMatchObject({ phase: 'shadow', challenger: { version: 2 } });
       actor.pause('inspection', 'alice');
       await w.registry.promote('dir', 2, { actor: 'operator', reason: 'deploy the challenger' });
@@ -128,10 +118,7 @@ describe('retraining actor: the challenger deployed while its shadow run is paus
       expect(actor.status()).toMatchObject({ phase: 'idle', champion: { version: 2 }, shadow: null, lastOutcome: 'promoted dir@2: deployed to production by someone else during its shadow run' });
       expect(actor.trigger('again', 'alice').accepted).toBe(true);
       await actor.idle();
-    } finally {
-      await actor.stop();
-      await w.bus.close();
-    }
+    });
   }, 60_000);
 });
 
@@ -140,11 +127,7 @@ describe('retraining actor: the challenger deployed while its shadow run is paus
 describe('retraining actor: the status while a paused shadow run sees production move', () => {
   it('starts the held shadow run again against another model deployed, before the resume', async () => {
     const w = await retrainingWorld(cfg, subjects);
-    const actor = await startWorldActor(w, cfg, subjects, RETRAINING_TEST_CONFIG);
-    try {
-      await publishLabels(w, subjects, samplesOf(200, 110, 1, 2));
-      await until('110 labels', () => actor.status().counters.labels === 110, 60_000);
-      await actor.idle();
+    await inShadowRun(w, cfg, subjects, async (actor) => {
       expect(actor.status().shadow?.n).toBeGreaterThan(0);
       const operators = await operatorsModel(w);
       actor.pause('inspection', 'alice');
@@ -155,19 +138,12 @@ describe('retraining actor: the status while a paused shadow run sees production
       actor.resume('alice');
       await actor.idle();
       expect(actor.status()).toMatchObject({ phase: 'shadow', champion: { version: 3 }, shadow: { n: 0, champion: { version: 3 }, challenger: { version: 2 } } });
-    } finally {
-      await actor.stop();
-      await w.bus.close();
-    }
+    });
   }, 60_000);
 
   it('ends the cycle, still paused, when the challenger itself is deployed', async () => {
     const w = await retrainingWorld(cfg, subjects);
-    const actor = await startWorldActor(w, cfg, subjects, RETRAINING_TEST_CONFIG);
-    try {
-      await publishLabels(w, subjects, samplesOf(200, 110, 1, 2));
-      await until('110 labels', () => actor.status().counters.labels === 110, 60_000);
-      await actor.idle();
+    await inShadowRun(w, cfg, subjects, async (actor) => {
       expect(actor.status()).toMatchObject({ phase: 'shadow', challenger: { version: 2 }, cycles: 0 });
       actor.pause('inspection', 'alice');
       await w.registry.promote('dir', 2, { actor: 'operator', reason: 'deploy the challenger' });
@@ -180,10 +156,7 @@ describe('retraining actor: the status while a paused shadow run sees production
       expect(actor.status()).toMatchObject({ phase: 'idle', champion: { version: 2 }, challenger: null, shadow: null, cycles: 1 });
       expect(actor.trigger('again', 'alice').accepted).toBe(true);
       await actor.idle();
-    } finally {
-      await actor.stop();
-      await w.bus.close();
-    }
+    });
   }, 60_000);
 });
 
