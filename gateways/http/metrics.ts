@@ -175,28 +175,37 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
   scraped('sextant_actor_restarts_total', 'Asset actors restarted by the supervisor after a failure', (c) => c.restarts);
   scraped('sextant_state_rebuilds_total', 'Asset actor starts that replayed the stream because their snapshot was behind the acknowledged stream', (c) => c.rebuilds);
   scraped('sextant_models_refused_total', 'Versions the served model alias moved to that the engine refused to serve (they do not fit it or did not load); it kept the model it had', (c) => c.modelsRefused);
-  let readLabeling: Readonly<{ strategy: string; read: () => LabelingCounts }> | undefined;
-  /** What each labeling counter had counted of the actor attached (a new one counts from 0). */
-  const labelingSeen: Map<string, number>[] = [];
-  /** A labeling count read at scrape time: it goes up by what the actor's count grew since the last scrape. */
-  const labelingCounter = (name: string, help: string, pick: (c: LabelingCounts) => number): void => {
+  /** An actor's counts read at scrape time: the one attached (`attach`), and what each counter had counted of it. */
+  type Attached<C> = { current: Readonly<{ strategy: string; read: () => C }> | undefined; seen: Map<string, number>[] };
+  /** Attaches an actor's counts; a new actor counts from 0, so what the counters had seen starts over. */
+  const attach = <C>(a: Attached<C>, strategy: string, read: () => C): void => {
+    a.current = { strategy, read };
+    for (const seen of a.seen) seen.clear();
+  };
+  /** A count read at scrape time, one series per label set `pick` gives: it goes up by what the actor's count grew since the last scrape. */
+  const attachedCounter = <C>(a: Attached<C>, name: string, help: string, extra: readonly string[], pick: (c: C) => readonly (readonly [Readonly<Record<string, string>>, number])[]): void => {
     const seen = new Map<string, number>();
-    labelingSeen.push(seen);
+    a.seen.push(seen);
     new Counter({
       name,
       help,
-      labelNames: ['strategy'],
+      labelNames: ['strategy', ...extra],
       registers,
       collect() {
-        if (readLabeling === undefined) return;
-        const { strategy } = readLabeling;
-        const now = pick(readLabeling.read());
-        const before = seen.get(strategy) ?? 0;
-        this.inc({ strategy }, Math.max(0, now - before));
-        seen.set(strategy, Math.max(before, now));
+        if (a.current === undefined) return;
+        const { strategy } = a.current;
+        for (const [labels, now] of pick(a.current.read())) {
+          const series = { strategy, ...labels };
+          const slot = JSON.stringify(series);
+          const before = seen.get(slot) ?? 0;
+          this.inc(series, Math.max(0, now - before));
+          seen.set(slot, Math.max(before, now));
+        }
       },
     });
   };
+  const labeling: Attached<LabelingCounts> = { current: undefined, seen: [] };
+  const labelingCounter = (name: string, help: string, pick: (c: LabelingCounts) => number): void => attachedCounter(labeling, name, help, [], (c) => [[{}, pick(c)]]);
   const labelingGauge = (name: string, help: string, pick: (c: LabelingCounts) => number): void => {
     new Gauge({
       name,
@@ -204,7 +213,7 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
       labelNames: ['strategy'],
       registers,
       collect() {
-        if (readLabeling !== undefined) this.set({ strategy: readLabeling.strategy }, pick(readLabeling.read()));
+        if (labeling.current !== undefined) this.set({ strategy: labeling.current.strategy }, pick(labeling.current.read()));
       },
     });
   };
@@ -217,33 +226,9 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
   labelingCounter('sextant_labeling_paths_from_store_total', 'Items whose price path the labeling actor read from the timeseries store', (c) => c.pathsFromStore);
   labelingGauge('sextant_labeling_pending', 'Predictions and orders received and not labeled yet', (c) => c.pending);
   labelingGauge('sextant_labeling_waiting_features', 'Due items waiting for their feature vector or a missing bar of their path', (c) => c.waitingFeatures);
-  let readRetraining: Readonly<{ strategy: string; read: () => RetrainingCounts }> | undefined;
-  /** What each retraining counter had counted of the actor attached, by its labels (a new actor counts from 0). */
-  const retrainingSeen: Map<string, number>[] = [];
-  /** A retraining count read at scrape time, one series per label set `pick` gives: it goes up by what the actor's count grew since the last scrape. */
-  const retrainingCounter = (name: string, help: string, extra: readonly string[], pick: (c: RetrainingCounts) => readonly (readonly [Readonly<Record<string, string>>, number])[]): void => {
-    const seen = new Map<string, number>();
-    retrainingSeen.push(seen);
-    new Counter({
-      name,
-      help,
-      labelNames: ['strategy', ...extra],
-      registers,
-      collect() {
-        if (readRetraining === undefined) return;
-        const { strategy } = readRetraining;
-        for (const [labels, now] of pick(readRetraining.read())) {
-          const series = { strategy, ...labels };
-          const slot = JSON.stringify(series);
-          const before = seen.get(slot) ?? 0;
-          this.inc(series, Math.max(0, now - before));
-          seen.set(slot, Math.max(before, now));
-        }
-      },
-    });
-  };
+  const retraining: Attached<RetrainingCounts> = { current: undefined, seen: [] };
   const retrainingCount = (name: string, help: string, pick: (c: RetrainingCounts['counters']) => number): void =>
-    retrainingCounter(name, help, [], (c) => [[{}, pick(c.counters)]]);
+    attachedCounter(retraining, name, help, [], (c) => [[{}, pick(c.counters)]]);
   retrainingCount('sextant_retraining_labels_total', "Labels of the strategy's predictions the retraining actor received", (c) => c.labels);
   retrainingCount('sextant_retraining_scored_total', 'Labels the retraining actor scored the production model on (joined to their training sample)', (c) => c.scored);
   retrainingCount('sextant_retraining_missing_samples_total', 'Labels whose training sample was not found (not scored)', (c) => c.missingSamples);
@@ -252,7 +237,7 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
   retrainingCount('sextant_retraining_promotions_total', 'Challengers the retraining actor promoted to production', (c) => c.promotions);
   retrainingCount('sextant_retraining_rejections_total', 'Challengers the retraining actor rejected (validation or shadow)', (c) => c.rejections);
   retrainingCount('sextant_retraining_rollbacks_total', 'Promotions the retraining actor rolled back', (c) => c.rollbacks);
-  retrainingCounter('sextant_retraining_triggers_total', 'Retraining cycles started, by what triggered them (schedule, decay, drift, adwin, operator)', ['trigger'], (c) =>
+  attachedCounter(retraining, 'sextant_retraining_triggers_total', 'Retraining cycles started, by what triggered them (schedule, decay, drift, adwin, operator)', ['trigger'], (c) =>
     Object.entries(c.counters.triggered).map(([trigger, n]) => [{ trigger }, n] as const),
   );
   new Gauge({
@@ -261,9 +246,9 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
     labelNames: ['strategy', 'phase'],
     registers,
     collect() {
-      if (readRetraining === undefined) return;
-      const { strategy } = readRetraining;
-      const now = readRetraining.read().phase;
+      if (retraining.current === undefined) return;
+      const { strategy } = retraining.current;
+      const now = retraining.current.read().phase;
       for (const p of new Set<string>([...RETRAINING_PHASES, now])) this.set({ strategy, phase: p }, p === now ? 1 : 0);
     },
   });
@@ -292,14 +277,8 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
     engineCounts: (read) => {
       readCounts = read;
     },
-    labelingCounts: (strategy, read) => {
-      readLabeling = { strategy, read };
-      for (const seen of labelingSeen) seen.clear();
-    },
-    retrainingCounts: (strategy, read) => {
-      readRetraining = { strategy, read };
-      for (const seen of retrainingSeen) seen.clear();
-    },
+    labelingCounts: (strategy, read) => attach(labeling, strategy, read),
+    retrainingCounts: (strategy, read) => attach(retraining, strategy, read),
     text: () => registry.metrics(),
     contentType: registry.contentType,
   };
