@@ -52,7 +52,10 @@ export const GatewayConfigSchema = z
     maxBufferedBytes: positiveInt,
     /** A client over `maxBufferedBytes` for this long is closed with 4008 "slow consumer". */
     slowCloseMs: positiveInt,
-    /** Frames a slow client may have queued (one per conflated slot, one per order, reject or fill) before it is closed with 4008. */
+    /**
+     * Frames a slow client may have queued (one per conflated slot, one per order, reject or fill) before it is closed with 4008;
+     * a subscribe's snapshot frames are not counted (bounded by what the hub holds, `ordersSnapshotDepth` per `orders` slot).
+     */
     maxPendingSlots: positiveInt.default(10_000),
     heartbeatMs: positiveInt,
     /**

@@ -44,7 +44,7 @@ export type ClientSession = Readonly<{
   /** Sends the upstream `status` frame (on connect and on every change; a backlog keeps the newest). */
   status(frame: string): void;
   close(code: number, reason: string): void;
-  /** Frames a slow client has queued (one per slot of a state, one per event). */
+  /** Frames a slow client has queued (one per slot of a state, one per event, snapshot frames included). */
   pending(): number;
 }>;
 
@@ -67,14 +67,18 @@ const dec = new TextDecoder('utf-8', { fatal: true });
  * validation and rate limit, and a send path that never blocks the hub. While the socket holds
  * more than `maxBufferedBytes`, updates go to a backlog that drains when the socket does: newest
  * per slot for a state, every one for an event (`EVENT_TOPICS`: orders, rejects, fills); a client
- * over the limit for `slowCloseMs`, or with more than `maxPendingSlots` frames waiting, is closed
- * with 4008 "slow consumer".
+ * over the limit for `slowCloseMs`, or with more than `maxPendingSlots` frames waiting (snapshot
+ * frames not counted), is closed with 4008 "slow consumer".
  */
 export function createClientSession(deps: SessionDeps): ClientSession {
   const { ws, limits, directory, now } = deps;
   /** Per topic: every symbol (null), or the symbols followed, by subject token, each as the client first named it. */
   const subs = new Map<Topic, Map<string, string> | null>();
-  const backlog = createConflatingBuffer<Outgoing>();
+  // A subscribe's snapshot frames do not count against `maxPendingSlots`: the snapshot is bounded
+  // by what the hub holds (a resubscribe's frames take the same slots), and an `orders` snapshot
+  // (ordersSnapshotDepth per slot) may alone be longer than the bound, which would close a client
+  // backed up when it subscribes at once, and again on each reconnect.
+  const backlog = createConflatingBuffer<Outgoing>((o) => o.snapshot !== true);
   const limiter = createRateLimiter(limits.maxInboundPerSecond, now);
   let slowSince: number | undefined;
   let drainTimer: NodeJS.Timeout | undefined;
@@ -124,7 +128,7 @@ export function createClientSession(deps: SessionDeps): ClientSession {
     }
     backlog.put(slot, out);
     slowSince ??= now();
-    if (backlog.size > limits.maxPendingSlots || now() - slowSince >= limits.slowCloseMs) return close(CloseCode.SLOW_CONSUMER, 'slow consumer');
+    if (backlog.counted > limits.maxPendingSlots || now() - slowSince >= limits.slowCloseMs) return close(CloseCode.SLOW_CONSUMER, 'slow consumer');
     drainTimer ??= setInterval(flush, DRAIN_EVERY_MS);
   };
 

@@ -17,27 +17,41 @@ export type ConflatingBuffer<T> = Readonly<{
   shift(): Pending<T> | undefined;
   /** Pending slots. */
   readonly size: number;
+  /** Pending slots whose item counts (all of them unless `counts` was given). */
+  readonly counted: number;
   /** Items dropped because a newer one of their slot replaced them, since creation. */
   readonly dropped: number;
   clear(): void;
 }>;
 
-export function createConflatingBuffer<T>(): ConflatingBuffer<T> {
+/** `counts`: which items `counted` includes (default: every one). */
+export function createConflatingBuffer<T>(counts: (item: T) => boolean = () => true): ConflatingBuffer<T> {
   const slots = new Map<string, { item: T; conflated: boolean }>();
   let dropped = 0;
+  let counted = 0;
+  const forget = (item: T): void => {
+    if (counts(item)) counted--;
+  };
   return {
     put: (slot, item) => {
       const old = slots.get(slot);
       if (old !== undefined) {
         dropped++;
+        forget(old.item);
         slots.delete(slot); // re-insert at the end: the map's order is the order of the newest updates
       }
       slots.set(slot, { item, conflated: old !== undefined });
+      if (counts(item)) counted++;
     },
     get: (slot) => slots.get(slot),
     removeWhere: (drop) => {
       let n = 0;
-      for (const [slot, p] of slots) if (drop(p.item)) n += slots.delete(slot) ? 1 : 0;
+      for (const [slot, p] of slots) {
+        if (drop(p.item) && slots.delete(slot)) {
+          forget(p.item);
+          n++;
+        }
+      }
       return n;
     },
     shift: () => {
@@ -45,14 +59,21 @@ export function createConflatingBuffer<T>(): ConflatingBuffer<T> {
       if (first.done === true) return undefined;
       const [slot, pending] = first.value;
       slots.delete(slot);
+      forget(pending.item);
       return pending;
     },
     get size() {
       return slots.size;
     },
+    get counted() {
+      return counted;
+    },
     get dropped() {
       return dropped;
     },
-    clear: () => slots.clear(),
+    clear: () => {
+      slots.clear();
+      counted = 0;
+    },
   };
 }

@@ -116,6 +116,48 @@ describe('websocket feed: the orders snapshot brings back what a reconnecting cl
     c.socket.destroy();
   });
 
+  it('a client backed up when it subscribes is not closed for a snapshot longer than maxPendingSlots: it is sent all of it', async () => {
+    // 3 fill slots x depth 20 = 60 snapshot frames, over maxPendingSlots (30): on an engine with ~34
+    // venue/symbol pairs at the defaults (100 x orders, rejects, fills), every dashboard that
+    // subscribed while backed up was closed with 4008 at once, and again on each reconnect.
+    gw = await startTestGateway({ config: { maxBufferedBytes: 64 * 1024, slowCloseMs: 60_000, maxPendingSlots: 30, ordersSnapshotDepth: 20 } });
+    const g = gw;
+    const symbols = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'];
+    for (let n = 0; n < 25; n++) for (const s of symbols) g.bus.emit(g.subjects.fill('binance', s), json(fill(n, s)));
+    await until(() => g.hub.stats().seq.orders === 75);
+    const slow = await connectRaw(g.wsUrl, VIEWER);
+    slow.send({ op: 'subscribe', topic: 'pnl' });
+    await until(() => frames(slow).some((m) => m.type === 'subscribed'));
+    slow.pause();
+    for (let i = 0; g.hub.stats().slowClients === 0 && i < 2000; i++) {
+      g.hub.publishLocal('pnl', 'account', { i, pad: 'x'.repeat(32 * 1024) });
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(g.hub.stats().slowClients).toBe(1);
+    slow.send({ op: 'subscribe', topic: 'orders' });
+    await new Promise((r) => setTimeout(r, 100));
+    slow.resume();
+    await until(() => frames(slow).some((m) => m.type === 'subscribed' && m.topic === 'orders') || slow.closeCode() !== undefined);
+    expect(slow.closeCode()).toBeUndefined();
+    expect(frames(slow).find((m) => m.type === 'subscribed' && m.topic === 'orders')?.snapshot).toBe(60);
+    await until(() => ordersOf(slow, 'snapshot').length >= 60 || slow.closeCode() !== undefined);
+    expect(slow.closeCode()).toBeUndefined();
+    const want = Array.from({ length: 20 }, (_, k) => k + 5).flatMap((n) => symbols.map((s) => `x:o:1:${s}:${n}`));
+    expect(ordersOf(slow, 'snapshot').map((m) => m.data?.id)).toEqual(want);
+    await until(() => g.hub.stats().slowClients === 0);
+    // The deltas that follow are still bounded: 40 fills queued behind a backed-up socket close it.
+    slow.pause();
+    for (let i = 0; g.hub.stats().slowClients === 0 && i < 2000; i++) {
+      g.hub.publishLocal('pnl', 'account', { i, pad: 'x'.repeat(32 * 1024) });
+      await new Promise((r) => setImmediate(r));
+    }
+    for (let n = 100; n < 140; n++) g.bus.emit(g.subjects.fill('binance', 'BTC/USDT'), json(fill(n)));
+    await until(() => g.hub.stats().seq.orders === 115);
+    slow.resume();
+    await slow.ended;
+    expect(slow.closeCode()).toBe(4008);
+  });
+
   it('sends a client whose socket is backed up when it subscribes every snapshot frame it announced, not the newest per slot', async () => {
     gw = await startTestGateway({ config: { maxBufferedBytes: 64 * 1024, slowCloseMs: 60_000 } });
     const g = gw;

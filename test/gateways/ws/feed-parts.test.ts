@@ -71,6 +71,23 @@ describe('feed parts', () => {
     ]);
   });
 
+  it('conflating buffer counts only the items `counts` names, through replace, shift, removeWhere and clear', () => {
+    const b = createConflatingBuffer<{ n: number; snap?: true }>((x) => x.snap !== true);
+    b.put('s1', { n: 1, snap: true });
+    b.put('e1', { n: 2 });
+    b.put('s2', { n: 3, snap: true });
+    expect([b.size, b.counted]).toEqual([3, 1]);
+    b.put('s1', { n: 4 }); // a snapshot item replaced by a counted one
+    expect([b.size, b.counted]).toEqual([3, 2]);
+    b.shift(); // e1
+    expect([b.size, b.counted]).toEqual([2, 1]);
+    expect(b.removeWhere((x) => x.n === 3)).toBe(1);
+    expect([b.size, b.counted]).toEqual([1, 1]);
+    b.put('s3', { n: 5, snap: true });
+    b.clear();
+    expect([b.size, b.counted]).toEqual([0, 0]);
+  });
+
   it('origin check: exact origins (case and trailing slash aside), * for any, missing per policy', () => {
     const strict = createOriginCheck({ allowedOrigins: ['https://Desk.example'], allowMissingOrigin: false });
     expect([strict('https://desk.example/'), strict('https://desk.example.evil'), strict('http://desk.example'), strict(undefined)]).toEqual([true, false, false, false]);
