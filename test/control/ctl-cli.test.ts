@@ -51,46 +51,57 @@ describe('sextant ctl against a running engine (real NATS)', () => {
     await bus?.close();
   });
 
+  // Each ctl run is a process of its own (about a second): runs that do not depend on each
+  // other's effects go together. A refusal ctl makes before sending anything (a missing or bad
+  // --reason, two scopes) is checked in process, in ctl-reason.test.ts and ctl-names.test.ts;
+  // one is run here for the real exit code and message.
   it('shows status, changes limits (refusing bad ones), halts one symbol and resumes', async () => {
-    const status = (await ctl('status'));
-    expect(status.status, status.stderr).toBe(0);
-    expect(status.out).toMatchObject({ model: { name: 'direction-mlp', version: 1 }, risk: { state: 'ACTIVE', account: cfg.risk.account } });
+    const risk = () => engine.decisions?.risk.status();
+    const limitsFlow = async (): Promise<void> => {
+      // The status reads the model and the risk state, which no limit changes.
+      const [status, set] = await Promise.all([ctl('status'), ctl('limits', 'set', 'maxOrderNotional=1234', 'allowlist=BTC/USDT,ETH/USDT')]);
+      expect(status.status, status.stderr).toBe(0);
+      expect(status.out).toMatchObject({ model: { name: 'direction-mlp', version: 1 }, risk: { state: 'ACTIVE', account: cfg.risk.account } });
+      expect(set.out).toMatchObject({ maxOrderNotional: 1234, allowlist: ['BTC/USDT', 'ETH/USDT'] });
+      expect((await ctl('limits', 'get')).out).toMatchObject({ maxOrderNotional: 1234 });
+      const bad = (await ctl('limits', 'set', 'maxOrderNotional=-5'));
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toMatch(/REFUSED: .*maxOrderNotional/);
+      expect((await ctl('limits', 'get')).out).toMatchObject({ maxOrderNotional: 1234 });
+    };
+    const haltFlow = async (): Promise<void> => {
+      // A symbol's halt and a strategy's, each added to the scoped halts and each lifted by its resume.
+      const halts = await Promise.all([
+        ctl('halt', '--symbol', 'BTC/USDT', '--reason', 'venue incident'),
+        ctl('halt', '--strategy', cfg.strategy.name, '--reason', 'model under review'),
+      ]);
+      expect(halts.map((r) => r.status)).toEqual([0, 0]);
+      expect(risk()?.scopedHalts).toHaveLength(2);
+      expect(risk()?.scopedHalts).toEqual(expect.arrayContaining([
+        { scope: 'symbol', value: 'BTC/USDT', reason: 'venue incident' },
+        { scope: 'strategy', value: cfg.strategy.name, reason: 'model under review' },
+      ]));
+      const resumes = await Promise.all([ctl('resume', '--symbol', 'BTC/USDT'), ctl('resume', '--strategy', cfg.strategy.name)]);
+      expect(resumes.map((r) => r.status)).toEqual([0, 0]);
+      expect(risk()?.scopedHalts).toEqual([]);
 
-    expect((await ctl('limits', 'set', 'maxOrderNotional=1234', 'allowlist=BTC/USDT,ETH/USDT')).out).toMatchObject({ maxOrderNotional: 1234, allowlist: ['BTC/USDT', 'ETH/USDT'] });
-    expect((await ctl('limits', 'get')).out).toMatchObject({ maxOrderNotional: 1234 });
-    const bad = (await ctl('limits', 'set', 'maxOrderNotional=-5'));
-    expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/REFUSED: .*maxOrderNotional/);
-    expect((await ctl('limits', 'get')).out).toMatchObject({ maxOrderNotional: 1234 });
-
-    expect((await ctl('halt', '--symbol', 'BTC/USDT', '--reason', 'venue incident')).status).toBe(0);
-    expect(engine.decisions?.risk.status().scopedHalts).toEqual([{ scope: 'symbol', value: 'BTC/USDT', reason: 'venue incident' }]);
-    expect((await ctl('resume', '--symbol', 'BTC/USDT')).status).toBe(0);
-    expect(engine.decisions?.risk.status().scopedHalts).toEqual([]);
-    expect((await ctl('halt', '--strategy', cfg.strategy.name, '--reason', 'model under review')).status).toBe(0);
-    expect(engine.decisions?.risk.status().scopedHalts).toEqual([{ scope: 'strategy', value: cfg.strategy.name, reason: 'model under review' }]);
-    expect((await ctl('halt', '--strategy', cfg.strategy.name, '--symbol', 'BTC/USDT', '--reason', 'both')).status).not.toBe(0); // one scope at a time
-    expect((await ctl('resume', '--strategy', cfg.strategy.name)).status).toBe(0);
-    expect(engine.decisions?.risk.status().scopedHalts).toEqual([]);
-    const noReason = (await ctl('halt'));
-    expect(noReason.status).not.toBe(0);
-    expect(engine.decisions?.risk.status().state).toBe('ACTIVE');
-
-    // Reduce-only for the whole account, and back.
-    expect((await ctl('reduce')).status).not.toBe(0); // a reason is required
-    const reduce = await ctl('reduce', '--reason', 'flatten before the auction');
-    expect(reduce.status, reduce.stderr).toBe(0);
-    expect(reduce.out).toMatchObject({ status: 'REDUCING', changes: [{ type: 'risk.state', previous: 'ACTIVE', state: 'REDUCING', reason: 'flatten before the auction' }] });
-    expect(engine.decisions?.risk.status().state).toBe('REDUCING');
-    expect((await ctl('resume', '--reason', 'auction over')).out).toMatchObject({ status: 'ACTIVE' });
-    expect(engine.decisions?.risk.status().state).toBe('ACTIVE');
-    // Flatten: reduce-only while execution closes every position (halting by itself once flat).
-    const flatten = await ctl('reduce', '--flatten', '--reason', 'desk closing');
-    expect(flatten.status, flatten.stderr).toBe(0);
-    expect(flatten.out).toMatchObject({ status: 'REDUCING', changes: [{ type: 'risk.state', previous: 'ACTIVE', state: 'REDUCING', reason: 'desk closing' }] });
-    expect(engine.decisions?.risk.status()).toMatchObject({ state: 'REDUCING', flattening: true });
-    expect((await ctl('resume', '--reason', 'reopened')).out).toMatchObject({ status: 'ACTIVE' });
-    expect(engine.decisions?.risk.status()).toMatchObject({ state: 'ACTIVE', flattening: false });
+      // Reduce-only for the whole account, and back.
+      const reduce = await ctl('reduce', '--reason', 'flatten before the auction');
+      expect(reduce.status, reduce.stderr).toBe(0);
+      expect(reduce.out).toMatchObject({ status: 'REDUCING', changes: [{ type: 'risk.state', previous: 'ACTIVE', state: 'REDUCING', reason: 'flatten before the auction' }] });
+      expect(risk()?.state).toBe('REDUCING');
+      expect((await ctl('resume', '--reason', 'auction over')).out).toMatchObject({ status: 'ACTIVE' });
+      expect(risk()?.state).toBe('ACTIVE');
+      // Flatten: reduce-only while execution closes every position (halting by itself once flat).
+      const flatten = await ctl('reduce', '--flatten', '--reason', 'desk closing');
+      expect(flatten.status, flatten.stderr).toBe(0);
+      expect(flatten.out).toMatchObject({ status: 'REDUCING', changes: [{ type: 'risk.state', previous: 'ACTIVE', state: 'REDUCING', reason: 'desk closing' }] });
+      expect(risk()).toMatchObject({ state: 'REDUCING', flattening: true });
+      expect((await ctl('resume', '--reason', 'reopened')).out).toMatchObject({ status: 'ACTIVE' });
+      expect(risk()).toMatchObject({ state: 'ACTIVE', flattening: false });
+    };
+    // Both to the end before a failure is reported, so no ctl run of this test overlaps the next test.
+    for (const r of await Promise.allSettled([limitsFlow(), haltFlow()])) if (r.status === 'rejected') throw r.reason;
   });
 
   it('lists, deploys and rolls back models, and the engine swaps what it serves', async () => {
@@ -115,10 +126,10 @@ describe('sextant ctl against a running engine (real NATS)', () => {
     await served(v3.version);
     expect((await ctl('model', 'rollback', 'direction-mlp', '--to', '1')).out).toMatchObject({ event: 'rolled_back', version: 1, previousVersion: v3.version });
     await served(1);
-    const notHeld = await ctl('model', 'rollback', 'direction-mlp', '--to', String(v3.version));
+    // Two refusals by the engine, neither moving the alias.
+    const [notHeld, missing] = await Promise.all([ctl('model', 'rollback', 'direction-mlp', '--to', String(v3.version)), ctl('model', 'deploy', 'direction-mlp', '9')]);
     expect(notHeld.status).toBe(1);
     expect(notHeld.stderr).toMatch(/did not hold version/);
-    const missing = (await ctl('model', 'deploy', 'direction-mlp', '9'));
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/NOT_FOUND/);
     const trail = await audit.recent(100);
@@ -159,12 +170,11 @@ describe('sextant ctl against a running engine (real NATS)', () => {
       { name: 'direction-mlp', alias: 'production' },
     ]);
 
-    for (const bad of ['', '   ', 'x'.repeat(501)]) {
-      const refused = await ctl('model', 'deploy', 'direction-mlp', String(other), '--reason', bad);
-      expect(refused.status).not.toBe(0);
-      expect(refused.stderr).toMatch(/--reason/);
-      expect((await ctl('model', 'rollback', 'direction-mlp', '--reason', bad)).status).not.toBe(0);
-    }
+    // ctl refuses a bad --reason before sending (each of empty, blank and 501 characters, on
+    // deploy and rollback, in ctl-reason.test.ts); one real run for its exit code and message.
+    const refused = await ctl('model', 'deploy', 'direction-mlp', String(other), '--reason', '   ');
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/--reason/);
     expect((await registry.get('direction-mlp@production')).version).toBe(production);
   });
 });

@@ -40,6 +40,12 @@ describe('sextant ctl names: --strategy, --symbol, a model <name>, --alias', () 
     expect(stderr).toContain(message);
   });
 
+  it('refuses a halt of a strategy and a symbol at once before sending (one scope at a time)', async () => {
+    const { error } = await parse(['halt', '--strategy', 'dirmlp', '--symbol', 'BTC/USDT', '--reason', 'both']);
+    expect((error as { code?: string }).code).toBe('commander.invalidArgument');
+    expect((error as Error).message).toBe('give --strategy or --symbol, not both');
+  });
+
   it('takes the names the engine takes', () => {
     expect(controlName('direction-mlp_2')).toBe('direction-mlp_2');
     expect(scopeSymbol('BTC/USDT:USDT')).toBe('BTC/USDT:USDT');

@@ -38,6 +38,21 @@ describe('sextant ctl --reason', () => {
     expect(stderr).toContain('say why, for the audit trail (it is empty)');
   });
 
+  it.each([[['model', 'deploy', 'direction-mlp', '2']], [['model', 'rollback', 'direction-mlp']]])('refuses an empty, blank or overlong reason of %j before sending', async (command) => {
+    for (const [bad, message] of [['', 'say why, for the audit trail (it is empty)'], ['   ', 'say why, for the audit trail (it is empty)'], ['x'.repeat(501), 'at most 500 characters, got 501']] as const) {
+      const { error, stderr } = await parse([...command, '--reason', bad]);
+      expect((error as { code?: string }).code).toBe('commander.invalidArgument');
+      expect(stderr).toContain("option '--reason <text>' argument");
+      expect(stderr).toContain(message);
+    }
+  });
+
+  it.each([[['halt']], [['halt', '--symbol', 'BTC/USDT']], [['reduce']], [['reduce', '--flatten']], [['retrain', 'pause']]])('requires a reason: %j', async (args) => {
+    const { error, stderr } = await parse(args);
+    expect((error as { code?: string }).code).toBe('commander.missingMandatoryOptionValue');
+    expect(stderr).toContain("required option '--reason <text>' not specified");
+  });
+
   it('refuses a reason over 500 characters, also on resume where it may be left out', async () => {
     const long = 'x'.repeat(501);
     for (const args of [['retrain', 'trigger', '--reason', long], ['retrain', 'resume', '--reason', long], ['resume', '--reason', long]]) {
