@@ -57,9 +57,11 @@ describe('sextant ctl against a running engine (real NATS)', () => {
   // one is run here for the real exit code and message.
   it('shows status, changes limits (refusing bad ones), halts one symbol and resumes', async () => {
     const risk = () => engine.decisions?.risk.status();
+    // The status reads the model and the risk state, which no limit changes; the halts wait for it
+    // (a slow status run would otherwise read the reduce-only state of the halt flow).
+    const statusRun = ctl('status');
     const limitsFlow = async (): Promise<void> => {
-      // The status reads the model and the risk state, which no limit changes.
-      const [status, set] = await Promise.all([ctl('status'), ctl('limits', 'set', 'maxOrderNotional=1234', 'allowlist=BTC/USDT,ETH/USDT')]);
+      const [status, set] = await Promise.all([statusRun, ctl('limits', 'set', 'maxOrderNotional=1234', 'allowlist=BTC/USDT,ETH/USDT')]);
       expect(status.status, status.stderr).toBe(0);
       expect(status.out).toMatchObject({ model: { name: 'direction-mlp', version: 1 }, risk: { state: 'ACTIVE', account: cfg.risk.account } });
       expect(set.out).toMatchObject({ maxOrderNotional: 1234, allowlist: ['BTC/USDT', 'ETH/USDT'] });
@@ -70,6 +72,7 @@ describe('sextant ctl against a running engine (real NATS)', () => {
       expect((await ctl('limits', 'get')).out).toMatchObject({ maxOrderNotional: 1234 });
     };
     const haltFlow = async (): Promise<void> => {
+      await statusRun;
       // A symbol's halt and a strategy's, each added to the scoped halts and each lifted by its resume.
       const halts = await Promise.all([
         ctl('halt', '--symbol', 'BTC/USDT', '--reason', 'venue incident'),
