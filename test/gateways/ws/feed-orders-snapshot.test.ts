@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { json, startTestGateway, VIEWER } from './gateway-harness.js';
+import { backUpSocket, json, startTestGateway, VIEWER } from './gateway-harness.js';
 import type { Gateway } from './gateway-harness.js';
 import { connectRaw } from './raw-feed-client.js';
 import type { RawFeedClient } from './raw-feed-client.js';
@@ -85,11 +85,7 @@ describe('websocket feed: the orders snapshot brings back what a reconnecting cl
     slow.send({ op: 'subscribe', topic: 'pnl' });
     await until(() => frames(slow).filter((m) => m.type === 'subscribed').length === 2);
     slow.pause();
-    for (let i = 0; g.hub.stats().slowClients === 0 && i < 2000; i++) {
-      g.hub.publishLocal('pnl', 'account', { i, pad: 'x'.repeat(32 * 1024) });
-      await new Promise((r) => setImmediate(r));
-    }
-    expect(g.hub.stats().slowClients).toBe(1);
+    await backUpSocket(g);
     const btcFill = g.subjects.fill('binance', 'BTC/USDT');
     for (let n = 0; n < 60; n++) g.bus.emit(btcFill, json(fill(n)));
     await until(() => g.hub.stats().seq.orders === 60);
@@ -129,11 +125,7 @@ describe('websocket feed: the orders snapshot brings back what a reconnecting cl
     slow.send({ op: 'subscribe', topic: 'pnl' });
     await until(() => frames(slow).some((m) => m.type === 'subscribed'));
     slow.pause();
-    for (let i = 0; g.hub.stats().slowClients === 0 && i < 2000; i++) {
-      g.hub.publishLocal('pnl', 'account', { i, pad: 'x'.repeat(32 * 1024) });
-      await new Promise((r) => setImmediate(r));
-    }
-    expect(g.hub.stats().slowClients).toBe(1);
+    await backUpSocket(g);
     slow.send({ op: 'subscribe', topic: 'orders' });
     await new Promise((r) => setTimeout(r, 100));
     slow.resume();
@@ -147,10 +139,7 @@ describe('websocket feed: the orders snapshot brings back what a reconnecting cl
     await until(() => g.hub.stats().slowClients === 0);
     // The deltas that follow are still bounded: 40 fills queued behind a backed-up socket close it.
     slow.pause();
-    for (let i = 0; g.hub.stats().slowClients === 0 && i < 2000; i++) {
-      g.hub.publishLocal('pnl', 'account', { i, pad: 'x'.repeat(32 * 1024) });
-      await new Promise((r) => setImmediate(r));
-    }
+    await backUpSocket(g);
     for (let n = 100; n < 140; n++) g.bus.emit(g.subjects.fill('binance', 'BTC/USDT'), json(fill(n)));
     await until(() => g.hub.stats().seq.orders === 115);
     slow.resume();
@@ -167,11 +156,7 @@ describe('websocket feed: the orders snapshot brings back what a reconnecting cl
     slow.send({ op: 'subscribe', topic: 'pnl' });
     await until(() => frames(slow).some((m) => m.type === 'subscribed'));
     slow.pause();
-    for (let i = 0; g.hub.stats().slowClients === 0 && i < 2000; i++) {
-      g.hub.publishLocal('pnl', 'account', { i, pad: 'x'.repeat(32 * 1024) });
-      await new Promise((r) => setImmediate(r));
-    }
-    expect(g.hub.stats().slowClients).toBe(1);
+    await backUpSocket(g);
     slow.send({ op: 'subscribe', topic: 'orders' });
     await new Promise((r) => setTimeout(r, 100));
     slow.resume();

@@ -166,3 +166,15 @@ export async function connectFeed(url: string, opts: Readonly<{ headers?: Record
 
 export const enc = new TextEncoder();
 export const json = (v: unknown): Uint8Array => enc.encode(JSON.stringify(v));
+
+/**
+ * Backs up a paused client's socket (it must be subscribed to `pnl`): large `pnl` frames until the
+ * hub counts a slow client. The server then queues what it sends that client.
+ */
+export async function backUpSocket(g: Gateway): Promise<void> {
+  for (let i = 0; g.hub.stats().slowClients === 0 && i < 2000; i++) {
+    g.hub.publishLocal('pnl', 'account', { i, pad: 'x'.repeat(32 * 1024) });
+    await new Promise((r) => setImmediate(r));
+  }
+  if (g.hub.stats().slowClients !== 1) throw new Error(`expected one slow client, the hub counts ${g.hub.stats().slowClients}`);
+}
