@@ -661,30 +661,32 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     return run;
   };
 
+  /** Queues `step` on the actor's chain, after what is queued; a failure stops the actor (a new one resumes from its last commit). */
+  const queueStep = (what: string, step: () => Promise<void>): void => {
+    chain = chain
+      .then(async () => {
+        if (!dirty) await step();
+      })
+      .catch((err: unknown) => {
+        dirty = true;
+        log.error({ err: String(err) }, `retraining step ${what} failed; the actor stops (a new one resumes from its last commit)`);
+        failWith(err);
+      });
+  };
   /**
    * Queues on the actor's chain the check a model event prompts: production read from the
    * registry, and when it is not the champion this actor holds, the new one loaded, the shadow run
    * ended or started again against it (`shadowAgainst`), and the state committed.
    */
-  const followProduction = (on: string): void => {
-    chain = chain.then(async () => {
-      if (dirty) return;
+  const followProduction = (on: string): void =>
+    queueStep(on, async () => {
       const now = await productionVersion();
       if (now === undefined || now === (champion?.version.version ?? championRef?.version)) return;
       if (!(await ensureChampion()) || champion === undefined) return;
       await shadowAgainst(champion.version);
       await commit();
-    }).catch((err: unknown) => {
-      dirty = true;
-      log.error({ err: String(err) }, `retraining step ${on} failed; the actor stops (a new one resumes from its last commit)`);
-      failWith(err);
     });
-  };
-  // Production moved while this actor was down (a `ctl model deploy` or rollback with the engine
-  // stopped: its announcement went unheard): the snapshot's shadow run, against the old champion,
-  // ends or starts again now, as on the event, not at the next label — hours later live. Before,
-  // `ctl retrain status` named a shadow run against a model no longer serving meanwhile, and a
-  // trigger was refused as not idle. Queued before any label's batch.
+
   /**
    * A snapshot stored between a cycle's verdict and its end (phase `promoted` or `rejected`): the
    * cycle ends now as the live path ends it — counted (`cycles`), its challenger cleared, its
@@ -708,6 +710,11 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     await tracker?.endRun(c?.runId ?? undefined, 'FINISHED', lastTs, { 'sextant.outcome': outcome, ...(which !== undefined ? { 'sextant.challenger': which } : {}) });
   };
   await settleRestored();
+  // Production moved while this actor was down (a `ctl model deploy` or rollback with the engine
+  // stopped: its announcement went unheard): the snapshot's shadow run, against the old champion,
+  // ends or starts again now, as on the event, not at the next label — hours later live. Before,
+  // `ctl retrain status` named a shadow run against a model no longer serving meanwhile, and a
+  // trigger was refused as not idle. Queued before any label's batch.
   if (restored !== undefined) followProduction('at start');
 
   const durable = `retraining_${durableToken(strategy)}_${durableToken(deps.model)}`;
@@ -789,9 +796,8 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
    * may be half applied (a fit whose registration failed leaves the machine in `training`, where
    * no event moves it), so the actor stops and a new one resumes from the last commit.
    */
-  const kick = (): void => {
-    chain = chain.then(async () => {
-      if (dirty) return;
+  const kick = (): void =>
+    queueStep('of an operator command', async () => {
       await commit();
       if (await ensureChampion() && champion !== undefined) {
         // Production moved while paused (an operator deployed the challenger, or another model):
@@ -801,12 +807,8 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
         await collectStep(lastTs + 1);
       }
       await commit();
-    }).catch((e: unknown) => {
-      dirty = true;
-      log.error({ err: String(e) }, 'retraining step failed; the actor stops (a new one resumes from its last commit)');
-      failWith(e);
     });
-  };
+
 
   return {
     key,
