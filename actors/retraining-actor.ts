@@ -27,7 +27,7 @@ import { TrainingCancelledError } from '../models/training/training-errors.js';
 import type { Clock } from '../state/clock.js';
 import type { Logger } from '../state/logger.js';
 import { phaseOf, restoreRetrainingSnapshot, retrainingMachine } from '../state/retraining-machine.js';
-import type { ModelVersionRef, RetrainingPhase } from '../state/retraining-machine.js';
+import type { ModelVersionRef, RetrainingOutcome, RetrainingPhase } from '../state/retraining-machine.js';
 import type { TrainingSample, TrainingSampleStore } from '../state/training-sample-store.js';
 import type { Consumption, CoreSubscriber, Delivery, DurableConsumer, DurablePublisher, Subscription } from '../streams/bus.js';
 import { encode } from '../streams/codec.js';
@@ -101,6 +101,20 @@ const COLLECT_STEP = 25;
 const ACTOR = 'sextant-retraining';
 /** The reason of a cycle ended because someone else deployed its challenger during its shadow run. */
 const DEPLOYED_MEANWHILE = 'deployed to production by someone else during its shadow run';
+
+/**
+ * The outcome `lastOutcome`'s text names, for a snapshot stored before the context kept it as data
+ * (`RetrainingMachineContext.outcome`): `promoted|rejected|failed [model@version]: reason`, a
+ * promotion for {@link DEPLOYED_MEANWHILE} being a deploy; text of another form is the phase's.
+ */
+const outcomeOfText = (text: string | null, phase: 'promoted' | 'rejected'): RetrainingOutcome => {
+  const m = /^(promoted|rejected|failed)(?: \S+)?: (.*)$/s.exec(text ?? '');
+  const kind = m?.[1];
+  const reason = m?.[2] ?? text ?? '';
+  if (kind === 'failed') return { kind, reason: m?.[2] ?? 'failed' };
+  if (kind === 'promoted' && reason === DEPLOYED_MEANWHILE) return { kind: 'deployed', reason };
+  return { kind: phase, reason };
+};
 
 type Scored = Readonly<{ label: Label; sample: TrainingSample }>;
 type Loaded = { version: ModelVersion; runtime: ModelRuntime };
@@ -267,7 +281,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
       const c = cycle;
       const reason = DEPLOYED_MEANWHILE;
       // Paused, the cycle ends too (the machine stays paused and resumes at idle).
-      machine.send(held ? { type: 'DEPLOYED_WHILE_PAUSED', reason } : { type: 'SHADOW_PROMOTE', reason });
+      machine.send(held ? { type: 'DEPLOYED_WHILE_PAUSED', reason } : { type: 'SHADOW_PROMOTE', reason, deployed: true });
       log.info({ challenger: `${ch.name}@${ch.version}` }, 'challenger deployed meanwhile: the cycle ends');
       await tracker?.endRun(c?.runId ?? undefined, 'FINISHED', lastTs, { 'sextant.outcome': 'deployed', 'sextant.challenger': `${ch.name}@${ch.version}` });
       if (!held) machine.send({ type: 'SETTLED' });
@@ -690,23 +704,28 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
   /**
    * A snapshot stored between a cycle's verdict and its end (phase `promoted` or `rejected`): the
    * cycle ends now as the live path ends it — counted (`cycles`), its challenger cleared, its
-   * shadow stats dropped and its tracking run ended with the outcome `lastOutcome` names. Before,
-   * it was restored as idle, so the cycle was never counted and its MLflow run stayed open. The
-   * registry call and the counters came before the verdict and were stored with it. Not committed
-   * here: a restart before the next commit ends it again the same way.
+   * shadow stats dropped and its tracking run ended with the stored outcome. Before, it was restored
+   * as idle, so the cycle was never counted and its MLflow run stayed open. The registry call and
+   * the counters came before the verdict and were stored with it. Not committed here: a restart
+   * before the next commit ends it again the same way.
+   *
+   * The outcome is read from the context's `outcome` (its kind, as data); a snapshot stored before
+   * that was kept has only `lastOutcome`'s text, read by the rule used before (`outcomeOfText`).
+   * Before, every snapshot was read from the text, so rewording it would have ended a failed cycle
+   * as a rejection, or a deployed one as a promotion.
    */
   const settleRestored = async (): Promise<void> => {
     if (restoredPhase !== 'promoted' && restoredPhase !== 'rejected') return;
     const c = cycle;
-    const { challenger: ch, lastOutcome } = machine.getSnapshot().context;
+    const { challenger: ch, lastOutcome, outcome: stored } = machine.getSnapshot().context;
     machine.send({ type: 'SETTLED' });
     shadow = null;
     cycle = null;
     const which = ch !== null ? `${ch.name}@${ch.version}` : undefined;
-    const m = /^(promoted|rejected|failed)(?: \S+)?: (.*)$/s.exec(lastOutcome ?? '');
-    log.info({ phase: restoredPhase, lastOutcome }, 'restored between a cycle\'s verdict and its end: the cycle ends');
-    if (m?.[1] === 'failed') return fail(c?.runId ?? null, c?.ts ?? lastTs, m[2] ?? 'failed');
-    const outcome = m?.[1] === 'promoted' && m[2] === DEPLOYED_MEANWHILE ? 'deployed' : restoredPhase;
+    const o = stored ?? outcomeOfText(lastOutcome, restoredPhase);
+    log.info({ phase: restoredPhase, lastOutcome, outcome: o.kind }, 'restored between a cycle\'s verdict and its end: the cycle ends');
+    if (o.kind === 'failed') return fail(c?.runId ?? null, c?.ts ?? lastTs, o.reason);
+    const outcome = o.kind === 'promoted' || o.kind === 'deployed' || o.kind === 'rejected' ? o.kind : restoredPhase;
     await tracker?.endRun(c?.runId ?? undefined, 'FINISHED', lastTs, { 'sextant.outcome': outcome, ...(which !== undefined ? { 'sextant.challenger': which } : {}) });
   };
   await settleRestored();

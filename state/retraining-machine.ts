@@ -19,6 +19,14 @@ type ResumeTo = 'idle' | 'collecting' | 'shadow';
 
 export type ModelVersionRef = Readonly<{ name: string; version: number }>;
 
+/**
+ * How the last cycle ended, as data: `deployed` is a challenger someone else deployed during its
+ * shadow run, `failed` a fit or validation that failed, `abandoned` a cycle a pause ended mid-fit
+ * or mid-validation. A restart between a verdict and the cycle's end reads it to end the cycle as
+ * the live path does (`lastOutcome` is the operator's text of it).
+ */
+export type RetrainingOutcome = Readonly<{ kind: 'promoted' | 'deployed' | 'rejected' | 'failed' | 'abandoned'; reason: string }>;
+
 export type RetrainingMachineContext = {
   /** Why the current (or last) cycle started. */
   trigger: TriggerReason | null;
@@ -35,6 +43,11 @@ export type RetrainingMachineContext = {
   pausedBy?: string | null;
   /** How the last cycle ended (promotion, rejection, failure), for `ctl retrain status`. */
   lastOutcome: string | null;
+  /**
+   * The same, as data. Absent in snapshots stored before it was kept: a restart reads those from
+   * `lastOutcome`'s text, as it did before.
+   */
+  outcome?: RetrainingOutcome | null;
   cycles: number;
 };
 
@@ -45,7 +58,8 @@ export type RetrainingMachineEvent =
   | Readonly<{ type: 'TRAIN_FAILED'; error: string }>
   | Readonly<{ type: 'VALID' }>
   | Readonly<{ type: 'INVALID'; error: string }>
-  | Readonly<{ type: 'SHADOW_PROMOTE'; reason: string }>
+  /** `deployed`: someone else deployed the challenger during its shadow run (the cycle ends as promoted, by them). */
+  | Readonly<{ type: 'SHADOW_PROMOTE'; reason: string; deployed?: boolean }>
   | Readonly<{ type: 'SHADOW_REJECT'; reason: string }>
   | Readonly<{ type: 'SETTLED' }>
   | Readonly<{ type: 'DEPLOYED_WHILE_PAUSED'; reason: string }>
@@ -78,11 +92,19 @@ export const retrainingMachine = setup({
         const which = event.type === 'INVALID' && context.challenger !== null ? ` ${context.challenger.name}@${context.challenger.version}` : '';
         return event.type === 'TRAIN_FAILED' || event.type === 'INVALID' ? `failed${which}: ${event.error}` : 'failed';
       },
+      outcome: ({ event }) => ({ kind: 'failed' as const, reason: event.type === 'TRAIN_FAILED' || event.type === 'INVALID' ? event.error : 'failed' }),
     }),
-    decided: assign({ lastOutcome: ({ event, context }) => `${event.type === 'SHADOW_PROMOTE' ? 'promoted' : 'rejected'} ${context.challenger?.name}@${context.challenger?.version}: ${event.type === 'SHADOW_PROMOTE' || event.type === 'SHADOW_REJECT' ? event.reason : ''}` }),
+    decided: assign({
+      lastOutcome: ({ event, context }) => `${event.type === 'SHADOW_PROMOTE' ? 'promoted' : 'rejected'} ${context.challenger?.name}@${context.challenger?.version}: ${event.type === 'SHADOW_PROMOTE' || event.type === 'SHADOW_REJECT' ? event.reason : ''}`,
+      outcome: ({ event }) => ({
+        kind: event.type === 'SHADOW_PROMOTE' ? (event.deployed === true ? ('deployed' as const) : ('promoted' as const)) : ('rejected' as const),
+        reason: event.type === 'SHADOW_PROMOTE' || event.type === 'SHADOW_REJECT' ? event.reason : '',
+      }),
+    }),
     endCycle: assign({ cycles: ({ context }) => context.cycles + 1, challenger: () => null }),
     deployedWhilePaused: assign(({ context, event }) => ({
       lastOutcome: `promoted ${context.challenger?.name}@${context.challenger?.version}: ${event.type === 'DEPLOYED_WHILE_PAUSED' ? event.reason : ''}`,
+      outcome: { kind: 'deployed' as const, reason: event.type === 'DEPLOYED_WHILE_PAUSED' ? event.reason : '' },
       cycles: context.cycles + 1,
       challenger: null,
       resumeTo: 'idle' satisfies ResumeTo,
@@ -92,12 +114,13 @@ export const retrainingMachine = setup({
       pausedBy: event.type === 'PAUSE' ? (event.operator ?? null) : null,
       resumeTo: (params.phase === 'collecting' || params.phase === 'shadow' ? params.phase : 'idle') satisfies ResumeTo,
       lastOutcome: params.phase === 'training' || params.phase === 'validating' ? `paused while ${params.phase}: cycle abandoned` : context.lastOutcome,
+      outcome: params.phase === 'training' || params.phase === 'validating' ? { kind: 'abandoned' as const, reason: `paused while ${params.phase}` } : (context.outcome ?? null),
       challenger: params.phase === 'training' || params.phase === 'validating' ? null : context.challenger,
     })),
   },
 }).createMachine({
   id: 'retraining',
-  context: { trigger: null, challenger: null, resumeTo: 'idle', pauseReason: '', pausedBy: null, lastOutcome: null, cycles: 0 },
+  context: { trigger: null, challenger: null, resumeTo: 'idle', pauseReason: '', pausedBy: null, lastOutcome: null, outcome: null, cycles: 0 },
   initial: 'idle',
   states: {
     idle: { on: { TRIGGER: { target: 'collecting', actions: 'keepTrigger' }, PAUSE: pauseFrom('idle') } },

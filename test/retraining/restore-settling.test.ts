@@ -5,6 +5,7 @@ import { loadConfig } from '../../config/load.js';
 import type { RetrainingTracker } from '../../models/mlflow/retraining-tracker.js';
 import { parseRetrainingSnapshot } from '../../models/retraining/retraining-snapshot.js';
 import type { RetrainingSnapshot } from '../../models/retraining/retraining-snapshot.js';
+import type { RetrainingOutcome } from '../../state/retraining-machine.js';
 import { createLiveClock } from '../../state/clocks/live-clock.js';
 import { silentLogger } from '../../state/logger.js';
 import { streamName } from '../../streams/provision.js';
@@ -84,13 +85,19 @@ describe('retraining actor: restored between a cycle\'s verdict and its end', ()
     const inShadow = stored.filter((s) => s.phase === 'shadow').at(-1);
     if (last === undefined || inShadow === undefined) throw new Error('no snapshots stored');
     expect(last.cycle).toBeNull();
-    const between = (phase: 'promoted' | 'rejected', lastOutcome: string): RetrainingSnapshot => ({
-      ...last,
-      phase,
-      context: { ...last.context, cycles: last.context.cycles - 1, challenger: inShadow.context.challenger, lastOutcome },
-      cycle: inShadow.cycle,
-      shadow: inShadow.shadow,
-    });
+    // The live run stored the outcome's kind beside its text.
+    expect(last.context.outcome).toEqual({ kind: 'promoted', reason: expect.stringMatching(/./) as string });
+    /** Stored with `outcome`, or without it (an older snapshot: its text is read). */
+    const between = (phase: 'promoted' | 'rejected', lastOutcome: string, outcome?: RetrainingOutcome): RetrainingSnapshot => {
+      const { outcome: _dropped, ...older } = last.context;
+      return {
+        ...last,
+        phase,
+        context: { ...older, cycles: last.context.cycles - 1, challenger: inShadow.context.challenger, lastOutcome, ...(outcome !== undefined ? { outcome } : {}) },
+        cycle: inShadow.cycle,
+        shadow: inShadow.shadow,
+      };
+    };
     const restart = async (s: RetrainingSnapshot): Promise<{ status: ReturnType<RetrainingActorHandle['status']>; ended: Ended[] }> => {
       await commit({ samples: [], snapshot: { actor: KEY, state: s, ts: s.lastTs } });
       const tracker = recordingTracker();
@@ -115,6 +122,19 @@ describe('retraining actor: restored between a cycle\'s verdict and its end', ()
     const failed = await restart(between('rejected', 'failed dir@2: ONNX does not reproduce the fit'));
     expect(failed.status).toMatchObject({ phase: 'idle', cycles: 1, challenger: null, shadow: null });
     expect(failed.ended).toEqual([{ runId: 'run-1', status: 'FAILED', endTime: inShadow.cycle?.ts, tags: { 'sextant.outcome': 'ONNX does not reproduce the fit' } }]);
+
+    // Stored with the outcome's kind: that is what ends the cycle, whatever its text says. Before,
+    // the text alone was read: a failure worded otherwise ended FINISHED as a rejection, and a
+    // deploy by someone else as a promotion.
+    const failedKind = await restart(between('rejected', 'validation of dir@2 failed (ONNX does not reproduce the fit)', { kind: 'failed', reason: 'ONNX does not reproduce the fit' }));
+    expect(failedKind.status).toMatchObject({ phase: 'idle', cycles: 1, challenger: null, shadow: null });
+    expect(failedKind.ended).toEqual([{ runId: 'run-1', status: 'FAILED', endTime: inShadow.cycle?.ts, tags: { 'sextant.outcome': 'ONNX does not reproduce the fit' } }]);
+    const deployed = await restart(between('promoted', 'promoted dir@2: deployed by the desk', { kind: 'deployed', reason: 'deployed by the desk' }));
+    expect(deployed.status).toMatchObject({ phase: 'idle', cycles: 1, challenger: null, shadow: null });
+    expect(deployed.ended).toEqual([{ runId: 'run-1', status: 'FINISHED', endTime: last.lastTs, tags: { 'sextant.outcome': 'deployed', 'sextant.challenger': 'dir@2' } }]);
+    // …and one stored before it was kept, whose text names a deploy by someone else.
+    const deployedOld = await restart(between('promoted', 'promoted dir@2: deployed to production by someone else during its shadow run'));
+    expect(deployedOld.ended).toEqual([{ runId: 'run-1', status: 'FINISHED', endTime: last.lastTs, tags: { 'sextant.outcome': 'deployed', 'sextant.challenger': 'dir@2' } }]);
     await w.bus.close();
   }, 120_000);
 });

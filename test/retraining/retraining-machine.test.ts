@@ -53,6 +53,49 @@ describe('retraining machine', () => {
     expect(phaseOf(a.getSnapshot())).toBe('idle');
   });
 
+  it('keeps how each cycle ended as data beside its text (outcome: kind and reason), which a restart reads', () => {
+    const a = createActor(retrainingMachine).start();
+    const outcome = () => a.getSnapshot().context.outcome;
+    const toShadow = (version: number): void => {
+      a.send(trigger);
+      a.send({ type: 'SAMPLES_READY' });
+      a.send({ type: 'TRAINED', challenger: { name: 'dir', version } });
+    };
+    expect(outcome()).toBeNull();
+    toShadow(2);
+    a.send({ type: 'VALID' });
+    a.send({ type: 'SHADOW_PROMOTE', reason: 'better by 0.05' });
+    expect(outcome()).toEqual({ kind: 'promoted', reason: 'better by 0.05' });
+    a.send({ type: 'SETTLED' });
+    toShadow(3);
+    a.send({ type: 'VALID' });
+    a.send({ type: 'SHADOW_PROMOTE', reason: 'deployed by them', deployed: true });
+    expect(outcome()).toEqual({ kind: 'deployed', reason: 'deployed by them' });
+    a.send({ type: 'SETTLED' });
+    toShadow(4);
+    a.send({ type: 'VALID' });
+    a.send({ type: 'SHADOW_REJECT', reason: 'worse' });
+    expect(outcome()).toEqual({ kind: 'rejected', reason: 'worse' });
+    a.send({ type: 'SETTLED' });
+    toShadow(5);
+    a.send({ type: 'INVALID', error: 'parity' });
+    expect(outcome()).toEqual({ kind: 'failed', reason: 'parity' });
+    a.send({ type: 'SETTLED' });
+    a.send(trigger);
+    a.send({ type: 'SAMPLES_READY' });
+    a.send({ type: 'TRAIN_FAILED', error: 'worker crashed' });
+    expect(outcome()).toEqual({ kind: 'failed', reason: 'worker crashed' });
+    toShadow(6);
+    a.send({ type: 'PAUSE', reason: 'inspection' });
+    expect(outcome()).toEqual({ kind: 'abandoned', reason: 'paused while validating' });
+    a.send({ type: 'RESUME' });
+    toShadow(7);
+    a.send({ type: 'VALID' });
+    a.send({ type: 'PAUSE', reason: 'inspection' });
+    a.send({ type: 'DEPLOYED_WHILE_PAUSED', reason: 'deployed by them' });
+    expect(outcome()).toEqual({ kind: 'deployed', reason: 'deployed by them' });
+  });
+
   it('rejects an invalid candidate or a losing challenger; a failed fit returns to idle', () => {
     const a = createActor(retrainingMachine).start();
     a.send(trigger);
