@@ -23,7 +23,11 @@ import { z } from 'zod';
  * refused; a frame that is not a valid request gets `code` and `reason` only). `seq` counts
  * the messages of one topic (+1 each, assigned by the hub); a snapshot carries the seq of the
  * message it reflects, so a client drops deltas with seq ≤ the newest snapshot seq it holds and
- * has neither gap nor duplicate. A client whose socket backs up (`maxBufferedBytes`) is sent, of
+ * has neither gap nor duplicate. A seq names one message for the hub's lifetime: a subscribe sent
+ * for a topic already followed (more symbols, every symbol) is answered with the snapshot again,
+ * which repeats what the client already holds (a frame still queued for a slow client is sent once,
+ * as the snapshot frame), so a client also drops a snapshot frame whose seq it has applied for its
+ * key (the dashboard does: `feed-client.ts`). A client whose socket backs up (`maxBufferedBytes`) is sent, of
  * `md`, `features`, `predictions`, `risk`, `pnl`, `actors` and `models`, only the newest message
  * of each slot (the slot as the snapshot keeps it: each kind of message per key and venue, for
  * `models` per model and event kind or alias): a delta marked `conflated: true` replaced older ones

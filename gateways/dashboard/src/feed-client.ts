@@ -196,8 +196,12 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
     const last = topicSeq.get(topic) ?? -1;
     const k = `${topic}\u0000${key}`;
     // A delta at or below the topic's seq was already covered (by a snapshot or an earlier delta).
-    // A snapshot is the server's latest for its key: applied unless this key has seen newer.
-    const isStale = kind === 'delta' ? seq <= last : seq < (keySeq.get(k) ?? -1);
+    // A snapshot is the server's latest for its key: applied unless this key has seen it or newer.
+    // A seq names one message of the topic for the server's lifetime, so a snapshot frame at the
+    // key's seq is a message already applied: the snapshot of a subscribe sent on an open
+    // connection (more symbols, every symbol) repeats the newest message of each key it had, and
+    // `onUpdate` was handed that fill or order a second time.
+    const isStale = kind === 'delta' ? seq <= last : seq <= (keySeq.get(k) ?? -1);
     if (isStale) {
       stale++;
       return;
@@ -324,6 +328,8 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
     unsubscribe: (topic) => {
       subscriptions.delete(topic);
       topicSeq.delete(topic);
+      // A later subscribe of the topic starts over: its snapshot is applied whole.
+      for (const k of keySeq.keys()) if (k.startsWith(`${topic}\u0000`)) keySeq.delete(k);
       if (status.state === 'open') send({ op: 'unsubscribe', topic });
     },
     lastSeq: (topic) => topicSeq.get(topic) ?? -1,

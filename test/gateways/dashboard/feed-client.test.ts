@@ -128,6 +128,28 @@ describe('dashboard feed client', () => {
     expect(t.client.stats()).toMatchObject({ applied: 5, stale: 3, invalid: 0 });
   });
 
+  it('hands each message over once per subscription: a resubscribe on the open connection does not repeat the newest of a key', () => {
+    const t = harness();
+    t.client.subscribe('orders', ['BTC/USDT']);
+    t.last().h.open();
+    const s = t.last();
+    s.push(snapshot('orders', 'BTC/USDT', 3));
+    s.push(delta('orders', 'BTC/USDT', 5));
+    // The page follows every symbol now: the server's snapshot holds BTC's orders and fills again,
+    // seq 3 and 5 among them (the server numbers each message once), and ETH's.
+    t.client.subscribe('orders');
+    s.push(snapshot('orders', 'BTC/USDT', 3));
+    s.push(snapshot('orders', 'ETH/USDT', 4));
+    s.push(snapshot('orders', 'BTC/USDT', 5));
+    s.push(delta('orders', 'BTC/USDT', 6));
+    expect(t.updates.map((u) => `${u.kind} ${u.key} ${u.seq}`)).toEqual(['snapshot BTC/USDT 3', 'delta BTC/USDT 5', 'snapshot ETH/USDT 4', 'delta BTC/USDT 6']);
+    // After an unsubscribe the topic starts over: the next subscribe's snapshot is applied whole.
+    t.client.unsubscribe('orders');
+    t.client.subscribe('orders');
+    s.push(snapshot('orders', 'BTC/USDT', 6));
+    expect(t.updates.map((u) => `${u.kind} ${u.key} ${u.seq}`).slice(4)).toEqual(['snapshot BTC/USDT 6']);
+  });
+
   it('refuses frames that are not the protocol without dropping the connection', () => {
     const t = harness();
     t.client.subscribe('md');
