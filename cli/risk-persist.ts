@@ -12,9 +12,10 @@ import type { RiskStore } from '../state/risk-store.js';
  * next restart. A trading state newer than the book is safe: it only ever holds a halt the
  * releases after the book will also see.
  *
- * With the paper venue, its working orders are taken at the same moment and stored in the same
- * row (`paperVenue`, beside the book's fields; see `restoredPaperVenue`): the orders the book
- * counts in flight after a restart are those the venue goes on working, and fills of them.
+ * With the paper venue, its working orders and price-model estimates are taken at the same moment
+ * and stored in the same row (`paperVenue`, beside the book's fields; see `restoredPaperVenue`):
+ * the orders the book counts in flight after a restart are those the venue goes on working, and
+ * fills of them are priced as without the restart.
  */
 export function createRiskPersister(
   store: Pick<RiskStore, 'saveTrading' | 'saveBook'>,

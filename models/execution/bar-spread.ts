@@ -34,7 +34,16 @@ export type BarSpreadEstimator = {
   update(bar: BarRange): void;
   /** Relative full spread, or null while warming up (or with `fixed`). */
   value(): number | null;
+  /** What it learned, as JSON, to go on from after a restart (`createBarSpreadEstimator`'s `from`); null with `fixed`. */
+  state(): BarSpreadState | null;
 };
+
+/**
+ * An estimator's learned state: the model it was learned under, the ring of the last estimates as
+ * it is laid out in memory (`next`: the slot the next estimate goes to; kept as is, so the mean is
+ * summed in the same order and a restored estimator gives bit-identical values) and the last bar.
+ */
+export type BarSpreadState = Readonly<{ model: SpreadModel; ring: number[]; next: number; prev: BarRange | null }>;
 
 const DEFAULT_WINDOW = 20;
 const K = 3 - 2 * Math.SQRT2;
@@ -55,14 +64,32 @@ export function validateSpreadModel(m: SpreadModel): void {
   if (m.kind === 'range-fraction' && !(Number.isFinite(m.fraction) && m.fraction >= 0 && m.fraction <= 1)) throw new RangeError(`spreadModel.fraction must be in [0, 1]: ${m.fraction}`);
 }
 
-export function createBarSpreadEstimator(model: SpreadModel): BarSpreadEstimator {
+const windowOf = (m: SpreadModel): number | null => (m.kind === 'fixed' ? null : (m.window ?? DEFAULT_WINDOW));
+const fractionOf = (m: SpreadModel): number | null => (m.kind === 'range-fraction' ? m.fraction : null);
+/** Whether two models estimate the same way (a window left out is the default's). */
+const sameModel = (a: SpreadModel, b: SpreadModel): boolean => a.kind === b.kind && windowOf(a) === windowOf(b) && fractionOf(a) === fractionOf(b);
+
+/**
+ * `from`: a state taken with `state()`, to go on from (a restart). One learned under another
+ * model (the configuration changed meanwhile), or not laid out as this window's ring, is not
+ * used: the estimator starts over, as a fresh one would.
+ */
+export function createBarSpreadEstimator(model: SpreadModel, from?: BarSpreadState | null): BarSpreadEstimator {
   validateSpreadModel(model);
-  if (model.kind === 'fixed') return { update: () => {}, value: () => null };
+  if (model.kind === 'fixed') return { update: () => {}, value: () => null, state: () => null };
   const window = model.window ?? DEFAULT_WINDOW;
+  const usable =
+    from != null &&
+    sameModel(from.model, model) &&
+    from.ring.length <= window &&
+    Number.isInteger(from.next) &&
+    from.next >= 0 &&
+    from.next < window &&
+    (from.ring.length === window || from.next === from.ring.length);
   // A ring of the last `window` estimates, averaged when read (rare: once per taker fill).
-  const ring: number[] = [];
-  let next = 0;
-  let prev: BarRange | undefined;
+  const ring: number[] = usable ? [...from.ring] : [];
+  let next = usable ? from.next : 0;
+  let prev: BarRange | undefined = usable && from.prev !== null ? { high: from.prev.high, low: from.prev.low, close: from.prev.close } : undefined;
   const push = (s: number): void => {
     if (ring.length < window) ring.push(s);
     else ring[next] = s;
@@ -75,5 +102,6 @@ export function createBarSpreadEstimator(model: SpreadModel): BarSpreadEstimator
       prev = bar;
     },
     value: () => (ring.length < window ? null : ring.reduce((a, b) => a + b, 0) / window),
+    state: () => ({ model, ring: [...ring], next, prev: prev === undefined ? null : { high: prev.high, low: prev.low, close: prev.close } }),
   };
 }

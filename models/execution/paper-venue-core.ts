@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { takerPrice } from './taker-price.js';
 import { EwmaVol } from '../features/ewma-vol.js';
 import { createBarSpreadEstimator, MAX_SPREAD_BPS, validateSpreadModel } from './bar-spread.js';
@@ -14,7 +13,8 @@ import { sideSign } from '../../streams/messages/order-side.js';
 import { DUST_SHARE } from '../quantity-dust.js';
 import { MAX_FEE_BPS, MAX_REBATE_BPS } from './fee-limit.js';
 import type { Order } from '../../streams/messages/order.js';
-import { OrderSchema } from '../../streams/messages/order.js';
+import { fromJsonNumber, toJsonNumber } from '../features/json-number.js';
+import type { PaperVenueBookState, PaperVenueSnapshot, PaperVenueSnapshotV2 } from './paper-venue-snapshot.js';
 
 export type PaperVenueOptions = Readonly<{
   /** The venue this simulator stands in for; orders and market data of other venues are ignored. */
@@ -78,31 +78,8 @@ export type VenueExpiry = Readonly<{
 
 export type VenueOutput = Readonly<{ fills: readonly Fill[]; expired: readonly VenueExpiry[] }>;
 
-/**
- * What the venue works on, as JSON (the engine stores it with the risk book it goes with, taken at
- * the same moment: cli/risk-persist.ts): its working orders, each with what it filled and the
- * number of its next fill (fill ids go on from those before), and per symbol the newest event
- * time known and the last event's (a hole in the data after a restart still cancels them). Not in
- * it: σ, volume and spread estimates, which start over (no impact until two closes are seen).
- */
-export const PaperVenueSnapshotSchema = z.object({
-  working: z.array(
-    z.object({
-      order: OrderSchema,
-      arrivalTs: z.number(),
-      eligibleTs: z.number(),
-      /** null: no price was known when it arrived (NaN in memory). */
-      refMid: z.number().nullable(),
-      remaining: z.number().positive(),
-      filled: z.number().nonnegative(),
-      n: z.number().int().nonnegative(),
-      liquidity: z.enum(['maker', 'taker']).nullable(),
-    }),
-  ),
-  /** [symbol, newest event time known (null: none), time of its last event (null: none)]. */
-  symbols: z.array(z.tuple([z.string(), z.number().nullable(), z.number().nullable()])),
-});
-export type PaperVenueSnapshot = z.infer<typeof PaperVenueSnapshotSchema>;
+export { PaperVenueSnapshotSchema } from './paper-venue-snapshot.js';
+export type { PaperVenueSnapshot, PaperVenueSnapshotV2 } from './paper-venue-snapshot.js';
 export type PaperVenueStats = Readonly<{ orders: number; duplicates: number; ignored: number; fills: number; expired: number }>;
 export type WorkingOrderView = Readonly<{ orderId: string; remaining: number; filled: number; liquidity: 'maker' | 'taker' | 'undecided' }>;
 
@@ -118,8 +95,8 @@ export type PaperVenue = Readonly<{
   /** Expires orders whose `expiresAt` is at or before `now` (event time with no market data). */
   onTime(now: number): VenueOutput;
   working(): readonly WorkingOrderView[];
-  /** The working orders and what the venue knew of each symbol's time, to restart from (`createPaperVenue`'s `from`). */
-  snapshot(): PaperVenueSnapshot;
+  /** The working orders, what the venue knew of each symbol's time and its estimates, to restart from (`createPaperVenue`'s `from`). */
+  snapshot(): PaperVenueSnapshotV2;
   stats(): PaperVenueStats;
 }>;
 
@@ -224,6 +201,27 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
     }
     return b;
   };
+  const restoreBook = (book: Book, b: PaperVenueBookState): void => {
+    book.tf = b.tf ?? undefined;
+    book.mid = fromJsonNumber(b.mid);
+    book.volume = b.volume;
+    if (b.vol.lambda === book.vol.lambda) book.vol = EwmaVol.fromState(b.vol);
+    book.prevClose = fromJsonNumber(b.prevClose);
+    book.spread = createBarSpreadEstimator(spreadModel, b.spread);
+    book.quotedHalf = fromJsonNumber(b.quotedHalf);
+    book.quotedTs = b.quotedTs ?? Number.NEGATIVE_INFINITY;
+  };
+  const bookState = (symbol: string, book: Book): PaperVenueBookState => ({
+    symbol,
+    tf: book.tf ?? null,
+    mid: toJsonNumber(book.mid),
+    volume: book.volume,
+    vol: book.vol.toState(),
+    prevClose: toJsonNumber(book.prevClose),
+    spread: book.spread.state(),
+    quotedHalf: toJsonNumber(book.quotedHalf),
+    quotedTs: toJsonNumber(book.quotedTs),
+  });
   /** A finer timeframe than the book's: it becomes the book's, and what was learned from coarser bars starts over. */
   const switchTimeframe = (book: Book, tf: Timeframe): void => {
     book.tf = tf;
@@ -234,8 +232,12 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
   };
 
   const lastSeen = new Map<string, number>();
-  // A restart: the orders working when the snapshot was taken go on working, and are known (a
-  // replayed order is not worked twice); the venue's own orders only, in their arrival order.
+  // A restart: the estimates (v2 on) go on from where they were, so the first fills after it are
+  // priced as without one; σ or a spread learned under another λ or spread model (the
+  // configuration changed meanwhile) starts over instead.
+  if (from?.v === 2) for (const b of from.books) restoreBook(bookOf(b.symbol), b);
+  // The orders working when the snapshot was taken go on working, and are known (a replayed
+  // order is not worked twice); the venue's own orders only, in their arrival order.
   for (const [symbol, knownTs, seen] of from?.symbols ?? []) {
     if (knownTs !== null) bookOf(symbol).known = knownTs;
     if (seen !== null) lastSeen.set(symbol, seen);
@@ -452,6 +454,7 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
     },
     working: () => orders.map((w) => ({ orderId: w.order.id, remaining: w.remaining, filled: w.filled, liquidity: w.liquidity ?? 'undecided' })),
     snapshot: () => ({
+      v: 2,
       working: orders.map((w) => ({
         order: w.order,
         arrivalTs: w.arrivalTs,
@@ -466,6 +469,7 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
         const k = (books.get(symbol) as Book).known;
         return [symbol, Number.isFinite(k) ? k : null, lastSeen.get(symbol) ?? null] as [string, number | null, number | null];
       }),
+      books: [...books].map(([symbol, book]) => bookState(symbol, book)),
     }),
     stats: () => ({ ...st }),
   };

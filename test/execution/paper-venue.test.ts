@@ -236,11 +236,12 @@ describe('paper venue', () => {
     const restart = (from: PaperVenue, opts: PaperVenueOptions = OPTS): PaperVenue => createPaperVenue(opts, PaperVenueSnapshotSchema.parse(JSON.parse(JSON.stringify(from.snapshot()))));
     const again = restart(v);
     expect(again.working()).toEqual(v.working());
-    // What was left of the sell, as fill 1 at B3's open (σ starts over: no impact); the buy rests
-    // through B3 (low 100.9) and takes what it has left at its limit, as a maker, on B4 (low 100.5).
+    // What was left of the sell, as fill 1 at B3's open, priced with σ as without the restart (the
+    // caps test); the buy rests through B3 (low 100.9) and takes what it has left at its limit, as a
+    // maker, on B4 (low 100.5).
     const f3 = again.onMarket(B3).fills;
     expect(f3.map((f) => [f.id, f.qty, f.final])).toEqual([['x:o:s:1', 20, true]]);
-    expect(f3[0]?.price).toBeCloseTo(101.4 * 0.9995, 10);
+    expect(f3[0]?.price).toBeCloseTo(101.4 * 0.9995 * (1 - (0.5 * SIGMA2 * Math.sqrt(20 / 300) * 1e4) / 1e4), 10);
     expect(again.onMarket(B4).fills.map((f) => [f.id, f.qty, f.price, f.liquidity])).toEqual([['x:o:r:1', 10, 100.8, 'maker']]);
     // The same order again (a replayed decision) is not worked twice.
     again.onOrder(order('o:s', 60_000, { side: 'sell', qty: 60 }), 240_000);

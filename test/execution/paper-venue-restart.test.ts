@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { createPaperVenue, PaperVenueSnapshotSchema } from '../../models/execution/paper-venue-core.js';
+import type { PaperVenue, PaperVenueOptions, VenueOutput } from '../../models/execution/paper-venue-core.js';
+import type { MarketData } from '../../streams/messages/market-data.js';
+import type { Order } from '../../streams/messages/order.js';
+import type { Trade } from '../../streams/messages/trade.js';
+import { bar, order, quote, SYMBOL } from './fixtures.js';
+
+const M = 60_000;
+/** Every estimate the venue prices with is in play: σ and volume (impact), the Corwin–Schultz spread, a quote's spread, latency. */
+const OPTS: PaperVenueOptions = {
+  venue: 'paper',
+  takerFeeBps: 7,
+  makerFeeBps: 1,
+  spreadBps: 10,
+  slippage: { impactCoeff: 0.8 },
+  maxVolumeShare: 0.2,
+  spreadModel: { kind: 'corwin-schultz', window: 4 },
+  latencyMs: 20_000,
+  quoteMaxAgeMs: 90_000,
+};
+
+type Step = Readonly<{ md: MarketData } | { order: Order; now: number }>;
+
+/** A fixed path (a seeded LCG): 1m bars, a quote now and then, a trade, and orders of each kind along it. */
+function steps(): Step[] {
+  let seed = 7;
+  const rnd = (): number => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return seed / 2_147_483_648;
+  };
+  const out: Step[] = [];
+  let close = 100;
+  for (let i = 0; i < 40; i++) {
+    const ts = i * M;
+    const open = close * (1 + (rnd() - 0.5) * 0.004);
+    close = open * (1 + (rnd() - 0.5) * 0.01);
+    const high = Math.max(open, close) * (1 + rnd() * 0.003);
+    const low = Math.min(open, close) * (1 - rnd() * 0.003);
+    out.push({ md: bar(ts, open, high, low, close, 200 + Math.floor(rnd() * 800), 'paper') });
+    if (i % 7 === 3) out.push({ md: quote(ts + 30_000, close * 0.9997, close * 1.0004, 25, 'paper') });
+    if (i % 11 === 5) out.push({ md: { type: 'md.trade', v: 1, id: `t:${ts}`, venue: 'paper', symbol: SYMBOL, price: close, qty: 40, side: 'unknown', ts: ts + 40_000 } satisfies Trade });
+    if (i >= 2 && i % 3 === 0) {
+      const side = i % 2 === 0 ? 'buy' : 'sell';
+      out.push({ order: order(`o:m${i}`, ts + 50_000, { side, qty: 30 + i }), now: ts + 50_000 });
+    }
+    if (i >= 2 && i % 5 === 1) {
+      const limitPrice = close * (i % 2 === 0 ? 0.998 : 1.002);
+      out.push({ order: order(`o:l${i}`, ts + 50_000, { side: i % 2 === 0 ? 'buy' : 'sell', qty: 60, orderType: 'limit', limitPrice, expiresAt: ts + 10 * M }), now: ts + 50_000 });
+    }
+  }
+  return out;
+}
+
+const run = (v: PaperVenue, s: Step): VenueOutput => ('md' in s ? v.onMarket(s.md) : v.onOrder(s.order, s.now));
+/** A restart: the snapshot goes through JSON (the risk store's row) and the schema, as the engine loads it. */
+const restarted = (v: PaperVenue, opts: PaperVenueOptions = OPTS): PaperVenue => createPaperVenue(opts, PaperVenueSnapshotSchema.parse(JSON.parse(JSON.stringify(v.snapshot()))));
+
+describe('the paper venue restarted from its snapshot', () => {
+  it('fills the same as a venue that ran through, wherever the restart falls (σ, volume, spreads and timeframe go on)', () => {
+    const all = steps();
+    const through = createPaperVenue(OPTS);
+    const expected = all.map((s) => run(through, s));
+    expect(expected.flatMap((o) => o.fills).length).toBeGreaterThan(20);
+    expect(expected.some((o) => o.fills.some((f) => f.liquidity === 'taker' && Math.abs(f.slippageBps) > 0))).toBe(true);
+    for (let cut = 1; cut < all.length; cut++) {
+      const before = createPaperVenue(OPTS);
+      for (const s of all.slice(0, cut)) run(before, s);
+      const after = restarted(before);
+      expect(all.slice(cut).map((s) => run(after, s)), `restart after step ${cut}`).toEqual(expected.slice(cut));
+    }
+  });
+
+  it('goes on from a snapshot stored before the estimates were (no v): its orders work, its estimates start over', () => {
+    const all = steps();
+    const cut = all.findIndex((s) => 'order' in s && s.order.id === 'o:m9') + 1;
+    const before = createPaperVenue(OPTS);
+    for (const s of all.slice(0, cut)) run(before, s);
+    const { v, books, ...old } = JSON.parse(JSON.stringify(before.snapshot())) as Record<string, unknown>;
+    expect([v, Array.isArray(books)]).toEqual([2, true]);
+    const after = createPaperVenue(OPTS, PaperVenueSnapshotSchema.parse(old));
+    expect(after.working()).toEqual(before.working());
+    // Cold: what it learned of the market starts over from the next bars (no σ, no spread estimate, no timeframe yet).
+    expect(after.snapshot().books).toEqual([{ symbol: SYMBOL, tf: null, mid: null, volume: null, vol: { lambda: 0.94, variance: null }, prevClose: null, spread: { model: OPTS.spreadModel, ring: [], next: 0, prev: null }, quotedHalf: null, quotedTs: null }]);
+    expect(after.snapshot().symbols).toEqual(before.snapshot().symbols);
+    const left = before.working().find((w) => w.orderId === 'o:m9')?.remaining ?? 0;
+    expect(left).toBeGreaterThan(0);
+    const fills = all.slice(cut).flatMap((s) => run(after, s).fills.filter((f) => f.orderId === 'o:m9'));
+    expect(fills.reduce((q, f) => q + f.qty, 0)).toBeCloseTo(left, 12);
+  });
+
+  it('starts an estimate over where the configuration changed across the restart (another spread model or σ decay)', () => {
+    const before = createPaperVenue(OPTS);
+    for (const s of steps().slice(0, 60)) run(before, s);
+    const [kept] = before.snapshot().books;
+    expect(kept?.spread?.ring.length).toBe(4);
+    expect(kept?.vol.variance).toBeGreaterThan(0);
+    const [same] = restarted(before).snapshot().books;
+    expect(same).toEqual(kept);
+    const [changed] = restarted(before, { ...OPTS, spreadModel: { kind: 'corwin-schultz', window: 6 }, volLambda: 0.9 }).snapshot().books;
+    // What does not depend on the model goes on; σ and the spread estimate are learned afresh.
+    expect(changed).toEqual({ ...kept, vol: { lambda: 0.9, variance: null }, spread: { model: { kind: 'corwin-schultz', window: 6 }, ring: [], next: 0, prev: null } });
+  });
+
+  it('refuses a v2 snapshot whose estimates are not valid (it is not read as one without them)', () => {
+    const v = createPaperVenue(OPTS);
+    for (const s of steps().slice(0, 10)) run(v, s);
+    const snap = JSON.parse(JSON.stringify(v.snapshot())) as { books: { vol: { variance: unknown } }[] };
+    (snap.books[0] as { vol: { variance: unknown } }).vol.variance = -1;
+    expect(PaperVenueSnapshotSchema.safeParse(snap).success).toBe(false);
+  });
+});
