@@ -4,7 +4,7 @@ import { startCycleRun, trackRollback } from '../models/mlflow/retraining-runs.j
 import type { RetrainingTracker } from '../models/mlflow/retraining-tracker.js';
 import type { ModelRegistry, ModelVersion } from '../models/registry/model-registry.js';
 import { ModelNotFoundError, RegistryError } from '../models/registry/model-registry.js';
-import { AliasMovedError, NoRollbackTargetError } from '../models/registry/registry-errors.js';
+import { AliasMovedError, ModelRejectedError, NoRollbackTargetError } from '../models/registry/registry-errors.js';
 import type { RetrainingConfig } from '../models/retraining/retraining-config.js';
 import type { RetrainingCounters, RetrainingCycle, RetrainingRollback, RetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
 import { copyCounters, emptyCounters, parseRetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
@@ -414,11 +414,15 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
       return;
     }
     await dispose(loaded);
-    machine.send({ type: 'INVALID', error: verdict.reason });
+    // The registry first, then the verdict, as a shadow verdict does: the machine says `rejected`
+    // only once the registry has rejected the challenger. Before, INVALID came first, and a
+    // snapshot stored in between restored to a rejected cycle whose challenger stayed `candidate`.
     await registry.reject(v.name, v.version, { actor: ACTOR, reason: verdict.reason });
     counters.rejections++;
+    if (phase() !== 'validating') return; // paused meanwhile: the pause abandoned the cycle and ended its run
+    machine.send({ type: 'INVALID', error: verdict.reason });
     machine.send({ type: 'SETTLED' });
-    if (cycle !== c) return; // abandoned by a pause meanwhile, which ended its run
+    if (cycle !== c) return;
     await fail(c.runId, c.ts, verdict.reason);
     cycle = null;
   };
@@ -702,6 +706,24 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     });
 
   /**
+   * The challenger of a snapshot stored in `rejected` after a failed validation: stored before
+   * the registry's reject (the machine was sent INVALID first, before that order was fixed), so a
+   * stop in between left it `candidate` and promotable. It is rejected now; one already rejected,
+   * or deployed since (production cannot be rejected), is left as it is.
+   */
+  const rejectRestored = async (ch: ModelVersionRef, reason: string): Promise<void> => {
+    try {
+      await registry.reject(ch.name, ch.version, { actor: ACTOR, reason });
+      counters.rejections++;
+      log.info({ challenger: `${ch.name}@${ch.version}` }, 'restored after a failed validation: its challenger is rejected now');
+    } catch (e) {
+      if (e instanceof ModelRejectedError) return;
+      if (!(e instanceof RegistryError) || (await productionVersion()) !== ch.version) throw e;
+      log.warn({ challenger: `${ch.name}@${ch.version}` }, 'restored after a failed validation: its challenger is production now and is not rejected');
+    }
+  };
+
+  /**
    * A snapshot stored between a cycle's verdict and its end (phase `promoted` or `rejected`): the
    * cycle ends now as the live path ends it — counted (`cycles`), its challenger cleared, its
    * shadow stats dropped and its tracking run ended with the stored outcome. Before, it was restored
@@ -724,7 +746,10 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     const which = ch !== null ? `${ch.name}@${ch.version}` : undefined;
     const o = stored ?? outcomeOfText(lastOutcome, restoredPhase);
     log.info({ phase: restoredPhase, lastOutcome, outcome: o.kind }, 'restored between a cycle\'s verdict and its end: the cycle ends');
-    if (o.kind === 'failed') return fail(c?.runId ?? null, c?.ts ?? lastTs, o.reason);
+    if (o.kind === 'failed') {
+      if (restoredPhase === 'rejected' && ch !== null) await rejectRestored(ch, o.reason);
+      return fail(c?.runId ?? null, c?.ts ?? lastTs, o.reason);
+    }
     const outcome = o.kind === 'promoted' || o.kind === 'deployed' || o.kind === 'rejected' ? o.kind : restoredPhase;
     await tracker?.endRun(c?.runId ?? undefined, 'FINISHED', lastTs, { 'sextant.outcome': outcome, ...(which !== undefined ? { 'sextant.challenger': which } : {}) });
   };
