@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import { loadConfig } from '../../config/load.js';
 import { CONTROL_NAME_RE, CONTROL_NAME_RULE, ControlReplySchema, MAX_REASON_CHARS, MAX_SCOPE_SYMBOL_CHARS } from '../../gateways/control/control-messages.js';
@@ -219,7 +219,8 @@ export function ctlCommand(configFile: () => string | undefined): Command {
     .description('operator control of a running engine (NATS request/reply, audited); exit 0 done, 1 refused or failed, 3 engine not reached (NATS unreachable or no engine answering)')
     .option('--url <nats-url>', 'NATS server (default: config nats.url)')
     .option('--user <name>', 'NATS user (see deploy/nats/sextant.conf)')
-    .option('--password <secret>', 'NATS password (or NATS_PASSWORD)', process.env['NATS_PASSWORD'])
+    // From the environment through commander's env, not as a default value: a default is printed by --help.
+    .addOption(new Option('--password <secret>', 'NATS password').env('NATS_PASSWORD'))
     .option('--operator <name>', 'who is asking, for the audit trail (default: SEXTANT_OPERATOR or the login name)', operatorName)
     .option('--timeout <ms>', `how long to wait for the reply, at most ${MAX_CTL_TIMEOUT_MS}`, intBetween(1, MAX_CTL_TIMEOUT_MS), 5000);
   const globals = (): CtlGlobals => ctl.opts<CtlGlobals>();
