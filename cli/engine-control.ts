@@ -218,14 +218,32 @@ function aliasMoved(c: Committed, verb: 'deploy' | 'rollback', servedHere: boole
   };
 }
 
+/** How many of the registry's models an unknown model's NOT_FOUND names (a short list; `ctl model list` has them all). */
+const NAMED_MODELS = 10;
 /**
  * `ctl model list direction-mpl` (a typo, or a model of another registry) answered ok with an empty
  * list, read as "no versions yet": it is NOT_FOUND, naming the models the registry holds.
  */
 const noSuchModel = (name: string, all: readonly string[]): string => {
   const names = [...new Set(all)].sort();
-  return `no model ${name} in the registry (models: ${names.length > 0 ? names.join(', ') : 'none'})`;
+  const shown = names.slice(0, NAMED_MODELS);
+  const more = names.length > shown.length ? `, and ${names.length - shown.length} more: sextant ctl model list` : '';
+  return `no model ${name} in the registry (models: ${names.length > 0 ? shown.join(', ') : 'none'}${more})`;
 };
+
+/**
+ * Runs a deploy or rollback of `name`. One the registry does not hold at all (a typo) answered
+ * NOT_FOUND "model direction-mpl not found" without saying which models it holds: it names them
+ * now, as `ctl model list` of it does. An unknown version or alias of a known model is left as is.
+ */
+async function ofKnownModel<T>(registry: ModelRegistry, name: string, change: () => Promise<T>): Promise<T> {
+  try {
+    return await change();
+  } catch (e) {
+    if (!(e instanceof ModelNotFoundError) || (await registry.list(name)).length > 0) throw e;
+    throw new ModelNotFoundError(noSuchModel(name, (await registry.list()).map((v) => v.name)));
+  }
+}
 
 /** What `sextant ctl` acts on in a running engine: the risk actor, the supervisor, the registry. */
 export function engineControlTarget(
@@ -306,15 +324,17 @@ export function engineControlTarget(
       }),
     deployModel: (a, operator) =>
       coded(async () => {
-        await requireServable(registry(), deps.served, a);
-        const moved = await committed(() => registry().promote(a.name, a.version, { alias: a.alias, actor: operator, reason: ctlReason('deploy', a.reason) }));
+        const moved = await ofKnownModel(registry(), a.name, async () => {
+          await requireServable(registry(), deps.served, a);
+          return committed(() => registry().promote(a.name, a.version, { alias: a.alias, actor: operator, reason: ctlReason('deploy', a.reason) }));
+        });
         const here = deps.decisions !== undefined && servesAlias(deps.served, a);
         if (here) await servedOrRestored(registry(), deps.decisions, deps.served, moved.event, 'deploy', operator);
         return aliasMoved(moved, 'deploy', here);
       }),
     rollbackModel: (a, operator) =>
       coded(async () => {
-        const moved = await committed(() => registry().rollback(a.name, { alias: a.alias, actor: operator, reason: ctlReason('rollback', a.reason), ...(a.to !== undefined ? { to: a.to } : {}) }));
+        const moved = await ofKnownModel(registry(), a.name, () => committed(() => registry().rollback(a.name, { alias: a.alias, actor: operator, reason: ctlReason('rollback', a.reason), ...(a.to !== undefined ? { to: a.to } : {}) })));
         const here = deps.decisions !== undefined && servesAlias(deps.served, a);
         if (here) await servedOrRestored(registry(), deps.decisions, deps.served, moved.event, 'rollback', operator);
         return aliasMoved(moved, 'rollback', here);

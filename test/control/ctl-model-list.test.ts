@@ -40,3 +40,26 @@ describe('sextant ctl model list marks rejected versions and shows lineage', () 
     ]);
   });
 });
+
+/**
+ * `ctl model rollback direction-mpl` (a typo) answered NOT_FOUND "model direction-mpl not found",
+ * and a deploy of it "model direction-mpl@1 not found", without saying which models the registry
+ * holds (as `ctl model list` of it does).
+ */
+describe('sextant ctl model rollback or deploy of a model the registry does not hold', () => {
+  it('is NOT_FOUND, naming the models it holds (ten at most); an unknown version of a known model says so as before', async () => {
+    const { registry } = await memoryRegistryHarness();
+    const t = engineControlTarget({ supervisor: idleSupervisor, counters: createCounters(), decisions: undefined, registry, known: { symbols: ['BTC/USDT'], strategies: ['dirmlp'] } });
+    const rollback = (name: string): Promise<unknown> => Promise.resolve(t.rollbackModel({ name, alias: 'production' }, 'carol'));
+    const deploy = (name: string, version: number): Promise<unknown> => Promise.resolve(t.deployModel({ name, version, alias: 'production' }, 'carol'));
+
+    await expect(rollback('direction-mpl')).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'no model direction-mpl in the registry (models: none)' });
+    await registry.register(newModel('direction-mlp'), onnxBytes(1));
+    await registry.register(newModel('direction-gru'), onnxBytes(2));
+    await expect(rollback('direction-mpl')).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'no model direction-mpl in the registry (models: direction-gru, direction-mlp)' });
+    await expect(deploy('direction-mpl', 1)).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'no model direction-mpl in the registry (models: direction-gru, direction-mlp)' });
+    await expect(deploy('direction-mlp', 9)).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'model direction-mlp@9 not found' });
+    for (let i = 0; i < 10; i++) await registry.register(newModel(`m${String(i).padStart(2, '0')}`), onnxBytes(3 + i));
+    await expect(rollback('direction-mpl')).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'no model direction-mpl in the registry (models: direction-gru, direction-mlp, m00, m01, m02, m03, m04, m05, m06, m07, and 2 more: sextant ctl model list)' });
+  });
+});
