@@ -1,6 +1,6 @@
 import type { Clock } from '../state/clock.js';
 import type { Logger } from '../state/logger.js';
-import type { RiskStore } from '../state/risk-store.js';
+import type { RiskStore, StoredRisk } from '../state/risk-store.js';
 import type { CorePublisher, Delivery, DurableConsumer, DurablePublisher, Consumption } from '../streams/bus.js';
 import { decodeText, encode } from '../streams/codec.js';
 import type { RefusalReason } from '../streams/messages/dlq-entry.js';
@@ -44,6 +44,12 @@ export type RiskActorOptions = Readonly<{
   /** Durable consumer name (default `risk-<account>`). */
   durable?: string;
   dedupWindowMs?: number;
+  /**
+   * What the store holds for the account, read once by the caller at start-up and given here, so
+   * what else it builds from that read (the paper venue from the orders stored with the book)
+   * matches the book this actor starts from; read from the store when left out.
+   */
+  stored?: Partial<StoredRisk>;
 }>;
 
 export type RiskActorHandle = Readonly<{
@@ -75,7 +81,7 @@ export const riskActorKey = (account: string): string => `risk:${account}`;
 export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions): Promise<RiskActorHandle> {
   const { account } = opts;
   const log = deps.log.child({ actor: riskActorKey(account) });
-  const stored = await deps.store.load(account);
+  const stored = opts.stored ?? (await deps.store.load(account));
   const core = createRiskCore({
     account,
     limits: (stored.limits as RiskLimitsInput | undefined) ?? opts.limits ?? {},

@@ -242,9 +242,13 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
     throw e;
   }
   await primeWindows(deps, cfg, strategy, log);
+  // One read of the risk state: the risk book and the paper venue's orders stored with it start
+  // from the same row (a second read could see a later write, and the venue work orders the book
+  // no longer counts in flight, or miss ones it does).
+  const stored = await deps.riskStore.load(cfg.risk.account);
   const risk = await startRiskActor(
     { bus: deps.bus, subjects: deps.subjects, store: deps.riskStore, clock: deps.clock, log: deps.log },
-    { account: cfg.risk.account, limits: cfg.risk.limits, consume: false },
+    { account: cfg.risk.account, limits: cfg.risk.limits, consume: false, stored },
   );
   // The venue's minimum notional is the risk actor's current limit (an operator may change it), and
   // execution proposes nothing a halt (or reduce-only) would refuse, and closes what risk asks to flatten.
@@ -261,7 +265,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   const pv = cfg.paperVenue;
   // After a restart the venue goes on working the orders it worked at the last risk write (stored with the book).
   const venue = pv.enabled
-    ? createPaperVenue(paperVenueOptions(cfg, TIMEFRAME_MS[s.timeframe]), restoredPaperVenue((await deps.riskStore.load(cfg.risk.account)).book, log))
+    ? createPaperVenue(paperVenueOptions(cfg, TIMEFRAME_MS[s.timeframe]), restoredPaperVenue(stored.book, log))
     : undefined;
   const path = createDecisionPath(
     { bus: deps.counts === undefined ? deps.bus : countStoredDecisions(deps.bus, deps.subjects, deps.counts), subjects: deps.subjects, log: deps.log, clock: deps.clock },

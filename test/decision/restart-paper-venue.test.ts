@@ -10,6 +10,7 @@ import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
 import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
 import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
 import { createPgRiskStore } from '../../state/pg-risk-store.js';
+import type { RiskStore } from '../../state/risk-store.js';
 import type { Bus } from '../../streams/bus.js';
 import { decodeText } from '../../streams/codec.js';
 import { FillSchema } from '../../streams/messages/fill.js';
@@ -84,4 +85,28 @@ describe('the paper venue across an engine restart (risk state in PostgreSQL)', 
       await bus.close();
     }
   }, 120_000);
+
+  it('reads the risk state once at start-up: the risk book and the venue\'s orders come from the same read', async () => {
+    const cfg = isolatedConfig(SYMBOLS);
+    const bus = createMemoryBus();
+    await bus.ensureStreams(streamSpecs(cfg));
+    const inner = await createPgRiskStore({ url, schema });
+    const loads: string[] = [];
+    const riskStore: RiskStore = {
+      ...inner,
+      load: (account) => {
+        loads.push(account);
+        return inner.load(account);
+      },
+    };
+    try {
+      const engine = await startEngine(cfg, { bus, features: createMemoryFeatureStore({ historyCap: 10 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() }, createLiveClock(), silentLogger);
+      await engine.stop();
+      expect(engine.decisions).toBeDefined();
+      expect(loads).toEqual([cfg.risk.account]);
+    } finally {
+      await inner.close();
+      await bus.close();
+    }
+  }, 60_000);
 });
