@@ -157,7 +157,7 @@ function servesAlias(served: ServedModelRef | undefined, a: Readonly<{ name: str
  * and awaited; when either fails the alias goes back (one promotion, announced) to the version it
  * held, and the reply is the error. `verb` names the command in the reply and the audit.
  */
-async function servedOrRestored(registry: ModelRegistry, decisions: Decisions, served: ServedModelRef, event: ModelEvent, verb: 'deploy' | 'rollback', operator: string): Promise<void> {
+async function servedOrRestored(registry: ModelRegistry, decisions: Decisions, served: ServedModelRef, event: ModelEvent, verb: 'deploy' | 'rollback', operator: string, reason: string | undefined): Promise<void> {
   const alias = event.alias ?? 'production';
   const moved = `${event.name}@${event.version}`;
   let why: string | undefined;
@@ -170,7 +170,7 @@ async function servedOrRestored(registry: ModelRegistry, decisions: Decisions, s
   if (why === undefined) return;
   const before = event.previousVersion;
   if (before === null || before === event.version) throw new ControlError(ControlErrorCode.REFUSED, `${moved} is ${event.name}@${alias} now, but this engine cannot serve it: ${why}`);
-  const putBack = await committed(() => registry.promote(event.name, before, { alias, actor: operator, reason: `sextant ctl model ${verb}: this engine cannot serve ${moved}` }));
+  const putBack = await committed(() => registry.promote(event.name, before, { alias, actor: operator, reason: putBackReason(verb, reason, moved) }));
   const unannounced = putBack.pending !== undefined ? ` (not announced yet: ${putBack.pending.message})` : '';
   throw new ControlError(ControlErrorCode.REFUSED, `this engine cannot serve ${moved}: ${why}; ${event.name}@${alias} put back to version ${before}, which it serves${unannounced}`);
 }
@@ -181,6 +181,15 @@ async function servedOrRestored(registry: ModelRegistry, decisions: Decisions, s
  */
 function ctlReason(verb: 'deploy' | 'rollback', reason: string | undefined): string {
   return reason === undefined ? `sextant ctl model ${verb}` : `sextant ctl model ${verb}: ${reason}`;
+}
+
+/**
+ * The alias history's reason of the put-back of a deploy or rollback the engine cannot serve: the
+ * operator's `--reason` too (before, only "sextant ctl model rollback: this engine cannot serve …",
+ * so the row that undid an operator's move did not say why they made it).
+ */
+function putBackReason(verb: 'deploy' | 'rollback', reason: string | undefined, moved: string): string {
+  return reason === undefined ? `sextant ctl model ${verb}: this engine cannot serve ${moved}` : `${ctlReason(verb, reason)} (put back: this engine cannot serve ${moved})`;
 }
 
 /** A registry change and, when it was committed but its event could not be published, why. */
@@ -329,14 +338,14 @@ export function engineControlTarget(
           return committed(() => registry().promote(a.name, a.version, { alias: a.alias, actor: operator, reason: ctlReason('deploy', a.reason) }));
         });
         const here = deps.decisions !== undefined && servesAlias(deps.served, a);
-        if (here) await servedOrRestored(registry(), deps.decisions, deps.served, moved.event, 'deploy', operator);
+        if (here) await servedOrRestored(registry(), deps.decisions, deps.served, moved.event, 'deploy', operator, a.reason);
         return aliasMoved(moved, 'deploy', here);
       }),
     rollbackModel: (a, operator) =>
       coded(async () => {
         const moved = await ofKnownModel(registry(), a.name, () => committed(() => registry().rollback(a.name, { alias: a.alias, actor: operator, reason: ctlReason('rollback', a.reason), ...(a.to !== undefined ? { to: a.to } : {}) })));
         const here = deps.decisions !== undefined && servesAlias(deps.served, a);
-        if (here) await servedOrRestored(registry(), deps.decisions, deps.served, moved.event, 'rollback', operator);
+        if (here) await servedOrRestored(registry(), deps.decisions, deps.served, moved.event, 'rollback', operator, a.reason);
         return aliasMoved(moved, 'rollback', here);
       }),
     ...(deps.retraining !== undefined ? { retraining: retrainingControl(deps.retraining, deps.registry) } : {}),

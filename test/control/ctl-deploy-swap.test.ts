@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { startEngine } from '../../cli/engine.js';
 import { ControlReplySchema } from '../../gateways/control/control-messages.js';
 import type { ControlReply } from '../../gateways/control/control-messages.js';
-import type { ModelVersion, NewModelVersion } from '../../models/registry/model-registry.js';
+import type { ModelRegistry, ModelVersion, NewModelVersion } from '../../models/registry/model-registry.js';
 import { createLiveClock } from '../../state/clocks/live-clock.js';
 import { silentLogger } from '../../state/logger.js';
 import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
@@ -39,7 +39,16 @@ describe('sextant ctl model deploy and rollback of the served alias answer once 
     const subjects = subjectsFor(cfg.prefix);
     const bus = createMemoryBus();
     await bus.ensureStreams(streamSpecs(cfg));
-    const registry = await trainedRegistry(['BTC/USDT'], Date.UTC(2024, 0, 1));
+    const trained = await trainedRegistry(['BTC/USDT'], Date.UTC(2024, 0, 1));
+    // The registry's promotions (each a row of its alias history, with the reason it records).
+    const promoted: { actor: string; reason: string }[] = [];
+    const registry: ModelRegistry = {
+      ...trained,
+      promote: (name, version, o) => {
+        promoted.push({ actor: o.actor, reason: o.reason });
+        return trained.promote(name, version, o);
+      },
+    };
     const engine = await startEngine(
       cfg,
       { bus, features: createMemoryFeatureStore({ historyCap: 2 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore: createMemoryRiskStore(), audit: createMemoryAuditStore() },
@@ -53,9 +62,10 @@ describe('sextant ctl model deploy and rollback of the served alias answer once 
       const good = await registry.register(again(v1), await registry.artifact(v1));
       const request = async (verb: 'model.deploy' | 'model.rollback', id: string, args: object): Promise<ControlReply> =>
         ControlReplySchema.parse(JSON.parse(new TextDecoder().decode(await bus.request(subjects.control(verb), new TextEncoder().encode(JSON.stringify({ v: 1, id, operator: 'carol', args: { name: 'direction-mlp', ...args } })), 30_000))));
-      const deploy = (version: number): Promise<ControlReply> => request('model.deploy', `d${version}`, { version });
+      const deploy = (version: number, reason?: string): Promise<ControlReply> => request('model.deploy', `d${version}`, { version, ...(reason !== undefined ? { reason } : {}) });
+      const putBacks = (): string[] => promoted.filter((p) => p.actor === 'carol' && p.reason.includes('cannot serve')).map((p) => p.reason);
 
-      const refused = await deploy(damaged.version);
+      const refused = await deploy(damaged.version, 'hotfix for ETH');
       expect(refused.ok).toBe(false);
       if (refused.ok) throw new Error('unreachable');
       expect(refused.error.code).toBe('REFUSED');
@@ -73,8 +83,14 @@ describe('sextant ctl model deploy and rollback of the served alias answer once 
       const fiveMinute = await registry.register({ ...again(v1), details: { ...v1.details, dataset: { timeframe: '5m' } } }, await registry.artifact(v1));
       await registry.promote('direction-mlp', fiveMinute.version, { actor: 'test', reason: 'by hand' });
       await registry.promote('direction-mlp', good.version, { actor: 'test', reason: 'by hand' });
-      const back = await request('model.rollback', 'r1', {});
+      const back = await request('model.rollback', 'r1', { reason: 'slippage on ETH' });
       expect(back).toMatchObject({ ok: false, error: { code: 'REFUSED', message: expect.stringContaining(`this engine cannot serve direction-mlp@${fiveMinute.version}: it was trained on 5m bars`) } });
+      // The put-back's row carries the operator's --reason, as the move it undoes does. Before, it
+      // said only "sextant ctl model rollback: this engine cannot serve …".
+      expect(putBacks()).toEqual([
+        `sextant ctl model deploy: hotfix for ETH (put back: this engine cannot serve direction-mlp@${damaged.version})`,
+        `sextant ctl model rollback: slippage on ETH (put back: this engine cannot serve direction-mlp@${fiveMinute.version})`,
+      ]);
       expect((await registry.get('direction-mlp@production')).version).toBe(good.version);
       const toV1 = await request('model.rollback', 'r2', { to: v1.version });
       expect(toV1).toMatchObject({ ok: true, result: { event: 'rolled_back', version: v1.version } });
