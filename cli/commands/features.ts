@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
@@ -15,6 +16,16 @@ export async function runFeatures(opts: Readonly<{ bars: string; out?: string }>
   if (opts.out === undefined) return writeFeaturesCsv(bars, process.stdout);
   const partial = `${opts.out}.partial-${process.pid}`;
   const out = createWriteStream(partial);
+  // A folder that does not exist (or cannot be written) failed as an unhandled 'error' event, a
+  // crash with a stack trace naming the hidden partial file; a write error later (a full disk)
+  // would too. The open is awaited, and an error is kept for `finished` to throw.
+  let writeError: Error | undefined;
+  out.on('error', (e) => (writeError = e));
+  try {
+    await once(out, 'open');
+  } catch (e) {
+    throw new Error(`cannot write --out ${opts.out}: ${(e as Error).message.replace(partial, opts.out)}`);
+  }
   try {
     const rows = await writeFeaturesCsv(bars, out);
     out.end();
@@ -25,6 +36,6 @@ export async function runFeatures(opts: Readonly<{ bars: string; out?: string }>
   } catch (e) {
     out.destroy();
     await rm(partial, { force: true });
-    throw e;
+    throw writeError !== undefined ? new Error(`cannot write --out ${opts.out}: ${writeError.message}`) : e;
   }
 }

@@ -33,6 +33,23 @@ describe('sextant features --out with a bad row in the bars', () => {
     expect(readdirSync(dir)).toEqual(['bars.csv']);
   });
 
+  // `--out` in a folder that does not exist (or cannot be written) crashed the process with an
+  // unhandled 'error' event and a stack trace naming the hidden `.partial-<pid>` file.
+  it('refuses an --out it cannot write with an error naming --out, and writes nothing', async () => {
+    const bars = join(dir, 'ok.csv');
+    writeFileSync(bars, ['timestamp,datetime,open,high,low,close,volume', ...Array.from({ length: 30 }, (_, i) => row(i))].join('\n') + '\n');
+    const out = join(dir, 'no-such-folder', 'features.csv');
+    const err = await runFeatures({ bars, out }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(new RegExp(`^cannot write --out ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ENOENT`));
+    expect((err as Error).message).not.toContain('partial');
+    expect(readdirSync(dir).filter((n) => n !== 'bars.csv' && n !== 'ok.csv' && !n.startsWith('good'))).toEqual([]);
+    rmSync(bars);
+  });
+
   it('writes --out whole when every row is good', async () => {
     const bars = join(dir, 'good.csv');
     writeFileSync(bars, ['timestamp,datetime,open,high,low,close,volume', ...Array.from({ length: 30 }, (_, i) => row(i))].join('\n') + '\n');
