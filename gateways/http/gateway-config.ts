@@ -50,7 +50,11 @@ export const GatewayConfigSchema = z
      * to the newest per slot, except `orders` (orders, rejects, fills), each of which is queued.
      */
     maxBufferedBytes: positiveInt,
-    /** A client over `maxBufferedBytes` for this long is closed with 4008 "slow consumer". */
+    /**
+     * A client over `maxBufferedBytes` that makes no progress for this long (no frame written to its
+     * socket, no byte taken by it) is closed with 4008 "slow consumer"; one still reading is not,
+     * however long its backlog (a long snapshot over a slow link) takes to drain.
+     */
     slowCloseMs: positiveInt,
     /**
      * Frames a slow client may have queued (one per conflated slot, one per order, reject or fill) before it is closed with 4008;

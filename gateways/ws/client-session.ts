@@ -67,7 +67,7 @@ const dec = new TextDecoder('utf-8', { fatal: true });
  * validation and rate limit, and a send path that never blocks the hub. While the socket holds
  * more than `maxBufferedBytes`, updates go to a backlog that drains when the socket does: newest
  * per slot for a state, every one for an event (`EVENT_TOPICS`: orders, rejects, fills); a client
- * over the limit for `slowCloseMs`, or with more than `maxPendingSlots` frames waiting (snapshot
+ * over the limit making no progress for `slowCloseMs`, or with more than `maxPendingSlots` frames waiting (snapshot
  * frames not counted), is closed with 4008 "slow consumer".
  */
 export function createClientSession(deps: SessionDeps): ClientSession {
@@ -80,7 +80,10 @@ export function createClientSession(deps: SessionDeps): ClientSession {
   // backed up when it subscribes at once, and again on each reconnect.
   const backlog = createConflatingBuffer<Outgoing>((o) => o.snapshot !== true);
   const limiter = createRateLimiter(limits.maxInboundPerSecond, now);
-  let slowSince: number | undefined;
+  /** Since when a client behind (over `maxBufferedBytes`) has made no progress: no frame written, no byte taken. */
+  let stalledSince: number | undefined;
+  /** `ws.bufferedAmount` at the last drain tick: less now means the socket took bytes since. */
+  let lastBuffered = 0;
   let drainTimer: NodeJS.Timeout | undefined;
   let alive = true;
   let closing: string | undefined;
@@ -106,18 +109,25 @@ export function createClientSession(deps: SessionDeps): ClientSession {
 
   const flush = (): void => {
     if (!open()) return;
+    const drained = ws.bufferedAmount < lastBuffered;
+    let wrote = false;
     while (backlog.size > 0 && ws.bufferedAmount <= limits.maxBufferedBytes) {
       const p = backlog.shift();
       if (p === undefined) break;
       ws.send(p.conflated && p.item.entry !== undefined && p.item.snapshot !== true ? conflatedFrame(p.item.entry) : p.item.frame, TEXT);
+      wrote = true;
     }
+    lastBuffered = ws.bufferedAmount;
     if (ws.bufferedAmount <= limits.maxBufferedBytes) {
-      slowSince = undefined;
+      stalledSince = undefined;
       if (backlog.size === 0) stopDrain();
-    } else {
-      slowSince ??= now();
-      if (now() - slowSince >= limits.slowCloseMs) close(CloseCode.SLOW_CONSUMER, 'slow consumer');
+      return;
     }
+    // Behind, but moving: a long snapshot draining over a slow link writes frames (or its socket
+    // takes bytes) every few ticks and is not a stalled client. Only `slowCloseMs` without any
+    // progress closes it; how far behind a moving client may fall is `maxPendingSlots`' bound (events; states conflate).
+    if (wrote || drained || stalledSince === undefined) stalledSince = now();
+    else if (now() - stalledSince >= limits.slowCloseMs) close(CloseCode.SLOW_CONSUMER, 'slow consumer');
   };
 
   const send = (slot: string, out: Outgoing): void => {
@@ -127,8 +137,8 @@ export function createClientSession(deps: SessionDeps): ClientSession {
       return;
     }
     backlog.put(slot, out);
-    slowSince ??= now();
-    if (backlog.counted > limits.maxPendingSlots || now() - slowSince >= limits.slowCloseMs) return close(CloseCode.SLOW_CONSUMER, 'slow consumer');
+    stalledSince ??= now();
+    if (backlog.counted > limits.maxPendingSlots || now() - stalledSince >= limits.slowCloseMs) return close(CloseCode.SLOW_CONSUMER, 'slow consumer');
     drainTimer ??= setInterval(flush, DRAIN_EVERY_MS);
   };
 

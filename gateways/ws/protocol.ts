@@ -37,7 +37,7 @@ import { z } from 'zod';
  * never conflated: each is queued and sent in order, and a client with more than `maxPendingSlots`
  * frames queued (a subscribe's snapshot frames not counted: the snapshot is bounded by what the hub
  * holds, and a long `orders` snapshot must not close a client that subscribes while backed up), or
- * behind for `slowCloseMs`, is closed with 4008 "slow consumer" instead (what was
+ * behind without progress (no frame written, no byte taken by its socket) for `slowCloseMs`, is closed with 4008 "slow consumer" instead (what was
  * queued is not sent: the `orders` snapshot on resubscribe holds it, up to `ordersSnapshotDepth`
  * per slot; a client recognises what it already holds by `id`).
  *
