@@ -9,7 +9,7 @@ import { dbCommand } from './commands/db.js';
 import { trainCommand } from './commands/train.js';
 import { createRetrainingTracker } from '../models/mlflow/retraining-tracker.js';
 import { createLogger } from './logger.js';
-import { bpsUnder, nonNegative, numberFromTo, numberFromUnder, parseSymbols, parseTime, positive, timeframeArg } from './option-parsers.js';
+import { bpsUnder, nonNegative, numberFromTo, numberFromUnder, parseSymbols, parseTime, positive, symbolsOption, timeframeArg, timeOption } from './option-parsers.js';
 import { MAX_FEE_BPS, MAX_REBATE_BPS } from '../models/execution/fee-limit.js';
 import { MAX_IMPACT_COEFF } from '../models/execution/impact-limit.js';
 import { MAX_LATENCY_MS } from '../models/execution/latency-limit.js';
@@ -45,10 +45,10 @@ program
   .command('demo')
   .description('replay a real window into the local stack, run the engine and print a summary')
   .option('--data <dir>', 'market-data folder (default: ../shared/data or SEXTANT_DATA_DIR)')
-  .option('--symbols <list>', 'comma-separated symbols', parseSymbols, ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'])
+  .addOption(symbolsOption('comma-separated symbols', ['BTC/USDT', 'ETH/USDT', 'SOL/USDT']))
   .option('--timeframe <tf>', 'bar timeframe', timeframeArg, '1h')
-  .option('--from <date>', 'window start (inclusive)', parseTime, parseTime('2024-01-01'))
-  .option('--to <date>', 'window end (exclusive)', parseTime, parseTime('2024-07-01'))
+  .addOption(timeOption('--from <date>', 'window start (inclusive)', '2024-01-01'))
+  .addOption(timeOption('--to <date>', 'window end (exclusive)', '2024-07-01'))
   .option('--embedded', 'use in-process adapters only')
   .option('--no-faults', 'do not inject the handful of bad messages that show the edge refusing input')
   .option('--retrain', 'train a new model on the three years before the window (as much of them as the data holds) even when the registry has one')
@@ -70,7 +70,7 @@ program
   .command('backtest')
   .description('run the engine\'s actors over historical bars with the in-memory bus, a simulated clock and the paper venue; write report.json and report.html')
   .option('--data <path>', 'a bar CSV file (one symbol), a data folder (holding ohlcv/), its ohlcv/ or one ohlcv/<venue>_<market>_<tf>/ folder, or a folder of <BASE>_<QUOTE>_<tf>*.csv files (with --suite: a folder, not a file; default: ../shared/data or SEXTANT_DATA_DIR)')
-  .option('--symbols <list>', 'comma-separated symbols', parseSymbols, ['BTC/USDT'])
+  .addOption(symbolsOption('comma-separated symbols', ['BTC/USDT']))
   .option('--timeframe <tf>', 'bar timeframe', timeframeArg, '1h')
   .option('--from <date>', 'window start (inclusive)', parseTime)
   .option('--to <date>', 'window end (exclusive)', parseTime)
@@ -223,6 +223,14 @@ program.addCommand(
     return { store: await createPgTimeseriesStore({ url: cfg.postgres.url, schema: cfg.postgres.schema, poolSize: 1 }), schema: cfg.postgres.schema };
   }),
 );
+
+// Every command's help lists, under "Global Options", what the commands above it take and it
+// accepts too: -c/--config everywhere, ctl's --url, --user, --password and --timeout on each verb.
+const showGlobalOptions = (c: Command): void => {
+  c.configureHelp({ ...c.configureHelp(), showGlobalOptions: true });
+  c.commands.forEach(showGlobalOptions);
+};
+showGlobalOptions(program);
 
 try {
   await program.parseAsync(process.argv);

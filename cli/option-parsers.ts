@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { parseTimeframe } from '../gateways/historical/bars-csv.js';
 import { TIMEFRAMES } from '../streams/messages/bar.js';
 import type { Timeframe } from '../streams/messages/bar.js';
@@ -25,6 +25,19 @@ export function parseSymbols(v: string): string[] {
   if (twice.length > 0) throw new InvalidArgumentError(`${twice.join(', ')} given more than once`);
   return list;
 }
+
+/**
+ * A `--symbols <list>` option whose default the help shows as a user types it
+ * (`BTC/USDT,ETH/USDT`), not as a JSON array (`["BTC/USDT","ETH/USDT"]`).
+ */
+export const symbolsOption = (description: string, defaults: readonly string[]): Option =>
+  new Option('--symbols <list>', description).argParser(parseSymbols).default([...defaults], defaults.join(','));
+
+/**
+ * A time option (`--from <date>`) with a default the help shows as the date it was given as
+ * (`2024-01-01`), not as epoch ms (`1704067200000`).
+ */
+export const timeOption = (flags: string, description: string, date: string): Option => new Option(flags, description).argParser(parseTime).default(parseTime(date), date);
 
 /** A bar timeframe (`--timeframe`): one the engine knows, e.g. `1h`. */
 export function timeframeArg(v: string): Timeframe {

@@ -24,7 +24,7 @@ import type { ServedByConfig } from './train-promote.js';
 import { spellingHint } from './symbol-spelling.js';
 import { between, trainingIn } from './training-shortfall.js';
 import type { TrainingScope } from './training-shortfall.js';
-import { emptyWindow, intBetween, nonNegative, nonNegativeInt, parseSymbols, parseTime, positiveInt, repeatedIn, timeframeArg } from '../option-parsers.js';
+import { emptyWindow, intBetween, nonNegative, nonNegativeInt, parseTime, positiveInt, repeatedIn, symbolsOption, timeframeArg } from '../option-parsers.js';
 
 export type TrainCliOptions = Readonly<{
   data?: string;
@@ -333,7 +333,7 @@ export function trainCommand(openRegistry: OpenRegistry, tracking: () => TrainTr
   return new Command('train')
     .description('train the baseline MLP direction classifier on historical bars, export it to ONNX and register it')
     .option('--data <dir>', 'market-data folder (default: ../shared/data or SEXTANT_DATA_DIR)')
-    .option('--symbols <list>', 'comma-separated symbols', parseSymbols, ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'])
+    .addOption(symbolsOption('comma-separated symbols', ['BTC/USDT', 'ETH/USDT', 'SOL/USDT']))
     .option('--timeframe <tf>', 'bar timeframe', timeframeArg, '1h')
     .option('--horizon <bars>', 'label horizon in bars', positiveInt, 4)
     .option('--k-atr <k>', 'half-width of the flat band in ATR(14) units', nonNegative, 0.75)

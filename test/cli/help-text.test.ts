@@ -1,0 +1,43 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/** `sextant <args> --help` as a user types it: its exit code and stdout. */
+const help = (args: readonly string[]): Promise<{ code: number | null; out: string }> =>
+  new Promise((done, fail) => {
+    const p = spawn(process.execPath, [resolve(ROOT, 'bin/sextant.js'), ...args, '--help'], { cwd: ROOT, env: { ...process.env } });
+    let out = '';
+    p.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
+    p.on('error', fail);
+    p.on('close', (code) => done({ code, out }));
+  });
+
+describe('sextant <command> --help', () => {
+  // `sextant demo --help` said `(default: 1704067200000)` and `(default: 1719792000000)` for the
+  // window a user gives as dates, and lists as JSON arrays where the flag takes a,b,c.
+  it('shows the demo window and symbol defaults as a user types them', async () => {
+    const { code, out } = await help(['demo']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/--from <date>\s+window start \(inclusive\) \(default:\s+2024-01-01\)/);
+    expect(out).toMatch(/--to <date>\s+window end \(exclusive\) \(default:\s+2024-07-01\)/);
+    expect(out).toMatch(/\(default:\s+BTC\/USDT,ETH\/USDT,SOL\/USDT\)/);
+    expect(out).not.toMatch(/\d{13}/);
+    expect(out).not.toContain('["');
+  }, 30_000);
+
+  // A subcommand's help listed only its own options, though it takes the global -c/--config
+  // (`sextant backtest -c my.yaml …`), and a ctl verb the ctl options (--url, --user, --timeout).
+  it('lists the options a subcommand takes from the commands above it', async () => {
+    const [backtest, halt, exportHelp, train] = await Promise.all([help(['backtest']), help(['ctl', 'halt']), help(['dataset', 'export']), help(['train'])]);
+    for (const h of [backtest, halt, exportHelp, train]) {
+      expect(h.code).toBe(0);
+      expect(h.out).toContain('Global Options:');
+      expect(h.out).toContain('-c, --config <file>');
+    }
+    for (const flag of ['--url <nats-url>', '--user <name>', '--password <secret>', '--timeout <ms>']) expect(halt.out).toContain(flag);
+    expect(backtest.out).toMatch(/\(default:\s+BTC\/USDT\)/);
+    expect(train.out).toMatch(/\(default:\s+BTC\/USDT,ETH\/USDT,SOL\/USDT\)/);
+  }, 30_000);
+});
