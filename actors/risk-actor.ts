@@ -127,6 +127,9 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
       await deps.bus.publish(deps.subjects.reject(r.strategy, r.venue, r.symbol), encode(r), { msgId: r.id });
     }
   };
+  // The book alone: this actor's own writes (its consumer, `suggestion`, `fill`) are those of a
+  // risk actor on its own. In the engine the decision path writes the book with the paper venue's
+  // orders (cli/risk-persist.ts), and cli/decisions.ts leaves these paths off its handle.
   const persist = async (tradingChanged: boolean): Promise<void> => {
     const now = deps.clock.now();
     if (tradingChanged) await deps.store.saveTrading(account, core.trading(), now);

@@ -51,6 +51,16 @@ import { countStoredDecisions } from './stored-decision-counts.js';
 /** What asset actors push their events into: the sequencer, and when the risk state covers what was decided. */
 export type DecisionFeed = EventSequencer & Readonly<{ covered(prompt?: boolean): Promise<void> }>;
 
+/**
+ * The engine's risk actor as the engine and its operators reach it (status, limits, halt, resume,
+ * reduce), without the actor's push-in `suggestion` and `fill`: in the engine the decision path
+ * decides on the risk core with the paper venue beside it, and writes the book with the venue's
+ * working orders and estimates in the same row (cli/risk-persist.ts). The push-in paths are a risk
+ * actor's on its own (no venue in the process): here they would write the book without the venue's
+ * orders (lost at the next restart) and approve orders the venue never sees.
+ */
+export type EngineRisk = Omit<RiskActorHandle, 'suggestion' | 'fill'>;
+
 /** A version the served alias moved to that the engine refused to swap to, and why. */
 export type RefusedModel = Readonly<{ name: string; version: number; alias: string | null; reason: string }>;
 
@@ -60,7 +70,7 @@ export type Decisions = Readonly<{
   strategy: StrategyCore;
   /** The execution core's view of each asset (position, working children, parent) and its counts. */
   execution: Pick<ExecutionCore, 'asset' | 'stats'>;
-  risk: RiskActorHandle;
+  risk: EngineRisk;
   /** The model being served now. */
   model(): Readonly<{ name: string; version: number }>;
   /**
@@ -386,12 +396,14 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
     });
   }
 
+  // Left out at run time too, not only from the type: nothing in the engine can reach them.
+  const { suggestion: _suggestion, fill: _fill, ...engineRisk } = risk;
   return {
     sequencer: tracked,
     path,
     strategy,
     execution,
-    risk,
+    risk: engineRisk,
     model: () => ({ name: model.name, version: model.version }),
     inference: () => ({ execution: model.runtime.execution, warnings: model.runtime.warnings }),
     refused: () => refused,

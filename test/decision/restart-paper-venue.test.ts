@@ -109,4 +109,30 @@ describe('the paper venue across an engine restart (risk state in PostgreSQL)', 
       await bus.close();
     }
   }, 60_000);
+
+  it("gives the engine's risk actor no push-in suggestion or fill (they would store the book without the venue's orders), and its operator side works", async () => {
+    const cfg = isolatedConfig(SYMBOLS);
+    const bus = createMemoryBus();
+    await bus.ensureStreams(streamSpecs(cfg));
+    const riskStore = await createPgRiskStore({ url, schema });
+    try {
+      const engine = await startEngine(cfg, { bus, features: createMemoryFeatureStore({ historyCap: 10 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() }, createLiveClock(), silentLogger);
+      try {
+        const risk = engine.decisions?.risk;
+        expect(risk).toBeDefined();
+        // @ts-expect-error -- not on the engine's risk handle (cli/decisions.ts EngineRisk), at run time either
+        expect(risk?.fill).toBeUndefined();
+        // @ts-expect-error -- as above
+        expect(risk?.suggestion).toBeUndefined();
+        await risk?.halt({ scope: 'all', reason: 'desk says stop' });
+        expect(risk?.status().state).toBe('HALTED');
+        expect((await riskStore.load(cfg.risk.account)).trading).toMatchObject({ state: 'HALTED' });
+      } finally {
+        await engine.stop();
+      }
+    } finally {
+      await riskStore.close();
+      await bus.close();
+    }
+  }, 60_000);
 });
