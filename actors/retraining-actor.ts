@@ -4,10 +4,12 @@ import { startCycleRun, trackRollback } from '../models/mlflow/retraining-runs.j
 import type { RetrainingTracker } from '../models/mlflow/retraining-tracker.js';
 import type { ModelRegistry, ModelVersion } from '../models/registry/model-registry.js';
 import { ModelNotFoundError, RegistryError } from '../models/registry/model-registry.js';
+import { sha256Hex } from '../models/registry/artifact-files.js';
 import { AliasMovedError, ModelRejectedError, NoRollbackTargetError } from '../models/registry/registry-errors.js';
 import type { RetrainingConfig } from '../models/retraining/retraining-config.js';
 import type { RetrainingCounters, RetrainingCycle, RetrainingRollback, RetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
 import { copyCounters, emptyCounters, parseRetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
+import { openCycleChallengers } from '../models/retraining/cycle-challenger.js';
 import { referenceSamples } from '../models/retraining/reference-samples.js';
 import { rowOf } from '../models/retraining/sample-dataset.js';
 import { samplesOfLabels } from '../models/retraining/label-samples.js';
@@ -385,8 +387,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
       cancelFit = undefined;
     }
     if (phase() !== 'training') return; // paused meanwhile: the fit is abandoned
-    const v = await registry.register(fit.model, fit.onnx, { actor: ACTOR, reason: `retraining (${c.trigger.kind}: ${c.trigger.detail})` });
-    await registry.promote(v.name, v.version, { alias: 'candidate', actor: ACTOR, reason: 'challenger for shadow evaluation' });
+    const v = await registerChallenger(fit, c, champion.version.version);
     if (phase() !== 'training') return abandonChallenger(v, c);
     cycle = { ...c, challenger: { name: v.name, version: v.version } };
     machine.send({ type: 'TRAINED', challenger: { name: v.name, version: v.version } });
@@ -425,6 +426,34 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     if (cycle !== c) return;
     await fail(c.runId, c.ts, verdict.reason);
     cycle = null;
+  };
+
+  /**
+   * Registers the cycle's challenger as `candidate`, or takes the one an earlier fit of this cycle
+   * registered. Nothing is committed during a batch, so an actor stopped anywhere between a
+   * challenger's registration and the commit of its shadow run (a crash, a failed write) restarts
+   * from the cycle's `collecting` snapshot and fits it again. Before, that fit registered another
+   * version and the first was left unrejected, with no alias, promotable by mistake and a stray
+   * candidate in `ctl model list`. The registry says what was registered whenever the stop came
+   * (a version stored in the snapshot right after `register` would miss a stop before that
+   * commit): a version fitted for this cycle (`openCycleChallengers`) with the same artifact bytes
+   * on the same champion (same samples, same seed) is taken as it stands; any other is rejected as
+   * superseded, once this fit is registered, so a stop in between finds both again and ends the same.
+   */
+  const registerChallenger = async (fit: ChallengerFit, c: RetrainingCycle, parent: number): Promise<ModelVersion> => {
+    const open = openCycleChallengers(await registry.list(deps.model), { strategy, trigger: c.trigger, ts: c.ts });
+    const sha = sha256Hex(fit.onnx);
+    const same = open.find((x) => x.artifactSha256 === sha && x.parentVersion === parent);
+    const v = same ?? (await registry.register(fit.model, fit.onnx, { actor: ACTOR, reason: `retraining (${c.trigger.kind}: ${c.trigger.detail})` }));
+    if (same !== undefined) log.info({ challenger: `${v.name}@${v.version}` }, 'restarted mid-cycle: the challenger this cycle registered before the restart is taken again (same fit)');
+    for (const x of open) {
+      if (x === same) continue;
+      const reason = `superseded by ${v.name}@${v.version}: fitted again for the same cycle after a restart`;
+      await registry.reject(x.name, x.version, { actor: ACTOR, reason });
+      log.warn({ challenger: `${x.name}@${x.version}`, by: `${v.name}@${v.version}` }, 'restarted mid-cycle: a challenger this cycle registered before the restart is rejected (superseded)');
+    }
+    if (!v.aliases.includes('candidate')) await registry.promote(v.name, v.version, { alias: 'candidate', actor: ACTOR, reason: 'challenger for shadow evaluation' });
+    return v;
   };
 
   /**

@@ -1,0 +1,29 @@
+import type { ListedModelVersion } from '../registry/model-registry.js';
+import type { TriggerReason } from './triggers.js';
+
+/** A retraining cycle as its challenger's lineage records it (`fitChallenger`: `details.retraining.trigger`, `details.labels.strategy`). */
+export type CycleIdentity = Readonly<{ strategy: string; trigger: TriggerReason; ts: number }>;
+
+const recordOf = (x: unknown): Readonly<Record<string, unknown>> | undefined => (typeof x === 'object' && x !== null && !Array.isArray(x) ? (x as Record<string, unknown>) : undefined);
+
+/**
+ * Whether `v` is a challenger fitted for this cycle: its registry details name the same
+ * strategy and the same trigger (kind, detail and the event time the cycle started at). A version
+ * without that lineage (`sextant train`, an operator's upload, another strategy's actor) is not.
+ */
+export function isCycleChallenger(v: Pick<ListedModelVersion, 'details'>, c: CycleIdentity): boolean {
+  const trigger = recordOf(recordOf(v.details['retraining'])?.['trigger']);
+  const labels = recordOf(v.details['labels']);
+  return trigger !== undefined && labels?.['strategy'] === c.strategy && trigger['kind'] === c.trigger.kind && trigger['detail'] === c.trigger.detail && trigger['ts'] === c.ts;
+}
+
+/**
+ * The versions a restart left of this cycle, still open: fitted for it (`isCycleChallenger`),
+ * not rejected and not production (someone deployed it: theirs, and production cannot be rejected).
+ * Nothing is committed during a batch, so an actor stopped between its challenger's registration
+ * and its shadow run restarts from the cycle's `collecting` snapshot and fits it again; these are
+ * what the earlier fits registered.
+ */
+export function openCycleChallengers(versions: readonly ListedModelVersion[], c: CycleIdentity): ListedModelVersion[] {
+  return versions.filter((v) => !v.rejected && !v.aliases.includes('production') && isCycleChallenger(v, c));
+}
