@@ -24,7 +24,7 @@ import { REGIME_SYMBOLS, REGIME_WINDOWS, windowCoverage } from './regime-windows
 import type { RegimeWindow } from './regime-windows.js';
 import { loadSymbolBars } from './train.js';
 import type { ServedModel } from './experiment-arm.js';
-import { parseSymbols, positive, positiveInt, repeatedIn, timeframeArg } from '../option-parsers.js';
+import { nonNegative, parseSymbols, positive, positiveInt, repeatedIn, timeframeArg } from '../option-parsers.js';
 
 const DAY = 86_400_000;
 const YEAR = 365 * DAY;
@@ -385,11 +385,7 @@ export function experimentCommand(configFile: () => string | undefined): Command
         .default([...ARMS], ARMS.join(',')),
     )
     .option('--retrain-every <days>', 'online arm: days of event time between retrainings; loop arm: its schedule trigger', positive, 14)
-    .option('--embargo <hours>', 'hours between a model\'s training data and the first bar it decides', (v: string) => {
-      const n = Number(v);
-      if (!(n >= 0)) throw new InvalidArgumentError('hours >= 0');
-      return n;
-    }, 24)
+    .option('--embargo <hours>', 'hours between a model\'s training data and the first bar it decides', nonNegative, 24)
     .option('--train-years <years>', 'length of every training range', positive, 3)
     .option('--epochs <n>', 'MLP epochs per training', positiveInt, 20)
     .option('--capital <amount>', 'starting capital in quote currency', positive, 10_000)

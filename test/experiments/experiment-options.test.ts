@@ -30,6 +30,12 @@ describe('sextant experiment retrain-vs-frozen: option values', () => {
     await expect(run('--arms', 'online', '--retrain-every', '7')).rejects.toThrow(/nonexistent-sextant-data/);
   });
 
+  // `--embargo Infinity` was taken and every window failed after the run started ("from must be a
+  // finite epoch ms, got -Infinity"); `--embargo ''` was read as 0 hours.
+  it.each(['Infinity', '', '-1', 'abc'])('refuses --embargo %j as the flag\'s error', async (v) => {
+    await expect(run('--embargo', v)).rejects.toThrow(`option '--embargo <hours>' argument '${v}' is invalid. a number ≥ 0`);
+  });
+
   it('refuses a fractional --epochs instead of rounding it (0.4 became 0 epochs)', async () => {
     await expect(run('--epochs', '0.4')).rejects.toThrow("option '--epochs <n>' argument '0.4' is invalid. a positive integer");
   });
