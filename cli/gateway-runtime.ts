@@ -61,6 +61,7 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
     onServerClose: (reason) => metrics.wsClosed(reason),
     onUpstream: (up) => metrics.wsUpstream(up),
     onDuplicate: () => metrics.wsDuplicate(),
+    onWorkingOrderDropped: () => metrics.wsWorkingOrderDropped(),
   });
   // The hub relays what is published from now on; which model each alias serves was told by
   // registry events before that, kept in the stream (OUTCOMES captures `<prefix>.model.>`). Read

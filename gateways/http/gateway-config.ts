@@ -70,7 +70,10 @@ export const GatewayConfigSchema = z
     /**
      * The `orders` snapshot (what a client is sent on subscribe) holds the last this many orders and
      * rejects per strategy, venue and symbol, and fills per venue and symbol: a client that
-     * resubscribes after a 4008 or a dropped link is sent what it missed of them.
+     * resubscribes after a 4008 or a dropped link is sent what it missed of them. An approved order
+     * pushed out by newer ones while the venue may still work it (no final fill, event time before
+     * its `expiresAt`) stays in the snapshot until it is done, up to this many such orders per slot
+     * (past that the oldest is let go, with a warning and `sextant_ws_orders_snapshot_dropped_total`).
      */
     ordersSnapshotDepth: positiveInt.max(10_000).default(100),
     /** How long POST /api/ctl/<verb> waits for the engine's reply. */

@@ -43,6 +43,8 @@ export type EngineMetrics = Readonly<{
   wsUpstream(up: boolean): void;
   /** A bus message the feed dropped because its id was already relayed (`sextant_ws_duplicates_total`). */
   wsDuplicate(): void;
+  /** A working order the feed's `orders` snapshot let go: more than `ordersSnapshotDepth` of its slot held (`sextant_ws_orders_snapshot_dropped_total`). */
+  wsWorkingOrderDropped(): void;
   /**
    * Where the engine's restart, rebuild and refused-model counts are read at each scrape
    * (`EngineCounters`): `sextant_actor_restarts_total`, `sextant_state_rebuilds_total` and
@@ -157,6 +159,11 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
   const wsCloses = new Counter({ name: 'sextant_ws_closes_total', help: 'Websocket connections closed by the server, by reason', labelNames: ['reason'], registers });
   const wsUpstream = new Gauge({ name: 'sextant_ws_upstream_up', help: "Whether the websocket feed's NATS link is up (1) or down (0)", registers });
   const wsDuplicates = new Counter({ name: 'sextant_ws_duplicates_total', help: 'Bus messages the websocket feed dropped because their id was already relayed', registers });
+  const wsWorkingDropped = new Counter({
+    name: 'sextant_ws_orders_snapshot_dropped_total',
+    help: "Approved orders still working that the websocket feed's orders snapshot let go, more than gateway.ordersSnapshotDepth of their slot being held",
+    registers,
+  });
   let readCounts: (() => EngineCounts) | undefined;
   /** A counter read off the engine at scrape time: it goes up by what the engine's count grew since the last scrape. */
   const scraped = (name: string, help: string, pick: (c: EngineCounts) => number): void => {
@@ -274,6 +281,7 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
     wsClosed: (reason) => wsCloses.inc({ reason }),
     wsUpstream: (up) => wsUpstream.set(up ? 1 : 0),
     wsDuplicate: () => wsDuplicates.inc(),
+    wsWorkingOrderDropped: () => wsWorkingDropped.inc(),
     engineCounts: (read) => {
       readCounts = read;
     },

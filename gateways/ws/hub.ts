@@ -4,6 +4,7 @@ import type { Subjects } from '../../streams/subjects.js';
 import type { Logger } from '../../state/logger.js';
 import type { Identity } from './auth.js';
 import type { Fill } from '../../streams/messages/fill.js';
+import { FillSchema } from '../../streams/messages/fill.js';
 import { OrderSchema } from '../../streams/messages/order.js';
 import { decodeFill } from '../../streams/validation/decode-fill.js';
 import { createMarketDataDecoder } from '../../streams/validation/decode-market-data.js';
@@ -20,6 +21,7 @@ import { busPatterns, clientSymbolToken, modelSlot, routeSubject } from './topic
 import type { Route } from './topics.js';
 import { statusFrame, upstreamOf } from './upstream-status.js';
 import type { UpstreamStatus } from './upstream-status.js';
+import { createWorkingOrders } from './working-orders.js';
 
 export type HubOptions = Readonly<{
   /** The bus the feed relays; its status (NATS down, reconnected) is told to every client. */
@@ -68,8 +70,13 @@ export type HubOptions = Readonly<{
    * How many of the newest messages of each `orders` slot its snapshot holds (`gateway.ordersSnapshotDepth`,
    * default 100): orders and rejects per strategy, venue and symbol, fills per venue and symbol. A
    * client that resubscribes (after a 4008 or a dropped link) is sent the ones it missed, in seq order.
+   * An approved order pushed out of its slot while the venue may still work it (no final fill, event
+   * time before its `expiresAt`) stays in the snapshot, up to this many such orders per slot
+   * (`working-orders.ts`).
    */
   ordersSnapshotDepth?: number;
+  /** Told of each working order the `orders` snapshot let go: over `ordersSnapshotDepth` of its slot held (`sextant_ws_orders_snapshot_dropped_total`). */
+  onWorkingOrderDropped?: () => void;
 }>;
 
 export type HubStats = Readonly<{
@@ -87,6 +94,10 @@ export type HubStats = Readonly<{
   refusedMarketData: number;
   /** Fills dropped because the engine refuses them (see `HubOptions.marketData` and `HubOptions.bookedFills`). */
   refusedFills: number;
+  /** Approved orders still working that the `orders` snapshot holds beyond the last `ordersSnapshotDepth` of their slot. */
+  workingOrdersHeld: number;
+  /** Working orders let go because more than `ordersSnapshotDepth` of their slot were held. */
+  workingOrdersDropped: number;
   upstream: UpstreamStatus;
 }>;
 
@@ -134,6 +145,10 @@ export function createHub(opts: HubOptions): Hub {
   const topics = new Map<Topic, TopicState>(TOPICS.map((t) => [t, { seq: 0, latest: new Map(), ...(EVENT_TOPICS.has(t) ? { recent: new Map() } : {}), subscribers: new Set() }]));
   const depth = opts.ordersSnapshotDepth ?? 100;
   if (!Number.isInteger(depth) || depth < 1) throw new Error(`ordersSnapshotDepth must be a positive integer, got ${depth}`);
+  const working = createWorkingOrders(depth, (entry, slot) => {
+    opts.onWorkingOrderDropped?.();
+    log.warn({ slot, seq: entry.seq, held: depth }, 'orders snapshot: a working order let go, more than ordersSnapshotDepth of its slot held (a reconnecting dashboard will not be sent it)');
+  });
   const sessions = new Set<ClientSession>();
   const recent = createRecentIds(opts.recentIds ?? 10_000);
   let invalid = 0;
@@ -154,7 +169,7 @@ export function createHub(opts: HubOptions): Hub {
 
   const state = (topic: Topic): TopicState => topics.get(topic) as TopicState;
 
-  const push = (route: Parameters<typeof createFeedEntry>[0], dataText: string): void => {
+  const push = (route: Parameters<typeof createFeedEntry>[0], dataText: string): FeedEntry => {
     const t = state(route.topic);
     const entry = createFeedEntry(route, ++t.seq, dataText);
     t.latest.set(entry.slot, entry);
@@ -164,7 +179,8 @@ export function createHub(opts: HubOptions): Hub {
       if (kept === undefined) t.recent.set(entry.slot, [entry]);
       else {
         kept.push(entry);
-        if (kept.length > depth) kept.shift();
+        // An order the venue still works is held past its slot's depth (`working-orders.ts`).
+        if (kept.length > depth) working.shiftedOut(kept.shift() as FeedEntry);
       }
     }
     // Clients that keep up first, then the slow ones (they only queue and conflate): a stalled
@@ -175,6 +191,7 @@ export function createHub(opts: HubOptions): Hub {
       else (slow ??= []).push(s);
     }
     if (slow !== undefined) for (const s of slow) s.deliver(entry);
+    return entry;
   };
 
   /** A message dropped as one relayed already. */
@@ -209,8 +226,8 @@ export function createHub(opts: HubOptions): Hub {
     return true;
   };
 
-  /** A bus message routed to its slot and checked, or undefined when it is not relayed (counted as such). */
-  const admit = (subject: string, data: Uint8Array, stored = false): { route: Route; text: string } | undefined => {
+  /** A bus message routed to its slot and checked, or undefined when it is not relayed (counted as such). `value`: its payload. */
+  const admit = (subject: string, data: Uint8Array, stored = false): { route: Route; text: string; value: object } | undefined => {
     const route = routeSubject(opts.subjects, subject);
     if (route === undefined) return undefined;
     const text = dec.decode(data);
@@ -256,11 +273,24 @@ export function createHub(opts: HubOptions): Hub {
       return undefined;
     }
     if (route.topic === 'md' && bars.older(route.slot, v)) return undefined;
-    return { route: route.topic === 'models' ? { ...route, slot: modelSlot(route, v) } : route, text };
+    return { route: route.topic === 'models' ? { ...route, slot: modelSlot(route, v) } : route, text, value: v };
   };
   const onBus = (subject: string, data: Uint8Array): void => {
     const m = admit(subject, data);
-    if (m !== undefined) push(m.route, m.text);
+    if (m === undefined) return;
+    const { route, value } = m;
+    // Event time for the orders the snapshot holds while they work: market data and orders carry
+    // it (model events and risk states may carry an operator's clock).
+    if ((route.topic === 'md' || route.topic === 'orders') && 'ts' in value && typeof value.ts === 'number') working.advance(value.ts);
+    if (route.idKind === 'fill') {
+      const f = FillSchema.safeParse(value);
+      if (f.success) working.filled(f.data);
+    }
+    const entry = push(route, m.text);
+    if (route.idKind === 'order') {
+      const o = OrderSchema.safeParse(value);
+      if (o.success) working.approved(entry, o.data);
+    }
   };
 
   const subscriptions: Subscription[] = busPatterns(opts.subjects).map((p) => opts.bus.subscribe(p, onBus));
@@ -282,7 +312,8 @@ export function createHub(opts: HubOptions): Hub {
     leave: (topic, s) => state(topic).subscribers.delete(s),
     latest: (topic) => {
       const t = state(topic);
-      return (t.recent === undefined ? [...t.latest.values()] : [...t.recent.values()].flat()).sort((a, b) => a.seq - b.seq);
+      // Of `orders`, the last `depth` of each slot and the older orders still working.
+      return (t.recent === undefined ? [...t.latest.values()] : [...[...t.recent.values()].flat(), ...working.held()]).sort((a, b) => a.seq - b.seq);
     },
   };
 
@@ -360,6 +391,8 @@ export function createHub(opts: HubOptions): Hub {
       olderBars: bars.count(),
       refusedMarketData,
       refusedFills,
+      workingOrdersHeld: working.stats().held,
+      workingOrdersDropped: working.stats().dropped,
       upstream,
     }),
     close: () => {

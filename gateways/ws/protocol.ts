@@ -39,7 +39,9 @@ import { z } from 'zod';
  * holds, and a long `orders` snapshot must not close a client that subscribes while backed up), or
  * behind without progress (no frame written, no byte taken by its socket) for `slowCloseMs`, is closed with 4008 "slow consumer" instead (what was
  * queued is not sent: the `orders` snapshot on resubscribe holds it, up to `ordersSnapshotDepth`
- * per slot; a client recognises what it already holds by `id`).
+ * per slot, and every older approved order the venue may still work — no final fill, event time
+ * before its `expiresAt` — so a dashboard that reconnects lists the orders its later fills name;
+ * a client recognises what it already holds by `id`).
  *
  * `status` (`{type:"status", upstream:"up"|"down", since, gap?}`) says whether the gateway's
  * link to NATS is up; it is sent first on connect and again on every change (`since`: epoch ms

@@ -101,12 +101,15 @@ describe('websocket feed: the orders snapshot brings back what a reconnecting cl
     again.socket.destroy();
   });
 
-  it('keeps the last ordersSnapshotDepth fills per venue and symbol, and orders per strategy, venue and symbol, no more', async () => {
+  it('keeps the last ordersSnapshotDepth fills per venue and symbol, and orders per strategy, venue and symbol, no more once they are not worked', async () => {
     gw = await startTestGateway({ config: { ordersSnapshotDepth: 4 } });
     const g = gw;
     for (let n = 0; n < 10; n++) g.bus.emit(g.subjects.fill('binance', 'BTC/USDT'), json(fill(n)));
     for (let n = 0; n < 6; n++) g.bus.emit(g.subjects.order('dirmlp', 'binance', 'BTC/USDT'), json(order(n)));
-    await until(() => g.hub.stats().seq.orders === 16);
+    // Event time reaches the orders' expiresAt: none is worked any more, so none is held past the
+    // depth (feed-working-orders.test.ts has the ones still working).
+    g.bus.emit(g.subjects.trade('binance', 'BTC/USDT'), json({ type: 'md.trade', v: 1, id: 't:1', venue: 'binance', symbol: 'BTC/USDT', price: 62_700, qty: 1, side: 'buy', ts: 101 * H, recvTs: 101 * H }));
+    await until(() => g.hub.stats().seq.orders === 16 && g.hub.stats().seq.md === 1);
     const c = await resubscribe(g);
     expect(ordersOf(c, 'snapshot').map((m) => m.data?.id)).toEqual([6, 7, 8, 9].map((n) => `x:o:1:BTC/USDT:${n}`).concat([2, 3, 4, 5].map((n) => `o:${n}`)));
     c.socket.destroy();

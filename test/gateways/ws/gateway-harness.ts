@@ -65,7 +65,7 @@ export async function startTestGateway(opts: Readonly<{ config?: Partial<Gateway
   const config = testGatewayConfig(opts.config);
   const metrics = createEngineMetrics({ defaultMetrics: false });
   const feed: Subscription = feedMetricsFromBus(bus, subjects, metrics);
-  const hub = createHub({ bus, subjects, limits: config, heartbeatMs: config.heartbeatMs, recentIds: config.recentIds, ordersSnapshotDepth: config.ordersSnapshotDepth, ...(opts.marketData !== undefined ? { marketData: opts.marketData } : {}), ...(opts.bookedFills !== undefined ? { bookedFills: opts.bookedFills } : {}), log: silentLogger, onClients: metrics.wsClients, onServerClose: metrics.wsClosed, onUpstream: metrics.wsUpstream, onDuplicate: metrics.wsDuplicate });
+  const hub = createHub({ bus, subjects, limits: config, heartbeatMs: config.heartbeatMs, recentIds: config.recentIds, ordersSnapshotDepth: config.ordersSnapshotDepth, ...(opts.marketData !== undefined ? { marketData: opts.marketData } : {}), ...(opts.bookedFills !== undefined ? { bookedFills: opts.bookedFills } : {}), log: silentLogger, onClients: metrics.wsClients, onServerClose: metrics.wsClosed, onUpstream: metrics.wsUpstream, onDuplicate: metrics.wsDuplicate, onWorkingOrderDropped: metrics.wsWorkingOrderDropped });
   const server = await startGatewayServer({
     config,
     ...(opts.staticDir !== undefined ? { staticDir: opts.staticDir } : {}),
