@@ -7,7 +7,7 @@ import { ModelNotFoundError, RegistryError } from '../models/registry/model-regi
 import { sha256Hex } from '../models/registry/artifact-files.js';
 import { AliasMovedError, ModelRejectedError, NoRollbackTargetError } from '../models/registry/registry-errors.js';
 import type { RetrainingConfig } from '../models/retraining/retraining-config.js';
-import type { RetrainingCounters, RetrainingCycle, RetrainingRollback, RetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
+import type { BeforeMove, RetrainingCounters, RetrainingCycle, RetrainingRollback, RetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
 import { copyCounters, emptyCounters, parseRetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
 import { openCycleChallengers } from '../models/retraining/cycle-challenger.js';
 import { referenceSamples } from '../models/retraining/reference-samples.js';
@@ -163,6 +163,8 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
   let collectingLabels = restored?.collectingLabels ?? 0;
   /** The last promotion the watch rolled back (status: a `lastOutcome` of `promoted` may have been undone since). */
   let lastRollback: RetrainingRollback | null = restored?.lastRollback ?? null;
+  /** What someone else's move of production replaced, until the next label is scored (`BeforeMove`). */
+  let beforeMove: BeforeMove | null = restored?.beforeMove ?? null;
   const counters: RetrainingCounters = restored !== undefined ? copyCounters(restored.counters) : emptyCounters();
   // A fit or validation cut short by a restart is redone from `collecting` (same samples, same seed).
   // A cycle stored between its verdict and its end (`promoted` or `rejected`) is restored there and
@@ -205,6 +207,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     collectingLabels,
     counters: copyCounters(counters),
     lastRollback,
+    beforeMove,
   });
   const commit = async (): Promise<void> => {
     await deps.samples.commit({ samples: [], snapshot: { actor: key, state: snapshot(), ts: lastTs } });
@@ -251,7 +254,15 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     const next = await load(v);
     await dispose(champion);
     champion = next;
+    if (championRef?.version !== v.version && backTo(v)) {
+      ownMove = null;
+      log.info({ champion: `${v.name}@${v.version}` }, 'champion loaded again: production moved back before the next label, and what the actor held for it is kept');
+      return true;
+    }
     if (championRef?.version !== v.version) {
+      // Someone else's move: what it replaces is kept until the next label (`backTo`), the first
+      // move's only, as the next label's turn compares with what the last one saw.
+      if (ownMove !== v.version && beforeMove === null && championRef !== null) beforeMove = { champion: championRef, anchor, triggers, watch, shadow };
       championRef = { name: v.name, version: v.version };
       // Put there by an operator, `sextant train` or anyone but this actor: a chain starts here.
       if (ownMove !== v.version || anchor === null || anchor.name !== v.name) anchor = { name: v.name, version: v.version };
@@ -261,6 +272,30 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     }
     ownMove = null;
     log.info({ champion: `${v.name}@${v.version}` }, 'champion loaded');
+    return true;
+  };
+
+  /**
+   * Production moved back, before the next label, to the champion someone else's move replaced
+   * (a deploy rolled back, `BeforeMove`): what the actor held for it is put back — its trigger
+   * accumulators and PSI reference, the anchor, the watch, and the shadow run's stats when the
+   * same challenger is still shadowed (a cycle that ended meanwhile stays ended). Before, each
+   * move's announcement started the shadow run again, so a deploy undone before the next label
+   * started it twice and lost its stats, where that label's turn, finding the same champion, kept
+   * them. False when `v` is not that champion.
+   */
+  const backTo = (v: ModelVersion): boolean => {
+    const b = beforeMove;
+    if (b === null || b.champion.name !== v.name || b.champion.version !== v.version) return false;
+    beforeMove = null;
+    championRef = b.champion;
+    anchor = b.anchor;
+    // A fit since (an operator's resume) restarted the accumulators: those stand.
+    triggers = b.triggers.lastTrainTs === triggers.lastTrainTs ? b.triggers : triggers;
+    watch = b.watch; // the move ended it (its model no longer served); loaded again at the next label (`ensureWatched`)
+    const held = phase() === 'shadow' || (phase() === 'paused' && machine.getSnapshot().context.resumeTo === 'shadow');
+    const same = (x: ModelVersionRef, y: ModelVersionRef): boolean => x.name === y.name && x.version === y.version;
+    if (held && shadow !== null && b.shadow !== null && same(shadow.challenger, b.shadow.challenger) && same(b.shadow.champion, v)) shadow = b.shadow;
     return true;
   };
 
@@ -593,6 +628,8 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     while (i < items.length) {
       if (!(await ensureChampion()) || champion === undefined) return;
       await shadowAgainst(champion.version);
+      // A label is scored against this champion: a move back now is a move like any other.
+      beforeMove = null;
       await ensureChallenger();
       await ensureWatched();
       const rest = items.slice(i);
@@ -807,9 +844,9 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
    * durable has one filter), so the step is a core subscription, queued on the actor's chain
    * between batches, and it reads production from the registry as each label's turn does: it does
    * what the next label's turn would have done before scoring that label (a deploy's wall-clock
-   * timing against the labels already decided what that turn saw), with one difference: a deploy
-   * undone before the next label starts the shadow run again twice, where that turn, finding the
-   * same champion, kept its stats. It changes nothing when production is the champion this actor
+   * timing against the labels already decided what that turn saw): a deploy undone before the
+   * next label puts back what the actor held for the champion it returns to, shadow stats
+   * included (`backTo`), as that turn, finding the same champion, kept them. It changes nothing when production is the champion this actor
    * holds — its own promotions and rollbacks, loaded in their batch, and every backtest, where
    * nobody else moves production. The sample check and fit (`collectStep`) stay on label boundaries, where the
    * label stream decides the challenger's training samples (an operator's trigger or resume kicks

@@ -23,6 +23,21 @@ export type RetrainingCounters = {
 };
 
 /**
+ * What the actor held before production was moved by someone else (an operator's deploy or
+ * rollback), kept until the next label is scored: a move undone before that label (a deploy
+ * rolled back) puts it back — the champion's trigger accumulators and PSI reference, the chain's
+ * anchor, the rollback watch and the shadow run's stats — as the next label's turn, finding the
+ * same champion, would have kept them.
+ */
+export type BeforeMove = Readonly<{
+  champion: Readonly<{ name: string; version: number }>;
+  anchor: Readonly<{ name: string; version: number }> | null;
+  triggers: TriggerState;
+  watch: RollbackWatch | null;
+  shadow: ShadowStats | null;
+}>;
+
+/**
  * Everything a restarted retraining actor needs to continue where its last commit left it:
  * the consumer position, the machine, the trigger accumulators, shadow stats and the rollback
  * watch. Plain JSON, stored with the training sample store's actor snapshots.
@@ -48,6 +63,8 @@ export type RetrainingSnapshot = Readonly<{
   counters: RetrainingCounters;
   /** The last promotion the watch rolled back (absent in older snapshots). */
   lastRollback?: RetrainingRollback | null;
+  /** What a move of production by someone else since the last label replaced (absent in older snapshots: none). */
+  beforeMove?: BeforeMove | null;
 }>;
 
 export const emptyCounters = (): RetrainingCounters => ({

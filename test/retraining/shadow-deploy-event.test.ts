@@ -28,17 +28,30 @@ describe('retraining actor: production moved during a shadow run, with no label 
     });
   }, 60_000);
 
-  it('starts the shadow run again against another model deployed, and again after the operator rolls it back', async () => {
+  it('starts the shadow run again against another model deployed, and keeps the run it had when the operator rolls that back before the next label', async () => {
     const w = await retrainingWorld(cfg, subjects);
     await inShadowRun(w, cfg, subjects, async (actor) => {
-      expect(actor.status().shadow?.n).toBeGreaterThan(0);
+      const before = actor.status();
+      expect(before.shadow?.n).toBeGreaterThan(0);
       const operators = await operatorsModel(w);
       await w.registry.promote('dir', operators.version, { actor: 'operator', reason: 'deploy' });
       await until('the shadow run against v3', () => actor.status().shadow?.champion.version === 3, 10_000);
       expect(actor.status()).toMatchObject({ phase: 'shadow', champion: { version: 3 }, challenger: { version: 2 }, shadow: { n: 0, challenger: { version: 2 } } });
       await w.registry.rollback('dir', { actor: 'operator', reason: 'back' });
       await until('the shadow run against v1', () => actor.status().shadow?.champion.version === 1, 10_000);
-      expect(actor.status()).toMatchObject({ phase: 'shadow', champion: { version: 1 }, shadow: { n: 0 } });
+      // Before, it started again a second time (n 0): the next label's turn, finding v1 as before, kept it.
+      expect(actor.status()).toMatchObject({ phase: 'shadow', champion: { version: 1 }, challenger: { version: 2 } });
+      expect(actor.status().shadow).toEqual(before.shadow);
+      expect(actor.status().triggers).toEqual(before.triggers);
+      // A label scored against v3 makes its run the one to keep: moving back after it starts again.
+      await w.registry.promote('dir', operators.version, { actor: 'operator', reason: 'deploy again' });
+      await until('the shadow run against v3', () => actor.status().shadow?.champion.version === 3, 10_000);
+      await publishLabels(w, subjects, samplesOf(310, 1, 1, 5));
+      await until('111 labels', () => actor.status().counters.labels === 111, 10_000);
+      await actor.idle();
+      await w.registry.rollback('dir', { actor: 'operator', reason: 'back again' });
+      await until('the shadow run against v1', () => actor.status().shadow?.champion.version === 1, 10_000);
+      expect(actor.status().shadow?.n).toBe(0);
     });
   }, 60_000);
 
@@ -91,6 +104,36 @@ describe('retraining actor: production moved while it was down, in a shadow run,
       expect(second.status().counters.labels).toBe(110);
       expect(second.trigger('again', 'alice').accepted).toBe(true);
       await second.idle();
+    } finally {
+      await second.stop();
+      await w.bus.close();
+    }
+  }, 60_000);
+
+  it('keeps the shadow run it had when a deploy it saw before going down was rolled back while it was down, before any label', async () => {
+    const w = await retrainingWorld(cfg, subjects);
+    const first = await startWorldActor(w, cfg, subjects, RETRAINING_TEST_CONFIG);
+    let before: ReturnType<typeof first.status>;
+    try {
+      await publishLabels(w, subjects, samplesOf(200, 110, 1, 2));
+      await until('110 labels', () => first.status().counters.labels === 110, 60_000);
+      await first.idle();
+      before = first.status();
+      expect(before.shadow?.n).toBeGreaterThan(0);
+      const operators = await operatorsModel(w);
+      await w.registry.promote('dir', operators.version, { actor: 'operator', reason: 'deploy' });
+      await until('the shadow run against v3', () => first.status().shadow?.champion.version === 3, 10_000);
+      await first.idle();
+    } finally {
+      await first.stop();
+    }
+    await w.registry.rollback('dir', { actor: 'operator', reason: 'back' });
+    const second = await startWorldActor(w, cfg, subjects, RETRAINING_TEST_CONFIG);
+    try {
+      await second.idle();
+      // Before, the restart started it again against v1 (n 0), a second time.
+      expect(second.status()).toMatchObject({ phase: 'shadow', champion: { version: 1 }, challenger: { version: 2 } });
+      expect(second.status().shadow).toEqual(before.shadow);
     } finally {
       await second.stop();
       await w.bus.close();
