@@ -31,7 +31,14 @@ export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
   const unknown = (opts.symbols ?? []).filter((s) => !cfg.assets.some((a) => a.symbol === s));
   if (unknown.length > 0) throw new Error(`not configured assets: ${unknown.join(', ')} (add them under assets: in the config)${spellingHint(unknown, cfg.assets.map((a) => a.symbol))}`);
 
-  const bus = await createNatsBus(natsBusOptions(cfg.nats, `${cfg.nats.name}-gateway`));
+  // The provider first: a missing API key or an unknown exchange id is said before NATS is reached
+  // (it connected and created the streams, then said the key was missing). Building a source opens
+  // no connection; run() does.
+  const source = await createMarketDataSource(md, { assets, env: process.env, now: () => Date.now(), log });
+  const bus = await createNatsBus(natsBusOptions(cfg.nats, `${cfg.nats.name}-gateway`)).catch(async (e: unknown) => {
+    await source.close().catch(() => {});
+    throw e;
+  });
   const counts: Record<string, number> = {};
   let feeds = 0;
   let failed = 0;
@@ -48,17 +55,13 @@ export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
     await bus.ensureStreams(streamSpecs(cfg));
     // Bars ahead of the clock by more than validation.maxAheadMs are refused, as the engine refuses them.
     const sink = createMarketDataSink(gatewaySinkOptions(cfg, { bus, now: () => Date.now(), log, onStatus }));
-    const source = await createMarketDataSource(md, { assets, env: process.env, now: () => Date.now(), log });
     feeds = assets.length * (md.timeframes.length + (md.provider === 'ccxt' ? Number(md.trades) + Number(md.quotes) : 0));
     log.info({ provider: source.provider, assets: assets.map((a) => `${a.venue}:${a.symbol}`), timeframes: md.timeframes }, 'market-data gateway started');
-    try {
-      await source.run(sink, ac.signal);
-    } finally {
-      await source.close().catch(() => {});
-    }
+    await source.run(sink, ac.signal);
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    await source.close().catch(() => {});
     await bus.close();
   }
   process.stdout.write(`${JSON.stringify({ feeds, failed, statuses: counts })}\n`);
