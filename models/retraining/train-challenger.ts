@@ -145,6 +145,12 @@ export async function fitChallenger(samples: readonly TrainingSample[], champion
     metrics: { val_log_loss: valLogLoss, val_accuracy: val.accuracy, fit_rows: fitEnd, validation_rows: valRows, samples: samples.length },
     featureSpec,
     calibration,
+    // From the first sample's decision time to just past the last label's time: the span of
+    // information the fit saw, as `sextant train` records it (the last bar plus its label's
+    // horizon). The shadow's purge (a label decided before `to` shares its outcome's span with
+    // the training labels), the PSI reference (labeled before `to`) and the experiment's leakage
+    // audit (`to` ≤ when it serves) read `to` as that label time; the last decision time would let
+    // labels the fit overlaps into the shadow.
     trainRange: { from: first, to: lastLabeled + 1 },
     parentVersion: champion.version,
     configHash: configHash({ kind: 'retraining', params, features: ds.features, samples: samples.length, first, lastLabeled, validationFraction: o.validationFraction, ...(warmStart !== undefined ? { warmStart } : {}) }),
