@@ -420,15 +420,28 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     { format: ' backtest |{bar}| {value} events | {rate} events/s', hideCursor: true, stream: progressOut ?? process.stderr, noTTYOutput: true, notTTYSchedule: 5000 },
     Presets.shades_classic,
   );
-  if (progressOut !== undefined) bar.start(0, 0, { rate: 0 });
+  // Drawn from the first event in: started at 0 it printed a `0 events | 0 events/s` bar (a line
+  // of its own off a terminal) before the real one.
+  let barShown = false;
+  const drawBar = (n: number, total: number, rate: number): void => {
+    if (progressOut === undefined || n === 0) return;
+    if (!barShown) bar.start(total, n, { rate });
+    else {
+      bar.setTotal(total);
+      bar.update(n, { rate });
+    }
+    barShown = true;
+  };
+  const stopBar = (): void => {
+    if (barShown) bar.stop();
+  };
   const t0 = performance.now();
   const replay = replayHooks(ends, engine, { bus, stream: mdStream, subjects });
   // While the feed runs the total is what it has read so far; the bar redraws at its own pace.
   const showProgress = (): void => {
     if (progressOut === undefined) return;
     const n = engine.counters.messagesIn;
-    bar.setTotal(Math.max(fed, n, 1));
-    bar.update(n, { rate: Math.round(n / Math.max((performance.now() - t0) / 1000, 1e-3)) });
+    drawBar(n, Math.max(fed, n, 1), Math.round(n / Math.max((performance.now() - t0) / 1000, 1e-3)));
   };
   const runReplay = async (): Promise<Readonly<{ published: number }>> => {
     const published = await feedInProcess(bus, subjects, mergeBatchesByTime(sources, undefined, ends.hooks), {
@@ -440,19 +453,18 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
       },
       waiting: replay.waiting,
     });
-    if (progressOut !== undefined) bar.setTotal(published.published);
     await ends.seal(bus, mdStream, subjects);
     for (;;) {
       replay.release();
       const n = engine.counters.messagesIn;
-      if (progressOut !== undefined) bar.update(n, { rate: Math.round(n / ((performance.now() - t0) / 1000)) });
+      drawBar(n, published.published, Math.round(n / Math.max((performance.now() - t0) / 1000, 1e-3)));
       if (n >= published.published) return published;
       await new Promise((r) => setTimeout(r, 50));
     }
   };
   // A failed replay (an asset actor's error, a bad row in a file) stops the engine and closes the bus before it is thrown.
   const published = await runReplay().catch(async (e: unknown) => {
-    if (progressOut !== undefined) bar.stop();
+    stopBar();
     await engine.stop().catch(() => {});
     await bus.close().catch(() => {});
     riskLog.close();
@@ -460,7 +472,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   });
   await engine.stop();
   const finalRiskState = engine.decisions?.risk.status().state;
-  if (progressOut !== undefined) bar.stop();
+  stopBar();
   const runSeconds = (performance.now() - t0) / 1000;
   const stats = engine.decisions?.path.stats();
   const refused = engine.counters.refused;

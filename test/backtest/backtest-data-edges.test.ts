@@ -58,6 +58,11 @@ describe('a backtest window past the data’s end (or before its start)', () => 
     ]);
     expect(report.gaps).toEqual([{ symbol: 'ETH/USDT', from: '2026-03-02T01:00:00.000Z', to: '2026-03-04T00:00:00.000Z', missingBars: 46 }]);
     expect(report.warnings).toEqual([]);
+    // The progress bar (a line of its own off a terminal) is drawn from the first event in: it
+    // printed `0 events | 0 events/s` before the real one.
+    const drawn = err.text().split('\n').filter((l) => l.includes('events/s'));
+    expect(drawn.length).toBeGreaterThan(0);
+    for (const l of drawn) expect(l).toMatch(/\| [1-9]\d* events \| \d+ events\/s/);
     expect(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'))).toMatchObject({ gaps: report.gaps, warnings: [] });
   });
 
