@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { PROJECT_ROOT } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { usesDevDefault } from '../gateways/http/gateway-config.js';
+import { renamedSettingWarnings, usesDevDefault } from '../gateways/http/gateway-config.js';
 import { startGatewayServer } from '../gateways/http/gateway-server.js';
 import type { GatewayServer } from '../gateways/http/gateway-server.js';
 import { feedMetricsFromBus } from '../gateways/http/metrics-feed.js';
@@ -71,6 +71,7 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
   await learnStoredOrders({ bus, hub, stream: streamName(cfg, 'SIGNALS'), subjects, log: log.child({ gateway: 'ws' }) });
   const dev = gw.tokens.filter((t) => usesDevDefault(t, env)).map((t) => t.name);
   if (dev.length > 0) log.warn({ tokens: dev }, 'gateway tokens use the dev defaults of config/default.yaml: set SEXTANT_VIEWER_TOKEN / SEXTANT_OPERATOR_TOKEN');
+  for (const w of renamedSettingWarnings(gw)) log.warn({}, w);
   let server: GatewayServer;
   let control: Bus | undefined;
   try {

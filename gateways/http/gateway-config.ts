@@ -57,10 +57,16 @@ export const GatewayConfigSchema = z
      */
     slowCloseMs: positiveInt,
     /**
-     * Frames a slow client may have queued (one per conflated slot, one per order, reject or fill) before it is closed with 4008;
-     * a subscribe's snapshot frames are not counted (bounded by what the hub holds, `ordersSnapshotDepth` per `orders` slot).
+     * Frames a slow client may have queued (one per conflated slot of a state, one per order, reject or
+     * fill) before it is closed with 4008; a subscribe's snapshot frames are not counted (bounded by
+     * what the hub holds, `ordersSnapshotDepth` per `orders` slot). Default 10 000.
      */
-    maxPendingSlots: positiveInt.default(10_000),
+    maxPendingFrames: positiveInt.optional(),
+    /**
+     * The old name of `maxPendingFrames` (it counted slots before orders, rejects and fills were each
+     * queued): still read, with a warning when the gateway starts; setting both is refused.
+     */
+    maxPendingSlots: positiveInt.optional(),
     heartbeatMs: positiveInt,
     /**
      * Ids the feed remembers per kind (order, reject, fill, prediction) to drop what a restarted
@@ -91,8 +97,35 @@ export const GatewayConfigSchema = z
     /** The engine's own state on the feed (`pnl`, `actors`): published on change, and all of it at least this often (default 1000). */
     statusIntervalMs: positiveInt.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((g, ctx) => {
+    if (g.maxPendingFrames !== undefined && g.maxPendingSlots !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxPendingSlots'],
+        message: `the old name of maxPendingFrames: set maxPendingFrames only (both are set: maxPendingFrames ${g.maxPendingFrames}, maxPendingSlots ${g.maxPendingSlots})`,
+      });
+  })
+  .transform(({ maxPendingFrames, maxPendingSlots, ...rest }) => ({
+    ...rest,
+    maxPendingFrames: maxPendingFrames ?? maxPendingSlots ?? 10_000,
+    ...(maxPendingSlots !== undefined ? { renamed: [{ from: 'maxPendingSlots', to: 'maxPendingFrames' }] as readonly RenamedSetting[] } : {}),
+  }));
+/** `renamed`: the settings the config gave under an old name (read as the new one; the gateway warns at start, see {@link renamedSettingWarnings}). */
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
+
+/** A setting given under its old, deprecated name. */
+export type RenamedSetting = Readonly<{ from: string; to: string }>;
+
+/**
+ * The warning for each setting of the `gateway:` section given under an old name, logged when the
+ * gateway starts (as the dev tokens' is).
+ *
+ * @example renamedSettingWarnings({ renamed: [{ from: 'maxPendingSlots', to: 'maxPendingFrames' }] }) // ['gateway.maxPendingSlots is deprecated: …']
+ */
+export function renamedSettingWarnings(gw: Pick<GatewayConfig, 'renamed'>): string[] {
+  return (gw.renamed ?? []).map((r) => `gateway.${r.from} is deprecated: read as gateway.${r.to}; rename it in your config (or SEXTANT__gateway__${r.to} in the environment)`);
+}
 
 const ENV_REF = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?\}$/s;
 

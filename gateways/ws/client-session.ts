@@ -12,7 +12,7 @@ import { clientSymbolToken, unmatchableSymbol } from './topics.js';
 export type SessionLimits = Readonly<{
   maxBufferedBytes: number;
   slowCloseMs: number;
-  maxPendingSlots: number;
+  maxPendingFrames: number;
   maxInboundPerSecond: number;
 }>;
 
@@ -67,14 +67,14 @@ const dec = new TextDecoder('utf-8', { fatal: true });
  * validation and rate limit, and a send path that never blocks the hub. While the socket holds
  * more than `maxBufferedBytes`, updates go to a backlog that drains when the socket does: newest
  * per slot for a state, every one for an event (`EVENT_TOPICS`: orders, rejects, fills); a client
- * over the limit making no progress for `slowCloseMs`, or with more than `maxPendingSlots` frames waiting (snapshot
+ * over the limit making no progress for `slowCloseMs`, or with more than `maxPendingFrames` frames waiting (snapshot
  * frames not counted), is closed with 4008 "slow consumer".
  */
 export function createClientSession(deps: SessionDeps): ClientSession {
   const { ws, limits, directory, now } = deps;
   /** Per topic: every symbol (null), or the symbols followed, by subject token, each as the client first named it. */
   const subs = new Map<Topic, Map<string, string> | null>();
-  // A subscribe's snapshot frames do not count against `maxPendingSlots`: the snapshot is bounded
+  // A subscribe's snapshot frames do not count against `maxPendingFrames`: the snapshot is bounded
   // by what the hub holds (a resubscribe's frames take the same slots), and an `orders` snapshot
   // (ordersSnapshotDepth per slot) may alone be longer than the bound, which would close a client
   // backed up when it subscribes at once, and again on each reconnect.
@@ -125,7 +125,7 @@ export function createClientSession(deps: SessionDeps): ClientSession {
     }
     // Behind, but moving: a long snapshot draining over a slow link writes frames (or its socket
     // takes bytes) every few ticks and is not a stalled client. Only `slowCloseMs` without any
-    // progress closes it; how far behind a moving client may fall is `maxPendingSlots`' bound (events; states conflate).
+    // progress closes it; how far behind a moving client may fall is `maxPendingFrames`' bound (events; states conflate).
     if (wrote || drained || stalledSince === undefined) stalledSince = now();
     else if (now() - stalledSince >= limits.slowCloseMs) close(CloseCode.SLOW_CONSUMER, 'slow consumer');
   };
@@ -138,7 +138,7 @@ export function createClientSession(deps: SessionDeps): ClientSession {
     }
     backlog.put(slot, out);
     stalledSince ??= now();
-    if (backlog.counted > limits.maxPendingSlots || now() - stalledSince >= limits.slowCloseMs) return close(CloseCode.SLOW_CONSUMER, 'slow consumer');
+    if (backlog.counted > limits.maxPendingFrames || now() - stalledSince >= limits.slowCloseMs) return close(CloseCode.SLOW_CONSUMER, 'slow consumer');
     drainTimer ??= setInterval(flush, DRAIN_EVERY_MS);
   };
 

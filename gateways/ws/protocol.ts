@@ -34,7 +34,7 @@ import { z } from 'zod';
  * of its slot that the client never received, and a snapshot frame it was not sent yet is replaced
  * by a snapshot frame of the newer message (sent after the deltas queued before it), so the count
  * in `subscribed` holds. `orders` (approved orders, rejects, fills: events, see `EVENT_TOPICS`) is
- * never conflated: each is queued and sent in order, and a client with more than `maxPendingSlots`
+ * never conflated: each is queued and sent in order, and a client with more than `maxPendingFrames`
  * frames queued (a subscribe's snapshot frames not counted: the snapshot is bounded by what the hub
  * holds, and a long `orders` snapshot must not close a client that subscribes while backed up), or
  * behind without progress (no frame written, no byte taken by its socket) for `slowCloseMs`, is closed with 4008 "slow consumer" instead (what was
@@ -67,7 +67,7 @@ export const SYMBOL_TOPICS: ReadonlySet<Topic> = new Set<Topic>(['md', 'features
  * The topics whose messages are events, not states: `orders` (approved orders, rejects, fills).
  * A newer fill does not stand for an older one (a client that missed it holds a wrong fill list and
  * position), so a slow client is never sent only the newest of these: each is queued (a delta
- * counted against `maxPendingSlots`, a snapshot frame not) and sent, or the client is closed with 4008 "slow consumer". The
+ * counted against `maxPendingFrames`, a snapshot frame not) and sent, or the client is closed with 4008 "slow consumer". The
  * other topics are states (the newest message of a slot says all), conflated for a slow client.
  */
 export const EVENT_TOPICS: ReadonlySet<Topic> = new Set<Topic>(['orders']);

@@ -83,7 +83,7 @@ describe('websocket feed: approved orders learnt from the stream at start', () =
     const btcFill = subjects.fill('binance', 'BTC/USDT');
     await bus.publish(subjects.order('dirmlp', 'binance', 'BTC/USDT'), json(order('o:1')));
     await bus.publish(btcFill, json(fill('x:o:1:0', 'o:1', { qty: 0.015 })));
-    const hub = createHub({ bus, subjects, limits: { maxBufferedBytes: 1 << 20, slowCloseMs: 5000, maxPendingSlots: 64, maxInboundPerSecond: 50 }, heartbeatMs: 60_000, log: silentLogger, bookedFills: true });
+    const hub = createHub({ bus, subjects, limits: { maxBufferedBytes: 1 << 20, slowCloseMs: 5000, maxPendingFrames: 64, maxInboundPerSecond: 50 }, heartbeatMs: 60_000, log: silentLogger, bookedFills: true });
     try {
       expect(await learnStoredOrders({ bus, hub, stream: 'BF_SIGNALS', subjects, log: silentLogger })).toBe(1);
       bus.emit(btcFill, json(fill('x:o:1:1', 'o:1'))); // 0.01 > the 0.005 left
@@ -111,7 +111,7 @@ describe('websocket feed: a refused fill republished corrected under its id', ()
     const bus = createMemoryBus();
     const subjects = subjectsFor('bfr');
     let t = 1_000_000;
-    const hub = createHub({ bus, subjects, limits: { maxBufferedBytes: 1 << 20, slowCloseMs: 5000, maxPendingSlots: 64, maxInboundPerSecond: 50 }, heartbeatMs: 60_000, log: silentLogger, bookedFills: true, fillDuplicateWindowMs: 120_000, now: () => t });
+    const hub = createHub({ bus, subjects, limits: { maxBufferedBytes: 1 << 20, slowCloseMs: 5000, maxPendingFrames: 64, maxInboundPerSecond: 50 }, heartbeatMs: 60_000, log: silentLogger, bookedFills: true, fillDuplicateWindowMs: 120_000, now: () => t });
     const btcFill = subjects.fill('binance', 'BTC/USDT');
     const relayed = (): number => hub.stats().seq.orders;
     try {
@@ -142,7 +142,7 @@ describe('websocket feed: a refused fill republished corrected under its id', ()
   it('books a corrected fill stored after its refused copy when it learns the stream at start', async () => {
     const bus = createMemoryBus();
     const subjects = subjectsFor('bfs');
-    const hub = createHub({ bus, subjects, limits: { maxBufferedBytes: 1 << 20, slowCloseMs: 5000, maxPendingSlots: 64, maxInboundPerSecond: 50 }, heartbeatMs: 60_000, log: silentLogger, bookedFills: true, now: () => 5 });
+    const hub = createHub({ bus, subjects, limits: { maxBufferedBytes: 1 << 20, slowCloseMs: 5000, maxPendingFrames: 64, maxInboundPerSecond: 50 }, heartbeatMs: 60_000, log: silentLogger, bookedFills: true, now: () => 5 });
     const btcFill = subjects.fill('binance', 'BTC/USDT');
     try {
       hub.learn([

@@ -79,7 +79,7 @@ describe('websocket feed: the orders snapshot brings back what a reconnecting cl
   });
 
   it('after a 4008 "slow consumer" close, the resubscribe is sent the fills the client was never sent', async () => {
-    gw = await startTestGateway({ config: { maxBufferedBytes: 64 * 1024, slowCloseMs: 60_000, maxPendingSlots: 50 } });
+    gw = await startTestGateway({ config: { maxBufferedBytes: 64 * 1024, slowCloseMs: 60_000, maxPendingFrames: 50 } });
     const g = gw;
     const slow = await resubscribe(g);
     slow.send({ op: 'subscribe', topic: 'pnl' });
@@ -115,11 +115,11 @@ describe('websocket feed: the orders snapshot brings back what a reconnecting cl
     c.socket.destroy();
   });
 
-  it('a client backed up when it subscribes is not closed for a snapshot longer than maxPendingSlots: it is sent all of it', async () => {
-    // 3 fill slots x depth 20 = 60 snapshot frames, over maxPendingSlots (30): on an engine with ~34
+  it('a client backed up when it subscribes is not closed for a snapshot longer than maxPendingFrames: it is sent all of it', async () => {
+    // 3 fill slots x depth 20 = 60 snapshot frames, over maxPendingFrames (30): on an engine with ~34
     // venue/symbol pairs at the defaults (100 x orders, rejects, fills), every dashboard that
     // subscribed while backed up was closed with 4008 at once, and again on each reconnect.
-    gw = await startTestGateway({ config: { maxBufferedBytes: 64 * 1024, slowCloseMs: 60_000, maxPendingSlots: 30, ordersSnapshotDepth: 20 } });
+    gw = await startTestGateway({ config: { maxBufferedBytes: 64 * 1024, slowCloseMs: 60_000, maxPendingFrames: 30, ordersSnapshotDepth: 20 } });
     const g = gw;
     const symbols = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'];
     for (let n = 0; n < 25; n++) for (const s of symbols) g.bus.emit(g.subjects.fill('binance', s), json(fill(n, s)));

@@ -92,8 +92,8 @@ describe('websocket feed: slow consumers', () => {
     fast.ws.close();
   });
 
-  it('closes with 4008 a client whose backlog holds more than maxPendingSlots keys', async () => {
-    gw = await startTestGateway({ config: { maxBufferedBytes: 16 * 1024, slowCloseMs: 60_000, maxPendingSlots: 50 } });
+  it('closes with 4008 a client whose backlog holds more than maxPendingFrames frames (one per slot of a state)', async () => {
+    gw = await startTestGateway({ config: { maxBufferedBytes: 16 * 1024, slowCloseMs: 60_000, maxPendingFrames: 50 } });
     const g = gw;
     const slow = await connectRaw(g.wsUrl, VIEWER);
     slow.send({ op: 'subscribe', topic: 'actors' });

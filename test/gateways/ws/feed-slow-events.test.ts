@@ -86,8 +86,8 @@ describe('websocket feed: a slow client is sent every order, reject and fill', (
     slow.socket.destroy();
   });
 
-  it('closes with 4008 "slow consumer" a client with more than maxPendingSlots fills queued, rather than dropping some silently', async () => {
-    gw = await startTestGateway({ config: { maxBufferedBytes: 64 * 1024, slowCloseMs: 60_000, maxPendingSlots: 50 } });
+  it('closes with 4008 "slow consumer" a client with more than maxPendingFrames fills queued, rather than dropping some silently', async () => {
+    gw = await startTestGateway({ config: { maxBufferedBytes: 64 * 1024, slowCloseMs: 60_000, maxPendingFrames: 50 } });
     const g = gw;
     const slow = await stalledClient(g);
     const btcFill = g.subjects.fill('binance', 'BTC/USDT');

@@ -40,7 +40,7 @@ export const testGatewayConfig = (over: Partial<GatewayConfig> = {}): GatewayCon
   maxInboundPerSecond: 20,
   maxBufferedBytes: 256 * 1024,
   slowCloseMs: 2000,
-  maxPendingSlots: 10_000,
+  maxPendingFrames: 10_000,
   heartbeatMs: 30_000,
   recentIds: 10_000,
   ordersSnapshotDepth: 100,
