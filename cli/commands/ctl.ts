@@ -239,7 +239,7 @@ export function ctlCommand(configFile: () => string | undefined): Command {
     .description('lift a halt (global, or of one strategy or symbol); also starts again the asset actors (all, or of the symbol) the supervisor gave up on')
     .option('--strategy <name>', 'one strategy', controlName)
     .option('--symbol <symbol>', 'one symbol, e.g. BTC/USDT', scopeSymbol)
-    .option('--reason <text>', 'why, for the audit trail', optionalReason, '')
+    .option('--reason <text>', 'why, for the audit trail (optional)', optionalReason)
     .action((o: ScopeOpts) => run('resume', { target: scopeOf(o), reason: o.reason ?? '' }));
   ctl
     .command('reduce')
@@ -248,7 +248,10 @@ export function ctlCommand(configFile: () => string | undefined): Command {
     .option('--flatten', 'also close every position; the account halts by itself once flat')
     .action((o: { reason: string; flatten?: boolean }) => run('reduce', { reason: o.reason, ...(o.flatten === true ? { flatten: true } : {}) }));
   const limits = ctl.command('limits').description('risk limits');
-  limits.command('get').action(() => run('limits.get', {}));
+  limits
+    .command('get')
+    .description('the risk limits in force (stored in PostgreSQL; they win over the config\'s risk.limits at a restart)')
+    .action(() => run('limits.get', {}));
   limits
     .command('set')
     .description('change limits: key=value … (numbers, a,b lists or JSON values; allowlist=BTC/USDT is a list of one, allowlist= the empty list)')
@@ -257,6 +260,7 @@ export function ctlCommand(configFile: () => string | undefined): Command {
   const model = ctl.command('model').description('model registry');
   model
     .command('list')
+    .description('registered versions, newest first, with aliases, rejected, lineage, metrics and training range (every model, or one)')
     .argument('[name]', 'one model', controlName)
     .action((name?: string) => run('model.list', name === undefined ? {} : { name }));
   model
@@ -289,8 +293,8 @@ export function ctlCommand(configFile: () => string | undefined): Command {
   retrain
     .command('resume')
     .description('let retraining go on where it was paused (refused when it is not paused)')
-    .option('--reason <text>', 'why, for the audit trail', optionalReason, '')
-    .action((o: { reason: string }) => run('retrain.resume', { reason: o.reason }));
+    .option('--reason <text>', 'why, for the audit trail (optional)', optionalReason)
+    .action((o: { reason?: string }) => run('retrain.resume', { reason: o.reason ?? '' }));
   retrain.command('status').description('phase, champion, challenger, shadow stats, trigger accumulators').action(() => run('retrain.status', {}));
   return ctl;
 }

@@ -328,10 +328,10 @@ const modelNameArg = (v: string): string => {
   return v;
 };
 
-/** `sextant train`: trains, checks and registers the baseline direction classifier. */
+/** `sextant train`: trains, checks and registers a direction classifier (the baseline MLP, or `--model gru|ensemble`). */
 export function trainCommand(openRegistry: OpenRegistry, tracking: () => TrainTracking = () => NO_TRACKING, served?: () => ServedByConfig): Command {
   return new Command('train')
-    .description('train the baseline MLP direction classifier on historical bars, export it to ONNX and register it')
+    .description('train a direction classifier on historical bars (the baseline MLP; a GRU or a stacked ensemble with --model), export it to ONNX and register it')
     .option('--data <dir>', 'market-data folder (default: ../shared/data or SEXTANT_DATA_DIR)')
     .addOption(symbolsOption('comma-separated symbols', ['BTC/USDT', 'ETH/USDT', 'SOL/USDT']))
     .option('--timeframe <tf>', 'bar timeframe', timeframeArg, '1h')

@@ -41,3 +41,26 @@ describe('sextant <command> --help', () => {
     expect(train.out).toMatch(/\(default:\s+BTC\/USDT,ETH\/USDT,SOL\/USDT\)/);
   }, 30_000);
 });
+
+describe('sextant ctl and train --help', () => {
+  // `ctl resume` and `ctl retrain resume` showed `--reason <text> … (default: "")`, an empty
+  // string as if it were a value; `ctl limits get` and `ctl model list` had no description.
+  it('shows resume --reason as optional, and describes limits get and model list', async () => {
+    const [resume, retrainResume, limits, model] = await Promise.all([help(['ctl', 'resume']), help(['ctl', 'retrain', 'resume']), help(['ctl', 'limits']), help(['ctl', 'model'])]);
+    for (const h of [resume, retrainResume]) {
+      expect(h.code).toBe(0);
+      expect(h.out).toMatch(/--reason <text>\s+why, for the audit trail \(optional\)\n/);
+      expect(h.out).not.toContain('(default: "")');
+    }
+    expect(limits.out).toMatch(/\n {2}get\s+the risk limits in force/);
+    expect(model.out).toMatch(/\n {2}list \[name\]\s+registered versions, newest first/);
+  }, 30_000);
+
+  // The train command was described as training "the baseline MLP", though --model gru|ensemble
+  // trains a GRU or a stacked ensemble.
+  it('describes train as training any of its model kinds', async () => {
+    const [top, train] = await Promise.all([help([]), help(['train'])]);
+    expect(train.out).toMatch(/train a direction classifier on historical bars \(the baseline MLP; a GRU or a\s+stacked ensemble with --model\)/);
+    expect(top.out).toMatch(/train\s+\[options\]\s+train a direction classifier/);
+  }, 30_000);
+});
