@@ -54,8 +54,10 @@ program
   .option('--retrain', 'train a new model on the three years before the window (as much of them as the data holds) even when the registry has one')
   .option('--dashboard', 'serve the dashboard, websocket feed and /metrics while the demo runs (prints the URL with the viewer token)')
   .option('--port <n>', 'with --dashboard: the gateway\'s port (default gateway.port; 0 picks a free one)', (v: string) => {
-    const n = Number(v);
-    if (!(Number.isInteger(n) && n >= 0 && n <= 65_535)) throw new InvalidArgumentError('a port number (0 to 65535)');
+    // Digits only: Number('') and Number(' ') are 0, so `--port ''` (an unset variable) served on
+    // a free port as if 0 had been asked for; '0x50' and '8e3' read as ports too.
+    const n = /^\s*\d{1,5}\s*$/.test(v) ? Number(v) : Number.NaN;
+    if (!(n >= 0 && n <= 65_535)) throw new InvalidArgumentError('a port number from 0 to 65535 (0 picks a free one)');
     return n;
   })
   .option('--hold', 'with --dashboard: keep serving after the replay until Ctrl-C')
