@@ -1,4 +1,3 @@
-import { oneClassWarning } from '../../models/datasets/one-class-warning.js';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
@@ -207,9 +206,7 @@ export async function runDatasetExport(
     bar?.stop();
     const barMs = TIMEFRAME_MS[parseTimeframe(opts.timeframe)];
     for (const w of windowEdgeWarnings(loaded ?? [], { from: opts.from, to: opts.to, barMs, tf: opts.timeframe })) warn(`warning: ${w}\n`);
-    for (const w of r.quality.warnings) warn(`warning: ${w}\n`);
-    const oneClass = oneClassWarning(r.quality);
-    if (oneClass !== undefined) warn(`warning: ${oneClass}\n`);
+    for (const w of r.quality.warnings) warn(`warning: ${w}\n`); // a split too small, labels of one class
     const m = r.metadata;
     // The creation time is not part of what makes two exports equal: a re-export keeps the
     // existing version and its metadata.json, and --created-at was dropped without a word.

@@ -13,6 +13,7 @@ import { SPLIT_NAMES, splitDataset } from './dataset-split.js';
 import type { DatasetSplitOptions, SplitName } from './dataset-split.js';
 import { requireEverySplit, smallSplitWarnings } from './empty-split.js';
 import { qualityMarkdown } from './quality-markdown.js';
+import { oneClassWarning } from './one-class-warning.js';
 import { OUTLIER_Z, qualityReport } from './quality-report.js';
 import type { QualityReport } from './quality-report.js';
 import { checkSampleTable } from './sample-source.js';
@@ -109,7 +110,10 @@ export async function exportDataset(source: SampleSource, opts: ExportOptions): 
   });
   const configHash = sha256(canonicalJson({ format: 'sextant-dataset/1', source: source.description, labelSpec: source.labelSpec, features: table.features, transforms: table.transforms, split: splitOpts, outlierZ: opts.outlierZ ?? OUTLIER_Z }));
   const hash = contentHash(parts);
-  const quality = qualityReport(parts, classes, opts.outlierZ ?? OUTLIER_Z, smallSplitWarnings(split));
+  const measured = qualityReport(parts, classes, opts.outlierZ ?? OUTLIER_Z, smallSplitWarnings(split));
+  // Recorded in quality.json and quality.md, so it stays with the dataset (it went to stderr only).
+  const oneClass = oneClassWarning(measured);
+  const quality = oneClass === undefined ? measured : { ...measured, warnings: [...measured.warnings, oneClass] };
 
   const root = join(opts.outDir, opts.name);
   await mkdir(root, { recursive: true });

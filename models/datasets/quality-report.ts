@@ -21,7 +21,7 @@ export type LabelBalance = Readonly<{ rows: number; counts: readonly number[]; s
 
 export type QualityReport = Readonly<{
   rows: number;
-  /** What a user of the dataset should know before fitting or scoring on it (a split with too few rows). */
+  /** What a user of the dataset should know before fitting or scoring on it (a split with too few rows, training labels all of one class). */
   warnings: readonly string[];
   outlierRule: string;
   columns: readonly ColumnQuality[];
