@@ -3,21 +3,17 @@ import type { Bus, CoreSubscriber, Subscription } from '../../streams/bus.js';
 import type { Subjects } from '../../streams/subjects.js';
 import type { Logger } from '../../state/logger.js';
 import type { Identity } from './auth.js';
-import type { Fill } from '../../streams/messages/fill.js';
 import { FillSchema } from '../../streams/messages/fill.js';
 import { OrderSchema } from '../../streams/messages/order.js';
-import { decodeFill } from '../../streams/validation/decode-fill.js';
-import { createMarketDataDecoder } from '../../streams/validation/decode-market-data.js';
-import { createBarOrder } from './bar-order.js';
-import { createBookedFills } from './booked-fills.js';
 import { createClientSession } from './client-session.js';
 import type { ClientSession, FeedDirectory, SessionLimits } from './client-session.js';
 import { createFeedEntry } from './feed-entry.js';
 import type { FeedEntry } from './feed-entry.js';
 import { CloseCode, EVENT_TOPICS, TOPICS } from './protocol.js';
 import type { Topic } from './protocol.js';
-import { createRecentIds } from './recent-ids.js';
-import { busPatterns, clientSymbolToken, modelSlot, routeSubject } from './topics.js';
+import { createRelayAdmission } from './relay-admission.js';
+import type { EdgeValidation } from './relay-admission.js';
+import { busPatterns, clientSymbolToken, routeSubject } from './topics.js';
 import type { Route } from './topics.js';
 import { statusFrame, upstreamOf } from './upstream-status.js';
 import type { UpstreamStatus } from './upstream-status.js';
@@ -51,7 +47,7 @@ export type HubOptions = Readonly<{
    * fill, on another asset's subject, of an asset it does not trade) is never booked, so it is not
    * drawn on a chart or listed either.
    */
-  marketData?: Readonly<{ maxPayloadBytes: number; isKnown: (venue: string, symbol: string) => boolean }>;
+  marketData?: EdgeValidation;
   /**
    * Relay only the fills the engine books (`booked-fills.ts`): of an order the risk actor approved
    * (seen on `sx.exec.order.…`, or learnt with `learn`), as approved. A live consumer's fill the
@@ -132,8 +128,6 @@ export type Hub = Readonly<{
  */
 type TopicState = { seq: number; latest: Map<string, FeedEntry>; recent?: Map<string, FeedEntry[]>; subscribers: Set<ClientSession> };
 
-const dec = new TextDecoder();
-
 /**
  * The feed's hub: one bus subscription per subject family, a per-topic sequence and the latest
  * entry per slot (for snapshots), and a fan-out that frames each message once and hands it to
@@ -150,18 +144,16 @@ export function createHub(opts: HubOptions): Hub {
     log.warn({ slot, seq: entry.seq, held: depth }, 'orders snapshot: a working order let go, more than ordersSnapshotDepth of its slot held (a reconnecting dashboard will not be sent it)');
   });
   const sessions = new Set<ClientSession>();
-  const recent = createRecentIds(opts.recentIds ?? 10_000);
-  let invalid = 0;
-  let duplicates = 0;
-  const bars = createBarOrder();
-  const md = opts.marketData;
-  const decodeMd = md === undefined ? undefined : createMarketDataDecoder({ maxPayloadBytes: md.maxPayloadBytes, isKnown: md.isKnown, subjects: opts.subjects });
-  let refusedMarketData = 0;
-  let refusedFills = 0;
-  const booked = opts.bookedFills === true ? createBookedFills(opts.recentIds ?? 10_000) : undefined;
-  const fillWindowMs = opts.fillDuplicateWindowMs ?? 120_000;
-  /** Fills the engine refused, by id: when the stream last stored one (oldest first, at most `recentIds`). */
-  const refusedAt = new Map<string, number>();
+  const relay = createRelayAdmission({
+    subjects: opts.subjects,
+    ...(opts.marketData !== undefined ? { marketData: opts.marketData } : {}),
+    bookedFills: opts.bookedFills === true,
+    recentIds: opts.recentIds ?? 10_000,
+    fillDuplicateWindowMs: opts.fillDuplicateWindowMs ?? 120_000,
+    now,
+    ...(opts.onDuplicate !== undefined ? { onDuplicate: opts.onDuplicate } : {}),
+  });
+  const admit = relay.admit;
   let closed = false;
   let upstream: UpstreamStatus = { upstream: 'up', since: now(), gap: false };
 
@@ -194,87 +186,6 @@ export function createHub(opts: HubOptions): Hub {
     return entry;
   };
 
-  /** A message dropped as one relayed already. */
-  const duplicate = (): void => {
-    duplicates++;
-    opts.onDuplicate?.();
-  };
-
-  /**
-   * A fill checked as the risk actor books it. Its id counts as relayed only once it is booked: the
-   * engine remembers only the fills it applied, so a refused one published again under its id,
-   * corrected, is booked once SIGNALS stores it — past the stream's duplicate window (within it
-   * JetStream drops it and the engine never sees it). `stored`: read from the stream (`learn`),
-   * so the stream took it.
-   */
-  const bookFill = (f: Fill, bookedFills: NonNullable<typeof booked>, stored: boolean): boolean => {
-    const refused = refusedAt.get(f.id);
-    if (recent.has('fill', f.id) || (!stored && refused !== undefined && now() - refused < fillWindowMs)) {
-      duplicate();
-      return false;
-    }
-    if (bookedFills.book(f) !== undefined) {
-      // The engine dead-letters it (UNKNOWN_ORDER, ORDER_MISMATCH): no position, no fill to show.
-      refusedFills++;
-      refusedAt.delete(f.id);
-      if (refusedAt.size >= (opts.recentIds ?? 10_000)) refusedAt.delete(refusedAt.keys().next().value as string);
-      refusedAt.set(f.id, now());
-      return false;
-    }
-    refusedAt.delete(f.id);
-    recent.seen('fill', f.id);
-    return true;
-  };
-
-  /** A bus message routed to its slot and checked, or undefined when it is not relayed (counted as such). `value`: its payload. */
-  const admit = (subject: string, data: Uint8Array, stored = false): { route: Route; text: string; value: object } | undefined => {
-    const route = routeSubject(opts.subjects, subject);
-    if (route === undefined) return undefined;
-    const text = dec.decode(data);
-    let v: unknown;
-    let fill: Fill | undefined;
-    if (route.topic === 'md' && decodeMd !== undefined) {
-      // The edge decoder has parsed and validated it already: its message is the payload.
-      const r = decodeMd(subject, data);
-      if (!r.ok) {
-        refusedMarketData++;
-        return undefined;
-      }
-      v = r.msg;
-    } else if (route.idKind === 'fill' && (md !== undefined || booked !== undefined)) {
-      const r = decodeFill(subject, data, opts.subjects, md?.isKnown ?? (() => true));
-      if (!r.ok) {
-        refusedFills++;
-        return undefined;
-      }
-      v = fill = r.fill;
-    } else {
-      try {
-        v = JSON.parse(text);
-      } catch {
-        v = undefined;
-      }
-    }
-    if (typeof v !== 'object' || v === null) {
-      invalid++; // not a JSON object: never spliced into a frame
-      return undefined;
-    }
-    if (route.idKind === 'order' && booked !== undefined) {
-      // Held before the id check: a republished order is still one the risk actor approved.
-      const o = OrderSchema.safeParse(v);
-      if (o.success) booked.approved(o.data);
-    }
-    if (fill !== undefined && booked !== undefined) {
-      if (!bookFill(fill, booked, stored)) return undefined;
-    } else if (route.idKind !== undefined && 'id' in v && typeof v.id === 'string' && recent.seen(route.idKind, v.id)) {
-      // Orders, rejects, fills and predictions carry deterministic ids: one seen lately is a
-      // republish (an engine restart redoing its outputs), already relayed.
-      duplicate();
-      return undefined;
-    }
-    if (route.topic === 'md' && bars.older(route.slot, v)) return undefined;
-    return { route: route.topic === 'models' ? { ...route, slot: modelSlot(route, v) } : route, text, value: v };
-  };
   const onBus = (subject: string, data: Uint8Array): void => {
     const m = admit(subject, data);
     if (m === undefined) return;
@@ -350,13 +261,13 @@ export function createHub(opts: HubOptions): Hub {
       return filled;
     },
     learn: (messages) => {
-      if (closed || booked === undefined) return 0;
+      if (closed || relay.approvedOrders() === undefined) return 0;
       for (const msg of messages) {
         const route = routeSubject(opts.subjects, msg.subject);
         if (route?.idKind !== 'order' && route?.idKind !== 'fill') continue;
         admit(msg.subject, msg.data, true); // held or booked, and its id remembered: a later republish is not relayed
       }
-      return booked.size();
+      return relay.approvedOrders() ?? 0;
     },
     attach: (ws, identity) => {
       const session = createClientSession({
@@ -386,11 +297,7 @@ export function createHub(opts: HubOptions): Hub {
       clients: sessions.size,
       slowClients: [...sessions].filter((s) => s.pending() > 0).length,
       seq: Object.fromEntries(TOPICS.map((t) => [t, state(t).seq])) as Record<Topic, number>,
-      invalid,
-      duplicates,
-      olderBars: bars.count(),
-      refusedMarketData,
-      refusedFills,
+      ...relay.counts(),
       workingOrdersHeld: working.stats().held,
       workingOrdersDropped: working.stats().dropped,
       upstream,
