@@ -11,6 +11,7 @@ import { lineageParent } from '../registry/lineage-parent.js';
 import { ModelNameSchema } from '../registry/new-model-version.js';
 import { createOnnxRuntime } from '../runtime/onnx-runtime.js';
 import { buildBarDataset } from './bar-dataset.js';
+import { requireTrainingRows } from './too-few-rows.js';
 import type { BarDataset, SymbolBars } from './bar-dataset.js';
 import { purgedTail, splitChronological } from './chronological-split.js';
 import type { Segment } from './chronological-split.js';
@@ -127,7 +128,7 @@ export async function trainBaseline(
     return { ...hit.report, model, cached: true };
   }
   const ds = buildBarDataset(bars, { horizon: o.horizon, kAtr: o.kAtr, barMs: o.barMs });
-  if (ds.rows < 200) throw new RangeError(`only ${ds.rows} labelled rows (after a 200-bar warm-up); give more bars`);
+  requireTrainingRows(ds);
   const purgeBars = o.purgeBars ?? o.horizon;
   const split = splitChronological(ds, { trainFraction: o.trainFraction, calibrationFraction: o.calibrationFraction, purgeBars });
   const { fit, validation } = purgedTail(ds, split.train, o.validationFraction, purgeBars);

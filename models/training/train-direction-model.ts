@@ -6,6 +6,7 @@ import type { ModelCalibration, ModelRegistry, ModelVersion } from '../registry/
 import { lineageParent } from '../registry/lineage-parent.js';
 import { ModelNameSchema } from '../registry/new-model-version.js';
 import { buildBarDataset } from './bar-dataset.js';
+import { requireTrainingRows } from './too-few-rows.js';
 import type { BarDataset, SymbolBars } from './bar-dataset.js';
 import { purgedTail, splitChronological } from './chronological-split.js';
 import type { Segment } from './chronological-split.js';
@@ -118,7 +119,7 @@ export async function trainDirectionModel(bars: readonly SymbolBars[], dataset: 
   const o = TrainDirectionOptionsSchema.parse(options);
   const name = o.name ?? `direction-${o.model}`;
   const ds = buildBarDataset(bars, { horizon: o.horizon, kAtr: o.kAtr, barMs: o.barMs });
-  if (ds.rows < 200) throw new RangeError(`only ${ds.rows} labelled rows (after a 200-bar warm-up); give more bars`);
+  requireTrainingRows(ds);
   const purgeBars = o.purgeBars ?? o.horizon;
   const split = splitChronological(ds, { trainFraction: o.trainFraction, calibrationFraction: o.calibrationFraction, purgeBars });
   const { fit: fitSeg, validation: valSeg } = purgedTail(ds, split.train, o.validationFraction, purgeBars);

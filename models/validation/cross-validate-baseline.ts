@@ -1,4 +1,5 @@
 import { buildBarDataset } from '../training/bar-dataset.js';
+import { requireTrainingRows } from '../training/too-few-rows.js';
 import type { SymbolBars } from '../training/bar-dataset.js';
 import { purgedTail, splitChronological } from '../training/chronological-split.js';
 import { trainLogisticRegression } from '../training/logistic-regression.js';
@@ -29,7 +30,7 @@ export type BaselineCvReport = Readonly<{
 export async function crossValidateBaseline(bars: readonly SymbolBars[], options: TrainBaselineOptions, cv: CvOptions): Promise<BaselineCvReport> {
   const o = TrainBaselineOptionsSchema.parse(options);
   const ds = buildBarDataset(bars, { horizon: o.horizon, kAtr: o.kAtr, barMs: o.barMs });
-  if (ds.rows < 200) throw new RangeError(`only ${ds.rows} labelled rows; give more bars`);
+  requireTrainingRows(ds);
   const purgeBars = o.purgeBars ?? o.horizon;
   const split = splitChronological(ds, { trainFraction: o.trainFraction, calibrationFraction: o.calibrationFraction, purgeBars });
   const labelMs = (o.horizon + 1) * o.barMs;

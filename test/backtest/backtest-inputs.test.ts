@@ -52,7 +52,7 @@ describe('sextant backtest inputs', () => {
 
   it('says why it cannot train when the data holds no years before the window (5m bars begin 2024-01)', async () => {
     await expect(runBacktest({ ...base, timeframe: '5m', symbols: ['BTC/USDT'], from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 0, 2) })).rejects.toThrow(
-      /^cannot train direction-mlp on the 5m bars of BTC\/USDT in the three years before 2024-01-01T00:00:00\.000Z under .*: only 0 labelled rows \(after a 200-bar warm-up\); give a later --from \(the data must hold bars before it\) or serve a registered model with --model$/,
+      /^cannot train direction-mlp on the 5m bars of BTC\/USDT in the three years before 2024-01-01T00:00:00\.000Z under .*: only 0 labelled rows \(after a 200-bar warm-up\), fewer than the 200 needed to train: .*; give a later --from \(the data must hold bars before it\) or serve a registered model with --model$/,
     );
   });
 });

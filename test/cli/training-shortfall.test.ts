@@ -32,7 +32,7 @@ describe('too few labelled rows to train on', () => {
   it('sextant train: a window of 240 bars says which bars it searched and to widen --from/--to', async () => {
     const registry = tinyRegistry();
     const expected =
-      /^cannot train direction-mlp on the 1h bars of BTC\/USDT from 2024-01-01T00:00:00\.000Z → 2024-01-11T00:00:00\.000Z under .*: only \d+ labelled rows \(after a 200-bar warm-up\); give a wider --from\/--to window \(or leave them out for all the data\)$/;
+      /^cannot train direction-mlp on the 1h bars of BTC\/USDT from 2024-01-01T00:00:00\.000Z → 2024-01-11T00:00:00\.000Z under .*: only \d+ labelled rows \(after a 200-bar warm-up\), fewer than the 200 needed to train: .*; give a wider --from\/--to window \(or leave them out for all the data\)$/;
     await expect(runTrain(OPTS, () => Promise.resolve(registry), () => undefined)).rejects.toThrow(expected);
     await expect(runTrainDirection({ ...OPTS, model: 'gru', window: 4 }, () => Promise.resolve(registry), () => undefined)).rejects.toThrow(
       /^cannot train direction-gru on the 1h bars of BTC\/USDT from 2024-01-01T00:00:00\.000Z → 2024-01-11T00:00:00\.000Z under .*: only \d+ labelled rows/,
@@ -43,7 +43,7 @@ describe('too few labelled rows to train on', () => {
   it("the demo's model: a window at the start of the data (1h bars begin 2020-05-11) says there are no years before it to train on", async () => {
     const registry = tinyRegistry();
     await expect(ensureDemoModel(registry, { name: 'direction-mlp', dataDir: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', from: Date.UTC(2020, 4, 15), retrain: true })).rejects.toThrow(
-      /^cannot train direction-mlp on the 1h bars of BTC\/USDT in the three years before 2020-05-15T00:00:00\.000Z under .*: only 0 labelled rows \(after a 200-bar warm-up\); give a later --from \(the data must hold bars before it\)$/,
+      /^cannot train direction-mlp on the 1h bars of BTC\/USDT in the three years before 2020-05-15T00:00:00\.000Z under .*: only 0 labelled rows \(after a 200-bar warm-up\), fewer than the 200 needed to train: .*; give a later --from \(the data must hold bars before it\)$/,
     );
   });
 });
