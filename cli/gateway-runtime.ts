@@ -50,8 +50,9 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
     heartbeatMs: gw.heartbeatMs,
     recentIds: gw.recentIds,
     ordersSnapshotDepth: gw.ordersSnapshotDepth,
-    // What the asset actors refuse at the edge is not drawn either.
-    marketData: { maxPayloadBytes: cfg.validation.maxPayloadBytes, isKnown: knownAssets(cfg.assets) },
+    // What the asset actors refuse at the edge is not drawn either (nor, stamped ahead of the clock,
+    // moves the event time that expires the working orders of the orders snapshot).
+    marketData: { maxPayloadBytes: cfg.validation.maxPayloadBytes, isKnown: knownAssets(cfg.assets), maxAheadMs: cfg.validation.maxAheadMs },
     // And a fill the risk actor refuses (no order it approved, not as approved) is not listed.
     bookedFills: true,
     // A refused fill republished under its id reaches the engine only past SIGNALS' duplicate window.

@@ -45,7 +45,9 @@ export type HubOptions = Readonly<{
    * engine dead-letters. Absent, `md` payloads are relayed as published. Its `isKnown` checks fills
    * as the engine does too (`decode-fill.ts`): a live consumer's fill the engine refuses (not a v1
    * fill, on another asset's subject, of an asset it does not trade) is never booked, so it is not
-   * drawn on a chart or listed either.
+   * drawn on a chart or listed either. With `maxAheadMs` (`validation.maxAheadMs`), market data and
+   * fills stamped further ahead of the gateway's clock (`now`) are refused as the live engine refuses
+   * them: relayed, one would move the event time that expires the `orders` snapshot's working orders.
    */
   marketData?: EdgeValidation;
   /**

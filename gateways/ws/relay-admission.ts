@@ -2,6 +2,7 @@ import type { Subjects } from '../../streams/subjects.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import { OrderSchema } from '../../streams/messages/order.js';
 import { decodeFill } from '../../streams/validation/decode-fill.js';
+import { aheadOfClock } from '../../streams/validation/ahead-of-clock.js';
 import { createMarketDataDecoder } from '../../streams/validation/decode-market-data.js';
 import { createBarOrder } from './bar-order.js';
 import { createBookedFills } from './booked-fills.js';
@@ -13,7 +14,15 @@ import type { Route } from './topics.js';
  * The engine's edge validation of market data (`validation.maxPayloadBytes`, the configured
  * assets): see `HubOptions.marketData`.
  */
-export type EdgeValidation = Readonly<{ maxPayloadBytes: number; isKnown: (venue: string, symbol: string) => boolean }>;
+export type EdgeValidation = Readonly<{
+  maxPayloadBytes: number;
+  isKnown: (venue: string, symbol: string) => boolean;
+  /**
+   * `validation.maxAheadMs`: market data and fills stamped more than this many ms after the
+   * gateway's clock are refused, as a live engine refuses them against its own. Unset, none is.
+   */
+  maxAheadMs?: number;
+}>;
 
 export type RelayAdmissionOptions = Readonly<{
   subjects: Subjects;
@@ -64,6 +73,20 @@ export function createRelayAdmission(opts: RelayAdmissionOptions): RelayAdmissio
   /** Fills the engine refused, by id: when the stream last stored one (oldest first, at most `recentIds`). */
   const refusedAt = new Map<string, number>();
 
+  /**
+   * Stamped more than `maxAheadMs` after the gateway's clock: the engine refuses it (SCHEMA). Relayed,
+   * it would move the hub's event time to its date and expire every working order the `orders`
+   * snapshot holds (and, a bar, hold back every real bar after it as older).
+   */
+  const ahead = (ts: number): boolean => md?.maxAheadMs !== undefined && aheadOfClock(ts, opts.now(), { maxAheadMs: md.maxAheadMs, clock: "the gateway's clock" }) !== undefined;
+
+  /** A fill the engine refused: a republish under its id within SIGNALS' duplicate window never reaches it. */
+  const refusedNow = (id: string): void => {
+    refusedAt.delete(id);
+    if (refusedAt.size >= opts.recentIds) refusedAt.delete(refusedAt.keys().next().value as string);
+    refusedAt.set(id, opts.now());
+  };
+
   /** A message dropped as one relayed already. */
   const duplicate = (): void => {
     duplicates++;
@@ -86,9 +109,7 @@ export function createRelayAdmission(opts: RelayAdmissionOptions): RelayAdmissio
     if (bookedFills.book(f) !== undefined) {
       // The engine dead-letters it (UNKNOWN_ORDER, ORDER_MISMATCH): no position, no fill to show.
       refusedFills++;
-      refusedAt.delete(f.id);
-      if (refusedAt.size >= opts.recentIds) refusedAt.delete(refusedAt.keys().next().value as string);
-      refusedAt.set(f.id, opts.now());
+      refusedNow(f.id);
       return false;
     }
     refusedAt.delete(f.id);
@@ -105,7 +126,7 @@ export function createRelayAdmission(opts: RelayAdmissionOptions): RelayAdmissio
     if (route.topic === 'md' && decodeMd !== undefined) {
       // The edge decoder has parsed and validated it already: its message is the payload.
       const r = decodeMd(subject, data);
-      if (!r.ok) {
+      if (!r.ok || ahead(r.msg.ts)) {
         refusedMarketData++;
         return undefined;
       }
@@ -114,6 +135,12 @@ export function createRelayAdmission(opts: RelayAdmissionOptions): RelayAdmissio
       const r = decodeFill(subject, data, opts.subjects, md?.isKnown ?? (() => true));
       if (!r.ok) {
         refusedFills++;
+        return undefined;
+      }
+      if (ahead(r.fill.ts)) {
+        // Refused before its order is looked at, as the engine's fill consumer does.
+        refusedFills++;
+        if (booked !== undefined) refusedNow(r.fill.id);
         return undefined;
       }
       v = fill = r.fill;
