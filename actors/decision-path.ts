@@ -247,7 +247,17 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       stats.orders++;
       sym.orders++;
       publish(subjects.order(d.order.strategy, d.order.venue, d.order.symbol), d.order);
-      if (venue !== undefined) venueOut(venue.onOrder(d.order, now));
+      // A replay (decided before: its inputs were redelivered after a stop that came after the
+      // risk write and before their acknowledgement) is not worked again. Still in flight, the
+      // venue works it already (its snapshot is stored with the book). No longer in flight, it
+      // filled, expired or was cancelled then, and a venue restarted since knows only the orders
+      // still working: worked again, it would fill a second time. Execution, which counted it
+      // working again when it suggested it, lets it go.
+      if (!d.replay) {
+        if (venue !== undefined) venueOut(venue.onOrder(d.order, now));
+      } else if (!risk.inFlight(d.order.id)) {
+        execution.onExpired({ orderId: d.order.id, strategy: d.order.strategy, venue: d.order.venue, symbol: d.order.symbol });
+      }
     } else {
       stats.rejects++;
       sym.rejects++;

@@ -215,6 +215,9 @@ export function createRiskCore(opts: RiskCoreOptions) {
     /** Whether a fill reported from outside is of an order this account approved, as approved (see fill-check.ts). */
     checkFill: (f: Fill): FillMismatch | undefined => fillMismatch(book, f),
 
+    /** Whether this order is in flight: approved, not final-filled, not expired or released (across restarts: the book's snapshot holds them). */
+    inFlight: (orderId: string): boolean => book.inFlight.has(orderId),
+
     /** Whether a fill with this id was applied (within the dedup window, across restarts: the ids are in the book's snapshot). */
     hasFill: (fillId: string): boolean => book.hasFill(fillId),
 

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEngine } from '../../cli/engine.js';
+import { assetActorKey } from '../../actors/asset-actor.js';
+import { durableFor, startEngine } from '../../cli/engine.js';
 import type { Engine } from '../../cli/engine.js';
 import type { Config } from '../../config/schema.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
+import type { CoreBookSnapshot } from '../../models/risk/risk-core.js';
 import { createLiveClock } from '../../state/clocks/live-clock.js';
 import { silentLogger } from '../../state/logger.js';
 import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
@@ -33,6 +35,35 @@ const SYMBOLS = ['BTC/USDT', 'ETH/USDT'];
 const FROM = Date.UTC(2024, 0, 1);
 
 const feed = (engine: Engine, bus: Bus, cfg: Config, from: number, to: number): Promise<void> => feedLiveBars(engine, bus, cfg, SYMBOLS, from, to);
+
+/** The risk row as stored: the core's book and seen suggestions, and the venue's part beside them. */
+type StoredRow = CoreBookSnapshot & { paperVenue?: unknown };
+const storedRow = async (store: RiskStore, cfg: Config): Promise<StoredRow> => (await store.load(cfg.risk.account)).book as StoredRow;
+
+/**
+ * A stop after a risk write and before the asset actors' next checkpoint: their snapshots go back
+ * to `snaps` and their durables are deleted, so a restarted engine is redelivered (and decides
+ * again) every bar after them.
+ */
+async function rewindAssets(bus: Bus, cfg: Config, features: ReturnType<typeof createMemoryFeatureStore>, snaps: Awaited<ReturnType<typeof assetSnapshots>>): Promise<void> {
+  await features.writeBatch([], snaps);
+  for (const a of cfg.assets) {
+    // A consumption that just stopped may still count as active for a moment: deleted once it is not.
+    await expect.poll(async () => {
+      await bus.deleteConsumer(streamName(cfg, 'MD'), durableFor(a));
+      return bus.consumerInfo(streamName(cfg, 'MD'), durableFor(a));
+    }).toBeUndefined();
+  }
+}
+async function assetSnapshots(cfg: Config, features: ReturnType<typeof createMemoryFeatureStore>) {
+  return Promise.all(
+    cfg.assets.map(async (a) => {
+      const snap = await features.loadSnapshot(assetActorKey(a));
+      if (snap === undefined) throw new Error(`no snapshot of ${assetActorKey(a)}`);
+      return [assetActorKey(a), snap] as const;
+    }),
+  );
+}
 
 /** Every fill the paper venue published so far. */
 async function fills(bus: Bus, cfg: Config): Promise<Fill[]> {
@@ -135,4 +166,63 @@ describe('the paper venue across an engine restart (risk state in PostgreSQL)', 
       await bus.close();
     }
   }, 60_000);
+
+  it('does not work again an order that finished before the stop when its suggestion is decided again after the restart (its bars redelivered)', async () => {
+    const cfg = isolatedConfig(SYMBOLS);
+    const bus = createMemoryBus();
+    await bus.ensureStreams(streamSpecs(cfg));
+    const riskStore = await createPgRiskStore({ url, schema });
+    const features = createMemoryFeatureStore({ historyCap: 10 });
+    const stores = { bus, features, timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() };
+    const T1 = Date.UTC(2024, 0, 19, 12);
+    const T2 = Date.UTC(2024, 0, 20);
+    try {
+      // Up to T1: the asset actors' checkpoints and the risk row there.
+      const first = await startEngine(cfg, stores, createLiveClock(), silentLogger);
+      await feed(first, bus, cfg, FROM, T1);
+      await first.stop();
+      const atT1 = await storedRow(riskStore, cfg);
+      const snaps = await assetSnapshots(cfg, features);
+      // From T1 to T2: the orders approved there that filled whole before T2 (the model and bars are fixed).
+      const second = await startEngine(cfg, stores, createLiveClock(), silentLogger);
+      await feed(second, bus, cfg, T1, T2);
+      await second.stop();
+      const redelivered = second.counters.messagesIn;
+      const atT2 = await storedRow(riskStore, cfg);
+      const before = new Set(atT1.seen.map(([id]) => id));
+      const decided = atT2.seen.filter(([id, , , d]) => !before.has(id) && d.kind === 'order');
+      const finished = (atT2.book.retired ?? []).filter((o) => o.remaining === 0 && decided.some(([, , , d]) => d.kind === 'order' && d.order.id === o.orderId));
+      expect(finished.length).toBeGreaterThan(0);
+      // The row a stop leaves when those orders were decided and filled after T1, and a later fill
+      // brought the positions back to T1's, before the asset actors' next checkpoint: the same
+      // suggestions are decided again on the redelivered bars, and risk answers them with their
+      // orders as decided then (a replay). The venue's part is T1's: none of them is working.
+      const row: StoredRow = {
+        ...atT1,
+        book: { ...atT1.book, retired: [...(atT1.book.retired ?? []), ...finished] },
+        seen: [...atT1.seen, ...decided.filter(([, , , d]) => d.kind === 'order' && finished.some((o) => o.orderId === d.order.id))],
+      };
+      await riskStore.saveBook(cfg.risk.account, row, 0);
+      await rewindAssets(bus, cfg, features, snaps);
+
+      const fills: Fill[] = [];
+      const third = await startEngine(cfg, stores, createLiveClock(), silentLogger, { observer: { fill: (f) => void fills.push(f) } });
+      try {
+        await expect.poll(() => third.counters.messagesIn, { timeout: 30_000 }).toBe(redelivered);
+      } finally {
+        await third.stop();
+      }
+      // Not worked a second time: no fill of them after the restart.
+      expect(fills.filter((f) => finished.some((o) => o.orderId === f.orderId))).toEqual([]);
+      // Execution, which counted each working again when it was suggested again, let it go.
+      const inFlight = third.decisions?.risk.status().inFlight ?? [];
+      for (const sym of SYMBOLS) {
+        const working = inFlight.filter((o) => o.key === `${cfg.venue}|${sym}`).reduce((w, o) => w + (o.side === 'buy' ? 1 : -1) * o.remaining, 0);
+        expect(third.decisions?.execution.asset(cfg.venue, sym).working, sym).toBeCloseTo(working, 12);
+      }
+    } finally {
+      await riskStore.close();
+      await bus.close();
+    }
+  }, 120_000);
 });
