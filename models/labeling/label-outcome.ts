@@ -39,7 +39,8 @@ export function missingPathBars(item: Pick<PendingItem, 'decisionTs' | 'horizonE
  * bars, ATR and fills give the same messages.
  *
  * Entry is the decision-time close: the prediction's `price` (the close of the bar it was made
- * on), or for an order the decision bar's close (its limit price when that bar is missing). The
+ * on), or for an order the decision bar's close (the last bar closed when it was decided; its limit
+ * price when that bar is missing). The
  * exit is the close of the horizon bar. A path with a gap (a bar missing after the decision bar up
  * to the horizon) gets no label: its exit would be an earlier close (another horizon than the one
  * the sample claims, none at all when every bar is missing) and a barrier touch could hide in the

@@ -116,9 +116,16 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
       ...seqOf(streamSeq),
     });
   }
-  /** `featureId` names the decision bar's vector: `f:<bar id>` (see `featureVectorId`). */
+  /**
+   * `featureId` names the decision bar's vector: `f:<bar id>` (see `featureVectorId`). An order
+   * stamped on the bar grid was decided on the bar of that open time (known at its close); one
+   * stamped inside a bar (a tick released it: the engine stamps orders with the event that decided
+   * them) on the last bar closed before it, never the bar still open, whose close and vector came
+   * after the order.
+   */
   function addOrder(o: Order, featureId: (decisionTs: number) => string, streamSeq?: number): AddResult {
-    const decisionTs = decisionBar(o.ts);
+    const onGrid = decisionBar(o.ts);
+    const decisionTs = onGrid === o.ts ? onGrid : onGrid - tfMs;
     const h = spec.horizonBars;
     return addItem({
       kind: 'order', msg: o, id: o.id, venue: o.venue, symbol: o.symbol, decisionTs, horizonBars: h, horizonEnd: decisionTs + h * tfMs, direction: o.side === 'buy' ? 1 : -1, featureId: featureId(decisionTs),

@@ -72,6 +72,19 @@ describe('labelOutcome', () => {
     expect(outcome.shortfall?.totalBps).toBeCloseTo(outcome.shortfall?.executionBps ?? NaN, 12);
   });
 
+  it('an order stamped inside a bar (a tick decided it) is measured from the last bar closed before it, with that bar\'s vector: never the bar still open', () => {
+    // Stamped 30 min into bar 1 (a TWAP child released by a trade tick): bar 1 closes after the order,
+    // so its close and its vector are the future. The last bar known at the order is bar 0.
+    const o = { ...order('s1', d, 'sell', 1), ts: T0 + H + 30 * 60_000 };
+    const item = itemOf((s) => s.addOrder(o, (t) => `f:${t}`));
+    expect(item).toMatchObject({ decisionTs: T0, horizonEnd: T0 + spec.horizonBars * H, featureId: `f:${T0}` });
+    const bars = [d, bar(1, 70, 60, 68), bar(2, 69, 63, 66), bar(3, 67, 62, 65), bar(4, 66, 61, 63), bar(5, 64, 60, 62)];
+    const { outcome } = ok(labelOutcome({ item, bars, atr: 4, fills: [], spec }));
+    expect(outcome).toMatchObject({ decisionTs: T0, entryPrice: 64, exitPrice: 63, bars: spec.horizonBars });
+    // An order stamped on the grid is a bar's decision (the bar of that open time, known at its close), as before.
+    expect(itemOf((s) => s.addOrder({ ...o, ts: T0 + H }, (t) => `f:${t}`))).toMatchObject({ decisionTs: T0 + H, featureId: `f:${T0 + H}` });
+  });
+
   it('refuses when ATR is missing at decision time', () => {
     const item = itemOf((s) => s.addPrediction(prediction('s1', d, 0.01, 1)));
     expect(labelOutcome({ item, bars: [d, bar(1, 65, 63, 64)], atr: Number.NaN, fills: [], spec })).toMatchObject({ refused: expect.stringContaining('atr_14') });
