@@ -3,7 +3,9 @@ import type { Bus, CoreSubscriber, Subscription } from '../../streams/bus.js';
 import type { Subjects } from '../../streams/subjects.js';
 import type { Logger } from '../../state/logger.js';
 import type { Identity } from './auth.js';
+import type { Fill } from '../../streams/messages/fill.js';
 import { FillSchema } from '../../streams/messages/fill.js';
+import type { Order } from '../../streams/messages/order.js';
 import { OrderSchema } from '../../streams/messages/order.js';
 import { createClientSession } from './client-session.js';
 import type { ClientSession, FeedDirectory, SessionLimits } from './client-session.js';
@@ -12,12 +14,12 @@ import type { FeedEntry } from './feed-entry.js';
 import { CloseCode, EVENT_TOPICS, TOPICS } from './protocol.js';
 import type { Topic } from './protocol.js';
 import { createRelayAdmission } from './relay-admission.js';
-import type { EdgeValidation } from './relay-admission.js';
+import type { Admitted, EdgeValidation } from './relay-admission.js';
 import { busPatterns, clientSymbolToken, routeSubject } from './topics.js';
 import type { Route } from './topics.js';
 import { statusFrame, upstreamOf } from './upstream-status.js';
 import type { UpstreamStatus } from './upstream-status.js';
-import { createWorkingOrders } from './working-orders.js';
+import { createWorkingOrders, stillWorks } from './working-orders.js';
 
 export type HubOptions = Readonly<{
   /** The bus the feed relays; its status (NATS down, reconnected) is told to every client. */
@@ -112,8 +114,11 @@ export type Hub = Readonly<{
   /**
    * Orders and fills stored before the gateway started, in stream order (`sx.exec.order.…` and
    * `sx.exec.fill.…` of SIGNALS): they tell `bookedFills` which orders were approved and what each
-   * has left, so a fill of an order approved before the start is relayed. Nothing is sent to
-   * clients. Returns how many approved orders the feed holds.
+   * has left, so a fill of an order approved before the start is relayed. Of the orders, those the
+   * venue may still work (no final fill, fills short of its qty, event time — the newest `ts` read
+   * or relayed — before its `expiresAt`) enter the `orders` snapshot as if relayed now, with the
+   * fills read applied (`working-orders.ts`); nothing else read is sent to clients. Returns how
+   * many approved orders the feed holds.
    */
   learn(messages: readonly Readonly<{ subject: string; data: Uint8Array }>[]): number;
   /** Takes over an upgraded connection. */
@@ -264,10 +269,30 @@ export function createHub(opts: HubOptions): Hub {
     },
     learn: (messages) => {
       if (closed || relay.approvedOrders() === undefined) return 0;
+      /** The approved orders read, in stream order, with the fills of them booked. */
+      const stored = new Map<string, { m: Admitted; order: Order; fills: Fill[] }>();
+      let newest = -Infinity;
       for (const msg of messages) {
         const route = routeSubject(opts.subjects, msg.subject);
         if (route?.idKind !== 'order' && route?.idKind !== 'fill') continue;
-        admit(msg.subject, msg.data, true); // held or booked, and its id remembered: a later republish is not relayed
+        // Held or booked, and its id remembered: a later republish is not relayed. One relayed
+        // since the start is not admitted again: the snapshot and `working` have it already.
+        const m = admit(msg.subject, msg.data, true);
+        if (m === undefined) continue;
+        if ('ts' in m.value && typeof m.value.ts === 'number' && m.value.ts > newest) newest = m.value.ts;
+        if (route.idKind === 'order') {
+          const o = OrderSchema.safeParse(m.value);
+          if (o.success && !stored.has(o.data.id)) stored.set(o.data.id, { m, order: o.data, fills: [] });
+        } else stored.get((m.value as Fill).orderId)?.fills.push(m.value as Fill); // decoded by admit (`decodeFill`)
+      }
+      // Event time at start: the newest read (or relayed since the start). Of the orders stored, those
+      // the venue may still work enter the snapshot as relayed now (a seq each, subscribers told),
+      // their fills applied: past `depth` of a slot they are held, past twice that let go (`working`).
+      working.advance(newest);
+      for (const { m, order, fills } of stored.values()) {
+        if (!stillWorks(order, fills, working.eventTime())) continue;
+        working.approved(push(m.route, m.text), order);
+        for (const f of fills) working.filled(f);
       }
       return relay.approvedOrders() ?? 0;
     },

@@ -19,9 +19,12 @@ export type OrdersSeedOptions = Readonly<{
 /**
  * Tells the hub the orders the risk actor approved, and the fills of them, stored before the
  * gateway started (`Hub.learn`), so that with `bookedFills` a fill of an order approved before a
- * restart is relayed. Orders first, then fills, each in stream order (a fill follows its order).
- * Never rejects: a failed read is logged, and fills of orders approved before the start are then
- * withheld from the feed (the engine's dead letters and its risk state still tell the truth).
+ * restart is relayed, and a dashboard opened after it lists the orders still working (the `orders`
+ * snapshot holds them). Orders first, then fills, each in stream order (a fill follows its order).
+ * Never rejects: a failed read — the stream missing, NATS down, or more than `max` orders (or
+ * fills) stored, which is refused whole rather than read in part — is logged, and fills of orders
+ * approved before the start are then withheld from the feed (the engine's dead letters and its risk
+ * state still tell the truth) and the `orders` snapshot holds only orders relayed from then on.
  */
 export async function learnStoredOrders(opts: OrdersSeedOptions): Promise<number | undefined> {
   const max = opts.max ?? READ_STORED_MAX;
@@ -33,7 +36,7 @@ export async function learnStoredOrders(opts: OrdersSeedOptions): Promise<number
     return held;
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
-    opts.log.warn({ stream: opts.stream, error }, 'cannot read the approved orders: the feed relays fills only of orders approved from now on');
+    opts.log.warn({ stream: opts.stream, error }, 'cannot read the approved orders: the feed relays fills, and its orders snapshot lists working orders, only of orders approved from now on');
     return undefined;
   }
 }

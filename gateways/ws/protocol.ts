@@ -16,7 +16,8 @@ import { z } from 'zod';
  * `ordersSnapshotDepth` (default 100) orders and rejects per strategy, venue and symbol and fills
  * per venue and symbol, so a client that resubscribes is sent those it missed; for `models`, what each alias
  * was last moved to and the latest event of each other kind per model; only what the hub relayed
- * since it started, and for `models` the events stored before it, read at start: `models-seed.ts`),
+ * since it started, and for `models` the events stored before it, read at start: `models-seed.ts`; for
+ * `orders` the approved orders stored in SIGNALS before it that the venue may still work: `orders-seed.ts`),
  * `delta` (every later message), `heartbeat`, `pong`, `error` (`{type:"error", code, reason, op?, topic?,
  * symbols?}`: an error answering a subscribe or unsubscribe names its `op` and `topic`, and its
  * `symbols` as sent when it had them, so a client with several requests in flight knows which was

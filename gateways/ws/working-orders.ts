@@ -19,6 +19,8 @@ export type OrderFill = Readonly<{ orderId: string; qty: number; final: boolean 
 export type WorkingOrders = Readonly<{
   /** A relayed message's event time; event time never goes back. */
   advance(ts: number): void;
+  /** The newest event time seen (-Infinity before any). */
+  eventTime(): number;
   /** An approved order, relayed as `entry`: followed while it is in its slot or held. */
   approved(entry: FeedEntry, o: ApprovedOrder): void;
   /** A relayed fill: applied to its order (one the feed does not follow is ignored). */
@@ -35,6 +37,16 @@ type Followed = { readonly entry: FeedEntry; readonly qty: number; readonly expi
 
 /** A fill's quantities are sums of floats: filled within this share of qty is the whole order. */
 const QTY_EPSILON = 1e-9;
+const completes = (filled: number, qty: number): boolean => filled >= qty * (1 - QTY_EPSILON);
+
+/**
+ * Whether the venue may still work `o` at event time `eventTs`, given the fills applied to it: what
+ * the gateway keeps of the orders stored before it started (`Hub.learn`).
+ */
+export function stillWorks(o: ApprovedOrder, fills: readonly OrderFill[], eventTs: number): boolean {
+  if (eventTs >= o.expiresAt || fills.some((f) => f.final)) return false;
+  return !completes(fills.reduce((sum, f) => sum + f.qty, 0), o.qty);
+}
 
 export function createWorkingOrders(depth: number, onDropped: (entry: FeedEntry, slot: string) => void): WorkingOrders {
   let eventTs = -Infinity;
@@ -61,6 +73,7 @@ export function createWorkingOrders(depth: number, onDropped: (entry: FeedEntry,
     advance: (ts) => {
       if (Number.isFinite(ts) && ts > eventTs) eventTs = ts;
     },
+    eventTime: () => eventTs,
     approved: (entry, o) => {
       // A republish past `recentIds` is a second entry of an order already followed: the first stands.
       if (byId.has(o.id)) return;
@@ -71,7 +84,7 @@ export function createWorkingOrders(depth: number, onDropped: (entry: FeedEntry,
       const o = byId.get(f.orderId);
       if (o === undefined || o.done) return;
       o.filled += f.qty;
-      o.done = f.final || o.filled >= o.qty * (1 - QTY_EPSILON);
+      o.done = f.final || completes(o.filled, o.qty);
       if (!o.done || !o.held) return;
       const list = heldBySlot.get(o.entry.slot);
       if (list !== undefined) prune(o.entry.slot, list);

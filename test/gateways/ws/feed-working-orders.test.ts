@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { learnStoredOrders } from '../../../gateways/ws/orders-seed.js';
+import { silentLogger } from '../../../state/logger.js';
+import { createNatsBus } from '../../../streams/nats-bus.js';
+import { subjectsFor } from '../../../streams/subjects.js';
 import { parsePromText, sampleValue } from '../http/prom-text.js';
-import { json, startTestGateway, VIEWER } from './gateway-harness.js';
+import { json, NATS_URL, startTestGateway, testPrefix, VIEWER } from './gateway-harness.js';
 import type { Gateway } from './gateway-harness.js';
 import { connectRaw } from './raw-feed-client.js';
 import type { RawFeedClient } from './raw-feed-client.js';
@@ -115,5 +119,41 @@ describe('websocket feed: the orders snapshot keeps the orders still working', (
     expect(g.hub.stats()).toMatchObject({ workingOrdersHeld: 2, workingOrdersDropped: 2 });
     const scraped = parsePromText(await (await fetch(`${g.server.url}/metrics`)).text());
     expect(sampleValue(scraped, 'sextant_ws_orders_snapshot_dropped_total')).toBe(2);
+  });
+
+  it('holds, from the start, the orders approved before it that still work (stored in SIGNALS), with the fills already applied; event time at start is the newest ts read (real NATS)', async () => {
+    const prefix = testPrefix();
+    const subjects = subjectsFor(prefix);
+    const stream = `${prefix.toUpperCase()}_SIGNALS`;
+    const bus = await createNatsBus({ url: NATS_URL, name: 'gateway-test-stored', connectTimeoutMs: 3000 });
+    try {
+      await bus.ensureStreams([{ name: stream, subjects: subjects.streamSubjects.SIGNALS, maxAgeMs: 0, duplicateWindowMs: 1000, storage: 'memory' }]);
+      const subject = subjects.order('dirmlp', 'binance', 'BTC/USDT');
+      const fills = subjects.fill('binance', 'BTC/USDT');
+      // Before the gateway starts (a restart): what SIGNALS holds.
+      await bus.publish(subject, json(order('o:done')));
+      await bus.publish(fills, json(fill('o:done', 0, 0.2, true))); // expired partly filled: done
+      await bus.publish(subject, json(order('o:part')));
+      await bus.publish(fills, json(fill('o:part', 0, 0.4))); // 0.6 left
+      await bus.publish(subject, json(order('o:old', { expiresAt: T0 + 10 * 60_000 })));
+      await bus.publish(subject, json(order('o:long', { expiresAt: T0 + 24 * H })));
+      await bus.publish(subject, json(order('o:late', { ts: T0 + 20 * 60_000, expiresAt: T0 + 20 * 60_000 + H }))); // event time: o:old expired
+      gw = await startTestGateway({ bus, prefix, config: { ordersSnapshotDepth: 2 }, bookedFills: true });
+      const g = gw;
+      expect(await learnStoredOrders({ bus, hub: g.hub, stream, subjects, log: silentLogger })).toBe(5);
+      // o:part pushed out of its slot by o:long and o:late: held while it works.
+      expect(await snapshotIds(g)).toEqual(['o:part', 'o:long', 'o:late']);
+      expect(g.hub.stats().workingOrdersHeld).toBe(1);
+      // 0.4 stored + 0.6 now: o:part is filled and let go.
+      g.bus.emit(fills, json(fill('o:part', 1, 0.6)));
+      await until(() => g.hub.stats().seq.orders + g.hub.stats().refusedFills === 4);
+      expect(await snapshotIds(g)).toEqual(['o:long', 'o:late', 'x:o:part:1']);
+      expect(g.hub.stats().workingOrdersHeld).toBe(0);
+    } finally {
+      await gw?.close();
+      gw = undefined;
+      await bus.deleteStreams([stream]).catch(() => undefined);
+      await bus.close();
+    }
   });
 });

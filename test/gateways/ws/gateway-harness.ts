@@ -24,6 +24,9 @@ export const NATS_URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
 export const VIEWER = 'viewer-secret-token';
 export const OPERATOR = 'operator-secret-token';
 
+/** A subject prefix no other test uses: where something must be stored before the gateway starts. */
+export const testPrefix = (): string => `gw${randomBytes(5).toString('hex')}`;
+
 export const testGatewayConfig = (over: Partial<GatewayConfig> = {}): GatewayConfig => ({
   enabled: true,
   host: '127.0.0.1',
@@ -58,10 +61,10 @@ export type Gateway = Readonly<{
   close(): Promise<void>;
 }>;
 
-/** A gateway on real NATS under a prefix of its own (tests run in parallel on one server). */
-export async function startTestGateway(opts: Readonly<{ config?: Partial<GatewayConfig>; probes?: Probes; staticDir?: string; bus?: Bus; marketData?: HubOptions['marketData']; bookedFills?: boolean }> = {}): Promise<Gateway> {
+/** A gateway on real NATS under a prefix of its own (tests run in parallel on one server), `gw<random hex>` unless given (`testPrefix()`). */
+export async function startTestGateway(opts: Readonly<{ config?: Partial<GatewayConfig>; probes?: Probes; staticDir?: string; bus?: Bus; marketData?: HubOptions['marketData']; bookedFills?: boolean; prefix?: string }> = {}): Promise<Gateway> {
   const bus = opts.bus ?? (await createNatsBus({ url: NATS_URL, name: 'gateway-test', connectTimeoutMs: 3000 }));
-  const subjects = subjectsFor(`gw${randomBytes(5).toString('hex')}`);
+  const subjects = subjectsFor(opts.prefix ?? testPrefix());
   const config = testGatewayConfig(opts.config);
   const metrics = createEngineMetrics({ defaultMetrics: false });
   const feed: Subscription = feedMetricsFromBus(bus, subjects, metrics);
