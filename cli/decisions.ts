@@ -8,7 +8,7 @@ import type { RiskActorHandle } from '../actors/risk-actor.js';
 import type { Config } from '../config/schema.js';
 import { paperVenueOptions } from './paper-venue-options.js';
 import { restoredExecution } from './restored-execution.js';
-import { restoredPaperVenue } from './restored-paper-venue.js';
+import { releaseUnworkedOrders, restoredPaperVenue } from './restored-paper-venue.js';
 import { createExecutionCore } from '../models/execution/execution-core.js';
 import type { ExecutionCore } from '../models/execution/execution-core.js';
 import { createPaperVenue } from '../models/execution/paper-venue-core.js';
@@ -260,6 +260,13 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
     { bus: deps.bus, subjects: deps.subjects, store: deps.riskStore, clock: deps.clock, log: deps.log },
     { account: cfg.risk.account, limits: cfg.risk.limits, consume: false, stored },
   );
+  const pv = cfg.paperVenue;
+  // After a restart the venue goes on working the orders it worked at the last risk write (stored
+  // with the book). Without them (a book stored before they were, or not valid) no venue works the
+  // orders the book holds in flight for it: they are released now, before execution counts them.
+  const venueFrom = pv.enabled ? restoredPaperVenue(stored.book, log) : undefined;
+  const tradingAtStart = risk.core.trading();
+  const unworked = pv.enabled && venueFrom === undefined ? releaseUnworkedOrders(risk.core, stored.book, cfg.venue, log) : undefined;
   // The venue's minimum notional is the risk actor's current limit (an operator may change it), and
   // execution proposes nothing a halt (or reduce-only) would refuse, and closes what risk asks to flatten.
   // After a restart it starts from what the restored risk book holds and has in flight, not from flat.
@@ -272,11 +279,17 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
     trading: risk.core.tradingFor,
     flattening: risk.core.flatteningFor,
   });
-  const pv = cfg.paperVenue;
-  // After a restart the venue goes on working the orders it worked at the last risk write (stored with the book).
-  const venue = pv.enabled
-    ? createPaperVenue(paperVenueOptions(cfg, TIMEFRAME_MS[s.timeframe]), restoredPaperVenue(stored.book, log))
-    : undefined;
+  const venue = pv.enabled ? createPaperVenue(paperVenueOptions(cfg, TIMEFRAME_MS[s.timeframe]), venueFrom) : undefined;
+  // The book is taken now, written later (after the publications of the releases it covers).
+  const persistRisk = createRiskPersister(deps.riskStore, deps.clock, tradingAtStart, venue);
+  if (unworked !== undefined && unworked.released.length > 0) {
+    // Stored at once, with the venue's part (the next start finds it), and a state change announced.
+    await persistRisk(risk.core)();
+    for (const st of unworked.states) {
+      log.warn({ state: st.state, previous: st.previous, reason: st.reason }, 'risk state');
+      deps.bus.emit(deps.subjects.riskState(), encode(st));
+    }
+  }
   const path = createDecisionPath(
     { bus: deps.counts === undefined ? deps.bus : countStoredDecisions(deps.bus, deps.subjects, deps.counts), subjects: deps.subjects, log: deps.log, clock: deps.clock },
     {
@@ -288,8 +301,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       ...(deps.observer !== undefined ? { observer: deps.observer } : {}),
       ...(cfg.decision.riskCheckpointMs !== undefined ? { riskCheckpointMs: cfg.decision.riskCheckpointMs } : {}),
       ...(deps.decideFrom !== undefined ? { decideFrom: deps.decideFrom } : {}),
-      // The book is taken now, written later (after the publications of the releases it covers).
-      persistRisk: createRiskPersister(deps.riskStore, deps.clock, risk.core.trading(), venue),
+      persistRisk,
     },
   );
 

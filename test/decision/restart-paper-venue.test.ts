@@ -8,6 +8,7 @@ import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import type { CoreBookSnapshot } from '../../models/risk/risk-core.js';
 import { createLiveClock } from '../../state/clocks/live-clock.js';
 import { silentLogger } from '../../state/logger.js';
+import type { Logger } from '../../state/logger.js';
 import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
 import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
 import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
@@ -219,6 +220,50 @@ describe('the paper venue across an engine restart (risk state in PostgreSQL)', 
       for (const sym of SYMBOLS) {
         const working = inFlight.filter((o) => o.key === `${cfg.venue}|${sym}`).reduce((w, o) => w + (o.side === 'buy' ? 1 : -1) * o.remaining, 0);
         expect(third.decisions?.execution.asset(cfg.venue, sym).working, sym).toBeCloseTo(working, 12);
+      }
+    } finally {
+      await riskStore.close();
+      await bus.close();
+    }
+  }, 120_000);
+
+  it.each([
+    ['stored before the venue\'s orders were (no venue part: an upgrade)', (row: StoredRow): StoredRow => ({ book: row.book, seen: row.seen })],
+    ['stored with a venue part that is not valid', (row: StoredRow): StoredRow => ({ ...row, paperVenue: { v: 2, working: 'lost' } })],
+  ])('releases at start-up the orders in flight that no venue works after a restart, from a book %s', async (_, damage) => {
+    const cfg = isolatedConfig(SYMBOLS);
+    const bus = createMemoryBus();
+    await bus.ensureStreams(streamSpecs(cfg));
+    const riskStore = await createPgRiskStore({ url, schema });
+    const stores = { bus, features: createMemoryFeatureStore({ historyCap: 10 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() };
+    try {
+      const first = await startEngine(cfg, stores, createLiveClock(), silentLogger);
+      await feed(first, bus, cfg, FROM, Date.UTC(2024, 0, 20));
+      await first.stop();
+      const working = first.decisions?.risk.status().inFlight ?? [];
+      expect(working.length).toBeGreaterThan(0);
+      const row = await storedRow(riskStore, cfg);
+      await riskStore.saveBook(cfg.risk.account, damage(row), 0);
+      const newestMark = Math.max(...row.book.marks.map(([, m]) => m.ts));
+
+      const warnings: string[] = [];
+      const log: Logger = { ...silentLogger, warn: (f, m) => void warnings.push(`${m} ${JSON.stringify(f)}`), child: () => log };
+      const second = await startEngine(cfg, stores, createLiveClock(), log);
+      try {
+        // Nothing in flight that nothing would fill, in risk or in execution.
+        expect(second.decisions?.risk.status().inFlight).toEqual([]);
+        for (const sym of SYMBOLS) expect(second.decisions?.execution.asset(cfg.venue, sym).working).toBe(0);
+        // One warning names them and why.
+        const said = warnings.filter((w) => w.includes('released at start-up'));
+        expect(said).toHaveLength(1);
+        for (const o of working) expect(said[0]).toContain(o.orderId);
+        // Released at the book's newest mark (event time) and stored at once, with the venue's part.
+        const after = await storedRow(riskStore, cfg);
+        expect(after.book.inFlight).toEqual([]);
+        for (const o of working) expect(after.book.retired?.find((r) => r.orderId === o.orderId)?.retiredAt).toBe(newestMark);
+        expect(after.paperVenue).toMatchObject({ v: 2, working: [] });
+      } finally {
+        await second.stop();
       }
     } finally {
       await riskStore.close();
