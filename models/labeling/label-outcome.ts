@@ -17,7 +17,7 @@ export type LabelInputs = Readonly<{
   bars: readonly PathBar[];
   /** ATR-14 of the decision-time feature vector. */
   atr: number;
-  /** Fills of an order up to its horizon (ignored for predictions). */
+  /** Fills of an order up to its exit, the horizon bar's close (ignored for predictions). */
   fills: readonly Fill[];
   spec: LabelSpec;
 }>;

@@ -184,8 +184,9 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
     },
     /**
      * Items whose horizon passed, in (horizonEnd, id) order. Orders wait for their fills (a final
-     * one, a SIGNALS message later than the horizon — one of the horizon bar's time says nothing of
-     * the fills on that bar, which the order's label counts —, or `fillGraceBars`). The grace counts on the strategy's own
+     * one, a SIGNALS message at or after the horizon bar's close — one of the horizon bar's time, or
+     * a tick's inside it, says nothing of the fills later in that bar, which the order's label counts
+     * up to its close, the exit —, or `fillGraceBars`). The grace counts on the strategy's own
      * predictions and orders of the asset as well as on its bars: bars come straight from the
      * market-data stream, and while the engine catches up (a restart, a fast replay) they run far
      * ahead of the fills its venue has yet to publish for them.
@@ -199,7 +200,7 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
         if (item.kind === 'order') {
           const finalSeen = (fills.get(item.id) ?? []).some((f) => f.final);
           const graceEnd = item.horizonEnd + spec.fillGraceBars * tfMs;
-          if (!finalSeen && execWatermark <= item.horizonEnd && Math.min(wm, a?.signals ?? -1) < graceEnd) continue;
+          if (!finalSeen && execWatermark < item.horizonEnd + tfMs && Math.min(wm, a?.signals ?? -1) < graceEnd) continue;
         }
         out.push(item);
       }
@@ -229,8 +230,11 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
       }
       return missingFrom === Infinity ? { held } : { held, missingFrom, missingTo };
     },
-    /** Fills of an order up to its horizon, in time order. */
-    fillsOf: (item: PendingItem): Fill[] => (fills.get(item.id) ?? []).filter((f) => f.ts <= item.horizonEnd).sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1)),
+    /**
+     * Fills of an order up to its exit, the horizon bar's close (a venue filling on ticks stamps a
+     * fill inside that bar after its open; one on bars, with the bar's open), in time order.
+     */
+    fillsOf: (item: PendingItem): Fill[] => (fills.get(item.id) ?? []).filter((f) => f.ts < item.horizonEnd + tfMs).sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1)),
     /** Marks an item labeled (or refused): it leaves the pending set and a redelivery of it is ignored. */
     complete(id: string): void {
       pending.delete(id);

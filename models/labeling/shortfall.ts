@@ -21,8 +21,8 @@ export type Shortfall = Readonly<{
 
 /**
  * Implementation shortfall of one order against its decision price (the close of the decision
- * bar), from the fills seen up to the horizon. Positive is a cost. Over-fills count as filled
- * (the unfilled share is clamped at 0).
+ * bar), from the fills seen up to the exit (the horizon bar's close). Positive is a cost.
+ * Over-fills count as filled (the unfilled share is clamped at 0).
  */
 export function implementationShortfall(
   x: Readonly<{ direction: Direction; orderQty: number; decisionPrice: number; exitPrice: number; fills: readonly FillPart[] }>,

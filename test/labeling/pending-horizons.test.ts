@@ -40,7 +40,9 @@ describe('pending horizons', () => {
     const b = mk();
     b.s.advanceExec(T0 + 2 * H); // of the horizon bar's time: its fills may still come
     expect(b.s.due().length).toBe(0);
-    b.s.advanceExec(T0 + 2 * H + 1);
+    b.s.advanceExec(T0 + 2 * H + 1); // inside the horizon bar: fills of it (up to the exit, its close) may still come
+    expect(b.s.due().length).toBe(0);
+    b.s.advanceExec(T0 + 3 * H); // the horizon bar's close
     expect(b.s.due().length).toBe(1);
     const c = mk();
     add(c.s, 3); // one grace bar, and the strategy's decision path got there too
@@ -60,6 +62,22 @@ describe('pending horizons', () => {
     const [item] = s.due().filter((x) => x.kind === 'order');
     expect(item?.id).toBe(o.id);
     expect(s.fillsOf(item as never).map((f) => f.price)).toEqual([100.5]);
+  });
+
+  it('counts the fills made inside the horizon bar up to its close (the exit), as a tick-driven venue stamps them, and waits for them', () => {
+    // Horizon 2 bars: the exit is bar 2's close (T0 + 3H). A live venue fills on ticks, stamped inside the bar.
+    const s = createPendingHorizons(H, spec);
+    const o = order('s1', bar(0, 101, 99, 100), 'buy', 2);
+    s.addOrder(o, fid);
+    for (let i = 0; i <= 2; i++) add(s, i);
+    s.addFill(fill(o, 1, T0 + 2 * H + 60_000, 1, 100.2, false)); // a minute into the horizon bar
+    s.advanceExec(T0 + 2 * H + 120_000); // a tick-time SIGNALS message inside the horizon bar: the bar's later fills may still come
+    expect(s.due()).toEqual([]);
+    s.addFill(fill(o, 2, T0 + 2 * H + 30 * 60_000, 1, 100.4, false));
+    s.addFill(fill(o, 3, T0 + 3 * H, 0.5, 100.9, false)); // at the exit's close: after the horizon, left out
+    const [item] = s.due(); // a SIGNALS message at the horizon bar's close ended the wait
+    expect(item?.id).toBe(o.id);
+    expect(s.fillsOf(item as never).map((f) => f.price)).toEqual([100.2, 100.4]);
   });
 
   it('does not count the grace on bars alone: a catching-up engine has not published the fills of bars the MD stream already holds', () => {
