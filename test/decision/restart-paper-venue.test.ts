@@ -40,6 +40,19 @@ const feed = (engine: Engine, bus: Bus, cfg: Config, from: number, to: number): 
 /** The risk row as stored: the core's book and seen suggestions, and the venue's part beside them. */
 type StoredRow = CoreBookSnapshot & { paperVenue?: unknown };
 const storedRow = async (store: RiskStore, cfg: Config): Promise<StoredRow> => (await store.load(cfg.risk.account)).book as StoredRow;
+/**
+ * The row once it holds the book `engine` stopped with: `Engine.stop` can resolve before the last
+ * risk write lands (the report of this change says where), and a row read or written before that
+ * would be read stale or overwritten.
+ */
+async function rowAtStop(store: RiskStore, cfg: Config, engine: Engine): Promise<StoredRow> {
+  const book = JSON.parse(JSON.stringify(engine.decisions?.risk.core.bookSnapshot())) as CoreBookSnapshot;
+  await expect.poll(async () => {
+    const row = await storedRow(store, cfg);
+    return { book: row.book, seen: row.seen };
+  }, { timeout: 10_000 }).toEqual(book);
+  return storedRow(store, cfg);
+}
 
 /**
  * A stop after a risk write and before the asset actors' next checkpoint: their snapshots go back
@@ -182,14 +195,14 @@ describe('the paper venue across an engine restart (risk state in PostgreSQL)', 
       const first = await startEngine(cfg, stores, createLiveClock(), silentLogger);
       await feed(first, bus, cfg, FROM, T1);
       await first.stop();
-      const atT1 = await storedRow(riskStore, cfg);
+      const atT1 = await rowAtStop(riskStore, cfg, first);
       const snaps = await assetSnapshots(cfg, features);
       // From T1 to T2: the orders approved there that filled whole before T2 (the model and bars are fixed).
       const second = await startEngine(cfg, stores, createLiveClock(), silentLogger);
       await feed(second, bus, cfg, T1, T2);
       await second.stop();
       const redelivered = second.counters.messagesIn;
-      const atT2 = await storedRow(riskStore, cfg);
+      const atT2 = await rowAtStop(riskStore, cfg, second);
       const before = new Set(atT1.seen.map(([id]) => id));
       const decided = atT2.seen.filter(([id, , , d]) => !before.has(id) && d.kind === 'order');
       const finished = (atT2.book.retired ?? []).filter((o) => o.remaining === 0 && decided.some(([, , , d]) => d.kind === 'order' && d.order.id === o.orderId));
@@ -242,7 +255,7 @@ describe('the paper venue across an engine restart (risk state in PostgreSQL)', 
       await first.stop();
       const working = first.decisions?.risk.status().inFlight ?? [];
       expect(working.length).toBeGreaterThan(0);
-      const row = await storedRow(riskStore, cfg);
+      const row = await rowAtStop(riskStore, cfg, first);
       await riskStore.saveBook(cfg.risk.account, damage(row), 0);
       const newestMark = Math.max(...row.book.marks.map(([, m]) => m.ts));
 
