@@ -147,6 +147,16 @@ export type StreamAdmin = {
    */
   readStored(stream: string, filterSubject: string, opts?: ReadStoredOptions): Promise<readonly StoredMessage[]>;
   /**
+   * The newest `max` stored messages of the subjects `filterSubject` matches (at stream sequence
+   * `fromSeq` or later, when given), in stream order, and how many older ones that match were left
+   * unread: for a reader that rebuilds recent state from a stream that keeps everything (the feed's
+   * approved orders from SIGNALS), where `readStored` would refuse the read whole. On NATS the older
+   * ones are never fetched. Rejects with `StreamNotFoundError`.
+   *
+   * @example const { messages, skipped } = await bus.readNewest('SIGNALS', 'sx.exec.order.>', { max: 10_000 })
+   */
+  readNewest(stream: string, filterSubject: string, opts?: ReadNewestOptions): Promise<NewestStored>;
+  /**
    * Where a durable consumer stands (its lag, for metrics), or undefined when the stream has no
    * such durable. Rejects with `StreamNotFoundError`.
    */
@@ -160,7 +170,17 @@ export type ReadStoredOptions = Readonly<{
   max?: number;
 }>;
 
-/** `ReadStoredOptions.max` when none is given. */
+export type ReadNewestOptions = Readonly<{
+  /** At most this many are read, the newest (default 10 000). */
+  max?: number;
+  /** Only messages at this stream sequence or later (default: from the first). */
+  fromSeq?: number;
+}>;
+
+/** What `readNewest` read, and how many older matching messages it left unread. */
+export type NewestStored = Readonly<{ messages: readonly StoredMessage[]; skipped: number }>;
+
+/** `ReadStoredOptions.max` (and `ReadNewestOptions.max`) when none is given. */
 export const READ_STORED_MAX = 10_000;
 
 /** A durable consumer's position (JetStream `num_pending`, `num_ack_pending`, ack floor). */

@@ -2,7 +2,7 @@ import { AckPolicy, DeliverPolicy, jetstream, JetStreamApiCodes, JetStreamApiErr
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import type { NatsConnection } from '@nats-io/nats-core';
-import type { ReadStoredOptions, StoredMessage } from './bus.js';
+import type { NewestStored, ReadNewestOptions, ReadStoredOptions, StoredMessage } from './bus.js';
 import { READ_STORED_MAX } from './bus.js';
 import { BusError, StreamNotFoundError, tooManyStored } from './errors.js';
 
@@ -20,49 +20,112 @@ const FETCH_BATCH = 1_000;
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/** An ephemeral consumer from stream sequence `fromSeq` (from the first when undefined): its name and how many messages it matches. */
+type Opened = Readonly<{ name: string; pending: number }>;
+
+/**
+ * Runs `body` with a way to open ephemeral consumers on `stream` (each deleted after) and maps
+ * the errors as `Bus.readStored` documents them.
+ */
+async function withConsumers<T>(deps: ReadStoredDeps, stream: string, filterSubject: string, body: (m: JetStreamManager, open: (fromSeq: number | undefined, count?: 'count only') => Promise<Opened>) => Promise<T>): Promise<T> {
+  let m: JetStreamManager | undefined;
+  const names: string[] = [];
+  try {
+    m = await deps.jsm();
+    const jsm = m;
+    // `count only`: deleted at once, its num_pending all that is wanted of it.
+    const open = async (fromSeq: number | undefined, count?: 'count only'): Promise<Opened> => {
+      const ci = await jsm.consumers.add(stream, {
+        ...(filterSubject === '' ? {} : { filter_subject: filterSubject }),
+        ...(fromSeq === undefined ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSeq }),
+        ack_policy: AckPolicy.None,
+        mem_storage: true,
+        num_replicas: 1,
+        inactive_threshold: nanos(INACTIVE_THRESHOLD_MS),
+      });
+      if (count === undefined) names.push(ci.name);
+      else await jsm.consumers.delete(stream, ci.name).catch(() => false);
+      return { name: ci.name, pending: ci.num_pending };
+    };
+    return await body(jsm, open);
+  } catch (e) {
+    if (e instanceof BusError) throw e;
+    if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamNotFound) throw new StreamNotFoundError(stream, { cause: e });
+    throw new BusError(`cannot read the stored messages of ${filterSubject || 'every subject'} in ${stream}: ${message(e)}`, true, { cause: e });
+  } finally {
+    if (m !== undefined) for (const name of names) await m.consumers.delete(stream, name).catch(() => false);
+  }
+}
+
+/** Fetches the `want` messages `consumer` holds, in stream order, handing each to `take`. */
+async function fetchAll(deps: ReadStoredDeps, stream: string, filterSubject: string, c: Opened, take: (m: StoredMessage) => void): Promise<void> {
+  if (c.pending === 0) return;
+  const consumer = await jetstream(deps.nc, { timeout: deps.requestTimeoutMs }).consumers.get(stream, c.name);
+  let got = 0;
+  while (got < c.pending) {
+    const before = got;
+    const msgs = await consumer.fetch({ max_messages: Math.min(FETCH_BATCH, c.pending - got), expires: Math.max(1_000, deps.requestTimeoutMs) });
+    for await (const jm of msgs) {
+      take({ subject: jm.subject, data: jm.data, streamSeq: jm.seq });
+      if (++got >= c.pending) break;
+    }
+    // An expired pull ends quietly: a short answer would read as "nothing more is stored".
+    if (got === before) throw new BusError(`read ${got} of the ${c.pending} stored messages of ${filterSubject || 'every subject'} in ${stream} before a pull expired`, true);
+  }
+}
+
 /**
  * `Bus.readStored` on JetStream: an ephemeral consumer (deliver policy `all`) whose `num_pending`
  * at creation says how many messages match; exactly that many are fetched, so anything published
  * meanwhile is left to live readers, and the consumer is deleted after. Server 2.9 takes one
  * filter subject per consumer.
  */
-export async function natsReadStored(deps: ReadStoredDeps, stream: string, filterSubject: string, opts: ReadStoredOptions = {}): Promise<readonly StoredMessage[]> {
-  const what = filterSubject || 'every subject';
-  let m: JetStreamManager | undefined;
-  let name: string | undefined;
-  try {
-    m = await deps.jsm();
-    const ci = await m.consumers.add(stream, {
-      ...(filterSubject === '' ? {} : { filter_subject: filterSubject }),
-      deliver_policy: DeliverPolicy.All,
-      ack_policy: AckPolicy.None,
-      mem_storage: true,
-      num_replicas: 1,
-      inactive_threshold: nanos(INACTIVE_THRESHOLD_MS),
-    });
-    name = ci.name;
-    const want = ci.num_pending;
+export function natsReadStored(deps: ReadStoredDeps, stream: string, filterSubject: string, opts: ReadStoredOptions = {}): Promise<readonly StoredMessage[]> {
+  return withConsumers(deps, stream, filterSubject, async (_m, open) => {
+    const c = await open(undefined);
     const max = opts.max ?? READ_STORED_MAX;
-    if (want > max) throw tooManyStored(stream, filterSubject, want, max);
+    if (c.pending > max) throw tooManyStored(stream, filterSubject, c.pending, max);
     const out: StoredMessage[] = [];
-    if (want === 0) return out;
-    const consumer = await jetstream(deps.nc, { timeout: deps.requestTimeoutMs }).consumers.get(stream, name);
-    while (out.length < want) {
-      const before = out.length;
-      const msgs = await consumer.fetch({ max_messages: Math.min(FETCH_BATCH, want - out.length), expires: Math.max(1_000, deps.requestTimeoutMs) });
-      for await (const jm of msgs) {
-        out.push({ subject: jm.subject, data: jm.data, streamSeq: jm.seq });
-        if (out.length >= want) break;
-      }
-      // An expired pull ends quietly: a short answer would read as "nothing more is stored".
-      if (out.length === before) throw new BusError(`read ${out.length} of the ${want} stored messages of ${what} in ${stream} before a pull expired`, true);
-    }
+    await fetchAll(deps, stream, filterSubject, c, (x) => out.push(x));
     return out;
-  } catch (e) {
-    if (e instanceof BusError) throw e;
-    if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamNotFound) throw new StreamNotFoundError(stream, { cause: e });
-    throw new BusError(`cannot read the stored messages of ${what} in ${stream}: ${message(e)}`, true, { cause: e });
-  } finally {
-    if (m !== undefined && name !== undefined) await m.consumers.delete(stream, name).catch(() => false);
-  }
+  });
+}
+
+/**
+ * `Bus.readNewest` on JetStream. Where more than `max` match, the stream sequence the newest
+ * `max` start at is found by bisection on the `num_pending` of consumers started at a sequence
+ * (one short-lived consumer per step, about log2 of the stream's length), so the older ones are
+ * never fetched; messages stored during the search that push the count past `max` are read and
+ * the oldest of them let go, so at most `max` (plus one pull) are held.
+ */
+export function natsReadNewest(deps: ReadStoredDeps, stream: string, filterSubject: string, opts: ReadNewestOptions = {}): Promise<NewestStored> {
+  const max = opts.max ?? READ_STORED_MAX;
+  if (!Number.isInteger(max) || max < 1) return Promise.reject(new BusError(`readNewest max must be a positive integer, got ${max}`, false));
+  return withConsumers(deps, stream, filterSubject, async (m, open) => {
+    const first = await open(opts.fromSeq);
+    let c = first;
+    if (first.pending > max) {
+      // The smallest start sequence from which at most `max` match: pending(seq) never grows with seq.
+      const state = (await m.streams.info(stream)).state;
+      let lo = Math.max(opts.fromSeq ?? 0, state.first_seq); // more than `max` from here
+      let hi = state.last_seq + 1; // none from here
+      while (hi - lo > 1) {
+        const mid = lo + Math.floor((hi - lo) / 2);
+        const probe = await open(mid, 'count only');
+        if (probe.pending > max) lo = mid;
+        else hi = mid;
+      }
+      c = await open(hi);
+    }
+    const out: StoredMessage[] = [];
+    let dropped = 0;
+    await fetchAll(deps, stream, filterSubject, c, (x) => {
+      out.push(x);
+      if (out.length > max) {
+        out.shift();
+        dropped++;
+      }
+    });
+    return { messages: out, skipped: Math.max(0, first.pending - c.pending) + dropped };
+  });
 }

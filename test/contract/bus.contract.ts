@@ -280,6 +280,26 @@ export function busContract(name: string, makeBus: () => Promise<Bus>): void {
       await expect(bus.readStored(`${stream.name}_MISSING`, `${ns}.rs.>`)).rejects.toThrow(/does not exist/);
     });
 
+    it('readNewest reads the newest max stored messages a filter matches (from fromSeq), in stream order, and counts the older ones skipped', async () => {
+      for (let i = 0; i < 12; i++) await bus.publish(i % 3 === 2 ? `${ns}.rnx.${i}` : `${ns}.rn.${i}`, enc(String(i)));
+      const read = async (o: Parameters<Bus['readNewest']>[2]): Promise<[string[], number]> => {
+        const r = await bus.readNewest(stream.name, `${ns}.rn.>`, o);
+        const seqs = r.messages.map((m) => m.streamSeq);
+        expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+        return [r.messages.map((m) => dec(m.data)), r.skipped];
+      };
+      // 8 match (0 1 3 4 6 7 9 10); the 4 on rnx do not.
+      expect(await read({})).toEqual([['0', '1', '3', '4', '6', '7', '9', '10'], 0]);
+      expect(await read({ max: 3 })).toEqual([['7', '9', '10'], 5]);
+      expect(await read({ max: 1 })).toEqual([['10'], 7]);
+      const all = await bus.readStored(stream.name, `${ns}.rn.>`);
+      const from = all[3]!.streamSeq; // '4'
+      expect(await read({ fromSeq: from })).toEqual([['4', '6', '7', '9', '10'], 0]);
+      expect(await read({ fromSeq: from, max: 2 })).toEqual([['9', '10'], 3]);
+      expect(await bus.readNewest(stream.name, `${ns}.rnnone.>`, { max: 2 })).toEqual({ messages: [], skipped: 0 });
+      await expect(bus.readNewest(`${stream.name}_MISSING`, `${ns}.rn.>`)).rejects.toThrow(/does not exist/);
+    });
+
     it('reports a durable consumer\'s lag: pending, handed out but unacknowledged, and its ack floor', async () => {
       const info = (): ReturnType<Bus['consumerInfo']> => bus.consumerInfo(stream.name, 'lag');
       const settled = async (want: { pending: number; ackPending: number; ackFloor?: number }): Promise<void> => {

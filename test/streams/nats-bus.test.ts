@@ -322,6 +322,10 @@ describe('NATS bus: JetStream behaviour', () => {
       expect(all).toHaveLength(2_500);
       expect(all.slice(-1_900).map((x) => dec(x.data))).toEqual(range(0, 1_900));
       await expect(bus.readStored(stream.name, `${ns}.rs.>`, { max: 2_499 })).rejects.toMatchObject({ retryable: false });
+      // The newest 1,500 instead: the older 1,000 skipped (found by bisection, never fetched).
+      const newest = await bus.readNewest(stream.name, `${ns}.rs.>`, { max: 1_500 });
+      expect([newest.messages.length, newest.skipped]).toEqual([1_500, 1_000]);
+      expect(newest.messages.map((x) => dec(x.data))).toEqual(range(400, 1_900));
       expect((await m.consumers.list(stream.name).next()).length).toBe(before);
     } finally {
       await raw.close();

@@ -1,0 +1,125 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { learnStoredOrders } from '../../../gateways/ws/orders-seed.js';
+import type { Logger } from '../../../state/logger.js';
+import type { Bus } from '../../../streams/bus.js';
+import { createNatsBus } from '../../../streams/nats-bus.js';
+import { subjectsFor } from '../../../streams/subjects.js';
+import type { Subjects } from '../../../streams/subjects.js';
+import { json, NATS_URL, startTestGateway, testPrefix, VIEWER } from './gateway-harness.js';
+import type { Gateway } from './gateway-harness.js';
+import { connectRaw } from './raw-feed-client.js';
+import type { RawFeedClient } from './raw-feed-client.js';
+
+const until = async (cond: () => boolean, timeoutMs = 10_000): Promise<void> => {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+const H = 3_600_000;
+const T0 = 100 * H;
+const order = (id: string) => ({
+  type: 'exec.order', v: 1, id, ts: T0, strategy: 'dirmlp', venue: 'binance', symbol: 'BTC/USDT', suggestionId: `s${id}`, side: 'buy', qty: 1,
+  orderType: 'limit', limitPrice: 62_000, expiresAt: T0 + H, reducing: false,
+});
+const fill = (orderId: string, n: number, qty: number, final = false) => ({
+  type: 'exec.fill', v: 1, id: `x:${orderId}:${n}`, ts: T0 + 1000 + n, orderId, strategy: 'dirmlp', venue: 'binance', symbol: 'BTC/USDT', side: 'buy', qty, price: 62_000, fee: 0.01,
+  liquidity: 'maker', slippageBps: 0, final,
+});
+
+type Frame = Readonly<{ type: string; topic?: string; seq?: number; snapshot?: number; data?: { id?: string } }>;
+
+/** What a client that subscribes to `orders` now is sent as the snapshot: the ids, in seq order. */
+async function snapshotIds(g: Gateway): Promise<(string | undefined)[]> {
+  const c: RawFeedClient = await connectRaw(g.wsUrl, VIEWER);
+  const frames = (): Frame[] => c.messages as Frame[];
+  c.send({ op: 'subscribe', topic: 'orders' });
+  await until(() => frames().some((m) => m.type === 'subscribed' && m.topic === 'orders'));
+  const announced = frames().find((m) => m.type === 'subscribed')?.snapshot ?? -1;
+  const snap = (): Frame[] => frames().filter((m) => m.type === 'snapshot' && m.topic === 'orders');
+  await until(() => snap().length === announced);
+  c.socket.destroy();
+  const seqs = snap().map((m) => m.seq ?? 0);
+  expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  return snap().map((m) => m.data?.id);
+}
+
+/** A logger that keeps what was warned. */
+const recordingLogger = (warned: Record<string, unknown>[]): Logger => {
+  const noop = (): void => undefined;
+  const log: Logger = { debug: noop, info: noop, warn: (fields, msg) => void warned.push({ ...fields, msg }), error: noop, child: () => log };
+  return log;
+};
+
+/** A SIGNALS stream of its own on the real NATS, filled before the gateway starts (a restart). */
+type Stored = { bus: Bus; subjects: Subjects; prefix: string; stream: string };
+async function storedSignals(): Promise<Stored> {
+  const prefix = testPrefix();
+  const subjects = subjectsFor(prefix);
+  const stream = `${prefix.toUpperCase()}_SIGNALS`;
+  const bus = await createNatsBus({ url: NATS_URL, name: 'gateway-test-seed', connectTimeoutMs: 3000 });
+  await bus.ensureStreams([{ name: stream, subjects: subjects.streamSubjects.SIGNALS, maxAgeMs: 0, duplicateWindowMs: 1000, storage: 'memory' }]);
+  return { bus, subjects, prefix, stream };
+}
+
+/**
+ * SIGNALS keeps everything (maxAgeMs 0), and the gateway's start-up read of the stored orders and
+ * fills refused the read whole past 10 000 of either: an account that had approved more orders
+ * than that learnt nothing at every gateway restart (no working order in the snapshot, every fill
+ * of an order approved before the start withheld). The newest are read now, what was skipped said.
+ */
+describe('websocket feed: the start-up read of a SIGNALS stream holding more orders than it takes', () => {
+  let s: Stored;
+  let gw: Gateway | undefined;
+  beforeEach(async () => {
+    s = await storedSignals();
+  });
+  afterEach(async () => {
+    await gw?.close();
+    gw = undefined;
+    await s.bus.deleteStreams([s.stream]).catch(() => undefined);
+    await s.bus.close();
+  });
+
+  it('learns the newest max orders and the fills stored since the oldest of them, warns of the ones skipped, and withholds a fill of a skipped order (real NATS)', async () => {
+    const subject = s.subjects.order('dirmlp', 'binance', 'BTC/USDT');
+    const fills = s.subjects.fill('binance', 'BTC/USDT');
+    for (let n = 1; n <= 8; n++) await s.bus.publish(subject, json(order(`o:${n}`)));
+    await s.bus.publish(fills, json(fill('o:7', 0, 0.4)));
+    gw = await startTestGateway({ bus: s.bus, prefix: s.prefix, bookedFills: true });
+    const g = gw;
+    const warned: Record<string, unknown>[] = [];
+    expect(await learnStoredOrders({ bus: s.bus, hub: g.hub, stream: s.stream, subjects: s.subjects, log: recordingLogger(warned), max: 5 })).toBe(5);
+    expect(warned).toMatchObject([{ orders: 5, fills: 1, skippedOrders: 3, skippedFills: 0, msg: expect.stringMatching(/oldest were skipped/) }]);
+    expect(await snapshotIds(g)).toEqual(['o:4', 'o:5', 'o:6', 'o:7', 'o:8']);
+    g.bus.emit(fills, json(fill('o:1', 0, 0.5))); // skipped: not known
+    g.bus.emit(fills, json(fill('o:7', 1, 0.7))); // 0.4 stored + 0.7 > 1: not as approved
+    g.bus.emit(fills, json(fill('o:7', 2, 0.6, true))); // what was left
+    await until(() => g.hub.stats().seq.orders + g.hub.stats().refusedFills === 8);
+    expect(g.hub.stats().refusedFills).toBe(2);
+    expect(await snapshotIds(g)).toEqual(['o:4', 'o:5', 'o:6', 'o:7', 'o:8', 'x:o:7:2']);
+  });
+
+  it('lets go of the orders stored before the oldest fill read when more fills than max follow the oldest order read: none looks less filled than it is (real NATS)', async () => {
+    const subject = s.subjects.order('dirmlp', 'binance', 'BTC/USDT');
+    const fills = s.subjects.fill('binance', 'BTC/USDT');
+    // o:1 f1a o:2 f1b f2a o:3 f2b f3a o:4 f3b f4a
+    await s.bus.publish(subject, json(order('o:1')));
+    await s.bus.publish(fills, json(fill('o:1', 0, 0.1)));
+    for (let n = 2; n <= 4; n++) {
+      await s.bus.publish(subject, json(order(`o:${n}`)));
+      await s.bus.publish(fills, json(fill(`o:${n - 1}`, 1, 0.1)));
+      await s.bus.publish(fills, json(fill(`o:${n}`, 0, 0.1)));
+    }
+    gw = await startTestGateway({ bus: s.bus, prefix: s.prefix, bookedFills: true });
+    const g = gw;
+    const warned: Record<string, unknown>[] = [];
+    // Orders o:2..o:4; of the 6 fills since o:2, the newest 3 (f3a f3b f4a): o:2 and o:3 come before f3a.
+    expect(await learnStoredOrders({ bus: s.bus, hub: g.hub, stream: s.stream, subjects: s.subjects, log: recordingLogger(warned), max: 3 })).toBe(1);
+    expect(warned).toMatchObject([{ orders: 1, fills: 3, skippedOrders: 3, skippedFills: 3 }]);
+    expect(await snapshotIds(g)).toEqual(['o:4']);
+    expect(g.hub.stats().refusedFills).toBe(2); // f3a, f3b: of o:3, let go
+  });
+});
