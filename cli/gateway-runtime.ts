@@ -57,6 +57,8 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
     bookedFills: true,
     // A refused fill republished under its id reaches the engine only past SIGNALS' duplicate window.
     fillDuplicateWindowMs: cfg.streams.SIGNALS.duplicateWindowMs,
+    // The orders topic is held until learnStoredOrders below has read SIGNALS, then relayed after it.
+    learnsStored: true,
     log,
     onClients: (n) => metrics.wsClients(n),
     onServerClose: (reason) => metrics.wsClosed(reason),

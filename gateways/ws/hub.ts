@@ -77,6 +77,15 @@ export type HubOptions = Readonly<{
   ordersSnapshotDepth?: number;
   /** Told of each working order the `orders` snapshot let go: over `ordersSnapshotDepth` of its slot held (`sextant_ws_orders_snapshot_dropped_total`). */
   onWorkingOrderDropped?: () => void;
+  /**
+   * `learn` will be called with what SIGNALS stored before the start (`orders-seed.ts`): until then
+   * the `orders` topic's bus messages (orders, rejects, fills) are held, at most `recentIds` (past
+   * that they are relayed as they come, with a warning), and `learn` applies them after the stored
+   * ones, in arrival order, less those the read holds too (stored before it began: history, as the
+   * rest of the read). So a fill of an order approved before the start that arrives while the
+   * stream is read is not refused as of an unknown order, and the orders seeded come first in seq.
+   */
+  learnsStored?: boolean;
 }>;
 
 export type HubStats = Readonly<{
@@ -117,8 +126,9 @@ export type Hub = Readonly<{
    * has left, so a fill of an order approved before the start is relayed. Of the orders, those the
    * venue may still work (no final fill, fills short of its qty, event time — the newest `ts` read
    * or relayed — before its `expiresAt`) enter the `orders` snapshot as if relayed now, with the
-   * fills read applied (`working-orders.ts`); nothing else read is sent to clients. Returns how
-   * many approved orders the feed holds.
+   * fills read applied (`working-orders.ts`); nothing else read is sent to clients. With
+   * `learnsStored`, the `orders` topic's bus messages held until now are then relayed (see there).
+   * Returns how many approved orders the feed holds.
    */
   learn(messages: readonly Readonly<{ subject: string; data: Uint8Array }>[]): number;
   /** Takes over an upgraded connection. */
@@ -133,6 +143,8 @@ export type Hub = Readonly<{
  * `latest`: the newest entry per slot. `recent`, of an event topic (`orders`), the newest entries
  * per slot, oldest first, at most `ordersSnapshotDepth`: what its snapshot sends.
  */
+const dec = new TextDecoder();
+
 type TopicState = { seq: number; latest: Map<string, FeedEntry>; recent?: Map<string, FeedEntry[]>; subscribers: Set<ClientSession> };
 
 /**
@@ -161,6 +173,9 @@ export function createHub(opts: HubOptions): Hub {
     ...(opts.onDuplicate !== undefined ? { onDuplicate: opts.onDuplicate } : {}),
   });
   const admit = relay.admit;
+  /** Until `learn` (`learnsStored`), the `orders` topic's bus messages, in arrival order. */
+  let early: { subject: string; data: Uint8Array }[] | undefined = opts.learnsStored === true ? [] : undefined;
+  const maxEarly = opts.recentIds ?? 10_000;
   let closed = false;
   let upstream: UpstreamStatus = { upstream: 'up', since: now(), gap: false };
 
@@ -211,7 +226,26 @@ export function createHub(opts: HubOptions): Hub {
     }
   };
 
-  const subscriptions: Subscription[] = busPatterns(opts.subjects).map((p) => opts.bus.subscribe(p, onBus));
+  /** Relays what was held until `learn`; from then on the `orders` topic is relayed as it comes. */
+  const releaseEarly = (skip?: (subject: string, data: Uint8Array) => boolean): void => {
+    const held = early ?? [];
+    early = undefined;
+    for (const m of held) if (skip?.(m.subject, m.data) !== true) onBus(m.subject, m.data);
+  };
+
+  const onBusOrHold = (subject: string, data: Uint8Array): void => {
+    if (early !== undefined && routeSubject(opts.subjects, subject)?.topic === 'orders') {
+      if (early.length < maxEarly) {
+        early.push({ subject, data });
+        return;
+      }
+      log.warn({ held: early.length }, 'feed: more orders, rejects and fills arrived than gateway.recentIds while the stored orders were read: relayed as they come (a fill of an order approved before the start may be withheld, and stored orders come after them in seq)');
+      releaseEarly();
+    }
+    onBus(subject, data);
+  };
+
+  const subscriptions: Subscription[] = busPatterns(opts.subjects).map((p) => opts.bus.subscribe(p, onBusOrHold));
   subscriptions.push(
     opts.bus.onStatus((s) => {
       const next = upstreamOf(s);
@@ -268,7 +302,16 @@ export function createHub(opts: HubOptions): Hub {
       return filled;
     },
     learn: (messages) => {
-      if (closed || relay.approvedOrders() === undefined) return 0;
+      if (closed) return 0;
+      // What arrived live while the stream was read: applied after it, less what the read holds
+      // too (stored before the read began, so history like the rest of it). Compared by subject and
+      // payload: a core delivery carries no stream sequence.
+      const readKeys = early === undefined || early.length === 0 ? undefined : new Set(messages.map((m) => `${m.subject}\n${dec.decode(m.data)}`));
+      const covered = (subject: string, data: Uint8Array): boolean => readKeys?.has(`${subject}\n${dec.decode(data)}`) === true;
+      if (relay.approvedOrders() === undefined) {
+        releaseEarly(covered);
+        return 0;
+      }
       /** The approved orders read, in stream order, with the fills of them booked. */
       const stored = new Map<string, { m: Admitted; order: Order; fills: Fill[] }>();
       let newest = -Infinity;
@@ -294,6 +337,7 @@ export function createHub(opts: HubOptions): Hub {
         working.approved(push(m.route, m.text), order);
         for (const f of fills) working.filled(f);
       }
+      releaseEarly(covered);
       return relay.approvedOrders() ?? 0;
     },
     attach: (ws, identity) => {

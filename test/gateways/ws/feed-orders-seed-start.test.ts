@@ -88,7 +88,7 @@ describe('websocket feed: the start-up read of a SIGNALS stream holding more ord
     const fills = s.subjects.fill('binance', 'BTC/USDT');
     for (let n = 1; n <= 8; n++) await s.bus.publish(subject, json(order(`o:${n}`)));
     await s.bus.publish(fills, json(fill('o:7', 0, 0.4)));
-    gw = await startTestGateway({ bus: s.bus, prefix: s.prefix, bookedFills: true });
+    gw = await startTestGateway({ bus: s.bus, prefix: s.prefix, bookedFills: true, learnsStored: true });
     const g = gw;
     const warned: Record<string, unknown>[] = [];
     expect(await learnStoredOrders({ bus: s.bus, hub: g.hub, stream: s.stream, subjects: s.subjects, log: recordingLogger(warned), max: 5 })).toBe(5);
@@ -113,7 +113,7 @@ describe('websocket feed: the start-up read of a SIGNALS stream holding more ord
       await s.bus.publish(fills, json(fill(`o:${n - 1}`, 1, 0.1)));
       await s.bus.publish(fills, json(fill(`o:${n}`, 0, 0.1)));
     }
-    gw = await startTestGateway({ bus: s.bus, prefix: s.prefix, bookedFills: true });
+    gw = await startTestGateway({ bus: s.bus, prefix: s.prefix, bookedFills: true, learnsStored: true });
     const g = gw;
     const warned: Record<string, unknown>[] = [];
     // Orders o:2..o:4; of the 6 fills since o:2, the newest 3 (f3a f3b f4a): o:2 and o:3 come before f3a.
@@ -121,5 +121,70 @@ describe('websocket feed: the start-up read of a SIGNALS stream holding more ord
     expect(warned).toMatchObject([{ orders: 1, fills: 3, skippedOrders: 3, skippedFills: 3 }]);
     expect(await snapshotIds(g)).toEqual(['o:4']);
     expect(g.hub.stats().refusedFills).toBe(2); // f3a, f3b: of o:3, let go
+  });
+});
+
+/**
+ * The hub subscribes to the bus before the stored orders are read: a fill of an order approved
+ * before the start that arrived while SIGNALS was read was refused as of an unknown order (and,
+ * stored after the read, never booked or sent at all), and an order approved meanwhile was relayed
+ * ahead of the older orders seeded after it. The `orders` topic is now held until the read is
+ * done, then relayed after it, less what the read holds too.
+ */
+describe('websocket feed: what arrives while the stored orders are read', () => {
+  let s: Stored;
+  let gw: Gateway | undefined;
+  beforeEach(async () => {
+    s = await storedSignals();
+  });
+  afterEach(async () => {
+    await gw?.close();
+    gw = undefined;
+    await s.bus.deleteStreams([s.stream]).catch(() => undefined);
+    await s.bus.close();
+  });
+
+  it('books a fill the read holds once, relays one stored after the read and a new order after the seeded ones, in stream order (real NATS)', async () => {
+    const subject = s.subjects.order('dirmlp', 'binance', 'BTC/USDT');
+    const fills = s.subjects.fill('binance', 'BTC/USDT');
+    await s.bus.publish(subject, json(order('o:old')));
+    gw = await startTestGateway({ bus: s.bus, prefix: s.prefix, bookedFills: true, learnsStored: true });
+    const g = gw;
+    // Live traffic between the reads: after the orders read, a fill of o:old (in the fills read)
+    // and a new order; after the fills read, another fill of o:old (in neither).
+    let reads = 0;
+    const during: Pick<Bus, 'readNewest'> = {
+      readNewest: async (stream, filter, o) => {
+        const r = await s.bus.readNewest(stream, filter, o);
+        if (++reads === 1) {
+          await s.bus.publish(fills, json(fill('o:old', 0, 0.2)));
+          await s.bus.publish(subject, json(order('o:new')));
+        } else await s.bus.publish(fills, json(fill('o:old', 1, 0.3)));
+        await s.bus.flush(); // the hub has been handed them
+        return r;
+      },
+    };
+    expect(await learnStoredOrders({ bus: during, hub: g.hub, stream: s.stream, subjects: s.subjects, log: recordingLogger([]) })).toBe(2);
+    expect(reads).toBe(2);
+    expect(g.hub.stats()).toMatchObject({ refusedFills: 0, duplicates: 0 });
+    // o:old seeded first; x:o:old:0 is stored history (applied, not relayed); o:new and x:o:old:1 relayed after it.
+    expect(await snapshotIds(g)).toEqual(['o:old', 'o:new', 'x:o:old:1']);
+    // 0.2 + 0.3 booked: 0.6 more is over what o:old has left, 0.5 is what it has.
+    g.bus.emit(fills, json(fill('o:old', 2, 0.6)));
+    g.bus.emit(fills, json(fill('o:old', 3, 0.5, true)));
+    await until(() => g.hub.stats().seq.orders === 4);
+    expect(g.hub.stats().refusedFills).toBe(1);
+    expect(await snapshotIds(g)).toEqual(['o:old', 'o:new', 'x:o:old:1', 'x:o:old:3']);
+  });
+
+  it('relays what it held as it would have without the read when the read fails', async () => {
+    gw = await startTestGateway({ bus: s.bus, prefix: s.prefix, bookedFills: true, learnsStored: true });
+    const g = gw;
+    const subject = s.subjects.order('dirmlp', 'binance', 'BTC/USDT');
+    g.bus.emit(subject, json(order('o:1')));
+    await s.bus.flush();
+    expect(g.hub.stats().seq.orders).toBe(0); // held until the read is done
+    expect(await learnStoredOrders({ bus: s.bus, hub: g.hub, stream: `${s.stream}_MISSING`, subjects: s.subjects, log: recordingLogger([]) })).toBeUndefined();
+    expect(await snapshotIds(g)).toEqual(['o:1']);
   });
 });
