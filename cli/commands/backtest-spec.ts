@@ -82,7 +82,7 @@ export const BacktestSpecSchema = z
     from: time,
     to: time,
     timeframe: TimeframeSchema,
-    /** Venue id the bars are stored under (default: config `venue`). */
+    /** Venue id the bars are stored under (default: the data's, by the bars' folder or the tick files' names, else config `venue`); one the data contradicts is refused (backtest-venue.ts). */
     venue: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'letters, digits and -'),
     source: z.enum(['csv', 'pg']),
     /** CSV source: a bar file or a folder of OHLCV CSVs. */

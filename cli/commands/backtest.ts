@@ -5,7 +5,7 @@ import { InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { paperVenueOptions } from '../paper-venue-options.js';
-import { dataRootOf, findBarFilesUnder, requireDataDir, UNKNOWN_VENUE, venueOfBarFile } from '../../gateways/data-dir.js';
+import { dataRootOf, findBarFilesUnder, requireDataDir, venueOfBarFile } from '../../gateways/data-dir.js';
 import { readBarBatches, readBars } from '../../gateways/historical/bars-csv.js';
 import { mergeBatchesByTime } from '../../gateways/historical/merge-batches-by-time.js';
 import type { Batches } from '../../gateways/historical/merge-batches-by-time.js';
@@ -52,6 +52,8 @@ import { logRiskStates } from './backtest-risk.js';
 import { capitalWarning, inSampleWarning, refusedSymbolWarnings, ruinWarning, unfilledWarning } from './backtest-warnings.js';
 import { storeBarSource, trainFromStore } from './backtest-source.js';
 import { checkTickFiles, tickSources } from './backtest-ticks.js';
+import { backtestVenue } from './backtest-venue.js';
+import { venueOfTickFile } from '../../gateways/historical/tick-file-venue.js';
 import { spreadModelOf } from './backtest-spec.js';
 import type { BacktestCosts, BacktestSpec, TickFile } from './backtest-spec.js';
 import { ensureDemoModel } from './demo-model.js';
@@ -104,7 +106,7 @@ export type BacktestOptions = Readonly<{
   timeseries?: TimeseriesReader;
   /** `pg` source: bars per query of its paged reads (default `DEFAULT_PAGE_ROWS`). */
   pageSize?: number;
-  /** Venue id the bars belong to (default: config `venue`). */
+  /** Venue id the bars belong to (default: the data's, else config `venue`; see backtest-venue.ts). */
   venue?: string;
   /** Strategy name and served model ref over the config's `strategy`. */
   strategy?: BacktestSpec['strategy'];
@@ -296,27 +298,26 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   // The metrics need two bar closes: a shorter window failed only after training and replaying.
   if (opts.to - opts.from < 2 * barMs) throw new InvalidArgumentError(`the window ${new Date(opts.from).toISOString()} → ${new Date(opts.to).toISOString()} is shorter than two ${tf} bars: give a longer one`);
   const base = loadConfig({ file: opts.configFile });
-  const cfg = backtestConfig(base, opts.symbols, opts);
-  const where = opts.source === 'pg' ? `the TimeseriesStore (PostgreSQL schema ${cfg.postgres.schema})` : '';
-  const stored =
-    opts.source === 'pg' && opts.timeseries !== undefined
-      ? storeBarSource(opts.timeseries, { venue: cfg.venue, symbols: opts.symbols, tf, where, ...(opts.pageSize !== undefined ? { pageSize: opts.pageSize } : {}) })
-      : undefined;
-  const data = stored !== undefined ? undefined : (opts.data ?? requireDataDir(cfg.data.dir));
+  const pgRows = opts.source === 'pg' && opts.timeseries !== undefined ? opts.timeseries : undefined;
+  const data = pgRows !== undefined ? undefined : (opts.data ?? requireDataDir(base.data.dir));
   const files = data === undefined ? [] : await barFiles(data, opts.symbols, tf);
-  // A spec's `venue:` over bars whose folder names another venue: Binance files ran as "kraken".
-  const dataVenues = [...new Set(files.map((f) => f.venue).filter((v) => v !== UNKNOWN_VENUE))];
-  if (opts.venue !== undefined && dataVenues.some((v) => v !== opts.venue)) {
-    throw new InvalidArgumentError(`venue: ${opts.venue} (the spec) contradicts the data: the bars under ${data as string} are ${dataVenues.join(' and ')} bars by their folder: drop \`venue:\` or give ${opts.venue} bars`);
-  }
   const ticks = opts.ticks ?? [];
-  if (ticks.length > 0 && stored !== undefined) throw new InvalidArgumentError('--ticks replays trade and quote CSV files beside CSV bars; it does not apply to --source pg');
+  if (ticks.length > 0 && pgRows !== undefined) throw new InvalidArgumentError('--ticks replays trade and quote CSV files beside CSV bars; it does not apply to --source pg');
   checkTickFiles(ticks, opts.symbols);
+  // The venue the bars' folders and the tick files' names say, against the spec's and the config's
+  // `venue:` (Binance files ran as "kraken", and report.json said so).
+  const dataVenues = data === undefined ? undefined : { data, bars: files.map((f) => f.venue), ticks: await Promise.all(ticks.map(async (t) => ({ path: t.path, venue: await venueOfTickFile(t.path) }))) };
+  const ran = backtestVenue({ ...(opts.venue !== undefined ? { spec: opts.venue } : {}), config: base.venue, ...(dataVenues !== undefined ? { data: dataVenues } : {}) });
+  const cfg = backtestConfig(base, opts.symbols, { ...opts, venue: ran.venue });
+  const where = pgRows !== undefined ? `the TimeseriesStore (PostgreSQL schema ${cfg.postgres.schema})` : '';
+  const stored = pgRows !== undefined ? storeBarSource(pgRows, { venue: cfg.venue, symbols: opts.symbols, tf, where, ...(opts.pageSize !== undefined ? { pageSize: opts.pageSize } : {}) }) : undefined;
   const trainingDir = data === undefined ? undefined : trainingDirOf(data, base);
   // Before the model is trained on the years before it: a window (not its warm-up bars before it)
   // the files or the store hold no bar of, refused the same way for both sources.
   const empty = stored !== undefined ? await stored.withoutBars(opts.from, opts.to) : await symbolsWithoutBars(files, { venue: cfg.venue, tf, from: opts.from, to: opts.to });
-  if (empty.length > 0) throw new InvalidArgumentError(`no ${tf} bars of ${empty.join(', ')} in the window ${new Date(opts.from).toISOString()} → ${new Date(opts.to).toISOString()} ${stored !== undefined ? `in ${where}` : `under ${data}`}`);
+  // The store keeps bars by venue: a config's `venue: kraken` over binance rows finds none, and says so.
+  const byVenue = `under venue ${cfg.venue} (${opts.venue !== undefined ? "the spec's" : "the config's"} \`venue:\`; the store keeps bars by venue: give the one they were stored under as \`venue:\` in the spec)`;
+  if (empty.length > 0) throw new InvalidArgumentError(`no ${tf} bars of ${empty.join(', ')} in the window ${new Date(opts.from).toISOString()} → ${new Date(opts.to).toISOString()} ${stored !== undefined ? `in ${where} ${byVenue}` : `under ${data}`}`);
 
   // The window's first bar is decided warm: the bars before it (as many as the slowest feature
   // needs) are replayed first and only warm the actors (`decideFrom`).
@@ -534,7 +535,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     positions: positions.open,
     run: { events: published.published, seconds: Math.round(runSeconds * 100) / 100, eventsPerSecond: Math.round(published.published / runSeconds) },
     warnings: [
-      ...[capitalWarning(opts.capital, cfg.strategy, firstCloses(bars))].filter((w) => w !== undefined),
+      ...[capitalWarning(opts.capital, cfg.strategy, firstCloses(bars)), ran.warning].filter((w) => w !== undefined),
       ...(stats === undefined ? [] : refusedSymbolWarnings(stats.bySymbol, cfg.risk.limits)),
       ...[
         inSampleWarning(model, opts),

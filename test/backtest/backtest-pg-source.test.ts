@@ -68,6 +68,19 @@ describe('sextant backtest --source pg (bars from the TimeseriesStore)', () => {
     expect((err as Error).message).toMatch(/^no 1h bars of NOPE\/USDT in the window 2023-06-01T00:00:00.000Z → 2023-07-01T00:00:00.000Z in the TimeseriesStore/);
   });
 
+  it("names the venue it read under: a config's `venue: kraken` over rows stored as binance finds none", async () => {
+    const config = join(dir, 'kraken.yaml');
+    writeFileSync(config, 'venue: kraken\n');
+    const err = await runBacktest({ configFile: config, symbols: [SYMBOL], timeframe: '1h', from: FROM, to: TO, capital: 1_000, source: 'pg', timeseries: store, report: join(dir, 'kraken') }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect((err as Error).message).toMatch(
+      /^no 1h bars of SOL\/USDT in the window .* in the TimeseriesStore \(PostgreSQL schema \w+\) under venue kraken \(the config's `venue:`; the store keeps bars by venue: give the one they were stored under as `venue:` in the spec\)$/,
+    );
+  });
+
   it('names the symbol when the store has its window but not the training years before it', async () => {
     const young = (await store.bars({ venue, symbol: SYMBOL, tf: '1h', from: FROM, to: FROM + 48 * 3_600_000 })).map((b): Bar => ({ ...b, symbol: 'NEW/USDT', id: barId(venue, 'NEW/USDT', '1h', b.ts) }));
     await store.insert({ bars: young });
@@ -106,7 +119,7 @@ describe('sextant backtest --source pg (bars from the TimeseriesStore)', () => {
     expect(fromPg).toBeInstanceOf(InvalidArgumentError);
     expect(fromCsv).toBeInstanceOf(InvalidArgumentError);
     const pgMessage = (fromPg as Error).message;
-    expect(pgMessage).toMatch(/^no 1h bars of SOL\/USDT in the window 2023-07-01T00:00:00.000Z → 2023-07-03T00:00:00.000Z in the TimeseriesStore \(PostgreSQL schema \w+\)$/);
+    expect(pgMessage).toMatch(/^no 1h bars of SOL\/USDT in the window 2023-07-01T00:00:00.000Z → 2023-07-03T00:00:00.000Z in the TimeseriesStore \(PostgreSQL schema \w+\) under venue binance \(the config's `venue:`.*\)$/);
     expect((fromCsv as Error).message).toBe(`${pgMessage.slice(0, pgMessage.indexOf(' in the TimeseriesStore'))} under ${csv}`);
   });
 

@@ -1,9 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBacktest } from '../../cli/commands/backtest.js';
 import { BacktestSpecError, resolveBacktestInputs } from '../../cli/commands/backtest-spec.js';
+import { backtestVenue } from '../../cli/commands/backtest-venue.js';
+import { UNKNOWN_VENUE } from '../../gateways/data-dir.js';
+import { venueOfTickFile } from '../../gateways/historical/tick-file-venue.js';
 import { testDataDir } from '../support/data-dir.js';
 
 describe("a backtest spec's venue and symbols against its data", () => {
@@ -45,4 +48,51 @@ describe("a backtest spec's venue and symbols against its data", () => {
     expect(JSON.parse(readFileSync(join(dir, 'binance', 'report.json'), 'utf8')).venue).toBe('binance');
     expect(readFileSync(join(dir, 'binance', 'report.html'), 'utf8')).toContain(' · venue binance · ');
   }, 120_000);
+
+  it("runs a config's `venue: kraken` over binance bars as binance, and warns (report.json said kraken, silently)", async () => {
+    const config = join(dir, 'kraken.yaml');
+    writeFileSync(config, 'venue: kraken\n');
+    const report = await runBacktest({ ...window, configFile: config, data: testDataDir(), symbols: ['BTC/USDT'], report: join(dir, 'config-kraken') });
+    expect(report.venue).toBe('binance');
+    const warning = `venue kraken (the config's \`venue:\`) is not the data's: the bars under ${testDataDir()} are binance bars by their folder; ran as binance, with the config's paperVenue costs: give \`venue: binance\` in the spec to run so without this warning`;
+    expect(report.warnings).toContain(warning);
+    const json = JSON.parse(readFileSync(join(dir, 'config-kraken', 'report.json'), 'utf8')) as { venue: string; warnings: string[] };
+    expect(json.venue).toBe('binance');
+    expect(json.warnings).toContain(warning);
+    // The spec's `venue: binance` says it: no warning.
+    const said = await runBacktest({ ...window, configFile: config, venue: 'binance', data: testDataDir(), symbols: ['BTC/USDT'], report: join(dir, 'config-kraken-said') });
+    expect(said.warnings.filter((w) => w.startsWith('venue '))).toEqual([]);
+  }, 120_000);
+
+  it('refuses tick files whose name names another venue than the spec or the bars, before training', async () => {
+    const ticksDir = join(testDataDir(), 'ticks');
+    const trades = join(ticksDir, 'binance_BTCUSDT_spot_trades_2021-01-08_46s.csv');
+    const krakenTrades = join(dir, 'kraken_BTCUSDT_spot_trades_2021-01-08_46s.csv');
+    copyFileSync(trades, krakenTrades);
+    // A bar file outside ohlcv/<venue>_…/ names no venue: the ticks' name is all the data says.
+    const flatBars = join(dir, 'BTC_USDT_1h.csv');
+    copyFileSync(btcFile, flatBars);
+    const at = { timeframe: '1h', from: Date.UTC(2021, 0, 7), to: Date.UTC(2021, 0, 9), capital: 10_000, symbols: ['BTC/USDT'] } as const;
+    const t0 = performance.now();
+    await expect(runBacktest({ ...at, data: flatBars, venue: 'kraken', ticks: [{ symbol: 'BTC/USDT', path: trades }], report: join(dir, 't1') })).rejects.toThrow(
+      `venue: kraken (the spec) contradicts the data: --ticks ${trades} holds binance ticks by its name: drop \`venue:\` or give kraken ticks`,
+    );
+    await expect(runBacktest({ ...at, data: btcFile, ticks: [{ symbol: 'BTC/USDT', path: krakenTrades }], report: join(dir, 't2') })).rejects.toThrow(
+      `the data names 2 venues (binance, kraken): the bars under ${btcFile} are binance bars by their folder; --ticks ${krakenTrades} holds kraken ticks by its name: an asset is fed one venue's prices: give bars and ticks of one venue`,
+    );
+    expect(performance.now() - t0).toBeLessThan(5000);
+  });
+
+  it('takes the venue from the data, the spec, then the config', async () => {
+    const data = (bars: string[], ticks: string[] = []) => ({ data: '/d', bars, ticks: ticks.map((venue, i) => ({ path: `/t${i}.csv`, venue })) });
+    expect(backtestVenue({ config: 'kraken' })).toEqual({ venue: 'kraken' });
+    expect(backtestVenue({ config: 'kraken', data: data([UNKNOWN_VENUE]) })).toEqual({ venue: 'kraken' });
+    expect(backtestVenue({ spec: 'bybit', config: 'kraken', data: data([UNKNOWN_VENUE], [UNKNOWN_VENUE]) })).toEqual({ venue: 'bybit' });
+    expect(backtestVenue({ config: 'kraken', data: data([UNKNOWN_VENUE], ['binance']) })).toMatchObject({ venue: 'binance', warning: expect.stringMatching(/^venue kraken \(the config's `venue:`\) is not the data's: --ticks \/t0\.csv holds binance ticks/) as unknown });
+    expect(backtestVenue({ config: 'binance', data: data(['binance'], ['binance']) })).toEqual({ venue: 'binance' });
+    expect(() => backtestVenue({ config: 'binance', data: data(['binance', 'kraken']) })).toThrow(/^the data names 2 venues \(binance, kraken\): the bars under \/d are binance and kraken bars/);
+    expect(await venueOfTickFile('/x/binance_BTCUSDT_spot_trades_2021-01-08_46s.csv')).toBe('binance');
+    expect(await venueOfTickFile('/x/freqtrade_orderflow_ETHUSDT_like_trades_2023-02-02.csv')).toBe(UNKNOWN_VENUE);
+    expect(await venueOfTickFile('/x/trades.csv')).toBe(UNKNOWN_VENUE);
+  });
 });
