@@ -72,7 +72,7 @@ function start(): void {
   const models = new ModelsPanel();
 
   app.replaceChildren(
-    el('header', { class: 'top' }, el('h1', {}, 'Sextant'), connection.root, login),
+    el('header', { class: 'top' }, el('h1', {}, 'Sextant'), connection.root, risk.banner, login),
     el(
       'main',
       { class: 'grid' },

@@ -3,19 +3,29 @@ import { fmt } from './number-format.js';
 
 /** The risk actor's current state as its book (the feed's `pnl`) reports it, every second. */
 export type BookState = Readonly<{ account: string; state: TradingState }>;
-export type RiskView = Readonly<{ state: TradingState | 'UNKNOWN'; line: string }>;
-
+/**
+ * `banner`: what the page's header says while the account does not trade freely (HALTED,
+ * REDUCING, or ACTIVE with a symbol or strategy halted), null while it does or nothing is known.
+ */
+export type RiskView = Readonly<{ state: TradingState | 'UNKNOWN'; line: string; banner: string | null }>;
 
 /**
  * What the risk panel shows. `risk` messages come only on a change of state, so an engine that
  * never changed state (most runs) sent none: the book's state stands in for them, and wins when
  * the two disagree (it is read from the actor now; the change may be an old one). The badge read
  * `unknown` for a whole run while the actors panel and `ctl status` said ACTIVE.
+ *
+ * The banner goes in the sticky header: a halt (an operator's, or the engine's own on a loss
+ * limit) showed only as the risk panel's badge, out of sight once the page was scrolled, while
+ * the header's green `live` said only that the feed was up.
  */
 export function riskView(change: RiskState | null, book: BookState | null): RiskView {
   if (change !== null && (book === null || (book.account === change.account && book.state === change.state))) {
-    return { state: change.state, line: `${change.account}: ${change.previous} → ${change.state} at ${fmt.time(change.ts)} UTC${change.reason === '' ? '' : ` — ${change.reason}`}` };
+    const why = change.reason === '' ? '' : ` — ${change.reason}`;
+    const scoped = change.scopedHalts.map((h) => `${h.scope} ${h.value} halted`).join(', ');
+    const banner = change.state !== 'ACTIVE' ? `${change.account} ${change.state} since ${fmt.time(change.ts)} UTC${why}` : scoped !== '' ? `${change.account}: ${scoped}` : null;
+    return { state: change.state, line: `${change.account}: ${change.previous} → ${change.state} at ${fmt.time(change.ts)} UTC${why}`, banner };
   }
-  if (book !== null) return { state: book.state, line: `${book.account}: ${book.state} (no change of state seen)` };
-  return { state: 'UNKNOWN', line: '' };
+  if (book !== null) return { state: book.state, line: `${book.account}: ${book.state} (no change of state seen)`, banner: book.state === 'ACTIVE' ? null : `${book.account} ${book.state}` };
+  return { state: 'UNKNOWN', line: '', banner: null };
 }

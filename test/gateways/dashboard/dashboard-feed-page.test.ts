@@ -234,6 +234,29 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     expect(errors).toEqual([]);
   }, 30_000);
 
+  it('says a halted account in the sticky header, in sight wherever the page is scrolled, until the book is ACTIVE again', async () => {
+    const { feed, page, errors } = await openPage();
+    await page.setViewportSize({ width: 1200, height: 600 });
+    const banner = page.locator('#trading-banner');
+    feed.send({ type: 'snapshot', topic: 'pnl', key: 'paper', seq: 1, data: pnl(1000) });
+    await expect.poll(() => page.textContent('#pnl-equity')).toBe('1,000.00');
+    expect(await banner.isVisible()).toBe(false);
+    // The engine halts itself on its drawdown limit: the change, then the book.
+    const halt = { type: 'risk.state', v: 1, id: 'rs:1', ts: T0, account: 'paper', previous: 'REDUCING', state: 'HALTED', reason: 'DRAWDOWN: 1504.3 > 1500; flattened', scopedHalts: [] };
+    feed.send({ type: 'delta', topic: 'risk', key: 'paper', seq: 1, data: halt });
+    feed.send({ type: 'delta', topic: 'pnl', key: 'paper', seq: 2, data: { ...pnl(900), state: 'HALTED' } });
+    await expect.poll(() => banner.textContent()).toBe('paper HALTED since 2024-01-02 15:00 UTC — DRAWDOWN: 1504.3 > 1500; flattened');
+    expect(await banner.getAttribute('data-state')).toBe('HALTED');
+    // Scrolled down to the orders: still in sight.
+    await page.evaluate('window.scrollTo(0, document.body.scrollHeight)');
+    const box = await banner.boundingBox();
+    expect(box !== null && box.y >= 0 && box.y + box.height <= 600).toBe(true);
+    // Resumed (the book says so before the change arrives): gone.
+    feed.send({ type: 'delta', topic: 'pnl', key: 'paper', seq: 3, data: pnl(900) });
+    await expect.poll(() => banner.isVisible()).toBe(false);
+    expect(errors).toEqual([]);
+  }, 30_000);
+
   it('shows the venue of each position: one symbol on two venues is two rows that say which', async () => {
     const { feed, page, errors } = await openPage();
     const positions = [

@@ -19,13 +19,32 @@ const change = (over: Partial<RiskState> = {}): RiskState =>
 
 describe('dashboard risk panel state', () => {
   it('shows the state of the book when the engine never changed state (no risk message at all)', () => {
-    expect(riskView(null, { account: 'paper', state: 'ACTIVE' })).toEqual({ state: 'ACTIVE', line: 'paper: ACTIVE (no change of state seen)' });
+    expect(riskView(null, { account: 'paper', state: 'ACTIVE' })).toEqual({ state: 'ACTIVE', line: 'paper: ACTIVE (no change of state seen)', banner: null });
     expect(riskView(null, null).state).toBe('UNKNOWN');
   });
 
   it('shows the last change with its reason while the book agrees, the book once it has moved on', () => {
-    expect(riskView(change(), { account: 'paper', state: 'HALTED' })).toEqual({ state: 'HALTED', line: 'paper: ACTIVE → HALTED at 2024-06-01 12:00 UTC — operator halt' });
+    expect(riskView(change(), { account: 'paper', state: 'HALTED' })).toEqual({
+      state: 'HALTED',
+      line: 'paper: ACTIVE → HALTED at 2024-06-01 12:00 UTC — operator halt',
+      banner: 'paper HALTED since 2024-06-01 12:00 UTC — operator halt',
+    });
     expect(riskView(change(), null).state).toBe('HALTED');
     expect(riskView(change(), { account: 'paper', state: 'ACTIVE' }).state).toBe('ACTIVE');
+  });
+
+  it('says in the header banner an account that is not trading freely: halted, reducing, or with halts of a symbol or strategy in force; nothing while ACTIVE', () => {
+    // The engine halted itself on a limit: the book says HALTED before (or without) the change reaching the page.
+    expect(riskView(null, { account: 'paper', state: 'HALTED' }).banner).toBe('paper HALTED');
+    expect(riskView(change({ state: 'REDUCING', reason: 'DRAWDOWN: 1504.3 > 1500' }), { account: 'paper', state: 'REDUCING' }).banner).toBe(
+      'paper REDUCING since 2024-06-01 12:00 UTC — DRAWDOWN: 1504.3 > 1500',
+    );
+    // A halt of one symbol leaves the account ACTIVE: the badge is green, the banner says what is halted.
+    const scoped = change({ previous: 'ACTIVE', state: 'ACTIVE', reason: 'halt BTC/USDT', scopedHalts: [{ scope: 'symbol', value: 'BTC/USDT' }, { scope: 'strategy', value: 'dir' }] });
+    expect(riskView(scoped, { account: 'paper', state: 'ACTIVE' }).banner).toBe('paper: symbol BTC/USDT halted, strategy dir halted');
+    // Resumed: nothing to say.
+    expect(riskView(change({ previous: 'HALTED', state: 'ACTIVE', reason: 'resume' }), { account: 'paper', state: 'ACTIVE' }).banner).toBeNull();
+    expect(riskView(change(), { account: 'paper', state: 'ACTIVE' }).banner).toBeNull();
+    expect(riskView(null, null).banner).toBeNull();
   });
 });

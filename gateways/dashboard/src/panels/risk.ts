@@ -21,6 +21,8 @@ const TOKEN_KEY = 'sextant.operatorToken';
 export class RiskPanel {
   readonly root: HTMLElement;
   private readonly badge = el('span', { class: 'state-badge', id: 'risk-state', 'data-state': 'UNKNOWN' }, 'unknown');
+  /** For the page's sticky header: says a halt, reduce-only or scoped halts wherever the page is scrolled (hidden while trading freely). */
+  readonly banner = el('span', { class: 'trading-banner', id: 'trading-banner', role: 'alert', hidden: true });
   private readonly reason = el('p', { class: 'muted' });
   private readonly scoped = el('ul', { class: 'scoped' });
   private readonly token: HTMLInputElement;
@@ -77,6 +79,9 @@ export class RiskPanel {
     this.badge.dataset['state'] = v.state;
     this.badge.textContent = v.state === 'UNKNOWN' ? 'unknown' : v.state;
     this.reason.textContent = v.line;
+    this.banner.hidden = v.banner === null;
+    this.banner.dataset['state'] = v.state;
+    this.banner.textContent = v.banner ?? '';
   }
 
   private act(verb: ControlAction): void {
