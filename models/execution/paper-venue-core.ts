@@ -7,7 +7,6 @@ import { fillId } from '../../streams/messages/fill.js';
 import type { MarketData } from '../../streams/messages/market-data.js';
 import { knownAt } from '../../streams/messages/market-data.js';
 import type { Timeframe } from '../../streams/messages/bar.js';
-import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import type { OrderSide } from '../../streams/messages/order-side.js';
 import { sideSign } from '../../streams/messages/order-side.js';
 import { DUST_SHARE } from '../quantity-dust.js';
@@ -27,8 +26,9 @@ export type PaperVenueOptions = Readonly<{
    * Square-root impact on taker fills: bps = impactCoeff · σ · sqrt(qty / V) · 1e4, with σ the
    * venue's own EWMA volatility of bar-close log returns (known before the event) and V the
    * volume of the bar being filled (or of the last bar, on quotes and trades), bars of the one
-   * timeframe the venue fills on (the finest of the symbol it has seen). Zero until both
-   * are known, so a quotes-only feed pays the quoted spread and no impact.
+   * timeframe the venue fills on (the finest of the symbol that is still coming: see
+   * `createPaperVenue`). Zero until both are known, so a quotes-only feed pays the quoted spread
+   * and no impact.
    */
   slippage: Readonly<{ impactCoeff: number }>;
   /** Most of an event's volume (bar volume, trade size, touch size) one side may take, in (0, 1]. */
@@ -119,12 +119,17 @@ type Working = {
  * open time + timeframe: it is complete only then), a tick's own time, of any timeframe. An order
  * decided on a bar arrives no earlier than that bar's close.
  *
- * `tf`: the one bar timeframe the venue fills on and learns from for this symbol, the finest it
- * has seen (a live feed carries 1m and 1h bars of the same market: the hour's bar repeats its
- * minutes). Volume, σ, the bar spread estimate and the last close are of this timeframe only.
+ * `tf`: the one bar timeframe the venue fills on and learns from for this symbol (a live feed
+ * carries 1m and 1h bars of the same market: the hour's bar repeats its minutes), and `tfEnd` the
+ * newest close of a bar of it: the time up to which its volume was lent. A bar of another
+ * timeframe that opens at or after `tfEnd` takes over (a finer one: the finest still coming; a
+ * coarser one: the finer feed lapsed, silent for all of it); one that opens before it only says when
+ * the engine knew it. Volume, σ, the bar spread estimate and the last close are of `tf` only.
  */
 type Book = {
   tf: Timeframe | undefined;
+  /** Close of the newest bar of `tf` (−∞ none): no bar of another timeframe opening before it is filled on. */
+  tfEnd: number;
   mid: number;
   volume: number | null;
   vol: EwmaVol;
@@ -157,8 +162,13 @@ const EMPTY: VenueOutput = { fills: NO_FILLS, expired: NO_EXPIRIES };
  * the rest carries over. Bars that opened at or after an order's arrival (plus the latency) offer
  * open (takers) and high/low (resting limits); a bar that opened before it offers nothing, so no
  * order trades on prices from before it existed. Of a symbol's bars it fills on and learns from one
- * timeframe, the finest it has seen (a live feed's 1h bar repeats its 1m bars: filling on both would
- * lend the hour's volume twice); coarser bars only say when the engine knew them.
+ * timeframe (a live feed's 1h bar repeats its 1m bars: filling on both would lend the hour's volume
+ * twice): the finest that is still coming. A bar of another timeframe takes over when it opens at or
+ * after the close of the newest bar of the one filled on, so no interval's volume is lent twice: a
+ * finer one from its first bar after that close (its bars of an interval already lent, late or
+ * backfilled, fill nothing), a coarser one once the finer feed stopped for a whole coarser bar (a 1m
+ * feed that dies: from the first hour wholly after its last minute; the hour it stopped in lends
+ * nothing, part of it was lent already). Other bars only say when the engine knew them.
  */
 export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnapshot): PaperVenue {
   const bad = (name: string, v: number): never => {
@@ -196,13 +206,16 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
   const bookOf = (symbol: string): Book => {
     let b = books.get(symbol);
     if (b === undefined) {
-      b = { tf: undefined, mid: Number.NaN, volume: null, vol: new EwmaVol(opts.volLambda), prevClose: Number.NaN, spread: createBarSpreadEstimator(spreadModel), known: Number.NEGATIVE_INFINITY, quotedHalf: Number.NaN, quotedTs: Number.NEGATIVE_INFINITY };
+      b = { tf: undefined, tfEnd: Number.NEGATIVE_INFINITY, mid: Number.NaN, volume: null, vol: new EwmaVol(opts.volLambda), prevClose: Number.NaN, spread: createBarSpreadEstimator(spreadModel), known: Number.NEGATIVE_INFINITY, quotedHalf: Number.NaN, quotedTs: Number.NEGATIVE_INFINITY };
       books.set(symbol, b);
     }
     return b;
   };
   const restoreBook = (book: Book, b: PaperVenueBookState): void => {
     book.tf = b.tf ?? undefined;
+    // Stored before `tfEnd` was: the newest time known is as late as it can be, so no bar of another
+    // timeframe fills on an interval lent already (at worst one bar after the restart lends nothing).
+    book.tfEnd = b.tfEnd === undefined ? book.known : (b.tfEnd ?? Number.NEGATIVE_INFINITY);
     book.mid = fromJsonNumber(b.mid);
     book.volume = b.volume;
     if (b.vol.lambda === book.vol.lambda) book.vol = EwmaVol.fromState(b.vol);
@@ -214,6 +227,7 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
   const bookState = (symbol: string, book: Book): PaperVenueBookState => ({
     symbol,
     tf: book.tf ?? null,
+    tfEnd: toJsonNumber(book.tfEnd),
     mid: toJsonNumber(book.mid),
     volume: book.volume,
     vol: book.vol.toState(),
@@ -222,7 +236,7 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
     quotedHalf: toJsonNumber(book.quotedHalf),
     quotedTs: toJsonNumber(book.quotedTs),
   });
-  /** A finer timeframe than the book's: it becomes the book's, and what was learned from coarser bars starts over. */
+  /** Another timeframe than the book's: it becomes the book's, and what was learned from the other one's bars starts over. */
   const switchTimeframe = (book: Book, tf: Timeframe): void => {
     book.tf = tf;
     book.volume = null;
@@ -232,16 +246,16 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
   };
 
   const lastSeen = new Map<string, number>();
+  for (const [symbol, knownTs, seen] of from?.symbols ?? []) {
+    if (knownTs !== null) bookOf(symbol).known = knownTs;
+    if (seen !== null) lastSeen.set(symbol, seen);
+  }
   // A restart: the estimates (v2 on) go on from where they were, so the first fills after it are
   // priced as without one; σ or a spread learned under another λ or spread model (the
   // configuration changed meanwhile) starts over instead.
   if (from?.v === 2) for (const b of from.books) restoreBook(bookOf(b.symbol), b);
   // The orders working when the snapshot was taken go on working, and are known (a replayed
   // order is not worked twice); the venue's own orders only, in their arrival order.
-  for (const [symbol, knownTs, seen] of from?.symbols ?? []) {
-    if (knownTs !== null) bookOf(symbol).known = knownTs;
-    if (seen !== null) lastSeen.set(symbol, seen);
-  }
   for (const w of from?.working ?? []) {
     if (w.order.venue !== opts.venue || known.has(w.order.id)) continue;
     known.add(w.order.id);
@@ -388,6 +402,7 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
       }
     } else if (md.type === 'md.trade') book.mid = md.price;
     else {
+      if (known > book.tfEnd) book.tfEnd = known;
       book.mid = md.close;
       book.volume = md.volume;
       book.spread.update(md);
@@ -427,17 +442,17 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
       const book = bookOf(md.symbol);
       let prev = lastSeen.get(md.symbol);
       if (md.type === 'md.bar' && md.tf !== book.tf) {
-        if (book.tf !== undefined && TIMEFRAME_MS[md.tf] > TIMEFRAME_MS[book.tf]) {
-          // A coarser bar spans finer bars the venue has filled on and learned from already: filling
-          // on it would lend its volume a second time, and mixing it into σ, the volume or the
-          // spread estimate would pair an hour with a minute. Only its close time counts (an order
-          // decided on it arrives then).
+        if (md.ts < book.tfEnd) {
+          // Part of its interval was lent already by the bars filled on (a coarser bar spans them; a
+          // finer one came late or backfilled): filling on it would lend that volume a second time,
+          // and mixing it into σ, the volume or the spread estimate would pair an hour with a minute.
+          // Only its close time counts (an order decided on it arrives then).
           const k = knownAt(md);
           if (k > book.known) book.known = k;
           return EMPTY;
         }
-        // The first bars, or finer ones than before: the data before them was of a coarser
-        // timeframe (bars stamped with their open time), so a gap counts from the newest close known.
+        // The first bars, or another timeframe taking over after the close of the last bar filled
+        // on (bars are stamped with their open time): a gap counts from the newest close known.
         if (book.tf !== undefined && prev !== undefined) prev = Math.max(prev, book.known);
         switchTimeframe(book, md.tf);
       }

@@ -25,13 +25,18 @@ const SpreadModelSchema = z.discriminatedUnion('kind', [
 
 /**
  * What the venue learned of one symbol's market, the estimates its fills are priced with: the
- * timeframe it fills on, the last mid, the last bar's volume and close, σ (EWMA of bar-close log
+ * timeframe it fills on and the close of its newest bar, the last mid, the last bar's volume and close, σ (EWMA of bar-close log
  * returns), the bar spread estimator's state and the last quoted half spread with its time. Every
  * "none yet" is null (NaN or −∞ in memory).
  */
 const BookStateSchema = z.object({
   symbol: z.string(),
   tf: TimeframeSchema.nullable(),
+  /**
+   * Close of the newest bar of `tf` (null: none): no bar of another timeframe opening before it is
+   * filled on. Absent in a v2 snapshot stored before it was: the newest time known stands for it.
+   */
+  tfEnd: z.number().nullable().optional(),
   mid: z.number().nullable(),
   volume: z.number().nullable(),
   vol: z.object({ lambda: z.number().gt(0).lt(1), variance: z.number().nonnegative().nullable() }),

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createPaperVenue, PaperVenueSnapshotSchema } from '../../models/execution/paper-venue-core.js';
 import type { PaperVenue, PaperVenueOptions, VenueOutput } from '../../models/execution/paper-venue-core.js';
+import type { Bar, Timeframe } from '../../streams/messages/bar.js';
+import { barId } from '../../streams/messages/bar.js';
 import type { MarketData } from '../../streams/messages/market-data.js';
 import type { Order } from '../../streams/messages/order.js';
 import type { Trade } from '../../streams/messages/trade.js';
@@ -52,6 +54,46 @@ function steps(): Step[] {
   return out;
 }
 
+/**
+ * A live feed's 1m and 15m bars of one market (each quarter after its last minute) whose 1m feed
+ * stops at minute 37 and comes back at minute 80 with a backfill of minutes 70–79: the venue fills
+ * on minutes, then on the quarters from 0:45 (the first wholly after the last minute), then on
+ * minutes again from 1:15 (the first after the last quarter filled on). Orders all along.
+ */
+function stoppedSteps(): Step[] {
+  let seed = 11;
+  const rnd = (): number => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return seed / 2_147_483_648;
+  };
+  const mk = (tf: Timeframe, ts: number, o: number, h: number, l: number, c: number, volume: number): Bar => ({ type: 'md.bar', v: 1, id: barId('paper', SYMBOL, tf, ts), venue: 'paper', symbol: SYMBOL, tf, open: o, high: h, low: l, close: c, volume, ts });
+  const minutes: Bar[] = [];
+  let close = 100;
+  for (let i = 0; i < 105; i++) {
+    const open = close * (1 + (rnd() - 0.5) * 0.004);
+    close = open * (1 + (rnd() - 0.5) * 0.01);
+    minutes.push(mk('1m', i * M, open, Math.max(open, close) * (1 + rnd() * 0.003), Math.min(open, close) * (1 - rnd() * 0.003), close, 200 + Math.floor(rnd() * 800)));
+  }
+  const quarter = (q: number): Bar => {
+    const ms = minutes.slice(q * 15, q * 15 + 15);
+    return mk('15m', q * 15 * M, (ms[0] as Bar).open, Math.max(...ms.map((b) => b.high)), Math.min(...ms.map((b) => b.low)), (ms[14] as Bar).close, ms.reduce((a, b) => a + b.volume, 0));
+  };
+  const sent = (i: number): boolean => i < 37 || i >= 70;
+  const out: Step[] = [];
+  for (let i = 0; i < 105; i++) {
+    const ts = i * M;
+    if (i === 80) for (let j = 70; j < 80; j++) out.push({ md: minutes[j] as Bar }); // the backfill, when the feed comes back
+    if (sent(i) && (i < 70 || i >= 80)) out.push({ md: minutes[i] as Bar });
+    if (i % 15 === 14) out.push({ md: quarter(Math.floor(i / 15)) });
+    if (i % 9 === 4) out.push({ md: quote(ts + 30_000, close * 0.9997, close * 1.0004, 25, 'paper') });
+    if (i % 5 === 2) {
+      const side = i % 2 === 0 ? 'buy' : 'sell';
+      out.push({ order: order(`o:m${i}`, ts + 50_000, { side, qty: 150 + 10 * i, expiresAt: ts + 40 * M }), now: ts + 50_000 });
+    }
+  }
+  return out;
+}
+
 const run = (v: PaperVenue, s: Step): VenueOutput => ('md' in s ? v.onMarket(s.md) : v.onOrder(s.order, s.now));
 /** A restart: the snapshot goes through JSON (the risk store's row) and the schema, as the engine loads it. */
 const restarted = (v: PaperVenue, opts: PaperVenueOptions = OPTS): PaperVenue => createPaperVenue(opts, PaperVenueSnapshotSchema.parse(JSON.parse(JSON.stringify(v.snapshot()))));
@@ -71,6 +113,23 @@ describe('the paper venue restarted from its snapshot', () => {
     }
   });
 
+  it('fills the same as a venue that ran through where the finer timeframe stops and comes back, wherever the restart falls (the close of the last bar filled on goes on)', () => {
+    const opts: PaperVenueOptions = { ...OPTS, maxGapMs: 1.5 * 15 * M };
+    const all = stoppedSteps();
+    const through = createPaperVenue(opts);
+    const expected = all.map((s) => run(through, s));
+    // Fills on bars, by the bar's open (those on quotes are stamped 30 s into a minute).
+    const barsFilledOn = (from: number, to: number): number[] => [...new Set(expected.flatMap((o) => o.fills).filter((f) => f.ts >= from && f.ts < to && f.ts % M === 0).map((f) => f.ts / M))];
+    expect(barsFilledOn(35 * M, 80 * M)).toEqual([35, 36, 45, 60, 75, 76, 77, 78, 79]); // none on the 0:30 quarter, nor on minutes 70–74 (backfilled)
+    expect(expected.flatMap((o) => o.expired).filter((e) => e.reason === 'gap')).toEqual([]);
+    for (let cut = 1; cut < all.length; cut++) {
+      const before = createPaperVenue(opts);
+      for (const s of all.slice(0, cut)) run(before, s);
+      const after = restarted(before, opts);
+      expect(all.slice(cut).map((s) => run(after, s)), `restart after step ${cut}`).toEqual(expected.slice(cut));
+    }
+  });
+
   it('goes on from a snapshot stored before the estimates were (no v): its orders work, its estimates start over', () => {
     const all = steps();
     const cut = all.findIndex((s) => 'order' in s && s.order.id === 'o:m9') + 1;
@@ -81,7 +140,7 @@ describe('the paper venue restarted from its snapshot', () => {
     const after = createPaperVenue(OPTS, PaperVenueSnapshotSchema.parse(old));
     expect(after.working()).toEqual(before.working());
     // Cold: what it learned of the market starts over from the next bars (no σ, no spread estimate, no timeframe yet).
-    expect(after.snapshot().books).toEqual([{ symbol: SYMBOL, tf: null, mid: null, volume: null, vol: { lambda: 0.94, variance: null }, prevClose: null, spread: { model: OPTS.spreadModel, ring: [], next: 0, prev: null }, quotedHalf: null, quotedTs: null }]);
+    expect(after.snapshot().books).toEqual([{ symbol: SYMBOL, tf: null, tfEnd: null, mid: null, volume: null, vol: { lambda: 0.94, variance: null }, prevClose: null, spread: { model: OPTS.spreadModel, ring: [], next: 0, prev: null }, quotedHalf: null, quotedTs: null }]);
     expect(after.snapshot().symbols).toEqual(before.snapshot().symbols);
     const left = before.working().find((w) => w.orderId === 'o:m9')?.remaining ?? 0;
     expect(left).toBeGreaterThan(0);

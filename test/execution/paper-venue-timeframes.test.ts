@@ -87,4 +87,46 @@ describe('paper venue: market data of several timeframes', () => {
     const fills = feed(v, [...minutes.slice(0, 60), hour(0), minutes[60] as Bar]);
     expect(fills.map((f) => [f.ts, f.qty])).toEqual(minutes.map((b) => [b.ts, 1])); // 10 % of each minute, none of the hour
   });
+
+  it('minute bars that stop while hourly bars go on: from the first hour wholly after the last minute the venue fills on hours; the hour the minutes stopped in lends nothing', () => {
+    const v = createPaperVenue({ ...BASE, maxGapMs: 1.5 * H }); // a 1h strategy's gap rule
+    feed(v, [minute(-2), minute(-1), hour(-1)]);
+    v.onOrder(order('o:a', T0 - H, { qty: 1000, expiresAt: T0 + 2 * H }), T0 - H); // arrives at 12:00
+    const minutes = feed(v, Array.from({ length: 30 }, (_, i) => minute(i))); // the 1m feed stops at 12:30
+    expect(minutes.map((f) => f.qty)).toEqual(Array.from({ length: 30 }, () => 1));
+    // The 12:00 hour spans the minutes already lent from: none of it again (was ignored, and so was every hour after it).
+    expect(v.onMarket(hour(0))).toEqual({ fills: [], expired: [] });
+    v.onOrder(order('o:b', T0, { qty: 50, expiresAt: T0 + 4 * H }), T0 + H); // decided on the 12:00 hour, after the stop
+    const h1 = v.onMarket(hour(1)); // 13:00, wholly after the last minute: the venue fills on hours now
+    expect(h1.fills.map((f) => [f.orderId, f.ts, f.qty])).toEqual([['o:a', T0 + H, 60]]); // 10 % of the hour's 600, in arrival order
+    // o:a expires at 14:00 with 90 filled: 30 on the minutes, 60 on the 13:00 hour, none on the 12:00 hour.
+    expect(v.onOrder(order('o:d', T0 + H, { qty: 100, expiresAt: T0 + 5 * H }), T0 + 2 * H).expired.map((e) => [e.orderId, e.filledQty])).toEqual([['o:a', 90]]);
+    const h2 = v.onMarket(hour(2));
+    expect(h2.fills.map((f) => [f.orderId, f.ts, f.qty, f.final])).toEqual([
+      ['o:b', T0 + 2 * H, 50, true],
+      ['o:d', T0 + 2 * H, 10, false],
+    ]);
+
+    // The 1m feed comes back at 15:00 and backfills the minutes of 14:30–14:59 first: the 14:00 hour
+    // lent those already, so they fill nothing; from 15:00 on the venue fills on minutes again.
+    const back = feed(v, Array.from({ length: 30 }, (_, i) => minute(150 + i)));
+    expect(back).toEqual([]);
+    v.onOrder(order('o:e', T0 + 3 * H, { qty: 5, side: 'sell', expiresAt: T0 + 5 * H }), T0 + 3 * H); // decided on the 14:00 hour
+    const resumed = feed(v, [...Array.from({ length: 60 }, (_, i) => minute(180 + i)), hour(3)]); // the 15:00 hour after its minutes
+    expect(resumed.filter((f) => f.orderId === 'o:d').map((f) => [f.ts, f.qty])).toEqual(Array.from({ length: 60 }, (_, i) => [T0 + (180 + i) * M, 1]));
+    expect(resumed.filter((f) => f.orderId === 'o:e').map((f) => [f.ts, f.qty])).toEqual(Array.from({ length: 5 }, (_, i) => [T0 + (180 + i) * M, 1]));
+    expect(v.working()).toEqual([{ orderId: 'o:d', remaining: 30, filled: 70, liquidity: 'taker' }]); // nothing from the 15:00 hour
+  });
+
+  it('minute bars of an hour the venue filled on already (they come after it) fill nothing: minutes take over from the first one after that hour', () => {
+    const v = createPaperVenue(BASE);
+    feed(v, [hour(-2)]);
+    v.onOrder(order('o:b', T0 - H, { qty: 100, expiresAt: T0 + H }), T0 - H); // arrives at 11:00
+    expect(feed(v, [hour(-1)]).map((f) => [f.ts, f.qty])).toEqual([[T0 - H, 60]]); // hours alone so far: it fills on the 11:00 hour
+    expect(feed(v, [minute(-3), minute(-2), minute(-1)])).toEqual([]); // its last minutes, late: were lent a second time (1 each)
+    expect(feed(v, [minute(0), minute(1)]).map((f) => [f.ts, f.qty])).toEqual([
+      [T0, 1],
+      [T0 + M, 1],
+    ]);
+  });
 });
