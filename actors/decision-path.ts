@@ -129,6 +129,21 @@ export type DecisionPath = Readonly<{
   failed(): Promise<unknown>;
   /** Writes the risk state now (or when the release being decided ends), and after every later release (stopping). */
   flush(): void;
+  /**
+   * Resolves once the release being decided (if any) was decided and every risk-state write made
+   * so far has ended, stored or failed, or the writes were given up (`failed` says so; never rejects). After {@link flush}, the
+   * write of the state as it is now is among them: a stop waits for it, or the process could end
+   * before it lands and the next start restore an older book (cli/decisions.ts).
+   */
+  written(): Promise<void>;
+  /**
+   * Gives up the risk-state writes (a stop that waited long enough for one that does not land):
+   * what waits for one fails with `error`, so the inputs it would cover are not acknowledged (a
+   * restart decides them again), and the decision path fails with it (`failed`).
+   */
+  abandon(error: unknown): void;
+  /** Whether a risk-state write is being made, or a release waits for one. */
+  writing(): boolean;
   stats(): Readonly<DecisionStats>;
 }>;
 
@@ -373,6 +388,13 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       return covered;
     },
     flush: () => checkpoints?.flush(),
+    written: async () => {
+      // A write that came due while a release was being decided is made when that release ends.
+      await decided;
+      await checkpoints?.written();
+    },
+    abandon: (error) => checkpoints?.abandon(error),
+    writing: () => checkpoints?.pending() === true,
     stats: () => {
       const e = execution.stats();
       stats.intentsHeld = e.held;

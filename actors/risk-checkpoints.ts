@@ -29,6 +29,20 @@ export type RiskCheckpoints = Readonly<{
   /** Writes what is waiting now (or at the end of the release being decided), and every later release at once (stopping). */
   flush(): void;
   /**
+   * Resolves once every write made so far has ended, stored, or failed, or the writes were given up
+   * (`failure` says which; never rejects). A stop waits for it, so that the process does not end with the last write
+   * in flight (the next start would restore an older state).
+   */
+  written(): Promise<void>;
+  /** Whether a write is being made, or a release waits for one. */
+  pending(): boolean;
+  /**
+   * Gives up the writes: a stop that cannot wait any longer for one that does not land. As after a
+   * failed write, what waits for a write fails with `error` (so nothing it covers is acknowledged),
+   * and no later write is made.
+   */
+  abandon(error: unknown): void;
+  /**
    * The first failure of a write (the store's, or of a publication it waited for), or undefined
    * while every write went through. It stops the checkpoints: what waits for a write and every
    * later release fail with it, and no later write is made.
@@ -63,6 +77,10 @@ export function createRiskCheckpoints(deps: RiskCheckpointDeps, plan: RiskCheckp
   let due = false;
   /** The newest write; the next one waits for it, and fails with it (nothing is written past a failed write). */
   let writing: Promise<void> = Promise.resolve();
+  /** The newest write has ended (stored or failed). */
+  let wrote = true;
+  /** The waiters of each write being made: a failure (or `abandon`) fails them without waiting for their write to end. */
+  const writingFor = new Set<Waiter[]>();
   let failure: Readonly<{ error: unknown }> | undefined;
   let onFailure: (e: unknown) => void = () => {};
   const failedOnce = new Promise<unknown>((resolve) => (onFailure = resolve));
@@ -79,8 +97,9 @@ export function createRiskCheckpoints(deps: RiskCheckpointDeps, plan: RiskCheckp
       clock.clearTimeout(timer);
       timer = undefined;
     }
-    const ws = waiters;
+    const ws = [...waiters, ...[...writingFor].flat()];
     waiters = [];
+    writingFor.clear();
     published = [];
     for (const w of ws) w.reject(error);
     onFailure(error);
@@ -106,6 +125,13 @@ export function createRiskCheckpoints(deps: RiskCheckpointDeps, plan: RiskCheckp
       await store();
     });
     writing = run;
+    wrote = false;
+    writingFor.add(ws);
+    const ended = (): void => {
+      writingFor.delete(ws);
+      if (writing === run) wrote = true;
+    };
+    run.then(ended, ended);
     run.then(
       () => {
         for (const w of ws) w.resolve();
@@ -144,6 +170,9 @@ export function createRiskCheckpoints(deps: RiskCheckpointDeps, plan: RiskCheckp
       everyRelease = true;
       whenBetween();
     },
+    written: () => Promise.race([writing.catch(() => {}), failedOnce.then(() => {})]),
+    pending: () => failure === undefined && (!wrote || waiters.length > 0),
+    abandon: (error) => fail(error),
     failure: () => failure,
     failed: () => failedOnce,
   };

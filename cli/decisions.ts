@@ -121,7 +121,16 @@ export type DecisionDeps = Readonly<{
   counters?: EngineCounters;
   /** The registry is the in-process one (no PostgreSQL): it starts empty and `sextant train` cannot reach it. */
   registryInMemory?: boolean;
+  /** How long `stop` waits for the last risk-state write to land; default {@link STOP_WRITE_WAIT_MS}. */
+  stopWaitMs?: number;
 }>;
+
+/**
+ * How long a stop waits for the decision path's last risk-state write (engine clock): longer than
+ * the ~25 s of a store away that its retries ride out (`RISK_WRITE_RETRY`), so that a write being
+ * retried is waited for, bounded so that a store that never answers does not hold the stop forever.
+ */
+export const STOP_WRITE_WAIT_MS = 30_000;
 
 /**
  * A durable consumer of `sx.exec.fill.>` feeding the decision path; refused fills (`decodeFill`:
@@ -317,11 +326,29 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   void path.failed().then((e) => sequencer.fail(e));
   // An asset that delivers nothing for idleFlushMs stops holding the others back.
   const idleWatch = watchIdle(deps.clock, cfg.decision.idleFlushMs, keys, (k) => sequencer.idle(k));
+  // How long a stop waits for the risk writes, from the first close on: the engine closes the feed
+  // before it stops the asset actors, whose last checkpoints wait for those writes. A write still
+  // not stored then is given up: what waits for it fails (nothing it covers is acknowledged, so the
+  // next start decides those inputs again from the write before), and the stop goes on.
+  const stopWaitMs = deps.stopWaitMs ?? STOP_WRITE_WAIT_MS;
+  let stopWait: ReturnType<Clock['setTimeout']> | undefined;
+  const waitForWrites = (): void => {
+    stopWait ??= deps.clock.setTimeout(() => {
+      if (!path.writing()) return;
+      const why = `the last risk state write was not stored within ${stopWaitMs} ms of the stop`;
+      log.error(
+        { waitedMs: stopWaitMs, account: cfg.risk.account },
+        `${why}: the engine stops without it, and the next start restores the risk book from an earlier write (the market data after that write is decided again)`,
+      );
+      path.abandon(new Error(why));
+    }, stopWaitMs);
+  };
   const tracked: DecisionFeed = {
     ...sequencer,
     covered: (prompt) => path.covered(prompt),
     close: () => {
       idleWatch.stop();
+      waitForWrites();
       // Stopping: what waits for a spaced risk write is written now, and every later release at once.
       path.flush();
       return sequencer.close();
@@ -425,6 +452,12 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       events?.unsubscribe();
       await fills?.stop();
       await tracked.close();
+      // The close took the book as it is now (a flush): the stop resolves once that write landed
+      // (or was given up, above), so that a process ending right after (`sextant run` on SIGTERM)
+      // leaves the book it decided with, not an older one the next start would decide the
+      // redelivered bars again on.
+      await path.written();
+      if (stopWait !== undefined) deps.clock.clearTimeout(stopWait);
       await swapping;
       await risk.stop();
       await model.runtime.dispose();

@@ -78,6 +78,8 @@ export type EngineOptions = Readonly<{
    * nothing is decided for it. A backtest replays the bars before its window this way.
    */
   decideFrom?: number;
+  /** How long the stop waits for the decision path's last risk-state write (cli/decisions.ts `STOP_WRITE_WAIT_MS`). */
+  stopWaitMs?: number;
 }>;
 
 export type Engine = Readonly<{
@@ -142,6 +144,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
             ...(opts.stages !== undefined ? { stages: opts.stages } : {}),
             ...(opts.counts !== undefined ? { counts: opts.counts } : {}),
             ...(opts.decideFrom !== undefined ? { decideFrom: opts.decideFrom } : {}),
+            ...(opts.stopWaitMs !== undefined ? { stopWaitMs: opts.stopWaitMs } : {}),
             counters,
             registryInMemory: store.flavor === 'memory',
           },

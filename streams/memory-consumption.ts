@@ -103,6 +103,10 @@ export function runConsumption(s: MemoryStream, durable: Durable, spec: Consumer
       stopped = true;
       interrupt?.();
       await done.catch(() => {});
+      // As the NATS consumption does: the batches handed over are acknowledged once their
+      // checkpoints land (a handler's stop flushes them), so a durable read right after the stop
+      // shows them acknowledged. A failed checkpoint ends this wait too (nothing more is acked).
+      await acking;
     },
     done,
   };

@@ -159,4 +159,40 @@ describe('risk state checkpoints', () => {
     expect(r.writes).toEqual([1, 5]);
     expect(r.clock.now()).toBe(0); // none of it waited for the clock
   });
+
+  it('says when the writes made so far ended (written) and whether one is still to land (pending): a stop waits for them', async () => {
+    const clock = createSimulatedClock(0);
+    let land = (): void => {};
+    const stored: number[] = [];
+    const cp = createRiskCheckpoints(
+      { clock, capture: () => () => new Promise<void>((r) => (land = () => (stored.push(1), r()))), between: () => true },
+      { ms: 200 },
+    );
+    expect(cp.pending()).toBe(false);
+    const covered = cp.release(Promise.resolve());
+    expect(cp.pending()).toBe(true); // waits for the spaced write
+    cp.flush(); // stopping: written now
+    const written = cp.written();
+    expect(await settled(written)).toBe(false); // the write is still in the store's hands
+    expect(cp.pending()).toBe(true);
+    land();
+    await written;
+    await covered;
+    expect(stored).toEqual([1]);
+    expect(cp.pending()).toBe(false);
+  });
+
+  it('gives up a write that does not land (abandon): what waits for it, in flight or not, fails at once, and written resolves', async () => {
+    const clock = createSimulatedClock(0);
+    const cp = createRiskCheckpoints({ clock, capture: () => () => new Promise<void>(() => {}), between: () => true }, { ms: undefined });
+    const inFlight = cp.release(Promise.resolve()); // its write never answers
+    inFlight.catch(() => {});
+    expect(await settled(inFlight)).toBe(false);
+    cp.abandon(new Error('stop waited long enough'));
+    await expect(inFlight).rejects.toThrow('stop waited long enough');
+    await cp.written();
+    expect(cp.pending()).toBe(false);
+    expect(String(cp.failure()?.error)).toContain('stop waited long enough');
+    await expect(cp.release(Promise.resolve())).rejects.toThrow('stop waited long enough');
+  });
 });

@@ -41,17 +41,13 @@ const feed = (engine: Engine, bus: Bus, cfg: Config, from: number, to: number): 
 type StoredRow = CoreBookSnapshot & { paperVenue?: unknown };
 const storedRow = async (store: RiskStore, cfg: Config): Promise<StoredRow> => (await store.load(cfg.risk.account)).book as StoredRow;
 /**
- * The row once it holds the book `engine` stopped with: `Engine.stop` can resolve before the last
- * risk write lands (the report of this change says where), and a row read or written before that
- * would be read stale or overwritten.
+ * The row as `engine` stopped: `Engine.stop` resolves once the last risk write landed, so the row
+ * read right after it holds the book the engine stopped with.
  */
 async function rowAtStop(store: RiskStore, cfg: Config, engine: Engine): Promise<StoredRow> {
-  const book = JSON.parse(JSON.stringify(engine.decisions?.risk.core.bookSnapshot())) as CoreBookSnapshot;
-  await expect.poll(async () => {
-    const row = await storedRow(store, cfg);
-    return { book: row.book, seen: row.seen };
-  }, { timeout: 10_000 }).toEqual(book);
-  return storedRow(store, cfg);
+  const row = await storedRow(store, cfg);
+  expect({ book: row.book, seen: row.seen }).toEqual(JSON.parse(JSON.stringify(engine.decisions?.risk.core.bookSnapshot())));
+  return row;
 }
 
 /**
@@ -130,6 +126,66 @@ describe('the paper venue across an engine restart (risk state in PostgreSQL)', 
       await bus.close();
     }
   }, 120_000);
+
+  it('has stored, when the stop resolves, what the engine stopped with: the final risk book, each asset\'s snapshot and acknowledgement of its last bar', async () => {
+    // Spaced risk writes (2 s): the book the engine stops with is written by the stop itself.
+    const cfg = isolatedConfig(SYMBOLS, (c) => ({ ...c, decision: { ...c.decision, riskCheckpointMs: 2_000 } }));
+    const bus = createMemoryBus();
+    await bus.ensureStreams(streamSpecs(cfg));
+    const pgStore = await createPgRiskStore({ url, schema });
+    // A store a little slower than this machine's (a remote PostgreSQL): 50 ms a book.
+    const riskStore: RiskStore = { ...pgStore, saveBook: async (...args) => (await new Promise((r) => setTimeout(r, 50)), pgStore.saveBook(...args)) };
+    const features = createMemoryFeatureStore({ historyCap: 10 });
+    try {
+      for (const [from, to] of [[FROM, Date.UTC(2024, 0, 10)], [Date.UTC(2024, 0, 10), Date.UTC(2024, 0, 12)], [Date.UTC(2024, 0, 12), Date.UTC(2024, 0, 13)]] as const) {
+        const engine = await startEngine(cfg, { bus, features, timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() }, createLiveClock(), silentLogger);
+        await feed(engine, bus, cfg, from, to);
+        await engine.stop();
+        // Read at once (no wait): a process ending here (`sextant run` on SIGTERM) leaves this.
+        const row = await storedRow(pgStore, cfg);
+        expect({ book: row.book, seen: row.seen }).toEqual(JSON.parse(JSON.stringify(engine.decisions?.risk.core.bookSnapshot())));
+        for (const a of cfg.assets) {
+          const last = await bus.lastMessage(streamName(cfg, 'MD'), subjectsFor(cfg.prefix).bar(a.venue, a.symbol, '1h'));
+          expect(last).toBeDefined();
+          expect((await features.loadSnapshot(assetActorKey(a)))?.streamSeq, a.symbol).toBe(last?.streamSeq);
+          expect((await bus.consumerInfo(streamName(cfg, 'MD'), durableFor(a)))?.ackFloor, a.symbol).toBe(last?.streamSeq);
+        }
+      }
+    } finally {
+      await pgStore.close();
+      await bus.close();
+    }
+  }, 120_000);
+
+  it('stops after stopWaitMs, saying so, when the last risk write does not land', async () => {
+    const cfg = isolatedConfig(SYMBOLS);
+    const bus = createMemoryBus();
+    await bus.ensureStreams(streamSpecs(cfg));
+    const inner = await createPgRiskStore({ url, schema });
+    let stopping = false;
+    let hung = 0;
+    // Once the stop began, a write of the book never answers (a store that hangs).
+    const riskStore: RiskStore = { ...inner, saveBook: (...args) => (stopping ? (hung++, new Promise<void>(() => {})) : inner.saveBook(...args)) };
+    const errors: string[] = [];
+    const log: Logger = { ...silentLogger, error: (f, m) => void errors.push(`${m} ${JSON.stringify(f)}`), child: () => log };
+    try {
+      const engine = await startEngine(cfg, { bus, features: createMemoryFeatureStore({ historyCap: 10 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() }, createLiveClock(), log, { stopWaitMs: 300 });
+      await feed(engine, bus, cfg, FROM, Date.UTC(2024, 0, 5));
+      stopping = true;
+      const began = performance.now();
+      await engine.stop();
+      expect(hung).toBeGreaterThan(0);
+      expect(performance.now() - began).toBeLessThan(10_000);
+      const said = errors.filter((e) => e.startsWith('the last risk state write was not stored within 300 ms of the stop: the engine stops without it'));
+      expect(said).toHaveLength(1);
+      expect(said[0]).toContain(cfg.risk.account);
+      // Given up: the asset actors acknowledged nothing the write would have covered.
+      expect(engine.failure()?.message).toContain('the last risk state write was not stored');
+    } finally {
+      await inner.close();
+      await bus.close();
+    }
+  }, 60_000);
 
   it('reads the risk state once at start-up: the risk book and the venue\'s orders come from the same read', async () => {
     const cfg = isolatedConfig(SYMBOLS);
