@@ -67,6 +67,13 @@ export type EngineStatusFeedOptions = Readonly<{
 export type EngineStatusFeed = Readonly<{
   /** Publishes every actor and account now, changed or not. */
   flush(): void;
+  /**
+   * The engine stopped (`Engine.stop` resolved): the decision path is said `stopped` from now on,
+   * as the supervisor says of the asset actors and the labeling actor of itself, and everything
+   * is published now. A held demo's page showed the decision path `live` beside stopped actors,
+   * with no engine answering `ctl status`.
+   */
+  engineStopped(): void;
   /** Reads every consumer's lag into the metrics now. */
   pollLag(): Promise<void>;
   /** Stops the timers (after a last {@link flush}). */
@@ -122,6 +129,7 @@ export function startEngineStatusFeed(opts: EngineStatusFeedOptions): EngineStat
   const retraining = engine.retraining;
   if (retraining !== undefined) opts.metrics?.retrainingCounts(retraining.strategy, () => retraining.status());
   let labelingState = 'live';
+  let decisionState = 'live';
   engine.labeling?.done.then(
     () => (labelingState = 'stopped'),
     () => (labelingState = 'failed'),
@@ -145,7 +153,7 @@ export function startEngineStatusFeed(opts: EngineStatusFeedOptions): EngineStat
       const no = d.refused();
       // The registry names a version this engine refused: the model it serves is not the alias's.
       const refused = no === null ? {} : { lastError: `refused ${no.name}@${no.version}${no.alias !== null ? ` (${no.name}@${no.alias})` : ''}: ${no.reason}`, modelRefused: no };
-      out.push({ id: `decision:${d.strategy.strategy}`, kind: 'decision', state: 'live', model: `${m.name}@${m.version}`, ...refused });
+      out.push({ id: `decision:${d.strategy.strategy}`, kind: 'decision', state: decisionState, model: `${m.name}@${m.version}`, ...refused });
       const r = d.risk.status();
       out.push({ id: `risk:${r.account}`, kind: 'risk', state: r.state });
     }
@@ -216,6 +224,10 @@ export function startEngineStatusFeed(opts: EngineStatusFeedOptions): EngineStat
 
   return {
     flush: () => publish(true),
+    engineStopped: () => {
+      decisionState = 'stopped';
+      publish(true);
+    },
     pollLag,
     stop: () => {
       clearInterval(check);

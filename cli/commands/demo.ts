@@ -183,7 +183,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   // A failure in the last releases (after every message came in) still fails the demo.
   const failure = engine.failure();
   if (failure !== undefined) throw failure;
-  status?.flush();
+  status?.engineStopped();
   await status?.pollLag();
 
   const seconds = (performance.now() - started) / 1000;

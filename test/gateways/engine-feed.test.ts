@@ -109,7 +109,11 @@ describe('engine status on the feed and stage metrics (real NATS)', () => {
     if (risk === undefined) throw new Error('no decision path');
     const stats = engine.decisions?.path.stats();
     expect(stats?.fills).toBeGreaterThan(0);
-    status.flush();
+    status.engineStopped();
+    // Every actor the page lists is said stopped, the decision path too (it was shown live after the stop).
+    const lastActors = (): Record<string, string> =>
+      Object.fromEntries((dataOf(feed, 'actors', 'delta') as { id: string; state: string }[]).filter((a) => !a.id.startsWith('risk:')).map((a) => [a.id, a.state]));
+    await expect.poll(lastActors, { timeout: 5_000 }).toEqual({ ...Object.fromEntries(SYMBOLS.map((s) => [`asset:binance:${s}`, 'stopped'])), [`decision:${cfg.strategy.name}`]: 'stopped' });
     // As it travels (JSON): what the client must hold last.
     const final = JSON.parse(JSON.stringify(pnlOf(risk))) as PnlSummary;
     await expect.poll(() => dataOf(feed, 'pnl', 'delta').at(-1), { timeout: 5_000 }).toEqual(final);
