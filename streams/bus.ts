@@ -138,9 +138,9 @@ export type StreamAdmin = {
   lastMessage(stream: string, subject: string): Promise<StoredMessage | undefined>;
   /**
    * The stored messages of the subjects `filterSubject` matches (wildcards allowed, `''` every
-   * subject of the stream), in stream order: the record a reader that starts late rebuilds state
-   * from (the feed's `models` snapshot from the registry's events). On NATS, one short-lived
-   * consumer. Rejects with
+   * subject of the stream), in stream order, all or none: for a bounded record (a stream that keeps
+   * everything is read a page at a time with `readFrom`). On NATS, one short-lived consumer.
+   * Rejects with
    * `StreamNotFoundError`, and with a `BusError` (not retryable) when more than `max` match.
    *
    * @example const events = await bus.readStored('OUTCOMES', 'sx.model.>', { max: 10_000 })
@@ -157,6 +157,17 @@ export type StreamAdmin = {
    */
   readNewest(stream: string, filterSubject: string, opts?: ReadNewestOptions): Promise<NewestStored>;
   /**
+   * The oldest `max` stored messages of the subjects `filterSubject` matches at stream sequence
+   * `fromSeq` or later (from the first when not given), in stream order, and how many more that
+   * match were stored after them: one page of a reader that folds a whole stream into a bounded
+   * state (the feed's `models` snapshot), reading the next page from the last `streamSeq` + 1 while
+   * `remaining` is above 0. On NATS one short-lived consumer per page. Rejects with
+   * `StreamNotFoundError`.
+   *
+   * @example const { messages, remaining } = await bus.readFrom('OUTCOMES', 'sx.model.>', { fromSeq: 1, max: 10_000 })
+   */
+  readFrom(stream: string, filterSubject: string, opts?: ReadNewestOptions): Promise<StoredPage>;
+  /**
    * Where a durable consumer stands (its lag, for metrics), or undefined when the stream has no
    * such durable. Rejects with `StreamNotFoundError`.
    */
@@ -170,8 +181,9 @@ export type ReadStoredOptions = Readonly<{
   max?: number;
 }>;
 
+/** Options of `readNewest` and `readFrom`. */
 export type ReadNewestOptions = Readonly<{
-  /** At most this many are read, the newest (default 10 000). */
+  /** At most this many are read, the newest (`readFrom`: the oldest) (default 10 000). */
   max?: number;
   /** Only messages at this stream sequence or later (default: from the first). */
   fromSeq?: number;
@@ -179,6 +191,9 @@ export type ReadNewestOptions = Readonly<{
 
 /** What `readNewest` read, and how many older matching messages it left unread. */
 export type NewestStored = Readonly<{ messages: readonly StoredMessage[]; skipped: number }>;
+
+/** What `readFrom` read, and how many matching messages stored after them it left unread. */
+export type StoredPage = Readonly<{ messages: readonly StoredMessage[]; remaining: number }>;
 
 /** `ReadStoredOptions.max` (and `ReadNewestOptions.max`) when none is given. */
 export const READ_STORED_MAX = 10_000;

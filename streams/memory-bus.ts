@@ -286,6 +286,16 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): MemoryBus {
       const kept = found.slice(Math.max(0, found.length - max));
       return { messages: kept.map((m) => ({ subject: m.subject, data: m.data, streamSeq: m.streamSeq })), skipped: found.length - kept.length };
     },
+    readFrom: async (stream, filterSubject, o) => {
+      const s = streams.get(stream);
+      if (s === undefined) throw new StreamNotFoundError(stream);
+      const from = o?.fromSeq ?? 0;
+      const found = s.msgs.filter((m) => m.streamSeq >= from && filterTakes(filterSubject, m.subject));
+      const max = o?.max ?? READ_STORED_MAX;
+      if (!Number.isInteger(max) || max < 1) throw new BusError(`readFrom max must be a positive integer, got ${max}`, false);
+      const kept = found.slice(0, max);
+      return { messages: kept.map((m) => ({ subject: m.subject, data: m.data, streamSeq: m.streamSeq })), remaining: found.length - kept.length };
+    },
     consumerInfo: async (stream, name) => {
       const s = streams.get(stream);
       if (s === undefined) throw new StreamNotFoundError(stream);

@@ -2,7 +2,7 @@ import { AckPolicy, DeliverPolicy, jetstream, JetStreamApiCodes, JetStreamApiErr
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import type { NatsConnection } from '@nats-io/nats-core';
-import type { NewestStored, ReadNewestOptions, ReadStoredOptions, StoredMessage } from './bus.js';
+import type { NewestStored, ReadNewestOptions, ReadStoredOptions, StoredMessage, StoredPage } from './bus.js';
 import { READ_STORED_MAX } from './bus.js';
 import { BusError, StreamNotFoundError, tooManyStored } from './errors.js';
 
@@ -127,5 +127,21 @@ export function natsReadNewest(deps: ReadStoredDeps, stream: string, filterSubje
       }
     });
     return { messages: out, skipped: Math.max(0, first.pending - c.pending) + dropped };
+  });
+}
+
+/**
+ * `Bus.readFrom` on JetStream: a consumer started at `fromSeq` whose `num_pending` at creation
+ * says how many match; the first `max` of them are fetched, the rest counted as `remaining`
+ * (what is stored meanwhile is left to the next page, or to live readers).
+ */
+export function natsReadFrom(deps: ReadStoredDeps, stream: string, filterSubject: string, opts: ReadNewestOptions = {}): Promise<StoredPage> {
+  const max = opts.max ?? READ_STORED_MAX;
+  if (!Number.isInteger(max) || max < 1) return Promise.reject(new BusError(`readFrom max must be a positive integer, got ${max}`, false));
+  return withConsumers(deps, stream, filterSubject, async (_m, open) => {
+    const c = await open(opts.fromSeq === undefined || opts.fromSeq <= 1 ? undefined : opts.fromSeq);
+    const out: StoredMessage[] = [];
+    await fetchAll(deps, stream, filterSubject, { name: c.name, pending: Math.min(c.pending, max) }, (x) => out.push(x));
+    return { messages: out, remaining: c.pending - out.length };
   });
 }

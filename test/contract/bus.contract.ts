@@ -300,6 +300,24 @@ export function busContract(name: string, makeBus: () => Promise<Bus>): void {
       await expect(bus.readNewest(`${stream.name}_MISSING`, `${ns}.rn.>`)).rejects.toThrow(/does not exist/);
     });
 
+    it('readFrom reads the oldest max stored messages a filter matches from fromSeq, in stream order, and counts those after them', async () => {
+      for (let i = 0; i < 12; i++) await bus.publish(i % 3 === 2 ? `${ns}.rfx.${i}` : `${ns}.rf.${i}`, enc(String(i)));
+      const read = async (o: Parameters<Bus['readFrom']>[2]): Promise<[string[], number]> => {
+        const r = await bus.readFrom(stream.name, `${ns}.rf.>`, o);
+        return [r.messages.map((m) => dec(m.data)), r.remaining];
+      };
+      // 8 match (0 1 3 4 6 7 9 10); the 4 on rfx do not.
+      expect(await read({})).toEqual([['0', '1', '3', '4', '6', '7', '9', '10'], 0]);
+      expect(await read({ max: 3 })).toEqual([['0', '1', '3'], 5]);
+      const first = await bus.readFrom(stream.name, `${ns}.rf.>`, { max: 3 });
+      // The next page starts after the last one read.
+      expect(await read({ fromSeq: first.messages[2]!.streamSeq + 1, max: 3 })).toEqual([['4', '6', '7'], 2]);
+      expect(await read({ fromSeq: first.messages[2]!.streamSeq + 1, max: 10 })).toEqual([['4', '6', '7', '9', '10'], 0]);
+      expect(await bus.readFrom(stream.name, `${ns}.rfnone.>`, { max: 2 })).toEqual({ messages: [], remaining: 0 });
+      await expect(bus.readFrom(stream.name, `${ns}.rf.>`, { max: 0 })).rejects.toThrow(/positive integer/);
+      await expect(bus.readFrom(`${stream.name}_MISSING`, `${ns}.rf.>`)).rejects.toThrow(/does not exist/);
+    });
+
     it('reports a durable consumer\'s lag: pending, handed out but unacknowledged, and its ack floor', async () => {
       const info = (): ReturnType<Bus['consumerInfo']> => bus.consumerInfo(stream.name, 'lag');
       const settled = async (want: { pending: number; ackPending: number; ackFloor?: number }): Promise<void> => {

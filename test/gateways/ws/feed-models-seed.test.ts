@@ -8,11 +8,11 @@ import { seedModelsSnapshot } from '../../../gateways/ws/models-seed.js';
 import type { ServerMessage } from '../../../gateways/ws/protocol.js';
 import type { Logger } from '../../../state/logger.js';
 import { silentLogger } from '../../../state/logger.js';
-import type { Bus, StoredMessage } from '../../../streams/bus.js';
+import type { Bus, StoredPage } from '../../../streams/bus.js';
 import { createMemoryBus } from '../../../streams/memory-bus.js';
 import type { ModelEvent } from '../../../streams/messages/model-event.js';
 import { createNatsBus } from '../../../streams/nats-bus.js';
-import { streamSpecs } from '../../../streams/provision.js';
+import { streamName, streamSpecs } from '../../../streams/provision.js';
 import { subjectsFor } from '../../../streams/subjects.js';
 import { connectFeed, json, NATS_URL, startTestGateway, VIEWER } from './gateway-harness.js';
 
@@ -101,6 +101,49 @@ describe.each([
     }
   });
 
+  it('reads every stored event past the read bound, a page at a time: an alias moved long before the newest page still shows', async () => {
+    const cfg = configFor(tag());
+    const bus = await openBus();
+    const specs = streamSpecs(cfg, { storage: 'memory' });
+    await bus.ensureStreams(specs);
+    const subjects = subjectsFor(cfg.prefix);
+    const lines: Line[] = [];
+    // 2 promotions, then 11 cycles of registered + rejected, then a staging move: 25 events, pages of 4.
+    const stored = [
+      event(1, { name: 'dir-mlp', event: 'promoted', version: 3, alias: 'production' }),
+      event(2, { name: 'dir-lr', event: 'promoted', version: 1, alias: 'production' }),
+      ...Array.from({ length: 11 }, (_, i) => [
+        event(3 + 2 * i, { name: 'dir-mlp', event: 'registered', version: 4 + i, alias: null }),
+        event(4 + 2 * i, { name: 'dir-mlp', event: 'rejected', version: 4 + i, alias: null }),
+      ]).flat(),
+      event(25, { name: 'dir-mlp', event: 'promoted', version: 14, alias: 'staging' }),
+    ];
+    for (const e of stored) await bus.publish(subjects.model(e.name, e.event), json(e));
+    // Started after the events were stored: the hub relayed none of them.
+    const gw = await startTestGateway({ bus, prefix: cfg.prefix });
+    try {
+      const outcome = await seedModelsSnapshot({ bus, hub: gw.hub, stream: streamName(cfg, 'OUTCOMES'), subjects, log: recordingLogger(lines), max: 4 });
+      expect(outcome).toEqual({ outcome: 'seeded', kept: 5 });
+      expect(lines.filter((l) => l.level === 'warn')).toEqual([]);
+      expect(lines.find((l) => /seeded/.test(l.msg))?.fields).toMatchObject({ events: 25, kept: 5 });
+      const c = await connectFeed(gw.wsUrl, { token: VIEWER });
+      c.send({ op: 'subscribe', topic: 'models' });
+      await c.waitFor((m) => m.type === 'subscribed');
+      expect(snapshotOf(c.messages)).toEqual([
+        ['dir-mlp', 'promoted', 'production', 3],
+        ['dir-lr', 'promoted', 'production', 1],
+        ['dir-mlp', 'registered', null, 14],
+        ['dir-mlp', 'rejected', null, 14],
+        ['dir-mlp', 'promoted', 'staging', 14],
+      ]);
+      c.ws.close();
+    } finally {
+      await gw.close();
+      await bus.deleteStreams(specs.map((s) => s.name));
+      await bus.close();
+    }
+  });
+
   it('starts, warns and relays model events as before when the stream cannot be read', async () => {
     const cfg = configFor(tag()); // its streams are never provisioned
     const bus = await openBus();
@@ -152,10 +195,10 @@ describe('seeding the models snapshot', () => {
   });
 
   it('does not hold the gateway up past its wait, and seeds when a late read answers', async () => {
-    let answer: (msgs: readonly StoredMessage[]) => void = () => {};
+    let answer: (page: StoredPage) => void = () => {};
     const seeded: number[] = [];
     const outcome = await seedModelsSnapshot({
-      bus: { readStored: () => new Promise((r) => (answer = r)) },
+      bus: { readFrom: () => new Promise((r) => (answer = r)) },
       hub: { seed: (msgs) => (seeded.push(msgs.length), msgs.length) },
       stream: 'OUTCOMES',
       subjects: subjectsFor('sx'),
@@ -163,7 +206,7 @@ describe('seeding the models snapshot', () => {
       waitMs: 20,
     });
     expect(outcome).toEqual({ outcome: 'pending' });
-    answer([{ subject: 'sx.model.a.promoted', data: json({}), streamSeq: 1 }]);
+    answer({ messages: [{ subject: 'sx.model.a.promoted', data: json({}), streamSeq: 1 }], remaining: 0 });
     await new Promise((r) => setImmediate(r));
     expect(seeded).toEqual([1]);
   });
