@@ -7,6 +7,7 @@ import { bookKey } from './risk-book.js';
 import type { RiskLimits } from './risk-limits.js';
 import { reducesPosition } from '../reducing-order.js';
 import { capFor } from './risk-limits.js';
+import { pastLimitText } from './amount-text.js';
 
 /** Reasons in the order they are reported: the declaration order of `RiskReason`. */
 const REASON_ORDER: ReadonlyMap<RiskReason, number> = new Map(Object.values(RiskReason).map((r, i) => [r, i]));
@@ -52,8 +53,8 @@ export function checkSuggestion(c: CheckInput): CheckResult {
   if (s.qty > maxQty) add(RiskReason.MAX_ORDER_QTY, `qty ${s.qty} > ${maxQty}`);
   const notionalPrice = s.limitPrice ?? mid ?? s.refPrice;
   const notional = s.qty * notionalPrice;
-  if (notional > limits.maxOrderNotional) add(RiskReason.MAX_ORDER_NOTIONAL, `notional ${notional} > ${limits.maxOrderNotional}`);
-  if (notional < limits.minOrderNotional) add(RiskReason.MIN_ORDER_NOTIONAL, `notional ${notional} < ${limits.minOrderNotional}, the venue's minimum`);
+  if (notional > limits.maxOrderNotional) add(RiskReason.MAX_ORDER_NOTIONAL, `notional ${pastLimitText(notional, '>', limits.maxOrderNotional)}`);
+  if (notional < limits.minOrderNotional) add(RiskReason.MIN_ORDER_NOTIONAL, `notional ${pastLimitText(notional, '<', limits.minOrderNotional)}, the venue's minimum`);
   if (mid !== undefined) {
     const price = s.limitPrice ?? s.refPrice;
     // Cross-multiplied so prices on a tick grid compare exactly at the boundary.
@@ -68,7 +69,7 @@ export function checkSuggestion(c: CheckInput): CheckResult {
   }
   const current = book.grossExposure();
   const projected = book.grossExposure({ key, side: s.side, qty: s.qty, price: mid ?? s.refPrice });
-  if (projected > limits.maxGrossNotional && projected > current) add(RiskReason.GROSS_EXPOSURE, `gross ${projected} > ${limits.maxGrossNotional}`);
+  if (projected > limits.maxGrossNotional && projected > current) add(RiskReason.GROSS_EXPOSURE, `gross ${pastLimitText(projected, '>', limits.maxGrossNotional)}`);
   const recent = book.ordersInWindow(now, limits.windowMs, limits.maxOrdersPerWindow);
   if (recent >= limits.maxOrdersPerWindow) add(RiskReason.ORDER_RATE, `${recent} orders in the last ${limits.windowMs} ms`);
   if (mark === undefined) add(RiskReason.NO_MARKET_DATA, `no mid for ${s.venue} ${s.symbol}`);
@@ -77,8 +78,8 @@ export function checkSuggestion(c: CheckInput): CheckResult {
   const reducing = reducesPosition(s.side, s.qty, pos, s.side === 'buy' ? buys : sells);
   // A breached loss limit refuses what would add exposure; whether a breached account may close
   // positions is the trading state's call (HALTED refuses it, a flattening REDUCING lets it through).
-  if (c.breaches.dailyLoss && !reducing) add(RiskReason.DAILY_LOSS, `daily loss ${book.dailyLoss()} > ${limits.maxDailyLoss}`);
-  if (c.breaches.drawdown && !reducing) add(RiskReason.DRAWDOWN, `drawdown ${book.drawdown()} > ${limits.maxDrawdown}`);
+  if (c.breaches.dailyLoss && !reducing) add(RiskReason.DAILY_LOSS, `daily loss ${pastLimitText(book.dailyLoss(), '>', limits.maxDailyLoss)}`);
+  if (c.breaches.drawdown && !reducing) add(RiskReason.DRAWDOWN, `drawdown ${pastLimitText(book.drawdown(), '>', limits.maxDrawdown)}`);
   if (c.state === 'HALTED' || c.scopedHalt !== undefined) add(RiskReason.HALTED, c.scopedHalt ?? 'account halted');
   else if (c.state === 'REDUCING' && !reducing) add(RiskReason.REDUCING_ONLY, `account is reducing only; position ${pos}, ${s.side} ${s.qty}`);
   return sortByReason(reasons, details, reducing);

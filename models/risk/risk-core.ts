@@ -14,6 +14,7 @@ import { bookKey, RiskBook, RiskBookSnapshotSchema } from './risk-book.js';
 import type { InFlightOrder, RiskBookSnapshot } from './risk-book.js';
 import { fillMismatch } from './fill-check.js';
 import type { FillMismatch } from './fill-check.js';
+import { pastLimitText } from './amount-text.js';
 import { checkSuggestion } from './risk-checks.js';
 import { applyLimitsPatch, parseRiskLimits } from './risk-limits.js';
 import type { RiskLimits, RiskLimitsInput } from './risk-limits.js';
@@ -149,8 +150,8 @@ export function createRiskCore(opts: RiskCoreOptions) {
   const breaches = (ts: number, out: RiskState[], roll = true): { dailyLoss: boolean; drawdown: boolean } => {
     if (roll) book.roll(ts);
     const b = { dailyLoss: dailyLossBreached(), drawdown: drawdownBreached() };
-    if (b.dailyLoss) breach(ts, out, 'DAILY_LOSS', `daily loss ${book.dailyLoss()} > ${limits.maxDailyLoss}`);
-    if (b.drawdown) breach(ts, out, 'DRAWDOWN', `drawdown ${book.drawdown()} > ${limits.maxDrawdown}`);
+    if (b.dailyLoss) breach(ts, out, 'DAILY_LOSS', `daily loss ${pastLimitText(book.dailyLoss(), '>', limits.maxDailyLoss)}`);
+    if (b.drawdown) breach(ts, out, 'DRAWDOWN', `drawdown ${pastLimitText(book.drawdown(), '>', limits.maxDrawdown)}`);
     return b;
   };
   /** Not a closure made per check: `breaches` runs on every event, a breach rarely. */

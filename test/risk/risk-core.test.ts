@@ -230,6 +230,24 @@ describe('risk core: one reason at a time', () => {
     expect(c.status().pnl.daily).toBe(0);
   });
 
+  it('writes the amounts of a halt reason and a reject detail as money (2 decimals), not the raw float', () => {
+    // A drawdown of 3 × 16.7043 = 50.1129 (the demo's read `drawdown 1504.2959496198841 > 1500`).
+    const dd = core({ maxDailyLoss: 1e9, maxDrawdown: 50 });
+    hold(dd, 3, 100);
+    expect(dd.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + 1, mid: 83.2957 }).map((s) => s.reason)).toEqual(['DRAWDOWN: drawdown 50.11 > 50']);
+    expect(dd.status().reason).toBe('DRAWDOWN: drawdown 50.11 > 50');
+    const refused = dd.onSuggestion(suggestion({ ts: T0 + 2, limitPrice: 83.3, refPrice: 83.3 }), T0 + 2);
+    expect(refused.kind === 'reject' ? refused.reject.detail : '').toContain('DRAWDOWN: drawdown 50.11 > 50');
+    // A loss just past its limit keeps the decimals that say it is past: not `100.00 > 100`.
+    const daily = core({ maxDrawdown: 1e9, maxDailyLoss: 100 });
+    hold(daily, 3, 100);
+    expect(daily.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + 1, mid: 66.666 }).map((s) => s.reason)).toEqual(['DAILY_LOSS: daily loss 100.002 > 100']);
+    // Order notional and gross exposure are money too.
+    const big = core({ maxOrderNotional: 150, maxGrossNotional: 150 }).onSuggestion(suggestion({ qty: 1.51234567 }), T0);
+    expect(big.kind === 'reject' ? big.reject.detail : '').toContain('MAX_ORDER_NOTIONAL: notional 151.23 > 150');
+    expect(big.kind === 'reject' ? big.reject.detail : '').toContain('GROSS_EXPOSURE: gross 151.23 > 150');
+  });
+
   it('halts on drawdown from peak equity, and a resume while still breached halts again at once', () => {
     const c = core({ maxDailyLoss: 1e9, maxDrawdown: 50 });
     hold(c, 2, 100);
