@@ -251,7 +251,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     status: () => statusOf(rt),
     trigger: (reason, operator) => triggerCycle(rt, reason, operator),
     pause: (reason, operator) => pauseRetraining(rt, reason, operator),
-    resume: () => resumeRetraining(rt),
+    resume: (operator) => resumeRetraining(rt, operator),
     idle: () => rt.chain,
     stop: async () => {
       stopEvents();

@@ -22,6 +22,8 @@ export type RetrainingStatus = Readonly<{
   pauseReason: string | null;
   /** The operator who paused it (null when not paused, or paused before this was kept). */
   pausedBy: string | null;
+  /** The operator who ended the last pause (null while paused, before any resume, or resumed before this was kept). */
+  resumedBy: string | null;
   cycles: number;
   shadow: ShadowStats | null;
   watch: Omit<RollbackWatch, 'recent'> | null;
@@ -66,6 +68,7 @@ export function retrainingStatusOf(a: Readonly<{
     lastRollback: a.lastRollback,
     pauseReason: a.phase === 'paused' ? ctx.pauseReason : null,
     pausedBy: a.phase === 'paused' ? (ctx.pausedBy ?? null) : null,
+    resumedBy: a.phase === 'paused' ? null : (ctx.resumedBy ?? null),
     cycles: ctx.cycles,
     shadow: a.shadow,
     watch,

@@ -41,6 +41,8 @@ export type RetrainingMachineContext = {
   pauseReason: string;
   /** Who paused it (absent in snapshots written before it was kept). */
   pausedBy?: string | null;
+  /** Who ended the last pause, null again at the next pause (absent in snapshots written before it was kept). */
+  resumedBy?: string | null;
   /** How the last cycle ended (promotion, rejection, failure), for `ctl retrain status`. */
   lastOutcome: string | null;
   /**
@@ -64,7 +66,7 @@ export type RetrainingMachineEvent =
   | Readonly<{ type: 'SETTLED' }>
   | Readonly<{ type: 'DEPLOYED_WHILE_PAUSED'; reason: string }>
   | Readonly<{ type: 'PAUSE'; reason: string; operator?: string }>
-  | Readonly<{ type: 'RESUME' }>;
+  | Readonly<{ type: 'RESUME'; operator?: string }>;
 
 /** PAUSE from a phase: remember where to resume; a fit or validation in flight is abandoned. */
 const pauseFrom = (phase: RetrainingPhase) => ({ target: 'paused' as const, actions: { type: 'pause' as const, params: { phase } } });
@@ -101,6 +103,7 @@ export const retrainingMachine = setup({
         reason: event.type === 'SHADOW_PROMOTE' || event.type === 'SHADOW_REJECT' ? event.reason : '',
       }),
     }),
+    resumed: assign({ resumedBy: ({ event }) => (event.type === 'RESUME' ? (event.operator ?? null) : null) }),
     endCycle: assign({ cycles: ({ context }) => context.cycles + 1, challenger: () => null }),
     deployedWhilePaused: assign(({ context, event }) => ({
       lastOutcome: `promoted ${context.challenger?.name}@${context.challenger?.version}: ${event.type === 'DEPLOYED_WHILE_PAUSED' ? event.reason : ''}`,
@@ -112,6 +115,7 @@ export const retrainingMachine = setup({
     pause: assign(({ context, event }, params: { phase: RetrainingPhase }) => ({
       pauseReason: event.type === 'PAUSE' ? event.reason : '',
       pausedBy: event.type === 'PAUSE' ? (event.operator ?? null) : null,
+      resumedBy: null,
       resumeTo: (params.phase === 'collecting' || params.phase === 'shadow' ? params.phase : 'idle') satisfies ResumeTo,
       lastOutcome: params.phase === 'training' || params.phase === 'validating' ? `paused while ${params.phase}: cycle abandoned` : context.lastOutcome,
       outcome: params.phase === 'training' || params.phase === 'validating' ? { kind: 'abandoned' as const, reason: `paused while ${params.phase}` } : (context.outcome ?? null),
@@ -120,7 +124,7 @@ export const retrainingMachine = setup({
   },
 }).createMachine({
   id: 'retraining',
-  context: { trigger: null, challenger: null, resumeTo: 'idle', pauseReason: '', pausedBy: null, lastOutcome: null, outcome: null, cycles: 0 },
+  context: { trigger: null, challenger: null, resumeTo: 'idle', pauseReason: '', pausedBy: null, resumedBy: null, lastOutcome: null, outcome: null, cycles: 0 },
   initial: 'idle',
   states: {
     idle: { on: { TRIGGER: { target: 'collecting', actions: 'keepTrigger' }, PAUSE: pauseFrom('idle') } },
@@ -153,9 +157,9 @@ export const retrainingMachine = setup({
         // A second pause changes nothing: the first reason stands until a resume (an operator who
         // paused for an inspection is not overwritten by another who did not know it was paused).
         RESUME: [
-          { guard: ({ context }) => context.resumeTo === 'collecting', target: 'collecting' },
-          { guard: ({ context }) => context.resumeTo === 'shadow', target: 'shadow' },
-          { target: 'idle' },
+          { guard: ({ context }) => context.resumeTo === 'collecting', target: 'collecting', actions: 'resumed' },
+          { guard: ({ context }) => context.resumeTo === 'shadow', target: 'shadow', actions: 'resumed' },
+          { target: 'idle', actions: 'resumed' },
         ],
         // A shadow run held by the pause whose challenger someone else deployed: the cycle ends
         // now (it was promoted, by them), still paused, and the resume goes to idle.

@@ -33,6 +33,31 @@ describe('sextant ctl retrain pause of an actor that is already paused', () => {
   });
 });
 
+describe('sextant ctl retrain resume', () => {
+  it('names who resumed it, as a pause names who paused, until the next pause, across a restart', async () => {
+    const w = await retrainingWorld(cfg, subjects);
+    let actor = await startWorldActor(w, cfg, subjects, RETRAINING_TEST_CONFIG);
+    try {
+      let ctl = retrainingControl(actor, w.registry);
+      expect(actor.status()).toMatchObject({ phase: 'idle', resumedBy: null });
+      await ctl.pause({ reason: 'inspection of v1' }, 'alice');
+      // Paused: nobody has resumed it since.
+      expect(actor.status()).toMatchObject({ phase: 'paused', pausedBy: 'alice', resumedBy: null });
+      await expect(ctl.resume({ reason: '' }, 'bob')).resolves.toMatchObject({ phase: 'idle', pausedBy: null, resumedBy: 'bob' });
+      await actor.idle();
+      // Stored with the machine's context: a new actor says so too.
+      await actor.stop();
+      actor = await startWorldActor(w, cfg, subjects, RETRAINING_TEST_CONFIG);
+      ctl = retrainingControl(actor, w.registry);
+      expect(actor.status()).toMatchObject({ phase: 'idle', resumedBy: 'bob' });
+      await expect(ctl.pause({ reason: 'nightly' }, 'carol')).resolves.toMatchObject({ phase: 'paused', pausedBy: 'carol', resumedBy: null });
+    } finally {
+      await actor.stop();
+      await w.bus.close();
+    }
+  });
+});
+
 describe('sextant ctl retrain pause while a promotion or rejection settles', () => {
   it('is refused (the machine would drop it) and the actor is not sent a pause', async () => {
     for (const phase of ['promoted', 'rejected'] as const) {

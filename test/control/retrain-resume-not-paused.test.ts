@@ -22,6 +22,7 @@ const status = (phase: RetrainingStatus['phase']): RetrainingStatus => ({
   lastRollback: null,
   pauseReason: phase === 'paused' ? 'maintenance' : null,
   pausedBy: phase === 'paused' ? 'alice' : null,
+  resumedBy: null,
   cycles: 0,
   shadow: null,
   watch: null,

@@ -17,6 +17,7 @@ const fresh: RetrainingStatus = {
   lastRollback: null,
   pauseReason: null,
   pausedBy: null,
+  resumedBy: null,
   cycles: 0,
   shadow: null,
   watch: null,
