@@ -291,6 +291,10 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
         ttlMs: c.ttlMs,
         child: p.next,
         children: p.plan.length,
+        // What it was decided with was known by then: a bar's decision at the bar's close, a child a
+        // tick released at the tick. `ts` cannot say it (a 1m bar or a trade stamped on an hour
+        // reads as the hourly bar of that open time); the labeler measures the order from it.
+        decidedAt: at,
       });
       // A child decided on a bar (stamped with its open time) reaches the venue at the bar's close
       // and lives its TTL from there, as the paper venue and risk's book count it.

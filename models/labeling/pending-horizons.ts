@@ -117,15 +117,17 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
     });
   }
   /**
-   * `featureId` names the decision bar's vector: `f:<bar id>` (see `featureVectorId`). An order
-   * stamped on the bar grid was decided on the bar of that open time (known at its close); one
-   * stamped inside a bar (a tick released it: the engine stamps orders with the event that decided
-   * them) on the last bar closed before it, never the bar still open, whose close and vector came
-   * after the order.
+   * `featureId` names the decision bar's vector: `f:<bar id>` (see `featureVectorId`). The decision
+   * bar is the last bar closed by the order's `decidedAt` (when what it was decided with was known:
+   * a bar decision's close, the tick that released it), never a bar still open then, whose close
+   * and vector came after the order. An order without it (published before it existed) is read
+   * from `ts`: on the bar grid, the bar of that open time (known at its close); inside a bar, the
+   * last bar closed before it. That rule misreads an order released by an event stamped on the
+   * grid that is no bar of the strategy (a trade at hh:00, a 1m bar of hh:00 under 1h bars).
    */
   function addOrder(o: Order, featureId: (decisionTs: number) => string, streamSeq?: number): AddResult {
-    const onGrid = decisionBar(o.ts);
-    const decisionTs = onGrid === o.ts ? onGrid : onGrid - tfMs;
+    const onGrid = decisionBar(o.decidedAt ?? o.ts);
+    const decisionTs = o.decidedAt === undefined && onGrid === o.ts ? onGrid : onGrid - tfMs;
     const h = spec.horizonBars;
     return addItem({
       kind: 'order', msg: o, id: o.id, venue: o.venue, symbol: o.symbol, decisionTs, horizonBars: h, horizonEnd: decisionTs + h * tfMs, direction: o.side === 'buy' ? 1 : -1, featureId: featureId(decisionTs),

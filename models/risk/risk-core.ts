@@ -256,6 +256,7 @@ export function createRiskCore(opts: RiskCoreOptions) {
         limitPrice: s.limitPrice,
         expiresAt: book.existsFrom(s.venue, s.symbol, now) + s.ttlMs,
         reducing: r.reducing,
+        ...(s.decidedAt !== undefined ? { decidedAt: s.decidedAt } : {}),
       };
       book.addOrder(order);
       seen.remember(s, now, { kind: 'order', order });

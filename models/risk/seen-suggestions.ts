@@ -21,7 +21,11 @@ export type SeenSnapshot = z.infer<typeof SeenSchema>;
 type Entry = { ts: number; content: string | undefined; suggestion: Suggestion | undefined; decision: EarlierDecision };
 const contentOf = (e: Entry): string => (e.content ??= fingerprint(e.suggestion as Suggestion));
 
-/** Every field that makes a suggestion what it is; a redelivery has the same fingerprint. */
+/**
+ * Every field that makes a suggestion what it is; a redelivery has the same fingerprint. Not
+ * `decidedAt`: it follows from `ts` and the data known then, and a fingerprint stored before it
+ * existed must still match the suggestion decided again after a restart (not a duplicate id).
+ */
 const fingerprint = (s: Suggestion): string =>
   JSON.stringify([s.ts, s.strategy, s.venue, s.symbol, s.parentId, s.source, s.policy, s.side, s.qty, s.orderType, s.refPrice, s.limitPrice, s.limitOffsetBps, s.ttlMs, s.child, s.children]);
 

@@ -21,6 +21,14 @@ export const OrderSchema = z
     expiresAt: epochMs,
     /** True when the order only reduces exposure (what REDUCING lets through). */
     reducing: z.boolean(),
+    /**
+     * Event time its suggestion was decided at (`Suggestion.decidedAt`): when the newest market data
+     * it was decided with was known — a bar decision's close, a tick's time —, at or after `ts`. `ts`
+     * alone cannot say it: an order released by a tick or a 1m bar stamped on an hour is stamped
+     * like the hourly bar of that open time, decided an hour later. The labeler measures the order
+     * from the last bar closed by then. Optional: orders published before it existed have none.
+     */
+    decidedAt: epochMs.optional(),
   })
   .readonly();
 export type Order = z.infer<typeof OrderSchema>;

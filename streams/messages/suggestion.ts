@@ -30,6 +30,12 @@ export const SuggestionSchema = z
     /** Index of this child in the parent's schedule, and how many the schedule has. */
     child: z.number().int().nonnegative(),
     children: z.number().int().positive(),
+    /**
+     * Event time the child was decided at: when the newest market data it was decided with was
+     * known (a bar's close for a bar's decision, whose `ts` is the bar's open; a tick's time),
+     * at or after `ts`. Optional: suggestions published before it existed have none.
+     */
+    decidedAt: epochMs.optional(),
   })
   .readonly();
 export type Suggestion = z.infer<typeof SuggestionSchema>;

@@ -42,6 +42,7 @@ describe('execution core', () => {
       ttlMs: 60_000,
       child: 0,
       children: 4,
+      decidedAt: 0, // the quote it was decided with, known at 0
     });
     expect(SuggestionSchema.safeParse(first[0]).success).toBe(true);
     expect(core.onTime(59_999)).toEqual([]);
