@@ -30,7 +30,7 @@ import { refuse } from '../streams/validation/refusal.js';
 import type { Refusal } from '../streams/validation/refusal.js';
 import { decodeInput } from '../models/execution/decode-input.js';
 import type { PathBar } from '../models/labeling/excursions.js';
-import { labelOutcome, missingPathBars } from '../models/labeling/label-outcome.js';
+import { labelOutcome, missingBars } from '../models/labeling/label-outcome.js';
 import type { LabelSpec } from '../models/labeling/label-spec.js';
 import { createPendingHorizons } from '../models/labeling/pending-horizons.js';
 import type { PendingItem } from '../models/labeling/pending-horizons.js';
@@ -236,8 +236,9 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
 
   /**
    * Labels every due item; returns what to publish and store. Items whose vector or some bar of
-   * whose path (a gap: a backfill may still bring it to the timeseries store) is not stored yet
-   * wait, `featureWaitBars` past the horizon at most; then they go to the DLQ, unlabeled.
+   * whose path (a gap: a backfill may still bring it to the timeseries store), or for an order its
+   * decision bar (its entry), is not stored yet wait, `featureWaitBars` past the horizon at most;
+   * then they go to the DLQ, unlabeled.
    */
   const settle = async (dlq: DlqEntry[]): Promise<{ out: (Outcome | Label)[]; samples: TrainingSample[] }> => {
     const out: (Outcome | Label)[] = [];
@@ -258,7 +259,7 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
         continue;
       }
       const bars = await pathOf(item);
-      const gap = missingPathBars(item, bars);
+      const gap = missingBars(item, bars);
       if (gap > 0 && mayWait) {
         waiting++;
         continue;

@@ -35,23 +35,35 @@ export function missingPathBars(item: Pick<PendingItem, 'decisionTs' | 'horizonE
 }
 
 /**
+ * How many bars the item's label needs that `bars` lacks: its path's (`missingPathBars`) and, for
+ * an order, its decision bar, whose close is its entry (a prediction carries its own `price`).
+ */
+export function missingBars(item: PendingItem, bars: readonly PathBar[]): number {
+  const noDecisionBar = item.kind === 'order' && !bars.some((b) => b.ts === item.decisionTs);
+  return missingPathBars(item, bars) + (noDecisionBar ? 1 : 0);
+}
+
+/**
  * The outcome and label of one prediction or order whose horizon passed. Pure: the same item,
  * bars, ATR and fills give the same messages.
  *
  * Entry is the decision-time close: the prediction's `price` (the close of the bar it was made
- * on), or for an order the decision bar's close (the last bar closed when it was decided; its limit
- * price when that bar is missing). The
- * exit is the close of the horizon bar. A path with a gap (a bar missing after the decision bar up
- * to the horizon) gets no label: its exit would be an earlier close (another horizon than the one
- * the sample claims, none at all when every bar is missing) and a barrier touch could hide in the
- * hole; training's labels never span a gap either (`directionLabels`).
+ * on), or for an order the decision bar's close (the last bar closed when it was decided). An
+ * order whose decision bar is missing gets no label: its limit price is no close anybody saw (an
+ * offset from the reference, or a market order's none), and its return and shortfall would be
+ * measured from it. The exit is the close of the horizon bar. A path with a gap (a bar missing
+ * after the decision bar up to the horizon) gets no label: its exit would be an earlier close
+ * (another horizon than the one the sample claims, none at all when every bar is missing) and a
+ * barrier touch could hide in the hole; training's labels never span a gap either
+ * (`directionLabels`).
  */
 export function labelOutcome(x: LabelInputs): Labeled | Unlabelable {
   const { item, spec } = x;
   if (!(x.atr > 0) || !Number.isFinite(x.atr)) return { refused: `no usable atr_14 at decision time (${String(x.atr)}) in ${item.featureId}` };
   const decisionBar = x.bars.find((b) => b.ts === item.decisionTs);
-  const entry = item.kind === 'prediction' ? item.msg.price : (decisionBar?.close ?? item.msg.limitPrice);
-  if (entry === null || !(entry > 0)) return { refused: `no decision price: bar ${item.decisionTs} not found and no limit price` };
+  if (item.kind === 'order' && decisionBar === undefined) return { refused: `no decision price: the order's decision bar ${item.decisionTs} (its close is the entry) is missing` };
+  const entry = item.kind === 'prediction' ? item.msg.price : (decisionBar as PathBar).close;
+  if (!(entry > 0)) return { refused: `no decision price: ${String(entry)} at ${item.decisionTs}` };
   const path = x.bars.filter((b) => b.ts > item.decisionTs && b.ts <= item.horizonEnd);
   const missing = missingPathBars(item, x.bars);
   if (missing > 0) return { refused: `data gap: ${missing} of the ${item.horizonBars} bars after the decision bar ${item.decisionTs} up to the horizon ${item.horizonEnd} missing` };

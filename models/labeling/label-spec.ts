@@ -38,7 +38,7 @@ export const LabelSpecSchema = z
     retainBars: z.number().int().min(1).max(100_000),
     /** An order is labeled this many bars after its horizon even when no final fill or later SIGNALS message was seen (counted on its asset's bars and on the strategy's own predictions of it, which a catching-up engine's fills are not behind). */
     fillGraceBars: z.number().int().min(0).max(10_000),
-    /** A prediction whose feature vector, or a bar of whose path (a data gap), is still not in the timeseries store this many bars after its horizon goes to the DLQ. */
+    /** A prediction or order whose feature vector, or a bar of whose path (a data gap), or an order whose decision bar (its entry), is still not in the timeseries store this many bars after its horizon goes to the DLQ. */
     featureWaitBars: z.number().int().min(0).max(10_000),
   })
   .strict();

@@ -85,6 +85,17 @@ describe('labelOutcome', () => {
     expect(itemOf((s) => s.addOrder({ ...o, ts: T0 + H }, (t) => `f:${t}`))).toMatchObject({ decisionTs: T0 + H, featureId: `f:${T0 + H}` });
   });
 
+  it('an order whose decision bar is missing gets no label: its limit price is no close anybody saw, no entry', () => {
+    const o = { ...order('s1', d, 'buy', 2), orderType: 'limit' as const, limitPrice: 60 };
+    const item = itemOf((s) => s.addOrder(o, () => `f:${d.id}`));
+    const path = [bar(1, 66, 63, 65), bar(2, 67, 64, 66), bar(3, 67, 64, 66), bar(4, 67, 65, 66)];
+    expect(labelOutcome({ item, bars: path, atr: 4, fills: [], spec })).toEqual({ refused: `no decision price: the order's decision bar ${T0} (its close is the entry) is missing` });
+    // With it, its close is the entry (the limit price is not).
+    expect(ok(labelOutcome({ item, bars: [d, ...path], atr: 4, fills: [], spec })).outcome.entryPrice).toBe(64);
+    // A prediction carries its price: its decision bar is not needed.
+    expect('refused' in labelOutcome({ item: itemOf((s) => s.addPrediction(prediction('s1', d, 0.01, 4))), bars: path, atr: 4, fills: [], spec })).toBe(false);
+  });
+
   it('refuses when ATR is missing at decision time', () => {
     const item = itemOf((s) => s.addPrediction(prediction('s1', d, 0.01, 1)));
     expect(labelOutcome({ item, bars: [d, bar(1, 65, 63, 64)], atr: Number.NaN, fills: [], spec })).toMatchObject({ refused: expect.stringContaining('atr_14') });
