@@ -15,7 +15,7 @@ import { decodeInput } from '../models/execution/decode-input.js';
 import { toDlqEntry } from '../streams/validation/dlq.js';
 import type { Refusal } from '../streams/validation/refusal.js';
 import { samplesOfLabels } from '../models/retraining/label-samples.js';
-import { commit, phase, statusOf } from './retraining-actor-state.js';
+import { commit, phase, queueStep, statusOf } from './retraining-actor-state.js';
 import type { RetrainingActorDeps, RetrainingActorState, Scored } from './retraining-actor-state.js';
 import { pauseRetraining, resumeRetraining, triggerCycle } from './retraining-commands.js';
 import { dispose, disposeWatched } from './retraining-loaded-models.js';
@@ -217,9 +217,15 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     const r = decodeInput<ModelEvent>(data, MODEL_EVENT_SCHEMAS);
     if (!r.ok) {
       rt.counters.refused++;
+      const n = ++rt.counters.refusedModelEvents;
       log.warn({ subject, reason: r.reason, detail: r.detail }, 'refused model event');
-      const e = toDlqEntry({ source: 'retraining', subject, data, refusal: r, ts: deps.clock.now() });
+      // A core delivery carries no stream sequence: without one the entry's id held only subject,
+      // payload and reason, so the DLQ's dedup kept one of two identical bad events, both counted.
+      // The actor's count of refused model events stands in, stored with its snapshot (committed
+      // now) so the next actor numbers on from it.
+      const e = toDlqEntry({ source: 'retraining', subject, data, refusal: r, ts: deps.clock.now(), streamSeq: n });
       deps.bus.publish(deps.subjects.dlq('retraining'), encode(e), { msgId: e.id }).catch((err: unknown) => log.error({ err: String(err) }, 'dlq publish failed'));
+      queueStep(rt, 'storing a refused model event\'s count', () => commit(rt));
       return;
     }
     const e = r.msg;

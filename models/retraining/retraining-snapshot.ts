@@ -13,6 +13,11 @@ export type RetrainingCounters = {
   scored: number;
   missingSamples: number;
   refused: number;
+  /**
+   * Of `refused`, the model events (absent in older snapshots: counted from 0): the number of each
+   * one's dead letter, which a core delivery's lack of a stream sequence leaves to the actor.
+   */
+  refusedModelEvents: number;
   skippedSeq: number;
   trainings: number;
   promotions: number;
@@ -72,6 +77,7 @@ export const emptyCounters = (): RetrainingCounters => ({
   scored: 0,
   missingSamples: 0,
   refused: 0,
+  refusedModelEvents: 0,
   skippedSeq: 0,
   trainings: 0,
   promotions: 0,

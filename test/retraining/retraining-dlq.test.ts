@@ -42,4 +42,33 @@ describe('retraining actor dead letters (memory bus and stores)', () => {
     await second.stop();
     await w.bus.close();
   });
+
+  it('dead-letters the same bad model event received twice as two entries, and one after a restart as a third', async () => {
+    const w = await retrainingWorld(cfgBase, subjects);
+    const start = () =>
+      startRetrainingActor({ bus: w.bus, subjects, samples: w.store, registry: w.registry, clock: createLiveClock(), log: silentLogger, strategy: 's1', model: 'dir', config: RETRAINING_TEST_CONFIG, streams: { OUTCOMES }, trainingThread: 'main' });
+    const dlq = collect<DlqEntry>(w.bus, DLQ, subjects.dlq('retraining'));
+    // A core delivery: no stream sequence to tell two copies apart.
+    const bad = new TextEncoder().encode('{"type":"model.event","v":1}');
+    const first = await start();
+    w.bus.emit(subjects.model('dir', 'promoted'), bad);
+    w.bus.emit(subjects.model('dir', 'promoted'), bad);
+    await until('two refusals', () => first.status().counters.refused === 2, 5_000);
+    await first.idle();
+    await until('two dead letters', () => dlq.msgs.length >= 2, 5_000);
+    await first.stop();
+    // Its count of refused model events is stored: the next actor's entry is a new one too.
+    const second = await start();
+    expect(second.status().counters).toMatchObject({ refused: 2, refusedModelEvents: 2 });
+    w.bus.emit(subjects.model('dir', 'promoted'), bad);
+    await until('the third refusal', () => second.status().counters.refused === 3, 5_000);
+    await second.idle();
+    await until('three dead letters', () => dlq.msgs.length >= 3, 5_000);
+    expect(dlq.msgs.map((e) => [e.reason, e.subject])).toEqual(Array.from({ length: 3 }, () => ['SCHEMA', subjects.model('dir', 'promoted')]));
+    expect(new Set(dlq.msgs.map((e) => e.id)).size).toBe(3);
+    expect(await w.bus.countMessages(DLQ)).toBe(3);
+    await dlq.stop();
+    await second.stop();
+    await w.bus.close();
+  });
 });
