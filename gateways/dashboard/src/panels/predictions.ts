@@ -1,11 +1,12 @@
 import type { Prediction } from '../../../../streams/messages/prediction.js';
 import { predictedClass } from '../prediction-class.js';
+import { attributionsText, modelText } from '../prediction-view.js';
 import { el, fmt } from '../dom.js';
 import { RecentList } from './recent-list.js';
 
-/** The newest predictions: class probabilities, expected return with its 80% interval, intent. */
+/** The newest predictions: class probabilities, expected return with its 80% interval, intent, the model and the top feature attributions. */
 export class PredictionsPanel {
-  private readonly list = new RecentList('predictions', 'Predictions', ['time (UTC)', 'symbol', 'class', 'p(down/flat/up)', 'E[r] (80%)', 'intent']);
+  private readonly list = new RecentList('predictions', 'Predictions', ['time (UTC)', 'symbol', 'class', 'p(down/flat/up)', 'E[r] (80%)', 'intent', 'model', 'top features (bp of E[r])']);
   readonly root = this.list.root;
 
   add(p: Prediction): void {
@@ -21,6 +22,8 @@ export class PredictionsPanel {
         `${fmt.pct(p.probs.down)} / ${fmt.pct(p.probs.flat)} / ${fmt.pct(p.probs.up)}`,
         `${bps(p.expectedReturn)} bp [${bps(p.interval80[0])}, ${bps(p.interval80[1])}]`,
         p.intent === null ? '–' : fmt.num(p.intent.target),
+        modelText(p.model),
+        attributionsText(p.attributions),
       ],
       `pred-${cls}`,
     );
