@@ -12,15 +12,24 @@ import { durableFor } from './engine.js';
 /** A durable consumer whose lag is reported (`sextant_consumer_lag{durable}`). */
 export type ConsumerRef = Readonly<{ stream: string; durable: string }>;
 
-/** The `pnl` topic's payload, one per account (the dashboard's `PnlSchema`, plus a few extras). */
+/**
+ * The `pnl` topic's payload, one per account (the dashboard's `PnlSchema`, plus a few extras).
+ * `currency`: the quote currency every amount is in (of the symbols the account may trade, its
+ * allowlist, and holds), null when they have more than one. `limits`: the loss limits `daily`
+ * (negative: a loss) and `drawdown` are held to. `asOf`: the event time of the book's newest
+ * mark, how far the engine has got (the page compares it with the newest market data it drew).
+ */
 export type PnlSummary = Readonly<{
   account: string;
   state: string;
+  currency: string | null;
   realised: number;
   unrealised: number;
   equity: number;
   daily: number;
   drawdown: number;
+  limits: Readonly<{ maxDailyLoss: number; maxDrawdown: number }>;
+  asOf: number | null;
   positions: readonly Readonly<{ venue: string; symbol: string; qty: number; avgPrice: number; realised: number; unrealised: number; price: number | null }>[];
 }>;
 
@@ -97,16 +106,32 @@ export function engineConsumers(cfg: Config, engine: Pick<Engine, 'decisions' | 
 /** The supervisor's states for an asset actor it has no running instance of (waiting to restart it, or given up). */
 const DOWN: ReadonlySet<string> = new Set(['restarting', 'failed']);
 
+/** The quote currency of a ccxt unified symbol (`BTC/USDT` and `BTC/USDT:USDT` → USDT), null for another form. */
+export function quoteOf(symbol: string): string | null {
+  const q = symbol.split(':')[0]?.split('/')[1];
+  return q === undefined || q === '' ? null : q;
+}
+
+/** The one quote currency of these symbols, null when there are none, or several, or one has none. */
+function currencyOf(symbols: readonly string[]): string | null {
+  const quotes = new Set(symbols.map(quoteOf));
+  const [only] = quotes;
+  return quotes.size === 1 && only !== undefined ? only : null;
+}
+
 /** The risk actor's book as the `pnl` payload. */
 export function pnlOf(r: RiskStatus): PnlSummary {
   return {
     account: r.account,
     state: r.state,
+    currency: currencyOf([...r.limits.allowlist, ...r.positions.map((p) => p.symbol)]),
     realised: r.pnl.realised,
     unrealised: r.pnl.unrealised,
     equity: r.pnl.equity,
     daily: r.pnl.daily,
     drawdown: r.pnl.drawdown,
+    limits: { maxDailyLoss: r.limits.maxDailyLoss, maxDrawdown: r.limits.maxDrawdown },
+    asOf: r.asOf,
     positions: r.positions.map((p) => ({ venue: p.venue, symbol: p.symbol, qty: p.qty, avgPrice: p.avgCost, realised: p.realised, unrealised: p.unrealised, price: p.price })),
   };
 }

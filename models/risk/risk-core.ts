@@ -82,6 +82,8 @@ export type RiskStatus = Readonly<{
   scopedHalts: readonly ScopedHalt[];
   positions: readonly Readonly<{ venue: string; symbol: string; qty: number; avgCost: number; realised: number; unrealised: number; price: number | null }>[];
   pnl: Readonly<{ realised: number; unrealised: number; equity: number; daily: number; peak: number; drawdown: number }>;
+  /** The event time of the newest mark (price) the book holds: how far the engine has got; null before the first. */
+  asOf: number | null;
   inFlight: readonly InFlightOrder[];
   limits: RiskLimits;
 }>;
@@ -136,6 +138,12 @@ export function createRiskCore(opts: RiskCoreOptions) {
         scopedHalts: scopedHalts.map((h) => ({ scope: h.scope, value: h.value })),
       },
     ];
+  };
+
+  const newestMark = (): number | null => {
+    let at: number | null = null;
+    for (const m of book.marks.values()) if (at === null || m.ts > at) at = m.ts;
+    return at;
   };
 
   /** The book is past a loss limit now (its day already rolled). */
@@ -341,6 +349,7 @@ export function createRiskCore(opts: RiskCoreOptions) {
         scopedHalts: scopedHalts.map((h) => ({ ...h })),
         positions,
         pnl: { realised, unrealised: equity - realised, equity, daily: book.dailyPnl(), peak: book.peak(), drawdown: book.drawdown() },
+        asOf: newestMark(),
         inFlight: [...book.inFlight.values()].map((o) => ({ ...o })),
         limits,
       };

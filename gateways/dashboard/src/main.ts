@@ -1,6 +1,7 @@
 import { SymbolChart } from './chart.js';
 import { sendControl } from './control-client.js';
 import { el } from './dom.js';
+import { EventTimeLag } from './event-lag.js';
 import { createFeedClient } from './feed-client.js';
 import type { FeedClient, OpenSocket, ProbeVerdict } from './feed-client.js';
 import { TOPICS } from './feed-protocol.js';
@@ -70,6 +71,8 @@ function start(): void {
   const orders = new OrdersPanel();
   const actors = new ActorsPanel();
   const models = new ModelsPanel();
+  // The newest market data drawn against the engine's event time (the book's newest mark).
+  const lag = new EventTimeLag();
 
   app.replaceChildren(
     el('header', { class: 'top' }, el('h1', {}, 'Sextant'), connection.root, risk.banner, login),
@@ -101,6 +104,7 @@ function start(): void {
   const route = (p: Payload): void => {
     switch (p.topic) {
       case 'md':
+        lag.md(p.data);
         if (p.data.type === 'md.bar') chartFor(p.data.symbol).bar(p.data);
         else bySymbol.get(p.data.symbol)?.price(p.data.type === 'md.trade' ? p.data.price : (p.data.bid + p.data.ask) / 2);
         return;
@@ -122,6 +126,7 @@ function start(): void {
         return;
       case 'pnl':
         positions.update(p.data);
+        lag.engine(p.data.asOf);
         if (p.data.state !== undefined) risk.current({ account: p.data.account, state: p.data.state });
         return;
       case 'actors':
@@ -203,6 +208,7 @@ function start(): void {
   });
   connect.addEventListener('click', () => login.requestSubmit());
   window.setInterval(() => {
+    connection.lag(lag.behind());
     if (feed !== null) connection.show(feed.status(), feed.stats(), Date.now(), refused);
   }, 1000);
 

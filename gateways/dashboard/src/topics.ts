@@ -21,11 +21,36 @@ export const PnlSchema = z
     account: z.string(),
     /** The risk actor's trading state now (the `risk` topic only carries changes of it). */
     state: TradingStateSchema.optional(),
+    /** The quote currency every amount is in; null (or left out) when not one. */
+    currency: z.string().nullable().optional(),
     realised: z.number(),
     unrealised: z.number(),
     equity: z.number(),
-    /** `venue`: one symbol held on two venues is two positions (optional: a publisher may leave it out). */
-    positions: z.array(z.object({ venue: z.string().optional(), symbol: z.string(), qty: z.number(), avgPrice: z.number() }).readonly()).readonly(),
+    /** Today's PnL (UTC day; negative: a loss) and the drawdown from peak equity, with the limits the risk actor holds them to. */
+    daily: z.number().optional(),
+    drawdown: z.number().optional(),
+    limits: z.object({ maxDailyLoss: z.number(), maxDrawdown: z.number() }).readonly().optional(),
+    /** The event time of the book's newest mark: how far the engine has got. */
+    asOf: z.number().nullable().optional(),
+    /**
+     * `venue`: one symbol held on two venues is two positions; `price`: the mark the unrealised PnL
+     * is taken at (null before one). A publisher may leave the optional fields out.
+     */
+    positions: z
+      .array(
+        z
+          .object({
+            venue: z.string().optional(),
+            symbol: z.string(),
+            qty: z.number(),
+            avgPrice: z.number(),
+            realised: z.number().optional(),
+            unrealised: z.number().optional(),
+            price: z.number().nullable().optional(),
+          })
+          .readonly(),
+      )
+      .readonly(),
   })
   .readonly();
 export type Pnl = z.infer<typeof PnlSchema>;

@@ -152,7 +152,7 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     snap('models', 'dir|staging', 2, promoted(2, 'staging', T0 + MIN));
     snap('orders', 'BTC/USDT', 1, fill(1));
     await expect.poll(actorsRows).toEqual(['asset:BTC/USDT|asset|live|', 'asset:ETH/USDT|asset|live|']);
-    await expect.poll(accountRows).toEqual(['old|ETH/USDT|binance|1|100', 'paper|BTC/USDT|binance|1|100']);
+    await expect.poll(accountRows).toEqual(['old|ETH/USDT|binance|1|100 USDT|–|–', 'paper|BTC/USDT|binance|1|100 USDT|–|–']);
     await expect.poll(() => page.textContent('#pnl-equity')).toBe('1,500.00');
     await expect.poll(aliasRows).toEqual(['dir|production|v1|2024-01-02 15:00', 'dir|staging|v2|2024-01-02 15:01']);
 
@@ -170,7 +170,7 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     snap('pnl', 'paper', 1, account('paper', 900, ['BTC/USDT']));
     snap('models', 'dir|production', 1, promoted(3, 'production', T0 + 2 * MIN));
     await expect.poll(actorsRows).toEqual(['asset:BTC/USDT|asset|warming|', 'risk:paper|risk|ACTIVE|']);
-    await expect.poll(accountRows).toEqual(['paper|BTC/USDT|binance|1|100']);
+    await expect.poll(accountRows).toEqual(['paper|BTC/USDT|binance|1|100 USDT|–|–']);
     await expect.poll(() => page.textContent('#pnl-equity')).toBe('900.00');
     await expect.poll(aliasRows).toEqual(['dir|production|v3|2024-01-02 15:02']);
     // The old events stay among the recent registry events, and the fill among the orders.
@@ -265,9 +265,39 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     ];
     feed.send({ type: 'snapshot', topic: 'pnl', key: 'paper', seq: 1, data: { ...pnl(1000), positions } });
     await expect.poll(() => page.locator('#positions tbody tr').count()).toBe(2);
-    expect(await page.locator('#positions thead th').allTextContents()).toEqual(['account', 'symbol', 'venue', 'qty', 'avg price']);
+    expect(await page.locator('#positions thead th').allTextContents()).toEqual(['account', 'symbol', 'venue', 'qty', 'avg price', 'mark', 'unrealised']);
     const venues = await page.locator('#positions tbody tr td:nth-child(3)').allTextContents();
     expect(venues).toEqual(['binance', 'kraken']);
+    expect(errors).toEqual([]);
+  }, 30_000);
+
+  it("shows the drawdown and today's PnL against their limits, marks and amounts in their currency, attributions, and when the page is behind the engine", async () => {
+    const { feed, page, errors } = await openPage();
+    const far = Date.UTC(2024, 11, 1, 9);
+    // As the engine's status feed sends the book after its drawdown halt (cli/engine-status-feed.ts pnlOf).
+    const book = {
+      ...pnl(1000), state: 'HALTED', currency: 'USDT', daily: -312.456, drawdown: 1506.6412, limits: { maxDailyLoss: 1000, maxDrawdown: 1500 }, asOf: T0 + 60 * MIN,
+      positions: [{ venue: 'binance', symbol: 'BTC/USDT', qty: 0.5, avgPrice: 42_000, realised: 0, unrealised: 250, price: 42_500 }],
+    };
+    feed.send({ type: 'snapshot', topic: 'md', key: 'BTC/USDT', seq: 1, data: { type: 'md.bar', v: 1, id: 'b:1', venue: 'binance', symbol: 'BTC/USDT', tf: '1h', ts: T0, open: 42_000, high: 42_600, low: 41_900, close: 42_500, volume: 3 } });
+    feed.send({ type: 'snapshot', topic: 'pnl', key: 'paper', seq: 1, data: book });
+    const pred = {
+      type: 'pred', v: 1, id: 'p:dir:f1', ts: T0, strategy: 'dir', venue: 'binance', symbol: 'BTC/USDT', source: 'f1', model: { name: 'direction-mlp', version: 2 }, featureSpecHash: 'h', horizonMs: 4 * 60 * MIN,
+      probs: { down: 0.2, flat: 0.3, up: 0.5 }, expectedReturn: 0.001, interval80: [-0.002, 0.004], interval95: [-0.004, 0.006],
+      attributions: [{ feature: 'ret_1', contribution: 0.00004 }, { feature: 'rsi_14', contribution: -0.00123 }], confidence: 0.5, price: 42_500, intent: null,
+    };
+    feed.send({ type: 'snapshot', topic: 'predictions', key: 'BTC/USDT', seq: 1, data: pred });
+    await expect.poll(() => page.textContent('#pnl-drawdown')).toBe('1,506.64 USDT (limit 1,500.00)');
+    expect(await page.textContent('#pnl-daily')).toBe('-312.46 USDT (limit -1,000.00)');
+    expect(await page.textContent('#pnl-equity')).toBe('1,000.00 USDT');
+    expect(await page.locator('#positions tbody tr').first().locator('td').allTextContents()).toEqual(['paper', 'BTC/USDT', 'binance', '0.5', '42,000 USDT', '42,500 USDT', '250.00 USDT']);
+    await expect.poll(() => page.locator('#predictions tbody tr td').allTextContents()).toContain('rsi_14 -12.3 · ret_1 +0.4');
+    expect(await page.locator('#predictions tbody tr td').allTextContents()).toContain('direction-mlp@2');
+    // The engine two years on, the page still at its first bar: the header no longer just says live.
+    expect(await page.textContent('#connection .conn-label')).toBe('live');
+    feed.send({ type: 'delta', topic: 'pnl', key: 'paper', seq: 2, data: { ...book, asOf: far } });
+    await expect.poll(() => page.textContent('#connection .conn-label'), { timeout: 3_000 }).toBe('live, but behind the engine by 333 d');
+    expect(await page.textContent('#connection .conn-detail')).toContain('market data shown up to 2024-01-02 16:00 UTC, the engine is at 2024-12-01 09:00 UTC (event time)');
     expect(errors).toEqual([]);
   }, 30_000);
 

@@ -1,5 +1,7 @@
 import type { ConnectionStatus, FeedStats } from '../feed-client.js';
 import { el, fmt } from '../dom.js';
+import { lagText } from '../event-lag.js';
+import type { Behind } from '../event-lag.js';
 
 const LABEL: Readonly<Record<ConnectionStatus['state'], string>> = {
   connecting: 'connecting…',
@@ -19,24 +21,36 @@ export type Refused = Readonly<{ count: number; last: string | null }>;
  * on the page.
  * An open socket whose gateway lost NATS shows `feed stale` (state `stale`): nothing on the page
  * updates until it is back, and then the detail says updates during the outage may be missing.
+ * One whose market data is far behind the engine's event time says so (state `behind`).
  */
 export class ConnectionPanel {
   readonly root: HTMLElement;
   private readonly dot = el('span', { class: 'dot' });
   private readonly label = el('span', { class: 'conn-label' }, 'not connected');
   private readonly detail = el('span', { class: 'conn-detail' });
+  private behind: Behind | null = null;
 
   constructor() {
     this.root = el('div', { class: 'connection', id: 'connection', 'data-state': 'idle', role: 'status', 'aria-live': 'polite' }, this.dot, this.label, this.detail);
   }
 
+  /**
+   * How far the page is behind the engine in event time (`event-lag.ts`), null when it is not: an
+   * open feed then says `live, but behind the engine by …` (state `behind`) at the next {@link show}.
+   */
+  lag(b: Behind | null): void {
+    this.behind = b;
+  }
+
   show(s: ConnectionStatus, stats: FeedStats, now: number, refused: Refused = { count: 0, last: null }): void {
     const stale = s.state === 'open' && s.upstream === 'down';
-    this.root.dataset['state'] = stale ? 'stale' : s.state;
-    let text = stale ? `feed stale: gateway lost NATS at ${fmt.clock(s.upstreamSince)}` : LABEL[s.state];
+    const lag = s.state === 'open' && !stale ? lagText(this.behind) : null;
+    this.root.dataset['state'] = stale ? 'stale' : lag !== null ? 'behind' : s.state;
+    let text = stale ? `feed stale: gateway lost NATS at ${fmt.clock(s.upstreamSince)}` : (lag?.label ?? LABEL[s.state]);
     if (s.state === 'reconnecting' && s.retryAt !== null) text += ` in ${Math.max(0, Math.ceil((s.retryAt - now) / 1000))} s (attempt ${s.attempt})`;
     this.label.textContent = text;
-    const parts = [`${stats.applied} updates`];
+    const parts = lag === null ? [] : [lag.detail];
+    parts.push(`${stats.applied} updates`);
     if (stats.stale > 0) parts.push(`${stats.stale} stale dropped`);
     if (stats.invalid > 0) parts.push(`${stats.invalid} invalid`);
     if (refused.count > 0) parts.push(`${refused.count} refused (last: ${refused.last ?? '?'})`);

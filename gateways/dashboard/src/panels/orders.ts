@@ -2,9 +2,10 @@ import type { Fill } from '../../../../streams/messages/fill.js';
 import type { Order } from '../../../../streams/messages/order.js';
 import type { Reject } from '../../../../streams/messages/reject.js';
 import { fmt } from '../dom.js';
+import { quoteOf, withUnit } from '../units.js';
 import { RecentList } from './recent-list.js';
 
-/** Approved orders, risk rejects (every reason, with the risk actor's detail when it gives one) and fills, newest first. */
+/** Approved orders, risk rejects (every reason, with the risk actor's detail when it gives one) and fills, newest first; prices in the symbol's quote currency. */
 export class OrdersPanel {
   private readonly list = new RecentList('orders', 'Orders, rejects and fills', ['time (UTC)', 'symbol', 'what', 'side', 'qty', 'price / why refused']);
   readonly root = this.list.root;
@@ -12,13 +13,13 @@ export class OrdersPanel {
   add(m: Order | Reject | Fill): void {
     switch (m.type) {
       case 'exec.order':
-        this.list.add(m.id, m.ts, [fmt.time(m.ts), m.symbol, `order (${m.orderType})`, m.side, fmt.num(m.qty), m.limitPrice === null ? 'market' : fmt.num(m.limitPrice)], `order-${m.side}`);
+        this.list.add(m.id, m.ts, [fmt.time(m.ts), m.symbol, `order (${m.orderType})`, m.side, fmt.num(m.qty), m.limitPrice === null ? 'market' : withUnit(fmt.num(m.limitPrice), quoteOf(m.symbol))], `order-${m.side}`);
         return;
       case 'exec.reject':
         this.list.add(m.id, m.ts, [fmt.time(m.ts), m.symbol, 'reject', '', '', m.detail === '' ? m.reasons.join(', ') : m.detail], 'reject');
         return;
       case 'exec.fill':
-        this.list.add(m.id, m.ts, [fmt.time(m.ts), m.symbol, `fill (${m.liquidity})`, m.side, fmt.num(m.qty), fmt.num(m.price)], 'fill');
+        this.list.add(m.id, m.ts, [fmt.time(m.ts), m.symbol, `fill (${m.liquidity})`, m.side, fmt.num(m.qty), withUnit(fmt.num(m.price), quoteOf(m.symbol))], 'fill');
         return;
     }
   }

@@ -1,14 +1,16 @@
 import type { Pnl } from '../topics.js';
-import { el, fmt, panel, tableOf } from '../dom.js';
+import { el, panel, tableOf } from '../dom.js';
+import { pnlItems, positionRows } from '../pnl-view.js';
 
 /**
- * Realised / unrealised PnL, equity and open positions (by venue: one symbol on two venues is two
- * rows) of each account the feed reports.
+ * Realised / unrealised PnL, equity, today's PnL and drawdown against their limits, and open
+ * positions (by venue: one symbol on two venues is two rows; with the mark price and unrealised
+ * PnL) of each account the feed reports, in their currency where the feed names it (`pnl-view.ts`).
  */
 export class PositionsPanel {
   readonly root: HTMLElement;
   private readonly summary = el('dl', { class: 'pnl' });
-  private readonly positions = tableOf(['account', 'symbol', 'venue', 'qty', 'avg price'], 'positions');
+  private readonly positions = tableOf(['account', 'symbol', 'venue', 'qty', 'avg price', 'mark', 'unrealised'], 'positions');
   private readonly accounts = new Map<string, Pnl>();
 
   constructor() {
@@ -29,11 +31,9 @@ export class PositionsPanel {
 
   update(p: Pnl): void {
     this.accounts.set(p.account, p);
-    const all = [...this.accounts.values()].sort((a, b) => a.account.localeCompare(b.account));
-    const sum = (f: (x: Pnl) => number): number => all.reduce((s, x) => s + f(x), 0);
-    const item = (label: string, value: number, id: string): HTMLElement[] => [el('dt', {}, label), el('dd', { id, class: fmt.tone(value) }, fmt.money(value))];
-    this.summary.replaceChildren(...item('Realised', sum((x) => x.realised), 'pnl-realised'), ...item('Unrealised', sum((x) => x.unrealised), 'pnl-unrealised'), ...item('Equity', sum((x) => x.equity), 'pnl-equity'));
-    const rows = all.flatMap((a) => a.positions.filter((q) => q.qty !== 0).map((q) => el('tr', {}, el('td', {}, a.account), el('td', {}, q.symbol), el('td', {}, q.venue ?? ''), el('td', { class: 'num' }, fmt.num(q.qty)), el('td', { class: 'num' }, fmt.num(q.avgPrice)))));
-    this.positions.body.replaceChildren(...(rows.length > 0 ? rows : [el('tr', {}, el('td', { colspan: 5, class: 'muted' }, 'flat'))]));
+    const all = [...this.accounts.values()];
+    this.summary.replaceChildren(...pnlItems(all).flatMap((i) => [el('dt', {}, i.label), el('dd', { id: i.id, class: i.tone, 'data-breached': i.breached ? 'true' : undefined }, i.text)]));
+    const rows = positionRows(all).map((cells) => el('tr', {}, ...cells.map((c, i) => el('td', i >= 3 ? { class: 'num' } : {}, c))));
+    this.positions.body.replaceChildren(...(rows.length > 0 ? rows : [el('tr', {}, el('td', { colspan: 7, class: 'muted' }, 'flat'))]));
   }
 }

@@ -1,0 +1,65 @@
+import { fmt } from './number-format.js';
+import type { Pnl } from './topics.js';
+import { quoteOf, withUnit } from './units.js';
+
+/** One figure of the PnL summary: `breached` when past its limit (drawn red). */
+export type PnlItem = Readonly<{ label: string; id: string; text: string; tone: 'neg' | 'pos' | ''; breached: boolean }>;
+
+const byAccount = (accounts: readonly Pnl[]): Pnl[] => [...accounts].sort((a, b) => a.account.localeCompare(b.account));
+
+/** The currency every account's amounts are in, when they all name the same one. */
+function unitOf(accounts: readonly Pnl[]): string | null {
+  const units = new Set(accounts.map((a) => a.currency ?? null));
+  const [only] = units;
+  return units.size === 1 && only !== undefined ? only : null;
+}
+
+/**
+ * What the PnL summary shows (no DOM: unit-tested under Node): realised, unrealised and equity
+ * summed over the accounts, then each account's PnL today and drawdown with the limits the risk
+ * actor holds them to. The feed sent daily and drawdown and the page dropped them: after a
+ * drawdown halt the page showed no drawdown while `ctl status` said 1506.64 against 1500.
+ * Amounts carry the accounts' currency when the feed names one.
+ */
+export function pnlItems(given: readonly Pnl[]): PnlItem[] {
+  const accounts = byAccount(given);
+  const unit = unitOf(accounts);
+  const sum = (f: (x: Pnl) => number): number => accounts.reduce((s, x) => s + f(x), 0);
+  const money = (label: string, id: string, v: number): PnlItem => ({ label, id, text: withUnit(fmt.money(v), unit), tone: fmt.tone(v), breached: false });
+  const out = [money('Realised', 'pnl-realised', sum((x) => x.realised)), money('Unrealised', 'pnl-unrealised', sum((x) => x.unrealised)), money('Equity', 'pnl-equity', sum((x) => x.equity))];
+  const whose = (a: Pnl): string => (accounts.length > 1 ? ` (${a.account})` : '');
+  const key = (a: Pnl): string => (accounts.length > 1 ? `-${a.account}` : '');
+  for (const a of accounts) {
+    const limit = (v: number | undefined): string => (v === undefined ? '' : ` (limit ${fmt.money(v)})`);
+    if (a.daily !== undefined) {
+      const max = a.limits?.maxDailyLoss;
+      out.push({ label: `Today${whose(a)}`, id: `pnl-daily${key(a)}`, text: withUnit(fmt.money(a.daily), a.currency) + limit(max === undefined ? undefined : -max), tone: fmt.tone(a.daily), breached: max !== undefined && -a.daily > max });
+    }
+    if (a.drawdown !== undefined) {
+      const max = a.limits?.maxDrawdown;
+      const breached = max !== undefined && a.drawdown > max;
+      out.push({ label: `Drawdown${whose(a)}`, id: `pnl-drawdown${key(a)}`, text: withUnit(fmt.money(a.drawdown), a.currency) + limit(max), tone: breached ? 'neg' : '', breached });
+    }
+  }
+  return out;
+}
+
+/** The open positions' rows: account, symbol, venue, qty, avg price, mark price, unrealised PnL; prices and PnL in the symbol's quote currency. */
+export function positionRows(accounts: readonly Pnl[]): string[][] {
+  return byAccount(accounts).flatMap((a) =>
+    a.positions
+      .filter((q) => q.qty !== 0)
+      .map((q) => {
+        const unit = quoteOf(q.symbol);
+        return [
+          a.account,
+          q.symbol,
+          q.venue ?? '',
+          fmt.num(q.qty),
+          withUnit(fmt.num(q.avgPrice), unit),
+          q.price === null || q.price === undefined ? '–' : withUnit(fmt.num(q.price), unit),
+          q.unrealised === undefined ? '–' : withUnit(fmt.money(q.unrealised), unit),
+        ];
+      }),
+  );
+}

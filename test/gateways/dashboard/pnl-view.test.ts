@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { pnlItems, positionRows } from '../../../gateways/dashboard/src/pnl-view.js';
+import { PnlSchema } from '../../../gateways/dashboard/src/topics.js';
+import type { Pnl } from '../../../gateways/dashboard/src/topics.js';
+
+/** As the engine's status feed sends it (cli/engine-status-feed.ts pnlOf) after its drawdown halt in a demo. */
+const halted = (over: Record<string, unknown> = {}): Pnl =>
+  PnlSchema.parse({
+    account: 'paper',
+    state: 'HALTED',
+    currency: 'USDT',
+    realised: -1387.2904,
+    unrealised: -12.5,
+    equity: -1399.7904,
+    daily: -312.456,
+    drawdown: 1506.6412,
+    limits: { maxDailyLoss: 1000, maxDrawdown: 1500 },
+    asOf: Date.UTC(2024, 11, 1),
+    positions: [{ venue: 'binance', symbol: 'BTC/USDT', qty: 0.01, avgPrice: 99_500.5, realised: 3, unrealised: -12.5, price: 98_250.5 }],
+    ...over,
+  });
+
+describe('dashboard PnL and positions', () => {
+  it("shows today's PnL and the drawdown against their limits, every amount in the account's currency", () => {
+    expect(pnlItems([halted()]).map((i) => [i.label, i.text])).toEqual([
+      ['Realised', '-1,387.29 USDT'],
+      ['Unrealised', '-12.50 USDT'],
+      ['Equity', '-1,399.79 USDT'],
+      ['Today', '-312.46 USDT (limit -1,000.00)'],
+      ['Drawdown', '1,506.64 USDT (limit 1,500.00)'],
+    ]);
+    // Past its limit: the drawdown is flagged (red); today's loss is within its limit.
+    expect(pnlItems([halted()]).map((i) => i.breached)).toEqual([false, false, false, false, true]);
+  });
+
+  it('shows each position with its mark price and unrealised PnL in its quote currency', () => {
+    expect(positionRows([halted()])).toEqual([['paper', 'BTC/USDT', 'binance', '0.01', '99,500.5 USDT', '98,250.5 USDT', '-12.50 USDT']]);
+    expect(positionRows([halted({ positions: [{ symbol: 'ETH/BTC', qty: -2, avgPrice: 0.05 }] })])).toEqual([['paper', 'ETH/BTC', '', '-2', '0.05 BTC', '–', '–']]);
+  });
+
+  it('leaves out what a publisher did not send: no unit without a currency, no limits, no daily or drawdown', () => {
+    const bare = PnlSchema.parse({ account: 'paper', realised: 1, unrealised: 0, equity: 1, positions: [] });
+    expect(pnlItems([bare]).map((i) => [i.label, i.text])).toEqual([
+      ['Realised', '1.00'],
+      ['Unrealised', '0.00'],
+      ['Equity', '1.00'],
+    ]);
+    // Two accounts in two currencies: the sums name none; each account's own figures say whose they are.
+    const two = [halted(), halted({ account: 'b', currency: 'EUR', limits: undefined })];
+    expect(pnlItems(two).map((i) => [i.label, i.text])).toEqual([
+      ['Realised', '-2,774.58'],
+      ['Unrealised', '-25.00'],
+      ['Equity', '-2,799.58'],
+      ['Today (b)', '-312.46 EUR'],
+      ['Drawdown (b)', '1,506.64 EUR'],
+      ['Today (paper)', '-312.46 USDT (limit -1,000.00)'],
+      ['Drawdown (paper)', '1,506.64 USDT (limit 1,500.00)'],
+    ]);
+  });
+});

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { pnlOf } from '../../cli/engine-status-feed.js';
+import { createRiskCore } from '../../models/risk/risk-core.js';
+import { baseLimits, BTC, ETH, fill, T0, VENUE } from '../risk/risk-fixtures.js';
+
+/** The feed's `pnl` payload (what the dashboard shows of the risk actor's book). */
+describe('pnl summary on the feed', () => {
+  it('carries daily PnL and drawdown with their limits, the quote currency, and how far the book has got in event time', () => {
+    const c = createRiskCore({ account: 'acc', limits: { ...baseLimits, allowlist: [BTC, ETH], maxDailyLoss: 1_000, maxDrawdown: 1_500 } });
+    expect(pnlOf(c.status())).toMatchObject({ currency: 'USDT', asOf: null });
+    c.onMarket({ venue: VENUE, symbol: BTC, ts: T0, mid: 100 });
+    c.onFill(fill({ orderId: 'o:1', side: 'buy', qty: 2, price: 100 }));
+    c.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + 60_000, mid: 90 });
+    c.onMarket({ venue: VENUE, symbol: ETH, ts: T0 + 30_000, mid: 10 });
+    const p = pnlOf(c.status());
+    expect(p).toMatchObject({ currency: 'USDT', limits: { maxDailyLoss: 1_000, maxDrawdown: 1_500 }, asOf: T0 + 60_000 });
+    // 20 lost on the mark (and the fill's fee): the day's PnL and the drawdown from the peak say it.
+    expect([p.daily, p.drawdown]).toEqual([c.status().pnl.daily, c.status().pnl.drawdown]);
+    expect(p.daily).toBeLessThanOrEqual(-20);
+    expect(p.drawdown).toBeGreaterThanOrEqual(20);
+    expect(p.positions).toEqual([expect.objectContaining({ symbol: BTC, qty: 2, avgPrice: 100, price: 90, unrealised: -20 })]);
+  });
+
+  it('names no currency when the account trades symbols of two quote currencies', () => {
+    const c = createRiskCore({ account: 'acc', limits: { ...baseLimits, allowlist: [BTC, 'ETH/BTC'] } });
+    expect(pnlOf(c.status()).currency).toBeNull();
+    expect(pnlOf(createRiskCore({ account: 'acc', limits: { ...baseLimits, allowlist: ['BTC/USDT:USDT'] } }).status()).currency).toBe('USDT');
+  });
+});
