@@ -17,6 +17,8 @@ import type { Suggestion } from '../streams/messages/suggestion.js';
 import type { Subjects } from '../streams/subjects.js';
 import { refuse } from '../streams/validation/refusal.js';
 import type { Refusal } from '../streams/validation/refusal.js';
+import type { DecidedMark } from './decided-marks.js';
+import { createDecidedMarks } from './decided-marks.js';
 import type { AssetEvent } from './event-sequencer.js';
 import { createRiskCheckpoints } from './risk-checkpoints.js';
 import type { StoreRetryPolicy } from './retrying-store-write.js';
@@ -77,8 +79,10 @@ export type DecisionPathOptions = Readonly<{
    * Called between releases when the risk state is due to be written: captures it at that moment
    * (synchronously) and returns the write that persists it, run after the publications of every
    * release it covers and after the previous write, before those releases' inputs are acknowledged.
+   * `decided`: how far each asset's market data was decided at that moment, stored with the book
+   * (a restart does not decide those events again: see `decided` below).
    */
-  persistRisk?: (risk: RiskCore) => () => Promise<void>;
+  persistRisk?: (risk: RiskCore, decided: readonly DecidedMark[]) => () => Promise<void>;
   /**
    * Write the risk state at most this often (engine clock) instead of after every release; a
    * release's inputs are then acknowledged once the next write is stored (`covered`), while its
@@ -93,6 +97,17 @@ export type DecisionPathOptions = Readonly<{
    * running baseline fill, but nothing is published, marked, executed or decided for them.
    */
   decideFrom?: number;
+  /**
+   * How far each asset was decided when the restored risk book was written (stored with it). A
+   * redelivered event at or below its asset's mark (a crash after that write and before the asset
+   * actor's checkpoint) is not decided again: its effects are in the restored book and venue, and
+   * what it published was stored before that write. Deciding it again against the newer book
+   * could make orders the first run never made, or approve again one whose seen suggestion aged
+   * out. It still goes through inference (sequence windows) and execution's reference prices, as a
+   * warm-up event does. Absent (a first start, a backtest, a book stored before the marks were):
+   * every event is decided.
+   */
+  decided?: readonly DecidedMark[];
 }>;
 
 /** A release that was decided: `settled` resolves once its outputs are stored (the risk state: see `covered`). */
@@ -283,6 +298,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
   };
 
   const decideFrom = opts.decideFrom ?? Number.NEGATIVE_INFINITY;
+  const marks = createDecidedMarks(opts.decided ?? [], log);
   const decideSlice = async (events: readonly AssetEvent[]): Promise<void> => {
     const vectors = [];
     for (const e of events) if (e.vector !== undefined && e.md.type === 'md.bar' && e.md.tf === opts.timeframe) vectors.push(e.vector);
@@ -300,6 +316,13 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       const md = e.md;
       const now = md.ts;
       if (now < decideFrom) continue; // warm-up: inferred above, nothing else
+      if (marks.before(e)) {
+        // Decided before the restart (its effects are in the restored book, venue and execution's
+        // orders): inferred above, execution's reference prices and estimates rebuilt, nothing else.
+        execution.onMarket(md);
+        if (e.vector !== undefined) execution.onFeatures(e.vector);
+        continue;
+      }
       if (venue !== undefined) venueOut(venue.onMarket(md));
       announce(risk.onMarket(marketMid(md)));
       execution.onMarket(md);
@@ -313,6 +336,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
         publish(subjects.prediction(p.strategy, p.venue, p.symbol), p);
         for (const s of execution.onPrediction(p, now)) decide(s, now);
       }
+      marks.decided(e);
       opts.observer?.event?.(e, risk);
     }
   };
@@ -329,7 +353,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
   const checkpoints =
     persistRisk === undefined
       ? undefined
-      : createRiskCheckpoints({ clock: deps.clock, capture: () => retryWrite(persistRisk(risk)), between: () => !deciding }, { ms: opts.riskCheckpointMs });
+      : createRiskCheckpoints({ clock: deps.clock, capture: () => retryWrite(persistRisk(risk, marks.snapshot())), between: () => !deciding }, { ms: opts.riskCheckpointMs });
   void checkpoints?.failed().then((e) => log.error({ err: String(e) }, 'risk state write failed: the decision path stops'));
   const refuseIfFailed = (): void => {
     const f = checkpoints?.failure();

@@ -7,6 +7,7 @@ import { startRiskActor } from '../actors/risk-actor.js';
 import type { RiskActorHandle } from '../actors/risk-actor.js';
 import type { Config } from '../config/schema.js';
 import { paperVenueOptions } from './paper-venue-options.js';
+import { restoredDecidedMarks } from './restored-decided-marks.js';
 import { restoredExecution } from './restored-execution.js';
 import { releaseUnworkedOrders, restoredPaperVenue } from './restored-paper-venue.js';
 import { createExecutionCore } from '../models/execution/execution-core.js';
@@ -274,6 +275,10 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   // with the book). Without them (a book stored before they were, or not valid) no venue works the
   // orders the book holds in flight for it: they are released now, before execution counts them.
   const venueFrom = pv.enabled ? restoredPaperVenue(stored.book, log) : undefined;
+  // How far each asset was decided when that book was written: a crash after it redelivers the
+  // events since the asset actors' last checkpoint, and those at or below the marks are not decided
+  // again against this newer book (actors/decided-marks.ts).
+  const decided = restoredDecidedMarks(stored.book, log);
   const tradingAtStart = risk.core.trading();
   const unworked = pv.enabled && venueFrom === undefined ? releaseUnworkedOrders(risk.core, stored.book, cfg.venue, log) : undefined;
   // The venue's minimum notional is the risk actor's current limit (an operator may change it), and
@@ -293,7 +298,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   const persistRisk = createRiskPersister(deps.riskStore, deps.clock, tradingAtStart, venue);
   if (unworked !== undefined && unworked.released.length > 0) {
     // Stored at once, with the venue's part (the next start finds it), and a state change announced.
-    await persistRisk(risk.core)();
+    await persistRisk(risk.core, decided)();
     for (const st of unworked.states) {
       log.warn({ state: st.state, previous: st.previous, reason: st.reason }, 'risk state');
       deps.bus.emit(deps.subjects.riskState(), encode(st));
@@ -311,6 +316,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       ...(cfg.decision.riskCheckpointMs !== undefined ? { riskCheckpointMs: cfg.decision.riskCheckpointMs } : {}),
       ...(deps.decideFrom !== undefined ? { decideFrom: deps.decideFrom } : {}),
       persistRisk,
+      decided,
     },
   );
 

@@ -1,3 +1,4 @@
+import type { DecidedMark } from '../actors/decided-marks.js';
 import type { PaperVenue } from '../models/execution/paper-venue-core.js';
 import type { RiskCore } from '../models/risk/risk-core.js';
 import type { Clock } from '../state/clock.js';
@@ -16,17 +17,27 @@ import type { RiskStore } from '../state/risk-store.js';
  * and stored in the same row (`paperVenue`, beside the book's fields; see `restoredPaperVenue`):
  * the orders the book counts in flight after a restart are those the venue goes on working, and
  * fills of them are priced as without the restart.
+ *
+ * How far each asset's market data was decided at that moment (`decided`, the decision path's
+ * marks) is stored in the row too: the write is made after the publications of everything it
+ * covers are stored, so a restart after a crash skips the redelivered events at or below the marks
+ * instead of deciding them again against this (newer) book (`restoredDecidedMarks`). Left out when
+ * there are none, as in a row stored before the marks were.
  */
 export function createRiskPersister(
   store: Pick<RiskStore, 'saveTrading' | 'saveBook'>,
   clock: Clock,
   written: ReturnType<RiskCore['trading']>,
   venue?: Pick<PaperVenue, 'snapshot'>,
-): (core: RiskCore) => () => Promise<void> {
+): (core: RiskCore, decided?: readonly DecidedMark[]) => () => Promise<void> {
   let lastTrading = JSON.stringify(written);
-  return (core) => {
+  return (core, decided) => {
     const now = clock.now();
-    const book = venue === undefined ? core.bookSnapshot() : { ...core.bookSnapshot(), paperVenue: venue.snapshot() };
+    const book = {
+      ...core.bookSnapshot(),
+      ...(venue === undefined ? {} : { paperVenue: venue.snapshot() }),
+      ...(decided === undefined || decided.length === 0 ? {} : { decided }),
+    };
     return async () => {
       const trading = core.trading();
       const tradingJson = JSON.stringify(trading);

@@ -18,7 +18,10 @@ import type { Bus } from '../../streams/bus.js';
 import { decodeText } from '../../streams/codec.js';
 import { FillSchema } from '../../streams/messages/fill.js';
 import type { Fill } from '../../streams/messages/fill.js';
+import { OrderSchema } from '../../streams/messages/order.js';
+import type { Order } from '../../streams/messages/order.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
+import type { MemoryBus } from '../../streams/memory-bus.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { dropSchema } from '../support/pg.js';
@@ -37,8 +40,8 @@ const FROM = Date.UTC(2024, 0, 1);
 
 const feed = (engine: Engine, bus: Bus, cfg: Config, from: number, to: number): Promise<void> => feedLiveBars(engine, bus, cfg, SYMBOLS, from, to);
 
-/** The risk row as stored: the core's book and seen suggestions, and the venue's part beside them. */
-type StoredRow = CoreBookSnapshot & { paperVenue?: unknown };
+/** The risk row as stored: the core's book and seen suggestions, and the venue's part and the decided marks beside them. */
+type StoredRow = CoreBookSnapshot & { paperVenue?: unknown; decided?: [string, number, number][] };
 const storedRow = async (store: RiskStore, cfg: Config): Promise<StoredRow> => (await store.load(cfg.risk.account)).book as StoredRow;
 /**
  * The row as `engine` stopped: `Engine.stop` resolves once the last risk write landed, so the row
@@ -79,6 +82,31 @@ async function assetSnapshots(cfg: Config, features: ReturnType<typeof createMem
 async function fills(bus: Bus, cfg: Config): Promise<Fill[]> {
   const stored = await bus.readStored(streamName(cfg, 'SIGNALS'), subjectsFor(cfg.prefix).allFills());
   return stored.map((m) => FillSchema.parse(JSON.parse(decodeText(m.data))));
+}
+
+/** Every order the risk actor approved so far, in stream order. */
+async function orders(bus: Bus, cfg: Config): Promise<Order[]> {
+  const subjects = subjectsFor(cfg.prefix);
+  const out: { seq: number; o: Order }[] = [];
+  for (const sym of SYMBOLS) {
+    for (const m of await bus.readStored(streamName(cfg, 'SIGNALS'), subjects.order(cfg.strategy.name, cfg.venue, sym))) out.push({ seq: m.streamSeq, o: OrderSchema.parse(JSON.parse(decodeText(m.data))) });
+  }
+  return out.sort((a, b) => a.seq - b.seq).map((x) => x.o);
+}
+
+/** `bus`, noting the message id of every publication (stored or a duplicate the stream drops). */
+function notingBus(bus: MemoryBus, ids: Set<string>): MemoryBus {
+  return {
+    ...bus,
+    publish: (subject, data, opts) => {
+      if (opts?.msgId !== undefined) ids.add(opts.msgId);
+      return bus.publish(subject, data, opts);
+    },
+    publishValueNow: (subject, value, msgId) => {
+      if (msgId !== undefined) ids.add(msgId);
+      return bus.publishValueNow(subject, value, msgId);
+    },
+  };
 }
 
 describe('the paper venue across an engine restart (risk state in PostgreSQL)', () => {
@@ -295,6 +323,85 @@ describe('the paper venue across an engine restart (risk state in PostgreSQL)', 
       await bus.close();
     }
   }, 120_000);
+
+  it('decides nothing again after a crash: the bars redelivered up to the last risk write publish no order or fill, and what follows is what an uninterrupted run decides', async () => {
+    // One marketable child per intent: execution keeps no parent across any restart (an open TWAP
+    // sends its later children in an uninterrupted run only; docs/architecture.md), which is not
+    // what this compares.
+    const immediate = (c: Config): Config => ({ ...c, execution: { ...c.execution, policy: 'immediate' } });
+    const T1 = Date.UTC(2024, 0, 19, 12);
+    const T2 = Date.UTC(2024, 0, 20);
+    const T3 = Date.UTC(2024, 0, 22);
+    const riskStore = await createPgRiskStore({ url, schema });
+    const buses: Bus[] = [];
+    try {
+      // The uninterrupted run.
+      const refCfg = isolatedConfig(SYMBOLS, immediate);
+      const refBus = createMemoryBus();
+      buses.push(refBus);
+      await refBus.ensureStreams(streamSpecs(refCfg));
+      const ref = await startEngine(refCfg, { bus: refBus, features: createMemoryFeatureStore({ historyCap: 10 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() }, createLiveClock(), silentLogger);
+      try {
+        await feed(ref, refBus, refCfg, FROM, T3);
+      } finally {
+        await ref.stop();
+      }
+
+      const cfg = isolatedConfig(SYMBOLS, immediate);
+      const bus = createMemoryBus();
+      buses.push(bus);
+      await bus.ensureStreams(streamSpecs(cfg));
+      const features = createMemoryFeatureStore({ historyCap: 10 });
+      const stores = { bus, features, timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() };
+      const first = await startEngine(cfg, stores, createLiveClock(), silentLogger);
+      await feed(first, bus, cfg, FROM, T1);
+      await first.stop();
+      const snaps = await assetSnapshots(cfg, features);
+      const second = await startEngine(cfg, stores, createLiveClock(), silentLogger);
+      await feed(second, bus, cfg, T1, T2);
+      await second.stop();
+      const redelivered = second.counters.messagesIn;
+      // The crash: after the last risk write (the row is kept as that write left it), before the
+      // asset actors' checkpoints since T1 (their snapshots go back there): the bars from T1 on are
+      // redelivered to an engine that restores the book, the venue and execution's orders at T2.
+      const row = await rowAtStop(riskStore, cfg, second);
+      const lastBar = T2 - 3_600_000;
+      const marks = new Map((row.decided ?? []).map(([asset, seq, ts]) => [asset, { seq, ts }]));
+      for (const a of cfg.assets) {
+        const last = await bus.lastMessage(streamName(cfg, 'MD'), subjectsFor(cfg.prefix).bar(a.venue, a.symbol, '1h'));
+        expect(marks.get(assetActorKey(a)), a.symbol).toEqual({ seq: last?.streamSeq, ts: lastBar });
+      }
+      const decidedBefore = new Set(row.seen.map(([id]) => id));
+      expect(decidedBefore.size).toBeGreaterThan(0);
+      await rewindAssets(bus, cfg, features, snaps);
+
+      const published = new Set<string>();
+      const third = await startEngine(cfg, { ...stores, bus: notingBus(bus, published) }, createLiveClock(), silentLogger);
+      try {
+        await expect.poll(() => third.counters.messagesIn, { timeout: 30_000 }).toBe(redelivered);
+        await feed(third, bus, cfg, T2, T3);
+      } finally {
+        await third.stop();
+      }
+      const allOrders = await orders(bus, cfg);
+      const allFills = await fills(bus, cfg);
+      // Nothing decided before the crash was decided again: no order of a suggestion risk had seen,
+      // and no fill made on the redelivered bars (the venue's effects of them are in its snapshot).
+      expect(allOrders.filter((o) => published.has(o.id) && decidedBefore.has(o.suggestionId)).map((o) => o.id)).toEqual([]);
+      expect(allFills.filter((f) => published.has(f.id) && f.ts <= lastBar).map((f) => f.id)).toEqual([]);
+      expect(third.decisions?.path.stats().orders).toBe(allOrders.filter((o) => o.ts > lastBar).length);
+      // After the marks: the orders and fills of the uninterrupted run, to the id.
+      const refOrders = (await orders(refBus, refCfg)).filter((o) => o.ts > lastBar);
+      const refFills = (await fills(refBus, refCfg)).filter((f) => f.ts > lastBar);
+      expect(refOrders.length).toBeGreaterThan(0);
+      expect(refFills.length).toBeGreaterThan(0);
+      expect(allOrders.filter((o) => o.ts > lastBar).map((o) => o.id)).toEqual(refOrders.map((o) => o.id));
+      expect(allFills.filter((f) => f.ts > lastBar).map((f) => f.id)).toEqual(refFills.map((f) => f.id));
+    } finally {
+      await riskStore.close();
+      for (const b of buses) await b.close();
+    }
+  }, 180_000);
 
   it.each([
     ['stored before the venue\'s orders were (no venue part: an upgrade)', (row: StoredRow): StoredRow => ({ book: row.book, seen: row.seen })],

@@ -67,9 +67,11 @@ async function run(registry: ModelRegistry, riskCheckpointMs: number | undefined
   await engine.stop();
   const decisions = engine.decisions;
   if (decisions === undefined) throw new Error('no decisions');
-  // The paper venue's working orders are stored in the same row (cli/risk-persist.ts): the risk book is the rest.
-  const { paperVenue, ...stored } = (await memory.load(cfg.risk.account)).book as Record<string, unknown>;
+  // The paper venue's working orders and how far each asset was decided are stored in the same row
+  // (cli/risk-persist.ts): the risk book is the rest.
+  const { paperVenue, decided: marks, ...stored } = (await memory.load(cfg.risk.account)).book as Record<string, unknown>;
   expect(paperVenue).toMatchObject({ working: expect.any(Array) });
+  expect(marks).toHaveLength(cfg.assets.length);
   const stats = decisions.path.stats();
   await bus.close();
   return { bookSaves, releases, stored, final: JSON.parse(JSON.stringify(decisions.risk.core.bookSnapshot())), decided: JSON.stringify([stats.predictions, stats.suggestions, stats.orders, stats.rejects, stats.fills]) };
