@@ -1,0 +1,35 @@
+import type pg from 'pg';
+import { pgStoreError } from './pg-errors.js';
+
+/**
+ * Runs one write in a transaction committed with `synchronous_commit = on`, whatever the
+ * server, database, role or connection URL sets as the sessions' default: it resolves only
+ * once the commit's WAL is flushed, so a PostgreSQL crash cannot lose a write its caller was
+ * told was stored (with `off`, the last few hundred milliseconds of commits can go). For what
+ * must never go backwards after it is acknowledged: the risk state, the operator audit trail.
+ * A failure becomes a `StoreError` saying `what`; the transaction is rolled back.
+ */
+export async function durableWrite(pool: pg.Pool, what: string, sql: string, params: unknown[]): Promise<void> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (e) {
+    throw pgStoreError(what, e);
+  }
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN; SET LOCAL synchronous_commit = on'); // one round trip
+    await client.query(sql, params);
+    await client.query('COMMIT');
+  } catch (e) {
+    try {
+      await client.query('ROLLBACK');
+    } catch (r) {
+      // The connection is gone or unusable: it is dropped, not handed to the next write.
+      broken = r instanceof Error ? r : new Error(String(r));
+    }
+    throw pgStoreError(what, e);
+  } finally {
+    client.release(broken);
+  }
+}
