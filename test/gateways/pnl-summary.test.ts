@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pnlOf } from '../../cli/engine-status-feed.js';
+import { PnlSchema } from '../../gateways/dashboard/src/topics.js';
 import { createRiskCore } from '../../models/risk/risk-core.js';
 import { baseLimits, BTC, ETH, fill, T0, VENUE } from '../risk/risk-fixtures.js';
 
@@ -19,6 +20,11 @@ describe('pnl summary on the feed', () => {
     expect(p.daily).toBeLessThanOrEqual(-20);
     expect(p.drawdown).toBeGreaterThanOrEqual(20);
     expect(p.positions).toEqual([expect.objectContaining({ symbol: BTC, qty: 2, avgPrice: 100, price: 90, unrealised: -20 })]);
+    // The page takes it whole, as it travels (a field its schema refused would leave the PnL panel as it was).
+    const sent = JSON.parse(JSON.stringify(p)) as unknown;
+    expect(PnlSchema.parse(sent)).toEqual(sent);
+    const none = JSON.parse(JSON.stringify(pnlOf(createRiskCore({ account: 'acc', limits: { ...baseLimits, allowlist: [BTC, 'ETH/BTC'] } }).status()))) as unknown;
+    expect(PnlSchema.parse(none)).toEqual(none);
   });
 
   it('names no currency when the account trades symbols of two quote currencies', () => {
