@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { AuditEntry, AuditStore } from './audit-store.js';
 import { StoreError } from './errors.js';
+import { durableWrite } from './pg-durable-write.js';
 import { pgQuery } from './pg-query.js';
 import { migrateSchema } from './pg-migrate.js';
 
@@ -19,8 +20,11 @@ export async function createPgAuditStore(opts: PgAuditStoreOptions): Promise<Aud
   pool.on('error', () => {});
   const query = pgQuery(pool);
   return {
+    // Committed durably whatever the sessions' default: the reply to a command goes out once its
+    // row is stored, so a PostgreSQL crash must not lose the record of a command already answered.
     record: async (e: AuditEntry) => {
-      await query(
+      await durableWrite(
+        pool,
         'record an audit entry',
         `INSERT INTO ${s}.control_audit (request_id, operator, verb, args, outcome, detail, at) VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7::double precision / 1000))`,
         [e.requestId, e.operator, e.verb, JSON.stringify(e.args ?? null), e.outcome, JSON.stringify(e.detail ?? null), e.at],

@@ -167,9 +167,13 @@ export function startControlServer(deps: ControlServerDeps): Subscription {
         at: deps.clock.now(),
       });
     } catch (e) {
-      // An unaudited command must not look successful: the action happened, so say so plainly.
-      log.error({ err: (e as Error).message, verb, id }, 'audit write failed');
-      reply = { v: 1, id, ok: false, error: { code: ControlErrorCode.UNAVAILABLE, message: `done, but the audit write failed: ${(e as Error).message}` } };
+      // An unaudited command must not look successful: the action happened, so say so plainly. A
+      // request that failed keeps its own error (it was not done), and says the audit failed too.
+      const err = e instanceof Error ? e.message : String(e);
+      log.error({ err, verb, id }, 'audit write failed');
+      reply = reply.ok
+        ? { v: 1, id, ok: false, error: { code: ControlErrorCode.UNAVAILABLE, message: `done, but the audit write failed: ${err}` } }
+        : { v: 1, id, ok: false, error: { code: reply.error.code, message: `${reply.error.message} (and the audit write failed: ${err})` } };
     }
     log.info({ verb, operator, id, ok: reply.ok }, 'control request');
     return enc.encode(JSON.stringify(reply));
