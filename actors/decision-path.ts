@@ -354,7 +354,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     persistRisk === undefined
       ? undefined
       : createRiskCheckpoints({ clock: deps.clock, capture: () => retryWrite(persistRisk(risk, marks.snapshot())), between: () => !deciding }, { ms: opts.riskCheckpointMs });
-  void checkpoints?.failed().then((e) => log.error({ err: String(e) }, 'risk state write failed: the decision path stops'));
+  void checkpoints?.failed().then((e) => log.error({ err: String(e) }, 'the risk state writes stopped (a write, or a release being decided, failed): the decision path stops'));
   const refuseIfFailed = (): void => {
     const f = checkpoints?.failure();
     if (f !== undefined) throw f.error;
@@ -380,6 +380,13 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       deciding = true;
       try {
         for (let i = 0; i < events.length; i += SLICE) await decideSlice(i === 0 && events.length <= SLICE ? events : events.slice(i, i + SLICE));
+      } catch (e) {
+        // Failed part-way: the state is half-way through the release and its first slices'
+        // publications are waited for by no write. A write taken now (the spacing timer, an asset
+        // actor's prompt) would store half a release and mark its events decided, so the writes
+        // stop as after a failed one: what waits for one fails, nothing more is acknowledged.
+        checkpoints?.abandon(e);
+        throw e;
       } finally {
         deciding = false;
         done();
