@@ -5,6 +5,7 @@ import type { Bar } from '../../streams/messages/bar.js';
 import type { OrderSide } from '../../streams/messages/order-side.js';
 import { sideSign } from '../../streams/messages/order-side.js';
 import { OrderSchema, orderId } from '../../streams/messages/order.js';
+import type { Order } from '../../streams/messages/order.js';
 import { periodsPerYear } from './annualisation.js';
 import type { EquityPoint } from './equity-curve.js';
 import { performanceMetrics } from './performance-metrics.js';
@@ -92,6 +93,35 @@ const checkBars = (bars: readonly Bar[], venue: string, barMs: number | undefine
 };
 
 /**
+ * The market order a baseline's intent becomes when decided at `at`, the close time of the bars
+ * it saw (on the bar grid). It carries `decidedAt: at`, as the engine's orders carry their
+ * decision's close: from `ts` alone a reader of the order (the labeler's rule for orders without
+ * it) takes a grid time for the open of the bar decided on, i.e. the next bar, whose close and
+ * vector come a bar after the decision. `held`: the position before it (for `reducing`).
+ */
+export function baselineOrder(a: Readonly<{ strategy: string; venue: string; intent: OrderIntent; held: number; at: number }>): Order {
+  const { intent, held, at } = a;
+  const suggestionId = `${a.strategy}:${intent.symbol}:${at}`;
+  return OrderSchema.parse({
+    type: 'exec.order',
+    v: 1,
+    id: orderId(suggestionId),
+    ts: at,
+    strategy: a.strategy,
+    venue: a.venue,
+    symbol: intent.symbol,
+    suggestionId,
+    side: intent.side,
+    qty: intent.qty,
+    orderType: 'market',
+    limitPrice: null,
+    expiresAt: NEVER,
+    reducing: sideSign(intent.side) * held < 0 && intent.qty <= Math.abs(held),
+    decidedAt: at,
+  });
+}
+
+/**
  * Replays `bars` (all symbols merged in time order, one timeframe, the venue's own) through the
  * same paper venue core Sextant trades on, so fees, spread, square-root impact, the volume cap
  * and partial fills apply to a baseline exactly as to a strategy. Per timestamp: every bar meets
@@ -132,24 +162,7 @@ export function runBaseline(bars: readonly Bar[], run: BaselineRunOptions, strat
 
   const decide = (group: readonly Bar[], ts: number): void => {
     for (const intent of strategy.onBars({ ts, bars: group, portfolio, pending })) {
-      const suggestionId = `${strategy.name}:${intent.symbol}:${ts}`;
-      const held = portfolio.position(intent.symbol);
-      const order = OrderSchema.parse({
-        type: 'exec.order',
-        v: 1,
-        id: orderId(suggestionId),
-        ts,
-        strategy: strategy.name,
-        venue: venueOpts.venue,
-        symbol: intent.symbol,
-        suggestionId,
-        side: intent.side,
-        qty: intent.qty,
-        orderType: 'market',
-        limitPrice: null,
-        expiresAt: NEVER,
-        reducing: sideSign(intent.side) * held < 0 && intent.qty <= Math.abs(held),
-      });
+      const order = baselineOrder({ strategy: strategy.name, venue: venueOpts.venue, intent, held: portfolio.position(intent.symbol), at: ts });
       working.set(order.id, { symbol: order.symbol, side: order.side });
       book(venue.onOrder(order, ts));
     }
