@@ -190,6 +190,43 @@ function refuseForbidden(ex: Exchange): void {
   };
 }
 
+/** The part of ccxt's websocket client (`exchange.client(url)`) that sees a failed connection. */
+type WsClientHooks = { url: string; onError: (error: unknown) => void };
+
+/** What the `ws` package says when the venue answers the websocket upgrade with an HTTP status instead of 101. */
+const UNEXPECTED_RESPONSE = /^Unexpected server response: (\d{3})$/;
+
+/**
+ * A websocket handshake the venue answers 403 gets the class a REST 403 gets ({@link
+ * refuseForbidden}): `PermissionDenied` (the feed stops, `failed`, AUTHENTICATION) unless the
+ * venue's ccxt table gives 403 a meaning of its own (bybit's rate limit: `RateLimitExceeded`,
+ * retried; gemini's `PermissionDenied`). ccxt makes every refused upgrade a plain `NetworkError`
+ * ("Unexpected server response: 403"), so a revoked key or a blocked region showed as a feed
+ * reconnecting for ever, `retrying` without end. Other refused upgrades (a 503, a 429) stay
+ * `NetworkError`s, retried with the backoff.
+ */
+function refuseForbiddenHandshake(ex: Exchange): void {
+  const target = ex as unknown as { client: (url: string) => WsClientHooks };
+  const original = target.client.bind(ex);
+  const hooked = new WeakSet<WsClientHooks>();
+  target.client = (url) => {
+    const client = original(url);
+    if (hooked.has(client)) return client;
+    hooked.add(client);
+    // ccxt binds `onError` to the socket when it dials, after this: each dial gets the hook.
+    const onError = client.onError.bind(client);
+    client.onError = (error) => {
+      const message = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
+      const status = typeof message === 'string' ? UNEXPECTED_RESPONSE.exec(message)?.[1] : undefined;
+      const named = (ex.httpExceptions as Record<string, unknown>)['403'];
+      const Refusal = named === ExchangeNotAvailable ? PermissionDenied : named;
+      if (status !== '403' || typeof Refusal !== 'function') return onError(error);
+      onError(new (Refusal as new (m: string) => Error)(`${ex.id} websocket ${client.url.split('?')[0] ?? client.url}: HTTP 403 on the handshake, the venue refuses this connection (API key permissions, a blocked IP or region)`));
+    };
+    return client;
+  };
+}
+
 type ExchangeClass = new (cfg: Record<string, unknown>) => Exchange;
 
 /**
@@ -235,6 +272,7 @@ export async function createCcxtExchange(o: CcxtExchangeOptions): Promise<Exchan
   refuseRestrictedLocation(ex);
   refuseBadRequests(ex);
   refuseForbidden(ex);
+  refuseForbiddenHandshake(ex);
   // ccxt needs an http agent of its own for plain ws:// urls (local servers, tests).
   if (o.wsUrl?.startsWith('ws://') === true) await ex.loadHttpProxyAgent();
   return ex;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, STATUS_CODES } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
@@ -20,7 +20,7 @@ import type { WebSocket } from 'ws';
  * 1m bars read from the shared data folder. Like the venue, a REST page holds at most 1000 rows
  * whatever `limit` asks; `capPages` lowers that cap (a venue whose pages are shorter than asked).
  * Faults: `failNext` answers the next REST calls with a status and body, `setWsDown` refuses
- * websocket upgrades, `dropSockets` cuts every connection, `sendRaw` pushes an arbitrary frame to
+ * websocket upgrades (503 unless it names another status: 403, a key or region refused), `dropSockets` cuts every connection, `sendRaw` pushes an arbitrary frame to
  * the subscribers of a stream.
  */
 export type Kline = Readonly<{ ts: number; open: number; high: number; low: number; close: number; volume: number }>;
@@ -53,7 +53,8 @@ export type BinanceServer = Readonly<{
   failNext(pathPrefix: string, status: number, count?: number, body?: unknown, headers?: Readonly<Record<string, string>>): void;
   /** Rows per REST page (klines, aggTrades) at most, whatever `limit` asks: 1000 unless set. */
   capPages(rows: number): void;
-  setWsDown(down: boolean): void;
+  /** Refuses (or again takes) websocket upgrades, answering them `status` (503 unless set) and `body`. */
+  setWsDown(down: boolean, status?: number, body?: string): void;
   dropSockets(): void;
   sendRaw(stream: string, frame: string): void;
   /** Number of websocket connections opened so far. */
@@ -84,7 +85,7 @@ export async function startBinanceServer(markets: ReadonlyArray<Readonly<{ base:
   const requestTimes: number[] = [];
   const faults: Fault[] = [];
   const subs = new Map<WebSocket, Set<string>>();
-  let wsDown = false;
+  let wsDown: { status: number; body: string } | undefined;
   let connections = 0;
   let pageCap = 1000;
   const market = (id: string): Market => {
@@ -149,8 +150,9 @@ export async function startBinanceServer(markets: ReadonlyArray<Readonly<{ base:
   const http: Server = createServer(handle);
   const wss = new WebSocketServer({ noServer: true });
   http.on('upgrade', (req, socket, head) => {
-    if (wsDown) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n');
+    if (wsDown !== undefined) {
+      const reason = STATUS_CODES[wsDown.status] ?? 'Refused';
+      socket.end(`HTTP/1.1 ${wsDown.status} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(wsDown.body)}\r\n\r\n${wsDown.body}`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -225,7 +227,7 @@ export async function startBinanceServer(markets: ReadonlyArray<Readonly<{ base:
       faults.push({ pathPrefix, status, body: typeof body === 'string' ? body : JSON.stringify(body), remaining: count, headers });
     },
     capPages: (rows) => void (pageCap = rows),
-    setWsDown: (down) => void (wsDown = down),
+    setWsDown: (down, status = 503, body = '') => void (wsDown = down ? { status, body } : undefined),
     dropSockets() {
       for (const ws of subs.keys()) ws.terminate();
       subs.clear();

@@ -105,3 +105,48 @@ describe('ccxt market data: error frames on the binance websocket', () => {
     expect(stack.statuses.some((s) => s.type === 'retrying')).toBe(false);
   });
 });
+
+describe('ccxt market data: a websocket handshake the venue refuses with 403', () => {
+  let srv: BinanceServer;
+  let stack: Stack;
+  beforeEach(async () => {
+    srv = await startBinanceServer([{ base: 'BTC', quote: 'USDT', bars: readKlines(dataPath(BTC_1M), 60), open: OPEN }]);
+    stack = await openStack();
+  });
+  afterEach(async () => {
+    await srv.close();
+    await stack.teardown();
+  });
+
+  it('stops the feed with failed AUTHENTICATION naming the 403, as a REST 403 does, instead of reconnecting for ever', async () => {
+    srv.setWsDown(true, 403, 'The Amazon CloudFront distribution is configured to block access from your country.');
+    const exchange = await createCcxtExchange({ exchangeId: 'binance', restUrl: srv.restUrl, wsUrl: srv.wsUrl, options: { fetchMarkets: { types: ['spot'] } } });
+    const source = createCcxtMarketData({
+      exchange, assets: [{ venue: 'binance', symbol: 'BTC/USDT' }], timeframes: ['1m'], trades: true, quotes: false, mode: 'auto', pollMs: 20,
+      backfillBars: 5, pageLimit: 4, backoff: { minMs: 10, maxMs: 10 }, now: () => 1_800_000_000_000, sleep: stack.sleep,
+    });
+    const gw = start(source, stack.sink());
+    // Both feeds end on their own (run() returns): before, they retried until stopped.
+    await Promise.race([gw.done, until(() => stack.statuses.filter((s) => s.type === 'retrying').length >= 3, 10_000, 'the feeds ending or retrying')]);
+    await gw.stop();
+    const failed = stack.statuses.filter((s) => s.type === 'failed');
+    expect(failed.map((s) => (s.type === 'failed' ? [s.feed, s.code] : []))).toEqual([
+      ['binance BTC/USDT bar 1m', 'AUTHENTICATION'],
+      ['binance BTC/USDT trade', 'AUTHENTICATION'],
+    ]);
+    for (const s of failed) expect(s).toMatchObject({ error: expect.stringMatching(/^binance websocket ws:\/\/127\.0\.0\.1:\d+\/stream\/ws\S*: HTTP 403 on the handshake/) });
+    expect(stack.statuses.filter((s) => s.type === 'retrying')).toEqual([]);
+    expect(srv.connections()).toBe(0);
+  });
+
+  it("keeps the meaning a venue's ccxt table gives 403 (bybit: its rate limit, retried) and retries other refused handshakes (503)", async () => {
+    const bybit = await createCcxtExchange({ exchangeId: 'bybit', restUrl: srv.restUrl, wsUrl: srv.wsUrl });
+    const watch = (bybit as unknown as { watch: (url: string, hash: string, message: unknown, subscribeHash: string) => Promise<unknown> }).watch.bind(bybit);
+    const dial = (hash: string) => watch(srv.wsUrl, hash, { op: 'subscribe', args: [hash] }, hash).then(() => undefined, (e: unknown) => fromCcxtWatchError(e));
+    srv.setWsDown(true, 403, 'Forbidden');
+    expect(await dial('a')).toMatchObject({ code: 'RATE_LIMITED', retryable: true });
+    srv.setWsDown(true, 503);
+    expect(await dial('b')).toMatchObject({ code: 'NETWORK', retryable: true, message: expect.stringContaining('503') });
+    await bybit.close();
+  });
+});
