@@ -1,5 +1,6 @@
 import type { ExecutionCore } from '../models/execution/execution-core.js';
 import type { PaperVenue, VenueOutput } from '../models/execution/paper-venue-core.js';
+import { sizedByEquity } from '../models/inference/equity-sizing.js';
 import type { StrategyCore } from '../models/inference/strategy-core.js';
 import { marketMid } from '../models/risk/market-mid.js';
 import type { RiskCore } from '../models/risk/risk-core.js';
@@ -108,6 +109,13 @@ export type DecisionPathOptions = Readonly<{
    * every event is decided.
    */
   decided?: readonly DecidedMark[];
+  /**
+   * Under `strategy.sizing: equity`, the account's capital (quote currency, `risk.capital`): each
+   * prediction's intent, a fraction of the equity from the strategy core, is sized at its own
+   * event, after that event marked the risk book, on capital + the book's PnL
+   * (models/inference/equity-sizing.ts). Absent: intents are published as the core made them.
+   */
+  equityCapital?: number;
 }>;
 
 /** A release that was decided: `settled` resolves once its outputs are stored (the risk state: see `covered`). */
@@ -298,6 +306,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
   };
 
   const decideFrom = opts.decideFrom ?? Number.NEGATIVE_INFINITY;
+  const equityCapital = opts.equityCapital;
   const marks = createDecidedMarks(opts.decided ?? [], log);
   const decideSlice = async (events: readonly AssetEvent[]): Promise<void> => {
     const vectors = [];
@@ -329,7 +338,8 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       if (e.vector !== undefined) execution.onFeatures(e.vector);
       // A close this event's breach opens on another asset starts when the event was known (its bar's close).
       for (const s of execution.onTime(now, knownAt(md))) decide(s, now);
-      const p = e.vector === undefined ? undefined : bySource.get(e.vector.id);
+      const scored = e.vector === undefined ? undefined : bySource.get(e.vector.id);
+      const p = scored === undefined || equityCapital === undefined ? scored : sizedByEquity(scored, equityCapital + risk.holdings().equity);
       if (p !== undefined) {
         stats.predictions++;
         if (p.intent !== null) stats.withIntent++;

@@ -6,6 +6,7 @@ import { assetActorKey } from '../actors/asset-actor.js';
 import { startRiskActor } from '../actors/risk-actor.js';
 import type { RiskActorHandle } from '../actors/risk-actor.js';
 import type { Config } from '../config/schema.js';
+import { checkSizing, equityFractionWarning } from '../config/sizing.js';
 import { paperVenueOptions } from './paper-venue-options.js';
 import { restoredDecidedMarks } from './restored-decided-marks.js';
 import { restoredExecution } from './restored-execution.js';
@@ -234,6 +235,10 @@ export function noModelMessage(model: string, registryInMemory: boolean): string
  */
 export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<Decisions | undefined> {
   const log = deps.log.child({ actor: 'decisions' });
+  checkSizing(cfg);
+  const allowed = new Set(cfg.risk.limits.allowlist);
+  const overCommitted = equityFractionWarning(cfg.strategy, cfg.assets.map((a) => a.symbol).filter((sym) => allowed.has(sym)));
+  if (overCommitted !== undefined) log.warn({ positionSize: cfg.strategy.positionSize }, overCommitted);
   let version: ModelVersion;
   try {
     version = await deps.registry.get(cfg.strategy.model);
@@ -317,6 +322,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       ...(deps.decideFrom !== undefined ? { decideFrom: deps.decideFrom } : {}),
       persistRisk,
       decided,
+      ...(s.sizing === 'equity' && cfg.risk.capital !== undefined ? { equityCapital: cfg.risk.capital } : {}),
     },
   );
 

@@ -124,8 +124,17 @@ export const ConfigSchema = z
         timeframe: z.enum(['1m', '5m', '15m', '1h', '4h', '1d']),
         minConfidence: z.number().min(0).max(1),
         maxIntervalWidth: z.number().nonnegative(),
+        /**
+         * Size of each asset's target position: base units (`sizing: base`), quote currency
+         * (`quote`), or under `equity` a fraction of the account's current equity, in (0, 1].
+         */
         positionSize: z.number().positive(),
-        sizing: z.enum(['base', 'quote']),
+        /**
+         * `base`, `quote`: a fixed size whatever the account holds. `equity`: each target is
+         * positionSize × max(0, risk.capital + the risk book's PnL) / price, at the event that
+         * decides it, so the positions follow the capital (needs `risk.capital`).
+         */
+        sizing: z.enum(['base', 'quote', 'equity']),
         allowShort: z.boolean(),
         topK: z.number().int().min(0).max(64),
       })
@@ -194,6 +203,11 @@ export const ConfigSchema = z
         account: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -'),
         /** Limits at first start; afterwards the stored limits (changed with `sextant ctl limits set`) win. */
         limits: RiskLimitsSchema,
+        /**
+         * The account's capital in quote currency, before the risk book's PnL (which starts at 0).
+         * Needed by `strategy.sizing: equity`; a backtest sets it from `--capital`.
+         */
+        capital: z.number().positive().finite().optional(),
       })
       .strict(),
     decision: z
@@ -214,6 +228,12 @@ export const ConfigSchema = z
     /** Live market data into JetStream (`sextant gateway`, gateways/market-data). */
     marketData: MarketDataConfigSchema.default(MarketDataConfigSchema.parse({})),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // No leverage: a fraction of the equity above 1 would borrow.
+    if (c.strategy.sizing === 'equity' && !(c.strategy.positionSize <= 1)) {
+      ctx.addIssue({ code: 'custom', path: ['strategy', 'positionSize'], message: `under sizing: equity, a fraction of the equity per asset in (0, 1], got ${c.strategy.positionSize}` });
+    }
+  });
 
 export type Config = z.infer<typeof ConfigSchema>;

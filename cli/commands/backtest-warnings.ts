@@ -1,4 +1,5 @@
 import type { SymbolDecisions } from '../../actors/decision-path.js';
+import { equityFractionWarning } from '../../config/sizing.js';
 import type { PerSymbolLimit } from '../../models/risk/risk-limits.js';
 import { capFor } from '../../models/risk/risk-limits.js';
 
@@ -57,8 +58,11 @@ export function ruinWarning(name: string, metrics: Readonly<{ ruined_at_ms: numb
   return `${name}: equity reached zero or below at ${new Date(metrics.ruined_at_ms).toISOString()} (ruin; max drawdown ${pct(metrics.max_drawdown)}, total return ${pct(metrics.total_return)}); its Sharpe, Sortino and volatility stop there and its exposure counts the periods before it`;
 }
 
-/** What sizes the strategy's positions: `strategy.positionSize` in base units, or quote currency under `sizing: quote`. */
-export type PositionSizing = Readonly<{ positionSize: number; sizing: 'base' | 'quote' }>;
+/**
+ * What sizes the strategy's positions: `strategy.positionSize` in base units, quote currency under
+ * `sizing: quote`, or a fraction of the equity under `sizing: equity`.
+ */
+export type PositionSizing = Readonly<{ positionSize: number; sizing: 'base' | 'quote' | 'equity' }>;
 
 /** The least share of the capital the positions must take for the run's returns to say anything. */
 export const NEGLIGIBLE_CAPITAL_SHARE = 0.01;
@@ -69,10 +73,14 @@ export const NEGLIGIBLE_CAPITAL_SHARE = 0.01;
  * assets together over the capital (`--capital 0.01`: a loss of a few units "ruined" it), or under
  * {@link NEGLIGIBLE_CAPITAL_SHARE} of it (`--capital 1e15`: a return of 0), make the figures and the
  * comparison meaningless. `firstCloses`: each symbol's first close in the window (a `base` size is
- * valued there). Undefined when the positions take 1 % to 100 % of the capital.
+ * valued there). Undefined when the positions take 1 % to 100 % of the capital. Under `sizing:
+ * equity` the positions follow the capital: warned of only when the fractions summed over the
+ * assets exceed 1 (`equityFractionWarning`).
  */
 export function capitalWarning(capital: number, s: PositionSizing, firstCloses: Readonly<Record<string, number>>): string | undefined {
   const symbols = Object.keys(firstCloses);
+  // Sized on the equity, the positions follow the capital: only fractions summing over 1 can misfit it.
+  if (s.sizing === 'equity') return equityFractionWarning(s, symbols);
   if (symbols.length === 0 || !(capital > 0)) return undefined;
   const total = symbols.reduce((sum, sym) => sum + (s.sizing === 'quote' ? s.positionSize : s.positionSize * (firstCloses[sym] as number)), 0);
   const share = total / capital;
@@ -83,7 +91,7 @@ export function capitalWarning(capital: number, s: PositionSizing, firstCloses: 
     s.sizing === 'quote'
       ? `strategy.positionSize is ${n(s.positionSize)} in quote currency per asset (sizing: quote), ${n(total)} for ${assets}`
       : `strategy.positionSize is ${n(s.positionSize)} base units per asset (sizing: base), about ${n(total)} for ${assets} at the window's first closes`;
-  const fix = `give --capital (or \`capital:\` in the spec) near ${n(total)}, or set strategy.positionSize in a --config file near ${n(capital / symbols.length)} (sizing: quote; the capital over the assets): no sizing mode follows the capital`;
+  const fix = `give --capital (or \`capital:\` in the spec) near ${n(total)}, set strategy.positionSize in a --config file near ${n(capital / symbols.length)} (sizing: quote; the capital over the assets), or size on the equity (sizing: equity, positionSize a fraction of it per asset, at most ${n(1 / symbols.length)})`;
   return share > 1
     ? `capital ${n(capital)} cannot carry the positions: ${size}, ${n(share)}× the capital; the returns are on the capital, so they (a loss of a few units can ruin it) and the comparison with buy and hold, which invests the capital, mean nothing: ${fix}`
     : `capital ${n(capital)} is hardly used: ${size}, ${(100 * share).toPrecision(2)} % of the capital; the returns are on the capital, so they read as about 0 and the comparison with buy and hold, which invests the capital, means nothing: ${fix}`;

@@ -136,7 +136,7 @@ function venueSettings(base: Config, costs: BacktestCosts | undefined): Config['
 const NEVER_MS = 1e15;
 
 /** The backtest's own namespace: the same engine, in-memory adapters, the configured costs. */
-export function backtestConfig(base: Config, symbols: readonly string[], opts: Partial<Pick<BacktestOptions, 'venue' | 'strategy' | 'costs' | 'timeframe'>> = {}): Config {
+export function backtestConfig(base: Config, symbols: readonly string[], opts: Partial<Pick<BacktestOptions, 'venue' | 'strategy' | 'costs' | 'timeframe' | 'capital'>> = {}): Config {
   const venue = opts.venue ?? base.venue;
   // The strategy scores the bars the backtest replays (a 5m backtest with the config's 1h
   // strategy decided nothing at all).
@@ -149,7 +149,9 @@ export function backtestConfig(base: Config, symbols: readonly string[], opts: P
     assets: symbols.map((symbol) => ({ venue, symbol })),
     strategy: { ...base.strategy, timeframe, ...opts.strategy },
     paperVenue: venueSettings(base, opts.costs),
-    risk: { ...base.risk, account: 'backtest', limits: { ...base.risk.limits, allowlist: [...symbols] } },
+    // The run's capital is the account's (`--capital`): the report's equity is capital + the
+    // book's PnL, and `sizing: equity` sizes on the same sum.
+    risk: { ...base.risk, account: 'backtest', limits: { ...base.risk.limits, allowlist: [...symbols] }, ...(opts.capital !== undefined ? { capital: opts.capital } : {}) },
     // Larger batches than live: nothing waits for a round trip here, and per-batch work (the
     // actor snapshot, the sequencer hand-over, the commit) is paid once per 4,096 events. The
     // decisions do not depend on batch boundaries (the sequencer orders by event time).

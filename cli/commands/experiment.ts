@@ -178,7 +178,7 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
       // Loaded here, not with the CLI: the engine's wiring is heavy, and `sextant ctl` should start fast.
       const { backtestConfig } = await import('./backtest.js');
       const { runArm } = await import('./experiment-arm.js');
-      const cfg = backtestConfig(base, symbols, { timeframe: tf });
+      const cfg = backtestConfig(base, symbols, { timeframe: tf, capital: settings.capital });
       const files = findBarFiles(dataDir, { symbols, timeframe: tf }).map((f) => ({ path: f.path, symbol: f.symbol }));
       // One registry per window, on its own bus: both arms serve from it; the strategy swaps by swapTo.
       const regBus = createMemoryBus();

@@ -13,10 +13,18 @@ export type IntentRule = Readonly<{
   minConfidence: number;
   /** Above this 95% interval width (in log return) the prediction carries no intent. */
   maxIntervalWidth: number;
-  /** Size of the target position (always positive): base units, or quote currency when `sizing` is `quote`. */
+  /**
+   * Size of the target position (always positive): base units, quote currency when `sizing` is
+   * `quote`, a fraction of the account's equity in (0, 1] when it is `equity`.
+   */
   positionSize: number;
-  /** `quote`: the target is `positionSize / price` base units, so one setting serves BTC and SOL alike (default `base`). */
-  sizing?: 'base' | 'quote';
+  /**
+   * `quote`: the target is `positionSize / price` base units, so one setting serves BTC and SOL
+   * alike (default `base`). `equity`: the target is left as the signed fraction (±positionSize or
+   * 0); the decision path turns it into base units with the equity at the event that decides it
+   * (actors/equity-sizing.ts), which the core, scoring a whole slice at once, does not know.
+   */
+  sizing?: 'base' | 'quote' | 'equity';
   /** Whether a confident `down` targets −positionSize (else 0: flat). */
   allowShort: boolean;
 }>;
@@ -26,6 +34,7 @@ export function checkIntentRule(rule: IntentRule): void {
   if (!(rule.minConfidence >= 0 && rule.minConfidence <= 1)) throw new RangeError(`minConfidence must be in [0, 1], got ${rule.minConfidence}`);
   if (!(rule.maxIntervalWidth >= 0)) throw new RangeError(`maxIntervalWidth must be >= 0, got ${rule.maxIntervalWidth}`);
   if (!(rule.positionSize > 0 && Number.isFinite(rule.positionSize))) throw new RangeError(`positionSize must be a positive number, got ${rule.positionSize}`);
+  if (rule.sizing === 'equity' && !(rule.positionSize <= 1)) throw new RangeError(`under sizing: equity, positionSize is a fraction of the equity in (0, 1], got ${rule.positionSize}`);
 }
 
 export function checkCalibration(c: ModelCalibration): void {

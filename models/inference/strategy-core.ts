@@ -272,7 +272,8 @@ export function createStrategyCore(opts: StrategyCoreOptions): StrategyCore {
     baseline = newBaseline(current);
   }
   const slotOf = (a: AssetState): BaselineSlot => (a.slot ??= baseline.slot(a.key));
-  // Intents are immutable: three shared objects instead of one per prediction.
+  // Intents are immutable: three shared objects instead of one per prediction. Under `sizing:
+  // equity` they are fractions, which the decision path sizes into a new intent (never this one).
   const intents = new Map<number, PositionIntent | null>();
   const intentFor = (cls: number, confidence: number, width95: number, price: number): PositionIntent | null => {
     const i = intentOf(cls, confidence, width95, rule, price);

@@ -15,7 +15,7 @@ describe('a capital that does not fit the positions (strategy.positionSize sizes
     expect(capitalWarning(0.01, quote, { 'BTC/USDT': 60_000 })).toBe(
       'capital 0.01 cannot carry the positions: strategy.positionSize is 1,000 in quote currency per asset (sizing: quote), 1,000 for 1 asset, 100,000× the capital; ' +
         'the returns are on the capital, so they (a loss of a few units can ruin it) and the comparison with buy and hold, which invests the capital, mean nothing: ' +
-        'give --capital (or `capital:` in the spec) near 1,000, or set strategy.positionSize in a --config file near 0.01 (sizing: quote; the capital over the assets): no sizing mode follows the capital',
+        'give --capital (or `capital:` in the spec) near 1,000, set strategy.positionSize in a --config file near 0.01 (sizing: quote; the capital over the assets), or size on the equity (sizing: equity, positionSize a fraction of it per asset, at most 1)',
     );
     expect(capitalWarning(1e15, quote, { 'BTC/USDT': 60_000, 'ETH/USDT': 3_000 })).toMatch(
       /^capital 1,000,000,000,000,000 is hardly used: strategy\.positionSize is 1,000 in quote currency per asset \(sizing: quote\), 2,000 for 2 assets, 2\.0e-10 % of the capital; .* near 500,000,000,000,000 \(sizing: quote/,

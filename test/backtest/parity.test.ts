@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,9 +61,10 @@ describe('backtest ↔ live parity (same actors, same model, same window)', () =
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const backtest = async (name: string, costs?: BacktestCosts): Promise<string[]> => {
+  const backtest = async (name: string, costs?: BacktestCosts, configFile?: string): Promise<string[]> => {
     let signals: readonly string[] = [];
     await runBacktest({
+      ...(configFile !== undefined ? { configFile } : {}),
       data: testDataDir(),
       symbols: SYMBOLS,
       timeframe: '1h',
@@ -96,6 +97,42 @@ describe('backtest ↔ live parity (same actors, same model, same window)', () =
     // Across subjects too: both publish in decision order on one connection.
     for (let i = 0; i < fromLive.length; i++) if (fromBacktest[i] !== fromLive[i]) expect(fromBacktest[i], `message ${i}`).toBe(fromLive[i]);
     expect(live.engine.decisions?.sequencer.late()).toBe(0);
+  }, 600_000);
+
+  it('sizes on the equity (sizing: equity) the same way: live and backtest decide the same, each target a fraction of the equity at its own event', async () => {
+    // The backtest decides 4,096 events a batch, the live engine as JetStream delivers them: the
+    // targets must depend on the event order only. The backtest's account has --capital; the live one risk.capital.
+    const file = join(dir, 'equity.yaml');
+    writeFileSync(file, 'strategy:\n  sizing: equity\n  positionSize: 0.4\n');
+    const equityLive = await runEngineOnBars(
+      isolatedConfig(SYMBOLS, (c) => ({ ...c, strategy: { ...c.strategy, sizing: 'equity', positionSize: 0.4 }, risk: { ...c.risk, capital: 10_000 } })),
+      registry,
+      WINDOW,
+      { warmupBars: FEATURE_WARMUP_BARS },
+    );
+    let fromLive: string[];
+    try {
+      fromLive = await signalsOf(equityLive);
+    } finally {
+      await equityLive.close();
+    }
+    const fromBacktest = await backtest('equity', undefined, file);
+    expect(kinds(fromBacktest)['exec.fill']).toBeGreaterThan(0);
+    const diff = firstDifference(bySubject(fromBacktest), bySubject(fromLive));
+    expect(diff, diff).toBeUndefined();
+    expect(fromBacktest.length).toBe(fromLive.length);
+
+    // Sized on the equity: the first target is 0.4 of the capital (the book is flat), later ones
+    // 0.4 of capital + PnL, so their value moves with the account instead of staying at 4,000.
+    const notionals = fromBacktest
+      .filter((l) => l.startsWith('pred.'))
+      .map((l) => JSON.parse(l.slice(l.indexOf(' ') + 1)) as { price: number; intent: { target: number } | null })
+      .filter((p) => p.intent !== null && p.intent.target !== 0)
+      .map((p) => Math.abs((p.intent as { target: number }).target * p.price));
+    expect(notionals.length).toBeGreaterThan(10);
+    expect(notionals[0]).toBeCloseTo(4_000, 6);
+    expect(notionals.some((n) => Math.abs(n - 4_000) > 1)).toBe(true);
+    expect(notionals.every((n) => n <= 0.4 * 10_000 * 3)).toBe(true);
   }, 600_000);
 
   it('finishes when one symbol\'s data ends long before the others (SHIB/USDT stops on 2024-09-07), deciding every bar of both', async () => {
