@@ -42,7 +42,8 @@ export type RetrainingActorHandle = Readonly<{
   /** Operator trigger: starts a cycle now (idle only); refused with a reason otherwise. */
   trigger(reason: string, operator: string): Readonly<{ accepted: boolean; reason: string; status: RetrainingStatus }>;
   pause(reason: string, operator: string): RetrainingStatus;
-  resume(operator: string): RetrainingStatus;
+  /** `reason`: why (`ctl retrain resume --reason`; empty: none given), kept in the status until the next pause. */
+  resume(reason: string, operator: string): RetrainingStatus;
   /** Resolves once everything received so far is handled (tests). */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -257,7 +258,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     status: () => statusOf(rt),
     trigger: (reason, operator) => triggerCycle(rt, reason, operator),
     pause: (reason, operator) => pauseRetraining(rt, reason, operator),
-    resume: (operator) => resumeRetraining(rt, operator),
+    resume: (reason, operator) => resumeRetraining(rt, reason, operator),
     idle: () => rt.chain,
     stop: async () => {
       stopEvents();

@@ -75,8 +75,8 @@ export const pauseRetraining = (rt: RetrainingActorState, reason: string, operat
   return statusOf(rt);
 };
 
-export const resumeRetraining = (rt: RetrainingActorState, operator: string): RetrainingStatus => {
-  rt.machine.send({ type: 'RESUME', operator });
+export const resumeRetraining = (rt: RetrainingActorState, reason: string, operator: string): RetrainingStatus => {
+  rt.machine.send({ type: 'RESUME', reason, operator });
   // A cycle still held here was abandoned by a pause stored before the pause ended it itself.
   if (phase(rt) === 'idle') abandon(rt);
   kick(rt);

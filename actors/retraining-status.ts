@@ -24,6 +24,8 @@ export type RetrainingStatus = Readonly<{
   pausedBy: string | null;
   /** The operator who ended the last pause (null while paused, before any resume, or resumed before this was kept). */
   resumedBy: string | null;
+  /** Why the last pause was ended (`--reason`; null while paused, before any resume, when the resume gave none, or resumed before this was kept). */
+  resumeReason: string | null;
   cycles: number;
   shadow: ShadowStats | null;
   watch: Omit<RollbackWatch, 'recent'> | null;
@@ -69,6 +71,7 @@ export function retrainingStatusOf(a: Readonly<{
     pauseReason: a.phase === 'paused' ? ctx.pauseReason : null,
     pausedBy: a.phase === 'paused' ? (ctx.pausedBy ?? null) : null,
     resumedBy: a.phase === 'paused' ? null : (ctx.resumedBy ?? null),
+    resumeReason: a.phase === 'paused' ? null : (ctx.resumeReason ?? null),
     cycles: ctx.cycles,
     shadow: a.shadow,
     watch,

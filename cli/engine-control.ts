@@ -53,10 +53,10 @@ export function retrainingControl(r: Pick<RetrainingActorHandle, 'trigger' | 'pa
       if (s.phase === 'promoted' || s.phase === 'rejected') throw new ControlError(ControlErrorCode.REFUSED, `retraining is settling a ${s.phase} challenger: nothing paused; try again in a moment`);
       return withChampion(r.pause(a.reason, operator));
     },
-    resume: (_a, operator) => {
+    resume: (a, operator) => {
       const phase = r.status().phase;
       if (phase !== 'paused') throw new ControlError(ControlErrorCode.REFUSED, `retraining is ${phase}, not paused: nothing resumed`);
-      return withChampion(r.resume(operator));
+      return withChampion(r.resume(a.reason, operator));
     },
     status: () => withChampion(r.status()),
   };

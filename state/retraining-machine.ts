@@ -43,6 +43,8 @@ export type RetrainingMachineContext = {
   pausedBy?: string | null;
   /** Who ended the last pause, null again at the next pause (absent in snapshots written before it was kept). */
   resumedBy?: string | null;
+  /** Why the last pause was ended (`ctl retrain resume --reason`), null when none was given and again at the next pause (absent in snapshots written before it was kept). */
+  resumeReason?: string | null;
   /** How the last cycle ended (promotion, rejection, failure), for `ctl retrain status`. */
   lastOutcome: string | null;
   /**
@@ -66,7 +68,7 @@ export type RetrainingMachineEvent =
   | Readonly<{ type: 'SETTLED' }>
   | Readonly<{ type: 'DEPLOYED_WHILE_PAUSED'; reason: string }>
   | Readonly<{ type: 'PAUSE'; reason: string; operator?: string }>
-  | Readonly<{ type: 'RESUME'; operator?: string }>;
+  | Readonly<{ type: 'RESUME'; reason?: string; operator?: string }>;
 
 /** PAUSE from a phase: remember where to resume; a fit or validation in flight is abandoned. */
 const pauseFrom = (phase: RetrainingPhase) => ({ target: 'paused' as const, actions: { type: 'pause' as const, params: { phase } } });
@@ -103,7 +105,11 @@ export const retrainingMachine = setup({
         reason: event.type === 'SHADOW_PROMOTE' || event.type === 'SHADOW_REJECT' ? event.reason : '',
       }),
     }),
-    resumed: assign({ resumedBy: ({ event }) => (event.type === 'RESUME' ? (event.operator ?? null) : null) }),
+    resumed: assign({
+      resumedBy: ({ event }) => (event.type === 'RESUME' ? (event.operator ?? null) : null),
+      // A resume's reason is optional: none given is null, not the empty text.
+      resumeReason: ({ event }) => (event.type === 'RESUME' && event.reason !== undefined && event.reason !== '' ? event.reason : null),
+    }),
     endCycle: assign({ cycles: ({ context }) => context.cycles + 1, challenger: () => null }),
     deployedWhilePaused: assign(({ context, event }) => ({
       lastOutcome: `promoted ${context.challenger?.name}@${context.challenger?.version}: ${event.type === 'DEPLOYED_WHILE_PAUSED' ? event.reason : ''}`,
@@ -116,6 +122,7 @@ export const retrainingMachine = setup({
       pauseReason: event.type === 'PAUSE' ? event.reason : '',
       pausedBy: event.type === 'PAUSE' ? (event.operator ?? null) : null,
       resumedBy: null,
+      resumeReason: null,
       resumeTo: (params.phase === 'collecting' || params.phase === 'shadow' ? params.phase : 'idle') satisfies ResumeTo,
       lastOutcome: params.phase === 'training' || params.phase === 'validating' ? `paused while ${params.phase}: cycle abandoned` : context.lastOutcome,
       outcome: params.phase === 'training' || params.phase === 'validating' ? { kind: 'abandoned' as const, reason: `paused while ${params.phase}` } : (context.outcome ?? null),
@@ -124,7 +131,7 @@ export const retrainingMachine = setup({
   },
 }).createMachine({
   id: 'retraining',
-  context: { trigger: null, challenger: null, resumeTo: 'idle', pauseReason: '', pausedBy: null, resumedBy: null, lastOutcome: null, outcome: null, cycles: 0 },
+  context: { trigger: null, challenger: null, resumeTo: 'idle', pauseReason: '', pausedBy: null, resumedBy: null, resumeReason: null, lastOutcome: null, outcome: null, cycles: 0 },
   initial: 'idle',
   states: {
     idle: { on: { TRIGGER: { target: 'collecting', actions: 'keepTrigger' }, PAUSE: pauseFrom('idle') } },

@@ -293,7 +293,7 @@ export function ctlCommand(configFile: () => string | undefined): Command {
   retrain
     .command('resume')
     .description('let retraining go on where it was paused (refused when it is not paused)')
-    .option('--reason <text>', 'why, for the audit trail (optional)', optionalReason)
+    .option('--reason <text>', 'why, for the audit trail and retrain status (resumeReason; optional)', optionalReason)
     .action((o: { reason?: string }) => run('retrain.resume', { reason: o.reason ?? '' }));
   retrain.command('status').description('phase, champion, challenger, shadow stats, trigger accumulators').action(() => run('retrain.status', {}));
   return ctl;

@@ -58,6 +58,32 @@ describe('sextant ctl retrain resume', () => {
   });
 });
 
+describe('sextant ctl retrain resume --reason', () => {
+  it('keeps the reason the resume gave, as a pause keeps its own, until the next pause, across a restart', async () => {
+    const w = await retrainingWorld(cfg, subjects);
+    let actor = await startWorldActor(w, cfg, subjects, RETRAINING_TEST_CONFIG);
+    try {
+      let ctl = retrainingControl(actor, w.registry);
+      expect(actor.status()).toMatchObject({ phase: 'idle', resumeReason: null });
+      await ctl.pause({ reason: 'inspection of v1' }, 'alice');
+      expect(actor.status()).toMatchObject({ phase: 'paused', pauseReason: 'inspection of v1', resumeReason: null });
+      await expect(ctl.resume({ reason: 'v1 inspected: fine' }, 'bob')).resolves.toMatchObject({ phase: 'idle', resumedBy: 'bob', resumeReason: 'v1 inspected: fine' });
+      await actor.idle();
+      // Stored with the machine's context: a new actor says so too.
+      await actor.stop();
+      actor = await startWorldActor(w, cfg, subjects, RETRAINING_TEST_CONFIG);
+      ctl = retrainingControl(actor, w.registry);
+      expect(actor.status()).toMatchObject({ phase: 'idle', resumedBy: 'bob', resumeReason: 'v1 inspected: fine' });
+      // The next pause clears it; a resume without --reason says so (null), not the one before.
+      await expect(ctl.pause({ reason: 'nightly' }, 'carol')).resolves.toMatchObject({ phase: 'paused', resumeReason: null });
+      await expect(ctl.resume({ reason: '' }, 'dave')).resolves.toMatchObject({ phase: 'idle', resumedBy: 'dave', resumeReason: null });
+    } finally {
+      await actor.stop();
+      await w.bus.close();
+    }
+  });
+});
+
 describe('sextant ctl retrain pause while a promotion or rejection settles', () => {
   it('is refused (the machine would drop it) and the actor is not sent a pause', async () => {
     for (const phase of ['promoted', 'rejected'] as const) {

@@ -23,6 +23,7 @@ const status = (phase: RetrainingStatus['phase']): RetrainingStatus => ({
   pauseReason: phase === 'paused' ? 'maintenance' : null,
   pausedBy: phase === 'paused' ? 'alice' : null,
   resumedBy: null,
+  resumeReason: null,
   cycles: 0,
   shadow: null,
   watch: null,

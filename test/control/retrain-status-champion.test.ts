@@ -18,6 +18,7 @@ const fresh: RetrainingStatus = {
   pauseReason: null,
   pausedBy: null,
   resumedBy: null,
+  resumeReason: null,
   cycles: 0,
   shadow: null,
   watch: null,

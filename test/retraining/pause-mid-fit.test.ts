@@ -52,7 +52,7 @@ describe('retraining actor: a pause while the challenger is fitted', () => {
             paused = true;
             setTimeout(() => {
               actor.pause('inspection', 'alice');
-              if (resumeAtOnce) actor.resume('alice');
+              if (resumeAtOnce) actor.resume('', 'alice');
             }, 0);
           }
           return w.registry.artifact(v);
@@ -72,7 +72,7 @@ describe('retraining actor: a pause while the challenger is fitted', () => {
         await expect(w.registry.get('dir@2')).rejects.toThrow();
         if (!resumeAtOnce) {
           expect(actor.status().phase).toBe('paused');
-          actor.resume('alice');
+          actor.resume('', 'alice');
           await actor.idle();
         }
         expect(actor.status().phase).toBe('idle');
@@ -108,7 +108,7 @@ describe('retraining actor: a pause while a challenger that fails validation is 
       await actor.idle();
       expect(actor.status()).toMatchObject({ phase: 'paused', lastOutcome: 'paused while validating: cycle abandoned' });
       await expect(w.registry.promote('dir', 2, { actor: 'test', reason: 'test' })).rejects.toThrow(/rejected/);
-      actor.resume('alice');
+      actor.resume('', 'alice');
       await actor.idle();
       expect(actor.status().phase).toBe('idle');
       expect(ended).toEqual([{ runId: 'run1', status: 'FAILED', outcome: 'abandoned by a pause' }]);

@@ -45,7 +45,7 @@ describe('retraining actor: a pause while a fitted challenger is registered and 
         const v2 = await w.registry.get('dir@2');
         expect(v2.aliases).toEqual([]); // not left as `candidate` for nobody to judge
         await expect(w.registry.promote('dir', 2, { actor: 'test', reason: 'test' })).rejects.toThrow(/rejected/);
-        a.resume('alice');
+        a.resume('', 'alice');
         await a.idle();
         expect(a.status()).toMatchObject({ phase: 'idle', shadow: null });
       } finally {

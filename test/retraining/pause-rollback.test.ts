@@ -35,7 +35,7 @@ describe('retraining actor: a pause while a promoted model is watched', () => {
       expect(actor.status().watch?.n).toBe(watched + back.length); // still scored while paused
       expect(events.msgs.filter((e) => e.actor === 'sextant-retraining').map((e) => e.event)).not.toContain('rolled_back');
 
-      actor.resume('alice');
+      actor.resume('', 'alice');
       await actor.idle();
       expect((await w.registry.get('dir@production')).version).toBe(2);
       // The watch is judged as each block of `shadow.blockLabels` (20) labels closes: by the next.

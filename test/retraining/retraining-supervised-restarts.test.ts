@@ -89,7 +89,7 @@ describe('superviseRetraining restarts', () => {
     // UNAVAILABLE to the operator (`sextant ctl retrain …`): nothing was done.
     expect(() => sup.trigger('now', 'alice')).toThrow(expect.objectContaining({ code: 'UNAVAILABLE', message: expect.stringMatching(/restart/) }));
     expect(() => sup.pause('hold', 'alice')).toThrow(/restart/);
-    expect(() => sup.resume('alice')).toThrow(/restart/);
+    expect(() => sup.resume('', 'alice')).toThrow(/restart/);
     expect(actors[0]?.sent).toEqual([]);
     await vi.advanceTimersByTimeAsync(1000);
     expect(actors).toHaveLength(2);

@@ -91,7 +91,7 @@ describe('retraining actor: production moved while a shadow run is paused', () =
       await until('120 labels', () => actor.status().counters.labels === 120, 60_000);
       await actor.idle();
       expect(actor.status()).toMatchObject({ phase: 'paused', champion: { version: 3 } });
-      actor.resume('alice');
+      actor.resume('', 'alice');
       await publishLabels(w, subjects, samples.slice(120, 125));
       await until('125 labels', () => actor.status().counters.labels === 125, 60_000);
       await actor.idle();
@@ -112,7 +112,7 @@ describe('retraining actor: the challenger deployed while its shadow run is paus
       expect(actor.status()).toMatchObject({ phase: 'shadow', challenger: { version: 2 } });
       actor.pause('inspection', 'alice');
       await w.registry.promote('dir', 2, { actor: 'operator', reason: 'deploy the challenger' });
-      actor.resume('alice');
+      actor.resume('', 'alice');
       await actor.idle();
       // No label since: before, it stayed in shadow (v2 against itself) and refused a trigger until one came.
       expect(actor.status()).toMatchObject({ phase: 'idle', champion: { version: 2 }, shadow: null, lastOutcome: 'promoted dir@2: deployed to production by someone else during its shadow run' });
@@ -135,7 +135,7 @@ describe('retraining actor: the status while a paused shadow run sees production
       await until('v3 loaded', () => actor.status().champion?.version === 3, 10_000);
       await actor.idle();
       expect(actor.status()).toMatchObject({ phase: 'paused', champion: { version: 3 }, challenger: { version: 2 }, shadow: { n: 0, champion: { version: 3 }, challenger: { version: 2 } } });
-      actor.resume('alice');
+      actor.resume('', 'alice');
       await actor.idle();
       expect(actor.status()).toMatchObject({ phase: 'shadow', champion: { version: 3 }, shadow: { n: 0, champion: { version: 3 }, challenger: { version: 2 } } });
     });
@@ -151,7 +151,7 @@ describe('retraining actor: the status while a paused shadow run sees production
       await actor.idle();
       // Before, paused showed champion v2 beside a shadow run of v2 against v1 until the resume.
       expect(actor.status()).toMatchObject({ phase: 'paused', pauseReason: 'inspection', champion: { version: 2 }, challenger: null, shadow: null, cycles: 1, lastOutcome: 'promoted dir@2: deployed to production by someone else during its shadow run' });
-      actor.resume('alice');
+      actor.resume('', 'alice');
       await actor.idle();
       expect(actor.status()).toMatchObject({ phase: 'idle', champion: { version: 2 }, challenger: null, shadow: null, cycles: 1 });
       expect(actor.trigger('again', 'alice').accepted).toBe(true);
