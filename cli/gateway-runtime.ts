@@ -50,6 +50,7 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
     heartbeatMs: gw.heartbeatMs,
     recentIds: gw.recentIds,
     ordersSnapshotDepth: gw.ordersSnapshotDepth,
+    mdSnapshotBars: gw.mdSnapshotBars,
     // What the asset actors refuse at the edge is not drawn either (nor, stamped ahead of the clock,
     // moves the event time that expires the working orders of the orders snapshot).
     marketData: { maxPayloadBytes: cfg.validation.maxPayloadBytes, isKnown: knownAssets(cfg.assets), maxAheadMs: cfg.validation.maxAheadMs },

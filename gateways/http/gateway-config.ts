@@ -82,6 +82,12 @@ export const GatewayConfigSchema = z
      * (past that the oldest is let go, with a warning and `sextant_ws_orders_snapshot_dropped_total`).
      */
     ordersSnapshotDepth: positiveInt.max(10_000).default(100),
+    /**
+     * The `md` snapshot holds the last this many bars of each venue, symbol and timeframe (trades and
+     * quotes: the newest only), so a dashboard opened after the bars went by draws them rather than a
+     * single candle. A subscribe's snapshot frames do not count against `maxPendingFrames`.
+     */
+    mdSnapshotBars: positiveInt.max(10_000).default(200),
     /** How long POST /api/ctl/<verb> waits for the engine's reply. */
     controlTimeoutMs: positiveInt.default(5000),
     /**

@@ -20,7 +20,7 @@ export type SessionLimits = Readonly<{
 export type FeedDirectory = Readonly<{
   join(topic: Topic, session: ClientSession): void;
   leave(topic: Topic, session: ClientSession): void;
-  /** Latest entry per slot of a topic (of `orders`, the last `ordersSnapshotDepth` per slot), in seq order. */
+  /** Latest entry per slot of a topic (of `orders`, the last `ordersSnapshotDepth` per slot; of `md` bars, the last `mdSnapshotBars`), in seq order. */
   latest(topic: Topic): readonly FeedEntry[];
 }>;
 
@@ -148,9 +148,16 @@ export function createClientSession(deps: SessionDeps): ClientSession {
   /** The snapshot entries of a subscribe: the latest of each slot the subscribe names (of `orders`, the last few), in seq order. */
   const snapshotOf = (topic: Topic, only: ReadonlyMap<string, string> | null): FeedEntry[] => directory.latest(topic).filter((e) => passes(only, e));
   // An event topic's snapshot holds several entries of a slot: each is queued under a slot of its own,
-  // as its deltas are, so a slow client is sent all of them (the count in `subscribed` holds).
+  // as its deltas are, so a slow client is sent all of them (the count in `subscribed` holds). So is
+  // a state's older entry of a slot (the `md` snapshot's earlier bars of a bar slot: `mdSnapshotBars`);
+  // the newest of the slot is queued under the slot, where a delta of it replaces it as a snapshot frame.
   const sendSnapshot = (entries: readonly FeedEntry[]): void => {
-    for (const e of entries) send(EVENT_TOPICS.has(e.topic) ? `${e.topic}#${e.seq}` : `${e.topic}|${e.slot}`, { frame: snapshotFrame(e), entry: e, snapshot: true });
+    const newest = new Map<string, number>();
+    for (const e of entries) newest.set(`${e.topic}|${e.slot}`, e.seq);
+    for (const e of entries) {
+      const slot = `${e.topic}|${e.slot}`;
+      send(EVENT_TOPICS.has(e.topic) || newest.get(slot) !== e.seq ? `${e.topic}#${e.seq}` : slot, { frame: snapshotFrame(e), entry: e, snapshot: true });
+    }
   };
 
   /** The symbols by subject token (what entries are matched on), each as the client named it (what replies say). */

@@ -75,6 +75,14 @@ export type HubOptions = Readonly<{
    * (`working-orders.ts`).
    */
   ordersSnapshotDepth?: number;
+  /**
+   * How many of the newest bars of each `md` bar slot (venue, symbol and timeframe) its snapshot
+   * holds (`gateway.mdSnapshotBars`, default 200): a dashboard opened after the bars went by draws
+   * them (with only the newest, its charts showed a single candle). A bar of the open time of the
+   * slot's newest replaces it. Trades and quotes keep their newest only. Live `md` deltas are
+   * conflated for a slow client as before (newest per slot).
+   */
+  mdSnapshotBars?: number;
   /** Told of each working order the `orders` snapshot let go: over `ordersSnapshotDepth` of its slot held (`sextant_ws_orders_snapshot_dropped_total`). */
   onWorkingOrderDropped?: () => void;
   /**
@@ -145,6 +153,9 @@ export type Hub = Readonly<{
  */
 const dec = new TextDecoder();
 
+/** The newest bars of one `md` bar slot, oldest first, with their open times (`mdSnapshotBars` at most). */
+type BarHistory = { ts: number; entry: FeedEntry }[];
+
 type TopicState = { seq: number; latest: Map<string, FeedEntry>; recent?: Map<string, FeedEntry[]>; subscribers: Set<ClientSession> };
 
 /**
@@ -158,6 +169,10 @@ export function createHub(opts: HubOptions): Hub {
   const topics = new Map<Topic, TopicState>(TOPICS.map((t) => [t, { seq: 0, latest: new Map(), ...(EVENT_TOPICS.has(t) ? { recent: new Map() } : {}), subscribers: new Set() }]));
   const depth = opts.ordersSnapshotDepth ?? 100;
   if (!Number.isInteger(depth) || depth < 1) throw new Error(`ordersSnapshotDepth must be a positive integer, got ${depth}`);
+  const mdBars = opts.mdSnapshotBars ?? 200;
+  if (!Number.isInteger(mdBars) || mdBars < 1) throw new Error(`mdSnapshotBars must be a positive integer, got ${mdBars}`);
+  /** Per `md` bar slot, its newest bars: what the `md` snapshot sends of it (the newest is also the slot's `latest`). */
+  const bars = new Map<string, BarHistory>();
   const working = createWorkingOrders(depth, (entry, slot) => {
     opts.onWorkingOrderDropped?.();
     log.warn({ slot, seq: entry.seq, held: depth }, 'orders snapshot: a working order let go, more than ordersSnapshotDepth of its slot held (a reconnecting dashboard will not be sent it)');
@@ -208,6 +223,15 @@ export function createHub(opts: HubOptions): Hub {
     return entry;
   };
 
+  /** Adds a relayed bar to its slot's history: one of the open time of the newest replaces it (never older: `bar-order.ts`). */
+  const keepBar = (entry: FeedEntry, ts: number): void => {
+    const kept = bars.get(entry.slot);
+    if (kept === undefined) return void bars.set(entry.slot, [{ ts, entry }]);
+    if (kept.at(-1)?.ts === ts) kept.pop();
+    kept.push({ ts, entry });
+    if (kept.length > mdBars) kept.shift();
+  };
+
   const onBus = (subject: string, data: Uint8Array): void => {
     const m = admit(subject, data);
     if (m === undefined) return;
@@ -220,6 +244,7 @@ export function createHub(opts: HubOptions): Hub {
       if (f.success) working.filled(f.data);
     }
     const entry = push(route, m.text);
+    if (route.topic === 'md' && 'type' in value && value.type === 'md.bar' && 'ts' in value && typeof value.ts === 'number') keepBar(entry, value.ts);
     if (route.idKind === 'order') {
       const o = OrderSchema.safeParse(value);
       if (o.success) working.approved(entry, o.data);
@@ -265,7 +290,10 @@ export function createHub(opts: HubOptions): Hub {
     latest: (topic) => {
       const t = state(topic);
       // Of `orders`, the last `depth` of each slot and the older orders still working.
-      return (t.recent === undefined ? [...t.latest.values()] : [...[...t.recent.values()].flat(), ...working.held()]).sort((a, b) => a.seq - b.seq);
+      if (t.recent !== undefined) return [...[...t.recent.values()].flat(), ...working.held()].sort((a, b) => a.seq - b.seq);
+      // Of `md`, the last `mdBars` bars of each bar slot (its newest among them) and the newest trade and quote.
+      if (topic === 'md') return [...[...t.latest.values()].filter((e) => !bars.has(e.slot)), ...[...bars.values()].flat().map((b) => b.entry)].sort((a, b) => a.seq - b.seq);
+      return [...t.latest.values()].sort((a, b) => a.seq - b.seq);
     },
   };
 

@@ -12,7 +12,9 @@ import { z } from 'zod';
  * server → client: `subscribed` (with `snapshot`: how many `snapshot` frames of the topic follow it,
  * 0 for an empty snapshot; once that many have arrived the snapshot is complete; a later
  * `subscribed` of the topic starts a new count), `unsubscribed`, `snapshot` (on subscribe, the latest message of
- * each slot of the topic: each kind of message per key and venue; for `orders`, the last
+ * each slot of the topic: each kind of message per key and venue; for `md`, the last `mdSnapshotBars`
+ * (default 200) bars of each venue, symbol and timeframe, oldest first, and the newest trade and quote,
+ * so a chart opened after the bars went by draws them; for `orders`, the last
  * `ordersSnapshotDepth` (default 100) orders and rejects per strategy, venue and symbol and fills
  * per venue and symbol, so a client that resubscribes is sent those it missed; for `models`, what each alias
  * was last moved to and the latest event of each other kind per model; only what the hub relayed
@@ -33,11 +35,12 @@ import { z } from 'zod';
  * of each slot (the slot as the snapshot keeps it: each kind of message per key and venue, for
  * `models` per model and event kind or alias): a delta marked `conflated: true` replaced older ones
  * of its slot that the client never received, and a snapshot frame it was not sent yet is replaced
- * by a snapshot frame of the newer message (sent after the deltas queued before it), so the count
+ * by a snapshot frame of the newer message (sent after the deltas queued before it; of the `md`
+ * snapshot's bars of a slot only the newest is, the earlier ones are each sent), so the count
  * in `subscribed` holds. `orders` (approved orders, rejects, fills: events, see `EVENT_TOPICS`) is
  * never conflated: each is queued and sent in order, and a client with more than `maxPendingFrames`
  * frames queued (a subscribe's snapshot frames not counted: the snapshot is bounded by what the hub
- * holds, and a long `orders` snapshot must not close a client that subscribes while backed up), or
+ * holds, and a long `orders` or `md` snapshot must not close a client that subscribes while backed up), or
  * behind without progress (no frame written, no byte taken by its socket) for `slowCloseMs`, is closed with 4008 "slow consumer" instead (what was
  * queued is not sent: the `orders` snapshot on resubscribe holds it, up to `ordersSnapshotDepth`
  * per slot, and every older approved order the venue may still work — no final fill, event time

@@ -47,6 +47,7 @@ export const testGatewayConfig = (over: Partial<GatewayConfig> = {}): GatewayCon
   heartbeatMs: 30_000,
   recentIds: 10_000,
   ordersSnapshotDepth: 100,
+  mdSnapshotBars: 200,
   controlTimeoutMs: 2000,
   ...over,
 });
@@ -68,7 +69,7 @@ export async function startTestGateway(opts: Readonly<{ config?: Partial<Gateway
   const config = testGatewayConfig(opts.config);
   const metrics = createEngineMetrics({ defaultMetrics: false });
   const feed: Subscription = feedMetricsFromBus(bus, subjects, metrics);
-  const hub = createHub({ bus, subjects, limits: config, heartbeatMs: config.heartbeatMs, recentIds: config.recentIds, ordersSnapshotDepth: config.ordersSnapshotDepth, ...(opts.marketData !== undefined ? { marketData: opts.marketData } : {}), ...(opts.bookedFills !== undefined ? { bookedFills: opts.bookedFills } : {}), ...(opts.learnsStored !== undefined ? { learnsStored: opts.learnsStored } : {}), log: silentLogger, onClients: metrics.wsClients, onServerClose: metrics.wsClosed, onUpstream: metrics.wsUpstream, onDuplicate: metrics.wsDuplicate, onWorkingOrderDropped: metrics.wsWorkingOrderDropped });
+  const hub = createHub({ bus, subjects, limits: config, heartbeatMs: config.heartbeatMs, recentIds: config.recentIds, ordersSnapshotDepth: config.ordersSnapshotDepth, mdSnapshotBars: config.mdSnapshotBars, ...(opts.marketData !== undefined ? { marketData: opts.marketData } : {}), ...(opts.bookedFills !== undefined ? { bookedFills: opts.bookedFills } : {}), ...(opts.learnsStored !== undefined ? { learnsStored: opts.learnsStored } : {}), log: silentLogger, onClients: metrics.wsClients, onServerClose: metrics.wsClosed, onUpstream: metrics.wsUpstream, onDuplicate: metrics.wsDuplicate, onWorkingOrderDropped: metrics.wsWorkingOrderDropped });
   const server = await startGatewayServer({
     config,
     ...(opts.staticDir !== undefined ? { staticDir: opts.staticDir } : {}),
