@@ -9,7 +9,7 @@ import type { Config } from '../config/schema.js';
 import { checkSizing, equityFractionWarning } from '../config/sizing.js';
 import { paperVenueOptions } from './paper-venue-options.js';
 import { restoredDecidedMarks } from './restored-decided-marks.js';
-import { restoredExecution } from './restored-execution.js';
+import { restoredExecution, restoredExecutionState } from './restored-execution.js';
 import { releaseUnworkedOrders, restoredPaperVenue } from './restored-paper-venue.js';
 import { createExecutionCore } from '../models/execution/execution-core.js';
 import type { ExecutionCore } from '../models/execution/execution-core.js';
@@ -288,11 +288,15 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   const unworked = pv.enabled && venueFrom === undefined ? releaseUnworkedOrders(risk.core, stored.book, cfg.venue, log) : undefined;
   // The venue's minimum notional is the risk actor's current limit (an operator may change it), and
   // execution proposes nothing a halt (or reduce-only) would refuse, and closes what risk asks to flatten.
-  // After a restart it starts from what the restored risk book holds and has in flight, not from flat.
+  // After a restart it starts from what the restored risk book holds and has in flight, not from flat,
+  // and goes on with the parents it had under way (stored in the same row).
+  const settings = executionSettings(cfg);
+  const executionFrom = restoredExecutionState(stored.book, s.name, { policy: settings.policy.name, flattenPolicy: settings.flattenPolicy.name }, log);
   const execution = createExecutionCore({
     strategy: s.name,
-    ...executionSettings(cfg),
+    ...settings,
     ...restoredExecution(risk.core.bookSnapshot().book, s.name),
+    ...(executionFrom === undefined ? {} : { restored: executionFrom }),
     minQty: 0,
     minNotional: () => risk.getLimits().minOrderNotional,
     trading: risk.core.tradingFor,
@@ -300,7 +304,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   });
   const venue = pv.enabled ? createPaperVenue(paperVenueOptions(cfg, TIMEFRAME_MS[s.timeframe]), venueFrom) : undefined;
   // The book is taken now, written later (after the publications of the releases it covers).
-  const persistRisk = createRiskPersister(deps.riskStore, deps.clock, tradingAtStart, venue);
+  const persistRisk = createRiskPersister(deps.riskStore, deps.clock, tradingAtStart, venue, execution);
   if (unworked !== undefined && unworked.released.length > 0) {
     // Stored at once, with the venue's part (the next start finds it), and a state change announced.
     await persistRisk(risk.core, decided)();

@@ -1,4 +1,5 @@
 import type { DecidedMark } from '../actors/decided-marks.js';
+import type { ExecutionCore } from '../models/execution/execution-core.js';
 import type { PaperVenue } from '../models/execution/paper-venue-core.js';
 import type { RiskCore } from '../models/risk/risk-core.js';
 import type { Clock } from '../state/clock.js';
@@ -23,12 +24,18 @@ import type { RiskStore } from '../state/risk-store.js';
  * covers are stored, so a restart after a crash skips the redelivered events at or below the marks
  * instead of deciding them again against this (newer) book (`restoredDecidedMarks`). Left out when
  * there are none, as in a row stored before the marks were.
+ *
+ * With `execution`, its state at that moment is stored in the row too (`execution`: each asset's
+ * parent under way with its plan and the children sent, and the prices it was working from; see
+ * `restoredExecutionState`): a restarted engine sends the rest of a TWAP or a close as the
+ * engine that stopped would have, instead of dropping it half-way.
  */
 export function createRiskPersister(
   store: Pick<RiskStore, 'saveTrading' | 'saveBook'>,
   clock: Clock,
   written: ReturnType<RiskCore['trading']>,
   venue?: Pick<PaperVenue, 'snapshot'>,
+  execution?: Pick<ExecutionCore, 'snapshot'>,
 ): (core: RiskCore, decided?: readonly DecidedMark[]) => () => Promise<void> {
   let lastTrading = JSON.stringify(written);
   return (core, decided) => {
@@ -36,6 +43,7 @@ export function createRiskPersister(
     const book = {
       ...core.bookSnapshot(),
       ...(venue === undefined ? {} : { paperVenue: venue.snapshot() }),
+      ...(execution === undefined ? {} : { execution: execution.snapshot() }),
       ...(decided === undefined || decided.length === 0 ? {} : { decided }),
     };
     return async () => {

@@ -14,6 +14,8 @@ import type { Suggestion } from '../../streams/messages/suggestion.js';
 import { suggestionId } from '../../streams/messages/suggestion.js';
 import type { ChildPlan, ExecutionPolicy, MarketContext } from './execution-policy.js';
 import { ExecutionPolicyError } from './execution-policy.js';
+import type { ExecutionAssetState, ExecutionSnapshot } from './execution-snapshot.js';
+import { storedNumber } from './execution-snapshot.js';
 import { limitPriceOf } from './limit-price.js';
 import { DEFAULT_QUOTE_MAX_AGE_MS } from './paper-venue-core.js';
 import { DUST_SHARE, withoutDust } from '../quantity-dust.js';
@@ -88,6 +90,14 @@ export type ExecutionCoreOptions = Readonly<{
   positions?: Readonly<Record<string, number>>;
   /** This strategy's children working at start (a restart: the risk book's orders in flight), counted as working until filled, refused or expired. */
   working?: readonly RestoredChild[];
+  /**
+   * This strategy's state at the last risk write (a restart: stored with the book, see
+   * `ExecutionSnapshotSchema`): each asset's reference prices and estimates and its parent under
+   * way, which goes on where it was (its next child keeps its id, size and time). A parent is
+   * restored with `flattenPolicy` when it was a close, else with `policy`: its stored policy name
+   * must be theirs (cli/restored-execution.ts leaves out, and logs, one planned by another policy).
+   */
+  restored?: ExecutionSnapshot;
 }>;
 
 /** A child order that was working when the engine stopped, as the risk book holds it in flight. */
@@ -135,6 +145,8 @@ export type ExecutionCore = Readonly<{
   onFeatures(v: FeatureVector): void;
   asset(venue: string, symbol: string): AssetView;
   stats(): ExecutionStats;
+  /** The state a restart goes on from (stored with the risk book, taken with it): see `ExecutionSnapshotSchema`. */
+  snapshot(): ExecutionSnapshot;
 }>;
 
 export const assetKey = (venue: string, symbol: string): string => `${venue}|${symbol}`;
@@ -143,7 +155,19 @@ export const assetKey = (venue: string, symbol: string): string => `${venue}|${s
 const NO_SUGGESTIONS: readonly Suggestion[] = [];
 
 type Working = { side: OrderSide; remaining: number; expiresAt: number };
-type Parent = { id: string; source: string; policy: ExecutionPolicy; side: OrderSide; qty: number; target: number; plan: readonly ChildPlan[]; next: number };
+type Parent = {
+  id: string;
+  source: string;
+  policy: ExecutionPolicy;
+  side: OrderSide;
+  qty: number;
+  target: number;
+  /** When it was decided (its schedule's start, event time) and the time it may take. */
+  startTs: number;
+  horizonMs: number;
+  plan: readonly ChildPlan[];
+  next: number;
+};
 type Asset = {
   venue: string;
   symbol: string;
@@ -223,6 +247,11 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
   for (const w of opts.working ?? []) {
     if (!(Number.isFinite(w.remaining) && w.remaining > 0)) throw new RangeError(`working child ${w.orderId}: remaining must be > 0, got ${w.remaining}`);
     assetOf(w.venue, w.symbol).working.set(w.orderId, { side: w.side, remaining: w.remaining, expiresAt: w.expiresAt });
+  }
+
+  if (opts.restored !== undefined) {
+    if (opts.restored.strategy !== opts.strategy) throw new RangeError(`restored execution state of strategy ${opts.restored.strategy}, not ${opts.strategy}`);
+    for (const s of opts.restored.assets) restoreAsset(assetOf(s.venue, s.symbol), s, opts.policy, flattenPolicy);
   }
 
   const workingQty = (a: Asset): number => {
@@ -350,7 +379,7 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     const dust = DUST_SHARE * Math.abs(delta);
     const plan = mergeSmallChildren(schedule, minNotional > 0 && price > 0 ? Math.max(minNotional / price, dust) : dust);
     if (plan.length === 0) return NO_SUGGESTIONS;
-    a.parent = { id, source, policy, side, qty: Math.abs(delta), target, plan, next: 0 };
+    a.parent = { id, source, policy, side, qty: Math.abs(delta), target, startTs, horizonMs, plan, next: 0 };
     st.parents++;
     const out: Suggestion[] = [];
     due(a, now, out);
@@ -494,7 +523,57 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
       };
     },
     stats: () => ({ ...st }),
+    snapshot: () => ({ v: 1, strategy: opts.strategy, assets: keys.map((k) => assetState(assets.get(k) as Asset, flattenPolicy)) }),
   };
+}
+
+/** What `a` holds besides its position and working children, as stored (NaN and −∞ as null). */
+function assetState(a: Asset, flattenPolicy: ExecutionPolicy): ExecutionAssetState {
+  const p = a.parent;
+  return {
+    venue: a.venue,
+    symbol: a.symbol,
+    knownAt: storedNumber(a.knownAt),
+    mid: storedNumber(a.mid),
+    midAt: storedNumber(a.midAt),
+    last: storedNumber(a.last),
+    lastAt: storedNumber(a.lastAt),
+    spreadBps: a.spreadBps,
+    spreadAt: storedNumber(a.spreadAt),
+    vectorSpread: storedNumber(a.vectorSpread),
+    volatility: a.volatility,
+    volume: a.volume,
+    predPrice: storedNumber(a.predPrice),
+    predHorizonMs: a.predHorizonMs,
+    flattenAfter: storedNumber(a.flattenAfter),
+    parent:
+      p === undefined
+        ? null
+        : { id: p.id, source: p.source, policy: p.policy.name, flatten: p.policy === flattenPolicy, side: p.side, qty: p.qty, target: p.target, startTs: p.startTs, horizonMs: p.horizonMs, plan: p.plan.map((c) => ({ ...c })), next: p.next },
+  };
+}
+
+/** Puts a stored asset state (see {@link assetState}) back into `a`. */
+function restoreAsset(a: Asset, s: ExecutionAssetState, policy: ExecutionPolicy, flattenPolicy: ExecutionPolicy): void {
+  const or = (n: number | null, none: number): number => (n === null ? none : n);
+  a.knownAt = or(s.knownAt, Number.NEGATIVE_INFINITY);
+  a.mid = or(s.mid, Number.NaN);
+  a.midAt = or(s.midAt, Number.NEGATIVE_INFINITY);
+  a.last = or(s.last, Number.NaN);
+  a.lastAt = or(s.lastAt, Number.NEGATIVE_INFINITY);
+  a.spreadBps = s.spreadBps;
+  a.spreadAt = or(s.spreadAt, Number.NEGATIVE_INFINITY);
+  a.vectorSpread = or(s.vectorSpread, Number.NaN);
+  a.volatility = s.volatility;
+  a.volume = s.volume;
+  a.predPrice = or(s.predPrice, Number.NaN);
+  a.predHorizonMs = s.predHorizonMs;
+  a.flattenAfter = or(s.flattenAfter, Number.NEGATIVE_INFINITY);
+  const p = s.parent;
+  if (p === null) return;
+  const worker = p.flatten ? flattenPolicy : policy;
+  if (worker.name !== p.policy) throw new RangeError(`restored parent ${p.id} was planned by ${p.policy}, not ${worker.name}`);
+  a.parent = { id: p.id, source: p.source, policy: worker, side: p.side, qty: p.qty, target: p.target, startTs: p.startTs, horizonMs: p.horizonMs, plan: p.plan, next: p.next };
 }
 
 /** `target` clipped to the interval between flat and `position`: what a reducing-only account may aim for. */

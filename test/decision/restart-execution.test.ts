@@ -10,10 +10,13 @@ import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
 import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
 import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
 import type { Bus } from '../../streams/bus.js';
-import { encode } from '../../streams/codec.js';
+import { decodeText, encode } from '../../streams/codec.js';
 import type { Fill } from '../../streams/messages/fill.js';
+import { FillSchema } from '../../streams/messages/fill.js';
+import { OrderSchema } from '../../streams/messages/order.js';
+import type { Order } from '../../streams/messages/order.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
-import { streamSpecs } from '../../streams/provision.js';
+import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { bookWithOrders } from '../support/approved-orders.js';
 import type { ApprovedOrder } from '../support/approved-orders.js';
@@ -30,6 +33,15 @@ const feed = (engine: Engine, bus: Bus, cfg: Config, from: number, to: number): 
 const start = (cfg: Config, stores: Stores): Promise<Engine> => startEngine(cfg, stores, createLiveClock(), silentLogger);
 
 const held = (e: Engine): Record<string, number> => Object.fromEntries((e.decisions?.risk.status().positions ?? []).filter((p) => p.qty !== 0).map((p) => [p.symbol, p.qty]));
+
+/** Every order approved and every fill published so far, in stream order. */
+async function outputs(bus: Bus, cfg: Config): Promise<{ orders: Order[]; fills: Fill[] }> {
+  const subjects = subjectsFor(cfg.prefix);
+  const read = async (subject: string): Promise<{ seq: number; v: unknown }[]> => (await bus.readStored(streamName(cfg, 'SIGNALS'), subject)).map((m) => ({ seq: m.streamSeq, v: JSON.parse(decodeText(m.data)) as unknown }));
+  const orders = (await Promise.all(SYMBOLS.map((sym) => read(subjects.order(cfg.strategy.name, cfg.venue, sym))))).flat().sort((a, b) => a.seq - b.seq);
+  const fills = await read(subjects.allFills());
+  return { orders: orders.map((o) => OrderSchema.parse(o.v)), fills: fills.map((f) => FillSchema.parse(f.v)) };
+}
 
 describe('execution after an engine restart (memory bus and stores, the risk book restored)', () => {
   let registry: ModelRegistry;
@@ -51,10 +63,13 @@ describe('execution after an engine restart (memory bus and stores, the risk boo
 
     const second = await start(cfg, stores);
     expect(held(second)).toEqual(before);
-    // Execution starts from the restored book, not from flat: its position, and the child in flight at the stop.
+    // Execution starts from the restored book, not from flat: its position, the child in flight at
+    // the stop, and the parent it was working (stored with the book).
     const inFlight = (second.decisions?.risk.status().inFlight ?? []).reduce((w, o) => w + (o.side === 'buy' ? 1 : -1) * o.remaining, 0);
     expect(inFlight).not.toBe(0);
-    expect(second.decisions?.execution.asset(cfg.venue, 'BTC/USDT')).toEqual({ position: before['BTC/USDT'], working: inFlight, parent: null });
+    const parent = first.decisions?.execution.asset(cfg.venue, 'BTC/USDT').parent;
+    expect(parent).not.toBeNull();
+    expect(second.decisions?.execution.asset(cfg.venue, 'BTC/USDT')).toEqual({ position: before['BTC/USDT'], working: inFlight, parent });
     await second.decisions?.risk.reduce({ reason: 'test: flatten after restart', flatten: true });
     await feed(second, bus, cfg, Date.UTC(2024, 0, 20), Date.UTC(2024, 0, 23));
     await second.stop();
@@ -64,6 +79,54 @@ describe('execution after an engine restart (memory bus and stores, the risk boo
     expect(second.decisions?.path.stats().flattens).toBeGreaterThan(0);
     await bus.close();
   }, 120_000);
+
+  it('goes on with a TWAP parent that was half-way through its schedule at the stop: the orders and fills after the restart are those of an uninterrupted run', async () => {
+    const T2 = Date.UTC(2024, 0, 20);
+    const T3 = Date.UTC(2024, 0, 23);
+    // Each intent is worked by the shipped TWAP: 4 children over the prediction's horizon.
+    const run = async (cuts: readonly number[]): Promise<{ cfg: Config; bus: Bus; engines: Engine[] }> => {
+      const cfg = isolatedConfig(SYMBOLS);
+      expect(cfg.execution.policy).toBe('twap');
+      const bus = createMemoryBus();
+      await bus.ensureStreams(streamSpecs(cfg));
+      const stores: Stores = { bus, features: createMemoryFeatureStore({ historyCap: 10 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore: createMemoryRiskStore(), audit: createMemoryAuditStore() };
+      const engines: Engine[] = [];
+      const bounds = [FROM, ...cuts, T3];
+      for (let i = 0; i + 1 < bounds.length; i++) {
+        const engine = await start(cfg, stores);
+        engines.push(engine);
+        try {
+          await feed(engine, bus, cfg, bounds[i] as number, bounds[i + 1] as number);
+        } finally {
+          await engine.stop();
+        }
+      }
+      return { cfg, bus, engines };
+    };
+    const ref = await run([]);
+    const cut = await run([T2]);
+    try {
+      // At the stop a parent was under way, with children still to send (the model and bars are fixed).
+      const [first, second] = cut.engines as [Engine, Engine];
+      const open = SYMBOLS.map((sym) => first.decisions?.execution.asset(cut.cfg.venue, sym).parent).filter((p) => p !== null && p !== undefined);
+      expect(open.length).toBeGreaterThan(0);
+      for (const p of open) expect(p.sent).toBeLessThan(p.children);
+      const a = await outputs(ref.bus, ref.cfg);
+      const b = await outputs(cut.bus, cut.cfg);
+      // Children of that parent were sent after the restart.
+      const after = b.orders.filter((o) => o.ts >= T2);
+      expect(after.some((o) => open.some((p) => o.suggestionId.startsWith(`s:${p.id}:`)))).toBe(true);
+      // The same orders (ids, sizes, prices, times) and fills as without the restart.
+      const order = (o: Order): unknown[] => [o.id, o.ts, o.side, o.qty, o.limitPrice, o.expiresAt];
+      const fill = (f: Fill): unknown[] => [f.id, f.ts, f.qty, f.price];
+      expect(b.orders.map(order)).toEqual(a.orders.map(order));
+      expect(b.fills.map(fill)).toEqual(a.fills.map(fill));
+      expect(held(second)).toEqual(held(ref.engines[0] as Engine));
+    } finally {
+      await ref.bus.close();
+      await cut.bus.close();
+    }
+  }, 180_000);
 
   it('counts the children in flight at the restart as working, and a fill applied before it not again', async () => {
     const cfg = isolatedConfig(['BTC/USDT'], (c) => ({ ...c, paperVenue: { ...c.paperVenue, enabled: false } }));

@@ -67,10 +67,11 @@ async function run(registry: ModelRegistry, riskCheckpointMs: number | undefined
   await engine.stop();
   const decisions = engine.decisions;
   if (decisions === undefined) throw new Error('no decisions');
-  // The paper venue's working orders and how far each asset was decided are stored in the same row
-  // (cli/risk-persist.ts): the risk book is the rest.
-  const { paperVenue, decided: marks, ...stored } = (await memory.load(cfg.risk.account)).book as Record<string, unknown>;
+  // The paper venue's working orders, execution's parents and how far each asset was decided are
+  // stored in the same row (cli/risk-persist.ts): the risk book is the rest.
+  const { paperVenue, execution, decided: marks, ...stored } = (await memory.load(cfg.risk.account)).book as Record<string, unknown>;
   expect(paperVenue).toMatchObject({ working: expect.any(Array) });
+  expect(execution).toMatchObject({ v: 1, strategy: cfg.strategy.name, assets: expect.any(Array) });
   expect(marks).toHaveLength(cfg.assets.length);
   const stats = decisions.path.stats();
   await bus.close();

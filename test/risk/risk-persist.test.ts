@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createRiskPersister } from '../../cli/risk-persist.js';
+import { createExecutionCore } from '../../models/execution/execution-core.js';
+import { twapPolicy } from '../../models/execution/twap-policy.js';
+import { bar, prediction, SYMBOL } from '../execution/fixtures.js';
 import { createRiskCore } from '../../models/risk/risk-core.js';
 import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
 import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
@@ -63,5 +66,22 @@ describe("the decision path's deferred risk write", () => {
     expect(JSON.stringify(core.bookSnapshot())).not.toBe(before);
     await write();
     expect(JSON.stringify((await store.load('acc')).book)).toBe(before);
+  });
+
+  it("stores execution's parents under way in the same row, as they were at the checkpoint", async () => {
+    const store = createMemoryRiskStore();
+    const core = createRiskCore({ account: 'acc', limits: baseLimits });
+    const execution = createExecutionCore({ strategy: 's1', policy: twapPolicy({ slices: 4 }), minQty: 0 });
+    execution.onMarket(bar(T0, 100, 100, 100, 100, 10));
+    const persist = createRiskPersister(store, createSimulatedClock(T0), core.trading(), undefined, execution);
+    const pred = prediction(T0, 1);
+    execution.onPrediction(pred, T0);
+    const write = persist(core);
+    const taken = JSON.parse(JSON.stringify(execution.snapshot())) as unknown;
+    execution.onTime(T0 + 240_000); // every child sent: no parent any more
+    await write();
+    const row = (await store.load('acc')).book as { execution: unknown };
+    expect(row.execution).toEqual(taken);
+    expect(row.execution).toMatchObject({ v: 1, strategy: 's1', assets: [{ symbol: SYMBOL, parent: { id: `e:${pred.id}`, next: 1, plan: expect.any(Array) } }] });
   });
 });
