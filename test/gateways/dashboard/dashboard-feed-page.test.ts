@@ -301,6 +301,63 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     expect(errors).toEqual([]);
   }, 30_000);
 
+  it("fits every panel's tables in the panel at 1500, 1251 (the narrowest with two columns), 1250 and 1000 px wide: nothing wider than its box, clipped out of sight", async () => {
+    const { feed, page, errors } = await openPage();
+    // As after a demo: two positions with their marks, limit orders, fills and a reject, registry events with their reasons, actors.
+    const book = {
+      ...pnl(97.69), currency: 'USDT', daily: -17.11, drawdown: 19.42, limits: { maxDailyLoss: 500, maxDrawdown: 1500 }, asOf: T0,
+      positions: [
+        { venue: 'binance', symbol: 'BTC/USDT', qty: -0.00811858, avgPrice: 61_641.6, realised: 0, unrealised: -9.18, price: 62_772 },
+        { venue: 'binance', symbol: 'ETH/USDT', qty: 1.23456789, avgPrice: 3_401.12, realised: 0, unrealised: 45.71, price: 3_438.16 },
+      ],
+    };
+    feed.send({ type: 'snapshot', topic: 'pnl', key: 'paper', seq: 1, data: book });
+    const order = (i: number) => ({
+      type: 'exec.order', v: 1, id: `o-${i}`, ts: T0 + i * MIN, strategy: 'dirmlp', venue: 'binance', symbol: 'BTC/USDT', suggestionId: `s-${i}`, side: 'buy', qty: 0.00405929,
+      orderType: 'limit', limitPrice: 62_803.4, expiresAt: T0 + 60 * MIN, reducing: false,
+    });
+    let seq = 0;
+    for (let i = 1; i <= 3; i++) {
+      feed.send({ type: 'delta', topic: 'orders', key: 'BTC/USDT', seq: ++seq, data: order(i) });
+      feed.send({ type: 'delta', topic: 'orders', key: 'BTC/USDT', seq: ++seq, data: { ...fill(i), qty: 0.00405929, price: 62_913.9 } });
+    }
+    feed.send({ type: 'delta', topic: 'orders', key: 'BTC/USDT', seq: ++seq, data: { ...reject, detail: 'POSITION_LIMIT: position 0.0123 BTC/USDT would exceed its limit of 0.01' } });
+    const event = (version: number, event: string, reason: string) => ({
+      type: 'model.event', v: 1, id: `m:${version}:${event}`, ts: T0 + version, name: 'direction-mlp', event, version, alias: event === 'promoted' ? 'production' : null, previousVersion: null, actor: 'sextant demo', reason,
+    });
+    feed.send({ type: 'snapshot', topic: 'models', key: 'direction-mlp', seq: 1, data: event(1, 'registered', 'baseline trained on the demo window with seed 42') });
+    feed.send({ type: 'snapshot', topic: 'models', key: 'direction-mlp', seq: 2, data: event(1, 'promoted', 'trained on the years before the demo window; promoted for the demo') });
+    for (const [i, id] of ['asset:binance:BTC/USDT', 'decision:dirmlp', 'labeling:dirmlp'].entries()) feed.send({ type: 'snapshot', topic: 'actors', key: id, seq: i + 1, data: { id, kind: id.split(':')[0], state: 'live', restarts: 0 } });
+    const pred = {
+      type: 'pred', v: 1, id: 'p:dirmlp:f1', ts: T0, strategy: 'dirmlp', venue: 'binance', symbol: 'BTC/USDT', source: 'f1', model: { name: 'direction-mlp', version: 1 }, featureSpecHash: 'h', horizonMs: 4 * 60 * MIN,
+      probs: { down: 0.349, flat: 0.378, up: 0.273 }, expectedReturn: -0.00153, interval80: [-0.00854, 0.00547], interval95: [-0.01, 0.01],
+      attributions: [{ feature: 'rsi_14', contribution: 0.00151 }, { feature: 'bb_lower_20_2', contribution: 0.00119 }, { feature: 'sma_50', contribution: -0.00113 }], confidence: 0.4, price: 62_772, intent: null,
+    };
+    feed.send({ type: 'snapshot', topic: 'predictions', key: 'BTC/USDT', seq: 1, data: pred });
+    for (const [i, symbol] of ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'].entries())
+      feed.send({ type: 'snapshot', topic: 'features', key: symbol, seq: i + 1, data: { type: 'feat.vector', v: 1, id: `f:${symbol}`, venue: 'binance', symbol, ts: T0, source: `b:${symbol}`, values: { macd_signal_12_26_9: 248.36, log_ret_1: -0.00205295, mid: null } } });
+    // The md snapshot's last bars of the symbol (gateway.mdSnapshotBars): each drawn, not the newest alone.
+    for (let i = 0; i < 30; i++) feed.send({ type: 'snapshot', topic: 'md', key: 'BTC/USDT', seq: i + 1, data: { type: 'md.bar', v: 1, id: `b:${i}`, venue: 'binance', symbol: 'BTC/USDT', tf: '1h', ts: T0 - (29 - i) * 60 * MIN, open: 62_700, high: 62_900, low: 62_600, close: 62_772 + i, volume: 3 } });
+    await expect.poll(() => page.getAttribute('.chart-card[data-symbol="BTC/USDT"]', 'data-candles')).toBe('30');
+    expect(await page.textContent('.chart-card[data-symbol="BTC/USDT"] .last-price')).toBe('62,801');
+    await expect.poll(() => page.locator('#orders tbody tr').count()).toBe(7);
+    await expect.poll(() => page.locator('#models table.model-events tbody tr').count()).toBe(2);
+    await expect.poll(() => page.locator('#positions tbody tr').count()).toBe(2);
+    await expect.poll(() => page.locator('#actors tbody tr').count()).toBe(3);
+    // Every panel and scrolling box: what it holds is no wider than what it shows.
+    const overflowing = (): Promise<string[]> =>
+      page.evaluate(`[...document.querySelectorAll('.panel, .panel .scroll')].filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => (e.id || e.closest('.panel').id + ' ' + e.className) + ': ' + e.scrollWidth + ' > ' + e.clientWidth)`);
+    for (const width of [1500, 1251, 1250, 1000]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.waitForTimeout(50);
+      expect({ width, overflowing: await overflowing() }).toEqual({ width, overflowing: [] });
+    }
+    // Still all there: the unrealised PnL, a price with its unit, a refusal's reason (wrapped, not cut).
+    expect(await page.locator('#positions tbody tr').first().locator('td').last().textContent()).toBe('-9.18 USDT');
+    expect(await page.locator('#orders tbody tr.order-buy').first().locator('td').last().textContent()).toBe('62,803.4 USDT');
+    expect(errors).toEqual([]);
+  }, 30_000);
+
   it('a control command in flight is not shown as refused when the one before was', async () => {
     const { page, errors } = await openPage();
     let release = (): void => {};

@@ -85,7 +85,7 @@ export class ModelsPanel {
     );
     this.events.body.replaceChildren(
       ...this.recent.map((x) =>
-        el('tr', {}, el('td', {}, fmt.time(x.ts)), el('td', {}, x.name), el('td', {}, x.event), el('td', { class: 'num' }, `v${x.version}${x.previousVersion === null ? '' : ` (was v${x.previousVersion})`}`), el('td', {}, x.actor), el('td', { class: 'wrap' }, x.reason)),
+        el('tr', {}, el('td', {}, fmt.time(x.ts)), el('td', {}, x.name), el('td', {}, x.event), el('td', { class: 'num wrap' }, `v${x.version}${x.previousVersion === null ? '' : ` (was v${x.previousVersion})`}`), el('td', { class: 'wrap' }, x.actor), el('td', { class: 'wrap prose' }, x.reason)),
       ),
     );
   }

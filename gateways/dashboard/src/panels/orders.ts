@@ -7,7 +7,7 @@ import { RecentList } from './recent-list.js';
 
 /** Approved orders, risk rejects (every reason, with the risk actor's detail when it gives one) and fills, newest first; prices in the symbol's quote currency. */
 export class OrdersPanel {
-  private readonly list = new RecentList('orders', 'Orders, rejects and fills', ['time (UTC)', 'symbol', 'what', 'side', 'qty', 'price / why refused']);
+  private readonly list = new RecentList('orders', 'Orders, rejects and fills', ['time (UTC)', 'symbol', 'what', 'side', 'qty', 'price / why refused'], new Set([2]));
   readonly root = this.list.root;
 
   add(m: Order | Reject | Fill): void {

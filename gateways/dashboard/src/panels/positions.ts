@@ -33,7 +33,8 @@ export class PositionsPanel {
     this.accounts.set(p.account, p);
     const all = [...this.accounts.values()];
     this.summary.replaceChildren(...pnlItems(all).flatMap((i) => [el('dt', {}, i.label), el('dd', { id: i.id, class: i.tone, 'data-breached': i.breached ? 'true' : undefined }, i.text)]));
-    const rows = positionRows(all).map((cells) => el('tr', {}, ...cells.map((c, i) => el('td', i >= 3 ? { class: 'num' } : {}, c))));
+    // Avg price, mark and unrealised carry a unit: it goes under the number where the panel is narrow.
+    const rows = positionRows(all).map((cells) => el('tr', {}, ...cells.map((c, i) => el('td', i >= 4 ? { class: 'num wrap' } : i === 3 ? { class: 'num' } : {}, c))));
     this.positions.body.replaceChildren(...(rows.length > 0 ? rows : [el('tr', {}, el('td', { colspan: 7, class: 'muted' }, 'flat'))]));
   }
 }

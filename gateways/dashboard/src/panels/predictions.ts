@@ -6,7 +6,7 @@ import { RecentList } from './recent-list.js';
 
 /** The newest predictions: class probabilities, expected return with its 80% interval, intent, the model and the top feature attributions. */
 export class PredictionsPanel {
-  private readonly list = new RecentList('predictions', 'Predictions', ['time (UTC)', 'symbol', 'class', 'p(down/flat/up)', 'E[r] (80%)', 'intent', 'model', 'top features (bp of E[r])']);
+  private readonly list = new RecentList('predictions', 'Predictions', ['time (UTC)', 'symbol', 'class', 'p(down/flat/up)', 'E[r] (80%)', 'intent', 'model', 'top features (bp of E[r])'], new Set([3, 4]));
   readonly root = this.list.root;
 
   add(p: Prediction): void {

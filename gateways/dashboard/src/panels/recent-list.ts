@@ -12,7 +12,17 @@ export class RecentList {
   private readonly rows: RecentRows;
   private count = 0;
 
-  constructor(id: string, title: string, head: readonly string[], cap = 30) {
+  /**
+   * `wrap`: the columns whose cells may break at their spaces where the panel is narrow (the last
+   * one always may: a reason, a detail); the others stay on one line.
+   */
+  constructor(
+    id: string,
+    title: string,
+    head: readonly string[],
+    private readonly wrap: ReadonlySet<number> = new Set(),
+    cap = 30,
+  ) {
     this.rows = new RecentRows(cap);
     this.root = panel(id, title, el('div', { class: 'scroll short' }, el('table', { class: 'recent' }, el('thead', {}, el('tr', {}, ...head.map((h) => el('th', {}, h)))), this.body)));
     this.root.dataset['count'] = '0';
@@ -23,7 +33,7 @@ export class RecentList {
     const at = this.rows.insert(id, ts);
     if (at === undefined) return;
     this.count++;
-    this.body.insertBefore(el('tr', { class: cls, 'data-id': id }, ...cells.map((c) => el('td', {}, c))), this.body.children[at.index] ?? null);
+    this.body.insertBefore(el('tr', { class: cls, 'data-id': id }, ...cells.map((c, i) => el('td', this.wrap.has(i) ? { class: 'wrap' } : {}, c))), this.body.children[at.index] ?? null);
     if (at.evicted) this.body.lastElementChild?.remove();
     this.root.dataset['count'] = String(this.count);
   }
