@@ -12,6 +12,8 @@ import { priceFormatFor } from './price-format.js';
 const MAX_CANDLES = 2_000;
 const MAX_MARKERS_PER_KIND = 300;
 const FLUSH_MS = 100;
+/** Empty bars kept right of the newest candle. */
+const RIGHT_OFFSET_BARS = 4;
 
 const COLORS = {
   up: '#16a34a',
@@ -79,7 +81,8 @@ export class SymbolChart {
       autoSize: true,
       layout: { background: { color: '#ffffff' }, textColor: '#334155', fontSize: 11 },
       grid: { vertLines: { color: '#f1f5f9' }, horzLines: { color: '#f1f5f9' } },
-      timeScale: { timeVisible: true, secondsVisible: false },
+      // A few empty bars right of the newest: its time label (centred on it) and its markers are not cut by the price scale ('23:0').
+      timeScale: { timeVisible: true, secondsVisible: false, rightOffset: RIGHT_OFFSET_BARS },
       rightPriceScale: { borderColor: '#e2e8f0' },
     });
     this.series = this.chart.addSeries(CandlestickSeries, { upColor: COLORS.up, downColor: COLORS.down, wickUpColor: COLORS.up, wickDownColor: COLORS.down, borderVisible: false });
@@ -113,9 +116,12 @@ export class SymbolChart {
       this.candles[this.candles.length - 1] = c;
       this.series.update(c);
     } else {
-      // An older bar (a snapshot after reconnecting, a late delta): put it in place and redraw.
+      // An older bar (a snapshot after reconnecting, a late delta): put it in place and redraw, unless
+      // it is drawn already as it is (a reconnect's snapshot repeats the last mdSnapshotBars bars).
       const i = this.candles.findIndex((x) => (x.time as number) >= (c.time as number));
-      if (this.candles[i]?.time === c.time) this.candles[i] = c;
+      const held = this.candles[i];
+      if (held?.time === c.time && held.open === c.open && held.high === c.high && held.low === c.low && held.close === c.close) return;
+      if (held?.time === c.time) this.candles[i] = c;
       else this.candles.splice(i, 0, c);
       this.series.setData(this.candles);
     }
