@@ -523,12 +523,13 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
       };
     },
     stats: () => ({ ...st }),
-    snapshot: () => ({ v: 1, strategy: opts.strategy, assets: keys.map((k) => assetState(assets.get(k) as Asset, flattenPolicy)) }),
+    // A close is told by its policy, when closes have one of their own: with one policy for both, a restored parent is worked by it either way.
+    snapshot: () => ({ v: 1, strategy: opts.strategy, assets: keys.map((k) => assetState(assets.get(k) as Asset, (p) => p !== opts.policy && p === flattenPolicy)) }),
   };
 }
 
 /** What `a` holds besides its position and working children, as stored (NaN and −∞ as null). */
-function assetState(a: Asset, flattenPolicy: ExecutionPolicy): ExecutionAssetState {
+function assetState(a: Asset, isClose: (p: ExecutionPolicy) => boolean): ExecutionAssetState {
   const p = a.parent;
   return {
     venue: a.venue,
@@ -549,7 +550,7 @@ function assetState(a: Asset, flattenPolicy: ExecutionPolicy): ExecutionAssetSta
     parent:
       p === undefined
         ? null
-        : { id: p.id, source: p.source, policy: p.policy.name, flatten: p.policy === flattenPolicy, side: p.side, qty: p.qty, target: p.target, startTs: p.startTs, horizonMs: p.horizonMs, plan: p.plan.map((c) => ({ ...c })), next: p.next },
+        : { id: p.id, source: p.source, policy: p.policy.name, flatten: isClose(p.policy), side: p.side, qty: p.qty, target: p.target, startTs: p.startTs, horizonMs: p.horizonMs, plan: p.plan.map((c) => ({ ...c })), next: p.next },
   };
 }
 

@@ -13,8 +13,8 @@ const ChildPlanSchema = z.object({
 /**
  * A parent under way: its whole plan and how many of its children were sent (`next`), so the
  * children after a restart keep their ids (`suggestionId(id, next)`), sizes, times and counts.
- * `flatten`: worked by the flatten policy (a close risk asked for), else by the strategy's policy;
- * `policy` is that policy's name when it was planned.
+ * `flatten`: worked by the flatten policy (a close risk asked for) where closes have a policy of
+ * their own, else by the strategy's policy; `policy` is that policy's name when it was planned.
  */
 const ParentSchema = z
   .object({

@@ -84,7 +84,7 @@ describe("the execution core's snapshot (stored with the risk book) across a res
 
   it('restores a close (the flatten policy) as a close: a flattening account does not replace it', () => {
     const flattening = { on: false };
-    const o = opts({ policy: twap, positions: { [assetKey(VENUE, SYMBOL)]: 1 }, trading: () => (flattening.on ? 'REDUCING' : 'ACTIVE'), flattening: () => flattening.on, flattenPolicy: twap });
+    const o = opts({ policy: twap, positions: { [assetKey(VENUE, SYMBOL)]: 1 }, trading: () => (flattening.on ? 'REDUCING' : 'ACTIVE'), flattening: () => flattening.on, flattenPolicy: twapPolicy({ slices: 4, orderType: 'market' }) });
     const first = createExecutionCore(o);
     minute(first, T0, 100);
     flattening.on = true;
@@ -97,6 +97,17 @@ describe("the execution core's snapshot (stored with the risk book) across a res
     // Its rest (planned over a bar: all due by now), not a new close from scratch.
     expect(next.map((s) => [s.parentId, s.child, s.source])).toEqual([1, 2, 3].map((c) => [opened[0]!.parentId, c, 'risk:flatten']));
     expect(second.stats().replaced).toBe(0);
+  });
+
+  it('restores a parent as the strategy policy\'s when closes are worked by that same policy', () => {
+    const o = opts({ policy: twap, flattenPolicy: twap });
+    const first = createExecutionCore(o);
+    minute(first, T0, 100);
+    first.onPrediction(prediction(T0 + MIN, 1), T0 + MIN);
+    const snap = stored(first);
+    expect(snap.assets[0]?.parent).toMatchObject({ flatten: false, policy: 'twap', next: 1 });
+    // Closes now have their own policy: the stored TWAP parent is still the strategy's.
+    expect(createExecutionCore({ ...o, flattenPolicy: flat, restored: snap }).asset(VENUE, SYMBOL).parent).toMatchObject({ sent: 1, children: 4 });
   });
 
   it('stores none-yet values (NaN, −∞) as null and reads them back: a core that saw nothing round-trips', () => {
