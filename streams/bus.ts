@@ -137,20 +137,11 @@ export type StreamAdmin = {
    */
   lastMessage(stream: string, subject: string): Promise<StoredMessage | undefined>;
   /**
-   * The stored messages of the subjects `filterSubject` matches (wildcards allowed, `''` every
-   * subject of the stream), in stream order, all or none: for a bounded record (a stream that keeps
-   * everything is read a page at a time with `readFrom`). On NATS, one short-lived consumer.
-   * Rejects with
-   * `StreamNotFoundError`, and with a `BusError` (not retryable) when more than `max` match.
-   *
-   * @example const events = await bus.readStored('OUTCOMES', 'sx.model.>', { max: 10_000 })
-   */
-  readStored(stream: string, filterSubject: string, opts?: ReadStoredOptions): Promise<readonly StoredMessage[]>;
-  /**
-   * The newest `max` stored messages of the subjects `filterSubject` matches (at stream sequence
+   * The newest `max` stored messages of the subjects `filterSubject` matches (wildcards allowed,
+   * `''` every subject of the stream) (at stream sequence
    * `fromSeq` or later, when given), in stream order, and how many older ones that match were left
    * unread: for a reader that rebuilds recent state from a stream that keeps everything (the feed's
-   * approved orders from SIGNALS), where `readStored` would refuse the read whole. On NATS the older
+   * approved orders from SIGNALS), where reading every match would hold them all. On NATS the older
    * ones are never fetched. Rejects with `StreamNotFoundError`.
    *
    * @example const { messages, skipped } = await bus.readNewest('SIGNALS', 'sx.exec.order.>', { max: 10_000 })
@@ -176,11 +167,6 @@ export type StreamAdmin = {
 
 export type StoredMessage = Readonly<{ subject: string; data: Uint8Array; streamSeq: number }>;
 
-export type ReadStoredOptions = Readonly<{
-  /** More matching messages than this are refused, not read into memory (default 10 000). */
-  max?: number;
-}>;
-
 /** Options of `readNewest` and `readFrom`. */
 export type ReadNewestOptions = Readonly<{
   /** At most this many are read, the newest (`readFrom`: the oldest) (default 10 000). */
@@ -195,7 +181,7 @@ export type NewestStored = Readonly<{ messages: readonly StoredMessage[]; skippe
 /** What `readFrom` read, and how many matching messages stored after them it left unread. */
 export type StoredPage = Readonly<{ messages: readonly StoredMessage[]; remaining: number }>;
 
-/** `ReadStoredOptions.max` (and `ReadNewestOptions.max`) when none is given. */
+/** `ReadNewestOptions.max` (of `readNewest` and `readFrom`) when none is given. */
 export const READ_STORED_MAX = 10_000;
 
 /** A durable consumer's position (JetStream `num_pending`, `num_ack_pending`, ack floor). */

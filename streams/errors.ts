@@ -56,10 +56,6 @@ export class NoResponderError extends BusError {
   }
 }
 
-/** `Bus.readStored` found more matching messages than its `max`: reading them all is refused, and asking again cannot help. */
-export const tooManyStored = (stream: string, filterSubject: string, found: number, max: number): BusError =>
-  new BusError(`${found} stored messages of ${filterSubject || 'every subject'} in ${stream}, more than the ${max} a read may take`, false);
-
 export const isBusError = (e: unknown): e is BusError => e instanceof BusError;
 
 /** True for bus errors that say a retry can help; false for anything else. */

@@ -1,6 +1,6 @@
 import type { BatchHandler, Bus, BusStatus, ConsumerSpec, Consumption, Delivery, PublishAck, RequestHandler, Subscription, ValuePublisher } from './bus.js';
 import { filterTakes, READ_STORED_MAX, subjectMatches } from './bus.js';
-import { BusClosedError, BusError, BusTimeoutError, NoResponderError, StreamNotFoundError, tooManyStored } from './errors.js';
+import { BusClosedError, BusError, BusTimeoutError, NoResponderError, StreamNotFoundError } from './errors.js';
 import { runConsumption } from './memory-consumption.js';
 import type { Durable } from './memory-stream.js';
 import { firstAfter, MemoryStream, StoredMessage } from './memory-stream.js';
@@ -267,14 +267,6 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): MemoryBus {
         if (m.subject === subject) return { subject: m.subject, data: m.data, streamSeq: m.streamSeq };
       }
       return undefined;
-    },
-    readStored: async (stream, filterSubject, o) => {
-      const s = streams.get(stream);
-      if (s === undefined) throw new StreamNotFoundError(stream);
-      const found: StoredMessage[] = s.msgs.filter((m) => filterTakes(filterSubject, m.subject));
-      const max = o?.max ?? READ_STORED_MAX;
-      if (found.length > max) throw tooManyStored(stream, filterSubject, found.length, max);
-      return found.map((m) => ({ subject: m.subject, data: m.data, streamSeq: m.streamSeq }));
     },
     readNewest: async (stream, filterSubject, o) => {
       const s = streams.get(stream);

@@ -5,7 +5,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import type { Bus, BusStatus, Consumption, StreamSpec, Subscription } from './bus.js';
 import { BusClosedError, BusConnectError, BusError, BusTimeoutError, NoResponderError, StreamNotFoundError } from './errors.js';
-import { natsReadFrom, natsReadNewest, natsReadStored } from './nats-read-stored.js';
+import { natsReadFrom, natsReadNewest } from './nats-read-stored.js';
 import { createJsPublisher } from './nats-publisher.js';
 import { ackFloorOf, pullConsume } from './nats-pull-consumer.js';
 import { coalesceWrites } from './nats-write-coalescing.js';
@@ -248,7 +248,6 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         throw new BusError(`cannot read the last message of ${subject} in ${stream}: ${message(e)}`, true, { cause: e });
       }
     },
-    readStored: (stream, filterSubject, o) => natsReadStored({ nc, jsm, requestTimeoutMs }, stream, filterSubject, o),
     readNewest: (stream, filterSubject, o) => natsReadNewest({ nc, jsm, requestTimeoutMs }, stream, filterSubject, o),
     readFrom: (stream, filterSubject, o) => natsReadFrom({ nc, jsm, requestTimeoutMs }, stream, filterSubject, o),
     consumerInfo: async (stream, durable) => {

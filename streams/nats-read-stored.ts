@@ -2,9 +2,9 @@ import { AckPolicy, DeliverPolicy, jetstream, JetStreamApiCodes, JetStreamApiErr
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import type { NatsConnection } from '@nats-io/nats-core';
-import type { NewestStored, ReadNewestOptions, ReadStoredOptions, StoredMessage, StoredPage } from './bus.js';
+import type { NewestStored, ReadNewestOptions, StoredMessage, StoredPage } from './bus.js';
 import { READ_STORED_MAX } from './bus.js';
-import { BusError, StreamNotFoundError, tooManyStored } from './errors.js';
+import { BusError, StreamNotFoundError } from './errors.js';
 
 export type ReadStoredDeps = Readonly<{
   nc: NatsConnection;
@@ -25,7 +25,7 @@ type Opened = Readonly<{ name: string; pending: number }>;
 
 /**
  * Runs `body` with a way to open ephemeral consumers on `stream` (each deleted after) and maps
- * the errors as `Bus.readStored` documents them.
+ * the errors as `Bus.readNewest` and `Bus.readFrom` document them (`StreamNotFoundError`; any other failure a retryable `BusError`).
  */
 async function withConsumers<T>(deps: ReadStoredDeps, stream: string, filterSubject: string, body: (m: JetStreamManager, open: (fromSeq: number | undefined, count?: 'count only') => Promise<Opened>) => Promise<T>): Promise<T> {
   let m: JetStreamManager | undefined;
@@ -72,23 +72,6 @@ async function fetchAll(deps: ReadStoredDeps, stream: string, filterSubject: str
     // An expired pull ends quietly: a short answer would read as "nothing more is stored".
     if (got === before) throw new BusError(`read ${got} of the ${c.pending} stored messages of ${filterSubject || 'every subject'} in ${stream} before a pull expired`, true);
   }
-}
-
-/**
- * `Bus.readStored` on JetStream: an ephemeral consumer (deliver policy `all`) whose `num_pending`
- * at creation says how many messages match; exactly that many are fetched, so anything published
- * meanwhile is left to live readers, and the consumer is deleted after. Server 2.9 takes one
- * filter subject per consumer.
- */
-export function natsReadStored(deps: ReadStoredDeps, stream: string, filterSubject: string, opts: ReadStoredOptions = {}): Promise<readonly StoredMessage[]> {
-  return withConsumers(deps, stream, filterSubject, async (_m, open) => {
-    const c = await open(undefined);
-    const max = opts.max ?? READ_STORED_MAX;
-    if (c.pending > max) throw tooManyStored(stream, filterSubject, c.pending, max);
-    const out: StoredMessage[] = [];
-    await fetchAll(deps, stream, filterSubject, c, (x) => out.push(x));
-    return out;
-  });
 }
 
 /**

@@ -258,28 +258,6 @@ export function busContract(name: string, makeBus: () => Promise<Bus>): void {
       expect(await bus.lastMessage(stream.name, `${ns}.lm.c`)).toBeUndefined();
     });
 
-    it('readStored returns the stored messages a filter matches in stream order', async () => {
-      await bus.publish(`${ns}.rs.a.registered`, enc('a1'));
-      await bus.publish(`${ns}.rs.b.promoted`, enc('b1'));
-      await bus.publish(`${ns}.rs.a.registered`, enc('a2'));
-      await bus.publish(`${ns}.rsx.a.registered`, enc('not matched by the filter'));
-      await bus.publish(`${ns}.rs.a.promoted`, enc('a3'));
-      const pairs = (ms: readonly { subject: string; data: Uint8Array }[]): string[][] => ms.map((m) => [m.subject.slice(ns.length + 1), dec(m.data)]);
-      const all = await bus.readStored(stream.name, `${ns}.rs.>`);
-      expect(pairs(all)).toEqual([
-        ['rs.a.registered', 'a1'],
-        ['rs.b.promoted', 'b1'],
-        ['rs.a.registered', 'a2'],
-        ['rs.a.promoted', 'a3'],
-      ]);
-      const seqs = all.map((m) => m.streamSeq);
-      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
-      expect(all[3]?.streamSeq).toBe((await bus.lastMessage(stream.name, `${ns}.rs.a.promoted`))?.streamSeq);
-      expect(await bus.readStored(stream.name, `${ns}.rsnone.>`)).toEqual([]);
-      await expect(bus.readStored(stream.name, `${ns}.rs.>`, { max: 3 })).rejects.toThrow(/4 stored messages .* more than the 3/);
-      await expect(bus.readStored(`${stream.name}_MISSING`, `${ns}.rs.>`)).rejects.toThrow(/does not exist/);
-    });
-
     it('readNewest reads the newest max stored messages a filter matches (from fromSeq), in stream order, and counts the older ones skipped', async () => {
       for (let i = 0; i < 12; i++) await bus.publish(i % 3 === 2 ? `${ns}.rnx.${i}` : `${ns}.rn.${i}`, enc(String(i)));
       const read = async (o: Parameters<Bus['readNewest']>[2]): Promise<[string[], number]> => {
@@ -292,7 +270,7 @@ export function busContract(name: string, makeBus: () => Promise<Bus>): void {
       expect(await read({})).toEqual([['0', '1', '3', '4', '6', '7', '9', '10'], 0]);
       expect(await read({ max: 3 })).toEqual([['7', '9', '10'], 5]);
       expect(await read({ max: 1 })).toEqual([['10'], 7]);
-      const all = await bus.readStored(stream.name, `${ns}.rn.>`);
+      const all = (await bus.readFrom(stream.name, `${ns}.rn.>`)).messages;
       const from = all[3]!.streamSeq; // '4'
       expect(await read({ fromSeq: from })).toEqual([['4', '6', '7', '9', '10'], 0]);
       expect(await read({ fromSeq: from, max: 2 })).toEqual([['9', '10'], 3]);
@@ -316,6 +294,29 @@ export function busContract(name: string, makeBus: () => Promise<Bus>): void {
       expect(await bus.readFrom(stream.name, `${ns}.rfnone.>`, { max: 2 })).toEqual({ messages: [], remaining: 0 });
       await expect(bus.readFrom(stream.name, `${ns}.rf.>`, { max: 0 })).rejects.toThrow(/positive integer/);
       await expect(bus.readFrom(`${stream.name}_MISSING`, `${ns}.rf.>`)).rejects.toThrow(/does not exist/);
+    });
+
+    it('readFrom hands each message with its subject and stream sequence, a wildcard anywhere in the filter', async () => {
+      await bus.publish(`${ns}.rs.a.registered`, enc('a1'));
+      await bus.publish(`${ns}.rs.b.promoted`, enc('b1'));
+      await bus.publish(`${ns}.rs.a.registered`, enc('a2'));
+      await bus.publish(`${ns}.rsx.a.registered`, enc('not matched by the filter'));
+      await bus.publish(`${ns}.rs.a.promoted`, enc('a3'));
+      const pairs = (ms: readonly { subject: string; data: Uint8Array }[]): string[][] => ms.map((m) => [m.subject.slice(ns.length + 1), dec(m.data)]);
+      const all = (await bus.readFrom(stream.name, `${ns}.rs.>`)).messages;
+      expect(pairs(all)).toEqual([
+        ['rs.a.registered', 'a1'],
+        ['rs.b.promoted', 'b1'],
+        ['rs.a.registered', 'a2'],
+        ['rs.a.promoted', 'a3'],
+      ]);
+      const seqs = all.map((m) => m.streamSeq);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      expect(all[3]?.streamSeq).toBe((await bus.lastMessage(stream.name, `${ns}.rs.a.promoted`))?.streamSeq);
+      expect(pairs((await bus.readFrom(stream.name, `${ns}.rs.*.registered`)).messages)).toEqual([
+        ['rs.a.registered', 'a1'],
+        ['rs.a.registered', 'a2'],
+      ]);
     });
 
     it('reports a durable consumer\'s lag: pending, handed out but unacknowledged, and its ack floor', async () => {

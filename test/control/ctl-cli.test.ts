@@ -21,6 +21,7 @@ import { testDataDir } from '../support/data-dir.js';
 import { testTrainingCache } from '../support/training-cache.js';
 import { isolatedConfig, NATS_URL } from '../decision/engine-run.js';
 import { ctlRunner } from '../support/ctl.js';
+import { readAllStored } from '../support/read-all-stored.js';
 
 describe('sextant ctl against a running engine (real NATS)', () => {
   let cfg: Config;
@@ -154,7 +155,7 @@ describe('sextant ctl against a running engine (real NATS)', () => {
     expect((await ctl('model', 'deploy', 'direction-mlp', String(other))).out).toMatchObject({ reason: 'sextant ctl model deploy' });
     expect((await ctl('model', 'rollback', 'direction-mlp')).out).toMatchObject({ reason: 'sextant ctl model rollback' });
 
-    const history = (await bus.readStored(streamName(cfg, 'OUTCOMES'), subjectsFor(cfg.prefix).model('direction-mlp', '*')))
+    const history = (await readAllStored(bus, streamName(cfg, 'OUTCOMES'), subjectsFor(cfg.prefix).model('direction-mlp', '*')))
       .map((m) => JSON.parse(new TextDecoder().decode(m.data)) as ModelEvent)
       .filter((e) => e.actor === 'carol')
       .slice(-4);

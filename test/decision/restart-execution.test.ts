@@ -20,6 +20,7 @@ import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { bookWithOrders } from '../support/approved-orders.js';
 import type { ApprovedOrder } from '../support/approved-orders.js';
+import { readAllStored } from '../support/read-all-stored.js';
 import { isolatedConfig, trainedRegistry } from './engine-run.js';
 import { feedLiveBars } from './live-bars-feed.js';
 
@@ -37,7 +38,7 @@ const held = (e: Engine): Record<string, number> => Object.fromEntries((e.decisi
 /** Every order approved and every fill published so far, in stream order. */
 async function outputs(bus: Bus, cfg: Config): Promise<{ orders: Order[]; fills: Fill[] }> {
   const subjects = subjectsFor(cfg.prefix);
-  const read = async (subject: string): Promise<{ seq: number; v: unknown }[]> => (await bus.readStored(streamName(cfg, 'SIGNALS'), subject)).map((m) => ({ seq: m.streamSeq, v: JSON.parse(decodeText(m.data)) as unknown }));
+  const read = async (subject: string): Promise<{ seq: number; v: unknown }[]> => (await readAllStored(bus, streamName(cfg, 'SIGNALS'), subject)).map((m) => ({ seq: m.streamSeq, v: JSON.parse(decodeText(m.data)) as unknown }));
   const orders = (await Promise.all(SYMBOLS.map((sym) => read(subjects.order(cfg.strategy.name, cfg.venue, sym))))).flat().sort((a, b) => a.seq - b.seq);
   const fills = await read(subjects.allFills());
   return { orders: orders.map((o) => OrderSchema.parse(o.v)), fills: fills.map((f) => FillSchema.parse(f.v)) };

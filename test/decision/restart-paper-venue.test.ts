@@ -25,6 +25,7 @@ import type { MemoryBus } from '../../streams/memory-bus.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { dropSchema } from '../support/pg.js';
+import { readAllStored } from '../support/read-all-stored.js';
 import { isolatedConfig, trainedRegistry } from './engine-run.js';
 import { feedLiveBars } from './live-bars-feed.js';
 
@@ -80,7 +81,7 @@ async function assetSnapshots(cfg: Config, features: ReturnType<typeof createMem
 
 /** Every fill the paper venue published so far. */
 async function fills(bus: Bus, cfg: Config): Promise<Fill[]> {
-  const stored = await bus.readStored(streamName(cfg, 'SIGNALS'), subjectsFor(cfg.prefix).allFills());
+  const stored = await readAllStored(bus, streamName(cfg, 'SIGNALS'), subjectsFor(cfg.prefix).allFills());
   return stored.map((m) => FillSchema.parse(JSON.parse(decodeText(m.data))));
 }
 
@@ -89,7 +90,7 @@ async function orders(bus: Bus, cfg: Config): Promise<Order[]> {
   const subjects = subjectsFor(cfg.prefix);
   const out: { seq: number; o: Order }[] = [];
   for (const sym of SYMBOLS) {
-    for (const m of await bus.readStored(streamName(cfg, 'SIGNALS'), subjects.order(cfg.strategy.name, cfg.venue, sym))) out.push({ seq: m.streamSeq, o: OrderSchema.parse(JSON.parse(decodeText(m.data))) });
+    for (const m of await readAllStored(bus, streamName(cfg, 'SIGNALS'), subjects.order(cfg.strategy.name, cfg.venue, sym))) out.push({ seq: m.streamSeq, o: OrderSchema.parse(JSON.parse(decodeText(m.data))) });
   }
   return out.sort((a, b) => a.seq - b.seq).map((x) => x.o);
 }
