@@ -29,6 +29,11 @@ export type ReplayOptions = Readonly<{
    * sleep sees the ideal delays.
    */
   now?: () => number;
+  /**
+   * Aborted (Ctrl-C): nothing more is issued, a pacing wait ends at once, the publishes in flight
+   * are awaited, and the result says `interrupted`.
+   */
+  signal?: AbortSignal;
 }>;
 
 export type ReplayResult = Readonly<{
@@ -38,6 +43,8 @@ export type ReplayResult = Readonly<{
   duplicates: number;
   firstTs?: number;
   lastTs?: number;
+  /** Present when `signal` stopped the replay before the end of its source. */
+  interrupted?: true;
 }>;
 
 /**
@@ -101,7 +108,10 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   if (speed !== 'max' && !(Number.isFinite(speed) && speed > 0)) throw new RangeError(`speed must be 'max' or a number > 0, got ${speed}`);
   if (!(Number.isInteger(maxInFlight) && maxInFlight >= 1)) throw new RangeError(`maxInFlight must be an integer >= 1, got ${maxInFlight}`);
 
-  const pace = speed === 'max' ? undefined : pacer(speed, opts.sleep, opts.now);
+  const { signal } = opts;
+  /** A function: the flag changes across the awaits of the loop. */
+  const aborted = (): boolean => signal?.aborted === true;
+  const pace = speed === 'max' ? undefined : pacer(speed, opts.sleep, opts.now, signal);
   let published = 0;
   let duplicates = 0;
   let firstTs: number | undefined;
@@ -136,9 +146,10 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
 
   try {
     for await (const m of source) {
+      if (aborted()) break;
       if (pace !== undefined) await pace(m.ts);
       while (inFlight >= maxInFlight && failure === undefined) await settled();
-      if (failure !== undefined) break;
+      if (failure !== undefined || aborted()) break;
       const subject = subjectOf(subjects, m);
       inFlight++;
       void send(subject, encode(m), m.id, m.ts, issued++);
@@ -153,7 +164,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     const after = newest !== undefined && newest.issued > failure.issued ? { id: newest.id, ts: newest.ts } : undefined;
     throw new ReplayPublishError({ subject: failure.subject, id: failure.id, ts: failure.ts }, after, failure.error);
   }
-  return { published, duplicates, firstTs, lastTs };
+  return { published, duplicates, firstTs, lastTs, ...(aborted() ? { interrupted: true as const } : {}) };
 }
 
 /**
@@ -161,9 +172,12 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
  * due `(ts - firstTs) / speed` ms later. Measured from the start, not from the previous message,
  * so timer lateness does not accumulate over thousands of short gaps.
  */
-function pacer(speed: number, sleep: ((ms: number) => Promise<void>) | undefined, now: (() => number) | undefined): (ts: number) => Promise<void> {
+function pacer(speed: number, sleep: ((ms: number) => Promise<void>) | undefined, now: (() => number) | undefined, signal: AbortSignal | undefined): (ts: number) => Promise<void> {
   let slept = 0;
-  const doSleep = sleep ?? ((ms: number) => sleepFor(ms));
+  // An abort ends the wait (at --speed 1 an hourly bar waits an hour): the loop then stops.
+  const doSleep = sleep ?? ((ms: number) => sleepFor(ms, undefined, { signal }).catch((e: unknown) => {
+    if (signal?.aborted !== true) throw e;
+  }));
   const clock = now ?? (sleep === undefined ? () => performance.now() : () => slept);
   let startTs: number | undefined;
   let startAt = 0;

@@ -27,6 +27,7 @@ import type { SourceError } from '../../gateways/historical/source-error.js';
 import { parseTimeframe } from '../../gateways/historical/bars-csv.js';
 import { barSpacingProblem } from './replay-bar-spacing.js';
 import type { ReplayFile } from './replay-bar-spacing.js';
+import { onStopSignals, signalExitCode } from '../stop-signals.js';
 
 export type ReplayCommandOptions = Readonly<{
   configFile?: string;
@@ -164,6 +165,9 @@ export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
   });
 
   const bus = await createNatsBus(natsBusOptions(cfg.nats, `${cfg.nats.name}-replay`));
+  // Ctrl-C (or SIGTERM) stops issuing, waits for the publishes in flight and prints the summary
+  // (interrupted): it used to kill the replay without a word, exit 130, the cursor left hidden.
+  const signals = onStopSignals('publishes in flight may not be stored (run the same replay again: it resumes after what the stream holds)');
   dlqOut.publish = (entry) => bus.publish(subjects.dlq('replay'), encode(entry), { msgId: entry.id });
   const progress = new SingleBar({ format: ' replay |{bar}| {value} msgs | {rate} msg/s', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
   try {
@@ -185,6 +189,7 @@ export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
       subjects,
       source,
       speed: opts.speed,
+      signal: signals.signal,
       onProgress: (n) => {
         if (n % 1000 === 0) progress.update(n, { rate: Math.round(n / ((performance.now() - started) / 1000)) });
       },
@@ -194,7 +199,7 @@ export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
     await Promise.all(refusals);
     const secs = (performance.now() - started) / 1000;
     process.stdout.write(
-      `${JSON.stringify({ published: result.published, duplicates: result.duplicates, stored: result.published - result.duplicates, skipped, refused: refusals.length, seconds: Math.round(secs * 100) / 100, firstTs: result.firstTs, lastTs: result.lastTs })}\n`,
+      `${JSON.stringify({ published: result.published, duplicates: result.duplicates, stored: result.published - result.duplicates, skipped, refused: refusals.length, ...(result.interrupted === true ? { interrupted: String(signals.signal.reason) } : {}), seconds: Math.round(secs * 100) / 100, firstTs: result.firstTs, lastTs: result.lastTs })}\n`,
     );
     // Without a word, a replay of a window older than what the stream holds published nothing and
     // only counted it: say why, and how to publish it.
@@ -203,8 +208,13 @@ export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
         `note: skipped ${skipped} message(s) at or before the newest of their subject that stream ${mdStream} holds: a replay resumes after it, and the asset actors would refuse older data as OUT_OF_ORDER; to publish an earlier window, replay into empty streams (another SEXTANT__prefix and SEXTANT__streamNamePrefix)\n`,
       );
     }
+    if (result.interrupted === true) {
+      const by = String(signals.signal.reason) as NodeJS.Signals;
+      process.stderr.write(`note: interrupted by ${by} after ${result.published} message(s)${result.lastTs === undefined ? '' : ` (up to ${new Date(result.lastTs).toISOString()})`}: run the same replay again to resume after what stream ${mdStream} holds\n`);
+      process.exitCode = signalExitCode(by);
+    }
     // A window the files hold no row of (1m files of 2026 asked for 2024) printed zeros and nothing else.
-    if (result.published === 0 && skipped === 0 && refusals.length === 0) {
+    if (result.interrupted !== true && result.published === 0 && skipped === 0 && refusals.length === 0) {
       const iso = (ms: number | undefined): string => (ms === undefined ? 'open' : new Date(ms).toISOString());
       const files = `the ${sources.length} file(s) read from ${opts.data}`;
       process.stderr.write(
@@ -216,5 +226,6 @@ export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
   } finally {
     progress.stop();
     await bus.close();
+    signals.dispose();
   }
 }

@@ -11,6 +11,7 @@ import type { WiringMode } from '../wiring.js';
 import { connectAdapters } from '../wiring.js';
 import { claimNamespaceOrClose } from '../engine-presence.js';
 import { subjectsFor } from '../../streams/subjects.js';
+import { onStopSignals } from '../stop-signals.js';
 
 export type RunOptions = Readonly<{ configFile?: string; mode: WiringMode }>;
 
@@ -35,10 +36,10 @@ export async function runEngine(opts: RunOptions): Promise<void> {
       ? undefined
       : startEngineStatusFeed({ engine, hub: gateway.hub, metrics: gateway.metrics, bus: adapters.bus, consumers: engineConsumers(cfg, engine), intervalMs: cfg.gateway.statusIntervalMs ?? 1000, log });
   const heartbeat = setInterval(() => log.info({ counters: engine.counters, actors: engine.supervisor.status() }, 'status'), 10_000);
+  // A second SIGINT/SIGTERM while stopping ends the process at once, saying so.
+  const signals = onStopSignals('the engine\'s last writes may not be stored (a restart resumes from its last commit)');
   const failure = await new Promise<Error | undefined>((resolve) => {
-    const stop = (): void => resolve(undefined);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    void signals.stopped.then(() => resolve(undefined));
     // A failed release stops the decision path (nothing more is acknowledged): the process ends
     // non-zero, so that its supervisor (systemd, Kubernetes) starts it again from the last commit.
     void engine.failed().then(resolve);
@@ -52,5 +53,6 @@ export async function runEngine(opts: RunOptions): Promise<void> {
   presence.unsubscribe();
   await adapters.close();
   log.info({ counters: engine.counters }, 'stopped');
+  signals.dispose();
   if (failure !== undefined) throw failure;
 }
