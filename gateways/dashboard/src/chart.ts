@@ -34,7 +34,8 @@ const toTime = (ms: number): UTCTimestamp => Math.floor(ms / 1000) as UTCTimesta
  * A live candlestick chart for one symbol, built from the `md` bars of one timeframe, with
  * predictions (arrows by class), approved orders (circles by side) and fills (squares at the fill
  * price) as markers. The container carries `data-candles` and `data-markers` so that tests and
- * operators' tooling can read what is drawn.
+ * operators' tooling can read what is drawn, and `data-right-gap`: the empty bars right of the
+ * newest candle (RIGHT_OFFSET_BARS while following; fewer, or negative, while it is out of view).
  */
 export class SymbolChart {
   readonly root: HTMLElement;
@@ -53,13 +54,14 @@ export class SymbolChart {
   /** Keeps the newest candle in view until the operator scrolls or drags the chart; a double click resumes. */
   private following = true;
   private followTimer: number | null = null;
+  private readonly resized: ResizeObserver;
 
   constructor(readonly symbol: string) {
     this.host = el('div', { class: 'chart-host' });
     this.lastPrice = el('span', { class: 'last-price' }, '–');
     this.root = el(
       'article',
-      { class: 'chart-card', 'data-symbol': symbol, 'data-candles': 0, 'data-markers': 0, 'data-predictions': 0, 'data-orders': 0, 'data-fills': 0 },
+      { class: 'chart-card', 'data-symbol': symbol, 'data-right-gap': 0, 'data-candles': 0, 'data-markers': 0, 'data-predictions': 0, 'data-orders': 0, 'data-fills': 0 },
       el('header', {}, el('h3', {}, symbol), this.lastPrice),
       this.host,
       el(
@@ -92,6 +94,16 @@ export class SymbolChart {
     };
     this.host.addEventListener('wheel', stopFollowing, { passive: true });
     this.host.addEventListener('pointerdown', stopFollowing);
+    // The chart's box changes as charts are added beside it (a snapshot's burst of bars, three symbols):
+    // while following, the newest candle is brought back in view with its gap.
+    this.resized = new ResizeObserver(() => {
+      if (this.following) this.scheduleFollow();
+    });
+    this.resized.observe(this.host);
+    // Applied on the chart's next frame: read back once it is.
+    this.chart.timeScale().subscribeVisibleLogicalRangeChange(() => {
+      this.root.dataset['rightGap'] = String(Math.round(this.chart.timeScale().scrollPosition()));
+    });
     this.host.addEventListener('dblclick', () => {
       this.following = true;
       this.chart.timeScale().scrollToRealTime();
@@ -167,6 +179,7 @@ export class SymbolChart {
   dispose(): void {
     if (this.flushTimer !== null) window.clearTimeout(this.flushTimer);
     if (this.followTimer !== null) window.clearTimeout(this.followTimer);
+    this.resized.disconnect();
     this.chart.remove();
   }
 
@@ -202,11 +215,13 @@ export class SymbolChart {
   }
 
   // The chart shifts by itself only while its last bar is visible, which a chart created before
-  // it had a size (or fed a burst of bars) may not be: scroll explicitly, at most every FLUSH_MS.
+  // it had a size (or fed a burst of bars, or resized) may not be: scroll explicitly, at most every
+  // FLUSH_MS, without animation (an animated scroll still running when the box resized again left the
+  // newest candles out of view).
   private scheduleFollow(): void {
     this.followTimer ??= window.setTimeout(() => {
       this.followTimer = null;
-      if (this.following) this.chart.timeScale().scrollToRealTime();
+      if (this.following) this.chart.timeScale().scrollToPosition(RIGHT_OFFSET_BARS, false);
     }, FLUSH_MS);
   }
 

@@ -336,10 +336,17 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     feed.send({ type: 'snapshot', topic: 'predictions', key: 'BTC/USDT', seq: 1, data: pred });
     for (const [i, symbol] of ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'].entries())
       feed.send({ type: 'snapshot', topic: 'features', key: symbol, seq: i + 1, data: { type: 'feat.vector', v: 1, id: `f:${symbol}`, venue: 'binance', symbol, ts: T0, source: `b:${symbol}`, values: { macd_signal_12_26_9: 248.36, log_ret_1: -0.00205295, mid: null } } });
-    // The md snapshot's last bars of the symbol (gateway.mdSnapshotBars): each drawn, not the newest alone.
-    for (let i = 0; i < 30; i++) feed.send({ type: 'snapshot', topic: 'md', key: 'BTC/USDT', seq: i + 1, data: { type: 'md.bar', v: 1, id: `b:${i}`, venue: 'binance', symbol: 'BTC/USDT', tf: '1h', ts: T0 - (29 - i) * 60 * MIN, open: 62_700, high: 62_900, low: 62_600, close: 62_772 + i, volume: 3 } });
-    await expect.poll(() => page.getAttribute('.chart-card[data-symbol="BTC/USDT"]', 'data-candles')).toBe('30');
+    // The md snapshot's last bars of each symbol (gateway.mdSnapshotBars), in seq order: each drawn, not the newest alone.
+    const symbols = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'];
+    for (let i = 0; i < 30; i++)
+      for (const [k, symbol] of symbols.entries())
+        feed.send({ type: 'snapshot', topic: 'md', key: symbol, seq: 3 * i + k + 1, data: { type: 'md.bar', v: 1, id: `b:${symbol}:${i}`, venue: 'binance', symbol, tf: '1h', ts: T0 - (29 - i) * 60 * MIN, open: 62_700, high: 62_900, low: 62_600, close: 62_772 + i, volume: 3 } });
+    const charts = (attr: string): Promise<(string | null)[]> => page.locator('.chart-card').evaluateAll((cs, a) => cs.map((c) => c.getAttribute(a)), attr);
+    await expect.poll(() => charts('data-candles')).toEqual(['30', '30', '30']);
     expect(await page.textContent('.chart-card[data-symbol="BTC/USDT"] .last-price')).toBe('62,801');
+    // Empty bars right of each newest candle, after the charts beside it resized it: its time label,
+    // centred on it, is not cut by the price scale ('23:0'), nor are the newest candles out of view.
+    await expect.poll(() => charts('data-right-gap')).toEqual(['4', '4', '4']);
     await expect.poll(() => page.locator('#orders tbody tr').count()).toBe(7);
     await expect.poll(() => page.locator('#models table.model-events tbody tr').count()).toBe(2);
     await expect.poll(() => page.locator('#positions tbody tr').count()).toBe(2);
@@ -351,6 +358,8 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
       await page.setViewportSize({ width, height: 900 });
       await page.waitForTimeout(50);
       expect({ width, overflowing: await overflowing() }).toEqual({ width, overflowing: [] });
+      // Resized, the charts still show their newest candle with the gap.
+      await expect.poll(() => charts('data-right-gap')).toEqual(['4', '4', '4']);
     }
     // Still all there: the unrealised PnL, a price with its unit, a refusal's reason (wrapped, not cut).
     expect(await page.locator('#positions tbody tr').first().locator('td').last().textContent()).toBe('-9.18 USDT');
