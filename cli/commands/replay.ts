@@ -28,6 +28,7 @@ import { parseTimeframe } from '../../gateways/historical/bars-csv.js';
 import { barSpacingProblem } from './replay-bar-spacing.js';
 import type { ReplayFile } from './replay-bar-spacing.js';
 import { onStopSignals, signalExitCode } from '../stop-signals.js';
+import { counted, noRowsIn, noRowsNote } from './replay-coverage.js';
 
 export type ReplayCommandOptions = Readonly<{
   configFile?: string;
@@ -126,12 +127,17 @@ export function replaySources(cfg: Config, opts: Omit<ReplayCommandOptions, 'con
  * `sextant backtest --data <file>` refuses it.
  */
 export async function openReplaySources(cfg: Config, opts: Omit<ReplayCommandOptions, 'configFile' | 'speed'> & Readonly<{ notAfter?: number }>, onBadRow?: BadRow): Promise<AsyncIterable<MarketData>[]> {
+  return (await openReplayFiles(cfg, opts, onBadRow)).sources;
+}
+
+/** {@link openReplaySources}, with the file each source reads (same order). */
+async function openReplayFiles(cfg: Config, opts: Omit<ReplayCommandOptions, 'configFile' | 'speed'> & Readonly<{ notAfter?: number }>, onBadRow?: BadRow): Promise<{ files: ReplayFile[]; sources: AsyncIterable<MarketData>[] }> {
   const files = replayFiles(cfg, opts);
   for (const f of files) {
     const problem = await barSpacingProblem(f, opts.notAfter);
     if (problem !== undefined) throw new ReplayInputError(problem);
   }
-  return openFiles(files, opts, onBadRow);
+  return { files, sources: openFiles(files, opts, onBadRow) };
 }
 
 /**
@@ -153,7 +159,8 @@ export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
   const dlqOut: { publish?: (entry: DlqEntry) => Promise<unknown> } = {};
   // A row later than now is a typo (see ReadWindow.notAfter); a minute's allowance for a file
   // recorded on a machine whose clock runs ahead.
-  const sources = await openReplaySources(cfg, { ...opts, notAfter: Date.now() + 60_000 }, (e, where) => {
+  const notAfter = Date.now() + 60_000;
+  const { files, sources } = await openReplayFiles(cfg, { ...opts, notAfter }, (e, where) => {
     // A bar row at the time of the one before it has that bar's id: DUPLICATE, as the asset
     // actor's tick gate would call it, not OUT_OF_ORDER.
     const reason = /repeats the previous row/.test(e.message) ? RefusalReason.DUPLICATE : /time order/.test(e.message) ? RefusalReason.OUT_OF_ORDER : RefusalReason.SCHEMA;
@@ -181,7 +188,9 @@ export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
       return r.ok ? { ts: r.msg.ts, id: r.msg.id } : undefined;
     };
     let skipped = 0;
-    const source = resumeAfterStored(mergeByTime(...sources), { subjectOf: (m) => subjectOf(subjects, m), lastStored, onSkip: () => void skipped++ });
+    // Rows each file gave in the window (before the resume skips any): a symbol with none is named.
+    const rows = files.map(() => 0);
+    const source = resumeAfterStored(mergeByTime(...sources.map((s, i) => counted(s, () => void rows[i]!++))), { subjectOf: (m) => subjectOf(subjects, m), lastStored, onSkip: () => void skipped++ });
     const started = performance.now();
     progress.start(0, 0, { rate: 0 });
     const result = await replay({
@@ -198,8 +207,11 @@ export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
     progress.stop();
     await Promise.all(refusals);
     const secs = (performance.now() - started) / 1000;
+    // A symbol asked for whose file has no row in the window published nothing, and nothing said so
+    // while another symbol's bars were published: named, with where its data starts and ends.
+    const noRows = result.interrupted === true ? [] : await Promise.all(files.filter((_, i) => rows[i] === 0).map((f) => noRowsIn(f, notAfter)));
     process.stdout.write(
-      `${JSON.stringify({ published: result.published, duplicates: result.duplicates, stored: result.published - result.duplicates, skipped, refused: refusals.length, ...(result.interrupted === true ? { interrupted: String(signals.signal.reason) } : {}), seconds: Math.round(secs * 100) / 100, firstTs: result.firstTs, lastTs: result.lastTs })}\n`,
+      `${JSON.stringify({ published: result.published, duplicates: result.duplicates, stored: result.published - result.duplicates, skipped, refused: refusals.length, ...(result.interrupted === true ? { interrupted: String(signals.signal.reason) } : {}), ...(noRows.length > 0 ? { noRows } : {}), seconds: Math.round(secs * 100) / 100, firstTs: result.firstTs, lastTs: result.lastTs })}\n`,
     );
     // Without a word, a replay of a window older than what the stream holds published nothing and
     // only counted it: say why, and how to publish it.
@@ -213,9 +225,10 @@ export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
       process.stderr.write(`note: interrupted by ${by} after ${result.published} message(s)${result.lastTs === undefined ? '' : ` (up to ${new Date(result.lastTs).toISOString()})`}: run the same replay again to resume after what stream ${mdStream} holds\n`);
       process.exitCode = signalExitCode(by);
     }
+    const iso = (ms: number | undefined): string => (ms === undefined ? 'open' : new Date(ms).toISOString());
+    for (const n of noRows) process.stderr.write(noRowsNote(n, `${iso(opts.from)} to ${iso(opts.to)}`));
     // A window the files hold no row of (1m files of 2026 asked for 2024) printed zeros and nothing else.
     if (result.interrupted !== true && result.published === 0 && skipped === 0 && refusals.length === 0) {
-      const iso = (ms: number | undefined): string => (ms === undefined ? 'open' : new Date(ms).toISOString());
       const files = `the ${sources.length} file(s) read from ${opts.data}`;
       process.stderr.write(
         opts.from === undefined && opts.to === undefined
