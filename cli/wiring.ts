@@ -28,6 +28,16 @@ import { createMemoryBus } from '../streams/memory-bus.js';
 import { createNatsBus } from '../streams/nats-bus.js';
 import { natsBusOptions } from './nats-options.js';
 
+/**
+ * `e` with the config setting to change, and its environment form, added to its message (its class,
+ * and so whether to retry, kept): `…: connection refused (set nats.url in the config, or SEXTANT__nats__url)`.
+ */
+export function withSetting(e: unknown, setting: string): unknown {
+  if (!(e instanceof Error)) return e;
+  e.message = `${e.message} (set ${setting} in the config, or SEXTANT__${setting.split('.').join('__')})`;
+  return e;
+}
+
 /** The adapters one process runs on. The composition root is the only place that knows the mode. */
 export type Adapters = Readonly<{
   bus: Bus;
@@ -53,12 +63,13 @@ export type WiringMode = 'live' | 'embedded' | 'auto';
  */
 export async function connectAdapters(cfg: Config, mode: WiringMode, log: Logger, clock: Clock): Promise<Adapters> {
   const fallbacks: string[] = [];
-  const attempt = async <T>(service: string, url: string, real: () => Promise<T>, memory: () => T): Promise<T> => {
+  const attempt = async <T>(service: string, setting: string, url: string, real: () => Promise<T>, memory: () => T): Promise<T> => {
     if (mode === 'embedded') return memory();
     try {
       return await real();
     } catch (e) {
-      if (mode === 'live') throw e;
+      // `cannot connect to NATS at nats://…:4999: connection refused` did not say what to change.
+      if (mode === 'live') throw withSetting(e, setting);
       const notice = `${service} unreachable at ${url} (${(e as Error).message}); using the embedded in-process ${service} adapter instead`;
       log.warn({ service, url }, notice);
       fallbacks.push(notice);
@@ -67,18 +78,21 @@ export async function connectAdapters(cfg: Config, mode: WiringMode, log: Logger
   };
   const bus = await attempt<Bus>(
     'NATS',
+    'nats.url',
     natsBusOptions(cfg.nats, cfg.nats.name).display,
     () => createNatsBus(natsBusOptions(cfg.nats, cfg.nats.name)),
     () => createMemoryBus(),
   );
   const fast = await attempt<FeatureStore>(
     'Redis',
+    'redis.url',
     cfg.redis.url,
     () => createRedisFeatureStore({ url: cfg.redis.url, keyPrefix: cfg.redis.keyPrefix, historyCap: cfg.redis.historyCap }),
     () => createMemoryFeatureStore({ historyCap: cfg.redis.historyCap }),
   );
   const timeseries = await attempt<TimeseriesStore>(
     'PostgreSQL',
+    'postgres.url',
     cfg.postgres.url.replace(/\/\/[^@/]*@/, '//'),
     () => createPgTimeseriesStore({ url: cfg.postgres.url, schema: cfg.postgres.schema, poolSize: cfg.postgres.poolSize, timescale: cfg.postgres.timescale }),
     () => createMemoryTimeseriesStore(),

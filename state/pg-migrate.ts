@@ -25,6 +25,9 @@ export const MIGRATIONS_TABLE = 'sextant_migrations';
  * connection that is closed afterwards, so a crash mid-migration releases it and no pooled
  * connection keeps the runner's `search_path`.
  */
+/** `url` with its password, if any, as `***`: `postgres://sx:***@db:5432/sextant`. */
+export const maskPassword = (url: string): string => url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
+
 export async function migrateSchema(url: string, schema: string, policies?: TimescalePolicies): Promise<StoreFlavor> {
   return (await migrateStoreSchema(url, schema, policies)).flavor;
 }
@@ -40,7 +43,8 @@ export async function migrateStoreSchema(url: string, schema: string, policies?:
     await client.connect();
   } catch (e) {
     await client.end().catch(() => {});
-    throw new StoreConnectError(`cannot connect to PostgreSQL: ${(e as Error).message}`, { cause: e });
+    // The URL (its password masked), not only the address the driver names: the setting to change.
+    throw new StoreConnectError(`cannot connect to PostgreSQL at ${maskPassword(url)}: ${(e as Error).message}`, { cause: e });
   }
   try {
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [`sextant-migrate:${schema}`]);
