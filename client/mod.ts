@@ -9,7 +9,8 @@
  * import { subscribeOrders, publishFill, fillId } from 'sextant/client';
  * const nc = await connect({ servers: 'nats://127.0.0.1:4222' });
  * // deliver 'new': a new durable starts at the orders published from now on, not the stream's first
- * const orders = await subscribeOrders(nc, { durable: 'desk-1', strategy: 'alpha', deliver: 'new' });
+ * // an order already expired on this clock (an engine catching up on a backlog) goes to onExpired, not the loop
+ * const orders = await subscribeOrders(nc, { durable: 'desk-1', strategy: 'alpha', deliver: 'new', onExpired: (o, lateMs) => console.warn('expired', o.id, lateMs) });
  * for await (const o of orders) {
  *   const exec = await broker.place(o); // idempotent on o.id
  *   await publishFill(nc, { type: 'exec.fill', v: 1, id: fillId(o.id, 0), orderId: o.id, … });
@@ -56,7 +57,8 @@ export { ClientValidationError, DurableConflictError, NoStreamError, Subscriptio
 export { orderFilter, predictionFilter } from './filters.js';
 export type { SignalFilter } from './filters.js';
 export { subscribeOrders, subscribePredictions } from './signals.js';
-export type { SignalSubscribeOptions } from './signals.js';
+export type { OrderSubscribeOptions, OrderSubscription, SignalSubscribeOptions } from './signals.js';
+export type { ExpiryOptions } from './expiry.js';
 export { openSubscription } from './subscription.js';
 export type { DeliveryMeta, InvalidMessage, SubscribeOptions, TypedSubscription } from './subscription.js';
 export { publishFill } from './publish-fill.js';

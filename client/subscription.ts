@@ -81,6 +81,12 @@ export type OpenArgs<T> = Readonly<{
   opts: SubscribeOptions;
   /** Option names the caller read into `filterSubject` (`subscribeOrders`' strategy, venue, symbol): not refused as unknown. */
   filterKeys?: readonly string[];
+  /**
+   * Decides whether a valid message is handed over (true) or acknowledged without it (false: the
+   * screen reported it itself, as `subscribeOrders` does with an expired order). A screen that
+   * throws ends the subscription with that error, the message handed back.
+   */
+  screen?: (value: T, meta: DeliveryMeta) => Promise<boolean>;
 }>;
 
 type Pulled<T> = Readonly<{ value: T; meta: DeliveryMeta }>;
@@ -95,7 +101,7 @@ const LONG_POLL_MS = 5_000;
  * Options no subscription can use (`batch: 1.5`, `durable: 'a.b'`), or that it does not know
  * (`symbols`, `deliverPolicy`: they would be ignored), throw {@link ClientValidationError} first.
  */
-export async function openSubscription<T>({ conn, schema, filterSubject, opts, filterKeys }: OpenArgs<T>): Promise<TypedSubscription<T>> {
+export async function openSubscription<T>({ conn, schema, filterSubject, opts, filterKeys, screen }: OpenArgs<T>): Promise<TypedSubscription<T>> {
   checkSubscribeOptions(opts, filterKeys);
   const js = toJetStream(conn);
   const nc = natsOf(conn);
@@ -160,19 +166,28 @@ export async function openSubscription<T>({ conn, schema, filterSubject, opts, f
     if (!nc.isClosed()) await nc.flush();
   };
 
-  const refuse = async (d: Delivery, reason: RefusalReason, detail: string): Promise<void> => {
-    const invalid: InvalidMessage = { durable: opts.durable, subject: d.subject, streamSeq: d.streamSeq, data: d.data, reason, detail };
+  /** Runs `report` on a message taken out of the stream, then acknowledges it; when `report` throws, ends the subscription instead. */
+  const settleAfter = async <R>(d: Delivery, report: () => Promise<R>): Promise<R> => {
+    let r: R;
     try {
-      await opts.onInvalid?.(invalid);
-      if (dlqSource !== undefined) await publishDlq(js, opts.prefix ?? 'sx', dlqSource, d, reason, detail);
+      r = await report();
     } catch (e) {
-      // Not routed: the subscription ends, handing this one back with the rest, so it is refused
-      // (and routed) again on the next start; the error reaches the loop or `consume`.
+      // Not reported: the subscription ends, handing this one back with the rest, so it is taken
+      // (and reported) again on the next start; the error reaches the loop or `consume`.
       stopped = true;
       nc.publish(d.reply, NAK);
       await shutdown();
       throw e;
     }
+    return r;
+  };
+
+  const refuse = async (d: Delivery, reason: RefusalReason, detail: string): Promise<void> => {
+    const invalid: InvalidMessage = { durable: opts.durable, subject: d.subject, streamSeq: d.streamSeq, data: d.data, reason, detail };
+    await settleAfter(d, async () => {
+      await opts.onInvalid?.(invalid);
+      if (dlqSource !== undefined) await publishDlq(js, opts.prefix ?? 'sx', dlqSource, d, reason, detail);
+    });
     nc.publish(d.reply, ACK);
   };
 
@@ -194,8 +209,13 @@ export async function openSubscription<T>({ conn, schema, filterSubject, opts, f
         await refuse(d, checked.reason, checked.detail);
         continue;
       }
+      const meta: DeliveryMeta = { subject: d.subject, streamSeq: d.streamSeq, redelivered: d.redelivered };
+      if (screen !== undefined && !(await settleAfter(d, () => screen(checked.value, meta)))) {
+        nc.publish(d.reply, ACK);
+        continue;
+      }
       held = d;
-      return { value: checked.value, meta: { subject: d.subject, streamSeq: d.streamSeq, redelivered: d.redelivered } };
+      return { value: checked.value, meta };
     }
   };
 

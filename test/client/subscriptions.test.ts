@@ -3,10 +3,10 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ZodType } from 'zod';
 import { ClientValidationError, DlqEntrySchema, DurableConflictError, LabelSchema, NoStreamError, openSubscription, OrderSchema, RiskStateSchema, subjectsFor, subscribeOrders, subscribePredictions, SubscriptionInUseError } from 'sextant/client';
-import type { InvalidMessage, Order, Prediction } from 'sextant/client';
+import type { DeliveryMeta, InvalidMessage, Order, Prediction } from 'sextant/client';
 import { loadConfig } from '../../config/load.js';
 import { encode } from '../../streams/codec.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
@@ -24,6 +24,8 @@ const SIGNALS = streamName(cfg, 'SIGNALS', { namePrefix });
 const DLQ = streamName(cfg, 'DLQ', { namePrefix });
 const subjects = subjectsFor(prefix);
 const T0 = Date.UTC(2024, 0, 2);
+/** The desk's clock at the time of the orders below (2024): on the wall clock they are long expired. */
+const LIVE = { now: () => T0 } as const;
 
 const order = (n: number, strategy = 'alpha', symbol = 'BTC/USDT'): Order => ({
   type: 'exec.order',
@@ -100,7 +102,7 @@ describe('sextant/client order subscriptions on JetStream', () => {
     for (let n = 6; n < 8; n++) await publishOrder(order(n));
 
     const invalid: InvalidMessage[] = [];
-    const opts = { durable: `desk-${id}`, prefix, stream: SIGNALS, strategy: 'alpha', venue: 'binance', symbol: 'BTC/USDT', onInvalid: (m: InvalidMessage) => void invalid.push(m), dlq: true } as const;
+    const opts = { durable: `desk-${id}`, prefix, stream: SIGNALS, strategy: 'alpha', venue: 'binance', symbol: 'BTC/USDT', onInvalid: (m: InvalidMessage) => void invalid.push(m), dlq: true, ...LIVE } as const;
     const got: Order[] = [];
 
     // First run: handle three orders, then stop (what a restart of the consumer looks like).
@@ -221,7 +223,7 @@ describe('sextant/client order subscriptions on JetStream', () => {
   it('refuses an option it does not know (symbols: [..] followed every symbol; deliverPolicy: new started at the first order) before creating a durable, naming what was meant', async () => {
     const durable = `unknown-opts-${id}`;
     const bad = [
-      [{ symbols: ['BTC/USDT'] }, /^invalid subscription options: unknown option symbols \(did you mean symbol\?\): it would be ignored \(options: durable, .*strategy, venue, symbol\)$/],
+      [{ symbols: ['BTC/USDT'] }, /^invalid subscription options: unknown option symbols \(did you mean symbol\?\): it would be ignored \(options: durable, .*strategy, venue, symbol(, expired, expiryGraceMs, onExpired, now)?\)$/],
       [{ deliverPolicy: 'new' }, /^invalid subscription options: unknown option deliverPolicy \(did you mean deliver\?\)/],
       [{ sybmol: 'BTC/USDT', ackWait: 5 }, /^invalid subscription options: unknown option sybmol, ackWait \(did you mean ackWaitMs\?\)/],
     ] as const;
@@ -261,7 +263,7 @@ describe('sextant/client order subscriptions on JetStream', () => {
 
   it('refuses a consume handler that is not a function before taking a message, and stays usable', async () => {
     await publishOrder(order(0, 'zeta'));
-    const sub = await subscribeOrders(nc, { durable: `handler-${id}`, prefix, stream: SIGNALS, strategy: 'zeta' });
+    const sub = await subscribeOrders(nc, { durable: `handler-${id}`, prefix, stream: SIGNALS, strategy: 'zeta', ...LIVE });
     const err = await sub.consume('log' as unknown as () => void).then(
       () => undefined,
       (e: unknown) => e,
@@ -278,7 +280,7 @@ describe('sextant/client order subscriptions on JetStream', () => {
   });
 
   it('gives an existing durable the ackWaitMs asked for (a raised ack wait was ignored once the durable existed), keeping its position', async () => {
-    const opts = { durable: `ackwait-${id}`, prefix, stream: SIGNALS, strategy: 'kappa' } as const;
+    const opts = { durable: `ackwait-${id}`, prefix, stream: SIGNALS, strategy: 'kappa', ...LIVE } as const;
     await publishOrder(order(1, 'kappa'));
     await publishOrder(order(2, 'kappa'));
     const first = await subscribeOrders(nc, { ...opts, ackWaitMs: 30_000 });
@@ -300,7 +302,7 @@ describe('sextant/client order subscriptions on JetStream', () => {
   });
 
   it('a consumer that starts at new messages sees only those published after it was created', async () => {
-    const sub = await subscribeOrders(jetstream(nc), { durable: `new-${id}`, prefix, stream: SIGNALS, strategy: 'gamma', deliver: 'new' });
+    const sub = await subscribeOrders(jetstream(nc), { durable: `new-${id}`, prefix, stream: SIGNALS, strategy: 'gamma', deliver: 'new', ...LIVE });
     await publishOrder(order(1, 'gamma'));
     const seen: string[] = [];
     for await (const o of sub) {
@@ -314,7 +316,7 @@ describe('sextant/client order subscriptions on JetStream', () => {
 describe('sextant/client subscriptions have one consumer', () => {
   it('refuses a second iterator or consume on a subscription (it would acknowledge the first one\'s message in hand), while the first runs and after it ended', async () => {
     for (let n = 0; n < 3; n++) await publishOrder(order(n, 'delta'));
-    const opts = { durable: `one-${id}`, prefix, stream: SIGNALS, strategy: 'delta' } as const;
+    const opts = { durable: `one-${id}`, prefix, stream: SIGNALS, strategy: 'delta', ...LIVE } as const;
     const sub = await subscribeOrders(nc, opts);
     const first = sub[Symbol.asyncIterator]();
     const got = await first.next();
@@ -338,7 +340,7 @@ describe('sextant/client subscriptions have one consumer', () => {
 
   it('shares a durable between two subscriptions, each acknowledging only its own messages', async () => {
     for (let n = 0; n < 3; n++) await publishOrder(order(n, 'epsilon'));
-    const opts = { durable: `two-${id}`, prefix, stream: SIGNALS, strategy: 'epsilon', batch: 1 } as const;
+    const opts = { durable: `two-${id}`, prefix, stream: SIGNALS, strategy: 'epsilon', batch: 1, ...LIVE } as const;
     const a = (await subscribeOrders(nc, opts))[Symbol.asyncIterator]();
     const b = (await subscribeOrders(nc, opts))[Symbol.asyncIterator]();
     const a0 = await a.next();
@@ -472,5 +474,119 @@ describe('sextant/client dead letters', () => {
     await jsm.consumers.delete(SIGNALS, durable);
     expect((await run()).map((m) => m.streamSeq)).toEqual(first.map((m) => m.streamSeq));
     expect(await dead()).toEqual(ids);
+  });
+});
+
+describe('sextant/client orders expired on the consumer clock (an engine catching up on a backlog)', () => {
+  // order(n) expires at T0 + n min + 30 s; the desk's clock is at order 1's expiresAt.
+  const at = T0 + 90_000;
+  const backlog = async (strategy: string): Promise<void> => {
+    for (let n = 0; n < 3; n++) await publishOrder(order(n, strategy));
+  };
+  const drain = async (sub: Awaited<ReturnType<typeof subscribeOrders>>, want: number): Promise<string[]> => {
+    const got: string[] = [];
+    const run = sub.consume((o) => void got.push(o.id));
+    await until(() => got.length >= want, 5_000);
+    await new Promise((r) => setTimeout(r, 200)); // nothing more may arrive
+    await sub.stop();
+    await run;
+    return got;
+  };
+
+  it('hands over only orders still working, reports each expired one (at expiresAt included) to onExpired with how late it is, and acknowledges and counts it', async () => {
+    await backlog('stale');
+    const expired: [string, number, number][] = [];
+    const durable = `stale-${id}`;
+    const sub = await subscribeOrders(nc, { durable, prefix, stream: SIGNALS, strategy: 'stale', now: () => at, onExpired: (o: Order, lateMs: number, meta: DeliveryMeta) => void expired.push([o.id, lateMs, meta.streamSeq]) });
+    expect(await drain(sub, 1)).toEqual([order(2, 'stale').id]);
+    expect(expired.map(([o, late]) => [o, late])).toEqual([
+      [order(0, 'stale').id, 60_000],
+      [order(1, 'stale').id, 0],
+    ]);
+    expect(sub.expiredCount).toBe(2);
+    // Acknowledged: the durable owes nothing, so the expired ones never come back.
+    const info = await jsm.consumers.info(SIGNALS, durable);
+    expect([info.num_pending, info.num_ack_pending]).toEqual([0, 0]);
+  });
+
+  it('hands over an order within expiryGraceMs past its expiresAt, and every order with expired: deliver (replay, backtest)', async () => {
+    await backlog('grace');
+    const late: string[] = [];
+    const graced = await subscribeOrders(nc, { durable: `grace-${id}`, prefix, stream: SIGNALS, strategy: 'grace', now: () => at, expiryGraceMs: 1, onExpired: (o) => void late.push(o.id) });
+    expect(await drain(graced, 2)).toEqual([order(1, 'grace').id, order(2, 'grace').id]);
+    expect(late).toEqual([order(0, 'grace').id]);
+    // No clock given: on the wall clock every 2024 order is expired, and deliver hands them all over all the same.
+    const all = await subscribeOrders(nc, { durable: `replay-${id}`, prefix, stream: SIGNALS, strategy: 'grace', expired: 'deliver' });
+    expect(await drain(all, 3)).toEqual([0, 1, 2].map((n) => order(n, 'grace').id));
+    expect(all.expiredCount).toBe(0);
+  });
+
+  it('without onExpired, skips expired orders on the wall clock and says so once with a process warning', async () => {
+    await backlog('wall');
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      const sub = await subscribeOrders(nc, { durable: `wall-${id}`, prefix, stream: SIGNALS, strategy: 'wall' });
+      const got: string[] = [];
+      const run = sub.consume((o) => void got.push(o.id));
+      await until(() => sub.expiredCount >= 3, 5_000);
+      await sub.stop();
+      await run;
+      expect(got).toEqual([]);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0]?.[0]).toMatch(new RegExp(`^subscription wall-${id} skipped order ${order(0, 'wall').id}: expired \\d+ s ago \\(expiresAt 2024-01-02T00:00:30.000Z\\); give onExpired`));
+      expect(warn.mock.calls[0]?.[1]).toEqual({ type: 'SextantExpiredOrder' });
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('ends the subscription when onExpired throws, handing the expired order back so the next start reports it again', async () => {
+    await backlog('audit');
+    const opts = { durable: `audit-${id}`, prefix, stream: SIGNALS, strategy: 'audit', now: () => at } as const;
+    const failing = await subscribeOrders(nc, {
+      ...opts,
+      onExpired: () => {
+        throw new Error('audit log is down');
+      },
+    });
+    const ended = failing.consume(() => undefined);
+    // Bounded: without the check the loop waits on for orders that never come.
+    await expect(Promise.race([ended, new Promise((_r, reject) => setTimeout(() => reject(new Error('still running')), 5_000))])).rejects.toThrow('audit log is down');
+    expect(failing.expiredCount).toBe(0);
+    const reported: string[] = [];
+    const again = await subscribeOrders(nc, { ...opts, onExpired: (o) => void reported.push(o.id) });
+    expect(await drain(again, 1)).toEqual([order(2, 'audit').id]);
+    expect(reported).toEqual([order(0, 'audit').id, order(1, 'audit').id]);
+  });
+
+  it('refuses expiry options it cannot use, and those expired: deliver would ignore, before creating a durable; predictions take none', async () => {
+    const durable = `expiry-opts-${id}`;
+    const bad = [
+      [{ expired: 'drop' }, 'invalid subscription options: expired: Invalid option: expected one of "skip"|"deliver"'],
+      [{ expiryGraceMs: -1 }, 'invalid subscription options: expiryGraceMs: Too small: expected number to be >=0'],
+      [{ onExpired: 'log' }, 'invalid subscription options: onExpired: a function'],
+      [{ now: 1_704_153_600_000 }, 'invalid subscription options: now: a function'],
+      [{ expired: 'deliver', onExpired: () => undefined, expiryGraceMs: 5 }, "invalid subscription options: expiryGraceMs, onExpired with expired: 'deliver': it would be ignored (every order is handed over)"],
+    ] as const;
+    for (const [opts, message] of bad) {
+      const given = { durable, prefix, stream: SIGNALS, ...opts } as unknown as Parameters<typeof subscribeOrders>[1];
+      const err = await subscribeOrders(nc, given).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ClientValidationError);
+      expect((err as Error).message).toBe(message);
+    }
+    const misspelt = await subscribeOrders(nc, { durable, prefix, stream: SIGNALS, onExpire: () => undefined } as unknown as Parameters<typeof subscribeOrders>[1]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((misspelt as Error).message).toMatch(/^invalid subscription options: unknown option onExpire \(did you mean onExpired\?\)/);
+    const onPredictions = await subscribePredictions(nc, { durable, prefix, stream: SIGNALS, onExpired: () => undefined } as unknown as Parameters<typeof subscribePredictions>[1]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((onPredictions as Error).message).toMatch(/^invalid subscription options: unknown option onExpired: it would be ignored/);
+    await expect(jsm.consumers.info(SIGNALS, durable)).rejects.toThrow();
   });
 });

@@ -221,7 +221,8 @@ describe('deploy/nats/sextant.conf on a real nats-server', () => {
       await engine.publish(orderSubject, enc.encode('{"type":"exec.order"'), { msgId: 'bad-json' });
       await engine.publish(orderSubject, enc.encode(JSON.stringify(approved)), { msgId: approved.id });
       const desk = await client('desk', PASSWORDS.SEXTANT_DESK_PASSWORD);
-      const sub = await subscribeOrders(desk, { durable: 'desk-1', strategy: 's1' }); // refused ones to sx.dlq.client (the default)
+      // refused ones to sx.dlq.client (the default); the desk's clock at the order's time, when it still works
+      const sub = await subscribeOrders(desk, { durable: 'desk-1', strategy: 's1', now: () => approved.ts });
       const got: Order[] = [];
       for await (const o of sub) {
         got.push(o);
