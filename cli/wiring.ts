@@ -26,6 +26,9 @@ import type { TimeseriesStore } from '../state/timeseries-store.js';
 import type { Bus } from '../streams/bus.js';
 import { createMemoryBus } from '../streams/memory-bus.js';
 import { createNatsBus } from '../streams/nats-bus.js';
+import type { NatsBusOptions } from '../streams/nats-bus.js';
+import type { PgTimeseriesStoreOptions } from '../state/pg-timeseries-store.js';
+import type { RedisFeatureStoreOptions } from '../state/redis-feature-store.js';
 import { natsBusOptions } from './nats-options.js';
 
 /**
@@ -56,12 +59,47 @@ export type Adapters = Readonly<{
 
 export type WiringMode = 'live' | 'embedded' | 'auto';
 
+/** How the real services are connected: the adapters' own factories, stand-ins in tests. */
+export type Connectors = Readonly<{
+  nats(opts: NatsBusOptions): Promise<Bus>;
+  redis(opts: RedisFeatureStoreOptions): Promise<FeatureStore>;
+  postgres(opts: PgTimeseriesStoreOptions): Promise<TimeseriesStore>;
+}>;
+
+const realConnectors: Connectors = { nats: createNatsBus, redis: createRedisFeatureStore, postgres: createPgTimeseriesStore };
+
 /**
  * Connects NATS, Redis and PostgreSQL. `live` fails when one is unreachable; `auto` falls back
  * to the in-process adapter for each unreachable service and says so; `embedded` uses only
- * in-process adapters.
+ * in-process adapters. When a step fails, what was opened before it is closed, newest first, and
+ * the error rethrown: a live start-up with PostgreSQL down used to leave its NATS and Redis
+ * connections open (a command hung instead of exiting, a test process kept them).
  */
-export async function connectAdapters(cfg: Config, mode: WiringMode, log: Logger, clock: Clock): Promise<Adapters> {
+export async function connectAdapters(cfg: Config, mode: WiringMode, log: Logger, clock: Clock, connectors: Partial<Connectors> = {}): Promise<Adapters> {
+  const connect: Connectors = { ...realConnectors, ...connectors };
+  const opened: { name: string; close(): Promise<void> }[] = [];
+  const open = <T extends { close(): Promise<void> }>(name: string, adapter: T): T => {
+    opened.push({ name, close: () => adapter.close() });
+    return adapter;
+  };
+  try {
+    return await connectAll(cfg, mode, log, clock, connect, open);
+  } catch (e) {
+    for (const a of opened.reverse()) {
+      await a.close().catch((err: unknown) => log.warn({ adapter: a.name, err: String(err) }, 'closing an adapter after a failed start-up failed'));
+    }
+    throw e;
+  }
+}
+
+async function connectAll(
+  cfg: Config,
+  mode: WiringMode,
+  log: Logger,
+  clock: Clock,
+  connect: Connectors,
+  open: <T extends { close(): Promise<void> }>(name: string, adapter: T) => T,
+): Promise<Adapters> {
   const fallbacks: string[] = [];
   const attempt = async <T>(service: string, setting: string, url: string, real: () => Promise<T>, memory: () => T): Promise<T> => {
     if (mode === 'embedded') return memory();
@@ -76,36 +114,46 @@ export async function connectAdapters(cfg: Config, mode: WiringMode, log: Logger
       return memory();
     }
   };
-  const bus = await attempt<Bus>(
-    'NATS',
-    'nats.url',
-    natsBusOptions(cfg.nats, cfg.nats.name).display,
-    () => createNatsBus(natsBusOptions(cfg.nats, cfg.nats.name)),
-    () => createMemoryBus(),
+  const bus = open(
+    'bus',
+    await attempt<Bus>(
+      'NATS',
+      'nats.url',
+      natsBusOptions(cfg.nats, cfg.nats.name).display,
+      () => connect.nats(natsBusOptions(cfg.nats, cfg.nats.name)),
+      () => createMemoryBus(),
+    ),
   );
-  const fast = await attempt<FeatureStore>(
-    'Redis',
-    'redis.url',
-    cfg.redis.url,
-    () => createRedisFeatureStore({ url: cfg.redis.url, keyPrefix: cfg.redis.keyPrefix, historyCap: cfg.redis.historyCap }),
-    () => createMemoryFeatureStore({ historyCap: cfg.redis.historyCap }),
+  const fast = open(
+    'features',
+    await attempt<FeatureStore>(
+      'Redis',
+      'redis.url',
+      cfg.redis.url,
+      () => connect.redis({ url: cfg.redis.url, keyPrefix: cfg.redis.keyPrefix, historyCap: cfg.redis.historyCap }),
+      () => createMemoryFeatureStore({ historyCap: cfg.redis.historyCap }),
+    ),
   );
-  const timeseries = await attempt<TimeseriesStore>(
-    'PostgreSQL',
-    'postgres.url',
-    cfg.postgres.url.replace(/\/\/[^@/]*@/, '//'),
-    () => createPgTimeseriesStore({ url: cfg.postgres.url, schema: cfg.postgres.schema, poolSize: cfg.postgres.poolSize, timescale: cfg.postgres.timescale }),
-    () => createMemoryTimeseriesStore(),
+  const timeseries = open(
+    'timeseries',
+    await attempt<TimeseriesStore>(
+      'PostgreSQL',
+      'postgres.url',
+      cfg.postgres.url.replace(/\/\/[^@/]*@/, '//'),
+      () => connect.postgres({ url: cfg.postgres.url, schema: cfg.postgres.schema, poolSize: cfg.postgres.poolSize, timescale: cfg.postgres.timescale }),
+      () => createMemoryTimeseriesStore(),
+    ),
   );
   const subjects = subjectsFor(cfg.prefix);
   const onPg = timeseries.flavor !== 'memory';
   const pg = { url: cfg.postgres.url, schema: cfg.postgres.schema };
-  const registry = onPg
-    ? await createPgModelRegistry({ ...pg, artifactDir: resolve(cfg.models.artifactDir, cfg.postgres.schema), bus, subjects, clock, log })
-    : createMemoryModelRegistry({ bus, subjects, clock });
-  const riskStore = onPg ? await createPgRiskStore(pg) : createMemoryRiskStore();
-  const audit = onPg ? await createPgAuditStore(pg) : createMemoryAuditStore();
-  const samples = onPg ? await createPgTrainingSampleStore(pg) : createMemoryTrainingSampleStore();
+  const registry = open(
+    'registry',
+    onPg ? await createPgModelRegistry({ ...pg, artifactDir: resolve(cfg.models.artifactDir, cfg.postgres.schema), bus, subjects, clock, log }) : createMemoryModelRegistry({ bus, subjects, clock }),
+  );
+  const riskStore = open('riskStore', onPg ? await createPgRiskStore(pg) : createMemoryRiskStore());
+  const audit = open('audit', onPg ? await createPgAuditStore(pg) : createMemoryAuditStore());
+  const samples = open('samples', onPg ? await createPgTrainingSampleStore(pg) : createMemoryTrainingSampleStore());
   // Actor snapshots also go to PostgreSQL now and then, for a Redis that comes back without them.
   const every = cfg.asset.snapshotArchiveEvery;
   const features =
