@@ -12,6 +12,7 @@ import { createHub } from '../gateways/ws/hub.js';
 import type { Hub } from '../gateways/ws/hub.js';
 import { seedModelsSnapshot } from '../gateways/ws/models-seed.js';
 import { learnStoredOrders } from '../gateways/ws/orders-seed.js';
+import type { ModelRegistry } from '../models/registry/model-registry.js';
 import type { Logger } from '../state/logger.js';
 import type { Bus } from '../streams/bus.js';
 import { createNatsBus } from '../streams/nats-bus.js';
@@ -31,7 +32,12 @@ export type GatewayRuntime = Readonly<{
   close(): Promise<void>;
 }>;
 
-export type RuntimeOptions = Readonly<{ env?: NodeJS.ProcessEnv; metrics?: EngineMetrics }>;
+export type RuntimeOptions = Readonly<{
+  env?: NodeJS.ProcessEnv;
+  metrics?: EngineMetrics;
+  /** The engine's model registry: what each alias holds now seeds the `models` snapshot where the stream lost it. */
+  registry?: Pick<ModelRegistry, 'aliasEvents'>;
+}>;
 
 /**
  * Builds the metrics (fed from the bus), the websocket hub (its `models` snapshot seeded from the
@@ -68,9 +74,10 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
     onWorkingOrderDropped: () => metrics.wsWorkingOrderDropped(),
   });
   // The hub relays what is published from now on; which model each alias serves was told by
-  // registry events before that, kept in the stream (OUTCOMES captures `<prefix>.model.>`). Read
+  // registry events before that, kept in the stream (OUTCOMES captures `<prefix>.model.>`), and
+  // the registry itself holds it where the stream lost them (a demo's reset, a purge). Read
   // before serving so the first subscriber gets them; a failed read leaves the topic as it was.
-  await seedModelsSnapshot({ bus, hub, stream: streamName(cfg, 'OUTCOMES'), subjects, log: log.child({ gateway: 'ws' }) });
+  await seedModelsSnapshot({ bus, hub, stream: streamName(cfg, 'OUTCOMES'), registry: opts.registry, subjects, log: log.child({ gateway: 'ws' }) });
   // The orders approved before the start (a restart), so that their fills are relayed.
   await learnStoredOrders({ bus, hub, stream: streamName(cfg, 'SIGNALS'), subjects, log: log.child({ gateway: 'ws' }) });
   const dev = gw.tokens.filter((t) => usesDevDefault(t, env)).map((t) => t.name);

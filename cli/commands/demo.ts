@@ -263,6 +263,8 @@ async function startDemoDashboard(cfg: Config, adapters: Adapters, log: Logger, 
   const consumers = probes['consumers'];
   const gateway = await startGatewayRuntime(gcfg, adapters.bus, { ...probes, consumers: () => (engine() === undefined ? Promise.reject(new Error('the engine is starting')) : (consumers?.() ?? Promise.resolve())) }, log, {
     metrics: createEngineMetrics(),
+    // A run after the first reuses the registry's model, announcing nothing, into streams reset above.
+    registry: adapters.registry,
   }).catch((e: unknown) => {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`port ${gcfg.gateway.port} on ${gcfg.gateway.host} is in use: pass --port <n> (0 picks a free one)`, { cause: e });
     throw e;

@@ -29,7 +29,7 @@ export async function runEngine(opts: RunOptions): Promise<void> {
   const engine = await startEngine(cfg, adapters, clock, log, { trainingClock: clock, maxAheadMs: cfg.validation.maxAheadMs, ...(metrics === undefined ? {} : { stages: stageTiming(metrics), counts: metrics }) });
   log.info({ assets: cfg.assets.length, bus: adapters.bus.kind, features: adapters.features.kind, timeseries: adapters.timeseries.flavor }, 'engine running');
   // HTTP health/metrics, dashboard and websocket feed (gateway.enabled).
-  const gateway = metrics !== undefined ? await startGatewayRuntime(cfg, adapters.bus, engineProbes(cfg, adapters, engine), log, { metrics }) : undefined;
+  const gateway = metrics !== undefined ? await startGatewayRuntime(cfg, adapters.bus, engineProbes(cfg, adapters, engine), log, { metrics, registry: adapters.registry }) : undefined;
   if (metrics !== undefined) reportServedModel(metrics, engine.decisions, cfg.strategy.model);
   const status =
     gateway === undefined

@@ -1,6 +1,9 @@
+import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import type { Logger } from '../../state/logger.js';
-import type { StoredMessage, StreamAdmin } from '../../streams/bus.js';
+import type { StreamAdmin } from '../../streams/bus.js';
 import { READ_STORED_MAX } from '../../streams/bus.js';
+import { encode } from '../../streams/codec.js';
+import type { ModelEvent } from '../../streams/messages/model-event.js';
 import type { Subjects } from '../../streams/subjects.js';
 import type { Hub } from './hub.js';
 import { modelEventsPattern, modelSlot, routeSubject } from './topics.js';
@@ -10,6 +13,12 @@ export type ModelsSeedOptions = Readonly<{
   hub: Pick<Hub, 'seed'>;
   /** The stream that stores model events (`OUTCOMES` under the configured name prefix). */
   stream: string;
+  /**
+   * The registry, where the gateway runs beside one (`sextant run`, `sextant demo`): what each alias
+   * holds now, read from it, fills the alias's slot when the stream holds no event of it or an
+   * older one (the stream purged or rebuilt while the registry kept its aliases).
+   */
+  registry?: Pick<ModelRegistry, 'aliasEvents'> | undefined;
   subjects: Subjects;
   log: Logger;
   /** Most model events read at once, a page (default `READ_STORED_MAX`, 10 000): every stored one is read, page after page. */
@@ -32,25 +41,43 @@ export type ModelsSeedOutcome = Readonly<{ outcome: 'seeded'; kept: number } | {
  * of `production`, and that one may be older than any bound on the newest (OUTCOMES keeps
  * everything). They are read `max` at a time and folded by the hub's slot rule (`modelSlot`), so
  * memory holds a page and the newest event of each slot, never the whole history; the hub then
- * keeps them as relayed events. Never rejects: a failed read (stream missing, NATS down) is
- * logged, and the topic carries what it relays from then on, as without the seed.
+ * keeps them as relayed events.
  *
- * @example await seedModelsSnapshot({ bus, hub, stream: streamName(cfg, 'OUTCOMES'), subjects, log })
+ * The stream is a copy of the registry's announcements and can lose them (`sextant demo` deletes
+ * its streams at each run and keeps the registry; an operator may purge or rebuild OUTCOMES), and
+ * then no event is published again for a model that is reused, not promoted anew. So where a
+ * `registry` is given, the event that set each alias it holds now (`aliasEvents`: the promotion or
+ * rollback from its history, as announced, id included) takes the alias's slot when the stream's
+ * newest event there is another one or none. It is only handed to the hub, never published.
+ *
+ * Never rejects: a failed read (stream missing, NATS down, PostgreSQL down) is logged, the other
+ * source seeds alone, and the topic carries what it relays from then on.
+ *
+ * @example await seedModelsSnapshot({ bus, hub, stream: streamName(cfg, 'OUTCOMES'), registry, subjects, log })
  */
 export async function seedModelsSnapshot(opts: ModelsSeedOptions): Promise<ModelsSeedOutcome> {
   const pattern = modelEventsPattern(opts.subjects);
-  const read = readFolded(opts, pattern).then(
-    ({ newest, events }): ModelsSeedOutcome => {
-      const kept = opts.hub.seed(newest);
-      opts.log.info({ stream: opts.stream, events, kept }, 'feed models snapshot seeded from the stream');
-      return { outcome: 'seeded', kept };
-    },
-    (e: unknown): ModelsSeedOutcome => {
-      const error = e instanceof Error ? e.message : String(e);
-      opts.log.warn({ stream: opts.stream, pattern, error }, 'cannot seed the feed models snapshot: it holds only model events relayed from now on');
-      return { outcome: 'failed', error };
-    },
+  const fromStream = readFolded(opts, pattern).then(
+    (r) => r,
+    (e: unknown) => new Error(message(e)),
   );
+  const fromRegistry = opts.registry?.aliasEvents().then(
+    (r) => r,
+    (e: unknown) => new Error(message(e)),
+  );
+  const read = Promise.all([fromStream, fromRegistry]).then(([stream, registry]): ModelsSeedOutcome => {
+    if (stream instanceof Error && !(registry instanceof Array)) {
+      opts.log.warn({ stream: opts.stream, pattern, error: stream.message, ...(registry instanceof Error ? { registryError: registry.message } : {}) }, 'cannot seed the feed models snapshot: it holds only model events relayed from now on');
+      return { outcome: 'failed', error: stream.message };
+    }
+    if (stream instanceof Error) opts.log.warn({ stream: opts.stream, pattern, error: stream.message }, 'cannot read the model events stored in the stream: the feed models snapshot holds what each alias serves, read from the registry');
+    if (registry instanceof Error) opts.log.warn({ error: registry.message }, 'cannot read the aliases from the model registry: the feed models snapshot holds what the stream stored');
+    const newest = stream instanceof Error ? new Map<string, Seed>() : stream.newest;
+    const fromReg = registry instanceof Array ? registry.filter((e) => takeSlot(opts.subjects, newest, e)).length : 0;
+    const kept = opts.hub.seed([...newest.values()]);
+    opts.log.info({ stream: opts.stream, events: stream instanceof Error ? null : stream.events, fromRegistry: fromReg, kept }, 'feed models snapshot seeded');
+    return { outcome: 'seeded', kept };
+  });
   let timer: ReturnType<typeof setTimeout> | undefined;
   const waited = new Promise<ModelsSeedOutcome>((r) => {
     timer = setTimeout(() => r({ outcome: 'pending' }), opts.waitMs ?? 3_000);
@@ -62,14 +89,33 @@ export async function seedModelsSnapshot(opts: ModelsSeedOptions): Promise<Model
   return first;
 }
 
+type Seed = Readonly<{ subject: string; data: Uint8Array }>;
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/**
+ * Puts the registry's event for its alias in `newest` unless the stream's newest event of that
+ * slot is this very one; says whether it did. Moved to the end: it is the newest word on the alias.
+ */
+function takeSlot(subjects: Subjects, newest: Map<string, Seed>, e: ModelEvent): boolean {
+  const m = { subject: subjects.model(e.name, e.event), data: encode(e) };
+  const slot = slotOf(subjects, m);
+  if (slot === undefined) return false;
+  const held = newest.get(slot);
+  if (held !== undefined && idOf(held) === e.id) return false;
+  newest.delete(slot);
+  newest.set(slot, m);
+  return true;
+}
+
 /**
  * Every stored model event, a page at a time, folded to the newest of each snapshot slot (as the
  * hub picks them: `modelSlot`), in stream order; a payload the hub would not admit (not a JSON
  * object) takes no slot. `events`: how many were read.
  */
-async function readFolded(opts: ModelsSeedOptions, pattern: string): Promise<{ newest: StoredMessage[]; events: number }> {
+async function readFolded(opts: ModelsSeedOptions, pattern: string): Promise<{ newest: Map<string, Seed>; events: number }> {
   const max = opts.max ?? READ_STORED_MAX;
-  const newest = new Map<string, StoredMessage>();
+  const newest = new Map<string, Seed>();
   let events = 0;
   let fromSeq: number | undefined;
   for (;;) {
@@ -82,21 +128,30 @@ async function readFolded(opts: ModelsSeedOptions, pattern: string): Promise<{ n
     }
     events += page.messages.length;
     const last = page.messages.at(-1);
-    if (page.remaining <= 0 || last === undefined) return { newest: [...newest.values()], events };
+    if (page.remaining <= 0 || last === undefined) return { newest, events };
     fromSeq = last.streamSeq + 1;
   }
 }
 
 const dec = new TextDecoder();
 
-function slotOf(subjects: Subjects, m: StoredMessage): string | undefined {
+function slotOf(subjects: Subjects, m: Seed): string | undefined {
   const route = routeSubject(subjects, m.subject);
   if (route?.topic !== 'models') return undefined;
-  let v: unknown;
+  const v = parsed(m);
+  return v !== undefined ? modelSlot(route, v) : undefined;
+}
+
+function parsed(m: Seed): object | undefined {
   try {
-    v = JSON.parse(dec.decode(m.data));
+    const v: unknown = JSON.parse(dec.decode(m.data));
+    return typeof v === 'object' && v !== null ? v : undefined;
   } catch {
     return undefined;
   }
-  return typeof v === 'object' && v !== null ? modelSlot(route, v) : undefined;
+}
+
+function idOf(m: Seed): unknown {
+  const v = parsed(m);
+  return v !== undefined && 'id' in v ? v.id : undefined;
 }

@@ -170,6 +170,18 @@ export function createMemoryModelRegistry(opts: MemoryModelRegistryOptions): Mod
       return announced(record('rejected', name, version, null, null, a.actor, a.reason));
     },
 
+    aliasEvents: async () => {
+      open();
+      const set: HistoryEntry[] = [];
+      for (const [name, m] of aliases) {
+        for (const [alias, version] of m) {
+          const h = history.findLast((x) => x.name === name && x.alias === alias && x.version === version && (x.event === 'promoted' || x.event === 'rolled_back'));
+          if (h !== undefined) set.push(h);
+        }
+      }
+      return set.sort((a, b) => a.seq - b.seq).map(modelEventOf);
+    },
+
     close: async () => {
       closed = true;
     },

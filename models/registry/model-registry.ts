@@ -95,6 +95,14 @@ export type ModelRegistry = {
    * longer be promoted or rolled back to. Refused while `production` points at it.
    */
   reject(name: string, version: number, opts: Readonly<{ actor: string; reason: string }>): Promise<ModelEvent>;
+  /**
+   * What each alias the registry holds now was set by: the newest `promoted` or `rolled_back`
+   * event of its history that points it at its current version, in history order. The same event,
+   * id included, that was announced for it; nothing is published. A reader whose copy of the
+   * announcements was lost (the `OUTCOMES` stream purged or rebuilt, as `sextant demo` does at each
+   * run) learns from it what each alias serves: the websocket gateway seeds its `models` snapshot so.
+   */
+  aliasEvents(): Promise<readonly ModelEvent[]>;
   close(): Promise<void>;
 };
 

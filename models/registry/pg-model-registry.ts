@@ -223,6 +223,19 @@ export async function createPgModelRegistry(opts: PgModelRegistryOptions): Promi
       return listedWhere('list model versions', 'WHERE v.name = $1 ORDER BY v.seq DESC', [name]);
     },
 
+    aliasEvents: async () => {
+      // The newest move of each alias to the version it holds now (an alias cleared by a reject has no row).
+      const rows = await query<HistoryRow>(
+        'read the events that set the aliases',
+        `SELECT * FROM (
+           SELECT DISTINCT ON (a.name, a.alias) ${historyColumns}, h.seq AS n FROM ${s}.model_aliases a
+           JOIN ${s}.model_alias_history h ON h.name = a.name AND h.alias = a.alias AND h.version = a.version AND h.event IN ('promoted', 'rolled_back')
+           ORDER BY a.name, a.alias, h.seq DESC
+         ) e ORDER BY e.n`,
+      );
+      return rows.map((r) => modelEventOf(historyOfRow(r)));
+    },
+
     promote: async (name, version, popts) => {
       const a = parseAction(popts);
       parseVersionNumber(version);

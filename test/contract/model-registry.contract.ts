@@ -216,6 +216,20 @@ export function modelRegistryContract(adapter: string, make: () => Promise<Regis
       expect(events.slice(6).map((e) => [e.event, e.version])).toEqual([['rejected', 3], ['rejected', 1]]);
     });
 
+    it('gives the event that set each alias it holds now, as announced, and none for an alias a reject cleared', async () => {
+      for (const seed of [1, 2, 3]) await h.registry.register(newModel('omega'), onnxBytes(seed));
+      await h.registry.promote('omega', 1, ops);
+      await h.registry.promote('omega', 2, ops);
+      const staging = await h.registry.promote('omega', 3, { ...ops, alias: 'staging' });
+      const back = await h.registry.rollback('omega', { actor: 'ops-bob', reason: 'drawdown' });
+      await h.registry.promote('omega', 2, { ...ops, alias: 'candidate' });
+      await h.registry.reject('omega', 2, ops);
+      const set = (await h.registry.aliasEvents()).filter((e) => e.name === 'omega');
+      expect(set).toEqual([staging, back]);
+      const announced = await eventsOf(h, 'omega', 9);
+      expect(set.map((e) => announced.find((a) => a.id === e.id))).toEqual(set);
+    });
+
     it('returns the artifact bytes exactly, per version', async () => {
       await h.registry.register(newModel('iota'), onnxBytes(7));
       await h.registry.register(newModel('iota'), onnxBytes(8));

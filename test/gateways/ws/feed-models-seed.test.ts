@@ -1,10 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startGatewayRuntime } from '../../../cli/gateway-runtime.js';
 import { loadConfig } from '../../../config/load.js';
 import type { Config } from '../../../config/schema.js';
 import { createEngineMetrics } from '../../../gateways/http/metrics.js';
+import type { ModelRegistry } from '../../../models/registry/model-registry.js';
+import { createPgModelRegistry } from '../../../models/registry/pg-model-registry.js';
+import { createSimulatedClock } from '../../../state/clocks/simulated-clock.js';
 import { seedModelsSnapshot } from '../../../gateways/ws/models-seed.js';
+import { modelEventsPattern } from '../../../gateways/ws/topics.js';
 import type { ServerMessage } from '../../../gateways/ws/protocol.js';
 import type { Logger } from '../../../state/logger.js';
 import { silentLogger } from '../../../state/logger.js';
@@ -14,6 +21,8 @@ import type { ModelEvent } from '../../../streams/messages/model-event.js';
 import { createNatsBus } from '../../../streams/nats-bus.js';
 import { streamName, streamSpecs } from '../../../streams/provision.js';
 import { subjectsFor } from '../../../streams/subjects.js';
+import { newModel, onnxBytes } from '../../contract/model-registry.fixtures.js';
+import { dropSchema } from '../../support/pg.js';
 import { connectFeed, json, NATS_URL, startTestGateway, VIEWER } from './gateway-harness.js';
 
 type Update = Extract<ServerMessage, { type: 'snapshot' | 'delta' }>;
@@ -45,8 +54,8 @@ const snapshotOf = (messages: readonly ServerMessage[]): unknown[][] =>
   messages.filter((m): m is Update => m.type === 'snapshot').map((u) => [u.key, (u.data as ModelEvent).event, (u.data as ModelEvent).alias, (u.data as ModelEvent).version]);
 
 /** Starts the gateway `sextant run` builds, subscribes a new client to `models` and returns what it was sent first. */
-async function subscribeAfterStart(cfg: Config, bus: Bus, log: Logger = silentLogger): Promise<{ messages: ServerMessage[]; close(): Promise<void>; emitModel(e: ModelEvent): void }> {
-  const runtime = await startGatewayRuntime(cfg, bus, {}, log, { env: { SEXTANT_VIEWER_TOKEN: VIEWER }, metrics: createEngineMetrics({ defaultMetrics: false }) });
+async function subscribeAfterStart(cfg: Config, bus: Bus, log: Logger = silentLogger, registry?: ModelRegistry): Promise<{ messages: ServerMessage[]; close(): Promise<void>; emitModel(e: ModelEvent): void }> {
+  const runtime = await startGatewayRuntime(cfg, bus, {}, log, { env: { SEXTANT_VIEWER_TOKEN: VIEWER }, metrics: createEngineMetrics({ defaultMetrics: false }), ...(registry !== undefined ? { registry } : {}) });
   const c = await connectFeed(`${runtime.server.url.replace('http:', 'ws:')}/ws`, { token: VIEWER });
   c.send({ op: 'subscribe', topic: 'models' });
   await c.waitFor((m) => m.type === 'subscribed');
@@ -209,5 +218,84 @@ describe('seeding the models snapshot', () => {
     answer({ messages: [{ subject: 'sx.model.a.promoted', data: json({}), streamSeq: 1 }], remaining: 0 });
     await new Promise((r) => setImmediate(r));
     expect(seeded).toEqual([1]);
+  });
+});
+
+describe('the models snapshot when the stream lost the registry events (real NATS and PostgreSQL)', () => {
+  const PG_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+  /**
+   * A registry of its own whose events were announced into OUTCOMES, then the streams deleted and
+   * made again, as `sextant demo` resets them at each run while the registry keeps its aliases.
+   */
+  async function registryAfterReset(fn: (h: { cfg: Config; bus: Bus; registry: ModelRegistry; events: Record<string, ModelEvent> }) => Promise<void>): Promise<void> {
+    const t = tag();
+    const cfg = configFor(t);
+    const schema = `sx_ms_${t}`;
+    const artifactDir = await mkdtemp(join(tmpdir(), 'sx-ms-models-'));
+    const bus = await createNatsBus({ url: NATS_URL, name: 'feed-models-seed-registry', connectTimeoutMs: 3000 });
+    const specs = streamSpecs(cfg, { storage: 'memory' });
+    const clock = createSimulatedClock(T0);
+    let registry: ModelRegistry | undefined;
+    try {
+      await bus.ensureStreams(specs);
+      registry = await createPgModelRegistry({ url: PG_URL, schema, artifactDir, bus, subjects: subjectsFor(cfg.prefix), clock, poolSize: 2 });
+      for (const seed of [1, 2]) await registry.register(newModel('direction-mlp'), onnxBytes(seed));
+      clock.advanceTo(T0 + 60_000);
+      const production = await registry.promote('direction-mlp', 1, { actor: 'demo', reason: 'first run' });
+      const staging = await registry.promote('direction-mlp', 2, { alias: 'staging', actor: 'ops', reason: 'try it' });
+      await bus.deleteStreams(specs.map((s) => s.name));
+      await bus.ensureStreams(specs);
+      await fn({ cfg, bus, registry, events: { production, staging } });
+    } finally {
+      await registry?.close();
+      await bus.deleteStreams(specs.map((s) => s.name));
+      await bus.close();
+      await dropSchema(PG_URL, schema);
+      await rm(artifactDir, { recursive: true, force: true });
+    }
+  }
+
+  it('shows what each alias serves, read from the registry, when the stream holds no event of it', async () => {
+    await registryAfterReset(async ({ cfg, bus, registry, events }) => {
+      const lines: Line[] = [];
+      const feed = await subscribeAfterStart(cfg, bus, recordingLogger(lines), registry);
+      try {
+        expect(snapshotOf(feed.messages)).toEqual([
+          ['direction-mlp', 'promoted', 'production', 1],
+          ['direction-mlp', 'promoted', 'staging', 2],
+        ]);
+        // The events as they were announced (id, time, who and why), not a promotion made up now.
+        const data = feed.messages.filter((m): m is Update => m.type === 'snapshot').map((u) => u.data);
+        expect(data).toEqual([events['production'], events['staging']]);
+        expect(lines.find((l) => /seeded/.test(l.msg))?.fields).toMatchObject({ events: 0, fromRegistry: 2, kept: 2 });
+        expect(lines.filter((l) => l.level === 'warn' && /models snapshot|registry|model events/.test(l.msg))).toEqual([]);
+      } finally {
+        await feed.close();
+      }
+      // Nothing was published: the stream still holds no model event.
+      const stored = await bus.readFrom(streamName(cfg, 'OUTCOMES'), modelEventsPattern(subjectsFor(cfg.prefix)), { max: 10 });
+      expect(stored.messages).toEqual([]);
+    });
+  });
+
+  it('takes the registry\'s word on an alias the stream names another version for, and keeps the stream\'s other events', async () => {
+    await registryAfterReset(async ({ cfg, bus, registry, events }) => {
+      const subjects = subjectsFor(cfg.prefix);
+      // The stream kept an older production move (v7 here) and a later registration; the registry says v1.
+      const stale = event(1, { name: 'direction-mlp', event: 'promoted', version: 7, alias: 'production' });
+      const registered = event(2, { name: 'direction-mlp', event: 'registered', version: 8, alias: null });
+      for (const e of [stale, registered, events['staging'] as ModelEvent]) await bus.publish(subjects.model(e.name, e.event), json(e));
+      const feed = await subscribeAfterStart(cfg, bus, silentLogger, registry);
+      try {
+        expect(snapshotOf(feed.messages)).toEqual([
+          ['direction-mlp', 'registered', null, 8],
+          ['direction-mlp', 'promoted', 'staging', 2],
+          ['direction-mlp', 'promoted', 'production', 1],
+        ]);
+      } finally {
+        await feed.close();
+      }
+    });
   });
 });
