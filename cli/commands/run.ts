@@ -11,33 +11,62 @@ import type { WiringMode } from '../wiring.js';
 import { connectAdapters } from '../wiring.js';
 import { claimNamespaceOrClose } from '../engine-presence.js';
 import { subjectsFor } from '../../streams/subjects.js';
-import { onStopSignals } from '../stop-signals.js';
+import { onStopSignals, signalExitCode } from '../stop-signals.js';
+import type { SignalSource } from '../stop-signals.js';
 
-export type RunOptions = Readonly<{ configFile?: string; mode: WiringMode }>;
+export type RunOptions = Readonly<{
+  configFile?: string;
+  mode: WiringMode;
+  /** Where SIGINT and SIGTERM come from: `process`, a stand-in in tests. */
+  signals?: SignalSource;
+}>;
+
+const WHILE_STOPPING = 'the engine\'s last writes may not be stored (a restart resumes from its last commit)';
 
 /** `sextant run`: the engine from config, until SIGINT or SIGTERM. */
 export async function runEngine(opts: RunOptions): Promise<void> {
   const cfg = loadConfig({ file: opts.configFile });
   const log = createLogger(cfg.log.level);
   const clock = createLiveClock();
+  // Listened to before start-up: a SIGINT or SIGTERM while connecting or starting the engine got
+  // Node's default, a silent exit 130 that closed nothing. A second one while stopping ends the
+  // process at once, saying so.
+  const signals = onStopSignals(WHILE_STOPPING, opts.signals);
+  const started: { what: string; close(): Promise<void> | void }[] = [];
+  /** After each start-up step: on a signal, closes what was started, newest first, and says so. */
+  const interrupted = async (): Promise<boolean> => {
+    if (!signals.signal.aborted) return false;
+    const by = String(signals.signal.reason) as NodeJS.Signals;
+    for (const s of started.reverse()) await s.close();
+    process.stderr.write(`sextant: interrupted during start-up by ${by}: closed ${started.map((s) => s.what).join(', ')}; nothing is left running\n`);
+    signals.dispose();
+    process.exitCode = signalExitCode(by);
+    return true;
+  };
   const adapters = await connectAdapters(cfg, opts.mode, log, clock);
+  started.push({ what: 'the adapters', close: () => adapters.close() });
+  if (await interrupted()) return;
   for (const notice of adapters.fallbacks) process.stderr.write(`notice: ${notice}\n`);
   // A second engine on this prefix would share the durables and the account's risk state: refused.
   const presence = await claimNamespaceOrClose(adapters, subjectsFor(cfg.prefix), log);
+  started.push({ what: 'its namespace claim', close: () => presence.unsubscribe() });
+  if (await interrupted()) return;
   // The gateway's metrics exist before the engine, so that its stages are timed from the start.
   const metrics = cfg.gateway.enabled ? createEngineMetrics() : undefined;
   const engine = await startEngine(cfg, adapters, clock, log, { trainingClock: clock, maxAheadMs: cfg.validation.maxAheadMs, ...(metrics === undefined ? {} : { stages: stageTiming(metrics), counts: metrics }) });
+  started.push({ what: 'the engine', close: () => engine.stop() });
+  if (await interrupted()) return;
   log.info({ assets: cfg.assets.length, bus: adapters.bus.kind, features: adapters.features.kind, timeseries: adapters.timeseries.flavor }, 'engine running');
   // HTTP health/metrics, dashboard and websocket feed (gateway.enabled).
   const gateway = metrics !== undefined ? await startGatewayRuntime(cfg, adapters.bus, engineProbes(cfg, adapters, engine), log, { metrics, registry: adapters.registry }) : undefined;
+  if (gateway !== undefined) started.push({ what: 'the gateway', close: () => gateway.close() });
+  if (await interrupted()) return;
   if (metrics !== undefined) reportServedModel(metrics, engine.decisions, cfg.strategy.model);
   const status =
     gateway === undefined
       ? undefined
       : startEngineStatusFeed({ engine, hub: gateway.hub, metrics: gateway.metrics, bus: adapters.bus, consumers: engineConsumers(cfg, engine), intervalMs: cfg.gateway.statusIntervalMs ?? 1000, log });
   const heartbeat = setInterval(() => log.info({ counters: engine.counters, actors: engine.supervisor.status() }, 'status'), 10_000);
-  // A second SIGINT/SIGTERM while stopping ends the process at once, saying so.
-  const signals = onStopSignals('the engine\'s last writes may not be stored (a restart resumes from its last commit)');
   const failure = await new Promise<Error | undefined>((resolve) => {
     void signals.stopped.then(() => resolve(undefined));
     // A failed release stops the decision path (nothing more is acknowledged): the process ends
