@@ -1,4 +1,5 @@
-import ccxt, { BadRequest, BadResponse, DDoSProtection, ExchangeClosedByUser, ExchangeNotAvailable, PermissionDenied, RateLimitExceeded, RequestTimeout, RestrictedLocation } from 'ccxt';
+import { STATUS_CODES } from 'node:http';
+import ccxt, { AuthenticationError, BadRequest, BadResponse, BaseError, DDoSProtection, ExchangeClosedByUser, ExchangeError, ExchangeNotAvailable, NetworkError, PermissionDenied, RateLimitExceeded, RequestTimeout, RestrictedLocation } from 'ccxt';
 import type { Exchange } from 'ccxt';
 import { GatewayError, GatewayErrorCode } from './errors.js';
 import type { WithRetryAfter } from './errors.js';
@@ -196,16 +197,58 @@ type WsClientHooks = { url: string; onError: (error: unknown) => void };
 /** What the `ws` package says when the venue answers the websocket upgrade with an HTTP status instead of 101. */
 const UNEXPECTED_RESPONSE = /^Unexpected server response: (\d{3})$/;
 
+type RestStatusHooks = {
+  onRestResponse: RestResponseHook;
+  handleHttpStatusCode: (code: number, reason: string, url: string, method: string, body: string) => void;
+};
+
 /**
- * A websocket handshake the venue answers 403 gets the class a REST 403 gets ({@link
- * refuseForbidden}): `PermissionDenied` (the feed stops, `failed`, AUTHENTICATION) unless the
- * venue's ccxt table gives 403 a meaning of its own (bybit's rate limit: `RateLimitExceeded`,
- * retried; gemini's `PermissionDenied`). ccxt makes every refused upgrade a plain `NetworkError`
- * ("Unexpected server response: 403"), so a revoked key or a blocked region showed as a feed
- * reconnecting for ever, `retrying` without end. Other refused upgrades (a 503, a 429) stay
- * `NetworkError`s, retried with the backoff.
+ * The error the exchange's REST rules give an answer of `status` with an empty body (the hooks
+ * above over the venue's ccxt `httpExceptions` table, the same calls a REST answer goes through),
+ * or undefined where they let it through. Anything but a ccxt error (a venue's hook tripping on
+ * the empty answer) is undefined too.
  */
-function refuseForbiddenHandshake(ex: Exchange): void {
+function restStatusError(ex: Exchange, status: number, url: string): BaseError | undefined {
+  const rest = ex as unknown as RestStatusHooks;
+  const reason = STATUS_CODES[status] ?? '';
+  try {
+    rest.onRestResponse(status, reason, url, 'websocket', {}, '', {}, undefined);
+    rest.handleHttpStatusCode(status, reason, url, 'websocket', '');
+  } catch (e) {
+    return e instanceof BaseError ? e : undefined;
+  }
+  return undefined;
+}
+
+/** What a refused handshake's class means, for its message. */
+function handshakeMeaning(e: BaseError): string {
+  if (e instanceof RestrictedLocation) return 'the venue refuses connections from this location';
+  if (e instanceof AuthenticationError) return 'the venue refuses this connection (API key permissions, a blocked IP or region)';
+  if (e instanceof RateLimitExceeded || e instanceof DDoSProtection) return 'rate limited, retried';
+  if (e instanceof RequestTimeout) return 'timed out, retried';
+  if (e instanceof NetworkError) return 'the venue is unavailable, retried';
+  return 'the venue refuses this request (a wrong `marketData.urls.ws` path, a bad request)';
+}
+
+/**
+ * A websocket handshake the venue answers with a 4xx or 5xx status gets the class a REST answer
+ * of that status gets ({@link restStatusError}: the venue's ccxt table under this file's rules),
+ * with a message naming the url and the status. ccxt makes every refused upgrade a plain
+ * `NetworkError` ("Unexpected server response: 451"), so a revoked key, a blocked region or a
+ * wrong `urls.ws` path showed as a feed reconnecting for ever, `retrying` without end. Now:
+ *
+ * - 401, 403 (unless the venue's table says otherwise: bybit's 403 is its rate limit, retried) →
+ *   `PermissionDenied`/`AuthenticationError`, the feed stops (`failed`, AUTHENTICATION);
+ * - 451 → `RestrictedLocation`; 400, 404, 405, 409, 410 and any 4xx the rules leave unnamed (or
+ *   give a plain `ExchangeError`, which a watch would take for a pushed frame) → `BadRequest`: the
+ *   feed stops (`failed`, EXCHANGE);
+ * - 429, 418, 408 and every 5xx keep their retryable class (`RateLimitExceeded`, `DDoSProtection`,
+ *   `RequestTimeout`, `ExchangeNotAvailable`) and are retried with the backoff.
+ *
+ * The `ws` error carries no headers: a handshake's `Retry-After` is not read. Other statuses (a
+ * 3xx redirect, a 200 page) stay the `NetworkError` ccxt made of them.
+ */
+function refuseHandshakes(ex: Exchange): void {
   const target = ex as unknown as { client: (url: string) => WsClientHooks };
   const original = target.client.bind(ex);
   const hooked = new WeakSet<WsClientHooks>();
@@ -217,11 +260,14 @@ function refuseForbiddenHandshake(ex: Exchange): void {
     const onError = client.onError.bind(client);
     client.onError = (error) => {
       const message = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
-      const status = typeof message === 'string' ? UNEXPECTED_RESPONSE.exec(message)?.[1] : undefined;
-      const named = (ex.httpExceptions as Record<string, unknown>)['403'];
-      const Refusal = named === ExchangeNotAvailable ? PermissionDenied : named;
-      if (status !== '403' || typeof Refusal !== 'function') return onError(error);
-      onError(new (Refusal as new (m: string) => Error)(`${ex.id} websocket ${client.url.split('?')[0] ?? client.url}: HTTP 403 on the handshake, the venue refuses this connection (API key permissions, a blocked IP or region)`));
+      const matched = typeof message === 'string' ? UNEXPECTED_RESPONSE.exec(message)?.[1] : undefined;
+      const status = matched === undefined ? NaN : Number(matched);
+      if (!(status >= 400 && status <= 599)) return onError(error);
+      const shown = client.url.split('?')[0] ?? client.url;
+      const named = restStatusError(ex, status, shown);
+      const refusal = named === undefined || Object.getPrototypeOf(named) === ExchangeError.prototype ? new BadRequest('') : named;
+      const Refusal = refusal.constructor as new (m: string) => BaseError;
+      onError(new Refusal(`${ex.id} websocket ${shown}: HTTP ${status} on the handshake, ${handshakeMeaning(refusal)}`));
     };
     return client;
   };
@@ -272,7 +318,7 @@ export async function createCcxtExchange(o: CcxtExchangeOptions): Promise<Exchan
   refuseRestrictedLocation(ex);
   refuseBadRequests(ex);
   refuseForbidden(ex);
-  refuseForbiddenHandshake(ex);
+  refuseHandshakes(ex); // uses the REST hooks above
   // ccxt needs an http agent of its own for plain ws:// urls (local servers, tests).
   if (o.wsUrl?.startsWith('ws://') === true) await ex.loadHttpProxyAgent();
   return ex;

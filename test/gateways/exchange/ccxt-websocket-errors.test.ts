@@ -106,7 +106,7 @@ describe('ccxt market data: error frames on the binance websocket', () => {
   });
 });
 
-describe('ccxt market data: a websocket handshake the venue refuses with 403', () => {
+describe('ccxt market data: a websocket handshake the venue refuses with an HTTP status', () => {
   let srv: BinanceServer;
   let stack: Stack;
   beforeEach(async () => {
@@ -139,14 +139,81 @@ describe('ccxt market data: a websocket handshake the venue refuses with 403', (
     expect(srv.connections()).toBe(0);
   });
 
-  it("keeps the meaning a venue's ccxt table gives 403 (bybit: its rate limit, retried) and retries other refused handshakes (503)", async () => {
-    const bybit = await createCcxtExchange({ exchangeId: 'bybit', restUrl: srv.restUrl, wsUrl: srv.wsUrl });
-    const watch = (bybit as unknown as { watch: (url: string, hash: string, message: unknown, subscribeHash: string) => Promise<unknown> }).watch.bind(bybit);
-    const dial = (hash: string) => watch(srv.wsUrl, hash, { op: 'subscribe', args: [hash] }, hash).then(() => undefined, (e: unknown) => fromCcxtWatchError(e));
-    srv.setWsDown(true, 403, 'Forbidden');
-    expect(await dial('a')).toMatchObject({ code: 'RATE_LIMITED', retryable: true });
-    srv.setWsDown(true, 503);
-    expect(await dial('b')).toMatchObject({ code: 'NETWORK', retryable: true, message: expect.stringContaining('503') });
-    await bybit.close();
+  const feedsOn = async (exchangeId = 'binance') => {
+    const exchange = await createCcxtExchange({ exchangeId, restUrl: srv.restUrl, wsUrl: srv.wsUrl, options: { fetchMarkets: { types: ['spot'] } } });
+    const source = createCcxtMarketData({
+      exchange, assets: [{ venue: 'binance', symbol: 'BTC/USDT' }], timeframes: ['1m'], trades: true, quotes: false, mode: 'auto', pollMs: 20,
+      backfillBars: 5, pageLimit: 4, backoff: { minMs: 10, maxMs: 10 }, now: () => 1_800_000_000_000, sleep: stack.sleep,
+    });
+    return start(source, stack.sink());
+  };
+
+  it.each([
+    [451, 'EXCHANGE', 'the venue refuses connections from this location', 'Service unavailable from a restricted location according to \'b. Eligibility\' in https://www.binance.com/en/terms.'],
+    [404, 'EXCHANGE', 'the venue refuses this request (a wrong `marketData.urls.ws` path, a bad request)', 'Not Found'],
+  ])('stops the feeds on a handshake refused with %i (failed %s, naming the url and status) instead of reconnecting for ever', async (status, code, meaning, body) => {
+    srv.setWsDown(true, status, body);
+    const gw = await feedsOn();
+    await Promise.race([gw.done, until(() => stack.statuses.filter((s) => s.type === 'retrying').length >= 3, 10_000, 'the feeds ending or retrying')]);
+    await gw.stop();
+    const failed = stack.statuses.filter((s) => s.type === 'failed');
+    expect(failed.map((s) => (s.type === 'failed' ? [s.feed, s.code, s.error.replace(/:\d+\/stream\/ws\S*:/, ':PORT/stream/ws…:')] : []))).toEqual(
+      ['binance BTC/USDT bar 1m', 'binance BTC/USDT trade'].map((feed) => [feed, code, `binance websocket ws://127.0.0.1:PORT/stream/ws…: HTTP ${status} on the handshake, ${meaning}`]),
+    );
+    expect(stack.statuses.filter((s) => s.type === 'retrying')).toEqual([]);
+    expect(srv.connections()).toBe(0);
+  });
+
+  it('keeps retrying a handshake refused with 429 (rate limited), and the feeds connect once the venue takes them', async () => {
+    srv.setWsDown(true, 429, 'Too Many Requests');
+    const gw = await feedsOn();
+    await until(() => stack.statuses.filter((s) => s.type === 'retrying').length >= 4, 10_000, 'the feeds retrying');
+    const retrying = stack.statuses.filter((s) => s.type === 'retrying');
+    expect(new Set(retrying.map((s) => (s.type === 'retrying' ? s.code : undefined)))).toEqual(new Set(['RATE_LIMITED']));
+    expect(retrying[0]).toMatchObject({ error: expect.stringMatching(/^binance websocket ws:\/\/127\.0\.0\.1:\d+\/stream\/ws\S*: HTTP 429 on the handshake, rate limited, retried$/) });
+    expect(stack.statuses.filter((s) => s.type === 'failed')).toEqual([]);
+    srv.setWsDown(false);
+    await until(() => srv.connections() > 0, 10_000, 'a websocket connection');
+    await gw.stop();
+    expect(stack.statuses.filter((s) => s.type === 'failed')).toEqual([]);
+  });
+
+  it("maps every refused handshake's status through the REST rules and the venue's ccxt table: refusals stop, passing faults are retried", async () => {
+    // A fresh exchange per dial: ccxt waits longer before each new dial of a url that failed.
+    const dial = async (exchangeId: string, hash: string) => {
+      const ex = await createCcxtExchange({ exchangeId, restUrl: srv.restUrl, wsUrl: srv.wsUrl });
+      const watch = (ex as unknown as { watch: (url: string, hash: string, message: unknown, subscribeHash: string) => Promise<unknown> }).watch.bind(ex);
+      const e = await watch(srv.wsUrl, hash, { op: 'subscribe', args: [hash] }, hash).then(() => undefined, (err: unknown) => fromCcxtWatchError(err));
+      await ex.close();
+      return e;
+    };
+    const expected: Array<[string, number, string, boolean]> = [
+      ['binance', 400, 'EXCHANGE', false],
+      ['binance', 401, 'AUTHENTICATION', false],
+      ['binance', 403, 'AUTHENTICATION', false],
+      ['binance', 404, 'EXCHANGE', false],
+      ['binance', 405, 'EXCHANGE', false],
+      ['binance', 409, 'EXCHANGE', false],
+      ['binance', 410, 'EXCHANGE', false],
+      ['binance', 422, 'EXCHANGE', false], // ccxt's plain ExchangeError: a refusal, not a pushed frame retried as STREAM
+      ['binance', 451, 'EXCHANGE', false],
+      ['binance', 408, 'NETWORK', true],
+      ['binance', 418, 'RATE_LIMITED', true],
+      ['binance', 429, 'RATE_LIMITED', true],
+      ['binance', 500, 'UNAVAILABLE', true],
+      ['binance', 503, 'UNAVAILABLE', true],
+      ['binance', 504, 'NETWORK', true],
+      ['bybit', 403, 'RATE_LIMITED', true], // bybit's table: its 403 is the rate limit
+      ['bybit', 401, 'AUTHENTICATION', false],
+    ];
+    const seen: Array<[string, number, string | undefined, boolean | undefined]> = [];
+    for (const [id, status] of expected) {
+      srv.setWsDown(true, status, 'refused');
+      const e = await dial(id, `${id}-${status}`);
+      seen.push([id, status, e?.code, e?.retryable]);
+      expect(e?.message).toMatch(new RegExp(`^${id} websocket ws://127\\.0\\.0\\.1:\\d+/stream/ws: HTTP ${status} on the handshake, `));
+    }
+    expect(seen).toEqual(expected);
+    expect(srv.connections()).toBe(0);
   });
 });
