@@ -16,6 +16,7 @@ import type { LabelingActorHandle } from '../actors/labeling-actor.js';
 import type { RetrainingActorHandle } from '../actors/retraining-actor.js';
 import type { RetrainingStatus } from '../actors/retraining-status.js';
 import type { RetrainingControl } from '../gateways/control/control-target.js';
+import type { CatchUpWatch } from './catch-up-watch.js';
 
 /**
  * `sextant ctl retrain …` on the retraining actor; a refused trigger (not idle) is a REFUSED reply,
@@ -267,6 +268,8 @@ export function engineControlTarget(
     labeling?: Pick<LabelingActorHandle, 'stats'> | undefined;
     /** What the engine serves: a deploy of that alias is checked against it. */
     served?: ServedModelRef;
+    /** Whether the engine is deciding a backlog far behind its clock: `status.catchUp` (null without one). */
+    catchUp?: Pick<CatchUpWatch, 'status'> | undefined;
   }>,
 ): ControlTarget {
   const registry = (): ModelRegistry => {
@@ -284,6 +287,8 @@ export function engineControlTarget(
       risk: deps.decisions?.risk.status() ?? null,
       // Whether labeling keeps up: what it received, labeled and still has pending.
       labeling: deps.labeling?.stats() ?? null,
+      // Deciding data far behind the clock (a backlog after an outage): orders may be expired on arrival.
+      catchUp: deps.catchUp?.status() ?? null,
     }),
     halt: (a) =>
       coded(async () => {

@@ -19,6 +19,9 @@ import type { InferencePlacement } from '../models/runtime/model-runtime.js';
 import type { Decisions } from './decisions.js';
 import { startDecisions } from './decisions.js';
 import { engineControlTarget } from './engine-control.js';
+import { catchUpThresholdMs, createCatchUpWatch } from './catch-up-watch.js';
+import type { CatchUpWatch } from './catch-up-watch.js';
+import type { TimerHandle } from '../state/clock.js';
 import type { StageTiming } from './stage-timing.js';
 import type { DecisionCounts } from './stored-decision-counts.js';
 import { timedAssetPorts } from './stage-timing.js';
@@ -102,6 +105,9 @@ export type Engine = Readonly<{
   /** Stops the actors, then waits for the recorder's writes. */
   stop(): Promise<void>;
 }>;
+
+/** How often the engine reads how far its decisions have got, for the catch-up watch (engine clock). */
+export const CATCH_UP_CHECK_MS = 5_000;
 
 /** Durable consumer names are stable per asset so a restarted engine resumes where it stopped. */
 export const durableFor = (a: AssetKey): string => `asset_${a.venue}_${a.symbol.replace(/[^A-Za-z0-9]/g, '_')}`;
@@ -227,10 +233,24 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
         )
       : undefined;
   let control: Subscription | undefined;
+  let catchUpTimer: TimerHandle | undefined;
   if (opts.control !== false && adapters.audit !== undefined) {
+    // Where operators are served (run, demo; not backtests): whether the engine is deciding a
+    // backlog far behind its clock, read from the risk book's newest mark. Observability only.
+    let catchUp: CatchUpWatch | undefined;
+    if (decisions !== undefined) {
+      const watch = createCatchUpWatch({ clock, thresholdMs: catchUpThresholdMs(cfg.strategy.timeframe), log: log.child({ component: 'catch-up' }) });
+      watch.observe(decisions.risk.status().asOf); // the stored book's: the starting point
+      const check = (): void => {
+        watch.observe(decisions.risk.status().asOf);
+        catchUpTimer = clock.setTimeout(check, CATCH_UP_CHECK_MS);
+      };
+      catchUpTimer = clock.setTimeout(check, CATCH_UP_CHECK_MS);
+      catchUp = watch;
+    }
     const known = { symbols: [...new Set(cfg.assets.map((a) => a.symbol))], strategies: [cfg.strategy.name] };
     const served = { ref: cfg.strategy.model, timeframe: cfg.strategy.timeframe };
-    const target = engineControlTarget({ supervisor, counters, decisions, registry: adapters.registry, known, retraining, labeling, served });
+    const target = engineControlTarget({ supervisor, counters, decisions, registry: adapters.registry, known, retraining, labeling, served, catchUp });
     control = startControlServer({ bus: adapters.bus, subjects, target, audit: adapters.audit, clock, log });
   }
   return {
@@ -242,6 +262,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
     failed: () => decisions?.sequencer.failed() ?? new Promise<Error>(() => {}),
     failure: () => decisions?.sequencer.failure(),
     stop: async () => {
+      if (catchUpTimer !== undefined) clock.clearTimeout(catchUpTimer);
       control?.unsubscribe();
       // Nothing more comes: let held events through, so the actors' batches in hand can finish.
       const draining = decisions?.sequencer.close();

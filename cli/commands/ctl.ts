@@ -147,6 +147,19 @@ function warningOf(result: unknown): string | undefined {
   return typeof result.warning === 'string' ? result.warning : undefined;
 }
 
+/**
+ * `ctl status` of an engine deciding a backlog far behind its clock (`catchUp.catchingUp`): the
+ * line said on stderr, as the JSON's `catchUp` is easy to miss in a long status.
+ */
+export function catchUpNote(result: unknown): string | undefined {
+  if (typeof result !== 'object' || result === null || !('catchUp' in result)) return undefined;
+  const c = result.catchUp;
+  if (typeof c !== 'object' || c === null || !('catchingUp' in c) || c.catchingUp !== true) return undefined;
+  const behind = 'behindMs' in c && typeof c.behindMs === 'number' ? `${Math.round(c.behindMs / 60_000)} min` : 'far';
+  const asOf = 'asOf' in c && typeof c.asOf === 'number' ? ` (up to ${new Date(c.asOf).toISOString()})` : '';
+  return `the engine is catching up on a backlog: deciding data from ${behind} ago${asOf}; orders it publishes now may be expired for live consumers`;
+}
+
 /** The reply's JSON, or undefined when the bytes are not JSON (the caller says it does not understand them). */
 function replyJson(bytes: Uint8Array): unknown {
   try {
@@ -196,6 +209,8 @@ async function send(configFile: string | undefined, g: CtlGlobals, verb: Control
       // Done, with a caveat (a deploy committed but not announced yet): said where a person reads it.
       const warning = warningOf(reply.data.result);
       if (warning !== undefined) process.stderr.write(`sextant ctl: warning: ${warning}\n`);
+      const catchUp = verb === 'status' ? catchUpNote(reply.data.result) : undefined;
+      if (catchUp !== undefined) process.stderr.write(`sextant ctl: note: ${catchUp}\n`);
     } else {
       process.stderr.write(`sextant ctl: ${reply.data.error.code}: ${reply.data.error.message}\n`);
       process.exitCode = 1;
