@@ -1,15 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { json, startTestGateway, VIEWER } from './gateway-harness.js';
+import { json, startTestGateway, until, VIEWER } from './gateway-harness.js';
 import type { Gateway } from './gateway-harness.js';
 import { connectRaw } from './raw-feed-client.js';
-
-const until = async (cond: () => boolean, timeoutMs = 10_000): Promise<void> => {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 // Event time far behind the wall clock, as in the demo's replay of old data.
 const H = 3_600_000;

@@ -4,18 +4,10 @@ import { createHub } from '../../../gateways/ws/hub.js';
 import { silentLogger } from '../../../state/logger.js';
 import { createMemoryBus } from '../../../streams/memory-bus.js';
 import { subjectsFor } from '../../../streams/subjects.js';
-import { backUpSocket, json, startTestGateway, VIEWER } from './gateway-harness.js';
+import { backUpSocket, json, startTestGateway, until, VIEWER } from './gateway-harness.js';
 import type { Gateway } from './gateway-harness.js';
 import { connectRaw } from './raw-feed-client.js';
 import type { RawFeedClient } from './raw-feed-client.js';
-
-const until = async (cond: () => boolean, timeoutMs = 10_000): Promise<void> => {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 const M = 60_000;
 const H = 60 * M;

@@ -1,15 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectFeed, startTestGateway, VIEWER } from './gateway-harness.js';
+import { connectFeed, startTestGateway, until, VIEWER } from './gateway-harness.js';
 import type { Gateway } from './gateway-harness.js';
 import { connectRaw } from './raw-feed-client.js';
-
-const until = async (cond: () => boolean, timeoutMs = 10_000): Promise<void> => {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 const big = (i: number, kb: number): { i: number; pad: string } => ({ i, pad: 'x'.repeat(kb * 1024) });
 

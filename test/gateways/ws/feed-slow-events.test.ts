@@ -1,16 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { backUpSocket, json, startTestGateway, VIEWER } from './gateway-harness.js';
+import { backUpSocket, json, startTestGateway, until, VIEWER } from './gateway-harness.js';
 import type { Gateway } from './gateway-harness.js';
 import { connectRaw } from './raw-feed-client.js';
 import type { RawFeedClient } from './raw-feed-client.js';
-
-const until = async (cond: () => boolean, timeoutMs = 10_000): Promise<void> => {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 const H = 3_600_000;
 const fill = (n: number) => ({

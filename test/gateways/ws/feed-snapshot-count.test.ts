@@ -1,15 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectFeed, json, startTestGateway, VIEWER } from './gateway-harness.js';
+import { connectFeed, json, startTestGateway, until, VIEWER } from './gateway-harness.js';
 import type { Gateway } from './gateway-harness.js';
 import { connectRaw } from './raw-feed-client.js';
-
-const until = async (cond: () => boolean, timeoutMs = 10_000): Promise<void> => {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 type Frame = Readonly<{ type: string; topic?: string; key?: string; seq?: number; snapshot?: number; conflated?: boolean; data?: unknown }>;
 

@@ -1,19 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../../gateways/ws/protocol.js';
-import { connectFeed, json, startTestGateway, VIEWER } from './gateway-harness.js';
+import { connectFeed, json, startTestGateway, until, VIEWER } from './gateway-harness.js';
 import type { Gateway } from './gateway-harness.js';
 
 type Update = Extract<ServerMessage, { type: 'snapshot' | 'delta' }>;
 const updates = (ms: readonly ServerMessage[], topic?: string): Update[] =>
   ms.filter((m): m is Update => (m.type === 'snapshot' || m.type === 'delta') && (topic === undefined || m.topic === topic));
-
-const until = async (cond: () => boolean, timeoutMs = 10_000): Promise<void> => {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 describe('websocket feed topics from the bus (real NATS)', () => {
   let gw: Gateway;

@@ -4,18 +4,10 @@ import { silentLogger } from '../../../state/logger.js';
 import { createNatsBus } from '../../../streams/nats-bus.js';
 import { subjectsFor } from '../../../streams/subjects.js';
 import { parsePromText, sampleValue } from '../http/prom-text.js';
-import { json, NATS_URL, startTestGateway, testPrefix, VIEWER } from './gateway-harness.js';
+import { json, NATS_URL, startTestGateway, testPrefix, until, VIEWER } from './gateway-harness.js';
 import type { Gateway } from './gateway-harness.js';
 import { connectRaw } from './raw-feed-client.js';
 import type { RawFeedClient } from './raw-feed-client.js';
-
-const until = async (cond: () => boolean, timeoutMs = 10_000): Promise<void> => {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 // Event time far behind the wall clock, as in the demo's replay of old data.
 const H = 3_600_000;

@@ -168,6 +168,15 @@ export async function connectFeed(url: string, opts: Readonly<{ headers?: Record
   };
 }
 
+/** Waits until `cond()` holds, polling every 10 ms; throws after `timeoutMs`. */
+export const until = async (cond: () => boolean, timeoutMs = 10_000): Promise<void> => {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
 export const enc = new TextEncoder();
 export const json = (v: unknown): Uint8Array => enc.encode(JSON.stringify(v));
 
