@@ -33,6 +33,7 @@ import type { DemoWarmup } from './demo-warmup.js';
 import { DEFAULT_DEMO_NAMESPACE, demoNamespace } from './demo-namespace.js';
 import { parseModelRef } from '../../models/registry/model-registry.js';
 import type { DecisionStats } from '../../actors/decision-path.js';
+import { onStopSignals } from '../stop-signals.js';
 
 export type DemoOptions = Readonly<{
   configFile?: string;
@@ -234,18 +235,19 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     seconds: Math.round(seconds * 100) / 100,
     messagesPerSecond: Math.round(c.messagesIn / seconds),
   };
-  if (dash !== undefined && opts.hold === true) {
+  // Held open until SIGINT/SIGTERM; a second one while it closes exits at once, saying so (it
+  // listened with once: a second Ctrl-C killed it without a word, a SIGTERM after it was swallowed).
+  const held = dash !== undefined && opts.hold === true ? onStopSignals('nothing is lost (the demo had finished), its connections are dropped') : undefined;
+  if (dash !== undefined && held !== undefined) {
     printSummary(summary);
     progressNote(`replay done; the dashboard keeps serving the final state at ${dash.url} until Ctrl-C`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    });
+    await held.stopped;
   }
   status?.stop();
   await dash?.gateway.close();
   presence.unsubscribe();
   await adapters.close();
+  held?.dispose();
   if (dash === undefined || opts.hold !== true) printSummary(summary);
   return summary;
 }

@@ -8,6 +8,8 @@ import { streamSpecs } from '../../streams/provision.js';
 import { gatewaySinkOptions } from '../gateway-sink.js';
 import { createLogger } from '../logger.js';
 import { spellingHint } from './symbol-spelling.js';
+import { onStopSignals } from '../stop-signals.js';
+import type { StopSignals } from '../stop-signals.js';
 
 export type GatewayCommandOptions = Readonly<{
   configFile?: string;
@@ -15,6 +17,8 @@ export type GatewayCommandOptions = Readonly<{
   provider?: 'ccxt' | 'twelvedata';
   /** A subset of the configured assets' symbols. */
   symbols?: readonly string[];
+  /** Listens to SIGINT and SIGTERM (`onStopSignals` on `process`; a stand-in in tests). */
+  stopSignals?: (whileStopping: string) => StopSignals;
 }>;
 
 /**
@@ -47,22 +51,20 @@ export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
     if (s.type === 'failed') failed++;
     if (s.type === 'connected' || s.type === 'backfilled') log.info({ ...s }, `market data ${s.type}`);
   };
-  const ac = new AbortController();
-  const stop = (): void => ac.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // The first SIGINT/SIGTERM stops the feeds; a second one while they stop exits at once, saying so
+  // (it listened with once: a second Ctrl-C killed it without a word, a SIGTERM after it was swallowed).
+  const signals = (opts.stopSignals ?? onStopSignals)('the bars and trades in flight may not be published (the next start backfills the bars)');
   try {
     await bus.ensureStreams(streamSpecs(cfg));
     // Bars ahead of the clock by more than validation.maxAheadMs are refused, as the engine refuses them.
     const sink = createMarketDataSink(gatewaySinkOptions(cfg, { bus, now: () => Date.now(), log, onStatus }));
     feeds = assets.length * (md.timeframes.length + (md.provider === 'ccxt' ? Number(md.trades) + Number(md.quotes) : 0));
     log.info({ provider: source.provider, assets: assets.map((a) => `${a.venue}:${a.symbol}`), timeframes: md.timeframes }, 'market-data gateway started');
-    await source.run(sink, ac.signal);
+    await source.run(sink, signals.signal);
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
     await source.close().catch(() => {});
     await bus.close();
+    signals.dispose();
   }
   process.stdout.write(`${JSON.stringify({ feeds, failed, statuses: counts })}\n`);
   if (feeds > 0 && failed === feeds) process.exitCode = 1;
