@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,22 +5,11 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { runGateway } from '../../cli/commands/gateway.js';
 import { loadConfig } from '../../config/load.js';
 import { onStopSignals } from '../../cli/stop-signals.js';
-import type { SignalSource } from '../../cli/stop-signals.js';
+import { fakeProcess } from '../support/fake-signals.js';
 import { streamSpecs } from '../../streams/provision.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 
 const NATS_URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
-
-/** A stand-in for `process`: emits a signal as Node does, with its name. */
-function fakeProcess(): SignalSource & { send(s: 'SIGINT' | 'SIGTERM'): void; listeners(): number } {
-  const e = new EventEmitter();
-  return {
-    on: (ev, l) => e.on(ev, l),
-    off: (ev, l) => e.off(ev, l),
-    send: (s) => void e.emit(s, s),
-    listeners: () => e.listenerCount('SIGINT') + e.listenerCount('SIGTERM'),
-  };
-}
 
 /**
  * `sextant gateway` listened with process.once: a second Ctrl-C while it stopped killed it without a

@@ -1,21 +1,9 @@
-import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { runEngine } from '../../cli/commands/run.js';
-import type { SignalSource } from '../../cli/stop-signals.js';
-
-/** A stand-in for `process`: emits a signal as Node does, with its name. */
-function fakeProcess(): SignalSource & { send(s: 'SIGINT' | 'SIGTERM'): void; listeners(): number } {
-  const e = new EventEmitter();
-  return {
-    on: (ev, l) => e.on(ev, l),
-    off: (ev, l) => e.off(ev, l),
-    send: (s) => void e.emit(s, s),
-    listeners: () => e.listenerCount('SIGINT') + e.listenerCount('SIGTERM'),
-  };
-}
+import { fakeProcess } from '../support/fake-signals.js';
 
 /**
  * A SIGINT or SIGTERM while `sextant run` starts (connecting, claiming its namespace, starting the

@@ -1,18 +1,6 @@
-import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { onStopSignals, signalExitCode } from '../../cli/stop-signals.js';
-import type { SignalSource } from '../../cli/stop-signals.js';
-
-/** A stand-in for `process`: emits a signal as Node does, with its name. */
-function fakeProcess(): SignalSource & { send(s: 'SIGINT' | 'SIGTERM'): void; listeners(): number } {
-  const e = new EventEmitter();
-  return {
-    on: (ev, l) => e.on(ev, l),
-    off: (ev, l) => e.off(ev, l),
-    send: (s) => void e.emit(s, s),
-    listeners: () => e.listenerCount('SIGINT') + e.listenerCount('SIGTERM'),
-  };
-}
+import { fakeProcess } from '../support/fake-signals.js';
 
 describe('SIGINT and SIGTERM of a command that stops cleanly (sextant run, sextant replay)', () => {
   it('asks it to stop at the first signal, and ends the process with a line at a second one while it stops', async () => {
