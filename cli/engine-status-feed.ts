@@ -5,6 +5,7 @@ import type { RiskStatus } from '../models/risk/risk-core.js';
 import type { Logger } from '../state/logger.js';
 import type { StreamAdmin } from '../streams/bus.js';
 import { streamName } from '../streams/provision.js';
+import type { CatchUpStatus } from './catch-up-watch.js';
 import type { RefusedModel } from './decisions.js';
 import type { Engine } from './engine.js';
 import { durableFor } from './engine.js';
@@ -18,6 +19,8 @@ export type ConsumerRef = Readonly<{ stream: string; durable: string }>;
  * allowlist, and holds), null when they have more than one. `limits`: the loss limits `daily`
  * (negative: a loss) and `drawdown` are held to. `asOf`: the event time of the book's newest
  * mark, how far the engine has got (the page compares it with the newest market data it drew).
+ * `catchUp`: whether the engine is deciding a backlog far behind its clock, as `ctl status` says
+ * it (cli/catch-up-watch.ts; null where the engine keeps no watch: the page says it in its header).
  */
 export type PnlSummary = Readonly<{
   account: string;
@@ -30,6 +33,7 @@ export type PnlSummary = Readonly<{
   drawdown: number;
   limits: Readonly<{ maxDailyLoss: number; maxDrawdown: number }>;
   asOf: number | null;
+  catchUp: CatchUpStatus | null;
   positions: readonly Readonly<{ venue: string; symbol: string; qty: number; avgPrice: number; realised: number; unrealised: number; price: number | null }>[];
 }>;
 
@@ -57,7 +61,7 @@ export type ActorSummary = Readonly<{
 }>;
 
 export type EngineStatusFeedOptions = Readonly<{
-  engine: Pick<Engine, 'supervisor' | 'decisions' | 'labeling' | 'counters'> & Partial<Pick<Engine, 'retraining'>>;
+  engine: Pick<Engine, 'supervisor' | 'decisions' | 'labeling' | 'counters'> & Partial<Pick<Engine, 'retraining' | 'catchUp'>>;
   hub: Pick<Hub, 'publishLocal'>;
   /**
    * Consumer lag goes here, and the engine's restart and rebuild counts are read from here at each
@@ -119,8 +123,8 @@ function currencyOf(symbols: readonly string[]): string | null {
   return quotes.size === 1 && only !== undefined ? only : null;
 }
 
-/** The risk actor's book as the `pnl` payload. */
-export function pnlOf(r: RiskStatus): PnlSummary {
+/** The risk actor's book as the `pnl` payload, with the engine's catch-up state (null without a watch). */
+export function pnlOf(r: RiskStatus, catchUp: CatchUpStatus | null = null): PnlSummary {
   return {
     account: r.account,
     state: r.state,
@@ -132,6 +136,7 @@ export function pnlOf(r: RiskStatus): PnlSummary {
     drawdown: r.pnl.drawdown,
     limits: { maxDailyLoss: r.limits.maxDailyLoss, maxDrawdown: r.limits.maxDrawdown },
     asOf: r.asOf,
+    catchUp,
     positions: r.positions.map((p) => ({ venue: p.venue, symbol: p.symbol, qty: p.qty, avgPrice: p.avgCost, realised: p.realised, unrealised: p.unrealised, price: p.price })),
   };
 }
@@ -206,7 +211,7 @@ export function startEngineStatusFeed(opts: EngineStatusFeedOptions): EngineStat
     try {
       for (const a of actors()) send('actors', a.id, a);
       const risk = engine.decisions?.risk.status();
-      if (risk !== undefined) send('pnl', risk.account, pnlOf(risk));
+      if (risk !== undefined) send('pnl', risk.account, pnlOf(risk, engine.catchUp?.status() ?? null));
     } catch (e) {
       log.warn({ err: String(e) }, 'engine status unavailable');
     }

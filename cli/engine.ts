@@ -95,6 +95,11 @@ export type Engine = Readonly<{
   /** The retraining actor, when `retraining.enabled`, decisions run and a sample store is given. */
   retraining: RetrainingActorHandle | undefined;
   /**
+   * Whether the engine is deciding a backlog far behind its clock (cli/catch-up-watch.ts), where
+   * ctl is served and a model decides; what `ctl status` says as `catchUp` and the feed's `pnl` carries.
+   */
+  catchUp?: Pick<CatchUpWatch, 'status'> | undefined;
+  /**
    * Resolves with the decision path's failure, never while it runs (`DecisionPathFailedError`: a
    * release failed, and nothing more is decided or acknowledged). The engine must then be stopped
    * and started again: the new one resumes from the last commit, as after a crash.
@@ -234,10 +239,10 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
       : undefined;
   let control: Subscription | undefined;
   let catchUpTimer: TimerHandle | undefined;
+  let catchUp: CatchUpWatch | undefined;
   if (opts.control !== false && adapters.audit !== undefined) {
     // Where operators are served (run, demo; not backtests): whether the engine is deciding a
     // backlog far behind its clock, read from the risk book's newest mark. Observability only.
-    let catchUp: CatchUpWatch | undefined;
     if (decisions !== undefined) {
       const watch = createCatchUpWatch({ clock, thresholdMs: catchUpThresholdMs(cfg.strategy.timeframe), log: log.child({ component: 'catch-up' }) });
       watch.observe(decisions.risk.status().asOf); // the stored book's: the starting point
@@ -259,6 +264,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
     decisions,
     labeling,
     retraining,
+    catchUp,
     failed: () => decisions?.sequencer.failed() ?? new Promise<Error>(() => {}),
     failure: () => decisions?.sequencer.failure(),
     stop: async () => {

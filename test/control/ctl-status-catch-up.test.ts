@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CATCH_UP_CHECK_MS, startEngine } from '../../cli/engine.js';
+import { startEngineStatusFeed } from '../../cli/engine-status-feed.js';
+import type { PnlSummary } from '../../cli/engine-status-feed.js';
 import type { Engine } from '../../cli/engine.js';
 import { ensureDemoModel } from '../../cli/commands/demo-model.js';
 import type { Config } from '../../config/schema.js';
@@ -87,6 +89,19 @@ describe('ctl status of an engine deciding a backlog (real NATS)', () => {
     } while ((catchUp as { asOf?: unknown }).asOf !== asOf && performance.now() < seen);
     expect(catchUp).toMatchObject({ catchingUp: true, asOf });
     expect((catchUp as { behindMs: number }).behindMs).toBeGreaterThan(365 * 86_400_000);
+
+    // The dashboard's status feed carries the same state on pnl (the page's header says it).
+    const pnl: PnlSummary[] = [];
+    const feed = startEngineStatusFeed({
+      engine: e,
+      hub: { publishLocal: (topic, _key, data) => void (topic === 'pnl' && pnl.push(data as PnlSummary)) },
+      bus: { consumerInfo: async () => undefined },
+      consumers: [],
+      intervalMs: 3_600_000,
+      log: silentLogger,
+    });
+    feed.stop();
+    expect(pnl.at(-1)?.catchUp).toEqual(catchUp);
 
     const run = await ctl('status');
     expect(run.status, run.stderr).toBe(0);

@@ -115,7 +115,7 @@ describe('engine status on the feed and stage metrics (real NATS)', () => {
       Object.fromEntries((dataOf(feed, 'actors', 'delta') as { id: string; state: string }[]).filter((a) => !a.id.startsWith('risk:')).map((a) => [a.id, a.state]));
     await expect.poll(lastActors, { timeout: 5_000 }).toEqual({ ...Object.fromEntries(SYMBOLS.map((s) => [`asset:binance:${s}`, 'stopped'])), [`decision:${cfg.strategy.name}`]: 'stopped' });
     // As it travels (JSON): what the client must hold last.
-    const final = JSON.parse(JSON.stringify(pnlOf(risk))) as PnlSummary;
+    const final = JSON.parse(JSON.stringify(pnlOf(risk, engine.catchUp?.status() ?? null))) as PnlSummary;
     await expect.poll(() => dataOf(feed, 'pnl', 'delta').at(-1), { timeout: 5_000 }).toEqual(final);
 
     // The book's positions, as the risk actor stores them.

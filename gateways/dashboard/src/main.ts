@@ -127,6 +127,7 @@ function start(): void {
       case 'pnl':
         positions.update(p.data);
         lag.engine(p.data.asOf);
+        connection.catchUp(p.data.catchUp);
         if (p.data.state !== undefined) risk.current({ account: p.data.account, state: p.data.state });
         return;
       case 'actors':
@@ -153,7 +154,17 @@ function start(): void {
         models.clearRefused();
       },
     },
-    pnl: positions,
+    // The catch-up note is the book's: a new engine's snapshot says it again (or nothing, without a book).
+    pnl: {
+      reset: () => {
+        positions.reset();
+        connection.catchUp(null);
+      },
+      clear: () => {
+        positions.clear();
+        connection.catchUp(null);
+      },
+    },
     models: { reset: () => models.resetAliases(), clear: () => models.clearAliases() },
     features,
   });

@@ -33,6 +33,16 @@ export const PnlSchema = z
     /** The event time of the book's newest mark: how far the engine has got. */
     asOf: z.number().nullable().optional(),
     /**
+     * Whether the engine is deciding a backlog far behind its clock (after an outage), as `ctl
+     * status` says it: `behindMs` how far its newest decided event was behind the clock, `asOf`
+     * that event's time; null (or left out) where the engine keeps no watch.
+     */
+    catchUp: z
+      .object({ catchingUp: z.boolean(), behindMs: z.number().nullable(), asOf: z.number().nullable() })
+      .readonly()
+      .nullable()
+      .optional(),
+    /**
      * `venue`: one symbol held on two venues is two positions; `price`: the mark the unrealised PnL
      * is taken at (null before one). A publisher may leave the optional fields out.
      */

@@ -298,6 +298,13 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     feed.send({ type: 'delta', topic: 'pnl', key: 'paper', seq: 2, data: { ...book, asOf: far } });
     await expect.poll(() => page.textContent('#connection .conn-label'), { timeout: 3_000 }).toBe('live, but behind the engine by 333 d');
     expect(await page.textContent('#connection .conn-detail')).toContain('market data shown up to 2024-01-02 16:00 UTC, the engine is at 2024-12-01 09:00 UTC (event time)');
+    // The engine itself deciding a backlog (its catch-up watch, as ctl status says it): an amber note in the header, gone once caught up.
+    expect(await page.locator('#catch-up').isVisible()).toBe(false);
+    feed.send({ type: 'delta', topic: 'pnl', key: 'paper', seq: 3, data: { ...book, asOf: far, catchUp: { catchingUp: true, behindMs: 95 * MIN, asOf: far } } });
+    await expect.poll(() => page.locator('#catch-up').isVisible()).toBe(true);
+    expect(await page.textContent('#catch-up')).toBe('engine catching up: deciding data from 95 min ago — orders may be expired for live desks');
+    feed.send({ type: 'delta', topic: 'pnl', key: 'paper', seq: 4, data: { ...book, asOf: far, catchUp: { catchingUp: false, behindMs: 30_000, asOf: far } } });
+    await expect.poll(() => page.locator('#catch-up').isVisible()).toBe(false);
     expect(errors).toEqual([]);
   }, 30_000);
 

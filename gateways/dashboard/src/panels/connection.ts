@@ -2,6 +2,8 @@ import type { ConnectionStatus, FeedStats } from '../feed-client.js';
 import { el, fmt } from '../dom.js';
 import { lagText } from '../event-lag.js';
 import type { Behind } from '../event-lag.js';
+import { catchUpText } from '../catch-up-view.js';
+import type { CatchUp } from '../catch-up-view.js';
 
 const LABEL: Readonly<Record<ConnectionStatus['state'], string>> = {
   connecting: 'connecting…',
@@ -22,16 +24,28 @@ export type Refused = Readonly<{ count: number; last: string | null }>;
  * An open socket whose gateway lost NATS shows `feed stale` (state `stale`): nothing on the page
  * updates until it is back, and then the detail says updates during the outage may be missing.
  * One whose market data is far behind the engine's event time says so (state `behind`).
+ * While the engine itself catches up on a backlog (its `pnl` says `catchUp.catchingUp`), an amber
+ * note beside it says so, whatever the connection's state: orders it publishes may be expired.
  */
 export class ConnectionPanel {
   readonly root: HTMLElement;
   private readonly dot = el('span', { class: 'dot' });
   private readonly label = el('span', { class: 'conn-label' }, 'not connected');
   private readonly detail = el('span', { class: 'conn-detail' });
+  private readonly catchUpNote = el('span', { class: 'conn-catchup', id: 'catch-up' });
   private behind: Behind | null = null;
 
   constructor() {
-    this.root = el('div', { class: 'connection', id: 'connection', 'data-state': 'idle', role: 'status', 'aria-live': 'polite' }, this.dot, this.label, this.detail);
+    this.root = el('div', { class: 'connection', id: 'connection', 'data-state': 'idle', role: 'status', 'aria-live': 'polite' }, this.dot, this.label, this.detail, this.catchUpNote);
+    this.catchUpNote.hidden = true;
+  }
+
+  /** The engine's catch-up state (the feed's `pnl.catchUp`): shown at once, hidden when it is not catching up. */
+  catchUp(c: CatchUp | null | undefined): void {
+    const t = catchUpText(c);
+    this.catchUpNote.hidden = t === null;
+    this.catchUpNote.textContent = t?.label ?? '';
+    this.catchUpNote.title = t?.detail ?? '';
   }
 
   /**

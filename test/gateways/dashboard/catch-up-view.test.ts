@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { createCatchUpWatch } from '../../../cli/catch-up-watch.js';
+import { pnlOf } from '../../../cli/engine-status-feed.js';
+import { catchUpText } from '../../../gateways/dashboard/src/catch-up-view.js';
+import { PnlSchema } from '../../../gateways/dashboard/src/topics.js';
+import { createRiskCore } from '../../../models/risk/risk-core.js';
+import { silentLogger } from '../../../state/logger.js';
+import { baseLimits, BTC, T0, VENUE } from '../../risk/risk-fixtures.js';
+
+/** The engine catching up on a backlog, from its watch to the page's header. */
+describe('catch-up on the dashboard', () => {
+  it('the pnl payload carries the watch state as ctl status says it, and the page parses it', () => {
+    const c = createRiskCore({ account: 'acc', limits: { ...baseLimits, allowlist: [BTC] } });
+    const now = T0 + 6 * 3_600_000;
+    const watch = createCatchUpWatch({ clock: { now: () => now }, thresholdMs: 3 * 3_600_000, log: silentLogger });
+    watch.observe(c.status().asOf);
+    c.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + 3_600_000, mid: 100 });
+    watch.observe(c.status().asOf);
+    const sent = JSON.parse(JSON.stringify(pnlOf(c.status(), watch.status()))) as unknown;
+    const parsed = PnlSchema.parse(sent);
+    expect(parsed.catchUp).toEqual({ catchingUp: true, behindMs: 5 * 3_600_000, asOf: T0 + 3_600_000 });
+    expect(catchUpText(parsed.catchUp)?.label).toBe('engine catching up: deciding data from 5 h ago — orders may be expired for live desks');
+    // Without a watch (no model served, a backtest) the payload says null, and the page says nothing.
+    const bare = JSON.parse(JSON.stringify(pnlOf(c.status()))) as unknown;
+    expect(PnlSchema.parse(bare).catchUp).toBeNull();
+  });
+
+  it('says how far behind in minutes, nothing when caught up or not said', () => {
+    expect(catchUpText({ catchingUp: true, behindMs: 47 * 60_000, asOf: Date.UTC(2024, 0, 2, 3, 0) })).toEqual({
+      label: 'engine catching up: deciding data from 47 min ago — orders may be expired for live desks',
+      detail: 'catching up on a backlog: its newest decided bar closed at 2024-01-02 03:00 UTC (event time)',
+    });
+    expect(catchUpText({ catchingUp: true, behindMs: 3 * 86_400_000, asOf: null })?.label).toBe('engine catching up: deciding data from 3 d ago — orders may be expired for live desks');
+    expect(catchUpText({ catchingUp: false, behindMs: 120_000, asOf: 1 })).toBeNull();
+    expect(catchUpText(null)).toBeNull();
+    expect(catchUpText(undefined)).toBeNull();
+  });
+});
