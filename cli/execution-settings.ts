@@ -17,6 +17,8 @@ export type ExecutionSettings = Readonly<{
   minQtyFraction: number;
   /** How long a quoted spread stands for a new parent's context: the paper venue's `quoteMaxAgeMs`, so execution assumes the spread the venue charges. */
   quoteMaxAgeMs: number;
+  /** A hole in an asset's data (the core's `maxHoleMs`): half a bar, so a missing bar of the strategy's timeframe is one, as the paper venue counts it. */
+  maxHoleMs: number;
 }>;
 
 /** The configured execution policy. */
@@ -51,5 +53,7 @@ export function executionSettings(cfg: Config): ExecutionSettings {
     flattenEveryMs: immediate ? e.flattenTtlMs : barMs,
     minQtyFraction: e.minQtyFraction,
     quoteMaxAgeMs: cfg.paperVenue.quoteMaxAgeMs,
+    // After a hole, children that fell due in it are re-planned over the rest of the horizon (or the parent lapses), not sent at once.
+    maxHoleMs: barMs / 2,
   };
 }

@@ -77,6 +77,18 @@ export type ExecutionCoreOptions = Readonly<{
   /** Bar length of the `ewma_vol` feature, ms (default 60,000). */
   barMs?: number;
   /**
+   * A hole in an asset's market data: its next event's time more than this after the newest data
+   * known of it (a bar's close, a tick's time), event time, ms. A parent with children that fell
+   * due in the hole does not send them together when the data resumes: its unsent quantity is
+   * re-planned by its policy over what is left of its horizon, from the resumption (its first child
+   * then, the next ones at the policy's times), or, where the horizon ended in the hole, the parent
+   * lapses (its unsent children dropped, counted `lapsed`) and the next intent decides afresh from
+   * the position. Default: no hole rule (every child due goes out on the next event). The engine
+   * passes half a bar: for bars of the strategy's timeframe, the holes the paper venue cancels
+   * working orders at.
+   */
+  maxHoleMs?: number;
+  /**
    * How long a quoted spread stands for a new parent's context after its quote (event time, ms;
    * default 60,000, the paper venue's `quoteMaxAgeMs`): older, the policy is given no spread (its
    * fallback) rather than that of quotes that stopped while bars go on.
@@ -118,6 +130,10 @@ export type ExecutionStats = Readonly<{
   cancelled: number;
   /** Parents opened to flat without a prediction, because risk asked to flatten. */
   flattens: number;
+  /** Parents whose unsent quantity was re-planned over the rest of their horizon after a hole in the data (`maxHoleMs`). */
+  replanned: number;
+  /** Parents dropped because their horizon ended in a hole in the data, their unsent children not sent. */
+  lapsed: number;
 }>;
 
 export type ExecutionCore = Readonly<{
@@ -165,6 +181,7 @@ type Parent = {
   /** When it was decided (its schedule's start, event time) and the time it may take. */
   startTs: number;
   horizonMs: number;
+  /** Its children, sent (`next` of them) and to come; after a hole the ones to come are re-planned (`maxHoleMs`). */
   plan: readonly ChildPlan[];
   next: number;
 };
@@ -196,6 +213,8 @@ type Asset = {
   flattenAfter: number;
   /** When the newest market data of the asset was known (a bar: its close): no child reaches the venue before. */
   knownAt: number;
+  /** Event time of the event that resumed the asset's data after a hole (`maxHoleMs`), until its parent's schedule was looked at; −∞: none. */
+  resumedAt: number;
 };
 
 const DEDUP_WINDOW = 100_000;
@@ -221,7 +240,9 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
   const keys: string[] = [];
   const seenFills = new Set<string>();
   const seenOrder: string[] = [];
-  const st = { parents: 0, replaced: 0, suggestions: 0, fills: 0, duplicateFills: 0, ignored: 0, held: 0, cancelled: 0, flattens: 0 };
+  const maxHoleMs = opts.maxHoleMs ?? Number.POSITIVE_INFINITY;
+  if (!(maxHoleMs >= 0)) throw new RangeError(`maxHoleMs must be >= 0, got ${opts.maxHoleMs}`);
+  const st = { parents: 0, replaced: 0, suggestions: 0, fills: 0, duplicateFills: 0, ignored: 0, held: 0, cancelled: 0, flattens: 0, replanned: 0, lapsed: 0 };
   const tradingOf = (a: Asset): TradingState => opts.trading?.(opts.strategy, a.symbol) ?? 'ACTIVE';
   const flatteningOf = (a: Asset): boolean => opts.flattening?.(opts.strategy, a.symbol) ?? false;
 
@@ -235,7 +256,7 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     const key = assetKey(venue, symbol);
     a = assets.get(key);
     if (a === undefined) {
-      a = { venue, symbol, position: opts.positions?.[key] ?? 0, working: new Map(), parent: undefined, mid: Number.NaN, midAt: Number.NEGATIVE_INFINITY, last: Number.NaN, lastAt: Number.NEGATIVE_INFINITY, spreadBps: null, spreadAt: Number.NEGATIVE_INFINITY, vectorSpread: Number.NaN, volatility: null, volume: null, predPrice: Number.NaN, predHorizonMs: 0, flattenAfter: Number.NEGATIVE_INFINITY, knownAt: Number.NEGATIVE_INFINITY };
+      a = { venue, symbol, position: opts.positions?.[key] ?? 0, working: new Map(), parent: undefined, mid: Number.NaN, midAt: Number.NEGATIVE_INFINITY, last: Number.NaN, lastAt: Number.NEGATIVE_INFINITY, spreadBps: null, spreadAt: Number.NEGATIVE_INFINITY, vectorSpread: Number.NaN, volatility: null, volume: null, predPrice: Number.NaN, predHorizonMs: 0, flattenAfter: Number.NEGATIVE_INFINITY, knownAt: Number.NEGATIVE_INFINITY, resumedAt: Number.NEGATIVE_INFINITY };
       assets.set(key, a);
       keys.push(key);
       keys.sort();
@@ -283,13 +304,59 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
   };
 
   /**
+   * The plan of `p`'s unsent `qty` over `[startTs, startTs + horizonMs)` by its policy, with the
+   * children too small to send merged into their neighbours (as a new parent's).
+   */
+  const planOf = (a: Asset, p: Readonly<{ id: string; policy: ExecutionPolicy; side: OrderSide }>, qty: number, startTs: number, horizonMs: number, now: number): readonly ChildPlan[] => {
+    const price = refPrice(a);
+    // A spread of quotes that stopped (bars going on) is no longer the market's: none, and the policy falls back.
+    const spreadBps = now - a.spreadAt <= quoteMaxAgeMs ? a.spreadBps : null;
+    const ctx: MarketContext = { spreadBps, volatility: a.volatility, barMs, volume: a.volume };
+    const schedule = p.policy.schedule({ id: p.id, side: p.side, qty, arrivalPrice: price, startTs, horizonMs }, ctx);
+    checkPlan(p.policy, p.id, startTs, schedule);
+    // Children under the venue's least order, and in any case floating-point dust (a steep
+    // Almgren–Chriss path leaves slices of 1e-14 of the parent), join their neighbours: the same
+    // total, no order that only counts against risk's order rate.
+    const minNotional = opts.minNotional?.() ?? 0;
+    const dust = DUST_SHARE * qty;
+    return mergeSmallChildren(schedule, minNotional > 0 && price > 0 ? Math.max(minNotional / price, dust) : dust);
+  };
+
+  /**
+   * After a hole in `a`'s data (`maxHoleMs`) that its data resumed from at `now`, a parent whose
+   * next child fell due in the hole (before `now`) is re-planned from `at` over what is left of its
+   * horizon (the children sent stay as they were; the new ones follow them, ids going on), or
+   * lapses where the horizon ended: the overdue children are never sent together at one price.
+   */
+  const afterHole = (a: Asset, p: Parent, at: number, now: number): void => {
+    if (!(p.next < p.plan.length && (p.plan[p.next] as ChildPlan).atTs < now)) return;
+    const endTs = p.startTs + p.horizonMs;
+    let unsent = 0;
+    for (let i = p.next; i < p.plan.length; i++) unsent += (p.plan[i] as ChildPlan).qty;
+    const rest = at < endTs ? planOf(a, p, unsent, at, endTs - at, now) : [];
+    if (rest.length === 0) {
+      a.parent = undefined;
+      st.lapsed++;
+      return;
+    }
+    p.plan = [...p.plan.slice(0, p.next), ...rest];
+    st.replanned++;
+  };
+
+  /**
    * Publishes the parent's children due by `now`, in schedule order — by the asset's newest known
    * time when that is later: a bar stamped with its open time is known from its close.
    */
   const due = (a: Asset, now: number, out: Suggestion[]): void => {
-    const p = a.parent;
+    let p = a.parent;
     if (p === undefined) return;
     const at = Math.max(now, a.knownAt);
+    if (a.resumedAt === now) {
+      a.resumedAt = Number.NEGATIVE_INFINITY;
+      afterHole(a, p, at, now);
+      p = a.parent;
+      if (p === undefined) return;
+    }
     while (p.next < p.plan.length && (p.plan[p.next] as ChildPlan).atTs <= at) {
       const c = p.plan[p.next] as ChildPlan;
       const trading = tradingOf(a);
@@ -363,21 +430,14 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     const price = refPrice(a);
     if (minNotional > 0 && Math.abs(delta) * price < minNotional) return NO_SUGGESTIONS;
     const side: OrderSide = delta > 0 ? 'buy' : 'sell';
-    // A spread of quotes that stopped (bars going on) is no longer the market's: none, and the policy falls back.
-    const spreadBps = now - a.spreadAt <= quoteMaxAgeMs ? a.spreadBps : null;
-    const ctx: MarketContext = { spreadBps, volatility: a.volatility, barMs, volume: a.volume };
     // The schedule starts when the decision could be made: a bar's close, not its open time (an
     // hourly bar arrives after the minutes or ticks of its hour; a plan from its open had every
     // child but the first due at once on the next event). A parent caused by another asset's event
     // (a close on a breach) starts when that event was known, not at this asset's older data.
     const startTs = Math.max(now, a.knownAt, from);
-    const schedule = policy.schedule({ id, side, qty: Math.abs(delta), arrivalPrice: price, startTs, horizonMs }, ctx);
-    checkPlan(policy, id, startTs, schedule);
-    // Children under the venue's least order, and in any case floating-point dust (a steep
-    // Almgren–Chriss path leaves slices of 1e-14 of the parent), join their neighbours: the same
-    // total, no order that only counts against risk's order rate.
-    const dust = DUST_SHARE * Math.abs(delta);
-    const plan = mergeSmallChildren(schedule, minNotional > 0 && price > 0 ? Math.max(minNotional / price, dust) : dust);
+    const plan = planOf(a, { id, policy, side }, Math.abs(delta), startTs, horizonMs, now);
+    // Planned after any hole in the data: none of its children fell due in it.
+    a.resumedAt = Number.NEGATIVE_INFINITY;
     if (plan.length === 0) return NO_SUGGESTIONS;
     a.parent = { id, source, policy, side, qty: Math.abs(delta), target, startTs, horizonMs, plan, next: 0 };
     st.parents++;
@@ -479,6 +539,8 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     onMarket(md) {
       const a = assetOf(md.venue, md.symbol);
       const at = knownAt(md);
+      // Data resuming after a hole: the parent's schedule is looked at again on this event (`due`).
+      if (a.knownAt > Number.NEGATIVE_INFINITY && md.ts - a.knownAt > maxHoleMs) a.resumedAt = md.ts;
       a.knownAt = Math.max(a.knownAt, at);
       if (md.type === 'md.quote') {
         a.mid = (md.bid + md.ask) / 2;
