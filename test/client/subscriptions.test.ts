@@ -71,6 +71,10 @@ let nc: NatsConnection;
 let jsm: JetStreamManager;
 
 const publishOrder = (o: Order): Promise<unknown> => bus.publish(subjects.order(o.strategy, o.venue, o.symbol), encode(o), { msgId: o.id });
+/** What `p` was rejected with, or undefined when it resolved. */
+const rejectionOf = (p: Promise<unknown>): Promise<unknown> => p.then(() => undefined, (e: unknown) => e);
+/** Subscription options on this file's stream as a JavaScript caller passes them: the types would refuse some at compile time. */
+const given = (durable: string, opts: object): Parameters<typeof subscribeOrders>[1] => ({ durable, prefix, stream: SIGNALS, ...opts }) as unknown as Parameters<typeof subscribeOrders>[1];
 const until = async (cond: () => boolean, ms = 10_000): Promise<void> => {
   const deadline = performance.now() + ms;
   while (!cond()) {
@@ -151,29 +155,20 @@ describe('sextant/client order subscriptions on JetStream', () => {
   });
 
   it('names the stream and the fix when the stream does not exist (a prefix given without its stream), not nats.js\'s bare "stream not found"', async () => {
-    const err = await subscribeOrders(nc, { durable: `d-nostream-${id}`, prefix, stream: `NOPE${id}_SIGNALS` }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await rejectionOf(subscribeOrders(nc, { durable: `d-nostream-${id}`, prefix, stream: `NOPE${id}_SIGNALS` }));
     expect(err).toBeInstanceOf(NoStreamError);
     expect((err as Error).message).toMatch(new RegExp(`^stream NOPE${id}_SIGNALS not found for ${prefix}\\.exec\\.order\\.\\*\\.\\*\\.\\*: give \`stream\``));
   });
 
   it('names the stream and the fix when the stream exists but does not store the filter (a stream given without its prefix), not the server\'s bare "not a valid subset"', async () => {
-    const err = await subscribeOrders(nc, { durable: `d-noprefix-${id}`, stream: SIGNALS, strategy: 'alpha' }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await rejectionOf(subscribeOrders(nc, { durable: `d-noprefix-${id}`, stream: SIGNALS, strategy: 'alpha' }));
     expect(err).toBeInstanceOf(NoStreamError);
     expect((err as Error).message).toBe(`stream ${SIGNALS} does not store sx.exec.order.alpha.*.*: give \`prefix\` as the engine's config prefix along with its \`stream\` (streamNamePrefix + SIGNALS)`);
   });
 
   it('says which stream stores a filter of the right prefix given the wrong stream (labels: OUTCOMES), and that core NATS subjects (risk state) have none, instead of blaming the prefix', async () => {
     const refusal = <T>(filterSubject: string, schema: ZodType<T>): Promise<unknown> =>
-      openSubscription({ conn: nc, schema, filterSubject, opts: { durable: `d-hint-${filterSubject.split('.')[1] ?? ''}-${id}`, prefix, stream: SIGNALS } }).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      rejectionOf(openSubscription({ conn: nc, schema, filterSubject, opts: { durable: `d-hint-${filterSubject.split('.')[1] ?? ''}-${id}`, prefix, stream: SIGNALS } }));
     const labels = await refusal(`${prefix}.label.>`, LabelSchema);
     expect(labels).toBeInstanceOf(NoStreamError);
     expect((labels as Error).message).toBe(`stream ${SIGNALS} does not store ${prefix}.label.>: the engine's OUTCOMES stream does, give \`stream\` as ${namePrefix}OUTCOMES`);
@@ -185,10 +180,7 @@ describe('sextant/client order subscriptions on JetStream', () => {
   it('refuses a symbol filter that can never match (btc/usdt) before creating a durable', async () => {
     for (const subscribe of [subscribeOrders, subscribePredictions] as const) {
       const durable = `lower-${subscribe.name}-${id}`;
-      const err = await subscribe(nc, { durable, prefix, stream: SIGNALS, symbol: 'btc/usdt' }).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const err = await rejectionOf(subscribe(nc, { durable, prefix, stream: SIGNALS, symbol: 'btc/usdt' }));
       expect(err).toBeInstanceOf(ClientValidationError);
       expect((err as Error).message).toMatch(/^symbol "btc\/usdt" can never match: .* \(did you mean "BTC\/USDT"\?\)$/);
       await expect(jsm.consumers.info(SIGNALS, durable)).rejects.toThrow();
@@ -208,12 +200,7 @@ describe('sextant/client order subscriptions on JetStream', () => {
       [{ onInvalid: 'warn' }, 'invalid subscription options: onInvalid: a function'],
     ] as const;
     for (const [opts, message] of bad) {
-      // As a JavaScript caller passes them: the types would refuse some at compile time.
-      const given = { durable, prefix, stream: SIGNALS, ...opts } as unknown as Parameters<typeof subscribeOrders>[1];
-      const err = await subscribeOrders(nc, given).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const err = await rejectionOf(subscribeOrders(nc, given(durable, opts)));
       expect(err).toBeInstanceOf(ClientValidationError);
       expect((err as Error).message).toBe(message);
     }
@@ -229,20 +216,13 @@ describe('sextant/client order subscriptions on JetStream', () => {
     ] as const;
     for (const subscribe of [subscribeOrders, subscribePredictions]) {
       for (const [opts, message] of bad) {
-        const given = { durable, prefix, stream: SIGNALS, ...opts } as unknown as Parameters<typeof subscribeOrders>[1];
-        const err = await subscribe(nc, given).then(
-          () => undefined,
-          (e: unknown) => e,
-        );
+        const err = await rejectionOf(subscribe(nc, given(durable, opts)));
         expect(err).toBeInstanceOf(ClientValidationError);
         expect((err as Error).message).toMatch(message);
       }
     }
     // openSubscription reads no filter: a strategy given to it would be ignored too.
-    const direct = await openSubscription({ conn: nc, schema: OrderSchema, filterSubject: subjects.order('alpha', 'binance', 'BTC/USDT'), opts: { durable, prefix, stream: SIGNALS, ...{ strategy: 'alpha' } } }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const direct = await rejectionOf(openSubscription({ conn: nc, schema: OrderSchema, filterSubject: subjects.order('alpha', 'binance', 'BTC/USDT'), opts: { durable, prefix, stream: SIGNALS, ...{ strategy: 'alpha' } } }));
     expect(direct).toBeInstanceOf(ClientValidationError);
     expect((direct as Error).message).toMatch(/^invalid subscription options: unknown option strategy: it would be ignored/);
     await expect(jsm.consumers.info(SIGNALS, durable)).rejects.toThrow();
@@ -251,10 +231,7 @@ describe('sextant/client order subscriptions on JetStream', () => {
   it('refuses a venue no subject can carry with ClientValidationError, as a bad strategy or symbol, before creating a durable', async () => {
     const durable = `venue-${id}`;
     for (const venue of ['my_venue', '', 'bin ance']) {
-      const err = await subscribeOrders(nc, { durable, prefix, stream: SIGNALS, venue }).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const err = await rejectionOf(subscribeOrders(nc, { durable, prefix, stream: SIGNALS, venue }));
       expect(err).toBeInstanceOf(ClientValidationError);
       expect((err as Error).message).toBe(`venue ${JSON.stringify(venue)} is not a subject token: the engine's venues are ccxt exchange ids like "binance" (letters, digits and -)`);
     }
@@ -264,10 +241,7 @@ describe('sextant/client order subscriptions on JetStream', () => {
   it('refuses a consume handler that is not a function before taking a message, and stays usable', async () => {
     await publishOrder(order(0, 'zeta'));
     const sub = await subscribeOrders(nc, { durable: `handler-${id}`, prefix, stream: SIGNALS, strategy: 'zeta', ...LIVE });
-    const err = await sub.consume('log' as unknown as () => void).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await rejectionOf(sub.consume('log' as unknown as () => void));
     expect(err).toBeInstanceOf(ClientValidationError);
     expect((err as Error).message).toBe('consume needs a handler function, got string');
     const seen: string[] = [];
@@ -569,23 +543,13 @@ describe('sextant/client orders expired on the consumer clock (an engine catchin
       [{ expired: 'deliver', onExpired: () => undefined, expiryGraceMs: 5 }, "invalid subscription options: expiryGraceMs, onExpired with expired: 'deliver': it would be ignored (every order is handed over)"],
     ] as const;
     for (const [opts, message] of bad) {
-      const given = { durable, prefix, stream: SIGNALS, ...opts } as unknown as Parameters<typeof subscribeOrders>[1];
-      const err = await subscribeOrders(nc, given).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const err = await rejectionOf(subscribeOrders(nc, given(durable, opts)));
       expect(err).toBeInstanceOf(ClientValidationError);
       expect((err as Error).message).toBe(message);
     }
-    const misspelt = await subscribeOrders(nc, { durable, prefix, stream: SIGNALS, onExpire: () => undefined } as unknown as Parameters<typeof subscribeOrders>[1]).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const misspelt = await rejectionOf(subscribeOrders(nc, { durable, prefix, stream: SIGNALS, onExpire: () => undefined } as unknown as Parameters<typeof subscribeOrders>[1]));
     expect((misspelt as Error).message).toMatch(/^invalid subscription options: unknown option onExpire \(did you mean onExpired\?\)/);
-    const onPredictions = await subscribePredictions(nc, { durable, prefix, stream: SIGNALS, onExpired: () => undefined } as unknown as Parameters<typeof subscribePredictions>[1]).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const onPredictions = await rejectionOf(subscribePredictions(nc, { durable, prefix, stream: SIGNALS, onExpired: () => undefined } as unknown as Parameters<typeof subscribePredictions>[1]));
     expect((onPredictions as Error).message).toMatch(/^invalid subscription options: unknown option onExpired: it would be ignored/);
     await expect(jsm.consumers.info(SIGNALS, durable)).rejects.toThrow();
   });

@@ -1,37 +1,28 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startEngine } from '../../cli/engine.js';
 import type { Engine } from '../../cli/engine.js';
 import type { Config } from '../../config/schema.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
-import { createLiveClock } from '../../state/clocks/live-clock.js';
-import { silentLogger } from '../../state/logger.js';
-import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
 import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
 import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
-import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
 import type { Bus } from '../../streams/bus.js';
 import { decodeText, encode } from '../../streams/codec.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import { FillSchema } from '../../streams/messages/fill.js';
 import { OrderSchema } from '../../streams/messages/order.js';
 import type { Order } from '../../streams/messages/order.js';
-import { createMemoryBus } from '../../streams/memory-bus.js';
-import { streamName, streamSpecs } from '../../streams/provision.js';
+import { streamName } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { bookWithOrders } from '../support/approved-orders.js';
 import type { ApprovedOrder } from '../support/approved-orders.js';
 import { readAllStored } from '../support/read-all-stored.js';
+import { busFor, restartStores, runBetween, startLive } from './engine-restart.js';
 import { isolatedConfig, trainedRegistry } from './engine-run.js';
 import { feedLiveBars } from './live-bars-feed.js';
 
 const SYMBOLS = ['BTC/USDT', 'ETH/USDT'];
 const FROM = Date.UTC(2024, 0, 1);
 
-type Stores = Parameters<typeof startEngine>[1];
-
 const feed = (engine: Engine, bus: Bus, cfg: Config, from: number, to: number): Promise<void> => feedLiveBars(engine, bus, cfg, SYMBOLS, from, to);
-
-const start = (cfg: Config, stores: Stores): Promise<Engine> => startEngine(cfg, stores, createLiveClock(), silentLogger);
 
 const held = (e: Engine): Record<string, number> => Object.fromEntries((e.decisions?.risk.status().positions ?? []).filter((p) => p.qty !== 0).map((p) => [p.symbol, p.qty]));
 
@@ -52,17 +43,14 @@ describe('execution after an engine restart (memory bus and stores, the risk boo
 
   it('closes on an operator reduce --flatten what was held before the restart', async () => {
     const cfg = isolatedConfig(SYMBOLS);
-    const bus = createMemoryBus();
-    await bus.ensureStreams(streamSpecs(cfg));
-    const stores: Stores = { bus, features: createMemoryFeatureStore({ historyCap: 10 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore: createMemoryRiskStore(), audit: createMemoryAuditStore() };
-    const first = await start(cfg, stores);
-    await feed(first, bus, cfg, FROM, Date.UTC(2024, 0, 20));
-    await first.stop();
+    const bus = await busFor(cfg);
+    const stores = restartStores(bus, registry, createMemoryRiskStore());
+    const first = await runBetween(cfg, stores, SYMBOLS, FROM, Date.UTC(2024, 0, 20));
     // The strategy holds BTC when this engine stops (the model and the bars are fixed).
     const before = held(first);
     expect(Object.keys(before)).toEqual(['BTC/USDT']);
 
-    const second = await start(cfg, stores);
+    const second = await startLive(cfg, stores);
     expect(held(second)).toEqual(before);
     // Execution starts from the restored book, not from flat: its position, the child in flight at
     // the stop, and the parent it was working (stored with the book).
@@ -88,20 +76,11 @@ describe('execution after an engine restart (memory bus and stores, the risk boo
     const run = async (cuts: readonly number[]): Promise<{ cfg: Config; bus: Bus; engines: Engine[] }> => {
       const cfg = isolatedConfig(SYMBOLS);
       expect(cfg.execution.policy).toBe('twap');
-      const bus = createMemoryBus();
-      await bus.ensureStreams(streamSpecs(cfg));
-      const stores: Stores = { bus, features: createMemoryFeatureStore({ historyCap: 10 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore: createMemoryRiskStore(), audit: createMemoryAuditStore() };
+      const bus = await busFor(cfg);
+      const stores = restartStores(bus, registry, createMemoryRiskStore());
       const engines: Engine[] = [];
       const bounds = [FROM, ...cuts, T3];
-      for (let i = 0; i + 1 < bounds.length; i++) {
-        const engine = await start(cfg, stores);
-        engines.push(engine);
-        try {
-          await feed(engine, bus, cfg, bounds[i] as number, bounds[i + 1] as number);
-        } finally {
-          await engine.stop();
-        }
-      }
+      for (let i = 0; i + 1 < bounds.length; i++) engines.push(await runBetween(cfg, stores, SYMBOLS, bounds[i] as number, bounds[i + 1] as number));
       return { cfg, bus, engines };
     };
     const ref = await run([]);
@@ -132,8 +111,7 @@ describe('execution after an engine restart (memory bus and stores, the risk boo
   it('counts the children in flight at the restart as working, and a fill applied before it not again', async () => {
     const cfg = isolatedConfig(['BTC/USDT'], (c) => ({ ...c, paperVenue: { ...c.paperVenue, enabled: false } }));
     const subjects = subjectsFor(cfg.prefix);
-    const bus = createMemoryBus();
-    await bus.ensureStreams(streamSpecs(cfg));
+    const bus = await busFor(cfg);
     const riskStore = createMemoryRiskStore();
     const T = Date.UTC(2024, 0, 2);
     const order = (id: string, strategy: string): ApprovedOrder => ({ id, venue: cfg.venue, symbol: 'BTC/USDT', side: 'buy', qty: 0.01, strategy, expiresAt: T + 3_600_000 });
@@ -141,7 +119,7 @@ describe('execution after an engine restart (memory bus and stores, the risk boo
     // Held before the stop: 0.03 BTC, from fills the book applied, the last `x:done`.
     const book = { ...stored.book, positions: [{ venue: cfg.venue, symbol: 'BTC/USDT', qty: 0.03, avgCost: 42_000, realised: 0, lastPrice: 42_000 }], fillIds: [['x:done', T - 60_000] as [string, number]] };
     await riskStore.saveBook(cfg.risk.account, { ...stored, book }, 0);
-    const engine = await start(cfg, { bus, features: createMemoryFeatureStore({ historyCap: 2 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() });
+    const engine = await startLive(cfg, restartStores(bus, registry, riskStore, createMemoryFeatureStore({ historyCap: 2 })));
     try {
       // Its own order in flight is working; the other strategy's is not.
       expect(engine.decisions?.execution.asset(cfg.venue, 'BTC/USDT')).toEqual({ position: 0.03, working: 0.01, parent: null });

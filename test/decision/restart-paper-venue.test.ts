@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assetActorKey } from '../../actors/asset-actor.js';
-import { durableFor, startEngine } from '../../cli/engine.js';
+import { durableFor } from '../../cli/engine.js';
 import type { Engine } from '../../cli/engine.js';
 import type { Config } from '../../config/schema.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import type { CoreBookSnapshot } from '../../models/risk/risk-core.js';
-import { createLiveClock } from '../../state/clocks/live-clock.js';
 import { silentLogger } from '../../state/logger.js';
 import type { Logger } from '../../state/logger.js';
-import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
 import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
-import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
 import { createPgRiskStore } from '../../state/pg-risk-store.js';
 import type { RiskStore } from '../../state/risk-store.js';
 import type { Bus } from '../../streams/bus.js';
@@ -20,12 +17,13 @@ import { FillSchema } from '../../streams/messages/fill.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import { OrderSchema } from '../../streams/messages/order.js';
 import type { Order } from '../../streams/messages/order.js';
-import { createMemoryBus } from '../../streams/memory-bus.js';
 import type { MemoryBus } from '../../streams/memory-bus.js';
-import { streamName, streamSpecs } from '../../streams/provision.js';
+import { streamName } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { dropSchema } from '../support/pg.js';
 import { readAllStored } from '../support/read-all-stored.js';
+import { busFor, restartStores, runBetween, startLive } from './engine-restart.js';
+import type { RestartStores } from './engine-restart.js';
 import { isolatedConfig, trainedRegistry } from './engine-run.js';
 import { feedLiveBars } from './live-bars-feed.js';
 
@@ -40,6 +38,8 @@ const SYMBOLS = ['BTC/USDT', 'ETH/USDT'];
 const FROM = Date.UTC(2024, 0, 1);
 
 const feed = (engine: Engine, bus: Bus, cfg: Config, from: number, to: number): Promise<void> => feedLiveBars(engine, bus, cfg, SYMBOLS, from, to);
+/** An engine started, fed SYMBOLS' bars in [from, to) and stopped. */
+const runSpan = (cfg: Config, stores: RestartStores, from: number, to: number): Promise<Engine> => runBetween(cfg, stores, SYMBOLS, from, to);
 
 /** The risk row as stored: the core's book and seen suggestions, and the venue's part and the decided marks beside them. */
 type StoredRow = CoreBookSnapshot & { paperVenue?: unknown; decided?: [string, number, number][] };
@@ -118,25 +118,17 @@ describe('the paper venue across an engine restart (risk state in PostgreSQL)', 
 
   it('works on the orders that were working at the stop: they fill (or expire) at the venue after the restart, as at a real venue', async () => {
     const cfg = isolatedConfig(SYMBOLS);
-    const bus = createMemoryBus();
-    await bus.ensureStreams(streamSpecs(cfg));
+    const bus = await busFor(cfg);
     const riskStore = await createPgRiskStore({ url, schema });
-    const stores = { bus, features: createMemoryFeatureStore({ historyCap: 10 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() };
+    const stores = restartStores(bus, registry, riskStore);
     try {
-      const first = await startEngine(cfg, stores, createLiveClock(), silentLogger);
-      await feed(first, bus, cfg, FROM, Date.UTC(2024, 0, 20));
-      await first.stop();
+      const first = await runSpan(cfg, stores, FROM, Date.UTC(2024, 0, 20));
       // The child the strategy sent on the last bar before the stop is still working (the model and bars are fixed).
       const working = first.decisions?.risk.status().inFlight ?? [];
       expect(working.length).toBeGreaterThan(0);
       const before = await fills(bus, cfg);
 
-      const second = await startEngine(cfg, stores, createLiveClock(), silentLogger);
-      try {
-        await feed(second, bus, cfg, Date.UTC(2024, 0, 20), Date.UTC(2024, 0, 21));
-      } finally {
-        await second.stop();
-      }
+      const second = await runSpan(cfg, stores, Date.UTC(2024, 0, 20), Date.UTC(2024, 0, 21));
       const after = (await fills(bus, cfg)).slice(before.length);
       for (const o of working) {
         const own = after.filter((f) => f.orderId === o.orderId);
@@ -159,20 +151,16 @@ describe('the paper venue across an engine restart (risk state in PostgreSQL)', 
   it('has stored, when the stop resolves, what the engine stopped with: the final risk book, each asset\'s snapshot and acknowledgement of its last bar', async () => {
     // Spaced risk writes (2 s): the book the engine stops with is written by the stop itself.
     const cfg = isolatedConfig(SYMBOLS, (c) => ({ ...c, decision: { ...c.decision, riskCheckpointMs: 2_000 } }));
-    const bus = createMemoryBus();
-    await bus.ensureStreams(streamSpecs(cfg));
+    const bus = await busFor(cfg);
     const pgStore = await createPgRiskStore({ url, schema });
     // A store a little slower than this machine's (a remote PostgreSQL): 50 ms a book.
     const riskStore: RiskStore = { ...pgStore, saveBook: async (...args) => (await new Promise((r) => setTimeout(r, 50)), pgStore.saveBook(...args)) };
     const features = createMemoryFeatureStore({ historyCap: 10 });
     try {
       for (const [from, to] of [[FROM, Date.UTC(2024, 0, 10)], [Date.UTC(2024, 0, 10), Date.UTC(2024, 0, 12)], [Date.UTC(2024, 0, 12), Date.UTC(2024, 0, 13)]] as const) {
-        const engine = await startEngine(cfg, { bus, features, timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() }, createLiveClock(), silentLogger);
-        await feed(engine, bus, cfg, from, to);
-        await engine.stop();
+        const engine = await runSpan(cfg, restartStores(bus, registry, riskStore, features), from, to);
         // Read at once (no wait): a process ending here (`sextant run` on SIGTERM) leaves this.
-        const row = await storedRow(pgStore, cfg);
-        expect({ book: row.book, seen: row.seen }).toEqual(JSON.parse(JSON.stringify(engine.decisions?.risk.core.bookSnapshot())));
+        await rowAtStop(pgStore, cfg, engine);
         for (const a of cfg.assets) {
           const last = await bus.lastMessage(streamName(cfg, 'MD'), subjectsFor(cfg.prefix).bar(a.venue, a.symbol, '1h'));
           expect(last).toBeDefined();
@@ -188,8 +176,7 @@ describe('the paper venue across an engine restart (risk state in PostgreSQL)', 
 
   it('stops after stopWaitMs, saying so, when the last risk write does not land', async () => {
     const cfg = isolatedConfig(SYMBOLS);
-    const bus = createMemoryBus();
-    await bus.ensureStreams(streamSpecs(cfg));
+    const bus = await busFor(cfg);
     const inner = await createPgRiskStore({ url, schema });
     let stopping = false;
     let hung = 0;
@@ -198,7 +185,7 @@ describe('the paper venue across an engine restart (risk state in PostgreSQL)', 
     const errors: string[] = [];
     const log: Logger = { ...silentLogger, error: (f, m) => void errors.push(`${m} ${JSON.stringify(f)}`), child: () => log };
     try {
-      const engine = await startEngine(cfg, { bus, features: createMemoryFeatureStore({ historyCap: 10 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() }, createLiveClock(), log, { stopWaitMs: 300 });
+      const engine = await startLive(cfg, restartStores(bus, registry, riskStore), log, { stopWaitMs: 300 });
       await feed(engine, bus, cfg, FROM, Date.UTC(2024, 0, 5));
       stopping = true;
       const began = performance.now();
@@ -218,8 +205,7 @@ describe('the paper venue across an engine restart (risk state in PostgreSQL)', 
 
   it('reads the risk state once at start-up: the risk book and the venue\'s orders come from the same read', async () => {
     const cfg = isolatedConfig(SYMBOLS);
-    const bus = createMemoryBus();
-    await bus.ensureStreams(streamSpecs(cfg));
+    const bus = await busFor(cfg);
     const inner = await createPgRiskStore({ url, schema });
     const loads: string[] = [];
     const riskStore: RiskStore = {
@@ -230,7 +216,7 @@ describe('the paper venue across an engine restart (risk state in PostgreSQL)', 
       },
     };
     try {
-      const engine = await startEngine(cfg, { bus, features: createMemoryFeatureStore({ historyCap: 10 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() }, createLiveClock(), silentLogger);
+      const engine = await startLive(cfg, restartStores(bus, registry, riskStore));
       await engine.stop();
       expect(engine.decisions).toBeDefined();
       expect(loads).toEqual([cfg.risk.account]);
@@ -242,11 +228,10 @@ describe('the paper venue across an engine restart (risk state in PostgreSQL)', 
 
   it("gives the engine's risk actor no push-in suggestion or fill (they would store the book without the venue's orders), and its operator side works", async () => {
     const cfg = isolatedConfig(SYMBOLS);
-    const bus = createMemoryBus();
-    await bus.ensureStreams(streamSpecs(cfg));
+    const bus = await busFor(cfg);
     const riskStore = await createPgRiskStore({ url, schema });
     try {
-      const engine = await startEngine(cfg, { bus, features: createMemoryFeatureStore({ historyCap: 10 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() }, createLiveClock(), silentLogger);
+      const engine = await startLive(cfg, restartStores(bus, registry, riskStore));
       try {
         const risk = engine.decisions?.risk;
         expect(risk).toBeDefined();
@@ -268,24 +253,19 @@ describe('the paper venue across an engine restart (risk state in PostgreSQL)', 
 
   it('does not work again an order that finished before the stop when its suggestion is decided again after the restart (its bars redelivered)', async () => {
     const cfg = isolatedConfig(SYMBOLS);
-    const bus = createMemoryBus();
-    await bus.ensureStreams(streamSpecs(cfg));
+    const bus = await busFor(cfg);
     const riskStore = await createPgRiskStore({ url, schema });
     const features = createMemoryFeatureStore({ historyCap: 10 });
-    const stores = { bus, features, timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() };
+    const stores = restartStores(bus, registry, riskStore, features);
     const T1 = Date.UTC(2024, 0, 19, 12);
     const T2 = Date.UTC(2024, 0, 20);
     try {
       // Up to T1: the asset actors' checkpoints and the risk row there.
-      const first = await startEngine(cfg, stores, createLiveClock(), silentLogger);
-      await feed(first, bus, cfg, FROM, T1);
-      await first.stop();
+      const first = await runSpan(cfg, stores, FROM, T1);
       const atT1 = await rowAtStop(riskStore, cfg, first);
       const snaps = await assetSnapshots(cfg, features);
       // From T1 to T2: the orders approved there that filled whole before T2 (the model and bars are fixed).
-      const second = await startEngine(cfg, stores, createLiveClock(), silentLogger);
-      await feed(second, bus, cfg, T1, T2);
-      await second.stop();
+      const second = await runSpan(cfg, stores, T1, T2);
       const redelivered = second.counters.messagesIn;
       const atT2 = await rowAtStop(riskStore, cfg, second);
       const before = new Set(atT1.seen.map(([id]) => id));
@@ -305,7 +285,7 @@ describe('the paper venue across an engine restart (risk state in PostgreSQL)', 
       await rewindAssets(bus, cfg, features, snaps);
 
       const fills: Fill[] = [];
-      const third = await startEngine(cfg, stores, createLiveClock(), silentLogger, { observer: { fill: (f) => void fills.push(f) } });
+      const third = await startLive(cfg, stores, silentLogger, { observer: { fill: (f) => void fills.push(f) } });
       try {
         await expect.poll(() => third.counters.messagesIn, { timeout: 30_000 }).toBe(redelivered);
       } finally {
@@ -337,29 +317,18 @@ describe('the paper venue across an engine restart (risk state in PostgreSQL)', 
     try {
       // The uninterrupted run.
       const refCfg = isolatedConfig(SYMBOLS, shipped);
-      const refBus = createMemoryBus();
+      const refBus = await busFor(refCfg);
       buses.push(refBus);
-      await refBus.ensureStreams(streamSpecs(refCfg));
-      const ref = await startEngine(refCfg, { bus: refBus, features: createMemoryFeatureStore({ historyCap: 10 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() }, createLiveClock(), silentLogger);
-      try {
-        await feed(ref, refBus, refCfg, FROM, T3);
-      } finally {
-        await ref.stop();
-      }
+      await runSpan(refCfg, restartStores(refBus, registry, riskStore), FROM, T3);
 
       const cfg = isolatedConfig(SYMBOLS, shipped);
-      const bus = createMemoryBus();
+      const bus = await busFor(cfg);
       buses.push(bus);
-      await bus.ensureStreams(streamSpecs(cfg));
       const features = createMemoryFeatureStore({ historyCap: 10 });
-      const stores = { bus, features, timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() };
-      const first = await startEngine(cfg, stores, createLiveClock(), silentLogger);
-      await feed(first, bus, cfg, FROM, T1);
-      await first.stop();
+      const stores = restartStores(bus, registry, riskStore, features);
+      await runSpan(cfg, stores, FROM, T1);
       const snaps = await assetSnapshots(cfg, features);
-      const second = await startEngine(cfg, stores, createLiveClock(), silentLogger);
-      await feed(second, bus, cfg, T1, T2);
-      await second.stop();
+      const second = await runSpan(cfg, stores, T1, T2);
       const redelivered = second.counters.messagesIn;
       // The crash: after the last risk write (the row is kept as that write left it), before the
       // asset actors' checkpoints since T1 (their snapshots go back there): the bars from T1 on are
@@ -376,7 +345,7 @@ describe('the paper venue across an engine restart (risk state in PostgreSQL)', 
       await rewindAssets(bus, cfg, features, snaps);
 
       const published = new Set<string>();
-      const third = await startEngine(cfg, { ...stores, bus: notingBus(bus, published) }, createLiveClock(), silentLogger);
+      const third = await startLive(cfg, { ...stores, bus: notingBus(bus, published) });
       try {
         await expect.poll(() => third.counters.messagesIn, { timeout: 30_000 }).toBe(redelivered);
         await feed(third, bus, cfg, T2, T3);
@@ -408,14 +377,11 @@ describe('the paper venue across an engine restart (risk state in PostgreSQL)', 
     ['stored with a venue part that is not valid', (row: StoredRow): StoredRow => ({ ...row, paperVenue: { v: 2, working: 'lost' } })],
   ])('releases at start-up the orders in flight that no venue works after a restart, from a book %s', async (_, damage) => {
     const cfg = isolatedConfig(SYMBOLS);
-    const bus = createMemoryBus();
-    await bus.ensureStreams(streamSpecs(cfg));
+    const bus = await busFor(cfg);
     const riskStore = await createPgRiskStore({ url, schema });
-    const stores = { bus, features: createMemoryFeatureStore({ historyCap: 10 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() };
+    const stores = restartStores(bus, registry, riskStore);
     try {
-      const first = await startEngine(cfg, stores, createLiveClock(), silentLogger);
-      await feed(first, bus, cfg, FROM, Date.UTC(2024, 0, 20));
-      await first.stop();
+      const first = await runSpan(cfg, stores, FROM, Date.UTC(2024, 0, 20));
       const working = first.decisions?.risk.status().inFlight ?? [];
       expect(working.length).toBeGreaterThan(0);
       const row = await rowAtStop(riskStore, cfg, first);
@@ -424,7 +390,7 @@ describe('the paper venue across an engine restart (risk state in PostgreSQL)', 
 
       const warnings: string[] = [];
       const log: Logger = { ...silentLogger, warn: (f, m) => void warnings.push(`${m} ${JSON.stringify(f)}`), child: () => log };
-      const second = await startEngine(cfg, stores, createLiveClock(), log);
+      const second = await startLive(cfg, stores, log);
       try {
         // Nothing in flight that nothing would fill, in risk or in execution.
         expect(second.decisions?.risk.status().inFlight).toEqual([]);

@@ -57,31 +57,44 @@ async function storedSignals(): Promise<Stored> {
 }
 
 /**
- * SIGNALS keeps everything (maxAgeMs 0), and the gateway's start-up read of the stored orders and
- * fills refused the read whole past 10 000 of either: an account that had approved more orders
- * than that learnt nothing at every gateway restart (no working order in the snapshot, every fill
- * of an order approved before the start withheld). The newest are read now, what was skipped said.
+ * For each test of the describe it is called in: a SIGNALS stream of its own (`stored()`), and
+ * `gateway()`, which starts a gateway on it that learns the stored orders; both gone after the test.
  */
-describe('websocket feed: the start-up read of a SIGNALS stream holding more orders than it takes', () => {
-  let s: Stored;
+function storedSignalsEachTest(): { stored: () => Stored; gateway: () => Promise<Gateway> } {
+  let s: Stored | undefined;
   let gw: Gateway | undefined;
+  const stored = (): Stored => {
+    if (s === undefined) throw new Error('the stored signals are made before each test');
+    return s;
+  };
   beforeEach(async () => {
     s = await storedSignals();
   });
   afterEach(async () => {
     await gw?.close();
     gw = undefined;
-    await s.bus.deleteStreams([s.stream]).catch(() => undefined);
-    await s.bus.close();
+    await stored().bus.deleteStreams([stored().stream]).catch(() => undefined);
+    await stored().bus.close();
   });
+  return { stored, gateway: async () => (gw = await startTestGateway({ bus: stored().bus, prefix: stored().prefix, bookedFills: true, learnsStored: true })) };
+}
+
+/**
+ * SIGNALS keeps everything (maxAgeMs 0), and the gateway's start-up read of the stored orders and
+ * fills refused the read whole past 10 000 of either: an account that had approved more orders
+ * than that learnt nothing at every gateway restart (no working order in the snapshot, every fill
+ * of an order approved before the start withheld). The newest are read now, what was skipped said.
+ */
+describe('websocket feed: the start-up read of a SIGNALS stream holding more orders than it takes', () => {
+  const { stored, gateway } = storedSignalsEachTest();
 
   it('learns the newest max orders and the fills stored since the oldest of them, warns of the ones skipped, and withholds a fill of a skipped order (real NATS)', async () => {
+    const s = stored();
     const subject = s.subjects.order('dirmlp', 'binance', 'BTC/USDT');
     const fills = s.subjects.fill('binance', 'BTC/USDT');
     for (let n = 1; n <= 8; n++) await s.bus.publish(subject, json(order(`o:${n}`)));
     await s.bus.publish(fills, json(fill('o:7', 0, 0.4)));
-    gw = await startTestGateway({ bus: s.bus, prefix: s.prefix, bookedFills: true, learnsStored: true });
-    const g = gw;
+    const g = await gateway();
     const warned: Record<string, unknown>[] = [];
     expect(await learnStoredOrders({ bus: s.bus, hub: g.hub, stream: s.stream, subjects: s.subjects, log: recordingLogger(warned), max: 5 })).toBe(5);
     expect(warned).toMatchObject([{ orders: 5, fills: 1, skippedOrders: 3, skippedFills: 0, msg: expect.stringMatching(/oldest were skipped/) }]);
@@ -95,6 +108,7 @@ describe('websocket feed: the start-up read of a SIGNALS stream holding more ord
   });
 
   it('lets go of the orders stored before the oldest fill read when more fills than max follow the oldest order read: none looks less filled than it is (real NATS)', async () => {
+    const s = stored();
     const subject = s.subjects.order('dirmlp', 'binance', 'BTC/USDT');
     const fills = s.subjects.fill('binance', 'BTC/USDT');
     // o:1 f1a o:2 f1b f2a o:3 f2b f3a o:4 f3b f4a
@@ -105,8 +119,7 @@ describe('websocket feed: the start-up read of a SIGNALS stream holding more ord
       await s.bus.publish(fills, json(fill(`o:${n - 1}`, 1, 0.1)));
       await s.bus.publish(fills, json(fill(`o:${n}`, 0, 0.1)));
     }
-    gw = await startTestGateway({ bus: s.bus, prefix: s.prefix, bookedFills: true, learnsStored: true });
-    const g = gw;
+    const g = await gateway();
     const warned: Record<string, unknown>[] = [];
     // Orders o:2..o:4; of the 6 fills since o:2, the newest 3 (f3a f3b f4a): o:2 and o:3 come before f3a.
     expect(await learnStoredOrders({ bus: s.bus, hub: g.hub, stream: s.stream, subjects: s.subjects, log: recordingLogger(warned), max: 3 })).toBe(1);
@@ -124,24 +137,14 @@ describe('websocket feed: the start-up read of a SIGNALS stream holding more ord
  * done, then relayed after it, less what the read holds too.
  */
 describe('websocket feed: what arrives while the stored orders are read', () => {
-  let s: Stored;
-  let gw: Gateway | undefined;
-  beforeEach(async () => {
-    s = await storedSignals();
-  });
-  afterEach(async () => {
-    await gw?.close();
-    gw = undefined;
-    await s.bus.deleteStreams([s.stream]).catch(() => undefined);
-    await s.bus.close();
-  });
+  const { stored, gateway } = storedSignalsEachTest();
 
   it('books a fill the read holds once, relays one stored after the read and a new order after the seeded ones, in stream order (real NATS)', async () => {
+    const s = stored();
     const subject = s.subjects.order('dirmlp', 'binance', 'BTC/USDT');
     const fills = s.subjects.fill('binance', 'BTC/USDT');
     await s.bus.publish(subject, json(order('o:old')));
-    gw = await startTestGateway({ bus: s.bus, prefix: s.prefix, bookedFills: true, learnsStored: true });
-    const g = gw;
+    const g = await gateway();
     // Live traffic between the reads: after the orders read, a fill of o:old (in the fills read)
     // and a new order; after the fills read, another fill of o:old (in neither).
     let reads = 0;
@@ -170,8 +173,8 @@ describe('websocket feed: what arrives while the stored orders are read', () => 
   });
 
   it('relays what it held as it would have without the read when the read fails', async () => {
-    gw = await startTestGateway({ bus: s.bus, prefix: s.prefix, bookedFills: true, learnsStored: true });
-    const g = gw;
+    const s = stored();
+    const g = await gateway();
     const subject = s.subjects.order('dirmlp', 'binance', 'BTC/USDT');
     g.bus.emit(subject, json(order('o:1')));
     await s.bus.flush();

@@ -1,0 +1,52 @@
+import { startEngine } from '../../cli/engine.js';
+import type { Engine, EngineAdapters, EngineOptions } from '../../cli/engine.js';
+import type { Config } from '../../config/schema.js';
+import type { ModelRegistry } from '../../models/registry/model-registry.js';
+import { createLiveClock } from '../../state/clocks/live-clock.js';
+import type { FeatureStore } from '../../state/feature-store.js';
+import { silentLogger } from '../../state/logger.js';
+import type { Logger } from '../../state/logger.js';
+import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
+import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
+import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
+import type { RiskStore } from '../../state/risk-store.js';
+import { createMemoryBus } from '../../streams/memory-bus.js';
+import type { MemoryBus } from '../../streams/memory-bus.js';
+import { streamSpecs } from '../../streams/provision.js';
+import { feedLiveBars } from './live-bars-feed.js';
+
+/** The steps of the engine restart tests: engines started, fed and stopped in turn on the same bus and stores. */
+
+/** What the engines of a restart test share: the bus, the stores in memory but the risk state, `riskStore`. */
+export type RestartStores = EngineAdapters & { bus: MemoryBus; features: FeatureStore };
+
+/** A memory bus holding the streams of `cfg`. */
+export async function busFor(cfg: Config): Promise<MemoryBus> {
+  const bus = createMemoryBus();
+  await bus.ensureStreams(streamSpecs(cfg));
+  return bus;
+}
+
+/** Memory stores over `bus` and `riskStore` (and `features`, 10 vectors of history, unless given). */
+export const restartStores = (bus: MemoryBus, registry: ModelRegistry, riskStore: RiskStore, features: FeatureStore = createMemoryFeatureStore({ historyCap: 10 })): RestartStores => ({
+  bus,
+  features,
+  timeseries: createMemoryTimeseriesStore(),
+  registry,
+  riskStore,
+  audit: createMemoryAuditStore(),
+});
+
+/** An engine of `cfg` on the live clock (its time the bars' event time), silent unless `log` is given. */
+export const startLive = (cfg: Config, stores: EngineAdapters, log: Logger = silentLogger, opts?: EngineOptions): Promise<Engine> => startEngine(cfg, stores, createLiveClock(), log, opts);
+
+/** Starts an engine, feeds it the live bars of `symbols` in [from, to) and stops it (also when the feed fails): the engine, stopped. */
+export async function runBetween(cfg: Config, stores: EngineAdapters, symbols: readonly string[], from: number, to: number): Promise<Engine> {
+  const engine = await startLive(cfg, stores);
+  try {
+    await feedLiveBars(engine, stores.bus, cfg, symbols, from, to);
+  } finally {
+    await engine.stop();
+  }
+  return engine;
+}
