@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { EngineMetrics } from '../gateways/http/metrics.js';
 import type { Hub } from '../gateways/ws/hub.js';
 import type { RiskStatus } from '../models/risk/risk-core.js';
+import type { Timeframe } from '../streams/messages/bar.js';
 import type { Logger } from '../state/logger.js';
 import type { StreamAdmin } from '../streams/bus.js';
 import { streamName } from '../streams/provision.js';
@@ -42,7 +43,8 @@ export type PnlSummary = Readonly<{
  * An asset actor's says how often the supervisor restarted it and, while it is down (`restarting`,
  * or `failed`: given up), the failure that put it there (`lastError`; gone once it runs again).
  * The decision path's says the model it serves and, while the served alias names a version it
- * refused, that version and why (`modelRefused`, as `ctl status` says it, and in a line as `lastError`).
+ * refused, that version and why (`modelRefused`, as `ctl status` says it, and in a line as `lastError`),
+ * and the timeframe it decides on (`timeframe`: the page's charts draw its bars).
  * The labeling actor's says what it has pending, labeled and refused; the retraining actor's state
  * is its phase (`restarting`, with `lastError`, while the supervisor replaces a failed one), with
  * its cycles, trainings, promotions, rejections and rollbacks (`counts`).
@@ -56,6 +58,8 @@ export type ActorSummary = Readonly<{
   lastError?: string;
   model?: string;
   modelRefused?: RefusedModel;
+  /** The decision actor's: the strategy's timeframe. */
+  timeframe?: Timeframe;
   /** What the actor has done, as the page lists it (labeling: pending, labeled, refused; retraining: cycles, promotions …). */
   counts?: Readonly<Record<string, number>>;
 }>;
@@ -74,6 +78,8 @@ export type EngineStatusFeedOptions = Readonly<{
   intervalMs: number;
   /** How often the state is compared with what was last published (default min(250, intervalMs)). */
   checkMs?: number;
+  /** The strategy's timeframe (`strategy.timeframe`), said on the decision actor's status: the page's charts draw its bars. */
+  timeframe?: Timeframe;
   log: Logger;
 }>;
 
@@ -183,7 +189,7 @@ export function startEngineStatusFeed(opts: EngineStatusFeedOptions): EngineStat
       const no = d.refused();
       // The registry names a version this engine refused: the model it serves is not the alias's.
       const refused = no === null ? {} : { lastError: `refused ${no.name}@${no.version}${no.alias !== null ? ` (${no.name}@${no.alias})` : ''}: ${no.reason}`, modelRefused: no };
-      out.push({ id: `decision:${d.strategy.strategy}`, kind: 'decision', state: decisionState, model: `${m.name}@${m.version}`, ...refused });
+      out.push({ id: `decision:${d.strategy.strategy}`, kind: 'decision', state: decisionState, model: `${m.name}@${m.version}`, ...(opts.timeframe === undefined ? {} : { timeframe: opts.timeframe }), ...refused });
       const r = d.risk.status();
       out.push({ id: `risk:${r.account}`, kind: 'risk', state: r.state });
     }

@@ -137,7 +137,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
 
   const engine = await startEngine(cfg, adapters, clock, log, { trainingClock: clock, maxAheadMs: cfg.validation.maxAheadMs, ...(dash === undefined ? {} : { stages: stageTiming(dash.gateway.metrics), counts: dash.gateway.metrics }) });
   running.engine = engine;
-  const status = dash === undefined ? undefined : startEngineStatusFeed({ engine, hub: dash.gateway.hub, metrics: dash.gateway.metrics, bus: adapters.bus, consumers: engineConsumers(cfg, engine), intervalMs: dash.statusIntervalMs, log });
+  const status = dash === undefined ? undefined : startEngineStatusFeed({ engine, hub: dash.gateway.hub, metrics: dash.gateway.metrics, bus: adapters.bus, consumers: engineConsumers(cfg, engine), timeframe: cfg.strategy.timeframe, intervalMs: dash.statusIntervalMs, log });
   if (dash !== undefined) reportServedModel(dash.gateway.metrics, engine.decisions, cfg.strategy.model);
   const subjects = subjectsFor(cfg.prefix);
   const sources = files.map((f) => readBars(f.path, { venue: cfg.venue, symbol: f.symbol, tf: f.timeframe, from: opts.from, to: opts.to }));

@@ -65,7 +65,7 @@ export async function runEngine(opts: RunOptions): Promise<void> {
   const status =
     gateway === undefined
       ? undefined
-      : startEngineStatusFeed({ engine, hub: gateway.hub, metrics: gateway.metrics, bus: adapters.bus, consumers: engineConsumers(cfg, engine), intervalMs: cfg.gateway.statusIntervalMs ?? 1000, log });
+      : startEngineStatusFeed({ engine, hub: gateway.hub, metrics: gateway.metrics, bus: adapters.bus, consumers: engineConsumers(cfg, engine), timeframe: cfg.strategy.timeframe, intervalMs: cfg.gateway.statusIntervalMs ?? 1000, log });
   const heartbeat = setInterval(() => log.info({ counters: engine.counters, actors: engine.supervisor.status() }, 'status'), 10_000);
   const failure = await new Promise<Error | undefined>((resolve) => {
     void signals.stopped.then(() => resolve(undefined));

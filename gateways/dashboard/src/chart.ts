@@ -1,9 +1,11 @@
 import { CandlestickSeries, createChart, createSeriesMarkers } from 'lightweight-charts';
 import type { CandlestickData, IChartApi, ISeriesApi, ISeriesMarkersPluginApi, SeriesMarker, Time, UTCTimestamp } from 'lightweight-charts';
-import type { Bar } from '../../../streams/messages/bar.js';
+import type { Bar, Timeframe } from '../../../streams/messages/bar.js';
 import type { Fill } from '../../../streams/messages/fill.js';
 import type { Order } from '../../../streams/messages/order.js';
 import type { Prediction } from '../../../streams/messages/prediction.js';
+import { placeCandle, TimeframeChoice, timeframeLabel } from './chart-timeframe.js';
+import type { Candle } from './chart-timeframe.js';
 import { el, fmt } from './dom.js';
 import { predictedClass } from './prediction-class.js';
 import { priceFormatFor } from './price-format.js';
@@ -29,11 +31,14 @@ type MarkerBody = SeriesMarker<Time> extends infer M ? (M extends unknown ? Omit
 type Tagged = Readonly<{ kind: MarkerKind; id: string; t: number; marker: MarkerBody }>;
 
 const toTime = (ms: number): UTCTimestamp => Math.floor(ms / 1000) as UTCTimestamp;
+const toData = (c: Candle): CandlestickData<Time> => ({ ...c, time: c.time as UTCTimestamp });
 
 /**
- * A live candlestick chart for one symbol, built from the `md` bars of one timeframe, with
+ * A live candlestick chart for one symbol, built from the `md` bars of one timeframe (the
+ * strategy's once the feed says it and has sent one, else the finest seen: `chart-timeframe.ts`;
+ * bars of the others are kept, so a switch redraws at once), labelled beside the symbol, with
  * predictions (arrows by class), approved orders (circles by side) and fills (squares at the fill
- * price) as markers. The container carries `data-candles` and `data-markers` so that tests and
+ * price) as markers. The container carries `data-tf`, `data-candles` and `data-markers` so that tests and
  * operators' tooling can read what is drawn, and `data-right-gap`: the empty bars right of the
  * newest candle (RIGHT_OFFSET_BARS while following; fewer, or negative, while it is out of view).
  */
@@ -44,11 +49,14 @@ export class SymbolChart {
   private readonly markersApi: ISeriesMarkersPluginApi<Time>;
   private readonly host: HTMLElement;
   private readonly lastPrice: HTMLElement;
-  private candles: CandlestickData<Time>[] = [];
+  private readonly tfLabel: HTMLElement;
+  /** The bars seen of each timeframe, oldest first; the drawn one is `candles`. */
+  private readonly byTf = new Map<Timeframe, Candle[]>();
+  private candles: Candle[] = [];
+  private readonly choice = new TimeframeChoice();
   private markers: Tagged[] = [];
   private readonly markerIds = new Set<string>();
   private readonly counts: Record<MarkerKind, number> = { prediction: 0, order: 0, fill: 0 };
-  private tf: string | null = null;
   private precision: number | null = null;
   private flushTimer: number | null = null;
   /** Keeps the newest candle in view until the operator scrolls or drags the chart; a double click resumes. */
@@ -59,10 +67,11 @@ export class SymbolChart {
   constructor(readonly symbol: string) {
     this.host = el('div', { class: 'chart-host' });
     this.lastPrice = el('span', { class: 'last-price' }, '–');
+    this.tfLabel = el('span', { class: 'chart-tf' });
     this.root = el(
       'article',
-      { class: 'chart-card', 'data-symbol': symbol, 'data-right-gap': 0, 'data-candles': 0, 'data-markers': 0, 'data-predictions': 0, 'data-orders': 0, 'data-fills': 0 },
-      el('header', {}, el('h3', {}, symbol), this.lastPrice),
+      { class: 'chart-card', 'data-symbol': symbol, 'data-tf': '', 'data-right-gap': 0, 'data-candles': 0, 'data-markers': 0, 'data-predictions': 0, 'data-orders': 0, 'data-fills': 0 },
+      el('header', {}, el('div', { class: 'chart-title' }, el('h3', {}, symbol), this.tfLabel), this.lastPrice),
       this.host,
       el(
         'p',
@@ -110,38 +119,61 @@ export class SymbolChart {
     });
   }
 
-  /** Adds or replaces a bar. Bars of another timeframe than the first one seen are ignored. */
+  /**
+   * Adds or replaces a bar. Bars of a timeframe not drawn are kept; one that becomes the timeframe
+   * drawn (the strategy's, or a finer one) redraws the chart from its bars.
+   */
   bar(b: Bar): void {
-    this.tf ??= b.tf;
-    if (b.tf !== this.tf) return;
-    const format = priceFormatFor(b.close);
+    let list = this.byTf.get(b.tf);
+    if (list === undefined) {
+      list = [];
+      this.byTf.set(b.tf, list);
+    }
+    const full = list.length >= MAX_CANDLES;
+    const how = placeCandle(list, { time: toTime(b.ts), open: b.open, high: b.high, low: b.low, close: b.close }, MAX_CANDLES);
+    if (this.choice.bar(b.tf)) return this.redraw();
+    if (b.tf !== this.choice.drawn || how === 'same') return;
+    this.format(b.close);
+    // An older bar put in place (a snapshot after reconnecting, a late delta), or the oldest let go: redraw.
+    if (how === 'inserted' || (how === 'appended' && full)) this.series.setData(list.map(toData));
+    else this.series.update(toData(list[list.length - 1] as Candle));
+    this.drawn();
+  }
+
+  /**
+   * The strategy's timeframe, as the feed says it (the decision actor's status; null: not said):
+   * drawn once a bar of it is seen, instead of the finest.
+   */
+  prefer(tf: Timeframe | null): void {
+    if (this.choice.prefer(tf)) this.redraw();
+  }
+
+  /** The timeframe drawn changed: its bars replace the chart's. */
+  private redraw(): void {
+    const tf = this.choice.drawn;
+    this.candles = tf === null ? [] : (this.byTf.get(tf) ?? []);
+    const last = this.candles.at(-1);
+    if (last !== undefined) this.format(last.close);
+    this.series.setData(this.candles.map(toData));
+    const label = timeframeLabel(tf, this.choice.reason);
+    this.tfLabel.textContent = label.text;
+    this.tfLabel.title = label.title;
+    this.root.dataset['tf'] = tf ?? '';
+    this.drawn();
+  }
+
+  private format(close: number): void {
+    const format = priceFormatFor(close);
     if (format.precision !== this.precision) {
       this.precision = format.precision;
       this.series.applyOptions({ priceFormat: format });
     }
-    const c: CandlestickData<Time> = { time: toTime(b.ts), open: b.open, high: b.high, low: b.low, close: b.close };
+  }
+
+  /** After the drawn candles changed: the header price is the newest close, the chart follows it. */
+  private drawn(): void {
     const last = this.candles.at(-1);
-    if (last === undefined || (last.time as number) < (c.time as number)) {
-      this.candles.push(c);
-      this.series.update(c);
-    } else if (last.time === c.time) {
-      this.candles[this.candles.length - 1] = c;
-      this.series.update(c);
-    } else {
-      // An older bar (a snapshot after reconnecting, a late delta): put it in place and redraw, unless
-      // it is drawn already as it is (a reconnect's snapshot repeats the last mdSnapshotBars bars).
-      const i = this.candles.findIndex((x) => (x.time as number) >= (c.time as number));
-      const held = this.candles[i];
-      if (held?.time === c.time && held.open === c.open && held.high === c.high && held.low === c.low && held.close === c.close) return;
-      if (held?.time === c.time) this.candles[i] = c;
-      else this.candles.splice(i, 0, c);
-      this.series.setData(this.candles);
-    }
-    if (this.candles.length > MAX_CANDLES) {
-      this.candles = this.candles.slice(-MAX_CANDLES);
-      this.series.setData(this.candles);
-    }
-    this.price(b.close);
+    if (last !== undefined) this.price(last.close);
     this.root.dataset['candles'] = String(this.candles.length);
     if (this.following) this.scheduleFollow();
     if (this.markers.length > 0) this.scheduleFlush();
@@ -187,16 +219,16 @@ export class SymbolChart {
   private snap(t: number): Time {
     let lo = 0;
     let hi = this.candles.length - 1;
-    let found: Time | null = null;
+    let found: number | null = null;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const c = this.candles[mid] as CandlestickData<Time>;
-      if ((c.time as number) <= t) {
+      const c = this.candles[mid] as Candle;
+      if (c.time <= t) {
         found = c.time;
         lo = mid + 1;
       } else hi = mid - 1;
     }
-    return found ?? (t as UTCTimestamp);
+    return (found ?? t) as UTCTimestamp;
   }
 
   private addMarker(kind: MarkerKind, id: string, ms: number, marker: MarkerBody): void {
@@ -235,7 +267,7 @@ export class SymbolChart {
   }
 
   private flushMarkers(): void {
-    const first = this.candles[0]?.time as number | undefined;
+    const first = this.candles[0]?.time;
     const counts = this.counts;
     this.root.dataset['predictions'] = String(counts.prediction);
     this.root.dataset['orders'] = String(counts.order);

@@ -1,3 +1,4 @@
+import type { Timeframe } from '../../../streams/messages/bar.js';
 import { SymbolChart } from './chart.js';
 import { sendControl } from './control-client.js';
 import { el } from './dom.js';
@@ -89,10 +90,13 @@ function start(): void {
   );
 
   const bySymbol = new Map<string, SymbolChart>();
+  // The strategy's timeframe, once the decision actor's status says it: every chart draws its bars.
+  let strategyTf: Timeframe | null = null;
   const chartFor = (symbol: string): SymbolChart => {
     let c = bySymbol.get(symbol);
     if (c === undefined) {
       c = new SymbolChart(symbol);
+      c.prefer(strategyTf);
       bySymbol.set(symbol, c);
       noCharts.remove();
       const after = [...bySymbol.keys()].sort().find((s) => s > symbol);
@@ -132,7 +136,11 @@ function start(): void {
         return;
       case 'actors':
         actors.update(p.data);
-        if (p.data.kind === 'decision') models.decision(p.data);
+        if (p.data.kind === 'decision') {
+          models.decision(p.data);
+          strategyTf = p.data.timeframe ?? null;
+          for (const c of bySymbol.values()) c.prefer(strategyTf);
+        }
         return;
       case 'models':
         models.event(p.data);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BarSchema } from '../../../streams/messages/bar.js';
+import { BarSchema, TimeframeSchema } from '../../../streams/messages/bar.js';
 import { FeatureVectorSchema } from '../../../streams/messages/feature-vector.js';
 import { FillSchema } from '../../../streams/messages/fill.js';
 import { ModelEventSchema } from '../../../streams/messages/model-event.js';
@@ -76,7 +76,7 @@ export type RefusedModel = z.infer<typeof RefusedModelSchema>;
  * One actor (the engine's `ActorSummary`): an asset actor's also says how often the supervisor
  * restarted it and, while it is down (`restarting`, `failed`), why (`lastError`); the decision
  * actor's says the model it serves (`name@version`) and a promotion it refused (`modelRefused`,
- * with `lastError` saying it in a line); the labeling and retraining actors' say what they have
+ * with `lastError` saying it in a line) and the strategy's `timeframe`; the labeling and retraining actors' say what they have
  * done (`counts`: pending, labeled, refused; cycles, trainings, promotions …).
  */
 export const ActorStatusSchema = z
@@ -88,6 +88,8 @@ export const ActorStatusSchema = z
     lastError: z.string().optional(),
     model: z.string().optional(),
     modelRefused: RefusedModelSchema.optional(),
+    /** The decision actor's: the strategy's timeframe (the charts draw its bars). */
+    timeframe: TimeframeSchema.optional(),
     counts: z.record(z.string(), z.number()).optional(),
   })
   .readonly();

@@ -374,6 +374,25 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     expect(errors).toEqual([]);
   }, 30_000);
 
+  it("draws one timeframe of 1h and 1m bars live, whichever comes first: the finest, then the strategy's once the feed says it; the label says which", async () => {
+    const { feed, page, errors } = await openPage();
+    const bar = (tf: '1h' | '1m', i: number, seq: number) => ({ type: 'snapshot', topic: 'md', key: 'BTC/USDT', seq, data: { type: 'md.bar', v: 1, id: `b:${tf}:${i}`, venue: 'binance', symbol: 'BTC/USDT', tf, ts: T0 + i * (tf === '1h' ? 60 : 1) * MIN, open: 1, high: 2, low: 0.5, close: 1.5, volume: 3 } });
+    // The 1h slot's bars come first in the snapshot: the chart used to draw 1h from then on.
+    let seq = 0;
+    for (let i = 0; i < 3; i++) feed.send(bar('1h', i, ++seq));
+    for (let i = 0; i < 5; i++) feed.send(bar('1m', i, ++seq));
+    const card = page.locator('.chart-card[data-symbol="BTC/USDT"]');
+    await expect.poll(() => card.getAttribute('data-tf')).toBe('1m');
+    expect(await card.getAttribute('data-candles')).toBe('5');
+    expect(await card.locator('.chart-tf').textContent()).toBe('1m');
+    // The decision actor says the strategy decides on 1h: its bars, kept meanwhile, are drawn.
+    feed.send({ type: 'snapshot', topic: 'actors', key: 'decision:dir', seq: 1, data: { id: 'decision:dir', kind: 'decision', state: 'live', model: 'direction-mlp@1', timeframe: '1h' } });
+    await expect.poll(() => card.getAttribute('data-tf')).toBe('1h');
+    expect(await card.getAttribute('data-candles')).toBe('3');
+    expect(await card.locator('.chart-tf').getAttribute('title')).toBe("1h candles: the strategy's timeframe");
+    expect(errors).toEqual([]);
+  }, 30_000);
+
   it('a control command in flight is not shown as refused when the one before was', async () => {
     const { page, errors } = await openPage();
     let release = (): void => {};
