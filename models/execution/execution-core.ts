@@ -83,7 +83,9 @@ export type ExecutionCoreOptions = Readonly<{
    * re-planned by its policy over what is left of its horizon, from the resumption (its first child
    * then, the next ones at the policy's times), or, where the horizon ended in the hole, the parent
    * lapses (its unsent children dropped, counted `lapsed`) and the next intent decides afresh from
-   * the position. Default: no hole rule (every child due goes out on the next event). The engine
+   * the position. While the asset's data is in such a hole and other assets' events go on, its
+   * children are held (not sent at its stale price). Default: no hole rule (every child due goes
+   * out on the next event). The engine
    * passes half a bar: for bars of the strategy's timeframe, the holes the paper venue cancels
    * working orders at.
    */
@@ -350,6 +352,12 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
   const due = (a: Asset, now: number, out: Suggestion[]): void => {
     let p = a.parent;
     if (p === undefined) return;
+    // The asset's own data is in a hole at this event (another asset's, in event-time order: nothing
+    // of it for more than `maxHoleMs` past its newest known time): its children wait. Sent now, they
+    // went out at its last, stale price and the paper venue cancelled them at the gap; held, its
+    // next event resumes the data and the parent is re-planned there (`afterHole`) or lapses. Judged
+    // from event time and the stored `knownAt` only, so a snapshot taken in the hold goes on alike.
+    if (a.knownAt > Number.NEGATIVE_INFINITY && now - a.knownAt > maxHoleMs) return;
     const at = Math.max(now, a.knownAt);
     if (a.resumedAt === now) {
       a.resumedAt = Number.NEGATIVE_INFINITY;

@@ -124,3 +124,64 @@ describe('execution schedule after a hole in the data', () => {
     expect(b.asset(VENUE, SYMBOL)).toEqual(a.asset(VENUE, SYMBOL));
   });
 });
+
+describe("execution schedule while one asset's data is in a hole and the others trade", () => {
+  const ETH = 'ETH/USDT';
+  /** A bar of ETH: the other asset, trading on through BTC's hole. */
+  const eth = (ts: number): MarketData => ({ ...bar(ts, 50, 51, 49, 50, 1_000), id: `b:${VENUE}:${ETH}:1m:${ts}`, symbol: ETH });
+  /** BTC's bars close at 100 before its hole and at 120 after it. */
+  const btc = (ts: number): MarketData => (ts < 3 * M ? bar(ts, 100, 101, 99, 100, 1_000) : bar(ts, 120, 121, 119, 120, 1_000));
+  /** Minutes 0 … 8: ETH's bar every minute, then BTC's, whose bars of 1m … 5m are missing (`holed`). */
+  const run = (core: Core, holed: boolean, from = M, sent: Suggestion[] = []): Suggestion[] => {
+    for (let t = from; t < 9 * M; t += M) {
+      if (holed) sent.push(...event(core, t, eth(t)));
+      if (t > 5 * M || t === 0) sent.push(...event(core, t, btc(t)));
+    }
+    return sent;
+  };
+
+  it("holds an asset's children through its hole, not sent on the other asset's events at its stale price, and re-plans them when its data resumes", () => {
+    const alone = createExecutionCore(opts());
+    const expected = run(alone, false, M, [...opened(alone)]);
+    const core = createExecutionCore(opts());
+    const sent = run(core, true, M, [...opened(core)]);
+    // Without the hold, children 1 (3m) and 2 (5m) went out on ETH's bars of 3m and 5m at BTC's last close, 100
+    // (the paper venue then cancels them at BTC's gap), and nothing was re-planned.
+    expect(sent.filter((s) => s.child > 0 && (s.decidedAt ?? 0) < 7 * M)).toEqual([]);
+    expect(sent.filter((s) => s.child > 0).every((s) => s.refPrice === 120)).toBe(true);
+    // BTC's schedule is the one it has trading alone: one child on resumption, the rest over what is left of the horizon.
+    expect(sent).toEqual(expected);
+    expect(sent.map((s) => [s.child, s.decidedAt])).toEqual([
+      [0, M],
+      [1, 7 * M],
+      [2, 8 * M],
+      [3, 8 * M],
+      [4, 9 * M],
+    ]);
+    expect(core.stats()).toMatchObject({ replanned: 1, lapsed: 0 });
+    expect(sum(sent)).toBeCloseTo(2, 12);
+  });
+
+  it("holds nothing while the asset's data keeps up, and goes on exactly after a snapshot taken in the hold", () => {
+    // Both assets steady: BTC's children go out on time, on whichever asset's event comes first.
+    const steady = createExecutionCore(opts());
+    const sent = [...opened(steady)];
+    for (let t = M; t < 9 * M; t += M) sent.push(...event(steady, t, eth(t)), ...event(steady, t, bar(t, 100, 101, 99, 100, 1_000)));
+    expect(sent.map((s) => [s.child, s.decidedAt])).toEqual([
+      [0, M],
+      [1, 3 * M],
+      [2, 5 * M],
+      [3, 7 * M],
+    ]);
+    // A snapshot taken while BTC's children are held (ETH's bar of 4m decided), restored: the same suggestions after it.
+    const a = createExecutionCore(opts());
+    opened(a);
+    for (let t = M; t <= 4 * M; t += M) expect(event(a, t, eth(t))).toEqual([]);
+    const stored = ExecutionSnapshotSchema.parse(JSON.parse(JSON.stringify(a.snapshot())));
+    const b = createExecutionCore(opts({ restored: stored }));
+    expect(b.snapshot()).toEqual(a.snapshot());
+    const after = run(b, true, 5 * M);
+    expect(after).toEqual(run(a, true, 5 * M));
+    expect(after.map((s) => s.child)).toEqual([1, 2, 3, 4]);
+  });
+});
