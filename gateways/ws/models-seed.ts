@@ -49,6 +49,11 @@ export type ModelsSeedOutcome = Readonly<{ outcome: 'seeded'; kept: number } | {
  * `registry` is given, the event that set each alias it holds now (`aliasEvents`: the promotion or
  * rollback from its history, as announced, id included) takes the alias's slot when the stream's
  * newest event there is another one or none. It is only handed to the hub, never published.
+ * The registry is then the word on which aliases exist: an alias slot of the stream's that the
+ * registry holds no alias for now is dropped (a `reject` cleared it: the page listed the old
+ * promotion of an alias the registry no longer had). Without a registry, a `rejected` event in the
+ * stream drops the alias slots of its model that name the rejected version, as the registry's
+ * reject clears every non-production alias pointing to it.
  *
  * Never rejects: a failed read (stream missing, NATS down, PostgreSQL down) is logged, the other
  * source seeds alone, and the topic carries what it relays from then on.
@@ -73,9 +78,10 @@ export async function seedModelsSnapshot(opts: ModelsSeedOptions): Promise<Model
     if (stream instanceof Error) opts.log.warn({ stream: opts.stream, pattern, error: stream.message }, 'cannot read the model events stored in the stream: the feed models snapshot holds what each alias serves, read from the registry');
     if (registry instanceof Error) opts.log.warn({ error: registry.message }, 'cannot read the aliases from the model registry: the feed models snapshot holds what the stream stored');
     const newest = stream instanceof Error ? new Map<string, Seed>() : stream.newest;
+    const gone = registry instanceof Array ? dropUnheld(newest, registry) : [];
     const fromReg = registry instanceof Array ? registry.filter((e) => takeSlot(opts.subjects, newest, e)).length : 0;
     const kept = opts.hub.seed([...newest.values()]);
-    opts.log.info({ stream: opts.stream, events: stream instanceof Error ? null : stream.events, fromRegistry: fromReg, kept }, 'feed models snapshot seeded');
+    opts.log.info({ stream: opts.stream, events: stream instanceof Error ? null : stream.events, fromRegistry: fromReg, ...(gone.length > 0 ? { aliasesGone: gone } : {}), kept }, 'feed models snapshot seeded');
     return { outcome: 'seeded', kept };
   });
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -108,10 +114,40 @@ function takeSlot(subjects: Subjects, newest: Map<string, Seed>, e: ModelEvent):
   return true;
 }
 
+/** The model, alias and version an alias move (promoted, rolled_back) sets; undefined for another event. */
+function aliasMove(m: Seed): Readonly<{ name: unknown; alias: string; version: unknown }> | undefined {
+  const v = parsed(m);
+  if (v === undefined || !('event' in v) || (v.event !== 'promoted' && v.event !== 'rolled_back') || !('alias' in v) || typeof v.alias !== 'string') return undefined;
+  return { name: 'name' in v ? v.name : undefined, alias: v.alias, version: 'version' in v ? v.version : undefined };
+}
+
+/** Drops the stream's alias slots whose alias the registry holds none of now (`name@alias`); says which. */
+function dropUnheld(newest: Map<string, Seed>, registry: readonly ModelEvent[]): string[] {
+  const held = new Set(registry.filter((e) => e.alias !== null).map((e) => `${e.name}@${e.alias}`));
+  const gone: string[] = [];
+  for (const [slot, m] of newest) {
+    const a = aliasMove(m);
+    if (a === undefined || held.has(`${String(a.name)}@${a.alias}`)) continue;
+    newest.delete(slot);
+    gone.push(`${String(a.name)}@${a.alias}`);
+  }
+  return gone;
+}
+
+/** A `rejected` event cleared every alias of its model naming that version: their slots go. */
+function dropRejected(newest: Map<string, Seed>, m: Seed): void {
+  const v = parsed(m);
+  if (v === undefined || !('event' in v) || v.event !== 'rejected' || !('name' in v) || !('version' in v)) return;
+  for (const [slot, held] of newest) {
+    const a = aliasMove(held);
+    if (a !== undefined && a.name === v.name && a.version === v.version) newest.delete(slot);
+  }
+}
+
 /**
  * Every stored model event, a page at a time, folded to the newest of each snapshot slot (as the
  * hub picks them: `modelSlot`), in stream order; a payload the hub would not admit (not a JSON
- * object) takes no slot. `events`: how many were read.
+ * object) takes no slot, and a `rejected` event drops the alias slots naming its version. `events`: how many were read.
  */
 async function readFolded(opts: ModelsSeedOptions, pattern: string): Promise<{ newest: Map<string, Seed>; events: number }> {
   const max = opts.max ?? READ_STORED_MAX;
@@ -123,6 +159,7 @@ async function readFolded(opts: ModelsSeedOptions, pattern: string): Promise<{ n
     for (const m of page.messages) {
       const slot = slotOf(opts.subjects, m);
       if (slot === undefined) continue;
+      dropRejected(newest, m);
       newest.delete(slot);
       newest.set(slot, m);
     }

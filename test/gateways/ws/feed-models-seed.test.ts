@@ -110,6 +110,38 @@ describe.each([
     }
   });
 
+  it('drops an alias a stored rejection cleared: the rejected version is no longer listed under it', async () => {
+    const cfg = configFor(tag());
+    const bus = await openBus();
+    const specs = streamSpecs(cfg, { storage: 'memory' });
+    await bus.ensureStreams(specs);
+    const subjects = subjectsFor(cfg.prefix);
+    try {
+      const stored = [
+        event(1, { name: 'dir-mlp', event: 'promoted', version: 3, alias: 'production' }),
+        event(2, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'staging' }),
+        event(3, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'canary' }),
+        event(4, { name: 'dir-mlp', event: 'promoted', version: 5, alias: 'shadow' }),
+        event(5, { name: 'dir-mlp', event: 'rejected', version: 4, alias: null }),
+      ];
+      for (const e of stored) await bus.publish(subjects.model(e.name, e.event), json(e));
+      const feed = await subscribeAfterStart(cfg, bus);
+      try {
+        // The registry's reject cleared staging and canary (both v4); shadow names another version.
+        expect(snapshotOf(feed.messages)).toEqual([
+          ['dir-mlp', 'promoted', 'production', 3],
+          ['dir-mlp', 'promoted', 'shadow', 5],
+          ['dir-mlp', 'rejected', null, 4],
+        ]);
+      } finally {
+        await feed.close();
+      }
+    } finally {
+      await bus.deleteStreams(specs.map((s) => s.name));
+      await bus.close();
+    }
+  });
+
   it('reads every stored event past the read bound, a page at a time: an alias moved long before the newest page still shows', async () => {
     const cfg = configFor(tag());
     const bus = await openBus();
@@ -276,6 +308,26 @@ describe('the models snapshot when the stream lost the registry events (real NAT
       // Nothing was published: the stream still holds no model event.
       const stored = await bus.readFrom(streamName(cfg, 'OUTCOMES'), modelEventsPattern(subjectsFor(cfg.prefix)), { max: 10 });
       expect(stored.messages).toEqual([]);
+    });
+  });
+
+  it('drops an alias the registry no longer holds (a reject cleared it) although the stream still names it', async () => {
+    await registryAfterReset(async ({ cfg, bus, registry, events }) => {
+      const subjects = subjectsFor(cfg.prefix);
+      // Staging v2 rejected: the registry clears the alias. The stream kept the promotion, not the rejection.
+      await registry.reject('direction-mlp', 2, { actor: 'ops', reason: 'worse than production' });
+      const specs = streamSpecs(cfg, { storage: 'memory' });
+      await bus.deleteStreams(specs.map((s) => s.name));
+      await bus.ensureStreams(specs);
+      await bus.publish(subjects.model('direction-mlp', 'promoted'), json(events['staging'] as ModelEvent));
+      const lines: Line[] = [];
+      const feed = await subscribeAfterStart(cfg, bus, recordingLogger(lines), registry);
+      try {
+        expect(snapshotOf(feed.messages)).toEqual([['direction-mlp', 'promoted', 'production', 1]]);
+        expect(lines.find((l) => /seeded/.test(l.msg))?.fields).toMatchObject({ aliasesGone: ['direction-mlp@staging'], fromRegistry: 1, kept: 1 });
+      } finally {
+        await feed.close();
+      }
     });
   });
 

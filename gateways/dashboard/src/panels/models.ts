@@ -1,5 +1,6 @@
 import type { ModelEvent } from '../../../../streams/messages/model-event.js';
 import type { Prediction } from '../../../../streams/messages/prediction.js';
+import { applyAliasEvent } from '../alias-table.js';
 import { el, fmt, panel, tableOf } from '../dom.js';
 import { refusedPromotionLine } from '../model-refusal.js';
 import type { ActorStatus } from '../topics.js';
@@ -75,12 +76,9 @@ export class ModelsPanel {
     this.recent.unshift(e);
     this.recent.sort((a, b) => b.ts - a.ts);
     this.recent.length = Math.min(this.recent.length, RECENT);
-    if (e.alias !== null && e.event !== 'rejected') {
-      const k = `${e.name}@${e.alias}`;
-      const prev = this.alias.get(k);
-      if (prev === undefined || prev.ts <= e.ts) this.alias.set(k, e);
-    }
-    this.aliases.body.replaceChildren(
+    applyAliasEvent(this.alias, e);
+    if (this.alias.size === 0) this.aliases.body.replaceChildren(this.noAliases());
+    else this.aliases.body.replaceChildren(
       ...[...this.alias.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, x]) => el('tr', {}, el('td', {}, x.name), el('td', {}, x.alias ?? ''), el('td', { class: 'num' }, `v${x.version}`), el('td', {}, fmt.time(x.ts)))),
     );
     this.events.body.replaceChildren(
