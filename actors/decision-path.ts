@@ -41,6 +41,10 @@ export type DecisionStats = {
   parentsCancelled: number;
   /** Parents to flat execution opened without a prediction because risk was flattening the account. */
   flattens: number;
+  /** Parents execution re-planned over the rest of their horizon because their children fell due in a hole of their asset's data (`maxHoleMs`). */
+  parentsReplanned: number;
+  /** Parents execution dropped because their horizon ended in a hole of their asset's data, their unsent children not sent. */
+  parentsLapsed: number;
   fills: number;
   filledQty: number;
   fees: number;
@@ -211,6 +215,8 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     intentsHeld: 0,
     parentsCancelled: 0,
     flattens: 0,
+    parentsReplanned: 0,
+    parentsLapsed: 0,
     fills: 0,
     filledQty: 0,
     fees: 0,
@@ -441,6 +447,8 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       stats.intentsHeld = e.held;
       stats.parentsCancelled = e.cancelled;
       stats.flattens = e.flattens;
+      stats.parentsReplanned = e.replanned;
+      stats.parentsLapsed = e.lapsed;
       return stats;
     },
   };

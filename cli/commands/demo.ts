@@ -312,7 +312,9 @@ function printSummary(s: DemoSummary): void {
   const held = s.decisions?.intentsHeld ?? 0;
   const cancelled = s.decisions?.parentsCancelled ?? 0;
   const flattens = s.decisions?.flattens ?? 0;
-  out.write(`  suggestions     ${s.suggestions}${held + cancelled > 0 ? ` (trading halted or reducing: ${held} intents held, ${cancelled} parent orders cancelled)` : ''}${flattens > 0 ? ` (${flattens} parent orders to flat after a limit breach or an operator's flatten)` : ''}\n`);
+  const replanned = s.decisions?.parentsReplanned ?? 0;
+  const lapsed = s.decisions?.parentsLapsed ?? 0;
+  out.write(`  suggestions     ${s.suggestions}${held + cancelled > 0 ? ` (trading halted or reducing: ${held} intents held, ${cancelled} parent orders cancelled)` : ''}${flattens > 0 ? ` (${flattens} parent orders to flat after a limit breach or an operator's flatten)` : ''}${replanned + lapsed > 0 ? ` (after holes in the data: ${replanned} parent orders re-planned, ${lapsed} lapsed)` : ''}\n`);
   out.write(`  orders          ${s.orders} approved by risk\n`);
   const rej = Object.entries(s.rejectsByReason);
   out.write(`  rejects         ${s.rejects}${rej.length === 0 ? '' : ` (${rej.map(([k, v]) => `${k}=${v}`).join(' ')})`}\n`);
