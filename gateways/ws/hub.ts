@@ -153,6 +153,12 @@ export type Hub = Readonly<{
  */
 const dec = new TextDecoder();
 
+/** The model and version an alias slot's event names (a promotion or rollback); undefined if it names none. */
+function aliasTarget(dataText: string): Readonly<{ name: unknown; version: unknown }> | undefined {
+  const v: unknown = JSON.parse(dataText);
+  return typeof v === 'object' && v !== null && 'name' in v && 'version' in v ? { name: v.name, version: v.version } : undefined;
+}
+
 /** The newest bars of one `md` bar slot, oldest first, with their open times (`mdSnapshotBars` at most). */
 type BarHistory = { ts: number; entry: FeedEntry }[];
 
@@ -223,6 +229,24 @@ export function createHub(opts: HubOptions): Hub {
     return entry;
   };
 
+  /**
+   * A relayed `rejected` model event: the registry's reject cleared every alias of the model that
+   * pointed at the rejected version, so their slots leave the `models` snapshot, as the start-up
+   * seed drops them (`models-seed.ts`). Nothing is sent for the slots dropped: the protocol has no
+   * removal frame, and the `rejected` delta relayed right after says it to current subscribers (the
+   * page's alias table clears them on it: `alias-table.ts`); later subscribers' snapshots hold the
+   * rejection, not the promotion. A slow client's queued promotion is still sent, before it.
+   */
+  const dropRejectedAliases = (value: object): void => {
+    if (!('event' in value) || value.event !== 'rejected' || !('name' in value) || !('version' in value)) return;
+    const latest = state('models').latest;
+    for (const [slot, e] of latest) {
+      if (!slot.startsWith(`${String(value.name)}@`)) continue;
+      const held = aliasTarget(e.dataText);
+      if (held !== undefined && held.name === value.name && held.version === value.version) latest.delete(slot);
+    }
+  };
+
   /** Adds a relayed bar to its slot's history: one of the open time of the newest replaces it (never older: `bar-order.ts`). */
   const keepBar = (entry: FeedEntry, ts: number): void => {
     const kept = bars.get(entry.slot);
@@ -243,6 +267,7 @@ export function createHub(opts: HubOptions): Hub {
       const f = FillSchema.safeParse(value);
       if (f.success) working.filled(f.data);
     }
+    if (route.topic === 'models') dropRejectedAliases(value);
     const entry = push(route, m.text);
     if (route.topic === 'md' && 'type' in value && value.type === 'md.bar' && 'ts' in value && typeof value.ts === 'number') keepBar(entry, value.ts);
     if (route.idKind === 'order') {

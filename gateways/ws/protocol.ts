@@ -17,7 +17,9 @@ import { z } from 'zod';
  * so a chart opened after the bars went by draws them; for `orders`, the last
  * `ordersSnapshotDepth` (default 100) orders and rejects per strategy, venue and symbol and fills
  * per venue and symbol, so a client that resubscribes is sent those it missed; for `models`, what each alias
- * was last moved to and the latest event of each other kind per model; only what the hub relayed
+ * was last moved to and the latest event of each other kind per model, less the aliases a `rejected`
+ * event cleared (those of its model naming its version, as the registry's reject does): no frame
+ * says a slot went, the `rejected` delta is the word on it for a client that follows the topic; only what the hub relayed
  * since it started, and for `models` the events stored before it, read at start: `models-seed.ts`; for
  * `orders` the approved orders stored in SIGNALS before it that the venue may still work: `orders-seed.ts`),
  * `delta` (every later message), `heartbeat`, `pong`, `error` (`{type:"error", code, reason, op?, topic?,
