@@ -4,7 +4,7 @@ import type { TimeseriesReader } from '../state/timeseries-store.js';
 import type { TrainingSample, TrainingSampleStore } from '../state/training-sample-store.js';
 import { subjectMatches } from '../streams/bus.js';
 import type { Delivery, DurableConsumer, DurablePublisher, StreamAdmin } from '../streams/bus.js';
-import { encode } from '../streams/codec.js';
+import { decodeText, encode } from '../streams/codec.js';
 import type { Timeframe } from '../streams/messages/bar.js';
 import { barId, TIMEFRAME_MS } from '../streams/messages/bar.js';
 import type { DlqEntry } from '../streams/messages/dlq-entry.js';
@@ -36,8 +36,11 @@ import { createPendingHorizons } from '../models/labeling/pending-horizons.js';
 import type { PendingItem } from '../models/labeling/pending-horizons.js';
 
 export type LabelingActorDeps = Readonly<{
-  /** `deleteConsumer` retires the `_pred` and `_exec` SIGNALS durables of earlier versions at start. */
-  bus: DurablePublisher & DurableConsumer & Pick<StreamAdmin, 'deleteConsumer'>;
+  /**
+   * `deleteConsumer` retires the `_pred` and `_exec` SIGNALS durables of earlier versions at start;
+   * `readFrom` and `readNewest` read what it published to OUTCOMES after its snapshot (see the actor).
+   */
+  bus: DurablePublisher & DurableConsumer & Pick<StreamAdmin, 'deleteConsumer' | 'readFrom' | 'readNewest'>;
   subjects: Subjects;
   /** Decision-time feature vectors (by id) and bars older than the actor's buffer. */
   timeseries: Pick<TimeseriesReader, 'bars' | 'features'>;
@@ -51,7 +54,7 @@ export type LabelingActorDeps = Readonly<{
   /** Assets whose bars are consumed (one durable consumer each on `sx.md.<venue>.<sym>.bar.<tf>`). */
   assets: readonly Readonly<{ venue: string; symbol: string }>[];
   /** JetStream stream names (with the configured prefix). */
-  streams: Readonly<{ MD: string; SIGNALS: string }>;
+  streams: Readonly<{ MD: string; SIGNALS: string; OUTCOMES: string }>;
   batchSize: number;
   ackWaitMs: number;
   maxPayloadBytes: number;
@@ -117,11 +120,16 @@ class Aborted extends Error {
  * pipeline to keep in step with the asset actor).
  *
  * Every batch is applied, its due items labeled and published, then the samples and the
- * snapshot (pending horizons, held bars, consumer sequences) are committed in one transaction,
- * and only then acknowledged. A restart restores the snapshot; a redelivered message at or
- * below the committed sequence of its consumer is skipped, so each input is applied once and
- * each item labeled once (a crash between publish and commit republishes the same ids, which
- * the stream's duplicate window and the sample upsert absorb).
+ * snapshot (pending horizons, held bars, consumer sequences, and the OUTCOMES sequence its
+ * publishes reached) are committed in one transaction, and only then acknowledged. A restart
+ * restores the snapshot; a redelivered message at or below the committed sequence of its consumer
+ * is skipped, so each input is applied once and each item labeled once. A crash between publish
+ * and commit labels the redelivered batch's items again: the restored actor first reads the
+ * outcomes and labels of the strategy stored on OUTCOMES after the snapshot's sequence and does
+ * not publish those again (however long after the crash it restarts: the stream's duplicate
+ * window, 120 s by default, would not reach it); the sample upsert keeps one row. Without that
+ * sequence (a first start, a snapshot of an earlier version) the stream's newest of the strategy
+ * is the starting point, recorded by the first commit.
  */
 export async function startLabelingActor(deps: LabelingActorDeps): Promise<LabelingActorHandle> {
   const { subjects, spec, strategy, timeframe } = deps;
@@ -131,11 +139,60 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
   const featureIdOf = (venue: string, symbol: string, ts: number): string => featureVectorId(barId(venue, symbol, timeframe, ts));
   const stats: Omit<LabelingStats, 'pending'> = { received: 0, refused: 0, skippedSeq: 0, labeled: 0, samples: 0, published: 0, duplicates: 0, waitingFeatures: 0, pathsFromStore: 0 };
 
+  const ownOutcomes = [subjects.streamSubjects.OUTCOMES[0], subjects.streamSubjects.OUTCOMES[1]].map((f) => {
+    if (f?.endsWith('.>') !== true) throw new Error('OUTCOMES stream subjects missing');
+    return `${f.slice(0, -1)}${strategy}.>`;
+  });
+  /**
+   * Outcome and label ids stored on OUTCOMES after the restored snapshot's `publishedThrough` (a
+   * batch published them and its commit was lost), with their stream sequences: when the batch is
+   * labeled again they are not published again. Read at each (re)load.
+   */
+  let unconfirmed = new Map<string, number>();
+  const idOf = (data: Uint8Array): string | undefined => {
+    try {
+      const id = (JSON.parse(decodeText(data)) as { id?: unknown } | null)?.id;
+      return typeof id === 'string' ? id : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const readUnconfirmed = async (from: number | undefined): Promise<Map<string, number>> => {
+    const out = new Map<string, number>();
+    if (from === undefined) return out;
+    for (const filter of ownOutcomes) {
+      let fromSeq = from + 1;
+      for (;;) {
+        const page = await deps.bus.readFrom(deps.streams.OUTCOMES, filter, { fromSeq });
+        for (const m of page.messages) {
+          const id = idOf(m.data); // not this actor's (unreadable): nothing it would publish
+          if (id !== undefined) out.set(id, m.streamSeq);
+        }
+        const last = page.messages.at(-1);
+        if (page.remaining <= 0 || last === undefined) break;
+        fromSeq = last.streamSeq + 1;
+      }
+    }
+    return out;
+  };
+  const newestOwn = async (): Promise<number> => {
+    let newest = 0;
+    for (const filter of ownOutcomes) newest = Math.max(newest, (await deps.bus.readNewest(deps.streams.OUTCOMES, filter, { max: 1 })).messages[0]?.streamSeq ?? 0);
+    return newest;
+  };
+  /** The highest OUTCOMES sequence of this actor's own outcome and label publishes (acks) so far. */
+  let publishedMax: number | undefined;
+
   let state = createPendingHorizons(tfMs, spec);
   const reload = async (): Promise<void> => {
     const next = createPendingHorizons(tfMs, spec);
     const snap = await deps.samples.loadSnapshot(key);
     if (snap !== undefined) next.restore(snap, featureIdOf);
+    unconfirmed = await readUnconfirmed(next.publishedThrough);
+    if (unconfirmed.size > 0) log.warn({ count: unconfirmed.size, after: next.publishedThrough }, 'outcomes and labels published after the last commit: not published again');
+    // Without a recorded sequence (a first start, a snapshot of an earlier version), what the stream
+    // holds of the strategy now counts as covered, and the first commit records from there on.
+    publishedMax = next.publishedThrough ?? (await newestOwn());
     state = next;
   };
   await reload();
@@ -285,18 +342,35 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
     return { out, samples };
   };
 
+  /** Publishes a batch's outcomes, labels and dead letters; one already stored on OUTCOMES by a batch whose commit was lost counts as a duplicate, unsent. */
   const publishAll = async (out: readonly (Outcome | Label)[], dlq: readonly DlqEntry[]): Promise<void> => {
-    const acks = [
-      ...out.map((m) => {
-        const subject = m.type === 'outcome' ? subjects.outcome(m.strategy, m.venue, m.symbol) : subjects.label(m.strategy, m.venue, m.symbol);
-        return deps.bus.publish(subject, encode(m), { msgId: m.id });
-      }),
-      ...dlq.map((e) => deps.bus.publish(subjects.dlq('labeling'), encode(e), { msgId: e.id })),
-    ];
-    for (const a of await Promise.all(acks)) {
+    const fresh = out.filter((m) => !unconfirmed.has(m.id));
+    for (const m of out) {
+      if (!unconfirmed.delete(m.id)) continue;
+      stats.published++;
+      stats.duplicates++;
+    }
+    const outAcks = fresh.map((m) => {
+      const subject = m.type === 'outcome' ? subjects.outcome(m.strategy, m.venue, m.symbol) : subjects.label(m.strategy, m.venue, m.symbol);
+      return deps.bus.publish(subject, encode(m), { msgId: m.id });
+    });
+    const dlqAcks = dlq.map((e) => deps.bus.publish(subjects.dlq('labeling'), encode(e), { msgId: e.id }));
+    const [outs, dlqs] = await Promise.all([Promise.all(outAcks), Promise.all(dlqAcks)]);
+    for (const a of [...outs, ...dlqs]) {
       stats.published++;
       if (a.duplicate) stats.duplicates++;
     }
+    for (const a of outs) publishedMax = Math.max(publishedMax ?? 0, a.seq);
+  };
+
+  /**
+   * What the commit records as `publishedThrough`: the newest own publish, but below any message
+   * read back as unconfirmed whose item is not labeled again yet, so that a restart before it is
+   * still reads it.
+   */
+  const publishedThrough = (): number | undefined => {
+    if (unconfirmed.size === 0) return publishedMax;
+    return Math.min(publishedMax ?? Infinity, ...[...unconfirmed.values()].map((seq) => seq - 1));
   };
 
   /**
@@ -329,6 +403,8 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
         if (aborted) throw new Aborted('labeling actor aborted');
         await publishAll(out, dlq);
         if (aborted) throw new Aborted('labeling actor aborted');
+        const through = publishedThrough();
+        if (through !== undefined) state.setPublishedThrough(through);
         const wm = Math.max(0, ...deps.assets.map((a) => state.watermark(a.venue, a.symbol)));
         stats.samples += await deps.samples.commit({ samples, snapshot: { actor: key, state: state.snapshot(), ts: wm } });
         stats.labeled += out.length / 2; // counted once committed: a crash before this labels them again

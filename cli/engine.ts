@@ -206,7 +206,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
           timeframe: cfg.strategy.timeframe,
           spec: cfg.labeling,
           assets: cfg.assets,
-          streams: { MD: streamName(cfg, 'MD'), SIGNALS: streamName(cfg, 'SIGNALS') },
+          streams: { MD: streamName(cfg, 'MD'), SIGNALS: streamName(cfg, 'SIGNALS'), OUTCOMES: streamName(cfg, 'OUTCOMES') },
           batchSize: cfg.consumer.batchSize,
           ackWaitMs: cfg.consumer.ackWaitMs,
           maxPayloadBytes: cfg.validation.maxPayloadBytes,

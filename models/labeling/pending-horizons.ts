@@ -42,7 +42,16 @@ const PathBarSchema = z.tuple([z.number(), z.number(), z.number(), z.number()]);
 const SnapshotSchema = z.object({
   v: z.literal(1),
   assets: z.array(
-    z.object({ venue: z.string(), symbol: z.string(), watermark: z.number(), signals: z.number().default(-1), heldFrom: z.number(), bars: z.array(PathBarSchema) }),
+    z.object({
+      venue: z.string(),
+      symbol: z.string(),
+      watermark: z.number(),
+      signals: z.number().default(-1),
+      /** Newest event time of the strategy's predictions of the asset received (snapshots of earlier versions have none: −1). */
+      newestPrediction: z.number().default(-1),
+      heldFrom: z.number(),
+      bars: z.array(PathBarSchema),
+    }),
   ),
   predictions: z.array(PredictionSchema),
   orders: z.array(OrderSchema),
@@ -52,19 +61,32 @@ const SnapshotSchema = z.object({
   seqs: z.record(z.string(), z.number()),
   /** Pending item id → stream sequence of its message (snapshots of earlier versions have none). */
   itemSeqs: z.record(z.string(), z.number()).default({}),
+  /**
+   * OUTCOMES stream sequence through which every outcome and label this actor published is covered
+   * by this snapshot (their items completed); one published after it may come from a batch whose
+   * commit a crash lost. Absent in snapshots of earlier versions and before the first publish.
+   */
+  publishedThrough: z.number().optional(),
 });
 /** The JSON a labeling actor persists with each commit. */
 export type PendingSnapshot = z.infer<typeof SnapshotSchema>;
 
-/** `signals`: newest event time of the strategy's own predictions and orders of the asset (how far its decision path got). */
-type AssetBars = { venue: string; symbol: string; bars: PathBar[]; watermark: number; signals: number; heldFrom: number };
+/**
+ * `signals`: newest event time of the strategy's own predictions and orders of the asset (how far
+ * its decision path got); `newestPrediction`: of its predictions alone (one per bar, in event order).
+ */
+type AssetBars = { venue: string; symbol: string; bars: PathBar[]; watermark: number; signals: number; newestPrediction: number; heldFrom: number };
 
 export type AddResult = 'added' | 'duplicate' | 'labeled';
 
 /** Ranges of bars an item needs that the buffer no longer holds: read them from the timeseries store. */
 export type PathNeed = Readonly<{ held: readonly PathBar[]; missingFrom: number; missingTo: number } | { held: readonly PathBar[]; missingFrom?: undefined; missingTo?: undefined }>;
 
-/** Labeled ids remembered (and persisted) to ignore a re-published input; redeliveries are caught by stream sequence. */
+/**
+ * Labeled ids remembered (and persisted) to ignore a re-published input; redeliveries are caught by
+ * stream sequence, and a re-published prediction older than its asset's newest by event time also
+ * past this bound.
+ */
 const MAX_DONE = 1024;
 const assetKey = (venue: string, symbol: string): string => `${venue}\u0000${symbol}`;
 
@@ -86,11 +108,14 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
   let doneOrder: string[] = [];
   let execWatermark = -1;
   let seqs: Record<string, number> = {};
+  let publishedThrough: number | undefined;
+  /** While a snapshot's pending items are added back (in id order, not event order). */
+  let restoring = false;
 
   const assetOf = (venue: string, symbol: string): AssetBars => {
     const k = assetKey(venue, symbol);
     let a = assets.get(k);
-    if (a === undefined) assets.set(k, (a = { venue, symbol, bars: [], watermark: -1, signals: -1, heldFrom: 0 }));
+    if (a === undefined) assets.set(k, (a = { venue, symbol, bars: [], watermark: -1, signals: -1, newestPrediction: -1, heldFrom: 0 }));
     return a;
   };
   const isKnown = (id: string): AddResult | undefined => (done.has(id) ? 'labeled' : pending.has(id) ? 'duplicate' : undefined);
@@ -101,6 +126,15 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
     if (item.msg.ts > a.signals) a.signals = item.msg.ts;
     const known = isKnown(item.id);
     if (known !== undefined) return known;
+    // The strategy publishes one prediction per bar of an asset (its id names the strategy and the
+    // bar's vector, whatever the model), in event order: one older than the newest received was
+    // received before and, not pending, labeled (its id may have left `done`). Orders have no such
+    // order (an operator's close is stamped when asked, a backlog's later orders with their bars'
+    // older times): they rely on `done` alone.
+    if (item.kind === 'prediction' && !restoring) {
+      if (item.msg.ts < a.newestPrediction) return 'labeled';
+      a.newestPrediction = item.msg.ts;
+    }
     pending.set(item.id, item);
     return 'added';
   };
@@ -271,6 +305,13 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
     setSeq(durable: string, seq: number): void {
       if (seq > (seqs[durable] ?? 0)) seqs = { ...seqs, [durable]: seq };
     },
+    /** See the snapshot's `publishedThrough`: undefined where none was recorded yet. */
+    get publishedThrough(): number | undefined {
+      return publishedThrough;
+    },
+    setPublishedThrough(seq: number): void {
+      publishedThrough = seq;
+    },
     get pendingCount(): number {
       return pending.size;
     },
@@ -287,7 +328,7 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
         v: 1,
         assets: [...assets.entries()].map(([k, a]) => {
           const cut = Math.max(a.heldFrom, minPending.get(k) ?? a.watermark + 1);
-          return { venue: a.venue, symbol: a.symbol, watermark: a.watermark, signals: a.signals, heldFrom: cut, bars: a.bars.filter((b) => b.ts >= cut).map((b) => [b.ts, b.high, b.low, b.close] as [number, number, number, number]) };
+          return { venue: a.venue, symbol: a.symbol, watermark: a.watermark, signals: a.signals, newestPrediction: a.newestPrediction, heldFrom: cut, bars: a.bars.filter((b) => b.ts >= cut).map((b) => [b.ts, b.high, b.low, b.close] as [number, number, number, number]) };
         }),
         predictions: items.flatMap((i) => (i.kind === 'prediction' ? [i.msg] : [])),
         orders: items.flatMap((i) => (i.kind === 'order' ? [i.msg] : [])),
@@ -297,6 +338,7 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
         done: [...doneOrder],
         seqs: { ...seqs },
         itemSeqs: Object.fromEntries(items.flatMap((i) => (i.streamSeq !== undefined ? [[i.id, i.streamSeq] as const] : []))),
+        ...(publishedThrough !== undefined ? { publishedThrough } : {}),
       };
     },
     /** Restores a snapshot taken by {@link snapshot}; throws a ZodError on anything else. */
@@ -307,10 +349,16 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
       fills.clear();
       done.clear();
       for (const a of s.assets) {
-        assets.set(assetKey(a.venue, a.symbol), { venue: a.venue, symbol: a.symbol, watermark: a.watermark, signals: a.signals, heldFrom: a.heldFrom, bars: a.bars.map(([ts, high, low, close]) => ({ ts, high, low, close })) });
+        assets.set(assetKey(a.venue, a.symbol), { venue: a.venue, symbol: a.symbol, watermark: a.watermark, signals: a.signals, newestPrediction: a.newestPrediction, heldFrom: a.heldFrom, bars: a.bars.map(([ts, high, low, close]) => ({ ts, high, low, close })) });
       }
-      for (const p of s.predictions) addPrediction(p, s.itemSeqs[p.id]);
-      for (const o of s.orders) addOrder(o, (t) => featureId(o.venue, o.symbol, t), s.itemSeqs[o.id]);
+      restoring = true;
+      try {
+        for (const p of s.predictions) addPrediction(p, s.itemSeqs[p.id]);
+        for (const o of s.orders) addOrder(o, (t) => featureId(o.venue, o.symbol, t), s.itemSeqs[o.id]);
+      } finally {
+        restoring = false;
+      }
+      publishedThrough = s.publishedThrough;
       execWatermark = s.execWatermark;
       for (const f of s.fills) addFill(f);
       execWatermark = s.execWatermark;

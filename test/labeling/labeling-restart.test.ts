@@ -132,4 +132,70 @@ describe('labeling actor on NATS JetStream and PostgreSQL', () => {
       }
     }
   }, 90_000);
+
+  it('a crash between publishing labels and committing them, restarted after the duplicate window: each label and outcome stored once on OUTCOMES', async () => {
+    // Own streams, OUTCOMES with a 400 ms duplicate window: the restart comes after it, as one
+    // after the default 120 s would, so JetStream's Nats-Msg-Id dedup cannot absorb a republish.
+    const ns2 = namespace();
+    const WINDOW_MS = 400;
+    await admin.ensureStreams(specsOf(ns2).map((x) => (x.name === ns2.streams.OUTCOMES ? { ...x, duplicateWindowMs: WINDOW_MS } : x)));
+    const bars = randomWalk(10, 5, 'ETH/USDT'); // another asset than the first test's rows
+    const preds = bars.map((x) => prediction('s2', x, 0.003, 4));
+    await timeseries.insert({ bars, features: bars.map((x, i) => vectorOf(x, x.close * 0.01, { rsi_14: i })) });
+    // The first actor's store: its armed commit stops there (the crash comes while it is in flight).
+    let armed = false;
+    let crash: ((e: Error) => void) | undefined;
+    const crashing = new Proxy(samples, {
+      get(target, prop, receiver) {
+        if (prop === 'commit' && armed) return () => new Promise<never>((_, reject) => (crash = reject));
+        const v: unknown = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const bus1 = await newBus('labeling-crash-1');
+    const bus2 = await newBus('labeling-crash-2');
+    const ownLabels = `${ns2.prefix}.label.s2.>`;
+    const ownOutcomes = `${ns2.prefix}.outcome.s2.>`;
+    let a1: LabelingActorHandle | undefined;
+    let a2: LabelingActorHandle | undefined;
+    try {
+      a1 = await startActor(bus1, ns2, { timeseries, samples: crashing }, { strategy: 's2', symbols: ['ETH/USDT'], spec, ackWaitMs: 1_000 });
+      await publishSignals(admin, ns2, preds.slice(0, 8));
+      await publishBars(admin, ns2, bars.slice(0, 6));
+      await until('run 1 labels predictions 0 and 1 and commits', () => a1?.stats().labeled === 2);
+      armed = true;
+      await publishBars(admin, ns2, bars.slice(6, 8)); // prediction 2 due (and 3 with bar 7's batch): published, then the commit hangs
+      await until('run 1 publishes the labels of the next batch', () => crash !== undefined);
+      const unconfirmed = (await admin.countMessages(ns2.streams.OUTCOMES, ownLabels)) - 2;
+      expect(unconfirmed).toBeGreaterThanOrEqual(1); // on the stream, not committed
+      const aborting = a1.abort();
+      crash?.(new Error('crash: process killed during the commit'));
+      await aborting;
+      await bus1.close();
+      expect(a1.stats().labeled).toBe(2); // predictions 2 and 3 not committed
+
+      await new Promise((r) => setTimeout(r, 2 * WINDOW_MS)); // past the duplicate window
+      a2 = await startActor(bus2, ns2, { timeseries, samples }, { strategy: 's2', symbols: ['ETH/USDT'], spec, ackWaitMs: 1_000 });
+      await until('run 2 labels predictions 2 and 3 again', () => a2?.stats().labeled === 2);
+      await publishBars(admin, ns2, bars.slice(8, 10));
+      await until('run 2 labels predictions 4 and 5', () => a2?.stats().labeled === 4);
+      await new Promise((r) => setTimeout(r, 300)); // nothing more may come
+
+      const read = async (filter: string) => (await admin.readFrom(ns2.streams.OUTCOMES, filter)).messages.map((m) => (JSON.parse(new TextDecoder().decode(m.data)) as { id: string }).id);
+      const labelIds = await read(ownLabels);
+      const outcomeIds = await read(ownOutcomes);
+      expect(labelIds).toEqual(preds.slice(0, 6).map((p) => `lbl:${p.id}`));
+      expect(outcomeIds).toEqual(preds.slice(0, 6).map((p) => `out:${p.id}`));
+      expect(a2.stats().duplicates).toBe(2 * unconfirmed); // the outcomes and labels found on the stream, not sent again
+      expect(await samples.count('s2')).toBe(6);
+      expect(a2.pendingIds()).toEqual(preds.slice(6, 8).map((p) => p.id).sort());
+    } finally {
+      crash?.(new Error('test over'));
+      await a1?.abort().catch(() => {});
+      await a2?.stop().catch(() => {});
+      await bus1.close().catch(() => {});
+      await bus2.close().catch(() => {});
+      await admin.deleteStreams(specsOf(ns2).map((x) => x.name));
+    }
+  }, 60_000);
 });

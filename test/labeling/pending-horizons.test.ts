@@ -189,6 +189,43 @@ describe('pending horizons', () => {
     expect(r.addPrediction(oldest)).toBe('labeled');
     expect(r.snapshot()).toEqual(s.snapshot());
   });
+  it('ignores a re-published prediction labeled more than 2,048 labels ago (its id left the remembered set): older than its asset\'s newest, also after a restore', () => {
+    const s = createPendingHorizons(H, spec);
+    const preds = Array.from({ length: 2100 }, (_, i) => prediction('s1', bar(i, 101, 99, 100), 0.01, 1));
+    for (const p of preds) {
+      expect(s.addPrediction(p)).toBe('added');
+      s.complete(p.id);
+    }
+    const oldest = preds[0]!;
+    expect(s.snapshot().done).not.toContain(oldest.id); // past the id set's bound
+    expect(s.addPrediction(oldest)).toBe('labeled');
+    expect(s.pendingCount).toBe(0);
+    const r = createPendingHorizons(H, spec);
+    r.restore(JSON.parse(JSON.stringify(s.snapshot())) as unknown, (_v, _s, t) => fid(t));
+    expect(r.addPrediction(oldest)).toBe('labeled');
+    expect(r.addPrediction(prediction('s1', bar(2100, 101, 99, 100), 0.01, 1))).toBe('added'); // the next bar's
+    expect(r.addPrediction(prediction('s1', bar(2100, 101, 99, 100, 'ETH/USDT'), 0.01, 1))).toBe('added'); // per asset
+  });
+
+  it('restores pending predictions whatever their order, and a snapshot of an earlier version without the newest prediction time', () => {
+    const s = createPendingHorizons(H, spec);
+    // The snapshot keeps pending items in id order; here it is not their time order.
+    const late = { ...prediction('s1', bar(10, 101, 99, 100), 0.01, 5), id: 'p:a' };
+    const early = { ...prediction('s1', bar(9, 101, 99, 100), 0.01, 5), id: 'p:b' };
+    s.addPrediction(early);
+    s.addPrediction(late);
+    const snap = JSON.parse(JSON.stringify(s.snapshot())) as { assets: Record<string, unknown>[] };
+    const r = createPendingHorizons(H, spec);
+    r.restore(snap, (_v, _s, t) => fid(t));
+    expect(r.pendingIds()).toEqual([late.id, early.id]);
+    expect(r.addPrediction(prediction('s1', bar(8, 101, 99, 100), 0.01, 5))).toBe('labeled'); // older than the newest received
+    const earlier = { ...snap, assets: snap.assets.map(({ newestPrediction: _n, ...a }) => a) };
+    const old = createPendingHorizons(H, spec);
+    old.restore(earlier, (_v, _s, t) => fid(t));
+    expect(old.pendingIds()).toEqual([late.id, early.id]);
+    expect(old.addPrediction(prediction('s1', bar(8, 101, 99, 100), 0.01, 5))).toBe('added'); // no mark kept: as before
+  });
+
   it('keeps an order\'s fills as the engine books them: not one of another side, asset or strategy, past what the order had left, or after its final fill', () => {
     const s = createPendingHorizons(H, spec);
     const o = order('s1', bar(0, 101, 99, 100), 'buy');
