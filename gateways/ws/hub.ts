@@ -125,7 +125,9 @@ export type Hub = Readonly<{
    * Bus messages stored before the gateway started, in stream order (the registry's model events):
    * each is routed and checked as a relayed one, the newest of each slot is kept for snapshots and
    * sent to subscribers — except where a relayed message filled that slot since the start, which is
-   * newer than anything read from the stream. Returns how many slots it filled.
+   * newer than anything read from the stream. Of `models`, an alias move naming a version rejected
+   * relayed since the start is not kept either: the read may predate that rejection, and would bring
+   * back the promotion it dropped. Returns how many slots it filled.
    */
   seed(messages: readonly Readonly<{ subject: string; data: Uint8Array }>[]): number;
   /**
@@ -157,6 +159,11 @@ const dec = new TextDecoder();
 function aliasTarget(dataText: string): Readonly<{ name: unknown; version: unknown }> | undefined {
   const v: unknown = JSON.parse(dataText);
   return typeof v === 'object' && v !== null && 'name' in v && 'version' in v ? { name: v.name, version: v.version } : undefined;
+}
+
+/** `[name, version]` as JSON of a `rejected` model event; undefined for another event. */
+function rejectedPair(value: object): string | undefined {
+  return 'event' in value && value.event === 'rejected' && 'name' in value && 'version' in value ? JSON.stringify([value.name, value.version]) : undefined;
 }
 
 /** The newest bars of one `md` bar slot, oldest first, with their open times (`mdSnapshotBars` at most). */
@@ -198,6 +205,12 @@ export function createHub(opts: HubOptions): Hub {
   let early: { subject: string; data: Uint8Array }[] | undefined = opts.learnsStored === true ? [] : undefined;
   const maxEarly = opts.recentIds ?? 10_000;
   let closed = false;
+  /**
+   * The model versions rejected since the start (`[name, version]` as JSON), relayed: a
+   * stored promotion of one that `seed` reads later (the stream or the registry read before the
+   * reject reached them) is stale, and must not come back after the live drop.
+   */
+  const rejected = new Set<string>();
   let upstream: UpstreamStatus = { upstream: 'up', since: now(), gap: false };
 
   opts.onUpstream?.(true);
@@ -236,15 +249,29 @@ export function createHub(opts: HubOptions): Hub {
    * removal frame, and the `rejected` delta relayed right after says it to current subscribers (the
    * page's alias table clears them on it: `alias-table.ts`); later subscribers' snapshots hold the
    * rejection, not the promotion. A slow client's queued promotion is still sent, before it.
+   * The version is remembered (`rejected`), so `seed` does not bring a stored promotion of it back.
    */
   const dropRejectedAliases = (value: object): void => {
-    if (!('event' in value) || value.event !== 'rejected' || !('name' in value) || !('version' in value)) return;
+    const pair = rejectedPair(value);
+    if (pair === undefined || !('name' in value) || !('version' in value)) return;
+    rejected.add(pair);
     const latest = state('models').latest;
     for (const [slot, e] of latest) {
       if (!slot.startsWith(`${String(value.name)}@`)) continue;
       const held = aliasTarget(e.dataText);
       if (held !== undefined && held.name === value.name && held.version === value.version) latest.delete(slot);
     }
+  };
+
+  /**
+   * Whether a `models` entry moves an alias (its slot `name@alias`: `modelSlot`) to a version
+   * rejected since the start (relayed): the registry cleared that alias,
+   * and a rejected version is never promoted or rolled back to again.
+   */
+  const namesRejected = (route: Route, dataText: string): boolean => {
+    if (route.topic !== 'models' || !route.slot.startsWith(`${route.key}@`)) return false;
+    const held = aliasTarget(dataText);
+    return held !== undefined && rejected.has(JSON.stringify([held.name, held.version]));
   };
 
   /** Adds a relayed bar to its slot's history: one of the open time of the newest replaces it (never older: `bar-order.ts`). */
@@ -348,7 +375,10 @@ export function createHub(opts: HubOptions): Hub {
       }
       let filled = 0;
       for (const m of newest.values()) {
-        if (state(m.route.topic).latest.has(m.route.slot)) continue;
+        // A stored alias move naming a version rejected live since the start would bring back the
+        // promotion the relayed rejection dropped (the read began before it): skipped, as a slot
+        // filled live is. Rejections among the messages are the reader's to fold, in stream order.
+        if (state(m.route.topic).latest.has(m.route.slot) || namesRejected(m.route, m.text)) continue;
         push(m.route, m.text);
         filled++;
       }

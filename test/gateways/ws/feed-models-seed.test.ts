@@ -235,6 +235,55 @@ describe('seeding the models snapshot', () => {
     }
   });
 
+  /**
+   * The stream (and the registry) is read while the gateway already relays: a rejection relayed
+   * during the read drops its version's alias slots (78bde01), but a read that began before it
+   * still holds the promotion, and `seed` put it back (only slots filled live were skipped), so a
+   * later subscriber was sent staging v4 next to its rejection.
+   */
+  it('does not bring back an alias move of a version rejected live since the start', async () => {
+    const bus = createMemoryBus();
+    const gw = await startTestGateway({ bus });
+    try {
+      const live = event(9, { name: 'dir-mlp', event: 'rejected', version: 4, alias: null });
+      gw.bus.emit(gw.subjects.model(live.name, live.event), json(live));
+      await gw.bus.flush();
+      const end = Date.now() + 5_000;
+      while (gw.hub.stats().seq.models < 1 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      // The read's snapshot, from before the rejection: staging and canary v4 still promoted; another
+      // model's staging v4 stays.
+      const stored = [
+        event(1, { name: 'dir-mlp', event: 'promoted', version: 3, alias: 'production' }),
+        event(2, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'staging' }),
+        event(3, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'canary' }),
+        event(4, { name: 'dir-lr', event: 'promoted', version: 4, alias: 'staging' }),
+      ];
+      const kept = gw.hub.seed(stored.map((e, i) => ({ subject: gw.subjects.model(e.name, e.event), data: json(e), streamSeq: i + 1 })));
+      expect(kept).toBe(2);
+      const c = await connectFeed(gw.wsUrl, { token: VIEWER });
+      c.send({ op: 'subscribe', topic: 'models' });
+      await c.waitFor((m) => m.type === 'subscribed');
+      expect(snapshotOf(c.messages)).toEqual([
+        ['dir-mlp', 'rejected', null, 4],
+        ['dir-mlp', 'promoted', 'production', 3],
+        ['dir-lr', 'promoted', 'staging', 4],
+      ]);
+      // A promotion relayed afterwards takes the slot again.
+      const next = event(10, { name: 'dir-mlp', event: 'promoted', version: 6, alias: 'staging' });
+      gw.bus.emit(gw.subjects.model(next.name, next.event), json(next));
+      await c.waitFor((m) => m.type === 'delta' && (m.data as ModelEvent).version === 6);
+      const later = await connectFeed(gw.wsUrl, { token: VIEWER });
+      later.send({ op: 'subscribe', topic: 'models' });
+      await later.waitFor((m) => m.type === 'subscribed');
+      expect(snapshotOf(later.messages)).toContainEqual(['dir-mlp', 'promoted', 'staging', 6]);
+      c.ws.close();
+      later.ws.close();
+    } finally {
+      await gw.close();
+      await bus.close();
+    }
+  });
+
   it('does not hold the gateway up past its wait, and seeds when a late read answers', async () => {
     let answer: (page: StoredPage) => void = () => {};
     const seeded: number[] = [];
