@@ -3,6 +3,8 @@ import { loadConfig } from '../../config/load.js';
 import { riskCell } from '../../models/risk/risk-over-window.js';
 import type { BacktestReport } from '../../gateways/report/backtest-report.js';
 import { checkReportDir, makeReportDir, writeReportFiles } from '../../gateways/report/report-files.js';
+import { REPORT_CSS } from '../../gateways/report/report-parts.js';
+import { escapeHtml } from '../../gateways/report/svg-chart.js';
 import { backtestConfig, runBacktest } from './backtest.js';
 import { modelsAhead } from './models-ahead.js';
 import { planRegimeSuite, REGIME_SYMBOLS, REGIME_WINDOWS } from './regime-windows.js';
@@ -23,7 +25,8 @@ export type SuiteRow = Readonly<{
 /**
  * `sextant backtest --suite regimes`: one backtest per regime window over the symbols that have
  * data there (each window trains its model on the years before it), a report folder per window,
- * and `suite.json` with the strategy and baseline metrics side by side.
+ * `suite.json` with the strategy and baseline metrics side by side, and `index.html`: every window
+ * on one page, linking to its `window-<n>/report.html`.
  *
  * Training is most of a suite's time, and each window's model depends only on the data before
  * that window, so the models are trained on worker threads ahead of the replays (`modelsAhead`:
@@ -72,7 +75,7 @@ export async function runRegimeSuite(
           from: w.from,
           to: w.to,
           capital: opts.capital ?? 10_000,
-          report: join(opts.reportDir, `window-${i + 1}`),
+          report: join(opts.reportDir, windowReportDir(i)),
           registry: trained.served.registry,
         });
         rows.push({ ...base, report, error: null });
@@ -85,7 +88,10 @@ export async function runRegimeSuite(
   } finally {
     await models.discard();
   }
-  writeReportFiles(opts.reportDir, [{ name: 'suite.json', content: `${JSON.stringify(rows, null, 2)}\n` }]);
+  writeReportFiles(opts.reportDir, [
+    { name: 'suite.json', content: `${JSON.stringify(rows, null, 2)}\n` },
+    { name: 'index.html', content: suiteIndexHtml(rows) },
+  ]);
   return rows;
 }
 
@@ -103,4 +109,39 @@ export function formatSuite(rows: readonly SuiteRow[]): string {
     return [row, ...r.skipped.map((k) => `${''.padEnd(31)}left out: ${k.symbol} (${k.why})`)].join('\n');
   });
   return [`total return / max drawdown`, head, ...lines].join('\n');
+}
+
+/** Where window `i` (0-based, the suite's order) writes its report, relative to the suite's folder. */
+export const windowReportDir = (i: number): string => `window-${i + 1}`;
+
+/**
+ * The suite's `index.html`: one row per window, in the suite's order (its name, the window as
+ * from → to with `to` excluded, the symbols traded and those left out with why, the strategy's and
+ * the baselines' total return, max drawdown and Sharpe, the risk state at the end, the gaps) and a
+ * link to the window's own report, or the error that stopped it. Self-contained, as the reports.
+ */
+export function suiteIndexHtml(rows: readonly SuiteRow[]): string {
+  const num = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : x.toFixed(2));
+  const cell = (m: { total_return: number; max_drawdown: number; sharpe: number | null } | undefined): string => (m === undefined ? '<td>—</td><td>—</td><td>—</td>' : `<td>${pct(m.total_return)}</td><td>${pct(m.max_drawdown)}</td><td>${num(m.sharpe)}</td>`);
+  const body = rows
+    .map((r, i) => {
+      const m = r.report;
+      const left = r.skipped.map((k) => `<br>left out: ${escapeHtml(k.symbol)} (${escapeHtml(k.why)})`).join('');
+      const link = m === null ? `error: ${escapeHtml(r.error ?? 'no report')}` : `<a href="${windowReportDir(i)}/report.html">${windowReportDir(i)}/report.html</a>`;
+      return `<tr><td>${escapeHtml(r.window)}</td><td>${escapeHtml(r.from.slice(0, 16))} → ${escapeHtml(r.to.slice(0, 16))}</td><td>${escapeHtml(r.symbols.join(', '))}${left}</td>${cell(m?.metrics)}${cell(m?.baselines.buy_and_hold)}${cell(m?.baselines.grid)}<td>${m === null ? '—' : escapeHtml(riskCell(m.risk))}</td><td>${m === null ? '—' : m.gaps.length}</td><td>${link}</td></tr>`;
+    })
+    .join('\n');
+  const group = (name: string): string => `<th colspan="3">${name}</th>`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sextant regime suite</title>
+<style>${REPORT_CSS}</style></head>
+<body>
+<h1>Regime suite: ${rows.length} window${rows.length === 1 ? '' : 's'}</h1>
+<p>Each window runs from its start to its end, the end excluded (the last bar opens one bar before it). Return and drawdown in %, Sharpe annualised; the baselines trade the same bars with the same capital and costs.</p>
+<table class="suite"><thead><tr><th rowspan="2">window</th><th rowspan="2">from → to (UTC)</th><th rowspan="2">symbols</th>${group('strategy')}${group('buy and hold')}${group('grid')}<th rowspan="2">risk at end</th><th rowspan="2">gaps</th><th rowspan="2">report</th></tr>
+<tr>${'<th>return</th><th>max dd</th><th>Sharpe</th>'.repeat(3)}</tr></thead><tbody>
+${body}
+</tbody></table>
+</body></html>
+`;
 }

@@ -34,6 +34,13 @@ describe('backtest regime suite', () => {
     expect(holes.every((g) => g.missingBars > 100)).toBe(true);
     const suite = JSON.parse(readFileSync(join(dir, 'suite.json'), 'utf8')) as unknown[];
     expect(suite).toHaveLength(2);
+    // One page shows every window and links to each window's own report.
+    const index = readFileSync(join(dir, 'index.html'), 'utf8');
+    expect(index).toContain('early 2023');
+    expect(index).toContain('DOGE hole');
+    expect(index).toContain('href="window-1/report.html"');
+    expect(index).toContain('href="window-2/report.html"');
+    expect(readFileSync(join(dir, 'window-2', 'report.html'), 'utf8')).toContain('2024-09-01');
     expect(formatSuite(rows)).toContain('DOGE hole');
 
     // The suite trains each window's model on a worker thread, ahead of its replay: the report is
