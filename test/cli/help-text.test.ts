@@ -49,7 +49,8 @@ describe('sextant ctl and train --help', () => {
     const [resume, retrainResume, limits, model] = await Promise.all([help(['ctl', 'resume']), help(['ctl', 'retrain', 'resume']), help(['ctl', 'limits']), help(['ctl', 'model'])]);
     for (const h of [resume, retrainResume]) {
       expect(h.code).toBe(0);
-      expect(h.out).toMatch(/--reason <text>\s+why, for the audit trail \(optional\)\n/);
+      // `retrain resume` also keeps the reason in its status (resumeReason, 6133cbe).
+      expect(h.out).toMatch(/--reason <text>\s+why, for the audit trail[^(]*\((?:resumeReason; )?optional\)\n/);
       expect(h.out).not.toContain('(default: "")');
     }
     expect(limits.out).toMatch(/\n {2}get\s+the risk limits in force/);
