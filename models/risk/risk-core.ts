@@ -158,16 +158,17 @@ export function createRiskCore(opts: RiskCoreOptions) {
   const breaches = (ts: number, out: RiskState[], roll = true): { dailyLoss: boolean; drawdown: boolean } => {
     if (roll) book.roll(ts);
     const b = { dailyLoss: dailyLossBreached(), drawdown: drawdownBreached() };
-    if (b.dailyLoss) breach(ts, out, 'DAILY_LOSS', `daily loss ${pastLimitText(book.dailyLoss(), '>', limits.maxDailyLoss)}`);
-    if (b.drawdown) breach(ts, out, 'DRAWDOWN', `drawdown ${pastLimitText(book.drawdown(), '>', limits.maxDrawdown)}`);
+    if (b.dailyLoss) breach(ts, out, 'DAILY_LOSS', () => `daily loss ${pastLimitText(book.dailyLoss(), '>', limits.maxDailyLoss)}`);
+    if (b.drawdown) breach(ts, out, 'DRAWDOWN', () => `drawdown ${pastLimitText(book.drawdown(), '>', limits.maxDrawdown)}`);
     return b;
   };
   /** Not a closure made per check: `breaches` runs on every event, a breach rarely. */
-  const breach = (ts: number, out: RiskState[], kind: BreachKind, detail: string): void => {
+  const breach = (ts: number, out: RiskState[], kind: BreachKind, detail: () => string): void => {
     // A flattening account stays flattening through a breach (the machine ignores it): the breach
-    // usually lasts until flat, and nothing need be sent on every event.
+    // usually lasts until flat, and nothing need be sent on every event. The detail is written only
+    // past this point: a halted account stays past its limit on every later event.
     if (state() === 'HALTED' || flattening()) return;
-    out.push(...tracked(ts, () => machine.send({ type: 'LIMIT_BREACH', kind, detail, flatten: limits.onBreach === 'flatten' })));
+    out.push(...tracked(ts, () => machine.send({ type: 'LIMIT_BREACH', kind, detail: detail(), flatten: limits.onBreach === 'flatten' })));
   };
   /** A flattening account with nothing left to close halts (FLAT); checked after fills and marks, only while flattening. */
   const haltWhenFlat = (ts: number, out: RiskState[]): void => {
