@@ -6,6 +6,7 @@ import type { Timeframe } from '../streams/messages/bar.js';
 import type { Logger } from '../state/logger.js';
 import type { StreamAdmin } from '../streams/bus.js';
 import { streamName } from '../streams/provision.js';
+import { quoteOf } from '../streams/messages/symbol-quote.js';
 import type { CatchUpStatus } from './catch-up-watch.js';
 import type { RefusedModel } from './decisions.js';
 import type { Engine } from './engine.js';
@@ -115,12 +116,6 @@ export function engineConsumers(cfg: Config, engine: Pick<Engine, 'decisions' | 
 
 /** The supervisor's states for an asset actor it has no running instance of (waiting to restart it, or given up). */
 const DOWN: ReadonlySet<string> = new Set(['restarting', 'failed']);
-
-/** The quote currency of a ccxt unified symbol (`BTC/USDT` and `BTC/USDT:USDT` → USDT), null for another form. */
-export function quoteOf(symbol: string): string | null {
-  const q = symbol.split(':')[0]?.split('/')[1];
-  return q === undefined || q === '' ? null : q;
-}
 
 /** The one quote currency of these symbols, null when there are none, or several, or one has none. */
 function currencyOf(symbols: readonly string[]): string | null {
