@@ -19,6 +19,7 @@ import { busPatterns, clientSymbolToken, routeSubject } from './topics.js';
 import type { Route } from './topics.js';
 import { statusFrame, upstreamOf } from './upstream-status.js';
 import type { UpstreamStatus } from './upstream-status.js';
+import { createRejectedVersions } from './rejected-versions.js';
 import { createWorkingOrders, stillWorks } from './working-orders.js';
 
 export type HubOptions = Readonly<{
@@ -115,6 +116,8 @@ export type HubStats = Readonly<{
   workingOrdersHeld: number;
   /** Working orders let go because more than `ordersSnapshotDepth` of their slot were held. */
   workingOrdersDropped: number;
+  /** Rejected model versions remembered for the start-up `seed` (0 once it ran; bounded before). */
+  rejectedVersions: number;
   upstream: UpstreamStatus;
 }>;
 
@@ -127,7 +130,8 @@ export type Hub = Readonly<{
    * sent to subscribers — except where a relayed message filled that slot since the start, which is
    * newer than anything read from the stream. Of `models`, an alias move naming a version rejected
    * relayed since the start is not kept either: the read may predate that rejection, and would bring
-   * back the promotion it dropped. Returns how many slots it filled.
+   * back the promotion it dropped. Called once, by the start-up read (`models-seed.ts`): the
+   * rejections relayed before it are then forgotten. Returns how many slots it filled.
    */
   seed(messages: readonly Readonly<{ subject: string; data: Uint8Array }>[]): number;
   /**
@@ -161,9 +165,9 @@ function aliasTarget(dataText: string): Readonly<{ name: unknown; version: unkno
   return typeof v === 'object' && v !== null && 'name' in v && 'version' in v ? { name: v.name, version: v.version } : undefined;
 }
 
-/** `[name, version]` as JSON of a `rejected` model event; undefined for another event. */
-function rejectedPair(value: object): string | undefined {
-  return 'event' in value && value.event === 'rejected' && 'name' in value && 'version' in value ? JSON.stringify([value.name, value.version]) : undefined;
+/** The model and version of a `rejected` model event; undefined for another event. */
+function rejectedPair(value: object): Readonly<{ name: string; version: number }> | undefined {
+  return 'event' in value && value.event === 'rejected' && 'name' in value && typeof value.name === 'string' && 'version' in value && typeof value.version === 'number' ? { name: value.name, version: value.version } : undefined;
 }
 
 /** The newest bars of one `md` bar slot, oldest first, with their open times (`mdSnapshotBars` at most). */
@@ -206,11 +210,11 @@ export function createHub(opts: HubOptions): Hub {
   const maxEarly = opts.recentIds ?? 10_000;
   let closed = false;
   /**
-   * The model versions rejected since the start (`[name, version]` as JSON), relayed: a
-   * stored promotion of one that `seed` reads later (the stream or the registry read before the
-   * reject reached them) is stale, and must not come back after the live drop.
+   * The model versions rejected since the start, relayed: a stored promotion of one that `seed`
+   * reads later (the stream or the registry read before the reject reached them) is stale, and must
+   * not come back after the live drop. Bounded, and let go once `seed` ran (`rejected-versions.ts`).
    */
-  const rejected = new Set<string>();
+  const rejected = createRejectedVersions();
   let upstream: UpstreamStatus = { upstream: 'up', since: now(), gap: false };
 
   opts.onUpstream?.(true);
@@ -253,13 +257,13 @@ export function createHub(opts: HubOptions): Hub {
    */
   const dropRejectedAliases = (value: object): void => {
     const pair = rejectedPair(value);
-    if (pair === undefined || !('name' in value) || !('version' in value)) return;
-    rejected.add(pair);
+    if (pair === undefined) return;
+    rejected.add(pair.name, pair.version);
     const latest = state('models').latest;
     for (const [slot, e] of latest) {
-      if (!slot.startsWith(`${String(value.name)}@`)) continue;
+      if (!slot.startsWith(`${pair.name}@`)) continue;
       const held = aliasTarget(e.dataText);
-      if (held !== undefined && held.name === value.name && held.version === value.version) latest.delete(slot);
+      if (held !== undefined && held.name === pair.name && held.version === pair.version) latest.delete(slot);
     }
   };
 
@@ -271,7 +275,7 @@ export function createHub(opts: HubOptions): Hub {
   const namesRejected = (route: Route, dataText: string): boolean => {
     if (route.topic !== 'models' || !route.slot.startsWith(`${route.key}@`)) return false;
     const held = aliasTarget(dataText);
-    return held !== undefined && rejected.has(JSON.stringify([held.name, held.version]));
+    return held !== undefined && typeof held.name === 'string' && typeof held.version === 'number' && rejected.has(held.name, held.version);
   };
 
   /** Adds a relayed bar to its slot's history: one of the open time of the newest replaces it (never older: `bar-order.ts`). */
@@ -382,6 +386,8 @@ export function createHub(opts: HubOptions): Hub {
         push(m.route, m.text);
         filled++;
       }
+      // The start-up read is folded in: later rejections need no memory (the live drop suffices).
+      rejected.close();
       return filled;
     },
     learn: (messages) => {
@@ -454,6 +460,7 @@ export function createHub(opts: HubOptions): Hub {
       ...relay.counts(),
       workingOrdersHeld: working.stats().held,
       workingOrdersDropped: working.stats().dropped,
+      rejectedVersions: rejected.size(),
       upstream,
     }),
     close: () => {

@@ -12,6 +12,7 @@ import { createPgModelRegistry } from '../../../models/registry/pg-model-registr
 import { createSimulatedClock } from '../../../state/clocks/simulated-clock.js';
 import { seedModelsSnapshot } from '../../../gateways/ws/models-seed.js';
 import { modelEventsPattern } from '../../../gateways/ws/topics.js';
+import { REJECTED_PER_MODEL } from '../../../gateways/ws/rejected-versions.js';
 import type { ServerMessage } from '../../../gateways/ws/protocol.js';
 import type { Logger } from '../../../state/logger.js';
 import { silentLogger } from '../../../state/logger.js';
@@ -278,6 +279,32 @@ describe('seeding the models snapshot', () => {
       expect(snapshotOf(later.messages)).toContainEqual(['dir-mlp', 'promoted', 'staging', 6]);
       c.ws.close();
       later.ws.close();
+    } finally {
+      await gw.close();
+      await bus.close();
+    }
+  });
+
+  it('forgets the rejections it relayed once the seed ran, and remembers a bounded number before', async () => {
+    const bus = createMemoryBus();
+    const gw = await startTestGateway({ bus });
+    try {
+      const n = REJECTED_PER_MODEL + 8;
+      for (let v = 1; v <= n; v++) {
+        const e = event(v, { name: 'dir-mlp', event: 'rejected', version: v, alias: null });
+        gw.bus.emit(gw.subjects.model(e.name, e.event), json(e));
+      }
+      await gw.bus.flush();
+      const end = Date.now() + 5_000;
+      while (gw.hub.stats().seq.models < n && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      expect(gw.hub.stats().rejectedVersions).toBe(REJECTED_PER_MODEL);
+      gw.hub.seed([]);
+      expect(gw.hub.stats().rejectedVersions).toBe(0);
+      const after = event(n + 1, { name: 'dir-mlp', event: 'rejected', version: n + 1, alias: null });
+      gw.bus.emit(gw.subjects.model(after.name, after.event), json(after));
+      await gw.bus.flush();
+      while (gw.hub.stats().seq.models < n + 1 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      expect(gw.hub.stats()).toMatchObject({ seq: { models: n + 1 }, rejectedVersions: 0 });
     } finally {
       await gw.close();
       await bus.close();
