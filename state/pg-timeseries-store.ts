@@ -73,7 +73,11 @@ export async function createPgTimeseriesStore(opts: PgTimeseriesStoreOptions): P
       throw new StoreConnectError(`cannot get a PostgreSQL connection: ${(e as Error).message}`, { cause: e });
     }
     try {
-      await client.query('BEGIN');
+      // Committed with synchronous_commit on, whatever the sessions' default (as `durableWrite`):
+      // an asset actor acknowledges its input once its history is stored (actors/recorder-actor.ts),
+      // so nothing delivers a lost row again, and the labeling actor reads a prediction's
+      // point-in-time vector back from `features`. One WAL flush per group commit.
+      await client.query('BEGIN; SET LOCAL synchronous_commit = on'); // one round trip
       const counts: InsertCounts = {
         bars: await insertChunks<Bar>(client, bars, INSERT.bars, (c) => [
           c.map((r) => r.venue), c.map((r) => r.symbol), c.map((r) => r.tf), c.map((r) => r.ts), c.map((r) => r.id),

@@ -116,7 +116,11 @@ export async function createPgTrainingSampleStore(opts: PgTrainingSampleStoreOpt
         throw new StoreConnectError(`cannot get a PostgreSQL connection: ${(e as Error).message}`, { cause: e });
       }
       try {
-        await client.query('BEGIN');
+        // Committed with synchronous_commit on, whatever the sessions' default (as `durableWrite`):
+        // the labeling actor acknowledges its inputs once this commit returns, so nothing would
+        // deliver them again, and a sample (the label with the vector its prediction was made from
+        // and the model that made it) is kept nowhere else. A PostgreSQL crash must not lose it.
+        await client.query('BEGIN; SET LOCAL synchronous_commit = on'); // one round trip
         const n = c.samples.length > 0 ? ((await client.query(UPSERT, [JSON.stringify(c.samples)])).rowCount ?? 0) : 0;
         if (c.snapshot !== undefined) {
           await client.query(
