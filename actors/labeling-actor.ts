@@ -77,6 +77,8 @@ export type LabelingStats = {
   pathsFromStore: number;
   /** Predictions and orders received and not labeled yet (their horizon not passed, or waiting): what labeling has still to do. */
   pending: number;
+  /** Orders re-published after their id left the remembered labeled ids, found labeled in the training-sample store: not labeled again. */
+  relabelsSkipped: number;
 };
 
 export type LabelingActorHandle = Readonly<{
@@ -137,7 +139,7 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
   const log = deps.log.child({ actor: key });
   const tfMs = TIMEFRAME_MS[timeframe];
   const featureIdOf = (venue: string, symbol: string, ts: number): string => featureVectorId(barId(venue, symbol, timeframe, ts));
-  const stats: Omit<LabelingStats, 'pending'> = { received: 0, refused: 0, skippedSeq: 0, labeled: 0, samples: 0, published: 0, duplicates: 0, waitingFeatures: 0, pathsFromStore: 0 };
+  const stats: Omit<LabelingStats, 'pending'> = { received: 0, refused: 0, skippedSeq: 0, labeled: 0, samples: 0, published: 0, duplicates: 0, waitingFeatures: 0, pathsFromStore: 0, relabelsSkipped: 0 };
 
   const ownOutcomes = [subjects.streamSubjects.OUTCOMES[0], subjects.streamSubjects.OUTCOMES[1]].map((f) => {
     if (f?.endsWith('.>') !== true) throw new Error('OUTCOMES stream subjects missing');
@@ -225,6 +227,9 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
     return toDlqEntry({ source: 'labeling', subject: d.subject, data: d.data, refusal: r, ts: deps.clock.now(), streamSeq: d.streamSeq });
   };
 
+  /** Ids of the orders the batch in hand added to the pending items (see `dropStoredOrders`). */
+  let addedOrders: string[] = [];
+
   /** Applies one delivery to the state; a refusal comes back as a DLQ entry (`fresh`: not handled before a reload). */
   const apply = (kind: InputKind, d: Delivery, fresh: boolean): DlqEntry | undefined => {
     if (fresh) stats.received++; // a redelivery after a failed commit is applied again, not received again
@@ -242,8 +247,29 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
     state.advanceExec(m.ts);
     if (m.strategy !== strategy || !isKnown(m.venue, m.symbol)) return undefined;
     if (m.type === 'pred') state.addPrediction(m, d.streamSeq);
-    else if (m.type === 'exec.order') state.addOrder(m, (t) => featureIdOf(m.venue, m.symbol, t), d.streamSeq);
+    else if (m.type === 'exec.order' && state.addOrder(m, (t) => featureIdOf(m.venue, m.symbol, t), d.streamSeq) === 'added') addedOrders.push(m.id);
     return undefined;
+  };
+
+  /**
+   * An order the state took as new may have been labeled long ago: its id left the remembered
+   * labeled ids (2,048), or a restart of the decision path re-published it. Its sample in the
+   * store says so (a labeled order's sample is committed with the snapshot that completed it):
+   * it is completed without a second outcome, label or sample. An order refused to the DLQ has
+   * no sample and is not caught here.
+   */
+  const dropStoredOrders = async (ids: readonly string[]): Promise<void> => {
+    const items = ids.flatMap((id) => {
+      const it = state.item(id);
+      return it === undefined ? [] : [it];
+    });
+    if (items.length === 0) return;
+    const stored = await deps.samples.storedIds(strategy, items.map((it) => ({ venue: it.venue, symbol: it.symbol, ts: it.decisionTs, id: it.id })));
+    for (const id of stored) {
+      state.complete(id);
+      stats.relabelsSkipped++;
+      log.info({ id }, 'order re-published after it was labeled: not labeled again');
+    }
   };
 
   const pathOf = async (item: PendingItem): Promise<PathBar[]> => {
@@ -387,6 +413,7 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
       }
       try {
         const dlq: DlqEntry[] = [];
+        addedOrders = [];
         for (const d of batch) {
           const { kind, seqKey } = kindOf(d);
           if (d.streamSeq <= state.seenSeq(seqKey)) {
@@ -399,6 +426,7 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
           state.setSeq(seqKey, d.streamSeq);
           if (fresh) handledSeq.set(seqKey, d.streamSeq);
         }
+        await dropStoredOrders(addedOrders);
         const { out, samples } = await settle(dlq);
         if (aborted) throw new Aborted('labeling actor aborted');
         await publishAll(out, dlq);

@@ -58,6 +58,17 @@ export function createMemoryTrainingSampleStore(): TrainingSampleStore {
     }
   };
   return {
+    storedIds: async (strategy, keys) => {
+      const out = new Set<string>();
+      const byAsset = lanes.get(strategy);
+      for (const k of keys) {
+        const rows = byAsset?.get(`${k.venue}|${k.symbol}`);
+        if (rows === undefined) continue;
+        const at = rows[lowerBound(rows, k.ts, k.id)];
+        if (at !== undefined && at.ts === k.ts && at.id === k.id) out.add(k.id);
+      }
+      return out;
+    },
     commit: async (c) => {
       for (const s of c.samples) upsert(s);
       if (c.snapshot !== undefined) snapshots.set(c.snapshot.actor, JSON.stringify(c.snapshot.state));

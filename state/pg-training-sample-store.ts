@@ -106,7 +106,16 @@ export async function createPgTrainingSampleStore(opts: PgTrainingSampleStoreOpt
   const query = pgQuery(pool);
   const UPSERT = upsertSql(s);
 
+  // By the primary key (strategy, venue, symbol, decision_ts, id): one index probe per key.
+  const STORED_IDS = `SELECT t.id FROM jsonb_to_recordset($2::jsonb) AS k(venue text, symbol text, ts bigint, id text)
+    JOIN ${s}.training_samples t ON t.strategy = $1 AND t.venue = k.venue AND t.symbol = k.symbol AND t.decision_ts = ${tsOfMs('k.ts')} AND t.id = k.id COLLATE "C"`;
+
   return {
+    storedIds: async (strategy, keys) => {
+      if (keys.length === 0) return new Set<string>();
+      const rows = await query<{ id: string }>('training samples lookup failed', STORED_IDS, [strategy, JSON.stringify(keys.map((k) => ({ venue: k.venue, symbol: k.symbol, ts: Math.round(k.ts), id: k.id })))]);
+      return new Set(rows.map((r) => r.id));
+    },
     commit: async (c) => {
       if (c.samples.length === 0 && c.snapshot === undefined) return 0;
       let client: pg.PoolClient;

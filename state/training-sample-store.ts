@@ -87,7 +87,17 @@ export type SampleCommit = Readonly<{
   snapshot?: Readonly<{ actor: string; state: unknown; ts: number }>;
 }>;
 
+/** A sample's unique key within its strategy: the asset, the decision time and the id. */
+export type SampleKey = Readonly<{ venue: string; symbol: string; ts: number; id: string }>;
+
 export type TrainingSampleStore = {
+  /**
+   * Which of `keys` have a sample of the strategy stored (its ids), whatever its kind: a lookup by
+   * the unique key. The labeling actor asks it of each order it has not labeled in memory, so that
+   * one re-published after its labeled ids were forgotten (a restart of the decision path
+   * re-publishing what it decided before a crash) is not labeled a second time.
+   */
+  storedIds(strategy: string, keys: readonly SampleKey[]): Promise<ReadonlySet<string>>;
   /** Upserts samples on (strategy, venue, symbol, ts, id) and replaces the snapshot, in one transaction. Returns samples written. */
   commit(c: SampleCommit): Promise<number>;
   /** Ascending by (ts, id); `from` inclusive, `to` exclusive (decision time). */

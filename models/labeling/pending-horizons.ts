@@ -85,7 +85,7 @@ export type PathNeed = Readonly<{ held: readonly PathBar[]; missingFrom: number;
 /**
  * Labeled ids remembered (and persisted) to ignore a re-published input; redeliveries are caught by
  * stream sequence, and a re-published prediction older than its asset's newest by event time also
- * past this bound.
+ * past this bound (an order past it by the labeling actor's look-up of its stored sample).
  */
 const MAX_DONE = 1024;
 const assetKey = (venue: string, symbol: string): string => `${venue}\u0000${symbol}`;
@@ -130,7 +130,7 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
     // bar's vector, whatever the model), in event order: one older than the newest received was
     // received before and, not pending, labeled (its id may have left `done`). Orders have no such
     // order (an operator's close is stamped when asked, a backlog's later orders with their bars'
-    // older times): they rely on `done` alone.
+    // older times): they rely on `done`, and past it on the actor's look-up of the sample store.
     if (item.kind === 'prediction' && !restoring) {
       if (item.msg.ts < a.newestPrediction) return 'labeled';
       a.newestPrediction = item.msg.ts;
@@ -312,6 +312,8 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
     setPublishedThrough(seq: number): void {
       publishedThrough = seq;
     },
+    /** The pending item of an id, if any. */
+    item: (id: string): PendingItem | undefined => pending.get(id),
     get pendingCount(): number {
       return pending.size;
     },

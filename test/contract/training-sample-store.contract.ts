@@ -175,6 +175,23 @@ export function trainingSampleStoreContract(name: string, make: () => Promise<Tr
       expect(await store.count()).toBe(1);
     });
 
+    it('tells which keys have a sample stored (storedIds), by strategy, asset, decision time and id', async () => {
+      await store.clear();
+      await store.commit({ samples: [sample(0), orderSample(1), orderSample(3, { strategy: 's2' })] });
+      const key = (s: TrainingSample) => ({ venue: s.venue, symbol: s.symbol, ts: s.ts, id: s.id });
+      expect(await store.storedIds('s1', [])).toEqual(new Set());
+      const found = await store.storedIds('s1', [
+        key(sample(0)),
+        key(orderSample(1)),
+        key(orderSample(2)), // never stored
+        { ...key(orderSample(1)), ts: orderSample(1).ts + 1 }, // another decision time
+        { ...key(orderSample(1)), symbol: 'ETH/USDT' }, // another asset
+        key(orderSample(3)), // another strategy's
+      ]);
+      expect([...found].sort()).toEqual([orderSample(1).id, sample(0).id].sort());
+      expect(await store.storedIds('s2', [key(orderSample(3))])).toEqual(new Set([orderSample(3).id]));
+    });
+
     it('clear() forgets samples and snapshots', async () => {
       await store.commit({ samples: [sample(0)], snapshot: { actor: 'labeling:s1', state: { v: 1 }, ts: T0 } });
       await store.clear();
