@@ -209,6 +209,8 @@ async function send(configFile: string | undefined, g: CtlGlobals, verb: Control
       // Done, with a caveat (a deploy committed but not announced yet): said where a person reads it.
       const warning = warningOf(reply.data.result);
       if (warning !== undefined) process.stderr.write(`sextant ctl: warning: ${warning}\n`);
+      // Answered, but not recorded (a read-only request whose audit write failed).
+      if (reply.data.warning !== undefined) process.stderr.write(`sextant ctl: warning: ${reply.data.warning}\n`);
       const catchUp = verb === 'status' ? catchUpNote(reply.data.result) : undefined;
       if (catchUp !== undefined) process.stderr.write(`sextant ctl: note: ${catchUp}\n`);
     } else {

@@ -81,7 +81,9 @@ export const ControlErrorCode = {
 export type ControlErrorCode = (typeof ControlErrorCode)[keyof typeof ControlErrorCode];
 
 export const ControlReplySchema = z.discriminatedUnion('ok', [
-  z.object({ v: z.literal(1), id: z.string(), ok: z.literal(true), result: z.unknown() }),
+  // `warning`: answered, with a caveat the operator must see (a read-only request whose audit
+  // write failed: the answer is given, the record of the question is not kept).
+  z.object({ v: z.literal(1), id: z.string(), ok: z.literal(true), result: z.unknown(), warning: z.string().optional() }),
   z.object({
     v: z.literal(1),
     id: z.string(),

@@ -1,3 +1,5 @@
+import { retryingStoreWrite } from '../../actors/retrying-store-write.js';
+import type { StoreRetryPolicy } from '../../actors/retrying-store-write.js';
 import type { Responder, Subscription } from '../../streams/bus.js';
 import type { Subjects } from '../../streams/subjects.js';
 import type { AuditStore } from '../../state/audit-store.js';
@@ -14,7 +16,17 @@ export type ControlServerDeps = Readonly<{
   audit: AuditStore;
   clock: Clock;
   log: Logger;
+  /** How an audit write that failed transiently is tried again (on `clock`); default {@link AUDIT_RETRY}. */
+  auditRetry?: StoreRetryPolicy;
 }>;
+
+/**
+ * An audit write that fails with a connection error, a serialization failure or another failure
+ * PostgreSQL may not hit again (`StoreError.retryable`, state/pg-errors.ts) is tried 3 times in
+ * all, 50 then 100 ms apart (no jitter); any other failure is not tried again. A try whose commit
+ * went through but whose answer was lost leaves the row twice, the same (request id, time).
+ */
+export const AUDIT_RETRY: StoreRetryPolicy = { attempts: 3, firstDelayMs: 50, maxDelayMs: 100 };
 
 /** Verbs that change something: a request of one of these is carried out once per request id. */
 const CHANGING: ReadonlySet<ControlVerb> = new Set<ControlVerb>(['halt', 'resume', 'reduce', 'limits.set', 'model.deploy', 'model.rollback', 'retrain.trigger', 'retrain.pause', 'retrain.resume']);
@@ -49,6 +61,9 @@ class Audited {
 export function startControlServer(deps: ControlServerDeps): Subscription {
   const prefix = `${deps.subjects.control('')}`; // `sx.ctl.`
   const log = deps.log.child({ actor: 'control' });
+  const retryAudit = retryingStoreWrite(deps.clock, deps.auditRetry ?? AUDIT_RETRY, (e, attempt, delayMs) =>
+    log.warn({ err: e instanceof Error ? e.message : String(e), attempt, delayMs }, 'audit write failed, trying again'),
+  );
 
   /**
    * What a request did: the reply's `result`, and, where the reply alone does not say what changed,
@@ -155,24 +170,31 @@ export function startControlServer(deps: ControlServerDeps): Subscription {
       if (code === ControlErrorCode.INTERNAL) log.error({ err: message, verb }, 'control request failed');
       reply = { v: 1, id, ok: false, error: { code, message } };
     }
+    const entry = {
+      requestId: id,
+      operator,
+      verb,
+      args,
+      outcome: reply.ok ? ('ok' as const) : ('error' as const),
+      // A retry is audited too, as what it was: the answer of the request it repeats.
+      detail: reply.ok ? (repeat ? { repeatOf: id, result: reply.result } : audited) : reply.error,
+      at: deps.clock.now(),
+    };
     try {
-      await deps.audit.record({
-        requestId: id,
-        operator,
-        verb,
-        args,
-        outcome: reply.ok ? 'ok' : 'error',
-        // A retry is audited too, as what it was: the answer of the request it repeats.
-        detail: reply.ok ? (repeat ? { repeatOf: id, result: reply.result } : audited) : reply.error,
-        at: deps.clock.now(),
-      });
+      await retryAudit(() => deps.audit.record(entry))();
     } catch (e) {
       // An unaudited command must not look successful: the action happened, so say so plainly. A
       // request that failed keeps its own error (it was not done), and says the audit failed too.
+      // A read-only request that was answered (status, limits get, model list, retrain status)
+      // changed nothing: its answer is still given, with a warning that it went unrecorded (a
+      // desk asking for the status during a PostgreSQL blip wants the status).
       const err = e instanceof Error ? e.message : String(e);
       log.error({ err, verb, id }, 'audit write failed');
+      const readOnly = isControlVerb(verb) && !CHANGING.has(verb);
       reply = reply.ok
-        ? { v: 1, id, ok: false, error: { code: ControlErrorCode.UNAVAILABLE, message: `done, but the audit write failed: ${err}` } }
+        ? readOnly
+          ? { ...reply, warning: `answered, but the audit write failed: ${err}` }
+          : { v: 1, id, ok: false, error: { code: ControlErrorCode.UNAVAILABLE, message: `done, but the audit write failed: ${err}` } }
         : { v: 1, id, ok: false, error: { code: reply.error.code, message: `${reply.error.message} (and the audit write failed: ${err})` } };
     }
     log.info({ verb, operator, id, ok: reply.ok }, 'control request');

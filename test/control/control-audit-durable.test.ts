@@ -5,7 +5,7 @@ import type { ControlReply } from '../../gateways/control/control-messages.js';
 import { startControlServer } from '../../gateways/control/control-server.js';
 import type { ControlTarget } from '../../gateways/control/control-target.js';
 import type { AuditEntry, AuditStore } from '../../state/audit-store.js';
-import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
+import { createLiveClock } from '../../state/clocks/live-clock.js';
 import { StoreError } from '../../state/errors.js';
 import { silentLogger } from '../../state/logger.js';
 import { createPgAuditStore } from '../../state/pg-audit-store.js';
@@ -74,7 +74,9 @@ describe('operator audit durability and failures', () => {
       close: async () => {},
     };
     const bus = createMemoryBus();
-    startControlServer({ bus, subjects, target, audit: failing, clock: createSimulatedClock(1_700_000_000_000), log: silentLogger });
+    // A live clock: the failure is retryable, so it is tried again (control-server AUDIT_RETRY) on
+    // the clock's timers before the reply says it failed.
+    startControlServer({ bus, subjects, target, audit: failing, clock: createLiveClock(), log: silentLogger });
     afterAll(async () => {
       await bus.close();
     });
