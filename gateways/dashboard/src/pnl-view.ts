@@ -7,11 +7,21 @@ export type PnlItem = Readonly<{ label: string; id: string; text: string; tone: 
 
 const byAccount = (accounts: readonly Pnl[]): Pnl[] => [...accounts].sort((a, b) => a.account.localeCompare(b.account));
 
-/** The currency every account's amounts are in, when they all name the same one. */
-function unitOf(accounts: readonly Pnl[]): string | null {
-  const units = new Set(accounts.map((a) => a.currency ?? null));
-  const [only] = units;
-  return units.size === 1 && only !== undefined ? only : null;
+/**
+ * An amount summed over the accounts, per currency: amounts in different currencies are not added
+ * (a USDT and a EUR account's equity summed was one number in neither). One sum per currency the
+ * accounts name, by name, then the accounts that name none (their amounts mix quotes) without a
+ * unit; joined with ' · '. With one currency, one sum with its unit, as before. Toned (red, green)
+ * only when every sum has that sign.
+ */
+function sumByCurrency(accounts: readonly Pnl[], f: (x: Pnl) => number): Readonly<{ text: string; tone: PnlItem['tone'] }> {
+  const sums = new Map<string | null, number>();
+  for (const a of accounts) sums.set(a.currency ?? null, (sums.get(a.currency ?? null) ?? 0) + f(a));
+  if (sums.size === 0) sums.set(null, 0);
+  const order = [...sums.keys()].sort((a, b) => (a === null ? 1 : b === null ? -1 : a.localeCompare(b)));
+  const tones = new Set(order.map((c) => fmt.tone(sums.get(c) as number)));
+  const [tone] = tones;
+  return { text: order.map((c) => withUnit(fmt.money(sums.get(c) as number), c)).join(' · '), tone: tones.size === 1 && tone !== undefined ? tone : '' };
 }
 
 /**
@@ -19,14 +29,12 @@ function unitOf(accounts: readonly Pnl[]): string | null {
  * summed over the accounts, then each account's PnL today and drawdown with the limits the risk
  * actor holds them to. The feed sent daily and drawdown and the page dropped them: after a
  * drawdown halt the page showed no drawdown while `ctl status` said 1506.64 against 1500.
- * Amounts carry the accounts' currency when the feed names one.
+ * Amounts carry the accounts' currency when the feed names one; sums are per currency.
  */
 export function pnlItems(given: readonly Pnl[]): PnlItem[] {
   const accounts = byAccount(given);
-  const unit = unitOf(accounts);
-  const sum = (f: (x: Pnl) => number): number => accounts.reduce((s, x) => s + f(x), 0);
-  const money = (label: string, id: string, v: number): PnlItem => ({ label, id, text: withUnit(fmt.money(v), unit), tone: fmt.tone(v), breached: false });
-  const out = [money('Realised', 'pnl-realised', sum((x) => x.realised)), money('Unrealised', 'pnl-unrealised', sum((x) => x.unrealised)), money('Equity', 'pnl-equity', sum((x) => x.equity))];
+  const money = (label: string, id: string, f: (x: Pnl) => number): PnlItem => ({ label, id, ...sumByCurrency(accounts, f), breached: false });
+  const out = [money('Realised', 'pnl-realised', (x) => x.realised), money('Unrealised', 'pnl-unrealised', (x) => x.unrealised), money('Equity', 'pnl-equity', (x) => x.equity)];
   const whose = (a: Pnl): string => (accounts.length > 1 ? ` (${a.account})` : '');
   const key = (a: Pnl): string => (accounts.length > 1 ? `-${a.account}` : '');
   for (const a of accounts) {

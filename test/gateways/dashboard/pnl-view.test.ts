@@ -45,16 +45,27 @@ describe('dashboard PnL and positions', () => {
       ['Unrealised', '0.00'],
       ['Equity', '1.00'],
     ]);
-    // Two accounts in two currencies: the sums name none; each account's own figures say whose they are.
+    // Two accounts in two currencies: a sum per currency, never USDT and EUR added; each account's own figures say whose they are.
     const two = [halted(), halted({ account: 'b', currency: 'EUR', limits: undefined })];
     expect(pnlItems(two).map((i) => [i.label, i.text])).toEqual([
-      ['Realised', '-2,774.58'],
-      ['Unrealised', '-25.00'],
-      ['Equity', '-2,799.58'],
+      ['Realised', '-1,387.29 EUR · -1,387.29 USDT'],
+      ['Unrealised', '-12.50 EUR · -12.50 USDT'],
+      ['Equity', '-1,399.79 EUR · -1,399.79 USDT'],
       ['Today (b)', '-312.46 EUR'],
       ['Drawdown (b)', '1,506.64 EUR'],
       ['Today (paper)', '-312.46 USDT (limit -1,000.00)'],
       ['Drawdown (paper)', '1,506.64 USDT (limit 1,500.00)'],
     ]);
+  });
+
+  it('sums the accounts of one currency together, those naming none apart and without a unit, toned only where every sum agrees', () => {
+    const acct = (account: string, currency: string | null, realised: number): Pnl => PnlSchema.parse({ account, currency, realised, unrealised: 0, equity: realised, positions: [] });
+    const items = pnlItems([acct('a', 'USDT', 10), acct('b', 'USDT', 5), acct('c', null, -3), acct('d', 'BTC', 0.5)]);
+    expect(items.map((i) => [i.label, i.text, i.tone])).toEqual([
+      ['Realised', '0.50 BTC · 15.00 USDT · -3.00', ''],
+      ['Unrealised', '0.00 BTC · 0.00 USDT · 0.00', ''],
+      ['Equity', '0.50 BTC · 15.00 USDT · -3.00', ''],
+    ]);
+    expect(pnlItems([acct('a', 'USDT', 10), acct('b', 'EUR', 2)]).map((i) => i.tone)).toEqual(['pos', '', 'pos']);
   });
 });
