@@ -9,6 +9,7 @@ import type { Candle } from './chart-timeframe.js';
 import { el, fmt } from './dom.js';
 import { predictedClass } from './prediction-class.js';
 import { priceFormatFor } from './price-format.js';
+import { quoteOf, withUnit } from './units.js';
 
 /** Most candles, and markers of each kind, a chart keeps: a dashboard shows the recent past, not the whole history. */
 const MAX_CANDLES = 2_000;
@@ -50,6 +51,10 @@ export class SymbolChart {
   private readonly host: HTMLElement;
   private readonly lastPrice: HTMLElement;
   private readonly tfLabel: HTMLElement;
+  /** Said while the engine's actors (this connection's) name no asset actor of this symbol. */
+  private readonly goneNote: HTMLElement;
+  /** The quote currency its prices are in (null: the symbol does not say). */
+  private readonly unit: string | null;
   /** The bars seen of each timeframe, oldest first; the drawn one is `candles`. */
   private readonly byTf = new Map<Timeframe, Candle[]>();
   private candles: Candle[] = [];
@@ -65,14 +70,17 @@ export class SymbolChart {
   private readonly resized: ResizeObserver;
 
   constructor(readonly symbol: string) {
+    this.unit = quoteOf(symbol);
     this.host = el('div', { class: 'chart-host' });
     this.lastPrice = el('span', { class: 'last-price' }, '–');
     this.tfLabel = el('span', { class: 'chart-tf' });
+    this.goneNote = el('span', { class: 'chart-gone-note', title: "the engine's actors on this connection name no asset actor of this symbol: it is no longer traded (a restart with other symbols); the chart keeps what it drew" });
     this.root = el(
       'article',
-      { class: 'chart-card', 'data-symbol': symbol, 'data-tf': '', 'data-right-gap': 0, 'data-candles': 0, 'data-markers': 0, 'data-predictions': 0, 'data-orders': 0, 'data-fills': 0 },
-      el('header', {}, el('div', { class: 'chart-title' }, el('h3', {}, symbol), this.tfLabel), this.lastPrice),
-      this.host,
+      { class: 'chart-card', 'data-symbol': symbol, 'data-unit': this.unit ?? '', 'data-traded': 'true', 'data-tf': '', 'data-right-gap': 0, 'data-candles': 0, 'data-markers': 0, 'data-predictions': 0, 'data-orders': 0, 'data-fills': 0 },
+      el('header', {}, el('div', { class: 'chart-title' }, el('h3', {}, symbol), this.tfLabel, this.goneNote), this.lastPrice),
+      // The price scale's unit, over the top of the scale (the chart library has no axis title).
+      el('div', { class: 'chart-frame' }, this.host, el('span', { class: 'price-unit', title: `prices in ${this.unit ?? 'the quote currency'}` }, this.unit ?? '')),
       el(
         'p',
         { class: 'legend' },
@@ -180,7 +188,19 @@ export class SymbolChart {
   }
 
   price(p: number): void {
-    this.lastPrice.textContent = fmt.num(p);
+    this.lastPrice.textContent = withUnit(fmt.num(p), this.unit);
+  }
+
+  /**
+   * Whether the engine still trades the symbol, as the actors the feed lists say (`traded-symbols.ts`):
+   * a chart of one it no longer trades is marked (dimmed, a note beside the symbol), not removed:
+   * what it drew stays readable; it is unmarked if the symbol comes back.
+   */
+  traded(yes: boolean): void {
+    if ((this.root.dataset['traded'] === 'true') === yes) return;
+    this.root.dataset['traded'] = String(yes);
+    this.root.classList.toggle('chart-gone', !yes);
+    this.goneNote.textContent = yes ? '' : 'not traded now';
   }
 
   prediction(p: Prediction): void {

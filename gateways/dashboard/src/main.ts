@@ -16,6 +16,7 @@ import { PositionsPanel } from './panels/positions.js';
 import { PredictionsPanel } from './panels/predictions.js';
 import { RiskPanel } from './panels/risk.js';
 import { SnapshotReplace } from './snapshot-replace.js';
+import { TradedSymbols } from './traded-symbols.js';
 import { parsePayload } from './topics.js';
 import type { Payload } from './topics.js';
 
@@ -90,6 +91,8 @@ function start(): void {
   );
 
   const bySymbol = new Map<string, SymbolChart>();
+  // The symbols the engine's asset actors name on this connection: a chart of another is marked.
+  const traded = new TradedSymbols();
   // The strategy's timeframe, once the decision actor's status says it: every chart draws its bars.
   let strategyTf: Timeframe | null = null;
   const chartFor = (symbol: string): SymbolChart => {
@@ -97,6 +100,7 @@ function start(): void {
     if (c === undefined) {
       c = new SymbolChart(symbol);
       c.prefer(strategyTf);
+      c.traded(traded.traded(symbol));
       bySymbol.set(symbol, c);
       noCharts.remove();
       const after = [...bySymbol.keys()].sort().find((s) => s > symbol);
@@ -136,6 +140,8 @@ function start(): void {
         return;
       case 'actors':
         actors.update(p.data);
+        // A newly named symbol may mark the charts of those not named on this connection (or unmark its own).
+        if (traded.actor(p.data.id)) for (const c of bySymbol.values()) c.traded(traded.traded(c.symbol));
         if (p.data.kind === 'decision') {
           models.decision(p.data);
           strategyTf = p.data.timeframe ?? null;
@@ -204,6 +210,7 @@ function start(): void {
       onSubscribed: (topic, snapshot) => replace.subscribed(topic, snapshot),
       onStatus: (s) => {
         replace.status(s.state);
+        traded.status(s.state);
         connection.show(s, self?.stats() ?? { received: 0, applied: 0, stale: 0, invalid: 0, reconnects: 0 }, Date.now(), refused);
         if (s.state === 'refused') {
           // Not kept for a reload; the field keeps it to correct, and Connect opens a new feed.

@@ -26,6 +26,7 @@ import { subjectsFor } from '../../../streams/subjects.js';
 import { isolatedConfig, NATS_URL, trainedRegistry } from '../../decision/engine-run.js';
 import { testDataDir } from '../../support/data-dir.js';
 import { startTestGateway, VIEWER as HARNESS_VIEWER } from '../ws/gateway-harness.js';
+import { quoteOf } from '../../../streams/messages/symbol-quote.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SYMBOLS = ['BTC/USDT', 'ETH/USDT'];
@@ -150,7 +151,7 @@ describe('dashboard in a browser (headless Chromium) against the gateway during 
     // Every symbol's chart ends on the last bar of the window.
     await expect
       .poll(async () => (await cards(page)).map((c) => [c.symbol, c.lastPrice]), { timeout: 30_000, interval: 250 })
-      .toEqual(SYMBOLS.map((s) => [s, new Intl.NumberFormat('en-US', { maximumSignificantDigits: 6 }).format(inWindow.get(s)?.last.close ?? NaN)]));
+      .toEqual(SYMBOLS.map((s) => [s, `${new Intl.NumberFormat('en-US', { maximumSignificantDigits: 6 }).format(inWindow.get(s)?.last.close ?? NaN)} ${quoteOf(s) ?? ''}`.trim()]));
     await expect.poll(async () => (await cards(page)).every((c) => c.predictions > 0 && c.markers > 0), { timeout: 30_000, interval: 250 }).toBe(true);
     const drawn = await cards(page);
     console.info(`dashboard: ${drawn.map((c) => `${c.symbol} ${c.candles} candles, ${c.markers} markers (${c.predictions} predictions, ${c.orders} orders, ${c.fills} fills)`).join('; ')}`);

@@ -350,7 +350,7 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
         feed.send({ type: 'snapshot', topic: 'md', key: symbol, seq: 3 * i + k + 1, data: { type: 'md.bar', v: 1, id: `b:${symbol}:${i}`, venue: 'binance', symbol, tf: '1h', ts: T0 - (29 - i) * 60 * MIN, open: 62_700, high: 62_900, low: 62_600, close: 62_772 + i, volume: 3 } });
     const charts = (attr: string): Promise<(string | null)[]> => page.locator('.chart-card').evaluateAll((cs, a) => cs.map((c) => c.getAttribute(a)), attr);
     await expect.poll(() => charts('data-candles')).toEqual(['30', '30', '30']);
-    expect(await page.textContent('.chart-card[data-symbol="BTC/USDT"] .last-price')).toBe('62,801');
+    expect(await page.textContent('.chart-card[data-symbol="BTC/USDT"] .last-price')).toBe('62,801 USDT');
     // Empty bars right of each newest candle, after the charts beside it resized it: its time label,
     // centred on it, is not cut by the price scale ('23:0'), nor are the newest candles out of view.
     await expect.poll(() => charts('data-right-gap')).toEqual(['4', '4', '4']);
@@ -390,6 +390,48 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     await expect.poll(() => card.getAttribute('data-tf')).toBe('1h');
     expect(await card.getAttribute('data-candles')).toBe('3');
     expect(await card.locator('.chart-tf').getAttribute('title')).toBe("1h candles: the strategy's timeframe");
+    expect(errors).toEqual([]);
+  }, 30_000);
+
+  it("names the quote currency on each chart's price scale and beside its last price; marks the chart of a symbol a restarted engine no longer trades", async () => {
+    const { feed, page, errors } = await openPage();
+    const bar = (symbol: string, i: number, seq: number, close: number) => ({ type: 'snapshot', topic: 'md', key: symbol, seq, data: { type: 'md.bar', v: 1, id: `b:${symbol}:${i}`, venue: 'binance', symbol, tf: '1h', ts: T0 + i * 60 * MIN, open: close, high: close, low: close, close, volume: 3 } });
+    const asset = (symbol: string, seq: number) => ({ type: 'snapshot', topic: 'actors', key: `asset:binance:${symbol}`, seq, data: { id: `asset:binance:${symbol}`, kind: 'asset', state: 'live' } });
+    feed.send(bar('BTC/USDT', 0, 1, 42_000.5));
+    feed.send(bar('ETH/BTC', 0, 2, 0.0525));
+    const btc = page.locator('.chart-card[data-symbol="BTC/USDT"]');
+    const eth = page.locator('.chart-card[data-symbol="ETH/BTC"]');
+    await expect.poll(() => eth.getAttribute('data-candles')).toBe('1');
+    expect(await btc.locator('.price-unit').textContent()).toBe('USDT');
+    expect(await eth.locator('.price-unit').textContent()).toBe('BTC');
+    await expect.poll(() => btc.locator('.last-price').textContent()).toBe('42,000.5 USDT');
+    // The unit sits over the price scale: at the chart's right edge, inside the chart's box, in sight.
+    const unitBox = await btc.locator('.price-unit').boundingBox();
+    const hostBox = await btc.locator('.chart-host').boundingBox();
+    expect(unitBox !== null && hostBox !== null && unitBox.x + unitBox.width <= hostBox.x + hostBox.width && unitBox.x + unitBox.width > hostBox.x + hostBox.width - 20 && unitBox.y >= hostBox.y).toBe(true);
+    expect(await btc.locator('.price-unit').isVisible()).toBe(true);
+    // Nothing is marked before the engine's actors say which symbols it trades; then both are named.
+    feed.send(asset('BTC/USDT', 1));
+    feed.send(asset('ETH/BTC', 2));
+    await expect.poll(() => page.locator('#actors tbody tr').count()).toBe(2);
+    expect([await btc.getAttribute('data-traded'), await eth.getAttribute('data-traded')]).toEqual(['true', 'true']);
+
+    // The engine restarts with BTC only: its actors snapshot names no ETH/BTC actor, and that chart is marked, not removed.
+    feed.sockets[0]?.ws.close();
+    await feed.subscribed(2, TOPICS);
+    feed.send(bar('BTC/USDT', 1, 1, 42_100));
+    feed.send(asset('BTC/USDT', 1));
+    feed.send({ type: 'snapshot', topic: 'actors', key: 'risk:paper', seq: 2, data: { id: 'risk:paper', kind: 'risk', state: 'ACTIVE' } });
+    await expect.poll(() => eth.getAttribute('data-traded')).toBe('false');
+    expect(await eth.locator('.chart-gone-note').textContent()).toBe('not traded now');
+    expect(await eth.locator('.chart-gone-note').isVisible()).toBe(true);
+    expect(await btc.getAttribute('data-traded')).toBe('true');
+    expect(await btc.locator('.chart-gone-note').isVisible()).toBe(false);
+    expect(await eth.getAttribute('data-candles')).toBe('1');
+    // It comes back: unmarked.
+    feed.send({ type: 'delta', topic: 'actors', key: 'asset:binance:ETH/BTC', seq: 3, data: { id: 'asset:binance:ETH/BTC', kind: 'asset', state: 'warming' } });
+    await expect.poll(() => eth.getAttribute('data-traded')).toBe('true');
+    expect(await eth.locator('.chart-gone-note').isVisible()).toBe(false);
     expect(errors).toEqual([]);
   }, 30_000);
 
