@@ -1,3 +1,5 @@
+import { curveJson, jsonWithCurves } from './curve-json.js';
+import type { CurveJson } from './curve-json.js';
 import { writeReportFiles } from './report-files.js';
 import type { PerformanceMetrics } from '../../models/backtest/performance-metrics.js';
 import type { OpenPosition, PositionPoint, Positions } from '../../models/backtest/positions.js';
@@ -8,9 +10,18 @@ import type { EquityPoints } from './report-parts.js';
 import { escapeHtml, svgLineChart } from './svg-chart.js';
 import type { ChartMarker, ChartSeries } from './svg-chart.js';
 
+/** A curve to draw and to write: `name` as the chart's legend shows it ('buy and hold'), its JSON key with `_` for spaces. */
 export type Curve = Readonly<{ name: string; equity: EquityPoints }>;
 
-/** What `report.json` holds: the run's setup, the strategy's metrics and the baselines' on the same data and costs. */
+/**
+ * What `report.json` holds beside the {@link BacktestReport} fields, written last: the equity
+ * curves the metrics were computed from (`strategy`, and the baselines `buy_and_hold` and
+ * `grid`), each starting with the capital at `window.from` ({@link CurveJson}). Added within
+ * `version` 1: a field more, none changed.
+ */
+export type BacktestReportCurves = Readonly<{ curves: Readonly<Record<string, CurveJson>> }>;
+
+/** What `report.json` holds (then `curves`: {@link BacktestReportCurves}): the run's setup, the strategy's metrics and the baselines' on the same data and costs. */
 export type BacktestReport = Readonly<{
   version: 1;
   window: Readonly<{ from: string; to: string }>;
@@ -123,8 +134,14 @@ ${tradeRows}
 </body></html>
 `;
   const [json, htmlPath] = writeReportFiles(dir, [
-    { name: 'report.json', content: `${JSON.stringify(report, null, 2)}\n` },
+    { name: 'report.json', content: jsonWithCurves(report, curvesJson(report, curves)) },
     { name: 'report.html', content: html },
   ]) as [string, string];
   return { json, html: htmlPath };
+}
+
+/** The curves as report.json holds them, keyed 'strategy', 'buy_and_hold', 'grid'. */
+function curvesJson(report: BacktestReport, curves: readonly Curve[]): Record<string, CurveJson> {
+  const from = Date.parse(report.window.from);
+  return Object.fromEntries(curves.map((c) => [c.name.replaceAll(' ', '_'), curveJson(from, report.capital, c.equity)]));
 }

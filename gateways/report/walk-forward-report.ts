@@ -1,9 +1,11 @@
+import { curveJson, jsonWithCurves } from './curve-json.js';
 import { writeReportFiles } from './report-files.js';
 import type { PerformanceMetrics } from '../../models/backtest/performance-metrics.js';
 import type { RiskOverWindow } from '../../models/risk/risk-over-window.js';
 import { riskSummary } from './backtest-report.js';
 import { COLORS, day, DRAWDOWN_AXIS, drawdownLabel, drawdownOf, metricsTable, money, pct, REPORT_CSS } from './report-parts.js';
 import type { EquityPoints } from './report-parts.js';
+import type { CurveJson } from './curve-json.js';
 import { escapeHtml, svgLineChart } from './svg-chart.js';
 import type { ChartMarker, ChartSeries } from './svg-chart.js';
 
@@ -23,7 +25,12 @@ export type WalkForwardSegment = Readonly<{
   risk: RiskOverWindow;
 }>;
 
-/** What `walk-forward.json` holds. */
+/**
+ * What `walk-forward.json` holds, then `curves` (as in report.json, {@link CurveJson}): `strategy`
+ * (the stitched out-of-sample curve, from the capital at the first segment's start), and
+ * `buy_and_hold` and `grid` over the same span, so every metric's total return and max drawdown
+ * can be recomputed. Added within `version` 1; `equity` stays as it was.
+ */
 export type WalkForwardReport = Readonly<{
   version: 1;
   symbols: readonly string[];
@@ -89,8 +96,18 @@ ${rows}
 </body></html>
 `;
   const [json, htmlPath] = writeReportFiles(dir, [
-    { name: 'walk-forward.json', content: `${JSON.stringify(report, null, 2)}\n` },
+    { name: 'walk-forward.json', content: jsonWithCurves(report, curvesOf(report, baselineCurves)) },
     { name: 'walk-forward.html', content: html },
   ]) as [string, string];
   return { json, html: htmlPath };
+}
+
+function curvesOf(report: WalkForwardReport, baselines: Readonly<{ buy_and_hold: EquityPoints; grid: EquityPoints }>): Record<string, CurveJson> {
+  // The stitched curve and the baselines are measured from the first segment's start (the walk-forward's --from).
+  const from = Date.parse(report.segments[0]?.from ?? '');
+  return {
+    strategy: curveJson(from, report.capital, report.equity),
+    buy_and_hold: curveJson(from, report.capital, baselines.buy_and_hold),
+    grid: curveJson(from, report.capital, baselines.grid),
+  };
 }

@@ -4,6 +4,7 @@ import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBacktest } from '../../cli/commands/backtest.js';
+import type { BacktestReportCurves } from '../../gateways/report/backtest-report.js';
 import { PerformanceMetricsSchema } from '../../models/backtest/performance-metrics.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
@@ -32,7 +33,10 @@ describe('sextant backtest (the engine on the in-memory bus, simulated clock, pa
     expect(Number(bars.at(-1)?.[1])).toBe(report.run.events); // the last line: every event decided
     expect(Number(bars.at(-1)?.[2])).toBeGreaterThan(0);
     expect(progress).toContain(`wrote ${join(dir, 'report.json')}`);
-    const json = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as typeof report;
+    const { curves, ...json } = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as typeof report & BacktestReportCurves;
+    // Then the curves the metrics come from, the strategy's from the capital at the window's start.
+    expect(curves['strategy']).toEqual({ sampled: false, ts: [from, ...equity.map((p) => p.ts)], equity: [10_000, ...equity.map((p) => p.equity)] });
+    expect(Object.keys(curves)).toEqual(['strategy', 'buy_and_hold', 'grid']);
 
     // The accounting through the actors, recomputed from the fills and the data: the final equity is
     // the capital, plus what the fills sold, less what they bought and their fees, plus what is held

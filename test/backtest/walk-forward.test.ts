@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runWalkForward } from '../../cli/commands/walk-forward.js';
 import { readBars } from '../../gateways/historical/bars-csv.js';
-import type { BacktestReport } from '../../gateways/report/backtest-report.js';
+import type { BacktestReport, BacktestReportCurves } from '../../gateways/report/backtest-report.js';
+import type { WalkForwardReport } from '../../gateways/report/walk-forward-report.js';
 import { testDataDir } from '../support/data-dir.js';
 
 const DAY = 86_400_000;
@@ -65,7 +66,10 @@ describe('walk-forward backtest', () => {
       expect(s.metrics.total_return).toBeCloseTo(s.capitalOut / s.capitalIn - 1, 9);
     }
     expect(heldAtEnd.some((n) => n > 0)).toBe(true); // the case this checks happens here
-    expect(JSON.parse(readFileSync(join(dir, 'walk-forward.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(wf)));
+    // The file holds the report, then the curves: the stitched one from the capital at the start.
+    const { curves, ...json } = JSON.parse(readFileSync(join(dir, 'walk-forward.json'), 'utf8')) as WalkForwardReport & BacktestReportCurves;
+    expect(json).toEqual(JSON.parse(JSON.stringify(wf)));
+    expect(curves['strategy']).toEqual({ sampled: false, ts: [from, ...wf.equity.map((p) => p.ts)], equity: [10_000, ...wf.equity.map((p) => p.equity)] });
 
     // One out-of-sample curve: the segments' curves end to end, a point per bar, chained capital.
     expect(wf.equity).toHaveLength(40 * 24);

@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { BacktestReport } from '../../gateways/report/backtest-report.js';
+import type { BacktestReport, BacktestReportCurves } from '../../gateways/report/backtest-report.js';
+import type { CurveJson } from '../../gateways/report/curve-json.js';
 import type { WalkForwardReport } from '../../gateways/report/walk-forward-report.js';
 import { testDataDir } from '../support/data-dir.js';
 
@@ -16,6 +17,31 @@ function sextant(args: readonly string[]): { status: number | null; stdout: stri
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Total return and max drawdown as a reader of report.json computes them from a curve. */
+function fromCurve(c: CurveJson | undefined): { total_return: number; max_drawdown: number } {
+  const eq = c?.equity ?? [];
+  let peak = -Infinity;
+  let mdd = 0;
+  for (const e of eq) {
+    peak = Math.max(peak, e);
+    mdd = Math.max(mdd, 1 - e / peak);
+  }
+  return { total_return: (eq.at(-1) ?? NaN) / (eq[0] ?? NaN) - 1, max_drawdown: mdd };
+}
+
+/** Each curve's total return and max drawdown match the metrics beside it (report.json and walk-forward.json held no curve). */
+function expectCurvesMatch(json: Readonly<{ metrics: BacktestReport['metrics']; baselines: BacktestReport['baselines'] }> & BacktestReportCurves, from: string): void {
+  for (const [key, m] of [['strategy', json.metrics], ['buy_and_hold', json.baselines.buy_and_hold], ['grid', json.baselines.grid]] as const) {
+    const c = json.curves[key];
+    expect(c?.sampled, key).toBe(false);
+    expect(c?.ts[0], key).toBe(Date.parse(from));
+    expect(c?.ts.length, key).toBe(m.periods + 1);
+    const r = fromCurve(c);
+    expect(r.total_return, key).toBeCloseTo(m.total_return, 10);
+    expect(r.max_drawdown, key).toBeCloseTo(m.max_drawdown, 10);
+  }
+}
+
 const lastJson = (stdout: string): Record<string, unknown> => JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
 
 describe('sextant backtest, as a user types it', () => {
@@ -24,8 +50,9 @@ describe('sextant backtest, as a user types it', () => {
     const r = sextant(['backtest', '--data', testDataDir(), '--symbols', 'BTC/USDT', '--from', '2022-01-01', '--to', '2023-01-01', '--report', out]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/backtest \|.*\| \d+ events \| \d+ events\/s/); // the progress bar
-    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as BacktestReport;
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as BacktestReport & BacktestReportCurves;
     expect(report.window).toEqual({ from: '2022-01-01T00:00:00.000Z', to: '2023-01-01T00:00:00.000Z' });
+    expectCurvesMatch(report, report.window.from);
     expect(report.symbols).toEqual(['BTC/USDT']);
     expect(new Date(report.model.trainRange.to).getTime()).toBeLessThanOrEqual(Date.UTC(2022, 0, 1)); // trained before the window
     for (const m of [report.metrics, report.baselines.buy_and_hold, report.baselines.grid]) {
@@ -46,7 +73,8 @@ describe('sextant backtest, as a user types it', () => {
     const out = join(dir, 'wf');
     const r = sextant(['backtest', '--data', testDataDir(), '--symbols', 'BTC/USDT', '--from', '2022-01-01', '--to', '2022-03-02', '--walk-forward', '30', '--embargo', '12', '--report', out]);
     expect(r.status, r.stderr).toBe(0);
-    const wf = JSON.parse(readFileSync(join(out, 'walk-forward.json'), 'utf8')) as WalkForwardReport;
+    const wf = JSON.parse(readFileSync(join(out, 'walk-forward.json'), 'utf8')) as WalkForwardReport & BacktestReportCurves;
+    expectCurvesMatch(wf, '2022-01-01T00:00:00.000Z');
     expect([wf.stepMs, wf.embargoMs]).toEqual([30 * 86_400_000, 12 * 3_600_000]);
     expect(wf.segments.map((s) => [s.from, s.to])).toEqual([
       ['2022-01-01T00:00:00.000Z', '2022-01-31T00:00:00.000Z'],
