@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { epochMs, messageId, positive, symbol, token } from './common.js';
+import { decidedNotBeforeTs } from './decided-at.js';
 import { OrderSideSchema } from './order-side.js';
 
 /** An order the risk actor approved, v1: the only actionable message (`sx.exec.order.…`). */
@@ -23,14 +24,15 @@ export const OrderSchema = z
     reducing: z.boolean(),
     /**
      * Event time its suggestion was decided at (`Suggestion.decidedAt`): when the newest market data
-     * it was decided with was known — a bar decision's close, a tick's time —, at or after `ts`. `ts`
+     * it was decided with was known — a bar decision's close, a tick's time —, at or after `ts` (refused before it). `ts`
      * alone cannot say it: an order released by a tick or a 1m bar stamped on an hour is stamped
      * like the hourly bar of that open time, decided an hour later. The labeler measures the order
      * from the last bar closed by then. Optional: orders published before it existed have none.
      */
     decidedAt: epochMs.optional(),
   })
-  .readonly();
+  .readonly()
+  .superRefine(decidedNotBeforeTs);
 export type Order = z.infer<typeof OrderSchema>;
 
 export const orderId = (suggestionId: string): string => `o:${suggestionId}`;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { epochMs, finite, messageId, positive, suggestionMessageId, symbol, token } from './common.js';
+import { decidedNotBeforeTs } from './decided-at.js';
 import { OrderSideSchema } from './order-side.js';
 
 /**
@@ -33,11 +34,13 @@ export const SuggestionSchema = z
     /**
      * Event time the child was decided at: when the newest market data it was decided with was
      * known (a bar's close for a bar's decision, whose `ts` is the bar's open; a tick's time),
-     * at or after `ts`. Optional: suggestions published before it existed have none.
+     * at or after `ts` (one before it is refused: decided before its own time). Optional:
+     * suggestions published before it existed have none.
      */
     decidedAt: epochMs.optional(),
   })
-  .readonly();
+  .readonly()
+  .superRefine(decidedNotBeforeTs);
 export type Suggestion = z.infer<typeof SuggestionSchema>;
 
 export const suggestionId = (parentId: string, child: number): string => `s:${parentId}:${child}`;
