@@ -128,7 +128,7 @@ program
       if (opts.suite !== 'regimes') throw new InvalidArgumentError(`unknown suite ${JSON.stringify(opts.suite)} (known: regimes)`);
       const { formatSuite, runRegimeSuite } = await import('./commands/backtest-suite.js');
       const rows = await runRegimeSuite({ ...(configFile !== undefined ? { configFile } : {}), ...(opts.data !== undefined ? { data: opts.data } : {}), reportDir: report, timeframe: opts.timeframe, capital: opts.capital, progress: true });
-      process.stdout.write(`${formatSuite(rows)}\n`);
+      process.stdout.write(`${formatSuite(rows, report)}\n`);
       return;
     }
     if (opts.from === undefined || opts.to === undefined) throw new InvalidArgumentError('give --from and --to (or --suite regimes)');

@@ -97,18 +97,28 @@ export async function runRegimeSuite(
 
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : `${(100 * x).toFixed(1)}%`);
 
-/** The suite as a table: per window, the strategy's and the baselines' total return and max drawdown. */
-export function formatSuite(rows: readonly SuiteRow[]): string {
+/** A window's edge for the terminal: the day where it is midnight UTC (all the regime windows), else day and minute. */
+const edge = (iso: string): string => (iso.slice(10, 16) === 'T00:00' ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 16)}`);
+
+/**
+ * The suite as a table: per window, its dates (from → to, `to` excluded), the strategy's and the
+ * baselines' total return and max drawdown; then, given the suite's folder, where the reports are
+ * (its index.html and suite.json: the table alone named neither).
+ */
+export function formatSuite(rows: readonly SuiteRow[], reportDir?: string): string {
   const w = Math.max(40, ...rows.map((r) => r.symbols.join(',').length));
-  const head = `${'window'.padEnd(30)} ${'symbols'.padEnd(w)} ${'strategy'.padStart(16)} ${'buy & hold'.padStart(16)} ${'grid'.padStart(16)}  ${'risk at end'.padEnd(17)} gaps`;
-  const lines = rows.map((r) => {
+  const dates = rows.map((r) => `${edge(r.from)} → ${edge(r.to)}`);
+  const d = Math.max('from → to'.length, ...dates.map((x) => x.length));
+  const head = `${'window'.padEnd(30)} ${'from → to'.padEnd(d)} ${'symbols'.padEnd(w)} ${'strategy'.padStart(16)} ${'buy & hold'.padStart(16)} ${'grid'.padStart(16)}  ${'risk at end'.padEnd(17)} gaps`;
+  const lines = rows.map((r, i) => {
     const m = r.report;
     const cell = (x: { total_return: number; max_drawdown: number } | undefined): string => (x === undefined ? '—' : `${pct(x.total_return)} / ${pct(x.max_drawdown)}`).padStart(16);
-    const row = `${r.window.padEnd(30)} ${r.symbols.join(',').padEnd(w)} ${cell(m?.metrics)} ${cell(m?.baselines.buy_and_hold)} ${cell(m?.baselines.grid)}  ${(m === null ? '—' : riskCell(m.risk)).padEnd(17)} ${m?.gaps.length ?? '—'}${r.error !== null ? `  error: ${r.error}` : ''}`;
+    const row = `${r.window.padEnd(30)} ${(dates[i] as string).padEnd(d)} ${r.symbols.join(',').padEnd(w)} ${cell(m?.metrics)} ${cell(m?.baselines.buy_and_hold)} ${cell(m?.baselines.grid)}  ${(m === null ? '—' : riskCell(m.risk)).padEnd(17)} ${m?.gaps.length ?? '—'}${r.error !== null ? `  error: ${r.error}` : ''}`;
     // A symbol that sat the window out is said under it: the symbols column alone read as the suite's choice.
-    return [row, ...r.skipped.map((k) => `${''.padEnd(31)}left out: ${k.symbol} (${k.why})`)].join('\n');
+    return [row, ...r.skipped.map((k) => `${''.padEnd(31 + d + 1)}left out: ${k.symbol} (${k.why})`)].join('\n');
   });
-  return [`total return / max drawdown`, head, ...lines].join('\n');
+  const where = reportDir === undefined ? [] : [`reports: ${join(reportDir, 'index.html')} (every window, linking its window-<n>/report.html) and ${join(reportDir, 'suite.json')}`];
+  return [`total return / max drawdown; each window from → to, to excluded (UTC)`, head, ...lines, ...where].join('\n');
 }
 
 /** Where window `i` (0-based, the suite's order) writes its report, relative to the suite's folder. */

@@ -22,4 +22,24 @@ describe('the regime suite table', () => {
     expect(text).toContain('error: no symbol has data for this window');
     expect(text).toContain('left out: PEPE/USDT (no 1h file)');
   });
+
+  // The table named no dates (only index.html did), and not where the reports went.
+  it('gives each window its dates, from → to with to excluded, on its row', () => {
+    const text = formatSuite([row({}), row({ window: '2024-08 crash month', from: '2024-08-01T00:00:00.000Z', to: '2024-09-01T00:00:00.000Z' }), row({ window: 'intraday', from: '2024-08-05T06:30:00.000Z', to: '2024-08-06T00:00:00.000Z' })]);
+    const lines = text.split('\n');
+    expect(lines[0]).toContain('from → to, to excluded');
+    expect(lines[1]).toMatch(/^window\s+from → to\s+symbols/);
+    expect(lines.find((l) => l.startsWith('2022 bear year'))).toContain('2022-01-01 → 2023-01-01');
+    expect(lines.find((l) => l.startsWith('2024-08 crash month'))).toContain('2024-08-01 → 2024-09-01');
+    expect(lines.find((l) => l.startsWith('intraday'))).toContain('2024-08-05 06:30 → 2024-08-06');
+    // The columns stay aligned: every row's symbols start where the header's do.
+    const at = (lines[1] as string).indexOf('symbols');
+    for (const l of lines.slice(2)) expect(l.slice(at, at + 8), l).toBe('BTC/USDT');
+  });
+
+  it("ends with where the reports are: the suite folder's index.html and suite.json", () => {
+    const text = formatSuite([row({})], 'out/regimes');
+    expect(text.split('\n').at(-1)).toBe('reports: out/regimes/index.html (every window, linking its window-<n>/report.html) and out/regimes/suite.json');
+    expect(formatSuite([row({})])).not.toContain('index.html');
+  });
 });
