@@ -10,6 +10,8 @@ import { barId, TIMEFRAME_MS } from '../streams/messages/bar.js';
 import type { DlqEntry } from '../streams/messages/dlq-entry.js';
 import { featureVectorId } from '../streams/messages/feature-vector.js';
 import type { FeatureVector } from '../streams/messages/feature-vector.js';
+import { ExpirySchema } from '../streams/messages/expiry.js';
+import type { Expiry } from '../streams/messages/expiry.js';
 import { FillSchema } from '../streams/messages/fill.js';
 import type { Fill } from '../streams/messages/fill.js';
 import type { Label } from '../streams/messages/label.js';
@@ -79,6 +81,11 @@ export type LabelingStats = {
   pending: number;
   /** Orders re-published after their id left the remembered labeled ids, found labeled in the training-sample store: not labeled again. */
   relabelsSkipped: number;
+  /**
+   * Items refused (also in `refused`) because their asset had no bar up to their horizon while the
+   * strategy's newest bar of any asset went `featureWaitBars` past it, none newer on the market-data stream: a symbol that stopped trading.
+   */
+  noBarsRefused: number;
 };
 
 export type LabelingActorHandle = Readonly<{
@@ -99,10 +106,11 @@ export type LabelingActorHandle = Readonly<{
 export const labelingActorKey = (strategy: string): string => `labeling:${strategy}`;
 const durableToken = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '_');
 
-type SignalInput = Prediction | Order | Fill | Suggestion | Reject;
+type SignalInput = Prediction | Order | Fill | Suggestion | Reject | Expiry;
 type InputKind = 'pred' | 'exec' | 'bar';
 const PRED_SCHEMAS = { pred: PredictionSchema } as const;
-const EXEC_SCHEMAS = { 'exec.order': OrderSchema, 'exec.fill': FillSchema, 'exec.suggest': SuggestionSchema, 'exec.reject': RejectSchema } as const;
+/** `exec.expired` is read and let go: an order is labeled by its fills, and one that expired unfilled by none. */
+const EXEC_SCHEMAS = { 'exec.order': OrderSchema, 'exec.fill': FillSchema, 'exec.suggest': SuggestionSchema, 'exec.reject': RejectSchema, 'exec.expired': ExpirySchema } as const;
 
 class Aborted extends Error {
   override readonly name = 'Aborted';
@@ -139,7 +147,7 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
   const log = deps.log.child({ actor: key });
   const tfMs = TIMEFRAME_MS[timeframe];
   const featureIdOf = (venue: string, symbol: string, ts: number): string => featureVectorId(barId(venue, symbol, timeframe, ts));
-  const stats: Omit<LabelingStats, 'pending'> = { received: 0, refused: 0, skippedSeq: 0, labeled: 0, samples: 0, published: 0, duplicates: 0, waitingFeatures: 0, pathsFromStore: 0, relabelsSkipped: 0 };
+  const stats: Omit<LabelingStats, 'pending'> = { received: 0, refused: 0, skippedSeq: 0, labeled: 0, samples: 0, published: 0, duplicates: 0, waitingFeatures: 0, pathsFromStore: 0, relabelsSkipped: 0, noBarsRefused: 0 };
 
   const ownOutcomes = [subjects.streamSubjects.OUTCOMES[0], subjects.streamSubjects.OUTCOMES[1]].map((f) => {
     if (f?.endsWith('.>') !== true) throw new Error('OUTCOMES stream subjects missing');
@@ -244,6 +252,7 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
     if (!r.ok) return dlqOf(d, r, fresh);
     const m = r.msg;
     if (m.type === 'exec.fill') return void state.addFill(m);
+    if (m.type === 'exec.expired') return undefined;
     state.advanceExec(m.ts);
     if (m.strategy !== strategy || !isKnown(m.venue, m.symbol)) return undefined;
     if (m.type === 'pred') state.addPrediction(m, d.streamSeq);
@@ -363,9 +372,49 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
       if (item.kind === 'prediction') samples.push({ ...base, id: item.msg.id, kind: 'prediction', model: item.msg.model, featureSpecHash: item.msg.featureSpecHash });
       else samples.push({ ...base, id: item.msg.id, kind: 'order', model: null, featureSpecHash: null, side: item.msg.side });
     }
+    waiting += await refuseStalled(dlq);
     stats.waitingFeatures = waiting;
     state.evict();
     return { out, samples };
+  };
+
+  /** Per asset, the open time of the newest bar the market-data stream held when last read (see `refuseStalled`). */
+  const newestStoredBar = new Map<string, number>();
+  const newestBarOnStream = async (venue: string, symbol: string): Promise<number> => {
+    const k = `${venue}|${symbol}`;
+    const known = newestStoredBar.get(k);
+    // Still behind what the stream held when last read: no need to read it again.
+    if (known !== undefined && state.watermark(venue, symbol) < known) return known;
+    const m = (await deps.bus.readNewest(deps.streams.MD, subjects.bar(venue, symbol, timeframe), { max: 1 })).messages[0];
+    let ts = -1;
+    if (m !== undefined) {
+      const r = decodeBar(m.subject, m.data);
+      if (r.ok && r.msg.type === 'md.bar') ts = r.msg.ts;
+    }
+    newestStoredBar.set(k, ts);
+    return ts;
+  };
+
+  /**
+   * Items whose asset stopped having bars (`stalled`: the strategy's newest bar of any asset is
+   * `featureWaitBars` past their horizon, theirs is not at it) go to the DLQ, unlabeled, unless the
+   * market-data stream holds a newer bar of their asset than the actor has seen: its consumer is
+   * only behind (a catch-up), and they wait. Returns how many wait.
+   */
+  const refuseStalled = async (dlq: DlqEntry[]): Promise<number> => {
+    let waiting = 0;
+    for (const item of state.stalled(spec.featureWaitBars)) {
+      const wm = state.watermark(item.venue, item.symbol);
+      if ((await newestBarOnStream(item.venue, item.symbol)) > wm) {
+        waiting++;
+        continue;
+      }
+      if (!refusedItems.has(item.id)) stats.noBarsRefused++; // a redelivered batch refuses it again: counted once
+      const since = wm < 0 ? 'none seen' : `none after ${new Date(wm).toISOString()}`;
+      dlq.push(refuseItem(item, `no data: no ${timeframe} bar of ${item.venue} ${item.symbol} up to the horizon ${new Date(item.horizonEnd).toISOString()} (${since}) while the strategy's other assets went ${spec.featureWaitBars} bars past it`, 'PROCESSING_FAILED'));
+      state.complete(item.id);
+    }
+    return waiting;
   };
 
   /** Publishes a batch's outcomes, labels and dead letters; one already stored on OUTCOMES by a batch whose commit was lost counts as a duplicate, unsent. */

@@ -38,7 +38,10 @@ export const LabelSpecSchema = z
     retainBars: z.number().int().min(1).max(100_000),
     /** An order is labeled this many bars after its horizon even when no final fill or later SIGNALS message was seen (counted on its asset's bars and on the strategy's own predictions of it, which a catching-up engine's fills are not behind). */
     fillGraceBars: z.number().int().min(0).max(10_000),
-    /** A prediction or order whose feature vector, or a bar of whose path (a data gap), or an order whose decision bar (its entry), is still not in the timeseries store this many bars after its horizon goes to the DLQ. */
+    /**
+     * A prediction or order whose feature vector, or a bar of whose path (a data gap), or an order whose decision bar (its entry), is still not in the timeseries store this many bars after its horizon goes to the DLQ.
+     * So does one whose asset has had no bar up to its horizon when the strategy's newest bar of any asset is this many bars past it (a symbol that stopped trading; not while the market-data stream holds newer bars of it the actor has yet to read).
+     */
     featureWaitBars: z.number().int().min(0).max(10_000),
   })
   .strict();

@@ -242,6 +242,23 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
       }
       return out.sort((a, b) => a.horizonEnd - b.horizonEnd || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
+    /**
+     * Pending items whose asset has had no bar at their horizon bar while the strategy's event
+     * time, the newest bar seen of any of its assets, passed that bar by `waitBars` or more: the
+     * asset may have stopped trading (a delisted or halted symbol), and they would wait for ever.
+     * In (horizonEnd, id) order. Whether its bars are merely behind (its consumer catching up) is
+     * the caller's to tell. Event time only, and restored with the snapshot (the assets' newest bars).
+     */
+    stalled(waitBars: number): PendingItem[] {
+      let eventTime = -1;
+      for (const a of assets.values()) if (a.watermark > eventTime) eventTime = a.watermark;
+      const out: PendingItem[] = [];
+      for (const item of pending.values()) {
+        const wm = assets.get(assetKey(item.venue, item.symbol))?.watermark ?? -1;
+        if (wm < item.horizonEnd && eventTime >= item.horizonEnd + waitBars * tfMs) out.push(item);
+      }
+      return out.sort((a, b) => a.horizonEnd - b.horizonEnd || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    },
     /** Newest bar open time seen for an asset (−1 before any). */
     watermark: (venue: string, symbol: string): number => assets.get(assetKey(venue, symbol))?.watermark ?? -1,
     /**
