@@ -73,7 +73,10 @@ export async function createPgModelRegistry(opts: PgModelRegistryOptions): Promi
       throw new StoreConnectError(`cannot get a PostgreSQL connection: ${(e as Error).message}`, { cause: e });
     }
     try {
-      await c.query('BEGIN');
+      // Committed with synchronous_commit on, whatever the sessions' default (as `durableWrite`):
+      // the change is announced once this commit returns, and engines and the operator act on it,
+      // so a PostgreSQL crash must not be able to lose it afterwards.
+      await c.query('BEGIN; SET LOCAL synchronous_commit = on'); // one round trip
       await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sextant-model-registry:${s}:${name}`]);
       const out = await fn(c);
       await c.query('COMMIT');
