@@ -31,7 +31,11 @@ export const LabelSpecSchema = z
     takeProfitAtr: z.number().positive(),
     /** Stop-loss barrier, in ATR-14 units at decision time, on the adverse side. */
     stopLossAtr: z.number().positive(),
-    /** Round-trip cost subtracted from the directional return before classing, bps. */
+    /**
+     * Round-trip cost subtracted from the directional return before classing, bps: the only cost
+     * netted, so it must hold fees both ways, the full spread and expected impact (the default 20
+     * is the paper venue's taker fees alone; config/default.yaml).
+     */
     costBps: z.number().nonnegative(),
     classThresholds: ClassThresholdsSchema,
     /** Recent bars kept in memory per asset for predictions that arrive late (older ones are read from the timeseries store). */
