@@ -1,3 +1,4 @@
+import { checkSampleCommit } from './sample-check.js';
 import { matchesQuery } from './training-sample-store.js';
 import type { CountQuery, TrainingSample, TrainingSampleStore } from './training-sample-store.js';
 
@@ -70,6 +71,7 @@ export function createMemoryTrainingSampleStore(): TrainingSampleStore {
       return out;
     },
     commit: async (c) => {
+      checkSampleCommit(c);
       for (const s of c.samples) upsert(s);
       if (c.snapshot !== undefined) snapshots.set(c.snapshot.actor, JSON.stringify(c.snapshot.state));
       return c.samples.length;

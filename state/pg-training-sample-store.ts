@@ -3,6 +3,7 @@ import { StoreConnectError, StoreError } from './errors.js';
 import { pgStoreError } from './pg-errors.js';
 import { migrateSchema } from './pg-migrate.js';
 import { pgQuery } from './pg-query.js';
+import { checkSampleCommit } from './sample-check.js';
 import { limitClause, tsOfMs } from './pg-timeseries-sql.js';
 import type { CountQuery, SampleQuery, TrainingSample, TrainingSampleStore } from './training-sample-store.js';
 
@@ -117,6 +118,7 @@ export async function createPgTrainingSampleStore(opts: PgTrainingSampleStoreOpt
       return new Set(rows.map((r) => r.id));
     },
     commit: async (c) => {
+      checkSampleCommit(c); // before a connection is taken: a refused commit writes nothing
       if (c.samples.length === 0 && c.snapshot === undefined) return 0;
       let client: pg.PoolClient;
       try {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StoreError } from '../../state/errors.js';
 import type { OrderSample, PredictionSample, TrainingSample, TrainingSampleStore } from '../../state/training-sample-store.js';
 
 const T0 = 1_640_995_200_123; // not on a second boundary: milliseconds must survive
@@ -190,6 +191,34 @@ export function trainingSampleStoreContract(name: string, make: () => Promise<Tr
       ]);
       expect([...found].sort()).toEqual([orderSample(1).id, sample(0).id].sort());
       expect(await store.storedIds('s2', [key(orderSample(3))])).toEqual(new Set([orderSample(3).id]));
+    });
+
+    it('refuses a sample labeled at or before its decision time, one without a horizon, and times that are not numbers, storing nothing of the commit', async () => {
+      // A label known at or before its decision passes a `labeledBefore` filter as if known in time (look-ahead).
+      await store.clear();
+      await store.commit({ samples: [], snapshot: { actor: 'labeling:s1', state: { v: 1 }, ts: T0 } });
+      const refusals: [Partial<PredictionSample>, RegExp][] = [
+        [{ labeledTs: sample(1).ts }, /labeledTs \d+ is not after its decision time ts \d+/],
+        [{ labeledTs: sample(1).ts - H }, /labeledTs \d+ is not after its decision time ts \d+/],
+        [{ horizonBars: 0 }, /horizonBars is 0/],
+        [{ horizonBars: -4 }, /horizonBars is -4/],
+        [{ horizonBars: 1.5 }, /horizonBars is 1.5/],
+        [{ ts: Number.NaN }, /ts is NaN/],
+        [{ labeledTs: Number.POSITIVE_INFINITY }, /labeledTs is Infinity/],
+        [{ forwardReturn: Number.NaN }, /forwardReturn is NaN/],
+      ];
+      for (const [patch, why] of refusals) {
+        const err = await store.commit({ samples: [sample(0), sample(1, patch)], snapshot: { actor: 'labeling:s1', state: { v: 2 }, ts: T0 + H } }).catch((e: unknown) => e);
+        expect(err, JSON.stringify(patch)).toBeInstanceOf(StoreError);
+        expect((err as StoreError).retryable).toBe(false);
+        expect((err as Error).message).toMatch(new RegExp(`training sample ${sample(1).id.replaceAll('/', '\\/')} .*refused: ${why.source}`));
+      }
+      const nanSnapshot = await store.commit({ samples: [sample(0)], snapshot: { actor: 'labeling:s1', state: { v: 3 }, ts: Number.NaN } }).catch((e: unknown) => e);
+      expect(nanSnapshot).toBeInstanceOf(StoreError);
+      expect((nanSnapshot as Error).message).toMatch(/labeling snapshot of labeling:s1 refused: its event time ts is NaN/);
+      expect(await store.count()).toBe(0);
+      expect(await store.loadSnapshot('labeling:s1')).toEqual({ v: 1 });
+      expect(await store.commit({ samples: [sample(1, { labeledTs: sample(1).ts + 1, horizonBars: 1 })] })).toBe(1); // one millisecond after is in time
     });
 
     it('clear() forgets samples and snapshots', async () => {

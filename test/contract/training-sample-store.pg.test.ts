@@ -3,13 +3,28 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../state/errors.js';
 import { countQuery, createPgTrainingSampleStore, samplesQuery } from '../../state/pg-training-sample-store.js';
+import { MIGRATIONS_TABLE } from '../../state/pg-migrate.js';
 import { dropSchema } from '../support/pg.js';
 import { sample, trainingSampleStoreContract } from './training-sample-store.contract.js';
 
 // Real PostgreSQL; fails (never skips) when it is not reachable. Schemas of this file only.
 const url = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `sx_tss_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-afterAll(async () => dropSchema(url, schema));
+const oldSchema = `${schema}_old`; // one migrated from before the sample checks
+afterAll(async () => {
+  await dropSchema(url, schema);
+  await dropSchema(url, oldSchema);
+});
+
+async function sql<R extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<R[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query<R>(text, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
 
 trainingSampleStoreContract('PostgreSQL', () => createPgTrainingSampleStore({ url, schema }));
 
@@ -77,6 +92,72 @@ describe('PostgreSQL training-sample store', () => {
       const err = await store.commit({ samples: [sample(0), bad], snapshot: { actor: 'labeling:x', state: { v: 1 }, ts: 0 } }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StoreError);
       expect((err as StoreError).retryable).toBe(false);
+      expect(await store.count()).toBe(0);
+      expect(await store.loadSnapshot('labeling:x')).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses rows written by other means that are labeled at or before their decision or have no horizon (CHECK constraints)', async () => {
+    const store = await createPgTrainingSampleStore({ url, schema });
+    try {
+      await store.clear();
+      await store.commit({ samples: [sample(0)] });
+    } finally {
+      await store.close();
+    }
+    const t = `${schema}.training_samples`;
+    for (const [set, constraint] of [
+      ['labeled_ts = decision_ts', 'training_samples_labeled_after_decision'],
+      ["labeled_ts = decision_ts - interval '1 hour'", 'training_samples_labeled_after_decision'],
+      ['horizon_bars = 0', 'training_samples_horizon_positive'],
+    ] as const) {
+      const err = await sql(`UPDATE ${t} SET ${set}`).catch((e: unknown) => e);
+      expect(err, set).toMatchObject({ code: '23514', constraint });
+    }
+    expect(await sql(`SELECT id, horizon_bars FROM ${t}`)).toEqual([{ id: sample(0).id, horizon_bars: 4 }]);
+  });
+
+  it('moves rows stored before the checks that break them to training_samples_refused, with the reason, when migrating', async () => {
+    const first = await createPgTrainingSampleStore({ url, schema: oldSchema });
+    try {
+      await first.commit({ samples: [sample(0), sample(1), sample(2), sample(3)] });
+    } finally {
+      await first.close();
+    }
+    // As the schema was before the migration: no constraints, no refused table, rows breaking them.
+    const t = `${oldSchema}.training_samples`;
+    await sql(`ALTER TABLE ${t} DROP CONSTRAINT training_samples_labeled_after_decision, DROP CONSTRAINT training_samples_horizon_positive`);
+    await sql(`DROP TABLE ${oldSchema}.training_samples_refused`);
+    await sql(`DELETE FROM ${oldSchema}.${MIGRATIONS_TABLE} WHERE name = '1733200000000_training-samples-checks'`);
+    await sql(`UPDATE ${t} SET labeled_ts = decision_ts WHERE id = $1`, [sample(1).id]);
+    await sql(`UPDATE ${t} SET labeled_ts = decision_ts - interval '1 hour' WHERE id = $1`, [sample(2).id]);
+    await sql(`UPDATE ${t} SET horizon_bars = 0 WHERE id = $1`, [sample(3).id]);
+    const again = await createPgTrainingSampleStore({ url, schema: oldSchema });
+    try {
+      expect((await again.samples({ strategy: 's1' })).map((r) => r.id)).toEqual([sample(0).id]);
+      expect(await sql(`SELECT id, reason, horizon_bars FROM ${oldSchema}.training_samples_refused ORDER BY decision_ts`)).toEqual([
+        { id: sample(1).id, reason: 'labeled_ts not after decision_ts', horizon_bars: 4 },
+        { id: sample(2).id, reason: 'labeled_ts not after decision_ts', horizon_bars: 4 },
+        { id: sample(3).id, reason: 'horizon_bars not above 0', horizon_bars: 0 },
+      ]);
+      const checks = await sql<{ conname: string }>(`SELECT conname FROM pg_constraint WHERE conrelid = '${t}'::regclass AND contype = 'c' AND convalidated ORDER BY 1`);
+      expect(checks.map((r) => r.conname)).toEqual(expect.arrayContaining(['training_samples_horizon_positive', 'training_samples_labeled_after_decision']));
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('refuses a labeling snapshot whose event time is not a number, storing nothing of the commit', async () => {
+    const store = await createPgTrainingSampleStore({ url, schema });
+    try {
+      await store.clear();
+      for (const ts of [Number.NaN, Number.POSITIVE_INFINITY]) {
+        const err = await store.commit({ samples: [sample(0)], snapshot: { actor: 'labeling:x', state: { v: 1 }, ts } }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(StoreError);
+        expect((err as Error).message).toMatch(/labeling snapshot of labeling:x refused: its event time ts is (NaN|Infinity)/);
+      }
       expect(await store.count()).toBe(0);
       expect(await store.loadSnapshot('labeling:x')).toBeUndefined();
     } finally {
