@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import ccxt, { AuthenticationError, BadRequest, BadResponse, BaseError, DDoSProtection, ExchangeClosedByUser, ExchangeError, ExchangeNotAvailable, NetworkError, PermissionDenied, RateLimitExceeded, RequestTimeout, RestrictedLocation } from 'ccxt';
 import type { Exchange } from 'ccxt';
 import { GatewayError, GatewayErrorCode } from './errors.js';
@@ -191,11 +192,23 @@ function refuseForbidden(ex: Exchange): void {
   };
 }
 
-/** The part of ccxt's websocket client (`exchange.client(url)`) that sees a failed connection. */
-type WsClientHooks = { url: string; onError: (error: unknown) => void };
+/** The part of ccxt's websocket client (`exchange.client(url)`) that dials and sees a failed connection. */
+type WsClientHooks = { url: string; onError: (error: unknown) => void; createConnection: () => void; connection?: unknown };
+
+/** The part of a `ws` socket that hands over a refused upgrade's answer (node only: ccxt's `WsClient` dials with `ws` there). */
+type UpgradingSocket = {
+  on(event: 'unexpected-response', listener: (req: ClientRequest, res: IncomingMessage) => void): unknown;
+  terminate(): void;
+};
+
+const isUpgradingSocket = (v: unknown): v is UpgradingSocket =>
+  typeof v === 'object' && v !== null && typeof (v as Partial<UpgradingSocket>).on === 'function' && typeof (v as Partial<UpgradingSocket>).terminate === 'function';
 
 /** What the `ws` package says when the venue answers the websocket upgrade with an HTTP status instead of 101. */
 const UNEXPECTED_RESPONSE = /^Unexpected server response: (\d{3})$/;
+
+/** The venue's answer to an upgrade it refused: its status and headers (`Retry-After`, `Location`). */
+type HandshakeAnswer = Readonly<{ status: number; headers: IncomingHttpHeaders }>;
 
 type RestStatusHooks = {
   onRestResponse: RestResponseHook;
@@ -206,7 +219,8 @@ type RestStatusHooks = {
  * The error the exchange's REST rules give an answer of `status` with an empty body (the hooks
  * above over the venue's ccxt `httpExceptions` table, the same calls a REST answer goes through),
  * or undefined where they let it through. Anything but a ccxt error (a venue's hook tripping on
- * the empty answer) is undefined too.
+ * the empty answer) is undefined too. No `Retry-After` is passed: the REST hook would hold every
+ * REST request for it; the handshake's wait is read by {@link refuseHandshakes}.
  */
 function restStatusError(ex: Exchange, status: number, url: string): BaseError | undefined {
   const rest = ex as unknown as RestStatusHooks;
@@ -220,8 +234,15 @@ function restStatusError(ex: Exchange, status: number, url: string): BaseError |
   return undefined;
 }
 
+/** Whether the feeds retry an error of this class (see `errors.ts` fromCcxtError): only then is a `Retry-After` worth carrying. */
+const isRetried = (e: BaseError): boolean => e instanceof NetworkError;
+
 /** What a refused handshake's class means, for its message. */
-function handshakeMeaning(e: BaseError): string {
+function handshakeMeaning(e: BaseError, status: number, headers: IncomingHttpHeaders | undefined): string {
+  if (status >= 300 && status <= 399) {
+    const to = headers?.location;
+    return `the venue redirects the connection${to === undefined || to === '' ? '' : ` to ${to}`}, not followed (a moved \`marketData.urls.ws\`)`;
+  }
   if (e instanceof RestrictedLocation) return 'the venue refuses connections from this location';
   if (e instanceof AuthenticationError) return 'the venue refuses this connection (API key permissions, a blocked IP or region)';
   if (e instanceof RateLimitExceeded || e instanceof DDoSProtection) return 'rate limited, retried';
@@ -231,7 +252,7 @@ function handshakeMeaning(e: BaseError): string {
 }
 
 /**
- * A websocket handshake the venue answers with a 4xx or 5xx status gets the class a REST answer
+ * A websocket handshake the venue answers with a 3xx, 4xx or 5xx status gets the class a REST answer
  * of that status gets ({@link restStatusError}: the venue's ccxt table under this file's rules),
  * with a message naming the url and the status. ccxt makes every refused upgrade a plain
  * `NetworkError` ("Unexpected server response: 451"), so a revoked key, a blocked region or a
@@ -242,13 +263,22 @@ function handshakeMeaning(e: BaseError): string {
  * - 451 → `RestrictedLocation`; 400, 404, 405, 409, 410 and any 4xx the rules leave unnamed (or
  *   give a plain `ExchangeError`, which a watch would take for a pushed frame) → `BadRequest`: the
  *   feed stops (`failed`, EXCHANGE);
+ * - a 3xx (a redirect, which `ws` does not follow unless told to and ccxt does not tell it: the
+ *   next dial gets the same answer) → `BadRequest`, the feed stops (`failed`, EXCHANGE), naming its
+ *   `Location`; it was retried for ever as a dropped socket;
  * - 429, 418, 408 and every 5xx keep their retryable class (`RateLimitExceeded`, `DDoSProtection`,
- *   `RequestTimeout`, `ExchangeNotAvailable`) and are retried with the backoff.
+ *   `RequestTimeout`, `ExchangeNotAvailable`) and are retried with the backoff. Their `Retry-After`
+ *   (seconds or an HTTP date, read against `now`) rides on the error (`retryAfterMs`), and the feed
+ *   waits at least that long before dialling again, as after a REST 429: a venue's "come back in
+ *   60 s" answered by a dial a second later gets a longer ban (Binance's 418).
  *
- * The `ws` error carries no headers: a handshake's `Retry-After` is not read. Other statuses (a
- * 3xx redirect, a 200 page) stay the `NetworkError` ccxt made of them.
+ * The answer's headers come from the `ws` socket's `unexpected-response` event (its error carries
+ * only the status text): a listener on it takes over the abort, so it ends the dial itself
+ * (`terminate`, the same abort `ws` does without one) and the error that follows is classified
+ * from the answer kept for that client. Other statuses (a 200 page) stay the `NetworkError` ccxt
+ * made of them.
  */
-function refuseHandshakes(ex: Exchange): void {
+function refuseHandshakes(ex: Exchange, now: () => number): void {
   const target = ex as unknown as { client: (url: string) => WsClientHooks };
   const original = target.client.bind(ex);
   const hooked = new WeakSet<WsClientHooks>();
@@ -256,18 +286,40 @@ function refuseHandshakes(ex: Exchange): void {
     const client = original(url);
     if (hooked.has(client)) return client;
     hooked.add(client);
+    /** The answer to this client's last dial, when the venue refused the upgrade. */
+    let answer: HandshakeAnswer | undefined;
+    // ccxt calls `createConnection` when it dials (`connect`), after this: each dial gets the listener.
+    const createConnection = client.createConnection.bind(client);
+    client.createConnection = () => {
+      answer = undefined;
+      createConnection();
+      const socket = client.connection;
+      if (!isUpgradingSocket(socket)) return;
+      socket.on('unexpected-response', (_req, res) => {
+        answer = { status: res.statusCode ?? 0, headers: res.headers };
+        res.on('error', () => undefined); // the abort below ends the answer's body: nothing to report
+        socket.terminate();
+      });
+    };
     // ccxt binds `onError` to the socket when it dials, after this: each dial gets the hook.
     const onError = client.onError.bind(client);
     client.onError = (error) => {
+      const seen = answer;
+      answer = undefined;
       const message = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
       const matched = typeof message === 'string' ? UNEXPECTED_RESPONSE.exec(message)?.[1] : undefined;
-      const status = matched === undefined ? NaN : Number(matched);
-      if (!(status >= 400 && status <= 599)) return onError(error);
+      const status = seen?.status ?? (matched === undefined ? NaN : Number(matched));
+      if (!(status >= 300 && status <= 599)) return onError(error);
       const shown = client.url.split('?')[0] ?? client.url;
-      const named = restStatusError(ex, status, shown);
+      const named = status >= 400 ? restStatusError(ex, status, shown) : undefined;
       const refusal = named === undefined || Object.getPrototypeOf(named) === ExchangeError.prototype ? new BadRequest('') : named;
       const Refusal = refusal.constructor as new (m: string) => BaseError;
-      onError(new Refusal(`${ex.id} websocket ${shown}: HTTP ${status} on the handshake, ${handshakeMeaning(refusal)}`));
+      const raw = seen?.headers['retry-after'];
+      const retryAfterMs = isRetried(refusal) ? parseRetryAfter(raw, now()) : undefined;
+      const wait = retryAfterMs === undefined ? '' : ` for ${retryAfterMs} ms (Retry-After ${String(raw)})`;
+      const meaning = handshakeMeaning(refusal, status, seen?.headers).replace(/, retried$/, `${wait}, retried`);
+      const e = new Refusal(`${ex.id} websocket ${shown}: HTTP ${status} on the handshake, ${meaning}`);
+      onError(retryAfterMs === undefined ? e : Object.assign(e, { retryAfterMs } satisfies WithRetryAfter));
     };
     return client;
   };
@@ -318,7 +370,7 @@ export async function createCcxtExchange(o: CcxtExchangeOptions): Promise<Exchan
   refuseRestrictedLocation(ex);
   refuseBadRequests(ex);
   refuseForbidden(ex);
-  refuseHandshakes(ex); // uses the REST hooks above
+  refuseHandshakes(ex, now); // uses the REST hooks above
   // ccxt needs an http agent of its own for plain ws:// urls (local servers, tests).
   if (o.wsUrl?.startsWith('ws://') === true) await ex.loadHttpProxyAgent();
   return ex;

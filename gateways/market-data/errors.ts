@@ -55,7 +55,7 @@ export const isGatewayError = (e: unknown): e is GatewayError => e instanceof Ga
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-/** A ccxt error of a 429, 418 or 503 answer that carried `Retry-After` (see `ccxt-exchange.ts`): the wait rides on it. */
+/** A ccxt error of a 429, 418 or 503 answer (or a refused websocket handshake's 408, 418, 429 or 5xx) that carried `Retry-After` (see `ccxt-exchange.ts`): the wait rides on it. */
 export type WithRetryAfter = Readonly<{ retryAfterMs: number }>;
 
 const retryAfterOf = (e: unknown): number | undefined => {
@@ -84,7 +84,10 @@ export function fromCcxtError(e: unknown): GatewayError {
     const retryAfterMs = retryAfterOf(e);
     return new GatewayError(GatewayErrorCode.UNAVAILABLE, msg, retryAfterMs === undefined ? { cause: e } : { cause: e, retryAfterMs });
   }
-  if (e instanceof NetworkError) return new GatewayError(GatewayErrorCode.NETWORK, msg, { cause: e });
+  if (e instanceof NetworkError) {
+    const retryAfterMs = retryAfterOf(e); // a refused websocket handshake's 408 or 504 may give one
+    return new GatewayError(GatewayErrorCode.NETWORK, msg, retryAfterMs === undefined ? { cause: e } : { cause: e, retryAfterMs });
+  }
   if (e instanceof BadResponse) return new GatewayError(GatewayErrorCode.BAD_RESPONSE, msg, { cause: e });
   if (e instanceof BadSymbol) return new GatewayError(GatewayErrorCode.BAD_SYMBOL, msg, { cause: e });
   if (e instanceof AuthenticationError) return new GatewayError(GatewayErrorCode.AUTHENTICATION, msg, { cause: e });

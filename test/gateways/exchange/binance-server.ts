@@ -53,8 +53,8 @@ export type BinanceServer = Readonly<{
   failNext(pathPrefix: string, status: number, count?: number, body?: unknown, headers?: Readonly<Record<string, string>>): void;
   /** Rows per REST page (klines, aggTrades) at most, whatever `limit` asks: 1000 unless set. */
   capPages(rows: number): void;
-  /** Refuses (or again takes) websocket upgrades, answering them `status` (503 unless set) and `body`. */
-  setWsDown(down: boolean, status?: number, body?: string): void;
+  /** Refuses (or again takes) websocket upgrades, answering them `status` (503 unless set), `body` and `headers` (`Retry-After`, `Location`). */
+  setWsDown(down: boolean, status?: number, body?: string, headers?: Readonly<Record<string, string>>): void;
   dropSockets(): void;
   sendRaw(stream: string, frame: string): void;
   /** Number of websocket connections opened so far. */
@@ -85,7 +85,7 @@ export async function startBinanceServer(markets: ReadonlyArray<Readonly<{ base:
   const requestTimes: number[] = [];
   const faults: Fault[] = [];
   const subs = new Map<WebSocket, Set<string>>();
-  let wsDown: { status: number; body: string } | undefined;
+  let wsDown: { status: number; body: string; headers: Readonly<Record<string, string>> } | undefined;
   let connections = 0;
   let pageCap = 1000;
   const market = (id: string): Market => {
@@ -152,7 +152,8 @@ export async function startBinanceServer(markets: ReadonlyArray<Readonly<{ base:
   http.on('upgrade', (req, socket, head) => {
     if (wsDown !== undefined) {
       const reason = STATUS_CODES[wsDown.status] ?? 'Refused';
-      socket.end(`HTTP/1.1 ${wsDown.status} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(wsDown.body)}\r\n\r\n${wsDown.body}`);
+      const extra = Object.entries(wsDown.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+      socket.end(`HTTP/1.1 ${wsDown.status} ${reason}\r\nContent-Type: text/plain\r\n${extra}Content-Length: ${Buffer.byteLength(wsDown.body)}\r\n\r\n${wsDown.body}`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -227,7 +228,7 @@ export async function startBinanceServer(markets: ReadonlyArray<Readonly<{ base:
       faults.push({ pathPrefix, status, body: typeof body === 'string' ? body : JSON.stringify(body), remaining: count, headers });
     },
     capPages: (rows) => void (pageCap = rows),
-    setWsDown: (down, status = 503, body = '') => void (wsDown = down ? { status, body } : undefined),
+    setWsDown: (down, status = 503, body = '', headers = {}) => void (wsDown = down ? { status, body, headers } : undefined),
     dropSockets() {
       for (const ws of subs.keys()) ws.terminate();
       subs.clear();

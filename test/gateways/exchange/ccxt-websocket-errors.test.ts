@@ -178,6 +178,49 @@ describe('ccxt market data: a websocket handshake the venue refuses with an HTTP
     expect(stack.statuses.filter((s) => s.type === 'failed')).toEqual([]);
   });
 
+  it("waits at least a refused handshake's Retry-After (seconds) before dialling again, the wait named in the status", async () => {
+    srv.setWsDown(true, 429, 'Too Many Requests', { 'Retry-After': '60' });
+    const gw = await feedsOn();
+    await until(() => stack.statuses.filter((s) => s.type === 'retrying').length >= 2, 10_000, 'the feeds retrying');
+    await gw.stop();
+    const retrying = stack.statuses.filter((s) => s.type === 'retrying');
+    for (const s of retrying) {
+      expect(s).toMatchObject({ code: 'RATE_LIMITED', error: expect.stringMatching(/^binance websocket ws:\/\/127\.0\.0\.1:\d+\/stream\/ws\S*: HTTP 429 on the handshake, rate limited for 60000 ms \(Retry-After 60\), retried$/) });
+      expect(s.type === 'retrying' ? s.delayMs : 0).toBeGreaterThanOrEqual(60_000);
+    }
+    // The feeds' backoff (10 ms) never decided a wait: each dial after a refusal waited the venue's minute.
+    expect(stack.sleeps.length).toBeGreaterThan(0);
+    expect(stack.sleeps.every((ms) => ms >= 60_000)).toBe(true);
+    expect(stack.statuses.filter((s) => s.type === 'failed')).toEqual([]);
+  });
+
+  it("reads a refused handshake's Retry-After given as an HTTP date against the exchange's clock (a 503, retried)", async () => {
+    const nowMs = Date.parse('2026-04-01T00:00:00Z');
+    srv.setWsDown(true, 503, 'Service Unavailable', { 'Retry-After': 'Wed, 01 Apr 2026 00:02:00 GMT' });
+    const ex = await createCcxtExchange({ exchangeId: 'binance', restUrl: srv.restUrl, wsUrl: srv.wsUrl, now: () => nowMs });
+    const watch = (ex as unknown as { watch: (url: string, hash: string, message: unknown, subscribeHash: string) => Promise<unknown> }).watch.bind(ex);
+    const e = await watch(srv.wsUrl, 'h', { op: 'subscribe' }, 'h').then(() => undefined, (err: unknown) => fromCcxtWatchError(err));
+    await ex.close();
+    expect(e).toMatchObject({ code: 'UNAVAILABLE', retryable: true, retryAfterMs: 120_000 });
+    expect(e?.message).toMatch(/HTTP 503 on the handshake, the venue is unavailable for 120000 ms \(Retry-After Wed, 01 Apr 2026 00:02:00 GMT\), retried$/);
+  });
+
+  it.each([301, 302, 307, 308])('stops the feeds on a handshake answered with a %i redirect (failed EXCHANGE, naming where to) instead of reconnecting for ever', async (status) => {
+    srv.setWsDown(true, status, '', { Location: 'wss://stream.example.test/ws' });
+    const gw = await feedsOn();
+    await Promise.race([gw.done, until(() => stack.statuses.filter((s) => s.type === 'retrying').length >= 3, 10_000, 'the feeds ending or retrying')]);
+    await gw.stop();
+    const failed = stack.statuses.filter((s) => s.type === 'failed');
+    expect(failed.map((s) => (s.type === 'failed' ? [s.feed, s.code, s.error.replace(/:\d+\/stream\/ws\S*:/, ':PORT/stream/ws…:')] : []))).toEqual(
+      ['binance BTC/USDT bar 1m', 'binance BTC/USDT trade'].map((feed) => [
+        feed, 'EXCHANGE',
+        `binance websocket ws://127.0.0.1:PORT/stream/ws…: HTTP ${status} on the handshake, the venue redirects the connection to wss://stream.example.test/ws, not followed (a moved \`marketData.urls.ws\`)`,
+      ]),
+    );
+    expect(stack.statuses.filter((s) => s.type === 'retrying')).toEqual([]);
+    expect(srv.connections()).toBe(0);
+  });
+
   it("maps every refused handshake's status through the REST rules and the venue's ccxt table: refusals stop, passing faults are retried", async () => {
     // A fresh exchange per dial: ccxt waits longer before each new dial of a url that failed.
     const dial = async (exchangeId: string, hash: string) => {
