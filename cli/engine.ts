@@ -256,7 +256,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
     const known = { symbols: [...new Set(cfg.assets.map((a) => a.symbol))], strategies: [cfg.strategy.name] };
     const served = { ref: cfg.strategy.model, timeframe: cfg.strategy.timeframe };
     const target = engineControlTarget({ supervisor, counters, decisions, registry: adapters.registry, known, retraining, labeling, served, catchUp });
-    control = startControlServer({ bus: adapters.bus, subjects, target, audit: adapters.audit, clock, log });
+    control = startControlServer({ bus: adapters.bus, subjects, target, audit: adapters.audit, clock, log, auditDeadlineMs: cfg.control.auditDeadlineMs });
   }
   return {
     supervisor,

@@ -6,6 +6,7 @@ import { MAX_FEE_BPS, MAX_REBATE_BPS } from '../models/execution/fee-limit.js';
 import { MAX_IMPACT_COEFF } from '../models/execution/impact-limit.js';
 import { MAX_LATENCY_MS } from '../models/execution/latency-limit.js';
 import { LabelSpecSchema } from '../models/labeling/label-spec.js';
+import { ControlConfigSchema } from '../gateways/control/control-config.js';
 import { GatewayConfigSchema } from '../gateways/http/gateway-config.js';
 import { MarketDataConfigSchema } from '../gateways/market-data/market-data-config.js';
 import { RetrainingConfigSchema } from '../models/retraining/retraining-config.js';
@@ -225,6 +226,8 @@ export const ConfigSchema = z
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }).strict(),
     /** HTTP health/metrics, dashboard files, operator control and the websocket feed (gateways/http). */
     gateway: GatewayConfigSchema,
+    /** The engine's operator-control server (`sextant ctl`, gateways/control): how long an audit write may hold a reply. */
+    control: ControlConfigSchema.default(ControlConfigSchema.parse({})),
     /** Live market data into JetStream (`sextant gateway`, gateways/market-data). */
     marketData: MarketDataConfigSchema.default(MarketDataConfigSchema.parse({})),
   })

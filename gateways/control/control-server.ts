@@ -2,9 +2,11 @@ import { retryingStoreWrite } from '../../actors/retrying-store-write.js';
 import type { StoreRetryPolicy } from '../../actors/retrying-store-write.js';
 import type { Responder, Subscription } from '../../streams/bus.js';
 import type { Subjects } from '../../streams/subjects.js';
-import type { AuditStore } from '../../state/audit-store.js';
-import type { Clock } from '../../state/clock.js';
+import type { AuditEntry, AuditStore } from '../../state/audit-store.js';
+import type { Clock, TimerHandle } from '../../state/clock.js';
+import { StoreError } from '../../state/errors.js';
 import type { Logger } from '../../state/logger.js';
+import { AUDIT_DEADLINE_MS } from './control-config.js';
 import { ControlArgsSchemas, ControlError, ControlErrorCode, ControlRequestSchema, isControlVerb } from './control-messages.js';
 import type { ControlReply, ControlVerb } from './control-messages.js';
 import type { ControlTarget, RetrainingControl } from './control-target.js';
@@ -18,6 +20,8 @@ export type ControlServerDeps = Readonly<{
   log: Logger;
   /** How an audit write that failed transiently is tried again (on `clock`); default {@link AUDIT_RETRY}. */
   auditRetry?: StoreRetryPolicy;
+  /** How long a request's audit write, tries included, may take before the reply goes out without it (on `clock`); default {@link AUDIT_DEADLINE_MS}. */
+  auditDeadlineMs?: number;
 }>;
 
 /**
@@ -27,6 +31,16 @@ export type ControlServerDeps = Readonly<{
  * went through but whose answer was lost leaves the row twice, the same (request id, time).
  */
 export const AUDIT_RETRY: StoreRetryPolicy = { attempts: 3, firstDelayMs: 50, maxDelayMs: 100 };
+
+/*
+ * AUDIT_DEADLINE_MS: a PostgreSQL that hangs rather than refuses (a lock held on the audit table,
+ * a server that accepts and never answers) held an audit write for ever, or 3 s per try waiting
+ * for a pooled connection: past `sextant ctl`'s default 5 s the operator was told the engine could
+ * not be reached, with the request carried out. After the deadline the write is given up on: the
+ * reply goes out as after a failed write (a read-only answer with a warning, a change UNAVAILABLE),
+ * no further try starts, and the try under way may still store its row. Config `control.auditDeadlineMs`.
+ */
+export { AUDIT_DEADLINE_MS };
 
 /** Verbs that change something: a request of one of these is carried out once per request id. */
 const CHANGING: ReadonlySet<ControlVerb> = new Set<ControlVerb>(['halt', 'resume', 'reduce', 'limits.set', 'model.deploy', 'model.rollback', 'retrain.trigger', 'retrain.pause', 'retrain.resume']);
@@ -64,6 +78,31 @@ export function startControlServer(deps: ControlServerDeps): Subscription {
   const retryAudit = retryingStoreWrite(deps.clock, deps.auditRetry ?? AUDIT_RETRY, (e, attempt, delayMs) =>
     log.warn({ err: e instanceof Error ? e.message : String(e), attempt, delayMs }, 'audit write failed, trying again'),
   );
+  const deadlineMs = deps.auditDeadlineMs ?? AUDIT_DEADLINE_MS;
+  if (!Number.isFinite(deadlineMs) || deadlineMs <= 0) throw new RangeError(`auditDeadlineMs must be a positive number of ms, got ${deadlineMs}`);
+
+  /** The audit write with its tries, given up on after `deadlineMs` (see {@link AUDIT_DEADLINE_MS}). */
+  const writeAudit = async (entry: AuditEntry): Promise<void> => {
+    let late = false;
+    let timer: TimerHandle | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = deps.clock.setTimeout(() => {
+        late = true;
+        reject(new StoreError(`no answer from the audit store within ${deadlineMs} ms (its row may still be stored)`, true));
+      }, deadlineMs);
+    });
+    const write = retryAudit(async () => {
+      if (late) throw new StoreError('audit deadline passed: not tried again', false);
+      await deps.audit.record(entry);
+      if (late) log.warn({ verb: entry.verb, id: entry.requestId }, 'audit row stored after its deadline (the reply said it failed)');
+    })();
+    write.catch(() => {}); // after the deadline, its failure is the log's (retries, 'audit write failed') only
+    try {
+      await Promise.race([write, deadline]);
+    } finally {
+      if (timer !== undefined) deps.clock.clearTimeout(timer);
+    }
+  };
 
   /**
    * What a request did: the reply's `result`, and, where the reply alone does not say what changed,
@@ -181,7 +220,7 @@ export function startControlServer(deps: ControlServerDeps): Subscription {
       at: deps.clock.now(),
     };
     try {
-      await retryAudit(() => deps.audit.record(entry))();
+      await writeAudit(entry);
     } catch (e) {
       // An unaudited command must not look successful: the action happened, so say so plainly. A
       // request that failed keeps its own error (it was not done), and says the audit failed too.
