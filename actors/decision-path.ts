@@ -1,4 +1,5 @@
 import type { ExecutionCore } from '../models/execution/execution-core.js';
+import { expiryMessage } from '../models/execution/expiry-message.js';
 import type { PaperVenue, VenueOutput } from '../models/execution/paper-venue-core.js';
 import { sizedByEquity } from '../models/inference/equity-sizing.js';
 import type { StrategyCore } from '../models/inference/strategy-core.js';
@@ -10,6 +11,7 @@ import type { CorePublisher, DurablePublisher, ValuePublisher } from '../streams
 import { encode } from '../streams/codec.js';
 import { retryingPublish } from '../streams/retrying-publish.js';
 import type { Timeframe } from '../streams/messages/bar.js';
+import type { Expiry } from '../streams/messages/expiry.js';
 import type { Fill } from '../streams/messages/fill.js';
 import { knownAt } from '../streams/messages/market-data.js';
 import type { Prediction } from '../streams/messages/prediction.js';
@@ -147,6 +149,15 @@ export type DecisionPath = Readonly<{
    */
   onExternalFill(f: Fill): Promise<Refusal | undefined>;
   /**
+   * An expiry reported by a live trading consumer (no paper venue: its exchange cancelled or
+   * expired an order): the order is released in risk and execution at once and the risk state
+   * written, as for a fill. Answers a refusal, applying nothing, when it names no order risk
+   * approved (UNKNOWN_ORDER), or not as approved, or one filled in full already (ORDER_MISMATCH:
+   * models/risk/expiry-check.ts); the caller dead-letters it. One of an order already released (a
+   * second report) changes nothing.
+   */
+  onExternalExpiry(e: Expiry): Promise<Refusal | undefined>;
+  /**
    * Resolves with the failure of the first risk-state write that could not be stored (its
    * retries spent), or of a publication such a write waited for; never while the writes go
    * through. The decision path is then stopped: what waited for a write, and every later
@@ -177,7 +188,7 @@ export type DecisionPath = Readonly<{
 /**
  * The decision path of one strategy in event time: feature vectors → strategy (one batched
  * inference per release) → predictions → execution (position intents → child suggestions) →
- * risk (orders or rejects) → paper venue (fills) → back to risk and execution. Every output has
+ * risk (orders or rejects) → paper venue (fills, expiries) → back to risk and execution. Every output has
  * a deterministic id and is published with it as `Nats-Msg-Id`, so a redelivered input decided
  * again publishes duplicates the streams drop. Per event: the venue fills what earlier orders
  * can take from it, the risk actor marks the price, due children are sent, then the event's
@@ -269,14 +280,20 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     announce(risk.onFill(f));
     execution.onFill(f);
   };
+  /** The venue works an order no more: released now in risk and execution, not at their own expiry. */
+  const expire = (e: Expiry): void => {
+    stats.expired++;
+    if (e.reason === 'gap') stats.expiredAtGap++;
+    announce(risk.onExpired(e));
+    execution.onExpired(e);
+  };
   const venueOut = (out: VenueOutput): void => {
     for (const f of out.fills) fill(f);
-    stats.expired += out.expired.length;
-    for (const e of out.expired) {
-      if (e.reason === 'gap') stats.expiredAtGap++;
-      // No longer worked at the venue: released now in risk and execution, not at their own expiry.
-      announce(risk.onExpired(e));
-      execution.onExpired(e);
+    for (const v of out.expired) {
+      // Published as the venue's fills are (live consumers publish their own: `onExternalExpiry`).
+      const e = expiryMessage(v);
+      publish(subjects.expired(e.venue, e.symbol), e);
+      expire(e);
     }
   };
 
@@ -424,6 +441,18 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       const mismatch = risk.checkFill(f);
       if (mismatch !== undefined) return refuse(mismatch.reason, mismatch.detail);
       fill(f);
+      await settle(true).covered;
+      return undefined;
+    },
+    onExternalExpiry: async (e) => {
+      // Between releases only, as a fill (see onExternalFill).
+      while (deciding) await decided;
+      refuseIfFailed();
+      const mismatch = risk.checkExpiry(e);
+      if (mismatch !== undefined) return refuse(mismatch.reason, mismatch.detail);
+      // Released before (a second report, or past its `expiresAt`): nothing to release or count.
+      if (!risk.inFlight(e.orderId)) return undefined;
+      expire(e);
       await settle(true).covered;
       return undefined;
     },

@@ -5,6 +5,8 @@ import { encode } from '../streams/codec.js';
 import { BarSchema } from '../streams/messages/bar.js';
 import type { FeatureVector } from '../streams/messages/feature-vector.js';
 import { FeatureVectorSchema } from '../streams/messages/feature-vector.js';
+import type { Expiry } from '../streams/messages/expiry.js';
+import { ExpirySchema } from '../streams/messages/expiry.js';
 import type { Fill } from '../streams/messages/fill.js';
 import { FillSchema } from '../streams/messages/fill.js';
 import type { MarketData } from '../streams/messages/market-data.js';
@@ -29,11 +31,12 @@ export { createExecutionCore, parentOrderId, assetKey } from '../models/executio
 export type { ExecutionCore, ExecutionCoreOptions, ExecutionStats, AssetView, ParentView } from '../models/execution/execution-core.js';
 
 /** Everything the execution actor reacts to, each tagged by its `type`. */
-export type ExecutionInput = Prediction | Fill | Reject | MarketData | FeatureVector;
+export type ExecutionInput = Prediction | Fill | Expiry | Reject | MarketData | FeatureVector;
 
 const SCHEMAS = {
   pred: PredictionSchema,
   'exec.fill': FillSchema,
+  'exec.expired': ExpirySchema,
   'exec.reject': RejectSchema,
   'md.trade': TradeSchema,
   'md.quote': QuoteSchema,
@@ -52,7 +55,7 @@ export type ExecutionActorDeps = Readonly<{
 export type ExecutionActorOptions = Readonly<{
   core: ExecutionCore;
   /**
-   * Durable consumers to read inputs from (predictions, fills, rejects, market data); none when
+   * Durable consumers to read inputs from (predictions, fills, expiries, rejects, market data); none when
    * the engine hands inputs over in event order with {@link ExecutionActorHandle.push}, which is
    * what a backtest and the decision path behind the event sequencer do.
    */
@@ -125,6 +128,9 @@ export function startExecutionActor(deps: ExecutionActorDeps, opts: ExecutionAct
       case 'exec.fill':
         core.onFill(m);
         break;
+      case 'exec.expired':
+        core.onExpired(m);
+        break;
       case 'exec.reject':
         core.onReject(m);
         break;
@@ -144,6 +150,8 @@ export function startExecutionActor(deps: ExecutionActorDeps, opts: ExecutionAct
           return s.prediction(m.strategy, m.venue, m.symbol);
         case 'exec.fill':
           return s.fill(m.venue, m.symbol);
+        case 'exec.expired':
+          return s.expired(m.venue, m.symbol);
         case 'exec.reject':
           return s.reject(m.strategy, m.venue, m.symbol);
         case 'feat.vector':

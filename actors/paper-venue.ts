@@ -3,6 +3,8 @@ import type { Logger } from '../state/logger.js';
 import type { ConsumerSpec, Consumption, Delivery, DurableConsumer, DurablePublisher } from '../streams/bus.js';
 import { encode } from '../streams/codec.js';
 import { BarSchema } from '../streams/messages/bar.js';
+import { ExpirySchema } from '../streams/messages/expiry.js';
+import type { Expiry } from '../streams/messages/expiry.js';
 import type { Fill } from '../streams/messages/fill.js';
 import { FillSchema } from '../streams/messages/fill.js';
 import type { MarketData } from '../streams/messages/market-data.js';
@@ -13,6 +15,7 @@ import { TradeSchema } from '../streams/messages/trade.js';
 import type { Subjects } from '../streams/subjects.js';
 import { toDlqEntry } from '../streams/validation/dlq.js';
 import { decodeInput } from '../models/execution/decode-input.js';
+import { expiryMessage } from '../models/execution/expiry-message.js';
 import type { PaperVenue, PaperVenueStats, VenueExpiry, VenueOutput } from '../models/execution/paper-venue-core.js';
 
 export { createPaperVenue } from '../models/execution/paper-venue-core.js';
@@ -36,8 +39,9 @@ export type PaperVenueActorOptions = Readonly<{
   /** Durable consumers of orders and market data; none when the engine pushes inputs in event order. */
   consumers?: readonly ConsumerSpec[];
   /**
-   * Orders that expired with quantity left. The Fill schema cannot say "nothing more is coming"
-   * without a fill, so these go to the caller (the risk actor in-process) rather than the bus.
+   * Orders that expired with quantity left, also published as `exec.expired` on
+   * `sx.exec.expired.<venue>.<sym>` (which a risk actor consuming `sx.exec.>` reads): for a caller
+   * that hands them to the risk actor in-process (releasing an order twice changes nothing).
    */
   onExpired?: (e: VenueExpiry) => void;
 }>;
@@ -54,7 +58,8 @@ export type PaperVenueHandle = Readonly<{
 /**
  * The paper venue: consumes approved orders (`sx.exec.order.…`) and market data and publishes
  * fills on `sx.exec.fill.<venue>.<sym>` with `Nats-Msg-Id` = fill id, so a replayed order fills
- * once. Live trading consumers replace it by publishing their own fills on the same subjects.
+ * once, and orders it works no more with quantity left on `sx.exec.expired.<venue>.<sym>`
+ * (`e:<order id>`). Live trading consumers replace it by publishing their own on the same subjects.
  * An order is queued at its own `ts` (the event time the risk actor approved it).
  */
 export function startPaperVenue(deps: PaperVenueDeps, opts: PaperVenueActorOptions): PaperVenueHandle {
@@ -63,17 +68,18 @@ export function startPaperVenue(deps: PaperVenueDeps, opts: PaperVenueActorOptio
   const own = { received: 0, refused: 0, published: 0, publishFailures: 0 };
   let chain: Promise<void> = Promise.resolve();
 
-  const publish = async (fills: readonly Fill[]): Promise<void> => {
+  const publish = async (outputs: readonly (Fill | Expiry)[]): Promise<void> => {
     const acks: Promise<void>[] = [];
-    for (const f of fills) {
-      const checked = FillSchema.safeParse(f);
+    for (const f of outputs) {
+      const checked = f.type === 'exec.fill' ? FillSchema.safeParse(f) : ExpirySchema.safeParse(f);
       if (!checked.success) {
         own.publishFailures++;
-        log.error({ id: f.id, issues: checked.error.issues.slice(0, 3) }, 'fill fails its schema; not published');
+        log.error({ id: f.id, issues: checked.error.issues.slice(0, 3) }, `${f.type} fails its schema; not published`);
         continue;
       }
+      const subject = f.type === 'exec.fill' ? deps.subjects.fill(f.venue, f.symbol) : deps.subjects.expired(f.venue, f.symbol);
       acks.push(
-        deps.bus.publish(deps.subjects.fill(f.venue, f.symbol), encode(f), { msgId: f.id }).then(
+        deps.bus.publish(subject, encode(f), { msgId: f.id }).then(
           () => void own.published++,
           (e: unknown) => {
             own.publishFailures++;
@@ -87,17 +93,18 @@ export function startPaperVenue(deps: PaperVenueDeps, opts: PaperVenueActorOptio
 
   const push = (inputs: readonly VenueInput[]): Promise<void> => {
     const run = chain.then(async () => {
-      const fills: Fill[] = [];
+      const outputs: (Fill | Expiry)[] = [];
       for (const m of inputs) {
         own.received++;
         const r: VenueOutput = m.type === 'exec.order' ? venue.onOrder(m, m.ts) : venue.onMarket(m);
-        fills.push(...r.fills);
+        outputs.push(...r.fills);
         for (const e of r.expired) {
           log.info({ orderId: e.orderId, filled: e.filledQty, remaining: e.remainingQty }, 'order expired');
+          outputs.push(expiryMessage(e));
           opts.onExpired?.(e);
         }
       }
-      await publish(fills);
+      await publish(outputs);
     });
     chain = run.catch(() => {});
     return run;

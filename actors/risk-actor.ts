@@ -4,6 +4,7 @@ import type { RiskStore, StoredRisk } from '../state/risk-store.js';
 import type { CorePublisher, Delivery, DurableConsumer, DurablePublisher, Consumption } from '../streams/bus.js';
 import { decodeText, encode } from '../streams/codec.js';
 import type { RefusalReason } from '../streams/messages/dlq-entry.js';
+import { ExpirySchema } from '../streams/messages/expiry.js';
 import { FillSchema } from '../streams/messages/fill.js';
 import type { Fill } from '../streams/messages/fill.js';
 import type { MarketData } from '../streams/messages/market-data.js';
@@ -37,7 +38,7 @@ export type RiskActorOptions = Readonly<{
   account: string;
   /** Limits when the store has none for this account yet (stored limits win). */
   limits?: RiskLimitsInput;
-  /** Consume suggestions and fills from the SIGNALS stream (default true; false = push them in). */
+  /** Consume suggestions, fills and expiries from the SIGNALS stream (default true; false = push them in). */
   consume?: boolean;
   /** The SIGNALS stream's name under the configured prefix (`streamName(cfg, 'SIGNALS')`; default `SIGNALS`). */
   stream?: string;
@@ -73,7 +74,7 @@ export const riskActorKey = (account: string): string => `risk:${account}`;
  * Starts the risk actor of one account: loads limits, trading state and book from the store
  * (a HALTED account restarts HALTED), then turns each suggestion into an order on
  * `sx.exec.order.…` or a reject on `sx.exec.reject.…` (Nats-Msg-Id = the message id), keeps the
- * book from fills, and announces trading-state changes on `sx.risk.state`. Everything goes
+ * book from fills and expiries (`sx.exec.expired.…`: released at once), and announces trading-state changes on `sx.risk.state`. Everything goes
  * through one queue, so the core sees one ordered stream. Per batch, state is persisted before
  * the outputs are published and before the batch is acknowledged: a crash in between redelivers
  * the batch, and the core answers each identical suggestion with its earlier decision.
@@ -207,9 +208,16 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
           if (!p.success) dlq(d, 'SCHEMA', p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
           else if (mismatch !== undefined) dlq(d, mismatch.reason, mismatch.detail);
           else states.push(...core.onFill(p.data));
+        } else if (type === 'exec.expired') {
+          // The venue works the order no more: it stops counting in flight now (a second report changes nothing).
+          const p = ExpirySchema.safeParse(raw);
+          const mismatch = p.success ? core.checkExpiry(p.data) : undefined;
+          if (!p.success) dlq(d, 'SCHEMA', p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+          else if (mismatch !== undefined) dlq(d, mismatch.reason, mismatch.detail);
+          else states.push(...core.onExpired(p.data));
         } else if (type !== 'exec.order' && type !== 'exec.reject') {
           // Orders and rejects are this actor's own; anything else on `sx.exec.>` is not a message it knows.
-          dlq(d, 'SCHEMA', `type: expected exec.suggest or exec.fill (exec.order and exec.reject are skipped), got ${JSON.stringify(type)}`);
+          dlq(d, 'SCHEMA', `type: expected exec.suggest, exec.fill or exec.expired (exec.order and exec.reject are skipped), got ${JSON.stringify(type)}`);
         }
       }
       await persist(states.length > 0);

@@ -43,6 +43,7 @@ import { ModelEventSchema } from '../streams/messages/model-event.js';
 import { barId, TIMEFRAME_MS } from '../streams/messages/bar.js';
 import type { Subjects } from '../streams/subjects.js';
 import { executionSettings } from './execution-settings.js';
+import { consumeExternalExpiries } from './external-expiries.js';
 import { watchIdle } from './idle-watch.js';
 import { createRiskPersister } from './risk-persist.js';
 import type { StageTiming } from './stage-timing.js';
@@ -330,8 +331,10 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
     },
   );
 
-  // Without the paper venue, fills come from live trading consumers on sx.exec.fill.…
+  // Without the paper venue, fills come from live trading consumers on sx.exec.fill.…, and what
+  // their exchanges cancelled or expired on sx.exec.expired.… (with it, the decision path publishes both).
   const fills = venue === undefined ? consumeExternalFills(deps, cfg, path, log) : undefined;
+  const expiries = venue === undefined ? consumeExternalExpiries(deps, cfg, path, log) : undefined;
 
   const keys = cfg.assets.map((a) => assetActorKey(a));
   const release = (events: readonly AssetEvent[]): Promise<Decided> => path.onRelease(events);
@@ -467,6 +470,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       idleWatch.stop();
       events?.unsubscribe();
       await fills?.stop();
+      await expiries?.stop();
       await tracked.close();
       // The close took the book as it is now (a flush): the stop resolves once that write landed
       // (or was given up, above), so that a process ending right after (`sextant run` on SIGTERM)

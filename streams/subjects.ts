@@ -93,6 +93,10 @@ export function subjectsFor(prefix = 'sx') {
     fill: (venue: string, symbol: string) => `${p}.exec.fill.${vs(venue, symbol)}`,
     /** Fills of every venue and symbol: `sx.exec.fill.>` */
     allFills: () => `${p}.exec.fill.>`,
+    /** An order the venue works no more, quantity left (expired, cancelled): `sx.exec.expired.<venue>.<sym>` */
+    expired: (venue: string, symbol: string) => `${p}.exec.expired.${vs(venue, symbol)}`,
+    /** Expiries of every venue and symbol: `sx.exec.expired.>` */
+    allExpired: () => `${p}.exec.expired.>`,
     outcome: (strategy: string, venue: string, symbol: string) => `${p}.outcome.${strategy}.${vs(venue, symbol)}`,
     label: (strategy: string, venue: string, symbol: string) => `${p}.label.${strategy}.${vs(venue, symbol)}`,
     model: (name: string, event: string) => `${p}.model.${name}.${event}`,

@@ -14,6 +14,8 @@ import { bookKey, RiskBook, RiskBookSnapshotSchema } from './risk-book.js';
 import type { InFlightOrder, RiskBookSnapshot } from './risk-book.js';
 import { fillMismatch } from './fill-check.js';
 import type { FillMismatch } from './fill-check.js';
+import { expiryMismatch } from './expiry-check.js';
+import type { Expiry } from '../../streams/messages/expiry.js';
 import { pastLimitText } from './amount-text.js';
 import { checkSuggestion } from './risk-checks.js';
 import { applyLimitsPatch, parseRiskLimits } from './risk-limits.js';
@@ -224,6 +226,9 @@ export function createRiskCore(opts: RiskCoreOptions) {
 
     /** Whether a fill reported from outside is of an order this account approved, as approved (see fill-check.ts). */
     checkFill: (f: Fill): FillMismatch | undefined => fillMismatch(book, f),
+
+    /** Whether an expiry reported from outside is of an order this account approved, with quantity left (see expiry-check.ts). */
+    checkExpiry: (e: Expiry): FillMismatch | undefined => expiryMismatch(book, e),
 
     /** Whether this order is in flight: approved, not final-filled, not expired or released (across restarts: the book's snapshot holds them). */
     inFlight: (orderId: string): boolean => book.inFlight.has(orderId),

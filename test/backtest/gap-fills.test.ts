@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBacktest } from '../../cli/commands/backtest.js';
+import { ExpirySchema } from '../../streams/messages/expiry.js';
+import type { Expiry } from '../../streams/messages/expiry.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import { testDataDir } from '../support/data-dir.js';
 
@@ -28,10 +30,13 @@ describe('backtest: no fills across a data gap', () => {
     // simply expire in it).
     const configFile = join(dir, 'one-slice.yaml');
     writeFileSync(configFile, 'execution:\n  slices: 1\n');
-    const run = async (data: string, name: string): Promise<{ fills: Fill[]; counts: Readonly<Record<string, unknown>>; gaps: readonly { symbol: string; missingBars: number }[] }> => {
+    const run = async (data: string, name: string): Promise<{ fills: Fill[]; counts: Readonly<Record<string, unknown>>; gaps: readonly { symbol: string; missingBars: number }[]; expiries: Expiry[] }> => {
       let fills: Fill[] = [];
-      const r = await runBacktest({ configFile, data, symbols: ['BTC/USDT'], timeframe: '1h', from, to, capital: 10_000, report: join(dir, name), onEquity: (_e, _t, f) => void (fills = [...f]) });
-      return { fills, counts: r.counts, gaps: r.gaps };
+      let signals: readonly string[] = [];
+      const r = await runBacktest({ configFile, data, symbols: ['BTC/USDT'], timeframe: '1h', from, to, capital: 10_000, report: join(dir, name), onEquity: (_e, _t, f) => void (fills = [...f]), onSignals: (m) => void (signals = m) });
+      // `<prefix>.exec.expired.binance.BTC-USDT {…}`: what the paper venue stopped working, on the bus.
+      const expiries = signals.filter((l) => l.slice(0, l.indexOf(' ')).split('.')[2] === 'expired').map((l) => ExpirySchema.parse(JSON.parse(l.slice(l.indexOf(' ') + 1))));
+      return { fills, counts: r.counts, gaps: r.gaps, expiries };
     };
 
     const whole = await run(testDataDir(), 'whole');
@@ -57,6 +62,12 @@ describe('backtest: no fills across a data gap', () => {
     const cut = await run(cutDir, 'cut');
     expect(cut.gaps).toEqual([expect.objectContaining({ symbol: 'BTC/USDT', missingBars: 2 })]);
     expect(cut.counts['expiredAtGap']).toBeGreaterThanOrEqual(1);
+    // Each expiry is published once (exec.expired, id e:<order id>), reason `gap` for those cancelled at the hole (stamped when its data broke off).
+    expect(cut.expiries.length).toBe(cut.counts['expired']);
+    expect(new Set(cut.expiries.map((e) => e.id)).size).toBe(cut.expiries.length);
+    expect(cut.expiries.filter((e) => e.reason === 'gap').length).toBe(cut.counts['expiredAtGap']);
+    expect(cut.expiries.filter((e) => e.reason === 'gap').every((e) => e.ts < holeTo && e.remainingQty > 0)).toBe(true);
+    expect(whole.expiries.every((e) => e.reason === 'ttl')).toBe(true);
     // The order that filled on the first missing bar did not fill on the first bar after the hole.
     expect(cut.fills.filter((f) => f.orderId === first.orderId)).toEqual([]);
     // Nothing before the hole changed.

@@ -1,0 +1,144 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startEngine } from '../../cli/engine.js';
+import { bookKey } from '../../models/risk/risk-book.js';
+import type { ModelRegistry } from '../../models/registry/model-registry.js';
+import { createLiveClock } from '../../state/clocks/live-clock.js';
+import { silentLogger } from '../../state/logger.js';
+import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
+import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
+import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
+import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
+import type { Bus } from '../../streams/bus.js';
+import { decodeText, encode } from '../../streams/codec.js';
+import { DlqEntrySchema } from '../../streams/messages/dlq-entry.js';
+import type { DlqEntry } from '../../streams/messages/dlq-entry.js';
+import type { Expiry } from '../../streams/messages/expiry.js';
+import { expiryId } from '../../streams/messages/expiry.js';
+import type { Fill } from '../../streams/messages/fill.js';
+import { createNatsBus } from '../../streams/nats-bus.js';
+import { streamName, streamSpecs } from '../../streams/provision.js';
+import { subjectsFor } from '../../streams/subjects.js';
+import { bookWithOrders } from '../support/approved-orders.js';
+import { suggestion } from '../risk/risk-fixtures.js';
+import { isolatedConfig, NATS_URL, trainedRegistry } from './engine-run.js';
+
+const T = Date.UTC(2024, 0, 2);
+const BTC = 'BTC/USDT';
+const MID = 42_000;
+
+let registry: ModelRegistry | undefined;
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+/**
+ * An engine trading BTC/USDT (position cap 0.2, order cap 0.1) with the paper venue off, on real
+ * NATS: fills and expiries come only from outside, of the buys `orders` its risk actor approved
+ * before a restart, the book marked at 42,000.
+ */
+async function liveEngine(orders: readonly Readonly<{ id: string; qty: number }>[]) {
+  const cfg = isolatedConfig([BTC], (c) => ({ ...c, paperVenue: { ...c.paperVenue, enabled: false } }));
+  const subjects = subjectsFor(cfg.prefix);
+  const bus: Bus = await createNatsBus({ url: NATS_URL, name: 'external-expiries', connectTimeoutMs: 3000 });
+  cleanup.push(() => bus.close());
+  await bus.ensureStreams(streamSpecs(cfg));
+  cleanup.push(() => bus.deleteStreams(streamSpecs(cfg).map((s) => s.name)));
+  registry ??= await trainedRegistry([BTC], Date.UTC(2024, 0, 1));
+  const riskStore = createMemoryRiskStore();
+  const book = bookWithOrders(orders.map((o) => ({ id: o.id, venue: cfg.venue, symbol: BTC, side: 'buy' as const, qty: o.qty, strategy: cfg.strategy.name, expiresAt: T + 3_600_000 })));
+  await riskStore.saveBook(cfg.risk.account, { ...book, book: { ...book.book, marks: [[bookKey(cfg.venue, BTC), { mid: MID, ts: T }]] } }, 0);
+  const engine = await startEngine(
+    cfg,
+    { bus, features: createMemoryFeatureStore({ historyCap: 2 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() },
+    createLiveClock(),
+    silentLogger,
+  );
+  cleanup.push(() => engine.stop());
+  const expiry = (orderId: string, over: Partial<Expiry> = {}): Expiry => ({
+    type: 'exec.expired',
+    v: 1,
+    id: expiryId(orderId),
+    ts: T + 60_000,
+    orderId,
+    strategy: cfg.strategy.name,
+    venue: cfg.venue,
+    symbol: BTC,
+    filledQty: 0,
+    remainingQty: 0.15,
+    reason: 'venue',
+    text: 'cancelled by the exchange',
+    ...over,
+  });
+  const dead = async (): Promise<DlqEntry[]> => {
+    const { messages } = await bus.readFrom(streamName(cfg, 'DLQ'), subjects.dlq('decisions'));
+    return messages.map((m) => DlqEntrySchema.parse(JSON.parse(decodeText(m.data))));
+  };
+  const until = async (ok: () => boolean | Promise<boolean>): Promise<void> => {
+    const deadline = performance.now() + 10_000;
+    while (!(await ok()) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  };
+  return { cfg, subjects, bus, engine, expiry, dead, until };
+}
+
+describe('expiries from live trading consumers (paper venue off), on real NATS', () => {
+  it('release the order in the risk book at once: a follow-up order the in-flight one kept over the position limit now passes', async () => {
+    const { cfg, subjects, bus, engine, expiry, dead, until } = await liveEngine([{ id: 'o:live', qty: 0.15 }]);
+    const risk = engine.decisions?.risk.core;
+    if (risk === undefined) throw new Error('no decisions');
+    const buy = (id: string) => suggestion({ id, parentId: id, source: id, strategy: cfg.strategy.name, venue: cfg.venue, symbol: BTC, qty: 0.1, refPrice: MID, limitPrice: MID, ts: T + 120_000 });
+
+    // 0.15 in flight + 0.1 passes the 0.2 cap: refused while the exchange's cancel is unknown.
+    const before = risk.onSuggestion(buy('s:before:0'), T + 120_000);
+    expect(before.kind === 'reject' ? before.reject.reasons : []).toContain('POSITION_LIMIT');
+
+    const e = expiry('o:live');
+    await bus.publish(subjects.expired(cfg.venue, BTC), encode(e), { msgId: e.id });
+    // A second report (a consumer sending it again without its id): changes nothing, refused nowhere.
+    await bus.publish(subjects.expired(cfg.venue, BTC), encode(e));
+    await until(() => !risk.inFlight('o:live') && (engine.decisions?.path.stats().expired ?? 0) > 0);
+    expect(risk.inFlight('o:live')).toBe(false);
+
+    const after = risk.onSuggestion(buy('s:after:0'), T + 120_000);
+    expect(after.kind, after.kind === 'reject' ? after.reject.detail : '').toBe('order');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(engine.decisions?.path.stats()).toMatchObject({ expired: 1, expiredAtGap: 0 });
+    expect(await dead()).toEqual([]);
+  }, 120_000);
+
+  it('dead-letters an expiry of an unknown order, one failing its schema and one of an order filled in full, and applies the next', async () => {
+    const { cfg, subjects, bus, engine, expiry, dead, until } = await liveEngine([
+      { id: 'o:filled', qty: 0.05 },
+      { id: 'o:live', qty: 0.15 },
+    ]);
+    const risk = engine.decisions?.risk.core;
+    if (risk === undefined) throw new Error('no decisions');
+    const fill: Fill = { type: 'exec.fill', v: 1, id: 'x:o:filled:0', ts: T, orderId: 'o:filled', strategy: cfg.strategy.name, venue: cfg.venue, symbol: BTC, side: 'buy', qty: 0.05, price: MID, fee: 0.1, liquidity: 'taker', slippageBps: 0, final: true };
+    await bus.publish(subjects.fill(cfg.venue, BTC), encode(fill), { msgId: fill.id });
+    await until(() => (engine.decisions?.path.stats().fills ?? 0) === 1);
+
+    const subject = subjects.expired(cfg.venue, BTC);
+    const unknown = expiry('o:nobody');
+    await bus.publish(subject, encode(unknown), { msgId: unknown.id });
+    await bus.publish(subject, encode({ ...expiry('o:live'), remainingQty: -1 }), { msgId: 'bad' });
+    const filled = expiry('o:filled', { remainingQty: 0.01 });
+    await bus.publish(subject, encode(filled), { msgId: filled.id });
+    const ok = expiry('o:live');
+    await bus.publish(subject, encode(ok), { msgId: ok.id });
+
+    await until(async () => !risk.inFlight('o:live') && (await dead()).length >= 3);
+    expect(risk.inFlight('o:live')).toBe(false);
+    const entries = await dead();
+    expect(entries.map((x) => [x.reason, JSON.parse(x.payload).orderId as string])).toEqual([
+      ['UNKNOWN_ORDER', 'o:nobody'],
+      ['SCHEMA', 'o:live'],
+      ['ORDER_MISMATCH', 'o:filled'],
+    ]);
+    expect(entries.every((x) => x.source === 'decisions' && x.subject === subject)).toBe(true);
+    expect(entries[0]?.detail).toContain('o:nobody');
+    expect(entries[1]?.detail).toContain('remainingQty');
+    expect(entries[2]?.detail).toContain('filled in full');
+    expect(engine.counters.refused).toMatchObject({ UNKNOWN_ORDER: 1, SCHEMA: 1, ORDER_MISMATCH: 1 });
+    expect(engine.decisions?.path.stats().expired).toBe(1);
+  }, 120_000);
+});
