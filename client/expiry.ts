@@ -5,7 +5,22 @@ import type { DeliveryMeta } from './subscription.js';
 import { issuesText } from './validate.js';
 
 /**
- * What `subscribeOrders` does with an order already expired on the consumer's clock.
+ * Why `subscribeOrders` did not hand an order over: `expired`, its `expiresAt` is at or before the
+ * consumer's clock (less `expiryGraceMs`); `minTimeLeftMs`, it had less time left than that option asks.
+ */
+export type ExpiredReason = 'expired' | 'minTimeLeftMs';
+
+/** What `onExpired` is told of a skipped order besides where it came from. */
+export type ExpiredMeta = DeliveryMeta &
+  Readonly<{
+    reason: ExpiredReason;
+    /** `expiresAt` less the consumer's clock (no grace): negative or 0 when expired, how little was left otherwise. */
+    timeLeftMs: number;
+  }>;
+
+/**
+ * What `subscribeOrders` does with an order already expired on the consumer's clock, or too close
+ * to expiring to be worked.
  *
  * The engine decides in event time: after an outage it works through the backlog and publishes
  * orders decided on hours-old bars, whose `expiresAt` (event time + time-to-live) is long past on
@@ -25,12 +40,22 @@ export type ExpiryOptions = Readonly<{
    */
   expiryGraceMs?: number;
   /**
-   * Called for each order skipped as expired, before it is acknowledged, with how long past its
-   * `expiresAt` it is on the consumer's clock. A handler that throws (or rejects) ends the
-   * subscription with that error, the order handed back. Without one, the first skipped order of
-   * the subscription is reported with `process.emitWarning` (type `SextantExpiredOrder`).
+   * The least time an order must have left before its `expiresAt` to be handed over (default 0:
+   * any time left): an order with 200 ms left cannot be worked on a venue that takes longer to
+   * place it. Measured on the consumer's clock, `expiryGraceMs` added (the clock taken as that much
+   * ahead). An order with less goes to `onExpired` like an expired one, with reason
+   * `minTimeLeftMs`, and is acknowledged and counted in `expiredCount`.
    */
-  onExpired?: (order: Order, lateMs: number, meta: DeliveryMeta) => void | Promise<void>;
+  minTimeLeftMs?: number;
+  /**
+   * Called for each order skipped (expired, or with less than `minTimeLeftMs` left), before it is
+   * acknowledged, with how long past its `expiresAt` it is on the consumer's clock (`lateMs`,
+   * negative when it had time left) and why (`meta.reason`, `meta.timeLeftMs`). A handler that
+   * throws (or rejects) ends the subscription with that error, the order handed back. Without one,
+   * the first skipped order of the subscription is reported with `process.emitWarning` (type
+   * `SextantExpiredOrder`).
+   */
+  onExpired?: (order: Order, lateMs: number, meta: ExpiredMeta) => void | Promise<void>;
   /** The consumer's clock in epoch ms (default `Date.now`); tests pass a fixed one. */
   now?: () => number;
 }>;
@@ -39,6 +64,7 @@ const fn = z.custom<unknown>((v) => typeof v === 'function', 'a function');
 const ExpiryOptionsSchema = z.object({
   expired: z.enum(['skip', 'deliver']).optional(),
   expiryGraceMs: z.number().int().nonnegative().optional(),
+  minTimeLeftMs: z.number().int().nonnegative().optional(),
   onExpired: fn.optional(),
   now: fn.optional(),
 });
@@ -63,7 +89,7 @@ export function checkExpiryOptions(opts: object): void {
 export type ExpiryScreen = Readonly<{
   /** True when the order is handed over; false when it was expired and reported (the caller acknowledges it). */
   screen(order: Order, meta: DeliveryMeta): Promise<boolean>;
-  /** Orders skipped as expired so far. */
+  /** Orders skipped so far (expired, or with less than `minTimeLeftMs` left). */
   count(): number;
 }>;
 
@@ -72,23 +98,29 @@ export function expiryScreen(opts: ExpiryOptions, durable: string): ExpiryScreen
   if (opts.expired === 'deliver') return undefined;
   const now = opts.now ?? Date.now;
   const grace = opts.expiryGraceMs ?? 0;
+  const minLeft = opts.minTimeLeftMs ?? 0;
   let warned = false;
   const report =
     opts.onExpired ??
-    ((o: Order, lateMs: number): void => {
+    ((o: Order, lateMs: number, m: ExpiredMeta): void => {
       if (warned) return;
       warned = true;
+      const why = m.reason === 'expired' ? `expired ${Math.round(lateMs / 1_000)} s ago` : `${Math.max(0, m.timeLeftMs)} ms left, under minTimeLeftMs ${minLeft}`;
       process.emitWarning(
-        `subscription ${durable} skipped order ${o.id}: expired ${Math.round(lateMs / 1_000)} s ago (expiresAt ${new Date(o.expiresAt).toISOString()}); give onExpired to be told of each, expired: 'deliver' to be handed them`,
+        `subscription ${durable} skipped order ${o.id}: ${why} (expiresAt ${new Date(o.expiresAt).toISOString()}); give onExpired to be told of each, expired: 'deliver' to be handed them`,
         { type: 'SextantExpiredOrder' },
       );
     });
   let skipped = 0;
   return {
     screen: async (o, meta) => {
-      const lateMs = now() - o.expiresAt;
-      if (lateMs < grace) return true;
-      await report(o, lateMs, meta);
+      const at = now();
+      const timeLeftMs = o.expiresAt - at;
+      // The clock may run up to `grace` ahead of the venue's: that much more time is left.
+      const left = timeLeftMs + grace;
+      if (left > 0 && left >= minLeft) return true;
+      const reason: ExpiredReason = left > 0 ? 'minTimeLeftMs' : 'expired';
+      await report(o, at - o.expiresAt, { ...meta, reason, timeLeftMs });
       skipped++;
       return false;
     },

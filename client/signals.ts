@@ -13,10 +13,10 @@ import type { SubscribeOptions, TypedSubscription } from './subscription.js';
 
 export type SignalSubscribeOptions = SubscribeOptions & SignalFilter;
 
-/** `subscribeOrders`' options: a subscription's, its filter, and what to do with expired orders. */
+/** `subscribeOrders`' options: a subscription's, its filter, and what to do with expired orders (or orders too close to expiring). */
 export type OrderSubscribeOptions = SignalSubscribeOptions & ExpiryOptions;
 
-/** An order subscription, with how many expired orders it skipped (acknowledged, reported, not handed over). */
+/** An order subscription, with how many orders it skipped as expired or short of `minTimeLeftMs` (acknowledged, reported, not handed over). */
 export type OrderSubscription = TypedSubscription<Order> & { readonly expiredCount: number };
 
 /** The options read into the filter subject, beside the subscription's own. */
@@ -30,11 +30,13 @@ const FILTER_KEYS = ['strategy', 'venue', 'symbol'] as const satisfies readonly 
  * An order whose `expiresAt` is at or before the consumer's clock (`now`, default `Date.now`;
  * `expiryGraceMs` later) is not handed over: an engine catching up on a backlog publishes orders
  * decided on hours-old data, expired before they arrive. It goes to `onExpired` with how long past
- * `expiresAt` it is, is acknowledged and counted in `expiredCount`. `expired: 'deliver'` hands over
- * every order (replay, backtest).
+ * `expiresAt` it is, is acknowledged and counted in `expiredCount`. With `minTimeLeftMs`, an order
+ * with less time than that left before its `expiresAt` (one with 200 ms left cannot be worked) is
+ * skipped the same way, `onExpired`'s `meta.reason` saying `minTimeLeftMs` (`expired` otherwise) and
+ * `meta.timeLeftMs` how much it had. `expired: 'deliver'` hands over every order (replay, backtest).
  *
  * @example
- * const sub = await subscribeOrders(nc, { durable: 'desk-1', strategy: 'alpha', venue: 'binance', onExpired: (o, lateMs) => log.warn({ id: o.id, lateMs }, 'expired') });
+ * const sub = await subscribeOrders(nc, { durable: 'desk-1', strategy: 'alpha', venue: 'binance', minTimeLeftMs: 2_000, onExpired: (o, lateMs, m) => log.warn({ id: o.id, lateMs, reason: m.reason }, 'not worked') });
  * for await (const order of sub) await placeWithBroker(order); // clientOrderId = order.id
  */
 export async function subscribeOrders(conn: Connection, opts: OrderSubscribeOptions): Promise<OrderSubscription> {

@@ -33,7 +33,7 @@ const SubscribeOptionsSchema = z.object({
 });
 
 /** What a misspelt option most likely meant: `symbols` filtered nothing, so every symbol's orders came. */
-const MEANT: Readonly<Record<string, string>> = { symbols: 'symbol', strategies: 'strategy', venues: 'venue', deliverPolicy: 'deliver', deliver_policy: 'deliver', ackWait: 'ackWaitMs', ack_wait: 'ackWaitMs', durableName: 'durable', durable_name: 'durable', streamName: 'stream', onExpire: 'onExpired', onExpiry: 'onExpired', expiredGraceMs: 'expiryGraceMs', graceMs: 'expiryGraceMs', clock: 'now' };
+const MEANT: Readonly<Record<string, string>> = { symbols: 'symbol', strategies: 'strategy', venues: 'venue', deliverPolicy: 'deliver', deliver_policy: 'deliver', ackWait: 'ackWaitMs', ack_wait: 'ackWaitMs', durableName: 'durable', durable_name: 'durable', streamName: 'stream', onExpire: 'onExpired', onExpiry: 'onExpired', expiredGraceMs: 'expiryGraceMs', graceMs: 'expiryGraceMs', minTimeLeft: 'minTimeLeftMs', minTimeLeftMS: 'minTimeLeftMs', minLeftMs: 'minTimeLeftMs', clock: 'now' };
 
 /**
  * Throws {@link ClientValidationError} naming each option that no subscription can use, and each

@@ -210,7 +210,7 @@ describe('sextant/client order subscriptions on JetStream', () => {
   it('refuses an option it does not know (symbols: [..] followed every symbol; deliverPolicy: new started at the first order) before creating a durable, naming what was meant', async () => {
     const durable = `unknown-opts-${id}`;
     const bad = [
-      [{ symbols: ['BTC/USDT'] }, /^invalid subscription options: unknown option symbols \(did you mean symbol\?\): it would be ignored \(options: durable, .*strategy, venue, symbol(, expired, expiryGraceMs, onExpired, now)?\)$/],
+      [{ symbols: ['BTC/USDT'] }, /^invalid subscription options: unknown option symbols \(did you mean symbol\?\): it would be ignored \(options: durable, .*strategy, venue, symbol(, expired, expiryGraceMs, minTimeLeftMs, onExpired, now)?\)$/],
       [{ deliverPolicy: 'new' }, /^invalid subscription options: unknown option deliverPolicy \(did you mean deliver\?\)/],
       [{ sybmol: 'BTC/USDT', ackWait: 5 }, /^invalid subscription options: unknown option sybmol, ackWait \(did you mean ackWaitMs\?\)/],
     ] as const;
@@ -495,6 +495,52 @@ describe('sextant/client orders expired on the consumer clock (an engine catchin
     expect(all.expiredCount).toBe(0);
   });
 
+  it('skips an order with less than minTimeLeftMs left to onExpired (reason minTimeLeftMs, how much it had), hands over one with that much, expiryGraceMs counted as time left', async () => {
+    await backlog('short');
+    // 200 ms before order 1's expiresAt: order 0 expired, order 1 has 200 ms left, order 2 60,200 ms.
+    const clock = () => at - 200;
+    const skipped: [string, number, string, number][] = [];
+    const durable = `short-${id}`;
+    const sub = await subscribeOrders(nc, {
+      durable, prefix, stream: SIGNALS, strategy: 'short', now: clock, minTimeLeftMs: 1_000,
+      onExpired: (o, lateMs, meta) => void skipped.push([o.id, lateMs, meta.reason, meta.timeLeftMs]),
+    });
+    expect(await drain(sub, 1)).toEqual([order(2, 'short').id]);
+    expect(skipped).toEqual([
+      [order(0, 'short').id, 59_800, 'expired', -59_800],
+      [order(1, 'short').id, -200, 'minTimeLeftMs', 200],
+    ]);
+    expect(sub.expiredCount).toBe(2);
+    const info = await jsm.consumers.info(SIGNALS, durable);
+    expect([info.num_pending, info.num_ack_pending]).toEqual([0, 0]);
+    // Exactly minTimeLeftMs left is enough; a millisecond more asked is not.
+    const exact = await subscribeOrders(nc, { durable: `short-exact-${id}`, prefix, stream: SIGNALS, strategy: 'short', now: clock, minTimeLeftMs: 60_200, onExpired: () => undefined });
+    expect(await drain(exact, 1)).toEqual([order(2, 'short').id]);
+    const over = await subscribeOrders(nc, { durable: `short-over-${id}`, prefix, stream: SIGNALS, strategy: 'short', now: clock, minTimeLeftMs: 60_201, onExpired: () => undefined });
+    const none = over.consume(() => {
+      throw new Error('handed an order with less than minTimeLeftMs left');
+    });
+    await until(() => over.expiredCount >= 3, 5_000);
+    await over.stop();
+    await none;
+    // A clock up to 1 s ahead of the venue's: order 1 has 1,200 ms left on the venue's.
+    const graced = await subscribeOrders(nc, { durable: `short-grace-${id}`, prefix, stream: SIGNALS, strategy: 'short', now: clock, minTimeLeftMs: 1_000, expiryGraceMs: 1_000, onExpired: () => undefined });
+    expect(await drain(graced, 2)).toEqual([order(1, 'short').id, order(2, 'short').id]);
+  });
+
+  it('without onExpired, says once with a process warning that an order was skipped for minTimeLeftMs', async () => {
+    await backlog('shortwarn');
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      const sub = await subscribeOrders(nc, { durable: `shortwarn-${id}`, prefix, stream: SIGNALS, strategy: 'shortwarn', now: () => T0 + 29_800, minTimeLeftMs: 500 });
+      expect(await drain(sub, 2)).toEqual([order(1, 'shortwarn').id, order(2, 'shortwarn').id]);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0]?.[0]).toBe(`subscription shortwarn-${id} skipped order ${order(0, 'shortwarn').id}: 200 ms left, under minTimeLeftMs 500 (expiresAt 2024-01-02T00:00:30.000Z); give onExpired to be told of each, expired: 'deliver' to be handed them`);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('without onExpired, skips expired orders on the wall clock and says so once with a process warning', async () => {
     await backlog('wall');
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
@@ -541,6 +587,10 @@ describe('sextant/client orders expired on the consumer clock (an engine catchin
       [{ onExpired: 'log' }, 'invalid subscription options: onExpired: a function'],
       [{ now: 1_704_153_600_000 }, 'invalid subscription options: now: a function'],
       [{ expired: 'deliver', onExpired: () => undefined, expiryGraceMs: 5 }, "invalid subscription options: expiryGraceMs, onExpired with expired: 'deliver': it would be ignored (every order is handed over)"],
+      [{ minTimeLeftMs: -1 }, 'invalid subscription options: minTimeLeftMs: Too small: expected number to be >=0'],
+      [{ minTimeLeftMs: 0.5 }, 'invalid subscription options: minTimeLeftMs: Invalid input: expected int, received number'],
+      [{ minTimeLeftMs: '200' }, 'invalid subscription options: minTimeLeftMs: Invalid input: expected number, received string'],
+      [{ expired: 'deliver', minTimeLeftMs: 200 }, "invalid subscription options: minTimeLeftMs with expired: 'deliver': it would be ignored (every order is handed over)"],
     ] as const;
     for (const [opts, message] of bad) {
       const err = await rejectionOf(subscribeOrders(nc, given(durable, opts)));
@@ -549,6 +599,8 @@ describe('sextant/client orders expired on the consumer clock (an engine catchin
     }
     const misspelt = await rejectionOf(subscribeOrders(nc, { durable, prefix, stream: SIGNALS, onExpire: () => undefined } as unknown as Parameters<typeof subscribeOrders>[1]));
     expect((misspelt as Error).message).toMatch(/^invalid subscription options: unknown option onExpire \(did you mean onExpired\?\)/);
+    const minTimeLeft = await rejectionOf(subscribeOrders(nc, { durable, prefix, stream: SIGNALS, minTimeLeft: 200 } as unknown as Parameters<typeof subscribeOrders>[1]));
+    expect((minTimeLeft as Error).message).toMatch(/^invalid subscription options: unknown option minTimeLeft \(did you mean minTimeLeftMs\?\)/);
     const onPredictions = await rejectionOf(subscribePredictions(nc, { durable, prefix, stream: SIGNALS, onExpired: () => undefined } as unknown as Parameters<typeof subscribePredictions>[1]));
     expect((onPredictions as Error).message).toMatch(/^invalid subscription options: unknown option onExpired: it would be ignored/);
     await expect(jsm.consumers.info(SIGNALS, durable)).rejects.toThrow();
