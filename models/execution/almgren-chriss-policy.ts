@@ -1,9 +1,9 @@
 import type { ChildPlan, ExecutionPolicy, MarketContext, ParentOrder } from './execution-policy.js';
-import { checkParent, evenlyTimed, slicesFromPath } from './execution-policy.js';
+import { checkParent, evenlyTimed, slicesFromPath, slicesWithinBars } from './execution-policy.js';
 import { linearPath } from './twap-policy.js';
 
 export type AlmgrenChrissOptions = Readonly<{
-  /** Number of slices (default 5). */
+  /** Number of slices (default 5); fewer where the horizon holds fewer whole bars (one child per bar at most). */
   slices?: number;
   /** Risk aversion λ, per unit of the variance of the cost as a return on the parent's notional; 0 gives TWAP. */
   riskAversion: number;
@@ -53,7 +53,8 @@ export function acPath(total: number, n: number, kappa: number, horizonBars: num
 /**
  * The Almgren–Chriss schedule: risk aversion front-loads the trading (less time exposed to
  * price risk, more impact); λ → 0 is TWAP. σ is the context's `ewma_vol` and V its `volume`
- * (both per bar of `ctx.barMs`), the horizon is converted to bars, so κ is per bar.
+ * (both per bar of `ctx.barMs`), the horizon is converted to bars, so κ is per bar. Over a horizon
+ * of fewer whole bars than slices the same optimal path is sampled once per bar (one child a bar).
  */
 export function almgrenChrissPolicy(opts: AlmgrenChrissOptions): ExecutionPolicy {
   const n = opts.slices ?? 5;
@@ -67,7 +68,7 @@ export function almgrenChrissPolicy(opts: AlmgrenChrissOptions): ExecutionPolicy
       checkParent(parent);
       if (!(ctx.barMs > 0)) throw new RangeError(`almgrenChrissPolicy: barMs must be > 0, got ${ctx.barMs}`);
       const kappa = acKappa(opts.riskAversion, ctx.volatility, opts.temporaryImpact, parent.qty, ctx.volume);
-      const path = acPath(parent.qty, n, kappa, parent.horizonMs / ctx.barMs);
+      const path = acPath(parent.qty, slicesWithinBars(n, parent.horizonMs, ctx.barMs), kappa, parent.horizonMs / ctx.barMs);
       return evenlyTimed(parent, slicesFromPath(parent.qty, path), child);
     },
   };

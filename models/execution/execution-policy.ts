@@ -44,6 +44,12 @@ export type ChildPlan = Readonly<{
   ttlMs: number;
 }>;
 
+/**
+ * A schedule never places two children within one bar of `ctx.barMs` (the strategy's bar): they
+ * would go out on one event at one price, and the paper venue would fill them against one bar's
+ * volume. A policy of N slices over a horizon of fewer than N bars places one per whole bar
+ * ({@link slicesWithinBars}).
+ */
 export type ExecutionPolicy = Readonly<{
   /** Name carried on every suggestion (`policy` field). */
   name: string;
@@ -69,6 +75,18 @@ export class ExecutionPolicyError extends Error {
 export function checkParent(parent: ParentOrder): void {
   const r = ParentOrderSchema.safeParse(parent);
   if (!r.success) throw new ExecutionPolicyError(`bad parent order ${parent.id}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+}
+
+/**
+ * How many children a schedule of `slices` may place over `horizonMs`: at most one per whole bar
+ * of `barMs` (at least one), so that, evenly spaced, consecutive children are a bar or more apart
+ * and never fall in one bar, however the horizon lies against the bar boundaries. A horizon of
+ * fewer bars than slices (a re-plan over what is left after a hole, or horizon < slices × bar)
+ * gets fewer, bigger children.
+ */
+export function slicesWithinBars(slices: number, horizonMs: number, barMs: number): number {
+  if (!(Number.isFinite(barMs) && barMs > 0)) throw new RangeError(`barMs must be finite and > 0, got ${barMs}`);
+  return Math.max(1, Math.min(slices, Math.floor(horizonMs / barMs)));
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { ChildPlan, ExecutionPolicy, MarketContext, ParentOrder } from './execution-policy.js';
-import { checkParent, evenlyTimed, slicesFromPath } from './execution-policy.js';
+import { checkParent, evenlyTimed, slicesFromPath, slicesWithinBars } from './execution-policy.js';
 
 export type TwapPolicyOptions = Readonly<{
-  /** Number of equal slices over the horizon (default 5). */
+  /** Number of equal slices over the horizon (default 5); fewer where the horizon holds fewer whole bars (one child per bar at most). */
   slices?: number;
   orderType?: 'limit' | 'market';
   /** Offset of each child's limit, bps; positive = passive (default 0: at the mid). */
@@ -18,16 +18,20 @@ export function linearPath(total: number, n: number): number[] {
   return path;
 }
 
-/** Time-weighted average price: `slices` equal children at equal intervals across the horizon. */
+/**
+ * Time-weighted average price: `slices` equal children at equal intervals across the horizon, or
+ * one per whole bar of `ctx.barMs` where the horizon holds fewer bars than slices (equal still).
+ */
 export function twapPolicy(opts: TwapPolicyOptions = {}): ExecutionPolicy {
   const n = opts.slices ?? 5;
   if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`twapPolicy: slices must be an integer >= 1, got ${n}`);
   const child = { orderType: opts.orderType ?? 'limit', limitOffsetBps: opts.limitOffsetBps ?? 0, ...(opts.ttlMs === undefined ? {} : { ttlMs: opts.ttlMs }) } as const;
   return {
     name: 'twap',
-    schedule(parent: ParentOrder, _ctx: MarketContext): readonly ChildPlan[] {
+    schedule(parent: ParentOrder, ctx: MarketContext): readonly ChildPlan[] {
       checkParent(parent);
-      return evenlyTimed(parent, slicesFromPath(parent.qty, linearPath(parent.qty, n)), child);
+      const m = slicesWithinBars(n, parent.horizonMs, ctx.barMs);
+      return evenlyTimed(parent, slicesFromPath(parent.qty, linearPath(parent.qty, m)), child);
     },
   };
 }

@@ -84,7 +84,8 @@ describe("the execution core's snapshot (stored with the risk book) across a res
 
   it('restores a close (the flatten policy) as a close: a flattening account does not replace it', () => {
     const flattening = { on: false };
-    const o = opts({ policy: twap, positions: { [assetKey(VENUE, SYMBOL)]: 1 }, trading: () => (flattening.on ? 'REDUCING' : 'ACTIVE'), flattening: () => flattening.on, flattenPolicy: twapPolicy({ slices: 4, orderType: 'market' }) });
+    // Closes worked over 4 bars: a child a bar.
+    const o = opts({ policy: twap, horizonMs: 4 * MIN, positions: { [assetKey(VENUE, SYMBOL)]: 1 }, trading: () => (flattening.on ? 'REDUCING' : 'ACTIVE'), flattening: () => flattening.on, flattenPolicy: twapPolicy({ slices: 4, orderType: 'market' }) });
     const first = createExecutionCore(o);
     minute(first, T0, 100);
     flattening.on = true;
@@ -93,8 +94,8 @@ describe("the execution core's snapshot (stored with the risk book) across a res
     const snap = stored(first);
     expect(snap.assets[0]?.parent).toMatchObject({ flatten: true, policy: 'twap', next: 1 });
     const second = createExecutionCore({ ...o, restored: snap, working: [{ orderId: `o:${opened[0]!.id}`, venue: VENUE, symbol: SYMBOL, side: 'sell', remaining: opened[0]!.qty, expiresAt: T0 + 10 * MIN }] });
-    const next = minute(second, T0 + 2 * MIN, 100);
-    // Its rest (planned over a bar: all due by now), not a new close from scratch.
+    const next = [2, 3, 4].flatMap((m) => minute(second, T0 + m * MIN, 100));
+    // Its rest (a child a bar), not a new close from scratch.
     expect(next.map((s) => [s.parentId, s.child, s.source])).toEqual([1, 2, 3].map((c) => [opened[0]!.parentId, c, 'risk:flatten']));
     expect(second.stats().replaced).toBe(0);
   });

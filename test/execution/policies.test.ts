@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { acKappa, acPath, almgrenChrissPolicy } from '../../models/execution/almgren-chriss-policy.js';
 import type { MarketContext, ParentOrder } from '../../models/execution/execution-policy.js';
-import { ExecutionPolicyError } from '../../models/execution/execution-policy.js';
+import { ExecutionPolicyError, slicesWithinBars } from '../../models/execution/execution-policy.js';
 import { immediatePolicy } from '../../models/execution/immediate-policy.js';
 import { twapPolicy } from '../../models/execution/twap-policy.js';
 
@@ -98,7 +98,7 @@ describe('Almgren–Chriss policy', () => {
   it('front-loads monotonically for λ > 0, more so as λ grows', () => {
     let prevFirst = 100 / 6; // TWAP's first slice
     for (const lambda of [0.01, 0.1, 1, 10]) {
-      const s = qtys(almgrenChrissPolicy({ slices: 6, riskAversion: lambda, temporaryImpact: 1e-4 }).schedule(parent(), ctx()));
+      const s = qtys(almgrenChrissPolicy({ slices: 6, riskAversion: lambda, temporaryImpact: 1e-4 }).schedule(parent({ horizonMs: 360_000 }), ctx()));
       for (let j = 1; j < s.length; j++) expect(s[j]).toBeLessThan(s[j - 1] as number);
       expect(s[0]).toBeGreaterThan(prevFirst);
       prevFirst = s[0] as number;
@@ -118,5 +118,49 @@ describe('Almgren–Chriss policy', () => {
     expect(() => almgrenChrissPolicy({ riskAversion: -1, temporaryImpact: 1 })).toThrow(RangeError);
     expect(() => almgrenChrissPolicy({ riskAversion: 1, temporaryImpact: 0 })).toThrow(RangeError);
     expect(() => twapPolicy({ slices: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('one child per bar at most (TWAP and Almgren–Chriss)', () => {
+  const BAR = 60_000;
+  const ac = almgrenChrissPolicy({ slices: 4, riskAversion: 1, temporaryImpact: 1e-3 });
+  const twap = twapPolicy({ slices: 4 });
+
+  it('counts the whole bars of the horizon, at least one, at most the slices', () => {
+    expect(slicesWithinBars(4, 240_000, BAR)).toBe(4);
+    expect(slicesWithinBars(4, 600_000, BAR)).toBe(4);
+    expect(slicesWithinBars(4, 150_000, BAR)).toBe(2);
+    expect(slicesWithinBars(4, 30_000, BAR)).toBe(1);
+    expect(() => slicesWithinBars(4, 240_000, 0)).toThrow(RangeError);
+    expect(() => twap.schedule(parent(), ctx({ barMs: Number.NaN }))).toThrow(/barMs/);
+  });
+
+  it('gives a horizon shorter than slices × bar fewer, bigger children, equal for TWAP, a bar or more apart', () => {
+    // 2.5 bars: two children of half the parent, 75 s apart (four slices put two in a bar: 37.5 s apart).
+    expect(twap.schedule(parent({ horizonMs: 150_000 }), ctx())).toEqual([
+      { atTs: 1_000, qty: 50, orderType: 'limit', limitOffsetBps: 0, ttlMs: 75_000 },
+      { atTs: 76_000, qty: 50, orderType: 'limit', limitOffsetBps: 0, ttlMs: 75_000 },
+    ]);
+    // Under a bar: the whole parent at once.
+    expect(qtys(twap.schedule(parent({ horizonMs: 30_000 }), ctx()))).toEqual([100]);
+    // Almgren–Chriss: the same optimal path (κ = 1/bar over T = 2.5 bars), sampled once per bar.
+    const s = ac.schedule(parent({ horizonMs: 150_000 }), ctx());
+    expect(s.map((c) => c.atTs)).toEqual([1_000, 76_000]);
+    expect(s[0]?.qty).toBeCloseTo(100 * (1 - Math.sinh(1.25) / Math.sinh(2.5)), 9);
+    expect(qtys(s).reduce((a, q) => a + q, 0)).toBe(100);
+  });
+
+  it('never puts two children in one bar, wherever the horizon starts and however long it is', () => {
+    for (const policy of [twap, ac, twapPolicy({ slices: 7 }), almgrenChrissPolicy({ slices: 9, riskAversion: 0.1, temporaryImpact: 1e-3 })]) {
+      for (const startTs of [0, 1, 29_999, 59_999, 1_000_000_007]) {
+        for (let horizonMs = 1_000; horizonMs <= 600_000; horizonMs += 7_919) {
+          const s = policy.schedule(parent({ startTs, horizonMs }), ctx());
+          const bars = s.map((c) => Math.floor(c.atTs / BAR));
+          expect(new Set(bars).size, `${policy.name} ${startTs} ${horizonMs}`).toBe(s.length);
+          expect(s.length).toBeLessThanOrEqual(Math.max(1, Math.floor(horizonMs / BAR)));
+          expect(qtys(s).reduce((a, q) => a + q, 0)).toBeCloseTo(100, 9);
+        }
+      }
+    }
   });
 });
