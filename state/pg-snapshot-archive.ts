@@ -2,6 +2,7 @@ import pg from 'pg';
 import { StoreError } from './errors.js';
 import { stringifyExact } from './exact-json.js';
 import type { ActorSnapshot } from './feature-store.js';
+import { durableWrite } from './pg-durable-write.js';
 import { migrateSchema } from './pg-migrate.js';
 import { pgQuery } from './pg-query.js';
 import type { SnapshotArchive } from './snapshot-archive.js';
@@ -35,7 +36,15 @@ export async function createPgSnapshotArchive(opts: PgSnapshotArchiveOptions): P
       return { version: r.version, streamSeq: Number(r.stream_seq), ts: Number(r.event_ms), state };
     },
     save: async (actorKey, snap: ActorSnapshot) => {
-      await query(
+      // Committed with synchronous_commit on, whatever the sessions' default (`durableWrite`): the
+      // copy is what an actor whose Redis snapshot is gone resumes from. One a PostgreSQL crash lost
+      // sends it back to the copy before (about `asset.snapshotArchiveEvery` messages more to
+      // replay) or to the stream's oldest message; with a retention limit on the market-data
+      // stream, to messages it may no longer hold (state missing history). Copies are that many
+      // stream messages apart per actor, one in flight, behind the checkpoints: the WAL flush each
+      // waits for holds up no checkpoint.
+      await durableWrite(
+        pool,
         'archive a snapshot',
         `INSERT INTO ${s}.actor_snapshots (actor, version, stream_seq, event_ms, state) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (actor) DO UPDATE SET version = EXCLUDED.version, stream_seq = EXCLUDED.stream_seq, event_ms = EXCLUDED.event_ms, state = EXCLUDED.state
