@@ -357,6 +357,11 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     // went out at its last, stale price and the paper venue cancelled them at the gap; held, its
     // next event resumes the data and the parent is re-planned there (`afterHole`) or lapses. Judged
     // from event time and the stored `knownAt` only, so a snapshot taken in the hold goes on alike.
+    // A late event (the sequencer's `late()`: live, an asset marked idle whose older events come
+    // after the others' later ones) has an earlier `now`: it sends no child that in order would have
+    // been held (the asset's price is never more than `maxHoleMs` older than the event), and
+    // `knownAt` and the re-plan follow the asset's own events, kept in their order
+    // (test/execution/late-events.test.ts).
     if (a.knownAt > Number.NEGATIVE_INFINITY && now - a.knownAt > maxHoleMs) return;
     const at = Math.max(now, a.knownAt);
     if (a.resumedAt === now) {
