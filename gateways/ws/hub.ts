@@ -4,6 +4,7 @@ import type { Subjects } from '../../streams/subjects.js';
 import type { Logger } from '../../state/logger.js';
 import type { Identity } from './auth.js';
 import type { Fill } from '../../streams/messages/fill.js';
+import { ExpirySchema } from '../../streams/messages/expiry.js';
 import { FillSchema } from '../../streams/messages/fill.js';
 import type { Order } from '../../streams/messages/order.js';
 import { OrderSchema } from '../../streams/messages/order.js';
@@ -298,6 +299,10 @@ export function createHub(opts: HubOptions): Hub {
       const f = FillSchema.safeParse(value);
       if (f.success) working.filled(f.data);
     }
+    if (route.idKind === 'expiry') {
+      const e = ExpirySchema.safeParse(value);
+      if (e.success) working.expired(e.data.orderId);
+    }
     if (route.topic === 'models') dropRejectedAliases(value);
     const entry = push(route, m.text);
     if (route.topic === 'md' && 'type' in value && value.type === 'md.bar' && 'ts' in value && typeof value.ts === 'number') keepBar(entry, value.ts);
@@ -403,10 +408,12 @@ export function createHub(opts: HubOptions): Hub {
       }
       /** The approved orders read, in stream order, with the fills of them booked. */
       const stored = new Map<string, { m: Admitted; order: Order; fills: Fill[] }>();
+      /** The orders an expiry read says the venue works no more. */
+      const expired = new Set<string>();
       let newest = -Infinity;
       for (const msg of messages) {
         const route = routeSubject(opts.subjects, msg.subject);
-        if (route?.idKind !== 'order' && route?.idKind !== 'fill') continue;
+        if (route?.idKind !== 'order' && route?.idKind !== 'fill' && route?.idKind !== 'expiry') continue;
         // Held or booked, and its id remembered: a later republish is not relayed. One relayed
         // since the start is not admitted again: the snapshot and `working` have it already.
         const m = admit(msg.subject, msg.data, true);
@@ -415,6 +422,9 @@ export function createHub(opts: HubOptions): Hub {
         if (route.idKind === 'order') {
           const o = OrderSchema.safeParse(m.value);
           if (o.success && !stored.has(o.data.id)) stored.set(o.data.id, { m, order: o.data, fills: [] });
+        } else if (route.idKind === 'expiry') {
+          const e = ExpirySchema.safeParse(m.value);
+          if (e.success) expired.add(e.data.orderId);
         } else stored.get((m.value as Fill).orderId)?.fills.push(m.value as Fill); // decoded by admit (`decodeFill`)
       }
       // Event time at start: the newest read (or relayed since the start). Of the orders stored, those
@@ -422,7 +432,7 @@ export function createHub(opts: HubOptions): Hub {
       // their fills applied: past `depth` of a slot they are held, past twice that let go (`working`).
       working.advance(newest);
       for (const { m, order, fills } of stored.values()) {
-        if (!stillWorks(order, fills, working.eventTime())) continue;
+        if (!stillWorks(order, fills, working.eventTime(), expired.has(order.id))) continue;
         working.approved(push(m.route, m.text), order);
         for (const f of fills) working.filled(f);
       }

@@ -39,9 +39,11 @@ export async function learnStoredOrders(opts: OrdersSeedOptions): Promise<number
     const from = orders.messages[0]?.streamSeq;
     // No order read: every fill stored would be of an order the feed does not hold.
     const fills = from === undefined ? { messages: [], skipped: 0 } : await opts.bus.readNewest(opts.stream, opts.subjects.allFills(), { max, fromSeq: from });
+    // Expiries of them (the venue stopped working one early): such an order is not held as working.
+    const expiries = from === undefined ? { messages: [], skipped: 0 } : await opts.bus.readNewest(opts.stream, opts.subjects.allExpired(), { max, fromSeq: from });
     const firstFill = fills.skipped > 0 ? (fills.messages[0]?.streamSeq ?? Infinity) : -Infinity;
     const kept = orders.messages.filter((m) => m.streamSeq >= firstFill);
-    read = [...kept, ...fills.messages].sort((a, b) => a.streamSeq - b.streamSeq);
+    read = [...kept, ...fills.messages, ...expiries.messages].sort((a, b) => a.streamSeq - b.streamSeq);
     counts = { orders: kept.length, fills: fills.messages.length, skippedOrders: orders.skipped + orders.messages.length - kept.length, skippedFills: fills.skipped };
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);

@@ -14,7 +14,7 @@ import type { Topic } from './protocol.js';
 export type Route = Readonly<{ topic: Topic; key: string; slot: string; symbolToken?: string; idKind?: IdKind }>;
 
 /** Messages whose `id` is deterministic (a republish keeps it): the hub relays each id once. */
-export type IdKind = 'order' | 'reject' | 'fill' | 'prediction';
+export type IdKind = 'order' | 'reject' | 'fill' | 'expiry' | 'prediction';
 
 /** Topics fed from the bus; `pnl` and `actors` come from the engine through `publishLocal`. */
 export const BUS_TOPICS = ['md', 'features', 'predictions', 'orders', 'risk', 'models'] as const satisfies readonly Topic[];
@@ -28,7 +28,7 @@ export const approvedOrdersPattern = (subjects: Subjects): string => `${subjects
 /** The subject patterns the hub subscribes to. */
 export function busPatterns(subjects: Subjects): readonly string[] {
   const p = subjects.prefix;
-  return [`${p}.md.>`, `${p}.feat.>`, `${p}.pred.>`, approvedOrdersPattern(subjects), `${p}.exec.reject.>`, subjects.allFills(), subjects.riskState(), modelEventsPattern(subjects)];
+  return [`${p}.md.>`, `${p}.feat.>`, `${p}.pred.>`, approvedOrdersPattern(subjects), `${p}.exec.reject.>`, subjects.allFills(), subjects.allExpired(), subjects.riskState(), modelEventsPattern(subjects)];
 }
 
 const symbolRoute = (topic: Topic, token: string | undefined, slotPrefix: string): Route | undefined => {
@@ -60,9 +60,10 @@ export function routeSubject(subjects: Subjects, subject: string): Route | undef
       // sx.pred.<strategy>.<venue>.<sym>
       return t.length === 5 ? withIdKind(symbolRoute('predictions', t[4], `${t[2]}|${t[3]}|`), 'prediction') : undefined;
     case 'exec':
-      // sx.exec.{order,reject}.<strategy>.<venue>.<sym>, sx.exec.fill.<venue>.<sym>
+      // sx.exec.{order,reject}.<strategy>.<venue>.<sym>, sx.exec.{fill,expired}.<venue>.<sym>
       if ((t[2] === 'order' || t[2] === 'reject') && t.length === 6) return withIdKind(symbolRoute('orders', t[5], `${t[2]}|${t[3]}|${t[4]}|`), t[2]);
       if (t[2] === 'fill' && t.length === 5) return withIdKind(symbolRoute('orders', t[4], `fill|${t[3]}|`), 'fill');
+      if (t[2] === 'expired' && t.length === 5) return withIdKind(symbolRoute('orders', t[4], `expired|${t[3]}|`), 'expiry');
       return undefined;
     case 'risk':
       return subject === subjects.riskState() ? { topic: 'risk', key: 'account', slot: 'account' } : undefined;

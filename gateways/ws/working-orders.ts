@@ -11,8 +11,8 @@ export type OrderFill = Readonly<{ orderId: string; qty: number; final: boolean 
  * working would leave a dashboard that reconnects without it, so it is held instead, until a fill
  * completes it (`final`, or its filled qty reaches its qty) or event time reaches its `expiresAt`.
  * Event time is the newest `ts` the hub relayed of market data and `orders`, never the wall clock
- * (the demo replays old data). The engine does not publish an early release (an order cancelled at
- * a hole in the data): such an order is held until its `expiresAt`.
+ * (the demo replays old data), or an expiry of it (`exec.expired`: the venue stopped working it
+ * early, at a hole in the data or a live exchange's cancel) lets it go.
  *
  * At most `depth` orders are held per slot: past that the oldest is let go (`onDropped`).
  */
@@ -25,6 +25,8 @@ export type WorkingOrders = Readonly<{
   approved(entry: FeedEntry, o: ApprovedOrder): void;
   /** A relayed fill: applied to its order (one the feed does not follow is ignored). */
   filled(f: OrderFill): void;
+  /** A relayed expiry (`exec.expired`): the venue works its order no more (one the feed does not follow is ignored). */
+  expired(orderId: string): void;
   /** `entry` left its slot's last `depth`: held while its order works, else forgotten. */
   shiftedOut(entry: FeedEntry): void;
   /** The held entries whose orders still work, oldest first per slot (the others are let go). */
@@ -41,10 +43,10 @@ const completes = (filled: number, qty: number): boolean => filled >= qty * (1 -
 
 /**
  * Whether the venue may still work `o` at event time `eventTs`, given the fills applied to it: what
- * the gateway keeps of the orders stored before it started (`Hub.learn`).
+ * the gateway keeps of the orders stored before it started (`Hub.learn`); `expired`: an expiry of it was stored.
  */
-export function stillWorks(o: ApprovedOrder, fills: readonly OrderFill[], eventTs: number): boolean {
-  if (eventTs >= o.expiresAt || fills.some((f) => f.final)) return false;
+export function stillWorks(o: ApprovedOrder, fills: readonly OrderFill[], eventTs: number, expired = false): boolean {
+  if (expired || eventTs >= o.expiresAt || fills.some((f) => f.final)) return false;
   return !completes(fills.reduce((sum, f) => sum + f.qty, 0), o.qty);
 }
 
@@ -69,6 +71,13 @@ export function createWorkingOrders(depth: number, onDropped: (entry: FeedEntry,
     else if (left.length !== list.length) heldBySlot.set(slot, left);
   };
 
+  /** A held order that no longer works leaves its slot's held list now. */
+  const letGo = (o: Followed): void => {
+    if (!o.held) return;
+    const list = heldBySlot.get(o.entry.slot);
+    if (list !== undefined) prune(o.entry.slot, list);
+  };
+
   return {
     advance: (ts) => {
       if (Number.isFinite(ts) && ts > eventTs) eventTs = ts;
@@ -85,9 +94,13 @@ export function createWorkingOrders(depth: number, onDropped: (entry: FeedEntry,
       if (o === undefined || o.done) return;
       o.filled += f.qty;
       o.done = f.final || completes(o.filled, o.qty);
-      if (!o.done || !o.held) return;
-      const list = heldBySlot.get(o.entry.slot);
-      if (list !== undefined) prune(o.entry.slot, list);
+      if (o.done) letGo(o);
+    },
+    expired: (orderId) => {
+      const o = byId.get(orderId);
+      if (o === undefined || o.done) return;
+      o.done = true;
+      letGo(o);
     },
     shiftedOut: (entry) => {
       const id = bySeq.get(entry.seq);

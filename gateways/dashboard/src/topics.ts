@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BarSchema, TimeframeSchema } from '../../../streams/messages/bar.js';
 import { FeatureVectorSchema } from '../../../streams/messages/feature-vector.js';
 import { FillSchema } from '../../../streams/messages/fill.js';
+import { ExpirySchema } from '../../../streams/messages/expiry.js';
 import { ModelEventSchema } from '../../../streams/messages/model-event.js';
 import { OrderSchema } from '../../../streams/messages/order.js';
 import { PredictionSchema } from '../../../streams/messages/prediction.js';
@@ -99,7 +100,7 @@ export const TopicPayloadSchemas = {
   md: z.union([BarSchema, QuoteSchema, TradeSchema]),
   features: FeatureVectorSchema,
   predictions: PredictionSchema,
-  orders: z.union([OrderSchema, RejectSchema, FillSchema]),
+  orders: z.union([OrderSchema, RejectSchema, FillSchema, ExpirySchema]),
   risk: RiskStateSchema,
   pnl: PnlSchema,
   actors: ActorStatusSchema,

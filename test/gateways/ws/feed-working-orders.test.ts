@@ -85,6 +85,22 @@ describe('websocket feed: the orders snapshot keeps the orders still working', (
     expect(g.hub.stats().workingOrdersHeld).toBe(0);
   });
 
+  it('lets a held order go, and relays it on orders, when an expiry (exec.expired) says the venue stopped working it early', async () => {
+    gw = await startTestGateway({ config: { ordersSnapshotDepth: 1 } });
+    const g = gw;
+    const subject = g.subjects.order('dirmlp', 'binance', 'BTC/USDT');
+    g.bus.emit(subject, json(order('o:a', { expiresAt: T0 + 24 * H })));
+    g.bus.emit(subject, json(order('o:b', { expiresAt: T0 + 24 * H }))); // pushes o:a out: held
+    await until(() => g.hub.stats().seq.orders === 2);
+    expect(await snapshotIds(g)).toEqual(['o:a', 'o:b']);
+    const expiry = { type: 'exec.expired', v: 1, id: 'e:o:a', ts: T0 + 60_000, orderId: 'o:a', strategy: 'dirmlp', venue: 'binance', symbol: 'BTC/USDT', filledQty: 0, remainingQty: 1, reason: 'venue' };
+    g.bus.emit(g.subjects.expired('binance', 'BTC/USDT'), json(expiry));
+    await until(() => g.hub.stats().seq.orders === 3);
+    // Long before its expiresAt: let go, and the expiry itself is in the snapshot (its own slot).
+    expect(await snapshotIds(g)).toEqual(['o:b', 'e:o:a']);
+    expect(g.hub.stats().workingOrdersHeld).toBe(0);
+  });
+
   it('lets a held order go when event time (market data, not the wall clock) reaches its expiresAt', async () => {
     gw = await startTestGateway({ config: { ordersSnapshotDepth: 1 } });
     const g = gw;
