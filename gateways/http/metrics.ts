@@ -53,7 +53,7 @@ export type EngineMetrics = Readonly<{
   engineCounts(read: () => EngineCounts): void;
   /**
    * Where the labeling actor's counts are read at each scrape (`LabelingCounts`, its `stats()`):
-   * counters `sextant_labeling_{received,labeled,samples,published,duplicates,skipped,paths_from_store}_total`
+   * counters `sextant_labeling_{received,labeled,samples,published,duplicates,skipped,paths_from_store,relabels_skipped,no_bars_refused}_total`
    * and gauges `sextant_labeling_pending` and `sextant_labeling_waiting_features`, by `strategy`.
    */
   labelingCounts(strategy: string, read: () => LabelingCounts): void;
@@ -84,6 +84,10 @@ export type LabelingCounts = Readonly<{
   duplicates: number;
   skippedSeq: number;
   pathsFromStore: number;
+  /** Re-published orders found labeled in the training-sample store, not labeled again. */
+  relabelsSkipped: number;
+  /** Items refused (also in the refusals) because their asset had no bar up to their horizon: a symbol that stopped trading. */
+  noBarsRefused: number;
   pending: number;
   waitingFeatures: number;
 }>;
@@ -231,6 +235,8 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
   labelingCounter('sextant_labeling_duplicates_total', 'Labeling publishes the stream dropped as duplicates (republished after a restart)', (c) => c.duplicates);
   labelingCounter('sextant_labeling_skipped_total', 'Redelivered messages at or below the committed sequence, skipped by the labeling actor', (c) => c.skippedSeq);
   labelingCounter('sextant_labeling_paths_from_store_total', 'Items whose price path the labeling actor read from the timeseries store', (c) => c.pathsFromStore);
+  labelingCounter('sextant_labeling_relabels_skipped_total', 'Re-published orders found labeled in the training-sample store, not labeled again', (c) => c.relabelsSkipped);
+  labelingCounter('sextant_labeling_no_bars_refused_total', 'Items refused because their asset had no bar up to their horizon (a symbol that stopped trading); also in sextant_refusals_total', (c) => c.noBarsRefused);
   labelingGauge('sextant_labeling_pending', 'Predictions and orders received and not labeled yet', (c) => c.pending);
   labelingGauge('sextant_labeling_waiting_features', 'Due items waiting for their feature vector or a missing bar of their path', (c) => c.waitingFeatures);
   const retraining: Attached<RetrainingCounts> = { current: undefined, seen: [] };

@@ -77,7 +77,7 @@ describe('the labeling actor as an operator sees it: sextant ctl status and /met
 
   it('counts grow by what the actor counted since the last scrape, and a new actor\'s from 0', async () => {
     const metrics = createEngineMetrics({ defaultMetrics: false });
-    const zero: LabelingCounts = { received: 0, labeled: 0, samples: 0, published: 0, duplicates: 0, skippedSeq: 0, pathsFromStore: 0, pending: 0, waitingFeatures: 0 };
+    const zero: LabelingCounts = { received: 0, labeled: 0, samples: 0, published: 0, duplicates: 0, skippedSeq: 0, pathsFromStore: 0, relabelsSkipped: 0, noBarsRefused: 0, pending: 0, waitingFeatures: 0 };
     const labeled = async (): Promise<number | undefined> => sampleValue(parsePromText(await metrics.text()), 'sextant_labeling_labeled_total', { strategy: 's1' });
     expect(await labeled()).toBeUndefined(); // no labeling actor: no series
     let a = { ...zero, labeled: 3 };
@@ -89,5 +89,19 @@ describe('the labeling actor as an operator sees it: sextant ctl status and /met
     const b = { ...zero, labeled: 2 }; // a new actor (an engine started again in the process)
     metrics.labelingCounts('s1', () => b);
     expect(await labeled()).toBe(7);
+  });
+
+  it('exports the re-published orders skipped and the items refused for a symbol without bars as counters', async () => {
+    const metrics = createEngineMetrics({ defaultMetrics: false });
+    const zero: LabelingCounts = { received: 0, labeled: 0, samples: 0, published: 0, duplicates: 0, skippedSeq: 0, pathsFromStore: 0, relabelsSkipped: 0, noBarsRefused: 0, pending: 0, waitingFeatures: 0 };
+    let c = { ...zero, relabelsSkipped: 2, noBarsRefused: 3 };
+    metrics.labelingCounts('s1', () => c);
+    const text = await metrics.text();
+    expect(text).toMatch(/# TYPE sextant_labeling_relabels_skipped_total counter/);
+    expect(text).toMatch(/# TYPE sextant_labeling_no_bars_refused_total counter/);
+    expect(sampleValue(parsePromText(text), 'sextant_labeling_relabels_skipped_total', { strategy: 's1' })).toBe(2);
+    expect(sampleValue(parsePromText(text), 'sextant_labeling_no_bars_refused_total', { strategy: 's1' })).toBe(3);
+    c = { ...c, noBarsRefused: 4 };
+    expect(sampleValue(parsePromText(await metrics.text()), 'sextant_labeling_no_bars_refused_total', { strategy: 's1' })).toBe(4);
   });
 });
