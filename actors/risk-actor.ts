@@ -1,6 +1,6 @@
 import type { Clock } from '../state/clock.js';
 import type { Logger } from '../state/logger.js';
-import type { RiskStore, StoredRisk } from '../state/risk-store.js';
+import type { RiskStore, StoredRisk, WriteBound } from '../state/risk-store.js';
 import type { CorePublisher, Delivery, DurableConsumer, DurablePublisher, Consumption } from '../streams/bus.js';
 import { decodeText, encode } from '../streams/codec.js';
 import type { RefusalReason } from '../streams/messages/dlq-entry.js';
@@ -51,6 +51,13 @@ export type RiskActorOptions = Readonly<{
    * matches the book this actor starts from; read from the store when left out.
    */
   stored?: Partial<StoredRisk>;
+  /**
+   * How long the store write of an operator's command (halt, resume, reduce, limits) may wait, a
+   * lock another session holds say, before it fails with nothing stored (`WriteBound`): the command
+   * answers with the store's error instead of waiting past the operator's timeout. Left out: no
+   * bound. The writes of suggestions, fills and market marks are never bounded.
+   */
+  controlWriteTimeoutMs?: number;
 }>;
 
 export type RiskActorHandle = Readonly<{
@@ -143,8 +150,11 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
    * the old one put back until the store has the new one, so a failed write leaves the account as
    * it was, as the reply says and as a restart would find it. Should the state move while it is
    * being stored (the decision path halting on a breach: every change bumps `seq`), the command is
-   * decided again on the state it moved to, and stored again.
+   * decided again on the state it moved to, and stored again. Each write waits at most
+   * `controlWriteTimeoutMs` (a lock held on the table): past it the write fails, nothing stored,
+   * with the same outcome as any failed write.
    */
+  const bound: WriteBound | undefined = opts.controlWriteTimeoutMs === undefined ? undefined : { timeoutMs: opts.controlWriteTimeoutMs };
   const control = (fn: (ts: number) => RiskState[], effect: 'at-once' | 'once-stored'): Promise<readonly RiskState[]> =>
     serial(async () => {
       const ts = deps.clock.now();
@@ -154,7 +164,7 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
         const after = core.trading();
         const deferred = effect === 'once-stored' && states.length > 0;
         if (deferred) core.restoreTrading(before);
-        await deps.store.saveTrading(account, after, ts);
+        await deps.store.saveTrading(account, after, ts, bound);
         if (deferred) {
           if (core.trading().seq !== before.seq) continue;
           core.restoreTrading(after);
@@ -265,13 +275,13 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
         // as the reply (the error) says and as a restart would find them.
         const limits = core.limitsWith(patch);
         const now = deps.clock.now();
-        await deps.store.saveLimits(account, limits, now);
+        await deps.store.saveLimits(account, limits, now, bound);
         core.useLimits(limits);
         // A loss limit lowered below the loss already made halts now, as a breach would (at once,
         // like a halt: it stays in effect if storing the state fails).
         const states = core.checkLimits(now);
         if (states.length > 0) {
-          await deps.store.saveTrading(account, core.trading(), now);
+          await deps.store.saveTrading(account, core.trading(), now, bound);
           announce(states);
         }
         return limits;

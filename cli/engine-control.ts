@@ -10,6 +10,7 @@ import type { ModelEvent } from '../streams/messages/model-event.js';
 import { RiskControlError } from '../models/risk/risk-core.js';
 import { RiskLimitsError } from '../models/risk/risk-limits.js';
 import type { EngineCounters } from '../state/counters.js';
+import { StoreError } from '../state/errors.js';
 import type { Timeframe } from '../streams/messages/bar.js';
 import type { Decisions } from './decisions.js';
 import type { LabelingActorHandle } from '../actors/labeling-actor.js';
@@ -63,11 +64,17 @@ export function retrainingControl(r: Pick<RetrainingActorHandle, 'trigger' | 'pa
   };
 }
 
-/** Known failures become coded control errors; anything else stays INTERNAL. */
-async function coded<T>(fn: () => Promise<T> | T): Promise<T> {
+/**
+ * Known failures become coded control errors; anything else stays INTERNAL. A risk-store write
+ * that failed (PostgreSQL down, or a lock held past `control.riskWriteTimeoutMs`) is UNAVAILABLE,
+ * in the verb's words (`unstored`) what holds in the engine and the store: it answered INTERNAL, and a
+ * resume behind a held lock did not answer before `sextant ctl` gave up ("engine not reached").
+ */
+async function coded<T>(fn: () => Promise<T> | T, unstored?: (err: string) => string): Promise<T> {
   try {
     return await fn();
   } catch (e) {
+    if (e instanceof StoreError && unstored !== undefined) throw new ControlError(ControlErrorCode.UNAVAILABLE, unstored(e.message));
     if (e instanceof ModelNotFoundError) throw new ControlError(ControlErrorCode.NOT_FOUND, e.message);
     if (e instanceof RiskLimitsError || e instanceof RiskControlError || e instanceof RegistryError) throw new ControlError(ControlErrorCode.REFUSED, e.message);
     throw e;
@@ -255,6 +262,14 @@ async function ofKnownModel<T>(registry: ModelRegistry, name: string, change: ()
   }
 }
 
+/** The account's trading state in this engine, for a reply saying what a failed write left. */
+const riskState = (d: Decisions | undefined): string => d?.risk.status().state ?? 'as it was';
+/** The scoped halts still held, for a resume that was not stored. */
+const heldHalts = (d: Decisions | undefined): string => {
+  const halts = d?.risk.status().scopedHalts ?? [];
+  return halts.length > 0 ? ` (halted: ${halts.map((h) => `${h.scope} ${h.value}`).join(', ')})` : '';
+};
+
 /** What `sextant ctl` acts on in a running engine: the risk actor, the supervisor, the registry. */
 export function engineControlTarget(
   deps: Readonly<{
@@ -291,33 +306,59 @@ export function engineControlTarget(
       catchUp: deps.catchUp?.status() ?? null,
     }),
     halt: (a) =>
-      coded(async () => {
-        knownScope(deps.known, a.target);
-        const states = await needDecisions(deps.decisions).risk.halt(a.target.scope === 'all' ? { scope: 'all', reason: a.reason } : { scope: a.target.scope, value: a.target.value, reason: a.reason });
-        return { changes: states, status: needDecisions(deps.decisions).risk.status().state };
-      }),
-    resume: (a) =>
-      coded(async () => {
-        // Asset actors the supervisor gave up on (of every asset, or of the symbol) start again:
-        // without this only a restart of the engine brought them back.
-        const t = a.target;
-        const halted = deps.decisions?.risk.status().scopedHalts ?? [];
-        resumableScope(deps.known, halted, t);
-        const restarted = t.scope === 'strategy' ? [] : deps.supervisor.restartGivenUp(t.scope === 'all' ? undefined : (asset) => asset.symbol === t.value);
-        notHalted(halted, t, restarted.length, deps.decisions?.risk.status().state);
-        const d = deps.decisions;
-        if (d === undefined) return { changes: [], status: null, restarted }; // no risk actor: nothing halted
-        const states = await d.risk.resume(t.scope === 'all' ? { scope: 'all', reason: a.reason } : { scope: t.scope, value: t.value, reason: a.reason });
-        return { changes: states, status: d.risk.status().state, restarted };
-      }),
+      coded(
+        async () => {
+          knownScope(deps.known, a.target);
+          const states = await needDecisions(deps.decisions).risk.halt(a.target.scope === 'all' ? { scope: 'all', reason: a.reason } : { scope: a.target.scope, value: a.target.value, reason: a.reason });
+          return { changes: states, status: needDecisions(deps.decisions).risk.status().state };
+        },
+        // The kill switch holds in memory whatever the store says.
+        (err) => `halted in this engine (in force now), but storing the halt failed: ${err}; a restart before it is stored would not find it: halt again to store it`,
+      ),
+    resume: (a) => {
+      let restartedCount = 0;
+      return coded(
+        async () => {
+          // Asset actors the supervisor gave up on (of every asset, or of the symbol) start again:
+          // without this only a restart of the engine brought them back.
+          const t = a.target;
+          const halted = deps.decisions?.risk.status().scopedHalts ?? [];
+          resumableScope(deps.known, halted, t);
+          const restarted = t.scope === 'strategy' ? [] : deps.supervisor.restartGivenUp(t.scope === 'all' ? undefined : (asset) => asset.symbol === t.value);
+          restartedCount = restarted.length;
+          notHalted(halted, t, restarted.length, deps.decisions?.risk.status().state);
+          const d = deps.decisions;
+          if (d === undefined) return { changes: [], status: null, restarted }; // no risk actor: nothing halted
+          const states = await d.risk.resume(t.scope === 'all' ? { scope: 'all', reason: a.reason } : { scope: t.scope, value: t.value, reason: a.reason });
+          return { changes: states, status: d.risk.status().state, restarted };
+        },
+        // A resume takes effect only once stored (actors/risk-actor.ts): the engine and the store both hold the halt still.
+        (err) =>
+          `not resumed: storing it failed: ${err}; the account stays ${riskState(deps.decisions)}${heldHalts(deps.decisions)}` +
+          (restartedCount > 0 ? ` (${restartedCount} given-up asset actor${restartedCount === 1 ? ' was' : 's were'} started again)` : ''),
+      );
+    },
     reduce: (a) =>
-      coded(async () => {
-        const d = needDecisions(deps.decisions);
-        const states = await d.risk.reduce({ scope: 'all', reason: a.reason, ...(a.flatten === true ? { flatten: true } : {}) });
-        return { changes: states, status: d.risk.status().state };
-      }),
+      coded(
+        async () => {
+          const d = needDecisions(deps.decisions);
+          const states = await d.risk.reduce({ scope: 'all', reason: a.reason, ...(a.flatten === true ? { flatten: true } : {}) });
+          return { changes: states, status: d.risk.status().state };
+        },
+        (err) => `not reduced: storing it failed: ${err}; the account stays ${riskState(deps.decisions)}`,
+      ),
     getLimits: () => coded(() => needDecisions(deps.decisions).risk.getLimits()),
-    setLimits: (patch) => coded(() => needDecisions(deps.decisions).risk.setLimits(patch)),
+    setLimits: (patch) => {
+      const before = JSON.stringify(deps.decisions?.risk.getLimits());
+      return coded(
+        () => needDecisions(deps.decisions).risk.setLimits(patch),
+        // The new limits are in force only once stored; a halt they cause is in force at once (as a halt).
+        (err) =>
+          JSON.stringify(deps.decisions?.risk.getLimits()) === before
+            ? `limits not changed: storing them failed: ${err}; the limits in force are those before`
+            : `limits changed (stored, in force), but storing the halt they caused failed: ${err}; the halt is in force in this engine, a restart before it is stored would not find it`,
+      );
+    },
     listModels: (name) =>
       coded(async () => {
         const versions = await registry().list(name);

@@ -8,8 +8,16 @@ import { pgStoreError } from './pg-errors.js';
  * told was stored (with `off`, the last few hundred milliseconds of commits can go). For what
  * must never go backwards after it is acknowledged: the risk state, the operator audit trail.
  * A failure becomes a `StoreError` saying `what`; the transaction is rolled back.
+ *
+ * With `timeoutMs`, the transaction also sets `lock_timeout` and `statement_timeout` to it: a
+ * write behind a lock another session holds, or a statement that runs longer, is cancelled by the
+ * server and rolled back (a retryable `StoreError`: 55P03, 57014), so the caller knows it was not
+ * stored. Not bounded: the wait for a pooled connection (the pool's own timeout) and a server
+ * that stops answering altogether.
  */
-export async function durableWrite(pool: pg.Pool, what: string, sql: string, params: unknown[]): Promise<void> {
+export async function durableWrite(pool: pg.Pool, what: string, sql: string, params: unknown[], timeoutMs?: number): Promise<void> {
+  if (timeoutMs !== undefined && (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1)) throw new RangeError(`${what}: timeoutMs must be a whole number of ms above 0, got ${timeoutMs}`);
+  const begin = timeoutMs === undefined ? 'BEGIN; SET LOCAL synchronous_commit = on' : `BEGIN; SET LOCAL synchronous_commit = on; SET LOCAL lock_timeout = ${timeoutMs}; SET LOCAL statement_timeout = ${timeoutMs}`;
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
@@ -18,7 +26,7 @@ export async function durableWrite(pool: pg.Pool, what: string, sql: string, par
   }
   let broken: Error | undefined;
   try {
-    await client.query('BEGIN; SET LOCAL synchronous_commit = on'); // one round trip
+    await client.query(begin); // one round trip
     await client.query(sql, params);
     await client.query('COMMIT');
   } catch (e) {

@@ -3,7 +3,7 @@ import { StoreError } from './errors.js';
 import { pgStoreError } from './pg-errors.js';
 import { durableWrite } from './pg-durable-write.js';
 import { migrateSchema } from './pg-migrate.js';
-import type { RiskStore, StoredRisk } from './risk-store.js';
+import type { RiskStore, StoredRisk, WriteBound } from './risk-store.js';
 
 export type PgRiskStoreOptions = Readonly<{ url: string; schema: string }>;
 
@@ -29,7 +29,8 @@ export async function createPgRiskStore(opts: PgRiskStoreOptions): Promise<RiskS
   // state lost with it would let the account trade again. The book is written at most every
   // decision.riskCheckpointMs (200 ms), so the WAL flush each waits for (about
   // half a millisecond more per write, measured on a local server) costs little.
-  const upsert = (what: string, sql: string, params: unknown[]): Promise<void> => durableWrite(pool, `save risk ${what}`, sql, params);
+  // An operator's command passes a bound (`WriteBound`): behind a lock it fails, not stored, instead of waiting.
+  const upsert = (what: string, sql: string, params: unknown[], bound?: WriteBound): Promise<void> => durableWrite(pool, `save risk ${what}`, sql, params, bound?.timeoutMs);
   const at = `to_timestamp($3::double precision / 1000)`;
 
   return {
@@ -49,13 +50,14 @@ export async function createPgRiskStore(opts: PgRiskStoreOptions): Promise<RiskS
         throw pgStoreError(`load risk state of ${account}`, err);
       }
     },
-    saveLimits: (account, limits, ms) =>
-      upsert('limits', `INSERT INTO ${s}.risk_limits (account, limits, updated_at) VALUES ($1, $2, ${at}) ON CONFLICT (account) DO UPDATE SET limits = EXCLUDED.limits, updated_at = EXCLUDED.updated_at`, [
-        account,
-        JSON.stringify(limits),
-        ms,
-      ]),
-    saveTrading: (account, trading, ms) => {
+    saveLimits: (account, limits, ms, bound) =>
+      upsert(
+        'limits',
+        `INSERT INTO ${s}.risk_limits (account, limits, updated_at) VALUES ($1, $2, ${at}) ON CONFLICT (account) DO UPDATE SET limits = EXCLUDED.limits, updated_at = EXCLUDED.updated_at`,
+        [account, JSON.stringify(limits), ms],
+        bound,
+      ),
+    saveTrading: (account, trading, ms, bound) => {
       const state = typeof trading === 'object' && trading !== null && 'state' in trading ? trading.state : undefined;
       if (typeof state !== 'string' || !TRADING_STATES.has(state)) return Promise.reject(new StoreError(`trading snapshot of ${account} has no valid state`, false));
       return upsert(
@@ -64,6 +66,7 @@ export async function createPgRiskStore(opts: PgRiskStoreOptions): Promise<RiskS
         `INSERT INTO ${s}.risk_trading (account, trading, updated_at, state) VALUES ($1, $2, ${at}, $4) ON CONFLICT (account) DO UPDATE SET trading = EXCLUDED.trading, state = EXCLUDED.state, updated_at = EXCLUDED.updated_at ` +
           `WHERE COALESCE((${s}.risk_trading.trading->>'seq')::bigint, 0) <= COALESCE((EXCLUDED.trading->>'seq')::bigint, 0)`,
         [account, JSON.stringify(trading), ms, state],
+        bound,
       );
     },
     saveBook: (account, book, ms) =>

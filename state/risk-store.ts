@@ -11,16 +11,23 @@ export type StoredRisk = Readonly<{
   book: unknown;
 }>;
 
+/**
+ * How long a write may wait (for a lock another session holds, behind a slow statement) before it
+ * fails with nothing stored: an operator's command answers that it was not done instead of waiting
+ * for ever. Left out: no bound (the decision path's writes, which wait the store out).
+ */
+export type WriteBound = Readonly<{ timeoutMs: number }>;
+
 export type RiskStore = {
   /** What is stored for `account`; each part undefined when never written. */
   load(account: string): Promise<Partial<StoredRisk>>;
-  saveLimits(account: string, limits: unknown, at: number): Promise<void>;
+  saveLimits(account: string, limits: unknown, at: number, bound?: WriteBound): Promise<void>;
   /**
    * Stores the trading state unless the stored one is newer (a higher `seq`, which the risk core
    * bumps at every change): the operator's halt and the decision path's deferred write of the state
    * before it may reach the store in either order, and the halt must be what stays.
    */
-  saveTrading(account: string, trading: unknown, at: number): Promise<void>;
+  saveTrading(account: string, trading: unknown, at: number, bound?: WriteBound): Promise<void>;
   saveBook(account: string, book: unknown, at: number): Promise<void>;
   /** Forgets everything stored for `account` (demo resets; never on a live account). */
   clear(account: string): Promise<void>;
