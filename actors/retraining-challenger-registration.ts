@@ -21,7 +21,7 @@ import type { RetrainingActorState } from './retraining-actor-state.js';
 export const registerChallenger = async (rt: RetrainingActorState, fit: ChallengerFit, c: RetrainingCycle, parent: number): Promise<ModelVersion> => {
   const { registry } = rt.deps;
   const { log } = rt;
-  const open = openCycleChallengers(await registry.list(rt.deps.model), { strategy: rt.deps.strategy, trigger: c.trigger, ts: c.ts });
+  const open = openCycleChallengers(await registry.list(rt.deps.model), { strategy: rt.deps.strategy, trigger: c.trigger, ts: c.ts, ...(c.seq !== undefined ? { seq: c.seq } : {}) });
   const sha = sha256Hex(fit.onnx);
   const same = open.find((x) => x.artifactSha256 === sha && x.parentVersion === parent);
   const v = same ?? (await registry.register(fit.model, fit.onnx, { actor: ACTOR, reason: `retraining (${c.trigger.kind}: ${c.trigger.detail})` }));

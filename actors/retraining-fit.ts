@@ -1,6 +1,7 @@
 import { startCycleRun } from '../models/mlflow/retraining-runs.js';
 import type { ModelVersion } from '../models/registry/model-registry.js';
 import type { RetrainingCycle } from '../models/retraining/retraining-snapshot.js';
+import { cyclesStarted } from '../models/retraining/retraining-snapshot.js';
 import { classRuleOf } from '../models/retraining/sample-class.js';
 import { startShadow } from '../models/retraining/shadow-evaluation.js';
 import { fitChallenger } from '../models/retraining/train-challenger.js';
@@ -22,7 +23,7 @@ export const startCycle = async (rt: RetrainingActorState, reason: TriggerReason
   rt.counters.triggered[reason.kind]++;
   rt.collectingLabels = 0;
   const runId = await startCycleRun(rt.tracker, { model: rt.deps.model, strategy: rt.deps.strategy, trigger: reason, ts, champion: rt.championRef, cfg: rt.cfg });
-  rt.cycle = { trigger: reason, ts, runId, challenger: null };
+  rt.cycle = { trigger: reason, ts, seq: cyclesStarted(rt.counters), runId, challenger: null };
   rt.log.info({ trigger: reason }, 'retraining triggered');
 };
 
@@ -54,7 +55,7 @@ export const collectStep = async (rt: RetrainingActorState, nowTs: number): Prom
       validationFraction: cfg.training.validationFraction,
       thread: deps.trainingThread ?? 'worker',
       ...(deps.trainingClock !== undefined ? { pace: { clock: deps.trainingClock, ...cfg.training.pace } } : {}),
-      trigger: { ...c.trigger, ts: c.ts },
+      trigger: { ...c.trigger, ts: c.ts, ...(c.seq !== undefined ? { cycle: c.seq } : {}) },
       strategy,
       rule: classRuleOf(rt.champion.version, cfg.classes.kAtr),
       onCancel: (cancel) => (rt.cancelFit = cancel),

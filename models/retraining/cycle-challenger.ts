@@ -2,19 +2,24 @@ import type { ListedModelVersion } from '../registry/model-registry.js';
 import type { TriggerReason } from './triggers.js';
 
 /** A retraining cycle as its challenger's lineage records it (`fitChallenger`: `details.retraining.trigger`, `details.labels.strategy`). */
-export type CycleIdentity = Readonly<{ strategy: string; trigger: TriggerReason; ts: number }>;
+export type CycleIdentity = Readonly<{ strategy: string; trigger: TriggerReason; ts: number; seq?: number }>;
 
 const recordOf = (x: unknown): Readonly<Record<string, unknown>> | undefined => (typeof x === 'object' && x !== null && !Array.isArray(x) ? (x as Record<string, unknown>) : undefined);
 
 /**
  * Whether `v` is a challenger fitted for this cycle: its registry details name the same
- * strategy and the same trigger (kind, detail and the event time the cycle started at). A version
- * without that lineage (`sextant train`, an operator's upload, another strategy's actor) is not.
+ * strategy and the same trigger (kind, detail, the event time the cycle started at and the cycle's
+ * number, `seq`). A version without that lineage (`sextant train`, an operator's upload, another
+ * strategy's actor) is not. The number tells apart two cycles with the same trigger at the same
+ * event time (an operator triggering twice with the same reason, no label in between): before, the
+ * second took the first's challenger, deployed and rolled back meanwhile, for its own left over by
+ * a restart, and took it again or rejected it as superseded. A cycle of an older snapshot (no
+ * number) matches versions fitted without one, as before.
  */
 export function isCycleChallenger(v: Pick<ListedModelVersion, 'details'>, c: CycleIdentity): boolean {
   const trigger = recordOf(recordOf(v.details['retraining'])?.['trigger']);
   const labels = recordOf(v.details['labels']);
-  return trigger !== undefined && labels?.['strategy'] === c.strategy && trigger['kind'] === c.trigger.kind && trigger['detail'] === c.trigger.detail && trigger['ts'] === c.ts;
+  return trigger !== undefined && labels?.['strategy'] === c.strategy && trigger['kind'] === c.trigger.kind && trigger['detail'] === c.trigger.detail && trigger['ts'] === c.ts && trigger['cycle'] === c.seq;
 }
 
 /**

@@ -3,7 +3,16 @@ import type { RollbackWatch, ShadowStats } from './shadow-evaluation.js';
 import type { TriggerKind, TriggerReason, TriggerState } from './triggers.js';
 
 /** The cycle in progress: what started it, at which event time, and its MLflow run. */
-export type RetrainingCycle = Readonly<{ trigger: TriggerReason; ts: number; runId: string | null; challenger: Readonly<{ name: string; version: number }> | null }>;
+/**
+ * A cycle: what triggered it, at which label's event time, and `seq`, the number of cycles this
+ * actor had started with it (`cyclesStarted`; absent in older snapshots). Trigger and event time
+ * alone do not tell two cycles apart: an operator triggering twice with the same reason and no
+ * label in between starts both at the same event time.
+ */
+export type RetrainingCycle = Readonly<{ trigger: TriggerReason; ts: number; seq?: number; runId: string | null; challenger: Readonly<{ name: string; version: number }> | null }>;
+
+/** The cycles an actor has started, from its stored counters: the `seq` of the one it starts last. */
+export const cyclesStarted = (c: Pick<RetrainingCounters, 'triggered'>): number => Object.values(c.triggered).reduce((a, b) => a + b, 0);
 
 /** A promotion of this actor that its watch rolled back: from which version to which, why, at which label's event time. */
 export type RetrainingRollback = Readonly<{ from: Readonly<{ name: string; version: number }>; to: Readonly<{ name: string; version: number }>; reason: string; ts: number }>;

@@ -22,7 +22,8 @@ export type ChallengerOptions = Readonly<{
   /** `worker` (default): fit on a worker thread (training-job.ts); `main` for debugging. */
   thread?: 'worker' | 'main';
   /** Why and at which event time the cycle started (lineage). */
-  trigger: Readonly<{ kind: string; detail: string; ts: number }>;
+  /** The cycle's trigger, its event time and (`cycle`) its number among the actor's cycles: the lineage `isCycleChallenger` reads. */
+  trigger: Readonly<{ kind: string; detail: string; ts: number; cycle?: number }>;
   strategy: string;
   /** The champion's classes (sample-class.ts: `classRuleOf`): the challenger is fitted to the same task. */
   rule: ClassRule;

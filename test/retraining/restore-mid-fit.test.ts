@@ -115,4 +115,10 @@ describe('openCycleChallengers', () => {
     ];
     expect(openCycleChallengers(all, cycle).map((v) => v.version)).toEqual([2, 3]);
   });
+
+  it('tells apart two cycles with the same trigger at the same event time by their number; a cycle without one (an older snapshot) matches versions without one', () => {
+    const all = [version(2, { trigger: { kind: 'schedule', detail: '100 labels', ts: 1000, cycle: 1 } }), version(3, { trigger: { kind: 'schedule', detail: '100 labels', ts: 1000, cycle: 2 } }), version(4)];
+    expect(openCycleChallengers(all, { ...cycle, seq: 2 }).map((v) => v.version)).toEqual([3]);
+    expect(openCycleChallengers(all, cycle).map((v) => v.version)).toEqual([4]);
+  });
 });
