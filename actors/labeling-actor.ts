@@ -317,13 +317,16 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
 
   /**
    * An item that cannot be labeled goes to the DLQ as the message it was, keyed by that message's
-   * stream sequence as every other refusal is (the same bytes stored twice are two entries).
+   * stream sequence as every other refusal is (the same bytes stored twice are two entries). Its
+   * reason is PROCESSING_FAILED: the message passed its schema when received, and what is missing
+   * is data it points to (its decision-time vector, an `atr_14` in it, a bar of its path), not a
+   * field of its own; SCHEMA sent an operator looking for a malformed publisher.
    */
-  const refuseItem = (item: PendingItem, detail: string, reason: 'SCHEMA' | 'PROCESSING_FAILED' = 'SCHEMA'): DlqEntry => {
+  const refuseItem = (item: PendingItem, detail: string): DlqEntry => {
     const subject = item.kind === 'prediction' ? subjects.prediction(strategy, item.venue, item.symbol) : subjects.order(strategy, item.venue, item.symbol);
     const fresh = !refusedItems.has(item.id);
     refusedItems.add(item.id);
-    return dlqOf({ subject, data: encode(item.msg), ...(item.streamSeq !== undefined ? { streamSeq: item.streamSeq } : {}) }, refuse(reason, detail), fresh);
+    return dlqOf({ subject, data: encode(item.msg), ...(item.streamSeq !== undefined ? { streamSeq: item.streamSeq } : {}) }, refuse('PROCESSING_FAILED', detail), fresh);
   };
 
   /**
@@ -360,7 +363,7 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
       const r = labelOutcome({ item, bars, atr: atr ?? Number.NaN, fills: item.kind === 'order' ? state.fillsOf(item) : [], spec });
       state.complete(item.id);
       if ('refused' in r) {
-        dlq.push(refuseItem(item, r.refused, gap > 0 ? 'PROCESSING_FAILED' : 'SCHEMA'));
+        dlq.push(refuseItem(item, r.refused));
         continue;
       }
       out.push(r.outcome, r.label);
@@ -411,7 +414,7 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
       }
       if (!refusedItems.has(item.id)) stats.noBarsRefused++; // a redelivered batch refuses it again: counted once
       const since = wm < 0 ? 'none seen' : `none after ${new Date(wm).toISOString()}`;
-      dlq.push(refuseItem(item, `no data: no ${timeframe} bar of ${item.venue} ${item.symbol} up to the horizon ${new Date(item.horizonEnd).toISOString()} (${since}) while the strategy's other assets went ${spec.featureWaitBars} bars past it`, 'PROCESSING_FAILED'));
+      dlq.push(refuseItem(item, `no data: no ${timeframe} bar of ${item.venue} ${item.symbol} up to the horizon ${new Date(item.horizonEnd).toISOString()} (${since}) while the strategy's other assets went ${spec.featureWaitBars} bars past it`));
       state.complete(item.id);
     }
     return waiting;

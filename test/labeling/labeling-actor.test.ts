@@ -180,9 +180,30 @@ describe('labeling actor (memory bus and stores)', () => {
     await publishBars(bus, ns, bars.slice(1));
     await until('p refused', () => dlq.msgs.length >= 1);
     const entry = (seq?: number): string =>
-      toDlqEntry({ source: 'labeling', subject: ns.subjects.prediction('s1', 'binance', 'BTC/USDT'), data: encode(p), refusal: { ok: false, reason: 'SCHEMA', detail: '' }, ts: 0, ...(seq !== undefined ? { streamSeq: seq } : {}) }).id;
+      toDlqEntry({ source: 'labeling', subject: ns.subjects.prediction('s1', 'binance', 'BTC/USDT'), data: encode(p), refusal: { ok: false, reason: 'PROCESSING_FAILED', detail: '' }, ts: 0, ...(seq !== undefined ? { streamSeq: seq } : {}) }).id;
     expect(dlq.msgs.map((e) => e.id)).toEqual([entry(2)]);
     expect(entry(2)).not.toBe(entry(undefined));
+  });
+
+  it('refuses an item whose decision-time vector lacks a usable atr_14, or never came, with reason PROCESSING_FAILED (the message itself was valid)', async () => {
+    const { bus, ns } = await setup();
+    const timeseries = createMemoryTimeseriesStore();
+    const bars = [0, 1, 2, 3].map((i) => bar(i, 101, 99, 100));
+    // Bar 0's vector has no atr_14 (its warm-up was short), bar 1's was never stored.
+    await timeseries.insert({ features: [vectorOf(bars[0] as Bar, null)] });
+    const dlq = collect<DlqEntry>(bus, ns.streams.DLQ, ns.subjects.dlq('labeling'));
+    cleanups.push(() => dlq.stop());
+    const actor = await startActor(bus, ns, { timeseries, samples: createMemoryTrainingSampleStore() }, { spec: { ...DEFAULT_LABEL_SPEC, horizonBars: 1, featureWaitBars: 0 } });
+    cleanups.push(() => actor.stop());
+    const noAtr = prediction('s1', bars[0] as Bar, 0.01, 1);
+    const noVector = prediction('s1', bars[1] as Bar, 0.01, 1);
+    await publishSignals(bus, ns, [noAtr, noVector]);
+    await publishBars(bus, ns, bars);
+    await until('both refused', () => dlq.msgs.length >= 2);
+    const byPayload = (id: string): DlqEntry | undefined => dlq.msgs.find((e) => e.payload.includes(id));
+    expect(byPayload(noAtr.id)).toMatchObject({ reason: 'PROCESSING_FAILED', detail: expect.stringContaining('no usable atr_14') });
+    expect(byPayload(noVector.id)).toMatchObject({ reason: 'PROCESSING_FAILED', detail: expect.stringContaining('not in the timeseries store') });
+    expect(actor.stats()).toMatchObject({ labeled: 0, refused: 2 });
   });
 
   it('waits for a decision-time vector the recorder has not stored yet, then labels', async () => {
