@@ -262,7 +262,7 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
 
   /**
    * An order the state took as new may have been labeled long ago: its id left the remembered
-   * labeled ids (2,048), or a restart of the decision path re-published it. Its sample in the
+   * labeled ids (the newest 1,024 to 2,048: `MAX_DONE` in pending-horizons), or a restart of the decision path re-published it. Its sample in the
    * store says so (a labeled order's sample is committed with the snapshot that completed it):
    * it is completed without a second outcome, label or sample. An order refused to the DLQ has
    * no sample and is not caught here.

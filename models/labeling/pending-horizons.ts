@@ -85,7 +85,10 @@ export type PathNeed = Readonly<{ held: readonly PathBar[]; missingFrom: number;
 /**
  * Labeled ids remembered (and persisted) to ignore a re-published input; redeliveries are caught by
  * stream sequence, and a re-published prediction older than its asset's newest by event time also
- * past this bound (an order past it by the labeling actor's look-up of its stored sample).
+ * past this bound (an order past it by the labeling actor's look-up of its stored sample). The set
+ * grows to twice this (2,048 ids) and, at the next id, is trimmed to the newest MAX_DONE (1,024):
+ * it holds between 1,024 and 2,048 of the newest labeled ids, so an id is remembered for at least
+ * the next 1,023 labels and forgotten after at most 2,048.
  */
 const MAX_DONE = 1024;
 const assetKey = (venue: string, symbol: string): string => `${venue}\u0000${symbol}`;

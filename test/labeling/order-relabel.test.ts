@@ -23,7 +23,7 @@ const PG_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:543
 const schema = `sx_relbl_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
 // Orders are due one bar after their decision bar; those without a vector are refused at once.
 const spec = { ...DEFAULT_LABEL_SPEC, horizonBars: 1, fillGraceBars: 0, featureWaitBars: 0 };
-/** More than the labeled ids the actor remembers (2,048). */
+/** More than the labeled ids the actor remembers (the newest 1,024 to 2,048): A is forgotten for sure. */
 const OTHERS = 2_100;
 /** OUTCOMES' duplicate window: A is re-published after it, as after the default 120 s, so that the stream's dedup cannot hide a second outcome. */
 const WINDOW_MS = 300;

@@ -174,6 +174,19 @@ describe('pending horizons', () => {
     expect(seqs(old)).toEqual({ [p.id]: undefined, [o.id]: undefined });
   });
 
+  it('remembers between 1,024 and 2,048 of the newest labeled ids: grows to 2,048, then keeps the newest 1,024', () => {
+    const s = createPendingHorizons(H, spec);
+    const preds = Array.from({ length: 2049 }, (_, i) => prediction('s1', bar(i, 101, 99, 100), 0.01, 1));
+    for (const p of preds.slice(0, 2048)) {
+      s.addPrediction(p);
+      s.complete(p.id);
+    }
+    expect(s.snapshot().done).toHaveLength(2048);
+    expect(s.snapshot().done[0]).toBe(preds[0]!.id); // still remembered 2,047 labels later
+    s.addPrediction(preds[2048]!);
+    s.complete(preds[2048]!.id);
+    expect(s.snapshot().done).toEqual(preds.slice(-1024).map((p) => p.id));
+  });
   it('a restored state ignores every re-published item the running one ignores (all remembered labeled ids are saved)', () => {
     const s = createPendingHorizons(H, spec);
     // 1,500 labeled ids: more than the 1,024 kept after a trim, fewer than the 2,048 that trigger one.
@@ -189,7 +202,7 @@ describe('pending horizons', () => {
     expect(r.addPrediction(oldest)).toBe('labeled');
     expect(r.snapshot()).toEqual(s.snapshot());
   });
-  it('ignores a re-published prediction labeled more than 2,048 labels ago (its id left the remembered set): older than its asset\'s newest, also after a restore', () => {
+  it('ignores a re-published prediction labeled more than 2,048 labels ago (its id surely left the remembered set, which keeps 1,024 to 2,048): older than its asset\'s newest, also after a restore', () => {
     const s = createPendingHorizons(H, spec);
     const preds = Array.from({ length: 2100 }, (_, i) => prediction('s1', bar(i, 101, 99, 100), 0.01, 1));
     for (const p of preds) {
