@@ -53,6 +53,12 @@ export type DecisionStats = {
   expired: number;
   /** Of those, orders cancelled because their symbol's data resumed after a hole (the venue's `maxGapMs`): none fills across a gap. */
   expiredAtGap: number;
+  /**
+   * Expiries reported from outside (`onExternalExpiry`) of an order released already: its
+   * `expiresAt` passed before the report came, or a second report of it. Nothing to release; not in
+   * `expired`. Many of them say a live trading consumer reports its exchange's expiries late.
+   */
+  expiriesIgnored: number;
   riskStateChanges: number;
 };
 
@@ -233,6 +239,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     fees: 0,
     expired: 0,
     expiredAtGap: 0,
+    expiriesIgnored: 0,
     riskStateChanges: 0,
   };
   let pending: Promise<unknown>[] = [];
@@ -450,8 +457,12 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       refuseIfFailed();
       const mismatch = risk.checkExpiry(e);
       if (mismatch !== undefined) return refuse(mismatch.reason, mismatch.detail);
-      // Released before (a second report, or past its `expiresAt`): nothing to release or count.
-      if (!risk.inFlight(e.orderId)) return undefined;
+      // Released before (a second report, or past its `expiresAt`): nothing to release, counted apart.
+      if (!risk.inFlight(e.orderId)) {
+        stats.expiriesIgnored++;
+        log.info({ orderId: e.orderId, reason: e.reason, ts: e.ts }, 'expiry of an order released already: nothing to release');
+        return undefined;
+      }
       expire(e);
       await settle(true).covered;
       return undefined;

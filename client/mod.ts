@@ -1,12 +1,12 @@
 /**
  * `sextant/client`: what a live trading consumer needs to talk to a Sextant engine over NATS —
  * the public v1 message schemas and types, the subject builder, typed durable subscriptions to
- * orders and predictions, and fill reporting. Depends on @nats-io packages, zod and the schemas
+ * orders and predictions, and fill and expiry reporting. Depends on @nats-io packages, zod and the schemas
  * only, never on engine internals.
  *
  * @example
  * import { connect } from '@nats-io/transport-node';
- * import { subscribeOrders, publishFill, fillId } from 'sextant/client';
+ * import { subscribeOrders, publishFill, publishExpiry, fillId } from 'sextant/client';
  * const nc = await connect({ servers: 'nats://127.0.0.1:4222' });
  * // deliver 'new': a new durable starts at the orders published from now on, not the stream's first
  * // an order already expired on this clock (an engine catching up on a backlog) goes to onExpired, not the loop
@@ -14,6 +14,8 @@
  * for await (const o of orders) {
  *   const exec = await broker.place(o); // idempotent on o.id
  *   await publishFill(nc, { type: 'exec.fill', v: 1, id: fillId(o.id, 0), orderId: o.id, … });
+ *   // the exchange cancelled or expired the rest: the engine's risk book releases it at once (id e:<orderId> filled in)
+ *   if (exec.cancelled) await publishExpiry(nc, { ts: exec.ts, orderId: o.id, strategy: o.strategy, venue: o.venue, symbol: o.symbol, filledQty: exec.filled, remainingQty: o.qty - exec.filled, reason: 'venue' });
  * }
  */
 export { subjectsFor, symbolToken, tokenToSymbol, venueToken, SubjectError } from '../streams/subjects.js';
@@ -39,6 +41,8 @@ export type { Reject } from '../streams/messages/reject.js';
 export { RiskReason, RiskReasonSchema } from '../streams/messages/risk-reason.js';
 export { FillSchema, fillId } from '../streams/messages/fill.js';
 export type { Fill } from '../streams/messages/fill.js';
+export { ExpiryReasonSchema, ExpirySchema, expiryId } from '../streams/messages/expiry.js';
+export type { Expiry, ExpiryReason } from '../streams/messages/expiry.js';
 export { OrderSideSchema, sideSign } from '../streams/messages/order-side.js';
 export type { OrderSide } from '../streams/messages/order-side.js';
 export { ModelEventSchema, ModelEventKindSchema } from '../streams/messages/model-event.js';
@@ -63,6 +67,8 @@ export { openSubscription } from './subscription.js';
 export type { DeliveryMeta, InvalidMessage, SubscribeOptions, TypedSubscription } from './subscription.js';
 export { publishFill } from './publish-fill.js';
 export type { PublishFillOptions } from './publish-fill.js';
+export { publishExpiry } from './publish-expiry.js';
+export type { ExpiryReport, PublishExpiryOptions } from './publish-expiry.js';
 export { decodeWith } from './validate.js';
 export type { Checked } from './validate.js';
 export { CONTROL_VERBS, ControlArgsSchemas, ControlErrorCode, ControlReplySchema, ControlRequestSchema } from '../gateways/control/control-messages.js';

@@ -19,23 +19,23 @@ const PublishFillOptionsSchema = z.object({
 /** What a misspelt option most likely meant: `timeout: 1000` waited nats.js's 5 s, `subjectPrefix` published under `sx`. */
 const MEANT: Readonly<Record<string, string>> = { timeout: 'timeoutMs', timeout_ms: 'timeoutMs', timeoutMS: 'timeoutMs', ackTimeoutMs: 'timeoutMs', subjectPrefix: 'prefix', subject_prefix: 'prefix' };
 
-/** nats.js publish options a caller may hand on, which `publishFill` sets itself. */
-const SET_HERE: Readonly<Record<string, string>> = { msgID: 'Nats-Msg-Id is the fill\'s id', msgId: 'Nats-Msg-Id is the fill\'s id' };
+/** nats.js publish options a caller may hand on, which the publish sets itself (Nats-Msg-Id is the message's id). */
+const setHere = (what: string): Readonly<Record<string, string>> => ({ msgID: `Nats-Msg-Id is the ${what}'s id`, msgId: `Nats-Msg-Id is the ${what}'s id` });
 
 /**
- * Throws {@link ClientValidationError} naming each option of `publishFill` that is not usable, with
- * its value, and each one it does not know: a JavaScript caller's `timeout: 1000` (for `timeoutMs`)
- * or `subjectPrefix: 'demo'` (for `prefix`) was ignored, so the publish waited the default or went
- * to another engine's subjects.
+ * Throws {@link ClientValidationError} naming each option of `publishFill` (or, with `fn`,
+ * `publishExpiry`: the same options) that is not usable, with its value, and each one it does not
+ * know: a JavaScript caller's `timeout: 1000` (for `timeoutMs`) or `subjectPrefix: 'demo'` (for
+ * `prefix`) was ignored, so the publish waited the default or went to another engine's subjects.
  */
-export function checkPublishFillOptions(opts: unknown): void {
+export function checkPublishFillOptions(opts: unknown, fn: 'publishFill' | 'publishExpiry' = 'publishFill'): void {
   const r = PublishFillOptionsSchema.safeParse(opts, { reportInput: true });
   if (!r.success) {
     const text = r.error.issues.map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(options)'}: ${i.message} (got ${shown(i.input)})`).join('; ');
-    throw new ClientValidationError(`invalid publishFill options: ${text}`);
+    throw new ClientValidationError(`invalid ${fn} options: ${text}`);
   }
-  const unknown = unknownOptions(opts as object, Object.keys(PublishFillOptionsSchema.shape), MEANT, SET_HERE);
-  if (unknown !== undefined) throw new ClientValidationError(`invalid publishFill options: ${unknown}`);
+  const unknown = unknownOptions(opts as object, Object.keys(PublishFillOptionsSchema.shape), MEANT, setHere(fn === 'publishFill' ? 'fill' : 'expiry'));
+  if (unknown !== undefined) throw new ClientValidationError(`invalid ${fn} options: ${unknown}`);
 }
 
 const shown = (v: unknown): string => (typeof v === 'number' || typeof v === 'bigint' ? String(v) : v === undefined ? 'undefined' : JSON.stringify(v));

@@ -51,6 +51,7 @@ describe('docs/asyncapi.yaml', () => {
       'sx.exec.order.{strategy}.{venue}.{sym}',
       'sx.exec.reject.{strategy}.{venue}.{sym}',
       'sx.exec.fill.{venue}.{sym}',
+      'sx.exec.expired.{venue}.{sym}',
       'sx.outcome.{strategy}.{venue}.{sym}',
       'sx.label.{strategy}.{venue}.{sym}',
       'sx.model.{name}.{event}',

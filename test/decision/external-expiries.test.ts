@@ -1,4 +1,6 @@
+import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
+import { publishExpiry } from 'sextant/client';
 import { startEngine } from '../../cli/engine.js';
 import { bookKey } from '../../models/risk/risk-book.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
@@ -102,8 +104,26 @@ describe('expiries from live trading consumers (paper venue off), on real NATS',
     const after = risk.onSuggestion(buy('s:after:0'), T + 120_000);
     expect(after.kind, after.kind === 'reject' ? after.reject.detail : '').toBe('order');
     await new Promise((r) => setTimeout(r, 200));
-    expect(engine.decisions?.path.stats()).toMatchObject({ expired: 1, expiredAtGap: 0 });
+    // The second report was of an order released already: nothing released, but counted.
+    expect(engine.decisions?.path.stats()).toMatchObject({ expired: 1, expiredAtGap: 0, expiriesIgnored: 1 });
     expect(await dead()).toEqual([]);
+  }, 120_000);
+
+  it("applies an expiry a desk publishes with sextant/client's publishExpiry, and counts one for an order released before it came", async () => {
+    const { cfg, subjects, engine, until } = await liveEngine([{ id: 'o:desk', qty: 0.15 }]);
+    const risk = engine.decisions?.risk.core;
+    if (risk === undefined) throw new Error('no decisions');
+    const nc = await connect({ servers: NATS_URL, name: 'external-expiries-desk' });
+    cleanup.push(() => nc.close());
+    const report = { ts: T + 60_000, orderId: 'o:desk', strategy: cfg.strategy.name, venue: cfg.venue, symbol: BTC, filledQty: 0, remainingQty: 0.15, reason: 'venue' as const };
+    const ack = await publishExpiry(nc, report, { prefix: cfg.prefix });
+    expect(ack).toMatchObject({ stream: streamName(cfg, 'SIGNALS'), duplicate: false });
+    await until(() => !risk.inFlight('o:desk'));
+    expect(risk.inFlight('o:desk')).toBe(false);
+    // Reported again without its Nats-Msg-Id (or past the stream's duplicate window): stored, and nothing left to release.
+    nc.publish(subjects.expired(cfg.venue, BTC), JSON.stringify({ type: 'exec.expired', v: 1, id: 'e:o:desk', ...report }));
+    await until(() => (engine.decisions?.path.stats().expiriesIgnored ?? 0) > 0);
+    expect(engine.decisions?.path.stats()).toMatchObject({ expired: 1, expiriesIgnored: 1 });
   }, 120_000);
 
   it('dead-letters an expiry of an unknown order, one failing its schema and one of an order filled in full, and applies the next', async () => {
