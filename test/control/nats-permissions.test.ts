@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DlqEntrySchema, fillId, publishFill, subscribeOrders, subscribePredictions } from 'sextant/client';
+import { DlqEntrySchema, ExpirySchema, expiryId, fillId, publishExpiry, publishFill, subscribeOrders, subscribePredictions } from 'sextant/client';
 import type { Order, Prediction } from 'sextant/client';
 import { startGatewayRuntime } from '../../cli/gateway-runtime.js';
 import { natsBusOptions } from '../../cli/nats-options.js';
@@ -251,6 +251,31 @@ describe('deploy/nats/sextant.conf on a real nats-server', () => {
     } finally {
       await ejsm.streams.delete('SIGNALS');
       await ejsm.streams.delete('DLQ');
+    }
+  });
+
+  it("lets a desk report what its exchange cancelled or expired with publishExpiry, and the engine its paper venue's expiries, which the dashboard follows and may not publish", async () => {
+    const engineNc = await client('engine', PASSWORDS.SEXTANT_ENGINE_PASSWORD);
+    const ejsm = await jetstreamManager(engineNc);
+    await ejsm.streams.add({ name: 'SIGNALS', subjects: ['sx.pred.>', 'sx.exec.>'], storage: StorageType.Memory });
+    try {
+      const dashNc = await client('dashboard', PASSWORDS.SEXTANT_DASHBOARD_PASSWORD);
+      const seen: string[] = [];
+      dashNc.subscribe('sx.exec.expired.>', { callback: (_e, m) => void seen.push(`${m.subject}=${ExpirySchema.parse(m.json()).orderId}`) });
+      await dashNc.flush();
+      const subject = subjects.expired('binance', 'BTC/USDT');
+      const report = { ts: approved.ts + 30_000, orderId: approved.id, strategy: 's1', venue: 'binance', symbol: 'BTC/USDT', filledQty: 0, remainingQty: 0.01, reason: 'venue' } as const;
+      const desk = await client('desk', PASSWORDS.SEXTANT_DESK_PASSWORD);
+      expect(await publishExpiry(desk, report, { timeoutMs: 2000 })).toMatchObject({ stream: 'SIGNALS', duplicate: false });
+      const paper = { type: 'exec.expired', v: 1, id: expiryId('o:paper'), ...report, orderId: 'o:paper', reason: 'ttl' } as const;
+      await engine.publish(subject, enc.encode(JSON.stringify(paper)), { msgId: paper.id });
+      dashboard.emit(subject, enc.encode(JSON.stringify({ ...paper, id: expiryId('o:dash'), orderId: 'o:dash' })));
+      await dashboard.flush().catch(() => {});
+      await sleep(200);
+      expect(seen).toEqual([`${subject}=${approved.id}`, `${subject}=o:paper`]);
+      expect((await ejsm.streams.info('SIGNALS')).state.messages).toBe(2);
+    } finally {
+      await ejsm.streams.delete('SIGNALS');
     }
   });
 
