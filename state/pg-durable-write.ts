@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { pgStoreError } from './pg-errors.js';
+import { inPgTransaction } from './pg-transaction.js';
 
 /**
  * Runs one write in a transaction committed with `synchronous_commit = on`, whatever the
@@ -7,7 +8,7 @@ import { pgStoreError } from './pg-errors.js';
  * once the commit's WAL is flushed, so a PostgreSQL crash cannot lose a write its caller was
  * told was stored (with `off`, the last few hundred milliseconds of commits can go). For what
  * must never go backwards after it is acknowledged: the risk state, the operator audit trail.
- * A failure becomes a `StoreError` saying `what`; the transaction is rolled back.
+ * A failure becomes a `StoreError` saying `what`; the transaction is rolled back (`inPgTransaction`).
  *
  * With `timeoutMs`, the transaction also sets `lock_timeout` and `statement_timeout` to it: a
  * write behind a lock another session holds, or a statement that runs longer, is cancelled by the
@@ -24,20 +25,9 @@ export async function durableWrite(pool: pg.Pool, what: string, sql: string, par
   } catch (e) {
     throw pgStoreError(what, e);
   }
-  let broken: Error | undefined;
   try {
-    await client.query(begin); // one round trip
-    await client.query(sql, params);
-    await client.query('COMMIT');
+    await inPgTransaction(client, begin, (c) => c.query(sql, params));
   } catch (e) {
-    try {
-      await client.query('ROLLBACK');
-    } catch (r) {
-      // The connection is gone or unusable: it is dropped, not handed to the next write.
-      broken = r instanceof Error ? r : new Error(String(r));
-    }
     throw pgStoreError(what, e);
-  } finally {
-    client.release(broken);
   }
 }

@@ -6,6 +6,7 @@ import type { Quote } from '../streams/messages/quote.js';
 import type { Trade } from '../streams/messages/trade.js';
 import { StoreConnectError, StoreError } from './errors.js';
 import { pgStoreError } from './pg-errors.js';
+import { inPgTransaction } from './pg-transaction.js';
 import { migrateStoreSchema } from './pg-migrate.js';
 import { insertStatements, limitClause, MS_COLUMN, rangeWhere } from './pg-timeseries-sql.js';
 import type { InsertCounts, TimeseriesStore } from './timeseries-store.js';
@@ -77,28 +78,22 @@ export async function createPgTimeseriesStore(opts: PgTimeseriesStoreOptions): P
       // an asset actor acknowledges its input once its history is stored (actors/recorder-actor.ts),
       // so nothing delivers a lost row again, and the labeling actor reads a prediction's
       // point-in-time vector back from `features`. One WAL flush per group commit.
-      await client.query('BEGIN; SET LOCAL synchronous_commit = on'); // one round trip
-      const counts: InsertCounts = {
-        bars: await insertChunks<Bar>(client, bars, INSERT.bars, (c) => [
+      return await inPgTransaction(client, 'BEGIN; SET LOCAL synchronous_commit = on', async (tx): Promise<InsertCounts> => ({
+        bars: await insertChunks<Bar>(tx, bars, INSERT.bars, (c) => [
           c.map((r) => r.venue), c.map((r) => r.symbol), c.map((r) => r.tf), c.map((r) => r.ts), c.map((r) => r.id),
           c.map((r) => r.open), c.map((r) => r.high), c.map((r) => r.low), c.map((r) => r.close), c.map((r) => r.volume),
         ]),
-        trades: await insertChunks<Trade>(client, trades, INSERT.trades, (c) => [
+        trades: await insertChunks<Trade>(tx, trades, INSERT.trades, (c) => [
           c.map((r) => r.venue), c.map((r) => r.symbol), c.map((r) => r.ts), c.map((r) => r.id), c.map((r) => r.price), c.map((r) => r.qty), c.map((r) => r.side),
         ]),
-        quotes: await insertChunks<Quote>(client, quotes, INSERT.quotes, (c) => [
+        quotes: await insertChunks<Quote>(tx, quotes, INSERT.quotes, (c) => [
           c.map((r) => r.venue), c.map((r) => r.symbol), c.map((r) => r.ts), c.map((r) => r.id),
           c.map((r) => r.bid), c.map((r) => r.bidSize), c.map((r) => r.ask), c.map((r) => r.askSize),
         ]),
-        features: await insertChunks<FeatureVector>(client, features, INSERT.features, (c) => [`[${c.map((r) => jsonOf(r)).join(',')}]`]),
-      };
-      await client.query('COMMIT');
-      return counts;
+        features: await insertChunks<FeatureVector>(tx, features, INSERT.features, (c) => [`[${c.map((r) => jsonOf(r)).join(',')}]`]),
+      }));
     } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
       throw pgStoreError('insert failed', e);
-    } finally {
-      client.release();
     }
   };
 

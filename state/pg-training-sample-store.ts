@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { StoreConnectError, StoreError } from './errors.js';
 import { pgStoreError } from './pg-errors.js';
+import { inPgTransaction } from './pg-transaction.js';
 import { migrateSchema } from './pg-migrate.js';
 import { pgQuery } from './pg-query.js';
 import { checkSampleCommit } from './sample-check.js';
@@ -131,22 +132,19 @@ export async function createPgTrainingSampleStore(opts: PgTrainingSampleStoreOpt
         // the labeling actor acknowledges its inputs once this commit returns, so nothing would
         // deliver them again, and a sample (the label with the vector its prediction was made from
         // and the model that made it) is kept nowhere else. A PostgreSQL crash must not lose it.
-        await client.query('BEGIN; SET LOCAL synchronous_commit = on'); // one round trip
-        const n = c.samples.length > 0 ? ((await client.query(UPSERT, [JSON.stringify(c.samples)])).rowCount ?? 0) : 0;
-        if (c.snapshot !== undefined) {
-          await client.query(
-            `INSERT INTO ${s}.labeling_snapshots (actor, state, event_ts) VALUES ($1, $2::jsonb, ${tsOfMs('$3::bigint')})
-             ON CONFLICT (actor) DO UPDATE SET state = EXCLUDED.state, event_ts = EXCLUDED.event_ts`,
-            [c.snapshot.actor, JSON.stringify(c.snapshot.state), Math.max(0, Math.floor(c.snapshot.ts))],
-          );
-        }
-        await client.query('COMMIT');
-        return n;
+        return await inPgTransaction(client, 'BEGIN; SET LOCAL synchronous_commit = on', async (tx) => {
+          const n = c.samples.length > 0 ? ((await tx.query(UPSERT, [JSON.stringify(c.samples)])).rowCount ?? 0) : 0;
+          if (c.snapshot !== undefined) {
+            await tx.query(
+              `INSERT INTO ${s}.labeling_snapshots (actor, state, event_ts) VALUES ($1, $2::jsonb, ${tsOfMs('$3::bigint')})
+               ON CONFLICT (actor) DO UPDATE SET state = EXCLUDED.state, event_ts = EXCLUDED.event_ts`,
+              [c.snapshot.actor, JSON.stringify(c.snapshot.state), Math.max(0, Math.floor(c.snapshot.ts))],
+            );
+          }
+          return n;
+        });
       } catch (e) {
-        await client.query('ROLLBACK').catch(() => {});
         throw pgStoreError('training samples commit failed', e);
-      } finally {
-        client.release();
       }
     },
     samples: async (q) => {

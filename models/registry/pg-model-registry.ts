@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { StoreConnectError, StoreError } from '../../state/errors.js';
 import { pgStoreError } from '../../state/pg-errors.js';
+import { inPgTransaction } from '../../state/pg-transaction.js';
 import { migrateSchema } from '../../state/pg-migrate.js';
 import type { Logger } from '../../state/logger.js';
 import type { Clock } from '../../state/clock.js';
@@ -76,16 +77,12 @@ export async function createPgModelRegistry(opts: PgModelRegistryOptions): Promi
       // Committed with synchronous_commit on, whatever the sessions' default (as `durableWrite`):
       // the change is announced once this commit returns, and engines and the operator act on it,
       // so a PostgreSQL crash must not be able to lose it afterwards.
-      await c.query('BEGIN; SET LOCAL synchronous_commit = on'); // one round trip
-      await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sextant-model-registry:${s}:${name}`]);
-      const out = await fn(c);
-      await c.query('COMMIT');
-      return out;
+      return await inPgTransaction(c, 'BEGIN; SET LOCAL synchronous_commit = on', async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sextant-model-registry:${s}:${name}`]);
+        return fn(tx);
+      });
     } catch (e) {
-      await c.query('ROLLBACK').catch(() => {});
       throw e instanceof RegistryError ? e : pgStoreError(what, e);
-    } finally {
-      c.release();
     }
   };
 

@@ -1,0 +1,37 @@
+import type pg from 'pg';
+
+/**
+ * Runs `fn` in one transaction on a connection just taken from the pool: `begin` (BEGIN with its
+ * SET LOCALs, one round trip), then `fn`, then COMMIT; on a failure ROLLBACK and the failure is
+ * thrown as it came. The connection always goes back to the pool, and is destroyed there (not
+ * handed to the next caller) when it broke or its ROLLBACK failed.
+ *
+ * While the connection is checked out, its own 'error' events are taken here: PostgreSQL ending
+ * the backend (pg_terminate_backend, a restart or failover, idle_in_transaction_session_timeout)
+ * or the socket dropping makes node-postgres emit 'error' on the client, besides failing the
+ * query under way, and a client the pool has handed out has no listener of its own: the event
+ * went unhandled and took the process down.
+ */
+export async function inPgTransaction<T>(client: pg.PoolClient, begin: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  let broken: Error | undefined;
+  const onError = (e: Error): void => {
+    broken ??= e;
+  };
+  client.on('error', onError);
+  try {
+    await client.query(begin);
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (e) {
+    try {
+      await client.query('ROLLBACK');
+    } catch (r) {
+      broken ??= r instanceof Error ? r : new Error(String(r));
+    }
+    throw e;
+  } finally {
+    client.removeListener('error', onError);
+    client.release(broken);
+  }
+}
