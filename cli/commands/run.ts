@@ -13,6 +13,13 @@ import { claimNamespaceOrClose } from '../engine-presence.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { onStopSignals, signalExitCode } from '../stop-signals.js';
 import type { SignalSource } from '../stop-signals.js';
+import type { Config } from '../../config/schema.js';
+import type { Clock } from '../../state/clock.js';
+import type { Logger } from '../../state/logger.js';
+import type { Adapters } from '../wiring.js';
+import type { Engine } from '../engine.js';
+import type { GatewayRuntime } from '../gateway-runtime.js';
+import type { EngineStatusFeed } from '../engine-status-feed.js';
 
 export type RunOptions = Readonly<{
   configFile?: string;
@@ -43,29 +50,34 @@ export async function runEngine(opts: RunOptions): Promise<void> {
     process.exitCode = signalExitCode(by);
     return true;
   };
-  const adapters = await connectAdapters(cfg, opts.mode, log, clock);
+  const adapters = await connectAdapters(cfg, opts.mode, log, clock).catch((e: unknown) => {
+    signals.dispose();
+    throw e;
+  });
   started.push({ what: 'the adapters', close: () => adapters.close() });
   if (await interrupted()) return;
   for (const notice of adapters.fallbacks) process.stderr.write(`notice: ${notice}\n`);
   // A second engine on this prefix would share the durables and the account's risk state: refused.
-  const presence = await claimNamespaceOrClose(adapters, subjectsFor(cfg.prefix), log);
+  const presence = await claimNamespaceOrClose(adapters, subjectsFor(cfg.prefix), log).catch((e: unknown) => {
+    signals.dispose();
+    throw e;
+  });
   started.push({ what: 'its namespace claim', close: () => presence.unsubscribe() });
   if (await interrupted()) return;
-  // The gateway's metrics exist before the engine, so that its stages are timed from the start.
-  const metrics = cfg.gateway.enabled ? createEngineMetrics() : undefined;
-  const engine = await startEngine(cfg, adapters, clock, log, { trainingClock: clock, maxAheadMs: cfg.validation.maxAheadMs, ...(metrics === undefined ? {} : { stages: stageTiming(metrics), counts: metrics }) });
-  started.push({ what: 'the engine', close: () => engine.stop() });
-  if (await interrupted()) return;
-  log.info({ assets: cfg.assets.length, bus: adapters.bus.kind, features: adapters.features.kind, timeseries: adapters.timeseries.flavor }, 'engine running');
-  // HTTP health/metrics, dashboard and websocket feed (gateway.enabled).
-  const gateway = metrics !== undefined ? await startGatewayRuntime(cfg, adapters.bus, engineProbes(cfg, adapters, engine), log, { metrics, registry: adapters.registry }) : undefined;
-  if (gateway !== undefined) started.push({ what: 'the gateway', close: () => gateway.close() });
-  if (await interrupted()) return;
-  if (metrics !== undefined) reportServedModel(metrics, engine.decisions, cfg.strategy.model);
-  const status =
-    gateway === undefined
-      ? undefined
-      : startEngineStatusFeed({ engine, hub: gateway.hub, metrics: gateway.metrics, bus: adapters.bus, consumers: engineConsumers(cfg, engine), timeframe: cfg.strategy.timeframe, intervalMs: cfg.gateway.statusIntervalMs ?? 1000, log });
+  let up: Running | undefined;
+  try {
+    up = await startUp(cfg, log, clock, adapters, started, interrupted);
+  } catch (e) {
+    // A start-up step that failed after the claim (the engine, the gateway's port) left the
+    // claim answering, the engine consuming and the connections open until main's exit: an
+    // embedding caller kept the namespace claimed (its next start refused as "another engine").
+    // What was started is closed, newest first, before the failure is passed on.
+    await closeStarted(started, log);
+    signals.dispose();
+    throw e;
+  }
+  if (up === undefined) return;
+  const { engine, gateway, status } = up;
   const heartbeat = setInterval(() => log.info({ counters: engine.counters, actors: engine.supervisor.status() }, 'status'), 10_000);
   const failure = await new Promise<Error | undefined>((resolve) => {
     void signals.stopped.then(() => resolve(undefined));
@@ -84,4 +96,39 @@ export async function runEngine(opts: RunOptions): Promise<void> {
   log.info({ counters: engine.counters }, 'stopped');
   signals.dispose();
   if (failure !== undefined) throw failure;
+}
+
+type Started = { what: string; close(): Promise<void> | void }[];
+
+/** Closes what a failed start-up opened, newest first; a close that fails is logged, not thrown over the failure. */
+async function closeStarted(started: Started, log: Logger): Promise<void> {
+  for (const s of started.splice(0).reverse()) {
+    try {
+      await s.close();
+    } catch (e) {
+      log.warn({ err: String(e) }, `closing ${s.what} after a failed start-up`);
+    }
+  }
+}
+
+type Running = Readonly<{ engine: Engine; gateway: GatewayRuntime | undefined; status: EngineStatusFeed | undefined }>;
+
+/** The engine and its gateway, on adapters whose namespace is claimed; undefined when a signal came meanwhile (`interrupted` closed what was started). */
+async function startUp(cfg: Config, log: Logger, clock: Clock, adapters: Adapters, started: Started, interrupted: () => Promise<boolean>): Promise<Running | undefined> {
+  // The gateway's metrics exist before the engine, so that its stages are timed from the start.
+  const metrics = cfg.gateway.enabled ? createEngineMetrics() : undefined;
+  const engine = await startEngine(cfg, adapters, clock, log, { trainingClock: clock, maxAheadMs: cfg.validation.maxAheadMs, ...(metrics === undefined ? {} : { stages: stageTiming(metrics), counts: metrics }) });
+  started.push({ what: 'the engine', close: () => engine.stop() });
+  if (await interrupted()) return undefined;
+  log.info({ assets: cfg.assets.length, bus: adapters.bus.kind, features: adapters.features.kind, timeseries: adapters.timeseries.flavor }, 'engine running');
+  // HTTP health/metrics, dashboard and websocket feed (gateway.enabled).
+  const gateway = metrics !== undefined ? await startGatewayRuntime(cfg, adapters.bus, engineProbes(cfg, adapters, engine), log, { metrics, registry: adapters.registry }) : undefined;
+  if (gateway !== undefined) started.push({ what: 'the gateway', close: () => gateway.close() });
+  if (await interrupted()) return undefined;
+  if (metrics !== undefined) reportServedModel(metrics, engine.decisions, cfg.strategy.model);
+  const status =
+    gateway === undefined
+      ? undefined
+      : startEngineStatusFeed({ engine, hub: gateway.hub, metrics: gateway.metrics, bus: adapters.bus, consumers: engineConsumers(cfg, engine), timeframe: cfg.strategy.timeframe, intervalMs: cfg.gateway.statusIntervalMs ?? 1000, log });
+  return { engine, gateway, status };
 }
