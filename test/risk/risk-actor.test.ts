@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startRiskActor } from '../../actors/risk-actor.js';
+import { RiskBookSnapshotSchema } from '../../models/risk/risk-book.js';
 import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
 import { silentLogger } from '../../state/logger.js';
 import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
@@ -8,6 +9,8 @@ import { encode } from '../../streams/codec.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
 import { DlqEntrySchema } from '../../streams/messages/dlq-entry.js';
 import type { DlqEntry } from '../../streams/messages/dlq-entry.js';
+import { expiryId } from '../../streams/messages/expiry.js';
+import type { Expiry } from '../../streams/messages/expiry.js';
 import { OrderSchema } from '../../streams/messages/order.js';
 import { RejectSchema } from '../../streams/messages/reject.js';
 import { RiskStateSchema } from '../../streams/messages/risk-state.js';
@@ -91,6 +94,34 @@ describe('risk actor (memory bus, memory store)', () => {
     expect(actor.status().positions[0]).toMatchObject({ qty: 1 });
     const dead = await readDlq(w.bus, 2);
     expect(dead.map((e) => e.reason)).toEqual(['UNKNOWN_ORDER', 'ORDER_MISMATCH']);
+    await actor.stop();
+  });
+
+  it('consumes exec.expired: releases the order at once (a follow-up the in-flight one kept over the position limit passes), refuses one of no order it approved to the DLQ', async () => {
+    const w = await world();
+    const actor = await startRiskActor({ bus: w.bus, subjects, store: w.store, clock: w.clock, log: silentLogger }, { account: 'acc', limits: baseLimits });
+    await actor.market({ venue: VENUE, symbol: BTC, ts: T0, mid: 100 });
+    const first = suggestion({ qty: 2, ttlMs: 3_600_000 });
+    await w.bus.publish(subjects.suggestion(first.strategy, first.venue, first.symbol), encode(first));
+    await until(() => actor.status().inFlight.length === 1, 'the order in flight');
+    // 2 in flight + 2 passes BTC's position cap of 3 while the venue's cancel is unknown.
+    const over = suggestion({ qty: 2, ts: T0 + 1_000 });
+    await w.bus.publish(subjects.suggestion(over.strategy, over.venue, over.symbol), encode(over));
+    const expiry = (orderId: string): Expiry => ({ type: 'exec.expired', v: 1, id: expiryId(orderId), ts: T0 + 2_000, orderId, strategy: 'alpha', venue: VENUE, symbol: BTC, filledQty: 0, remainingQty: 2, reason: 'venue' });
+    await w.bus.publish(subjects.expired(VENUE, BTC), encode(expiry('o:nobody')));
+    await w.bus.publish(subjects.expired(VENUE, BTC), encode(expiry(`o:${first.id}`)));
+    await until(() => actor.status().inFlight.length === 0, 'the order released');
+    // Stored with the batch: a restart does not bring the order back in flight.
+    const storedBook = (await w.store.load('acc')).book as Readonly<{ book?: unknown }> | undefined;
+    expect(RiskBookSnapshotSchema.parse(storedBook?.book).inFlight).toEqual([]);
+    const after = suggestion({ qty: 2, ts: T0 + 3_000 });
+    await w.bus.publish(subjects.suggestion(after.strategy, after.venue, after.symbol), encode(after));
+    const orders = (await read(w.bus, subjects.order('alpha', VENUE, BTC), 'o-exp', 2)).map((o) => OrderSchema.parse(o));
+    expect(orders.map((o) => o.id)).toEqual([`o:${first.id}`, `o:${after.id}`]);
+    const rejects = (await read(w.bus, subjects.reject('alpha', VENUE, BTC), 'r-exp', 1)).map((r) => RejectSchema.parse(r));
+    expect(rejects.map((r) => [r.id, r.reasons])).toEqual([[`r:${over.id}`, ['POSITION_LIMIT']]]);
+    const dead = await readDlq(w.bus, 1);
+    expect(dead.map((e) => [e.reason, e.subject])).toEqual([['UNKNOWN_ORDER', subjects.expired(VENUE, BTC)]]);
     await actor.stop();
   });
 

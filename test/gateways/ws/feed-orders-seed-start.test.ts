@@ -21,6 +21,10 @@ const fill = (orderId: string, n: number, qty: number, final = false) => ({
   liquidity: 'maker', slippageBps: 0, final,
 });
 
+const expiry = (orderId: string, remainingQty: number) => ({
+  type: 'exec.expired', v: 1, id: `e:${orderId}`, ts: T0 + 60_000, orderId, strategy: 'dirmlp', venue: 'binance', symbol: 'BTC/USDT', filledQty: 1 - remainingQty, remainingQty, reason: 'venue', text: 'cancelled by the exchange',
+});
+
 type Frame = Readonly<{ type: string; topic?: string; seq?: number; snapshot?: number; data?: { id?: string } }>;
 
 /** What a client that subscribes to `orders` now is sent as the snapshot: the ids, in seq order. */
@@ -181,5 +185,33 @@ describe('websocket feed: what arrives while the stored orders are read', () => 
     expect(g.hub.stats().seq.orders).toBe(0); // held until the read is done
     expect(await learnStoredOrders({ bus: s.bus, hub: g.hub, stream: `${s.stream}_MISSING`, subjects: s.subjects, log: recordingLogger([]) })).toBeUndefined();
     expect(await snapshotIds(g)).toEqual(['o:1']);
+  });
+});
+
+/**
+ * The start-up read takes the stored expiries with the orders and fills (0ea2ac7): an order the
+ * venue stopped working early (a live exchange's cancel, the paper venue at a gap), its expiresAt
+ * still a day away, was otherwise seeded into the `orders` snapshot as working after a restart.
+ */
+describe('websocket feed: an order whose expiry was stored before the start', () => {
+  const { stored, gateway } = storedSignalsEachTest();
+
+  it('is not in the working orders of the snapshot, its expiresAt still ahead; the order beside it is (real NATS)', async () => {
+    const s = stored();
+    const subject = s.subjects.order('dirmlp', 'binance', 'BTC/USDT');
+    await s.bus.publish(subject, json(order('o:gone')));
+    await s.bus.publish(subject, json(order('o:keep')));
+    await s.bus.publish(s.subjects.fill('binance', 'BTC/USDT'), json(fill('o:gone', 0, 0.25)));
+    await s.bus.publish(s.subjects.expired('binance', 'BTC/USDT'), json(expiry('o:gone', 0.75)));
+    const g = await gateway();
+    const warned: Record<string, unknown>[] = [];
+    await learnStoredOrders({ bus: s.bus, hub: g.hub, stream: s.stream, subjects: s.subjects, log: recordingLogger(warned) });
+    expect(warned).toEqual([]);
+    // Event time at start is the expiry's (T0 + 1 min): both orders work until T0 + 1 h but for the expiry.
+    expect(await snapshotIds(g)).toEqual(['o:keep']);
+    // Still an order the feed knows: a late fill of it (up to what it had left) is relayed, not refused.
+    g.bus.emit(s.subjects.fill('binance', 'BTC/USDT'), json(fill('o:gone', 1, 0.5)));
+    await until(() => g.hub.stats().seq.orders + g.hub.stats().refusedFills === 2);
+    expect(g.hub.stats().refusedFills).toBe(0);
   });
 });
