@@ -1,4 +1,5 @@
 import type { SymbolDecisions } from '../../actors/decision-path.js';
+import type { ReportModel } from '../../gateways/report/model-line.js';
 import { equityFractionWarning } from '../../config/sizing.js';
 import type { PerSymbolLimit } from '../../models/risk/risk-limits.js';
 import { capFor } from '../../models/risk/risk-limits.js';
@@ -35,6 +36,23 @@ export function inSampleWarning(model: Readonly<{ name: string; version: number;
   if (!(from < window.to && to > window.from)) return undefined;
   const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
   return `model ${model.name}@${model.version} was trained on bars from ${day(from)} to ${day(to)}, which overlaps the window ${day(window.from)} → ${day(window.to)}: its figures there are in-sample; serve a version trained before ${day(window.from)} or give a later --from`;
+}
+
+/**
+ * A served model whose data (not its training range, which {@link inSampleWarning} covers) runs to
+ * the window's start or past it: its validation, calibration or test segments read bars of the
+ * window or later, so its early stopping, calibration and scores may know the window (or its
+ * future), which nothing else in the report would show. Undefined when `dataBeforeWindow` is not
+ * false.
+ */
+export function windowDataWarning(model: ReportModel, window: Readonly<{ from: number }>): string | undefined {
+  if (model.dataBeforeWindow !== false) return undefined;
+  const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+  const split = model.split;
+  const late = split === null ? [] : (['validation', 'calibration', 'test'] as const).filter((k) => split[k] !== undefined && Date.parse(split[k]?.to ?? '') > window.from);
+  const which = late.length > 0 ? `its ${late.join(' and ')} segment${late.length === 1 ? '' : 's'}` : split === null ? 'its training data' : "its last segment's labels";
+  const end = Date.parse(model.dataRange?.to ?? model.trainRange.to);
+  return `model ${model.ref} saw bars up to ${day(end)} (${which}), past the window's start ${day(window.from)}: data of the window or after it reached the model; serve a version whose data ends by ${day(window.from)} or give a later --from`;
 }
 
 /**

@@ -10,6 +10,7 @@ import { readBarBatches, readBars } from '../../gateways/historical/bars-csv.js'
 import { mergeBatchesByTime } from '../../gateways/historical/merge-batches-by-time.js';
 import type { Batches } from '../../gateways/historical/merge-batches-by-time.js';
 import { riskSummary, writeBacktestReport } from '../../gateways/report/backtest-report.js';
+import { currencyOf } from '../../gateways/report/report-parts.js';
 import { checkReportDir } from '../../gateways/report/report-files.js';
 import type { BacktestReport } from '../../gateways/report/backtest-report.js';
 import { periodsPerYear } from '../../models/backtest/annualisation.js';
@@ -49,7 +50,8 @@ import { positionsOf } from '../../models/backtest/positions.js';
 import { endOfData, replayHooks } from './backtest-end-of-data.js';
 import { feedInProcess } from './backtest-feed.js';
 import { logRiskStates } from './backtest-risk.js';
-import { capitalWarning, inSampleWarning, refusedSymbolWarnings, ruinWarning, unfilledWarning } from './backtest-warnings.js';
+import { reportModel } from './backtest-model.js';
+import { capitalWarning, inSampleWarning, refusedSymbolWarnings, ruinWarning, unfilledWarning, windowDataWarning } from './backtest-warnings.js';
 import { storeBarSource, trainFromStore } from './backtest-source.js';
 import { checkTickFiles, tickSources } from './backtest-ticks.js';
 import { backtestVenue } from './backtest-venue.js';
@@ -512,6 +514,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
 
   const iso = (ms: number): string => new Date(ms).toISOString();
   const positions = positionsOf(fills);
+  const modelSeen = reportModel(model, opts);
   const report: BacktestReport = {
     version: 1,
     window: { from: iso(opts.from), to: iso(opts.to) },
@@ -519,8 +522,9 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     symbols: opts.symbols,
     timeframe: tf,
     capital: opts.capital,
+    currency: currencyOf(opts.symbols),
     strategy: cfg.strategy.name,
-    model: { ref: `${model.name}@${model.version}`, trainRange: { from: iso(model.trainRange.from), to: iso(model.trainRange.to) }, testAccuracy: model.metrics['test_accuracy'] ?? null, testLogLoss: model.metrics['test_log_loss'] ?? null },
+    model: modelSeen,
     costs: { ...cfg.paperVenue },
     execution: { ...cfg.execution },
     riskLimits: { ...cfg.risk.limits },
@@ -540,7 +544,8 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
       ...[capitalWarning(opts.capital, cfg.strategy, firstCloses(bars)), ran.warning].filter((w) => w !== undefined),
       ...(stats === undefined ? [] : refusedSymbolWarnings(stats.bySymbol, cfg.risk.limits)),
       ...[
-        inSampleWarning(model, opts),
+        // One of the two: data past the window's start beyond the training range is said once.
+        inSampleWarning(model, opts) ?? windowDataWarning(modelSeen, opts),
         stats === undefined ? undefined : unfilledWarning(stats, cfg.paperVenue),
         ruinWarning('strategy', metrics),
         ruinWarning('buy and hold', buyAndHold.metrics),

@@ -5,6 +5,8 @@ import type { PerformanceMetrics } from '../../models/backtest/performance-metri
 import type { OpenPosition, PositionPoint, Positions } from '../../models/backtest/positions.js';
 import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
 import type { RiskOverWindow } from '../../models/risk/risk-over-window.js';
+import { modelLine } from './model-line.js';
+import type { ReportModel } from './model-line.js';
 import { COLORS, day, DRAWDOWN_AXIS, drawdownLabel, drawdownOf, metricsTable, money, price, REPORT_CSS } from './report-parts.js';
 import type { EquityPoints } from './report-parts.js';
 import { escapeHtml, svgLineChart } from './svg-chart.js';
@@ -30,9 +32,16 @@ export type BacktestReport = Readonly<{
   symbols: readonly string[];
   timeframe: string;
   capital: number;
+  /**
+   * The quote currency of the symbols (`USDT` for BTC/USDT and ETH/USDT): the unit of `capital`,
+   * the curves' equity, the positions' values and the money metrics (`average_trade`,
+   * `gross_profit`, `gross_loss`, `fees_paid`); null when the symbols' quote currencies differ.
+   */
+  currency: string | null;
   /** The strategy's name (`--strategy`, a spec's `strategy.name`, else the config's `strategy.name`). */
   strategy: string;
-  model: Readonly<{ ref: string; trainRange: Readonly<{ from: string; to: string }>; testAccuracy: number | null; testLogLoss: number | null }>;
+  /** The served model and the data it saw ({@link ReportModel}): `dataBeforeWindow` says whether any of it came from the window or later. */
+  model: ReportModel;
   costs: Readonly<Record<string, unknown>>;
   execution: Readonly<Record<string, unknown>>;
   /** The risk actor's limits the run used (`risk.limits` of the config, allowlist set to the symbols): a breach halts it. */
@@ -80,7 +89,7 @@ export function writeBacktestReport(dir: string, report: BacktestReport, curves:
     ['buy and hold', report.baselines.buy_and_hold],
     ['grid', report.baselines.grid],
   ];
-  const table = metricsTable(columns);
+  const table = metricsTable(columns, report.currency);
   // Net position value per symbol (quantity × the fill's price) after each fill: comparable across symbols.
   const positionSeries: ChartSeries[] = [...(positions?.history ?? new Map<string, readonly PositionPoint[]>()).entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -111,7 +120,8 @@ export function writeBacktestReport(dir: string, report: BacktestReport, curves:
 <style>${REPORT_CSS}</style></head>
 <body>
 <h1>Backtest: ${escapeHtml(report.symbols.join(', '))} ${escapeHtml(report.timeframe)}</h1>
-<p>${escapeHtml(report.window.from)} → ${escapeHtml(report.window.to)} · venue ${escapeHtml(report.venue)} · capital ${money(report.capital)} · strategy ${escapeHtml(report.strategy)} · model ${escapeHtml(report.model.ref)} (trained ${escapeHtml(report.model.trainRange.from.slice(0, 10))} → ${escapeHtml(report.model.trainRange.to.slice(0, 10))}) · ${report.run.events} events in ${report.run.seconds.toFixed(1)} s</p>
+<p>${escapeHtml(report.window.from)} → ${escapeHtml(report.window.to)} (the end excluded: the last bar opens one bar before it) · venue ${escapeHtml(report.venue)} · capital ${money(report.capital)}${report.currency === null ? '' : ` ${escapeHtml(report.currency)}`} · strategy ${escapeHtml(report.strategy)} · ${report.run.events} events in ${report.run.seconds.toFixed(1)} s</p>
+${modelLine(report.model, report.window)}
 ${report.warnings.length === 0 ? '' : `<ul class="warnings">${report.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`}
 ${svgLineChart('Equity (strategy and baselines, same data and costs)', series, day, money, markers)}
 ${svgLineChart('Drawdown of the strategy', dd, day, drawdownLabel, markers, DRAWDOWN_AXIS)}

@@ -1,4 +1,5 @@
 import type { PerformanceMetrics } from '../../models/backtest/performance-metrics.js';
+import { quoteOf } from '../../streams/messages/symbol-quote.js';
 import { escapeHtml } from './svg-chart.js';
 
 /** What the HTML reports (a backtest's, a walk-forward's) share: colours, number formats, the metrics table. */
@@ -16,6 +17,18 @@ export const fixed = (x: number, digits: number): string => {
   return s.startsWith('-') && Number(s) === 0 ? s.slice(1) : s;
 };
 export const money = (x: number): string => fixed(x, 0);
+/**
+ * The quote currency every symbol's prices (and so the run's money: capital, P&L, fees) are in
+ * (`BTC/USDT`, `ETH/USDT` → USDT); null when they differ or one is not a ccxt symbol, the sums then
+ * adding different currencies.
+ */
+export function currencyOf(symbols: readonly string[]): string | null {
+  const quotes = new Set(symbols.map(quoteOf));
+  const [only] = quotes;
+  return quotes.size === 1 && only !== undefined ? only : null;
+}
+/** An amount of money with two decimals and its currency (`-12.35 USDT`); "(mixed quotes)" when the symbols' quote currencies differ. */
+export const amount = (x: number | null, currency: string | null): string => (x === null ? '—' : `${fixed(x, 2)} ${currency ?? '(mixed quotes)'}`);
 /** A price: four decimals from 1 up, six significant digits below (PEPE's 0.00000763 read 0.0000). */
 export const price = (x: number): string => (Math.abs(x) >= 1 ? x.toFixed(4) : x.toPrecision(6));
 export const pct = (x: number | null): string => (x === null ? '—' : `${fixed(100 * x, 2)}%`);
@@ -47,7 +60,8 @@ export function duration(ms: number | null): string {
   return `${(ms / 60_000).toFixed(1)} min`;
 }
 
-const METRIC_ROWS: readonly [string, keyof PerformanceMetrics, (x: number | null) => string][] = [
+/** A row of the metrics table: its label, the metric, and how a value prints (`currency`: the run's quote currency, for money). */
+const METRIC_ROWS: readonly [string, keyof PerformanceMetrics, (x: number | null, currency: string | null) => string][] = [
   ['total return', 'total_return', pct],
   ['annualised return', 'annualised_return', pct],
   ['volatility', 'volatility', pct],
@@ -59,15 +73,19 @@ const METRIC_ROWS: readonly [string, keyof PerformanceMetrics, (x: number | null
   ['trades', 'trades', (x) => (x === null ? '—' : String(x))],
   ['win rate', 'win_rate', pct],
   ['profit factor', 'profit_factor', num],
-  ['average trade', 'average_trade', num],
+  ['average trade', 'average_trade', amount],
   ['turnover', 'turnover', num],
   ['exposure', 'exposure', pct],
-  ['fees paid', 'fees_paid', num],
+  ['fees paid', 'fees_paid', amount],
 ];
 
-/** The metrics side by side, one column per curve (the strategy first, then its baselines). */
-export function metricsTable(columns: readonly (readonly [string, PerformanceMetrics])[]): string {
+/**
+ * The metrics side by side, one column per curve (the strategy first, then its baselines); money
+ * (average trade, fees paid) in `currency` ({@link currencyOf} the symbols) with two decimals,
+ * not as a bare three-decimal number that read like a ratio.
+ */
+export function metricsTable(columns: readonly (readonly [string, PerformanceMetrics])[], currency: string | null): string {
   return `<table class="metrics"><thead><tr><th>metric</th>${columns.map(([n]) => `<th>${escapeHtml(n)}</th>`).join('')}</tr></thead><tbody>
-${METRIC_ROWS.map(([label, key, f]) => `<tr><td>${escapeHtml(label)}</td>${columns.map(([, m]) => `<td>${escapeHtml(f(m[key] as number | null))}</td>`).join('')}</tr>`).join('\n')}
+${METRIC_ROWS.map(([label, key, f]) => `<tr><td>${escapeHtml(label)}</td>${columns.map(([, m]) => `<td>${escapeHtml(f(m[key] as number | null, currency))}</td>`).join('')}</tr>`).join('\n')}
 </tbody></table>`;
 }

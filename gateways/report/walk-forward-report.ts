@@ -3,7 +3,7 @@ import { writeReportFiles } from './report-files.js';
 import type { PerformanceMetrics } from '../../models/backtest/performance-metrics.js';
 import type { RiskOverWindow } from '../../models/risk/risk-over-window.js';
 import { riskSummary } from './backtest-report.js';
-import { COLORS, day, DRAWDOWN_AXIS, drawdownLabel, drawdownOf, metricsTable, money, pct, REPORT_CSS } from './report-parts.js';
+import { COLORS, currencyOf, day, DRAWDOWN_AXIS, drawdownLabel, drawdownOf, metricsTable, money, pct, REPORT_CSS } from './report-parts.js';
 import type { EquityPoints } from './report-parts.js';
 import type { CurveJson } from './curve-json.js';
 import { escapeHtml, svgLineChart } from './svg-chart.js';
@@ -87,7 +87,7 @@ ${metricsTable([
   ['strategy (out of sample)', report.metrics],
   ['buy and hold', report.baselines.buy_and_hold],
   ['grid', report.baselines.grid],
-])}
+], currencyOf(report.symbols))}
 <h2>Segments (${report.segments.length})</h2>
 <table class="segments"><thead><tr><th>#</th><th>from</th><th>to</th><th>model</th><th>trained to</th><th>capital in</th><th>closing cost</th><th>capital out</th><th>return</th><th>risk</th></tr></thead><tbody>
 ${rows}

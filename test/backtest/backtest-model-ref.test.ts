@@ -58,8 +58,19 @@ describe('sextant backtest --model: a registered version served instead of a fre
     const from = v1.trainRange.from + 30 * 86_400_000;
     const inside = await runBacktest({ ...base, from, to: from + 7 * 86_400_000, report: join(dir, 'in-sample') });
     expect(inside.warnings.join('\n')).toMatch(/^model direction-mlp@1 was trained on bars from .* which overlaps the window .*: its figures there are in-sample/m);
+    expect(inside.model.dataBeforeWindow).toBe(false);
+    expect(inside.warnings.filter((w) => w.includes('saw bars up to'))).toEqual([]); // said once, as in-sample
     const after = await runBacktest({ ...base, ...window, report: join(dir, 'out-of-sample') });
-    expect(after.warnings.filter((w) => w.includes('in-sample'))).toEqual([]);
+    expect(after.warnings.filter((w) => w.includes('in-sample') || w.includes('saw bars up to'))).toEqual([]);
+    // Trained on the years before 2024: its calibration and test segments run on past its training
+    // range, up to the window's start and no further.
+    const seen = after.model.dataRange;
+    expect(seen).not.toBeNull();
+    expect(Date.parse(seen?.to ?? '')).toBeGreaterThan(Date.parse(after.model.trainRange.to) + 30 * 86_400_000);
+    expect(Date.parse(seen?.to ?? '')).toBeLessThanOrEqual(window.from);
+    expect(after.model.split?.test?.rows).toBeGreaterThan(0);
+    expect(after.model.dataBeforeWindow).toBe(true);
+    expect(after.currency).toBe('USDT');
   }, 300_000);
 
   it('says so when the version is not registered, or when strategy.model names one a backtest does not train', async () => {

@@ -27,7 +27,7 @@ describe('report.html: the max drawdown duration in a unit that shows it', () =>
       periodsPerYear: 525_600,
     });
     expect(m.max_drawdown_duration_ms).toBe(3 * M);
-    const html = metricsTable([['strategy', m]]);
+    const html = metricsTable([['strategy', m]], 'USDT');
     expect(html).toContain('<tr><td>max drawdown duration</td><td>3.0 min</td></tr>');
   });
 });

@@ -3,7 +3,8 @@ import type { PerformanceMetrics } from '../../models/backtest/performance-metri
 
 /**
  * A report for tests of the HTML: one BTC/USDT 1h window from `from` to `to`, the strategy's
- * `metrics` also as both baselines, nothing recorded for costs, execution, limits or gaps.
+ * `metrics` also as both baselines, nothing recorded for costs, execution, limits or gaps, a
+ * model whose registry records only its training range.
  * `over` replaces any field.
  */
 export function reportFixture(metrics: PerformanceMetrics, window: Readonly<{ from: number; to: number }>, over: Partial<BacktestReport> = {}): BacktestReport {
@@ -15,7 +16,8 @@ export function reportFixture(metrics: PerformanceMetrics, window: Readonly<{ fr
     timeframe: '1h',
     capital: 10_000,
     strategy: 'dirmlp',
-    model: { ref: 'direction-mlp@1', trainRange: { from: '2021-01-01T00:00:00.000Z', to: '2024-01-01T00:00:00.000Z' }, testAccuracy: null, testLogLoss: null },
+    currency: 'USDT',
+    model: { ref: 'direction-mlp@1', trainRange: { from: '2021-01-01T00:00:00.000Z', to: '2024-01-01T00:00:00.000Z' }, testAccuracy: null, testLogLoss: null, dataRange: null, split: null, dataBeforeWindow: null },
     costs: {},
     execution: {},
     riskLimits: {},

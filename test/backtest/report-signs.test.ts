@@ -29,7 +29,7 @@ describe('report.html: what rounds to zero has no sign', () => {
       periodsPerYear: 8_760,
     });
     expect(m.total_return).toBeLessThan(0);
-    const html = metricsTable([['strategy', m]]);
+    const html = metricsTable([['strategy', m]], 'USDT');
     expect(html).toContain('<tr><td>total return</td><td>0.00%</td></tr>');
     expect(html).not.toContain('-0.00%');
   });
