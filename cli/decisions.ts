@@ -43,6 +43,7 @@ import { ModelEventSchema } from '../streams/messages/model-event.js';
 import { barId, TIMEFRAME_MS } from '../streams/messages/bar.js';
 import type { Subjects } from '../streams/subjects.js';
 import { executionSettings } from './execution-settings.js';
+import { fillsDurable } from './external-durables.js';
 import { consumeExternalExpiries } from './external-expiries.js';
 import { watchIdle } from './idle-watch.js';
 import { createRiskPersister } from './risk-persist.js';
@@ -153,7 +154,7 @@ function consumeExternalFills(deps: DecisionDeps, cfg: Config, path: DecisionPat
   const isKnown = knownAssets(cfg.assets);
   const aheadBound = engineClockBound(cfg.validation.maxAheadMs);
   const c = deps.bus.consume(
-    { stream: streamName(cfg, 'SIGNALS'), durable: `fills_${cfg.risk.account}`, filterSubject: deps.subjects.allFills(), batchSize: cfg.consumer.batchSize, ackWaitMs: cfg.consumer.ackWaitMs },
+    { stream: streamName(cfg, 'SIGNALS'), durable: fillsDurable(cfg), filterSubject: deps.subjects.allFills(), batchSize: cfg.consumer.batchSize, ackWaitMs: cfg.consumer.ackWaitMs },
     async (batch) => {
       for (const d of batch) {
         // Refused once, here: a fill no subject can carry would fail every retry (and hold back the

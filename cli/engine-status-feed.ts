@@ -11,7 +11,7 @@ import type { CatchUpStatus } from './catch-up-watch.js';
 import type { RefusedModel } from './decisions.js';
 import type { Engine } from './engine.js';
 import { durableFor } from './engine.js';
-import { expiriesDurable } from './external-expiries.js';
+import { expiriesDurable, fillsDurable } from './external-durables.js';
 
 /** A durable consumer whose lag is reported (`sextant_consumer_lag{durable}`). */
 export type ConsumerRef = Readonly<{ stream: string; durable: string }>;
@@ -109,7 +109,7 @@ export type EngineStatusFeed = Readonly<{
 export function engineConsumers(cfg: Config, engine: Pick<Engine, 'decisions' | 'labeling'> & Partial<Pick<Engine, 'retraining'>>): ConsumerRef[] {
   const md = streamName(cfg, 'MD');
   const out: ConsumerRef[] = cfg.assets.map((a) => ({ stream: md, durable: durableFor(a) }));
-  if (engine.decisions !== undefined && !cfg.paperVenue.enabled) out.push({ stream: streamName(cfg, 'SIGNALS'), durable: `fills_${cfg.risk.account}` }, { stream: streamName(cfg, 'SIGNALS'), durable: expiriesDurable(cfg) });
+  if (engine.decisions !== undefined && !cfg.paperVenue.enabled) out.push({ stream: streamName(cfg, 'SIGNALS'), durable: fillsDurable(cfg) }, { stream: streamName(cfg, 'SIGNALS'), durable: expiriesDurable(cfg) });
   out.push(...(engine.labeling?.consumers ?? []));
   out.push(...(engine.retraining?.consumers ?? []));
   return out;

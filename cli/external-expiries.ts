@@ -13,11 +13,9 @@ import { toDlqEntry } from '../streams/validation/dlq.js';
 import { decodeExpiry } from '../streams/validation/decode-expiry.js';
 import { knownAssets } from '../streams/validation/known-assets.js';
 import type { Refusal } from '../streams/validation/refusal.js';
+import { expiriesDurable } from './external-durables.js';
 
 export type ExternalExpiryDeps = Readonly<{ bus: Bus; subjects: Subjects; clock: Clock; counters?: EngineCounters }>;
-
-/** The durable consumer of live trading consumers' expiries of an account. */
-export const expiriesDurable = (cfg: Config): string => `expired_${cfg.risk.account}`;
 
 /**
  * A durable consumer of `sx.exec.expired.>` feeding the decision path, beside the external fills'

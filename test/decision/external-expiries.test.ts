@@ -2,6 +2,8 @@ import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { publishExpiry } from 'sextant/client';
 import { startEngine } from '../../cli/engine.js';
+import { engineConsumers } from '../../cli/engine-status-feed.js';
+import { expiriesDurable, fillsDurable } from '../../cli/external-durables.js';
 import { bookKey } from '../../models/risk/risk-book.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import { createLiveClock } from '../../state/clocks/live-clock.js';
@@ -107,6 +109,17 @@ describe('expiries from live trading consumers (paper venue off), on real NATS',
     // The second report was of an order released already: nothing released, but counted.
     expect(engine.decisions?.path.stats()).toMatchObject({ expired: 1, expiredAtGap: 0, expiriesIgnored: 1 });
     expect(await dead()).toEqual([]);
+  }, 120_000);
+
+  it('runs the fills and expiries consumers under the names its status feed reads their lag by', async () => {
+    const { cfg, bus, engine, until } = await liveEngine([]);
+    const signals = streamName(cfg, 'SIGNALS');
+    const listed = engineConsumers(cfg, engine).filter((c) => c.stream === signals);
+    expect(listed.map((c) => c.durable)).toEqual(expect.arrayContaining([fillsDurable(cfg), expiriesDurable(cfg)]));
+    // The consumers are created as they start pulling.
+    const exists = async (): Promise<Record<string, boolean>> => Object.fromEntries(await Promise.all(listed.map(async (c) => [c.durable, (await bus.consumerInfo(c.stream, c.durable)) !== undefined] as const)));
+    await until(async () => Object.values(await exists()).every(Boolean));
+    expect(await exists()).toEqual(Object.fromEntries(listed.map((c) => [c.durable, true])));
   }, 120_000);
 
   it("applies an expiry a desk publishes with sextant/client's publishExpiry, and counts one for an order released before it came", async () => {

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DecisionPathFailedError } from '../../actors/event-sequencer.js';
 import { durableFor, startEngine } from '../../cli/engine.js';
 import type { EngineAdapters } from '../../cli/engine.js';
+import { fillsDurable } from '../../cli/external-durables.js';
 import { findBarFiles } from '../../gateways/data-dir.js';
 import { readBars } from '../../gateways/historical/bars-csv.js';
 import { mergeByTime } from '../../gateways/historical/merge-by-time.js';
@@ -174,7 +175,7 @@ describe('a risk-state write that fails in the engine (real NATS JetStream, spac
     await new Promise((r) => setTimeout(r, 3 * 1_000));
     expect(engine.decisions?.path.stats().fills).toBe(1);
     expect(riskStore.refused).toBe(1);
-    const consumer = await bus.consumerInfo(streamName(cfg, 'SIGNALS'), `fills_${cfg.risk.account}`);
+    const consumer = await bus.consumerInfo(streamName(cfg, 'SIGNALS'), fillsDurable(cfg));
     expect(consumer?.ackFloor).toBe(0); // neither fill acknowledged: a restarted engine applies both
   }, 60_000);
 });
