@@ -3,6 +3,7 @@ import { trainedTimeframe } from '../../models/inference/engine-fit.js';
 import type { ModelRegistry, ModelVersion } from '../../models/registry/model-registry.js';
 import type { TrainingCache } from '../../models/training/training-cache.js';
 import { ModelNotFoundError } from '../../models/registry/model-registry.js';
+import { modelDataEnd } from '../../models/registry/model-data-span.js';
 import { ArtifactIntegrityError } from '../../models/registry/registry-errors.js';
 import { loadSymbolBars } from './train.js';
 import { trainingIn, yearsBefore } from './training-shortfall.js';
@@ -13,14 +14,17 @@ const TRAIN_YEARS = 3;
 const YEAR_MS = 365 * 86_400_000;
 
 /**
- * The production model when it was trained on bars of `timeframe` ending by `from` and its
- * artifact is readable here (another checkout may have registered it in its own folder); else
- * undefined. A model of another timeframe reads its horizon in other bars: it is not reused.
+ * The production model when every bar its training read (fit, early stopping, calibration, test
+ * scores: `modelDataEnd`, not its `trainRange`, which is the training segment only) ends by `from`,
+ * it was trained on bars of `timeframe` and its artifact is readable here (another checkout may
+ * have registered it in its own folder); else undefined. A model whose test segment ran into the
+ * window knows it: served there, its replay would pass as out of sample. A model of another
+ * timeframe reads its horizon in other bars: it is not reused.
  */
-async function servableBefore(registry: ModelRegistry, name: string, from: number, timeframe: string, notice?: (line: string) => void): Promise<ModelVersion | undefined> {
+export async function servableBefore(registry: ModelRegistry, name: string, from: number, timeframe: string, notice?: (line: string) => void): Promise<ModelVersion | undefined> {
   try {
     const current = await registry.get(`${name}@production`);
-    if (current.trainRange.to > from) return undefined;
+    if (modelDataEnd(current) > from) return undefined;
     const tf = trainedTimeframe(current);
     if (tf !== timeframe) {
       notice?.(`${name}@${current.version} was trained on ${tf ?? 'unrecorded'} bars, not ${timeframe}; training a new version`);

@@ -67,3 +67,14 @@ export function modelDataSpan(model: Pick<ModelVersion, 'details'>): ModelDataSp
   const to = Math.max(...present.map((s) => s.to)) + labels.horizonBars * barMs;
   return { dataRange: { from, to }, horizonBars: labels.horizonBars, purgeBars: split.purgeBars, segments };
 }
+
+/**
+ * The end of every bar a model's training read, to judge whether a window's data reached it:
+ * `dataRange.to` ({@link modelDataSpan}) when the registry records the split; else `trainRange.to`.
+ * A retraining challenger records no such split, but its `trainRange` runs from its first sample to
+ * just past its last label, its validation rows (the latest samples) included: all it read. (A model
+ * registered by other means without a split: its `trainRange.to`, all that is known.)
+ */
+export function modelDataEnd(model: Pick<ModelVersion, 'details' | 'trainRange'>): number {
+  return modelDataSpan(model)?.dataRange.to ?? model.trainRange.to;
+}
