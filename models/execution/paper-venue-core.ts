@@ -1,19 +1,22 @@
 import { takerPrice } from './taker-price.js';
-import { EwmaVol } from '../features/ewma-vol.js';
-import { createBarSpreadEstimator, MAX_SPREAD_BPS, validateSpreadModel } from './bar-spread.js';
-import type { BarSpreadEstimator, SpreadModel } from './bar-spread.js';
+import { MAX_SPREAD_BPS, validateSpreadModel } from './bar-spread.js';
+import type { SpreadModel } from './bar-spread.js';
+import { coldEstimates, estimatesState, learnBar, restoreEstimates, unpairAcrossHole } from './venue-estimates.js';
+import type { EstimateModel, VenueEstimates } from './venue-estimates.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import { fillId } from '../../streams/messages/fill.js';
 import type { MarketData } from '../../streams/messages/market-data.js';
 import { knownAt } from '../../streams/messages/market-data.js';
-import type { Timeframe } from '../../streams/messages/bar.js';
+import type { Bar, Timeframe } from '../../streams/messages/bar.js';
+import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import type { OrderSide } from '../../streams/messages/order-side.js';
 import { sideSign } from '../../streams/messages/order-side.js';
 import { DUST_SHARE } from '../quantity-dust.js';
 import { MAX_FEE_BPS, MAX_REBATE_BPS } from './fee-limit.js';
 import type { Order } from '../../streams/messages/order.js';
 import { fromJsonNumber, toJsonNumber } from '../features/json-number.js';
-import type { PaperVenueBookState, PaperVenueSnapshot, PaperVenueSnapshotV2 } from './paper-venue-snapshot.js';
+import { toV3 } from './paper-venue-snapshot.js';
+import type { PaperVenueBookStateV3, PaperVenueSnapshot, PaperVenueSnapshotV3 } from './paper-venue-snapshot.js';
 
 export type PaperVenueOptions = Readonly<{
   /** The venue this simulator stands in for; orders and market data of other venues are ignored. */
@@ -41,6 +44,13 @@ export type PaperVenueOptions = Readonly<{
    * from after the hole. Default: no gap rule.
    */
   maxGapMs?: number;
+  /**
+   * With `maxGapMs`, the gap rule in bars of the timeframe the venue fills on while that is coarser
+   * than `maxGapMs` allows for (a 1m strategy's venue fallen back to 1h bars when the 1m feed
+   * lapsed): the limit is then the larger of `maxGapMs` and this many of those bars, so an hour's
+   * bar after the one before is no hole, and hours missing still are. Default: `maxGapMs` alone.
+   */
+  maxGapBars?: number;
   /**
    * How the spread is taken where no recent quote gives one (bars, trades): `fixed` = `spreadBps`
    * (default); `range-fraction` or `corwin-schultz` estimate it from the symbol's completed bars
@@ -79,7 +89,7 @@ export type VenueExpiry = Readonly<{
 export type VenueOutput = Readonly<{ fills: readonly Fill[]; expired: readonly VenueExpiry[] }>;
 
 export { PaperVenueSnapshotSchema } from './paper-venue-snapshot.js';
-export type { PaperVenueSnapshot, PaperVenueSnapshotV2 } from './paper-venue-snapshot.js';
+export type { PaperVenueSnapshot, PaperVenueSnapshotV3 } from './paper-venue-snapshot.js';
 export type PaperVenueStats = Readonly<{ orders: number; duplicates: number; ignored: number; fills: number; expired: number }>;
 export type WorkingOrderView = Readonly<{ orderId: string; remaining: number; filled: number; liquidity: 'maker' | 'taker' | 'undecided' }>;
 
@@ -96,7 +106,7 @@ export type PaperVenue = Readonly<{
   onTime(now: number): VenueOutput;
   working(): readonly WorkingOrderView[];
   /** The working orders, what the venue knew of each symbol's time and its estimates, to restart from (`createPaperVenue`'s `from`). */
-  snapshot(): PaperVenueSnapshotV2;
+  snapshot(): PaperVenueSnapshotV3;
   stats(): PaperVenueStats;
 }>;
 
@@ -124,17 +134,20 @@ type Working = {
  * newest close of a bar of it: the time up to which its volume was lent. A bar of another
  * timeframe that opens at or after `tfEnd` takes over (a finer one: the finest still coming; a
  * coarser one: the finer feed lapsed, silent for all of it); one that opens before it only says when
- * the engine knew it. Volume, σ, the bar spread estimate and the last close are of `tf` only.
+ * the engine knew it. Fills are priced with the volume, σ, bar spread estimate and last close of
+ * `tf` (`est`); those of each other timeframe seen are kept (`byTf`) and learn from its bars as
+ * they come, so a timeframe taking over goes on with its own estimates.
  */
 type Book = {
   tf: Timeframe | undefined;
   /** Close of the newest bar of `tf` (−∞ none): no bar of another timeframe opening before it is filled on. */
   tfEnd: number;
+  /** The gap limit while the venue reads `tf` (+∞: no gap rule; see `maxGapBars`). */
+  gapMs: number;
   mid: number;
-  volume: number | null;
-  vol: EwmaVol;
-  prevClose: number;
-  spread: BarSpreadEstimator;
+  /** The estimates of `tf`: `byTf`'s entry for it (a cold one not in it before the first bar). */
+  est: VenueEstimates;
+  byTf: Map<Timeframe, VenueEstimates>;
   known: number;
   /** Half the relative spread of the newest valid quote ((ask − bid) / (ask + bid)), and its time. */
   quotedHalf: number;
@@ -168,7 +181,9 @@ const EMPTY: VenueOutput = { fills: NO_FILLS, expired: NO_EXPIRIES };
  * finer one from its first bar after that close (its bars of an interval already lent, late or
  * backfilled, fill nothing), a coarser one once the finer feed stopped for a whole coarser bar (a 1m
  * feed that dies: from the first hour wholly after its last minute; the hour it stopped in lends
- * nothing, part of it was lent already). Other bars only say when the engine knew them.
+ * nothing, part of it was lent already). Other bars fill nothing: they say when the engine knew
+ * them and teach their own timeframe's estimates, which a timeframe taking over prices with. A hole
+ * (`maxGapMs`, `maxGapBars`) is measured on the timeframe read.
  */
 export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnapshot): PaperVenue {
   const bad = (name: string, v: number): never => {
@@ -185,6 +200,13 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
   if (!(Number.isFinite(quoteMaxAgeMs) && quoteMaxAgeMs >= 0)) bad('quoteMaxAgeMs', quoteMaxAgeMs);
   const spreadModel: SpreadModel = opts.spreadModel ?? { kind: 'fixed' };
   validateSpreadModel(spreadModel);
+  const model: EstimateModel = { volLambda: opts.volLambda, spreadModel };
+  const maxGapMs = opts.maxGapMs ?? Number.POSITIVE_INFINITY;
+  if (Number.isNaN(maxGapMs) || maxGapMs < 0) bad('maxGapMs', maxGapMs);
+  const maxGapBars = opts.maxGapBars ?? 0;
+  if (!(Number.isFinite(maxGapBars) && maxGapBars >= 0)) bad('maxGapBars', maxGapBars);
+  /** The gap limit while the venue reads bars of `tf`: never under `maxGapMs`, at least `maxGapBars` of them. */
+  const gapLimit = (tf: Timeframe | undefined): number => (tf === undefined ? maxGapMs : Math.max(maxGapMs, maxGapBars * TIMEFRAME_MS[tf]));
   const fixedHalf = opts.spreadBps / 2 / 1e4;
   /**
    * Half the relative spread a taker pays on a trade or bar at `ts`: the last quote's while it is
@@ -192,7 +214,7 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
    */
   const halfOf = (book: Book, ts: number): number => {
     if (ts - book.quotedTs <= quoteMaxAgeMs) return book.quotedHalf;
-    const est = book.spread.value();
+    const est = book.est.spread.value();
     return est === null ? fixedHalf : est / 2;
   };
   const books = new Map<string, Book>();
@@ -206,43 +228,62 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
   const bookOf = (symbol: string): Book => {
     let b = books.get(symbol);
     if (b === undefined) {
-      b = { tf: undefined, tfEnd: Number.NEGATIVE_INFINITY, mid: Number.NaN, volume: null, vol: new EwmaVol(opts.volLambda), prevClose: Number.NaN, spread: createBarSpreadEstimator(spreadModel), known: Number.NEGATIVE_INFINITY, quotedHalf: Number.NaN, quotedTs: Number.NEGATIVE_INFINITY };
+      b = { tf: undefined, tfEnd: Number.NEGATIVE_INFINITY, gapMs: maxGapMs, mid: Number.NaN, est: coldEstimates(model), byTf: new Map(), known: Number.NEGATIVE_INFINITY, quotedHalf: Number.NaN, quotedTs: Number.NEGATIVE_INFINITY };
       books.set(symbol, b);
     }
     return b;
   };
-  const restoreBook = (book: Book, b: PaperVenueBookState): void => {
+  const restoreBook = (book: Book, b: PaperVenueBookStateV3): void => {
     book.tf = b.tf ?? undefined;
-    // Stored before `tfEnd` was: the newest time known is as late as it can be, so no bar of another
-    // timeframe fills on an interval lent already (at worst one bar after the restart lends nothing).
-    book.tfEnd = b.tfEnd === undefined ? book.known : (b.tfEnd ?? Number.NEGATIVE_INFINITY);
+    book.tfEnd = b.tfEnd ?? Number.NEGATIVE_INFINITY;
+    book.gapMs = gapLimit(book.tf);
     book.mid = fromJsonNumber(b.mid);
-    book.volume = b.volume;
-    if (b.vol.lambda === book.vol.lambda) book.vol = EwmaVol.fromState(b.vol);
-    book.prevClose = fromJsonNumber(b.prevClose);
-    book.spread = createBarSpreadEstimator(spreadModel, b.spread);
+    for (const e of b.estimates) book.byTf.set(e.tf, restoreEstimates(e, model));
+    if (book.tf !== undefined) book.est = estimatesOf(book, book.tf);
     book.quotedHalf = fromJsonNumber(b.quotedHalf);
     book.quotedTs = b.quotedTs ?? Number.NEGATIVE_INFINITY;
   };
-  const bookState = (symbol: string, book: Book): PaperVenueBookState => ({
+  const bookState = (symbol: string, book: Book): PaperVenueBookStateV3 => ({
     symbol,
     tf: book.tf ?? null,
     tfEnd: toJsonNumber(book.tfEnd),
     mid: toJsonNumber(book.mid),
-    volume: book.volume,
-    vol: book.vol.toState(),
-    prevClose: toJsonNumber(book.prevClose),
-    spread: book.spread.state(),
     quotedHalf: toJsonNumber(book.quotedHalf),
     quotedTs: toJsonNumber(book.quotedTs),
+    estimates: [...book.byTf].map(([tf, e]) => estimatesState(tf, e)),
   });
-  /** Another timeframe than the book's: it becomes the book's, and what was learned from the other one's bars starts over. */
-  const switchTimeframe = (book: Book, tf: Timeframe): void => {
+  /** The estimates of `tf` (cold ones, kept from now on, for a timeframe not seen before). */
+  const estimatesOf = (book: Book, tf: Timeframe): VenueEstimates => {
+    let e = book.byTf.get(tf);
+    if (e === undefined) {
+      e = coldEstimates(model);
+      book.byTf.set(tf, e);
+    }
+    return e;
+  };
+  /**
+   * Another timeframe than the book's, taking over with a bar opening at `ts`: it becomes the book's,
+   * with its own estimates (as it left them, or as they learned beside the other one's; cold for one
+   * not seen before), and its gap limit.
+   */
+  const switchTimeframe = (book: Book, tf: Timeframe, ts: number): void => {
     book.tf = tf;
-    book.volume = null;
-    book.vol = new EwmaVol(opts.volLambda);
-    book.prevClose = Number.NaN;
-    book.spread = createBarSpreadEstimator(spreadModel);
+    book.gapMs = gapLimit(tf);
+    book.est = estimatesOf(book, tf);
+    unpairAcrossHole(book.est, ts, model);
+  };
+  /**
+   * A bar of another timeframe than the one filled on, spanning an interval lent already (an hour
+   * over the minutes filled on, minutes backfilled under an hour filled on): it fills nothing, and
+   * its timeframe's estimates learn from it when it is their next (a bar older than the newest they
+   * learned from, late or again, teaches nothing). A Map look-up and one update per such bar: on a
+   * live 1m + 1h feed, once an hour; a backtest replays one timeframe and never comes here.
+   */
+  const learnBeside = (book: Book, md: Bar, close: number): void => {
+    const e = estimatesOf(book, md.tf);
+    if (md.ts < e.end) return;
+    unpairAcrossHole(e, md.ts, model);
+    learnBar(e, md, close);
   };
 
   const lastSeen = new Map<string, number>();
@@ -250,10 +291,10 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
     if (knownTs !== null) bookOf(symbol).known = knownTs;
     if (seen !== null) lastSeen.set(symbol, seen);
   }
-  // A restart: the estimates (v2 on) go on from where they were, so the first fills after it are
-  // priced as without one; σ or a spread learned under another λ or spread model (the
-  // configuration changed meanwhile) starts over instead.
-  if (from?.v === 2) for (const b of from.books) restoreBook(bookOf(b.symbol), b);
+  // A restart: the estimates (v2 on; per timeframe from v3) go on from where they were, so the
+  // first fills after it are priced as without one; σ or a spread learned under another λ or
+  // spread model (the configuration changed meanwhile) starts over instead.
+  if (from !== undefined) for (const b of toV3(from).books) restoreBook(bookOf(b.symbol), b);
   // The orders working when the snapshot was taken go on working, and are known (a replayed
   // order is not worked twice); the venue's own orders only, in their arrival order.
   for (const w of from?.working ?? []) {
@@ -264,7 +305,7 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
   }
   orders.sort((a, b) => a.arrivalTs - b.arrivalTs || (a.order.id < b.order.id ? -1 : a.order.id > b.order.id ? 1 : 0));
   /** The symbol's data has a hole before this event: its working orders do not trade across it. */
-  const cancelAtGap = (symbol: string, lastTs: number, out: VenueExpiry[]): void => {
+  const cancelAtGap = (symbol: string, resumedTs: number, out: VenueExpiry[]): void => {
     const keep: Working[] = [];
     for (const w of orders) {
       if (w.order.symbol !== symbol) {
@@ -273,7 +314,7 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
       }
       st.expired++;
       const o = w.order;
-      out.push({ type: 'exec.expired', orderId: o.id, ts: Math.max(lastTs, w.arrivalTs), strategy: o.strategy, venue: o.venue, symbol: o.symbol, filledQty: w.filled, remainingQty: w.remaining, reason: 'gap' });
+      out.push({ type: 'exec.expired', orderId: o.id, ts: Math.max(resumedTs, w.arrivalTs), strategy: o.strategy, venue: o.venue, symbol: o.symbol, filledQty: w.filled, remainingQty: w.remaining, reason: 'gap' });
     }
     orders = keep;
   };
@@ -320,7 +361,7 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
   };
 
   const slippageBps = (qty: number, book: Book, volume: number | null): number => {
-    const sigma = book.vol.value;
+    const sigma = book.est.vol.value;
     if (sigma === null || volume === null || !(volume > 0) || opts.slippage.impactCoeff === 0) return 0;
     return opts.slippage.impactCoeff * sigma * Math.sqrt(qty / volume) * 1e4;
   };
@@ -328,7 +369,7 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
   const fillMarket = (md: MarketData, book: Book): Fill[] => {
     const fills: Fill[] = [];
     const used = { buy: 0, sell: 0 };
-    const volume = md.type === 'md.bar' ? md.volume : book.volume;
+    const volume = md.type === 'md.bar' ? md.volume : book.est.volume;
     let done = false;
     for (const w of orders) {
       const o = w.order;
@@ -404,10 +445,7 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
     else {
       if (known > book.tfEnd) book.tfEnd = known;
       book.mid = md.close;
-      book.volume = md.volume;
-      book.spread.update(md);
-      if (book.prevClose > 0) book.vol.update(Math.log(md.close / book.prevClose));
-      book.prevClose = md.close;
+      learnBar(book.est, md, known);
     }
   };
 
@@ -441,6 +479,8 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
       if (md.venue !== opts.venue) return EMPTY;
       const book = bookOf(md.symbol);
       let prev = lastSeen.get(md.symbol);
+      // The gap limit of the timeframe read up to this event: at a switch, a hole is one in it.
+      const gapMs = book.gapMs;
       if (md.type === 'md.bar' && md.tf !== book.tf) {
         if (md.ts < book.tfEnd) {
           // Part of its interval was lent already by the bars filled on (a coarser bar spans them; a
@@ -449,16 +489,19 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
           // Only its close time counts (an order decided on it arrives then).
           const k = knownAt(md);
           if (k > book.known) book.known = k;
+          learnBeside(book, md, k);
           return EMPTY;
         }
         // The first bars, or another timeframe taking over after the close of the last bar filled
         // on (bars are stamped with their open time): a gap counts from the newest close known.
         if (book.tf !== undefined && prev !== undefined) prev = Math.max(prev, book.known);
-        switchTimeframe(book, md.tf);
+        switchTimeframe(book, md.tf, md.ts);
       }
       let expired = expire(md.ts);
       lastSeen.set(md.symbol, md.ts);
-      if (orders.length > 0 && opts.maxGapMs !== undefined && prev !== undefined && md.ts - prev > opts.maxGapMs) cancelAtGap(md.symbol, prev, (expired ??= []));
+      // Stamped when the data resumed, when the venue learns of the hole (an order whose TTL fell
+      // in the hole expired at it, just above): before, the time of the last data before it.
+      if (orders.length > 0 && prev !== undefined && md.ts - prev > gapMs) cancelAtGap(md.symbol, md.ts, (expired ??= []));
       const fills = orders.length === 0 ? NO_FILLS : fillMarket(md, book);
       learn(md, book);
       return fills.length === 0 && (expired === undefined || expired.length === 0) ? EMPTY : { fills, expired: expired ?? NO_EXPIRIES };
@@ -469,7 +512,7 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
     },
     working: () => orders.map((w) => ({ orderId: w.order.id, remaining: w.remaining, filled: w.filled, liquidity: w.liquidity ?? 'undecided' })),
     snapshot: () => ({
-      v: 2,
+      v: 3,
       working: orders.map((w) => ({
         order: w.order,
         arrivalTs: w.arrivalTs,

@@ -374,7 +374,7 @@ describe('the paper venue across an engine restart (risk state in PostgreSQL)', 
 
   it.each([
     ['stored before the venue\'s orders were (no venue part: an upgrade)', (row: StoredRow): StoredRow => ({ book: row.book, seen: row.seen })],
-    ['stored with a venue part that is not valid', (row: StoredRow): StoredRow => ({ ...row, paperVenue: { v: 2, working: 'lost' } })],
+    ['stored with a venue part that is not valid', (row: StoredRow): StoredRow => ({ ...row, paperVenue: { v: 3, working: 'lost' } })],
   ])('releases at start-up the orders in flight that no venue works after a restart, from a book %s', async (_, damage) => {
     const cfg = isolatedConfig(SYMBOLS);
     const bus = await busFor(cfg);
@@ -403,7 +403,7 @@ describe('the paper venue across an engine restart (risk state in PostgreSQL)', 
         const after = await storedRow(riskStore, cfg);
         expect(after.book.inFlight).toEqual([]);
         for (const o of working) expect(after.book.retired?.find((r) => r.orderId === o.orderId)?.retiredAt).toBe(newestMark);
-        expect(after.paperVenue).toMatchObject({ v: 2, working: [] });
+        expect(after.paperVenue).toMatchObject({ v: 3, working: [] });
       } finally {
         await second.stop();
       }

@@ -136,11 +136,11 @@ describe('the paper venue restarted from its snapshot', () => {
     const before = createPaperVenue(OPTS);
     for (const s of all.slice(0, cut)) run(before, s);
     const { v, books, ...old } = JSON.parse(JSON.stringify(before.snapshot())) as Record<string, unknown>;
-    expect([v, Array.isArray(books)]).toEqual([2, true]);
+    expect([v, Array.isArray(books)]).toEqual([3, true]);
     const after = createPaperVenue(OPTS, PaperVenueSnapshotSchema.parse(old));
     expect(after.working()).toEqual(before.working());
     // Cold: what it learned of the market starts over from the next bars (no σ, no spread estimate, no timeframe yet).
-    expect(after.snapshot().books).toEqual([{ symbol: SYMBOL, tf: null, tfEnd: null, mid: null, volume: null, vol: { lambda: 0.94, variance: null }, prevClose: null, spread: { model: OPTS.spreadModel, ring: [], next: 0, prev: null }, quotedHalf: null, quotedTs: null }]);
+    expect(after.snapshot().books).toEqual([{ symbol: SYMBOL, tf: null, tfEnd: null, mid: null, quotedHalf: null, quotedTs: null, estimates: [] }]);
     expect(after.snapshot().symbols).toEqual(before.snapshot().symbols);
     const left = before.working().find((w) => w.orderId === 'o:m9')?.remaining ?? 0;
     expect(left).toBeGreaterThan(0);
@@ -152,20 +152,27 @@ describe('the paper venue restarted from its snapshot', () => {
     const before = createPaperVenue(OPTS);
     for (const s of steps().slice(0, 60)) run(before, s);
     const [kept] = before.snapshot().books;
-    expect(kept?.spread?.ring.length).toBe(4);
-    expect(kept?.vol.variance).toBeGreaterThan(0);
+    const [est] = kept?.estimates ?? [];
+    expect(est?.spread?.ring.length).toBe(4);
+    expect(est?.vol.variance).toBeGreaterThan(0);
     const [same] = restarted(before).snapshot().books;
     expect(same).toEqual(kept);
     const [changed] = restarted(before, { ...OPTS, spreadModel: { kind: 'corwin-schultz', window: 6 }, volLambda: 0.9 }).snapshot().books;
     // What does not depend on the model goes on; σ and the spread estimate are learned afresh.
-    expect(changed).toEqual({ ...kept, vol: { lambda: 0.9, variance: null }, spread: { model: { kind: 'corwin-schultz', window: 6 }, ring: [], next: 0, prev: null } });
+    expect(changed).toEqual({ ...kept, estimates: [{ ...est, vol: { lambda: 0.9, variance: null }, spread: { model: { kind: 'corwin-schultz', window: 6 }, ring: [], next: 0, prev: null } }] });
   });
 
-  it('refuses a v2 snapshot whose estimates are not valid (it is not read as one without them)', () => {
+  it('refuses a v3 snapshot whose estimates are not valid (it is not read as an older one)', () => {
     const v = createPaperVenue(OPTS);
     for (const s of steps().slice(0, 10)) run(v, s);
-    const snap = JSON.parse(JSON.stringify(v.snapshot())) as { books: { vol: { variance: unknown } }[] };
-    (snap.books[0] as { vol: { variance: unknown } }).vol.variance = -1;
-    expect(PaperVenueSnapshotSchema.safeParse(snap).success).toBe(false);
+    type Snap = { books: { estimates: { tf: string; vol: { variance: unknown } }[] }[] };
+    const snap = JSON.parse(JSON.stringify(v.snapshot())) as Snap;
+    expect(PaperVenueSnapshotSchema.safeParse(snap).success).toBe(true);
+    const bad = structuredClone(snap);
+    (bad.books[0]?.estimates[0] as { vol: { variance: unknown } }).vol.variance = -1;
+    expect(PaperVenueSnapshotSchema.safeParse(bad).success).toBe(false);
+    const twice = structuredClone(snap);
+    twice.books[0]?.estimates.push(structuredClone(twice.books[0].estimates[0] as Snap['books'][0]['estimates'][0]));
+    expect(PaperVenueSnapshotSchema.safeParse(twice).success).toBe(false); // one set of estimates per timeframe
   });
 });

@@ -213,10 +213,12 @@ describe('paper venue', () => {
     const M = 60_000;
     v.onMarket(bar(0, 100, 101, 99, 100, 1_000, 'paper'));
     v.onOrder(order('o:a', 0), 0);
-    // The next bar comes 5 minutes later: a hole of 4 bars. No fill; the order is cancelled.
+    // The next bar comes 5 minutes later: a hole of 4 bars. No fill; the order is cancelled, at
+    // the time the data resumed: the venue learns of the hole then, and the order worked until
+    // then (was stamped 0, the last data before the hole, before it was known cancelled).
     const out = v.onMarket(bar(5 * M, 120, 121, 119, 120, 1_000, 'paper'));
     expect(out.fills).toEqual([]);
-    expect(out.expired).toEqual([expect.objectContaining({ orderId: 'o:a', reason: 'gap', filledQty: 0, remainingQty: 10 })]);
+    expect(out.expired).toEqual([expect.objectContaining({ orderId: 'o:a', reason: 'gap', filledQty: 0, remainingQty: 10, ts: 5 * M })]);
     // Without the rule, the same order fills at the price after the hole.
     const plain = createPaperVenue(OPTS);
     plain.onMarket(bar(0, 100, 101, 99, 100, 1_000, 'paper'));
