@@ -157,8 +157,10 @@ export type DecisionPath = Readonly<{
   /**
    * An expiry reported by a live trading consumer (no paper venue: its exchange cancelled or
    * expired an order): the order is released in risk and execution at once and the risk state
-   * written, as for a fill. Answers a refusal, applying nothing, when it names no order risk
-   * approved (UNKNOWN_ORDER), or not as approved, or one filled in full already (ORDER_MISMATCH:
+   * written, as for a fill; what it says was filled beyond the fills booked stays in flight (and
+   * working) until those fills come, on their own subject, and are booked as any. Answers a
+   * refusal, applying nothing, when it names no order risk approved (UNKNOWN_ORDER), or not as
+   * approved, or one filled in full already, or quantities not the order's (ORDER_MISMATCH:
    * models/risk/expiry-check.ts); the caller dead-letters it. One of an order already released (a
    * second report) changes nothing.
    */
@@ -458,7 +460,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       const mismatch = risk.checkExpiry(e);
       if (mismatch !== undefined) return refuse(mismatch.reason, mismatch.detail);
       // Released before (a second report, or past its `expiresAt`): nothing to release, counted apart.
-      if (!risk.inFlight(e.orderId)) {
+      if (!risk.expirable(e.orderId)) {
         stats.expiriesIgnored++;
         log.info({ orderId: e.orderId, reason: e.reason, ts: e.ts }, 'expiry of an order released already: nothing to release');
         return undefined;

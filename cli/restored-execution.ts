@@ -25,7 +25,8 @@ export function restoredExecution(book: RiskBookSnapshot, strategy: string): Res
     if (o.strategy !== undefined && o.strategy !== strategy) continue;
     if (!(o.remaining > 0)) continue;
     const bar = o.key.indexOf('|');
-    working.push({ orderId: o.orderId, venue: o.key.slice(0, bar), symbol: o.key.slice(bar + 1), side: o.side, remaining: o.remaining, expiresAt: o.expiresAt });
+    // An order the venue expired with fills of it still to come works only for those (risk-book.ts `awaited`).
+    working.push({ orderId: o.orderId, venue: o.key.slice(0, bar), symbol: o.key.slice(bar + 1), side: o.side, remaining: o.awaited ?? o.remaining, expiresAt: o.expiresAt });
   }
   return { positions, working };
 }

@@ -18,7 +18,7 @@ import type { ExecutionAssetState, ExecutionSnapshot } from './execution-snapsho
 import { storedNumber } from './execution-snapshot.js';
 import { limitPriceOf } from './limit-price.js';
 import { DEFAULT_QUOTE_MAX_AGE_MS } from './paper-venue-core.js';
-import { DUST_SHARE, withoutDust } from '../quantity-dust.js';
+import { DUST_SHARE, REPORT_TOLERANCE, withoutDust } from '../quantity-dust.js';
 import { reducesPosition } from '../reducing-order.js';
 
 /** A parent order's id: one per prediction that opened it. */
@@ -151,8 +151,14 @@ export type ExecutionCore = Readonly<{
   onTime(now: number, eventKnownAt?: number): readonly Suggestion[];
   onFill(f: Fill): void;
   onReject(r: Reject): void;
-  /** The venue works a child no more (expired, or cancelled at a hole in the data): it stops counting as working. */
-  onExpired(e: Readonly<{ orderId: string; strategy: string; venue: string; symbol: string }>): void;
+  /**
+   * The venue works a child no more (expired, or cancelled at a hole in the data): it stops counting
+   * as working, but for what the venue says it filled beyond the fills seen (`remainingQty` below
+   * what execution has left of it: a live venue's last fill, on its own subject, still to come),
+   * which stays working until those fills come (or its own expiry), so it is not traded twice.
+   * Without `remainingQty` all of it goes.
+   */
+  onExpired(e: Readonly<{ orderId: string; strategy: string; venue: string; symbol: string; remainingQty?: number }>): void;
   /** Reference prices and volume. */
   onMarket(md: MarketData): void;
   /**
@@ -547,7 +553,12 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     },
     onExpired(e) {
       if (e.strategy !== opts.strategy) return;
-      assetOf(e.venue, e.symbol).working.delete(e.orderId);
+      const a = assetOf(e.venue, e.symbol);
+      const w = a.working.get(e.orderId);
+      if (w === undefined) return;
+      const awaited = e.remainingQty === undefined ? 0 : w.remaining - e.remainingQty;
+      if (awaited > REPORT_TOLERANCE * w.remaining) w.remaining = awaited;
+      else a.working.delete(e.orderId);
     },
     onMarket(md) {
       const a = assetOf(md.venue, md.symbol);

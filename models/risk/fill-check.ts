@@ -1,16 +1,12 @@
 import type { Fill } from '../../streams/messages/fill.js';
 import type { OrderSide } from '../../streams/messages/order-side.js';
+import { REPORT_TOLERANCE } from '../quantity-dust.js';
 import { bookKey } from './risk-book.js';
 import type { RiskBook } from './risk-book.js';
 
 /** Why a reported fill is not booked: it names no order of this account, or not as that order was approved. */
 export type FillMismatch = Readonly<{ reason: 'UNKNOWN_ORDER' | 'ORDER_MISMATCH'; detail: string }>;
 
-/**
- * A fill may overrun what its order had left by this share of the order's quantity: a venue's
- * quantities are decimal and the book's are doubles (0.1 + 0.2 of an order of 0.3).
- */
-const QTY_TOLERANCE = 1e-9;
 
 /**
  * Checks a fill reported from outside (a live trading consumer) against the order it names, before
@@ -39,6 +35,6 @@ export function orderMismatch(o: OrderTerms, f: Fill): FillMismatch | undefined 
   if (key !== o.key) problems.push(`order ${f.orderId} is for ${o.key.replace('|', ' ')}, the fill for ${f.venue} ${f.symbol}`);
   if (f.side !== o.side) problems.push(`order ${f.orderId} is a ${o.side}, the fill a ${f.side}`);
   if (o.strategy !== undefined && f.strategy !== o.strategy) problems.push(`order ${f.orderId} is strategy ${o.strategy}'s, the fill says ${f.strategy}`);
-  if (f.qty > o.remaining + QTY_TOLERANCE * (o.qty ?? o.remaining)) problems.push(`fill of ${f.qty} is more than the ${o.remaining} order ${f.orderId} had left`);
+  if (f.qty > o.remaining + REPORT_TOLERANCE * (o.qty ?? o.remaining)) problems.push(`fill of ${f.qty} is more than the ${o.remaining} order ${f.orderId} had left`);
   return problems.length === 0 ? undefined : { reason: 'ORDER_MISMATCH', detail: problems.join('; ') };
 }

@@ -3,7 +3,7 @@ import type { Fill } from '../../streams/messages/fill.js';
 import type { Order } from '../../streams/messages/order.js';
 import type { OrderSide } from '../../streams/messages/order-side.js';
 import { sideSign } from '../../streams/messages/order-side.js';
-import { withoutDust } from '../quantity-dust.js';
+import { REPORT_TOLERANCE, withoutDust } from '../quantity-dust.js';
 import { MAX_RATE_WINDOW_MS } from './risk-limits.js';
 
 const DAY_MS = 86_400_000;
@@ -37,6 +37,14 @@ const InFlightSchema = z.object({
   /** The order's strategy and quantity (left out of snapshots written before fills were checked). */
   strategy: z.string().optional(),
   qty: z.number().optional(),
+  /**
+   * Set when the venue reported the order expired (it works it no more) with fills of it not booked
+   * yet (fills and expiries travel on different subjects: a live venue's last fill may come after
+   * its expiry): the quantity it filled that no fill booked. The order then counts this much in
+   * flight, not `remaining`, until those fills come (or its `expiresAt`); `remaining` still bounds
+   * the fills it may take (fill-check.ts).
+   */
+  awaited: z.number().optional(),
 });
 /** An order no longer in flight (filled, expired or released) and the event time it left. */
 const RetiredSchema = InFlightSchema.extend({ retiredAt: z.number() });
@@ -190,7 +198,12 @@ export class RiskBook {
     const o = this.inFlight.get(f.orderId);
     if (o !== undefined) {
       o.remaining = f.final ? 0 : Math.max(0, o.remaining - f.qty);
-      if (o.remaining === 0) this.retire(o, f.ts);
+      // Expired with fills to come: done once they came (what is left the venue no longer works).
+      if (o.awaited !== undefined) {
+        const left = o.awaited - f.qty;
+        o.awaited = f.final || left <= REPORT_TOLERANCE * (o.qty ?? o.awaited) ? 0 : left;
+      }
+      if (o.remaining === 0 || o.awaited === 0) this.retire(o, f.ts);
     } else {
       const r = this.retired.get(f.orderId);
       if (r !== undefined) r.remaining = f.final ? 0 : Math.max(0, r.remaining - f.qty);
@@ -239,18 +252,30 @@ export class RiskBook {
     return this.positions.get(key)?.qty ?? 0;
   }
 
-  /** The venue works the order no more (it expired, or was cancelled at a hole in the data): retired at `ts`. False when it was not in flight. */
-  release(orderId: string, ts: number): boolean {
+  /**
+   * The venue works the order no more (it expired, or was cancelled at a hole in the data): retired
+   * at `ts`, or, when it says it filled `awaited` more than the fills booked so far, kept in flight
+   * for that much only until those fills come (see `awaited` in the snapshot). False when it was
+   * not in flight or its expiry was applied already.
+   */
+  release(orderId: string, ts: number, awaited = 0): boolean {
     const o = this.inFlight.get(orderId);
-    if (o === undefined) return false;
-    this.retire(o, ts);
+    if (o === undefined || o.awaited !== undefined) return false;
+    if (awaited > 0) o.awaited = Math.min(awaited, o.remaining);
+    else this.retire(o, ts);
     return true;
+  }
+
+  /** In flight and, as far as the book knows, still worked by the venue: no expiry of it applied. */
+  worked(orderId: string): boolean {
+    const o = this.inFlight.get(orderId);
+    return o !== undefined && o.awaited === undefined;
   }
 
   /** Quantity still to fill on one side of a venue × symbol. */
   inFlightQty(key: string, side: OrderSide): number {
     let q = 0;
-    for (const o of this.inFlight.values()) if (o.key === key && o.side === side) q += o.remaining;
+    for (const o of this.inFlight.values()) if (o.key === key && o.side === side) q += o.awaited ?? o.remaining;
     return q;
   }
 

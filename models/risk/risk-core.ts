@@ -14,7 +14,7 @@ import { bookKey, RiskBook, RiskBookSnapshotSchema } from './risk-book.js';
 import type { InFlightOrder, RiskBookSnapshot } from './risk-book.js';
 import { fillMismatch } from './fill-check.js';
 import type { FillMismatch } from './fill-check.js';
-import { expiryMismatch } from './expiry-check.js';
+import { awaitedFills, expiryMismatch } from './expiry-check.js';
 import type { Expiry } from '../../streams/messages/expiry.js';
 import { pastLimitText } from './amount-text.js';
 import { checkSuggestion } from './risk-checks.js';
@@ -217,10 +217,17 @@ export function createRiskCore(opts: RiskCoreOptions) {
      * The venue reports an order it no longer works, quantity left (expired, or cancelled at a
      * hole in the data): it stops counting in flight now rather than at its own expiry — in the
      * position, exposure and reduce-only checks, and for a flattening account that may now be flat.
+     * When the venue says it filled more than the fills booked (`remainingQty` below what the book
+     * has left: a live venue's last fill, on its own subject, still to come), that part, and only
+     * that, stays in flight until its fills come or the order's `expiresAt`; the fills are booked
+     * as any (position, PnL). Without `remainingQty` (an order released at start-up) all of it goes.
+     * An expiry of an order whose expiry was applied already changes nothing.
      */
-    onExpired(e: Readonly<{ orderId: string; ts: number }>): RiskState[] {
+    onExpired(e: Readonly<{ orderId: string; ts: number; remainingQty?: number }>): RiskState[] {
       const out: RiskState[] = [];
-      if (book.release(e.orderId, e.ts)) haltWhenFlat(e.ts, out);
+      const o = book.inFlight.get(e.orderId);
+      const awaited = o === undefined || e.remainingQty === undefined ? 0 : awaitedFills(o, e.remainingQty);
+      if (book.release(e.orderId, e.ts, awaited)) haltWhenFlat(e.ts, out);
       return out;
     },
 
@@ -232,6 +239,12 @@ export function createRiskCore(opts: RiskCoreOptions) {
 
     /** Whether this order is in flight: approved, not final-filled, not expired or released (across restarts: the book's snapshot holds them). */
     inFlight: (orderId: string): boolean => book.inFlight.has(orderId),
+
+    /**
+     * Whether an expiry of this order would release anything: in flight and no expiry of it applied
+     * (one applied may leave it in flight for fills still to come: see `onExpired`).
+     */
+    expirable: (orderId: string): boolean => book.worked(orderId),
 
     /** Whether a fill with this id was applied (within the dedup window, across restarts: the ids are in the book's snapshot). */
     hasFill: (fillId: string): boolean => book.hasFill(fillId),

@@ -139,6 +139,30 @@ describe('expiries from live trading consumers (paper venue off), on real NATS',
     expect(engine.decisions?.path.stats()).toMatchObject({ expired: 1, expiriesIgnored: 1 });
   }, 120_000);
 
+  it("books a venue's last fill that comes after its expiry, keeping what the expiry says was filled in flight until then (fills and expiries on different subjects)", async () => {
+    const { cfg, subjects, bus, engine, expiry, dead, until } = await liveEngine([{ id: 'o:late', qty: 0.15 }]);
+    const risk = engine.decisions?.risk.core;
+    if (risk === undefined) throw new Error('no decisions');
+    const fill = (n: number, qty: number): Fill => ({ type: 'exec.fill', v: 1, id: `x:o:late:${n}`, ts: T + 30_000 + n, orderId: 'o:late', strategy: cfg.strategy.name, venue: cfg.venue, symbol: BTC, side: 'buy', qty, price: MID, fee: 0.1, liquidity: 'taker', slippageBps: 0, final: false });
+    const first = fill(0, 0.05);
+    await bus.publish(subjects.fill(cfg.venue, BTC), encode(first), { msgId: first.id });
+    await until(() => (engine.decisions?.path.stats().fills ?? 0) === 1);
+    // The exchange filled 0.1 and cancelled 0.05; its second fill of 0.05 is still on its way.
+    const e = expiry('o:late', { filledQty: 0.1, remainingQty: 0.05 });
+    await bus.publish(subjects.expired(cfg.venue, BTC), encode(e), { msgId: e.id });
+    await until(() => (engine.decisions?.path.stats().expired ?? 0) === 1);
+    expect(risk.status().inFlight).toEqual([expect.objectContaining({ orderId: 'o:late', awaited: expect.closeTo(0.05, 12) })]);
+    const late = fill(1, 0.05);
+    await bus.publish(subjects.fill(cfg.venue, BTC), encode(late), { msgId: late.id });
+    await until(() => (engine.decisions?.path.stats().fills ?? 0) === 2);
+    const st = risk.status();
+    expect(st.positions.map((p) => [p.symbol, p.qty])).toEqual([[BTC, expect.closeTo(0.1, 12)]]);
+    expect(st.pnl.realised).toBeCloseTo(-0.2, 12); // both fees
+    expect(st.inFlight).toEqual([]);
+    expect(engine.decisions?.path.stats()).toMatchObject({ fills: 2, expired: 1, expiriesIgnored: 0 });
+    expect(await dead()).toEqual([]);
+  }, 120_000);
+
   it('dead-letters an expiry of an unknown order, one failing its schema and one of an order filled in full, and applies the next', async () => {
     const { cfg, subjects, bus, engine, expiry, dead, until } = await liveEngine([
       { id: 'o:filled', qty: 0.05 },
