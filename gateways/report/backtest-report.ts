@@ -7,7 +7,7 @@ import type { ClosedTrade } from '../../models/backtest/trade-stats.js';
 import type { RiskOverWindow } from '../../models/risk/risk-over-window.js';
 import { modelLine } from './model-line.js';
 import type { ReportModel } from './model-line.js';
-import { COLORS, day, DRAWDOWN_AXIS, drawdownLabel, drawdownOf, metricsTable, money, price, REPORT_CSS } from './report-parts.js';
+import { amount, COLORS, day, DRAWDOWN_AXIS, drawdownLabel, drawdownOf, metricsTable, money, price, REPORT_CSS } from './report-parts.js';
 import type { EquityPoints } from './report-parts.js';
 import { escapeHtml, svgLineChart } from './svg-chart.js';
 import type { ChartMarker, ChartSeries } from './svg-chart.js';
@@ -109,11 +109,11 @@ export function writeBacktestReport(dir: string, report: BacktestReport, curves:
       return { name: symbol, color: COLORS[i % COLORS.length] as string, points };
     });
   const openRows = report.positions
-    .map((p) => `<tr><td>${escapeHtml(p.symbol)}</td><td>${p.qty > 0 ? 'long' : 'short'}</td><td>${Math.abs(p.qty).toPrecision(4)}</td><td>${p.avgEntryPrice.toPrecision(6)}</td><td>${p.lastPrice.toPrecision(6)}</td><td>${(p.qty * (p.lastPrice - p.avgEntryPrice)).toFixed(2)}</td></tr>`)
+    .map((p) => `<tr><td>${escapeHtml(p.symbol)}</td><td>${p.qty > 0 ? 'long' : 'short'}</td><td>${Math.abs(p.qty).toPrecision(4)}</td><td>${p.avgEntryPrice.toPrecision(6)}</td><td>${p.lastPrice.toPrecision(6)}</td><td>${escapeHtml(amount(p.qty * (p.lastPrice - p.avgEntryPrice), report.currency))}</td></tr>`)
     .join('\n');
   const tradeRows = trades
     .slice(0, 500)
-    .map((t) => `<tr><td>${escapeHtml(t.symbol)}</td><td>${t.side}</td><td>${new Date(t.entryTs).toISOString()}</td><td>${new Date(t.exitTs).toISOString()}</td><td>${t.qty.toPrecision(4)}</td><td>${price(t.entryPrice)}</td><td>${price(t.exitPrice)}</td><td>${t.pnl.toFixed(2)}</td></tr>`)
+    .map((t) => `<tr><td>${escapeHtml(t.symbol)}</td><td>${t.side}</td><td>${new Date(t.entryTs).toISOString()}</td><td>${new Date(t.exitTs).toISOString()}</td><td>${t.qty.toPrecision(4)}</td><td>${price(t.entryPrice)}</td><td>${price(t.exitPrice)}</td><td>${escapeHtml(amount(t.pnl, report.currency))}</td></tr>`)
     .join('\n');
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sextant backtest ${escapeHtml(report.symbols.join(', '))} ${escapeHtml(report.window.from.slice(0, 10))} → ${escapeHtml(report.window.to.slice(0, 10))}</title>

@@ -73,6 +73,8 @@ const METRIC_ROWS: readonly [string, keyof PerformanceMetrics, (x: number | null
   ['trades', 'trades', (x) => (x === null ? '—' : String(x))],
   ['win rate', 'win_rate', pct],
   ['profit factor', 'profit_factor', num],
+  ['gross profit', 'gross_profit', amount],
+  ['gross loss', 'gross_loss', amount],
   ['average trade', 'average_trade', amount],
   ['turnover', 'turnover', num],
   ['exposure', 'exposure', pct],
@@ -81,7 +83,8 @@ const METRIC_ROWS: readonly [string, keyof PerformanceMetrics, (x: number | null
 
 /**
  * The metrics side by side, one column per curve (the strategy first, then its baselines); money
- * (average trade, fees paid) in `currency` ({@link currencyOf} the symbols) with two decimals,
+ * (gross profit and loss, the sums of the winning and of the losing trades' P&L, the loss as a
+ * positive amount; average trade; fees paid) in `currency` ({@link currencyOf} the symbols) with two decimals,
  * not as a bare three-decimal number that read like a ratio.
  */
 export function metricsTable(columns: readonly (readonly [string, PerformanceMetrics])[], currency: string | null): string {

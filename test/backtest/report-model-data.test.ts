@@ -124,6 +124,18 @@ describe("the backtest report's window and money", () => {
     expect((JSON.parse(readFileSync(out.json, 'utf8')) as BacktestReport).currency).toBe('USDT');
   });
 
+  it('prints each trade\'s P&L, the unrealised P&L of what is open and the gross profit and loss as money in the quote currency', () => {
+    const positions = [{ symbol: 'BTC/USDT', qty: 0.1, avgEntryPrice: 40_100, lastPrice: 40_000 }];
+    const out = writeBacktestReport(join(dir, 'pnl'), reportFixture(metrics, { from: T0, to: T0 + 3 * H }, { positions }), [{ name: 'strategy', equity }], trades);
+    const html = readFileSync(out.html, 'utf8');
+    expect(html).toContain('<td>40123.4500</td><td>12.35 USDT</td></tr>');
+    expect(html).toContain('<td>40100.0000</td><td>-2.35 USDT</td></tr>');
+    expect(html).toContain('<td>40000.0</td><td>-10.00 USDT</td></tr>'); // unrealised: 0.1 × (40,000 − 40,100)
+    // The sums the profit factor divides, the loss as a positive amount.
+    expect(html).toContain('<tr><td>gross profit</td><td>12.35 USDT</td><td>12.35 USDT</td><td>12.35 USDT</td></tr>');
+    expect(html).toContain('<tr><td>gross loss</td><td>2.35 USDT</td><td>2.35 USDT</td><td>2.35 USDT</td></tr>');
+  });
+
   it('names the quote currency of the symbols, or none when they differ', () => {
     expect(currencyOf(['BTC/USDT', 'ETH/USDT', 'SOL/USDT:USDT'])).toBe('USDT');
     expect(currencyOf(['BTC/USDT', 'ETH/BTC'])).toBeNull();
