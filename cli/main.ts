@@ -148,7 +148,7 @@ program
         report,
       });
       for (const w of wf.warnings) process.stderr.write(`warning: ${w}\n`);
-      for (const seg of wf.segments) process.stdout.write(`${seg.from.slice(0, 10)} → ${seg.to.slice(0, 10)}  ${seg.model} (trained to ${seg.trainedTo.slice(0, 10)})  return ${(100 * seg.metrics.total_return).toFixed(2)}%  risk ${riskCell(seg.risk)}\n`);
+      for (const seg of wf.segments) process.stdout.write(`${seg.from.slice(0, 10)} → ${seg.to.slice(0, 10)}  ${seg.model} (its data to ${seg.modelDataTo.slice(0, 16).replace('T', ' ')})  return ${(100 * seg.metrics.total_return).toFixed(2)}%  risk ${riskCell(seg.risk)}\n`);
       process.stdout.write(`wrote ${join(report, 'walk-forward.json')} and ${join(report, 'walk-forward.html')}\n`);
       process.stdout.write(`${JSON.stringify({ stitched: wf.metrics, baselines: wf.baselines })}\n`);
       return;

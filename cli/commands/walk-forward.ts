@@ -11,6 +11,7 @@ import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
 import type { BacktestReport } from '../../gateways/report/backtest-report.js';
 import { writeWalkForwardReport } from '../../gateways/report/walk-forward-report.js';
 import { checkReportDir, makeReportDir } from '../../gateways/report/report-files.js';
+import { currencyOf } from '../../gateways/report/report-parts.js';
 import { ruinWarning } from './backtest-warnings.js';
 import type { WalkForwardReport, WalkForwardSegment } from '../../gateways/report/walk-forward-report.js';
 import { runBuyAndHold, runGrid } from '../../models/backtest/baselines.js';
@@ -172,7 +173,7 @@ export async function runWalkForward(
       closed.length === 0
         ? report.metrics
         : curveMetrics(start, capital, closed, segmentTrades, segmentFees, segmentNotional);
-    segments.push({ from: iso(start), to: iso(end), trainedTo: report.model.trainRange.to, model: report.model.ref, capitalIn: capital, capitalOut: out, closingCost: closing.cost, metrics, risk: report.risk });
+    segments.push({ from: iso(start), to: iso(end), trainedTo: report.model.trainRange.to, modelDataTo: report.model.dataRange?.to ?? report.model.trainRange.to, model: report.model.ref, capitalIn: capital, capitalOut: out, closingCost: closing.cost, metrics, risk: report.risk });
     stitched.push(...closed);
     return out;
   }
@@ -193,6 +194,7 @@ export async function runWalkForward(
     stepMs: opts.stepMs,
     embargoMs: opts.embargoMs,
     capital: opts.capital,
+    currency: currencyOf(opts.symbols),
     segments,
     metrics,
     baselines: { buy_and_hold: buyAndHold.metrics, grid: grid.metrics },

@@ -3,7 +3,7 @@ import { writeReportFiles } from './report-files.js';
 import type { PerformanceMetrics } from '../../models/backtest/performance-metrics.js';
 import type { RiskOverWindow } from '../../models/risk/risk-over-window.js';
 import { riskSummary } from './backtest-report.js';
-import { COLORS, currencyOf, day, DRAWDOWN_AXIS, drawdownLabel, drawdownOf, metricsTable, money, pct, REPORT_CSS } from './report-parts.js';
+import { COLORS, day, DRAWDOWN_AXIS, drawdownLabel, drawdownOf, metricsTable, money, pct, REPORT_CSS } from './report-parts.js';
 import type { EquityPoints } from './report-parts.js';
 import type { CurveJson } from './curve-json.js';
 import { escapeHtml, svgLineChart } from './svg-chart.js';
@@ -12,8 +12,17 @@ import type { ChartMarker, ChartSeries } from './svg-chart.js';
 export type WalkForwardSegment = Readonly<{
   from: string;
   to: string;
-  /** The model of this segment was trained on data ending here (≤ from − embargo). */
+  /**
+   * The model's `trainRange.to`: the end of its training segment only. Its validation,
+   * calibration and test segments come after it, up to `modelDataTo`.
+   */
   trainedTo: string;
+  /**
+   * The end of every bar the segment's model read (its fit, early stopping, calibration and test
+   * scores: its report.json's `model.dataRange.to`, else `trainRange.to`), at most from − embargo:
+   * no bar of the segment, nor of the embargo before it, reached the model.
+   */
+  modelDataTo: string;
   model: string;
   capitalIn: number;
   /** After closing what the segment still held at its end (`closingCost`): the next segment starts flat with it. */
@@ -38,6 +47,11 @@ export type WalkForwardReport = Readonly<{
   stepMs: number;
   embargoMs: number;
   capital: number;
+  /**
+   * The symbols' quote currency (`USDT` for BTC/USDT and ETH/USDT): the unit of `capital`, the
+   * segments' capital and closing costs, the equity and the money metrics; null when they differ.
+   */
+  currency: string | null;
   segments: readonly WalkForwardSegment[];
   /** Metrics of the stitched out-of-sample equity curve. */
   metrics: PerformanceMetrics;
@@ -52,7 +66,7 @@ export type WalkForwardReport = Readonly<{
 /**
  * Writes `<dir>/walk-forward.json` and `<dir>/walk-forward.html`: the stitched out-of-sample
  * equity with the baselines over the same span overlaid and each segment's start marked, its
- * drawdown, the metrics side by side, and a row per segment (its model, training cut-off, capital
+ * drawdown, the metrics side by side, and a row per segment (its model, the end of its data, capital
  * in and out, return and risk state). Self-contained like the backtest report (inline SVG, no
  * script, no network).
  */
@@ -68,7 +82,7 @@ export function writeWalkForwardReport(dir: string, report: WalkForwardReport, b
   const rows = report.segments
     .map(
       (s, i) =>
-        `<tr><td>${i + 1}</td><td>${escapeHtml(s.from)}</td><td>${escapeHtml(s.to)}</td><td>${escapeHtml(s.model)}</td><td>${escapeHtml(s.trainedTo)}</td><td>${money(s.capitalIn)}</td><td>${money(s.closingCost)}</td><td>${money(s.capitalOut)}</td><td>${pct(s.metrics.total_return)}</td><td>${escapeHtml(riskSummary(s.risk))}</td></tr>`,
+        `<tr><td>${i + 1}</td><td>${escapeHtml(s.from)}</td><td>${escapeHtml(s.to)}</td><td>${escapeHtml(s.model)}</td><td>${escapeHtml(s.modelDataTo)}</td><td>${money(s.capitalIn)}</td><td>${money(s.closingCost)}</td><td>${money(s.capitalOut)}</td><td>${pct(s.metrics.total_return)}</td><td>${escapeHtml(riskSummary(s.risk))}</td></tr>`,
     )
     .join('\n');
   const first = report.segments[0]?.from ?? '';
@@ -78,7 +92,7 @@ export function writeWalkForwardReport(dir: string, report: WalkForwardReport, b
 <style>${REPORT_CSS}</style></head>
 <body>
 <h1>Walk-forward: ${escapeHtml(report.symbols.join(', '))} ${escapeHtml(report.timeframe)}</h1>
-<p>${escapeHtml(first)} → ${escapeHtml(last)} · ${report.segments.length} test windows of ${(report.stepMs / 86_400_000).toFixed(1)} days, each model trained on data ending ${(report.embargoMs / 3_600_000).toFixed(0)} h before its window · capital ${money(report.capital)}, carried from segment to segment</p>
+<p>${escapeHtml(first)} → ${escapeHtml(last)} · ${report.segments.length} test windows of ${(report.stepMs / 86_400_000).toFixed(1)} days, each model's data (training, validation, calibration and test segments, and their labels' horizon) ending ${(report.embargoMs / 3_600_000).toFixed(0)} h or more before its window · capital ${money(report.capital)}${report.currency === null ? '' : ` ${escapeHtml(report.currency)}`}, carried from segment to segment</p>
 ${report.warnings.length === 0 ? '' : `<ul class="warnings">${report.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`}
 ${svgLineChart('Equity: the stitched out-of-sample segments, and the baselines over the same span', series, day, money, markers)}
 ${svgLineChart('Drawdown of the strategy', dd, day, drawdownLabel, markers, DRAWDOWN_AXIS)}
@@ -87,9 +101,9 @@ ${metricsTable([
   ['strategy (out of sample)', report.metrics],
   ['buy and hold', report.baselines.buy_and_hold],
   ['grid', report.baselines.grid],
-], currencyOf(report.symbols))}
+], report.currency)}
 <h2>Segments (${report.segments.length})</h2>
-<table class="segments"><thead><tr><th>#</th><th>from</th><th>to</th><th>model</th><th>trained to</th><th>capital in</th><th>closing cost</th><th>capital out</th><th>return</th><th>risk</th></tr></thead><tbody>
+<table class="segments"><thead><tr><th>#</th><th>from</th><th>to</th><th>model</th><th>model's data to</th><th>capital in</th><th>closing cost</th><th>capital out</th><th>return</th><th>risk</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
 <p>Each segment's own backtest report is in <code>segment-&lt;n&gt;/report.html</code>.</p>

@@ -45,10 +45,22 @@ describe('walk-forward backtest', () => {
     expect(wf.segments).toHaveLength(2);
     const [a, b] = wf.segments;
     if (a === undefined || b === undefined) throw new Error('segments');
-    // No information from a test window reaches its model: training ends before window − embargo.
-    for (const s of wf.segments) expect(Date.parse(s.trainedTo)).toBeLessThanOrEqual(Date.parse(s.from) - embargoMs);
+    // No information from a test window reaches its model: every bar its training read (fit,
+    // early stopping, calibration, test scores, to its last label's horizon) ends by window −
+    // embargo, not only its training segment (trainedTo, which ends weeks earlier).
+    for (const [k, s] of wf.segments.entries()) {
+      const own = JSON.parse(readFileSync(join(dir, `segment-${k + 1}`, 'report.json'), 'utf8')) as BacktestReport;
+      expect(own.model.dataRange?.to).toBe(s.modelDataTo);
+      expect(Date.parse(s.modelDataTo)).toBeLessThanOrEqual(Date.parse(s.from) - embargoMs);
+      expect(Date.parse(s.modelDataTo)).toBeGreaterThan(Date.parse(s.trainedTo) + 30 * DAY);
+      expect(own.model.dataBeforeWindow).toBe(true);
+    }
     // Two models, the second trained on later data than the first.
-    expect(Date.parse(b.trainedTo)).toBeGreaterThan(Date.parse(a.trainedTo));
+    expect(Date.parse(b.modelDataTo)).toBeGreaterThan(Date.parse(a.modelDataTo));
+    expect(wf.currency).toBe('USDT');
+    const page = readFileSync(join(dir, 'walk-forward.html'), 'utf8');
+    expect(page).toContain(`<td>${a.modelDataTo}</td>`);
+    expect(page).toContain('capital 10000 USDT');
     expect(b.capitalIn).toBe(a.capitalOut);
     expect(a.capitalIn).toBe(10_000);
     expect(wf.metrics.periods).toBe(40 * 24);

@@ -80,7 +80,10 @@ describe('sextant backtest, as a user types it', () => {
       ['2022-01-01T00:00:00.000Z', '2022-01-31T00:00:00.000Z'],
       ['2022-01-31T00:00:00.000Z', '2022-03-02T00:00:00.000Z'],
     ]);
-    for (const s of wf.segments) expect(new Date(s.trainedTo).getTime()).toBeLessThanOrEqual(new Date(s.from).getTime() - 12 * 3_600_000);
+    // Every bar each model read (its test segment's labels included), not only its training segment, ends by its window − embargo.
+    for (const s of wf.segments) expect(new Date(s.modelDataTo).getTime()).toBeLessThanOrEqual(new Date(s.from).getTime() - 12 * 3_600_000);
+    expect(wf.currency).toBe('USDT');
+    expect(r.stdout).toContain(`${wf.segments[0]?.model} (its data to ${wf.segments[0]?.modelDataTo.slice(0, 16).replace('T', ' ')})`);
     expect(existsSync(join(out, 'walk-forward.html'))).toBe(true);
     expect((lastJson(r.stdout) as { stitched: unknown }).stitched).toEqual(wf.metrics);
   }, 240_000);
