@@ -21,7 +21,8 @@ import { startDecisions } from './decisions.js';
 import { engineControlTarget } from './engine-control.js';
 import { catchUpThresholdMs, createCatchUpWatch } from './catch-up-watch.js';
 import type { CatchUpWatch } from './catch-up-watch.js';
-import type { TimerHandle } from '../state/clock.js';
+import { startCatchUpCheck } from './catch-up-check.js';
+import { knownAt } from '../streams/messages/market-data.js';
 import type { StageTiming } from './stage-timing.js';
 import type { DecisionCounts } from './stored-decision-counts.js';
 import { timedAssetPorts } from './stage-timing.js';
@@ -111,7 +112,10 @@ export type Engine = Readonly<{
   stop(): Promise<void>;
 }>;
 
-/** How often the engine reads how far its decisions have got, for the catch-up watch (engine clock). */
+/**
+ * How often, while catching up, the engine reads whether its market-data consumers have anything
+ * pending (engine clock): a backlog that ends on a quiet market is said over within this.
+ */
 export const CATCH_UP_CHECK_MS = 5_000;
 
 /** Durable consumer names are stable per asset so a restarted engine resumes where it stopped. */
@@ -138,6 +142,19 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
       : undefined;
   const recorder = createRecorder({ store, counters, log: log.child({ actor: 'recorder' }), ...(historyRefresh !== undefined ? { onWritten: historyRefresh.written } : {}) });
   const isKnown = knownAssets(cfg.assets);
+  // Where operators are served (run, demo; not backtests): whether the engine is deciding a
+  // backlog far behind its clock, taken as each event is decided. Observability only.
+  const watched = opts.control !== false && adapters.audit !== undefined;
+  let watch: CatchUpWatch | undefined;
+  const observer: DecisionObserver | undefined = watched
+    ? {
+        ...opts.observer,
+        event: (e, risk) => {
+          opts.observer?.event?.(e, risk);
+          watch?.decided(knownAt(e.md));
+        },
+      }
+    : opts.observer;
   const decisions =
     opts.decisions !== false && adapters.registry !== undefined && adapters.riskStore !== undefined
       ? await startDecisions(
@@ -150,7 +167,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
             log,
             // A sequence model's windows are rebuilt from the recent vectors after a restart.
             features: adapters.features,
-            ...(opts.observer !== undefined ? { observer: opts.observer } : {}),
+            ...(observer !== undefined ? { observer } : {}),
             ...(opts.inferenceThread !== undefined ? { thread: opts.inferenceThread } : {}),
             ...(opts.stages !== undefined ? { stages: opts.stages } : {}),
             ...(opts.counts !== undefined ? { counts: opts.counts } : {}),
@@ -162,6 +179,8 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
           cfg,
         )
       : undefined;
+  // The restored book's newest mark is the starting point: not something decided now.
+  if (watched && decisions !== undefined) watch = createCatchUpWatch({ clock, thresholdMs: catchUpThresholdMs(cfg.strategy.timeframe), log: log.child({ component: 'catch-up' }), from: decisions.risk.status().asOf });
   const timed = opts.stages === undefined ? undefined : timedAssetPorts(adapters.bus, opts.stages);
   const deps: AssetActorDeps = {
     bus: timed?.bus ?? adapters.bus,
@@ -238,20 +257,13 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
         )
       : undefined;
   let control: Subscription | undefined;
-  let catchUpTimer: TimerHandle | undefined;
-  let catchUp: CatchUpWatch | undefined;
+  let catchUpCheck: { stop(): void } | undefined;
+  const catchUp = watch;
   if (opts.control !== false && adapters.audit !== undefined) {
-    // Where operators are served (run, demo; not backtests): whether the engine is deciding a
-    // backlog far behind its clock, read from the risk book's newest mark. Observability only.
-    if (decisions !== undefined) {
-      const watch = createCatchUpWatch({ clock, thresholdMs: catchUpThresholdMs(cfg.strategy.timeframe), log: log.child({ component: 'catch-up' }) });
-      watch.observe(decisions.risk.status().asOf); // the stored book's: the starting point
-      const check = (): void => {
-        watch.observe(decisions.risk.status().asOf);
-        catchUpTimer = clock.setTimeout(check, CATCH_UP_CHECK_MS);
-      };
-      catchUpTimer = clock.setTimeout(check, CATCH_UP_CHECK_MS);
-      catchUp = watch;
+    if (watch !== undefined) {
+      // While catching up: are the asset actors' consumers through the backlog (nothing pending)?
+      const durables = cfg.assets.map(durableFor);
+      catchUpCheck = startCatchUpCheck({ watch, bus: adapters.bus, stream: md.name, durables, clock, intervalMs: CATCH_UP_CHECK_MS, log: log.child({ component: 'catch-up' }) });
     }
     const known = { symbols: [...new Set(cfg.assets.map((a) => a.symbol))], strategies: [cfg.strategy.name] };
     const served = { ref: cfg.strategy.model, timeframe: cfg.strategy.timeframe };
@@ -268,7 +280,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
     failed: () => decisions?.sequencer.failed() ?? new Promise<Error>(() => {}),
     failure: () => decisions?.sequencer.failure(),
     stop: async () => {
-      if (catchUpTimer !== undefined) clock.clearTimeout(catchUpTimer);
+      catchUpCheck?.stop();
       control?.unsubscribe();
       // Nothing more comes: let held events through, so the actors' batches in hand can finish.
       const draining = decisions?.sequencer.close();

@@ -21,11 +21,11 @@ function recording(): { log: Logger; lines: Line[] } {
   return { log, lines };
 }
 
-/** A watch on a 1h decision timeframe (threshold 3 h), its clock at T0. */
-function watched() {
+/** A watch on a 1h decision timeframe (threshold 3 h), its clock at T0, started from the restored book's mark `from`. */
+function watched(from: number | null = null) {
   const clock = createSimulatedClock(T0);
   const { log, lines } = recording();
-  const watch = createCatchUpWatch({ clock, thresholdMs: catchUpThresholdMs('1h'), log });
+  const watch = createCatchUpWatch({ clock, thresholdMs: catchUpThresholdMs('1h'), log, from });
   return { clock, lines, watch };
 }
 
@@ -36,56 +36,83 @@ describe('catch-up watch', () => {
   });
 
   it('warns once on entering catch-up and says once when it is over', () => {
-    const { clock, lines, watch } = watched();
-    watch.observe(T0 - 10 * HOUR); // the stored book's newest mark: the starting point, not a lag
+    // The stored book's newest mark: the starting point, not a lag.
+    const { clock, lines, watch } = watched(T0 - 10 * HOUR);
     expect(watch.status()).toEqual({ catchingUp: false, behindMs: null, asOf: T0 - 10 * HOUR });
     expect(lines).toEqual([]);
 
-    // After the restart the backlog is decided: bars of 9 h and 8 h ago.
-    watch.observe(T0 - 9 * HOUR);
+    // After the restart the backlog is decided: bars closing 9 h and 8 h ago.
+    watch.decided(T0 - 9 * HOUR);
     expect(watch.status()).toEqual({ catchingUp: true, behindMs: 9 * HOUR, asOf: T0 - 9 * HOUR });
     clock.advanceBy(5_000);
-    watch.observe(T0 - 8 * HOUR);
+    watch.decided(T0 - 8 * HOUR);
     expect(watch.status()).toMatchObject({ catchingUp: true, behindMs: 8 * HOUR + 5_000 });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 'warn', fields: { behindMs: 9 * HOUR, asOf: new Date(T0 - 9 * HOUR).toISOString(), thresholdMs: 3 * HOUR } });
     expect(lines[0]?.msg).toBe('deciding data from 540 min ago: catching up on a backlog; orders published now may be expired for live consumers');
 
-    // Caught up: the newest bar closed 30 s ago.
+    // Caught up: the newest bar closed 30 s before it was decided.
     clock.advanceBy(HOUR);
-    watch.observe(clock.now() - 30_000);
+    watch.decided(clock.now() - 30_000);
     expect(watch.status()).toMatchObject({ catchingUp: false, behindMs: 30_000 });
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatchObject({ level: 'info', msg: 'caught up: deciding data from 30 s ago' });
     clock.advanceBy(HOUR);
-    watch.observe(clock.now() - 40_000);
+    watch.decided(clock.now() - 40_000);
     expect(lines).toHaveLength(2);
   });
 
-  it('does not read a quiet market as a lag: nothing changes until the newest mark moves forward', () => {
+  it('takes the lag when the event is decided, not when someone looks', () => {
+    const { clock, watch } = watched();
+    watch.decided(T0 - 10_000);
+    clock.advanceBy(4_900); // the engine used to read the book only every few seconds
+    expect(watch.status()).toEqual({ catchingUp: false, behindMs: 10_000, asOf: T0 - 10_000 });
+  });
+
+  it('does not read a quiet market as a lag: nothing changes until a newer event is decided', () => {
     const { clock, lines, watch } = watched();
-    watch.observe(null); // nothing decided yet
-    watch.observe(T0 - 30_000);
+    watch.decided(T0 - 30_000);
     expect(watch.status()).toEqual({ catchingUp: false, behindMs: 30_000, asOf: T0 - 30_000 });
-    // No new data for a day: the same mark, over and over, and a null (none yet) changes nothing.
+    // No new data for a day.
     clock.advanceBy(24 * HOUR);
-    watch.observe(T0 - 30_000);
-    watch.observe(null);
     expect(watch.status()).toEqual({ catchingUp: false, behindMs: 30_000, asOf: T0 - 30_000 });
+    // An older event (another asset's) is no movement either, nor one at the same time.
+    watch.decided(T0 - HOUR);
+    watch.decided(T0 - 30_000);
+    expect(watch.status()).toEqual({ catchingUp: false, behindMs: 30_000, asOf: T0 - 30_000 });
+    expect(watch.moves()).toBe(1);
     expect(lines).toEqual([]);
-    // An older mark (another asset's) is no movement either.
-    watch.observe(T0 - HOUR);
-    expect(watch.status().asOf).toBe(T0 - 30_000);
-    expect(lines).toEqual([]);
+  });
+
+  it('is over when nothing is pending, though the market stays quiet after the backlog', () => {
+    const { clock, lines, watch } = watched(T0 - 10 * HOUR);
+    watch.decided(T0 - 9 * HOUR);
+    watch.decided(T0 - 5 * HOUR); // the backlog's last bar: nothing newer comes for hours
+    clock.advanceBy(5_000);
+    expect(watch.status().catchingUp).toBe(true);
+    // A read that began before the last event was decided says nothing of it.
+    watch.drained(watch.moves() - 1);
+    expect(watch.status().catchingUp).toBe(true);
+    watch.drained(watch.moves());
+    expect(watch.status()).toEqual({ catchingUp: false, behindMs: 5 * HOUR, asOf: T0 - 5 * HOUR });
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatchObject({ level: 'info', fields: { behindMs: 5 * HOUR, asOf: new Date(T0 - 5 * HOUR).toISOString() } });
+    expect(lines[1]?.msg).toBe('caught up: nothing pending in the market data; the newest decided (from 300 min before it was decided) is the newest there is');
+    // Said once; drained while caught up changes nothing.
+    watch.drained(watch.moves());
+    expect(lines).toHaveLength(2);
+    // A late old bar afterwards is a lag again, said again.
+    watch.decided(T0 - 4 * HOUR);
+    expect(watch.status().catchingUp).toBe(true);
+    expect(lines).toHaveLength(3);
   });
 
   it('stays caught up while deciding the live bars just behind the clock', () => {
     const { clock, lines, watch } = watched();
-    watch.observe(null);
     // A bar marks the book at its close: just before the next one the newest mark is an hour old.
     for (let i = 1; i <= 5; i++) {
       clock.advanceTo(T0 + i * HOUR + 59 * MIN);
-      watch.observe(T0 + i * HOUR);
+      watch.decided(T0 + i * HOUR);
     }
     expect(watch.status()).toMatchObject({ catchingUp: false, behindMs: 59 * MIN });
     expect(lines).toEqual([]);
@@ -93,6 +120,6 @@ describe('catch-up watch', () => {
 
   it('refuses a threshold that is not a positive number', () => {
     const { log } = recording();
-    expect(() => createCatchUpWatch({ clock: createSimulatedClock(0), thresholdMs: 0, log })).toThrow(/positive/);
+    expect(() => createCatchUpWatch({ clock: createSimulatedClock(0), thresholdMs: 0, log, from: null })).toThrow(/positive/);
   });
 });

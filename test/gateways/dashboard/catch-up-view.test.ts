@@ -12,10 +12,9 @@ describe('catch-up on the dashboard', () => {
   it('the pnl payload carries the watch state as ctl status says it, and the page parses it', () => {
     const c = createRiskCore({ account: 'acc', limits: { ...baseLimits, allowlist: [BTC] } });
     const now = T0 + 6 * 3_600_000;
-    const watch = createCatchUpWatch({ clock: { now: () => now }, thresholdMs: 3 * 3_600_000, log: silentLogger });
-    watch.observe(c.status().asOf);
+    const watch = createCatchUpWatch({ clock: { now: () => now }, thresholdMs: 3 * 3_600_000, log: silentLogger, from: c.status().asOf });
     c.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + 3_600_000, mid: 100 });
-    watch.observe(c.status().asOf);
+    watch.decided(T0 + 3_600_000); // the decision path's observer, as the event is decided
     const sent = JSON.parse(JSON.stringify(pnlOf(c.status(), watch.status()))) as unknown;
     const parsed = PnlSchema.parse(sent);
     expect(parsed.catchUp).toEqual({ catchingUp: true, behindMs: 5 * 3_600_000, asOf: T0 + 3_600_000 });
