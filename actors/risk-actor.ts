@@ -72,8 +72,21 @@ export type RiskActorHandle = Readonly<{
   getLimits(): RiskLimits;
   setLimits(patch: unknown): Promise<RiskLimits>;
   status(): RiskStatus;
+  /** Expiries this actor consumed (`sx.exec.expired.…`), applied and ignored. */
+  stats(): Readonly<RiskActorStats>;
   stop(): Promise<void>;
 }>;
+
+export type RiskActorStats = {
+  /** Expiries that released an order (or left it in flight only for the fills the venue says are to come). */
+  expired: number;
+  /**
+   * Expiries of an order released already: its `expiresAt` passed before the report came, or a
+   * second report of it. Nothing to release; not in `expired` (the decision path's
+   * `expiriesIgnored` counts the same in an engine). Many say a venue reports its expiries late.
+   */
+  expiriesIgnored: number;
+};
 
 export const riskActorKey = (account: string): string => `risk:${account}`;
 
@@ -115,6 +128,7 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
     }
   }
 
+  const stats: RiskActorStats = { expired: 0, expiriesIgnored: 0 };
   let chain: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const run = chain.then(fn);
@@ -224,7 +238,14 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
           const mismatch = p.success ? core.checkExpiry(p.data) : undefined;
           if (!p.success) dlq(d, 'SCHEMA', p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
           else if (mismatch !== undefined) dlq(d, mismatch.reason, mismatch.detail);
-          else states.push(...core.onExpired(p.data));
+          else if (!core.expirable(p.data.orderId)) {
+            // Released before (its `expiresAt` passed, a second report): nothing to release, counted apart.
+            stats.expiriesIgnored++;
+            log.info({ orderId: p.data.orderId, reason: p.data.reason, ts: p.data.ts }, 'expiry of an order released already: nothing to release');
+          } else {
+            stats.expired++;
+            states.push(...core.onExpired(p.data));
+          }
         } else if (type !== 'exec.order' && type !== 'exec.reject') {
           // Orders and rejects are this actor's own; anything else on `sx.exec.>` is not a message it knows.
           dlq(d, 'SCHEMA', `type: expected exec.suggest, exec.fill or exec.expired (exec.order and exec.reject are skipped), got ${JSON.stringify(type)}`);
@@ -287,6 +308,7 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
         return limits;
       }),
     status: () => core.status(),
+    stats: () => ({ ...stats }),
     stop: async () => {
       if (consumption !== undefined) await consumption.stop();
       await chain;

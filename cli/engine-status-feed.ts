@@ -73,7 +73,7 @@ export type EngineStatusFeedOptions = Readonly<{
    * Consumer lag goes here, and the engine's restart and rebuild counts are read from here at each
    * scrape (predictions and orders are counted off the bus by metrics-feed.ts, not here).
    */
-  metrics?: Pick<EngineMetrics, 'consumerLag' | 'engineCounts' | 'labelingCounts' | 'retrainingCounts'>;
+  metrics?: Pick<EngineMetrics, 'consumerLag' | 'engineCounts' | 'labelingCounts' | 'retrainingCounts' | 'decisionCounts'>;
   bus: Pick<StreamAdmin, 'consumerInfo'>;
   consumers: readonly ConsumerRef[];
   /** Everything is published at least this often, and consumer lag is read this often. */
@@ -148,8 +148,8 @@ export function pnlOf(r: RiskStatus, catchUp: CatchUpStatus | null = null): PnlS
  * actor from the supervisor, the decision path, the risk and labeling actors) and `pnl` (the risk
  * actor's book) — whenever a value changed since it was last sent (compared every `checkMs`) and
  * all of it every `intervalMs`; reads each durable consumer's lag into the metrics, and hands them
- * the engine's counters (actor restarts, state rebuilds) and the labeling and retraining actors'
- * counts to read at each scrape.
+ * the engine's counters (actor restarts, state rebuilds), the decision path's expiry counts and the
+ * labeling and retraining actors' counts to read at each scrape.
  */
 export function startEngineStatusFeed(opts: EngineStatusFeedOptions): EngineStatusFeed {
   const { engine, hub } = opts;
@@ -160,6 +160,8 @@ export function startEngineStatusFeed(opts: EngineStatusFeedOptions): EngineStat
   if (labeling !== undefined) opts.metrics?.labelingCounts(labeling.strategy, () => labeling.stats());
   const retraining = engine.retraining;
   if (retraining !== undefined) opts.metrics?.retrainingCounts(retraining.strategy, () => retraining.status());
+  const decisions = engine.decisions;
+  if (decisions !== undefined) opts.metrics?.decisionCounts(decisions.strategy.strategy, () => decisions.path.stats());
   let labelingState = 'live';
   let decisionState = 'live';
   engine.labeling?.done.then(

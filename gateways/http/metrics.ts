@@ -64,6 +64,14 @@ export type EngineMetrics = Readonly<{
    * `sextant_retraining_phase{phase}` (1 for the phase it is in), by `strategy`.
    */
   retrainingCounts(strategy: string, read: () => RetrainingCounts): void;
+  /**
+   * Where the decision path's expiry counts are read at each scrape (`DecisionCounts`, its
+   * `stats()`): counters `sextant_orders_expired_total{strategy,at_gap}` (orders a venue stopped
+   * working early, released in risk and execution; `at_gap` true: the paper venue cancelled them at
+   * a hole in the data) and `sextant_expiries_ignored_total{strategy}` (expiries a live trading
+   * consumer reported of orders released already: many say it reports its exchange's expiries late).
+   */
+  decisionCounts(strategy: string, read: () => DecisionCounts): void;
   /** The exposition text (`GET /metrics`). */
   text(): Promise<string>;
   readonly contentType: string;
@@ -90,6 +98,16 @@ export type LabelingCounts = Readonly<{
   noBarsRefused: number;
   pending: number;
   waitingFeatures: number;
+}>;
+
+/** The decision path's expiry counts the metrics read (of its `DecisionStats`). */
+export type DecisionCounts = Readonly<{
+  /** Orders a venue stopped working early (expired at its TTL, cancelled at a gap, a live venue's report), released at once. */
+  expired: number;
+  /** Of those, the ones the paper venue cancelled because their symbol's data resumed after a hole. */
+  expiredAtGap: number;
+  /** Expiries reported from outside of an order released already: nothing released, not in `expired`. */
+  expiriesIgnored: number;
 }>;
 
 /** The retraining actor's phase and counts the metrics read (its `RetrainingStatus`; refusals are in `sextant_refusals_total{source="retraining"}`). */
@@ -265,6 +283,18 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
       for (const p of new Set<string>([...RETRAINING_PHASES, now])) this.set({ strategy, phase: p }, p === now ? 1 : 0);
     },
   });
+  const decisions: Attached<DecisionCounts> = { current: undefined, seen: [] };
+  attachedCounter(
+    decisions,
+    'sextant_orders_expired_total',
+    'Approved orders a venue stopped working early (expired at their TTL, cancelled at a hole in the data, or a live venue cancelled them), released in risk and execution at once; at_gap: cancelled at a hole',
+    ['at_gap'],
+    (c) => [
+      [{ at_gap: 'false' }, c.expired - c.expiredAtGap],
+      [{ at_gap: 'true' }, c.expiredAtGap],
+    ],
+  );
+  attachedCounter(decisions, 'sextant_expiries_ignored_total', 'Expiries reported by live trading consumers of orders released already (past their expiresAt, or a second report): nothing released', [], (c) => [[{}, c.expiriesIgnored]]);
   for (const s of METRIC_STAGES) stage.zero({ stage: s });
   for (const o of ['approved', 'rejected']) orders.inc({ outcome: o }, 0);
   clients.set(0);
@@ -293,6 +323,7 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
     },
     labelingCounts: (strategy, read) => attach(labeling, strategy, read),
     retrainingCounts: (strategy, read) => attach(retraining, strategy, read),
+    decisionCounts: (strategy, read) => attach(decisions, strategy, read),
     text: () => registry.metrics(),
     contentType: registry.contentType,
   };

@@ -2,8 +2,9 @@ import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { publishExpiry } from 'sextant/client';
 import { startEngine } from '../../cli/engine.js';
-import { engineConsumers } from '../../cli/engine-status-feed.js';
+import { engineConsumers, startEngineStatusFeed } from '../../cli/engine-status-feed.js';
 import { expiriesDurable, fillsDurable } from '../../cli/external-durables.js';
+import { createEngineMetrics } from '../../gateways/http/metrics.js';
 import { bookKey } from '../../models/risk/risk-book.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import { createLiveClock } from '../../state/clocks/live-clock.js';
@@ -24,6 +25,7 @@ import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { bookWithOrders } from '../support/approved-orders.js';
 import { suggestion } from '../risk/risk-fixtures.js';
+import { parsePromText, sampleValue } from '../gateways/http/prom-text.js';
 import { isolatedConfig, NATS_URL, trainedRegistry } from './engine-run.js';
 
 const T = Date.UTC(2024, 0, 2);
@@ -122,8 +124,8 @@ describe('expiries from live trading consumers (paper venue off), on real NATS',
     expect(await exists()).toEqual(Object.fromEntries(listed.map((c) => [c.durable, true])));
   }, 120_000);
 
-  it("applies an expiry a desk publishes with sextant/client's publishExpiry, and counts one for an order released before it came", async () => {
-    const { cfg, subjects, engine, until } = await liveEngine([{ id: 'o:desk', qty: 0.15 }]);
+  it("applies an expiry a desk publishes with sextant/client's publishExpiry, and counts one for an order released before it came (on /metrics too)", async () => {
+    const { cfg, subjects, bus, engine, until } = await liveEngine([{ id: 'o:desk', qty: 0.15 }]);
     const risk = engine.decisions?.risk.core;
     if (risk === undefined) throw new Error('no decisions');
     const nc = await connect({ servers: NATS_URL, name: 'external-expiries-desk' });
@@ -137,6 +139,17 @@ describe('expiries from live trading consumers (paper venue off), on real NATS',
     nc.publish(subjects.expired(cfg.venue, BTC), JSON.stringify({ type: 'exec.expired', v: 1, id: 'e:o:desk', ...report }));
     await until(() => (engine.decisions?.path.stats().expiriesIgnored ?? 0) > 0);
     expect(engine.decisions?.path.stats()).toMatchObject({ expired: 1, expiriesIgnored: 1 });
+    // And on /metrics, as the gateway's status feed hands the metrics the decision path's counts.
+    const metrics = createEngineMetrics({ defaultMetrics: false });
+    const feed = startEngineStatusFeed({ engine, hub: { publishLocal: () => {} }, metrics, bus, consumers: [], intervalMs: 60_000, log: silentLogger });
+    cleanup.push(async () => feed.stop());
+    const text = await metrics.text();
+    expect(text).toMatch(/# TYPE sextant_expiries_ignored_total counter/);
+    const samples = parsePromText(text);
+    const strategy = cfg.strategy.name;
+    expect(sampleValue(samples, 'sextant_expiries_ignored_total', { strategy })).toBe(1);
+    expect(sampleValue(samples, 'sextant_orders_expired_total', { strategy, at_gap: 'false' })).toBe(1);
+    expect(sampleValue(samples, 'sextant_orders_expired_total', { strategy, at_gap: 'true' })).toBe(0);
   }, 120_000);
 
   it("books a venue's last fill that comes after its expiry, keeping what the expiry says was filled in flight until then (fills and expiries on different subjects)", async () => {

@@ -125,6 +125,25 @@ describe('risk actor (memory bus, memory store)', () => {
     await actor.stop();
   });
 
+  it('counts an expiry of an order released already (a second report) apart from those it applied, releasing nothing more', async () => {
+    const w = await world();
+    const actor = await startRiskActor({ bus: w.bus, subjects, store: w.store, clock: w.clock, log: silentLogger }, { account: 'acc', limits: baseLimits });
+    await actor.market({ venue: VENUE, symbol: BTC, ts: T0, mid: 100 });
+    const s = suggestion({ qty: 2, ttlMs: 3_600_000 });
+    await w.bus.publish(subjects.suggestion(s.strategy, s.venue, s.symbol), encode(s));
+    await until(() => actor.status().inFlight.length === 1, 'the order in flight');
+    const e: Expiry = { type: 'exec.expired', v: 1, id: expiryId(`o:${s.id}`), ts: T0 + 2_000, orderId: `o:${s.id}`, strategy: 'alpha', venue: VENUE, symbol: BTC, filledQty: 0, remainingQty: 2, reason: 'venue' };
+    await w.bus.publish(subjects.expired(VENUE, BTC), encode(e));
+    await until(() => actor.stats().expired === 1, 'the expiry applied');
+    // Sent again without its Nats-Msg-Id (or past the stream's duplicate window): stored and consumed again.
+    await w.bus.publish(subjects.expired(VENUE, BTC), encode(e));
+    await until(() => actor.stats().expiriesIgnored === 1, 'the second report counted');
+    expect(actor.stats()).toEqual({ expired: 1, expiriesIgnored: 1 });
+    expect(actor.status().inFlight).toEqual([]);
+    expect(await w.bus.countMessages('DLQ')).toBe(0);
+    await actor.stop();
+  });
+
   it('sends a suggestion no subject could carry and a message of an unknown type to the DLQ once, and goes on deciding', async () => {
     const w = await world();
     const actor = await startRiskActor({ bus: w.bus, subjects, store: w.store, clock: w.clock, log: silentLogger }, { account: 'acc', limits: baseLimits });
