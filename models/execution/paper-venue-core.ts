@@ -40,8 +40,9 @@ export type PaperVenueOptions = Readonly<{
   volLambda?: number;
   /**
    * A symbol's market data resuming more than this long after its previous event is a gap in the
-   * data: its working orders are cancelled (expired, reason `gap`) instead of filling on prices
-   * from after the hole. Default: no gap rule.
+   * data: its orders working in the hole (arrived before the data resumed) are cancelled (expired,
+   * reason `gap`, stamped when the data resumed) instead of filling on prices from after the hole.
+   * Default: no gap rule.
    */
   maxGapMs?: number;
   /**
@@ -304,17 +305,22 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
     orders.push({ order: w.order, arrivalTs: w.arrivalTs, eligibleTs: w.eligibleTs, refMid: w.refMid ?? Number.NaN, remaining: w.remaining, filled: w.filled, n: w.n, liquidity: w.liquidity ?? undefined });
   }
   orders.sort((a, b) => a.arrivalTs - b.arrivalTs || (a.order.id < b.order.id ? -1 : a.order.id > b.order.id ? 1 : 0));
-  /** The symbol's data has a hole before this event: its working orders do not trade across it. */
+  /**
+   * The symbol's data has a hole before this event, resuming at `resumedTs`: its orders that were
+   * working in the hole (arrived before the data resumed) do not trade across it. One that arrived
+   * at or after `resumedTs` (live, an order reaches the venue with latency: it can come before the
+   * resuming bar, stamped with its open time, is seen) never spanned the hole and goes on working.
+   */
   const cancelAtGap = (symbol: string, resumedTs: number, out: VenueExpiry[]): void => {
     const keep: Working[] = [];
     for (const w of orders) {
-      if (w.order.symbol !== symbol) {
+      if (w.order.symbol !== symbol || w.arrivalTs >= resumedTs) {
         keep.push(w);
         continue;
       }
       st.expired++;
       const o = w.order;
-      out.push({ type: 'exec.expired', orderId: o.id, ts: Math.max(resumedTs, w.arrivalTs), strategy: o.strategy, venue: o.venue, symbol: o.symbol, filledQty: w.filled, remainingQty: w.remaining, reason: 'gap' });
+      out.push({ type: 'exec.expired', orderId: o.id, ts: resumedTs, strategy: o.strategy, venue: o.venue, symbol: o.symbol, filledQty: w.filled, remainingQty: w.remaining, reason: 'gap' });
     }
     orders = keep;
   };

@@ -229,6 +229,27 @@ describe('paper venue', () => {
     expect(v.onMarket(bar(6 * M, 120, 121, 119, 120, 1_000, 'paper')).fills.length).toBe(1);
   });
 
+  it('with maxGapMs, cancels at a hole only the orders that were working in it, not one that arrived after the data resumed (live latency)', () => {
+    const v = createPaperVenue({ ...OPTS, maxGapMs: 90_000 });
+    const M = 60_000;
+    v.onMarket(bar(0, 100, 101, 99, 100, 1_000, 'paper'));
+    v.onOrder(order('o:before', 0), 0); // arrives at the bar's close, 1m: works across the hole
+    v.onOrder(order('o:inside', 3 * M), 3 * M); // arrives in the hole (no data from 1m to 5m)
+    // Live, the 5m bar (stamped with its open time) is seen at its close: an order can reach the
+    // venue before it, after the data resumed. It never spanned the hole.
+    v.onOrder(order('o:after', 5 * M + 20_000), 5 * M + 20_000);
+    const out = v.onMarket(bar(5 * M, 120, 121, 119, 120, 1_000, 'paper'));
+    expect(out.expired.map((e) => [e.orderId, e.reason, e.ts])).toEqual([
+      ['o:before', 'gap', 5 * M],
+      ['o:inside', 'gap', 5 * M],
+    ]);
+    // The 5m bar opened before it arrived: no fill on it; it goes on working and fills on the next.
+    expect(out.fills).toEqual([]);
+    expect(v.working().map((w) => w.orderId)).toEqual(['o:after']);
+    expect(v.onMarket(bar(6 * M, 120, 121, 119, 120, 1_000, 'paper')).fills.map((f) => [f.orderId, f.qty])).toEqual([['o:after', 10]]);
+    expect(v.stats().expired).toBe(2);
+  });
+
   it('restarted from its snapshot (stored as JSON), goes on working an order: its fills go on from the last id, its hole still cancels', () => {
     const v = venueAfter(B0, B1);
     v.onOrder(order('o:s', 60_000, { side: 'sell', qty: 60 }), 60_000);
