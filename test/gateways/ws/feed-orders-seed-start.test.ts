@@ -131,6 +131,22 @@ describe('websocket feed: the start-up read of a SIGNALS stream holding more ord
     expect(await snapshotIds(g)).toEqual(['o:4']);
     expect(g.hub.stats().refusedFills).toBe(2); // f3a, f3b: of o:3, let go
   });
+
+  it('lets go of the orders stored before the oldest expiry read when more expiries than max follow the oldest order read: none looks working while its venue expired it (real NATS)', async () => {
+    const s = stored();
+    const subject = s.subjects.order('dirmlp', 'binance', 'BTC/USDT');
+    const expired = s.subjects.expired('binance', 'BTC/USDT');
+    // o:old1 o:old2 o:a e(o:a) e(o:old1) e(o:old2) o:c
+    for (const id of ['o:old1', 'o:old2', 'o:a']) await s.bus.publish(subject, json(order(id)));
+    for (const id of ['o:a', 'o:old1', 'o:old2']) await s.bus.publish(expired, json(expiry(id, 1)));
+    await s.bus.publish(subject, json(order('o:c')));
+    const g = await gateway();
+    const warned: Record<string, unknown>[] = [];
+    // Orders o:a and o:c; of the 3 expiries since o:a, the newest 2: o:a's is not read, and o:a comes before them.
+    expect(await learnStoredOrders({ bus: s.bus, hub: g.hub, stream: s.stream, subjects: s.subjects, log: recordingLogger(warned), max: 2 })).toBe(1);
+    expect(warned).toMatchObject([{ orders: 1, expiries: 2, skippedOrders: 3, skippedExpiries: 1, msg: expect.stringMatching(/fills or expiries/) }]);
+    expect(await snapshotIds(g)).toEqual(['o:c']);
+  });
 });
 
 /**
