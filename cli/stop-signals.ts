@@ -23,12 +23,13 @@ export const signalExitCode = (signal: NodeJS.Signals): number => 128 + constant
  * while it is stopping (an operator's second Ctrl-C, a supervisor's repeated SIGTERM), ends the
  * process at once with a line saying so and what it may lose (`whileStopping`), exit 130 or 143.
  * Before, `sextant run` listened with `once`: a second SIGINT killed it without a word, and a
- * SIGTERM after a SIGINT was swallowed.
+ * SIGTERM after a SIGINT was swallowed. `whileStopping` may be a function, read at the second
+ * signal, for a command whose losses depend on how far it got.
  *
  * @example const stop = onStopSignals('the engine\'s last writes may not be stored'); await stop.stopped;
  */
 export function onStopSignals(
-  whileStopping: string,
+  whileStopping: string | (() => string),
   source: SignalSource = process,
   force: (message: string, code: number) => void = (message, code) => {
     process.stderr.write(`${message}\n`);
@@ -44,7 +45,7 @@ export function onStopSignals(
       first?.(signal);
       return;
     }
-    force(`sextant: ${signal} while stopping: exiting now; ${whileStopping}`, signalExitCode(signal));
+    force(`sextant: ${signal} while stopping: exiting now; ${typeof whileStopping === 'string' ? whileStopping : whileStopping()}`, signalExitCode(signal));
   };
   source.on('SIGINT', listener);
   source.on('SIGTERM', listener);

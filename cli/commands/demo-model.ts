@@ -5,6 +5,7 @@ import type { TrainingCache } from '../../models/training/training-cache.js';
 import { ModelNotFoundError } from '../../models/registry/model-registry.js';
 import { modelDataEnd } from '../../models/registry/model-data-span.js';
 import { ArtifactIntegrityError } from '../../models/registry/registry-errors.js';
+import { TrainingCancelledError } from '../../models/training/training-errors.js';
 import { loadSymbolBars } from './train.js';
 import { trainingIn, yearsBefore } from './training-shortfall.js';
 import { trainingSpanLine } from './training-span.js';
@@ -53,7 +54,8 @@ export type DemoModel = Readonly<{ model: ModelVersion; trained: boolean; cached
 /**
  * The model the demo serves: the registry's `<name>@production` when it was trained on data
  * ending before the window, else one trained now on the `TRAIN_YEARS` before `from` (out of
- * sample for the whole replay) and promoted.
+ * sample for the whole replay) and promoted. An aborted `signal` ends it with a
+ * `TrainingCancelledError` before anything is registered or promoted.
  */
 export async function ensureDemoModel(
   registry: ModelRegistry,
@@ -71,6 +73,8 @@ export async function ensureDemoModel(
     hint?: string;
     /** Models trained before, reused when the same bars, settings and code would train them again (`models.trainingCacheDir`). */
     cache?: TrainingCache;
+    /** Aborted (Ctrl-C): training stops between epochs with a `TrainingCancelledError`; nothing is registered. */
+    signal?: AbortSignal;
   }>,
 ): Promise<DemoModel> {
   const started = performance.now();
@@ -79,12 +83,13 @@ export async function ensureDemoModel(
   const tf = TimeframeSchema.parse(opts.timeframe);
   const window = { from: opts.from - TRAIN_YEARS * YEAR_MS, to: opts.from };
   const bars = await loadSymbolBars(opts.dataDir, opts.symbols, tf, window);
+  if (opts.signal?.aborted === true) throw new TrainingCancelledError('training cancelled');
   const span = trainingSpanLine({ name: opts.name, timeframe: tf, barMs: TIMEFRAME_MS[tf], years: TRAIN_YEARS, to: opts.from, bars });
   if (span !== undefined) opts.onTraining?.(span);
   // A flat band of half an ATR splits the classes roughly in thirds, so the demo's model takes sides.
   const { trainBaseline } = await import('../../models/training/train-baseline.js'); // tfjs loads with it: only when a model is trained
   const scope = { model: opts.name, timeframe: tf, symbols: opts.symbols, searched: yearsBefore(TRAIN_YEARS, opts.from), dataDir: opts.dataDir, hint: opts.hint ?? DEFAULT_HINT };
-  const report = await trainingIn(scope, () => trainBaseline(bars, { source: opts.dataDir, symbols: opts.symbols, ...window }, { name: opts.name, timeframe: tf, barMs: TIMEFRAME_MS[tf], kAtr: 0.5, epochs: 20 }, registry, opts.cache));
+  const report = await trainingIn(scope, () => trainBaseline(bars, { source: opts.dataDir, symbols: opts.symbols, ...window }, { name: opts.name, timeframe: tf, barMs: TIMEFRAME_MS[tf], kAtr: 0.5, epochs: 20 }, registry, opts.cache, opts.signal));
   if (report.cached) opts.onTraining?.(cachedLine(opts.cache));
   await registry.promote(report.model.name, report.model.version, { actor: 'sextant demo', reason: 'trained on the years before the demo window' });
   return { model: await registry.get(`${opts.name}@production`), trained: true, cached: report.cached, seconds: (performance.now() - started) / 1000 };

@@ -20,6 +20,8 @@ import type { Adapters } from '../wiring.js';
 import type { Engine } from '../engine.js';
 import type { GatewayRuntime } from '../gateway-runtime.js';
 import type { EngineStatusFeed } from '../engine-status-feed.js';
+import { closeStarted } from '../started.js';
+import type { Started } from '../started.js';
 
 export type RunOptions = Readonly<{
   configFile?: string;
@@ -39,7 +41,7 @@ export async function runEngine(opts: RunOptions): Promise<void> {
   // Node's default, a silent exit 130 that closed nothing. A second one while stopping ends the
   // process at once, saying so.
   const signals = onStopSignals(WHILE_STOPPING, opts.signals);
-  const started: { what: string; close(): Promise<void> | void }[] = [];
+  const started: Started = [];
   /** After each start-up step: on a signal, closes what was started, newest first, and says so. */
   const interrupted = async (): Promise<boolean> => {
     if (!signals.signal.aborted) return false;
@@ -72,7 +74,7 @@ export async function runEngine(opts: RunOptions): Promise<void> {
     // claim answering, the engine consuming and the connections open until main's exit: an
     // embedding caller kept the namespace claimed (its next start refused as "another engine").
     // What was started is closed, newest first, before the failure is passed on.
-    await closeStarted(started, log);
+    await closeStarted(started, log, 'after a failed start-up');
     signals.dispose();
     throw e;
   }
@@ -96,19 +98,6 @@ export async function runEngine(opts: RunOptions): Promise<void> {
   log.info({ counters: engine.counters }, 'stopped');
   signals.dispose();
   if (failure !== undefined) throw failure;
-}
-
-type Started = { what: string; close(): Promise<void> | void }[];
-
-/** Closes what a failed start-up opened, newest first; a close that fails is logged, not thrown over the failure. */
-async function closeStarted(started: Started, log: Logger): Promise<void> {
-  for (const s of started.splice(0).reverse()) {
-    try {
-      await s.close();
-    } catch (e) {
-      log.warn({ err: String(e) }, `closing ${s.what} after a failed start-up`);
-    }
-  }
 }
 
 type Running = Readonly<{ engine: Engine; gateway: GatewayRuntime | undefined; status: EngineStatusFeed | undefined }>;

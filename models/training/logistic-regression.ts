@@ -9,6 +9,8 @@ export type LogisticRegressionOptions = Readonly<{
   patience?: number;
   /** Classes of the softmax; default 3 (down, flat, up). A stacking meta-learner has its task's. */
   classes?: number;
+  /** Ends training between epochs with a `TrainingCancelledError` once aborted. */
+  signal?: AbortSignal;
 }>;
 
 /**
@@ -25,5 +27,6 @@ export function trainLogisticRegression(fit: Matrix, validation: Matrix, cols: n
     learningRate: opts.learningRate ?? 3e-3,
     patience: opts.patience ?? 3,
     l2: opts.l2 ?? 1e-4,
+    ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
   });
 }

@@ -24,9 +24,10 @@ import { fitStandardiser, pick, standardiseRows } from './standardiser.js';
 import { requireTwoClasses } from './label-classes.js';
 import type { Standardiser } from './standardiser.js';
 import { predictProbabilities, trainDenseClassifier } from './train-mlp.js';
-import type { Matrix } from './train-mlp.js';
+import type { Matrix, TrainedClassifier } from './train-mlp.js';
 import { trainingCacheKey } from './training-cache.js';
 import type { TrainingCache } from './training-cache.js';
+import { TrainingCancelledError } from './training-errors.js';
 
 /** Everything that decides the trained model besides the bars; hashed into `configHash`. */
 export const TrainBaselineOptionsSchema = z
@@ -109,6 +110,9 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * statistics, after its transforms — exactly as the `FeatureSpec` port says a consumer prepares
  * them (models/inference/input-builder.ts does it); normalisation is not baked into the graph, so it is
  * never applied twice.
+ *
+ * An aborted `signal` (a command's Ctrl-C) ends it with a `TrainingCancelledError` between epochs
+ * or steps, before anything is registered.
  */
 export async function trainBaseline(
   bars: readonly SymbolBars[],
@@ -116,10 +120,15 @@ export async function trainBaseline(
   options: TrainBaselineOptions,
   registry: ModelRegistry,
   cache?: TrainingCache,
+  signal?: AbortSignal,
 ): Promise<TrainBaselineReport> {
   const o: Resolved = TrainBaselineOptionsSchema.parse(options);
+  const stopIfCancelled = (): void => {
+    if (signal?.aborted === true) throw new TrainingCancelledError('training cancelled');
+  };
   const key = cache === undefined ? undefined : trainingCacheKey('direction-baseline', cache.revision, { options: o, dataset }, bars);
   const hit = key === undefined ? undefined : await cache?.get<CachedReport>(key);
+  stopIfCancelled();
   if (hit !== undefined) {
     const model = await registry.register({ ...hit.model, parentVersion: await lineageParent(registry, o.name) }, hit.artifact, {
       actor: 'sextant-train',
@@ -142,6 +151,7 @@ export async function trainBaseline(
   const valM = matrixOf(ds, validation, standardiser);
   const calM = matrixOf(ds, split.calibration, standardiser);
   const testM = matrixOf(ds, split.test, standardiser);
+  stopIfCancelled();
 
   const mlp = await trainDenseClassifier(fitM, valM, ds.cols, {
     hidden: o.hidden,
@@ -152,9 +162,17 @@ export async function trainBaseline(
     learningRate: o.learningRate,
     patience: o.patience,
     l2: o.l2,
+    ...(signal !== undefined ? { signal } : {}),
   });
-  const lr = await trainLogisticRegression(fitM, valM, ds.cols, { seed: o.seed, epochs: o.epochs, patience: o.patience });
+  let lr: TrainedClassifier;
   try {
+    lr = await trainLogisticRegression(fitM, valM, ds.cols, { seed: o.seed, epochs: o.epochs, patience: o.patience, ...(signal !== undefined ? { signal } : {}) });
+  } catch (e) {
+    mlp.model.dispose();
+    throw e;
+  }
+  try {
+    stopIfCancelled();
     const mlpTest = predictProbabilities(mlp.model, testM.x, testM.rows, ds.cols);
     const mlpScores = classificationMetrics(mlpTest, testM.y, 3);
     const lrScores = classificationMetrics(predictProbabilities(lr.model, testM.x, testM.rows, ds.cols), testM.y, 3);
@@ -198,6 +216,7 @@ export async function trainBaseline(
     }
     if (!(parity <= ONNX_PARITY_TOLERANCE)) throw new Error(`ONNX export differs from tfjs by ${parity} on the test rows (tolerance ${ONNX_PARITY_TOLERANCE}); not registering`);
 
+    stopIfCancelled();
     const parentVersion = await lineageParent(registry, o.name);
     const trainFirst = ds.ts[split.train.indices[0] as number] as number;
     const trainLast = ds.ts[split.train.indices[split.train.indices.length - 1] as number] as number;

@@ -4,6 +4,7 @@ import { selectTfjsBackend } from '../runtime/tfjs-backend.js';
 import type { TfjsBackendPreference } from '../runtime/tfjs-backend.js';
 import { classificationMetrics } from './classification-metrics.js';
 import { mulberry32, seededPermutation } from './seeded-rng.js';
+import { TrainingCancelledError } from './training-errors.js';
 
 export type DenseClassifierOptions = Readonly<{
   /** Hidden layer widths; `[]` is multinomial logistic regression. */
@@ -20,6 +21,8 @@ export type DenseClassifierOptions = Readonly<{
   l2?: number;
   /** Default `wasm`: deterministic, and installed everywhere (see models/runtime/tfjs-backend.ts). */
   backend?: TfjsBackendPreference;
+  /** Checked between epochs: once aborted, training ends with a `TrainingCancelledError` (nothing is returned). */
+  signal?: AbortSignal;
 }>;
 
 export type Matrix = Readonly<{ x: Float32Array; y: Int32Array; rows: number }>;
@@ -53,7 +56,8 @@ export function weightsOf(model: LayersModel): Float32Array[] {
  * Deterministic for a seed: Glorot-uniform kernels drawn from mulberry32 (tfjs's initialisers
  * use an unseeded generator), zero biases, and each epoch's batch order a seeded permutation.
  * Early stopping watches the log loss of the validation rows and restores the best epoch's
- * weights (tfjs's EarlyStopping callback cannot restore them).
+ * weights (tfjs's EarlyStopping callback cannot restore them). An aborted `signal` ends it between
+ * epochs with a `TrainingCancelledError`.
  */
 export async function trainDenseClassifier(fit: Matrix, validation: Matrix, cols: number, opts: DenseClassifierOptions): Promise<TrainedClassifier> {
   const { hidden, classes, seed, epochs } = opts;
@@ -95,6 +99,15 @@ export async function trainDenseClassifier(fit: Matrix, validation: Matrix, cols
   let epoch = 0;
   try {
     while (epoch < epochs) {
+      if (opts.signal !== undefined) {
+        // The epochs run on this thread: a signal's listener (Ctrl-C) runs only when the loop yields
+        // to the event loop, which a fit's own awaits do not; not a timer.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (opts.signal.aborted) {
+          model.dispose();
+          throw new TrainingCancelledError('training cancelled');
+        }
+      }
       epoch++;
       const perm = tf.tensor1d(seededPermutation(fit.rows, rng), 'int32');
       const xs = tf.gather(xt, perm);

@@ -1,0 +1,130 @@
+import type { EngineCounters } from '../../state/counters.js';
+import type { DecisionStats } from '../../actors/decision-path.js';
+import type { Adapters } from '../wiring.js';
+import type { Engine } from '../engine.js';
+import type { DemoModel } from './demo-model.js';
+import type { DemoWarmup } from './demo-warmup.js';
+
+export type DemoSummary = Readonly<{
+  adapters: { bus: string; features: string; timeseries: string; fallbacks: readonly string[] };
+  window: { from: string; to: string; timeframe: string; symbols: readonly string[] };
+  published: number;
+  injectedFaults: number;
+  messagesIn: number;
+  accepted: number;
+  featuresOut: number;
+  refused: Readonly<Record<string, number>>;
+  rowsWritten: EngineCounters['rowsWritten'];
+  actors: readonly { key: string; state: string }[];
+  /** `trainedNow`: trained by this run; `fromTrainingCache`: registered now from the training cache (the same bars, settings and code trained it before). */
+  model: { ref: string; trainedNow: boolean; fromTrainingCache: boolean; trainRange: { from: string; to: string }; testAccuracy: number | null; testLogLoss: number | null } | null;
+  predictions: number;
+  /** Bars of one symbol the model needs before its first prediction, and the symbols whose window held fewer (they predict nothing). */
+  warmup: DemoWarmup;
+  suggestions: number;
+  orders: number;
+  rejects: number;
+  rejectsByReason: Readonly<Record<string, number>>;
+  fills: number;
+  decisions: Readonly<DecisionStats> | null;
+  /** `equity`: the risk book's PnL since the start (realised after fees + unrealised; the risk core's name for it). */
+  risk: { state: string; equity: number; realised: number; unrealised: number; fees: number; positions: readonly { symbol: string; qty: number }[] } | null;
+  seconds: number;
+  messagesPerSecond: number;
+}>;
+
+/** The demo's summary, from what its engine counted. */
+export function summaryOf(
+  opts: Readonly<{ from: number; to: number; timeframe: string; symbols: readonly string[] }>,
+  adapters: Adapters,
+  engine: Engine,
+  demoModel: DemoModel,
+  run: Readonly<{ published: number; injected: number; warmup: DemoWarmup; seconds: number }>,
+): DemoSummary {
+  const c = engine.counters;
+  const d = engine.decisions?.path.stats() ?? null;
+  const rs = engine.decisions?.risk.status();
+  const m = demoModel.model;
+  return {
+    adapters: { bus: adapters.bus.kind, features: adapters.features.kind, timeseries: adapters.timeseries.flavor, fallbacks: adapters.fallbacks },
+    window: { from: new Date(opts.from).toISOString(), to: new Date(opts.to).toISOString(), timeframe: opts.timeframe, symbols: opts.symbols },
+    published: run.published,
+    injectedFaults: run.injected,
+    messagesIn: c.messagesIn,
+    accepted: c.accepted,
+    featuresOut: c.featuresOut,
+    refused: c.refused,
+    rowsWritten: c.rowsWritten,
+    actors: engine.supervisor.status().map((s) => ({ key: s.key, state: s.state })),
+    model: {
+      ref: `${m.name}@${m.version}`,
+      trainedNow: demoModel.trained && !demoModel.cached,
+      fromTrainingCache: demoModel.cached,
+      trainRange: { from: new Date(m.trainRange.from).toISOString(), to: new Date(m.trainRange.to).toISOString() },
+      testAccuracy: m.metrics['test_accuracy'] ?? null,
+      testLogLoss: m.metrics['test_log_loss'] ?? null,
+    },
+    predictions: d?.predictions ?? 0,
+    warmup: run.warmup,
+    suggestions: d?.suggestions ?? 0,
+    orders: d?.orders ?? 0,
+    rejects: d?.rejects ?? 0,
+    rejectsByReason: d?.rejectsByReason ?? {},
+    fills: d?.fills ?? 0,
+    decisions: d,
+    risk:
+      rs === undefined
+        ? null
+        : {
+            state: rs.state,
+            equity: rs.pnl.equity,
+            realised: rs.pnl.realised,
+            unrealised: rs.pnl.unrealised,
+            fees: d?.fees ?? 0,
+            positions: rs.positions.map((p) => ({ symbol: p.symbol, qty: p.qty })),
+          },
+    seconds: Math.round(run.seconds * 100) / 100,
+    messagesPerSecond: Math.round(c.messagesIn / run.seconds),
+  };
+}
+
+/** The summary as `sextant demo` prints it: a table on stdout, then its JSON on the last line. */
+export function printSummary(s: DemoSummary): void {
+  const out = process.stdout;
+  out.write('\nSextant demo summary\n');
+  out.write(`  adapters        bus=${s.adapters.bus} features=${s.adapters.features} timeseries=${s.adapters.timeseries}\n`);
+  for (const f of s.adapters.fallbacks) out.write(`  fallback        ${f}\n`);
+  out.write(`  window          ${s.window.symbols.join(', ')} ${s.window.timeframe} ${s.window.from} → ${s.window.to}\n`);
+  out.write(`  published       ${s.published} bars (+${s.injectedFaults} injected bad messages)\n`);
+  out.write(`  messages in     ${s.messagesIn} (${s.accepted} accepted) in ${s.seconds}s, ${s.messagesPerSecond} msg/s\n`);
+  out.write(`  features out    ${s.featuresOut}\n`);
+  const refused = Object.entries(s.refused);
+  out.write(`  refused         ${refused.length === 0 ? 'none' : refused.map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+  const w = s.rowsWritten;
+  out.write(`  rows written    bars=${w.bars} trades=${w.trades} quotes=${w.quotes} features=${w.features}\n`);
+  out.write(`  actors          ${s.actors.map((a) => `${a.key}=${a.state}`).join(' ')}\n`);
+  if (s.model !== null) {
+    const acc = s.model.testAccuracy === null ? '?' : `${(100 * s.model.testAccuracy).toFixed(1)}%`;
+    out.write(`  model           ${s.model.ref} (${s.model.trainedNow ? 'trained now' : s.model.fromTrainingCache ? 'from the training cache' : 'from the registry'} on ${s.model.trainRange.from.slice(0, 10)} → ${s.model.trainRange.to.slice(0, 10)}; test accuracy ${acc}, log loss ${s.model.testLogLoss?.toFixed(4) ?? '?'})\n`);
+  }
+  out.write(`  predictions     ${s.predictions} (${s.decisions?.withIntent ?? 0} with a position intent)\n`);
+  if (s.warmup.short.length > 0) {
+    out.write(`  warm-up         ${s.warmup.short.map((w) => `${w.symbol} ${w.bars} of ${s.warmup.needed} bars`).join(', ')} before a first prediction: widen the window (--from earlier or --to later)\n`);
+  }
+  const held = s.decisions?.intentsHeld ?? 0;
+  const cancelled = s.decisions?.parentsCancelled ?? 0;
+  const flattens = s.decisions?.flattens ?? 0;
+  const replanned = s.decisions?.parentsReplanned ?? 0;
+  const lapsed = s.decisions?.parentsLapsed ?? 0;
+  out.write(`  suggestions     ${s.suggestions}${held + cancelled > 0 ? ` (trading halted or reducing: ${held} intents held, ${cancelled} parent orders cancelled)` : ''}${flattens > 0 ? ` (${flattens} parent orders to flat after a limit breach or an operator's flatten)` : ''}${replanned + lapsed > 0 ? ` (after holes in the data: ${replanned} parent orders re-planned, ${lapsed} lapsed)` : ''}\n`);
+  out.write(`  orders          ${s.orders} approved by risk\n`);
+  const rej = Object.entries(s.rejectsByReason);
+  out.write(`  rejects         ${s.rejects}${rej.length === 0 ? '' : ` (${rej.map(([k, v]) => `${k}=${v}`).join(' ')})`}\n`);
+  out.write(`  fills           ${s.fills}${s.decisions === null ? '' : ` (fees ${s.decisions.fees.toFixed(2)}, ${s.decisions.expired} orders expired unfilled)`}\n`);
+  if (s.risk !== null) {
+    out.write(`  risk            ${s.risk.state}, PnL ${s.risk.equity.toFixed(2)} (realised ${s.risk.realised.toFixed(2)}, unrealised ${s.risk.unrealised.toFixed(2)}, after fees)\n`);
+    out.write(`  positions       ${s.risk.positions.map((p) => `${p.symbol}=${p.qty.toPrecision(4)}`).join(' ') || 'none'}\n`);
+  }
+  out.write(`${JSON.stringify(s)}\n`);
+}
+
