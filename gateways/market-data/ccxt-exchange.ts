@@ -4,7 +4,7 @@ import ccxt, { AuthenticationError, BadRequest, BadResponse, BaseError, DDoSProt
 import type { Exchange } from 'ccxt';
 import { GatewayError, GatewayErrorCode } from './errors.js';
 import type { WithRetryAfter } from './errors.js';
-import { createVenueHold, parseRetryAfter } from './retry-after.js';
+import { createVenueHold, readRetryAfter } from './retry-after.js';
 import type { VenueHold } from './retry-after.js';
 
 export type CcxtExchangeOptions = Readonly<{
@@ -94,11 +94,12 @@ function honourRetryAfter(ex: Exchange, hold: VenueHold, now: () => number): voi
     if (status !== 429 && status !== 418 && status !== 503) return body;
     const headers = rest[0];
     const raw = typeof headers === 'object' && headers !== null ? (headers as Record<string, unknown>)['Retry-After'] : undefined;
-    const retryAfterMs = parseRetryAfter(typeof raw === 'string' ? raw : undefined, now());
-    if (retryAfterMs === undefined) return body; // no wait given: ccxt's error, the feed's backoff
+    const wait = readRetryAfter(typeof raw === 'string' ? raw : undefined, now()); // at most MAX_RETRY_AFTER_MS
+    if (wait === undefined) return body; // no wait given: ccxt's error, the feed's backoff
+    const retryAfterMs = wait.ms;
     hold.holdFor(retryAfterMs);
     const what = status === 418 ? 'banned' : status === 503 ? 'unavailable' : 'rate limited';
-    const message = `${ex.id} ${method} ${url.split('?')[0] ?? url}: HTTP ${status}, ${what} for ${retryAfterMs} ms (Retry-After ${String(raw)}): ${body.slice(0, 200)}`;
+    const message = `${ex.id} ${method} ${url.split('?')[0] ?? url}: HTTP ${status}, ${what} for ${wait.shown}: ${body.slice(0, 200)}`;
     const e = status === 418 ? new DDoSProtection(message) : status === 503 ? new ExchangeNotAvailable(message) : new RateLimitExceeded(message);
     throw Object.assign(e, { retryAfterMs } satisfies WithRetryAfter);
   };
@@ -234,11 +235,19 @@ function restStatusError(ex: Exchange, status: number, url: string): BaseError |
   return undefined;
 }
 
+/** Handshake statuses whose `Retry-After` holds every REST request of the venue, as a REST answer's does ({@link honourRetryAfter}). */
+const VENUE_HOLD_STATUSES: ReadonlySet<number> = new Set([418, 429]);
+
 /** Whether the feeds retry an error of this class (see `errors.ts` fromCcxtError): only then is a `Retry-After` worth carrying. */
 const isRetried = (e: BaseError): boolean => e instanceof NetworkError;
 
 /** What a refused handshake's class means, for its message. */
 function handshakeMeaning(e: BaseError, status: number, headers: IncomingHttpHeaders | undefined): string {
+  if (status >= 200 && status <= 299) {
+    const type = headers?.['content-type'];
+    const what = type === undefined || type === '' ? 'without a content-type' : `(${type})`;
+    return `the server answered a page ${what} instead of a websocket, not retried (a proxy or captive portal in the way, or a \`marketData.urls.ws\` that is not the venue's websocket)`;
+  }
   if (status >= 300 && status <= 399) {
     const to = headers?.location;
     return `the venue redirects the connection${to === undefined || to === '' ? '' : ` to ${to}`}, not followed (a moved \`marketData.urls.ws\`)`;
@@ -252,7 +261,7 @@ function handshakeMeaning(e: BaseError, status: number, headers: IncomingHttpHea
 }
 
 /**
- * A websocket handshake the venue answers with a 3xx, 4xx or 5xx status gets the class a REST answer
+ * A websocket handshake the venue answers with a 2xx (not 101), 3xx, 4xx or 5xx status gets the class a REST answer
  * of that status gets ({@link restStatusError}: the venue's ccxt table under this file's rules),
  * with a message naming the url and the status. ccxt makes every refused upgrade a plain
  * `NetworkError` ("Unexpected server response: 451"), so a revoked key, a blocked region or a
@@ -270,15 +279,24 @@ function handshakeMeaning(e: BaseError, status: number, headers: IncomingHttpHea
  *   `RequestTimeout`, `ExchangeNotAvailable`) and are retried with the backoff. Their `Retry-After`
  *   (seconds or an HTTP date, read against `now`) rides on the error (`retryAfterMs`), and the feed
  *   waits at least that long before dialling again, as after a REST 429: a venue's "come back in
- *   60 s" answered by a dial a second later gets a longer ban (Binance's 418).
+ *   60 s" answered by a dial a second later gets a longer ban (Binance's 418). A 418 or 429 with
+ *   `Retry-After` also holds every REST request of the venue (`hold`, the one a REST 418/429 sets):
+ *   an IP ban or rate limit is the venue's, not one socket's, and the other feeds polling or
+ *   backfilling on REST meanwhile lengthened it. A 5xx holds only the dialling feed (the websocket
+ *   host being down says nothing of the REST host's). The wait is at most `MAX_RETRY_AFTER_MS`.
+ * - a 2xx other than 101 (a page served where the websocket should be: a proxy stripping the
+ *   upgrade, a captive portal's login page, a `urls.ws` pointing at a web site) → `BadRequest`, the
+ *   feed stops (`failed`, EXCHANGE) naming the status and the content-type: the next dial gets the
+ *   same page, and it was retried for ever as a dropped socket (`NetworkError`), saying only
+ *   "Unexpected server response: 200".
  *
  * The answer's headers come from the `ws` socket's `unexpected-response` event (its error carries
  * only the status text): a listener on it takes over the abort, so it ends the dial itself
  * (`terminate`, the same abort `ws` does without one) and the error that follows is classified
- * from the answer kept for that client. Other statuses (a 200 page) stay the `NetworkError` ccxt
- * made of them.
+ * from the answer kept for that client. Other statuses (a 1xx) stay the `NetworkError` ccxt made
+ * of them.
  */
-function refuseHandshakes(ex: Exchange, now: () => number): void {
+function refuseHandshakes(ex: Exchange, hold: VenueHold, now: () => number): void {
   const target = ex as unknown as { client: (url: string) => WsClientHooks };
   const original = target.client.bind(ex);
   const hooked = new WeakSet<WsClientHooks>();
@@ -309,15 +327,16 @@ function refuseHandshakes(ex: Exchange, now: () => number): void {
       const message = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
       const matched = typeof message === 'string' ? UNEXPECTED_RESPONSE.exec(message)?.[1] : undefined;
       const status = seen?.status ?? (matched === undefined ? NaN : Number(matched));
-      if (!(status >= 300 && status <= 599)) return onError(error);
+      if (!(status >= 200 && status <= 599)) return onError(error);
       const shown = client.url.split('?')[0] ?? client.url;
       const named = status >= 400 ? restStatusError(ex, status, shown) : undefined;
       const refusal = named === undefined || Object.getPrototypeOf(named) === ExchangeError.prototype ? new BadRequest('') : named;
       const Refusal = refusal.constructor as new (m: string) => BaseError;
       const raw = seen?.headers['retry-after'];
-      const retryAfterMs = isRetried(refusal) ? parseRetryAfter(raw, now()) : undefined;
-      const wait = retryAfterMs === undefined ? '' : ` for ${retryAfterMs} ms (Retry-After ${String(raw)})`;
-      const meaning = handshakeMeaning(refusal, status, seen?.headers).replace(/, retried$/, `${wait}, retried`);
+      const wait = isRetried(refusal) ? readRetryAfter(raw, now()) : undefined; // at most MAX_RETRY_AFTER_MS
+      const retryAfterMs = wait?.ms;
+      if (retryAfterMs !== undefined && VENUE_HOLD_STATUSES.has(status)) hold.holdFor(retryAfterMs);
+      const meaning = handshakeMeaning(refusal, status, seen?.headers).replace(/, retried$/, `${wait === undefined ? '' : ` for ${wait.shown}`}, retried`);
       const e = new Refusal(`${ex.id} websocket ${shown}: HTTP ${status} on the handshake, ${meaning}`);
       onError(retryAfterMs === undefined ? e : Object.assign(e, { retryAfterMs } satisfies WithRetryAfter));
     };
@@ -364,13 +383,14 @@ export async function createCcxtExchange(o: CcxtExchangeOptions): Promise<Exchan
     if (o.wsUrl !== undefined && typeof ws === 'object' && ws !== null) rewriteWs(ws as UrlTree, o.wsUrl);
   }
   const now = o.now ?? Date.now;
-  honourRetryAfter(ex, createVenueHold(() => new ExchangeClosedByUser(`${ex.id} closed while holding off until the venue's Retry-After`), now), now);
+  const hold = createVenueHold(() => new ExchangeClosedByUser(`${ex.id} closed while holding off until the venue's Retry-After`), now);
+  honourRetryAfter(ex, hold, now);
   retryServerErrors(ex); // after the Retry-After hook: a 503 that gives its wait keeps it
   refuseNonJsonAnswers(ex);
   refuseRestrictedLocation(ex);
   refuseBadRequests(ex);
   refuseForbidden(ex);
-  refuseHandshakes(ex, now); // uses the REST hooks above
+  refuseHandshakes(ex, hold, now); // uses the REST hooks above; a handshake's 418/429 holds REST too
   // ccxt needs an http agent of its own for plain ws:// urls (local servers, tests).
   if (o.wsUrl?.startsWith('ws://') === true) await ex.loadHttpProxyAgent();
   return ex;

@@ -9,7 +9,7 @@ import type { Candle } from './candidates.js';
 import { barCandidate } from './candidates.js';
 import { fromHttpStatus, GatewayError, GatewayErrorCode } from './errors.js';
 import { requestSpacer } from './request-spacer.js';
-import { createVenueHold, parseRetryAfter } from './retry-after.js';
+import { createVenueHold, readRetryAfter } from './retry-after.js';
 import { runFeedLoop } from './feed-loop.js';
 import type { Feed, FeedSink, MarketDataSource } from './market-data-source.js';
 import { feedName } from './market-data-source.js';
@@ -148,12 +148,12 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
   const failure = (res: Response, code: number, message: string): GatewayError => {
     const raw = res.headers.get('retry-after') ?? undefined;
     const waits = RETRY_AFTER_STATUSES.has(code) || RETRY_AFTER_STATUSES.has(res.status);
-    const retryAfterMs = waits ? parseRetryAfter(raw, wallClock()) : undefined;
+    const wait = waits ? readRetryAfter(raw, wallClock()) : undefined; // at most MAX_RETRY_AFTER_MS
     const plain = fromHttpStatus(code, message);
-    if (retryAfterMs === undefined || !plain.retryable) return plain;
-    hold.holdFor(retryAfterMs);
+    if (wait === undefined || !plain.retryable) return plain;
+    hold.holdFor(wait.ms);
     const what = code === 429 || res.status === 429 ? 'rate limited' : code === 418 || res.status === 418 ? 'banned' : 'unavailable';
-    return fromHttpStatus(code, `${message}: ${what} for ${retryAfterMs} ms (Retry-After ${String(raw)})`, { retryAfterMs });
+    return fromHttpStatus(code, `${message}: ${what} for ${wait.shown}`, { retryAfterMs: wait.ms });
   };
 
   /** Each symbol with trading hours: whether an interval falls (partly) in them. */

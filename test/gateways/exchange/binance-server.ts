@@ -53,7 +53,7 @@ export type BinanceServer = Readonly<{
   failNext(pathPrefix: string, status: number, count?: number, body?: unknown, headers?: Readonly<Record<string, string>>): void;
   /** Rows per REST page (klines, aggTrades) at most, whatever `limit` asks: 1000 unless set. */
   capPages(rows: number): void;
-  /** Refuses (or again takes) websocket upgrades, answering them `status` (503 unless set), `body` and `headers` (`Retry-After`, `Location`). */
+  /** Refuses (or again takes) websocket upgrades, answering them `status` (503 unless set), `body` and `headers` (`Retry-After`, `Location`, a `Content-Type` in place of text/plain). */
   setWsDown(down: boolean, status?: number, body?: string, headers?: Readonly<Record<string, string>>): void;
   dropSockets(): void;
   sendRaw(stream: string, frame: string): void;
@@ -153,7 +153,8 @@ export async function startBinanceServer(markets: ReadonlyArray<Readonly<{ base:
     if (wsDown !== undefined) {
       const reason = STATUS_CODES[wsDown.status] ?? 'Refused';
       const extra = Object.entries(wsDown.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-      socket.end(`HTTP/1.1 ${wsDown.status} ${reason}\r\nContent-Type: text/plain\r\n${extra}Content-Length: ${Buffer.byteLength(wsDown.body)}\r\n\r\n${wsDown.body}`);
+      const typed = Object.keys(wsDown.headers).some((k) => k.toLowerCase() === 'content-type');
+      socket.end(`HTTP/1.1 ${wsDown.status} ${reason}\r\n${typed ? '' : 'Content-Type: text/plain\r\n'}${extra}Content-Length: ${Buffer.byteLength(wsDown.body)}\r\n\r\n${wsDown.body}`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {

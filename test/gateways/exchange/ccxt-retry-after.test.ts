@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCcxtExchange } from '../../../gateways/market-data/ccxt-exchange.js';
 import { createCcxtMarketData } from '../../../gateways/market-data/ccxt-market-data.js';
 import { fromCcxtError } from '../../../gateways/market-data/errors.js';
-import { parseRetryAfter } from '../../../gateways/market-data/retry-after.js';
+import { MAX_RETRY_AFTER_MS, parseRetryAfter, readRetryAfter } from '../../../gateways/market-data/retry-after.js';
 import { dataPath } from '../data.js';
 import { readKlines, startBinanceServer } from './binance-server.js';
 import type { BinanceServer } from './binance-server.js';
@@ -60,6 +60,26 @@ describe('ccxt market data: the venue\'s Retry-After', () => {
     expect(parseRetryAfter('Sun, 01 Mar 2026 00:01:00 GMT', now)).toBe(60_000);
     expect(parseRetryAfter('Sat, 28 Feb 2026 23:00:00 GMT', now)).toBe(0);
     expect([parseRetryAfter(undefined, now), parseRetryAfter('', now), parseRetryAfter('soon', now), parseRetryAfter('-3', now)]).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
+  it('caps the wait at an hour, saying so: 10^9 seconds or a date decades ahead would park the feeds for ever', () => {
+    const now = Date.parse('2026-03-01T00:00:00.000Z');
+    expect(MAX_RETRY_AFTER_MS).toBe(3_600_000);
+    expect(readRetryAfter('60', now)).toEqual({ ms: 60_000, shown: '60000 ms (Retry-After 60)' });
+    expect(readRetryAfter('3600', now)).toEqual({ ms: 3_600_000, shown: '3600000 ms (Retry-After 3600)' });
+    expect(readRetryAfter('1000000000', now)).toEqual({ ms: 3_600_000, shown: '3600000 ms (Retry-After 1000000000, capped at 1 h)' });
+    expect(readRetryAfter('Fri, 01 Mar 2058 00:00:00 GMT', now)).toEqual({ ms: 3_600_000, shown: '3600000 ms (Retry-After Fri, 01 Mar 2058 00:00:00 GMT, capped at 1 h)' });
+    expect([readRetryAfter(undefined, now), readRetryAfter('soon', now)]).toEqual([undefined, undefined]);
+  });
+
+  it('holds the venue and backs off for an hour at most on a 429 with Retry-After: 1000000000, the status saying it was capped', async () => {
+    srv.failNext('/api/v3/klines', 429, 1, { code: -1003, msg: 'Too many requests.' }, { 'Retry-After': '1000000000' });
+    const gw = await pollingGateway();
+    await until(() => stack.statuses.some((s) => s.type === 'retrying'), 10_000, 'the 429');
+    await gw.stop();
+    const retries = stack.statuses.filter((s) => s.type === 'retrying');
+    expect(retries.map((s) => (s.type === 'retrying' ? [s.feed, s.code, s.delayMs] : []))).toEqual([['binance BTC/USDT bar 1m', 'RATE_LIMITED', 3_600_000]]);
+    expect(retries[0]).toMatchObject({ error: expect.stringContaining('HTTP 429, rate limited for 3600000 ms (Retry-After 1000000000, capped at 1 h)') });
   });
 
   it('after a 429 with Retry-After: 1 sends nothing to the venue, from any feed, for a second, and backs off at least that long', async () => {

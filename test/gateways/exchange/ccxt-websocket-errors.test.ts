@@ -221,6 +221,64 @@ describe('ccxt market data: a websocket handshake the venue refuses with an HTTP
     expect(srv.connections()).toBe(0);
   });
 
+  it('stops the feeds on a handshake answered with a 200 page (a proxy, a captive portal: failed EXCHANGE naming the status and content-type) instead of reconnecting for ever', async () => {
+    srv.setWsDown(true, 200, '<html><body>Please sign in to the guest network</body></html>', { 'Content-Type': 'text/html; charset=utf-8' });
+    const gw = await feedsOn();
+    await Promise.race([gw.done, until(() => stack.statuses.filter((s) => s.type === 'retrying').length >= 3, 10_000, 'the feeds ending or retrying')]);
+    await gw.stop();
+    const failed = stack.statuses.filter((s) => s.type === 'failed');
+    expect(failed.map((s) => (s.type === 'failed' ? [s.feed, s.code, s.error.replace(/:\d+\/stream\/ws\S*:/, ':PORT/stream/ws…:')] : []))).toEqual(
+      ['binance BTC/USDT bar 1m', 'binance BTC/USDT trade'].map((feed) => [
+        feed, 'EXCHANGE',
+        "binance websocket ws://127.0.0.1:PORT/stream/ws…: HTTP 200 on the handshake, the server answered a page (text/html; charset=utf-8) instead of a websocket, not retried (a proxy or captive portal in the way, or a `marketData.urls.ws` that is not the venue's websocket)",
+      ]),
+    );
+    expect(stack.statuses.filter((s) => s.type === 'retrying')).toEqual([]);
+    expect(srv.connections()).toBe(0);
+  });
+
+  /** Dials the venue's websocket once on a fresh exchange (its clock stopped at `nowMs`) and returns the exchange and the error. */
+  const refusedDial = async (nowMs: number) => {
+    const ex = await createCcxtExchange({ exchangeId: 'binance', restUrl: srv.restUrl, wsUrl: srv.wsUrl, now: () => nowMs });
+    const watch = (ex as unknown as { watch: (url: string, hash: string, message: unknown, subscribeHash: string) => Promise<unknown> }).watch.bind(ex);
+    const e = await watch(srv.wsUrl, 'h', { op: 'subscribe' }, 'h').then(() => undefined, (err: unknown) => fromCcxtWatchError(err));
+    return { ex, e };
+  };
+
+  it.each([418, 429])("holds every REST request of the venue for a handshake's %i Retry-After, as a REST 418/429 does: the other feeds' polls lengthened the ban", async (status) => {
+    srv.setWsDown(true, status, 'banned', { 'Retry-After': '60' });
+    const { ex, e } = await refusedDial(Date.parse('2026-04-01T00:00:00Z'));
+    expect(e).toMatchObject({ code: 'RATE_LIMITED', retryable: true, retryAfterMs: 60_000 });
+    const sent = srv.requests.length;
+    const ping = (ex as unknown as { publicGetPing: () => Promise<unknown> }).publicGetPing().then(() => 'answered', (err: unknown) => (err instanceof Error ? err.constructor.name : 'other'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(srv.requests.slice(sent)).toEqual([]); // held: the clock stands still, so only closing ends it
+    await ex.close();
+    expect(await ping).toBe('ExchangeClosedByUser');
+    expect(srv.requests.slice(sent)).toEqual([]);
+  });
+
+  it("does not hold the venue's REST requests for a handshake's 503 Retry-After (the websocket host down says nothing of the REST host)", async () => {
+    srv.setWsDown(true, 503, 'down', { 'Retry-After': '60' });
+    const { ex, e } = await refusedDial(Date.parse('2026-04-01T00:00:00Z'));
+    expect(e).toMatchObject({ code: 'UNAVAILABLE', retryAfterMs: 60_000 });
+    await (ex as unknown as { publicGetPing: () => Promise<unknown> }).publicGetPing();
+    await ex.close();
+    expect(srv.requests.at(-1)).toBe('/api/v3/ping');
+  });
+
+  it("caps a handshake's Retry-After at an hour (10^9 s would park the feed for thirty years), the message saying so", async () => {
+    srv.setWsDown(true, 429, 'Too Many Requests', { 'Retry-After': '1000000000' });
+    const gw = await feedsOn();
+    await until(() => stack.statuses.filter((s) => s.type === 'retrying').length >= 2, 10_000, 'the feeds retrying');
+    await gw.stop();
+    const retrying = stack.statuses.filter((s) => s.type === 'retrying');
+    for (const s of retrying) {
+      expect(s).toMatchObject({ code: 'RATE_LIMITED', delayMs: 3_600_000, error: expect.stringMatching(/HTTP 429 on the handshake, rate limited for 3600000 ms \(Retry-After 1000000000, capped at 1 h\), retried$/) });
+    }
+    expect(stack.sleeps.every((ms) => ms <= 3_600_000)).toBe(true);
+  });
+
   it("maps every refused handshake's status through the REST rules and the venue's ccxt table: refusals stop, passing faults are retried", async () => {
     // A fresh exchange per dial: ccxt waits longer before each new dial of a url that failed.
     const dial = async (exchangeId: string, hash: string) => {
