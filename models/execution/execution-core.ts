@@ -367,7 +367,10 @@ export function createExecutionCore(opts: ExecutionCoreOptions): ExecutionCore {
     // after the others' later ones) has an earlier `now`: it sends no child that in order would have
     // been held (the asset's price is never more than `maxHoleMs` older than the event), and
     // `knownAt` and the re-plan follow the asset's own events, kept in their order
-    // (test/execution/late-events.test.ts).
+    // (test/execution/late-events.test.ts). A child it sends is stamped with its earlier time, so
+    // published after suggestions of later events: the paper venue takes it as arriving at the
+    // symbol's newest data, never filling it on a bar it passed (test/execution/paper-venue.test.ts),
+    // and risk's stale check measures the asset's newest mid at that time, as in order.
     if (a.knownAt > Number.NEGATIVE_INFINITY && now - a.knownAt > maxHoleMs) return;
     const at = Math.max(now, a.knownAt);
     if (a.resumedAt === now) {

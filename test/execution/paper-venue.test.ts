@@ -250,6 +250,19 @@ describe('paper venue', () => {
     expect(v.stats().expired).toBe(2);
   });
 
+  it('takes an order sent on a late event (its time before the symbol\'s newest data, live only) as arriving at that newest data: it never fills on a bar it passed', () => {
+    // Live, the decision path can decide on a late event (an asset marked idle whose older events
+    // come after the others' later ones): a child of this symbol then goes out with a time before
+    // the bars the venue has already seen of it. It arrives when the symbol's newest bar closed.
+    const v = createPaperVenue(OPTS);
+    const M = 60_000;
+    for (let m = 0; m < 5; m++) v.onMarket(bar(m * M, 100 + m, 101 + m, 99 + m, 100 + m, 1_000, 'paper'));
+    expect(v.onOrder(order('o:late', 2 * M, { expiresAt: 7 * M }), 2 * M)).toEqual({ fills: [], expired: [] });
+    expect(v.snapshot().working.map((w) => [w.order.id, w.arrivalTs])).toEqual([['o:late', 5 * M]]);
+    // The next bar fills it, at its open; nothing of the bars before its arrival.
+    expect(v.onMarket(bar(5 * M, 110, 111, 109, 110, 1_000, 'paper')).fills.map((f) => [f.orderId, f.ts, f.qty])).toEqual([['o:late', 5 * M, 10]]);
+  });
+
   it('restarted from its snapshot (stored as JSON), goes on working an order: its fills go on from the last id, its hole still cancels', () => {
     const v = venueAfter(B0, B1);
     v.onOrder(order('o:s', 60_000, { side: 'sell', qty: 60 }), 60_000);
