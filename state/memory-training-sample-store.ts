@@ -1,5 +1,5 @@
 import { checkSampleCommit } from './sample-check.js';
-import { matchesQuery } from './training-sample-store.js';
+import { byAsset, matchesQuery } from './training-sample-store.js';
 import type { CountQuery, TrainingSample, TrainingSampleStore } from './training-sample-store.js';
 
 const byTimeThenId = (a: TrainingSample, b: TrainingSample): number => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -108,6 +108,14 @@ export function createMemoryTrainingSampleStore(): TrainingSampleStore {
       for (const { rows, from, to } of rangesOf(q)) for (let i = to - 1; i >= from && n < atMost; i--) if (matchesQuery(rows[i] as TrainingSample, q)) n++;
       return n;
     },
+    assets: async (strategy) =>
+      [...(lanes.get(strategy) ?? [])]
+        .filter(([, rows]) => rows.length > 0)
+        .map(([k]) => {
+          const [venue, symbol] = k.split('|') as [string, string];
+          return { venue, symbol };
+        })
+        .sort(byAsset),
     count: async (strategy) => {
       if (strategy === undefined) return total;
       let n = 0;

@@ -6,7 +6,8 @@ import { migrateSchema } from './pg-migrate.js';
 import { pgQuery } from './pg-query.js';
 import { checkSampleCommit } from './sample-check.js';
 import { limitClause, tsOfMs } from './pg-timeseries-sql.js';
-import type { CountQuery, SampleQuery, TrainingSample, TrainingSampleStore } from './training-sample-store.js';
+import { byAsset } from './training-sample-store.js';
+import type { CountQuery, SampleAsset, SampleQuery, TrainingSample, TrainingSampleStore } from './training-sample-store.js';
 
 export type PgTrainingSampleStoreOptions = Readonly<{ url: string; schema: string; poolSize?: number }>;
 
@@ -91,6 +92,20 @@ export function countQuery(schema: string, q: CountQuery): Sql {
 }
 
 /**
+ * The read of {@link TrainingSampleStore.assets} in `schema` (`$1`: the strategy). PostgreSQL 15
+ * has no skip scan: a DISTINCT over (venue, symbol) reads every sample of the strategy. This walks
+ * the primary key (strategy, venue, symbol, …) instead: one probe for the first asset, then one
+ * for the next past each, however many samples an asset holds.
+ */
+export const assetsQuery = (schema: string): string => `WITH RECURSIVE a AS (
+    (SELECT venue, symbol FROM ${schema}.training_samples WHERE strategy = $1 ORDER BY venue, symbol LIMIT 1)
+    UNION ALL
+    SELECT n.venue, n.symbol FROM a CROSS JOIN LATERAL (
+      SELECT t.venue, t.symbol FROM ${schema}.training_samples t WHERE t.strategy = $1 AND (t.venue, t.symbol) > (a.venue, a.symbol) ORDER BY t.venue, t.symbol LIMIT 1
+    ) AS n
+  ) SELECT venue, symbol FROM a`;
+
+/**
  * Training samples and the labeling actor's snapshots on PostgreSQL (migrated with the other
  * tables; `training_samples` a hypertable when TimescaleDB is installed).
  *
@@ -111,6 +126,8 @@ export async function createPgTrainingSampleStore(opts: PgTrainingSampleStoreOpt
   // By the primary key (strategy, venue, symbol, decision_ts, id): one index probe per key.
   const STORED_IDS = `SELECT t.id FROM jsonb_to_recordset($2::jsonb) AS k(venue text, symbol text, ts bigint, id text)
     JOIN ${s}.training_samples t ON t.strategy = $1 AND t.venue = k.venue AND t.symbol = k.symbol AND t.decision_ts = ${tsOfMs('k.ts')} AND t.id = k.id COLLATE "C"`;
+
+  const ASSETS = assetsQuery(s);
 
   return {
     storedIds: async (strategy, keys) => {
@@ -155,6 +172,10 @@ export async function createPgTrainingSampleStore(opts: PgTrainingSampleStoreOpt
       const r = countQuery(s, q);
       const rows = await query<{ n: string }>('training samples count failed', r.sql, r.params);
       return Number(rows[0]?.n ?? 0);
+    },
+    assets: async (strategy) => {
+      const rows = await query<SampleAsset>('training samples assets read failed', ASSETS, [strategy]);
+      return rows.map((r) => ({ venue: r.venue, symbol: r.symbol })).sort(byAsset);
     },
     count: async (strategy) => {
       const rows =

@@ -87,6 +87,13 @@ export type SampleCommit = Readonly<{
   snapshot?: Readonly<{ actor: string; state: unknown; ts: number }>;
 }>;
 
+/** An asset a strategy has samples of. */
+export type SampleAsset = Readonly<{ venue: string; symbol: string }>;
+
+const byCode = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+/** The order of {@link TrainingSampleStore.assets}: venue, then symbol, by code unit (not a collation's). */
+export const byAsset = (a: SampleAsset, b: SampleAsset): number => byCode(a.venue, b.venue) || byCode(a.symbol, b.symbol);
+
 /** A sample's unique key within its strategy: the asset, the decision time and the id. */
 export type SampleKey = Readonly<{ venue: string; symbol: string; ts: number; id: string }>;
 
@@ -110,6 +117,13 @@ export type TrainingSampleStore = {
   countSamples(q: CountQuery): Promise<number>;
   /** Samples of every kind, of one strategy or all. */
   count(strategy?: string): Promise<number>;
+  /**
+   * The assets (venue, symbol) the strategy has samples of, of any kind, ascending by venue then
+   * symbol (code units). PostgreSQL skips through its primary key's (strategy, venue, symbol)
+   * prefix, one index probe per asset, however many samples each has. A dataset export asked for a
+   * symbol with none suggests these spelt otherwise (`btc/usdt` → BTC/USDT).
+   */
+  assets(strategy: string): Promise<readonly SampleAsset[]>;
   /** The actor's last committed snapshot, or undefined. */
   loadSnapshot(actor: string): Promise<unknown>;
   /** Deletes every sample and snapshot (demo resets). */

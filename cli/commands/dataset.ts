@@ -15,6 +15,7 @@ import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import { FEATURE_WARMUP_BARS } from '../../models/features/feature-engine.js';
 import { loadSymbolBars, requireBars } from './train.js';
 import { emptyWindow, fraction, isoTime, nonNegative, nonNegativeInt, parseSymbols, parseTime, positive, positiveInt, timeframeArg } from '../option-parsers.js';
+import { spellingHint } from './symbol-spelling.js';
 
 export type DatasetExportCliOptions = Readonly<{
   source: string;
@@ -71,6 +72,7 @@ export function sourceOf(given: DatasetExportCliOptions, store?: TrainingSampleS
       ...(opts.symbols !== undefined ? { symbols: opts.symbols } : {}),
       ...(opts.from !== undefined ? { from: opts.from } : {}),
       ...(opts.to !== undefined ? { to: opts.to } : {}),
+      hint: spellingHint,
     });
   }
   if (opts.source !== 'bars') throw new InvalidArgumentError(`unknown --source ${JSON.stringify(opts.source)} (bars, samples)`);

@@ -5,7 +5,7 @@ import type { LabelSpec, Progress, SampleSource, SampleTable } from './sample-so
 export const BARRIER_CLASSES = ['stop_loss', 'vertical', 'take_profit'] as const;
 
 export type TrainingSampleSourceOptions = Readonly<{
-  store: Pick<TrainingSampleStore, 'samples'>;
+  store: Pick<TrainingSampleStore, 'samples' | 'assets'>;
   strategy: string;
   venue?: string;
   /** Only these symbols (one query each); all of the strategy's when absent. */
@@ -17,6 +17,11 @@ export type TrainingSampleSourceOptions = Readonly<{
   features?: readonly string[];
   /** Labeled predictions (the default: what the direction model trains on) or labeled approved orders. */
   kind?: SampleKind;
+  /**
+   * Added to the refusal of symbols without samples: given them and the symbols the strategy has
+   * samples of (on `venue` when given), e.g. `; did you mean BTC/USDT?` (the CLI's `spellingHint`).
+   */
+  hint?: (missing: readonly string[], known: readonly string[]) => string;
 }>;
 
 /**
@@ -64,10 +69,16 @@ export function trainingSampleSource(o: TrainingSampleSourceOptions): SampleSour
         }
       }
       const samples = batches.flat();
+      // A symbol asked for spelt otherwise than the store has it (`btc/usdt`): said how it is stored.
+      const hint = async (): Promise<string> => {
+        if (o.hint === undefined || none.length === 0) return '';
+        const known = (await o.store.assets(o.strategy)).filter((a) => o.venue === undefined || a.venue === o.venue).map((a) => a.symbol);
+        return o.hint(none, known);
+      };
       // Named, rather than toSampleTable's "no feature columns" (a mistyped --strategy read as a data problem).
-      if (samples.length === 0) throw new RangeError(`no ${kind} samples ${describeQuery(o)} in the training-sample store`);
+      if (samples.length === 0) throw new RangeError(`no ${kind} samples ${describeQuery(o)} in the training-sample store${await hint()}`);
       // A symbol asked for that has none (mistyped, or never traded) would be missing from a dataset whose metadata names it.
-      if (none.length > 0) throw new RangeError(`no ${kind} samples ${describeQuery({ ...o, symbols: none })} in the training-sample store (the others have some)`);
+      if (none.length > 0) throw new RangeError(`no ${kind} samples ${describeQuery({ ...o, symbols: none })} in the training-sample store (the others have some)${await hint()}`);
       return toSampleTable(samples, o.features);
     },
   };

@@ -221,6 +221,27 @@ export function trainingSampleStoreContract(name: string, make: () => Promise<Tr
       expect(await store.commit({ samples: [sample(1, { labeledTs: sample(1).ts + 1, horizonBars: 1 })] })).toBe(1); // one millisecond after is in time
     });
 
+    it('lists the assets a strategy has samples of (assets), of any kind, by venue then symbol', async () => {
+      await store.clear();
+      expect(await store.assets('s1')).toEqual([]);
+      const at = (venue: string, symbol: string, i: number): PredictionSample => sample(i, { venue, symbol, id: `p:${venue}:${symbol}:${i}` });
+      await store.commit({
+        samples: [at('binance', 'SOL/USDT', 0), at('binance', 'BTC/USDT', 1), at('binance', 'BTC/USDT', 2), at('binance', 'btc/usdt', 0), at('bybit', 'ETH/USDT', 3), at('Binance', 'ETH/USDT', 0)],
+      });
+      await store.commit({ samples: [orderSample(0, { symbol: 'DOGE/USDT', id: 'o:d:0' }), sample(0, { strategy: 's2', symbol: 'PEPE/USDT', id: 'p:s2' })] });
+      // Code-unit order: 'B' < 'b', 'B' < 'D' < 'S', 'b' (lower case) after every capital.
+      expect(await store.assets('s1')).toEqual([
+        { venue: 'Binance', symbol: 'ETH/USDT' },
+        { venue: 'binance', symbol: 'BTC/USDT' },
+        { venue: 'binance', symbol: 'DOGE/USDT' },
+        { venue: 'binance', symbol: 'SOL/USDT' },
+        { venue: 'binance', symbol: 'btc/usdt' },
+        { venue: 'bybit', symbol: 'ETH/USDT' },
+      ]);
+      expect(await store.assets('s2')).toEqual([{ venue: 'binance', symbol: 'PEPE/USDT' }]);
+      expect(await store.assets('nope')).toEqual([]);
+    });
+
     it('clear() forgets samples and snapshots', async () => {
       await store.commit({ samples: [sample(0)], snapshot: { actor: 'labeling:s1', state: { v: 1 }, ts: T0 } });
       await store.clear();

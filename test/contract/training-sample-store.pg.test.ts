@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../state/errors.js';
-import { countQuery, createPgTrainingSampleStore, samplesQuery } from '../../state/pg-training-sample-store.js';
+import { assetsQuery, countQuery, createPgTrainingSampleStore, samplesQuery } from '../../state/pg-training-sample-store.js';
 import { MIGRATIONS_TABLE } from '../../state/pg-migrate.js';
 import { dropSchema } from '../support/pg.js';
 import { sample, trainingSampleStoreContract } from './training-sample-store.contract.js';
@@ -78,6 +78,32 @@ describe('PostgreSQL training-sample store', () => {
       expect(newest.map((r) => r.id)).toEqual((await store.samples(known)).slice(-100).map((r) => r.id));
       expect([newest[0]?.ts, newest.at(-1)?.ts]).toEqual([sample(2966).ts, sample(2999).ts]);
       expect(await store.countSamples({ ...known, atMost: 80 })).toBe(80);
+    } finally {
+      await c.end();
+      await store.close();
+    }
+  }, 60_000);
+
+  it("lists a strategy's assets by skipping through the primary key, reading one row per asset, not its samples", async () => {
+    const store = await createPgTrainingSampleStore({ url, schema });
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await store.clear();
+      // Two strategies, three assets, 3,000 decisions each: 18,000 rows, 9,000 of s1.
+      for (const strategy of ['s1', 's2']) {
+        for (const symbol of ['BTC/USDT', 'ETH/USDT', 'SOL/USDT']) await store.commit({ samples: Array.from({ length: 3000 }, (_, i) => sample(i, { strategy, symbol, id: `p:${strategy}:${symbol}:${i}` })) });
+      }
+      await c.query(`ANALYZE ${schema}.training_samples`);
+      const plan = (await c.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${assetsQuery(schema)}`, ['s1'])).rows[0]?.['QUERY PLAN'];
+      // Rows every scan node of the plan produced (actual rows × loops): a DISTINCT would read 9,000.
+      const scanned = (n: Record<string, unknown>): number =>
+        (/Scan$/.test(String(n['Node Type'])) && n['Relation Name'] === 'training_samples' ? Number(n['Actual Rows']) * Number(n['Actual Loops']) : 0) +
+        ((n['Plans'] as Record<string, unknown>[] | undefined) ?? []).reduce((sum, p) => sum + scanned(p), 0);
+      const root = (plan as { Plan: Record<string, unknown> }[])[0]?.Plan ?? {};
+      expect(scanned(root), JSON.stringify(plan)).toBeLessThanOrEqual(4);
+      expect(JSON.stringify(plan)).not.toContain('Seq Scan');
+      expect(await store.assets('s1')).toEqual(['BTC/USDT', 'ETH/USDT', 'SOL/USDT'].map((symbol) => ({ venue: 'binance', symbol })));
     } finally {
       await c.end();
       await store.close();
