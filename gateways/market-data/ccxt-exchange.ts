@@ -1,7 +1,6 @@
-import { STATUS_CODES } from 'node:http';
-import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import ccxt, { AuthenticationError, BadRequest, BadResponse, BaseError, DDoSProtection, ExchangeClosedByUser, ExchangeError, ExchangeNotAvailable, NetworkError, PermissionDenied, RateLimitExceeded, RequestTimeout, RestrictedLocation } from 'ccxt';
+import ccxt, { BadRequest, BadResponse, DDoSProtection, ExchangeClosedByUser, ExchangeNotAvailable, PermissionDenied, RateLimitExceeded, RequestTimeout, RestrictedLocation } from 'ccxt';
 import type { Exchange } from 'ccxt';
+import { refuseHandshakes } from './ccxt-handshake.js';
 import { GatewayError, GatewayErrorCode } from './errors.js';
 import type { WithRetryAfter } from './errors.js';
 import { createVenueHold, readRetryAfter } from './retry-after.js';
@@ -193,157 +192,6 @@ function refuseForbidden(ex: Exchange): void {
   };
 }
 
-/** The part of ccxt's websocket client (`exchange.client(url)`) that dials and sees a failed connection. */
-type WsClientHooks = { url: string; onError: (error: unknown) => void; createConnection: () => void; connection?: unknown };
-
-/** The part of a `ws` socket that hands over a refused upgrade's answer (node only: ccxt's `WsClient` dials with `ws` there). */
-type UpgradingSocket = {
-  on(event: 'unexpected-response', listener: (req: ClientRequest, res: IncomingMessage) => void): unknown;
-  terminate(): void;
-};
-
-const isUpgradingSocket = (v: unknown): v is UpgradingSocket =>
-  typeof v === 'object' && v !== null && typeof (v as Partial<UpgradingSocket>).on === 'function' && typeof (v as Partial<UpgradingSocket>).terminate === 'function';
-
-/** What the `ws` package says when the venue answers the websocket upgrade with an HTTP status instead of 101. */
-const UNEXPECTED_RESPONSE = /^Unexpected server response: (\d{3})$/;
-
-/** The venue's answer to an upgrade it refused: its status and headers (`Retry-After`, `Location`). */
-type HandshakeAnswer = Readonly<{ status: number; headers: IncomingHttpHeaders }>;
-
-type RestStatusHooks = {
-  onRestResponse: RestResponseHook;
-  handleHttpStatusCode: (code: number, reason: string, url: string, method: string, body: string) => void;
-};
-
-/**
- * The error the exchange's REST rules give an answer of `status` with an empty body (the hooks
- * above over the venue's ccxt `httpExceptions` table, the same calls a REST answer goes through),
- * or undefined where they let it through. Anything but a ccxt error (a venue's hook tripping on
- * the empty answer) is undefined too. No `Retry-After` is passed: the REST hook would hold every
- * REST request for it; the handshake's wait is read by {@link refuseHandshakes}.
- */
-function restStatusError(ex: Exchange, status: number, url: string): BaseError | undefined {
-  const rest = ex as unknown as RestStatusHooks;
-  const reason = STATUS_CODES[status] ?? '';
-  try {
-    rest.onRestResponse(status, reason, url, 'websocket', {}, '', {}, undefined);
-    rest.handleHttpStatusCode(status, reason, url, 'websocket', '');
-  } catch (e) {
-    return e instanceof BaseError ? e : undefined;
-  }
-  return undefined;
-}
-
-/** Handshake statuses whose `Retry-After` holds every REST request of the venue, as a REST answer's does ({@link honourRetryAfter}). */
-const VENUE_HOLD_STATUSES: ReadonlySet<number> = new Set([418, 429]);
-
-/** Whether the feeds retry an error of this class (see `errors.ts` fromCcxtError): only then is a `Retry-After` worth carrying. */
-const isRetried = (e: BaseError): boolean => e instanceof NetworkError;
-
-/** What a refused handshake's class means, for its message. */
-function handshakeMeaning(e: BaseError, status: number, headers: IncomingHttpHeaders | undefined): string {
-  if (status >= 200 && status <= 299) {
-    const type = headers?.['content-type'];
-    const what = type === undefined || type === '' ? 'without a content-type' : `(${type})`;
-    return `the server answered a page ${what} instead of a websocket, not retried (a proxy or captive portal in the way, or a \`marketData.urls.ws\` that is not the venue's websocket)`;
-  }
-  if (status >= 300 && status <= 399) {
-    const to = headers?.location;
-    return `the venue redirects the connection${to === undefined || to === '' ? '' : ` to ${to}`}, not followed (a moved \`marketData.urls.ws\`)`;
-  }
-  if (e instanceof RestrictedLocation) return 'the venue refuses connections from this location';
-  if (e instanceof AuthenticationError) return 'the venue refuses this connection (API key permissions, a blocked IP or region)';
-  if (e instanceof RateLimitExceeded || e instanceof DDoSProtection) return 'rate limited, retried';
-  if (e instanceof RequestTimeout) return 'timed out, retried';
-  if (e instanceof NetworkError) return 'the venue is unavailable, retried';
-  return 'the venue refuses this request (a wrong `marketData.urls.ws` path, a bad request)';
-}
-
-/**
- * A websocket handshake the venue answers with a 2xx (not 101), 3xx, 4xx or 5xx status gets the class a REST answer
- * of that status gets ({@link restStatusError}: the venue's ccxt table under this file's rules),
- * with a message naming the url and the status. ccxt makes every refused upgrade a plain
- * `NetworkError` ("Unexpected server response: 451"), so a revoked key, a blocked region or a
- * wrong `urls.ws` path showed as a feed reconnecting for ever, `retrying` without end. Now:
- *
- * - 401, 403 (unless the venue's table says otherwise: bybit's 403 is its rate limit, retried) →
- *   `PermissionDenied`/`AuthenticationError`, the feed stops (`failed`, AUTHENTICATION);
- * - 451 → `RestrictedLocation`; 400, 404, 405, 409, 410 and any 4xx the rules leave unnamed (or
- *   give a plain `ExchangeError`, which a watch would take for a pushed frame) → `BadRequest`: the
- *   feed stops (`failed`, EXCHANGE);
- * - a 3xx (a redirect, which `ws` does not follow unless told to and ccxt does not tell it: the
- *   next dial gets the same answer) → `BadRequest`, the feed stops (`failed`, EXCHANGE), naming its
- *   `Location`; it was retried for ever as a dropped socket;
- * - 429, 418, 408 and every 5xx keep their retryable class (`RateLimitExceeded`, `DDoSProtection`,
- *   `RequestTimeout`, `ExchangeNotAvailable`) and are retried with the backoff. Their `Retry-After`
- *   (seconds or an HTTP date, read against `now`) rides on the error (`retryAfterMs`), and the feed
- *   waits at least that long before dialling again, as after a REST 429: a venue's "come back in
- *   60 s" answered by a dial a second later gets a longer ban (Binance's 418). A 418 or 429 with
- *   `Retry-After` also holds every REST request of the venue (`hold`, the one a REST 418/429 sets):
- *   an IP ban or rate limit is the venue's, not one socket's, and the other feeds polling or
- *   backfilling on REST meanwhile lengthened it. A 5xx holds only the dialling feed (the websocket
- *   host being down says nothing of the REST host's). The wait is at most `MAX_RETRY_AFTER_MS`.
- * - a 2xx other than 101 (a page served where the websocket should be: a proxy stripping the
- *   upgrade, a captive portal's login page, a `urls.ws` pointing at a web site) → `BadRequest`, the
- *   feed stops (`failed`, EXCHANGE) naming the status and the content-type: the next dial gets the
- *   same page, and it was retried for ever as a dropped socket (`NetworkError`), saying only
- *   "Unexpected server response: 200".
- *
- * The answer's headers come from the `ws` socket's `unexpected-response` event (its error carries
- * only the status text): a listener on it takes over the abort, so it ends the dial itself
- * (`terminate`, the same abort `ws` does without one) and the error that follows is classified
- * from the answer kept for that client. Other statuses (a 1xx) stay the `NetworkError` ccxt made
- * of them.
- */
-function refuseHandshakes(ex: Exchange, hold: VenueHold, now: () => number): void {
-  const target = ex as unknown as { client: (url: string) => WsClientHooks };
-  const original = target.client.bind(ex);
-  const hooked = new WeakSet<WsClientHooks>();
-  target.client = (url) => {
-    const client = original(url);
-    if (hooked.has(client)) return client;
-    hooked.add(client);
-    /** The answer to this client's last dial, when the venue refused the upgrade. */
-    let answer: HandshakeAnswer | undefined;
-    // ccxt calls `createConnection` when it dials (`connect`), after this: each dial gets the listener.
-    const createConnection = client.createConnection.bind(client);
-    client.createConnection = () => {
-      answer = undefined;
-      createConnection();
-      const socket = client.connection;
-      if (!isUpgradingSocket(socket)) return;
-      socket.on('unexpected-response', (_req, res) => {
-        answer = { status: res.statusCode ?? 0, headers: res.headers };
-        res.on('error', () => undefined); // the abort below ends the answer's body: nothing to report
-        socket.terminate();
-      });
-    };
-    // ccxt binds `onError` to the socket when it dials, after this: each dial gets the hook.
-    const onError = client.onError.bind(client);
-    client.onError = (error) => {
-      const seen = answer;
-      answer = undefined;
-      const message = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
-      const matched = typeof message === 'string' ? UNEXPECTED_RESPONSE.exec(message)?.[1] : undefined;
-      const status = seen?.status ?? (matched === undefined ? NaN : Number(matched));
-      if (!(status >= 200 && status <= 599)) return onError(error);
-      const shown = client.url.split('?')[0] ?? client.url;
-      const named = status >= 400 ? restStatusError(ex, status, shown) : undefined;
-      const refusal = named === undefined || Object.getPrototypeOf(named) === ExchangeError.prototype ? new BadRequest('') : named;
-      const Refusal = refusal.constructor as new (m: string) => BaseError;
-      const raw = seen?.headers['retry-after'];
-      const wait = isRetried(refusal) ? readRetryAfter(raw, now()) : undefined; // at most MAX_RETRY_AFTER_MS
-      const retryAfterMs = wait?.ms;
-      if (retryAfterMs !== undefined && VENUE_HOLD_STATUSES.has(status)) hold.holdFor(retryAfterMs);
-      const meaning = handshakeMeaning(refusal, status, seen?.headers).replace(/, retried$/, `${wait === undefined ? '' : ` for ${wait.shown}`}, retried`);
-      const e = new Refusal(`${ex.id} websocket ${shown}: HTTP ${status} on the handshake, ${meaning}`);
-      onError(retryAfterMs === undefined ? e : Object.assign(e, { retryAfterMs } satisfies WithRetryAfter));
-    };
-    return client;
-  };
-}
-
 type ExchangeClass = new (cfg: Record<string, unknown>) => Exchange;
 
 /**
@@ -390,7 +238,7 @@ export async function createCcxtExchange(o: CcxtExchangeOptions): Promise<Exchan
   refuseRestrictedLocation(ex);
   refuseBadRequests(ex);
   refuseForbidden(ex);
-  refuseHandshakes(ex, hold, now); // uses the REST hooks above; a handshake's 418/429 holds REST too
+  refuseHandshakes(ex, hold, now); // ccxt-handshake.ts: uses the REST hooks above; a handshake's 418/429 holds REST too
   // ccxt needs an http agent of its own for plain ws:// urls (local servers, tests).
   if (o.wsUrl?.startsWith('ws://') === true) await ex.loadHttpProxyAgent();
   return ex;

@@ -55,7 +55,7 @@ export const isGatewayError = (e: unknown): e is GatewayError => e instanceof Ga
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-/** A ccxt error of a 429, 418 or 503 answer (or a refused websocket handshake's 408, 418, 429 or 5xx) that carried `Retry-After` (see `ccxt-exchange.ts`): the wait rides on it. */
+/** A ccxt error of a 429, 418 or 503 answer (or a refused websocket handshake's 408, 418, 429 or 5xx) that carried `Retry-After` (see `ccxt-exchange.ts`, `ccxt-handshake.ts`): the wait rides on it. */
 export type WithRetryAfter = Readonly<{ retryAfterMs: number }>;
 
 const retryAfterOf = (e: unknown): number | undefined => {
