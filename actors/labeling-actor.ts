@@ -109,7 +109,7 @@ const durableToken = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '_');
 type SignalInput = Prediction | Order | Fill | Suggestion | Reject | Expiry;
 type InputKind = 'pred' | 'exec' | 'bar';
 const PRED_SCHEMAS = { pred: PredictionSchema } as const;
-/** `exec.expired` is read and let go: an order is labeled by its fills, and one that expired unfilled by none. */
+/** `exec.expired` tells when an order's fills are all in (see `addExpiry` in pending-horizons): its label need not wait the fill grace. */
 const EXEC_SCHEMAS = { 'exec.order': OrderSchema, 'exec.fill': FillSchema, 'exec.suggest': SuggestionSchema, 'exec.reject': RejectSchema, 'exec.expired': ExpirySchema } as const;
 
 class Aborted extends Error {
@@ -252,7 +252,7 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
     if (!r.ok) return dlqOf(d, r, fresh);
     const m = r.msg;
     if (m.type === 'exec.fill') return void state.addFill(m);
-    if (m.type === 'exec.expired') return undefined;
+    if (m.type === 'exec.expired') return void state.addExpiry(m);
     state.advanceExec(m.ts);
     if (m.strategy !== strategy || !isKnown(m.venue, m.symbol)) return undefined;
     if (m.type === 'pred') state.addPrediction(m, d.streamSeq);

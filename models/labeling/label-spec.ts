@@ -40,7 +40,12 @@ export const LabelSpecSchema = z
     classThresholds: ClassThresholdsSchema,
     /** Recent bars kept in memory per asset for predictions that arrive late (older ones are read from the timeseries store). */
     retainBars: z.number().int().min(1).max(100_000),
-    /** An order is labeled this many bars after its horizon even when no final fill or later SIGNALS message was seen (counted on its asset's bars and on the strategy's own predictions of it, which a catching-up engine's fills are not behind). */
+    /**
+     * An order is labeled this many bars after its horizon even when its fills are not known to be all in (no final fill, no
+     * expiry whose `filledQty` the fills booked reach) and no later SIGNALS message was seen (counted on its asset's bars and on
+     * the strategy's own predictions of it, which a catching-up engine's fills are not behind). An expiry reporting fills still
+     * to come holds it for them up to this, whatever later SIGNALS messages say.
+     */
     fillGraceBars: z.number().int().min(0).max(10_000),
     /**
      * A prediction or order whose feature vector, or a bar of whose path (a data gap), or an order whose decision bar (its entry), is still not in the timeseries store this many bars after its horizon goes to the DLQ.

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ExpirySchema } from '../../streams/messages/expiry.js';
+import type { Expiry } from '../../streams/messages/expiry.js';
 import { FillSchema } from '../../streams/messages/fill.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import { OrderSchema } from '../../streams/messages/order.js';
@@ -7,6 +9,8 @@ import { PredictionSchema } from '../../streams/messages/prediction.js';
 import type { Prediction } from '../../streams/messages/prediction.js';
 import { bookKey } from '../risk/risk-book.js';
 import { orderMismatch } from '../risk/fill-check.js';
+import { expiryTermsMismatch } from '../risk/expiry-check.js';
+import { REPORT_TOLERANCE } from '../quantity-dust.js';
 import type { Direction, PathBar } from './excursions.js';
 import type { LabelSpec } from './label-spec.js';
 
@@ -39,8 +43,7 @@ export function predictionDirection(p: Prediction): Direction {
 }
 
 const PathBarSchema = z.tuple([z.number(), z.number(), z.number(), z.number()]);
-const SnapshotSchema = z.object({
-  v: z.literal(1),
+const SnapshotBody = z.object({
   assets: z.array(
     z.object({
       venue: z.string(),
@@ -68,8 +71,21 @@ const SnapshotSchema = z.object({
    */
   publishedThrough: z.number().optional(),
 });
+/** Version 1: no expiries kept (the actor let `exec.expired` go). */
+const SnapshotV1Schema = SnapshotBody.extend({ v: z.literal(1) });
+const SnapshotSchema = SnapshotBody.extend({
+  v: z.literal(2),
+  /** The expiry of each pending order that has one (the first taken: one per order). */
+  expiries: z.array(ExpirySchema),
+});
 /** The JSON a labeling actor persists with each commit. */
 export type PendingSnapshot = z.infer<typeof SnapshotSchema>;
+/**
+ * A snapshot of this version or of version 1, as this version's: a version-1 snapshot has no
+ * expiries (those it read were let go, and are behind its consumer's sequence): its pending orders
+ * wait for their fills as they did then.
+ */
+const AnySnapshotSchema = z.discriminatedUnion('v', [SnapshotV1Schema, SnapshotSchema]).transform((s): PendingSnapshot => (s.v === 2 ? s : { ...s, v: 2, expiries: [] }));
 
 /**
  * `signals`: newest event time of the strategy's own predictions and orders of the asset (how far
@@ -107,6 +123,8 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
   const assets = new Map<string, AssetBars>();
   const pending = new Map<string, PendingItem>();
   const fills = new Map<string, Fill[]>();
+  /** Expiries of pending orders, by order id (see `addExpiry`). */
+  const expiries = new Map<string, Expiry>();
   const done = new Set<string>();
   let doneOrder: string[] = [];
   let execWatermark = -1;
@@ -171,6 +189,9 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
       ...seqOf(streamSeq),
     });
   }
+  /** What the fills kept of an order left of it (0 after a final one), as the engine's book counts it. */
+  const remainingOf = (o: Order, list: readonly Fill[]): number => (list.some((x) => x.final) ? 0 : Math.max(0, o.qty - list.reduce((q, x) => q + x.qty, 0)));
+
   /**
    * Fills of pending orders are kept, as the engine books them: one that is not of its order as
    * approved (venue, symbol, side, strategy, more than it had left; models/risk/fill-check.ts) is
@@ -183,11 +204,42 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
     const list = fills.get(f.orderId) ?? [];
     if (list.some((x) => x.id === f.id)) return;
     const o = item.msg;
-    const remaining = list.some((x) => x.final) ? 0 : Math.max(0, o.qty - list.reduce((q, x) => q + x.qty, 0));
+    const remaining = remainingOf(o, list);
     if (orderMismatch({ key: bookKey(o.venue, o.symbol), side: o.side, strategy: o.strategy, remaining, qty: o.qty }, f) !== undefined) return;
     list.push(f);
     fills.set(f.orderId, list);
   }
+
+  /**
+   * The venue stopped working a pending order (`exec.expired`): kept (the first of the order) as
+   * the engine takes it — of the order's venue, symbol and strategy, its quantities the order's,
+   * leaving no more unfilled than the fills kept left, the order not filled in full already
+   * (models/risk/expiry-check.ts); another is let go, as the engine refuses it (ORDER_MISMATCH).
+   * Its `filledQty` tells when the order's fill set is whole (see `due`). Returns whether it was kept.
+   */
+  function addExpiry(e: Expiry): boolean {
+    const item = pending.get(e.orderId);
+    if (item?.kind !== 'order' || expiries.has(e.orderId)) return false;
+    const o = item.msg;
+    if (expiryTermsMismatch({ key: bookKey(o.venue, o.symbol), strategy: o.strategy, remaining: remainingOf(o, fills.get(o.id) ?? []), qty: o.qty }, e) !== undefined) return false;
+    expiries.set(e.orderId, e);
+    return true;
+  }
+
+  /**
+   * Whether an order's fills are all in: a final fill was kept, or its venue's expiry came and the
+   * fills kept reach the `filledQty` it reported (within REPORT_TOLERANCE of the order; an unfilled
+   * expired order's at once). Fills travel on their own subject: an expiry may come before the
+   * venue's last fill, and then the order is not whole until that fill came.
+   */
+  const fillsComplete = (o: Order): boolean => {
+    const list = fills.get(o.id) ?? [];
+    if (list.some((f) => f.final)) return true;
+    const e = expiries.get(o.id);
+    if (e === undefined) return false;
+    const booked = list.reduce((q, f) => q + f.qty, 0);
+    return booked >= e.filledQty - REPORT_TOLERANCE * o.qty;
+  };
 
   /** Per asset, the oldest decision bar of the pending items whose path the buffer keeps (see `evict`). */
   const pinnedFrom = (): Map<string, number> => {
@@ -213,6 +265,7 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
     addPrediction,
     addOrder,
     addFill,
+    addExpiry,
     /**
      * Any order, prediction or other execution message seen on SIGNALS: fills before its time are
      * in (not those of its time: a fill stamped with the same bar comes from another publisher, the
@@ -223,9 +276,13 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
     },
     /**
      * Items whose horizon passed, in (horizonEnd, id) order. Orders wait for their fills (a final
-     * one, a SIGNALS message at or after the horizon bar's close — one of the horizon bar's time, or
+     * one; the order's expiry with every fill it reports kept, `filledQty` 0 an unfilled order's;
+     * a SIGNALS message at or after the horizon bar's close — one of the horizon bar's time, or
      * a tick's inside it, says nothing of the fills later in that bar, which the order's label counts
-     * up to its close, the exit —, or `fillGraceBars`). The grace counts on the strategy's own
+     * up to its close, the exit —; or `fillGraceBars`), never before the horizon: the expiry cuts
+     * the wait after it only. An order whose expiry reports more filled than the fills kept waits
+     * for those fills whatever later SIGNALS messages say (a live venue's fills come on their own
+     * subject), up to the grace. The grace counts on the strategy's own
      * predictions and orders of the asset as well as on its bars: bars come straight from the
      * market-data stream, and while the engine catches up (a restart, a fast replay) they run far
      * ahead of the fills its venue has yet to publish for them.
@@ -236,10 +293,10 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
         const a = assets.get(assetKey(item.venue, item.symbol));
         const wm = a?.watermark ?? -1;
         if (wm < item.horizonEnd) continue;
-        if (item.kind === 'order') {
-          const finalSeen = (fills.get(item.id) ?? []).some((f) => f.final);
-          const graceEnd = item.horizonEnd + spec.fillGraceBars * tfMs;
-          if (!finalSeen && execWatermark < item.horizonEnd + tfMs && Math.min(wm, a?.signals ?? -1) < graceEnd) continue;
+        if (item.kind === 'order' && !fillsComplete(item.msg)) {
+          const graceOver = Math.min(wm, a?.signals ?? -1) >= item.horizonEnd + spec.fillGraceBars * tfMs;
+          const laterExec = !expiries.has(item.id) && execWatermark >= item.horizonEnd + tfMs;
+          if (!graceOver && !laterExec) continue;
         }
         out.push(item);
       }
@@ -295,6 +352,7 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
     complete(id: string): void {
       pending.delete(id);
       fills.delete(id);
+      expiries.delete(id);
       if (!done.has(id)) {
         done.add(id);
         doneOrder.push(id);
@@ -340,14 +398,14 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
     pendingIds: (): string[] => [...pending.keys()].sort(),
     /**
      * What survives a restart: per asset only the bars pending items still need (the rest is in
-     * the timeseries store), the pending items, their fills, the labeled ids and the consumer
-     * sequences.
+     * the timeseries store), the pending items, their fills and expiries, the labeled ids and the
+     * consumer sequences.
      */
     snapshot(): PendingSnapshot {
       const minPending = pinnedFrom();
       const items = [...pending.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
       return {
-        v: 1,
+        v: 2,
         assets: [...assets.entries()].map(([k, a]) => {
           const cut = Math.max(a.heldFrom, minPending.get(k) ?? a.watermark + 1);
           return { venue: a.venue, symbol: a.symbol, watermark: a.watermark, signals: a.signals, newestPrediction: a.newestPrediction, heldFrom: cut, bars: a.bars.filter((b) => b.ts >= cut).map((b) => [b.ts, b.high, b.low, b.close] as [number, number, number, number]) };
@@ -355,6 +413,7 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
         predictions: items.flatMap((i) => (i.kind === 'prediction' ? [i.msg] : [])),
         orders: items.flatMap((i) => (i.kind === 'order' ? [i.msg] : [])),
         fills: [...fills.values()].flat(),
+        expiries: [...expiries.values()].sort((a, b) => (a.orderId < b.orderId ? -1 : 1)),
         execWatermark,
         // All of them (at most 2·MAX_DONE): a restored state must ignore what the running one ignores.
         done: [...doneOrder],
@@ -363,12 +422,13 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
         ...(publishedThrough !== undefined ? { publishedThrough } : {}),
       };
     },
-    /** Restores a snapshot taken by {@link snapshot}; throws a ZodError on anything else. */
+    /** Restores a snapshot taken by {@link snapshot} (or a version-1 one, without expiries); throws a ZodError on anything else. */
     restore(json: unknown, featureId: (venue: string, symbol: string, decisionTs: number) => string): void {
-      const s = SnapshotSchema.parse(json);
+      const s = AnySnapshotSchema.parse(json);
       assets.clear();
       pending.clear();
       fills.clear();
+      expiries.clear();
       done.clear();
       for (const a of s.assets) {
         assets.set(assetKey(a.venue, a.symbol), { venue: a.venue, symbol: a.symbol, watermark: a.watermark, signals: a.signals, newestPrediction: a.newestPrediction, heldFrom: a.heldFrom, bars: a.bars.map(([ts, high, low, close]) => ({ ts, high, low, close })) });
@@ -384,6 +444,8 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
       execWatermark = s.execWatermark;
       for (const f of s.fills) addFill(f);
       execWatermark = s.execWatermark;
+      // Checked when they came: against the fills kept then, not those that came after.
+      for (const e of s.expiries) if (pending.get(e.orderId)?.kind === 'order') expiries.set(e.orderId, e);
       doneOrder = [...s.done];
       for (const id of doneOrder) done.add(id);
       seqs = { ...s.seqs };

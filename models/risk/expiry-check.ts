@@ -1,6 +1,6 @@
 import type { Expiry } from '../../streams/messages/expiry.js';
 import { REPORT_TOLERANCE } from '../quantity-dust.js';
-import type { FillMismatch } from './fill-check.js';
+import type { FillMismatch, OrderTerms } from './fill-check.js';
 import { bookKey } from './risk-book.js';
 import type { InFlightOrder, RiskBook } from './risk-book.js';
 
@@ -19,6 +19,18 @@ import type { InFlightOrder, RiskBook } from './risk-book.js';
 export function expiryMismatch(book: RiskBook, e: Expiry): FillMismatch | undefined {
   const o = book.orderOf(e.orderId);
   if (o === undefined) return { reason: 'UNKNOWN_ORDER', detail: `expiry ${e.id} names order ${e.orderId}, which this account did not approve (or not within the dedup window)` };
+  return expiryTermsMismatch(o, e);
+}
+
+/** What an expiry is checked against: its order's venue × symbol (`bookKey`), strategy (when known), what the fills booked left of it and its quantity. */
+export type ExpiryTerms = Readonly<Pick<OrderTerms, 'key' | 'strategy' | 'remaining' | 'qty'>>;
+
+/**
+ * ORDER_MISMATCH when `e` is not an expiry of the order `o` as approved and booked (see
+ * {@link expiryMismatch}); undefined when it is. The labeling actor keeps the expiries the engine
+ * would take with it, as it keeps the fills (`orderMismatch`).
+ */
+export function expiryTermsMismatch(o: ExpiryTerms, e: Expiry): FillMismatch | undefined {
   const problems: string[] = [];
   const key = bookKey(e.venue, e.symbol);
   if (key !== o.key) problems.push(`order ${e.orderId} is for ${o.key.replace('|', ' ')}, the expiry for ${e.venue} ${e.symbol}`);

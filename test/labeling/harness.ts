@@ -10,6 +10,7 @@ import type { TrainingSampleStore } from '../../state/training-sample-store.js';
 import type { Bus } from '../../streams/bus.js';
 import { encode } from '../../streams/codec.js';
 import type { Bar } from '../../streams/messages/bar.js';
+import type { Expiry } from '../../streams/messages/expiry.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import type { Order } from '../../streams/messages/order.js';
 import type { Prediction } from '../../streams/messages/prediction.js';
@@ -61,10 +62,16 @@ export async function startActor(
 export const publishBars = async (bus: Bus, ns: Namespace, bars: readonly Bar[]): Promise<void> => {
   for (const b of bars) await bus.publish(ns.subjects.bar(b.venue, b.symbol, b.tf), encode(b), { msgId: b.id });
 };
-export const publishSignals = async (bus: Bus, ns: Namespace, msgs: readonly (Prediction | Order | Fill)[]): Promise<void> => {
+export const publishSignals = async (bus: Bus, ns: Namespace, msgs: readonly (Prediction | Order | Fill | Expiry)[]): Promise<void> => {
   for (const m of msgs) {
     const subject =
-      m.type === 'pred' ? ns.subjects.prediction(m.strategy, m.venue, m.symbol) : m.type === 'exec.order' ? ns.subjects.order(m.strategy, m.venue, m.symbol) : ns.subjects.fill(m.venue, m.symbol);
+      m.type === 'pred'
+        ? ns.subjects.prediction(m.strategy, m.venue, m.symbol)
+        : m.type === 'exec.order'
+          ? ns.subjects.order(m.strategy, m.venue, m.symbol)
+          : m.type === 'exec.expired'
+            ? ns.subjects.expired(m.venue, m.symbol)
+            : ns.subjects.fill(m.venue, m.symbol);
     await bus.publish(subject, encode(m), { msgId: m.id });
   }
 };

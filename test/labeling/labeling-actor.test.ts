@@ -53,7 +53,7 @@ describe('labeling actor (memory bus and stores)', () => {
     const other = prediction('s2', bars[1] as Bar, 0.01, 3); // another strategy's: not ours to label
     const o0 = order('s1', bars[0] as Bar, 'buy', 1);
     await publishSignals(bus, ns, [p0, p1, other, o0, fill(o0, 1, T0 + H, 1, 64.64, true)]);
-    // An expiry on sx.exec.expired (the paper venue publishes them) is read and let go: not a dead letter.
+    // An expiry on sx.exec.expired (the paper venue publishes them) of no pending order is let go: not a dead letter.
     const expired: Expiry = { type: 'exec.expired', v: 1, id: expiryId('o:gone'), ts: T0 + H, orderId: 'o:gone', strategy: 's1', venue: 'binance', symbol: 'BTC/USDT', filledQty: 0, remainingQty: 1, reason: 'ttl' };
     await bus.publish(ns.subjects.expired('binance', 'BTC/USDT'), encode(expired), { msgId: expired.id });
     await bus.publish(ns.subjects.prediction('s1', 'binance', 'BTC/USDT'), new TextEncoder().encode('{"type":"pred","v":1'), { msgId: 'bad-json' });

@@ -8,7 +8,10 @@ import type { TimeseriesStore } from '../../state/timeseries-store.js';
 import type { TrainingSampleStore } from '../../state/training-sample-store.js';
 import type { Bus } from '../../streams/bus.js';
 import type { Bar } from '../../streams/messages/bar.js';
+import type { Expiry } from '../../streams/messages/expiry.js';
+import { expiryId } from '../../streams/messages/expiry.js';
 import type { Label } from '../../streams/messages/label.js';
+import type { Order } from '../../streams/messages/order.js';
 import type { Outcome } from '../../streams/messages/outcome.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { dropSchema } from '../support/pg.js';
@@ -196,6 +199,60 @@ describe('labeling actor on NATS JetStream and PostgreSQL', () => {
       await bus1.close().catch(() => {});
       await bus2.close().catch(() => {});
       await admin.deleteStreams(specsOf(ns2).map((x) => x.name));
+    }
+  }, 60_000);
+
+  it("labels an order at its horizon once its expiry's fills are in, not after the fill grace, across a restart; one whose expiry came before its last fill waits for that fill", async () => {
+    const ns3 = namespace();
+    await admin.ensureStreams(specsOf(ns3));
+    const graceSpec = { ...spec, horizonBars: 2, fillGraceBars: 3 };
+    const bars = randomWalk(8, 31, 'SOL/USDT'); // another asset than the other tests' rows
+    const b = (i: number): Bar => bars[i] as Bar;
+    await timeseries.insert({ bars, features: bars.map((x) => vectorOf(x, x.close * 0.01)) });
+    const expiry = (o: Order, ts: number, filledQty: number): Expiry => ({
+      type: 'exec.expired', v: 1, id: expiryId(o.id), ts, orderId: o.id, strategy: o.strategy, venue: o.venue, symbol: o.symbol, filledQty, remainingQty: o.qty - filledQty, reason: 'venue',
+    });
+    // Both decided on bar 0, horizon bar 2; the grace (3 bars) would hold them to bar 5.
+    const oA = order('s3', b(0), 'buy', 2, 0);
+    const oB = order('s3', b(0), 'buy', 2, 1);
+    const lateB = fill(oB, 2, b(1).ts + 30_000, 1, b(1).close, false);
+    const outcomes = collect<Outcome>(admin, ns3.streams.OUTCOMES, ns3.subjects.streamSubjects.OUTCOMES[0] ?? '');
+    const opts = { strategy: 's3', symbols: ['SOL/USDT'], spec: graceSpec };
+    const bus1 = await newBus('labeling-expiry-1');
+    const bus2 = await newBus('labeling-expiry-2');
+    let a2: LabelingActorHandle | undefined;
+    try {
+      const a1 = await startActor(bus1, ns3, { timeseries, samples }, opts);
+      // A: 0.5 filled, then its expiry says 0.5. B: 0.5 filled, its expiry says 1.5 (the venue's last fill still to come).
+      await publishSignals(admin, ns3, [oA, oB, fill(oA, 1, b(1).ts, 0.5, b(1).open, false), fill(oB, 1, b(1).ts, 0.5, b(1).open, false), expiry(oA, b(1).ts + 60_000, 0.5), expiry(oB, b(1).ts + 60_000, 1.5)]);
+      await publishBars(admin, ns3, bars.slice(0, 2));
+      await until('run 1 reads the signals and bars 0–1', () => a1.stats().received === 8);
+      await a1.stop(); // restart before the horizon
+      await bus1.close();
+      const snap = (await samples.loadSnapshot('labeling:s3')) as { v: number; expiries: Expiry[] };
+      expect([snap.v, snap.expiries.map((e) => e.orderId)]).toEqual([2, [oA.id, oB.id].sort()]);
+
+      a2 = await startActor(bus2, ns3, { timeseries, samples }, opts);
+      await publishBars(admin, ns3, [b(2)]); // the horizon bar
+      await until('A labeled at its horizon', () => outcomes.msgs.some((m) => m.subject.id === oA.id));
+      expect(outcomes.msgs.find((m) => m.subject.id === oA.id)?.shortfall?.filledQty).toBe(0.5);
+      // A later SIGNALS message (the strategy's prediction at the horizon bar's close) does not end B's wait: its expiry says a fill is to come.
+      await publishSignals(admin, ns3, [prediction('s3', b(3), 0.01, 2)]);
+      await until('the prediction read', () => (a2?.stats().received ?? 0) === 2);
+      await new Promise((r) => setTimeout(r, 300)); // its batch settled
+      expect(a2.pendingIds()).toContain(oB.id);
+      expect(outcomes.msgs.some((m) => m.subject.id === oB.id)).toBe(false);
+      await publishSignals(admin, ns3, [lateB]);
+      await until('B labeled once its last fill came', () => outcomes.msgs.some((m) => m.subject.id === oB.id));
+      expect(outcomes.msgs.find((m) => m.subject.id === oB.id)?.shortfall?.filledQty).toBe(1.5);
+      expect(outcomes.msgs.map((m) => m.ts)).toEqual([b(2).ts, b(2).ts]);
+      expect(await admin.countMessages(ns3.streams.DLQ)).toBe(0);
+    } finally {
+      await outcomes.stop();
+      await a2?.stop().catch(() => {});
+      await bus1.close().catch(() => {});
+      await bus2.close().catch(() => {});
+      await admin.deleteStreams(specsOf(ns3).map((x) => x.name));
     }
   }, 60_000);
 });

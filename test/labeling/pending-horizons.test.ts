@@ -2,12 +2,24 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_LABEL_SPEC } from '../../models/labeling/label-spec.js';
 import { createPendingHorizons } from '../../models/labeling/pending-horizons.js';
 import type { PendingItem } from '../../models/labeling/pending-horizons.js';
+import type { Expiry } from '../../streams/messages/expiry.js';
+import { expiryId } from '../../streams/messages/expiry.js';
+import type { Order } from '../../streams/messages/order.js';
 import { bar, fill, H, order, prediction, T0, VENUE } from './fixtures.js';
 
 const spec = { ...DEFAULT_LABEL_SPEC, horizonBars: 2, retainBars: 3, fillGraceBars: 1 };
 const S = 'BTC/USDT';
 const add = (s: ReturnType<typeof createPendingHorizons>, i: number): void => s.addBar(VENUE, S, bar(i, 101, 99, 100));
 const fid = (t: number): string => `f:${t}`;
+/** The venue's `exec.expired` of order `o` at `ts`, having filled `filledQty` of it. */
+const expiry = (o: Order, ts: number, filledQty: number, over: Partial<Expiry> = {}): Expiry => ({
+  type: 'exec.expired', v: 1, id: expiryId(o.id), ts, orderId: o.id, strategy: o.strategy, venue: o.venue, symbol: o.symbol, filledQty, remainingQty: o.qty - filledQty, reason: 'venue', ...over,
+});
+const restored = (s: ReturnType<typeof createPendingHorizons>): ReturnType<typeof createPendingHorizons> => {
+  const r = createPendingHorizons(H, spec);
+  r.restore(JSON.parse(JSON.stringify(s.snapshot())), (_v, _s, t) => fid(t));
+  return r;
+};
 
 describe('pending horizons', () => {
   it('makes a prediction due once a bar at or after its horizon was seen, and only once', () => {
@@ -259,5 +271,104 @@ describe('pending horizons', () => {
     const r = createPendingHorizons(H, spec);
     r.restore(JSON.parse(JSON.stringify(s.snapshot())), (_v, _s, t) => fid(t));
     expect(r.fillsOf(r.due()[0] as never).map((x) => x.id)).toEqual([`x:${o.id}:1`, `x:${o.id}:6`]);
+  });
+
+  describe("an order's expiry (exec.expired) ends its fill wait once every fill it reports is kept", () => {
+    // Horizon 2 bars, grace 1: order at bar 0, horizon bar 2, grace ends at bar 3. No SIGNALS
+    // message past the horizon bar's close: without the expiry the order waits for the grace.
+    const mk = (qty = 2) => {
+      const s = createPendingHorizons(H, spec);
+      const o = order('s1', bar(0, 101, 99, 100), 'buy', qty);
+      s.addOrder(o, fid);
+      return { s, o };
+    };
+    const orderIds = (x: ReturnType<typeof createPendingHorizons>): string[] => x.due().flatMap((i) => (i.kind === 'order' ? [i.id] : []));
+
+    it('a partly filled order whose expiry reports the fills kept is labeled at its horizon, not after the grace, and not before the horizon', () => {
+      const { s, o } = mk();
+      s.addFill(fill(o, 1, T0 + H, 0.5, 100.2, false));
+      expect(s.addExpiry(expiry(o, T0 + H + 60_000, 0.5))).toBe(true);
+      add(s, 0);
+      add(s, 1);
+      expect(orderIds(s)).toEqual([]); // horizon not reached: the expiry cuts the grace only
+      add(s, 2);
+      expect(orderIds(s)).toEqual([o.id]);
+      expect(s.fillsOf(s.item(o.id) as PendingItem).map((f) => f.qty)).toEqual([0.5]);
+      s.complete(o.id);
+      expect(s.snapshot().expiries).toEqual([]); // forgotten with the order
+    });
+
+    it('an unfilled order whose expiry reports nothing filled is labeled at its horizon, with no fills', () => {
+      const { s, o } = mk();
+      for (let i = 0; i <= 2; i++) add(s, i);
+      expect(orderIds(s)).toEqual([]); // today's wait without the expiry
+      expect(s.addExpiry(expiry(o, T0 + H, 0, { reason: 'ttl' }))).toBe(true);
+      expect(orderIds(s)).toEqual([o.id]);
+      expect(s.fillsOf(s.item(o.id) as PendingItem)).toEqual([]);
+    });
+
+    it('an expiry that came before the last fill (filledQty above the fills kept) waits for that fill, later SIGNALS messages or not, across a restart', () => {
+      const { s, o } = mk();
+      s.addFill(fill(o, 1, T0 + H, 0.5, 100.2, false));
+      expect(s.addExpiry(expiry(o, T0 + H + 60_000, 1.5))).toBe(true); // 1 more filled, its fill still to come
+      for (let i = 0; i <= 2; i++) add(s, i);
+      s.advanceExec(T0 + 3 * H); // a SIGNALS message at the horizon bar's close: the fill, on its own subject, may still follow
+      expect(orderIds(s)).toEqual([]);
+      const r = restored(s); // restart in between
+      expect(r.snapshot()).toEqual(s.snapshot());
+      expect(orderIds(r)).toEqual([]);
+      r.addFill(fill(o, 2, T0 + H + 30_000, 1, 100.4, false)); // the venue's late fill (stamped before the expiry)
+      expect(orderIds(r)).toEqual([o.id]);
+      expect(r.fillsOf(r.item(o.id) as PendingItem).map((f) => f.qty)).toEqual([0.5, 1]);
+      // Without that fill, the grace still ends the wait.
+      const g = restored(s);
+      add(g, 3);
+      g.addPrediction(prediction('s1', bar(3, 101, 99, 100), 0.01));
+      expect(orderIds(g)).toEqual([o.id]);
+    });
+
+    it('a restart between the expiry and the horizon keeps the expiry', () => {
+      const { s, o } = mk();
+      s.addFill(fill(o, 1, T0 + H, 0.5, 100.2, false));
+      s.addExpiry(expiry(o, T0 + H + 60_000, 0.5));
+      add(s, 0);
+      const r = restored(s);
+      expect(r.snapshot().expiries.map((e) => e.orderId)).toEqual([o.id]);
+      add(r, 1);
+      add(r, 2);
+      expect(orderIds(r)).toEqual([o.id]);
+    });
+
+    it('keeps only an expiry the engine takes: of the order as approved, its quantities, not less filled than the fills kept; the first of an order', () => {
+      const { s, o } = mk();
+      s.addFill(fill(o, 1, T0 + H, 1, 100.2, false));
+      expect(s.addExpiry(expiry({ ...o, id: 'o:other' }, T0 + H, 0))).toBe(false); // no such pending order
+      expect(s.addExpiry(expiry(o, T0 + H, 1, { symbol: 'ETH/USDT' }))).toBe(false);
+      expect(s.addExpiry(expiry(o, T0 + H, 1, { strategy: 's2' }))).toBe(false);
+      expect(s.addExpiry(expiry(o, T0 + H, 1, { remainingQty: 0.5 }))).toBe(false); // 1 + 0.5 is not the order's 2
+      expect(s.addExpiry(expiry(o, T0 + H, 0.5))).toBe(false); // says 0.5 filled, 1 is booked
+      for (let i = 0; i <= 2; i++) add(s, i);
+      expect(orderIds(s)).toEqual([]); // none kept: the wait goes on
+      expect(s.addExpiry(expiry(o, T0 + H, 1))).toBe(true);
+      expect(s.addExpiry(expiry(o, T0 + H, 1.5))).toBe(false); // a second report changes nothing
+      expect(orderIds(s)).toEqual([o.id]);
+      const f = mk(1);
+      f.s.addFill(fill(f.o, 1, T0 + H, 1, 100, true));
+      expect(f.s.addExpiry(expiry(f.o, T0 + H, 0.5))).toBe(false); // filled in full already
+    });
+
+    it('restores a version-1 snapshot (no expiries): its orders wait as they did', () => {
+      const { s, o } = mk();
+      s.addFill(fill(o, 1, T0 + H, 0.5, 100.2, false));
+      for (let i = 0; i <= 2; i++) add(s, i);
+      const { expiries: _e, ...rest } = s.snapshot();
+      const r = createPendingHorizons(H, spec);
+      r.restore(JSON.parse(JSON.stringify({ ...rest, v: 1 })), (_v, _s, t) => fid(t));
+      expect(r.snapshot()).toEqual(s.snapshot());
+      expect(orderIds(r)).toEqual([]);
+      expect(r.addExpiry(expiry(o, T0 + 2 * H, 0.5))).toBe(true);
+      expect(orderIds(r)).toEqual([o.id]);
+      expect(() => r.restore({ ...rest, v: 2 }, fid as never)).toThrow(); // version 2 must hold expiries
+    });
   });
 });
