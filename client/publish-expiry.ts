@@ -1,17 +1,11 @@
 import type { PubAck } from '@nats-io/jetstream';
-import { encode } from '../streams/codec.js';
-import { assetSymbol } from '../streams/messages/common.js';
 import { ExpirySchema, expiryId } from '../streams/messages/expiry.js';
 import type { Expiry } from '../streams/messages/expiry.js';
-import { orderId } from '../streams/messages/order.js';
-import { SubjectError, subjectsFor } from '../streams/subjects.js';
-import { toJetStream } from './connection.js';
 import type { Connection } from './connection.js';
-import { ClientValidationError, isNoStreamForSubject, NoStreamError } from './errors.js';
-import { NAME_TOKEN_RE, upperCaseHint } from './filters.js';
+import { publishExecReport } from './publish-exec.js';
+import type { ExecReportKind } from './publish-exec.js';
 import { checkPublishFillOptions } from './publish-fill-options.js';
 import type { PublishFillOptions } from './publish-fill.js';
-import { issuesText } from './validate.js';
 
 /** `publishExpiry`'s options: those of `publishFill` (`prefix`, `timeoutMs`). */
 export type PublishExpiryOptions = PublishFillOptions;
@@ -42,37 +36,7 @@ export type ExpiryReport = Omit<Expiry, 'type' | 'v' | 'id'> & Readonly<Partial<
  */
 export async function publishExpiry(conn: Connection, report: ExpiryReport, opts: PublishExpiryOptions = {}): Promise<PubAck> {
   checkPublishFillOptions(opts, 'publishExpiry');
-  const r = ExpirySchema.safeParse({ type: 'exec.expired', v: 1, id: expiryId(report.orderId), ...report });
-  if (!r.success) throw new ClientValidationError(`invalid expiry: ${issuesText(r.error.issues)}`);
-  checkOrderOf(r.data);
-  const subject = expirySubject(opts.prefix ?? 'sx', r.data);
-  try {
-    return await toJetStream(conn).publish(subject, encode(r.data), { msgID: r.data.id, ...(opts.timeoutMs !== undefined ? { timeout: opts.timeoutMs } : {}) });
-  } catch (e) {
-    if (isNoStreamForSubject(e)) throw new NoStreamError(`no JetStream stream stores ${subject}: is prefix ${JSON.stringify(opts.prefix ?? 'sx')} the engine's config prefix, and has the engine provisioned its streams? (nats.js: ${(e as Error).message})`, { cause: e });
-    throw e;
-  }
+  return publishExecReport(conn, EXPIRY, { type: 'exec.expired', v: 1, id: expiryId(report.orderId), ...report }, opts);
 }
 
-/** As `publishFill`'s: an expiry naming the broker's order id, or a strategy like `dir.mlp`, was stored, then dead-lettered by the engine unseen. */
-function checkOrderOf(e: Expiry): void {
-  if (!e.orderId.startsWith(orderId(''))) {
-    throw new ClientValidationError(`invalid expiry: orderId: ${JSON.stringify(e.orderId)} is no order id of the engine: give the \`id\` of the order that expired (o:…), not the venue's order id`);
-  }
-  if (!NAME_TOKEN_RE.test(e.strategy)) {
-    throw new ClientValidationError(`invalid expiry: strategy: ${JSON.stringify(e.strategy)} is no strategy of the engine: give the \`strategy\` of the order that expired (1-64 letters, digits, _ and -)`);
-  }
-}
-
-/** The expiry's subject, or {@link ClientValidationError} for a symbol not in the engine's form or a venue or symbol no subject token can carry. */
-function expirySubject(prefix: string, e: Expiry): string {
-  if (!assetSymbol.safeParse(e.symbol).success) {
-    throw new ClientValidationError(`invalid expiry: symbol: ${JSON.stringify(e.symbol)} is no symbol of the engine: ccxt unified, upper case BASE/QUOTE[:SETTLE] like "BTC/USDT"${upperCaseHint(e.symbol)}`);
-  }
-  try {
-    return subjectsFor(prefix).expired(e.venue, e.symbol);
-  } catch (err) {
-    if (err instanceof SubjectError) throw new ClientValidationError(`invalid expiry: ${err.message}`, { cause: err });
-    throw err;
-  }
-}
+const EXPIRY: ExecReportKind<Expiry> = { schema: ExpirySchema, what: 'expiry', order: 'the order that expired', subject: (s, venue, symbol) => s.expired(venue, symbol) };

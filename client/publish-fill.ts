@@ -1,16 +1,10 @@
 import type { PubAck } from '@nats-io/jetstream';
-import { encode } from '../streams/codec.js';
-import { assetSymbol } from '../streams/messages/common.js';
 import { FillSchema } from '../streams/messages/fill.js';
 import type { Fill } from '../streams/messages/fill.js';
-import { orderId } from '../streams/messages/order.js';
-import { SubjectError, subjectsFor } from '../streams/subjects.js';
-import { toJetStream } from './connection.js';
 import type { Connection } from './connection.js';
-import { ClientValidationError, isNoStreamForSubject, NoStreamError } from './errors.js';
-import { NAME_TOKEN_RE, upperCaseHint } from './filters.js';
+import { publishExecReport } from './publish-exec.js';
+import type { ExecReportKind } from './publish-exec.js';
 import { checkPublishFillOptions } from './publish-fill-options.js';
-import { issuesText } from './validate.js';
 
 export type PublishFillOptions = Readonly<{
   /** Subject prefix of the engine (config `prefix`, default `sx`): one lowercase token. */
@@ -33,47 +27,7 @@ export type PublishFillOptions = Readonly<{
  */
 export async function publishFill(conn: Connection, fill: Fill, opts: PublishFillOptions = {}): Promise<PubAck> {
   checkPublishFillOptions(opts);
-  const r = FillSchema.safeParse(fill);
-  if (!r.success) throw new ClientValidationError(`invalid fill: ${issuesText(r.error.issues)}`);
-  checkOrderOf(r.data);
-  const subject = fillSubject(opts.prefix ?? 'sx', r.data);
-  try {
-    return await toJetStream(conn).publish(subject, encode(r.data), { msgID: r.data.id, ...(opts.timeoutMs !== undefined ? { timeout: opts.timeoutMs } : {}) });
-  } catch (e) {
-    if (isNoStreamForSubject(e)) throw new NoStreamError(`no JetStream stream stores ${subject}: is prefix ${JSON.stringify(opts.prefix ?? 'sx')} the engine's config prefix, and has the engine provisioned its streams? (nats.js: ${(e as Error).message})`, { cause: e });
-    throw e;
-  }
+  return publishExecReport(conn, FILL, fill, opts);
 }
 
-/**
- * {@link ClientValidationError} for a fill that can be of no order of the engine: its orders' ids are
- * `o:<suggestion id>` (`orderId(suggestionId)`) and their strategies one subject token, so a fill
- * naming the broker's order id, or a strategy like `dir.mlp`, was stored, acknowledged, then
- * dead-lettered by the engine (UNKNOWN_ORDER, ORDER_MISMATCH), which this caller would never see.
- */
-function checkOrderOf(fill: Fill): void {
-  if (!fill.orderId.startsWith(orderId(''))) {
-    throw new ClientValidationError(`invalid fill: orderId: ${JSON.stringify(fill.orderId)} is no order id of the engine: give the \`id\` of the order it fills (o:…), not the venue's order id`);
-  }
-  if (!NAME_TOKEN_RE.test(fill.strategy)) {
-    throw new ClientValidationError(`invalid fill: strategy: ${JSON.stringify(fill.strategy)} is no strategy of the engine: give the \`strategy\` of the order it fills (1-64 letters, digits, _ and -)`);
-  }
-}
-
-/**
- * The fill's subject, or {@link ClientValidationError}: a symbol not in the engine's form names no
- * asset it trades (stored, acknowledged, then dead-lettered by the engine as UNKNOWN_SYMBOL, which
- * this caller would never see), and a venue or symbol no subject token can carry (`my_venue`,
- * `BTC USDT`) is as invalid as a bad field, not a {@link SubjectError} of the subject builder.
- */
-function fillSubject(prefix: string, fill: Fill): string {
-  if (!assetSymbol.safeParse(fill.symbol).success) {
-    throw new ClientValidationError(`invalid fill: symbol: ${JSON.stringify(fill.symbol)} is no symbol of the engine: ccxt unified, upper case BASE/QUOTE[:SETTLE] like "BTC/USDT"${upperCaseHint(fill.symbol)}`);
-  }
-  try {
-    return subjectsFor(prefix).fill(fill.venue, fill.symbol);
-  } catch (e) {
-    if (e instanceof SubjectError) throw new ClientValidationError(`invalid fill: ${e.message}`, { cause: e });
-    throw e;
-  }
-}
+const FILL: ExecReportKind<Fill> = { schema: FillSchema, what: 'fill', order: 'the order it fills', subject: (s, venue, symbol) => s.fill(venue, symbol) };
