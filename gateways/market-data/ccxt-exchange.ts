@@ -1,6 +1,6 @@
 import ccxt, { BadRequest, BadResponse, DDoSProtection, ExchangeClosedByUser, ExchangeNotAvailable, PermissionDenied, RateLimitExceeded, RequestTimeout, RestrictedLocation } from 'ccxt';
 import type { Exchange } from 'ccxt';
-import { refuseHandshakes } from './ccxt-handshake.js';
+import { holdDials, refuseHandshakes } from './ccxt-handshake.js';
 import { GatewayError, GatewayErrorCode } from './errors.js';
 import type { WithRetryAfter } from './errors.js';
 import { createVenueHold, readRetryAfter } from './retry-after.js';
@@ -84,8 +84,10 @@ function refuseNonJsonAnswers(ex: Exchange): void {
  * `last_response_headers` only, which a concurrent answer overwrites before the error reaches
  * anyone; its `onRestResponse` hook sees the headers of this very answer. ccxt's own class for
  * each status is kept (`RateLimitExceeded`, `DDoSProtection`, `ExchangeNotAvailable`), with the venue's body in the message.
+ * A 429 or 418 also holds every websocket dial (`dials`, see `ccxt-handshake.ts` holdDials): a
+ * Binance IP ban covers its websocket host too. A 503 does not (the REST host down says nothing of it).
  */
-function honourRetryAfter(ex: Exchange, hold: VenueHold, now: () => number): void {
+function honourRetryAfter(ex: Exchange, hold: VenueHold, dials: VenueHold, now: () => number): void {
   const target = ex as unknown as { onRestResponse: RestResponseHook; fetch: (...args: unknown[]) => Promise<unknown> };
   const original = target.onRestResponse.bind(ex);
   target.onRestResponse = (status, statusText, url, method, ...rest) => {
@@ -97,6 +99,7 @@ function honourRetryAfter(ex: Exchange, hold: VenueHold, now: () => number): voi
     if (wait === undefined) return body; // no wait given: ccxt's error, the feed's backoff
     const retryAfterMs = wait.ms;
     hold.holdFor(retryAfterMs);
+    if (status !== 503) dials.holdFor(retryAfterMs);
     const what = status === 418 ? 'banned' : status === 503 ? 'unavailable' : 'rate limited';
     const message = `${ex.id} ${method} ${url.split('?')[0] ?? url}: HTTP ${status}, ${what} for ${wait.shown}: ${body.slice(0, 200)}`;
     const e = status === 418 ? new DDoSProtection(message) : status === 503 ? new ExchangeNotAvailable(message) : new RateLimitExceeded(message);
@@ -232,13 +235,16 @@ export async function createCcxtExchange(o: CcxtExchangeOptions): Promise<Exchan
   }
   const now = o.now ?? Date.now;
   const hold = createVenueHold(() => new ExchangeClosedByUser(`${ex.id} closed while holding off until the venue's Retry-After`), now);
-  honourRetryAfter(ex, hold, now);
+  /** No websocket dial before a 418/429's `Retry-After` (REST or handshake): {@link holdDials}. */
+  const dialHold = createVenueHold(() => new ExchangeClosedByUser(`${ex.id} closed while holding off dials until the venue's Retry-After`), now);
+  honourRetryAfter(ex, hold, dialHold, now);
   retryServerErrors(ex); // after the Retry-After hook: a 503 that gives its wait keeps it
   refuseNonJsonAnswers(ex);
   refuseRestrictedLocation(ex);
   refuseBadRequests(ex);
   refuseForbidden(ex);
-  refuseHandshakes(ex, hold, now); // ccxt-handshake.ts: uses the REST hooks above; a handshake's 418/429 holds REST too
+  refuseHandshakes(ex, hold, dialHold, now); // ccxt-handshake.ts: uses the REST hooks above; a handshake's 418/429 holds REST and dials too
+  holdDials(ex, dialHold);
   // ccxt needs an http agent of its own for plain ws:// urls (local servers, tests).
   if (o.wsUrl?.startsWith('ws://') === true) await ex.loadHttpProxyAgent();
   return ex;

@@ -48,7 +48,10 @@ function restStatusError(ex: Exchange, status: number, url: string): BaseError |
   return undefined;
 }
 
-/** Handshake statuses whose `Retry-After` holds every REST request of the venue, as a REST answer's does (`honourRetryAfter` in `ccxt-exchange.ts`). */
+/**
+ * Handshake statuses whose `Retry-After` holds every REST request and every websocket dial of the
+ * venue, as a REST answer's does (`honourRetryAfter` in `ccxt-exchange.ts`).
+ */
 const VENUE_HOLD_STATUSES: ReadonlySet<number> = new Set([418, 429]);
 
 /** Whether the feeds retry an error of this class (see `errors.ts` fromCcxtError): only then is a `Retry-After` worth carrying. */
@@ -93,7 +96,8 @@ function handshakeMeaning(e: BaseError, status: number, headers: IncomingHttpHea
  *   (seconds or an HTTP date, read against `now`) rides on the error (`retryAfterMs`), and the feed
  *   waits at least that long before dialling again, as after a REST 429: a venue's "come back in
  *   60 s" answered by a dial a second later gets a longer ban (Binance's 418). A 418 or 429 with
- *   `Retry-After` also holds every REST request of the venue (`hold`, the one a REST 418/429 sets):
+ *   `Retry-After` also holds every REST request of the venue (`hold`, the one a REST 418/429 sets)
+ *   and every websocket dial (`dials`, {@link holdDials}):
  *   an IP ban or rate limit is the venue's, not one socket's, and the other feeds polling or
  *   backfilling on REST meanwhile lengthened it. A 5xx holds only the dialling feed (the websocket
  *   host being down says nothing of the REST host's). The wait is at most `MAX_RETRY_AFTER_MS`.
@@ -109,7 +113,7 @@ function handshakeMeaning(e: BaseError, status: number, headers: IncomingHttpHea
  * from the answer kept for that client. Other statuses (a 1xx) stay the `NetworkError` ccxt made
  * of them.
  */
-export function refuseHandshakes(ex: Exchange, hold: VenueHold, now: () => number): void {
+export function refuseHandshakes(ex: Exchange, hold: VenueHold, dials: VenueHold, now: () => number): void {
   const target = ex as unknown as { client: (url: string) => WsClientHooks };
   const original = target.client.bind(ex);
   const hooked = new WeakSet<WsClientHooks>();
@@ -148,10 +152,43 @@ export function refuseHandshakes(ex: Exchange, hold: VenueHold, now: () => numbe
       const raw = seen?.headers['retry-after'];
       const wait = isRetried(refusal) ? readRetryAfter(raw, now()) : undefined; // at most MAX_RETRY_AFTER_MS
       const retryAfterMs = wait?.ms;
-      if (retryAfterMs !== undefined && VENUE_HOLD_STATUSES.has(status)) hold.holdFor(retryAfterMs);
+      if (retryAfterMs !== undefined && VENUE_HOLD_STATUSES.has(status)) {
+        hold.holdFor(retryAfterMs);
+        dials.holdFor(retryAfterMs);
+      }
       const meaning = handshakeMeaning(refusal, status, seen?.headers).replace(/, retried$/, `${wait === undefined ? '' : ` for ${wait.shown}`}, retried`);
       const e = new Refusal(`${ex.id} websocket ${shown}: HTTP ${status} on the handshake, ${meaning}`);
       onError(retryAfterMs === undefined ? e : Object.assign(e, { retryAfterMs } satisfies WithRetryAfter));
+    };
+    return client;
+  };
+}
+
+/**
+ * No websocket dial goes out while the venue has asked for no request (`dials`: a 418 or 429 with
+ * `Retry-After`, on REST or on a handshake): the dial fails at once, as a refused one would, with
+ * `RateLimitExceeded` carrying the time left of the hold (`retryAfterMs`), which the feed waits
+ * before asking again (`retrying`, RATE_LIMITED, `<venue> websocket <url>: not dialled, …`). A feed
+ * whose socket dropped during a 418 IP ban redialled at once (after ccxt's own second or so):
+ * Binance bans the IP, its websocket host too, and a dial during the ban lengthens it. Failing the
+ * dial (not waiting in it) keeps ccxt's connect and timeout futures as after any failed dial: the
+ * client is dropped, and the feed's next watch dials a fresh one.
+ */
+export function holdDials(ex: Exchange, dials: VenueHold): void {
+  const target = ex as unknown as { client: (url: string) => WsClientHooks };
+  const original = target.client.bind(ex);
+  const hooked = new WeakSet<WsClientHooks>();
+  target.client = (url) => {
+    const client = original(url);
+    if (hooked.has(client)) return client;
+    hooked.add(client);
+    const createConnection = client.createConnection.bind(client);
+    client.createConnection = () => {
+      const left = dials.remainingMs();
+      if (left === 0) return createConnection();
+      const shown = client.url.split('?')[0] ?? client.url;
+      const e = new RateLimitExceeded(`${ex.id} websocket ${shown}: not dialled, the venue asked for no request for another ${left} ms (its 418 or 429 Retry-After), retried`);
+      client.onError(Object.assign(e, { retryAfterMs: left } satisfies WithRetryAfter));
     };
     return client;
   };

@@ -59,6 +59,8 @@ export type BinanceServer = Readonly<{
   sendRaw(stream: string, frame: string): void;
   /** Number of websocket connections opened so far. */
   connections(): number;
+  /** When each websocket upgrade request arrived (`performance.now()`), refused or taken: every dial. */
+  upgradeTimes: number[];
   subscribed(stream: string): boolean;
   close(): Promise<void>;
 }>;
@@ -149,7 +151,9 @@ export async function startBinanceServer(markets: ReadonlyArray<Readonly<{ base:
 
   const http: Server = createServer(handle);
   const wss = new WebSocketServer({ noServer: true });
+  const upgradeTimes: number[] = [];
   http.on('upgrade', (req, socket, head) => {
+    upgradeTimes.push(performance.now());
     if (wsDown !== undefined) {
       const reason = STATUS_CODES[wsDown.status] ?? 'Refused';
       const extra = Object.entries(wsDown.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
@@ -236,6 +240,7 @@ export async function startBinanceServer(markets: ReadonlyArray<Readonly<{ base:
     },
     sendRaw: push,
     connections: () => connections,
+    upgradeTimes,
     subscribed: (stream) => [...subs.values()].some((s) => s.has(stream)),
     close: async () => {
       clearInterval(heartbeat);

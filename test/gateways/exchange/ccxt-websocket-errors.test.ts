@@ -245,7 +245,7 @@ describe('ccxt market data: a websocket handshake the venue refuses with an HTTP
     return { ex, e };
   };
 
-  it.each([418, 429])("holds every REST request of the venue for a handshake's %i Retry-After, as a REST 418/429 does: the other feeds' polls lengthened the ban", async (status) => {
+  it.each([418, 429])("holds every REST request and websocket dial of the venue for a handshake's %i Retry-After, as a REST 418/429 does: the other feeds' polls lengthened the ban", async (status) => {
     srv.setWsDown(true, status, 'banned', { 'Retry-After': '60' });
     const { ex, e } = await refusedDial(Date.parse('2026-04-01T00:00:00Z'));
     expect(e).toMatchObject({ code: 'RATE_LIMITED', retryable: true, retryAfterMs: 60_000 });
@@ -253,6 +253,12 @@ describe('ccxt market data: a websocket handshake the venue refuses with an HTTP
     const ping = (ex as unknown as { publicGetPing: () => Promise<unknown> }).publicGetPing().then(() => 'answered', (err: unknown) => (err instanceof Error ? err.constructor.name : 'other'));
     await new Promise((r) => setTimeout(r, 300));
     expect(srv.requests.slice(sent)).toEqual([]); // held: the clock stands still, so only closing ends it
+    // Another feed's dial (another url) does not go out either: it fails at once with the time left.
+    const dialled = srv.upgradeTimes.length;
+    const watch = (ex as unknown as { watch: (url: string, hash: string, message: unknown, subscribeHash: string) => Promise<unknown> }).watch.bind(ex);
+    const held = await watch(`${srv.wsUrl}?other`, 'h2', { op: 'subscribe' }, 'h2').then(() => undefined, (err: unknown) => fromCcxtWatchError(err));
+    expect(held).toMatchObject({ code: 'RATE_LIMITED', retryable: true, retryAfterMs: 60_000, message: expect.stringContaining('not dialled, the venue asked for no request for another 60000 ms') });
+    expect(srv.upgradeTimes.length).toBe(dialled);
     await ex.close();
     expect(await ping).toBe('ExchangeClosedByUser');
     expect(srv.requests.slice(sent)).toEqual([]);
@@ -265,6 +271,17 @@ describe('ccxt market data: a websocket handshake the venue refuses with an HTTP
     await (ex as unknown as { publicGetPing: () => Promise<unknown> }).publicGetPing();
     await ex.close();
     expect(srv.requests.at(-1)).toBe('/api/v3/ping');
+  });
+
+  it("does not hold websocket dials for a REST 503's Retry-After (the REST host down says nothing of the websocket host)", async () => {
+    srv.failNext('/api/v3/ping', 503, 1, { code: -1001, msg: 'Internal error.' }, { 'Retry-After': '60' });
+    const ex = await createCcxtExchange({ exchangeId: 'binance', restUrl: srv.restUrl, wsUrl: srv.wsUrl, now: () => Date.parse('2026-04-01T00:00:00Z') });
+    const ping = await (ex as unknown as { publicGetPing: () => Promise<unknown> }).publicGetPing().then(() => 'answered', (err: unknown) => (err instanceof Error ? err.constructor.name : 'other'));
+    expect(ping).toBe('ExchangeNotAvailable');
+    const watch = (ex as unknown as { watch: (url: string, hash: string, message: unknown, subscribeHash: string) => Promise<unknown> }).watch.bind(ex);
+    void watch(srv.wsUrl, 'h', { op: 'subscribe' }, 'h').catch(() => undefined);
+    await until(() => srv.connections() > 0, 5_000, 'the dial going out');
+    await ex.close();
   });
 
   it("caps a handshake's Retry-After at an hour (10^9 s would park the feed for thirty years), the message saying so", async () => {
@@ -316,5 +333,49 @@ describe('ccxt market data: a websocket handshake the venue refuses with an HTTP
     }
     expect(seen).toEqual(expected);
     expect(srv.connections()).toBe(0);
+  });
+});
+
+describe("ccxt market data: a websocket dial during the venue's hold", () => {
+  let srv: BinanceServer;
+  let stack: Stack;
+  beforeEach(async () => {
+    srv = await startBinanceServer([{ base: 'BTC', quote: 'USDT', bars: readKlines(dataPath(BTC_1M), 60), open: OPEN }]);
+    stack = await openStack();
+  });
+  afterEach(async () => {
+    await srv.close();
+    await stack.teardown();
+  });
+
+  it("does not redial a dropped websocket before a REST 418's Retry-After ends (Binance bans the IP: a dial lengthens the ban), and connects after it", async () => {
+    const exchange = await createCcxtExchange({ exchangeId: 'binance', restUrl: srv.restUrl, wsUrl: srv.wsUrl, options: { fetchMarkets: { types: ['spot'] } } });
+    const source = createCcxtMarketData({
+      exchange, assets: [{ venue: 'binance', symbol: 'BTC/USDT' }], timeframes: ['1m'], trades: true, quotes: false, mode: 'auto', pollMs: 20,
+      backfillBars: 5, pageLimit: 4, backoff: { minMs: 10, maxMs: 10 }, now: () => 1_800_000_000_000, sleep: stack.sleep,
+      watchParams: { trades: { name: 'aggTrade' } },
+    });
+    const gw = start(source, stack.sink());
+    await until(() => srv.subscribed('btcusdt@kline_1m') && srv.subscribed('btcusdt@aggTrade'), 10_000, 'both feeds subscribed');
+    const connected = srv.connections();
+    // The venue bans the IP for 2 s on a REST request (the hold starts when the answer comes back, after `banned`).
+    srv.failNext('/api/v3/ping', 418, 1, { code: -1003, msg: 'Way too much request weight used; IP banned until later.' }, { 'Retry-After': '2' });
+    const banned = performance.now();
+    const ping = await (exchange as unknown as { publicGetPing: () => Promise<unknown> }).publicGetPing().then(() => 'answered', (e: unknown) => (e instanceof Error ? e.constructor.name : 'other'));
+    expect(ping).toBe('DDoSProtection');
+    const dialled = srv.upgradeTimes.length;
+    srv.dropSockets();
+    await until(() => srv.connections() > connected, 15_000, 'the feeds connecting again after the ban');
+    await gw.stop();
+    const redials = srv.upgradeTimes.slice(dialled);
+    expect(redials.length).toBeGreaterThan(0);
+    expect(Math.min(...redials) - banned).toBeGreaterThanOrEqual(2_000 - 5); // none during the ban (5 ms: the two clocks' rounding)
+    const held = stack.statuses.filter((s) => s.type === 'retrying' && s.code === 'RATE_LIMITED');
+    expect(held.length).toBeGreaterThan(0);
+    for (const s of held) {
+      expect(s).toMatchObject({ error: expect.stringMatching(/^binance websocket ws:\/\/127\.0\.0\.1:\d+\/stream\/ws\S*: not dialled, the venue asked for no request for another \d+ ms \(its 418 or 429 Retry-After\), retried$/) });
+      expect(s.type === 'retrying' ? s.delayMs : 0).toBeGreaterThan(10); // the time left of the hold, not the 10 ms backoff
+    }
+    expect(stack.statuses.filter((s) => s.type === 'failed')).toEqual([]);
   });
 });
