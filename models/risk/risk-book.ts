@@ -107,7 +107,8 @@ export class RiskBook {
     for (const [k, m] of snapshot.marks) this.marks.set(k, { ...m });
     for (const o of snapshot.inFlight) this.inFlight.set(o.orderId, { ...o });
     for (const o of snapshot.retired ?? []) this.retired.set(o.orderId, { ...o });
-    this.orderTimes = [...snapshot.orderTimes];
+    // Kept ascending (see `addOrder`); a book stored before that may hold a late order's time out of place.
+    this.orderTimes = [...snapshot.orderTimes].sort((a, b) => a - b);
     for (const [id, ts] of snapshot.fillIds) this.fillIds.set(id, ts);
     this.day = snapshot.day;
     this.dayStartEquity = snapshot.dayStartEquity;
@@ -226,12 +227,24 @@ export class RiskBook {
     const key = this.keyOf(o.venue, o.symbol);
     // In flight as long as the paper venue keeps it working: until its `expiresAt` (see existsFrom).
     this.inFlight.set(o.id, { orderId: o.id, key, side: o.side, remaining: o.qty, expiresAt: o.expiresAt, strategy: o.strategy, qty: o.qty });
-    this.orderTimes.push(o.ts);
+    // In time order, not arrival order: `ordersInWindow` binary-searches them. An order decided on
+    // a late event (live: the sequencer's `late()`, or suggestions of several strategies reaching the
+    // standalone actor out of order) has a time before orders already approved; appended, it hid
+    // them from the window's search and the throttle let orders past `maxOrdersPerWindow`.
+    const times = this.orderTimes;
+    const last = times.at(-1);
+    if (last === undefined || o.ts >= last) times.push(o.ts);
+    else times.splice(firstAfter(times, o.ts), 0, o.ts);
   }
 
   /**
-   * Approved orders in `(now - windowMs, now]`. Kept: the times in the current window, and the
-   * last `min(cap, RAISED_WINDOW_KEPT)` (`cap`: `maxOrdersPerWindow`) of the longest window the
+   * Approved orders in `(now - windowMs, now]`; for a late `now` (orders approved after it in time
+   * already: see `addOrder`), the most in any window `(s - windowMs, s]` that an order at `now`
+   * would fall in (`now ≤ s < now + windowMs`), counted until `cap` is reached: the limit is on any
+   * window of event time, and an order at `now` must not put one of the later windows past it. In
+   * time order that is the window ending at `now`. Kept: the times in the last two windows (so an
+   * order up to `windowMs` late is counted exactly; one later than that may miss orders more than a
+   * window before the newest that were dropped past the cap), and the last `min(cap, RAISED_WINDOW_KEPT)` (`cap`: `maxOrdersPerWindow`) of the longest window the
    * limits allow ({@link MAX_RATE_WINDOW_MS}). Dropping all those older than the current window
    * made a window an operator raised count none of the orders approved before it, so the throttle
    * let a burst through until the new window filled; now a raised window refuses as soon as `cap`
@@ -240,10 +253,18 @@ export class RiskBook {
   ordersInWindow(now: number, windowMs: number, cap: number): number {
     const times = this.orderTimes;
     const first = firstAfter(times, now - windowMs);
+    const upTo = firstAfter(times, now);
+    let count = upTo - first;
+    // Orders after `now` (none in time order): each window ending at one of them and holding `now`.
+    for (let j = upTo; j < times.length && count < cap; j++) {
+      const s = times[j] as number;
+      if (s - windowMs >= now) break;
+      count = Math.max(count, firstAfter(times, s) - firstAfter(times, s - windowMs));
+    }
+    const kept = firstAfter(times, now - 2 * windowMs);
     let from = Math.max(0, times.length - Math.min(cap, RAISED_WINDOW_KEPT));
-    while (from < first && (times[from] as number) <= now - MAX_RATE_WINDOW_MS) from++;
-    from = Math.min(from, first);
-    const count = times.length - first;
+    while (from < kept && (times[from] as number) <= now - MAX_RATE_WINDOW_MS) from++;
+    from = Math.min(from, kept);
     if (from > 0) this.orderTimes = times.slice(from);
     return count;
   }

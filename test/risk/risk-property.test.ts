@@ -14,6 +14,9 @@ import { mulberry32 } from '../models/mulberry32.js';
  * refused for; the core must give exactly that set (so no out-of-limit suggestion passes, no
  * in-limit one is refused, and every reason is the right one). Prices, quantities and fees are
  * integers so the oracle's sums are exact; the loss limits sit half a unit off the grid.
+ * One suggestion in twenty is decided late, at a time before the stream's (live: an event the
+ * sequencer releases late, or another strategy's suggestion overtaken on the way): its order lands
+ * among those approved after it in time, and the throttle holds it to every window it falls in.
  */
 const SUGGESTIONS = 100_000;
 const DAY = 86_400_000;
@@ -50,6 +53,8 @@ describe('risk core property', () => {
   ] as const)(`gives exactly the expected reasons for ${SUGGESTIONS.toLocaleString('en')} generated suggestions (onBreach: %s)`, (onBreach, seed) => {
     const rng = mulberry32(seed);
     const opRng = mulberry32(seed + 1);
+    // Drawn apart from the main stream too: which suggestions are late, and by how much.
+    const lateRng = mulberry32(seed + 2);
     const int = (lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1));
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)] as T;
     const core = createRiskCore({ account: 'prop', limits: { ...limits, onBreach }, dedupWindowMs: Number.MAX_SAFE_INTEGER });
@@ -72,6 +77,8 @@ describe('risk core property', () => {
     let day: number | null = null;
     let dayStart = 0;
     let peak = 0;
+    /** The latest time the book expired orders at: it never takes an expiry back for a late suggestion. */
+    let expiredAt = Number.NEGATIVE_INFINITY;
     const price = (sym: string): number | undefined => mids.get(sym)?.mid ?? lastFill.get(sym);
     const equity = (): number => {
       let e = cash;
@@ -100,7 +107,8 @@ describe('risk core property', () => {
     /** After a fill or a mark: a flattening account with no live order and nothing worth the least order halts. */
     const haltWhenFlat = (): void => {
       if (!flattening) return;
-      if (orders.some((o) => !o.final && o.remaining > 0 && o.expiresAt > now)) return;
+      expiredAt = Math.max(expiredAt, now);
+      if (orders.some((o) => !o.final && o.remaining > 0 && o.expiresAt > expiredAt)) return;
       for (const [sym, q] of pos) if (q !== 0 && Math.abs(q) * (price(sym) ?? 0) >= limits.minOrderNotional) return;
       state = 'HALTED';
       flattening = false;
@@ -111,6 +119,7 @@ describe('risk core property', () => {
     let now = T0;
     let approved = 0;
     let replays = 0;
+    let late = 0;
     let n = 0;
     let id = 0;
     while (n < SUGGESTIONS) {
@@ -222,14 +231,16 @@ describe('risk core property', () => {
         let limitPrice: number | null = market ? null : Math.max(1, mid + off);
         const orderType: 'limit' | 'market' = market ? 'market' : 'limit';
         if (rng() < 0.005) limitPrice = market ? mid : null; // inconsistent order type and price
+        // Decided late: up to a rate window before the stream's time (the book counts that exactly).
+        const t = lateRng() < 0.05 ? now - 1 - Math.floor(lateRng() * limits.windowMs) : now;
         const s: Suggestion = {
-          type: 'exec.suggest', v: 1, id: prev !== undefined ? prev.s.id : `s:${++id}:0`, ts: now, strategy: rng() < 0.8 ? 'alpha' : 'beta',
+          type: 'exec.suggest', v: 1, id: prev !== undefined ? prev.s.id : `s:${++id}:0`, ts: t, strategy: rng() < 0.8 ? 'alpha' : 'beta',
           venue: V, symbol: sym, parentId: `p${id}`, source: `pr${id}`, policy: 'twap', side, qty, orderType, refPrice: ref, limitPrice,
           limitOffsetBps: 0, ttlMs: int(200, 4_000), child: 0, children: 1,
         };
 
         // ---- the oracle's expected reasons
-        roll(now);
+        roll(t);
         const b = breach();
         const want = new Set<string>();
         const m = mids.get(sym);
@@ -240,7 +251,8 @@ describe('risk core property', () => {
         if (qty * (limitPrice ?? m?.mid ?? ref) > limits.maxOrderNotional) want.add('MAX_ORDER_NOTIONAL');
         if (qty * (limitPrice ?? m?.mid ?? ref) < limits.minOrderNotional) want.add('MIN_ORDER_NOTIONAL');
         if (m !== undefined && Math.abs((limitPrice ?? ref) - m.mid) * 10_000 > limits.collarBps * m.mid) want.add('PRICE_COLLAR');
-        const live = orders.filter((o) => !o.final && o.remaining > 0 && o.expiresAt > now);
+        expiredAt = Math.max(expiredAt, t);
+        const live = orders.filter((o) => !o.final && o.remaining > 0 && o.expiresAt > expiredAt);
         const inFlight = (x: string, sd: string): number => live.filter((o) => o.sym === x && o.side === sd).reduce((a, o) => a + o.remaining, 0);
         const p = pos.get(sym) ?? 0;
         const buys = inFlight(sym, 'buy');
@@ -260,9 +272,18 @@ describe('risk core property', () => {
         };
         const g1 = gross(true);
         if (g1 > limits.maxGrossNotional && g1 > gross(false)) want.add('GROSS_EXPOSURE');
-        if (orderTimes.filter((t) => t > now - limits.windowMs).length >= limits.maxOrdersPerWindow) want.add('ORDER_RATE');
+        // Every window that an order at `t` falls in: the one ending at `t`, and (late) those ending at
+        // a later order's time. Order times are pushed in stream order, each at most a window before
+        // the stream's time then: from the newest back, those before one two windows before `t` are
+        // in none of them.
+        const near: number[] = [];
+        for (let i = orderTimes.length - 1; i >= 0 && (orderTimes[i] as number) > t - 2 * limits.windowMs; i--) near.push(orderTimes[i] as number);
+        const inWindow = (end: number): number => near.filter((x) => x > end - limits.windowMs && x <= end).length;
+        let rate = inWindow(t);
+        for (const end of near) if (end > t && end - limits.windowMs < t) rate = Math.max(rate, inWindow(end));
+        if (rate >= limits.maxOrdersPerWindow) want.add('ORDER_RATE');
         if (m === undefined) want.add('NO_MARKET_DATA');
-        else if (now - m.ts > limits.staleAfterMs) want.add('STALE_MARKET_DATA');
+        else if (t - m.ts > limits.staleAfterMs) want.add('STALE_MARKET_DATA');
         if (prev !== undefined) want.add('DUPLICATE_SUGGESTION');
         const reducing = side === 'buy' ? p < 0 && buys + qty <= -p : p > 0 && sells + qty <= p;
         // A breached loss limit refuses what adds exposure; what reduces is the trading state's call.
@@ -272,7 +293,7 @@ describe('risk core property', () => {
         else if (state === 'REDUCING' && !reducing) want.add('REDUCING_ONLY');
         const expected = ORDER.filter((x) => want.has(x));
 
-        const d = core.onSuggestion(s, now);
+        const d = core.onSuggestion(s, t);
         const got = d.kind === 'reject' ? [...d.reject.reasons] : [];
         if (JSON.stringify(got) !== JSON.stringify(expected)) {
           throw new Error(`suggestion #${n} ${JSON.stringify(s)}: expected [${expected.join(',')}], got [${got.join(',')}] (${d.kind === 'reject' ? d.reject.detail : 'order'})`);
@@ -281,8 +302,10 @@ describe('risk core property', () => {
         if (d.kind === 'order') {
           approved++;
           expect(d.order.reducing).toBe(reducing);
-          orders.push({ id: d.order.id, sym, side, remaining: qty, expiresAt: now + s.ttlMs, final: false });
-          orderTimes.push(now);
+          // An order counts from the mark's time when that is later (risk-book existsFrom): a late one's mark may be.
+          orders.push({ id: d.order.id, sym, side, remaining: qty, expiresAt: Math.max(t, mids.get(sym)?.ts ?? t) + s.ttlMs, final: false });
+          orderTimes.push(t);
+          late += t < now ? 1 : 0;
         }
         if (prev === undefined) seen.push({ s, d });
         if (n % 1_000 === 0) {
@@ -295,9 +318,11 @@ describe('risk core property', () => {
     }
     // Every reason was exercised, and plenty of suggestions passed.
     const summary = Object.fromEntries(ORDER.map((x) => [x, counts.get(x) ?? 0]));
-    console.log(`risk property (onBreach: ${onBreach}): ${SUGGESTIONS} suggestions, ${approved} approved, ${replays} identical redeliveries, ${breachFlattens} breaches flattening, ${flattened} flattened to HALTED, days ${((now - T0) / DAY).toFixed(1)}`, summary);
+    console.log(`risk property (onBreach: ${onBreach}): ${SUGGESTIONS} suggestions, ${approved} approved, ${replays} identical redeliveries, ${late} approved late, ${breachFlattens} breaches flattening, ${flattened} flattened to HALTED, days ${((now - T0) / DAY).toFixed(1)}`, summary);
     for (const x of ORDER) expect(counts.get(x) ?? 0, x).toBeGreaterThan(50);
-    expect(approved).toBeGreaterThan(SUGGESTIONS / 10);
+    // (`flatten` spends long stretches reducing: 9,853 approved with this seed.)
+    expect(approved).toBeGreaterThan(SUGGESTIONS / 12);
+    expect(late).toBeGreaterThan(approved / 40);
     expect(core.status().flattening).toBe(flattening);
     // Flattened accounts halting by themselves (only `flatten` has them).
     if (onBreach === 'flatten') {

@@ -61,3 +61,56 @@ describe('the order-rate throttle after an operator raises its window', () => {
     expect(c.setLimits({ windowMs: MAX_RATE_WINDOW_MS }).windowMs).toBe(MAX_RATE_WINDOW_MS);
   });
 });
+
+/**
+ * Orders decided out of time order: live, the event sequencer releases an asset marked idle whose
+ * older events come late (`EventSequencer.late()`), and the standalone risk actor takes several
+ * strategies' suggestions as they arrive. The book appended approved-order times in arrival order
+ * and binary-searched them as if sorted.
+ */
+describe('the order-rate throttle with orders decided on late events', () => {
+  const W = 100;
+  const core = (cap: number) => createRiskCore({ account: 'acc', limits: { ...baseLimits, maxOrdersPerWindow: cap, windowMs: W, staleAfterMs: 60_000, maxPositionQty: { default: 100, perSymbol: {} } } });
+  const at = (c: ReturnType<typeof core>, ts: number) => c.onSuggestion(suggestion({ ts }), ts);
+  const mark = (c: ReturnType<typeof core>, ts: number) => c.onMarket({ venue: VENUE, symbol: BTC, ts, mid: 100 });
+
+  it('counts the orders a late one landed among (a late time hid them from the window and a burst passed the cap)', () => {
+    const c = core(2);
+    mark(c, T0);
+    for (const t of [100, 250, 150, 260]) expect(at(c, T0 + t).kind).toBe('order'); // 150 late
+    const d = at(c, T0 + 300); // (200, 300] holds 250 and 260: counted 1 before
+    expect(d.kind === 'reject' ? d.reject : undefined).toMatchObject({ reasons: ['ORDER_RATE'], detail: `ORDER_RATE: 2 orders in the last ${W} ms` });
+  });
+
+  it('counts a late order in the windows after it', () => {
+    const c = core(3);
+    mark(c, T0);
+    for (const t of [10, 240, 230, 220]) expect(at(c, T0 + t).kind).toBe('order'); // 230 and 220 late
+    expect(at(c, T0 + 300).kind).toBe('reject'); // (200, 300] holds 240, 230, 220
+    expect(at(c, T0 + 321).kind).toBe('order'); // (221, 321]: 240, 230
+  });
+
+  it('refuses a late order that would put a later window past the cap, and passes one no window of the cap holds', () => {
+    const c = core(2);
+    mark(c, T0);
+    for (const t of [250, 260]) expect(at(c, T0 + t).kind).toBe('order');
+    // At 200 it would share (160, 260] with 250 and 260: three in one window.
+    const d = at(c, T0 + 200);
+    expect(d.kind === 'reject' ? d.reject.reasons : undefined).toEqual(['ORDER_RATE']);
+    // At 100 every window that holds it ends before 200: 250 and 260 are in none (refused before, for orders after its time).
+    expect(at(c, T0 + 100).kind).toBe('order');
+    expect(at(c, T0 + 160).kind).toBe('order'); // (60, 160] holds 100; (150, 250] holds 160 and 250
+    expect(at(c, T0 + 155).kind).toBe('reject'); // (60, 160] would hold 100, 155, 160
+  });
+
+  it('keeps a restored book in time order (one stored before holds a late time out of place)', () => {
+    const c = core(2);
+    mark(c, T0);
+    for (const t of [100, 250, 150, 260]) at(c, T0 + t);
+    const stored = c.bookSnapshot();
+    stored.book.orderTimes = [T0 + 100, T0 + 250, T0 + 150, T0 + 260]; // as a book before the fix wrote it
+    const back = createRiskCore({ account: 'acc', limits: c.getLimits(), book: stored });
+    expect(back.bookSnapshot().book.orderTimes).toEqual([100, 150, 250, 260].map((t) => T0 + t));
+    expect(back.onSuggestion(suggestion({ ts: T0 + 300 }), T0 + 300).kind).toBe('reject'); // (200, 300] holds 250 and 260
+  });
+});
