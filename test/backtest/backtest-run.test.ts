@@ -82,7 +82,8 @@ describe('sextant backtest (the engine on the in-memory bus, simulated clock, pa
     const tradeRows = [...tbody.matchAll(/<tr>(.*?)<\/tr>/g)].map((r) => [...(r[1] ?? '').matchAll(/<td>([^<]*)<\/td>/g)].map((c) => c[1]));
     expect(trades.length).toBeGreaterThan(0);
     expect(tradeRows).toHaveLength(Math.min(trades.length, 500));
-    expect(tradeRows.map((r) => [r[0], r[1], Number(r[7])])).toEqual(trades.slice(0, 500).map((t) => [t.symbol, t.side, Number(t.pnl.toFixed(2))]));
+    // The P&L cell is money in the quote currency ('12.35 USDT', 52294c1).
+    expect(tradeRows.map((r) => [r[0], r[1], r[7]])).toEqual(trades.slice(0, 500).map((t) => [t.symbol, t.side, `${t.pnl.toFixed(2)} USDT`]));
     // The positions open at the end are what the fills net to.
     for (const p of json.positions) expect(Math.abs(p.qty)).toBeGreaterThan(0);
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // opens without a server or the network
