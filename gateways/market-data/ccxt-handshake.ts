@@ -61,7 +61,8 @@ const isRetried = (e: BaseError): boolean => e instanceof NetworkError;
 function handshakeMeaning(e: BaseError, status: number, headers: IncomingHttpHeaders | undefined): string {
   if (status >= 200 && status <= 299) {
     const type = headers?.['content-type'];
-    const what = type === undefined || type === '' ? 'without a content-type' : `(${type})`;
+    // No headers: the answer was not seen (only ws's 'Unexpected server response: 200'), its type is unknown.
+    const what = headers === undefined ? '(content-type unknown)' : type === undefined || type === '' ? 'without a content-type' : `(${type})`;
     return `the server answered a page ${what} instead of a websocket, not retried (a proxy or captive portal in the way, or a \`marketData.urls.ws\` that is not the venue's websocket)`;
   }
   if (status >= 300 && status <= 399) {

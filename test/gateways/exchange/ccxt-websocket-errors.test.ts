@@ -237,6 +237,18 @@ describe('ccxt market data: a websocket handshake the venue refuses with an HTTP
     expect(srv.connections()).toBe(0);
   });
 
+  it("says a 2xx page's content-type is unknown when only ws's error was seen (no answer's headers), not that it had none", async () => {
+    const ex = await createCcxtExchange({ exchangeId: 'binance', restUrl: srv.restUrl, wsUrl: srv.wsUrl });
+    type Client = { future: (hash: string) => Promise<unknown>; onError: (e: unknown) => void };
+    const client = (ex as unknown as { client: (url: string) => Client }).client(srv.wsUrl);
+    const pending = client.future('h').then(() => undefined, (err: unknown) => fromCcxtWatchError(err));
+    client.onError(new Error('Unexpected server response: 200')); // as ws reports it, no 'unexpected-response' seen
+    const e = await pending;
+    await ex.close();
+    expect(e).toMatchObject({ code: 'EXCHANGE', retryable: false });
+    expect(e?.message).toMatch(/: HTTP 200 on the handshake, the server answered a page \(content-type unknown\) instead of a websocket, not retried /);
+  });
+
   /** Dials the venue's websocket once on a fresh exchange (its clock stopped at `nowMs`) and returns the exchange and the error. */
   const refusedDial = async (nowMs: number) => {
     const ex = await createCcxtExchange({ exchangeId: 'binance', restUrl: srv.restUrl, wsUrl: srv.wsUrl, now: () => nowMs });
