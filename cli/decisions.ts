@@ -24,27 +24,21 @@ import { createOnnxRuntime } from '../models/runtime/onnx-runtime.js';
 import type { ExecutionInfo, InferencePlacement, RuntimeWarning } from '../models/runtime/model-runtime.js';
 import type { Clock } from '../state/clock.js';
 import type { EngineCounters } from '../state/counters.js';
-import { countRefusal } from '../state/counters.js';
 import type { Logger } from '../state/logger.js';
 import type { FeatureReader } from '../state/feature-store.js';
 import type { RiskStore } from '../state/risk-store.js';
-import type { Bus, Consumption, Delivery, Subscription } from '../streams/bus.js';
+import type { Bus, Subscription } from '../streams/bus.js';
 import { encode } from '../streams/codec.js';
 import { RefusalReason } from '../streams/messages/dlq-entry.js';
 import type { FeatureVector } from '../streams/messages/feature-vector.js';
-import { streamName } from '../streams/provision.js';
 import { toDlqEntry } from '../streams/validation/dlq.js';
-import { aheadOfClock, engineClockBound } from '../streams/validation/ahead-of-clock.js';
-import { decodeFill } from '../streams/validation/decode-fill.js';
-import { knownAssets } from '../streams/validation/known-assets.js';
-import type { Refusal } from '../streams/validation/refusal.js';
 import { refuse } from '../streams/validation/refusal.js';
 import { ModelEventSchema } from '../streams/messages/model-event.js';
 import { barId, TIMEFRAME_MS } from '../streams/messages/bar.js';
 import type { Subjects } from '../streams/subjects.js';
 import { executionSettings } from './execution-settings.js';
-import { fillsDurable } from './external-durables.js';
 import { consumeExternalExpiries } from './external-expiries.js';
+import { consumeExternalFills } from './external-fills.js';
 import { watchIdle } from './idle-watch.js';
 import { createRiskPersister } from './risk-persist.js';
 import type { StageTiming } from './stage-timing.js';
@@ -135,43 +129,6 @@ export type DecisionDeps = Readonly<{
  * retried is waited for, bounded so that a store that never answers does not hold the stop forever.
  */
 export const STOP_WRITE_WAIT_MS = 30_000;
-
-/**
- * A durable consumer of `sx.exec.fill.>` feeding the decision path; refused fills (`decodeFill`:
- * not JSON, not a v1 fill, not the asset of the subject they came on, or of no configured asset;
- * stamped more than `validation.maxAheadMs` after the engine's clock, which is the wall clock
- * here: fills come from outside only when the engine runs live; the decision path: not of an
- * order risk approved, as approved) are counted and go to
- * `sx.dlq.decisions`, and the consumer goes on with the next.
- */
-function consumeExternalFills(deps: DecisionDeps, cfg: Config, path: DecisionPath, log: Logger): Consumption {
-  const refuseFill = (d: Delivery, refusal: Refusal): Promise<unknown> => {
-    log.warn({ reason: refusal.reason, detail: refusal.detail, subject: d.subject }, 'fill refused');
-    if (deps.counters !== undefined) countRefusal(deps.counters, refusal.reason);
-    const entry = toDlqEntry({ source: 'decisions', subject: d.subject, data: d.data, refusal, ts: deps.clock.now(), streamSeq: d.streamSeq });
-    return deps.bus.publish(deps.subjects.dlq('decisions'), encode(entry), { msgId: entry.id });
-  };
-  const isKnown = knownAssets(cfg.assets);
-  const aheadBound = engineClockBound(cfg.validation.maxAheadMs);
-  const c = deps.bus.consume(
-    { stream: streamName(cfg, 'SIGNALS'), durable: fillsDurable(cfg), filterSubject: deps.subjects.allFills(), batchSize: cfg.consumer.batchSize, ackWaitMs: cfg.consumer.ackWaitMs },
-    async (batch) => {
-      for (const d of batch) {
-        // Refused once, here: a fill no subject can carry would fail every retry (and hold back the
-        // fills behind it), and one on another asset's subject would be booked to the wrong asset.
-        const r = decodeFill(d.subject, d.data, deps.subjects, isKnown);
-        // Stamped in the future (a clock error, a year mistyped), booked it would roll the risk
-        // book's day to that date, and daily loss would not reset until then.
-        const ahead = r.ok ? aheadOfClock(r.fill.ts, deps.clock.now(), aheadBound) : undefined;
-        // Then against its order (UNKNOWN_ORDER, ORDER_MISMATCH), in the decision path: between releases.
-        const refused = !r.ok ? r : (ahead ?? (await path.onExternalFill(r.fill)));
-        if (refused !== undefined) await refuseFill(d, refused);
-      }
-    },
-  );
-  c.done.catch((e: unknown) => log.error({ err: String(e) }, 'fill consumer ended'));
-  return c;
-}
 
 async function loadModel(deps: DecisionDeps, cfg: Config, v: ModelVersion): Promise<StrategyModel> {
   const bytes = await deps.registry.artifact(v);

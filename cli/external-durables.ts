@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.js';
 
 /**
  * The durable consumers of what live trading consumers report (the paper venue off), one of each
- * per account. Named here once: the engine creates them (cli/decisions.ts, cli/external-expiries.ts)
+ * per account. Named here once: the engine creates them (cli/external-fills.ts, cli/external-expiries.ts)
  * and its status feed reads their lag by these names (cli/engine-status-feed.ts), so a rename of one
  * cannot leave the other reading a consumer that does not exist.
  */
