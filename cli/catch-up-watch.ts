@@ -70,11 +70,15 @@ const minutes = (ms: number): string => `${Math.round(ms / 60_000)} min`;
  * (`decision.riskCheckpointMs` later at most, longer while the store is slow). One
  * warning on entering catch-up, one info line on leaving it.
  *
+ * An engine started to replay a past window on its live clock (`replay`: `sextant demo`) is far
+ * behind that clock by design, with no live consumer whose orders could expire: the same status is
+ * kept (`ctl status`, the feed), but entering it is said at info, as the replay it is.
+ *
  * @example
  * const watch = createCatchUpWatch({ clock, thresholdMs: catchUpThresholdMs('1h'), log, from: risk.status().asOf });
  * observer.event = (e) => watch.decided(knownAt(e.md));
  */
-export function createCatchUpWatch(o: Readonly<{ clock: Pick<Clock, 'now'>; thresholdMs: number; log: Logger; from: number | null }>): CatchUpWatch {
+export function createCatchUpWatch(o: Readonly<{ clock: Pick<Clock, 'now'>; thresholdMs: number; log: Logger; from: number | null; replay?: boolean }>): CatchUpWatch {
   if (!(Number.isFinite(o.thresholdMs) && o.thresholdMs > 0)) throw new RangeError(`catch-up threshold must be a positive number of ms, got ${o.thresholdMs}`);
   let asOf = o.from;
   let behindMs: number | null = null;
@@ -90,7 +94,8 @@ export function createCatchUpWatch(o: Readonly<{ clock: Pick<Clock, 'now'>; thre
       if (behind === catchingUp) return;
       catchingUp = behind;
       const fields = { asOf: new Date(at).toISOString(), behindMs, thresholdMs: o.thresholdMs };
-      if (behind) o.log.warn(fields, `deciding data from ${minutes(behindMs)} ago: catching up on a backlog; orders published now may be expired for live consumers`);
+      if (behind && o.replay === true) o.log.info(fields, `replaying data from ${minutes(behindMs)} ago on the live clock: its orders are the replay's, not for live consumers`);
+      else if (behind) o.log.warn(fields, `deciding data from ${minutes(behindMs)} ago: catching up on a backlog; orders published now may be expired for live consumers`);
       else o.log.info(fields, `caught up: deciding data from ${Math.round(behindMs / 1_000)} s ago`);
     },
     moves: () => moves,

@@ -84,6 +84,12 @@ export type EngineOptions = Readonly<{
   decideFrom?: number;
   /** How long the stop waits for the decision path's last risk-state write (cli/decisions.ts `STOP_WRITE_WAIT_MS`). */
   stopWaitMs?: number;
+  /**
+   * The engine replays a past window on its live clock (`sextant demo`): deciding data far behind
+   * the clock is said at info as a replay, not warned of as a backlog whose orders live consumers
+   * may find expired (cli/catch-up-watch.ts). `sextant run` leaves it out.
+   */
+  replay?: boolean;
 }>;
 
 export type Engine = Readonly<{
@@ -180,7 +186,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
         )
       : undefined;
   // The restored book's newest mark is the starting point: not something decided now.
-  if (watched && decisions !== undefined) watch = createCatchUpWatch({ clock, thresholdMs: catchUpThresholdMs(cfg.strategy.timeframe), log: log.child({ component: 'catch-up' }), from: decisions.risk.status().asOf });
+  if (watched && decisions !== undefined) watch = createCatchUpWatch({ clock, thresholdMs: catchUpThresholdMs(cfg.strategy.timeframe), log: log.child({ component: 'catch-up' }), from: decisions.risk.status().asOf, replay: opts.replay === true });
   const timed = opts.stages === undefined ? undefined : timedAssetPorts(adapters.bus, opts.stages);
   const deps: AssetActorDeps = {
     bus: timed?.bus ?? adapters.bus,

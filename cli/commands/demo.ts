@@ -148,7 +148,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary | undefine
     const demoModel = await ensureDemoModel(adapters.registry, { name: served.name, dataDir, symbols: opts.symbols, timeframe: opts.timeframe, from: opts.from, retrain: opts.retrain === true, notice: (l) => progressNote(`notice: ${l}`), onTraining: progressNote, cache: await trainingCacheOf(cfg, (l) => progressNote(`notice: ${l}`)), signal: signals.signal });
 
     next('starting the engine');
-    const engine = await startEngine(cfg, adapters, clock, log, { trainingClock: clock, maxAheadMs: cfg.validation.maxAheadMs, ...(dash === undefined ? {} : { stages: stageTiming(dash.gateway.metrics), counts: dash.gateway.metrics }) });
+    const engine = await startEngine(cfg, adapters, clock, log, { trainingClock: clock, maxAheadMs: cfg.validation.maxAheadMs, replay: true, ...(dash === undefined ? {} : { stages: stageTiming(dash.gateway.metrics), counts: dash.gateway.metrics }) });
     let stopping: Promise<void> | undefined;
     const stopEngine = (): Promise<void> => (stopping ??= engine.stop());
     opened.push({ what: 'the engine', close: stopEngine });

@@ -118,6 +118,20 @@ describe('catch-up watch', () => {
     expect(lines).toEqual([]);
   });
 
+  it('says a replay on the live clock (sextant demo) at info, as a replay, and keeps the same status', () => {
+    // A demo replays a window from years ago: every event is far behind the clock by design, and
+    // its orders are for no live consumer. It was warned of as a backlog whose orders may be expired.
+    const clock = createSimulatedClock(T0);
+    const { log, lines } = recording();
+    const watch = createCatchUpWatch({ clock, thresholdMs: catchUpThresholdMs('1h'), log, from: null, replay: true });
+    watch.decided(T0 - 1000 * HOUR);
+    watch.decided(T0 - 999 * HOUR);
+    expect(watch.status()).toEqual({ catchingUp: true, behindMs: 999 * HOUR, asOf: T0 - 999 * HOUR });
+    expect(lines).toEqual([{ level: 'info', msg: 'replaying data from 60000 min ago on the live clock: its orders are the replay\'s, not for live consumers', fields: { asOf: new Date(T0 - 1000 * HOUR).toISOString(), behindMs: 1000 * HOUR, thresholdMs: 3 * HOUR } }]);
+    watch.drained(watch.moves());
+    expect(lines.map((l) => l.level)).toEqual(['info', 'info']);
+  });
+
   it('refuses a threshold that is not a positive number', () => {
     const { log } = recording();
     expect(() => createCatchUpWatch({ clock: createSimulatedClock(0), thresholdMs: 0, log, from: null })).toThrow(/positive/);
