@@ -4,6 +4,8 @@ import type { Adapters } from '../wiring.js';
 import type { Engine } from '../engine.js';
 import type { DemoModel } from './demo-model.js';
 import type { DemoWarmup } from './demo-warmup.js';
+import { modelDataSpan } from '../../models/registry/model-data-span.js';
+import type { ModelVersion } from '../../models/registry/model-registry.js';
 
 export type DemoSummary = Readonly<{
   adapters: { bus: string; features: string; timeseries: string; fallbacks: readonly string[] };
@@ -16,8 +18,7 @@ export type DemoSummary = Readonly<{
   refused: Readonly<Record<string, number>>;
   rowsWritten: EngineCounters['rowsWritten'];
   actors: readonly { key: string; state: string }[];
-  /** `trainedNow`: trained by this run; `fromTrainingCache`: registered now from the training cache (the same bars, settings and code trained it before). */
-  model: { ref: string; trainedNow: boolean; fromTrainingCache: boolean; trainRange: { from: string; to: string }; testAccuracy: number | null; testLogLoss: number | null } | null;
+  model: DemoSummaryModel | null;
   predictions: number;
   /** Bars of one symbol the model needs before its first prediction, and the symbols whose window held fewer (they predict nothing). */
   warmup: DemoWarmup;
@@ -33,6 +34,61 @@ export type DemoSummary = Readonly<{
   messagesPerSecond: number;
 }>;
 
+/**
+ * The served model in the summary. `trainedNow`: trained by this run; `fromTrainingCache`:
+ * registered now from the training cache (the same bars, settings and code trained it before).
+ * `trainRange` is the training segment only (fit and early stopping); `dataRange` every bar its
+ * training read, the calibration and test segments after it included (models/registry/model-data-span.ts;
+ * null when the registry records only `trainRange`); `dataBeforeWindow`: whether `dataRange` ends
+ * by the window's start (null without one), as a backtest's report.json says it.
+ */
+export type DemoSummaryModel = Readonly<{
+  ref: string;
+  trainedNow: boolean;
+  fromTrainingCache: boolean;
+  trainRange: { from: string; to: string };
+  dataRange: { from: string; to: string } | null;
+  dataBeforeWindow: boolean | null;
+  testAccuracy: number | null;
+  testLogLoss: number | null;
+}>;
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** The summary's model: its ranges and whether all the data its training read ends by `from`, the window's start. */
+export function demoSummaryModel(demoModel: Pick<DemoModel, 'trained' | 'cached'> & Readonly<{ model: Pick<ModelVersion, 'name' | 'version' | 'trainRange' | 'metrics' | 'details'> }>, from: number): DemoSummaryModel {
+  const m = demoModel.model;
+  const span = modelDataSpan(m);
+  return {
+    ref: `${m.name}@${m.version}`,
+    trainedNow: demoModel.trained && !demoModel.cached,
+    fromTrainingCache: demoModel.cached,
+    trainRange: { from: iso(m.trainRange.from), to: iso(m.trainRange.to) },
+    dataRange: span === undefined ? null : { from: iso(span.dataRange.from), to: iso(span.dataRange.to) },
+    dataBeforeWindow: span === undefined ? null : span.dataRange.to <= from,
+    testAccuracy: m.metrics['test_accuracy'] ?? null,
+    testLogLoss: m.metrics['test_log_loss'] ?? null,
+  };
+}
+
+const day = (isoTime: string): string => isoTime.slice(0, 10);
+
+/**
+ * The summary's model line: where it came from, its training range, then how far the rest of its
+ * data (calibration, test) ran and whether all of it is before the window. The training range
+ * alone read as if the model had seen nothing of the last year before the window.
+ */
+export function demoModelLine(m: DemoSummaryModel): string {
+  const acc = m.testAccuracy === null ? '?' : `${(100 * m.testAccuracy).toFixed(1)}%`;
+  const source = m.trainedNow ? 'trained now' : `${m.fromTrainingCache ? 'from the training cache' : 'from the registry'}, trained`;
+  const trained = `${source} on ${day(m.trainRange.from)} → ${day(m.trainRange.to)}`;
+  const rest =
+    m.dataRange === null
+      ? 'its calibration and test data are not recorded'
+      : `calibrated and tested to ${day(m.dataRange.to)}, ${m.dataBeforeWindow === true ? 'all before the window' : 'NOT all before the window'}`;
+  return `${m.ref} (${trained}, ${rest}; test accuracy ${acc}, log loss ${m.testLogLoss?.toFixed(4) ?? '?'})`;
+}
+
 /** The demo's summary, from what its engine counted. */
 export function summaryOf(
   opts: Readonly<{ from: number; to: number; timeframe: string; symbols: readonly string[] }>,
@@ -44,7 +100,6 @@ export function summaryOf(
   const c = engine.counters;
   const d = engine.decisions?.path.stats() ?? null;
   const rs = engine.decisions?.risk.status();
-  const m = demoModel.model;
   return {
     adapters: { bus: adapters.bus.kind, features: adapters.features.kind, timeseries: adapters.timeseries.flavor, fallbacks: adapters.fallbacks },
     window: { from: new Date(opts.from).toISOString(), to: new Date(opts.to).toISOString(), timeframe: opts.timeframe, symbols: opts.symbols },
@@ -56,14 +111,7 @@ export function summaryOf(
     refused: c.refused,
     rowsWritten: c.rowsWritten,
     actors: engine.supervisor.status().map((s) => ({ key: s.key, state: s.state })),
-    model: {
-      ref: `${m.name}@${m.version}`,
-      trainedNow: demoModel.trained && !demoModel.cached,
-      fromTrainingCache: demoModel.cached,
-      trainRange: { from: new Date(m.trainRange.from).toISOString(), to: new Date(m.trainRange.to).toISOString() },
-      testAccuracy: m.metrics['test_accuracy'] ?? null,
-      testLogLoss: m.metrics['test_log_loss'] ?? null,
-    },
+    model: demoSummaryModel(demoModel, opts.from),
     predictions: d?.predictions ?? 0,
     warmup: run.warmup,
     suggestions: d?.suggestions ?? 0,
@@ -103,10 +151,7 @@ export function printSummary(s: DemoSummary): void {
   const w = s.rowsWritten;
   out.write(`  rows written    bars=${w.bars} trades=${w.trades} quotes=${w.quotes} features=${w.features}\n`);
   out.write(`  actors          ${s.actors.map((a) => `${a.key}=${a.state}`).join(' ')}\n`);
-  if (s.model !== null) {
-    const acc = s.model.testAccuracy === null ? '?' : `${(100 * s.model.testAccuracy).toFixed(1)}%`;
-    out.write(`  model           ${s.model.ref} (${s.model.trainedNow ? 'trained now' : s.model.fromTrainingCache ? 'from the training cache' : 'from the registry'} on ${s.model.trainRange.from.slice(0, 10)} → ${s.model.trainRange.to.slice(0, 10)}; test accuracy ${acc}, log loss ${s.model.testLogLoss?.toFixed(4) ?? '?'})\n`);
-  }
+  if (s.model !== null) out.write(`  model           ${demoModelLine(s.model)}\n`);
   out.write(`  predictions     ${s.predictions} (${s.decisions?.withIntent ?? 0} with a position intent)\n`);
   if (s.warmup.short.length > 0) {
     out.write(`  warm-up         ${s.warmup.short.map((w) => `${w.symbol} ${w.bars} of ${s.warmup.needed} bars`).join(', ')} before a first prediction: widen the window (--from earlier or --to later)\n`);
