@@ -14,18 +14,28 @@ import { trainingSpanLine } from './training-span.js';
 const TRAIN_YEARS = 3;
 const YEAR_MS = 365 * 86_400_000;
 
+/** A UTC day, with the time of day where it is not midnight. */
+const day = (ms: number): string => {
+  const t = new Date(ms).toISOString();
+  return t.endsWith('T00:00:00.000Z') ? t.slice(0, 10) : `${t.slice(0, 16).replace('T', ' ')} UTC`;
+};
+
 /**
  * The production model when every bar its training read (fit, early stopping, calibration, test
  * scores: `modelDataEnd`, not its `trainRange`, which is the training segment only) ends by `from`,
  * it was trained on bars of `timeframe` and its artifact is readable here (another checkout may
  * have registered it in its own folder); else undefined. A model whose test segment ran into the
  * window knows it: served there, its replay would pass as out of sample. A model of another
- * timeframe reads its horizon in other bars: it is not reused.
+ * timeframe reads its horizon in other bars: it is not reused. Either is said to `notice`.
  */
 export async function servableBefore(registry: ModelRegistry, name: string, from: number, timeframe: string, notice?: (line: string) => void): Promise<ModelVersion | undefined> {
   try {
     const current = await registry.get(`${name}@production`);
-    if (modelDataEnd(current) > from) return undefined;
+    const end = modelDataEnd(current);
+    if (end > from) {
+      notice?.(`${name}@${current.version}'s training read bars up to ${day(end)}, past the window's start ${day(from)}; training a new version on the years before the window`);
+      return undefined;
+    }
     const tf = trainedTimeframe(current);
     if (tf !== timeframe) {
       notice?.(`${name}@${current.version} was trained on ${tf ?? 'unrecorded'} bars, not ${timeframe}; training a new version`);

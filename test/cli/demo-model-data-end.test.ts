@@ -54,9 +54,14 @@ describe('the demo reuses the production model only when all the data its traini
     expect(v1.trainRange.to).toBeLessThan(from - 30 * DAY);
     expect(span.dataRange.to).toBeGreaterThan(from);
     expect(modelDataEnd(v1)).toBe(span.dataRange.to);
-    expect(await servableBefore(registry, name, from, '1h')).toBeUndefined();
+    // Not served, and said: the demo retrained silently, its summary then naming a new version.
+    const notices: string[] = [];
+    expect(await servableBefore(registry, name, from, '1h', (l) => notices.push(l))).toBeUndefined();
+    expect(notices).toEqual([`${name}@${v1.version}'s training read bars up to ${new Date(span.dataRange.to).toISOString().slice(0, 10)}, past the window's start ${new Date(from).toISOString().slice(0, 16).replace('T', ' ')} UTC; training a new version on the years before the window`]);
     // From the end of everything it read on, it is out of sample: served.
-    expect((await servableBefore(registry, name, span.dataRange.to, '1h'))?.version).toBe(v1.version);
+    notices.length = 0;
+    expect((await servableBefore(registry, name, span.dataRange.to, '1h', (l) => notices.push(l)))?.version).toBe(v1.version);
+    expect(notices).toEqual([]);
     expect(await servableBefore(registry, name, span.dataRange.to - 3_600_000, '1h')).toBeUndefined();
   }, 60_000);
 
