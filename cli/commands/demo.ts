@@ -3,7 +3,6 @@ import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { createLiveClock } from '../../state/clocks/live-clock.js';
 import type { Bar, Timeframe } from '../../streams/messages/bar.js';
-import { streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
 import { readBars } from '../../gateways/historical/bars-csv.js';
@@ -24,6 +23,7 @@ import { resolveGatewayTokens } from '../../gateways/http/gateway-config.js';
 import { createEngineMetrics } from '../../gateways/http/metrics.js';
 import type { Logger } from '../../state/logger.js';
 import { injectFaults } from './demo-faults.js';
+import { resetDemoNamespace } from './demo-reset.js';
 import { ensureDemoModel } from './demo-model.js';
 import { trainingCacheOf } from '../training-cache-of.js';
 import { spellingHint } from './symbol-spelling.js';
@@ -130,13 +130,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary | undefine
     next('claiming its namespace');
     const presence = await claimNamespace(adapters.bus, subjectsFor(cfg.prefix), log);
     opened.push({ what: 'its namespace claim', close: () => presence.unsubscribe() });
-    // Reset the demo namespace: streams, stored rows and features of an earlier run.
+    // Reset the demo namespace: streams, stored rows, features and training samples of an earlier run.
     next('resetting its namespace');
-    await adapters.bus.deleteStreams(streamSpecs(cfg).map((s) => s.name));
-    await adapters.features.clear();
-    await adapters.timeseries.clear();
-    await adapters.riskStore.clear(cfg.risk.account);
-    await adapters.bus.ensureStreams(streamSpecs(cfg));
+    await resetDemoNamespace(cfg, adapters);
     // The dashboard comes up first: it can be opened while the model trains.
     const running: { engine?: Engine } = {};
     next('starting the dashboard');
