@@ -251,6 +251,7 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
     const r = decodeInput<SignalInput>(d.data, kind === 'pred' ? PRED_SCHEMAS : EXEC_SCHEMAS);
     if (!r.ok) return dlqOf(d, r, fresh);
     const m = r.msg;
+    // A fill or an expiry (of any strategy) advances the fill watermark itself, kept or not.
     if (m.type === 'exec.fill') return void state.addFill(m);
     if (m.type === 'exec.expired') return void state.addExpiry(m);
     state.advanceExec(m.ts);

@@ -216,8 +216,17 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
    * leaving no more unfilled than the fills kept left, the order not filled in full already
    * (models/risk/expiry-check.ts); another is let go, as the engine refuses it (ORDER_MISMATCH).
    * Its `filledQty` tells when the order's fill set is whole (see `due`). Returns whether it was kept.
+   *
+   * Any SIGNALS expiry, kept or not, of any strategy, advances the fill watermark as a fill does:
+   * its venue published the fills stamped before it first (the paper venue stamps an expiry with
+   * an event time it has reached), so it is a later SIGNALS message for the orders without an
+   * expiry of their own (one whose expiry reports fills still to come waits for them whatever
+   * later messages say). It does not count in the grace (an asset's `signals`): that counts the
+   * strategy's decision path alone, as fills do not count there either; a live venue stamps its
+   * reports in its own time, which runs ahead of a catching-up engine as its bars do.
    */
   function addExpiry(e: Expiry): boolean {
+    if (e.ts > execWatermark) execWatermark = e.ts;
     const item = pending.get(e.orderId);
     if (item?.kind !== 'order' || expiries.has(e.orderId)) return false;
     const o = item.msg;

@@ -327,6 +327,29 @@ describe('pending horizons', () => {
       expect(orderIds(g)).toEqual([o.id]);
     });
 
+    it("another order's expiry is a later SIGNALS message (any strategy's, kept or not), but not for an order whose own expiry reports fills still to come, and not toward the grace", () => {
+      const { s, o } = mk();
+      const y = order('s2', bar(0, 101, 99, 100), 'sell', 1, 1); // another strategy's order, not pending here
+      for (let i = 0; i <= 2; i++) add(s, i);
+      expect(orderIds(s)).toEqual([]);
+      expect(s.addExpiry(expiry(y, T0 + 3 * H - 1, 0))).toBe(false); // inside the horizon bar: fills of it may still come
+      expect(orderIds(s)).toEqual([]);
+      expect(s.addExpiry(expiry(y, T0 + 3 * H, 0))).toBe(false); // at the horizon bar's close: fills before it are in
+      expect(orderIds(s)).toEqual([o.id]);
+      expect(restored(s).due().map((i) => i.id)).toEqual([o.id]); // the watermark is in the snapshot
+      // Its own expiry reporting a fill still to come: a later expiry does not end that wait, nor the grace.
+      const w = mk();
+      w.s.addFill(fill(w.o, 1, T0 + H, 0.5, 100.2, false));
+      expect(w.s.addExpiry(expiry(w.o, T0 + H + 60_000, 1.5))).toBe(true);
+      for (let i = 0; i <= 4; i++) add(w.s, i); // bars past horizon + grace
+      w.s.addPrediction(prediction('s1', bar(2, 101, 99, 100), 0.01)); // the decision path at the horizon bar only
+      const z = order('s1', bar(1, 101, 99, 100), 'buy', 1, 2); // the strategy's own order of the asset (labeled before)
+      w.s.addExpiry(expiry(z, T0 + 4 * H, 0, { reason: 'ttl' })); // stamped past the horizon bar's close and the grace
+      expect(orderIds(w.s)).toEqual([]); // o waits for its fill
+      w.s.addPrediction(prediction('s1', bar(3, 101, 99, 100), 0.01)); // the decision path reached the grace
+      expect(orderIds(w.s)).toEqual([w.o.id]);
+    });
+
     it('a restart between the expiry and the horizon keeps the expiry', () => {
       const { s, o } = mk();
       s.addFill(fill(o, 1, T0 + H, 0.5, 100.2, false));
