@@ -1,35 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
-import { connect } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { describe, expect, it } from 'vitest';
 import { ClientValidationError, ExpirySchema, NoStreamError, publishExpiry, subjectsFor } from 'sextant/client';
 import type { ExpiryReport } from 'sextant/client';
-import { loadConfig } from '../../config/load.js';
-import { streamName, streamSpecs } from '../../streams/provision.js';
+import { useSignalsStream } from './signals-stream.js';
 
 // Real NATS JetStream; fails (never skips) when the server is not reachable.
-const URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
-const id = randomUUID().slice(0, 8);
-const prefix = `tce${id}`;
-const namePrefix = `TCE${id}_`;
-const cfg = loadConfig({ env: {} });
-const signals = streamSpecs(cfg, { namePrefix, subjectPrefix: prefix, storage: 'memory' }).find((s) => s.name.endsWith('SIGNALS'));
-const SIGNALS = streamName(cfg, 'SIGNALS', { namePrefix });
-
-let nc: NatsConnection;
-
-beforeAll(async () => {
-  nc = await connect({ servers: URL, name: 'client-expiry-test' });
-  const jsm = await jetstreamManager(nc);
-  await jsm.streams.add({ name: SIGNALS, subjects: [...(signals?.subjects ?? [])], storage: StorageType.Memory, duplicate_window: 60_000_000_000 });
-});
-
-afterAll(async () => {
-  const jsm = await jetstreamManager(nc);
-  await jsm.streams.delete(SIGNALS);
-  await nc.close();
-});
+const stream = useSignalsStream('tce', 'client-expiry-test');
+const { id, prefix, SIGNALS, stored } = stream;
 
 const report: ExpiryReport = {
   ts: Date.UTC(2024, 0, 2),
@@ -43,16 +20,15 @@ const report: ExpiryReport = {
   text: 'cancelled by the exchange: post-only would cross',
 };
 
-const refusal = (r: ExpiryReport, opts?: Parameters<typeof publishExpiry>[2]): Promise<unknown> => publishExpiry(nc, r, { prefix, ...opts }).then(() => undefined, (e: unknown) => e);
-const stored = async (): Promise<number> => (await (await jetstreamManager(nc)).streams.info(SIGNALS)).state.messages;
+const refusal = (r: ExpiryReport, opts?: Parameters<typeof publishExpiry>[2]): Promise<unknown> => publishExpiry(stream.nc, r, { prefix, ...opts }).then(() => undefined, (e: unknown) => e);
 
 describe('publishExpiry', () => {
   it('publishes the expiry on sx.exec.expired.<venue>.<sym> with id and Nats-Msg-Id e:<orderId> filled in, so a retry is a duplicate', async () => {
-    const first = await publishExpiry(nc, report, { prefix });
+    const first = await publishExpiry(stream.nc, report, { prefix });
     expect(first).toMatchObject({ stream: SIGNALS, duplicate: false });
-    const retry = await publishExpiry(jetstream(nc), { ...report, ts: report.ts + 5_000 }, { prefix });
+    const retry = await publishExpiry(jetstream(stream.nc), { ...report, ts: report.ts + 5_000 }, { prefix });
     expect(retry).toMatchObject({ stream: SIGNALS, seq: first.seq, duplicate: true });
-    const msg = await (await jetstreamManager(nc)).streams.getMessage(SIGNALS, { seq: first.seq });
+    const msg = await (await jetstreamManager(stream.nc)).streams.getMessage(SIGNALS, { seq: first.seq });
     expect(msg?.subject).toBe(`${prefix}.exec.expired.binance.BTC-USDT_USDT`);
     expect(msg?.subject).toBe(subjectsFor(prefix).expired('binance', 'BTC/USDT:USDT'));
     expect(msg?.header.get('Nats-Msg-Id')).toBe('e:o:s:e:p:alpha:1:0');

@@ -1,35 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
-import { connect } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { describe, expect, it } from 'vitest';
 import { ClientValidationError, FillSchema, fillId, NoStreamError, publishFill, subjectsFor } from 'sextant/client';
 import type { Fill } from 'sextant/client';
-import { loadConfig } from '../../config/load.js';
-import { streamName, streamSpecs } from '../../streams/provision.js';
+import { useSignalsStream } from './signals-stream.js';
 
 // Real NATS JetStream; fails (never skips) when the server is not reachable.
-const URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
-const id = randomUUID().slice(0, 8);
-const prefix = `tcf${id}`;
-const namePrefix = `TCF${id}_`;
-const cfg = loadConfig({ env: {} });
-const signals = streamSpecs(cfg, { namePrefix, subjectPrefix: prefix, storage: 'memory' }).find((s) => s.name.endsWith('SIGNALS'));
-const SIGNALS = streamName(cfg, 'SIGNALS', { namePrefix });
-
-let nc: NatsConnection;
-
-beforeAll(async () => {
-  nc = await connect({ servers: URL, name: 'client-fill-test' });
-  const jsm = await jetstreamManager(nc);
-  await jsm.streams.add({ name: SIGNALS, subjects: [...(signals?.subjects ?? [])], storage: StorageType.Memory, duplicate_window: 60_000_000_000 });
-});
-
-afterAll(async () => {
-  const jsm = await jetstreamManager(nc);
-  await jsm.streams.delete(SIGNALS);
-  await nc.close();
-});
+const stream = useSignalsStream('tcf', 'client-fill-test');
+const { id, prefix, SIGNALS, stored } = stream;
 
 const fill: Fill = {
   type: 'exec.fill',
@@ -51,76 +28,72 @@ const fill: Fill = {
 
 describe('publishFill', () => {
   it('publishes a valid fill on sx.exec.fill.<venue>.<sym> with Nats-Msg-Id = id, so a retry is a duplicate', async () => {
-    const first = await publishFill(nc, fill, { prefix });
+    const first = await publishFill(stream.nc, fill, { prefix });
     expect(first).toMatchObject({ stream: SIGNALS, duplicate: false });
-    const retry = await publishFill(jetstream(nc), fill, { prefix });
+    const retry = await publishFill(jetstream(stream.nc), fill, { prefix });
     expect(retry).toMatchObject({ stream: SIGNALS, seq: first.seq, duplicate: true });
-    const jsm = await jetstreamManager(nc);
-    const stored = await jsm.streams.getMessage(SIGNALS, { seq: first.seq });
-    expect(stored?.subject).toBe(`${prefix}.exec.fill.binance.BTC-USDT_USDT`);
-    expect(stored?.subject).toBe(subjectsFor(prefix).fill('binance', 'BTC/USDT:USDT'));
-    expect(stored?.header.get('Nats-Msg-Id')).toBe(fill.id);
-    expect(FillSchema.parse(stored?.json())).toEqual(fill);
+    const jsm = await jetstreamManager(stream.nc);
+    const msg = await jsm.streams.getMessage(SIGNALS, { seq: first.seq });
+    expect(msg?.subject).toBe(`${prefix}.exec.fill.binance.BTC-USDT_USDT`);
+    expect(msg?.subject).toBe(subjectsFor(prefix).fill('binance', 'BTC/USDT:USDT'));
+    expect(msg?.header.get('Nats-Msg-Id')).toBe(fill.id);
+    expect(FillSchema.parse(msg?.json())).toEqual(fill);
   });
 
   it('publishes a maker rebate (a negative fee) and refuses, before sending, one over 1 % of the notional, naming the fee', async () => {
     const rebate = { ...fill, id: 'x:rebate:0', fee: -0.5, liquidity: 'maker' as const };
-    const sent = await publishFill(nc, rebate, { prefix });
+    const sent = await publishFill(stream.nc, rebate, { prefix });
     expect(sent).toMatchObject({ stream: SIGNALS, duplicate: false });
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(stream.nc);
     expect(FillSchema.parse((await jsm.streams.getMessage(SIGNALS, { seq: sent.seq }))?.json())).toEqual(rebate);
-    const before = (await jsm.streams.info(SIGNALS)).state.messages;
-    const err = await publishFill(nc, { ...rebate, id: 'x:rebate:1', fee: -42 }, { prefix }).then(
+    const before = await stored();
+    const err = await publishFill(stream.nc, { ...rebate, id: 'x:rebate:1', fee: -42 }, { prefix }).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(ClientValidationError);
     expect((err as Error).message).toBe("invalid fill: fee: a rebate of 42 is over 1 % of the fill's notional (qty × price = 420): at most 4.2");
-    expect((await jsm.streams.info(SIGNALS)).state.messages).toBe(before);
+    expect(await stored()).toBe(before);
   });
 
   it('refuses an invalid fill before sending, naming the field', async () => {
-    const jsm = await jetstreamManager(nc);
-    const before = (await jsm.streams.info(SIGNALS)).state.messages;
+    const before = await stored();
     const bad = { ...fill, id: 'x:bad:0', price: Number.NaN };
-    const err = await publishFill(nc, bad, { prefix }).then(
+    const err = await publishFill(stream.nc, bad, { prefix }).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(ClientValidationError);
     expect((err as Error).message).toMatch(/price/);
-    expect((await jsm.streams.info(SIGNALS)).state.messages).toBe(before);
+    expect(await stored()).toBe(before);
   });
 
   it('refuses, as ClientValidationError and before sending, a symbol not in the engine\'s form (btc/usdt) and a venue no subject can carry (my_venue)', async () => {
-    const jsm = await jetstreamManager(nc);
-    const before = (await jsm.streams.info(SIGNALS)).state.messages;
-    const refusal = (bad: typeof fill): Promise<unknown> => publishFill(nc, bad, { prefix }).then(() => undefined, (e: unknown) => e);
+    const before = await stored();
+    const refusal = (bad: typeof fill): Promise<unknown> => publishFill(stream.nc, bad, { prefix }).then(() => undefined, (e: unknown) => e);
     const lower = await refusal({ ...fill, id: 'x:lower:0', symbol: 'btc/usdt' });
     expect(lower).toBeInstanceOf(ClientValidationError);
     expect((lower as Error).message).toBe('invalid fill: symbol: "btc/usdt" is no symbol of the engine: ccxt unified, upper case BASE/QUOTE[:SETTLE] like "BTC/USDT" (did you mean "BTC/USDT"?)');
     const venue = await refusal({ ...fill, id: 'x:venue:0', venue: 'my_venue' });
     expect(venue).toBeInstanceOf(ClientValidationError);
     expect((venue as Error).message).toBe('invalid fill: venue "my_venue" is not a subject token');
-    expect((await jsm.streams.info(SIGNALS)).state.messages).toBe(before);
+    expect(await stored()).toBe(before);
   });
 
   it('refuses, as ClientValidationError and before sending, a fill that can be of no order of the engine: the venue\'s order id as orderId, a strategy that is not one token', async () => {
-    const jsm = await jetstreamManager(nc);
-    const before = (await jsm.streams.info(SIGNALS)).state.messages;
-    const refusal = (bad: typeof fill): Promise<unknown> => publishFill(nc, bad, { prefix }).then(() => undefined, (e: unknown) => e);
+    const before = await stored();
+    const refusal = (bad: typeof fill): Promise<unknown> => publishFill(stream.nc, bad, { prefix }).then(() => undefined, (e: unknown) => e);
     const broker = await refusal({ ...fill, id: 'x:broker:0', orderId: 'BRK-8812345' });
     expect(broker).toBeInstanceOf(ClientValidationError);
     expect((broker as Error).message).toBe('invalid fill: orderId: "BRK-8812345" is no order id of the engine: give the `id` of the order it fills (o:…), not the venue\'s order id');
     const strategy = await refusal({ ...fill, id: 'x:strategy:0', strategy: 'dir.mlp' });
     expect(strategy).toBeInstanceOf(ClientValidationError);
     expect((strategy as Error).message).toBe('invalid fill: strategy: "dir.mlp" is no strategy of the engine: give the `strategy` of the order it fills (1-64 letters, digits, _ and -)');
-    expect((await jsm.streams.info(SIGNALS)).state.messages).toBe(before);
+    expect(await stored()).toBe(before);
   });
 
   it('refuses, before sending, a timeoutMs of 0, negative, NaN, Infinity, fractional or past the longest timer, and a prefix of two tokens, naming the option and the value', async () => {
-    const jsm = await jetstreamManager(nc);
-    const before = (await jsm.streams.info(SIGNALS)).state.messages;
+    const before = await stored();
     const bad = [
       [{ timeoutMs: 0 }, 'invalid publishFill options: timeoutMs: Too small: expected number to be >0 (got 0)'],
       [{ timeoutMs: -1 }, 'invalid publishFill options: timeoutMs: Too small: expected number to be >0 (got -1)'],
@@ -134,20 +107,19 @@ describe('publishFill', () => {
     for (const [opts, message] of bad) {
       // As a JavaScript caller passes them: the types would refuse some at compile time.
       const given = { prefix, ...opts } as unknown as Parameters<typeof publishFill>[2];
-      const err = await publishFill(nc, { ...fill, id: 'x:opts:0' }, given).then(
+      const err = await publishFill(stream.nc, { ...fill, id: 'x:opts:0' }, given).then(
         () => undefined,
         (e: unknown) => e,
       );
       expect(err).toBeInstanceOf(ClientValidationError);
       expect((err as Error).message).toBe(message);
     }
-    expect((await jsm.streams.info(SIGNALS)).state.messages).toBe(before);
-    await expect(publishFill(nc, { ...fill, id: 'x:opts:ok' }, { prefix, timeoutMs: 2_000 })).resolves.toMatchObject({ stream: SIGNALS, duplicate: false });
+    expect(await stored()).toBe(before);
+    await expect(publishFill(stream.nc, { ...fill, id: 'x:opts:ok' }, { prefix, timeoutMs: 2_000 })).resolves.toMatchObject({ stream: SIGNALS, duplicate: false });
   });
 
   it('refuses, before sending, an option it does not know (a JavaScript caller\'s timeout: 1000 waited the default 5 s), naming it and what was meant', async () => {
-    const jsm = await jetstreamManager(nc);
-    const before = (await jsm.streams.info(SIGNALS)).state.messages;
+    const before = await stored();
     const bad = [
       [{ timeout: 1000 }, 'invalid publishFill options: unknown option timeout (did you mean timeoutMs?): it would be ignored (options: prefix, timeoutMs)'],
       [{ subjectPrefix: 'demo' }, 'invalid publishFill options: unknown option subjectPrefix (did you mean prefix?): it would be ignored (options: prefix, timeoutMs)'],
@@ -155,19 +127,19 @@ describe('publishFill', () => {
     ] as const;
     for (const [opts, message] of bad) {
       const given = { prefix, ...opts } as unknown as Parameters<typeof publishFill>[2];
-      const err = await publishFill(nc, { ...fill, id: 'x:opts:unknown' }, given).then(
+      const err = await publishFill(stream.nc, { ...fill, id: 'x:opts:unknown' }, given).then(
         () => undefined,
         (e: unknown) => e,
       );
       expect(err).toBeInstanceOf(ClientValidationError);
       expect((err as Error).message).toBe(message);
     }
-    expect((await jsm.streams.info(SIGNALS)).state.messages).toBe(before);
+    expect(await stored()).toBe(before);
   });
 
   it('says which subject no stream stores when the prefix is not the engine\'s, instead of nats.js\'s "jetstream is not enabled"', async () => {
     const other = `tcx${id}`;
-    const err = await publishFill(nc, fill, { prefix: other, timeoutMs: 2000 }).then(
+    const err = await publishFill(stream.nc, fill, { prefix: other, timeoutMs: 2000 }).then(
       () => undefined,
       (e: unknown) => e,
     );
