@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { afterEach } from 'vitest';
 import type { LabelingActorHandle } from '../../actors/labeling-actor.js';
 import { startLabelingActor } from '../../actors/labeling-actor.js';
 import { loadConfig } from '../../config/load.js';
@@ -9,6 +10,7 @@ import type { TimeseriesReader } from '../../state/timeseries-store.js';
 import type { TrainingSampleStore } from '../../state/training-sample-store.js';
 import type { Bus } from '../../streams/bus.js';
 import { encode } from '../../streams/codec.js';
+import { createMemoryBus } from '../../streams/memory-bus.js';
 import type { Bar } from '../../streams/messages/bar.js';
 import type { Expiry } from '../../streams/messages/expiry.js';
 import type { Fill } from '../../streams/messages/fill.js';
@@ -34,6 +36,25 @@ export function namespace(): Namespace {
 }
 
 export const specsOf = (ns: Namespace) => streamSpecs(loadConfig(), { namePrefix: ns.namePrefix, subjectPrefix: ns.prefix, storage: 'memory' });
+
+/**
+ * For a test file: `cleanups` run after each test, last first, and `setup()`, a memory bus with
+ * the streams of a fresh namespace, closed after the test.
+ */
+export function memoryBusPerTest(): Readonly<{ cleanups: (() => Promise<void>)[]; setup: () => Promise<{ bus: Bus; ns: Namespace }> }> {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  const setup = async (): Promise<{ bus: Bus; ns: Namespace }> => {
+    const ns = namespace();
+    const bus = createMemoryBus();
+    await bus.ensureStreams(specsOf(ns));
+    cleanups.push(() => bus.close());
+    return { bus, ns };
+  };
+  return { cleanups, setup };
+}
 
 export async function startActor(
   bus: Bus,

@@ -1,29 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_LABEL_SPEC } from '../../models/labeling/label-spec.js';
 import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
 import { createMemoryTrainingSampleStore } from '../../state/memory-training-sample-store.js';
-import type { Bus } from '../../streams/bus.js';
 import type { Bar } from '../../streams/messages/bar.js';
 import type { DlqEntry } from '../../streams/messages/dlq-entry.js';
 import type { Label } from '../../streams/messages/label.js';
-import { createMemoryBus } from '../../streams/memory-bus.js';
 import { bar, fill, H, order, prediction, T0, vectorOf } from './fixtures.js';
 import type { Outcome } from '../../streams/messages/outcome.js';
-import type { Namespace } from './harness.js';
-import { collect, namespace, publishBars, publishSignals, specsOf, startActor, until } from './harness.js';
+import { collect, memoryBusPerTest, publishBars, publishSignals, startActor, until } from './harness.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function setup(): Promise<{ bus: Bus; ns: Namespace }> {
-  const ns = namespace();
-  const bus = createMemoryBus();
-  await bus.ensureStreams(specsOf(ns));
-  cleanups.push(() => bus.close());
-  return { bus, ns };
-}
+const { cleanups, setup } = memoryBusPerTest();
 
 /** Bars 0…11, rising by 1 a bar (close 100 + i). */
 const bars = Array.from({ length: 12 }, (_, i) => bar(i, 100.5 + i, 99.5 + i, 100 + i));

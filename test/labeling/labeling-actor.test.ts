@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_LABEL_SPEC } from '../../models/labeling/label-spec.js';
 import { FeatureEngine } from '../../models/features/feature-engine.js';
 import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
@@ -15,24 +15,11 @@ import type { Label } from '../../streams/messages/label.js';
 import { LabelSchema } from '../../streams/messages/label.js';
 import type { Outcome } from '../../streams/messages/outcome.js';
 import { OutcomeSchema } from '../../streams/messages/outcome.js';
-import { createMemoryBus } from '../../streams/memory-bus.js';
 import { toDlqEntry } from '../../streams/validation/dlq.js';
 import { bar, fill, H, order, prediction, randomWalk, T0, vectorOf } from './fixtures.js';
-import type { Namespace } from './harness.js';
-import { collect, namespace, publishBars, publishSignals, specsOf, startActor, until } from './harness.js';
+import { collect, memoryBusPerTest, publishBars, publishSignals, startActor, until } from './harness.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function setup(): Promise<{ bus: Bus; ns: Namespace }> {
-  const ns = namespace();
-  const bus = createMemoryBus();
-  await bus.ensureStreams(specsOf(ns));
-  cleanups.push(() => bus.close());
-  return { bus, ns };
-}
+const { cleanups, setup } = memoryBusPerTest();
 
 describe('labeling actor (memory bus and stores)', () => {
   it('labels predictions and orders once their horizon passed in event time, with the decision-time vector; bad input goes to sx.dlq.labeling', async () => {

@@ -1,14 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_LABEL_SPEC } from '../../models/labeling/label-spec.js';
 import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
 import { createMemoryTrainingSampleStore } from '../../state/memory-training-sample-store.js';
 import type { Bus, Delivery } from '../../streams/bus.js';
 import type { Bar } from '../../streams/messages/bar.js';
 import type { DlqEntry } from '../../streams/messages/dlq-entry.js';
-import { createMemoryBus } from '../../streams/memory-bus.js';
 import { bar, prediction, vectorOf } from './fixtures.js';
-import type { Namespace } from './harness.js';
-import { collect, namespace, publishBars, publishSignals, specsOf, startActor, until } from './harness.js';
+import { collect, memoryBusPerTest, publishBars, publishSignals, startActor, until } from './harness.js';
 
 // Predictions of 1 bar; an item whose asset has no bar at its horizon waits until the strategy's
 // newest bar of any asset is 2 bars past it.
@@ -18,18 +16,7 @@ const btc = (i: number): Bar => bar(i, 101, 99, 100, 'BTC/USDT');
 const eth = (i: number): Bar => bar(i, 201, 199, 200, 'ETH/USDT');
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, k) => from + k);
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function setup(): Promise<{ bus: Bus; ns: Namespace }> {
-  const ns = namespace();
-  const bus = createMemoryBus();
-  await bus.ensureStreams(specsOf(ns));
-  cleanups.push(() => bus.close());
-  return { bus, ns };
-}
+const { cleanups, setup } = memoryBusPerTest();
 
 describe('labeling actor: a symbol that stops trading', () => {
   it('refuses its pending items (DLQ, no data) once event time is featureWaitBars past their horizon, also across a restart', async () => {
