@@ -107,6 +107,12 @@ function honourRetryAfter(ex: Exchange, hold: VenueHold, dials: VenueHold, now: 
   };
   const fetch = target.fetch.bind(ex);
   target.fetch = async (...args) => {
+    // No feed's signal here: ccxt's fetch does not say whose request it is. A feed never stops
+    // without its exchange closing: createCcxtMarketData's run closes it when its signal aborts
+    // (every feed of the source stops with that signal), and close releases the hold below, so a
+    // request waiting in an hour-long hold ends at once with ExchangeClosedByUser (pinned by
+    // ccxt-retry-after 'stops at once in an hour-long 418 ban'). Whoever stops a feed without
+    // closing its exchange must thread that feed's signal into this wait first.
     await hold.wait();
     return fetch(...args);
   };

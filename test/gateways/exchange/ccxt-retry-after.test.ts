@@ -41,7 +41,7 @@ async function pollingGateway() {
     now: () => 1_800_000_000_000,
     sleep: stack.sleep,
   });
-  return start(source, stack.sink());
+  return { ...start(source, stack.sink()), exchange };
 }
 
 /** REST requests that arrived in (from, to) ms after the `index`th one (by `performance.now()`). */
@@ -153,6 +153,23 @@ describe('ccxt market data: the venue\'s Retry-After', () => {
     expect(performance.now() - t0).toBeLessThan(1_000);
     expect(srv.requests.length).toBeLessThanOrEqual(sent + 1); // one may have been on its way
     expect(stack.statuses.filter((s) => s.type === 'stopped')).toHaveLength(2);
+  });
+
+  it("stops at once in an hour-long 418 ban: the trade feed's poll waiting in the venue's REST hold ends with the stop, which closes the exchange", async () => {
+    srv.failNext('/api/v3/klines', 418, 1, { code: -1003, msg: 'Way too much request weight used; IP banned until later.' }, { 'Retry-After': '3600' });
+    const gw = await pollingGateway();
+    await until(() => stack.statuses.some((s) => s.type === 'retrying'), 10_000, 'the 418');
+    const sent = srv.requests.length;
+    await new Promise((r) => setTimeout(r, 300)); // the trade feed polls every 5 ms: it is waiting in the hold by now
+    expect(srv.requests.length).toBeLessThanOrEqual(sent + 1);
+    const t0 = performance.now();
+    const stopped = await Promise.race([gw.stop().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 2_000))]);
+    if (!stopped) await gw.exchange.close(); // still held: end it here rather than in an hour
+    expect(stopped).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    expect(srv.requests.length).toBeLessThanOrEqual(sent + 1);
+    expect(stack.statuses.filter((s) => s.type === 'stopped').map((s) => s.feed).sort()).toEqual(['binance BTC/USDT bar 1m', 'binance BTC/USDT trade']);
+    expect(stack.statuses.find((s) => s.type === 'retrying')).toMatchObject({ code: 'RATE_LIMITED', delayMs: 3_600_000 });
   });
 });
 
