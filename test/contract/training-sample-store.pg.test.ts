@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../state/errors.js';
 import { assetsQuery, countQuery, createPgTrainingSampleStore, samplesQuery } from '../../state/pg-training-sample-store.js';
 import { MIGRATIONS_TABLE } from '../../state/pg-migrate.js';
+import type { TrainingSampleStore } from '../../state/training-sample-store.js';
 import { dropSchema } from '../support/pg.js';
 import { sample, trainingSampleStoreContract } from './training-sample-store.contract.js';
 
@@ -23,6 +24,17 @@ async function sql<R extends pg.QueryResultRow>(text: string, params: unknown[] 
     return (await c.query<R>(text, params)).rows;
   } finally {
     await c.end();
+  }
+}
+
+/** Runs `f` on a store of this file's schema, emptied first, and closes it. */
+async function withEmptyStore(f: (store: TrainingSampleStore) => Promise<unknown>): Promise<void> {
+  const store = await createPgTrainingSampleStore({ url, schema });
+  try {
+    await store.clear();
+    await f(store);
+  } finally {
+    await store.close();
   }
 }
 
@@ -110,29 +122,18 @@ describe('PostgreSQL training-sample store', () => {
     }
   }, 60_000);
 
-  it('rolls back the snapshot with the samples when a sample is refused', async () => {
-    const store = await createPgTrainingSampleStore({ url, schema });
-    try {
-      await store.clear();
+  it('rolls back the snapshot with the samples when a sample is refused', () =>
+    withEmptyStore(async (store) => {
       const bad = { ...sample(1), label: 2 as unknown as 1 }; // violates the CHECK constraint
       const err = await store.commit({ samples: [sample(0), bad], snapshot: { actor: 'labeling:x', state: { v: 1 }, ts: 0 } }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StoreError);
       expect((err as StoreError).retryable).toBe(false);
       expect(await store.count()).toBe(0);
       expect(await store.loadSnapshot('labeling:x')).toBeUndefined();
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
   it('refuses rows written by other means that are labeled at or before their decision or have no horizon (CHECK constraints)', async () => {
-    const store = await createPgTrainingSampleStore({ url, schema });
-    try {
-      await store.clear();
-      await store.commit({ samples: [sample(0)] });
-    } finally {
-      await store.close();
-    }
+    await withEmptyStore((store) => store.commit({ samples: [sample(0)] }));
     const t = `${schema}.training_samples`;
     for (const [set, constraint] of [
       ['labeled_ts = decision_ts', 'training_samples_labeled_after_decision'],
@@ -175,10 +176,8 @@ describe('PostgreSQL training-sample store', () => {
     }
   });
 
-  it('refuses a labeling snapshot whose event time is not a number, storing nothing of the commit', async () => {
-    const store = await createPgTrainingSampleStore({ url, schema });
-    try {
-      await store.clear();
+  it('refuses a labeling snapshot whose event time is not a number, storing nothing of the commit', () =>
+    withEmptyStore(async (store) => {
       for (const ts of [Number.NaN, Number.POSITIVE_INFINITY]) {
         const err = await store.commit({ samples: [sample(0)], snapshot: { actor: 'labeling:x', state: { v: 1 }, ts } }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(StoreError);
@@ -186,8 +185,5 @@ describe('PostgreSQL training-sample store', () => {
       }
       expect(await store.count()).toBe(0);
       expect(await store.loadSnapshot('labeling:x')).toBeUndefined();
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 });
