@@ -136,6 +136,14 @@ export function summaryOf(
   };
 }
 
+/**
+ * The summary's positions: each quantity to 4 significant digits (a residual such as -0.008119
+ * as it is), a flat one as `0` (`toPrecision(4)` printed it `0.000`, as if a quantity were rounded away).
+ */
+export function positionsLine(positions: readonly Readonly<{ symbol: string; qty: number }>[]): string {
+  return positions.map((p) => `${p.symbol}=${p.qty === 0 ? '0' : String(Number(p.qty.toPrecision(4)))}`).join(' ') || 'none';
+}
+
 /** The summary as `sextant demo` prints it: a table on stdout, then its JSON on the last line. */
 export function printSummary(s: DemoSummary): void {
   const out = process.stdout;
@@ -168,7 +176,7 @@ export function printSummary(s: DemoSummary): void {
   out.write(`  fills           ${s.fills}${s.decisions === null ? '' : ` (fees ${s.decisions.fees.toFixed(2)}, ${s.decisions.expired} orders expired unfilled)`}\n`);
   if (s.risk !== null) {
     out.write(`  risk            ${s.risk.state}, PnL ${s.risk.equity.toFixed(2)} (realised ${s.risk.realised.toFixed(2)}, unrealised ${s.risk.unrealised.toFixed(2)}, after fees)\n`);
-    out.write(`  positions       ${s.risk.positions.map((p) => `${p.symbol}=${p.qty.toPrecision(4)}`).join(' ') || 'none'}\n`);
+    out.write(`  positions       ${positionsLine(s.risk.positions)}\n`);
   }
   out.write(`${JSON.stringify(s)}\n`);
 }
