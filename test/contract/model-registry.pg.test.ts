@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import type { QueryResultRow } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgModelRegistry } from '../../models/registry/pg-model-registry.js';
 import type { PgModelRegistryOptions } from '../../models/registry/pg-model-registry.js';
@@ -13,7 +13,7 @@ import { MIGRATIONS_TABLE } from '../../state/pg-migrate.js';
 import type { Bus } from '../../streams/bus.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { subjectsFor } from '../../streams/subjects.js';
-import { dropSchema } from '../support/pg.js';
+import { dropSchema, queryRows } from '../support/pg.js';
 import { modelRegistryContract } from './model-registry.contract.js';
 import { eventsOf, newModel, onnxBytes, T0, withOutage } from './model-registry.fixtures.js';
 import type { RegistryHarness } from './model-registry.fixtures.js';
@@ -48,15 +48,7 @@ async function harness(): Promise<RegistryHarness & { opts: PgModelRegistryOptio
   return { registry, bus, stream, subjects, clock, outage, close, opts };
 }
 
-async function sql<R extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<R[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query<R>(text, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const sql = <R extends QueryResultRow>(text: string, params: unknown[] = []): Promise<R[]> => queryRows<R>(url, text, params);
 
 afterAll(async () => {
   for (const s of schemas) await dropSchema(url, s);

@@ -1,12 +1,12 @@
 import { readdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type { QueryResultRow } from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreConnectError, StoreError } from '../../state/errors.js';
 import { MIGRATIONS_DIR, MIGRATIONS_TABLE } from '../../state/pg-migrate.js';
 import { createPgTimeseriesStore } from '../../state/pg-timeseries-store.js';
 import type { Bar } from '../../streams/messages/bar.js';
-import { dropSchema } from '../support/pg.js';
+import { dropSchema, queryRows } from '../support/pg.js';
 import { timeseriesStoreContract } from './timeseries-store.contract.js';
 
 // Real PostgreSQL; fails (never skips) when it is not reachable. Schemas of this file only.
@@ -21,15 +21,7 @@ afterAll(async () => {
 
 timeseriesStoreContract('PostgreSQL', () => createPgTimeseriesStore({ url, schema, poolSize: 2 }));
 
-async function sql<R extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<R[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query<R>(text, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const sql = <R extends QueryResultRow>(text: string, params: unknown[] = []): Promise<R[]> => queryRows<R>(url, text, params);
 
 describe('PostgreSQL timeseries store', () => {
   it('migrates a fresh schema once when three processes start at once, then again as a no-op', async () => {

@@ -5,7 +5,7 @@ import { StoreError } from '../../state/errors.js';
 import { assetsQuery, countQuery, createPgTrainingSampleStore, samplesQuery } from '../../state/pg-training-sample-store.js';
 import { MIGRATIONS_TABLE } from '../../state/pg-migrate.js';
 import type { TrainingSampleStore } from '../../state/training-sample-store.js';
-import { dropSchema } from '../support/pg.js';
+import { dropSchema, queryRows } from '../support/pg.js';
 import { sample, trainingSampleStoreContract } from './training-sample-store.contract.js';
 
 // Real PostgreSQL; fails (never skips) when it is not reachable. Schemas of this file only.
@@ -17,15 +17,7 @@ afterAll(async () => {
   await dropSchema(url, oldSchema);
 });
 
-async function sql<R extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<R[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query<R>(text, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const sql = <R extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<R[]> => queryRows<R>(url, text, params);
 
 /** Runs `f` on a store of this file's schema, emptied first, and closes it. */
 async function withEmptyStore(f: (store: TrainingSampleStore) => Promise<unknown>): Promise<void> {
