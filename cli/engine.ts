@@ -114,8 +114,12 @@ export type Engine = Readonly<{
   failed(): Promise<Error>;
   /** That failure, or undefined while the decision path runs (or there is none). */
   failure(): Error | undefined;
-  /** Stops the actors, then waits for the recorder's writes. */
-  stop(): Promise<void>;
+  /**
+   * Stops the actors, then waits for the recorder's writes. `beforeLabelingStops` is awaited once
+   * the asset actors and the decision path stopped (all they publish is out) and before the
+   * labeling and retraining actors stop: `sextant demo` waits there for labeling to catch up.
+   */
+  stop(o?: Readonly<{ beforeLabelingStops?: () => Promise<void> }>): Promise<void>;
 }>;
 
 /**
@@ -285,7 +289,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
     catchUp,
     failed: () => decisions?.sequencer.failed() ?? new Promise<Error>(() => {}),
     failure: () => decisions?.sequencer.failure(),
-    stop: async () => {
+    stop: async (o) => {
       catchUpCheck?.stop();
       control?.unsubscribe();
       // Nothing more comes: let held events through, so the actors' batches in hand can finish.
@@ -293,6 +297,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
       await supervisor.stop();
       await draining;
       await decisions?.stop();
+      await o?.beforeLabelingStops?.().catch((e: unknown) => log.warn({ err: e }, 'the wait before the labeling actor stops failed; stopping it'));
       await labeling?.stop();
       await retraining?.stop();
       await recorder.drain();

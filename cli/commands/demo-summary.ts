@@ -6,6 +6,8 @@ import type { DemoModel } from './demo-model.js';
 import type { DemoWarmup } from './demo-warmup.js';
 import { modelDataSpan } from '../../models/registry/model-data-span.js';
 import type { ModelVersion } from '../../models/registry/model-registry.js';
+import { demoLabelingLine } from './demo-labeling.js';
+import type { DemoLabeling } from './demo-labeling.js';
 
 export type DemoSummary = Readonly<{
   adapters: { bus: string; features: string; timeseries: string; fallbacks: readonly string[] };
@@ -30,6 +32,8 @@ export type DemoSummary = Readonly<{
   decisions: Readonly<DecisionStats> | null;
   /** `equity`: the risk book's PnL since the start (realised after fees + unrealised; the risk core's name for it). */
   risk: { state: string; equity: number; realised: number; unrealised: number; fees: number; positions: readonly { symbol: string; qty: number }[] } | null;
+  /** The learning loop's labeling of the window (null when the engine ran none: no training-sample store). */
+  labeling: DemoLabeling | null;
   seconds: number;
   messagesPerSecond: number;
 }>;
@@ -95,7 +99,7 @@ export function summaryOf(
   adapters: Adapters,
   engine: Engine,
   demoModel: DemoModel,
-  run: Readonly<{ published: number; injected: number; warmup: DemoWarmup; seconds: number }>,
+  run: Readonly<{ published: number; injected: number; warmup: DemoWarmup; seconds: number; labeling: DemoLabeling | null }>,
 ): DemoSummary {
   const c = engine.counters;
   const d = engine.decisions?.path.stats() ?? null;
@@ -131,6 +135,7 @@ export function summaryOf(
             fees: d?.fees ?? 0,
             positions: rs.positions.map((p) => ({ symbol: p.symbol, qty: p.qty })),
           },
+    labeling: run.labeling,
     seconds: Math.round(run.seconds * 100) / 100,
     messagesPerSecond: Math.round(c.messagesIn / run.seconds),
   };
@@ -178,6 +183,7 @@ export function printSummary(s: DemoSummary): void {
     out.write(`  risk            ${s.risk.state}, PnL ${s.risk.equity.toFixed(2)} (realised ${s.risk.realised.toFixed(2)}, unrealised ${s.risk.unrealised.toFixed(2)}, after fees)\n`);
     out.write(`  positions       ${positionsLine(s.risk.positions)}\n`);
   }
+  if (s.labeling !== null) out.write(`  labeling        ${demoLabelingLine(s.labeling)}\n`);
   out.write(`${JSON.stringify(s)}\n`);
 }
 

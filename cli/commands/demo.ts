@@ -37,6 +37,10 @@ import type { Started } from '../started.js';
 import { isTrainingCancelled } from '../../models/training/training-errors.js';
 import { printSummary, summaryOf } from './demo-summary.js';
 import type { DemoSummary } from './demo-summary.js';
+import { awaitLabeling, labelingRefusals } from './demo-labeling.js';
+import type { DemoLabeling } from './demo-labeling.js';
+import type { LabelingStats } from '../../actors/labeling-actor.js';
+import { streamName } from '../../streams/provision.js';
 
 export type DemoOptions = Readonly<{
   configFile?: string;
@@ -194,18 +198,45 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary | undefine
     }
     progress.stop();
     next('stopping the engine');
-    await stopEngine();
+    // The labeling actor reads the streams behind the replay: once the decision path published
+    // its last, it is given until it labeled all the window allows (or stalls).
+    let labelWait: Readonly<{ caughtUp: boolean; left: number }> | undefined;
+    const labeling = engine.labeling;
+    const waitForLabeling =
+      labeling === undefined
+        ? undefined
+        : async (): Promise<void> => {
+            step = 'labeling (the learning loop)';
+            progress.start(0, 0, { phase: 'labeling', rate: 0 });
+            const t0 = performance.now();
+            labelWait = await awaitLabeling({
+              labeling,
+              bus: adapters.bus,
+              stallMs: LABELING_STALL_MS,
+              pollMs: 100,
+              now: () => performance.now(),
+              signal: signals.signal,
+              onProgress: (handled, total) => {
+                progress.setTotal(total);
+                progress.update(handled, { phase: 'labeling', rate: Math.round(handled / Math.max(0.001, (performance.now() - t0) / 1000)) });
+              },
+            });
+            progress.stop();
+            if (!labelWait.caughtUp && !signals.signal.aborted) progressNote(`warning: labeling stopped with ${labelWait.left} messages unread (it handled nothing for ${LABELING_STALL_MS / 1000} s): the summary's labeling line is what it did`);
+          };
+    await (stopping ??= engine.stop(waitForLabeling === undefined ? undefined : { beforeLabelingStops: waitForLabeling }));
     // A failure in the last releases (after every message came in) still fails the demo.
     const failure = engine.failure();
     if (failure !== undefined) throw failure;
     status?.engineStopped();
     await status?.pollLag();
     next('summarising');
+    const labeled = labeling === undefined ? null : await labelingSummary(labeling.stats(), labelWait, adapters, cfg);
 
     const seconds = (performance.now() - started) / 1000;
     const warmup = demoWarmup(opts.symbols, barCounts, barsBeforeFirstPrediction(demoModel.model));
     for (const w of warmupWarnings(warmup, opts)) progressNote(`warning: ${w}`);
-    const summary = summaryOf(opts, adapters, engine, demoModel, { published: result.published, injected, warmup, seconds });
+    const summary = summaryOf(opts, adapters, engine, demoModel, { published: result.published, injected, warmup, seconds, labeling: labeled });
     printSummary(summary);
     if (dash !== undefined && opts.hold === true) {
       // Held open until SIGINT/SIGTERM; a second one while it closes exits at once, saying so.
@@ -226,6 +257,19 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary | undefine
     process.exitCode = signalExitCode(by);
     return undefined;
   }
+}
+
+/** How long the labeling wait after the replay goes on while the labeling actor handles nothing. */
+const LABELING_STALL_MS = 30_000;
+
+async function labelingSummary(
+  s: Readonly<LabelingStats>,
+  wait: Readonly<{ caughtUp: boolean; left: number }> | undefined,
+  adapters: Adapters,
+  cfg: Config,
+): Promise<DemoLabeling> {
+  const refused = await labelingRefusals(adapters.bus, streamName(cfg, 'DLQ'), subjectsFor(cfg.prefix).dlq('labeling'));
+  return { caughtUp: wait?.caughtUp ?? false, left: wait?.left ?? 0, labeled: s.labeled, samples: s.samples, refused, pending: s.pending, waiting: s.waitingFeatures };
 }
 
 type DemoDashboard = Readonly<{ gateway: GatewayRuntime; url: string; statusIntervalMs: number }>;

@@ -65,6 +65,7 @@ type Summary = {
   rejectsByReason: Record<string, number>;
   fills: number;
   risk: { state: string; equity: number; positions: { symbol: string; qty: number }[] } | null;
+  labeling: { caughtUp: boolean; left: number; labeled: number; samples: number; refused: Record<string, number>; pending: number } | null;
 };
 
 const r0 = (stdout: string | undefined): string => stdout ?? '';
@@ -125,6 +126,15 @@ describe('sextant demo', () => {
     expect(a.fills).toBeGreaterThan(0);
     expect(a.risk?.state).toBe('ACTIVE');
     expect(r0(runs[0]?.stdout)).toMatch(/predictions\s+\d+ \(\d+ with a position intent\)/);
+    // Labeling reads the streams behind the replay; it was stopped with the engine (476 of 561 handled
+    // on this window) and nothing said so. Now it is waited for: all but the last horizon's are handled.
+    for (const s of [a, b]) {
+      expect(s.labeling).toMatchObject({ caughtUp: true, left: 0 });
+      // Each prediction and order is labeled, refused (PROCESSING_FAILED: its vector not stored in time) or pending at the end.
+      const l = s.labeling;
+      expect((l?.labeled ?? 0) + (l?.pending ?? 0) + (l?.refused['PROCESSING_FAILED'] ?? 0)).toBe(s.predictions + s.orders);
+      expect(s.labeling?.pending).toBeLessThanOrEqual(4 + s.orders);
+    }
     const decided = (s: Summary): unknown => ({
       published: s.published,
       accepted: s.accepted,
@@ -156,6 +166,16 @@ describe('sextant demo', () => {
     expect(s.predictions).toBe(2 * 288 - 199);
     // A replay of 2024 on the live clock is not a backlog whose orders live consumers may find expired: no warning says so.
     expect(r.stderr).not.toContain('catching up on a backlog');
+    // The learning loop's labeling ran behind the replay and was stopped with it, mid-window, with
+    // nothing said. It is now waited for: every prediction and order is labeled but those whose
+    // horizon (4 bars) is past the window's last bar, and the summary says so.
+    const l = s.labeling;
+    expect(l).toMatchObject({ caughtUp: true, left: 0, refused: {} });
+    expect(l?.samples).toBe(l?.labeled);
+    expect((l?.labeled ?? 0) + (l?.pending ?? 0)).toBe(s.predictions + s.orders);
+    expect(l?.pending).toBeGreaterThan(0);
+    expect(l?.pending).toBeLessThanOrEqual(4 + s.orders);
+    expect(r.stdout).toMatch(/labeling\s+\d+ labeled, \d+ training samples stored, refused none; \d+ pending at the end/);
   });
 
   it('says which data it needs when the data folder is missing', () => {
