@@ -44,8 +44,11 @@ export type LabelingActorDeps = Readonly<{
    */
   bus: DurablePublisher & DurableConsumer & Pick<StreamAdmin, 'deleteConsumer' | 'readFrom' | 'readNewest'>;
   subjects: Subjects;
-  /** Decision-time feature vectors (by id) and bars older than the actor's buffer. */
-  timeseries: Pick<TimeseriesReader, 'bars' | 'features'>;
+  /**
+   * Decision-time feature vectors (by id), bars older than the actor's buffer, and the newest
+   * vector stored of an asset (`lastTs`: whether the recorder got past a vector still missing).
+   */
+  timeseries: Pick<TimeseriesReader, 'bars' | 'features' | 'lastTs'>;
   samples: TrainingSampleStore;
   /** Stamps dead-letter entries only; labels run on event time. */
   clock: Clock;
@@ -334,7 +337,10 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
    * Labels every due item; returns what to publish and store. Items whose vector or some bar of
    * whose path (a gap: a backfill may still bring it to the timeseries store), or for an order its
    * decision bar (its entry), is not stored yet wait, `featureWaitBars` past the horizon at most;
-   * then they go to the DLQ, unlabeled.
+   * then they go to the DLQ, unlabeled. A missing vector waits also until the store holds a vector
+   * of its asset that far past the horizon: the asset actor publishes its decisions while the
+   * recorder writes their vectors, and in a replay or a catch-up this actor's bars (read straight
+   * from the market-data stream) run far ahead of what the recorder has written.
    */
   const settle = async (dlq: DlqEntry[]): Promise<{ out: (Outcome | Label)[]; samples: TrainingSample[] }> => {
     const out: (Outcome | Label)[] = [];
@@ -342,15 +348,18 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
     let waiting = 0;
     const due = state.due();
     const vectors = await vectorsOf(due);
+    const newestVector = newestStoredVector();
     for (const item of due) {
       const fv = vectors.get(item.featureId);
-      const mayWait = state.watermark(item.venue, item.symbol) < item.horizonEnd + spec.featureWaitBars * tfMs;
+      const waitEnd = item.horizonEnd + spec.featureWaitBars * tfMs;
+      const mayWait = state.watermark(item.venue, item.symbol) < waitEnd;
       if (fv === undefined) {
-        if (mayWait) {
+        const recorded = mayWait ? -1 : await newestVector(item.venue, item.symbol);
+        if (recorded < waitEnd) {
           waiting++;
           continue;
         }
-        dlq.push(refuseItem(item, `feature vector ${item.featureId} not in the timeseries store ${spec.featureWaitBars} bars after the horizon`));
+        dlq.push(refuseItem(item, `feature vector ${item.featureId} not in the timeseries store ${spec.featureWaitBars} bars after the horizon (it holds ${item.symbol}'s vectors to ${new Date(recorded).toISOString()})`));
         state.complete(item.id);
         continue;
       }
@@ -380,6 +389,22 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
     stats.waitingFeatures = waiting;
     state.evict();
     return { out, samples };
+  };
+
+  /**
+   * For one batch: per asset, the event time of the newest feature vector the timeseries store
+   * holds (−1 none), read once, when a due item's vector is missing past its wait. Only a vector
+   * stored past that item's wait shows the recorder got past it without storing it; until then it
+   * may be on its way (see `settle`).
+   */
+  const newestStoredVector = (): ((venue: string, symbol: string) => Promise<number>) => {
+    const read = new Map<string, number>();
+    return async (venue, symbol) => {
+      const k = `${venue}|${symbol}`;
+      let ts = read.get(k);
+      if (ts === undefined) read.set(k, (ts = (await deps.timeseries.lastTs('features', venue, symbol)) ?? -1));
+      return ts;
+    };
   };
 
   /** Per asset, the open time of the newest bar the market-data stream held when last read (see `refuseStalled`). */

@@ -48,7 +48,8 @@ export const LabelSpecSchema = z
      */
     fillGraceBars: z.number().int().min(0).max(10_000),
     /**
-     * A prediction or order whose feature vector, or a bar of whose path (a data gap), or an order whose decision bar (its entry), is still not in the timeseries store this many bars after its horizon goes to the DLQ.
+     * A prediction or order whose feature vector, or a bar of whose path (a data gap), or an order whose decision bar (its entry), is still not in the timeseries store this many bars after its horizon goes to the DLQ;
+     * a missing vector only once the store also holds a later vector of its asset this far past the horizon (the recorder got there without storing it: in a replay or a catch-up the bars run ahead of the recorder).
      * So does one whose asset has had no bar up to its horizon when the strategy's newest bar of any asset is this many bars past it (a symbol that stopped trading; not while the market-data stream holds newer bars of it the actor has yet to read).
      */
     featureWaitBars: z.number().int().min(0).max(10_000),

@@ -59,7 +59,7 @@ export function memoryBusPerTest(): Readonly<{ cleanups: (() => Promise<void>)[]
 export async function startActor(
   bus: Bus,
   ns: Namespace,
-  stores: Readonly<{ timeseries: Pick<TimeseriesReader, 'bars' | 'features'>; samples: TrainingSampleStore }>,
+  stores: Readonly<{ timeseries: Pick<TimeseriesReader, 'bars' | 'features' | 'lastTs'>; samples: TrainingSampleStore }>,
   opts: Readonly<{ strategy?: string; symbols?: readonly string[]; spec?: LabelSpec; ackWaitMs?: number; batchSize?: number }> = {},
 ): Promise<LabelingActorHandle> {
   return startLabelingActor({

@@ -130,7 +130,9 @@ describe('labeling actor (memory bus and stores)', () => {
   it('counts an item it cannot label once when the batch that refused it is redelivered after a failed commit', async () => {
     const { bus, ns } = await setup();
     const bars = [0, 1, 2].map((i) => bar(i, 101, 99, 100));
-    // No feature vector was ever stored for bar 0: once its horizon passed the prediction is refused (featureWaitBars 0).
+    // No feature vector was ever stored for bar 0, bar 2's was: once its horizon passed the prediction is refused (featureWaitBars 0).
+    const timeseries = createMemoryTimeseriesStore();
+    await timeseries.insert({ features: [vectorOf(bars[2] as Bar, 1)] });
     await publishSignals(bus, ns, [prediction('s1', bars[0] as Bar, 0.01, 1)]);
     await publishBars(bus, ns, bars);
     let dlqOut = false;
@@ -139,7 +141,7 @@ describe('labeling actor (memory bus and stores)', () => {
     let failures = 1;
     // The commit after the refusal's dead letter went out fails once: the state goes back to the last commit and the item is refused again.
     const samples: typeof real = { ...real, commit: (c) => (dlqOut && failures-- > 0 ? Promise.reject(new Error('store unavailable')) : real.commit(c)) };
-    const actor = await startActor(watched, ns, { timeseries: createMemoryTimeseriesStore(), samples }, { ackWaitMs: 50, spec: { ...DEFAULT_LABEL_SPEC, horizonBars: 1, featureWaitBars: 0 } });
+    const actor = await startActor(watched, ns, { timeseries, samples }, { ackWaitMs: 50, spec: { ...DEFAULT_LABEL_SPEC, horizonBars: 1, featureWaitBars: 0 } });
     cleanups.push(() => actor.stop());
     await until('the redelivered batch committed', () => failures < 0 && actor.stats().duplicates >= 1 && actor.pendingIds().length === 0, 5_000);
     expect(await bus.countMessages(ns.streams.DLQ)).toBe(1);
@@ -155,7 +157,9 @@ describe('labeling actor (memory bus and stores)', () => {
     expect(ack.seq).toBe(2);
     await publishBars(bus, ns, bars.slice(0, 1));
     const samples = createMemoryTrainingSampleStore();
-    const stores = { timeseries: createMemoryTimeseriesStore(), samples }; // no vector stored: p is refused once its horizon passed
+    // No vector of bar 0 stored, bar 2's (the recorder got past it): p is refused once its horizon passed.
+    const stores = { timeseries: createMemoryTimeseriesStore(), samples };
+    await stores.timeseries.insert({ features: [vectorOf(bars[2] as Bar, 1)] });
     const opts = { spec: { ...DEFAULT_LABEL_SPEC, featureWaitBars: 0 } };
     const first = await startActor(bus, ns, stores, opts);
     await until('p pending', () => first.pendingIds().includes(p.id) && first.stats().received >= 3);
@@ -176,8 +180,8 @@ describe('labeling actor (memory bus and stores)', () => {
     const { bus, ns } = await setup();
     const timeseries = createMemoryTimeseriesStore();
     const bars = [0, 1, 2, 3].map((i) => bar(i, 101, 99, 100));
-    // Bar 0's vector has no atr_14 (its warm-up was short), bar 1's was never stored.
-    await timeseries.insert({ features: [vectorOf(bars[0] as Bar, null)] });
+    // Bar 0's vector has no atr_14 (its warm-up was short), bar 1's was never stored (bar 3's was: the recorder got past it).
+    await timeseries.insert({ features: [vectorOf(bars[0] as Bar, null), vectorOf(bars[3] as Bar, 1)] });
     const dlq = collect<DlqEntry>(bus, ns.streams.DLQ, ns.subjects.dlq('labeling'));
     cleanups.push(() => dlq.stop());
     const actor = await startActor(bus, ns, { timeseries, samples: createMemoryTrainingSampleStore() }, { spec: { ...DEFAULT_LABEL_SPEC, horizonBars: 1, featureWaitBars: 0 } });

@@ -21,7 +21,7 @@ import { collect, namespace, publishBars, publishSignals, specsOf, startActor, u
 const NATS_URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
 const PG_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `sx_relbl_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-// Orders are due one bar after their decision bar; those without a vector are refused at once.
+// Orders are due one bar after their decision bar; those without a vector are refused at once (the store holds a later vector, bar 5's).
 const spec = { ...DEFAULT_LABEL_SPEC, horizonBars: 1, fillGraceBars: 0, featureWaitBars: 0 };
 /** More than the labeled ids the actor remembers (the newest 1,024 to 2,048): A is forgotten for sure. */
 const OTHERS = 2_100;
@@ -43,7 +43,8 @@ async function relabelRun(bus: Bus, ns: Namespace, samples: TrainingSampleStore,
   const timeseries = createMemoryTimeseriesStore();
   const bars: Bar[] = [0, 1, 2, 3, 4, 5].map((i) => bar(i, 101 + i, 99 + i, 100 + i));
   const b = (i: number): Bar => bars[i] as Bar;
-  await timeseries.insert({ bars, features: [vectorOf(b(0), 1)] });
+  // Bar 5's vector: the recorder got past the others' bars (and bar 4's) without storing theirs.
+  await timeseries.insert({ bars, features: [vectorOf(b(0), 1), vectorOf(b(5), 1)] });
   const a = order('s1', b(0), 'buy');
   const others: Order[] = Array.from({ length: OTHERS }, (_, n) => order('s1', b(1), 'sell', 1, n + 1));
   const outcomes = collect<Outcome>(bus, ns.streams.OUTCOMES, ns.subjects.streamSubjects.OUTCOMES[0] ?? '');
