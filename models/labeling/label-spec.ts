@@ -43,7 +43,7 @@ export const LabelSpecSchema = z
     /**
      * An order is labeled this many bars after its horizon even when its fills are not known to be all in (no final fill, no
      * expiry whose `filledQty` the fills booked reach) and no later SIGNALS message was seen (counted on its asset's bars and on
-     * the strategy's own predictions of it, which a catching-up engine's fills are not behind). An expiry reporting fills still
+     * the strategy's own predictions and orders of it, which a catching-up engine's fills are not behind). An expiry reporting fills still
      * to come holds it for them up to this, whatever later SIGNALS messages say.
      */
     fillGraceBars: z.number().int().min(0).max(10_000),
