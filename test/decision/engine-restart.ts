@@ -10,9 +10,15 @@ import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
 import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
 import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
 import type { RiskStore } from '../../state/risk-store.js';
+import type { Bus } from '../../streams/bus.js';
+import { decodeText } from '../../streams/codec.js';
+import { OrderSchema } from '../../streams/messages/order.js';
+import type { Order } from '../../streams/messages/order.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
 import type { MemoryBus } from '../../streams/memory-bus.js';
-import { streamSpecs } from '../../streams/provision.js';
+import { streamName, streamSpecs } from '../../streams/provision.js';
+import { subjectsFor } from '../../streams/subjects.js';
+import { readAllStored } from '../support/read-all-stored.js';
 import { feedLiveBars } from './live-bars-feed.js';
 
 /** The steps of the engine restart tests: engines started, fed and stopped in turn on the same bus and stores. */
@@ -49,4 +55,14 @@ export async function runBetween(cfg: Config, stores: EngineAdapters, symbols: r
     await engine.stop();
   }
   return engine;
+}
+
+/** Every order approved so far of `symbols`, in stream order. */
+export async function storedOrders(bus: Bus, cfg: Config, symbols: readonly string[]): Promise<Order[]> {
+  const subjects = subjectsFor(cfg.prefix);
+  const out: { seq: number; o: Order }[] = [];
+  for (const sym of symbols) {
+    for (const m of await readAllStored(bus, streamName(cfg, 'SIGNALS'), subjects.order(cfg.strategy.name, cfg.venue, sym))) out.push({ seq: m.streamSeq, o: OrderSchema.parse(JSON.parse(decodeText(m.data))) });
+  }
+  return out.sort((a, b) => a.seq - b.seq).map((x) => x.o);
 }

@@ -15,8 +15,7 @@ import type { Order } from '../../streams/messages/order.js';
 import type { MemoryBus } from '../../streams/memory-bus.js';
 import { streamName } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
-import { readAllStored } from '../support/read-all-stored.js';
-import { busFor, restartStores, startLive } from './engine-restart.js';
+import { busFor, restartStores, startLive, storedOrders } from './engine-restart.js';
 import type { RestartStores } from './engine-restart.js';
 import { isolatedConfig, trainedRegistry } from './engine-run.js';
 import { feedLiveBars } from './live-bars-feed.js';
@@ -52,14 +51,7 @@ async function runSpan(cfg: Config, stores: RestartStores, from: number, to: num
 }
 
 /** Every order approved so far, in stream order. */
-async function orders(bus: Bus, cfg: Config): Promise<Order[]> {
-  const subjects = subjectsFor(cfg.prefix);
-  const out: { seq: number; o: Order }[] = [];
-  for (const sym of SYMBOLS) {
-    for (const m of await readAllStored(bus, streamName(cfg, 'SIGNALS'), subjects.order(cfg.strategy.name, cfg.venue, sym))) out.push({ seq: m.streamSeq, o: OrderSchema.parse(JSON.parse(decodeText(m.data))) });
-  }
-  return out.sort((a, b) => a.seq - b.seq).map((x) => x.o);
-}
+const orders = (bus: Bus, cfg: Config): Promise<Order[]> => storedOrders(bus, cfg, SYMBOLS);
 
 /** `bus`, keeping every order published through it (stored or a duplicate the stream drops). */
 function orderCapturingBus(bus: MemoryBus, cfg: Config, out: Order[]): MemoryBus {

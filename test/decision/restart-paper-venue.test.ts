@@ -15,14 +15,13 @@ import type { Bus } from '../../streams/bus.js';
 import { decodeText } from '../../streams/codec.js';
 import { FillSchema } from '../../streams/messages/fill.js';
 import type { Fill } from '../../streams/messages/fill.js';
-import { OrderSchema } from '../../streams/messages/order.js';
 import type { Order } from '../../streams/messages/order.js';
 import type { MemoryBus } from '../../streams/memory-bus.js';
 import { streamName } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { dropSchema } from '../support/pg.js';
 import { readAllStored } from '../support/read-all-stored.js';
-import { busFor, restartStores, runBetween, startLive } from './engine-restart.js';
+import { busFor, restartStores, runBetween, startLive, storedOrders } from './engine-restart.js';
 import type { RestartStores } from './engine-restart.js';
 import { isolatedConfig, trainedRegistry } from './engine-run.js';
 import { feedLiveBars } from './live-bars-feed.js';
@@ -86,14 +85,7 @@ async function fills(bus: Bus, cfg: Config): Promise<Fill[]> {
 }
 
 /** Every order the risk actor approved so far, in stream order. */
-async function orders(bus: Bus, cfg: Config): Promise<Order[]> {
-  const subjects = subjectsFor(cfg.prefix);
-  const out: { seq: number; o: Order }[] = [];
-  for (const sym of SYMBOLS) {
-    for (const m of await readAllStored(bus, streamName(cfg, 'SIGNALS'), subjects.order(cfg.strategy.name, cfg.venue, sym))) out.push({ seq: m.streamSeq, o: OrderSchema.parse(JSON.parse(decodeText(m.data))) });
-  }
-  return out.sort((a, b) => a.seq - b.seq).map((x) => x.o);
-}
+const orders = (bus: Bus, cfg: Config): Promise<Order[]> => storedOrders(bus, cfg, SYMBOLS);
 
 /** `bus`, noting the message id of every publication (stored or a duplicate the stream drops). */
 function notingBus(bus: MemoryBus, ids: Set<string>): MemoryBus {
