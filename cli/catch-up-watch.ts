@@ -17,6 +17,11 @@ export type CatchUpStatus = Readonly<{
   behindMs: number | null;
   /** The event time of the newest decided event (the risk book's newest mark); null before the first. */
   asOf: number | null;
+  /**
+   * The engine replays a past window on its live clock (`sextant demo`): being far behind is the
+   * replay, not a backlog, and its orders are for no live consumer. False for `sextant run`.
+   */
+  replay: boolean;
 }>;
 
 export type CatchUpWatch = Readonly<{
@@ -72,7 +77,8 @@ const minutes = (ms: number): string => `${Math.round(ms / 60_000)} min`;
  *
  * An engine started to replay a past window on its live clock (`replay`: `sextant demo`) is far
  * behind that clock by design, with no live consumer whose orders could expire: the same status is
- * kept (`ctl status`, the feed), but entering it is said at info, as the replay it is.
+ * kept (`ctl status`, the feed), with `replay: true` so they say it as a replay, and entering it is
+ * said at info, as the replay it is.
  *
  * @example
  * const watch = createCatchUpWatch({ clock, thresholdMs: catchUpThresholdMs('1h'), log, from: risk.status().asOf });
@@ -84,6 +90,7 @@ export function createCatchUpWatch(o: Readonly<{ clock: Pick<Clock, 'now'>; thre
   let behindMs: number | null = null;
   let catchingUp = false;
   let moves = 0;
+  const replay = o.replay === true;
   return {
     decided: (at) => {
       if (asOf !== null && at <= asOf) return;
@@ -94,7 +101,7 @@ export function createCatchUpWatch(o: Readonly<{ clock: Pick<Clock, 'now'>; thre
       if (behind === catchingUp) return;
       catchingUp = behind;
       const fields = { asOf: new Date(at).toISOString(), behindMs, thresholdMs: o.thresholdMs };
-      if (behind && o.replay === true) o.log.info(fields, `replaying data from ${minutes(behindMs)} ago on the live clock: its orders are the replay's, not for live consumers`);
+      if (behind && replay) o.log.info(fields, `replaying data from ${minutes(behindMs)} ago on the live clock: its orders are the replay's, not for live consumers`);
       else if (behind) o.log.warn(fields, `deciding data from ${minutes(behindMs)} ago: catching up on a backlog; orders published now may be expired for live consumers`);
       else o.log.info(fields, `caught up: deciding data from ${Math.round(behindMs / 1_000)} s ago`);
     },
@@ -105,6 +112,6 @@ export function createCatchUpWatch(o: Readonly<{ clock: Pick<Clock, 'now'>; thre
       const fields = { asOf: asOf === null ? null : new Date(asOf).toISOString(), behindMs, thresholdMs: o.thresholdMs };
       o.log.info(fields, `caught up: nothing pending in the market data; the newest decided (from ${minutes(behindMs ?? 0)} before it was decided) is the newest there is`);
     },
-    status: () => ({ catchingUp, behindMs, asOf }),
+    status: () => ({ catchingUp, behindMs, asOf, replay }),
   };
 }

@@ -303,6 +303,7 @@ export function engineControlTarget(
       // Whether labeling keeps up: what it received, labeled and still has pending.
       labeling: deps.labeling?.stats() ?? null,
       // Deciding data far behind the clock (a backlog after an outage): orders may be expired on arrival.
+      // `replay` says it is a replay of a past window (`sextant demo`), whose orders are for no live consumer.
       catchUp: deps.catchUp?.status() ?? null,
     }),
     halt: (a) =>

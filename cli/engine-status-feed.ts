@@ -23,7 +23,8 @@ export type ConsumerRef = Readonly<{ stream: string; durable: string }>;
  * (negative: a loss) and `drawdown` are held to. `asOf`: the event time of the book's newest
  * mark, how far the engine has got (the page compares it with the newest market data it drew).
  * `catchUp`: whether the engine is deciding a backlog far behind its clock, as `ctl status` says
- * it (cli/catch-up-watch.ts; null where the engine keeps no watch: the page says it in its header).
+ * it (cli/catch-up-watch.ts; null where the engine keeps no watch: the page says it in its header),
+ * with `replay` true where that is a replay of a past window (`sextant demo`), not a backlog.
  */
 export type PnlSummary = Readonly<{
   account: string;
@@ -125,7 +126,7 @@ function currencyOf(symbols: readonly string[]): string | null {
   return quotes.size === 1 && only !== undefined ? only : null;
 }
 
-/** The risk actor's book as the `pnl` payload, with the engine's catch-up state (null without a watch). */
+/** The risk actor's book as the `pnl` payload, with the engine's catch-up state (null without a watch; `replay` with it). */
 export function pnlOf(r: RiskStatus, catchUp: CatchUpStatus | null = null): PnlSummary {
   return {
     account: r.account,

@@ -149,7 +149,9 @@ function warningOf(result: unknown): string | undefined {
 
 /**
  * `ctl status` of an engine deciding a backlog far behind its clock (`catchUp.catchingUp`): the
- * line said on stderr, as the JSON's `catchUp` is easy to miss in a long status.
+ * line said on stderr, as the JSON's `catchUp` is easy to miss in a long status. An engine that
+ * replays a past window on its live clock (`catchUp.replay`: `sextant demo`) is said to replay it,
+ * not warned of as a backlog.
  */
 export function catchUpNote(result: unknown): string | undefined {
   if (typeof result !== 'object' || result === null || !('catchUp' in result)) return undefined;
@@ -157,6 +159,7 @@ export function catchUpNote(result: unknown): string | undefined {
   if (typeof c !== 'object' || c === null || !('catchingUp' in c) || c.catchingUp !== true) return undefined;
   const behind = 'behindMs' in c && typeof c.behindMs === 'number' ? `${Math.round(c.behindMs / 60_000)} min` : 'far';
   const asOf = 'asOf' in c && typeof c.asOf === 'number' ? ` (up to ${new Date(c.asOf).toISOString()})` : '';
+  if ('replay' in c && c.replay === true) return `the engine is replaying a past window on its live clock: deciding data from ${behind} ago${asOf}; its orders are the replay's, not for live consumers`;
   return `the engine is catching up on a backlog: deciding data from ${behind} ago${asOf}; orders it publishes now may be expired for live consumers`;
 }
 

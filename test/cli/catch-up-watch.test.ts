@@ -38,12 +38,12 @@ describe('catch-up watch', () => {
   it('warns once on entering catch-up and says once when it is over', () => {
     // The stored book's newest mark: the starting point, not a lag.
     const { clock, lines, watch } = watched(T0 - 10 * HOUR);
-    expect(watch.status()).toEqual({ catchingUp: false, behindMs: null, asOf: T0 - 10 * HOUR });
+    expect(watch.status()).toEqual({ catchingUp: false, behindMs: null, asOf: T0 - 10 * HOUR, replay: false });
     expect(lines).toEqual([]);
 
     // After the restart the backlog is decided: bars closing 9 h and 8 h ago.
     watch.decided(T0 - 9 * HOUR);
-    expect(watch.status()).toEqual({ catchingUp: true, behindMs: 9 * HOUR, asOf: T0 - 9 * HOUR });
+    expect(watch.status()).toEqual({ catchingUp: true, behindMs: 9 * HOUR, asOf: T0 - 9 * HOUR, replay: false });
     clock.advanceBy(5_000);
     watch.decided(T0 - 8 * HOUR);
     expect(watch.status()).toMatchObject({ catchingUp: true, behindMs: 8 * HOUR + 5_000 });
@@ -66,20 +66,20 @@ describe('catch-up watch', () => {
     const { clock, watch } = watched();
     watch.decided(T0 - 10_000);
     clock.advanceBy(4_900); // the engine used to read the book only every few seconds
-    expect(watch.status()).toEqual({ catchingUp: false, behindMs: 10_000, asOf: T0 - 10_000 });
+    expect(watch.status()).toEqual({ catchingUp: false, behindMs: 10_000, asOf: T0 - 10_000, replay: false });
   });
 
   it('does not read a quiet market as a lag: nothing changes until a newer event is decided', () => {
     const { clock, lines, watch } = watched();
     watch.decided(T0 - 30_000);
-    expect(watch.status()).toEqual({ catchingUp: false, behindMs: 30_000, asOf: T0 - 30_000 });
+    expect(watch.status()).toEqual({ catchingUp: false, behindMs: 30_000, asOf: T0 - 30_000, replay: false });
     // No new data for a day.
     clock.advanceBy(24 * HOUR);
-    expect(watch.status()).toEqual({ catchingUp: false, behindMs: 30_000, asOf: T0 - 30_000 });
+    expect(watch.status()).toEqual({ catchingUp: false, behindMs: 30_000, asOf: T0 - 30_000, replay: false });
     // An older event (another asset's) is no movement either, nor one at the same time.
     watch.decided(T0 - HOUR);
     watch.decided(T0 - 30_000);
-    expect(watch.status()).toEqual({ catchingUp: false, behindMs: 30_000, asOf: T0 - 30_000 });
+    expect(watch.status()).toEqual({ catchingUp: false, behindMs: 30_000, asOf: T0 - 30_000, replay: false });
     expect(watch.moves()).toBe(1);
     expect(lines).toEqual([]);
   });
@@ -94,7 +94,7 @@ describe('catch-up watch', () => {
     watch.drained(watch.moves() - 1);
     expect(watch.status().catchingUp).toBe(true);
     watch.drained(watch.moves());
-    expect(watch.status()).toEqual({ catchingUp: false, behindMs: 5 * HOUR, asOf: T0 - 5 * HOUR });
+    expect(watch.status()).toEqual({ catchingUp: false, behindMs: 5 * HOUR, asOf: T0 - 5 * HOUR, replay: false });
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatchObject({ level: 'info', fields: { behindMs: 5 * HOUR, asOf: new Date(T0 - 5 * HOUR).toISOString() } });
     expect(lines[1]?.msg).toBe('caught up: nothing pending in the market data; the newest decided (from 300 min before it was decided) is the newest there is');
@@ -118,7 +118,7 @@ describe('catch-up watch', () => {
     expect(lines).toEqual([]);
   });
 
-  it('says a replay on the live clock (sextant demo) at info, as a replay, and keeps the same status', () => {
+  it('says a replay on the live clock (sextant demo) at info, as a replay, and keeps the same status with replay: true', () => {
     // A demo replays a window from years ago: every event is far behind the clock by design, and
     // its orders are for no live consumer. It was warned of as a backlog whose orders may be expired.
     const clock = createSimulatedClock(T0);
@@ -126,7 +126,7 @@ describe('catch-up watch', () => {
     const watch = createCatchUpWatch({ clock, thresholdMs: catchUpThresholdMs('1h'), log, from: null, replay: true });
     watch.decided(T0 - 1000 * HOUR);
     watch.decided(T0 - 999 * HOUR);
-    expect(watch.status()).toEqual({ catchingUp: true, behindMs: 999 * HOUR, asOf: T0 - 999 * HOUR });
+    expect(watch.status()).toEqual({ catchingUp: true, behindMs: 999 * HOUR, asOf: T0 - 999 * HOUR, replay: true });
     expect(lines).toEqual([{ level: 'info', msg: 'replaying data from 60000 min ago on the live clock: its orders are the replay\'s, not for live consumers', fields: { asOf: new Date(T0 - 1000 * HOUR).toISOString(), behindMs: 1000 * HOUR, thresholdMs: 3 * HOUR } }]);
     watch.drained(watch.moves());
     expect(lines.map((l) => l.level)).toEqual(['info', 'info']);

@@ -98,15 +98,15 @@ describe('ctl status of an engine deciding a backlog (real NATS)', () => {
       if (!reply.ok) throw new Error(reply.error.message);
       return reply.result as Record<string, unknown>;
     };
-    const catchUpNow = async (): Promise<{ catchingUp: boolean; behindMs: number | null; asOf: number | null }> =>
-      (await status())['catchUp'] as { catchingUp: boolean; behindMs: number | null; asOf: number | null };
+    const catchUpNow = async (): Promise<{ catchingUp: boolean; behindMs: number | null; asOf: number | null; replay: boolean }> =>
+      (await status())['catchUp'] as { catchingUp: boolean; behindMs: number | null; asOf: number | null; replay: boolean };
     const pending = async (): Promise<number> => {
       const info = await b.consumerInfo(streamSpecs(cfg).find((s) => s.subjects.includes(subjects.allMarketData()))?.name ?? '', durableFor({ venue: cfg.venue, symbol: 'BTC/USDT' }));
       if (info === undefined) throw new Error('no market-data consumer for BTC/USDT');
       return info.pending + info.ackPending;
     };
     // Nothing decided yet: not catching up.
-    expect(await catchUpNow()).toEqual({ catchingUp: false, behindMs: null, asOf: null });
+    expect(await catchUpNow()).toEqual({ catchingUp: false, behindMs: null, asOf: null, replay: false });
 
     // An outage's backlog: a day of 2024's bars, decided on today's clock, its acknowledgements
     // held back (the risk state covering it is not stored yet): still pending on the consumer.
@@ -129,7 +129,7 @@ describe('ctl status of an engine deciding a backlog (real NATS)', () => {
 
     // Said at once, the lag as of when the last bar was decided (not up to a check interval later).
     const catchingUp = await catchUpNow();
-    expect(catchingUp).toMatchObject({ catchingUp: true, asOf });
+    expect(catchingUp).toMatchObject({ catchingUp: true, asOf, replay: false });
     expect(catchingUp.behindMs).toBeGreaterThanOrEqual(before - asOf);
     expect(catchingUp.behindMs).toBeLessThanOrEqual(seen - asOf);
 
@@ -169,7 +169,7 @@ describe('ctl status of an engine deciding a backlog (real NATS)', () => {
       await sleep(100);
       after = await catchUpNow();
     }
-    expect(after).toEqual({ catchingUp: false, behindMs: catchingUp.behindMs, asOf });
+    expect(after).toEqual({ catchingUp: false, behindMs: catchingUp.behindMs, asOf, replay: false });
     const quiet = await ctl('status');
     expect(quiet.status, quiet.stderr).toBe(0);
     expect(quiet.out).toMatchObject({ catchUp: { catchingUp: false, asOf } });

@@ -36,10 +36,12 @@ export const PnlSchema = z
     /**
      * Whether the engine is deciding a backlog far behind its clock (after an outage), as `ctl
      * status` says it: `behindMs` how far its newest decided event was behind the clock, `asOf`
-     * that event's time; null (or left out) where the engine keeps no watch.
+     * that event's time, `replay` whether that is a replay of a past window on the live clock
+     * (`sextant demo`), not a backlog (left out by an engine older than it: read as not); null (or
+     * left out) where the engine keeps no watch.
      */
     catchUp: z
-      .object({ catchingUp: z.boolean(), behindMs: z.number().nullable(), asOf: z.number().nullable() })
+      .object({ catchingUp: z.boolean(), behindMs: z.number().nullable(), asOf: z.number().nullable(), replay: z.boolean().optional() })
       .readonly()
       .nullable()
       .optional(),

@@ -14,6 +14,9 @@ const T0 = Date.UTC(2024, 0, 2, 15, 0);
 const MIN = 60_000;
 /** The control reply line's colour as drawn (an expression: the test's own types have no DOM). */
 const REPLY_COLOUR = "getComputedStyle(document.getElementById('ctl-reply')).color";
+/** The engine catch-up note's background as drawn, and the amber of a backlog's. */
+const CATCH_UP_BACKGROUND = "getComputedStyle(document.getElementById('catch-up')).backgroundColor";
+const AMBER = 'rgb(254, 243, 199)';
 
 const reject = {
   type: 'exec.reject',
@@ -303,7 +306,17 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     feed.send({ type: 'delta', topic: 'pnl', key: 'paper', seq: 3, data: { ...book, asOf: far, catchUp: { catchingUp: true, behindMs: 95 * MIN, asOf: far } } });
     await expect.poll(() => page.locator('#catch-up').isVisible()).toBe(true);
     expect(await page.textContent('#catch-up')).toBe('engine catching up: deciding data from 95 min ago — orders may be expired for live desks');
+    expect(await page.evaluate(CATCH_UP_BACKGROUND)).toBe(AMBER);
     feed.send({ type: 'delta', topic: 'pnl', key: 'paper', seq: 4, data: { ...book, asOf: far, catchUp: { catchingUp: false, behindMs: 30_000, asOf: far } } });
+    await expect.poll(() => page.locator('#catch-up').isVisible()).toBe(false);
+    // The demo's engine replaying a past window on its live clock (catchUp.replay): a neutral
+    // 'replaying <date>', not the amber warning of a backlog (which it showed for every demo).
+    feed.send({ type: 'delta', topic: 'pnl', key: 'paper', seq: 5, data: { ...book, asOf: far, catchUp: { catchingUp: true, behindMs: 700 * 24 * 60 * MIN, asOf: far, replay: true } } });
+    await expect.poll(() => page.locator('#catch-up').isVisible()).toBe(true);
+    expect(await page.textContent('#catch-up')).toBe('replaying 2024-12-01 09:00 UTC');
+    expect(await page.getAttribute('#catch-up', 'class')).toBe('conn-replay');
+    expect(await page.evaluate(CATCH_UP_BACKGROUND)).not.toBe(AMBER);
+    feed.send({ type: 'delta', topic: 'pnl', key: 'paper', seq: 6, data: { ...book, asOf: far, catchUp: { catchingUp: false, behindMs: 30_000, asOf: far, replay: true } } });
     await expect.poll(() => page.locator('#catch-up').isVisible()).toBe(false);
     expect(errors).toEqual([]);
   }, 30_000);

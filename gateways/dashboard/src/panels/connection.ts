@@ -25,7 +25,8 @@ export type Refused = Readonly<{ count: number; last: string | null }>;
  * updates until it is back, and then the detail says updates during the outage may be missing.
  * One whose market data is far behind the engine's event time says so (state `behind`).
  * While the engine itself catches up on a backlog (its `pnl` says `catchUp.catchingUp`), an amber
- * note beside it says so, whatever the connection's state: orders it publishes may be expired.
+ * note beside it says so, whatever the connection's state: orders it publishes may be expired. An
+ * engine replaying a past window (`catchUp.replay`: `sextant demo`) gets a neutral `replaying …` there.
  */
 export class ConnectionPanel {
   readonly root: HTMLElement;
@@ -40,10 +41,14 @@ export class ConnectionPanel {
     this.catchUpNote.hidden = true;
   }
 
-  /** The engine's catch-up state (the feed's `pnl.catchUp`): shown at once, hidden when it is not catching up. */
+  /**
+   * The engine's catch-up state (the feed's `pnl.catchUp`): shown at once, hidden when it is not
+   * catching up; amber (`conn-catchup`) for a backlog, neutral (`conn-replay`) for a replay.
+   */
   catchUp(c: CatchUp | null | undefined): void {
     const t = catchUpText(c);
     this.catchUpNote.hidden = t === null;
+    this.catchUpNote.className = t?.replay === true ? 'conn-replay' : 'conn-catchup';
     this.catchUpNote.textContent = t?.label ?? '';
     this.catchUpNote.title = t?.detail ?? '';
   }
