@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { Requester, Responder, Subscription } from '../streams/bus.js';
+import type { Bus, Requester, Responder, Subscription } from '../streams/bus.js';
 import { BusTimeoutError, NoResponderError } from '../streams/errors.js';
 import type { Subjects } from '../streams/subjects.js';
 import type { Logger } from '../state/logger.js';
@@ -35,12 +35,13 @@ const who = (raw: Uint8Array): string => {
  * unsubscribed. Two engines on one prefix would share the asset actors' durables and both decide,
  * publish and write the risk state of the same account, and `sextant ctl` would reach only one of
  * them — so the second is refused with {@link EngineAlreadyRunningError} naming the first.
- * Best effort: two engines started within the same instant can both pass. A probe the bus cannot
+ * The claim is flushed to the server before it is returned, so an engine that probes after that
+ * is refused; two engines whose probes both go out before either claim can still both pass. A probe the bus cannot
  * send (a NATS user without the right) is logged and does not block the start.
  *
  * @example const presence = await claimNamespace(bus, subjectsFor(cfg.prefix), log); … presence.unsubscribe();
  */
-export async function claimNamespace(bus: Requester & Responder, subjects: Subjects, log: Logger, now: () => number = Date.now): Promise<Subscription> {
+export async function claimNamespace(bus: Requester & Responder & Partial<Pick<Bus, 'flush'>>, subjects: Subjects, log: Logger, now: () => number = Date.now): Promise<Subscription> {
   const subject = subjects.enginePresence();
   let reply: Uint8Array | undefined;
   try {
@@ -51,14 +52,19 @@ export async function claimNamespace(bus: Requester & Responder, subjects: Subje
   }
   if (reply !== undefined) throw new EngineAlreadyRunningError(`another engine already answers on ${subject} (${who(reply)}): stop it, or give this one another prefix (config prefix, streamNamePrefix, redis.keyPrefix, postgres.schema)`);
   const identity: EngineIdentity = { pid: process.pid, host: hostname(), startedAt: now() };
-  return bus.serve(subject, () => enc.encode(JSON.stringify(identity)));
+  const held = bus.serve(subject, () => enc.encode(JSON.stringify(identity)));
+  // The subscription is only sent to the server with the connection's next write: until it is
+  // there, a second engine's probe finds no responder and claims the namespace too. A flush makes
+  // the claim hold from the moment it is returned (CI saw the gap on a loaded host).
+  if (bus.flush !== undefined) await bus.flush();
+  return held;
 }
 
 /**
  * {@link claimNamespace} for a command that has connected its adapters: a refused claim closes
  * them before it is rethrown, so the refused process exits without open connections.
  */
-export async function claimNamespaceOrClose(adapters: Readonly<{ bus: Requester & Responder; close(): Promise<void> }>, subjects: Subjects, log: Logger): Promise<Subscription> {
+export async function claimNamespaceOrClose(adapters: Readonly<{ bus: Requester & Responder & Partial<Pick<Bus, 'flush'>>; close(): Promise<void> }>, subjects: Subjects, log: Logger): Promise<Subscription> {
   try {
     return await claimNamespace(adapters.bus, subjects, log);
   } catch (e) {

@@ -31,6 +31,31 @@ describe('one engine per namespace (sextant run)', () => {
     held.unsubscribe();
   });
 
+  it('holds from the moment it is returned: a probe on another connection right after is refused, every time', async () => {
+    // The serving subscription reached the server only with the connection's next write, so a
+    // probe sent right after the claim often found no responder (CI saw it on a loaded host).
+    const a = await createNatsBus({ url: NATS_URL, name: 'presence-race-a', connectTimeoutMs: 3000 });
+    const b = await createNatsBus({ url: NATS_URL, name: 'presence-race-b', connectTimeoutMs: 3000 });
+    try {
+      let claimedTwice = 0;
+      for (let i = 0; i < 30; i++) {
+        const prefix = `sxq${randomUUID().replaceAll('-', '').slice(0, 8)}`;
+        const held = await claimNamespace(a, subjectsFor(prefix), silentLogger);
+        try {
+          (await claimNamespace(b, subjectsFor(prefix), silentLogger)).unsubscribe();
+          claimedTwice++;
+        } catch (e) {
+          expect(e).toBeInstanceOf(EngineAlreadyRunningError);
+        }
+        held.unsubscribe();
+      }
+      expect(claimedTwice).toBe(0);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('does so across two connections to a real NATS server', async () => {
     const prefix = `sxp${randomUUID().replaceAll('-', '').slice(0, 8)}`;
     const a = await createNatsBus({ url: NATS_URL, name: 'presence-a', connectTimeoutMs: 3000 });
