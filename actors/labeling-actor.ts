@@ -40,7 +40,8 @@ import type { PendingItem } from '../models/labeling/pending-horizons.js';
 export type LabelingActorDeps = Readonly<{
   /**
    * `deleteConsumer` retires the `_pred` and `_exec` SIGNALS durables of earlier versions at start;
-   * `readFrom` and `readNewest` read what it published to OUTCOMES after its snapshot (see the actor).
+   * `readFrom` and `readNewest` read what it published to OUTCOMES after its snapshot (see the actor); `readFrom` also
+   * whether an asset's bar subject holds messages its consumer has not applied (see `refuseStalled`).
    */
   bus: DurablePublisher & DurableConsumer & Pick<StreamAdmin, 'deleteConsumer' | 'readFrom' | 'readNewest'>;
   subjects: Subjects;
@@ -86,9 +87,16 @@ export type LabelingStats = {
   relabelsSkipped: number;
   /**
    * Items refused (also in `refused`) because their asset had no bar up to their horizon while the
-   * strategy's newest bar of any asset went `featureWaitBars` past it, none newer on the market-data stream: a symbol that stopped trading.
+   * strategy's newest bar of any asset went `featureWaitBars` past it, and its own bar consumer had
+   * nothing left on the market-data stream to read: a symbol that stopped trading.
    */
   noBarsRefused: number;
+  /**
+   * Items refused (also in `refused`) after waiting for the recorder (a vector or a bar of their path
+   * not in the timeseries store) until the strategy's predictions of their asset went
+   * `RECORDER_GONE_WAITS` × `featureWaitBars` bars past their horizon: the recorder stores nothing of it.
+   */
+  recorderGoneRefused: number;
 };
 
 export type LabelingActorHandle = Readonly<{
@@ -108,6 +116,18 @@ export type LabelingActorHandle = Readonly<{
 
 export const labelingActorKey = (strategy: string): string => `labeling:${strategy}`;
 const durableToken = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '_');
+
+/**
+ * An item waiting for the recorder (its vector, or a bar of its path, not in the timeseries store)
+ * is refused once the strategy's predictions of its asset went this many times `featureWaitBars`
+ * (at least 1) bars past its horizon, whatever the store says: the recorder stores nothing more of
+ * the asset (down for good, or writing to another store), and the items would wait, in memory and
+ * in every snapshot, for ever. The asset actor records each batch as it decides it (its vectors
+ * with its next checkpoint, at most `consumer.batchSize` messages later) and stops for a restart
+ * when a write fails, so its predictions run that far ahead of what is stored only when nothing
+ * is stored any more: 100 × 24 bars by default, far beyond a batch of bars ahead.
+ */
+export const RECORDER_GONE_WAITS = 100;
 
 type SignalInput = Prediction | Order | Fill | Suggestion | Reject | Expiry;
 type InputKind = 'pred' | 'exec' | 'bar';
@@ -150,7 +170,10 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
   const log = deps.log.child({ actor: key });
   const tfMs = TIMEFRAME_MS[timeframe];
   const featureIdOf = (venue: string, symbol: string, ts: number): string => featureVectorId(barId(venue, symbol, timeframe, ts));
-  const stats: Omit<LabelingStats, 'pending'> = { received: 0, refused: 0, skippedSeq: 0, labeled: 0, samples: 0, published: 0, duplicates: 0, waitingFeatures: 0, pathsFromStore: 0, relabelsSkipped: 0, noBarsRefused: 0 };
+  const stats: Omit<LabelingStats, 'pending'> = { received: 0, refused: 0, skippedSeq: 0, labeled: 0, samples: 0, published: 0, duplicates: 0, waitingFeatures: 0, pathsFromStore: 0, relabelsSkipped: 0, noBarsRefused: 0, recorderGoneRefused: 0 };
+  const base = `labeling_${durableToken(strategy)}`;
+  /** The durable consumer of an asset's bars. */
+  const barDurable = (venue: string, symbol: string): string => `${base}_bar_${durableToken(venue)}_${durableToken(symbol)}`;
 
   const ownOutcomes = [subjects.streamSubjects.OUTCOMES[0], subjects.streamSubjects.OUTCOMES[1]].map((f) => {
     if (f?.endsWith('.>') !== true) throw new Error('OUTCOMES stream subjects missing');
@@ -340,7 +363,10 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
    * then they go to the DLQ, unlabeled. A missing vector waits also until the store holds a vector
    * of its asset that far past the horizon: the asset actor publishes its decisions while the
    * recorder writes their vectors, and in a replay or a catch-up this actor's bars (read straight
-   * from the market-data stream) run far ahead of what the recorder has written.
+   * from the market-data stream) run far ahead of what the recorder has written. So does a path
+   * with bars missing (read from the store: the item came after they left the buffer), until the
+   * store holds a bar of its asset that far past the horizon. Neither waits once the strategy's
+   * predictions of the asset are `RECORDER_GONE_WAITS` × `featureWaitBars` past the horizon (see there).
    */
   const settle = async (dlq: DlqEntry[]): Promise<{ out: (Outcome | Label)[]; samples: TrainingSample[] }> => {
     const out: (Outcome | Label)[] = [];
@@ -348,24 +374,45 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
     let waiting = 0;
     const due = state.due();
     const vectors = await vectorsOf(due);
-    const newestVector = newestStoredVector();
+    const newestVector = newestStored('features');
+    const newestBar = newestStored('bars');
+    const holds = (table: string, symbol: string, t: number): string => (t < 0 ? `it holds no ${table} of ${symbol}` : `it holds ${symbol}'s ${table} to ${new Date(t).toISOString()}`);
     for (const item of due) {
       const fv = vectors.get(item.featureId);
       const waitEnd = item.horizonEnd + spec.featureWaitBars * tfMs;
       const mayWait = state.watermark(item.venue, item.symbol) < waitEnd;
+      const giveUp = item.horizonEnd + RECORDER_GONE_WAITS * Math.max(1, spec.featureWaitBars) * tfMs;
+      const recorderGone = state.newestPrediction(item.venue, item.symbol) >= giveUp;
+      /** Refused for a recorder that stores nothing of the asset (see `RECORDER_GONE_WAITS`). */
+      const refuseGone = (what: string, table: string, recorded: number): void => {
+        if (!refusedItems.has(item.id)) stats.recorderGoneRefused++; // a redelivered batch refuses it again: counted once
+        const wait = RECORDER_GONE_WAITS * Math.max(1, spec.featureWaitBars);
+        dlq.push(refuseItem(item, `${what} not in the timeseries store while the strategy's predictions of ${item.symbol} went ${wait} bars past the horizon: the recorder stores nothing of it (${holds(table, item.symbol, recorded)}); is it running and writing to this store?`));
+        state.complete(item.id);
+      };
       if (fv === undefined) {
         const recorded = mayWait ? -1 : await newestVector(item.venue, item.symbol);
+        if (recorded < waitEnd && recorderGone) {
+          refuseGone(`feature vector ${item.featureId}`, 'vectors', recorded);
+          continue;
+        }
         if (recorded < waitEnd) {
           waiting++;
           continue;
         }
-        dlq.push(refuseItem(item, `feature vector ${item.featureId} not in the timeseries store ${spec.featureWaitBars} bars after the horizon (it holds ${item.symbol}'s vectors to ${new Date(recorded).toISOString()})`));
+        dlq.push(refuseItem(item, `feature vector ${item.featureId} not in the timeseries store ${spec.featureWaitBars} bars after the horizon (${holds('vectors', item.symbol, recorded)})`));
         state.complete(item.id);
         continue;
       }
       const bars = await pathOf(item);
       const gap = missingBars(item, bars);
-      if (gap > 0 && mayWait) {
+      // A missing bar waits as a missing vector does: until the recorder got past the wait.
+      const recordedBar = gap > 0 && !mayWait ? await newestBar(item.venue, item.symbol) : -1;
+      if (gap > 0 && recordedBar < waitEnd && recorderGone) {
+        refuseGone(`${gap} bar(s) of the path of ${item.symbol} from ${new Date(item.decisionTs).toISOString()}`, 'bars', recordedBar);
+        continue;
+      }
+      if (gap > 0 && recordedBar < waitEnd) {
         waiting++;
         continue;
       }
@@ -392,49 +439,59 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
   };
 
   /**
-   * For one batch: per asset, the event time of the newest feature vector the timeseries store
-   * holds (−1 none), read once, when a due item's vector is missing past its wait. Only a vector
-   * stored past that item's wait shows the recorder got past it without storing it; until then it
-   * may be on its way (see `settle`).
+   * For one batch: per asset, the event time of the newest feature vector (or bar: of any
+   * timeframe) the timeseries store holds (−1 none), read once, when a due item's vector (or a bar
+   * of its path) is missing past its wait. Only one stored past that item's wait shows the recorder
+   * got past it without storing it; until then it may be on its way (see `settle`).
    */
-  const newestStoredVector = (): ((venue: string, symbol: string) => Promise<number>) => {
+  const newestStored = (table: 'features' | 'bars'): ((venue: string, symbol: string) => Promise<number>) => {
     const read = new Map<string, number>();
     return async (venue, symbol) => {
       const k = `${venue}|${symbol}`;
-      let ts = read.get(k);
-      if (ts === undefined) read.set(k, (ts = (await deps.timeseries.lastTs('features', venue, symbol)) ?? -1));
-      return ts;
+      let t = read.get(k);
+      if (t === undefined) read.set(k, (t = (await deps.timeseries.lastTs(table, venue, symbol)) ?? -1));
+      return t;
     };
   };
 
-  /** Per asset, the open time of the newest bar the market-data stream held when last read (see `refuseStalled`). */
-  const newestStoredBar = new Map<string, number>();
-  const newestBarOnStream = async (venue: string, symbol: string): Promise<number> => {
+  /** Per asset, the stream sequence of a message on its bar subject that its consumer had not applied when last read (see `refuseStalled`). */
+  const unreadBar = new Map<string, number>();
+  /**
+   * Whether the market-data stream holds a message on the asset's bar subject after the last its
+   * own consumer applied: that consumer is behind (another asset's ran ahead), whatever the
+   * message is. Not the newest message's bar time: after a replay a malformed or out-of-order
+   * message may be the newest (the demo's injected faults are), and read as "no newer bar" it got
+   * the asset's items refused as stalled while its consumer still had hours of bars to read.
+   */
+  const barsUnread = async (venue: string, symbol: string): Promise<boolean> => {
     const k = `${venue}|${symbol}`;
-    const known = newestStoredBar.get(k);
-    // Still behind what the stream held when last read: no need to read it again.
-    if (known !== undefined && state.watermark(venue, symbol) < known) return known;
-    const m = (await deps.bus.readNewest(deps.streams.MD, subjects.bar(venue, symbol, timeframe), { max: 1 })).messages[0];
-    let ts = -1;
-    if (m !== undefined) {
-      const r = decodeBar(m.subject, m.data);
-      if (r.ok && r.msg.type === 'md.bar') ts = r.msg.ts;
+    const applied = state.seenSeq(barDurable(venue, symbol));
+    const known = unreadBar.get(k);
+    // Not applied yet when last read: no need to read the stream again.
+    if (known !== undefined && applied < known) return true;
+    const m = (await deps.bus.readFrom(deps.streams.MD, subjects.bar(venue, symbol, timeframe), { fromSeq: applied + 1, max: 1 })).messages[0];
+    if (m === undefined || m.streamSeq <= applied) {
+      unreadBar.delete(k);
+      return false;
     }
-    newestStoredBar.set(k, ts);
-    return ts;
+    unreadBar.set(k, m.streamSeq);
+    return true;
   };
 
   /**
    * Items whose asset stopped having bars (`stalled`: the strategy's newest bar of any asset is
    * `featureWaitBars` past their horizon, theirs is not at it) go to the DLQ, unlabeled, unless the
-   * market-data stream holds a newer bar of their asset than the actor has seen: its consumer is
-   * only behind (a catch-up), and they wait. Returns how many wait.
+   * asset's own bar consumer has messages left on the market-data stream (after the last it
+   * applied): it is only behind (a catch-up, a consumer slower than the others), and they wait.
+   * Returns how many wait. The stream, not the timeseries store: the recorder may lag the stream
+   * by far, and a store that holds bars the stream never carried (a backfill) gives this actor no
+   * bar to label with either.
    */
   const refuseStalled = async (dlq: DlqEntry[]): Promise<number> => {
     let waiting = 0;
     for (const item of state.stalled(spec.featureWaitBars)) {
       const wm = state.watermark(item.venue, item.symbol);
-      if ((await newestBarOnStream(item.venue, item.symbol)) > wm) {
+      if (await barsUnread(item.venue, item.symbol)) {
         waiting++;
         continue;
       }
@@ -529,7 +586,6 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
     return run;
   };
 
-  const base = `labeling_${durableToken(strategy)}`;
   const common = { batchSize: deps.batchSize, ackWaitMs: deps.ackWaitMs };
   const predSubjects = subjects.streamSubjects.SIGNALS[0];
   if (predSubjects === undefined) throw new Error('SIGNALS stream subjects missing');
@@ -546,7 +602,7 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
       spec: { stream: deps.streams.SIGNALS, durable: `${base}_signals`, filterSubject: '', ...common, ...(signalsFloor > 0 ? { startAfter: signalsFloor } : {}) },
     },
     ...deps.assets.map((a) => {
-      const durable = `${base}_bar_${durableToken(a.venue)}_${durableToken(a.symbol)}`;
+      const durable = barDurable(a.venue, a.symbol);
       return { kindOf: () => ({ kind: 'bar' as const, seqKey: durable }), spec: { stream: deps.streams.MD, durable, filterSubject: subjects.bar(a.venue, a.symbol, timeframe), ...common } };
     }),
   ];

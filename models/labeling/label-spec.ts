@@ -49,8 +49,9 @@ export const LabelSpecSchema = z
     fillGraceBars: z.number().int().min(0).max(10_000),
     /**
      * A prediction or order whose feature vector, or a bar of whose path (a data gap), or an order whose decision bar (its entry), is still not in the timeseries store this many bars after its horizon goes to the DLQ;
-     * a missing vector only once the store also holds a later vector of its asset this far past the horizon (the recorder got there without storing it: in a replay or a catch-up the bars run ahead of the recorder).
-     * So does one whose asset has had no bar up to its horizon when the strategy's newest bar of any asset is this many bars past it (a symbol that stopped trading; not while the market-data stream holds newer bars of it the actor has yet to read).
+     * a missing vector (path bar) only once the store also holds a later vector (bar) of its asset this far past the horizon (the recorder got there without storing it: in a replay or a catch-up the bars run ahead of the recorder),
+     * or once the strategy's predictions of its asset went `RECORDER_GONE_WAITS` (100) times this many bars past the horizon (the recorder stores nothing of it; actors/labeling-actor.ts).
+     * So does one whose asset has had no bar up to its horizon when the strategy's newest bar of any asset is this many bars past it (a symbol that stopped trading; not while its bar consumer has messages left on the market-data stream).
      */
     featureWaitBars: z.number().int().min(0).max(10_000),
   })

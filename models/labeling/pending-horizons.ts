@@ -328,6 +328,12 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
       }
       return out.sort((a, b) => a.horizonEnd - b.horizonEnd || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
+    /**
+     * Newest event time of the strategy's predictions of an asset received (−1 before any): how
+     * far its decision path got on it, one prediction per bar in event order (orders are left out:
+     * an operator's close is stamped when asked, ahead of a catching-up engine's bars).
+     */
+    newestPrediction: (venue: string, symbol: string): number => assets.get(assetKey(venue, symbol))?.newestPrediction ?? -1,
     /** Newest bar open time seen for an asset (−1 before any). */
     watermark: (venue: string, symbol: string): number => assets.get(assetKey(venue, symbol))?.watermark ?? -1,
     /**

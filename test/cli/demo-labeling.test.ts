@@ -4,7 +4,7 @@ import type { LabelingStats } from '../../actors/labeling-actor.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
 import { encode } from '../../streams/codec.js';
 
-const stats = (received: number): LabelingStats => ({ received, refused: 0, skippedSeq: 0, labeled: received, samples: received, published: 0, duplicates: 0, waitingFeatures: 0, pathsFromStore: 0, pending: 0, relabelsSkipped: 0, noBarsRefused: 0 });
+const stats = (received: number): LabelingStats => ({ received, refused: 0, skippedSeq: 0, labeled: received, samples: received, published: 0, duplicates: 0, waitingFeatures: 0, pathsFromStore: 0, pending: 0, relabelsSkipped: 0, noBarsRefused: 0, recorderGoneRefused: 0 });
 
 /** A labeling actor reading `total` messages behind the replay, `perRead` more each time it is looked at. */
 function lagging(total: number, perRead: number) {

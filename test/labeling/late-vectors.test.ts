@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { RECORDER_GONE_WAITS } from '../../actors/labeling-actor.js';
+import { DEFAULT_LABEL_SPEC } from '../../models/labeling/label-spec.js';
 import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
 import { createMemoryTrainingSampleStore } from '../../state/memory-training-sample-store.js';
 import type { Bar } from '../../streams/messages/bar.js';
@@ -66,5 +68,72 @@ describe('labeling actor: bars far ahead of the recorder', () => {
     expect(dlq.msgs[0]).toMatchObject({ reason: 'PROCESSING_FAILED', detail: expect.stringContaining(`feature vector ${lost.source} not in the timeseries store 24 bars after the horizon`) });
     expect(actor.stats()).toMatchObject({ labeled: 0, refused: 1, pending: 0, waitingFeatures: 0 });
     expect(await samples.count()).toBe(0);
+  });
+
+  it('waits for path bars the recorder has not stored yet when they left the buffer before the prediction came, then labels it', async () => {
+    const { bus, ns } = await setup();
+    const timeseries = createMemoryTimeseriesStore();
+    const samples = createMemoryTrainingSampleStore();
+    const dlq = collect<DlqEntry>(bus, ns.streams.DLQ, ns.subjects.dlq('labeling'));
+    cleanups.push(() => dlq.stop());
+    // 8 bars kept: bar 0 and its horizon bar 1 leave the buffer long before its prediction comes.
+    const actor = await startActor(bus, ns, { timeseries, samples }, { spec: { ...DEFAULT_LABEL_SPEC, retainBars: 8 } });
+    cleanups.push(() => actor.stop());
+    await publishBars(bus, ns, bars.slice(0, 40));
+    await until('bars received', () => actor.stats().received === 40);
+    // The recorder is at bar 0: its bar and vector stored, bar 1 (the path's) not yet.
+    await timeseries.insert({ bars: [b(0)], features: [vectorOf(b(0), 1)] });
+    await publishSignals(bus, ns, [prediction('s1', b(0), 0.01, 1)]);
+    await until('the prediction waits for its path', () => actor.stats().received === 41 && actor.stats().waitingFeatures === 1);
+    expect(actor.stats()).toMatchObject({ labeled: 0, refused: 0, pending: 1 });
+    expect(dlq.msgs).toEqual([]);
+
+    await timeseries.insert({ bars: bars.slice(1, 40), features: bars.slice(1, 40).map((x) => vectorOf(x, 1)) });
+    await publishBars(bus, ns, [b(40)]);
+    await until('labeled', () => actor.stats().labeled === 1);
+    expect(actor.stats()).toMatchObject({ refused: 0, pending: 0, waitingFeatures: 0 });
+    expect(await samples.count()).toBe(1);
+    expect(dlq.msgs).toEqual([]);
+  });
+
+  it('refuses a missing path bar once the store holds a later bar of its asset featureWaitBars past the horizon', async () => {
+    const { bus, ns } = await setup();
+    const timeseries = createMemoryTimeseriesStore();
+    const samples = createMemoryTrainingSampleStore();
+    const dlq = collect<DlqEntry>(bus, ns.streams.DLQ, ns.subjects.dlq('labeling'));
+    cleanups.push(() => dlq.stop());
+    const actor = await startActor(bus, ns, { timeseries, samples }, { spec: { ...DEFAULT_LABEL_SPEC, retainBars: 8 } });
+    cleanups.push(() => actor.stop());
+    await publishBars(bus, ns, bars.slice(0, 40));
+    await until('bars received', () => actor.stats().received === 40);
+    // Bar 1 was never stored; the recorder got to bar 25, the prediction's wait (horizon bar 1 + 24).
+    await timeseries.insert({ bars: [b(0), ...bars.slice(2, 26)], features: [vectorOf(b(0), 1)] });
+    await publishSignals(bus, ns, [prediction('s1', b(0), 0.01, 1)]);
+    await until('refused', () => dlq.msgs.length === 1);
+    expect(dlq.msgs[0]).toMatchObject({ reason: 'PROCESSING_FAILED', detail: expect.stringMatching(/^data gap: 1 of the 1 bars/) });
+    expect(actor.stats()).toMatchObject({ labeled: 0, refused: 1, pending: 0 });
+  });
+
+  it('refuses a vector the recorder never stores once the strategy\'s predictions of its asset went RECORDER_GONE_WAITS × featureWaitBars past its horizon', async () => {
+    const { bus, ns } = await setup();
+    const timeseries = createMemoryTimeseriesStore(); // the recorder stores nothing
+    const samples = createMemoryTrainingSampleStore();
+    const dlq = collect<DlqEntry>(bus, ns.streams.DLQ, ns.subjects.dlq('labeling'));
+    cleanups.push(() => dlq.stop());
+    const spec = { ...DEFAULT_LABEL_SPEC, featureWaitBars: 1 };
+    const actor = await startActor(bus, ns, { timeseries, samples }, { spec });
+    cleanups.push(() => actor.stop());
+    const last = RECORDER_GONE_WAITS + 1; // bar 0's horizon (bar 1) + RECORDER_GONE_WAITS × 1 bars
+    const all = Array.from({ length: last + 10 }, (_, i) => bar(i, 101, 99, 100));
+    const preds = all.slice(0, last + 1).map((x) => prediction('s1', x, 0.01, 1));
+    await publishBars(bus, ns, all);
+    await publishSignals(bus, ns, preds.slice(0, last));
+    await until('all wait', () => actor.stats().received === all.length + last && actor.stats().waitingFeatures === last);
+    expect(actor.stats()).toMatchObject({ refused: 0, pending: last });
+
+    await publishSignals(bus, ns, preds.slice(last));
+    await until('bar 0\'s prediction refused', () => dlq.msgs.length === 1, 5_000);
+    expect(dlq.msgs[0]).toMatchObject({ reason: 'PROCESSING_FAILED', detail: expect.stringContaining(`feature vector ${preds[0]?.source} not in the timeseries store while the strategy's predictions of BTC/USDT went ${RECORDER_GONE_WAITS} bars past the horizon: the recorder stores nothing of it (it holds no vectors of BTC/USDT)`) });
+    expect(actor.stats()).toMatchObject({ refused: 1, recorderGoneRefused: 1, pending: last });
   });
 });

@@ -82,4 +82,47 @@ describe('labeling actor: a symbol that stops trading', () => {
     expect(actor.stats()).toMatchObject({ refused: 0, noBarsRefused: 0 });
     expect(await bus.countMessages(ns.streams.DLQ)).toBe(0);
   });
+
+  it('keeps waiting while its consumer is behind though the newest message on its bar subject is no newer bar (a demo\'s injected faults), then labels', async () => {
+    const { bus, ns } = await setup();
+    let holding = false;
+    let open = (): void => {};
+    const gate = new Promise<void>((r) => (open = r));
+    const held: Bus = {
+      ...bus,
+      consume: (s, h) => bus.consume(s, s.durable.includes('ETH') ? async (batch: readonly Delivery[]) => {
+        if (holding) await gate;
+        return h(batch);
+      } : h),
+    };
+    const timeseries = createMemoryTimeseriesStore();
+    const samples = createMemoryTrainingSampleStore();
+    const p = prediction('s1', eth(1), 0.01, 1);
+    await timeseries.insert({ features: [vectorOf(eth(1), 1)] });
+    const dlq = collect<DlqEntry>(bus, ns.streams.DLQ, ns.subjects.dlq('labeling'));
+    cleanups.push(() => dlq.stop());
+    const actor = await startActor(held, ns, { timeseries, samples }, { spec, symbols: SYMBOLS });
+    cleanups.push(() => actor.stop());
+    cleanups.push(async () => open());
+    await publishBars(bus, ns, [eth(0), eth(1), btc(0), btc(1)]);
+    await publishSignals(bus, ns, [p]);
+    await until('all received', () => actor.stats().received === 5);
+    holding = true;
+    // ETH's bars to 3 (held), then what `sextant demo` publishes after its replay on its first
+    // symbol: a bar from a year before (fresh id) and a malformed one, the newest on the subject.
+    await publishBars(bus, ns, [eth(2), eth(3), eth(-24 * 365)]);
+    await bus.publish(ns.subjects.bar('binance', 'ETH/USDT', '1h'), new TextEncoder().encode('{"type":"md.bar","v":1,"id":'), { msgId: 'fault:malformed' });
+    await publishBars(bus, ns, range(2, 8).map(btc)); // BTC 6 bars past p's horizon (bar 2)
+    await until('BTC bars received', () => actor.stats().received === 5 + 7);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(actor.pendingIds()).toEqual([p.id]);
+    expect(actor.stats()).toMatchObject({ refused: 0, noBarsRefused: 0 });
+    open();
+    await until('p labeled', () => actor.stats().labeled === 1);
+    await until('ETH bars received', () => actor.stats().received === 5 + 7 + 4);
+    // The malformed message is refused as such; no item for want of bars.
+    expect(actor.stats()).toMatchObject({ noBarsRefused: 0, refused: 1, pending: 0 });
+    await until('dead letter', () => dlq.msgs.length === 1);
+    expect(dlq.msgs.map((e) => e.reason)).toEqual(['MALFORMED_JSON']);
+  });
 });
