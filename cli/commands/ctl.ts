@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import { loadConfig } from '../../config/load.js';
 import { CONTROL_NAME_RE, CONTROL_NAME_RULE, ControlReplySchema, MAX_REASON_CHARS, MAX_SCOPE_SYMBOL_CHARS } from '../../gateways/control/control-messages.js';
+import { StatusResultSchema } from '../../gateways/control/status-result.js';
 import { RiskLimitsPatchSchema } from '../../models/risk/risk-limits.js';
 import type { ControlVerb } from '../../gateways/control/control-messages.js';
 import type { Bus } from '../../streams/bus.js';
@@ -151,15 +152,18 @@ function warningOf(result: unknown): string | undefined {
  * `ctl status` of an engine deciding a backlog far behind its clock (`catchUp.catchingUp`): the
  * line said on stderr, as the JSON's `catchUp` is easy to miss in a long status. An engine that
  * replays a past window on its live clock (`catchUp.replay`: `sextant demo`) is said to replay it,
- * not warned of as a backlog.
+ * not warned of as a backlog. A `catchUp` of another shape (or a result that is no object) throws,
+ * naming what is wrong, rather than being read as "not catching up"; one without `replay` (an
+ * engine older than it) is a backlog.
  */
 export function catchUpNote(result: unknown): string | undefined {
-  if (typeof result !== 'object' || result === null || !('catchUp' in result)) return undefined;
-  const c = result.catchUp;
-  if (typeof c !== 'object' || c === null || !('catchingUp' in c) || c.catchingUp !== true) return undefined;
-  const behind = 'behindMs' in c && typeof c.behindMs === 'number' ? `${Math.round(c.behindMs / 60_000)} min` : 'far';
-  const asOf = 'asOf' in c && typeof c.asOf === 'number' ? ` (up to ${new Date(c.asOf).toISOString()})` : '';
-  if ('replay' in c && c.replay === true) return `the engine is replaying a past window on its live clock: deciding data from ${behind} ago${asOf}; its orders are the replay's, not for live consumers`;
+  const parsed = StatusResultSchema.safeParse(result);
+  if (!parsed.success) throw new Error(`the engine's status has a catchUp this client does not understand (${parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : 'result'}: ${i.message}`).join('; ')})`);
+  const c = parsed.data.catchUp;
+  if (c === null || c === undefined || !c.catchingUp) return undefined;
+  const behind = c.behindMs !== null ? `${Math.round(c.behindMs / 60_000)} min` : 'far';
+  const asOf = c.asOf !== null ? ` (up to ${new Date(c.asOf).toISOString()})` : '';
+  if (c.replay === true) return `the engine is replaying a past window on its live clock: deciding data from ${behind} ago${asOf}; its orders are the replay's, not for live consumers`;
   return `the engine is catching up on a backlog: deciding data from ${behind} ago${asOf}; orders it publishes now may be expired for live consumers`;
 }
 
@@ -214,8 +218,16 @@ async function send(configFile: string | undefined, g: CtlGlobals, verb: Control
       if (warning !== undefined) process.stderr.write(`sextant ctl: warning: ${warning}\n`);
       // Answered, but not recorded (a read-only request whose audit write failed).
       if (reply.data.warning !== undefined) process.stderr.write(`sextant ctl: warning: ${reply.data.warning}\n`);
-      const catchUp = verb === 'status' ? catchUpNote(reply.data.result) : undefined;
-      if (catchUp !== undefined) process.stderr.write(`sextant ctl: note: ${catchUp}\n`);
+      if (verb === 'status') {
+        // The result is printed as sent; a catchUp this client cannot read is said, and fails the command.
+        try {
+          const catchUp = catchUpNote(reply.data.result);
+          if (catchUp !== undefined) process.stderr.write(`sextant ctl: note: ${catchUp}\n`);
+        } catch (e) {
+          process.stderr.write(`sextant ctl: ${(e as Error).message}\n`);
+          process.exitCode = 1;
+        }
+      }
     } else {
       process.stderr.write(`sextant ctl: ${reply.data.error.code}: ${reply.data.error.message}\n`);
       process.exitCode = 1;

@@ -24,4 +24,13 @@ describe('ctl status catch-up note', () => {
     expect(catchUpNote({ catchUp: null })).toBeUndefined();
     expect(catchUpNote({})).toBeUndefined();
   });
+
+  it('throws, naming the field, on a catchUp of another shape instead of reading it as none or "far"', () => {
+    // A behindMs sent as text was printed as 'deciding data from far ago'; a catchingUp that is no boolean said nothing.
+    expect(() => catchUpNote({ catchUp: { catchingUp: true, behindMs: '5700000', asOf } })).toThrow(/catchUp this client does not understand \(catchUp\.behindMs: /);
+    expect(() => catchUpNote({ catchUp: { catchingUp: 1, behindMs: null, asOf: null } })).toThrow(/catchUp\.catchingUp: /);
+    expect(() => catchUpNote({ catchUp: { catchingUp: true, behindMs: 60_000, asOf, replay: 'yes' } })).toThrow(/catchUp\.replay: /);
+    expect(() => catchUpNote({ catchUp: 'catching up' })).toThrow(/catchUp: /);
+    expect(() => catchUpNote('ACTIVE')).toThrow(/result: /);
+  });
 });
