@@ -23,6 +23,9 @@ function firstAfter(times: readonly number[], cutoff: number): number {
   return lo;
 }
 
+/** Approved orders in the rate window `(end - windowMs, end]`: see `RiskBook.ordersInWindow`. */
+export type RateWindow = Readonly<{ count: number; end: number }>;
+
 /** Positions are per venue × symbol: the same coin on two venues is two inventories. */
 export const bookKey = (venue: string, symbol: string): string => `${venue}|${symbol}`;
 
@@ -242,31 +245,37 @@ export class RiskBook {
    * already: see `addOrder`), the most in any window `(s - windowMs, s]` that an order at `now`
    * would fall in (`now ≤ s < now + windowMs`), counted until `cap` is reached: the limit is on any
    * window of event time, and an order at `now` must not put one of the later windows past it. In
-   * time order that is the window ending at `now`. Kept: the times in the last two windows (so an
-   * order up to `windowMs` late is counted exactly; one later than that may miss orders more than a
+   * time order that is the window ending at `now`. `end`: the end of the window counted (the first
+   * to reach `cap`, else the fullest; `now` in time order), for a refusal to name it. Kept: the
+   * times in the last two windows (so an order up to `windowMs` late is counted exactly; one later than that may miss orders more than a
    * window before the newest that were dropped past the cap), and the last `min(cap, RAISED_WINDOW_KEPT)` (`cap`: `maxOrdersPerWindow`) of the longest window the
    * limits allow ({@link MAX_RATE_WINDOW_MS}). Dropping all those older than the current window
    * made a window an operator raised count none of the orders approved before it, so the throttle
    * let a burst through until the new window filled; now a raised window refuses as soon as `cap`
    * orders fall in it (exactly, for a cap up to RAISED_WINDOW_KEPT), and the snapshot stays bounded.
    */
-  ordersInWindow(now: number, windowMs: number, cap: number): number {
+  ordersInWindow(now: number, windowMs: number, cap: number): RateWindow {
     const times = this.orderTimes;
     const first = firstAfter(times, now - windowMs);
     const upTo = firstAfter(times, now);
     let count = upTo - first;
+    let end = now;
     // Orders after `now` (none in time order): each window ending at one of them and holding `now`.
     for (let j = upTo; j < times.length && count < cap; j++) {
       const s = times[j] as number;
       if (s - windowMs >= now) break;
-      count = Math.max(count, firstAfter(times, s) - firstAfter(times, s - windowMs));
+      const inWindow = firstAfter(times, s) - firstAfter(times, s - windowMs);
+      if (inWindow > count) {
+        count = inWindow;
+        end = s;
+      }
     }
     const kept = firstAfter(times, now - 2 * windowMs);
     let from = Math.max(0, times.length - Math.min(cap, RAISED_WINDOW_KEPT));
     while (from < kept && (times[from] as number) <= now - MAX_RATE_WINDOW_MS) from++;
     from = Math.min(from, kept);
     if (from > 0) this.orderTimes = times.slice(from);
-    return count;
+    return { count, end };
   }
 
   positionQty(key: string): number {

@@ -70,8 +70,10 @@ export function checkSuggestion(c: CheckInput): CheckResult {
   const current = book.grossExposure();
   const projected = book.grossExposure({ key, side: s.side, qty: s.qty, price: mid ?? s.refPrice });
   if (projected > limits.maxGrossNotional && projected > current) add(RiskReason.GROSS_EXPOSURE, `gross ${pastLimitText(projected, '>', limits.maxGrossNotional)}`);
-  const recent = book.ordersInWindow(now, limits.windowMs, limits.maxOrdersPerWindow);
-  if (recent >= limits.maxOrdersPerWindow) add(RiskReason.ORDER_RATE, `${recent} orders in the last ${limits.windowMs} ms`);
+  // The window named is the one breached: for a suggestion decided on a late event, one ending
+  // after its time (an order approved later in event time), not "the last" window before it.
+  const rate = book.ordersInWindow(now, limits.windowMs, limits.maxOrdersPerWindow);
+  if (rate.count >= limits.maxOrdersPerWindow) add(RiskReason.ORDER_RATE, `${rate.count} orders in the ${limits.windowMs} ms window ending ${new Date(rate.end).toISOString()}`);
   if (mark === undefined) add(RiskReason.NO_MARKET_DATA, `no mid for ${s.venue} ${s.symbol}`);
   else if (now - mark.ts > limits.staleAfterMs) add(RiskReason.STALE_MARKET_DATA, `mid is ${now - mark.ts} ms old`);
   if (c.duplicate) add(RiskReason.DUPLICATE_SUGGESTION, `suggestion ${s.id} was seen before with other content`);

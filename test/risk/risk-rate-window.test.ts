@@ -35,7 +35,7 @@ describe('the order-rate throttle after an operator raises its window', () => {
     c.setLimits({ windowMs: 60_000 });
     const d = at(T0 + 5_100);
     expect(d.kind).toBe('reject');
-    expect(d.kind === 'reject' ? d.reject : undefined).toMatchObject({ reasons: ['ORDER_RATE'], detail: 'ORDER_RATE: 3 orders in the last 60000 ms' });
+    expect(d.kind === 'reject' ? d.reject : undefined).toMatchObject({ reasons: ['ORDER_RATE'], detail: `ORDER_RATE: 3 orders in the 60000 ms window ending ${new Date(T0 + 5_100).toISOString()}` });
   });
 
   it('counts exactly in the current window and keeps a bounded number of older times', () => {
@@ -45,12 +45,12 @@ describe('the order-rate throttle after an operator raises its window', () => {
       book.ordersInWindow(T0 + i * 10, 100, 20);
     }
     const now = T0 + 4_999 * 10;
-    expect(book.ordersInWindow(now, 100, 20)).toBe(10);
+    expect(book.ordersInWindow(now, 100, 20)).toEqual({ count: 10, end: now });
     expect(book.snapshot().orderTimes).toHaveLength(20); // the cap's worth, not 5,000
-    expect(book.ordersInWindow(now, 60_000, 20)).toBe(20); // a raised window refuses at once
+    expect(book.ordersInWindow(now, 60_000, 20).count).toBe(20); // a raised window refuses at once
     // A cap over RAISED_WINDOW_KEPT keeps that many past the window (and every time in it).
-    expect(book.ordersInWindow(now, 100, 1_000_000)).toBe(10);
-    expect(book.ordersInWindow(now + MAX_RATE_WINDOW_MS, 100, 20)).toBe(0);
+    expect(book.ordersInWindow(now, 100, 1_000_000).count).toBe(10);
+    expect(book.ordersInWindow(now + MAX_RATE_WINDOW_MS, 100, 20).count).toBe(0);
     expect(book.snapshot().orderTimes).toHaveLength(0); // older than the longest window: gone
     expect(RAISED_WINDOW_KEPT).toBeGreaterThanOrEqual(20);
   });
@@ -79,7 +79,7 @@ describe('the order-rate throttle with orders decided on late events', () => {
     mark(c, T0);
     for (const t of [100, 250, 150, 260]) expect(at(c, T0 + t).kind).toBe('order'); // 150 late
     const d = at(c, T0 + 300); // (200, 300] holds 250 and 260: counted 1 before
-    expect(d.kind === 'reject' ? d.reject : undefined).toMatchObject({ reasons: ['ORDER_RATE'], detail: `ORDER_RATE: 2 orders in the last ${W} ms` });
+    expect(d.kind === 'reject' ? d.reject : undefined).toMatchObject({ reasons: ['ORDER_RATE'], detail: `ORDER_RATE: 2 orders in the ${W} ms window ending ${new Date(T0 + 300).toISOString()}` }); // in order: the window ends at its time
   });
 
   it('counts a late order in the windows after it', () => {
@@ -97,6 +97,8 @@ describe('the order-rate throttle with orders decided on late events', () => {
     // At 200 it would share (160, 260] with 250 and 260: three in one window.
     const d = at(c, T0 + 200);
     expect(d.kind === 'reject' ? d.reject.reasons : undefined).toEqual(['ORDER_RATE']);
+    // The window breached is named, ending at 260: it said '2 orders in the last 100 ms', which (100, 200] holds none of.
+    expect(d.kind === 'reject' ? d.reject.detail : undefined).toBe(`ORDER_RATE: 2 orders in the ${W} ms window ending ${new Date(T0 + 260).toISOString()}`);
     // At 100 every window that holds it ends before 200: 250 and 260 are in none (refused before, for orders after its time).
     expect(at(c, T0 + 100).kind).toBe('order');
     expect(at(c, T0 + 160).kind).toBe('order'); // (60, 160] holds 100; (150, 250] holds 160 and 250
