@@ -24,6 +24,27 @@ const UNEXPECTED_RESPONSE = /^Unexpected server response: (\d{3})$/;
 /** The venue's answer to an upgrade it refused: its status and headers (`Retry-After`, `Location`). */
 type HandshakeAnswer = Readonly<{ status: number; headers: IncomingHttpHeaders }>;
 
+/** The websocket URL as messages show it: without its query (a listen key, a token). */
+const shownUrl = (client: WsClientHooks): string => client.url.split('?')[0] ?? client.url;
+
+/**
+ * Runs `hook` once on each websocket client ccxt makes (`exchange.client(url)` hands back the same
+ * client for a URL until it is dropped): the place `refuseHandshakes` and `holdDials` wrap a
+ * client's dial and error hooks. Hooks stack in the order they are installed.
+ */
+function onEachWsClient(ex: Exchange, hook: (client: WsClientHooks) => void): void {
+  const target = ex as unknown as { client: (url: string) => WsClientHooks };
+  const original = target.client.bind(ex);
+  const hooked = new WeakSet<WsClientHooks>();
+  target.client = (url) => {
+    const client = original(url);
+    if (hooked.has(client)) return client;
+    hooked.add(client);
+    hook(client);
+    return client;
+  };
+}
+
 type RestStatusHooks = {
   onRestResponse: (status: number, statusText: string, url: string, method: string, ...rest: unknown[]) => string;
   handleHttpStatusCode: (code: number, reason: string, url: string, method: string, body: string) => void;
@@ -115,13 +136,7 @@ function handshakeMeaning(e: BaseError, status: number, headers: IncomingHttpHea
  * of them.
  */
 export function refuseHandshakes(ex: Exchange, hold: VenueHold, dials: VenueHold, now: () => number): void {
-  const target = ex as unknown as { client: (url: string) => WsClientHooks };
-  const original = target.client.bind(ex);
-  const hooked = new WeakSet<WsClientHooks>();
-  target.client = (url) => {
-    const client = original(url);
-    if (hooked.has(client)) return client;
-    hooked.add(client);
+  onEachWsClient(ex, (client) => {
     /** The answer to this client's last dial, when the venue refused the upgrade. */
     let answer: HandshakeAnswer | undefined;
     // ccxt calls `createConnection` when it dials (`connect`), after this: each dial gets the listener.
@@ -146,7 +161,7 @@ export function refuseHandshakes(ex: Exchange, hold: VenueHold, dials: VenueHold
       const matched = typeof message === 'string' ? UNEXPECTED_RESPONSE.exec(message)?.[1] : undefined;
       const status = seen?.status ?? (matched === undefined ? NaN : Number(matched));
       if (!(status >= 200 && status <= 599)) return onError(error);
-      const shown = client.url.split('?')[0] ?? client.url;
+      const shown = shownUrl(client);
       const named = status >= 400 ? restStatusError(ex, status, shown) : undefined;
       const refusal = named === undefined || Object.getPrototypeOf(named) === ExchangeError.prototype ? new BadRequest('') : named;
       const Refusal = refusal.constructor as new (m: string) => BaseError;
@@ -161,8 +176,7 @@ export function refuseHandshakes(ex: Exchange, hold: VenueHold, dials: VenueHold
       const e = new Refusal(`${ex.id} websocket ${shown}: HTTP ${status} on the handshake, ${meaning}`);
       onError(retryAfterMs === undefined ? e : Object.assign(e, { retryAfterMs } satisfies WithRetryAfter));
     };
-    return client;
-  };
+  });
 }
 
 /**
@@ -176,21 +190,14 @@ export function refuseHandshakes(ex: Exchange, hold: VenueHold, dials: VenueHold
  * client is dropped, and the feed's next watch dials a fresh one.
  */
 export function holdDials(ex: Exchange, dials: VenueHold): void {
-  const target = ex as unknown as { client: (url: string) => WsClientHooks };
-  const original = target.client.bind(ex);
-  const hooked = new WeakSet<WsClientHooks>();
-  target.client = (url) => {
-    const client = original(url);
-    if (hooked.has(client)) return client;
-    hooked.add(client);
+  onEachWsClient(ex, (client) => {
     const createConnection = client.createConnection.bind(client);
     client.createConnection = () => {
       const left = dials.remainingMs();
       if (left === 0) return createConnection();
-      const shown = client.url.split('?')[0] ?? client.url;
+      const shown = shownUrl(client);
       const e = new RateLimitExceeded(`${ex.id} websocket ${shown}: not dialled, the venue asked for no request for another ${left} ms (its 418 or 429 Retry-After), retried`);
       client.onError(Object.assign(e, { retryAfterMs: left } satisfies WithRetryAfter));
     };
-    return client;
-  };
+  });
 }
