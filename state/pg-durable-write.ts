@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { pgStoreError } from './pg-errors.js';
-import { inPgTransaction } from './pg-transaction.js';
+import { DURABLE_BEGIN, inPgTransaction } from './pg-transaction.js';
 
 /**
  * Runs one write in a transaction committed with `synchronous_commit = on`, whatever the
@@ -18,7 +18,7 @@ import { inPgTransaction } from './pg-transaction.js';
  */
 export async function durableWrite(pool: pg.Pool, what: string, sql: string, params: unknown[], timeoutMs?: number): Promise<void> {
   if (timeoutMs !== undefined && (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1)) throw new RangeError(`${what}: timeoutMs must be a whole number of ms above 0, got ${timeoutMs}`);
-  const begin = timeoutMs === undefined ? 'BEGIN; SET LOCAL synchronous_commit = on' : `BEGIN; SET LOCAL synchronous_commit = on; SET LOCAL lock_timeout = ${timeoutMs}; SET LOCAL statement_timeout = ${timeoutMs}`;
+  const begin = timeoutMs === undefined ? DURABLE_BEGIN : `${DURABLE_BEGIN}; SET LOCAL lock_timeout = ${timeoutMs}; SET LOCAL statement_timeout = ${timeoutMs}`;
   let client: pg.PoolClient;
   try {
     client = await pool.connect();

@@ -6,7 +6,7 @@ import type { Quote } from '../streams/messages/quote.js';
 import type { Trade } from '../streams/messages/trade.js';
 import { StoreConnectError, StoreError } from './errors.js';
 import { pgStoreError } from './pg-errors.js';
-import { inPgTransaction } from './pg-transaction.js';
+import { DURABLE_BEGIN, inPgTransaction } from './pg-transaction.js';
 import { migrateStoreSchema } from './pg-migrate.js';
 import { insertStatements, limitClause, MS_COLUMN, rangeWhere } from './pg-timeseries-sql.js';
 import type { InsertCounts, TimeseriesStore } from './timeseries-store.js';
@@ -78,7 +78,7 @@ export async function createPgTimeseriesStore(opts: PgTimeseriesStoreOptions): P
       // an asset actor acknowledges its input once its history is stored (actors/recorder-actor.ts),
       // so nothing delivers a lost row again, and the labeling actor reads a prediction's
       // point-in-time vector back from `features`. One WAL flush per group commit.
-      return await inPgTransaction(client, 'BEGIN; SET LOCAL synchronous_commit = on', async (tx): Promise<InsertCounts> => ({
+      return await inPgTransaction(client, DURABLE_BEGIN, async (tx): Promise<InsertCounts> => ({
         bars: await insertChunks<Bar>(tx, bars, INSERT.bars, (c) => [
           c.map((r) => r.venue), c.map((r) => r.symbol), c.map((r) => r.tf), c.map((r) => r.ts), c.map((r) => r.id),
           c.map((r) => r.open), c.map((r) => r.high), c.map((r) => r.low), c.map((r) => r.close), c.map((r) => r.volume),

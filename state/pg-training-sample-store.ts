@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { StoreConnectError, StoreError } from './errors.js';
 import { pgStoreError } from './pg-errors.js';
-import { inPgTransaction } from './pg-transaction.js';
+import { DURABLE_BEGIN, inPgTransaction } from './pg-transaction.js';
 import { migrateSchema } from './pg-migrate.js';
 import { pgQuery } from './pg-query.js';
 import { checkSampleCommit } from './sample-check.js';
@@ -149,7 +149,7 @@ export async function createPgTrainingSampleStore(opts: PgTrainingSampleStoreOpt
         // the labeling actor acknowledges its inputs once this commit returns, so nothing would
         // deliver them again, and a sample (the label with the vector its prediction was made from
         // and the model that made it) is kept nowhere else. A PostgreSQL crash must not lose it.
-        return await inPgTransaction(client, 'BEGIN; SET LOCAL synchronous_commit = on', async (tx) => {
+        return await inPgTransaction(client, DURABLE_BEGIN, async (tx) => {
           const n = c.samples.length > 0 ? ((await tx.query(UPSERT, [JSON.stringify(c.samples)])).rowCount ?? 0) : 0;
           if (c.snapshot !== undefined) {
             await tx.query(

@@ -12,6 +12,12 @@ import type pg from 'pg';
  * query under way, and a client the pool has handed out has no listener of its own: the event
  * went unhandled and took the process down.
  */
+/**
+ * The BEGIN of a write transaction committed with `synchronous_commit = on`, whatever the sessions'
+ * default, sent in the same round trip (one WAL flush per group commit): see `durableWrite`.
+ */
+export const DURABLE_BEGIN = 'BEGIN; SET LOCAL synchronous_commit = on';
+
 export async function inPgTransaction<T>(client: pg.PoolClient, begin: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   let broken: Error | undefined;
   const onError = (e: Error): void => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { StoreConnectError, StoreError } from '../../state/errors.js';
 import { pgStoreError } from '../../state/pg-errors.js';
-import { inPgTransaction } from '../../state/pg-transaction.js';
+import { DURABLE_BEGIN, inPgTransaction } from '../../state/pg-transaction.js';
 import { migrateSchema } from '../../state/pg-migrate.js';
 import type { Logger } from '../../state/logger.js';
 import type { Clock } from '../../state/clock.js';
@@ -77,7 +77,7 @@ export async function createPgModelRegistry(opts: PgModelRegistryOptions): Promi
       // Committed with synchronous_commit on, whatever the sessions' default (as `durableWrite`):
       // the change is announced once this commit returns, and engines and the operator act on it,
       // so a PostgreSQL crash must not be able to lose it afterwards.
-      return await inPgTransaction(c, 'BEGIN; SET LOCAL synchronous_commit = on', async (tx) => {
+      return await inPgTransaction(c, DURABLE_BEGIN, async (tx) => {
         await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sextant-model-registry:${s}:${name}`]);
         return fn(tx);
       });
