@@ -48,7 +48,13 @@ export type DecisionStats = {
   /** Parents execution dropped because their horizon ended in a hole of their asset's data, their unsent children not sent. */
   parentsLapsed: number;
   fills: number;
+  /**
+   * @deprecated Base quantities summed across every symbol (0.5 BTC and 300 DOGE make 300.5):
+   * meaningful with one symbol only, kept for readers of the old key. Read {@link DecisionStats.filledQtyBySymbol}.
+   */
   filledQty: number;
+  /** Quantity filled per symbol, in that symbol's base units (`{ 'BTC/USDT': 0.5, 'DOGE/USDT': 300 }`). */
+  filledQtyBySymbol: Record<string, number>;
   fees: number;
   expired: number;
   /** Of those, orders cancelled because their symbol's data resumed after a hole (the venue's `maxGapMs`): none fills across a gap. */
@@ -238,6 +244,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     parentsLapsed: 0,
     fills: 0,
     filledQty: 0,
+    filledQtyBySymbol: {},
     fees: 0,
     expired: 0,
     expiredAtGap: 0,
@@ -284,6 +291,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     opts.observer?.fill?.(f);
     stats.fills++;
     stats.filledQty += f.qty;
+    stats.filledQtyBySymbol[f.symbol] = (stats.filledQtyBySymbol[f.symbol] ?? 0) + f.qty;
     stats.fees += f.fee;
     publish(subjects.fill(f.venue, f.symbol), f);
     announce(risk.onFill(f));
