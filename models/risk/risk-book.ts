@@ -8,7 +8,7 @@ import { MAX_RATE_WINDOW_MS } from './risk-limits.js';
 
 const DAY_MS = 86_400_000;
 
-/** Approved-order times kept past the current rate window, at most (see `ordersInWindow`). */
+/** Approved-order times kept past the current rate window, at most (see `pruneOrderTimes`). */
 export const RAISED_WINDOW_KEPT = 1_000;
 
 /** The index of the first time after `cutoff` in ascending `times` (its length when none is). */
@@ -246,13 +246,8 @@ export class RiskBook {
    * would fall in (`now ≤ s < now + windowMs`), counted until `cap` is reached: the limit is on any
    * window of event time, and an order at `now` must not put one of the later windows past it. In
    * time order that is the window ending at `now`. `end`: the end of the window counted (the first
-   * to reach `cap`, else the fullest; `now` in time order), for a refusal to name it. Kept: the
-   * times in the last two windows (so an order up to `windowMs` late is counted exactly; one later than that may miss orders more than a
-   * window before the newest that were dropped past the cap), and the last `min(cap, RAISED_WINDOW_KEPT)` (`cap`: `maxOrdersPerWindow`) of the longest window the
-   * limits allow ({@link MAX_RATE_WINDOW_MS}). Dropping all those older than the current window
-   * made a window an operator raised count none of the orders approved before it, so the throttle
-   * let a burst through until the new window filled; now a raised window refuses as soon as `cap`
-   * orders fall in it (exactly, for a cap up to RAISED_WINDOW_KEPT), and the snapshot stays bounded.
+   * to reach `cap`, else the fullest; `now` in time order), for a refusal to name it. A read: the
+   * times it no longer needs are dropped by {@link RiskBook.pruneOrderTimes}.
    */
   ordersInWindow(now: number, windowMs: number, cap: number): RateWindow {
     const times = this.orderTimes;
@@ -270,12 +265,29 @@ export class RiskBook {
         end = s;
       }
     }
+    return { count, end };
+  }
+
+  /**
+   * Drops the approved-order times the rate window no longer needs once event time reached `now`
+   * (the risk core calls it with each suggestion it checks; `cap`: `maxOrdersPerWindow`). Kept:
+   * the times in the last two windows (so an order up to `windowMs` late is counted exactly by
+   * {@link RiskBook.ordersInWindow}; one later than that may miss orders more than a window before
+   * the newest that were dropped past the cap), and the last `min(cap, RAISED_WINDOW_KEPT)` of the
+   * longest window the limits allow ({@link MAX_RATE_WINDOW_MS}). Dropping all those older than the
+   * current window made a window an operator raised count none of the orders approved before it,
+   * so the throttle let a burst through until the new window filled; now a raised window refuses as
+   * soon as `cap` orders fall in it (exactly, for a cap up to RAISED_WINDOW_KEPT), and the snapshot
+   * stays bounded. Never drops a time in `(now - 2 × windowMs, …)`, so the count at `now` is the
+   * same before or after it.
+   */
+  pruneOrderTimes(now: number, windowMs: number, cap: number): void {
+    const times = this.orderTimes;
     const kept = firstAfter(times, now - 2 * windowMs);
     let from = Math.max(0, times.length - Math.min(cap, RAISED_WINDOW_KEPT));
     while (from < kept && (times[from] as number) <= now - MAX_RATE_WINDOW_MS) from++;
     from = Math.min(from, kept);
     if (from > 0) this.orderTimes = times.slice(from);
-    return { count, end };
   }
 
   positionQty(key: string): number {

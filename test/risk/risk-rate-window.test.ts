@@ -42,17 +42,41 @@ describe('the order-rate throttle after an operator raises its window', () => {
     const book = new RiskBook();
     for (let i = 0; i < 5_000; i++) {
       book.addOrder(order(i, T0 + i * 10));
-      book.ordersInWindow(T0 + i * 10, 100, 20);
+      book.pruneOrderTimes(T0 + i * 10, 100, 20);
     }
     const now = T0 + 4_999 * 10;
     expect(book.ordersInWindow(now, 100, 20)).toEqual({ count: 10, end: now });
     expect(book.snapshot().orderTimes).toHaveLength(20); // the cap's worth, not 5,000
     expect(book.ordersInWindow(now, 60_000, 20).count).toBe(20); // a raised window refuses at once
     // A cap over RAISED_WINDOW_KEPT keeps that many past the window (and every time in it).
+    book.pruneOrderTimes(now, 100, 1_000_000);
     expect(book.ordersInWindow(now, 100, 1_000_000).count).toBe(10);
+    book.pruneOrderTimes(now + MAX_RATE_WINDOW_MS, 100, 20);
     expect(book.ordersInWindow(now + MAX_RATE_WINDOW_MS, 100, 20).count).toBe(0);
     expect(book.snapshot().orderTimes).toHaveLength(0); // older than the longest window: gone
+  });
+
+  it('counts without dropping anything: the count is a read, the pruning its own step', () => {
+    const book = new RiskBook();
+    for (let i = 0; i < 50; i++) book.addOrder(order(i, T0 + i * 10));
+    const now = T0 + 49 * 10;
+    expect(book.ordersInWindow(now, 100, 20)).toEqual({ count: 10, end: now });
+    expect(book.snapshot().orderTimes).toHaveLength(50);
+    book.pruneOrderTimes(now, 100, 20);
+    expect(book.snapshot().orderTimes).toHaveLength(20);
+    expect(book.ordersInWindow(now, 100, 20)).toEqual({ count: 10, end: now }); // the same count after
     expect(RAISED_WINDOW_KEPT).toBeGreaterThanOrEqual(20);
+  });
+
+  it('keeps a bounded number of order times through the core (it prunes them at each suggestion it checks)', () => {
+    const c = createRiskCore({ account: 'acc', limits: { ...baseLimits, maxOrdersPerWindow: 2, windowMs: 1_000, maxPositionQty: { default: 100, perSymbol: {} } } });
+    for (let i = 0; i < 100; i++) {
+      const ts = T0 + i * 20_000; // past the last order's expiry: nothing in flight to refuse it
+      c.onMarket({ venue: VENUE, symbol: BTC, ts, mid: 100 });
+      expect(c.onSuggestion(suggestion({ ts }), ts).kind).toBe('order');
+    }
+    // The cap's worth kept at the last check (2 of the 99 before it), then the last order's time.
+    expect(c.bookSnapshot().book.orderTimes).toEqual([97, 98, 99].map((i) => T0 + i * 20_000));
   });
 
   it('refuses a window longer than the book keeps order times for', () => {
