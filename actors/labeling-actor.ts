@@ -47,7 +47,8 @@ export type LabelingActorDeps = Readonly<{
   subjects: Subjects;
   /**
    * Decision-time feature vectors (by id), bars older than the actor's buffer, and the newest
-   * vector stored of an asset (`lastTs`: whether the recorder got past a vector still missing).
+   * vector (or bar of its timeframe) stored of an asset (`lastTs`: whether the recorder got past a
+   * vector, or a path bar, still missing).
    */
   timeseries: Pick<TimeseriesReader, 'bars' | 'features' | 'lastTs'>;
   samples: TrainingSampleStore;
@@ -439,17 +440,20 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
   };
 
   /**
-   * For one batch: per asset, the event time of the newest feature vector (or bar: of any
+   * For one batch: per asset, the event time of the newest feature vector (or bar of the strategy's
    * timeframe) the timeseries store holds (−1 none), read once, when a due item's vector (or a bar
    * of its path) is missing past its wait. Only one stored past that item's wait shows the recorder
-   * got past it without storing it; until then it may be on its way (see `settle`).
+   * got past it without storing it; until then it may be on its way (see `settle`). Bars of another
+   * timeframe say nothing of it: a store holding 1m bars to 11:59 may hold the 1h bars to 10:00 only.
    */
   const newestStored = (table: 'features' | 'bars'): ((venue: string, symbol: string) => Promise<number>) => {
     const read = new Map<string, number>();
+    const newest = (venue: string, symbol: string): Promise<number | undefined> =>
+      table === 'bars' ? deps.timeseries.lastTs('bars', venue, symbol, timeframe) : deps.timeseries.lastTs(table, venue, symbol);
     return async (venue, symbol) => {
       const k = `${venue}|${symbol}`;
       let t = read.get(k);
-      if (t === undefined) read.set(k, (t = (await deps.timeseries.lastTs(table, venue, symbol)) ?? -1));
+      if (t === undefined) read.set(k, (t = (await newest(venue, symbol)) ?? -1));
       return t;
     };
   };

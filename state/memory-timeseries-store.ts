@@ -95,17 +95,32 @@ export function createMemoryTimeseriesStore(): TimeseriesStore {
   const quotes = table<Quote>(byTimeAndId, true);
   const features = table<FeatureVector>(byTimeAndId, true);
   const tables = { bars, trades, quotes, features } as const;
+  /** Newest bar time per asset and timeframe (`lastTs('bars', …, tf)`); the table's `last` is of any timeframe. */
+  const lastBarOfTf = new Map<string, number>();
+  const tfKey = (venue: string, symbol: string, tf: string): string => `${venue}\u0000${symbol}\u0000${tf}`;
+  const insertBars = (rows: readonly Bar[] | undefined): number => {
+    for (const r of rows ?? []) {
+      const k = tfKey(r.venue, r.symbol, r.tf);
+      if (r.ts > (lastBarOfTf.get(k) ?? Number.NEGATIVE_INFINITY)) lastBarOfTf.set(k, r.ts);
+    }
+    return bars.insert(rows);
+  };
+  const lastTs = async (t: keyof typeof tables, venue: string, symbol: string, tf?: string): Promise<number | undefined> =>
+    t === 'bars' && tf !== undefined ? lastBarOfTf.get(tfKey(venue, symbol, tf)) : tables[t].last(venue, symbol);
   return {
     flavor: 'memory',
-    insert: async (b) => ({ bars: bars.insert(b.bars), trades: trades.insert(b.trades), quotes: quotes.insert(b.quotes), features: features.insert(b.features) }),
+    insert: async (b) => ({ bars: insertBars(b.bars), trades: trades.insert(b.trades), quotes: quotes.insert(b.quotes), features: features.insert(b.features) }),
     bars: async (q) => bars.select(q, (r) => r.tf === q.tf),
     barPages: (q) => pagesOf(bars.select(q, (r) => r.tf === q.tf), pageSizeOf(q)),
     trades: async (q) => trades.select(q),
     quotes: async (q) => quotes.select(q),
     features: async (q) => features.select(q),
     counts: async () => ({ bars: bars.size, trades: trades.size, quotes: quotes.size, features: features.size }),
-    lastTs: async (t, venue, symbol) => tables[t].last(venue, symbol),
-    clear: async () => Object.values(tables).forEach((t) => t.clear()),
+    lastTs,
+    clear: async () => {
+      Object.values(tables).forEach((t) => t.clear());
+      lastBarOfTf.clear();
+    },
     close: async () => {},
   };
 }

@@ -138,14 +138,15 @@ export async function createPgTimeseriesStore(opts: PgTimeseriesStoreOptions): P
       const row = rows[0];
       return { trades: Number(row?.t ?? 0), bars: Number(row?.b ?? 0), quotes: Number(row?.q ?? 0), features: Number(row?.f ?? 0) };
     },
-    lastTs: async (table, venue, symbol) => {
+    lastTs: async (table: 'trades' | 'quotes' | 'bars' | 'features', venue: string, symbol: string, tf?: string) => {
       // The type guards callers in TypeScript; this guards the SQL text against anything else.
       if (!TABLES.has(table)) throw new StoreError(`unknown table ${String(table)}`, false);
       // The (venue, symbol, …, ts) primary key serves max(ts) from the asset's index range.
+      const ofTf = table === 'bars' && tf !== undefined;
       const rows = await query<{ ms: number | null }>(
         'lastTs failed',
-        `SELECT (extract(epoch from max(ts)) * 1000)::float8 AS ms FROM ${s}.${table} WHERE venue = $1 AND symbol = $2`,
-        [venue, symbol],
+        `SELECT (extract(epoch from max(ts)) * 1000)::float8 AS ms FROM ${s}.${table} WHERE venue = $1 AND symbol = $2${ofTf ? ' AND tf = $3' : ''}`,
+        ofTf ? [venue, symbol, tf] : [venue, symbol],
       );
       return rows[0]?.ms ?? undefined;
     },

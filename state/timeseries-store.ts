@@ -52,8 +52,13 @@ export type TimeseriesReader = {
   features(q: RangeQuery): Promise<readonly FeatureVector[]>;
   /** Total rows per table (for summaries and tests). */
   counts(): Promise<InsertCounts>;
-  /** Newest event time stored for an asset's table, for backfill start points. */
+  /**
+   * Newest event time stored for an asset's table, for backfill start points; of `bars`, with
+   * `tf`, of that timeframe's only (without it, of any: a store holds bars of several timeframes,
+   * whose newest run apart).
+   */
   lastTs(table: 'trades' | 'quotes' | 'bars' | 'features', venue: string, symbol: string): Promise<number | undefined>;
+  lastTs(table: 'bars', venue: string, symbol: string, tf: string): Promise<number | undefined>;
 };
 
 export type TimeseriesStore = TimeseriesWriter &

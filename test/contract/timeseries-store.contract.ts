@@ -63,6 +63,17 @@ export function timeseriesStoreContract(name: string, make: () => Promise<Timese
       expect(await store.lastTs('bars', 'binance', 'ETH/USDT')).toBeUndefined();
     });
 
+    it('tells the newest bar of one timeframe apart from the newest of any', async () => {
+      // The labeling actor waits for the recorder's bars of its timeframe: 5m bars stored past them said it had got there.
+      const m5 = (i: number): Bar => ({ ...bar(0, 'TF/USDT'), id: barId('binance', 'TF/USDT', '5m', T0 + i * 300_000), tf: '5m', ts: T0 + i * 300_000 });
+      await store.insert({ bars: [bar(0, 'TF/USDT'), bar(1, 'TF/USDT'), m5(30)] });
+      expect(await store.lastTs('bars', 'binance', 'TF/USDT')).toBe(m5(30).ts);
+      expect(await store.lastTs('bars', 'binance', 'TF/USDT', '1h')).toBe(bar(1, 'TF/USDT').ts);
+      expect(await store.lastTs('bars', 'binance', 'TF/USDT', '5m')).toBe(m5(30).ts);
+      expect(await store.lastTs('bars', 'binance', 'TF/USDT', '1m')).toBeUndefined();
+      expect(await store.lastTs('bars', 'binance', 'BTC/USDT', '1h')).toBe(bar(3).ts);
+    });
+
     it('orders rows that share a timestamp by id, byte by byte, on every machine', async () => {
       const ids = ['t:b', 't:B', 't:a', 't:_', 't:10', 't:9'];
       await store.insert({ trades: ids.map((id) => trade(100, id)) });
@@ -77,6 +88,7 @@ export function timeseriesStoreContract(name: string, make: () => Promise<Timese
       await store.clear();
       expect(await store.counts()).toEqual({ bars: 0, trades: 0, quotes: 0, features: 0 });
       expect(await store.lastTs('bars', 'binance', 'BTC/USDT')).toBeUndefined();
+      expect(await store.lastTs('bars', 'binance', 'BTC/USDT', '1h')).toBeUndefined();
     });
 
     it('keeps milliseconds exactly, also at the epoch and far from today', async () => {

@@ -4,6 +4,7 @@ import { DEFAULT_LABEL_SPEC } from '../../models/labeling/label-spec.js';
 import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
 import { createMemoryTrainingSampleStore } from '../../state/memory-training-sample-store.js';
 import type { Bar } from '../../streams/messages/bar.js';
+import { barId } from '../../streams/messages/bar.js';
 import type { DlqEntry } from '../../streams/messages/dlq-entry.js';
 import { bar, prediction, vectorOf } from './fixtures.js';
 import { collect, memoryBusPerTest, publishBars, publishSignals, startActor, until } from './harness.js';
@@ -93,6 +94,32 @@ describe('labeling actor: bars far ahead of the recorder', () => {
     await until('labeled', () => actor.stats().labeled === 1);
     expect(actor.stats()).toMatchObject({ refused: 0, pending: 0, waitingFeatures: 0 });
     expect(await samples.count()).toBe(1);
+    expect(dlq.msgs).toEqual([]);
+  });
+
+  it('waits for a missing path bar while the store holds bars of another timeframe only past its wait', async () => {
+    const { bus, ns } = await setup();
+    const timeseries = createMemoryTimeseriesStore();
+    const samples = createMemoryTrainingSampleStore();
+    const dlq = collect<DlqEntry>(bus, ns.streams.DLQ, ns.subjects.dlq('labeling'));
+    cleanups.push(() => dlq.stop());
+    const actor = await startActor(bus, ns, { timeseries, samples }, { spec: { ...DEFAULT_LABEL_SPEC, retainBars: 8 } });
+    cleanups.push(() => actor.stop());
+    await publishBars(bus, ns, bars.slice(0, 40));
+    await until('bars received', () => actor.stats().received === 40);
+    // The recorder stored the asset's 5m bars to bar 30's hour, but of its 1h bars only bar 0: bar 1
+    // (the path's) is on its way. The 5m bars said the recorder got past the wait (bar 25): refused as a gap.
+    const m5 = (x: Bar): Bar => ({ ...x, id: barId(x.venue, x.symbol, '5m', x.ts), tf: '5m' });
+    await timeseries.insert({ bars: [b(0), ...bars.slice(0, 31).map(m5)], features: [vectorOf(b(0), 1)] });
+    await publishSignals(bus, ns, [prediction('s1', b(0), 0.01, 1)]);
+    await until('the prediction waits for its path', () => actor.stats().received === 41 && actor.stats().waitingFeatures === 1);
+    expect(actor.stats()).toMatchObject({ labeled: 0, refused: 0, pending: 1 });
+    expect(dlq.msgs).toEqual([]);
+
+    await timeseries.insert({ bars: bars.slice(1, 40), features: bars.slice(1, 40).map((x) => vectorOf(x, 1)) });
+    await publishBars(bus, ns, [b(40)]);
+    await until('labeled', () => actor.stats().labeled === 1);
+    expect(actor.stats()).toMatchObject({ refused: 0, pending: 0, waitingFeatures: 0 });
     expect(dlq.msgs).toEqual([]);
   });
 
