@@ -25,6 +25,9 @@ export type ConsumerRef = Readonly<{ stream: string; durable: string }>;
  * `catchUp`: whether the engine is deciding a backlog far behind its clock, as `ctl status` says
  * it (cli/catch-up-watch.ts; null where the engine keeps no watch: the page says it in its header),
  * with `replay` true where that is a replay of a past window (`sextant demo`), not a backlog.
+ * `byCurrency`, only when `currency` is null: realised, unrealised and equity per quote currency of
+ * the positions (`realised`, `unrealised` and `equity` then add amounts in different units, as the
+ * risk book does; `daily` and `drawdown` are the book's, of that sum).
  */
 export type PnlSummary = Readonly<{
   account: string;
@@ -33,6 +36,7 @@ export type PnlSummary = Readonly<{
   realised: number;
   unrealised: number;
   equity: number;
+  byCurrency?: readonly CurrencySums[];
   daily: number;
   drawdown: number;
   limits: Readonly<{ maxDailyLoss: number; maxDrawdown: number }>;
@@ -40,6 +44,9 @@ export type PnlSummary = Readonly<{
   catchUp: CatchUpStatus | null;
   positions: readonly Readonly<{ venue: string; symbol: string; qty: number; avgPrice: number; realised: number; unrealised: number; price: number | null }>[];
 }>;
+
+/** An account's amounts in one quote currency (null: of symbols whose quote is not known). */
+export type CurrencySums = Readonly<{ currency: string | null; realised: number; unrealised: number; equity: number }>;
 
 /**
  * The `actors` topic's payload, one per actor (the dashboard's `ActorStatusSchema`, plus details).
@@ -126,15 +133,35 @@ function currencyOf(symbols: readonly string[]): string | null {
   return quotes.size === 1 && only !== undefined ? only : null;
 }
 
+/**
+ * Realised, unrealised and equity (their sum) of the positions per quote currency, by name (null
+ * last): an account trading BTC/USDT and ETH/USDC had `equity` 1,095 for 1,000 USDT and 95 USDC.
+ */
+function sumsByCurrency(positions: RiskStatus['positions']): CurrencySums[] {
+  const sums = new Map<string | null, { realised: number; unrealised: number }>();
+  for (const p of positions) {
+    const c = quoteOf(p.symbol);
+    const s = sums.get(c) ?? { realised: 0, unrealised: 0 };
+    s.realised += p.realised;
+    s.unrealised += p.unrealised;
+    sums.set(c, s);
+  }
+  return [...sums.entries()]
+    .sort(([a], [b]) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1))
+    .map(([currency, s]) => ({ currency, realised: s.realised, unrealised: s.unrealised, equity: s.realised + s.unrealised }));
+}
+
 /** The risk actor's book as the `pnl` payload, with the engine's catch-up state (null without a watch; `replay` with it). */
 export function pnlOf(r: RiskStatus, catchUp: CatchUpStatus | null = null): PnlSummary {
+  const currency = currencyOf([...r.limits.allowlist, ...r.positions.map((p) => p.symbol)]);
   return {
     account: r.account,
     state: r.state,
-    currency: currencyOf([...r.limits.allowlist, ...r.positions.map((p) => p.symbol)]),
+    currency,
     realised: r.pnl.realised,
     unrealised: r.pnl.unrealised,
     equity: r.pnl.equity,
+    ...(currency === null ? { byCurrency: sumsByCurrency(r.positions) } : {}),
     daily: r.pnl.daily,
     drawdown: r.pnl.drawdown,
     limits: { maxDailyLoss: r.limits.maxDailyLoss, maxDrawdown: r.limits.maxDrawdown },

@@ -32,4 +32,28 @@ describe('pnl summary on the feed', () => {
     expect(pnlOf(c.status()).currency).toBeNull();
     expect(pnlOf(createRiskCore({ account: 'acc', limits: { ...baseLimits, allowlist: ['BTC/USDT:USDT'] } }).status()).currency).toBe('USDT');
   });
+
+  it('sums realised, unrealised and equity per quote currency for an account in two, never one sum of USDT and USDC', () => {
+    const c = createRiskCore({ account: 'acc', limits: { ...baseLimits, allowlist: [BTC, 'ETH/USDC'] } });
+    expect(pnlOf(c.status())).toMatchObject({ currency: null, byCurrency: [] });
+    c.onMarket({ venue: VENUE, symbol: BTC, ts: T0, mid: 100 });
+    c.onMarket({ venue: VENUE, symbol: 'ETH/USDC', ts: T0, mid: 100 });
+    c.onFill(fill({ orderId: 'o:1', side: 'buy', qty: 2, price: 100 }));
+    c.onFill(fill({ orderId: 'o:2', symbol: 'ETH/USDC', side: 'buy', qty: 1, price: 100, fee: 1 }));
+    c.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + 60_000, mid: 90 });
+    c.onMarket({ venue: VENUE, symbol: 'ETH/USDC', ts: T0 + 60_000, mid: 110 });
+    const p = pnlOf(c.status());
+    expect(p.currency).toBeNull();
+    // -20 USDT on BTC, +10 USDC on ETH less its 1 USDC fee: by name, each in its own unit.
+    expect(p.byCurrency).toEqual([
+      { currency: 'USDC', realised: -1, unrealised: 10, equity: 9 },
+      { currency: 'USDT', realised: 0, unrealised: -20, equity: -20 },
+    ]);
+    // The unitless book figures stay as they were (the risk limits read them).
+    expect(p.equity).toBe(-11);
+    const sent = JSON.parse(JSON.stringify(p)) as unknown;
+    expect(PnlSchema.parse(sent)).toEqual(sent);
+    // One currency: no breakdown, the amounts are in it.
+    expect(pnlOf(createRiskCore({ account: 'acc', limits: baseLimits }).status())).not.toHaveProperty('byCurrency');
+  });
 });

@@ -7,16 +7,24 @@ export type PnlItem = Readonly<{ label: string; id: string; text: string; tone: 
 
 const byAccount = (accounts: readonly Pnl[]): Pnl[] => [...accounts].sort((a, b) => a.account.localeCompare(b.account));
 
+type Amounts = Readonly<{ realised: number; unrealised: number; equity: number }>;
+
+/**
+ * An account's amounts by currency: its breakdown (`byCurrency`) where it trades in several, else
+ * its amounts in its currency (null: none named, a publisher older than the breakdown).
+ */
+const amountsOf = (a: Pnl): readonly (Amounts & Readonly<{ currency: string | null }>)[] => a.byCurrency ?? [{ currency: a.currency ?? null, realised: a.realised, unrealised: a.unrealised, equity: a.equity }];
+
 /**
  * An amount summed over the accounts, per currency: amounts in different currencies are not added
- * (a USDT and a EUR account's equity summed was one number in neither). One sum per currency the
- * accounts name, by name, then the accounts that name none (their amounts mix quotes) without a
- * unit; joined with ' · '. With one currency, one sum with its unit, as before. Toned (red, green)
- * only when every sum has that sign.
+ * (a USDT and a EUR account's equity summed was one number in neither, nor were an account's USDT
+ * and USDC positions). One sum per currency, by name, then the amounts of no known currency (an
+ * account that names none and sends no breakdown) without a unit; joined with ' · '. With one
+ * currency, one sum with its unit, as before. Toned (red, green) only when every sum has that sign.
  */
-function sumByCurrency(accounts: readonly Pnl[], f: (x: Pnl) => number): Readonly<{ text: string; tone: PnlItem['tone'] }> {
+function sumByCurrency(accounts: readonly Pnl[], f: (x: Amounts) => number): Readonly<{ text: string; tone: PnlItem['tone'] }> {
   const sums = new Map<string | null, number>();
-  for (const a of accounts) sums.set(a.currency ?? null, (sums.get(a.currency ?? null) ?? 0) + f(a));
+  for (const x of accounts.flatMap(amountsOf)) sums.set(x.currency, (sums.get(x.currency) ?? 0) + f(x));
   if (sums.size === 0) sums.set(null, 0);
   const order = [...sums.keys()].sort((a, b) => (a === null ? 1 : b === null ? -1 : a.localeCompare(b)));
   const tones = new Set(order.map((c) => fmt.tone(sums.get(c) as number)));
@@ -33,7 +41,7 @@ function sumByCurrency(accounts: readonly Pnl[], f: (x: Pnl) => number): Readonl
  */
 export function pnlItems(given: readonly Pnl[]): PnlItem[] {
   const accounts = byAccount(given);
-  const money = (label: string, id: string, f: (x: Pnl) => number): PnlItem => ({ label, id, ...sumByCurrency(accounts, f), breached: false });
+  const money = (label: string, id: string, f: (x: Amounts) => number): PnlItem => ({ label, id, ...sumByCurrency(accounts, f), breached: false });
   const out = [money('Realised', 'pnl-realised', (x) => x.realised), money('Unrealised', 'pnl-unrealised', (x) => x.unrealised), money('Equity', 'pnl-equity', (x) => x.equity)];
   const whose = (a: Pnl): string => (accounts.length > 1 ? ` (${a.account})` : '');
   const key = (a: Pnl): string => (accounts.length > 1 ? `-${a.account}` : '');

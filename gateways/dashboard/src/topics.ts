@@ -27,6 +27,14 @@ export const PnlSchema = z
     realised: z.number(),
     unrealised: z.number(),
     equity: z.number(),
+    /**
+     * Where `currency` is null: realised, unrealised and equity per quote currency of the positions
+     * (null: a symbol whose quote is not known), as the three above add amounts in several units.
+     */
+    byCurrency: z
+      .array(z.object({ currency: z.string().nullable(), realised: z.number(), unrealised: z.number(), equity: z.number() }).readonly())
+      .readonly()
+      .optional(),
     /** Today's PnL (UTC day; negative: a loss) and the drawdown from peak equity, with the limits the risk actor holds them to. */
     daily: z.number().optional(),
     drawdown: z.number().optional(),

@@ -68,4 +68,21 @@ describe('dashboard PnL and positions', () => {
     ]);
     expect(pnlItems([acct('a', 'USDT', 10), acct('b', 'EUR', 2)]).map((i) => i.tone)).toEqual(['pos', '', 'pos']);
   });
+
+  it("shows an account in several quote currencies per currency (its breakdown), added to other accounts' sums of the same currency", () => {
+    // As pnlOf sends a book holding BTC/USDT and ETH/USDC: realised, unrealised and equity add USDT and USDC.
+    const mixed = PnlSchema.parse({
+      account: 'multi', currency: null, realised: -1, unrealised: -10, equity: -11, daily: -11, drawdown: 11, positions: [],
+      byCurrency: [{ currency: 'USDC', realised: -1, unrealised: 10, equity: 9 }, { currency: 'USDT', realised: 0, unrealised: -20, equity: -20 }],
+    });
+    expect(pnlItems([mixed]).map((i) => [i.label, i.text])).toEqual([
+      ['Realised', '-1.00 USDC · 0.00 USDT'],
+      ['Unrealised', '10.00 USDC · -20.00 USDT'],
+      ['Equity', '9.00 USDC · -20.00 USDT'],
+      ['Today', '-11.00'],
+      ['Drawdown', '11.00'],
+    ]);
+    const usdt = PnlSchema.parse({ account: 'spot', currency: 'USDT', realised: 5, unrealised: 0, equity: 5, positions: [] });
+    expect(pnlItems([mixed, usdt]).slice(0, 3).map((i) => i.text)).toEqual(['-1.00 USDC · 5.00 USDT', '10.00 USDC · -20.00 USDT', '9.00 USDC · -15.00 USDT']);
+  });
 });
