@@ -35,7 +35,8 @@ const toTime = (ms: number): UTCTimestamp => Math.floor(ms / 1000) as UTCTimesta
 const toData = (c: Candle): CandlestickData<Time> => ({ ...c, time: c.time as UTCTimestamp });
 
 /**
- * A live candlestick chart for one symbol, built from the `md` bars of one timeframe (the
+ * A live candlestick chart for one symbol on one venue (`asset-key.ts`: one symbol on two venues is
+ * two charts, the venue named beside the symbol), built from the `md` bars of one timeframe (the
  * strategy's once the feed says it and has sent one, else the finest seen: `chart-timeframe.ts`;
  * bars of the others are kept, so a switch redraws at once), labelled beside the symbol, with
  * predictions (arrows by class), approved orders (circles by side) and fills (squares at the fill
@@ -69,7 +70,10 @@ export class SymbolChart {
   private followTimer: number | null = null;
   private readonly resized: ResizeObserver;
 
-  constructor(readonly symbol: string) {
+  constructor(
+    readonly venue: string,
+    readonly symbol: string,
+  ) {
     this.unit = quoteOf(symbol);
     this.host = el('div', { class: 'chart-host' });
     this.lastPrice = el('span', { class: 'last-price' }, '–');
@@ -77,8 +81,8 @@ export class SymbolChart {
     this.goneNote = el('span', { class: 'chart-gone-note', title: "the engine's actors on this connection name no asset actor of this symbol: it is no longer traded (a restart with other symbols); the chart keeps what it drew" });
     this.root = el(
       'article',
-      { class: 'chart-card', 'data-symbol': symbol, 'data-unit': this.unit ?? '', 'data-traded': 'true', 'data-tf': '', 'data-right-gap': 0, 'data-candles': 0, 'data-markers': 0, 'data-predictions': 0, 'data-orders': 0, 'data-fills': 0 },
-      el('header', {}, el('div', { class: 'chart-title' }, el('h3', {}, symbol), this.tfLabel, this.goneNote), this.lastPrice),
+      { class: 'chart-card', 'data-venue': venue, 'data-symbol': symbol, 'data-unit': this.unit ?? '', 'data-traded': 'true', 'data-tf': '', 'data-right-gap': 0, 'data-candles': 0, 'data-markers': 0, 'data-predictions': 0, 'data-orders': 0, 'data-fills': 0 },
+      el('header', {}, el('div', { class: 'chart-title' }, el('h3', {}, symbol), el('span', { class: 'chart-venue', title: 'venue' }, venue), this.tfLabel, this.goneNote), this.lastPrice),
       // The price scale's unit, over the top of the scale (the chart library has no axis title).
       el('div', { class: 'chart-frame' }, this.host, el('span', { class: 'price-unit', title: `prices in ${this.unit ?? 'the quote currency'}` }, this.unit ?? '')),
       el(
@@ -192,7 +196,7 @@ export class SymbolChart {
   }
 
   /**
-   * Whether the engine still trades the symbol, as the actors the feed lists say (`traded-symbols.ts`):
+   * Whether the engine still trades the symbol on this venue, as the actors the feed lists say (`traded-symbols.ts`):
    * a chart of one it no longer trades is marked (dimmed, a note beside the symbol), not removed:
    * what it drew stays readable; it is unmarked if the symbol comes back.
    */

@@ -1,4 +1,6 @@
 import type { Timeframe } from '../../../streams/messages/bar.js';
+import { assetKey, compareAssets } from './asset-key.js';
+import type { Asset } from './asset-key.js';
 import { SymbolChart } from './chart.js';
 import { sendControl } from './control-client.js';
 import { el } from './dom.js';
@@ -90,21 +92,24 @@ function start(): void {
     ),
   );
 
-  const bySymbol = new Map<string, SymbolChart>();
-  // The symbols the engine's asset actors name on this connection: a chart of another is marked.
+  // A chart per venue and symbol (`asset-key.ts`): BTC/USDT on two venues is two prices.
+  const byAsset = new Map<string, SymbolChart>();
+  // The assets the engine's asset actors name on this connection: a chart of another is marked.
   const traded = new TradedSymbols();
   // The strategy's timeframe, once the decision actor's status says it: every chart draws its bars.
   let strategyTf: Timeframe | null = null;
-  const chartFor = (symbol: string): SymbolChart => {
-    let c = bySymbol.get(symbol);
+  const chartFor = (a: Asset): SymbolChart => {
+    const key = assetKey(a.venue, a.symbol);
+    let c = byAsset.get(key);
     if (c === undefined) {
-      c = new SymbolChart(symbol);
+      c = new SymbolChart(a.venue, a.symbol);
       c.prefer(strategyTf);
-      c.traded(traded.traded(symbol));
-      bySymbol.set(symbol, c);
+      c.traded(traded.traded(a.venue, a.symbol));
+      byAsset.set(key, c);
       noCharts.remove();
-      const after = [...bySymbol.keys()].sort().find((s) => s > symbol);
-      charts.insertBefore(c.root, after === undefined ? null : (bySymbol.get(after)?.root ?? null));
+      // Before the first chart that sorts after it (by symbol, then venue).
+      const after = [...byAsset.values()].filter((o) => compareAssets(o, a) > 0).sort(compareAssets)[0];
+      charts.insertBefore(c.root, after?.root ?? null);
     }
     return c;
   };
@@ -113,20 +118,20 @@ function start(): void {
     switch (p.topic) {
       case 'md':
         lag.md(p.data);
-        if (p.data.type === 'md.bar') chartFor(p.data.symbol).bar(p.data);
-        else bySymbol.get(p.data.symbol)?.price(p.data.type === 'md.trade' ? p.data.price : (p.data.bid + p.data.ask) / 2);
+        if (p.data.type === 'md.bar') chartFor(p.data).bar(p.data);
+        else byAsset.get(assetKey(p.data.venue, p.data.symbol))?.price(p.data.type === 'md.trade' ? p.data.price : (p.data.bid + p.data.ask) / 2);
         return;
       case 'features':
         features.update(p.data);
         return;
       case 'predictions':
-        chartFor(p.data.symbol).prediction(p.data);
+        chartFor(p.data).prediction(p.data);
         predictions.add(p.data);
         models.prediction(p.data);
         return;
       case 'orders':
-        if (p.data.type === 'exec.order') chartFor(p.data.symbol).order(p.data);
-        else if (p.data.type === 'exec.fill') chartFor(p.data.symbol).fill(p.data);
+        if (p.data.type === 'exec.order') chartFor(p.data).order(p.data);
+        else if (p.data.type === 'exec.fill') chartFor(p.data).fill(p.data);
         orders.add(p.data);
         return;
       case 'risk':
@@ -140,12 +145,12 @@ function start(): void {
         return;
       case 'actors':
         actors.update(p.data);
-        // A newly named symbol may mark the charts of those not named on this connection (or unmark its own).
-        if (traded.actor(p.data.id)) for (const c of bySymbol.values()) c.traded(traded.traded(c.symbol));
+        // A newly named asset may mark the charts of those not named on this connection (or unmark its own).
+        if (traded.actor(p.data.id)) for (const c of byAsset.values()) c.traded(traded.traded(c.venue, c.symbol));
         if (p.data.kind === 'decision') {
           models.decision(p.data);
           strategyTf = p.data.timeframe ?? null;
-          for (const c of bySymbol.values()) c.prefer(strategyTf);
+          for (const c of byAsset.values()) c.prefer(strategyTf);
         }
         return;
       case 'models':

@@ -448,6 +448,43 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     expect(errors).toEqual([]);
   }, 30_000);
 
+  it('draws one symbol on two venues as two charts, each its own prices, named by venue; two features columns; marks the venue the engine does not trade', async () => {
+    const { feed, page, errors } = await openPage();
+    let seq = 0;
+    const bar = (venue: string, symbol: string, i: number, close: number) => ({
+      type: 'snapshot', topic: 'md', key: symbol, seq: ++seq,
+      data: { type: 'md.bar', v: 1, id: `b:${venue}:${symbol}:${i}`, venue, symbol, tf: '1h', ts: T0 + i * 60 * MIN, open: close, high: close, low: close, close, volume: 3 },
+    });
+    // BTC/USDT on kraken and on binance, hour by hour, and ETH/USDT on binance (the md snapshot's order).
+    for (let i = 0; i < 3; i++) {
+      feed.send(bar('kraken', 'BTC/USDT', i, 42_100 + i));
+      feed.send(bar('binance', 'BTC/USDT', i, 42_000 + i));
+    }
+    feed.send(bar('binance', 'ETH/USDT', 0, 3_000));
+    const cards = (attr: string): Promise<(string | null)[]> => page.locator('.chart-card').evaluateAll((cs, a) => cs.map((c) => c.getAttribute(a)), attr);
+    await expect.poll(() => cards('data-candles')).toEqual(['3', '3', '1']);
+    expect(await cards('data-symbol')).toEqual(['BTC/USDT', 'BTC/USDT', 'ETH/USDT']);
+    expect(await cards('data-venue')).toEqual(['binance', 'kraken', 'binance']);
+    expect(await page.locator('.chart-card .chart-venue').allTextContents()).toEqual(['binance', 'kraken', 'binance']);
+    const btc = (venue: string) => page.locator(`.chart-card[data-venue="${venue}"][data-symbol="BTC/USDT"]`);
+    // A trade on kraken moves kraken's last price only.
+    feed.send({ type: 'delta', topic: 'md', key: 'BTC/USDT', seq: ++seq, data: { type: 'md.trade', v: 1, id: 't:kraken:BTC/USDT:1', venue: 'kraken', symbol: 'BTC/USDT', ts: T0 + 3 * 60 * MIN, price: 42_150.5, qty: 0.1, side: 'buy', recvTs: T0 + 3 * 60 * MIN } });
+    await expect.poll(() => btc('kraken').locator('.last-price').textContent()).toBe('42,150.5 USDT');
+    expect(await btc('binance').locator('.last-price').textContent()).toBe('42,002 USDT');
+
+    // The latest features of each: two BTC/USDT columns, each headed with its venue.
+    for (const [i, venue] of ['kraken', 'binance'].entries())
+      feed.send({ type: 'snapshot', topic: 'features', key: 'BTC/USDT', seq: i + 1, data: { type: 'feat.vector', v: 1, id: `f:${venue}`, venue, symbol: 'BTC/USDT', ts: T0, source: `b:${venue}`, values: { log_ret_1: i === 0 ? 0.5 : -0.25 } } });
+    await expect.poll(() => page.locator('#features thead th').allTextContents()).toEqual(['feature', 'BTC/USDT binance', 'BTC/USDT kraken']);
+    expect(await page.locator('#features tbody td').allTextContents()).toEqual(['log_ret_1', '-0.25', '0.5']);
+
+    // The engine's asset actors name BTC/USDT on binance (and ETH/USDT) only: the kraken chart is marked, binance's not.
+    for (const [i, id] of ['asset:binance:BTC/USDT', 'asset:binance:ETH/USDT'].entries()) feed.send({ type: 'snapshot', topic: 'actors', key: id, seq: i + 1, data: { id, kind: 'asset', state: 'live' } });
+    await expect.poll(() => btc('kraken').getAttribute('data-traded')).toBe('false');
+    expect(await btc('binance').getAttribute('data-traded')).toBe('true');
+    expect(errors).toEqual([]);
+  }, 30_000);
+
   it('a control command in flight is not shown as refused when the one before was', async () => {
     const { page, errors } = await openPage();
     let release = (): void => {};

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assetSymbol, TradedSymbols } from '../../../gateways/dashboard/src/traded-symbols.js';
+import { assetOf, assetSymbol, TradedSymbols } from '../../../gateways/dashboard/src/traded-symbols.js';
 
 describe('dashboard: the symbols the engine trades, from its asset actors on this connection', () => {
   it('reads the symbol of an asset actor id, with or without its venue', () => {
@@ -14,17 +14,32 @@ describe('dashboard: the symbols the engine trades, from its asset actors on thi
     const t = new TradedSymbols();
     t.status('open');
     expect(t.actor('risk:paper')).toBe(false);
-    expect(t.traded('ETH/USDT')).toBe(true);
+    expect(t.traded('binance', 'ETH/USDT')).toBe(true);
     expect(t.actor('asset:binance:BTC/USDT')).toBe(true);
     expect(t.actor('asset:binance:BTC/USDT')).toBe(false);
-    expect([t.traded('BTC/USDT'), t.traded('ETH/USDT')]).toEqual([true, false]);
+    expect([t.traded('binance', 'BTC/USDT'), t.traded('binance', 'ETH/USDT')]).toEqual([true, false]);
     // A drop keeps the list; the next connection starts with nothing said (all traded) until it names one.
     t.status('reconnecting');
-    expect(t.traded('ETH/USDT')).toBe(false);
+    expect(t.traded('binance', 'ETH/USDT')).toBe(false);
     t.status('open');
-    expect(t.traded('ETH/USDT')).toBe(true);
+    expect(t.traded('binance', 'ETH/USDT')).toBe(true);
     t.status('open');
     expect(t.actor('asset:binance:ETH/USDT')).toBe(true);
-    expect([t.traded('BTC/USDT'), t.traded('ETH/USDT')]).toEqual([false, true]);
+    expect([t.traded('binance', 'BTC/USDT'), t.traded('binance', 'ETH/USDT')]).toEqual([false, true]);
+  });
+
+  it('tells one symbol on two venues apart: an engine trading BTC/USDT on binance only does not trade it on kraken', () => {
+    expect(assetOf('asset:kraken:BTC/USDT')).toEqual({ venue: 'kraken', symbol: 'BTC/USDT' });
+    expect(assetOf('asset:BTC/USDT:USDT')).toEqual({ venue: null, symbol: 'BTC/USDT:USDT' });
+    const t = new TradedSymbols();
+    t.status('open');
+    expect(t.actor('asset:binance:BTC/USDT')).toBe(true);
+    expect([t.traded('binance', 'BTC/USDT'), t.traded('kraken', 'BTC/USDT')]).toEqual([true, false]);
+    // Named on kraken too: a new asset, both traded.
+    expect(t.actor('asset:kraken:BTC/USDT')).toBe(true);
+    expect(t.traded('kraken', 'BTC/USDT')).toBe(true);
+    // An id without a venue names its symbol on every venue.
+    expect(t.actor('asset:ETH/USDT')).toBe(true);
+    expect([t.traded('binance', 'ETH/USDT'), t.traded('kraken', 'ETH/USDT')]).toEqual([true, true]);
   });
 });
