@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { StatusCatchUpSchema } from '../../control/status-result.js';
 import { BarSchema, TimeframeSchema } from '../../../streams/messages/bar.js';
 import { FeatureVectorSchema } from '../../../streams/messages/feature-vector.js';
 import { FillSchema } from '../../../streams/messages/fill.js';
@@ -46,13 +47,10 @@ export const PnlSchema = z
      * status` says it: `behindMs` how far its newest decided event was behind the clock, `asOf`
      * that event's time, `replay` whether that is a replay of a past window on the live clock
      * (`sextant demo`), not a backlog (left out by an engine older than it: read as not); null (or
-     * left out) where the engine keeps no watch.
+     * left out) where the engine keeps no watch. `sextant ctl`'s schema of it (zod only, bundled as
+     * `streams/messages/` is), so that the page and ctl read one shape.
      */
-    catchUp: z
-      .object({ catchingUp: z.boolean(), behindMs: z.number().nullable(), asOf: z.number().nullable(), replay: z.boolean().optional() })
-      .readonly()
-      .nullable()
-      .optional(),
+    catchUp: StatusCatchUpSchema.readonly().nullable().optional(),
     /**
      * `venue`: one symbol held on two venues is two positions; `price`: the mark the unrealised PnL
      * is taken at (null before one). A publisher may leave the optional fields out.
