@@ -5,15 +5,23 @@ import type { DeliveryMeta } from './subscription.js';
 import { issuesText } from './validate.js';
 
 /**
- * Why `subscribeOrders` did not hand an order over: `expired`, its `expiresAt` is at or before the
- * consumer's clock (less `expiryGraceMs`); `minTimeLeftMs`, it had less time left than that option asks.
+ * Why `subscribeOrders` skipped an order (did not hand it over): `expired`, its `expiresAt` is at
+ * or before the consumer's clock (less `expiryGraceMs`); `minTimeLeftMs`, it had less time left
+ * than that option asks. Not `ExpiryReason`, why an order stopped working at its venue
+ * (`exec.expired`: `ttl`, `gap`, `venue`).
  */
-export type ExpiredReason = 'expired' | 'minTimeLeftMs';
+export type SkipReason = 'expired' | 'minTimeLeftMs';
+
+/**
+ * @deprecated Renamed {@link SkipReason}: this name read like `ExpiryReason` (an `exec.expired`'s
+ * reason). Kept so code written against it still compiles.
+ */
+export type ExpiredReason = SkipReason;
 
 /** What `onExpired` is told of a skipped order besides where it came from. */
 export type ExpiredMeta = DeliveryMeta &
   Readonly<{
-    reason: ExpiredReason;
+    reason: SkipReason;
     /** `expiresAt` less the consumer's clock (no grace): negative or 0 when expired, how little was left otherwise. */
     timeLeftMs: number;
   }>;
@@ -119,7 +127,7 @@ export function expiryScreen(opts: ExpiryOptions, durable: string): ExpiryScreen
       // The clock may run up to `grace` ahead of the venue's: that much more time is left.
       const left = timeLeftMs + grace;
       if (left > 0 && left >= minLeft) return true;
-      const reason: ExpiredReason = left > 0 ? 'minTimeLeftMs' : 'expired';
+      const reason: SkipReason = left > 0 ? 'minTimeLeftMs' : 'expired';
       await report(o, at - o.expiresAt, { ...meta, reason, timeLeftMs });
       skipped++;
       return false;
