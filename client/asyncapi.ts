@@ -47,8 +47,9 @@ const ref = (path: string): Obj => ({ $ref: path });
 /**
  * The AsyncAPI 3.0 document of every Sextant subject, generated from the subject builder and the
  * zod schemas (the schemas are the contract; this is their published form). Operations are from
- * the engine's side: `send` = Sextant publishes, `receive` = Sextant consumes, and control verbs
- * are `receive` with a reply. Refinements zod cannot express in JSON Schema (`> 0`, finite,
+ * the engine's side: `send` = Sextant publishes, `receive` = Sextant consumes (fills and expiries
+ * are both: the paper venue publishes them, live trading consumers too), and control verbs are
+ * `receive` with a reply. Refinements zod cannot express in JSON Schema (`> 0`, finite,
  * high ≥ low …) are enforced by the schemas at the edge but not spelled out here.
  *
  * @example writeFileSync('docs/asyncapi.yaml', asyncApiYaml())
@@ -102,12 +103,17 @@ export function asyncApiDocument(opts: Readonly<{ prefix?: string; version?: str
         reply: { channel: ref(`#/channels/${spec.reply.channel.id}`), messages: [ref(`#/channels/${spec.reply.channel.id}/messages/reply`)] },
       };
     } else {
-      operations[`${spec.direction}${spec.id.charAt(0).toUpperCase()}${spec.id.slice(1)}`] = {
-        action: spec.direction,
-        channel: ref(`#/channels/${spec.id}`),
-        summary: spec.title,
-        messages: [ref(`#/channels/${spec.id}/messages/message`)],
-      };
+      const actions = spec.direction === 'both' ? (['send', 'receive'] as const) : [spec.direction];
+      for (const action of actions) {
+        const role = spec.direction === 'both' ? spec.roles?.[action] : undefined;
+        operations[`${action}${spec.id.charAt(0).toUpperCase()}${spec.id.slice(1)}`] = {
+          action,
+          channel: ref(`#/channels/${spec.id}`),
+          summary: spec.title,
+          ...(role !== undefined ? { description: role } : {}),
+          messages: [ref(`#/channels/${spec.id}/messages/message`)],
+        };
+      }
     }
   }
   Object.assign(channels, replyChannels);

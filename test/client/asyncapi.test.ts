@@ -83,6 +83,15 @@ describe('docs/asyncapi.yaml', () => {
     expect(String(asNode(channels['execOrder'])['description'])).toContain('works only while event time is before `expiresAt`');
     // A fill ahead of the engine's clock is refused, as the README says: a desk with a skewed clock learns it here.
     expect(String(asNode(channels['execFill'])['description'])).toContain('`validation.maxAheadMs`');
+    // Fills and expiries have two publishers: the engine's paper venue sends them, live trading
+    // consumers send theirs for the engine to read. Both were `receive` only, as if the engine never published them.
+    for (const id of ['execFill', 'execExpired']) {
+      const ops = Object.values(asNode(doc['operations'])).map(asNode).filter((o) => asNode(o['channel'])['$ref'] === `#/channels/${id}`);
+      expect(ops.map((o) => o['action']).sort(), `operations of ${id}`).toEqual(['receive', 'send']);
+      expect(String(ops.find((o) => o['action'] === 'send')?.['description']), `${id} send`).toContain('paper venue');
+      expect(String(ops.find((o) => o['action'] === 'receive')?.['description']), `${id} receive`).toContain('Live trading consumers');
+      expect(asNode(channels[id])['x-sextant-publisher']).toBe('live trading consumers, paper venue');
+    }
     // Every operation points at an existing channel.
     const operations = Object.values(asNode(doc['operations']));
     expect(operations.length).toBeGreaterThan(0);
