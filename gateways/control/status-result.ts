@@ -7,7 +7,8 @@ import { z } from 'zod';
  * newest decided event was behind the clock (null before one); `asOf`: that event's time (null
  * before one); `replay`: a replay of a past window on the live clock (`sextant demo`), not a
  * backlog; left out by an engine older than it (read as not). Unknown keys are let through, for
- * an engine newer than this client.
+ * an engine newer than this client. The dashboard's page reads the feed's `pnl.catchUp` with it
+ * too (gateways/dashboard/src/topics.ts): this module is bundled for the browser, so zod only.
  */
 export const StatusCatchUpSchema = z.object({
   catchingUp: z.boolean(),
