@@ -87,8 +87,12 @@ export function subjectsFor(prefix = 'sx') {
     features: (venue: string, symbol: string) => `${p}.feat.${vs(venue, symbol)}`,
     allFeatures: () => `${p}.feat.>`,
     prediction: (strategy: string, venue: string, symbol: string) => `${p}.pred.${strategy}.${vs(venue, symbol)}`,
+    /** Predictions of every strategy and asset: `sx.pred.>` */
+    allPredictions: () => `${p}.pred.>`,
     suggestion: (strategy: string, venue: string, symbol: string) => `${p}.exec.suggest.${strategy}.${vs(venue, symbol)}`,
     order: (strategy: string, venue: string, symbol: string) => `${p}.exec.order.${strategy}.${vs(venue, symbol)}`,
+    /** Approved orders of every strategy and asset: `sx.exec.order.>` */
+    allOrders: () => `${p}.exec.order.>`,
     reject: (strategy: string, venue: string, symbol: string) => `${p}.exec.reject.${strategy}.${vs(venue, symbol)}`,
     fill: (venue: string, symbol: string) => `${p}.exec.fill.${vs(venue, symbol)}`,
     /** Fills of every venue and symbol: `sx.exec.fill.>` */

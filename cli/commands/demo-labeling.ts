@@ -1,7 +1,9 @@
 import type { LabelingActorHandle } from '../../actors/labeling-actor.js';
+import { subjectMatches } from '../../streams/bus.js';
 import type { StreamAdmin } from '../../streams/bus.js';
 import { decodeText } from '../../streams/codec.js';
 import { DlqEntrySchema } from '../../streams/messages/dlq-entry.js';
+import type { Subjects } from '../../streams/subjects.js';
 
 /** The summary's labeling: what the learning loop's labeling actor did with the window. */
 export type DemoLabeling = Readonly<{
@@ -12,8 +14,18 @@ export type DemoLabeling = Readonly<{
   /** Predictions and orders labeled (each a training sample). */
   labeled: number;
   samples: number;
-  /** Refused to the dead-letter subject (`<prefix>.dlq.labeling`), by reason. */
+  /** Refused to the dead-letter subject (`<prefix>.dlq.labeling`), by reason: `unlabeled` and `refusedInputs` together. */
   refused: Readonly<Record<string, number>>;
+  /**
+   * Of `refused`, the predictions and orders (entries on their subjects), by reason: each got no
+   * label and no training sample. An entry that cannot be read counts here (it may have been one).
+   */
+  unlabeled: Readonly<Record<string, number>>;
+  /**
+   * Of `refused`, the other input messages (market data read by its bar consumers, such as the
+   * demo's injected bad bars; fills, expiries …), by reason: no prediction or order lost a label.
+   */
+  refusedInputs: Readonly<Record<string, number>>;
   /** Predictions and orders not labeled at the end: their horizon is past the window's last bar (or, not caught up, not reached yet). */
   pending: number;
   /** Of `pending`, those past their horizon still waiting for their feature vector or a bar of their path. */
@@ -76,12 +88,27 @@ export async function awaitLabeling(
   }
 }
 
-/** The labeling actor's refusals on the DLQ stream (`subject`: `<prefix>.dlq.labeling`), by reason. */
-export async function labelingRefusals(bus: Pick<StreamAdmin, 'readFrom'>, stream: string, subject: string): Promise<Record<string, number>> {
-  const byReason: Record<string, number> = {};
+/** The labeling actor's refusals, by reason. */
+export type LabelingRefusals = Pick<DemoLabeling, 'refused' | 'unlabeled' | 'refusedInputs'>;
+
+/**
+ * The labeling actor's refusals on the DLQ stream (`subjects.dlq('labeling')`), by reason: all of
+ * them, and apart those of predictions and orders (unlabeled) and of other input messages. The
+ * bad bars the demo injects reach the labeling actor's bar consumers as they reach the asset
+ * actors, and counted with the rest they read as if labeling had lost predictions.
+ */
+export async function labelingRefusals(
+  bus: Pick<StreamAdmin, 'readFrom'>,
+  stream: string,
+  subjects: Pick<Subjects, 'dlq' | 'allPredictions' | 'allOrders'>,
+): Promise<LabelingRefusals> {
+  const refused: Record<string, number> = {};
+  const unlabeled: Record<string, number> = {};
+  const refusedInputs: Record<string, number> = {};
+  const isItem = (subject: string): boolean => subjectMatches(subjects.allPredictions(), subject) || subjectMatches(subjects.allOrders(), subject);
   let fromSeq = 1;
   for (;;) {
-    const page = await bus.readFrom(stream, subject, { fromSeq });
+    const page = await bus.readFrom(stream, subjects.dlq('labeling'), { fromSeq });
     for (const m of page.messages) {
       let raw: unknown;
       try {
@@ -91,19 +118,28 @@ export async function labelingRefusals(bus: Pick<StreamAdmin, 'readFrom'>, strea
       }
       const e = DlqEntrySchema.safeParse(raw);
       const reason = e.success ? e.data.reason : 'UNREADABLE';
-      byReason[reason] = (byReason[reason] ?? 0) + 1;
+      refused[reason] = (refused[reason] ?? 0) + 1;
+      const into = !e.success || isItem(e.data.subject) ? unlabeled : refusedInputs;
+      into[reason] = (into[reason] ?? 0) + 1;
     }
     const lastSeq = page.messages.at(-1)?.streamSeq;
-    if (page.remaining === 0 || lastSeq === undefined) return byReason;
+    if (page.remaining === 0 || lastSeq === undefined) return { refused, unlabeled, refusedInputs };
     fromSeq = lastSeq + 1;
   }
 }
 
 /** The summary's labeling line (after `labeling       `). */
 export function demoLabelingLine(l: DemoLabeling): string {
-  const refused = Object.entries(l.refused);
+  const total = (r: Readonly<Record<string, number>>): number => Object.values(r).reduce((a, b) => a + b, 0);
+  const byReason = (r: Readonly<Record<string, number>>): string => Object.entries(r).map(([k, v]) => `${k}=${v}`).join(' ');
+  const [items, inputs] = [total(l.unlabeled), total(l.refusedInputs)];
+  const refused =
+    items + inputs === 0
+      ? 'refused none'
+      : `${items > 0 ? `${items} predictions and orders refused unlabeled (${byReason(l.unlabeled)})` : 'no prediction or order refused'}` +
+        `${inputs > 0 ? `, ${inputs} bad input messages refused (${byReason(l.refusedInputs)}: no prediction or order among them)` : ''}`;
   const tail = l.caughtUp
     ? `${l.pending} pending at the end (${l.waiting > 0 ? `${l.waiting} waiting for their data, the rest with` : 'with'} a horizon past the window's last bar)`
     : `NOT caught up: stopped with ${l.left} messages unread and ${l.pending} pending`;
-  return `${l.labeled} labeled, ${l.samples} training samples stored, refused ${refused.length === 0 ? 'none' : refused.map(([k, v]) => `${k}=${v}`).join(' ')}; ${tail}`;
+  return `${l.labeled} labeled, ${l.samples} training samples stored, ${refused}; ${tail}`;
 }

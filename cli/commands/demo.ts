@@ -268,8 +268,8 @@ async function labelingSummary(
   adapters: Adapters,
   cfg: Config,
 ): Promise<DemoLabeling> {
-  const refused = await labelingRefusals(adapters.bus, streamName(cfg, 'DLQ'), subjectsFor(cfg.prefix).dlq('labeling'));
-  return { caughtUp: wait?.caughtUp ?? false, left: wait?.left ?? 0, labeled: s.labeled, samples: s.samples, refused, pending: s.pending, waiting: s.waitingFeatures };
+  const refused = await labelingRefusals(adapters.bus, streamName(cfg, 'DLQ'), subjectsFor(cfg.prefix));
+  return { caughtUp: wait?.caughtUp ?? false, left: wait?.left ?? 0, labeled: s.labeled, samples: s.samples, ...refused, pending: s.pending, waiting: s.waitingFeatures };
 }
 
 type DemoDashboard = Readonly<{ gateway: GatewayRuntime; url: string; statusIntervalMs: number }>;

@@ -3,6 +3,7 @@ import { awaitLabeling, demoLabelingLine, labelingRefusals } from '../../cli/com
 import type { LabelingStats } from '../../actors/labeling-actor.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
 import { encode } from '../../streams/codec.js';
+import { subjectsFor } from '../../streams/subjects.js';
 
 const stats = (received: number): LabelingStats => ({ received, refused: 0, skippedSeq: 0, labeled: received, samples: received, published: 0, duplicates: 0, waitingFeatures: 0, pathsFromStore: 0, pending: 0, relabelsSkipped: 0, noBarsRefused: 0, recorderGoneRefused: 0 });
 
@@ -49,18 +50,40 @@ describe('the demo waits for labeling', () => {
     expect(await awaitLabeling({ labeling: running, bus, stallMs: 60_000, pollMs: 1, now: () => 0, signal: AbortSignal.abort() })).toEqual({ caughtUp: false, left: 5 });
   });
 
-  it('counts the refusals on the labeling dead-letter subject by reason', async () => {
+  it('counts the refusals on the labeling dead-letter subject by reason, predictions and orders apart from other input messages', async () => {
     const bus = createMemoryBus();
+    const subjects = subjectsFor('sx');
     await bus.ensureStreams([{ name: 'DLQ', subjects: ['sx.dlq.>'], maxAgeMs: 60_000, duplicateWindowMs: 60_000, storage: 'memory' }]);
-    const entry = (id: string, reason: string) => ({ type: 'dlq.entry', v: 1, id, source: 'labeling', reason, detail: 'x', subject: 'sx.pred.s', payload: '{}', ts: 1 });
-    for (const [i, reason] of ['PROCESSING_FAILED', 'PROCESSING_FAILED', 'MALFORMED_JSON'].entries()) await bus.publish('sx.dlq.labeling', encode(entry(`e${i}`, reason)), { msgId: `e${i}` });
-    await bus.publish('sx.dlq.asset', encode(entry('a', 'SCHEMA')), { msgId: 'a' });
-    expect(await labelingRefusals(bus, 'DLQ', 'sx.dlq.labeling')).toEqual({ PROCESSING_FAILED: 2, MALFORMED_JSON: 1 });
+    const entry = (id: string, reason: string, subject: string) => ({ type: 'dlq.entry', v: 1, id, source: 'labeling', reason, detail: 'x', subject, payload: '{}', ts: 1 });
+    const dlq = [
+      ['PROCESSING_FAILED', subjects.prediction('s', 'binance', 'BTC/USDT')],
+      ['PROCESSING_FAILED', subjects.order('s', 'binance', 'BTC/USDT')],
+      ['MALFORMED_JSON', subjects.prediction('s', 'binance', 'BTC/USDT')],
+      // The demo's injected bad bars, refused by the labeling actor's bar consumer as by the asset actor: no prediction lost.
+      ['MALFORMED_JSON', subjects.bar('binance', 'BTC/USDT', '1h')],
+      ['NON_POSITIVE', subjects.bar('binance', 'BTC/USDT', '1h')],
+      ['SCHEMA', subjects.fill('binance', 'BTC/USDT')],
+    ] as const;
+    for (const [i, [reason, subject]] of dlq.entries()) await bus.publish('sx.dlq.labeling', encode(entry(`e${i}`, reason, subject)), { msgId: `e${i}` });
+    await bus.publish('sx.dlq.labeling', new TextEncoder().encode('{"type":'), { msgId: 'bad' });
+    await bus.publish('sx.dlq.asset', encode(entry('a', 'SCHEMA', 'sx.pred.s')), { msgId: 'a' });
+    expect(await labelingRefusals(bus, 'DLQ', subjects)).toEqual({
+      refused: { PROCESSING_FAILED: 2, MALFORMED_JSON: 2, NON_POSITIVE: 1, SCHEMA: 1, UNREADABLE: 1 },
+      unlabeled: { PROCESSING_FAILED: 2, MALFORMED_JSON: 1, UNREADABLE: 1 },
+      refusedInputs: { MALFORMED_JSON: 1, NON_POSITIVE: 1, SCHEMA: 1 },
+    });
   });
 
-  it('says what labeling did in the summary line', () => {
-    const l = { caughtUp: true, left: 0, labeled: 12690, samples: 12690, refused: { PROCESSING_FAILED: 9 }, pending: 15, waiting: 0 };
-    expect(demoLabelingLine(l)).toBe("12690 labeled, 12690 training samples stored, refused PROCESSING_FAILED=9; 15 pending at the end (with a horizon past the window's last bar)");
-    expect(demoLabelingLine({ ...l, caughtUp: false, left: 40, refused: {} })).toBe('12690 labeled, 12690 training samples stored, refused none; NOT caught up: stopped with 40 messages unread and 15 pending');
+  it('says what labeling did in the summary line, telling unlabeled predictions and orders from refused input messages', () => {
+    const l = { caughtUp: true, left: 0, labeled: 12690, samples: 12690, refused: { PROCESSING_FAILED: 9 }, unlabeled: { PROCESSING_FAILED: 9 }, refusedInputs: {}, pending: 15, waiting: 0 };
+    expect(demoLabelingLine(l)).toBe("12690 labeled, 12690 training samples stored, 9 predictions and orders refused unlabeled (PROCESSING_FAILED=9); 15 pending at the end (with a horizon past the window's last bar)");
+    const none = { ...l, refused: {}, unlabeled: {} };
+    expect(demoLabelingLine({ ...none, caughtUp: false, left: 40 })).toBe('12690 labeled, 12690 training samples stored, refused none; NOT caught up: stopped with 40 messages unread and 15 pending');
+    // The demo's injected bad bars read as labeling refusals, as if predictions had gone unlabeled.
+    const bars = { MALFORMED_JSON: 1, NON_POSITIVE: 1 };
+    expect(demoLabelingLine({ ...none, refused: bars, refusedInputs: bars })).toBe(
+      "12690 labeled, 12690 training samples stored, no prediction or order refused, 2 bad input messages refused (MALFORMED_JSON=1 NON_POSITIVE=1: no prediction or order among them); 15 pending at the end (with a horizon past the window's last bar)",
+    );
+    expect(demoLabelingLine({ ...l, refused: { PROCESSING_FAILED: 9, ...bars }, refusedInputs: bars })).toContain('9 predictions and orders refused unlabeled (PROCESSING_FAILED=9), 2 bad input messages refused (MALFORMED_JSON=1 NON_POSITIVE=1: no prediction or order among them);');
   });
 });

@@ -65,7 +65,7 @@ type Summary = {
   rejectsByReason: Record<string, number>;
   fills: number;
   risk: { state: string; equity: number; positions: { symbol: string; qty: number }[] } | null;
-  labeling: { caughtUp: boolean; left: number; labeled: number; samples: number; refused: Record<string, number>; pending: number } | null;
+  labeling: { caughtUp: boolean; left: number; labeled: number; samples: number; refused: Record<string, number>; unlabeled: Record<string, number>; refusedInputs: Record<string, number>; pending: number } | null;
 };
 
 const r0 = (stdout: string | undefined): string => stdout ?? '';
@@ -108,6 +108,12 @@ describe('sextant demo', () => {
     expect(s.model?.ref).toBe('direction-mlp@1');
     expect(s.predictions).toBe(2 * (31 * 24 - 199));
     expect(r.stdout).toContain('Sextant demo summary');
+    // The injected bad bars reach the labeling actor's bar consumer too: its line counted them as its
+    // refusals, as if predictions had gone unlabeled. They are input messages, told apart.
+    expect(s.labeling?.unlabeled).toEqual({});
+    expect(s.labeling?.refusedInputs).toMatchObject({ MALFORMED_JSON: 1, NON_POSITIVE: 1 });
+    expect(s.labeling?.refused).toEqual(s.labeling?.refusedInputs);
+    expect(r.stdout).toMatch(/labeling\s+\d+ labeled, \d+ training samples stored, no prediction or order refused, \d+ bad input messages refused \(MALFORMED_JSON=1 /);
   });
 
   it('runs the whole decision path on the real NATS, Redis and PostgreSQL, twice, with the same result', async () => {
@@ -132,7 +138,8 @@ describe('sextant demo', () => {
       expect(s.labeling).toMatchObject({ caughtUp: true, left: 0 });
       // Each prediction and order is labeled, refused (PROCESSING_FAILED: its vector not stored in time) or pending at the end.
       const l = s.labeling;
-      expect((l?.labeled ?? 0) + (l?.pending ?? 0) + (l?.refused['PROCESSING_FAILED'] ?? 0)).toBe(s.predictions + s.orders);
+      const unlabeled = Object.values(l?.unlabeled ?? {}).reduce((a, b) => a + b, 0);
+      expect((l?.labeled ?? 0) + (l?.pending ?? 0) + unlabeled).toBe(s.predictions + s.orders);
       expect(s.labeling?.pending).toBeLessThanOrEqual(4 + s.orders);
     }
     const decided = (s: Summary): unknown => ({
