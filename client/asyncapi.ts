@@ -103,9 +103,10 @@ export function asyncApiDocument(opts: Readonly<{ prefix?: string; version?: str
         reply: { channel: ref(`#/channels/${spec.reply.channel.id}`), messages: [ref(`#/channels/${spec.reply.channel.id}/messages/reply`)] },
       };
     } else {
+      const roles = spec.roles;
       const actions = spec.direction === 'both' ? (['send', 'receive'] as const) : [spec.direction];
       for (const action of actions) {
-        const role = spec.direction === 'both' ? spec.roles?.[action] : undefined;
+        const role = action === 'send' || action === 'receive' ? roles?.[action] : undefined;
         operations[`${action}${spec.id.charAt(0).toUpperCase()}${spec.id.slice(1)}`] = {
           action,
           channel: ref(`#/channels/${spec.id}`),
