@@ -13,27 +13,37 @@ export const REGIME_WINDOWS: readonly RegimeWindow[] = [
 ];
 export const REGIME_SYMBOLS = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'DOGE/USDT', 'PEPE/USDT'] as const;
 
+const DAY_MS = 86_400_000;
+
 /**
  * Why a symbol sits out a window, or undefined when it trades there: its files (a symbol may have
  * one per period, as the 5m data does) must hold bars in the window's first week and the
  * {@link FEATURE_WARMUP_BARS} bars before the window that warm its features (the backtest replays
  * them first). A short history is no reason: the window's model is trained on every symbol of the
- * window together, and its features are scale free.
+ * window together, and its features are scale free. A symbol whose data starts (or resumes after a
+ * hole) later in the window sits out the whole of it — a window trades its symbols from its start,
+ * one model and one account for all of them — and the reason says where its data begins.
  */
 export async function windowCoverage(paths: readonly string[], symbol: string, w: Readonly<{ from: number; to: number }>, tf: string): Promise<string | undefined> {
   /** Distinct bar times before the window (files of one symbol may overlap), counted up to what is needed. */
   const before = new Set<number>();
-  let inWindow = false;
+  /** The symbol's first bar in the window, over every file. */
+  let firstIn = Number.POSITIVE_INFINITY;
   for (const path of paths) {
     for await (const b of readBars(path, { venue: 'binance', symbol, tf, to: w.to })) {
       if (b.ts >= w.from) {
-        inWindow ||= b.ts < w.from + 7 * 86_400_000;
+        firstIn = Math.min(firstIn, b.ts);
         break;
       }
       if (before.size < FEATURE_WARMUP_BARS) before.add(b.ts);
     }
   }
-  if (!inWindow) return 'no data at the start of the window';
+  if (firstIn === Number.POSITIVE_INFINITY) return 'no data at the start of the window';
+  if (firstIn >= w.from + 7 * DAY_MS) {
+    const at = `${new Date(firstIn).toISOString()} (${Math.floor((firstIn - w.from) / DAY_MS)} days in)`;
+    const what = before.size === 0 ? `its ${tf} data starts inside the window, at ${at}` : `its ${tf} data has a hole at the window's start, its first bar in the window at ${at}`;
+    return `${what}; a window trades its symbols from its start, so it sits out the whole window`;
+  }
   if (before.size < FEATURE_WARMUP_BARS) return `fewer than ${FEATURE_WARMUP_BARS} bars before the window to warm its features`;
   return undefined;
 }
