@@ -109,6 +109,16 @@ export type LabelingActorHandle = Readonly<{
   stop(): Promise<void>;
   /** Crash stand-in: the batch in hand (if any) is neither committed nor acknowledged; nothing is flushed. */
   abort(): Promise<void>;
+  /**
+   * Settles again the items that wait (for the recorder's vector or path bars, or for their bar
+   * consumer), as the next batch would, without one: at the end of the input (a replay over, the
+   * engine stopping) no batch comes, and an item whose data the recorder stored since stayed
+   * pending. Runs after the batch in hand; labels, refuses, publishes and commits as a batch does;
+   * nothing when nothing waits. Event time only: it releases what the store now holds, and an item
+   * whose wait is not over (its asset's bars short of it) still waits. Rejects when it fails (the
+   * next batch starts again from the last commit).
+   */
+  recheck(): Promise<void>;
   stats(): Readonly<LabelingStats>;
   pendingIds(): string[];
   /** Settles when a consumer ends on an unrecoverable error. */
@@ -538,14 +548,33 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
     return Math.min(publishedMax ?? Infinity, ...[...unconfirmed.values()].map((seq) => seq - 1));
   };
 
+  type KindOf = (d: Delivery) => Readonly<{ kind: InputKind; seqKey: string }>;
+
+  /** Applies a batch's deliveries to the state; refusals go to `dlq`. */
+  const applyBatch = (batch: readonly Delivery[], kindOf: KindOf, dlq: DlqEntry[]): void => {
+    for (const d of batch) {
+      const { kind, seqKey } = kindOf(d);
+      if (d.streamSeq <= state.seenSeq(seqKey)) {
+        stats.skippedSeq++;
+        continue;
+      }
+      const fresh = d.streamSeq > (handledSeq.get(seqKey) ?? 0);
+      const e = apply(kind, d, fresh);
+      if (e !== undefined) dlq.push(e);
+      state.setSeq(seqKey, d.streamSeq);
+      if (fresh) handledSeq.set(seqKey, d.streamSeq);
+    }
+  };
+
   /**
-   * `kindOf` tells a delivery's input kind and the key its stream sequence is kept under: per kind
-   * on SIGNALS (`<base>_pred`, `<base>_exec`, the durables of earlier versions, so that their
-   * snapshots resume where they were), per durable for bars.
+   * One turn of the actor, after the one before: applies a batch (`input`; none for a re-check),
+   * labels what is due, publishes, then commits. A re-check runs only while items wait, and one
+   * that labeled and refused nothing commits nothing.
    */
-  const handler = (kindOf: (d: Delivery) => Readonly<{ kind: InputKind; seqKey: string }>) => (batch: readonly Delivery[]): Promise<void> => {
+  const step = (input: ((dlq: DlqEntry[]) => void) | undefined): Promise<void> => {
     const run = chain.then(async () => {
       if (aborted) throw new Aborted('labeling actor aborted');
+      if (input === undefined && !dirty && stats.waitingFeatures === 0) return;
       if (dirty) {
         await reload(); // the last batch failed after changing the state: start again from the last commit
         dirty = false;
@@ -553,20 +582,10 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
       try {
         const dlq: DlqEntry[] = [];
         addedOrders = [];
-        for (const d of batch) {
-          const { kind, seqKey } = kindOf(d);
-          if (d.streamSeq <= state.seenSeq(seqKey)) {
-            stats.skippedSeq++;
-            continue;
-          }
-          const fresh = d.streamSeq > (handledSeq.get(seqKey) ?? 0);
-          const e = apply(kind, d, fresh);
-          if (e !== undefined) dlq.push(e);
-          state.setSeq(seqKey, d.streamSeq);
-          if (fresh) handledSeq.set(seqKey, d.streamSeq);
-        }
+        input?.(dlq);
         await dropStoredOrders(addedOrders);
         const { out, samples } = await settle(dlq);
+        if (input === undefined && out.length === 0 && dlq.length === 0) return;
         if (aborted) throw new Aborted('labeling actor aborted');
         await publishAll(out, dlq);
         if (aborted) throw new Aborted('labeling actor aborted');
@@ -582,13 +601,20 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
         }
       } catch (e) {
         dirty = true;
-        if (!(e instanceof Aborted)) log.error({ err: String(e) }, 'labeling batch failed; it will be redelivered');
+        if (!(e instanceof Aborted)) log.error({ err: String(e) }, input === undefined ? 'labeling re-check failed; the next batch starts again from the last commit' : 'labeling batch failed; it will be redelivered');
         throw e;
       }
     });
     chain = run.catch(() => {});
     return run;
   };
+
+  /**
+   * `kindOf` tells a delivery's input kind and the key its stream sequence is kept under: per kind
+   * on SIGNALS (`<base>_pred`, `<base>_exec`, the durables of earlier versions, so that their
+   * snapshots resume where they were), per durable for bars.
+   */
+  const handler = (kindOf: KindOf) => (batch: readonly Delivery[]): Promise<void> => step((dlq) => applyBatch(batch, kindOf, dlq));
 
   const common = { batchSize: deps.batchSize, ackWaitMs: deps.ackWaitMs };
   const predSubjects = subjects.streamSubjects.SIGNALS[0];
@@ -632,6 +658,7 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
       await Promise.all(consumptions.map((c) => c.stop().catch(() => {})));
       await chain;
     },
+    recheck: () => step(undefined),
     stats: () => ({ ...stats, pending: state.pendingCount }),
     pendingIds: () => state.pendingIds(),
     done,

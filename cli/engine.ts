@@ -118,6 +118,8 @@ export type Engine = Readonly<{
    * Stops the actors, then waits for the recorder's writes. `beforeLabelingStops` is awaited once
    * the asset actors and the decision path stopped (all they publish is out) and before the
    * labeling and retraining actors stop: `sextant demo` waits there for labeling to catch up.
+   * Then, the recorder's writes done, the labeling actor settles the items still waiting for them
+   * (`recheck`) before it stops.
    */
   stop(o?: Readonly<{ beforeLabelingStops?: () => Promise<void> }>): Promise<void>;
 }>;
@@ -298,6 +300,10 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
       await draining;
       await decisions?.stop();
       await o?.beforeLabelingStops?.().catch((e: unknown) => log.warn({ err: e }, 'the wait before the labeling actor stops failed; stopping it'));
+      // The input is over: no batch comes to release the items waiting for the recorder, whose
+      // vectors and path bars may be stored by now (the recorder writes behind the asset actors).
+      await recorder.drain();
+      await labeling?.recheck().catch((e: unknown) => log.warn({ err: String(e) }, 'the labeling actor could not settle its waiting items at stop'));
       await labeling?.stop();
       await retraining?.stop();
       await recorder.drain();

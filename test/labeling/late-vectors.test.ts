@@ -46,6 +46,36 @@ describe('labeling actor: bars far ahead of the recorder', () => {
     expect(dlq.msgs).toEqual([]);
   });
 
+  it('labels a prediction waiting for its vector at the end of the input once the recorder stored it, with no bar after (recheck)', async () => {
+    const { bus, ns } = await setup();
+    const timeseries = createMemoryTimeseriesStore();
+    const samples = createMemoryTrainingSampleStore();
+    const dlq = collect<DlqEntry>(bus, ns.streams.DLQ, ns.subjects.dlq('labeling'));
+    cleanups.push(() => dlq.stop());
+    let actor = await startActor(bus, ns, { timeseries, samples });
+    const p = prediction('s1', b(0), 0.01, 1);
+    // A replay's last messages: the labeling actor has them before the recorder stored bar 0's vector.
+    await publishSignals(bus, ns, [p]);
+    await publishBars(bus, ns, bars.slice(0, 40));
+    await until('the prediction waits for its vector', () => actor.stats().received === 41 && actor.stats().waitingFeatures === 1);
+    await actor.recheck(); // the vector is not stored yet: it still waits
+    expect(actor.stats()).toMatchObject({ labeled: 0, refused: 0, pending: 1, waitingFeatures: 1 });
+
+    // The recorder stores it; nothing more comes on the streams. It stayed pending until a next message.
+    await timeseries.insert({ features: bars.slice(0, 40).map((x) => vectorOf(x, 1)) });
+    await actor.recheck();
+    expect(actor.stats()).toMatchObject({ labeled: 1, refused: 0, pending: 0, waitingFeatures: 0 });
+    expect(await samples.count()).toBe(1);
+    expect(dlq.msgs).toEqual([]);
+    // Committed: a restart has nothing pending, and labels nothing again.
+    await actor.stop();
+    actor = await startActor(bus, ns, { timeseries, samples });
+    cleanups.push(() => actor.stop());
+    expect(actor.pendingIds()).toEqual([]);
+    await actor.recheck();
+    expect(actor.stats()).toMatchObject({ labeled: 0, pending: 0 });
+  });
+
   it('refuses a vector still missing once the store holds a later vector of its asset featureWaitBars past the horizon', async () => {
     const { bus, ns } = await setup();
     const timeseries = createMemoryTimeseriesStore();

@@ -88,7 +88,7 @@ describe('dashboard actors panel: why an actor is down', () => {
   it("shows what the labeling actor has pending, labeled and refused, not its state alone", () => {
     const supervisor: Supervisor = { status: () => [], halt: () => undefined, resume: () => undefined, restartGivenUp: () => [], stop: async () => undefined };
     const stats = { received: 9, refused: 1, skippedSeq: 0, labeled: 4, samples: 4, published: 9, duplicates: 0, waitingFeatures: 0, pathsFromStore: 0, relabelsSkipped: 0, noBarsRefused: 0, recorderGoneRefused: 0, pending: 3 };
-    const labeling: LabelingActorHandle = { key: 'labeling:momentum', strategy: 'momentum', consumers: [], stop: async () => {}, abort: async () => {}, stats: () => stats, pendingIds: () => [], done: new Promise<void>(() => {}) };
+    const labeling: LabelingActorHandle = { key: 'labeling:momentum', strategy: 'momentum', consumers: [], stop: async () => {}, abort: async () => {}, recheck: async () => {}, stats: () => stats, pendingIds: () => [], done: new Promise<void>(() => {}) };
     const published: ActorSummary[] = [];
     const feed = startEngineStatusFeed({
       engine: { supervisor, decisions: undefined, labeling, counters: createCounters() },
