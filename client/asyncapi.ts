@@ -128,7 +128,7 @@ export function asyncApiDocument(opts: Readonly<{ prefix?: string; version?: str
         `Subjects and v1 message schemas of the Sextant trading engine on NATS, generated from the zod schemas by \`npm run asyncapi\` (client/asyncapi.ts); do not edit by hand.`,
         `The subject prefix is \`${prefix}\` by default (config \`prefix\`); JetStream stream names take config \`streamNamePrefix\` in front.`,
         'Every message but the engine presence request and reply carries `type`, `v`, a deterministic `id` (published as Nats-Msg-Id on JetStream subjects) and `ts` (event time, ms since epoch). Ordering is per asset.',
-        'Only `execOrder` is actionable. Consumers: see `sextant/client` (subscribeOrders, subscribePredictions, publishFill).',
+        'Only `execOrder` is actionable. Consumers: see `sextant/client` (subscribeOrders, subscribePredictions, publishFill, publishExpiry).',
       ].join('\n'),
     },
     defaultContentType: 'application/json',

@@ -18,13 +18,22 @@ export type SkipReason = 'expired' | 'minTimeLeftMs';
  */
 export type ExpiredReason = SkipReason;
 
-/** What `onExpired` is told of a skipped order besides where it came from. */
-export type ExpiredMeta = DeliveryMeta &
+/**
+ * What `onExpired` is told of a skipped order besides where it came from: why it was skipped
+ * ({@link SkipReason}) and how much time it had left. Not of an `exec.expired` (`Expiry`).
+ */
+export type SkipMeta = DeliveryMeta &
   Readonly<{
     reason: SkipReason;
     /** `expiresAt` less the consumer's clock (no grace): negative or 0 when expired, how little was left otherwise. */
     timeLeftMs: number;
   }>;
+
+/**
+ * @deprecated Renamed {@link SkipMeta}, as `ExpiredReason` became {@link SkipReason}: this name read
+ * like the meta of an `exec.expired`. Kept so code written against it still compiles.
+ */
+export type ExpiredMeta = SkipMeta;
 
 /**
  * What `subscribeOrders` does with an order already expired on the consumer's clock, or too close
@@ -63,7 +72,7 @@ export type ExpiryOptions = Readonly<{
    * the first skipped order of the subscription is reported with `process.emitWarning` (type
    * `SextantExpiredOrder`).
    */
-  onExpired?: (order: Order, lateMs: number, meta: ExpiredMeta) => void | Promise<void>;
+  onExpired?: (order: Order, lateMs: number, meta: SkipMeta) => void | Promise<void>;
   /** The consumer's clock in epoch ms (default `Date.now`); tests pass a fixed one. */
   now?: () => number;
 }>;
@@ -110,7 +119,7 @@ export function expiryScreen(opts: ExpiryOptions, durable: string): ExpiryScreen
   let warned = false;
   const report =
     opts.onExpired ??
-    ((o: Order, lateMs: number, m: ExpiredMeta): void => {
+    ((o: Order, lateMs: number, m: SkipMeta): void => {
       if (warned) return;
       warned = true;
       const why = m.reason === 'expired' ? `expired ${Math.round(lateMs / 1_000)} s ago` : `${Math.max(0, m.timeLeftMs)} ms left, under minTimeLeftMs ${minLeft}`;

@@ -62,7 +62,7 @@ export { orderFilter, predictionFilter } from './filters.js';
 export type { SignalFilter } from './filters.js';
 export { subscribeOrders, subscribePredictions } from './signals.js';
 export type { OrderSubscribeOptions, OrderSubscription, SignalSubscribeOptions } from './signals.js';
-export type { ExpiredMeta, ExpiredReason, ExpiryOptions, SkipReason } from './expiry.js';
+export type { ExpiredMeta, ExpiredReason, ExpiryOptions, SkipMeta, SkipReason } from './expiry.js';
 export { openSubscription } from './subscription.js';
 export type { DeliveryMeta, InvalidMessage, SubscribeOptions, TypedSubscription } from './subscription.js';
 export { publishFill } from './publish-fill.js';

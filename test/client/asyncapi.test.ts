@@ -101,4 +101,12 @@ describe('docs/asyncapi.yaml', () => {
       expect(resolve(doc, o['channel'])['messages']).toBeDefined();
     }
   });
+
+  it("names every subscribe and publish function of sextant/client in its info (publishExpiry was left out)", async () => {
+    const client: Record<string, unknown> = await import('../../client/mod.js');
+    const api = Object.keys(client).filter((k) => /^(subscribe|publish)[A-Z]/.test(k) && typeof client[k] === 'function');
+    expect(api).toEqual(expect.arrayContaining(['subscribeOrders', 'subscribePredictions', 'publishFill', 'publishExpiry']));
+    const info = String(asNode(asNode(parse(committed))['info'])['description']);
+    for (const name of api) expect(info, name).toContain(name);
+  });
 });
