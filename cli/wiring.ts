@@ -134,19 +134,22 @@ async function connectAll(
       () => createMemoryFeatureStore({ historyCap: cfg.redis.historyCap }),
     ),
   );
+  // Every statement of the engine's stores bounded: a lock held elsewhere or a hung server fails a
+  // write (retried, or the actor stops with the error) instead of stalling its actor for ever.
+  const pgTimeouts = { statementTimeoutMs: cfg.postgres.statementTimeoutMs, queryTimeoutMs: cfg.postgres.queryTimeoutMs };
   const timeseries = open(
     'timeseries',
     await attempt<TimeseriesStore>(
       'PostgreSQL',
       'postgres.url',
       cfg.postgres.url.replace(/\/\/[^@/]*@/, '//'),
-      () => connect.postgres({ url: cfg.postgres.url, schema: cfg.postgres.schema, poolSize: cfg.postgres.poolSize, timescale: cfg.postgres.timescale }),
+      () => connect.postgres({ url: cfg.postgres.url, schema: cfg.postgres.schema, poolSize: cfg.postgres.poolSize, timescale: cfg.postgres.timescale, timeouts: pgTimeouts }),
       () => createMemoryTimeseriesStore(),
     ),
   );
   const subjects = subjectsFor(cfg.prefix);
   const onPg = timeseries.flavor !== 'memory';
-  const pg = { url: cfg.postgres.url, schema: cfg.postgres.schema };
+  const pg = { url: cfg.postgres.url, schema: cfg.postgres.schema, timeouts: pgTimeouts };
   const registry = open(
     'registry',
     onPg ? await createPgModelRegistry({ ...pg, artifactDir: resolve(cfg.models.artifactDir, cfg.postgres.schema), bus, subjects, clock, log }) : createMemoryModelRegistry({ bus, subjects, clock }),

@@ -12,6 +12,15 @@ import { MarketDataConfigSchema } from '../gateways/market-data/market-data-conf
 import { RetrainingConfigSchema } from '../models/retraining/retraining-config.js';
 import { TimescalePoliciesSchema } from '../state/timescale-policy-config.js';
 
+/**
+ * `postgres.statementTimeoutMs` and `postgres.queryTimeoutMs` (state/pg-pool.ts): long enough for
+ * the engine's largest statements (a training set of `training.maxSamples`, a continuous aggregate
+ * refreshed after a replay), short enough that a lock held elsewhere or a hung server stalls an
+ * actor for seconds, not for ever.
+ */
+const PG_STATEMENT_TIMEOUT_MS = 10_000;
+const PG_QUERY_TIMEOUT_MS = 15_000;
+
 const streamSettings = z.object({
   maxAgeMs: z.number().int().nonnegative(),
   duplicateWindowMs: z.number().int().positive(),
@@ -55,10 +64,21 @@ export const ConfigSchema = z
         url: url(['postgres:', 'postgresql:']),
         schema: z.string().regex(/^[a-z_][a-z0-9_]*$/),
         poolSize: z.number().int().positive(),
+        /**
+         * The engine's stores: PostgreSQL cancels a statement waiting this long for a lock, or
+         * running this long (`lock_timeout`, `statement_timeout`); a retryable error, nothing stored.
+         */
+        statementTimeoutMs: z.number().int().min(100).default(PG_STATEMENT_TIMEOUT_MS),
+        /** The engine's stores: a query with no answer at all this long (a hung server) is given up on client-side. Above statementTimeoutMs. */
+        queryTimeoutMs: z.number().int().min(100).default(PG_QUERY_TIMEOUT_MS),
         /** Compression and retention of the market history, on TimescaleDB only; absent keys add no policy. */
         timescale: TimescalePoliciesSchema.default(TimescalePoliciesSchema.parse({})),
       })
-      .strict(),
+      .strict()
+      .refine((p) => p.queryTimeoutMs > p.statementTimeoutMs, {
+        message: 'must be above statementTimeoutMs: a server that still answers cancels the statement first, with its own error',
+        path: ['queryTimeoutMs'],
+      }),
     streams: z.object({ MD: streamSettings, SIGNALS: streamSettings, OUTCOMES: streamSettings, DLQ: streamSettings }).strict(),
     consumer: z.object({ batchSize: z.number().int().min(1).max(10_000), ackWaitMs: z.number().int().positive() }).strict(),
     validation: z

@@ -1,11 +1,12 @@
-import pg from 'pg';
 import type { AuditEntry, AuditStore } from './audit-store.js';
 import { StoreError } from './errors.js';
 import { durableWrite } from './pg-durable-write.js';
 import { pgQuery } from './pg-query.js';
 import { migrateSchema } from './pg-migrate.js';
+import { createPgPool } from './pg-pool.js';
+import type { PgTimeouts } from './pg-pool.js';
 
-export type PgAuditStoreOptions = Readonly<{ url: string; schema: string }>;
+export type PgAuditStoreOptions = Readonly<{ url: string; schema: string; timeouts?: PgTimeouts }>;
 
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -16,8 +17,7 @@ export async function createPgAuditStore(opts: PgAuditStoreOptions): Promise<Aud
   if (!SCHEMA_RE.test(opts.schema)) throw new StoreError(`invalid schema name ${opts.schema}`, false);
   const s = opts.schema;
   await migrateSchema(opts.url, s);
-  const pool = new pg.Pool({ connectionString: opts.url, max: 2, connectionTimeoutMillis: 3000 });
-  pool.on('error', () => {});
+  const pool = createPgPool(opts.url, 2, opts.timeouts);
   const query = pgQuery(pool);
   return {
     // Committed durably whatever the sessions' default: the reply to a command goes out once its

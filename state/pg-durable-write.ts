@@ -13,8 +13,8 @@ import { DURABLE_BEGIN, inPgTransaction } from './pg-transaction.js';
  * With `timeoutMs`, the transaction also sets `lock_timeout` and `statement_timeout` to it: a
  * write behind a lock another session holds, or a statement that runs longer, is cancelled by the
  * server and rolled back (a retryable `StoreError`: 55P03, 57014), so the caller knows it was not
- * stored. Not bounded: the wait for a pooled connection (the pool's own timeout) and a server
- * that stops answering altogether.
+ * stored. Not bounded here: the wait for a pooled connection (the pool's own timeout) and a
+ * server that stops answering altogether (the pool's `query_timeout`, `createPgPool`).
  */
 export async function durableWrite(pool: pg.Pool, what: string, sql: string, params: unknown[], timeoutMs?: number): Promise<void> {
   if (timeoutMs !== undefined && (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1)) throw new RangeError(`${what}: timeoutMs must be a whole number of ms above 0, got ${timeoutMs}`);

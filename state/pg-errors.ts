@@ -19,9 +19,13 @@ export function isRetryablePgError(e: unknown): boolean {
   return RETRYABLE_CODES.has(code) || RETRYABLE_CLASSES.some((c) => code.startsWith(c));
 }
 
+/** node-postgres's error when `query_timeout` passed with no answer (`createPgPool`): it has no SQLSTATE, only this message. */
+export const isPgQueryTimeout = (e: unknown): e is Error => e instanceof Error && e.message === 'Query read timeout';
+
 /** Wraps a `pg` failure in a StoreError that carries its retryability. */
 export function pgStoreError(what: string, e: unknown): StoreError {
   if (e instanceof StoreError) return e;
-  const message = e instanceof Error ? e.message : String(e);
+  // 'Query read timeout' alone did not say that the server stopped answering, nor what bounds the wait.
+  const message = isPgQueryTimeout(e) ? `no answer from PostgreSQL within postgres.queryTimeoutMs (${e.message}); it may be hung or unreachable` : e instanceof Error ? e.message : String(e);
   return new StoreError(`${what}: ${message}`, isRetryablePgError(e), { cause: e });
 }

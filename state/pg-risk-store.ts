@@ -1,11 +1,12 @@
-import pg from 'pg';
 import { StoreError } from './errors.js';
 import { pgStoreError } from './pg-errors.js';
 import { durableWrite } from './pg-durable-write.js';
 import { migrateSchema } from './pg-migrate.js';
+import { createPgPool } from './pg-pool.js';
+import type { PgTimeouts } from './pg-pool.js';
 import type { RiskStore, StoredRisk, WriteBound } from './risk-store.js';
 
-export type PgRiskStoreOptions = Readonly<{ url: string; schema: string }>;
+export type PgRiskStoreOptions = Readonly<{ url: string; schema: string; timeouts?: PgTimeouts }>;
 
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 const TRADING_STATES: ReadonlySet<string> = new Set(['ACTIVE', 'REDUCING', 'HALTED']);
@@ -19,8 +20,7 @@ export async function createPgRiskStore(opts: PgRiskStoreOptions): Promise<RiskS
   if (!SCHEMA_RE.test(opts.schema)) throw new StoreError(`invalid schema name ${opts.schema}`, false);
   const s = opts.schema;
   await migrateSchema(opts.url, s);
-  const pool = new pg.Pool({ connectionString: opts.url, max: 2, connectionTimeoutMillis: 3000 });
-  pool.on('error', () => {});
+  const pool = createPgPool(opts.url, 2, opts.timeouts);
 
   // Every write is committed durably (synchronous_commit on, whatever the sessions' default): the
   // engine acknowledges the inputs a book write covers once it is stored, so a book save a

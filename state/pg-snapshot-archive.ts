@@ -1,13 +1,14 @@
-import pg from 'pg';
 import { StoreError } from './errors.js';
 import { stringifyExact } from './exact-json.js';
 import type { ActorSnapshot } from './feature-store.js';
 import { durableWrite } from './pg-durable-write.js';
 import { migrateSchema } from './pg-migrate.js';
+import { createPgPool } from './pg-pool.js';
+import type { PgTimeouts } from './pg-pool.js';
 import { pgQuery } from './pg-query.js';
 import type { SnapshotArchive } from './snapshot-archive.js';
 
-export type PgSnapshotArchiveOptions = Readonly<{ url: string; schema: string }>;
+export type PgSnapshotArchiveOptions = Readonly<{ url: string; schema: string; timeouts?: PgTimeouts }>;
 
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -19,8 +20,7 @@ export async function createPgSnapshotArchive(opts: PgSnapshotArchiveOptions): P
   const s = opts.schema;
   await migrateSchema(opts.url, s);
   // One connection: saves are spaced out and serialised per actor, loads happen at actor starts.
-  const pool = new pg.Pool({ connectionString: opts.url, max: 1, connectionTimeoutMillis: 3000 });
-  pool.on('error', () => {});
+  const pool = createPgPool(opts.url, 1, opts.timeouts);
   const query = pgQuery(pool);
   return {
     load: async (actorKey) => {

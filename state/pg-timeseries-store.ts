@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { jsonOf } from '../streams/codec.js';
 import type { Bar } from '../streams/messages/bar.js';
 import type { FeatureVector } from '../streams/messages/feature-vector.js';
@@ -8,6 +8,8 @@ import { StoreConnectError, StoreError } from './errors.js';
 import { pgStoreError } from './pg-errors.js';
 import { DURABLE_BEGIN, inPgTransaction } from './pg-transaction.js';
 import { migrateStoreSchema } from './pg-migrate.js';
+import { createPgPool } from './pg-pool.js';
+import type { PgTimeouts } from './pg-pool.js';
 import { insertStatements, limitClause, MS_COLUMN, rangeWhere } from './pg-timeseries-sql.js';
 import type { InsertCounts, TimeseriesStore } from './timeseries-store.js';
 import type { TimescalePolicies } from './timescale-policy-config.js';
@@ -24,6 +26,8 @@ export type PgTimeseriesStoreOptions = Readonly<{
   timescale?: TimescalePolicies;
   /** Says which source a 1h read used on TimescaleDB (`bars` or the aggregate `bars_1h`). */
   log?: Logger;
+  /** Bounds every statement, aggregate refreshes included (`createPgPool`); absent: none. */
+  timeouts?: PgTimeouts;
 }>;
 
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -49,8 +53,7 @@ export async function createPgTimeseriesStore(opts: PgTimeseriesStoreOptions): P
   if (!SCHEMA_RE.test(opts.schema)) throw new StoreError(`invalid schema name ${opts.schema}`, false);
   const s = opts.schema;
   const { flavor, extensionSchema } = await migrateStoreSchema(opts.url, s, opts.timescale);
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize, connectionTimeoutMillis: 3000 });
-  pool.on('error', () => {}); // an idle client's failure surfaces on its next query
+  const pool = createPgPool(opts.url, opts.poolSize, opts.timeouts);
 
   const query = pgQuery(pool);
   const INSERT = insertStatements(s);

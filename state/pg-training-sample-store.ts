@@ -1,15 +1,17 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { StoreConnectError, StoreError } from './errors.js';
 import { pgStoreError } from './pg-errors.js';
 import { DURABLE_BEGIN, inPgTransaction } from './pg-transaction.js';
 import { migrateSchema } from './pg-migrate.js';
+import { createPgPool } from './pg-pool.js';
+import type { PgTimeouts } from './pg-pool.js';
 import { pgQuery } from './pg-query.js';
 import { checkSampleCommit } from './sample-check.js';
 import { limitClause, tsOfMs } from './pg-timeseries-sql.js';
 import { byAsset } from './training-sample-store.js';
 import type { CountQuery, SampleAsset, SampleQuery, TrainingSample, TrainingSampleStore } from './training-sample-store.js';
 
-export type PgTrainingSampleStoreOptions = Readonly<{ url: string; schema: string; poolSize?: number }>;
+export type PgTrainingSampleStoreOptions = Readonly<{ url: string; schema: string; poolSize?: number; timeouts?: PgTimeouts }>;
 
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -118,8 +120,7 @@ export async function createPgTrainingSampleStore(opts: PgTrainingSampleStoreOpt
   const s = opts.schema;
   // Migrating also makes `training_samples` a hypertable on TimescaleDB (`hypertableStatements`).
   await migrateSchema(opts.url, s);
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 2, connectionTimeoutMillis: 3000 });
-  pool.on('error', () => {});
+  const pool = createPgPool(opts.url, opts.poolSize ?? 2, opts.timeouts);
   const query = pgQuery(pool);
   const UPSERT = upsertSql(s);
 

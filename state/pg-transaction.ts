@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { isPgQueryTimeout } from './pg-errors.js';
 
 /**
  * Runs `fn` in one transaction on a connection just taken from the pool: `begin` (BEGIN with its
@@ -11,6 +12,10 @@ import type pg from 'pg';
  * or the socket dropping makes node-postgres emit 'error' on the client, besides failing the
  * query under way, and a client the pool has handed out has no listener of its own: the event
  * went unhandled and took the process down.
+ *
+ * A query given up on client-side (`query_timeout`: a server that stopped answering) leaves the
+ * connection with that query still under way: no ROLLBACK is sent (it would wait behind it, a
+ * second timeout); the connection is destroyed, and the server rolls the transaction back.
  */
 /**
  * The BEGIN of a write transaction committed with `synchronous_commit = on`, whatever the sessions'
@@ -30,10 +35,14 @@ export async function inPgTransaction<T>(client: pg.PoolClient, begin: string, f
     await client.query('COMMIT');
     return out;
   } catch (e) {
-    try {
-      await client.query('ROLLBACK');
-    } catch (r) {
-      broken ??= r instanceof Error ? r : new Error(String(r));
+    if (isPgQueryTimeout(e)) {
+      broken ??= e;
+    } else {
+      try {
+        await client.query('ROLLBACK');
+      } catch (r) {
+        broken ??= r instanceof Error ? r : new Error(String(r));
+      }
     }
     throw e;
   } finally {

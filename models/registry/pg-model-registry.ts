@@ -1,10 +1,12 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { StoreConnectError, StoreError } from '../../state/errors.js';
 import { pgStoreError } from '../../state/pg-errors.js';
 import { DURABLE_BEGIN, inPgTransaction } from '../../state/pg-transaction.js';
 import { migrateSchema } from '../../state/pg-migrate.js';
+import { createPgPool } from '../../state/pg-pool.js';
+import type { PgTimeouts } from '../../state/pg-pool.js';
 import type { Logger } from '../../state/logger.js';
 import type { Clock } from '../../state/clock.js';
 import type { DurablePublisher } from '../../streams/bus.js';
@@ -34,6 +36,8 @@ export type PgModelRegistryOptions = Readonly<{
   subjects: Pick<Subjects, 'model'>;
   clock: Pick<Clock, 'now'>;
   poolSize?: number;
+  /** Bounds every statement, the model lock's wait included (`createPgPool`); absent: none. */
+  timeouts?: PgTimeouts;
   /** Says when announcements left pending by an earlier process cannot be published at start. */
   log?: Pick<Logger, 'warn'>;
 }>;
@@ -60,8 +64,7 @@ export async function createPgModelRegistry(opts: PgModelRegistryOptions): Promi
   const s = opts.schema;
   const dir = opts.artifactDir;
   await migrateSchema(opts.url, s);
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 4, connectionTimeoutMillis: 3000 });
-  pool.on('error', () => {}); // an idle client's failure surfaces on its next query
+  const pool = createPgPool(opts.url, opts.poolSize ?? 4, opts.timeouts);
 
   const query = pgQuery(pool);
 
