@@ -108,6 +108,11 @@ export async function createPgModelRegistry(opts: PgModelRegistryOptions): Promi
     for (const row of rows) {
       const h = historyOfRow(row);
       await announce(opts.bus, opts.subjects, modelEventOf(h));
+      // Not a durable commit, on purpose: a marker lost (with synchronous_commit off, a PostgreSQL
+      // crash can lose the last ones) only has its event published again, as after a crash between
+      // the publish and this write. Same id, so JetStream drops it within its duplicate window, and
+      // past it every consumer takes the event as a prompt to read the alias again (the engine's
+      // swap, the retraining actor) or keeps the newest per alias (the dashboard): no change twice.
       await query('mark a model event announced', `INSERT INTO ${s}.model_events_announced (seq, at) VALUES ($1, ${tsParam(2)}) ON CONFLICT DO NOTHING`, [h.seq, opts.clock.now()]);
     }
   };
