@@ -7,7 +7,7 @@ import type { FeedEntry } from './feed-entry.js';
 import { ClientMessageSchema, CloseCode, ErrorCode, EVENT_TOPICS, MAX_SYMBOLS_PER_TOPIC, SYMBOL_TOPICS } from './protocol.js';
 import type { ClientMessage, Topic } from './protocol.js';
 import { createRateLimiter } from './rate-limiter.js';
-import { clientSymbolToken, unmatchableSymbol } from './topics.js';
+import { filterKey, parseSymbolEntry } from './topics.js';
 
 export type SessionLimits = Readonly<{
   maxBufferedBytes: number;
@@ -72,7 +72,10 @@ const dec = new TextDecoder('utf-8', { fatal: true });
  */
 export function createClientSession(deps: SessionDeps): ClientSession {
   const { ws, limits, directory, now } = deps;
-  /** Per topic: every symbol (null), or the symbols followed, by subject token, each as the client first named it. */
+  /**
+   * Per topic: every symbol (null), or the symbols followed, each as the client first named it, by
+   * `filterKey`: the subject token (the symbol on every venue) or `venue:token` (on that venue).
+   */
   const subs = new Map<Topic, Map<string, string> | null>();
   // A subscribe's snapshot frames do not count against `maxPendingFrames`: the snapshot is bounded
   // by what the hub holds (a resubscribe's frames take the same slots), and an `orders` snapshot
@@ -143,7 +146,11 @@ export function createClientSession(deps: SessionDeps): ClientSession {
   };
 
   const passes = (filter: ReadonlyMap<string, string> | null | undefined, entry: FeedEntry): boolean =>
-    filter !== undefined && (filter === null || entry.symbolToken === undefined || filter.has(entry.symbolToken));
+    filter !== undefined &&
+    (filter === null ||
+      entry.symbolToken === undefined ||
+      filter.has(entry.symbolToken) ||
+      (entry.venue !== undefined && filter.has(filterKey(entry.symbolToken, entry.venue))));
 
   /** The snapshot entries of a subscribe: the latest of each slot the subscribe names (of `orders`, the last few), in seq order. */
   const snapshotOf = (topic: Topic, only: ReadonlyMap<string, string> | null): FeedEntry[] => directory.latest(topic).filter((e) => passes(only, e));
@@ -160,16 +167,18 @@ export function createClientSession(deps: SessionDeps): ClientSession {
     }
   };
 
-  /** The symbols by subject token (what entries are matched on), each as the client named it (what replies say). */
+  /**
+   * The symbols by `filterKey` (what entries are matched on: a symbol's subject token, with its
+   * venue for a `venue:symbol` entry), each as the client named it (what replies say).
+   */
   const tokens = (symbols: readonly string[] | undefined): Map<string, string> | null | string => {
     if (symbols === undefined) return null;
     const out = new Map<string, string>();
     for (const s of symbols) {
-      const t = clientSymbolToken(s);
-      if (t === undefined) return `${JSON.stringify(s)} is not a symbol`;
-      const never = unmatchableSymbol(s, t);
-      if (never !== undefined) return never;
-      if (!out.has(t)) out.set(t, s);
+      const f = parseSymbolEntry(s);
+      if (typeof f === 'string') return f;
+      const k = filterKey(f.token, f.venue);
+      if (!out.has(k)) out.set(k, s);
     }
     return out;
   };
@@ -224,7 +233,8 @@ export function createClientSession(deps: SessionDeps): ClientSession {
     const left = wanted === null || current === null ? new Map<string, string>() : new Map([...current].filter(([t]) => !wanted.has(t)));
     // What a slow client has queued of what it leaves is dropped: after `unsubscribed` no
     // snapshot or delta of it arrives (a chart would redraw a symbol just taken off it).
-    backlog.removeWhere((o) => o.entry?.topic === msg.topic && (left.size === 0 || (o.entry.symbolToken !== undefined && wanted?.has(o.entry.symbolToken) === true)));
+    // (Of what it still follows, by another entry, nothing: `kraken:BTC/USDT` left beside `BTC/USDT` drops none of kraken's.)
+    backlog.removeWhere((o) => o.entry?.topic === msg.topic && (left.size === 0 || !passes(left, o.entry)));
     if (left.size === 0) {
       subs.delete(msg.topic);
       directory.leave(msg.topic, session);

@@ -11,14 +11,16 @@ export type FeedEntry = Readonly<{
   topic: Topic;
   key: string;
   slot: string;
+  /** The venue token of the subject (symbol topics): sent as the frame's `venue`, matched by `venue:symbol` filters. */
+  venue: string | undefined;
   symbolToken: string | undefined;
   seq: number;
   dataText: string;
   delta: Buffer;
 }>;
 
-const head = (type: 'delta' | 'snapshot', e: Pick<FeedEntry, 'topic' | 'key' | 'seq'>, extra = ''): string =>
-  `{"type":"${type}"${extra},"topic":${JSON.stringify(e.topic)},"key":${JSON.stringify(e.key)},"seq":${e.seq},"data":`;
+const head = (type: 'delta' | 'snapshot', e: Pick<FeedEntry, 'topic' | 'key' | 'venue' | 'seq'>, extra = ''): string =>
+  `{"type":"${type}"${extra},"topic":${JSON.stringify(e.topic)},"key":${JSON.stringify(e.key)}${e.venue === undefined ? '' : `,"venue":${JSON.stringify(e.venue)}`},"seq":${e.seq},"data":`;
 
 export function createFeedEntry(route: Route, seq: number, dataText: string): FeedEntry {
   // Framed on first use: while nobody follows a topic (catch-up with no dashboard open) the hub
@@ -28,11 +30,12 @@ export function createFeedEntry(route: Route, seq: number, dataText: string): Fe
     topic: route.topic,
     key: route.key,
     slot: route.slot,
+    venue: route.venue,
     symbolToken: route.symbolToken,
     seq,
     dataText,
     get delta(): Buffer {
-      delta ??= Buffer.from(`${head('delta', { topic: route.topic, key: route.key, seq })}${dataText}}`, 'utf8');
+      delta ??= Buffer.from(`${head('delta', { topic: route.topic, key: route.key, venue: route.venue, seq })}${dataText}}`, 'utf8');
       return delta;
     },
   };

@@ -4,9 +4,11 @@ import { z } from 'zod';
  * The websocket feed protocol, v1 (`ws://host/ws?token=…`). JSON text frames both ways.
  *
  * client → server: `{op:"subscribe", topic, symbols?}`, `{op:"unsubscribe", topic, symbols?}`,
- * `{op:"ping"}`. No `symbols` means every symbol of the topic; an empty `symbols` array (on
- * subscribe or unsubscribe), a symbol not in the engine's form (`BTC/USDT` or its token `BTC-USDT`;
- * not `btc/usdt`), or `symbols` on a topic without symbols (`risk`, `pnl`, `actors`, `models`), is
+ * `{op:"ping"}`. No `symbols` means every symbol of the topic; a symbol follows it on every venue,
+ * `venue:symbol` (`kraken:BTC/USDT`, `kraken:BTC-USDT`) on that venue only (a venue has no '/':
+ * `BTC/USDT:USDT` is a symbol). An empty `symbols` array (on subscribe or unsubscribe), a symbol not
+ * in the engine's form (`BTC/USDT` or its token `BTC-USDT`; not `btc/usdt`), a venue that is no
+ * subject token, or `symbols` on a topic without symbols (`risk`, `pnl`, `actors`, `models`), is
  * refused (`bad_request`) rather than following nothing, or everything.
  *
  * server → client: `subscribed` (with `snapshot`: how many `snapshot` frames of the topic follow it,
@@ -22,7 +24,10 @@ import { z } from 'zod';
  * says a slot went, the `rejected` delta is the word on it for a client that follows the topic; only what the hub relayed
  * since it started, and for `models` the events stored before it, read at start: `models-seed.ts`; for
  * `orders` the approved orders stored in SIGNALS before it that the venue may still work: `orders-seed.ts`),
- * `delta` (every later message), `heartbeat`, `pong`, `error` (`{type:"error", code, reason, op?, topic?,
+ * `delta` (every later message; a `snapshot` or `delta` of `md`, `features`, `predictions` or
+ * `orders` has `key` its symbol and `venue` its venue — v1 frames gained `venue`, and `key` stayed
+ * the symbol the client subscribed with, so a client keying its state per asset keys it by
+ * (`venue`, `key`): by `key` alone, BTC/USDT of binance and of kraken are one), `heartbeat`, `pong`, `error` (`{type:"error", code, reason, op?, topic?,
  * symbols?}`: an error answering a subscribe or unsubscribe names its `op` and `topic`, and its
  * `symbols` as sent when it had them, so a client with several requests in flight knows which was
  * refused; a frame that is not a valid request gets `code` and `reason` only). `seq` counts
@@ -98,11 +103,13 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export const ServerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('subscribed'), topic: TopicSchema, symbols: z.array(z.string()).nullable(), snapshot: z.number().int().nonnegative() }),
   z.object({ type: z.literal('unsubscribed'), topic: TopicSchema, symbols: z.array(z.string()).nullable() }),
-  z.object({ type: z.literal('snapshot'), topic: TopicSchema, key: z.string(), seq: z.number().int().positive(), data: z.unknown() }),
+  /** `venue`: on `md`, `features`, `predictions` and `orders`, the venue of the message (`key` is its symbol, the same on every venue). */
+  z.object({ type: z.literal('snapshot'), topic: TopicSchema, key: z.string(), venue: z.string().optional(), seq: z.number().int().positive(), data: z.unknown() }),
   z.object({
     type: z.literal('delta'),
     topic: TopicSchema,
     key: z.string(),
+    venue: z.string().optional(),
     seq: z.number().int().positive(),
     data: z.unknown(),
     conflated: z.boolean().optional(),

@@ -5,13 +5,16 @@ import type { Topic } from './protocol.js';
 
 /**
  * Where a bus message lands in the feed. `key` is what clients see (a symbol, `account`, a model
- * name); `slot` is what the hub keeps the latest message of and what a slow client's backlog is
- * conflated by. A slot is at least as fine as its key (a symbol's bar and its last trade are two
- * slots of key `BTC/USDT`), and names the venue of its subject (BTC/USDT on two venues is two
- * assets), so a snapshot holds the newest message of each kind of each venue (of `orders`, the
- * last `ordersSnapshotDepth` of each slot: events, see `EVENT_TOPICS`).
+ * name); `venue`, on the symbol topics, the venue token of its subject, sent beside the key: a
+ * symbol's key is the same on every venue (the symbol a client subscribed with), so BTC/USDT from
+ * binance and from kraken are told apart by (`venue`, `key`). `slot` is what the hub keeps the
+ * latest message of and what a slow client's backlog is conflated by. A slot is at least as fine
+ * as its key (a symbol's bar and its last trade are two slots of key `BTC/USDT`), and names the
+ * venue of its subject (BTC/USDT on two venues is two assets), so a snapshot holds the newest
+ * message of each kind of each venue (of `orders`, the last `ordersSnapshotDepth` of each slot:
+ * events, see `EVENT_TOPICS`).
  */
-export type Route = Readonly<{ topic: Topic; key: string; slot: string; symbolToken?: string; idKind?: IdKind }>;
+export type Route = Readonly<{ topic: Topic; key: string; slot: string; venue?: string; symbolToken?: string; idKind?: IdKind }>;
 
 /** Messages whose `id` is deterministic (a republish keeps it): the hub relays each id once. */
 export type IdKind = 'order' | 'reject' | 'fill' | 'expiry' | 'prediction';
@@ -31,11 +34,11 @@ export function busPatterns(subjects: Subjects): readonly string[] {
   return [`${p}.md.>`, `${p}.feat.>`, `${p}.pred.>`, approvedOrdersPattern(subjects), `${p}.exec.reject.>`, subjects.allFills(), subjects.allExpired(), subjects.riskState(), modelEventsPattern(subjects)];
 }
 
-const symbolRoute = (topic: Topic, token: string | undefined, slotPrefix: string): Route | undefined => {
-  if (token === undefined) return undefined;
+const symbolRoute = (topic: Topic, venue: string | undefined, token: string | undefined, slotPrefix: string): Route | undefined => {
+  if (venue === undefined || token === undefined) return undefined;
   try {
     const symbol = tokenToSymbol(token);
-    return { topic, key: symbol, slot: `${slotPrefix}${symbol}`, symbolToken: token };
+    return { topic, key: symbol, slot: `${slotPrefix}${symbol}`, venue, symbolToken: token };
   } catch {
     return undefined;
   }
@@ -51,19 +54,19 @@ export function routeSubject(subjects: Subjects, subject: string): Route | undef
     case 'md': {
       // sx.md.<venue>.<sym>.<kind>[.<tf>]
       if (t.length < 5 || t.length > 6) return undefined;
-      return symbolRoute('md', t[3], `${t.slice(4).join('.')}|${t[2]}|`);
+      return symbolRoute('md', t[2], t[3], `${t.slice(4).join('.')}|${t[2]}|`);
     }
     case 'feat':
       // sx.feat.<venue>.<sym>
-      return t.length === 4 ? symbolRoute('features', t[3], `${t[2]}|`) : undefined;
+      return t.length === 4 ? symbolRoute('features', t[2], t[3], `${t[2]}|`) : undefined;
     case 'pred':
       // sx.pred.<strategy>.<venue>.<sym>
-      return t.length === 5 ? withIdKind(symbolRoute('predictions', t[4], `${t[2]}|${t[3]}|`), 'prediction') : undefined;
+      return t.length === 5 ? withIdKind(symbolRoute('predictions', t[3], t[4], `${t[2]}|${t[3]}|`), 'prediction') : undefined;
     case 'exec':
       // sx.exec.{order,reject}.<strategy>.<venue>.<sym>, sx.exec.{fill,expired}.<venue>.<sym>
-      if ((t[2] === 'order' || t[2] === 'reject') && t.length === 6) return withIdKind(symbolRoute('orders', t[5], `${t[2]}|${t[3]}|${t[4]}|`), t[2]);
-      if (t[2] === 'fill' && t.length === 5) return withIdKind(symbolRoute('orders', t[4], `fill|${t[3]}|`), 'fill');
-      if (t[2] === 'expired' && t.length === 5) return withIdKind(symbolRoute('orders', t[4], `expired|${t[3]}|`), 'expiry');
+      if ((t[2] === 'order' || t[2] === 'reject') && t.length === 6) return withIdKind(symbolRoute('orders', t[4], t[5], `${t[2]}|${t[3]}|${t[4]}|`), t[2]);
+      if (t[2] === 'fill' && t.length === 5) return withIdKind(symbolRoute('orders', t[3], t[4], `fill|${t[3]}|`), 'fill');
+      if (t[2] === 'expired' && t.length === 5) return withIdKind(symbolRoute('orders', t[3], t[4], `expired|${t[3]}|`), 'expiry');
       return undefined;
     case 'risk':
       return subject === subjects.riskState() ? { topic: 'risk', key: 'account', slot: 'account' } : undefined;
@@ -112,4 +115,32 @@ export function unmatchableSymbol(given: string, token: string): string | undefi
   const upper = given.toUpperCase();
   const hint = upper !== given && canMatch(clientSymbolToken(upper)) ? ` (did you mean ${JSON.stringify(upper)}?)` : '';
   return `${JSON.stringify(given)} can never match: symbols are upper case ccxt unified symbols like "BTC/USDT" (or their subject token "BTC-USDT")${hint}`;
+}
+
+/** What an entry of a client's `symbols` matches: `token` on every venue, or, given with a venue, on that venue only. */
+export type SymbolFilter = Readonly<{ token: string; venue?: string }>;
+
+/** The key a filter entry is held and matched by: the symbol token, `venue:token` for one venue (a token has no ':'). */
+export const filterKey = (token: string, venue?: string): string => (venue === undefined ? token : `${venue}:${token}`);
+
+/** A venue as subjects carry it: one token, no '_' (`venueToken`). */
+const VENUE_RE = /^[A-Za-z0-9-]+$/;
+
+/**
+ * A client's `symbols` entry: a symbol (`BTC/USDT`, `BTC/USDT:USDT` or the token `BTC-USDT`),
+ * matched on every venue, or `venue:symbol` (`kraken:BTC/USDT`, `kraken:BTC-USDT_USDT`), matched on
+ * that venue only; or why it can never match. A venue has no '/', so in `BTC/USDT:USDT` the part
+ * before the first ':' is no venue: it is a symbol with its settle currency.
+ */
+export function parseSymbolEntry(given: string): SymbolFilter | string {
+  const colon = given.indexOf(':');
+  const venue = colon < 0 || given.slice(0, colon).includes('/') ? undefined : given.slice(0, colon);
+  const symbol = venue === undefined ? given : given.slice(colon + 1);
+  if (venue !== undefined && !VENUE_RE.test(venue))
+    return `${JSON.stringify(given)} can never match: a venue is a subject token of letters, digits and '-' ("kraken:BTC/USDT"), got ${JSON.stringify(venue)}`;
+  const token = clientSymbolToken(symbol);
+  if (token === undefined) return `${JSON.stringify(given)} is not a symbol${venue === undefined ? '' : ` on a venue ("kraken:BTC/USDT")`}`;
+  const never = unmatchableSymbol(symbol, token);
+  if (never !== undefined) return venue === undefined ? never : `${JSON.stringify(given)}: ${never}`;
+  return venue === undefined ? { token } : { token, venue };
 }

@@ -192,9 +192,11 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
     scheduleReconnect(reason);
   };
 
-  const accept = (topic: Topic, key: string, seq: number, kind: 'snapshot' | 'delta', data: unknown): void => {
+  const accept = (topic: Topic, key: string, venue: string | undefined, seq: number, kind: 'snapshot' | 'delta', data: unknown): void => {
     const last = topicSeq.get(topic) ?? -1;
-    const k = `${topic}\u0000${key}`;
+    // A symbol's key is the same on every venue: BTC/USDT of kraken is not covered by binance's seq
+    // (a subscribe that adds `binance:BTC/USDT` beside `kraken:BTC/USDT` is sent binance's older frames).
+    const k = `${topic}\u0000${venue ?? ''}\u0000${key}`;
     // A delta at or below the topic's seq was already covered (by a snapshot or an earlier delta).
     // A snapshot is the server's latest for its key: applied unless this key has seen it or newer.
     // A seq names one message of the topic for the server's lifetime, so a snapshot frame at the
@@ -227,7 +229,7 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
       case 'snapshot':
       case 'delta':
         // Data for a topic we no longer follow may still be in flight after an unsubscribe.
-        if (subscriptions.has(m.topic)) accept(m.topic, m.key, m.seq, m.type, m.data);
+        if (subscriptions.has(m.topic)) accept(m.topic, m.key, m.venue, m.seq, m.type, m.data);
         return;
       case 'error':
         setStatus({ lastError: `${m.code}: ${m.reason}` });

@@ -19,8 +19,13 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
    */
   z.object({ type: z.literal('subscribed'), topic: TopicSchema, symbols: z.array(z.string()).nullish(), snapshot: z.number().int().nonnegative().optional() }),
   z.object({ type: z.literal('unsubscribed'), topic: TopicSchema, symbols: z.array(z.string()).nullish() }),
-  z.object({ type: z.literal('snapshot'), topic: TopicSchema, key: z.string(), seq, data: z.unknown() }),
-  z.object({ type: z.literal('delta'), topic: TopicSchema, key: z.string(), seq, data: z.unknown() }),
+  /**
+   * `key`: the symbol (on `md`, `features`, `predictions`, `orders`), account, actor or model;
+   * `venue`, on the symbol topics, the venue of the message (one symbol's key is the same on every
+   * venue). Older servers leave it out.
+   */
+  z.object({ type: z.literal('snapshot'), topic: TopicSchema, key: z.string(), venue: z.string().optional(), seq, data: z.unknown() }),
+  z.object({ type: z.literal('delta'), topic: TopicSchema, key: z.string(), venue: z.string().optional(), seq, data: z.unknown() }),
   z.object({ type: z.literal('heartbeat'), ts: z.number() }),
   /** The gateway's link to NATS: `down` = no data flows, all values stale; `up` + `gap` = back after an outage, messages may be missing. */
   z.object({ type: z.literal('status'), upstream: z.enum(['up', 'down']), since: z.number(), gap: z.boolean().optional() }),

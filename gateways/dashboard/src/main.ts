@@ -25,7 +25,9 @@ import type { Payload } from './topics.js';
 /**
  * The dashboard page: reads the viewer token from `?token=` (or the field), opens the feed,
  * subscribes to every topic and routes each validated payload to its panel. `?symbols=A,B`
- * narrows the feed to some symbols. The token is then taken out of the address bar (kept in
+ * narrows the feed to some symbols, on every venue, or on one as `venue:symbol`
+ * (`?symbols=kraken:BTC/USDT,ETH/USDT`; a bad entry is refused by the feed, its reason shown in
+ * the connection panel). The token is then taken out of the address bar (kept in
  * memory and sessionStorage for reconnects and reloads), out of the history and screenshots.
  */
 

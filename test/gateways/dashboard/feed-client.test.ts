@@ -150,6 +150,25 @@ describe('dashboard feed client', () => {
     expect(t.updates.map((u) => `${u.kind} ${u.key} ${u.seq}`).slice(4)).toEqual(['snapshot BTC/USDT 6']);
   });
 
+  it("tells one symbol's venues apart: adding binance's BTC/USDT beside kraken's applies binance's older snapshot frames", () => {
+    const t = harness();
+    t.client.subscribe('md', ['kraken:BTC/USDT']);
+    t.last().h.open();
+    const s = t.last();
+    const venued = (m: Record<string, unknown>, venue: string) => ({ ...m, venue });
+    s.push(venued(snapshot('md', 'BTC/USDT', 7), 'kraken'));
+    s.push(venued(delta('md', 'BTC/USDT', 9), 'kraken'));
+    // Binance's BTC/USDT, relayed before kraken's newest (seq 3 and 5), comes with the subscribe that adds it:
+    // never applied, though its key is kraken's too (the feed's key is the symbol on every venue).
+    t.client.subscribe('md', ['binance:BTC/USDT']);
+    s.push(venued(snapshot('md', 'BTC/USDT', 3), 'binance'));
+    s.push(venued(snapshot('md', 'BTC/USDT', 5), 'binance'));
+    // And a repeat of kraken's is still dropped.
+    s.push(venued(snapshot('md', 'BTC/USDT', 9), 'kraken'));
+    expect(t.updates.map((u) => `${u.kind} ${u.key} ${u.seq}`)).toEqual(['snapshot BTC/USDT 7', 'delta BTC/USDT 9', 'snapshot BTC/USDT 3', 'snapshot BTC/USDT 5']);
+    expect(t.client.stats()).toMatchObject({ applied: 4, stale: 1 });
+  });
+
   it('refuses frames that are not the protocol without dropping the connection', () => {
     const t = harness();
     t.client.subscribe('md');

@@ -111,8 +111,8 @@ describe('feed parts', () => {
 
   it('routes subjects to topic, key and slot', () => {
     const s = subjectsFor('sx');
-    expect(routeSubject(s, 'sx.md.binance.BTC-USDT_USDT.bar.1h')).toEqual({ topic: 'md', key: 'BTC/USDT:USDT', slot: 'bar.1h|binance|BTC/USDT:USDT', symbolToken: 'BTC-USDT_USDT' });
-    expect(routeSubject(s, 'sx.pred.dirmlp.binance.ETH-USDT')).toEqual({ topic: 'predictions', key: 'ETH/USDT', slot: 'dirmlp|binance|ETH/USDT', symbolToken: 'ETH-USDT', idKind: 'prediction' });
+    expect(routeSubject(s, 'sx.md.binance.BTC-USDT_USDT.bar.1h')).toEqual({ topic: 'md', key: 'BTC/USDT:USDT', slot: 'bar.1h|binance|BTC/USDT:USDT', venue: 'binance', symbolToken: 'BTC-USDT_USDT' });
+    expect(routeSubject(s, 'sx.pred.dirmlp.binance.ETH-USDT')).toEqual({ topic: 'predictions', key: 'ETH/USDT', slot: 'dirmlp|binance|ETH/USDT', venue: 'binance', symbolToken: 'ETH-USDT', idKind: 'prediction' });
     expect(routeSubject(s, 'sx.exec.fill.binance.ETH-USDT')?.slot).toBe('fill|binance|ETH/USDT');
     // One symbol on two venues is two assets: their slots (snapshot, conflation) never merge.
     for (const [a, b] of [
