@@ -56,7 +56,23 @@ export type DecisionStats = {
   /** Quantity filled per symbol, in that symbol's base units (`{ 'BTC/USDT': 0.5, 'DOGE/USDT': 300 }`). */
   filledQtyBySymbol: Record<string, number>;
   fees: number;
+  /** Fees per symbol, each in its symbol's quote currency (`fees` adds them all, whatever their currency). */
+  feesBySymbol: Record<string, number>;
+  /** Approved orders filled in full: their final fill (`final`) booked. */
+  ordersFilled: number;
   expired: number;
+  /** Of `expired`, orders that had filled part of their quantity before (`filledQty` > 0); the rest of `expired` expired unfilled. */
+  expiredPartlyFilled: number;
+  /**
+   * Approved orders still worked now, read at each `stats()`: the paper venue's working orders, or
+   * without one (live trading consumers) those risk holds in flight with no expiry reported. With
+   * `ordersFilled` and `expired` they account for every order of `orders` (a run that ends with an
+   * order working: filled nor expired yet), save after a restart, when the venue goes on working
+   * orders approved before it.
+   */
+  working: number;
+  /** Of `working`, orders with part of their quantity filled already. */
+  workingPartlyFilled: number;
   /** Of those, orders cancelled because their symbol's data resumed after a hole (the venue's `maxGapMs`): none fills across a gap. */
   expiredAtGap: number;
   /**
@@ -246,7 +262,12 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     filledQty: 0,
     filledQtyBySymbol: {},
     fees: 0,
+    feesBySymbol: {},
+    ordersFilled: 0,
     expired: 0,
+    expiredPartlyFilled: 0,
+    working: 0,
+    workingPartlyFilled: 0,
     expiredAtGap: 0,
     expiriesIgnored: 0,
     riskStateChanges: 0,
@@ -293,6 +314,8 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     stats.filledQty += f.qty;
     stats.filledQtyBySymbol[f.symbol] = (stats.filledQtyBySymbol[f.symbol] ?? 0) + f.qty;
     stats.fees += f.fee;
+    stats.feesBySymbol[f.symbol] = (stats.feesBySymbol[f.symbol] ?? 0) + f.fee;
+    if (f.final) stats.ordersFilled++;
     publish(subjects.fill(f.venue, f.symbol), f);
     announce(risk.onFill(f));
     execution.onFill(f);
@@ -300,6 +323,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
   /** The venue works an order no more: released now in risk and execution, not at their own expiry. */
   const expire = (e: Expiry): void => {
     stats.expired++;
+    if (e.filledQty > 0) stats.expiredPartlyFilled++;
     if (e.reason === 'gap') stats.expiredAtGap++;
     announce(risk.onExpired(e));
     execution.onExpired(e);
@@ -499,6 +523,9 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       stats.flattens = e.flattens;
       stats.parentsReplanned = e.replanned;
       stats.parentsLapsed = e.lapsed;
+      const working = venue !== undefined ? venue.working().map((w) => w.filled > 0) : risk.status().inFlight.filter((o) => o.awaited === undefined).map((o) => o.qty !== undefined && o.remaining < o.qty);
+      stats.working = working.length;
+      stats.workingPartlyFilled = working.filter((partly) => partly).length;
       return stats;
     },
   };

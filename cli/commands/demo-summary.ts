@@ -8,6 +8,10 @@ import { modelDataSpan } from '../../models/registry/model-data-span.js';
 import type { ModelVersion } from '../../models/registry/model-registry.js';
 import { demoLabelingLine } from './demo-labeling.js';
 import type { DemoLabeling } from './demo-labeling.js';
+import type { RiskStatus } from '../../models/risk/risk-core.js';
+import { quoteOf } from '../../streams/messages/symbol-quote.js';
+import { pnlOf } from '../engine-status-feed.js';
+import type { CurrencySums } from '../engine-status-feed.js';
 
 export type DemoSummary = Readonly<{
   adapters: { bus: string; features: string; timeseries: string; fallbacks: readonly string[] };
@@ -28,10 +32,28 @@ export type DemoSummary = Readonly<{
   orders: number;
   rejects: number;
   rejectsByReason: Readonly<Record<string, number>>;
+  /** What became of the `orders` approved (null without a decision path); see {@link OrderOutcomes}. */
+  orderOutcomes: OrderOutcomes | null;
   fills: number;
   decisions: Readonly<DecisionStats> | null;
-  /** `equity`: the risk book's PnL since the start (realised after fees + unrealised; the risk core's name for it). */
-  risk: { state: string; equity: number; realised: number; unrealised: number; fees: number; positions: readonly { symbol: string; qty: number }[] } | null;
+  /**
+   * `equity`: the risk book's PnL since the start (realised after fees + unrealised; the risk core's
+   * name for it). `currency`: the currency they are in, as the `pnl` feed says it (pnlOf,
+   * cli/engine-status-feed.ts); where it says none (null), `byCurrency` has them per quote currency
+   * and `equity`, `realised` and `unrealised` add different units. `fees` adds every fill's fee;
+   * `feesByCurrency` has them per quote currency of their symbols.
+   */
+  risk: {
+    state: string;
+    currency: string | null;
+    equity: number;
+    realised: number;
+    unrealised: number;
+    fees: number;
+    feesByCurrency: readonly FeesInCurrency[];
+    byCurrency?: readonly CurrencySums[];
+    positions: readonly { symbol: string; qty: number }[];
+  } | null;
   /** The learning loop's labeling of the window (null when the engine ran none: no training-sample store). */
   labeling: DemoLabeling | null;
   seconds: number;
@@ -56,6 +78,52 @@ export type DemoSummaryModel = Readonly<{
   testAccuracy: number | null;
   testLogLoss: number | null;
 }>;
+
+/**
+ * What became of every approved order: filled in full, expired (with part of it filled, or none),
+ * or still worked by the venue when the window ended (an order approved on its last bars). They
+ * add up to `orders`; `fills` counts fill messages, several of one order where the volume cap
+ * spread it over bars, so it does not say this.
+ */
+export type OrderOutcomes = Readonly<{
+  filled: number;
+  expiredPartlyFilled: number;
+  expiredUnfilled: number;
+  working: number;
+  /** Of `working`, those with part of their quantity filled already. */
+  workingPartlyFilled: number;
+}>;
+
+/** Fees paid in one quote currency (null: of symbols whose quote is not known). */
+export type FeesInCurrency = Readonly<{ currency: string | null; fees: number }>;
+
+/** The summary's order outcomes, from the decision path's counts. */
+export function orderOutcomesOf(d: Pick<DecisionStats, 'ordersFilled' | 'expired' | 'expiredPartlyFilled' | 'working' | 'workingPartlyFilled'>): OrderOutcomes {
+  return { filled: d.ordersFilled, expiredPartlyFilled: d.expiredPartlyFilled, expiredUnfilled: d.expired - d.expiredPartlyFilled, working: d.working, workingPartlyFilled: d.workingPartlyFilled };
+}
+
+/**
+ * The summary's risk: the book's PnL with the currency the `pnl` feed says it is in (pnlOf), per
+ * quote currency where it says none, and the fees per quote currency of their symbols (a fill's fee
+ * is in its symbol's quote currency, whatever the book converts its PnL into).
+ */
+export function demoRiskOf(rs: RiskStatus, d: Pick<DecisionStats, 'fees' | 'feesBySymbol'> | null): NonNullable<DemoSummary['risk']> {
+  const pnl = pnlOf(rs);
+  const fees = new Map<string | null, number>();
+  for (const [symbol, fee] of Object.entries(d?.feesBySymbol ?? {})) fees.set(quoteOf(symbol), (fees.get(quoteOf(symbol)) ?? 0) + fee);
+  const byName = (a: string | null, b: string | null): number => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1);
+  return {
+    state: rs.state,
+    currency: pnl.currency,
+    equity: rs.pnl.equity,
+    realised: rs.pnl.realised,
+    unrealised: rs.pnl.unrealised,
+    fees: d?.fees ?? 0,
+    feesByCurrency: [...fees.entries()].sort(([a], [b]) => byName(a, b)).map(([currency, f]) => ({ currency, fees: f })),
+    ...(pnl.byCurrency === undefined ? {} : { byCurrency: pnl.byCurrency }),
+    positions: rs.positions.map((p) => ({ symbol: p.symbol, qty: p.qty })),
+  };
+}
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -122,19 +190,10 @@ export function summaryOf(
     orders: d?.orders ?? 0,
     rejects: d?.rejects ?? 0,
     rejectsByReason: d?.rejectsByReason ?? {},
+    orderOutcomes: d === null ? null : orderOutcomesOf(d),
     fills: d?.fills ?? 0,
     decisions: d,
-    risk:
-      rs === undefined
-        ? null
-        : {
-            state: rs.state,
-            equity: rs.pnl.equity,
-            realised: rs.pnl.realised,
-            unrealised: rs.pnl.unrealised,
-            fees: d?.fees ?? 0,
-            positions: rs.positions.map((p) => ({ symbol: p.symbol, qty: p.qty })),
-          },
+    risk: rs === undefined ? null : demoRiskOf(rs, d),
     labeling: run.labeling,
     seconds: Math.round(run.seconds * 100) / 100,
     messagesPerSecond: Math.round(c.messagesIn / run.seconds),
@@ -147,6 +206,34 @@ export function summaryOf(
  */
 export function positionsLine(positions: readonly Readonly<{ symbol: string; qty: number }>[]): string {
   return positions.map((p) => `${p.symbol}=${p.qty === 0 ? '0' : String(Number(p.qty.toPrecision(4)))}`).join(' ') || 'none';
+}
+
+/** The orders line (after `orders          `): how many risk approved, and what became of each. */
+export function ordersLine(orders: number, o: OrderOutcomes | null): string {
+  if (o === null) return `${orders} approved by risk`;
+  const parts = [`${o.filled} filled in full`];
+  if (o.expiredPartlyFilled > 0) parts.push(`${o.expiredPartlyFilled} partly filled, then expired`);
+  parts.push(`${o.expiredUnfilled} expired unfilled`);
+  const partly = o.workingPartlyFilled === 0 ? 'none' : o.workingPartlyFilled === o.working ? 'all' : String(o.workingPartlyFilled);
+  parts.push(`${o.working} still working at the venue when the window ended${o.working > 0 ? ` (${partly} of them partly filled)` : ''}`);
+  return `${orders} approved by risk: ${parts.join(', ')}`;
+}
+
+const money = (n: number, currency: string | null): string => `${n.toFixed(2)} ${currency ?? '(unknown currency)'}`;
+
+/** The fills line's fees: in their quote currency, per currency when there are several (none paid: in the book's). */
+export function feesText(r: Pick<NonNullable<DemoSummary['risk']>, 'currency' | 'fees' | 'feesByCurrency'>): string {
+  if (r.feesByCurrency.length === 0) return `fees ${money(r.fees, r.currency)}`;
+  return `fees ${r.feesByCurrency.map((c) => money(c.fees, c.currency)).join(' · ')}`;
+}
+
+/** The risk line (after `risk            `): state and PnL after fees, with its quote currency, or per currency (not added up) when there are several. */
+export function riskLine(r: NonNullable<DemoSummary['risk']>): string {
+  if (r.byCurrency === undefined) {
+    return `${r.state}, PnL ${money(r.equity, r.currency)} (realised ${money(r.realised, r.currency)}, unrealised ${money(r.unrealised, r.currency)}, after fees)`;
+  }
+  const each = r.byCurrency.map((c) => `${money(c.equity, c.currency)} (realised ${c.realised.toFixed(2)}, unrealised ${c.unrealised.toFixed(2)})`);
+  return `${r.state}, PnL in ${r.byCurrency.length} quote currencies, not added up: ${each.join(' · ')}, after fees`;
 }
 
 /** The summary as `sextant demo` prints it: a table on stdout, then its JSON on the last line. */
@@ -175,12 +262,13 @@ export function printSummary(s: DemoSummary): void {
   const replanned = s.decisions?.parentsReplanned ?? 0;
   const lapsed = s.decisions?.parentsLapsed ?? 0;
   out.write(`  suggestions     ${s.suggestions}${held + cancelled > 0 ? ` (trading halted or reducing: ${held} intents held, ${cancelled} parent orders cancelled)` : ''}${flattens > 0 ? ` (${flattens} parent orders to flat after a limit breach or an operator's flatten)` : ''}${replanned + lapsed > 0 ? ` (after holes in the data: ${replanned} parent orders re-planned, ${lapsed} lapsed)` : ''}\n`);
-  out.write(`  orders          ${s.orders} approved by risk\n`);
+  out.write(`  orders          ${ordersLine(s.orders, s.orderOutcomes)}\n`);
   const rej = Object.entries(s.rejectsByReason);
   out.write(`  rejects         ${s.rejects}${rej.length === 0 ? '' : ` (${rej.map(([k, v]) => `${k}=${v}`).join(' ')})`}\n`);
-  out.write(`  fills           ${s.fills}${s.decisions === null ? '' : ` (fees ${s.decisions.fees.toFixed(2)}, ${s.decisions.expired} orders expired unfilled)`}\n`);
+  const fees = s.risk !== null ? ` (${feesText(s.risk)})` : s.decisions === null ? '' : ` (fees ${s.decisions.fees.toFixed(2)})`;
+  out.write(`  fills           ${s.fills}${fees}\n`);
   if (s.risk !== null) {
-    out.write(`  risk            ${s.risk.state}, PnL ${s.risk.equity.toFixed(2)} (realised ${s.risk.realised.toFixed(2)}, unrealised ${s.risk.unrealised.toFixed(2)}, after fees)\n`);
+    out.write(`  risk            ${riskLine(s.risk)}\n`);
     out.write(`  positions       ${positionsLine(s.risk.positions)}\n`);
   }
   if (s.labeling !== null) out.write(`  labeling        ${demoLabelingLine(s.labeling)}\n`);

@@ -63,8 +63,9 @@ type Summary = {
   orders: number;
   rejects: number;
   rejectsByReason: Record<string, number>;
+  orderOutcomes: { filled: number; expiredPartlyFilled: number; expiredUnfilled: number; working: number; workingPartlyFilled: number } | null;
   fills: number;
-  risk: { state: string; equity: number; positions: { symbol: string; qty: number }[] } | null;
+  risk: { state: string; currency: string | null; equity: number; positions: { symbol: string; qty: number }[] } | null;
   labeling: { caughtUp: boolean; left: number; labeled: number; samples: number; refused: Record<string, number>; unlabeled: Record<string, number>; refusedInputs: Record<string, number>; pending: number } | null;
 };
 
@@ -114,6 +115,15 @@ describe('sextant demo', () => {
     expect(s.labeling?.refusedInputs).toMatchObject({ MALFORMED_JSON: 1, NON_POSITIVE: 1 });
     expect(s.labeling?.refused).toEqual(s.labeling?.refusedInputs);
     expect(r.stdout).toMatch(/labeling\s+\d+ labeled, \d+ training samples stored, no prediction or order refused, \d+ bad input messages refused \(MALFORMED_JSON=1 /);
+    // Every approved order is accounted for (a real run said 207 approved and 206 fills, 0 expired,
+    // and nothing of the last one: still working when the window ended), and the money has its currency.
+    const o = s.orderOutcomes;
+    expect(s.orders).toBeGreaterThan(0);
+    expect((o?.filled ?? 0) + (o?.expiredPartlyFilled ?? 0) + (o?.expiredUnfilled ?? 0) + (o?.working ?? 0)).toBe(s.orders);
+    expect(r.stdout).toMatch(/orders\s+\d+ approved by risk: \d+ filled in full, .*\d+ expired unfilled, \d+ still working at the venue when the window ended/);
+    expect(s.risk?.currency).toBe('USDT');
+    expect(r.stdout).toMatch(/fills\s+\d+ \(fees \d+\.\d\d USDT\)/);
+    expect(r.stdout).toMatch(/risk\s+ACTIVE, PnL -?\d+\.\d\d USDT \(realised -?\d+\.\d\d USDT, unrealised -?\d+\.\d\d USDT, after fees\)/);
   });
 
   it('runs the whole decision path on the real NATS, Redis and PostgreSQL, twice, with the same result', async () => {

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { createDecisionPath } from '../../actors/decision-path.js';
+import type { AssetEvent } from '../../actors/event-sequencer.js';
+import { createExecutionCore } from '../../models/execution/execution-core.js';
+import { createPaperVenue } from '../../models/execution/paper-venue-core.js';
+import { twapPolicy } from '../../models/execution/twap-policy.js';
+import type { StrategyCore } from '../../models/inference/strategy-core.js';
+import { createRiskCore } from '../../models/risk/risk-core.js';
+import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
+import { silentLogger } from '../../state/logger.js';
+import { createMemoryBus } from '../../streams/memory-bus.js';
+import type { Bar } from '../../streams/messages/bar.js';
+import type { Expiry } from '../../streams/messages/expiry.js';
+import { expiryId } from '../../streams/messages/expiry.js';
+import type { Fill } from '../../streams/messages/fill.js';
+import type { Order } from '../../streams/messages/order.js';
+import { subjectsFor } from '../../streams/subjects.js';
+import { bookWithOrders } from '../support/approved-orders.js';
+import type { ApprovedOrder } from '../support/approved-orders.js';
+
+const VENUE = 'binance';
+const SYMBOL = 'BTC/USDT';
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2024, 0, 1);
+
+async function pathWith(orders: readonly ApprovedOrder[], withVenue: boolean) {
+  const subjects = subjectsFor('sxt');
+  const bus = createMemoryBus();
+  await bus.ensureStreams([{ name: 'SIGNALS', subjects: subjects.streamSubjects.SIGNALS, maxAgeMs: 0, duplicateWindowMs: 120_000, storage: 'memory' }]);
+  const strategy = { strategy: 's1', onFeatures: () => Promise.resolve([]) } as unknown as StrategyCore;
+  const risk = createRiskCore({ account: 'acc', book: bookWithOrders(orders) });
+  const venue = withVenue ? createPaperVenue({ venue: VENUE, takerFeeBps: 10, makerFeeBps: 0, spreadBps: 0, slippage: { impactCoeff: 0 }, maxVolumeShare: 0.5 }) : undefined;
+  const path = createDecisionPath(
+    { bus, subjects, log: silentLogger, clock: createSimulatedClock(T0) },
+    { strategy, timeframe: '1h', execution: createExecutionCore({ strategy: 's1', policy: twapPolicy({ slices: 1 }), minQty: 0.001 }), risk, venue },
+  );
+  return { bus, path, venue };
+}
+
+const approved = (id: string, qty: number, expiresAt: number): ApprovedOrder => ({ id, venue: VENUE, symbol: SYMBOL, side: 'buy', qty, strategy: 's1', expiresAt });
+
+/**
+ * `sextant demo` said '207 approved by risk' and '206 fills (…, 0 orders expired unfilled)': the
+ * fills counted fill messages (several of one order where the volume cap spreads it), and what
+ * became of the one order left over (still working when the window ended) was said nowhere. The
+ * decision path now counts each order's outcome: filled in full, expired (part filled or none),
+ * still working.
+ */
+describe('decision path: what became of each approved order', () => {
+  it('with the paper venue: filled in full, expired part-filled, expired unfilled, and still working (part-filled or not) at the end', async () => {
+    const orders = [approved('o:a', 1, T0 + 10 * HOUR), approved('o:b', 8, T0 + HOUR), approved('o:c', 1, T0 + HOUR), approved('o:d', 100, T0 + 10 * HOUR), approved('o:e', 1, T0 + 10 * HOUR)];
+    const { bus, path, venue } = await pathWith(orders, true);
+    if (venue === undefined) throw new Error('no venue');
+    const order = (a: ApprovedOrder): Order => ({ type: 'exec.order', v: 1, id: a.id, ts: T0 - 1, strategy: 's1', venue: VENUE, symbol: SYMBOL, suggestionId: `s:${a.id}`, side: 'buy', qty: a.qty, orderType: 'market', limitPrice: null, expiresAt: a.expiresAt, reducing: false });
+    // Approved before the window's bars (the venue works them as if the path had sent them).
+    for (const a of orders) expect(venue.onOrder(order(a), T0 - 1)).toEqual({ fills: [], expired: [] });
+    const bar = (i: number): Bar => ({ type: 'md.bar', v: 1, id: `b:${i}`, venue: VENUE, symbol: SYMBOL, tf: '1h', open: 100, high: 100, low: 100, close: 100, volume: 10, ts: T0 + i * HOUR });
+    // Each bar lends 5 (half its volume): the first fills a (1) in full and b part (4 of 8); at
+    // the second b and c expire, and d takes all 5 of its 100, e nothing.
+    const events: AssetEvent[] = [0, 1].map((i) => ({ asset: `${VENUE}:${SYMBOL}`, streamSeq: i + 1, md: bar(i), vector: undefined }));
+    await (await path.onRelease(events)).settled;
+
+    const s = path.stats();
+    expect(s.orders).toBe(0); // approved before this path (as after a restart): the outcomes still count
+    expect(s.fills).toBe(3);
+    expect(s).toMatchObject({ ordersFilled: 1, expired: 2, expiredPartlyFilled: 1, working: 2, workingPartlyFilled: 1 });
+    expect(s.feesBySymbol[SYMBOL]).toBeCloseTo((1 + 4 + 5) * 100 * 0.001, 9);
+    await bus.close();
+  });
+
+  it('without it (live trading consumers): the outcomes from their fills and expiries, working = what risk holds in flight unexpired', async () => {
+    const far = T0 + 10 * HOUR;
+    const { bus, path } = await pathWith([approved('o:a', 1, far), approved('o:b', 1, far), approved('o:c', 1, far), approved('o:d', 1, far), approved('o:e', 1, far)], false);
+    const fill = (n: number, orderId: string, qty: number, final: boolean): Fill => ({
+      type: 'exec.fill', v: 1, id: `x:${orderId}:${n}`, ts: T0 + n, orderId, strategy: 's1', venue: VENUE, symbol: SYMBOL, side: 'buy', qty, price: 100, fee: 0.01, liquidity: 'taker', slippageBps: 0, final,
+    });
+    const expiry = (orderId: string, filledQty: number): Expiry => ({ type: 'exec.expired', v: 1, id: expiryId(orderId), ts: T0 + 10, orderId, strategy: 's1', venue: VENUE, symbol: SYMBOL, filledQty, remainingQty: 1 - filledQty, reason: 'venue' });
+    // a: two fills, the second final; b: part, then expired; c: expired unfilled; d: part, still working; e: untouched.
+    for (const f of [fill(1, 'o:a', 0.4, false), fill(2, 'o:a', 0.6, true), fill(3, 'o:b', 0.5, false), fill(4, 'o:d', 0.25, false)]) expect(await path.onExternalFill(f)).toBeUndefined();
+    for (const e of [expiry('o:b', 0.5), expiry('o:c', 0)]) expect(await path.onExternalExpiry(e)).toBeUndefined();
+
+    expect(path.stats()).toMatchObject({ fills: 4, ordersFilled: 1, expired: 2, expiredPartlyFilled: 1, working: 2, workingPartlyFilled: 1, feesBySymbol: { [SYMBOL]: 0.04 } });
+    await bus.close();
+  });
+});
