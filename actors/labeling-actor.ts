@@ -70,7 +70,19 @@ export type LabelingActorDeps = Readonly<{
 export type LabelingStats = {
   /** Messages received (predictions, execution messages, bars), each once: a redelivery of one already applied is not counted again. */
   received: number;
+  /** Refused to the dead-letter subject (`<prefix>.dlq.labeling`): `unlabeled` and `refusedInputs` together. */
   refused: number;
+  /**
+   * Of `refused`, predictions and orders (refusals on their subjects: `subjects.allPredictions`,
+   * `allOrders`): each got no label and no training sample. One that could not be read counts here
+   * (it may have been one), as the demo's labeling line counts them (cli/commands/demo-labeling.ts).
+   */
+  unlabeled: number;
+  /**
+   * Of `refused`, the other input messages: market data its bar consumers refused (a malformed or
+   * unknown bar, such as the demo's injected ones), fills, expiries …: no prediction or order lost a label.
+   */
+  refusedInputs: number;
   /** Redelivered messages at or below the committed sequence of their consumer, skipped. */
   skippedSeq: number;
   /** Predictions and orders labeled and committed. */
@@ -181,7 +193,7 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
   const log = deps.log.child({ actor: key });
   const tfMs = TIMEFRAME_MS[timeframe];
   const featureIdOf = (venue: string, symbol: string, ts: number): string => featureVectorId(barId(venue, symbol, timeframe, ts));
-  const stats: Omit<LabelingStats, 'pending'> = { received: 0, refused: 0, skippedSeq: 0, labeled: 0, samples: 0, published: 0, duplicates: 0, waitingFeatures: 0, pathsFromStore: 0, relabelsSkipped: 0, noBarsRefused: 0, recorderGoneRefused: 0 };
+  const stats: Omit<LabelingStats, 'pending'> = { received: 0, refused: 0, unlabeled: 0, refusedInputs: 0, skippedSeq: 0, labeled: 0, samples: 0, published: 0, duplicates: 0, waitingFeatures: 0, pathsFromStore: 0, relabelsSkipped: 0, noBarsRefused: 0, recorderGoneRefused: 0 };
   const base = `labeling_${durableToken(strategy)}`;
   /** The durable consumer of an asset's bars. */
   const barDurable = (venue: string, symbol: string): string => `${base}_bar_${durableToken(venue)}_${durableToken(symbol)}`;
@@ -263,10 +275,14 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
   /** Items refused whose completion is not committed yet (a reload makes them pending again). */
   const refusedItems = new Set<string>();
 
+  /** Whether a refusal on this subject leaves a prediction or an order unlabeled (see `unlabeled`). */
+  const isItem = (subject: string): boolean => subjectMatches(subjects.allPredictions(), subject) || subjectMatches(subjects.allOrders(), subject);
   /** The DLQ entry of a refusal; counted (and logged) only when `fresh`, not when a redelivery refuses it again. */
   const dlqOf = (d: Pick<Delivery, 'subject' | 'data'> & { streamSeq?: number }, r: Refusal, fresh: boolean): DlqEntry => {
     if (fresh) {
       stats.refused++;
+      if (isItem(d.subject)) stats.unlabeled++;
+      else stats.refusedInputs++;
       log.warn({ subject: d.subject, reason: r.reason, detail: r.detail }, 'refused labeling input');
     }
     return toDlqEntry({ source: 'labeling', subject: d.subject, data: d.data, refusal: r, ts: deps.clock.now(), streamSeq: d.streamSeq });

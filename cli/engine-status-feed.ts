@@ -55,7 +55,8 @@ export type CurrencySums = Readonly<{ currency: string | null; realised: number;
  * The decision path's says the model it serves and, while the served alias names a version it
  * refused, that version and why (`modelRefused`, as `ctl status` says it, and in a line as `lastError`),
  * and the timeframe it decides on (`timeframe`: the page's charts draw its bars).
- * The labeling actor's says what it has pending, labeled and refused; the retraining actor's state
+ * The labeling actor's says what it has pending, labeled and refused, and of those refused the
+ * predictions and orders left unlabeled and the other input messages (bad bars …); the retraining actor's state
  * is its phase (`restarting`, with `lastError`, while the supervisor replaces a failed one), with
  * its cycles, trainings, promotions, rejections and rollbacks (`counts`).
  */
@@ -70,7 +71,7 @@ export type ActorSummary = Readonly<{
   modelRefused?: RefusedModel;
   /** The decision actor's: the strategy's timeframe. */
   timeframe?: Timeframe;
-  /** What the actor has done, as the page lists it (labeling: pending, labeled, refused; retraining: cycles, promotions …). */
+  /** What the actor has done, as the page lists it (labeling: pending, labeled, refused, unlabeled, refusedInputs; retraining: cycles, promotions …). */
   counts?: Readonly<Record<string, number>>;
 }>;
 
@@ -221,7 +222,8 @@ export function startEngineStatusFeed(opts: EngineStatusFeedOptions): EngineStat
     }
     if (labeling !== undefined) {
       const l = labeling.stats();
-      out.push({ id: labeling.key, kind: 'labeling', state: labelingState, counts: { pending: l.pending, labeled: l.labeled, refused: l.refused } });
+      // `refused` as before; split into the predictions and orders left unlabeled and the other input messages refused.
+      out.push({ id: labeling.key, kind: 'labeling', state: labelingState, counts: { pending: l.pending, labeled: l.labeled, refused: l.refused, unlabeled: l.unlabeled, refusedInputs: l.refusedInputs } });
     }
     if (retraining !== undefined) {
       const r = retraining.status();

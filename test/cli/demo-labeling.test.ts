@@ -5,7 +5,7 @@ import { createMemoryBus } from '../../streams/memory-bus.js';
 import { encode } from '../../streams/codec.js';
 import { subjectsFor } from '../../streams/subjects.js';
 
-const stats = (received: number): LabelingStats => ({ received, refused: 0, skippedSeq: 0, labeled: received, samples: received, published: 0, duplicates: 0, waitingFeatures: 0, pathsFromStore: 0, pending: 0, relabelsSkipped: 0, noBarsRefused: 0, recorderGoneRefused: 0 });
+const stats = (received: number): LabelingStats => ({ received, refused: 0, unlabeled: 0, refusedInputs: 0, skippedSeq: 0, labeled: received, samples: received, published: 0, duplicates: 0, waitingFeatures: 0, pathsFromStore: 0, pending: 0, relabelsSkipped: 0, noBarsRefused: 0, recorderGoneRefused: 0 });
 
 /** A labeling actor reading `total` messages behind the replay, `perRead` more each time it is looked at. */
 function lagging(total: number, perRead: number) {

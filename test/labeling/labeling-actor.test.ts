@@ -84,7 +84,9 @@ describe('labeling actor (memory bus and stores)', () => {
     expect((await samples.samples({ strategy: 's1', kind: 'all' })).map((s) => s.id)).toEqual([o0.id, p0.id, p1.id]);
     expect(dlq.msgs.map((e) => e.reason).sort()).toEqual(['MALFORMED_JSON', 'SCHEMA']);
     expect(actor.pendingIds()).toEqual([]);
-    expect(actor.stats()).toMatchObject({ labeled: 3, samples: 3, refused: 2 });
+    // Of the two refused, the unreadable message on a prediction subject may have been a prediction
+    // (unlabeled); the bad bar is an input message its bar consumer refused, no label lost.
+    expect(actor.stats()).toMatchObject({ labeled: 3, samples: 3, refused: 2, unlabeled: 1, refusedInputs: 1 });
   });
 
   it('dead-letters the same bytes published twice as two entries, and a batch redelivered after a failed commit as the same ones', async () => {
@@ -194,7 +196,7 @@ describe('labeling actor (memory bus and stores)', () => {
     const byPayload = (id: string): DlqEntry | undefined => dlq.msgs.find((e) => e.payload.includes(id));
     expect(byPayload(noAtr.id)).toMatchObject({ reason: 'PROCESSING_FAILED', detail: expect.stringContaining('no usable atr_14') });
     expect(byPayload(noVector.id)).toMatchObject({ reason: 'PROCESSING_FAILED', detail: expect.stringContaining('not in the timeseries store') });
-    expect(actor.stats()).toMatchObject({ labeled: 0, refused: 2 });
+    expect(actor.stats()).toMatchObject({ labeled: 0, refused: 2, unlabeled: 2, refusedInputs: 0 });
   });
 
   it('waits for a decision-time vector the recorder has not stored yet, then labels', async () => {

@@ -85,9 +85,10 @@ describe('dashboard actors panel: why an actor is down', () => {
     expect(asPageReadsIt({ id: 'decision:momentum', kind: 'decision', state: 'live', model: 'direction-mlp@8' }).error).toBeNull();
   });
 
-  it("shows what the labeling actor has pending, labeled and refused, not its state alone", () => {
+  it("shows what the labeling actor has pending, labeled and refused, not its state alone, and of those refused the predictions and orders left unlabeled apart from bad inputs", () => {
     const supervisor: Supervisor = { status: () => [], halt: () => undefined, resume: () => undefined, restartGivenUp: () => [], stop: async () => undefined };
-    const stats = { received: 9, refused: 1, skippedSeq: 0, labeled: 4, samples: 4, published: 9, duplicates: 0, waitingFeatures: 0, pathsFromStore: 0, relabelsSkipped: 0, noBarsRefused: 0, recorderGoneRefused: 0, pending: 3 };
+    // 'refused 5' read as if five predictions had gone unlabeled: four were bad bars its bar consumer refused.
+    const stats = { received: 9, refused: 5, unlabeled: 1, refusedInputs: 4, skippedSeq: 0, labeled: 4, samples: 4, published: 9, duplicates: 0, waitingFeatures: 0, pathsFromStore: 0, relabelsSkipped: 0, noBarsRefused: 0, recorderGoneRefused: 0, pending: 3 };
     const labeling: LabelingActorHandle = { key: 'labeling:momentum', strategy: 'momentum', consumers: [], stop: async () => {}, abort: async () => {}, recheck: async () => {}, stats: () => stats, pendingIds: () => [], done: new Promise<void>(() => {}) };
     const published: ActorSummary[] = [];
     const feed = startEngineStatusFeed({
@@ -99,9 +100,16 @@ describe('dashboard actors panel: why an actor is down', () => {
       log: silentLogger,
     });
     try {
-      expect(published.map(asPageReadsIt)).toEqual([{ id: 'labeling:momentum', kind: 'labeling', state: 'live', restarts: '', error: null, counts: 'pending 3 · labeled 4 · refused 1' }]);
+      expect(published.map((a) => a.counts)).toEqual([{ pending: 3, labeled: 4, refused: 5, unlabeled: 1, refusedInputs: 4 }]);
+      expect(published.map(asPageReadsIt)).toEqual([{ id: 'labeling:momentum', kind: 'labeling', state: 'live', restarts: '', error: null, counts: 'pending 3 · labeled 4 · refused 5 (1 unlabeled, 4 bad inputs)' }]);
     } finally {
       feed.stop();
     }
+  });
+
+  it("writes an older engine's labeling counts (no split) as it sent them, and none refused without the split", () => {
+    const row = (counts: Record<string, number>): string | null => asPageReadsIt({ id: 'labeling:momentum', kind: 'labeling', state: 'live', counts }).counts;
+    expect(row({ pending: 3, labeled: 4, refused: 2 })).toBe('pending 3 · labeled 4 · refused 2');
+    expect(row({ pending: 3, labeled: 4, refused: 0, unlabeled: 0, refusedInputs: 0 })).toBe('pending 3 · labeled 4 · refused 0');
   });
 });
