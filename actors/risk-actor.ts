@@ -21,6 +21,7 @@ import type { ControlArgs, MarketMid, RiskCore, RiskDecision, RiskStatus } from 
 import type { RiskLimits, RiskLimitsInput } from '../models/risk/risk-limits.js';
 import { parseRiskLimits } from '../models/risk/risk-limits.js';
 import { limitsDrift } from '../models/risk/limits-drift.js';
+import type { CurrencyConfig } from '../models/risk/account-currency.js';
 
 export { ControlRequestSchema, createRiskCore, RiskControlError } from '../models/risk/risk-core.js';
 export type { ControlArgs, ControlRequest, HaltScope, MarketMid, RiskCore, RiskCoreOptions, RiskDecision, RiskStatus } from '../models/risk/risk-core.js';
@@ -38,6 +39,8 @@ export type RiskActorOptions = Readonly<{
   account: string;
   /** Limits when the store has none for this account yet (stored limits win). */
   limits?: RiskLimitsInput;
+  /** The account currency and conversions into it (config, not stored: see `RiskCoreOptions.currency`). */
+  currency?: CurrencyConfig;
   /** Consume suggestions, fills and expiries from the SIGNALS stream (default true; false = push them in). */
   consume?: boolean;
   /** The SIGNALS stream's name under the configured prefix (`streamName(cfg, 'SIGNALS')`; default `SIGNALS`). */
@@ -109,6 +112,7 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
     ...(stored.trading !== undefined ? { trading: TradingSnapshotSchema.parse(stored.trading) } : {}),
     ...(stored.book !== undefined ? { book: CoreBookSnapshotSchema.parse(stored.book) } : {}),
     ...(opts.dedupWindowMs !== undefined ? { dedupWindowMs: opts.dedupWindowMs } : {}),
+    ...(opts.currency !== undefined ? { currency: opts.currency } : {}),
   });
   if (stored.limits === undefined) await deps.store.saveLimits(account, core.getLimits(), deps.clock.now());
   else if (opts.limits !== undefined) {

@@ -232,7 +232,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   const stored = await deps.riskStore.load(cfg.risk.account);
   const risk = await startRiskActor(
     { bus: deps.bus, subjects: deps.subjects, store: deps.riskStore, clock: deps.clock, log: deps.log },
-    { account: cfg.risk.account, limits: cfg.risk.limits, consume: false, stored, controlWriteTimeoutMs: cfg.control.riskWriteTimeoutMs },
+    { account: cfg.risk.account, limits: cfg.risk.limits, currency: { accountCurrency: cfg.risk.accountCurrency, conversions: cfg.risk.conversions }, consume: false, stored, controlWriteTimeoutMs: cfg.control.riskWriteTimeoutMs },
   );
   const pv = cfg.paperVenue;
   // After a restart the venue goes on working the orders it worked at the last risk write (stored

@@ -18,16 +18,17 @@ export type ConsumerRef = Readonly<{ stream: string; durable: string }>;
 
 /**
  * The `pnl` topic's payload, one per account (the dashboard's `PnlSchema`, plus a few extras).
- * `currency`: the quote currency every amount is in (of the symbols the account may trade, its
- * allowlist, and holds), null when they have more than one. `limits`: the loss limits `daily`
+ * `currency`: the account currency every amount is in (`risk.accountCurrency`, whose conversions
+ * put each quote currency in it; else the one quote currency of the symbols the account may trade
+ * and holds), null when it cannot be told. `limits`: the loss limits `daily`
  * (negative: a loss) and `drawdown` are held to. `asOf`: the event time of the book's newest
  * mark, how far the engine has got (the page compares it with the newest market data it drew).
  * `catchUp`: whether the engine is deciding a backlog far behind its clock, as `ctl status` says
  * it (cli/catch-up-watch.ts; null where the engine keeps no watch: the page says it in its header),
  * with `replay` true where that is a replay of a past window (`sextant demo`), not a backlog.
- * `byCurrency`, only when `currency` is null: realised, unrealised and equity per quote currency of
- * the positions (`realised`, `unrealised` and `equity` then add amounts in different units, as the
- * risk book does; `daily` and `drawdown` are the book's, of that sum).
+ * `byCurrency`, only when `currency` is null (a symbol with no quote currency; an account in two
+ * without `risk.conversions` is refused at start-up): realised, unrealised and equity per quote
+ * currency of the positions.
  */
 export type PnlSummary = Readonly<{
   account: string;
@@ -127,13 +128,6 @@ export function engineConsumers(cfg: Config, engine: Pick<Engine, 'decisions' | 
 /** The supervisor's states for an asset actor it has no running instance of (waiting to restart it, or given up). */
 const DOWN: ReadonlySet<string> = new Set(['restarting', 'failed']);
 
-/** The one quote currency of these symbols, null when there are none, or several, or one has none. */
-function currencyOf(symbols: readonly string[]): string | null {
-  const quotes = new Set(symbols.map(quoteOf));
-  const [only] = quotes;
-  return quotes.size === 1 && only !== undefined ? only : null;
-}
-
 /**
  * Realised, unrealised and equity (their sum) of the positions per quote currency, by name (null
  * last): an account trading BTC/USDT and ETH/USDC had `equity` 1,095 for 1,000 USDT and 95 USDC.
@@ -154,7 +148,9 @@ function sumsByCurrency(positions: RiskStatus['positions']): CurrencySums[] {
 
 /** The risk actor's book as the `pnl` payload, with the engine's catch-up state (null without a watch; `replay` with it). */
 export function pnlOf(r: RiskStatus, catchUp: CatchUpStatus | null = null): PnlSummary {
-  const currency = currencyOf([...r.limits.allowlist, ...r.positions.map((p) => p.symbol)]);
+  // The risk core's account currency: the configured one (its conversions put every amount in
+  // it), else the one quote currency of what it trades and holds.
+  const currency = r.currency;
   return {
     account: r.account,
     state: r.state,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { assetSymbol } from '../streams/messages/common.js';
 import { RiskLimitsSchema } from '../models/risk/risk-limits.js';
+import { ConversionSchema, currencyCode, currencyProblem } from '../models/risk/account-currency.js';
 import { MAX_SPREAD_BPS } from '../models/execution/bar-spread.js';
 import { MAX_FEE_BPS, MAX_REBATE_BPS } from '../models/execution/fee-limit.js';
 import { MAX_IMPACT_COEFF } from '../models/execution/impact-limit.js';
@@ -229,6 +230,16 @@ export const ConfigSchema = z
          * Needed by `strategy.sizing: equity`; a backtest sets it from `--capital`.
          */
         capital: z.number().positive().finite().optional(),
+        /**
+         * The currency the limits' money amounts (maxDailyLoss, maxDrawdown, the notional and
+         * exposure caps) and the book's PnL are in. Left out: the allowlist's one quote currency.
+         */
+        accountCurrency: currencyCode.optional(),
+        /**
+         * How each other quote currency traded converts into accountCurrency: a symbol among
+         * `assets` whose latest mid is the rate (`BTC: BTC/USDT`), or a fixed rate (`USDC: 1`).
+         */
+        conversions: z.record(currencyCode, ConversionSchema).optional(),
       })
       .strict(),
     decision: z
@@ -256,6 +267,16 @@ export const ConfigSchema = z
     // No leverage: a fraction of the equity above 1 would borrow.
     if (c.strategy.sizing === 'equity' && !(c.strategy.positionSize <= 1)) {
       ctx.addIssue({ code: 'custom', path: ['strategy', 'positionSize'], message: `under sizing: equity, a fraction of the equity per asset in (0, 1], got ${c.strategy.positionSize}` });
+    }
+    // One account currency: amounts in two quote currencies summed as one number under-fired the
+    // loss limits by orders of magnitude (a 0.05 BTC loss counted as 0.05 USDT).
+    const problem = currencyProblem(c.risk, c.risk.limits.allowlist);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['risk', c.risk.accountCurrency === undefined ? 'accountCurrency' : 'conversions'], message: problem });
+    const tracked = new Set(c.assets.map((a) => a.symbol));
+    for (const [currency, via] of Object.entries(c.risk.conversions ?? {})) {
+      if (typeof via === 'string' && !tracked.has(via)) {
+        ctx.addIssue({ code: 'custom', path: ['risk', 'conversions', currency], message: `${via} is not among assets: add it there, so the engine tracks the mid ${currency} is valued at` });
+      }
     }
   });
 

@@ -5,6 +5,8 @@ import type { OrderSide } from '../../streams/messages/order-side.js';
 import { sideSign } from '../../streams/messages/order-side.js';
 import { REPORT_TOLERANCE, withoutDust } from '../quantity-dust.js';
 import { MAX_RATE_WINDOW_MS } from './risk-limits.js';
+import { conversionFor, converts } from './account-currency.js';
+import type { Conversion, CurrencyConfig } from './account-currency.js';
 
 const DAY_MS = 86_400_000;
 
@@ -25,6 +27,12 @@ function firstAfter(times: readonly number[], cutoff: number): number {
 
 /** Approved orders in the rate window `(end - windowMs, end]`: see `RiskBook.ordersInWindow`. */
 export type RateWindow = Readonly<{ count: number; end: number }>;
+
+/** A book key's conversion into the account currency, and the key of the mark it reads (kind `mid`). */
+type KeyConversion = Readonly<{ conversion: Conversion; venue: string; midKey: string | undefined }>;
+
+/** Why an amount in a symbol's quote currency cannot be put in the account currency now. */
+export type Unvalued = Readonly<{ symbol: string; venue: string; currency: string; via: string | undefined }>;
 
 /** Positions are per venue × symbol: the same coin on two venues is two inventories. */
 export const bookKey = (venue: string, symbol: string): string => `${venue}|${symbol}`;
@@ -77,6 +85,10 @@ export type RiskBookSnapshot = z.infer<typeof RiskBookSnapshotSchema>;
  * equity marks that daily loss (reset at the first event of each UTC day; the risk core rolls
  * a mark at midnight, a bar's close, into the day it closes) and drawdown (from
  * the highest equity seen after any fill or mark) are measured against.
+ *
+ * Money is in the account currency (account-currency.ts): each venue × symbol's amounts, in its
+ * quote currency, times its conversion rate (the latest mid of the conversion symbol on the same
+ * venue, or a fixed rate). Without conversions every amount is taken as it is, as one currency.
  */
 export class RiskBook {
   readonly positions = new Map<string, Position>();
@@ -100,11 +112,21 @@ export class RiskBook {
   private equityCache: number | undefined;
   /** `bookKey` per venue and symbol, built once (a key built per event is a string to hash per event). */
   private readonly keys = new Map<string, Map<string, string>>();
+  /** The currency configuration when it converts anything (undefined: amounts taken as they are). */
+  private readonly currency: CurrencyConfig | undefined;
+  /** Symbols whose mid converts a quote currency: a new mark of one revalues the book. */
+  private readonly conversionSymbols: ReadonlySet<string>;
+  private readonly keyConversions = new Map<string, KeyConversion>();
+  /** A position {@link equity} could not value (no conversion mid yet), as last computed with it. */
+  private unvaluedCache: Unvalued | undefined;
 
   constructor(
     snapshot?: RiskBookSnapshot,
     private readonly retireWindowMs = DAY_MS,
+    currency?: CurrencyConfig,
   ) {
+    this.currency = converts(currency) ? currency : undefined;
+    this.conversionSymbols = new Set(Object.values(this.currency?.conversions ?? {}).filter((c) => typeof c === 'string'));
     if (snapshot === undefined) return;
     for (const p of snapshot.positions) this.positions.set(bookKey(p.venue, p.symbol), { ...p });
     for (const [k, m] of snapshot.marks) this.marks.set(k, { ...m });
@@ -160,7 +182,7 @@ export class RiskBook {
     const cur = this.marks.get(key);
     if (cur !== undefined && ts < cur.ts) return;
     this.marks.set(key, { mid, ts });
-    if (this.positions.has(key)) this.equityCache = undefined;
+    if (this.positions.has(key) || this.conversionSymbols.has(symbol)) this.equityCache = undefined;
     this.peakEquity = Math.max(this.peakEquity, this.equity());
   }
 
@@ -326,24 +348,92 @@ export class RiskBook {
     return this.marks.get(key)?.mid ?? this.positions.get(key)?.lastPrice;
   }
 
+  /** How `key`'s quote amounts convert, and from which mark (built once per key). */
+  private keyConversion(key: string): KeyConversion {
+    let kc = this.keyConversions.get(key);
+    if (kc === undefined) {
+      const bar = key.indexOf('|');
+      const venue = key.slice(0, bar);
+      const conversion = conversionFor(this.currency, key.slice(bar + 1));
+      kc = { conversion, venue, midKey: conversion.kind === 'mid' ? this.keyOf(venue, conversion.symbol) : undefined };
+      this.keyConversions.set(key, kc);
+    }
+    return kc;
+  }
+
+  /**
+   * Account-currency units per unit of `key`'s quote currency now: 1 without conversions, else the
+   * fixed rate or the conversion symbol's latest mid (inverted for an account in its base); undefined
+   * when that mid is not known yet (or the currency has no conversion).
+   */
+  rateOf(key: string): number | undefined {
+    if (this.currency === undefined) return 1;
+    const { conversion: c, midKey } = this.keyConversion(key);
+    if (c.kind === 'same') return 1;
+    if (c.kind === 'fixed') return c.rate;
+    if (c.kind === 'none' || midKey === undefined) return undefined;
+    const m = this.marks.get(midKey);
+    if (m === undefined) return undefined;
+    return c.invert ? 1 / m.mid : m.mid;
+  }
+
+  /** The mark a venue × symbol's conversion reads (kind `mid` only), with what it converts, for the pre-trade check. */
+  conversionMark(key: string): Readonly<{ symbol: string; venue: string; currency: string; mark: Readonly<{ mid: number; ts: number }> | undefined }> | undefined {
+    if (this.currency === undefined) return undefined;
+    const { conversion: c, venue, midKey } = this.keyConversion(key);
+    if (c.kind !== 'mid' || midKey === undefined) return undefined;
+    return { symbol: c.symbol, venue, currency: c.currency, mark: this.marks.get(midKey) };
+  }
+
+  /** The account currency (when amounts are converted). */
+  accountCurrency(): string | undefined {
+    return this.currency?.accountCurrency;
+  }
+
+  /** A position that cannot be valued in the account currency now (its conversion mid not seen yet): equity leaves it out. */
+  unvalued(): Unvalued | undefined {
+    this.equity();
+    return this.unvaluedCache;
+  }
+
   unrealised(p: Position): number {
     if (p.qty === 0) return 0;
     return p.qty * ((this.priceOf(bookKey(p.venue, p.symbol)) ?? p.avgCost) - p.avgCost);
   }
 
+  /** Realised PnL (fees included) of every position, in the account currency. */
   realised(): number {
     let r = 0;
-    for (const p of this.positions.values()) r += p.realised;
+    if (this.currency === undefined) for (const p of this.positions.values()) r += p.realised;
+    else for (const [key, p] of this.positions) r += p.realised * (this.rateOf(key) ?? 0);
     return r;
   }
 
+  /** Realised + unrealised PnL of every position, in the account currency (one it cannot value left out: see `unvalued`). */
   equity(): number {
     if (this.equityCache !== undefined) return this.equityCache;
     let e = 0;
+    this.unvaluedCache = undefined;
     // Positions are held under their own key: `unrealised(p)` without building it again.
-    for (const [key, p] of this.positions) e += p.realised + (p.qty === 0 ? 0 : p.qty * ((this.priceOf(key) ?? p.avgCost) - p.avgCost));
+    if (this.currency === undefined) {
+      for (const [key, p] of this.positions) e += p.realised + (p.qty === 0 ? 0 : p.qty * ((this.priceOf(key) ?? p.avgCost) - p.avgCost));
+    } else {
+      for (const [key, p] of this.positions) {
+        const rate = this.rateOf(key);
+        if (rate === undefined) {
+          this.unvaluedCache ??= this.unvaluedOf(key, p);
+          continue;
+        }
+        e += (p.realised + (p.qty === 0 ? 0 : p.qty * ((this.priceOf(key) ?? p.avgCost) - p.avgCost))) * rate;
+      }
+    }
     this.equityCache = e;
     return e;
+  }
+
+  private unvaluedOf(key: string, p: Position): Unvalued {
+    const c = this.keyConversion(key).conversion;
+    return { symbol: p.symbol, venue: p.venue, currency: c.kind === 'mid' || c.kind === 'none' ? c.currency : '?', via: c.kind === 'mid' ? c.symbol : undefined };
   }
 
   /** Loss since the start of the UTC day (positive = lost money). */
@@ -366,7 +456,9 @@ export class RiskBook {
 
   /**
    * Gross exposure, each venue × symbol at its worst case over its orders in flight
-   * (`max(|pos + buys|, |pos − sells|)`) times its price; `extra` adds a prospective order.
+   * (`max(|pos + buys|, |pos − sells|)`) times its price, in the account currency (one whose
+   * conversion mid is not known counts 0: the pre-trade check refuses while it is missing);
+   * `extra` adds a prospective order.
    */
   grossExposure(extra?: Readonly<{ key: string; side: OrderSide; qty: number; price: number }>): number {
     // Every venue × symbol held or with an order in flight, each once: the positions' keys, then
@@ -396,23 +488,33 @@ export class RiskBook {
     const worst = Math.max(Math.abs(pos + buys), Math.abs(pos - sells));
     if (worst === 0) return 0;
     const price = this.priceOf(key) ?? (extra !== undefined && extra.key === key ? extra.price : 0);
-    return worst * price;
+    return this.currency === undefined ? worst * price : worst * price * (this.rateOf(key) ?? 0);
   }
 
-  /** Σ |position| × its price (last mid, else last fill), orders in flight not counted: the exposure held now. */
+  /** Σ |position| × its price (last mid, else last fill), orders in flight not counted: the exposure held now, in the account currency. */
   heldGross(): number {
     let gross = 0;
-    for (const [key, p] of this.positions) if (p.qty !== 0) gross += Math.abs(p.qty) * (this.priceOf(key) ?? 0);
+    for (const [key, p] of this.positions) if (p.qty !== 0) gross += this.valueOf(key, Math.abs(p.qty) * (this.priceOf(key) ?? 0));
     return gross;
   }
 
+  /** An amount in `key`'s quote currency in the account currency (0 when it cannot be valued now). */
+  private valueOf(key: string, amount: number): number {
+    return this.currency === undefined ? amount : amount * (this.rateOf(key) ?? 0);
+  }
+
   /**
-   * Nothing left to close: no order in flight, and no position worth `minNotional` or more at its
-   * price (what is left under the venue's least order could not be sold or bought back anyway).
+   * Nothing left to close: no order in flight, and no position worth `minNotional` (account
+   * currency) or more at its price (what is left under the venue's least order could not be sold or
+   * bought back anyway). A position that cannot be valued now is not flat.
    */
   flatBelow(minNotional: number): boolean {
     if (this.inFlight.size > 0) return false;
-    for (const [key, p] of this.positions) if (p.qty !== 0 && Math.abs(p.qty) * (this.priceOf(key) ?? 0) >= minNotional) return false;
+    for (const [key, p] of this.positions) {
+      if (p.qty === 0) continue;
+      const rate = this.rateOf(key);
+      if (rate === undefined || Math.abs(p.qty) * (this.priceOf(key) ?? 0) * rate >= minNotional) return false;
+    }
     return true;
   }
 

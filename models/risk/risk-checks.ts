@@ -39,8 +39,13 @@ export function checkSuggestion(c: CheckInput): CheckResult {
   const reasons: RiskReason[] = [];
   const details: string[] = [];
   const add = (r: RiskReason, d: string): void => {
-    reasons.push(r);
-    details.push(`${r}: ${d}`);
+    // A reason found twice (no mid for the symbol, and none for its conversion) is listed once, with both details.
+    const i = reasons.indexOf(r);
+    if (i >= 0) details[i] += `, ${d}`;
+    else {
+      reasons.push(r);
+      details.push(`${r}: ${d}`);
+    }
   };
   const key = bookKey(s.venue, s.symbol);
   const mark = book.marks.get(key);
@@ -52,9 +57,11 @@ export function checkSuggestion(c: CheckInput): CheckResult {
   const maxQty = capFor(limits.maxOrderQty, s.symbol);
   if (s.qty > maxQty) add(RiskReason.MAX_ORDER_QTY, `qty ${s.qty} > ${maxQty}`);
   const notionalPrice = s.limitPrice ?? mid ?? s.refPrice;
-  const notional = s.qty * notionalPrice;
-  if (notional > limits.maxOrderNotional) add(RiskReason.MAX_ORDER_NOTIONAL, `notional ${pastLimitText(notional, '>', limits.maxOrderNotional)}`);
-  if (notional < limits.minOrderNotional) add(RiskReason.MIN_ORDER_NOTIONAL, `notional ${pastLimitText(notional, '<', limits.minOrderNotional)}, the venue's minimum`);
+  // In the account currency: unknown while the conversion mid is (refused below, as market data).
+  const toAccount = book.rateOf(key);
+  const notional = toAccount === undefined ? undefined : s.qty * notionalPrice * toAccount;
+  if (notional !== undefined && notional > limits.maxOrderNotional) add(RiskReason.MAX_ORDER_NOTIONAL, `notional ${pastLimitText(notional, '>', limits.maxOrderNotional)}`);
+  if (notional !== undefined && notional < limits.minOrderNotional) add(RiskReason.MIN_ORDER_NOTIONAL, `notional ${pastLimitText(notional, '<', limits.minOrderNotional)}, the venue's minimum`);
   if (mid !== undefined) {
     const price = s.limitPrice ?? s.refPrice;
     // Cross-multiplied so prices on a tick grid compare exactly at the boundary.
@@ -76,8 +83,14 @@ export function checkSuggestion(c: CheckInput): CheckResult {
   if (rate.count >= limits.maxOrdersPerWindow) add(RiskReason.ORDER_RATE, `${rate.count} orders in the ${limits.windowMs} ms window ending ${new Date(rate.end).toISOString()}`);
   if (mark === undefined) add(RiskReason.NO_MARKET_DATA, `no mid for ${s.venue} ${s.symbol}`);
   else if (now - mark.ts > limits.staleAfterMs) add(RiskReason.STALE_MARKET_DATA, `mid is ${now - mark.ts} ms old`);
+  conversionChecks(c, key, add);
   if (c.duplicate) add(RiskReason.DUPLICATE_SUGGESTION, `suggestion ${s.id} was seen before with other content`);
   const reducing = reducesPosition(s.side, s.qty, pos, s.side === 'buy' ? buys : sells);
+  // The account's PnL leaves out a position it cannot value yet: nothing adds risk until it can.
+  const unvalued = reducing ? undefined : book.unvalued();
+  if (unvalued !== undefined) {
+    add(RiskReason.NO_MARKET_DATA, `no ${unvalued.via ?? 'conversion'} mid on ${unvalued.venue} to value the ${unvalued.symbol} position's ${unvalued.currency} in ${book.accountCurrency() ?? '?'}: the account's PnL is not known`);
+  }
   // A breached loss limit refuses what would add exposure; whether a breached account may close
   // positions is the trading state's call (HALTED refuses it, a flattening REDUCING lets it through).
   if (c.breaches.dailyLoss && !reducing) add(RiskReason.DAILY_LOSS, `daily loss ${pastLimitText(book.dailyLoss(), '>', limits.maxDailyLoss)}`);
@@ -85,6 +98,18 @@ export function checkSuggestion(c: CheckInput): CheckResult {
   if (c.state === 'HALTED' || c.scopedHalt !== undefined) add(RiskReason.HALTED, c.scopedHalt ?? 'account halted');
   else if (c.state === 'REDUCING' && !reducing) add(RiskReason.REDUCING_ONLY, `account is reducing only; position ${pos}, ${s.side} ${s.qty}`);
   return sortByReason(reasons, details, reducing);
+}
+
+/**
+ * The conversion of the suggestion's quote currency into the account currency reads a mid like its
+ * own: missing or stale, the notional and the account's PnL cannot be priced, and it is refused so.
+ */
+function conversionChecks(c: CheckInput, key: string, add: (r: RiskReason, d: string) => void): void {
+  const conv = c.book.conversionMark(key);
+  if (conv === undefined) return;
+  const what = `to value ${conv.currency} in ${c.book.accountCurrency() ?? '?'}`;
+  if (conv.mark === undefined) add(RiskReason.NO_MARKET_DATA, `no ${conv.symbol} mid on ${conv.venue} ${what}`);
+  else if (c.now - conv.mark.ts > c.limits.staleAfterMs) add(RiskReason.STALE_MARKET_DATA, `${conv.symbol} mid (${what}) is ${c.now - conv.mark.ts} ms old`);
 }
 
 function sortByReason(reasons: RiskReason[], details: string[], reducing: boolean): CheckResult {

@@ -18,7 +18,9 @@ import { awaitedFills, expiryMismatch } from './expiry-check.js';
 import type { Expiry } from '../../streams/messages/expiry.js';
 import { pastLimitText } from './amount-text.js';
 import { checkSuggestion } from './risk-checks.js';
-import { applyLimitsPatch, parseRiskLimits } from './risk-limits.js';
+import { applyLimitsPatch, parseRiskLimits, RiskLimitsError } from './risk-limits.js';
+import { accountCurrencyOf, currencyProblem } from './account-currency.js';
+import type { CurrencyConfig } from './account-currency.js';
 import type { RiskLimits, RiskLimitsInput } from './risk-limits.js';
 import { createSeenSuggestions, SeenSchema } from './seen-suggestions.js';
 
@@ -49,6 +51,12 @@ export type RiskCoreOptions = Readonly<{
   book?: CoreBookSnapshot;
   /** How long suggestion and fill ids are remembered for dedup (event time; default 24 h). */
   dedupWindowMs?: number;
+  /**
+   * The account currency and the conversions into it (config `risk.accountCurrency`,
+   * `risk.conversions`): every money limit and PnL figure is in it. Left out: the allowlist's one
+   * quote currency (an allowlist in two is refused: RiskLimitsError).
+   */
+  currency?: CurrencyConfig;
 }>;
 
 export type RiskDecision = (Readonly<{ kind: 'order'; order: Order }> | Readonly<{ kind: 'reject'; reject: Reject }>) &
@@ -77,6 +85,8 @@ export type ControlArgs = Readonly<{ scope?: HaltScope; value?: string; reason: 
 
 export type RiskStatus = Readonly<{
   account: string;
+  /** The currency of `pnl` and the money limits (null: nothing allowlisted or held to tell it). */
+  currency: string | null;
   state: TradingState;
   reason: string;
   /** REDUCING while execution closes every position; HALTED follows once flat. */
@@ -108,8 +118,17 @@ export class RiskControlError extends Error {
 export function createRiskCore(opts: RiskCoreOptions) {
   const account = opts.account;
   const dedupWindowMs = opts.dedupWindowMs ?? 86_400_000;
-  let limits = parseRiskLimits(opts.limits ?? {});
-  const book = new RiskBook(opts.book?.book, dedupWindowMs);
+  const currency = opts.currency;
+  const book = new RiskBook(opts.book?.book, dedupWindowMs, currency);
+  /** The symbols amounts are counted for: those `next` allows and those the book holds. */
+  const tradedWith = (next: RiskLimits): string[] => [...new Set([...next.allowlist, ...[...book.positions.values()].map((p) => p.symbol)])];
+  /** `next`, once its symbols' quote currencies are known to convert into the account currency. */
+  const checkedCurrencies = (next: RiskLimits, patch: boolean): RiskLimits => {
+    const problem = currencyProblem(currency, tradedWith(next));
+    if (problem === undefined) return next;
+    throw new RiskLimitsError(patch ? `invalid risk limits patch: ${problem}; nothing changed` : `risk limits of account ${opts.account}: ${problem}`);
+  };
+  let limits = checkedCurrencies(parseRiskLimits(opts.limits ?? {}), false);
   const seen = createSeenSuggestions(opts.book?.seen);
   const t0 = opts.trading ?? { state: 'ACTIVE', reason: 'start', scopedHalts: [], seq: 0 };
   let scopedHalts: ScopedHalt[] = t0.scopedHalts.map((h) => ({ ...h }));
@@ -326,12 +345,12 @@ export function createRiskCore(opts: RiskCoreOptions) {
 
     /** Validates and applies a patch (RiskLimitsError on bad input, nothing changed). */
     setLimits(patch: unknown): RiskLimits {
-      limits = applyLimitsPatch(limits, patch);
+      limits = checkedCurrencies(applyLimitsPatch(limits, patch), true);
       return limits;
     },
 
     /** The limits a patch would give (RiskLimitsError on bad input), not yet in force: see `useLimits`. */
-    limitsWith: (patch: unknown): RiskLimits => applyLimitsPatch(limits, patch),
+    limitsWith: (patch: unknown): RiskLimits => checkedCurrencies(applyLimitsPatch(limits, patch), true),
 
     /** Puts limits from `limitsWith` in force (once they are stored). */
     useLimits(next: RiskLimits): void {
@@ -365,6 +384,7 @@ export function createRiskCore(opts: RiskCoreOptions) {
       const equity = book.equity();
       return {
         account,
+        currency: accountCurrencyOf(currency, tradedWith(limits)),
         state: state(),
         reason: reason(),
         flattening: flattening(),

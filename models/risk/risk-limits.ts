@@ -23,7 +23,8 @@ export type PerSymbolLimit = z.infer<typeof PerSymbolSchema>;
 
 /**
  * The risk limits of one account. Quantities are in the base asset, notionals and PnL in the
- * quote currency. Every field has a conservative default, so a fresh account can trade only
+ * account currency (the allowlist's one quote currency, or `risk.accountCurrency` with its
+ * conversions: account-currency.ts). Every field has a conservative default, so a fresh account can trade only
  * what an operator explicitly allows (the allowlist starts empty).
  */
 export const RiskLimitsSchema = z

@@ -23,19 +23,19 @@ describe('pnl summary on the feed', () => {
     // The page takes it whole, as it travels (a field its schema refused would leave the PnL panel as it was).
     const sent = JSON.parse(JSON.stringify(p)) as unknown;
     expect(PnlSchema.parse(sent)).toEqual(sent);
-    const none = JSON.parse(JSON.stringify(pnlOf(createRiskCore({ account: 'acc', limits: { ...baseLimits, allowlist: [BTC, 'ETH/BTC'] } }).status()))) as unknown;
+    const none = JSON.parse(JSON.stringify(pnlOf(createRiskCore({ account: 'acc', limits: { ...baseLimits, allowlist: [] } }).status()))) as unknown;
     expect(PnlSchema.parse(none)).toEqual(none);
   });
 
-  it('names no currency when the account trades symbols of two quote currencies', () => {
-    const c = createRiskCore({ account: 'acc', limits: { ...baseLimits, allowlist: [BTC, 'ETH/BTC'] } });
-    expect(pnlOf(c.status()).currency).toBeNull();
+  it('names the account currency of an account trading symbols of two quote currencies, none when nothing tells it', () => {
+    const c = createRiskCore({ account: 'acc', limits: { ...baseLimits, allowlist: [BTC, 'ETH/BTC'] }, currency: { accountCurrency: 'USDT', conversions: { BTC } } });
+    expect(pnlOf(c.status()).currency).toBe('USDT');
     expect(pnlOf(createRiskCore({ account: 'acc', limits: { ...baseLimits, allowlist: ['BTC/USDT:USDT'] } }).status()).currency).toBe('USDT');
+    expect(pnlOf(createRiskCore({ account: 'acc', limits: { ...baseLimits, allowlist: [] } }).status()).currency).toBeNull();
   });
 
-  it('sums realised, unrealised and equity per quote currency for an account in two, never one sum of USDT and USDC', () => {
-    const c = createRiskCore({ account: 'acc', limits: { ...baseLimits, allowlist: [BTC, 'ETH/USDC'] } });
-    expect(pnlOf(c.status())).toMatchObject({ currency: null, byCurrency: [] });
+  it('puts USDC amounts in the USDT account currency at their conversion, never one unitless sum', () => {
+    const c = createRiskCore({ account: 'acc', limits: { ...baseLimits, allowlist: [BTC, 'ETH/USDC'] }, currency: { accountCurrency: 'USDT', conversions: { USDC: 0.5 } } });
     c.onMarket({ venue: VENUE, symbol: BTC, ts: T0, mid: 100 });
     c.onMarket({ venue: VENUE, symbol: 'ETH/USDC', ts: T0, mid: 100 });
     c.onFill(fill({ orderId: 'o:1', side: 'buy', qty: 2, price: 100 }));
@@ -43,11 +43,31 @@ describe('pnl summary on the feed', () => {
     c.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + 60_000, mid: 90 });
     c.onMarket({ venue: VENUE, symbol: 'ETH/USDC', ts: T0 + 60_000, mid: 110 });
     const p = pnlOf(c.status());
+    // -20 USDT on BTC, +10 USDC on ETH less its 1 USDC fee = 9 USDC = 4.5 USDT (at a made-up 0.5).
+    expect(p).toMatchObject({ currency: 'USDT', realised: -0.5, unrealised: -15, equity: -15.5 });
+    expect(p).not.toHaveProperty('byCurrency');
+    // Each position stays in its own quote currency.
+    expect(p.positions.map((x) => [x.symbol, x.unrealised])).toEqual([
+      [BTC, -20],
+      ['ETH/USDC', 10],
+    ]);
+  });
+
+  it('sums realised, unrealised and equity per quote currency where a symbol has none, never one unitless sum', () => {
+    const c = createRiskCore({ account: 'acc', limits: { ...baseLimits, allowlist: [BTC, 'ETHUSDC'] } });
+    expect(pnlOf(c.status())).toMatchObject({ currency: null, byCurrency: [] });
+    c.onMarket({ venue: VENUE, symbol: BTC, ts: T0, mid: 100 });
+    c.onMarket({ venue: VENUE, symbol: 'ETHUSDC', ts: T0, mid: 100 });
+    c.onFill(fill({ orderId: 'o:1', side: 'buy', qty: 2, price: 100 }));
+    c.onFill(fill({ orderId: 'o:2', symbol: 'ETHUSDC', side: 'buy', qty: 1, price: 100, fee: 1 }));
+    c.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + 60_000, mid: 90 });
+    c.onMarket({ venue: VENUE, symbol: 'ETHUSDC', ts: T0 + 60_000, mid: 110 });
+    const p = pnlOf(c.status());
     expect(p.currency).toBeNull();
-    // -20 USDT on BTC, +10 USDC on ETH less its 1 USDC fee: by name, each in its own unit.
+    // -20 USDT on BTC, +10 on ETHUSDC less its 1 fee: by name, each in its own unit.
     expect(p.byCurrency).toEqual([
-      { currency: 'USDC', realised: -1, unrealised: 10, equity: 9 },
       { currency: 'USDT', realised: 0, unrealised: -20, equity: -20 },
+      { currency: null, realised: -1, unrealised: 10, equity: 9 },
     ]);
     // The unitless book figures stay as they were (the risk limits read them).
     expect(p.equity).toBe(-11);
