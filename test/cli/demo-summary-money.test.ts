@@ -71,8 +71,9 @@ describe('the demo summary: orders and money', () => {
     expect(feesText(r)).toBe('fees 1.00 USDC · 2.00 USDT');
   });
 
-  it('fees per quote currency of their symbols, whatever currency the book converts its PnL into', () => {
-    const r = demoRiskOf(statusOf('USDT', ['BTC/USDT', 'ETH/USDC'], []), { fees: 3, feesBySymbol: { 'BTC/USDT': 2, 'ETH/USDC': 1 } });
+  it('fees per quote currency of their symbols, whatever currency the book says its PnL is in', () => {
+    // The book in USDT (its account currency, converting others; or ETH/USDC taken off the allowlist since): the USDC fee is still USDC.
+    const r = demoRiskOf(statusOf('USDT', ['BTC/USDT'], []), { fees: 3, feesBySymbol: { 'BTC/USDT': 2, 'ETH/USDC': 1 } });
     expect(r.currency).toBe('USDT');
     expect(feesText(r)).toBe('fees 1.00 USDC · 2.00 USDT');
     expect(feesText({ ...r, fees: 0, feesByCurrency: [] })).toBe('fees 0.00 USDT');
