@@ -485,6 +485,36 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     expect(errors).toEqual([]);
   }, 30_000);
 
+  it('names the venue beside the symbol of order and prediction rows once a second venue comes (the symbol alone before)', async () => {
+    const { feed, page, errors } = await openPage();
+    let seq = 0;
+    const pred = (venue: string, i: number) => ({
+      type: 'pred', v: 1, id: `p:dir:${venue}:${i}`, ts: T0 + i * MIN, strategy: 'dir', venue, symbol: 'BTC/USDT', source: `f${i}`, model: { name: 'direction-mlp', version: 2 }, featureSpecHash: 'h', horizonMs: 4 * 60 * MIN,
+      probs: { down: 0.2, flat: 0.3, up: 0.5 }, expectedReturn: 0.001, interval80: [-0.002, 0.004], interval95: [-0.004, 0.006], attributions: [], confidence: 0.5, price: 42_500, intent: null,
+    });
+    const send = (topic: string, venue: string, data: unknown): void => feed.send({ type: 'delta', topic, key: 'BTC/USDT', venue, seq: ++seq, data });
+    /** The symbol cells of a list, newest row first, as drawn (innerText: what a reader sees). */
+    const symbols = (list: string): Promise<string[]> => page.locator(`#${list} tbody tr td:nth-child(2)`).allInnerTexts();
+
+    // One venue: the symbol alone, as before.
+    send('orders', 'binance', fill(1));
+    send('predictions', 'binance', pred('binance', 1));
+    await expect.poll(() => symbols('orders')).toEqual(['BTC/USDT']);
+    await expect.poll(() => symbols('predictions')).toEqual(['BTC/USDT']);
+
+    // Kraken's BTC/USDT too: every row names its venue, the ones shown already included.
+    send('orders', 'kraken', { ...fill(2), id: 'x:o-k:1', orderId: 'o-k', venue: 'kraken' });
+    send('orders', 'kraken', { ...reject, id: 'r:s-k', ts: T0 + 3 * MIN, venue: 'kraken', detail: '' });
+    send('predictions', 'kraken', pred('kraken', 2));
+    await expect.poll(() => symbols('orders')).toEqual(['BTC/USDT kraken', 'BTC/USDT kraken', 'BTC/USDT binance']);
+    await expect.poll(() => symbols('predictions')).toEqual(['BTC/USDT kraken', 'BTC/USDT binance']);
+    expect(await page.locator('#orders .row-venue').allTextContents()).toEqual(['kraken', 'kraken', 'binance']);
+    // A later binance row is named too.
+    send('predictions', 'binance', pred('binance', 3));
+    await expect.poll(() => symbols('predictions')).toEqual(['BTC/USDT binance', 'BTC/USDT kraken', 'BTC/USDT binance']);
+    expect(errors).toEqual([]);
+  }, 30_000);
+
   it('a control command in flight is not shown as refused when the one before was', async () => {
     const { page, errors } = await openPage();
     let release = (): void => {};
