@@ -3,7 +3,7 @@ import type { Exchange } from 'ccxt';
 import { holdDials, refuseHandshakes } from './ccxt-handshake.js';
 import { GatewayError, GatewayErrorCode } from './errors.js';
 import type { WithRetryAfter } from './errors.js';
-import { createVenueHold, readRetryAfter } from './retry-after.js';
+import { createVenueHold, DEFAULT_MAX_RETRY_AFTER_MS, readRetryAfter } from './retry-after.js';
 import type { VenueHold } from './retry-after.js';
 
 export type CcxtExchangeOptions = Readonly<{
@@ -25,6 +25,8 @@ export type CcxtExchangeOptions = Readonly<{
   rateLimitMs?: number;
   /** Wall clock (ms) an HTTP-date `Retry-After` is read against: `Date.now` unless a test sets it. */
   now?: () => number;
+  /** The longest `Retry-After` honoured (`marketData.maxRetryAfterMs`): `DEFAULT_MAX_RETRY_AFTER_MS` (4 days) unless set. */
+  maxRetryAfterMs?: number;
 }>;
 
 type UrlTree = { [k: string]: string | UrlTree | unknown };
@@ -87,7 +89,7 @@ function refuseNonJsonAnswers(ex: Exchange): void {
  * A 429 or 418 also holds every websocket dial (`dials`, see `ccxt-handshake.ts` holdDials): a
  * Binance IP ban covers its websocket host too. A 503 does not (the REST host down says nothing of it).
  */
-function honourRetryAfter(ex: Exchange, hold: VenueHold, dials: VenueHold, now: () => number): void {
+function honourRetryAfter(ex: Exchange, hold: VenueHold, dials: VenueHold, now: () => number, maxMs: number): void {
   const target = ex as unknown as { onRestResponse: RestResponseHook; fetch: (...args: unknown[]) => Promise<unknown> };
   const original = target.onRestResponse.bind(ex);
   target.onRestResponse = (status, statusText, url, method, ...rest) => {
@@ -95,7 +97,7 @@ function honourRetryAfter(ex: Exchange, hold: VenueHold, dials: VenueHold, now: 
     if (status !== 429 && status !== 418 && status !== 503) return body;
     const headers = rest[0];
     const raw = typeof headers === 'object' && headers !== null ? (headers as Record<string, unknown>)['Retry-After'] : undefined;
-    const wait = readRetryAfter(typeof raw === 'string' ? raw : undefined, now()); // at most MAX_RETRY_AFTER_MS
+    const wait = readRetryAfter(typeof raw === 'string' ? raw : undefined, now(), maxMs);
     if (wait === undefined) return body; // no wait given: ccxt's error, the feed's backoff
     const retryAfterMs = wait.ms;
     hold.holdFor(retryAfterMs);
@@ -243,13 +245,14 @@ export async function createCcxtExchange(o: CcxtExchangeOptions): Promise<Exchan
   const hold = createVenueHold(() => new ExchangeClosedByUser(`${ex.id} closed while holding off until the venue's Retry-After`), now);
   /** No websocket dial before a 418/429's `Retry-After` (REST or handshake): {@link holdDials}. */
   const dialHold = createVenueHold(() => new ExchangeClosedByUser(`${ex.id} closed while holding off dials until the venue's Retry-After`), now);
-  honourRetryAfter(ex, hold, dialHold, now);
+  const maxRetryAfterMs = o.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+  honourRetryAfter(ex, hold, dialHold, now, maxRetryAfterMs);
   retryServerErrors(ex); // after the Retry-After hook: a 503 that gives its wait keeps it
   refuseNonJsonAnswers(ex);
   refuseRestrictedLocation(ex);
   refuseBadRequests(ex);
   refuseForbidden(ex);
-  refuseHandshakes(ex, hold, dialHold, now); // ccxt-handshake.ts: uses the REST hooks above; a handshake's 418/429 holds REST and dials too
+  refuseHandshakes(ex, hold, dialHold, now, maxRetryAfterMs); // ccxt-handshake.ts: uses the REST hooks above; a handshake's 418/429 holds REST and dials too
   holdDials(ex, dialHold);
   // ccxt needs an http agent of its own for plain ws:// urls (local servers, tests).
   if (o.wsUrl?.startsWith('ws://') === true) await ex.loadHttpProxyAgent();

@@ -122,7 +122,8 @@ function handshakeMeaning(e: BaseError, status: number, headers: IncomingHttpHea
  *   and every websocket dial (`dials`, {@link holdDials}):
  *   an IP ban or rate limit is the venue's, not one socket's, and the other feeds polling or
  *   backfilling on REST meanwhile lengthened it. A 5xx holds only the dialling feed (the websocket
- *   host being down says nothing of the REST host's). The wait is at most `MAX_RETRY_AFTER_MS`.
+ *   host being down says nothing of the REST host's). The wait is at most `maxRetryAfterMs`
+ *   (`marketData.maxRetryAfterMs`, 4 days by default: Binance's bans last up to 3).
  * - a 2xx other than 101 (a page served where the websocket should be: a proxy stripping the
  *   upgrade, a captive portal's login page, a `urls.ws` pointing at a web site) → `BadRequest`, the
  *   feed stops (`failed`, EXCHANGE) naming the status and the content-type: the next dial gets the
@@ -135,7 +136,7 @@ function handshakeMeaning(e: BaseError, status: number, headers: IncomingHttpHea
  * from the answer kept for that client. Other statuses (a 1xx) stay the `NetworkError` ccxt made
  * of them.
  */
-export function refuseHandshakes(ex: Exchange, hold: VenueHold, dials: VenueHold, now: () => number): void {
+export function refuseHandshakes(ex: Exchange, hold: VenueHold, dials: VenueHold, now: () => number, maxRetryAfterMs: number): void {
   onEachWsClient(ex, (client) => {
     /** The answer to this client's last dial, when the venue refused the upgrade. */
     let answer: HandshakeAnswer | undefined;
@@ -166,7 +167,7 @@ export function refuseHandshakes(ex: Exchange, hold: VenueHold, dials: VenueHold
       const refusal = named === undefined || Object.getPrototypeOf(named) === ExchangeError.prototype ? new BadRequest('') : named;
       const Refusal = refusal.constructor as new (m: string) => BaseError;
       const raw = seen?.headers['retry-after'];
-      const wait = isRetried(refusal) ? readRetryAfter(raw, now()) : undefined; // at most MAX_RETRY_AFTER_MS
+      const wait = isRetried(refusal) ? readRetryAfter(raw, now(), maxRetryAfterMs) : undefined;
       const retryAfterMs = wait?.ms;
       if (retryAfterMs !== undefined && VENUE_HOLD_STATUSES.has(status)) {
         hold.holdFor(retryAfterMs);

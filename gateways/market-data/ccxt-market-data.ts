@@ -96,7 +96,7 @@ export function createCcxtMarketData(o: CcxtMarketDataOptions): MarketDataSource
 
   const loops = (sink: FeedSink, signal: AbortSignal): Promise<void>[] => {
     const out: Promise<void>[] = [];
-    const common = { sink, signal, sleep, backoff: o.backoff, log, classify: fromCcxtError };
+    const common = { sink, signal, sleep, backoff: o.backoff, log, now: o.now, classify: fromCcxtError };
     for (const a of o.assets) {
       for (const tf of o.timeframes) {
         const feed: Feed = { kind: 'bar', venue: a.venue, symbol: a.symbol, tf };

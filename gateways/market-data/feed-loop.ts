@@ -12,6 +12,8 @@ export type FeedLoopOptions = Readonly<{
   sleep: Sleep;
   backoff: BackoffPolicy;
   log: Logger;
+  /** Wall clock (ms): the retry's time in the warning (`retryAt`, ISO), a venue's ban of days being read as a date. */
+  now: () => number;
   /** Maps whatever a step threw to a typed error (ccxt's hierarchy, HTTP statuses); its `maxAttempts` caps failures of its code in a row. */
   classify: (e: unknown) => GatewayError;
   /**
@@ -56,7 +58,7 @@ export async function runFeedLoop(o: FeedLoopOptions): Promise<void> {
       const delayMs = Math.max(backoffDelay(o.backoff, attempt), err.retryAfterMs ?? 0);
       if (!resync) o.sink.status({ type: 'disconnected', feed: o.feed, error: err.message });
       o.sink.status({ type: 'retrying', feed: o.feed, attempt, delayMs, code: err.code, error: err.message });
-      o.log.warn({ feed: o.feed, attempt, delayMs, code: err.code, err: err.message }, 'market-data feed retrying');
+      o.log.warn({ feed: o.feed, attempt, delayMs, retryAt: new Date(o.now() + delayMs).toISOString(), code: err.code, err: err.message }, 'market-data feed retrying');
       o.onFailure?.();
       resync = true;
       await o.sleep(delayMs, o.signal);

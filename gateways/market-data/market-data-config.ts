@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TimeframeSchema } from '../../streams/messages/bar.js';
+import { DEFAULT_MAX_RETRY_AFTER_MS } from './retry-after.js';
 import { TradingHoursSchema } from './trading-hours.js';
 
 const httpUrl = z.string().refine(
@@ -49,6 +50,12 @@ export const MarketDataConfigSchema = z
       .strict()
       .refine((b) => b.maxMs >= b.minMs, { message: 'backoff.maxMs must be at least backoff.minMs', path: ['maxMs'] })
       .default({ minMs: 500, maxMs: 30_000 }),
+    /**
+     * The longest `Retry-After` (429, Binance's 418 IP ban, 503) the feeds and the venue's hold wait
+     * before asking again; a longer one is cut to this, the message saying so. 4 days by default:
+     * Binance's bans last up to 3 days, and a request during one may lengthen it.
+     */
+    maxRetryAfterMs: z.number().int().positive().default(DEFAULT_MAX_RETRY_AFTER_MS),
     /** Overrides of the provider's URLs: a proxy, a local test server. */
     urls: z.object({ rest: httpUrl.optional(), ws: wsUrl.optional() }).strict().default({}),
     /** Name of the environment variable holding the API key (never the key itself). */

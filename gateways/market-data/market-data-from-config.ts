@@ -31,6 +31,7 @@ export async function createMarketDataSource(cfg: MarketDataConfig, deps: Source
       apiKey,
       symbolMap: cfg.symbolMap,
       tradingHours: cfg.tradingHours,
+      maxRetryAfterMs: cfg.maxRetryAfterMs,
       ...(cfg.requestsPerMinute !== undefined ? { requestsPerMinute: cfg.requestsPerMinute } : {}),
     });
   }
@@ -40,6 +41,7 @@ export async function createMarketDataSource(cfg: MarketDataConfig, deps: Source
     ...(cfg.urls.ws !== undefined ? { wsUrl: cfg.urls.ws } : {}),
     ...(apiKey !== undefined && apiKey !== '' ? { apiKey } : {}),
     ...(cfg.rateLimitMs !== undefined ? { rateLimitMs: cfg.rateLimitMs } : {}),
+    maxRetryAfterMs: cfg.maxRetryAfterMs,
     options: cfg.ccxtOptions,
   });
   return createCcxtMarketData({ ...common, exchange, trades: cfg.trades, quotes: cfg.quotes, mode: cfg.mode, pageLimit: cfg.pageLimit, watchParams: cfg.watchParams });

@@ -19,32 +19,43 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
 }
 
 /**
- * The longest wait a `Retry-After` is taken for: one hour. A header of 10^9 seconds (a buggy or
- * hostile proxy, a misread date) would park a feed, and with the venue's hold every REST request
- * of the venue, for about thirty years, `retrying` with nothing to say it will never come back. A
- * longer wait is cut to this and the error's message says so (the feed logs and reports it): the
- * feed asks again after an hour, and a venue still refusing answers with its wait again. Binance's
- * 418 bans run from 2 minutes to 3 days: a longer one is probed once an hour, per feed.
+ * The longest wait a `Retry-After` is taken for unless `marketData.maxRetryAfterMs` says otherwise:
+ * four days. Binance's 418 IP bans run from 2 minutes to 3 days, and a request during the ban may
+ * lengthen it: the venue's wait is honoured whole up to here (it was cut to an hour, so every feed
+ * probed a 3-day ban hourly). A header of 10^9 seconds (a buggy or hostile proxy, a misread date)
+ * would park a feed, and with the venue's hold every REST request of the venue, for about thirty
+ * years, `retrying` with nothing to say it will never come back: a longer wait is cut to the cap
+ * and the error's message says so (the feed logs and reports it), and a venue still refusing then
+ * answers with its wait again.
  */
-export const MAX_RETRY_AFTER_MS = 3_600_000;
+export const DEFAULT_MAX_RETRY_AFTER_MS = 4 * 86_400_000;
 
-/** A venue's `Retry-After` as the wait honoured: `ms`, at most {@link MAX_RETRY_AFTER_MS}, and how to say it (`shown`). */
+/** A venue's `Retry-After` as the wait honoured: `ms`, at most the cap, and how to say it (`shown`). */
 export type RetryAfterWait = Readonly<{ ms: number; shown: string }>;
 
+/** A cap as people say it: `4 d`, `1 h`, `10 min`, `90 s`, else milliseconds. */
+function spanOf(ms: number): string {
+  for (const [unit, n] of [['d', 86_400_000], ['h', 3_600_000], ['min', 60_000], ['s', 1000]] as const) if (ms % n === 0) return `${ms / n} ${unit}`;
+  return `${ms} ms`;
+}
+
 /**
- * The wait a `Retry-After` header asks for ({@link parseRetryAfter}), cut to
- * {@link MAX_RETRY_AFTER_MS}: what the feeds and the venue's hold wait. `shown` is for the error's
- * message: `60000 ms (Retry-After 60)`, or `3600000 ms (Retry-After 1000000000, capped at 1 h)`.
+ * The wait a `Retry-After` header asks for ({@link parseRetryAfter}), cut to `maxMs`
+ * ({@link DEFAULT_MAX_RETRY_AFTER_MS} unless `marketData.maxRetryAfterMs` sets it): what the feeds
+ * and the venue's hold wait. `shown` is for the error's message, with the wall-clock time the venue
+ * is asked again (an ISO time: a ban of days read as 259200000 ms says little):
+ * `60000 ms (Retry-After 60), until 2026-03-01T00:01:00.000Z`, or
+ * `345600000 ms (Retry-After 1000000000, capped at 4 d), until 2026-03-05T00:00:00.000Z`.
  *
  * @example
- * readRetryAfter('60', Date.now()); // { ms: 60_000, shown: '60000 ms (Retry-After 60)' }
+ * readRetryAfter('60', Date.parse('2026-03-01T00:00:00Z')); // { ms: 60_000, shown: '60000 ms (Retry-After 60), until 2026-03-01T00:01:00.000Z' }
  */
-export function readRetryAfter(value: string | undefined, nowMs: number): RetryAfterWait | undefined {
+export function readRetryAfter(value: string | undefined, nowMs: number, maxMs: number = DEFAULT_MAX_RETRY_AFTER_MS): RetryAfterWait | undefined {
   const asked = parseRetryAfter(value, nowMs);
   if (asked === undefined) return undefined;
-  const ms = Math.min(asked, MAX_RETRY_AFTER_MS);
-  const capped = asked > MAX_RETRY_AFTER_MS ? `, capped at ${MAX_RETRY_AFTER_MS / 3_600_000} h` : '';
-  return { ms, shown: `${ms} ms (Retry-After ${String(value)}${capped})` };
+  const ms = Math.min(asked, maxMs);
+  const capped = asked > maxMs ? `, capped at ${spanOf(maxMs)}` : '';
+  return { ms, shown: `${ms} ms (Retry-After ${String(value)}${capped}), until ${new Date(nowMs + ms).toISOString()}` };
 }
 
 /**

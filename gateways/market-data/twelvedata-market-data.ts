@@ -46,6 +46,8 @@ export type TwelveDataOptions = Readonly<{
   now: () => number;
   /** Wall clock (ms) an HTTP-date `Retry-After` is read against and the hold runs on: `Date.now` unless a test sets it. */
   wallClock?: () => number;
+  /** The longest `Retry-After` honoured (`marketData.maxRetryAfterMs`): `DEFAULT_MAX_RETRY_AFTER_MS` (4 days) unless set. */
+  maxRetryAfterMs?: number;
   /**
    * How long a request may take, answer body included, before it is given up and retried
    * (`NETWORK`): 30 s unless set. Without it, a vendor that accepts a request and never answers
@@ -148,7 +150,7 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
   const failure = (res: Response, code: number, message: string): GatewayError => {
     const raw = res.headers.get('retry-after') ?? undefined;
     const waits = RETRY_AFTER_STATUSES.has(code) || RETRY_AFTER_STATUSES.has(res.status);
-    const wait = waits ? readRetryAfter(raw, wallClock()) : undefined; // at most MAX_RETRY_AFTER_MS
+    const wait = waits ? readRetryAfter(raw, wallClock(), o.maxRetryAfterMs) : undefined;
     const plain = fromHttpStatus(code, message);
     if (wait === undefined || !plain.retryable) return plain;
     hold.holdFor(wait.ms);
@@ -294,7 +296,7 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
           const seen: { checkedTo?: number } = {};
           loops.push(
             runFeedLoop({
-              feed: feedName(feed), mode: 'poll', sink, signal, sleep, backoff: o.backoff, log,
+              feed: feedName(feed), mode: 'poll', sink, signal, sleep, backoff: o.backoff, log, now: wallClock,
               classify: (e) => (e instanceof GatewayError ? e : new GatewayError(GatewayErrorCode.NETWORK, String(e), { cause: e })),
               step: async () => {
                 await poll(feed, sink, seen, signal);

@@ -2,7 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCcxtExchange } from '../../../gateways/market-data/ccxt-exchange.js';
 import { createCcxtMarketData } from '../../../gateways/market-data/ccxt-market-data.js';
 import { fromCcxtError } from '../../../gateways/market-data/errors.js';
-import { MAX_RETRY_AFTER_MS, parseRetryAfter, readRetryAfter } from '../../../gateways/market-data/retry-after.js';
+import { MarketDataConfigSchema } from '../../../gateways/market-data/market-data-config.js';
+import { createMarketDataSource } from '../../../gateways/market-data/market-data-from-config.js';
+import { DEFAULT_MAX_RETRY_AFTER_MS, parseRetryAfter, readRetryAfter } from '../../../gateways/market-data/retry-after.js';
+import { silentLogger } from '../../../state/logger.js';
+import type { Logger } from '../../../state/logger.js';
 import { dataPath } from '../data.js';
 import { readKlines, startBinanceServer } from './binance-server.js';
 import type { BinanceServer } from './binance-server.js';
@@ -25,7 +29,7 @@ afterEach(async () => {
 });
 
 /** Bars and trades polled (two feeds asking the venue every few milliseconds), backoff 100 ms … 1 s. */
-async function pollingGateway() {
+async function pollingGateway(log?: Logger) {
   const exchange = await createCcxtExchange({ exchangeId: 'binance', restUrl: srv.restUrl, options: { fetchMarkets: { types: ['spot'] } } });
   const source = createCcxtMarketData({
     exchange,
@@ -40,6 +44,7 @@ async function pollingGateway() {
     backoff: { minMs: 100, maxMs: 1_000 },
     now: () => 1_800_000_000_000,
     sleep: stack.sleep,
+    ...(log === undefined ? {} : { log }),
   });
   return { ...start(source, stack.sink()), exchange };
 }
@@ -62,24 +67,58 @@ describe('ccxt market data: the venue\'s Retry-After', () => {
     expect([parseRetryAfter(undefined, now), parseRetryAfter('', now), parseRetryAfter('soon', now), parseRetryAfter('-3', now)]).toEqual([undefined, undefined, undefined, undefined]);
   });
 
-  it('caps the wait at an hour, saying so: 10^9 seconds or a date decades ahead would park the feeds for ever', () => {
+  it("honours a Binance ban's days whole, saying until when; caps at 4 days (or marketData.maxRetryAfterMs): 10^9 seconds or a date decades ahead would park the feeds for ever", () => {
     const now = Date.parse('2026-03-01T00:00:00.000Z');
-    expect(MAX_RETRY_AFTER_MS).toBe(3_600_000);
-    expect(readRetryAfter('60', now)).toEqual({ ms: 60_000, shown: '60000 ms (Retry-After 60)' });
-    expect(readRetryAfter('3600', now)).toEqual({ ms: 3_600_000, shown: '3600000 ms (Retry-After 3600)' });
-    expect(readRetryAfter('1000000000', now)).toEqual({ ms: 3_600_000, shown: '3600000 ms (Retry-After 1000000000, capped at 1 h)' });
-    expect(readRetryAfter('Fri, 01 Mar 2058 00:00:00 GMT', now)).toEqual({ ms: 3_600_000, shown: '3600000 ms (Retry-After Fri, 01 Mar 2058 00:00:00 GMT, capped at 1 h)' });
+    expect(DEFAULT_MAX_RETRY_AFTER_MS).toBe(345_600_000);
+    expect(readRetryAfter('60', now)).toEqual({ ms: 60_000, shown: '60000 ms (Retry-After 60), until 2026-03-01T00:01:00.000Z' });
+    // Binance's longest 418 ban, 3 days: waited whole (it was cut to an hour, and the venue probed hourly during the ban).
+    expect(readRetryAfter('259200', now)).toEqual({ ms: 259_200_000, shown: '259200000 ms (Retry-After 259200), until 2026-03-04T00:00:00.000Z' });
+    expect(readRetryAfter('1000000000', now)).toEqual({ ms: 345_600_000, shown: '345600000 ms (Retry-After 1000000000, capped at 4 d), until 2026-03-05T00:00:00.000Z' });
+    expect(readRetryAfter('Fri, 01 Mar 2058 00:00:00 GMT', now)).toEqual({ ms: 345_600_000, shown: '345600000 ms (Retry-After Fri, 01 Mar 2058 00:00:00 GMT, capped at 4 d), until 2026-03-05T00:00:00.000Z' });
+    expect(readRetryAfter('259200', now, 3_600_000)).toEqual({ ms: 3_600_000, shown: '3600000 ms (Retry-After 259200, capped at 1 h), until 2026-03-01T01:00:00.000Z' });
     expect([readRetryAfter(undefined, now), readRetryAfter('soon', now)]).toEqual([undefined, undefined]);
+    expect(MarketDataConfigSchema.parse({}).maxRetryAfterMs).toBe(DEFAULT_MAX_RETRY_AFTER_MS);
   });
 
-  it('holds the venue and backs off for an hour at most on a 429 with Retry-After: 1000000000, the status saying it was capped', async () => {
+  it('holds the venue and backs off for 4 days at most on a 429 with Retry-After: 1000000000, the status saying it was capped', async () => {
     srv.failNext('/api/v3/klines', 429, 1, { code: -1003, msg: 'Too many requests.' }, { 'Retry-After': '1000000000' });
     const gw = await pollingGateway();
     await until(() => stack.statuses.some((s) => s.type === 'retrying'), 10_000, 'the 429');
     await gw.stop();
     const retries = stack.statuses.filter((s) => s.type === 'retrying');
-    expect(retries.map((s) => (s.type === 'retrying' ? [s.feed, s.code, s.delayMs] : []))).toEqual([['binance BTC/USDT bar 1m', 'RATE_LIMITED', 3_600_000]]);
-    expect(retries[0]).toMatchObject({ error: expect.stringContaining('HTTP 429, rate limited for 3600000 ms (Retry-After 1000000000, capped at 1 h)') });
+    expect(retries.map((s) => (s.type === 'retrying' ? [s.feed, s.code, s.delayMs] : []))).toEqual([['binance BTC/USDT bar 1m', 'RATE_LIMITED', 345_600_000]]);
+    expect(retries[0]).toMatchObject({ error: expect.stringContaining('HTTP 429, rate limited for 345600000 ms (Retry-After 1000000000, capped at 4 d), until ') });
+  });
+
+  it("waits out a 3-day 418 IP ban whole, every feed held, saying at warn level when the venue is asked again: it was cut to an hour, and each feed's hourly probe could lengthen the ban", async () => {
+    srv.failNext('/api/v3/klines', 418, 1, { code: -1003, msg: 'Way too much request weight used; IP banned until later.' }, { 'Retry-After': '259200' });
+    const warnings: Array<Record<string, unknown>> = [];
+    const log: Logger = { debug: () => {}, info: () => {}, error: () => {}, warn: (fields) => void warnings.push(fields), child: () => log };
+    const gw = await pollingGateway(log);
+    await until(() => stack.statuses.some((s) => s.type === 'retrying'), 10_000, 'the 418');
+    const sent = srv.requests.length;
+    await new Promise((r) => setTimeout(r, 300)); // the trade feed polls every 5 ms: it is waiting in the venue's hold by now
+    expect(srv.requests.length).toBeLessThanOrEqual(sent + 1); // one may have been on its way
+    await gw.stop();
+    const retries = stack.statuses.filter((s) => s.type === 'retrying');
+    expect(retries).toEqual([expect.objectContaining({ feed: 'binance BTC/USDT bar 1m', code: 'RATE_LIMITED', delayMs: 259_200_000, error: expect.stringMatching(/HTTP 418, banned for 259200000 ms \(Retry-After 259200\), until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) })]);
+    expect(stack.sleeps).toContain(259_200_000);
+    // The feed's clock here is 1_800_000_000_000 (2027-01-15T08:00:00Z): the retry 3 days on.
+    expect(warnings).toEqual([expect.objectContaining({ feed: 'binance BTC/USDT bar 1m', code: 'RATE_LIMITED', delayMs: 259_200_000, retryAt: '2027-01-18T08:00:00.000Z' })]);
+    expect(stack.statuses.filter((s) => s.type === 'stopped')).toHaveLength(2);
+  });
+
+  it('takes the cap from marketData.maxRetryAfterMs', async () => {
+    srv.failNext('/api/v3/klines', 418, 1, { code: -1003, msg: 'Way too much request weight used; IP banned until later.' }, { 'Retry-After': '259200' });
+    const cfg = MarketDataConfigSchema.parse({
+      exchange: 'binance', timeframes: ['1m'], trades: false, quotes: false, mode: 'poll', pollMs: 5, backfillBars: 5, pageLimit: 4,
+      backoff: { minMs: 100, maxMs: 1_000 }, urls: { rest: srv.restUrl }, ccxtOptions: { fetchMarkets: { types: ['spot'] } }, maxRetryAfterMs: 600_000,
+    });
+    const source = await createMarketDataSource(cfg, { assets: [{ venue: 'binance', symbol: 'BTC/USDT' }], env: {}, now: () => 1_800_000_000_000, log: silentLogger, sleep: stack.sleep });
+    const gw = start(source, stack.sink());
+    await until(() => stack.statuses.some((s) => s.type === 'retrying'), 10_000, 'the 418');
+    await gw.stop();
+    expect(stack.statuses.find((s) => s.type === 'retrying')).toMatchObject({ code: 'RATE_LIMITED', delayMs: 600_000, error: expect.stringContaining('banned for 600000 ms (Retry-After 259200, capped at 10 min), until ') });
   });
 
   it('after a 429 with Retry-After: 1 sends nothing to the venue, from any feed, for a second, and backs off at least that long', async () => {
