@@ -1,6 +1,16 @@
 import type pg from 'pg';
 import { pgStoreError } from './pg-errors.js';
+import { timedQuery } from './pg-timed-query.js';
 import { DURABLE_BEGIN, inPgTransaction } from './pg-transaction.js';
+
+/**
+ * How much longer than a bounded write's server-side `statement_timeout` the client waits for an
+ * answer before giving the server up for hung: a server that still answers sends its own
+ * 'canceling statement due to …' within a round trip, and that error (the server is there, a
+ * lock or a slow statement) is the one to report. Small: `control.riskWriteTimeoutMs` plus the
+ * audit deadline may use 4 of ctl's 5 s.
+ */
+export const ANSWER_MARGIN_MS = 250;
 
 /**
  * Runs one write in a transaction committed with `synchronous_commit = on`, whatever the
@@ -13,8 +23,11 @@ import { DURABLE_BEGIN, inPgTransaction } from './pg-transaction.js';
  * With `timeoutMs`, the transaction also sets `lock_timeout` and `statement_timeout` to it: a
  * write behind a lock another session holds, or a statement that runs longer, is cancelled by the
  * server and rolled back (a retryable `StoreError`: 55P03, 57014), so the caller knows it was not
- * stored. Not bounded here: the wait for a pooled connection (the pool's own timeout) and a
- * server that stops answering altogether (the pool's `query_timeout`, `createPgPool`).
+ * stored; and a server that stops answering altogether fails it client-side after `timeoutMs` and
+ * {@link ANSWER_MARGIN_MS} per statement (not the pool's longer `query_timeout`): an operator's
+ * command bounded by `control.riskWriteTimeoutMs` answers UNAVAILABLE before `sextant ctl` gives
+ * up (5 s), not "engine not reached" after the pool's 15. Not bounded here: the wait for a pooled
+ * connection (the pool's own timeout, 3 s).
  */
 export async function durableWrite(pool: pg.Pool, what: string, sql: string, params: unknown[], timeoutMs?: number): Promise<void> {
   if (timeoutMs !== undefined && (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1)) throw new RangeError(`${what}: timeoutMs must be a whole number of ms above 0, got ${timeoutMs}`);
@@ -25,9 +38,10 @@ export async function durableWrite(pool: pg.Pool, what: string, sql: string, par
   } catch (e) {
     throw pgStoreError(what, e);
   }
+  const answerMs = timeoutMs === undefined ? undefined : timeoutMs + ANSWER_MARGIN_MS;
   try {
-    await inPgTransaction(client, begin, (c) => c.query(sql, params));
+    await inPgTransaction(client, begin, (c) => c.query(timedQuery(sql, params, answerMs)), answerMs);
   } catch (e) {
-    throw pgStoreError(what, e);
+    throw pgStoreError(what, e, answerMs === undefined ? undefined : `${answerMs} ms (the write's bound, ${timeoutMs} ms, and ${ANSWER_MARGIN_MS} for the server's own answer)`);
   }
 }

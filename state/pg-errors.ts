@@ -22,10 +22,13 @@ export function isRetryablePgError(e: unknown): boolean {
 /** node-postgres's error when `query_timeout` passed with no answer (`createPgPool`): it has no SQLSTATE, only this message. */
 export const isPgQueryTimeout = (e: unknown): e is Error => e instanceof Error && e.message === 'Query read timeout';
 
-/** Wraps a `pg` failure in a StoreError that carries its retryability. */
-export function pgStoreError(what: string, e: unknown): StoreError {
+/**
+ * Wraps a `pg` failure in a StoreError that carries its retryability. `bound` says what bounded a
+ * query given up on for want of an answer: the pools' `postgres.queryTimeoutMs` unless told.
+ */
+export function pgStoreError(what: string, e: unknown, bound = 'postgres.queryTimeoutMs'): StoreError {
   if (e instanceof StoreError) return e;
   // 'Query read timeout' alone did not say that the server stopped answering, nor what bounds the wait.
-  const message = isPgQueryTimeout(e) ? `no answer from PostgreSQL within postgres.queryTimeoutMs (${e.message}); it may be hung or unreachable` : e instanceof Error ? e.message : String(e);
+  const message = isPgQueryTimeout(e) ? `no answer from PostgreSQL within ${bound} (${e.message}); it may be hung or unreachable` : e instanceof Error ? e.message : String(e);
   return new StoreError(`${what}: ${message}`, isRetryablePgError(e), { cause: e });
 }

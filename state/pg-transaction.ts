@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { isPgQueryTimeout } from './pg-errors.js';
+import { timedQuery } from './pg-timed-query.js';
 
 /**
  * Runs `fn` in one transaction on a connection just taken from the pool: `begin` (BEGIN with its
@@ -16,6 +17,9 @@ import { isPgQueryTimeout } from './pg-errors.js';
  * A query given up on client-side (`query_timeout`: a server that stopped answering) leaves the
  * connection with that query still under way: no ROLLBACK is sent (it would wait behind it, a
  * second timeout); the connection is destroyed, and the server rolls the transaction back.
+ *
+ * With `queryTimeoutMs`, BEGIN, COMMIT and ROLLBACK each wait at most that long for their answer
+ * instead of the pool's `query_timeout` (`fn` bounds its own queries, `timedQuery`).
  */
 /**
  * The BEGIN of a write transaction committed with `synchronous_commit = on`, whatever the sessions'
@@ -23,23 +27,23 @@ import { isPgQueryTimeout } from './pg-errors.js';
  */
 export const DURABLE_BEGIN = 'BEGIN; SET LOCAL synchronous_commit = on';
 
-export async function inPgTransaction<T>(client: pg.PoolClient, begin: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function inPgTransaction<T>(client: pg.PoolClient, begin: string, fn: (c: pg.PoolClient) => Promise<T>, queryTimeoutMs?: number): Promise<T> {
   let broken: Error | undefined;
   const onError = (e: Error): void => {
     broken ??= e;
   };
   client.on('error', onError);
   try {
-    await client.query(begin);
+    await client.query(timedQuery(begin, undefined, queryTimeoutMs));
     const out = await fn(client);
-    await client.query('COMMIT');
+    await client.query(timedQuery('COMMIT', undefined, queryTimeoutMs));
     return out;
   } catch (e) {
     if (isPgQueryTimeout(e)) {
       broken ??= e;
     } else {
       try {
-        await client.query('ROLLBACK');
+        await client.query(timedQuery('ROLLBACK', undefined, queryTimeoutMs));
       } catch (r) {
         broken ??= r instanceof Error ? r : new Error(String(r));
       }

@@ -14,9 +14,11 @@ export const MAX_AUDIT_DEADLINE_MS = 4000;
 /**
  * How long the risk-store write of `halt`, `resume`, `reduce` and `limits set` may wait (a lock
  * held on the risk tables, a slow statement) before PostgreSQL cancels it, nothing stored
- * (`lock_timeout` and `statement_timeout` of its transaction): the command answers UNAVAILABLE,
- * a resume or reduce not carried out, instead of waiting past `sextant ctl`'s timeout. The audit
- * write comes after it, so the two together stay under {@link MAX_AUDIT_DEADLINE_MS}.
+ * (`lock_timeout` and `statement_timeout` of its transaction), or, a server that answers nothing,
+ * 250 ms later client-side (`ANSWER_MARGIN_MS`, state/pg-durable-write.ts): the command answers
+ * UNAVAILABLE, a resume or reduce not carried out, instead of waiting past `sextant ctl`'s timeout.
+ * The audit write comes after it, so the two together stay under {@link MAX_AUDIT_DEADLINE_MS}
+ * (and the margin).
  */
 export const RISK_WRITE_TIMEOUT_MS = 1500;
 
