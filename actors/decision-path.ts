@@ -39,6 +39,12 @@ export type DecisionStats = {
   bySymbol: Record<string, SymbolDecisions>;
   /** Position intents execution did not act on because trading was halted for them. */
   intentsHeld: number;
+  /**
+   * Under `strategy.sizing: equity`, intents published without a target (`intent: null`) because
+   * the equity could not be put in the symbol's quote currency: its conversion's mid (or that of a
+   * position held) not seen yet. Risk would refuse the order anyway (NO_MARKET_DATA).
+   */
+  intentsUnsized: number;
   /** Parents execution cancelled under a halt, or in REDUCING for a child that would add exposure. */
   parentsCancelled: number;
   /** Parents to flat execution opened without a prediction because risk was flattening the account. */
@@ -144,10 +150,12 @@ export type DecisionPathOptions = Readonly<{
    */
   decided?: readonly DecidedMark[];
   /**
-   * Under `strategy.sizing: equity`, the account's capital (quote currency, `risk.capital`): each
-   * prediction's intent, a fraction of the equity from the strategy core, is sized at its own
-   * event, after that event marked the risk book, on capital + the book's PnL
-   * (models/inference/equity-sizing.ts). Absent: intents are published as the core made them.
+   * Under `strategy.sizing: equity`, the account's capital (account currency, `risk.capital`):
+   * each prediction's intent, a fraction of the equity from the strategy core, is sized at its own
+   * event, after that event marked the risk book, on capital + the book's PnL, put in the symbol's
+   * quote currency at the rate the book values it at (models/inference/equity-sizing.ts); while
+   * that rate is not known the intent is published null (`intentsUnsized`). Absent: intents are
+   * published as the core made them.
    */
   equityCapital?: number;
 }>;
@@ -254,6 +262,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     rejectsByReason: {},
     bySymbol: {},
     intentsHeld: 0,
+    intentsUnsized: 0,
     parentsCancelled: 0,
     flattens: 0,
     parentsReplanned: 0,
@@ -372,6 +381,19 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
   const decideFrom = opts.decideFrom ?? Number.NEGATIVE_INFINITY;
   const equityCapital = opts.equityCapital;
   const marks = createDecidedMarks(opts.decided ?? [], log);
+  /**
+   * A prediction's intent sized on the equity, in the symbol's quote currency at the risk book's
+   * rate; none while that rate or the equity cannot be told (sized on the equity alone, ETH/BTC in
+   * a USDT account took USDT for BTC: 10,000 USDT of equity bought 200,000 ETH at 0.05).
+   */
+  const sizeOnEquity = (p: Prediction, capital: number): Prediction => {
+    if (p.intent === null || p.intent.target === 0) return p;
+    const v = risk.accountRate(p.venue, p.symbol);
+    if (v.unvalued === undefined) return sizedByEquity(p, capital + risk.holdings().equity, v.rate);
+    stats.intentsUnsized++;
+    log.warn({ venue: p.venue, symbol: p.symbol, prediction: p.id, reason: v.unvalued }, 'intent not sized on the equity: published without one');
+    return { ...p, intent: null };
+  };
   const decideSlice = async (events: readonly AssetEvent[]): Promise<void> => {
     const vectors = [];
     for (const e of events) if (e.vector !== undefined && e.md.type === 'md.bar' && e.md.tf === opts.timeframe) vectors.push(e.vector);
@@ -403,7 +425,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       // A close this event's breach opens on another asset starts when the event was known (its bar's close).
       for (const s of execution.onTime(now, knownAt(md))) decide(s, now);
       const scored = e.vector === undefined ? undefined : bySource.get(e.vector.id);
-      const p = scored === undefined || equityCapital === undefined ? scored : sizedByEquity(scored, equityCapital + risk.holdings().equity);
+      const p = scored === undefined || equityCapital === undefined ? scored : sizeOnEquity(scored, equityCapital);
       if (p !== undefined) {
         stats.predictions++;
         if (p.intent !== null) stats.withIntent++;

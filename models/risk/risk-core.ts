@@ -403,6 +403,27 @@ export function createRiskCore(opts: RiskCoreOptions) {
      */
     holdings: (): Readonly<{ equity: number; grossHeld: number }> => ({ equity: book.equity(), grossHeld: book.heldGross() }),
 
+    /**
+     * Account-currency units per unit of `symbol`'s quote currency on `venue` now, as the book
+     * values it (1 in one currency; else the fixed rate, or the conversion symbol's latest mid on
+     * the same venue, event time): what `strategy.sizing: equity` divides the equity by, with the
+     * price, to size in base units. `unvalued` says why no size can be told now: the conversion's
+     * mid not seen yet, or a position held that the equity leaves out for the same reason (risk
+     * refuses what adds exposure then: NO_MARKET_DATA).
+     */
+    accountRate(venue: string, symbol: string): Readonly<{ rate: number; unvalued?: undefined }> | Readonly<{ rate?: undefined; unvalued: string }> {
+      const key = bookKey(venue, symbol);
+      const rate = book.rateOf(key);
+      const inAccount = `in ${book.accountCurrency() ?? '?'}`;
+      if (rate === undefined) {
+        const c = book.conversionMark(key);
+        return { unvalued: c !== undefined ? `no ${c.symbol} mid on ${c.venue} to value ${c.currency} ${inAccount}` : `${symbol}'s quote currency has no conversion ${inAccount}` };
+      }
+      const u = book.unvalued();
+      if (u !== undefined) return { unvalued: `no ${u.via ?? 'conversion'} mid on ${u.venue} to value the ${u.symbol} position's ${u.currency} ${inAccount}: the account's equity is not known` };
+      return { rate };
+    },
+
     /** The trading state a suggestion of `strategy` on `symbol` meets now: HALTED under a scoped halt. */
     tradingFor: (strategy: string, symbol: string): TradingState => (haltCovering(strategy, symbol) !== undefined ? 'HALTED' : state()),
 
