@@ -3,7 +3,7 @@ import type { RetrainingTracker } from '../models/mlflow/retraining-tracker.js';
 import type { ModelRegistry, ModelVersion } from '../models/registry/model-registry.js';
 import type { RetrainingConfig } from '../models/retraining/retraining-config.js';
 import type { BeforeMove, RetrainingCounters, RetrainingCycle, RetrainingRollback, RetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
-import { copyCounters } from '../models/retraining/retraining-snapshot.js';
+import { copyCounters, cyclesStarted } from '../models/retraining/retraining-snapshot.js';
 import type { RollbackWatch, ShadowStats } from '../models/retraining/shadow-evaluation.js';
 import type { TriggerState } from '../models/retraining/triggers.js';
 import type { ModelRuntime } from '../models/runtime/model-runtime.js';
@@ -86,6 +86,8 @@ export type RetrainingActorState = {
   lastRollback: RetrainingRollback | null;
   /** What someone else's move of production replaced, until the next label is scored (`BeforeMove`). */
   beforeMove: BeforeMove | null;
+  /** Where this actor's cycle numbers start from (`RetrainingSnapshot.cycleBase`). */
+  readonly cycleBase: number;
 
   champion: Loaded | undefined;
   challenger: Loaded | undefined;
@@ -121,7 +123,11 @@ const snapshotOf = (rt: RetrainingActorState): RetrainingSnapshot => ({
   counters: copyCounters(rt.counters),
   lastRollback: rt.lastRollback,
   beforeMove: rt.beforeMove,
+  cycleBase: rt.cycleBase,
 });
+
+/** The number of the cycle this actor started last (`RetrainingCycle.seq`). */
+export const cycleNumber = (rt: RetrainingActorState): number => rt.cycleBase + cyclesStarted(rt.counters);
 
 /** Stores the actor's state (consumer position, machine, accumulators, shadow stats, watch) as its snapshot. */
 export const commit = async (rt: RetrainingActorState): Promise<void> => {

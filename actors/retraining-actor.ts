@@ -1,4 +1,5 @@
 import { createActor } from 'xstate';
+import { lastRecordedCycle } from '../models/retraining/cycle-challenger.js';
 import { copyCounters, emptyCounters, parseRetrainingSnapshot } from '../models/retraining/retraining-snapshot.js';
 import { createTriggerState } from '../models/retraining/triggers.js';
 import { createOnnxRuntime } from '../models/runtime/onnx-runtime.js';
@@ -90,6 +91,9 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
   // A cycle in `collecting` without its cycle (stored by an operator trigger racing a batch's commit,
   // before that was fixed) can never fit: it goes back to idle, and the next trigger starts afresh.
   const cycleLost = restoredPhase === 'collecting' && cycle === null;
+  // Without a snapshot (deleted, or a new host sharing the registry) the cycles are numbered on
+  // from those the registry records for this strategy, not from 1 again (`lastRecordedCycle`).
+  const cycleBase = restored !== undefined ? (restored.cycleBase ?? 0) : lastRecordedCycle(await deps.registry.list(deps.model), strategy);
   const machine = createActor(retrainingMachine, {
     ...(restored !== undefined && restoredPhase !== undefined ? { snapshot: restoreRetrainingSnapshot(cycleLost ? 'idle' : restoredPhase, restored.context) } : {}),
     clock: deps.clock,
@@ -115,6 +119,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     collectingLabels: restored?.collectingLabels ?? 0,
     lastRollback: restored?.lastRollback ?? null,
     beforeMove: restored?.beforeMove ?? null,
+    cycleBase,
     champion: undefined,
     challenger: undefined,
     previous: undefined,

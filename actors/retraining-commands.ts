@@ -1,7 +1,6 @@
 import { startCycleRun } from '../models/mlflow/retraining-runs.js';
 import type { RetrainingCycle } from '../models/retraining/retraining-snapshot.js';
-import { cyclesStarted } from '../models/retraining/retraining-snapshot.js';
-import { commit, failRun, phase, queueStep, statusOf } from './retraining-actor-state.js';
+import { commit, cycleNumber, failRun, phase, queueStep, statusOf } from './retraining-actor-state.js';
 import type { RetrainingActorState } from './retraining-actor-state.js';
 import { collectStep } from './retraining-fit.js';
 import { ensureChampion, shadowAgainst } from './retraining-production.js';
@@ -55,7 +54,7 @@ export const triggerCycle = (rt: RetrainingActorState, reason: string, operator:
   // the chain reaches this trigger stored `collecting` with no cycle, and an actor restarted from
   // that stayed collecting for ever (the sample check needs the cycle). The tracking run and the
   // sample check join the chain.
-  const started: RetrainingCycle = { trigger: t, ts: rt.lastTs, seq: cyclesStarted(rt.counters), runId: null, challenger: null };
+  const started: RetrainingCycle = { trigger: t, ts: rt.lastTs, seq: cycleNumber(rt), runId: null, challenger: null };
   rt.cycle = started;
   rt.collectingLabels = 1;
   rt.chain = rt.chain.then(async () => {

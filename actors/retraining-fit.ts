@@ -1,7 +1,6 @@
 import { startCycleRun } from '../models/mlflow/retraining-runs.js';
 import type { ModelVersion } from '../models/registry/model-registry.js';
 import type { RetrainingCycle } from '../models/retraining/retraining-snapshot.js';
-import { cyclesStarted } from '../models/retraining/retraining-snapshot.js';
 import { classRuleOf } from '../models/retraining/sample-class.js';
 import { startShadow } from '../models/retraining/shadow-evaluation.js';
 import { fitChallenger } from '../models/retraining/train-challenger.js';
@@ -10,7 +9,7 @@ import { afterTraining } from '../models/retraining/triggers.js';
 import type { TriggerReason } from '../models/retraining/triggers.js';
 import { validateChallenger } from '../models/retraining/validate-challenger.js';
 import { TrainingCancelledError } from '../models/training/training-errors.js';
-import { ACTOR, failRun, phase } from './retraining-actor-state.js';
+import { ACTOR, cycleNumber, failRun, phase } from './retraining-actor-state.js';
 import type { Loaded, RetrainingActorState } from './retraining-actor-state.js';
 import { registerChallenger } from './retraining-challenger-registration.js';
 import { dispose, load } from './retraining-loaded-models.js';
@@ -23,7 +22,7 @@ export const startCycle = async (rt: RetrainingActorState, reason: TriggerReason
   rt.counters.triggered[reason.kind]++;
   rt.collectingLabels = 0;
   const runId = await startCycleRun(rt.tracker, { model: rt.deps.model, strategy: rt.deps.strategy, trigger: reason, ts, champion: rt.championRef, cfg: rt.cfg });
-  rt.cycle = { trigger: reason, ts, seq: cyclesStarted(rt.counters), runId, challenger: null };
+  rt.cycle = { trigger: reason, ts, seq: cycleNumber(rt), runId, challenger: null };
   rt.log.info({ trigger: reason }, 'retraining triggered');
 };
 

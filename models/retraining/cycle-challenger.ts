@@ -23,6 +23,24 @@ export function isCycleChallenger(v: Pick<ListedModelVersion, 'details'>, c: Cyc
 }
 
 /**
+ * The highest cycle number the registry records for `strategy`'s challengers (their lineage,
+ * `details.retraining.trigger.cycle`), 0 when none: where an actor started without its snapshot
+ * (deleted, or a new host sharing the registry) numbers its cycles on from. Before, it numbered
+ * them from 1 again, and its first cycle, triggered with the same reason at the same event time as
+ * an earlier actor's first (an operator's trigger before any label: event time 0), took that
+ * cycle's challenger for one its own fit had left before a restart: rejected as superseded, or
+ * taken again. Read from the registry's state alone: the same registry numbers alike.
+ */
+export function lastRecordedCycle(versions: readonly Pick<ListedModelVersion, 'details'>[], strategy: string): number {
+  let last = 0;
+  for (const v of versions) {
+    const cycle = recordOf(recordOf(v.details['retraining'])?.['trigger'])?.['cycle'];
+    if (recordOf(v.details['labels'])?.['strategy'] === strategy && typeof cycle === 'number' && Number.isSafeInteger(cycle)) last = Math.max(last, cycle);
+  }
+  return last;
+}
+
+/**
  * The versions a restart left of this cycle, still open: fitted for it (`isCycleChallenger`),
  * not rejected and not production (someone deployed it: theirs, and production cannot be rejected).
  * Nothing is committed during a batch, so an actor stopped between its challenger's registration

@@ -2,12 +2,12 @@ import type { RetrainingMachineContext, RetrainingPhase } from '../../state/retr
 import type { RollbackWatch, ShadowStats } from './shadow-evaluation.js';
 import type { TriggerKind, TriggerReason, TriggerState } from './triggers.js';
 
-/** The cycle in progress: what started it, at which event time, and its MLflow run. */
 /**
- * A cycle: what triggered it, at which label's event time, and `seq`, the number of cycles this
- * actor had started with it (`cyclesStarted`; absent in older snapshots). Trigger and event time
- * alone do not tell two cycles apart: an operator triggering twice with the same reason and no
- * label in between starts both at the same event time.
+ * The cycle in progress: what triggered it, at which label's event time, its MLflow run and
+ * `seq`, its number: the cycles this actor had started with it (`cyclesStarted`) after those the
+ * registry recorded when it started without a snapshot (`RetrainingSnapshot.cycleBase`); absent in
+ * older snapshots. Trigger and event time alone do not tell two cycles apart: an operator
+ * triggering twice with the same reason and no label in between starts both at the same event time.
  */
 export type RetrainingCycle = Readonly<{ trigger: TriggerReason; ts: number; seq?: number; runId: string | null; challenger: Readonly<{ name: string; version: number }> | null }>;
 
@@ -79,6 +79,13 @@ export type RetrainingSnapshot = Readonly<{
   lastRollback?: RetrainingRollback | null;
   /** What a move of production by someone else since the last label replaced (absent in older snapshots: none). */
   beforeMove?: BeforeMove | null;
+  /**
+   * The highest cycle number the registry recorded for this strategy when the actor started
+   * without a snapshot (`lastRecordedCycle`): its cycles are numbered on from it (absent in older
+   * snapshots: 0). Kept here, not read again at each start, so a restart mid-cycle numbers the
+   * cycle as its first fit did, whose challenger the registry now records.
+   */
+  cycleBase?: number;
 }>;
 
 export const emptyCounters = (): RetrainingCounters => ({
