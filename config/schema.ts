@@ -15,9 +15,9 @@ import { TimescalePoliciesSchema } from '../state/timescale-policy-config.js';
 
 /**
  * `postgres.statementTimeoutMs` and `postgres.queryTimeoutMs` (state/pg-pool.ts): long enough for
- * the engine's largest statements (a training set of `training.maxSamples`, a continuous aggregate
- * refreshed after a replay), short enough that a lock held elsewhere or a hung server stalls an
- * actor for seconds, not for ever.
+ * the engine's largest statements (a training set of `training.maxSamples`; a continuous aggregate
+ * refreshed after a replay has a connection of its own, unbounded), short enough that a lock held
+ * elsewhere or a hung server stalls an actor for seconds, not for ever.
  */
 const PG_STATEMENT_TIMEOUT_MS = 10_000;
 const PG_QUERY_TIMEOUT_MS = 15_000;

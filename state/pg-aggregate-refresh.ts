@@ -40,6 +40,8 @@ export function refreshStatements(flavor: StoreFlavor, schema: string, written: 
  * The store's {@link AggregateRefresher}: runs the refreshes one statement at a time on a pooled
  * connection outside any transaction (`refresh_continuous_aggregate` refuses to run inside a
  * transaction block), and answers what it refreshed; nothing, and no query, on plain PostgreSQL.
+ * `query` must not bound a statement's time (the store gives it a pool of its own): a refresh over
+ * months of history takes minutes, far past the hot path's `postgres.statementTimeoutMs`.
  */
 export function pgAggregateRefresher(query: PgQuery, o: Readonly<{ flavor: StoreFlavor; schema: string; extensionSchema?: string }>): AggregateRefresher {
   return {

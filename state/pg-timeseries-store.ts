@@ -26,9 +26,15 @@ export type PgTimeseriesStoreOptions = Readonly<{
   timescale?: TimescalePolicies;
   /** Says which source a 1h read used on TimescaleDB (`bars` or the aggregate `bars_1h`). */
   log?: Logger;
-  /** Bounds every statement, aggregate refreshes included (`createPgPool`); absent: none. */
+  /** Bounds every statement (`createPgPool`) but the aggregate refreshes'; absent: none. */
   timeouts?: PgTimeouts;
 }>;
+
+/**
+ * What the store runs at start, replaceable: a test stands TimescaleDB in (plain PostgreSQL cannot
+ * load it) by answering its flavor after the real migrations.
+ */
+export type PgTimeseriesStoreDeps = Readonly<{ migrate?: typeof migrateStoreSchema }>;
 
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 /** Rows per statement: bounds the size of one message to the server, not a parameter count. */
@@ -49,11 +55,17 @@ const ZERO: InsertCounts = { trades: 0, quotes: 0, bars: 0, features: 0 };
  * const ts = await createPgTimeseriesStore({ url: 'postgres://postgres@127.0.0.1/test', schema: 'sextant', poolSize: 4 });
  * await ts.insert({ bars }); // → { bars: <new rows>, trades: 0, quotes: 0, features: 0 }
  */
-export async function createPgTimeseriesStore(opts: PgTimeseriesStoreOptions): Promise<TimeseriesStore> {
+export async function createPgTimeseriesStore(opts: PgTimeseriesStoreOptions, deps: PgTimeseriesStoreDeps = {}): Promise<TimeseriesStore> {
   if (!SCHEMA_RE.test(opts.schema)) throw new StoreError(`invalid schema name ${opts.schema}`, false);
   const s = opts.schema;
-  const { flavor, extensionSchema } = await migrateStoreSchema(opts.url, s, opts.timescale);
+  const { flavor, extensionSchema } = await (deps.migrate ?? migrateStoreSchema)(opts.url, s, opts.timescale);
   const pool = createPgPool(opts.url, opts.poolSize, opts.timeouts);
+  // The aggregate refreshes' own connection, with no bound on a statement: a refresh after a replay
+  // of months of history legitimately runs for minutes, and nothing waits on it but the engine's
+  // stop (actors/history-refresh.ts); under the pools' statementTimeoutMs, meant for the hot path's
+  // writes, it was cancelled every time. One connection (refreshes run one at a time), opened at
+  // the first refresh (on TimescaleDB only), closed when idle and with the store.
+  const refreshPool = createPgPool(opts.url, 1);
 
   const query = pgQuery(pool);
   const INSERT = insertStatements(s);
@@ -104,7 +116,7 @@ export async function createPgTimeseriesStore(opts: PgTimeseriesStoreOptions): P
     flavor,
     insert,
     ...pgHistoryBars(query, { flavor, schema: s, ...(opts.log !== undefined ? { log: opts.log } : {}) }),
-    ...pgAggregateRefresher(query, { flavor, schema: s, ...(extensionSchema !== undefined ? { extensionSchema } : {}) }),
+    ...pgAggregateRefresher(pgQuery(refreshPool), { flavor, schema: s, ...(extensionSchema !== undefined ? { extensionSchema } : {}) }),
     trades: async (q) => {
       const { where, params } = rangeWhere(q, 1);
       const rows = await query<{ id: string; price: number; qty: number; side: Trade['side']; ms: number }>(
@@ -157,7 +169,7 @@ export async function createPgTimeseriesStore(opts: PgTimeseriesStoreOptions): P
       await query('clear failed', `TRUNCATE ${s}.bars, ${s}.trades, ${s}.quotes, ${s}.features`);
     },
     close: async () => {
-      await pool.end();
+      await Promise.all([pool.end(), refreshPool.end()]);
     },
   };
 }
