@@ -57,6 +57,8 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
     recentIds: gw.recentIds,
     ordersSnapshotDepth: gw.ordersSnapshotDepth,
     mdSnapshotBars: gw.mdSnapshotBars,
+    // A `venue:symbol` subscribe entry on a venue no asset is on matches nothing: refused, naming the venues.
+    venues: cfg.assets.map((a) => a.venue),
     // What the asset actors refuse at the edge is not drawn either (nor, stamped ahead of the clock,
     // moves the event time that expires the working orders of the orders snapshot).
     marketData: { maxPayloadBytes: cfg.validation.maxPayloadBytes, isKnown: knownAssets(cfg.assets), maxAheadMs: cfg.validation.maxAheadMs },

@@ -31,6 +31,8 @@ export type SessionDeps = Readonly<{
   directory: FeedDirectory;
   now: () => number;
   log: Logger;
+  /** The configured assets' venues: a `venue:symbol` entry naming another is refused (`parseSymbolEntry`); absent, any venue is taken. */
+  venues?: ReadonlySet<string>;
   /** Called once when the connection is gone, with why the server closed it (or `client`). */
   onClosed(session: ClientSession, reason: string): void;
 }>;
@@ -175,7 +177,7 @@ export function createClientSession(deps: SessionDeps): ClientSession {
     if (symbols === undefined) return null;
     const out = new Map<string, string>();
     for (const s of symbols) {
-      const f = parseSymbolEntry(s);
+      const f = parseSymbolEntry(s, deps.venues);
       if (typeof f === 'string') return f;
       const k = filterKey(f.token, f.venue);
       if (!out.has(k)) out.set(k, s);

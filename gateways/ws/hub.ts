@@ -32,6 +32,12 @@ export type HubOptions = Readonly<{
   log: Logger;
   /** Wall clock for heartbeats and rate/slow windows (injected in tests). */
   now?: () => number;
+  /**
+   * The configured assets' venues (`assets[].venue`), the only ones the feed carries: a subscribe or
+   * unsubscribe entry `venue:symbol` naming another (`krakn:BTC/USDT`, a typo) is refused with
+   * bad_request naming it and these; absent, any well-formed venue is taken.
+   */
+  venues?: readonly string[];
   /** Told the number of clients whenever it changes (the `sextant_ws_clients` gauge). */
   onClients?: (n: number) => void;
   /** Told why the server closed a client (`slow consumer`, `rate limit`, `too big`, `dead`). */
@@ -196,6 +202,7 @@ export function createHub(opts: HubOptions): Hub {
     log.warn({ slot, seq: entry.seq, held: depth }, 'orders snapshot: a working order let go, more than ordersSnapshotDepth of its slot held (a reconnecting dashboard will not be sent it)');
   });
   const sessions = new Set<ClientSession>();
+  const venues = opts.venues === undefined ? undefined : new Set(opts.venues);
   const relay = createRelayAdmission({
     subjects: opts.subjects,
     ...(opts.marketData !== undefined ? { marketData: opts.marketData } : {}),
@@ -447,6 +454,7 @@ export function createHub(opts: HubOptions): Hub {
         directory,
         now,
         log,
+        ...(venues === undefined ? {} : { venues }),
         onClosed: (s, reason) => {
           sessions.delete(s);
           if (reason !== 'client') {

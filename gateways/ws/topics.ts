@@ -130,14 +130,18 @@ const VENUE_RE = /^[A-Za-z0-9-]+$/;
  * A client's `symbols` entry: a symbol (`BTC/USDT`, `BTC/USDT:USDT` or the token `BTC-USDT`),
  * matched on every venue, or `venue:symbol` (`kraken:BTC/USDT`, `kraken:BTC-USDT_USDT`), matched on
  * that venue only; or why it can never match. A venue has no '/', so in `BTC/USDT:USDT` the part
- * before the first ':' is no venue: it is a symbol with its settle currency.
+ * before the first ':' is no venue: it is a symbol with its settle currency. With `venues` (the
+ * configured assets' venues, the only ones the feed carries), a venue not among them is refused,
+ * naming them: `krakn:BTC/USDT` (a typo) followed nothing, silently.
  */
-export function parseSymbolEntry(given: string): SymbolFilter | string {
+export function parseSymbolEntry(given: string, venues?: ReadonlySet<string>): SymbolFilter | string {
   const colon = given.indexOf(':');
   const venue = colon < 0 || given.slice(0, colon).includes('/') ? undefined : given.slice(0, colon);
   const symbol = venue === undefined ? given : given.slice(colon + 1);
   if (venue !== undefined && !VENUE_RE.test(venue))
     return `${JSON.stringify(given)} can never match: a venue is a subject token of letters, digits and '-' ("kraken:BTC/USDT"), got ${JSON.stringify(venue)}`;
+  if (venue !== undefined && venues !== undefined && !venues.has(venue))
+    return `${JSON.stringify(given)} can never match: no configured asset is on venue ${JSON.stringify(venue)} (the venues: ${[...venues].sort().map((v) => JSON.stringify(v)).join(', ')})`;
   const token = clientSymbolToken(symbol);
   if (token === undefined) return `${JSON.stringify(given)} is not a symbol${venue === undefined ? '' : ` on a venue ("kraken:BTC/USDT")`}`;
   const never = unmatchableSymbol(symbol, token);

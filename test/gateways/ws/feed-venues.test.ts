@@ -104,3 +104,41 @@ describe('websocket feed: one symbol on two venues (real NATS)', () => {
     await c.closed;
   });
 });
+
+/**
+ * A `venue:symbol` entry on a venue no configured asset is on (`krakn:BTC/USDT`, a typo) was
+ * subscribed to and matched nothing, with no error: the hub did not know the venues.
+ */
+describe('websocket feed: a venue entry on a venue not configured (real NATS)', () => {
+  let gw: Gateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ venues: ['kraken', 'binance', 'kraken'] });
+    gw.bus.emit(gw.subjects.trade('kraken', 'BTC/USDT'), json({ type: 'md.trade', venue: 'kraken', symbol: 'BTC/USDT', price: 101 }));
+    await gw.bus.flush();
+    await until(() => gw.hub.stats().seq.md === 1);
+  });
+  afterAll(async () => {
+    await gw.close();
+  });
+
+  it('refuses it with bad_request naming the entry and the configured venues, subscribing nothing; the configured venues are followed', async () => {
+    const c = await connectFeed(gw.wsUrl, { token: VIEWER });
+    c.send({ op: 'subscribe', topic: 'md', symbols: ['krakn:BTC/USDT'] });
+    c.send({ op: 'subscribe', topic: 'orders', symbols: ['kraken:BTC/USDT', 'Binance:BTC/USDT'] });
+    c.send({ op: 'unsubscribe', topic: 'md', symbols: ['krakn:BTC/USDT'] });
+    c.send({ op: 'ping' });
+    await c.waitFor((m) => m.type === 'pong');
+    const errors = c.messages.filter((m) => m.type === 'error');
+    expect(errors).toEqual([
+      { type: 'error', code: 'bad_request', reason: '"krakn:BTC/USDT" can never match: no configured asset is on venue "krakn" (the venues: "binance", "kraken")', op: 'subscribe', topic: 'md', symbols: ['krakn:BTC/USDT'] },
+      { type: 'error', code: 'bad_request', reason: '"Binance:BTC/USDT" can never match: no configured asset is on venue "Binance" (the venues: "binance", "kraken")', op: 'subscribe', topic: 'orders', symbols: ['kraken:BTC/USDT', 'Binance:BTC/USDT'] },
+      { type: 'error', code: 'bad_request', reason: '"krakn:BTC/USDT" can never match: no configured asset is on venue "krakn" (the venues: "binance", "kraken")', op: 'unsubscribe', topic: 'md', symbols: ['krakn:BTC/USDT'] },
+    ]);
+    expect(c.messages.some((m) => m.type === 'subscribed')).toBe(false);
+
+    c.send({ op: 'subscribe', topic: 'md', symbols: ['kraken:BTC/USDT', 'binance:BTC-USDT', 'ETH/USDT'] });
+    expect(await c.waitFor((m) => m.type === 'subscribed')).toEqual({ type: 'subscribed', topic: 'md', symbols: ['kraken:BTC/USDT', 'binance:BTC-USDT', 'ETH/USDT'], snapshot: 1 });
+    c.ws.close();
+    await c.closed;
+  });
+});
