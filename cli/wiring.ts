@@ -135,8 +135,9 @@ async function connectAll(
     ),
   );
   // Every statement of the engine's stores bounded: a lock held elsewhere or a hung server fails a
-  // write (retried, or the actor stops with the error) instead of stalling its actor for ever.
-  const pgTimeouts = { statementTimeoutMs: cfg.postgres.statementTimeoutMs, queryTimeoutMs: cfg.postgres.queryTimeoutMs };
+  // write (retried, or the actor stops with the error) instead of stalling its actor for ever, and
+  // a hung server at start-up fails the migrations instead of stalling the start.
+  const pgTimeouts = { statementTimeoutMs: cfg.postgres.statementTimeoutMs, queryTimeoutMs: cfg.postgres.queryTimeoutMs, migrationTimeoutMs: cfg.postgres.migrationTimeoutMs };
   const timeseries = open(
     'timeseries',
     await attempt<TimeseriesStore>(

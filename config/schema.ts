@@ -21,6 +21,11 @@ import { TimescalePoliciesSchema } from '../state/timescale-policy-config.js';
  */
 const PG_STATEMENT_TIMEOUT_MS = 10_000;
 const PG_QUERY_TIMEOUT_MS = 15_000;
+/**
+ * `postgres.migrationTimeoutMs` (state/pg-migrate.ts): each migration statement at start-up, an
+ * index built over a big table included, and the wait for another engine migrating the schema.
+ */
+const PG_MIGRATION_TIMEOUT_MS = 600_000;
 
 const streamSettings = z.object({
   maxAgeMs: z.number().int().nonnegative(),
@@ -72,6 +77,8 @@ export const ConfigSchema = z
         statementTimeoutMs: z.number().int().min(100).default(PG_STATEMENT_TIMEOUT_MS),
         /** The engine's stores: a query with no answer at all this long (a hung server) is given up on client-side. Above statementTimeoutMs. */
         queryTimeoutMs: z.number().int().min(100).default(PG_QUERY_TIMEOUT_MS),
+        /** The engine's stores at start-up: a migration statement with no answer this long (a hung server, or one that slow) fails the start-up. */
+        migrationTimeoutMs: z.number().int().min(100).default(PG_MIGRATION_TIMEOUT_MS),
         /** Compression and retention of the market history, on TimescaleDB only; absent keys add no policy. */
         timescale: TimescalePoliciesSchema.default(TimescalePoliciesSchema.parse({})),
       })

@@ -16,7 +16,7 @@ type Row = { request_id: string; operator: string; verb: string; args: unknown; 
 export async function createPgAuditStore(opts: PgAuditStoreOptions): Promise<AuditStore> {
   if (!SCHEMA_RE.test(opts.schema)) throw new StoreError(`invalid schema name ${opts.schema}`, false);
   const s = opts.schema;
-  await migrateSchema(opts.url, s);
+  await migrateSchema(opts.url, s, undefined, opts.timeouts?.migrationTimeoutMs);
   const pool = createPgPool(opts.url, 2, opts.timeouts);
   const query = pgQuery(pool);
   return {

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 import { StoreConnectError } from './errors.js';
-import { pgStoreError } from './pg-errors.js';
+import { isPgQueryTimeout, pgStoreError } from './pg-errors.js';
 import { CREATE_TIMESCALE_SQL, hypertableStatements, PROBE_TIMESCALE_SQL, timescaleStep } from './pg-timescale.js';
 import type { StoreFlavor, TimescaleProbe } from './pg-timescale.js';
 import { continuousAggregateStatements } from './pg-timescale-aggregates.js';
@@ -14,6 +14,9 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.
 /** Kept inside the store's own schema, so two schemas in one database migrate independently. */
 export const MIGRATIONS_TABLE = 'sextant_migrations';
 
+/** `url` with its password, if any, as `***`: `postgres://sx:***@db:5432/sextant`. */
+export const maskPassword = (url: string): string => url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
+
 /**
  * Brings `schema` up to the newest migration and picks the flavor: hypertables, continuous
  * aggregates and (with `policies`, from the timeseries store's config) compression and retention
@@ -24,20 +27,26 @@ export const MIGRATIONS_TABLE = 'sextant_migrations';
  * node-pg-migrate's own try-lock, which fails the second process. The lock lives on a dedicated
  * connection that is closed afterwards, so a crash mid-migration releases it and no pooled
  * connection keeps the runner's `search_path`.
+ *
+ * With `timeoutMs` (`postgres.migrationTimeoutMs`, the engine's stores) each statement waits at
+ * most that long for its answer, the wait for another process's migrations of the schema
+ * included: a server that accepts the session and then stops answering fails the start-up with
+ * an error naming the setting instead of stalling it for ever. PostgreSQL sends nothing while a
+ * statement runs, so this is also the longest one migration statement may take (an index built
+ * over a big table): generous, and per statement, not for the migrations in all. Without it (the
+ * CLI's one-off jobs) no bound, as before.
  */
-/** `url` with its password, if any, as `***`: `postgres://sx:***@db:5432/sextant`. */
-export const maskPassword = (url: string): string => url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
-
-export async function migrateSchema(url: string, schema: string, policies?: TimescalePolicies): Promise<StoreFlavor> {
-  return (await migrateStoreSchema(url, schema, policies)).flavor;
+export async function migrateSchema(url: string, schema: string, policies?: TimescalePolicies, timeoutMs?: number): Promise<StoreFlavor> {
+  return (await migrateStoreSchema(url, schema, policies, timeoutMs)).flavor;
 }
 
 /**
  * {@link migrateSchema}, answering also the schema TimescaleDB's functions live in (quoted, as the
  * probe names it), for a store that calls them after the migration (`refresh_continuous_aggregate`).
  */
-export async function migrateStoreSchema(url: string, schema: string, policies?: TimescalePolicies): Promise<Flavor> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+export async function migrateStoreSchema(url: string, schema: string, policies?: TimescalePolicies, timeoutMs?: number): Promise<Flavor> {
+  if (timeoutMs !== undefined && (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1)) throw new RangeError(`migrationTimeoutMs must be a whole number of ms above 0, got ${timeoutMs}`);
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000, ...(timeoutMs !== undefined ? { query_timeout: timeoutMs } : {}) });
   client.on('error', () => {}); // a dropped session surfaces as the failing query below
   try {
     await client.connect();
@@ -68,7 +77,11 @@ export async function migrateStoreSchema(url: string, schema: string, policies?:
     for (const sql of statements) await client.query(sql);
     return { flavor, ...(extensionSchema !== undefined ? { extensionSchema } : {}) };
   } catch (e) {
-    throw pgStoreError(`migrations failed in schema ${schema}`, e);
+    // After a statement given up on nothing else is sent (the runner runs each migration in a
+    // transaction of its own, no ROLLBACK after a failed step), and end() below drops a connection
+    // with a query still under way instead of waiting for the server's goodbye.
+    const bound = timeoutMs === undefined ? undefined : `postgres.migrationTimeoutMs (${timeoutMs} ms for each statement, or for another process's migrations of the schema: raise it if one is that slow)`;
+    throw pgStoreError(`migrations failed in schema ${schema}`, e, bound);
   } finally {
     await client.end().catch(() => {}); // ends the session: the advisory lock goes with it
   }
@@ -91,9 +104,11 @@ async function chooseFlavor(client: pg.Client): Promise<Flavor> {
   if (step !== 'create') return chosen(first);
   try {
     await client.query(CREATE_TIMESCALE_SQL);
-  } catch {
+  } catch (e) {
     // Not preloaded, or no privilege to create extensions: plain PostgreSQL serves the same schema.
-    // Another process may have created it meanwhile, hence the second look.
+    // Another process may have created it meanwhile, hence the second look. A server that did not
+    // answer fails the migrations now (the second look would wait the bound again).
+    if (isPgQueryTimeout(e)) throw e;
   }
   return chosen(await probe(client));
 }

@@ -1,7 +1,8 @@
 import pg from 'pg';
 
 /**
- * How long a statement of a store may take (`postgres.statementTimeoutMs`, `postgres.queryTimeoutMs`).
+ * How long a statement of a store may take (`postgres.statementTimeoutMs`, `postgres.queryTimeoutMs`,
+ * `postgres.migrationTimeoutMs`).
  *
  * - `statementTimeoutMs`: the sessions' `lock_timeout` and `statement_timeout`. PostgreSQL cancels
  *   a statement that waits that long for a lock another session holds, or runs that long, and
@@ -12,8 +13,10 @@ import pg from 'pg';
  *   (the server rolls an open transaction back when it sees it gone) and the caller gets a
  *   retryable `StoreError`. Longer than `statementTimeoutMs`, so a server that still answers
  *   cancels first, with its own error.
+ * - `migrationTimeoutMs` (optional): how long each statement of the store's migrations at start-up
+ *   may wait for its answer (`migrateStoreSchema`); absent: no bound.
  */
-export type PgTimeouts = Readonly<{ statementTimeoutMs: number; queryTimeoutMs: number }>;
+export type PgTimeouts = Readonly<{ statementTimeoutMs: number; queryTimeoutMs: number; migrationTimeoutMs?: number }>;
 
 /** How long getting a connection may take (the TCP connect and PostgreSQL's startup). */
 const CONNECT_TIMEOUT_MS = 3000;

@@ -19,7 +19,7 @@ const TRADING_STATES: ReadonlySet<string> = new Set(['ACTIVE', 'REDUCING', 'HALT
 export async function createPgRiskStore(opts: PgRiskStoreOptions): Promise<RiskStore> {
   if (!SCHEMA_RE.test(opts.schema)) throw new StoreError(`invalid schema name ${opts.schema}`, false);
   const s = opts.schema;
-  await migrateSchema(opts.url, s);
+  await migrateSchema(opts.url, s, undefined, opts.timeouts?.migrationTimeoutMs);
   const pool = createPgPool(opts.url, 2, opts.timeouts);
 
   // Every write is committed durably (synchronous_commit on, whatever the sessions' default): the

@@ -18,7 +18,7 @@ type Row = { version: number; stream_seq: string; event_ms: string; state: strin
 export async function createPgSnapshotArchive(opts: PgSnapshotArchiveOptions): Promise<SnapshotArchive> {
   if (!SCHEMA_RE.test(opts.schema)) throw new StoreError(`invalid schema name ${opts.schema}`, false);
   const s = opts.schema;
-  await migrateSchema(opts.url, s);
+  await migrateSchema(opts.url, s, undefined, opts.timeouts?.migrationTimeoutMs);
   // One connection: saves are spaced out and serialised per actor, loads happen at actor starts.
   const pool = createPgPool(opts.url, 1, opts.timeouts);
   const query = pgQuery(pool);

@@ -26,7 +26,10 @@ export type PgTimeseriesStoreOptions = Readonly<{
   timescale?: TimescalePolicies;
   /** Says which source a 1h read used on TimescaleDB (`bars` or the aggregate `bars_1h`). */
   log?: Logger;
-  /** Bounds every statement (`createPgPool`) but the aggregate refreshes'; absent: none. */
+  /**
+   * Bounds every statement (`createPgPool`) but the aggregate refreshes', and the migrations
+   * (`migrateStoreSchema`); absent: none.
+   */
   timeouts?: PgTimeouts;
 }>;
 
@@ -58,7 +61,7 @@ const ZERO: InsertCounts = { trades: 0, quotes: 0, bars: 0, features: 0 };
 export async function createPgTimeseriesStore(opts: PgTimeseriesStoreOptions, deps: PgTimeseriesStoreDeps = {}): Promise<TimeseriesStore> {
   if (!SCHEMA_RE.test(opts.schema)) throw new StoreError(`invalid schema name ${opts.schema}`, false);
   const s = opts.schema;
-  const { flavor, extensionSchema } = await (deps.migrate ?? migrateStoreSchema)(opts.url, s, opts.timescale);
+  const { flavor, extensionSchema } = await (deps.migrate ?? migrateStoreSchema)(opts.url, s, opts.timescale, opts.timeouts?.migrationTimeoutMs);
   const pool = createPgPool(opts.url, opts.poolSize, opts.timeouts);
   // The aggregate refreshes' own connection, with no bound on a statement: a refresh after a replay
   // of months of history legitimately runs for minutes, and nothing waits on it but the engine's

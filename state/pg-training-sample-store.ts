@@ -119,7 +119,7 @@ export async function createPgTrainingSampleStore(opts: PgTrainingSampleStoreOpt
   if (!SCHEMA_RE.test(opts.schema)) throw new StoreError(`invalid schema name ${opts.schema}`, false);
   const s = opts.schema;
   // Migrating also makes `training_samples` a hypertable on TimescaleDB (`hypertableStatements`).
-  await migrateSchema(opts.url, s);
+  await migrateSchema(opts.url, s, undefined, opts.timeouts?.migrationTimeoutMs);
   const pool = createPgPool(opts.url, opts.poolSize ?? 2, opts.timeouts);
   const query = pgQuery(pool);
   const UPSERT = upsertSql(s);

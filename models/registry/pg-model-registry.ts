@@ -63,7 +63,7 @@ export async function createPgModelRegistry(opts: PgModelRegistryOptions): Promi
   if (!SCHEMA_RE.test(opts.schema)) throw new StoreError(`invalid schema name ${opts.schema}`, false);
   const s = opts.schema;
   const dir = opts.artifactDir;
-  await migrateSchema(opts.url, s);
+  await migrateSchema(opts.url, s, undefined, opts.timeouts?.migrationTimeoutMs);
   const pool = createPgPool(opts.url, opts.poolSize ?? 4, opts.timeouts);
 
   const query = pgQuery(pool);

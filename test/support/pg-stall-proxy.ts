@@ -6,6 +6,17 @@ export type StallProxy = Readonly<{
   url: string;
   /** From now on nothing more is passed either way, on open connections and new ones: a server that accepts and never answers. */
   stall(): void;
+  /**
+   * From now on a connection completes its startup (up to the server's first ReadyForQuery) and
+   * then nothing more is passed either way: a server that accepts sessions and answers no query.
+   */
+  stallQueries(): void;
+  /**
+   * From now on a connection stalls (nothing more passed either way) from the first bytes its client
+   * sends that contain `marker`, swallowed too: a server that stops answering in the middle of a
+   * session's work, at a chosen statement.
+   */
+  stallWhenSent(marker: string): void;
   /** Passes bytes again (those sent while stalled stay lost); for new connections, and open ones that still have a use. */
   resume(): void;
   /** Ends every connection open through it now (a client waiting on one gets an error instead of nothing). */
@@ -21,7 +32,10 @@ export type StallProxy = Readonly<{
 export async function startStallProxy(url: string): Promise<StallProxy> {
   const target = new URL(url);
   const upstreamPort = Number(target.port || 5432);
-  let stalled = false;
+  let mode: 'pass' | 'stall' | 'stall-queries' | 'stall-when-sent' = 'pass';
+  let marker = '';
+  /** ReadyForQuery while idle ('Z', length 5, 'I'): the end of a session's startup. */
+  const READY = Buffer.from([0x5a, 0, 0, 0, 5, 0x49]);
   const sockets = new Set<net.Socket>();
   const track = (s: net.Socket): void => {
     sockets.add(s);
@@ -32,8 +46,18 @@ export async function startStallProxy(url: string): Promise<StallProxy> {
     const upstream = net.connect(upstreamPort, target.hostname);
     track(client);
     track(upstream);
-    client.on('data', (b) => void (stalled || upstream.write(b)));
-    upstream.on('data', (b) => void (stalled || client.write(b)));
+    let started = false; // the server's first ReadyForQuery went through
+    let marked = false; // the client sent the marker
+    const stalled = (): boolean => mode === 'stall' || (mode === 'stall-queries' && started) || (mode === 'stall-when-sent' && marked);
+    client.on('data', (b) => {
+      if (mode === 'stall-when-sent' && b.includes(marker)) marked = true;
+      if (!stalled()) upstream.write(b);
+    });
+    upstream.on('data', (b) => {
+      if (stalled()) return;
+      client.write(b);
+      if (!started && b.includes(READY)) started = true;
+    });
     client.on('end', () => upstream.end());
     upstream.on('end', () => client.end());
     client.on('close', () => upstream.destroy());
@@ -47,10 +71,17 @@ export async function startStallProxy(url: string): Promise<StallProxy> {
   return {
     url: proxied.toString(),
     stall: () => {
-      stalled = true;
+      mode = 'stall';
+    },
+    stallQueries: () => {
+      mode = 'stall-queries';
+    },
+    stallWhenSent: (m) => {
+      mode = 'stall-when-sent';
+      marker = m;
     },
     resume: () => {
-      stalled = false;
+      mode = 'pass';
     },
     drop: () => {
       for (const s of sockets) s.destroy();
