@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { InvalidArgumentError } from 'commander';
+import { backtestCurrency } from './backtest-currency.js';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { paperVenueOptions } from '../paper-venue-options.js';
@@ -10,7 +11,6 @@ import { readBarBatches, readBars } from '../../gateways/historical/bars-csv.js'
 import { mergeBatchesByTime } from '../../gateways/historical/merge-batches-by-time.js';
 import type { Batches } from '../../gateways/historical/merge-batches-by-time.js';
 import { riskSummary, writeBacktestReport } from '../../gateways/report/backtest-report.js';
-import { currencyOf } from '../../gateways/report/report-parts.js';
 import { checkReportDir } from '../../gateways/report/report-files.js';
 import type { BacktestReport } from '../../gateways/report/backtest-report.js';
 import { periodsPerYear } from '../../models/backtest/annualisation.js';
@@ -302,6 +302,8 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   // The metrics need two bar closes: a shorter window failed only after training and replaying.
   if (opts.to - opts.from < 2 * barMs) throw new InvalidArgumentError(`the window ${new Date(opts.from).toISOString()} → ${new Date(opts.to).toISOString()} is shorter than two ${tf} bars: give a longer one`);
   const base = loadConfig({ file: opts.configFile });
+  // The one currency the report's money is in: symbols quoted in others are refused now, not after training.
+  const currency = backtestCurrency(base.risk, opts.symbols);
   const pgRows = opts.source === 'pg' && opts.timeseries !== undefined ? opts.timeseries : undefined;
   const data = pgRows !== undefined ? undefined : (opts.data ?? requireDataDir(base.data.dir));
   const files = data === undefined ? [] : await barFiles(data, opts.symbols, tf);
@@ -522,7 +524,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     symbols: opts.symbols,
     timeframe: tf,
     capital: opts.capital,
-    currency: currencyOf(opts.symbols),
+    currency,
     strategy: cfg.strategy.name,
     model: modelSeen,
     costs: { ...cfg.paperVenue },

@@ -11,7 +11,7 @@ import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
 import type { BacktestReport } from '../../gateways/report/backtest-report.js';
 import { writeWalkForwardReport } from '../../gateways/report/walk-forward-report.js';
 import { checkReportDir, makeReportDir } from '../../gateways/report/report-files.js';
-import { currencyOf } from '../../gateways/report/report-parts.js';
+import { backtestCurrency } from './backtest-currency.js';
 import { ruinWarning } from './backtest-warnings.js';
 import type { WalkForwardReport, WalkForwardSegment } from '../../gateways/report/walk-forward-report.js';
 import { runBuyAndHold, runGrid } from '../../models/backtest/baselines.js';
@@ -65,6 +65,7 @@ export async function runWalkForward(
   const base = loadConfig({ file: opts.configFile });
   const data = opts.data ?? requireDataDir(base.data.dir);
   const cfg = backtestConfig(base, opts.symbols);
+  const currency = backtestCurrency(cfg.risk, opts.symbols);
   const starts: number[] = [];
   for (let start = opts.from; start < opts.to; start += opts.stepMs) starts.push(start);
   // A segment with no bars (a --to past the data's end), or shorter than two bars (the last one,
@@ -194,7 +195,7 @@ export async function runWalkForward(
     stepMs: opts.stepMs,
     embargoMs: opts.embargoMs,
     capital: opts.capital,
-    currency: currencyOf(opts.symbols),
+    currency,
     segments,
     metrics,
     baselines: { buy_and_hold: buyAndHold.metrics, grid: grid.metrics },

@@ -33,9 +33,12 @@ export type BacktestReport = Readonly<{
   timeframe: string;
   capital: number;
   /**
-   * The quote currency of the symbols (`USDT` for BTC/USDT and ETH/USDT): the unit of `capital`,
-   * the curves' equity, the positions' values and the money metrics (`average_trade`,
-   * `gross_profit`, `gross_loss`, `fees_paid`); null when the symbols' quote currencies differ.
+   * The account currency (`risk.accountCurrency`, else the symbols' one quote currency: `USDT` for
+   * BTC/USDT and ETH/USDT): the unit of `capital`, the curves' equity, the positions' values and
+   * the money metrics (`average_trade`, `gross_profit`, `gross_loss`, `fees_paid`). Every symbol is
+   * quoted in it: a backtest of symbols quoted in another is refused before it trains
+   * (cli/commands/backtest-currency.ts), as the trades, fees and baselines are not converted.
+   * Null only for symbols with no quote currency.
    */
   currency: string | null;
   /** The strategy's name (`--strategy`, a spec's `strategy.name`, else the config's `strategy.name`). */

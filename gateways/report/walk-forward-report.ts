@@ -48,8 +48,10 @@ export type WalkForwardReport = Readonly<{
   embargoMs: number;
   capital: number;
   /**
-   * The symbols' quote currency (`USDT` for BTC/USDT and ETH/USDT): the unit of `capital`, the
-   * segments' capital and closing costs, the equity and the money metrics; null when they differ.
+   * The account currency, every symbol's quote currency (`USDT` for BTC/USDT and ETH/USDT;
+   * symbols quoted in others are refused, as for a backtest): the unit of `capital`, the segments'
+   * capital and closing costs, the equity and the money metrics. Null only for symbols with no
+   * quote currency.
    */
   currency: string | null;
   segments: readonly WalkForwardSegment[];
