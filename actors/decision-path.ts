@@ -3,6 +3,7 @@ import { expiryMessage } from '../models/execution/expiry-message.js';
 import type { PaperVenue, VenueOutput } from '../models/execution/paper-venue-core.js';
 import { sizedByEquity } from '../models/inference/equity-sizing.js';
 import type { StrategyCore } from '../models/inference/strategy-core.js';
+import { REPORT_TOLERANCE } from '../models/quantity-dust.js';
 import { marketMid } from '../models/risk/market-mid.js';
 import type { RiskCore } from '../models/risk/risk-core.js';
 import type { Clock } from '../state/clock.js';
@@ -64,7 +65,11 @@ export type DecisionStats = {
   fees: number;
   /** Fees per symbol, each in its symbol's quote currency (`fees` adds them all, whatever their currency). */
   feesBySymbol: Record<string, number>;
-  /** Approved orders filled in full: their final fill (`final`) booked. */
+  /**
+   * Approved orders filled in full: their final fill (`final`) booked, or, for an order counted in
+   * `expired` whose venue's last fill came after the expiry, the fill that completes its quantity
+   * (the order then leaves `expired`: each order counts in one outcome).
+   */
   ordersFilled: number;
   expired: number;
   /** Of `expired`, orders that had filled part of their quantity before (`filledQty` > 0); the rest of `expired` expired unfilled. */
@@ -317,6 +322,44 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     }
   };
 
+  /**
+   * Without a paper venue: the orders counted in `expired` (true: in `expiredPartlyFilled` too),
+   * oldest first, while the risk book knows them. Fills and expiries travel on different subjects,
+   * so a live venue's last fill may come after the expiry (risk keeps it `awaited`): that fill
+   * makes the order filled in full only when it completes the order's quantity, and moves it out
+   * of `expired` then (`final` alone says nothing was left to fill, which is also true of the last
+   * fill of an order that expired after it). Before, a `final` late fill counted the order filled
+   * as well as expired, and the outcomes no longer added up to the orders.
+   */
+  const expiredOrders = new Map<string, boolean>();
+  /** Whether `f`, of an order this path counted expired, fills what the book has left of it. */
+  const completes = (f: Fill): boolean => {
+    const o = risk.order(f.orderId);
+    return o?.qty !== undefined && o.remaining > 0 && f.qty >= o.remaining - REPORT_TOLERANCE * o.qty;
+  };
+  const countFilled = (f: Fill): void => {
+    const partly = expiredOrders.get(f.orderId);
+    if (partly === undefined) {
+      if (f.final) stats.ordersFilled++;
+    } else if (completes(f)) {
+      expiredOrders.delete(f.orderId);
+      stats.ordersFilled++;
+      stats.expired--;
+      if (partly) stats.expiredPartlyFilled--;
+    }
+  };
+  const countExpired = (e: Expiry): void => {
+    stats.expired++;
+    if (e.filledQty > 0) stats.expiredPartlyFilled++;
+    if (venue !== undefined) return; // the paper venue's fills all come before its expiries
+    expiredOrders.set(e.orderId, e.filledQty > 0);
+    // Forgotten by the book (past its dedup window): a fill of it would be refused as unknown.
+    for (const id of expiredOrders.keys()) {
+      if (risk.order(id) !== undefined) break;
+      expiredOrders.delete(id);
+    }
+  };
+
   const fill = (f: Fill): void => {
     opts.observer?.fill?.(f);
     stats.fills++;
@@ -324,15 +367,14 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     stats.filledQtyBySymbol[f.symbol] = (stats.filledQtyBySymbol[f.symbol] ?? 0) + f.qty;
     stats.fees += f.fee;
     stats.feesBySymbol[f.symbol] = (stats.feesBySymbol[f.symbol] ?? 0) + f.fee;
-    if (f.final) stats.ordersFilled++;
+    countFilled(f);
     publish(subjects.fill(f.venue, f.symbol), f);
     announce(risk.onFill(f));
     execution.onFill(f);
   };
   /** The venue works an order no more: released now in risk and execution, not at their own expiry. */
   const expire = (e: Expiry): void => {
-    stats.expired++;
-    if (e.filledQty > 0) stats.expiredPartlyFilled++;
+    countExpired(e);
     if (e.reason === 'gap') stats.expiredAtGap++;
     announce(risk.onExpired(e));
     execution.onExpired(e);

@@ -268,6 +268,9 @@ export function createRiskCore(opts: RiskCoreOptions) {
     /** Whether a fill with this id was applied (within the dedup window, across restarts: the ids are in the book's snapshot). */
     hasFill: (fillId: string): boolean => book.hasFill(fillId),
 
+    /** The order as the book holds it, in flight or retired within the dedup window (what its fills left, `awaited`); undefined when it never held it or forgot it. */
+    order: (orderId: string): Readonly<InFlightOrder> | undefined => book.orderOf(orderId),
+
     onFill(f: Fill): RiskState[] {
       book.roll(f.ts);
       book.applyFill(f, dedupWindowMs);

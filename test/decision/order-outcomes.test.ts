@@ -82,4 +82,32 @@ describe('decision path: what became of each approved order', () => {
     expect(path.stats()).toMatchObject({ fills: 4, ordersFilled: 1, expired: 2, expiredPartlyFilled: 1, working: 2, workingPartlyFilled: 1, feesBySymbol: { [SYMBOL]: 0.04 } });
     await bus.close();
   });
+
+  /**
+   * Fills and expiries travel on different subjects, so a live venue's last fill may come after its
+   * expiry (the expiry's `filledQty` says more than the fills booked: risk keeps the rest awaited).
+   * Counted on `final`, such a fill made the order filled in full on top of expired part-filled,
+   * and `sextant demo`'s orderOutcomes no longer added up to its orders.
+   */
+  it('without it: a fill after the expiry moves the order from expired part-filled to filled when it completes it, else leaves it expired; one outcome each', async () => {
+    const far = T0 + 10 * HOUR;
+    const { bus, path } = await pathWith([approved('o:a', 1, far), approved('o:b', 1, far), approved('o:c', 1, far)], false);
+    const fill = (n: number, orderId: string, qty: number, final: boolean): Fill => ({
+      type: 'exec.fill', v: 1, id: `x:${orderId}:${n}`, ts: T0 + n, orderId, strategy: 's1', venue: VENUE, symbol: SYMBOL, side: 'buy', qty, price: 100, fee: 0.01, liquidity: 'taker', slippageBps: 0, final,
+    });
+    const expiry = (orderId: string, filledQty: number): Expiry => ({ type: 'exec.expired', v: 1, id: expiryId(orderId), ts: T0 + 10, orderId, strategy: 's1', venue: VENUE, symbol: SYMBOL, filledQty, remainingQty: 1 - filledQty, reason: 'venue' });
+    // a: 0.5 booked, the venue expires it saying all of it filled (its cancel raced the last fill), and that fill (0.5, final) comes after.
+    // b: 0.25 booked, expired with 0.5 filled, the late 0.25 marked final (nothing left to fill: it expired after it).
+    // c: 0.5 booked, expired with 0.75 filled, the late 0.25 not marked final.
+    for (const f of [fill(1, 'o:a', 0.5, false), fill(2, 'o:b', 0.25, false), fill(3, 'o:c', 0.5, false)]) expect(await path.onExternalFill(f)).toBeUndefined();
+    for (const e of [expiry('o:a', 1), expiry('o:b', 0.5), expiry('o:c', 0.75)]) expect(await path.onExternalExpiry(e)).toBeUndefined();
+    expect(path.stats()).toMatchObject({ ordersFilled: 0, expired: 3, expiredPartlyFilled: 3, working: 0 });
+    for (const f of [fill(11, 'o:a', 0.5, true), fill(12, 'o:b', 0.25, true), fill(13, 'o:c', 0.25, false)]) expect(await path.onExternalFill(f)).toBeUndefined();
+
+    const s = path.stats();
+    // Before: ordersFilled 2 (a and b, on `final`) and expired 3, five outcomes for three orders.
+    expect(s).toMatchObject({ fills: 6, ordersFilled: 1, expired: 2, expiredPartlyFilled: 2, working: 0, workingPartlyFilled: 0 });
+    expect(s.ordersFilled + s.expired + s.working).toBe(3);
+    await bus.close();
+  });
 });
