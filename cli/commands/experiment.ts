@@ -20,6 +20,7 @@ import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
 import { ModelEventSchema } from '../../streams/messages/model-event.js';
 import { streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
+import { backtestCurrency } from './backtest-currency.js';
 import { REGIME_SYMBOLS, REGIME_WINDOWS, windowCoverage } from './regime-windows.js';
 import type { RegimeWindow } from './regime-windows.js';
 import { loadSymbolBars } from './train.js';
@@ -126,6 +127,9 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
   const tf = TimeframeSchema.parse(opts.timeframe ?? '1h');
   const barMs = TIMEFRAME_MS[tf];
   const base = loadConfig({ file: opts.configFile });
+  // Each arm's metrics and baselines count money in one currency, as a backtest's: symbols quoted in
+  // another than the account's are refused before anything is read or trained (backtest-currency.ts).
+  backtestCurrency(base.risk, opts.symbols ?? REGIME_SYMBOLS);
   const dataDir = requireDataDir(opts.data ?? base.data.dir);
   if (opts.reportDir !== undefined) reportFolder(opts.reportDir);
   const settings = {

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runBacktest } from '../../cli/commands/backtest.js';
 import { backtestCurrency } from '../../cli/commands/backtest-currency.js';
 import { runWalkForward } from '../../cli/commands/walk-forward.js';
+import { runRetrainVsFrozen } from '../../cli/commands/experiment.js';
 
 /**
  * A backtest's report counts its money (capital, curves, the trades' P&L, fees, the baselines) in
@@ -52,5 +53,11 @@ describe('the currency of a backtest report', () => {
   it('a walk-forward refuses them the same way, before its first segment trains', async () => {
     const wf = { ...run, report: join(dir, 'wf'), stepMs: 12 * 3_600_000, embargoMs: 0 };
     await expect(runWalkForward({ ...wf, configFile: converting, symbols: ['BTC/USDT', 'ETH/BTC'] })).rejects.toThrow('symbols quoted in BTC (ETH/BTC), not the account currency USDT');
+  });
+
+  it('sextant experiment refuses them the same way, before its first window trains (its arms\' metrics and baselines are in one currency too)', async () => {
+    const ex = { data: dir, timeframe: '1h', reportDir: join(dir, 'experiment') };
+    await expect(runRetrainVsFrozen({ ...ex, configFile: converting, symbols: ['BTC/USDT', 'ETH/BTC'] })).rejects.toThrow('symbols quoted in BTC (ETH/BTC), not the account currency USDT');
+    await expect(runRetrainVsFrozen({ ...ex, symbols: ['BTC/USDT', 'ETH/BTC'] })).rejects.toThrow('symbols quoted in BTC (ETH/BTC), USDT (BTC/USDT)');
   });
 });
