@@ -108,6 +108,8 @@ export type DecisionCounts = Readonly<{
   expiredAtGap: number;
   /** Expiries reported from outside of an order released already: nothing released, not in `expired`. */
   expiriesIgnored: number;
+  /** Under `strategy.sizing: equity`, intents published without a target: the equity could not be put in the symbol's quote currency (a conversion mid not seen yet). */
+  intentsUnsized: number;
 }>;
 
 /** The retraining actor's phase and counts the metrics read (its `RetrainingStatus`; refusals are in `sextant_refusals_total{source="retraining"}`). */
@@ -293,6 +295,13 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
       [{ at_gap: 'false' }, c.expired - c.expiredAtGap],
       [{ at_gap: 'true' }, c.expiredAtGap],
     ],
+  );
+  attachedCounter(
+    decisions,
+    'sextant_intents_unsized_total',
+    'Position intents published without a target under strategy.sizing: equity, because the equity could not be valued in the symbol\'s quote currency (its risk.conversions mid, or that of a position held, not seen yet)',
+    [],
+    (c) => [[{}, c.intentsUnsized]],
   );
   attachedCounter(decisions, 'sextant_expiries_ignored_total', 'Expiries reported by live trading consumers of orders released already (past their expiresAt, or a second report): nothing released', [], (c) => [[{}, c.expiriesIgnored]]);
   for (const s of METRIC_STAGES) stage.zero({ stage: s });

@@ -22,7 +22,7 @@ export type IntentRule = Readonly<{
    * `quote`: the target is `positionSize / price` base units, so one setting serves BTC and SOL
    * alike (default `base`). `equity`: the target is left as the signed fraction (±positionSize or
    * 0); the decision path turns it into base units with the equity at the event that decides it
-   * (actors/equity-sizing.ts), which the core, scoring a whole slice at once, does not know.
+   * (models/inference/equity-sizing.ts), which the core, scoring a whole slice at once, does not know.
    */
   sizing?: 'base' | 'quote' | 'equity';
   /** Whether a confident `down` targets −positionSize (else 0: flat). */

@@ -22,4 +22,15 @@ describe('engine counts on /metrics', () => {
     expect(await scrape()).toEqual([2, 4]);
     expect(await metrics.text()).toMatch(/# TYPE sextant_state_rebuilds_total counter/);
   });
+
+  it('counts intents published without a target under equity sizing (no conversion mid yet) off the decision path, per strategy', async () => {
+    const metrics = createEngineMetrics({ defaultMetrics: false });
+    const counts = { expired: 0, expiredAtGap: 0, expiriesIgnored: 0, intentsUnsized: 0 };
+    metrics.decisionCounts('dirmlp', () => counts);
+    const unsized = async (): Promise<number | undefined> => sampleValue(parsePromText(await metrics.text()), 'sextant_intents_unsized_total', { strategy: 'dirmlp' });
+    expect(await unsized()).toBe(0);
+    counts.intentsUnsized = 3;
+    expect(await unsized()).toBe(3);
+    expect(await metrics.text()).toMatch(/# TYPE sextant_intents_unsized_total counter/);
+  });
 });
