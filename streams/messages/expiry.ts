@@ -16,7 +16,8 @@ export type ExpiryReason = z.infer<typeof ExpiryReasonSchema>;
  * actor stops counting the order in flight (position, exposure and reduce-only limits) at once
  * rather than at its `expiresAt`, and execution no longer counts it working. Fills of the order
  * before it come first; a fill after it of the same order is still booked (a venue's late report:
- * fills travel on their own subject). `filledQty + remainingQty` is the order's quantity; what
+ * fills travel on their own subject). `filledQty + remainingQty` is the order's quantity, give or
+ * take the venue's rounding to its lot step (`REPORT_TOLERANCE`, models/quantity-dust.ts); what
  * `filledQty` says beyond the fills booked stays in flight (and working) until those fills come.
  */
 export const ExpirySchema = z
