@@ -57,8 +57,9 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
     recentIds: gw.recentIds,
     ordersSnapshotDepth: gw.ordersSnapshotDepth,
     mdSnapshotBars: gw.mdSnapshotBars,
-    // A `venue:symbol` subscribe entry on a venue no asset is on matches nothing: refused, naming the venues.
-    venues: cfg.assets.map((a) => a.venue),
+    // A subscribe entry no asset has (`ETH/USDT` where only BTC/USDT is traded, `krakn:BTC/USDT`)
+    // matches nothing: refused, naming the closest configured symbols (or the venues).
+    assets: cfg.assets,
     // What the asset actors refuse at the edge is not drawn either (nor, stamped ahead of the clock,
     // moves the event time that expires the working orders of the orders snapshot).
     marketData: { maxPayloadBytes: cfg.validation.maxPayloadBytes, isKnown: knownAssets(cfg.assets), maxAheadMs: cfg.validation.maxAheadMs },

@@ -7,6 +7,7 @@ import type { FeedEntry } from './feed-entry.js';
 import { ClientMessageSchema, CloseCode, ErrorCode, EVENT_TOPICS, MAX_SYMBOLS_PER_TOPIC, SYMBOL_TOPICS } from './protocol.js';
 import type { ClientMessage, Topic } from './protocol.js';
 import { createRateLimiter } from './rate-limiter.js';
+import type { UnconfiguredSymbol } from './configured-symbols.js';
 import { filterKey, parseSymbolEntry } from './topics.js';
 
 export type SessionLimits = Readonly<{
@@ -33,6 +34,8 @@ export type SessionDeps = Readonly<{
   log: Logger;
   /** The configured assets' venues: a `venue:symbol` entry naming another is refused (`parseSymbolEntry`); absent, any venue is taken. */
   venues?: ReadonlySet<string>;
+  /** Why a well-formed entry names no configured asset (`ETH/USDT` where only BTC/USDT is traded): refused; absent, any symbol is taken. */
+  unconfigured?: UnconfiguredSymbol;
   /** Called once when the connection is gone, with why the server closed it (or `client`). */
   onClosed(session: ClientSession, reason: string): void;
 }>;
@@ -179,6 +182,8 @@ export function createClientSession(deps: SessionDeps): ClientSession {
     for (const s of symbols) {
       const f = parseSymbolEntry(s, deps.venues);
       if (typeof f === 'string') return f;
+      const never = deps.unconfigured?.(s, f);
+      if (never !== undefined) return never;
       const k = filterKey(f.token, f.venue);
       if (!out.has(k)) out.set(k, s);
     }

@@ -10,6 +10,8 @@ import type { Order } from '../../streams/messages/order.js';
 import { OrderSchema } from '../../streams/messages/order.js';
 import { createClientSession } from './client-session.js';
 import type { ClientSession, FeedDirectory, SessionLimits } from './client-session.js';
+import { configuredSymbols } from './configured-symbols.js';
+import type { ConfiguredAsset } from './configured-symbols.js';
 import { createFeedEntry } from './feed-entry.js';
 import type { FeedEntry } from './feed-entry.js';
 import { CloseCode, EVENT_TOPICS, TOPICS } from './protocol.js';
@@ -38,6 +40,14 @@ export type HubOptions = Readonly<{
    * bad_request naming it and these; absent, any well-formed venue is taken.
    */
   venues?: readonly string[];
+  /**
+   * The configured assets (`assets[]`, venue and symbol), the only ones the feed carries: a
+   * subscribe or unsubscribe entry naming a symbol none of them has (`ETH/USDT` where only
+   * BTC/USDT is traded, a typo `BTC/USTD`), or none on its venue (`kraken:ETH/USDT`), is refused
+   * with bad_request naming it and the closest configured symbols; their venues are `venues` when
+   * that is absent. Absent, any well-formed symbol is taken.
+   */
+  assets?: readonly ConfiguredAsset[];
   /** Told the number of clients whenever it changes (the `sextant_ws_clients` gauge). */
   onClients?: (n: number) => void;
   /** Told why the server closed a client (`slow consumer`, `rate limit`, `too big`, `dead`). */
@@ -202,7 +212,9 @@ export function createHub(opts: HubOptions): Hub {
     log.warn({ slot, seq: entry.seq, held: depth }, 'orders snapshot: a working order let go, more than ordersSnapshotDepth of its slot held (a reconnecting dashboard will not be sent it)');
   });
   const sessions = new Set<ClientSession>();
-  const venues = opts.venues === undefined ? undefined : new Set(opts.venues);
+  const venueList = opts.venues ?? opts.assets?.map((a) => a.venue);
+  const venues = venueList === undefined ? undefined : new Set(venueList);
+  const unconfigured = opts.assets === undefined ? undefined : configuredSymbols(opts.assets);
   const relay = createRelayAdmission({
     subjects: opts.subjects,
     ...(opts.marketData !== undefined ? { marketData: opts.marketData } : {}),
@@ -455,6 +467,7 @@ export function createHub(opts: HubOptions): Hub {
         now,
         log,
         ...(venues === undefined ? {} : { venues }),
+        ...(unconfigured === undefined ? {} : { unconfigured }),
         onClosed: (s, reason) => {
           sessions.delete(s);
           if (reason !== 'client') {

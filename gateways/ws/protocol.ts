@@ -8,7 +8,9 @@ import { z } from 'zod';
  * `venue:symbol` (`kraken:BTC/USDT`, `kraken:BTC-USDT`) on that venue only (a venue has no '/':
  * `BTC/USDT:USDT` is a symbol). An empty `symbols` array (on subscribe or unsubscribe), a symbol not
  * in the engine's form (`BTC/USDT` or its token `BTC-USDT`; not `btc/usdt`), a venue that is no
- * subject token or that no configured asset is on (`krakn:BTC/USDT`, the hub's `venues`), or `symbols` on a topic without symbols (`risk`, `pnl`, `actors`, `models`), is
+ * subject token or that no configured asset is on (`krakn:BTC/USDT`, the hub's `venues`), a symbol no
+ * configured asset has, or none on that venue (`ETH/USDT`, `BTC/USTD`, `kraken:SOL/USDT`: the hub's
+ * `assets`; the reason suggests the closest), or `symbols` on a topic without symbols (`risk`, `pnl`, `actors`, `models`), is
  * refused (`bad_request`) rather than following nothing, or everything.
  *
  * server → client: `subscribed` (with `snapshot`: how many `snapshot` frames of the topic follow it,

@@ -68,6 +68,11 @@ export type FeedClientOptions = Readonly<{
    * frames of it follow (0: its snapshot is empty), undefined from a server that does not say.
    */
   onSubscribed?(topic: Topic, snapshot: number | undefined): void;
+  /**
+   * The server refused a subscribe of a topic the client follows (a symbol no configured asset
+   * has, from the page's `?symbols=`): nothing of it will come, and the page says why there.
+   */
+  onRefused?(topic: Topic, reason: string): void;
   /** A frame the client refused (not JSON, not the protocol): the page logs it and carries on. */
   onInvalid?(reason: string): void;
   /** First reconnection delay; doubles per attempt up to `maxBackoffMs`. */
@@ -231,9 +236,12 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
         // Data for a topic we no longer follow may still be in flight after an unsubscribe.
         if (subscriptions.has(m.topic)) accept(m.topic, m.key, m.venue, m.seq, m.type, m.data);
         return;
-      case 'error':
+      case 'error': {
         setStatus({ lastError: `${m.code}: ${m.reason}` });
+        const topic = [...subscriptions.keys()].find((t) => t === m.topic);
+        if (m.op === 'subscribe' && topic !== undefined) opts.onRefused?.(topic, m.reason);
         return;
+      }
       case 'status':
         setStatus({ upstream: m.upstream, upstreamSince: m.since, ...(m.upstream === 'up' && m.gap === true ? { gapAt: m.since } : {}) });
         return;

@@ -30,7 +30,8 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   /** The gateway's link to NATS: `down` = no data flows, all values stale; `up` + `gap` = back after an outage, messages may be missing. */
   z.object({ type: z.literal('status'), upstream: z.enum(['up', 'down']), since: z.number(), gap: z.boolean().optional() }),
   z.object({ type: z.literal('pong'), ts: z.number().optional() }),
-  z.object({ type: z.literal('error'), code: z.union([z.string(), z.number()]), reason: z.string() }),
+  /** An error refusing a request names it (`op`, `topic`; older servers do not): a subscribe whose `symbols` can never match (`?symbols=`). */
+  z.object({ type: z.literal('error'), code: z.union([z.string(), z.number()]), reason: z.string(), op: z.string().optional(), topic: z.string().optional() }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessageSchema>;
 

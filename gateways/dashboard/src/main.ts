@@ -26,8 +26,8 @@ import type { Payload } from './topics.js';
  * The dashboard page: reads the viewer token from `?token=` (or the field), opens the feed,
  * subscribes to every topic and routes each validated payload to its panel. `?symbols=A,B`
  * narrows the feed to some symbols, on every venue, or on one as `venue:symbol`
- * (`?symbols=kraken:BTC/USDT,ETH/USDT`; a bad entry is refused by the feed, its reason shown in
- * the connection panel). The token is then taken out of the address bar (kept in
+ * (`?symbols=kraken:BTC/USDT,ETH/USDT`; a bad entry, or one no configured asset has, is refused by the
+ * feed, its reason shown in the connection panel and, in place of "Waiting for bars…", the prices panel). The token is then taken out of the address bar (kept in
  * memory and sessionStorage for reconnects and reloads), out of the history and screenshots.
  */
 
@@ -69,7 +69,8 @@ function start(): void {
   const connect = el('button', { type: 'button', id: 'connect' }, 'Connect');
   const login = el('form', { class: 'login' }, viewerToken, connect);
   const charts = el('div', { class: 'charts', id: 'charts' });
-  const noCharts = el('p', { class: 'muted' }, 'Waiting for bars…');
+  const waitingForBars = 'Waiting for bars…';
+  const noCharts = el('p', { class: 'muted', id: 'no-charts' }, waitingForBars);
   const risk = new RiskPanel((verb, token, symbol, reason) => sendControl(location.origin, verb, token, symbol, reason));
   const positions = new PositionsPanel();
   const features = new FeaturesPanel();
@@ -214,7 +215,14 @@ function start(): void {
         if (self !== null) connection.show(self.status(), self.stats(), Date.now(), refused);
         if (invalid++ < 20) console.warn(`dashboard: refused ${parsed.reason}`);
       },
-      onSubscribed: (topic, snapshot) => replace.subscribed(topic, snapshot),
+      onSubscribed: (topic, snapshot) => {
+        if (topic === 'md') noCharts.textContent = waitingForBars;
+        replace.subscribed(topic, snapshot);
+      },
+      // A `?symbols=` entry the feed can never match refuses the subscribe whole: no bar will come, and the prices panel says why, not "waiting".
+      onRefused: (topic, reason) => {
+        if (topic === 'md') noCharts.textContent = `No prices: the feed refused ?symbols=${symbols.join(',')}: ${reason}`;
+      },
       onStatus: (s) => {
         replace.status(s.state);
         traded.status(s.state);

@@ -126,6 +126,21 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it('says in the prices panel and the connection panel why the feed refused the symbols of ?symbols= (a symbol no configured asset has), instead of waiting for bars', async () => {
+    const feed = await startFakeFeed(dist);
+    cleanup.push(() => feed.close());
+    const page = await browser.newPage({ timezoneId: 'America/New_York' });
+    cleanup.push(() => page.close());
+    page.setDefaultTimeout(5_000);
+    await page.goto(`${feed.url}/?token=t&symbols=BTC/USTD`);
+    await feed.subscribed(1, TOPICS);
+    await expect.poll(() => page.textContent('#no-charts')).toBe('Waiting for bars…');
+    const reason = '"BTC/USTD" can never match: no configured asset is "BTC/USTD"; did you mean "BTC/USDT"? (the configured symbols: "BTC/USDT")';
+    for (const topic of ['md', 'features', 'predictions', 'orders']) feed.send({ type: 'error', code: 'bad_request', reason, op: 'subscribe', topic, symbols: ['BTC/USTD'] });
+    await expect.poll(() => page.textContent('#no-charts')).toBe(`No prices: the feed refused ?symbols=BTC/USTD: ${reason}`);
+    await expect.poll(() => page.textContent('#connection .conn-detail')).toContain(`bad_request: ${reason}`);
+  }, 30_000);
+
   it("on reconnecting, a topic's new snapshot replaces the actors, accounts and model aliases shown (orders keep theirs), nothing blanks while reconnecting", async () => {
     const { feed, page, errors } = await openPage();
     const actor = (id: string, kind: string, state: string) => ({ id, kind, state });

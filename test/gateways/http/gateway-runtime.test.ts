@@ -97,4 +97,21 @@ describe('gateway runtime of `sextant run` (real NATS, Redis, PostgreSQL)', () =
     feed.ws.close();
     await feed.closed;
   });
+
+  it('refuses a websocket subscribe entry no configured asset has, naming the closest configured symbol', async () => {
+    const feed = await connectFeed(runtime.server.url.replace('http:', 'ws:') + '/ws', { token: 'from-env' });
+    feed.send({ op: 'subscribe', topic: 'md', symbols: ['BTC/USTD'] });
+    expect(await feed.waitFor((m) => m.type === 'error')).toEqual({
+      type: 'error',
+      code: 'bad_request',
+      reason: '"BTC/USTD" can never match: no configured asset is "BTC/USTD"; did you mean "BTC/USDT"? (the configured symbols: "BTC/USDT", "ETH/USDT", "SOL/USDT")',
+      op: 'subscribe',
+      topic: 'md',
+      symbols: ['BTC/USTD'],
+    });
+    feed.send({ op: 'subscribe', topic: 'md', symbols: ['binance:ETH/USDT'] });
+    expect(await feed.waitFor((m) => m.type === 'subscribed')).toMatchObject({ topic: 'md', symbols: ['binance:ETH/USDT'] });
+    feed.ws.close();
+    await feed.closed;
+  });
 });

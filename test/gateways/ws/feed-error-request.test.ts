@@ -75,8 +75,8 @@ describe('websocket feed: an error frame names the request it refuses (real NATS
     await c.closed;
   });
 
-  it('is still accepted by the dashboard feed client, which reads code and reason', () => {
+  it('is still accepted by the dashboard feed client, which reads code, reason, op and topic (a refused subscribe is said where its data would be)', () => {
     const frame = JSON.stringify({ type: 'error', code: 'bad_request', reason: 'not subscribed to features: nothing unsubscribed', op: 'unsubscribe', topic: 'features', symbols: ['BTC-USDT'] });
-    expect(decodeServerMessage(frame)).toEqual({ ok: true, message: { type: 'error', code: 'bad_request', reason: 'not subscribed to features: nothing unsubscribed' } });
+    expect(decodeServerMessage(frame)).toEqual({ ok: true, message: { type: 'error', code: 'bad_request', reason: 'not subscribed to features: nothing unsubscribed', op: 'unsubscribe', topic: 'features' } });
   });
 });

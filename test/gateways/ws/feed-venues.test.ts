@@ -142,3 +142,55 @@ describe('websocket feed: a venue entry on a venue not configured (real NATS)', 
     await c.closed;
   });
 });
+
+/**
+ * A well-formed symbol no configured asset has (`ETH/USDT` where only BTC/USDT is traded, a typo
+ * `BTC/USTD`) was subscribed to and matched nothing, with no error: only malformed symbols and
+ * unknown venues were refused.
+ */
+describe('websocket feed: a symbol no configured asset has (real NATS)', () => {
+  let gw: Gateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({
+      assets: [
+        { venue: 'kraken', symbol: 'BTC/USDT' },
+        { venue: 'binance', symbol: 'BTC/USDT' },
+        { venue: 'binance', symbol: 'SOL/USDT' },
+      ],
+    });
+    gw.bus.emit(gw.subjects.trade('kraken', 'BTC/USDT'), json({ type: 'md.trade', venue: 'kraken', symbol: 'BTC/USDT', price: 101 }));
+    await gw.bus.flush();
+    await until(() => gw.hub.stats().seq.md === 1);
+  });
+  afterAll(async () => {
+    await gw.close();
+  });
+
+  it('refuses it with bad_request naming it and the closest configured symbols, on subscribe and unsubscribe, subscribing nothing', async () => {
+    const c = await connectFeed(gw.wsUrl, { token: VIEWER });
+    c.send({ op: 'subscribe', topic: 'md', symbols: ['BTC/USTD'] });
+    c.send({ op: 'subscribe', topic: 'orders', symbols: ['BTC/USDT', 'ETH/USDT'] });
+    c.send({ op: 'subscribe', topic: 'predictions', symbols: ['kraken:SOL/USDT'] });
+    c.send({ op: 'subscribe', topic: 'features', symbols: ['kraken:BTC-USTD'] });
+    c.send({ op: 'unsubscribe', topic: 'md', symbols: ['BTC-USTD'] });
+    // An unknown venue is still the venue check's to say.
+    c.send({ op: 'subscribe', topic: 'md', symbols: ['krakn:BTC/USDT'] });
+    c.send({ op: 'ping' });
+    await c.waitFor((m) => m.type === 'pong');
+    const symbols = '(the configured symbols: "BTC/USDT", "SOL/USDT")';
+    expect(c.messages.filter((m) => m.type === 'error')).toEqual([
+      { type: 'error', code: 'bad_request', reason: `"BTC/USTD" can never match: no configured asset is "BTC/USTD"; did you mean "BTC/USDT"? ${symbols}`, op: 'subscribe', topic: 'md', symbols: ['BTC/USTD'] },
+      { type: 'error', code: 'bad_request', reason: `"ETH/USDT" can never match: no configured asset is "ETH/USDT" ${symbols}`, op: 'subscribe', topic: 'orders', symbols: ['BTC/USDT', 'ETH/USDT'] },
+      { type: 'error', code: 'bad_request', reason: '"kraken:SOL/USDT" can never match: no configured asset is "SOL/USDT" on venue "kraken"; did you mean "binance:SOL/USDT"? (its symbols: "BTC/USDT")', op: 'subscribe', topic: 'predictions', symbols: ['kraken:SOL/USDT'] },
+      { type: 'error', code: 'bad_request', reason: '"kraken:BTC-USTD" can never match: no configured asset is "BTC-USTD" on venue "kraken"; did you mean "kraken:BTC/USDT"? (its symbols: "BTC/USDT")', op: 'subscribe', topic: 'features', symbols: ['kraken:BTC-USTD'] },
+      { type: 'error', code: 'bad_request', reason: `"BTC-USTD" can never match: no configured asset is "BTC-USTD"; did you mean "BTC/USDT"? ${symbols}`, op: 'unsubscribe', topic: 'md', symbols: ['BTC-USTD'] },
+      { type: 'error', code: 'bad_request', reason: '"krakn:BTC/USDT" can never match: no configured asset is on venue "krakn" (the venues: "binance", "kraken")', op: 'subscribe', topic: 'md', symbols: ['krakn:BTC/USDT'] },
+    ]);
+    expect(c.messages.some((m) => m.type === 'subscribed')).toBe(false);
+
+    c.send({ op: 'subscribe', topic: 'md', symbols: ['BTC/USDT', 'binance:SOL-USDT', 'kraken:BTC-USDT'] });
+    expect(await c.waitFor((m) => m.type === 'subscribed')).toEqual({ type: 'subscribed', topic: 'md', symbols: ['BTC/USDT', 'binance:SOL-USDT', 'kraken:BTC-USDT'], snapshot: 1 });
+    c.ws.close();
+    await c.closed;
+  });
+});

@@ -63,13 +63,13 @@ export type Gateway = Readonly<{
 }>;
 
 /** A gateway on real NATS under a prefix of its own (tests run in parallel on one server), `gw<random hex>` unless given (`testPrefix()`). */
-export async function startTestGateway(opts: Readonly<{ config?: Partial<GatewayConfig>; probes?: Probes; staticDir?: string; bus?: Bus; marketData?: HubOptions['marketData']; venues?: HubOptions['venues']; bookedFills?: boolean; learnsStored?: boolean; prefix?: string }> = {}): Promise<Gateway> {
+export async function startTestGateway(opts: Readonly<{ config?: Partial<GatewayConfig>; probes?: Probes; staticDir?: string; bus?: Bus; marketData?: HubOptions['marketData']; venues?: HubOptions['venues']; assets?: HubOptions['assets']; bookedFills?: boolean; learnsStored?: boolean; prefix?: string }> = {}): Promise<Gateway> {
   const bus = opts.bus ?? (await createNatsBus({ url: NATS_URL, name: 'gateway-test', connectTimeoutMs: 3000 }));
   const subjects = subjectsFor(opts.prefix ?? testPrefix());
   const config = testGatewayConfig(opts.config);
   const metrics = createEngineMetrics({ defaultMetrics: false });
   const feed: Subscription = feedMetricsFromBus(bus, subjects, metrics);
-  const hub = createHub({ bus, subjects, limits: config, heartbeatMs: config.heartbeatMs, recentIds: config.recentIds, ordersSnapshotDepth: config.ordersSnapshotDepth, mdSnapshotBars: config.mdSnapshotBars, ...(opts.marketData !== undefined ? { marketData: opts.marketData } : {}), ...(opts.venues !== undefined ? { venues: opts.venues } : {}), ...(opts.bookedFills !== undefined ? { bookedFills: opts.bookedFills } : {}), ...(opts.learnsStored !== undefined ? { learnsStored: opts.learnsStored } : {}), log: silentLogger, onClients: metrics.wsClients, onServerClose: metrics.wsClosed, onUpstream: metrics.wsUpstream, onDuplicate: metrics.wsDuplicate, onWorkingOrderDropped: metrics.wsWorkingOrderDropped });
+  const hub = createHub({ bus, subjects, limits: config, heartbeatMs: config.heartbeatMs, recentIds: config.recentIds, ordersSnapshotDepth: config.ordersSnapshotDepth, mdSnapshotBars: config.mdSnapshotBars, ...(opts.marketData !== undefined ? { marketData: opts.marketData } : {}), ...(opts.venues !== undefined ? { venues: opts.venues } : {}), ...(opts.assets !== undefined ? { assets: opts.assets } : {}), ...(opts.bookedFills !== undefined ? { bookedFills: opts.bookedFills } : {}), ...(opts.learnsStored !== undefined ? { learnsStored: opts.learnsStored } : {}), log: silentLogger, onClients: metrics.wsClients, onServerClose: metrics.wsClosed, onUpstream: metrics.wsUpstream, onDuplicate: metrics.wsDuplicate, onWorkingOrderDropped: metrics.wsWorkingOrderDropped });
   const server = await startGatewayServer({
     config,
     ...(opts.staticDir !== undefined ? { staticDir: opts.staticDir } : {}),
