@@ -100,10 +100,12 @@ function honourRetryAfter(ex: Exchange, hold: VenueHold, dials: VenueHold, now: 
     const wait = readRetryAfter(typeof raw === 'string' ? raw : undefined, now(), maxMs);
     if (wait === undefined) return body; // no wait given: ccxt's error, the feed's backoff
     const retryAfterMs = wait.ms;
-    hold.holdFor(retryAfterMs);
-    if (status !== 503) dials.holdFor(retryAfterMs);
     const what = status === 418 ? 'banned' : status === 503 ? 'unavailable' : 'rate limited';
     const message = `${ex.id} ${method} ${url.split('?')[0] ?? url}: HTTP ${status}, ${what} for ${wait.shown}: ${body.slice(0, 200)}`;
+    // The other feeds' requests waiting in the hold say it (`held`) with this message.
+    const cause = { code: status === 503 ? GatewayErrorCode.UNAVAILABLE : GatewayErrorCode.RATE_LIMITED, reason: message };
+    hold.holdFor(retryAfterMs, cause);
+    if (status !== 503) dials.holdFor(retryAfterMs, cause);
     const e = status === 418 ? new DDoSProtection(message) : status === 503 ? new ExchangeNotAvailable(message) : new RateLimitExceeded(message);
     throw Object.assign(e, { retryAfterMs } satisfies WithRetryAfter);
   };

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { AuthenticationError, BadRequest, BaseError, DDoSProtection, ExchangeError, NetworkError, RateLimitExceeded, RequestTimeout, RestrictedLocation } from 'ccxt';
 import type { Exchange } from 'ccxt';
+import { GatewayErrorCode } from './errors.js';
 import type { WithRetryAfter } from './errors.js';
 import { readRetryAfter } from './retry-after.js';
 import type { VenueHold } from './retry-after.js';
@@ -169,12 +170,13 @@ export function refuseHandshakes(ex: Exchange, hold: VenueHold, dials: VenueHold
       const raw = seen?.headers['retry-after'];
       const wait = isRetried(refusal) ? readRetryAfter(raw, now(), maxRetryAfterMs) : undefined;
       const retryAfterMs = wait?.ms;
-      if (retryAfterMs !== undefined && VENUE_HOLD_STATUSES.has(status)) {
-        hold.holdFor(retryAfterMs);
-        dials.holdFor(retryAfterMs);
-      }
       const meaning = handshakeMeaning(refusal, status, seen?.headers).replace(/, retried$/, `${wait === undefined ? '' : ` for ${wait.shown}`}, retried`);
       const e = new Refusal(`${ex.id} websocket ${shown}: HTTP ${status} on the handshake, ${meaning}`);
+      if (retryAfterMs !== undefined && VENUE_HOLD_STATUSES.has(status)) {
+        const cause = { code: GatewayErrorCode.RATE_LIMITED, reason: e.message };
+        hold.holdFor(retryAfterMs, cause);
+        dials.holdFor(retryAfterMs, cause);
+      }
       onError(retryAfterMs === undefined ? e : Object.assign(e, { retryAfterMs } satisfies WithRetryAfter));
     };
   });

@@ -3,6 +3,8 @@ import type { BackoffPolicy, Sleep } from './backoff.js';
 import { backoffDelay } from './backoff.js';
 import type { GatewayError } from './errors.js';
 import type { FeedSink } from './market-data-source.js';
+import { reportingHeldWaits } from './retry-after.js';
+import type { HeldWait } from './retry-after.js';
 
 export type FeedLoopOptions = Readonly<{
   feed: string;
@@ -26,7 +28,9 @@ export type FeedLoopOptions = Readonly<{
 }>;
 
 /**
- * Runs a feed until aborted. A retryable failure (network, 429, 5xx) is reported, waited out with
+ * Runs a feed until aborted. A request of a step waiting in the venue's hold (another feed's
+ * 418/429 `Retry-After`) is said `held` (with `retryAt`, and a warning), then `connected` once a
+ * step gets through. A retryable failure (network, 429, 5xx) is reported, waited out with
  * exponential backoff (at least the venue's `Retry-After`, when it gave one) and followed by a resync; a permanent one (unknown symbol, credentials, any
  * other venue refusal) is reported as `failed` and ends this feed only — the others keep running.
  */
@@ -35,10 +39,20 @@ export async function runFeedLoop(o: FeedLoopOptions): Promise<void> {
   let attempt = 0;
   /** Failures in a row with the code of the last one. */
   let streak = { code: undefined as string | undefined, n: 0 };
+  /** Whether the current step waited in the venue's hold (and said `held`). */
+  let held = false;
+  // Another feed's 418/429 holds this one's requests too: it says so, not silent while it delivers nothing.
+  const onHeld = (w: HeldWait): void => {
+    held = true;
+    const retryAt = o.now() + w.ms;
+    o.sink.status({ type: 'held', feed: o.feed, delayMs: w.ms, retryAt, code: w.code, error: w.reason });
+    o.log.warn({ feed: o.feed, delayMs: w.ms, retryAt: new Date(retryAt).toISOString(), code: w.code, err: w.reason }, 'market-data feed held: the venue asked for no request until retryAt');
+  };
   while (!o.signal.aborted) {
     try {
-      await o.step(resync);
-      if (resync) o.sink.status({ type: 'connected', feed: o.feed, mode: o.mode });
+      held = false;
+      await reportingHeldWaits(onHeld, () => o.step(resync));
+      if (resync || held) o.sink.status({ type: 'connected', feed: o.feed, mode: o.mode });
       resync = false;
       attempt = 0;
       streak = { code: undefined, n: 0 };

@@ -38,6 +38,13 @@ export type GatewayStatus =
   | Readonly<{ type: 'disconnected'; feed: string; error: string }>
   | Readonly<{ type: 'retrying'; feed: string; attempt: number; delayMs: number; code: GatewayErrorCode; error: string }>
   /**
+   * A request of the feed waits in the venue's hold: another feed's request was answered 418/429
+   * (or 503) with `Retry-After`, and nothing is sent to the venue for `delayMs` more, until
+   * `retryAt` (ms, the feed's clock). `error` is that answer's message. Said again when the hold is
+   * lengthened; `connected` follows the first step that gets through.
+   */
+  | Readonly<{ type: 'held'; feed: string; delayMs: number; retryAt: number; code: GatewayErrorCode; error: string }>
+  /**
    * A REST backfill (ccxt), or a TwelveData poll that read more than the one bar closed since the
    * last (first start, an outage, a hole), read [from, to) and published `published` of it.
    */

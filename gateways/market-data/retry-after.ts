@@ -1,5 +1,7 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { realSleep } from './backoff.js';
 import type { Sleep } from './backoff.js';
+import type { GatewayErrorCode } from './errors.js';
 
 /**
  * An HTTP `Retry-After` value as milliseconds to wait from `nowMs`: delay-seconds (`120`) or an
@@ -58,6 +60,25 @@ export function readRetryAfter(value: string | undefined, nowMs: number, maxMs: 
   return { ms, shown: `${ms} ms (Retry-After ${String(value)}${capped}), until ${new Date(nowMs + ms).toISOString()}` };
 }
 
+/** Why a venue is held: the answer that asked for the wait (`RATE_LIMITED` for a 418/429, `UNAVAILABLE` for a 503) and its message. */
+export type HoldCause = Readonly<{ code: GatewayErrorCode; reason: string }>;
+
+/** A request about to wait in a venue's hold: for `ms` more, because of `cause`. */
+export type HeldWait = Readonly<{ ms: number } & HoldCause>;
+
+/** Whose request waits in a hold: the feed whose step sent it ({@link reportingHeldWaits}). */
+const heldWaits = new AsyncLocalStorage<(w: HeldWait) => void>();
+
+/**
+ * Runs `step` telling `onHeld` of every wait in a {@link VenueHold} it makes (and again when a
+ * hold it waits in is lengthened): the feed loop reports its feed `held` from it. The hold sits
+ * deep in a request (ccxt's `fetch` says nothing of whose request it is), so the feed is found
+ * through the async context the step runs in.
+ */
+export function reportingHeldWaits<T>(onHeld: (w: HeldWait) => void, step: () => Promise<T>): Promise<T> {
+  return heldWaits.run(onHeld, step);
+}
+
 /**
  * When a venue may be asked again: a 429 or 418 with `Retry-After` (a REST answer's, or a refused
  * websocket handshake's on a ccxt venue) holds every REST request of the exchange (all its feeds,
@@ -65,13 +86,14 @@ export function readRetryAfter(value: string | undefined, nowMs: number, maxMs: 
  * for minutes up to days) of a client that goes on asking before Retry-After.
  */
 export type VenueHold = Readonly<{
-  /** Nobody sends before `now() + ms` (a later hold already in place stays). */
-  holdFor(ms: number): void;
+  /** Nobody sends before `now() + ms` (a later hold already in place stays, with its cause). */
+  holdFor(ms: number, cause: HoldCause): void;
   /** Milliseconds left of the hold; 0 when none. */
   remainingMs(): number;
   /**
    * Resolves once the hold is over; rejects with `closedError()` when released (or `signal`
-   * aborts: the caller's feed is stopping) before that.
+   * aborts: the caller's feed is stopping) before that. A wait is told to the feed whose step
+   * made it ({@link reportingHeldWaits}), with the time left and the cause.
    */
   wait(signal?: AbortSignal): Promise<void>;
   /** Ends every wait (the exchange is closing): they reject, nothing is sent during the hold. */
@@ -80,21 +102,32 @@ export type VenueHold = Readonly<{
 
 export function createVenueHold(closedError: () => Error, now: () => number = Date.now, sleep: Sleep = realSleep): VenueHold {
   let until = Number.NEGATIVE_INFINITY;
+  let cause: HoldCause | undefined;
   const released = new AbortController();
   const remainingMs = (): number => Math.max(0, until - now());
   return {
-    holdFor: (ms) => void (until = Math.max(until, now() + ms)),
+    holdFor: (ms, why) => {
+      if (now() + ms <= until) return;
+      until = now() + ms;
+      cause = why;
+    },
     remainingMs,
     async wait(signal) {
       if (remainingMs() === 0) return;
+      const onHeld = heldWaits.getStore();
       const stop = new AbortController();
       const abort = (): void => stop.abort();
       released.signal.addEventListener('abort', abort, { once: true });
       signal?.addEventListener('abort', abort, { once: true });
       if (released.signal.aborted || signal?.aborted === true) stop.abort();
       try {
-        // A hold lengthened while waiting (another feed's 429) is waited out too.
-        for (let left = remainingMs(); left > 0 && !stop.signal.aborted; left = remainingMs()) await sleep(left, stop.signal);
+        // A hold lengthened while waiting (another feed's 429) is waited out too, and told again.
+        let told = Number.NaN;
+        for (let left = remainingMs(); left > 0 && !stop.signal.aborted; left = remainingMs()) {
+          if (until !== told && cause !== undefined) onHeld?.({ ms: left, ...cause });
+          told = until;
+          await sleep(left, stop.signal);
+        }
       } finally {
         released.signal.removeEventListener('abort', abort);
         signal?.removeEventListener('abort', abort);

@@ -153,9 +153,10 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
     const wait = waits ? readRetryAfter(raw, wallClock(), o.maxRetryAfterMs) : undefined;
     const plain = fromHttpStatus(code, message);
     if (wait === undefined || !plain.retryable) return plain;
-    hold.holdFor(wait.ms);
     const what = code === 429 || res.status === 429 ? 'rate limited' : code === 418 || res.status === 418 ? 'banned' : 'unavailable';
-    return fromHttpStatus(code, `${message}: ${what} for ${wait.shown}`, { retryAfterMs: wait.ms });
+    const e = fromHttpStatus(code, `${message}: ${what} for ${wait.shown}`, { retryAfterMs: wait.ms });
+    hold.holdFor(wait.ms, { code: e.code, reason: e.message });
+    return e;
   };
 
   /** Each symbol with trading hours: whether an interval falls (partly) in them. */

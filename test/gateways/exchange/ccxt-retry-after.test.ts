@@ -104,8 +104,34 @@ describe('ccxt market data: the venue\'s Retry-After', () => {
     expect(retries).toEqual([expect.objectContaining({ feed: 'binance BTC/USDT bar 1m', code: 'RATE_LIMITED', delayMs: 259_200_000, error: expect.stringMatching(/HTTP 418, banned for 259200000 ms \(Retry-After 259200\), until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) })]);
     expect(stack.sleeps).toContain(259_200_000);
     // The feed's clock here is 1_800_000_000_000 (2027-01-15T08:00:00Z): the retry 3 days on.
-    expect(warnings).toEqual([expect.objectContaining({ feed: 'binance BTC/USDT bar 1m', code: 'RATE_LIMITED', delayMs: 259_200_000, retryAt: '2027-01-18T08:00:00.000Z' })]);
+    expect(warnings[0]).toEqual(expect.objectContaining({ feed: 'binance BTC/USDT bar 1m', code: 'RATE_LIMITED', delayMs: 259_200_000, retryAt: '2027-01-18T08:00:00.000Z' }));
+    // The trade feed waiting in the hold says so too, at warn level, until when (the bar feed's backoff here sleeps 5 ms: it then waits in the hold as well).
+    expect(warnings.filter((w) => w['feed'] === 'binance BTC/USDT trade')).toEqual([expect.objectContaining({ code: 'RATE_LIMITED', retryAt: expect.stringMatching(/^2027-01-18T0(7:59:5\d\.\d{3}|8:00:00\.000)Z$/) })]);
     expect(stack.statuses.filter((s) => s.type === 'stopped')).toHaveLength(2);
+  });
+
+  it("says every feed waiting in the venue's REST hold `held`, with the ban's message and when it asks again, then `connected`: only the feed that got the 418 said anything, the others looked healthy while they delivered nothing", async () => {
+    srv.failNext('/api/v3/klines', 418, 1, { code: -1003, msg: 'Way too much request weight used; IP banned until later.' }, { 'Retry-After': '2' });
+    const gw = await pollingGateway();
+    const trade = () => stack.statuses.filter((s) => s.feed === 'binance BTC/USDT trade').map((s) => s.type);
+    // Its first poll may have gone out before the bar feed's first page (connected) or after it.
+    await until(() => /^(connected,)?held,connected$/.test(trade().join()), 15_000, "the trade feed's hold and its end");
+    await gw.stop();
+    // The trade feed never failed: its poll waited in the hold the bar feed's 418 set.
+    expect(stack.statuses.filter((s) => s.type === 'retrying').map((s) => s.feed)).toEqual(['binance BTC/USDT bar 1m']);
+    const held = stack.statuses.find((s) => s.type === 'held' && s.feed === 'binance BTC/USDT trade');
+    expect(held).toEqual({
+      type: 'held',
+      feed: 'binance BTC/USDT trade',
+      code: 'RATE_LIMITED',
+      delayMs: expect.any(Number),
+      retryAt: expect.any(Number),
+      error: expect.stringMatching(/^binance GET .*\/api\/v3\/klines: HTTP 418, banned for 2000 ms \(Retry-After 2\), until \S+Z: .*IP banned/),
+    });
+    if (held?.type !== 'held') throw new Error('no held status');
+    expect(held.delayMs).toBeGreaterThan(1_000);
+    expect(held.delayMs).toBeLessThanOrEqual(2_000);
+    expect(held.retryAt).toBe(1_800_000_000_000 + held.delayMs); // the feed's clock
   });
 
   it('takes the cap from marketData.maxRetryAfterMs', async () => {
