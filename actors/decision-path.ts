@@ -66,7 +66,9 @@ export type DecisionStats = {
   /** Fees per symbol, each in its symbol's quote currency (`fees` adds them all, whatever their currency). */
   feesBySymbol: Record<string, number>;
   /**
-   * Approved orders filled in full: their final fill (`final`) booked, or, for an order counted in
+   * Approved orders filled in full: their final fill (`final`) booked when it completes the order
+   * (a `final` fill that leaves some unfilled expired the order: counted in `expired`, part-filled,
+   * and its exec.expired, if one comes, in `expiriesIgnored`), or, for an order counted in
    * `expired` whose venue's last fill came after the expiry, the fill that completes its quantity
    * (the order then leaves `expired`: each order counts in one outcome).
    */
@@ -88,7 +90,8 @@ export type DecisionStats = {
   expiredAtGap: number;
   /**
    * Expiries reported from outside (`onExternalExpiry`) of an order released already: its
-   * `expiresAt` passed before the report came, or a second report of it. Nothing to release; not in
+   * `expiresAt` passed before the report came, a second report of it, or the report of an order
+   * whose `final` fill left the rest unfilled (that fill expired it). Nothing to release; not in
    * `expired`. Many of them say a live trading consumer reports its exchange's expiries late.
    */
   expiriesIgnored: number;
@@ -337,10 +340,24 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     const o = risk.order(f.orderId);
     return o?.qty !== undefined && o.remaining > 0 && f.qty >= o.remaining - REPORT_TOLERANCE * o.qty;
   };
+  /**
+   * Whether `f`, `final`, leaves some of its order unfilled: the order expired after it (exec.fill's
+   * `final`), as the risk book counts it (`unfilled`); its exec.expired, if one comes, is then
+   * acknowledged as an order released already (`expiriesIgnored`), not counted again.
+   */
+  const expiresWith = (f: Fill): boolean => {
+    const o = risk.order(f.orderId);
+    return o !== undefined && o.remaining - f.qty > REPORT_TOLERANCE * (o.qty ?? o.remaining);
+  };
   const countFilled = (f: Fill): void => {
     const partly = expiredOrders.get(f.orderId);
     if (partly === undefined) {
-      if (f.final) stats.ordersFilled++;
+      if (!f.final) return;
+      if (!expiresWith(f)) stats.ordersFilled++;
+      else {
+        stats.expired++;
+        stats.expiredPartlyFilled++;
+      }
     } else if (completes(f)) {
       expiredOrders.delete(f.orderId);
       stats.ordersFilled++;

@@ -22,8 +22,10 @@ export type ExpiryReport = Omit<Expiry, 'type' | 'v' | 'id'> & Readonly<Partial<
  * left) on `sx.exec.expired.<venue>.<sym>`, so the risk book releases it at once instead of
  * counting it in flight (against the position and exposure limits) until its `expiresAt`. The id is
  * `e:<orderId>` (filled in) and is the `Nats-Msg-Id`: one expiry per order, a retry after a timeout
- * answers `duplicate: true`. Publish the order's fills first (`publishFill`): a fill marked `final`
- * leaves nothing to expire, and the engine dead-letters the expiry then (ORDER_MISMATCH).
+ * answers `duplicate: true`. Publish the order's fills first (`publishFill`). A last fill marked
+ * `final` that leaves some of the order unfilled expires it already (the rest is released): an
+ * expiry after it that leaves that rest is acknowledged and changes nothing; one of an order whose
+ * fills completed it is dead-lettered (ORDER_MISMATCH: nothing was left to expire).
  * Validated first as `publishFill` does (the schema, `orderId` an order id of the engine `o:…`, the
  * strategy one subject token, the symbol in the engine's form): a refused one throws
  * {@link ClientValidationError} and nothing is sent. A prefix no stream captures throws

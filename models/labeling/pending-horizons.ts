@@ -191,6 +191,12 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
   }
   /** What the fills kept of an order left of it (0 after a final one), as the engine's book counts it. */
   const remainingOf = (o: Order, list: readonly Fill[]): number => (list.some((x) => x.final) ? 0 : Math.max(0, o.qty - list.reduce((q, x) => q + x.qty, 0)));
+  /** What a final fill kept left unfilled (the order expired after it), as the engine's book counts it (`unfilled`); undefined when none. */
+  const unfilledOf = (o: Order, list: readonly Fill[]): number | undefined => {
+    if (!list.some((x) => x.final)) return undefined;
+    const left = o.qty - list.reduce((q, x) => q + x.qty, 0);
+    return left > REPORT_TOLERANCE * o.qty ? left : undefined;
+  };
 
   /**
    * Fills of pending orders are kept, as the engine books them: one that is not of its order as
@@ -213,8 +219,8 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
   /**
    * The venue stopped working a pending order (`exec.expired`): kept (the first of the order) as
    * the engine takes it — of the order's venue, symbol and strategy, its quantities the order's,
-   * leaving no more unfilled than the fills kept left, the order not filled in full already
-   * (models/risk/expiry-check.ts); another is let go, as the engine refuses it (ORDER_MISMATCH).
+   * leaving no more unfilled than the fills kept left, the order not filled in full already (one
+   * whose final fill left some unfilled: that much; models/risk/expiry-check.ts); another is let go, as the engine refuses it (ORDER_MISMATCH).
    * Its `filledQty` tells when the order's fill set is whole (see `due`). Returns whether it was kept.
    *
    * Any SIGNALS expiry, kept or not, of any strategy, advances the fill watermark as a fill does:
@@ -230,7 +236,8 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
     const item = pending.get(e.orderId);
     if (item?.kind !== 'order' || expiries.has(e.orderId)) return false;
     const o = item.msg;
-    if (expiryTermsMismatch({ key: bookKey(o.venue, o.symbol), strategy: o.strategy, remaining: remainingOf(o, fills.get(o.id) ?? []), qty: o.qty }, e) !== undefined) return false;
+    const list = fills.get(o.id) ?? [];
+    if (expiryTermsMismatch({ key: bookKey(o.venue, o.symbol), strategy: o.strategy, remaining: remainingOf(o, list), qty: o.qty, unfilled: unfilledOf(o, list) }, e) !== undefined) return false;
     expiries.set(e.orderId, e);
     return true;
   }

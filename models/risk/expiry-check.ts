@@ -9,7 +9,8 @@ import type { InFlightOrder, RiskBook } from './risk-book.js';
  * expired an order) against the order it names, before the order is released: the order must be
  * one the book holds, in flight or retired within the dedup window (UNKNOWN_ORDER), of the
  * expiry's venue, symbol and strategy, not filled in full already (ORDER_MISMATCH: nothing was
- * left to expire, so the report is a consumer's mistake), and its quantities must be the order's:
+ * left to expire, so the report is a consumer's mistake; an order whose `final` fill left some of it
+ * unfilled expired with that fill, and its expiry must leave that much), and its quantities must be the order's:
  * `filledQty + remainingQty` its quantity, and `remainingQty` no more than the book has left of it
  * (else the venue says it filled less than the fills booked already). `filledQty` above the fills
  * booked is fine: fills and expiries travel on different subjects, so a last fill may come after
@@ -23,7 +24,7 @@ export function expiryMismatch(book: RiskBook, e: Expiry): FillMismatch | undefi
 }
 
 /** What an expiry is checked against: its order's venue × symbol (`bookKey`), strategy (when known), what the fills booked left of it and its quantity. */
-export type ExpiryTerms = Readonly<Pick<OrderTerms, 'key' | 'strategy' | 'remaining' | 'qty'>>;
+export type ExpiryTerms = Readonly<Pick<OrderTerms, 'key' | 'strategy' | 'remaining' | 'qty'> & { unfilled?: number | undefined }>;
 
 /**
  * ORDER_MISMATCH when `e` is not an expiry of the order `o` as approved and booked (see
@@ -35,11 +36,14 @@ export function expiryTermsMismatch(o: ExpiryTerms, e: Expiry): FillMismatch | u
   const key = bookKey(e.venue, e.symbol);
   if (key !== o.key) problems.push(`order ${e.orderId} is for ${o.key.replace('|', ' ')}, the expiry for ${e.venue} ${e.symbol}`);
   if (o.strategy !== undefined && e.strategy !== o.strategy) problems.push(`order ${e.orderId} is strategy ${o.strategy}'s, the expiry says ${e.strategy}`);
-  if (o.remaining === 0) problems.push(`order ${e.orderId} was filled in full already: nothing was left to expire`);
+  if (o.remaining === 0 && o.unfilled === undefined) problems.push(`order ${e.orderId} was filled in full already: nothing was left to expire`);
   else {
-    const tol = REPORT_TOLERANCE * (o.qty ?? o.remaining);
+    const tol = REPORT_TOLERANCE * (o.qty ?? Math.max(o.remaining, o.unfilled ?? 0));
     if (o.qty !== undefined && Math.abs(e.filledQty + e.remainingQty - o.qty) > tol) {
       problems.push(`the expiry's filledQty ${e.filledQty} + remainingQty ${e.remainingQty} is not order ${e.orderId}'s quantity ${o.qty}`);
+    } else if (o.unfilled !== undefined) {
+      // Its final fill expired it already: the same news when it leaves the same quantity unfilled.
+      if (Math.abs(e.remainingQty - o.unfilled) > tol) problems.push(`the expiry leaves ${e.remainingQty} unfilled, order ${e.orderId}'s final fill left ${o.unfilled}`);
     } else if (e.remainingQty > o.remaining + tol) {
       problems.push(`the expiry leaves ${e.remainingQty} unfilled, more than the ${o.remaining} order ${e.orderId} had left after the fills booked: the venue says it filled less than they did`);
     }

@@ -56,7 +56,25 @@ const InFlightSchema = z.object({
    * the fills it may take (fill-check.ts).
    */
   awaited: z.number().optional(),
+  /**
+   * Set by a `final` fill that left some of the order unfilled (exec.fill's `final`: nothing left
+   * to fill, the order filled or expired after it): what it left, which the venue works no more.
+   * `remaining` is 0 then (no fill may follow), and an exec.expired of the order that says it left
+   * this much is the same news, acknowledged (expiry-check.ts).
+   */
+  unfilled: z.number().optional(),
 });
+/**
+ * What fill `f` leaves of order `o`: `remaining` less its quantity, or nothing after a `final` one
+ * (the venue works the order no more), which records what it left unfilled (`unfilled`) when it
+ * was not the order's last piece (beyond REPORT_TOLERANCE of its quantity): it expired after it.
+ */
+function finalFill(o: { remaining: number; qty?: number | undefined; unfilled?: number | undefined }, f: Fill): void {
+  const left = Math.max(0, o.remaining - f.qty);
+  if (f.final && left > REPORT_TOLERANCE * (o.qty ?? o.remaining)) o.unfilled = left;
+  o.remaining = f.final ? 0 : left;
+}
+
 /** An order no longer in flight (filled, expired or released) and the event time it left. */
 const RetiredSchema = InFlightSchema.extend({ retiredAt: z.number() });
 export type Position = z.infer<typeof PositionSchema>;
@@ -223,7 +241,7 @@ export class RiskBook {
     this.positions.set(key, p);
     const o = this.inFlight.get(f.orderId);
     if (o !== undefined) {
-      o.remaining = f.final ? 0 : Math.max(0, o.remaining - f.qty);
+      finalFill(o, f);
       // Expired with fills to come: done once they came (what is left the venue no longer works).
       if (o.awaited !== undefined) {
         const left = o.awaited - f.qty;
@@ -232,7 +250,7 @@ export class RiskBook {
       if (o.remaining === 0 || o.awaited === 0) this.retire(o, f.ts);
     } else {
       const r = this.retired.get(f.orderId);
-      if (r !== undefined) r.remaining = f.final ? 0 : Math.max(0, r.remaining - f.qty);
+      if (r !== undefined) finalFill(r, f);
     }
     this.peakEquity = Math.max(this.peakEquity, this.equity());
     return true;

@@ -110,4 +110,38 @@ describe('decision path: what became of each approved order', () => {
     expect(s.ordersFilled + s.expired + s.working).toBe(3);
     await bus.close();
   });
+
+  /**
+   * exec.fill's contract says `final` is "nothing left to fill (filled, or expired after this
+   * fill)", but the risk book took a `final` fill as filling the order in full: a desk that marked
+   * its last partial fill `final` and then published the exec.expired for the rest (as README's
+   * desk example does on a cancel) had the expiry dead-lettered as "filled in full already", and
+   * the order counted filled in full, not expired part-filled. A `final` fill that leaves some of
+   * the order unfilled now releases the rest as an expiry would; its exec.expired, if it comes,
+   * is acknowledged (counted in expiriesIgnored), and a fill after it is still refused.
+   */
+  it('without it: a final fill that leaves some unfilled expires the order part-filled; its exec.expired after is acknowledged, not refused', async () => {
+    const far = T0 + 10 * HOUR;
+    const { bus, path } = await pathWith([approved('o:a', 1, far), approved('o:b', 1, far), approved('o:c', 1, far)], false);
+    const fill = (n: number, orderId: string, qty: number, final: boolean): Fill => ({
+      type: 'exec.fill', v: 1, id: `x:${orderId}:${n}`, ts: T0 + n, orderId, strategy: 's1', venue: VENUE, symbol: SYMBOL, side: 'buy', qty, price: 100, fee: 0.01, liquidity: 'taker', slippageBps: 0, final,
+    });
+    const expiry = (orderId: string, filledQty: number): Expiry => ({ type: 'exec.expired', v: 1, id: expiryId(orderId), ts: T0 + 10, orderId, strategy: 's1', venue: VENUE, symbol: SYMBOL, filledQty, remainingQty: 1 - filledQty, reason: 'venue' });
+    // a: 0.4 then 0.2 final (0.4 left unfilled), then its expiry; b: 0.3 final, no expiry; c: 0.5 then 0.5 final (filled in full).
+    for (const f of [fill(1, 'o:a', 0.4, false), fill(2, 'o:a', 0.2, true), fill(3, 'o:b', 0.3, true), fill(4, 'o:c', 0.5, false), fill(5, 'o:c', 0.5, true)]) expect(await path.onExternalFill(f)).toBeUndefined();
+    expect(path.stats()).toMatchObject({ ordersFilled: 1, expired: 2, expiredPartlyFilled: 2, working: 0 });
+    // Before: refused, ORDER_MISMATCH 'order o:a was filled in full already'.
+    expect(await path.onExternalExpiry(expiry('o:a', 0.6))).toBeUndefined();
+    // Quantities still checked: b's final fill booked 0.3, not 0.5.
+    expect((await path.onExternalExpiry(expiry('o:b', 0.5)))?.reason).toBe('ORDER_MISMATCH');
+    // Nothing is left to fill after a final fill, expired or not.
+    expect((await path.onExternalFill(fill(6, 'o:a', 0.4, false)))?.reason).toBe('ORDER_MISMATCH');
+    // c filled in full: its expiry is a consumer's mistake, refused as before.
+    expect((await path.onExternalExpiry(expiry('o:c', 0.5)))?.reason).toBe('ORDER_MISMATCH');
+
+    const s = path.stats();
+    expect(s).toMatchObject({ fills: 5, ordersFilled: 1, expired: 2, expiredPartlyFilled: 2, expiriesIgnored: 1, working: 0 });
+    expect(s.ordersFilled + s.expired + s.working).toBe(3);
+    await bus.close();
+  });
 });

@@ -378,6 +378,12 @@ describe('pending horizons', () => {
       const f = mk(1);
       f.s.addFill(fill(f.o, 1, T0 + H, 1, 100, true));
       expect(f.s.addExpiry(expiry(f.o, T0 + H, 0.5))).toBe(false); // filled in full already
+      // A final fill that left some unfilled expired the order (exec.fill's `final`): the engine
+      // acknowledges its exec.expired when it leaves that much, as risk-book's `unfilled` does.
+      const g = mk(1);
+      g.s.addFill(fill(g.o, 1, T0 + H, 0.4, 100, true));
+      expect(g.s.addExpiry(expiry(g.o, T0 + H, 0.5))).toBe(false); // says 0.5 filled, the final fill left 0.6
+      expect(g.s.addExpiry(expiry(g.o, T0 + H, 0.4))).toBe(true);
     });
 
     it('restores a version-1 snapshot (no expiries): its orders wait as they did', () => {
