@@ -56,6 +56,11 @@ export type DemoSummary = Readonly<{
   } | null;
   /** The learning loop's labeling of the window (null when the engine ran none: no training-sample store). */
   labeling: DemoLabeling | null;
+  /**
+   * The SIGINT or SIGTERM that came after the replay (while the engine stopped: the labeling wait)
+   * and the step it stopped; the counts are what was done until then. Null: it ran to the end.
+   */
+  interrupted: DemoInterruption | null;
   seconds: number;
   messagesPerSecond: number;
 }>;
@@ -93,6 +98,9 @@ export type OrderOutcomes = Readonly<{
   /** Of `working`, those with part of their quantity filled already. */
   workingPartlyFilled: number;
 }>;
+
+/** A signal that stopped the demo once its replay was done: the summary is of what it did until then. */
+export type DemoInterruption = Readonly<{ signal: string; step: string }>;
 
 /** Fees paid in one quote currency (null: of symbols whose quote is not known). */
 export type FeesInCurrency = Readonly<{ currency: string | null; fees: number }>;
@@ -167,7 +175,7 @@ export function summaryOf(
   adapters: Adapters,
   engine: Engine,
   demoModel: DemoModel,
-  run: Readonly<{ published: number; injected: number; warmup: DemoWarmup; seconds: number; labeling: DemoLabeling | null }>,
+  run: Readonly<{ published: number; injected: number; warmup: DemoWarmup; seconds: number; labeling: DemoLabeling | null; interrupted?: DemoInterruption | null }>,
 ): DemoSummary {
   const c = engine.counters;
   const d = engine.decisions?.path.stats() ?? null;
@@ -195,6 +203,7 @@ export function summaryOf(
     decisions: d,
     risk: rs === undefined ? null : demoRiskOf(rs, d),
     labeling: run.labeling,
+    interrupted: run.interrupted ?? null,
     seconds: Math.round(run.seconds * 100) / 100,
     messagesPerSecond: Math.round(c.messagesIn / run.seconds),
   };
@@ -240,6 +249,7 @@ export function riskLine(r: NonNullable<DemoSummary['risk']>): string {
 export function printSummary(s: DemoSummary): void {
   const out = process.stdout;
   out.write('\nSextant demo summary\n');
+  if (s.interrupted !== null) out.write(`  interrupted     by ${s.interrupted.signal} while ${s.interrupted.step}: what it did until then\n`);
   out.write(`  adapters        bus=${s.adapters.bus} features=${s.adapters.features} timeseries=${s.adapters.timeseries}\n`);
   for (const f of s.adapters.fallbacks) out.write(`  fallback        ${f}\n`);
   out.write(`  window          ${s.window.symbols.join(', ')} ${s.window.timeframe} ${s.window.from} → ${s.window.to}\n`);

@@ -98,7 +98,10 @@ const inWords = (xs: readonly string[]): string => (xs.length < 2 ? (xs[0] ?? 'n
 
 /**
  * `sextant demo`: replay a real window into the local stack, run the engine, print a summary.
- * Undefined when a SIGINT or SIGTERM stopped it before the summary (`process.exitCode` 130 or 143).
+ * Undefined when a SIGINT or SIGTERM stopped it before its replay was done and every message went
+ * through the engine (`process.exitCode` 130 or 143); one after that (while the engine stopped, the
+ * labeling wait) stops what it came in and the summary is still printed, its `interrupted` set,
+ * with the same exit code.
  */
 export async function runDemo(opts: DemoOptions): Promise<DemoSummary | undefined> {
   const started = performance.now();
@@ -118,6 +121,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary | undefine
   const signals = onStopSignals(() => (holding ? WHILE_HELD : WHILE_STOPPING), opts.signals);
   const opened: Started = [];
   let step = 'connecting to its services';
+  /** The step under way when the first SIGINT or SIGTERM came. */
+  let stepAtSignal: string | undefined;
+  signals.signal.addEventListener('abort', () => (stepAtSignal ??= step), { once: true });
   const next = (what: string): void => {
     if (signals.signal.aborted) throw new DemoInterrupted();
     step = what;
@@ -207,6 +213,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary | undefine
         ? undefined
         : async (): Promise<void> => {
             step = 'labeling (the learning loop)';
+            progressNote('labeling: waiting for the learning loop to label what the window allows (Ctrl-C stops the wait and prints the summary so far)');
             progress.start(0, 0, { phase: 'labeling', rate: 0 });
             const t0 = performance.now();
             labelWait = await awaitLabeling({
@@ -230,14 +237,28 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary | undefine
     if (failure !== undefined) throw failure;
     status?.engineStopped();
     await status?.pollLag();
-    next('summarising');
+    // A signal from here on (most often during the labeling wait) came after the replay was done
+    // and every message went through the asset actors: it stopped the wait, and the summary of what
+    // was done is still printed, marked interrupted. Before, the demo threw it away (no summary,
+    // exit 130), losing the whole run for a Ctrl-C during the learning loop's catch-up.
+    step = 'summarising';
     const labeled = labeling === undefined ? null : await labelingSummary(labeling.stats(), labelWait, adapters, cfg);
 
     const seconds = (performance.now() - started) / 1000;
     const warmup = demoWarmup(opts.symbols, barCounts, barsBeforeFirstPrediction(demoModel.model));
     for (const w of warmupWarnings(warmup, opts)) progressNote(`warning: ${w}`);
-    const summary = summaryOf(opts, adapters, engine, demoModel, { published: result.published, injected, warmup, seconds, labeling: labeled });
+    const by = signals.signal.aborted ? (String(signals.signal.reason) as NodeJS.Signals) : undefined;
+    const at = stepAtSignal ?? step;
+    const interrupted = by === undefined ? null : { signal: by, step: at };
+    const summary = summaryOf(opts, adapters, engine, demoModel, { published: result.published, injected, warmup, seconds, labeling: labeled, interrupted });
     printSummary(summary);
+    if (by !== undefined) {
+      const closed = await closeStarted(opened, log, `after the demo was interrupted while ${at}`);
+      signals.dispose();
+      progressNote(`sextant: demo interrupted by ${by} while ${at}, after its replay: the summary above is what it did until then; closed ${inWords(closed)}; nothing is left running`);
+      process.exitCode = signalExitCode(by);
+      return summary;
+    }
     if (dash !== undefined && opts.hold === true) {
       // Held open until SIGINT/SIGTERM; a second one while it closes exits at once, saying so.
       holding = true;

@@ -137,6 +137,42 @@ describe('sextant demo stopped early', () => {
     await claimSucceeds(cfg);
   }, 120_000);
 
+  it('Ctrl-C during the labeling wait after the replay (in process, embedded): the summary of what was done is printed, marked interrupted, exit 130', async () => {
+    // The training cache on (the model of an earlier run, or this one's, is reused): the signal is for the last step.
+    const cached = join(dir, 'cached.yaml');
+    writeFileSync(cached, ['models:', `  artifactDir: ${join(dir, 'models')}`, ''].join('\n'));
+    const proc = fakeProcess();
+    const err: string[] = [];
+    const out: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      err.push(String(chunk));
+      // Written as the wait begins, before its first read of the labeling backlog.
+      if (String(chunk).startsWith('labeling: waiting for the learning loop')) proc.send('SIGINT');
+      return true;
+    });
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out.push(String(chunk));
+      return true;
+    });
+    const summary = await runDemo({ configFile: cached, data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', ...WINDOW, faults: false, embedded: true, namespace: 'diembedded', signals: proc });
+    vi.mocked(process.stdout.write).mockRestore();
+    // Before, the signal was thrown at the next step: no summary of a run whose replay was done.
+    expect(summary, err.join('')).toBeDefined();
+    expect(summary?.interrupted).toEqual({ signal: 'SIGINT', step: 'labeling (the learning loop)' });
+    expect(summary?.published).toBeGreaterThan(200);
+    expect(summary?.messagesIn).toBe(summary?.published);
+    expect(summary?.labeling).not.toBeNull();
+    const printed = out.join('');
+    expect(printed).toContain('Sextant demo summary');
+    expect(printed).toContain('  interrupted     by SIGINT while labeling (the learning loop): what it did until then\n');
+    expect(JSON.parse(printed.trim().split('\n').at(-1) ?? '{}')).toMatchObject({ interrupted: { signal: 'SIGINT' } });
+    expect(err.filter((l) => l.includes('interrupted'))).toEqual([
+      'sextant: demo interrupted by SIGINT while labeling (the learning loop), after its replay: the summary above is what it did until then; closed the engine, its namespace claim and the adapters; nothing is left running\n',
+    ]);
+    expect(process.exitCode).toBe(130);
+    expect(proc.listeners()).toBe(0);
+  }, 120_000);
+
   it('a failure after the claim (the dashboard\'s port taken) releases the claim and closes what it opened', async () => {
     const { ns, cfg } = newNamespace();
     const taken = createServer();
