@@ -101,8 +101,9 @@ export type RiskBookSnapshot = z.infer<typeof RiskBookSnapshotSchema>;
  * (fees included) from fills, last mids from market data, orders in flight (approved, not
  * final-filled, not past `expiresAt`), approved-order times for the rate throttle, and the
  * equity marks that daily loss (reset at the first event of each UTC day; the risk core rolls
- * a mark at midnight, a bar's close, into the day it closes) and drawdown (from
- * the highest equity seen after any fill or mark) are measured against.
+ * a mark at midnight, a bar's close, into the day it closes, and a late event of a closed day
+ * into that day: `toClosedDay`) and drawdown (from the highest equity seen after any fill or
+ * mark) are measured against.
  *
  * Money is in the account currency (account-currency.ts): each venue × symbol's amounts, in its
  * quote currency, times its conversion rate (the latest mid of the conversion symbol on the same
@@ -165,6 +166,27 @@ export class RiskBook {
       this.day = d;
       this.dayStartEquity = this.equity();
     }
+  }
+
+  /** Whether `ts` is in a UTC day before the book's current one: an event of it is late (see {@link RiskBook.toClosedDay}). */
+  beforeDay(ts: number): boolean {
+    return this.day !== null && Math.floor(ts / DAY_MS) < this.day;
+  }
+
+  /**
+   * Applies `change`, a late event's (a mark or fill of a closed UTC day arriving after the day
+   * rolled: {@link RiskBook.beforeDay}), and moves the day's start equity by what it changed the
+   * equity: the move happened in the closed day, so today's PnL stays measured from that day's
+   * close as it now stands, as if the event had come in time order. Exact when nothing of the new
+   * day touched the event's venue × symbol (or its conversion) before it: otherwise what the
+   * late quantity made over the new day's part (a late fill valued at today's mark rather than the
+   * close, or today's fills valued at a late close) goes with it to the closed day. Drawdown still
+   * counts the move (the peak is of whatever equity the book has seen).
+   */
+  toClosedDay(change: () => void): void {
+    const before = this.equity();
+    change();
+    this.dayStartEquity += this.equity() - before;
   }
 
   /** Orders stop counting as in flight at their `expiresAt`, when the venue stops working them. */

@@ -223,7 +223,10 @@ export function createRiskCore(opts: RiskCoreOptions) {
       // so a loss made in it was charged again the next day and halted a resume all that day. The
       // next day starts at its first fill, suggestion or later mark, from the prices at midnight.
       book.roll(m.ts - 1);
-      book.mark(m.venue, m.symbol, m.ts, m.mid);
+      // A mark of a closed day arriving late (another asset already in the new day) moves that
+      // day's close, not today's PnL: see RiskBook.toClosedDay.
+      if (book.beforeDay(m.ts - 1)) book.toClosedDay(() => book.mark(m.venue, m.symbol, m.ts, m.mid));
+      else book.mark(m.venue, m.symbol, m.ts, m.mid);
       // On every event: no breach (the usual case) allocates nothing but the empty answer.
       if (!dailyLossBreached() && !drawdownBreached() && !flattening()) return NO_STATES;
       const out: RiskState[] = [];
@@ -273,7 +276,9 @@ export function createRiskCore(opts: RiskCoreOptions) {
 
     onFill(f: Fill): RiskState[] {
       book.roll(f.ts);
-      book.applyFill(f, dedupWindowMs);
+      // A fill of a closed day (a venue's fill from before midnight reported after it) is that day's PnL.
+      if (book.beforeDay(f.ts)) book.toClosedDay(() => book.applyFill(f, dedupWindowMs));
+      else book.applyFill(f, dedupWindowMs);
       const out: RiskState[] = [];
       breaches(f.ts, out);
       haltWhenFlat(f.ts, out);
