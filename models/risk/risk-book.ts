@@ -10,8 +10,8 @@ import type { Conversion, CurrencyConfig } from './account-currency.js';
 
 const DAY_MS = 86_400_000;
 
-/** Approved-order times kept past the current rate window, at most (see `pruneOrderTimes`). */
-export const RAISED_WINDOW_KEPT = 1_000;
+/** Approved-order times kept past the last two rate windows, at most (see `pruneOrderTimes`). */
+export const ORDER_TIMES_KEPT = 1_000;
 
 /** The index of the first time after `cutoff` in ascending `times` (its length when none is). */
 function firstAfter(times: readonly number[], cutoff: number): number {
@@ -25,8 +25,13 @@ function firstAfter(times: readonly number[], cutoff: number): number {
   return lo;
 }
 
-/** Approved orders in the rate window `(end - windowMs, end]`: see `RiskBook.ordersInWindow`. */
-export type RateWindow = Readonly<{ count: number; end: number }>;
+/**
+ * Approved orders in the rate window `(end - windowMs, end]`: see `RiskBook.ordersInWindow`.
+ * `droppedAfter`: set when a window that an order at the time asked about would fall in reaches
+ * back past the times the book dropped (the newest of them), and the times kept do not reach the
+ * cap: how many it holds is not known.
+ */
+export type RateWindow = Readonly<{ count: number; end: number; droppedAfter?: number }>;
 
 /** A book key's conversion into the account currency, and the key of the mark it reads (kind `mid`). */
 type KeyConversion = Readonly<{ conversion: Conversion; venue: string; midKey: string | undefined }>;
@@ -89,6 +94,8 @@ export const RiskBookSnapshotSchema = z.object({
   /** Absent in snapshots written before fills were checked against their order. */
   retired: z.array(RetiredSchema).optional(),
   orderTimes: z.array(z.number()),
+  /** The newest approved-order time dropped from `orderTimes` (absent: none, or a book stored before it was kept). */
+  droppedThrough: z.number().optional(),
   fillIds: z.array(z.tuple([z.string(), z.number()])),
   day: z.number().nullable(),
   dayStartEquity: z.number(),
@@ -120,6 +127,8 @@ export class RiskBook {
    */
   private readonly retired = new Map<string, RetiredOrder>();
   private orderTimes: number[] = [];
+  /** The newest time {@link RiskBook.pruneOrderTimes} dropped: a window reaching past it may hold orders no longer counted. */
+  private droppedThrough: number | undefined;
   private readonly fillIds = new Map<string, number>();
   private day: number | null = null;
   private dayStartEquity = 0;
@@ -153,6 +162,7 @@ export class RiskBook {
     for (const o of snapshot.retired ?? []) this.retired.set(o.orderId, { ...o });
     // Kept ascending (see `addOrder`); a book stored before that may hold a late order's time out of place.
     this.orderTimes = [...snapshot.orderTimes].sort((a, b) => a - b);
+    this.droppedThrough = snapshot.droppedThrough;
     for (const [id, ts] of snapshot.fillIds) this.fillIds.set(id, ts);
     this.day = snapshot.day;
     this.dayStartEquity = snapshot.dayStartEquity;
@@ -308,8 +318,11 @@ export class RiskBook {
    * would fall in (`now ≤ s < now + windowMs`), counted until `cap` is reached: the limit is on any
    * window of event time, and an order at `now` must not put one of the later windows past it. In
    * time order that is the window ending at `now`. `end`: the end of the window counted (the first
-   * to reach `cap`, else the fullest; `now` in time order), for a refusal to name it. A read: the
-   * times it no longer needs are dropped by {@link RiskBook.pruneOrderTimes}.
+   * to reach `cap`, else the fullest; `now` in time order), for a refusal to name it. When none of
+   * them reaches `cap` but the earliest reaches back past the times pruned (an order decided on an
+   * event later than the times kept reach: see {@link RiskBook.pruneOrderTimes}), `droppedAfter`
+   * says so: the count is of the times kept only. A read: the times it no longer needs are dropped
+   * by `pruneOrderTimes`.
    */
   ordersInWindow(now: number, windowMs: number, cap: number): RateWindow {
     const times = this.orderTimes;
@@ -327,29 +340,37 @@ export class RiskBook {
         end = s;
       }
     }
+    // Times are dropped oldest first: only the window ending at `now` reaches back the furthest.
+    const dropped = this.droppedThrough;
+    if (count < cap && dropped !== undefined && dropped > now - windowMs) return { count, end, droppedAfter: dropped };
     return { count, end };
   }
 
   /**
    * Drops the approved-order times the rate window no longer needs once event time reached `now`
-   * (the risk core calls it with each suggestion it checks; `cap`: `maxOrdersPerWindow`). Kept:
-   * the times in the last two windows (so an order up to `windowMs` late is counted exactly by
-   * {@link RiskBook.ordersInWindow}; one later than that may miss orders more than a window before
-   * the newest that were dropped past the cap), and the last `min(cap, RAISED_WINDOW_KEPT)` of the
-   * longest window the limits allow ({@link MAX_RATE_WINDOW_MS}). Dropping all those older than the
-   * current window made a window an operator raised count none of the orders approved before it,
-   * so the throttle let a burst through until the new window filled; now a raised window refuses as
-   * soon as `cap` orders fall in it (exactly, for a cap up to RAISED_WINDOW_KEPT), and the snapshot
-   * stays bounded. Never drops a time in `(now - 2 × windowMs, …)`, so the count at `now` is the
-   * same before or after it.
+   * (the risk core calls it with each suggestion it checks), relative to the newest time the book
+   * knows (`now`, or an order approved after it): kept are every time in the last two windows (so
+   * the count at the newest time is the same before or after), and the newest
+   * {@link ORDER_TIMES_KEPT} of the longest window the limits allow ({@link MAX_RATE_WINDOW_MS}),
+   * whatever the cap. Those serve two cases: a window an operator raised counts the orders
+   * approved before it (dropping all older than the current window let a burst through until the
+   * new window filled), and an order decided on an event more than a window late (live: the
+   * sequencer's `late()`) is counted against the orders of its own windows (keeping two windows,
+   * or the cap's worth, dropped them once the account had approved a few later orders, and the
+   * throttle let it through a window already full). A window reaching back past the times dropped
+   * (further than {@link ORDER_TIMES_KEPT} orders or a day) is counted as reaching the cap (see
+   * `droppedAfter`): the snapshot stays bounded and the throttle never counts short.
    */
-  pruneOrderTimes(now: number, windowMs: number, cap: number): void {
+  pruneOrderTimes(now: number, windowMs: number): void {
     const times = this.orderTimes;
-    const kept = firstAfter(times, now - 2 * windowMs);
-    let from = Math.max(0, times.length - Math.min(cap, RAISED_WINDOW_KEPT));
-    while (from < kept && (times[from] as number) <= now - MAX_RATE_WINDOW_MS) from++;
+    const newest = Math.max(now, times.at(-1) ?? now);
+    const kept = firstAfter(times, newest - 2 * windowMs);
+    let from = Math.max(0, times.length - ORDER_TIMES_KEPT);
+    while (from < kept && (times[from] as number) <= newest - MAX_RATE_WINDOW_MS) from++;
     from = Math.min(from, kept);
-    if (from > 0) this.orderTimes = times.slice(from);
+    if (from === 0) return;
+    this.droppedThrough = times[from - 1] as number; // the newest dropped: every time kept is later (one decided before it is refused)
+    this.orderTimes = times.slice(from);
   }
 
   positionQty(key: string): number {
@@ -565,6 +586,7 @@ export class RiskBook {
       inFlight: [...this.inFlight.values()].map((o) => ({ ...o })),
       retired: [...this.retired.values()].map((o) => ({ ...o })),
       orderTimes: [...this.orderTimes],
+      ...(this.droppedThrough !== undefined ? { droppedThrough: this.droppedThrough } : {}),
       fillIds: [...this.fillIds.entries()],
       day: this.day,
       dayStartEquity: this.dayStartEquity,

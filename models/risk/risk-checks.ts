@@ -3,7 +3,7 @@ import { RiskReason } from '../../streams/messages/risk-reason.js';
 import type { TradingState } from '../../streams/messages/risk-state.js';
 import { symbolToken, venueToken } from '../../streams/subjects.js';
 import type { RiskBook } from './risk-book.js';
-import { bookKey } from './risk-book.js';
+import { bookKey, ORDER_TIMES_KEPT } from './risk-book.js';
 import type { RiskLimits } from './risk-limits.js';
 import { reducesPosition } from '../reducing-order.js';
 import { capFor } from './risk-limits.js';
@@ -81,6 +81,10 @@ export function checkSuggestion(c: CheckInput): CheckResult {
   // after its time (an order approved later in event time), not "the last" window before it.
   const rate = book.ordersInWindow(now, limits.windowMs, limits.maxOrdersPerWindow);
   if (rate.count >= limits.maxOrdersPerWindow) add(RiskReason.ORDER_RATE, `${rate.count} orders in the ${limits.windowMs} ms window ending ${new Date(rate.end).toISOString()}`);
+  else if (rate.droppedAfter !== undefined) {
+    // Decided on an event so late that its windows reach back past the approved-order times kept: never counted short.
+    add(RiskReason.ORDER_RATE, `decided at ${new Date(now).toISOString()}, its ${limits.windowMs} ms windows reach order times no longer kept (up to ${new Date(rate.droppedAfter).toISOString()}: the newest ${ORDER_TIMES_KEPT} of a day are): not counted`);
+  }
   if (mark === undefined) add(RiskReason.NO_MARKET_DATA, `no mid for ${s.venue} ${s.symbol}`);
   else if (now - mark.ts > limits.staleAfterMs) add(RiskReason.STALE_MARKET_DATA, `mid is ${now - mark.ts} ms old`);
   conversionChecks(c, key, add);

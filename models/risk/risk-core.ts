@@ -294,7 +294,7 @@ export function createRiskCore(opts: RiskCoreOptions) {
       const r = checkSuggestion({ s, now, limits, book, state: state(), scopedHalt: scopedHaltFor(s), duplicate: prior !== undefined, breaches: b });
       // After the order-rate count read them, before this order's time is added: the times kept
       // depend on that order (see pruneOrderTimes).
-      book.pruneOrderTimes(now, limits.windowMs, limits.maxOrdersPerWindow);
+      book.pruneOrderTimes(now, limits.windowMs);
       const base = { ts: now, strategy: s.strategy, venue: s.venue, symbol: s.symbol, suggestionId: s.id } as const;
       if (r.reasons.length > 0) {
         const reject: Reject = { type: 'exec.reject', v: 1, id: rejectId(s.id), ...base, reasons: r.reasons, detail: r.details.join('; ') };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RAISED_WINDOW_KEPT, RiskBook } from '../../models/risk/risk-book.js';
+import { ORDER_TIMES_KEPT, RiskBook } from '../../models/risk/risk-book.js';
 import { createRiskCore } from '../../models/risk/risk-core.js';
 import { MAX_RATE_WINDOW_MS, RiskLimitsError } from '../../models/risk/risk-limits.js';
 import type { Order } from '../../streams/messages/order.js';
@@ -42,41 +42,43 @@ describe('the order-rate throttle after an operator raises its window', () => {
     const book = new RiskBook();
     for (let i = 0; i < 5_000; i++) {
       book.addOrder(order(i, T0 + i * 10));
-      book.pruneOrderTimes(T0 + i * 10, 100, 20);
+      book.pruneOrderTimes(T0 + i * 10, 100);
     }
     const now = T0 + 4_999 * 10;
     expect(book.ordersInWindow(now, 100, 20)).toEqual({ count: 10, end: now });
-    expect(book.snapshot().orderTimes).toHaveLength(20); // the cap's worth, not 5,000
-    expect(book.ordersInWindow(now, 60_000, 20).count).toBe(20); // a raised window refuses at once
-    // A cap over RAISED_WINDOW_KEPT keeps that many past the window (and every time in it).
-    book.pruneOrderTimes(now, 100, 1_000_000);
-    expect(book.ordersInWindow(now, 100, 1_000_000).count).toBe(10);
-    book.pruneOrderTimes(now + MAX_RATE_WINDOW_MS, 100, 20);
-    expect(book.ordersInWindow(now + MAX_RATE_WINDOW_MS, 100, 20).count).toBe(0);
+    expect(book.snapshot().orderTimes).toHaveLength(ORDER_TIMES_KEPT); // not 5,000
+    expect(book.snapshot().droppedThrough).toBe(T0 + 3_999 * 10);
+    expect(book.ordersInWindow(now, 60_000, 20).count).toBe(ORDER_TIMES_KEPT); // a raised window refuses at once
+    // A cap over ORDER_TIMES_KEPT: a raised window reaching the times dropped says so (the check refuses: never counted short).
+    expect(book.ordersInWindow(now, 60_000, 1_000_000)).toEqual({ count: ORDER_TIMES_KEPT, end: now, droppedAfter: T0 + 3_999 * 10 });
+    expect(book.ordersInWindow(now, 100, 1_000_000)).toEqual({ count: 10, end: now });
+    book.pruneOrderTimes(now + MAX_RATE_WINDOW_MS, 100);
+    expect(book.ordersInWindow(now + MAX_RATE_WINDOW_MS, 100, 20)).toEqual({ count: 0, end: now + MAX_RATE_WINDOW_MS });
     expect(book.snapshot().orderTimes).toHaveLength(0); // older than the longest window: gone
   });
 
   it('counts without dropping anything: the count is a read, the pruning its own step', () => {
     const book = new RiskBook();
-    for (let i = 0; i < 50; i++) book.addOrder(order(i, T0 + i * 10));
-    const now = T0 + 49 * 10;
+    for (let i = 0; i < 1_050; i++) book.addOrder(order(i, T0 + i * 10));
+    const now = T0 + 1_049 * 10;
     expect(book.ordersInWindow(now, 100, 20)).toEqual({ count: 10, end: now });
-    expect(book.snapshot().orderTimes).toHaveLength(50);
-    book.pruneOrderTimes(now, 100, 20);
-    expect(book.snapshot().orderTimes).toHaveLength(20);
+    expect(book.snapshot().orderTimes).toHaveLength(1_050);
+    book.pruneOrderTimes(now, 100);
+    expect(book.snapshot().orderTimes).toHaveLength(ORDER_TIMES_KEPT);
     expect(book.ordersInWindow(now, 100, 20)).toEqual({ count: 10, end: now }); // the same count after
-    expect(RAISED_WINDOW_KEPT).toBeGreaterThanOrEqual(20);
   });
 
   it('keeps a bounded number of order times through the core (it prunes them at each suggestion it checks)', () => {
     const c = createRiskCore({ account: 'acc', limits: { ...baseLimits, maxOrdersPerWindow: 2, windowMs: 1_000, maxPositionQty: { default: 100, perSymbol: {} } } });
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 1_100; i++) {
       const ts = T0 + i * 20_000; // past the last order's expiry: nothing in flight to refuse it
       c.onMarket({ venue: VENUE, symbol: BTC, ts, mid: 100 });
       expect(c.onSuggestion(suggestion({ ts }), ts).kind).toBe('order');
     }
-    // The cap's worth kept at the last check (2 of the 99 before it), then the last order's time.
-    expect(c.bookSnapshot().book.orderTimes).toEqual([97, 98, 99].map((i) => T0 + i * 20_000));
+    // ORDER_TIMES_KEPT kept at the last check (of the 1,099 before it), then the last order's time.
+    const times = c.bookSnapshot().book.orderTimes;
+    expect(times).toHaveLength(ORDER_TIMES_KEPT + 1);
+    expect([times[0], times.at(-1)]).toEqual([T0 + 99 * 20_000, T0 + 1_099 * 20_000]);
   });
 
   it('refuses a window longer than the book keeps order times for', () => {
@@ -127,6 +129,33 @@ describe('the order-rate throttle with orders decided on late events', () => {
     expect(at(c, T0 + 100).kind).toBe('order');
     expect(at(c, T0 + 160).kind).toBe('order'); // (60, 160] holds 100; (150, 250] holds 160 and 250
     expect(at(c, T0 + 155).kind).toBe('reject'); // (60, 160] would hold 100, 155, 160
+  });
+
+  it('counts a suggestion more than a window late against the orders of its own windows (they were dropped once a window behind the newest)', () => {
+    const c = core(2);
+    mark(c, T0);
+    for (const t of [100, 150, 400, 410, 500]) expect(at(c, T0 + t).kind).toBe('order');
+    // At 120 (late by 380, nearly four windows) it would share (50, 150] with 100 and 150.
+    const d = at(c, T0 + 120);
+    expect(d.kind === 'reject' ? d.reject.detail : undefined).toBe(`ORDER_RATE: 2 orders in the ${W} ms window ending ${new Date(T0 + 150).toISOString()}`);
+    expect(at(c, T0 + 280).kind).toBe('order'); // no window holding it holds two
+  });
+
+  it('refuses a suggestion later than the order times kept reach back: its windows cannot be counted', () => {
+    const c = core(2);
+    for (let i = 0; i <= ORDER_TIMES_KEPT + 100; i++) {
+      const ts = T0 + 1_000 + i * 60;
+      mark(c, ts);
+      expect(c.onSuggestion(suggestion({ ts, ttlMs: 50 }), ts).kind).toBe('order'); // one in any 100 ms before it, none in flight
+    }
+    const d = at(c, T0 + 500);
+    expect(d.kind === 'reject' ? d.reject : undefined).toMatchObject({
+      reasons: ['ORDER_RATE'],
+      detail: `ORDER_RATE: decided at ${new Date(T0 + 500).toISOString()}, its ${W} ms windows reach order times no longer kept (up to ${new Date(T0 + 1_000 + 99 * 60).toISOString()}: the newest ${ORDER_TIMES_KEPT} of a day are): not counted`,
+    });
+    // Restored, the book still knows what it dropped.
+    const back = createRiskCore({ account: 'acc', limits: c.getLimits(), book: c.bookSnapshot() });
+    expect(back.onSuggestion(suggestion({ ts: T0 + 510 }), T0 + 510).kind).toBe('reject');
   });
 
   it('keeps a restored book in time order (one stored before holds a late time out of place)', () => {
