@@ -302,11 +302,12 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   // The metrics need two bar closes: a shorter window failed only after training and replaying.
   if (opts.to - opts.from < 2 * barMs) throw new InvalidArgumentError(`the window ${new Date(opts.from).toISOString()} → ${new Date(opts.to).toISOString()} is shorter than two ${tf} bars: give a longer one`);
   const base = loadConfig({ file: opts.configFile });
-  // The one currency the report's money is in: symbols quoted in others are refused now, not after training.
-  const currency = backtestCurrency(base.risk, opts.symbols);
   const pgRows = opts.source === 'pg' && opts.timeseries !== undefined ? opts.timeseries : undefined;
   const data = pgRows !== undefined ? undefined : (opts.data ?? requireDataDir(base.data.dir));
+  // A symbol with no bar files is refused first, with a did-you-mean for one spelt in another case.
   const files = data === undefined ? [] : await barFiles(data, opts.symbols, tf);
+  // The one currency the report's money is in: symbols quoted in others are refused now, not after training.
+  const currency = backtestCurrency(base.risk, opts.symbols);
   const ticks = opts.ticks ?? [];
   if (ticks.length > 0 && pgRows !== undefined) throw new InvalidArgumentError('--ticks replays trade and quote CSV files beside CSV bars; it does not apply to --source pg');
   checkTickFiles(ticks, opts.symbols);
