@@ -5,6 +5,7 @@ import type { ModelRegistry } from '../models/registry/model-registry.js';
 import { createPgModelRegistry } from '../models/registry/pg-model-registry.js';
 import type { AuditStore } from '../state/audit-store.js';
 import type { Clock } from '../state/clock.js';
+import { StoreBoundError } from '../state/errors.js';
 import { createMemoryAuditStore } from '../state/memory-audit-store.js';
 import { createMemoryRiskStore } from '../state/memory-risk-store.js';
 import { createPgAuditStore } from '../state/pg-audit-store.js';
@@ -107,7 +108,8 @@ async function connectAll(
       return await real();
     } catch (e) {
       // `cannot connect to NATS at nats://…:4999: connection refused` did not say what to change.
-      if (mode === 'live') throw withSetting(e, setting);
+      // A bound that passed (the migrations' on a server that answers nothing) names its own setting: the URL is fine.
+      if (mode === 'live') throw withSetting(e, e instanceof StoreBoundError ? e.setting : setting);
       const notice = `${service} unreachable at ${url} (${(e as Error).message}); using the embedded in-process ${service} adapter instead`;
       log.warn({ service, url }, notice);
       fallbacks.push(notice);

@@ -18,6 +18,23 @@ export class StoreConnectError extends StoreError {
   }
 }
 
+/**
+ * A store error that a setting other than the store's address answers for: a bound the store
+ * waited out (`postgres.migrationTimeoutMs` for the start-up's migrations). `setting` names it, so
+ * that a start-up error says what to change, not the store's URL, which is fine.
+ */
+export class StoreBoundError extends StoreError {
+  // Named as any StoreError: what it says and how it is retried are the same; only the hint differs.
+  constructor(
+    message: string,
+    retryable: boolean,
+    readonly setting: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, retryable, options);
+  }
+}
+
 export const isStoreError = (e: unknown): e is StoreError => e instanceof StoreError;
 
 /** True for a store error that a later attempt may not hit (connection loss, failover, timeouts). */

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
 import pg from 'pg';
-import { StoreConnectError } from './errors.js';
+import { StoreBoundError, StoreConnectError } from './errors.js';
 import { isPgQueryTimeout, pgStoreError } from './pg-errors.js';
 import { CREATE_TIMESCALE_SQL, hypertableStatements, PROBE_TIMESCALE_SQL, timescaleStep } from './pg-timescale.js';
 import type { StoreFlavor, TimescaleProbe } from './pg-timescale.js';
@@ -81,7 +81,9 @@ export async function migrateStoreSchema(url: string, schema: string, policies?:
     // transaction of its own, no ROLLBACK after a failed step), and end() below drops a connection
     // with a query still under way instead of waiting for the server's goodbye.
     const bound = timeoutMs === undefined ? undefined : `postgres.migrationTimeoutMs (${timeoutMs} ms for each statement, or for another process's migrations of the schema: raise it if one is that slow)`;
-    throw pgStoreError(`migrations failed in schema ${schema}`, e, bound);
+    const err = pgStoreError(`migrations failed in schema ${schema}`, e, bound);
+    // The server took the session and then answered nothing within the bound: the setting to look at is the bound, not the URL.
+    throw bound !== undefined && isPgQueryTimeout(e) ? new StoreBoundError(err.message, err.retryable, 'postgres.migrationTimeoutMs', { cause: e }) : err;
   } finally {
     await client.end().catch(() => {}); // ends the session: the advisory lock goes with it
   }
