@@ -1,4 +1,6 @@
-import type { Clock } from '../state/clock.js';
+import type { Clock, TimerHandle } from '../state/clock.js';
+import { StoreError } from '../state/errors.js';
+import { ANSWER_MARGIN_MS } from '../state/pg-durable-write.js';
 import type { Logger } from '../state/logger.js';
 import type { RiskStore, StoredRisk, WriteBound } from '../state/risk-store.js';
 import type { CorePublisher, Delivery, DurableConsumer, DurablePublisher, Consumption } from '../streams/bus.js';
@@ -57,8 +59,11 @@ export type RiskActorOptions = Readonly<{
   /**
    * How long the store write of an operator's command (halt, resume, reduce, limits) may wait, a
    * lock another session holds say, before it fails with nothing stored (`WriteBound`): the command
-   * answers with the store's error instead of waiting past the operator's timeout. Left out: no
-   * bound. The writes of suggestions, fills and market marks are never bounded.
+   * answers with the store's error instead of waiting past the operator's timeout. The command as
+   * a whole (its wait behind earlier risk writes, both writes of a `limits set` that halts, a wait
+   * for a pooled connection) is answered within this and twice `ANSWER_MARGIN_MS` of its receipt
+   * (see `commanded`). Left out: no bound. The writes of suggestions, fills and market marks are
+   * never bounded.
    */
   controlWriteTimeoutMs?: number;
 }>;
@@ -161,36 +166,92 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
     if (tradingChanged) await deps.store.saveTrading(account, core.trading(), now);
     await deps.store.saveBook(account, core.bookSnapshot(), now);
   };
+  const bound = opts.controlWriteTimeoutMs;
+  const fullBound: WriteBound | undefined = bound === undefined ? undefined : { timeoutMs: bound };
   /**
-   * An operator's command. A halt takes effect at once (the kill switch: nothing decided after it
-   * may pass while it is being stored) and stays in effect if storing it fails (the reply is the
-   * error). A resume or reduce-only takes effect only once stored: the new state is worked out and
-   * the old one put back until the store has the new one, so a failed write leaves the account as
-   * it was, as the reply says and as a restart would find it. Should the state move while it is
-   * being stored (the decision path halting on a breach: every change bumps `seq`), the command is
-   * decided again on the state it moved to, and stored again. Each write waits at most
-   * `controlWriteTimeoutMs` (a lock held on the table): past it the write fails, nothing stored,
-   * with the same outcome as any failed write.
+   * How long after its receipt an operator's command is answered at the latest: its write's bound
+   * and the store's answer margin, and one margin more for the wait behind earlier writes. Past it
+   * the reply is a retryable `StoreError` (UNAVAILABLE), well before `sextant ctl` gives up (5 s,
+   * with `control.auditDeadlineMs` after it).
    */
-  const bound: WriteBound | undefined = opts.controlWriteTimeoutMs === undefined ? undefined : { timeoutMs: opts.controlWriteTimeoutMs };
-  const control = (fn: (ts: number) => RiskState[], effect: 'at-once' | 'once-stored'): Promise<readonly RiskState[]> =>
-    serial(async () => {
-      const ts = deps.clock.now();
+  const answerMs = bound === undefined ? undefined : bound + 2 * ANSWER_MARGIN_MS;
+  /**
+   * Runs an operator's command in the queue, after the writes before it (the store's writes stay in
+   * order), and answers it within `answerMs` of its receipt, whatever the store does: a book write
+   * ahead of it on a server that stopped answering waits the pool's 15 s (postgres.queryTimeoutMs),
+   * another command's write its own bound, a pooled connection up to 3 s. Past the deadline the
+   * reply says what became of it: a command whose turn had not come is not carried out when it
+   * comes (`late: 'drop'`), or, a halt, is stored then (`late: 'run'`: it is in force already);
+   * one whose write was under way takes effect if the store still takes it (logged).
+   *
+   * `left()` is the bound for a write that is to end by the deadline: the full bound when the
+   * command waited at most a margin for its turn, less by what it waited longer.
+   */
+  const commanded = <T>(late: 'drop' | 'run', job: (left: () => WriteBound | undefined) => Promise<T>): Promise<T> => {
+    if (bound === undefined || answerMs === undefined) return serial(() => job(() => undefined));
+    const receivedAt = deps.clock.now();
+    let passed = false;
+    let begun = false;
+    const left = (): WriteBound => ({ timeoutMs: Math.max(1, Math.min(bound, receivedAt + bound + ANSWER_MARGIN_MS - deps.clock.now())) });
+    const run = serial(async () => {
+      if (passed && late === 'drop') throw new StoreError('operator command given up before its turn: not carried out', false);
+      begun = true;
+      const out = await job(left);
+      if (passed) log.warn({ waitedMs: deps.clock.now() - receivedAt }, "an operator's command was stored after its reply said it was not: in force now");
+      return out;
+    });
+    let timer: TimerHandle | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = deps.clock.setTimeout(() => {
+        passed = true;
+        const why = begun ? 'the store has not answered its write' : 'it waits behind an earlier risk write the store has not answered';
+        const then = late === 'run' ? 'it is stored once the store takes it' : begun ? 'it takes effect if the store still takes it' : 'it is not carried out';
+        reject(new StoreError(`risk store: no answer within ${answerMs} ms of the command (control.riskWriteTimeoutMs, ${bound} ms, and 2 × ${ANSWER_MARGIN_MS} for the store's answer): ${why}; ${then}`, true));
+      }, answerMs);
+    });
+    run.catch((e: unknown) => {
+      if (passed) log.warn({ err: String(e) }, "an operator's command answered as not stored ended");
+    });
+    return Promise.race([run, deadline]).finally(() => {
+      if (timer !== undefined) deps.clock.clearTimeout(timer);
+    });
+  };
+  /**
+   * An operator's command. A halt takes effect at once, when it is received (the kill switch:
+   * nothing decided after it may pass, even while earlier risk writes hold the queue), again in its
+   * turn should something before it in the queue have moved the state (a resume being stored), and
+   * stays in effect if storing it fails (the reply is the error). A resume or reduce-only takes
+   * effect only once stored: the new state is worked out and the old one put back until the store
+   * has the new one, so a failed write leaves the account as it was, as the reply says and as a
+   * restart would find it. Should the state move while it is being stored (the decision path
+   * halting on a breach: every change bumps `seq`), the command is decided again on the state it
+   * moved to, and stored again. Each write waits at most `controlWriteTimeoutMs` (a lock held on
+   * the table): past it the write fails, nothing stored, with the same outcome as any failed
+   * write; and the command is answered within `answerMs` (`commanded`).
+   */
+  // Async: a command refused at once (a RiskControlError) rejects, as one refused in its turn does.
+  const control = async (fn: (ts: number) => RiskState[], effect: 'at-once' | 'once-stored'): Promise<readonly RiskState[]> => {
+    const ts = deps.clock.now();
+    const early = effect === 'at-once' ? fn(ts) : [];
+    const seqAtReceipt = core.trading().seq;
+    return commanded(effect === 'at-once' ? 'run' : 'drop', async (left) => {
       for (;;) {
         const before = core.trading();
-        const states = fn(ts);
+        const states = effect === 'at-once' && before.seq === seqAtReceipt ? [] : fn(ts);
         const after = core.trading();
         const deferred = effect === 'once-stored' && states.length > 0;
         if (deferred) core.restoreTrading(before);
-        await deps.store.saveTrading(account, after, ts, bound);
+        await deps.store.saveTrading(account, after, ts, effect === 'at-once' ? fullBound : left());
         if (deferred) {
           if (core.trading().seq !== before.seq) continue;
           core.restoreTrading(after);
         }
-        announce(states);
-        return states;
+        const changed = [...early, ...states];
+        announce(changed);
+        return changed;
       }
     });
+  };
 
   /**
    * One batch of `sx.exec.…` deliveries: our own orders and rejects are skipped. A refused message
@@ -294,23 +355,26 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
     resume: (a) => control((ts) => core.resume({ ...a, ts }), 'once-stored'),
     reduce: (a) => control((ts) => core.reduce({ ...a, ts }), 'once-stored'),
     getLimits: () => core.getLimits(),
-    setLimits: (patch) =>
-      serial(async () => {
+    setLimits: async (patch) => {
+      core.limitsWith(patch); // a patch that is not valid is refused now, not after the writes before it
+      // One deadline for both writes (the limits, then the halt they cause): `commanded`.
+      return commanded('drop', async (left) => {
         // In force only once stored, as a resume: a failed write leaves the limits as they were,
         // as the reply (the error) says and as a restart would find them.
         const limits = core.limitsWith(patch);
         const now = deps.clock.now();
-        await deps.store.saveLimits(account, limits, now, bound);
+        await deps.store.saveLimits(account, limits, now, left());
         core.useLimits(limits);
         // A loss limit lowered below the loss already made halts now, as a breach would (at once,
         // like a halt: it stays in effect if storing the state fails).
         const states = core.checkLimits(now);
         if (states.length > 0) {
-          await deps.store.saveTrading(account, core.trading(), now, bound);
+          await deps.store.saveTrading(account, core.trading(), now, fullBound);
           announce(states);
         }
         return limits;
-      }),
+      });
+    },
     status: () => core.status(),
     stats: () => ({ ...stats }),
     stop: async () => {

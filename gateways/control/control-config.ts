@@ -17,8 +17,10 @@ export const MAX_AUDIT_DEADLINE_MS = 4000;
  * (`lock_timeout` and `statement_timeout` of its transaction), or, a server that answers nothing,
  * 250 ms later client-side (`ANSWER_MARGIN_MS`, state/pg-durable-write.ts): the command answers
  * UNAVAILABLE, a resume or reduce not carried out, instead of waiting past `sextant ctl`'s timeout.
- * The audit write comes after it, so the two together stay under {@link MAX_AUDIT_DEADLINE_MS}
- * (and the margin).
+ * The command as a whole (its turn behind earlier risk writes, both writes of a `limits set` that
+ * halts, a wait for a pooled connection) is answered within this and twice that margin of its
+ * receipt (actors/risk-actor.ts). The audit write comes after it, so the two together stay under
+ * {@link MAX_AUDIT_DEADLINE_MS} (and the margins).
  */
 export const RISK_WRITE_TIMEOUT_MS = 1500;
 
