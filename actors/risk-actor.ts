@@ -192,7 +192,10 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
     const receivedAt = deps.clock.now();
     let passed = false;
     let begun = false;
-    const left = (): WriteBound => ({ timeoutMs: Math.max(1, Math.min(bound, receivedAt + bound + ANSWER_MARGIN_MS - deps.clock.now())) });
+    const leftMs = (): number => receivedAt + bound + ANSWER_MARGIN_MS - deps.clock.now();
+    // `remainingMs`: read again once the write has its connection, so a command answered as not
+    // done is not stored after that answer because a pooled connection came late.
+    const left = (): WriteBound => ({ timeoutMs: Math.max(1, Math.min(bound, leftMs())), remainingMs: leftMs });
     const run = serial(async () => {
       if (passed && late === 'drop') throw new StoreError('operator command given up before its turn: not carried out', false);
       begun = true;

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { StoreError } from './errors.js';
 import { pgStoreError } from './pg-errors.js';
 import { timedQuery } from './pg-timed-query.js';
 import { DURABLE_BEGIN, inPgTransaction } from './pg-transaction.js';
@@ -27,17 +28,28 @@ export const ANSWER_MARGIN_MS = 250;
  * {@link ANSWER_MARGIN_MS} per statement (not the pool's longer `query_timeout`): an operator's
  * command bounded by `control.riskWriteTimeoutMs` answers UNAVAILABLE before `sextant ctl` gives
  * up (5 s), not "engine not reached" after the pool's 15. Not bounded here: the wait for a pooled
- * connection (the pool's own timeout, 3 s).
+ * connection (the pool's own timeout, 3 s); but with `remainingMs` the time left is read again
+ * once the connection is in hand, and a write with none left is given up (a retryable
+ * `StoreError`, nothing sent), its statements bounded by the lesser of the two: a command
+ * answered as not done by its deadline is not stored after that answer.
  */
-export async function durableWrite(pool: pg.Pool, what: string, sql: string, params: unknown[], timeoutMs?: number): Promise<void> {
-  if (timeoutMs !== undefined && (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1)) throw new RangeError(`${what}: timeoutMs must be a whole number of ms above 0, got ${timeoutMs}`);
-  const begin = timeoutMs === undefined ? DURABLE_BEGIN : `${DURABLE_BEGIN}; SET LOCAL lock_timeout = ${timeoutMs}; SET LOCAL statement_timeout = ${timeoutMs}`;
+export async function durableWrite(pool: pg.Pool, what: string, sql: string, params: unknown[], bound?: number | Readonly<{ timeoutMs: number; remainingMs?: () => number }>): Promise<void> {
+  const b = typeof bound === 'number' ? { timeoutMs: bound } : bound;
+  if (b !== undefined && (!Number.isSafeInteger(b.timeoutMs) || b.timeoutMs < 1)) throw new RangeError(`${what}: timeoutMs must be a whole number of ms above 0, got ${b.timeoutMs}`);
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
   } catch (e) {
     throw pgStoreError(what, e);
   }
+  // The time left once the connection is in hand (a pooled one can take up to the pool's 3 s).
+  const remaining = b?.remainingMs === undefined ? undefined : Math.floor(b.remainingMs());
+  if (remaining !== undefined && remaining < 1) {
+    client.release();
+    throw new StoreError(`${what}: given up, not written: no time left once a connection was free (its bound passed while it waited for one)`, true);
+  }
+  const timeoutMs = b === undefined ? undefined : remaining === undefined ? b.timeoutMs : Math.min(b.timeoutMs, remaining);
+  const begin = timeoutMs === undefined ? DURABLE_BEGIN : `${DURABLE_BEGIN}; SET LOCAL lock_timeout = ${timeoutMs}; SET LOCAL statement_timeout = ${timeoutMs}`;
   const answerMs = timeoutMs === undefined ? undefined : timeoutMs + ANSWER_MARGIN_MS;
   try {
     await inPgTransaction(client, begin, (c) => c.query(timedQuery(sql, params, answerMs)), answerMs);

@@ -30,7 +30,7 @@ export async function createPgRiskStore(opts: PgRiskStoreOptions): Promise<RiskS
   // decision.riskCheckpointMs (200 ms), so the WAL flush each waits for (about
   // half a millisecond more per write, measured on a local server) costs little.
   // An operator's command passes a bound (`WriteBound`): behind a lock it fails, not stored, instead of waiting.
-  const upsert = (what: string, sql: string, params: unknown[], bound?: WriteBound): Promise<void> => durableWrite(pool, `save risk ${what}`, sql, params, bound?.timeoutMs);
+  const upsert = (what: string, sql: string, params: unknown[], bound?: WriteBound): Promise<void> => durableWrite(pool, `save risk ${what}`, sql, params, bound);
   const at = `to_timestamp($3::double precision / 1000)`;
 
   return {

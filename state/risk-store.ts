@@ -16,7 +16,16 @@ export type StoredRisk = Readonly<{
  * fails with nothing stored: an operator's command answers that it was not done instead of waiting
  * for ever. Left out: no bound (the decision path's writes, which wait the store out).
  */
-export type WriteBound = Readonly<{ timeoutMs: number }>;
+export type WriteBound = Readonly<{
+  timeoutMs: number;
+  /**
+   * The time left for the write once it has a connection (read then; the wait for a pooled one is
+   * not in `timeoutMs`): at or below 0 the write is given up, nothing sent; else its bound is the
+   * lesser of the two. An operator's command answered as not done by its deadline must not be
+   * stored after that answer because its connection came late.
+   */
+  remainingMs?: () => number;
+}>;
 
 export type RiskStore = {
   /** What is stored for `account`; each part undefined when never written. */
