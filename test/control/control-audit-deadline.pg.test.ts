@@ -1,8 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlReplySchema } from '../../gateways/control/control-messages.js';
-import type { ControlReply } from '../../gateways/control/control-messages.js';
 import { AUDIT_DEADLINE_MS, startControlServer } from '../../gateways/control/control-server.js';
 import type { ControlTarget } from '../../gateways/control/control-target.js';
 import type { AuditStore } from '../../state/audit-store.js';
@@ -10,17 +7,12 @@ import { createLiveClock } from '../../state/clocks/live-clock.js';
 import { silentLogger } from '../../state/logger.js';
 import { createPgAuditStore } from '../../state/pg-audit-store.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
-import { subjectsFor } from '../../streams/subjects.js';
 import { dropSchema } from '../support/pg.js';
+import { askControl, CTL_TIMEOUT_MS, PG_URL, subjects, testSchema } from './control-world.js';
+import type { Asked } from './control-world.js';
 
 // Real PostgreSQL; fails (never skips) when it is not reachable. Schemas of this file only.
-const url = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = `ctl_audl_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-const subjects = subjectsFor('sx');
-const enc = new TextEncoder();
-const dec = new TextDecoder();
-/** `sextant ctl`'s default --timeout (cli/commands/ctl.ts) and the gateway's controlTimeoutMs default. */
-const CTL_TIMEOUT_MS = 5000;
+const schema = testSchema('ctl_audl');
 
 describe('operator audit writes to a PostgreSQL that hangs answer before sextant ctl gives up', () => {
   let audit: AuditStore;
@@ -42,10 +34,10 @@ describe('operator audit writes to a PostgreSQL that hangs answer before sextant
   };
 
   beforeAll(async () => {
-    audit = await createPgAuditStore({ url, schema });
+    audit = await createPgAuditStore({ url: PG_URL, schema });
     // Another session holds the audit table: every write waits for it (no timeout of its own), as
     // behind a stuck migration, a long VACUUM FULL or a server that accepts and never answers.
-    locker = new pg.Client({ connectionString: url });
+    locker = new pg.Client({ connectionString: PG_URL });
     await locker.connect();
     await locker.query(`BEGIN; LOCK TABLE ${schema}.control_audit IN ACCESS EXCLUSIVE MODE`);
   });
@@ -53,18 +45,13 @@ describe('operator audit writes to a PostgreSQL that hangs answer before sextant
     await locker.query('ROLLBACK').catch(() => {});
     await locker.end();
     await audit.close();
-    await dropSchema(url, schema);
+    await dropSchema(PG_URL, schema);
   });
 
   const serve = (auditDeadlineMs?: number) => {
     const bus = createMemoryBus();
     startControlServer({ bus, subjects, target, audit, clock: createLiveClock(), log: silentLogger, ...(auditDeadlineMs !== undefined ? { auditDeadlineMs } : {}) });
-    const ask = async (verb: string, id: string): Promise<Readonly<{ reply: ControlReply; ms: number }>> => {
-      const args = verb === 'halt' ? { reason: `drill ${id}` } : {};
-      const t0 = process.hrtime.bigint();
-      const raw = await bus.request(subjects.control(verb), enc.encode(JSON.stringify({ v: 1, id, operator: 'alice', args })), CTL_TIMEOUT_MS);
-      return { reply: ControlReplySchema.parse(JSON.parse(dec.decode(raw))), ms: Number(process.hrtime.bigint() - t0) / 1e6 };
-    };
+    const ask = (verb: string, id: string): Promise<Asked> => askControl(bus, verb, verb === 'halt' ? { reason: `drill ${id}` } : {}, id);
     return { ask, close: () => bus.close() };
   };
 

@@ -1,40 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startRiskActor } from '../../actors/risk-actor.js';
-import type { RiskActorHandle } from '../../actors/risk-actor.js';
-import type { Supervisor } from '../../actors/supervisor.js';
-import type { Decisions } from '../../cli/decisions.js';
-import { engineControlTarget } from '../../cli/engine-control.js';
-import { loadConfig } from '../../config/load.js';
-import { ControlReplySchema } from '../../gateways/control/control-messages.js';
-import type { ControlReply } from '../../gateways/control/control-messages.js';
-import { startControlServer } from '../../gateways/control/control-server.js';
 import type { AuditStore } from '../../state/audit-store.js';
-import { createLiveClock } from '../../state/clocks/live-clock.js';
-import { createCounters } from '../../state/counters.js';
-import { silentLogger } from '../../state/logger.js';
-import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
-import { createPgRiskStore } from '../../state/pg-risk-store.js';
-import type { RiskStore } from '../../state/risk-store.js';
-import { createMemoryBus } from '../../streams/memory-bus.js';
-import type { MemoryBus } from '../../streams/memory-bus.js';
-import { subjectsFor } from '../../streams/subjects.js';
-import { baseLimits, BTC, fill, suggestion, T0, VENUE } from '../risk/risk-fixtures.js';
-import { dropSchema } from '../support/pg.js';
-import { startStallProxy } from '../support/pg-stall-proxy.js';
-import type { StallProxy } from '../support/pg-stall-proxy.js';
+import { BTC, fill, suggestion, T0, VENUE } from '../risk/risk-fixtures.js';
+import { ACCOUNT, PG_URL, startStallWorld, testSchema } from './control-world.js';
+import type { StallWorld } from './control-world.js';
 
 // Real PostgreSQL behind a proxy that plays the hung server; fails (never skips) when it is not
 // reachable. Schemas of this file only.
-const url = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const subjects = subjectsFor('sx');
-const enc = new TextEncoder();
-const dec = new TextDecoder();
-/** `sextant ctl`'s default --timeout (cli/commands/ctl.ts) and the gateway's controlTimeoutMs default. */
-const CTL_TIMEOUT_MS = 5000;
-const ACCOUNT = 'acc';
-const idleSupervisor: Supervisor = { status: () => [], halt: () => {}, resume: () => {}, restartGivenUp: () => [], stop: async () => {} };
 /** An audit store on the same hung server: its writes never answer (the control server's deadline gives them up). */
 const hungAudit: AuditStore = { record: () => new Promise<void>(() => {}), recent: async () => [], close: async () => {} };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -45,68 +17,27 @@ async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 
   }
 }
 
-type World = Readonly<{
-  schema: string;
-  proxy: StallProxy;
-  store: RiskStore;
-  risk: RiskActorHandle;
-  ask(verb: string, args: unknown): Promise<Readonly<{ reply: ControlReply; ms: number }>>;
-  stored(): Promise<unknown>;
-  /** Ends, from the server side, this world's sessions left in a transaction whose statement got no answer. */
-  endStuckSessions(): Promise<void>;
-  close(): Promise<void>;
-}>;
+type World = StallWorld &
+  Readonly<{
+    /** Ends, from the server side, this world's sessions left in a transaction whose statement got no answer. */
+    endStuckSessions(): Promise<void>;
+  }>;
 
 /** The risk actor and control server as the engine wires them (cli/wiring.ts, cli/decisions.ts), default settings, the store through the proxy. */
-async function world(audit: AuditStore = createMemoryAuditStore()): Promise<World> {
-  const schema = `ctl_riskq_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const proxy = await startStallProxy(url);
-  const cfg = loadConfig({ env: {} });
+async function world(audit?: AuditStore): Promise<World> {
+  const schema = testSchema('ctl_riskq');
   // Named, so that a test can end its sessions from the server side (pg_terminate_backend).
-  const named = new URL(proxy.url);
-  named.searchParams.set('application_name', schema);
-  const store = await createPgRiskStore({ url: named.toString(), schema, timeouts: { statementTimeoutMs: cfg.postgres.statementTimeoutMs, queryTimeoutMs: cfg.postgres.queryTimeoutMs } });
-  const risk = await startRiskActor(
-    { bus: createMemoryBus(), subjects, store, clock: createLiveClock(), log: silentLogger },
-    { account: ACCOUNT, limits: baseLimits, consume: false, controlWriteTimeoutMs: cfg.control.riskWriteTimeoutMs },
-  );
-  const target = engineControlTarget({
-    supervisor: idleSupervisor,
-    counters: createCounters(),
-    decisions: { risk } as unknown as Decisions,
-    registry: undefined,
-    known: { symbols: [BTC], strategies: ['alpha'] },
-  });
-  const bus: MemoryBus = createMemoryBus();
-  startControlServer({ bus, subjects, target, audit, clock: createLiveClock(), log: silentLogger });
+  const w = await startStallWorld(schema, { audit, known: { symbols: [BTC], strategies: ['alpha'] }, nameSessions: true });
   return {
-    schema,
-    proxy,
-    store,
-    risk,
-    ask: async (verb, args) => {
-      const t0 = process.hrtime.bigint();
-      const raw = await bus.request(subjects.control(verb), enc.encode(JSON.stringify({ v: 1, id: randomUUID(), operator: 'alice', args })), CTL_TIMEOUT_MS);
-      return { reply: ControlReplySchema.parse(JSON.parse(dec.decode(raw))), ms: Number(process.hrtime.bigint() - t0) / 1e6 };
-    },
-    stored: async () => ((await store.load(ACCOUNT)).trading as { state?: unknown } | undefined)?.state,
+    ...w,
     endStuckSessions: async () => {
-      const admin = new pg.Client({ connectionString: url });
+      const admin = new pg.Client({ connectionString: PG_URL });
       await admin.connect();
       try {
         await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND state = 'idle in transaction'`, [schema]);
       } finally {
         await admin.end();
       }
-    },
-    close: async () => {
-      proxy.resume();
-      proxy.drop(); // a write still waiting (no bound) would hold the pool's close for ever
-      await risk.stop();
-      await bus.close();
-      await store.close();
-      await proxy.close();
-      await dropSchema(url, schema);
     },
   };
 }
@@ -207,7 +138,7 @@ describe('an operator command queued behind a risk write the store does not answ
     w.risk.core.onMarket({ venue: VENUE, symbol: BTC, ts: T0, mid: 100 });
     w.risk.core.onFill(fill({ orderId: 'o:z', qty: 1, price: 100 }));
     w.risk.core.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + 1, mid: 90 });
-    const locker = new pg.Client({ connectionString: url });
+    const locker = new pg.Client({ connectionString: PG_URL });
     await locker.connect();
     try {
       await locker.query('BEGIN');

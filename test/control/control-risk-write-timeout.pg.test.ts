@@ -1,85 +1,44 @@
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRiskActor } from '../../actors/risk-actor.js';
-import type { RiskActorHandle } from '../../actors/risk-actor.js';
-import type { Supervisor } from '../../actors/supervisor.js';
-import type { Decisions } from '../../cli/decisions.js';
-import { engineControlTarget } from '../../cli/engine-control.js';
 import { ControlConfigSchema } from '../../gateways/control/control-config.js';
-import { ControlReplySchema } from '../../gateways/control/control-messages.js';
-import type { ControlReply } from '../../gateways/control/control-messages.js';
-import { startControlServer } from '../../gateways/control/control-server.js';
-import { createLiveClock } from '../../state/clocks/live-clock.js';
-import { createCounters } from '../../state/counters.js';
-import { silentLogger } from '../../state/logger.js';
-import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
 import { createPgRiskStore } from '../../state/pg-risk-store.js';
 import type { RiskStore } from '../../state/risk-store.js';
-import { createMemoryBus } from '../../streams/memory-bus.js';
-import type { MemoryBus } from '../../streams/memory-bus.js';
-import { subjectsFor } from '../../streams/subjects.js';
-import { baseLimits } from '../risk/risk-fixtures.js';
 import { dropSchema } from '../support/pg.js';
+import { ACCOUNT, PG_URL, startControlEngine, testSchema } from './control-world.js';
+import type { Asked, ControlEngine } from './control-world.js';
 
 // Real PostgreSQL; fails (never skips) when it is not reachable. Schemas of this file only.
-const url = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = `ctl_riskto_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-const subjects = subjectsFor('sx');
-const enc = new TextEncoder();
-const dec = new TextDecoder();
-/** `sextant ctl`'s default --timeout (cli/commands/ctl.ts) and the gateway's controlTimeoutMs default. */
-const CTL_TIMEOUT_MS = 5000;
-const ACCOUNT = 'acc';
-const idleSupervisor: Supervisor = { status: () => [], halt: () => {}, resume: () => {}, restartGivenUp: () => [], stop: async () => {} };
+const schema = testSchema('ctl_riskto');
 
 describe('an operator command whose risk-store write waits behind a lock answers UNAVAILABLE before sextant ctl gives up', () => {
   let store: RiskStore;
-  let risk: RiskActorHandle;
-  let bus: MemoryBus;
+  let engine: ControlEngine;
   let locker: pg.Client;
 
   beforeAll(async () => {
-    store = await createPgRiskStore({ url, schema });
+    store = await createPgRiskStore({ url: PG_URL, schema });
     // As the engine starts it (cli/decisions.ts), with the configuration's default bound.
     const { riskWriteTimeoutMs } = ControlConfigSchema.parse({});
-    risk = await startRiskActor(
-      { bus: createMemoryBus(), subjects, store, clock: createLiveClock(), log: silentLogger },
-      { account: ACCOUNT, limits: baseLimits, consume: false, controlWriteTimeoutMs: riskWriteTimeoutMs },
-    );
-    const target = engineControlTarget({
-      supervisor: idleSupervisor,
-      counters: createCounters(),
-      decisions: { risk } as unknown as Decisions,
-      registry: undefined,
-      known: { symbols: ['BTC/USDT'], strategies: ['dirmlp'] },
-    });
-    bus = createMemoryBus();
-    startControlServer({ bus, subjects, target, audit: createMemoryAuditStore(), clock: createLiveClock(), log: silentLogger });
-    locker = new pg.Client({ connectionString: url });
+    engine = await startControlEngine(store, { controlWriteTimeoutMs: riskWriteTimeoutMs });
+    locker = new pg.Client({ connectionString: PG_URL });
     await locker.connect();
   });
   afterAll(async () => {
     await locker.query('ROLLBACK').catch(() => {});
     await locker.end();
-    await risk.stop();
-    await bus.close();
+    await engine.stop();
     await store.close();
-    await dropSchema(url, schema);
+    await dropSchema(PG_URL, schema);
   });
 
-  const ask = async (verb: string, args: unknown): Promise<Readonly<{ reply: ControlReply; ms: number }>> => {
-    const t0 = process.hrtime.bigint();
-    const raw = await bus.request(subjects.control(verb), enc.encode(JSON.stringify({ v: 1, id: randomUUID(), operator: 'alice', args })), CTL_TIMEOUT_MS);
-    return { reply: ControlReplySchema.parse(JSON.parse(dec.decode(raw))), ms: Number(process.hrtime.bigint() - t0) / 1e6 };
-  };
+  const ask = (verb: string, args: unknown): Promise<Asked> => engine.ask(verb, args);
   /** Another session holds the account's trading row, as a stuck transaction or a long maintenance job would. */
   const hold = async (): Promise<void> => {
     await locker.query('BEGIN');
     expect((await locker.query(`SELECT 1 FROM ${schema}.risk_trading WHERE account = $1 FOR UPDATE`, [ACCOUNT])).rowCount).toBe(1);
   };
   const release = (): Promise<unknown> => locker.query('ROLLBACK');
-  const stored = async (): Promise<unknown> => ((await store.load(ACCOUNT)).trading as { state?: unknown } | undefined)?.state;
+  const stored = (): Promise<unknown> => engine.stored();
 
   it('answers a resume UNAVAILABLE, not carried out: HALTED in the engine and in the store, and resumes once the lock goes', async () => {
     expect((await ask('halt', { reason: 'drill' })).reply).toMatchObject({ ok: true, result: { status: 'HALTED' } });
@@ -90,22 +49,22 @@ describe('an operator command whose risk-store write waits behind a lock answers
     expect(resumed.reply).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
     expect(resumed.reply.ok ? '' : resumed.reply.error.message).toMatch(/^not resumed: storing it failed: save risk trading state: canceling statement due to (lock|statement) timeout; the account stays HALTED$/);
     expect(resumed.ms).toBeLessThan(3000); // 1500 ms bound, well under ctl's 5000
-    expect(risk.status().state).toBe('HALTED'); // not said resumed in memory while the store says HALTED
+    expect(engine.risk.status().state).toBe('HALTED'); // not said resumed in memory while the store says HALTED
     await release();
     expect(await stored()).toBe('HALTED'); // what a restart would find: the same
 
     expect((await ask('resume', { reason: 'over' })).reply).toMatchObject({ ok: true, result: { status: 'ACTIVE' } });
-    expect(risk.status().state).toBe('ACTIVE');
+    expect(engine.risk.status().state).toBe('ACTIVE');
     expect(await stored()).toBe('ACTIVE');
   }, 20_000);
 
   it('answers a reduce UNAVAILABLE, not carried out: ACTIVE in the engine and in the store', async () => {
-    expect(risk.status().state).toBe('ACTIVE');
+    expect(engine.risk.status().state).toBe('ACTIVE');
     await hold();
     const reduced = await ask('reduce', { reason: 'desk risk-off', flatten: true });
     expect(reduced.reply).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', message: expect.stringMatching(/^not reduced: storing it failed: .*(lock|statement) timeout; the account stays ACTIVE$/) } });
     expect(reduced.ms).toBeLessThan(3000);
-    expect(risk.core.trading()).toMatchObject({ state: 'ACTIVE', flattening: false });
+    expect(engine.risk.core.trading()).toMatchObject({ state: 'ACTIVE', flattening: false });
     await release();
     expect(await stored()).toBe('ACTIVE');
   }, 20_000);
@@ -115,7 +74,7 @@ describe('an operator command whose risk-store write waits behind a lock answers
     const halted = await ask('halt', { reason: 'exchange incident' });
     expect(halted.reply).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', message: expect.stringMatching(/^halted in this engine \(in force now\), but storing the halt failed: .*(lock|statement) timeout; a restart before it is stored would not find it: halt again to store it$/) } });
     expect(halted.ms).toBeLessThan(3000);
-    expect(risk.status().state).toBe('HALTED'); // the kill switch holds whatever the store says
+    expect(engine.risk.status().state).toBe('HALTED'); // the kill switch holds whatever the store says
     await release();
     expect(await stored()).toBe('ACTIVE');
     expect((await ask('halt', { reason: 'exchange incident' })).reply).toMatchObject({ ok: true, result: { status: 'HALTED' } });
