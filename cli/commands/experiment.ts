@@ -23,6 +23,7 @@ import { subjectsFor } from '../../streams/subjects.js';
 import { backtestCurrency } from './backtest-currency.js';
 import { REGIME_SYMBOLS, REGIME_WINDOWS, windowCoverage } from './regime-windows.js';
 import type { RegimeWindow } from './regime-windows.js';
+import { spellingHint } from './symbol-spelling.js';
 import { loadSymbolBars } from './train.js';
 import type { ServedModel } from './experiment-arm.js';
 import { nonNegative, parseSymbols, positive, positiveInt, repeatedIn, timeframeArg } from '../option-parsers.js';
@@ -37,6 +38,10 @@ export type RetrainVsFrozenOptions = Readonly<{
   configFile?: string;
   data?: string;
   windows?: readonly RegimeWindow[];
+  /**
+   * Symbols by name: each must have bar files of the timeframe (a misspelt one is refused, with a
+   * did-you-mean). Left out: the regime symbols, those without a file of the timeframe left out.
+   */
   symbols?: readonly string[];
   timeframe?: string;
   /** Arms to run (default all three: frozen, online, loop). */
@@ -115,6 +120,14 @@ async function challengersServed(registry: ModelRegistry, served: readonly Serve
   return out;
 }
 
+/** Refuses symbols with no bar file of `tf` under `dataDir`, naming them (a listing: no bar is read). */
+function requireBarFiles(dataDir: string, symbols: readonly string[], tf: string): void {
+  const missing = symbols.filter((symbol) => findBarFiles(dataDir, { symbols: [symbol], timeframe: tf }).length === 0);
+  if (missing.length === 0) return;
+  const held = findBarFiles(dataDir, { timeframe: tf }).map((f) => f.symbol);
+  throw new InvalidArgumentError(`no ${tf} bar files for ${missing.join(', ')} under ${dataDir}${spellingHint(missing, held)}`);
+}
+
 /**
  * `sextant experiment retrain-vs-frozen`: per regime window, two arms through the same backtest
  * engine and costs — a model trained once before the window (frozen) and one retrained through
@@ -127,10 +140,14 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
   const tf = TimeframeSchema.parse(opts.timeframe ?? '1h');
   const barMs = TIMEFRAME_MS[tf];
   const base = loadConfig({ file: opts.configFile });
+  const dataDir = requireDataDir(opts.data ?? base.data.dir);
+  // A symbol given by name with no bar file (`btc/usdt`) sat out every window ("no symbol has data
+  // for this window"), or beside others was refused as a currency of its own ("usdt"): refused
+  // first, as a backtest does, with a did-you-mean for one the data holds in another spelling.
+  if (opts.symbols !== undefined) requireBarFiles(dataDir, opts.symbols, tf);
   // Each arm's metrics and baselines count money in one currency, as a backtest's: symbols quoted in
   // another than the account's are refused before anything is read or trained (backtest-currency.ts).
   backtestCurrency(base.risk, opts.symbols ?? REGIME_SYMBOLS);
-  const dataDir = requireDataDir(opts.data ?? base.data.dir);
   if (opts.reportDir !== undefined) reportFolder(opts.reportDir);
   const settings = {
     retrainEveryDays: opts.retrainEveryDays ?? 14,
@@ -378,7 +395,7 @@ export function experimentCommand(configFile: () => string | undefined): Command
     .description('per regime window: a model trained once before it vs one retrained inside it on a rolling schedule vs the engine\'s own retraining actor, through the same backtest engine; prints the table, writes report.json and report.md')
     .addOption(new Option('--windows <list>', '"regimes" (all five) or window numbers, e.g. 3,4').argParser(parseWindows).default([...REGIME_WINDOWS], 'regimes'))
     .addOption(
-      new Option('--symbols <list>', 'comma-separated symbols (those without data in a window are left out)')
+      new Option('--symbols <list>', 'comma-separated symbols (those without data in a window are left out; one with no bar file of --timeframe is refused)')
         .argParser(parseSymbols)
         .default([...REGIME_SYMBOLS], REGIME_SYMBOLS.join(',')),
     )
@@ -406,7 +423,8 @@ export function experimentCommand(configFile: () => string | undefined): Command
         ...(o.data !== undefined ? { data: o.data } : {}),
         ...(o.report !== undefined ? { reportDir: o.report } : {}),
         windows: o.windows,
-        symbols: o.symbols,
+        // Named on the command line: each must have bar files; the default's are left out where they have none.
+        ...(sub.getOptionValueSource('symbols') === 'cli' ? { symbols: o.symbols } : {}),
         timeframe: o.timeframe,
         arms: o.arms,
         retrainEveryDays: o.retrainEvery,
