@@ -11,6 +11,7 @@ import { createPgRiskStore } from '../../state/pg-risk-store.js';
 import { dropSchema } from '../support/pg.js';
 import { startStallProxy } from '../support/pg-stall-proxy.js';
 import type { StallProxy } from '../support/pg-stall-proxy.js';
+import { timed } from '../support/timed.js';
 
 // Real PostgreSQL behind a proxy that plays a server accepting sessions and answering no query;
 // NATS and Redis real for the engine's wiring. Fails (never skips) when they are not reachable.
@@ -34,22 +35,6 @@ afterAll(async () => {
   await dropSchema(url, engineSchema);
   await rm(dir, { recursive: true, force: true });
 });
-
-/** How `p` ended and after how many ms; a guard fails the test (instead of hanging it) past `guardMs`. */
-async function timed(p: Promise<unknown>, guardMs: number): Promise<Readonly<{ error: unknown; ms: number }>> {
-  const t0 = performance.now();
-  let guard: NodeJS.Timeout | undefined;
-  const hung = new Promise<'hung'>((resolve) => {
-    guard = setTimeout(() => resolve('hung'), guardMs);
-  });
-  const ended = p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  const r = await Promise.race([ended, hung]);
-  clearTimeout(guard);
-  return { error: r === 'hung' ? new Error(`still waiting after ${guardMs} ms`) : r, ms: performance.now() - t0 };
-}
 
 // The migrations every store runs at start-up had their own connection with no bound but the
 // connect's 3 s: an engine started against a server that accepts sessions and then answers

@@ -20,6 +20,7 @@ import { subjectsFor } from '../../streams/subjects.js';
 import { dropSchema } from '../support/pg.js';
 import { startStallProxy } from '../support/pg-stall-proxy.js';
 import type { StallProxy } from '../support/pg-stall-proxy.js';
+import { timed } from '../support/timed.js';
 import { newModel, onnxBytes, T0 } from './model-registry.fixtures.js';
 import { sample } from './training-sample-store.contract.js';
 
@@ -45,22 +46,6 @@ const bar = (i: number): Bar => ({
   type: 'md.bar', v: 1, id: barId('binance', 'BTC/USDT', '1h', 1_640_995_200_000 + i * 3_600_000), venue: 'binance', symbol: 'BTC/USDT', tf: '1h',
   open: 1, high: 2, low: 0.5, close: 1.5, volume: 10, ts: 1_640_995_200_000 + i * 3_600_000,
 });
-
-/** How `p` ended and after how many ms; a guard fails the test (instead of hanging it) past `guardMs`. */
-async function timed(p: Promise<unknown>, guardMs: number): Promise<Readonly<{ error: unknown; ms: number }>> {
-  const t0 = performance.now();
-  let guard: NodeJS.Timeout | undefined;
-  const hung = new Promise<'hung'>((resolve) => {
-    guard = setTimeout(() => resolve('hung'), guardMs);
-  });
-  const ended = p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  const r = await Promise.race([ended, hung]);
-  clearTimeout(guard);
-  return { error: r === 'hung' ? new Error(`still waiting after ${guardMs} ms`) : r, ms: performance.now() - t0 };
-}
 
 // The engine's stores had no bound on a query: a PostgreSQL server that accepts connections and
 // then stops answering (hung, or a network path that drops packets) left a risk-book write, a
