@@ -194,7 +194,7 @@ function firstCloses(bars: readonly Bar[]): Record<string, number> {
 }
 
 /** `--data` as bar files: a folder (searched by symbol and timeframe) or one CSV file for one symbol. */
-async function barFiles(data: string, symbols: readonly string[], timeframe: Timeframe): Promise<{ path: string; symbol: string; venue: string }[]> {
+export async function barFiles(data: string, symbols: readonly string[], timeframe: Timeframe): Promise<{ path: string; symbol: string; venue: string }[]> {
   if (statSync(data).isFile()) {
     // The CLI names where the symbols came from first (resolveBacktestInputs); this is for other callers.
     if (symbols.length !== 1) throw new InvalidArgumentError(`${basename(data)} is one bar file (one symbol), but ${symbols.length} symbols were given (${symbols.join(', ')}): give one, or a data folder`);

@@ -20,7 +20,7 @@ import type { Bar } from '../../streams/messages/bar.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import { loadConfig } from '../../config/load.js';
 import { requireDataDir } from '../../gateways/data-dir.js';
-import { backtestConfig, runBacktest, symbolsWithoutBarsIn, trainingDirOf } from './backtest.js';
+import { backtestConfig, barFiles, runBacktest, symbolsWithoutBarsIn, trainingDirOf } from './backtest.js';
 import { modelsAhead } from './models-ahead.js';
 import { emptyWindow } from '../option-parsers.js';
 
@@ -64,6 +64,9 @@ export async function runWalkForward(
   checkReportDir(opts.report);
   const base = loadConfig({ file: opts.configFile });
   const data = opts.data ?? requireDataDir(base.data.dir);
+  // A symbol with no bar files is refused first, with a did-you-mean, as a backtest does: beside
+  // others, `btc/usdt` was refused as a quote currency of its own ("usdt").
+  await barFiles(data, opts.symbols, tf);
   const cfg = backtestConfig(base, opts.symbols);
   const currency = backtestCurrency(cfg.risk, opts.symbols);
   const starts: number[] = [];

@@ -8,6 +8,7 @@ import { experimentCommand, runRetrainVsFrozen } from '../../cli/commands/experi
 import { REGIME_WINDOWS } from '../../cli/commands/regime-windows.js';
 import { spellingHint } from '../../cli/commands/symbol-spelling.js';
 import { loadSymbolBars } from '../../cli/commands/train.js';
+import { runWalkForward } from '../../cli/commands/walk-forward.js';
 import { testDataDir } from '../support/data-dir.js';
 
 /** Symbols are exact everywhere; a symbol the data holds in another spelling is named, never taken silently. */
@@ -29,6 +30,13 @@ describe('a symbol spelt in another case', () => {
       /^no 1h bar files for eth\/usdt, FOO\/USDT under .*; did you mean ETH\/USDT \(for eth\/usdt\)\?$/,
     );
     await expect(runBacktest({ data: testDataDir(), timeframe: '1h', capital: 10_000, report: dir, symbols: ['FOO/USDT'], ...window })).rejects.toThrow(/^no 1h bar files for FOO\/USDT under [^;]*$/);
+  });
+
+  // Beside another symbol it was refused as a quote currency of its own: 'symbols quoted in USDT (ETH/USDT), usdt (btc/usdt): …'.
+  it('sextant backtest --walk-forward --symbols btc/usdt,ETH/USDT: no bar files, did you mean BTC/USDT?', async () => {
+    const wf = { data: testDataDir(), timeframe: '1h', capital: 10_000, report: join(dir, 'wf'), stepMs: 86_400_000, embargoMs: 86_400_000, ...window };
+    await expect(runWalkForward({ ...wf, symbols: ['btc/usdt', 'ETH/USDT'] })).rejects.toThrow(/^no 1h bar files for btc\/usdt under .*; did you mean BTC\/USDT\?$/);
+    await expect(runWalkForward({ ...wf, symbols: ['ETH/USDT', 'FOO/USDT'] })).rejects.toThrow(/^no 1h bar files for FOO\/USDT under [^;]*$/);
   });
 
   it('sextant train, the demo model (loadSymbolBars) and sextant demo say the same', async () => {
