@@ -19,13 +19,27 @@ const { cleanups, setup } = memoryBusPerTest();
 describe('labeling actor: bars far ahead of the recorder', () => {
   const bars = Array.from({ length: 41 }, (_, i) => bar(i, 101, 99, 100));
   const b = (i: number): Bar => bars[i] as Bar;
-
-  it('waits for a vector the recorder has not stored yet however far its bars ran, across a restart, then labels it', async () => {
+  /** A test's bus, its memory stores, and the labeling dead letters collected (stopped after the test). */
+  const stores = async () => {
     const { bus, ns } = await setup();
     const timeseries = createMemoryTimeseriesStore();
     const samples = createMemoryTrainingSampleStore();
     const dlq = collect<DlqEntry>(bus, ns.streams.DLQ, ns.subjects.dlq('labeling'));
     cleanups.push(() => dlq.stop());
+    return { bus, ns, timeseries, samples, dlq };
+  };
+  /** An actor keeping 8 bars that has received bars 0 to 39: bar 0 and its horizon bar 1 left the buffer long before its prediction comes. */
+  const barsPastTheBuffer = async () => {
+    const w = await stores();
+    const actor = await startActor(w.bus, w.ns, { timeseries: w.timeseries, samples: w.samples }, { spec: { ...DEFAULT_LABEL_SPEC, retainBars: 8 } });
+    cleanups.push(() => actor.stop());
+    await publishBars(w.bus, w.ns, bars.slice(0, 40));
+    await until('bars received', () => actor.stats().received === 40);
+    return { ...w, actor };
+  };
+
+  it('waits for a vector the recorder has not stored yet however far its bars ran, across a restart, then labels it', async () => {
+    const { bus, ns, timeseries, samples, dlq } = await stores();
     let actor = await startActor(bus, ns, { timeseries, samples });
     // Bar 0's prediction (horizon bar 1, its wait to bar 25); the stream holds bars to 39, the store no vector of bar 0 yet.
     await publishSignals(bus, ns, [prediction('s1', b(0), 0.01, 1)]);
@@ -47,11 +61,7 @@ describe('labeling actor: bars far ahead of the recorder', () => {
   });
 
   it('labels a prediction waiting for its vector at the end of the input once the recorder stored it, with no bar after (recheck)', async () => {
-    const { bus, ns } = await setup();
-    const timeseries = createMemoryTimeseriesStore();
-    const samples = createMemoryTrainingSampleStore();
-    const dlq = collect<DlqEntry>(bus, ns.streams.DLQ, ns.subjects.dlq('labeling'));
-    cleanups.push(() => dlq.stop());
+    const { bus, ns, timeseries, samples, dlq } = await stores();
     let actor = await startActor(bus, ns, { timeseries, samples });
     const p = prediction('s1', b(0), 0.01, 1);
     // A replay's last messages: the labeling actor has them before the recorder stored bar 0's vector.
@@ -77,11 +87,7 @@ describe('labeling actor: bars far ahead of the recorder', () => {
   });
 
   it('refuses a vector still missing once the store holds a later vector of its asset featureWaitBars past the horizon', async () => {
-    const { bus, ns } = await setup();
-    const timeseries = createMemoryTimeseriesStore();
-    const samples = createMemoryTrainingSampleStore();
-    const dlq = collect<DlqEntry>(bus, ns.streams.DLQ, ns.subjects.dlq('labeling'));
-    cleanups.push(() => dlq.stop());
+    const { bus, ns, timeseries, samples, dlq } = await stores();
     const actor = await startActor(bus, ns, { timeseries, samples });
     cleanups.push(() => actor.stop());
     // Bar 1's vector never comes; the recorder stores bars 2 to 24's: short of its wait (bar 2 + 24 = bar 26).
@@ -102,16 +108,7 @@ describe('labeling actor: bars far ahead of the recorder', () => {
   });
 
   it('waits for path bars the recorder has not stored yet when they left the buffer before the prediction came, then labels it', async () => {
-    const { bus, ns } = await setup();
-    const timeseries = createMemoryTimeseriesStore();
-    const samples = createMemoryTrainingSampleStore();
-    const dlq = collect<DlqEntry>(bus, ns.streams.DLQ, ns.subjects.dlq('labeling'));
-    cleanups.push(() => dlq.stop());
-    // 8 bars kept: bar 0 and its horizon bar 1 leave the buffer long before its prediction comes.
-    const actor = await startActor(bus, ns, { timeseries, samples }, { spec: { ...DEFAULT_LABEL_SPEC, retainBars: 8 } });
-    cleanups.push(() => actor.stop());
-    await publishBars(bus, ns, bars.slice(0, 40));
-    await until('bars received', () => actor.stats().received === 40);
+    const { bus, ns, timeseries, samples, dlq, actor } = await barsPastTheBuffer();
     // The recorder is at bar 0: its bar and vector stored, bar 1 (the path's) not yet.
     await timeseries.insert({ bars: [b(0)], features: [vectorOf(b(0), 1)] });
     await publishSignals(bus, ns, [prediction('s1', b(0), 0.01, 1)]);
@@ -128,15 +125,7 @@ describe('labeling actor: bars far ahead of the recorder', () => {
   });
 
   it('waits for a missing path bar while the store holds bars of another timeframe only past its wait', async () => {
-    const { bus, ns } = await setup();
-    const timeseries = createMemoryTimeseriesStore();
-    const samples = createMemoryTrainingSampleStore();
-    const dlq = collect<DlqEntry>(bus, ns.streams.DLQ, ns.subjects.dlq('labeling'));
-    cleanups.push(() => dlq.stop());
-    const actor = await startActor(bus, ns, { timeseries, samples }, { spec: { ...DEFAULT_LABEL_SPEC, retainBars: 8 } });
-    cleanups.push(() => actor.stop());
-    await publishBars(bus, ns, bars.slice(0, 40));
-    await until('bars received', () => actor.stats().received === 40);
+    const { bus, ns, timeseries, dlq, actor } = await barsPastTheBuffer();
     // The recorder stored the asset's 5m bars to bar 30's hour, but of its 1h bars only bar 0: bar 1
     // (the path's) is on its way. The 5m bars said the recorder got past the wait (bar 25): refused as a gap.
     const m5 = (x: Bar): Bar => ({ ...x, id: barId(x.venue, x.symbol, '5m', x.ts), tf: '5m' });
@@ -154,15 +143,7 @@ describe('labeling actor: bars far ahead of the recorder', () => {
   });
 
   it('refuses a missing path bar once the store holds a later bar of its asset featureWaitBars past the horizon', async () => {
-    const { bus, ns } = await setup();
-    const timeseries = createMemoryTimeseriesStore();
-    const samples = createMemoryTrainingSampleStore();
-    const dlq = collect<DlqEntry>(bus, ns.streams.DLQ, ns.subjects.dlq('labeling'));
-    cleanups.push(() => dlq.stop());
-    const actor = await startActor(bus, ns, { timeseries, samples }, { spec: { ...DEFAULT_LABEL_SPEC, retainBars: 8 } });
-    cleanups.push(() => actor.stop());
-    await publishBars(bus, ns, bars.slice(0, 40));
-    await until('bars received', () => actor.stats().received === 40);
+    const { bus, ns, timeseries, dlq, actor } = await barsPastTheBuffer();
     // Bar 1 was never stored; the recorder got to bar 25, the prediction's wait (horizon bar 1 + 24).
     await timeseries.insert({ bars: [b(0), ...bars.slice(2, 26)], features: [vectorOf(b(0), 1)] });
     await publishSignals(bus, ns, [prediction('s1', b(0), 0.01, 1)]);
@@ -172,11 +153,7 @@ describe('labeling actor: bars far ahead of the recorder', () => {
   });
 
   it('refuses a vector the recorder never stores once the strategy\'s predictions of its asset went RECORDER_GONE_WAITS × featureWaitBars past its horizon', async () => {
-    const { bus, ns } = await setup();
-    const timeseries = createMemoryTimeseriesStore(); // the recorder stores nothing
-    const samples = createMemoryTrainingSampleStore();
-    const dlq = collect<DlqEntry>(bus, ns.streams.DLQ, ns.subjects.dlq('labeling'));
-    cleanups.push(() => dlq.stop());
+    const { bus, ns, timeseries, samples, dlq } = await stores(); // the recorder stores nothing
     const spec = { ...DEFAULT_LABEL_SPEC, featureWaitBars: 1 };
     const actor = await startActor(bus, ns, { timeseries, samples }, { spec });
     cleanups.push(() => actor.stop());
