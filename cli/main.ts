@@ -90,7 +90,7 @@ program
     if (v !== 'csv' && v !== 'pg') throw new InvalidArgumentError('csv or pg');
     return v;
   })
-  .option('--latency-ms <ms>', `order latency in event time, from 0 to ${MAX_LATENCY_MS} (a day): an order fills from the first event at or after arrival + ms`, numberFromTo(0, MAX_LATENCY_MS, 'a day: venue latencies are milliseconds to seconds'))
+  .option('--latency-ms <ms>', `order latency in event time, from 0 to ${MAX_LATENCY_MS} (a day): an order fills from the first event at or after arrival + ms, or on bars from the rest of the bar that ms ends in (its volume cap scaled by the share left)`, numberFromTo(0, MAX_LATENCY_MS, 'a day: venue latencies are milliseconds to seconds'))
   .option('--model <ref>', 'serve a registered model (name, name@version or name@alias) from the model registry instead of training one on the years before --from')
   .option('--strategy <name>', 'the strategy\'s name (its subjects, durables and report; default the config\'s strategy.name)')
   .option('--taker-fee-bps <bps>', `cost: taker fee in bps, under ${MAX_FEE_BPS} (default the config's paperVenue)`, bpsUnder(MAX_FEE_BPS, 'a fee under 100 % of the notional'))

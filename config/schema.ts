@@ -212,7 +212,7 @@ export const ConfigSchema = z
         /** Square-root impact coefficient, at most MAX_IMPACT_COEFF (measured ones are of order 1). */
         impactCoeff: z.number().nonnegative().max(MAX_IMPACT_COEFF, `at most ${MAX_IMPACT_COEFF} (measured square-root impact coefficients are of order 1)`),
         maxVolumeShare: z.number().gt(0).max(1),
-        /** Order latency in event time (ms): an order meets the market from the first event at or after arrival + latencyMs. */
+        /** Order latency in event time (ms): an order meets the market from the first event at or after arrival + latencyMs, or from the part after it of a bar that it ends inside (paper-venue-core.ts). */
         latencyMs: z.number().nonnegative().max(MAX_LATENCY_MS, `at most ${MAX_LATENCY_MS} (a day: venue latencies are milliseconds to seconds)`).default(0),
         /** Spread where no recent quote gives one: `fixed` = spreadBps, or estimated from completed bars (models/execution/bar-spread.ts). */
         spreadModel: z

@@ -9,7 +9,6 @@ import type { MarketData } from '../../streams/messages/market-data.js';
 import { knownAt } from '../../streams/messages/market-data.js';
 import type { Bar, Timeframe } from '../../streams/messages/bar.js';
 import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
-import type { OrderSide } from '../../streams/messages/order-side.js';
 import { sideSign } from '../../streams/messages/order-side.js';
 import { DUST_SHARE } from '../quantity-dust.js';
 import { MAX_FEE_BPS, MAX_REBATE_BPS } from './fee-limit.js';
@@ -60,9 +59,12 @@ export type PaperVenueOptions = Readonly<{
   spreadModel?: SpreadModel;
   /**
    * Order latency in event time: an order arriving at `t` meets the market only from the first
-   * event at or after `t + latencyMs` (default 0: from the next event on). It expires at its
-   * `expiresAt` (which the risk actor counts from when the order exists: a bar's close for one
-   * decided on a bar), so a latency longer than its TTL lets it expire unfilled.
+   * event at or after `t + latencyMs` (default 0: from the next event on), or, on a bar that opened
+   * at or after `t` and closes after `t + latencyMs`, from the part of that bar after it: the bar's
+   * volume cap scaled by that part, its taker price the open moved toward the close by the part
+   * gone (see `createPaperVenue`). It expires at its `expiresAt` (which the risk actor counts from
+   * when the order exists: a bar's close for one decided on a bar), so a latency at or past its TTL
+   * lets it expire unfilled.
    */
   latencyMs?: number;
   /**
@@ -173,11 +175,22 @@ const EMPTY: VenueOutput = { fills: NO_FILLS, expired: NO_EXPIRIES };
  * old, else the bar model's or `spreadBps/2`) plus square-root impact, and pay the taker fee; resting
  * limits fill at their limit when the market trades through it, with the maker fee. Every event
  * lends each side at most `maxVolumeShare` of its volume, shared by the orders in arrival order;
- * the rest carries over. Bars that opened at or after an order's arrival (plus the latency) offer
- * open (takers) and high/low (resting limits); a bar that opened before it offers nothing, so no
- * order trades on prices from before it existed. Of a symbol's bars it fills on and learns from one
- * timeframe (a live feed's 1h bar repeats its 1m bars: filling on both would lend the hour's volume
- * twice): the finest that is still coming. A bar of another timeframe takes over when it opens at or
+ * the rest carries over. Bars that opened at or after an order's arrival plus the latency offer
+ * open (takers) and high/low (resting limits); a bar that opened before its arrival offers nothing,
+ * so no order trades on prices from before it existed. A bar that opened at or after its arrival
+ * and before arrival + latency, and closes after that (on bars alone, an order decided at a bar's
+ * close meets the next bar `latencyMs` after its open), offers the part of it after the latency, a
+ * share f = (close time − arrival − latency) / bar length: f of its volume under the cap, the bar's
+ * path taken as a straight line from open to close for the price at arrival, p = open + (close −
+ * open) · (1 − f), which takers pay ± half the spread (the price drifts on while the order travels;
+ * a latency near one bar prices near the next bar's open, where a latency of one bar fills), and,
+ * for resting limits, a range from p to the close widened by f of the bar's wicks beyond its
+ * open/close body (the whole high/low at f = 1, as with no latency; the close alone as f → 0): a
+ * latency does not lend an order the part of the bar it missed. Impact keeps the bar's σ and
+ * volume: over a part f of the bar the volume scales by f and σ by √f, which leaves
+ * σ · sqrt(qty / V) as it is. Of a symbol's bars it fills on and learns from one timeframe (a
+ * live feed's 1h bar repeats its 1m bars: filling on both would lend the hour's volume twice): the
+ * finest that is still coming. A bar of another timeframe takes over when it opens at or
  * after the close of the newest bar of the one filled on, so no interval's volume is lent twice: a
  * finer one from its first bar after that close (its bars of an interval already lent, late or
  * backfilled, fill nothing), a coarser one once the finer feed stopped for a whole coarser bar (a 1m
@@ -353,7 +366,8 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
   };
 
   /** What `md` offers to one side; undefined when it offers nothing to this order. */
-  const offerFor = (md: MarketData, side: OrderSide, arrivalTs: number, half: number): Offer | undefined => {
+  const offerFor = (md: MarketData, w: Working, half: number): Offer | undefined => {
+    const side = w.order.side;
     const s = sideSign(side);
     const share = opts.maxVolumeShare;
     if (md.type === 'md.quote') {
@@ -361,9 +375,18 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
       return { touch, through: (l) => (side === 'buy' ? md.ask <= l : md.bid >= l), capacity: share * (side === 'buy' ? md.askSize : md.bidSize), ref: (md.bid + md.ask) / 2, ts: md.ts };
     }
     if (md.type === 'md.trade') return { touch: md.price * (1 + s * half), through: (l) => (side === 'buy' ? md.price < l : md.price > l), capacity: share * md.qty, ref: md.price, ts: md.ts };
-    // Bars that opened before the order could trade never get here (fillMarket skips them).
-    if (md.ts < arrivalTs) return undefined;
-    return { touch: md.open * (1 + s * half), through: (l) => (side === 'buy' ? md.low < l : md.high > l), capacity: share * md.volume, ref: md.open, ts: md.ts };
+    if (md.ts >= w.eligibleTs) return { touch: md.open * (1 + s * half), through: (l) => (side === 'buy' ? md.low < l : md.high > l), capacity: share * md.volume, ref: md.open, ts: md.ts };
+    // The latency ends inside this bar, which opened once the order existed (fillMarket skips the
+    // others; with no latency none comes here): the part after it, if the order still lives then.
+    if (w.order.expiresAt <= w.eligibleTs) return undefined;
+    const barMs = TIMEFRAME_MS[md.tf];
+    const f = (md.ts + barMs - w.eligibleTs) / barMs;
+    if (!(f > 0)) return undefined;
+    const ref = md.open + (md.close - md.open) * (1 - f);
+    // What it traded after the latency: from ref to the close, and f of the bar's wicks beyond its body.
+    const low = Math.min(ref, md.close) - f * (Math.min(md.open, md.close) - md.low);
+    const high = Math.max(ref, md.close) + f * (md.high - Math.max(md.open, md.close));
+    return { touch: ref * (1 + s * half), through: (l) => (side === 'buy' ? low < l : high > l), capacity: share * md.volume * f, ref, ts: w.eligibleTs };
   };
 
   const slippageBps = (qty: number, book: Book, volume: number | null): number => {
@@ -379,8 +402,10 @@ export function createPaperVenue(opts: PaperVenueOptions, from?: PaperVenueSnaps
     let done = false;
     for (const w of orders) {
       const o = w.order;
-      if (o.symbol !== md.symbol || md.ts < w.eligibleTs) continue;
-      const offer = offerFor(md, o.side, w.eligibleTs, halfOf(book, md.ts));
+      // A bar opening after the order's arrival but before its latency ran out may still offer the
+      // rest of it (see offerFor); with no latency, eligibleTs = arrivalTs and this is md.ts < eligibleTs.
+      if (o.symbol !== md.symbol || (md.ts < w.eligibleTs && (md.type !== 'md.bar' || md.ts < w.arrivalTs))) continue;
+      const offer = offerFor(md, w, halfOf(book, md.ts));
       if (offer === undefined) continue;
       if (!(w.refMid > 0)) w.refMid = offer.ref;
       const limit = o.limitPrice;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createPaperVenue } from '../../models/execution/paper-venue-core.js';
 import type { PaperVenueOptions } from '../../models/execution/paper-venue-core.js';
 import { MIN_SELL_PRICE_SHARE } from '../../models/execution/taker-price.js';
+import type { Bar } from '../../streams/messages/bar.js';
 import type { Trade } from '../../streams/messages/trade.js';
 import { bar, order, SYMBOL } from './fixtures.js';
 
@@ -80,16 +81,88 @@ describe('paper venue costs: order latency in event time', () => {
     expect(f?.slippageBps).toBeCloseTo(((100.4 * 1.0005 - 100) / 100) * 1e4, 8); // against the mid at arrival
   });
 
-  it('with bars, an order decided on a bar arrives at its close: even half a bar of latency moves the fill to the bar after', () => {
-    const v = createPaperVenue({ ...BASE, latencyMs: 30_000 });
+  it('with bars, an order decided on a bar arrives at its close: half a bar of latency fills on the next bar, from its second half', () => {
+    // A cap of 1 % of a bar's 1,000: 10 a bar, 5 for half of one.
+    const v = createPaperVenue({ ...BASE, maxVolumeShare: 0.01, latencyMs: 30_000 });
     v.onMarket(B0);
     v.onMarket(B1);
-    // Stamped with B1's open time (60,000), decided at its close (120,000): eligible from 150,000.
+    // Stamped with B1's open time (60,000), decided at its close (120,000): eligible from 150,000,
+    // halfway through B2 (120,000–180,000), which lends the second half of its volume.
     v.onOrder(order('o:b', 60_000), 60_000);
-    expect(v.onMarket(B2).fills).toEqual([]); // opens at 120,000
-    const [f] = v.onMarket(B3).fills;
-    expect(f?.ts).toBe(180_000);
-    expect(f?.price).toBeCloseTo(101.4 * 1.0005, 10);
+    const [f] = v.onMarket(B2).fills;
+    expect(f?.ts).toBe(150_000);
+    expect(f?.qty).toBeCloseTo(5, 12);
+    expect(f?.final).toBe(false);
+    // Priced halfway from B2's open (101) to its close (101.5), + half of 10 bps.
+    expect(f?.price).toBeCloseTo(101.25 * 1.0005, 10);
+    // The rest at B3's open, as before.
+    const [g] = v.onMarket(B3).fills;
+    expect([g?.ts, g?.qty, g?.final]).toEqual([180_000, 5, true]);
+    expect(g?.price).toBeCloseTo(101.4 * 1.0005, 10);
+  });
+
+  it('1 ms of latency on bars alone costs 1 ms of the next bar: nearly all its volume, at nearly its open (it used to fill nothing there)', () => {
+    const v = createPaperVenue({ ...BASE, maxVolumeShare: 0.01, latencyMs: 1 });
+    v.onMarket(B0);
+    v.onMarket(B1);
+    // A TWAP child of one bar: it works until B2's close, 180,000.
+    v.onOrder(order('o:b', 60_000, { expiresAt: 180_000 }), 60_000);
+    const [f] = v.onMarket(B2).fills;
+    expect(f?.ts).toBe(120_001);
+    expect(f?.qty).toBeCloseTo((10 * 59_999) / 60_000, 12);
+    expect(f?.price).toBeCloseTo((101 + 0.5 / 60_000) * 1.0005, 10);
+    expect(v.onMarket(B3)).toEqual({ fills: [], expired: [expect.objectContaining({ orderId: 'o:b', remainingQty: expect.closeTo(10 / 60_000, 12) })] });
+  });
+
+  it('half an hour of latency on 1h bars: half the next hour\'s volume, at the middle of its open → close', () => {
+    const HOUR = 3_600_000;
+    const hour = (k: number, o: number, c: number): Bar => ({ ...bar(k * HOUR, o, Math.max(o, c) + 1, Math.min(o, c) - 1, c, 2_000, 'paper'), id: `b:${k}`, tf: '1h' });
+    const v = createPaperVenue({ ...BASE, maxVolumeShare: 0.1, latencyMs: HOUR / 2 });
+    v.onMarket(hour(0, 100, 100));
+    // Decided on hour 0, at its close (1 h): eligible from 1.5 h; a sell of 500 against a cap of 200 an hour.
+    v.onOrder(order('o:s', 0, { side: 'sell', qty: 500, expiresAt: 3 * HOUR }), 0);
+    const [f] = v.onMarket(hour(1, 100, 98)).fills;
+    expect([f?.ts, f?.qty]).toEqual([1.5 * HOUR, 100]);
+    expect(f?.price).toBeCloseTo(99 * (1 - 0.0005), 10);
+    const [g] = v.onMarket(hour(2, 98, 97)).fills; // the whole hour
+    expect([g?.ts, g?.qty]).toEqual([2 * HOUR, 200]);
+    expect(g?.price).toBeCloseTo(98 * (1 - 0.0005), 10);
+  });
+
+  it('a resting limit on the part of a bar after the latency: the straight line from there to the close and that share of the wicks, not the whole range', () => {
+    // B2: open 101, close 101.5, high 102, low 100.5. Half a bar of latency: from 101.25 to 101.5,
+    // wicks of 0.5 each halved: 101.0 to 101.75.
+    const restingOn = (latencyMs: number, side: 'buy' | 'sell', limitPrice: number): (number | string)[][] => {
+      const v = createPaperVenue({ ...BASE, latencyMs });
+      v.onMarket(B0);
+      v.onMarket(B1);
+      v.onOrder(order('o:l', 60_000, { side, orderType: 'limit', limitPrice }), 60_000);
+      return v.onMarket(B2).fills.map((f) => [f.ts, f.price, f.liquidity]);
+    };
+    expect(restingOn(30_000, 'buy', 101.1)).toEqual([[150_000, 101.1, 'maker']]);
+    expect(restingOn(30_000, 'buy', 100.8)).toEqual([]); // B2's low (100.5) came before the order did
+    expect(restingOn(0, 'buy', 100.8)).toEqual([[120_000, 100.8, 'maker']]);
+    expect(restingOn(30_000, 'sell', 101.7)).toEqual([[150_000, 101.7, 'maker']]);
+    expect(restingOn(30_000, 'sell', 101.9)).toEqual([]);
+    expect(restingOn(0, 'sell', 101.9)).toEqual([[120_000, 101.9, 'maker']]);
+  });
+
+  it('a bar that opened before the order existed still lends nothing, whatever the latency', () => {
+    const v = createPaperVenue({ ...BASE, latencyMs: 10_000 });
+    v.onMarket(B0); // known until 60,000
+    v.onMarket(trade(70_000, 100.2));
+    v.onOrder(order('o:b', 70_000), 70_000); // decided on a tick: eligible from 80,000
+    expect(v.onMarket(B1).fills).toEqual([]); // opened at 60,000, before the order
+    expect(v.onMarket(B2).fills.map((f) => [f.ts, f.qty])).toEqual([[120_000, 10]]);
+  });
+
+  it('an order whose TTL ends before its latency does, inside the next bar, does not fill on that bar', () => {
+    const v = createPaperVenue({ ...BASE, latencyMs: 40_000 });
+    v.onMarket(B0);
+    // Exists from 60,000, lives until 90,000, eligible from 100,000: inside B1, after its expiry.
+    v.onOrder(order('o:b', 0, { expiresAt: 90_000 }), 0);
+    expect(v.onMarket(B1)).toEqual({ fills: [], expired: [] });
+    expect(v.onMarket(B2).expired.map((e) => [e.orderId, e.remainingQty])).toEqual([['o:b', 10]]);
   });
 
   it("latency 0 fills at the next bar's open, a latency of one bar at the open of the bar after", () => {
@@ -100,7 +173,7 @@ describe('paper venue costs: order latency in event time', () => {
       v.onOrder(order('o:b', 60_000), 60_000);
       return [...v.onMarket(B2).fills, ...v.onMarket(B3).fills].map((f) => [f.ts, f.price]);
     };
-    expect(fillsWith(0)).toEqual([[120_000, 101 * 1.0005]]);
+    expect(fillsWith(0)).toEqual([[120_000, 101 * 1.0005]]); // all 10 at once, as before
     expect(fillsWith(60_000)).toEqual([[180_000, 101.4 * 1.0005]]);
   });
 
