@@ -147,7 +147,29 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
 
   const announce = (states: readonly RiskState[]): void => {
     for (const st of states) deps.bus.emit(deps.subjects.riskState(), encode(st));
-    for (const st of states) log.warn({ state: st.state, previous: st.previous, reason: st.reason }, 'risk state changed');
+    for (const st of states) log.warn({ state: st.state, previous: st.previous, reason: st.reason, ...(st.stored === false ? { stored: false } : {}) }, 'risk state changed');
+  };
+  /**
+   * Changes an operator's command put in force before they are stored (a halt is in force from its
+   * receipt, the halt a `limits set` causes from the limits'): announced once, when stored, or
+   * flagged `stored: false` as soon as storing them fails or the command's deadline passes first
+   * (dashboards and consumers would otherwise show the state before while the engine refuses
+   * everything), and not announced again should the store take them later.
+   */
+  const inForce = (): Readonly<{ add(states: readonly RiskState[]): void; stored(): void; notStored(): void }> => {
+    let pending: RiskState[] = [];
+    const take = (): RiskState[] => {
+      const out = pending;
+      pending = [];
+      return out;
+    };
+    return {
+      add: (states) => {
+        pending = [...pending, ...states];
+      },
+      stored: () => announce(take()),
+      notStored: () => announce(take().map((st) => ({ ...st, stored: false }))),
+    };
   };
   const publishDecision = async (d: RiskDecision): Promise<void> => {
     if (d.kind === 'order') {
@@ -223,7 +245,8 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
    * An operator's command. A halt takes effect at once, when it is received (the kill switch:
    * nothing decided after it may pass, even while earlier risk writes hold the queue), again in its
    * turn should something before it in the queue have moved the state (a resume being stored), and
-   * stays in effect if storing it fails (the reply is the error). A resume or reduce-only takes
+   * stays in effect if storing it fails (the reply is the error; announced on `sx.risk.state` with
+   * `stored: false` then, or when the deadline passes first: `inForce`). A resume or reduce-only takes
    * effect only once stored: the new state is worked out and the old one put back until the store
    * has the new one, so a failed write leaves the account as it was, as the reply says and as a
    * restart would find it. Should the state move while it is being stored (the decision path
@@ -237,23 +260,33 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
     const ts = deps.clock.now();
     const early = effect === 'at-once' ? fn(ts) : [];
     const seqAtReceipt = core.trading().seq;
-    return commanded(effect === 'at-once' ? 'run' : 'drop', async (left) => {
+    const unstored = inForce();
+    unstored.add(early);
+    const run = commanded(effect === 'at-once' ? 'run' : 'drop', async (left) => {
       for (;;) {
         const before = core.trading();
         const states = effect === 'at-once' && before.seq === seqAtReceipt ? [] : fn(ts);
         const after = core.trading();
         const deferred = effect === 'once-stored' && states.length > 0;
         if (deferred) core.restoreTrading(before);
-        await deps.store.saveTrading(account, after, ts, effect === 'at-once' ? fullBound : left());
+        else unstored.add(states);
+        try {
+          await deps.store.saveTrading(account, after, ts, effect === 'at-once' ? fullBound : left());
+        } catch (e) {
+          unstored.notStored(); // a halt's changes (in force) only: a deferred one was put back
+          throw e;
+        }
         if (deferred) {
           if (core.trading().seq !== before.seq) continue;
           core.restoreTrading(after);
-        }
-        const changed = [...early, ...states];
-        announce(changed);
-        return changed;
+          announce(states);
+        } else unstored.stored();
+        return [...early, ...states];
       }
     });
+    // Past the deadline (or failed): what is in force and not announced yet is announced now.
+    run.catch(() => unstored.notStored());
+    return run;
   };
 
   /**
@@ -361,7 +394,8 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
     setLimits: async (patch) => {
       core.limitsWith(patch); // a patch that is not valid is refused now, not after the writes before it
       // One deadline for both writes (the limits, then the halt they cause): `commanded`.
-      return commanded('drop', async (left) => {
+      const unstored = inForce();
+      const run = commanded('drop', async (left) => {
         // In force only once stored, as a resume: a failed write leaves the limits as they were,
         // as the reply (the error) says and as a restart would find them.
         const limits = core.limitsWith(patch);
@@ -372,11 +406,19 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
         // like a halt: it stays in effect if storing the state fails).
         const states = core.checkLimits(now);
         if (states.length > 0) {
-          await deps.store.saveTrading(account, core.trading(), now, fullBound);
-          announce(states);
+          unstored.add(states);
+          try {
+            await deps.store.saveTrading(account, core.trading(), now, fullBound);
+          } catch (e) {
+            unstored.notStored();
+            throw e;
+          }
+          unstored.stored();
         }
         return limits;
       });
+      run.catch(() => unstored.notStored());
+      return run;
     },
     status: () => core.status(),
     stats: () => ({ ...stats }),

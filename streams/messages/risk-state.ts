@@ -17,6 +17,13 @@ export const RiskStateSchema = z
     reason: z.string(),
     /** Halts scoped to a strategy or symbol that are in force (the global state aside). */
     scopedHalts: z.array(z.object({ scope: z.enum(['strategy', 'symbol']), value: z.string() }).readonly()).readonly(),
+    /**
+     * `false`: the change is in force in the engine, but storing it failed or had not ended when it
+     * was announced (an operator's halt, or the halt a `limits set` caused, on a store that did not
+     * answer): a restart before it is stored would not find it. It is not announced again if the
+     * store takes it later. Absent: stored with the change.
+     */
+    stored: z.boolean().optional(),
   })
   .readonly();
 export type RiskState = z.infer<typeof RiskStateSchema>;
