@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '../state/clock.js';
-import { StoreError } from '../state/errors.js';
+import { StoreError, StoreUnconfirmedError } from '../state/errors.js';
 import { ANSWER_MARGIN_MS } from '../state/pg-durable-write.js';
 import type { Logger } from '../state/logger.js';
 import type { RiskStore, StoredRisk, WriteBound } from '../state/risk-store.js';
@@ -204,7 +204,9 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
    * another command's write its own bound, a pooled connection up to 3 s. Past the deadline the
    * reply says what became of it: a command whose turn had not come is not carried out when it
    * comes (`late: 'drop'`), or, a halt, is stored then (`late: 'run'`: it is in force already);
-   * one whose write was under way takes effect if the store still takes it (logged).
+   * one whose write was under way takes effect if the store still takes it (logged): a write still
+   * waiting for a pooled connection is given up then, one whose statements were sent may commit, so
+   * the reply is a `StoreUnconfirmedError` (not confirmed, not "not done").
    *
    * `left()` is the bound for a write that is to end by the deadline: the full bound when the
    * command waited at most a margin for its turn, less by what it waited longer.
@@ -230,8 +232,9 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
       timer = deps.clock.setTimeout(() => {
         passed = true;
         const why = begun ? 'the store has not answered its write' : 'it waits behind an earlier risk write the store has not answered';
-        const then = late === 'run' ? 'it is stored once the store takes it' : begun ? 'it takes effect if the store still takes it' : 'it is not carried out';
-        reject(new StoreError(`risk store: no answer within ${answerMs} ms of the command (control.riskWriteTimeoutMs, ${bound} ms, and 2 × ${ANSWER_MARGIN_MS} for the store's answer): ${why}; ${then}`, true));
+        const then = late === 'run' ? 'it is stored once the store takes it' : begun ? 'it takes effect if the store still takes it (a write still waiting for a connection is given up)' : 'it is not carried out';
+        const message = `risk store: no answer within ${answerMs} ms of the command (control.riskWriteTimeoutMs, ${bound} ms, and 2 × ${ANSWER_MARGIN_MS} for the store's answer): ${why}; ${then}`;
+        reject(late === 'drop' && begun ? new StoreUnconfirmedError(message, true) : new StoreError(message, true));
       }, answerMs);
     });
     run.catch((e: unknown) => {

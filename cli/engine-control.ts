@@ -10,7 +10,7 @@ import type { ModelEvent } from '../streams/messages/model-event.js';
 import { RiskControlError } from '../models/risk/risk-core.js';
 import { RiskLimitsError } from '../models/risk/risk-limits.js';
 import type { EngineCounters } from '../state/counters.js';
-import { StoreError } from '../state/errors.js';
+import { StoreError, StoreUnconfirmedError } from '../state/errors.js';
 import type { Timeframe } from '../streams/messages/bar.js';
 import type { Decisions } from './decisions.js';
 import type { LabelingActorHandle } from '../actors/labeling-actor.js';
@@ -69,12 +69,14 @@ export function retrainingControl(r: Pick<RetrainingActorHandle, 'trigger' | 'pa
  * that failed (PostgreSQL down, or a lock held past `control.riskWriteTimeoutMs`) is UNAVAILABLE,
  * in the verb's words (`unstored`) what holds in the engine and the store: it answered INTERNAL, and a
  * resume behind a held lock did not answer before `sextant ctl` gave up ("engine not reached").
+ * `unconfirmed`: the write was under way when it was given up (`StoreUnconfirmedError`), and the
+ * store may still take it: the reply must not say it was not done.
  */
-async function coded<T>(fn: () => Promise<T> | T, unstored?: (err: string) => string): Promise<T> {
+async function coded<T>(fn: () => Promise<T> | T, unstored?: (err: string, unconfirmed: boolean) => string): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof StoreError && unstored !== undefined) throw new ControlError(ControlErrorCode.UNAVAILABLE, unstored(e.message));
+    if (e instanceof StoreError && unstored !== undefined) throw new ControlError(ControlErrorCode.UNAVAILABLE, unstored(e.message, e instanceof StoreUnconfirmedError));
     if (e instanceof ModelNotFoundError) throw new ControlError(ControlErrorCode.NOT_FOUND, e.message);
     if (e instanceof RiskLimitsError || e instanceof RiskControlError || e instanceof RegistryError) throw new ControlError(ControlErrorCode.REFUSED, e.message);
     throw e;
@@ -333,9 +335,12 @@ export function engineControlTarget(
           const states = await d.risk.resume(t.scope === 'all' ? { scope: 'all', reason: a.reason } : { scope: t.scope, value: t.value, reason: a.reason });
           return { changes: states, status: d.risk.status().state, restarted };
         },
-        // A resume takes effect only once stored (actors/risk-actor.ts): the engine and the store both hold the halt still.
-        (err) =>
-          `not resumed: storing it failed: ${err}; the account stays ${riskState(deps.decisions)}${heldHalts(deps.decisions)}` +
+        // A resume takes effect only once stored (actors/risk-actor.ts): the engine and the store both hold the halt still,
+        // unless its write was under way at the deadline: then the store may still take it, and the engine resumes.
+        (err, unconfirmed) =>
+          (unconfirmed
+            ? `resume not confirmed: ${err}; the account is ${riskState(deps.decisions)}${heldHalts(deps.decisions)} in this engine now: check \`sextant ctl status\` in a few seconds, and resume again if it is still halted`
+            : `not resumed: storing it failed: ${err}; the account stays ${riskState(deps.decisions)}${heldHalts(deps.decisions)}`) +
           (restartedCount > 0 ? ` (${restartedCount} given-up asset actor${restartedCount === 1 ? ' was' : 's were'} started again)` : ''),
       );
     },
@@ -346,7 +351,10 @@ export function engineControlTarget(
           const states = await d.risk.reduce({ scope: 'all', reason: a.reason, ...(a.flatten === true ? { flatten: true } : {}) });
           return { changes: states, status: d.risk.status().state };
         },
-        (err) => `not reduced: storing it failed: ${err}; the account stays ${riskState(deps.decisions)}`,
+        (err, unconfirmed) =>
+          unconfirmed
+            ? `reduce-only not confirmed: ${err}; the account is ${riskState(deps.decisions)} in this engine now: check \`sextant ctl status\` in a few seconds, and reduce again if it is still ${riskState(deps.decisions)}`
+            : `not reduced: storing it failed: ${err}; the account stays ${riskState(deps.decisions)}`,
       ),
     getLimits: () => coded(() => needDecisions(deps.decisions).risk.getLimits()),
     setLimits: (patch) => {
@@ -354,9 +362,11 @@ export function engineControlTarget(
       return coded(
         () => needDecisions(deps.decisions).risk.setLimits(patch),
         // The new limits are in force only once stored; a halt they cause is in force at once (as a halt).
-        (err) =>
+        (err, unconfirmed) =>
           JSON.stringify(deps.decisions?.risk.getLimits()) === before
-            ? `limits not changed: storing them failed: ${err}; the limits in force are those before`
+            ? unconfirmed
+              ? `limits change not confirmed: ${err}; the limits in force in this engine now are those before: check \`sextant ctl limits get\` in a few seconds, and set them again if they still are`
+              : `limits not changed: storing them failed: ${err}; the limits in force are those before`
             : `limits changed (stored, in force), but storing the halt they caused failed: ${err}; the halt is in force in this engine, a restart before it is stored would not find it`,
       );
     },

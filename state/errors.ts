@@ -35,6 +35,13 @@ export class StoreBoundError extends StoreError {
   }
 }
 
+/**
+ * A write given up on while it was under way: the store has not answered it, and may still take it
+ * (its statements sent, a commit on its way). Not "nothing stored": whoever is told must not be told
+ * it was not done (`sextant ctl resume` past its deadline says the resume is not confirmed).
+ */
+export class StoreUnconfirmedError extends StoreError {}
+
 export const isStoreError = (e: unknown): e is StoreError => e instanceof StoreError;
 
 /** True for a store error that a later attempt may not hit (connection loss, failover, timeouts). */
