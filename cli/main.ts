@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { contradictoryBacktestFlags, givenFlags, loadBacktestSpec, parseSpreadModelFlag, resolveBacktestInputs, SINGLE_BACKTEST_FLAGS } from './commands/backtest-spec.js';
+import { BACKTEST_SPEC_KEYS, contradictoryBacktestFlags, givenFlags, loadBacktestSpec, missingReportMessage, parseSpreadModelFlag, resolveBacktestInputs, SINGLE_BACKTEST_FLAGS } from './commands/backtest-spec.js';
 import { experimentCommand } from './commands/experiment.js';
 import { ctlCommand } from './commands/ctl.js';
 import { datasetCommand } from './commands/dataset.js';
@@ -85,7 +85,7 @@ program
   .option('--suite <name>', '"regimes": the regime windows on BTC, ETH, SOL, DOGE and PEPE where they have data (its own windows and symbols: not with --symbols/--from/--to)')
   .option('--report <dir>', 'folder for report.json and report.html (a folder per window with --suite); or `report:` in --spec')
   .option('--capital <amount>', 'starting capital in quote currency', positive, 10_000)
-  .option('--spec <yaml>', 'backtest inputs from a YAML file (symbols, from/to, timeframe, source, strategy, costs, report); flags override it')
+  .option('--spec <yaml>', `backtest inputs from a YAML file, keys: ${BACKTEST_SPEC_KEYS} (README: Commands); flags override it`)
   .option('--source <kind>', '"csv" (--data, default) or "pg": bars from the TimeseriesStore in PostgreSQL (config postgres)', (v: string) => {
     if (v !== 'csv' && v !== 'pg') throw new InvalidArgumentError('csv or pg');
     return v;
@@ -122,7 +122,7 @@ program
       process.stdout.write(`${JSON.stringify({ metrics: r.metrics, baselines: r.baselines, gaps: r.gaps.length, risk: r.risk, run: r.run })}\n`);
       return;
     }
-    if (opts.report === undefined) throw new InvalidArgumentError('give --report (or --spec with `report:`)');
+    if (opts.report === undefined) throw new InvalidArgumentError(missingReportMessage(opts.suite !== undefined ? '--suite' : opts.walkForward !== undefined ? '--walk-forward' : 'single'));
     const report = opts.report;
     if (opts.suite !== undefined) {
       if (opts.suite !== 'regimes') throw new InvalidArgumentError(`unknown suite ${JSON.stringify(opts.suite)} (known: regimes)`);

@@ -106,6 +106,30 @@ export const BacktestSpecSchema = z
   .strict();
 export type BacktestSpec = z.infer<typeof BacktestSpecSchema>;
 
+/** The keys of an object schema, each nested object's keys in braces (`costs: {takerFeeBps, …}`). */
+function keysOf(shape: Readonly<Record<string, z.ZodType>>): string {
+  return Object.entries(shape)
+    .map(([k, v]) => {
+      const inner = v instanceof z.ZodOptional ? v.unwrap() : v;
+      if (inner instanceof z.ZodObject) return `${k}: {${keysOf(inner.shape)}}`;
+      // costs.spread: the fields of each of its models, once each.
+      if (inner instanceof z.ZodDiscriminatedUnion) return `${k}: {${[...new Set(inner.options.flatMap((o) => (o instanceof z.ZodObject ? Object.keys(o.shape) : [])))].join(', ')}}`;
+      return k;
+    })
+    .join(', ');
+}
+
+/** Every key a spec takes, as `--spec`'s help lists them: read off the schema, so the help cannot name fewer than it accepts. */
+export const BACKTEST_SPEC_KEYS = keysOf(BacktestSpecSchema.shape);
+
+/**
+ * What a single backtest given no report folder is told, whether the command line (no --spec) or
+ * the spec's resolution found it; `--suite` and `--walk-forward` take no --spec, so not its key.
+ */
+export function missingReportMessage(run: 'single' | '--suite' | '--walk-forward' = 'single'): string {
+  return run === 'single' ? 'give --report <dir> (or `report:` in a --spec file)' : `give --report <dir> (${run} takes no --spec)`;
+}
+
 const issuesText = (issues: readonly { path: readonly PropertyKey[]; message: string }[]): string =>
   issues.map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(spec)'}: ${i.message}`).join('; ');
 
@@ -234,7 +258,7 @@ export function resolveBacktestInputs(spec: BacktestSpec | undefined, flags: Bac
   if (from === undefined || to === undefined) throw new BacktestSpecError('give --from and --to (or `from:` and `to:` in the --spec file)');
   const empty = emptyWindow(from, to, ['from', 'to']);
   if (empty !== undefined) throw new BacktestSpecError(empty);
-  if (report === undefined) throw new BacktestSpecError('give --report (or `report:` in the --spec file)');
+  if (report === undefined) throw new BacktestSpecError(missingReportMessage());
   const tf = TimeframeSchema.safeParse(flags.timeframe ?? s.timeframe ?? BACKTEST_DEFAULTS.timeframe);
   if (!tf.success) throw new BacktestSpecError(`timeframe: ${issuesText(tf.error.issues)}`);
   const costFlags: Record<string, unknown> = {};

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BacktestSpecError, contradictoryBacktestFlags, givenFlags, loadBacktestSpec, parseBacktestSpec, parseSpreadModelFlag, resolveBacktestInputs, spreadModelOf } from '../../cli/commands/backtest-spec.js';
+import { BacktestSpecError, contradictoryBacktestFlags, givenFlags, loadBacktestSpec, missingReportMessage, parseBacktestSpec, parseSpreadModelFlag, resolveBacktestInputs, spreadModelOf } from '../../cli/commands/backtest-spec.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'sextant-bt-spec-'));
@@ -144,6 +144,24 @@ describe('backtest spec (--spec <yaml>)', () => {
     const r = spawnSync(process.execPath, [resolve(ROOT, 'bin/sextant.js'), 'backtest', '--spec', path], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/sextant: .*bad\.yaml: costs\.maxVolumeShare: /);
+  });
+
+  // The report folder missing was said two ways: "give --report (or --spec with `report:`)" on the
+  // command line alone, "give --report (or `report:` in the --spec file)" with a spec.
+  it('says the same when no report folder is given, from the command line alone or with a spec', () => {
+    const cli = (...args: string[]) => spawnSync(process.execPath, [resolve(ROOT, 'bin/sextant.js'), 'backtest', ...args], { cwd: ROOT, encoding: 'utf8' });
+    const path = join(dir, 'no-report.yaml');
+    writeFileSync(path, 'symbols: [BTC/USDT]\nfrom: 2021-01-07\nto: 2021-01-09\n');
+    const said = 'sextant: give --report <dir> (or `report:` in a --spec file)';
+    for (const r of [cli('--from', '2021-01-07', '--to', '2021-01-09'), cli('--spec', path)]) {
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(said);
+    }
+    expect(errorOf(() => resolveBacktestInputs({ from: 0, to: 1 }, {}))).toBe(missingReportMessage());
+    // --suite and --walk-forward take no --spec: not offered its key.
+    const suite = cli('--suite', 'regimes');
+    expect(suite.status).toBe(1);
+    expect(suite.stderr).toContain('sextant: give --report <dir> (--suite takes no --spec)');
   });
 
   it('the CLI takes --ticks as a single-backtest flag, repeated, and names a tick file it cannot place', () => {

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { BacktestSpecSchema } from '../../cli/commands/backtest-spec.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -39,6 +41,27 @@ describe('sextant <command> --help', () => {
     for (const flag of ['--url <nats-url>', '--user <name>', '--password <secret>', '--timeout <ms>']) expect(halt.out).toContain(flag);
     expect(backtest.out).toMatch(/\(default:\s+BTC\/USDT\)/);
     expect(train.out).toMatch(/\(default:\s+BTC\/USDT,ETH\/USDT,SOL\/USDT\)/);
+  }, 30_000);
+});
+
+/** Every key name of an object schema, its nested objects' and unions' included. */
+function keyNames(t: z.ZodType): string[] {
+  const inner = t instanceof z.ZodOptional ? t.unwrap() : t;
+  if (inner instanceof z.ZodObject) return Object.entries(inner.shape as Record<string, z.ZodType>).flatMap(([k, v]) => [k, ...keyNames(v)]);
+  if (inner instanceof z.ZodDiscriminatedUnion) return inner.options.flatMap((o) => keyNames(o as z.ZodType));
+  return [];
+}
+
+describe('sextant backtest --help', () => {
+  // --spec's help named "symbols, from/to, timeframe, source, strategy, costs, report": 7 of the
+  // 12 keys, and none of costs' or strategy's, so a spec could not be written from it.
+  it("names every key a --spec file takes under --spec", async () => {
+    const { code, out } = await help(['backtest']);
+    expect(code).toBe(0);
+    const spec = (/--spec <yaml>\s+([\s\S]*?)\n {2}--/.exec(out)?.[1] ?? '').replace(/\s+/g, ' ');
+    const keys = [...new Set(keyNames(BacktestSpecSchema))];
+    expect(keys.length).toBeGreaterThan(20);
+    for (const k of keys) expect(spec, k).toMatch(new RegExp(`\\b${k}\\b`));
   }, 30_000);
 });
 
