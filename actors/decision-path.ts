@@ -68,7 +68,7 @@ export type DecisionStats = {
   /**
    * Approved orders filled in full: their final fill (`final`) booked when it completes the order
    * (a `final` fill that leaves some unfilled expired the order: counted in `expired`, part-filled,
-   * and its exec.expired, if one comes, in `expiriesIgnored`), or, for an order counted in
+   * and its exec.expired, if one comes, in `expiriesConfirming`), or, for an order counted in
    * `expired` whose venue's last fill came after the expiry, the fill that completes its quantity
    * (the order then leaves `expired`: each order counts in one outcome).
    */
@@ -90,11 +90,16 @@ export type DecisionStats = {
   expiredAtGap: number;
   /**
    * Expiries reported from outside (`onExternalExpiry`) of an order released already: its
-   * `expiresAt` passed before the report came, a second report of it, or the report of an order
-   * whose `final` fill left the rest unfilled (that fill expired it). Nothing to release; not in
+   * `expiresAt` passed before the report came, or a second report of it. Nothing to release; not in
    * `expired`. Many of them say a live trading consumer reports its exchange's expiries late.
    */
   expiriesIgnored: number;
+  /**
+   * Expiries reported from outside of an order whose `final` fill left the rest unfilled (that fill
+   * expired it, counted in `expired`), leaving that much: the same news again, as a desk that sends
+   * both says it (nothing to release; not late, so not in `expiriesIgnored`).
+   */
+  expiriesConfirming: number;
   riskStateChanges: number;
 };
 
@@ -287,6 +292,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     workingPartlyFilled: 0,
     expiredAtGap: 0,
     expiriesIgnored: 0,
+    expiriesConfirming: 0,
     riskStateChanges: 0,
   };
   let pending: Promise<unknown>[] = [];
@@ -343,7 +349,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
   /**
    * Whether `f`, `final`, leaves some of its order unfilled: the order expired after it (exec.fill's
    * `final`), as the risk book counts it (`unfilled`); its exec.expired, if one comes, is then
-   * acknowledged as an order released already (`expiriesIgnored`), not counted again.
+   * acknowledged (`expiriesConfirming`), not counted again.
    */
   const expiresWith = (f: Fill): boolean => {
     const o = risk.order(f.orderId);
@@ -572,8 +578,13 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       refuseIfFailed();
       const mismatch = risk.checkExpiry(e);
       if (mismatch !== undefined) return refuse(mismatch.reason, mismatch.detail);
-      // Released before (a second report, or past its `expiresAt`): nothing to release, counted apart.
+      // Released before (a second report, or past its `expiresAt`): nothing to release, counted apart;
+      // the report of an order whose final fill expired it is the same news again, counted apart from those.
       if (!risk.expirable(e.orderId)) {
+        if (risk.recordFinalFillExpiry(e.orderId)) {
+          stats.expiriesConfirming++;
+          return undefined;
+        }
         stats.expiriesIgnored++;
         log.info({ orderId: e.orderId, reason: e.reason, ts: e.ts }, 'expiry of an order released already: nothing to release');
         return undefined;

@@ -94,6 +94,8 @@ export type RiskActorStats = {
    * `expiriesIgnored` counts the same in an engine). Many say a venue reports its expiries late.
    */
   expiriesIgnored: number;
+  /** Expiries that repeat what their order's `final` fill said (it left the rest unfilled): not late, nothing to release (`RiskCore.recordFinalFillExpiry`). */
+  expiriesConfirming: number;
 };
 
 export const riskActorKey = (account: string): string => `risk:${account}`;
@@ -137,7 +139,7 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
     }
   }
 
-  const stats: RiskActorStats = { expired: 0, expiriesIgnored: 0 };
+  const stats: RiskActorStats = { expired: 0, expiriesIgnored: 0, expiriesConfirming: 0 };
   let chain: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const run = chain.then(fn);
@@ -342,7 +344,9 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
           const mismatch = p.success ? core.checkExpiry(p.data) : undefined;
           if (!p.success) dlq(d, 'SCHEMA', p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
           else if (mismatch !== undefined) dlq(d, mismatch.reason, mismatch.detail);
-          else if (!core.expirable(p.data.orderId)) {
+          else if (!core.expirable(p.data.orderId) && core.recordFinalFillExpiry(p.data.orderId)) {
+            stats.expiriesConfirming++; // its final fill expired it: the same news again
+          } else if (!core.expirable(p.data.orderId)) {
             // Released before (its `expiresAt` passed, a second report): nothing to release, counted apart.
             stats.expiriesIgnored++;
             log.info({ orderId: p.data.orderId, reason: p.data.reason, ts: p.data.ts }, 'expiry of an order released already: nothing to release');

@@ -57,3 +57,13 @@ export function executionSettings(cfg: Config): ExecutionSettings {
     maxHoleMs: barMs / 2,
   };
 }
+
+/**
+ * How long the children `policy` plans for a parent over `horizonMs` live (the shortest), ms: a
+ * parent of the policy itself is planned, so the figure is the one the execution core will use
+ * (TWAP and Almgren–Chriss: a slice of the horizon, one bar at most slices per bar; immediate: its ttlMs).
+ */
+export function childTtlMs(policy: ExecutionPolicy, horizonMs: number, barMs: number): number {
+  const plan = policy.schedule({ id: 'ttl-probe', side: 'buy', qty: 1, arrivalPrice: 1, startTs: 0, horizonMs }, { spreadBps: null, volatility: null, barMs, volume: null });
+  return Math.min(...plan.map((c) => c.ttlMs));
+}

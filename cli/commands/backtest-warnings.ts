@@ -56,6 +56,26 @@ export function windowDataWarning(model: ReportModel, window: Readonly<{ from: n
 }
 
 /**
+ * A latency at or past the time an order lives: its `expiresAt` (counted from when the order
+ * exists, a bar's close for one decided on a bar) falls at or before its arrival + latency, so it
+ * expires before the venue may fill any of it. Said before the run: after it, {@link unfilledWarning}
+ * only sees that nothing filled. `flattenTtlMs`: the life of a close to flat (`flattenWith:
+ * immediate`), checked apart: with a latency past it a breached account is never flattened.
+ */
+export function latencyTtlWarnings(latencyMs: number, o: Readonly<{ policy: string; childTtlMs: number; horizonMs: number; flattenTtlMs?: number }>): string[] {
+  const out: string[] = [];
+  if (latencyMs >= o.childTtlMs) {
+    out.push(
+      `costs.latencyMs (${latencyMs} ms) is at or past the orders' time-to-live (${o.childTtlMs} ms: execution.policy ${o.policy} over the model's ${o.horizonMs} ms horizon): every order will expire before it can fill; give a latency under ${o.childTtlMs} ms`,
+    );
+  }
+  if (o.flattenTtlMs !== undefined && latencyMs >= o.flattenTtlMs) {
+    out.push(`costs.latencyMs (${latencyMs} ms) is at or past execution.flattenTtlMs (${o.flattenTtlMs} ms): a close to flat after a loss-limit breach (flattenWith: immediate) will expire before it can fill, each time it is re-sent`);
+  }
+  return out;
+}
+
+/**
  * Orders went to the paper venue and none filled: every one expired first. Most often a latency
  * (`costs.latencyMs`) at or past the orders' time-to-live, or a volume cap too small to fill
  * anything; a report of zero trades would otherwise read as a strategy that decided nothing.

@@ -5,6 +5,7 @@ import { InvalidArgumentError } from 'commander';
 import { backtestCurrency } from './backtest-currency.js';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
+import { childTtlMs, policyOf } from '../execution-settings.js';
 import { paperVenueOptions } from '../paper-venue-options.js';
 import { dataRootOf, findBarFilesUnder, requireDataDir, venueOfBarFile } from '../../gateways/data-dir.js';
 import { readBarBatches, readBars } from '../../gateways/historical/bars-csv.js';
@@ -51,7 +52,7 @@ import { endOfData, replayHooks } from './backtest-end-of-data.js';
 import { feedInProcess } from './backtest-feed.js';
 import { logRiskStates } from './backtest-risk.js';
 import { reportModel } from './backtest-model.js';
-import { capitalWarning, inSampleWarning, refusedSymbolWarnings, ruinWarning, unfilledWarning, windowDataWarning } from './backtest-warnings.js';
+import { capitalWarning, inSampleWarning, latencyTtlWarnings, refusedSymbolWarnings, ruinWarning, unfilledWarning, windowDataWarning } from './backtest-warnings.js';
 import { storeBarSource, trainFromStore } from './backtest-source.js';
 import { checkTickFiles, tickSources } from './backtest-ticks.js';
 import { backtestVenue } from './backtest-venue.js';
@@ -365,6 +366,13 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   if (opts.registry === undefined && (await registry.get(cfg.strategy.model).catch(() => undefined)) === undefined) {
     throw new InvalidArgumentError(`strategy.model ${cfg.strategy.model}: a backtest trains its own model and serves it as ${served.name}@production; to backtest a registered version give --model ${cfg.strategy.model} (or \`model:\` in the spec)`);
   }
+
+  // A latency no order outlives: said now, before the replay, naming both figures (after it, the
+  // run only sees that nothing filled).
+  const { horizonMs } = model.calibration;
+  const policy = policyOf(cfg);
+  const ttls = { policy: policy.name, childTtlMs: childTtlMs(policy, horizonMs, barMs), horizonMs, ...(cfg.execution.flattenWith === 'immediate' ? { flattenTtlMs: cfg.execution.flattenTtlMs } : {}) };
+  for (const w of latencyTtlWarnings(cfg.paperVenue.latencyMs, ttls)) note(`warning: ${w}`);
 
   // Equity sampled once per bar time (after every symbol's bar of that time), at the bar's close.
   const samples = new Map<number, { equity: number; exposure: number }>();

@@ -68,8 +68,10 @@ export type EngineMetrics = Readonly<{
    * Where the decision path's expiry counts are read at each scrape (`DecisionCounts`, its
    * `stats()`): counters `sextant_orders_expired_total{strategy,at_gap}` (orders a venue stopped
    * working early, released in risk and execution; `at_gap` true: the paper venue cancelled them at
-   * a hole in the data) and `sextant_expiries_ignored_total{strategy}` (expiries a live trading
-   * consumer reported of orders released already: many say it reports its exchange's expiries late).
+   * a hole in the data), `sextant_expiries_ignored_total{strategy}` (expiries a live trading
+   * consumer reported of orders released already: many say it reports its exchange's expiries late)
+   * and `sextant_expiries_confirming_total{strategy}` (expiries that repeat what the order's `final`
+   * fill said, leaving the rest unfilled: a desk that sends both, not late).
    */
   decisionCounts(strategy: string, read: () => DecisionCounts): void;
   /** The exposition text (`GET /metrics`). */
@@ -108,6 +110,8 @@ export type DecisionCounts = Readonly<{
   expiredAtGap: number;
   /** Expiries reported from outside of an order released already: nothing released, not in `expired`. */
   expiriesIgnored: number;
+  /** Expiries reported from outside that repeat what their order's `final` fill said (it left the rest unfilled, expiring it): not late, not in `expiriesIgnored`. */
+  expiriesConfirming: number;
   /** Under `strategy.sizing: equity`, intents published without a target: the equity could not be put in the symbol's quote currency (a conversion mid not seen yet). */
   intentsUnsized: number;
 }>;
@@ -304,6 +308,13 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
     (c) => [[{}, c.intentsUnsized]],
   );
   attachedCounter(decisions, 'sextant_expiries_ignored_total', 'Expiries reported by live trading consumers of orders released already (past their expiresAt, or a second report): nothing released', [], (c) => [[{}, c.expiriesIgnored]]);
+  attachedCounter(
+    decisions,
+    'sextant_expiries_confirming_total',
+    'Expiries reported by live trading consumers that repeat what the order\'s final fill said (it left the rest unfilled, expiring the order): nothing released, not late',
+    [],
+    (c) => [[{}, c.expiriesConfirming]],
+  );
   for (const s of METRIC_STAGES) stage.zero({ stage: s });
   for (const o of ['approved', 'rejected']) orders.inc({ outcome: o }, 0);
   clients.set(0);

@@ -120,6 +120,8 @@ export function createRiskCore(opts: RiskCoreOptions) {
   const dedupWindowMs = opts.dedupWindowMs ?? 86_400_000;
   const currency = opts.currency;
   const book = new RiskBook(opts.book?.book, dedupWindowMs, currency);
+  /** Orders whose exec.expired repeated what their `final` fill said (`recordFinalFillExpiry`). */
+  const finalConfirmed = new Set<string>();
   /** The symbols amounts are counted for: those `next` allows and those the book holds. */
   const tradedWith = (next: RiskLimits): string[] => [...new Set([...next.allowlist, ...[...book.positions.values()].map((p) => p.symbol)])];
   /** `next`, once its symbols' quote currencies are known to convert into the account currency. */
@@ -270,6 +272,21 @@ export function createRiskCore(opts: RiskCoreOptions) {
 
     /** Whether a fill with this id was applied (within the dedup window, across restarts: the ids are in the book's snapshot). */
     hasFill: (fillId: string): boolean => book.hasFill(fillId),
+
+    /**
+     * Of an expiry that passed `checkExpiry` and is not `expirable` (nothing to release): records,
+     * and says, whether it repeats what its order's `final` fill said — that fill left the rest unfilled, the order
+     * expired with it (exec.fill's `final`), and a desk that also publishes the exec.expired sends
+     * the same news twice — the first such report of the order (in memory: a restart forgets which
+     * were seen). False for an expiry past the order's `expiresAt` or a second report: late news.
+     */
+    recordFinalFillExpiry: (orderId: string): boolean => {
+      if (book.orderOf(orderId)?.unfilled === undefined || finalConfirmed.has(orderId)) return false;
+      // Only orders the book still holds (retired within the dedup window) are kept.
+      for (const id of finalConfirmed) if (book.orderOf(id) === undefined) finalConfirmed.delete(id);
+      finalConfirmed.add(orderId);
+      return true;
+    },
 
     /** The order as the book holds it, in flight or retired within the dedup window (what its fills left, `awaited`); undefined when it never held it or forgot it. */
     order: (orderId: string): Readonly<InFlightOrder> | undefined => book.orderOf(orderId),

@@ -1,9 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBacktest } from '../../cli/commands/backtest.js';
-import { unfilledWarning } from '../../cli/commands/backtest-warnings.js';
+import { latencyTtlWarnings, unfilledWarning } from '../../cli/commands/backtest-warnings.js';
+import { childTtlMs } from '../../cli/execution-settings.js';
+import { immediatePolicy } from '../../models/execution/immediate-policy.js';
+import { twapPolicy } from '../../models/execution/twap-policy.js';
 import { testDataDir } from '../support/data-dir.js';
 
 describe('a backtest whose orders all expired unfilled says so', () => {
@@ -18,11 +22,38 @@ describe('a backtest whose orders all expired unfilled says so', () => {
     expect(unfilledWarning({ orders: 0, fills: 0, expired: 0 }, { latencyMs: 0, maxVolumeShare: 0.1 })).toBeUndefined();
   });
 
-  it('in report.json when a latency of two hours outlives every order (the report showed zero trades and no reason)', async () => {
-    const report = await runBacktest({ data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', from: Date.UTC(2024, 2, 1), to: Date.UTC(2024, 2, 15), capital: 10_000, report: join(dir, 'late'), costs: { latencyMs: 7_200_000 } });
+  // The run only said so at its end ("none of the orders filled"), after the whole replay.
+  it('says before the run when the latency is at or past the orders\' time-to-live, naming both', () => {
+    const HOUR = 3_600_000;
+    // A TWAP of 4 slices over a 4 h horizon on 1 h bars: each child lives an hour; immediate: its ttlMs.
+    expect(childTtlMs(twapPolicy({ slices: 4 }), 4 * HOUR, HOUR)).toBe(HOUR);
+    expect(childTtlMs(twapPolicy({ slices: 4 }), 2 * HOUR, HOUR)).toBe(HOUR);
+    expect(childTtlMs(immediatePolicy({ ttlMs: 60_000 }), 4 * HOUR, HOUR)).toBe(60_000);
+    const ttls = { policy: 'twap', childTtlMs: HOUR, horizonMs: 4 * HOUR, flattenTtlMs: 60_000 };
+    expect(latencyTtlWarnings(HOUR, ttls)).toEqual([
+      "costs.latencyMs (3600000 ms) is at or past the orders' time-to-live (3600000 ms: execution.policy twap over the model's 14400000 ms horizon): every order will expire before it can fill; give a latency under 3600000 ms",
+      'costs.latencyMs (3600000 ms) is at or past execution.flattenTtlMs (60000 ms): a close to flat after a loss-limit breach (flattenWith: immediate) will expire before it can fill, each time it is re-sent',
+    ]);
+    expect(latencyTtlWarnings(HOUR - 1, { ...ttls, flattenTtlMs: HOUR })).toEqual([]);
+    expect(latencyTtlWarnings(60_000, ttls)).toEqual([expect.stringMatching(/^costs\.latencyMs \(60000 ms\) is at or past execution\.flattenTtlMs/)]);
+    expect(latencyTtlWarnings(0, { policy: 'twap', childTtlMs: HOUR, horizonMs: 4 * HOUR })).toEqual([]);
+  });
+
+  it('in report.json when a latency of two hours outlives every order (the report showed zero trades and no reason), and on stderr before the replay', async () => {
+    let said = '';
+    const progress = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        said += chunk.toString('utf8');
+        done();
+      },
+    });
+    const report = await runBacktest({ data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', from: Date.UTC(2024, 2, 1), to: Date.UTC(2024, 2, 15), capital: 10_000, report: join(dir, 'late'), costs: { latencyMs: 7_200_000 }, progress });
     expect(report.metrics.trades).toBe(0);
     expect(report.counts['orders']).toBeGreaterThan(0);
     expect(report.warnings.some((w) => /^none of the \d+ orders filled .*costs\.latencyMs \(7200000 ms\)/.test(w))).toBe(true);
+    const early = said.indexOf("warning: costs.latencyMs (7200000 ms) is at or past the orders' time-to-live (");
+    expect(early, said).toBeGreaterThanOrEqual(0);
+    expect(early).toBeLessThan(said.indexOf(' backtest |')); // before the replay's progress bar
   }, 120_000);
 
   it('1 ms of latency on bars alone still fills (each order meets the next bar 1 ms after its open: none used to fill, every TWAP child expired)', async () => {

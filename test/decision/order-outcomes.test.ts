@@ -118,7 +118,8 @@ describe('decision path: what became of each approved order', () => {
    * desk example does on a cancel) had the expiry dead-lettered as "filled in full already", and
    * the order counted filled in full, not expired part-filled. A `final` fill that leaves some of
    * the order unfilled now releases the rest as an expiry would; its exec.expired, if it comes,
-   * is acknowledged (counted in expiriesIgnored), and a fill after it is still refused.
+   * is acknowledged (counted in expiriesConfirming: the same news, not a late report, so not in
+   * expiriesIgnored, whose count a desk sending both pushed up), and a fill after it is still refused.
    */
   it('without it: a final fill that leaves some unfilled expires the order part-filled; its exec.expired after is acknowledged, not refused', async () => {
     const far = T0 + 10 * HOUR;
@@ -132,6 +133,11 @@ describe('decision path: what became of each approved order', () => {
     expect(path.stats()).toMatchObject({ ordersFilled: 1, expired: 2, expiredPartlyFilled: 2, working: 0 });
     // Before: refused, ORDER_MISMATCH 'order o:a was filled in full already'.
     expect(await path.onExternalExpiry(expiry('o:a', 0.6))).toBeUndefined();
+    // Not a late report: counted apart from expiriesIgnored (which read it as one).
+    expect(path.stats()).toMatchObject({ expiriesConfirming: 1, expiriesIgnored: 0 });
+    // A second report of it is: ignored.
+    expect(await path.onExternalExpiry(expiry('o:a', 0.6))).toBeUndefined();
+    expect(path.stats()).toMatchObject({ expiriesConfirming: 1, expiriesIgnored: 1 });
     // Quantities still checked: b's final fill booked 0.3, not 0.5.
     expect((await path.onExternalExpiry(expiry('o:b', 0.5)))?.reason).toBe('ORDER_MISMATCH');
     // Nothing is left to fill after a final fill, expired or not.
@@ -140,7 +146,7 @@ describe('decision path: what became of each approved order', () => {
     expect((await path.onExternalExpiry(expiry('o:c', 0.5)))?.reason).toBe('ORDER_MISMATCH');
 
     const s = path.stats();
-    expect(s).toMatchObject({ fills: 5, ordersFilled: 1, expired: 2, expiredPartlyFilled: 2, expiriesIgnored: 1, working: 0 });
+    expect(s).toMatchObject({ fills: 5, ordersFilled: 1, expired: 2, expiredPartlyFilled: 2, expiriesConfirming: 1, expiriesIgnored: 1, working: 0 });
     expect(s.ordersFilled + s.expired + s.working).toBe(3);
     await bus.close();
   });

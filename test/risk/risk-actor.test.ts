@@ -138,8 +138,32 @@ describe('risk actor (memory bus, memory store)', () => {
     // Sent again without its Nats-Msg-Id (or past the stream's duplicate window): stored and consumed again.
     await w.bus.publish(subjects.expired(VENUE, BTC), encode(e));
     await until(() => actor.stats().expiriesIgnored === 1, 'the second report counted');
-    expect(actor.stats()).toEqual({ expired: 1, expiriesIgnored: 1 });
+    expect(actor.stats()).toEqual({ expired: 1, expiriesIgnored: 1, expiriesConfirming: 0 });
     expect(actor.status().inFlight).toEqual([]);
+    expect(await w.bus.countMessages('DLQ')).toBe(0);
+    await actor.stop();
+  });
+
+  // A desk that marks its last partial fill `final` and publishes the exec.expired for the rest too
+  // (35fe392) had each such expiry counted in expiriesIgnored, read as a late report.
+  it('counts an expiry that repeats what a final partial fill said apart from late or second reports', async () => {
+    const w = await world();
+    const actor = await startRiskActor({ bus: w.bus, subjects, store: w.store, clock: w.clock, log: silentLogger }, { account: 'acc', limits: baseLimits });
+    await actor.market({ venue: VENUE, symbol: BTC, ts: T0, mid: 100 });
+    const s = suggestion({ qty: 2, ttlMs: 3_600_000 });
+    await w.bus.publish(subjects.suggestion(s.strategy, s.venue, s.symbol), encode(s));
+    await until(() => actor.status().inFlight.length === 1, 'the order in flight');
+    const orderId = `o:${s.id}`;
+    const f = fill({ orderId, qty: 0.5, ts: T0 + 1_000, final: true }); // 1.5 left unfilled: the order expired with it
+    await w.bus.publish(subjects.fill(VENUE, BTC), encode(f));
+    await until(() => actor.status().inFlight.length === 0, 'the final fill applied');
+    const e: Expiry = { type: 'exec.expired', v: 1, id: expiryId(orderId), ts: T0 + 2_000, orderId, strategy: 'alpha', venue: VENUE, symbol: BTC, filledQty: 0.5, remainingQty: 1.5, reason: 'venue' };
+    await w.bus.publish(subjects.expired(VENUE, BTC), encode(e));
+    await until(() => actor.stats().expiriesConfirming === 1, 'the expiry counted');
+    expect(actor.stats()).toEqual({ expired: 0, expiriesIgnored: 0, expiriesConfirming: 1 });
+    await w.bus.publish(subjects.expired(VENUE, BTC), encode(e)); // a second report of it
+    await until(() => actor.stats().expiriesIgnored === 1, 'the second report counted');
+    expect(actor.stats()).toEqual({ expired: 0, expiriesIgnored: 1, expiriesConfirming: 1 });
     expect(await w.bus.countMessages('DLQ')).toBe(0);
     await actor.stop();
   });

@@ -25,12 +25,27 @@ describe('engine counts on /metrics', () => {
 
   it('counts intents published without a target under equity sizing (no conversion mid yet) off the decision path, per strategy', async () => {
     const metrics = createEngineMetrics({ defaultMetrics: false });
-    const counts = { expired: 0, expiredAtGap: 0, expiriesIgnored: 0, intentsUnsized: 0 };
+    const counts = { expired: 0, expiredAtGap: 0, expiriesIgnored: 0, expiriesConfirming: 0, intentsUnsized: 0 };
     metrics.decisionCounts('dirmlp', () => counts);
     const unsized = async (): Promise<number | undefined> => sampleValue(parsePromText(await metrics.text()), 'sextant_intents_unsized_total', { strategy: 'dirmlp' });
     expect(await unsized()).toBe(0);
     counts.intentsUnsized = 3;
     expect(await unsized()).toBe(3);
     expect(await metrics.text()).toMatch(/# TYPE sextant_intents_unsized_total counter/);
+  });
+
+  it('counts expiries that repeat a final fill apart from late or duplicate ones', async () => {
+    const metrics = createEngineMetrics({ defaultMetrics: false });
+    const counts = { expired: 0, expiredAtGap: 0, expiriesIgnored: 0, expiriesConfirming: 0, intentsUnsized: 0 };
+    metrics.decisionCounts('dirmlp', () => counts);
+    const read = async (): Promise<[number | undefined, number | undefined]> => {
+      const samples = parsePromText(await metrics.text());
+      return [sampleValue(samples, 'sextant_expiries_confirming_total', { strategy: 'dirmlp' }), sampleValue(samples, 'sextant_expiries_ignored_total', { strategy: 'dirmlp' })];
+    };
+    expect(await read()).toEqual([0, 0]);
+    counts.expiriesConfirming = 2;
+    counts.expiriesIgnored = 1;
+    expect(await read()).toEqual([2, 1]);
+    expect(await metrics.text()).toMatch(/# TYPE sextant_expiries_confirming_total counter/);
   });
 });
