@@ -185,10 +185,38 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
   // The book alone: this actor's own writes (its consumer, `suggestion`, `fill`) are those of a
   // risk actor on its own. In the engine the decision path writes the book with the paper venue's
   // orders (cli/risk-persist.ts), and cli/decisions.ts leaves these paths off its handle.
+  // A trading state whose write failed is written with the next (a batch's redelivery changes it no more).
+  let tradingUnstored = false;
+  const saveTrading = async (now: number): Promise<void> => {
+    tradingUnstored = true;
+    await deps.store.saveTrading(account, core.trading(), now);
+    tradingUnstored = false;
+  };
   const persist = async (tradingChanged: boolean): Promise<void> => {
     const now = deps.clock.now();
-    if (tradingChanged) await deps.store.saveTrading(account, core.trading(), now);
+    if (tradingChanged || tradingUnstored) await saveTrading(now);
     await deps.store.saveBook(account, core.bookSnapshot(), now);
+  };
+  /**
+   * Stores what changed, then runs `then` (the publications), and announces `states` (changes the
+   * core made in force already: a breach's halt) however that goes: with `stored: false` as soon as
+   * the write fails (the caller fails, a batch is redelivered, and its replay changes the state no
+   * more, so this is the only announcement), and once stored even when a publication after fails.
+   */
+  const storeThenAnnounce = async (states: readonly RiskState[], write: () => Promise<void>, then: () => Promise<void> = async () => {}): Promise<void> => {
+    const unstored = inForce();
+    unstored.add(states);
+    try {
+      await write();
+    } catch (e) {
+      unstored.notStored();
+      throw e;
+    }
+    try {
+      await then();
+    } finally {
+      unstored.stored();
+    }
   };
   const bound = opts.controlWriteTimeoutMs;
   const fullBound: WriteBound | undefined = bound === undefined ? undefined : { timeoutMs: bound };
@@ -359,9 +387,9 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
           dlq(d, 'SCHEMA', `type: expected exec.suggest, exec.fill or exec.expired (exec.order and exec.reject are skipped), got ${JSON.stringify(type)}`);
         }
       }
-      await persist(states.length > 0);
-      for (const dec of decisions) await publishDecision(dec);
-      announce(states);
+      await storeThenAnnounce(states, () => persist(states.length > 0), async () => {
+        for (const dec of decisions) await publishDecision(dec);
+      });
       await Promise.all(refusals);
     });
 
@@ -377,22 +405,18 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
     market: (md) =>
       serial(async () => {
         const states = core.onMarket('type' in md ? marketMid(md) : md);
-        if (states.length > 0) await deps.store.saveTrading(account, core.trading(), deps.clock.now());
-        announce(states);
+        if (states.length > 0 || tradingUnstored) await storeThenAnnounce(states, () => saveTrading(deps.clock.now()));
       }),
     suggestion: (s) =>
       serial(async () => {
         const dec = core.onSuggestion(s, s.ts);
-        await persist(dec.stateChanges.length > 0);
-        await publishDecision(dec);
-        announce(dec.stateChanges);
+        await storeThenAnnounce(dec.stateChanges, () => persist(dec.stateChanges.length > 0), () => publishDecision(dec));
         return dec;
       }),
     fill: (f) =>
       serial(async () => {
         const states = core.onFill(f);
-        await persist(states.length > 0);
-        announce(states);
+        await storeThenAnnounce(states, () => persist(states.length > 0));
       }),
     halt: (a) => control((ts) => core.halt({ ...a, ts }), 'at-once'),
     resume: (a) => control((ts) => core.resume({ ...a, ts }), 'once-stored'),

@@ -319,6 +319,58 @@ describe('risk actor (memory bus, memory store)', () => {
     await a.stop();
   });
 
+  it('a breach whose halt the store did not take is announced once, stored: false (a mark, a suggestion; the consumer batch, not again on its redelivery)', async () => {
+    const w = await world();
+    let failures = 0;
+    const store = { ...w.store, saveTrading: (account: string, trading: unknown, at: number) => (failures-- > 0 ? Promise.reject(new Error('store down')) : w.store.saveTrading(account, trading, at)) };
+    const deps = { bus: w.bus, subjects, store, clock: w.clock, log: silentLogger };
+    // A mark: the daily loss (10) passes the limit (5), the halt in force, its write fails.
+    const a = await startRiskActor(deps, { account: 'a', limits: { ...baseLimits, maxDailyLoss: 5 }, consume: false });
+    await a.market({ venue: VENUE, symbol: BTC, ts: T0, mid: 100 });
+    await a.fill(fill({ orderId: 'o:x', qty: 1, price: 100 }));
+    failures = 1;
+    await expect(a.market({ venue: VENUE, symbol: BTC, ts: T0 + 1, mid: 90 })).rejects.toThrow(/store down/);
+    expect(a.status().state).toBe('HALTED');
+    expect(w.states).toEqual([expect.objectContaining({ state: 'HALTED', previous: 'ACTIVE', stored: false })]);
+    await a.market({ venue: VENUE, symbol: BTC, ts: T0 + 2, mid: 89 }); // halted already: nothing more
+    expect(w.states).toHaveLength(1);
+    await a.stop();
+
+    // A fill 10 above the mark.
+    w.states.length = 0;
+    const b = await startRiskActor(deps, { account: 'b', limits: { ...baseLimits, maxDailyLoss: 5 }, consume: false });
+    await b.market({ venue: VENUE, symbol: BTC, ts: T0, mid: 90 });
+    const active = b.core.trading();
+    failures = 1;
+    await expect(b.fill(fill({ orderId: 'o:y', qty: 1, price: 100, ts: T0 + 1 }))).rejects.toThrow(/store down/);
+    expect(b.status().state).toBe('HALTED');
+    expect(w.states).toEqual([expect.objectContaining({ state: 'HALTED', previous: 'ACTIVE', stored: false })]);
+    // A suggestion that finds the loss past the limit (the state put back to ACTIVE as a restart
+    // from a row stored before the halt would find it).
+    b.core.restoreTrading(active);
+    w.states.length = 0;
+    failures = 1;
+    await expect(b.suggestion(suggestion({ ts: T0 + 2 }))).rejects.toThrow(/store down/);
+    expect(b.status().state).toBe('HALTED');
+    expect(w.states).toEqual([expect.objectContaining({ state: 'HALTED', previous: 'ACTIVE', stored: false })]);
+    await b.stop();
+
+    // The consumer: a fill that breaches, its batch's write fails, the batch is redelivered and stored.
+    w.states.length = 0;
+    const c = await startRiskActor(deps, { account: 'c', limits: { ...baseLimits, maxDailyLoss: 5 } });
+    await c.market({ venue: VENUE, symbol: BTC, ts: T0, mid: 90 });
+    const ok = suggestion({ qty: 1, limitPrice: 90, refPrice: 90 });
+    await w.bus.publish(subjects.suggestion(ok.strategy, ok.venue, ok.symbol), encode(ok));
+    await until(() => c.status().inFlight.length === 1, 'the order');
+    failures = 1;
+    await w.bus.publish(subjects.fill(VENUE, BTC), encode(fill({ orderId: `o:${ok.id}`, qty: 1, price: 100, ts: T0 + 1 }))); // bought 10 above the mark
+    await until(() => c.status().state === 'HALTED', 'the halt');
+    await expect.poll(() => failures, { timeout: 5_000 }).toBe(-1); // the redelivery was stored
+    await expect.poll(async () => (await w.store.load('c')).trading, { timeout: 5_000 }).toMatchObject({ state: 'HALTED' });
+    expect(w.states).toEqual([expect.objectContaining({ state: 'HALTED', previous: 'ACTIVE', stored: false })]);
+    await c.stop();
+  });
+
   it('limits the store did not take are not in force: the reply is the error and nothing changed', async () => {
     const w = await world();
     let failing = false;
