@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { StoreError } from './errors.js';
-import { pgStoreError } from './pg-errors.js';
+import { StoreError, StoreUnconfirmedError } from './errors.js';
+import { hasSqlState, pgStoreError } from './pg-errors.js';
 import { timedQuery } from './pg-timed-query.js';
 import { DURABLE_BEGIN, inPgTransaction } from './pg-transaction.js';
 
@@ -31,7 +31,9 @@ export const ANSWER_MARGIN_MS = 250;
  * connection (the pool's own timeout, 3 s); but with `remainingMs` the time left is read again
  * once the connection is in hand, and a write with none left is given up (a retryable
  * `StoreError`, nothing sent), its statements bounded by the lesser of the two: a command
- * answered as not done by its deadline is not stored after that answer.
+ * answered as not done by its deadline is not stored after that answer. A COMMIT sent and not
+ * answered (given up client-side, or the connection lost) fails with a `StoreUnconfirmedError`:
+ * the server may have committed it.
  */
 export async function durableWrite(pool: pg.Pool, what: string, sql: string, params: unknown[], bound?: number | Readonly<{ timeoutMs: number; remainingMs?: () => number }>): Promise<void> {
   const b = typeof bound === 'number' ? { timeoutMs: bound } : bound;
@@ -51,9 +53,23 @@ export async function durableWrite(pool: pg.Pool, what: string, sql: string, par
   const timeoutMs = b === undefined ? undefined : remaining === undefined ? b.timeoutMs : Math.min(b.timeoutMs, remaining);
   const begin = timeoutMs === undefined ? DURABLE_BEGIN : `${DURABLE_BEGIN}; SET LOCAL lock_timeout = ${timeoutMs}; SET LOCAL statement_timeout = ${timeoutMs}`;
   const answerMs = timeoutMs === undefined ? undefined : timeoutMs + ANSWER_MARGIN_MS;
+  let committing = false; // the statement done: what fails next is the COMMIT
   try {
-    await inPgTransaction(client, begin, (c) => c.query(timedQuery(sql, params, answerMs)), answerMs);
+    await inPgTransaction(
+      client,
+      begin,
+      async (c) => {
+        await c.query(timedQuery(sql, params, answerMs));
+        committing = true;
+      },
+      answerMs,
+    );
   } catch (e) {
-    throw pgStoreError(what, e, answerMs === undefined ? undefined : `${answerMs} ms (the write's bound, ${timeoutMs} ms, and ${ANSWER_MARGIN_MS} for the server's own answer)`);
+    const err = pgStoreError(what, e, answerMs === undefined ? undefined : `${answerMs} ms (the write's bound, ${timeoutMs} ms, and ${ANSWER_MARGIN_MS} for the server's own answer)`);
+    // No answer to the COMMIT (given up client-side, or the connection lost): the server may have
+    // committed. Not "not written", as a server's own error (a cancel, 55P03 / 57014) or a failure
+    // before the COMMIT is: whoever is told must not be told it was not done.
+    if (committing && !hasSqlState(e)) throw new StoreUnconfirmedError(`${err.message}: sent its COMMIT, unanswered: it may be stored`, true, { cause: e });
+    throw err;
   }
 }

@@ -10,6 +10,9 @@ const RETRYABLE_CLASSES = ['08', '40', '53'] as const;
 const RETRYABLE_CODES: ReadonlySet<string> = new Set(['57P01', '57P02', '57P03', '55P03', '57014']);
 const SQLSTATE = /^[0-9A-Z]{5}$/;
 
+/** Whether a failure is the server's own answer (it carries a SQLSTATE), not a socket error or a client-side timeout. */
+export const hasSqlState = (e: unknown): boolean => typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' && SQLSTATE.test(e.code);
+
 /** Whether a failure reported by `pg` may go away on retry. */
 export function isRetryablePgError(e: unknown): boolean {
   const code = typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
