@@ -10,6 +10,13 @@ export type BookState = Readonly<{ account: string; state: TradingState }>;
 export type RiskView = Readonly<{ state: TradingState | 'UNKNOWN'; line: string; banner: string | null }>;
 
 /**
+ * Said after the state of a change announced `stored: false` (`sx.risk.state`): in force in the
+ * engine, but its store write failed or had not ended; a restart would come back without it. The
+ * next change replaces it (the engine does not announce the same change again once stored).
+ */
+export const UNSTORED = '(in force, not stored: a restart would not find it)';
+
+/**
  * What the risk panel shows. `risk` messages come only on a change of state, so an engine that
  * never changed state (most runs) sent none: the book's state stands in for them, and wins when
  * the two disagree (it is read from the actor now; the change may be an old one). The badge read
@@ -18,13 +25,17 @@ export type RiskView = Readonly<{ state: TradingState | 'UNKNOWN'; line: string;
  * The banner goes in the sticky header: a halt (an operator's, or the engine's own on a loss
  * limit) showed only as the risk panel's badge, out of sight once the page was scrolled, while
  * the header's green `live` said only that the feed was up.
+ *
+ * A change in force but not stored (`stored: false`) says so in the banner and the line: the page
+ * showed a plain HALTED, the same as a stored halt, while a restart would have come back ACTIVE.
  */
 export function riskView(change: RiskState | null, book: BookState | null): RiskView {
   if (change !== null && (book === null || (book.account === change.account && book.state === change.state))) {
     const why = change.reason === '' ? '' : ` — ${change.reason}`;
+    const unstored = change.stored === false ? ` ${UNSTORED}` : '';
     const scoped = change.scopedHalts.map((h) => `${h.scope} ${h.value} halted`).join(', ');
-    const banner = change.state !== 'ACTIVE' ? `${change.account} ${change.state} since ${fmt.time(change.ts)} UTC${why}` : scoped !== '' ? `${change.account}: ${scoped}` : null;
-    return { state: change.state, line: `${change.account}: ${change.previous} → ${change.state} at ${fmt.time(change.ts)} UTC${why}`, banner };
+    const banner = change.state !== 'ACTIVE' ? `${change.account} ${change.state}${unstored} since ${fmt.time(change.ts)} UTC${why}` : scoped !== '' ? `${change.account}: ${scoped}${unstored}` : null;
+    return { state: change.state, line: `${change.account}: ${change.previous} → ${change.state}${unstored} at ${fmt.time(change.ts)} UTC${why}`, banner };
   }
   if (book !== null) return { state: book.state, line: `${book.account}: ${book.state} (no change of state seen)`, banner: book.state === 'ACTIVE' ? null : `${book.account} ${book.state}` };
   return { state: 'UNKNOWN', line: '', banner: null };

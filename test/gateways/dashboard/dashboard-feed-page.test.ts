@@ -275,6 +275,22 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     expect(errors).toEqual([]);
   }, 30_000);
 
+  it('says in the header and the risk panel a halt in force but not stored (stored: false), until a later change arrives stored', async () => {
+    const { feed, page, errors } = await openPage();
+    const banner = page.locator('#trading-banner');
+    // An operator's halt whose write got no answer: in force in the engine, announced unstored.
+    const halt = { type: 'risk.state', v: 1, id: 'rs:1', ts: T0, account: 'paper', previous: 'ACTIVE', state: 'HALTED', reason: 'operator halt', scopedHalts: [], stored: false };
+    feed.send({ type: 'delta', topic: 'risk', key: 'paper', seq: 1, data: halt });
+    feed.send({ type: 'snapshot', topic: 'pnl', key: 'paper', seq: 1, data: { ...pnl(1000), state: 'HALTED' } });
+    await expect.poll(() => banner.textContent()).toBe('paper HALTED (in force, not stored: a restart would not find it) since 2024-01-02 15:00 UTC — operator halt');
+    expect(await page.textContent('#risk-state')).toBe('HALTED');
+    expect(await page.textContent('#risk p.muted')).toBe('paper: ACTIVE → HALTED (in force, not stored: a restart would not find it) at 2024-01-02 15:00 UTC — operator halt');
+    // A later change, stored (no flag): the warning goes, the halt stays.
+    feed.send({ type: 'delta', topic: 'risk', key: 'paper', seq: 2, data: { ...halt, id: 'rs:2', ts: T0 + MIN, previous: 'HALTED', reason: 'halt BTC/USDT', scopedHalts: [{ scope: 'symbol', value: 'BTC/USDT' }], stored: undefined } });
+    await expect.poll(() => banner.textContent()).toBe('paper HALTED since 2024-01-02 15:01 UTC — halt BTC/USDT');
+    expect(errors).toEqual([]);
+  }, 30_000);
+
   it('shows the venue of each position: one symbol on two venues is two rows that say which', async () => {
     const { feed, page, errors } = await openPage();
     const positions = [

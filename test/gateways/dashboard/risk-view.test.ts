@@ -47,4 +47,15 @@ describe('dashboard risk panel state', () => {
     expect(riskView(change(), { account: 'paper', state: 'ACTIVE' }).banner).toBeNull();
     expect(riskView(null, null).banner).toBeNull();
   });
+
+  it('says a change in force but not stored (stored: false) in the banner and the line; a stored change (no flag) does not', () => {
+    const book = { account: 'paper', state: 'HALTED' } as const;
+    const unstored = riskView(change({ stored: false }), book);
+    expect(unstored.banner).toBe('paper HALTED (in force, not stored: a restart would not find it) since 2024-06-01 12:00 UTC — operator halt');
+    expect(unstored.line).toBe('paper: ACTIVE → HALTED (in force, not stored: a restart would not find it) at 2024-06-01 12:00 UTC — operator halt');
+    const scoped = change({ state: 'ACTIVE', reason: 'halt BTC/USDT', scopedHalts: [{ scope: 'symbol', value: 'BTC/USDT' }], stored: false });
+    expect(riskView(scoped, { account: 'paper', state: 'ACTIVE' }).banner).toBe('paper: symbol BTC/USDT halted (in force, not stored: a restart would not find it)');
+    expect(riskView(change({ stored: true }), book).banner).toBe('paper HALTED since 2024-06-01 12:00 UTC — operator halt');
+    expect(riskView(change(), book).banner).toBe('paper HALTED since 2024-06-01 12:00 UTC — operator halt');
+  });
 });
