@@ -1,5 +1,6 @@
 import type { Expiry } from '../../streams/messages/expiry.js';
 import { REPORT_TOLERANCE } from '../quantity-dust.js';
+import { unknownOrderText } from './fill-check.js';
 import type { FillMismatch, OrderTerms } from './fill-check.js';
 import { bookKey } from './risk-book.js';
 import type { InFlightOrder, RiskBook } from './risk-book.js';
@@ -19,7 +20,7 @@ import type { InFlightOrder, RiskBook } from './risk-book.js';
  */
 export function expiryMismatch(book: RiskBook, e: Expiry): FillMismatch | undefined {
   const o = book.orderOf(e.orderId);
-  if (o === undefined) return { reason: 'UNKNOWN_ORDER', detail: `expiry ${e.id} names order ${e.orderId}, which this account did not approve (or not within the dedup window)` };
+  if (o === undefined) return { reason: 'UNKNOWN_ORDER', detail: `expiry ${e.id} names order ${e.orderId}, ${unknownOrderText(book)}` };
   return expiryTermsMismatch(o, e);
 }
 

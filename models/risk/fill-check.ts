@@ -21,9 +21,20 @@ export type FillMismatch = Readonly<{ reason: 'UNKNOWN_ORDER' | 'ORDER_MISMATCH'
 export function fillMismatch(book: RiskBook, f: Fill): FillMismatch | undefined {
   if (book.hasFill(f.id)) return undefined;
   const o = book.orderOf(f.orderId);
-  if (o === undefined) return { reason: 'UNKNOWN_ORDER', detail: `fill ${f.id} names order ${f.orderId}, which this account did not approve (or not within the dedup window)` };
+  if (o === undefined) return { reason: 'UNKNOWN_ORDER', detail: `fill ${f.id} names order ${f.orderId}, ${unknownOrderText(book)}` };
   return orderMismatch(o, f);
 }
+
+/**
+ * Why the book holds no order of that id, for UNKNOWN_ORDER's detail: the book forgets an order
+ * `retireWindowMs` of event time after it retired, so "never approved" alone would mislead a desk
+ * reading the dead letter of a late report.
+ */
+export function unknownOrderText(book: RiskBook): string {
+  return `which the risk book does not know: never approved by this account, or retired (filled, expired or released) more than ${durationText(book.retireWindowMs)} of event time ago, longer than the book keeps retired orders`;
+}
+
+const durationText = (ms: number): string => (ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);
 
 /** What a fill is checked against: its order's venue × symbol (`bookKey`), side, strategy (when known) and what it has left. */
 export type OrderTerms = Readonly<{ key: string; side: OrderSide; strategy?: string | undefined; remaining: number; qty?: number | undefined }>;

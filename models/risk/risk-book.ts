@@ -150,7 +150,8 @@ export class RiskBook {
 
   constructor(
     snapshot?: RiskBookSnapshot,
-    private readonly retireWindowMs = DAY_MS,
+    /** How long (event time) a retired order is kept after it retired: a report of it after that is UNKNOWN_ORDER. */
+    readonly retireWindowMs = DAY_MS,
     currency?: CurrencyConfig,
   ) {
     this.currency = converts(currency) ? currency : undefined;

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { expiryMismatch } from '../../models/risk/expiry-check.js';
 import { fillMismatch } from '../../models/risk/fill-check.js';
 import { RiskBook, RiskBookSnapshotSchema } from '../../models/risk/risk-book.js';
 import { createRiskCore } from '../../models/risk/risk-core.js';
+import type { Expiry } from '../../streams/messages/expiry.js';
 import type { Order } from '../../streams/messages/order.js';
 import { BTC, ETH, fill, T0, VENUE } from './risk-fixtures.js';
 
@@ -67,6 +69,12 @@ describe('fills checked against their order (models/risk/fill-check.ts)', () => 
     book.expire(T0 + WINDOW + 50_000);
     expect(fillMismatch(book, fill({ orderId: 'o:rel', qty: 1 }))).toMatchObject({ reason: 'UNKNOWN_ORDER' });
     expect(fillMismatch(book, fill({ orderId: 'o:next', qty: 1 }))).toBeUndefined();
+    // The dead letter says the order may have been approved and forgotten, and after how long.
+    const forgotten = 'which the risk book does not know: never approved by this account, or retired (filled, expired or released) more than 24 h of event time ago, longer than the book keeps retired orders';
+    expect(fillMismatch(book, fill({ id: 'f:late', orderId: 'o:rel', qty: 1 }))?.detail).toBe(`fill f:late names order o:rel, ${forgotten}`);
+    const expired: Expiry = { type: 'exec.expired', v: 1, id: 'x:rel', ts: T0 + WINDOW + 50_000, orderId: 'o:rel', strategy: 'alpha', venue: VENUE, symbol: BTC, filledQty: 0, remainingQty: 1, reason: 'venue' };
+    expect(expiryMismatch(book, expired)).toEqual({ reason: 'UNKNOWN_ORDER', detail: `expiry x:rel names order o:rel, ${forgotten}` });
+    expect(fillMismatch(new RiskBook(undefined, 90_000), fill({ orderId: 'o:zz' }))?.detail).toContain('more than 90 s of event time ago');
   });
 
   it('survives a restart: retired orders are in the book snapshot, and a snapshot written before them loads', () => {
