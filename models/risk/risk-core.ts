@@ -142,8 +142,12 @@ export function createRiskCore(opts: RiskCoreOptions) {
   const reason = (): string => machine.getSnapshot().context.reason;
   const flattening = (): boolean => machine.getSnapshot().context.flattening;
 
-  /** Runs `change`, and returns a RiskState message when state, reason or scoped halts moved. */
-  const tracked = (ts: number, change: () => void): RiskState[] => {
+  /**
+   * Runs `change`, and returns a RiskState message when state, reason or scoped halts moved.
+   * `scopedReason`: the operator's reason for a halt or resume of one strategy or symbol, which
+   * leaves the account's own `reason` as it was.
+   */
+  const tracked = (ts: number, change: () => void, scopedReason?: string): RiskState[] => {
     const before = { state: state(), reason: reason(), flattening: flattening(), halts: JSON.stringify(scopedHalts) };
     change();
     if (before.state === state() && before.reason === reason() && before.flattening === flattening() && before.halts === JSON.stringify(scopedHalts)) return [];
@@ -159,6 +163,7 @@ export function createRiskCore(opts: RiskCoreOptions) {
         previous: before.state,
         reason: reason(),
         scopedHalts: scopedHalts.map((h) => ({ scope: h.scope, value: h.value })),
+        ...(scopedReason === undefined ? {} : { scopedReason }),
       },
     ];
   };
@@ -343,7 +348,7 @@ export function createRiskCore(opts: RiskCoreOptions) {
       return tracked(a.ts, () => {
         if (sc === undefined) machine.send({ type: 'HALT', reason: a.reason });
         else scopedHalts = [...scopedHalts.filter((h) => h.scope !== sc.scope || h.value !== sc.value), { ...sc, reason: a.reason }];
-      });
+      }, sc === undefined ? undefined : a.reason);
     },
 
     /** Lifts a halt (global: back to ACTIVE, re-halting at once if a loss limit is still breached). */
@@ -352,7 +357,7 @@ export function createRiskCore(opts: RiskCoreOptions) {
       const out = tracked(a.ts, () => {
         if (sc === undefined) machine.send({ type: 'RESUME', reason: a.reason });
         else scopedHalts = scopedHalts.filter((h) => h.scope !== sc.scope || h.value !== sc.value);
-      });
+      }, sc === undefined ? undefined : a.reason);
       // The day rolls with event time only (see `breaches`): resuming stamped with a later clock
       // must not start a new trading day the data has not reached.
       breaches(a.ts, out, false);

@@ -14,7 +14,18 @@ export const RiskStateSchema = z
     account: z.string().min(1).max(64),
     state: TradingStateSchema,
     previous: TradingStateSchema,
+    /**
+     * The account's trading-state reason (that of the halt, reduce, resume or limit breach that last
+     * set its state): a halt or resume of one strategy or symbol leaves it as it was, and gives its
+     * own reason in `scopedReason`.
+     */
     reason: z.string(),
+    /**
+     * Present on a change made by an operator's halt or resume of one strategy or symbol
+     * (`sextant ctl halt --symbol BTC/USDT --reason "bad feed"`): the reason given for it. Absent on
+     * every other change.
+     */
+    scopedReason: z.string().optional(),
     /** Halts scoped to a strategy or symbol that are in force (the global state aside). */
     scopedHalts: z.array(z.object({ scope: z.enum(['strategy', 'symbol']), value: z.string() }).readonly()).readonly(),
     /**

@@ -356,6 +356,22 @@ describe('risk core: one reason at a time', () => {
     expect(() => c.halt({ scope: 'symbol', reason: 'no value', ts: T0 })).toThrow(/needs a value/);
   });
 
+  it("says a scoped halt's and resume's own reason in the risk.state event, leaving the account's reason as it was", () => {
+    const c = core();
+    c.halt({ reason: 'desk says stop', ts: T0 });
+    // Account halted for one reason, then a symbol halted for another: the event carries both.
+    const [halt] = c.halt({ scope: 'symbol', value: BTC, reason: 'bad feed', ts: T0 + 1 });
+    expect(halt).toMatchObject({ state: 'HALTED', previous: 'HALTED', reason: 'desk says stop', scopedReason: 'bad feed', scopedHalts: [{ scope: 'symbol', value: BTC }] });
+    expect(RiskStateSchema.parse(halt)).toEqual(halt);
+    const [resume] = c.resume({ scope: 'symbol', value: BTC, reason: 'feed back', ts: T0 + 2 });
+    expect(resume).toMatchObject({ reason: 'desk says stop', scopedReason: 'feed back', scopedHalts: [] });
+    expect(c.status()).toMatchObject({ state: 'HALTED', reason: 'desk says stop' });
+    // An account-level change has no scopedReason.
+    const [all] = c.resume({ reason: 'all clear', ts: T0 + 3 });
+    expect(all).toMatchObject({ state: 'ACTIVE', reason: 'all clear' });
+    expect(all).not.toHaveProperty('scopedReason');
+  });
+
   it('validates limit patches and merges per-symbol caps', () => {
     const c = core();
     expect(() => c.setLimits({ maxOrderNotional: -1 })).toThrow(RiskLimitsError);
