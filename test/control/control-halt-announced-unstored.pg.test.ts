@@ -1,19 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startRiskActor } from '../../actors/risk-actor.js';
 import type { RiskActorHandle } from '../../actors/risk-actor.js';
-import type { Supervisor } from '../../actors/supervisor.js';
-import type { Decisions } from '../../cli/decisions.js';
-import { engineControlTarget } from '../../cli/engine-control.js';
 import { loadConfig } from '../../config/load.js';
-import { ControlReplySchema } from '../../gateways/control/control-messages.js';
 import type { ControlReply } from '../../gateways/control/control-messages.js';
-import { startControlServer } from '../../gateways/control/control-server.js';
-import { createLiveClock } from '../../state/clocks/live-clock.js';
-import { createCounters } from '../../state/counters.js';
-import { silentLogger } from '../../state/logger.js';
-import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
 import { createPgRiskStore } from '../../state/pg-risk-store.js';
 import type { RiskStore } from '../../state/risk-store.js';
 import type { Bus } from '../../streams/bus.js';
@@ -22,21 +12,19 @@ import type { RiskState } from '../../streams/messages/risk-state.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import type { Subjects } from '../../streams/subjects.js';
-import { baseLimits, BTC, fill, T0, VENUE } from '../risk/risk-fixtures.js';
+import { BTC, fill, T0, VENUE } from '../risk/risk-fixtures.js';
 import { dropSchema } from '../support/pg.js';
 import { startStallProxy } from '../support/pg-stall-proxy.js';
 import type { StallProxy } from '../support/pg-stall-proxy.js';
+import { startControlEngine } from './control-world.js';
 
 // Real PostgreSQL behind a proxy that plays the hung server, real NATS for `sx.risk.state` (what
 // dashboards, the websocket feed and live consumers watch); fails (never skips) when either is not
 // reachable. Schemas and subject prefix of this file only.
 const url = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const NATS_URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
-const enc = new TextEncoder();
 const dec = new TextDecoder();
-const CTL_TIMEOUT_MS = 5000;
 const ACCOUNT = 'acc';
-const idleSupervisor: Supervisor = { status: () => [], halt: () => {}, resume: () => {}, restartGivenUp: () => [], stop: async () => {} };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
   for (const end = Date.now() + ms; !(await cond()); ) {
@@ -70,29 +58,15 @@ async function world(): Promise<World> {
   const bus: Bus = await createNatsBus({ url: NATS_URL, name: 'halt-announced-test', connectTimeoutMs: 3000 });
   const announced: RiskState[] = [];
   bus.subscribe(subjects.riskState(), (_s, data) => announced.push(RiskStateSchema.parse(JSON.parse(dec.decode(data)))));
-  const risk = await startRiskActor(
-    { bus, subjects, store, clock: createLiveClock(), log: silentLogger },
-    { account: ACCOUNT, limits: baseLimits, consume: false, controlWriteTimeoutMs: cfg.control.riskWriteTimeoutMs },
-  );
-  const target = engineControlTarget({
-    supervisor: idleSupervisor,
-    counters: createCounters(),
-    decisions: { risk } as unknown as Decisions,
-    registry: undefined,
-    known: { symbols: [BTC], strategies: ['alpha'] },
-  });
-  startControlServer({ bus, subjects, target, audit: createMemoryAuditStore(), clock: createLiveClock(), log: silentLogger });
+  const engine = await startControlEngine(store, { controlWriteTimeoutMs: cfg.control.riskWriteTimeoutMs, known: { symbols: [BTC], strategies: ['alpha'] }, bus, subjects });
   return {
     schema,
     proxy,
     store,
-    risk,
+    risk: engine.risk,
     announced,
-    ask: async (verb, args) => {
-      const raw = await bus.request(subjects.control(verb), enc.encode(JSON.stringify({ v: 1, id: randomUUID(), operator: 'alice', args })), CTL_TIMEOUT_MS);
-      return ControlReplySchema.parse(JSON.parse(dec.decode(raw)));
-    },
-    stored: async () => ((await store.load(ACCOUNT)).trading as { state?: unknown } | undefined)?.state,
+    ask: async (verb, args) => (await engine.ask(verb, args)).reply,
+    stored: engine.stored,
     endStuckSessions: async () => {
       const admin = new pg.Client({ connectionString: url });
       await admin.connect();
@@ -105,7 +79,7 @@ async function world(): Promise<World> {
     close: async () => {
       proxy.resume();
       proxy.drop();
-      await risk.stop();
+      await engine.stop();
       await bus.close();
       await store.close();
       await proxy.close();

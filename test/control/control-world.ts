@@ -16,9 +16,10 @@ import { silentLogger } from '../../state/logger.js';
 import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
 import { createPgRiskStore } from '../../state/pg-risk-store.js';
 import type { RiskStore } from '../../state/risk-store.js';
-import type { Requester } from '../../streams/bus.js';
+import type { Bus, Requester } from '../../streams/bus.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
 import { subjectsFor } from '../../streams/subjects.js';
+import type { Subjects } from '../../streams/subjects.js';
 import { baseLimits } from '../risk/risk-fixtures.js';
 import { dropSchema } from '../support/pg.js';
 import { startStallProxy } from '../support/pg-stall-proxy.js';
@@ -42,9 +43,9 @@ const idleSupervisor: Supervisor = { status: () => [], halt: () => {}, resume: (
 export type Asked = Readonly<{ reply: ControlReply; ms: number }>;
 
 /** A control request as `sextant ctl` sends it (operator alice), within ctl's timeout: the reply and how long it took. 'engine not reached' (the request timing out) throws. */
-export async function askControl(bus: Requester, verb: string, args: unknown, id: string = randomUUID()): Promise<Asked> {
+export async function askControl(bus: Requester, verb: string, args: unknown, id: string = randomUUID(), on: Subjects = subjects): Promise<Asked> {
   const t0 = process.hrtime.bigint();
-  const raw = await bus.request(subjects.control(verb), enc.encode(JSON.stringify({ v: 1, id, operator: 'alice', args })), CTL_TIMEOUT_MS);
+  const raw = await bus.request(on.control(verb), enc.encode(JSON.stringify({ v: 1, id, operator: 'alice', args })), CTL_TIMEOUT_MS);
   return { reply: ControlReplySchema.parse(JSON.parse(dec.decode(raw))), ms: Number(process.hrtime.bigint() - t0) / 1e6 };
 }
 
@@ -63,12 +64,17 @@ export type ControlEngineOptions = Readonly<{
   audit?: AuditStore | undefined;
   /** The engine's symbols and strategies (halt/resume scopes); BTC/USDT and dirmlp if not given. */
   known?: Readonly<{ symbols: string[]; strategies: string[] }> | undefined;
+  /** One bus for the risk actor and the control server (the caller's to close; `stop` leaves it open); a memory bus for each if not given. */
+  bus?: Bus | undefined;
+  /** The subjects on it; `subjects` (prefix sx) if not given. */
+  subjects?: Subjects | undefined;
 }>;
 
 /** The risk actor (ACCOUNT, baseLimits) and the control server over `store` as the engine wires them (cli/wiring.ts, cli/decisions.ts): an idle supervisor, no registry. */
 export async function startControlEngine(store: RiskStore, o: ControlEngineOptions): Promise<ControlEngine> {
+  const on = o.subjects ?? subjects;
   const risk = await startRiskActor(
-    { bus: createMemoryBus(), subjects, store, clock: createLiveClock(), log: silentLogger },
+    { bus: o.bus ?? createMemoryBus(), subjects: on, store, clock: createLiveClock(), log: silentLogger },
     { account: ACCOUNT, limits: baseLimits, consume: false, controlWriteTimeoutMs: o.controlWriteTimeoutMs },
   );
   const target = engineControlTarget({
@@ -78,15 +84,15 @@ export async function startControlEngine(store: RiskStore, o: ControlEngineOptio
     registry: undefined,
     known: o.known ?? { symbols: ['BTC/USDT'], strategies: ['dirmlp'] },
   });
-  const bus = createMemoryBus();
-  startControlServer({ bus, subjects, target, audit: o.audit ?? createMemoryAuditStore(), clock: createLiveClock(), log: silentLogger });
+  const bus = o.bus ?? createMemoryBus();
+  startControlServer({ bus, subjects: on, target, audit: o.audit ?? createMemoryAuditStore(), clock: createLiveClock(), log: silentLogger });
   return {
     risk,
-    ask: (verb, args) => askControl(bus, verb, args),
+    ask: (verb, args) => askControl(bus, verb, args, randomUUID(), on),
     stored: async () => ((await store.load(ACCOUNT)).trading as { state?: unknown } | undefined)?.state,
     stop: async () => {
       await risk.stop();
-      await bus.close();
+      if (o.bus === undefined) await bus.close();
     },
   };
 }

@@ -1,32 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startRiskActor } from '../../actors/risk-actor.js';
 import type { RiskActorHandle } from '../../actors/risk-actor.js';
-import type { Supervisor } from '../../actors/supervisor.js';
-import type { Decisions } from '../../cli/decisions.js';
-import { engineControlTarget } from '../../cli/engine-control.js';
-import { ControlReplySchema } from '../../gateways/control/control-messages.js';
 import type { ControlReply } from '../../gateways/control/control-messages.js';
-import { startControlServer } from '../../gateways/control/control-server.js';
-import { createLiveClock } from '../../state/clocks/live-clock.js';
-import { createCounters } from '../../state/counters.js';
 import { StoreError } from '../../state/errors.js';
-import { silentLogger } from '../../state/logger.js';
-import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
 import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
 import type { RiskStore } from '../../state/risk-store.js';
-import { createMemoryBus } from '../../streams/memory-bus.js';
-import type { MemoryBus } from '../../streams/memory-bus.js';
-import { subjectsFor } from '../../streams/subjects.js';
-import { baseLimits, BTC } from '../risk/risk-fixtures.js';
+import { BTC } from '../risk/risk-fixtures.js';
+import { startControlEngine } from './control-world.js';
 
-const subjects = subjectsFor('sx');
-const enc = new TextEncoder();
-const dec = new TextDecoder();
-const ACCOUNT = 'acc';
 /** control.riskWriteTimeoutMs for these tests: each command is answered within 100 + 2 × 250 ms. */
 const BOUND_MS = 100;
-const idleSupervisor: Supervisor = { status: () => [], halt: () => {}, resume: () => {}, restartGivenUp: () => [], stop: async () => {} };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 type World = Readonly<{
@@ -58,18 +40,9 @@ async function world(): Promise<World> {
       await inner.saveTrading(...a);
     },
   };
-  const bus: MemoryBus = createMemoryBus();
-  const risk = await startRiskActor({ bus, subjects, store, clock: createLiveClock(), log: silentLogger }, { account: ACCOUNT, limits: baseLimits, consume: false, controlWriteTimeoutMs: BOUND_MS });
-  const target = engineControlTarget({
-    supervisor: idleSupervisor,
-    counters: createCounters(),
-    decisions: { risk } as unknown as Decisions,
-    registry: undefined,
-    known: { symbols: [BTC], strategies: ['alpha'] },
-  });
-  startControlServer({ bus, subjects, target, audit: createMemoryAuditStore(), clock: createLiveClock(), log: silentLogger });
+  const engine = await startControlEngine(store, { controlWriteTimeoutMs: BOUND_MS, known: { symbols: [BTC], strategies: ['alpha'] } });
   return {
-    risk,
+    risk: engine.risk,
     store,
     holdNextWrite: () => {
       let release = (): void => {};
@@ -77,11 +50,10 @@ async function world(): Promise<World> {
       releases.push(release);
       return () => release();
     },
-    ask: async (verb, args) => ControlReplySchema.parse(JSON.parse(dec.decode(await bus.request(subjects.control(verb), enc.encode(JSON.stringify({ v: 1, id: randomUUID(), operator: 'alice', args })), 5000)))),
+    ask: async (verb, args) => (await engine.ask(verb, args)).reply,
     close: async () => {
       for (const r of releases) r(); // a test that failed before releasing its write would hold stop() for ever
-      await risk.stop();
-      await bus.close();
+      await engine.stop();
     },
   };
 }
