@@ -366,9 +366,7 @@ export class RiskBook {
     const times = this.orderTimes;
     const newest = Math.max(now, times.at(-1) ?? now);
     const kept = firstAfter(times, newest - 2 * windowMs);
-    let from = Math.max(0, times.length - ORDER_TIMES_KEPT);
-    while (from < kept && (times[from] as number) <= newest - MAX_RATE_WINDOW_MS) from++;
-    from = Math.min(from, kept);
+    const from = Math.min(kept, Math.max(times.length - ORDER_TIMES_KEPT, firstAfter(times, newest - MAX_RATE_WINDOW_MS)));
     if (from === 0) return;
     this.droppedThrough = times[from - 1] as number; // the newest dropped: every time kept is later (one decided before it is refused)
     this.orderTimes = times.slice(from);
