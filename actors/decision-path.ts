@@ -6,6 +6,7 @@ import type { StrategyCore } from '../models/inference/strategy-core.js';
 import { REPORT_TOLERANCE } from '../models/quantity-dust.js';
 import { marketMid } from '../models/risk/market-mid.js';
 import type { RiskCore } from '../models/risk/risk-core.js';
+import { leavesUnfilled } from '../models/risk/risk-book.js';
 import type { Clock } from '../state/clock.js';
 import type { Logger } from '../state/logger.js';
 import type { CorePublisher, DurablePublisher, ValuePublisher } from '../streams/bus.js';
@@ -353,7 +354,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
    */
   const expiresWith = (f: Fill): boolean => {
     const o = risk.order(f.orderId);
-    return o !== undefined && o.remaining - f.qty > REPORT_TOLERANCE * (o.qty ?? o.remaining);
+    return o !== undefined && leavesUnfilled(o, f);
   };
   const countFilled = (f: Fill): void => {
     const partly = expiredOrders.get(f.orderId);

@@ -76,8 +76,16 @@ const InFlightSchema = z.object({
  */
 function finalFill(o: { remaining: number; qty?: number | undefined; unfilled?: number | undefined }, f: Fill): void {
   const left = Math.max(0, o.remaining - f.qty);
-  if (f.final && left > REPORT_TOLERANCE * (o.qty ?? o.remaining)) o.unfilled = left;
+  if (f.final && leavesUnfilled(o, f)) o.unfilled = left;
   o.remaining = f.final ? 0 : left;
+}
+
+/**
+ * Whether fill `f` leaves more of order `o` (as the book holds it before `f`) than REPORT_TOLERANCE
+ * of its quantity: a `final` one that does is the order expiring after it (see `finalFill`).
+ */
+export function leavesUnfilled(o: Readonly<{ remaining: number; qty?: number | undefined }>, f: Fill): boolean {
+  return o.remaining - f.qty > REPORT_TOLERANCE * (o.qty ?? o.remaining);
 }
 
 /** An order no longer in flight (filled, expired or released) and the event time it left. */
