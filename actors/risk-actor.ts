@@ -151,6 +151,7 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
     for (const st of states) deps.bus.emit(deps.subjects.riskState(), encode(st));
     for (const st of states) log.warn({ state: st.state, previous: st.previous, reason: st.reason, ...(st.stored === false ? { stored: false } : {}) }, 'risk state changed');
   };
+  const unstoredStates = (states: readonly RiskState[]): RiskState[] => states.map((st) => ({ ...st, stored: false }));
   /**
    * Changes an operator's command put in force before they are stored (a halt is in force from its
    * receipt, the halt a `limits set` causes from the limits'): announced once, when stored, or
@@ -170,7 +171,7 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
         pending = [...pending, ...states];
       },
       stored: () => announce(take()),
-      notStored: () => announce(take().map((st) => ({ ...st, stored: false }))),
+      notStored: () => announce(unstoredStates(take())),
     };
   };
   const publishDecision = async (d: RiskDecision): Promise<void> => {
@@ -204,18 +205,16 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
    * more, so this is the only announcement), and once stored even when a publication after fails.
    */
   const storeThenAnnounce = async (states: readonly RiskState[], write: () => Promise<void>, then: () => Promise<void> = async () => {}): Promise<void> => {
-    const unstored = inForce();
-    unstored.add(states);
     try {
       await write();
     } catch (e) {
-      unstored.notStored();
+      announce(unstoredStates(states));
       throw e;
     }
     try {
       await then();
     } finally {
-      unstored.stored();
+      announce(states);
     }
   };
   const bound = opts.controlWriteTimeoutMs;
