@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { WriteBound } from './risk-store.js';
 import { StoreError, StoreUnconfirmedError } from './errors.js';
 import { hasSqlState, pgStoreError } from './pg-errors.js';
 import { timedQuery } from './pg-timed-query.js';
@@ -35,7 +36,7 @@ export const ANSWER_MARGIN_MS = 250;
  * answered (given up client-side, or the connection lost) fails with a `StoreUnconfirmedError`:
  * the server may have committed it.
  */
-export async function durableWrite(pool: pg.Pool, what: string, sql: string, params: unknown[], bound?: number | Readonly<{ timeoutMs: number; remainingMs?: () => number }>): Promise<void> {
+export async function durableWrite(pool: pg.Pool, what: string, sql: string, params: unknown[], bound?: number | WriteBound): Promise<void> {
   const b = typeof bound === 'number' ? { timeoutMs: bound } : bound;
   if (b !== undefined && (!Number.isSafeInteger(b.timeoutMs) || b.timeoutMs < 1)) throw new RangeError(`${what}: timeoutMs must be a whole number of ms above 0, got ${b.timeoutMs}`);
   let client: pg.PoolClient;
