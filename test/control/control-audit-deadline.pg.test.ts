@@ -35,6 +35,16 @@ describe('operator audit writes to a PostgreSQL that hangs answer before sextant
 
   beforeAll(async () => {
     audit = await createPgAuditStore({ url: PG_URL, schema });
+    // Both of the store's pooled connections open before the lock (a fresh connection under a
+    // loaded CI host can take seconds): what the writes below wait for is the lock, nothing else.
+    for (let i = 0; ; i++) {
+      try {
+        await Promise.all([audit.recent(1), audit.recent(1)]);
+        break;
+      } catch (e) {
+        if (i === 4) throw e;
+      }
+    }
     // Another session holds the audit table: every write waits for it (no timeout of its own), as
     // behind a stuck migration, a long VACUUM FULL or a server that accepts and never answers.
     locker = new pg.Client({ connectionString: PG_URL });
@@ -47,6 +57,21 @@ describe('operator audit writes to a PostgreSQL that hangs answer before sextant
     await audit.close();
     await dropSchema(PG_URL, schema);
   });
+
+  /** How many sessions wait on a lock with an insert into this file's audit table (a fresh session: pg_stat_activity is a per-transaction snapshot). */
+  const writesWaitingOnLock = async (): Promise<number> => {
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    try {
+      const r = await c.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO ' || $1 || '.control_audit%'`,
+        [schema],
+      );
+      return r.rows[0]?.n ?? 0;
+    } finally {
+      await c.end();
+    }
+  };
 
   const serve = (auditDeadlineMs?: number) => {
     const bus = createMemoryBus();
@@ -66,6 +91,8 @@ describe('operator audit writes to a PostgreSQL that hangs answer before sextant
       expect(halt.reply.ok ? '' : halt.reply.error.message).toMatch(/^done, but the audit write failed: no answer from the audit store within 300 ms \(its row may still be stored\)/);
       expect(halts).toContain('drill h-hang'); // the halt was carried out, before the audit
       for (const r of [status, halt]) expect(r.ms).toBeLessThan(1500);
+      // Both writes are still under way, held at the lock (the last test sees them stored).
+      expect(await writesWaitingOnLock()).toBe(2);
     } finally {
       await s.close();
     }
