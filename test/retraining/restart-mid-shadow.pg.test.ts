@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { startRetrainingActor } from '../../actors/retraining-actor.js';
+import type { RetrainingActorHandle } from '../../actors/retraining-actor.js';
+import { loadConfig } from '../../config/load.js';
+import { createLiveClock } from '../../state/clocks/live-clock.js';
+import { silentLogger } from '../../state/logger.js';
+import type { TrainingSampleStore } from '../../state/training-sample-store.js';
+import { streamName } from '../../streams/provision.js';
+import { subjectsFor } from '../../streams/subjects.js';
+import { until } from '../labeling/harness.js';
+import { RETRAINING_TEST_CONFIG, publishLabels, samplesOf } from './fixtures.js';
+import type { RetrainingWorld } from './fixtures.js';
+import { pgRetrainingWorld } from './pg-world.js';
+
+// A retraining actor restarted in the middle of a cycle, its challenger registered and shadowed
+// (not judged yet), on the PostgreSQL registry and sample store (real PostgreSQL, a schema of its own per case).
+const cfg = { ...loadConfig(), prefix: 'rtmidshadowpg', streamNamePrefix: 'RTMIDSHADOWPG_' };
+const subjects = subjectsFor(cfg.prefix);
+
+const start = (w: RetrainingWorld, samples: TrainingSampleStore = w.store): Promise<RetrainingActorHandle> =>
+  startRetrainingActor({
+    bus: w.bus, subjects, samples, registry: w.registry, clock: createLiveClock(), log: silentLogger, strategy: 's1', model: 'dir', config: RETRAINING_TEST_CONFIG,
+    streams: { OUTCOMES: streamName(cfg, 'OUTCOMES') }, trainingThread: 'main',
+  });
+
+type Row = { version: number; aliases: readonly string[]; rejected: boolean; cycle: unknown };
+/** Version, aliases, whether rejected and the retraining cycle recorded, of each version the registry holds (oldest first). */
+async function versions(w: RetrainingWorld): Promise<Row[]> {
+  return (await w.registry.list('dir'))
+    .map((v) => ({ version: v.version, aliases: v.aliases, rejected: v.rejected, cycle: (v.details['retraining'] as { trigger?: { cycle?: unknown } } | undefined)?.trigger?.cycle }))
+    .reverse();
+}
+
+/** The first actor, stopped in its first cycle's shadow run (dir@2 `candidate`, 27 shadow predictions of 60). */
+async function stopMidShadow(w: RetrainingWorld, fresh: ReturnType<typeof samplesOf>): Promise<void> {
+  const first = await start(w);
+  try {
+    await publishLabels(w, subjects, fresh.slice(0, 130));
+    await until('130 labels applied', () => first.status().counters.labels === 130, 60_000);
+    await first.idle();
+    expect(first.status()).toMatchObject({ phase: 'shadow', challenger: { name: 'dir', version: 2 }, shadow: { n: 27 } });
+  } finally {
+    await first.stop();
+  }
+  expect(await versions(w)).toEqual([
+    { version: 1, aliases: ['production'], rejected: false, cycle: undefined },
+    { version: 2, aliases: ['candidate'], rejected: false, cycle: 1 },
+  ]);
+}
+
+describe('retraining actor (PostgreSQL registry) restarted mid-shadow', () => {
+  it('with its snapshot: goes on with the same shadow run, promotes that challenger, and numbers its next cycle 2', async () => {
+    const w = await pgRetrainingWorld(cfg, subjects);
+    try {
+      const fresh = samplesOf(200, 170, 1, 2);
+      await stopMidShadow(w, fresh);
+      const second = await start(w);
+      try {
+        expect(second.status()).toMatchObject({ phase: 'shadow', challenger: { name: 'dir', version: 2 }, shadow: { n: 27 }, counters: { labels: 130, trainings: 1 } });
+        await publishLabels(w, subjects, fresh.slice(130));
+        await until('promotion after the restart', () => second.status().counters.promotions === 1, 60_000);
+        await until('every label applied', () => second.status().counters.labels === 170, 60_000);
+        await second.idle();
+        expect(second.status().lastOutcome).toMatch(/^promoted dir@2: shadow over 60 labeled predictions/);
+        expect(second.status().counters).toMatchObject({ trainings: 1, promotions: 1, rejections: 0 });
+        // No second fit, no second shadow: one challenger for cycle 1, production now (`candidate`
+        // stays on it, as after an uninterrupted promotion, until the next cycle's challenger takes it).
+        expect(await versions(w)).toEqual([
+          { version: 1, aliases: [], rejected: false, cycle: undefined },
+          { version: 2, aliases: ['candidate', 'production'], rejected: false, cycle: 1 },
+        ]);
+        // The next cycle is numbered on: 2, not 1 again.
+        expect(second.trigger('refit', 'op').accepted).toBe(true);
+        await publishLabels(w, subjects, samplesOf(370, 30, 1, 5));
+        await until('the next challenger in shadow', () => second.status().phase === 'shadow' && second.status().counters.labels === 200, 60_000);
+        await second.idle();
+        expect((await versions(w)).at(-1)).toEqual({ version: 3, aliases: ['candidate'], rejected: false, cycle: 2 });
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await w.close();
+    }
+  }, 180_000);
+
+  it('without its snapshot: numbers its next cycle 2, whose challenger takes `candidate` from the lost cycle\'s, left unrejected', async () => {
+    const w = await pgRetrainingWorld(cfg, subjects);
+    try {
+      const fresh = samplesOf(200, 170, 1, 2);
+      await stopMidShadow(w, fresh);
+      const next = await start(w, { ...w.store, loadSnapshot: async () => undefined });
+      try {
+        await next.idle();
+        // The lost cycle's shadow state went with the snapshot: nothing judges dir@2 now. It is left
+        // as it is (an operator may still deploy it); the registry cannot tell it from a challenger
+        // deployed and rolled back since, which keeps `candidate` too (fresh-actor-cycles).
+        expect(next.status()).toMatchObject({ phase: 'idle', challenger: null });
+        expect((await versions(w)).find((r) => r.version === 2)).toEqual({ version: 2, aliases: ['candidate'], rejected: false, cycle: 1 });
+        expect(next.trigger('refit', 'op').accepted).toBe(true);
+        await publishLabels(w, subjects, [...fresh.slice(130), ...samplesOf(370, 30, 1, 5)]);
+        await until('the next challenger in shadow', () => next.status().phase === 'shadow', 60_000);
+        await next.idle();
+        expect(next.status().challenger).toMatchObject({ name: 'dir', version: 3 });
+        // Numbered on (2), not 1 again: dir@2 is not taken for this cycle's own, nor rejected as superseded.
+        expect(await versions(w)).toEqual([
+          { version: 1, aliases: ['production'], rejected: false, cycle: undefined },
+          { version: 2, aliases: [], rejected: false, cycle: 1 },
+          { version: 3, aliases: ['candidate'], rejected: false, cycle: 2 },
+        ]);
+      } finally {
+        await next.stop();
+      }
+    } finally {
+      await w.close();
+    }
+  }, 180_000);
+});
