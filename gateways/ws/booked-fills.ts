@@ -1,6 +1,8 @@
 import { orderMismatch } from '../../models/risk/fill-check.js';
 import type { FillMismatch } from '../../models/risk/fill-check.js';
-import { bookKey } from '../../models/risk/risk-book.js';
+import { expiryTermsMismatch } from '../../models/risk/expiry-check.js';
+import { bookKey, finalFill } from '../../models/risk/risk-book.js';
+import type { Expiry } from '../../streams/messages/expiry.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import type { Order } from '../../streams/messages/order.js';
 import type { OrderSide } from '../../streams/messages/order-side.js';
@@ -21,11 +23,19 @@ export type BookedFills = Readonly<{
   approved(o: Order): void;
   /** Why the engine refuses `f`, or undefined when it books it: its order's remainder is then reduced. */
   book(f: Fill): FillMismatch | undefined;
+  /**
+   * Why the engine refuses expiry `e` (`expiryTermsMismatch`, models/risk/expiry-check.ts: of an
+   * order it never approved, UNKNOWN_ORDER; of an order filled in full, or not of its order's
+   * asset, strategy or quantities, ORDER_MISMATCH), or undefined when it takes it. Nothing changes:
+   * a late fill of an expired order is still booked up to what it had left.
+   */
+  expire(e: Expiry): FillMismatch | undefined;
   /** Orders held (for tests and stats). */
   size(): number;
 }>;
 
-type Held = { key: string; side: OrderSide; strategy: string; qty: number; remaining: number; fills: Set<string> };
+/** `unfilled`: what a `final` fill left of it unfilled (it expired with that fill), as the risk book keeps it. */
+type Held = { key: string; side: OrderSide; strategy: string; qty: number; remaining: number; unfilled?: number; fills: Set<string> };
 
 export function createBookedFills(capacity: number): BookedFills {
   if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`approved-order capacity must be a positive integer, got ${capacity}`);
@@ -45,8 +55,13 @@ export function createBookedFills(capacity: number): BookedFills {
       const mismatch = orderMismatch(o, f);
       if (mismatch !== undefined) return mismatch;
       o.fills.add(f.id);
-      o.remaining = f.final ? 0 : Math.max(0, o.remaining - f.qty);
+      finalFill(o, f);
       return undefined;
+    },
+    expire: (e) => {
+      const o = orders.get(e.orderId);
+      if (o === undefined) return { reason: 'UNKNOWN_ORDER', detail: `expiry ${e.id} names order ${e.orderId}, which the feed did not see approved` };
+      return expiryTermsMismatch(o, e);
     },
     size: () => orders.size,
   };

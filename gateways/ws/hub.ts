@@ -65,8 +65,8 @@ export type HubOptions = Readonly<{
    * engine dead-letters. Absent, `md` payloads are relayed as published. Its `isKnown` checks fills
    * as the engine does too (`decode-fill.ts`): a live consumer's fill the engine refuses (not a v1
    * fill, on another asset's subject, of an asset it does not trade) is never booked, so it is not
-   * drawn on a chart or listed either. With `maxAheadMs` (`validation.maxAheadMs`), market data and
-   * fills stamped further ahead of the gateway's clock (`now`) are refused as the live engine refuses
+   * drawn on a chart or listed either; nor is an expiry it refuses so (`decode-expiry.ts`). With `maxAheadMs` (`validation.maxAheadMs`), market data and
+   * fills (and expiries) stamped further ahead of the gateway's clock (`now`) are refused as the live engine refuses
    * them: relayed, one would move the event time that expires the `orders` snapshot's working orders.
    */
   marketData?: EdgeValidation;
@@ -74,7 +74,9 @@ export type HubOptions = Readonly<{
    * Relay only the fills the engine books (`booked-fills.ts`): of an order the risk actor approved
    * (seen on `sx.exec.order.…`, or learnt with `learn`), as approved. A live consumer's fill the
    * engine dead-letters (UNKNOWN_ORDER, ORDER_MISMATCH) is not drawn or listed, and is counted in
-   * `refusedFills`. The last `recentIds` approved orders are remembered.
+   * `refusedFills`. An expiry is checked against them too (`BookedFills.expire`): one the engine
+   * dead-letters (of no order it approved, of one filled in full, not of its order's quantities) is
+   * not relayed, counted in `refusedExpiries`. The last `recentIds` approved orders are remembered.
    */
   bookedFills?: boolean;
   /**
@@ -129,6 +131,8 @@ export type HubStats = Readonly<{
   refusedMarketData: number;
   /** Fills dropped because the engine refuses them (see `HubOptions.marketData` and `HubOptions.bookedFills`). */
   refusedFills: number;
+  /** Live consumers' expiries dropped because the engine refuses them (not a v1 expiry, another asset's subject, an asset it does not trade, stamped ahead of the clock; with `bookedFills`, of no order it approved or not of its order: `BookedFills.expire`). */
+  refusedExpiries: number;
   /** Approved orders still working that the `orders` snapshot holds beyond the last `ordersSnapshotDepth` of their slot. */
   workingOrdersHeld: number;
   /** Working orders let go because more than `ordersSnapshotDepth` of their slot were held. */

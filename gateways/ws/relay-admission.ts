@@ -1,6 +1,8 @@
 import type { Subjects } from '../../streams/subjects.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import { OrderSchema } from '../../streams/messages/order.js';
+import type { Expiry } from '../../streams/messages/expiry.js';
+import { decodeExpiry } from '../../streams/validation/decode-expiry.js';
 import { decodeFill } from '../../streams/validation/decode-fill.js';
 import { aheadOfClock } from '../../streams/validation/ahead-of-clock.js';
 import { createMarketDataDecoder } from '../../streams/validation/decode-market-data.js';
@@ -50,7 +52,7 @@ export type RelayAdmission = Readonly<{
   admit(subject: string, data: Uint8Array, stored?: boolean): Admitted | undefined;
   /** Approved orders the fill check holds, or undefined without `bookedFills`. */
   approvedOrders(): number | undefined;
-  counts(): Readonly<{ invalid: number; duplicates: number; olderBars: number; refusedMarketData: number; refusedFills: number }>;
+  counts(): Readonly<{ invalid: number; duplicates: number; olderBars: number; refusedMarketData: number; refusedFills: number; refusedExpiries: number }>;
 }>;
 
 const dec = new TextDecoder();
@@ -69,6 +71,7 @@ export function createRelayAdmission(opts: RelayAdmissionOptions): RelayAdmissio
   const decodeMd = md === undefined ? undefined : createMarketDataDecoder({ maxPayloadBytes: md.maxPayloadBytes, isKnown: md.isKnown, subjects: opts.subjects });
   let refusedMarketData = 0;
   let refusedFills = 0;
+  let refusedExpiries = 0;
   const booked = opts.bookedFills ? createBookedFills(opts.recentIds) : undefined;
   /** Fills the engine refused, by id: when the stream last stored one (oldest first, at most `recentIds`). */
   const refusedAt = new Map<string, number>();
@@ -123,6 +126,7 @@ export function createRelayAdmission(opts: RelayAdmissionOptions): RelayAdmissio
     const text = dec.decode(data);
     let v: unknown;
     let fill: Fill | undefined;
+    let expiry: Expiry | undefined;
     if (route.topic === 'md' && decodeMd !== undefined) {
       // The edge decoder has parsed and validated it already: its message is the payload.
       const r = decodeMd(subject, data);
@@ -144,6 +148,15 @@ export function createRelayAdmission(opts: RelayAdmissionOptions): RelayAdmissio
         return undefined;
       }
       v = fill = r.fill;
+    } else if (route.idKind === 'expiry' && (md !== undefined || booked !== undefined)) {
+      // A live consumer's expiry, checked as the engine's expiry consumer does (cli/external-reports.ts):
+      // relayed, one it dead-letters would show its order expired on every dashboard.
+      const r = decodeExpiry(subject, data, opts.subjects, md?.isKnown ?? (() => true));
+      if (!r.ok || ahead(r.expiry.ts)) {
+        refusedExpiries++;
+        return undefined;
+      }
+      v = expiry = r.expiry;
     } else {
       try {
         v = JSON.parse(text);
@@ -162,6 +175,11 @@ export function createRelayAdmission(opts: RelayAdmissionOptions): RelayAdmissio
     }
     if (fill !== undefined && booked !== undefined) {
       if (!bookFill(fill, booked, stored)) return undefined;
+    } else if (expiry !== undefined && booked !== undefined && !recent.has('expiry', expiry.id) && booked.expire(expiry) !== undefined) {
+      // The engine dead-letters it (UNKNOWN_ORDER, ORDER_MISMATCH): its order did not expire. Not
+      // remembered as relayed, as a refused fill is not.
+      refusedExpiries++;
+      return undefined;
     } else if (route.idKind !== undefined && 'id' in v && typeof v.id === 'string' && recent.seen(route.idKind, v.id)) {
       // Orders, rejects, fills and predictions carry deterministic ids: one seen lately is a
       // republish (an engine restart redoing its outputs), already relayed.
@@ -175,6 +193,6 @@ export function createRelayAdmission(opts: RelayAdmissionOptions): RelayAdmissio
   return {
     admit,
     approvedOrders: () => booked?.size(),
-    counts: () => ({ invalid, duplicates, olderBars: bars.count(), refusedMarketData, refusedFills }),
+    counts: () => ({ invalid, duplicates, olderBars: bars.count(), refusedMarketData, refusedFills, refusedExpiries }),
   };
 }

@@ -74,7 +74,7 @@ const InFlightSchema = z.object({
  * (the venue works the order no more), which records what it left unfilled (`unfilled`) when it
  * was not the order's last piece (beyond REPORT_TOLERANCE of its quantity): it expired after it.
  */
-function finalFill(o: { remaining: number; qty?: number | undefined; unfilled?: number | undefined }, f: Fill): void {
+export function finalFill(o: { remaining: number; qty?: number | undefined; unfilled?: number | undefined }, f: Fill): void {
   const left = Math.max(0, o.remaining - f.qty);
   if (f.final && leavesUnfilled(o, f)) o.unfilled = left;
   o.remaining = f.final ? 0 : left;

@@ -17,6 +17,10 @@ const fill = (id: string, orderId: string, over: Record<string, unknown> = {}) =
   type: 'exec.fill', v: 1, id, ts: 100 * H + 1, orderId, strategy: 'dirmlp', venue: 'binance', symbol: 'BTC/USDT', side: 'buy', qty: 0.01, price: 62_700, fee: 0.1,
   liquidity: 'taker', slippageBps: 1, final: false, ...over,
 });
+const expiry = (orderId: string, over: Record<string, unknown> = {}) => ({
+  type: 'exec.expired', v: 1, id: `e:${orderId}`, ts: 100 * H + 2, orderId, strategy: 'dirmlp', venue: 'binance', symbol: 'BTC/USDT', filledQty: 0.01, remainingQty: 0.01,
+  reason: 'venue', ...over,
+});
 type Delta = Extract<ServerMessage, { type: 'delta' }>;
 const orderIds = (ms: readonly ServerMessage[]): string[] => ms.filter((m): m is Delta => m.type === 'delta' && m.topic === 'orders').map((m) => (m.data as { id: string }).id);
 
@@ -51,6 +55,36 @@ describe('websocket feed: only fills the engine books reach the orders topic', (
     await live.waitFor((m) => m.type === 'delta' && m.topic === 'orders' && (m.data as { id: string }).id === 'o:2');
     expect(orderIds(live.messages)).toEqual(['o:1', 'x:o:1:0', 'x:o:1:1', 'o:2']);
     expect(gw.hub.stats().refusedFills).toBe(5);
+    live.ws.close();
+  });
+
+  it('drops an expiry the engine refuses — not a v1 expiry, of an order it never approved, of one filled in full, leaving more than its final fill did — and relays the ones it takes (real NATS)', async () => {
+    // Seen live: `{"type":"exec.expired"}` and an expiry of an order filled in full, both dead-lettered
+    // by the engine, were relayed on `orders`: every dashboard showed the filled order expired.
+    const live = await connectFeed(gw.wsUrl, { token: VIEWER });
+    live.send({ op: 'subscribe', topic: 'orders' });
+    await live.waitFor((m) => m.type === 'subscribed' && m.topic === 'orders');
+    const sub = { symbol: 'SOL/USDT', price: 150 };
+    const solOrder = gw.subjects.order('dirmlp', 'binance', 'SOL/USDT');
+    const solFill = gw.subjects.fill('binance', 'SOL/USDT');
+    const solExpired = gw.subjects.expired('binance', 'SOL/USDT');
+    gw.bus.emit(solOrder, json(order('o:f', sub)));
+    gw.bus.emit(solOrder, json(order('o:p', sub)));
+    gw.bus.emit(solOrder, json(order('o:w', sub)));
+    gw.bus.emit(solFill, json(fill('x:o:f:0', 'o:f', { ...sub, qty: 0.02, final: true }))); // o:f filled in full
+    gw.bus.emit(solFill, json(fill('x:o:p:0', 'o:p', { ...sub, final: true }))); // o:p: 0.01 filled, 0.01 left unfilled
+    gw.bus.emit(solExpired, json({ type: 'exec.expired' })); // SCHEMA
+    gw.bus.emit(solExpired, json(expiry('o:nope', sub))); // UNKNOWN_ORDER
+    gw.bus.emit(solExpired, json(expiry('o:f', { ...sub, filledQty: 0.01, remainingQty: 0.01 }))); // filled in full: ORDER_MISMATCH
+    gw.bus.emit(solExpired, json(expiry('o:p', { ...sub, filledQty: 0.005, remainingQty: 0.015 }))); // its final fill left 0.01: ORDER_MISMATCH
+    gw.bus.emit(solExpired, json(expiry('o:w', { ...sub, filledQty: 0, remainingQty: 0.02 }))); // taken
+    gw.bus.emit(solOrder, json(order('o:end', sub)));
+    await live.waitFor((m) => m.type === 'delta' && m.topic === 'orders' && (m.data as { id: string }).id === 'o:end');
+    expect(orderIds(live.messages)).toEqual(['o:f', 'o:p', 'o:w', 'x:o:f:0', 'x:o:p:0', 'e:o:w', 'o:end']);
+    expect(gw.hub.stats().refusedExpiries).toBe(4);
+    // Corrected, o:p's expiry confirms what its final fill said: relayed.
+    gw.bus.emit(solExpired, json(expiry('o:p', sub)));
+    await live.waitFor((m) => m.type === 'delta' && m.topic === 'orders' && (m.data as { id: string }).id === 'e:o:p');
     live.ws.close();
   });
 
