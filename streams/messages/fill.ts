@@ -40,6 +40,10 @@ export const FillSchema = z
     final: z.boolean(),
   })
   .superRefine((f, ctx) => {
+    // A fee paid, or a fill whose qty or price is refused already (zod runs this on it too): no
+    // rebate to bound. Else a negative qty read as a rebate bound below 0 and a paid fee as a rebate
+    // over it ('a rebate of -0.01 is over 1 % of the fill's notional (qty × price = -67373.3)').
+    if (!(f.fee < 0 && f.qty > 0 && f.price > 0)) return;
     const cap = MAX_REBATE_SHARE * f.qty * f.price;
     // A paper venue's maker fee of −100 bps gives a rebate of the cap, give or take rounding.
     if (f.fee < -cap * (1 + 1e-9)) ctx.addIssue({ code: 'custom', path: ['fee'], message: `a rebate of ${-f.fee} is over ${MAX_REBATE_SHARE * 100} % of the fill's notional (qty × price = ${f.qty * f.price}): at most ${cap}` });

@@ -37,4 +37,11 @@ describe('a maker rebate (a negative fee) on a live consumer\'s fill', () => {
       detail: "fee: a rebate of 42 is over 1 % of the fill's notional (qty × price = 420): at most 4.2",
     });
   });
+
+  it('is not named for a fill whose qty or price is refused: a paid fee is no rebate', () => {
+    // Seen live: `qty: -1, fee: 0.01` was dead-lettered as 'qty: must be > 0; fee: a rebate of -0.01 is
+    // over 1 % of the fill's notional (qty × price = -67373.306495): at most -673.73306495'.
+    expect(decode(fill({ orderId: 'o:e', qty: -1, price: 42_000, fee: 0.01 }))).toEqual({ ok: false, reason: 'SCHEMA', detail: 'qty: must be > 0' });
+    expect(decode(fill({ orderId: 'o:f', qty: 0.01, price: 0, fee: -1 }))).toEqual({ ok: false, reason: 'SCHEMA', detail: 'price: must be > 0' });
+  });
 });
