@@ -146,6 +146,7 @@ program
         embargoMs: opts.embargo * 3_600_000,
         capital: opts.capital,
         report,
+        progress: true,
       });
       for (const w of wf.warnings) process.stderr.write(`warning: ${w}\n`);
       for (const seg of wf.segments) process.stdout.write(`${seg.from.slice(0, 10)} → ${seg.to.slice(0, 10)}  ${seg.model} (its data to ${seg.modelDataTo.slice(0, 16).replace('T', ' ')})  return ${(100 * seg.metrics.total_return).toFixed(2)}%  risk ${riskCell(seg.risk)}\n`);

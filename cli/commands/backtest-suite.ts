@@ -6,6 +6,9 @@ import { checkReportDir, makeReportDir, writeReportFiles } from '../../gateways/
 import { REPORT_CSS } from '../../gateways/report/report-parts.js';
 import { escapeHtml } from '../../gateways/report/svg-chart.js';
 import { backtestConfig, runBacktest } from './backtest.js';
+import { orderLifeOf, warnOrderLife } from './backtest-warnings.js';
+import { DEFAULT_HORIZON_BARS } from '../../models/training/label-horizon.js';
+import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
 import { modelsAhead } from './models-ahead.js';
 import { planRegimeSuite, REGIME_SYMBOLS, REGIME_WINDOWS } from './regime-windows.js';
 import { suiteData } from './suite-data.js';
@@ -42,6 +45,10 @@ export async function runRegimeSuite(
   const cfg = loadConfig({ file: opts.configFile });
   const { data, files, trainingDir } = suiteData(opts.data, cfg, tf);
   checkReportDir(opts.reportDir);
+  // A latency no order outlives: said once, before any window's model is trained (each window's
+  // backtest, run with no progress stream, says nothing of it), as a single backtest says it.
+  const barMs = TIMEFRAME_MS[TimeframeSchema.parse(tf)];
+  if (opts.progress === true) warnOrderLife(orderLifeOf(cfg, barMs, DEFAULT_HORIZON_BARS * barMs), (l) => void process.stderr.write(`${l}\n`));
   makeReportDir(opts.reportDir);
 
   const plans = await planRegimeSuite(files, opts.windows ?? REGIME_WINDOWS, opts.symbols ?? REGIME_SYMBOLS, tf);

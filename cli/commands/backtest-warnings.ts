@@ -1,4 +1,6 @@
 import type { SymbolDecisions } from '../../actors/decision-path.js';
+import type { Config } from '../../config/schema.js';
+import { childTtlMs, policyOf } from '../execution-settings.js';
 import type { ReportModel } from '../../gateways/report/model-line.js';
 import { equityFractionWarning } from '../../config/sizing.js';
 import type { PerSymbolLimit } from '../../models/risk/risk-limits.js';
@@ -76,13 +78,59 @@ export function latencyTtlWarnings(latencyMs: number, o: Readonly<{ policy: stri
 }
 
 /**
- * Orders went to the paper venue and none filled: every one expired first. Most often a latency
- * (`costs.latencyMs`) at or past the orders' time-to-live, or a volume cap too small to fill
- * anything; a report of zero trades would otherwise read as a strategy that decided nothing.
+ * What decides how long a backtest's orders live and when they may first fill: the paper venue's
+ * latency, the execution policy's child time-to-live over the model's horizon, the bar, and the
+ * life of a close to flat (`flattenWith: immediate`).
  */
-export function unfilledWarning(stats: Readonly<{ orders: number; fills: number; expired: number }>, venue: Readonly<{ latencyMs: number; maxVolumeShare: number }>): string | undefined {
+export type OrderLife = Readonly<{ latencyMs: number; policy: string; childTtlMs: number; horizonMs: number; barMs: number; flattenTtlMs?: number }>;
+
+/** The order life of a backtest of `cfg` (its costs already over `paperVenue`) on bars of `barMs`, serving a model of `horizonMs`. */
+export function orderLifeOf(cfg: Config, barMs: number, horizonMs: number): OrderLife {
+  const policy = policyOf(cfg);
+  return {
+    latencyMs: cfg.paperVenue.latencyMs,
+    policy: policy.name,
+    childTtlMs: childTtlMs(policy, horizonMs, barMs),
+    horizonMs,
+    barMs,
+    ...(cfg.execution.flattenWith === 'immediate' ? { flattenTtlMs: cfg.execution.flattenTtlMs } : {}),
+  };
+}
+
+/**
+ * Says, once and before anything is trained or replayed, what {@link latencyTtlWarnings} finds in
+ * `life`, each line as `warning: …` to `note`: every command that runs backtests (`sextant
+ * backtest`, its `--walk-forward` and `--suite regimes`, `sextant experiment`) calls it, so a
+ * latency no order outlives is said the same way by each, before the work rather than after it.
+ */
+export function warnOrderLife(life: OrderLife, note: (line: string) => void): void {
+  for (const w of latencyTtlWarnings(life.latencyMs, life)) note(`warning: ${w}`);
+}
+
+/**
+ * Orders went to the paper venue and none filled: every one expired first. Names the cause where
+ * the settings show it (`life`), and the settings to change: a latency (`costs.latencyMs`) at or
+ * past the orders' time-to-live (each expired before it reached the market), or a time-to-live
+ * shorter than a bar (on bars alone an order meets only bars that open at or after its arrival:
+ * one that reaches the venue inside a bar, stamped after its symbol's last close, waits for the
+ * next bar's open and expires before it); else the volume cap and a passive limit offset. A
+ * report of zero trades would otherwise read as a strategy that decided nothing.
+ */
+export function unfilledWarning(stats: Readonly<{ orders: number; fills: number; expired: number }>, venue: Readonly<{ latencyMs: number; maxVolumeShare: number }>, life?: OrderLife): string | undefined {
   if (!(stats.orders > 0 && stats.fills === 0)) return undefined;
-  return `none of the ${stats.orders} orders filled (${stats.expired} expired unfilled): check costs.latencyMs (${venue.latencyMs} ms) against the orders' time-to-live and costs.maxVolumeShare (${venue.maxVolumeShare})`;
+  const none = `none of the ${stats.orders} orders filled (${stats.expired} expired unfilled)`;
+  const ttl = life === undefined ? '' : `${life.childTtlMs} ms: execution.policy ${life.policy} over the model's ${life.horizonMs} ms horizon`;
+  if (life !== undefined && venue.latencyMs >= life.childTtlMs) {
+    return `${none}: costs.latencyMs (${venue.latencyMs} ms) is at or past the orders' time-to-live (${ttl}), so each expired before it could reach the market; give costs.latencyMs (--latency-ms, or paperVenue.latencyMs in the config) under ${life.childTtlMs} ms`;
+  }
+  if (life !== undefined && life.childTtlMs < life.barMs) {
+    return (
+      `${none}: the orders live ${ttl}, less than a bar (${life.barMs} ms); on bars alone an order meets only bars that open at or after it reaches the venue, ` +
+      `so one that reaches it inside a bar (stamped after its symbol's last close) waits for the next bar's open and expires before it; ` +
+      `give execution.policy twap or almgren-chriss (a child lives a bar or more) or a model with a longer horizon, or replay --ticks`
+    );
+  }
+  return `${none}: check costs.latencyMs (${venue.latencyMs} ms) against the orders' time-to-live${life === undefined ? '' : ` (${ttl})`}, costs.maxVolumeShare (${venue.maxVolumeShare}) and execution.limitOffsetBps (a passive limit the market never reaches)`;
 }
 
 /**

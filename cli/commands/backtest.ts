@@ -5,7 +5,6 @@ import { InvalidArgumentError } from 'commander';
 import { backtestCurrency } from './backtest-currency.js';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
-import { childTtlMs, policyOf } from '../execution-settings.js';
 import { paperVenueOptions } from '../paper-venue-options.js';
 import { dataRootOf, findBarFilesUnder, requireDataDir, venueOfBarFile } from '../../gateways/data-dir.js';
 import { readBarBatches, readBars } from '../../gateways/historical/bars-csv.js';
@@ -52,7 +51,8 @@ import { endOfData, replayHooks } from './backtest-end-of-data.js';
 import { feedInProcess } from './backtest-feed.js';
 import { logRiskStates } from './backtest-risk.js';
 import { reportModel } from './backtest-model.js';
-import { capitalWarning, inSampleWarning, latencyTtlWarnings, refusedSymbolWarnings, ruinWarning, unfilledWarning, windowDataWarning } from './backtest-warnings.js';
+import { capitalWarning, inSampleWarning, orderLifeOf, refusedSymbolWarnings, ruinWarning, unfilledWarning, warnOrderLife, windowDataWarning } from './backtest-warnings.js';
+import { DEFAULT_HORIZON_BARS } from '../../models/training/label-horizon.js';
 import { storeBarSource, trainFromStore } from './backtest-source.js';
 import { checkTickFiles, tickSources } from './backtest-ticks.js';
 import { backtestVenue } from './backtest-venue.js';
@@ -341,11 +341,17 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const served = parseModelRef(cfg.strategy.model);
   const progressOut = opts.progress === true ? process.stderr : opts.progress === false ? undefined : opts.progress;
   const note = (s: string): void => void progressOut?.write(`${s}\n`);
+  // A latency no order outlives: said now, before the model is trained and the window replayed,
+  // naming both figures (after it, the run only sees that nothing filled). The horizon is the
+  // served model's, or the one the model trained here will have. A walk-forward or suite serves
+  // its segments' models with no progress stream: it says this itself, once (warnOrderLife).
+  const registered = opts.registry !== undefined ? await opts.registry.get(cfg.strategy.model) : undefined;
+  warnOrderLife(orderLifeOf(cfg, barMs, registered?.calibration.horizonMs ?? DEFAULT_HORIZON_BARS * barMs), note);
   // Said once the training bars are read: the range they really span (the data may hold less than three years).
   const trainTo = opts.from - (opts.embargoMs ?? 0);
   const model =
-    opts.registry !== undefined
-      ? await opts.registry.get(cfg.strategy.model)
+    registered !== undefined
+      ? registered
       : stored !== undefined
       ? await trainFromStore(registry, stored, { name: served.name, symbols: opts.symbols, tf, from: trainTo, where, onTraining: note, cache: await trainingCacheOf(cfg, note) })
       : (
@@ -366,13 +372,6 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   if (opts.registry === undefined && (await registry.get(cfg.strategy.model).catch(() => undefined)) === undefined) {
     throw new InvalidArgumentError(`strategy.model ${cfg.strategy.model}: a backtest trains its own model and serves it as ${served.name}@production; to backtest a registered version give --model ${cfg.strategy.model} (or \`model:\` in the spec)`);
   }
-
-  // A latency no order outlives: said now, before the replay, naming both figures (after it, the
-  // run only sees that nothing filled).
-  const { horizonMs } = model.calibration;
-  const policy = policyOf(cfg);
-  const ttls = { policy: policy.name, childTtlMs: childTtlMs(policy, horizonMs, barMs), horizonMs, ...(cfg.execution.flattenWith === 'immediate' ? { flattenTtlMs: cfg.execution.flattenTtlMs } : {}) };
-  for (const w of latencyTtlWarnings(cfg.paperVenue.latencyMs, ttls)) note(`warning: ${w}`);
 
   // Equity sampled once per bar time (after every symbol's bar of that time), at the bar's close.
   const samples = new Map<number, { equity: number; exposure: number }>();
@@ -557,7 +556,7 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
       ...[
         // One of the two: data past the window's start beyond the training range is said once.
         inSampleWarning(model, opts) ?? windowDataWarning(modelSeen, opts),
-        stats === undefined ? undefined : unfilledWarning(stats, cfg.paperVenue),
+        stats === undefined ? undefined : unfilledWarning(stats, cfg.paperVenue, orderLifeOf(cfg, barMs, model.calibration.horizonMs)),
         ruinWarning('strategy', metrics),
         ruinWarning('buy and hold', buyAndHold.metrics),
         ruinWarning('grid', grid.metrics),

@@ -175,6 +175,10 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
   // The frozen arm's model and each retraining of a window are what a repeated experiment trains again.
   const cache = await trainingCacheOf(base, (l) => note(`notice: ${l}`));
   const results: WindowResult[] = [];
+  // A latency no order outlives: said once, before any window is trained or replayed, as a
+  // backtest says it (its arms' orders are planned over the labels' horizon). Loaded here, as below.
+  const { orderLifeOf, warnOrderLife } = await import('./backtest-warnings.js');
+  warnOrderLife(orderLifeOf(base, barMs, HORIZON * barMs), note);
 
   for (const w of opts.windows ?? REGIME_WINDOWS) {
     const skipped: { symbol: string; why: string }[] = [];

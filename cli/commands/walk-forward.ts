@@ -12,7 +12,8 @@ import type { BacktestReport } from '../../gateways/report/backtest-report.js';
 import { writeWalkForwardReport } from '../../gateways/report/walk-forward-report.js';
 import { checkReportDir, makeReportDir } from '../../gateways/report/report-files.js';
 import { backtestCurrency } from './backtest-currency.js';
-import { ruinWarning } from './backtest-warnings.js';
+import { orderLifeOf, ruinWarning, warnOrderLife } from './backtest-warnings.js';
+import { DEFAULT_HORIZON_BARS } from '../../models/training/label-horizon.js';
 import type { WalkForwardReport, WalkForwardSegment } from '../../gateways/report/walk-forward-report.js';
 import { runBuyAndHold, runGrid } from '../../models/backtest/baselines.js';
 import type { BaselineRunOptions } from '../../models/backtest/baselines.js';
@@ -44,7 +45,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * ahead of the replays (`modelsAhead`, up to `parallel` at a time), each the model `sextant backtest` would train for that segment itself.
  */
 export async function runWalkForward(
-  opts: Readonly<{ configFile?: string; data?: string; symbols: readonly string[]; timeframe: string; from: number; to: number; stepMs: number; embargoMs: number; capital: number; report: string; parallel?: number }>,
+  opts: Readonly<{ configFile?: string; data?: string; symbols: readonly string[]; timeframe: string; from: number; to: number; stepMs: number; embargoMs: number; capital: number; report: string; parallel?: number; progress?: boolean }>,
 ): Promise<WalkForwardReport> {
   const tf = TimeframeSchema.parse(opts.timeframe);
   // Said as a backtest and train say it (`the window is empty: --from … is not before --to …`),
@@ -82,6 +83,10 @@ export async function runWalkForward(
     const empty = await symbolsWithoutBarsIn(data, { symbols: opts.symbols, tf, venue: cfg.venue, from: start, to: end });
     if (empty.length > 0) throw new InvalidArgumentError(`walk-forward segment ${k + 1} (${iso(start)} → ${iso(end)}) has no ${tf} bars of ${empty.join(', ')} under ${data}: give a --to the data reaches`);
   }
+  // A latency no order outlives: said once, before any model is trained (each segment's backtest,
+  // run with no progress stream, says nothing of it), as a single backtest says it.
+  const barMs = TIMEFRAME_MS[tf];
+  if (opts.progress === true) warnOrderLife(orderLifeOf(cfg, barMs, DEFAULT_HORIZON_BARS * barMs), (l) => void process.stderr.write(`${l}\n`));
   makeReportDir(opts.report);
   const dataDir = trainingDirOf(data, base);
   const models = modelsAhead(

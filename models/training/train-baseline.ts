@@ -25,6 +25,7 @@ import { requireTwoClasses } from './label-classes.js';
 import type { Standardiser } from './standardiser.js';
 import { predictProbabilities, trainDenseClassifier } from './train-mlp.js';
 import type { Matrix, TrainedClassifier } from './train-mlp.js';
+import { DEFAULT_HORIZON_BARS } from './label-horizon.js';
 import { trainingCacheKey } from './training-cache.js';
 import type { TrainingCache } from './training-cache.js';
 import { TrainingCancelledError } from './training-errors.js';
@@ -36,7 +37,7 @@ export const TrainBaselineOptionsSchema = z
     timeframe: z.string().min(1),
     /** Bar spacing of `timeframe` in ms. */
     barMs: z.number().int().positive(),
-    horizon: z.number().int().min(1).default(4),
+    horizon: z.number().int().min(1).default(DEFAULT_HORIZON_BARS),
     kAtr: z.number().min(0).default(0.75),
     hidden: z.array(z.number().int().positive()).min(1).default([32, 16]),
     epochs: z.number().int().positive().default(30),

@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBacktest } from '../../cli/commands/backtest.js';
 import { latencyTtlWarnings, unfilledWarning } from '../../cli/commands/backtest-warnings.js';
+import type { OrderLife } from '../../cli/commands/backtest-warnings.js';
 import { childTtlMs } from '../../cli/execution-settings.js';
 import { immediatePolicy } from '../../models/execution/immediate-policy.js';
 import { twapPolicy } from '../../models/execution/twap-policy.js';
@@ -16,10 +17,29 @@ describe('a backtest whose orders all expired unfilled says so', () => {
 
   it('names the orders, the expired ones and the settings to check; nothing when one filled or none was sent', () => {
     expect(unfilledWarning({ orders: 68, fills: 0, expired: 68 }, { latencyMs: 7_200_000, maxVolumeShare: 0.1 })).toBe(
-      "none of the 68 orders filled (68 expired unfilled): check costs.latencyMs (7200000 ms) against the orders' time-to-live and costs.maxVolumeShare (0.1)",
+      "none of the 68 orders filled (68 expired unfilled): check costs.latencyMs (7200000 ms) against the orders' time-to-live, costs.maxVolumeShare (0.1) and execution.limitOffsetBps (a passive limit the market never reaches)",
     );
     expect(unfilledWarning({ orders: 68, fills: 1, expired: 67 }, { latencyMs: 0, maxVolumeShare: 0.1 })).toBeUndefined();
     expect(unfilledWarning({ orders: 0, fills: 0, expired: 0 }, { latencyMs: 0, maxVolumeShare: 0.1 })).toBeUndefined();
+  });
+
+  // It said "check costs.latencyMs against the orders' time-to-live" whatever the cause, naming neither the time-to-live nor what to change.
+  it('names the cause when the settings show it: a latency at or past the time-to-live, or a time-to-live shorter than a bar', () => {
+    const HOUR = 3_600_000;
+    const twap: OrderLife = { latencyMs: 7_200_000, policy: 'twap', childTtlMs: HOUR, horizonMs: 4 * HOUR, barMs: HOUR };
+    const none = { orders: 12, fills: 0, expired: 12 };
+    expect(unfilledWarning(none, { latencyMs: 7_200_000, maxVolumeShare: 0.1 }, twap)).toBe(
+      "none of the 12 orders filled (12 expired unfilled): costs.latencyMs (7200000 ms) is at or past the orders' time-to-live (3600000 ms: execution.policy twap over the model's 14400000 ms horizon), so each expired before it could reach the market; give costs.latencyMs (--latency-ms, or paperVenue.latencyMs in the config) under 3600000 ms",
+    );
+    const immediate: OrderLife = { latencyMs: 0, policy: 'immediate', childTtlMs: 60_000, horizonMs: 4 * HOUR, barMs: HOUR };
+    expect(unfilledWarning(none, { latencyMs: 0, maxVolumeShare: 0.1 }, immediate)).toBe(
+      "none of the 12 orders filled (12 expired unfilled): the orders live 60000 ms: execution.policy immediate over the model's 14400000 ms horizon, less than a bar (3600000 ms); on bars alone an order meets only bars that open at or after it reaches the venue, so one that reaches it inside a bar (stamped after its symbol's last close) waits for the next bar's open and expires before it; give execution.policy twap or almgren-chriss (a child lives a bar or more) or a model with a longer horizon, or replay --ticks",
+    );
+    // Neither: the generic hint, with the time-to-live named.
+    expect(unfilledWarning(none, { latencyMs: 0, maxVolumeShare: 0.1 }, { ...twap, latencyMs: 0 })).toBe(
+      "none of the 12 orders filled (12 expired unfilled): check costs.latencyMs (0 ms) against the orders' time-to-live (3600000 ms: execution.policy twap over the model's 14400000 ms horizon), costs.maxVolumeShare (0.1) and execution.limitOffsetBps (a passive limit the market never reaches)",
+    );
+    expect(unfilledWarning({ orders: 12, fills: 1, expired: 11 }, { latencyMs: 7_200_000, maxVolumeShare: 0.1 }, twap)).toBeUndefined();
   });
 
   // The run only said so at its end ("none of the orders filled"), after the whole replay.
