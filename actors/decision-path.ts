@@ -324,12 +324,50 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       inFlight(Promise.reject(e));
     }
   };
-  const announce = (states: readonly RiskState[]): void => {
+  const emit = (states: readonly RiskState[]): void => {
     for (const s of states) {
-      stats.riskStateChanges++;
-      log.warn({ state: s.state, previous: s.previous, reason: s.reason }, 'risk state');
+      log.warn({ state: s.state, previous: s.previous, reason: s.reason, ...(s.stored === false ? { stored: false } : {}) }, 'risk state');
       bus.emit(subjects.riskState(), encode(s));
     }
+  };
+  /**
+   * State changes the risk book made in force (a daily-loss or drawdown breach: HALTED, or
+   * REDUCING to flatten) and not announced yet. With risk writes (`persistRisk`) a change is
+   * announced as the risk actor announces its own (`storeThenAnnounce`): once the write that covers
+   * it is stored, with no flag; or flagged `stored: false` as soon as a try of that write fails,
+   * or the writes stop before one covers it, and not again should the store take it later. It was
+   * announced when decided, unflagged, and a write that then failed left consumers reading it as
+   * stored while a restart would come back without it. Without risk writes (a backtest): at once.
+   */
+  let unannounced: RiskState[] = [];
+  /** The changes one risk write covers; `announced` once flagged unstored (or stored). */
+  type Covered = { states: readonly RiskState[]; announced: boolean };
+  const awaitingWrite = new Set<Covered>();
+  const announce = (states: readonly RiskState[]): void => {
+    stats.riskStateChanges += states.length;
+    if (opts.persistRisk === undefined) emit(states);
+    else if (states.length > 0) unannounced = [...unannounced, ...states];
+  };
+  /** Takes the changes decided so far, for the write being captured now. */
+  const coveredNow = (): Covered | undefined => {
+    if (unannounced.length === 0) return undefined;
+    const c: Covered = { states: unannounced, announced: false };
+    unannounced = [];
+    awaitingWrite.add(c);
+    return c;
+  };
+  const announceCovered = (c: Covered, stored: boolean): void => {
+    awaitingWrite.delete(c);
+    if (c.announced) return;
+    c.announced = true;
+    emit(stored ? c.states : c.states.map((s) => ({ ...s, stored: false })));
+  };
+  /** The writes stopped: every change in force and not announced yet goes out flagged, in order. */
+  const announceUnstored = (): void => {
+    for (const c of [...awaitingWrite]) announceCovered(c, false);
+    const rest = unannounced;
+    unannounced = [];
+    emit(rest.map((s) => ({ ...s, stored: false })));
   };
 
   /**
@@ -512,11 +550,35 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     log.warn({ err: String(e), attempt, delayMs }, 'risk state write failed; trying again'),
   );
   /** Risk-state writes, one after another, each of a state taken between two releases; the first that fails stops them. */
+  /**
+   * The write of the risk state as it is now, announcing the changes it covers (`coveredNow`) once
+   * stored, or flagged `stored: false` at its first failed try (its retries go on).
+   */
+  const capture = (p: NonNullable<typeof persistRisk>): (() => Promise<void>) => {
+    const write = p(risk, marks.snapshot());
+    const c = coveredNow();
+    if (c === undefined) return retryWrite(write);
+    const tried = async (): Promise<void> => {
+      try {
+        await write();
+      } catch (e) {
+        announceCovered(c, false);
+        throw e;
+      }
+    };
+    const retried = retryWrite(tried);
+    return async () => {
+      await retried();
+      announceCovered(c, true);
+    };
+  };
   const checkpoints =
-    persistRisk === undefined
-      ? undefined
-      : createRiskCheckpoints({ clock: deps.clock, capture: () => retryWrite(persistRisk(risk, marks.snapshot())), between: () => !deciding }, { ms: opts.riskCheckpointMs });
-  void checkpoints?.failed().then((e) => log.error({ err: String(e) }, 'the risk state writes stopped (a write, or a release being decided, failed): the decision path stops'));
+    persistRisk === undefined ? undefined : createRiskCheckpoints({ clock: deps.clock, capture: () => capture(persistRisk), between: () => !deciding }, { ms: opts.riskCheckpointMs });
+  void checkpoints?.failed().then((e) => {
+    log.error({ err: String(e) }, 'the risk state writes stopped (a write, or a release being decided, failed): the decision path stops');
+    // In force in memory (the halt holds: nothing more is decided anyway), never stored by this run.
+    announceUnstored();
+  });
   const refuseIfFailed = (): void => {
     const f = checkpoints?.failure();
     if (f !== undefined) throw f.error;
@@ -553,7 +615,8 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
         deciding = false;
         done();
       }
-      const { settled } = settle();
+      // A change of state (a breach) is written at once, not after the spacing: it is announced once stored.
+      const { settled } = settle(unannounced.length > 0);
       settled.catch(() => {}); // observed by the sequencer's waiters; never an unhandled rejection
       return { settled };
     },

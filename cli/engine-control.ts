@@ -301,6 +301,9 @@ export function engineControlTarget(
       // A promotion of the served alias this engine would not serve: the registry names it, the engine serves `model`.
       modelRefused: deps.decisions?.refused() ?? null,
       decisions: deps.decisions?.path.stats() ?? null,
+      // Why the decision path stopped deciding (a risk write or a release failed): nothing more is
+      // decided or acknowledged in this engine, whatever `risk.state` says; restart it. Null while it decides.
+      decisionFailure: deps.decisions?.sequencer.failure()?.message ?? null,
       risk: deps.decisions?.risk.status() ?? null,
       // Whether labeling keeps up: what it received, labeled and still has pending.
       labeling: deps.labeling?.stats() ?? null,

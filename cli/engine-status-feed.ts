@@ -212,7 +212,10 @@ export function startEngineStatusFeed(opts: EngineStatusFeedOptions): EngineStat
       const no = d.refused();
       // The registry names a version this engine refused: the model it serves is not the alias's.
       const refused = no === null ? {} : { lastError: `refused ${no.name}@${no.version}${no.alias !== null ? ` (${no.name}@${no.alias})` : ''}: ${no.reason}`, modelRefused: no };
-      out.push({ id: `decision:${d.strategy.strategy}`, kind: 'decision', state: decisionState, model: `${m.name}@${m.version}`, ...(opts.timeframe === undefined ? {} : { timeframe: opts.timeframe }), ...refused });
+      // Stopped deciding (a risk write or a release failed): `failed`, and why, as `ctl status` says it (`decisionFailure`).
+      const failure = d.sequencer.failure();
+      const down = failure === undefined ? {} : { lastError: failure.message };
+      out.push({ id: `decision:${d.strategy.strategy}`, kind: 'decision', state: failure === undefined ? decisionState : 'failed', model: `${m.name}@${m.version}`, ...(opts.timeframe === undefined ? {} : { timeframe: opts.timeframe }), ...refused, ...down });
       const r = d.risk.status();
       out.push({ id: `risk:${r.account}`, kind: 'risk', state: r.state });
     }

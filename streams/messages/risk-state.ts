@@ -30,11 +30,11 @@ export const RiskStateSchema = z
     scopedHalts: z.array(z.object({ scope: z.enum(['strategy', 'symbol']), value: z.string() }).readonly()).readonly(),
     /**
      * `false`: the change is in force in the engine, but storing it failed or had not ended when it
-     * was announced (an operator's halt, the halt a `limits set` caused, or a risk actor's halt on a
-     * daily-loss or drawdown breach, on a store that did not answer): a restart before it is stored
-     * would not find it. It is not announced again if the store takes it later. Absent: stored with
-     * the change, except from the engine's decision path, which announces a breach when it decides
-     * it and stores it with its next risk write (`persistRisk`).
+     * was announced (an operator's halt, the halt a `limits set` caused, or a daily-loss or drawdown
+     * breach decided by the risk actor or the engine's decision path, on a store that failed or did
+     * not answer): a restart before it is stored would not find it. It is not announced again if the
+     * store takes it later. Absent: stored with the change (the decision path announces a breach
+     * once the risk write covering it is stored; a backtest, which stores nothing, as it decides it).
      */
     stored: z.boolean().optional(),
   })
