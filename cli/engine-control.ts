@@ -321,8 +321,12 @@ export function engineControlTarget(
         // The kill switch holds in memory whatever the store says.
         (err) => `halted in this engine (in force now), but storing the halt failed: ${err}; a restart before it is stored would not find it: halt again to store it`,
       ),
-    resume: (a) => {
+    resume: (a, operator) => {
       let restartedCount = 0;
+      // A resume may leave its reason out (`ctl resume` with no --reason): the account's state then
+      // said and stored "" (`risk.state` reason, `ctl status`, the stored row), naming neither who
+      // lifted the halt nor that no reason was given. It says both now, as a halt's says why.
+      const reason = a.reason.trim() === '' ? `resumed by ${operator} (no reason given)` : a.reason;
       return coded(
         async () => {
           // Asset actors the supervisor gave up on (of every asset, or of the symbol) start again:
@@ -335,7 +339,7 @@ export function engineControlTarget(
           notHalted(halted, t, restarted.length, deps.decisions?.risk.status().state);
           const d = deps.decisions;
           if (d === undefined) return { changes: [], status: null, restarted }; // no risk actor: nothing halted
-          const states = await d.risk.resume(t.scope === 'all' ? { scope: 'all', reason: a.reason } : { scope: t.scope, value: t.value, reason: a.reason });
+          const states = await d.risk.resume(t.scope === 'all' ? { scope: 'all', reason } : { scope: t.scope, value: t.value, reason });
           return { changes: states, status: d.risk.status().state, restarted };
         },
         // A resume takes effect only once stored (actors/risk-actor.ts): the engine and the store both hold the halt still,
