@@ -97,7 +97,8 @@ function noteChange(changes: ModelChange[], data: Uint8Array, eventTime: number)
     return;
   }
   const e = parsed.data;
-  if (e.event === 'registered' || (e.event !== 'rejected' && e.alias !== 'production')) return;
+  // `candidate` coming off a cycle's challenger changes nothing served (production is never removed).
+  if (e.event === 'registered' || e.event === 'alias_removed' || (e.event !== 'rejected' && e.alias !== 'production')) return;
   changes.push({ at: iso(eventTime), event: e.event, version: e.version, previousVersion: e.previousVersion, reason: e.reason });
 }
 

@@ -78,8 +78,11 @@ export function routeSubject(subjects: Subjects, subject: string): Route | undef
   }
 }
 
-/** Registry events that move an alias: the newest one of each alias says what it serves. */
-const ALIAS_MOVES: ReadonlySet<string> = new Set(['promoted', 'rolled_back']);
+/**
+ * Registry events that move or remove an alias: the newest one of each alias says what it serves
+ * (a removal: nothing; it takes the alias's slot, so the promotion it undid leaves the snapshot).
+ */
+const ALIAS_MOVES: ReadonlySet<string> = new Set(['promoted', 'rolled_back', 'alias_removed']);
 
 /**
  * The slot of a `models` message: the alias for one that moves an alias (`name@production`),

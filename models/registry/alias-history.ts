@@ -43,3 +43,11 @@ export function requireCurrent(at: Readonly<{ name: string; alias: string; curre
   if (at.ifCurrent === undefined || at.current === at.ifCurrent) return;
   throw new AliasMovedError(at.current, `${at.name}@${at.alias} points at ${at.current === undefined ? 'nothing' : `version ${at.current}`}, not version ${at.ifCurrent}: it was moved meanwhile, nothing changed`);
 }
+
+/**
+ * Refuses the removal of `production` (`removeAlias`): engines serve it, and what replaces it is
+ * a promotion or a rollback, each with its version, never nothing.
+ */
+export function requireRemovable(name: string, alias: string): void {
+  if (alias === 'production') throw new RegistryError(`${name}@production cannot be removed: promote another version or roll back`);
+}

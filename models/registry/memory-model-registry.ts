@@ -2,7 +2,7 @@ import type { Clock } from '../../state/clock.js';
 import type { DurablePublisher } from '../../streams/bus.js';
 import type { ModelEvent, ModelEventKind } from '../../streams/messages/model-event.js';
 import type { Subjects } from '../../streams/subjects.js';
-import { requireCurrent, rollbackTarget } from './alias-history.js';
+import { requireCurrent, requireRemovable, rollbackTarget } from './alias-history.js';
 import { sha256Hex } from './artifact-files.js';
 import { FeatureSpecSchema, featureSpecHash } from './feature-spec.js';
 import { announce, modelEventOf } from './model-event-of.js';
@@ -168,6 +168,18 @@ export function createMemoryModelRegistry(opts: MemoryModelRegistryOptions): Mod
       if (m.get('production') === version) throw new RegistryError(`${name}@${version} is production: promote another version or roll back before rejecting it`);
       for (const [alias, n] of [...m]) if (n === version) m.delete(alias);
       return announced(record('rejected', name, version, null, null, a.actor, a.reason));
+    },
+
+    removeAlias: async (name, alias, xopts) => {
+      open();
+      const a = parseAction({ ...xopts, alias });
+      checkName(name);
+      requireRemovable(name, a.alias);
+      const current = aliases.get(name)?.get(a.alias);
+      requireCurrent({ name, alias: a.alias, current, ifCurrent: xopts.ifCurrent });
+      if (current === undefined) throw new ModelNotFoundError(`model ${name}@${a.alias} not found`);
+      aliasMap(name).delete(a.alias);
+      return announced(record('alias_removed', name, current, a.alias, null, a.actor, a.reason));
     },
 
     aliasEvents: async () => {

@@ -5,7 +5,8 @@ import type { FeatureSpec } from './feature-spec.js';
  * The `ModelRegistry` port: versions of named models, their artifacts and aliases. The
  * PostgreSQL adapter keeps versions, aliases and alias history in tables and artifacts as files
  * under an artifact directory; the memory adapter serves backtests and the embedded demo.
- * Promotion and rollback are single transactions, announced on `sx.model.<name>.<event>`.
+ * Promotion, rollback and an alias's removal are single transactions, announced on
+ * `sx.model.<name>.<event>`.
  */
 
 /** How a classifier's outputs become an expected return with intervals (from held-out data). */
@@ -96,8 +97,19 @@ export type ModelRegistry = {
    */
   reject(name: string, version: number, opts: Readonly<{ actor: string; reason: string }>): Promise<ModelEvent>;
   /**
+   * Removes `alias` (it points at nothing afterwards) in one transaction; announces
+   * `alias_removed`, whose `version` is the version it pointed at. The version itself is left as
+   * it is (not rejected: it can still be promoted). `production` is refused (`RegistryError`:
+   * promote another version or roll back), `ModelNotFoundError` when the alias is not set. With
+   * `ifCurrent`: only while the alias still points at that version (`AliasMovedError`, also when
+   * it is not set), so a removal decided on what the alias held cannot undo another writer's move.
+   * The retraining actor removes `candidate` when its cycle ends (retraining-candidate.ts).
+   */
+  removeAlias(name: string, alias: string, opts: Readonly<{ actor: string; reason: string; ifCurrent?: number }>): Promise<ModelEvent>;
+  /**
    * What each alias the registry holds now was set by: the newest `promoted` or `rolled_back`
-   * event of its history that points it at its current version, in history order. The same event,
+   * event of its history that points it at its current version, in history order (an alias
+   * removed, by `removeAlias` or a reject, has none). The same event,
    * id included, that was announced for it; nothing is published. A reader whose copy of the
    * announcements was lost (the `OUTCOMES` stream purged or rebuilt, as `sextant demo` does at each
    * run) learns from it what each alias serves: the websocket gateway seeds its `models` snapshot so.

@@ -12,7 +12,7 @@ import type { Clock } from '../../state/clock.js';
 import type { DurablePublisher } from '../../streams/bus.js';
 import type { ModelEvent, ModelEventKind } from '../../streams/messages/model-event.js';
 import type { Subjects } from '../../streams/subjects.js';
-import { requireCurrent, rollbackTarget } from './alias-history.js';
+import { requireCurrent, requireRemovable, rollbackTarget } from './alias-history.js';
 import type { AliasHistoryRow } from './alias-history.js';
 import { artifactRelPath, readArtifactFile, sha256Hex, writeArtifactFile } from './artifact-files.js';
 import { featureSpecHash } from './feature-spec.js';
@@ -294,6 +294,20 @@ export async function createPgModelRegistry(opts: PgModelRegistryOptions): Promi
         }
         await c.query(`DELETE FROM ${s}.model_aliases WHERE name = $1 AND version = $2`, [name, version]);
         return insertHistory(c, event('rejected', name, version, null, null, a.actor, a.reason));
+      });
+      return announced(h);
+    },
+
+    removeAlias: async (name, alias, xopts) => {
+      const a = parseAction({ ...xopts, alias });
+      if (!ModelNameSchema.safeParse(name).success) throw new RegistryError(`bad model name ${JSON.stringify(name)}`);
+      requireRemovable(name, a.alias);
+      const h = await inModelTx(`remove ${name}@${a.alias}`, name, async (c) => {
+        const current = await aliasVersion(c, name, a.alias);
+        requireCurrent({ name, alias: a.alias, current, ifCurrent: xopts.ifCurrent });
+        if (current === undefined) throw new ModelNotFoundError(`model ${name}@${a.alias} not found`);
+        await c.query(`DELETE FROM ${s}.model_aliases WHERE name = $1 AND alias = $2`, [name, a.alias]);
+        return insertHistory(c, event('alias_removed', name, current, a.alias, null, a.actor, a.reason));
       });
       return announced(h);
     },

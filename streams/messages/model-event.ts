@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { epochMs, messageId, token } from './common.js';
 
-export const ModelEventKindSchema = z.enum(['registered', 'promoted', 'rolled_back', 'rejected']);
+/**
+ * `alias_removed`: `alias` points at nothing now; `version` is the version it pointed at (a
+ * retraining cycle's `candidate` once the cycle ended, `ModelRegistry.removeAlias`).
+ */
+export const ModelEventKindSchema = z.enum(['registered', 'promoted', 'rolled_back', 'rejected', 'alias_removed']);
 export type ModelEventKind = z.infer<typeof ModelEventKindSchema>;
 
 /** A model registry event, v1 (`sx.model.<name>.<event>`). */

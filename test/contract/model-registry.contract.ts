@@ -230,6 +230,39 @@ export function modelRegistryContract(adapter: string, make: () => Promise<Regis
       expect(set.map((e) => announced.find((a) => a.id === e.id))).toEqual(set);
     });
 
+    it('removes an alias in one change, announced as alias_removed; the version stays promotable; production is refused', async () => {
+      for (const seed of [1, 2, 3]) await h.registry.register(newModel('rho'), onnxBytes(seed));
+      await h.registry.promote('rho', 1, ops);
+      await h.registry.promote('rho', 2, { ...ops, alias: 'candidate' });
+      h.clock.advanceTo(T0 + 50_000);
+      const removed = await h.registry.removeAlias('rho', 'candidate', { actor: 'retrainer', reason: 'cycle ended', ifCurrent: 2 });
+      expect(removed).toMatchObject({ event: 'alias_removed', name: 'rho', version: 2, alias: 'candidate', previousVersion: null, actor: 'retrainer', reason: 'cycle ended', ts: T0 + 50_000 });
+      expect(removed.id).toMatch(/^m:rho:2:alias_removed:\d+$/);
+      await expect(h.registry.get('rho@candidate')).rejects.toBeInstanceOf(ModelNotFoundError);
+      expect((await h.registry.list('rho')).map((v) => [v.version, v.aliases, v.rejected])).toEqual([[3, [], false], [2, [], false], [1, ['production'], false]]);
+      expect((await h.registry.aliasEvents()).filter((e) => e.name === 'rho').map((e) => e.alias)).toEqual(['production']);
+      // Not set any more: not found, or moved for a removal conditioned on what it held; nothing written.
+      await expect(h.registry.removeAlias('rho', 'candidate', ops)).rejects.toBeInstanceOf(ModelNotFoundError);
+      await expect(h.registry.removeAlias('rho', 'candidate', { ...ops, ifCurrent: 2 })).rejects.toBeInstanceOf(AliasMovedError);
+      await expect(h.registry.removeAlias('nosuch-rho', 'candidate', ops)).rejects.toBeInstanceOf(ModelNotFoundError);
+      // Moved meanwhile (another cycle's challenger took it): the removal conditioned on 2 leaves it.
+      await h.registry.promote('rho', 3, { ...ops, alias: 'candidate' });
+      await expect(h.registry.removeAlias('rho', 'candidate', { ...ops, ifCurrent: 2 })).rejects.toThrow(/rho@candidate points at version 3, not version 2/);
+      expect((await h.registry.get('rho@candidate')).version).toBe(3);
+      await expect(h.registry.removeAlias('rho', 'production', ops)).rejects.toThrow(/rho@production cannot be removed/);
+      await expect(h.registry.removeAlias('rho', 'bad alias', ops)).rejects.toBeInstanceOf(RegistryError);
+      expect((await h.registry.get('rho')).version).toBe(1);
+      // The version the alias left is not rejected: it can take the alias again, or production.
+      await h.registry.promote('rho', 2, ops);
+      // A promotion after the removal starts the alias's history afresh: nothing to roll back to.
+      await h.registry.removeAlias('rho', 'candidate', ops);
+      await h.registry.promote('rho', 3, { ...ops, alias: 'candidate' });
+      await expect(h.registry.rollback('rho', { ...ops, alias: 'candidate' })).rejects.toBeInstanceOf(NoRollbackTargetError);
+      const events = await eventsOf(h, 'rho', 10);
+      expect(events.slice(5).map((e) => [e.event, e.version, e.alias])).toEqual([['alias_removed', 2, 'candidate'], ['promoted', 3, 'candidate'], ['promoted', 2, 'production'], ['alias_removed', 3, 'candidate'], ['promoted', 3, 'candidate']]);
+      expect(events.every((e) => ModelEventSchema.safeParse(e).success)).toBe(true);
+    });
+
     it('returns the artifact bytes exactly, per version', async () => {
       await h.registry.register(newModel('iota'), onnxBytes(7));
       await h.registry.register(newModel('iota'), onnxBytes(8));

@@ -48,6 +48,7 @@ export function tinyRegistry(): ModelRegistry & { artifacts: Map<string, Uint8Ar
     promote: unsupported,
     rollback: unsupported,
     reject: unsupported,
+    removeAlias: unsupported,
     // No aliases are ever set here.
     aliasEvents: () => Promise.resolve([]),
     close: () => Promise.resolve(),

@@ -22,6 +22,14 @@ describe("the models panel's alias table", () => {
     expect(fold([event(0, { name: 'dir', event: 'rejected', version: 4, alias: null }), ...promoted])).toEqual({ 'dir@production': 3, 'dir@staging': 4, 'other@staging': 4 });
   });
 
+  it('drops an alias a removal took off, unless it holds a newer move of it', () => {
+    const candidate = event(2, { name: 'dir', event: 'promoted', version: 4, alias: 'candidate' });
+    const production = event(1, { name: 'dir', event: 'promoted', version: 3, alias: 'production' });
+    expect(fold([production, candidate, event(3, { name: 'dir', event: 'alias_removed', version: 4, alias: 'candidate' })])).toEqual({ 'dir@production': 3 });
+    // A removal older than the move held (frames out of time order) leaves it.
+    expect(fold([production, event(5, { name: 'dir', event: 'promoted', version: 5, alias: 'candidate' }), event(3, { name: 'dir', event: 'alias_removed', version: 4, alias: 'candidate' })])).toEqual({ 'dir@production': 3, 'dir@candidate': 5 });
+  });
+
   it('keeps the newest move of each alias', () => {
     expect(fold([event(2, { name: 'dir', event: 'promoted', version: 2, alias: 'production' }), event(1, { name: 'dir', event: 'promoted', version: 1, alias: 'production' }), event(3, { name: 'dir', event: 'registered', version: 5, alias: null })])).toEqual({ 'dir@production': 2 });
   });

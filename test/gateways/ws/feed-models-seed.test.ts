@@ -143,6 +143,36 @@ describe.each([
     }
   });
 
+  it('holds an alias removal in its alias\'s slot: the promotion it undid is no longer listed under it', async () => {
+    const cfg = configFor(tag());
+    const bus = await openBus();
+    const specs = streamSpecs(cfg, { storage: 'memory' });
+    await bus.ensureStreams(specs);
+    const subjects = subjectsFor(cfg.prefix);
+    try {
+      const stored = [
+        event(1, { name: 'dir-mlp', event: 'promoted', version: 3, alias: 'production' }),
+        event(2, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'candidate' }),
+        event(3, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'production' }),
+        event(4, { name: 'dir-mlp', event: 'alias_removed', version: 4, alias: 'candidate' }),
+      ];
+      for (const e of stored) await bus.publish(subjects.model(e.name, e.event), json(e));
+      const feed = await subscribeAfterStart(cfg, bus);
+      try {
+        // Before, the removal took a slot of its own and `dir-mlp@candidate` still named v4.
+        expect(snapshotOf(feed.messages)).toEqual([
+          ['dir-mlp', 'promoted', 'production', 4],
+          ['dir-mlp', 'alias_removed', 'candidate', 4],
+        ]);
+      } finally {
+        await feed.close();
+      }
+    } finally {
+      await bus.deleteStreams(specs.map((s) => s.name));
+      await bus.close();
+    }
+  });
+
   it('reads every stored event past the read bound, a page at a time: an alias moved long before the newest page still shows', async () => {
     const cfg = configFor(tag());
     const bus = await openBus();
