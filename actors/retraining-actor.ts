@@ -18,6 +18,7 @@ import type { Refusal } from '../streams/validation/refusal.js';
 import { samplesOfLabels } from '../models/retraining/label-samples.js';
 import { commit, phase, queueStep, statusOf } from './retraining-actor-state.js';
 import type { RetrainingActorDeps, RetrainingActorState, Scored } from './retraining-actor-state.js';
+import { clearOrphanedCandidate } from './retraining-candidate.js';
 import { pauseRetraining, resumeRetraining, triggerCycle } from './retraining-commands.js';
 import { dispose, disposeWatched } from './retraining-loaded-models.js';
 import { followProduction } from './retraining-production.js';
@@ -185,6 +186,9 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
   };
 
   await settleRestored(rt, restoredPhase);
+  // A `candidate` no cycle of this actor evaluates (its cycle lost with the snapshot, or left by an
+  // older build) is removed: `ctl model list` showed it as a candidate for ever (retraining-candidate.ts).
+  await clearOrphanedCandidate(rt);
   // Production moved while this actor was down (a `ctl model deploy` or rollback with the engine
   // stopped: its announcement went unheard): the snapshot's shadow run, against the old champion,
   // ends or starts again now, as on the event, not at the next label — hours later live. Before,

@@ -9,6 +9,7 @@ import type { TriggerState } from '../models/retraining/triggers.js';
 import type { ModelVersionRef } from '../state/retraining-machine.js';
 import { commit, phase, queueStep } from './retraining-actor-state.js';
 import type { RetrainingActorState } from './retraining-actor-state.js';
+import { clearCandidate } from './retraining-candidate.js';
 import { dispose, disposeWatched, load } from './retraining-loaded-models.js';
 
 // Following production: the champion a retraining actor scores is the registry's `production`
@@ -131,6 +132,7 @@ export const shadowAgainst = async (rt: RetrainingActorState, v: ModelVersion): 
     log.info({ challenger: `${ch.name}@${ch.version}` }, 'challenger deployed meanwhile: the cycle ends');
     await rt.tracker?.endRun(c?.runId ?? undefined, 'FINISHED', rt.lastTs, { 'sextant.outcome': 'deployed', 'sextant.challenger': `${ch.name}@${ch.version}` });
     if (!held) machine.send({ type: 'SETTLED' });
+    await clearCandidate(rt, ch, reason);
     rt.shadow = null;
     rt.cycle = null;
     await dispose(rt.challenger);

@@ -3,6 +3,7 @@ import { ModelRejectedError } from '../models/registry/registry-errors.js';
 import type { ModelVersionRef, RetrainingOutcome, RetrainingPhase } from '../state/retraining-machine.js';
 import { ACTOR, failRun } from './retraining-actor-state.js';
 import type { RetrainingActorState } from './retraining-actor-state.js';
+import { clearCandidate } from './retraining-candidate.js';
 import { DEPLOYED_MEANWHILE, productionVersion } from './retraining-production.js';
 
 // A retraining actor restored from a snapshot stored between a cycle's verdict and its end.
@@ -41,7 +42,8 @@ const rejectRestored = async (rt: RetrainingActorState, ch: ModelVersionRef, rea
 
 /**
  * A snapshot stored between a cycle's verdict and its end (phase `promoted` or `rejected`): the
- * cycle ends now as the live path ends it — counted (`cycles`), its challenger cleared, its
+ * cycle ends now as the live path ends it — counted (`cycles`), its challenger cleared (and
+ * `candidate` removed from a promoted one), its
  * shadow stats dropped and its tracking run ended with the stored outcome. Before, it was restored
  * as idle, so the cycle was never counted and its MLflow run stayed open. The registry call and
  * the counters came before the verdict and were stored with it. Not committed here: a restart
@@ -67,5 +69,7 @@ export const settleRestored = async (rt: RetrainingActorState, restoredPhase: Re
     return failRun(rt, c?.runId ?? null, c?.ts ?? rt.lastTs, o.reason);
   }
   const outcome = o.kind === 'promoted' || o.kind === 'deployed' || o.kind === 'rejected' ? o.kind : restoredPhase;
+  // Promoted or deployed, stored before `candidate` came off it (as the live path takes it off).
+  if (restoredPhase === 'promoted' && ch !== null) await clearCandidate(rt, ch, `${outcome}: ${o.reason}`);
   await rt.tracker?.endRun(c?.runId ?? undefined, 'FINISHED', rt.lastTs, { 'sextant.outcome': outcome, ...(which !== undefined ? { 'sextant.challenger': which } : {}) });
 };

@@ -6,6 +6,7 @@ import { judgeShadow, judgeWatch, startWatch } from '../models/retraining/shadow
 import type { RollbackWatch } from '../models/retraining/shadow-evaluation.js';
 import { ACTOR, phase } from './retraining-actor-state.js';
 import type { RetrainingActorState } from './retraining-actor-state.js';
+import { clearCandidate } from './retraining-candidate.js';
 import { dispose, disposeWatched } from './retraining-loaded-models.js';
 import { productionVersion } from './retraining-production.js';
 
@@ -34,6 +35,8 @@ export const shadowStep = async (rt: RetrainingActorState, ts: number): Promise<
       log.warn({ challenger: `${ch.name}@${ch.version}`, production: err.current ?? null }, 'challenger not promoted: production was moved by someone else meanwhile; its shadow run starts again against the new champion');
       return true; // the next turn loads the new champion (ensureChampion → shadowAgainst)
     }
+    // Production now, no longer a candidate: `candidate` comes off it (a rejection clears it with the reject).
+    await clearCandidate(rt, ch, `promoted to production: ${v.reason}`);
     const chainStart = cfg.rollback.anchor && rt.anchor !== null && rt.anchor.name === ch.name ? rt.anchor.version : undefined;
     rt.watch = startWatch(ch.name, ch.version, e.previousVersion ?? rt.shadow.champion.version, v.championLogLoss, ts, chainStart);
     rt.counters.promotions++;

@@ -23,6 +23,15 @@ export function isCycleChallenger(v: Pick<ListedModelVersion, 'details'>, c: Cyc
 }
 
 /**
+ * Whether `v` is a challenger a retraining actor of `strategy` fitted (its lineage names a
+ * retraining trigger and that strategy's labels), of whichever cycle. A version registered by
+ * `sextant train`, an operator's upload or another strategy's actor is not.
+ */
+export function isStrategyChallenger(v: Pick<ListedModelVersion, 'details'>, strategy: string): boolean {
+  return recordOf(recordOf(v.details['retraining'])?.['trigger']) !== undefined && recordOf(v.details['labels'])?.['strategy'] === strategy;
+}
+
+/**
  * The highest cycle number the registry records for `strategy`'s challengers (their lineage,
  * `details.retraining.trigger.cycle`), 0 when none: where an actor started without its snapshot
  * (deleted, or a new host sharing the registry) numbers its cycles on from. Before, it numbered

@@ -46,6 +46,8 @@ export function freshActorCycleCases(registryName: string, { cfg, subjects, worl
           await w.registry.promote('dir', 2, { actor: 'op', reason: 'deploy' });
           await until('the actor serves dir@2', () => first.status().champion?.version === 2, 20_000);
           await first.idle();
+          // Its cycle ended there (deployed): production, no longer `candidate` (before, it kept both).
+          expect((await w.registry.get('dir@2')).aliases).toEqual(['production']);
           await w.registry.rollback('dir', { actor: 'op', reason: 'worse live' });
           await until('the actor serves dir@1 again', () => first.status().champion?.version === 1, 20_000);
           await first.idle();

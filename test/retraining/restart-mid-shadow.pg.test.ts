@@ -63,11 +63,11 @@ describe('retraining actor (PostgreSQL registry) restarted mid-shadow', () => {
         await second.idle();
         expect(second.status().lastOutcome).toMatch(/^promoted dir@2: shadow over 60 labeled predictions/);
         expect(second.status().counters).toMatchObject({ trainings: 1, promotions: 1, rejections: 0 });
-        // No second fit, no second shadow: one challenger for cycle 1, production now (`candidate`
-        // stays on it, as after an uninterrupted promotion, until the next cycle's challenger takes it).
+        // No second fit, no second shadow: one challenger for cycle 1, production now and no longer
+        // `candidate` (taken off it as the cycle ended, as after an uninterrupted promotion).
         expect(await versions(w)).toEqual([
           { version: 1, aliases: [], rejected: false, cycle: undefined },
-          { version: 2, aliases: ['candidate', 'production'], rejected: false, cycle: 1 },
+          { version: 2, aliases: ['production'], rejected: false, cycle: 1 },
         ]);
         // The next cycle is numbered on: 2, not 1 again.
         expect(second.trigger('refit', 'op').accepted).toBe(true);
@@ -83,7 +83,7 @@ describe('retraining actor (PostgreSQL registry) restarted mid-shadow', () => {
     }
   }, 180_000);
 
-  it('without its snapshot: numbers its next cycle 2, whose challenger takes `candidate` from the lost cycle\'s, left unrejected', async () => {
+  it('without its snapshot: takes `candidate` off the lost cycle\'s challenger, left unrejected, and numbers its next cycle 2', async () => {
     const w = await pgRetrainingWorld(cfg, subjects);
     try {
       const fresh = samplesOf(200, 170, 1, 2);
@@ -91,11 +91,11 @@ describe('retraining actor (PostgreSQL registry) restarted mid-shadow', () => {
       const next = await start(w, { ...w.store, loadSnapshot: async () => undefined });
       try {
         await next.idle();
-        // The lost cycle's shadow state went with the snapshot: nothing judges dir@2 now. It is left
-        // as it is (an operator may still deploy it); the registry cannot tell it from a challenger
-        // deployed and rolled back since, which keeps `candidate` too (fresh-actor-cycles).
+        // The lost cycle's shadow state went with the snapshot: nothing judges dir@2 now. It is not
+        // rejected (never judged: an operator may still deploy it), but no longer `candidate`:
+        // before, `ctl model list` showed it as one until a next cycle's challenger took the alias.
         expect(next.status()).toMatchObject({ phase: 'idle', challenger: null });
-        expect((await versions(w)).find((r) => r.version === 2)).toEqual({ version: 2, aliases: ['candidate'], rejected: false, cycle: 1 });
+        expect((await versions(w)).find((r) => r.version === 2)).toEqual({ version: 2, aliases: [], rejected: false, cycle: 1 });
         expect(next.trigger('refit', 'op').accepted).toBe(true);
         await publishLabels(w, subjects, [...fresh.slice(130), ...samplesOf(370, 30, 1, 5)]);
         await until('the next challenger in shadow', () => next.status().phase === 'shadow', 60_000);
