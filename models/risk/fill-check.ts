@@ -36,8 +36,12 @@ export function unknownOrderText(book: RiskBook): string {
 
 const durationText = (ms: number): string => (ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);
 
-/** What a fill is checked against: its order's venue × symbol (`bookKey`), side, strategy (when known) and what it has left. */
-export type OrderTerms = Readonly<{ key: string; side: OrderSide; strategy?: string | undefined; remaining: number; qty?: number | undefined }>;
+/**
+ * What a fill is checked against: its order's venue × symbol (`bookKey`), side, strategy (when
+ * known) and what it has left; `unfilled`, what a `final` fill that closed it left unfilled (see
+ * risk-book.ts `finalFill`), when it is known.
+ */
+export type OrderTerms = Readonly<{ key: string; side: OrderSide; strategy?: string | undefined; remaining: number; qty?: number | undefined; unfilled?: number | undefined }>;
 
 /** ORDER_MISMATCH when `f` is not a fill of the order `o` as approved (see {@link fillMismatch}); undefined when it is. */
 export function orderMismatch(o: OrderTerms, f: Fill): FillMismatch | undefined {
@@ -46,6 +50,17 @@ export function orderMismatch(o: OrderTerms, f: Fill): FillMismatch | undefined 
   if (key !== o.key) problems.push(`order ${f.orderId} is for ${o.key.replace('|', ' ')}, the fill for ${f.venue} ${f.symbol}`);
   if (f.side !== o.side) problems.push(`order ${f.orderId} is a ${o.side}, the fill a ${f.side}`);
   if (o.strategy !== undefined && f.strategy !== o.strategy) problems.push(`order ${f.orderId} is strategy ${o.strategy}'s, the fill says ${f.strategy}`);
-  if (f.qty > o.remaining + REPORT_TOLERANCE * (o.qty ?? o.remaining)) problems.push(`fill of ${f.qty} is more than the ${o.remaining} order ${f.orderId} had left`);
+  if (f.qty > o.remaining + REPORT_TOLERANCE * (o.qty ?? o.remaining)) problems.push(overfillText(o, f));
   return problems.length === 0 ? undefined : { reason: 'ORDER_MISMATCH', detail: problems.join('; ') };
+}
+
+/**
+ * Why `f` is more than its order had left. Of an order with nothing left it says why: its `final`
+ * fill closed it (the rest unfilled, expired with it) or it was filled in full already; "more than
+ * the 0 order … had left" read like a quantity the desk got wrong.
+ */
+function overfillText(o: OrderTerms, f: Fill): string {
+  if (o.remaining > 0) return `fill of ${f.qty} is more than the ${o.remaining} order ${f.orderId} had left`;
+  if (o.unfilled !== undefined) return `order ${f.orderId} was closed by its final fill, which left ${o.unfilled} of it unfilled (expired with that fill): nothing is left for a fill of ${f.qty}`;
+  return `order ${f.orderId} was filled in full already: nothing is left for a fill of ${f.qty}`;
 }

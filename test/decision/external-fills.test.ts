@@ -131,7 +131,8 @@ describe('fills from live trading consumers (paper venue off)', () => {
       const last = await bus.lastMessage(streamName(cfg, 'DLQ'), subjects.dlq('decisions'));
       const entry = DlqEntrySchema.parse(JSON.parse(decodeText(last?.data ?? new Uint8Array())));
       expect(entry).toMatchObject({ source: 'decisions', reason: 'ORDER_MISMATCH' });
-      expect(entry.detail).toContain('more than the 0 order o:a had left');
+      // It read 'fill of 0.1 is more than the 0 order o:a had left', as if the desk got a quantity wrong.
+      expect(entry.detail).toBe('order o:a was filled in full already: nothing is left for a fill of 0.1');
       expect(JSON.parse(entry.payload)).toMatchObject({ id: 'x:a:after' });
     } finally {
       await engine.stop();

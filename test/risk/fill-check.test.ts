@@ -59,9 +59,10 @@ describe('fills checked against their order (models/risk/fill-check.ts)', () => 
     expect(fillMismatch(book, late)).toBeUndefined();
     expect(fillMismatch(book, fill({ orderId: 'o:exp', qty: 0.8 }))?.detail).toContain('more than the 0.75');
     expect(fillMismatch(book, fill({ orderId: 'o:rel', qty: 1 }))).toBeUndefined();
-    expect(fillMismatch(book, fill({ orderId: 'o:done', qty: 0.1 }))?.detail).toContain('more than the 0 order o:done had left');
+    // After a final fill the reason says why nothing is left (it read 'more than the 0 order o:done had left').
+    expect(fillMismatch(book, fill({ orderId: 'o:done', qty: 0.1 }))?.detail).toBe('order o:done was closed by its final fill, which left 0.6 of it unfilled (expired with that fill): nothing is left for a fill of 0.1');
     book.applyFill(late, WINDOW);
-    expect(fillMismatch(book, fill({ orderId: 'o:exp', qty: 0.01 }))).toMatchObject({ reason: 'ORDER_MISMATCH' });
+    expect(fillMismatch(book, fill({ orderId: 'o:exp', qty: 0.01 }))).toEqual({ reason: 'ORDER_MISMATCH', detail: 'order o:exp was filled in full already: nothing is left for a fill of 0.01' });
     // The same fill again (a redelivery) passes: applying it changes nothing.
     expect(fillMismatch(book, late)).toBeUndefined();
     // Retired more than the window ago (by event time): forgotten, so unknown.
