@@ -69,9 +69,10 @@ export type DecisionStats = {
   /**
    * Approved orders filled in full: their final fill (`final`) booked when it completes the order
    * (a `final` fill that leaves some unfilled expired the order: counted in `expired`, part-filled,
-   * and its exec.expired, if one comes, in `expiriesConfirming`), or, for an order counted in
-   * `expired` whose venue's last fill came after the expiry, the fill that completes its quantity
-   * (the order then leaves `expired`: each order counts in one outcome).
+   * and its exec.expired, if one comes, in `expiriesConfirming`), without a paper venue also a fill
+   * not marked `final` that leaves nothing of it, or, for an order counted in `expired` whose
+   * venue's last fill came after the expiry, the fill that completes its quantity (the order then
+   * leaves `expired`: each order counts in one outcome).
    */
   ordersFilled: number;
   expired: number;
@@ -79,20 +80,36 @@ export type DecisionStats = {
   expiredPartlyFilled: number;
   /**
    * Approved orders still worked now, read at each `stats()`: the paper venue's working orders, or
-   * without one (live trading consumers) those risk holds in flight with no expiry reported. With
-   * `ordersFilled` and `expired` they account for every order of `orders` (a run that ends with an
-   * order working: filled nor expired yet), save after a restart, when the venue goes on working
-   * orders approved before it.
+   * without one (live trading consumers) those neither filled in full nor expired whose `expiresAt`
+   * is after the risk book's newest event time (`ctl status`'s `risk.asOf`: an order works while
+   * event time is before its `expiresAt`). With `ordersFilled`, `expired` and `lapsed` they account
+   * for every order of `orders`, each in one (a run that ends with an order working: filled nor
+   * expired yet), save after a restart, when the orders approved before it and still in flight
+   * (in the restored book, or the paper venue's) count here too, and in the outcome they come to.
    */
   working: number;
   /** Of `working`, orders with part of their quantity filled already. */
   workingPartlyFilled: number;
+  /**
+   * Without a paper venue (live trading consumers), approved orders past their time-to-live with no
+   * outcome reported: their `expiresAt` is at or before the risk book's newest event time and no
+   * `final` fill, fill of all of it or exec.expired of them came. Read at each `stats()`. Risk
+   * stopped counting them in flight at their `expiresAt` (the exposure and position checks no
+   * longer hold them), but a live venue may still fill them: a late fill is booked (position, PnL)
+   * up to what the order had left, and a late expiry or `final` fill moves the order to `expired`
+   * or `ordersFilled`, as long as the risk book still knows it (it keeps a retired order a day of
+   * event time, `RiskBook.retireWindowMs`); after that it stays here for good (a report of it is
+   * refused, UNKNOWN_ORDER). Many of them say the desk reports expiries late or not at all.
+   * With the paper venue always 0: it reports every expiry as its order's `expiresAt` passes.
+   */
+  lapsed: number;
   /** Of those, orders cancelled because their symbol's data resumed after a hole (the venue's `maxGapMs`): none fills across a gap. */
   expiredAtGap: number;
   /**
-   * Expiries reported from outside (`onExternalExpiry`) of an order released already: its
-   * `expiresAt` passed before the report came, or a second report of it. Nothing to release; not in
-   * `expired`. Many of them say a live trading consumer reports its exchange's expiries late.
+   * Expiries reported from outside (`onExternalExpiry`) of an order released already: a second
+   * report of it, or one of an order that lapsed before this path started (a restart). Nothing to
+   * release; not in `expired`. (A first report of an order past its `expiresAt`, `lapsed`, is not
+   * one: it counts the order in `expired`.)
    */
   expiriesIgnored: number;
   /**
@@ -291,6 +308,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     expiredPartlyFilled: 0,
     working: 0,
     workingPartlyFilled: 0,
+    lapsed: 0,
     expiredAtGap: 0,
     expiriesIgnored: 0,
     expiriesConfirming: 0,
@@ -380,6 +398,25 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
    * as well as expired, and the outcomes no longer added up to the orders.
    */
   const expiredOrders = new Map<string, boolean>();
+  /**
+   * Without a paper venue: the orders with no outcome counted yet (working or lapsed, told apart
+   * at each `stats()` by their `expiresAt`, kept here), while the risk book knows them: those
+   * approved by this path and those in flight in the book it started from. The risk book lets an
+   * order go at its `expiresAt` without a word, and counted from its in-flight set, an order
+   * past it with no report was counted nowhere (85 orders: 0 filled, 0 expired, 3 working).
+   */
+  const unsettled = new Map<string, number>();
+  /** Lapsed orders the risk book forgot (retired longer ago than it keeps them): no report of them is taken any more. */
+  let lapsedForgotten = 0;
+  /** Moves the oldest orders the book forgot into `lapsedForgotten` (also done in full by `stats()`), so the map stays bounded. */
+  const forgetLapsed = (): void => {
+    for (const id of unsettled.keys()) {
+      if (risk.order(id) !== undefined) return;
+      unsettled.delete(id);
+      lapsedForgotten++;
+    }
+  };
+  if (venue === undefined) for (const o of risk.status().inFlight) if (o.awaited === undefined) unsettled.set(o.orderId, o.expiresAt);
   /** Whether `f`, of an order this path counted expired, fills what the book has left of it. */
   const completes = (f: Fill): boolean => {
     const o = risk.order(f.orderId);
@@ -394,11 +431,21 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     const o = risk.order(f.orderId);
     return o !== undefined && leavesUnfilled(o, f);
   };
+  /**
+   * Whether `f`, not `final`, of an order with no outcome yet, leaves nothing of it (the book
+   * retires it): filled in full, though its venue did not mark the fill `final`.
+   */
+  const fillsAll = (f: Fill): boolean => {
+    if (!unsettled.has(f.orderId)) return false;
+    const o = risk.order(f.orderId);
+    return o !== undefined && o.remaining > 0 && f.qty >= o.remaining;
+  };
   const countFilled = (f: Fill): void => {
     const partly = expiredOrders.get(f.orderId);
     if (partly === undefined) {
-      if (!f.final) return;
-      if (!expiresWith(f)) stats.ordersFilled++;
+      if (!f.final && !fillsAll(f)) return;
+      unsettled.delete(f.orderId);
+      if (!f.final || !expiresWith(f)) stats.ordersFilled++;
       else {
         stats.expired++;
         stats.expiredPartlyFilled++;
@@ -411,6 +458,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     }
   };
   const countExpired = (e: Expiry): void => {
+    unsettled.delete(e.orderId);
     stats.expired++;
     if (e.filledQty > 0) stats.expiredPartlyFilled++;
     if (venue !== undefined) return; // the paper venue's fills all come before its expiries
@@ -470,6 +518,10 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       // working again when it suggested it, lets it go.
       if (!d.replay) {
         if (venue !== undefined) venueOut(venue.onOrder(d.order, now));
+        else {
+          forgetLapsed();
+          unsettled.set(d.order.id, d.order.expiresAt);
+        }
       } else if (!risk.inFlight(d.order.id)) {
         execution.onExpired({ orderId: d.order.id, strategy: d.order.strategy, venue: d.order.venue, symbol: d.order.symbol });
       }
@@ -642,8 +694,15 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       refuseIfFailed();
       const mismatch = risk.checkExpiry(e);
       if (mismatch !== undefined) return refuse(mismatch.reason, mismatch.detail);
-      // Released before (a second report, or past its `expiresAt`): nothing to release, counted apart;
-      // the report of an order whose final fill expired it is the same news again, counted apart from those.
+      // Past its `expiresAt`, the risk book let the order go with no report (`lapsed`): this is its
+      // outcome, late. Nothing to release in risk (a fill it says is still to come is booked as any).
+      if (!risk.expirable(e.orderId) && unsettled.has(e.orderId)) {
+        log.info({ orderId: e.orderId, reason: e.reason, ts: e.ts }, 'expiry of an order past its expiresAt (lapsed): counted expired');
+        expire(e);
+        return undefined;
+      }
+      // Released before (a second report): nothing to release, counted apart; the report of an
+      // order whose final fill expired it is the same news again, counted apart from those.
       if (!risk.expirable(e.orderId)) {
         if (risk.recordFinalFillExpiry(e.orderId)) {
           stats.expiriesConfirming++;
@@ -679,9 +738,31 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       stats.flattens = e.flattens;
       stats.parentsReplanned = e.replanned;
       stats.parentsLapsed = e.lapsed;
-      const working = venue !== undefined ? venue.working().map((w) => w.filled > 0) : risk.status().inFlight.filter((o) => o.awaited === undefined).map((o) => o.qty !== undefined && o.remaining < o.qty);
-      stats.working = working.length;
-      stats.workingPartlyFilled = working.filter((partly) => partly).length;
+      if (venue !== undefined) {
+        const working = venue.working();
+        stats.working = working.length;
+        stats.workingPartlyFilled = working.filter((w) => w.filled > 0).length;
+        return stats;
+      }
+      // An order works while event time is before its `expiresAt` (the paper venue expires it there).
+      const asOf = risk.status().asOf ?? Number.NEGATIVE_INFINITY;
+      let working = 0;
+      let partly = 0;
+      let lapsed = 0;
+      for (const [id, expiresAt] of unsettled) {
+        const o = risk.order(id);
+        if (o === undefined) {
+          unsettled.delete(id);
+          lapsedForgotten++;
+        } else if (expiresAt <= asOf || !risk.inFlight(id)) lapsed++; // the book let it go at its expiresAt
+        else {
+          working++;
+          if (o.qty !== undefined && o.remaining < o.qty) partly++;
+        }
+      }
+      stats.working = working;
+      stats.workingPartlyFilled = partly;
+      stats.lapsed = lapsedForgotten + lapsed;
       return stats;
     },
   };

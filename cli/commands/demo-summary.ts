@@ -86,9 +86,10 @@ export type DemoSummaryModel = Readonly<{
 
 /**
  * What became of every approved order: filled in full, expired (with part of it filled, or none),
- * or still worked by the venue when the window ended (an order approved on its last bars). They
- * add up to `orders`; `fills` counts fill messages, several of one order where the volume cap
- * spread it over bars, so it does not say this.
+ * still worked by the venue when the window ended (an order approved on its last bars), or, with
+ * the paper venue off, lapsed (past its `expiresAt` with no fill or expiry reported). They add up
+ * to `orders`; `fills` counts fill messages, several of one order where the volume cap spread it
+ * over bars, so it does not say this.
  */
 export type OrderOutcomes = Readonly<{
   filled: number;
@@ -97,6 +98,8 @@ export type OrderOutcomes = Readonly<{
   working: number;
   /** Of `working`, those with part of their quantity filled already. */
   workingPartlyFilled: number;
+  /** Past their `expiresAt` with no fill or expiry reported by the venue (the decision stats' `lapsed`; 0 with the paper venue). */
+  lapsed: number;
 }>;
 
 /** A signal that stopped the demo once its replay was done: the summary is of what it did until then. */
@@ -106,8 +109,8 @@ export type DemoInterruption = Readonly<{ signal: string; step: string }>;
 export type FeesInCurrency = Readonly<{ currency: string | null; fees: number }>;
 
 /** The summary's order outcomes, from the decision path's counts. */
-export function orderOutcomesOf(d: Pick<DecisionStats, 'ordersFilled' | 'expired' | 'expiredPartlyFilled' | 'working' | 'workingPartlyFilled'>): OrderOutcomes {
-  return { filled: d.ordersFilled, expiredPartlyFilled: d.expiredPartlyFilled, expiredUnfilled: d.expired - d.expiredPartlyFilled, working: d.working, workingPartlyFilled: d.workingPartlyFilled };
+export function orderOutcomesOf(d: Pick<DecisionStats, 'ordersFilled' | 'expired' | 'expiredPartlyFilled' | 'working' | 'workingPartlyFilled' | 'lapsed'>): OrderOutcomes {
+  return { filled: d.ordersFilled, expiredPartlyFilled: d.expiredPartlyFilled, expiredUnfilled: d.expired - d.expiredPartlyFilled, working: d.working, workingPartlyFilled: d.workingPartlyFilled, lapsed: d.lapsed };
 }
 
 /**
@@ -225,6 +228,7 @@ export function ordersLine(orders: number, o: OrderOutcomes | null): string {
   parts.push(`${o.expiredUnfilled} expired unfilled`);
   const partly = o.workingPartlyFilled === 0 ? 'none' : o.workingPartlyFilled === o.working ? 'all' : String(o.workingPartlyFilled);
   parts.push(`${o.working} still working at the venue when the window ended${o.working > 0 ? ` (${partly} of them partly filled)` : ''}`);
+  if (o.lapsed > 0) parts.push(`${o.lapsed} past their expiresAt with no fill or expiry reported by the venue`);
   return `${orders} approved by risk: ${parts.join(', ')}`;
 }
 

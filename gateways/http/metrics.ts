@@ -307,7 +307,7 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
     [],
     (c) => [[{}, c.intentsUnsized]],
   );
-  attachedCounter(decisions, 'sextant_expiries_ignored_total', 'Expiries reported by live trading consumers of orders released already (past their expiresAt, or a second report): nothing released', [], (c) => [[{}, c.expiriesIgnored]]);
+  attachedCounter(decisions, 'sextant_expiries_ignored_total', 'Expiries reported by live trading consumers of orders released already (a second report, or one of an order that lapsed before the engine\'s last start; the first report of an order past its expiresAt counts it expired): nothing released', [], (c) => [[{}, c.expiriesIgnored]]);
   attachedCounter(
     decisions,
     'sextant_expiries_confirming_total',

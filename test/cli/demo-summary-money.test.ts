@@ -30,14 +30,18 @@ function statusOf(currency: string | null, allowlist: readonly string[], held: r
  */
 describe('the demo summary: orders and money', () => {
   it('accounts for every approved order: filled in full, expired (part-filled or not), still working at the end', () => {
-    const o = orderOutcomesOf({ ordersFilled: 205, expired: 3, expiredPartlyFilled: 1, working: 1, workingPartlyFilled: 0 });
-    expect(o).toEqual({ filled: 205, expiredPartlyFilled: 1, expiredUnfilled: 2, working: 1, workingPartlyFilled: 0 });
+    const o = orderOutcomesOf({ ordersFilled: 205, expired: 3, expiredPartlyFilled: 1, working: 1, workingPartlyFilled: 0, lapsed: 0 });
+    expect(o).toEqual({ filled: 205, expiredPartlyFilled: 1, expiredUnfilled: 2, working: 1, workingPartlyFilled: 0, lapsed: 0 });
     expect(o.filled + o.expiredPartlyFilled + o.expiredUnfilled + o.working).toBe(209);
     expect(ordersLine(209, o)).toBe('209 approved by risk: 205 filled in full, 1 partly filled, then expired, 2 expired unfilled, 1 still working at the venue when the window ended (none of them partly filled)');
-    expect(ordersLine(207, { filled: 206, expiredPartlyFilled: 0, expiredUnfilled: 0, working: 1, workingPartlyFilled: 1 })).toBe(
+    expect(ordersLine(207, { filled: 206, expiredPartlyFilled: 0, expiredUnfilled: 0, working: 1, workingPartlyFilled: 1, lapsed: 0 })).toBe(
       '207 approved by risk: 206 filled in full, 0 expired unfilled, 1 still working at the venue when the window ended (all of them partly filled)',
     );
-    expect(ordersLine(3, { filled: 3, expiredPartlyFilled: 0, expiredUnfilled: 0, working: 0, workingPartlyFilled: 0 })).toBe('3 approved by risk: 3 filled in full, 0 expired unfilled, 0 still working at the venue when the window ended');
+    expect(ordersLine(3, { filled: 3, expiredPartlyFilled: 0, expiredUnfilled: 0, working: 0, workingPartlyFilled: 0, lapsed: 0 })).toBe('3 approved by risk: 3 filled in full, 0 expired unfilled, 0 still working at the venue when the window ended');
+    // With the paper venue off, orders past their expiresAt that the desk reported nothing of were said nowhere.
+    const live = orderOutcomesOf({ ordersFilled: 0, expired: 0, expiredPartlyFilled: 0, working: 3, workingPartlyFilled: 0, lapsed: 82 });
+    expect(live.lapsed).toBe(82);
+    expect(ordersLine(85, live)).toBe('85 approved by risk: 0 filled in full, 0 expired unfilled, 3 still working at the venue when the window ended (none of them partly filled), 82 past their expiresAt with no fill or expiry reported by the venue');
     expect(ordersLine(0, null)).toBe('0 approved by risk');
   });
 

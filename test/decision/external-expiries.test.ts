@@ -43,7 +43,7 @@ afterEach(async () => {
  * NATS: fills and expiries come only from outside, of the buys `orders` its risk actor approved
  * before a restart, the book marked at 42,000.
  */
-async function liveEngine(orders: readonly Readonly<{ id: string; qty: number }>[]) {
+async function liveEngine(orders: readonly Readonly<{ id: string; qty: number; expiresAt?: number }>[]) {
   const cfg = isolatedConfig([BTC], (c) => ({ ...c, paperVenue: { ...c.paperVenue, enabled: false } }));
   const subjects = subjectsFor(cfg.prefix);
   const bus: Bus = await createNatsBus({ url: NATS_URL, name: 'external-expiries', connectTimeoutMs: 3000 });
@@ -52,7 +52,7 @@ async function liveEngine(orders: readonly Readonly<{ id: string; qty: number }>
   cleanup.push(() => bus.deleteStreams(streamSpecs(cfg).map((s) => s.name)));
   registry ??= await trainedRegistry([BTC], Date.UTC(2024, 0, 1));
   const riskStore = createMemoryRiskStore();
-  const book = bookWithOrders(orders.map((o) => ({ id: o.id, venue: cfg.venue, symbol: BTC, side: 'buy' as const, qty: o.qty, strategy: cfg.strategy.name, expiresAt: T + 3_600_000 })));
+  const book = bookWithOrders(orders.map((o) => ({ id: o.id, venue: cfg.venue, symbol: BTC, side: 'buy' as const, qty: o.qty, strategy: cfg.strategy.name, expiresAt: o.expiresAt ?? T + 3_600_000 })));
   await riskStore.saveBook(cfg.risk.account, { ...book, book: { ...book.book, marks: [[bookKey(cfg.venue, BTC), { mid: MID, ts: T }]] } }, 0);
   const engine = await startEngine(
     cfg,
@@ -173,6 +173,47 @@ describe('expiries from live trading consumers (paper venue off), on real NATS',
     expect(st.pnl.realised).toBeCloseTo(-0.2, 12); // both fees
     expect(st.inFlight).toEqual([]);
     expect(engine.decisions?.path.stats()).toMatchObject({ fills: 2, expired: 1, expiriesIgnored: 0 });
+    expect(await dead()).toEqual([]);
+  }, 120_000);
+
+  /**
+   * Seen live (paper venue off): 85 orders, 0 filled + 0 expired + 3 working. The risk book lets an
+   * order go at its `expiresAt` without a report, and the outcomes never counted it; the desk's
+   * late expiry of it went to expiriesIgnored. An order whose `expiresAt` is the book's newest
+   * event time showed as working.
+   */
+  it("counts an order past its expiresAt with no report as lapsed (in ctl status's decisions), and the desk's late expiry of it as its outcome, its late fill booked", async () => {
+    // o:lapsed's expiresAt is the book's newest event time (the mark at T); o:live works an hour more.
+    const { cfg, subjects, bus, engine, expiry, dead, until } = await liveEngine([
+      { id: 'o:lapsed', qty: 0.15, expiresAt: T },
+      { id: 'o:live', qty: 0.05 },
+    ]);
+    const decisions = engine.decisions;
+    if (decisions === undefined) throw new Error('no decisions');
+    const risk = decisions.risk.core;
+    expect(risk.status().asOf).toBe(T);
+    // Before: working 2.
+    expect(decisions.path.stats()).toMatchObject({ working: 1, lapsed: 1, ordersFilled: 0, expired: 0 });
+    // The next check the risk book makes lets it go (its exposure no longer counted): 0.05 + 0.1 is under the 0.2 cap.
+    const buy = suggestion({ id: 's:next:0', parentId: 's:next', source: 's:next', strategy: cfg.strategy.name, venue: cfg.venue, symbol: BTC, qty: 0.1, refPrice: MID, limitPrice: MID, ts: T + 120_000 });
+    expect(risk.onSuggestion(buy, T + 120_000).kind).toBe('order');
+    expect(risk.inFlight('o:lapsed')).toBe(false);
+    // Before: counted nowhere (working 1 = o:live, or 2 with the order just approved outside the path).
+    expect(decisions.path.stats()).toMatchObject({ ordersFilled: 0, expired: 0, working: 1, lapsed: 1 });
+
+    // The desk reports it late: its exchange filled 0.05 of it before the cancel, that fill on its way.
+    const e = expiry('o:lapsed', { filledQty: 0.05, remainingQty: 0.1, reason: 'ttl' });
+    await bus.publish(subjects.expired(cfg.venue, BTC), encode(e), { msgId: e.id });
+    await until(() => decisions.path.stats().lapsed === 0);
+    // Before: expired 0, expiriesIgnored 1.
+    expect(decisions.path.stats()).toMatchObject({ expired: 1, expiredPartlyFilled: 1, lapsed: 0, working: 1, expiriesIgnored: 0 });
+    const late: Fill = { type: 'exec.fill', v: 1, id: 'x:o:lapsed:0', ts: T + 30_000, orderId: 'o:lapsed', strategy: cfg.strategy.name, venue: cfg.venue, symbol: BTC, side: 'buy', qty: 0.05, price: MID, fee: 0.1, liquidity: 'taker', slippageBps: 0, final: true };
+    await bus.publish(subjects.fill(cfg.venue, BTC), encode(late), { msgId: late.id });
+    await until(() => decisions.path.stats().fills === 1);
+    expect(risk.status().positions.map((p) => [p.symbol, p.qty])).toEqual([[BTC, expect.closeTo(0.05, 12)]]);
+    const s = decisions.path.stats();
+    expect(s).toMatchObject({ fills: 1, ordersFilled: 0, expired: 1, working: 1, lapsed: 0, expiriesIgnored: 0 });
+    expect(s.ordersFilled + s.expired + s.working + s.lapsed).toBe(2);
     expect(await dead()).toEqual([]);
   }, 120_000);
 

@@ -15,6 +15,7 @@ import { expiryId } from '../../streams/messages/expiry.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import type { Order } from '../../streams/messages/order.js';
 import { subjectsFor } from '../../streams/subjects.js';
+import { suggestion } from '../risk/risk-fixtures.js';
 import { bookWithOrders } from '../support/approved-orders.js';
 import type { ApprovedOrder } from '../support/approved-orders.js';
 
@@ -34,7 +35,7 @@ async function pathWith(orders: readonly ApprovedOrder[], withVenue: boolean) {
     { bus, subjects, log: silentLogger, clock: createSimulatedClock(T0) },
     { strategy, timeframe: '1h', execution: createExecutionCore({ strategy: 's1', policy: twapPolicy({ slices: 1 }), minQty: 0.001 }), risk, venue },
   );
-  return { bus, path, venue };
+  return { bus, path, venue, risk };
 }
 
 const approved = (id: string, qty: number, expiresAt: number): ApprovedOrder => ({ id, venue: VENUE, symbol: SYMBOL, side: 'buy', qty, strategy: 's1', expiresAt });
@@ -148,6 +149,78 @@ describe('decision path: what became of each approved order', () => {
     const s = path.stats();
     expect(s).toMatchObject({ fills: 5, ordersFilled: 1, expired: 2, expiredPartlyFilled: 2, expiriesConfirming: 1, expiriesIgnored: 1, working: 0 });
     expect(s.ordersFilled + s.expired + s.working).toBe(3);
+    await bus.close();
+  });
+
+  /**
+   * A live engine (paper venue off) showed 85 orders against 0 filled + 0 expired + 3 working: the
+   * risk book lets an order go at its `expiresAt` with no word to anyone, and `working` was read
+   * off its in-flight set, so an order past its time-to-live with no fill or expiry reported was
+   * counted nowhere, and the desk's late expiry of one went to `expiriesIgnored`. Two orders whose
+   * `expiresAt` was the book's newest event time still showed as working, while an order works
+   * while event time is before its `expiresAt`. Now such orders are `lapsed` until a report moves
+   * them to their outcome.
+   */
+  it('without it: an order past its expiresAt with no report is lapsed (at expiresAt too), and a late fill or expiry moves it to its outcome; one outcome each', async () => {
+    const bar = (i: number): Bar => ({ type: 'md.bar', v: 1, id: `b:${i}`, venue: VENUE, symbol: SYMBOL, tf: '1h', open: 100, high: 100, low: 100, close: 100, volume: 10, ts: T0 + i * HOUR });
+    // The bar of hour 1 closes at T0 + 2 h: the book's newest event time. a is past its expiresAt,
+    // b and c are at it, d still works, e too (for now).
+    const orders = [approved('o:a', 1, T0 + HOUR), approved('o:b', 1, T0 + 2 * HOUR), approved('o:c', 1, T0 + 2 * HOUR), approved('o:d', 1, T0 + 3 * HOUR), approved('o:e', 1, T0 + 3 * HOUR)];
+    const { bus, path, risk } = await pathWith(orders, false);
+    const fill = (n: number, orderId: string, qty: number, final: boolean): Fill => ({
+      type: 'exec.fill', v: 1, id: `x:${orderId}:${n}`, ts: T0 + 2 * HOUR + n, orderId, strategy: 's1', venue: VENUE, symbol: SYMBOL, side: 'buy', qty, price: 100, fee: 0.01, liquidity: 'taker', slippageBps: 0, final,
+    });
+    const expiry = (orderId: string, filledQty: number): Expiry => ({ type: 'exec.expired', v: 1, id: expiryId(orderId), ts: T0 + 2 * HOUR + 10, orderId, strategy: 's1', venue: VENUE, symbol: SYMBOL, filledQty, remainingQty: 1 - filledQty, reason: 'ttl' });
+    const outcomes = (): number => {
+      const s = path.stats();
+      return s.ordersFilled + s.expired + s.working + s.lapsed;
+    };
+    expect(await path.onExternalFill(fill(0, 'o:d', 0.25, false))).toBeUndefined();
+    await (await path.onRelease([{ asset: `${VENUE}:${SYMBOL}`, streamSeq: 1, md: bar(1), vector: undefined }])).settled;
+    expect(risk.status().asOf).toBe(T0 + 2 * HOUR);
+    // Before: working 5 (the book had not let a, b or c go yet: no suggestion since).
+    expect(path.stats()).toMatchObject({ working: 2, workingPartlyFilled: 1, lapsed: 3 });
+
+    // A suggestion's check lets the book retire a, b and c (expiresAt at or before its time): risk no longer holds them in flight.
+    risk.onSuggestion(suggestion({ strategy: 's1', venue: VENUE, symbol: SYMBOL, ts: T0 + 2 * HOUR }), T0 + 2 * HOUR);
+    expect(risk.status().inFlight.map((o) => o.orderId)).toEqual(['o:d', 'o:e']);
+    // Before: working 2, and a, b and c counted nowhere (no `lapsed`).
+    expect(path.stats()).toMatchObject({ ordersFilled: 0, expired: 0, working: 2, lapsed: 3 });
+    expect(outcomes()).toBe(5);
+
+    // The desk's late reports, within the book's retire window: a expired (before: expiriesIgnored),
+    // b filled in full by its late final fill, c filled in full by fills not marked final.
+    expect(await path.onExternalExpiry(expiry('o:a', 0))).toBeUndefined();
+    expect(await path.onExternalFill(fill(1, 'o:b', 1, true))).toBeUndefined();
+    expect(await path.onExternalFill(fill(2, 'o:c', 0.5, false))).toBeUndefined();
+    expect(path.stats()).toMatchObject({ ordersFilled: 1, expired: 1, lapsed: 1, expiriesIgnored: 0 });
+    expect(await path.onExternalFill(fill(3, 'o:c', 0.5, false))).toBeUndefined();
+    // e filled in full while it works, by fills not marked final: filled, not working (before: counted nowhere once the book let it go).
+    expect(await path.onExternalFill(fill(4, 'o:e', 1, false))).toBeUndefined();
+    expect(path.stats()).toMatchObject({ ordersFilled: 3, expired: 1, expiredPartlyFilled: 0, working: 1, lapsed: 0, expiriesIgnored: 0 });
+    expect(outcomes()).toBe(5);
+    // A second report of a is late news: ignored, counted once.
+    expect(await path.onExternalExpiry(expiry('o:a', 0))).toBeUndefined();
+    expect(path.stats()).toMatchObject({ expired: 1, expiriesIgnored: 1 });
+    // Every late fill was booked: b, c and e in full, d's part.
+    expect(risk.status().positions.map((p) => p.qty)).toEqual([expect.closeTo(3.25, 12)]);
+    await bus.close();
+  });
+
+  it('without it: a lapsed order the risk book forgot (a day past its retirement) stays lapsed; one of it later is refused', async () => {
+    const bar = (i: number): Bar => ({ type: 'md.bar', v: 1, id: `b:${i}`, venue: VENUE, symbol: SYMBOL, tf: '1h', open: 100, high: 100, low: 100, close: 100, volume: 10, ts: T0 + i * HOUR });
+    const { bus, path, risk } = await pathWith([approved('o:a', 1, T0 + HOUR), approved('o:z', 1, T0 + 40 * HOUR)], false);
+    risk.onSuggestion(suggestion({ strategy: 's1', venue: VENUE, symbol: SYMBOL, ts: T0 + HOUR }), T0 + HOUR);
+    await (await path.onRelease([{ asset: `${VENUE}:${SYMBOL}`, streamSeq: 1, md: bar(38), vector: undefined }])).settled;
+    expect(path.stats()).toMatchObject({ working: 1, lapsed: 1 });
+    // z retires at T0 + 40 h, more than the book's day after a retired: the book forgets a.
+    await (await path.onRelease([{ asset: `${VENUE}:${SYMBOL}`, streamSeq: 2, md: bar(40), vector: undefined }])).settled;
+    risk.onSuggestion(suggestion({ strategy: 's1', venue: VENUE, symbol: SYMBOL, ts: T0 + 40 * HOUR }), T0 + 40 * HOUR);
+    expect(risk.order('o:a')).toBeUndefined();
+    expect(path.stats()).toMatchObject({ working: 0, lapsed: 2 });
+    // Its expiry now is refused (the book does not know it), and it stays lapsed.
+    expect((await path.onExternalExpiry({ type: 'exec.expired', v: 1, id: expiryId('o:a'), ts: T0 + 40 * HOUR, orderId: 'o:a', strategy: 's1', venue: VENUE, symbol: SYMBOL, filledQty: 0, remainingQty: 1, reason: 'ttl' }))?.reason).toBe('UNKNOWN_ORDER');
+    expect(path.stats()).toMatchObject({ expired: 0, working: 0, lapsed: 2, expiriesIgnored: 0 });
     await bus.close();
   });
 });
