@@ -133,7 +133,7 @@ program
     }
     if (opts.from === undefined || opts.to === undefined) throw new InvalidArgumentError('give --from and --to (or --suite regimes)');
     if (opts.walkForward !== undefined) {
-      const { runWalkForward } = await import('./commands/walk-forward.js');
+      const { runWalkForward, walkForwardWarnings } = await import('./commands/walk-forward.js');
       const { riskCell } = await import('../models/risk/risk-over-window.js');
       const wf = await runWalkForward({
         ...(configFile !== undefined ? { configFile } : {}),
@@ -148,7 +148,8 @@ program
         report,
         progress: true,
       });
-      for (const w of wf.warnings) process.stderr.write(`warning: ${w}\n`);
+      // Its own, then each of its segments' (their backtests say nothing themselves), once for all the segments that gave it.
+      for (const w of walkForwardWarnings(wf)) process.stderr.write(`warning: ${w}\n`);
       for (const seg of wf.segments) process.stdout.write(`${seg.from.slice(0, 10)} → ${seg.to.slice(0, 10)}  ${seg.model} (its data to ${seg.modelDataTo.slice(0, 16).replace('T', ' ')})  return ${(100 * seg.metrics.total_return).toFixed(2)}%  risk ${riskCell(seg.risk)}\n`);
       process.stdout.write(`wrote ${join(report, 'walk-forward.json')} and ${join(report, 'walk-forward.html')}\n`);
       process.stdout.write(`${JSON.stringify({ stitched: wf.metrics, baselines: wf.baselines })}\n`);

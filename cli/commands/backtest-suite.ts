@@ -5,6 +5,7 @@ import type { BacktestReport } from '../../gateways/report/backtest-report.js';
 import { checkReportDir, makeReportDir, writeReportFiles } from '../../gateways/report/report-files.js';
 import { REPORT_CSS } from '../../gateways/report/report-parts.js';
 import { escapeHtml } from '../../gateways/report/svg-chart.js';
+import { numberedWarningLines } from '../../gateways/report/warning-groups.js';
 import { backtestConfig, runBacktest } from './backtest.js';
 import { orderLifeOf, warnOrderLife } from './backtest-warnings.js';
 import { DEFAULT_HORIZON_BARS } from '../../models/training/label-horizon.js';
@@ -23,6 +24,11 @@ export type SuiteRow = Readonly<{
   skipped: readonly Readonly<{ symbol: string; why: string }>[];
   report: BacktestReport | null;
   error: string | null;
+  /**
+   * What the window's backtest warned of: its report's `warnings`, then its data starting or
+   * ending inside the window (a single backtest says those on stderr only); none when it did not run.
+   */
+  warnings: readonly string[];
 }>;
 
 /**
@@ -62,7 +68,7 @@ export async function runRegimeSuite(
   const rows: SuiteRow[] = [];
   try {
     for (const { i, w, symbols, skipped } of plans) {
-      const base = { window: w.name, from: new Date(w.from).toISOString(), to: new Date(w.to).toISOString(), symbols, skipped };
+      const base = { window: w.name, from: new Date(w.from).toISOString(), to: new Date(w.to).toISOString(), symbols, skipped, warnings: [] as readonly string[] };
       if (symbols.length === 0) {
         rows.push({ ...base, report: null, error: 'no symbol has data for this window' });
         continue;
@@ -74,6 +80,7 @@ export async function runRegimeSuite(
         continue;
       }
       try {
+        let warnings: readonly string[] = [];
         const report = await runBacktest({
           ...(opts.configFile !== undefined ? { configFile: opts.configFile } : {}),
           data,
@@ -84,8 +91,10 @@ export async function runRegimeSuite(
           capital: opts.capital ?? 10_000,
           report: join(opts.reportDir, windowReportDir(i)),
           registry: trained.served.registry,
+          // Run with no progress stream, it says nothing itself: the suite says them, grouped over the windows.
+          onWarnings: (w) => void (warnings = w),
         });
-        rows.push({ ...base, report, error: null });
+        rows.push({ ...base, report, error: null, warnings });
       } catch (e) {
         rows.push({ ...base, report: null, error: (e as Error).message });
       } finally {
@@ -99,6 +108,7 @@ export async function runRegimeSuite(
     { name: 'suite.json', content: `${JSON.stringify(rows, null, 2)}\n` },
     { name: 'index.html', content: suiteIndexHtml(rows) },
   ]);
+  if (opts.progress === true) for (const w of suiteWarnings(rows)) process.stderr.write(`warning: ${w}\n`);
   return rows;
 }
 
@@ -128,6 +138,15 @@ export function formatSuite(rows: readonly SuiteRow[], reportDir?: string): stri
   return [`total return / max drawdown; each window from → to, to excluded (UTC)`, head, ...lines, ...where].join('\n');
 }
 
+/**
+ * The windows' warnings, each distinct one once, naming every window that gave it by its number
+ * (its `window-<n>` folder) and name: `windows 2 (2023-10 → 2024-03 bull), 3 (2024-08 crash month): …`.
+ * Said on stderr after the run and at the top of index.html; each window's are its row's `warnings`.
+ */
+export function suiteWarnings(rows: readonly SuiteRow[]): string[] {
+  return numberedWarningLines('window', rows.map((r, i) => ({ n: i + 1, name: r.window, warnings: r.warnings })));
+}
+
 /** Where window `i` (0-based, the suite's order) writes its report, relative to the suite's folder. */
 export const windowReportDir = (i: number): string => `window-${i + 1}`;
 
@@ -135,7 +154,8 @@ export const windowReportDir = (i: number): string => `window-${i + 1}`;
  * The suite's `index.html`: one row per window, in the suite's order (its name, the window as
  * from → to with `to` excluded, the symbols traded and those left out with why, the strategy's and
  * the baselines' total return, max drawdown and Sharpe, the risk state at the end, the gaps) and a
- * link to the window's own report, or the error that stopped it. Self-contained, as the reports.
+ * link to the window's own report, or the error that stopped it; above the table the windows'
+ * warnings ({@link suiteWarnings}). Self-contained, as the reports.
  */
 export function suiteIndexHtml(rows: readonly SuiteRow[]): string {
   const num = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : x.toFixed(2));
@@ -149,12 +169,14 @@ export function suiteIndexHtml(rows: readonly SuiteRow[]): string {
     })
     .join('\n');
   const group = (name: string): string => `<th colspan="3">${name}</th>`;
+  const warnings = suiteWarnings(rows);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sextant regime suite</title>
 <style>${REPORT_CSS}</style></head>
 <body>
 <h1>Regime suite: ${rows.length} window${rows.length === 1 ? '' : 's'}</h1>
 <p>Each window runs from its start to its end, the end excluded (the last bar opens one bar before it). Return and drawdown in %, Sharpe annualised; the baselines trade the same bars with the same capital and costs.</p>
+${warnings.length === 0 ? '' : `<ul class="warnings">${warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`}
 <table class="suite"><thead><tr><th rowspan="2">window</th><th rowspan="2">from → to (UTC)</th><th rowspan="2">symbols</th>${group('strategy')}${group('buy and hold')}${group('grid')}<th rowspan="2">risk at end</th><th rowspan="2">gaps</th><th rowspan="2">report</th></tr>
 <tr>${'<th>return</th><th>max dd</th><th>Sharpe</th>'.repeat(3)}</tr></thead><tbody>
 ${body}

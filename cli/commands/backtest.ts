@@ -121,6 +121,13 @@ export type BacktestOptions = Readonly<{
    */
   registry?: ModelRegistry;
   /**
+   * Receives every warning the backtest gives once it has run: its report's `warnings`, then the
+   * lines on data that starts or ends inside the window, which a single backtest says on stderr
+   * only (report.json lists the missing bars as a gap). A walk-forward and a suite run their
+   * backtests with no progress stream and say these themselves, for each segment or window.
+   */
+  onWarnings?: (warnings: readonly string[]) => void;
+  /**
    * Serve this registered model (`name`, `name@version` or `name@alias`) instead of training one:
    * from `registry` when given, else from the configured model registry (PostgreSQL tables and
    * `models.artifactDir`, where `sextant train` registers).
@@ -274,7 +281,7 @@ function checkWindow(opts: BacktestOptions): void {
 }
 
 /** The symbols of `files` with no bar in [from, to) (read up to each one's first bar there). */
-async function symbolsWithoutBars(files: readonly Readonly<{ path: string; symbol: string }>[], o: Readonly<{ venue: string; tf: string; from: number; to: number }>): Promise<string[]> {
+export async function symbolsWithoutBars(files: readonly Readonly<{ path: string; symbol: string }>[], o: Readonly<{ venue: string; tf: string; from: number; to: number }>): Promise<string[]> {
   const found = new Set<string>();
   for (const f of files) {
     if (found.has(f.symbol)) continue;
@@ -577,10 +584,12 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   note(`risk: ${riskSummary(report.risk)}`);
   for (const w of report.warnings) note(`warning: ${w}`);
   // Said on stderr only: report.json already lists the missing bars as a gap.
-  if (progressOut !== undefined) {
+  if (progressOut !== undefined || opts.onWarnings !== undefined) {
     const without = async (symbols: readonly string[], from: number, to: number): Promise<readonly string[]> =>
       stored !== undefined ? (await stored.withoutBars(from, to)).filter((s) => symbols.includes(s)) : symbolsWithoutBars(files.filter((f) => symbols.includes(f.symbol)), { venue: cfg.venue, tf, from, to });
-    for (const w of await dataEdgeWarnings(bars, { from: opts.from, to: opts.to, barMs, tf }, without)) note(`warning: ${w}`);
+    const edges = await dataEdgeWarnings(bars, { from: opts.from, to: opts.to, barMs, tf }, without);
+    for (const w of edges) note(`warning: ${w}`);
+    opts.onWarnings?.([...report.warnings, ...edges]);
   }
   note(`wrote ${out.json} and ${out.html} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return report;

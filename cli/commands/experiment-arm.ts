@@ -32,6 +32,9 @@ import { settleLearningLoop } from './learning-loop-gate.js';
 import { throwIfFailed } from './backtest-end-of-data.js';
 import { logRiskStates } from './backtest-risk.js';
 import type { ActorStatus } from '../../actors/supervisor.js';
+import { capitalWarning, orderLifeOf, refusedSymbolWarnings, ruinWarning, unfilledWarning } from './backtest-warnings.js';
+import { dataEdgeWarnings } from './backtest-data-edges.js';
+import { symbolsWithoutBars } from './backtest.js';
 
 /** A model the arm served, and the event time of the first bar it decided. */
 export type ServedModel = Readonly<{ at: number; model: string }>;
@@ -45,6 +48,12 @@ export type ArmRun = Readonly<{
   retraining?: RetrainingCounters;
   /** The risk actor's trading-state changes over the window, in order, and its state at the end. */
   risk: RiskOverWindow;
+  /**
+   * What a single backtest of the arm's window would warn of, in its order: the capital against
+   * the positions, each symbol risk never let trade, none of the orders filled (naming why), the
+   * strategy's ruin, then data starting or ending inside the window.
+   */
+  warnings: readonly string[];
 }>;
 
 export type ArmOptions = Readonly<{
@@ -125,6 +134,11 @@ export async function runArm(cfg: Config, o: ArmOptions): Promise<ArmRun> {
   const loopClock = createSimulatedClock(o.window.from);
   const samples = new Map<number, { equity: number; exposure: number }>();
   const fills: Fill[] = [];
+  // The orders' life, for the none-filled warning: over the served model's horizon, as a backtest's.
+  const life = orderLifeOf(cfg, o.barMs, (await o.registry.get(cfg.strategy.model)).calibration.horizonMs);
+  // Each symbol's first and last bar in the window: its first close sizes the capital warning, both find data that starts or ends inside the window.
+  const firstBar = new Map<string, Readonly<{ ts: number; close: number }>>();
+  const lastBar = new Map<string, number>();
   // The risk actor announces its trading-state changes (core NATS) as it makes them.
   const riskLog = logRiskStates(bus, subjectsFor(cfg.prefix).riskState());
   const engine = await startEngine(
@@ -173,6 +187,10 @@ export async function runArm(cfg: Config, o: ArmOptions): Promise<ArmRun> {
     for await (const md of mergeByTime(...sources)) {
       if (md.ts <= (newest.get(md.symbol) ?? Number.NEGATIVE_INFINITY)) continue;
       newest.set(md.symbol, md.ts);
+      if (md.type === 'md.bar') {
+        if (!firstBar.has(md.symbol)) firstBar.set(md.symbol, { ts: md.ts, close: md.close });
+        lastBar.set(md.symbol, md.ts);
+      }
       for (let p = o.points[next]; p !== undefined && md.ts >= p.at; p = o.points[++next]) {
         // Everything before the retrain point is decided by the model before it.
         await waitFor(engine, () => engine.counters.messagesIn >= yielded);
@@ -200,6 +218,7 @@ export async function runArm(cfg: Config, o: ArmOptions): Promise<ArmRun> {
   const retraining = engine.retraining?.status().counters;
   const finalState = decisions.risk.status().state;
   await engine.stop();
+  const stats = decisions.path.stats();
   riskLog.close();
   const predictions = await publishedPredictions(bus, cfg);
   await bus.close();
@@ -216,5 +235,16 @@ export async function runArm(cfg: Config, o: ArmOptions): Promise<ArmRun> {
     tradedNotional: fills.reduce((s, f) => s + f.qty * f.price, 0),
     periodsPerYear: periodsPerYear(o.barMs),
   });
-  return { metrics, predictions, served, ...(retraining !== undefined ? { retraining } : {}), risk: { transitions: riskLog.transitions(), finalState } };
+  const closes = Object.fromEntries([...firstBar].map(([symbol, b]) => [symbol, b.close]));
+  // Only each symbol's first and last bar tell where its data starts and ends in the window.
+  const edges = [...firstBar].flatMap(([symbol, b]) => [{ symbol, ts: b.ts }, { symbol, ts: lastBar.get(symbol) as number }]);
+  const without = (symbols: readonly string[], from: number, to: number): Promise<readonly string[]> =>
+    symbolsWithoutBars(o.files.filter((f) => symbols.includes(f.symbol)), { venue: cfg.venue, tf: o.tf, from, to });
+  const warnings = [
+    ...[capitalWarning(o.capital, cfg.strategy, closes)].filter((w) => w !== undefined),
+    ...refusedSymbolWarnings(stats.bySymbol, cfg.risk.limits),
+    ...[unfilledWarning(stats, cfg.paperVenue, life), ruinWarning('strategy', metrics)].filter((w) => w !== undefined),
+    ...(await dataEdgeWarnings(edges, { ...o.window, barMs: o.barMs, tf: o.tf }, without)),
+  ];
+  return { metrics, predictions, served, ...(retraining !== undefined ? { retraining } : {}), risk: { transitions: riskLog.transitions(), finalState }, warnings };
 }

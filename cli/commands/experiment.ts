@@ -5,6 +5,7 @@ import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
 import { writeReportFiles } from '../../gateways/report/report-files.js';
+import { groupWarnings } from '../../gateways/report/warning-groups.js';
 import { ARMS, comparisonMarkdown, formatComparison, pooledScores, wins } from '../../models/experiments/comparison-table.js';
 import type { Arm, ArmResult, ModelChange, WindowResult } from '../../models/experiments/comparison-table.js';
 import { realisedLabels, scorePredictions } from '../../models/experiments/prediction-scores.js';
@@ -286,6 +287,7 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
           risk: run.risk,
           ...(run.retraining !== undefined ? { retraining: run.retraining } : {}),
           ...(watched !== undefined ? { modelChanges: changes } : {}),
+          warnings: run.warnings,
         };
         const a = arms[arm];
         const r = a.retraining;
@@ -300,6 +302,9 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
     }
   }
 
+  // What each arm's backtest warned of, each distinct warning once, naming every window and arm that gave it.
+  const warnings = armWarnings(results);
+  for (const w of warnings) note(`warning: ${w}`);
   const report: RetrainVsFrozenReport = {
     version: 1,
     timeframe: tf,
@@ -323,6 +328,7 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
             `Loop arm (the retraining actor): schedule trigger every ${s.retrainEveryDays} days, decay past log loss ${l.triggers.maxLogLoss} over ${l.triggers.decayWindow} labels, PSI ${l.triggers.psiThreshold}, ADWIN δ ${l.triggers.adwinDelta}; challengers on the latest ${l.training.maxSamples} labeled predictions (at least ${l.training.minSamples}), ${l.training.epochs} epochs${l.training.warmStart.enabled ? `, warm-started from the champion's weights at learning rate ${l.training.warmStart.learningRate}` : ', each fitted from scratch'}; shadow ${l.shadow.predictions} predictions, margin ${l.shadow.margin}; rollback watch ${l.rollback.watchLabels} labels and ${l.rollback.watchMs / 3_600_000} h of event time, margin ${l.rollback.margin}.`,
           ]
         : []),
+      ...(warnings.length > 0 ? ['', '## Warnings', '', ...warnings.map((w) => `- ${w}`)] : []),
       '',
       comparisonMarkdown(results),
     ].join('\n');
@@ -333,6 +339,21 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
     ]);
   }
   return report;
+}
+
+/**
+ * The arms' warnings (`arms[arm].warnings`), each distinct one once, naming every window and arm
+ * that gave it: `2024-08 crash month (frozen and online arms); 2025-04 crash month (frozen arm): …`.
+ * Said on stderr after the run and at the top of report.md.
+ */
+export function armWarnings(windows: readonly WindowResult[]): string[] {
+  const runs = windows.flatMap((w) => Object.values(w.arms).map((a) => ({ where: { window: w.window, arm: a.arm }, warnings: a.warnings ?? [] })));
+  return groupWarnings(runs).map((g) => {
+    const byWindow = new Map<string, string[]>();
+    for (const { window, arm } of g.where) byWindow.set(window, [...(byWindow.get(window) ?? []), arm]);
+    const where = [...byWindow].map(([window, arms]) => `${window} (${arms.length === 1 ? `${arms[0] as string} arm` : `${arms.slice(0, -1).join(', ')} and ${arms.at(-1) as string} arms`})`);
+    return `${where.join('; ')}: ${g.warning}`;
+  });
 }
 
 /**

@@ -26,6 +26,7 @@ import { modelsAhead } from './models-ahead.js';
 import { emptyWindow } from '../option-parsers.js';
 
 export type { WalkForwardReport, WalkForwardSegment } from '../../gateways/report/walk-forward-report.js';
+export { walkForwardWarnings } from '../../gateways/report/walk-forward-report.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -136,6 +137,7 @@ export async function runWalkForward(
     let segmentFills: readonly Fill[] = [];
     let segmentBars: readonly Bar[] = [];
     let costs: Omit<BaselineRunOptions, 'capital'> | undefined;
+    let warnings: readonly string[] = [];
     const report: BacktestReport = await runBacktest({
       ...(opts.configFile !== undefined ? { configFile: opts.configFile } : {}),
       ...(opts.data !== undefined ? { data: opts.data } : {}),
@@ -156,6 +158,8 @@ export async function runWalkForward(
         curve = eq;
         segmentFills = fills;
       },
+      // Its backtest runs with no progress stream: what it warns of is carried here, and said (grouped over the segments) by the walk-forward.
+      onWarnings: (w) => void (warnings = w),
     });
     if (costs === undefined) throw new Error(`segment ${i} reported no costs`);
     // The baselines run over the whole span: the first segment's warm-up bars are the ones before it.
@@ -182,7 +186,7 @@ export async function runWalkForward(
       closed.length === 0
         ? report.metrics
         : curveMetrics(start, capital, closed, segmentTrades, segmentFees, segmentNotional);
-    segments.push({ from: iso(start), to: iso(end), trainedTo: report.model.trainRange.to, modelDataTo: report.model.dataRange?.to ?? report.model.trainRange.to, model: report.model.ref, capitalIn: capital, capitalOut: out, closingCost: closing.cost, metrics, risk: report.risk });
+    segments.push({ from: iso(start), to: iso(end), trainedTo: report.model.trainRange.to, modelDataTo: report.model.dataRange?.to ?? report.model.trainRange.to, model: report.model.ref, capitalIn: capital, capitalOut: out, closingCost: closing.cost, metrics, risk: report.risk, warnings });
     stitched.push(...closed);
     return out;
   }

@@ -7,6 +7,7 @@ import { COLORS, day, DRAWDOWN_AXIS, drawdownLabel, drawdownOf, metricsTable, mo
 import type { EquityPoints } from './report-parts.js';
 import type { CurveJson } from './curve-json.js';
 import { escapeHtml, svgLineChart } from './svg-chart.js';
+import { numberedWarningLines } from './warning-groups.js';
 import type { ChartMarker, ChartSeries } from './svg-chart.js';
 
 export type WalkForwardSegment = Readonly<{
@@ -32,6 +33,12 @@ export type WalkForwardSegment = Readonly<{
   metrics: PerformanceMetrics;
   /** The segment's risk state (each segment's risk actor starts afresh, ACTIVE). */
   risk: RiskOverWindow;
+  /**
+   * What the segment's backtest warned of: its `segment-<n>/report.json`'s `warnings` (none of its
+   * orders filled, a symbol risk never let trade, a ruin, …), then its data starting or ending
+   * inside it (which a single backtest says on stderr only: the report lists the gap).
+   */
+  warnings: readonly string[];
 }>;
 
 /**
@@ -59,11 +66,23 @@ export type WalkForwardReport = Readonly<{
   metrics: PerformanceMetrics;
   /** The baselines over the whole span (every segment's bars), with the walk-forward's capital and the same costs. */
   baselines: Readonly<{ buy_and_hold: PerformanceMetrics; grid: PerformanceMetrics }>;
-  /** What a reader must know to read the figures: a ruined curve, segments not run after a ruin. */
+  /**
+   * What a reader must know to read the figures, of the walk-forward as a whole: a ruined curve,
+   * segments not run after a ruin. Each segment's own are its `warnings`; {@link walkForwardWarnings}
+   * gives both, a segments' warning once for all the segments that gave it.
+   */
   warnings: readonly string[];
   /** The stitched out-of-sample equity curve, one point per bar: each segment's curve, in order. */
   equity: EquityPoints;
 }>;
+
+/**
+ * Every warning of a walk-forward, as the terminal and `walk-forward.html` say them: its own, then
+ * each distinct one of its segments once, naming the segments that gave it (`segments 1, 3: …`).
+ */
+export function walkForwardWarnings(report: Pick<WalkForwardReport, 'warnings' | 'segments'>): string[] {
+  return [...report.warnings, ...numberedWarningLines('segment', report.segments.map((s, i) => ({ n: i + 1, warnings: s.warnings })))];
+}
 
 /**
  * Writes `<dir>/walk-forward.json` and `<dir>/walk-forward.html`: the stitched out-of-sample
@@ -87,6 +106,7 @@ export function writeWalkForwardReport(dir: string, report: WalkForwardReport, b
         `<tr><td>${i + 1}</td><td>${escapeHtml(s.from)}</td><td>${escapeHtml(s.to)}</td><td>${escapeHtml(s.model)}</td><td>${escapeHtml(s.modelDataTo)}</td><td>${money(s.capitalIn)}</td><td>${money(s.closingCost)}</td><td>${money(s.capitalOut)}</td><td>${pct(s.metrics.total_return)}</td><td>${escapeHtml(riskSummary(s.risk))}</td></tr>`,
     )
     .join('\n');
+  const warnings = walkForwardWarnings(report);
   const first = report.segments[0]?.from ?? '';
   const last = report.segments.at(-1)?.to ?? '';
   const html = `<!doctype html>
@@ -95,7 +115,7 @@ export function writeWalkForwardReport(dir: string, report: WalkForwardReport, b
 <body>
 <h1>Walk-forward: ${escapeHtml(report.symbols.join(', '))} ${escapeHtml(report.timeframe)}</h1>
 <p>${escapeHtml(first)} → ${escapeHtml(last)} · ${report.segments.length} test windows of ${(report.stepMs / 86_400_000).toFixed(1)} days, each model's data (training, validation, calibration and test segments, and their labels' horizon) ending ${(report.embargoMs / 3_600_000).toFixed(0)} h or more before its window · capital ${money(report.capital)}${report.currency === null ? '' : ` ${escapeHtml(report.currency)}`}, carried from segment to segment</p>
-${report.warnings.length === 0 ? '' : `<ul class="warnings">${report.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`}
+${warnings.length === 0 ? '' : `<ul class="warnings">${warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`}
 ${svgLineChart('Equity: the stitched out-of-sample segments, and the baselines over the same span', series, day, money, markers)}
 ${svgLineChart('Drawdown of the strategy', dd, day, drawdownLabel, markers, DRAWDOWN_AXIS)}
 <h2>Metrics</h2>

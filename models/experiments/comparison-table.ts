@@ -33,6 +33,12 @@ export type ArmResult = Readonly<{
    * promoted or rejected and each rollback, at the event time it happened, with the registry's reason.
    */
   modelChanges?: readonly ModelChange[];
+  /**
+   * What a single backtest of the window would warn of for this arm (none of its orders filled, a
+   * symbol risk never let trade, a ruin, data ending inside the window, …); absent in reports
+   * written before it was recorded.
+   */
+  warnings?: readonly string[];
 }>;
 
 /** One registry change the loop arm's retraining actor made (`at`: ISO event time). */

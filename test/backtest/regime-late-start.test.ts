@@ -42,7 +42,7 @@ describe('a regime window with a symbol whose data starts inside it', () => {
       { symbol: 'CCC/USDT', why: "its 1h data has a hole at the window's start, its first bar in the window at 2024-01-13T00:00:00.000Z (12 days in); a window trades its symbols from its start, so it sits out the whole window" },
     ]);
     // The suite's table (and suite.json, index.html: the same `skipped`) says it under the window.
-    const table = formatSuite([{ window: window.name, from: new Date(FROM).toISOString(), to: new Date(TO).toISOString(), symbols: plan?.symbols ?? [], skipped: plan?.skipped ?? [], report: null, error: null }]);
+    const table = formatSuite([{ window: window.name, from: new Date(FROM).toISOString(), to: new Date(TO).toISOString(), symbols: plan?.symbols ?? [], skipped: plan?.skipped ?? [], report: null, error: null, warnings: [] }]);
     expect(table).toContain('left out: BBB/USDT (its 1h data starts inside the window, at 2024-01-11T00:00:00.000Z (10 days in);');
   });
 });

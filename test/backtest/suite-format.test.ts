@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatSuite } from '../../cli/commands/backtest-suite.js';
 import type { SuiteRow } from '../../cli/commands/backtest-suite.js';
 
-const row = (over: Partial<SuiteRow>): SuiteRow => ({ window: '2022 bear year', from: '2022-01-01T00:00:00.000Z', to: '2023-01-01T00:00:00.000Z', symbols: ['BTC/USDT'], skipped: [], report: null, error: null, ...over });
+const row = (over: Partial<SuiteRow>): SuiteRow => ({ window: '2022 bear year', from: '2022-01-01T00:00:00.000Z', to: '2023-01-01T00:00:00.000Z', symbols: ['BTC/USDT'], skipped: [], report: null, error: null, warnings: [], ...over });
 
 describe('the regime suite table', () => {
   it('names each symbol a window left out, and why, under that window', () => {

@@ -20,9 +20,10 @@ describe('the regime suite index page', () => {
         skipped: [{ symbol: 'PEPE/USDT', why: 'no data at the start of the window' }],
         report: reportFixture(metrics(-0.153, 0.154, -1.45), { from: Date.UTC(2022, 0, 1), to: Date.UTC(2023, 0, 1) }, { baselines: { buy_and_hold: metrics(-0.715, 0.738, -1.1), grid: metrics(-0.429, 0.501, -0.86) } }),
         error: null,
+        warnings: [],
       },
-      { window: 'empty <window>', ...crash, symbols: [], skipped: [], report: null, error: 'no symbol has data for this window' },
-      { window: '2024-08 crash month', ...crash, symbols: ['BTC/USDT'], skipped: [], report: reportFixture(metrics(0.012, 0.012, 1.99), { from: Date.UTC(2024, 7, 1), to: Date.UTC(2024, 8, 1) }), error: null },
+      { window: 'empty <window>', ...crash, symbols: [], skipped: [], report: null, error: 'no symbol has data for this window', warnings: [] },
+      { window: '2024-08 crash month', ...crash, symbols: ['BTC/USDT'], skipped: [], report: reportFixture(metrics(0.012, 0.012, 1.99), { from: Date.UTC(2024, 7, 1), to: Date.UTC(2024, 8, 1) }), error: null, warnings: [] },
     ];
     const html = suiteIndexHtml(rows);
     const body = html.slice(html.indexOf('<tbody>'));
