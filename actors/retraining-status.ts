@@ -1,7 +1,7 @@
 import type { RetrainingCounters, RetrainingRollback } from '../models/retraining/retraining-snapshot.js';
 import { copyCounters } from '../models/retraining/retraining-snapshot.js';
 import { mean } from '../models/retraining/scoring.js';
-import type { RollbackWatch, ShadowStats } from '../models/retraining/shadow-evaluation.js';
+import type { RollbackWatch, ShadowStats, ShadowVerdictResult } from '../models/retraining/shadow-evaluation.js';
 import { driftOf } from '../models/retraining/triggers.js';
 import type { TriggerReason, TriggerState } from '../models/retraining/triggers.js';
 import type { ModelVersionRef, RetrainingMachineContext, RetrainingPhase } from '../state/retraining-machine.js';
@@ -14,6 +14,12 @@ export type RetrainingStatus = Readonly<{
   challenger: ModelVersionRef | null;
   trigger: TriggerReason | null;
   lastOutcome: string | null;
+  /**
+   * The numbers the last cycle's verdict was taken on (champion and challenger on the same labeled
+   * predictions: mean log loss, hit rate, the t statistic) and the verdict, null when that cycle had no shadow
+   * verdict (a failed or invalid fit, abandoned by a pause, deployed by someone else) or before any.
+   */
+  lastShadow: ShadowVerdictResult | null;
   /**
    * The last promotion this actor rolled back (its watch found it decayed), null before any:
    * `lastOutcome` says how the last cycle ended, so a promotion undone since is said here.
@@ -67,6 +73,7 @@ export function retrainingStatusOf(a: Readonly<{
     challenger: ctx.challenger,
     trigger: ctx.trigger,
     lastOutcome: ctx.lastOutcome,
+    lastShadow: ctx.lastShadow ?? null,
     lastRollback: a.lastRollback,
     pauseReason: a.phase === 'paused' ? ctx.pauseReason : null,
     pausedBy: a.phase === 'paused' ? (ctx.pausedBy ?? null) : null,

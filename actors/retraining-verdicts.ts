@@ -2,7 +2,7 @@ import { trackRollback } from '../models/mlflow/retraining-runs.js';
 import type { ModelRegistry } from '../models/registry/model-registry.js';
 import { RegistryError } from '../models/registry/model-registry.js';
 import { AliasMovedError, NoRollbackTargetError } from '../models/registry/registry-errors.js';
-import { judgeShadow, judgeWatch, startWatch } from '../models/retraining/shadow-evaluation.js';
+import { judgeShadow, judgeWatch, shadowResultOf, startWatch } from '../models/retraining/shadow-evaluation.js';
 import type { RollbackWatch } from '../models/retraining/shadow-evaluation.js';
 import { ACTOR, phase } from './retraining-actor-state.js';
 import type { RetrainingActorState } from './retraining-actor-state.js';
@@ -22,6 +22,7 @@ export const shadowStep = async (rt: RetrainingActorState, ts: number): Promise<
   if (v.kind === 'pending') return false;
   const c = rt.cycle;
   const ch = rt.shadow.challenger;
+  const shadow = shadowResultOf(rt.shadow, cfg.shadow);
   await tracker?.logMetrics(c.runId ?? undefined, { shadow_n: v.n, shadow_champion_log_loss: v.championLogLoss, shadow_challenger_log_loss: v.challengerLogLoss, shadow_champion_hit_rate: rt.shadow.championHits / v.n, shadow_challenger_hit_rate: rt.shadow.challengerHits / v.n }, ts);
   if (v.kind === 'promote') {
     rt.ownMove = ch.version;
@@ -40,7 +41,7 @@ export const shadowStep = async (rt: RetrainingActorState, ts: number): Promise<
     const chainStart = cfg.rollback.anchor && rt.anchor !== null && rt.anchor.name === ch.name ? rt.anchor.version : undefined;
     rt.watch = startWatch(ch.name, ch.version, e.previousVersion ?? rt.shadow.champion.version, v.championLogLoss, ts, chainStart);
     rt.counters.promotions++;
-    machine.send({ type: 'SHADOW_PROMOTE', reason: v.reason });
+    machine.send({ type: 'SHADOW_PROMOTE', reason: v.reason, shadow });
   } else {
     try {
       await registry.reject(ch.name, ch.version, { actor: ACTOR, reason: v.reason });
@@ -53,7 +54,7 @@ export const shadowStep = async (rt: RetrainingActorState, ts: number): Promise<
       return true;
     }
     rt.counters.rejections++;
-    machine.send({ type: 'SHADOW_REJECT', reason: v.reason });
+    machine.send({ type: 'SHADOW_REJECT', reason: v.reason, shadow });
   }
   log.info({ challenger: `${ch.name}@${ch.version}`, verdict: v.kind, reason: v.reason }, 'shadow decided');
   await tracker?.endRun(c.runId ?? undefined, 'FINISHED', ts, { 'sextant.outcome': v.kind === 'promote' ? 'promoted' : 'rejected', 'sextant.challenger': `${ch.name}@${ch.version}` });

@@ -1,5 +1,6 @@
 import { assign, setup } from 'xstate';
 import type { SnapshotFrom } from 'xstate';
+import type { ShadowResult, ShadowVerdictResult } from '../models/retraining/shadow-evaluation.js';
 import type { TriggerReason } from '../models/retraining/triggers.js';
 
 export const RetrainingPhase = {
@@ -52,6 +53,12 @@ export type RetrainingMachineContext = {
    * `lastOutcome`'s text, as it did before.
    */
   outcome?: RetrainingOutcome | null;
+  /**
+   * The shadow run the last cycle was judged on (its numbers at the verdict), null when that cycle
+   * had no verdict of its own (its fit failed or was invalid, a pause abandoned it, someone else
+   * deployed its challenger). Absent in snapshots stored before it was kept.
+   */
+  lastShadow?: ShadowVerdictResult | null;
   cycles: number;
 };
 
@@ -63,8 +70,8 @@ export type RetrainingMachineEvent =
   | Readonly<{ type: 'VALID' }>
   | Readonly<{ type: 'INVALID'; error: string }>
   /** `deployed`: someone else deployed the challenger during its shadow run (the cycle ends as promoted, by them). */
-  | Readonly<{ type: 'SHADOW_PROMOTE'; reason: string; deployed?: boolean }>
-  | Readonly<{ type: 'SHADOW_REJECT'; reason: string }>
+  | Readonly<{ type: 'SHADOW_PROMOTE'; reason: string; deployed?: boolean; shadow?: ShadowResult }>
+  | Readonly<{ type: 'SHADOW_REJECT'; reason: string; shadow?: ShadowResult }>
   | Readonly<{ type: 'SETTLED' }>
   | Readonly<{ type: 'DEPLOYED_WHILE_PAUSED'; reason: string }>
   | Readonly<{ type: 'PAUSE'; reason: string; operator?: string }>
@@ -97,6 +104,7 @@ export const retrainingMachine = setup({
         return event.type === 'TRAIN_FAILED' || event.type === 'INVALID' ? `failed${which}: ${event.error}` : 'failed';
       },
       outcome: ({ event }) => ({ kind: 'failed' as const, reason: event.type === 'TRAIN_FAILED' || event.type === 'INVALID' ? event.error : 'failed' }),
+      lastShadow: () => null,
     }),
     decided: assign({
       lastOutcome: ({ event, context }) => `${event.type === 'SHADOW_PROMOTE' ? 'promoted' : 'rejected'} ${context.challenger?.name}@${context.challenger?.version}: ${event.type === 'SHADOW_PROMOTE' || event.type === 'SHADOW_REJECT' ? event.reason : ''}`,
@@ -104,6 +112,8 @@ export const retrainingMachine = setup({
         kind: event.type === 'SHADOW_PROMOTE' ? (event.deployed === true ? ('deployed' as const) : ('promoted' as const)) : ('rejected' as const),
         reason: event.type === 'SHADOW_PROMOTE' || event.type === 'SHADOW_REJECT' ? event.reason : '',
       }),
+      lastShadow: ({ event }) =>
+        (event.type === 'SHADOW_PROMOTE' || event.type === 'SHADOW_REJECT') && event.shadow !== undefined ? { ...event.shadow, verdict: event.type === 'SHADOW_PROMOTE' ? ('promoted' as const) : ('rejected' as const) } : null,
     }),
     resumed: assign({
       resumedBy: ({ event }) => (event.type === 'RESUME' ? (event.operator ?? null) : null),
@@ -114,6 +124,7 @@ export const retrainingMachine = setup({
     deployedWhilePaused: assign(({ context, event }) => ({
       lastOutcome: `promoted ${context.challenger?.name}@${context.challenger?.version}: ${event.type === 'DEPLOYED_WHILE_PAUSED' ? event.reason : ''}`,
       outcome: { kind: 'deployed' as const, reason: event.type === 'DEPLOYED_WHILE_PAUSED' ? event.reason : '' },
+      lastShadow: null,
       cycles: context.cycles + 1,
       challenger: null,
       resumeTo: 'idle' satisfies ResumeTo,
@@ -126,12 +137,13 @@ export const retrainingMachine = setup({
       resumeTo: (params.phase === 'collecting' || params.phase === 'shadow' ? params.phase : 'idle') satisfies ResumeTo,
       lastOutcome: params.phase === 'training' || params.phase === 'validating' ? `paused while ${params.phase}: cycle abandoned` : context.lastOutcome,
       outcome: params.phase === 'training' || params.phase === 'validating' ? { kind: 'abandoned' as const, reason: `paused while ${params.phase}` } : (context.outcome ?? null),
+      lastShadow: params.phase === 'training' || params.phase === 'validating' ? null : (context.lastShadow ?? null),
       challenger: params.phase === 'training' || params.phase === 'validating' ? null : context.challenger,
     })),
   },
 }).createMachine({
   id: 'retraining',
-  context: { trigger: null, challenger: null, resumeTo: 'idle', pauseReason: '', pausedBy: null, resumedBy: null, resumeReason: null, lastOutcome: null, outcome: null, cycles: 0 },
+  context: { trigger: null, challenger: null, resumeTo: 'idle', pauseReason: '', pausedBy: null, resumedBy: null, resumeReason: null, lastOutcome: null, outcome: null, lastShadow: null, cycles: 0 },
   initial: 'idle',
   states: {
     idle: { on: { TRIGGER: { target: 'collecting', actions: 'keepTrigger' }, PAUSE: pauseFrom('idle') } },

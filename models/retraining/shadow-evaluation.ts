@@ -100,6 +100,49 @@ export function judgeShadow(s: ShadowStats, cfg: ShadowRule): ShadowVerdict {
 }
 
 /**
+ * A shadow run's numbers at its verdict, kept once the run is over (`ctl retrain status`'s
+ * `lastShadow`, the demo's `learning`): champion and challenger scored on the same `n` labeled
+ * predictions, their mean log losses and hit rates, and the t statistic of the improvement less
+ * the margin over `blocks` closed blocks (null with fewer than two, with `minT` 0, or when every
+ * block agreed and it is infinite, which JSON cannot hold).
+ */
+export type ShadowResult = Readonly<{
+  champion: Readonly<{ name: string; version: number }>;
+  challenger: Readonly<{ name: string; version: number }>;
+  n: number;
+  championLogLoss: number;
+  challengerLogLoss: number;
+  championHitRate: number;
+  challengerHitRate: number;
+  margin: number;
+  t: number | null;
+  minT: number;
+  blocks: number;
+}>;
+
+/** A finished shadow run: its numbers and the verdict taken on them. */
+export type ShadowVerdictResult = ShadowResult & Readonly<{ verdict: 'promoted' | 'rejected' }>;
+
+/** The numbers `judgeShadow` judged `s` on (see `ShadowResult`). */
+export function shadowResultOf(s: ShadowStats, cfg: ShadowRule): ShadowResult {
+  const n = Math.max(1, s.n);
+  const t = cfg.minT > 0 && s.blocks !== undefined ? shadowT(s.blocks, cfg.margin) : null;
+  return {
+    champion: s.champion,
+    challenger: s.challenger,
+    n: s.n,
+    championLogLoss: s.championLoss / n,
+    challengerLogLoss: s.challengerLoss / n,
+    championHitRate: s.championHits / n,
+    challengerHitRate: s.challengerHits / n,
+    margin: cfg.margin,
+    t: t !== null && Number.isFinite(t) ? t : null,
+    minT: cfg.minT,
+    blocks: s.blocks?.n ?? 0,
+  };
+}
+
+/**
  * A promoted model on probation. Since stop 23 the previous champion is scored beside it on the
  * same labels (`paired`, a shadow run with the roles turned round: `champion` is the previous
  * model, `challenger` the promoted one), and the verdict compares the two on those labels. A

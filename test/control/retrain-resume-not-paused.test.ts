@@ -19,6 +19,7 @@ const status = (phase: RetrainingStatus['phase']): RetrainingStatus => ({
   challenger: null,
   trigger: null,
   lastOutcome: null,
+  lastShadow: null,
   lastRollback: null,
   pauseReason: phase === 'paused' ? 'maintenance' : null,
   pausedBy: phase === 'paused' ? 'alice' : null,

@@ -14,6 +14,7 @@ const fresh: RetrainingStatus = {
   challenger: null,
   trigger: null,
   lastOutcome: null,
+  lastShadow: null,
   lastRollback: null,
   pauseReason: null,
   pausedBy: null,
