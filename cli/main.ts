@@ -52,6 +52,7 @@ program
   .option('--embedded', 'use in-process adapters only')
   .option('--no-faults', 'do not inject the handful of bad messages that show the edge refusing input')
   .option('--retrain', 'train a new model on the three years before the window (as much of them as the data holds) even when the registry has one')
+  .option('--learn', 'also run one retraining cycle of the learning loop: a challenger fitted on the window\'s first labeled predictions, shadowed against the served model on later ones, promoted or rejected through the registry (the summary\'s learning line)')
   .option('--dashboard', 'serve the dashboard, websocket feed and /metrics while the demo runs (prints the URL with the viewer token)')
   .option('--port <n>', 'with --dashboard: the gateway\'s port (default gateway.port; 0 picks a free one)', (v: string) => {
     // Digits only: Number('') and Number(' ') are 0, so `--port ''` (an unset variable) served on
@@ -62,7 +63,7 @@ program
   })
   .option('--hold', 'with --dashboard: keep serving after the replay until Ctrl-C')
   .option('--namespace <name>', 'run in this namespace: its own streams, Redis keys, PostgreSQL schema (sextant_<name>) and model registry, reset at start', demoNamespaceArg, DEFAULT_DEMO_NAMESPACE)
-  .action(async (opts: { data?: string; symbols: string[]; timeframe: Timeframe; from: number; to: number; embedded?: boolean; faults: boolean; retrain?: boolean; dashboard?: boolean; port?: number; hold?: boolean; namespace: string }) => {
+  .action(async (opts: { data?: string; symbols: string[]; timeframe: Timeframe; from: number; to: number; embedded?: boolean; faults: boolean; retrain?: boolean; learn?: boolean; dashboard?: boolean; port?: number; hold?: boolean; namespace: string }) => {
     if ((opts.port !== undefined || opts.hold === true) && opts.dashboard !== true) throw new InvalidArgumentError('--port and --hold go with --dashboard');
     const { runDemo } = await import('./commands/demo.js');
     await runDemo({ configFile: program.opts<{ config?: string }>().config, ...opts });

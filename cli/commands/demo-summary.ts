@@ -8,6 +8,8 @@ import { modelDataSpan } from '../../models/registry/model-data-span.js';
 import type { ModelVersion } from '../../models/registry/model-registry.js';
 import { demoLabelingLine } from './demo-labeling.js';
 import type { DemoLabeling } from './demo-labeling.js';
+import { demoLearningLine } from './demo-learning.js';
+import type { DemoLearning } from './demo-learning.js';
 import type { RiskStatus } from '../../models/risk/risk-core.js';
 import { quoteOf } from '../../streams/messages/symbol-quote.js';
 import { pnlOf } from '../engine-status-feed.js';
@@ -56,6 +58,8 @@ export type DemoSummary = Readonly<{
   } | null;
   /** The learning loop's labeling of the window (null when the engine ran none: no training-sample store). */
   labeling: DemoLabeling | null;
+  /** `--learn`: the retraining cycle the demo ran and what came of it (null without `--learn`). */
+  learning: DemoLearning | null;
   /**
    * The SIGINT or SIGTERM that came after the replay (while the engine stopped: the labeling wait)
    * and the step it stopped; the counts are what was done until then. Null: it ran to the end.
@@ -178,7 +182,7 @@ export function summaryOf(
   adapters: Adapters,
   engine: Engine,
   demoModel: DemoModel,
-  run: Readonly<{ published: number; injected: number; warmup: DemoWarmup; seconds: number; labeling: DemoLabeling | null; interrupted?: DemoInterruption | null }>,
+  run: Readonly<{ published: number; injected: number; warmup: DemoWarmup; seconds: number; labeling: DemoLabeling | null; learning?: DemoLearning | null; interrupted?: DemoInterruption | null }>,
 ): DemoSummary {
   const c = engine.counters;
   const d = engine.decisions?.path.stats() ?? null;
@@ -206,6 +210,7 @@ export function summaryOf(
     decisions: d,
     risk: rs === undefined ? null : demoRiskOf(rs, d),
     labeling: run.labeling,
+    learning: run.learning ?? null,
     interrupted: run.interrupted ?? null,
     seconds: Math.round(run.seconds * 100) / 100,
     messagesPerSecond: Math.round(c.messagesIn / run.seconds),
@@ -286,6 +291,7 @@ export function printSummary(s: DemoSummary): void {
     out.write(`  positions       ${positionsLine(s.risk.positions)}\n`);
   }
   if (s.labeling !== null) out.write(`  labeling        ${demoLabelingLine(s.labeling)}\n`);
+  if (s.learning !== null) out.write(`  learning        ${demoLearningLine(s.learning)}\n`);
   out.write(`${JSON.stringify(s)}\n`);
 }
 

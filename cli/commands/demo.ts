@@ -39,6 +39,8 @@ import { printSummary, summaryOf } from './demo-summary.js';
 import type { DemoSummary } from './demo-summary.js';
 import { awaitLabeling, labelingRefusals } from './demo-labeling.js';
 import type { DemoLabeling } from './demo-labeling.js';
+import { awaitRetraining, learningConfig, learningSummary, startLearningCycle } from './demo-learning.js';
+import type { DemoLearning } from './demo-learning.js';
 import type { LabelingStats } from '../../actors/labeling-actor.js';
 import { streamName } from '../../streams/provision.js';
 
@@ -53,6 +55,12 @@ export type DemoOptions = Readonly<{
   faults: boolean;
   /** Train a new model on the years before the window even when the registry has one. */
   retrain?: boolean;
+  /**
+   * Run the learning loop's retraining actor for one cycle (`demo-learning.ts`): triggered at the
+   * start, it fits a challenger on the window's first labeled predictions, shadows it on later ones
+   * against the served model and promotes or rejects it through the registry; the demo waits for it.
+   */
+  learn?: boolean;
   /** Serve the dashboard, feed and metrics (the gateway) while the demo runs. */
   dashboard?: boolean;
   /** The gateway's port with `dashboard` (default `gateway.port`; 0 = any free port). */
@@ -105,7 +113,8 @@ const inWords = (xs: readonly string[]): string => (xs.length < 2 ? (xs[0] ?? 'n
  */
 export async function runDemo(opts: DemoOptions): Promise<DemoSummary | undefined> {
   const started = performance.now();
-  const cfg = demoConfig(loadConfig({ file: opts.configFile }), opts.symbols, opts.timeframe, opts.namespace);
+  const base = demoConfig(loadConfig({ file: opts.configFile }), opts.symbols, opts.timeframe, opts.namespace);
+  const cfg = opts.learn === true ? learningConfig(base) : base;
   const log = createLogger(process.env['SEXTANT_LOG_LEVEL'] ?? 'warn');
   const clock = createLiveClock();
   const dataDir = requireDataDir(opts.data ?? cfg.data.dir);
@@ -159,6 +168,12 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary | undefine
     const stopEngine = (): Promise<void> => (stopping ??= engine.stop());
     opened.push({ what: 'the engine', close: stopEngine });
     running.engine = engine;
+    if (opts.learn === true) {
+      if (engine.retraining === undefined) throw new Error('--learn: the engine runs no retraining actor (it needs the decision path, a training-sample store and a model registry)');
+      startLearningCycle(engine.retraining);
+      const t = cfg.retraining;
+      progressNote(`learning: one retraining cycle triggered: it fits a challenger once ${t.training.minSamples} predictions are labeled, shadows it against the served model on the next ${t.shadow.predictions} labeled predictions, then promotes or rejects it`);
+    }
     const status = dash === undefined ? undefined : startEngineStatusFeed({ engine, hub: dash.gateway.hub, metrics: dash.gateway.metrics, bus: adapters.bus, consumers: engineConsumers(cfg, engine), timeframe: cfg.strategy.timeframe, intervalMs: dash.statusIntervalMs, log });
     if (status !== undefined) opened.push({ what: 'the status feed', close: () => status.stop() });
     if (dash !== undefined) reportServedModel(dash.gateway.metrics, engine.decisions, cfg.strategy.model);
@@ -207,7 +222,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary | undefine
     // The labeling actor reads the streams behind the replay: once the decision path published
     // its last, it is given until it labeled all the window allows (or stalls).
     let labelWait: Readonly<{ caughtUp: boolean; left: number }> | undefined;
+    let learnWait: Readonly<{ caughtUp: boolean; left: number }> | undefined;
     const labeling = engine.labeling;
+    const retraining = opts.learn === true ? engine.retraining : undefined;
     const waitForLabeling =
       labeling === undefined
         ? undefined
@@ -230,6 +247,27 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary | undefine
             });
             progress.stop();
             if (!labelWait.caughtUp && !signals.signal.aborted) progressNote(`warning: labeling stopped with ${labelWait.left} messages unread (it handled nothing for ${LABELING_STALL_MS / 1000} s): the summary's labeling line is what it did`);
+            if (retraining === undefined || signals.signal.aborted) return;
+            // --learn: the retraining actor reads the labels behind labeling; its cycle's fit,
+            // shadow run and verdict come as it does.
+            step = 'retraining (the learning loop)';
+            progressNote('learning: waiting for the retraining actor to handle every label (Ctrl-C stops the wait and prints the summary so far)');
+            progress.start(0, 0, { phase: 'learning', rate: 0 });
+            const t1 = performance.now();
+            learnWait = await awaitRetraining({
+              retraining,
+              bus: adapters.bus,
+              stallMs: LABELING_STALL_MS,
+              pollMs: 100,
+              now: () => performance.now(),
+              signal: signals.signal,
+              onProgress: (handled, total) => {
+                progress.setTotal(total);
+                progress.update(handled, { phase: 'learning', rate: Math.round(handled / Math.max(0.001, (performance.now() - t1) / 1000)) });
+              },
+            });
+            progress.stop();
+            if (!learnWait.caughtUp && !signals.signal.aborted) progressNote(`warning: retraining stopped with ${learnWait.left} labels unread (it handled nothing for ${LABELING_STALL_MS / 1000} s): the summary's learning line is what it did`);
           };
     await (stopping ??= engine.stop(waitForLabeling === undefined ? undefined : { beforeLabelingStops: waitForLabeling }));
     // A failure in the last releases (after every message came in) still fails the demo.
@@ -243,6 +281,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary | undefine
     // exit 130), losing the whole run for a Ctrl-C during the learning loop's catch-up.
     step = 'summarising';
     const labeled = labeling === undefined ? null : await labelingSummary(labeling.stats(), labelWait, adapters, cfg);
+    const learned: DemoLearning | null =
+      retraining === undefined ? null : await learningSummary(retraining.status(), { cfg, registry: adapters.registry, served: engine.decisions?.model(), wait: learnWait });
 
     const seconds = (performance.now() - started) / 1000;
     const warmup = demoWarmup(opts.symbols, barCounts, barsBeforeFirstPrediction(demoModel.model));
@@ -250,7 +290,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary | undefine
     const by = signals.signal.aborted ? (String(signals.signal.reason) as NodeJS.Signals) : undefined;
     const at = stepAtSignal ?? step;
     const interrupted = by === undefined ? null : { signal: by, step: at };
-    const summary = summaryOf(opts, adapters, engine, demoModel, { published: result.published, injected, warmup, seconds, labeling: labeled, interrupted });
+    const summary = summaryOf(opts, adapters, engine, demoModel, { published: result.published, injected, warmup, seconds, labeling: labeled, learning: learned, interrupted });
     printSummary(summary);
     if (by !== undefined) {
       const closed = await closeStarted(opened, log, `after the demo was interrupted while ${at}`);
