@@ -24,8 +24,9 @@ export type GatewayCommandOptions = Readonly<{
 /**
  * `sextant gateway`: runs the configured market-data provider, publishing trades, quotes and
  * closed bars of the configured assets into JetStream, until SIGINT/SIGTERM. Status changes
- * (connected, retrying, backfilled, refused, failed) are logged; on exit a JSON summary of them
- * is printed on stdout. Exits 1 when every feed failed permanently.
+ * (connected, retrying, backfilled, refused, failed, restarting) are logged; on exit a JSON summary
+ * of them is printed on stdout, `failed` counting the feeds down when it stopped (failed, waiting
+ * to restart: `marketData.restart`). Exits 1 when every feed was.
  */
 export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
   const cfg = loadConfig({ file: opts.configFile });
@@ -45,10 +46,12 @@ export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
   });
   const counts: Record<string, number> = {};
   let feeds = 0;
-  let failed = 0;
+  /** Feeds down: failed, waiting to restart, until one of their steps gets through again. */
+  const down = new Set<string>();
   const onStatus = (s: GatewayStatus): void => {
     counts[s.type] = (counts[s.type] ?? 0) + 1;
-    if (s.type === 'failed') failed++;
+    if (s.type === 'failed') down.add(s.feed);
+    if (s.type === 'connected') down.delete(s.feed);
     if (s.type === 'connected' || s.type === 'backfilled') log.info({ ...s }, `market data ${s.type}`);
   };
   // The first SIGINT/SIGTERM stops the feeds; a second one while they stop exits at once, saying so
@@ -66,6 +69,7 @@ export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
     await bus.close();
     signals.dispose();
   }
+  const failed = down.size;
   process.stdout.write(`${JSON.stringify({ feeds, failed, statuses: counts })}\n`);
   if (feeds > 0 && failed === feeds) process.exitCode = 1;
 }

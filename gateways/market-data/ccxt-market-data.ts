@@ -10,6 +10,9 @@ import type { Candidate, Candle } from './candidates.js';
 import { barCandidate, quoteCandidate, tradeCandidate } from './candidates.js';
 import { fromCcxtError, fromCcxtWatchError } from './errors.js';
 import { runFeedLoop } from './feed-loop.js';
+import type { FeedLoopEnd } from './feed-loop.js';
+import { superviseFeed } from './feed-supervisor.js';
+import type { RestartPolicy } from './feed-supervisor.js';
 import type { Feed, FeedSink, MarketDataSource, Origin } from './market-data-source.js';
 import { feedName } from './market-data-source.js';
 import { reportGap } from './gap-status.js';
@@ -36,6 +39,8 @@ export type CcxtMarketDataOptions = Readonly<{
   /** Extra params of the watch calls, e.g. `{ trades: { name: 'aggTrade' }, ticker: { name: 'ticker' } }` on binance. */
   watchParams?: Readonly<{ trades?: Record<string, unknown>; ticker?: Record<string, unknown> }>;
   backoff: BackoffPolicy;
+  /** `marketData.restart`: a feed that failed is started again with this backoff; undefined, it stays `failed`. */
+  restart?: RestartPolicy;
   now: () => number;
   sleep?: Sleep;
   log?: Logger;
@@ -97,22 +102,33 @@ export function createCcxtMarketData(o: CcxtMarketDataOptions): MarketDataSource
   const loops = (sink: FeedSink, signal: AbortSignal): Promise<void>[] => {
     const out: Promise<void>[] = [];
     const common = { sink, signal, sleep, backoff: o.backoff, log, now: o.now, classify: fromCcxtError };
+    /** Each run of a feed is built afresh: a restart carries none of the failed run's state over. */
+    const supervise = (feed: Feed, run: () => Promise<FeedLoopEnd>): void =>
+      void out.push(superviseFeed({ feed: feedName(feed), sink, signal, sleep, log, now: o.now, restart: o.restart, classify: fromCcxtError, run }));
     for (const a of o.assets) {
       for (const tf of o.timeframes) {
         const feed: Feed = { kind: 'bar', venue: a.venue, symbol: a.symbol, tf };
-        const f = barFeed(feed, sink, signal);
-        out.push(runFeedLoop({ ...common, feed: feedName(feed), mode: f.mode, step: f.step, onFailure: f.reset }));
+        supervise(feed, () => {
+          const f = barFeed(feed, sink, signal);
+          return runFeedLoop({ ...common, feed: feedName(feed), mode: f.mode, step: f.step, onFailure: f.reset });
+        });
       }
       if (o.trades) {
         const feed: Feed = { kind: 'trade', venue: a.venue, symbol: a.symbol };
-        const f = tradeFeed(feed, sink, signal);
-        // Trades without an id counted since the last dead letter are dead-lettered when the feed ends.
-        out.push(runFeedLoop({ ...common, feed: feedName(feed), mode: f.mode, step: f.step }).then(f.flush));
+        supervise(feed, async () => {
+          const f = tradeFeed(feed, sink, signal);
+          // Trades without an id counted since the last dead letter are dead-lettered when the run ends.
+          const end = await runFeedLoop({ ...common, feed: feedName(feed), mode: f.mode, step: f.step });
+          await f.flush();
+          return end;
+        });
       }
       if (o.quotes) {
         const feed: Feed = { kind: 'quote', venue: a.venue, symbol: a.symbol };
-        const f = quoteFeed(feed, sink, signal);
-        out.push(runFeedLoop({ ...common, feed: feedName(feed), mode: f.mode, step: f.step }));
+        supervise(feed, () => {
+          const f = quoteFeed(feed, sink, signal);
+          return runFeedLoop({ ...common, feed: feedName(feed), mode: f.mode, step: f.step });
+        });
       }
     }
     return out;

@@ -51,6 +51,17 @@ export const MarketDataConfigSchema = z
       .refine((b) => b.maxMs >= b.minMs, { message: 'backoff.maxMs must be at least backoff.minMs', path: ['maxMs'] })
       .default({ minMs: 500, maxMs: 30_000 }),
     /**
+     * A feed that failed for good (`failed`: an unknown symbol, a refused key or region, an error the
+     * venue repeats) is started again after `minMs`, the delay doubling with each restart in a row up
+     * to `maxMs` (a run that stayed connected `maxMs` starts over), said `restarting` with the
+     * failure and when (`retryAt`). It ended for good, and the engine went on with stale data.
+     */
+    restart: z
+      .object({ minMs: z.number().int().positive(), maxMs: z.number().int().positive() })
+      .strict()
+      .refine((b) => b.maxMs >= b.minMs, { message: 'restart.maxMs must be at least restart.minMs', path: ['maxMs'] })
+      .default({ minMs: 10_000, maxMs: 600_000 }),
+    /**
      * The longest `Retry-After` (429, Binance's 418 IP ban, 503) the feeds and the venue's hold wait
      * before asking again; a longer one is cut to this, the message saying so. 4 days by default:
      * Binance's bans last up to 3 days, and a request during one may lengthen it.

@@ -22,7 +22,7 @@ export type SourceDeps = Readonly<{
  */
 export async function createMarketDataSource(cfg: MarketDataConfig, deps: SourceDeps): Promise<MarketDataSource> {
   const apiKey = deps.env[cfg.apiKeyEnv];
-  const common = { assets: deps.assets, timeframes: cfg.timeframes, pollMs: cfg.pollMs, backfillBars: cfg.backfillBars, backoff: cfg.backoff, now: deps.now, log: deps.log, ...(deps.sleep !== undefined ? { sleep: deps.sleep } : {}) };
+  const common = { assets: deps.assets, timeframes: cfg.timeframes, pollMs: cfg.pollMs, backfillBars: cfg.backfillBars, backoff: cfg.backoff, restart: cfg.restart, now: deps.now, log: deps.log, ...(deps.sleep !== undefined ? { sleep: deps.sleep } : {}) };
   if (cfg.provider === 'twelvedata') {
     if (apiKey === undefined || apiKey === '') throw new GatewayError(GatewayErrorCode.AUTHENTICATION, `twelvedata needs an API key in $${cfg.apiKeyEnv}`);
     return createTwelveDataMarketData({

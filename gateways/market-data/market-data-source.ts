@@ -62,6 +62,14 @@ export type GatewayStatus =
   | Readonly<{ type: 'gap'; feed: string; from: number; to: number; missing: number; detail: string }>
   | Readonly<{ type: 'refused'; feed: string; reason: RefusalReason; detail: string }>
   | Readonly<{ type: 'failed'; feed: string; code: GatewayErrorCode; error: string }>
+  /**
+   * A feed that failed (`failed`, just before) is started again afresh after `delayMs`, at `retryAt`
+   * (ms, the feed's clock): `marketData.restart`'s backoff (`feed-supervisor.ts`). `attempt` counts
+   * its restarts in a row (a run that stayed connected `restart.maxMs` starts the count over);
+   * `code` and `error` are the failure's. The restarted feed resyncs from the stream's high-water
+   * marks (`connected` once a step gets through), as after a dropped connection.
+   */
+  | Readonly<{ type: 'restarting'; feed: string; attempt: number; delayMs: number; retryAt: number; code: GatewayErrorCode; error: string }>
   | Readonly<{ type: 'stopped'; feed: string }>;
 
 export type FeedSink = {
@@ -77,7 +85,11 @@ export type FeedSink = {
 export type MarketDataSource = Readonly<{
   /** `ccxt:binance`, `twelvedata`: for logs only. */
   provider: string;
-  /** Runs every configured feed until `signal` aborts (or every feed failed permanently). */
+  /**
+   * Runs every configured feed until `signal` aborts. A feed that fails permanently is restarted
+   * with `marketData.restart`'s backoff; without a restart policy (a source built by hand) it stays
+   * `failed`, and run ends once every feed has.
+   */
   run(sink: FeedSink, signal: AbortSignal): Promise<void>;
   /** Releases connections. */
   close(): Promise<void>;

@@ -11,6 +11,9 @@ import { fromHttpStatus, GatewayError, GatewayErrorCode } from './errors.js';
 import { requestSpacer } from './request-spacer.js';
 import { createVenueHold, readRetryAfter } from './retry-after.js';
 import { runFeedLoop } from './feed-loop.js';
+import type { FeedLoopEnd } from './feed-loop.js';
+import { superviseFeed } from './feed-supervisor.js';
+import type { RestartPolicy } from './feed-supervisor.js';
 import type { Feed, FeedSink, MarketDataSource } from './market-data-source.js';
 import { feedName } from './market-data-source.js';
 import { reportGap } from './gap-status.js';
@@ -37,6 +40,8 @@ export type TwelveDataOptions = Readonly<{
   /** Rows asked for per request at most: the vendor's maximum (5000) unless set lower. */
   pageSize?: number;
   backoff: BackoffPolicy;
+  /** `marketData.restart`: a feed that failed is started again with this backoff; undefined, it stays `failed`. */
+  restart?: RestartPolicy;
   /**
    * The plan's request budget: requests of all feeds together are spaced `60_000 / n` ms apart
    * (TwelveData counts credits per minute; its free plan allows 8). Unset: no spacing, and a 429
@@ -294,17 +299,19 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
       for (const a of o.assets) {
         for (const tf of o.timeframes) {
           const feed = { kind: 'bar', venue: a.venue, symbol: a.symbol, tf } as const;
-          const seen: { checkedTo?: number } = {};
-          loops.push(
-            runFeedLoop({
-              feed: feedName(feed), mode: 'poll', sink, signal, sleep, backoff: o.backoff, log, now: wallClock,
-              classify: (e) => (e instanceof GatewayError ? e : new GatewayError(GatewayErrorCode.NETWORK, String(e), { cause: e })),
+          const classify = (e: unknown): GatewayError => (e instanceof GatewayError ? e : new GatewayError(GatewayErrorCode.NETWORK, String(e), { cause: e }));
+          // Each run afresh: a restarted feed (marketData.restart) checks for gaps from its high-water mark.
+          const run = (): Promise<FeedLoopEnd> => {
+            const seen: { checkedTo?: number } = {};
+            return runFeedLoop({
+              feed: feedName(feed), mode: 'poll', sink, signal, sleep, backoff: o.backoff, log, now: wallClock, classify,
               step: async () => {
                 await poll(feed, sink, seen, signal);
                 await sleep(o.pollMs, signal);
               },
-            }),
-          );
+            });
+          };
+          loops.push(superviseFeed({ feed: feedName(feed), sink, signal, sleep, log, now: wallClock, restart: o.restart, classify, run }));
         }
       }
       await Promise.all(loops);
