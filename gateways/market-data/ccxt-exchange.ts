@@ -3,8 +3,8 @@ import type { Exchange } from 'ccxt';
 import { holdDials, refuseHandshakes } from './ccxt-handshake.js';
 import { GatewayError, GatewayErrorCode } from './errors.js';
 import type { WithRetryAfter } from './errors.js';
-import { createVenueHold, DEFAULT_MAX_RETRY_AFTER_MS, readRetryAfter } from './retry-after.js';
-import type { VenueHold } from './retry-after.js';
+import { createVenueHold, DEFAULT_MAX_RETRY_AFTER_MS, heldWaitReporter, readRetryAfter, reportingHeldWaits } from './retry-after.js';
+import type { HeldWait, HoldCause, VenueHold } from './retry-after.js';
 
 export type CcxtExchangeOptions = Readonly<{
   /** A ccxt pro exchange id: `binance`, `kraken`, … */
@@ -205,6 +205,62 @@ function refuseForbidden(ex: Exchange): void {
   };
 }
 
+/**
+ * ccxt loads a venue's markets once for all its feeds: the first `loadMarkets` call starts the
+ * requests (`fetchMarkets`) and every other call, from any feed, waits on the same promise
+ * (`marketsLoading`). Two faults of that sharing are undone here:
+ *
+ * - A request of the loading that waits in the venue's hold ({@link createVenueHold}: a 418/429's
+ *   `Retry-After`) was told to the feed that started it only (the wait sits in that feed's async
+ *   context): the venue's other feeds, waiting on the same markets, said nothing, as if starting.
+ *   Now every feed waiting on the loading is told (`held`, with the hold's reason and time left),
+ *   a feed that comes to wait on it during the hold as soon as it does, and again when the hold is
+ *   lengthened.
+ * - A loading that failed stayed ccxt's `marketsLoading`: every later call, from every feed, got its
+ *   error again without asking the venue. A 503 or a dropped connection on `exchangeInfo` at start
+ *   left each feed `retrying` for ever with that error while the venue was never asked again.
+ *   Now a failed loading is forgotten, and the next call asks the venue.
+ */
+function shareLoadMarkets(ex: Exchange, hold: VenueHold, now: () => number): void {
+  type Loading = { key: Promise<unknown> | undefined; listeners: Set<(w: HeldWait) => void>; settled: boolean; held?: Readonly<{ until: number } & HoldCause> };
+  const target = ex as unknown as { marketsLoading: Promise<unknown> | undefined };
+  const original = ex.loadMarkets.bind(ex);
+  let current: Loading | undefined;
+  ex.loadMarkets = (...args: Parameters<Exchange['loadMarkets']>) => {
+    const onHeld = heldWaitReporter();
+    const candidate: Loading = { key: undefined, listeners: new Set(onHeld === undefined ? [] : [onHeld]), settled: false };
+    const tellAll = (w: HeldWait): void => {
+      candidate.held = { until: now() + w.ms, code: w.code, reason: w.reason };
+      for (const l of [...candidate.listeners]) l(w);
+    };
+    // A loading this call starts runs in a context that tells every feed waiting on it.
+    const p = reportingHeldWaits(tellAll, () => original(...args));
+    const key = target.marketsLoading;
+    if (current === undefined || key !== current.key) {
+      const loading = Object.assign(candidate, { key });
+      current = loading;
+      key?.then(
+        () => void (loading.settled = true),
+        () => {
+          loading.settled = true;
+          if (target.marketsLoading === key) target.marketsLoading = undefined;
+        },
+      );
+    } else if (onHeld !== undefined) {
+      // Joins the loading in flight: told of its hold from now on, and at once if it waits in one.
+      current.listeners.add(onHeld);
+      const left = current.held === undefined ? 0 : current.held.until - now();
+      if (!current.settled && current.held !== undefined && left > 0 && hold.remainingMs() > 0) onHeld({ ms: Math.min(left, hold.remainingMs()), code: current.held.code, reason: current.held.reason });
+    }
+    const loading = current;
+    if (onHeld !== undefined) {
+      const leave = (): void => void loading.listeners.delete(onHeld);
+      p.then(leave, leave);
+    }
+    return p;
+  };
+}
+
 type ExchangeClass = new (cfg: Record<string, unknown>) => Exchange;
 
 /**
@@ -256,6 +312,7 @@ export async function createCcxtExchange(o: CcxtExchangeOptions): Promise<Exchan
   refuseForbidden(ex);
   refuseHandshakes(ex, hold, dialHold, now, maxRetryAfterMs); // ccxt-handshake.ts: uses the REST hooks above; a handshake's 418/429 holds REST and dials too
   holdDials(ex, dialHold);
+  shareLoadMarkets(ex, hold, now);
   // ccxt needs an http agent of its own for plain ws:// urls (local servers, tests).
   if (o.wsUrl?.startsWith('ws://') === true) await ex.loadHttpProxyAgent();
   return ex;

@@ -79,6 +79,11 @@ export function reportingHeldWaits<T>(onHeld: (w: HeldWait) => void, step: () =>
   return heldWaits.run(onHeld, step);
 }
 
+/** Whom a wait in a hold would be told to here: the feed whose step runs ({@link reportingHeldWaits}), if any. */
+export function heldWaitReporter(): ((w: HeldWait) => void) | undefined {
+  return heldWaits.getStore();
+}
+
 /**
  * When a venue may be asked again: a 429 or 418 with `Retry-After` (a REST answer's, or a refused
  * websocket handshake's on a ccxt venue) holds every REST request of the exchange (all its feeds,

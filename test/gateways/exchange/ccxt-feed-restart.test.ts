@@ -104,3 +104,47 @@ describe('ccxt market data: a feed that failed for good is restarted (marketData
     expect(MarketDataConfigSchema.safeParse({ restart: { minMs: 5_000, maxMs: 1_000 } }).success).toBe(false);
   });
 });
+
+describe("ccxt market data: the venue's markets, loaded once for all its feeds", () => {
+  it('asks the venue for its markets again after a failed loading: a 503 on exchangeInfo at start left every feed retrying its error for ever, the venue never asked again', async () => {
+    srv.failNext('/api/v3/exchangeInfo', 503, 1, { code: -1001, msg: 'Internal error; unable to process your request. Please try again.' });
+    const gw = await gateway({ mode: 'poll', trades: true });
+    await until(async () => (await bars()) >= 5, 10_000, 'bars after the retry');
+    await until(() => of(TRADE).some((s) => s.type === 'connected'), 10_000, 'the trade feed connected');
+    await gw.stop();
+    expect(srv.requests.filter((r) => r.startsWith('/api/v3/exchangeInfo'))).toHaveLength(2);
+    expect(stack.statuses.filter((s) => s.type === 'retrying').map((s) => (s.type === 'retrying' ? [s.feed, s.code, s.attempt] : []))).toEqual(
+      expect.arrayContaining([[BAR, 'UNAVAILABLE', 1], [TRADE, 'UNAVAILABLE', 1]]),
+    );
+    expect(stack.statuses.some((s) => s.type === 'failed')).toBe(false);
+  });
+
+  it("says every feed waiting on the markets loading `held` while its request waits in the venue's hold, with the reason and when: only the feed that started the loading did, the others looked like they were simply starting", async () => {
+    const gw = await gateway({
+      mode: 'poll',
+      trades: true,
+      // A 429 with Retry-After: 2 before the feeds start: the venue's REST hold is set, the markets not loaded.
+      before: async (ex) => {
+        srv.failNext('/api/v3/time', 429, 1, { code: -1003, msg: 'Too many requests.' }, { 'Retry-After': '2' });
+        await ex.fetchTime().catch(() => undefined);
+      },
+    });
+    await until(() => of(BAR).some((s) => s.type === 'connected') && of(TRADE).some((s) => s.type === 'connected'), 15_000, 'both feeds connected after the hold');
+    await gw.stop();
+    for (const feed of [BAR, TRADE]) {
+      const seen = of(feed);
+      expect(seen[0]).toEqual({
+        type: 'held', feed, code: 'RATE_LIMITED', delayMs: expect.any(Number), retryAt: expect.any(Number),
+        error: expect.stringMatching(/^binance GET \S+\/api\/v3\/time: HTTP 429, rate limited for 2000 ms \(Retry-After 2\)/),
+      });
+      const held = seen[0];
+      if (held?.type !== 'held') throw new Error('not held');
+      expect(held.delayMs).toBeGreaterThan(1_000);
+      expect(held.delayMs).toBeLessThanOrEqual(2_000);
+      expect(held.retryAt).toBe(NOW + held.delayMs);
+      expect(seen.find((s) => s.type === 'connected')).toBeDefined();
+    }
+    expect(srv.requests.filter((r) => r.startsWith('/api/v3/exchangeInfo'))).toHaveLength(1);
+    expect(stack.statuses.filter((s) => s.type === 'retrying' || s.type === 'failed')).toEqual([]);
+  });
+});
