@@ -405,7 +405,7 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
     const newestBar = newestStored('bars');
     const holds = (table: string, symbol: string, t: number): string => (t < 0 ? `it holds no ${table} of ${symbol}` : `it holds ${symbol}'s ${table} to ${new Date(t).toISOString()}`);
     for (const item of due) {
-      const fv = vectors.get(item.featureId);
+      let fv = vectors.get(item.featureId);
       const waitEnd = item.horizonEnd + spec.featureWaitBars * tfMs;
       const mayWait = state.watermark(item.venue, item.symbol) < waitEnd;
       const giveUp = item.horizonEnd + RECORDER_GONE_WAITS * Math.max(1, spec.featureWaitBars) * tfMs;
@@ -427,14 +427,24 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
           waiting++;
           continue;
         }
-        dlq.push(refuseItem(item, `feature vector ${item.featureId} not in the timeseries store ${spec.featureWaitBars} bars after the horizon (${holds('vectors', item.symbol, recorded)})`));
-        state.complete(item.id);
-        continue;
+        // The newest vector was read after this one: a recorder commit that landed in between (a
+        // catch-up's batch after an outage stores the vector with those past the wait) holds it.
+        fv = (await vectorsOf([item])).get(item.featureId);
+        if (fv === undefined) {
+          dlq.push(refuseItem(item, `feature vector ${item.featureId} not in the timeseries store ${spec.featureWaitBars} bars after the horizon (${holds('vectors', item.symbol, recorded)})`));
+          state.complete(item.id);
+          continue;
+        }
       }
-      const bars = await pathOf(item);
-      const gap = missingBars(item, bars);
+      let bars = await pathOf(item);
+      let gap = missingBars(item, bars);
       // A missing bar waits as a missing vector does: until the recorder got past the wait.
       const recordedBar = gap > 0 && !mayWait ? await newestBar(item.venue, item.symbol) : -1;
+      if (gap > 0 && recordedBar >= waitEnd) {
+        // Read again for the same reason: the path was read before the newest bar was.
+        bars = await pathOf(item);
+        gap = missingBars(item, bars);
+      }
       if (gap > 0 && recordedBar < waitEnd && recorderGone) {
         refuseGone(`${gap} bar(s) of the path of ${item.symbol} from ${new Date(item.decisionTs).toISOString()}`, 'bars', recordedBar);
         continue;

@@ -107,6 +107,35 @@ describe('labeling actor: bars far ahead of the recorder', () => {
     expect(await samples.count()).toBe(0);
   });
 
+  it('labels a vector the recorder stored between its read and the read of the newest stored vector (a catch-up after an outage)', async () => {
+    const { bus, ns, timeseries, samples, dlq } = await stores();
+    // Seen live after a PostgreSQL outage: the engine's catch-up stored bars 0 to 30's vectors in one
+    // commit that landed after the actor read bar 0's vector (missing) and before it read the newest
+    // stored (bar 30, past the wait): the prediction was refused with its vector in the store.
+    let landed = false;
+    const racing: typeof timeseries = {
+      ...timeseries,
+      features: async (q) => {
+        const read = await timeseries.features(q);
+        if (!landed) {
+          landed = true;
+          await timeseries.insert({ bars: bars.slice(0, 31), features: bars.slice(0, 31).map((x) => vectorOf(x, 1)) });
+        }
+        return read;
+      },
+    };
+    const actor = await startActor(bus, ns, { timeseries: racing, samples });
+    cleanups.push(() => actor.stop());
+    await publishBars(bus, ns, bars.slice(0, 40));
+    await until('bars received', () => actor.stats().received === 40);
+    await publishSignals(bus, ns, [prediction('s1', b(0), 0.01, 1)]);
+    await until('settled', () => actor.stats().labeled + actor.stats().refused === 1);
+    expect(landed).toBe(true);
+    expect(actor.stats()).toMatchObject({ labeled: 1, refused: 0, pending: 0 });
+    expect(await samples.count()).toBe(1);
+    expect(dlq.msgs).toEqual([]);
+  });
+
   it('waits for path bars the recorder has not stored yet when they left the buffer before the prediction came, then labels it', async () => {
     const { bus, ns, timeseries, samples, dlq, actor } = await barsPastTheBuffer();
     // The recorder is at bar 0: its bar and vector stored, bar 1 (the path's) not yet.
