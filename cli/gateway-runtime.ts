@@ -48,7 +48,8 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
   const gw = cfg.gateway;
   const subjects = subjectsFor(cfg.prefix);
   const metrics = opts.metrics ?? createEngineMetrics();
-  const feed = feedMetricsFromBus(bus, subjects, metrics);
+  // A dead letter re-sent within the DLQ stream's duplicate window is one refusal, as the stream keeps one.
+  const feed = feedMetricsFromBus(bus, subjects, metrics, { dlqDuplicateWindowMs: cfg.streams.DLQ.duplicateWindowMs });
   const hub = createHub({
     bus,
     subjects,

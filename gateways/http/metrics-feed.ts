@@ -7,10 +7,22 @@ import type { EngineMetrics } from './metrics.js';
 const dec = new TextDecoder();
 
 /**
- * Dead-letter ids the metrics feed remembers: a batch is redelivered within the consumers' ack
- * wait (30 s by default), well inside this many refusals at any sane refusal rate.
+ * The most dead-letter ids the metrics feed holds at once, however many its window would keep: a
+ * memory bound, reached only by more than about 2,000 refusals a second for the whole of the DLQ
+ * stream's 2-minute duplicate window. Past it the oldest is forgotten early.
  */
-export const DLQ_IDS_KEPT = 10_000;
+export const DLQ_IDS_MAX = 250_000;
+
+export type MetricsFeedOptions = Readonly<{
+  /**
+   * How long a dead letter's id is remembered after it was first seen: the DLQ stream's duplicate
+   * window (`streams.DLQ.duplicateWindowMs`), within which the stream drops a re-send as a
+   * duplicate. Default 120 000.
+   */
+  dlqDuplicateWindowMs?: number;
+  /** The time now, in ms (default `Date.now`). */
+  now?: () => number;
+}>;
 
 const parse = (data: Uint8Array): unknown => {
   try {
@@ -37,15 +49,22 @@ const parse = (data: Uint8Array): unknown => {
  * A dead letter is counted once per entry id (`sextant_refusals_total`): the id is derived from
  * the refused message (streams/validation/dlq.ts), and a batch redelivered after a crash refuses
  * it again and re-sends the same entry, which the DLQ stream drops as a duplicate but a core
- * subscription sees again (a risk actor's refusal re-sent once counted 2). The ids of the last
- * {@link DLQ_IDS_KEPT} entries are kept.
+ * subscription sees again (a risk actor's refusal re-sent once counted 2). An id is remembered for
+ * the DLQ stream's duplicate window from when it was first seen, as the stream remembers it: a
+ * re-send within it is not counted (the stream dropped it), one after it is (the stream stored it
+ * again). Remembering the last 10,000 ids instead counted a re-send twice once more than 10,000
+ * other refusals came between the two sends (a feed whose every tick is refused, then a
+ * redelivered batch 30 s later), though the stream still dropped it.
  *
  * Messages whose payload does not match its schema change nothing but the subject count.
  */
-export function feedMetricsFromBus(bus: CoreSubscriber, subjects: Subjects, metrics: EngineMetrics): Subscription {
+export function feedMetricsFromBus(bus: CoreSubscriber, subjects: Subjects, metrics: EngineMetrics, opts: MetricsFeedOptions = {}): Subscription {
   const p = subjects.prefix;
   const ctl = `${p}.ctl.`;
-  const counted = new Set<string>();
+  const windowMs = opts.dlqDuplicateWindowMs ?? 120_000;
+  const now = opts.now ?? Date.now;
+  /** Dead-letter ids by when they were first seen, oldest first (a Map iterates in insertion order). */
+  const counted = new Map<string, number>();
   return bus.subscribe(`${p}.>`, (subject, data) => {
     if (subject.startsWith(ctl)) return;
     metrics.messageIn(subject);
@@ -58,10 +77,15 @@ export function feedMetricsFromBus(bus: CoreSubscriber, subjects: Subjects, metr
       }
       case 'dlq': {
         const d = DlqEntrySchema.safeParse(parse(data));
-        if (!d.success || counted.has(d.data.id)) return;
-        counted.add(d.data.id);
-        // Oldest first: a Set iterates in insertion order.
-        if (counted.size > DLQ_IDS_KEPT) counted.delete(counted.values().next().value ?? '');
+        if (!d.success) return;
+        const at = now();
+        for (const [id, first] of counted) {
+          if (first + windowMs > at) break;
+          counted.delete(id);
+        }
+        if (counted.has(d.data.id)) return;
+        counted.set(d.data.id, at);
+        if (counted.size > DLQ_IDS_MAX) counted.delete(counted.keys().next().value ?? '');
         metrics.refusal(d.data.reason, d.data.source);
         return;
       }
