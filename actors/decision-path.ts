@@ -156,6 +156,12 @@ export type DecisionPathOptions = Readonly<{
    */
   persistRisk?: (risk: RiskCore, decided: readonly DecidedMark[]) => () => Promise<void>;
   /**
+   * Told of each risk.state this path announces: the engine's risk actor, which announces one
+   * flagged `stored: false` again, `stored: true`, once a later write stores it
+   * (actors/risk-state-stored.ts).
+   */
+  riskStateAnnounced?: (st: RiskState) => void;
+  /**
    * Write the risk state at most this often (engine clock) instead of after every release; a
    * release's inputs are then acknowledged once the next write is stored (`covered`), while its
    * `settled` waits for its publications only. Undefined: after every release.
@@ -346,6 +352,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     for (const s of states) {
       log.warn({ state: s.state, previous: s.previous, reason: s.reason, ...(s.stored === false ? { stored: false } : {}) }, 'risk state');
       bus.emit(subjects.riskState(), encode(s));
+      opts.riskStateAnnounced?.(s);
     }
   };
   /**
@@ -353,7 +360,8 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
    * REDUCING to flatten) and not announced yet. With risk writes (`persistRisk`) a change is
    * announced as the risk actor announces its own (`storeThenAnnounce`): once the write that covers
    * it is stored, with no flag; or flagged `stored: false` as soon as a try of that write fails,
-   * or the writes stop before one covers it, and not again should the store take it later. It was
+   * or the writes stop before one covers it; should a later write store it after all, the engine's
+   * risk actor announces it again, `stored: true` (`riskStateAnnounced`, actors/risk-state-stored.ts). It was
    * announced when decided, unflagged, and a write that then failed left consumers reading it as
    * stored while a restart would come back without it. Without risk writes (a backtest): at once.
    */

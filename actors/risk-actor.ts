@@ -23,6 +23,7 @@ import type { ControlArgs, MarketMid, RiskCore, RiskDecision, RiskStatus } from 
 import type { RiskLimits, RiskLimitsInput } from '../models/risk/risk-limits.js';
 import { parseRiskLimits } from '../models/risk/risk-limits.js';
 import { limitsDrift } from '../models/risk/limits-drift.js';
+import { createRiskStateStored } from './risk-state-stored.js';
 import type { CurrencyConfig } from '../models/risk/account-currency.js';
 
 export { ControlRequestSchema, createRiskCore, RiskControlError } from '../models/risk/risk-core.js';
@@ -75,6 +76,14 @@ export type RiskActorHandle = Readonly<{
   suggestion(s: Suggestion): Promise<RiskDecision>;
   fill(f: Fill): Promise<void>;
   halt(a: Omit<ControlArgs, 'ts'>): Promise<readonly RiskState[]>;
+  /**
+   * For risk writes and announcements made beside this actor, by the engine's decision path on
+   * the same core (cli/decisions.ts): a trading snapshot the store took (`tradingStored`), and a
+   * risk.state announced (`riskStateAnnounced`), so that a change announced `stored: false` is
+   * announced again `stored: true` once any later write stores it (actors/risk-state-stored.ts).
+   */
+  tradingStored(trading: Readonly<{ seq: number }>): void;
+  riskStateAnnounced(st: RiskState): void;
   resume(a: Omit<ControlArgs, 'ts'>): Promise<readonly RiskState[]>;
   reduce(a: Omit<ControlArgs, 'ts'>): Promise<readonly RiskState[]>;
   getLimits(): RiskLimits;
@@ -147,9 +156,15 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
     return run;
   };
 
+  /** A change announced `stored: false` is announced again, `stored: true`, once a later write stores it. */
+  const storedLater = createRiskStateStored(account, (st) => {
+    deps.bus.emit(deps.subjects.riskState(), encode(st));
+    log.info({ state: st.state, id: st.id }, 'risk state stored after it was announced as not stored');
+  });
   const announce = (states: readonly RiskState[]): void => {
     for (const st of states) deps.bus.emit(deps.subjects.riskState(), encode(st));
     for (const st of states) log.warn({ state: st.state, previous: st.previous, reason: st.reason, ...(st.stored === false ? { stored: false } : {}) }, 'risk state changed');
+    for (const st of states) storedLater.announced(st);
   };
   const unstoredStates = (states: readonly RiskState[]): RiskState[] => states.map((st) => ({ ...st, stored: false }));
   /**
@@ -157,7 +172,7 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
    * receipt, the halt a `limits set` causes from the limits'): announced once, when stored, or
    * flagged `stored: false` as soon as storing them fails or the command's deadline passes first
    * (dashboards and consumers would otherwise show the state before while the engine refuses
-   * everything), and not announced again should the store take them later.
+   * everything); announced again, `stored: true`, should a later write store them (`storedLater`).
    */
   const inForce = (): Readonly<{ add(states: readonly RiskState[]): void; stored(): void; notStored(): void }> => {
     let pending: RiskState[] = [];
@@ -190,8 +205,10 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
   let tradingUnstored = false;
   const saveTrading = async (now: number): Promise<void> => {
     tradingUnstored = true;
-    await deps.store.saveTrading(account, core.trading(), now);
+    const trading = core.trading();
+    await deps.store.saveTrading(account, trading, now);
     tradingUnstored = false;
+    storedLater.stored(trading);
   };
   const persist = async (tradingChanged: boolean): Promise<void> => {
     const now = deps.clock.now();
@@ -305,9 +322,13 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
         try {
           await deps.store.saveTrading(account, after, ts, effect === 'at-once' ? fullBound : left());
         } catch (e) {
-          unstored.notStored(); // a halt's changes (in force) only: a deferred one was put back
+          // A halt's changes (in force) only: a deferred one was put back. The halt is written
+          // with this actor's next write (a batch, a mark), as a breach's whose write failed.
+          if (!deferred) tradingUnstored = true;
+          unstored.notStored();
           throw e;
         }
+        storedLater.stored(after);
         if (deferred) {
           if (core.trading().seq !== before.seq) continue;
           core.restoreTrading(after);
@@ -418,6 +439,8 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
         await storeThenAnnounce(states, () => persist(states.length > 0));
       }),
     halt: (a) => control((ts) => core.halt({ ...a, ts }), 'at-once'),
+    tradingStored: (t) => storedLater.stored(t),
+    riskStateAnnounced: (st) => storedLater.announced(st),
     resume: (a) => control((ts) => core.resume({ ...a, ts }), 'once-stored'),
     reduce: (a) => control((ts) => core.reduce({ ...a, ts }), 'once-stored'),
     getLimits: () => core.getLimits(),
@@ -437,12 +460,15 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
         const states = core.checkLimits(now);
         if (states.length > 0) {
           unstored.add(states);
+          const trading = core.trading();
           try {
-            await deps.store.saveTrading(account, core.trading(), now, fullBound);
+            await deps.store.saveTrading(account, trading, now, fullBound);
           } catch (e) {
+            tradingUnstored = true;
             unstored.notStored();
             throw e;
           }
+          storedLater.stored(trading);
           unstored.stored();
         }
         return limits;

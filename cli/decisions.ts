@@ -263,7 +263,8 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   });
   const venue = pv.enabled ? createPaperVenue(paperVenueOptions(cfg, TIMEFRAME_MS[s.timeframe]), venueFrom) : undefined;
   // The book is taken now, written later (after the publications of the releases it covers).
-  const persistRisk = createRiskPersister(deps.riskStore, deps.clock, tradingAtStart, venue, execution);
+  // A change announced `stored: false` (an operator's halt, a breach) is announced again once a write of it is stored.
+  const persistRisk = createRiskPersister(deps.riskStore, deps.clock, tradingAtStart, venue, execution, risk.tradingStored);
   if (unworked !== undefined && unworked.released.length > 0) {
     // Stored at once, with the venue's part (the next start finds it), and a state change announced.
     await persistRisk(risk.core, decided)();
@@ -284,6 +285,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       ...(cfg.decision.riskCheckpointMs !== undefined ? { riskCheckpointMs: cfg.decision.riskCheckpointMs } : {}),
       ...(deps.decideFrom !== undefined ? { decideFrom: deps.decideFrom } : {}),
       persistRisk,
+      riskStateAnnounced: risk.riskStateAnnounced,
       decided,
       ...(s.sizing === 'equity' && cfg.risk.capital !== undefined ? { equityCapital: cfg.risk.capital } : {}),
     },

@@ -266,10 +266,10 @@ async function ofKnownModel<T>(registry: ModelRegistry, name: string, change: ()
 
 /** The account's trading state in this engine, for a reply saying what a failed write left. */
 const riskState = (d: Decisions | undefined): string => d?.risk.status().state ?? 'as it was';
-/** The scoped halts still held, for a resume that was not stored. */
+/** The scoped halts still held, each with its reason, for a resume that was not stored. */
 const heldHalts = (d: Decisions | undefined): string => {
   const halts = d?.risk.status().scopedHalts ?? [];
-  return halts.length > 0 ? ` (halted: ${halts.map((h) => `${h.scope} ${h.value}`).join(', ')})` : '';
+  return halts.length > 0 ? ` (halted: ${halts.map((h) => `${h.scope} ${h.value}${h.reason === '' ? '' : ` — ${h.reason}`}`).join(', ')})` : '';
 };
 
 /** What `sextant ctl` acts on in a running engine: the risk actor, the supervisor, the registry. */

@@ -1,7 +1,7 @@
 import type { DecidedMark } from '../actors/decided-marks.js';
 import type { ExecutionCore } from '../models/execution/execution-core.js';
 import type { PaperVenue } from '../models/execution/paper-venue-core.js';
-import type { RiskCore } from '../models/risk/risk-core.js';
+import type { RiskCore, TradingSnapshot } from '../models/risk/risk-core.js';
 import type { Clock } from '../state/clock.js';
 import type { RiskStore } from '../state/risk-store.js';
 
@@ -29,6 +29,9 @@ import type { RiskStore } from '../state/risk-store.js';
  * parent under way with its plan and the children sent, and the prices it was working from; see
  * `restoredExecutionState`): a restarted engine sends the rest of a TWAP or a close as the
  * engine that stopped would have, instead of dropping it half-way.
+ *
+ * `tradingStored`: told of each trading state this writes once stored (the risk actor announces a
+ * change it or the decision path flagged `stored: false` again once stored: `RiskActorHandle.tradingStored`).
  */
 export function createRiskPersister(
   store: Pick<RiskStore, 'saveTrading' | 'saveBook'>,
@@ -36,6 +39,7 @@ export function createRiskPersister(
   written: ReturnType<RiskCore['trading']>,
   venue?: Pick<PaperVenue, 'snapshot'>,
   execution?: Pick<ExecutionCore, 'snapshot'>,
+  tradingStored?: (trading: TradingSnapshot) => void,
 ): (core: RiskCore, decided?: readonly DecidedMark[]) => () => Promise<void> {
   let lastTrading = JSON.stringify(written);
   return (core, decided) => {
@@ -52,6 +56,7 @@ export function createRiskPersister(
       if (tradingJson !== lastTrading) {
         await store.saveTrading(core.account, trading, now);
         lastTrading = tradingJson;
+        tradingStored?.(trading);
       }
       await store.saveBook(core.account, book, now);
     };

@@ -38,6 +38,8 @@ export const TradingSnapshotSchema = z.object({
   seq: z.number().int().nonnegative(),
 });
 export type TradingSnapshot = z.infer<typeof TradingSnapshotSchema>;
+/** The id of the risk.state message of an account's change `seq` (its trading snapshot's `seq`). */
+export const riskStateId = (account: string, seq: number): string => `rs:${account}:${seq}`;
 
 /** The book plus the suggestion ids seen, for dedup after a restart. */
 export const CoreBookSnapshotSchema = z.object({ book: RiskBookSnapshotSchema, seen: SeenSchema });
@@ -156,13 +158,13 @@ export function createRiskCore(opts: RiskCoreOptions) {
       {
         type: 'risk.state',
         v: 1,
-        id: `rs:${account}:${seq}`,
+        id: riskStateId(account, seq),
         ts,
         account,
         state: state(),
         previous: before.state,
         reason: reason(),
-        scopedHalts: scopedHalts.map((h) => ({ scope: h.scope, value: h.value })),
+        scopedHalts: scopedHalts.map((h) => ({ scope: h.scope, value: h.value, reason: h.reason })),
         ...(scopedReason === undefined ? {} : { scopedReason }),
       },
     ];

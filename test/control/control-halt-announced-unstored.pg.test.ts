@@ -124,7 +124,7 @@ describe('a halt in force but not stored is announced on sx.risk.state', () => {
     expect(w.announced[0]).toMatchObject({ account: ACCOUNT, reason: expect.stringContaining('exchange incident') });
   }, 20_000);
 
-  it('queued behind a book write on a hung server: announced stored: false by its deadline, not again once the store takes it', async () => {
+  it('queued behind a book write on a hung server: announced stored: false by its deadline, and again, stored: true, once the store takes it', async () => {
     const w = await started();
     w.risk.core.onMarket({ venue: VENUE, symbol: BTC, ts: T0, mid: 100 });
     await w.store.load(ACCOUNT);
@@ -136,12 +136,19 @@ describe('a halt in force but not stored is announced on sx.risk.state', () => {
     expect(reply).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
     await until(() => w.announced.length > 0, 'the announcement', 1000);
     expect(changes(w)).toEqual([{ state: 'HALTED', previous: 'ACTIVE', stored: false }]);
-    // The stuck session ends: the book write fails, the halt is stored after it, and is not announced again.
+    // The stuck session ends: the book write fails, the halt is stored after it, and the same
+    // change is announced again, stored: true (it was not: dashboards kept "not stored" while a
+    // restart would find the halt).
     await w.endStuckSessions();
     await expect(book).rejects.toThrow();
     await until(async () => (await w.stored()) === 'HALTED', 'the halt stored');
+    await until(() => w.announced.length > 1, 'the announcement once stored', 1000);
     await sleep(300);
-    expect(changes(w)).toEqual([{ state: 'HALTED', previous: 'ACTIVE', stored: false }]);
+    expect(changes(w)).toEqual([
+      { state: 'HALTED', previous: 'ACTIVE', stored: false },
+      { state: 'HALTED', previous: 'ACTIVE', stored: true },
+    ]);
+    expect(w.announced[1]).toEqual({ ...w.announced[0], stored: true });
   }, 20_000);
 
   it('a limits set whose halt is not stored: the halt it caused is announced stored: false', async () => {

@@ -114,9 +114,15 @@ describe('a breach the decision path decides, whose risk write PostgreSQL refuse
     // The halt holds in memory: nothing trades after a breach because its write failed.
     expect(engine.decisions?.risk.status().state).toBe('HALTED');
     await sleep(300);
-    // Announced once, flagged: in force in this engine, not stored.
-    expect(announced.map((s) => ({ state: s.state, previous: s.previous, stored: s.stored }))).toEqual([{ state: 'HALTED', previous: 'ACTIVE', stored: false }]);
+    // Announced flagged, as its write failed; but the trading state, written before the refused
+    // book, is stored (a restart comes back HALTED): the same change is announced again, stored: true.
+    expect(announced.map((s) => ({ state: s.state, previous: s.previous, stored: s.stored }))).toEqual([
+      { state: 'HALTED', previous: 'ACTIVE', stored: false },
+      { state: 'HALTED', previous: 'ACTIVE', stored: true },
+    ]);
     expect(announced[0]?.reason).toMatch(/^DAILY_LOSS: /);
+    expect(announced[1]).toEqual({ ...announced[0], stored: true });
+    expect((await queryRows<{ state: string }>(url, `SELECT state FROM ${schema}.risk_trading WHERE account = $1`, [engine.decisions?.risk.core.account ?? '']))[0]?.state).toBe('HALTED');
 
     // `sextant ctl status` says the decision path stopped, and why.
     const reply = JSON.parse(dec.decode(await bus.request(subjects.control('status'), enc.encode(JSON.stringify({ v: 1, id: 'st-1', operator: 'carol', args: {} })), 5_000))) as {

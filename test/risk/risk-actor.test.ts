@@ -314,12 +314,16 @@ describe('risk actor (memory bus, memory store)', () => {
     // A halt is the kill switch: in force at once, even when it cannot be stored.
     failing = true;
     await expect(a.halt({ scope: 'symbol', value: BTC, reason: 'fork' })).rejects.toThrow(/store down/);
+    expect(a.core.tradingFor('alpha', BTC)).toBe('HALTED');
+    // The next write (a suggestion's) stores it too, not only the book.
+    failing = false;
     const d = await a.suggestion(suggestion({ qty: 1, ts: T0 + 20 }));
     expect(d.kind === 'reject' && d.reject.reasons).toEqual(['HALTED']);
+    expect((await w.store.load('acc')).trading).toMatchObject({ scopedHalts: [{ scope: 'symbol', value: BTC, reason: 'fork' }] });
     await a.stop();
   });
 
-  it('a breach whose halt the store did not take is announced once, stored: false (a mark, a suggestion; the consumer batch, not again on its redelivery)', async () => {
+  it('a breach whose halt the store did not take is announced stored: false (a mark, a suggestion; the consumer batch, not again on its redelivery), and again, stored: true, once a later write stores it', async () => {
     const w = await world();
     let failures = 0;
     const store = { ...w.store, saveTrading: (account: string, trading: unknown, at: number) => (failures-- > 0 ? Promise.reject(new Error('store down')) : w.store.saveTrading(account, trading, at)) };
@@ -332,8 +336,9 @@ describe('risk actor (memory bus, memory store)', () => {
     await expect(a.market({ venue: VENUE, symbol: BTC, ts: T0 + 1, mid: 90 })).rejects.toThrow(/store down/);
     expect(a.status().state).toBe('HALTED');
     expect(w.states).toEqual([expect.objectContaining({ state: 'HALTED', previous: 'ACTIVE', stored: false })]);
-    await a.market({ venue: VENUE, symbol: BTC, ts: T0 + 2, mid: 89 }); // halted already: nothing more
-    expect(w.states).toHaveLength(1);
+    // Halted already: the next mark stores the halt, and the same change is announced stored: true.
+    await a.market({ venue: VENUE, symbol: BTC, ts: T0 + 2, mid: 89 });
+    expect(w.states).toEqual([expect.objectContaining({ state: 'HALTED', previous: 'ACTIVE', stored: false }), { ...w.states[0], stored: true }]);
     await a.stop();
 
     // A fill 10 above the mark.
@@ -367,7 +372,9 @@ describe('risk actor (memory bus, memory store)', () => {
     await until(() => c.status().state === 'HALTED', 'the halt');
     await expect.poll(() => failures, { timeout: 5_000 }).toBe(-1); // the redelivery was stored
     await expect.poll(async () => (await w.store.load('c')).trading, { timeout: 5_000 }).toMatchObject({ state: 'HALTED' });
-    expect(w.states).toEqual([expect.objectContaining({ state: 'HALTED', previous: 'ACTIVE', stored: false })]);
+    // Not decided again on the redelivery; its write stored the halt: the same change, stored: true.
+    await expect.poll(() => w.states.length, { timeout: 5_000 }).toBe(2);
+    expect(w.states).toEqual([expect.objectContaining({ state: 'HALTED', previous: 'ACTIVE', stored: false }), { ...w.states[0], stored: true }]);
     await c.stop();
   });
 

@@ -363,6 +363,14 @@ describe('risk core: one reason at a time', () => {
     const [halt] = c.halt({ scope: 'symbol', value: BTC, reason: 'bad feed', ts: T0 + 1 });
     expect(halt).toMatchObject({ state: 'HALTED', previous: 'HALTED', reason: 'desk says stop', scopedReason: 'bad feed', scopedHalts: [{ scope: 'symbol', value: BTC }] });
     expect(RiskStateSchema.parse(halt)).toEqual(halt);
+    // Each scoped halt in force carries its own reason, on this change and every later one while it holds.
+    expect(halt?.scopedHalts).toEqual([{ scope: 'symbol', value: BTC, reason: 'bad feed' }]);
+    const [strategyHalt] = c.halt({ scope: 'strategy', value: 'alpha', reason: 'model drift', ts: T0 + 1 });
+    expect(strategyHalt?.scopedHalts).toEqual([
+      { scope: 'symbol', value: BTC, reason: 'bad feed' },
+      { scope: 'strategy', value: 'alpha', reason: 'model drift' },
+    ]);
+    c.resume({ scope: 'strategy', value: 'alpha', reason: 'model fixed', ts: T0 + 1 });
     const [resume] = c.resume({ scope: 'symbol', value: BTC, reason: 'feed back', ts: T0 + 2 });
     expect(resume).toMatchObject({ reason: 'desk says stop', scopedReason: 'feed back', scopedHalts: [] });
     expect(c.status()).toMatchObject({ state: 'HALTED', reason: 'desk says stop' });

@@ -275,7 +275,7 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     expect(errors).toEqual([]);
   }, 30_000);
 
-  it('says in the header and the risk panel a halt in force but not stored (stored: false), until a later change arrives stored', async () => {
+  it('says in the header and the risk panel a halt in force but not stored (stored: false), until the engine says it is stored or a later change arrives stored', async () => {
     const { feed, page, errors } = await openPage();
     const banner = page.locator('#trading-banner');
     // An operator's halt whose write got no answer: in force in the engine, announced unstored.
@@ -285,9 +285,26 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     await expect.poll(() => banner.textContent()).toBe('paper HALTED (in force, not stored: a restart would not find it) since 2024-01-02 15:00 UTC — operator halt');
     expect(await page.textContent('#risk-state')).toBe('HALTED');
     expect(await page.textContent('#risk p.muted')).toBe('paper: ACTIVE → HALTED (in force, not stored: a restart would not find it) at 2024-01-02 15:00 UTC — operator halt');
+    // A later write stored it: the same change again, stored: true. The warning goes, the halt stays.
+    feed.send({ type: 'delta', topic: 'risk', key: 'paper', seq: 2, data: { ...halt, stored: true } });
+    await expect.poll(() => banner.textContent()).toBe('paper HALTED since 2024-01-02 15:00 UTC — operator halt');
+    expect(await page.textContent('#risk p.muted')).toBe('paper: ACTIVE → HALTED at 2024-01-02 15:00 UTC — operator halt');
+    feed.send({ type: 'delta', topic: 'risk', key: 'paper', seq: 3, data: { ...halt, id: 'rs:3', reason: 'operator halt again' } });
+    await expect.poll(() => banner.textContent()).toBe('paper HALTED (in force, not stored: a restart would not find it) since 2024-01-02 15:00 UTC — operator halt again');
     // A later change, stored (no flag): the warning goes, the halt stays.
-    feed.send({ type: 'delta', topic: 'risk', key: 'paper', seq: 2, data: { ...halt, id: 'rs:2', ts: T0 + MIN, previous: 'HALTED', reason: 'halt BTC/USDT', scopedHalts: [{ scope: 'symbol', value: 'BTC/USDT' }], stored: undefined } });
+    feed.send({ type: 'delta', topic: 'risk', key: 'paper', seq: 4, data: { ...halt, id: 'rs:4', ts: T0 + MIN, previous: 'HALTED', reason: 'halt BTC/USDT', scopedHalts: [{ scope: 'symbol', value: 'BTC/USDT' }], stored: undefined } });
     await expect.poll(() => banner.textContent()).toBe('paper HALTED since 2024-01-02 15:01 UTC — halt BTC/USDT');
+    expect(errors).toEqual([]);
+  }, 30_000);
+
+  it("shows the operator's reason for a halt of one symbol beside it, on the line and in the header", async () => {
+    const { feed, page, errors } = await openPage();
+    // sextant ctl halt --symbol BTC/USDT --reason "bad feed": the account stays ACTIVE.
+    const halt = { type: 'risk.state', v: 1, id: 'rs:2', ts: T0, account: 'paper', previous: 'ACTIVE', state: 'ACTIVE', reason: 'start', scopedReason: 'bad feed', scopedHalts: [{ scope: 'symbol', value: 'BTC/USDT', reason: 'bad feed' }] };
+    feed.send({ type: 'delta', topic: 'risk', key: 'paper', seq: 1, data: halt });
+    await expect.poll(() => page.textContent('#risk ul.scoped')).toBe('halted symbol BTC/USDT — bad feed');
+    expect(await page.textContent('#risk p.muted')).toBe('paper: scoped halt or resume at 2024-01-02 15:00 UTC — bad feed');
+    expect(await page.textContent('#trading-banner')).toBe('paper: symbol BTC/USDT halted (bad feed)');
     expect(errors).toEqual([]);
   }, 30_000);
 

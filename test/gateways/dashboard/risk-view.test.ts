@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { riskView } from '../../../gateways/dashboard/src/risk-view.js';
+import { riskView, scopedHaltLines } from '../../../gateways/dashboard/src/risk-view.js';
 import { RiskStateSchema } from '../../../streams/messages/risk-state.js';
 import type { RiskState } from '../../../streams/messages/risk-state.js';
 
@@ -57,5 +57,28 @@ describe('dashboard risk panel state', () => {
     expect(riskView(scoped, { account: 'paper', state: 'ACTIVE' }).banner).toBe('paper: symbol BTC/USDT halted (in force, not stored: a restart would not find it)');
     expect(riskView(change({ stored: true }), book).banner).toBe('paper HALTED since 2024-06-01 12:00 UTC — operator halt');
     expect(riskView(change(), book).banner).toBe('paper HALTED since 2024-06-01 12:00 UTC — operator halt');
+  });
+  it("shows an operator's reason for a halt or resume of one symbol or strategy (scopedReason): on the line, beside each scoped halt, and in the banner", () => {
+    const book = { account: 'paper', state: 'ACTIVE' } as const;
+    const before = change({ id: 'rs:1', previous: 'HALTED', state: 'ACTIVE', reason: 'resume' });
+    // sextant ctl halt --symbol BTC/USDT --reason "bad feed": the account's own reason stays "resume".
+    const halted = change({ id: 'rs:2', previous: 'ACTIVE', state: 'ACTIVE', reason: 'resume', scopedReason: 'bad feed', scopedHalts: [{ scope: 'symbol', value: 'BTC/USDT', reason: 'bad feed' }] });
+    expect(riskView(halted, book, before)).toEqual({
+      state: 'ACTIVE',
+      line: 'paper: symbol BTC/USDT halted at 2024-06-01 12:00 UTC — bad feed',
+      banner: 'paper: symbol BTC/USDT halted (bad feed)',
+    });
+    expect(scopedHaltLines(halted)).toEqual(['halted symbol BTC/USDT — bad feed']);
+    // Seen with no change before it (a page opened after the halt): the halt's reason still shows.
+    expect(riskView(halted, book).line).toBe('paper: scoped halt or resume at 2024-06-01 12:00 UTC — bad feed');
+    // A later change (the account halted on a limit) keeps each scoped halt's reason.
+    const breach = change({ id: 'rs:3', previous: 'ACTIVE', state: 'HALTED', reason: 'DAILY_LOSS: 510 > 500', scopedHalts: halted.scopedHalts });
+    expect(scopedHaltLines(breach)).toEqual(['halted symbol BTC/USDT — bad feed']);
+    // Resumed while the account is halted: the resume's reason, and the account's state beside it.
+    const resumed = change({ id: 'rs:4', previous: 'HALTED', state: 'HALTED', reason: 'DAILY_LOSS: 510 > 500', scopedReason: 'feed back', scopedHalts: [] });
+    expect(riskView(resumed, { account: 'paper', state: 'HALTED' }, breach).line).toBe('paper: symbol BTC/USDT resumed at 2024-06-01 12:00 UTC — feed back (account HALTED — DAILY_LOSS: 510 > 500)');
+    expect(scopedHaltLines(resumed)).toEqual([]);
+    // A scoped halt from an engine that does not send its reason: listed without one.
+    expect(scopedHaltLines(change({ scopedHalts: [{ scope: 'strategy', value: 'dir' }] }))).toEqual(['halted strategy dir']);
   });
 });

@@ -1,6 +1,6 @@
 import type { RiskState } from '../../../../streams/messages/risk-state.js';
 import { el, panel } from '../dom.js';
-import { riskView } from '../risk-view.js';
+import { riskView, scopedHaltLines } from '../risk-view.js';
 import type { BookState } from '../risk-view.js';
 
 export type ControlVerb = 'halt' | 'resume' | 'reduce';
@@ -34,6 +34,8 @@ export class RiskPanel {
   private readonly reduce: HTMLButtonElement;
   private readonly flatten: HTMLButtonElement;
   private change: RiskState | null = null;
+  /** The change seen before `change`: what a scoped halt or resume added or lifted is told from it. */
+  private prior: RiskState | null = null;
   private book: BookState | null = null;
 
   constructor(private readonly send: SendControl) {
@@ -62,8 +64,10 @@ export class RiskPanel {
   }
 
   update(s: RiskState): void {
+    // The same change again (a reconnect's snapshot, or re-announced once stored) keeps the one before it.
+    if (this.change?.id !== s.id) this.prior = this.change;
     this.change = s;
-    this.scoped.replaceChildren(...s.scopedHalts.map((h) => el('li', {}, `halted ${h.scope} ${h.value}`)));
+    this.scoped.replaceChildren(...scopedHaltLines(s).map((line) => el('li', {}, line)));
     this.draw();
   }
 
@@ -75,7 +79,7 @@ export class RiskPanel {
   }
 
   private draw(): void {
-    const v = riskView(this.change, this.book);
+    const v = riskView(this.change, this.book, this.prior);
     this.badge.dataset['state'] = v.state;
     this.badge.textContent = v.state === 'UNKNOWN' ? 'unknown' : v.state;
     this.reason.textContent = v.line;
