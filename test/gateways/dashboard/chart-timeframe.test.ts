@@ -57,6 +57,7 @@ describe("a chart's timeframe with bars of several live", () => {
       refused: () => null,
       strategy: { strategy: 'dir' },
       risk: { status: () => ({ account: 'acc', state: 'ACTIVE' }) },
+      sequencer: { failure: () => undefined },
     } as unknown as Decisions;
     const published: ActorSummary[] = [];
     const feed = startEngineStatusFeed({
