@@ -1,4 +1,5 @@
 import type { Supervisor } from '../actors/supervisor.js';
+import type { BusConnection } from '../streams/bus-connection.js';
 import { ControlError, ControlErrorCode } from '../gateways/control/control-messages.js';
 import type { ControlArgs } from '../gateways/control/control-messages.js';
 import type { ControlTarget } from '../gateways/control/control-target.js';
@@ -287,6 +288,8 @@ export function engineControlTarget(
     served?: ServedModelRef;
     /** Whether the engine is deciding a backlog far behind its clock: `status.catchUp` (null without one). */
     catchUp?: Pick<CatchUpWatch, 'status'> | undefined;
+    /** The engine's NATS link: `status.nats` (null on the in-process bus). */
+    nats?: Pick<BusConnection, 'state'> | undefined;
   }>,
 ): ControlTarget {
   const registry = (): ModelRegistry => {
@@ -310,6 +313,9 @@ export function engineControlTarget(
       // Deciding data far behind the clock (a backlog after an outage): orders may be expired on arrival.
       // `replay` says it is a replay of a past window (`sextant demo`), whose orders are for no live consumer.
       catchUp: deps.catchUp?.status() ?? null,
+      // The engine's NATS link: ctl cannot ask while it is down, but after it says when the last
+      // outage began (`lastOutage.at`), ended and how long it lasted, and why it dropped.
+      nats: deps.nats?.state() ?? null,
     }),
     halt: (a) =>
       coded(

@@ -1,4 +1,5 @@
 import type { AssetActorDeps } from '../actors/asset-actor.js';
+import type { BusConnection } from '../streams/bus-connection.js';
 import { createRecorder } from '../actors/recorder-actor.js';
 import { createHistoryRefresh } from '../actors/history-refresh.js';
 import type { Supervisor } from '../actors/supervisor.js';
@@ -49,6 +50,8 @@ export type EngineOptions = Readonly<{
   control?: boolean;
   /** Label predictions and orders (default true when decisions run and a sample store is given). */
   labeling?: boolean;
+  /** The process's NATS link (`logNatsConnection`): `ctl status` says it as `nats`. */
+  nats?: Pick<BusConnection, 'state'>;
   /**
    * Per-stage latencies (`decode`, `features`, `store`, `decide`, `publish`) go to this sink, measured with
    * its `now` (cli/stage-timing.ts). Absent, nothing is timed and the actors' ports are unwrapped.
@@ -279,7 +282,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
     }
     const known = { symbols: [...new Set(cfg.assets.map((a) => a.symbol))], strategies: [cfg.strategy.name] };
     const served = { ref: cfg.strategy.model, timeframe: cfg.strategy.timeframe };
-    const target = engineControlTarget({ supervisor, counters, decisions, registry: adapters.registry, known, retraining, labeling, served, catchUp });
+    const target = engineControlTarget({ supervisor, counters, decisions, registry: adapters.registry, known, retraining, labeling, served, catchUp, nats: opts.nats });
     control = startControlServer({ bus: adapters.bus, subjects, target, audit: adapters.audit, clock, log, auditDeadlineMs: cfg.control.auditDeadlineMs });
   }
   return {

@@ -21,6 +21,8 @@ import { subjectsFor } from '../streams/subjects.js';
 import { knownAssets } from '../streams/validation/known-assets.js';
 import type { Engine } from './engine.js';
 import { natsBusOptions } from './nats-options.js';
+import { logNatsConnection } from './nats-connection-log.js';
+import type { BusConnection } from '../streams/bus-connection.js';
 import type { Adapters } from './wiring.js';
 
 export type GatewayRuntime = Readonly<{
@@ -37,6 +39,8 @@ export type RuntimeOptions = Readonly<{
   metrics?: EngineMetrics;
   /** The engine's model registry: what each alias holds now seeds the `models` snapshot where the stream lost it. */
   registry?: Pick<ModelRegistry, 'aliasEvents'>;
+  /** The engine's NATS link (`logNatsConnection`): on `/healthz` and `/metrics` (`sextant_nats_*`). */
+  nats?: BusConnection;
 }>;
 
 /**
@@ -89,16 +93,34 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
   for (const w of renamedSettingWarnings(gw)) log.warn({}, w);
   let server: GatewayServer;
   let control: Bus | undefined;
+  let controlLink: BusConnection | undefined;
   try {
     // The dashboard's control requests under an operator's NATS login where one is configured.
     if (gw.controlNats !== undefined && bus.kind === 'nats') {
       const login = { url: cfg.nats.url, connectTimeoutMs: cfg.nats.connectTimeoutMs, user: gw.controlNats.user, password: gw.controlNats.password ?? '' };
       control = await createNatsBus(natsBusOptions(login, `${cfg.nats.name}-control`));
+      // Its own connection: a drop of it is said too (the dashboard's control requests fail meanwhile).
+      controlLink = logNatsConnection(control, log, `${cfg.nats.name}-control`);
     }
-    server = await startGatewayServer({ config: gw, staticDir: resolve(PROJECT_ROOT, gw.staticDir), hub, metrics, probes, bus: control ?? bus, subjects, log, env, buildMissingDashboard: true });
+    const link = opts.nats;
+    if (link !== undefined) metrics.natsConnection(cfg.nats.name, () => link.state());
+    server = await startGatewayServer({
+      config: gw,
+      staticDir: resolve(PROJECT_ROOT, gw.staticDir),
+      hub,
+      metrics,
+      probes,
+      ...(link !== undefined ? { nats: () => link.state() } : {}),
+      bus: control ?? bus,
+      subjects,
+      log,
+      env,
+      buildMissingDashboard: true,
+    });
   } catch (e) {
     hub.close();
     feed.unsubscribe();
+    controlLink?.stop();
     await control?.close();
     throw e;
   }
@@ -110,6 +132,7 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
       hub.close();
       feed.unsubscribe();
       await server.close();
+      controlLink?.stop();
       await control?.close();
     },
   };

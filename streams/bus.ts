@@ -72,9 +72,11 @@ export type BatchHandler = (batch: readonly Delivery[]) => Promise<void | Deferr
 
 /** Data and status travel apart: status notifications never interleave with messages. */
 export type BusStatus =
-  | Readonly<{ type: 'disconnected' }>
+  /** The link dropped: `server` it was connected to, `error` why where the socket said (none: the peer closed it cleanly). */
+  | Readonly<{ type: 'disconnected'; server?: string; error?: string }>
   | Readonly<{ type: 'reconnecting' }>
-  | Readonly<{ type: 'reconnected' }>
+  /** Connected again, to `server`. */
+  | Readonly<{ type: 'reconnected'; server?: string }>
   | Readonly<{ type: 'consumer-error'; durable: string; error: string }>
   | Readonly<{ type: 'closed' }>;
 

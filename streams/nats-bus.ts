@@ -9,6 +9,7 @@ import { natsReadFrom, natsReadNewest } from './nats-read-stored.js';
 import { createJsPublisher } from './nats-publisher.js';
 import { ackFloorOf, pullConsume } from './nats-pull-consumer.js';
 import { coalesceWrites } from './nats-write-coalescing.js';
+import { captureDisconnectCause } from './nats-disconnect-cause.js';
 
 export type NatsBusOptions = Readonly<{
   url: string;
@@ -54,6 +55,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
     return jsmPromise;
   };
 
+  const cause = captureDisconnectCause(nc);
   const publisher = createJsPublisher(nc, { timeoutMs: requestTimeoutMs, maxInFlight: opts.maxInFlight ?? 4096 });
   const statusListeners = new Set<(s: BusStatus) => void>();
   /**
@@ -78,17 +80,25 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
   let whenUp: { promise: Promise<void>; resolve: () => void } | undefined;
   const disconnectListeners = new Set<() => void>();
   void (async () => {
+    /** An error the server sent (`-ERR`) since the link came up: why it dropped when the socket says nothing. */
+    let serverError: string | undefined;
     for await (const s of nc.status()) {
-      if (s.type === 'disconnect') {
+      if (s.type === 'error') {
+        serverError = message(s.error);
+      } else if (s.type === 'disconnect') {
         up = false;
         epoch++;
         publisher.pause();
-        emitStatus({ type: 'disconnected' });
+        const err = cause.take();
+        const error = err !== undefined ? message(err) : serverError;
+        serverError = undefined;
+        emitStatus({ type: 'disconnected', server: s.server, ...(error !== undefined && error !== '' ? { error } : {}) });
         for (const l of disconnectListeners) notify(l);
       } else if (s.type === 'reconnecting') {
         emitStatus({ type: 'reconnecting' });
       } else if (s.type === 'reconnect') {
-        emitStatus({ type: 'reconnected' });
+        serverError = undefined;
+        emitStatus({ type: 'reconnected', server: s.server });
         // A restarted server takes a moment to bring JetStream back, and publishes sent before
         // that vanish unanswered: resume once JetStream responds, unless the link dropped again.
         const at = epoch;

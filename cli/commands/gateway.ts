@@ -4,6 +4,7 @@ import { createMarketDataSink } from '../../gateways/market-data/market-data-sin
 import type { GatewayStatus } from '../../gateways/market-data/market-data-source.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { natsBusOptions } from '../nats-options.js';
+import { logNatsConnection } from '../nats-connection-log.js';
 import { streamSpecs } from '../../streams/provision.js';
 import { gatewaySinkOptions } from '../gateway-sink.js';
 import { createLogger } from '../logger.js';
@@ -44,6 +45,9 @@ export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
     await source.close().catch(() => {});
     throw e;
   });
+  // A lost NATS connection is said (warning: the server, the error) and its return (info: how long
+  // it was down): the sink's publishes wait for it meanwhile.
+  const nats = logNatsConnection(bus, log, `${cfg.nats.name}-gateway`);
   const counts: Record<string, number> = {};
   let feeds = 0;
   /** Feeds down: failed, waiting to restart, until one of their steps gets through again. */
@@ -66,6 +70,7 @@ export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
     await source.run(sink, signals.signal);
   } finally {
     await source.close().catch(() => {});
+    nats.stop();
     await bus.close();
     signals.dispose();
   }

@@ -28,6 +28,8 @@ import { parseTimeframe } from '../../gateways/historical/bars-csv.js';
 import { barSpacingProblem } from './replay-bar-spacing.js';
 import type { ReplayFile } from './replay-bar-spacing.js';
 import { onStopSignals, signalExitCode } from '../stop-signals.js';
+import { createLogger } from '../logger.js';
+import { logNatsConnection } from '../nats-connection-log.js';
 import { counted, noRowsIn, noRowsNote } from './replay-coverage.js';
 
 export type ReplayCommandOptions = Readonly<{
@@ -172,6 +174,8 @@ export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
   });
 
   const bus = await createNatsBus(natsBusOptions(cfg.nats, `${cfg.nats.name}-replay`));
+  // A lost NATS connection and its return are said on stderr, as `sextant run` logs them.
+  const nats = logNatsConnection(bus, createLogger(cfg.log.level), `${cfg.nats.name}-replay`);
   // Ctrl-C (or SIGTERM) stops issuing, waits for the publishes in flight and prints the summary
   // (interrupted): it used to kill the replay without a word, exit 130, the cursor left hidden.
   const signals = onStopSignals('publishes in flight may not be stored (run the same replay again: it resumes after what the stream holds)');
@@ -238,6 +242,7 @@ export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
     }
   } finally {
     progress.stop();
+    nats.stop();
     await bus.close();
     signals.dispose();
   }

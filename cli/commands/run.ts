@@ -7,6 +7,8 @@ import { engineConsumers, startEngineStatusFeed } from '../engine-status-feed.js
 import { stageTiming } from '../stage-timing.js';
 import { reportServedModel } from '../served-model-metric.js';
 import { createEngineMetrics } from '../../gateways/http/metrics.js';
+import { logNatsConnection } from '../nats-connection-log.js';
+import type { BusConnection } from '../../streams/bus-connection.js';
 import type { WiringMode } from '../wiring.js';
 import { connectAdapters } from '../wiring.js';
 import { claimNamespaceOrClose } from '../engine-presence.js';
@@ -59,6 +61,9 @@ export async function runEngine(opts: RunOptions): Promise<void> {
   started.push({ what: 'the adapters', close: () => adapters.close() });
   if (await interrupted()) return;
   for (const notice of adapters.fallbacks) process.stderr.write(`notice: ${notice}\n`);
+  // A lost NATS connection is said (warning, with the server and the error) and its return (info,
+  // how long it was down); /healthz, /metrics and `ctl status` say where it stands.
+  const nats = adapters.bus.kind === 'nats' ? logNatsConnection(adapters.bus, log, cfg.nats.name) : undefined;
   // A second engine on this prefix would share the durables and the account's risk state: refused.
   const presence = await claimNamespaceOrClose(adapters, subjectsFor(cfg.prefix), log).catch((e: unknown) => {
     signals.dispose();
@@ -68,7 +73,7 @@ export async function runEngine(opts: RunOptions): Promise<void> {
   if (await interrupted()) return;
   let up: Running | undefined;
   try {
-    up = await startUp(cfg, log, clock, adapters, started, interrupted);
+    up = await startUp(cfg, log, clock, adapters, started, interrupted, nats);
   } catch (e) {
     // A start-up step that failed after the claim (the engine, the gateway's port) left the
     // claim answering, the engine consuming and the connections open until main's exit: an
@@ -94,6 +99,7 @@ export async function runEngine(opts: RunOptions): Promise<void> {
   status?.stop();
   await gateway?.close();
   presence.unsubscribe();
+  nats?.stop();
   await adapters.close();
   log.info({ counters: engine.counters }, 'stopped');
   signals.dispose();
@@ -103,15 +109,15 @@ export async function runEngine(opts: RunOptions): Promise<void> {
 type Running = Readonly<{ engine: Engine; gateway: GatewayRuntime | undefined; status: EngineStatusFeed | undefined }>;
 
 /** The engine and its gateway, on adapters whose namespace is claimed; undefined when a signal came meanwhile (`interrupted` closed what was started). */
-async function startUp(cfg: Config, log: Logger, clock: Clock, adapters: Adapters, started: Started, interrupted: () => Promise<boolean>): Promise<Running | undefined> {
+async function startUp(cfg: Config, log: Logger, clock: Clock, adapters: Adapters, started: Started, interrupted: () => Promise<boolean>, nats: BusConnection | undefined): Promise<Running | undefined> {
   // The gateway's metrics exist before the engine, so that its stages are timed from the start.
   const metrics = cfg.gateway.enabled ? createEngineMetrics() : undefined;
-  const engine = await startEngine(cfg, adapters, clock, log, { trainingClock: clock, maxAheadMs: cfg.validation.maxAheadMs, ...(metrics === undefined ? {} : { stages: stageTiming(metrics), counts: metrics }) });
+  const engine = await startEngine(cfg, adapters, clock, log, { trainingClock: clock, maxAheadMs: cfg.validation.maxAheadMs, ...(nats === undefined ? {} : { nats }), ...(metrics === undefined ? {} : { stages: stageTiming(metrics), counts: metrics }) });
   started.push({ what: 'the engine', close: () => engine.stop() });
   if (await interrupted()) return undefined;
   log.info({ assets: cfg.assets.length, bus: adapters.bus.kind, features: adapters.features.kind, timeseries: adapters.timeseries.flavor }, 'engine running');
   // HTTP health/metrics, dashboard and websocket feed (gateway.enabled).
-  const gateway = metrics !== undefined ? await startGatewayRuntime(cfg, adapters.bus, engineProbes(cfg, adapters, engine), log, { metrics, registry: adapters.registry }) : undefined;
+  const gateway = metrics !== undefined ? await startGatewayRuntime(cfg, adapters.bus, engineProbes(cfg, adapters, engine), log, { metrics, registry: adapters.registry, ...(nats === undefined ? {} : { nats }) }) : undefined;
   if (gateway !== undefined) started.push({ what: 'the gateway', close: () => gateway.close() });
   if (await interrupted()) return undefined;
   if (metrics !== undefined) reportServedModel(metrics, engine.decisions, cfg.strategy.model);

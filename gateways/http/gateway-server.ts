@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Requester } from '../../streams/bus.js';
+import type { BusConnectionState } from '../../streams/bus-connection.js';
 import type { buildDashboard as BuildDashboard } from '../dashboard/build.js';
 import { dashboardBuildReason } from '../dashboard/build-stamp.js';
 import type { Subjects } from '../../streams/subjects.js';
@@ -48,6 +49,12 @@ export type GatewayServerOptions = Readonly<{
   /** Readiness probes by name (nats, redis, postgres, consumers): `/readyz` is 200 only when all pass. */
   probes: Probes;
   probeTimeoutMs?: number;
+  /**
+   * The process's NATS link (cli/nats-connection-log.ts): `/healthz` says `degraded` while it is
+   * down (still 200: the process is alive and the client reconnects by itself) and gives it as
+   * `nats`. Left out (an in-process bus), `/healthz` says `ok`.
+   */
+  nats?: () => BusConnectionState;
   /** Control requests from the dashboard go out through this (`sx.ctl.<verb>`). */
   bus: Requester;
   subjects: Subjects;
@@ -70,7 +77,7 @@ export type GatewayServer = Readonly<{
 }>;
 
 /**
- * The engine's one HTTP server: `/healthz`, `/readyz`, `/metrics`, `POST /api/ctl/<verb>`, the
+ * The engine's one HTTP server: `/healthz` (`degraded` while NATS is down), `/readyz`, `/metrics`, `POST /api/ctl/<verb>`, the
  * websocket feed at `/ws` and the dashboard's static files at `/`.
  *
  * @example const gw = await startGatewayServer({ config: cfg.gateway, hub, metrics, probes, bus, subjects, log }); // gw.url
@@ -105,8 +112,10 @@ export async function startGatewayServer(opts: GatewayServerOptions): Promise<Ga
     if (path === '/api/ctl' || path.startsWith('/api/ctl/')) return handleControl(control, req, res, path.slice('/api/ctl/'.length));
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method not allowed' }, { Allow: 'GET, HEAD' });
     switch (path) {
-      case '/healthz':
-        return sendJson(res, 200, { status: 'ok' });
+      case '/healthz': {
+        const nats = opts.nats?.();
+        return sendJson(res, 200, nats === undefined ? { status: 'ok' } : { status: nats.connected ? 'ok' : 'degraded', nats });
+      }
       case '/readyz': {
         const r = await checkReadiness(opts.probes, opts.probeTimeoutMs ?? 2000);
         return sendJson(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'unavailable', failed: r.failed, checks: r.checks });

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { BusConnectionState } from '../../streams/bus-connection.js';
 
 /** Stages of the live path timed by `observeStage` (the `stage` label). */
 export const METRIC_STAGES = ['decode', 'features', 'store', 'decide', 'publish'] as const;
@@ -45,6 +46,13 @@ export type EngineMetrics = Readonly<{
   wsDuplicate(): void;
   /** A working order the feed's `orders` snapshot let go: more than `ordersSnapshotDepth` of its slot held (`sextant_ws_orders_snapshot_dropped_total`). */
   wsWorkingOrderDropped(): void;
+  /**
+   * Where the process's NATS link (`connection`: its client name) is read at each scrape
+   * (cli/nats-connection-log.ts): `sextant_nats_connected{connection}` 1 while up, 0 while down,
+   * `sextant_nats_reconnects_total{connection}` and `sextant_nats_last_outage_seconds{connection}`
+   * (the outage under way, else the last one; 0 before any). No series until it is given (an in-process bus).
+   */
+  natsConnection(connection: string, read: () => BusConnectionState): void;
   /**
    * Where the engine's restart, rebuild and refused-model counts are read at each scrape
    * (`EngineCounters`): `sextant_actor_restarts_total`, `sextant_state_rebuilds_total` and
@@ -192,6 +200,38 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
     help: "Approved orders still working that the websocket feed's orders snapshot let go, more than gateway.ordersSnapshotDepth of their slot being held",
     registers,
   });
+  let nats: Readonly<{ connection: string; read: () => BusConnectionState }> | undefined;
+  new Gauge({
+    name: 'sextant_nats_connected',
+    help: "Whether the process's NATS connection is up (1) or down, reconnecting (0)",
+    labelNames: ['connection'],
+    registers,
+    collect() {
+      if (nats !== undefined) this.set({ connection: nats.connection }, nats.read().connected ? 1 : 0);
+    },
+  });
+  let natsReconnectsSeen = 0;
+  new Counter({
+    name: 'sextant_nats_reconnects_total',
+    help: 'Times the NATS connection came back after it was lost',
+    labelNames: ['connection'],
+    registers,
+    collect() {
+      if (nats === undefined) return;
+      const n = nats.read().reconnects;
+      this.inc({ connection: nats.connection }, Math.max(0, n - natsReconnectsSeen));
+      natsReconnectsSeen = Math.max(natsReconnectsSeen, n);
+    },
+  });
+  new Gauge({
+    name: 'sextant_nats_last_outage_seconds',
+    help: 'How long the NATS connection has been down (while it is), else how long its last outage lasted; 0 before any',
+    labelNames: ['connection'],
+    registers,
+    collect() {
+      if (nats !== undefined) this.set({ connection: nats.connection }, (nats.read().lastOutage?.ms ?? 0) / 1000);
+    },
+  });
   let readCounts: (() => EngineCounts) | undefined;
   /** A counter read off the engine at scrape time: it goes up by what the engine's count grew since the last scrape. */
   const scraped = (name: string, help: string, pick: (c: EngineCounts) => number): void => {
@@ -338,6 +378,9 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
     wsUpstream: (up) => wsUpstream.set(up ? 1 : 0),
     wsDuplicate: () => wsDuplicates.inc(),
     wsWorkingOrderDropped: () => wsWorkingDropped.inc(),
+    natsConnection: (connection, read) => {
+      nats = { connection, read };
+    },
     engineCounts: (read) => {
       readCounts = read;
     },
