@@ -2,6 +2,9 @@ import { loadConfig } from '../../config/load.js';
 import { createMarketDataSource } from '../../gateways/market-data/market-data-from-config.js';
 import { createMarketDataSink } from '../../gateways/market-data/market-data-sink.js';
 import type { GatewayStatus } from '../../gateways/market-data/market-data-source.js';
+import { configuredFeeds, createFeedStatusBoard } from '../../gateways/market-data/feed-status.js';
+import { startFeedStatusServer } from '../../gateways/market-data/feed-status-server.js';
+import type { FeedStatusServer } from '../../gateways/market-data/feed-status-server.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { natsBusOptions } from '../nats-options.js';
 import { logNatsConnection } from '../nats-connection-log.js';
@@ -25,9 +28,10 @@ export type GatewayCommandOptions = Readonly<{
 /**
  * `sextant gateway`: runs the configured market-data provider, publishing trades, quotes and
  * closed bars of the configured assets into JetStream, until SIGINT/SIGTERM. Status changes
- * (connected, retrying, backfilled, refused, failed, restarting) are logged; on exit a JSON summary
- * of them is printed on stdout, `failed` counting the feeds down when it stopped (failed, waiting
- * to restart: `marketData.restart`). Exits 1 when every feed was.
+ * (connected, retrying, held, stale, backfilled, refused, failed, restarting) are logged; on exit a
+ * JSON summary of them is printed on stdout, `failed` counting the feeds down when it stopped
+ * (failed, waiting to restart: `marketData.restart`). Exits 1 when every feed was. Each feed's
+ * status is served on `marketData.http` (/metrics, /healthz, /readyz: `feed-status-server.ts`).
  */
 export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
   const cfg = loadConfig({ file: opts.configFile });
@@ -50,9 +54,12 @@ export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
   const nats = logNatsConnection(bus, log, `${cfg.nats.name}-gateway`);
   const counts: Record<string, number> = {};
   let feeds = 0;
+  /** Where each feed stands, for /metrics and /healthz. */
+  const board = createFeedStatusBoard(configuredFeeds(md, assets), () => Date.now());
   /** Feeds down: failed, waiting to restart, until one of their steps gets through again. */
   const down = new Set<string>();
   const onStatus = (s: GatewayStatus): void => {
+    board.apply(s);
     counts[s.type] = (counts[s.type] ?? 0) + 1;
     if (s.type === 'failed') down.add(s.feed);
     if (s.type === 'connected') down.delete(s.feed);
@@ -61,7 +68,10 @@ export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
   // The first SIGINT/SIGTERM stops the feeds; a second one while they stop exits at once, saying so
   // (it listened with once: a second Ctrl-C killed it without a word, a SIGTERM after it was swallowed).
   const signals = (opts.stopSignals ?? onStopSignals)('the bars and trades in flight may not be published (the next start backfills the bars)');
+  let http: FeedStatusServer | undefined;
   try {
+    // Before the feeds: a port taken is said at once, not after the streams were created.
+    if (md.http.enabled) http = await startFeedStatusServer({ board, host: md.http.host, port: md.http.port, log });
     await bus.ensureStreams(streamSpecs(cfg));
     // Bars ahead of the clock by more than validation.maxAheadMs are refused, as the engine refuses them.
     const sink = createMarketDataSink(gatewaySinkOptions(cfg, { bus, now: () => Date.now(), log, onStatus }));
@@ -69,6 +79,7 @@ export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
     log.info({ provider: source.provider, assets: assets.map((a) => `${a.venue}:${a.symbol}`), timeframes: md.timeframes }, 'market-data gateway started');
     await source.run(sink, signals.signal);
   } finally {
+    await http?.close();
     await source.close().catch(() => {});
     nats.stop();
     await bus.close();

@@ -16,6 +16,9 @@ import type { RestartPolicy } from './feed-supervisor.js';
 import type { Feed, FeedSink, MarketDataSource, Origin } from './market-data-source.js';
 import { feedName } from './market-data-source.js';
 import { reportGap } from './gap-status.js';
+import { createFreshness, freshnessSink, staleAfterMs } from './feed-watchdog.js';
+import type { WatchdogPolicy } from './feed-watchdog.js';
+import type { FeedWatchdog } from './feed-loop.js';
 
 export type CcxtMarketDataOptions = Readonly<{
   exchange: Exchange;
@@ -41,6 +44,8 @@ export type CcxtMarketDataOptions = Readonly<{
   backoff: BackoffPolicy;
   /** `marketData.restart`: a feed that failed is started again with this backoff; undefined, it stays `failed`. */
   restart?: RestartPolicy;
+  /** `marketData.watchdog`: a feed silent too long is said `stale`, then restarted; undefined: no watchdog. */
+  watchdog?: WatchdogPolicy;
   now: () => number;
   sleep?: Sleep;
   log?: Logger;
@@ -64,6 +69,9 @@ const NUMERIC_ID = /^\d{1,15}$/;
  * (ccxt's hollaex, coinspot) would otherwise put every trade it ever sends on the DLQ.
  */
 const IDLESS_DEAD_LETTER_MS = 60_000;
+
+/** How long a stale feed's unsubscription may take before its restart goes on without it. */
+const UNWATCH_TIMEOUT_MS = 5_000;
 
 /** A websocket call: what the venue pushes as an error there is classified as such ({@link fromCcxtWatchError}). */
 const watched = <T>(p: Promise<T>): Promise<T> =>
@@ -102,36 +110,78 @@ export function createCcxtMarketData(o: CcxtMarketDataOptions): MarketDataSource
   const loops = (sink: FeedSink, signal: AbortSignal): Promise<void>[] => {
     const out: Promise<void>[] = [];
     const common = { sink, signal, sleep, backoff: o.backoff, log, now: o.now, classify: fromCcxtError };
-    /** Each run of a feed is built afresh: a restart carries none of the failed run's state over. */
-    const supervise = (feed: Feed, run: () => Promise<FeedLoopEnd>): void =>
-      void out.push(superviseFeed({ feed: feedName(feed), sink, signal, sleep, log, now: o.now, restart: o.restart, classify: fromCcxtError, run }));
+    /**
+     * Each run of a feed is built afresh: a restart carries none of the failed run's state over.
+     * With a watchdog, the run's feed publishes through a sink of its own that marks it fresh and
+     * is closed when the run ends (a step the watchdog abandoned publishes nothing after it).
+     */
+    const supervise = (feed: Feed, run: (runSink: FeedSink, watchdog: FeedWatchdog | undefined) => Promise<FeedLoopEnd>): void =>
+      void out.push(
+        superviseFeed({
+          feed: feedName(feed), sink, signal, sleep, log, now: o.now, restart: o.restart, classify: fromCcxtError,
+          run: async () => {
+            if (o.watchdog === undefined) return run(sink, undefined);
+            const fresh = createFreshness();
+            const runSink = freshnessSink(sink, fresh, o.now);
+            try {
+              return await run(runSink, { staleAfterMs: staleAfterMs(o.watchdog, feed), restartAfterMs: o.watchdog.restartAfterMs, fresh, onStale: () => unwatch(feed) });
+            } finally {
+              runSink.close();
+            }
+          },
+        }),
+      );
     for (const a of o.assets) {
       for (const tf of o.timeframes) {
         const feed: Feed = { kind: 'bar', venue: a.venue, symbol: a.symbol, tf };
-        supervise(feed, () => {
-          const f = barFeed(feed, sink, signal);
-          return runFeedLoop({ ...common, feed: feedName(feed), mode: f.mode, step: f.step, onFailure: f.reset });
+        supervise(feed, (runSink, watchdog) => {
+          const f = barFeed(feed, runSink, signal);
+          return runFeedLoop({ ...common, feed: feedName(feed), mode: f.mode, step: f.step, onFailure: f.reset, ...(watchdog !== undefined ? { watchdog } : {}) });
         });
       }
       if (o.trades) {
         const feed: Feed = { kind: 'trade', venue: a.venue, symbol: a.symbol };
-        supervise(feed, async () => {
-          const f = tradeFeed(feed, sink, signal);
+        supervise(feed, async (runSink, watchdog) => {
+          const f = tradeFeed(feed, runSink, signal);
           // Trades without an id counted since the last dead letter are dead-lettered when the run ends.
-          const end = await runFeedLoop({ ...common, feed: feedName(feed), mode: f.mode, step: f.step });
+          const end = await runFeedLoop({ ...common, feed: feedName(feed), mode: f.mode, step: f.step, ...(watchdog !== undefined ? { watchdog } : {}) });
           await f.flush();
           return end;
         });
       }
       if (o.quotes) {
         const feed: Feed = { kind: 'quote', venue: a.venue, symbol: a.symbol };
-        supervise(feed, () => {
-          const f = quoteFeed(feed, sink, signal);
-          return runFeedLoop({ ...common, feed: feedName(feed), mode: f.mode, step: f.step });
+        supervise(feed, (runSink, watchdog) => {
+          const f = quoteFeed(feed, runSink, signal);
+          return runFeedLoop({ ...common, feed: feedName(feed), mode: f.mode, step: f.step, ...(watchdog !== undefined ? { watchdog } : {}) });
         });
       }
     }
     return out;
+  };
+
+  /**
+   * Drops a stale feed's websocket subscription (ccxt's `unWatch…`, where the venue has it): its
+   * pending watch call is rejected, and the restarted run's watch subscribes anew instead of waiting
+   * on the same silent subscription. Bounded; a failure leaves the restart to go on without it.
+   */
+  const unwatch = async (feed: Feed): Promise<void> => {
+    const call =
+      feed.kind === 'bar'
+        ? watches('unWatchOHLCV') && watches('watchOHLCV') ? () => ex.unWatchOHLCV(feed.symbol, feed.tf) : undefined
+        : feed.kind === 'trade'
+          ? watches('unWatchTrades') && watches('watchTrades') ? () => ex.unWatchTrades(feed.symbol, { ...(o.watchParams?.trades ?? {}) }) : undefined
+          : watches('unWatchTicker') && watches('watchTicker') ? () => ex.unWatchTicker(feed.symbol, { ...(o.watchParams?.ticker ?? {}) }) : undefined;
+    if (call === undefined) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((resolve) => void (timer = setTimeout(resolve, UNWATCH_TIMEOUT_MS)));
+    try {
+      await Promise.race([call(), timeout]);
+    } catch (e) {
+      log.warn({ feed: feedName(feed), err: e instanceof Error ? e.message : String(e) }, 'could not unsubscribe the stale feed; restarting it anyway');
+    } finally {
+      clearTimeout(timer);
+    }
   };
 
   function barFeed(feed: Feed & { kind: 'bar' }, sink: FeedSink, signal: AbortSignal) {

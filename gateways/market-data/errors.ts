@@ -16,6 +16,18 @@ export const GatewayErrorCode = {
   BAD_RESPONSE: 'BAD_RESPONSE',
   /** An error the venue pushed over its websocket that ccxt could not name (see {@link fromCcxtWatchError}). */
   STREAM: 'STREAM',
+  /**
+   * A programming error of ours (or of a library we call): a `TypeError`, `ReferenceError` or
+   * `RangeError` thrown by code, e.g. our parsing of an answer the venue changed. Not retried:
+   * logged as an error with its stack, the feed `failed` and restarted by the feed supervisor
+   * with `marketData.restart`'s backoff (see {@link programmingError}).
+   */
+  INTERNAL: 'INTERNAL',
+  /**
+   * A feed that published nothing for longer than its watchdog allows (`marketData.watchdog`,
+   * `feed-loop.ts`): its run ends `failed` and the feed supervisor restarts it, subscribing anew.
+   */
+  STALE: 'STALE',
 } as const;
 export type GatewayErrorCode = (typeof GatewayErrorCode)[keyof typeof GatewayErrorCode];
 
@@ -23,7 +35,13 @@ export type GatewayErrorCode = (typeof GatewayErrorCode)[keyof typeof GatewayErr
  * `BAD_RESPONSE` (an answer that is not the API's: a body cut short, a proxy's error page with a
  * 200) is retried, as ccxt's `BadResponse` is: the next request usually gets a whole answer.
  */
-const RETRYABLE: ReadonlySet<GatewayErrorCode> = new Set([GatewayErrorCode.NETWORK, GatewayErrorCode.RATE_LIMITED, GatewayErrorCode.UNAVAILABLE, GatewayErrorCode.BAD_RESPONSE, GatewayErrorCode.STREAM]);
+const RETRYABLE: ReadonlySet<GatewayErrorCode> = new Set([
+  GatewayErrorCode.NETWORK,
+  GatewayErrorCode.RATE_LIMITED,
+  GatewayErrorCode.UNAVAILABLE,
+  GatewayErrorCode.BAD_RESPONSE,
+  GatewayErrorCode.STREAM,
+]);
 
 /**
  * Failures in a row (no successful step between) after which a retryable code is taken for
@@ -55,6 +73,35 @@ export const isGatewayError = (e: unknown): e is GatewayError => e instanceof Ga
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/**
+ * Node's `fetch` (undici) reports a failed connection as `TypeError('fetch failed')` with the
+ * socket's error as its cause: a network failure, not a bug.
+ */
+const isFetchFailure = (e: TypeError): boolean => {
+  const cause: unknown = e.cause;
+  return e.message === 'fetch failed' || (cause instanceof Error && typeof (cause as Error & { code?: unknown }).code === 'string');
+};
+
+/**
+ * A throw that is a bug in code (ours, or a library's we call), as an `INTERNAL` error, or
+ * undefined: a `TypeError` (reading a field of undefined, calling what is not a function; not
+ * `fetch`'s network `TypeError`), a `ReferenceError` or a `RangeError`. Taken for a network
+ * failure, such a throw was retried for ever at warn level with nothing but its message: a parser
+ * broken by a changed answer kept the feed `retrying` silently. The message keeps the error's
+ * class; its stack rides on `cause` (the feed loop logs it).
+ */
+export function programmingError(e: unknown): GatewayError | undefined {
+  const bug = (e instanceof TypeError && !isFetchFailure(e)) || e instanceof ReferenceError || e instanceof RangeError;
+  return bug ? new GatewayError(GatewayErrorCode.INTERNAL, `${e.name}: ${e.message}`, { cause: e }) : undefined;
+}
+
+/** The stack of an `INTERNAL` error's cause (the bug's), for the error log; undefined for any other. */
+export function stackOf(err: GatewayError): string | undefined {
+  if (err.code !== GatewayErrorCode.INTERNAL) return undefined;
+  const cause: unknown = err.cause;
+  return cause instanceof Error ? cause.stack : err.stack;
+}
+
 /** A ccxt error of a 429, 418 or 503 answer (or a refused websocket handshake's 408, 418, 429 or 5xx) that carried `Retry-After` (see `ccxt-exchange.ts`, `ccxt-handshake.ts`): the wait rides on it. */
 export type WithRetryAfter = Readonly<{ retryAfterMs: number }>;
 
@@ -69,7 +116,8 @@ const retryAfterOf = (e: unknown): number | undefined => {
  * `ExchangeNotAvailable` ⊃ `OnMaintenance` → retryable; `ExchangeError` ⊃ `BadSymbol`,
  * `AuthenticationError`, `BadRequest`, `NotSupported`, … → permanent. Classified by `instanceof`,
  * never by class name: a venue's subclass or a minified bundle keeps its place in the hierarchy
- * but not its name. Unknown throws are treated
+ * but not its name. A programming error (`TypeError`, `ReferenceError`,
+ * `RangeError`: {@link programmingError}) is `INTERNAL`, not retried. Other unknown throws are treated
  * as network failures (sockets and fetch throw plain errors) so a transient fault never ends a feed;
  * ccxt's `BadResponse` (an unparseable answer) is `BAD_RESPONSE`, retried too.
  */
@@ -92,7 +140,7 @@ export function fromCcxtError(e: unknown): GatewayError {
   if (e instanceof BadSymbol) return new GatewayError(GatewayErrorCode.BAD_SYMBOL, msg, { cause: e });
   if (e instanceof AuthenticationError) return new GatewayError(GatewayErrorCode.AUTHENTICATION, msg, { cause: e });
   if (e instanceof ExchangeError) return new GatewayError(GatewayErrorCode.EXCHANGE, msg, { cause: e });
-  return new GatewayError(GatewayErrorCode.NETWORK, msg, { cause: e });
+  return programmingError(e) ?? new GatewayError(GatewayErrorCode.NETWORK, msg, { cause: e });
 }
 
 /**

@@ -1,9 +1,11 @@
 import type { Logger } from '../../state/logger.js';
 import type { BackoffPolicy, Sleep } from './backoff.js';
 import { backoffDelay } from './backoff.js';
+import { GatewayError as GatewayErrorClass, GatewayErrorCode as Code, stackOf } from './errors.js';
 import type { GatewayError, GatewayErrorCode } from './errors.js';
 import type { FeedSink } from './market-data-source.js';
 import { reportingHeldWaits } from './retry-after.js';
+import type { Freshness } from './feed-watchdog.js';
 import type { HeldWait } from './retry-after.js';
 
 export type FeedLoopOptions = Readonly<{
@@ -25,6 +27,26 @@ export type FeedLoopOptions = Readonly<{
   step: (resync: boolean) => Promise<void>;
   /** Called after a failure, before the backoff: drop state that the lost connection made stale. */
   onFailure?: () => void;
+  /** The staleness watchdog (`marketData.watchdog`); undefined: none. */
+  watchdog?: FeedWatchdog;
+}>;
+
+/**
+ * A feed's staleness watchdog. While a step runs (not in a retry's backoff, nor waiting in the
+ * venue's hold), silence is counted from the later of the last publish (`fresh`, fed by
+ * `freshnessSink`) and the moment the loop last (re)started asking: past `staleAfterMs` the feed is
+ * said `stale` (warning), past `staleAfterMs + restartAfterMs` its step is abandoned, `onStale`
+ * drops the venue's subscription and the run ends `failed` with `STALE`, for the feed supervisor
+ * to restart it. A publish in between says it `connected` again.
+ */
+export type FeedWatchdog = Readonly<{
+  staleAfterMs: number;
+  restartAfterMs: number;
+  fresh: Freshness;
+  /** How often it looks (ms, through the loop's `sleep`): 1 s, or a quarter of `staleAfterMs` when shorter. */
+  checkMs?: number;
+  /** Drops what the abandoned step waits on (ccxt's `unWatch…`), so the restarted run subscribes anew. */
+  onStale?: () => Promise<void>;
 }>;
 
 /**
@@ -62,37 +84,114 @@ export async function runFeedLoop(o: FeedLoopOptions): Promise<FeedLoopEnd> {
     o.sink.status({ type: 'held', feed: o.feed, delayMs: w.ms, retryAt, code: w.code, error: w.reason });
     o.log.warn({ feed: o.feed, delayMs: w.ms, retryAt: new Date(retryAt).toISOString(), code: w.code, err: w.reason }, 'market-data feed held: the venue asked for no request until retryAt');
   };
-  while (!o.signal.aborted) {
-    try {
-      held = false;
-      await reportingHeldWaits(onHeld, () => o.step(resync));
-      if (resync || held) o.sink.status({ type: 'connected', feed: o.feed, mode: o.mode });
-      connectedAt ??= o.now();
-      resync = false;
-      attempt = 0;
-      streak = { code: undefined, n: 0 };
-    } catch (e) {
-      if (o.signal.aborted) break;
-      const err = o.classify(e);
-      streak = { code: err.code, n: streak.code === err.code ? streak.n + 1 : 1 };
-      const exhausted = err.maxAttempts !== undefined && streak.n >= err.maxAttempts;
-      if (!err.retryable || exhausted) {
-        const error = exhausted ? `${err.message} (${streak.n} times in a row: taken for permanent)` : err.message;
-        o.log.error({ feed: o.feed, code: err.code, err: error }, 'market-data feed failed');
-        o.sink.status({ type: 'failed', feed: o.feed, code: err.code, error });
-        return { type: 'failed', code: err.code, error, ...(connectedAt !== undefined ? { connectedAt } : {}) };
-      }
-      attempt++;
-      // The venue's Retry-After is a floor: asking sooner risks a ban (Binance's 418).
-      const delayMs = Math.max(backoffDelay(o.backoff, attempt), err.retryAfterMs ?? 0);
-      if (!resync) o.sink.status({ type: 'disconnected', feed: o.feed, error: err.message });
-      o.sink.status({ type: 'retrying', feed: o.feed, attempt, delayMs, code: err.code, error: err.message });
-      o.log.warn({ feed: o.feed, attempt, delayMs, retryAt: new Date(o.now() + delayMs).toISOString(), code: err.code, err: err.message }, 'market-data feed retrying');
-      o.onFailure?.();
-      resync = true;
-      await o.sleep(delayMs, o.signal);
-    }
+  const dog = o.watchdog === undefined ? undefined : watchStalls(o, o.watchdog, () => held, () => connectedAt);
+  try {
+    return await loop();
+  } finally {
+    dog?.stop();
   }
-  o.sink.status({ type: 'stopped', feed: o.feed });
-  return { type: 'stopped' };
+
+  async function loop(): Promise<FeedLoopEnd> {
+    while (!o.signal.aborted) {
+      try {
+        held = false;
+        dog?.arm();
+        const step = reportingHeldWaits(onHeld, () => o.step(resync));
+        if (dog === undefined) await step;
+        else {
+          // The step the watchdog abandons may still settle: nobody waits on it any more.
+          step.catch(() => {});
+          await Promise.race([step, dog.stalled]);
+        }
+        if (resync || held) o.sink.status({ type: 'connected', feed: o.feed, mode: o.mode });
+        connectedAt ??= o.now();
+        resync = false;
+        attempt = 0;
+        streak = { code: undefined, n: 0 };
+      } catch (e) {
+        if (o.signal.aborted) break;
+        const err = o.classify(e);
+        streak = { code: err.code, n: streak.code === err.code ? streak.n + 1 : 1 };
+        const exhausted = err.maxAttempts !== undefined && streak.n >= err.maxAttempts;
+        if (err.code === Code.STALE) await o.watchdog?.onStale?.().catch(() => {});
+        if (!err.retryable || exhausted) {
+          const error = exhausted ? `${err.message} (${streak.n} times in a row: taken for permanent)` : err.message;
+          // A bug (INTERNAL) is logged with its stack: its message alone does not say where.
+          const stack = stackOf(err);
+          o.log.error({ feed: o.feed, code: err.code, err: error, ...(stack !== undefined ? { stack } : {}) }, 'market-data feed failed');
+          o.sink.status({ type: 'failed', feed: o.feed, code: err.code, error });
+          return { type: 'failed', code: err.code, error, ...(connectedAt !== undefined ? { connectedAt } : {}) };
+        }
+        attempt++;
+        // The venue's Retry-After is a floor: asking sooner risks a ban (Binance's 418).
+        const delayMs = Math.max(backoffDelay(o.backoff, attempt), err.retryAfterMs ?? 0);
+        if (!resync) o.sink.status({ type: 'disconnected', feed: o.feed, error: err.message });
+        o.sink.status({ type: 'retrying', feed: o.feed, attempt, delayMs, code: err.code, error: err.message });
+        o.log.warn({ feed: o.feed, attempt, delayMs, retryAt: new Date(o.now() + delayMs).toISOString(), code: err.code, err: err.message }, 'market-data feed retrying');
+        o.onFailure?.();
+        resync = true;
+        dog?.disarm();
+        await o.sleep(delayMs, o.signal);
+      }
+    }
+    o.sink.status({ type: 'stopped', feed: o.feed });
+    return { type: 'stopped' };
+  }
+}
+
+type Watch = Readonly<{ stalled: Promise<never>; arm(): void; disarm(): void; stop(): void }>;
+
+/** The watchdog of one run of {@link runFeedLoop} ({@link FeedWatchdog}). */
+function watchStalls(o: FeedLoopOptions, w: FeedWatchdog, isHeld: () => boolean, connectedAt: () => number | undefined): Watch {
+  const ended = new AbortController();
+  const signal = AbortSignal.any([o.signal, ended.signal]);
+  const checkMs = w.checkMs ?? Math.max(1, Math.min(1_000, Math.floor(w.staleAfterMs / 4)));
+  /** The feed's clock when the loop last started asking (a run's start, the end of a backoff); undefined while it waits out a backoff. */
+  let armedAt: number | undefined;
+  let stale = false;
+  let fail: (e: GatewayErrorClass) => void = () => {};
+  const stalled = new Promise<never>((_, reject) => void (fail = reject));
+  stalled.catch(() => {});
+  w.fresh.onFresh = () => {
+    if (!stale) return;
+    stale = false;
+    o.sink.status({ type: 'connected', feed: o.feed, mode: o.mode });
+    o.log.info({ feed: o.feed }, 'market-data feed delivers again');
+  };
+  const watch = async (): Promise<void> => {
+    while (!signal.aborted) {
+      await o.sleep(checkMs, signal);
+      if (signal.aborted) return;
+      const now = o.now();
+      // Waiting in the venue's hold (a Retry-After of minutes or days) is not a stall: counted from its end.
+      if (isHeld() && armedAt !== undefined) armedAt = now;
+      if (armedAt === undefined) continue;
+      const since = Math.max(armedAt, w.fresh.last ?? armedAt);
+      const silentMs = now - since;
+      const restartAt = since + w.staleAfterMs + w.restartAfterMs;
+      if (!stale && silentMs > w.staleAfterMs) {
+        stale = true;
+        const was = w.fresh.last ?? connectedAt();
+        o.sink.status({ type: 'stale', feed: o.feed, silentMs, staleAfterMs: w.staleAfterMs, ...(was !== undefined ? { lastAt: was } : {}), restartAt });
+        o.log.warn({ feed: o.feed, silentMs, staleAfterMs: w.staleAfterMs, restartAt: new Date(restartAt).toISOString() }, 'market-data feed stale: nothing published for longer than its watchdog allows; restarted at restartAt if still silent');
+      }
+      if (stale && now >= restartAt) {
+        fail(new GatewayErrorClass(Code.STALE, `nothing published for ${silentMs} ms (stale after ${w.staleAfterMs} ms, restarted ${w.restartAfterMs} ms later): the venue stopped sending this stream`));
+        return;
+      }
+    }
+  };
+  void watch();
+  return {
+    stalled,
+    arm: () => void (armedAt ??= o.now()),
+    disarm: () => {
+      armedAt = undefined;
+      stale = false;
+    },
+    stop: () => {
+      ended.abort();
+      w.fresh.onFresh = undefined;
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import type { Logger } from '../../state/logger.js';
 import type { BackoffPolicy, Sleep } from './backoff.js';
 import { backoffDelay } from './backoff.js';
+import { stackOf } from './errors.js';
 import type { GatewayError } from './errors.js';
 import type { FeedLoopEnd } from './feed-loop.js';
 import type { FeedSink } from './market-data-source.js';
@@ -57,7 +58,8 @@ export async function superviseFeed(o: SuperviseFeedOptions): Promise<void> {
       }
       const err = o.classify(e);
       const error = `the feed loop threw: ${err.message}`;
-      o.log.error({ feed: o.feed, code: err.code, err: error }, 'market-data feed failed');
+      const stack = stackOf(err);
+      o.log.error({ feed: o.feed, code: err.code, err: error, ...(stack !== undefined ? { stack } : {}) }, 'market-data feed failed');
       o.sink.status({ type: 'failed', feed: o.feed, code: err.code, error });
       end = { type: 'failed', code: err.code, error };
     }

@@ -62,6 +62,35 @@ export const MarketDataConfigSchema = z
       .refine((b) => b.maxMs >= b.minMs, { message: 'restart.maxMs must be at least restart.minMs', path: ['maxMs'] })
       .default({ minMs: 10_000, maxMs: 600_000 }),
     /**
+     * ccxt feeds' staleness watchdog: a feed that publishes nothing for longer than it should (a
+     * websocket that stays up while the venue stops pushing one stream says nothing else) is said
+     * `stale` (a warning; the gateway's /metrics and /healthz show it), and, still silent
+     * `restartAfterMs` later, ended (`failed`, code `STALE`) and restarted with `restart`'s
+     * backoff, subscribing anew. Bars: stale after one timeframe plus `barGraceMs` without a
+     * closed bar; trades and quotes after their max silence (raise them for a quiet symbol). Counted
+     * while the feed is asking the venue, not during a retry's backoff or a venue's hold.
+     * TwelveData's polled bars have none (markets that close).
+     */
+    watchdog: z
+      .object({
+        enabled: z.boolean().default(true),
+        barGraceMs: z.number().int().positive().default(60_000),
+        tradeMaxSilenceMs: z.number().int().positive().default(300_000),
+        quoteMaxSilenceMs: z.number().int().positive().default(120_000),
+        restartAfterMs: z.number().int().positive().default(60_000),
+      })
+      .strict()
+      .default({ enabled: true, barGraceMs: 60_000, tradeMaxSilenceMs: 300_000, quoteMaxSilenceMs: 120_000, restartAfterMs: 60_000 }),
+    /**
+     * The `sextant gateway` process's own HTTP endpoint: `/metrics` (Prometheus: each feed's status
+     * and restarts), `/healthz` (200; `status: degraded` with the feeds not live) and `/readyz`
+     * (503 while a feed is not live). Off: no listener.
+     */
+    http: z
+      .object({ enabled: z.boolean().default(true), host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(0).max(65_535).default(9465) })
+      .strict()
+      .default({ enabled: true, host: '127.0.0.1', port: 9465 }),
+    /**
      * The longest `Retry-After` (429, Binance's 418 IP ban, 503) the feeds and the venue's hold wait
      * before asking again; a longer one is cut to this, the message saying so. 4 days by default:
      * Binance's bans last up to 3 days, and a request during one may lengthen it.

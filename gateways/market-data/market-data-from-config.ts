@@ -44,5 +44,9 @@ export async function createMarketDataSource(cfg: MarketDataConfig, deps: Source
     maxRetryAfterMs: cfg.maxRetryAfterMs,
     options: cfg.ccxtOptions,
   });
-  return createCcxtMarketData({ ...common, exchange, trades: cfg.trades, quotes: cfg.quotes, mode: cfg.mode, pageLimit: cfg.pageLimit, watchParams: cfg.watchParams });
+  return createCcxtMarketData({
+    ...common, exchange, trades: cfg.trades, quotes: cfg.quotes, mode: cfg.mode, pageLimit: cfg.pageLimit, watchParams: cfg.watchParams,
+    // TwelveData has none: its bars stop at every close of a market that closes (`tradingHours`).
+    ...(cfg.watchdog.enabled ? { watchdog: cfg.watchdog } : {}),
+  });
 }

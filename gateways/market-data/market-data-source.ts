@@ -61,6 +61,14 @@ export type GatewayStatus =
    */
   | Readonly<{ type: 'gap'; feed: string; from: number; to: number; missing: number; detail: string }>
   | Readonly<{ type: 'refused'; feed: string; reason: RefusalReason; detail: string }>
+  /**
+   * The feed published nothing for `silentMs` (ms of the feed's clock), more than its watchdog's
+   * `staleAfterMs` (`marketData.watchdog`: a bar's timeframe plus `barGraceMs`, trades' or quotes'
+   * max silence), though no error was seen: a websocket up whose venue stopped pushing this stream.
+   * `lastAt`: its last publish (or connection) in this run. Still silent at `restartAt`, it is
+   * ended (`failed`, code `STALE`) and restarted; `connected` follows when it publishes again.
+   */
+  | Readonly<{ type: 'stale'; feed: string; silentMs: number; staleAfterMs: number; lastAt?: number; restartAt: number }>
   | Readonly<{ type: 'failed'; feed: string; code: GatewayErrorCode; error: string }>
   /**
    * A feed that failed (`failed`, just before) is started again afresh after `delayMs`, at `retryAt`

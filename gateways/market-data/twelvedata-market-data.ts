@@ -7,7 +7,7 @@ import type { BackoffPolicy, Sleep } from './backoff.js';
 import { realSleep } from './backoff.js';
 import type { Candle } from './candidates.js';
 import { barCandidate } from './candidates.js';
-import { fromHttpStatus, GatewayError, GatewayErrorCode } from './errors.js';
+import { fromHttpStatus, GatewayError, GatewayErrorCode, programmingError } from './errors.js';
 import { requestSpacer } from './request-spacer.js';
 import { createVenueHold, readRetryAfter } from './retry-after.js';
 import { runFeedLoop } from './feed-loop.js';
@@ -299,7 +299,8 @@ export function createTwelveDataMarketData(o: TwelveDataOptions): MarketDataSour
       for (const a of o.assets) {
         for (const tf of o.timeframes) {
           const feed = { kind: 'bar', venue: a.venue, symbol: a.symbol, tf } as const;
-          const classify = (e: unknown): GatewayError => (e instanceof GatewayError ? e : new GatewayError(GatewayErrorCode.NETWORK, String(e), { cause: e }));
+          // A bug of ours (a TypeError in the parsing) is INTERNAL: failed and restarted, not retried for ever.
+          const classify = (e: unknown): GatewayError => (e instanceof GatewayError ? e : (programmingError(e) ?? new GatewayError(GatewayErrorCode.NETWORK, String(e), { cause: e })));
           // Each run afresh: a restarted feed (marketData.restart) checks for gaps from its high-water mark.
           const run = (): Promise<FeedLoopEnd> => {
             const seen: { checkedTo?: number } = {};

@@ -56,6 +56,11 @@ export type BinanceServer = Readonly<{
   /** Refuses (or again takes) websocket upgrades, answering them `status` (503 unless set), `body` and `headers` (`Retry-After`, `Location`, a `Content-Type` in place of text/plain). */
   setWsDown(down: boolean, status?: number, body?: string, headers?: Readonly<Record<string, string>>): void;
   dropSockets(): void;
+  /**
+   * Stops pushing `stream` to the connections subscribed to it now, keeping them open (and their
+   * other streams flowing): a venue that stalls one stream. A new `SUBSCRIBE` of it resumes it.
+   */
+  stall(stream: string): void;
   sendRaw(stream: string, frame: string): void;
   /** Number of websocket connections opened so far. */
   connections(): number;
@@ -87,6 +92,8 @@ export async function startBinanceServer(markets: ReadonlyArray<Readonly<{ base:
   const requestTimes: number[] = [];
   const faults: Fault[] = [];
   const subs = new Map<WebSocket, Set<string>>();
+  /** Per connection, the streams {@link BinanceServer.stall} silenced. */
+  const stalled = new Map<WebSocket, Set<string>>();
   let wsDown: { status: number; body: string; headers: Readonly<Record<string, string>> } | undefined;
   let connections = 0;
   let pageCap = 1000;
@@ -164,7 +171,10 @@ export async function startBinanceServer(markets: ReadonlyArray<Readonly<{ base:
     wss.handleUpgrade(req, socket, head, (ws) => {
       connections++;
       subs.set(ws, new Set());
-      ws.on('close', () => subs.delete(ws));
+      ws.on('close', () => {
+        subs.delete(ws);
+        stalled.delete(ws);
+      });
       ws.on('message', (raw) => {
         const msg = JSON.parse(String(raw)) as { method?: string; params?: string[]; id?: number };
         if (msg.method !== 'SUBSCRIBE' && msg.method !== 'UNSUBSCRIBE') return;
@@ -172,6 +182,7 @@ export async function startBinanceServer(markets: ReadonlyArray<Readonly<{ base:
         for (const p of msg.params ?? []) {
           if (msg.method === 'SUBSCRIBE') set.add(p);
           else set.delete(p);
+          stalled.get(ws)?.delete(p);
         }
         ws.send(JSON.stringify({ result: null, id: msg.id }));
         // Like the venue, a kline subscription soon sees the open bar.
@@ -191,7 +202,7 @@ export async function startBinanceServer(markets: ReadonlyArray<Readonly<{ base:
   const port = (http.address() as AddressInfo).port;
 
   const push = (stream: string, frame: string): void => {
-    for (const [ws, set] of subs) if (set.has(stream) && ws.readyState === ws.OPEN) ws.send(frame);
+    for (const [ws, set] of subs) if (set.has(stream) && stalled.get(ws)?.has(stream) !== true && ws.readyState === ws.OPEN) ws.send(frame);
   };
   // Like the venue (every 2 s there), the open bar's kline is pushed again and again: ccxt hands
   // over what it cached in between only when the next message arrives.
@@ -237,6 +248,14 @@ export async function startBinanceServer(markets: ReadonlyArray<Readonly<{ base:
     dropSockets() {
       for (const ws of subs.keys()) ws.terminate();
       subs.clear();
+    },
+    stall(stream) {
+      for (const [ws, set] of subs) {
+        if (!set.has(stream)) continue;
+        let st = stalled.get(ws);
+        if (st === undefined) stalled.set(ws, (st = new Set()));
+        st.add(stream);
+      }
     },
     sendRaw: push,
     connections: () => connections,

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../config/load.js';
 import { createNatsBus } from '../../../streams/nats-bus.js';
@@ -26,8 +28,18 @@ afterAll(async () => {
   await srv.close();
 });
 
+/** A port free now (the gateway's marketData.http listens on it). */
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+
 describe('sextant gateway', () => {
-  it('publishes into JetStream from config and stops cleanly on SIGINT with a summary', async () => {
+  it('publishes into JetStream from config, serves its feeds\' status on /readyz and /metrics (marketData.http), and stops cleanly on SIGINT with a summary', async () => {
+    const port = await freePort();
     const env = {
       ...process.env,
       NATS_URL,
@@ -40,6 +52,7 @@ describe('sextant gateway', () => {
       SEXTANT__marketData__trades: 'false',
       SEXTANT__marketData__quotes: 'false',
       SEXTANT__marketData__backfillBars: '4',
+      SEXTANT__marketData__http__port: String(port),
     };
     const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'gateway', '--symbols', 'BTC/USDT'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -58,6 +71,11 @@ describe('sextant gateway', () => {
     }, 30_000, `backfilled bars (stderr: ${err})`);
     srv.advance('BTCUSDT');
     await until(async () => (await bus.countMessages(md, subject)) >= 5, 10_000, 'live bar');
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([200, { status: 'ok', feeds: 1, down: [] }]);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toContain('sextant_market_data_feed_status{venue="binance",symbol="BTC/USDT",stream="bar 1m",status="live"} 1');
+    expect(metrics).toContain('sextant_market_data_feed_restarts_total{venue="binance",symbol="BTC/USDT",stream="bar 1m"} 0');
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     const summary = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { feeds: number; failed: number; statuses: Record<string, number> };

@@ -1,0 +1,123 @@
+import { createServer } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { Logger } from '../../state/logger.js';
+import { FEED_STATES } from './feed-status.js';
+import type { FeedStatusBoard, FeedStatusEntry } from './feed-status.js';
+
+export type FeedStatusServerOptions = Readonly<{
+  board: FeedStatusBoard;
+  host: string;
+  /** 0: any free port (tests). */
+  port: number;
+  log: Logger;
+  /** Node's process metrics too (default true). */
+  defaultMetrics?: boolean;
+}>;
+
+export type FeedStatusServer = Readonly<{ url: string; registry: Registry; close(): Promise<void> }>;
+
+const LABELS = ['venue', 'symbol', 'stream'] as const;
+const labelsOf = (e: FeedStatusEntry) => ({ venue: e.venue, symbol: e.symbol, stream: e.stream });
+
+/** The metrics of the market-data gateway's feeds, read off the board at each scrape. */
+export function feedStatusMetrics(board: FeedStatusBoard, opts: Readonly<{ defaultMetrics?: boolean }> = {}): Registry {
+  const registry = new Registry();
+  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'sextant_' });
+  const registers = [registry];
+  new Gauge({
+    name: 'sextant_market_data_feed_status',
+    help: 'Where each market-data feed stands (1 for its state, 0 for the others): starting, live, retrying, held (venue Retry-After), stale (silent past marketData.watchdog), failed, restarting, stopped',
+    labelNames: [...LABELS, 'status'],
+    registers,
+    collect() {
+      for (const e of board.entries()) for (const s of FEED_STATES) this.set({ ...labelsOf(e), status: s }, e.state === s ? 1 : 0);
+    },
+  });
+  const seen = new Map<string, number>();
+  new Counter({
+    name: 'sextant_market_data_feed_restarts_total',
+    help: 'Restarts of each market-data feed by its supervisor (after a failure, or silent past marketData.watchdog), marketData.restart backoff',
+    labelNames: LABELS,
+    registers,
+    collect() {
+      for (const e of board.entries()) {
+        const had = seen.get(e.feed) ?? 0;
+        // A series for every feed from the first scrape, 0 until it restarts.
+        this.inc(labelsOf(e), Math.max(0, e.restarts - had));
+        seen.set(e.feed, Math.max(had, e.restarts));
+      }
+    },
+  });
+  new Gauge({
+    name: 'sextant_market_data_feed_status_since_seconds',
+    help: 'When each market-data feed entered its current status (gateway clock, seconds since epoch)',
+    labelNames: LABELS,
+    registers,
+    collect() {
+      for (const e of board.entries()) this.set(labelsOf(e), e.since / 1000);
+    },
+  });
+  return registry;
+}
+
+/** What /healthz and /readyz say: `ok` while every feed is live, `degraded` with the others. */
+export function feedHealth(board: FeedStatusBoard): Readonly<{ status: 'ok' | 'degraded'; feeds: number; down: readonly FeedStatusEntry[] }> {
+  const down = board.down();
+  return { status: down.length === 0 ? 'ok' : 'degraded', feeds: board.entries().length, down };
+}
+
+/**
+ * The HTTP endpoint of `sextant gateway` (`marketData.http`): `GET /metrics` (Prometheus text:
+ * `sextant_market_data_feed_status{venue,symbol,stream,status}`,
+ * `sextant_market_data_feed_restarts_total{venue,symbol,stream}`,
+ * `sextant_market_data_feed_status_since_seconds`, process metrics), `GET /healthz` (200, `status`
+ * `ok` or `degraded` with the feeds not live, each with its state, code, reason and retryAt: the
+ * process works, a venue may not) and `GET /readyz` (the same body, 503 while degraded).
+ */
+export async function startFeedStatusServer(o: FeedStatusServerOptions): Promise<FeedStatusServer> {
+  const registry = feedStatusMetrics(o.board, o.defaultMetrics === undefined ? {} : { defaultMetrics: o.defaultMetrics });
+  const json = (res: ServerResponse, status: number, body: unknown): void => {
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+    res.end(JSON.stringify(body));
+  };
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://local').pathname;
+    if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'GET only' });
+    if (path === '/healthz' || path === '/readyz') {
+      const h = feedHealth(o.board);
+      return json(res, path === '/readyz' && h.status !== 'ok' ? 503 : 200, h);
+    }
+    if (path === '/metrics') {
+      registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' });
+          res.end(text);
+        },
+        (e: unknown) => json(res, 500, { error: e instanceof Error ? e.message : String(e) }),
+      );
+      return;
+    }
+    return json(res, 404, { error: 'not found: /metrics, /healthz, /readyz' });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: Error) => reject(new Error(`marketData.http cannot listen on ${o.host}:${o.port} (${e.message}): set marketData.http.port, or enabled: false`, { cause: e })));
+    server.listen(o.port, o.host, () => {
+      server.removeAllListeners('error');
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  o.log.info({ url }, 'market-data gateway metrics and health listening');
+  return {
+    url,
+    registry,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

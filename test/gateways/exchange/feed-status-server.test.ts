@@ -1,0 +1,61 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { configuredFeeds, createFeedStatusBoard } from '../../../gateways/market-data/feed-status.js';
+import { startFeedStatusServer } from '../../../gateways/market-data/feed-status-server.js';
+import type { FeedStatusServer } from '../../../gateways/market-data/feed-status-server.js';
+import { silentLogger } from '../../../state/logger.js';
+
+const T0 = 1_800_000_000_000;
+let server: FeedStatusServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const get = async (path: string): Promise<{ status: number; text: string }> => {
+  const res = await fetch(`${server?.url ?? ''}${path}`);
+  return { status: res.status, text: await res.text() };
+};
+const series = (text: string, name: string): string[] => text.split('\n').filter((l) => l.startsWith(`${name}{`));
+
+describe('sextant gateway: feed status on /metrics, /healthz and /readyz (marketData.http)', () => {
+  it('shows each feed by venue, symbol and stream: live, stale, restarting with its code and retryAt, the restarts counted; /readyz 503 and /healthz degraded while one is not live', async () => {
+    let t = T0;
+    const feeds = configuredFeeds({ provider: 'ccxt', timeframes: ['1m'], trades: true, quotes: false }, [{ venue: 'binance', symbol: 'BTC/USDT' }]);
+    const board = createFeedStatusBoard(feeds, () => t);
+    server = await startFeedStatusServer({ board, host: '127.0.0.1', port: 0, log: silentLogger, defaultMetrics: false });
+    const BAR = 'binance BTC/USDT bar 1m';
+    const TRADE = 'binance BTC/USDT trade';
+
+    expect((await get('/readyz')).status).toBe(503); // starting
+    board.apply({ type: 'connected', feed: BAR, mode: 'watch' });
+    board.apply({ type: 'connected', feed: TRADE, mode: 'watch' });
+    let r = await get('/readyz');
+    expect([r.status, JSON.parse(r.text)]).toEqual([200, { status: 'ok', feeds: 2, down: [] }]);
+
+    t += 70_000;
+    board.apply({ type: 'stale', feed: TRADE, silentMs: 300_001, staleAfterMs: 300_000, lastAt: T0, restartAt: t + 60_000 });
+    const m = (await get('/metrics')).text;
+    expect(series(m, 'sextant_market_data_feed_status').filter((l) => l.endsWith(' 1'))).toEqual([
+      'sextant_market_data_feed_status{venue="binance",symbol="BTC/USDT",stream="bar 1m",status="live"} 1',
+      'sextant_market_data_feed_status{venue="binance",symbol="BTC/USDT",stream="trade",status="stale"} 1',
+    ]);
+    r = await get('/healthz');
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.text)).toEqual({
+      status: 'degraded', feeds: 2,
+      down: [{ feed: TRADE, venue: 'binance', symbol: 'BTC/USDT', stream: 'trade', state: 'stale', since: t, reason: 'nothing published for 300001 ms (stale after 300000 ms)', retryAt: t + 60_000, restarts: 0 }],
+    });
+
+    board.apply({ type: 'failed', feed: TRADE, code: 'STALE', error: 'nothing published' });
+    board.apply({ type: 'restarting', feed: TRADE, attempt: 1, delayMs: 10_000, retryAt: t + 10_000, code: 'STALE', error: 'nothing published' });
+    const m2 = (await get('/metrics')).text;
+    expect(series(m2, 'sextant_market_data_feed_status').filter((l) => l.endsWith(' 1'))).toContain('sextant_market_data_feed_status{venue="binance",symbol="BTC/USDT",stream="trade",status="restarting"} 1');
+    expect(series(m2, 'sextant_market_data_feed_restarts_total')).toEqual([
+      'sextant_market_data_feed_restarts_total{venue="binance",symbol="BTC/USDT",stream="bar 1m"} 0',
+      'sextant_market_data_feed_restarts_total{venue="binance",symbol="BTC/USDT",stream="trade"} 1',
+    ]);
+    r = await get('/readyz');
+    expect(r.status).toBe(503);
+    expect(JSON.parse(r.text)).toMatchObject({ status: 'degraded', down: [{ feed: TRADE, state: 'restarting', code: 'STALE', attempt: 1, retryAt: t + 10_000, restarts: 1 }] });
+  });
+});
