@@ -93,16 +93,25 @@ export type DecisionStats = {
   /**
    * Without a paper venue (live trading consumers), approved orders past their time-to-live with no
    * outcome reported: their `expiresAt` is at or before the risk book's newest event time and no
-   * `final` fill, fill of all of it or exec.expired of them came. Read at each `stats()`. Risk
-   * stopped counting them in flight at their `expiresAt` (the exposure and position checks no
-   * longer hold them), but a live venue may still fill them: a late fill is booked (position, PnL)
-   * up to what the order had left, and a late expiry or `final` fill moves the order to `expired`
+   * `final` fill, fill of all of it or exec.expired of them came. Read at each `stats()`. A live
+   * venue may still fill them, so risk keeps counting them in flight (the position and exposure
+   * checks) for `risk.limits.unreportedExpiryGraceMs` of event time past their `expiresAt`, and
+   * then lets them go (`releasedAfterGrace`): a late fill is booked (position, PnL) up to what the
+   * order had left, and a late expiry or `final` fill moves the order to `expired`
    * or `ordersFilled`, as long as the risk book still knows it (it keeps a retired order a day of
    * event time, `RiskBook.retireWindowMs`); after that it stays here for good (a report of it is
    * refused, UNKNOWN_ORDER). Many of them say the desk reports expiries late or not at all.
    * With the paper venue always 0: it reports every expiry as its order's `expiresAt` passes.
    */
   lapsed: number;
+  /**
+   * Orders risk released unreported since it started (`RiskCore.releasedAfterGrace`, read at each
+   * `stats()`): their `expiresAt` and the grace after it (`risk.limits.unreportedExpiryGraceMs`)
+   * passed in event time with no expiry, `final` fill or fill of all of them reported (or, for one
+   * whose expiry said fills were still to come, not those fills): from then on what they had left
+   * counts in no limit. Each is logged (warn). With the paper venue always 0.
+   */
+  releasedAfterGrace: number;
   /** Of those, orders cancelled because their symbol's data resumed after a hole (the venue's `maxGapMs`): none fills across a gap. */
   expiredAtGap: number;
   /**
@@ -315,6 +324,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     working: 0,
     workingPartlyFilled: 0,
     lapsed: 0,
+    releasedAfterGrace: 0,
     expiredAtGap: 0,
     expiriesIgnored: 0,
     expiriesConfirming: 0,
@@ -410,8 +420,8 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
    * Without a paper venue: the orders with no outcome counted yet (working or lapsed, told apart
    * at each `stats()` by their `expiresAt`, kept here), while the risk book knows them: those
    * approved by this path and those in flight in the book it started from. The risk book lets an
-   * order go at its `expiresAt` without a word, and counted from its in-flight set, an order
-   * past it with no report was counted nowhere (85 orders: 0 filled, 0 expired, 3 working).
+   * order go after its `expiresAt` (and grace) without a word, and counted from its in-flight set,
+   * an order past it with no report was counted nowhere (85 orders: 0 filled, 0 expired, 3 working).
    */
   const unsettled = new Map<string, number>();
   /** Lapsed orders the risk book forgot (retired longer ago than it keeps them): no report of them is taken any more. */
@@ -702,8 +712,10 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       refuseIfFailed();
       const mismatch = risk.checkExpiry(e);
       if (mismatch !== undefined) return refuse(mismatch.reason, mismatch.detail);
-      // Past its `expiresAt`, the risk book let the order go with no report (`lapsed`): this is its
-      // outcome, late. Nothing to release in risk (a fill it says is still to come is booked as any).
+      // Past its `expiresAt` and the grace after it, the risk book let the order go with no report
+      // (`lapsed`, `releasedAfterGrace`): this is its outcome, late. Nothing to release in risk (a
+      // fill it says is still to come is booked as any). Within the grace it is still in flight
+      // there, and released below as any expiry.
       if (!risk.expirable(e.orderId) && unsettled.has(e.orderId)) {
         log.info({ orderId: e.orderId, reason: e.reason, ts: e.ts }, 'expiry of an order past its expiresAt (lapsed): counted expired');
         expire(e);
@@ -746,6 +758,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       stats.flattens = e.flattens;
       stats.parentsReplanned = e.replanned;
       stats.parentsLapsed = e.lapsed;
+      stats.releasedAfterGrace = risk.releasedAfterGrace();
       if (venue !== undefined) {
         const working = venue.working();
         stats.working = working.length;
@@ -762,7 +775,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
         if (o === undefined) {
           unsettled.delete(id);
           lapsedForgotten++;
-        } else if (expiresAt <= asOf || !risk.inFlight(id)) lapsed++; // the book let it go at its expiresAt
+        } else if (expiresAt <= asOf || !risk.inFlight(id)) lapsed++; // past its time-to-live (risk counts it for the grace, then lets it go)
         else {
           working++;
           if (o.qty !== undefined && o.remaining < o.qty) partly++;

@@ -98,13 +98,19 @@ export type RiskActorStats = {
   /** Expiries that released an order (or left it in flight only for the fills the venue says are to come). */
   expired: number;
   /**
-   * Expiries of an order released already: its `expiresAt` passed before the report came, or a
-   * second report of it. Nothing to release; not in `expired` (the decision path's
+   * Expiries of an order released already: its `expiresAt` and the grace after it
+   * (`risk.limits.unreportedExpiryGraceMs`) passed before the report came, or a second report of it. Nothing to release; not in `expired` (the decision path's
    * `expiriesIgnored` counts the same in an engine). Many say a venue reports its expiries late.
    */
   expiriesIgnored: number;
   /** Expiries that repeat what their order's `final` fill said (it left the rest unfilled): not late, nothing to release (`RiskCore.recordFinalFillExpiry`). */
   expiriesConfirming: number;
+  /**
+   * Orders the book released with no report of their end once their `expiresAt` and the grace
+   * after it (`risk.limits.unreportedExpiryGraceMs`) passed in event time (`RiskCore.releasedAfterGrace`),
+   * each logged (warn). Many say a venue reports its expiries late or not at all.
+   */
+  releasedAfterGrace: number;
 };
 
 export const riskActorKey = (account: string): string => `risk:${account}`;
@@ -129,6 +135,12 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
     ...(stored.book !== undefined ? { book: CoreBookSnapshotSchema.parse(stored.book) } : {}),
     ...(opts.dedupWindowMs !== undefined ? { dedupWindowMs: opts.dedupWindowMs } : {}),
     ...(opts.currency !== undefined ? { currency: opts.currency } : {}),
+    // Event time: a venue that reports expiries late or not at all (counted in `releasedAfterGrace`).
+    onReleasedAfterGrace: (o, now, graceMs) =>
+      log.warn(
+        { orderId: o.orderId, strategy: o.strategy, key: o.key, side: o.side, left: o.awaited ?? o.remaining, expiresAt: o.expiresAt, ts: now, graceMs },
+        'order released from the risk limits with no report of its end: its expiresAt and the grace after it (risk.limits.unreportedExpiryGraceMs) passed in event time; a fill of it that comes later counts in no limit until it comes',
+      ),
   });
   if (stored.limits === undefined) await deps.store.saveLimits(account, core.getLimits(), deps.clock.now());
   else if (opts.limits !== undefined) {
@@ -148,7 +160,7 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
     }
   }
 
-  const stats: RiskActorStats = { expired: 0, expiriesIgnored: 0, expiriesConfirming: 0 };
+  const stats: RiskActorStats = { expired: 0, expiriesIgnored: 0, expiriesConfirming: 0, releasedAfterGrace: 0 };
   let chain: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const run = chain.then(fn);
@@ -395,7 +407,7 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
           else if (!core.expirable(p.data.orderId) && core.recordFinalFillExpiry(p.data.orderId)) {
             stats.expiriesConfirming++; // its final fill expired it: the same news again
           } else if (!core.expirable(p.data.orderId)) {
-            // Released before (its `expiresAt` passed, a second report): nothing to release, counted apart.
+            // Released before (its `expiresAt` and grace passed, a second report): nothing to release, counted apart.
             stats.expiriesIgnored++;
             log.info({ orderId: p.data.orderId, reason: p.data.reason, ts: p.data.ts }, 'expiry of an order released already: nothing to release');
           } else {
@@ -477,7 +489,7 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
       return run;
     },
     status: () => core.status(),
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, releasedAfterGrace: core.releasedAfterGrace() }),
     stop: async () => {
       if (consumption !== undefined) await consumption.stop();
       await chain;

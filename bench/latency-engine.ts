@@ -55,6 +55,7 @@ export function openLimitsConfig(base: Config, symbols: readonly string[], timef
         maxOrdersPerWindow: 1_000_000_000,
         windowMs: 1,
         staleAfterMs: 365 * 86_400_000,
+        unreportedExpiryGraceMs: base.risk.limits.unreportedExpiryGraceMs,
         maxDailyLoss: BIG,
         maxDrawdown: BIG,
         onBreach: 'halt',

@@ -78,8 +78,10 @@ export type EngineMetrics = Readonly<{
    * working early, released in risk and execution; `at_gap` true: the paper venue cancelled them at
    * a hole in the data), `sextant_expiries_ignored_total{strategy}` (expiries a live trading
    * consumer reported of orders released already: many say it reports its exchange's expiries late)
-   * and `sextant_expiries_confirming_total{strategy}` (expiries that repeat what the order's `final`
-   * fill said, leaving the rest unfilled: a desk that sends both, not late).
+   * `sextant_expiries_confirming_total{strategy}` (expiries that repeat what the order's `final`
+   * fill said, leaving the rest unfilled: a desk that sends both, not late) and
+   * `sextant_orders_released_after_grace_total{strategy}` (orders risk stopped counting in its
+   * limits with no report of their end, `risk.limits.unreportedExpiryGraceMs` past their `expiresAt`).
    */
   decisionCounts(strategy: string, read: () => DecisionCounts): void;
   /** The exposition text (`GET /metrics`). */
@@ -120,6 +122,12 @@ export type DecisionCounts = Readonly<{
   expiriesIgnored: number;
   /** Expiries reported from outside that repeat what their order's `final` fill said (it left the rest unfilled, expiring it): not late, not in `expiriesIgnored`. */
   expiriesConfirming: number;
+  /**
+   * Orders risk released with no report of their end once their `expiresAt` and the grace after it
+   * (`risk.limits.unreportedExpiryGraceMs`) passed in event time: a venue that reports its expiries
+   * late or not at all.
+   */
+  releasedAfterGrace: number;
   /** Under `strategy.sizing: equity`, intents published without a target: the equity could not be put in the symbol's quote currency (a conversion mid not seen yet). */
   intentsUnsized: number;
 }>;
@@ -348,6 +356,13 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
     (c) => [[{}, c.intentsUnsized]],
   );
   attachedCounter(decisions, 'sextant_expiries_ignored_total', 'Expiries reported by live trading consumers of orders released already (a second report, or one of an order that lapsed before the engine\'s last start; the first report of an order past its expiresAt counts it expired): nothing released', [], (c) => [[{}, c.expiriesIgnored]]);
+  attachedCounter(
+    decisions,
+    'sextant_orders_released_after_grace_total',
+    'Approved orders the risk book stopped counting in its position and exposure limits with no expiry or final fill reported, once their expiresAt and the grace after it (risk.limits.unreportedExpiryGraceMs, event time) passed: a live venue that reports its expiries late or not at all (a fill that comes later counts in no limit until it comes). 0 with the paper venue',
+    [],
+    (c) => [[{}, c.releasedAfterGrace]],
+  );
   attachedCounter(
     decisions,
     'sextant_expiries_confirming_total',

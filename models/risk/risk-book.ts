@@ -57,7 +57,8 @@ const InFlightSchema = z.object({
    * Set when the venue reported the order expired (it works it no more) with fills of it not booked
    * yet (fills and expiries travel on different subjects: a live venue's last fill may come after
    * its expiry): the quantity it filled that no fill booked. The order then counts this much in
-   * flight, not `remaining`, until those fills come (or its `expiresAt`); `remaining` still bounds
+   * flight, not `remaining`, until those fills come (or its `expiresAt` and the grace after it,
+   * `RiskBook.expire`); `remaining` still bounds
    * the fills it may take (fill-check.ts).
    */
   awaited: z.number().optional(),
@@ -114,7 +115,7 @@ export type RiskBookSnapshot = z.infer<typeof RiskBookSnapshotSchema>;
 /**
  * The account's book, driven only by event time: positions with average cost and realised PnL
  * (fees included) from fills, last mids from market data, orders in flight (approved, not
- * final-filled, not past `expiresAt`), approved-order times for the rate throttle, and the
+ * final-filled, not expired or released: see `expire`), approved-order times for the rate throttle, and the
  * equity marks that daily loss (reset at the first event of each UTC day; the risk core rolls
  * a mark at midnight, a bar's close, into the day it closes, and a late event of a closed day
  * into that day: `toClosedDay`) and drawdown (from the highest equity seen after any fill or
@@ -208,9 +209,21 @@ export class RiskBook {
     this.dayStartEquity += this.equity() - before;
   }
 
-  /** Orders stop counting as in flight at their `expiresAt`, when the venue stops working them. */
-  expire(now: number): void {
-    for (const o of this.inFlight.values()) if (o.expiresAt <= now) this.retire(o, now);
+  /**
+   * Orders the venue did not report the end of stop counting as in flight `graceMs` after their
+   * `expiresAt` (event time; `risk.limits.unreportedExpiryGraceMs`): a venue stops working an order
+   * there, and reports it (the paper venue at `expiresAt`, which releases it at once: `release`),
+   * but a live one may still fill it a little later, which must count in the limits until it comes.
+   * Returns the orders released here (undefined when none, the usual case: nothing allocated).
+   */
+  expire(now: number, graceMs = 0): InFlightOrder[] | undefined {
+    let released: InFlightOrder[] | undefined;
+    for (const o of this.inFlight.values()) {
+      if (o.expiresAt + graceMs > now) continue;
+      this.retire(o, now);
+      (released ??= []).push(o);
+    }
+    return released;
   }
 
   /** Moves an order out of the in-flight set into the retired ones, and forgets those retired too long ago. */

@@ -59,6 +59,13 @@ export type RiskCoreOptions = Readonly<{
    * quote currency (an allowlist in two is refused: RiskLimitsError).
    */
   currency?: CurrencyConfig;
+  /**
+   * Told of each order the book released because its `expiresAt` and the grace after it
+   * (`limits.unreportedExpiryGraceMs`) passed in event time with no report of its end (see
+   * `RiskBook.expire`), at the event time it did: the risk actor logs it. Counted either way
+   * (`releasedAfterGrace`).
+   */
+  onReleasedAfterGrace?: (o: Readonly<InFlightOrder>, now: number, graceMs: number) => void;
 }>;
 
 export type RiskDecision = (Readonly<{ kind: 'order'; order: Order }> | Readonly<{ kind: 'reject'; reject: Reject }>) &
@@ -200,10 +207,23 @@ export function createRiskCore(opts: RiskCoreOptions) {
     if (state() === 'HALTED' || flattening()) return;
     out.push(...tracked(ts, () => machine.send({ type: 'LIMIT_BREACH', kind, detail: detail(), flatten: limits.onBreach === 'flatten' })));
   };
+  /** Orders the book released at the end of their grace, nothing reported (see `expire`), since this core started. */
+  let releasedAfterGrace = 0;
+  /**
+   * Releases the orders whose `expiresAt` and grace (`unreportedExpiryGraceMs`) passed by `now`
+   * with no report of their end, counting each: a live venue that reports its expiries (or last
+   * fills) late, or not at all. An expiry or final fill reported in time releases an order before.
+   */
+  const expire = (now: number): void => {
+    const released = book.expire(now, limits.unreportedExpiryGraceMs);
+    if (released === undefined) return;
+    releasedAfterGrace += released.length;
+    for (const o of released) opts.onReleasedAfterGrace?.(o, now, limits.unreportedExpiryGraceMs);
+  };
   /** A flattening account with nothing left to close halts (FLAT); checked after fills and marks, only while flattening. */
   const haltWhenFlat = (ts: number, out: RiskState[]): void => {
     if (!flattening()) return;
-    book.expire(ts);
+    expire(ts);
     if (book.flatBelow(limits.minOrderNotional)) out.push(...tracked(ts, () => machine.send({ type: 'FLAT' })));
   };
 
@@ -268,6 +288,13 @@ export function createRiskCore(opts: RiskCoreOptions) {
     /** Whether an expiry reported from outside is of an order this account approved, with quantity left (see expiry-check.ts). */
     checkExpiry: (e: Expiry): FillMismatch | undefined => expiryMismatch(book, e),
 
+    /**
+     * Orders released unreported since this core started: their `expiresAt` and the grace after it
+     * (`limits.unreportedExpiryGraceMs`) passed in event time with no expiry or final fill reported
+     * (or, for one whose expiry said fills were to come, not those fills). 0 with the paper venue.
+     */
+    releasedAfterGrace: (): number => releasedAfterGrace,
+
     /** Whether this order is in flight: approved, not final-filled, not expired or released (across restarts: the book's snapshot holds them). */
     inFlight: (orderId: string): boolean => book.inFlight.has(orderId),
 
@@ -311,7 +338,7 @@ export function createRiskCore(opts: RiskCoreOptions) {
 
     onSuggestion(s: Suggestion, now: number): RiskDecision {
       const stateChanges: RiskState[] = [];
-      book.expire(now);
+      expire(now);
       const b = breaches(now, stateChanges);
       const prior = seen.lookup(s);
       if (prior?.same === true) return { ...prior.decision, replay: true, stateChanges };

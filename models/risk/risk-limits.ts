@@ -12,6 +12,17 @@ const nonNegativeNumber = finite.refine((n) => n >= 0, { message: 'must be >= 0'
 export const MAX_RATE_WINDOW_MS = 86_400_000;
 const rateWindow = positiveInt.max(MAX_RATE_WINDOW_MS);
 
+/**
+ * The longest `unreportedExpiryGraceMs`: one day of event time, as long as the risk book keeps an
+ * order after it lets it go (a report of it later is refused, UNKNOWN_ORDER).
+ */
+export const MAX_UNREPORTED_EXPIRY_GRACE_MS = 86_400_000;
+const expiryGrace = z
+  .number()
+  .int({ message: 'a whole number of ms' })
+  .nonnegative({ message: 'must be >= 0 (0: released at its expiresAt)' })
+  .max(MAX_UNREPORTED_EXPIRY_GRACE_MS, { message: `at most ${MAX_UNREPORTED_EXPIRY_GRACE_MS} (a day of event time)` });
+
 /** A limit with a default and per-symbol overrides (`BTC/USDT` → its own cap). */
 const PerSymbolSchema = z
   .object({
@@ -50,6 +61,16 @@ export const RiskLimitsSchema = z
     windowMs: rateWindow.default(1_000),
     /** Market data older than this (event time) refuses orders on its symbol. */
     staleAfterMs: positiveInt.default(5_000),
+    /**
+     * How long (event time, ms) an order past its `expiresAt` with no report of its end (no expiry,
+     * no `final` fill or fill of all of it; for one whose expiry said fills were still to come,
+     * those fills) still counts in flight against the position and exposure limits: a live venue
+     * may still fill it (its clock, network delays, an exchange that does not honour the TTL to the
+     * millisecond). After it the order is released unreported (counted: the decision stats'
+     * `releasedAfterGrace`). 0: released at its `expiresAt`. The paper venue reports every expiry
+     * at `expiresAt`, so in a backtest this changes nothing.
+     */
+    unreportedExpiryGraceMs: expiryGrace.default(60_000),
     /** Loss since the start of the UTC day (realised + unrealised, fees included) that halts. */
     maxDailyLoss: positiveNumber.default(1_000),
     /** Fall of equity from its peak that halts. */
@@ -91,6 +112,7 @@ export const RiskLimitsPatchSchema = z
     maxOrdersPerWindow: positiveInt.optional(),
     windowMs: rateWindow.optional(),
     staleAfterMs: positiveInt.optional(),
+    unreportedExpiryGraceMs: expiryGrace.optional(),
     maxDailyLoss: positiveNumber.optional(),
     maxDrawdown: positiveNumber.optional(),
     onBreach: z.enum(['halt', 'flatten']).optional(),

@@ -181,11 +181,17 @@ describe('decision path: what became of each approved order', () => {
     // Before: working 5 (the book had not let a, b or c go yet: no suggestion since).
     expect(path.stats()).toMatchObject({ working: 2, workingPartlyFilled: 1, lapsed: 3 });
 
-    // A suggestion's check lets the book retire a, b and c (expiresAt at or before its time): risk no longer holds them in flight.
+    // A suggestion's check lets the book retire a (its expiresAt and the grace after it passed): risk
+    // no longer holds it in flight. b and c, at their expiresAt, are still counted: within the grace.
+    const grace = risk.getLimits().unreportedExpiryGraceMs;
     risk.onSuggestion(suggestion({ strategy: 's1', venue: VENUE, symbol: SYMBOL, ts: T0 + 2 * HOUR }), T0 + 2 * HOUR);
+    expect(risk.status().inFlight.map((o) => o.orderId)).toEqual(['o:b', 'o:c', 'o:d', 'o:e']);
+    expect(path.stats()).toMatchObject({ working: 2, lapsed: 3, releasedAfterGrace: 1 });
+    // Once the grace passed, b and c go too.
+    risk.onSuggestion(suggestion({ strategy: 's1', venue: VENUE, symbol: SYMBOL, ts: T0 + 2 * HOUR + grace }), T0 + 2 * HOUR + grace);
     expect(risk.status().inFlight.map((o) => o.orderId)).toEqual(['o:d', 'o:e']);
     // Before: working 2, and a, b and c counted nowhere (no `lapsed`).
-    expect(path.stats()).toMatchObject({ ordersFilled: 0, expired: 0, working: 2, lapsed: 3 });
+    expect(path.stats()).toMatchObject({ ordersFilled: 0, expired: 0, working: 2, lapsed: 3, releasedAfterGrace: 3 });
     expect(outcomes()).toBe(5);
 
     // The desk's late reports, within the book's retire window: a expired (before: expiriesIgnored),
@@ -210,12 +216,14 @@ describe('decision path: what became of each approved order', () => {
   it('without it: a lapsed order the risk book forgot (a day past its retirement) stays lapsed; one of it later is refused', async () => {
     const bar = (i: number): Bar => ({ type: 'md.bar', v: 1, id: `b:${i}`, venue: VENUE, symbol: SYMBOL, tf: '1h', open: 100, high: 100, low: 100, close: 100, volume: 10, ts: T0 + i * HOUR });
     const { bus, path, risk } = await pathWith([approved('o:a', 1, T0 + HOUR), approved('o:z', 1, T0 + 40 * HOUR)], false);
-    risk.onSuggestion(suggestion({ strategy: 's1', venue: VENUE, symbol: SYMBOL, ts: T0 + HOUR }), T0 + HOUR);
+    // Past a's expiresAt and the grace after it: the book lets it go.
+    const grace = risk.getLimits().unreportedExpiryGraceMs;
+    risk.onSuggestion(suggestion({ strategy: 's1', venue: VENUE, symbol: SYMBOL, ts: T0 + HOUR + grace }), T0 + HOUR + grace);
     await (await path.onRelease([{ asset: `${VENUE}:${SYMBOL}`, streamSeq: 1, md: bar(38), vector: undefined }])).settled;
     expect(path.stats()).toMatchObject({ working: 1, lapsed: 1 });
-    // z retires at T0 + 40 h, more than the book's day after a retired: the book forgets a.
+    // z retires at T0 + 40 h and its grace, more than the book's day after a retired: the book forgets a.
     await (await path.onRelease([{ asset: `${VENUE}:${SYMBOL}`, streamSeq: 2, md: bar(40), vector: undefined }])).settled;
-    risk.onSuggestion(suggestion({ strategy: 's1', venue: VENUE, symbol: SYMBOL, ts: T0 + 40 * HOUR }), T0 + 40 * HOUR);
+    risk.onSuggestion(suggestion({ strategy: 's1', venue: VENUE, symbol: SYMBOL, ts: T0 + 40 * HOUR + grace }), T0 + 40 * HOUR + grace);
     expect(risk.order('o:a')).toBeUndefined();
     expect(path.stats()).toMatchObject({ working: 0, lapsed: 2 });
     // Its expiry now is refused (the book does not know it), and it stays lapsed.

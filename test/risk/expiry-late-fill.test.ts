@@ -80,13 +80,18 @@ describe('an expiry whose venue filled more than the fills booked so far, and th
     expect(buy(2, T0 + 3_000)).toBe('order'); // 1 held + 2 = 3
   });
 
-  it('lets the part still to come go at the order\'s expiresAt when its fill never comes, and still books a fill after that', () => {
+  it('lets the part still to come go at the order\'s expiresAt and the grace after it when its fill never comes, and still books a fill after that', () => {
     const { risk, id } = partlyFilled();
     risk.onExpired(expiry(id, 1.5, 0.5));
     const expiresAt = risk.status().inFlight[0]?.expiresAt ?? 0;
-    risk.onSuggestion(suggestion({ qty: 0.1, ts: expiresAt }), expiresAt);
+    const grace = risk.getLimits().unreportedExpiryGraceMs;
+    // The fill the venue said it made is still to come: counted through the grace (unreportedExpiryGraceMs).
+    risk.onSuggestion(suggestion({ qty: 0.1, ts: expiresAt + grace - 1 }), expiresAt + grace - 1);
+    expect(risk.status().inFlight).toEqual([expect.objectContaining({ orderId: id, awaited: 0.5 })]);
+    risk.onSuggestion(suggestion({ qty: 0.1, ts: expiresAt + grace }), expiresAt + grace);
     expect(risk.status().inFlight.map((o) => o.orderId)).not.toContain(id);
-    const late = fill({ orderId: id, qty: 0.5, final: true, ts: expiresAt + 1_000 });
+    expect(risk.releasedAfterGrace()).toBe(1);
+    const late = fill({ orderId: id, qty: 0.5, final: true, ts: expiresAt + grace + 1_000 });
     expect(risk.checkFill(late)).toBeUndefined();
     risk.onFill(late);
     expect(risk.status().positions[0]?.qty).toBe(1.5);

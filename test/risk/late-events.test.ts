@@ -89,13 +89,15 @@ describe('the risk core with late events', () => {
   });
 
   it('does not bring back an order expired at a later time for a late suggestion, nor forget a late fill id early', () => {
-    const c = createRiskCore({ account: 'acc', limits: baseLimits, dedupWindowMs: 1_000 });
+    const c = createRiskCore({ account: 'acc', limits: { ...baseLimits, unreportedExpiryGraceMs: 500 }, dedupWindowMs: 1_000 });
     c.onMarket({ venue: VENUE, symbol: BTC, ts: T0, mid: 100 });
     const first = c.onSuggestion(suggestion({ ts: T0, ttlMs: 2_000 }), T0);
     const id = first.kind === 'order' ? first.order.id : '';
-    c.onSuggestion(suggestion({ ts: T0 + 3_000 }), T0 + 3_000); // expires the first
+    c.onSuggestion(suggestion({ ts: T0 + 3_000 }), T0 + 3_000); // expires the first (its expiresAt and grace passed, nothing reported)
     expect(c.inFlight(id)).toBe(false);
     c.onSuggestion(suggestion({ ts: T0 + 1_000 }), T0 + 1_000); // late: before the first's expiresAt
+    expect(c.inFlight(id)).toBe(false);
+    c.onSuggestion(suggestion({ ts: T0 + 2_200 }), T0 + 2_200); // late: within its grace
     expect(c.inFlight(id)).toBe(false);
     c.onFill(fill({ orderId: 'o:x', id: 'x:a', ts: T0 + 10_000, final: false }));
     c.onFill(fill({ orderId: 'o:x', id: 'x:late', ts: T0 + 5_000, final: false })); // late

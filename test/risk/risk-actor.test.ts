@@ -138,7 +138,7 @@ describe('risk actor (memory bus, memory store)', () => {
     // Sent again without its Nats-Msg-Id (or past the stream's duplicate window): stored and consumed again.
     await w.bus.publish(subjects.expired(VENUE, BTC), encode(e));
     await until(() => actor.stats().expiriesIgnored === 1, 'the second report counted');
-    expect(actor.stats()).toEqual({ expired: 1, expiriesIgnored: 1, expiriesConfirming: 0 });
+    expect(actor.stats()).toEqual({ expired: 1, expiriesIgnored: 1, expiriesConfirming: 0, releasedAfterGrace: 0 });
     expect(actor.status().inFlight).toEqual([]);
     expect(await w.bus.countMessages('DLQ')).toBe(0);
     await actor.stop();
@@ -160,10 +160,10 @@ describe('risk actor (memory bus, memory store)', () => {
     const e: Expiry = { type: 'exec.expired', v: 1, id: expiryId(orderId), ts: T0 + 2_000, orderId, strategy: 'alpha', venue: VENUE, symbol: BTC, filledQty: 0.5, remainingQty: 1.5, reason: 'venue' };
     await w.bus.publish(subjects.expired(VENUE, BTC), encode(e));
     await until(() => actor.stats().expiriesConfirming === 1, 'the expiry counted');
-    expect(actor.stats()).toEqual({ expired: 0, expiriesIgnored: 0, expiriesConfirming: 1 });
+    expect(actor.stats()).toEqual({ expired: 0, expiriesIgnored: 0, expiriesConfirming: 1, releasedAfterGrace: 0 });
     await w.bus.publish(subjects.expired(VENUE, BTC), encode(e)); // a second report of it
     await until(() => actor.stats().expiriesIgnored === 1, 'the second report counted');
-    expect(actor.stats()).toEqual({ expired: 0, expiriesIgnored: 1, expiriesConfirming: 1 });
+    expect(actor.stats()).toEqual({ expired: 0, expiriesIgnored: 1, expiriesConfirming: 1, releasedAfterGrace: 0 });
     expect(await w.bus.countMessages('DLQ')).toBe(0);
     await actor.stop();
   });

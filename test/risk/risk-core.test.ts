@@ -108,7 +108,8 @@ describe('risk core: one reason at a time', () => {
   });
 
   it('counts orders in flight toward the position limit until they fill, finish or expire', () => {
-    const c = core();
+    // No grace for an unreported expiry: released at its expiresAt (unreported-expiry-grace.test.ts has the grace).
+    const c = core({ unreportedExpiryGraceMs: 0 });
     expect(c.onSuggestion(suggestion({ qty: 2, ttlMs: 1_000 }), T0).kind).toBe('order');
     expect(reasons(c.onSuggestion(suggestion({ qty: 2 }), T0 + 10))).toEqual(['POSITION_LIMIT']);
     // A sell is held to the short side: pos 0 − sells 0 − 2 ≥ −3.

@@ -17,6 +17,8 @@ import { mulberry32 } from '../models/mulberry32.js';
  * One suggestion in twenty is decided late, at a time before the stream's (live: an event the
  * sequencer releases late, or another strategy's suggestion overtaken on the way): its order lands
  * among those approved after it in time, and the throttle holds it to every window it falls in.
+ * No expiry is ever reported: an order counts in flight until its `expiresAt` and the grace after
+ * it (`unreportedExpiryGraceMs`) pass, and the releases then are counted as the oracle counts them.
  */
 const SUGGESTIONS = 100_000;
 const DAY = 86_400_000;
@@ -41,23 +43,26 @@ const limits = {
 } satisfies RiskLimitsInput;
 const ORDER = Object.values(RiskReason);
 
-type Live = { id: string; sym: string; side: 'buy' | 'sell'; remaining: number; expiresAt: number; final: boolean };
+type Live = { id: string; sym: string; side: 'buy' | 'sell'; remaining: number; expiresAt: number; final: boolean; released: boolean };
 
 describe('risk core property', () => {
   // `halt`: a loss-limit breach halts at once. `flatten`: it goes REDUCING while execution closes
   // the positions, and halts once nothing is left (no order in flight, no position worth the
   // venue's least order); operators also reduce with and without `flatten` in both.
+  // The grace for an unreported expiry: none (released at expiresAt), and one of the TTLs' scale
+  // (orders in it hold the position and exposure limits, and keep a flattening account from FLAT).
   it.each([
-    ['halt', 20261130],
-    ['flatten', 20261130],
-  ] as const)(`gives exactly the expected reasons for ${SUGGESTIONS.toLocaleString('en')} generated suggestions (onBreach: %s)`, (onBreach, seed) => {
+    ['halt', 20261130, 0],
+    ['flatten', 20261130, 0],
+    ['flatten', 20261201, 1_500],
+  ] as const)(`gives exactly the expected reasons for ${SUGGESTIONS.toLocaleString('en')} generated suggestions (onBreach: %s, seed %i, unreportedExpiryGraceMs: %i)`, (onBreach, seed, grace) => {
     const rng = mulberry32(seed);
     const opRng = mulberry32(seed + 1);
     // Drawn apart from the main stream too: which suggestions are late, and by how much.
     const lateRng = mulberry32(seed + 2);
     const int = (lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1));
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)] as T;
-    const core = createRiskCore({ account: 'prop', limits: { ...limits, onBreach }, dedupWindowMs: Number.MAX_SAFE_INTEGER });
+    const core = createRiskCore({ account: 'prop', limits: { ...limits, onBreach, unreportedExpiryGraceMs: grace }, dedupWindowMs: Number.MAX_SAFE_INTEGER });
 
     // ---- the oracle's own state
     const mids = new Map<string, { mid: number; ts: number }>();
@@ -79,6 +84,19 @@ describe('risk core property', () => {
     let peak = 0;
     /** The latest time the book expired orders at: it never takes an expiry back for a late suggestion. */
     let expiredAt = Number.NEGATIVE_INFINITY;
+    /** Orders the book let go unreported, their expiresAt and grace past (`releasedAfterGrace`). */
+    let released = 0;
+    /** Whether an order still counts in flight: not done, and its `expiresAt` and grace not past the time the book expired at. */
+    const counted = (o: Live): boolean => !o.final && o.remaining > 0 && o.expiresAt + grace > expiredAt;
+    /** The book expires orders at `t` (a suggestion's check; a mark or fill while flattening). */
+    const expireTo = (t: number): void => {
+      expiredAt = Math.max(expiredAt, t);
+      for (const o of orders) {
+        if (o.released || o.final || o.remaining <= 0 || o.expiresAt + grace > expiredAt) continue;
+        o.released = true;
+        released++;
+      }
+    };
     const price = (sym: string): number | undefined => mids.get(sym)?.mid ?? lastFill.get(sym);
     const equity = (): number => {
       let e = cash;
@@ -107,8 +125,8 @@ describe('risk core property', () => {
     /** After a fill or a mark: a flattening account with no live order and nothing worth the least order halts. */
     const haltWhenFlat = (): void => {
       if (!flattening) return;
-      expiredAt = Math.max(expiredAt, now);
-      if (orders.some((o) => !o.final && o.remaining > 0 && o.expiresAt > expiredAt)) return;
+      expireTo(now);
+      if (orders.some(counted)) return;
       for (const [sym, q] of pos) if (q !== 0 && Math.abs(q) * (price(sym) ?? 0) >= limits.minOrderNotional) return;
       state = 'HALTED';
       flattening = false;
@@ -214,8 +232,9 @@ describe('risk core property', () => {
         n++;
         const prev = seen.length > 0 && rng() < 0.03 ? seen[seen.length - 1 - int(0, Math.min(seen.length - 1, 500))] : undefined;
         if (prev !== undefined && rng() < 0.5) {
-          // an identical redelivery: the earlier decision, unchanged
+          // an identical redelivery: the earlier decision, unchanged (the book expires orders first)
           const d = core.onSuggestion(prev.s, now);
+          expireTo(now);
           expect(d.replay).toBe(true);
           expect(d.kind === 'order' ? d.order : d.reject).toEqual(prev.d.kind === 'order' ? prev.d.order : prev.d.reject);
           replays++;
@@ -251,8 +270,8 @@ describe('risk core property', () => {
         if (qty * (limitPrice ?? m?.mid ?? ref) > limits.maxOrderNotional) want.add('MAX_ORDER_NOTIONAL');
         if (qty * (limitPrice ?? m?.mid ?? ref) < limits.minOrderNotional) want.add('MIN_ORDER_NOTIONAL');
         if (m !== undefined && Math.abs((limitPrice ?? ref) - m.mid) * 10_000 > limits.collarBps * m.mid) want.add('PRICE_COLLAR');
-        expiredAt = Math.max(expiredAt, t);
-        const live = orders.filter((o) => !o.final && o.remaining > 0 && o.expiresAt > expiredAt);
+        expireTo(t);
+        const live = orders.filter(counted);
         const inFlight = (x: string, sd: string): number => live.filter((o) => o.sym === x && o.side === sd).reduce((a, o) => a + o.remaining, 0);
         const p = pos.get(sym) ?? 0;
         const buys = inFlight(sym, 'buy');
@@ -303,14 +322,14 @@ describe('risk core property', () => {
           approved++;
           expect(d.order.reducing).toBe(reducing);
           // An order counts from the mark's time when that is later (risk-book existsFrom): a late one's mark may be.
-          orders.push({ id: d.order.id, sym, side, remaining: qty, expiresAt: Math.max(t, mids.get(sym)?.ts ?? t) + s.ttlMs, final: false });
+          orders.push({ id: d.order.id, sym, side, remaining: qty, expiresAt: Math.max(t, mids.get(sym)?.ts ?? t) + s.ttlMs, final: false, released: false });
           orderTimes.push(t);
           late += t < now ? 1 : 0;
         }
         if (prev === undefined) seen.push({ s, d });
         if (n % 1_000 === 0) {
-          // Orders done, or expired a minute ago, can no longer fill here: drop them from the oracle's list.
-          const keep = orders.filter((o) => !o.final && o.expiresAt >= now - 60_000);
+          // Orders done, or let go a minute ago (released: `expireTo` ran at this suggestion), can no longer fill here: drop them from the oracle's list.
+          const keep = orders.filter((o) => !o.final && o.expiresAt + grace >= now - 60_000);
           orders.length = 0;
           orders.push(...keep);
         }
@@ -318,7 +337,7 @@ describe('risk core property', () => {
     }
     // Every reason was exercised, and plenty of suggestions passed.
     const summary = Object.fromEntries(ORDER.map((x) => [x, counts.get(x) ?? 0]));
-    console.log(`risk property (onBreach: ${onBreach}): ${SUGGESTIONS} suggestions, ${approved} approved, ${replays} identical redeliveries, ${late} approved late, ${breachFlattens} breaches flattening, ${flattened} flattened to HALTED, days ${((now - T0) / DAY).toFixed(1)}`, summary);
+    console.log(`risk property (onBreach: ${onBreach}, grace ${grace} ms): ${SUGGESTIONS} suggestions, ${approved} approved, ${replays} identical redeliveries, ${late} approved late, ${released} released after the grace, ${breachFlattens} breaches flattening, ${flattened} flattened to HALTED, days ${((now - T0) / DAY).toFixed(1)}`, summary);
     for (const x of ORDER) expect(counts.get(x) ?? 0, x).toBeGreaterThan(50);
     // (`flatten` spends long stretches reducing: 9,853 approved with this seed.)
     expect(approved).toBeGreaterThan(SUGGESTIONS / 12);
@@ -329,5 +348,8 @@ describe('risk core property', () => {
       expect(flattened).toBeGreaterThan(10);
       expect(breachFlattens).toBeGreaterThan(5);
     } else expect(flattened + breachFlattens).toBe(0);
+    // Every order no report ended was let go once its expiresAt and grace passed, counted once each.
+    expect(core.releasedAfterGrace()).toBe(released);
+    expect(released).toBeGreaterThan(approved / 10);
   }, 60_000);
 });

@@ -96,7 +96,9 @@ describe('the order-rate throttle after an operator raises its window', () => {
  */
 describe('the order-rate throttle with orders decided on late events', () => {
   const W = 100;
-  const core = (cap: number) => createRiskCore({ account: 'acc', limits: { ...baseLimits, maxOrdersPerWindow: cap, windowMs: W, staleAfterMs: 60_000, maxPositionQty: { default: 100, perSymbol: {} } } });
+  // No grace for unreported expiries: an order of 50 ms leaves the position limit at its expiresAt.
+  const core = (cap: number) =>
+    createRiskCore({ account: 'acc', limits: { ...baseLimits, maxOrdersPerWindow: cap, windowMs: W, staleAfterMs: 60_000, maxPositionQty: { default: 100, perSymbol: {} }, unreportedExpiryGraceMs: 0 } });
   const at = (c: ReturnType<typeof core>, ts: number) => c.onSuggestion(suggestion({ ts }), ts);
   const mark = (c: ReturnType<typeof core>, ts: number) => c.onMarket({ venue: VENUE, symbol: BTC, ts, mid: 100 });
 

@@ -25,7 +25,7 @@ describe('engine counts on /metrics', () => {
 
   it('counts intents published without a target under equity sizing (no conversion mid yet) off the decision path, per strategy', async () => {
     const metrics = createEngineMetrics({ defaultMetrics: false });
-    const counts = { expired: 0, expiredAtGap: 0, expiriesIgnored: 0, expiriesConfirming: 0, intentsUnsized: 0 };
+    const counts = { expired: 0, expiredAtGap: 0, expiriesIgnored: 0, expiriesConfirming: 0, releasedAfterGrace: 0, intentsUnsized: 0 };
     metrics.decisionCounts('dirmlp', () => counts);
     const unsized = async (): Promise<number | undefined> => sampleValue(parsePromText(await metrics.text()), 'sextant_intents_unsized_total', { strategy: 'dirmlp' });
     expect(await unsized()).toBe(0);
@@ -36,7 +36,7 @@ describe('engine counts on /metrics', () => {
 
   it('counts expiries that repeat a final fill apart from late or duplicate ones', async () => {
     const metrics = createEngineMetrics({ defaultMetrics: false });
-    const counts = { expired: 0, expiredAtGap: 0, expiriesIgnored: 0, expiriesConfirming: 0, intentsUnsized: 0 };
+    const counts = { expired: 0, expiredAtGap: 0, expiriesIgnored: 0, expiriesConfirming: 0, releasedAfterGrace: 0, intentsUnsized: 0 };
     metrics.decisionCounts('dirmlp', () => counts);
     const read = async (): Promise<[number | undefined, number | undefined]> => {
       const samples = parsePromText(await metrics.text());
@@ -47,5 +47,16 @@ describe('engine counts on /metrics', () => {
     counts.expiriesIgnored = 1;
     expect(await read()).toEqual([2, 1]);
     expect(await metrics.text()).toMatch(/# TYPE sextant_expiries_confirming_total counter/);
+  });
+
+  it('counts orders risk released unreported at the end of their grace off the decision path, per strategy', async () => {
+    const metrics = createEngineMetrics({ defaultMetrics: false });
+    const counts = { expired: 0, expiredAtGap: 0, expiriesIgnored: 0, expiriesConfirming: 0, releasedAfterGrace: 0, intentsUnsized: 0 };
+    metrics.decisionCounts('dirmlp', () => counts);
+    const released = async (): Promise<number | undefined> => sampleValue(parsePromText(await metrics.text()), 'sextant_orders_released_after_grace_total', { strategy: 'dirmlp' });
+    expect(await released()).toBe(0);
+    counts.releasedAfterGrace = 2;
+    expect(await released()).toBe(2);
+    expect(await metrics.text()).toMatch(/# TYPE sextant_orders_released_after_grace_total counter/);
   });
 });
