@@ -1,4 +1,5 @@
 import type { Supervisor } from '../actors/supervisor.js';
+import type { FeedStatusWatch } from './feed-status-watch.js';
 import type { BusConnection } from '../streams/bus-connection.js';
 import { ControlError, ControlErrorCode } from '../gateways/control/control-messages.js';
 import type { ControlArgs } from '../gateways/control/control-messages.js';
@@ -290,6 +291,8 @@ export function engineControlTarget(
     catchUp?: Pick<CatchUpWatch, 'status'> | undefined;
     /** The engine's NATS link: `status.nats` (null on the in-process bus). */
     nats?: Pick<BusConnection, 'state'> | undefined;
+    /** `sextant gateway`'s feed statuses: `status.feeds` (null when the engine does not watch them). */
+    feeds?: Pick<FeedStatusWatch, 'feeds'> | undefined;
   }>,
 ): ControlTarget {
   const registry = (): ModelRegistry => {
@@ -316,6 +319,9 @@ export function engineControlTarget(
       // The engine's NATS link: ctl cannot ask while it is down, but after it says when the last
       // outage began (`lastOutage.at`), ended and how long it lasted, and why it dropped.
       nats: deps.nats?.state() ?? null,
+      // Each market-data feed as `sextant gateway` last said it (sx.mdstatus.…), with its age;
+      // `unknown` once older than 3× marketData.statusEveryMs (the gateway silent).
+      feeds: deps.feeds?.feeds() ?? null,
     }),
     halt: (a) =>
       coded(

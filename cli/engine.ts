@@ -1,4 +1,5 @@
 import type { AssetActorDeps } from '../actors/asset-actor.js';
+import type { FeedStatusWatch } from './feed-status-watch.js';
 import type { BusConnection } from '../streams/bus-connection.js';
 import { createRecorder } from '../actors/recorder-actor.js';
 import { createHistoryRefresh } from '../actors/history-refresh.js';
@@ -52,6 +53,8 @@ export type EngineOptions = Readonly<{
   labeling?: boolean;
   /** The process's NATS link (`logNatsConnection`): `ctl status` says it as `nats`. */
   nats?: Pick<BusConnection, 'state'>;
+  /** `sextant gateway`'s feed statuses (cli/feed-status-watch.ts): `ctl status` says them as `feeds`, market-data rejects name a feed down. */
+  feeds?: Pick<FeedStatusWatch, 'feeds' | 'note'>;
   /**
    * Per-stage latencies (`decode`, `features`, `store`, `decide`, `publish`) go to this sink, measured with
    * its `now` (cli/stage-timing.ts). Absent, nothing is timed and the actors' ports are unwrapped.
@@ -188,6 +191,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
             ...(opts.counts !== undefined ? { counts: opts.counts } : {}),
             ...(opts.decideFrom !== undefined ? { decideFrom: opts.decideFrom } : {}),
             ...(opts.stopWaitMs !== undefined ? { stopWaitMs: opts.stopWaitMs } : {}),
+            ...(opts.feeds !== undefined ? { feedNote: opts.feeds.note } : {}),
             counters,
             registryInMemory: store.flavor === 'memory',
           },
@@ -282,7 +286,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
     }
     const known = { symbols: [...new Set(cfg.assets.map((a) => a.symbol))], strategies: [cfg.strategy.name] };
     const served = { ref: cfg.strategy.model, timeframe: cfg.strategy.timeframe };
-    const target = engineControlTarget({ supervisor, counters, decisions, registry: adapters.registry, known, retraining, labeling, served, catchUp, nats: opts.nats });
+    const target = engineControlTarget({ supervisor, counters, decisions, registry: adapters.registry, known, retraining, labeling, served, catchUp, nats: opts.nats, feeds: opts.feeds });
     control = startControlServer({ bus: adapters.bus, subjects, target, audit: adapters.audit, clock, log, auditDeadlineMs: cfg.control.auditDeadlineMs });
   }
   return {

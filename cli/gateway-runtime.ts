@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { FeedStatusWatch } from './feed-status-watch.js';
 import { PROJECT_ROOT } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { renamedSettingWarnings, usesDevDefault } from '../gateways/http/gateway-config.js';
@@ -41,6 +42,8 @@ export type RuntimeOptions = Readonly<{
   registry?: Pick<ModelRegistry, 'aliasEvents'>;
   /** The engine's NATS link (`logNatsConnection`): on `/healthz` and `/metrics` (`sextant_nats_*`). */
   nats?: BusConnection;
+  /** The engine's view of `sextant gateway`'s feeds: on `/metrics` (`sextant_market_data_feed_status_*`). */
+  feeds?: Pick<FeedStatusWatch, 'feeds'>;
 }>;
 
 /**
@@ -104,6 +107,8 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
     }
     const link = opts.nats;
     if (link !== undefined) metrics.natsConnection(cfg.nats.name, () => link.state());
+    const seen = opts.feeds;
+    if (seen !== undefined) metrics.marketDataFeeds(() => seen.feeds());
     server = await startGatewayServer({
       config: gw,
       staticDir: resolve(PROJECT_ROOT, gw.staticDir),

@@ -84,6 +84,9 @@ export function subjectsFor(prefix = 'sx') {
     /** All market data of one asset: `sx.md.<venue>.<sym>.>` */
     marketData: (venue: string, symbol: string) => `${p}.md.${vs(venue, symbol)}.>`,
     allMarketData: () => `${p}.md.>`,
+    /** A market-data feed's status (core NATS, outside `md.>` so the MD stream does not keep it): `sx.mdstatus.<venue>.<sym>` */
+    feedStatus: (venue: string, symbol: string) => `${p}.mdstatus.${vs(venue, symbol)}`,
+    allFeedStatus: () => `${p}.mdstatus.>`,
     features: (venue: string, symbol: string) => `${p}.feat.${vs(venue, symbol)}`,
     allFeatures: () => `${p}.feat.>`,
     prediction: (strategy: string, venue: string, symbol: string) => `${p}.pred.${strategy}.${vs(venue, symbol)}`,

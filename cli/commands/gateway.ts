@@ -4,6 +4,9 @@ import { createMarketDataSink } from '../../gateways/market-data/market-data-sin
 import type { GatewayStatus } from '../../gateways/market-data/market-data-source.js';
 import { configuredFeeds, createFeedStatusBoard } from '../../gateways/market-data/feed-status.js';
 import { startFeedStatusServer } from '../../gateways/market-data/feed-status-server.js';
+import { startFeedStatusPublisher } from '../../gateways/market-data/feed-status-publisher.js';
+import type { FeedStatusPublisher } from '../../gateways/market-data/feed-status-publisher.js';
+import { subjectsFor } from '../../streams/subjects.js';
 import type { FeedStatusServer } from '../../gateways/market-data/feed-status-server.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { natsBusOptions } from '../nats-options.js';
@@ -58,8 +61,11 @@ export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
   const board = createFeedStatusBoard(configuredFeeds(md, assets), () => Date.now());
   /** Feeds down: failed, waiting to restart, until one of their steps gets through again. */
   const down = new Set<string>();
+  /** The statuses on core NATS for the engine (`sx.mdstatus.…`): each change, and all every marketData.statusEveryMs. */
+  let published: FeedStatusPublisher | undefined;
   const onStatus = (s: GatewayStatus): void => {
     board.apply(s);
+    published?.changed();
     counts[s.type] = (counts[s.type] ?? 0) + 1;
     if (s.type === 'failed') down.add(s.feed);
     if (s.type === 'connected') down.delete(s.feed);
@@ -73,12 +79,14 @@ export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
     // Before the feeds: a port taken is said at once, not after the streams were created.
     if (md.http.enabled) http = await startFeedStatusServer({ board, host: md.http.host, port: md.http.port, log });
     await bus.ensureStreams(streamSpecs(cfg));
+    published = startFeedStatusPublisher({ board, bus, subjects: subjectsFor(cfg.prefix), now: () => Date.now(), everyMs: md.statusEveryMs, publisher: `${cfg.nats.name}-gateway` });
     // Bars ahead of the clock by more than validation.maxAheadMs are refused, as the engine refuses them.
     const sink = createMarketDataSink(gatewaySinkOptions(cfg, { bus, now: () => Date.now(), log, onStatus }));
     feeds = assets.length * (md.timeframes.length + (md.provider === 'ccxt' ? Number(md.trades) + Number(md.quotes) : 0));
     log.info({ provider: source.provider, assets: assets.map((a) => `${a.venue}:${a.symbol}`), timeframes: md.timeframes }, 'market-data gateway started');
     await source.run(sink, signals.signal);
   } finally {
+    published?.stop();
     await http?.close();
     await source.close().catch(() => {});
     nats.stop();

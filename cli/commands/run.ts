@@ -1,4 +1,6 @@
 import { loadConfig } from '../../config/load.js';
+import { startFeedStatusWatch } from '../feed-status-watch.js';
+import type { FeedStatusWatch } from '../feed-status-watch.js';
 import { createLiveClock } from '../../state/clocks/live-clock.js';
 import { startEngine } from '../engine.js';
 import { createLogger } from '../logger.js';
@@ -64,6 +66,10 @@ export async function runEngine(opts: RunOptions): Promise<void> {
   // A lost NATS connection is said (warning, with the server and the error) and its return (info,
   // how long it was down); /healthz, /metrics and `ctl status` say where it stands.
   const nats = adapters.bus.kind === 'nats' ? logNatsConnection(adapters.bus, log, cfg.nats.name) : undefined;
+  // `sextant gateway`'s feed statuses (sx.mdstatus.…, core NATS): `ctl status` feeds, /metrics, and
+  // the detail of a market-data reject. The wall clock judges their age: nothing here decides.
+  const feeds = adapters.bus.kind === 'nats' ? startFeedStatusWatch({ bus: adapters.bus, subjects: subjectsFor(cfg.prefix), now: () => Date.now(), everyMs: cfg.marketData.statusEveryMs, log: log.child({ component: 'feed-status' }) }) : undefined;
+  if (feeds !== undefined) started.push({ what: 'the feed-status watch', close: () => feeds.stop() });
   // A second engine on this prefix would share the durables and the account's risk state: refused.
   const presence = await claimNamespaceOrClose(adapters, subjectsFor(cfg.prefix), log).catch((e: unknown) => {
     signals.dispose();
@@ -73,7 +79,7 @@ export async function runEngine(opts: RunOptions): Promise<void> {
   if (await interrupted()) return;
   let up: Running | undefined;
   try {
-    up = await startUp(cfg, log, clock, adapters, started, interrupted, nats);
+    up = await startUp(cfg, log, clock, adapters, started, interrupted, nats, feeds);
   } catch (e) {
     // A start-up step that failed after the claim (the engine, the gateway's port) left the
     // claim answering, the engine consuming and the connections open until main's exit: an
@@ -99,6 +105,7 @@ export async function runEngine(opts: RunOptions): Promise<void> {
   status?.stop();
   await gateway?.close();
   presence.unsubscribe();
+  feeds?.stop();
   nats?.stop();
   await adapters.close();
   log.info({ counters: engine.counters }, 'stopped');
@@ -109,15 +116,15 @@ export async function runEngine(opts: RunOptions): Promise<void> {
 type Running = Readonly<{ engine: Engine; gateway: GatewayRuntime | undefined; status: EngineStatusFeed | undefined }>;
 
 /** The engine and its gateway, on adapters whose namespace is claimed; undefined when a signal came meanwhile (`interrupted` closed what was started). */
-async function startUp(cfg: Config, log: Logger, clock: Clock, adapters: Adapters, started: Started, interrupted: () => Promise<boolean>, nats: BusConnection | undefined): Promise<Running | undefined> {
+async function startUp(cfg: Config, log: Logger, clock: Clock, adapters: Adapters, started: Started, interrupted: () => Promise<boolean>, nats: BusConnection | undefined, feeds: FeedStatusWatch | undefined): Promise<Running | undefined> {
   // The gateway's metrics exist before the engine, so that its stages are timed from the start.
   const metrics = cfg.gateway.enabled ? createEngineMetrics() : undefined;
-  const engine = await startEngine(cfg, adapters, clock, log, { trainingClock: clock, maxAheadMs: cfg.validation.maxAheadMs, ...(nats === undefined ? {} : { nats }), ...(metrics === undefined ? {} : { stages: stageTiming(metrics), counts: metrics }) });
+  const engine = await startEngine(cfg, adapters, clock, log, { trainingClock: clock, maxAheadMs: cfg.validation.maxAheadMs, ...(nats === undefined ? {} : { nats }), ...(feeds === undefined ? {} : { feeds }), ...(metrics === undefined ? {} : { stages: stageTiming(metrics), counts: metrics }) });
   started.push({ what: 'the engine', close: () => engine.stop() });
   if (await interrupted()) return undefined;
   log.info({ assets: cfg.assets.length, bus: adapters.bus.kind, features: adapters.features.kind, timeseries: adapters.timeseries.flavor }, 'engine running');
   // HTTP health/metrics, dashboard and websocket feed (gateway.enabled).
-  const gateway = metrics !== undefined ? await startGatewayRuntime(cfg, adapters.bus, engineProbes(cfg, adapters, engine), log, { metrics, registry: adapters.registry, ...(nats === undefined ? {} : { nats }) }) : undefined;
+  const gateway = metrics !== undefined ? await startGatewayRuntime(cfg, adapters.bus, engineProbes(cfg, adapters, engine), log, { metrics, registry: adapters.registry, ...(nats === undefined ? {} : { nats }), ...(feeds === undefined ? {} : { feeds }) }) : undefined;
   if (gateway !== undefined) started.push({ what: 'the gateway', close: () => gateway.close() });
   if (await interrupted()) return undefined;
   if (metrics !== undefined) reportServedModel(metrics, engine.decisions, cfg.strategy.model);

@@ -1,6 +1,10 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BusConnectionState } from '../../streams/bus-connection.js';
 
+/** A feed as the engine last heard of it from `sextant gateway` (cli/feed-status-watch.ts `FeedView`). */
+export type SeenFeed = Readonly<{ venue: string; symbol: string; stream: string; state: string; ageMs: number }>;
+const SEEN_FEED_STATES = ['starting', 'live', 'retrying', 'held', 'stale', 'failed', 'restarting', 'stopped', 'unknown'] as const;
+
 /** Stages of the live path timed by `observeStage` (the `stage` label). */
 export const METRIC_STAGES = ['decode', 'features', 'store', 'decide', 'publish'] as const;
 export type MetricStage = (typeof METRIC_STAGES)[number];
@@ -53,6 +57,14 @@ export type EngineMetrics = Readonly<{
    * (the outage under way, else the last one; 0 before any). No series until it is given (an in-process bus).
    */
   natsConnection(connection: string, read: () => BusConnectionState): void;
+  /**
+   * Where the engine's view of `sextant gateway`'s feeds is read at each scrape
+   * (cli/feed-status-watch.ts): `sextant_market_data_feed_status_seen{venue,symbol,stream,status}`
+   * (a state set: 1 for the feed's state, `unknown` once the gateway is silent, 0 for the others)
+   * and `sextant_market_data_feed_status_age_seconds{venue,symbol,stream}` (how old the gateway's
+   * last word is). No series until it is given; a feed appears once the gateway said it.
+   */
+  marketDataFeeds(read: () => readonly SeenFeed[]): void;
   /**
    * Where the engine's restart, rebuild and refused-model counts are read at each scrape
    * (`EngineCounters`): `sextant_actor_restarts_total`, `sextant_state_rebuilds_total` and
@@ -216,6 +228,29 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
     registers,
     collect() {
       if (nats !== undefined) this.set({ connection: nats.connection }, nats.read().connected ? 1 : 0);
+    },
+  });
+  let seenFeeds: (() => readonly SeenFeed[]) | undefined;
+  new Gauge({
+    name: 'sextant_market_data_feed_status_seen',
+    help: "Each market-data feed's state as sextant gateway last published it (sx.mdstatus), 1 for the current one; unknown: the gateway silent past 3 republish intervals",
+    labelNames: ['venue', 'symbol', 'stream', 'status'],
+    registers,
+    collect() {
+      if (seenFeeds === undefined) return;
+      this.reset();
+      for (const f of seenFeeds()) for (const st of SEEN_FEED_STATES) this.set({ venue: f.venue, symbol: f.symbol, stream: f.stream, status: st }, f.state === st ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'sextant_market_data_feed_status_age_seconds',
+    help: "How old sextant gateway's last status of each market-data feed is, on the engine's clock",
+    labelNames: ['venue', 'symbol', 'stream'],
+    registers,
+    collect() {
+      if (seenFeeds === undefined) return;
+      this.reset();
+      for (const f of seenFeeds()) this.set({ venue: f.venue, symbol: f.symbol, stream: f.stream }, f.ageMs / 1000);
     },
   });
   let natsReconnectsSeen = 0;
@@ -395,6 +430,9 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
     wsWorkingOrderDropped: () => wsWorkingDropped.inc(),
     natsConnection: (connection, read) => {
       nats = { connection, read };
+    },
+    marketDataFeeds: (read) => {
+      seenFeeds = read;
     },
     engineCounts: (read) => {
       readCounts = read;

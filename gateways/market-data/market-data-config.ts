@@ -91,6 +91,13 @@ export const MarketDataConfigSchema = z
       .strict()
       .default({ enabled: true, host: '127.0.0.1', port: 9465 }),
     /**
+     * Every feed's status is published on core NATS `<prefix>.mdstatus.<venue>.<sym>` (md.status v1)
+     * on each change and again every `statusEveryMs` (the gateway's clock), so that an engine started
+     * while a feed is down learns it within this; the engine takes a feed whose status is older than
+     * 3× this for `unknown` (gateway silent).
+     */
+    statusEveryMs: z.number().int().min(1000).max(3_600_000).default(10_000),
+    /**
      * The longest `Retry-After` (429, Binance's 418 IP ban, 503) the feeds and the venue's hold wait
      * before asking again; a longer one is cut to this, the message saying so. 4 days by default:
      * Binance's bans last up to 3 days, and a request during one may lengthen it.

@@ -1,0 +1,92 @@
+import type { Bus, Subscription } from '../streams/bus.js';
+import { encode } from '../streams/codec.js';
+import type { FeedStatus } from '../streams/messages/feed-status.js';
+import type { Subjects } from '../streams/subjects.js';
+import { decodeFeedStatus } from '../streams/validation/decode-feed-status.js';
+import { toDlqEntry } from '../streams/validation/dlq.js';
+import type { Logger } from '../state/logger.js';
+
+/** How many republish intervals without a word make a feed's status `unknown` (the gateway silent). */
+export const SILENT_AFTER_INTERVALS = 3;
+
+export type FeedView = Readonly<{
+  venue: string;
+  symbol: string;
+  stream: string;
+  /** The gateway's last word, or `unknown` when it is older than 3× `marketData.statusEveryMs`. */
+  state: FeedStatus['state'] | 'unknown';
+  code?: string;
+  reason?: string;
+  retryAt?: number;
+  restarts: number;
+  publisher: string;
+  /** The state the gateway last said (differs from `state` once `unknown`). */
+  lastState: FeedStatus['state'];
+  /** When the gateway said it (its clock), and how old that is on the engine's. */
+  ts: number;
+  ageMs: number;
+}>;
+
+/**
+ * The staleness rule: the gateway republishes every `everyMs`, so a status older than
+ * {@link SILENT_AFTER_INTERVALS} of them says nothing any more: `unknown: gateway silent`.
+ */
+export function feedView(s: FeedStatus, now: number, everyMs: number): FeedView {
+  const ageMs = Math.max(0, now - s.ts);
+  const base = { venue: s.venue, symbol: s.symbol, stream: s.stream, restarts: s.restarts, publisher: s.publisher, lastState: s.state, ts: s.ts, ageMs };
+  if (ageMs > SILENT_AFTER_INTERVALS * everyMs) return { ...base, state: 'unknown', reason: `gateway silent: its last status (${s.state}) is ${ageMs} ms old, past ${SILENT_AFTER_INTERVALS} × ${everyMs} ms` };
+  return { ...base, state: s.state, ...(s.code !== undefined ? { code: s.code } : {}), ...(s.reason !== undefined ? { reason: s.reason } : {}), ...(s.retryAt !== undefined ? { retryAt: s.retryAt } : {}) };
+}
+
+/** The text a STALE_MARKET_DATA / NO_MARKET_DATA reject adds for these feeds of its symbol: those not live, or undefined. */
+export function feedDownNote(views: readonly FeedView[]): string | undefined {
+  const down = views.filter((v) => v.state !== 'live');
+  if (down.length === 0) return undefined;
+  return `feed ${down.map((v) => `${v.stream} ${v.state}${v.code !== undefined ? ` ${v.code}` : ''}${v.reason !== undefined ? `: ${v.reason}` : ''}`).join(', ')}`;
+}
+
+export type FeedStatusWatch = Readonly<{
+  /** Every feed heard of, with its age now. */
+  feeds(): readonly FeedView[];
+  /** What to add to a market-data reject of this asset (see {@link feedDownNote}). */
+  note(venue: string, symbol: string): string | undefined;
+  /** Messages refused (sent to `sx.dlq.mdstatus`). */
+  refused(): number;
+  stop(): void;
+}>;
+
+/**
+ * The engine's view of `sextant gateway`'s feeds: subscribes to `sx.mdstatus.>` (core NATS), keeps
+ * the latest status per venue × symbol × stream (an older `ts` than the one kept is ignored), and
+ * judges its age on `now` (the wall clock: cli/, not an actor). A message that does not decode is
+ * logged, counted and sent to `sx.dlq.mdstatus` with its reason. Read by `ctl status` (`feeds`),
+ * /metrics and the detail of risk's market-data rejects, never by a decision.
+ */
+export function startFeedStatusWatch(deps: Readonly<{ bus: Pick<Bus, 'subscribe' | 'publish'>; subjects: Subjects; now: () => number; everyMs: number; log: Logger }>): FeedStatusWatch {
+  const latest = new Map<string, FeedStatus>();
+  let refusedCount = 0;
+  const sub: Subscription = deps.bus.subscribe(deps.subjects.allFeedStatus(), (subject, data) => {
+    const r = decodeFeedStatus(subject, data, deps.subjects);
+    if (!r.ok) {
+      refusedCount++;
+      deps.log.warn({ subject, reason: r.reason, detail: r.detail }, 'feed status refused');
+      const entry = toDlqEntry({ source: 'mdstatus', subject, data, refusal: r, ts: deps.now() });
+      deps.bus.publish(deps.subjects.dlq('mdstatus'), encode(entry), { msgId: entry.id }).catch((e: unknown) => deps.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'feed status dead letter not stored'));
+      return;
+    }
+    const s = r.status;
+    const key = `${s.venue}\0${s.symbol}\0${s.stream}`;
+    const prev = latest.get(key);
+    if (prev === undefined || prev.ts <= s.ts) latest.set(key, s);
+  });
+  const feeds = (): FeedView[] => {
+    const now = deps.now();
+    return [...latest.values()].map((s) => feedView(s, now, deps.everyMs)).sort((a, b) => `${a.venue} ${a.symbol} ${a.stream}`.localeCompare(`${b.venue} ${b.symbol} ${b.stream}`));
+  };
+  return {
+    feeds,
+    note: (venue, symbol) => feedDownNote(feeds().filter((v) => v.venue === venue && v.symbol === symbol)),
+    refused: () => refusedCount,
+    stop: () => sub.unsubscribe(),
+  };
+}
