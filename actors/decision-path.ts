@@ -1,6 +1,4 @@
 import type { ExecutionCore } from '../models/execution/execution-core.js';
-import { withFeedNote } from './reject-feed-note.js';
-import type { FeedNote } from './reject-feed-note.js';
 import { expiryMessage } from '../models/execution/expiry-message.js';
 import type { PaperVenue, VenueOutput } from '../models/execution/paper-venue-core.js';
 import { sizedByEquity } from '../models/inference/equity-sizing.js';
@@ -147,8 +145,6 @@ export type DecisionPathDeps = Readonly<{
   log: Logger;
   /** Times the spaced risk-state writes (`riskCheckpointMs`). */
   clock: Clock;
-  /** Names a feed known down in the detail of a market-data reject as published (never read by a decision: `withFeedNote`). */
-  feedNote?: FeedNote;
 }>;
 
 export type DecisionPathOptions = Readonly<{
@@ -551,7 +547,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       stats.rejects++;
       sym.rejects++;
       for (const r of d.reject.reasons) stats.rejectsByReason[r] = (stats.rejectsByReason[r] ?? 0) + 1;
-      publish(subjects.reject(d.reject.strategy, d.reject.venue, d.reject.symbol), withFeedNote(d.reject, deps.feedNote));
+      publish(subjects.reject(d.reject.strategy, d.reject.venue, d.reject.symbol), d.reject);
       execution.onReject(d.reject);
     }
   };

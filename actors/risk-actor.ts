@@ -1,6 +1,4 @@
 import type { Clock, TimerHandle } from '../state/clock.js';
-import { withFeedNote } from './reject-feed-note.js';
-import type { FeedNote } from './reject-feed-note.js';
 import { StoreError, StoreUnconfirmedError } from '../state/errors.js';
 import { ANSWER_MARGIN_MS } from '../state/pg-durable-write.js';
 import type { Logger } from '../state/logger.js';
@@ -38,8 +36,6 @@ export type RiskActorDeps = Readonly<{
   /** Stamps operator commands and dead-letter entries (which carry no event time of their own). */
   clock: Clock;
   log: Logger;
-  /** Names a feed known down in the detail of a market-data reject as published (never read by a decision: `withFeedNote`). */
-  feedNote?: FeedNote;
 }>;
 
 export type RiskActorOptions = Readonly<{
@@ -210,7 +206,7 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
       const o = d.order;
       await deps.bus.publish(deps.subjects.order(o.strategy, o.venue, o.symbol), encode(o), { msgId: o.id });
     } else {
-      const r = withFeedNote(d.reject, deps.feedNote);
+      const r = d.reject;
       await deps.bus.publish(deps.subjects.reject(r.strategy, r.venue, r.symbol), encode(r), { msgId: r.id });
     }
   };

@@ -1,5 +1,4 @@
 import type { AssetEvent, EventSequencer } from '../actors/event-sequencer.js';
-import type { FeedNote } from '../actors/reject-feed-note.js';
 import { createEventSequencer } from '../actors/event-sequencer.js';
 import type { Decided, DecisionObserver, DecisionPath } from '../actors/decision-path.js';
 import { createDecisionPath } from '../actors/decision-path.js';
@@ -122,8 +121,6 @@ export type DecisionDeps = Readonly<{
   registryInMemory?: boolean;
   /** How long `stop` waits for the last risk-state write to land; default {@link STOP_WRITE_WAIT_MS}. */
   stopWaitMs?: number;
-  /** What `sextant gateway` says of an asset's feeds not live: added to the detail of its market-data rejects (cli/feed-status-watch.ts). */
-  feedNote?: FeedNote;
 }>;
 
 /**
@@ -234,7 +231,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   // no longer counts in flight, or miss ones it does).
   const stored = await deps.riskStore.load(cfg.risk.account);
   const risk = await startRiskActor(
-    { bus: deps.bus, subjects: deps.subjects, store: deps.riskStore, clock: deps.clock, log: deps.log, ...(deps.feedNote !== undefined ? { feedNote: deps.feedNote } : {}) },
+    { bus: deps.bus, subjects: deps.subjects, store: deps.riskStore, clock: deps.clock, log: deps.log },
     { account: cfg.risk.account, limits: cfg.risk.limits, currency: { accountCurrency: cfg.risk.accountCurrency, conversions: cfg.risk.conversions }, consume: false, stored, controlWriteTimeoutMs: cfg.control.riskWriteTimeoutMs },
   );
   const pv = cfg.paperVenue;
@@ -277,7 +274,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
     }
   }
   const path = createDecisionPath(
-    { bus: deps.counts === undefined ? deps.bus : countStoredDecisions(deps.bus, deps.subjects, deps.counts), subjects: deps.subjects, log: deps.log, clock: deps.clock, ...(deps.feedNote !== undefined ? { feedNote: deps.feedNote } : {}) },
+    { bus: deps.counts === undefined ? deps.bus : countStoredDecisions(deps.bus, deps.subjects, deps.counts), subjects: deps.subjects, log: deps.log, clock: deps.clock },
     {
       strategy,
       timeframe: s.timeframe,

@@ -53,8 +53,8 @@ export type EngineOptions = Readonly<{
   labeling?: boolean;
   /** The process's NATS link (`logNatsConnection`): `ctl status` says it as `nats`. */
   nats?: Pick<BusConnection, 'state'>;
-  /** `sextant gateway`'s feed statuses (cli/feed-status-watch.ts): `ctl status` says them as `feeds`, market-data rejects name a feed down. */
-  feeds?: Pick<FeedStatusWatch, 'feeds' | 'note'>;
+  /** `sextant gateway`'s feed statuses (cli/feed-status-watch.ts): `ctl status` says them as `feeds`. */
+  feeds?: Pick<FeedStatusWatch, 'feeds'>;
   /**
    * Per-stage latencies (`decode`, `features`, `store`, `decide`, `publish`) go to this sink, measured with
    * its `now` (cli/stage-timing.ts). Absent, nothing is timed and the actors' ports are unwrapped.
@@ -191,7 +191,6 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
             ...(opts.counts !== undefined ? { counts: opts.counts } : {}),
             ...(opts.decideFrom !== undefined ? { decideFrom: opts.decideFrom } : {}),
             ...(opts.stopWaitMs !== undefined ? { stopWaitMs: opts.stopWaitMs } : {}),
-            ...(opts.feeds !== undefined ? { feedNote: opts.feeds.note } : {}),
             counters,
             registryInMemory: store.flavor === 'memory',
           },

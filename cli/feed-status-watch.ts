@@ -38,7 +38,7 @@ export function feedView(s: FeedStatus, now: number, everyMs: number): FeedView 
   return { ...base, state: s.state, ...(s.code !== undefined ? { code: s.code } : {}), ...(s.reason !== undefined ? { reason: s.reason } : {}), ...(s.retryAt !== undefined ? { retryAt: s.retryAt } : {}) };
 }
 
-/** The text a STALE_MARKET_DATA / NO_MARKET_DATA reject adds for these feeds of its symbol: those not live, or undefined. */
+/** These feeds as one line of text, those not live only (`feed bar 1m retrying NETWORK: …`), or undefined when all are live. */
 export function feedDownNote(views: readonly FeedView[]): string | undefined {
   const down = views.filter((v) => v.state !== 'live');
   if (down.length === 0) return undefined;
@@ -48,8 +48,6 @@ export function feedDownNote(views: readonly FeedView[]): string | undefined {
 export type FeedStatusWatch = Readonly<{
   /** Every feed heard of, with its age now. */
   feeds(): readonly FeedView[];
-  /** What to add to a market-data reject of this asset (see {@link feedDownNote}). */
-  note(venue: string, symbol: string): string | undefined;
   /** Messages refused (sent to `sx.dlq.mdstatus`). */
   refused(): number;
   stop(): void;
@@ -59,8 +57,11 @@ export type FeedStatusWatch = Readonly<{
  * The engine's view of `sextant gateway`'s feeds: subscribes to `sx.mdstatus.>` (core NATS), keeps
  * the latest status per venue × symbol × stream (an older `ts` than the one kept is ignored), and
  * judges its age on `now` (the wall clock: cli/, not an actor). A message that does not decode is
- * logged, counted and sent to `sx.dlq.mdstatus` with its reason. Read by `ctl status` (`feeds`),
- * /metrics and the detail of risk's market-data rejects, never by a decision.
+ * logged, counted and sent to `sx.dlq.mdstatus` with its reason. A feed whose state changes is
+ * logged: a warning when it is not live (the gateway's code and reason: why the engine's market
+ * data of that asset stops, and risk refuses its orders as STALE_MARKET_DATA / NO_MARKET_DATA),
+ * info when it is live again. Read by `ctl status` (`feeds`) and /metrics, never by a decision:
+ * the status is not in any stream, so nothing a replay reproduces may depend on it.
  */
 export function startFeedStatusWatch(deps: Readonly<{ bus: Pick<Bus, 'subscribe' | 'publish'>; subjects: Subjects; now: () => number; everyMs: number; log: Logger }>): FeedStatusWatch {
   const latest = new Map<string, FeedStatus>();
@@ -77,7 +78,12 @@ export function startFeedStatusWatch(deps: Readonly<{ bus: Pick<Bus, 'subscribe'
     const s = r.status;
     const key = `${s.venue}\0${s.symbol}\0${s.stream}`;
     const prev = latest.get(key);
-    if (prev === undefined || prev.ts <= s.ts) latest.set(key, s);
+    if (prev !== undefined && prev.ts > s.ts) return;
+    latest.set(key, s);
+    if (prev?.state === s.state || (prev === undefined && s.state === 'live')) return;
+    const fields = { venue: s.venue, symbol: s.symbol, stream: s.stream, state: s.state, ...(s.code !== undefined ? { code: s.code } : {}), ...(s.reason !== undefined ? { reason: s.reason } : {}), ...(s.retryAt !== undefined ? { retryAt: new Date(s.retryAt).toISOString() } : {}), restarts: s.restarts };
+    if (s.state === 'live') deps.log.info(fields, 'market-data feed live again (sextant gateway)');
+    else deps.log.warn(fields, `market-data feed not live (sextant gateway): ${feedDownNote([feedView(s, s.ts, deps.everyMs)]) ?? s.state}`);
   });
   const feeds = (): FeedView[] => {
     const now = deps.now();
@@ -85,7 +91,6 @@ export function startFeedStatusWatch(deps: Readonly<{ bus: Pick<Bus, 'subscribe'
   };
   return {
     feeds,
-    note: (venue, symbol) => feedDownNote(feeds().filter((v) => v.venue === venue && v.symbol === symbol)),
     refused: () => refusedCount,
     stop: () => sub.unsubscribe(),
   };

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { withFeedNote } from '../../actors/reject-feed-note.js';
-import { feedDownNote, feedView } from '../../cli/feed-status-watch.js';
+import { feedDownNote, feedView, startFeedStatusWatch } from '../../cli/feed-status-watch.js';
 import type { FeedView } from '../../cli/feed-status-watch.js';
 import { FeedStatusSchema, feedStatusId } from '../../streams/messages/feed-status.js';
 import type { FeedStatus } from '../../streams/messages/feed-status.js';
-import type { Reject } from '../../streams/messages/reject.js';
+import type { Logger } from '../../state/logger.js';
+import { createMemoryBus } from '../../streams/memory-bus.js';
+import { subjectsFor } from '../../streams/subjects.js';
 
 const T0 = 1_800_000_000_000;
 const status: FeedStatus = { type: 'md.status', v: 1, id: 'mds:binance:BTC/USDT:bar1m:retrying:1', ts: T0, venue: 'binance', symbol: 'BTC/USDT', stream: 'bar 1m', state: 'retrying', code: 'NETWORK', reason: 'ECONNRESET', retryAt: T0 + 4000, restarts: 1, publisher: 'sextant-gateway' };
@@ -42,16 +43,35 @@ describe('the staleness rule: older than 3 × marketData.statusEveryMs is unknow
   });
 });
 
-describe('a market-data reject names the feed down in its detail only', () => {
-  const reject: Reject = { type: 'exec.reject', v: 1, id: 'r:s1', ts: T0, strategy: 'm', venue: 'binance', symbol: 'BTC/USDT', suggestionId: 's1', reasons: ['STALE_MARKET_DATA'], detail: 'STALE_MARKET_DATA: mid is 90000 ms old' };
-  it('adds the note to STALE_MARKET_DATA / NO_MARKET_DATA, the reasons and id unchanged', () => {
-    const out = withFeedNote(reject, () => 'feed bar 1m failed BAD_SYMBOL: gone');
-    expect(out).toEqual({ ...reject, detail: 'STALE_MARKET_DATA: mid is 90000 ms old; feed bar 1m failed BAD_SYMBOL: gone' });
-    expect(withFeedNote({ ...reject, reasons: ['NO_MARKET_DATA'] }, () => 'x').detail).toMatch(/; x$/);
-  });
-  it('leaves any other reject, and one whose feeds are not known down, as it is', () => {
-    expect(withFeedNote({ ...reject, reasons: ['POSITION_LIMIT'] }, () => 'x')).toEqual({ ...reject, reasons: ['POSITION_LIMIT'] });
-    expect(withFeedNote(reject, () => undefined)).toBe(reject);
-    expect(withFeedNote(reject, undefined)).toBe(reject);
+describe("the engine's feed-status watch logs each change of a feed's state", () => {
+  it('warns when a feed is not live, with the gateway\'s code and reason, says when it is live again, and nothing for a repeat or an older status', async () => {
+    const bus = createMemoryBus();
+    const subjects = subjectsFor('sx');
+    const lines: { level: string; fields: Record<string, unknown>; msg: string }[] = [];
+    const rec = (level: string) => (fields: Record<string, unknown>, msg: string) => void lines.push({ level, fields, msg });
+    const log: Logger = { debug: rec('debug'), info: rec('info'), warn: rec('warn'), error: rec('error'), child: () => log };
+    const watch = startFeedStatusWatch({ bus, subjects, now: () => T0, everyMs: 10_000, log });
+    const send = async (s: FeedStatus): Promise<void> => {
+      bus.emit(subjects.feedStatus(s.venue, s.symbol), new TextEncoder().encode(JSON.stringify(s)));
+      await new Promise((r) => setTimeout(r, 0));
+    };
+    try {
+      const { code: _c, reason: _r, retryAt: _a, ...rest } = status;
+      const live: FeedStatus = { ...rest, state: 'live', id: 'mds:live:0', ts: T0 - 2000 };
+      await send(live); // first word, live: nothing to say
+      await send(status);
+      await send({ ...status, id: 'mds:r2', ts: T0 + 10_000 }); // the same state again
+      await send({ ...live, id: 'mds:old', ts: T0 - 1000 }); // older than the one kept: ignored
+      await send({ ...live, id: 'mds:live:2', ts: T0 + 20_000 });
+      expect(lines.map((l) => [l.level, l.msg])).toEqual([
+        ['warn', 'market-data feed not live (sextant gateway): feed bar 1m retrying NETWORK: ECONNRESET'],
+        ['info', 'market-data feed live again (sextant gateway)'],
+      ]);
+      expect(lines[0]?.fields).toMatchObject({ venue: 'binance', symbol: 'BTC/USDT', stream: 'bar 1m', state: 'retrying', code: 'NETWORK', retryAt: new Date(T0 + 4000).toISOString(), restarts: 1 });
+      expect(watch.feeds()).toMatchObject([{ state: 'live', ts: T0 + 20_000 }]);
+    } finally {
+      watch.stop();
+      await bus.close();
+    }
   });
 });
