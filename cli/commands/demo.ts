@@ -225,48 +225,33 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary | undefine
     let learnWait: Readonly<{ caughtUp: boolean; left: number }> | undefined;
     const labeling = engine.labeling;
     const retraining = opts.learn === true ? engine.retraining : undefined;
+    /** One of the learning loop's waits after the replay, on the progress bar as `phase` (handled / total, per second). */
+    const waitWithBar = async <T,>(stepName: string, phase: string, note: string, wait: (onProgress: (handled: number, total: number) => void) => Promise<T>): Promise<T> => {
+      step = stepName;
+      progressNote(`${note} (Ctrl-C stops the wait and prints the summary so far)`);
+      progress.start(0, 0, { phase, rate: 0 });
+      const t0 = performance.now();
+      const out = await wait((handled, total) => {
+        progress.setTotal(total);
+        progress.update(handled, { phase, rate: Math.round(handled / Math.max(0.001, (performance.now() - t0) / 1000)) });
+      });
+      progress.stop();
+      return out;
+    };
     const waitForLabeling =
       labeling === undefined
         ? undefined
         : async (): Promise<void> => {
-            step = 'labeling (the learning loop)';
-            progressNote('labeling: waiting for the learning loop to label what the window allows (Ctrl-C stops the wait and prints the summary so far)');
-            progress.start(0, 0, { phase: 'labeling', rate: 0 });
-            const t0 = performance.now();
-            labelWait = await awaitLabeling({
-              labeling,
-              bus: adapters.bus,
-              stallMs: LABELING_STALL_MS,
-              pollMs: 100,
-              now: () => performance.now(),
-              signal: signals.signal,
-              onProgress: (handled, total) => {
-                progress.setTotal(total);
-                progress.update(handled, { phase: 'labeling', rate: Math.round(handled / Math.max(0.001, (performance.now() - t0) / 1000)) });
-              },
-            });
-            progress.stop();
+            labelWait = await waitWithBar('labeling (the learning loop)', 'labeling', 'labeling: waiting for the learning loop to label what the window allows', (onProgress) =>
+              awaitLabeling({ labeling, bus: adapters.bus, stallMs: LABELING_STALL_MS, pollMs: 100, now: () => performance.now(), signal: signals.signal, onProgress }),
+            );
             if (!labelWait.caughtUp && !signals.signal.aborted) progressNote(`warning: labeling stopped with ${labelWait.left} messages unread (it handled nothing for ${LABELING_STALL_MS / 1000} s): the summary's labeling line is what it did`);
             if (retraining === undefined || signals.signal.aborted) return;
             // --learn: the retraining actor reads the labels behind labeling; its cycle's fit,
             // shadow run and verdict come as it does.
-            step = 'retraining (the learning loop)';
-            progressNote('learning: waiting for the retraining actor to handle every label (Ctrl-C stops the wait and prints the summary so far)');
-            progress.start(0, 0, { phase: 'learning', rate: 0 });
-            const t1 = performance.now();
-            learnWait = await awaitRetraining({
-              retraining,
-              bus: adapters.bus,
-              stallMs: LABELING_STALL_MS,
-              pollMs: 100,
-              now: () => performance.now(),
-              signal: signals.signal,
-              onProgress: (handled, total) => {
-                progress.setTotal(total);
-                progress.update(handled, { phase: 'learning', rate: Math.round(handled / Math.max(0.001, (performance.now() - t1) / 1000)) });
-              },
-            });
-            progress.stop();
+            learnWait = await waitWithBar('retraining (the learning loop)', 'learning', 'learning: waiting for the retraining actor to handle every label', (onProgress) =>
+              awaitRetraining({ retraining, bus: adapters.bus, stallMs: LABELING_STALL_MS, pollMs: 100, now: () => performance.now(), signal: signals.signal, onProgress }),
+            );
             if (!learnWait.caughtUp && !signals.signal.aborted) progressNote(`warning: retraining stopped with ${learnWait.left} labels unread (it handled nothing for ${LABELING_STALL_MS / 1000} s): the summary's learning line is what it did`);
           };
     await (stopping ??= engine.stop(waitForLabeling === undefined ? undefined : { beforeLabelingStops: waitForLabeling }));
