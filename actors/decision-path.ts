@@ -619,7 +619,6 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
   const retryWrite = retryingStoreWrite(deps.clock, opts.riskWriteRetry ?? RISK_WRITE_RETRY, (e, attempt, delayMs) =>
     log.warn({ err: String(e), attempt, delayMs }, 'risk state write failed; trying again'),
   );
-  /** Risk-state writes, one after another, each of a state taken between two releases; the first that fails stops them. */
   /**
    * The write of the risk state as it is now, announcing the changes it covers (`coveredNow`) once
    * stored, or flagged `stored: false` at its first failed try (its retries go on).
@@ -642,6 +641,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       announceCovered(c, true);
     };
   };
+  /** Risk-state writes, one after another, each of a state taken between two releases; the first that fails stops them. */
   const checkpoints =
     persistRisk === undefined ? undefined : createRiskCheckpoints({ clock: deps.clock, capture: () => capture(persistRisk), between: () => !deciding }, { ms: opts.riskCheckpointMs });
   void checkpoints?.failed().then((e) => {
