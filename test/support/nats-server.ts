@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 /** The Debian nats-server; tests that need their own server (restarts, a config of ours) start it. */
 export const NATS_SERVER = process.env['NATS_SERVER_BIN'] ?? '/usr/sbin/nats-server';
@@ -40,10 +40,16 @@ export async function startNatsServer(port: number, args: readonly string[], env
   const deadline = performance.now() + 10_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}: ${stderr}`);
+    // Probed by connecting, never by binding the port: a probe that listened on it for a moment
+    // could take it just as nats-server binds (seen in CI: 'bind: address already in use' on a
+    // server slowed by restoring its JetStream store).
     const up = await new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(true)); // port taken: the server is listening
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(false)));
+      const c = connect(port, '127.0.0.1');
+      c.once('connect', () => {
+        c.destroy();
+        resolve(true);
+      });
+      c.once('error', () => resolve(false));
     });
     if (up) return child;
     if (performance.now() > deadline) throw new Error(`nats-server did not start on ${port}: ${stderr}`);
