@@ -45,6 +45,19 @@ async function backlogOf(bus: Pick<StreamAdmin, 'consumerInfo'>, labeling: Label
   return n;
 }
 
+/** How the demo waits for an actor reading behind the replay (`awaitLabeling`, `awaitRetraining`). */
+export type BacklogWait = Readonly<{
+  bus: Pick<StreamAdmin, 'consumerInfo'>;
+  stallMs: number;
+  pollMs: number;
+  /** The caller's monotonic clock (ms). */
+  now: () => number;
+  onProgress?: (handled: number, total: number) => void;
+  signal?: AbortSignal;
+}>;
+/** Whether the actor caught up, and how many messages it left unread when it did not. */
+export type BacklogWaited = Readonly<{ caughtUp: boolean; left: number }>;
+
 /**
  * Waits until the labeling actor has handled every message its consumers were given (nothing
  * pending nor unacknowledged: each batch committed), so it labeled every prediction and order whose
@@ -53,18 +66,7 @@ async function backlogOf(bus: Pick<StreamAdmin, 'consumerInfo'>, labeling: Label
  * it gives up when the actor handled nothing for `stallMs`, when a consumer ended on an error, or
  * at `signal`. `onProgress(handled, total)` after each read.
  */
-export async function awaitLabeling(
-  o: Readonly<{
-    labeling: Labeling;
-    bus: Pick<StreamAdmin, 'consumerInfo'>;
-    stallMs: number;
-    pollMs: number;
-    /** The caller's monotonic clock (ms). */
-    now: () => number;
-    onProgress?: (handled: number, total: number) => void;
-    signal?: AbortSignal;
-  }>,
-): Promise<Readonly<{ caughtUp: boolean; left: number }>> {
+export async function awaitLabeling(o: BacklogWait & Readonly<{ labeling: Labeling }>): Promise<BacklogWaited> {
   let ended = false;
   void o.labeling.done.then(() => (ended = true));
   let handled = -1;

@@ -3,7 +3,7 @@ import type { Config } from '../../config/schema.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import { shadowResultOf } from '../../models/retraining/shadow-evaluation.js';
 import type { ShadowResult } from '../../models/retraining/shadow-evaluation.js';
-import type { StreamAdmin } from '../../streams/bus.js';
+import type { BacklogWait, BacklogWaited } from './demo-labeling.js';
 
 /** Who the demo's trigger names, as `ctl retrain trigger` names its operator. */
 export const LEARN_OPERATOR = 'sextant demo --learn';
@@ -37,18 +37,7 @@ type Retraining = Pick<RetrainingActorHandle, 'consumers' | 'status' | 'idle' | 
  * is published. Bounded: it gives up when the actor handled no label for `stallMs` while not
  * fitting or validating, when its consumer ended on an error, or at `signal`.
  */
-export async function awaitRetraining(
-  o: Readonly<{
-    retraining: Retraining;
-    bus: Pick<StreamAdmin, 'consumerInfo'>;
-    stallMs: number;
-    pollMs: number;
-    /** The caller's monotonic clock (ms). */
-    now: () => number;
-    onProgress?: (handled: number, total: number) => void;
-    signal?: AbortSignal;
-  }>,
-): Promise<Readonly<{ caughtUp: boolean; left: number }>> {
+export async function awaitRetraining(o: BacklogWait & Readonly<{ retraining: Retraining }>): Promise<BacklogWaited> {
   let ended = false;
   void o.retraining.done.then(
     () => (ended = true),
