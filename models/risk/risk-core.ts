@@ -105,9 +105,18 @@ export type RiskStatus = Readonly<{
   pnl: Readonly<{ realised: number; unrealised: number; equity: number; daily: number; peak: number; drawdown: number }>;
   /** The event time of the newest mark (price) the book holds: how far the engine has got; null before the first. */
   asOf: number | null;
-  inFlight: readonly InFlightOrder[];
+  inFlight: readonly StatusInFlightOrder[];
   limits: RiskLimits;
 }>;
+
+/**
+ * An order in flight as `status` shows it. `inGraceUntil`: set once its `expiresAt` is at or before
+ * `asOf` with the order still counted (no expiry, `final` fill or fill of all of it reported; or an
+ * expiry that said fills were still to come, not those fills): it counts in the position and
+ * exposure limits until this event time (`expiresAt` + `limits.unreportedExpiryGraceMs`), and is
+ * released unreported at the first check at or past it (`releasedAfterGrace`).
+ */
+export type StatusInFlightOrder = InFlightOrder & Readonly<{ inGraceUntil?: number }>;
 
 export type RiskCore = ReturnType<typeof createRiskCore>;
 
@@ -441,6 +450,8 @@ export function createRiskCore(opts: RiskCoreOptions) {
       }));
       const realised = book.realised();
       const equity = book.equity();
+      const asOf = newestMark();
+      const graceMs = limits.unreportedExpiryGraceMs;
       return {
         account,
         currency: accountCurrencyOf(currency, tradedWith(limits)),
@@ -450,8 +461,9 @@ export function createRiskCore(opts: RiskCoreOptions) {
         scopedHalts: scopedHalts.map((h) => ({ ...h })),
         positions,
         pnl: { realised, unrealised: equity - realised, equity, daily: book.dailyPnl(), peak: book.peak(), drawdown: book.drawdown() },
-        asOf: newestMark(),
-        inFlight: [...book.inFlight.values()].map((o) => ({ ...o })),
+        asOf,
+        // Past its expiresAt in event time and still counted: in the grace for an unreported end.
+        inFlight: [...book.inFlight.values()].map((o) => (asOf !== null && o.expiresAt <= asOf ? { ...o, inGraceUntil: o.expiresAt + graceMs } : { ...o })),
         limits,
       };
     },

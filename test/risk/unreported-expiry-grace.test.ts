@@ -103,6 +103,23 @@ describe('an order past its expiresAt with no report: counted through the grace,
     expect(risk.releasedAfterGrace()).toBe(0);
   });
 
+  it("shows an order past its expiresAt and still counted as in the grace in status (inGraceUntil), and one before its expiresAt without it", () => {
+    const { risk, order } = withOrder();
+    // Event time (asOf, the newest mark) before the expiresAt: working, no grace.
+    risk.onMarket({ venue: VENUE, symbol: BTC, ts: order.expiresAt - 1, mid: 100 });
+    expect(risk.status().inFlight).toEqual([expect.objectContaining({ orderId: order.id, expiresAt: order.expiresAt })]);
+    expect(risk.status().inFlight[0]?.inGraceUntil).toBeUndefined();
+    // At its expiresAt with no report of its end: counted until expiresAt + grace, and says so.
+    risk.onMarket({ venue: VENUE, symbol: BTC, ts: order.expiresAt, mid: 100 });
+    expect(risk.status().inFlight).toEqual([expect.objectContaining({ orderId: order.id, inGraceUntil: order.expiresAt + GRACE })]);
+    // The grace follows the limit in force (`ctl limits set`).
+    risk.setLimits({ unreportedExpiryGraceMs: 5_000 });
+    expect(risk.status().inFlight[0]?.inGraceUntil).toBe(order.expiresAt + 5_000);
+    // Released at the next check past it: gone from the list.
+    risk.onSuggestion(suggestion({ qty: 0.5, ts: order.expiresAt + 5_000 }), order.expiresAt + 5_000);
+    expect(risk.status().inFlight.map((o) => o.orderId)).not.toContain(order.id);
+  });
+
   it('keeps a flattening account from halting flat while an unreported order may still fill', () => {
     const { risk, order } = withOrder();
     risk.reduce({ reason: 'op', ts: T0 + 1, flatten: true });
