@@ -129,7 +129,7 @@ export function asyncApiDocument(opts: Readonly<{ prefix?: string; version?: str
         `The subject prefix is \`${prefix}\` by default (config \`prefix\`); JetStream stream names take config \`streamNamePrefix\` in front.`,
         'Every message but the engine presence request and reply carries `type`, `v`, a deterministic `id` (published as Nats-Msg-Id on JetStream subjects) and `ts` (event time, ms since epoch). Ordering is per asset.',
         'Only `execOrder` is actionable. Consumers: see `sextant/client` (subscribeOrders, subscribePredictions, publishFill, publishExpiry).',
-        'A message of a JetStream subject may be published twice with the same `id`: a publish whose acknowledgement a lost NATS connection swallowed is sent again once it is back. The stream keeps one copy (Nats-Msg-Id, within its duplicate window), so durable consumers (those of `sextant/client` included) see it once; a core NATS subscriber (`nc.subscribe` on `sx.exec.>`, say) receives every copy sent and must dedupe by `id`.',
+        'A message of a JetStream subject may be published more than once with the same `id`: a publish whose acknowledgement does not come back within the publish timeout is sent again: after a lost NATS connection, once it is back, and with the connection up (a slow or lost acknowledgement), at once. The stream keeps one copy (Nats-Msg-Id, within its duplicate window), so durable consumers (those of `sextant/client` included) see it once; a core NATS subscriber (`nc.subscribe` on `sx.exec.>`, say) receives every copy sent and must dedupe by `id`.',
       ].join('\n'),
     },
     defaultContentType: 'application/json',
