@@ -4,6 +4,7 @@ import { createMarketDataSink } from '../../gateways/market-data/market-data-sin
 import type { GatewayStatus } from '../../gateways/market-data/market-data-source.js';
 import { configuredFeeds, createFeedStatusBoard } from '../../gateways/market-data/feed-status.js';
 import { startFeedStatusServer } from '../../gateways/market-data/feed-status-server.js';
+import { allFailedAlarm } from '../../gateways/market-data/all-failed-alarm.js';
 import { startFeedStatusPublisher } from '../../gateways/market-data/feed-status-publisher.js';
 import type { FeedStatusPublisher } from '../../gateways/market-data/feed-status-publisher.js';
 import { subjectsFor } from '../../streams/subjects.js';
@@ -33,8 +34,10 @@ export type GatewayCommandOptions = Readonly<{
  * closed bars of the configured assets into JetStream, until SIGINT/SIGTERM. Status changes
  * (connected, retrying, held, stale, backfilled, refused, failed, restarting) are logged; on exit a
  * JSON summary of them is printed on stdout, `failed` counting the feeds down when it stopped
- * (failed, waiting to restart: `marketData.restart`). Exits 1 when every feed was. Each feed's
- * status is served on `marketData.http` (/metrics, /healthz, /readyz: `feed-status-server.ts`).
+ * (failed, waiting to restart: `marketData.restart`). Exits 1 when every feed was. It does not exit
+ * when every feed fails (each is restarted): an error line says so once (`all-failed-alarm.ts`) and
+ * /healthz says `down`. Each feed's status is served on `marketData.http` (/metrics, /healthz,
+ * /readyz: `feed-status-server.ts`).
  */
 export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
   const cfg = loadConfig({ file: opts.configFile });
@@ -59,16 +62,15 @@ export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
   let feeds = 0;
   /** Where each feed stands, for /metrics and /healthz. */
   const board = createFeedStatusBoard(configuredFeeds(md, assets), () => Date.now());
-  /** Feeds down: failed, waiting to restart, until one of their steps gets through again. */
-  const down = new Set<string>();
+  // Every feed failed at once: an error line (and /healthz `down`); the supervisor restarts them.
+  const alarm = allFailedAlarm(board, log);
   /** The statuses on core NATS for the engine (`sx.mdstatus.…`): each change, and all every marketData.statusEveryMs. */
   let published: FeedStatusPublisher | undefined;
   const onStatus = (s: GatewayStatus): void => {
     board.apply(s);
+    alarm();
     published?.changed();
     counts[s.type] = (counts[s.type] ?? 0) + 1;
-    if (s.type === 'failed') down.add(s.feed);
-    if (s.type === 'connected') down.delete(s.feed);
     if (s.type === 'connected' || s.type === 'backfilled') log.info({ ...s }, `market data ${s.type}`);
   };
   // The first SIGINT/SIGTERM stops the feeds; a second one while they stop exits at once, saying so
@@ -93,7 +95,8 @@ export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
     await bus.close();
     signals.dispose();
   }
-  const failed = down.size;
+  // Feeds down: failed, waiting to restart, until one of their steps got through again.
+  const failed = board.failed().length;
   process.stdout.write(`${JSON.stringify({ feeds, failed, statuses: counts })}\n`);
   if (feeds > 0 && failed === feeds) process.exitCode = 1;
 }

@@ -62,10 +62,14 @@ export function feedStatusMetrics(board: FeedStatusBoard, opts: Readonly<{ defau
   return registry;
 }
 
-/** What /healthz and /readyz say: `ok` while every feed is live, `degraded` with the others. */
-export function feedHealth(board: FeedStatusBoard): Readonly<{ status: 'ok' | 'degraded'; feeds: number; down: readonly FeedStatusEntry[] }> {
+/**
+ * What /healthz and /readyz say: `ok` while every feed is live, `degraded` with the others, `down`
+ * while every feed has failed and none connected since (the supervisor restarting them all: the
+ * gateway delivers nothing; it used to exit then).
+ */
+export function feedHealth(board: FeedStatusBoard): Readonly<{ status: 'ok' | 'degraded' | 'down'; feeds: number; down: readonly FeedStatusEntry[] }> {
   const down = board.down();
-  return { status: down.length === 0 ? 'ok' : 'degraded', feeds: board.entries().length, down };
+  return { status: board.allFailed() ? 'down' : down.length === 0 ? 'ok' : 'degraded', feeds: board.entries().length, down };
 }
 
 /**
@@ -73,8 +77,9 @@ export function feedHealth(board: FeedStatusBoard): Readonly<{ status: 'ok' | 'd
  * `sextant_market_data_feed_status{venue,symbol,stream,status}`,
  * `sextant_market_data_feed_restarts_total{venue,symbol,stream}`,
  * `sextant_market_data_feed_status_since_seconds`, process metrics), `GET /healthz` (200, `status`
- * `ok` or `degraded` with the feeds not live, each with its state, code, reason and retryAt: the
- * process works, a venue may not) and `GET /readyz` (the same body, 503 while degraded).
+ * `ok`, `degraded` with the feeds not live, each with its state, code, reason and retryAt, or `down`
+ * when every feed has failed: the process works and restarts them, a venue may not) and
+ * `GET /readyz` (the same body, 503 unless `ok`).
  */
 export async function startFeedStatusServer(o: FeedStatusServerOptions): Promise<FeedStatusServer> {
   const registry = feedStatusMetrics(o.board, o.defaultMetrics === undefined ? {} : { defaultMetrics: o.defaultMetrics });

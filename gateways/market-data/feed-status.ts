@@ -37,6 +37,13 @@ export type FeedStatusBoard = Readonly<{
   entries(): readonly FeedStatusEntry[];
   /** The feeds not `live`. */
   down(): readonly FeedStatusEntry[];
+  /**
+   * The feeds that failed and have not connected since (waiting for, or in, a restart by the feed
+   * supervisor: `failed`, `restarting`, or retrying or held within the restarted run).
+   */
+  failed(): readonly FeedStatusEntry[];
+  /** Whether every feed has failed and none connected since: the gateway delivers nothing, its supervisor restarting them. */
+  allFailed(): boolean;
 }>;
 
 /** The feeds `sextant gateway` runs for these assets: bars of each timeframe, and with ccxt trades and quotes where configured. */
@@ -57,6 +64,8 @@ export function configuredFeeds(
 export function createFeedStatusBoard(feeds: readonly Feed[], now: () => number): FeedStatusBoard {
   const t0 = now();
   const board = new Map<string, FeedStatusEntry>();
+  /** Feeds said `failed` and not `connected` since. */
+  const failedFeeds = new Set<string>();
   for (const f of feeds) {
     const stream = f.kind === 'bar' ? `bar ${f.tf}` : f.kind;
     board.set(feedName(f), { feed: feedName(f), venue: f.venue, symbol: f.symbol, stream, state: 'starting', since: t0, restarts: 0 });
@@ -98,8 +107,12 @@ export function createFeedStatusBoard(feeds: readonly Feed[], now: () => number)
       if (prev === undefined) return;
       const e = next(prev, s);
       if (e !== undefined) board.set(s.feed, e);
+      if (s.type === 'failed') failedFeeds.add(s.feed);
+      if (s.type === 'connected') failedFeeds.delete(s.feed);
     },
     entries: () => [...board.values()],
     down: () => [...board.values()].filter((e) => e.state !== 'live'),
+    failed: () => [...board.values()].filter((e) => failedFeeds.has(e.feed)),
+    allFailed: () => board.size > 0 && failedFeeds.size === board.size,
   };
 }

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { configuredFeeds, createFeedStatusBoard } from '../../../gateways/market-data/feed-status.js';
 import { startFeedStatusServer } from '../../../gateways/market-data/feed-status-server.js';
 import type { FeedStatusServer } from '../../../gateways/market-data/feed-status-server.js';
+import { allFailedAlarm } from '../../../gateways/market-data/all-failed-alarm.js';
+import type { Logger } from '../../../state/logger.js';
 import { silentLogger } from '../../../state/logger.js';
 
 const T0 = 1_800_000_000_000;
@@ -57,5 +59,54 @@ describe('sextant gateway: feed status on /metrics, /healthz and /readyz (market
     r = await get('/readyz');
     expect(r.status).toBe(503);
     expect(JSON.parse(r.text)).toMatchObject({ status: 'degraded', down: [{ feed: TRADE, state: 'restarting', code: 'STALE', attempt: 1, retryAt: t + 10_000, restarts: 1 }] });
+  });
+
+  it('says `down` on /healthz (still 200) and logs one error naming every feed when all have failed at once: the gateway restarts them for ever instead of exiting; a feed that connects again ends it', async () => {
+    let t = T0;
+    const feeds = configuredFeeds({ provider: 'ccxt', timeframes: ['1m'], trades: true, quotes: false }, [{ venue: 'binance', symbol: 'BTC/USDT' }]);
+    const board = createFeedStatusBoard(feeds, () => t);
+    const lines: Array<{ level: string; fields: Record<string, unknown>; msg: string }> = [];
+    const rec = (level: string) => (fields: Record<string, unknown>, msg: string) => void lines.push({ level, fields, msg });
+    const log: Logger = { debug: rec('debug'), info: rec('info'), warn: rec('warn'), error: rec('error'), child: () => log };
+    const alarm = allFailedAlarm(board, log);
+    const apply = (s: Parameters<typeof board.apply>[0]): void => {
+      board.apply(s);
+      alarm();
+    };
+    server = await startFeedStatusServer({ board, host: '127.0.0.1', port: 0, log: silentLogger, defaultMetrics: false });
+    const BAR = 'binance BTC/USDT bar 1m';
+    const TRADE = 'binance BTC/USDT trade';
+    const health = async (): Promise<[number, string]> => {
+      const r = await get('/healthz');
+      return [r.status, (JSON.parse(r.text) as { status: string }).status];
+    };
+    apply({ type: 'connected', feed: BAR, mode: 'watch' });
+    apply({ type: 'failed', feed: TRADE, code: 'BAD_SYMBOL', error: 'Invalid symbol.' });
+    apply({ type: 'restarting', feed: TRADE, attempt: 1, delayMs: 10_000, retryAt: t + 10_000, code: 'BAD_SYMBOL', error: 'Invalid symbol.' });
+    expect(await health()).toEqual([200, 'degraded']);
+    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+
+    t += 5_000;
+    apply({ type: 'failed', feed: BAR, code: 'EXCHANGE', error: 'HTTP 409 Conflict' });
+    apply({ type: 'restarting', feed: BAR, attempt: 1, delayMs: 10_000, retryAt: t + 10_000, code: 'EXCHANGE', error: 'HTTP 409 Conflict' });
+    // The trade feed's restarted run retries: still failed (not connected since).
+    apply({ type: 'retrying', feed: TRADE, attempt: 1, delayMs: 1_000, code: 'NETWORK', error: 'ECONNRESET' });
+    expect(await health()).toEqual([200, 'down']);
+    expect((await get('/readyz')).status).toBe(503);
+    expect(lines.filter((l) => l.level === 'error')).toEqual([
+      {
+        level: 'error',
+        msg: 'every market-data feed has failed: the gateway delivers nothing; each is restarted with marketData.restart backoff',
+        fields: { failed: 2, feeds: [
+          { feed: BAR, state: 'failed', code: 'EXCHANGE', reason: 'HTTP 409 Conflict' },
+          { feed: TRADE, state: 'restarting', code: 'BAD_SYMBOL', reason: 'Invalid symbol.', retryAt: new Date(T0 + 10_000).toISOString() },
+        ] },
+      },
+    ]);
+
+    apply({ type: 'connected', feed: BAR, mode: 'watch' });
+    expect(await health()).toEqual([200, 'degraded']);
+    expect(lines.at(-1)).toMatchObject({ level: 'info', msg: 'a market-data feed delivers again after every feed had failed', fields: { stillFailed: 1 } });
+    expect(lines.filter((l) => l.level === 'error')).toHaveLength(1);
   });
 });
