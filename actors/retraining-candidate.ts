@@ -9,7 +9,8 @@ import type { RetrainingActorState } from './retraining-actor-state.js';
 // `candidate` means: the challenger of a retraining cycle in progress (registered, validated or
 // shadowed). The cycle sets it (retraining-challenger-registration.ts) and takes it off when it
 // ends: a rejection clears it with the challenger's other aliases (the registry's reject), a
-// promotion or a deploy of the challenger removes it here (the version is production now, no
+// promotion in the promotion's own transaction (`removeAliases`, retraining-verdicts.ts), and a
+// deploy of the challenger by someone else removes it here (the version is production now, no
 // longer a candidate). Before, `candidate` stayed on the promoted version, and on a challenger
 // deployed and rolled back since, and on the challenger of a cycle lost with the actor's snapshot:
 // `sextant ctl model list` showed a candidate that nothing was evaluating.
@@ -17,7 +18,7 @@ import type { RetrainingActorState } from './retraining-actor-state.js';
 /**
  * Removes `candidate` from the cycle's challenger `ch`, only while it still points at it (another
  * cycle's challenger, or an operator, may have taken it since: theirs). A failure is said, not
- * thrown (false, as when it was not on it): the cycle's outcome (a promotion, a deploy) stands, and the version is production, so
+ * thrown (false, as when it was not on it): the cycle's outcome (a deploy) stands, and the version is production, so
  * nobody can deploy it by mistake; the next start removes what is left (`clearOrphanedCandidate`).
  */
 export const clearCandidate = async (rt: RetrainingActorState, ch: ModelVersionRef, reason: string): Promise<boolean> => {

@@ -6,7 +6,6 @@ import { judgeShadow, judgeWatch, shadowResultOf, startWatch } from '../models/r
 import type { RollbackWatch } from '../models/retraining/shadow-evaluation.js';
 import { ACTOR, phase } from './retraining-actor-state.js';
 import type { RetrainingActorState } from './retraining-actor-state.js';
-import { clearCandidate } from './retraining-candidate.js';
 import { dispose, disposeWatched } from './retraining-loaded-models.js';
 import { productionVersion } from './retraining-production.js';
 
@@ -29,15 +28,16 @@ export const shadowStep = async (rt: RetrainingActorState, ts: number): Promise<
     let e: Awaited<ReturnType<ModelRegistry['promote']>>;
     try {
       // Over the champion it was compared with only: a deploy made since (mid-batch) stands.
-      e = await registry.promote(ch.name, ch.version, { actor: ACTOR, reason: v.reason, ifCurrent: rt.shadow.champion.version });
+      // Production now, no longer a candidate: `candidate` comes off it in the promotion's own
+      // transaction (a rejection clears it with the reject). Removed in a second one, a crash
+      // between left `candidate` on the production version until the next start.
+      e = await registry.promote(ch.name, ch.version, { actor: ACTOR, reason: v.reason, ifCurrent: rt.shadow.champion.version, removeAliases: ['candidate'] });
     } catch (err) {
       if (!(err instanceof AliasMovedError)) throw err;
       rt.ownMove = null;
       log.warn({ challenger: `${ch.name}@${ch.version}`, production: err.current ?? null }, 'challenger not promoted: production was moved by someone else meanwhile; its shadow run starts again against the new champion');
       return true; // the next turn loads the new champion (ensureChampion → shadowAgainst)
     }
-    // Production now, no longer a candidate: `candidate` comes off it (a rejection clears it with the reject).
-    await clearCandidate(rt, ch, `promoted to production: ${v.reason}`);
     const chainStart = cfg.rollback.anchor && rt.anchor !== null && rt.anchor.name === ch.name ? rt.anchor.version : undefined;
     rt.watch = startWatch(ch.name, ch.version, e.previousVersion ?? rt.shadow.champion.version, v.championLogLoss, ts, chainStart);
     rt.counters.promotions++;

@@ -1,4 +1,5 @@
 import type { ModelEventKind } from '../../streams/messages/model-event.js';
+import { AliasSchema } from './new-model-version.js';
 import { RegistryError } from './model-registry.js';
 import { parseVersionNumber } from './registry-action.js';
 import { AliasMovedError, NoRollbackTargetError } from './registry-errors.js';
@@ -51,3 +52,22 @@ export function requireCurrent(at: Readonly<{ name: string; alias: string; curre
 export function requireRemovable(name: string, alias: string): void {
   if (alias === 'production') throw new RegistryError(`${name}@production cannot be removed: promote another version or roll back`);
 }
+
+/**
+ * A promotion's `removeAliases`, checked before anything is written: each a valid alias, neither
+ * `production` ({@link requireRemovable}) nor the alias the promotion moves (it would be removed
+ * by the change that sets it). Duplicates are dropped, the order kept (the order of the events).
+ */
+export function removableAliases(name: string, promoted: string, aliases: readonly string[] | undefined): readonly string[] {
+  const out: string[] = [];
+  for (const alias of aliases ?? []) {
+    if (!AliasSchema.safeParse(alias).success) throw new RegistryError(`bad alias ${JSON.stringify(alias)} to remove from ${name}`);
+    requireRemovable(name, alias);
+    if (alias === promoted) throw new RegistryError(`${name}@${alias} is the alias this promotion moves: it cannot also be removed`);
+    if (!out.includes(alias)) out.push(alias);
+  }
+  return out;
+}
+
+/** The reason of an alias removed by a promotion (`removeAliases`): the promotion's, saying so. */
+export const removedByPromotion = (alias: string, reason: string): string => `promoted to ${alias}: ${reason}`;

@@ -2,7 +2,7 @@ import type { Clock } from '../../state/clock.js';
 import type { DurablePublisher } from '../../streams/bus.js';
 import type { ModelEvent, ModelEventKind } from '../../streams/messages/model-event.js';
 import type { Subjects } from '../../streams/subjects.js';
-import { requireCurrent, requireRemovable, rollbackTarget } from './alias-history.js';
+import { removableAliases, removedByPromotion, requireCurrent, requireRemovable, rollbackTarget } from './alias-history.js';
 import { sha256Hex } from './artifact-files.js';
 import { FeatureSpecSchema, featureSpecHash } from './feature-spec.js';
 import { announce, modelEventOf } from './model-event-of.js';
@@ -136,12 +136,21 @@ export function createMemoryModelRegistry(opts: MemoryModelRegistryOptions): Mod
       const a = parseAction(popts);
       parseVersionNumber(version);
       checkName(name);
+      const removed = removableAliases(name, a.alias, popts.removeAliases);
       requireLive(name, version);
-      const current = aliasMap(name).get(a.alias);
+      const m = aliasMap(name);
+      const current = m.get(a.alias);
       requireCurrent({ name, alias: a.alias, current, ifCurrent: popts.ifCurrent });
       if (current === version) throw new RegistryError(`${name}@${a.alias} already points at version ${version}`);
-      aliasMap(name).set(a.alias, version);
-      return announced(record('promoted', name, version, a.alias, current ?? null, a.actor, a.reason));
+      m.set(a.alias, version);
+      const h = record('promoted', name, version, a.alias, current ?? null, a.actor, a.reason);
+      // Synchronous with the promotion (as PostgreSQL's one transaction): nothing can run between.
+      for (const alias of removed) {
+        if (m.get(alias) !== version) continue;
+        m.delete(alias);
+        record('alias_removed', name, version, alias, null, a.actor, removedByPromotion(a.alias, a.reason), h.at);
+      }
+      return announced(h);
     },
 
     rollback: async (name, ropts) => {

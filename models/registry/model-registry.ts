@@ -80,8 +80,14 @@ export type ModelRegistry = {
    * otherwise, nothing written), so a change decided on what the alias held cannot undo another
    * writer's change made meanwhile. A rejected version is refused with `ModelRejectedError` (it
    * exists: not `ModelNotFoundError`, which is for a version that does not).
+   * With `removeAliases`: each of those aliases that points at `version` is removed in the same
+   * transaction (one `alias_removed` each, its reason `promoted to <alias>: <reason>`, announced
+   * after the `promoted` event once committed); one that points elsewhere or is unset is left as it is. The retraining actor promotes its
+   * challenger with `['candidate']`: in two transactions, a crash between them left `candidate`
+   * on the version now production until the next start. `production` and the promoted alias
+   * itself cannot be named (`RegistryError`). The promise gives the `promoted` event.
    */
-  promote(name: string, version: number, opts: Readonly<{ alias?: string; actor: string; reason: string; ifCurrent?: number }>): Promise<ModelEvent>;
+  promote(name: string, version: number, opts: Readonly<{ alias?: string; actor: string; reason: string; ifCurrent?: number; removeAliases?: readonly string[] }>): Promise<ModelEvent>;
   /**
    * Points `alias` back at the version it held before the current one; announces `rolled_back`.
    * With `to`: back to that earlier version, several steps at once, in one transaction and one

@@ -12,7 +12,7 @@ import type { Clock } from '../../state/clock.js';
 import type { DurablePublisher } from '../../streams/bus.js';
 import type { ModelEvent, ModelEventKind } from '../../streams/messages/model-event.js';
 import type { Subjects } from '../../streams/subjects.js';
-import { requireCurrent, requireRemovable, rollbackTarget } from './alias-history.js';
+import { removableAliases, removedByPromotion, requireCurrent, requireRemovable, rollbackTarget } from './alias-history.js';
 import type { AliasHistoryRow } from './alias-history.js';
 import { artifactRelPath, readArtifactFile, sha256Hex, writeArtifactFile } from './artifact-files.js';
 import { featureSpecHash } from './feature-spec.js';
@@ -248,6 +248,7 @@ export async function createPgModelRegistry(opts: PgModelRegistryOptions): Promi
       const a = parseAction(popts);
       parseVersionNumber(version);
       if (!ModelNameSchema.safeParse(name).success) throw new RegistryError(`bad model name ${JSON.stringify(name)}`);
+      const removed = removableAliases(name, a.alias, popts.removeAliases);
       const h = await inModelTx(`promote ${name}@${version}`, name, async (c) => {
         await requireLive(c, name, version);
         const current = await aliasVersion(c, name, a.alias);
@@ -255,7 +256,13 @@ export async function createPgModelRegistry(opts: PgModelRegistryOptions): Promi
         if (current === version) throw new RegistryError(`${name}@${a.alias} already points at version ${version}`);
         const e = event('promoted', name, version, a.alias, current ?? null, a.actor, a.reason);
         await setAlias(c, name, a.alias, version, e.at);
-        return insertHistory(c, e);
+        const promoted = await insertHistory(c, e);
+        // In this transaction: committed with the promotion or not at all, announced after it (seq order).
+        for (const alias of removed) {
+          const gone = await c.query(`DELETE FROM ${s}.model_aliases WHERE name = $1 AND alias = $2 AND version = $3`, [name, alias, version]);
+          if (gone.rowCount === 1) await insertHistory(c, { ...event('alias_removed', name, version, alias, null, a.actor, removedByPromotion(a.alias, a.reason)), at: e.at });
+        }
+        return promoted;
       });
       return announced(h);
     },

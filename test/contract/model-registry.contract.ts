@@ -263,6 +263,32 @@ export function modelRegistryContract(adapter: string, make: () => Promise<Regis
       expect(events.every((e) => ModelEventSchema.safeParse(e).success)).toBe(true);
     });
 
+    it('promotes and removes the aliases it names in one change: promoted then alias_removed, only those on the promoted version', async () => {
+      for (const seed of [1, 2, 3]) await h.registry.register(newModel('phi'), onnxBytes(seed));
+      await h.registry.promote('phi', 1, ops);
+      await h.registry.promote('phi', 2, { ...ops, alias: 'candidate' });
+      await h.registry.promote('phi', 3, { ...ops, alias: 'staging' });
+      h.clock.advanceTo(T0 + 60_000);
+      const e = await h.registry.promote('phi', 2, { actor: 'retrainer', reason: 'shadow won', ifCurrent: 1, removeAliases: ['candidate', 'staging', 'shadow', 'candidate'] });
+      expect(e).toMatchObject({ event: 'promoted', version: 2, alias: 'production', previousVersion: 1 });
+      // `candidate` was on 2 and goes; `staging` is on 3 and stays; `shadow` was not set.
+      expect((await h.registry.list('phi')).map((v) => [v.version, v.aliases])).toEqual([[3, ['staging']], [2, ['production']], [1, []]]);
+      const events = await eventsOf(h, 'phi', 8);
+      expect(events.slice(6).map((x) => [x.event, x.version, x.alias, x.previousVersion, x.actor, x.reason, x.ts])).toEqual([
+        ['promoted', 2, 'production', 1, 'retrainer', 'shadow won', T0 + 60_000],
+        ['alias_removed', 2, 'candidate', null, 'retrainer', 'promoted to production: shadow won', T0 + 60_000],
+      ]);
+      // Refused before anything is written: production, the alias being moved, a bad alias.
+      await expect(h.registry.promote('phi', 3, { ...ops, removeAliases: ['production'] })).rejects.toThrow(/phi@production cannot be removed/);
+      await expect(h.registry.promote('phi', 3, { ...ops, alias: 'staging2', removeAliases: ['staging2'] })).rejects.toThrow(/is the alias this promotion moves/);
+      await expect(h.registry.promote('phi', 3, { ...ops, removeAliases: ['bad alias'] })).rejects.toBeInstanceOf(RegistryError);
+      // Refused as a whole (ifCurrent): nothing removed either.
+      await h.registry.promote('phi', 3, { ...ops, alias: 'candidate' });
+      await expect(h.registry.promote('phi', 3, { ...ops, ifCurrent: 1, removeAliases: ['candidate'] })).rejects.toBeInstanceOf(AliasMovedError);
+      expect((await h.registry.get('phi@candidate')).version).toBe(3);
+      expect((await h.registry.get('phi')).version).toBe(2);
+    });
+
     it('returns the artifact bytes exactly, per version', async () => {
       await h.registry.register(newModel('iota'), onnxBytes(7));
       await h.registry.register(newModel('iota'), onnxBytes(8));

@@ -3,6 +3,7 @@ import { startRetrainingActor } from '../../actors/retraining-actor.js';
 import type { RetrainingActorHandle } from '../../actors/retraining-actor.js';
 import type { Config } from '../../config/schema.js';
 import { ModelNotFoundError } from '../../models/registry/model-registry.js';
+import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import { createLiveClock } from '../../state/clocks/live-clock.js';
 import { silentLogger } from '../../state/logger.js';
 import type { TrainingSampleStore } from '../../state/training-sample-store.js';
@@ -26,9 +27,9 @@ type Setup = Readonly<{ cfg: Pick<Config, 'prefix' | 'streamNamePrefix' | 'strea
  * (candidate-alias.pg.test.ts) registry.
  */
 export function candidateAliasCases(registryName: string, { cfg, subjects, world }: Setup): void {
-  const start = (w: RetrainingWorld, samples: TrainingSampleStore = w.store): Promise<RetrainingActorHandle> =>
+  const start = (w: RetrainingWorld, samples: TrainingSampleStore = w.store, registry: ModelRegistry = w.registry): Promise<RetrainingActorHandle> =>
     startRetrainingActor({
-      bus: w.bus, subjects, samples, registry: w.registry, clock: createLiveClock(), log: silentLogger, strategy: 's1', model: 'dir', config: RETRAINING_TEST_CONFIG,
+      bus: w.bus, subjects, samples, registry, clock: createLiveClock(), log: silentLogger, strategy: 's1', model: 'dir', config: RETRAINING_TEST_CONFIG,
       streams: { OUTCOMES: streamName(cfg, 'OUTCOMES') }, trainingThread: 'main',
     });
   const aliases = async (w: RetrainingWorld): Promise<Record<number, readonly string[]>> =>
@@ -62,6 +63,37 @@ export function candidateAliasCases(registryName: string, { cfg, subjects, world
           await expect(w.registry.get('dir@candidate')).rejects.toBeInstanceOf(ModelNotFoundError);
           expect(removed.map((e) => [e.event, e.version, e.alias, e.actor])).toEqual([['alias_removed', 2, 'candidate', 'sextant-retraining']]);
           expect(removed[0]?.reason).toMatch(/^promoted to production: shadow over 60 labeled predictions/);
+        } finally {
+          await actor.stop();
+        }
+      } finally {
+        await w.close();
+      }
+    }, 120_000);
+
+    it('comes off in the promotion\'s own transaction: no second change that a crash could leave undone', async () => {
+      const w = await world();
+      // A process that dies right after the promotion commits: a removal as a change of its own never happens.
+      const separate: string[] = [];
+      const crashing: ModelRegistry = {
+        ...w.registry,
+        removeAlias: async (name, alias) => {
+          separate.push(`${name}@${alias}`);
+          throw new Error('process died after the promotion');
+        },
+      };
+      const removed = removals(w);
+      try {
+        const actor = await start(w, w.store, crashing);
+        try {
+          await publishLabels(w, subjects, fresh);
+          await until('the promotion', () => actor.status().counters.promotions === 1, 60_000);
+          await until('every label applied', () => actor.status().counters.labels === 170, 60_000);
+          await actor.idle();
+          // Before: { 1: [], 2: ['candidate', 'production'] } until the next start.
+          expect(await aliases(w)).toEqual({ 1: [], 2: ['production'] });
+          expect(separate).toEqual([]);
+          expect(removed.map((e) => [e.event, e.version, e.alias])).toEqual([['alias_removed', 2, 'candidate']]);
         } finally {
           await actor.stop();
         }
