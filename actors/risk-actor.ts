@@ -21,7 +21,7 @@ import { marketMid } from '../models/risk/market-mid.js';
 import { CoreBookSnapshotSchema, createRiskCore, TradingSnapshotSchema } from '../models/risk/risk-core.js';
 import type { ControlArgs, MarketMid, RiskCore, RiskDecision, RiskStatus } from '../models/risk/risk-core.js';
 import type { RiskLimits, RiskLimitsInput } from '../models/risk/risk-limits.js';
-import { parseRiskLimits } from '../models/risk/risk-limits.js';
+import { limitsLeftOut, parseRiskLimits } from '../models/risk/risk-limits.js';
 import { limitsDrift } from '../models/risk/limits-drift.js';
 import { createRiskStateStored } from './risk-state-stored.js';
 import type { CurrencyConfig } from '../models/risk/account-currency.js';
@@ -142,22 +142,38 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
         'order released from the risk limits with no report of its end: its expiresAt and the grace after it (risk.limits.unreportedExpiryGraceMs) passed in event time; a fill of it that comes later counts in no limit until it comes',
       ),
   });
-  if (stored.limits === undefined) await deps.store.saveLimits(account, core.getLimits(), deps.clock.now());
-  else if (opts.limits !== undefined) {
-    // Stored limits win over the configuration's (an operator's `ctl limits set` survives a
-    // restart): a configuration changed since the first start is not in force, and says so.
-    let drift: ReturnType<typeof limitsDrift> = [];
+  // A limit added since the stored row was written (an upgrade: `unreportedExpiryGraceMs`) takes
+  // its default, as a fresh account's would; said once at each start until an operator stores one.
+  const leftOut = stored.limits === undefined ? [] : limitsLeftOut(stored.limits);
+  let config: ReturnType<typeof parseRiskLimits> | undefined;
+  if (stored.limits !== undefined && opts.limits !== undefined) {
     try {
-      drift = limitsDrift(core.getLimits(), parseRiskLimits(opts.limits));
+      config = parseRiskLimits(opts.limits);
     } catch (e) {
       log.warn({ err: String(e) }, `the configuration's risk limits are not valid: those stored for account ${account} are in force`);
     }
-    if (drift.length > 0) {
-      log.warn(
-        { limits: Object.fromEntries(drift.map((d) => [d.key, { inForce: d.stored, config: d.config }])) },
-        `risk limits ${drift.map((d) => d.key).join(', ')} stored for account ${account} differ from the configuration's: the stored ones are in force (\`sextant ctl limits set\` changes them)`,
-      );
-    }
+  }
+  // Stored limits win over the configuration's (an operator's `ctl limits set` survives a
+  // restart): a configuration changed since the first start is not in force, and says so. A limit
+  // the stored row has not is not a stored one: said apart, with the default in force.
+  const drift = config === undefined ? [] : limitsDrift(core.getLimits(), config);
+  const leftOutKeys = new Set<string>(leftOut);
+  const isLeftOut = (key: string): boolean => leftOutKeys.has(key);
+  if (leftOut.length > 0) {
+    const inForce = core.getLimits();
+    const configNotUsed = drift.filter((d) => isLeftOut(d.key));
+    log.warn(
+      { defaulted: Object.fromEntries(leftOut.map((k) => [k, inForce[k]])), ...(configNotUsed.length > 0 ? { configNotUsed: Object.fromEntries(configNotUsed.map((d) => [d.key, d.config])) } : {}) },
+      `risk limits stored for account ${account} have no ${leftOut.join(', ')} (stored before ${leftOut.length === 1 ? 'it' : 'they'} existed): the default${leftOut.length === 1 ? ' is' : 's are'} in force${configNotUsed.length > 0 ? `, not the configuration's` : ''} (any \`sextant ctl limits set\` stores every limit)`,
+    );
+  }
+  if (stored.limits === undefined) await deps.store.saveLimits(account, core.getLimits(), deps.clock.now());
+  const storedDrift = drift.filter((d) => !isLeftOut(d.key));
+  if (storedDrift.length > 0) {
+    log.warn(
+      { limits: Object.fromEntries(storedDrift.map((d) => [d.key, { inForce: d.stored, config: d.config }])) },
+      `risk limits ${storedDrift.map((d) => d.key).join(', ')} stored for account ${account} differ from the configuration's: the stored ones are in force (\`sextant ctl limits set\` changes them)`,
+    );
   }
 
   const stats: RiskActorStats = { expired: 0, expiriesIgnored: 0, expiriesConfirming: 0, releasedAfterGrace: 0 };

@@ -124,6 +124,15 @@ export class RiskLimitsError extends Error {
   override readonly name = 'RiskLimitsError';
 }
 
+/**
+ * The limits a stored object leaves out, in declaration order: stored before they existed (an
+ * upgrade), so parsing it gives them their defaults. Not an object: none (parsing refuses it).
+ */
+export function limitsLeftOut(stored: unknown): (keyof RiskLimits)[] {
+  if (typeof stored !== 'object' || stored === null) return [];
+  return (Object.keys(RiskLimitsSchema.shape) as (keyof RiskLimits)[]).filter((k) => !Object.hasOwn(stored, k));
+}
+
 /** Parses full limits (defaults filled in); throws RiskLimitsError naming each bad field. */
 export function parseRiskLimits(input: unknown): RiskLimits {
   const r = RiskLimitsSchema.safeParse(input ?? {});

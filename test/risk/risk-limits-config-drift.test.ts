@@ -6,6 +6,7 @@ import { silentLogger } from '../../state/logger.js';
 import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
 import { subjectsFor } from '../../streams/subjects.js';
+import { parseRiskLimits } from '../../models/risk/risk-limits.js';
 import { baseLimits, BTC, ETH, T0 } from './risk-fixtures.js';
 
 /**
@@ -44,6 +45,33 @@ describe('risk actor: stored limits that differ from the configuration', () => {
     await (await startRiskActor({ ...deps, log }, { account: 'acc', limits, consume: false })).stop();
     const reordered = { ...baseLimits, allowlist: [ETH, BTC], maxOrderQty: { perSymbol: { [ETH]: 5, [BTC]: 2 }, default: 10 } };
     await (await startRiskActor({ ...deps, log }, { account: 'acc', limits: reordered, consume: false })).stop();
+    expect(warnings).toEqual([]);
+  });
+
+  /**
+   * Limits stored before `unreportedExpiryGraceMs` existed (an upgrade) took its 60 s default
+   * without a word: the start now says which limits the stored row lacks and that the defaults are
+   * in force, apart from the drift warning (the row holds no value that differs).
+   */
+  it('says once at start which limits the stored row lacks, with the defaults in force, and not as a stored value', async () => {
+    const store = createMemoryRiskStore();
+    const { unreportedExpiryGraceMs: _grace, ...older } = parseRiskLimits(baseLimits);
+    await store.saveLimits('acc', older, T0);
+    const warnings: string[] = [];
+    const log: Logger = { ...silentLogger, warn: (o: unknown, msg?: string) => void warnings.push(`${msg ?? ''} ${JSON.stringify(o)}`), child: () => log };
+    const deps = { bus: createMemoryBus(), subjects: subjectsFor('sx'), store, clock: createSimulatedClock(T0), log };
+    const actor = await startRiskActor(deps, { account: 'acc', limits: { ...baseLimits, unreportedExpiryGraceMs: 30_000 }, consume: false });
+    expect(actor.getLimits().unreportedExpiryGraceMs).toBe(60_000); // the conservative default, as before
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^risk limits stored for account acc have no unreportedExpiryGraceMs \(stored before it existed\): the default is in force, not the configuration's/);
+    expect(warnings[0]).toContain('"defaulted":{"unreportedExpiryGraceMs":60000}');
+    expect(warnings[0]).toContain('"configNotUsed":{"unreportedExpiryGraceMs":30000}');
+    await actor.stop();
+    // A row that has every limit: nothing said.
+    const full = createMemoryRiskStore();
+    await full.saveLimits('acc', parseRiskLimits(baseLimits), T0);
+    warnings.length = 0;
+    await (await startRiskActor({ ...deps, store: full }, { account: 'acc', limits: baseLimits, consume: false })).stop();
     expect(warnings).toEqual([]);
   });
 });
