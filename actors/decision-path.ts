@@ -29,7 +29,14 @@ import { createRiskCheckpoints } from './risk-checkpoints.js';
 import type { StoreRetryPolicy } from './retrying-store-write.js';
 import { retryingStoreWrite } from './retrying-store-write.js';
 
-/** What the decision path produced so far; the demo prints it and `sextant ctl status` shows it. */
+/**
+ * What the decision path produced since it started; the demo prints it and `sextant ctl status`
+ * shows it. Every count starts from 0 at each start and none is stored: the order outcomes
+ * (`ordersFilled`, `expired`, `working`, `lapsed`) account for the orders approved since then
+ * (`orders`) and those in flight in the restored book; an order that ended, or lapsed and was let
+ * go, before the restart is in none (the engine's /metrics counters reset with the process too).
+ * Restoring the outcomes alone from the stored book would count orders `orders` never had.
+ */
 export type DecisionStats = {
   predictions: number;
   withIntent: number;
