@@ -113,12 +113,18 @@ export function warnOrderLife(life: OrderLife, note: (line: string) => void): vo
  * past the orders' time-to-live (each expired before it reached the market), or a time-to-live
  * shorter than a bar (on bars alone an order meets only bars that open at or after its arrival:
  * one that reaches the venue inside a bar, stamped after its symbol's last close, waits for the
- * next bar's open and expires before it); else the volume cap and a passive limit offset. A
- * report of zero trades would otherwise read as a strategy that decided nothing.
+ * next bar's open and expires before it); else the volume cap and a passive limit offset. Orders
+ * the venue cancelled at a hole in the data (`expiredAtGap`, the one cause an expiry carries) are
+ * named as such, and are the cause when they are all of them. A report of zero trades would
+ * otherwise read as a strategy that decided nothing.
  */
-export function unfilledWarning(stats: Readonly<{ orders: number; fills: number; expired: number }>, venue: Readonly<{ latencyMs: number; maxVolumeShare: number }>, life?: OrderLife): string | undefined {
+export function unfilledWarning(stats: Readonly<{ orders: number; fills: number; expired: number; expiredAtGap?: number }>, venue: Readonly<{ latencyMs: number; maxVolumeShare: number }>, life?: OrderLife): string | undefined {
   if (!(stats.orders > 0 && stats.fills === 0)) return undefined;
-  const none = `none of the ${stats.orders} orders filled (${stats.expired} expired unfilled)`;
+  // The one cause the venue itself tells (an expiry's reason): a hole in the data cancelled the order.
+  const atGap = stats.expiredAtGap ?? 0;
+  const holes = (whose: string): string => `cancelled at a hole in ${whose} symbol's data (the data resumed more than 1.5 bars after it stopped, and the venue fills no order across a hole; report.json's gaps list the holes)`;
+  if (atGap > 0 && atGap >= stats.expired) return `none of the ${stats.orders} orders filled (${stats.expired} expired unfilled): each was ${holes('its')}`;
+  const none = `none of the ${stats.orders} orders filled (${stats.expired} expired unfilled${atGap > 0 ? `, ${atGap} of them ${holes('their')}` : ''})`;
   const ttl = life === undefined ? '' : `${life.childTtlMs} ms: execution.policy ${life.policy} over the model's ${life.horizonMs} ms horizon`;
   if (life !== undefined && venue.latencyMs >= life.childTtlMs) {
     return `${none}: costs.latencyMs (${venue.latencyMs} ms) is at or past the orders' time-to-live (${ttl}), so each expired before it could reach the market; give costs.latencyMs (--latency-ms, or paperVenue.latencyMs in the config) under ${life.childTtlMs} ms`;

@@ -42,6 +42,21 @@ describe('a backtest whose orders all expired unfilled says so', () => {
     expect(unfilledWarning({ orders: 12, fills: 1, expired: 11 }, { latencyMs: 7_200_000, maxVolumeShare: 0.1 }, twap)).toBeUndefined();
   });
 
+  // The cause was always read off the settings: orders the venue cancelled at a hole in the data
+  // (an expiry's one reason, counted as expiredAtGap) were blamed on the latency or the limit.
+  it('names the orders the venue cancelled at a hole in the data, and the hole as the cause when it cancelled them all', () => {
+    const HOUR = 3_600_000;
+    const twap: OrderLife = { latencyMs: 0, policy: 'twap', childTtlMs: HOUR, horizonMs: 4 * HOUR, barMs: HOUR };
+    const venue = { latencyMs: 0, maxVolumeShare: 0.1 };
+    expect(unfilledWarning({ orders: 5, fills: 0, expired: 5, expiredAtGap: 5 }, venue, twap)).toBe(
+      "none of the 5 orders filled (5 expired unfilled): each was cancelled at a hole in its symbol's data (the data resumed more than 1.5 bars after it stopped, and the venue fills no order across a hole; report.json's gaps list the holes)",
+    );
+    expect(unfilledWarning({ orders: 5, fills: 0, expired: 5, expiredAtGap: 2 }, venue, twap)).toMatch(
+      /^none of the 5 orders filled \(5 expired unfilled, 2 of them cancelled at a hole in their symbol's data \(.*\)\): check costs\.latencyMs \(0 ms\)/,
+    );
+    expect(unfilledWarning({ orders: 5, fills: 0, expired: 5, expiredAtGap: 0 }, venue, twap)).toMatch(/^none of the 5 orders filled \(5 expired unfilled\): check /);
+  });
+
   // The run only said so at its end ("none of the orders filled"), after the whole replay.
   it('says before the run when the latency is at or past the orders\' time-to-live, naming both', () => {
     const HOUR = 3_600_000;
