@@ -50,7 +50,7 @@ export type ArmRun = Readonly<{
   risk: RiskOverWindow;
   /**
    * What a single backtest of the arm's window would warn of, in its order: the capital against
-   * the positions, each symbol risk never let trade, none of the orders filled (naming why), the
+   * the positions, the data's venue not the config's, each symbol risk never let trade, none of the orders filled (naming why), the
    * strategy's ruin, then data starting or ending inside the window.
    */
   warnings: readonly string[];
@@ -78,6 +78,8 @@ export type ArmOptions = Readonly<{
    * in the registry meanwhile happened at the previous time.
    */
   onEventTime?: (ts: number) => void;
+  /** The data's venue is not the config's (backtest-venue.ts): said in the arm's warnings where a backtest's report says it. */
+  venueWarning?: string;
 }>;
 
 const PRED_ONLY = { pred: PredictionSchema } as const;
@@ -241,7 +243,7 @@ export async function runArm(cfg: Config, o: ArmOptions): Promise<ArmRun> {
   const without = (symbols: readonly string[], from: number, to: number): Promise<readonly string[]> =>
     symbolsWithoutBars(o.files.filter((f) => symbols.includes(f.symbol)), { venue: cfg.venue, tf: o.tf, from, to });
   const warnings = [
-    ...[capitalWarning(o.capital, cfg.strategy, closes)].filter((w) => w !== undefined),
+    ...[capitalWarning(o.capital, cfg.strategy, closes), o.venueWarning].filter((w) => w !== undefined),
     ...refusedSymbolWarnings(stats.bySymbol, cfg.risk.limits),
     ...[unfilledWarning(stats, cfg.paperVenue, life), ruinWarning('strategy', metrics)].filter((w) => w !== undefined),
     ...(await dataEdgeWarnings(edges, { ...o.window, barMs: o.barMs, tf: o.tf }, without)),

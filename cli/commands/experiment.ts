@@ -22,6 +22,7 @@ import { ModelEventSchema } from '../../streams/messages/model-event.js';
 import { streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { backtestCurrency } from './backtest-currency.js';
+import { backtestVenue } from './backtest-venue.js';
 import { REGIME_SYMBOLS, REGIME_WINDOWS, windowCoverage } from './regime-windows.js';
 import type { RegimeWindow } from './regime-windows.js';
 import { spellingHint } from './symbol-spelling.js';
@@ -150,6 +151,11 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
   // Each arm's metrics and baselines count money in one currency, as a backtest's: symbols quoted in
   // another than the account's are refused before anything is read or trained (backtest-currency.ts).
   backtestCurrency(base.risk, opts.symbols ?? REGIME_SYMBOLS);
+  // The venue the bars' folders say, against the config's `venue:`, as a backtest checks it
+  // (backtest-venue.ts): bars of two venues are refused before anything is trained (one asset
+  // was fed both venues' files, merged), and a config's venue over other data runs under the
+  // data's, each arm warning of it (Binance bars ran as "kraken", and nothing said so).
+  const ran = backtestVenue({ config: base.venue, data: { data: dataDir, bars: findBarFiles(dataDir, { symbols: opts.symbols ?? REGIME_SYMBOLS, timeframe: tf }).map((f) => f.venue), ticks: [] } });
   if (opts.reportDir !== undefined) reportFolder(opts.reportDir);
   const settings = {
     retrainEveryDays: opts.retrainEveryDays ?? 14,
@@ -205,7 +211,7 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
       // Loaded here, not with the CLI: the engine's wiring is heavy, and `sextant ctl` should start fast.
       const { backtestConfig } = await import('./backtest.js');
       const { runArm } = await import('./experiment-arm.js');
-      const cfg = backtestConfig(base, symbols, { timeframe: tf, capital: settings.capital });
+      const cfg = backtestConfig(base, symbols, { timeframe: tf, capital: settings.capital, venue: ran.venue });
       const files = findBarFiles(dataDir, { symbols, timeframe: tf }).map((f) => ({ path: f.path, symbol: f.symbol }));
       // One registry per window, on its own bus: both arms serve from it; the strategy swaps by swapTo.
       const regBus = createMemoryBus();
@@ -273,6 +279,7 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
           points,
           retrain: async (p) => void trainings.push(await train(p)),
           onEventTime: (ts) => void (eventTime = ts),
+          ...(ran.warning !== undefined ? { venueWarning: ran.warning } : {}),
         });
         watched?.unsubscribe(); // runArm ends with timers: every announcement's core delivery (a microtask) has run
         if (arm === 'loop') trainings.push(...(await challengersServed(registry, run.served.slice(1), trainings)));
