@@ -6,7 +6,7 @@ export type BusOutage = Readonly<{
   until: string | null;
   /** How long it was down; while it lasts, how long so far. */
   ms: number;
-  /** The server the link dropped from, and why where the socket said (null: closed cleanly by the peer, as by a stopped server). */
+  /** The server the link dropped from, and why (nats-disconnect-cause.ts `disconnectReason`: the socket's error, the server's -ERR, or `server closed the connection`; null where the bus cannot tell). */
   server: string | null;
   error: string | null;
 }>;

@@ -72,7 +72,7 @@ export type BatchHandler = (batch: readonly Delivery[]) => Promise<void | Deferr
 
 /** Data and status travel apart: status notifications never interleave with messages. */
 export type BusStatus =
-  /** The link dropped: `server` it was connected to, `error` why where the socket said (none: the peer closed it cleanly). */
+  /** The link dropped: `server` it was connected to, `error` why (the socket's error, the server's -ERR, or `server closed the connection`; none where the bus cannot tell). */
   | Readonly<{ type: 'disconnected'; server?: string; error?: string }>
   | Readonly<{ type: 'reconnecting' }>
   /** Connected again, to `server`. */

@@ -9,7 +9,7 @@ import { natsReadFrom, natsReadNewest } from './nats-read-stored.js';
 import { createJsPublisher } from './nats-publisher.js';
 import { ackFloorOf, pullConsume } from './nats-pull-consumer.js';
 import { coalesceWrites } from './nats-write-coalescing.js';
-import { captureDisconnectCause } from './nats-disconnect-cause.js';
+import { captureDisconnectCause, disconnectReason } from './nats-disconnect-cause.js';
 
 export type NatsBusOptions = Readonly<{
   url: string;
@@ -89,8 +89,8 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         up = false;
         epoch++;
         publisher.pause();
-        const err = cause.take();
-        const error = err !== undefined ? message(err) : serverError;
+        // Without the hook a socket error cannot be told from none: say only what the server said.
+        const error = cause.hooked ? disconnectReason(cause.take(), serverError) : serverError;
         serverError = undefined;
         emitStatus({ type: 'disconnected', server: s.server, ...(error !== undefined && error !== '' ? { error } : {}) });
         for (const l of disconnectListeners) notify(l);

@@ -121,6 +121,20 @@ describe('NATS connection lost and back (real NATS behind a proxy that is cut)',
     await bus.flush();
   });
 
+  it('says the server closed the connection when it ends it cleanly (as a stopped server does), in the log and the state', async () => {
+    const { proxy, bus } = await proxied('watch-clean');
+    const lines: Line[] = [];
+    const link = logNatsConnection(bus, recordingLogger(lines), 'sextant');
+    cleanups.push(() => link.stop());
+    proxy.cut();
+    await until('the disconnect warning', () => lines.some((l) => l.level === 'warn'));
+    // The client answers the FIN with a write, which may meet the closed socket (EPIPE) or not.
+    expect(String(lines[0]?.fields['error'])).toMatch(/^server closed the connection( \(write EPIPE\))?$/);
+    expect(link.state().lastOutage?.error).toBe(lines[0]?.fields['error']);
+    proxy.restore();
+    await until('the reconnect info', () => lines.some((l) => l.level === 'info'));
+  });
+
   it('a publish whose acknowledgement the drop lost is sent again with its id: the stream keeps one, a core subscriber gets it twice', async () => {
     const { proxy, bus } = await proxied('watch-dup');
     const tag = randomBytes(5).toString('hex');
