@@ -71,7 +71,7 @@ export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
     alarm();
     published?.changed();
     counts[s.type] = (counts[s.type] ?? 0) + 1;
-    if (s.type === 'connected' || s.type === 'backfilled') log.info({ ...s }, `market data ${s.type}`);
+    if (s.type === 'connected' || s.type === 'subscribed' || s.type === 'backfilled') log.info({ ...s }, `market data ${s.type}`);
   };
   // The first SIGINT/SIGTERM stops the feeds; a second one while they stop exits at once, saying so
   // (it listened with once: a second Ctrl-C killed it without a word, a SIGTERM after it was swallowed).

@@ -46,6 +46,12 @@ export type CcxtMarketDataOptions = Readonly<{
   restart?: RestartPolicy;
   /** `marketData.watchdog`: a feed silent too long is said `stale`, then restarted; undefined: no watchdog. */
   watchdog?: WatchdogPolicy;
+  /**
+   * `marketData.subscribedAfterMs`: a websocket feed whose watch call is still waiting this long
+   * with the venue's websocket open is said `subscribed` (ready before its first message: a quiet
+   * symbol); undefined: it says nothing before its first message.
+   */
+  subscribedAfterMs?: number;
   now: () => number;
   sleep?: Sleep;
   log?: Logger;
@@ -109,7 +115,9 @@ export function createCcxtMarketData(o: CcxtMarketDataOptions): MarketDataSource
 
   const loops = (sink: FeedSink, signal: AbortSignal): Promise<void>[] => {
     const out: Promise<void>[] = [];
-    const common = { sink, signal, sleep, backoff: o.backoff, log, now: o.now, classify: fromCcxtError };
+    // The watch calls wait on the venue's websocket: open (ccxt's client for it connected) and no refusal yet, the subscription stands.
+    const subscribed = o.subscribedAfterMs === undefined ? {} : { subscribed: { afterMs: o.subscribedAfterMs, established: () => Object.values(ex.clients).some((c) => c.isConnected === true) } };
+    const common = { sink, signal, sleep, backoff: o.backoff, log, now: o.now, classify: fromCcxtError, ...subscribed };
     /**
      * Each run of a feed is built afresh: a restart carries none of the failed run's state over.
      * With a watchdog, the run's feed publishes through a sink of its own that marks it fresh and

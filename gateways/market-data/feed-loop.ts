@@ -29,7 +29,19 @@ export type FeedLoopOptions = Readonly<{
   onFailure?: () => void;
   /** The staleness watchdog (`marketData.watchdog`); undefined: none. */
   watchdog?: FeedWatchdog;
+  /** How a websocket feed's first step tells its subscription established before any message (`marketData.subscribedAfterMs`); undefined: it does not. */
+  subscribed?: SubscribedCheck;
 }>;
+
+/**
+ * A websocket feed of a quiet symbol waits in its first step (the watch call returns with the first
+ * message) and read `starting` until its first trade, failing the gateway's /readyz. While a
+ * (re)subscribing step is pending, every `afterMs` (through the loop's `sleep`) the loop asks
+ * `established()` (the venue's websocket open, the subscription sent) and, once it is and no
+ * refusal came in that time, says the feed `subscribed`: ready, though nothing came yet. Silence
+ * stays the watchdog's to judge.
+ */
+export type SubscribedCheck = Readonly<{ afterMs: number; established: () => boolean }>;
 
 /**
  * A feed's staleness watchdog. While a step runs (not in a retry's backoff, nor waiting in the
@@ -91,17 +103,35 @@ export async function runFeedLoop(o: FeedLoopOptions): Promise<FeedLoopEnd> {
     dog?.stop();
   }
 
+  /** While the (re)subscribing step is pending: `subscribed` once the check says the subscription is established ({@link SubscribedCheck}). */
+  async function saySubscribed(c: SubscribedCheck, settled: AbortSignal): Promise<void> {
+    const signal = AbortSignal.any([o.signal, settled]);
+    while (!signal.aborted) {
+      await o.sleep(c.afterMs, signal);
+      if (signal.aborted) return;
+      if (held || !c.established()) continue;
+      o.sink.status({ type: 'subscribed', feed: o.feed });
+      return;
+    }
+  }
+
   async function loop(): Promise<FeedLoopEnd> {
     while (!o.signal.aborted) {
       try {
         held = false;
         dog?.arm();
         const step = reportingHeldWaits(onHeld, () => o.step(resync));
-        if (dog === undefined) await step;
-        else {
-          // The step the watchdog abandons may still settle: nobody waits on it any more.
-          step.catch(() => {});
-          await Promise.race([step, dog.stalled]);
+        const settled = new AbortController();
+        if (resync && o.mode === 'watch' && o.subscribed !== undefined) void saySubscribed(o.subscribed, settled.signal);
+        try {
+          if (dog === undefined) await step;
+          else {
+            // The step the watchdog abandons may still settle: nobody waits on it any more.
+            step.catch(() => {});
+            await Promise.race([step, dog.stalled]);
+          }
+        } finally {
+          settled.abort();
         }
         if (resync || held) o.sink.status({ type: 'connected', feed: o.feed, mode: o.mode });
         connectedAt ??= o.now();

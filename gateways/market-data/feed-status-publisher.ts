@@ -14,19 +14,28 @@ export type FeedStatusPublisher = Readonly<{
   stop(): void;
 }>;
 
-/** The board's entry as the `md.status` v1 message, stamped `ts`. */
+/**
+ * The board's entry as the `md.status` v1 message, stamped `ts`. v1 has no `subscribed` (its states
+ * are the contract): a feed subscribed but waiting for its first message is `live` there, as it is
+ * ready, with the reason `subscribed, nothing received yet`.
+ */
 export function feedStatusMessage(e: FeedStatusEntry, ts: number, publisher: string): FeedStatus {
-  const base = { type: 'md.status', v: 1, ts, venue: e.venue, symbol: e.symbol, stream: e.stream, state: e.state } as const;
+  const subscribed = e.state === 'subscribed';
+  const base = { type: 'md.status', v: 1, ts, venue: e.venue, symbol: e.symbol, stream: e.stream, state: subscribed ? 'live' : e.state } as const;
+  const reason = subscribed ? SUBSCRIBED_REASON : e.reason;
   return {
     ...base,
     id: feedStatusId(base),
     ...(e.code !== undefined ? { code: e.code } : {}),
-    ...(e.reason !== undefined ? { reason: e.reason.slice(0, 1000) } : {}),
+    ...(reason !== undefined ? { reason: reason.slice(0, 1000) } : {}),
     ...(e.retryAt !== undefined ? { retryAt: Math.max(0, Math.round(e.retryAt)) } : {}),
     restarts: e.restarts,
     publisher,
   };
 }
+
+/** The reason a `live` md.status v1 carries for a feed subscribed and waiting for its first message. */
+export const SUBSCRIBED_REASON = 'subscribed, nothing received yet';
 
 const changeKey = (e: FeedStatusEntry): string => JSON.stringify([e.state, e.code, e.reason, e.retryAt, e.restarts]);
 

@@ -5,12 +5,16 @@ import { feedName } from './market-data-source.js';
 
 /**
  * Where each feed of the market-data gateway stands, for operators (`sextant gateway`'s
- * /metrics and /healthz): `starting` until a first step gets through, `live` while it delivers,
+ * /metrics and /healthz): `starting` until a first step gets through, `subscribed` a websocket
+ * feed whose subscription stands but that received nothing yet (a quiet symbol), `live` while it delivers,
  * `retrying` a failure with backoff, `held` in the venue's Retry-After hold, `stale` silent past its
  * watchdog, `failed` / `restarting` ended and waiting for the supervisor's restart, `stopped`.
  */
-export const FEED_STATES = ['starting', 'live', 'retrying', 'held', 'stale', 'failed', 'restarting', 'stopped'] as const;
+export const FEED_STATES = ['starting', 'subscribed', 'live', 'retrying', 'held', 'stale', 'failed', 'restarting', 'stopped'] as const;
 export type FeedState = (typeof FEED_STATES)[number];
+
+/** The states a feed counts as ready in (/readyz): delivering, or subscribed and waiting for its first message (its silence is the watchdog's). */
+export const READY_STATES: ReadonlySet<FeedState> = new Set<FeedState>(['live', 'subscribed']);
 
 export type FeedStatusEntry = Readonly<{
   feed: string;
@@ -35,7 +39,7 @@ export type FeedStatusEntry = Readonly<{
 export type FeedStatusBoard = Readonly<{
   apply(s: GatewayStatus): void;
   entries(): readonly FeedStatusEntry[];
-  /** The feeds not `live`. */
+  /** The feeds not ready: neither `live` nor `subscribed`. */
   down(): readonly FeedStatusEntry[];
   /**
    * The feeds that failed and have not connected since (waiting for, or in, a restart by the feed
@@ -84,6 +88,8 @@ export function createFeedStatusBoard(feeds: readonly Feed[], now: () => number)
     switch (s.type) {
       case 'connected':
         return set(prev, 'live');
+      case 'subscribed':
+        return set(prev, 'subscribed');
       case 'retrying':
         return set(prev, 'retrying', { code: s.code, reason: s.error, attempt: s.attempt, retryAt: now() + s.delayMs });
       case 'held':
@@ -108,10 +114,10 @@ export function createFeedStatusBoard(feeds: readonly Feed[], now: () => number)
       const e = next(prev, s);
       if (e !== undefined) board.set(s.feed, e);
       if (s.type === 'failed') failedFeeds.add(s.feed);
-      if (s.type === 'connected') failedFeeds.delete(s.feed);
+      if (s.type === 'connected' || s.type === 'subscribed') failedFeeds.delete(s.feed);
     },
     entries: () => [...board.values()],
-    down: () => [...board.values()].filter((e) => e.state !== 'live'),
+    down: () => [...board.values()].filter((e) => !READY_STATES.has(e.state)),
     failed: () => [...board.values()].filter((e) => failedFeeds.has(e.feed)),
     allFailed: () => board.size > 0 && failedFeeds.size === board.size,
   };

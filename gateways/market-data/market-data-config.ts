@@ -82,9 +82,16 @@ export const MarketDataConfigSchema = z
       .strict()
       .default({ enabled: true, barGraceMs: 60_000, tradeMaxSilenceMs: 300_000, quoteMaxSilenceMs: 120_000, restartAfterMs: 60_000 }),
     /**
+     * A ccxt websocket feed still waiting for its first message this long after it subscribed,
+     * with the venue's websocket open and no refusal, is said `subscribed`: ready (/readyz), though
+     * a quiet symbol sent nothing yet (it read `starting`, /readyz 503, until its first trade).
+     * Its silence stays the watchdog's to judge.
+     */
+    subscribedAfterMs: z.number().int().positive().default(2_000),
+    /**
      * The `sextant gateway` process's own HTTP endpoint: `/metrics` (Prometheus: each feed's status
-     * and restarts), `/healthz` (200; `status: degraded` with the feeds not live) and `/readyz`
-     * (503 while a feed is not live). Off: no listener.
+     * and restarts), `/healthz` (200; `status: degraded` with the feeds neither live nor
+     * subscribed, `down` when every feed has failed) and `/readyz` (503 unless `ok`). Off: no listener.
      */
     http: z
       .object({ enabled: z.boolean().default(true), host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(0).max(65_535).default(9465) })

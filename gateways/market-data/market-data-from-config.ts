@@ -48,5 +48,6 @@ export async function createMarketDataSource(cfg: MarketDataConfig, deps: Source
     ...common, exchange, trades: cfg.trades, quotes: cfg.quotes, mode: cfg.mode, pageLimit: cfg.pageLimit, watchParams: cfg.watchParams,
     // TwelveData has none: its bars stop at every close of a market that closes (`tradingHours`).
     ...(cfg.watchdog.enabled ? { watchdog: cfg.watchdog } : {}),
+    subscribedAfterMs: cfg.subscribedAfterMs,
   });
 }

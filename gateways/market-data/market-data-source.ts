@@ -35,6 +35,12 @@ export type HighWater = Readonly<{ ts: number; tradeId?: string }>;
 /** Status travels apart from data (as the Bus's does); the CLI logs it, tests assert on it. */
 export type GatewayStatus =
   | Readonly<{ type: 'connected'; feed: string; mode: 'watch' | 'poll' }>
+  /**
+   * A websocket feed's subscription is established (the venue's websocket open, the subscription
+   * sent, no refusal within `marketData.subscribedAfterMs`) but nothing came yet: a quiet symbol.
+   * Ready; `connected` follows its first message, the watchdog judges its silence.
+   */
+  | Readonly<{ type: 'subscribed'; feed: string }>
   | Readonly<{ type: 'disconnected'; feed: string; error: string }>
   | Readonly<{ type: 'retrying'; feed: string; attempt: number; delayMs: number; code: GatewayErrorCode; error: string }>
   /**
