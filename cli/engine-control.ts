@@ -191,7 +191,7 @@ async function servedOrRestored(registry: ModelRegistry, decisions: Decisions, s
  * The alias history's reason of an operator's deploy or rollback: the command, and the operator's
  * `--reason` after it when given (before, every row said only "sextant ctl model rollback").
  */
-function ctlReason(verb: 'deploy' | 'rollback', reason: string | undefined): string {
+function ctlReason(verb: 'deploy' | 'rollback' | 'remove-alias', reason: string | undefined): string {
   return reason === undefined ? `sextant ctl model ${verb}` : `sextant ctl model ${verb}: ${reason}`;
 }
 
@@ -237,6 +237,36 @@ function aliasMoved(c: Committed, verb: 'deploy' | 'rollback', servedHere: boole
       `${ref} points at version ${e.version} (committed), but the ${e.event} event is not announced yet: ${c.pending.cause instanceof Error ? c.pending.cause.message : String(c.pending.cause)}. ` +
       `${servedHere ? 'This engine serves it; other engines' : 'Engines'} following ${ref} keep what they serve until the event is published, with the registry's next change or at its next start. Do not repeat the ${verb}.`,
   };
+}
+
+/**
+ * What `ctl model remove-alias` answers: the registry's `alias_removed` event (its `version` is
+ * the version the alias pointed at), `announced`, and when that is false a `warning` (as
+ * {@link aliasMoved}: the removal is committed, so it is ok, and must not be repeated).
+ */
+function aliasRemoved(c: Committed): ModelEvent & Readonly<{ announced: boolean; warning?: string }> {
+  if (c.pending === undefined) return { ...c.event, announced: true };
+  const e = c.event;
+  const ref = `${e.name}@${e.alias ?? '?'}`;
+  return {
+    ...e,
+    announced: false,
+    warning:
+      `${ref} is removed (committed; it pointed at version ${e.version}), but the alias_removed event is not announced yet: ${c.pending.cause instanceof Error ? c.pending.cause.message : String(c.pending.cause)}. ` +
+      `Dashboards and clients following ${ref} still show it until the event is published, with the registry's next change or at its next start. Do not repeat the removal.`,
+  };
+}
+
+/**
+ * `production` is never removed by hand: every engine serves it, and an alias that points at
+ * nothing gives an engine that starts (or restarts) nothing to load, while those running keep a
+ * model the registry no longer names. What replaces a production model is another one: a deploy
+ * or a rollback. The alias this engine serves (`models.ref`, when not production) likewise.
+ */
+function requireUnserved(served: ServedModelRef | undefined, a: ControlArgs<'model.remove-alias'>): void {
+  const why = 'an engine serving it would have no model to load at its next start, and those running would keep one the registry no longer names';
+  if (a.alias === 'production') throw new ControlError(ControlErrorCode.REFUSED, `${a.name}@production cannot be removed: ${why}; deploy another version or roll back instead. Nothing changed`);
+  if (servesAlias(served, a)) throw new ControlError(ControlErrorCode.REFUSED, `${a.name}@${a.alias} is the alias this engine serves and cannot be removed: ${why}; deploy another version to it instead. Nothing changed`);
 }
 
 /** How many of the registry's models an unknown model's NOT_FOUND names (a short list; `ctl model list` has them all). */
@@ -423,6 +453,12 @@ export function engineControlTarget(
         const here = deps.decisions !== undefined && servesAlias(deps.served, a);
         if (here) await servedOrRestored(registry(), deps.decisions, deps.served, moved.event, 'rollback', operator, a.reason);
         return aliasMoved(moved, 'rollback', here);
+      }),
+    removeModelAlias: (a, operator) =>
+      coded(async () => {
+        requireUnserved(deps.served, a);
+        const removed = await ofKnownModel(registry(), a.name, () => committed(() => registry().removeAlias(a.name, a.alias, { actor: operator, reason: ctlReason('remove-alias', a.reason) })));
+        return aliasRemoved(removed);
       }),
     ...(deps.retraining !== undefined ? { retraining: retrainingControl(deps.retraining, deps.registry) } : {}),
   };

@@ -311,6 +311,13 @@ export function ctlCommand(configFile: () => string | undefined): Command {
     .option('--to <version>', 'an earlier version the alias held, to go back to in one step', positiveInt)
     .option('--reason <text>', 'why, for the audit trail and the alias history', auditReason)
     .action((name: string, o: { alias: string; to?: number; reason?: string }) => run('model.rollback', { name, alias: o.alias, ...(o.to !== undefined ? { to: o.to } : {}), ...(o.reason !== undefined ? { reason: o.reason } : {}) }));
+  model
+    .command('remove-alias')
+    .description('remove an alias (it points at nothing afterwards; the version stays deployable); production, and the alias the engine serves, are refused: deploy or roll back instead')
+    .argument('<name>', 'model name', controlName)
+    .argument('<alias>', 'alias to remove, e.g. candidate', controlName)
+    .option('--reason <text>', 'why, for the audit trail and the alias history', auditReason)
+    .action((name: string, alias: string, o: { reason?: string }) => run('model.remove-alias', { name, alias, ...(o.reason !== undefined ? { reason: o.reason } : {}) }));
   const retrain = ctl.command('retrain').description('the retraining actor (see retraining: in the config)');
   retrain
     .command('trigger')

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * operator and carries a request id (for the audit trail and idempotent retries); every reply is
  * `{ ok: true, result }` or `{ ok: false, error: { code, message } }`.
  */
-export const CONTROL_VERBS = ['status', 'halt', 'resume', 'reduce', 'limits.get', 'limits.set', 'model.list', 'model.deploy', 'model.rollback', 'retrain.trigger', 'retrain.pause', 'retrain.resume', 'retrain.status'] as const;
+export const CONTROL_VERBS = ['status', 'halt', 'resume', 'reduce', 'limits.get', 'limits.set', 'model.list', 'model.deploy', 'model.rollback', 'model.remove-alias', 'retrain.trigger', 'retrain.pause', 'retrain.resume', 'retrain.status'] as const;
 export type ControlVerb = (typeof CONTROL_VERBS)[number];
 
 /** A strategy, model or alias name in a control request. */
@@ -51,6 +51,13 @@ export const ControlArgsSchemas = {
   'model.deploy': z.object({ name, version: z.number().int().positive(), alias: name.default('production'), reason: modelReason.optional() }).strict(),
   /** `to`: back to that earlier version in one step (the registry's rollback of several steps); absent: the version held before. */
   'model.rollback': z.object({ name, alias: name.default('production'), to: z.number().int().positive().optional(), reason: modelReason.optional() }).strict(),
+  /**
+   * Removes an alias (it points at nothing afterwards; the version is left as it is, still
+   * deployable). `production` is refused: engines serve it, and what replaces it is a deploy or a
+   * rollback to another version, never nothing (an engine serving `name@production` would have no
+   * model to swap to). `reason`: as a deploy's.
+   */
+  'model.remove-alias': z.object({ name, alias: name, reason: modelReason.optional() }).strict(),
   /** Retraining actor (actors/retraining-actor.ts): start a cycle now, hold it, let it go on, report. */
   'retrain.trigger': z.object({ reason }).strict(),
   'retrain.pause': z.object({ reason }).strict(),

@@ -43,7 +43,7 @@ export const AUDIT_RETRY: StoreRetryPolicy = { attempts: 3, firstDelayMs: 50, ma
 export { AUDIT_DEADLINE_MS };
 
 /** Verbs that change something: a request of one of these is carried out once per request id. */
-const CHANGING: ReadonlySet<ControlVerb> = new Set<ControlVerb>(['halt', 'resume', 'reduce', 'limits.set', 'model.deploy', 'model.rollback', 'retrain.trigger', 'retrain.pause', 'retrain.resume']);
+const CHANGING: ReadonlySet<ControlVerb> = new Set<ControlVerb>(['halt', 'resume', 'reduce', 'limits.set', 'model.deploy', 'model.rollback', 'model.remove-alias', 'retrain.trigger', 'retrain.pause', 'retrain.resume']);
 /** How many carried-out requests are remembered for retries (the oldest are forgotten first). */
 const REMEMBERED = 1024;
 
@@ -141,6 +141,8 @@ export function startControlServer(deps: ControlServerDeps): Subscription {
         return t.deployModel(ControlArgsSchemas['model.deploy'].parse(rawArgs), operator);
       case 'model.rollback':
         return t.rollbackModel(ControlArgsSchemas['model.rollback'].parse(rawArgs), operator);
+      case 'model.remove-alias':
+        return t.removeModelAlias(ControlArgsSchemas['model.remove-alias'].parse(rawArgs), operator);
       case 'retrain.trigger':
         return retraining(t).trigger(ControlArgsSchemas['retrain.trigger'].parse(rawArgs), operator);
       case 'retrain.pause':

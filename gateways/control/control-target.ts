@@ -15,6 +15,8 @@ export type ControlTarget = Readonly<{
   listModels(name: string | undefined): Promise<unknown>;
   deployModel(args: ControlArgs<'model.deploy'>, operator: string): Promise<unknown>;
   rollbackModel(args: ControlArgs<'model.rollback'>, operator: string): Promise<unknown>;
+  /** Throws `ControlError(REFUSED)` for `production`, `NOT_FOUND` when the alias is not set. */
+  removeModelAlias(args: ControlArgs<'model.remove-alias'>, operator: string): Promise<unknown>;
   /** The retraining actor, when the engine runs one (`retraining.enabled`); absent → `retrain.*` answers UNAVAILABLE. */
   retraining?: RetrainingControl;
 }>;

@@ -31,6 +31,7 @@ describe('operator audit writes to a PostgreSQL that hangs answer before sextant
     listModels: async () => [],
     deployModel: async () => ({}),
     rollbackModel: async () => ({}),
+    removeModelAlias: async () => ({}),
   };
 
   beforeAll(async () => {

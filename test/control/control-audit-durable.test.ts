@@ -65,6 +65,7 @@ describe('operator audit durability and failures', () => {
       listModels: async () => [],
       deployModel: async () => ({}),
       rollbackModel: async () => ({}),
+      removeModelAlias: async () => ({}),
     };
     const failing: AuditStore = {
       record: async () => {

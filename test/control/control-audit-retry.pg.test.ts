@@ -65,6 +65,7 @@ const target: ControlTarget = {
   listModels: async () => [],
   deployModel: async () => ({}),
   rollbackModel: async () => ({}),
+  removeModelAlias: async () => ({}),
 };
 
 describe('operator audit writes are tried again on transient PostgreSQL failures', () => {

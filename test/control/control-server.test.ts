@@ -55,6 +55,7 @@ function recordingTarget(): ControlTarget & { calls: string[]; halted: string[] 
     rollbackModel: async () => {
       throw new Error('registry connection lost');
     },
+    removeModelAlias: async () => ({}),
   };
 }
 

@@ -43,6 +43,7 @@ describe('control: limits set is audited with the limits before and after', () =
       listModels: async () => [],
       deployModel: async () => null,
       rollbackModel: async () => null,
+      removeModelAlias: async () => null,
     };
     const server = startControlServer({ bus, subjects, target, audit, clock, log: silentLogger });
     const ask = async (id: string, patch: Record<string, unknown>): Promise<ControlReply> =>

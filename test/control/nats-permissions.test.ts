@@ -105,6 +105,7 @@ describe('deploy/nats/sextant.conf on a real nats-server', () => {
       listModels: async () => [],
       deployModel: async () => ({}),
       rollbackModel: async () => ({}),
+      removeModelAlias: async () => ({}),
     };
     startControlServer({ bus: engine, subjects, target, audit: createMemoryAuditStore(), clock: createSimulatedClock(0), log: silentLogger });
     engine.subscribe('sx.exec.order.>', (s, d) => orders.push(`${s}=${dec.decode(d)}`));

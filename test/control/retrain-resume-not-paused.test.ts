@@ -82,6 +82,7 @@ describe('sextant ctl retrain resume of an actor that is not paused', () => {
       listModels: unused,
       deployModel: unused,
       rollbackModel: unused,
+      removeModelAlias: unused,
       retraining: retrainingControl(actorIn('idle')),
     };
     startControlServer({ bus, subjects, target, audit, clock: createSimulatedClock(1_700_000_000_000), log: silentLogger });

@@ -106,7 +106,7 @@ describe('retraining actor on NATS JetStream and PostgreSQL', () => {
     });
     const target: ControlTarget = {
       status: () => ({}), halt: () => ({}), resume: () => ({}), reduce: () => ({}), getLimits: () => ({}), setLimits: () => ({}),
-      listModels: () => Promise.resolve([]), deployModel: () => Promise.resolve({}), rollbackModel: () => Promise.resolve({}),
+      listModels: () => Promise.resolve([]), deployModel: () => Promise.resolve({}), rollbackModel: () => Promise.resolve({}), removeModelAlias: () => Promise.resolve({}),
       retraining: retrainingControl(actor),
     };
     const server = startControlServer({ bus, subjects, target, audit: createMemoryAuditStore(), clock: createLiveClock(), log: silentLogger });

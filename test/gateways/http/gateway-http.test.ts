@@ -64,6 +64,7 @@ describe('HTTP gateway: health, readiness, static files, metrics, control (real 
     listModels: async () => [],
     deployModel: async () => ({}),
     rollbackModel: async () => ({}),
+    removeModelAlias: async () => ({}),
   };
 
   beforeAll(async () => {
