@@ -23,6 +23,8 @@ import { resolveGatewayTokens } from '../../gateways/http/gateway-config.js';
 import { createEngineMetrics } from '../../gateways/http/metrics.js';
 import type { Logger } from '../../state/logger.js';
 import { injectFaults } from './demo-faults.js';
+import { watchDemoNats } from './demo-nats.js';
+import type { BusConnection } from '../../streams/bus-connection.js';
 import { resetDemoNamespace } from './demo-reset.js';
 import { ensureDemoModel } from './demo-model.js';
 import { trainingCacheOf } from '../training-cache-of.js';
@@ -140,7 +142,16 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary | undefine
   const progress = new SingleBar({ format: ' {phase} |{bar}| {value}/{total} msgs | {rate} msg/s', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
   try {
     const adapters = await connectAdapters(cfg, opts.embedded === true ? 'embedded' : 'auto', log, clock);
-    opened.push({ what: 'the adapters', close: () => adapters.close() });
+    // On real NATS a lost connection is said (warning) and its return (info), as `sextant run` does;
+    // at info by default, as the demo's own log is at warn. Stopped with the adapters.
+    const nats = watchDemoNats(adapters.bus, cfg.nats.name, createLogger(process.env['SEXTANT_LOG_LEVEL'] ?? 'info'));
+    opened.push({
+      what: 'the adapters',
+      close: () => {
+        nats?.stop();
+        return adapters.close();
+      },
+    });
     for (const notice of adapters.fallbacks) process.stderr.write(`notice: ${notice}\n`);
     if (opts.embedded === true) process.stderr.write('notice: --embedded: running on in-process adapters only\n');
 
@@ -155,7 +166,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary | undefine
     // The dashboard comes up first: it can be opened while the model trains.
     const running: { engine?: Engine } = {};
     next('starting the dashboard');
-    const dash = opts.dashboard === true ? await startDemoDashboard(cfg, adapters, log, opts.port, () => running.engine) : undefined;
+    const dash = opts.dashboard === true ? await startDemoDashboard(cfg, adapters, log, opts.port, () => running.engine, nats) : undefined;
     if (dash !== undefined) opened.push({ what: 'the dashboard', close: () => dash.gateway.close() });
     const served = parseModelRef(cfg.strategy.model);
     next('training its model');
@@ -163,7 +174,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary | undefine
     const demoModel = await ensureDemoModel(adapters.registry, { name: served.name, dataDir, symbols: opts.symbols, timeframe: opts.timeframe, from: opts.from, retrain: opts.retrain === true, notice: (l) => progressNote(`notice: ${l}`), onTraining: progressNote, cache: await trainingCacheOf(cfg, (l) => progressNote(`notice: ${l}`)), signal: signals.signal });
 
     next('starting the engine');
-    const engine = await startEngine(cfg, adapters, clock, log, { trainingClock: clock, maxAheadMs: cfg.validation.maxAheadMs, replay: true, ...(dash === undefined ? {} : { stages: stageTiming(dash.gateway.metrics), counts: dash.gateway.metrics }) });
+    const engine = await startEngine(cfg, adapters, clock, log, { trainingClock: clock, maxAheadMs: cfg.validation.maxAheadMs, replay: true, ...(nats === undefined ? {} : { nats }), ...(dash === undefined ? {} : { stages: stageTiming(dash.gateway.metrics), counts: dash.gateway.metrics }) });
     let stopping: Promise<void> | undefined;
     const stopEngine = (): Promise<void> => (stopping ??= engine.stop());
     opened.push({ what: 'the engine', close: stopEngine });
@@ -324,7 +335,7 @@ type DemoDashboard = Readonly<{ gateway: GatewayRuntime; url: string; statusInte
  * The gateway of `sextant demo --dashboard`: prints the page's URL with the viewer token. Ready
  * once the engine runs (`engine()` is undefined while the model trains).
  */
-async function startDemoDashboard(cfg: Config, adapters: Adapters, log: Logger, port: number | undefined, engine: () => Engine | undefined): Promise<DemoDashboard> {
+async function startDemoDashboard(cfg: Config, adapters: Adapters, log: Logger, port: number | undefined, engine: () => Engine | undefined, nats: BusConnection | undefined): Promise<DemoDashboard> {
   const gcfg: Config = { ...cfg, gateway: { ...cfg.gateway, enabled: true, ...(port !== undefined ? { port } : {}) } };
   const supervisor = { status: () => engine()?.supervisor.status() ?? [] };
   const probes = engineProbes(gcfg, adapters, { supervisor });
@@ -333,6 +344,7 @@ async function startDemoDashboard(cfg: Config, adapters: Adapters, log: Logger, 
     metrics: createEngineMetrics(),
     // A run after the first reuses the registry's model, announcing nothing, into streams reset above.
     registry: adapters.registry,
+    ...(nats === undefined ? {} : { nats }),
   }).catch((e: unknown) => {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`port ${gcfg.gateway.port} on ${gcfg.gateway.host} is in use: pass --port <n> (0 picks a free one)`, { cause: e });
     throw e;
