@@ -168,6 +168,13 @@ export async function learningSummary(
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+/** The shadow's t as the line says it; without `tStatus` (a verdict kept before it was), ∞ of unknown sign. */
+const tText = (s: ShadowResult): string => {
+  if (s.t !== null) return s.t.toFixed(2);
+  if (s.tStatus === 'inf') return '+∞';
+  if (s.tStatus === '-inf') return '−∞';
+  return s.blocks < 2 ? 'n/a' : '±∞';
+};
 const day = (isoTime: string): string => isoTime.slice(0, 16).replace('T', ' ');
 
 /** The summary's learning line (after `learning        `). */
@@ -182,7 +189,7 @@ export function demoLearningLine(l: DemoLearning): string {
   }
   const s = l.shadow;
   if (s !== null) {
-    const t = s.minT > 0 ? `, t ${s.t === null ? (s.blocks < 2 ? 'n/a' : '∞') : s.t.toFixed(2)} (min ${s.minT})` : '';
+    const t = s.minT > 0 ? `, t ${tText(s)} (min ${s.minT})` : '';
     parts.push(
       `shadow on the same ${s.n}${s.n < s.needed ? ` of ${s.needed}` : ''} later labeled predictions: log loss challenger ${s.challengerLogLoss.toFixed(4)} vs champion ${s.championLogLoss.toFixed(4)} (margin ${s.margin}${t}), hit rate ${pct(s.challengerHitRate)} vs ${pct(s.championHitRate)}`,
     );

@@ -100,11 +100,22 @@ export function judgeShadow(s: ShadowStats, cfg: ShadowRule): ShadowVerdict {
 }
 
 /**
+ * What `ShadowResult.t` is, as JSON can say it (it holds no infinity, and null alone did not tell
+ * "not computed" from "infinite"): `finite` (t is the number); `inf` or `-inf` when every closed
+ * block had the same mean improvement, above or below the margin (the spread is 0, t is ±∞: null
+ * in `t`); `too-few-blocks` with fewer than two closed blocks (no spread to divide by: null);
+ * `not-required` when `minT` is 0, or for a run restored from a snapshot kept before blocks were
+ * (judged on the margin alone: null).
+ */
+export const SHADOW_T_STATUSES = ['finite', 'inf', '-inf', 'too-few-blocks', 'not-required'] as const;
+export type ShadowTStatus = (typeof SHADOW_T_STATUSES)[number];
+
+/**
  * A shadow run's numbers at its verdict, kept once the run is over (`ctl retrain status`'s
  * `lastShadow`, the demo's `learning`): champion and challenger scored on the same `n` labeled
  * predictions, their mean log losses and hit rates, and the t statistic of the improvement less
- * the margin over `blocks` closed blocks (null with fewer than two, with `minT` 0, or when every
- * block agreed and it is infinite, which JSON cannot hold).
+ * the margin over `blocks` closed blocks (a number only when finite: `tStatus` says why it is
+ * null otherwise).
  */
 export type ShadowResult = Readonly<{
   champion: Readonly<{ name: string; version: number }>;
@@ -116,6 +127,8 @@ export type ShadowResult = Readonly<{
   challengerHitRate: number;
   margin: number;
   t: number | null;
+  /** Why `t` is null, or `finite`. Absent in a `lastShadow` kept in a snapshot stored before it was. */
+  tStatus?: ShadowTStatus;
   minT: number;
   blocks: number;
 }>;
@@ -127,6 +140,12 @@ export type ShadowVerdictResult = ShadowResult & Readonly<{ verdict: 'promoted' 
 export function shadowResultOf(s: ShadowStats, cfg: ShadowRule): ShadowResult {
   const n = Math.max(1, s.n);
   const t = cfg.minT > 0 && s.blocks !== undefined ? shadowT(s.blocks, cfg.margin) : null;
+  const tStatus: ShadowTStatus =
+    cfg.minT <= 0 || s.blocks === undefined ? 'not-required'
+    : t === null ? 'too-few-blocks'
+    : t === Number.POSITIVE_INFINITY ? 'inf'
+    : t === Number.NEGATIVE_INFINITY ? '-inf'
+    : 'finite';
   return {
     champion: s.champion,
     challenger: s.challenger,
@@ -137,6 +156,7 @@ export function shadowResultOf(s: ShadowStats, cfg: ShadowRule): ShadowResult {
     challengerHitRate: s.challengerHits / n,
     margin: cfg.margin,
     t: t !== null && Number.isFinite(t) ? t : null,
+    tStatus,
     minT: cfg.minT,
     blocks: s.blocks?.n ?? 0,
   };
