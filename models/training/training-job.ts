@@ -6,6 +6,8 @@ import { startWorker } from '../runtime/start-worker.js';
 import { TrainingCancelledError, TrainingJobError } from './training-errors.js';
 import type { TrainingHostMessage, TrainingProcessStart, TrainingWorkerData, TrainingWorkerMessage } from './training-protocol.js';
 import type { TrainingProgress, TrainingResult, TrainingSpec } from './training-spec.js';
+import { trainingPriorityFromEnv } from './training-priority.js';
+import type { TrainingPriority } from './training-priority.js';
 
 export type TrainingJob = Readonly<{
   /** Settles with the result, or rejects with `TrainingCancelledError` / `TrainingJobError`. */
@@ -60,7 +62,11 @@ export type TrainingPace = Readonly<{ clock: Clock; runMs: number; pauseMs: numb
  */
 export type TrainingYield = Readonly<{ lagMs: number; holdMs: number; probeMs: number }>;
 
-export type TrainingJobOptions = Readonly<{ isolation?: TrainingIsolation; pace?: TrainingPace }>;
+/**
+ * `priority` (default: `SEXTANT_TRAINING_PRIORITY`, else `idle`; see {@link TrainingPriority}):
+ * `normal` leaves the job at the caller's priority, for either isolation.
+ */
+export type TrainingJobOptions = Readonly<{ isolation?: TrainingIsolation; pace?: TrainingPace; priority?: TrainingPriority }>;
 
 const isTs = import.meta.url.endsWith('.ts');
 
@@ -71,10 +77,11 @@ function canStartIdle(): boolean {
   return chrtAvailable;
 }
 
-/** A child Node process running training-process.ts (under tsx's loader when sources are `.ts`), at idle priority. */
-function startProcess(): { child: ChildProcess; lowerOwnPriority: boolean } {
+/** A child Node process running training-process.ts (under tsx's loader when sources are `.ts`), at idle priority unless `normal`. */
+function startProcess(priority: TrainingPriority): { child: ChildProcess; lowerOwnPriority: boolean } {
   const entry = fileURLToPath(new URL(`./training-process.${isTs ? 'ts' : 'js'}`, import.meta.url));
   const node = [...(isTs ? ['--import', import.meta.resolve('tsx')] : []), entry];
+  if (priority === 'normal') return { child: spawn(process.execPath, node, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' }), lowerOwnPriority: false };
   const idle = canStartIdle();
   const [cmd, args] = idle ? ['chrt', ['--idle', '0', process.execPath, ...node]] : [process.execPath, node];
   const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
@@ -93,6 +100,7 @@ function startProcess(): { child: ChildProcess; lowerOwnPriority: boolean } {
  */
 export function startTrainingJob(spec: TrainingSpec, onProgress: (p: TrainingProgress) => void = () => undefined, opts: TrainingJobOptions = {}): TrainingJob {
   const isolation = opts.isolation ?? 'process';
+  const priority = opts.priority ?? trainingPriorityFromEnv();
   const pace = opts.pace;
   if (pace !== undefined) {
     if (isolation !== 'process') throw new TrainingJobError('a training pace stops and continues a training process: use isolation process', false);
@@ -137,7 +145,7 @@ export function startTrainingJob(spec: TrainingSpec, onProgress: (p: TrainingPro
   });
 
   if (isolation === 'thread') {
-    const worker = startWorker(import.meta.url, 'training-worker', { spec } satisfies TrainingWorkerData);
+    const worker = startWorker(import.meta.url, 'training-worker', { spec, lowerPriority: priority === 'idle' } satisfies TrainingWorkerData);
     worker.on('message', onMessage);
     worker.on('error', onCrash);
     worker.on('exit', onExit);
@@ -160,7 +168,7 @@ export function startTrainingJob(spec: TrainingSpec, onProgress: (p: TrainingPro
     };
   }
 
-  const { child, lowerOwnPriority } = startProcess();
+  const { child, lowerOwnPriority } = startProcess(priority);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.on('message', (m: TrainingWorkerMessage) => onMessage(m));
   child.on('error', onCrash);

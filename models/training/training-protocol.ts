@@ -6,7 +6,8 @@ import type { TrainingProgress, TrainingResult, TrainingSpec } from './training-
  * bytes and probabilities come back transferred; to a process both go over IPC (`advanced`
  * serialisation, which keeps typed arrays).
  */
-export type TrainingWorkerData = Readonly<{ spec: TrainingSpec }>;
+/** `lowerPriority`: the worker lowers its thread to SCHED_IDLE / nice 19 (priority `idle`). */
+export type TrainingWorkerData = Readonly<{ spec: TrainingSpec; lowerPriority: boolean }>;
 
 export type TrainingHostMessage = Readonly<{ type: 'cancel' }>;
 

@@ -23,8 +23,8 @@ port.on('message', (m: TrainingHostMessage) => {
 });
 
 async function main(): Promise<void> {
-  const { spec } = workerData as TrainingWorkerData;
-  lowerThreadPriority(); // the live path must not stall: training yields a contested core
+  const { spec, lowerPriority } = workerData as TrainingWorkerData;
+  if (lowerPriority) lowerThreadPriority(); // the live path must not stall: training yields a contested core
 
   try {
     const result = await runTrainingSpec(spec, { onProgress: (progress) => post({ type: 'progress', progress }), cancelled: () => cancelRequested });

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TrainingJobError, isTrainingCancelled } from '../../models/training/training-errors.js';
 import { startTrainingJob } from '../../models/training/training-job.js';
+import { trainingPriorityFromEnv } from '../../models/training/training-priority.js';
 import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
 import type { Clock } from '../../state/clock.js';
 import type { TrainingProgress } from '../../models/training/training-spec.js';
@@ -31,7 +32,7 @@ describe.each(['process', 'thread'] as const)('training job (isolation %s)', (is
 
 describe('training process priority', () => {
   it('runs every thread of the training process SCHED_IDLE, and a terminate ends it mid-fit', async () => {
-    const job = startTrainingJob(mlpSpec(500, 500), undefined, { isolation: 'process' });
+    const job = startTrainingJob(mlpSpec(500, 500), undefined, { isolation: 'process', priority: 'idle' });
     job.result.catch(() => undefined);
     const pid = job.pid;
     if (pid === undefined) throw new Error('a process job has a pid');
@@ -50,6 +51,22 @@ describe('training process priority', () => {
     await job.terminate();
     await expect(job.result).rejects.toSatisfy(isTrainingCancelled);
     expect(existsSync(`/proc/${pid}/task`)).toBe(false);
+  }, 120_000);
+
+  it('runs at the caller\'s priority when asked for normal (an offline fit on a busy host), and refuses an unknown SEXTANT_TRAINING_PRIORITY', async () => {
+    const job = startTrainingJob(mlpSpec(500, 500), undefined, { isolation: 'process', priority: 'normal' });
+    job.result.catch(() => undefined);
+    const pid = job.pid;
+    if (pid === undefined) throw new Error('a process job has a pid');
+    await expect.poll(() => readdirSync(`/proc/${pid}/task`).length, { timeout: 30_000 }).toBeGreaterThan(4);
+    const stats = readdirSync(`/proc/${pid}/task`).map((t) => readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8'));
+    const fields = stats.map((stat) => stat.slice(stat.lastIndexOf(')') + 2).split(' '));
+    expect(fields.map((f) => Number(f[38]))).toEqual(fields.map(() => 0)); // SCHED_OTHER
+    expect(fields.map((f) => Number(f[16]))).toEqual(fields.map(() => 0)); // nice 0
+    await job.terminate();
+    expect(trainingPriorityFromEnv({})).toBe('idle');
+    expect(trainingPriorityFromEnv({ SEXTANT_TRAINING_PRIORITY: 'normal' })).toBe('normal');
+    expect(() => trainingPriorityFromEnv({ SEXTANT_TRAINING_PRIORITY: 'low' })).toThrow(/SEXTANT_TRAINING_PRIORITY must be idle or normal, got "low"/);
   }, 120_000);
 });
 
