@@ -102,8 +102,11 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
     if (gw.controlNats !== undefined && bus.kind === 'nats') {
       const login = { url: cfg.nats.url, connectTimeoutMs: cfg.nats.connectTimeoutMs, user: gw.controlNats.user, password: gw.controlNats.password ?? '' };
       control = await createNatsBus(natsBusOptions(login, `${cfg.nats.name}-control`));
-      // Its own connection: a drop of it is said too (the dashboard's control requests fail meanwhile).
-      controlLink = logNatsConnection(control, log, `${cfg.nats.name}-control`);
+      // Its own connection: a drop of it is said too (the dashboard's control requests fail meanwhile),
+      // and counted beside the engine's under its client name (sextant_nats_*{connection="…-control"}).
+      const link = logNatsConnection(control, log, `${cfg.nats.name}-control`);
+      controlLink = link;
+      metrics.natsConnection(`${cfg.nats.name}-control`, () => link.state());
     }
     const link = opts.nats;
     if (link !== undefined) metrics.natsConnection(cfg.nats.name, () => link.state());

@@ -79,7 +79,9 @@ export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
   let http: FeedStatusServer | undefined;
   try {
     // Before the feeds: a port taken is said at once, not after the streams were created.
-    if (md.http.enabled) http = await startFeedStatusServer({ board, host: md.http.host, port: md.http.port, log });
+    // Its NATS link is on /metrics too (sextant_nats_*{connection="…-gateway"}): the feeds' statuses say
+    // nothing of a gateway whose publishes wait for a NATS that is gone.
+    if (md.http.enabled) http = await startFeedStatusServer({ board, host: md.http.host, port: md.http.port, log, nats: { connection: `${cfg.nats.name}-gateway`, read: () => nats.state() } });
     await bus.ensureStreams(streamSpecs(cfg));
     published = startFeedStatusPublisher({ board, bus, subjects: subjectsFor(cfg.prefix), now: () => Date.now(), everyMs: md.statusEveryMs, publisher: `${cfg.nats.name}-gateway` });
     // Bars ahead of the clock by more than validation.maxAheadMs are refused, as the engine refuses them.

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BusConnectionState } from '../../streams/bus-connection.js';
+import { natsConnectionMetrics } from './nats-connection-metrics.js';
 
 /** A feed as the engine last heard of it from `sextant gateway` (cli/feed-status-watch.ts `FeedView`). */
 export type SeenFeed = Readonly<{ venue: string; symbol: string; stream: string; state: string; ageMs: number }>;
@@ -51,10 +52,12 @@ export type EngineMetrics = Readonly<{
   /** A working order the feed's `orders` snapshot let go: more than `ordersSnapshotDepth` of its slot held (`sextant_ws_orders_snapshot_dropped_total`). */
   wsWorkingOrderDropped(): void;
   /**
-   * Where the process's NATS link (`connection`: its client name) is read at each scrape
+   * Where one of the process's NATS links (`connection`: its client name, `sextant` for the engine's,
+   * `sextant-control` for the dashboard's control login) is read at each scrape
    * (cli/nats-connection-log.ts): `sextant_nats_connected{connection}` 1 while up, 0 while down,
    * `sextant_nats_reconnects_total{connection}` and `sextant_nats_last_outage_seconds{connection}`
-   * (the outage under way, else the last one; 0 before any). No series until it is given (an in-process bus).
+   * (the outage under way, else the last one; 0 before any), one series per link given
+   * (nats-connection-metrics.ts). No series until one is given (an in-process bus).
    */
   natsConnection(connection: string, read: () => BusConnectionState): void;
   /**
@@ -220,16 +223,7 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
     help: "Approved orders still working that the websocket feed's orders snapshot let go, more than gateway.ordersSnapshotDepth of their slot being held",
     registers,
   });
-  let nats: Readonly<{ connection: string; read: () => BusConnectionState }> | undefined;
-  new Gauge({
-    name: 'sextant_nats_connected',
-    help: "Whether the process's NATS connection is up (1) or down, reconnecting (0)",
-    labelNames: ['connection'],
-    registers,
-    collect() {
-      if (nats !== undefined) this.set({ connection: nats.connection }, nats.read().connected ? 1 : 0);
-    },
-  });
+  const nats = natsConnectionMetrics(registry);
   let seenFeeds: (() => readonly SeenFeed[]) | undefined;
   new Gauge({
     name: 'sextant_market_data_feed_status_seen',
@@ -251,28 +245,6 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
       if (seenFeeds === undefined) return;
       this.reset();
       for (const f of seenFeeds()) this.set({ venue: f.venue, symbol: f.symbol, stream: f.stream }, f.ageMs / 1000);
-    },
-  });
-  let natsReconnectsSeen = 0;
-  new Counter({
-    name: 'sextant_nats_reconnects_total',
-    help: 'Times the NATS connection came back after it was lost',
-    labelNames: ['connection'],
-    registers,
-    collect() {
-      if (nats === undefined) return;
-      const n = nats.read().reconnects;
-      this.inc({ connection: nats.connection }, Math.max(0, n - natsReconnectsSeen));
-      natsReconnectsSeen = Math.max(natsReconnectsSeen, n);
-    },
-  });
-  new Gauge({
-    name: 'sextant_nats_last_outage_seconds',
-    help: 'How long the NATS connection has been down (while it is), else how long its last outage lasted; 0 before any',
-    labelNames: ['connection'],
-    registers,
-    collect() {
-      if (nats !== undefined) this.set({ connection: nats.connection }, (nats.read().lastOutage?.ms ?? 0) / 1000);
     },
   });
   let readCounts: (() => EngineCounts) | undefined;
@@ -428,9 +400,7 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
     wsUpstream: (up) => wsUpstream.set(up ? 1 : 0),
     wsDuplicate: () => wsDuplicates.inc(),
     wsWorkingOrderDropped: () => wsWorkingDropped.inc(),
-    natsConnection: (connection, read) => {
-      nats = { connection, read };
-    },
+    natsConnection: (connection, read) => nats.add(connection, read),
     marketDataFeeds: (read) => {
       seenFeeds = read;
     },

@@ -3,6 +3,8 @@ import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Logger } from '../../state/logger.js';
+import type { BusConnectionState } from '../../streams/bus-connection.js';
+import { natsConnectionMetrics } from '../http/nats-connection-metrics.js';
 import { FEED_STATES } from './feed-status.js';
 import type { FeedStatusBoard, FeedStatusEntry } from './feed-status.js';
 
@@ -14,17 +16,27 @@ export type FeedStatusServerOptions = Readonly<{
   log: Logger;
   /** Node's process metrics too (default true). */
   defaultMetrics?: boolean;
+  /** The gateway's NATS link (cli/nats-connection-log.ts), on /metrics as `sextant_nats_*{connection}`. */
+  nats?: GatewayNatsLink;
 }>;
+
+/** A NATS link by its client name (`sextant-gateway`), read at each scrape. */
+export type GatewayNatsLink = Readonly<{ connection: string; read: () => BusConnectionState }>;
 
 export type FeedStatusServer = Readonly<{ url: string; registry: Registry; close(): Promise<void> }>;
 
 const LABELS = ['venue', 'symbol', 'stream'] as const;
 const labelsOf = (e: FeedStatusEntry) => ({ venue: e.venue, symbol: e.symbol, stream: e.stream });
 
-/** The metrics of the market-data gateway's feeds, read off the board at each scrape. */
-export function feedStatusMetrics(board: FeedStatusBoard, opts: Readonly<{ defaultMetrics?: boolean }> = {}): Registry {
+/**
+ * The metrics of the market-data gateway's feeds, read off the board at each scrape, and of its NATS
+ * link where given (`sextant_nats_*`, as the engine's: a gateway cut off from NATS publishes nothing,
+ * however live its feeds).
+ */
+export function feedStatusMetrics(board: FeedStatusBoard, opts: Readonly<{ defaultMetrics?: boolean; nats?: GatewayNatsLink }> = {}): Registry {
   const registry = new Registry();
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'sextant_' });
+  if (opts.nats !== undefined) natsConnectionMetrics(registry).add(opts.nats.connection, opts.nats.read);
   const registers = [registry];
   new Gauge({
     name: 'sextant_market_data_feed_status',
@@ -76,13 +88,15 @@ export function feedHealth(board: FeedStatusBoard): Readonly<{ status: 'ok' | 'd
  * The HTTP endpoint of `sextant gateway` (`marketData.http`): `GET /metrics` (Prometheus text:
  * `sextant_market_data_feed_status{venue,symbol,stream,status}`,
  * `sextant_market_data_feed_restarts_total{venue,symbol,stream}`,
- * `sextant_market_data_feed_status_since_seconds`, process metrics), `GET /healthz` (200, `status`
+ * `sextant_market_data_feed_status_since_seconds`, `sextant_nats_connected{connection}`,
+ * `sextant_nats_reconnects_total`, `sextant_nats_last_outage_seconds` where `nats` is given, process
+ * metrics), `GET /healthz` (200, `status`
  * `ok`, `degraded` with the feeds not live, each with its state, code, reason and retryAt, or `down`
  * when every feed has failed: the process works and restarts them, a venue may not) and
  * `GET /readyz` (the same body, 503 unless `ok`).
  */
 export async function startFeedStatusServer(o: FeedStatusServerOptions): Promise<FeedStatusServer> {
-  const registry = feedStatusMetrics(o.board, o.defaultMetrics === undefined ? {} : { defaultMetrics: o.defaultMetrics });
+  const registry = feedStatusMetrics(o.board, { ...(o.defaultMetrics !== undefined ? { defaultMetrics: o.defaultMetrics } : {}), ...(o.nats !== undefined ? { nats: o.nats } : {}) });
   const json = (res: ServerResponse, status: number, body: unknown): void => {
     res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
     res.end(JSON.stringify(body));

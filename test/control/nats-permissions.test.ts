@@ -182,6 +182,9 @@ describe('deploy/nats/sextant.conf on a real nats-server', () => {
     try {
       expect(await post(a.server.url)).toMatchObject({ status: 200, body: { ok: true, result: { state: 'ACTIVE' } } });
       expect((await post(b.server.url)).status).toBe(503); // the engine's own login may not publish sx.ctl.>
+      // The control login is its own NATS connection: on /metrics beside the engine's, by client name.
+      expect(await a.metrics.text()).toMatch(new RegExp(`^sextant_nats_connected\\{connection="${base.nats.name}-control"\\} 1$`, 'm'));
+      expect(await b.metrics.text()).not.toMatch(/-control"/);
     } finally {
       await a.close();
       await b.close();

@@ -65,8 +65,15 @@ describe(`Prometheus alert rules (${RULES})`, () => {
     expect(unknown).toEqual([]);
   });
 
-  it('is loaded by deploy/prometheus/prometheus.yml', () => {
-    const cfg = parse(readFileSync(resolve(ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8')) as { rule_files?: string[] };
+  it('is loaded by deploy/prometheus/prometheus.yml, which sends what fires to an Alertmanager', () => {
+    const cfg = parse(readFileSync(resolve(ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8')) as {
+      rule_files?: string[];
+      alerting?: { alertmanagers?: readonly { static_configs?: readonly { targets?: readonly string[] }[] }[] };
+    };
     expect(cfg.rule_files).toContain('sextant-alerts.yml');
+    // Rules without an Alertmanager fire nowhere but Prometheus' /alerts page.
+    const targets = (cfg.alerting?.alertmanagers ?? []).flatMap((a) => (a.static_configs ?? []).flatMap((c) => c.targets ?? []));
+    expect(targets.length).toBeGreaterThan(0);
+    for (const t of targets) expect(t).toMatch(/^[\w.-]+:\d+$/);
   });
 });
