@@ -1,18 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCcxtExchange } from '../../../gateways/market-data/ccxt-exchange.js';
-import { createCcxtMarketData } from '../../../gateways/market-data/ccxt-market-data.js';
 import type { CcxtMarketDataOptions } from '../../../gateways/market-data/ccxt-market-data.js';
-import { dataPath } from '../data.js';
-import { readKlines, startBinanceServer } from './binance-server.js';
+import { binanceExchange, binanceSource, closeBinanceWorld, openBinanceWorld } from '../../support/binance-world.js';
 import type { BinanceServer, Kline } from './binance-server.js';
-import { openStack, readStream, start, until } from './harness.js';
+import { readStream, start, until } from './harness.js';
 import type { Stack } from './harness.js';
 
 /**
  * A venue whose REST pages are shorter than the gateway asks (`pageLimit` 10, the venue answers
  * at most 4 rows): a short page is no sign that the venue has nothing more.
  */
-const BTC_1M = 'ohlcv/binance_spot_1m/BTC_USDT_1m_2026-03_2026-04.csv';
 const OPEN = 10;
 const PAGE_LIMIT = 10;
 const VENUE_CAP = 4;
@@ -22,32 +18,17 @@ let stack: Stack;
 let btc: Kline[];
 
 beforeEach(async () => {
-  btc = readKlines(dataPath(BTC_1M), 60);
-  srv = await startBinanceServer([{ base: 'BTC', quote: 'USDT', bars: btc, open: OPEN }]);
+  ({ srv, stack, btc } = await openBinanceWorld({ open: OPEN }));
   srv.capPages(VENUE_CAP);
-  stack = await openStack();
 });
-afterEach(async () => {
-  await srv.close();
-  await stack.teardown();
-});
+afterEach(() => closeBinanceWorld({ srv, stack }));
 
 async function gateway(over: Partial<CcxtMarketDataOptions>) {
-  const exchange = await createCcxtExchange({ exchangeId: 'binance', restUrl: srv.restUrl, wsUrl: srv.wsUrl, options: { fetchMarkets: { types: ['spot'] } } });
-  const source = createCcxtMarketData({
-    exchange,
-    assets: [{ venue: 'binance', symbol: 'BTC/USDT' }],
+  const source = binanceSource(await binanceExchange(srv), stack, {
     timeframes: [],
     trades: true,
-    quotes: false,
-    mode: 'auto',
-    pollMs: 20,
-    backfillBars: 5,
     pageLimit: PAGE_LIMIT,
     watchParams: { trades: { name: 'aggTrade' }, ticker: { name: 'ticker' } },
-    backoff: { minMs: 100, maxMs: 1_000 },
-    now: () => 1_800_000_000_000,
-    sleep: stack.sleep,
     ...over,
   });
   return start(source, stack.sink());

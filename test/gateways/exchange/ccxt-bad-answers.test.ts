@@ -1,49 +1,22 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCcxtExchange } from '../../../gateways/market-data/ccxt-exchange.js';
-import { createCcxtMarketData } from '../../../gateways/market-data/ccxt-market-data.js';
 import type { CcxtMarketDataOptions } from '../../../gateways/market-data/ccxt-market-data.js';
-import { dataPath } from '../data.js';
-import { readKlines, startBinanceServer } from './binance-server.js';
+import { binanceExchange, binanceSource, closeBinanceWorld, openBinanceWorld } from '../../support/binance-world.js';
 import type { BinanceServer, Kline } from './binance-server.js';
-import { openStack, readStream, start, until } from './harness.js';
+import { readStream, start, until } from './harness.js';
 import type { Stack } from './harness.js';
 
 /** Answers of the venue's REST API that are not the API's: a proxy's page sent with a 200, a body cut short. */
-const BTC_1M = 'ohlcv/binance_spot_1m/BTC_USDT_1m_2026-03_2026-04.csv';
 const OPEN = 10;
 
 let srv: BinanceServer;
 let stack: Stack;
 let btc: Kline[];
 
-beforeEach(async () => {
-  btc = readKlines(dataPath(BTC_1M), 60);
-  srv = await startBinanceServer([{ base: 'BTC', quote: 'USDT', bars: btc, open: OPEN }]);
-  stack = await openStack();
-});
-afterEach(async () => {
-  await srv.close();
-  await stack.teardown();
-});
+beforeEach(async () => void ({ srv, stack, btc } = await openBinanceWorld({ open: OPEN })));
+afterEach(() => closeBinanceWorld({ srv, stack }));
 
 async function gateway(over: Partial<CcxtMarketDataOptions> = {}) {
-  const exchange = await createCcxtExchange({ exchangeId: 'binance', restUrl: srv.restUrl, wsUrl: srv.wsUrl, options: { fetchMarkets: { types: ['spot'] } } });
-  const source = createCcxtMarketData({
-    exchange,
-    assets: [{ venue: 'binance', symbol: 'BTC/USDT' }],
-    timeframes: ['1m'],
-    trades: false,
-    quotes: false,
-    mode: 'auto',
-    pollMs: 20,
-    backfillBars: 5,
-    pageLimit: 4,
-    backoff: { minMs: 100, maxMs: 1_000 },
-    now: () => 1_800_000_000_000,
-    sleep: stack.sleep,
-    ...over,
-  });
-  return start(source, stack.sink());
+  return start(binanceSource(await binanceExchange(srv), stack, over), stack.sink());
 }
 
 const barSubject = () => stack.subjects.bar('binance', 'BTC/USDT', '1m');

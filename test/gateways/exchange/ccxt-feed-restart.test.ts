@@ -1,42 +1,27 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCcxtExchange } from '../../../gateways/market-data/ccxt-exchange.js';
-import { createCcxtMarketData } from '../../../gateways/market-data/ccxt-market-data.js';
+import type { Exchange } from 'ccxt';
 import { MarketDataConfigSchema } from '../../../gateways/market-data/market-data-config.js';
 import type { GatewayStatus } from '../../../gateways/market-data/market-data-source.js';
 import type { RestartPolicy } from '../../../gateways/market-data/feed-supervisor.js';
-import { dataPath } from '../data.js';
-import { readKlines, startBinanceServer } from './binance-server.js';
+import { binanceExchange, binanceSource, closeBinanceWorld, GATEWAY_NOW, openBinanceWorld } from '../../support/binance-world.js';
 import type { BinanceServer } from './binance-server.js';
-import { openStack, readStream, start, until } from './harness.js';
+import { readStream, start, until } from './harness.js';
 import type { Stack } from './harness.js';
 
-const BTC_1M = 'ohlcv/binance_spot_1m/BTC_USDT_1m_2026-03_2026-04.csv';
-const OPEN = 10;
-const NOW = 1_800_000_000_000;
+const NOW = GATEWAY_NOW;
 const BAR = 'binance BTC/USDT bar 1m';
 const TRADE = 'binance BTC/USDT trade';
 
 let srv: BinanceServer;
 let stack: Stack;
 
-beforeEach(async () => {
-  srv = await startBinanceServer([{ base: 'BTC', quote: 'USDT', bars: readKlines(dataPath(BTC_1M), 60), open: OPEN }]);
-  stack = await openStack();
-});
-afterEach(async () => {
-  await srv.close();
-  await stack.teardown();
-});
+beforeEach(async () => void ({ srv, stack } = await openBinanceWorld()));
+afterEach(() => closeBinanceWorld({ srv, stack }));
 
-async function gateway(o: { mode: 'auto' | 'poll'; trades: boolean; restart?: RestartPolicy; before?: (ex: Awaited<ReturnType<typeof createCcxtExchange>>) => Promise<void> }) {
-  const exchange = await createCcxtExchange({ exchangeId: 'binance', restUrl: srv.restUrl, wsUrl: srv.wsUrl, options: { fetchMarkets: { types: ['spot'] } } });
+async function gateway(o: { mode: 'auto' | 'poll'; trades: boolean; restart?: RestartPolicy; before?: (ex: Exchange) => Promise<void> }) {
+  const exchange = await binanceExchange(srv);
   await o.before?.(exchange);
-  const source = createCcxtMarketData({
-    exchange, assets: [{ venue: 'binance', symbol: 'BTC/USDT' }], timeframes: ['1m'], trades: o.trades, quotes: false, mode: o.mode, pollMs: 5,
-    backfillBars: 5, pageLimit: 4, backoff: { minMs: 100, maxMs: 1_000 }, now: () => NOW, sleep: stack.sleep,
-    ...(o.restart !== undefined ? { restart: o.restart } : {}),
-  });
-  return start(source, stack.sink());
+  return start(binanceSource(exchange, stack, { trades: o.trades, mode: o.mode, pollMs: 5, ...(o.restart !== undefined ? { restart: o.restart } : {}) }), stack.sink());
 }
 
 const barSubject = () => stack.subjects.bar('binance', 'BTC/USDT', '1m');

@@ -1,16 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCcxtExchange } from '../../../gateways/market-data/ccxt-exchange.js';
-import { createCcxtMarketData } from '../../../gateways/market-data/ccxt-market-data.js';
 import type { WatchdogPolicy } from '../../../gateways/market-data/feed-watchdog.js';
 import type { GatewayStatus } from '../../../gateways/market-data/market-data-source.js';
-import { dataPath } from '../data.js';
-import { readKlines, startBinanceServer } from './binance-server.js';
+import { binanceExchange, binanceSource, closeBinanceWorld, GATEWAY_NOW, openBinanceWorld } from '../../support/binance-world.js';
 import type { BinanceServer } from './binance-server.js';
-import { openStack, readStream, start, until } from './harness.js';
+import { readStream, start, until } from './harness.js';
 import type { Stack } from './harness.js';
 
-const BTC_1M = 'ohlcv/binance_spot_1m/BTC_USDT_1m_2026-03_2026-04.csv';
-const NOW = 1_800_000_000_000;
+const NOW = GATEWAY_NOW;
 const BAR = 'binance BTC/USDT bar 1m';
 const TRADE = 'binance BTC/USDT trade';
 const KLINES = 'btcusdt@kline_1m';
@@ -23,20 +19,13 @@ let clock = NOW;
 
 beforeEach(async () => {
   clock = NOW;
-  srv = await startBinanceServer([{ base: 'BTC', quote: 'USDT', bars: readKlines(dataPath(BTC_1M), 60), open: 10 }]);
-  stack = await openStack();
+  ({ srv, stack } = await openBinanceWorld());
 });
-afterEach(async () => {
-  await srv.close();
-  await stack.teardown();
-});
+afterEach(() => closeBinanceWorld({ srv, stack }));
 
 async function gateway(o: { trades: boolean; watchdog?: WatchdogPolicy }) {
-  const exchange = await createCcxtExchange({ exchangeId: 'binance', restUrl: srv.restUrl, wsUrl: srv.wsUrl, options: { fetchMarkets: { types: ['spot'] } } });
-  const source = createCcxtMarketData({
-    exchange, assets: [{ venue: 'binance', symbol: 'BTC/USDT' }], timeframes: ['1m'], trades: o.trades, quotes: false, mode: 'auto', pollMs: 5,
-    backfillBars: 5, pageLimit: 4, backoff: { minMs: 100, maxMs: 1_000 }, restart: { minMs: 1_000, maxMs: 4_000 },
-    watchParams: { trades: { name: 'aggTrade' } }, now: () => clock, sleep: stack.sleep,
+  const source = binanceSource(await binanceExchange(srv), stack, {
+    trades: o.trades, pollMs: 5, restart: { minMs: 1_000, maxMs: 4_000 }, watchParams: { trades: { name: 'aggTrade' } }, now: () => clock,
     ...(o.watchdog !== undefined ? { watchdog: o.watchdog } : {}),
   });
   return start(source, stack.sink());

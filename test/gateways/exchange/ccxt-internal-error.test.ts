@@ -1,31 +1,20 @@
 import { NetworkError } from 'ccxt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCcxtExchange } from '../../../gateways/market-data/ccxt-exchange.js';
-import { createCcxtMarketData } from '../../../gateways/market-data/ccxt-market-data.js';
 import { fromCcxtError } from '../../../gateways/market-data/errors.js';
 import type { GatewayStatus } from '../../../gateways/market-data/market-data-source.js';
 import type { Logger } from '../../../state/logger.js';
-import { dataPath } from '../data.js';
-import { readKlines, startBinanceServer } from './binance-server.js';
+import { binanceExchange, binanceSource, closeBinanceWorld, openBinanceWorld } from '../../support/binance-world.js';
 import type { BinanceServer } from './binance-server.js';
-import { openStack, start, until } from './harness.js';
+import { start, until } from './harness.js';
 import type { Stack } from './harness.js';
 
-const BTC_1M = 'ohlcv/binance_spot_1m/BTC_USDT_1m_2026-03_2026-04.csv';
-const NOW = 1_800_000_000_000;
 const BAR = 'binance BTC/USDT bar 1m';
 
 let srv: BinanceServer;
 let stack: Stack;
 
-beforeEach(async () => {
-  srv = await startBinanceServer([{ base: 'BTC', quote: 'USDT', bars: readKlines(dataPath(BTC_1M), 60), open: 10 }]);
-  stack = await openStack();
-});
-afterEach(async () => {
-  await srv.close();
-  await stack.teardown();
-});
+beforeEach(async () => void ({ srv, stack } = await openBinanceWorld()));
+afterEach(() => closeBinanceWorld({ srv, stack }));
 
 type Line = { level: string; fields: Record<string, unknown>; msg: string };
 function recordingLogger(lines: Line[]): Logger {
@@ -45,7 +34,7 @@ describe('market data: a programming error of ours is not a network failure', ()
   });
 
   it('fails a feed whose parsing throws a TypeError, logs it as an error with its stack, and the supervisor restarts it with backoff: it was `retrying` NETWORK for ever at warn level', async () => {
-    const exchange = await createCcxtExchange({ exchangeId: 'binance', restUrl: srv.restUrl, wsUrl: srv.wsUrl, options: { fetchMarkets: { types: ['spot'] } } });
+    const exchange = await binanceExchange(srv);
     // A bug in the parsing of the venue's answer, twice: what a changed answer does to a parser that reads a field blindly.
     const fetchOHLCV = exchange.fetchOHLCV.bind(exchange);
     let bugs = 2;
@@ -55,11 +44,7 @@ describe('market data: a programming error of ours is not a network failure', ()
       return rows;
     };
     const lines: Line[] = [];
-    const source = createCcxtMarketData({
-      exchange, assets: [{ venue: 'binance', symbol: 'BTC/USDT' }], timeframes: ['1m'], trades: false, quotes: false, mode: 'poll', pollMs: 5,
-      backfillBars: 5, pageLimit: 4, backoff: { minMs: 100, maxMs: 1_000 }, restart: { minMs: 1_000, maxMs: 4_000 }, now: () => NOW, sleep: stack.sleep,
-      log: recordingLogger(lines),
-    });
+    const source = binanceSource(exchange, stack, { mode: 'poll', pollMs: 5, restart: { minMs: 1_000, maxMs: 4_000 }, log: recordingLogger(lines) });
     const gw = start(source, stack.sink());
     await until(() => stack.statuses.some((s) => s.feed === BAR && s.type === 'connected'), 10_000, 'connected after the restarts');
     await gw.stop();

@@ -1,56 +1,30 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Exchange } from 'ccxt';
-import { createCcxtExchange } from '../../../gateways/market-data/ccxt-exchange.js';
 import type { CcxtExchangeOptions } from '../../../gateways/market-data/ccxt-exchange.js';
-import { createCcxtMarketData } from '../../../gateways/market-data/ccxt-market-data.js';
 import type { CcxtMarketDataOptions } from '../../../gateways/market-data/ccxt-market-data.js';
-import { dataPath } from '../data.js';
-import { aggTradeEvent, klineEvent, readKlines, startBinanceServer } from './binance-server.js';
+import { binanceExchange, binanceSource, closeBinanceWorld, openBinanceWorld } from '../../support/binance-world.js';
+import { aggTradeEvent, klineEvent } from './binance-server.js';
 import type { BinanceServer, Kline } from './binance-server.js';
-import { openStack, readStream, start, until } from './harness.js';
+import { readStream, start, until } from './harness.js';
 import type { Stack } from './harness.js';
 
-const BTC_1M = 'ohlcv/binance_spot_1m/BTC_USDT_1m_2026-03_2026-04.csv';
-const ETH_1M = 'ohlcv/binance_spot_1m/ETH_USDT_1m_2026-03_2026-04.csv';
 const OPEN = 10;
 
 let srv: BinanceServer;
 let stack: Stack;
 let btc: Kline[];
 
-beforeEach(async () => {
-  btc = readKlines(dataPath(BTC_1M), 60);
-  const eth = readKlines(dataPath(ETH_1M), 60);
-  srv = await startBinanceServer([
-    { base: 'BTC', quote: 'USDT', bars: btc, open: OPEN },
-    { base: 'ETH', quote: 'USDT', bars: eth, open: OPEN },
-  ]);
-  stack = await openStack();
-});
-afterEach(async () => {
-  await srv.close();
-  await stack.teardown();
-});
+beforeEach(async () => void ({ srv, stack, btc } = await openBinanceWorld({ open: OPEN, eth: true })));
+afterEach(() => closeBinanceWorld({ srv, stack }));
 
 type ExchangeOver = Readonly<{ exchange?: Partial<CcxtExchangeOptions>; prepare?: (ex: Exchange) => void }>;
 
 async function gateway(over: Partial<CcxtMarketDataOptions> & { symbols?: string[] } = {}, ex: ExchangeOver = {}) {
-  const exchange = await createCcxtExchange({ exchangeId: 'binance', restUrl: srv.restUrl, wsUrl: srv.wsUrl, options: { fetchMarkets: { types: ['spot'] } }, ...ex.exchange });
+  const exchange = await binanceExchange(srv, ex.exchange);
   ex.prepare?.(exchange);
-  const source = createCcxtMarketData({
-    exchange,
+  const source = binanceSource(exchange, stack, {
     assets: (over.symbols ?? ['BTC/USDT']).map((symbol) => ({ venue: 'binance', symbol })),
-    timeframes: ['1m'],
-    trades: false,
-    quotes: false,
-    mode: 'auto',
-    pollMs: 20,
-    backfillBars: 5,
-    pageLimit: 4,
     watchParams: { trades: { name: 'aggTrade' }, ticker: { name: 'ticker' } },
-    backoff: { minMs: 100, maxMs: 1_000 },
-    now: () => 1_800_000_000_000,
-    sleep: stack.sleep,
     ...over,
   });
   return start(source, stack.sink());

@@ -1,51 +1,26 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCcxtExchange } from '../../../gateways/market-data/ccxt-exchange.js';
-import { createCcxtMarketData } from '../../../gateways/market-data/ccxt-market-data.js';
 import { fromCcxtError } from '../../../gateways/market-data/errors.js';
 import { MarketDataConfigSchema } from '../../../gateways/market-data/market-data-config.js';
 import { createMarketDataSource } from '../../../gateways/market-data/market-data-from-config.js';
 import { DEFAULT_MAX_RETRY_AFTER_MS, parseRetryAfter, readRetryAfter } from '../../../gateways/market-data/retry-after.js';
 import { silentLogger } from '../../../state/logger.js';
 import type { Logger } from '../../../state/logger.js';
-import { dataPath } from '../data.js';
-import { readKlines, startBinanceServer } from './binance-server.js';
+import { binanceExchange, binanceSource, closeBinanceWorld, openBinanceWorld } from '../../support/binance-world.js';
 import type { BinanceServer } from './binance-server.js';
-import { openStack, start, until } from './harness.js';
+import { start, until } from './harness.js';
 import type { Stack } from './harness.js';
-
-const BTC_1M = 'ohlcv/binance_spot_1m/BTC_USDT_1m_2026-03_2026-04.csv';
-const OPEN = 10;
 
 let srv: BinanceServer;
 let stack: Stack;
 
-beforeEach(async () => {
-  srv = await startBinanceServer([{ base: 'BTC', quote: 'USDT', bars: readKlines(dataPath(BTC_1M), 60), open: OPEN }]);
-  stack = await openStack();
-});
-afterEach(async () => {
-  await srv.close();
-  await stack.teardown();
-});
+beforeEach(async () => void ({ srv, stack } = await openBinanceWorld()));
+afterEach(() => closeBinanceWorld({ srv, stack }));
 
 /** Bars and trades polled (two feeds asking the venue every few milliseconds), backoff 100 ms … 1 s. */
 async function pollingGateway(log?: Logger) {
-  const exchange = await createCcxtExchange({ exchangeId: 'binance', restUrl: srv.restUrl, options: { fetchMarkets: { types: ['spot'] } } });
-  const source = createCcxtMarketData({
-    exchange,
-    assets: [{ venue: 'binance', symbol: 'BTC/USDT' }],
-    timeframes: ['1m'],
-    trades: true,
-    quotes: false,
-    mode: 'poll',
-    pollMs: 5,
-    backfillBars: 5,
-    pageLimit: 4,
-    backoff: { minMs: 100, maxMs: 1_000 },
-    now: () => 1_800_000_000_000,
-    sleep: stack.sleep,
-    ...(log === undefined ? {} : { log }),
-  });
+  const exchange = await binanceExchange(srv, { wsUrl: undefined }); // REST only
+  const source = binanceSource(exchange, stack, { trades: true, mode: 'poll', pollMs: 5, ...(log === undefined ? {} : { log }) });
   return { ...start(source, stack.sink()), exchange };
 }
 

@@ -1,19 +1,15 @@
 import { AuthenticationError, BadRequest, BadSymbol, ExchangeError, NetworkError, NotSupported, PermissionDenied } from 'ccxt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCcxtExchange } from '../../../gateways/market-data/ccxt-exchange.js';
-import { createCcxtMarketData } from '../../../gateways/market-data/ccxt-market-data.js';
 import { fromCcxtError, fromCcxtWatchError, GatewayError, GatewayErrorCode } from '../../../gateways/market-data/errors.js';
 import { runFeedLoop } from '../../../gateways/market-data/feed-loop.js';
 import type { FeedSink, GatewayStatus } from '../../../gateways/market-data/market-data-source.js';
 import { silentLogger } from '../../../state/logger.js';
-import { dataPath } from '../data.js';
-import { readKlines, startBinanceServer } from './binance-server.js';
-import type { BinanceServer, Kline } from './binance-server.js';
-import { openStack, start, until } from './harness.js';
+import { binanceExchange, binanceSource, closeBinanceWorld, openBinanceWorld } from '../../support/binance-world.js';
+import type { BinanceServer } from './binance-server.js';
+import { start, until } from './harness.js';
 import type { Stack } from './harness.js';
 
-const BTC_1M = 'ohlcv/binance_spot_1m/BTC_USDT_1m_2026-03_2026-04.csv';
-const OPEN = 10;
 
 describe('errors a venue pushes over its websocket', () => {
   it('retries what ccxt could not name (a plain ExchangeError, a raw frame) and keeps the meaning of what it could', () => {
@@ -60,24 +56,11 @@ describe('errors a venue pushes over its websocket', () => {
 describe('ccxt market data: error frames on the binance websocket', () => {
   let srv: BinanceServer;
   let stack: Stack;
-  let btc: Kline[];
-  beforeEach(async () => {
-    btc = readKlines(dataPath(BTC_1M), 60);
-    srv = await startBinanceServer([{ base: 'BTC', quote: 'USDT', bars: btc, open: OPEN }]);
-    stack = await openStack();
-  });
-  afterEach(async () => {
-    await srv.close();
-    await stack.teardown();
-  });
+  beforeEach(async () => void ({ srv, stack } = await openBinanceWorld()));
+  afterEach(() => closeBinanceWorld({ srv, stack }));
 
   async function gateway() {
-    const exchange = await createCcxtExchange({ exchangeId: 'binance', restUrl: srv.restUrl, wsUrl: srv.wsUrl, options: { fetchMarkets: { types: ['spot'] } } });
-    const source = createCcxtMarketData({
-      exchange, assets: [{ venue: 'binance', symbol: 'BTC/USDT' }], timeframes: ['1m'], trades: false, quotes: false, mode: 'auto', pollMs: 20,
-      backfillBars: 5, pageLimit: 4, backoff: { minMs: 100, maxMs: 1_000 }, now: () => 1_800_000_000_000, sleep: stack.sleep,
-    });
-    return start(source, stack.sink());
+    return start(binanceSource(await binanceExchange(srv), stack), stack.sink());
   }
   const bars = () => stack.bus.countMessages(stack.md, stack.subjects.bar('binance', 'BTC/USDT', '1m'));
 
@@ -109,23 +92,12 @@ describe('ccxt market data: error frames on the binance websocket', () => {
 describe('ccxt market data: a websocket handshake the venue refuses with an HTTP status', () => {
   let srv: BinanceServer;
   let stack: Stack;
-  beforeEach(async () => {
-    srv = await startBinanceServer([{ base: 'BTC', quote: 'USDT', bars: readKlines(dataPath(BTC_1M), 60), open: OPEN }]);
-    stack = await openStack();
-  });
-  afterEach(async () => {
-    await srv.close();
-    await stack.teardown();
-  });
+  beforeEach(async () => void ({ srv, stack } = await openBinanceWorld()));
+  afterEach(() => closeBinanceWorld({ srv, stack }));
 
   it('stops the feed with failed AUTHENTICATION naming the 403, as a REST 403 does, instead of reconnecting for ever', async () => {
     srv.setWsDown(true, 403, 'The Amazon CloudFront distribution is configured to block access from your country.');
-    const exchange = await createCcxtExchange({ exchangeId: 'binance', restUrl: srv.restUrl, wsUrl: srv.wsUrl, options: { fetchMarkets: { types: ['spot'] } } });
-    const source = createCcxtMarketData({
-      exchange, assets: [{ venue: 'binance', symbol: 'BTC/USDT' }], timeframes: ['1m'], trades: true, quotes: false, mode: 'auto', pollMs: 20,
-      backfillBars: 5, pageLimit: 4, backoff: { minMs: 10, maxMs: 10 }, now: () => 1_800_000_000_000, sleep: stack.sleep,
-    });
-    const gw = start(source, stack.sink());
+    const gw = start(binanceSource(await binanceExchange(srv), stack, { trades: true, backoff: { minMs: 10, maxMs: 10 } }), stack.sink());
     // Both feeds end on their own (run() returns): before, they retried until stopped.
     await Promise.race([gw.done, until(() => stack.statuses.filter((s) => s.type === 'retrying').length >= 3, 10_000, 'the feeds ending or retrying')]);
     await gw.stop();
@@ -140,12 +112,7 @@ describe('ccxt market data: a websocket handshake the venue refuses with an HTTP
   });
 
   const feedsOn = async (exchangeId = 'binance') => {
-    const exchange = await createCcxtExchange({ exchangeId, restUrl: srv.restUrl, wsUrl: srv.wsUrl, options: { fetchMarkets: { types: ['spot'] } } });
-    const source = createCcxtMarketData({
-      exchange, assets: [{ venue: 'binance', symbol: 'BTC/USDT' }], timeframes: ['1m'], trades: true, quotes: false, mode: 'auto', pollMs: 20,
-      backfillBars: 5, pageLimit: 4, backoff: { minMs: 10, maxMs: 10 }, now: () => 1_800_000_000_000, sleep: stack.sleep,
-    });
-    return start(source, stack.sink());
+    return start(binanceSource(await binanceExchange(srv, { exchangeId }), stack, { trades: true, backoff: { minMs: 10, maxMs: 10 } }), stack.sink());
   };
 
   it.each([
@@ -351,23 +318,12 @@ describe('ccxt market data: a websocket handshake the venue refuses with an HTTP
 describe("ccxt market data: a websocket dial during the venue's hold", () => {
   let srv: BinanceServer;
   let stack: Stack;
-  beforeEach(async () => {
-    srv = await startBinanceServer([{ base: 'BTC', quote: 'USDT', bars: readKlines(dataPath(BTC_1M), 60), open: OPEN }]);
-    stack = await openStack();
-  });
-  afterEach(async () => {
-    await srv.close();
-    await stack.teardown();
-  });
+  beforeEach(async () => void ({ srv, stack } = await openBinanceWorld()));
+  afterEach(() => closeBinanceWorld({ srv, stack }));
 
   it("does not redial a dropped websocket before a REST 418's Retry-After ends (Binance bans the IP: a dial lengthens the ban), and connects after it", async () => {
-    const exchange = await createCcxtExchange({ exchangeId: 'binance', restUrl: srv.restUrl, wsUrl: srv.wsUrl, options: { fetchMarkets: { types: ['spot'] } } });
-    const source = createCcxtMarketData({
-      exchange, assets: [{ venue: 'binance', symbol: 'BTC/USDT' }], timeframes: ['1m'], trades: true, quotes: false, mode: 'auto', pollMs: 20,
-      backfillBars: 5, pageLimit: 4, backoff: { minMs: 10, maxMs: 10 }, now: () => 1_800_000_000_000, sleep: stack.sleep,
-      watchParams: { trades: { name: 'aggTrade' } },
-    });
-    const gw = start(source, stack.sink());
+    const exchange = await binanceExchange(srv);
+    const gw = start(binanceSource(exchange, stack, { trades: true, backoff: { minMs: 10, maxMs: 10 }, watchParams: { trades: { name: 'aggTrade' } } }), stack.sink());
     await until(() => srv.subscribed('btcusdt@kline_1m') && srv.subscribed('btcusdt@aggTrade'), 10_000, 'both feeds subscribed');
     const connected = srv.connections();
     // The venue bans the IP for 2 s on a REST request (the hold starts when the answer comes back, after `banned`).
