@@ -12,6 +12,7 @@ import type { RefusedModel } from './decisions.js';
 import type { Engine } from './engine.js';
 import { durableFor } from './engine.js';
 import { expiriesDurable, fillsDurable } from './external-durables.js';
+import type { FeedStatusWatch, FeedView } from './feed-status-watch.js';
 
 /** A durable consumer whose lag is reported (`sextant_consumer_lag{durable}`). */
 export type ConsumerRef = Readonly<{ stream: string; durable: string }>;
@@ -76,6 +77,18 @@ export type ActorSummary = Readonly<{
   counts?: Readonly<Record<string, number>>;
 }>;
 
+/**
+ * The `feeds` topic's payload, one per market-data feed of `sextant gateway` the engine heard of
+ * (the dashboard's `FeedStatusSchema`): the engine's view of it, as `ctl status` says it in `feeds`
+ * (cli/feed-status-watch.ts) — `state` the gateway's last word, or `unknown` once that is older than
+ * 3 × `marketData.statusEveryMs` (the gateway silent, `reason` says so, `lastState` what it last
+ * said); `ageMs` how old it was on the engine's clock when this was published.
+ */
+export type FeedSummary = FeedView;
+
+/** A feed's key on the `feeds` topic: venue, symbol and stream (`binance:BTC/USDT:bar 1m`). */
+export const feedKey = (f: Pick<FeedView, 'venue' | 'symbol' | 'stream'>): string => `${f.venue}:${f.symbol}:${f.stream}`;
+
 export type EngineStatusFeedOptions = Readonly<{
   engine: Pick<Engine, 'supervisor' | 'decisions' | 'labeling' | 'counters'> & Partial<Pick<Engine, 'retraining' | 'catchUp'>>;
   hub: Pick<Hub, 'publishLocal'>;
@@ -92,6 +105,8 @@ export type EngineStatusFeedOptions = Readonly<{
   checkMs?: number;
   /** The strategy's timeframe (`strategy.timeframe`), said on the decision actor's status: the page's charts draw its bars. */
   timeframe?: Timeframe;
+  /** The engine's view of `sextant gateway`'s feeds (`sextant run` on NATS): published as the `feeds` topic. */
+  feeds?: Pick<FeedStatusWatch, 'feeds'>;
   log: Logger;
 }>;
 
@@ -170,9 +185,11 @@ export function pnlOf(r: RiskStatus, catchUp: CatchUpStatus | null = null): PnlS
 
 /**
  * Publishes the engine's own state into the websocket feed while it runs — `actors` (every asset
- * actor from the supervisor, the decision path, the risk and labeling actors) and `pnl` (the risk
- * actor's book) — whenever a value changed since it was last sent (compared every `checkMs`) and
- * all of it every `intervalMs`; reads each durable consumer's lag into the metrics, and hands them
+ * actor from the supervisor, the decision path, the risk and labeling actors), `pnl` (the risk
+ * actor's book) and, with a feed-status watch, `feeds` (each market-data feed of `sextant gateway`
+ * as the engine sees it; its age alone changing is not a change: it is sent again with the rest) —
+ * whenever a value changed since it was last sent (compared every `checkMs`) and all of it every
+ * `intervalMs`; reads each durable consumer's lag into the metrics, and hands them
  * the engine's counters (actor restarts, state rebuilds), the decision path's expiry counts and the
  * labeling and retraining actors' counts to read at each scrape.
  */
@@ -234,8 +251,9 @@ export function startEngineStatusFeed(opts: EngineStatusFeedOptions): EngineStat
   };
 
   const publish = (force: boolean): void => {
-    const send = (topic: 'actors' | 'pnl', key: string, data: ActorSummary | PnlSummary): void => {
-      const text = JSON.stringify(data);
+    // `same`: what is compared with the last one sent (default the whole payload).
+    const send = (topic: 'actors' | 'pnl' | 'feeds', key: string, data: ActorSummary | PnlSummary | FeedSummary, same: unknown = data): void => {
+      const text = JSON.stringify(same);
       const slot = `${topic}|${key}`;
       if (!force && sent.get(slot) === text) return;
       sent.set(slot, text);
@@ -245,6 +263,10 @@ export function startEngineStatusFeed(opts: EngineStatusFeedOptions): EngineStat
       for (const a of actors()) send('actors', a.id, a);
       const risk = engine.decisions?.risk.status();
       if (risk !== undefined) send('pnl', risk.account, pnlOf(risk, engine.catchUp?.status() ?? null));
+      // A feed's age grows at every check, and the gateway restamps it at every republish: compared
+      // without them (and without an `unknown` one's reason, which says its age), so that a change
+      // of state, code or reason goes out at once, and the age with the full publish.
+      for (const f of opts.feeds?.feeds() ?? []) send('feeds', feedKey(f), f, [f.state, f.lastState, f.code, f.state === 'unknown' ? null : f.reason, f.retryAt, f.restarts, f.publisher]);
     } catch (e) {
       log.warn({ err: String(e) }, 'engine status unavailable');
     }

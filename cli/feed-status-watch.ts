@@ -60,7 +60,8 @@ export type FeedStatusWatch = Readonly<{
  * logged, counted and sent to `sx.dlq.mdstatus` with its reason. A feed whose state changes is
  * logged: a warning when it is not live (the gateway's code and reason: why the engine's market
  * data of that asset stops, and risk refuses its orders as STALE_MARKET_DATA / NO_MARKET_DATA),
- * info when it is live again. Read by `ctl status` (`feeds`) and /metrics, never by a decision:
+ * info when it is live again. Read by `ctl status` (`feeds`), /metrics and the dashboard (the
+ * `feeds` topic, cli/engine-status-feed.ts), never by a decision:
  * the status is not in any stream, so nothing a replay reproduces may depend on it.
  */
 export function startFeedStatusWatch(deps: Readonly<{ bus: Pick<Bus, 'subscribe' | 'publish'>; subjects: Subjects; now: () => number; everyMs: number; log: Logger }>): FeedStatusWatch {

@@ -28,7 +28,7 @@ import type { Adapters } from './wiring.js';
 
 export type GatewayRuntime = Readonly<{
   server: GatewayServer;
-  /** The feed: `hub.publishLocal('pnl' | 'actors', key, data)` publishes the engine's own state. */
+  /** The feed: `hub.publishLocal('pnl' | 'actors' | 'feeds', key, data)` publishes the engine's own state. */
   hub: Hub;
   /** Engine-internal metrics (stage latencies, consumer lag) are reported through this. */
   metrics: EngineMetrics;

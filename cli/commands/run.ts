@@ -131,6 +131,6 @@ async function startUp(cfg: Config, log: Logger, clock: Clock, adapters: Adapter
   const status =
     gateway === undefined
       ? undefined
-      : startEngineStatusFeed({ engine, hub: gateway.hub, metrics: gateway.metrics, bus: adapters.bus, consumers: engineConsumers(cfg, engine), timeframe: cfg.strategy.timeframe, intervalMs: cfg.gateway.statusIntervalMs ?? 1000, log });
+      : startEngineStatusFeed({ engine, hub: gateway.hub, metrics: gateway.metrics, bus: adapters.bus, consumers: engineConsumers(cfg, engine), timeframe: cfg.strategy.timeframe, intervalMs: cfg.gateway.statusIntervalMs ?? 1000, ...(feeds === undefined ? {} : { feeds }), log });
   return { engine, gateway, status };
 }

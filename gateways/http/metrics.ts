@@ -196,7 +196,7 @@ export function createEngineMetrics(opts: Readonly<{ defaultMetrics?: boolean }>
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers,
   });
-  const refusals = new Counter({ name: 'sextant_refusals_total', help: 'Messages refused at an edge, by reason', labelNames: ['reason', 'source'], registers });
+  const refusals = new Counter({ name: 'sextant_refusals_total', help: 'Dead letters: messages refused at an edge, by reason and the consumer that refused it (source); a message several consumers read and refuse (a malformed fill: decisions and labeling) counts once for each', labelNames: ['reason', 'source'], registers });
   const predictions = new Counter({ name: 'sextant_predictions_total', help: 'Predictions published, each once', labelNames: ['strategy'], registers });
   const orders = new Counter({ name: 'sextant_orders_total', help: 'Suggestions decided by the risk actor, each decision once', labelNames: ['outcome'], registers });
   const risk = new Gauge({ name: 'sextant_risk_state', help: 'Trading state in force (1) per state', labelNames: ['state'], registers });

@@ -66,12 +66,13 @@ import { z } from 'zod';
  * are dropped. A fill the engine refused is not relayed, and one republished under its id,
  * corrected, is relayed once the engine books it (past SIGNALS' duplicate window).
  */
-export const TOPICS = ['md', 'features', 'predictions', 'orders', 'risk', 'pnl', 'actors', 'models'] as const;
+/** `feeds`: each market-data feed of `sextant gateway` as the engine sees it (`sextant run` on NATS; key `venue:symbol:stream`). */
+export const TOPICS = ['md', 'features', 'predictions', 'orders', 'risk', 'pnl', 'actors', 'models', 'feeds'] as const;
 export const TopicSchema = z.enum(TOPICS);
 export type Topic = z.infer<typeof TopicSchema>;
 /**
  * The topics whose messages are of one symbol: only these take `symbols`. The others (`risk`,
- * `pnl`, `actors`, `models`) are of the account, the engine or a model, so a filter by symbol
+ * `pnl`, `actors`, `models`, `feeds`) are of the account, the engine, a model or the gateway's feeds, so a filter by symbol
  * would be told `subscribed` with its symbols and then sent everything: refused instead.
  */
 export const SYMBOL_TOPICS: ReadonlySet<Topic> = new Set<Topic>(['md', 'features', 'predictions', 'orders']);

@@ -19,7 +19,7 @@ export type Route = Readonly<{ topic: Topic; key: string; slot: string; venue?: 
 /** Messages whose `id` is deterministic (a republish keeps it): the hub relays each id once. */
 export type IdKind = 'order' | 'reject' | 'fill' | 'expiry' | 'prediction';
 
-/** Topics fed from the bus; `pnl` and `actors` come from the engine through `publishLocal`. */
+/** Topics fed from the bus; `pnl`, `actors` and `feeds` come from the engine through `publishLocal`. */
 export const BUS_TOPICS = ['md', 'features', 'predictions', 'orders', 'risk', 'models'] as const satisfies readonly Topic[];
 
 /** Every model registry event, `sx.model.<name>.<event>`: the `models` topic, and what seeds its snapshot at start. */

@@ -6,7 +6,7 @@ import { z } from 'zod';
  * (`delta`), each numbered by a per-topic `seq`. Everything the server sends is validated here
  * before the page touches it.
  */
-export const TOPICS = ['md', 'features', 'predictions', 'orders', 'risk', 'pnl', 'actors', 'models'] as const;
+export const TOPICS = ['md', 'features', 'predictions', 'orders', 'risk', 'pnl', 'actors', 'models', 'feeds'] as const;
 export const TopicSchema = z.enum(TOPICS);
 export type Topic = z.infer<typeof TopicSchema>;
 

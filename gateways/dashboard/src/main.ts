@@ -12,6 +12,7 @@ import { addressWithoutToken } from './page-address.js';
 import { ActorsPanel } from './panels/actors.js';
 import { ConnectionPanel } from './panels/connection.js';
 import { FeaturesPanel } from './panels/features.js';
+import { FeedsPanel } from './panels/feeds.js';
 import { ModelsPanel } from './panels/models.js';
 import { OrdersPanel } from './panels/orders.js';
 import { PositionsPanel } from './panels/positions.js';
@@ -77,6 +78,7 @@ function start(): void {
   const predictions = new PredictionsPanel();
   const orders = new OrdersPanel();
   const actors = new ActorsPanel();
+  const feeds = new FeedsPanel();
   const models = new ModelsPanel();
   // The newest market data drawn against the engine's event time (the book's newest mark).
   const lag = new EventTimeLag();
@@ -87,7 +89,7 @@ function start(): void {
       'main',
       { class: 'grid' },
       el('section', { class: 'panel wide', id: 'prices' }, el('h2', {}, 'Prices'), noCharts, charts),
-      el('div', { class: 'side' }, risk.root, positions.root, actors.root),
+      el('div', { class: 'side' }, risk.root, positions.root, actors.root, feeds.root),
       predictions.root,
       orders.root,
       features.root,
@@ -159,6 +161,9 @@ function start(): void {
       case 'models':
         models.event(p.data);
         return;
+      case 'feeds':
+        feeds.update(p.data);
+        return;
     }
   };
 
@@ -189,6 +194,7 @@ function start(): void {
     },
     models: { reset: () => models.resetAliases(), clear: () => models.clearAliases() },
     features,
+    feeds,
   });
 
   let feed: FeedClient | null = null;

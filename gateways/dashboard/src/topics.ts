@@ -15,7 +15,7 @@ import type { Topic } from './feed-protocol.js';
 
 /**
  * What each topic carries: the engine's own message schemas (the public contract in
- * `streams/messages/`) plus the feed's summaries for PnL and actors. The page validates every
+ * `streams/messages/`) plus the feed's summaries for PnL, actors and market-data feeds. The page validates every
  * payload with these before drawing it.
  */
 export const PnlSchema = z
@@ -104,6 +104,32 @@ export const ActorStatusSchema = z
   .readonly();
 export type ActorStatus = z.infer<typeof ActorStatusSchema>;
 
+/**
+ * One market-data feed of `sextant gateway` as the engine sees it (the engine's `FeedSummary`,
+ * `ctl status`'s `feeds`): `state` the gateway's last word (`live`, `retrying`, `stale` …), or
+ * `unknown` once that is older than 3 × `marketData.statusEveryMs` on the engine's clock (the
+ * gateway silent: `reason` says so, `lastState` is what it last said); `ageMs` how old the status
+ * was when the engine sent this; `code`, `reason` and `retryAt` while not live. `state` is any
+ * string, so that a state a newer gateway adds is shown rather than refused.
+ */
+export const FeedStatusSchema = z
+  .object({
+    venue: z.string(),
+    symbol: z.string(),
+    stream: z.string(),
+    state: z.string(),
+    lastState: z.string().optional(),
+    code: z.string().optional(),
+    reason: z.string().optional(),
+    retryAt: z.number().optional(),
+    restarts: z.number().int().nonnegative().optional(),
+    publisher: z.string().optional(),
+    ts: z.number().optional(),
+    ageMs: z.number().nonnegative(),
+  })
+  .readonly();
+export type FeedStatus = z.infer<typeof FeedStatusSchema>;
+
 export const TopicPayloadSchemas = {
   md: z.union([BarSchema, QuoteSchema, TradeSchema]),
   features: FeatureVectorSchema,
@@ -113,6 +139,7 @@ export const TopicPayloadSchemas = {
   pnl: PnlSchema,
   actors: ActorStatusSchema,
   models: ModelEventSchema,
+  feeds: FeedStatusSchema,
 } as const satisfies Record<Topic, z.ZodType>;
 
 export type TopicPayload<T extends Topic> = z.infer<(typeof TopicPayloadSchemas)[T]>;

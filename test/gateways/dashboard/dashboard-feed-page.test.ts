@@ -227,6 +227,42 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     expect(errors).toEqual([]);
   }, 30_000);
 
+  it("shows each market-data feed the engine heard of, coloured when not live (unknown once the gateway is silent), and a reconnect's snapshot replaces them", async () => {
+    const { feed, page, errors } = await openPage();
+    const feedOf = (symbol: string, stream: string, state: string, ageMs: number, extra: Record<string, unknown> = {}) => ({
+      venue: 'binance', symbol, stream, state, lastState: state, restarts: 0, publisher: 'sextant-gateway', ts: T0, ageMs, ...extra,
+    });
+    const rows = (): Promise<string[]> => page.locator('#feeds tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent).join('|')));
+    // The state's colour as drawn (an expression: the test's own types have no DOM).
+    const colour = (key: string): Promise<unknown> => page.evaluate(`getComputedStyle(document.querySelector('#feeds tr[data-feed="${key}"] .feed-state')).color`);
+    expect(await page.textContent('#feeds .muted')).toMatch(/^no feed statuses/);
+    feed.send({ type: 'snapshot', topic: 'feeds', key: 'binance:BTC/USDT:trade', seq: 1, data: feedOf('BTC/USDT', 'trade', 'live', 2_000) });
+    feed.send({ type: 'snapshot', topic: 'feeds', key: 'binance:BTC/USDT:bar 1m', seq: 2, data: feedOf('BTC/USDT', 'bar 1m', 'retrying', 4_200, { code: 'NETWORK', reason: 'ECONNRESET', retryAt: T0 + 30_000, restarts: 1 }) });
+    await expect.poll(rows).toEqual(['binance|BTC/USDT|bar 1m|retrying|4 s|NETWORK: ECONNRESET (next try 15:00:30 UTC)', 'binance|BTC/USDT|trade|live|2 s|']);
+    expect(await page.isVisible('#feeds .muted')).toBe(false);
+    expect(await colour('binance:BTC/USDT:trade')).toBe('rgb(22, 163, 74)');
+    expect(await colour('binance:BTC/USDT:bar 1m')).toBe('rgb(217, 119, 6)');
+    // The engine has not heard from the gateway for 3 status intervals: unknown, in red, with its reason.
+    const silent = 'gateway silent: its last status (live) is 30001 ms old, past 3 × 10000 ms';
+    feed.send({ type: 'delta', topic: 'feeds', key: 'binance:BTC/USDT:trade', seq: 3, data: feedOf('BTC/USDT', 'trade', 'unknown', 30_001, { lastState: 'live', reason: silent }) });
+    await expect.poll(() => page.textContent('#feeds tr[data-feed="binance:BTC/USDT:trade"]')).toBe(`binanceBTC/USDTtradeunknown30 s${silent}`);
+    expect(await colour('binance:BTC/USDT:trade')).toBe('rgb(220, 38, 38)');
+    expect(await page.getAttribute('#feeds', 'data-down')).toBe('2');
+
+    // The restarted engine has heard of the ETH trade feed only: it replaces both rows.
+    feed.sockets[0]?.ws.close();
+    await feed.subscribed(2, TOPICS);
+    feed.send({ type: 'snapshot', topic: 'feeds', key: 'binance:ETH/USDT:trade', seq: 1, data: feedOf('ETH/USDT', 'trade', 'live', 500) });
+    await expect.poll(rows).toEqual(['binance|ETH/USDT|trade|live|0 s|']);
+    // And an engine that has heard of none (snapshot: 0) leaves the panel empty at once.
+    feed.announce('feeds', 0);
+    feed.sockets[1]?.ws.close();
+    await feed.subscribed(3, TOPICS);
+    await expect.poll(rows).toEqual([]);
+    expect(await page.isVisible('#feeds .muted')).toBe(true);
+    expect(errors).toEqual([]);
+  }, 30_000);
+
   it('shows under an actor the restart count and the error it is down on, until the feed says it runs again', async () => {
     const { feed, page, errors } = await openPage();
     const rows = (): Promise<string[]> => page.locator('#actors tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent).join('|')));
@@ -419,6 +455,14 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     await expect.poll(() => page.locator('#models table.model-events tbody tr').count()).toBe(2);
     await expect.poll(() => page.locator('#positions tbody tr').count()).toBe(2);
     await expect.poll(() => page.locator('#actors tbody tr').count()).toBe(3);
+    // A market-data feed down with a long reason, one silent, one live.
+    const feeds = [
+      { venue: 'binance', symbol: 'BTC/USDT', stream: 'bar 1m', state: 'retrying', code: 'RATE_LIMITED', reason: 'binance 429 Too Many Requests: {"code":-1003,"msg":"Too many requests; current limit of IP(203.0.113.7) is 6000 requests per minute."}', retryAt: T0 + 30_000, ageMs: 4_200 },
+      { venue: 'binance', symbol: 'ETH/USDT', stream: 'trade', state: 'unknown', lastState: 'live', reason: 'gateway silent: its last status (live) is 30001 ms old, past 3 × 10000 ms', ageMs: 30_001 },
+      { venue: 'binance', symbol: 'SOL/USDT', stream: 'quote', state: 'live', ageMs: 900 },
+    ];
+    for (const [i, f] of feeds.entries()) feed.send({ type: 'snapshot', topic: 'feeds', key: `${f.venue}:${f.symbol}:${f.stream}`, seq: i + 1, data: f });
+    await expect.poll(() => page.locator('#feeds tbody tr').count()).toBe(3);
     // Every panel and scrolling box: what it holds is no wider than what it shows.
     const overflowing = (): Promise<string[]> =>
       page.evaluate(`[...document.querySelectorAll('.panel, .panel .scroll')].filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => (e.id || e.closest('.panel').id + ' ' + e.className) + ': ' + e.scrollWidth + ' > ' + e.clientWidth)`);

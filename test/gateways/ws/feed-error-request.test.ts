@@ -50,10 +50,10 @@ describe('websocket feed: an error frame names the request it refuses (real NATS
     await c.closed;
   });
 
-  it('refuses symbols on a topic that is not by symbol (risk, pnl, actors, models) rather than answering with them and sending everything', async () => {
+  it('refuses symbols on a topic that is not by symbol (risk, pnl, actors, models, feeds) rather than answering with them and sending everything', async () => {
     gw.hub.publishLocal('pnl', 'account', { realised: 1 });
     const c = await connectFeed(gw.wsUrl, { token: VIEWER });
-    for (const topic of ['risk', 'pnl', 'actors', 'models'] as const) c.send({ op: 'subscribe', topic, symbols: ['BTC/USDT'] });
+    for (const topic of ['risk', 'pnl', 'actors', 'models', 'feeds'] as const) c.send({ op: 'subscribe', topic, symbols: ['BTC/USDT'] });
     c.send({ op: 'subscribe', topic: 'pnl' });
     await c.waitFor((m) => m.type === 'subscribed' && m.topic === 'pnl');
     c.send({ op: 'unsubscribe', topic: 'pnl', symbols: ['BTC/USDT'] });
@@ -65,6 +65,7 @@ describe('websocket feed: an error frame names the request it refuses (real NATS
       ['subscribe', 'pnl', ['BTC/USDT']],
       ['subscribe', 'actors', ['BTC/USDT']],
       ['subscribe', 'models', ['BTC/USDT']],
+      ['subscribe', 'feeds', ['BTC/USDT']],
       ['unsubscribe', 'pnl', ['BTC/USDT']],
     ]);
     expect(refused[0]).toMatchObject({ reason: 'risk is not by symbol: leave symbols out (symbols apply to md, features, predictions, orders)' });

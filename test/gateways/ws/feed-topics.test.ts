@@ -36,7 +36,7 @@ describe('websocket feed topics from the bus (real NATS)', () => {
     gw.bus.emit(s.trade('binance', 'SOL/USDT'), new TextEncoder().encode('{not json'));
     await gw.bus.flush();
     await until(() => gw.hub.stats().seq.models === 1);
-    expect(gw.hub.stats()).toMatchObject({ seq: { md: 3, features: 1, predictions: 1, orders: 3, risk: 1, models: 1, pnl: 0, actors: 0 }, invalid: 1 });
+    expect(gw.hub.stats()).toMatchObject({ seq: { md: 3, features: 1, predictions: 1, orders: 3, risk: 1, models: 1, pnl: 0, actors: 0, feeds: 0 }, invalid: 1 });
 
     const c = await connectFeed(gw.wsUrl, { token: VIEWER });
     for (const topic of ['md', 'features', 'predictions', 'orders', 'risk', 'models']) c.send({ op: 'subscribe', topic });
@@ -85,6 +85,23 @@ describe('websocket feed topics from the bus (real NATS)', () => {
     expect(updates(f.messages).length).toBe(3);
     c.ws.close();
     f.ws.close();
+  });
+
+  it("carries the engine's view of the gateway's market-data feeds on `feeds` (publishLocal, not from the bus), a snapshot per venue, symbol and stream", async () => {
+    const feedOf = (symbol: string, stream: string, state: string) => ({ venue: 'binance', symbol, stream, state, lastState: state, restarts: 0, publisher: 'gw', ts: 1, ageMs: 0 });
+    gw.hub.publishLocal('feeds', 'binance:BTC/USDT:trade', feedOf('BTC/USDT', 'trade', 'live'));
+    gw.hub.publishLocal('feeds', 'binance:BTC/USDT:bar 1m', feedOf('BTC/USDT', 'bar 1m', 'retrying'));
+    gw.hub.publishLocal('feeds', 'binance:BTC/USDT:trade', feedOf('BTC/USDT', 'trade', 'unknown'));
+    const c = await connectFeed(gw.wsUrl, { token: VIEWER });
+    c.send({ op: 'subscribe', topic: 'feeds' });
+    expect(await c.waitFor((m) => m.type === 'subscribed')).toEqual({ type: 'subscribed', topic: 'feeds', symbols: null, snapshot: 2 });
+    await until(() => updates(c.messages, 'feeds').length === 2);
+    expect(updates(c.messages, 'feeds').map((u) => [u.type, u.key, u.seq, (u.data as { state: string }).state])).toEqual([
+      ['snapshot', 'binance:BTC/USDT:bar 1m', 2, 'retrying'],
+      ['snapshot', 'binance:BTC/USDT:trade', 3, 'unknown'],
+    ]);
+    c.ws.close();
+    await c.closed;
   });
 
   it('caps the symbols one session follows by name on a topic, and says so', async () => {
