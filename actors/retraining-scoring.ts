@@ -11,7 +11,7 @@ import { ensureChampion, shadowAgainst } from './retraining-production.js';
 import { shadowStep, watchStep } from './retraining-verdicts.js';
 
 /** Samples are re-counted (a count in the store, no rows read) every this many labels while collecting. */
-const COLLECT_STEP = 25;
+export const COLLECT_STEP = 25;
 
 /**
  * Applies labels one by one. Probabilities are computed for the rest of the batch at once and

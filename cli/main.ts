@@ -52,7 +52,7 @@ program
   .option('--embedded', 'use in-process adapters only')
   .option('--no-faults', 'do not inject the handful of bad messages that show the edge refusing input')
   .option('--retrain', 'train a new model on the three years before the window (as much of them as the data holds) even when the registry has one')
-  .option('--learn', 'also run one retraining cycle of the learning loop: a challenger fitted on the window\'s first labeled predictions, shadowed against the served model on later ones, promoted or rejected through the registry (the summary\'s learning line)')
+  .option('--learn', 'also run one retraining cycle of the learning loop: a challenger fitted on the window\'s labeled predictions but the last ones, shadowed against the served model on those, promoted or rejected through the registry (the summary\'s learning line)')
   .option('--dashboard', 'serve the dashboard, websocket feed and /metrics while the demo runs (prints the URL with the viewer token)')
   .option('--port <n>', 'with --dashboard: the gateway\'s port (default gateway.port; 0 picks a free one)', (v: string) => {
     // Digits only: Number('') and Number(' ') are 0, so `--port ''` (an unset variable) served on

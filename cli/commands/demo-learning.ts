@@ -4,6 +4,8 @@ import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import { shadowResultOf } from '../../models/retraining/shadow-evaluation.js';
 import type { ShadowResult } from '../../models/retraining/shadow-evaluation.js';
 import type { BacklogWait, BacklogWaited } from './demo-labeling.js';
+import { learningSamples } from './demo-learning-samples.js';
+import type { LearningWindow } from './demo-learning-samples.js';
 
 /** Who the demo's trigger names, as `ctl retrain trigger` names its operator. */
 export const LEARN_OPERATOR = 'sextant demo --learn';
@@ -11,14 +13,23 @@ export const LEARN_OPERATOR = 'sextant demo --learn';
 /**
  * The demo's config with `--learn`: the retraining actor on, started by one trigger of the demo's
  * own (`startLearningCycle`) and by nothing else, so the demo runs one cycle: the automatic
- * triggers (schedule, decay, drift, ADWIN) are off. Everything else is the configured retraining
- * (`retraining:`): its samples, fit, pace, shadow rule, rollback watch.
+ * triggers (schedule, decay, drift, ADWIN) are off. Its `training.minSamples` (and `maxSamples`,
+ * where lower) come from the window (`learningSamples`): the cycle fits once the window's labels
+ * are in but those its shadow run and a promotion's rollback watch need, not on the first 300
+ * (January's, on the default window). Everything else is the configured retraining
+ * (`retraining:`): its fit, pace, shadow rule, rollback watch.
  */
-export function learningConfig(cfg: Config): Config {
+export function learningConfig(cfg: Config, window: LearningWindow): Config {
   const off = Number.POSITIVE_INFINITY;
+  const { minSamples, maxSamples } = learningSamples(cfg.retraining, window);
   return {
     ...cfg,
-    retraining: { ...cfg.retraining, enabled: true, triggers: { ...cfg.retraining.triggers, everyLabels: 0, everyMs: 0, maxLogLoss: off, minHitRate: 0, psiThreshold: off, adwinDelta: 0 } },
+    retraining: {
+      ...cfg.retraining,
+      enabled: true,
+      triggers: { ...cfg.retraining.triggers, everyLabels: 0, everyMs: 0, maxLogLoss: off, minHitRate: 0, psiThreshold: off, adwinDelta: 0 },
+      training: { ...cfg.retraining.training, minSamples, maxSamples },
+    },
   };
 }
 

@@ -42,6 +42,10 @@ import type { DemoSummary } from './demo-summary.js';
 import { awaitLabeling, labelingRefusals } from './demo-labeling.js';
 import type { DemoLabeling } from './demo-labeling.js';
 import { awaitRetraining, learningConfig, learningSummary, startLearningCycle } from './demo-learning.js';
+import { learningSamples, windowBars } from './demo-learning-samples.js';
+import type { LearningWindow } from './demo-learning-samples.js';
+import type { ModelVersion } from '../../models/registry/model-registry.js';
+import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import type { DemoLearning } from './demo-learning.js';
 import type { LabelingStats } from '../../actors/labeling-actor.js';
 import { streamName } from '../../streams/provision.js';
@@ -59,8 +63,9 @@ export type DemoOptions = Readonly<{
   retrain?: boolean;
   /**
    * Run the learning loop's retraining actor for one cycle (`demo-learning.ts`): triggered at the
-   * start, it fits a challenger on the window's first labeled predictions, shadows it on later ones
-   * against the served model and promotes or rejects it through the registry; the demo waits for it.
+   * start, it fits a challenger on the window's labeled predictions but the last ones (those its
+   * shadow run and rollback watch need: `learningSamples`), shadows it on those against the served
+   * model and promotes or rejects it through the registry; the demo waits for it.
    */
   learn?: boolean;
   /** Serve the dashboard, feed and metrics (the gateway) while the demo runs. */
@@ -115,8 +120,7 @@ const inWords = (xs: readonly string[]): string => (xs.length < 2 ? (xs[0] ?? 'n
  */
 export async function runDemo(opts: DemoOptions): Promise<DemoSummary | undefined> {
   const started = performance.now();
-  const base = demoConfig(loadConfig({ file: opts.configFile }), opts.symbols, opts.timeframe, opts.namespace);
-  const cfg = opts.learn === true ? learningConfig(base) : base;
+  const cfg = demoConfig(loadConfig({ file: opts.configFile }), opts.symbols, opts.timeframe, opts.namespace);
   const log = createLogger(process.env['SEXTANT_LOG_LEVEL'] ?? 'warn');
   const clock = createLiveClock();
   const dataDir = requireDataDir(opts.data ?? cfg.data.dir);
@@ -174,18 +178,24 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary | undefine
     const demoModel = await ensureDemoModel(adapters.registry, { name: served.name, dataDir, symbols: opts.symbols, timeframe: opts.timeframe, from: opts.from, retrain: opts.retrain === true, notice: (l) => progressNote(`notice: ${l}`), onTraining: progressNote, cache: await trainingCacheOf(cfg, (l) => progressNote(`notice: ${l}`)), signal: signals.signal });
 
     next('starting the engine');
-    const engine = await startEngine(cfg, adapters, clock, log, { trainingClock: clock, maxAheadMs: cfg.validation.maxAheadMs, replay: true, ...(nats === undefined ? {} : { nats }), ...(dash === undefined ? {} : { stages: stageTiming(dash.gateway.metrics), counts: dash.gateway.metrics }) });
+    // --learn: retraining on for one cycle, which fits once the window's labels are in but those
+    // its shadow run and rollback watch need (`learningSamples`: from the window's bars and the model).
+    const learnWindow = opts.learn === true ? await learningWindow(files, opts, cfg.venue, demoModel.model) : undefined;
+    const ecfg = learnWindow === undefined ? cfg : learningConfig(cfg, learnWindow);
+    const engine = await startEngine(ecfg, adapters, clock, log, { trainingClock: clock, maxAheadMs: cfg.validation.maxAheadMs, replay: true, ...(nats === undefined ? {} : { nats }), ...(dash === undefined ? {} : { stages: stageTiming(dash.gateway.metrics), counts: dash.gateway.metrics }) });
     let stopping: Promise<void> | undefined;
     const stopEngine = (): Promise<void> => (stopping ??= engine.stop());
     opened.push({ what: 'the engine', close: stopEngine });
     running.engine = engine;
-    if (opts.learn === true) {
+    if (learnWindow !== undefined) {
       if (engine.retraining === undefined) throw new Error('--learn: the engine runs no retraining actor (it needs the decision path, a training-sample store and a model registry)');
       startLearningCycle(engine.retraining);
-      const t = cfg.retraining;
-      progressNote(`learning: one retraining cycle triggered: it fits a challenger once ${t.training.minSamples} predictions are labeled, shadows it against the served model on the next ${t.shadow.predictions} labeled predictions, then promotes or rejects it`);
+      const t = ecfg.retraining;
+      const n = learningSamples(cfg.retraining, learnWindow);
+      const kept = n.expected - n.minSamples;
+      progressNote(`learning: one retraining cycle triggered: it fits a challenger once ${t.training.minSamples} predictions are labeled (of the ${n.expected} the window gives${kept > 0 ? `, all but the last ${kept}` : ''}), shadows it against the served model on the next ${t.shadow.predictions} labeled predictions, then promotes or rejects it`);
     }
-    const status = dash === undefined ? undefined : startEngineStatusFeed({ engine, hub: dash.gateway.hub, metrics: dash.gateway.metrics, bus: adapters.bus, consumers: engineConsumers(cfg, engine), timeframe: cfg.strategy.timeframe, intervalMs: dash.statusIntervalMs, log });
+    const status = dash === undefined ? undefined : startEngineStatusFeed({ engine, hub: dash.gateway.hub, metrics: dash.gateway.metrics, bus: adapters.bus, consumers: engineConsumers(ecfg, engine), timeframe: cfg.strategy.timeframe, intervalMs: dash.statusIntervalMs, log });
     if (status !== undefined) opened.push({ what: 'the status feed', close: () => status.stop() });
     if (dash !== undefined) reportServedModel(dash.gateway.metrics, engine.decisions, cfg.strategy.model);
     const subjects = subjectsFor(cfg.prefix);
@@ -278,7 +288,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary | undefine
     step = 'summarising';
     const labeled = labeling === undefined ? null : await labelingSummary(labeling.stats(), labelWait, adapters, cfg);
     const learned: DemoLearning | null =
-      retraining === undefined ? null : await learningSummary(retraining.status(), { cfg, registry: adapters.registry, served: engine.decisions?.model(), wait: learnWait });
+      retraining === undefined ? null : await learningSummary(retraining.status(), { cfg: ecfg, registry: adapters.registry, served: engine.decisions?.model(), wait: learnWait });
 
     const seconds = (performance.now() - started) / 1000;
     const warmup = demoWarmup(opts.symbols, barCounts, barsBeforeFirstPrediction(demoModel.model));
@@ -353,6 +363,18 @@ async function startDemoDashboard(cfg: Config, adapters: Adapters, log: Logger, 
   const url = viewer === undefined ? `${gateway.server.url}/` : `${gateway.server.url}/?token=${encodeURIComponent(viewer.token)}`;
   progressNote(`dashboard: ${url}`);
   return { gateway, url, statusIntervalMs: gcfg.gateway.statusIntervalMs ?? 1000 };
+}
+
+/** The window as `--learn` sizes its cycle on (`learningSamples`): each symbol's bars in it, the served model's warm-up and horizon. */
+async function learningWindow(files: Parameters<typeof windowBars>[0], o: Pick<DemoOptions, 'symbols' | 'timeframe' | 'from' | 'to'>, venue: string, model: ModelVersion): Promise<LearningWindow> {
+  const barMs = TIMEFRAME_MS[o.timeframe];
+  return {
+    bars: await windowBars(files, o.symbols, { venue, from: o.from, to: o.to }),
+    warmup: barsBeforeFirstPrediction(model),
+    // As the labeling actor reads a prediction's horizon (models/labeling/pending-horizons.ts).
+    horizonBars: Math.max(1, Math.ceil(model.calibration.horizonMs / barMs)),
+    barMs,
+  };
 }
 
 async function firstAndLastBar(path: string, venue: string, symbol: string, tf: string, from: number, to: number): Promise<{ first: Bar; last: Bar } | undefined> {
