@@ -1,5 +1,4 @@
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { startTcpProxy } from './tcp-proxy.js';
 
 export type CutProxy = Readonly<{
   /** `nats://127.0.0.1:<port>` of the proxy: connect a client here to be able to cut it off. */
@@ -23,42 +22,23 @@ export type CutProxy = Readonly<{
  */
 export async function startNatsCutProxy(url = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222'): Promise<CutProxy> {
   const target = new URL(url);
-  const upstreamPort = Number(target.port || 4222);
   let mode: 'pass' | 'cut' | 'hold-replies' = 'pass';
-  const sockets = new Set<net.Socket>();
-  const track = (s: net.Socket): void => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => {});
-  };
-  const server = net.createServer((client) => {
-    track(client);
-    if (mode === 'cut') {
-      client.destroy();
-      return;
-    }
-    const upstream = net.connect(upstreamPort, target.hostname);
-    track(upstream);
-    client.on('data', (b) => void upstream.write(b));
-    upstream.on('data', (b) => {
-      if (mode !== 'hold-replies') client.write(b);
-    });
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
+  const proxy = await startTcpProxy({
+    host: target.hostname,
+    port: Number(target.port || 4222),
+    refuse: () => mode === 'cut',
+    wire: (client, upstream) => {
+      client.on('data', (b) => void upstream.write(b));
+      upstream.on('data', (b) => {
+        if (mode !== 'hold-replies') client.write(b);
+      });
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const destroyAll = (reset = false): void => {
-    for (const s of sockets) {
-      if (reset) s.resetAndDestroy();
-      else s.destroy();
-    }
-  };
   return {
-    url: `nats://127.0.0.1:${port}`,
+    url: `nats://127.0.0.1:${proxy.port}`,
     cut: (o) => {
       mode = 'cut';
-      destroyAll(o?.reset === true);
+      proxy.destroyAll(o?.reset === true);
     },
     restore: () => {
       mode = 'pass';
@@ -68,8 +48,7 @@ export async function startNatsCutProxy(url = process.env['NATS_URL'] ?? 'nats:/
     },
     close: async () => {
       mode = 'cut';
-      destroyAll();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await proxy.close();
     },
   };
 }

@@ -1,5 +1,4 @@
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { startTcpProxy } from './tcp-proxy.js';
 
 export type StallProxy = Readonly<{
   /** `url` with its host and port replaced by the proxy's. */
@@ -31,43 +30,33 @@ export type StallProxy = Readonly<{
  */
 export async function startStallProxy(url: string): Promise<StallProxy> {
   const target = new URL(url);
-  const upstreamPort = Number(target.port || 5432);
   let mode: 'pass' | 'stall' | 'stall-queries' | 'stall-when-sent' = 'pass';
   let marker = '';
   /** ReadyForQuery while idle ('Z', length 5, 'I'): the end of a session's startup. */
   const READY = Buffer.from([0x5a, 0, 0, 0, 5, 0x49]);
-  const sockets = new Set<net.Socket>();
-  const track = (s: net.Socket): void => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => {});
-  };
-  const server = net.createServer((client) => {
-    const upstream = net.connect(upstreamPort, target.hostname);
-    track(client);
-    track(upstream);
-    let started = false; // the server's first ReadyForQuery went through
-    let marked = false; // the client sent the marker
-    const stalled = (): boolean => mode === 'stall' || (mode === 'stall-queries' && started) || (mode === 'stall-when-sent' && marked);
-    client.on('data', (b) => {
-      if (mode === 'stall-when-sent' && b.includes(marker)) marked = true;
-      if (!stalled()) upstream.write(b);
-    });
-    upstream.on('data', (b) => {
-      if (stalled()) return;
-      client.write(b);
-      if (!started && b.includes(READY)) started = true;
-    });
-    client.on('end', () => upstream.end());
-    upstream.on('end', () => client.end());
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
+  const proxy = await startTcpProxy({
+    host: target.hostname,
+    port: Number(target.port || 5432),
+    wire: (client, upstream) => {
+      let started = false; // the server's first ReadyForQuery went through
+      let marked = false; // the client sent the marker
+      const stalled = (): boolean => mode === 'stall' || (mode === 'stall-queries' && started) || (mode === 'stall-when-sent' && marked);
+      client.on('data', (b) => {
+        if (mode === 'stall-when-sent' && b.includes(marker)) marked = true;
+        if (!stalled()) upstream.write(b);
+      });
+      upstream.on('data', (b) => {
+        if (stalled()) return;
+        client.write(b);
+        if (!started && b.includes(READY)) started = true;
+      });
+      client.on('end', () => upstream.end());
+      upstream.on('end', () => client.end());
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   const proxied = new URL(url);
   proxied.hostname = '127.0.0.1';
-  proxied.port = String(port);
+  proxied.port = String(proxy.port);
   return {
     url: proxied.toString(),
     stall: () => {
@@ -83,12 +72,7 @@ export async function startStallProxy(url: string): Promise<StallProxy> {
     resume: () => {
       mode = 'pass';
     },
-    drop: () => {
-      for (const s of sockets) s.destroy();
-    },
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    drop: () => proxy.destroyAll(),
+    close: () => proxy.close(),
   };
 }
