@@ -1,29 +1,23 @@
 import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { publishExpiry } from 'sextant/client';
-import { startEngine } from '../../cli/engine.js';
 import { engineConsumers, startEngineStatusFeed } from '../../cli/engine-status-feed.js';
 import { expiriesDurable, fillsDurable } from '../../cli/external-durables.js';
 import { createEngineMetrics } from '../../gateways/http/metrics.js';
 import { bookKey } from '../../models/risk/risk-book.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
-import { createLiveClock } from '../../state/clocks/live-clock.js';
 import { silentLogger } from '../../state/logger.js';
-import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
-import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
 import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
-import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
-import type { Bus } from '../../streams/bus.js';
 import { decodeText, encode } from '../../streams/codec.js';
 import { DlqEntrySchema } from '../../streams/messages/dlq-entry.js';
 import type { DlqEntry } from '../../streams/messages/dlq-entry.js';
 import type { Expiry } from '../../streams/messages/expiry.js';
 import { expiryId } from '../../streams/messages/expiry.js';
 import type { Fill } from '../../streams/messages/fill.js';
-import { createNatsBus } from '../../streams/nats-bus.js';
-import { streamName, streamSpecs } from '../../streams/provision.js';
+import { streamName } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { bookWithOrders } from '../support/approved-orders.js';
+import { approvedBtcBuys, natsWithStreams, startLiveEngine } from '../support/live-engine.js';
 import { suggestion } from '../risk/risk-fixtures.js';
 import { parsePromText, sampleValue } from '../gateways/http/prom-text.js';
 import { isolatedConfig, NATS_URL, trainedRegistry } from './engine-run.js';
@@ -46,21 +40,12 @@ afterEach(async () => {
 async function liveEngine(orders: readonly Readonly<{ id: string; qty: number; expiresAt?: number }>[]) {
   const cfg = isolatedConfig([BTC], (c) => ({ ...c, paperVenue: { ...c.paperVenue, enabled: false } }));
   const subjects = subjectsFor(cfg.prefix);
-  const bus: Bus = await createNatsBus({ url: NATS_URL, name: 'external-expiries', connectTimeoutMs: 3000 });
-  cleanup.push(() => bus.close());
-  await bus.ensureStreams(streamSpecs(cfg));
-  cleanup.push(() => bus.deleteStreams(streamSpecs(cfg).map((s) => s.name)));
+  const bus = await natsWithStreams(cfg, 'external-expiries', cleanup);
   registry ??= await trainedRegistry([BTC], Date.UTC(2024, 0, 1));
   const riskStore = createMemoryRiskStore();
-  const book = bookWithOrders(orders.map((o) => ({ id: o.id, venue: cfg.venue, symbol: BTC, side: 'buy' as const, qty: o.qty, strategy: cfg.strategy.name, expiresAt: o.expiresAt ?? T + 3_600_000 })));
+  const book = bookWithOrders(approvedBtcBuys(cfg, orders.map((o) => ({ ...o, expiresAt: o.expiresAt ?? T + 3_600_000 }))));
   await riskStore.saveBook(cfg.risk.account, { ...book, book: { ...book.book, marks: [[bookKey(cfg.venue, BTC), { mid: MID, ts: T }]] } }, 0);
-  const engine = await startEngine(
-    cfg,
-    { bus, features: createMemoryFeatureStore({ historyCap: 2 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() },
-    createLiveClock(),
-    silentLogger,
-  );
-  cleanup.push(() => engine.stop());
+  const engine = await startLiveEngine(cfg, { bus, registry, riskStore }, cleanup);
   const expiry = (orderId: string, over: Partial<Expiry> = {}): Expiry => ({
     type: 'exec.expired',
     v: 1,

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startEngine } from '../../cli/engine.js';
-import { createLiveClock } from '../../state/clocks/live-clock.js';
-import { silentLogger } from '../../state/logger.js';
-import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
-import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
 import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
-import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
 import { decodeText, encode } from '../../streams/codec.js';
 import { DlqEntrySchema } from '../../streams/messages/dlq-entry.js';
 import type { Fill } from '../../streams/messages/fill.js';
@@ -13,6 +7,7 @@ import { createMemoryBus } from '../../streams/memory-bus.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { bookWithOrders } from '../support/approved-orders.js';
+import { approvedBtcBuys, liveFill, startLiveEngine } from '../support/live-engine.js';
 import { isolatedConfig, trainedRegistry } from './engine-run.js';
 
 const T = Date.UTC(2024, 0, 2);
@@ -28,14 +23,9 @@ async function liveFillEngine(orders: readonly Readonly<{ id: string; qty: numbe
   await bus.ensureStreams(streamSpecs(cfg));
   const registry = await trainedRegistry(['BTC/USDT'], Date.UTC(2024, 0, 1));
   const riskStore = createMemoryRiskStore();
-  const approved = orders.map((o) => ({ id: o.id, venue: cfg.venue, symbol: 'BTC/USDT', side: 'buy' as const, qty: o.qty, strategy: cfg.strategy.name, expiresAt: o.expiresAt ?? T + 3_600_000 }));
+  const approved = approvedBtcBuys(cfg, orders.map((o) => ({ ...o, expiresAt: o.expiresAt ?? T + 3_600_000 })));
   await riskStore.saveBook(cfg.risk.account, bookWithOrders(approved), 0);
-  const engine = await startEngine(
-    cfg,
-    { bus, features: createMemoryFeatureStore({ historyCap: 2 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() },
-    createLiveClock(),
-    silentLogger,
-  );
+  const engine = await startLiveEngine(cfg, { bus, registry, riskStore });
   return { cfg, subjects, bus, engine };
 }
 
@@ -46,7 +36,7 @@ describe('fills from live trading consumers (paper venue off)', () => {
       { id: 'o:live:3', qty: 0.01 },
     ]);
     try {
-      const fill: Fill = { type: 'exec.fill', v: 1, id: 'x:live:1', ts: T, orderId: 'o:live', strategy: cfg.strategy.name, venue: cfg.venue, symbol: 'BTC/USDT', side: 'buy', qty: 0.01, price: 42_000, fee: 0.42, liquidity: 'taker', slippageBps: 1, final: true };
+      const fill = liveFill(cfg, T);
       await bus.publish(subjects.fill(cfg.venue, 'BTC/USDT'), encode(fill), { msgId: fill.id });
       await bus.publish(subjects.fill(cfg.venue, 'BTC/USDT'), new TextEncoder().encode('{"type":"exec.fill"'), { msgId: 'bad' });
       // Valid by the schema, but no subject can name venue `my_venue`: refused once, not retried

@@ -1,25 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DecisionPathFailedError } from '../../actors/event-sequencer.js';
-import { startEngine } from '../../cli/engine.js';
 import type { ActorSummary } from '../../cli/engine-status-feed.js';
 import { startEngineStatusFeed } from '../../cli/engine-status-feed.js';
-import { createLiveClock } from '../../state/clocks/live-clock.js';
 import { silentLogger } from '../../state/logger.js';
-import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
-import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
-import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
 import { createPgRiskStore } from '../../state/pg-risk-store.js';
 import { encode } from '../../streams/codec.js';
-import type { Fill } from '../../streams/messages/fill.js';
 import { RiskStateSchema } from '../../streams/messages/risk-state.js';
 import type { RiskState } from '../../streams/messages/risk-state.js';
-import { createNatsBus } from '../../streams/nats-bus.js';
-import { streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { bookWithOrders } from '../support/approved-orders.js';
+import { approvedBtcBuys, liveFill, natsWithStreams, startLiveEngine } from '../support/live-engine.js';
 import { dropSchema, queryRows } from '../support/pg.js';
-import { NATS_URL, isolatedConfig, trainedRegistry } from './engine-run.js';
+import { isolatedConfig, trainedRegistry } from './engine-run.js';
 
 // Real PostgreSQL (a schema of this file's own) refusing the decision path's risk write, real NATS
 // JetStream for the fill and `sx.risk.state` as a subscriber reads it. Fails (never skips) when
@@ -53,31 +46,19 @@ describe('a breach the decision path decides, whose risk write PostgreSQL refuse
     }));
     const subjects = subjectsFor(cfg.prefix);
     const schema = `dp_unstored_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-    const bus = await createNatsBus({ url: NATS_URL, name: 'risk-write-failure-announced-test', connectTimeoutMs: 3000 });
-    cleanup.push(async () => {
-      await bus.deleteStreams(streamSpecs(cfg).map((s) => s.name));
-      await bus.close();
-    });
-    await bus.ensureStreams(streamSpecs(cfg));
+    const bus = await natsWithStreams(cfg, 'risk-write-failure-announced-test', cleanup);
     const riskStore = await createPgRiskStore({ url, schema });
     cleanup.push(async () => {
       await riskStore.close();
       await dropSchema(url, schema);
     });
     // Risk approved the order the consumer's fill names before a restart.
-    const order = { id: 'o:live', venue: cfg.venue, symbol: 'BTC/USDT', side: 'buy' as const, qty: 0.01, strategy: cfg.strategy.name, expiresAt: FROM + 2 * 86_400_000 };
-    await riskStore.saveBook(cfg.risk.account, bookWithOrders([order]), 0);
+    await riskStore.saveBook(cfg.risk.account, bookWithOrders(approvedBtcBuys(cfg, [{ id: 'o:live', qty: 0.01, expiresAt: FROM + 2 * 86_400_000 }])), 0);
     const registry = await trainedRegistry(['BTC/USDT'], FROM);
-    const engine = await startEngine(
-      cfg,
-      { bus, features: createMemoryFeatureStore({ historyCap: 2 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() },
-      createLiveClock(),
-      silentLogger,
-    );
-    cleanup.push(() => engine.stop());
+    const engine = await startLiveEngine(cfg, { bus, registry, riskStore }, cleanup);
     const announced: RiskState[] = [];
     bus.subscribe(subjects.riskState(), (_s, data) => announced.push(RiskStateSchema.parse(JSON.parse(dec.decode(data)))));
-    const fill: Fill = { type: 'exec.fill', v: 1, id: 'x:live:1', ts: FROM + 86_400_000, orderId: 'o:live', strategy: cfg.strategy.name, venue: cfg.venue, symbol: 'BTC/USDT', side: 'buy', qty: 0.01, price: 42_000, fee: 0.42, liquidity: 'taker', slippageBps: 1, final: true };
+    const fill = liveFill(cfg, FROM + 86_400_000);
     const sendFill = (): Promise<unknown> => bus.publish(subjects.fill(cfg.venue, 'BTC/USDT'), encode(fill), { msgId: fill.id });
     return { cfg, subjects, schema, bus, engine, announced, sendFill };
   };

@@ -18,11 +18,11 @@ import type { RiskStore } from '../../state/risk-store.js';
 import { encode } from '../../streams/codec.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import { bookWithOrders } from '../support/approved-orders.js';
-import { createNatsBus } from '../../streams/nats-bus.js';
-import { streamName, streamSpecs } from '../../streams/provision.js';
+import { approvedBtcBuys, liveFill, natsWithStreams, startLiveEngine } from '../support/live-engine.js';
+import { streamName } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { testDataDir } from '../support/data-dir.js';
-import { NATS_URL, isolatedConfig, trainedRegistry } from './engine-run.js';
+import { isolatedConfig, trainedRegistry } from './engine-run.js';
 
 const SYMBOLS = ['BTC/USDT', 'ETH/USDT'];
 const FROM = Date.UTC(2024, 0, 1);
@@ -63,12 +63,7 @@ describe('a risk-state write that fails in the engine (real NATS JetStream, spac
   it('stops the decision path promptly, acknowledges nothing past the last stored risk state, and a restarted engine decides every bar', async () => {
     const registry = await trainedRegistry(SYMBOLS, FROM);
     const cfg = isolatedConfig(SYMBOLS, (c) => ({ ...c, consumer: { ...c.consumer, batchSize: 24, ackWaitMs: 2_000 }, decision: { ...c.decision, riskCheckpointMs: 200 } }));
-    const bus = await createNatsBus({ url: NATS_URL, name: 'risk-write-failure-test', connectTimeoutMs: 3000 });
-    cleanup.push(async () => {
-      await bus.deleteStreams(streamSpecs(cfg).map((s) => s.name));
-      await bus.close();
-    });
-    await bus.ensureStreams(streamSpecs(cfg));
+    const bus = await natsWithStreams(cfg, 'risk-write-failure-test', cleanup);
     const memory = createMemoryRiskStore();
     const riskStore = refusingBookWrites(memory);
     const stores: Omit<EngineAdapters, 'bus' | 'riskStore'> = {
@@ -143,27 +138,16 @@ describe('a risk-state write that fails in the engine (real NATS JetStream, spac
   it('stops the engine when the risk write after a fill from a live trading consumer fails, and applies no redelivered or later fill', async () => {
     const cfg = isolatedConfig(['BTC/USDT'], (c) => ({ ...c, paperVenue: { ...c.paperVenue, enabled: false }, consumer: { ...c.consumer, ackWaitMs: 1_000 } }));
     const subjects = subjectsFor(cfg.prefix);
-    const bus = await createNatsBus({ url: NATS_URL, name: 'risk-write-failure-fill-test', connectTimeoutMs: 3000 });
-    cleanup.push(async () => {
-      await bus.deleteStreams(streamSpecs(cfg).map((s) => s.name));
-      await bus.close();
-    });
-    await bus.ensureStreams(streamSpecs(cfg));
+    const bus = await natsWithStreams(cfg, 'risk-write-failure-fill-test', cleanup);
     const memory = createMemoryRiskStore();
     // Risk approved the orders the consumer's fills name before a restart.
-    const orders = ['o:live', 'o:live:2'].map((id) => ({ id, venue: cfg.venue, symbol: 'BTC/USDT', side: 'buy' as const, qty: 0.01, strategy: cfg.strategy.name, expiresAt: FROM + 2 * 86_400_000 }));
+    const orders = approvedBtcBuys(cfg, ['o:live', 'o:live:2'].map((id) => ({ id, qty: 0.01, expiresAt: FROM + 2 * 86_400_000 })));
     await memory.saveBook(cfg.risk.account, bookWithOrders(orders), 0);
     const riskStore = refusingBookWrites(memory);
     riskStore.refusing = true;
     const registry = await trainedRegistry(['BTC/USDT'], FROM);
-    const engine = await startEngine(
-      cfg,
-      { bus, features: createMemoryFeatureStore({ historyCap: 2 }), timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() },
-      createLiveClock(),
-      silentLogger,
-    );
-    cleanup.push(() => engine.stop());
-    const fill: Fill = { type: 'exec.fill', v: 1, id: 'x:live:1', ts: FROM + 86_400_000, orderId: 'o:live', strategy: cfg.strategy.name, venue: cfg.venue, symbol: 'BTC/USDT', side: 'buy', qty: 0.01, price: 42_000, fee: 0.42, liquidity: 'taker', slippageBps: 1, final: true };
+    const engine = await startLiveEngine(cfg, { bus, registry, riskStore }, cleanup);
+    const fill = liveFill(cfg, FROM + 86_400_000);
     await bus.publish(subjects.fill(cfg.venue, 'BTC/USDT'), encode(fill), { msgId: fill.id });
 
     const failure = await Promise.race([engine.failed(), new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000))]);
