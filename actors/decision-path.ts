@@ -185,6 +185,8 @@ export type DecisionPathOptions = Readonly<{
   riskCheckpointMs?: number;
   /** How a risk-state write the store may take later is tried again; default {@link RISK_WRITE_RETRY}. */
   riskWriteRetry?: StoreRetryPolicy;
+  /** The risk store as the error of a write whose tries ran out names it (`RiskStore.label`); default `the risk store`. */
+  riskStore?: string;
   /**
    * Events before this event time only warm the strategy (a backtest's warm-up bars before its
    * window): their vectors go through inference, so sequence windows and the attributions'
@@ -625,6 +627,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
   const persistRisk = opts.persistRisk;
   const retryWrite = retryingStoreWrite(deps.clock, opts.riskWriteRetry ?? RISK_WRITE_RETRY, (e, attempt, delayMs) =>
     log.warn({ err: String(e), attempt, delayMs }, 'risk state write failed; trying again'),
+    opts.riskStore ?? 'the risk store',
   );
   /**
    * The write of the risk state as it is now, announcing the changes it covers (`coveredNow`) once

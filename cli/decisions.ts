@@ -285,6 +285,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       ...(cfg.decision.riskCheckpointMs !== undefined ? { riskCheckpointMs: cfg.decision.riskCheckpointMs } : {}),
       ...(deps.decideFrom !== undefined ? { decideFrom: deps.decideFrom } : {}),
       persistRisk,
+      ...(deps.riskStore.label !== undefined ? { riskStore: deps.riskStore.label } : {}),
       riskStateAnnounced: risk.riskStateAnnounced,
       decided,
       ...(s.sizing === 'equity' && cfg.risk.capital !== undefined ? { equityCapital: cfg.risk.capital } : {}),

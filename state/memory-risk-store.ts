@@ -17,6 +17,7 @@ export function createMemoryRiskStore(): RiskStore {
     if (closed) throw new Error('risk store is closed');
   };
   return {
+    label: 'the in-memory risk store',
     load: async (account) => {
       open();
       const r = accounts.get(account) ?? {};

@@ -34,6 +34,7 @@ export async function createPgRiskStore(opts: PgRiskStoreOptions): Promise<RiskS
   const at = `to_timestamp($3::double precision / 1000)`;
 
   return {
+    label: `PostgreSQL (the risk store, schema ${opts.schema})`,
     load: async (account) => {
       try {
         const [l, t, b] = await Promise.all([

@@ -28,6 +28,8 @@ export type WriteBound = Readonly<{
 }>;
 
 export type RiskStore = {
+  /** The store as a message names it (`PostgreSQL (the risk store)`): an error whose retries ran out says what failed. */
+  readonly label?: string;
   /** What is stored for `account`; each part undefined when never written. */
   load(account: string): Promise<Partial<StoredRisk>>;
   saveLimits(account: string, limits: unknown, at: number, bound?: WriteBound): Promise<void>;

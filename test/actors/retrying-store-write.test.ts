@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { retryingStoreWrite } from '../../actors/retrying-store-write.js';
+import { retryingStoreWrite, StoreRetriesSpentError } from '../../actors/retrying-store-write.js';
 import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
 import { StoreError } from '../../state/errors.js';
 import { settled } from '../support/settled.js';
@@ -58,6 +58,28 @@ describe('store writes tried again (retryingStoreWrite)', () => {
     await expect(done).rejects.toThrow('down 4');
     expect(w.tries).toBe(4);
     expect(retries).toEqual([100, 200, 250]);
+  });
+
+  it('with the store named, its tries spent say that store, how many tries over how long, and the last failure (the cause)', async () => {
+    const clock = createSimulatedClock(0);
+    const retry = retryingStoreWrite(clock, POLICY, undefined, 'PostgreSQL (the risk store)');
+    const last = new StoreError('save risk book: read ECONNRESET', true);
+    const w = flaky([new StoreError('down', true), new StoreError('down', true), new StoreError('down', true), last]);
+    const done = retry(w.write)();
+    done.catch(() => {});
+    for (let t = 0; t <= 1_000; t += 50) {
+      clock.advanceTo(t);
+      await new Promise((r) => setImmediate(r));
+    }
+    const e = await done.then(() => undefined, (x: unknown) => x);
+    expect(e).toBeInstanceOf(StoreRetriesSpentError);
+    expect(e).toBeInstanceOf(StoreError);
+    expect((e as StoreRetriesSpentError).message).toBe('PostgreSQL (the risk store) did not take the write: 4 tries over 0.6 s failed (retries spent), the last with: save risk book: read ECONNRESET');
+    expect((e as StoreRetriesSpentError).cause).toBe(last);
+    expect((e as StoreRetriesSpentError).retryable).toBe(true);
+    // A final failure is passed on as it is: no retry policy ran out.
+    const refused = flaky([new StoreError('permission denied', false)]);
+    await expect(retry(refused.write)()).rejects.toThrow(/^permission denied$/);
   });
 
   it('does not try again a failure the store calls final, nor one that is not a store error', async () => {

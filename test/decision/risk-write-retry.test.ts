@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDecisionPath, RISK_WRITE_RETRY } from '../../actors/decision-path.js';
 import type { AssetEvent } from '../../actors/event-sequencer.js';
+import { DecisionPathFailedError } from '../../actors/event-sequencer.js';
 import { createRiskPersister } from '../../cli/risk-persist.js';
 import { createExecutionCore } from '../../models/execution/execution-core.js';
 import { twapPolicy } from '../../models/execution/twap-policy.js';
@@ -51,6 +52,7 @@ async function rig(failures: number, error: () => Error) {
       venue: undefined,
       riskCheckpointMs: 200,
       persistRisk: createRiskPersister(store, clock, risk.trading()),
+      riskStore: 'PostgreSQL (the risk store)',
     },
   );
   const fill = (n: number): Fill => ({ type: 'exec.fill', v: 1, id: `x:live:${n}`, ts: T0 + n, orderId: `o:live:${n}`, strategy: 's1', venue: VENUE, symbol: SYMBOL, side: 'buy', qty: 0.5, price: 42_000, fee: 0.1, liquidity: 'taker', slippageBps: 0, final: true });
@@ -98,6 +100,11 @@ describe('the decision path when its risk-state write fails', () => {
     await r.advance(500);
     await expect(filled).rejects.toThrow(/Connection terminated/);
     await expect(failed).resolves.toBeInstanceOf(StoreError);
+    // What the operator reads last: which store, that the tries ran out and over how long, the last error.
+    const spent = await failed;
+    expect(new DecisionPathFailedError(spent).message).toBe(
+      'decision path failed: PostgreSQL (the risk store) did not take the write: 7 tries over 25.5 s failed (retries spent), the last with: save risk book: Connection terminated unexpectedly; restart the engine to resume from its last commit',
+    );
     expect(r.tries).toEqual([0, 500, 1_500, 3_500, 7_500, 15_500, 25_500]);
     await expect(r.path.onExternalFill(r.fill(2))).rejects.toThrow(/Connection terminated/);
     await expect(r.path.onRelease([trade(1)])).rejects.toThrow(/Connection terminated/);
