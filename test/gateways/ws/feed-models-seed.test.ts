@@ -25,6 +25,7 @@ import { subjectsFor } from '../../../streams/subjects.js';
 import { newModel, onnxBytes } from '../../contract/model-registry.fixtures.js';
 import { dropSchema } from '../../support/pg.js';
 import { connectFeed, json, NATS_URL, startTestGateway, VIEWER } from './gateway-harness.js';
+import type { FeedClient } from './gateway-harness.js';
 
 type Update = Extract<ServerMessage, { type: 'snapshot' | 'delta' }>;
 type Line = { level: string; msg: string; fields: Record<string, unknown> };
@@ -54,12 +55,18 @@ const configFor = (t: string): Config =>
 const snapshotOf = (messages: readonly ServerMessage[]): unknown[][] =>
   messages.filter((m): m is Update => m.type === 'snapshot').map((u) => [u.key, (u.data as ModelEvent).event, (u.data as ModelEvent).alias, (u.data as ModelEvent).version]);
 
+/** A feed client subscribed to `models`, once the gateway said so: what it was sent first is in its messages. */
+async function modelsFeed(url: string): Promise<FeedClient> {
+  const c = await connectFeed(url, { token: VIEWER });
+  c.send({ op: 'subscribe', topic: 'models' });
+  await c.waitFor((m) => m.type === 'subscribed');
+  return c;
+}
+
 /** Starts the gateway `sextant run` builds, subscribes a new client to `models` and returns what it was sent first. */
 async function subscribeAfterStart(cfg: Config, bus: Bus, log: Logger = silentLogger, registry?: ModelRegistry): Promise<{ messages: ServerMessage[]; close(): Promise<void>; emitModel(e: ModelEvent): void }> {
   const runtime = await startGatewayRuntime(cfg, bus, {}, log, { env: { SEXTANT_VIEWER_TOKEN: VIEWER }, metrics: createEngineMetrics({ defaultMetrics: false }), ...(registry !== undefined ? { registry } : {}) });
-  const c = await connectFeed(`${runtime.server.url.replace('http:', 'ws:')}/ws`, { token: VIEWER });
-  c.send({ op: 'subscribe', topic: 'models' });
-  await c.waitFor((m) => m.type === 'subscribed');
+  const c = await modelsFeed(`${runtime.server.url.replace('http:', 'ws:')}/ws`);
   return {
     messages: c.messages,
     emitModel: (e) => bus.emit(subjectsFor(cfg.prefix).model(e.name, e.event), json(e)),
@@ -75,14 +82,10 @@ describe.each([
   ['real NATS', (): Promise<Bus> => createNatsBus({ url: NATS_URL, name: 'feed-models-seed', connectTimeoutMs: 3000 })],
   ['the in-process bus', async (): Promise<Bus> => createMemoryBus()],
 ])('the models snapshot after the gateway starts (%s)', (_name, openBus) => {
-  it('holds what each alias serves from registry events published before the gateway started', async () => {
-    const cfg = configFor(tag());
-    const bus = await openBus();
-    const specs = streamSpecs(cfg, { storage: 'memory' });
-    await bus.ensureStreams(specs);
-    const subjects = subjectsFor(cfg.prefix);
-    try {
-      const stored = [
+  it.each<[string, ModelEvent[], unknown[][]]>([
+    [
+      'holds what each alias serves from registry events published before the gateway started',
+      [
         event(1, { name: 'dir-mlp', event: 'registered', version: 3, alias: null }),
         event(2, { name: 'dir-mlp', event: 'promoted', version: 3, alias: 'production' }),
         event(3, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'staging' }),
@@ -90,80 +93,57 @@ describe.each([
         event(5, { name: 'dir-mlp', event: 'rejected', version: 5, alias: null }),
         event(6, { name: 'dir-lr', event: 'promoted', version: 1, alias: 'production' }),
         event(7, { name: 'dir-lr', event: 'promoted', version: 2, alias: 'production' }),
-      ];
-      for (const e of stored) await bus.publish(subjects.model(e.name, e.event), json(e));
-      const feed = await subscribeAfterStart(cfg, bus);
-      try {
-        // As for relayed events: what each alias was last moved to, and the newest event of each other kind.
-        expect(snapshotOf(feed.messages)).toEqual([
-          ['dir-mlp', 'promoted', 'production', 3],
-          ['dir-mlp', 'promoted', 'staging', 4],
-          ['dir-mlp', 'registered', null, 5],
-          ['dir-mlp', 'rejected', null, 5],
-          ['dir-lr', 'promoted', 'production', 2],
-        ]);
-      } finally {
-        await feed.close();
-      }
-    } finally {
-      await bus.deleteStreams(specs.map((s) => s.name));
-      await bus.close();
-    }
-  });
-
-  it('drops an alias a stored rejection cleared: the rejected version is no longer listed under it', async () => {
-    const cfg = configFor(tag());
-    const bus = await openBus();
-    const specs = streamSpecs(cfg, { storage: 'memory' });
-    await bus.ensureStreams(specs);
-    const subjects = subjectsFor(cfg.prefix);
-    try {
-      const stored = [
+      ],
+      // As for relayed events: what each alias was last moved to, and the newest event of each other kind.
+      [
+        ['dir-mlp', 'promoted', 'production', 3],
+        ['dir-mlp', 'promoted', 'staging', 4],
+        ['dir-mlp', 'registered', null, 5],
+        ['dir-mlp', 'rejected', null, 5],
+        ['dir-lr', 'promoted', 'production', 2],
+      ],
+    ],
+    [
+      'drops an alias a stored rejection cleared: the rejected version is no longer listed under it',
+      [
         event(1, { name: 'dir-mlp', event: 'promoted', version: 3, alias: 'production' }),
         event(2, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'staging' }),
         event(3, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'canary' }),
         event(4, { name: 'dir-mlp', event: 'promoted', version: 5, alias: 'shadow' }),
         event(5, { name: 'dir-mlp', event: 'rejected', version: 4, alias: null }),
-      ];
-      for (const e of stored) await bus.publish(subjects.model(e.name, e.event), json(e));
-      const feed = await subscribeAfterStart(cfg, bus);
-      try {
-        // The registry's reject cleared staging and canary (both v4); shadow names another version.
-        expect(snapshotOf(feed.messages)).toEqual([
-          ['dir-mlp', 'promoted', 'production', 3],
-          ['dir-mlp', 'promoted', 'shadow', 5],
-          ['dir-mlp', 'rejected', null, 4],
-        ]);
-      } finally {
-        await feed.close();
-      }
-    } finally {
-      await bus.deleteStreams(specs.map((s) => s.name));
-      await bus.close();
-    }
-  });
-
-  it('holds an alias removal in its alias\'s slot: the promotion it undid is no longer listed under it', async () => {
+      ],
+      // The registry's reject cleared staging and canary (both v4); shadow names another version.
+      [
+        ['dir-mlp', 'promoted', 'production', 3],
+        ['dir-mlp', 'promoted', 'shadow', 5],
+        ['dir-mlp', 'rejected', null, 4],
+      ],
+    ],
+    [
+      'holds an alias removal in its alias\'s slot: the promotion it undid is no longer listed under it',
+      [
+        event(1, { name: 'dir-mlp', event: 'promoted', version: 3, alias: 'production' }),
+        event(2, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'candidate' }),
+        event(3, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'production' }),
+        event(4, { name: 'dir-mlp', event: 'alias_removed', version: 4, alias: 'candidate' }),
+      ],
+      // Before, the removal took a slot of its own and `dir-mlp@candidate` still named v4.
+      [
+        ['dir-mlp', 'promoted', 'production', 4],
+        ['dir-mlp', 'alias_removed', 'candidate', 4],
+      ],
+    ],
+  ])('%s', async (_title, stored, snapshot) => {
     const cfg = configFor(tag());
     const bus = await openBus();
     const specs = streamSpecs(cfg, { storage: 'memory' });
     await bus.ensureStreams(specs);
     const subjects = subjectsFor(cfg.prefix);
     try {
-      const stored = [
-        event(1, { name: 'dir-mlp', event: 'promoted', version: 3, alias: 'production' }),
-        event(2, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'candidate' }),
-        event(3, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'production' }),
-        event(4, { name: 'dir-mlp', event: 'alias_removed', version: 4, alias: 'candidate' }),
-      ];
       for (const e of stored) await bus.publish(subjects.model(e.name, e.event), json(e));
       const feed = await subscribeAfterStart(cfg, bus);
       try {
-        // Before, the removal took a slot of its own and `dir-mlp@candidate` still named v4.
-        expect(snapshotOf(feed.messages)).toEqual([
-          ['dir-mlp', 'promoted', 'production', 4],
-          ['dir-mlp', 'alias_removed', 'candidate', 4],
-        ]);
+        expect(snapshotOf(feed.messages)).toEqual(snapshot);
       } finally {
         await feed.close();
       }
@@ -198,9 +178,7 @@ describe.each([
       expect(outcome).toEqual({ outcome: 'seeded', kept: 5 });
       expect(lines.filter((l) => l.level === 'warn')).toEqual([]);
       expect(lines.find((l) => /seeded/.test(l.msg))?.fields).toMatchObject({ events: 25, kept: 5 });
-      const c = await connectFeed(gw.wsUrl, { token: VIEWER });
-      c.send({ op: 'subscribe', topic: 'models' });
-      await c.waitFor((m) => m.type === 'subscribed');
+      const c = await modelsFeed(gw.wsUrl);
       expect(snapshotOf(c.messages)).toEqual([
         ['dir-mlp', 'promoted', 'production', 3],
         ['dir-lr', 'promoted', 'production', 1],
@@ -242,9 +220,7 @@ describe('seeding the models snapshot', () => {
   it('keeps a stored event only where nothing was relayed since the start, and hands it to subscribers already there', async () => {
     const gw = await startTestGateway();
     try {
-      const c = await connectFeed(gw.wsUrl, { token: VIEWER });
-      c.send({ op: 'subscribe', topic: 'models' });
-      await c.waitFor((m) => m.type === 'subscribed');
+      const c = await modelsFeed(gw.wsUrl);
       const live = event(9, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'production' });
       gw.bus.emit(gw.subjects.model(live.name, live.event), json(live));
       await c.waitFor((m) => m.type === 'delta');
@@ -252,9 +228,7 @@ describe('seeding the models snapshot', () => {
       const kept = gw.hub.seed(stored.map((e, i) => ({ subject: gw.subjects.model(e.name, e.event), data: json(e), streamSeq: i + 1 })));
       expect(kept).toBe(1);
       await c.waitFor((m) => m.type === 'delta' && (m.data as ModelEvent).event === 'registered');
-      const c2 = await connectFeed(gw.wsUrl, { token: VIEWER });
-      c2.send({ op: 'subscribe', topic: 'models' });
-      await c2.waitFor((m) => m.type === 'subscribed');
+      const c2 = await modelsFeed(gw.wsUrl);
       expect(snapshotOf(c2.messages)).toEqual([
         ['dir-mlp', 'promoted', 'production', 4],
         ['dir-mlp', 'registered', null, 5],
@@ -291,9 +265,7 @@ describe('seeding the models snapshot', () => {
       ];
       const kept = gw.hub.seed(stored.map((e, i) => ({ subject: gw.subjects.model(e.name, e.event), data: json(e), streamSeq: i + 1 })));
       expect(kept).toBe(2);
-      const c = await connectFeed(gw.wsUrl, { token: VIEWER });
-      c.send({ op: 'subscribe', topic: 'models' });
-      await c.waitFor((m) => m.type === 'subscribed');
+      const c = await modelsFeed(gw.wsUrl);
       expect(snapshotOf(c.messages)).toEqual([
         ['dir-mlp', 'rejected', null, 4],
         ['dir-mlp', 'promoted', 'production', 3],
@@ -303,9 +275,7 @@ describe('seeding the models snapshot', () => {
       const next = event(10, { name: 'dir-mlp', event: 'promoted', version: 6, alias: 'staging' });
       gw.bus.emit(gw.subjects.model(next.name, next.event), json(next));
       await c.waitFor((m) => m.type === 'delta' && (m.data as ModelEvent).version === 6);
-      const later = await connectFeed(gw.wsUrl, { token: VIEWER });
-      later.send({ op: 'subscribe', topic: 'models' });
-      await later.waitFor((m) => m.type === 'subscribed');
+      const later = await modelsFeed(gw.wsUrl);
       expect(snapshotOf(later.messages)).toContainEqual(['dir-mlp', 'promoted', 'staging', 6]);
       c.ws.close();
       later.ws.close();
