@@ -17,6 +17,9 @@ writeFileSync(lateConfig, 'paperVenue:\n  latencyMs: 7200000\n');
 const EARLY = "warning: costs.latencyMs (7200000 ms) is at or past the orders' time-to-live (3600000 ms: execution.policy twap over the model's 14400000 ms horizon): every order will expire before it can fill; give a latency under 3600000 ms";
 const count = (text: string, part: string): number => text.split(part).length - 1;
 
+/** Runs `sextant …` as a user does, to its end (4 minutes at most). */
+const sextant = (args: readonly string[]) => spawnSync(process.execPath, [resolve(ROOT, 'bin/sextant.js'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
+
 /**
  * Runs `sextant …` as a user does until `enough(stderr)` holds, then stops it (SIGTERM): the
  * warning is said before anything is trained, so a suite or an experiment need not run to its end.
@@ -45,11 +48,7 @@ describe('every command that runs backtests says before the work that the latenc
   // a report of zero trades without a word before it.
   it('sextant backtest --walk-forward: once, before the first segment, and each segment says why none filled', () => {
     const out = join(dir, 'wf');
-    const r = spawnSync(process.execPath, [resolve(ROOT, 'bin/sextant.js'), '-c', lateConfig, 'backtest', '--data', testDataDir(), '--symbols', 'BTC/USDT', '--from', '2024-03-01', '--to', '2024-03-15', '--walk-forward', '7', '--report', out], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 240_000,
-    });
+    const r = sextant(['-c', lateConfig, 'backtest', '--data', testDataDir(), '--symbols', 'BTC/USDT', '--from', '2024-03-01', '--to', '2024-03-15', '--walk-forward', '7', '--report', out]);
     expect(r.status, r.stderr).toBe(0);
     expect(count(r.stderr, EARLY), r.stderr).toBe(1);
     expect(r.stderr.indexOf(EARLY)).toBe(0); // before anything else it says
@@ -81,11 +80,7 @@ describe('every command that runs backtests says before the work that the latenc
   }, 200_000);
 
   it('a single backtest says it before the model is trained, not only before the replay', () => {
-    const r = spawnSync(
-      process.execPath,
-      [resolve(ROOT, 'bin/sextant.js'), 'backtest', '--data', testDataDir(), '--symbols', 'BTC/USDT', '--from', '2024-03-01', '--to', '2024-03-08', '--latency-ms', '7200000', '--report', join(dir, 'single')],
-      { cwd: ROOT, encoding: 'utf8', timeout: 240_000 },
-    );
+    const r = sextant(['backtest', '--data', testDataDir(), '--symbols', 'BTC/USDT', '--from', '2024-03-01', '--to', '2024-03-08', '--latency-ms', '7200000', '--report', join(dir, 'single')]);
     expect(r.status, r.stderr).toBe(0);
     expect(count(r.stderr, EARLY), r.stderr).toBe(1);
     expect(r.stderr.indexOf(EARLY), r.stderr).toBe(0); // before the training lines
@@ -102,11 +97,7 @@ describe('on bars alone, with no latency, an order decided at a bar\'s close fil
     const config = join(dir, 'immediate.yaml');
     writeFileSync(config, 'execution:\n  policy: immediate\n');
     const out = join(dir, 'immediate');
-    const r = spawnSync(process.execPath, [resolve(ROOT, 'bin/sextant.js'), '-c', config, 'backtest', '--data', testDataDir(), '--symbols', 'BTC/USDT', '--from', '2024-03-01', '--to', '2024-03-15', '--latency-ms', '0', '--report', out], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 240_000,
-    });
+    const r = sextant(['-c', config, 'backtest', '--data', testDataDir(), '--symbols', 'BTC/USDT', '--from', '2024-03-01', '--to', '2024-03-15', '--latency-ms', '0', '--report', out]);
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as BacktestReport;
     expect(report.execution.policy).toBe('immediate');
