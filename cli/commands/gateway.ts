@@ -37,7 +37,7 @@ export type GatewayCommandOptions = Readonly<{
  * (failed, waiting to restart: `marketData.restart`). Exits 1 when every feed was. It does not exit
  * when every feed fails (each is restarted): an error line says so once (`all-failed-alarm.ts`) and
  * /healthz says `down`. Each feed's status is served on `marketData.http` (/metrics, /healthz,
- * /readyz: `feed-status-server.ts`).
+ * /readyz: `feed-status-server.ts`), with its NATS link (/healthz `degraded` while it is down).
  */
 export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
   const cfg = loadConfig({ file: opts.configFile });
@@ -79,8 +79,9 @@ export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
   let http: FeedStatusServer | undefined;
   try {
     // Before the feeds: a port taken is said at once, not after the streams were created.
-    // Its NATS link is on /metrics too (sextant_nats_*{connection="…-gateway"}): the feeds' statuses say
-    // nothing of a gateway whose publishes wait for a NATS that is gone.
+    // Its NATS link is on /metrics too (sextant_nats_*{connection="…-gateway"}) and on /healthz as `nats`
+    // (`degraded`, /readyz 503, while down): the feeds' statuses say nothing of a gateway whose publishes
+    // wait for a NATS that is gone.
     if (md.http.enabled) http = await startFeedStatusServer({ board, host: md.http.host, port: md.http.port, log, nats: { connection: `${cfg.nats.name}-gateway`, read: () => nats.state() } });
     await bus.ensureStreams(streamSpecs(cfg));
     published = startFeedStatusPublisher({ board, bus, subjects: subjectsFor(cfg.prefix), now: () => Date.now(), everyMs: md.statusEveryMs, publisher: `${cfg.nats.name}-gateway` });

@@ -16,7 +16,7 @@ export type FeedStatusServerOptions = Readonly<{
   log: Logger;
   /** Node's process metrics too (default true). */
   defaultMetrics?: boolean;
-  /** The gateway's NATS link (cli/nats-connection-log.ts), on /metrics as `sextant_nats_*{connection}`. */
+  /** The gateway's NATS link (cli/nats-connection-log.ts), on /metrics as `sextant_nats_*{connection}` and on /healthz and /readyz as `nats` (`degraded` while down). */
   nats?: GatewayNatsLink;
 }>;
 
@@ -74,14 +74,25 @@ export function feedStatusMetrics(board: FeedStatusBoard, opts: Readonly<{ defau
   return registry;
 }
 
+export type FeedHealth = Readonly<{
+  status: 'ok' | 'degraded' | 'down';
+  feeds: number;
+  down: readonly FeedStatusEntry[];
+  /** The gateway's NATS link where given (as the engine's /healthz and `ctl status` give theirs). */
+  nats?: BusConnectionState;
+}>;
+
 /**
- * What /healthz and /readyz say: `ok` while every feed is live, `degraded` with the others, `down`
- * while every feed has failed and none connected since (the supervisor restarting them all: the
- * gateway delivers nothing; it used to exit then).
+ * What /healthz and /readyz say: `ok` while every feed is live and the NATS link (where given) is
+ * up, `degraded` with the other feeds or while NATS is down (the feeds' bars and trades wait
+ * unpublished; the client reconnects by itself), `down` while every feed has failed and none
+ * connected since (the supervisor restarting them all: the gateway delivers nothing; it used to
+ * exit then).
  */
-export function feedHealth(board: FeedStatusBoard): Readonly<{ status: 'ok' | 'degraded' | 'down'; feeds: number; down: readonly FeedStatusEntry[] }> {
+export function feedHealth(board: FeedStatusBoard, nats?: BusConnectionState): FeedHealth {
   const down = board.down();
-  return { status: board.allFailed() ? 'down' : down.length === 0 ? 'ok' : 'degraded', feeds: board.entries().length, down };
+  const status = board.allFailed() ? 'down' : down.length === 0 && nats?.connected !== false ? 'ok' : 'degraded';
+  return { status, feeds: board.entries().length, down, ...(nats !== undefined ? { nats } : {}) };
 }
 
 /**
@@ -91,8 +102,9 @@ export function feedHealth(board: FeedStatusBoard): Readonly<{ status: 'ok' | 'd
  * `sextant_market_data_feed_status_since_seconds`, `sextant_nats_connected{connection}`,
  * `sextant_nats_reconnects_total`, `sextant_nats_last_outage_seconds` where `nats` is given, process
  * metrics), `GET /healthz` (200, `status`
- * `ok`, `degraded` with the feeds not live, each with its state, code, reason and retryAt, or `down`
- * when every feed has failed: the process works and restarts them, a venue may not) and
+ * `ok`, `degraded` with the feeds not live, each with its state, code, reason and retryAt, or while
+ * the NATS link is down, given as `nats` (connected, since, disconnects, reconnects, lastOutage), or
+ * `down` when every feed has failed: the process works and restarts them, a venue may not) and
  * `GET /readyz` (the same body, 503 unless `ok`).
  */
 export async function startFeedStatusServer(o: FeedStatusServerOptions): Promise<FeedStatusServer> {
@@ -105,7 +117,7 @@ export async function startFeedStatusServer(o: FeedStatusServerOptions): Promise
     const path = new URL(req.url ?? '/', 'http://local').pathname;
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'GET only' });
     if (path === '/healthz' || path === '/readyz') {
-      const h = feedHealth(o.board);
+      const h = feedHealth(o.board, o.nats?.read());
       return json(res, path === '/readyz' && h.status !== 'ok' ? 503 : 200, h);
     }
     if (path === '/metrics') {

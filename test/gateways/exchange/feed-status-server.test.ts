@@ -5,6 +5,8 @@ import type { FeedStatusServer } from '../../../gateways/market-data/feed-status
 import { allFailedAlarm } from '../../../gateways/market-data/all-failed-alarm.js';
 import type { Logger } from '../../../state/logger.js';
 import { silentLogger } from '../../../state/logger.js';
+import type { BusStatus } from '../../../streams/bus.js';
+import { trackBusConnection } from '../../../streams/bus-connection.js';
 
 const T0 = 1_800_000_000_000;
 let server: FeedStatusServer | undefined;
@@ -59,6 +61,34 @@ describe('sextant gateway: feed status on /metrics, /healthz and /readyz (market
     r = await get('/readyz');
     expect(r.status).toBe(503);
     expect(JSON.parse(r.text)).toMatchObject({ status: 'degraded', down: [{ feed: TRADE, state: 'restarting', code: 'STALE', attempt: 1, retryAt: t + 10_000, restarts: 1 }] });
+  });
+
+  it('gives its NATS link on /healthz and /readyz: `degraded` (still 200; /readyz 503) while it is down, however live the feeds, with the outage under way; `ok` again once back, the last outage kept', async () => {
+    let t = T0;
+    const feeds = configuredFeeds({ provider: 'ccxt', timeframes: ['1m'], trades: false, quotes: false }, [{ venue: 'binance', symbol: 'BTC/USDT' }]);
+    const board = createFeedStatusBoard(feeds, () => t);
+    let emit: (s: BusStatus) => void = () => {};
+    const link = trackBusConnection({ onStatus: (l) => ((emit = l), { unsubscribe: () => {} }) }, () => t);
+    server = await startFeedStatusServer({ board, host: '127.0.0.1', port: 0, log: silentLogger, defaultMetrics: false, nats: { connection: 'sextant-gateway', read: () => link.state() } });
+    board.apply({ type: 'connected', feed: 'binance BTC/USDT bar 1m', mode: 'watch' });
+    const body = async (path: string): Promise<[number, unknown]> => {
+      const r = await get(path);
+      return [r.status, JSON.parse(r.text)];
+    };
+    const up = { connected: true, since: new Date(T0).toISOString(), disconnects: 0, reconnects: 0, lastOutage: null };
+    expect(await body('/readyz')).toEqual([200, { status: 'ok', feeds: 1, down: [], nats: up }]);
+
+    t += 1_000;
+    emit({ type: 'disconnected', server: '127.0.0.1:4222', error: 'read ECONNRESET' });
+    t += 4_000;
+    const outage = { at: new Date(T0 + 1_000).toISOString(), until: null, ms: 4_000, server: '127.0.0.1:4222', error: 'read ECONNRESET' };
+    const cut = { connected: false, since: outage.at, disconnects: 1, reconnects: 0, lastOutage: outage };
+    expect(await body('/healthz')).toEqual([200, { status: 'degraded', feeds: 1, down: [], nats: cut }]);
+    expect(await body('/readyz')).toEqual([503, { status: 'degraded', feeds: 1, down: [], nats: cut }]);
+
+    emit({ type: 'reconnected', server: '127.0.0.1:4222' });
+    const back = { connected: true, since: new Date(t).toISOString(), disconnects: 1, reconnects: 1, lastOutage: { ...outage, until: new Date(t).toISOString() } };
+    expect(await body('/readyz')).toEqual([200, { status: 'ok', feeds: 1, down: [], nats: back }]);
   });
 
   it('says `down` on /healthz (still 200) and logs one error naming every feed when all have failed at once: the gateway restarts them for ever instead of exiting; a feed that connects again ends it', async () => {
