@@ -1,10 +1,12 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BusConnectionState } from '../../streams/bus-connection.js';
+import { FEED_STATUS_STATES } from '../../streams/messages/feed-status.js';
 import { natsConnectionMetrics } from './nats-connection-metrics.js';
 
 /** A feed as the engine last heard of it from `sextant gateway` (cli/feed-status-watch.ts `FeedView`). */
 export type SeenFeed = Readonly<{ venue: string; symbol: string; stream: string; state: string; ageMs: number }>;
-const SEEN_FEED_STATES = ['starting', 'live', 'retrying', 'held', 'stale', 'failed', 'restarting', 'stopped', 'unknown'] as const;
+/** The states of `md.status` v1, and `unknown`: the gateway silent past 3 republish intervals (cli/feed-status-watch.ts). */
+const SEEN_FEED_STATES = [...FEED_STATUS_STATES, 'unknown'] as const;
 
 /** Stages of the live path timed by `observeStage` (the `stage` label). */
 export const METRIC_STAGES = ['decode', 'features', 'store', 'decide', 'publish'] as const;
