@@ -84,7 +84,13 @@ export type ActorSummary = Readonly<{
  * 3 × `marketData.statusEveryMs` (the gateway silent, `reason` says so, `lastState` what it last
  * said); `ageMs` how old it was on the engine's clock when this was published.
  */
-export type FeedSummary = FeedView;
+export type FeedSummary = FeedView | FeedGone;
+
+/**
+ * A feed the engine's watch forgot (its gateway runs it no more: cli/feed-status-watch.ts), sent
+ * once on its key so that a page holding it drops it; the dashboard's panel deletes its row.
+ */
+export type FeedGone = Readonly<{ venue: string; symbol: string; stream: string; state: 'gone'; reason: string; ageMs: 0 }>;
 
 /** A feed's key on the `feeds` topic: venue, symbol and stream (`binance:BTC/USDT:bar 1m`). */
 export const feedKey = (f: Pick<FeedView, 'venue' | 'symbol' | 'stream'>): string => `${f.venue}:${f.symbol}:${f.stream}`;
@@ -197,6 +203,8 @@ export function startEngineStatusFeed(opts: EngineStatusFeedOptions): EngineStat
   const { engine, hub } = opts;
   const log = opts.log.child({ feed: 'engine-status' });
   const sent = new Map<string, string>();
+  /** The `feeds` keys sent and not since said `gone`. */
+  const feedsSent = new Map<string, Pick<FeedView, 'venue' | 'symbol' | 'stream'>>();
   opts.metrics?.engineCounts(() => engine.counters);
   const labeling = engine.labeling;
   if (labeling !== undefined) opts.metrics?.labelingCounts(labeling.strategy, () => labeling.stats());
@@ -266,7 +274,22 @@ export function startEngineStatusFeed(opts: EngineStatusFeedOptions): EngineStat
       // A feed's age grows at every check, and the gateway restamps it at every republish: compared
       // without them (and without an `unknown` one's reason, which says its age), so that a change
       // of state, code or reason goes out at once, and the age with the full publish.
-      for (const f of opts.feeds?.feeds() ?? []) send('feeds', feedKey(f), f, [f.state, f.lastState, f.code, f.state === 'unknown' ? null : f.reason, f.retryAt, f.restarts, f.publisher]);
+      const feeds = opts.feeds?.feeds() ?? [];
+      const current = new Set<string>();
+      for (const f of feeds) {
+        const key = feedKey(f);
+        current.add(key);
+        feedsSent.set(key, f);
+        send('feeds', key, f, [f.state, f.lastState, f.code, f.state === 'unknown' ? null : f.reason, f.retryAt, f.restarts, f.publisher]);
+      }
+      // A feed the watch forgot is said `gone` once (the hub keeps that as its key's last word).
+      for (const [key, f] of feedsSent) {
+        if (current.has(key)) continue;
+        feedsSent.delete(key);
+        sent.delete(`feeds|${key}`);
+        const gone: FeedGone = { venue: f.venue, symbol: f.symbol, stream: f.stream, state: 'gone', reason: 'sextant gateway publishes other feeds but no longer this one', ageMs: 0 };
+        hub.publishLocal('feeds', key, gone);
+      }
     } catch (e) {
       log.warn({ err: String(e) }, 'engine status unavailable');
     }

@@ -46,7 +46,7 @@ export function feedDownNote(views: readonly FeedView[]): string | undefined {
 }
 
 export type FeedStatusWatch = Readonly<{
-  /** Every feed heard of, with its age now. */
+  /** Every feed heard of and not forgotten, with its age now. */
   feeds(): readonly FeedView[];
   /** Messages refused (sent to `sx.dlq.mdstatus`). */
   refused(): number;
@@ -60,13 +60,28 @@ export type FeedStatusWatch = Readonly<{
  * logged, counted and sent to `sx.dlq.mdstatus` with its reason. A feed whose state changes is
  * logged: a warning when it is not live (the gateway's code and reason: why the engine's market
  * data of that asset stops, and risk refuses its orders as STALE_MARKET_DATA / NO_MARKET_DATA),
- * info when it is live again. Read by `ctl status` (`feeds`), /metrics and the dashboard (the
+ * info when it is live again. A feed its gateway no longer runs is forgotten: once the same
+ * `publisher` has sent a status of another feed of the same venue more than
+ * {@link SILENT_AFTER_INTERVALS} × `everyMs` newer than the feed's last (both on the gateway's
+ * clock), that gateway is up and republishing every feed it runs but not this one (restarted with
+ * fewer symbols or streams): it leaves `feeds()` (logged). A gateway silent altogether is not that:
+ * its feeds stay, `unknown`, as long as it is. (The venue too, so that of two gateways sharing a
+ * NATS name, one per venue, the one up does not make the other's feeds forgotten.) Read by `ctl status` (`feeds`), /metrics and the dashboard (the
  * `feeds` topic, cli/engine-status-feed.ts), never by a decision:
  * the status is not in any stream, so nothing a replay reproduces may depend on it.
  */
 export function startFeedStatusWatch(deps: Readonly<{ bus: Pick<Bus, 'subscribe' | 'publish'>; subjects: Subjects; now: () => number; everyMs: number; log: Logger }>): FeedStatusWatch {
   const latest = new Map<string, FeedStatus>();
   let refusedCount = 0;
+  /** The feeds of `heard`'s publisher it has not republished for past the silence bound: its gateway runs them no more. */
+  const forgetDropped = (heard: FeedStatus): void => {
+    const bound = SILENT_AFTER_INTERVALS * deps.everyMs;
+    for (const [key, s] of latest) {
+      if (s.publisher !== heard.publisher || s.venue !== heard.venue || heard.ts - s.ts <= bound) continue;
+      latest.delete(key);
+      deps.log.info({ venue: s.venue, symbol: s.symbol, stream: s.stream, publisher: s.publisher, lastState: s.state, lastTs: new Date(s.ts).toISOString() }, 'market-data feed forgotten: its gateway publishes other feeds but no longer this one');
+    }
+  };
   const sub: Subscription = deps.bus.subscribe(deps.subjects.allFeedStatus(), (subject, data) => {
     const r = decodeFeedStatus(subject, data, deps.subjects);
     if (!r.ok) {
@@ -81,6 +96,7 @@ export function startFeedStatusWatch(deps: Readonly<{ bus: Pick<Bus, 'subscribe'
     const prev = latest.get(key);
     if (prev !== undefined && prev.ts > s.ts) return;
     latest.set(key, s);
+    forgetDropped(s);
     if (prev?.state === s.state || (prev === undefined && s.state === 'live')) return;
     const fields = { venue: s.venue, symbol: s.symbol, stream: s.stream, state: s.state, ...(s.code !== undefined ? { code: s.code } : {}), ...(s.reason !== undefined ? { reason: s.reason } : {}), ...(s.retryAt !== undefined ? { retryAt: new Date(s.retryAt).toISOString() } : {}), restarts: s.restarts };
     if (s.state === 'live') deps.log.info(fields, 'market-data feed live again (sextant gateway)');

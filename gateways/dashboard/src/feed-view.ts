@@ -31,3 +31,24 @@ export function feedRow(f: FeedStatus): FeedRow {
   const reason = said !== '' && retry !== '' ? `${said} (${retry})` : said !== '' ? said : retry;
   return { key: `${f.venue}:${f.symbol}:${f.stream}`, venue: f.venue, symbol: f.symbol, stream: f.stream, state: f.state, live: f.state === 'live', age: age(f.ageMs), reason };
 }
+
+/** How many feeds down the header names before `… and N more`. */
+const BANNER_NAMED = 3;
+
+/**
+ * What the page's header says while a market-data feed is not live (stale, failed, retrying,
+ * unknown …): how many, and the first few by venue, symbol and stream with their state — risk
+ * refuses those assets' orders (STALE_MARKET_DATA / NO_MARKET_DATA), which an operator must see
+ * without opening the feeds panel. Null while every feed is live (or none is known).
+ *
+ * @example feedsBanner([{ venue: 'binance', symbol: 'BTC/USDT', stream: 'trade', state: 'stale', ageMs: 0 }])
+ * // '1 market-data feed down: binance BTC/USDT trade stale'
+ */
+export function feedsBanner(feeds: Iterable<FeedStatus>): string | null {
+  const down = [...feeds].map(feedRow).filter((r) => !r.live);
+  if (down.length === 0) return null;
+  down.sort((a, b) => a.venue.localeCompare(b.venue) || a.symbol.localeCompare(b.symbol) || a.stream.localeCompare(b.stream));
+  const named = down.slice(0, BANNER_NAMED).map((r) => `${r.venue} ${r.symbol} ${r.stream} ${r.state}`);
+  const more = down.length > BANNER_NAMED ? ` and ${down.length - BANNER_NAMED} more` : '';
+  return `${down.length} market-data feed${down.length === 1 ? '' : 's'} down: ${named.join(', ')}${more}`;
+}

@@ -84,7 +84,7 @@ function start(): void {
   const lag = new EventTimeLag();
 
   app.replaceChildren(
-    el('header', { class: 'top' }, el('h1', {}, 'Sextant'), connection.root, risk.banner, login),
+    el('header', { class: 'top' }, el('h1', {}, 'Sextant'), connection.root, risk.banner, feeds.banner, login),
     el(
       'main',
       { class: 'grid' },

@@ -242,18 +242,32 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     expect(await page.isVisible('#feeds .muted')).toBe(false);
     expect(await colour('binance:BTC/USDT:trade')).toBe('rgb(22, 163, 74)');
     expect(await colour('binance:BTC/USDT:bar 1m')).toBe('rgb(217, 119, 6)');
+    // The header says a feed down, wherever the page is scrolled: how many, and which.
+    const banner = page.locator('#feeds-banner');
+    expect(await banner.textContent()).toBe('1 market-data feed down: binance BTC/USDT bar 1m retrying');
+    expect(await banner.isVisible()).toBe(true);
     // The engine has not heard from the gateway for 3 status intervals: unknown, in red, with its reason.
     const silent = 'gateway silent: its last status (live) is 30001 ms old, past 3 × 10000 ms';
     feed.send({ type: 'delta', topic: 'feeds', key: 'binance:BTC/USDT:trade', seq: 3, data: feedOf('BTC/USDT', 'trade', 'unknown', 30_001, { lastState: 'live', reason: silent }) });
     await expect.poll(() => page.textContent('#feeds tr[data-feed="binance:BTC/USDT:trade"]')).toBe(`binanceBTC/USDTtradeunknown30 s${silent}`);
     expect(await colour('binance:BTC/USDT:trade')).toBe('rgb(220, 38, 38)');
     expect(await page.getAttribute('#feeds', 'data-down')).toBe('2');
+    expect(await banner.textContent()).toBe('2 market-data feeds down: binance BTC/USDT bar 1m retrying, binance BTC/USDT trade unknown');
+    // Two more down: the first three named, the rest counted.
+    feed.send({ type: 'delta', topic: 'feeds', key: 'binance:ETH/USDT:trade', seq: 4, data: feedOf('ETH/USDT', 'trade', 'stale', 1_000) });
+    feed.send({ type: 'delta', topic: 'feeds', key: 'binance:SOL/USDT:trade', seq: 5, data: feedOf('SOL/USDT', 'trade', 'failed', 1_000) });
+    await expect.poll(() => banner.textContent()).toBe('4 market-data feeds down: binance BTC/USDT bar 1m retrying, binance BTC/USDT trade unknown, binance ETH/USDT trade stale and 1 more');
+    // Feeds the engine forgot (the gateway runs them no more) leave the panel and the header.
+    for (const [i, k] of ['ETH/USDT', 'SOL/USDT'].entries()) feed.send({ type: 'delta', topic: 'feeds', key: `binance:${k}:trade`, seq: 6 + i, data: { venue: 'binance', symbol: k, stream: 'trade', state: 'gone', reason: 'sextant gateway publishes other feeds but no longer this one', ageMs: 0 } });
+    await expect.poll(() => page.locator('#feeds tbody tr').count()).toBe(2);
+    expect(await banner.textContent()).toBe('2 market-data feeds down: binance BTC/USDT bar 1m retrying, binance BTC/USDT trade unknown');
 
     // The restarted engine has heard of the ETH trade feed only: it replaces both rows.
     feed.sockets[0]?.ws.close();
     await feed.subscribed(2, TOPICS);
     feed.send({ type: 'snapshot', topic: 'feeds', key: 'binance:ETH/USDT:trade', seq: 1, data: feedOf('ETH/USDT', 'trade', 'live', 500) });
     await expect.poll(rows).toEqual(['binance|ETH/USDT|trade|live|0 s|']);
+    expect(await banner.isVisible()).toBe(false);
     // And an engine that has heard of none (snapshot: 0) leaves the panel empty at once.
     feed.announce('feeds', 0);
     feed.sockets[1]?.ws.close();

@@ -91,6 +91,67 @@ describe("the dashboard's market-data feeds: the engine's feed-status watch on t
     }
   });
 
+  it('forgets a feed its gateway runs no more (it republishes the others, not this one), says it gone on the feeds topic, and keeps the feeds of a gateway silent altogether', async () => {
+    const bus = createMemoryBus();
+    const subjects = subjectsFor('sx');
+    let now = T0;
+    const watch = startFeedStatusWatch({ bus, subjects, now: () => now, everyMs: EVERY, log: silentLogger });
+    const say = async (s: FeedStatus): Promise<void> => {
+      bus.emit(subjects.feedStatus(s.venue, s.symbol), new TextEncoder().encode(JSON.stringify(s)));
+      await new Promise((r) => setTimeout(r, 0));
+    };
+    const eth: FeedStatus = { ...trade, id: 'mds:e', symbol: 'ETH/USDT' };
+    // Another gateway (another venue, its own publisher): silent from the start, never forgotten.
+    const other: FeedStatus = { ...trade, id: 'mds:o', venue: 'kraken', publisher: 'kraken-gateway' };
+    await say(trade);
+    await say(eth);
+    await say(other);
+    const supervisor: Supervisor = { status: () => [], halt: () => undefined, resume: () => undefined, restartGivenUp: () => [], stop: async () => undefined };
+    const sent: { key: string; state: string }[] = [];
+    const status = startEngineStatusFeed({
+      engine: { supervisor, decisions: undefined, labeling: undefined, counters: createCounters() },
+      hub: { publishLocal: (topic, key, data) => void (topic === 'feeds' && sent.push({ key, state: asPageReadsIt(key, data).state })) },
+      bus: { consumerInfo: async () => undefined },
+      consumers: [],
+      intervalMs: 3_600_000,
+      checkMs: 10,
+      feeds: watch,
+      log: silentLogger,
+    });
+    const keys = (): string[] => watch.feeds().map((f) => `${f.venue}:${f.symbol}:${f.stream}`);
+    try {
+      expect(keys()).toEqual(['binance:BTC/USDT:trade', 'binance:ETH/USDT:trade', 'kraken:BTC/USDT:trade']);
+      sent.length = 0;
+      // The binance gateway restarts with BTC/USDT only: it republishes that feed every interval, ETH no more.
+      for (let i = 1; i <= 3; i++) {
+        now = T0 + i * EVERY;
+        await say({ ...trade, id: `mds:t${i}`, ts: now });
+      }
+      // 3 intervals: ETH's last status is as old as the silence bound, not past it: still listed.
+      expect(keys()).toContain('binance:ETH/USDT:trade');
+      now = T0 + 3 * EVERY + 1;
+      await say({ ...trade, id: 'mds:t4', ts: now });
+      expect(keys()).toEqual(['binance:BTC/USDT:trade', 'kraken:BTC/USDT:trade']);
+      await expect.poll(() => sent).toContainEqual({ key: 'binance:ETH/USDT:trade', state: 'gone' });
+      // The kraken gateway, silent all along: its feed stays, unknown, however long.
+      now = T0 + 100 * EVERY;
+      await say({ ...trade, id: 'mds:t5', ts: now });
+      expect(watch.feeds().map((f) => [f.venue, f.state])).toEqual([
+        ['binance', 'live'],
+        ['kraken', 'unknown'],
+      ]);
+      // Heard again (the gateway runs it again): listed and sent again.
+      sent.length = 0;
+      await say({ ...eth, id: 'mds:e2', ts: now });
+      expect(keys()).toContain('binance:ETH/USDT:trade');
+      await expect.poll(() => sent).toContainEqual({ key: 'binance:ETH/USDT:trade', state: 'live' });
+    } finally {
+      status.stop();
+      watch.stop();
+      await bus.close();
+    }
+  });
+
   it('writes ages coarsely and a reason without a code', () => {
     const row = (ageMs: number, extra: Partial<FeedStatus> = {}): FeedRow => feedRow({ venue: 'v', symbol: 'S', stream: 'trade', state: 'stale', ageMs, ...extra } as Parameters<typeof feedRow>[0]);
     expect([row(119_999), row(120_000), row(2 * 3_600_000), row(3 * 86_400_000)].map((r) => r.age)).toEqual(['119 s', '2 min', '2 h', '3 d']);

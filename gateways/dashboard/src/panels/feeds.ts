@@ -1,4 +1,4 @@
-import { feedRow } from '../feed-view.js';
+import { feedRow, feedsBanner } from '../feed-view.js';
 import type { FeedStatus } from '../topics.js';
 import { el, panel, tableOf } from '../dom.js';
 
@@ -14,6 +14,8 @@ export class FeedsPanel {
   private readonly table = tableOf(['venue', 'symbol', 'stream', 'state', 'age', 'reason'], 'feeds');
   private readonly caption = el('p', { class: 'muted' }, NONE);
   private readonly feeds = new Map<string, FeedStatus>();
+  /** In the sticky header: how many feeds are not live, and the first few (`feedsBanner`). */
+  readonly banner = el('span', { class: 'feeds-banner', id: 'feeds-banner', role: 'alert', hidden: true });
 
   constructor() {
     this.root = panel('feeds', 'Market-data feeds', this.caption, this.table.table);
@@ -30,8 +32,11 @@ export class FeedsPanel {
     this.draw();
   }
 
+  /** A feed's status; `gone` (the engine forgot it: its gateway runs it no more) removes its row. */
   update(f: FeedStatus): void {
-    this.feeds.set(feedRow(f).key, f);
+    const key = feedRow(f).key;
+    if (f.state === 'gone') this.feeds.delete(key);
+    else this.feeds.set(key, f);
     this.draw();
   }
 
@@ -39,6 +44,9 @@ export class FeedsPanel {
     const rows = [...this.feeds.values()].map(feedRow).sort((a, b) => a.venue.localeCompare(b.venue) || a.symbol.localeCompare(b.symbol) || a.stream.localeCompare(b.stream));
     this.caption.hidden = rows.length > 0;
     this.root.dataset['down'] = String(rows.filter((r) => !r.live).length);
+    const banner = feedsBanner(this.feeds.values());
+    this.banner.hidden = banner === null;
+    this.banner.textContent = banner ?? '';
     this.table.body.replaceChildren(
       ...rows.map((r) =>
         el(
