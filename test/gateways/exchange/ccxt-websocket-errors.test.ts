@@ -95,40 +95,37 @@ describe('ccxt market data: a websocket handshake the venue refuses with an HTTP
   beforeEach(async () => void ({ srv, stack } = await openBinanceWorld()));
   afterEach(() => closeBinanceWorld({ srv, stack }));
 
-  it('stops the feed with failed AUTHENTICATION naming the 403, as a REST 403 does, instead of reconnecting for ever', async () => {
-    srv.setWsDown(true, 403, 'The Amazon CloudFront distribution is configured to block access from your country.');
-    const gw = start(binanceSource(await binanceExchange(srv), stack, { trades: true, backoff: { minMs: 10, maxMs: 10 } }), stack.sink());
-    // Both feeds end on their own (run() returns): before, they retried until stopped.
-    await Promise.race([gw.done, until(() => stack.statuses.filter((s) => s.type === 'retrying').length >= 3, 10_000, 'the feeds ending or retrying')]);
-    await gw.stop();
-    const failed = stack.statuses.filter((s) => s.type === 'failed');
-    expect(failed.map((s) => (s.type === 'failed' ? [s.feed, s.code] : []))).toEqual([
-      ['binance BTC/USDT bar 1m', 'AUTHENTICATION'],
-      ['binance BTC/USDT trade', 'AUTHENTICATION'],
-    ]);
-    for (const s of failed) expect(s).toMatchObject({ error: expect.stringMatching(/^binance websocket ws:\/\/127\.0\.0\.1:\d+\/stream\/ws\S*: HTTP 403 on the handshake/) });
-    expect(stack.statuses.filter((s) => s.type === 'retrying')).toEqual([]);
-    expect(srv.connections()).toBe(0);
-  });
-
   const feedsOn = async (exchangeId = 'binance') => {
     return start(binanceSource(await binanceExchange(srv, { exchangeId }), stack, { trades: true, backoff: { minMs: 10, maxMs: 10 } }), stack.sink());
   };
+
+  /**
+   * Waits for both feeds to end on their own (run() returns: before, they retried until stopped),
+   * stops the gateway, and expects each feed failed with `code` and `error` (the url's port and path
+   * read `:PORT/stream/ws…`), none retrying, no websocket left open.
+   */
+  const expectFeedsFailed = async (gw: Awaited<ReturnType<typeof feedsOn>>, code: string, error: unknown): Promise<void> => {
+    await Promise.race([gw.done, until(() => stack.statuses.filter((s) => s.type === 'retrying').length >= 3, 10_000, 'the feeds ending or retrying')]);
+    await gw.stop();
+    const failed = stack.statuses.filter((s) => s.type === 'failed');
+    expect(failed.map((s) => (s.type === 'failed' ? [s.feed, s.code, s.error.replace(/:\d+\/stream\/ws\S*:/, ':PORT/stream/ws…:')] : []))).toEqual(
+      ['binance BTC/USDT bar 1m', 'binance BTC/USDT trade'].map((feed) => [feed, code, error]),
+    );
+    expect(stack.statuses.filter((s) => s.type === 'retrying')).toEqual([]);
+    expect(srv.connections()).toBe(0);
+  };
+
+  it('stops the feed with failed AUTHENTICATION naming the 403, as a REST 403 does, instead of reconnecting for ever', async () => {
+    srv.setWsDown(true, 403, 'The Amazon CloudFront distribution is configured to block access from your country.');
+    await expectFeedsFailed(await feedsOn(), 'AUTHENTICATION', expect.stringMatching(/^binance websocket ws:\/\/127\.0\.0\.1:PORT\/stream\/ws…: HTTP 403 on the handshake/));
+  });
 
   it.each([
     [451, 'EXCHANGE', 'the venue refuses connections from this location', 'Service unavailable from a restricted location according to \'b. Eligibility\' in https://www.binance.com/en/terms.'],
     [404, 'EXCHANGE', 'the venue refuses this request (a wrong `marketData.urls.ws` path, a bad request)', 'Not Found'],
   ])('stops the feeds on a handshake refused with %i (failed %s, naming the url and status) instead of reconnecting for ever', async (status, code, meaning, body) => {
     srv.setWsDown(true, status, body);
-    const gw = await feedsOn();
-    await Promise.race([gw.done, until(() => stack.statuses.filter((s) => s.type === 'retrying').length >= 3, 10_000, 'the feeds ending or retrying')]);
-    await gw.stop();
-    const failed = stack.statuses.filter((s) => s.type === 'failed');
-    expect(failed.map((s) => (s.type === 'failed' ? [s.feed, s.code, s.error.replace(/:\d+\/stream\/ws\S*:/, ':PORT/stream/ws…:')] : []))).toEqual(
-      ['binance BTC/USDT bar 1m', 'binance BTC/USDT trade'].map((feed) => [feed, code, `binance websocket ws://127.0.0.1:PORT/stream/ws…: HTTP ${status} on the handshake, ${meaning}`]),
-    );
-    expect(stack.statuses.filter((s) => s.type === 'retrying')).toEqual([]);
-    expect(srv.connections()).toBe(0);
+    await expectFeedsFailed(await feedsOn(), code, `binance websocket ws://127.0.0.1:PORT/stream/ws…: HTTP ${status} on the handshake, ${meaning}`);
   });
 
   it('keeps retrying a handshake refused with 429 (rate limited), and the feeds connect once the venue takes them', async () => {
@@ -174,34 +171,20 @@ describe('ccxt market data: a websocket handshake the venue refuses with an HTTP
 
   it.each([301, 302, 307, 308])('stops the feeds on a handshake answered with a %i redirect (failed EXCHANGE, naming where to) instead of reconnecting for ever', async (status) => {
     srv.setWsDown(true, status, '', { Location: 'wss://stream.example.test/ws' });
-    const gw = await feedsOn();
-    await Promise.race([gw.done, until(() => stack.statuses.filter((s) => s.type === 'retrying').length >= 3, 10_000, 'the feeds ending or retrying')]);
-    await gw.stop();
-    const failed = stack.statuses.filter((s) => s.type === 'failed');
-    expect(failed.map((s) => (s.type === 'failed' ? [s.feed, s.code, s.error.replace(/:\d+\/stream\/ws\S*:/, ':PORT/stream/ws…:')] : []))).toEqual(
-      ['binance BTC/USDT bar 1m', 'binance BTC/USDT trade'].map((feed) => [
-        feed, 'EXCHANGE',
-        `binance websocket ws://127.0.0.1:PORT/stream/ws…: HTTP ${status} on the handshake, the venue redirects the connection to wss://stream.example.test/ws, not followed (a moved \`marketData.urls.ws\`)`,
-      ]),
+    await expectFeedsFailed(
+      await feedsOn(),
+      'EXCHANGE',
+      `binance websocket ws://127.0.0.1:PORT/stream/ws…: HTTP ${status} on the handshake, the venue redirects the connection to wss://stream.example.test/ws, not followed (a moved \`marketData.urls.ws\`)`,
     );
-    expect(stack.statuses.filter((s) => s.type === 'retrying')).toEqual([]);
-    expect(srv.connections()).toBe(0);
   });
 
   it('stops the feeds on a handshake answered with a 200 page (a proxy, a captive portal: failed EXCHANGE naming the status and content-type) instead of reconnecting for ever', async () => {
     srv.setWsDown(true, 200, '<html><body>Please sign in to the guest network</body></html>', { 'Content-Type': 'text/html; charset=utf-8' });
-    const gw = await feedsOn();
-    await Promise.race([gw.done, until(() => stack.statuses.filter((s) => s.type === 'retrying').length >= 3, 10_000, 'the feeds ending or retrying')]);
-    await gw.stop();
-    const failed = stack.statuses.filter((s) => s.type === 'failed');
-    expect(failed.map((s) => (s.type === 'failed' ? [s.feed, s.code, s.error.replace(/:\d+\/stream\/ws\S*:/, ':PORT/stream/ws…:')] : []))).toEqual(
-      ['binance BTC/USDT bar 1m', 'binance BTC/USDT trade'].map((feed) => [
-        feed, 'EXCHANGE',
-        "binance websocket ws://127.0.0.1:PORT/stream/ws…: HTTP 200 on the handshake, the server answered a page (text/html; charset=utf-8) instead of a websocket, not retried (a proxy or captive portal in the way, or a `marketData.urls.ws` that is not the venue's websocket)",
-      ]),
+    await expectFeedsFailed(
+      await feedsOn(),
+      'EXCHANGE',
+      "binance websocket ws://127.0.0.1:PORT/stream/ws…: HTTP 200 on the handshake, the server answered a page (text/html; charset=utf-8) instead of a websocket, not retried (a proxy or captive portal in the way, or a `marketData.urls.ws` that is not the venue's websocket)",
     );
-    expect(stack.statuses.filter((s) => s.type === 'retrying')).toEqual([]);
-    expect(srv.connections()).toBe(0);
   });
 
   it("says a 2xx page's content-type is unknown when only ws's error was seen (no answer's headers), not that it had none", async () => {
