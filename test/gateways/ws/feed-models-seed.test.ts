@@ -26,21 +26,10 @@ import { newModel, onnxBytes } from '../../contract/model-registry.fixtures.js';
 import { dropSchema } from '../../support/pg.js';
 import { connectFeed, json, NATS_URL, startTestGateway, VIEWER } from './gateway-harness.js';
 import type { FeedClient } from './gateway-harness.js';
+import { modelEvent, T0 } from './model-events.fixtures.js';
 
 type Update = Extract<ServerMessage, { type: 'snapshot' | 'delta' }>;
 type Line = { level: string; msg: string; fields: Record<string, unknown> };
-
-const T0 = Date.UTC(2024, 0, 2);
-const event = (seq: number, e: Pick<ModelEvent, 'name' | 'event' | 'version' | 'alias'>): ModelEvent => ({
-  type: 'model.event',
-  v: 1,
-  id: `m:${e.name}:${e.version}:${e.event}:${seq}`,
-  ts: T0 + seq * 1_000,
-  previousVersion: null,
-  actor: 'ops',
-  reason: 'test',
-  ...e,
-});
 
 const recordingLogger = (lines: Line[]): Logger => {
   const at = (level: string) => (fields: Record<string, unknown>, msg: string): void => void lines.push({ level, msg, fields });
@@ -86,13 +75,13 @@ describe.each([
     [
       'holds what each alias serves from registry events published before the gateway started',
       [
-        event(1, { name: 'dir-mlp', event: 'registered', version: 3, alias: null }),
-        event(2, { name: 'dir-mlp', event: 'promoted', version: 3, alias: 'production' }),
-        event(3, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'staging' }),
-        event(4, { name: 'dir-mlp', event: 'registered', version: 5, alias: null }),
-        event(5, { name: 'dir-mlp', event: 'rejected', version: 5, alias: null }),
-        event(6, { name: 'dir-lr', event: 'promoted', version: 1, alias: 'production' }),
-        event(7, { name: 'dir-lr', event: 'promoted', version: 2, alias: 'production' }),
+        modelEvent(1, { name: 'dir-mlp', event: 'registered', version: 3, alias: null }),
+        modelEvent(2, { name: 'dir-mlp', event: 'promoted', version: 3, alias: 'production' }),
+        modelEvent(3, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'staging' }),
+        modelEvent(4, { name: 'dir-mlp', event: 'registered', version: 5, alias: null }),
+        modelEvent(5, { name: 'dir-mlp', event: 'rejected', version: 5, alias: null }),
+        modelEvent(6, { name: 'dir-lr', event: 'promoted', version: 1, alias: 'production' }),
+        modelEvent(7, { name: 'dir-lr', event: 'promoted', version: 2, alias: 'production' }),
       ],
       // As for relayed events: what each alias was last moved to, and the newest event of each other kind.
       [
@@ -106,11 +95,11 @@ describe.each([
     [
       'drops an alias a stored rejection cleared: the rejected version is no longer listed under it',
       [
-        event(1, { name: 'dir-mlp', event: 'promoted', version: 3, alias: 'production' }),
-        event(2, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'staging' }),
-        event(3, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'canary' }),
-        event(4, { name: 'dir-mlp', event: 'promoted', version: 5, alias: 'shadow' }),
-        event(5, { name: 'dir-mlp', event: 'rejected', version: 4, alias: null }),
+        modelEvent(1, { name: 'dir-mlp', event: 'promoted', version: 3, alias: 'production' }),
+        modelEvent(2, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'staging' }),
+        modelEvent(3, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'canary' }),
+        modelEvent(4, { name: 'dir-mlp', event: 'promoted', version: 5, alias: 'shadow' }),
+        modelEvent(5, { name: 'dir-mlp', event: 'rejected', version: 4, alias: null }),
       ],
       // The registry's reject cleared staging and canary (both v4); shadow names another version.
       [
@@ -122,10 +111,10 @@ describe.each([
     [
       'holds an alias removal in its alias\'s slot: the promotion it undid is no longer listed under it',
       [
-        event(1, { name: 'dir-mlp', event: 'promoted', version: 3, alias: 'production' }),
-        event(2, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'candidate' }),
-        event(3, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'production' }),
-        event(4, { name: 'dir-mlp', event: 'alias_removed', version: 4, alias: 'candidate' }),
+        modelEvent(1, { name: 'dir-mlp', event: 'promoted', version: 3, alias: 'production' }),
+        modelEvent(2, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'candidate' }),
+        modelEvent(3, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'production' }),
+        modelEvent(4, { name: 'dir-mlp', event: 'alias_removed', version: 4, alias: 'candidate' }),
       ],
       // Before, the removal took a slot of its own and `dir-mlp@candidate` still named v4.
       [
@@ -162,13 +151,13 @@ describe.each([
     const lines: Line[] = [];
     // 2 promotions, then 11 cycles of registered + rejected, then a staging move: 25 events, pages of 4.
     const stored = [
-      event(1, { name: 'dir-mlp', event: 'promoted', version: 3, alias: 'production' }),
-      event(2, { name: 'dir-lr', event: 'promoted', version: 1, alias: 'production' }),
+      modelEvent(1, { name: 'dir-mlp', event: 'promoted', version: 3, alias: 'production' }),
+      modelEvent(2, { name: 'dir-lr', event: 'promoted', version: 1, alias: 'production' }),
       ...Array.from({ length: 11 }, (_, i) => [
-        event(3 + 2 * i, { name: 'dir-mlp', event: 'registered', version: 4 + i, alias: null }),
-        event(4 + 2 * i, { name: 'dir-mlp', event: 'rejected', version: 4 + i, alias: null }),
+        modelEvent(3 + 2 * i, { name: 'dir-mlp', event: 'registered', version: 4 + i, alias: null }),
+        modelEvent(4 + 2 * i, { name: 'dir-mlp', event: 'rejected', version: 4 + i, alias: null }),
       ]).flat(),
-      event(25, { name: 'dir-mlp', event: 'promoted', version: 14, alias: 'staging' }),
+      modelEvent(25, { name: 'dir-mlp', event: 'promoted', version: 14, alias: 'staging' }),
     ];
     for (const e of stored) await bus.publish(subjects.model(e.name, e.event), json(e));
     // Started after the events were stored: the hub relayed none of them.
@@ -203,7 +192,7 @@ describe.each([
       try {
         expect(snapshotOf(feed.messages)).toEqual([]);
         expect(lines.filter((l) => l.level === 'warn' && /cannot seed the feed models snapshot/.test(l.msg)).map((l) => l.fields['stream'])).toEqual([`MS${cfg.prefix.slice(2)}_OUTCOMES`]);
-        feed.emitModel(event(1, { name: 'dir-lr', event: 'promoted', version: 7, alias: 'production' }));
+        feed.emitModel(modelEvent(1, { name: 'dir-lr', event: 'promoted', version: 7, alias: 'production' }));
         const end = Date.now() + 5_000;
         while (!feed.messages.some((m) => m.type === 'delta') && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
         expect(feed.messages.filter((m): m is Update => m.type === 'delta').map((u) => (u.data as ModelEvent).version)).toEqual([7]);
@@ -221,10 +210,10 @@ describe('seeding the models snapshot', () => {
     const gw = await startTestGateway();
     try {
       const c = await modelsFeed(gw.wsUrl);
-      const live = event(9, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'production' });
+      const live = modelEvent(9, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'production' });
       gw.bus.emit(gw.subjects.model(live.name, live.event), json(live));
       await c.waitFor((m) => m.type === 'delta');
-      const stored = [event(1, { name: 'dir-mlp', event: 'promoted', version: 3, alias: 'production' }), event(2, { name: 'dir-mlp', event: 'registered', version: 5, alias: null })];
+      const stored = [modelEvent(1, { name: 'dir-mlp', event: 'promoted', version: 3, alias: 'production' }), modelEvent(2, { name: 'dir-mlp', event: 'registered', version: 5, alias: null })];
       const kept = gw.hub.seed(stored.map((e, i) => ({ subject: gw.subjects.model(e.name, e.event), data: json(e), streamSeq: i + 1 })));
       expect(kept).toBe(1);
       await c.waitFor((m) => m.type === 'delta' && (m.data as ModelEvent).event === 'registered');
@@ -250,7 +239,7 @@ describe('seeding the models snapshot', () => {
     const bus = createMemoryBus();
     const gw = await startTestGateway({ bus });
     try {
-      const live = event(9, { name: 'dir-mlp', event: 'rejected', version: 4, alias: null });
+      const live = modelEvent(9, { name: 'dir-mlp', event: 'rejected', version: 4, alias: null });
       gw.bus.emit(gw.subjects.model(live.name, live.event), json(live));
       await gw.bus.flush();
       const end = Date.now() + 5_000;
@@ -258,10 +247,10 @@ describe('seeding the models snapshot', () => {
       // The read's snapshot, from before the rejection: staging and canary v4 still promoted; another
       // model's staging v4 stays.
       const stored = [
-        event(1, { name: 'dir-mlp', event: 'promoted', version: 3, alias: 'production' }),
-        event(2, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'staging' }),
-        event(3, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'canary' }),
-        event(4, { name: 'dir-lr', event: 'promoted', version: 4, alias: 'staging' }),
+        modelEvent(1, { name: 'dir-mlp', event: 'promoted', version: 3, alias: 'production' }),
+        modelEvent(2, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'staging' }),
+        modelEvent(3, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'canary' }),
+        modelEvent(4, { name: 'dir-lr', event: 'promoted', version: 4, alias: 'staging' }),
       ];
       const kept = gw.hub.seed(stored.map((e, i) => ({ subject: gw.subjects.model(e.name, e.event), data: json(e), streamSeq: i + 1 })));
       expect(kept).toBe(2);
@@ -272,7 +261,7 @@ describe('seeding the models snapshot', () => {
         ['dir-lr', 'promoted', 'staging', 4],
       ]);
       // A promotion relayed afterwards takes the slot again.
-      const next = event(10, { name: 'dir-mlp', event: 'promoted', version: 6, alias: 'staging' });
+      const next = modelEvent(10, { name: 'dir-mlp', event: 'promoted', version: 6, alias: 'staging' });
       gw.bus.emit(gw.subjects.model(next.name, next.event), json(next));
       await c.waitFor((m) => m.type === 'delta' && (m.data as ModelEvent).version === 6);
       const later = await modelsFeed(gw.wsUrl);
@@ -291,7 +280,7 @@ describe('seeding the models snapshot', () => {
     try {
       const n = REJECTED_PER_MODEL + 8;
       for (let v = 1; v <= n; v++) {
-        const e = event(v, { name: 'dir-mlp', event: 'rejected', version: v, alias: null });
+        const e = modelEvent(v, { name: 'dir-mlp', event: 'rejected', version: v, alias: null });
         gw.bus.emit(gw.subjects.model(e.name, e.event), json(e));
       }
       await gw.bus.flush();
@@ -300,7 +289,7 @@ describe('seeding the models snapshot', () => {
       expect(gw.hub.stats().rejectedVersions).toBe(REJECTED_PER_MODEL);
       gw.hub.seed([]);
       expect(gw.hub.stats().rejectedVersions).toBe(0);
-      const after = event(n + 1, { name: 'dir-mlp', event: 'rejected', version: n + 1, alias: null });
+      const after = modelEvent(n + 1, { name: 'dir-mlp', event: 'rejected', version: n + 1, alias: null });
       gw.bus.emit(gw.subjects.model(after.name, after.event), json(after));
       await gw.bus.flush();
       while (gw.hub.stats().seq.models < n + 1 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
@@ -411,8 +400,8 @@ describe('the models snapshot when the stream lost the registry events (real NAT
     await registryAfterReset(async ({ cfg, bus, registry, events }) => {
       const subjects = subjectsFor(cfg.prefix);
       // The stream kept an older production move (v7 here) and a later registration; the registry says v1.
-      const stale = event(1, { name: 'direction-mlp', event: 'promoted', version: 7, alias: 'production' });
-      const registered = event(2, { name: 'direction-mlp', event: 'registered', version: 8, alias: null });
+      const stale = modelEvent(1, { name: 'direction-mlp', event: 'promoted', version: 7, alias: 'production' });
+      const registered = modelEvent(2, { name: 'direction-mlp', event: 'registered', version: 8, alias: null });
       for (const e of [stale, registered, events['staging'] as ModelEvent]) await bus.publish(subjects.model(e.name, e.event), json(e));
       const feed = await subscribeAfterStart(cfg, bus, silentLogger, registry);
       try {

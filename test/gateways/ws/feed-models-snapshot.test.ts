@@ -3,20 +3,9 @@ import type { ModelEvent } from '../../../streams/messages/model-event.js';
 import type { ServerMessage } from '../../../gateways/ws/protocol.js';
 import { connectFeed, json, startTestGateway, VIEWER } from './gateway-harness.js';
 import type { Gateway } from './gateway-harness.js';
+import { modelEvent } from './model-events.fixtures.js';
 
 type Update = Extract<ServerMessage, { type: 'snapshot' | 'delta' }>;
-
-const T0 = Date.UTC(2024, 0, 2);
-const event = (seq: number, e: Pick<ModelEvent, 'name' | 'event' | 'version' | 'alias'>): ModelEvent => ({
-  type: 'model.event',
-  v: 1,
-  id: `m:${e.name}:${e.version}:${e.event}:${seq}`,
-  ts: T0 + seq * 1_000,
-  previousVersion: null,
-  actor: 'ops',
-  reason: 'test',
-  ...e,
-});
 
 describe('the websocket feed\'s models snapshot', () => {
   let gw: Gateway;
@@ -29,13 +18,13 @@ describe('the websocket feed\'s models snapshot', () => {
 
   it('holds what each alias serves, not only each model\'s newest event (a registered candidate or another alias\'s promotion hid production)', async () => {
     const sent = [
-      event(1, { name: 'dir-mlp', event: 'registered', version: 3, alias: null }),
-      event(2, { name: 'dir-mlp', event: 'promoted', version: 3, alias: 'production' }),
-      event(3, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'staging' }),
-      event(4, { name: 'dir-mlp', event: 'registered', version: 5, alias: null }),
-      event(5, { name: 'dir-mlp', event: 'rejected', version: 5, alias: null }),
-      event(6, { name: 'dir-lr', event: 'promoted', version: 1, alias: 'production' }),
-      event(7, { name: 'dir-lr', event: 'promoted', version: 2, alias: 'production' }),
+      modelEvent(1, { name: 'dir-mlp', event: 'registered', version: 3, alias: null }),
+      modelEvent(2, { name: 'dir-mlp', event: 'promoted', version: 3, alias: 'production' }),
+      modelEvent(3, { name: 'dir-mlp', event: 'promoted', version: 4, alias: 'staging' }),
+      modelEvent(4, { name: 'dir-mlp', event: 'registered', version: 5, alias: null }),
+      modelEvent(5, { name: 'dir-mlp', event: 'rejected', version: 5, alias: null }),
+      modelEvent(6, { name: 'dir-lr', event: 'promoted', version: 1, alias: 'production' }),
+      modelEvent(7, { name: 'dir-lr', event: 'promoted', version: 2, alias: 'production' }),
     ];
     for (const e of sent) gw.bus.emit(gw.subjects.model(e.name, e.event), json(e));
     await gw.bus.flush();
@@ -64,11 +53,11 @@ describe('the websocket feed\'s models snapshot', () => {
       while (models() < n && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
     };
     const promoted = [
-      event(11, { name: 'rej-mlp', event: 'promoted', version: 3, alias: 'production' }),
-      event(12, { name: 'rej-mlp', event: 'promoted', version: 4, alias: 'staging' }),
-      event(13, { name: 'rej-mlp', event: 'promoted', version: 4, alias: 'canary' }),
-      event(14, { name: 'rej-mlp', event: 'promoted', version: 5, alias: 'shadow' }),
-      event(15, { name: 'rej-lr', event: 'promoted', version: 4, alias: 'staging' }),
+      modelEvent(11, { name: 'rej-mlp', event: 'promoted', version: 3, alias: 'production' }),
+      modelEvent(12, { name: 'rej-mlp', event: 'promoted', version: 4, alias: 'staging' }),
+      modelEvent(13, { name: 'rej-mlp', event: 'promoted', version: 4, alias: 'canary' }),
+      modelEvent(14, { name: 'rej-mlp', event: 'promoted', version: 5, alias: 'shadow' }),
+      modelEvent(15, { name: 'rej-lr', event: 'promoted', version: 4, alias: 'staging' }),
     ];
     const before = models();
     for (const e of promoted) gw.bus.emit(gw.subjects.model(e.name, e.event), json(e));
@@ -77,7 +66,7 @@ describe('the websocket feed\'s models snapshot', () => {
     const live = await connectFeed(gw.wsUrl, { token: VIEWER });
     live.send({ op: 'subscribe', topic: 'models' });
     await live.waitFor((m) => m.type === 'subscribed');
-    const rejected = event(16, { name: 'rej-mlp', event: 'rejected', version: 4, alias: null });
+    const rejected = modelEvent(16, { name: 'rej-mlp', event: 'rejected', version: 4, alias: null });
     gw.bus.emit(gw.subjects.model(rejected.name, rejected.event), json(rejected));
     const delta = await live.waitFor((m) => m.type === 'delta' && (m.data as ModelEvent).id === rejected.id);
     expect(delta).toMatchObject({ type: 'delta', topic: 'models', key: 'rej-mlp', seq: before + promoted.length + 1 });
@@ -95,7 +84,7 @@ describe('the websocket feed\'s models snapshot', () => {
       ['rej-mlp', 'rejected', null, 4],
     ]);
     // A later promotion to a cleared alias takes its slot again.
-    const next = event(17, { name: 'rej-mlp', event: 'promoted', version: 6, alias: 'staging' });
+    const next = modelEvent(17, { name: 'rej-mlp', event: 'promoted', version: 6, alias: 'staging' });
     gw.bus.emit(gw.subjects.model(next.name, next.event), json(next));
     await settle(before + promoted.length + 2);
     const last = await connectFeed(gw.wsUrl, { token: VIEWER });
