@@ -24,6 +24,8 @@ import { refuse } from '../streams/validation/refusal.js';
 import type { Refusal } from '../streams/validation/refusal.js';
 import type { DecidedMark } from './decided-marks.js';
 import { createDecidedMarks } from './decided-marks.js';
+import type { LimitsChange, TradingChange } from './operator-changes.js';
+import { createDueChanges } from './operator-changes.js';
 import type { AssetEvent } from './event-sequencer.js';
 import { createRiskCheckpoints } from './risk-checkpoints.js';
 import type { StoreRetryPolicy } from './retrying-store-write.js';
@@ -205,6 +207,12 @@ export type DecisionPathOptions = Readonly<{
    */
   decided?: readonly DecidedMark[];
   /**
+   * The operator's changes stored after the restored book (cli/restored-operator-state.ts): each
+   * put in force just before the first event past where it took effect (its `at`), so the
+   * redelivered events before it are decided again as the first run decided them.
+   */
+  operatorChanges?: Readonly<{ trading: readonly TradingChange[]; limits: readonly LimitsChange[] }>;
+  /**
    * Under `strategy.sizing: equity`, the account's capital (account currency, `risk.capital`):
    * each prediction's intent, a fraction of the equity from the strategy core, is sized at its own
    * event, after that event marked the risk book, on capital + the book's PnL, put in the symbol's
@@ -275,6 +283,8 @@ export type DecisionPath = Readonly<{
   abandon(error: unknown): void;
   /** Whether a risk-state write is being made, or a release waits for one. */
   writing(): boolean;
+  /** How far each asset was decided now (where an operator's change takes effect: actors/operator-changes.ts). */
+  decidedNow(): DecidedMark[];
   stats(): Readonly<DecisionStats>;
 }>;
 
@@ -564,6 +574,8 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
   const decideFrom = opts.decideFrom ?? Number.NEGATIVE_INFINITY;
   const equityCapital = opts.equityCapital;
   const marks = createDecidedMarks(opts.decided ?? [], log);
+  const oc = opts.operatorChanges;
+  const due = oc === undefined || oc.trading.length + oc.limits.length === 0 ? undefined : createDueChanges(oc, { trading: (t) => risk.restoreTrading(t), limits: (l) => risk.useLimits(l) });
   /**
    * A prediction's intent sized on the equity, in the symbol's quote currency at the risk book's
    * rate; none while that rate or the equity cannot be told (sized on the equity alone, ETH/BTC in
@@ -601,6 +613,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
         if (e.vector !== undefined) execution.onFeatures(e.vector);
         continue;
       }
+      due?.at(e);
       if (venue !== undefined) venueOut(venue.onMarket(md));
       announce(risk.onMarket(marketMid(md)));
       execution.onMarket(md);
@@ -761,6 +774,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     },
     abandon: (error) => checkpoints?.abandon(error),
     writing: () => checkpoints?.pending() === true,
+    decidedNow: () => marks.snapshot(),
     stats: () => {
       const e = execution.stats();
       stats.intentsHeld = e.held;

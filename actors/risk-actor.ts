@@ -19,11 +19,14 @@ import { toDlqEntry } from '../streams/validation/dlq.js';
 import { refuse } from '../streams/validation/refusal.js';
 import { marketMid } from '../models/risk/market-mid.js';
 import { CoreBookSnapshotSchema, createRiskCore, TradingSnapshotSchema } from '../models/risk/risk-core.js';
-import type { ControlArgs, MarketMid, RiskCore, RiskDecision, RiskStatus } from '../models/risk/risk-core.js';
+import type { ControlArgs, MarketMid, RiskCore, RiskDecision, RiskStatus, TradingSnapshot } from '../models/risk/risk-core.js';
 import type { RiskLimits, RiskLimitsInput } from '../models/risk/risk-limits.js';
 import { limitsLeftOut, parseRiskLimits } from '../models/risk/risk-limits.js';
 import { limitsDrift } from '../models/risk/limits-drift.js';
 import { createRiskStateStored } from './risk-state-stored.js';
+import type { DecidedMark } from './decided-marks.js';
+import type { LimitsChange, OperatorChanges, TradingChange } from './operator-changes.js';
+import { sameMarks, storedLimitsOf } from './operator-changes.js';
 import type { CurrencyConfig } from '../models/risk/account-currency.js';
 
 export { ControlRequestSchema, createRiskCore, RiskControlError } from '../models/risk/risk-core.js';
@@ -67,6 +70,16 @@ export type RiskActorOptions = Readonly<{
    * never bounded.
    */
   controlWriteTimeoutMs?: number;
+  /**
+   * In the engine: the operator's changes not covered by a risk-book write yet (shared with the
+   * decision path's writes, cli/risk-persist.ts), and how far the decision path has decided now
+   * (`DecidedMarks.snapshot`). Each change of a command is recorded with where it took effect and
+   * stored in the trading or limits row with those before it (`pending`): a restart applies it
+   * there, after deciding again the events the first run decided before it as it did. Left out (a
+   * risk actor on its own): nothing is recorded.
+   */
+  changes?: OperatorChanges;
+  decidedNow?: () => readonly DecidedMark[];
 }>;
 
 export type RiskActorHandle = Readonly<{
@@ -127,7 +140,9 @@ export const riskActorKey = (account: string): string => `risk:${account}`;
 export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions): Promise<RiskActorHandle> {
   const { account } = opts;
   const log = deps.log.child({ actor: riskActorKey(account) });
-  const stored = opts.stored ?? (await deps.store.load(account));
+  const loaded = opts.stored ?? (await deps.store.load(account));
+  // The limits row may hold the operator's changes not covered by a book write beside the limits.
+  const stored = loaded.limits === undefined ? loaded : { ...loaded, limits: storedLimitsOf(loaded.limits) };
   const core = createRiskCore({
     account,
     limits: (stored.limits as RiskLimitsInput | undefined) ?? opts.limits ?? {},
@@ -231,10 +246,46 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
   // orders (cli/risk-persist.ts), and cli/decisions.ts leaves these paths off its handle.
   // A trading state whose write failed is written with the next (a batch's redelivery changes it no more).
   let tradingUnstored = false;
+  const changes = opts.changes;
+  const decidedNow = opts.decidedNow ?? ((): readonly DecidedMark[] => []);
+  /** The trading row: the state, and the operator's changes not covered by a book write yet. */
+  const tradingRow = (t: TradingSnapshot): unknown => {
+    const pending = changes?.trading() ?? [];
+    return pending.length === 0 ? t : { ...t, pending };
+  };
+  const limitsRow = (l: RiskLimits): unknown => {
+    const pending = changes?.limits() ?? [];
+    return pending.length === 0 ? l : { ...l, pending };
+  };
+  /** Records a command's trading change where it takes effect now (none for a risk actor on its own). */
+  const recordTrading = (trading: TradingSnapshot): TradingChange | undefined => {
+    if (changes === undefined) return undefined;
+    const c: TradingChange = { at: decidedNow(), trading };
+    changes.addTrading(c);
+    return c;
+  };
+  /**
+   * A change in force only once stored (a resume, reduce-only, limits) was recorded where its write
+   * began; it takes effect now. Should the decision path have decided events meanwhile, it is
+   * recorded and stored again with where it took effect (a failed write is logged: the next
+   * write of the row stores it).
+   */
+  const tookEffect = async <C extends TradingChange | LimitsChange>(c: C | undefined, write: () => Promise<void>): Promise<void> => {
+    if (c === undefined || changes === undefined) return;
+    const at = decidedNow();
+    if (sameMarks(at, c.at)) return;
+    const next = { ...c, at };
+    changes.replace(c, next);
+    try {
+      await write();
+    } catch (e) {
+      log.warn({ err: String(e) }, "an operator's change is in force, but where it took effect in the decided stream was not stored: a restart before the next write of it applies it from where its write began");
+    }
+  };
   const saveTrading = async (now: number): Promise<void> => {
     tradingUnstored = true;
     const trading = core.trading();
-    await deps.store.saveTrading(account, trading, now);
+    await deps.store.saveTrading(account, tradingRow(trading), now);
     tradingUnstored = false;
     storedLater.stored(trading);
   };
@@ -337,6 +388,7 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
     const ts = deps.clock.now();
     const early = effect === 'at-once' ? fn(ts) : [];
     const seqAtReceipt = core.trading().seq;
+    if (early.length > 0) recordTrading(core.trading());
     const unstored = inForce();
     unstored.add(early);
     const run = commanded(effect === 'at-once' ? 'run' : 'drop', async (left) => {
@@ -345,21 +397,27 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
         const states = effect === 'at-once' && before.seq === seqAtReceipt ? [] : fn(ts);
         const after = core.trading();
         const deferred = effect === 'once-stored' && states.length > 0;
+        const change = states.length > 0 ? recordTrading(after) : undefined;
         if (deferred) core.restoreTrading(before);
         else unstored.add(states);
         try {
-          await deps.store.saveTrading(account, after, ts, effect === 'at-once' ? fullBound : left());
+          await deps.store.saveTrading(account, tradingRow(after), ts, effect === 'at-once' ? fullBound : left());
         } catch (e) {
           // A halt's changes (in force) only: a deferred one was put back. The halt is written
           // with this actor's next write (a batch, a mark), as a breach's whose write failed.
           if (!deferred) tradingUnstored = true;
+          else if (change !== undefined) changes?.remove(change);
           unstored.notStored();
           throw e;
         }
         storedLater.stored(after);
         if (deferred) {
-          if (core.trading().seq !== before.seq) continue;
+          if (core.trading().seq !== before.seq) {
+            if (change !== undefined) changes?.remove(change);
+            continue;
+          }
           core.restoreTrading(after);
+          await tookEffect(change, () => deps.store.saveTrading(account, tradingRow(after), ts, left()));
           announce(states);
         } else unstored.stored();
         return [...early, ...states];
@@ -481,16 +539,25 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
         // as the reply (the error) says and as a restart would find them.
         const limits = core.limitsWith(patch);
         const now = deps.clock.now();
-        await deps.store.saveLimits(account, limits, now, left());
+        const change: LimitsChange | undefined = changes === undefined ? undefined : { at: decidedNow(), limits };
+        if (change !== undefined) changes?.addLimits(change);
+        try {
+          await deps.store.saveLimits(account, limitsRow(limits), now, left());
+        } catch (e) {
+          if (change !== undefined) changes?.remove(change);
+          throw e;
+        }
         core.useLimits(limits);
+        await tookEffect(change, () => deps.store.saveLimits(account, limitsRow(limits), now, left()));
         // A loss limit lowered below the loss already made halts now, as a breach would (at once,
         // like a halt: it stays in effect if storing the state fails).
         const states = core.checkLimits(now);
         if (states.length > 0) {
           unstored.add(states);
           const trading = core.trading();
+          recordTrading(trading);
           try {
-            await deps.store.saveTrading(account, trading, now, fullBound);
+            await deps.store.saveTrading(account, tradingRow(trading), now, fullBound);
           } catch (e) {
             tradingUnstored = true;
             unstored.notStored();

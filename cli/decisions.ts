@@ -9,6 +9,9 @@ import type { Config } from '../config/schema.js';
 import { checkSizing, equityFractionWarning } from '../config/sizing.js';
 import { paperVenueOptions } from './paper-venue-options.js';
 import { restoredDecidedMarks } from './restored-decided-marks.js';
+import { restoredOperatorState } from './restored-operator-state.js';
+import { createOperatorChanges } from '../actors/operator-changes.js';
+import type { DecidedMark } from '../actors/decided-marks.js';
 import { restoredExecution, restoredExecutionState } from './restored-execution.js';
 import { releaseUnworkedOrders, restoredPaperVenue } from './restored-paper-venue.js';
 import { createExecutionCore } from '../models/execution/execution-core.js';
@@ -230,9 +233,23 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   // from the same row (a second read could see a later write, and the venue work orders the book
   // no longer counts in flight, or miss ones it does).
   const stored = await deps.riskStore.load(cfg.risk.account);
+  // The decision path starts from the trading state and limits stored with the book; an operator's
+  // change stored after that book is applied where it took effect (cli/restored-operator-state.ts).
+  const operator = restoredOperatorState(stored, log);
+  const changes = createOperatorChanges(operator.pending);
+  let decidedNow = (): readonly DecidedMark[] => operator.decided;
   const risk = await startRiskActor(
     { bus: deps.bus, subjects: deps.subjects, store: deps.riskStore, clock: deps.clock, log: deps.log },
-    { account: cfg.risk.account, limits: cfg.risk.limits, currency: { accountCurrency: cfg.risk.accountCurrency, conversions: cfg.risk.conversions }, consume: false, stored, controlWriteTimeoutMs: cfg.control.riskWriteTimeoutMs },
+    {
+      account: cfg.risk.account,
+      limits: cfg.risk.limits,
+      currency: { accountCurrency: cfg.risk.accountCurrency, conversions: cfg.risk.conversions },
+      consume: false,
+      stored: operator.stored,
+      controlWriteTimeoutMs: cfg.control.riskWriteTimeoutMs,
+      changes,
+      decidedNow: () => decidedNow(),
+    },
   );
   const pv = cfg.paperVenue;
   // After a restart the venue goes on working the orders it worked at the last risk write (stored
@@ -264,7 +281,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   const venue = pv.enabled ? createPaperVenue(paperVenueOptions(cfg, TIMEFRAME_MS[s.timeframe]), venueFrom) : undefined;
   // The book is taken now, written later (after the publications of the releases it covers).
   // A change announced `stored: false` (an operator's halt, a breach) is announced again once a write of it is stored.
-  const persistRisk = createRiskPersister(deps.riskStore, deps.clock, tradingAtStart, venue, execution, risk.tradingStored);
+  const persistRisk = createRiskPersister(deps.riskStore, deps.clock, tradingAtStart, venue, execution, risk.tradingStored, changes);
   if (unworked !== undefined && unworked.released.length > 0) {
     // Stored at once, with the venue's part (the next start finds it), and a state change announced.
     await persistRisk(risk.core, decided)();
@@ -288,9 +305,11 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       ...(deps.riskStore.label !== undefined ? { riskStore: deps.riskStore.label } : {}),
       riskStateAnnounced: risk.riskStateAnnounced,
       decided,
+      operatorChanges: operator.pending,
       ...(s.sizing === 'equity' && cfg.risk.capital !== undefined ? { equityCapital: cfg.risk.capital } : {}),
     },
   );
+  decidedNow = path.decidedNow;
 
   // Without the paper venue, fills come from live trading consumers on sx.exec.fill.…, and what
   // their exchanges cancelled or expired on sx.exec.expired.… (with it, the decision path publishes both).

@@ -1,4 +1,5 @@
 import type { DecidedMark } from '../actors/decided-marks.js';
+import type { OperatorChanges } from '../actors/operator-changes.js';
 import type { ExecutionCore } from '../models/execution/execution-core.js';
 import type { PaperVenue } from '../models/execution/paper-venue-core.js';
 import type { RiskCore, TradingSnapshot } from '../models/risk/risk-core.js';
@@ -8,11 +9,18 @@ import type { RiskStore } from '../state/risk-store.js';
 /**
  * The decision path's risk writes (`persistRisk`): the book is taken when the checkpoint is taken
  * and written later, after the publications of the releases it covers, so a restart never holds
- * half a release. The trading state (ACTIVE / REDUCING / HALTED, scoped halts) is read when the
- * write is made instead: an operator's halt is saved at once by the risk actor, and a copy taken
- * before it and written after it would put ACTIVE back over HALTED in the store — lost at the
- * next restart. A trading state newer than the book is safe: it only ever holds a halt the
- * releases after the book will also see.
+ * half a release. The trading state (ACTIVE / REDUCING / HALTED, scoped halts) and the limits are
+ * taken at the same moment and stored in the same row (`trading`, `limits`, one upsert): they are
+ * what the releases it covers were decided under, and a restart decides the events after it again
+ * from them (cli/restored-operator-state.ts), not from a state read when the write is made (a halt
+ * a breach made after the book was taken, stored with a book from before the breach; an operator's
+ * halt or limits applied to events the first run decided before them). An operator's change made
+ * after the book was taken is stored at once by the risk actor, with the point where it took
+ * effect (`changes`, actors/operator-changes.ts). The trading row is still written first, for its
+ * readers and so that a book the store refuses leaves a breach's halt stored, as a change in force
+ * from this write's marks (`pending`): a crash before the book lands applies it there, not to the
+ * events before it. The store keeps a newer state there (a higher `seq`, `saveTrading`), so this
+ * older copy never puts ACTIVE back over an operator's HALTED.
  *
  * With the paper venue, its working orders and price-model estimates are taken at the same moment
  * and stored in the same row (`paperVenue`, beside the book's fields; see `restoredPaperVenue`):
@@ -40,25 +48,34 @@ export function createRiskPersister(
   venue?: Pick<PaperVenue, 'snapshot'>,
   execution?: Pick<ExecutionCore, 'snapshot'>,
   tradingStored?: (trading: TradingSnapshot) => void,
+  changes?: OperatorChanges,
 ): (core: RiskCore, decided?: readonly DecidedMark[]) => () => Promise<void> {
   let lastTrading = JSON.stringify(written);
   return (core, decided) => {
     const now = clock.now();
+    const trading = core.trading();
     const book = {
       ...core.bookSnapshot(),
       ...(venue === undefined ? {} : { paperVenue: venue.snapshot() }),
       ...(execution === undefined ? {} : { execution: execution.snapshot() }),
       ...(decided === undefined || decided.length === 0 ? {} : { decided }),
+      trading,
+      limits: core.getLimits(),
     };
     return async () => {
-      const trading = core.trading();
       const tradingJson = JSON.stringify(trading);
       if (tradingJson !== lastTrading) {
-        await store.saveTrading(core.account, trading, now);
+        // Stored before the book (a book the store refuses leaves the change stored), as a change
+        // in force from these marks: a crash before the book lands applies it where it was taken.
+        const own = { at: decided ?? [], trading };
+        const others = changes?.trading() ?? [];
+        const pending = [...others.filter((c) => c.trading.seq < trading.seq), ...(others.some((c) => c.trading.seq === trading.seq) ? [] : [own]), ...others.filter((c) => c.trading.seq >= trading.seq)];
+        await store.saveTrading(core.account, { ...trading, pending }, now);
         lastTrading = tradingJson;
         tradingStored?.(trading);
       }
       await store.saveBook(core.account, book, now);
+      changes?.covered(trading.seq, decided ?? []);
     };
   };
 }

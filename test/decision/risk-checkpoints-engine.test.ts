@@ -68,8 +68,10 @@ async function run(registry: ModelRegistry, riskCheckpointMs: number | undefined
   const decisions = engine.decisions;
   if (decisions === undefined) throw new Error('no decisions');
   // The paper venue's working orders, execution's parents and how far each asset was decided are
-  // stored in the same row (cli/risk-persist.ts): the risk book is the rest.
-  const { paperVenue, execution, decided: marks, ...stored } = (await memory.load(cfg.risk.account)).book as Record<string, unknown>;
+  // stored in the same row (cli/risk-persist.ts), and so are the trading state and limits decided under: the risk book is the rest.
+  const { paperVenue, execution, decided: marks, trading, limits, ...stored } = (await memory.load(cfg.risk.account)).book as Record<string, unknown>;
+  expect(trading).toEqual(JSON.parse(JSON.stringify(engine.decisions?.risk.core.trading())));
+  expect(limits).toEqual(JSON.parse(JSON.stringify(engine.decisions?.risk.getLimits())));
   expect(paperVenue).toMatchObject({ working: expect.any(Array) });
   expect(execution).toMatchObject({ v: 1, strategy: cfg.strategy.name, assets: expect.any(Array) });
   expect(marks).toHaveLength(cfg.assets.length);

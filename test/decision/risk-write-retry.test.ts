@@ -79,7 +79,7 @@ describe('the decision path when its risk-state write fails', () => {
     await r.advance(RISK_WRITE_RETRY.firstDelayMs + 2 * RISK_WRITE_RETRY.firstDelayMs);
     await filled;
     expect(r.tries).toEqual([0, RISK_WRITE_RETRY.firstDelayMs, 3 * RISK_WRITE_RETRY.firstDelayMs]);
-    expect((await r.memory.load('acc')).book).toEqual(JSON.parse(JSON.stringify(r.book())));
+    expect((await r.memory.load('acc')).book).toMatchObject(JSON.parse(JSON.stringify(r.book())));
     expect(r.position()).toBe(0.5);
     expect(await settled(r.path.failed())).toBe(false);
     await r.path.onExternalFill(r.fill(2));

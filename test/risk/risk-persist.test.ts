@@ -65,7 +65,11 @@ describe("the decision path's deferred risk write", () => {
     core.onMarket({ venue: VENUE, symbol: BTC, ts: T0 + 5, mid: 101 });
     expect(JSON.stringify(core.bookSnapshot())).not.toBe(before);
     await write();
-    expect(JSON.stringify((await store.load('acc')).book)).toBe(before);
+    // The trading state and limits at the checkpoint are stored beside it (what its releases were decided under).
+    const { trading, limits, ...book } = (await store.load('acc')).book as Record<string, unknown>;
+    expect(JSON.stringify(book)).toBe(before);
+    expect(trading).toMatchObject({ state: 'ACTIVE', seq: 0 });
+    expect(limits).toMatchObject({ maxOrderNotional: baseLimits.maxOrderNotional });
   });
 
   it("stores execution's parents under way in the same row, as they were at the checkpoint", async () => {

@@ -1,0 +1,111 @@
+import type { TradingSnapshot } from '../models/risk/risk-core.js';
+import type { RiskLimits } from '../models/risk/risk-limits.js';
+import type { DecidedMark } from './decided-marks.js';
+import type { AssetEvent } from './event-sequencer.js';
+
+/**
+ * An operator's change of the trading state (halt, resume, reduce-only, and the halt a lowered loss
+ * limit causes) or of the limits, with the point in the decided stream where it took effect: `at`,
+ * the decision path's marks when it was put in force (`DecidedMarks.snapshot`). Each holds the
+ * whole state after the change, so applying a change again is harmless.
+ */
+export type TradingChange = Readonly<{ at: readonly DecidedMark[]; trading: TradingSnapshot }>;
+export type LimitsChange = Readonly<{ at: readonly DecidedMark[]; limits: RiskLimits }>;
+
+/**
+ * The operator's changes not yet covered by a risk-book write, in the order they were made. The
+ * decision path decides from the book row's trading state and limits (taken with the book,
+ * cli/risk-persist.ts); a change made after that write is stored at once in the trading or limits
+ * row with this list (`pending`), so that after a crash the events the first run decided before
+ * it are decided again under the state before it, and those after under it
+ * (`createDueChanges`). A trading change is covered once a book write holds its `seq`; a limits
+ * change once a book write's marks are past its `at` for some asset (they were taken after it).
+ */
+export type OperatorChanges = Readonly<{
+  trading(): readonly TradingChange[];
+  limits(): readonly LimitsChange[];
+  addTrading(c: TradingChange): void;
+  addLimits(c: LimitsChange): void;
+  /** Takes `c` back out (its write failed, or the command is decided again). */
+  remove(c: TradingChange | LimitsChange): void;
+  /** Puts `next` in the place of `c` (a change in force only once stored: where it took effect, once stored). */
+  replace<C extends TradingChange | LimitsChange>(c: C, next: C): void;
+  /** A book write holding trading `seq`, taken at `marks`, was stored: the changes it covers are dropped. */
+  covered(seq: number, marks: readonly DecidedMark[]): void;
+}>;
+
+/** Whether marks `m` were taken after `at`: some asset's mark is past its mark in `at` (marks only grow). */
+export function after(m: readonly DecidedMark[], at: readonly DecidedMark[]): boolean {
+  const seqs = new Map(at.map(([a, seq]) => [a, seq]));
+  return m.some(([a, seq]) => seq > (seqs.get(a) ?? -1));
+}
+
+/** Whether two sets of marks are the same (no event decided between them). */
+export function sameMarks(a: readonly DecidedMark[], b: readonly DecidedMark[]): boolean {
+  return a.length === b.length && !after(a, b) && !after(b, a);
+}
+
+export function createOperatorChanges(restored?: Readonly<{ trading: readonly TradingChange[]; limits: readonly LimitsChange[] }>): OperatorChanges {
+  let trading: TradingChange[] = [...(restored?.trading ?? [])];
+  let limits: LimitsChange[] = [...(restored?.limits ?? [])];
+  return {
+    trading: () => trading,
+    limits: () => limits,
+    addTrading: (c) => {
+      trading = [...trading, c];
+    },
+    addLimits: (c) => {
+      limits = [...limits, c];
+    },
+    remove: (c) => {
+      trading = trading.filter((x) => x !== c);
+      limits = limits.filter((x) => x !== c);
+    },
+    replace: (c, next) => {
+      trading = trading.map((x) => (x === c ? (next as TradingChange) : x));
+      limits = limits.map((x) => (x === c ? (next as LimitsChange) : x));
+    },
+    covered: (seq, marks) => {
+      if (trading.length > 0) trading = trading.filter((c) => c.trading.seq > seq);
+      if (limits.length > 0) limits = limits.filter((c) => !after(marks, c.at));
+    },
+  };
+}
+
+/**
+ * After a restart, the stored changes not covered by the restored book, applied by the decision
+ * path each just before the first event past its `at` (per asset, as `DecidedMarks.before`): the
+ * redelivered events before it are decided again as the first run decided them, and the change is
+ * in force from where it was. One check per event while any is left, none after.
+ */
+export type DueChanges = Readonly<{ at(e: AssetEvent): void; pending(): boolean }>;
+
+const passed = (at: readonly DecidedMark[], e: AssetEvent): boolean => {
+  for (const [asset, seq] of at) if (asset === e.asset) return e.streamSeq > seq;
+  return true;
+};
+
+export function createDueChanges(
+  restored: Readonly<{ trading: readonly TradingChange[]; limits: readonly LimitsChange[] }>,
+  apply: Readonly<{ trading(t: TradingSnapshot): void; limits(l: RiskLimits): void }>,
+): DueChanges {
+  const trading = [...restored.trading];
+  const limits = [...restored.limits];
+  let left = trading.length + limits.length;
+  return {
+    at: (e) => {
+      if (left === 0) return;
+      while (trading.length > 0 && passed(trading[0]!.at, e)) apply.trading(trading.shift()!.trading);
+      while (limits.length > 0 && passed(limits[0]!.at, e)) apply.limits(limits.shift()!.limits);
+      left = trading.length + limits.length;
+    },
+    pending: () => left > 0,
+  };
+}
+
+/** The limits stored in the limits row, without the pending changes stored beside them. */
+export function storedLimitsOf(row: unknown): unknown {
+  if (typeof row !== 'object' || row === null || !('pending' in row)) return row;
+  const { pending: _pending, ...limits } = row;
+  return limits;
+}

@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assetActorKey } from '../../actors/asset-actor.js';
+import { durableFor } from '../../cli/engine.js';
+import type { Engine, EngineAdapters } from '../../cli/engine.js';
+import type { Config } from '../../config/schema.js';
+import type { ModelRegistry } from '../../models/registry/model-registry.js';
+import type { FeatureStore } from '../../state/feature-store.js';
+import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
+import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
+import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
+import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
+import type { Bus } from '../../streams/bus.js';
+import { decodeText } from '../../streams/codec.js';
+import { RejectSchema } from '../../streams/messages/reject.js';
+import type { Reject } from '../../streams/messages/reject.js';
+import { createNatsBus } from '../../streams/nats-bus.js';
+import { streamName, streamSpecs } from '../../streams/provision.js';
+import { subjectsFor } from '../../streams/subjects.js';
+import { readAllStored } from '../support/read-all-stored.js';
+import { startLive, storedOrders } from './engine-restart.js';
+import { isolatedConfig, NATS_URL, trainedRegistry } from './engine-run.js';
+import { feedLiveBars } from './live-bars-feed.js';
+
+/**
+ * An operator's change of the trading state or limits stored after the last risk-book write, then a
+ * crash (real NATS, in-process risk store; the spaced book writes are a minute apart, so the book
+ * stored at the crash is the first run's, taken before the events the second decided). The events decided after that book write are
+ * redelivered and decided again; the first run decided those before the change under the state
+ * before it, and they must be decided so again: an order the first run approved (published on
+ * `sx.exec.order.…`, maybe at the venue already) must not turn into a reject of the same
+ * suggestion, nor be missing from the restored book.
+ */
+const SYMBOLS = ['BTC/USDT', 'ETH/USDT'];
+const FROM = Date.UTC(2024, 0, 1);
+/** The first run ends here (its book is written at its stop): the row the crash leaves. */
+const T1 = Date.UTC(2024, 0, 10);
+/** Decided after that row; then the operator's command, then the crash. */
+const T2 = Date.UTC(2024, 0, 11);
+
+async function assetSnapshots(cfg: Config, features: FeatureStore) {
+  return Promise.all(
+    cfg.assets.map(async (a) => {
+      const snap = await features.loadSnapshot(assetActorKey(a));
+      if (snap === undefined) throw new Error(`no snapshot of ${assetActorKey(a)}`);
+      return [assetActorKey(a), snap] as const;
+    }),
+  );
+}
+
+/** The asset actors' snapshots back to `snaps` and their durables deleted: a restarted engine is redelivered every bar after them. */
+async function rewindAssets(bus: Bus, cfg: Config, features: FeatureStore, snaps: Awaited<ReturnType<typeof assetSnapshots>>): Promise<void> {
+  await features.writeBatch([], snaps);
+  for (const a of cfg.assets) {
+    await expect.poll(async () => {
+      await bus.deleteConsumer(streamName(cfg, 'MD'), durableFor(a));
+      return bus.consumerInfo(streamName(cfg, 'MD'), durableFor(a));
+    }).toBeUndefined();
+  }
+}
+
+async function storedRejects(bus: Bus, cfg: Config): Promise<Reject[]> {
+  const subjects = subjectsFor(cfg.prefix);
+  const out: Reject[] = [];
+  for (const sym of SYMBOLS) {
+    for (const m of await readAllStored(bus, streamName(cfg, 'SIGNALS'), subjects.reject(cfg.strategy.name, cfg.venue, sym))) out.push(RejectSchema.parse(JSON.parse(decodeText(m.data))));
+  }
+  return out;
+}
+
+type Command = (engine: Engine) => Promise<unknown>;
+
+/** What the risk book holds: each position's quantity and the orders in flight. */
+const held = (engine: Engine): unknown => {
+  const st = engine.decisions?.risk.status();
+  return { positions: (st?.positions ?? []).map((p) => [p.symbol, p.qty]), inFlight: (st?.inFlight ?? []).map((o) => o.orderId).sort() };
+};
+
+/** The trading state and the limits in force. */
+const operatorState = (engine: Engine): unknown => {
+  const st = engine.decisions?.risk.status();
+  return { state: st?.state, scopedHalts: st?.scopedHalts, limits: st?.limits };
+};
+
+describe('an operator change stored after the last risk-book write, then a crash (real NATS, in-process risk store)', () => {
+  let registry: ModelRegistry;
+  beforeAll(async () => {
+    registry = await trainedRegistry(SYMBOLS, FROM);
+  }, 120_000);
+  const buses: Bus[] = [];
+  afterAll(async () => {
+    for (const b of buses) await b.close();
+  });
+
+  it.each<[string, Command]>([
+    ['a halt', (e) => e.decisions?.risk.halt({ reason: 'operator' }) ?? Promise.resolve()],
+    ['a symbol halt', (e) => e.decisions?.risk.halt({ scope: 'symbol', value: 'BTC/USDT', reason: 'operator' }) ?? Promise.resolve()],
+    ['a limits set', (e) => e.decisions?.risk.setLimits({ maxOrderNotional: 6 }) ?? Promise.resolve()],
+  ])('%s: the redelivered events are decided as the first run decided them', async (_, command) => {
+    // Every prediction carries an intent and the immediate policy sends it at once: many orders.
+    const cfg = isolatedConfig(SYMBOLS, (c) => ({
+      ...c,
+      strategy: { ...c.strategy, minConfidence: 0, maxIntervalWidth: 10 },
+      execution: { ...c.execution, policy: 'immediate' },
+      risk: { ...c.risk, limits: { ...c.risk.limits, maxOrdersPerWindow: 1_000_000 } },
+      decision: { ...c.decision, riskCheckpointMs: 60_000 },
+    }));
+    const bus = await createNatsBus({ url: NATS_URL, name: 'restart-operator-state', connectTimeoutMs: 3000 });
+    buses.push(bus);
+    await bus.ensureStreams(streamSpecs(cfg));
+    const riskStore = createMemoryRiskStore();
+    const features = createMemoryFeatureStore({ historyCap: 10 });
+    const stores: EngineAdapters = { bus, features, timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() };
+    try {
+      // The first run to T1: its stop writes the book (the row the crash will leave).
+      let engine = await startLive(cfg, stores);
+      try {
+        await feedLiveBars(engine, bus, cfg, SYMBOLS, FROM, T1);
+      } finally {
+        await engine.stop();
+      }
+      const snaps = await assetSnapshots(cfg, features);
+      // Decided after that row, then the operator's command (stored at once), then the crash: the
+      // book stays as the row left it, the asset actors' batches after it are not acknowledged.
+      engine = await startLive(cfg, stores);
+      let redelivered: number;
+      // What the store holds straight after the command (its book still the first run's): the crash.
+      let row: Awaited<ReturnType<typeof riskStore.load>>;
+      try {
+        await feedLiveBars(engine, bus, cfg, SYMBOLS, T1, T2);
+        await command(engine);
+        row = await riskStore.load(cfg.risk.account);
+        redelivered = engine.counters.messagesIn;
+      } finally {
+        await engine.stop();
+      }
+      // Everything decided (the stop decides what the sequencer held).
+      const heldAtCrash = held(engine);
+      const asOfAtCrash = engine.decisions?.risk.status().asOf;
+      const stateAtCrash = operatorState(engine);
+      expect(row.book).toBeDefined();
+      await riskStore.clear(cfg.risk.account);
+      await riskStore.saveLimits(cfg.risk.account, row.limits, 0);
+      await riskStore.saveTrading(cfg.risk.account, row.trading, 0);
+      await riskStore.saveBook(cfg.risk.account, row.book, 0);
+      await rewindAssets(bus, cfg, features, snaps);
+      const orders = await storedOrders(bus, cfg, SYMBOLS);
+      expect(orders.filter((o) => o.ts >= T1).length).toBeGreaterThan(0);
+
+      const restarted = await startLive(cfg, stores);
+      let heldAfter: unknown;
+      try {
+        await expect.poll(() => restarted.counters.messagesIn, { timeout: 30_000 }).toBe(redelivered);
+        // Every redelivered bar decided (the last one's hour is decided when the next comes).
+        await expect.poll(() => restarted.decisions?.risk.status().asOf, { timeout: 30_000 }).toBe(asOfAtCrash);
+        heldAfter = held(restarted);
+        // The command is in force again once the events decided after it are passed.
+        expect(operatorState(restarted)).toEqual(stateAtCrash);
+      } finally {
+        await restarted.stop();
+      }
+      const rejected = new Set((await storedRejects(bus, cfg)).map((r) => r.suggestionId));
+      // No suggestion got both an order and a reject.
+      expect(orders.filter((o) => rejected.has(o.suggestionId)).map((o) => o.id)).toEqual([]);
+      // The restored book holds what the first run's orders did (their fills, those still in flight), as at the crash.
+      expect(heldAfter).toEqual(heldAtCrash);
+    } finally {
+      await bus.deleteStreams(streamSpecs(cfg).map((s) => s.name));
+    }
+  }, 180_000);
+});
