@@ -29,6 +29,9 @@ import type { Clock } from '../state/clock.js';
 import type { EngineCounters } from '../state/counters.js';
 import type { Logger } from '../state/logger.js';
 import type { FeatureReader } from '../state/feature-store.js';
+import type { TimeseriesReader } from '../state/timeseries-store.js';
+import { maxAckPending } from '../streams/nats-pull-consumer.js';
+import { windowHistory } from './window-history.js';
 import type { RiskStore } from '../state/risk-store.js';
 import type { Bus, Subscription } from '../streams/bus.js';
 import { encode } from '../streams/codec.js';
@@ -37,7 +40,7 @@ import type { FeatureVector } from '../streams/messages/feature-vector.js';
 import { toDlqEntry } from '../streams/validation/dlq.js';
 import { refuse } from '../streams/validation/refusal.js';
 import { ModelEventSchema } from '../streams/messages/model-event.js';
-import { barId, TIMEFRAME_MS } from '../streams/messages/bar.js';
+import { TIMEFRAME_MS } from '../streams/messages/bar.js';
 import type { Subjects } from '../streams/subjects.js';
 import { executionSettings } from './execution-settings.js';
 import { consumeExternalExpiries } from './external-expiries.js';
@@ -116,6 +119,11 @@ export type DecisionDeps = Readonly<{
    * windows are filled from them at start and after a swap, instead of waiting `steps` bars.
    */
   features?: Pick<FeatureReader, 'history'>;
+  /**
+   * Every vector stored (PostgreSQL): a sequence model's windows are filled from it where the
+   * feature store's history holds fewer than `steps` bars (Redis restarted empty: cli/window-history.ts).
+   */
+  timeseries?: Pick<TimeseriesReader, 'barFeatures'>;
   /** Events before this event time only warm the strategy (actors/decision-path.ts `decideFrom`). */
   decideFrom?: number;
   /** The engine's counters: each refused external fill is counted in `refused` by its reason. */
@@ -144,37 +152,14 @@ async function loadModel(deps: DecisionDeps, cfg: Config, v: ModelVersion): Prom
   return { name: v.name, version: v.version, runtime, featureSpec: v.featureSpec, calibration: v.calibration, featureSpecHash: v.featureSpecHash, ...(window !== undefined ? { window } : {}) };
 }
 
-/** Most vectors read per asset when priming windows (the store's cap bounds it further). */
-const PRIME_HISTORY = 10_000;
+/** The history a sequence model's windows are filled from (cli/window-history.ts), for the model served now. */
+const historyOf = (deps: DecisionDeps, cfg: Config, strategy: StrategyCore, log: Logger): Promise<FeatureVector[]> =>
+  windowHistory(deps, { assets: cfg.assets, timeframe: cfg.strategy.timeframe, steps: strategy.window()?.steps ?? 0, redelivered: maxAckPending(cfg.consumer.batchSize) }, log);
 
-/**
- * Each asset's recent history for a sequence model's windows: the vectors of bars of the
- * strategy's timeframe only (what the decision path scores), oldest first. Empty without a
- * feature reader, or when the history cannot be read (the windows then fill from the bars to come).
- */
-async function windowHistory(deps: DecisionDeps, cfg: Config, log: Logger): Promise<FeatureVector[]> {
-  if (deps.features === undefined) return [];
-  const tf = cfg.strategy.timeframe;
-  const vectors: FeatureVector[] = [];
-  try {
-    for (const a of cfg.assets) {
-      const recent = await deps.features.history(a, PRIME_HISTORY);
-      // All of them, not only the newest `steps`: some may be scored again (redelivered after a restart).
-      vectors.push(...recent.filter((v) => v.source === barId(v.venue, v.symbol, tf, v.ts)).reverse());
-    }
-  } catch (e) {
-    // Not fatal: without the history the windows fill from the bars to come.
-    log.warn({ err: String(e) }, 'cannot read the feature history; sequence windows fill from new bars');
-    return [];
-  }
-  log.info({ vectors: vectors.length }, 'sequence windows primed from the feature history');
-  return vectors;
-}
-
-/** Fills a sequence model's windows from {@link windowHistory}; a no-op for a one-row model or without a feature reader. */
+/** Fills a sequence model's windows from {@link historyOf}; a no-op for a one-row model or without a history. */
 async function primeWindows(deps: DecisionDeps, cfg: Config, strategy: StrategyCore, log: Logger): Promise<void> {
   if (strategy.window() === undefined) return;
-  await strategy.prime(await windowHistory(deps, cfg, log));
+  await strategy.prime(await historyOf(deps, cfg, strategy, log));
 }
 
 /**
@@ -394,7 +379,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       let old: StrategyModel;
       try {
         // The history is read and primed in the swap's turn: no bar is scored in between on an empty window.
-        old = await strategy.swapModel(next, () => windowHistory(deps, cfg, log));
+        old = await strategy.swapModel(next, () => historyOf(deps, cfg, strategy, log));
       } catch (e) {
         await next.runtime.dispose();
         return refuseModel(v, ref, loadFailed(e));

@@ -183,8 +183,10 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
             riskStore: adapters.riskStore,
             clock,
             log,
-            // A sequence model's windows are rebuilt from the recent vectors after a restart.
+            // A sequence model's windows are rebuilt from the recent vectors after a restart, and
+            // from the stored ones where those fall short (Redis restarted empty).
             features: adapters.features,
+            timeseries: adapters.timeseries,
             ...(observer !== undefined ? { observer } : {}),
             ...(opts.inferenceThread !== undefined ? { thread: opts.inferenceThread } : {}),
             ...(opts.stages !== undefined ? { stages: opts.stages } : {}),

@@ -1,4 +1,5 @@
 import type { Bar } from '../streams/messages/bar.js';
+import { barId } from '../streams/messages/bar.js';
 import type { FeatureVector } from '../streams/messages/feature-vector.js';
 import type { Quote } from '../streams/messages/quote.js';
 import type { Trade } from '../streams/messages/trade.js';
@@ -115,6 +116,7 @@ export function createMemoryTimeseriesStore(): TimeseriesStore {
     trades: async (q) => trades.select(q),
     quotes: async (q) => quotes.select(q),
     features: async (q) => features.select(q),
+    barFeatures: async (q) => applyLimit(features.select({ venue: q.venue, symbol: q.symbol }, (r) => r.source === barId(q.venue, q.symbol, q.tf, r.ts)).reverse(), q.limit),
     counts: async () => ({ bars: bars.size, trades: trades.size, quotes: quotes.size, features: features.size }),
     lastTs,
     clear: async () => {

@@ -147,6 +147,19 @@ export async function createPgTimeseriesStore(opts: PgTimeseriesStoreOptions, de
       );
       return rows.map((x) => ({ type: 'feat.vector', v: 1, id: x.id, venue: q.venue, symbol: q.symbol, ts: x.ms, source: x.source, values: x.values }));
     },
+    barFeatures: async (q) => {
+      // A bar's vector id is `f:` + its bar id, `b:venue:symbol:tf:ts`: the id range of that prefix
+      // (ids compare byte by byte) is checked on the primary-key index, before any row is fetched.
+      const prefix = `b:${q.venue}:${q.symbol}:${q.tf}:`;
+      const rows = await query<{ id: string; source: string; values: Record<string, number | null>; ms: number }>(
+        'bar features read failed',
+        `SELECT id, source, "values", ${MS_COLUMN} FROM ${s}.features
+          WHERE venue = $1 AND symbol = $2 AND id > $3 AND id < $4 AND source = $5 || ((extract(epoch from ts) * 1000)::bigint)::text
+          ORDER BY ts DESC, id DESC${limitClause(q.limit)}`,
+        [q.venue, q.symbol, `f:${prefix}`, `f:${prefix.slice(0, -1)};`, prefix],
+      );
+      return rows.map((x) => ({ type: 'feat.vector', v: 1, id: x.id, venue: q.venue, symbol: q.symbol, ts: x.ms, source: x.source, values: x.values }));
+    },
     counts: async () => {
       const rows = await query<{ t: string; b: string; q: string; f: string }>(
         'counts failed',

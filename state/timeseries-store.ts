@@ -50,6 +50,13 @@ export type TimeseriesReader = {
   trades(q: RangeQuery): Promise<readonly Trade[]>;
   quotes(q: RangeQuery): Promise<readonly Quote[]>;
   features(q: RangeQuery): Promise<readonly FeatureVector[]>;
+  /**
+   * The newest `limit` vectors of the asset's bars of timeframe `tf` (a vector whose source is
+   * `barId(venue, symbol, tf, ts)`: no tick vector, no bar of another timeframe), newest first.
+   * Filtered where the rows are: a sequence model's window of 64 daily bars is 64 rows, not the
+   * ~180,000 vectors of 1m bars and ticks stored over the same days.
+   */
+  barFeatures(q: Readonly<{ venue: string; symbol: string; tf: string; limit: number }>): Promise<readonly FeatureVector[]>;
   /** Total rows per table (for summaries and tests). */
   counts(): Promise<InsertCounts>;
   /**

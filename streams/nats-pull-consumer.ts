@@ -30,6 +30,11 @@ const PULL_HEARTBEAT_MS = 5_000;
  * a few messages' spacing — a stall that holds back every other asset at the event sequencer.
  */
 const MAX_UNCOMMITTED = 2;
+/**
+ * Messages a durable of `batchSize` batches has out unacknowledged at most (those being committed,
+ * the one handled, the one fetched ahead): what a restart can be delivered again.
+ */
+export const maxAckPending = (batchSize: number): number => Math.max((MAX_UNCOMMITTED + 2) * batchSize, 1_000);
 const ACK = new TextEncoder().encode('+ACK');
 const NAK = new TextEncoder().encode('-NAK');
 
@@ -242,7 +247,7 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
     // No filter is no field: an empty one makes nats.js ask a create subject 2.9 does not answer.
     ...(spec.filterSubject !== '' ? { filter_subject: spec.filterSubject } : {}),
     // Batches out at once: those being committed, the one handled, the one fetched ahead.
-    max_ack_pending: Math.max((MAX_UNCOMMITTED + 2) * batchSize, 1_000),
+    max_ack_pending: maxAckPending(batchSize),
     ...(floor > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 } : { deliver_policy: DeliverPolicy.All }),
   });
 

@@ -27,6 +27,9 @@ export function createCountingHistory(): TimeseriesStore {
     trades: noReads,
     quotes: noReads,
     features: noReads,
+    // Read once, when a sequence model's windows are primed at start (cli/window-history.ts): a
+    // backtest starts with nothing stored, and its windows fill from the bars it replays.
+    barFeatures: async () => [],
     counts: async () => ({ ...counts }),
     lastTs: noReads,
     clear: async () => {

@@ -81,6 +81,22 @@ export function timeseriesStoreContract(name: string, make: () => Promise<Timese
       expect(got.map((t) => t.id)).toEqual(['t:10', 't:9', 't:B', 't:_', 't:a', 't:b']);
     });
 
+    it('reads the newest vectors of one timeframe\'s bars, newest first: no tick vector, no bar of another timeframe or symbol', async () => {
+      const sym = 'BF/USDT';
+      const vec = (source: string, ts: number, symbol = sym): FeatureVector => ({ type: 'feat.vector', v: 1, id: `f:${source}`, venue: 'binance', symbol, ts, source, values: { close: ts % 1000, rsi_14: null } });
+      const h = (i: number, symbol = sym): FeatureVector => vec(barId('binance', symbol, '1h', T0 + i * H), T0 + i * H, symbol);
+      const m = (i: number): FeatureVector => vec(barId('binance', sym, '1m', T0 + i * 60_000), T0 + i * 60_000);
+      const tick = (i: number): FeatureVector => vec(tradeId('binance', sym, i), T0 + i * 60_000 + 7);
+      const ticksAndMinutes = Array.from({ length: 200 }, (_, i) => [m(i), tick(i)]).flat();
+      await store.insert({ features: [h(0), h(1), h(2), h(3), ...ticksAndMinutes, h(2, 'BF2/USDT')] });
+      expect(await store.barFeatures({ venue: 'binance', symbol: sym, tf: '1h', limit: 3 })).toEqual([h(3), h(2), h(1)]);
+      expect(await store.barFeatures({ venue: 'binance', symbol: sym, tf: '1h', limit: 10 })).toEqual([h(3), h(2), h(1), h(0)]);
+      expect(await store.barFeatures({ venue: 'binance', symbol: sym, tf: '1m', limit: 2 })).toEqual([m(199), m(198)]);
+      expect(await store.barFeatures({ venue: 'binance', symbol: sym, tf: '1d', limit: 5 })).toEqual([]);
+      expect(await store.barFeatures({ venue: 'binance', symbol: 'BF2/USDT', tf: '1h', limit: 5 })).toEqual([h(2, 'BF2/USDT')]);
+      expect(await store.barFeatures({ venue: 'kraken', symbol: sym, tf: '1h', limit: 5 })).toEqual([]);
+    });
+
     it('keeps assets apart and clears everything on clear()', async () => {
       await store.insert({ bars: [bar(0, 'ETH/USDT')] });
       expect(await store.bars({ venue: 'binance', symbol: 'ETH/USDT', tf: '1h' })).toEqual([bar(0, 'ETH/USDT')]);
