@@ -85,9 +85,23 @@ async function coded<T>(fn: () => Promise<T> | T, unstored?: (err: string, uncon
   }
 }
 
+/** Why an engine serving no model (features only, cli/decisions.ts `noModelMessage`) has no risk actor to act on. */
+const NO_DECISIONS = 'the decision path is not running (no model served)';
+
 const needDecisions = (d: Decisions | undefined): Decisions => {
-  if (d === undefined) throw new ControlError(ControlErrorCode.UNAVAILABLE, 'the decision path is not running (no model served): nothing to halt or limit');
+  if (d === undefined) throw new ControlError(ControlErrorCode.UNAVAILABLE, `${NO_DECISIONS}: nothing to halt or limit`);
   return d;
+};
+
+/**
+ * A resume in an engine serving no model (features only) has no halt to lift: it answered ok with
+ * `status: null` and no change while halt, reduce and limits answered UNAVAILABLE, so an operator
+ * read it as done. It is UNAVAILABLE too now, unless it started given-up asset actors again (which
+ * need no model): that is ok, and the reply says so (`note`) in place of `status: null`.
+ */
+const resumedWithoutDecisions = (restarted: readonly string[]): Readonly<{ changes: []; restarted: readonly string[]; note: string }> => {
+  if (restarted.length === 0) throw new ControlError(ControlErrorCode.UNAVAILABLE, `${NO_DECISIONS}: nothing halted to resume, and no given-up asset actor to start again`);
+  return { changes: [], restarted, note: `${NO_DECISIONS}: nothing halted to resume; the given-up asset actors named in restarted were started again` };
 };
 
 /** The symbols and strategies this engine trades: a scoped halt must name one of them. */
@@ -129,12 +143,12 @@ const resumableScope = (known: KnownScopes, halted: readonly Readonly<{ scope: s
  * resume answers ok when ACTIVE: its `status` is the state of what it resumes, and it starts the
  * given-up asset actors again; so does a symbol resume that started some (`restarted`).
  */
-const notHalted = (halted: readonly Readonly<{ scope: string; value: string }>[], t: ControlArgs<'resume'>['target'], restarted: number, account: string | undefined): void => {
+const notHalted = (halted: readonly Readonly<{ scope: string; value: string }>[], t: ControlArgs<'resume'>['target'], restarted: number, account: string): void => {
   if (t.scope === 'all' || restarted > 0 || halted.some((h) => h.scope === t.scope && h.value === t.value)) return;
   const held = halted.map((h) => `${h.scope} ${h.value}`);
   throw new ControlError(
     ControlErrorCode.REFUSED,
-    `${t.scope} ${t.value} is not halted (account ${account ?? 'has no risk actor'}; halted: ${held.length > 0 ? held.join(', ') : 'none'}): nothing resumed`,
+    `${t.scope} ${t.value} is not halted (account ${account}; halted: ${held.length > 0 ? held.join(', ') : 'none'}): nothing resumed`,
   );
 };
 
@@ -378,9 +392,9 @@ export function engineControlTarget(
           resumableScope(deps.known, halted, t);
           const restarted = t.scope === 'strategy' ? [] : deps.supervisor.restartGivenUp(t.scope === 'all' ? undefined : (asset) => asset.symbol === t.value);
           restartedCount = restarted.length;
-          notHalted(halted, t, restarted.length, deps.decisions?.risk.status().state);
           const d = deps.decisions;
-          if (d === undefined) return { changes: [], status: null, restarted }; // no risk actor: nothing halted
+          if (d === undefined) return resumedWithoutDecisions(restarted);
+          notHalted(halted, t, restarted.length, d.risk.status().state);
           const states = await d.risk.resume(t.scope === 'all' ? { scope: 'all', reason } : { scope: t.scope, value: t.value, reason });
           return { changes: states, status: d.risk.status().state, restarted };
         },

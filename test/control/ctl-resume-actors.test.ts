@@ -70,10 +70,14 @@ describe('sextant ctl resume starts the asset actors the supervisor gave up on (
     }
     expect(stateOf(eth)).toBe('failed');
 
+    // This engine serves no model (no risk actor): the reply says so instead of `status: null`.
     const rest = await ctl('resume', '--reason', 'snapshot store repaired');
-    expect(rest.out).toMatchObject({ restarted: [eth] });
+    expect(rest.out).toEqual({ changes: [], restarted: [eth], note: expect.stringMatching(/^the decision path is not running \(no model served\)/) });
+    // Nothing left to start again and nothing halted: UNAVAILABLE, as a halt in it is (it answered ok, `status: null`).
     const again = await ctl('resume');
-    expect(again.out).toEqual({ changes: [], status: null, restarted: [] }); // this engine runs no risk actor
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain('UNAVAILABLE');
+    expect(again.stderr).toContain('the decision path is not running (no model served): nothing halted to resume, and no given-up asset actor to start again');
     expect(engine.supervisor.status().every((a) => a.state !== 'failed')).toBe(true);
   });
 });
