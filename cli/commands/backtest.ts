@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { Presets, SingleBar } from 'cli-progress';
 import { InvalidArgumentError } from 'commander';
 import { backtestCurrency } from './backtest-currency.js';
+import { backtestProgress } from './backtest-progress.js';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { paperVenueOptions } from '../paper-venue-options.js';
@@ -438,25 +438,9 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
     else if (md.type === 'md.quote') tickCounts.quotes++;
     ends.note(md);
   };
-  const bar = new SingleBar(
-    { format: ' backtest |{bar}| {value} events | {rate} events/s', hideCursor: true, stream: progressOut ?? process.stderr, noTTYOutput: true, notTTYSchedule: 5000 },
-    Presets.shades_classic,
-  );
-  // Drawn from the first event in: started at 0 it printed a `0 events | 0 events/s` bar (a line
-  // of its own off a terminal) before the real one.
-  let barShown = false;
-  const drawBar = (n: number, total: number, rate: number): void => {
-    if (progressOut === undefined || n === 0) return;
-    if (!barShown) bar.start(total, n, { rate });
-    else {
-      bar.setTotal(total);
-      bar.update(n, { rate });
-    }
-    barShown = true;
-  };
-  const stopBar = (): void => {
-    if (barShown) bar.stop();
-  };
+  const bar = progressOut === undefined ? undefined : backtestProgress(progressOut);
+  const drawBar = (n: number, total: number, rate: number): void => bar?.draw(n, total, rate);
+  const stopBar = (): void => bar?.stop();
   const t0 = performance.now();
   const replay = replayHooks(ends, engine, { bus, stream: mdStream, subjects });
   // While the feed runs the total is what it has read so far; the bar redraws at its own pace.
