@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { envNamesOf } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createMemoryModelRegistry } from '../models/registry/memory-model-registry.js';
 import type { ModelRegistry } from '../models/registry/model-registry.js';
@@ -33,12 +34,14 @@ import type { RedisFeatureStoreOptions } from '../state/redis-feature-store.js';
 import { natsBusOptions } from './nats-options.js';
 
 /**
- * `e` with the config setting to change, and its environment form, added to its message (its class,
- * and so whether to retry, kept): `…: connection refused (set nats.url in the config, or SEXTANT__nats__url)`.
+ * `e` with the config setting to change, and its environment forms, added to its message (its class,
+ * and so whether to retry, kept): `…: connection refused (set nats.url in the config, or NATS_URL or
+ * SEXTANT__nats__url)`. The shorthand (README's table) was left out: an operator who had set
+ * `NATS_URL` was sent to two other places, and the environment wins over the config file.
  */
 export function withSetting(e: unknown, setting: string): unknown {
   if (!(e instanceof Error)) return e;
-  e.message = `${e.message} (set ${setting} in the config, or SEXTANT__${setting.split('.').join('__')})`;
+  e.message = `${e.message} (set ${setting} in the config, or ${envNamesOf(setting).join(' or ')})`;
   return e;
 }
 

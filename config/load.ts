@@ -45,6 +45,17 @@ const SHORTHANDS: Readonly<Record<string, readonly string[]>> = {
   SEXTANT_LOG_LEVEL: ['log', 'level'],
 };
 
+/**
+ * The environment variables that set the config key `setting` (`nats.url`): its shorthand where it
+ * has one (`NATS_URL`), then `SEXTANT__nats__url`, which wins over it.
+ */
+export function envNamesOf(setting: string): string[] {
+  const shorthands = Object.entries(SHORTHANDS)
+    .filter(([, path]) => path.join('.') === setting)
+    .map(([name]) => name);
+  return [...shorthands, `SEXTANT__${setting.split('.').join('__')}`];
+}
+
 function envOverrides(env: NodeJS.ProcessEnv): JsonObject {
   let out: JsonObject = {};
   const set = (path: readonly string[], value: Json): void => {

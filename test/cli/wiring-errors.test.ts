@@ -46,22 +46,22 @@ describe('sextant run start-up errors name the setting to change', () => {
     };
   };
 
-  it('NATS: nats.url and SEXTANT__nats__url', async () => {
-    await expect(connect('nats:\n  url: nats://127.0.0.1:4999\n')).rejects.toThrow(/^cannot connect to NATS at nats:\/\/127\.0\.0\.1:4999: .*\(set nats\.url in the config, or SEXTANT__nats__url\)$/);
+  it('NATS: nats.url, NATS_URL and SEXTANT__nats__url', async () => {
+    await expect(connect('nats:\n  url: nats://127.0.0.1:4999\n')).rejects.toThrow(/^cannot connect to NATS at nats:\/\/127\.0\.0\.1:4999: .*\(set nats\.url in the config, or NATS_URL or SEXTANT__nats__url\)$/);
   });
 
-  it('Redis: redis.url and SEXTANT__redis__url', async () => {
-    await expect(connect(`nats:\n  url: ${NATS_URL}\nredis:\n  url: redis://127.0.0.1:6999\n`)).rejects.toThrow(/^cannot connect to Redis at redis:\/\/127\.0\.0\.1:6999: .*\(set redis\.url in the config, or SEXTANT__redis__url\)$/);
+  it('Redis: redis.url, REDIS_URL and SEXTANT__redis__url', async () => {
+    await expect(connect(`nats:\n  url: ${NATS_URL}\nredis:\n  url: redis://127.0.0.1:6999\n`)).rejects.toThrow(/^cannot connect to Redis at redis:\/\/127\.0\.0\.1:6999: .*\(set redis\.url in the config, or REDIS_URL or SEXTANT__redis__url\)$/);
   });
 
-  it('PostgreSQL: its URL with the password masked, postgres.url and SEXTANT__postgres__url', async () => {
+  it('PostgreSQL: its URL with the password masked, postgres.url, DATABASE_URL and SEXTANT__postgres__url', async () => {
     const e = await connect(`nats:\n  url: ${NATS_URL}\nredis:\n  url: ${REDIS_URL}\npostgres:\n  url: postgres://sx:s3cret@127.0.0.1:5999/test\n`).then(
       () => undefined,
       (err: unknown) => err,
     );
     expect(e).toBeInstanceOf(Error);
     const message = (e as Error).message;
-    expect(message).toMatch(/^cannot connect to PostgreSQL at postgres:\/\/sx:\*\*\*@127\.0\.0\.1:5999\/test: .*\(set postgres\.url in the config, or SEXTANT__postgres__url\)$/);
+    expect(message).toMatch(/^cannot connect to PostgreSQL at postgres:\/\/sx:\*\*\*@127\.0\.0\.1:5999\/test: .*\(set postgres\.url in the config, or DATABASE_URL or SEXTANT__postgres__url\)$/);
     expect(message).not.toContain('s3cret');
   });
 
