@@ -88,8 +88,12 @@ async function coded<T>(fn: () => Promise<T> | T, unstored?: (err: string, uncon
 /** Why an engine serving no model (features only, cli/decisions.ts `noModelMessage`) has no risk actor to act on. */
 const NO_DECISIONS = 'the decision path is not running (no model served)';
 
-const needDecisions = (d: Decisions | undefined): Decisions => {
-  if (d === undefined) throw new ControlError(ControlErrorCode.UNAVAILABLE, `${NO_DECISIONS}: nothing to halt or limit`);
+/**
+ * The risk actor of an engine that serves a model; UNAVAILABLE otherwise, in the verb's words
+ * (`nothing`): reduce and limits get answered "nothing to halt or limit", a halt's words.
+ */
+const needDecisions = (d: Decisions | undefined, nothing: string): Decisions => {
+  if (d === undefined) throw new ControlError(ControlErrorCode.UNAVAILABLE, `${NO_DECISIONS}: ${nothing}`);
   return d;
 };
 
@@ -371,8 +375,9 @@ export function engineControlTarget(
       coded(
         async () => {
           knownScope(deps.known, a.target);
-          const states = await needDecisions(deps.decisions).risk.halt(a.target.scope === 'all' ? { scope: 'all', reason: a.reason } : { scope: a.target.scope, value: a.target.value, reason: a.reason });
-          return { changes: states, status: needDecisions(deps.decisions).risk.status().state };
+          const d = needDecisions(deps.decisions, 'no order is decided, so nothing to halt');
+          const states = await d.risk.halt(a.target.scope === 'all' ? { scope: 'all', reason: a.reason } : { scope: a.target.scope, value: a.target.value, reason: a.reason });
+          return { changes: states, status: d.risk.status().state };
         },
         // The kill switch holds in memory whatever the store says.
         (err) => `halted in this engine (in force now), but storing the halt failed: ${err}; a restart before it is stored would not find it: halt again to store it`,
@@ -410,7 +415,7 @@ export function engineControlTarget(
     reduce: (a) =>
       coded(
         async () => {
-          const d = needDecisions(deps.decisions);
+          const d = needDecisions(deps.decisions, a.flatten === true ? 'no order is decided, so no position to flatten' : 'no order is decided, so no account to make reduce-only');
           const states = await d.risk.reduce({ scope: 'all', reason: a.reason, ...(a.flatten === true ? { flatten: true } : {}) });
           return { changes: states, status: d.risk.status().state };
         },
@@ -419,11 +424,11 @@ export function engineControlTarget(
             ? `reduce-only not confirmed: ${err}; the account is ${riskState(deps.decisions)} in this engine now: check \`sextant ctl status\` in a few seconds, and reduce again if it is still ${riskState(deps.decisions)}`
             : `not reduced: storing it failed: ${err}; the account stays ${riskState(deps.decisions)}`,
       ),
-    getLimits: () => coded(() => needDecisions(deps.decisions).risk.getLimits()),
+    getLimits: () => coded(() => needDecisions(deps.decisions, 'no risk limits are in force to show').risk.getLimits()),
     setLimits: (patch) => {
       const before = JSON.stringify(deps.decisions?.risk.getLimits());
       return coded(
-        () => needDecisions(deps.decisions).risk.setLimits(patch),
+        () => needDecisions(deps.decisions, 'no risk limits are in force to change').risk.setLimits(patch),
         // The new limits are in force only once stored; a halt they cause is in force at once (as a halt).
         (err, unconfirmed) =>
           JSON.stringify(deps.decisions?.risk.getLimits()) === before
