@@ -1,5 +1,6 @@
 import { ControlReplySchema } from '../../control/control-messages.js';
 import type { ControlAction } from './panels/risk.js';
+import { acceptedLine } from './control-accepted.js';
 
 /**
  * `POST /api/ctl/<verb>` with the operator's bearer token; the body is the command's arguments as
@@ -33,7 +34,6 @@ export async function sendControl(base: string, action: ControlAction, operatorT
   const reply = ControlReplySchema.safeParse(json);
   if (!reply.success) throw new Error(`HTTP ${res.status}: unexpected reply ${text.slice(0, 200)}`);
   if (!reply.data.ok) throw new Error(`${action} refused: ${reply.data.error.code} — ${reply.data.error.message}`);
-  const result = reply.data.result;
-  const state = typeof result === 'object' && result !== null && 'status' in result ? String(result.status) : null;
-  return `${action}${symbol === null ? '' : ` ${symbol}`} accepted${state === null ? '' : `; trading state ${state}`}`;
+  return acceptedLine(action, symbol, reply.data.result);
 }
+
