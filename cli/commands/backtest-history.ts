@@ -4,8 +4,10 @@ import type { InsertCounts, TimeseriesBatch, TimeseriesStore } from '../../state
  * The history store of a backtest: the recorder runs as live (batches, group commit), but the
  * rows are counted, not kept — nothing in a backtest reads them back (the report is built from
  * the bars it replayed and the decisions it observed), and keeping millions of ticks, bars and
- * feature vectors in maps only made the garbage collector walk them. Reads refuse, so a reader
- * wired by mistake fails loudly instead of seeing an empty history.
+ * feature vectors in maps only made the garbage collector walk them. Reads of rows refuse, so a
+ * reader wired by mistake fails loudly instead of seeing an empty history, but for `barFeatures`:
+ * it answers `[]`, what a backtest has stored when a sequence model's windows are primed at its
+ * start. `counts` answers the rows counted.
  */
 export function createCountingHistory(): TimeseriesStore {
   const counts = { trades: 0, quotes: 0, bars: 0, features: 0 };
