@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../config/schema.js';
-import { exportGruClassifier } from '../../models/onnx/gru-classifier.js';
 import type { FeatureSpec } from '../../models/registry/feature-spec.js';
 import { createMemoryModelRegistry } from '../../models/registry/memory-model-registry.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
@@ -14,8 +13,7 @@ import type { Prediction } from '../../streams/messages/prediction.js';
 import { PredictionSchema } from '../../streams/messages/prediction.js';
 import { streamName } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
-import { mulberry32, uniform } from '../models/mulberry32.js';
-import { CALIBRATION, SPEC } from '../strategy/fixtures.js';
+import { CALIBRATION, gruOnnx, SPEC } from '../strategy/fixtures.js';
 import { readAllStored } from '../support/read-all-stored.js';
 import { busFor, restartStores, runBetween } from './engine-restart.js';
 import { isolatedConfig } from './engine-run.js';
@@ -35,24 +33,10 @@ const FROM = Date.UTC(2024, 0, 1);
 const T1 = FROM + 48 * H;
 const T2 = T1 + 8 * H;
 
-/** A 5-feature GRU (4 units, softmax head) with seeded weights, reading windows of {@link STEPS} hourly bars. */
-function gruOnnx(seed: number): Uint8Array {
-  const rng = mulberry32(seed);
-  const f = SPEC.features.length;
-  const u = 4;
-  return exportGruClassifier({
-    gru: { kernel: uniform(rng, f * 3 * u, -0.5, 0.5), recurrentKernel: uniform(rng, u * 3 * u, -0.5, 0.5), bias: uniform(rng, 3 * u, -0.1, 0.1), inDim: f, units: u },
-    head: [{ weights: uniform(rng, u * 3, -1, 1), bias: new Float32Array(3), inDim: u, outDim: 3, activation: 'softmax' }],
-    window: STEPS,
-    inputName: 'windows',
-    outputName: 'probs',
-  });
-}
-
 async function gruRegistry(bus: Bus, cfg: Config): Promise<ModelRegistry> {
   const registry = createMemoryModelRegistry({ bus, subjects: subjectsFor(cfg.prefix), clock: { now: () => 0 } });
   const spec: FeatureSpec = { ...SPEC, window: { steps: STEPS, stepMs: H } };
-  const v = await registry.register({ name: 'dir', format: 'onnx', metrics: {}, featureSpec: spec, calibration: CALIBRATION, trainRange: { from: 0, to: 1 }, parentVersion: null, configHash: 'gru-restart', details: {} }, gruOnnx(5));
+  const v = await registry.register({ name: 'dir', format: 'onnx', metrics: {}, featureSpec: spec, calibration: CALIBRATION, trainRange: { from: 0, to: 1 }, parentVersion: null, configHash: 'gru-restart', details: {} }, gruOnnx(5, STEPS));
   await registry.promote(v.name, v.version, { actor: 'test', reason: 'served' });
   return registry;
 }

@@ -1,4 +1,5 @@
 import { exportDenseMlp } from '../../models/onnx/dense-mlp.js';
+import { exportGruClassifier } from '../../models/onnx/gru-classifier.js';
 import type { FeatureSpec } from '../../models/registry/feature-spec.js';
 import type { ModelCalibration } from '../../models/registry/model-registry.js';
 import type { ModelRuntime } from '../../models/runtime/model-runtime.js';
@@ -21,6 +22,20 @@ export const CALIBRATION: ModelCalibration = { classMeanReturns: [-0.004, 0.0001
 /** A 5 → 16 → 3 softmax MLP with seeded weights: the shape of the trained direction model. */
 export const mlpOnnx = (seed: number): Uint8Array =>
   exportDenseMlp({ layers: referenceLayers(seed, [SPEC.features.length, 16, 3]), inputName: 'features', outputName: 'probs' });
+
+/** A 5-feature GRU (4 units, softmax head) with seeded weights, reading windows of `steps` vectors. */
+export function gruOnnx(seed: number, steps: number): Uint8Array {
+  const rng = mulberry32(seed);
+  const f = SPEC.features.length;
+  const u = 4;
+  return exportGruClassifier({
+    gru: { kernel: uniform(rng, f * 3 * u, -0.5, 0.5), recurrentKernel: uniform(rng, u * 3 * u, -0.5, 0.5), bias: uniform(rng, 3 * u, -0.1, 0.1), inDim: f, units: u },
+    head: [{ weights: uniform(rng, u * 3, -1, 1), bias: new Float32Array(3), inDim: u, outDim: 3, activation: 'softmax' }],
+    window: steps,
+    inputName: 'windows',
+    outputName: 'probs',
+  });
+}
 
 /**
  * A linear model (x·W + b, no activation) whose three outputs stand in for class probabilities:

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { assetActorKey } from '../../actors/asset-actor.js';
 import type { AssetEvent } from '../../actors/event-sequencer.js';
 import { startDecisions } from '../../cli/decisions.js';
-import { exportGruClassifier } from '../../models/onnx/gru-classifier.js';
 import type { FeatureSpec } from '../../models/registry/feature-spec.js';
 import { createMemoryModelRegistry } from '../../models/registry/memory-model-registry.js';
 import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
@@ -18,27 +17,13 @@ import { featureVectorId } from '../../streams/messages/feature-vector.js';
 import { streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { isolatedConfig } from '../decision/engine-run.js';
-import { mulberry32, uniform } from '../models/mulberry32.js';
-import { CALIBRATION, mlpOnnx, SPEC } from './fixtures.js';
+import { mulberry32 } from '../models/mulberry32.js';
+import { CALIBRATION, gruOnnx, mlpOnnx, SPEC } from './fixtures.js';
 
 const SYMBOL = 'BTC/USDT';
 const HOUR = TIMEFRAME_MS['1h'];
 const STEPS = 3;
 const GRU_SPEC: FeatureSpec = { ...SPEC, window: { steps: STEPS, stepMs: HOUR } };
-
-/** A 5-feature GRU (4 units, softmax head) with seeded weights, reading windows of {@link STEPS} hourly bars. */
-function gruOnnx(seed: number): Uint8Array {
-  const rng = mulberry32(seed);
-  const f = SPEC.features.length;
-  const u = 4;
-  return exportGruClassifier({
-    gru: { kernel: uniform(rng, f * 3 * u, -0.5, 0.5), recurrentKernel: uniform(rng, u * 3 * u, -0.5, 0.5), bias: uniform(rng, 3 * u, -0.1, 0.1), inDim: f, units: u },
-    head: [{ weights: uniform(rng, u * 3, -1, 1), bias: new Float32Array(3), inDim: u, outDim: 3, activation: 'softmax' }],
-    window: STEPS,
-    inputName: 'windows',
-    outputName: 'probs',
-  });
-}
 
 /** `n` consecutive 1h bars of one symbol and the vector of each, every feature present. */
 function barEvents(venue: string, n: number): { bar: Bar; vector: FeatureVector }[] {
@@ -66,7 +51,7 @@ describe('hot swap to a sequence model (cli/decisions.ts)', () => {
     const base = { format: 'onnx' as const, metrics: {}, calibration: CALIBRATION, trainRange: { from: 0, to: 1 }, configHash: 'swap', details: {} };
     const mlp = await registry.register({ ...base, name: 'dir', featureSpec: SPEC, parentVersion: null }, mlpOnnx(3));
     await registry.promote(mlp.name, mlp.version, { actor: 'test', reason: 'one-row model first' });
-    const gru = await registry.register({ ...base, name: 'dir', featureSpec: GRU_SPEC, parentVersion: 1 }, gruOnnx(5));
+    const gru = await registry.register({ ...base, name: 'dir', featureSpec: GRU_SPEC, parentVersion: 1 }, gruOnnx(5, STEPS));
 
     const asset = cfg.assets[0] as (typeof cfg.assets)[number];
     const events = barEvents(asset.venue, 40);
