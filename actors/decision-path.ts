@@ -26,6 +26,7 @@ import type { DecidedMark } from './decided-marks.js';
 import { createDecidedMarks } from './decided-marks.js';
 import type { LimitsChange, TradingChange } from './operator-changes.js';
 import { createDueChanges } from './operator-changes.js';
+import type { PublishedMark, PublishedOutputs } from './published-outputs.js';
 import type { AssetEvent } from './event-sequencer.js';
 import { createRiskCheckpoints } from './risk-checkpoints.js';
 import type { StoreRetryPolicy } from './retrying-store-write.js';
@@ -170,9 +171,10 @@ export type DecisionPathOptions = Readonly<{
    * (synchronously) and returns the write that persists it, run after the publications of every
    * release it covers and after the previous write, before those releases' inputs are acknowledged.
    * `decided`: how far each asset's market data was decided at that moment, stored with the book
-   * (a restart does not decide those events again: see `decided` below).
+   * (a restart does not decide those events again: see `decided` below). `published`: how far the
+   * outputs stream was stored at that moment (with `published` below), stored with the book too.
    */
-  persistRisk?: (risk: RiskCore, decided: readonly DecidedMark[]) => () => Promise<void>;
+  persistRisk?: (risk: RiskCore, decided: readonly DecidedMark[], published?: PublishedMark) => () => Promise<void>;
   /**
    * Told of each risk.state this path announces: the engine's risk actor, which announces one
    * flagged `stored: false` again, `stored: true`, once a later write stores it
@@ -212,6 +214,15 @@ export type DecisionPathOptions = Readonly<{
    * redelivered events before it are decided again as the first run decided them.
    */
   operatorChanges?: Readonly<{ trading: readonly TradingChange[]; limits: readonly LimitsChange[] }>;
+  /**
+   * The outputs already in the stream (read back after a restart from the mark stored with the
+   * restored book): the events decided after that write are decided again, from the same state,
+   * and an output of theirs that is stored already is applied as before but not published again
+   * (a restart later than the stream's duplicate window would store a second copy). Its
+   * acknowledgements give each risk write its mark. Absent (a backtest, an in-process bus): every
+   * output is published.
+   */
+  published?: PublishedOutputs;
   /**
    * Under `strategy.sizing: equity`, the account's capital (account currency, `risk.capital`):
    * each prediction's intent, a fraction of the equity from the strategy core, is sized at its own
@@ -366,13 +377,17 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     p.catch(() => {});
     pending.push(p);
   };
-  const publish = (subject: string, msg: { readonly id: string }): void => {
+  const published = opts.published;
+  const publish = (subject: string, msg: { readonly id: string; readonly ts: number }): void => {
+    if (published?.stored(msg.id, msg.ts) === true) return;
     if (publishValueNow === undefined) {
-      inFlight(publishBytes(subject, encode(msg), msg.id));
+      const sent = publishBytes(subject, encode(msg), msg.id);
+      inFlight(published === undefined ? sent : sent.then(published.acked));
       return;
     }
     try {
-      publishValueNow(subject, msg, msg.id);
+      const ack = publishValueNow(subject, msg, msg.id);
+      published?.acked(ack);
     } catch (e) {
       inFlight(Promise.reject(e));
     }
@@ -647,7 +662,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
    * stored, or flagged `stored: false` at its first failed try (its retries go on).
    */
   const capture = (p: NonNullable<typeof persistRisk>): (() => Promise<void>) => {
-    const write = p(risk, marks.snapshot());
+    const write = p(risk, marks.snapshot(), published?.mark());
     const c = coveredNow();
     if (c === undefined) return retryWrite(write);
     const tried = async (): Promise<void> => {

@@ -12,6 +12,9 @@ import { restoredDecidedMarks } from './restored-decided-marks.js';
 import { restoredOperatorState } from './restored-operator-state.js';
 import { createOperatorChanges } from '../actors/operator-changes.js';
 import type { DecidedMark } from '../actors/decided-marks.js';
+import { restoredPublished } from './restored-published.js';
+import { createPublishedOutputs } from '../actors/published-outputs.js';
+import { streamName } from '../streams/provision.js';
 import { restoredExecution, restoredExecutionState } from './restored-execution.js';
 import { releaseUnworkedOrders, restoredPaperVenue } from './restored-paper-venue.js';
 import { createExecutionCore } from '../models/execution/execution-core.js';
@@ -245,6 +248,11 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   // events since the asset actors' last checkpoint, and those at or below the marks are not decided
   // again against this newer book (actors/decided-marks.ts).
   const decided = restoredDecidedMarks(stored.book, log);
+  // The events after the marks are decided again; their outputs that SIGNALS stored already (read
+  // from the mark stored with the book) are not published again: past the stream's duplicate window
+  // it would keep a second copy. On JetStream only (an in-process bus does not outlive its engine).
+  const outputsStored = deps.bus.kind === 'nats' ? await restoredPublished(deps.bus, streamName(cfg, 'SIGNALS'), stored.book, log) : undefined;
+  const published = outputsStored === undefined ? undefined : createPublishedOutputs(outputsStored, log);
   const tradingAtStart = risk.core.trading();
   const unworked = pv.enabled && venueFrom === undefined ? releaseUnworkedOrders(risk.core, stored.book, cfg.venue, log) : undefined;
   // The venue's minimum notional is the risk actor's current limit (an operator may change it), and
@@ -269,11 +277,17 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   const persistRisk = createRiskPersister(deps.riskStore, deps.clock, tradingAtStart, venue, execution, risk.tradingStored, changes);
   if (unworked !== undefined && unworked.released.length > 0) {
     // Stored at once, with the venue's part (the next start finds it), and a state change announced.
-    await persistRisk(risk.core, decided)();
+    await persistRisk(risk.core, decided, published?.mark())();
     for (const st of unworked.states) {
       log.warn({ state: st.state, previous: st.previous, reason: st.reason }, 'risk state');
       deps.bus.emit(deps.subjects.riskState(), encode(st));
     }
+  } else if (outputsStored?.restored === false) {
+    // No outputs mark stored yet (a first start, a book stored before the marks were): the stream's
+    // end now is stored with the book as it is, so that a stop before the first spaced write finds
+    // what this run published. Not stored, it is stored with that write (the decision path's writes
+    // report their own failures).
+    await persistRisk(risk.core, decided, published?.mark())().catch((e: unknown) => log.warn({ err: String(e) }, 'could not store the outputs mark with the risk book at start: the first risk write stores it'));
   }
   const path = createDecisionPath(
     { bus: deps.counts === undefined ? deps.bus : countStoredDecisions(deps.bus, deps.subjects, deps.counts), subjects: deps.subjects, log: deps.log, clock: deps.clock },
@@ -290,6 +304,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       ...(deps.riskStore.label !== undefined ? { riskStore: deps.riskStore.label } : {}),
       riskStateAnnounced: risk.riskStateAnnounced,
       decided,
+      ...(published !== undefined ? { published } : {}),
       operatorChanges: operator.pending,
       ...(s.sizing === 'equity' && cfg.risk.capital !== undefined ? { equityCapital: cfg.risk.capital } : {}),
     },

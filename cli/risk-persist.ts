@@ -1,5 +1,6 @@
 import type { DecidedMark } from '../actors/decided-marks.js';
 import type { OperatorChanges } from '../actors/operator-changes.js';
+import type { PublishedMark } from '../actors/published-outputs.js';
 import type { ExecutionCore } from '../models/execution/execution-core.js';
 import type { PaperVenue } from '../models/execution/paper-venue-core.js';
 import type { RiskCore, TradingSnapshot } from '../models/risk/risk-core.js';
@@ -31,7 +32,9 @@ import type { RiskStore } from '../state/risk-store.js';
  * marks) is stored in the row too: the write is made after the publications of everything it
  * covers are stored, so a restart after a crash skips the redelivered events at or below the marks
  * instead of deciding them again against this (newer) book (`restoredDecidedMarks`). Left out when
- * there are none, as in a row stored before the marks were.
+ * there are none, as in a row stored before the marks were. So is how far the outputs stream was
+ * stored then (`published`: [stream, sequence]): a restart reads the outputs stored after it and
+ * does not publish them again when it decides their events again (`restoredPublished`).
  *
  * With `execution`, its state at that moment is stored in the row too (`execution`: each asset's
  * parent under way with its plan and the children sent, and the prices it was working from; see
@@ -49,9 +52,9 @@ export function createRiskPersister(
   execution?: Pick<ExecutionCore, 'snapshot'>,
   tradingStored?: (trading: TradingSnapshot) => void,
   changes?: OperatorChanges,
-): (core: RiskCore, decided?: readonly DecidedMark[]) => () => Promise<void> {
+): (core: RiskCore, decided?: readonly DecidedMark[], published?: PublishedMark) => () => Promise<void> {
   let lastTrading = JSON.stringify(written);
-  return (core, decided) => {
+  return (core, decided, published) => {
     const now = clock.now();
     const trading = core.trading();
     const book = {
@@ -59,6 +62,7 @@ export function createRiskPersister(
       ...(venue === undefined ? {} : { paperVenue: venue.snapshot() }),
       ...(execution === undefined ? {} : { execution: execution.snapshot() }),
       ...(decided === undefined || decided.length === 0 ? {} : { decided }),
+      ...(published === undefined ? {} : { published }),
       trading,
       limits: core.getLimits(),
     };

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import type { StoredOutputs } from '../actors/published-outputs.js';
+import type { Logger } from '../state/logger.js';
+import type { StreamAdmin } from '../streams/bus.js';
+
+const PublishedMarkSchema = z.tuple([z.string().min(1), z.number().int().nonnegative()]);
+
+/** Messages read per page. */
+const PAGE = 10_000;
+
+const decoder = new TextDecoder();
+
+/** An output's `id` and `ts`, or undefined when the message is not one (not JSON, no string id). */
+function idAndTs(data: Uint8Array): { id: string; ts: number } | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(decoder.decode(data));
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null || !('id' in v) || typeof v.id !== 'string') return undefined;
+  return { id: v.id, ts: 'ts' in v && typeof v.ts === 'number' ? v.ts : Number.NEGATIVE_INFINITY };
+}
+
+/**
+ * What the decision path published after the restored risk write and the stream stored: the
+ * outputs stream (`stream`, SIGNALS) read from the mark stored with the book (`published`,
+ * cli/risk-persist.ts) to its end, each message's id (its `Nats-Msg-Id`) kept. The events decided
+ * after that write are decided again; those of their outputs are applied but not published again
+ * (actors/published-outputs.ts). Without a mark (a first start, a book stored before marks were,
+ * one of another stream, or not valid: logged) nothing is read back and every output is published,
+ * as before; the stream's last sequence is still read, the first mark of this run (`restored`
+ * false: startDecisions stores it at once).
+ */
+export async function restoredPublished(bus: Pick<StreamAdmin, 'readFrom' | 'readNewest'>, stream: string, storedBook: unknown, log: Logger): Promise<StoredOutputs> {
+  const none = async (): Promise<StoredOutputs> => {
+    const newest = await bus.readNewest(stream, '', { max: 1 });
+    const last = newest.messages.at(-1)?.streamSeq ?? 0;
+    return { stream, restored: false, from: last, last, ids: new Set(), newest: Number.NEGATIVE_INFINITY };
+  };
+  if (typeof storedBook !== 'object' || storedBook === null || !('published' in storedBook)) return none();
+  const parsed = PublishedMarkSchema.safeParse(storedBook.published);
+  if (!parsed.success) {
+    log.error({ issues: parsed.error.issues.slice(0, 3) }, 'the outputs stream mark stored with the risk book is not valid: outputs decided again after the restart are published again (the stream drops them only within its duplicate window)');
+    return none();
+  }
+  const [markStream, from] = parsed.data;
+  if (markStream !== stream) {
+    log.warn({ stored: markStream, stream }, `the risk book's outputs mark is of stream ${markStream}, not ${stream}: outputs decided again after the restart are published again (the stream drops them only within its duplicate window)`);
+    return none();
+  }
+  const ids = new Set<string>();
+  let newest = Number.NEGATIVE_INFINITY;
+  let last = from;
+  let next = from + 1;
+  for (;;) {
+    const page = await bus.readFrom(stream, '', { fromSeq: next, max: PAGE });
+    for (const m of page.messages) {
+      last = Math.max(last, m.streamSeq);
+      const o = idAndTs(m.data);
+      if (o === undefined) continue;
+      ids.add(o.id);
+      if (o.ts > newest) newest = o.ts;
+    }
+    const end = page.messages.at(-1);
+    if (page.remaining <= 0 || end === undefined) break;
+    next = end.streamSeq + 1;
+  }
+  log.info({ stream, from, last, outputs: ids.size }, 'outputs stored after the restored risk write read back: decided again, they are not published again');
+  return { stream, restored: true, from, last, ids, newest };
+}
