@@ -296,6 +296,11 @@ export type DecisionPath = Readonly<{
   writing(): boolean;
   /** How far each asset was decided now (where an operator's change takes effect: actors/operator-changes.ts). */
   decidedNow(): DecidedMark[];
+  /**
+   * Puts the operator's changes still pending after a restart (`operatorChanges`) in force now
+   * (`DueChanges.flush`): the risk actor calls it before each operator command.
+   */
+  flushOperatorChanges(): void;
   stats(): Readonly<DecisionStats>;
 }>;
 
@@ -790,6 +795,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     abandon: (error) => checkpoints?.abandon(error),
     writing: () => checkpoints?.pending() === true,
     decidedNow: () => marks.snapshot(),
+    flushOperatorChanges: () => due?.flush(),
     stats: () => {
       const e = execution.stats();
       stats.intentsHeld = e.held;

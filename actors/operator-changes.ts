@@ -78,7 +78,19 @@ export function createOperatorChanges(restored?: Readonly<{ trading: readonly Tr
  * redelivered events before it are decided again as the first run decided them, and the change is
  * in force from where it was. One check per event while any is left, none after.
  */
-export type DueChanges = Readonly<{ at(e: AssetEvent): void; pending(): boolean }>;
+export type DueChanges = Readonly<{
+  at(e: AssetEvent): void;
+  pending(): boolean;
+  /**
+   * Puts every change still pending in force now, in order: an operator's command arriving while
+   * they wait (just after a restart) acts on the newest stored state, never on an older one that a
+   * pending change would then overwrite (a halt given now undone by a resume stored before the
+   * crash; limits set now replaced by older ones). The events still to be decided again are then
+   * decided under that newer state: the operator's command takes precedence over reproducing the
+   * first run.
+   */
+  flush(): void;
+}>;
 
 const passed = (at: readonly DecidedMark[], e: AssetEvent): boolean => {
   for (const [asset, seq] of at) if (asset === e.asset) return e.streamSeq > seq;
@@ -100,6 +112,12 @@ export function createDueChanges(
       left = trading.length + limits.length;
     },
     pending: () => left > 0,
+    flush: () => {
+      if (left === 0) return;
+      for (const c of trading.splice(0)) apply.trading(c.trading);
+      for (const c of limits.splice(0)) apply.limits(c.limits);
+      left = 0;
+    },
   };
 }
 

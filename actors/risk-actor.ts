@@ -80,6 +80,13 @@ export type RiskActorOptions = Readonly<{
    */
   changes?: OperatorChanges;
   decidedNow?: () => readonly DecidedMark[];
+  /**
+   * Run first by each operator command (halt, resume, reduce, limits set), before it reads the
+   * state it changes: in the engine, the decision path puts the operator's changes still pending
+   * after a restart in force (`DueChanges.flush`), so the command builds on the newest stored
+   * state and no older pending change overwrites it later.
+   */
+  beforeCommand?: () => void;
 }>;
 
 export type RiskActorHandle = Readonly<{
@@ -385,6 +392,7 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
    */
   // Async: a command refused at once (a RiskControlError) rejects, as one refused in its turn does.
   const control = async (fn: (ts: number) => RiskState[], effect: 'at-once' | 'once-stored'): Promise<readonly RiskState[]> => {
+    opts.beforeCommand?.();
     const ts = deps.clock.now();
     const early = effect === 'at-once' ? fn(ts) : [];
     const seqAtReceipt = core.trading().seq;
@@ -531,6 +539,7 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
     reduce: (a) => control((ts) => core.reduce({ ...a, ts }), 'once-stored'),
     getLimits: () => core.getLimits(),
     setLimits: async (patch) => {
+      opts.beforeCommand?.();
       core.limitsWith(patch); // a patch that is not valid is refused now, not after the writes before it
       // One deadline for both writes (the limits, then the halt they cause): `commanded`.
       const unstored = inForce();

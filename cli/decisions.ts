@@ -226,6 +226,8 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   const operator = restoredOperatorState(stored, log);
   const changes = createOperatorChanges(operator.pending);
   let decidedNow = (): readonly DecidedMark[] => operator.decided;
+  // An operator's command first puts the changes still pending in force (the decision path's, once it runs).
+  let flushOperatorChanges = (): void => undefined;
   const risk = await startRiskActor(
     { bus: deps.bus, subjects: deps.subjects, store: deps.riskStore, clock: deps.clock, log: deps.log },
     {
@@ -237,6 +239,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       controlWriteTimeoutMs: cfg.control.riskWriteTimeoutMs,
       changes,
       decidedNow: () => decidedNow(),
+      beforeCommand: () => flushOperatorChanges(),
     },
   );
   const pv = cfg.paperVenue;
@@ -310,6 +313,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
     },
   );
   decidedNow = path.decidedNow;
+  flushOperatorChanges = path.flushOperatorChanges;
 
   // Without the paper venue, fills come from live trading consumers on sx.exec.fill.…, and what
   // their exchanges cancelled or expired on sx.exec.expired.… (with it, the decision path publishes both).
