@@ -72,7 +72,8 @@ describe('sextant gateway', () => {
     srv.advance('BTCUSDT');
     await until(async () => (await bus.countMessages(md, subject)) >= 5, 10_000, 'live bar');
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
-    expect([ready.status, await ready.json()]).toEqual([200, { status: 'ok', feeds: 1, down: [] }]);
+    // The gateway's own NATS link is reported beside its feeds (91fc2a1): connected, no outage.
+    expect([ready.status, await ready.json()]).toEqual([200, { status: 'ok', feeds: 1, down: [], nats: expect.objectContaining({ connected: true, disconnects: 0, lastOutage: null }) }]);
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toContain('sextant_market_data_feed_status{venue="binance",symbol="BTC/USDT",stream="bar 1m",status="live"} 1');
     expect(metrics).toContain('sextant_market_data_feed_restarts_total{venue="binance",symbol="BTC/USDT",stream="bar 1m"} 0');
