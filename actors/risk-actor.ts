@@ -177,8 +177,12 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
   }
   // Stored limits win over the configuration's (an operator's `ctl limits set` survives a
   // restart): a configuration changed since the first start is not in force, and says so. A limit
-  // the stored row has not is not a stored one: said apart, with the default in force.
-  const drift = config === undefined ? [] : limitsDrift(core.getLimits(), config);
+  // the stored row has not is not a stored one: said apart, with the default in force. After a
+  // restart the core starts from the limits stored with the book, and a `limits set` stored after
+  // it is put in force later, where it took effect (`opts.changes`): the newest stored limits,
+  // those in force once it is, are the ones compared.
+  const newestStored = opts.changes?.limits().at(-1)?.limits ?? core.getLimits();
+  const drift = config === undefined ? [] : limitsDrift(newestStored, config);
   const leftOutKeys = new Set<string>(leftOut);
   const isLeftOut = (key: string): boolean => leftOutKeys.has(key);
   if (leftOut.length > 0) {

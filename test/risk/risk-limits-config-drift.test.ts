@@ -7,6 +7,8 @@ import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { parseRiskLimits } from '../../models/risk/risk-limits.js';
+import type { RiskLimits } from '../../models/risk/risk-limits.js';
+import { createOperatorChanges } from '../../actors/operator-changes.js';
 import { baseLimits, BTC, ETH, T0 } from './risk-fixtures.js';
 
 /**
@@ -73,5 +75,32 @@ describe('risk actor: stored limits that differ from the configuration', () => {
     warnings.length = 0;
     await (await startRiskActor({ ...deps, store: full }, { account: 'acc', limits: baseLimits, consume: false })).stop();
     expect(warnings).toEqual([]);
+  });
+
+  /**
+   * After a crash following a `limits set`, the risk actor starts from the limits stored with the
+   * book, and the newer limits stored after it wait in `pending` to be put in force where they took
+   * effect. The start compared the configuration with the book's limits: a warning for a drift the
+   * operator had just undone, and none for the one just made.
+   */
+  it('after a restart, compares the configuration with the newest stored limits, the pending ones', async () => {
+    const full = parseRiskLimits(baseLimits);
+    const startWith = async (book: RiskLimits, pending: RiskLimits): Promise<string[]> => {
+      const warnings: string[] = [];
+      const log: Logger = { ...silentLogger, warn: (o: unknown, msg?: string) => void warnings.push(`${msg ?? ''} ${JSON.stringify(o)}`), child: () => log };
+      const deps = { bus: createMemoryBus(), subjects: subjectsFor('sx'), store: createMemoryRiskStore(), clock: createSimulatedClock(T0), log };
+      const changes = createOperatorChanges({ trading: [], limits: [{ at: [['asset:binance:BTC/USDT', 10, T0]], limits: pending }] });
+      const actor = await startRiskActor(deps, { account: 'acc', limits: baseLimits, consume: false, stored: { limits: book }, changes, decidedNow: () => [] });
+      expect(actor.getLimits()).toEqual(book); // the pending ones are put in force by the decision path, later
+      await actor.stop();
+      return warnings;
+    };
+    // Book as configured, `limits set maxOrderNotional=7` after it: that drift is said.
+    const drifted = await startWith(full, { ...full, maxOrderNotional: 7 });
+    expect(drifted).toHaveLength(1);
+    expect(drifted[0]).toMatch(/^risk limits maxOrderNotional stored for account acc differ from the configuration's/);
+    expect(drifted[0]).toContain('"maxOrderNotional":{"inForce":7,"config":100000}');
+    // Book with 7, the operator set back to the configuration's after it: nothing to say.
+    expect(await startWith({ ...full, maxOrderNotional: 7 }, full)).toEqual([]);
   });
 });
