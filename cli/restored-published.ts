@@ -28,16 +28,14 @@ function idAndTs(data: Uint8Array): { id: string; ts: number } | undefined {
  * cli/risk-persist.ts) to its end, each message's id (its `Nats-Msg-Id`) kept. The events decided
  * after that write are decided again; those of their outputs are applied but not published again
  * (actors/published-outputs.ts). Without a mark (a first start, a book stored before marks were,
- * one of another stream, or not valid: logged) nothing is read back and every output is published,
- * as before; the stream's last sequence is still read, the first mark of this run (`restored`
- * false: startDecisions stores it at once).
+ * one of another stream, one past the stream's end, or not valid: logged) nothing is read back
+ * and every output is published, as before; the stream's last sequence is still read, the first
+ * mark of this run (`restored` false: startDecisions stores it at once).
  */
 export async function restoredPublished(bus: Pick<StreamAdmin, 'readFrom' | 'readNewest'>, stream: string, storedBook: unknown, log: Logger): Promise<StoredOutputs> {
-  const none = async (): Promise<StoredOutputs> => {
-    const newest = await bus.readNewest(stream, '', { max: 1 });
-    const last = newest.messages.at(-1)?.streamSeq ?? 0;
-    return { stream, restored: false, from: last, last, ids: new Set(), newest: Number.NEGATIVE_INFINITY };
-  };
+  const streamEnd = async (): Promise<number> => (await bus.readNewest(stream, '', { max: 1 })).messages.at(-1)?.streamSeq ?? 0;
+  const noMark = (last: number): StoredOutputs => ({ stream, restored: false, from: last, last, ids: new Set(), newest: Number.NEGATIVE_INFINITY });
+  const none = async (): Promise<StoredOutputs> => noMark(await streamEnd());
   if (typeof storedBook !== 'object' || storedBook === null || !('published' in storedBook)) return none();
   const parsed = PublishedMarkSchema.safeParse(storedBook.published);
   if (!parsed.success) {
@@ -48,6 +46,18 @@ export async function restoredPublished(bus: Pick<StreamAdmin, 'readFrom' | 'rea
   if (markStream !== stream) {
     log.warn({ stored: markStream, stream }, `the risk book's outputs mark is of stream ${markStream}, not ${stream}: outputs decided again after the restart are published again (the stream drops them only within its duplicate window)`);
     return none();
+  }
+  // A mark past the stream's end is of a stream since deleted and created again (its sequences
+  // started again at 1), or emptied (purged, or every message past its max age). Read from there,
+  // nothing would be found, silently, and each write would store that mark again, past the outputs
+  // this run stores until the stream reached it (a second restart would miss them): no mark, the
+  // stream's end stored at once (startDecisions). A stream rebuilt and grown past the mark since is
+  // not told apart (the mark holds no creation time): the outputs it stored at or below the mark
+  // are published again, as before marks were.
+  const end = await streamEnd();
+  if (from > end) {
+    log.warn({ stream, stored: from, last: end }, `the risk book's outputs mark (sequence ${from}) is past the end of stream ${stream} (sequence ${end}): the stream was deleted and created again, or emptied, since that write. Outputs decided again after the restart are published again (the stream drops them only within its duplicate window)`);
+    return noMark(end);
   }
   const ids = new Set<string>();
   let newest = Number.NEGATIVE_INFINITY;
