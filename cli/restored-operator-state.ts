@@ -56,7 +56,9 @@ export function restoredOperatorState(stored: Partial<StoredRisk>, log: Logger):
   if (rowAhead) log.warn({ seq: rowSeq, bookSeq: seq }, 'the stored trading state is newer than the risk book and than the changes stored with it: in force from the first redelivered event');
   return {
     decided,
-    stored: { ...stored, trading: rowAhead ? stored.trading : bookTrading.data, limits: bookLimits.data },
+    // The book's limits as stored (checked above), not as parsed: parsing fills a limit the row has
+    // not with its default, and the risk actor could no longer say which ones it lacks (an upgrade).
+    stored: { ...stored, trading: rowAhead ? stored.trading : bookTrading.data, limits: field(stored.book, 'limits') },
     pending: {
       trading: rowAhead ? [] : pendingTrading,
       limits: limits.success ? limits.data.filter((c) => !after(decided, c.at)) : [],

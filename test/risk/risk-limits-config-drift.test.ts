@@ -9,6 +9,7 @@ import { subjectsFor } from '../../streams/subjects.js';
 import { parseRiskLimits } from '../../models/risk/risk-limits.js';
 import type { RiskLimits } from '../../models/risk/risk-limits.js';
 import { createOperatorChanges } from '../../actors/operator-changes.js';
+import { restoredOperatorState } from '../../cli/restored-operator-state.js';
 import { baseLimits, BTC, ETH, T0 } from './risk-fixtures.js';
 
 /**
@@ -102,5 +103,26 @@ describe('risk actor: stored limits that differ from the configuration', () => {
     expect(drifted[0]).toContain('"maxOrderNotional":{"inForce":7,"config":100000}');
     // Book with 7, the operator set back to the configuration's after it: nothing to say.
     expect(await startWith({ ...full, maxOrderNotional: 7 }, full)).toEqual([]);
+  });
+});
+
+describe('risk actor in the engine: limits stored with the risk book', () => {
+  /**
+   * After a restart the engine's risk actor starts from the limits stored with the book
+   * (cli/restored-operator-state.ts). Those were handed over parsed, a limit the row lacks filled
+   * with its default, so the start said nothing of a limit added since the book was written.
+   */
+  it('says which limits the book row lacks (stored before they existed), as for the limits row', async () => {
+    const { unreportedExpiryGraceMs: _grace, ...older } = parseRiskLimits(baseLimits);
+    const row = { book: { book: {}, seen: [], decided: [], trading: { state: 'ACTIVE', reason: 'start', scopedHalts: [], flattening: false, seq: 0 }, limits: older }, limits: older };
+    const restored = restoredOperatorState(row, silentLogger);
+    const warnings: string[] = [];
+    const log: Logger = { ...silentLogger, warn: (o: unknown, msg?: string) => void warnings.push(`${msg ?? ''} ${JSON.stringify(o)}`), child: () => log };
+    const deps = { bus: createMemoryBus(), subjects: subjectsFor('sx'), store: createMemoryRiskStore(), clock: createSimulatedClock(T0), log };
+    const actor = await startRiskActor(deps, { account: 'acc', limits: baseLimits, consume: false, stored: { limits: restored.stored.limits } });
+    expect(actor.getLimits().unreportedExpiryGraceMs).toBe(60_000);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^risk limits stored for account acc have no unreportedExpiryGraceMs/);
+    await actor.stop();
   });
 });
