@@ -301,6 +301,15 @@ export type DecisionPath = Readonly<{
    * (`DueChanges.flush`): the risk actor calls it before each operator command.
    */
   flushOperatorChanges(): void;
+  /**
+   * Resolves once the restart's recovery is over: the operator's changes stored after the restored
+   * book are in force where they took effect, and the events decided (and published) before the
+   * restart are decided again, up to the newest output read back (`published.recoveredAt`).
+   * Resolved at once when there is nothing to recover. An operator's command waits for it
+   * (cli/decisions.ts), so it changes no decision the first run published: those are facts at the
+   * venue, which the restored book must hold as the first run did.
+   */
+  recovered(): Promise<void>;
   stats(): Readonly<DecisionStats>;
 }>;
 
@@ -596,6 +605,18 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
   const marks = createDecidedMarks(opts.decided ?? [], log);
   const oc = opts.operatorChanges;
   const due = oc === undefined || oc.trading.length + oc.limits.length === 0 ? undefined : createDueChanges(oc, { trading: (t) => risk.restoreTrading(t), limits: (l) => risk.useLimits(l) });
+  /** How far this run has decided (event time), and until when it decides again what was published before the restart. */
+  let decidedTs = -Infinity;
+  const recoveredAt = opts.published?.recoveredAt() ?? -Infinity;
+  const recovering = (): boolean => (due?.pending() ?? false) || decidedTs < recoveredAt;
+  let recoveryWaiters: (() => void)[] = [];
+  /** Lets the commands waiting for the recovery go once it is over (between slices: never inside one). */
+  const recoveryCheck = (): void => {
+    if (recoveryWaiters.length === 0 || recovering()) return;
+    const go = recoveryWaiters;
+    recoveryWaiters = [];
+    for (const r of go) r();
+  };
   /**
    * A prediction's intent sized on the equity, in the symbol's quote currency at the risk book's
    * rate; none while that rate or the equity cannot be told (sized on the equity alone, ETH/BTC in
@@ -634,6 +655,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
         continue;
       }
       due?.at(e);
+      if (now > decidedTs) decidedTs = now;
       if (venue !== undefined) venueOut(venue.onMarket(md));
       announce(risk.onMarket(marketMid(md)));
       execution.onMarket(md);
@@ -651,6 +673,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       marks.decided(e);
       opts.observer?.event?.(e, risk);
     }
+    recoveryCheck();
   };
 
   /** True while a release is being decided (between its slices the risk state is half-way). */
@@ -796,6 +819,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     writing: () => checkpoints?.pending() === true,
     decidedNow: () => marks.snapshot(),
     flushOperatorChanges: () => due?.flush(),
+    recovered: () => (recovering() ? new Promise<void>((resolve) => recoveryWaiters.push(resolve)) : Promise.resolve()),
     stats: () => {
       const e = execution.stats();
       stats.intentsHeld = e.held;

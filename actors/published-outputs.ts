@@ -38,6 +38,12 @@ export type PublishedOutputs = Readonly<{
   acked(ack: PublishAck): void;
   /** The mark to store with the risk write being captured now. */
   mark(): PublishedMark;
+  /**
+   * The event time up to which the restart decides again what was decided and published before it
+   * (the newest `ts` read back; -Infinity when nothing was): the decision path's recovery lasts
+   * until it has decided that far.
+   */
+  recoveredAt(): number;
 }>;
 
 /**
@@ -68,5 +74,6 @@ export function createPublishedOutputs(start: StoredOutputs, log: Logger): Publi
       if (ack.stream === stream && ack.seq > through) through = ack.seq;
     },
     mark: () => [stream, ids === undefined ? through : from],
+    recoveredAt: () => (start.ids.size > 0 ? start.newest : -Infinity),
   };
 }

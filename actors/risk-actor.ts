@@ -81,12 +81,14 @@ export type RiskActorOptions = Readonly<{
   changes?: OperatorChanges;
   decidedNow?: () => readonly DecidedMark[];
   /**
-   * Run first by each operator command (halt, resume, reduce, limits set), before it reads the
-   * state it changes: in the engine, the decision path puts the operator's changes still pending
-   * after a restart in force (`DueChanges.flush`), so the command builds on the newest stored
-   * state and no older pending change overwrites it later.
+   * Run first by each operator command (halt, resume, reduce, limits set), awaited before it reads
+   * the state it changes: in the engine, it waits for the decision path's recovery after a restart
+   * (the events decided and published before it decided again as they were, the operator's changes
+   * stored after the restored book in force where they took effect) and then puts any change still
+   * pending in force (`DueChanges.flush`), so the command builds on the newest stored state, no
+   * older pending change overwrites it later, and it changes no decision already published.
    */
-  beforeCommand?: () => void;
+  beforeCommand?: () => void | Promise<void>;
 }>;
 
 export type RiskActorHandle = Readonly<{
@@ -396,7 +398,7 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
    */
   // Async: a command refused at once (a RiskControlError) rejects, as one refused in its turn does.
   const control = async (fn: (ts: number) => RiskState[], effect: 'at-once' | 'once-stored'): Promise<readonly RiskState[]> => {
-    opts.beforeCommand?.();
+    await opts.beforeCommand?.();
     const ts = deps.clock.now();
     const early = effect === 'at-once' ? fn(ts) : [];
     const seqAtReceipt = core.trading().seq;
@@ -543,7 +545,7 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
     reduce: (a) => control((ts) => core.reduce({ ...a, ts }), 'once-stored'),
     getLimits: () => core.getLimits(),
     setLimits: async (patch) => {
-      opts.beforeCommand?.();
+      await opts.beforeCommand?.();
       core.limitsWith(patch); // a patch that is not valid is refused now, not after the writes before it
       // One deadline for both writes (the limits, then the halt they cause): `commanded`.
       const unstored = inForce();

@@ -56,6 +56,12 @@ import type { DecisionCounts } from './stored-decision-counts.js';
 import { countStoredDecisions } from './stored-decision-counts.js';
 
 /** What asset actors push their events into: the sequencer, and when the risk state covers what was decided. */
+
+/**
+ * How long an operator's command waits for the restart's recovery (normally well under a second:
+ * the events after the last risk write decided again) before it is put in force regardless.
+ */
+const COMMAND_RECOVERY_WAIT_MS = 5_000;
 export type DecisionFeed = EventSequencer & Readonly<{ covered(prompt?: boolean): Promise<void> }>;
 
 /**
@@ -226,8 +232,25 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   const operator = restoredOperatorState(stored, log);
   const changes = createOperatorChanges(operator.pending);
   let decidedNow = (): readonly DecidedMark[] => operator.decided;
-  // An operator's command first puts the changes still pending in force (the decision path's, once it runs).
+  // An operator's command waits for the decision path's recovery after a restart (bounded: a
+  // pending change whose point never comes back must not hold commands for ever), then puts what is
+  // still pending in force (the decision path's, once it runs).
   let flushOperatorChanges = (): void => undefined;
+  let recovered = (): Promise<void> => Promise.resolve();
+  const beforeCommand = async (): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    const over = await Promise.race([
+      recovered().then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), COMMAND_RECOVERY_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!over) {
+      log.warn({ waitedMs: COMMAND_RECOVERY_WAIT_MS }, "an operator's command came while the restart's recovery (deciding again what was published before it) was not over: it is put in force now, and the events still to be decided again are decided under it");
+    }
+    flushOperatorChanges();
+  };
   const risk = await startRiskActor(
     { bus: deps.bus, subjects: deps.subjects, store: deps.riskStore, clock: deps.clock, log: deps.log },
     {
@@ -239,7 +262,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       controlWriteTimeoutMs: cfg.control.riskWriteTimeoutMs,
       changes,
       decidedNow: () => decidedNow(),
-      beforeCommand: () => flushOperatorChanges(),
+      beforeCommand,
     },
   );
   const pv = cfg.paperVenue;
@@ -314,6 +337,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   );
   decidedNow = path.decidedNow;
   flushOperatorChanges = path.flushOperatorChanges;
+  recovered = path.recovered;
 
   // Without the paper venue, fills come from live trading consumers on sx.exec.fill.…, and what
   // their exchanges cancelled or expired on sx.exec.expired.… (with it, the decision path publishes both).

@@ -88,8 +88,10 @@ describe("the engine: an operator's command just after a restart, before the cha
     const engine = await startLive(cfg, stores);
     try {
       expect(engine.decisions?.risk.status().state).toBe('HALTED'); // the book's, until the resume's point is reached
-      await engine.decisions?.risk.halt({ reason: 'operator after the restart' });
+      // Given before any bar: it waits for the recovery (the resume put in force at its point), then holds.
+      const halted = engine.decisions?.risk.halt({ reason: 'operator after the restart' });
       await feedLiveBars(engine, stores.bus, cfg, symbols, t1, t1 + 6 * 3_600_000);
+      await halted;
       expect(engine.decisions?.risk.status()).toMatchObject({ state: 'HALTED', reason: 'operator after the restart' });
     } finally {
       await engine.stop();
