@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assetActorKey } from '../../actors/asset-actor.js';
-import { durableFor } from '../../cli/engine.js';
 import type { Engine } from '../../cli/engine.js';
 import type { Config } from '../../config/schema.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
-import type { FeatureStore } from '../../state/feature-store.js';
 import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
 import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
 import type { Bus } from '../../streams/bus.js';
@@ -13,8 +10,8 @@ import type { Bar } from '../../streams/messages/bar.js';
 import { OrderSchema } from '../../streams/messages/order.js';
 import type { Order } from '../../streams/messages/order.js';
 import type { MemoryBus } from '../../streams/memory-bus.js';
-import { streamName } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
+import { assetSnapshots, rewindAssets } from './crash-rewind.js';
 import { busFor, restartStores, startLive, storedOrders } from './engine-restart.js';
 import type { RestartStores } from './engine-restart.js';
 import { isolatedConfig, trainedRegistry } from './engine-run.js';
@@ -67,27 +64,6 @@ function orderCapturingBus(bus: MemoryBus, cfg: Config, out: Order[]): MemoryBus
       return bus.publishValueNow(subject, value, msgId);
     },
   };
-}
-
-async function assetSnapshots(cfg: Config, features: FeatureStore) {
-  return Promise.all(
-    cfg.assets.map(async (a) => {
-      const snap = await features.loadSnapshot(assetActorKey(a));
-      if (snap === undefined) throw new Error(`no snapshot of ${assetActorKey(a)}`);
-      return [assetActorKey(a), snap] as const;
-    }),
-  );
-}
-
-/** The asset actors' snapshots back to `snaps` and their durables deleted: a restarted engine is redelivered every bar after them. */
-async function rewindAssets(bus: Bus, cfg: Config, features: FeatureStore, snaps: Awaited<ReturnType<typeof assetSnapshots>>): Promise<void> {
-  await features.writeBatch([], snaps);
-  for (const a of cfg.assets) {
-    await expect.poll(async () => {
-      await bus.deleteConsumer(streamName(cfg, 'MD'), durableFor(a));
-      return bus.consumerInfo(streamName(cfg, 'MD'), durableFor(a));
-    }).toBeUndefined();
-  }
 }
 
 const view = (o: Order): unknown[] => [o.id, o.ts, o.side, o.qty, o.limitPrice, o.expiresAt, o.decidedAt];

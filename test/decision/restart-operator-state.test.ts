@@ -1,22 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assetActorKey } from '../../actors/asset-actor.js';
-import { durableFor } from '../../cli/engine.js';
 import type { Engine, EngineAdapters } from '../../cli/engine.js';
-import type { Config } from '../../config/schema.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
-import type { FeatureStore } from '../../state/feature-store.js';
 import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
 import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
 import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
 import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
 import type { Bus } from '../../streams/bus.js';
-import { decodeText } from '../../streams/codec.js';
-import { RejectSchema } from '../../streams/messages/reject.js';
-import type { Reject } from '../../streams/messages/reject.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
-import { streamName, streamSpecs } from '../../streams/provision.js';
-import { subjectsFor } from '../../streams/subjects.js';
-import { readAllStored } from '../support/read-all-stored.js';
+import { streamSpecs } from '../../streams/provision.js';
+import { assetSnapshots, held, rewindAssets, storedRejects } from './crash-rewind.js';
 import { startLive, storedOrders } from './engine-restart.js';
 import { isolatedConfig, NATS_URL, trainedRegistry } from './engine-run.js';
 import { feedLiveBars } from './live-bars-feed.js';
@@ -37,43 +29,7 @@ const T1 = Date.UTC(2024, 0, 10);
 /** Decided after that row; then the operator's command, then the crash. */
 const T2 = Date.UTC(2024, 0, 11);
 
-async function assetSnapshots(cfg: Config, features: FeatureStore) {
-  return Promise.all(
-    cfg.assets.map(async (a) => {
-      const snap = await features.loadSnapshot(assetActorKey(a));
-      if (snap === undefined) throw new Error(`no snapshot of ${assetActorKey(a)}`);
-      return [assetActorKey(a), snap] as const;
-    }),
-  );
-}
-
-/** The asset actors' snapshots back to `snaps` and their durables deleted: a restarted engine is redelivered every bar after them. */
-async function rewindAssets(bus: Bus, cfg: Config, features: FeatureStore, snaps: Awaited<ReturnType<typeof assetSnapshots>>): Promise<void> {
-  await features.writeBatch([], snaps);
-  for (const a of cfg.assets) {
-    await expect.poll(async () => {
-      await bus.deleteConsumer(streamName(cfg, 'MD'), durableFor(a));
-      return bus.consumerInfo(streamName(cfg, 'MD'), durableFor(a));
-    }).toBeUndefined();
-  }
-}
-
-async function storedRejects(bus: Bus, cfg: Config): Promise<Reject[]> {
-  const subjects = subjectsFor(cfg.prefix);
-  const out: Reject[] = [];
-  for (const sym of SYMBOLS) {
-    for (const m of await readAllStored(bus, streamName(cfg, 'SIGNALS'), subjects.reject(cfg.strategy.name, cfg.venue, sym))) out.push(RejectSchema.parse(JSON.parse(decodeText(m.data))));
-  }
-  return out;
-}
-
 type Command = (engine: Engine) => Promise<unknown>;
-
-/** What the risk book holds: each position's quantity and the orders in flight. */
-const held = (engine: Engine): unknown => {
-  const st = engine.decisions?.risk.status();
-  return { positions: (st?.positions ?? []).map((p) => [p.symbol, p.qty]), inFlight: (st?.inFlight ?? []).map((o) => o.orderId).sort() };
-};
 
 /** The trading state and the limits in force. */
 const operatorState = (engine: Engine): unknown => {
@@ -158,7 +114,7 @@ describe('an operator change stored after the last risk-book write, then a crash
       } finally {
         await restarted.stop();
       }
-      const rejected = new Set((await storedRejects(bus, cfg)).map((r) => r.suggestionId));
+      const rejected = new Set((await storedRejects(bus, cfg, SYMBOLS)).map((r) => r.suggestionId));
       // No suggestion got both an order and a reject.
       expect(orders.filter((o) => rejected.has(o.suggestionId)).map((o) => o.id)).toEqual([]);
       // The restored book holds what the first run's orders did (their fills, those still in flight), as at the crash.

@@ -21,6 +21,7 @@ import { streamName } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { dropSchema } from '../support/pg.js';
 import { readAllStored } from '../support/read-all-stored.js';
+import { assetSnapshots, rewindAssets } from './crash-rewind.js';
 import { busFor, restartStores, runBetween, startLive, storedOrders } from './engine-restart.js';
 import type { RestartStores } from './engine-restart.js';
 import { isolatedConfig, trainedRegistry } from './engine-run.js';
@@ -53,30 +54,6 @@ async function rowAtStop(store: RiskStore, cfg: Config, engine: Engine): Promise
   return row;
 }
 
-/**
- * A stop after a risk write and before the asset actors' next checkpoint: their snapshots go back
- * to `snaps` and their durables are deleted, so a restarted engine is redelivered (and decides
- * again) every bar after them.
- */
-async function rewindAssets(bus: Bus, cfg: Config, features: ReturnType<typeof createMemoryFeatureStore>, snaps: Awaited<ReturnType<typeof assetSnapshots>>): Promise<void> {
-  await features.writeBatch([], snaps);
-  for (const a of cfg.assets) {
-    // A consumption that just stopped may still count as active for a moment: deleted once it is not.
-    await expect.poll(async () => {
-      await bus.deleteConsumer(streamName(cfg, 'MD'), durableFor(a));
-      return bus.consumerInfo(streamName(cfg, 'MD'), durableFor(a));
-    }).toBeUndefined();
-  }
-}
-async function assetSnapshots(cfg: Config, features: ReturnType<typeof createMemoryFeatureStore>) {
-  return Promise.all(
-    cfg.assets.map(async (a) => {
-      const snap = await features.loadSnapshot(assetActorKey(a));
-      if (snap === undefined) throw new Error(`no snapshot of ${assetActorKey(a)}`);
-      return [assetActorKey(a), snap] as const;
-    }),
-  );
-}
 
 /** Every fill the paper venue published so far. */
 async function fills(bus: Bus, cfg: Config): Promise<Fill[]> {
