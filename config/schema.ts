@@ -47,6 +47,15 @@ const url = (protocols: readonly string[]) =>
     { message: `a URL with protocol ${protocols.join(' or ')}` },
   );
 
+/** Why `decision.riskCheckpointMs` is refused against `consumer.ackWaitMs`, and what to set. */
+function riskSpacingProblem(spacing: number, ackWaitMs: number): string {
+  return (
+    `${spacing} is more than half of consumer.ackWaitMs (${ackWaitMs}): market data is acknowledged only once a risk write after it is stored, ` +
+    `so with writes this far apart the asset actors stop pulling while they wait and JetStream redelivers what waited past the ack wait. ` +
+    `Set decision.riskCheckpointMs to at most ${Math.floor(ackWaitMs / 2)} (default 200), or consumer.ackWaitMs to at least ${spacing * 2}`
+  );
+}
+
 export const ConfigSchema = z
   .object({
     prefix: z.string().regex(/^[a-z][a-z0-9]*$/, 'one lowercase subject token'),
@@ -254,7 +263,10 @@ export const ConfigSchema = z
       .object({
         /** An asset that delivers nothing for this long (engine clock) stops holding the others' decisions back. */
         idleFlushMs: z.number().int().positive(),
-        /** The risk state (book, seen suggestions, trading state) is written at most this often; left out: after every release. */
+        /**
+         * The risk state (book, seen suggestions, trading state) is written at most this often; left
+         * out: after every release. At most half of `consumer.ackWaitMs` (checked below).
+         */
         riskCheckpointMs: z.number().int().positive().optional(),
       })
       .strict(),
@@ -272,6 +284,15 @@ export const ConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    // An asset actor's messages are acknowledged only once a risk write after them is stored, so
+    // they wait up to riskCheckpointMs, and a checkpoint due by its message count cannot ask for
+    // the write early while one due by time waits ahead of it (actors/asset-checkpoints.ts). Past
+    // half the ack wait the consumer stops pulling (nats-pull-consumer.ts), past all of it
+    // JetStream redelivers: with 600 s against 30 s the engine stopped deciding for 90 s.
+    const spacing = c.decision.riskCheckpointMs;
+    if (spacing !== undefined && spacing * 2 > c.consumer.ackWaitMs) {
+      ctx.addIssue({ code: 'custom', path: ['decision', 'riskCheckpointMs'], message: riskSpacingProblem(spacing, c.consumer.ackWaitMs) });
+    }
     // No leverage: a fraction of the equity above 1 would borrow.
     if (c.strategy.sizing === 'equity' && !(c.strategy.positionSize <= 1)) {
       ctx.addIssue({ code: 'custom', path: ['strategy', 'positionSize'], message: `under sizing: equity, a fraction of the equity per asset in (0, 1], got ${c.strategy.positionSize}` });

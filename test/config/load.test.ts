@@ -77,9 +77,9 @@ describe('configuration, details', () => {
 
   it('layers defaults, then the file, then the environment, then programmatic overrides', () => {
     const file = join(dir, 'layers.yaml');
-    writeFileSync(file, 'consumer:\n  batchSize: 10\n  ackWaitMs: 111\nvalidation:\n  dedupWindow: 7\n');
+    writeFileSync(file, 'consumer:\n  batchSize: 10\n  ackWaitMs: 1111\nvalidation:\n  dedupWindow: 7\n');
     const cfg = loadConfig({ file, env: { SEXTANT__consumer__batchSize: '20', SEXTANT__validation__dedupWindow: '8' }, overrides: { consumer: { batchSize: 30 } } });
-    expect(cfg.consumer).toEqual({ batchSize: 30, ackWaitMs: 111 });
+    expect(cfg.consumer).toEqual({ batchSize: 30, ackWaitMs: 1111 });
     expect(cfg.validation.dedupWindow).toBe(8);
   });
 
