@@ -12,7 +12,7 @@ import { restoredDecidedMarks } from './restored-decided-marks.js';
 import { restoredOperatorState } from './restored-operator-state.js';
 import { createOperatorChanges } from '../actors/operator-changes.js';
 import type { DecidedMark } from '../actors/decided-marks.js';
-import { restoredPublished } from './restored-published.js';
+import { ownOutputs, restoredPublished } from './restored-published.js';
 import { createPublishedOutputs } from '../actors/published-outputs.js';
 import { streamName } from '../streams/provision.js';
 import { restoredExecution, restoredExecutionState } from './restored-execution.js';
@@ -277,7 +277,8 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   // The events after the marks are decided again; their outputs that SIGNALS stored already (read
   // from the mark stored with the book) are not published again: past the stream's duplicate window
   // it would keep a second copy. On JetStream only (an in-process bus does not outlive its engine).
-  const outputsStored = deps.bus.kind === 'nats' ? await restoredPublished(deps.bus, streamName(cfg, 'SIGNALS'), stored.book, log) : undefined;
+  const ownOutput = ownOutputs(deps.subjects.prefix, cfg.strategy.name, pv.enabled);
+  const outputsStored = deps.bus.kind === 'nats' ? await restoredPublished(deps.bus, streamName(cfg, 'SIGNALS'), stored.book, log, ownOutput) : undefined;
   const published = outputsStored === undefined ? undefined : createPublishedOutputs(outputsStored, log);
   const tradingAtStart = risk.core.trading();
   const unworked = pv.enabled && venueFrom === undefined ? releaseUnworkedOrders(risk.core, stored.book, cfg.venue, log) : undefined;

@@ -23,6 +23,16 @@ function idAndTs(data: Uint8Array): { id: string; ts: number } | undefined {
 }
 
 /**
+ * Whether a subject is one of the decision path's own outputs: its strategy's predictions,
+ * suggestions, orders and rejects, and fills and expiries only when its paper venue makes them
+ * (without it they are a live desk's, on the desk's clock).
+ */
+export function ownOutputs(prefix: string, strategy: string, paperVenue: boolean): (subject: string) => boolean {
+  const own = [`${prefix}.pred.${strategy}.`, `${prefix}.exec.suggest.${strategy}.`, `${prefix}.exec.order.${strategy}.`, `${prefix}.exec.reject.${strategy}.`, ...(paperVenue ? [`${prefix}.exec.fill.`, `${prefix}.exec.expired.`] : [])];
+  return (subject) => own.some((x) => subject.startsWith(x));
+}
+
+/**
  * What the decision path published after the restored risk write and the stream stored: the
  * outputs stream (`stream`, SIGNALS) read from the mark stored with the book (`published`,
  * cli/risk-persist.ts) to its end, each message's id (its `Nats-Msg-Id`) kept. The events decided
@@ -32,7 +42,20 @@ function idAndTs(data: Uint8Array): { id: string; ts: number } | undefined {
  * and every output is published, as before; the stream's last sequence is still read, the first
  * mark of this run (`restored` false: startDecisions stores it at once).
  */
-export async function restoredPublished(bus: Pick<StreamAdmin, 'readFrom' | 'readNewest'>, stream: string, storedBook: unknown, log: Logger): Promise<StoredOutputs> {
+export async function restoredPublished(
+  bus: Pick<StreamAdmin, 'readFrom' | 'readNewest'>,
+  stream: string,
+  storedBook: unknown,
+  log: Logger,
+  /**
+   * Whether a message's subject is one this decision path publishes: `newest` (how far the restart
+   * decides again what was published before it, `recoveredAt`) is taken over those only. SIGNALS
+   * also holds what others publish — a live desk's own fills and expiries, stamped on its clock,
+   * other strategies' outputs — and one of those, newer than anything this path decided, held its
+   * recovery (and the operator's commands waiting for it) until the bars reached it. Default: all.
+   */
+  own: (subject: string) => boolean = () => true,
+): Promise<StoredOutputs> {
   const streamEnd = async (): Promise<number> => (await bus.readNewest(stream, '', { max: 1 })).messages.at(-1)?.streamSeq ?? 0;
   const noMark = (last: number): StoredOutputs => ({ stream, restored: false, from: last, last, ids: new Set(), newest: Number.NEGATIVE_INFINITY });
   const none = async (): Promise<StoredOutputs> => noMark(await streamEnd());
@@ -70,7 +93,7 @@ export async function restoredPublished(bus: Pick<StreamAdmin, 'readFrom' | 'rea
       const o = idAndTs(m.data);
       if (o === undefined) continue;
       ids.add(o.id);
-      if (o.ts > newest) newest = o.ts;
+      if (o.ts > newest && own(m.subject)) newest = o.ts;
     }
     const end = page.messages.at(-1);
     if (page.remaining <= 0 || end === undefined) break;

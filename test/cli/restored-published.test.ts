@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { restoredPublished } from '../../cli/restored-published.js';
+import { ownOutputs, restoredPublished } from '../../cli/restored-published.js';
 import type { Logger } from '../../state/logger.js';
 import { silentLogger } from '../../state/logger.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
@@ -49,5 +49,23 @@ describe('restoredPublished', () => {
     const r = await restoredPublished(bus, 'SIGNALS', { published: ['SIGNALS', 2] }, log);
     expect(r).toMatchObject({ restored: true, from: 2, last: 2 });
     expect(said).toEqual([]);
+  });
+
+  /**
+   * A live desk's own fill (paper venue off), stored after the mark on its clock, far past the bars:
+   * taken for this path's newest output, it held the restart's recovery, and the operator's
+   * commands waiting for it, until the bars reached it (5 s, then a warning). Only this path's own
+   * outputs count; with the paper venue on, fills are its own.
+   */
+  it("takes how far to decide again from this path's own outputs only, not a live desk's fills or another strategy's", async () => {
+    const bus = await signals(['o:1']);
+    await bus.publish('sx.exec.order.dirmlp.binance.BTC', output('o:2', 2_000), { msgId: 'o:2' });
+    await bus.publish('sx.exec.order.other.binance.BTC', output('o:x', 50_000), { msgId: 'o:x' });
+    await bus.publish('sx.exec.fill.binance.BTC', output('f:desk', 99_999), { msgId: 'f:desk' });
+    const live = await restoredPublished(bus, 'SIGNALS', { published: ['SIGNALS', 1] }, silentLogger, ownOutputs('sx', 'dirmlp', false));
+    expect(live.newest).toBe(2_000);
+    expect([...live.ids]).toEqual(['o:2', 'o:x', 'f:desk']);
+    const paper = await restoredPublished(bus, 'SIGNALS', { published: ['SIGNALS', 1] }, silentLogger, ownOutputs('sx', 'dirmlp', true));
+    expect(paper.newest).toBe(99_999);
   });
 });
