@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine, EngineAdapters } from '../../cli/engine.js';
+import type { Config } from '../../config/schema.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
 import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
 import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
 import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
 import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
 import type { Bus } from '../../streams/bus.js';
+import type { Order } from '../../streams/messages/order.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { streamSpecs } from '../../streams/provision.js';
 import { assetSnapshots, held, rewindAssets, storedRejects } from './crash-rewind.js';
@@ -37,6 +39,25 @@ const operatorState = (engine: Engine): unknown => {
   return { state: st?.state, scopedHalts: st?.scopedHalts, limits: st?.limits };
 };
 
+/** The same, in short: the state, the symbols halted and the order notional limit. */
+const inForce = (engine: Engine): unknown => {
+  const st = engine.decisions?.risk.status();
+  return { state: st?.state, halted: st?.scopedHalts.map((h) => h.value), maxOrderNotional: st?.limits.maxOrderNotional };
+};
+
+/** What a crash right after `command` left, and what the first runs did before it. */
+type Crashed = Readonly<{
+  cfg: Config;
+  bus: Bus;
+  stores: EngineAdapters;
+  /** The second engine, stopped at the crash. */
+  engine: Engine;
+  /** The market data its asset actors had taken: a restart is redelivered the same. */
+  redelivered: number;
+  /** Every order approved before the crash. */
+  orders: Order[];
+}>;
+
 describe('an operator change stored after the last risk-book write, then a crash (real NATS, in-process risk store)', () => {
   let registry: ModelRegistry;
   beforeAll(async () => {
@@ -47,11 +68,13 @@ describe('an operator change stored after the last risk-book write, then a crash
     for (const b of buses) await b.close();
   });
 
-  it.each<[string, Command]>([
-    ['a halt', (e) => e.decisions?.risk.halt({ reason: 'operator' }) ?? Promise.resolve()],
-    ['a symbol halt', (e) => e.decisions?.risk.halt({ scope: 'symbol', value: 'BTC/USDT', reason: 'operator' }) ?? Promise.resolve()],
-    ['a limits set', (e) => e.decisions?.risk.setLimits({ maxOrderNotional: 6 }) ?? Promise.resolve()],
-  ])('%s: the redelivered events are decided as the first run decided them', async (_, command) => {
+  /**
+   * Runs to T1 (its stop writes the book: the row the crash will leave), decides T1 → T2 and gives
+   * `command` (stored at once), then crashes: the store holds the row as it was straight after the
+   * command (its book still the first run's), the asset actors' batches after T1 unacknowledged.
+   * `check` runs against it; the streams are removed afterwards.
+   */
+  async function afterCrash(name: string, command: Command, check: (c: Crashed) => Promise<void>): Promise<void> {
     // Every prediction carries an intent and the immediate policy sends it at once: many orders.
     const cfg = isolatedConfig(SYMBOLS, (c) => ({
       ...c,
@@ -60,14 +83,13 @@ describe('an operator change stored after the last risk-book write, then a crash
       risk: { ...c.risk, limits: { ...c.risk.limits, maxOrdersPerWindow: 1_000_000 } },
       decision: { ...c.decision, riskCheckpointMs: 60_000 },
     }));
-    const bus = await createNatsBus({ url: NATS_URL, name: 'restart-operator-state', connectTimeoutMs: 3000 });
+    const bus = await createNatsBus({ url: NATS_URL, name, connectTimeoutMs: 3000 });
     buses.push(bus);
     await bus.ensureStreams(streamSpecs(cfg));
     const riskStore = createMemoryRiskStore();
     const features = createMemoryFeatureStore({ historyCap: 10 });
     const stores: EngineAdapters = { bus, features, timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() };
     try {
-      // The first run to T1: its stop writes the book (the row the crash will leave).
       let engine = await startLive(cfg, stores);
       try {
         await feedLiveBars(engine, bus, cfg, SYMBOLS, FROM, T1);
@@ -75,11 +97,8 @@ describe('an operator change stored after the last risk-book write, then a crash
         await engine.stop();
       }
       const snaps = await assetSnapshots(cfg, features);
-      // Decided after that row, then the operator's command (stored at once), then the crash: the
-      // book stays as the row left it, the asset actors' batches after it are not acknowledged.
       engine = await startLive(cfg, stores);
       let redelivered: number;
-      // What the store holds straight after the command (its book still the first run's): the crash.
       let row: Awaited<ReturnType<typeof riskStore.load>>;
       try {
         await feedLiveBars(engine, bus, cfg, SYMBOLS, T1, T2);
@@ -87,19 +106,30 @@ describe('an operator change stored after the last risk-book write, then a crash
         row = await riskStore.load(cfg.risk.account);
         redelivered = engine.counters.messagesIn;
       } finally {
+        // Everything decided (the stop decides what the sequencer held).
         await engine.stop();
       }
-      // Everything decided (the stop decides what the sequencer held).
-      const heldAtCrash = held(engine);
-      const asOfAtCrash = engine.decisions?.risk.status().asOf;
-      const stateAtCrash = operatorState(engine);
       expect(row.book).toBeDefined();
       await riskStore.clear(cfg.risk.account);
       await riskStore.saveLimits(cfg.risk.account, row.limits, 0);
       await riskStore.saveTrading(cfg.risk.account, row.trading, 0);
       await riskStore.saveBook(cfg.risk.account, row.book, 0);
       await rewindAssets(bus, cfg, features, snaps);
-      const orders = await storedOrders(bus, cfg, SYMBOLS);
+      await check({ cfg, bus, stores, engine, redelivered, orders: await storedOrders(bus, cfg, SYMBOLS) });
+    } finally {
+      await bus.deleteStreams(streamSpecs(cfg).map((s) => s.name));
+    }
+  }
+
+  it.each<[string, Command]>([
+    ['a halt', (e) => e.decisions?.risk.halt({ reason: 'operator' }) ?? Promise.resolve()],
+    ['a symbol halt', (e) => e.decisions?.risk.halt({ scope: 'symbol', value: 'BTC/USDT', reason: 'operator' }) ?? Promise.resolve()],
+    ['a limits set', (e) => e.decisions?.risk.setLimits({ maxOrderNotional: 6 }) ?? Promise.resolve()],
+  ])('%s: the redelivered events are decided as the first run decided them', async (_, command) => {
+    await afterCrash('restart-operator-state', command, async ({ cfg, bus, stores, engine, redelivered, orders }) => {
+      const heldAtCrash = held(engine);
+      const asOfAtCrash = engine.decisions?.risk.status().asOf;
+      const stateAtCrash = operatorState(engine);
       expect(orders.filter((o) => o.ts >= T1).length).toBeGreaterThan(0);
 
       const restarted = await startLive(cfg, stores);
@@ -119,8 +149,42 @@ describe('an operator change stored after the last risk-book write, then a crash
       expect(orders.filter((o) => rejected.has(o.suggestionId)).map((o) => o.id)).toEqual([]);
       // The restored book holds what the first run's orders did (their fills, those still in flight), as at the crash.
       expect(heldAfter).toEqual(heldAtCrash);
-    } finally {
-      await bus.deleteStreams(streamSpecs(cfg).map((s) => s.name));
-    }
+    });
+  }, 180_000);
+
+  /**
+   * An operator's command given just after the restart, while the engine is still deciding again the
+   * events it decided (and published) before the crash: a `limits set` stored after the last
+   * risk-book write is pending, then a symbol halt comes before any redelivered event is decided
+   * (found by a kill -9 audit of `sextant run`). Putting the command in force at once decided the
+   * rest of those events under it and the newer limits: the first run's published orders got
+   * rejects too, and the restored book lost them. The command now waits for the recovery
+   * (cli/decisions.ts, the decision path's `recovered`).
+   */
+  it("a symbol halt given just after the restart does not turn the first run's published orders into rejects", async () => {
+    const limitsSet: Command = (e) => e.decisions?.risk.setLimits({ maxOrderNotional: 6 }) ?? Promise.resolve();
+    await afterCrash('command-during-redecision', limitsSet, async ({ cfg, bus, stores, engine, orders }) => {
+      const heldAtCrash = held(engine);
+      const asOfAtCrash = engine.decisions?.risk.status().asOf;
+      expect(orders.filter((o) => o.ts >= T1 && o.symbol === 'ETH/USDT').length).toBeGreaterThan(0);
+
+      const restarted = await startLive(cfg, stores);
+      let heldAfter: unknown;
+      try {
+        // The operator halts ETH at once, before the redelivered events are decided again.
+        await restarted.decisions?.risk.halt({ scope: 'symbol', value: 'ETH/USDT', reason: 'operator just after the restart' });
+        await expect.poll(() => restarted.decisions?.risk.status().asOf, { timeout: 30_000 }).toBe(asOfAtCrash);
+        heldAfter = held(restarted);
+        // Both in force once the recovery is over: the limits stored before the crash, the halt given after it.
+        expect(inForce(restarted)).toEqual({ state: 'ACTIVE', halted: ['ETH/USDT'], maxOrderNotional: 6 });
+      } finally {
+        await restarted.stop();
+      }
+      const rejected = new Set((await storedRejects(bus, cfg, SYMBOLS)).map((r) => r.suggestionId));
+      // The first run's orders are published (at the venue maybe): none of their suggestions gets a reject too.
+      expect(orders.filter((o) => rejected.has(o.suggestionId)).map((o) => o.id)).toEqual([]);
+      // And the restored book still holds what they did.
+      expect(heldAfter).toEqual(heldAtCrash);
+    });
   }, 180_000);
 });
