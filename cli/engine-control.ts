@@ -322,6 +322,21 @@ const heldHalts = (d: Decisions | undefined): string => {
   return halts.length > 0 ? ` (halted: ${halts.map((h) => `${h.scope} ${h.value}${h.reason === '' ? '' : ` — ${h.reason}`}`).join(', ')})` : '';
 };
 
+/**
+ * An account-wide resume lifts the account's halt only: a halt of a strategy or symbol is its own
+ * decision (a bad model, a broken feed) and stands until resumed by name. The reply said only
+ * `status: ACTIVE`, and an operator who meant "trade again" was not told that some of it still
+ * does not: the halts left are named (`scopedHalts`), with a `warning` (ctl prints it on stderr)
+ * saying how to lift each. Nothing when none stands.
+ */
+const scopedHaltsLeft = (d: Decisions): Readonly<{ scopedHalts: readonly Readonly<{ scope: string; value: string; reason: string }>[]; warning: string }> | undefined => {
+  const halts = d.risk.status().scopedHalts;
+  if (halts.length === 0) return undefined;
+  const each = halts.map((h) => `${h.scope} ${h.value}${h.reason === '' ? '' : ` (${h.reason})`}`).join(', ');
+  const how = halts.map((h) => `sextant ctl resume --${h.scope} ${h.value}`).join('; ');
+  return { scopedHalts: halts, warning: `the account-wide resume leaves ${halts.length === 1 ? 'a halt' : 'halts'} of ${each} standing: ${halts.length === 1 ? 'it is' : 'they are'} lifted by name (${how})` };
+};
+
 /** What `sextant ctl` acts on in a running engine: the risk actor, the supervisor, the registry. */
 export function engineControlTarget(
   deps: Readonly<{
@@ -401,7 +416,8 @@ export function engineControlTarget(
           if (d === undefined) return resumedWithoutDecisions(restarted);
           notHalted(halted, t, restarted.length, d.risk.status().state);
           const states = await d.risk.resume(t.scope === 'all' ? { scope: 'all', reason } : { scope: t.scope, value: t.value, reason });
-          return { changes: states, status: d.risk.status().state, restarted };
+          const stillHalted = t.scope === 'all' ? scopedHaltsLeft(d) : undefined;
+          return { changes: states, status: d.risk.status().state, restarted, ...stillHalted };
         },
         // A resume takes effect only once stored (actors/risk-actor.ts): the engine and the store both hold the halt still,
         // unless its write was under way at the deadline: then the store may still take it, and the engine resumes.

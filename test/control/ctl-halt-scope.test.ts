@@ -80,6 +80,32 @@ describe('sextant ctl halt of one symbol or strategy', () => {
     await risk.stop();
   });
 
+  it('says which scoped halts an account-wide resume leaves standing, and how to lift them, instead of a bare ok', async () => {
+    const { t, risk } = await target();
+    await t.halt({ target: { scope: 'all' }, reason: 'desk says stop' }, 'alice');
+    await t.halt({ target: { scope: 'symbol', value: 'BTC/USDT' }, reason: 'bad feed' }, 'alice');
+    await t.halt({ target: { scope: 'strategy', value: 'dirmlp' }, reason: '' }, 'alice');
+    const reply = await t.resume({ target: { scope: 'all' }, reason: 'all clear' }, 'alice');
+    expect(reply).toMatchObject({
+      status: 'ACTIVE',
+      scopedHalts: [
+        { scope: 'symbol', value: 'BTC/USDT', reason: 'bad feed' },
+        { scope: 'strategy', value: 'dirmlp', reason: '' },
+      ],
+      warning:
+        'the account-wide resume leaves halts of symbol BTC/USDT (bad feed), strategy dirmlp standing: they are lifted by name (sextant ctl resume --symbol BTC/USDT; sextant ctl resume --strategy dirmlp)',
+    });
+    // The account's halt is lifted, the scoped ones are not.
+    expect(risk.core.tradingFor('dirmlp', 'ETH/USDT')).toBe('HALTED');
+    await t.resume({ target: { scope: 'strategy', value: 'dirmlp' }, reason: 'fixed' }, 'alice');
+    await t.resume({ target: { scope: 'symbol', value: 'BTC/USDT' }, reason: 'feed back' }, 'alice');
+    // None left: no warning.
+    const bare = (await t.resume({ target: { scope: 'all' }, reason: '' }, 'alice')) as Record<string, unknown>;
+    expect(bare).toMatchObject({ status: 'ACTIVE' });
+    expect('warning' in bare || 'scopedHalts' in bare).toBe(false);
+    await risk.stop();
+  });
+
   it('answers ok to a symbol resume that starts given-up asset actors again, though the symbol is not halted', async () => {
     const { t, risk } = await target({ ...idleSupervisor, restartGivenUp: () => ['asset:binance:ETH/USDT'] });
     await expect(Promise.resolve(t.resume({ target: { scope: 'symbol', value: 'ETH/USDT' }, reason: 'store repaired' }, 'alice'))).resolves.toMatchObject({ changes: [], restarted: ['asset:binance:ETH/USDT'] });
