@@ -9,7 +9,7 @@ export type Shortfall = Readonly<{
   filledQty: number;
   /** Volume-weighted fill price; null when nothing filled. */
   avgFillPrice: number | null;
-  /** Fees paid, quote currency. */
+  /** Fees paid, quote currency, summed over the fills: negative where maker rebates (negative fill fees) outweigh them. */
   fees: number;
   /** Cost of the filled part against the decision price, fees included, bps (positive = worse); null when nothing filled. */
   executionBps: number | null;

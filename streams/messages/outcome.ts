@@ -16,7 +16,8 @@ export const ShortfallSchema = z
     orderQty: positive,
     filledQty: nonNegative,
     avgFillPrice: positive.nullable(),
-    fees: nonNegative,
+    /** Fees of the order's fills summed, quote currency: negative where maker rebates outweigh them (a fill's `fee` may be a rebate). */
+    fees: finite.meta({ description: 'Quote currency, the fills\' fees summed: negative where maker rebates (negative fill fees) outweigh the fees paid.' }),
     executionBps: finite.nullable(),
     opportunityBps: finite,
     totalBps: finite,

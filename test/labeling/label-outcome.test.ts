@@ -72,6 +72,16 @@ describe('labelOutcome', () => {
     expect(outcome.shortfall?.totalBps).toBeCloseTo(outcome.shortfall?.executionBps ?? NaN, 12);
   });
 
+  it('an order filled with a maker rebate (a negative fee, as fills may carry): its outcome passes the v1 schema, the rebate netted', () => {
+    const o = order('s1', d, 'buy', 1);
+    const item = itemOf((s) => s.addOrder(o, () => `f:${d.id}`));
+    const bars = [d, bar(1, 66, 63, 65), bar(2, 67, 64, 66), bar(3, 67, 64, 66), bar(4, 67, 65, 66)];
+    const { outcome } = ok(labelOutcome({ item, bars, atr: 4, fills: [fill(o, 0, T0 + H, 1, 64, true, -0.0064)], spec }));
+    expect(outcome.shortfall).toMatchObject({ filledQty: 1, fees: -0.0064 });
+    expect(outcome.shortfall?.executionBps).toBeCloseTo(-1, 9); // filled at the decision price, 1 bp rebate
+    expect(OutcomeSchema.parse(outcome)).toEqual(outcome);
+  });
+
   it('an order stamped inside a bar (a tick decided it) is measured from the last bar closed before it, with that bar\'s vector: never the bar still open', () => {
     // Stamped 30 min into bar 1 (a TWAP child released by a trade tick): bar 1 closes after the order,
     // so its close and its vector are the future. The last bar known at the order is bar 0.
