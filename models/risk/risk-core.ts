@@ -208,6 +208,19 @@ export function createRiskCore(opts: RiskCoreOptions) {
     if (b.drawdown) breach(ts, out, 'DRAWDOWN', () => `drawdown ${pastLimitText(book.drawdown(), '>', limits.maxDrawdown)}`);
     return b;
   };
+  /**
+   * Before an operator's resume or limits change: starts the day the data has reached. A mark at
+   * midnight (the last bar of a day, closed then) counts to the day it closes (`onMarket`), and the
+   * new day began at the next mark, fill or suggestion: a halted account makes no suggestion, so
+   * after a daily-loss halt a resume just after midnight met the closed day's loss and halted again
+   * until the next bar closed (an hour of 1h bars; a whole day of 1d bars). The data is at midnight:
+   * the day starts from the prices then, as the next suggestion would start it. Event time only
+   * (the newest mark, never the command's clock), so a replay decides the same.
+   */
+  const rollToData = (): void => {
+    const at = newestMark();
+    if (at !== null) book.roll(at);
+  };
   /** Not a closure made per check: `breaches` runs on every event, a breach rarely. */
   const breach = (ts: number, out: RiskState[], kind: BreachKind, detail: () => string): void => {
     // A flattening account stays flattening through a breach (the machine ignores it): the breach
@@ -397,7 +410,8 @@ export function createRiskCore(opts: RiskCoreOptions) {
         else scopedHalts = scopedHalts.filter((h) => h.scope !== sc.scope || h.value !== sc.value);
       }, sc === undefined ? undefined : a.reason);
       // The day rolls with event time only (see `breaches`): resuming stamped with a later clock
-      // must not start a new trading day the data has not reached.
+      // must not start a new trading day the data has not reached. One it has reached starts here.
+      rollToData();
       breaches(a.ts, out, false);
       return out;
     },
@@ -428,10 +442,12 @@ export function createRiskCore(opts: RiskCoreOptions) {
     /**
      * Halts (or starts flattening, per `onBreach`) when the book is already past a loss limit:
      * after an operator lowers one, at once rather than at the next market event. The day is not
-     * rolled: `ts` is the command's (engine clock) time, and the day moves with event time only.
+     * rolled to `ts`, the command's (engine clock) time: the day moves with event time only (to the
+     * newest mark: `rollToData`).
      */
     checkLimits(ts: number): RiskState[] {
       const out: RiskState[] = [];
+      rollToData();
       breaches(ts, out, false);
       return out;
     },

@@ -215,6 +215,32 @@ describe('risk core: one reason at a time', () => {
     expect(c.status().pnl.daily).toBe(-60);
   });
 
+  it('a resume just after the bar closing at midnight starts the new day: not halted again by the closed day\'s loss until the next bar', () => {
+    const H = 3_600_000;
+    const midnight = Date.UTC(2026, 11, 1);
+    const halted = () => {
+      const c = core({ maxDrawdown: 1e9, maxDailyLoss: 100 });
+      hold(c, 3, 100); // T0 (noon) on 2026-11-30
+      // The 23:00 bar closes at midnight 50 lower: 150 lost on 2026-11-30, halted at its close.
+      expect(c.onMarket({ venue: VENUE, symbol: BTC, ts: midnight, mid: 50 }).map((s) => s.reason)).toEqual([expect.stringContaining('DAILY_LOSS: daily loss 150')]);
+      return c;
+    };
+    // No bar of the new day has closed yet (halted: no suggestion either): the operator resumes at 00:05.
+    const c = halted();
+    expect(c.resume({ scope: 'all', reason: 'reviewed', ts: midnight + 300_000 }).map((s) => s.state)).toEqual(['ACTIVE']);
+    expect(c.status().pnl.daily).toBe(0);
+    // The day starts from the prices at midnight, as the next bar's close would have started it.
+    expect(c.onMarket({ venue: VENUE, symbol: BTC, ts: midnight + H, mid: 30 })).toEqual([]);
+    expect(c.status().pnl.daily).toBe(-60);
+    // A limit lowered then is checked against the new day too, not the closed day's 150 lost.
+    const l = core({ maxDrawdown: 1e9, maxDailyLoss: 200 });
+    hold(l, 3, 100);
+    expect(l.onMarket({ venue: VENUE, symbol: BTC, ts: midnight, mid: 50 })).toEqual([]);
+    l.setLimits({ maxDailyLoss: 120 });
+    expect(l.checkLimits(midnight + 300_000)).toEqual([]);
+    expect(l.state()).toBe('ACTIVE');
+  });
+
   it("a resume stamped with a later clock (a replay's wall clock) does not start a new trading day; the data's next day does", () => {
     const c = core({ maxDrawdown: 1e9, maxDailyLoss: 100 });
     hold(c, 3, 100);
