@@ -22,6 +22,8 @@ type ExecReportNames = Readonly<{
   /** How the refusals name its order: 'the order it fills', 'the order that expired'. */
   order: string;
   subject: (subjects: Subjects, venue: string, symbol: string) => string;
+  /** The schema's fields, in its order: any other is refused, not dropped (the engine's schema would strip it). */
+  fields: readonly string[];
 }>;
 
 /** One kind of report: its schema, how refusals name it, its subject. */
@@ -34,6 +36,7 @@ export type ExecReportKind<T extends ExecReport> = ExecReportNames & Readonly<{ 
  * {@link NoStreamError} naming the subject.
  */
 export async function publishExecReport<T extends ExecReport>(conn: Connection, kind: ExecReportKind<T>, msg: unknown, opts: PublishFillOptions): Promise<PubAck> {
+  checkFieldsOf(kind, msg);
   const r = kind.schema.safeParse(msg);
   if (!r.success) throw new ClientValidationError(`invalid ${kind.what}: ${issuesText(r.error.issues)}`);
   checkOrderOf(kind, r.data);
@@ -44,6 +47,19 @@ export async function publishExecReport<T extends ExecReport>(conn: Connection, 
     if (isNoStreamForSubject(e)) throw new NoStreamError(`no JetStream stream stores ${subject}: is prefix ${JSON.stringify(opts.prefix ?? 'sx')} the engine's config prefix, and has the engine provisioned its streams? (nats.js: ${(e as Error).message})`, { cause: e });
     throw e;
   }
+}
+
+/**
+ * {@link ClientValidationError} for a report with a field its schema does not have: zod strips it, so
+ * it was sent without it and the engine never saw it (a JavaScript desk's `feeCurrency: 'BNB'` had
+ * its fee booked in the quote currency). A field set to `undefined` is as absent, as JSON sends it.
+ */
+function checkFieldsOf(kind: ExecReportNames, msg: unknown): void {
+  if (typeof msg !== 'object' || msg === null) return; // the schema refuses it, naming the type
+  const unknown = Object.entries(msg).filter(([k, v]) => v !== undefined && !kind.fields.includes(k)).map(([k]) => k);
+  if (unknown.length === 0) return;
+  const [one, them] = unknown.length === 1 ? ['field', 'it'] : ['fields', 'them'];
+  throw new ClientValidationError(`invalid ${kind.what}: unknown ${one} ${unknown.join(', ')}: the engine would drop ${them} (fields: ${kind.fields.join(', ')})`);
 }
 
 /**

@@ -41,4 +41,4 @@ export async function publishExpiry(conn: Connection, report: ExpiryReport, opts
   return publishExecReport(conn, EXPIRY, { type: 'exec.expired', v: 1, id: expiryId(report.orderId), ...report }, opts);
 }
 
-const EXPIRY: ExecReportKind<Expiry> = { schema: ExpirySchema, what: 'expiry', order: 'the order that expired', subject: (s, venue, symbol) => s.expired(venue, symbol) };
+const EXPIRY: ExecReportKind<Expiry> = { schema: ExpirySchema, what: 'expiry', order: 'the order that expired', subject: (s, venue, symbol) => s.expired(venue, symbol), fields: Object.keys(ExpirySchema.unwrap().shape) };

@@ -18,7 +18,7 @@ export type PublishFillOptions = Readonly<{
  * The fill is validated first (a refused one throws {@link ClientValidationError} and nothing is
  * sent; so does one of a symbol not in the engine's form, `btc/usdt`, or that no subject can
  * carry, and one whose `orderId` is not an order id of the engine, `o:…`, or whose strategy is not
- * one subject token) and published with `Nats-Msg-Id` = `fill.id`, so retrying after a timeout never counts a
+ * one subject token, and one with a field the schema does not have, which would be dropped) and published with `Nats-Msg-Id` = `fill.id`, so retrying after a timeout never counts a
  * fill twice: the stream answers `duplicate: true`. Derive the id from the order and the venue's
  * execution id (e.g. `fillId(order.id, n)`), never from the time of sending. A prefix no stream
  * captures throws {@link NoStreamError} naming the subject. Options no publish can use
@@ -30,4 +30,4 @@ export async function publishFill(conn: Connection, fill: Fill, opts: PublishFil
   return publishExecReport(conn, FILL, fill, opts);
 }
 
-const FILL: ExecReportKind<Fill> = { schema: FillSchema, what: 'fill', order: 'the order it fills', subject: (s, venue, symbol) => s.fill(venue, symbol) };
+const FILL: ExecReportKind<Fill> = { schema: FillSchema, what: 'fill', order: 'the order it fills', subject: (s, venue, symbol) => s.fill(venue, symbol), fields: Object.keys(FillSchema.unwrap().shape) };

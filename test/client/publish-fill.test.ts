@@ -68,6 +68,18 @@ describe('publishFill', () => {
     expect(await stored()).toBe(before);
   });
 
+  it('refuses, before sending, a field the fill schema does not have (a JavaScript caller\'s feeCurrency would be dropped and its fee booked in the quote currency), naming it', async () => {
+    const before = await stored();
+    const bad = { ...fill, id: 'x:extra:0', fee: 0.001, feeCurrency: 'BNB', venueOrderId: 'BRK-1' } as Fill;
+    const err = await publishFill(stream.nc, bad, { prefix }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ClientValidationError);
+    expect((err as Error).message).toBe('invalid fill: unknown fields feeCurrency, venueOrderId: the engine would drop them (fields: type, v, id, ts, orderId, strategy, venue, symbol, side, qty, price, fee, liquidity, slippageBps, final)');
+    expect(await stored()).toBe(before);
+  });
+
   it('refuses, as ClientValidationError and before sending, a symbol not in the engine\'s form (btc/usdt) and a venue no subject can carry (my_venue)', async () => {
     const before = await stored();
     const refusal = (bad: typeof fill): Promise<unknown> => publishFill(stream.nc, bad, { prefix }).then(() => undefined, (e: unknown) => e);
