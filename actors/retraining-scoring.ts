@@ -1,7 +1,7 @@
 import { rowOf } from '../models/retraining/sample-dataset.js';
 import { classOfSample, classRuleOf } from '../models/retraining/sample-class.js';
 import { scoreRow } from '../models/retraining/scoring.js';
-import { addShadow, addWatch, addWatchAnchor, addWatchPair } from '../models/retraining/shadow-evaluation.js';
+import { addShadow, addWatch, addWatchAnchor, addWatchPair, closedWatchBlocks, markOwedVerdict } from '../models/retraining/shadow-evaluation.js';
 import { firedTrigger, observe, withReference } from '../models/retraining/triggers.js';
 import { phase } from './retraining-actor-state.js';
 import type { RetrainingActorState, Scored } from './retraining-actor-state.js';
@@ -54,11 +54,15 @@ export const applyScored = async (rt: RetrainingActorState, items: readonly Scor
         rt.triggers = { ...withReference(rt.triggers, rt.champion.version.featureSpec.features, rt.triggers.recent, cfg.triggers), recent: [] };
       }
       if (rt.watch !== null) {
+        const closed = closedWatchBlocks(rt.watch);
         rt.watch = addWatch(rt.watch, score.logLoss, cfg.rollback.minLabels, label.ts);
         const r = prev?.[j] ?? null;
         if (r !== null) rt.watch = addWatchPair(rt.watch, { previous: scoreRow(r, 0, cls), promoted: score }, cfg.shadow.blockLabels);
         const a = anc?.[j] ?? null;
         if (a !== null) rt.watch = addWatchAnchor(rt.watch, { anchor: scoreRow(a, 0, cls), promoted: score }, cfg.shadow.blockLabels);
+        // Paused, no verdict is taken (`decide`): one a block closing now was due is owed to the
+        // first label after the resume, not to the next block's close.
+        if (phase(rt) === 'paused' && closedWatchBlocks(rt.watch) > closed) rt.watch = markOwedVerdict(rt.watch);
       }
       const q = chall?.[j] ?? null;
       // Purged: a label whose horizon began before the challenger's last training label was known

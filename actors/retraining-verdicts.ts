@@ -2,7 +2,7 @@ import { trackRollback } from '../models/mlflow/retraining-runs.js';
 import type { ModelRegistry } from '../models/registry/model-registry.js';
 import { RegistryError } from '../models/registry/model-registry.js';
 import { AliasMovedError, NoRollbackTargetError } from '../models/registry/registry-errors.js';
-import { judgeShadow, judgeWatch, shadowResultOf, startWatch } from '../models/retraining/shadow-evaluation.js';
+import { judgeShadow, judgeWatch, shadowResultOf, startWatch, withoutOwedVerdict } from '../models/retraining/shadow-evaluation.js';
 import type { RollbackWatch } from '../models/retraining/shadow-evaluation.js';
 import { ACTOR, phase } from './retraining-actor-state.js';
 import type { RetrainingActorState } from './retraining-actor-state.js';
@@ -105,7 +105,10 @@ const rollbackWatched = async (rt: RetrainingActorState, w: RollbackWatch, to: n
 export const watchStep = async (rt: RetrainingActorState, ts: number): Promise<boolean> => {
   if (rt.watch === null) return false;
   const v = judgeWatch(rt.watch, rt.cfg.rollback);
-  if (v.kind === 'watching') return false;
+  if (v.kind === 'watching') {
+    rt.watch = withoutOwedVerdict(rt.watch); // judged: the next verdict is at the next block's close
+    return false;
+  }
   const w = rt.watch;
   rt.watch = null;
   await disposeWatched(rt);

@@ -193,7 +193,27 @@ export type RollbackWatch = Readonly<{
    * link of a chain is judged against the link before it; this judges the chain against its start.
    */
   anchor?: ShadowStats;
+  /**
+   * A block closed while retraining was paused, when no verdict is taken (`markOwedVerdict`): the
+   * next judgement, at the first label after the resume, is taken on the labels so far rather than
+   * waiting for the next block to close (up to `shadow.blockLabels` more labels of a decayed model
+   * in production). Cleared once judged (`withoutOwedVerdict`). Absent: none owed.
+   */
+  owed?: true;
 }>;
+
+/** Blocks closed so far, of the pair and the anchor: a change says a verdict was due. */
+export const closedWatchBlocks = (w: RollbackWatch): number => (w.paired?.blocks?.n ?? 0) + (w.anchor?.blocks?.n ?? 0);
+
+/** `w`, owing the verdict of a block that closed while paused (see `RollbackWatch.owed`). */
+export const markOwedVerdict = (w: RollbackWatch): RollbackWatch => (w.owed === true ? w : { ...w, owed: true });
+
+/** `w` with its owed verdict taken (see `RollbackWatch.owed`). */
+export const withoutOwedVerdict = (w: RollbackWatch): RollbackWatch => {
+  if (w.owed === undefined) return w;
+  const { owed: _owed, ...rest } = w;
+  return rest;
+};
 
 export const startWatch = (name: string, version: number, previousVersion: number, baselineLogLoss: number, since: number, anchorVersion?: number): RollbackWatch => ({
   name,
@@ -247,7 +267,8 @@ const watchOver = (w: RollbackWatch, cfg: RollbackRule): boolean => w.n >= cfg.w
 const turned = (b: ShadowBlocks): ShadowBlocks => ({ openSum: -b.openSum, openN: b.openN, n: b.n, sum: -b.sum, sumSq: b.sumSq });
 
 /**
- * Paired (`w.paired`): each time a block of labels closes, once `minLabels` labels were scored by
+ * Paired (`w.paired`): each time a block of labels closes (a block closed while paused: at the
+ * first label after the resume, `owed`), once `minLabels` labels were scored by
  * both, roll back when the promoted model's mean log loss on them exceeds the previous champion's
  * by more than `margin` and, when `minT` > 0, the t statistic of the block means of that excess
  * less the margin is at least `minT` (as the shadow's promotion rule, turned round); by the same rule
@@ -265,8 +286,9 @@ export function judgeWatch(w: RollbackWatch, cfg: RollbackRule): WatchVerdict {
     }
     return { kind: watchOver(w, cfg) ? 'cleared' : 'watching' };
   }
-  const previous = worseThan(s, cfg);
-  const anchor = w.anchor === undefined ? null : worseThan(w.anchor, cfg);
+  const owed = w.owed === true;
+  const previous = worseThan(s, cfg, owed);
+  const anchor = w.anchor === undefined ? null : worseThan(w.anchor, cfg, owed);
   // Worse than both: back to whichever of the two did better on the labels.
   const toAnchor = anchor !== null && (previous === null || anchor.other < previous.other);
   const v = toAnchor ? anchor : previous;
@@ -283,13 +305,14 @@ export function judgeWatch(w: RollbackWatch, cfg: RollbackRule): WatchVerdict {
 }
 
 /**
- * Each time a block closes, once `minLabels` labels were scored by both: the promoted model's mean
- * log loss and the other's (`s.champion`, compared with the promoted `s.challenger`), when the
- * promoted one is worse by more than the margin with t ≥ minT; null otherwise.
+ * Each time a block closes (or, `owed`, at the first label after a pause in which one closed),
+ * once `minLabels` labels were scored by both: the promoted model's mean log loss and the other's
+ * (`s.champion`, compared with the promoted `s.challenger`), when the promoted one is worse by more
+ * than the margin with t ≥ minT (over the closed blocks); null otherwise.
  */
-function worseThan(s: ShadowStats, cfg: RollbackRule): Readonly<{ promoted: number; other: number; otherVersion: number; n: number; tText: string }> | null {
+function worseThan(s: ShadowStats, cfg: RollbackRule, owed: boolean): Readonly<{ promoted: number; other: number; otherVersion: number; n: number; tText: string }> | null {
   const b = s.blocks;
-  if (s.n < cfg.minLabels || b === undefined || b.openN !== 0) return null;
+  if (s.n < cfg.minLabels || b === undefined || (b.openN !== 0 && !owed)) return null;
   const promoted = s.challengerLoss / s.n;
   const other = s.championLoss / s.n;
   const t = cfg.minT > 0 ? shadowT(turned(b), cfg.margin) : null;
