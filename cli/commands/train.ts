@@ -199,23 +199,24 @@ export async function runTrain(opts: TrainCliOptions, openRegistry: OpenRegistry
   try {
     const { trainBaseline } = await import('../../models/training/train-baseline.js'); // tfjs loads with it: only for this command
     const name = registeredName(opts);
+    const cvOptions = opts.cv === undefined ? undefined : { scheme: opts.cv, ...(opts.cvFolds !== undefined ? { folds: opts.cvFolds } : {}), embargo: (opts.cvEmbargo ?? 24) * TIMEFRAME_MS[timeframe] };
+    const baselineOptions = { name, timeframe, barMs: TIMEFRAME_MS[timeframe], horizon: opts.horizon, kAtr: opts.kAtr, seed: opts.seed, epochs: opts.epochs };
+    if (cvOptions !== undefined) {
+      // Before the fit: found in the cross-validation, a fold it cannot train failed the command after the model was registered.
+      const { baselineCvProblem } = await import('../../models/validation/cross-validate-baseline.js');
+      const problem = baselineCvProblem(bars, baselineOptions, cvOptions);
+      if (problem !== undefined) {
+        throw new InvalidArgumentError(`--cv ${opts.cv} (--cv-folds ${opts.cvFolds ?? (opts.cv === 'cpcv' ? 6 : 5)}, --cv-embargo ${opts.cvEmbargo ?? 24} bars): ${problem}; give fewer --cv-folds or a smaller --cv-embargo, or a wider --from/--to window`);
+      }
+    }
     const report = await trainingIn(scopeOf(opts, name, dataDir, timeframe), () =>
-      trainBaseline(
-        bars,
-        { source: dataDir, symbols: opts.symbols, ...windowOf(opts) },
-        { name, timeframe, barMs: TIMEFRAME_MS[timeframe], horizon: opts.horizon, kAtr: opts.kAtr, seed: opts.seed, epochs: opts.epochs },
-        registry,
-      ),
+      trainBaseline(bars, { source: dataDir, symbols: opts.symbols, ...windowOf(opts) }, baselineOptions, registry),
     );
     write(`${formatReport(report)}\n`);
     let cv: BaselineCvReport | undefined;
-    if (opts.cv !== undefined) {
+    if (cvOptions !== undefined) {
       const { crossValidateBaseline } = await import('../../models/validation/cross-validate-baseline.js');
-      cv = await crossValidateBaseline(
-        bars,
-        { name, timeframe, barMs: TIMEFRAME_MS[timeframe], horizon: opts.horizon, kAtr: opts.kAtr, seed: opts.seed, epochs: opts.epochs },
-        { scheme: opts.cv, ...(opts.cvFolds !== undefined ? { folds: opts.cvFolds } : {}), embargo: (opts.cvEmbargo ?? 24) * TIMEFRAME_MS[timeframe] },
-      );
+      cv = await crossValidateBaseline(bars, baselineOptions, cvOptions);
       write(`${formatCvReport(cv)}\n`);
     }
     if (opts.promote === true) {

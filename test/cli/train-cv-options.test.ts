@@ -22,6 +22,22 @@ describe('sextant train --cv options', () => {
     expect(await registry.list()).toEqual([]);
   });
 
+  /**
+   * An embargo that leaves a fold no training rows, or more folds than rows, failed in the
+   * cross-validation after the fit, the version registered, as "cannot fit a standardiser on no
+   * rows" or "cannot cut 1679 samples into 5000 blocks". Now refused before the fit, naming them.
+   */
+  it('refuses a --cv-embargo or --cv-folds that leaves a fold nothing to train on, before training, and registers nothing', async () => {
+    const registry = tinyRegistry();
+    const open = (): Promise<typeof registry> => Promise.resolve(registry);
+    await expect(runTrain({ ...OPTS, cv: 'purged-kfold', cvEmbargo: 5000 }, open, () => undefined)).rejects.toThrow(
+      /^--cv purged-kfold \(--cv-folds 5, --cv-embargo 5000 bars\): fold 1 of 5 \(its test rows from 2023-01-09T07:00:00\.000Z\) has no training rows left after the purge and the embargo, of the \d+ rows before the holdout test; give fewer --cv-folds or a smaller --cv-embargo, or a wider --from\/--to window$/,
+    );
+    await expect(runTrain({ ...OPTS, cv: 'walk-forward', cvEmbargo: 2000 }, open, () => undefined)).rejects.toThrow(/^--cv walk-forward \(--cv-folds 5, --cv-embargo 2000 bars\): fold 1 of 5 .* has no training rows left/);
+    await expect(runTrain({ ...OPTS, cv: 'purged-kfold', cvFolds: 5000 }, open, () => undefined)).rejects.toThrow(/^--cv purged-kfold \(--cv-folds 5000, --cv-embargo 24 bars\): (\d+) rows lie before the holdout test: cannot cut \1 samples into 5000 blocks; give fewer --cv-folds/);
+    expect(await registry.list()).toEqual([]);
+  });
+
   it('refuses a flag without the one it goes with, instead of dropping it, and registers nothing', async () => {
     const registry = tinyRegistry();
     const open = (): Promise<typeof registry> => Promise.resolve(registry);
