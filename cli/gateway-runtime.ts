@@ -89,8 +89,9 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
   // the registry itself holds it where the stream lost them (a demo's reset, a purge). Read
   // before serving so the first subscriber gets them; a failed read leaves the topic as it was.
   await seedModelsSnapshot({ bus, hub, stream: streamName(cfg, 'OUTCOMES'), registry: opts.registry, subjects, log: log.child({ gateway: 'ws' }) });
-  // The orders approved before the start (a restart), so that their fills are relayed.
-  await learnStoredOrders({ bus, hub, stream: streamName(cfg, 'SIGNALS'), subjects, log: log.child({ gateway: 'ws' }) });
+  // The orders approved before the start (a restart), so that their fills are relayed: as many as
+  // the hub remembers (gateway.recentIds), not the read's default 10,000 whatever that says.
+  await learnStoredOrders({ bus, hub, stream: streamName(cfg, 'SIGNALS'), subjects, log: log.child({ gateway: 'ws' }), max: gw.recentIds });
   const dev = gw.tokens.filter((t) => usesDevDefault(t, env)).map((t) => t.name);
   if (dev.length > 0) log.warn({ tokens: dev }, 'gateway tokens use the dev defaults of config/default.yaml: set SEXTANT_VIEWER_TOKEN / SEXTANT_OPERATOR_TOKEN');
   for (const w of renamedSettingWarnings(gw)) log.warn({}, w);
