@@ -3,6 +3,7 @@ import { startRiskActor } from '../../actors/risk-actor.js';
 import type { Supervisor } from '../../actors/supervisor.js';
 import type { Decisions } from '../../cli/decisions.js';
 import { engineControlTarget } from '../../cli/engine-control.js';
+import { acceptedLine } from '../../gateways/dashboard/src/control-accepted.js';
 import { createCounters } from '../../state/counters.js';
 import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
 import { silentLogger } from '../../state/logger.js';
@@ -95,6 +96,10 @@ describe('sextant ctl halt of one symbol or strategy', () => {
       warning:
         'the account-wide resume leaves halts of symbol BTC/USDT (bad feed), strategy dirmlp standing: they are lifted by name (sextant ctl resume --symbol BTC/USDT; sextant ctl resume --strategy dirmlp)',
     });
+    // The dashboard's line for the accepted command shows the warning too, as the page gets the reply (JSON over HTTP).
+    expect(acceptedLine('resume', null, JSON.parse(JSON.stringify(reply)))).toBe(
+      'resume accepted; trading state ACTIVE; warning: the account-wide resume leaves halts of symbol BTC/USDT (bad feed), strategy dirmlp standing: they are lifted by name (sextant ctl resume --symbol BTC/USDT; sextant ctl resume --strategy dirmlp)',
+    );
     // The account's halt is lifted, the scoped ones are not.
     expect(risk.core.tradingFor('dirmlp', 'ETH/USDT')).toBe('HALTED');
     await t.resume({ target: { scope: 'strategy', value: 'dirmlp' }, reason: 'fixed' }, 'alice');
