@@ -169,9 +169,13 @@ export async function runRetrainVsFrozen(opts: RetrainVsFrozenOptions): Promise<
   };
   // The loop arm: the config's retraining actor, on the served model's family, with the online
   // arm's schedule as its schedule trigger (its decay, drift and ADWIN triggers as configured).
+  // MLflow off: its challengers are versions of a throwaway registry, one per window, which would be
+  // logged to the desk's experiment and registered under the production model's MLflow name.
+  const { trackingUrl: _desksMlflow, ...mlflowOff } = base.retraining.mlflow;
   const loopSettings: Config['retraining'] = {
     ...base.retraining,
     ...opts.loopSettings,
+    mlflow: mlflowOff,
     enabled: true,
     model: parseModelRef(base.strategy.model).name,
     triggers: { ...(opts.loopSettings?.triggers ?? base.retraining.triggers), everyMs: settings.retrainEveryDays * DAY },
