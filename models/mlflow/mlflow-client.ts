@@ -47,7 +47,10 @@ export function createMlflowClient(o: MlflowClientOptions): MlflowClient {
         signal: AbortSignal.timeout(o.timeoutMs),
       });
     } catch (e) {
-      throw new MlflowError(`MLflow ${path}: ${(e as Error).message}`, null, null);
+      // Node's fetch says only "fetch failed"; why (ECONNREFUSED, a DNS miss) is in its cause.
+      const cause = (e as Error).cause;
+      const why = cause instanceof Error && cause.message !== '' ? ` (${cause.message})` : '';
+      throw new MlflowError(`MLflow ${path} at ${base}: ${(e as Error).message}${why}`, null, null);
     }
     const text = await res.text();
     let json: Json = {};

@@ -1,3 +1,5 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRetrainingTracker } from '../../models/mlflow/retraining-tracker.js';
 import type { Logger } from '../../state/logger.js';
@@ -78,9 +80,16 @@ describe('MLflow tracking (local REST server)', () => {
     await expect(t.startRun({ runName: 'r', startTime: T, tags: {}, params: {} })).resolves.toBeUndefined();
     expect(warnings.length).toBe(1);
     expect(warnings[0]).toMatch(/HTTP 500 INTERNAL_ERROR/);
-    const dead = createRetrainingTracker({ trackingUrl: 'http://127.0.0.1:1', experiment: 'x', registerModels: true, timeoutMs: 500 }, log);
+    // A port nothing listens on (port 1 is one fetch refuses to call at all: "bad port").
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const dead = createRetrainingTracker({ trackingUrl: `http://127.0.0.1:${port}`, experiment: 'x', registerModels: true, timeoutMs: 500 }, log);
     await expect(dead.startRun({ runName: 'r', startTime: T, tags: {}, params: {} })).resolves.toBeUndefined();
     expect(warnings.length).toBe(2); // the unreachable server is said too
+    // …naming the server and why it was not reached: "fetch failed" alone said neither.
+    expect(warnings[1]).toContain(`MLflow experiments/get-by-name at http://127.0.0.1:${port}: fetch failed (connect ECONNREFUSED 127.0.0.1:${port})`);
     const off = createRetrainingTracker({ experiment: 'x', registerModels: true, timeoutMs: 500 }, log);
     expect(off.enabled).toBe(false);
     await expect(off.startRun({ runName: 'r', startTime: T, tags: {}, params: {} })).resolves.toBeUndefined();
