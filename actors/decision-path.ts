@@ -252,7 +252,9 @@ export type DecisionPath = Readonly<{
    */
   covered(prompt?: boolean): Promise<void>;
   /**
-   * A fill reported by a live trading consumer (no paper venue); the risk state is written at once.
+   * A fill reported by a live trading consumer (no paper venue); the risk state is written at once,
+   * the promise resolves once that write is stored (the caller acknowledges the fill then), and no
+   * release is decided before it is: a crash in between leaves nothing published on top of the fill.
    * Answers a refusal, applying nothing, when the fill is not of an order risk approved, as
    * approved (UNKNOWN_ORDER, ORDER_MISMATCH: models/risk/fill-check.ts); the caller dead-letters it.
    * Fails (not applied) once a risk write failed (`failed`).
@@ -261,7 +263,8 @@ export type DecisionPath = Readonly<{
   /**
    * An expiry reported by a live trading consumer (no paper venue: its exchange cancelled or
    * expired an order): the order is released in risk and execution at once and the risk state
-   * written, as for a fill; what it says was filled beyond the fills booked stays in flight (and
+   * written, as for a fill (one that releases nothing resolves once the state it was judged on is
+   * stored); what it says was filled beyond the fills booked stays in flight (and
    * working) until those fills come, on their own subject, and are booked as any. Answers a
    * refusal, applying nothing, when it names no order risk approved (UNKNOWN_ORDER), or not as
    * approved, or one filled in full already, or quantities not the order's (ORDER_MISMATCH:
@@ -721,6 +724,37 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
   };
   /** The newest release's coverage: its publications and a risk write after it stored. */
   let covered: Promise<void> = Promise.resolve();
+  /**
+   * The risk write covering the newest live report applied (`onExternalFill`, `onExternalExpiry`)
+   * while it is not stored: no release is decided before it is. A crash before it lands then
+   * redelivers the report (not acknowledged) with nothing published on top of it, so the restart
+   * may apply it once the recovery has decided again what was published (cli/decisions.ts holds
+   * it until then); decided on, the release's outputs could be in the stream while the restored
+   * book lacks the report, and no restart could tell where it was applied.
+   */
+  let reportWrite: Promise<void> | undefined;
+  /** Stores what was decided so far at once, a live report's effect in it, and waits for it. */
+  const storeReport = async (): Promise<void> => {
+    const c = settle(true).covered;
+    reportWrite = c;
+    await c;
+  };
+  /** Waits until the writes of the live reports applied so far are stored (or failed). */
+  const reportsStored = async (): Promise<void> => {
+    for (let w = reportWrite; w !== undefined; w = reportWrite) {
+      await w.catch(() => {});
+      if (reportWrite === w) reportWrite = undefined;
+    }
+  };
+  /**
+   * A report that changed nothing stored is still acknowledged only once what it was judged
+   * against is stored (the fill that expired its order, a release after the grace): acknowledged
+   * before, a crash lost it while the restored book lacked what made it a repeat.
+   */
+  const storedSoFar = (): Promise<void> => {
+    checkpoints?.prompt();
+    return covered;
+  };
   /** Stores what was decided so far: its publications (`settled`), then (when due) the risk state as it is now (`covered`). */
   const settle = (now = false): Readonly<{ settled: Promise<void>; covered: Promise<void> }> => {
     const settled = Promise.all(pending).then(() => {});
@@ -734,6 +768,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     onRelease: async (events) => {
       // Slices bound the synchronous work between two awaits, so control requests (a halt) are
       // served promptly even while a long catch-up is decided; the outputs do not depend on it.
+      if (reportWrite !== undefined) await reportsStored();
       refuseIfFailed(); // fails the release, and the sequencer stops (event-sequencer.ts)
       let done = (): void => {};
       decided = new Promise<void>((r) => (done = r));
@@ -769,7 +804,7 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       const mismatch = risk.checkFill(f);
       if (mismatch !== undefined) return refuse(mismatch.reason, mismatch.detail);
       fill(f);
-      await settle(true).covered;
+      await storeReport();
       return undefined;
     },
     onExternalExpiry: async (e) => {
@@ -785,21 +820,24 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       if (!risk.expirable(e.orderId) && unsettled.has(e.orderId)) {
         log.info({ orderId: e.orderId, reason: e.reason, ts: e.ts }, 'expiry of an order past its expiresAt (lapsed): counted expired');
         expire(e);
+        // Judged on the grace's release, which may not be stored yet: acknowledged before a write
+        // after it, a crash lost the report and the restart counted the order lapsed.
+        await storeReport();
         return undefined;
       }
       // Released before (a second report): nothing to release, counted apart; the report of an
       // order whose final fill expired it is the same news again, counted apart from those.
       if (!risk.expirable(e.orderId)) {
-        if (risk.recordFinalFillExpiry(e.orderId)) {
-          stats.expiriesConfirming++;
-          return undefined;
+        if (risk.recordFinalFillExpiry(e.orderId)) stats.expiriesConfirming++;
+        else {
+          stats.expiriesIgnored++;
+          log.info({ orderId: e.orderId, reason: e.reason, ts: e.ts }, 'expiry of an order released already: nothing to release');
         }
-        stats.expiriesIgnored++;
-        log.info({ orderId: e.orderId, reason: e.reason, ts: e.ts }, 'expiry of an order released already: nothing to release');
+        await storedSoFar();
         return undefined;
       }
       expire(e);
-      await settle(true).covered;
+      await storeReport();
       return undefined;
     },
     failed: () => checkpoints?.failed() ?? new Promise<unknown>(() => {}),

@@ -42,6 +42,9 @@ import { RefusalReason } from '../streams/messages/dlq-entry.js';
 import type { FeatureVector } from '../streams/messages/feature-vector.js';
 import { toDlqEntry } from '../streams/validation/dlq.js';
 import { refuse } from '../streams/validation/refusal.js';
+import type { Refusal } from '../streams/validation/refusal.js';
+import type { Expiry } from '../streams/messages/expiry.js';
+import type { Fill } from '../streams/messages/fill.js';
 import { ModelEventSchema } from '../streams/messages/model-event.js';
 import { TIMEFRAME_MS } from '../streams/messages/bar.js';
 import type { Subjects } from '../streams/subjects.js';
@@ -49,6 +52,7 @@ import { executionSettings } from './execution-settings.js';
 import { consumeExternalExpiries } from './external-expiries.js';
 import { consumeExternalFills } from './external-fills.js';
 import { watchIdle } from './idle-watch.js';
+import { waitForRecovery } from './recovery-wait.js';
 import { createRiskPersister } from './risk-persist.js';
 import type { StageTiming } from './stage-timing.js';
 import { timedRelease } from './stage-timing.js';
@@ -238,15 +242,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   let flushOperatorChanges = (): void => undefined;
   let recovered = (): Promise<void> => Promise.resolve();
   const beforeCommand = async (): Promise<void> => {
-    let timer: NodeJS.Timeout | undefined;
-    const over = await Promise.race([
-      recovered().then(() => true),
-      new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), COMMAND_RECOVERY_WAIT_MS);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (!over) {
+    if ((await waitForRecovery(recovered, COMMAND_RECOVERY_WAIT_MS)) !== 'recovered') {
       log.warn({ waitedMs: COMMAND_RECOVERY_WAIT_MS }, "an operator's command came while the restart's recovery (deciding again what was published before it) was not over: it is put in force now, and the events still to be decided again are decided under it");
     }
     flushOperatorChanges();
@@ -342,8 +338,34 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
 
   // Without the paper venue, fills come from live trading consumers on sx.exec.fill.…, and what
   // their exchanges cancelled or expired on sx.exec.expired.… (with it, the decision path publishes both).
-  const fills = venue === undefined ? consumeExternalFills(deps, cfg, path, log) : undefined;
-  const expiries = venue === undefined ? consumeExternalExpiries(deps, cfg, path, log) : undefined;
+  // After a restart a report redelivered (its risk write never landed, so it was not acknowledged)
+  // was applied by the first run after every event whose outputs it published: the decision path
+  // decides nothing on a report until its write is stored. Applied as soon as it came, it went in
+  // before the redelivered market data it came after, and those events were decided on it (a fill's
+  // fee breaching the daily loss limit made the account REDUCING hours of event time early, with
+  // flatten orders the first run never made). So it waits for the recovery, at most half the ack
+  // wait (JetStream delivers it again past the ack wait anyway), and a stop ends the wait without
+  // applying it: not acknowledged, the next start applies it.
+  let stopping = (): void => {};
+  const stopped = new Promise<void>((resolve) => (stopping = resolve));
+  const reportWaitMs = Math.floor(cfg.consumer.ackWaitMs / 2);
+  const afterRecovery = async (what: string, id: string): Promise<void> => {
+    const r = await waitForRecovery(path.recovered, reportWaitMs, stopped);
+    if (r === 'stopped') throw new Error(`the engine is stopping during the restart's recovery: ${what} ${id} is not applied (nor acknowledged: the next start applies it)`);
+    if (r === 'timed out') {
+      log.warn({ waitedMs: reportWaitMs, [what]: id }, `a live ${what} came while the restart's recovery (deciding again what was published before it) was not over: it is applied now, before the events still to be decided again`);
+    }
+  };
+  const onExternalFill = async (f: Fill): Promise<Refusal | undefined> => {
+    await afterRecovery('fill', f.id);
+    return path.onExternalFill(f);
+  };
+  const onExternalExpiry = async (e: Expiry): Promise<Refusal | undefined> => {
+    await afterRecovery('expiry', e.orderId);
+    return path.onExternalExpiry(e);
+  };
+  const fills = venue === undefined ? consumeExternalFills(deps, cfg, { onExternalFill }, log) : undefined;
+  const expiries = venue === undefined ? consumeExternalExpiries(deps, cfg, { onExternalExpiry }, log) : undefined;
 
   const keys = cfg.assets.map((a) => assetActorKey(a));
   const release = (events: readonly AssetEvent[]): Promise<Decided> => path.onRelease(events);
@@ -478,6 +500,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
     stop: async () => {
       idleWatch.stop();
       events?.unsubscribe();
+      stopping();
       await fills?.stop();
       await expiries?.stop();
       await tracked.close();
