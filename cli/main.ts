@@ -72,7 +72,7 @@ program
 program
   .command('backtest')
   .description('run the engine\'s actors over historical bars with the in-memory bus, a simulated clock and the paper venue; write report.json and report.html')
-  .option('--data <path>', 'a bar CSV file (one symbol), a data folder (holding ohlcv/), its ohlcv/ or one ohlcv/<venue>_<market>_<tf>/ folder, or a folder of <BASE>_<QUOTE>_<tf>*.csv files (with --suite: a folder, not a file; default: ../shared/data or SEXTANT_DATA_DIR)')
+  .option('--data <path>', 'a bar CSV file (one symbol), a data folder (holding ohlcv/), its ohlcv/ or one ohlcv/<venue>_<market>_<tf>/ folder, a folder of <BASE>_<QUOTE>_<tf>*.csv files, or a freqtrade exchange folder (user_data/data/<exchange>: <BASE>_<QUOTE>-<tf>.feather/.json/.json.gz/.parquet, futures/) or one such file (with --suite: a folder, not a file; default: ../shared/data or SEXTANT_DATA_DIR)')
   .addOption(symbolsOption('comma-separated symbols', ['BTC/USDT']))
   .option('--timeframe <tf>', 'bar timeframe', timeframeArg, '1h')
   .option('--from <date>', 'window start (inclusive)', parseTime)
@@ -164,7 +164,7 @@ program
 program
   .command('replay')
   .description('publish historical CSV data into JetStream with deterministic ids')
-  .requiredOption('--data <path>', 'a CSV file, a data folder (with ohlcv/) or a folder of <BASE>_<QUOTE>_<tf>….csv files')
+  .requiredOption('--data <path>', 'a CSV file, a data folder (with ohlcv/), a folder of <BASE>_<QUOTE>_<tf>….csv files, or a freqtrade exchange folder (user_data/data/<exchange>) or file')
   .option('--symbols <list>', 'comma-separated symbols (folder input; default: the configured assets)', parseSymbols)
   .option('--symbol <symbol>', 'symbol of a single file when its name does not say')
   .option('--timeframe <tf>', 'bar timeframe (default: 1h; a single file: the one its name says, as in BTC_USDT_5m….csv, else 1h)', timeframeArg)

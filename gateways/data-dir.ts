@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TIMEFRAMES } from '../streams/messages/bar.js';
 import type { Timeframe } from '../streams/messages/bar.js';
+import { freqtradeFileName, freqtradeVenueOf } from './freqtrade-files.js';
 import { parseTimeframe } from './historical/bars-csv.js';
 
 /** The environment variable that points at the market-data folder. */
@@ -17,6 +18,9 @@ const LAYOUT = [
   '  ohlcv/<venue>_<market>_<tf>/<BASE>_<QUOTE>_<tf>[_<anything>].csv   OHLCV bars, e.g. ohlcv/binance_spot_5m/BTC_USDT_5m_2024-01_2024-09.csv',
   '      columns timestamp,datetime,open,high,low,close,volume[,…]  (timestamp = open time, epoch ms)',
   '  ticks/*.csv   optional: trades (freqtrade or nautilus layout) and bookTicker quotes',
+  'or as freqtrade download-data writes it (user_data/data/<exchange>, the exchange folder given as the data folder):',
+  '  <BASE>_<QUOTE>-<tf>.<feather|json|json.gz|parquet>   spot bars, e.g. binance/BTC_USDT-1h.feather',
+  '  futures/<BASE>_<QUOTE>_<SETTLE>-<tf>-futures.<ext>   futures bars (symbol BTC/USDT:USDT)',
 ].join('\n');
 
 /** The data folder is missing or lacks what was asked for. Not retryable: a person must fix it. */
@@ -53,8 +57,22 @@ export function resolveDataDir(explicit?: string, opts: DataDirOptions = {}): st
 
 const isDir = (p: string): boolean => existsSync(p) && statSync(p).isDirectory();
 
+/** A freqtrade data file name among `names` (a folder's entries). */
+const holdsFreqtrade = (names: readonly string[]): boolean => names.some((n) => freqtradeFileName(n) !== undefined);
+
 /**
- * {@link resolveDataDir}, then checks the folder exists and holds `ohlcv/`; throws a
+ * Whether `p` is a freqtrade exchange folder (`user_data/data/<exchange>`): it holds freqtrade
+ * OHLCV files (`BTC_USDT-1h.feather`) or a `futures/` folder that does.
+ */
+export function isFreqtradeDir(p: string): boolean {
+  if (!isDir(p)) return false;
+  if (holdsFreqtrade(readdirSync(p))) return true;
+  const futures = join(p, 'futures');
+  return isDir(futures) && holdsFreqtrade(readdirSync(futures));
+}
+
+/**
+ * {@link resolveDataDir}, then checks the folder exists and holds `ohlcv/` (or is a freqtrade exchange folder); throws a
  * {@link DataDirError} saying which folder was tried, what it must contain and how to point
  * elsewhere. Commands call this before connecting to anything.
  */
@@ -62,7 +80,7 @@ export function requireDataDir(explicit?: string, opts: DataDirOptions = {}): st
   const dir = resolveDataDir(explicit, opts);
   if (!existsSync(dir)) throw new DataDirError(dir, `market data folder ${dir} does not exist.`);
   if (!statSync(dir).isDirectory()) throw new DataDirError(dir, `market data path ${dir} is not a folder.`);
-  if (!isDir(join(dir, 'ohlcv'))) throw new DataDirError(dir, `market data folder ${dir} has no ohlcv/ folder.`);
+  if (!isDir(join(dir, 'ohlcv')) && !isFreqtradeDir(dir)) throw new DataDirError(dir, `market data folder ${dir} has no ohlcv/ folder and no freqtrade <BASE>_<QUOTE>-<tf>.<ext> files.`);
   return dir;
 }
 
@@ -72,11 +90,11 @@ export const UNKNOWN_VENUE = 'unknown';
 /** One OHLCV file, with what its folder and name say about it. */
 export type BarFile = Readonly<{
   path: string;
-  /** `binance` from `ohlcv/binance_spot_5m/`. */
+  /** `binance` from `ohlcv/binance_spot_5m/` (or freqtrade's `binance/`). */
   venue: string;
-  /** `spot` from `ohlcv/binance_spot_5m/`. */
+  /** `spot` from `ohlcv/binance_spot_5m/` (freqtrade: `futures` for `futures/…-futures.<ext>`). */
   market: string;
-  /** ccxt unified symbol: `BTC/USDT` from `BTC_USDT_5m_….csv`. */
+  /** ccxt unified symbol: `BTC/USDT` from `BTC_USDT_5m_….csv` (freqtrade: `BTC/USDT:USDT` from `BTC_USDT_USDT-1h-futures.feather`). */
   symbol: string;
   timeframe: Timeframe;
 }>;
@@ -93,10 +111,13 @@ const tryTimeframe = (tf: string): Timeframe | undefined => {
 };
 
 /**
- * What a bar file's name says of it (`BTC_USDT_5m_2024-01_2024-09.csv` → BTC/USDT, 5m), or
- * undefined when it does not follow `<BASE>_<QUOTE>_<tf>[_…].csv` with a known timeframe.
+ * What a bar file's name says of it (`BTC_USDT_5m_2024-01_2024-09.csv` → BTC/USDT, 5m;
+ * freqtrade's `BTC_USDT-1h.feather` → BTC/USDT, 1h), or undefined when it does not follow
+ * `<BASE>_<QUOTE>_<tf>[_…].csv` or freqtrade's naming with a known timeframe.
  */
 export function barFileName(name: string): Readonly<{ symbol: string; timeframe: Timeframe }> | undefined {
+  const ft = freqtradeFileName(name);
+  if (ft !== undefined) return { symbol: ft.symbol, timeframe: ft.timeframe };
   const m = FILE_RE.exec(name);
   const timeframe = m === null ? undefined : tryTimeframe(m[3]!);
   return m === null || timeframe === undefined ? undefined : { symbol: `${m[1]!.toUpperCase()}/${m[2]!.toUpperCase()}`, timeframe };
@@ -126,6 +147,7 @@ function wantedSymbol(m: RegExpExecArray, symbols: ReadonlySet<string> | undefin
  */
 export function findBarFiles(dataDir: string, filter: BarFileFilter = {}): BarFile[] {
   const ohlcv = join(dataDir, 'ohlcv');
+  if (!isDir(ohlcv) && isFreqtradeDir(dataDir)) return sortBarFiles(findFreqtradeFiles(dataDir, filter));
   if (!isDir(ohlcv)) throw new DataDirError(dataDir, `market data folder ${dataDir} has no ohlcv/ folder.`);
   const { tf: wantTf, symbols: wantSymbols } = wanted(filter);
   const out: BarFile[] = [];
@@ -140,36 +162,69 @@ export function findBarFiles(dataDir: string, filter: BarFileFilter = {}): BarFi
       out.push({ path: join(ohlcv, folder, name), venue: f[1]!.toLowerCase(), market: f[2]!.toLowerCase(), symbol, timeframe });
     }
   }
+  return sortBarFiles(out);
+}
+
+/** By symbol, timeframe and path (so the eras of one symbol come in time order). */
+function sortBarFiles(files: BarFile[]): BarFile[] {
   const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
   const rank = (tf: Timeframe): number => TIMEFRAMES.indexOf(tf);
-  return out.sort((a, b) => byText(a.symbol, b.symbol) || rank(a.timeframe) - rank(b.timeframe) || byText(a.path, b.path));
+  return files.sort((a, b) => byText(a.symbol, b.symbol) || rank(a.timeframe) - rank(b.timeframe) || byText(a.path, b.path));
 }
 
 /**
- * The data folder (the one holding `ohlcv/`) that `path` is or lies in: the folder itself, its
- * `ohlcv/` folder, or one `ohlcv/<venue>_<market>_<tf>/` folder of it; undefined otherwise.
+ * The OHLCV files of a freqtrade exchange folder: spot `<PAIR>-<tf>.<ext>` in it, futures
+ * `<PAIR>-<tf>-futures.<ext>` in its `futures/` folder; the venue is the folder's name (the ccxt
+ * exchange id freqtrade names it by), {@link UNKNOWN_VENUE} when that is no such id.
+ */
+function findFreqtradeFiles(dir: string, filter: BarFileFilter): BarFile[] {
+  const { tf: wantTf, symbols: wantSymbols } = wanted(filter);
+  const venue = freqtradeVenueOf(dir) ?? UNKNOWN_VENUE;
+  const out: BarFile[] = [];
+  for (const [folder, market] of [[dir, 'spot'], [join(dir, 'futures'), 'futures']] as const) {
+    if (!isDir(folder)) continue;
+    for (const name of readdirSync(folder).sort()) {
+      const ft = freqtradeFileName(name);
+      if (ft === undefined || ft.market !== market || (wantTf !== undefined && ft.timeframe !== wantTf) || (wantSymbols !== undefined && !wantSymbols.has(ft.symbol))) continue;
+      out.push({ path: join(folder, name), venue, market, symbol: ft.symbol, timeframe: ft.timeframe });
+    }
+  }
+  return out;
+}
+
+/**
+ * The data folder (the one holding `ohlcv/`, or a freqtrade exchange folder) that `path` is or
+ * lies in: the folder itself, its `ohlcv/` folder, one `ohlcv/<venue>_<market>_<tf>/` folder of
+ * it, or a freqtrade exchange folder's `futures/`; undefined otherwise.
  */
 export function dataRootOf(path: string): string | undefined {
   const p = resolve(path);
   if (isDir(join(p, 'ohlcv'))) return p;
+  // Before the folder itself: futures/ holds freqtrade files too, but they are read from its parent.
+  if (basename(p) === 'futures' && isFreqtradeDir(dirname(p))) return dirname(p);
+  if (isFreqtradeDir(p)) return p;
   if (basename(p) === 'ohlcv' && isDir(p)) return dirname(p);
   if (FOLDER_RE.test(basename(p)) && basename(dirname(p)) === 'ohlcv' && isDir(p)) return dirname(dirname(p));
   return undefined;
 }
 
 /**
- * The venue a bar file's folder says (`binance` for `…/ohlcv/binance_spot_1h/BTC_USDT_1h.csv`), or
- * {@link UNKNOWN_VENUE} for a file elsewhere.
+ * The venue a bar file's folder says (`binance` for `…/ohlcv/binance_spot_1h/BTC_USDT_1h.csv`, and
+ * for freqtrade's `…/binance/BTC_USDT-1h.feather` or `…/binance/futures/BTC_USDT_USDT-1h-futures.feather`),
+ * or {@link UNKNOWN_VENUE} for a file elsewhere.
  */
 export function venueOfBarFile(path: string): string {
   const folder = dirname(resolve(path));
+  const ft = freqtradeFileName(basename(path));
+  if (ft !== undefined) return freqtradeVenueOf(ft.market === 'futures' && basename(folder) === 'futures' ? dirname(folder) : folder) ?? UNKNOWN_VENUE;
   const f = FOLDER_RE.exec(basename(folder));
   return f !== null && basename(dirname(folder)) === 'ohlcv' ? f[1]!.toLowerCase() : UNKNOWN_VENUE;
 }
 
 /**
  * {@link findBarFiles} for a folder given on the command line: a data folder, its `ohlcv/`
- * folder, one `ohlcv/<venue>_<market>_<tf>/` folder (only its files), or any folder of files
+ * folder, one `ohlcv/<venue>_<market>_<tf>/` folder (only its files), a freqtrade exchange
+ * folder (`user_data/data/binance`) or its `futures/` folder (only the futures), or any folder of files
  * named `<BASE>_<QUOTE>_<tf>[_…].csv` (venue and market `unknown`). Throws a
  * {@link DataDirError} when the folder holds none of these.
  */
@@ -192,7 +247,10 @@ export function findBarFilesUnder(path: string, filter: BarFileFilter = {}): Bar
     out.push({ path: join(p, name), venue: UNKNOWN_VENUE, market: 'unknown', symbol, timeframe });
   }
   if (out.length === 0 && readdirSync(p).every((n) => FILE_RE.exec(n) === null)) {
-    throw new DataDirError(p, `${p} holds no ohlcv/ folder and no files named <BASE>_<QUOTE>_<timeframe>….csv.`);
+    throw new DataDirError(
+      p,
+      `${p} holds no ohlcv/ folder, no files named <BASE>_<QUOTE>_<timeframe>….csv and no freqtrade files (<BASE>_<QUOTE>-<timeframe>.feather, .json, .json.gz or .parquet, futures/<BASE>_<QUOTE>_<SETTLE>-<timeframe>-futures.<ext>).`,
+    );
   }
   return out;
 }

@@ -6,7 +6,7 @@ import type { BarFile } from '../../gateways/data-dir.js';
 import { trainingDirOf } from './backtest.js';
 
 /** What `--suite regimes` takes as `--data`, said by the help and the error alike. */
-export const SUITE_DATA_FORMS = 'a data folder (holding ohlcv/), its ohlcv/ or one ohlcv/<venue>_<market>_<tf>/ folder, or a folder of <BASE>_<QUOTE>_<tf>*.csv files';
+export const SUITE_DATA_FORMS = 'a data folder (holding ohlcv/), its ohlcv/ or one ohlcv/<venue>_<market>_<tf>/ folder, a folder of <BASE>_<QUOTE>_<tf>*.csv files, or a freqtrade exchange folder (user_data/data/<exchange>)';
 
 export type SuiteData = Readonly<{
   /** What each window's backtest replays (`--data` as given, else the configured data folder). */

@@ -1,7 +1,11 @@
 import type { MarketData } from '../../streams/messages/market-data.js';
 import type { Quote } from '../../streams/messages/quote.js';
 import type { Trade } from '../../streams/messages/trade.js';
-import { barParser, parseTimeframe } from './bars-csv.js';
+import { freqtradeFormatOf } from '../freqtrade-files.js';
+import { barParser } from './bar-parser.js';
+import { parseTimeframe } from './bars-csv.js';
+import { readFreqtradeBarBatches } from './bars-freqtrade.js';
+import { flattenBatches } from './flatten-batches.js';
 import { detectFormat, REQUIRED_COLUMNS } from './csv-format.js';
 import { quoteParser } from './quotes-csv.js';
 import { checkInstrument, checkWindow, readRowBatches, readRows } from './read-rows.js';
@@ -31,6 +35,11 @@ export function readMarketData(path: string, opts: MarketDataReadOptions): Async
   checkInstrument(opts);
   checkWindow(window);
   const tf = opts.tf === undefined ? undefined : parseTimeframe(opts.tf);
+  if (freqtradeFormatOf(path) !== undefined) {
+    // A freqtrade file holds bars only (its name says the timeframe; the caller passes it).
+    if (tf === undefined) throw new RangeError(`${path}: a freqtrade OHLCV file needs a timeframe (tf) from the caller`);
+    return flattenBatches(readFreqtradeBarBatches(path, { ...window, venue: opts.venue, symbol: opts.symbol, tf, ...(onBadRow === undefined ? {} : { onBadRow: (e: SourceError) => onBadRow(e, 'bar') }) }));
+  }
   /** Set from the header, which is read before any row. */
   let kind: MarketDataKind = 'bar';
   const factory: ParserFactory<MarketData> = (header, file) => {

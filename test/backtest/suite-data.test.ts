@@ -34,7 +34,7 @@ describe('--suite regimes --data takes every folder form a backtest takes, and s
   });
 
   it('one file is refused, naming what the suite needs', () => {
-    expect(() => suiteData(btc, cfg, '1h')).toThrow(/--suite regimes backtests several symbols per window, so --data must be a folder: a data folder \(holding ohlcv\/\), .*a folder of <BASE>_<QUOTE>_<tf>\*\.csv files; .*BTC_USDT_1h\.csv is one file/);
+    expect(() => suiteData(btc, cfg, '1h')).toThrow(/--suite regimes backtests several symbols per window, so --data must be a folder: a data folder \(holding ohlcv\/\), .*a folder of <BASE>_<QUOTE>_<tf>\*\.csv files, or a freqtrade exchange folder \(user_data\/data\/<exchange>\); .*BTC_USDT_1h\.csv is one file/);
   });
 
   it('runs a window on a flat folder', async () => {
