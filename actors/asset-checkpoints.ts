@@ -18,7 +18,8 @@ export type CheckpointDeps = Readonly<{
    * Waited for (after the batches' commits, before the write): the decisions' risk state covering
    * everything decided so far is stored. Absent: nothing to wait for. `prompt`: the checkpoint was
    * due by its message count, and waiting out the spacing of the risk writes would hold the
-   * consumption back (its unacknowledged messages reach the pull's bound).
+   * consumption back (its unacknowledged messages reach the pull's bound); such a checkpoint asks
+   * once its batches are committed, even while an earlier checkpoint is still being saved.
    */
   covered?: (prompt: boolean) => Promise<void>;
   /** Stores the vectors of the batches since the last checkpoint and the snapshot, in one write. */
@@ -83,8 +84,15 @@ export function createCheckpoints(deps: CheckpointDeps, plan: CheckpointPlan): C
     lastAt = clock.now();
     const previous = saving;
     const covered = deps.covered;
+    // Due by its count, it asks for the risk write as soon as its batches are decided, not once
+    // the checkpoint before it is saved: that one, due by time, waits for the spaced write without
+    // asking, and queued behind it this one waited out the spacing all the same (up to
+    // riskCheckpointMs for a busy asset). The write asked for covers the earlier one's batches too.
+    const asked = prompt && covered !== undefined ? lastCommitted.then(() => covered(true)) : undefined;
+    asked?.catch(() => {}); // observed by the run below
     const run = Promise.all([lastCommitted, previous]).then(async () => {
-      if (covered !== undefined) await covered(prompt);
+      if (asked !== undefined) await asked;
+      else if (covered !== undefined) await covered(false);
       await deps.save(vs, snap);
     });
     saving = run;

@@ -47,6 +47,9 @@ const url = (protocols: readonly string[]) =>
     { message: `a URL with protocol ${protocols.join(' or ')}` },
   );
 
+/** What `decision.riskCheckpointMs` takes. */
+const RISK_SPACING_EXPECTED = 'a whole number of ms, or 0 or off to write after every release';
+
 /** Why `decision.riskCheckpointMs` is refused against `consumer.ackWaitMs`, and what to set. */
 function riskSpacingProblem(spacing: number, ackWaitMs: number): string {
   return (
@@ -265,9 +268,15 @@ export const ConfigSchema = z
         idleFlushMs: z.number().int().positive(),
         /**
          * The risk state (book, seen suggestions, trading state) is written at most this often; left
-         * out: after every release. At most half of `consumer.ackWaitMs` (checked below).
+         * out, 0 or `off`: after every release (read as left out, so the environment or a -c file can
+         * turn the spacing off, which cannot unset a key of config/default.yaml). At most half of
+         * `consumer.ackWaitMs` (checked below).
          */
-        riskCheckpointMs: z.number().int().positive().optional(),
+        riskCheckpointMs: z
+          .union([z.number(), z.literal('off')], { error: RISK_SPACING_EXPECTED })
+          .refine((v) => v === 'off' || (Number.isInteger(v) && v >= 0), { error: RISK_SPACING_EXPECTED })
+          .transform((v) => (v === 0 || v === 'off' ? undefined : v))
+          .optional(),
       })
       .strict(),
     /** Labeling actor: horizons, triple-barrier widths, costs and outcome classes (models/labeling/label-spec.ts). */
@@ -285,10 +294,11 @@ export const ConfigSchema = z
   .strict()
   .superRefine((c, ctx) => {
     // An asset actor's messages are acknowledged only once a risk write after them is stored, so
-    // they wait up to riskCheckpointMs, and a checkpoint due by its message count cannot ask for
-    // the write early while one due by time waits ahead of it (actors/asset-checkpoints.ts). Past
-    // half the ack wait the consumer stops pulling (nats-pull-consumer.ts), past all of it
-    // JetStream redelivers: with 600 s against 30 s the engine stopped deciding for 90 s.
+    // they wait up to riskCheckpointMs (a checkpoint due by its message count asks for the write
+    // early, but one due by time waits it out: actors/asset-checkpoints.ts). Past half the ack
+    // wait the consumer stops pulling (nats-pull-consumer.ts), past all of it JetStream
+    // redelivers: with 600 s against 30 s the engine stopped deciding for 90 s. 0 or off are
+    // read as left out (a write after every release): nothing to compare.
     const spacing = c.decision.riskCheckpointMs;
     if (spacing !== undefined && spacing * 2 > c.consumer.ackWaitMs) {
       ctx.addIssue({ code: 'custom', path: ['decision', 'riskCheckpointMs'], message: riskSpacingProblem(spacing, c.consumer.ackWaitMs) });

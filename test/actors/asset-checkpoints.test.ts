@@ -171,4 +171,35 @@ describe('asset actor checkpoints', () => {
     expect(prompts).toEqual([false, true]);
     expect(r.saves.map((s) => s.seq)).toEqual([1, 5]);
   });
+
+  it('asks at once for a checkpoint due by its count, while one due by time waits ahead of it for the spaced risk write', async () => {
+    // The risk writes as actors/risk-checkpoints.ts spaces them: the next one is made when asked
+    // for (prompt), or at the end of the spacing (never here: the clock stays put).
+    let write!: () => void;
+    const written = new Promise<void>((res) => (write = res));
+    const prompts: boolean[] = [];
+    const r = rig(
+      { messages: 4, ms: 200 },
+      {
+        covered: (prompt) => {
+          prompts.push(prompt);
+          if (prompt) write();
+          return written;
+        },
+      },
+    );
+    const d1 = r.batch(1);
+    r.clock.advanceTo(200); // due by time: waits for the spaced write without asking
+    await d1.committed;
+    expect(await settled(d1.checkpointed as Promise<void>)).toBe(false);
+    const d2 = r.batch(4); // due by count, queued behind the first
+    await d2.committed;
+    // Before, it asked only once the first was saved, which waited for the spaced write: both
+    // waited out the spacing (up to riskCheckpointMs) however busy the asset.
+    expect(await settled(d2.checkpointed as Promise<void>)).toBe(true);
+    await d2.checkpointed;
+    expect(prompts[0]).toBe(false);
+    expect(prompts).toContain(true);
+    expect(r.saves.map((s) => s.seq)).toEqual([1, 5]);
+  });
 });

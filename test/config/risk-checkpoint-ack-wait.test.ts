@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../config/load.js';
 import { ConfigSchema } from '../../config/schema.js';
@@ -27,5 +30,25 @@ describe('decision.riskCheckpointMs against consumer.ackWaitMs', () => {
     const base = loadConfig({ env: {} });
     const unspaced = ConfigSchema.safeParse({ ...base, consumer: { ...base.consumer, ackWaitMs: 1 }, decision: { idleFlushMs: base.decision.idleFlushMs } });
     expect(unspaced.success).toBe(true);
+  });
+
+  it('turns the spacing off from the environment or a -c file with 0 or off (a write after every release), whatever the ack wait', () => {
+    // Before, only editing config/default.yaml could: neither unsets its key, and 0 was refused.
+    for (const v of ['0', 'off']) {
+      const cfg = loadConfig({ env: { SEXTANT__decision__riskCheckpointMs: v, SEXTANT__consumer__ackWaitMs: '300' } });
+      expect(cfg.decision.riskCheckpointMs).toBeUndefined();
+      expect(cfg.consumer.ackWaitMs).toBe(300);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'sextant-cfg-'));
+    try {
+      const file = join(dir, 'unspaced.yaml');
+      writeFileSync(file, 'decision:\n  riskCheckpointMs: off\n');
+      expect(loadConfig({ file, env: {} }).decision.riskCheckpointMs).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    for (const v of ['-1', '1.5', 'of', 'true']) {
+      expect(() => loadConfig({ env: { SEXTANT__decision__riskCheckpointMs: v } })).toThrow(/decision\.riskCheckpointMs: a whole number of ms, or 0 or off to write after every release/);
+    }
   });
 });
