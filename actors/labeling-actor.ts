@@ -35,6 +35,7 @@ import type { PathBar } from '../models/labeling/excursions.js';
 import { labelOutcome, missingBars } from '../models/labeling/label-outcome.js';
 import type { LabelSpec } from '../models/labeling/label-spec.js';
 import { createPendingHorizons } from '../models/labeling/pending-horizons.js';
+import { DEFAULT_FILL_PRICE_TOLERANCE_BPS } from '../models/risk/fill-check.js';
 import type { PendingItem } from '../models/labeling/pending-horizons.js';
 
 export type LabelingActorDeps = Readonly<{
@@ -65,6 +66,11 @@ export type LabelingActorDeps = Readonly<{
   batchSize: number;
   ackWaitMs: number;
   maxPayloadBytes: number;
+  /**
+   * How far past its limit (bps) a fill's price may be, as the risk actor books it
+   * (`validation.fillPriceToleranceBps`; default 5): a fill the engine refuses is not an outcome.
+   */
+  fillPriceToleranceBps?: number;
 }>;
 
 export type LabelingStats = {
@@ -242,9 +248,9 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
   /** The highest OUTCOMES sequence of this actor's own outcome and label publishes (acks) so far. */
   let publishedMax: number | undefined;
 
-  let state = createPendingHorizons(tfMs, spec);
+  let state = createPendingHorizons(tfMs, spec, deps.fillPriceToleranceBps ?? DEFAULT_FILL_PRICE_TOLERANCE_BPS);
   const reload = async (): Promise<void> => {
-    const next = createPendingHorizons(tfMs, spec);
+    const next = createPendingHorizons(tfMs, spec, deps.fillPriceToleranceBps ?? DEFAULT_FILL_PRICE_TOLERANCE_BPS);
     const snap = await deps.samples.loadSnapshot(key);
     if (snap !== undefined) next.restore(snap, featureIdOf);
     unconfirmed = await readUnconfirmed(next.publishedThrough);

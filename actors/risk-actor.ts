@@ -54,6 +54,8 @@ export type RiskActorOptions = Readonly<{
   /** Durable consumer name (default `risk-<account>`). */
   durable?: string;
   dedupWindowMs?: number;
+  /** How far past its limit (bps of it) a reported fill's price may be: config `validation.fillPriceToleranceBps` (see `RiskCoreOptions`). */
+  fillPriceToleranceBps?: number;
   /**
    * What the store holds for the account, read once by the caller at start-up and given here, so
    * what else it builds from that read (the paper venue from the orders stored with the book)
@@ -158,6 +160,7 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
     ...(stored.trading !== undefined ? { trading: TradingSnapshotSchema.parse(stored.trading) } : {}),
     ...(stored.book !== undefined ? { book: CoreBookSnapshotSchema.parse(stored.book) } : {}),
     ...(opts.dedupWindowMs !== undefined ? { dedupWindowMs: opts.dedupWindowMs } : {}),
+    ...(opts.fillPriceToleranceBps !== undefined ? { fillPriceToleranceBps: opts.fillPriceToleranceBps } : {}),
     ...(opts.currency !== undefined ? { currency: opts.currency } : {}),
     // Event time: a venue that reports expiries late or not at all (counted in `releasedAfterGrace`).
     onReleasedAfterGrace: (o, now, graceMs) =>

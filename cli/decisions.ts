@@ -253,6 +253,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       account: cfg.risk.account,
       limits: cfg.risk.limits,
       currency: { accountCurrency: cfg.risk.accountCurrency, conversions: cfg.risk.conversions },
+      fillPriceToleranceBps: cfg.validation.fillPriceToleranceBps,
       consume: false,
       stored: operator.stored,
       controlWriteTimeoutMs: cfg.control.riskWriteTimeoutMs,

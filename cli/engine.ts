@@ -248,6 +248,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
           streams: { MD: streamName(cfg, 'MD'), SIGNALS: streamName(cfg, 'SIGNALS'), OUTCOMES: streamName(cfg, 'OUTCOMES') },
           batchSize: cfg.consumer.batchSize,
           ackWaitMs: cfg.consumer.ackWaitMs,
+          fillPriceToleranceBps: cfg.validation.fillPriceToleranceBps,
           maxPayloadBytes: cfg.validation.maxPayloadBytes,
         })
       : undefined;

@@ -73,6 +73,7 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
     marketData: { maxPayloadBytes: cfg.validation.maxPayloadBytes, isKnown: knownAssets(cfg.assets), maxAheadMs: cfg.validation.maxAheadMs },
     // And a fill the risk actor refuses (no order it approved, not as approved) is not listed.
     bookedFills: true,
+    fillPriceToleranceBps: cfg.validation.fillPriceToleranceBps,
     // A refused fill republished under its id reaches the engine only past SIGNALS' duplicate window.
     fillDuplicateWindowMs: cfg.streams.SIGNALS.duplicateWindowMs,
     // The orders topic is held until learnStoredOrders below has read SIGNALS, then relayed after it.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { assetSymbol } from '../streams/messages/common.js';
 import { RiskLimitsSchema } from '../models/risk/risk-limits.js';
+import { DEFAULT_FILL_PRICE_TOLERANCE_BPS, MAX_FILL_PRICE_TOLERANCE_BPS } from '../models/risk/fill-check.js';
 import { ConversionSchema, currencyCode, currencyProblem } from '../models/risk/account-currency.js';
 import { MAX_SPREAD_BPS } from '../models/execution/bar-spread.js';
 import { MAX_FEE_BPS, MAX_REBATE_BPS } from '../models/execution/fee-limit.js';
@@ -111,6 +112,13 @@ export const ConfigSchema = z
          * clock is refused (a venue's or publisher's clock error); backtests run on event time.
          */
         maxAheadMs: z.number().int().positive(),
+        /**
+         * A fill reported by a live trading consumer worse than its order's limit (a buy above it, a
+         * sell below it) by more than this many bps of the limit is refused (ORDER_MISMATCH, to
+         * `sx.dlq.decisions`): the engine's limits are not rounded to a tick and a venue rounds them.
+         * The risk actor, the websocket feed and the labeler all use it. Default 5.
+         */
+        fillPriceToleranceBps: z.number().nonnegative().max(MAX_FILL_PRICE_TOLERANCE_BPS).default(DEFAULT_FILL_PRICE_TOLERANCE_BPS),
       })
       .strict(),
     asset: z

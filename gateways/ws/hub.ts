@@ -16,6 +16,7 @@ import { createFeedEntry } from './feed-entry.js';
 import type { FeedEntry } from './feed-entry.js';
 import { CloseCode, EVENT_TOPICS, TOPICS } from './protocol.js';
 import type { Topic } from './protocol.js';
+import { DEFAULT_FILL_PRICE_TOLERANCE_BPS } from '../../models/risk/fill-check.js';
 import { createRelayAdmission } from './relay-admission.js';
 import type { Admitted, EdgeValidation } from './relay-admission.js';
 import { busPatterns, clientSymbolToken, routeSubject } from './topics.js';
@@ -79,6 +80,8 @@ export type HubOptions = Readonly<{
    * not relayed, counted in `refusedExpiries`. The last `recentIds` approved orders are remembered.
    */
   bookedFills?: boolean;
+  /** With `bookedFills`: the engine's `validation.fillPriceToleranceBps` (default 5), so a fill it refuses for its price is not listed either. */
+  fillPriceToleranceBps?: number;
   /**
    * The SIGNALS stream's `duplicateWindowMs` (default 120 000): with `bookedFills`, a fill the engine
    * refused and published again under its id (corrected) within this long of the refused one is
@@ -223,6 +226,7 @@ export function createHub(opts: HubOptions): Hub {
     subjects: opts.subjects,
     ...(opts.marketData !== undefined ? { marketData: opts.marketData } : {}),
     bookedFills: opts.bookedFills === true,
+    fillPriceToleranceBps: opts.fillPriceToleranceBps ?? DEFAULT_FILL_PRICE_TOLERANCE_BPS,
     recentIds: opts.recentIds ?? 10_000,
     fillDuplicateWindowMs: opts.fillDuplicateWindowMs ?? 120_000,
     now,

@@ -31,6 +31,8 @@ export type RelayAdmissionOptions = Readonly<{
   marketData?: EdgeValidation;
   /** Check fills against the approved orders, as the risk actor books them (`HubOptions.bookedFills`). */
   bookedFills: boolean;
+  /** How far past its limit (bps) a fill's price may be, as the risk actor checks it (`validation.fillPriceToleranceBps`). */
+  fillPriceToleranceBps: number;
   /** Ids remembered per kind, approved orders and refused fills held (`gateway.recentIds`). */
   recentIds: number;
   /** SIGNALS' duplicate window (`HubOptions.fillDuplicateWindowMs`). */
@@ -72,7 +74,7 @@ export function createRelayAdmission(opts: RelayAdmissionOptions): RelayAdmissio
   let refusedMarketData = 0;
   let refusedFills = 0;
   let refusedExpiries = 0;
-  const booked = opts.bookedFills ? createBookedFills(opts.recentIds) : undefined;
+  const booked = opts.bookedFills ? createBookedFills(opts.recentIds, opts.fillPriceToleranceBps) : undefined;
   /** Fills the engine refused, by id: when the stream last stored one (oldest first, at most `recentIds`). */
   const refusedAt = new Map<string, number>();
 

@@ -8,7 +8,7 @@ import type { Order } from '../../streams/messages/order.js';
 import { PredictionSchema } from '../../streams/messages/prediction.js';
 import type { Prediction } from '../../streams/messages/prediction.js';
 import { bookKey } from '../risk/risk-book.js';
-import { orderMismatch } from '../risk/fill-check.js';
+import { DEFAULT_FILL_PRICE_TOLERANCE_BPS, orderMismatch } from '../risk/fill-check.js';
 import { expiryTermsMismatch } from '../risk/expiry-check.js';
 import { REPORT_TOLERANCE } from '../quantity-dust.js';
 import type { Direction, PathBar } from './excursions.js';
@@ -118,8 +118,11 @@ const assetKey = (venue: string, symbol: string): string => `${venue}\u0000${sym
  *
  * Bars are held from `heldFrom` on: every bar seen with a later open time is in the buffer, so
  * an item whose decision bar is older must read its path from the timeseries store.
+ *
+ * `fillPriceToleranceBps`: the engine's `validation.fillPriceToleranceBps`, so that the fills kept
+ * are those the risk actor books (see `addFill`).
  */
-export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
+export function createPendingHorizons(tfMs: number, spec: LabelSpec, fillPriceToleranceBps = DEFAULT_FILL_PRICE_TOLERANCE_BPS) {
   const assets = new Map<string, AssetBars>();
   const pending = new Map<string, PendingItem>();
   const fills = new Map<string, Fill[]>();
@@ -200,7 +203,8 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
 
   /**
    * Fills of pending orders are kept, as the engine books them: one that is not of its order as
-   * approved (venue, symbol, side, strategy, more than it had left; models/risk/fill-check.ts) is
+   * approved (venue, symbol, side, strategy, more than it had left, a price worse than its limit by
+   * more than `fillPriceToleranceBps`; models/risk/fill-check.ts) is
    * not, as the engine refuses it (ORDER_MISMATCH). Any SIGNALS fill advances the fill watermark.
    */
   function addFill(f: Fill): void {
@@ -211,7 +215,7 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec) {
     if (list.some((x) => x.id === f.id)) return;
     const o = item.msg;
     const remaining = remainingOf(o, list);
-    if (orderMismatch({ key: bookKey(o.venue, o.symbol), side: o.side, strategy: o.strategy, remaining, qty: o.qty }, f) !== undefined) return;
+    if (orderMismatch({ key: bookKey(o.venue, o.symbol), side: o.side, strategy: o.strategy, remaining, qty: o.qty, limitPrice: o.limitPrice }, f, fillPriceToleranceBps) !== undefined) return;
     list.push(f);
     fills.set(f.orderId, list);
   }

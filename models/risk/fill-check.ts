@@ -7,6 +7,15 @@ import type { RiskBook } from './risk-book.js';
 /** Why a reported fill is not booked: it names no order of this account, or not as that order was approved. */
 export type FillMismatch = Readonly<{ reason: 'UNKNOWN_ORDER' | 'ORDER_MISMATCH'; detail: string }>;
 
+/**
+ * How far past its limit (in bps of the limit) a fill's price may be by default
+ * (`validation.fillPriceToleranceBps`): the engine's limits are not rounded to the venue's tick
+ * (40150.064925), so a venue, or a desk placing the order, rounds them, a buy's possibly up.
+ */
+export const DEFAULT_FILL_PRICE_TOLERANCE_BPS = 5;
+
+/** The largest `validation.fillPriceToleranceBps`: 10 000 bps, a price twice a buy's limit (or 0 for a sell's). */
+export const MAX_FILL_PRICE_TOLERANCE_BPS = 10_000;
 
 /**
  * Checks a fill reported from outside (a live trading consumer) against the order it names, before
@@ -14,15 +23,16 @@ export type FillMismatch = Readonly<{ reason: 'UNKNOWN_ORDER' | 'ORDER_MISMATCH'
  * a consumer's mistake — a mistyped id, a trade made outside the engine — and booking it would put
  * a position into the risk book that no order explains. The order must be one the book holds, in
  * flight or retired (filled, expired or released) within the dedup window, and the fill must be of
- * its venue and symbol, its side and its strategy, and no more than it had left (a `final` fill
- * leaves nothing). A fill already applied (same id) passes: applying it again changes nothing.
+ * its venue and symbol, its side and its strategy, no more than it had left (a `final` fill
+ * leaves nothing), and at its limit price or better, give or take `priceToleranceBps` (see
+ * {@link priceProblem}). A fill already applied (same id) passes: applying it again changes nothing.
  * The paper venue's fills are not checked: it fills the orders it is handed.
  */
-export function fillMismatch(book: RiskBook, f: Fill): FillMismatch | undefined {
+export function fillMismatch(book: RiskBook, f: Fill, priceToleranceBps = DEFAULT_FILL_PRICE_TOLERANCE_BPS): FillMismatch | undefined {
   if (book.hasFill(f.id)) return undefined;
   const o = book.orderOf(f.orderId);
   if (o === undefined) return { reason: 'UNKNOWN_ORDER', detail: `fill ${f.id} names order ${f.orderId}, ${unknownOrderText(book)}` };
-  return orderMismatch(o, f);
+  return orderMismatch(o, f, priceToleranceBps);
 }
 
 /**
@@ -38,19 +48,27 @@ const durationText = (ms: number): string => (ms % 3_600_000 === 0 ? `${ms / 3_6
 
 /**
  * What a fill is checked against: its order's venue × symbol (`bookKey`), side, strategy (when
- * known) and what it has left; `unfilled`, what a `final` fill that closed it left unfilled (see
- * risk-book.ts `finalFill`), when it is known.
+ * known), what it has left and its limit price (a limit order's; null or absent: a market order,
+ * or one the book stored before it kept limits); `unfilled`, what a `final` fill that closed it
+ * left unfilled (see risk-book.ts `finalFill`), when it is known.
  */
-export type OrderTerms = Readonly<{ key: string; side: OrderSide; strategy?: string | undefined; remaining: number; qty?: number | undefined; unfilled?: number | undefined }>;
+export type OrderTerms = Readonly<{ key: string; side: OrderSide; strategy?: string | undefined; remaining: number; qty?: number | undefined; unfilled?: number | undefined; limitPrice?: number | null | undefined }>;
 
-/** ORDER_MISMATCH when `f` is not a fill of the order `o` as approved (see {@link fillMismatch}); undefined when it is. */
-export function orderMismatch(o: OrderTerms, f: Fill): FillMismatch | undefined {
+/**
+ * ORDER_MISMATCH when `f` is not a fill of the order `o` as approved (see {@link fillMismatch});
+ * undefined when it is. The risk book, the websocket feed (gateways/ws/booked-fills.ts) and the
+ * labeler (models/labeling/pending-horizons.ts) all check with it, with the same
+ * `priceToleranceBps` (`validation.fillPriceToleranceBps`), so they agree on what is booked.
+ */
+export function orderMismatch(o: OrderTerms, f: Fill, priceToleranceBps: number): FillMismatch | undefined {
   const problems: string[] = [];
   const key = bookKey(f.venue, f.symbol);
   if (key !== o.key) problems.push(`order ${f.orderId} is for ${o.key.replace('|', ' ')}, the fill for ${f.venue} ${f.symbol}`);
   if (f.side !== o.side) problems.push(`order ${f.orderId} is a ${o.side}, the fill a ${f.side}`);
   if (o.strategy !== undefined && f.strategy !== o.strategy) problems.push(`order ${f.orderId} is strategy ${o.strategy}'s, the fill says ${f.strategy}`);
   if (f.qty > o.remaining + REPORT_TOLERANCE * (o.qty ?? o.remaining)) problems.push(overfillText(o, f));
+  const price = priceProblem(o, f, priceToleranceBps);
+  if (price !== undefined) problems.push(price);
   return problems.length === 0 ? undefined : { reason: 'ORDER_MISMATCH', detail: problems.join('; ') };
 }
 
@@ -64,3 +82,23 @@ function overfillText(o: OrderTerms, f: Fill): string {
   if (o.unfilled !== undefined) return `order ${f.orderId} was closed by its final fill, which left ${o.unfilled} of it unfilled (expired with that fill): nothing is left for a fill of ${f.qty}`;
   return `order ${f.orderId} was filled in full already: nothing is left for a fill of ${f.qty}`;
 }
+
+/**
+ * Why `f`'s price is not one its limit order could fill at: worse than the limit (a buy above it, a
+ * sell below it) by more than `toleranceBps` of it, the venue's rounding of an unrounded limit. A
+ * price or unit error (50000 reported for ETH bought at a limit of 2779.79) booked would move the
+ * position's cost and realised PnL by thousands, enough to trip the daily-loss limit. A better
+ * price than the limit (price improvement) is fine. A market order (no limit), or an order the book
+ * stored before it kept limits, is not checked.
+ */
+function priceProblem(o: OrderTerms, f: Fill, toleranceBps: number): string | undefined {
+  const limit = o.limitPrice;
+  if (limit === null || limit === undefined) return undefined;
+  const share = toleranceBps / 10_000;
+  const bound = o.side === 'buy' ? limit * (1 + share) : limit * (1 - share);
+  if (o.side === 'buy' ? f.price <= bound : f.price >= bound) return undefined;
+  const off = (Math.abs(f.price - limit) / limit) * 10_000;
+  return `fill price ${f.price} is ${o.side === 'buy' ? 'above' : 'below'} order ${f.orderId}'s ${o.side} limit ${limit} by ${offText(off)} bps, more than the ${toleranceBps} bps tolerance (validation.fillPriceToleranceBps): ${o.side === 'buy' ? 'at most' : 'at least'} ${Number(bound.toPrecision(12))}`;
+}
+
+const offText = (bps: number): string => (bps >= 100 ? bps.toFixed(0) : bps.toPrecision(3));

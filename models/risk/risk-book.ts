@@ -54,6 +54,11 @@ const InFlightSchema = z.object({
   strategy: z.string().optional(),
   qty: z.number().optional(),
   /**
+   * A limit order's limit price, which its fills may not be worse than (fill-check.ts); absent for
+   * a market order, and in snapshots written before fills were checked against it (not checked).
+   */
+  limitPrice: z.number().optional(),
+  /**
    * Set when the venue reported the order expired (it works it no more) with fills of it not booked
    * yet (fills and expiries travel on different subjects: a live venue's last fill may come after
    * its expiry): the quantity it filled that no fill booked. The order then counts this much in
@@ -323,7 +328,7 @@ export class RiskBook {
   addOrder(o: Order): void {
     const key = this.keyOf(o.venue, o.symbol);
     // In flight as long as the paper venue keeps it working: until its `expiresAt` (see existsFrom).
-    this.inFlight.set(o.id, { orderId: o.id, key, side: o.side, remaining: o.qty, expiresAt: o.expiresAt, strategy: o.strategy, qty: o.qty });
+    this.inFlight.set(o.id, { orderId: o.id, key, side: o.side, remaining: o.qty, expiresAt: o.expiresAt, strategy: o.strategy, qty: o.qty, ...(o.limitPrice !== null ? { limitPrice: o.limitPrice } : {}) });
     // In time order, not arrival order: `ordersInWindow` binary-searches them. An order decided on
     // a late event (live: the sequencer's `late()`, or suggestions of several strategies reaching the
     // standalone actor out of order) has a time before orders already approved; appended, it hid

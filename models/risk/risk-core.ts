@@ -12,7 +12,7 @@ import { TradingStateSchema } from '../../streams/messages/risk-state.js';
 import type { Suggestion } from '../../streams/messages/suggestion.js';
 import { bookKey, RiskBook, RiskBookSnapshotSchema } from './risk-book.js';
 import type { InFlightOrder, RiskBookSnapshot } from './risk-book.js';
-import { fillMismatch } from './fill-check.js';
+import { DEFAULT_FILL_PRICE_TOLERANCE_BPS, fillMismatch } from './fill-check.js';
 import type { FillMismatch } from './fill-check.js';
 import { awaitedFills, expiryMismatch } from './expiry-check.js';
 import type { Expiry } from '../../streams/messages/expiry.js';
@@ -53,6 +53,12 @@ export type RiskCoreOptions = Readonly<{
   book?: CoreBookSnapshot;
   /** How long suggestion and fill ids are remembered for dedup (event time; default 24 h). */
   dedupWindowMs?: number;
+  /**
+   * How far past its limit, in bps of it, a reported fill's price may be (config
+   * `validation.fillPriceToleranceBps`; default {@link DEFAULT_FILL_PRICE_TOLERANCE_BPS}): a worse
+   * one is refused (ORDER_MISMATCH, `checkFill`).
+   */
+  fillPriceToleranceBps?: number;
   /**
    * The account currency and the conversions into it (config `risk.accountCurrency`,
    * `risk.conversions`): every money limit and PnL figure is in it. Left out: the allowlist's one
@@ -136,6 +142,7 @@ export class RiskControlError extends Error {
 export function createRiskCore(opts: RiskCoreOptions) {
   const account = opts.account;
   const dedupWindowMs = opts.dedupWindowMs ?? 86_400_000;
+  const fillPriceToleranceBps = opts.fillPriceToleranceBps ?? DEFAULT_FILL_PRICE_TOLERANCE_BPS;
   const currency = opts.currency;
   const book = new RiskBook(opts.book?.book, dedupWindowMs, currency);
   /** Orders whose exec.expired repeated what their `final` fill said (`recordFinalFillExpiry`). */
@@ -305,7 +312,7 @@ export function createRiskCore(opts: RiskCoreOptions) {
     },
 
     /** Whether a fill reported from outside is of an order this account approved, as approved (see fill-check.ts). */
-    checkFill: (f: Fill): FillMismatch | undefined => fillMismatch(book, f),
+    checkFill: (f: Fill): FillMismatch | undefined => fillMismatch(book, f, fillPriceToleranceBps),
 
     /** Whether an expiry reported from outside is of an order this account approved, with quantity left (see expiry-check.ts). */
     checkExpiry: (e: Expiry): FillMismatch | undefined => expiryMismatch(book, e),

@@ -14,7 +14,7 @@ export const RefusalReason = {
   SUBJECT_MISMATCH: 'SUBJECT_MISMATCH',
   /** A fill of an order the risk actor did not approve (or no longer remembers). */
   UNKNOWN_ORDER: 'UNKNOWN_ORDER',
-  /** A fill that does not agree with its order: venue, symbol, side, strategy, or more than it had left. */
+  /** A fill that does not agree with its order: venue, symbol, side, strategy, more than it had left, or a price worse than its limit (past `validation.fillPriceToleranceBps`). */
   ORDER_MISMATCH: 'ORDER_MISMATCH',
   /** A valid message whose handling failed (a policy error on it): refused so the actor goes on. */
   PROCESSING_FAILED: 'PROCESSING_FAILED',

@@ -70,14 +70,15 @@ describe('labeling actor at data gaps', () => {
       await outcomes.stop();
       await dlq.stop();
     });
-    // Limit buys at 90, decided at the closes of bars 1 and 6 (closes 101 and 106); filled at once.
-    const a = { ...order('s1', at(1), 'buy'), orderType: 'limit' as const, limitPrice: 90, decidedAt: T0 + 2 * H };
-    const b = { ...order('s1', at(6), 'buy'), orderType: 'limit' as const, limitPrice: 90, decidedAt: T0 + 7 * H };
+    // Limit buys at 110, decided at the closes of bars 1 and 6 (closes 101 and 106); filled at once, below
+    // the limit (a fill above it the engine refuses, and the labeler does not keep).
+    const a = { ...order('s1', at(1), 'buy'), orderType: 'limit' as const, limitPrice: 110, decidedAt: T0 + 2 * H };
+    const b = { ...order('s1', at(6), 'buy'), orderType: 'limit' as const, limitPrice: 110, decidedAt: T0 + 7 * H };
     await publishSignals(bus, ns, [a, fill(a, 0, T0 + 2 * H, 1, 101, true), b, fill(b, 0, T0 + 7 * H, 1, 106, true)]);
     await publishBars(bus, ns, [at(0), at(2), at(3), at(4)]); // a's horizon (bar 3) passed
     await until('a waiting, labeled or refused', () => actor.stats().waitingFeatures === 1 || outcomes.msgs.length > 0 || dlq.msgs.length > 0);
     expect(outcomes.msgs).toEqual([]);
-    expect(dlq.msgs).toEqual([]); // a backfill may still bring bar 1 // not labeled from 90 (a +11.5 % entry nobody saw)
+    expect(dlq.msgs).toEqual([]); // a backfill may still bring bar 1 // not labeled from 110 (an entry nobody saw)
     expect(actor.pendingIds()).toEqual([a.id, b.id].sort());
     await timeseries.insert({ bars: [at(1)] }); // a backfill
     await publishBars(bus, ns, [at(5)]);

@@ -273,6 +273,22 @@ describe('pending horizons', () => {
     expect(r.fillsOf(r.due()[0] as never).map((x) => x.id)).toEqual([`x:${o.id}:1`, `x:${o.id}:6`]);
   });
 
+  it("keeps a limit order's fills as the engine books them: not one worse than its limit by more than validation.fillPriceToleranceBps", () => {
+    const o: Order = { ...order('s1', bar(0, 101, 99, 100), 'buy'), orderType: 'limit', limitPrice: 100 };
+    const kept = (toleranceBps?: number): string[] => {
+      const s = createPendingHorizons(H, spec, toleranceBps);
+      s.addOrder(o, fid);
+      s.addFill(fill(o, 1, T0 + H, 0.25, 100.1, false)); // 10 bps above the buy limit
+      s.addFill(fill(o, 2, T0 + H, 0.25, 1_000, false)); // a unit error
+      s.addFill(fill(o, 3, T0 + H, 0.25, 100.04, false)); // the limit rounded up within 5 bps
+      s.addFill(fill(o, 4, T0 + H, 0.25, 99.5, true)); // better than the limit
+      for (let i = 0; i <= 2; i++) add(s, i);
+      return s.fillsOf(s.due()[0] as never).map((x) => x.id);
+    };
+    expect(kept()).toEqual([`x:${o.id}:3`, `x:${o.id}:4`]);
+    expect(kept(20)).toEqual([`x:${o.id}:1`, `x:${o.id}:3`, `x:${o.id}:4`]);
+  });
+
   describe("an order's expiry (exec.expired) ends its fill wait once every fill it reports is kept", () => {
     // Horizon 2 bars, grace 1: order at bar 0, horizon bar 2, grace ends at bar 3. No SIGNALS
     // message past the horizon bar's close: without the expiry the order waits for the grace.

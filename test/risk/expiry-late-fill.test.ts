@@ -59,13 +59,13 @@ describe('an expiry whose venue filled more than the fills booked so far, and th
     expect(risk.status().inFlight).toEqual([expect.objectContaining({ orderId: id, awaited: 0.5 })]);
 
     // The late fill: of an order the book still holds, as approved, booked as any.
-    const late = fill({ orderId: id, qty: 0.5, price: 102, fee: 0.05, final: false, ts: T0 + 4_000 });
+    const late = fill({ orderId: id, qty: 0.5, price: 99, fee: 0.05, final: false, ts: T0 + 4_000 });
     expect(risk.checkFill(late)).toBeUndefined();
     risk.onFill(late);
     const st = risk.status();
     expect(st.positions).toEqual([expect.objectContaining({ venue: VENUE, symbol: BTC, qty: 1.5 })]);
     expect(st.positions[0]?.realised).toBeCloseTo(-0.15, 12); // both fees
-    expect(st.positions[0]?.avgCost).toBeCloseTo((100 + 0.5 * 102) / 1.5, 9);
+    expect(st.positions[0]?.avgCost).toBeCloseTo((100 + 0.5 * 99) / 1.5, 9);
     expect(st.inFlight).toEqual([]);
     expect(buy(1.5, T0 + 5_000)).toBe('order'); // 1.5 held + 1.5 = 3
     // Its expiry again: the order is known (retired), consistent, and nothing is left to release.

@@ -93,4 +93,42 @@ describe('fills checked against their order (models/risk/fill-check.ts)', () => 
     expect(fromOld.checkFill(fill({ orderId: 'o:old', side: 'sell', qty: 2, strategy: 'any' }))).toBeUndefined();
     expect(fromOld.checkFill(fill({ orderId: 'o:old', side: 'sell', qty: 2.1 }))).toMatchObject({ reason: 'ORDER_MISMATCH' });
   });
+
+  it("refuses a fill worse than its order's limit by more than the tolerance (ORDER_MISMATCH), takes one better or within it, and checks no limit for a market order or one stored before limits were kept", () => {
+    // The audit's fill: 50000 reported for ETH bought at a limit of 2779.79 was booked.
+    const book = new RiskBook(undefined, WINDOW);
+    book.addOrder(order('o:eth', { symbol: ETH, limitPrice: 2779.79 }));
+    const eth = (price: number) => fill({ orderId: 'o:eth', symbol: ETH, qty: 0.5, final: false, price });
+    expect(fillMismatch(book, eth(50_000), 5)).toEqual({
+      reason: 'ORDER_MISMATCH',
+      detail: "fill price 50000 is above order o:eth's buy limit 2779.79 by 169870 bps, more than the 5 bps tolerance (validation.fillPriceToleranceBps): at most 2781.179895",
+    });
+    expect(fillMismatch(book, eth(2779.79 * 1.0006), 5)?.detail).toContain('by 6.00 bps, more than the 5 bps tolerance');
+    // A venue's rounding of the unrounded limit up a tick, and price improvement, are booked.
+    expect(fillMismatch(book, eth(2779.8), 5)).toBeUndefined();
+    expect(fillMismatch(book, eth(2779.79 * 1.0005), 5)).toBeUndefined();
+    expect(fillMismatch(book, eth(2500), 5)).toBeUndefined();
+    expect(fillMismatch(book, eth(2780), 0)).toMatchObject({ reason: 'ORDER_MISMATCH' });
+    // A sell may not fill below its limit.
+    book.addOrder(order('o:sell', { side: 'sell', limitPrice: 40150.064925 }));
+    const sell = (price: number) => fill({ orderId: 'o:sell', side: 'sell', qty: 0.5, final: false, price });
+    expect(fillMismatch(book, sell(4015.0064925), 5)?.detail).toContain("is below order o:sell's sell limit 40150.064925 by 9000 bps");
+    expect(fillMismatch(book, sell(40150.06), 5)).toBeUndefined();
+    expect(fillMismatch(book, sell(41000), 5)).toBeUndefined();
+    // The default is 5 bps.
+    expect(fillMismatch(book, sell(40150.064925 * 0.9994))).toMatchObject({ reason: 'ORDER_MISMATCH' });
+    expect(fillMismatch(book, sell(40150.064925 * 0.9996))).toBeUndefined();
+    // A market order has no limit to hold a price to.
+    book.addOrder(order('o:mkt', { orderType: 'market', limitPrice: null }));
+    expect(fillMismatch(book, fill({ orderId: 'o:mkt', qty: 0.5, final: false, price: 1e6 }), 5)).toBeUndefined();
+    // The limit survives a restart; a book stored before limits were kept loads, its orders unchecked.
+    const restored = new RiskBook(RiskBookSnapshotSchema.parse(JSON.parse(JSON.stringify(book.snapshot()))), WINDOW);
+    expect(fillMismatch(restored, eth(50_000), 5)).toMatchObject({ reason: 'ORDER_MISMATCH' });
+    const old = RiskBookSnapshotSchema.parse({ positions: [], marks: [], inFlight: [{ orderId: 'o:old', key: `${VENUE}|${BTC}`, side: 'buy', remaining: 1, expiresAt: T0 + 1, strategy: 'alpha', qty: 1 }], orderTimes: [], fillIds: [], day: null, dayStartEquity: 0, peakEquity: 0 });
+    expect(fillMismatch(new RiskBook(old, WINDOW), fill({ orderId: 'o:old', qty: 1, price: 50_000 }), 5)).toBeUndefined();
+    // The risk core checks with its configured tolerance.
+    const core = createRiskCore({ account: 'acc', book: { book: book.snapshot(), seen: [] }, fillPriceToleranceBps: 10 });
+    expect(core.checkFill(eth(2779.79 * 1.0009))).toBeUndefined();
+    expect(core.checkFill(eth(2779.79 * 1.0011))).toMatchObject({ reason: 'ORDER_MISMATCH' });
+  });
 });

@@ -368,7 +368,8 @@ describe('risk actor (memory bus, memory store)', () => {
     await w.bus.publish(subjects.suggestion(ok.strategy, ok.venue, ok.symbol), encode(ok));
     await until(() => c.status().inFlight.length === 1, 'the order');
     failures = 1;
-    await w.bus.publish(subjects.fill(VENUE, BTC), encode(fill({ orderId: `o:${ok.id}`, qty: 1, price: 100, ts: T0 + 1 }))); // bought 10 above the mark
+    // Bought at its limit, 10 paid in fees (a fill above its limit is refused: ORDER_MISMATCH).
+    await w.bus.publish(subjects.fill(VENUE, BTC), encode(fill({ orderId: `o:${ok.id}`, qty: 1, price: 90, fee: 10, ts: T0 + 1 })));
     await until(() => c.status().state === 'HALTED', 'the halt');
     await expect.poll(() => failures, { timeout: 5_000 }).toBe(-1); // the redelivery was stored
     await expect.poll(async () => (await w.store.load('c')).trading, { timeout: 5_000 }).toMatchObject({ state: 'HALTED' });

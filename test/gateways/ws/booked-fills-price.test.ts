@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { createBookedFills } from '../../../gateways/ws/booked-fills.js';
+import type { Fill } from '../../../streams/messages/fill.js';
+import type { Order } from '../../../streams/messages/order.js';
+
+const order: Order = {
+  type: 'exec.order', v: 1, id: 'o:sell', ts: 0, strategy: 'alpha', venue: 'binance', symbol: 'BTC/USDT', suggestionId: 'sell',
+  side: 'sell', qty: 1, orderType: 'limit', limitPrice: 40_150.064925, expiresAt: 60_000, reducing: false,
+};
+const fill = (n: number, price: number): Fill => ({
+  type: 'exec.fill', v: 1, id: `x:o:sell:${n}`, ts: 1, orderId: 'o:sell', strategy: 'alpha', venue: 'binance', symbol: 'BTC/USDT', side: 'sell', qty: 0.25, price, fee: 0, liquidity: 'maker', slippageBps: 0, final: false,
+});
+
+describe("the websocket feed's booked fills (gateways/ws/booked-fills.ts)", () => {
+  it('withholds a fill the engine refuses for its price (worse than the limit by more than the tolerance), as it does, and relays one within it or better', () => {
+    const booked = createBookedFills(10, 5);
+    booked.approved(order);
+    expect(booked.book(fill(0, 4_015.0064925))).toMatchObject({ reason: 'ORDER_MISMATCH', detail: expect.stringContaining("below order o:sell's sell limit 40150.064925 by 9000 bps, more than the 5 bps tolerance") });
+    expect(booked.book(fill(1, 40_150.06))).toBeUndefined();
+    expect(booked.book(fill(2, 41_000))).toBeUndefined();
+    // Refused, it took none of the order: a fourth quarter fits, a fifth does not.
+    expect(booked.book(fill(3, 40_150.07))).toBeUndefined();
+    expect(booked.book(fill(4, 40_150.07))).toBeUndefined();
+    expect(booked.book(fill(5, 40_150.07))).toMatchObject({ detail: expect.stringContaining('filled in full already') });
+    const wide = createBookedFills(10, 10_000);
+    wide.approved(order);
+    expect(wide.book(fill(0, 4_015.0064925))).toBeUndefined();
+  });
+});
