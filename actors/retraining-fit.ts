@@ -1,4 +1,4 @@
-import { startCycleRun } from '../models/mlflow/retraining-runs.js';
+import { logChallengerParams, startCycleRun } from '../models/mlflow/retraining-runs.js';
 import type { ModelVersion } from '../models/registry/model-registry.js';
 import type { RetrainingCycle } from '../models/retraining/retraining-snapshot.js';
 import { classRuleOf } from '../models/retraining/sample-class.js';
@@ -81,6 +81,7 @@ export const collectStep = async (rt: RetrainingActorState, nowTs: number): Prom
   machine.send({ type: 'TRAINED', challenger: { name: v.name, version: v.version } });
   rt.triggers = afterTraining(rt.triggers, c.ts, cfg.triggers);
   await tracker?.logMetrics(c.runId ?? undefined, { val_log_loss: fit.valLogLoss, fit_rows: fit.rows.fit, validation_rows: fit.rows.validation, samples: fit.rows.samples, skipped_samples: fit.rows.skipped }, c.ts);
+  await logChallengerParams(tracker, c.runId, fit.params);
   await tracker?.logModelVersion(c.runId ?? undefined, { name: v.name, version: v.version, source: `sextant-registry://${v.name}/${v.version}` });
   let loaded: Loaded | undefined;
   let verdict: Awaited<ReturnType<typeof validateChallenger>>;

@@ -19,6 +19,7 @@ import { META_LEARNER_MIN_EPOCHS } from '../../models/training/meta-learner-epoc
 import { NO_TRACKER } from '../../models/mlflow/retraining-tracker.js';
 import type { RetrainingTracker } from '../../models/mlflow/retraining-tracker.js';
 import { describeTrainingRun, logTrainingRun } from '../../models/mlflow/training-run.js';
+import { hyperParams, listParams } from '../../models/mlflow/run-params.js';
 import { promoteProblem, registeredName } from './train-promote.js';
 import type { ServedByConfig } from './train-promote.js';
 import { spellingHint } from './symbol-spelling.js';
@@ -61,6 +62,10 @@ export type OpenRegistry = () => Promise<ModelRegistry>;
 export type TrainTracking = Readonly<{ tracker: RetrainingTracker; now: () => number }>;
 const NO_TRACKING: TrainTracking = { tracker: NO_TRACKER, now: () => 0 };
 
+/** The folds (k-fold, walk-forward) or groups (CPCV) `--cv` runs: `--cv-folds`, else the scheme's default. */
+const cvFoldsOf = (opts: Pick<TrainCliOptions, 'cv' | 'cvFolds'>): number => opts.cvFolds ?? (opts.cv === 'cpcv' ? 6 : 5);
+
+/** The settings every `sextant train` run logs to MLflow: the options as they took effect, defaults included. */
 const trainParams = (opts: TrainCliOptions, kind: string): Record<string, string | number> => ({
   kind,
   symbols: opts.symbols.join(','),
@@ -71,21 +76,33 @@ const trainParams = (opts: TrainCliOptions, kind: string): Record<string, string
   epochs: opts.epochs,
   ...(opts.from !== undefined ? { from: new Date(opts.from).toISOString() } : {}),
   ...(opts.to !== undefined ? { to: new Date(opts.to).toISOString() } : {}),
-  ...(opts.search !== undefined ? { search: opts.search, trials: opts.trials ?? 0 } : {}),
-  ...(opts.selectFeatures === true ? { select_features: 'true' } : {}),
-  ...(opts.window !== undefined ? { window: opts.window } : {}),
-  ...(opts.cv !== undefined ? { cv: opts.cv, cv_embargo_bars: opts.cvEmbargo ?? 24 } : {}),
 });
 
 /**
- * {@link trainParams} with what the pipeline ran where a flag was left to its default: the
- * search's trial count (it logged `trials: 0` for `--search random` alone, which ran 8) and the
- * GRU's window (not logged without `--window`, though 16 bars were used).
+ * The baseline MLP's run params: {@link trainParams}, the MLP's hyperparameters as fitted
+ * (`hidden`, `learning_rate`, …: the trainer's defaults, which no flag sets) and the `--cv`
+ * settings, `cv_folds` included when left to its default.
+ */
+const baselineParams = (opts: TrainCliOptions, fitted: Parameters<typeof hyperParams>[0]): Record<string, string | number> => ({
+  ...trainParams(opts, 'baseline-mlp'),
+  ...hyperParams(fitted),
+  ...(opts.cv !== undefined ? { cv: opts.cv, cv_folds: cvFoldsOf(opts), ...(opts.cv === 'cpcv' ? { cv_test_groups: DEFAULT_CPCV_TEST_GROUPS } : {}), cv_embargo_bars: opts.cvEmbargo ?? 24 } : {}),
+});
+
+/**
+ * The search/selection pipeline's run params: {@link trainParams}, the search (`none` without
+ * one) and its trial count, whether features were selected and which were kept
+ * (`selected_features`, split past MLflow's 6000-character values), the GRU's window, and the
+ * hyperparameters of the final fit — the search's best where there was a search.
  */
 const directionParams = (opts: TrainCliOptions, r: TrainDirectionReport): Record<string, string | number> => ({
   ...trainParams(opts, r.kind),
+  search: r.search?.sampler ?? 'none',
   ...(r.search !== undefined ? { trials: r.search.trials } : {}),
+  select_features: String(r.selection !== undefined),
+  ...(r.selection !== undefined ? listParams('selected_features', r.features) : {}),
   ...(r.model.featureSpec.window !== undefined ? { window: r.model.featureSpec.window.steps } : {}),
+  ...hyperParams(r.params),
 });
 
 /**
@@ -197,7 +214,7 @@ export async function runTrain(opts: TrainCliOptions, openRegistry: OpenRegistry
   const bars = await trainingBars(opts, dataDir, timeframe);
   const registry = await openRegistry();
   try {
-    const { trainBaseline } = await import('../../models/training/train-baseline.js'); // tfjs loads with it: only for this command
+    const { trainBaseline, TrainBaselineOptionsSchema } = await import('../../models/training/train-baseline.js'); // tfjs loads with it: only for this command
     const name = registeredName(opts);
     const cvOptions = opts.cv === undefined ? undefined : { scheme: opts.cv, ...(opts.cvFolds !== undefined ? { folds: opts.cvFolds } : {}), embargo: (opts.cvEmbargo ?? 24) * TIMEFRAME_MS[timeframe] };
     const baselineOptions = { name, timeframe, barMs: TIMEFRAME_MS[timeframe], horizon: opts.horizon, kAtr: opts.kAtr, seed: opts.seed, epochs: opts.epochs };
@@ -206,7 +223,7 @@ export async function runTrain(opts: TrainCliOptions, openRegistry: OpenRegistry
       const { baselineCvProblem } = await import('../../models/validation/cross-validate-baseline.js');
       const problem = baselineCvProblem(bars, baselineOptions, cvOptions);
       if (problem !== undefined) {
-        throw new InvalidArgumentError(`--cv ${opts.cv} (--cv-folds ${opts.cvFolds ?? (opts.cv === 'cpcv' ? 6 : 5)}, --cv-embargo ${opts.cvEmbargo ?? 24} bars): ${problem}; give fewer --cv-folds or a smaller --cv-embargo, or a wider --from/--to window`);
+        throw new InvalidArgumentError(`--cv ${opts.cv} (--cv-folds ${cvFoldsOf(opts)}, --cv-embargo ${opts.cvEmbargo ?? 24} bars): ${problem}; give fewer --cv-folds or a smaller --cv-embargo, or a wider --from/--to window`);
       }
     }
     const report = await trainingIn(scopeOf(opts, name, dataDir, timeframe), () =>
@@ -226,7 +243,7 @@ export async function runTrain(opts: TrainCliOptions, openRegistry: OpenRegistry
     const logged = await logTrainingRun(tracking.tracker, {
       model: report.model,
       kind: 'baseline-mlp',
-      params: trainParams(opts, 'baseline-mlp'),
+      params: baselineParams(opts, TrainBaselineOptionsSchema.parse(baselineOptions)),
       startTime: started,
       endTime: tracking.now(),
       ...(cv !== undefined ? { extraMetrics: cvMetrics(cv) } : {}),
@@ -311,7 +328,14 @@ export async function runTrainDirection(opts: TrainCliOptions, openRegistry: Ope
       await registry.promote(report.model.name, report.model.version, { actor: 'sextant train', reason: 'trained with --promote' });
       write(`promoted ${report.model.name}@${report.model.version} to production\n`);
     }
-    const logged = await logTrainingRun(tracking.tracker, { model: report.model, kind: report.kind, params: directionParams(opts, report), startTime: started, endTime: tracking.now() });
+    const logged = await logTrainingRun(tracking.tracker, {
+      model: report.model,
+      kind: report.kind,
+      params: directionParams(opts, report),
+      startTime: started,
+      endTime: tracking.now(),
+      ...(report.search !== undefined ? { trials: report.search.history } : {}),
+    });
     if (logged !== undefined) write(`${describeTrainingRun(logged)}\n`);
     write(`${JSON.stringify({ model: `${report.model.name}@${report.model.version}`, metrics: report.model.metrics, rows: report.rows, features: report.features, params: report.params })}\n`);
     return report;

@@ -22,6 +22,7 @@ export type MlflowRunStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
 export type MlflowClient = Readonly<{
   experimentId(name: string): Promise<string>;
   createRun(a: Readonly<{ experimentId: string; runName: string; startTime: number; tags: readonly MlflowTag[] }>): Promise<string>;
+  /** Sends nothing when all three are empty; several requests when they pass {@link LOG_BATCH_LIMITS}. */
   logBatch(runId: string, a: Readonly<{ params?: readonly MlflowTag[]; metrics?: readonly MlflowMetric[]; tags?: readonly MlflowTag[] }>): Promise<void>;
   updateRun(runId: string, status: MlflowRunStatus, endTime: number): Promise<void>;
   /** Creates the registered model unless it exists. */
@@ -32,6 +33,39 @@ export type MlflowClient = Readonly<{
 export type MlflowClientOptions = Readonly<{ trackingUrl: string; timeoutMs: number; fetch?: typeof fetch }>;
 
 type Json = Record<string, unknown>;
+
+/** What MLflow's `runs/log-batch` takes in one request (its documented limits). */
+export const LOG_BATCH_LIMITS = { metrics: 1000, params: 100, tags: 100, total: 1000 } as const;
+
+/**
+ * A reply body that is not MLflow's JSON error (a proxy's HTML page, plain text) as one short
+ * line: an HTML page's title, else its text without markup, cut to 120 characters.
+ */
+export function briefBody(text: string): string {
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1];
+  const plain = (title ?? text.replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim();
+  return plain.length > 120 ? `${plain.slice(0, 119)}…` : plain;
+}
+
+type Batch = Readonly<{ params: readonly MlflowTag[]; metrics: readonly MlflowMetric[]; tags: readonly MlflowTag[] }>;
+
+/** `b` cut into requests within {@link LOG_BATCH_LIMITS}, in order; none when it is empty. */
+export function logBatchChunks(b: Batch): Batch[] {
+  const out: Batch[] = [];
+  let p = 0;
+  let m = 0;
+  let t = 0;
+  while (p < b.params.length || m < b.metrics.length || t < b.tags.length) {
+    const params = b.params.slice(p, p + LOG_BATCH_LIMITS.params);
+    const tags = b.tags.slice(t, t + LOG_BATCH_LIMITS.tags);
+    const metrics = b.metrics.slice(m, m + Math.min(LOG_BATCH_LIMITS.metrics, LOG_BATCH_LIMITS.total - params.length - tags.length));
+    p += params.length;
+    t += tags.length;
+    m += metrics.length;
+    out.push({ params, metrics, tags });
+  }
+  return out;
+}
 
 export function createMlflowClient(o: MlflowClientOptions): MlflowClient {
   const base = o.trackingUrl.replace(/\/+$/, '');
@@ -61,8 +95,8 @@ export function createMlflowClient(o: MlflowClientOptions): MlflowClient {
     }
     if (!res.ok) {
       const code = typeof json['error_code'] === 'string' ? json['error_code'] : null;
-      const message = typeof json['message'] === 'string' ? json['message'] : text.slice(0, 200);
-      throw new MlflowError(`MLflow ${path}: HTTP ${res.status} ${code ?? ''} ${message}`.trim(), res.status, code);
+      const message = typeof json['message'] === 'string' ? json['message'] : briefBody(text);
+      throw new MlflowError([`MLflow ${path}: HTTP ${res.status}`, code, message].filter((w) => w !== null && w !== '').join(' '), res.status, code);
     }
     return json;
   };
@@ -87,7 +121,9 @@ export function createMlflowClient(o: MlflowClientOptions): MlflowClient {
       return field(j, 'run', 'info', 'run_id');
     },
     async logBatch(runId, a) {
-      await call('POST', 'runs/log-batch', { run_id: runId, params: a.params ?? [], metrics: a.metrics ?? [], tags: a.tags ?? [] });
+      for (const b of logBatchChunks({ params: a.params ?? [], metrics: a.metrics ?? [], tags: a.tags ?? [] })) {
+        await call('POST', 'runs/log-batch', { run_id: runId, params: b.params, metrics: b.metrics, tags: b.tags });
+      }
     },
     async updateRun(runId, status, endTime) {
       await call('POST', 'runs/update', { run_id: runId, status, end_time: endTime });

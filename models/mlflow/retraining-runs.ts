@@ -1,7 +1,9 @@
 import type { RetrainingConfig } from '../retraining/retraining-config.js';
 import type { RollbackWatch, ShadowStats } from '../retraining/shadow-evaluation.js';
 import type { TriggerReason } from '../retraining/triggers.js';
+import type { ModelParams } from '../training/model-params.js';
 import type { RetrainingTracker } from './retraining-tracker.js';
+import { hyperParams } from './run-params.js';
 
 type ModelRef = Readonly<{ name: string; version: number }>;
 
@@ -19,9 +21,32 @@ export async function startCycleRun(
     runName: `${a.model} retrain ${a.trigger.kind} ${new Date(a.ts).toISOString()}`,
     startTime: a.ts,
     tags: { 'sextant.strategy': a.strategy, 'sextant.model': a.model, 'sextant.trigger': a.trigger.kind, 'sextant.champion': a.champion !== null ? `${a.champion.name}@${a.champion.version}` : '' },
-    params: { trigger: a.trigger.kind, trigger_detail: a.trigger.detail, seed: cfg.training.seed, epochs: cfg.training.epochs, min_samples: cfg.training.minSamples, max_samples: cfg.training.maxSamples, shadow_predictions: cfg.shadow.predictions, shadow_margin: cfg.shadow.margin },
+    params: {
+      trigger: a.trigger.kind,
+      trigger_detail: a.trigger.detail,
+      seed: cfg.training.seed,
+      epochs: cfg.training.epochs,
+      min_samples: cfg.training.minSamples,
+      max_samples: cfg.training.maxSamples,
+      validation_fraction: cfg.training.validationFraction,
+      warm_start: String(cfg.training.warmStart.enabled),
+      ...(cfg.training.warmStart.enabled ? { warm_start_learning_rate: cfg.training.warmStart.learningRate } : {}),
+      shadow_predictions: cfg.shadow.predictions,
+      shadow_margin: cfg.shadow.margin,
+    },
   });
   return runId ?? null;
+}
+
+/**
+ * The challenger's hyperparameters, once fitted, as params of the cycle's run — named as
+ * `sextant train` logs them (`hidden`, `learning_rate`, …), so a cycle compares with a training
+ * run in MLflow. The learning rate is the one fitted with: a warm start's, or a fresh fit's when
+ * the warm start was skipped.
+ */
+export async function logChallengerParams(tracker: RetrainingTracker | undefined, runId: string | null, params: ModelParams): Promise<void> {
+  if (tracker === undefined || runId === null) return;
+  await tracker.logParams(runId, hyperParams(params));
 }
 
 /**

@@ -10,9 +10,16 @@ import type { MlflowClient, MlflowMetric, MlflowRunStatus } from './mlflow-clien
  */
 export type RetrainingTracker = Readonly<{
   enabled: boolean;
-  /** Starts a run; undefined when tracking is off or the server failed. */
-  startRun(a: Readonly<{ runName: string; startTime: number; tags: Readonly<Record<string, string>>; params: Readonly<Record<string, string | number>> }>): Promise<string | undefined>;
-  /** Logs parameters of a started run (`startRun` logs its own). These calls resolve false when the server failed (said in a warning), else true. */
+  /** The MLflow server runs go to (absent when tracking is off). */
+  trackingUrl?: string;
+  /**
+   * Starts a run; undefined when tracking is off or the server failed (said in a warning, and
+   * to `onFailure` with the cause). `mlflow.parentRunId` in `tags` nests it under another run.
+   */
+  startRun(
+    a: Readonly<{ runName: string; startTime: number; tags: Readonly<Record<string, string>>; params: Readonly<Record<string, string | number>>; onFailure?: (cause: string) => void }>,
+  ): Promise<string | undefined>;
+  /** Logs parameters of a started run (`startRun` logs its own; none: no call). These calls resolve false when the server failed (said in a warning), else true. */
   logParams(runId: string | undefined, params: Readonly<Record<string, string | number>>): Promise<boolean>;
   logMetrics(runId: string | undefined, metrics: Readonly<Record<string, number>>, timestamp: number, step?: number): Promise<boolean>;
   /** Registers the challenger (name, registry version, artifact URI) as an MLflow model version. */
@@ -40,32 +47,39 @@ export function createRetrainingTracker(cfg: MlflowTrackingConfig, log: Logger, 
   if (cfg.trackingUrl === undefined) return NO_TRACKER;
   const client: MlflowClient = createMlflowClient({ trackingUrl: cfg.trackingUrl, timeoutMs: cfg.timeoutMs, ...(fetchImpl !== undefined ? { fetch: fetchImpl } : {}) });
   let experiment: Promise<string> | undefined;
-  const guarded = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
+  const trackingUrl = cfg.trackingUrl;
+  const guarded = async <T>(what: string, fn: () => Promise<T>, onFailure?: (cause: string) => void): Promise<T | undefined> => {
     try {
       return await fn();
     } catch (e) {
-      log.warn({ err: (e as Error).message, what }, 'MLflow call failed; carrying on without it');
+      log.warn({ err: (e as Error).message, what, trackingUrl }, 'MLflow call failed; carrying on without it');
+      onFailure?.((e as Error).message);
       return undefined;
     }
   };
   /** A call that returns nothing: true once done, false when it failed. */
   const done = async (what: string, fn: () => Promise<unknown>): Promise<boolean> => (await guarded(what, async () => (await fn(), true))) ?? false;
   const logParams = async (runId: string | undefined, params: Readonly<Record<string, string | number>>): Promise<boolean> =>
-    runId === undefined || done('logParams', () => client.logBatch(runId, { params: Object.entries(params).map(([key, v]) => ({ key, value: paramValue(v) })) }));
+    runId === undefined || Object.keys(params).length === 0 || done('logParams', () => client.logBatch(runId, { params: Object.entries(params).map(([key, v]) => ({ key, value: paramValue(v) })) }));
   return {
     enabled: true,
+    trackingUrl,
     startRun: (a) =>
-      guarded('startRun', async () => {
-        experiment ??= client.experimentId(cfg.experiment);
-        let id: string;
-        try {
-          id = await experiment;
-        } catch (e) {
-          experiment = undefined; // try again next run
-          throw e;
-        }
-        return client.createRun({ experimentId: id, runName: a.runName, startTime: a.startTime, tags: tagsOf(a.tags) });
-      }).then(async (runId) => {
+      guarded(
+        'startRun',
+        async () => {
+          experiment ??= client.experimentId(cfg.experiment);
+          let id: string;
+          try {
+            id = await experiment;
+          } catch (e) {
+            experiment = undefined; // try again next run
+            throw e;
+          }
+          return client.createRun({ experimentId: id, runName: a.runName, startTime: a.startTime, tags: tagsOf(a.tags) });
+        },
+        a.onFailure,
+      ).then(async (runId) => {
         // The run exists once created: a failure to log its params must not lose its id, or
         // nothing would ever end it and MLflow would show it RUNNING for good.
         await logParams(runId, a.params);

@@ -16,6 +16,7 @@ import { calibrate } from './conformal-calibration.js';
 import { DIRECTION_NAMES } from './direction-labels.js';
 import { DEFAULT_PARAMS, DEFAULT_SEARCH_SPACE, GRU_WINDOW, ModelKind } from './model-params.js';
 import type { ModelParams } from './model-params.js';
+import type { Trial } from './search-space.js';
 import { runTrainingSpec } from './run-training-spec.js';
 import { sequenceMatrix, windowChains } from './sequence-windows.js';
 import { fitStandardiser, pick, standardiseRows } from './standardiser.js';
@@ -64,7 +65,8 @@ export type TrainDirectionReport = Readonly<{
   params: ModelParams;
   training: Readonly<{ epochsRun: number; bestEpoch: number; backend: string; valLogLoss: number }>;
   selection?: TrainingResult['selection'];
-  search?: Readonly<{ sampler: string; trials: number; bestValLogLoss: number; bestParams: Readonly<Record<string, string | number>> }>;
+  /** `history`: every trial, in order (its params and validation log loss). */
+  search?: Readonly<{ sampler: string; trials: number; bestValLogLoss: number; bestParams: Readonly<Record<string, string | number>>; history: readonly Trial[] }>;
   calibration: ModelCalibration;
   onnxParityMaxAbsDiff: number;
 }>;
@@ -249,7 +251,7 @@ export async function trainDirectionModel(bars: readonly SymbolBars[], dataset: 
     params: result.params,
     training: { epochsRun: result.epochsRun, bestEpoch: result.bestEpoch, backend: result.backend, valLogLoss },
     ...(result.selection !== undefined ? { selection: result.selection } : {}),
-    ...(search !== undefined ? { search: { sampler: search.sampler, trials: search.trials.length, bestValLogLoss: search.best.loss, bestParams: search.best.params } } : {}),
+    ...(search !== undefined ? { search: { sampler: search.sampler, trials: search.trials.length, bestValLogLoss: search.best.loss, bestParams: search.best.params, history: search.trials } } : {}),
     calibration,
     onnxParityMaxAbsDiff: parity,
   };

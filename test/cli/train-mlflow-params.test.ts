@@ -53,4 +53,60 @@ describe('sextant train: the MLflow params are what the pipeline ran', () => {
     // The registered metrics are still logged beside them.
     expect(metrics.some((m) => m.key === 'test_accuracy' || m.key.startsWith('test_'))).toBe(true);
   }, 180_000);
+
+  it('logs the effective settings: the hyperparameters of the final fit, the features kept, and each search trial as a child run', async () => {
+    const opts: TrainCliOptions = { data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', horizon: 4, kAtr: 0.75, name: 'direction-mlp', seed: 1, epochs: 1, from: Date.UTC(2023, 0, 1), to: Date.UTC(2023, 4, 1), search: 'random', trials: 2, selectFeatures: true };
+    const tracker = createRetrainingTracker({ trackingUrl: mlflow.url, experiment: 'train-effective', registerModels: true, timeoutMs: 5000 }, silentLogger);
+    let t = Date.UTC(2024, 0, 1);
+    const before = mlflow.calls.length;
+    const report = await runTrainDirection(opts, () => Promise.resolve(tinyRegistry()), () => undefined, { tracker, now: () => (t += 1000) });
+    const calls = mlflow.calls.slice(before);
+    const created = calls.filter((c) => c.path === 'runs/create');
+    expect(created).toHaveLength(3); // the run and its 2 trials
+    const parentIndex = mlflow.calls.indexOf(created[0]!);
+    const parent = (mlflow.calls.slice(parentIndex + 1).find((c) => c.path === 'runs/log-batch')?.body?.['run_id'] as string | undefined) ?? '';
+    const params = mlflow.params.get(parent);
+    expect(params?.get('learning_rate')).toBe(String(report.params.learningRate));
+    expect(params?.get('hidden')).toBe(report.params.hidden.join('-'));
+    expect(params?.get('batch_size')).toBe(String(report.params.batchSize));
+    expect(params?.get('l2')).toBe(String(report.params.l2));
+    expect(params?.get('select_features')).toBe('true');
+    expect(params?.get('selected_features')).toBe(report.features.join(','));
+    expect(params?.get('selected_features_count')).toBe(String(report.features.length));
+    expect(report.search?.history).toHaveLength(2);
+    for (const [i, trial] of (report.search?.history ?? []).entries()) {
+      const child = created[i + 1];
+      const tags = child?.body?.['tags'] as { key: string; value: string }[];
+      expect(tags).toContainEqual({ key: 'mlflow.parentRunId', value: parent });
+      const childId = `run${Number(parent.slice(3)) + i + 1}`;
+      const childParams = mlflow.params.get(childId);
+      expect(childParams?.get('learning_rate')).toBe(String(trial.params['learningRate']));
+      const metric = calls.find((c) => c.body?.['run_id'] === childId && ((c.body['metrics'] ?? []) as unknown[]).length > 0)?.body?.['metrics'];
+      expect(metric).toContainEqual({ key: 'val_log_loss', value: trial.loss, timestamp: expect.any(Number) as unknown, step: 0 });
+      expect(calls.find((c) => c.path === 'runs/update' && c.body?.['run_id'] === childId)?.body?.['status']).toBe('FINISHED');
+    }
+  }, 180_000);
+
+  it('logs cv_folds and the MLP hyperparameters when left to their defaults, and says on stdout when the run could not be created', async () => {
+    const opts: TrainCliOptions = { data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', horizon: 4, kAtr: 0.75, name: 'direction-mlp', seed: 1, epochs: 1, from: Date.UTC(2023, 0, 1), to: Date.UTC(2023, 4, 1), cv: 'purged-kfold' };
+    const tracker = createRetrainingTracker({ trackingUrl: mlflow.url, experiment: 'train-cv-default', registerModels: true, timeoutMs: 5000 }, silentLogger);
+    let t = Date.UTC(2024, 0, 1);
+    const before = mlflow.calls.length;
+    await runTrain(opts, () => Promise.resolve(tinyRegistry()), () => undefined, { tracker, now: () => (t += 1000) });
+    const runId = mlflow.calls.slice(before).find((c) => c.path === 'runs/log-batch')?.body?.['run_id'] as string;
+    const params = mlflow.params.get(runId);
+    expect(params?.get('cv_folds')).toBe('5');
+    expect(params?.get('hidden')).toBe('32-16');
+    expect(params?.get('learning_rate')).toBe('0.001');
+
+    mlflow.failAll.on = true;
+    const lines: string[] = [];
+    try {
+      await runTrain({ ...opts, cv: undefined }, () => Promise.resolve(tinyRegistry()), (s) => lines.push(s), { tracker, now: () => (t += 1000) });
+    } finally {
+      mlflow.failAll.on = false;
+    }
+    // The experiment's id is known from the first run: the run's creation is what failed.
+    expect(lines).toContainEqual(`MLflow: no run logged at ${mlflow.url} (MLflow runs/create: HTTP 500 INTERNAL_ERROR down for the test); the model is registered all the same\n`);
+  }, 180_000);
 });

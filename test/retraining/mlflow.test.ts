@@ -38,8 +38,7 @@ describe('MLflow tracking (local REST server)', () => {
       'POST model-versions/create',
       'POST runs/log-batch',
       'POST runs/update',
-      'POST runs/create', // the experiment id is cached
-      'POST runs/log-batch',
+      'POST runs/create', // the experiment id is cached; no params: no (empty) log-batch
       'POST registered-models/create', // already exists: tolerated
       'POST model-versions/create',
     ]);

@@ -175,6 +175,8 @@ describe('retraining actor on NATS JetStream and PostgreSQL', () => {
       expect(mlflow.calls[2]?.body).toMatchObject({ experiment_id: '1', start_time: fresh[119]!.labeledTs, tags: expect.arrayContaining([{ key: 'sextant.trigger', value: 'schedule' }]) as unknown });
       const metricKeys = mlflow.calls.flatMap((c) => ((c.body?.['metrics'] ?? []) as { key: string }[]).map((m) => m.key));
       expect(metricKeys).toEqual(expect.arrayContaining(['val_log_loss', 'shadow_champion_log_loss', 'shadow_challenger_log_loss']));
+      // …and the fitted challenger's hyperparameters, named as `sextant train` logs them.
+      expect(Object.fromEntries(mlflow.params.get('run1') ?? [])).toMatchObject({ validation_fraction: String(config.training.validationFraction), warm_start: 'true', learning_rate: expect.any(String) as unknown, hidden: expect.any(String) as unknown, batch_size: expect.any(String) as unknown });
       expect(mlflow.calls.find((c) => c.path === 'model-versions/create')?.body).toMatchObject({ name: 'dir', source: 'sextant-registry://dir/2', run_id: 'run1' });
       expect(mlflow.calls.find((c) => c.path === 'runs/update')?.body).toMatchObject({ run_id: 'run1', status: 'FINISHED' });
       // The rollback as a run of its own: from and to, the watched labels' mean log losses, the reason.
