@@ -2,12 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { compressionRegistry, CompressionType, tableFromIPC } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
+import { decompressFrameSync } from 'lz4-napi';
 import { readParquet } from 'parquet-wasm';
 import type { Bar, Timeframe } from '../../streams/messages/bar.js';
 import { freqtradeFormatOf } from '../freqtrade-files.js';
 import type { FreqtradeFormat } from '../freqtrade-files.js';
 import { barParser } from './bar-parser.js';
-import { decodeLz4Frame } from './lz4-frame.js';
 import type { Instrument, ReadWindow } from './read-rows.js';
 import { RowProblem } from './row-scanner.js';
 import type { Row } from './row-scanner.js';
@@ -110,10 +110,15 @@ function tableCells(path: string, table: Table): Cells {
   };
 }
 
-/** apache-arrow decompresses an IPC body only with a codec registered; pyarrow writes Feather with LZ4 frames. */
+/**
+ * apache-arrow decompresses an IPC body only with a codec registered, and ships none; pyarrow
+ * writes Feather with LZ4 frames (pandas' `to_feather`, which freqtrade calls with
+ * `compression="lz4"`). lz4-napi is the reference LZ4 library's frame decoder (prebuilt, no
+ * install script); a malformed frame throws, which the caller reports with the file's path.
+ */
 function registerLz4(): void {
   if (compressionRegistry.get(CompressionType.LZ4_FRAME)?.decode !== undefined) return;
-  compressionRegistry.set(CompressionType.LZ4_FRAME, { decode: decodeLz4Frame });
+  compressionRegistry.set(CompressionType.LZ4_FRAME, { decode: (data) => new Uint8Array(decompressFrameSync(Buffer.from(data.buffer, data.byteOffset, data.byteLength))) });
 }
 
 async function loadCells(path: string, format: FreqtradeFormat): Promise<Cells> {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { compressionRegistry, CompressionType, Float64, makeVector, RecordBatchFileWriter, Table, TimestampNanosecond, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { compressFrameSync } from 'lz4-napi';
 import { Table as WasmTable, writeParquet } from 'parquet-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataDirError, findBarFiles, findBarFilesUnder, requireDataDir, venueOfBarFile } from '../../gateways/data-dir.js';
@@ -18,46 +19,6 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const tmp = mkdtempSync(join(tmpdir(), 'sextant-freqtrade-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** A greedy LZ4 block compressor (matches and literals), wrapped in a frame: what pyarrow's lz4 writes, for the test's Feather files. */
-function encodeLz4Frame(src: Uint8Array): Uint8Array {
-  const out: number[] = [0x04, 0x22, 0x4d, 0x18, 0x60, 0x40, 0x82];
-  const block: number[] = [];
-  const lenBytes = (n: number): void => {
-    for (; n >= 255; n -= 255) block.push(255);
-    block.push(n);
-  };
-  const table = new Map<number, number>();
-  const key = (i: number): number => src[i]! | (src[i + 1]! << 8) | (src[i + 2]! << 16) | (src[i + 3]! << 24);
-  let anchor = 0;
-  let i = 0;
-  while (i + 12 <= src.length) {
-    const k = key(i);
-    const cand = table.get(k);
-    table.set(k, i);
-    if (cand === undefined || i - cand > 65535 || key(cand) !== k) {
-      i++;
-      continue;
-    }
-    let len = 4;
-    while (i + len < src.length - 5 && src[cand + len] === src[i + len]) len++;
-    const lit = i - anchor;
-    block.push((Math.min(lit, 15) << 4) | Math.min(len - 4, 15));
-    if (lit >= 15) lenBytes(lit - 15);
-    for (let j = anchor; j < i; j++) block.push(src[j]!);
-    block.push((i - cand) & 255, (i - cand) >> 8);
-    if (len - 4 >= 15) lenBytes(len - 4 - 15);
-    i += len;
-    anchor = i;
-  }
-  const lit = src.length - anchor;
-  block.push(Math.min(lit, 15) << 4);
-  if (lit >= 15) lenBytes(lit - 15);
-  for (let j = anchor; j < src.length; j++) block.push(src[j]!);
-  const size = block.length;
-  out.push(size & 255, (size >> 8) & 255, (size >> 16) & 255, (size >>> 24) & 255, ...block, 0, 0, 0, 0);
-  return Uint8Array.from(out);
-}
-
 /** As pandas' to_feather(compression="lz4") writes freqtrade's frame: date a UTC nanosecond timestamp, float64 prices. */
 function featherOf(bars: readonly Bar[]): Uint8Array {
   const t = new Table({
@@ -68,7 +29,7 @@ function featherOf(bars: readonly Bar[]): Uint8Array {
     close: makeVector(Float64Array.from(bars, (b) => b.close)),
     volume: makeVector(Float64Array.from(bars, (b) => b.volume)),
   });
-  compressionRegistry.set(CompressionType.LZ4_FRAME, { encode: encodeLz4Frame });
+  compressionRegistry.set(CompressionType.LZ4_FRAME, { encode: (data) => new Uint8Array(compressFrameSync(Buffer.from(data.buffer, data.byteOffset, data.byteLength))) });
   const bytes = RecordBatchFileWriter.writeAll(t, { compressionType: CompressionType.LZ4_FRAME }).toUint8Array(true);
   // The reader must bring its own LZ4 decoder: apache-arrow has none.
   compressionRegistry.set(CompressionType.LZ4_FRAME, {});
