@@ -50,6 +50,9 @@ export type RetrainingActorDeps = Readonly<{
 /** The actor's name in the registry's audit trail. */
 export const ACTOR = 'sextant-retraining';
 
+/** `RetrainingActorState.unrecorded`: production is `version`, promoted by this actor over `previous`. */
+export type UnrecordedPromotion = Readonly<{ version: number; previous: number }>;
+
 export type Scored = Readonly<{ label: Label; sample: TrainingSample }>;
 export type Loaded = { version: ModelVersion; runtime: ModelRuntime };
 
@@ -81,6 +84,12 @@ export type RetrainingActorState = {
   anchor: ModelVersionRef | null;
   /** The version this actor just made production (a promotion or a rollback): not a new anchor. */
   ownMove: number | null;
+  /**
+   * This actor's promotion of the challenger it shadows, found in the registry at start but not in
+   * its snapshot (killed between the registry's transaction and the batch's commit): held as the
+   * champion it replaced until the redelivered labels reach the verdict again (`unrecordedPromotion`).
+   */
+  unrecorded: UnrecordedPromotion | null;
   collectingLabels: number;
   /** The last promotion the watch rolled back (status: a `lastOutcome` of `promoted` may have been undone since). */
   lastRollback: RetrainingRollback | null;

@@ -21,7 +21,7 @@ import type { RetrainingActorDeps, RetrainingActorState, Scored } from './retrai
 import { clearOrphanedCandidate } from './retraining-candidate.js';
 import { pauseRetraining, resumeRetraining, triggerCycle } from './retraining-commands.js';
 import { dispose, disposeWatched } from './retraining-loaded-models.js';
-import { followProduction } from './retraining-production.js';
+import { followProduction, unrecordedPromotion } from './retraining-production.js';
 import { settleRestored } from './retraining-restore-settling.js';
 import { applyScored } from './retraining-scoring.js';
 import type { RetrainingStatus } from './retraining-status.js';
@@ -117,6 +117,7 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
     watch: restored?.watch ?? null,
     anchor: restored?.anchor ?? null,
     ownMove: null,
+    unrecorded: null,
     collectingLabels: restored?.collectingLabels ?? 0,
     lastRollback: restored?.lastRollback ?? null,
     beforeMove: restored?.beforeMove ?? null,
@@ -189,6 +190,10 @@ export async function startRetrainingActor(deps: RetrainingActorDeps): Promise<R
   // A `candidate` no cycle of this actor evaluates (its cycle lost with the snapshot, or left by an
   // older build) is removed: `ctl model list` showed it as a candidate for ever (retraining-candidate.ts).
   await clearOrphanedCandidate(rt);
+  // Its own promotion made in the registry by a batch a crash kept from committing: not taken for
+  // someone else's deploy at the first turn below (`unrecordedPromotion`).
+  rt.unrecorded = await unrecordedPromotion(rt);
+  if (rt.unrecorded !== null) log.warn({ challenger: `${deps.model}@${rt.unrecorded.version}`, champion: `${deps.model}@${rt.unrecorded.previous}` }, 'restored in shadow after its own promotion went through unrecorded: the redelivered labels take the verdict again');
   // Production moved while this actor was down (a `ctl model deploy` or rollback with the engine
   // stopped: its announcement went unheard): the snapshot's shadow run, against the old champion,
   // ends or starts again now, as on the event, not at the next label — hours later live. Before,

@@ -7,8 +7,8 @@ import { startShadow } from '../models/retraining/shadow-evaluation.js';
 import { createTriggerState, withReference } from '../models/retraining/triggers.js';
 import type { TriggerState } from '../models/retraining/triggers.js';
 import type { ModelVersionRef } from '../state/retraining-machine.js';
-import { commit, phase, queueStep } from './retraining-actor-state.js';
-import type { RetrainingActorState } from './retraining-actor-state.js';
+import { ACTOR, commit, phase, queueStep } from './retraining-actor-state.js';
+import type { RetrainingActorState, UnrecordedPromotion } from './retraining-actor-state.js';
 import { clearCandidate } from './retraining-candidate.js';
 import { dispose, disposeWatched, load } from './retraining-loaded-models.js';
 
@@ -25,6 +25,22 @@ export const productionVersion = async (rt: RetrainingActorState): Promise<numbe
     if (e instanceof ModelNotFoundError) return undefined;
     throw e;
   }
+};
+
+/**
+ * At start: this actor's own promotion of the challenger its restored shadow run scores, made in
+ * the registry by a batch whose commit a crash (kill -9) cut off. The registry says who set
+ * production (`aliasEvents`): this actor, promoting that challenger over the champion of the
+ * shadow run. Before, the restored actor took it for someone else's deploy (`DEPLOYED_MEANWHILE`):
+ * the promotion was not counted, no rollback watch started, and the promoted model became the
+ * chain's anchor, so nothing could ever roll it back. Null otherwise.
+ */
+export const unrecordedPromotion = async (rt: RetrainingActorState): Promise<UnrecordedPromotion | null> => {
+  const sh = rt.shadow;
+  if (sh === null || phase(rt) !== 'shadow' || sh.challenger.name !== rt.deps.model) return null;
+  const set = (await rt.deps.registry.aliasEvents()).find((e) => e.name === rt.deps.model && e.alias === 'production');
+  if (set === undefined || set.event !== 'promoted' || set.actor !== ACTOR || set.version !== sh.challenger.version || set.previousVersion !== sh.champion.version) return null;
+  return { version: set.version, previous: set.previousVersion };
 };
 
 /**
@@ -52,6 +68,11 @@ export const ensureChampion = async (rt: RetrainingActorState): Promise<boolean>
     if (e instanceof ModelNotFoundError) return false;
     throw e;
   }
+  // Its own promotion, unrecorded: the champion it replaced is scored until the redelivered labels
+  // take the verdict again (`shadowStep`), as they were scored before the crash.
+  const u = rt.unrecorded;
+  if (u !== null && u.version === v.version) v = await rt.deps.registry.get(`${rt.deps.model}@${u.previous}`);
+  else rt.unrecorded = null; // production moved on since: someone else's move, as any other
   if (rt.champion !== undefined && rt.champion.version.version === v.version) return true;
   if (sequenceWindowOf(v) !== undefined) {
     // Champion and challenger are scored on one stored row per sample, and challengers are

@@ -1,5 +1,4 @@
 import { trackRollback } from '../models/mlflow/retraining-runs.js';
-import type { ModelRegistry } from '../models/registry/model-registry.js';
 import { RegistryError } from '../models/registry/model-registry.js';
 import { AliasMovedError, NoRollbackTargetError } from '../models/registry/registry-errors.js';
 import { judgeShadow, judgeWatch, shadowResultOf, startWatch, withoutOwedVerdict } from '../models/retraining/shadow-evaluation.js';
@@ -25,21 +24,26 @@ export const shadowStep = async (rt: RetrainingActorState, ts: number): Promise<
   await tracker?.logMetrics(c.runId ?? undefined, { shadow_n: v.n, shadow_champion_log_loss: v.championLogLoss, shadow_challenger_log_loss: v.challengerLogLoss, shadow_champion_hit_rate: rt.shadow.championHits / v.n, shadow_challenger_hit_rate: rt.shadow.challengerHits / v.n }, ts);
   if (v.kind === 'promote') {
     rt.ownMove = ch.version;
-    let e: Awaited<ReturnType<ModelRegistry['promote']>>;
+    let previous: number | null | undefined;
+    let current: number | undefined;
     try {
       // Over the champion it was compared with only: a deploy made since (mid-batch) stands.
       // Production now, no longer a candidate: `candidate` comes off it in the promotion's own
       // transaction (a rejection clears it with the reject). Removed in a second one, a crash
       // between left `candidate` on the production version until the next start.
-      e = await registry.promote(ch.name, ch.version, { actor: ACTOR, reason: v.reason, ifCurrent: rt.shadow.champion.version, removeAliases: ['candidate'] });
+      previous = (await registry.promote(ch.name, ch.version, { actor: ACTOR, reason: v.reason, ifCurrent: rt.shadow.champion.version, removeAliases: ['candidate'] })).previousVersion;
     } catch (err) {
       if (!(err instanceof AliasMovedError)) throw err;
+      current = err.current;
+      previous = promotedUnrecorded(rt, ch.version, current);
+    }
+    if (previous === undefined) {
       rt.ownMove = null;
-      log.warn({ challenger: `${ch.name}@${ch.version}`, production: err.current ?? null }, 'challenger not promoted: production was moved by someone else meanwhile; its shadow run starts again against the new champion');
+      log.warn({ challenger: `${ch.name}@${ch.version}`, production: current ?? null }, 'challenger not promoted: production was moved by someone else meanwhile; its shadow run starts again against the new champion');
       return true; // the next turn loads the new champion (ensureChampion → shadowAgainst)
     }
     const chainStart = cfg.rollback.anchor && rt.anchor !== null && rt.anchor.name === ch.name ? rt.anchor.version : undefined;
-    rt.watch = startWatch(ch.name, ch.version, e.previousVersion ?? rt.shadow.champion.version, v.championLogLoss, ts, chainStart);
+    rt.watch = startWatch(ch.name, ch.version, previous ?? rt.shadow.champion.version, v.championLogLoss, ts, chainStart);
     rt.counters.promotions++;
     machine.send({ type: 'SHADOW_PROMOTE', reason: v.reason, shadow });
   } else {
@@ -50,6 +54,7 @@ export const shadowStep = async (rt: RetrainingActorState, ts: number): Promise<
       // keeps production unrejectable. The next turn loads it and ends the cycle (shadowAgainst);
       // before, the batch failed and the actor restarted to find that out.
       if (!(err instanceof RegistryError) || (await productionVersion(rt)) !== ch.version) throw err;
+      rt.unrecorded = null; // a promotion this verdict did not repeat: a deploy like any other (next turn)
       log.warn({ challenger: `${ch.name}@${ch.version}`, reason: v.reason }, 'challenger not rejected: it was deployed to production meanwhile');
       return true;
     }
@@ -64,6 +69,17 @@ export const shadowStep = async (rt: RetrainingActorState, ts: number): Promise<
   await dispose(rt.challenger);
   rt.challenger = undefined;
   return v.kind === 'promote';
+};
+
+/**
+ * The promotion the registry refused because production is the challenger already: this actor's
+ * own, made before a crash cut off its batch's commit (`RetrainingActorState.unrecorded`), taken
+ * as done (the version it replaced); undefined when it is not that one (someone else moved production).
+ */
+const promotedUnrecorded = (rt: RetrainingActorState, version: number, current: number | undefined): number | undefined => {
+  const u = rt.unrecorded;
+  rt.unrecorded = null;
+  return u !== null && u.version === version && current === version ? u.previous : undefined;
 };
 
 /**
