@@ -22,7 +22,7 @@ type ExecReportNames = Readonly<{
   /** How the refusals name its order: 'the order it fills', 'the order that expired'. */
   order: string;
   subject: (subjects: Subjects, venue: string, symbol: string) => string;
-  /** The schema's fields, in its order: any other is refused, not dropped (the engine's schema would strip it). */
+  /** The schema's fields, in its order: any other is refused here, before sending, as the engine would refuse it (SCHEMA). */
   fields: readonly string[];
 }>;
 
@@ -50,16 +50,18 @@ export async function publishExecReport<T extends ExecReport>(conn: Connection, 
 }
 
 /**
- * {@link ClientValidationError} for a report with a field its schema does not have: zod strips it, so
- * it was sent without it and the engine never saw it (a JavaScript desk's `feeCurrency: 'BNB'` had
- * its fee booked in the quote currency). A field set to `undefined` is as absent, as JSON sends it.
+ * {@link ClientValidationError} for a report with a field its schema does not have: the engine refuses it
+ * (SCHEMA, to `sx.dlq.decisions`, after it was stored and acknowledged, which this caller would never
+ * see). Before the schemas were strict zod stripped it: sent without it, a JavaScript desk's
+ * `feeCurrency: 'BNB'` had its fee booked in the quote currency. A field set to `undefined` is as
+ * absent, as JSON sends it.
  */
 function checkFieldsOf(kind: ExecReportNames, msg: unknown): void {
   if (typeof msg !== 'object' || msg === null) return; // the schema refuses it, naming the type
   const unknown = Object.entries(msg).filter(([k, v]) => v !== undefined && !kind.fields.includes(k)).map(([k]) => k);
   if (unknown.length === 0) return;
   const [one, them] = unknown.length === 1 ? ['field', 'it'] : ['fields', 'them'];
-  throw new ClientValidationError(`invalid ${kind.what}: unknown ${one} ${unknown.join(', ')}: the engine would drop ${them} (fields: ${kind.fields.join(', ')})`);
+  throw new ClientValidationError(`invalid ${kind.what}: unknown ${one} ${unknown.join(', ')}: the engine would refuse ${them} (fields: ${kind.fields.join(', ')})`);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { epochMs, messageId, nonNegative, positive, symbol, token } from './common.js';
+import { epochMs, messageId, nonNegative, positive, symbol, token, unknownFields } from './common.js';
 
 /**
  * Why a venue stopped working an order with quantity left: `ttl` its `expiresAt` came (the paper
@@ -19,26 +19,30 @@ export type ExpiryReason = z.infer<typeof ExpiryReasonSchema>;
  * fills travel on their own subject). `filledQty + remainingQty` is the order's quantity, give or
  * take the venue's rounding to its lot step (`REPORT_TOLERANCE`, models/quantity-dust.ts); what
  * `filledQty` says beyond the fills booked stays in flight (and working) until those fills come.
+ * A field it has not is refused (`unknownFields`), not stripped.
  */
 export const ExpirySchema = z
-  .object({
-    type: z.literal('exec.expired'),
-    v: z.literal(1),
-    id: messageId,
-    /** Event time the venue stopped working the order. */
-    ts: epochMs,
-    orderId: messageId,
-    strategy: token,
-    venue: token,
-    symbol,
-    /** Quantity filled before it stopped. */
-    filledQty: nonNegative,
-    /** Quantity left unfilled. */
-    remainingQty: positive,
-    reason: ExpiryReasonSchema,
-    /** The venue's own words (a live exchange's cancel reason), for people. */
-    text: z.string().max(500).optional(),
-  })
+  .strictObject(
+    {
+      type: z.literal('exec.expired'),
+      v: z.literal(1),
+      id: messageId,
+      /** Event time the venue stopped working the order. */
+      ts: epochMs,
+      orderId: messageId,
+      strategy: token,
+      venue: token,
+      symbol,
+      /** Quantity filled before it stopped. */
+      filledQty: nonNegative,
+      /** Quantity left unfilled. */
+      remainingQty: positive,
+      reason: ExpiryReasonSchema,
+      /** The venue's own words (a live exchange's cancel reason), for people. */
+      text: z.string().max(500).optional(),
+    },
+    { error: unknownFields('expiry') },
+  )
   .superRefine((e, ctx) => {
     if (e.id !== expiryId(e.orderId)) ctx.addIssue({ code: 'custom', path: ['id'], message: `must be ${JSON.stringify(expiryId(e.orderId))} (e:<orderId>): one expiry per order` });
   })

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { epochMs, finite, messageId, positive, symbol, token } from './common.js';
+import { epochMs, finite, messageId, positive, symbol, token, unknownFields } from './common.js';
 import { OrderSideSchema } from './order-side.js';
 
 /**
@@ -13,32 +13,36 @@ export const MAX_REBATE_SHARE = 0.01;
  * A fill of an approved order, v1, from the paper venue or a live trading consumer. `fee` is in
  * quote currency, paid (positive) or received (negative: a maker rebate, at most
  * `MAX_REBATE_SHARE` of qty × price); `slippageBps` is the fill price against the order's
- * reference mid, signed so that positive is worse for the trader.
+ * reference mid, signed so that positive is worse for the trader. A field it has not is refused
+ * (`unknownFields`), not stripped.
  */
 export const FillSchema = z
-  .object({
-    type: z.literal('exec.fill'),
-    v: z.literal(1),
-    id: messageId,
-    ts: epochMs,
-    orderId: messageId,
-    strategy: token,
-    venue: token,
-    symbol,
-    side: OrderSideSchema,
-    qty: positive,
-    price: positive,
-    fee: finite.meta({ description: `Quote currency: paid, or negative for a rebate received (a maker rebate), of at most ${MAX_REBATE_SHARE * 100} % of qty × price; the risk book's realised PnL is net of it.` }),
-    liquidity: z.enum(['maker', 'taker']),
-    slippageBps: z.number().refine(Number.isFinite, { message: 'must be a finite number' }),
-    /**
-     * True when the order has nothing left to fill: filled in full, or expired after this fill (the
-     * venue works the rest no more: the risk book releases it and counts the order expired
-     * part-filled; an exec.expired of it after, leaving that rest, is acknowledged, not needed). No
-     * fill of the order may follow a final one.
-     */
-    final: z.boolean(),
-  })
+  .strictObject(
+    {
+      type: z.literal('exec.fill'),
+      v: z.literal(1),
+      id: messageId,
+      ts: epochMs,
+      orderId: messageId,
+      strategy: token,
+      venue: token,
+      symbol,
+      side: OrderSideSchema,
+      qty: positive,
+      price: positive,
+      fee: finite.meta({ description: `Quote currency: paid, or negative for a rebate received (a maker rebate), of at most ${MAX_REBATE_SHARE * 100} % of qty × price; the risk book's realised PnL is net of it.` }),
+      liquidity: z.enum(['maker', 'taker']),
+      slippageBps: z.number().refine(Number.isFinite, { message: 'must be a finite number' }),
+      /**
+       * True when the order has nothing left to fill: filled in full, or expired after this fill (the
+       * venue works the rest no more: the risk book releases it and counts the order expired
+       * part-filled; an exec.expired of it after, leaving that rest, is acknowledged, not needed). No
+       * fill of the order may follow a final one.
+       */
+      final: z.boolean(),
+    },
+    { error: unknownFields('fill') },
+  )
   .superRefine((f, ctx) => {
     // A fee paid, or a fill whose qty or price is refused already (zod runs this on it too): no
     // rebate to bound. Else a negative qty read as a rebate bound below 0 and a paid fee as a rebate

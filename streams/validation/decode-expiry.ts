@@ -5,7 +5,7 @@ import type { IsKnownAsset } from './known-assets.js';
 import type { Subjects } from '../subjects.js';
 import { unroutableAsset } from '../subjects.js';
 import type { Refusal } from './refusal.js';
-import { refuse } from './refusal.js';
+import { refuse, schemaIssues } from './refusal.js';
 
 export type AcceptedExpiry = Readonly<{ ok: true; expiry: Expiry }>;
 
@@ -30,7 +30,7 @@ export function decodeExpiry(subject: string, data: Uint8Array, subjects: Subjec
     return refuse(RefusalReason.MALFORMED_JSON, e instanceof Error ? e.message : String(e));
   }
   const p = ExpirySchema.safeParse(raw);
-  if (!p.success) return refuse(RefusalReason.SCHEMA, p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  if (!p.success) return refuse(RefusalReason.SCHEMA, schemaIssues(p.error.issues));
   const { venue, symbol } = p.data;
   const unroutable = unroutableAsset(subjects, venue, symbol);
   if (unroutable !== undefined) return refuse(RefusalReason.SCHEMA, unroutable);

@@ -5,7 +5,7 @@ import type { IsKnownAsset } from './known-assets.js';
 import type { Subjects } from '../subjects.js';
 import { unroutableAsset } from '../subjects.js';
 import type { Refusal } from './refusal.js';
-import { refuse } from './refusal.js';
+import { refuse, schemaIssues } from './refusal.js';
 
 export type AcceptedFill = Readonly<{ ok: true; fill: Fill }>;
 
@@ -38,7 +38,7 @@ export function decodeFill(subject: string, data: Uint8Array, subjects: Subjects
     return refuse(RefusalReason.MALFORMED_JSON, e instanceof Error ? e.message : String(e));
   }
   const f = FillSchema.safeParse(raw);
-  if (!f.success) return refuse(RefusalReason.SCHEMA, f.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  if (!f.success) return refuse(RefusalReason.SCHEMA, schemaIssues(f.error.issues));
   const { venue, symbol } = f.data;
   const unroutable = unroutableAsset(subjects, venue, symbol);
   if (unroutable !== undefined) return refuse(RefusalReason.SCHEMA, unroutable);

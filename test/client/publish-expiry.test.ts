@@ -45,7 +45,7 @@ describe('publishExpiry', () => {
       [{ ...report, strategy: 'dir.mlp' }, /^invalid expiry: strategy: "dir.mlp" is no strategy of the engine/],
       [{ ...report, symbol: 'btc/usdt' }, /^invalid expiry: symbol: "btc\/usdt" is no symbol of the engine: .* \(did you mean "BTC\/USDT"\?\)$/],
       [{ ...report, venue: 'my_venue' }, /^invalid expiry: venue "my_venue" is not a subject token$/],
-      [{ ...report, cancelledAt: 1 }, /^invalid expiry: unknown field cancelledAt: the engine would drop it \(fields: type, v, id, ts, orderId, strategy, venue, symbol, filledQty, remainingQty, reason, text\)$/],
+      [{ ...report, cancelledAt: 1 }, /^invalid expiry: unknown field cancelledAt: the engine would refuse it \(fields: type, v, id, ts, orderId, strategy, venue, symbol, filledQty, remainingQty, reason, text\)$/],
     ] as const;
     for (const [bad, message] of cases) {
       const err = await refusal(bad);

@@ -76,7 +76,7 @@ describe('publishFill', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(ClientValidationError);
-    expect((err as Error).message).toBe('invalid fill: unknown fields feeCurrency, venueOrderId: the engine would drop them (fields: type, v, id, ts, orderId, strategy, venue, symbol, side, qty, price, fee, liquidity, slippageBps, final)');
+    expect((err as Error).message).toBe('invalid fill: unknown fields feeCurrency, venueOrderId: the engine would refuse them (fields: type, v, id, ts, orderId, strategy, venue, symbol, side, qty, price, fee, liquidity, slippageBps, final)');
     expect(await stored()).toBe(before);
   });
 
