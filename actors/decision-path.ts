@@ -608,6 +608,9 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
   const marks = createDecidedMarks(opts.decided ?? [], log);
   const oc = opts.operatorChanges;
   const due = oc === undefined || oc.trading.length + oc.limits.length === 0 ? undefined : createDueChanges(oc, { trading: (t) => risk.restoreTrading(t), limits: (l) => risk.useLimits(l) });
+  // A change the restored marks reach already (given after the last event the first run decided,
+  // before a book write covered it) is in force from the start: no redelivered event is past it.
+  due?.reached(marks.snapshot());
   /** How far this run has decided (event time), and until when it decides again what was published before the restart. */
   let decidedTs = -Infinity;
   const recoveredAt = opts.published?.recoveredAt() ?? -Infinity;
@@ -676,6 +679,9 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
       marks.decided(e);
       opts.observer?.event?.(e, risk);
     }
+    // A change given when the first run had decided exactly this far is in force from here (the
+    // next event may be far off: a quiet market), not only from the next event past it.
+    if (due?.pending() === true) due.reached(marks.snapshot());
     recoveryCheck();
   };
 

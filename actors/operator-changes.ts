@@ -74,12 +74,21 @@ export function createOperatorChanges(restored?: Readonly<{ trading: readonly Tr
 
 /**
  * After a restart, the stored changes not covered by the restored book, applied by the decision
- * path each just before the first event past its `at` (per asset, as `DecidedMarks.before`): the
- * redelivered events before it are decided again as the first run decided them, and the change is
- * in force from where it was. One check per event while any is left, none after.
+ * path each just before the first event past its `at` (per asset, as `DecidedMarks.before`), or as
+ * soon as the decided marks reach its `at` (`reached`), whichever comes first: the redelivered
+ * events before it are decided again as the first run decided them, and the change is in force
+ * from where it was. One check per event while any is left, none after.
  */
 export type DueChanges = Readonly<{
   at(e: AssetEvent): void;
+  /**
+   * The decision path has decided every asset up to `marks` (the restored ones at start, its own
+   * after each slice): a change whose `at` they reach for every asset in it is put in force now.
+   * The first run put it in force at exactly that point, and every later event is past it: waiting
+   * for one left a change given once everything was decided (a quiet market) out of force after a
+   * crash until new market data or a command came, `ctl status` showing ACTIVE after a halt.
+   */
+  reached(marks: readonly DecidedMark[]): void;
   pending(): boolean;
   /**
    * Puts every change still pending in force now, in order: an operator's command arriving while
@@ -97,6 +106,12 @@ const passed = (at: readonly DecidedMark[], e: AssetEvent): boolean => {
   return true;
 };
 
+/** Whether `marks` are at or past `at` for every asset in `at` (an asset without a mark has not reached it). */
+const reachedBy = (at: readonly DecidedMark[], marks: readonly DecidedMark[]): boolean => {
+  const seqs = new Map(marks.map(([a, seq]) => [a, seq]));
+  return at.every(([a, seq]) => (seqs.get(a) ?? -1) >= seq);
+};
+
 export function createDueChanges(
   restored: Readonly<{ trading: readonly TradingChange[]; limits: readonly LimitsChange[] }>,
   apply: Readonly<{ trading(t: TradingSnapshot): void; limits(l: RiskLimits): void }>,
@@ -109,6 +124,12 @@ export function createDueChanges(
       if (left === 0) return;
       while (trading.length > 0 && passed(trading[0]!.at, e)) apply.trading(trading.shift()!.trading);
       while (limits.length > 0 && passed(limits[0]!.at, e)) apply.limits(limits.shift()!.limits);
+      left = trading.length + limits.length;
+    },
+    reached: (marks) => {
+      if (left === 0) return;
+      while (trading.length > 0 && reachedBy(trading[0]!.at, marks)) apply.trading(trading.shift()!.trading);
+      while (limits.length > 0 && reachedBy(limits[0]!.at, marks)) apply.limits(limits.shift()!.limits);
       left = trading.length + limits.length;
     },
     pending: () => left > 0,

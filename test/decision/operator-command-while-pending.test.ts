@@ -79,11 +79,14 @@ describe("the engine: an operator's command just after a restart, before the cha
     const riskStore = createMemoryRiskStore();
     const stores = restartStores(await busFor(cfg), registry, riskStore);
     await runBetween(cfg, stores, symbols, from, t1);
-    // The row a crash left: the book taken while HALTED, then an operator's resume stored after it (pending, at a point every later event is past).
+    // The row a crash left: the book taken while HALTED, then an operator's resume stored after it,
+    // pending at a point one event past the book's marks (a change at or below them, one every
+    // event is past, is in force from the start: nothing to wait for).
     const row = await riskStore.load(cfg.risk.account);
-    const book = row.book as Record<string, unknown>;
+    const book = row.book as Record<string, unknown> & { decided: [string, number, number][] };
+    const at = book.decided.map(([asset, seq, ts]) => [asset, seq + 1, ts]);
     await riskStore.saveBook(cfg.risk.account, { ...book, trading: trading('HALTED', 1) }, 0);
-    await riskStore.saveTrading(cfg.risk.account, { ...trading('ACTIVE', 2), pending: [{ at: [], trading: trading('ACTIVE', 2) }] }, 0);
+    await riskStore.saveTrading(cfg.risk.account, { ...trading('ACTIVE', 2), pending: [{ at, trading: trading('ACTIVE', 2) }] }, 0);
 
     const engine = await startLive(cfg, stores);
     try {

@@ -30,6 +30,8 @@ const FROM = Date.UTC(2024, 0, 1);
 const T1 = Date.UTC(2024, 0, 10);
 /** Decided after that row; then the operator's command, then the crash. */
 const T2 = Date.UTC(2024, 0, 11);
+/** New market data after the restart (past every mark). */
+const T3 = Date.UTC(2024, 0, 12);
 
 type Command = (engine: Engine) => Promise<unknown>;
 
@@ -72,9 +74,12 @@ describe('an operator change stored after the last risk-book write, then a crash
    * Runs to T1 (its stop writes the book: the row the crash will leave), decides T1 → T2 and gives
    * `command` (stored at once), then crashes: the store holds the row as it was straight after the
    * command (its book still the first run's), the asset actors' batches after T1 unacknowledged.
-   * `check` runs against it; the streams are removed afterwards.
+   * `check` runs against it; the streams are removed afterwards. `when`: `held`, the command comes
+   * while the last bars are still held (not decided yet); `decided`, once every bar fed is decided
+   * (a quiet market); `covered`, once a risk-book write covers them too, and nothing is redelivered
+   * (the asset actors acknowledged it all).
    */
-  async function afterCrash(name: string, command: Command, check: (c: Crashed) => Promise<void>): Promise<void> {
+  async function afterCrash(name: string, command: Command, check: (c: Crashed) => Promise<void>, when: 'held' | 'decided' | 'covered' = 'held'): Promise<void> {
     // Every prediction carries an intent and the immediate policy sends it at once: many orders.
     const cfg = isolatedConfig(SYMBOLS, (c) => ({
       ...c,
@@ -102,6 +107,12 @@ describe('an operator change stored after the last risk-book write, then a crash
       let row: Awaited<ReturnType<typeof riskStore.load>>;
       try {
         await feedLiveBars(engine, bus, cfg, SYMBOLS, T1, T2);
+        if (when !== 'held') {
+          await engine.decisions?.sequencer.flush();
+          // The last bars' close: every bar fed decided.
+          await expect.poll(() => engine.decisions?.risk.status().asOf, { timeout: 30_000 }).toBe(T2);
+        }
+        if (when === 'covered') await engine.decisions?.sequencer.covered(true);
         await command(engine);
         row = await riskStore.load(cfg.risk.account);
         redelivered = engine.counters.messagesIn;
@@ -114,7 +125,7 @@ describe('an operator change stored after the last risk-book write, then a crash
       await riskStore.saveLimits(cfg.risk.account, row.limits, 0);
       await riskStore.saveTrading(cfg.risk.account, row.trading, 0);
       await riskStore.saveBook(cfg.risk.account, row.book, 0);
-      await rewindAssets(bus, cfg, features, snaps);
+      if (when !== 'covered') await rewindAssets(bus, cfg, features, snaps);
       await check({ cfg, bus, stores, engine, redelivered, orders: await storedOrders(bus, cfg, SYMBOLS) });
     } finally {
       await bus.deleteStreams(streamSpecs(cfg).map((s) => s.name));
@@ -186,5 +197,63 @@ describe('an operator change stored after the last risk-book write, then a crash
       // And the restored book still holds what they did.
       expect(heldAfter).toEqual(heldAtCrash);
     });
+  }, 180_000);
+  const halt: Command = (e) => e.decisions?.risk.halt({ reason: 'operator' }) ?? Promise.resolve();
+  const limitsSet: Command = (e) => e.decisions?.risk.setLimits({ maxOrderNotional: 6 }) ?? Promise.resolve();
+  /** An order the command forbids: any, after a halt; one over the notional limit set. */
+  const anyOrder = (): boolean => true;
+  const overLimit = (o: Order): boolean => o.qty * (o.limitPrice ?? 0) > 6;
+
+  /**
+   * The command given once every event fed so far was decided (a quiet market), then the crash
+   * before a risk-book write covered it (`decided`: the events since the last one are redelivered,
+   * every one at or below the command's marks), or after one covering every event but not the
+   * command (`covered`: nothing is redelivered). No event past the command's marks came, so it was
+   * put in force only by the next new event or command: `ctl status` showed the restarted engine
+   * ACTIVE (the old limits) while the operator's halt was stored. It is in force once the events
+   * decided before it are decided again (at start, when there are none); the next event is decided
+   * under it.
+   */
+  it.each<[string, 'decided' | 'covered', Command, Readonly<{ state: string; maxOrderNotional?: number }>, (o: Order) => boolean]>([
+    ['a halt', 'decided', halt, { state: 'HALTED' }, anyOrder],
+    ['a limits set', 'decided', limitsSet, { state: 'ACTIVE', maxOrderNotional: 6 }, overLimit],
+    ['a halt', 'covered', halt, { state: 'HALTED' }, anyOrder],
+  ])('%s given with every event %s is in force after the restart before any new event, and the next one is decided under it', async (_, when, command, commanded, against) => {
+    await afterCrash(
+      `restart-operator-state-${when}`,
+      command,
+      async ({ cfg, bus, stores, engine, redelivered, orders }) => {
+        const stateAtCrash = operatorState(engine);
+        expect(inForce(engine)).toMatchObject(commanded);
+        const restarted = await startLive(cfg, stores);
+        let stateAfter: unknown;
+        let intents = 0;
+        let takenBefore = 0;
+        try {
+          if (when === 'decided') await expect.poll(() => restarted.counters.messagesIn, { timeout: 30_000 }).toBe(redelivered);
+          await expect.poll(() => restarted.decisions?.risk.status().asOf, { timeout: 30_000 }).toBe(T2);
+          stateAfter = operatorState(restarted);
+          takenBefore = restarted.counters.messagesIn;
+          const withIntent = (): number => restarted.decisions?.path.stats().withIntent ?? 0;
+          intents = -withIntent();
+          await feedLiveBars(restarted, bus, cfg, SYMBOLS, T2, T3);
+          await restarted.decisions?.sequencer.flush();
+          await expect.poll(() => restarted.decisions?.risk.status().asOf, { timeout: 30_000 }).toBe(T3);
+          intents += withIntent();
+        } finally {
+          await restarted.stop();
+        }
+        // `covered`: nothing of T1 → T2 again.
+        expect(takenBefore).toBe(when === 'covered' ? 0 : redelivered);
+        // `ctl status` after the restart, with no new event yet: the command in force.
+        expect(stateAfter).toEqual(stateAtCrash);
+        // The new bars were decided, with intents to trade; none became an order the command forbids.
+        expect(intents).toBeGreaterThan(0);
+        expect(orders.filter((o) => o.ts >= T2)).toEqual([]);
+        const newOrders = (await storedOrders(bus, cfg, SYMBOLS)).filter((o) => o.ts >= T2);
+        expect(newOrders.filter(against).map((o) => o.id)).toEqual([]);
+      },
+      when,
+    );
   }, 180_000);
 });

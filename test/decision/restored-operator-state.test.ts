@@ -79,6 +79,26 @@ describe('the trading state and limits the decision path decides from after a re
     expect(due.pending()).toBe(false);
   });
 
+  it('puts a change in force once the decided marks reach where it took effect, with no event past it needed', () => {
+    const applied: string[] = [];
+    const due = createDueChanges(
+      {
+        trading: [{ at: [[A, 12, T0], [B, 7, T0]], trading: trading('HALTED', 4) }],
+        limits: [{ at: [[A, 14, T0]], limits: { ...limits, maxOrderNotional: 6 } }],
+      },
+      { trading: (t) => applied.push(t.state), limits: (l) => applied.push(`limits ${l.maxOrderNotional}`) },
+    );
+    due.reached([[A, 12, T0], [B, 6, T0]]); // B not decided as far as the halt yet
+    expect(applied).toEqual([]);
+    due.reached([[A, 12, T0], [B, 7, T0]]); // every asset where the first run was when it halted
+    expect(applied).toEqual(['HALTED']);
+    due.reached([[B, 9, T0]]); // an asset without a mark has not reached one
+    expect(applied).toEqual(['HALTED']);
+    due.reached([[A, 15, T0], [B, 9, T0]]);
+    expect(applied).toEqual(['HALTED', 'limits 6']);
+    expect(due.pending()).toBe(false);
+  });
+
   it('starts from the trading and limits rows for a book stored without them, or a trading row newer than every change stored', () => {
     const old = restoredOperatorState({ book: { book: {}, seen: [] }, trading: trading('HALTED', 2), limits }, silentLogger);
     expect(old.stored.trading).toMatchObject({ state: 'HALTED' });
