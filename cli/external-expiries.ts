@@ -10,7 +10,7 @@ import type { ExternalReportDeps } from './external-reports.js';
 /**
  * A durable consumer of `sx.exec.expired.>` feeding the decision path, beside the external fills'
  * one (the paper venue off: live trading consumers report what their exchange cancelled or
- * expired). Refused expiries (`decodeExpiry`: not JSON, not a v1 expiry, not the asset of its
+ * expired). Refused expiries (`decodeExpiry`: over `validation.maxReportBytes`, not JSON, not a v1 expiry, not the asset of its
  * subject, of no configured asset; stamped more than `validation.maxAheadMs` after the engine's
  * clock; the decision path: of no order risk approved, not as approved, or of one filled in full)
  * are counted and go to `sx.dlq.decisions`, and the consumer goes on with the next. Stamped in the
@@ -22,7 +22,7 @@ export function consumeExternalExpiries(deps: ExternalReportDeps, cfg: Config, p
     durable: expiriesDurable(cfg),
     filterSubject: deps.subjects.allExpired(),
     decode: (subject, data, subjects, isKnown) => {
-      const r = decodeExpiry(subject, data, subjects, isKnown);
+      const r = decodeExpiry(subject, data, subjects, isKnown, cfg.validation.maxReportBytes);
       return r.ok ? { ok: true, report: r.expiry } : r;
     },
     apply: (e) => path.onExternalExpiry(e),

@@ -9,7 +9,7 @@ import type { ExternalReportDeps } from './external-reports.js';
 
 /**
  * A durable consumer of `sx.exec.fill.>` feeding the decision path; refused fills (`decodeFill`:
- * not JSON, not a v1 fill, not the asset of the subject they came on, or of no configured asset;
+ * over `validation.maxReportBytes`, not JSON, not a v1 fill, not the asset of the subject they came on, or of no configured asset;
  * stamped more than `validation.maxAheadMs` after the engine's clock, which is the wall clock
  * here: fills come from outside only when the engine runs live; the decision path: not of an
  * order risk approved, as approved) are counted and go to
@@ -23,7 +23,7 @@ export function consumeExternalFills(deps: ExternalReportDeps, cfg: Config, path
     durable: fillsDurable(cfg),
     filterSubject: deps.subjects.allFills(),
     decode: (subject, data, subjects, isKnown) => {
-      const r = decodeFill(subject, data, subjects, isKnown);
+      const r = decodeFill(subject, data, subjects, isKnown, cfg.validation.maxReportBytes);
       return r.ok ? { ok: true, report: r.fill } : r;
     },
     apply: (f) => path.onExternalFill(f),

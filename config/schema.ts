@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { assetSymbol } from '../streams/messages/common.js';
+import { DEFAULT_MAX_REPORT_BYTES, MIN_MAX_REPORT_BYTES } from '../streams/validation/report-size.js';
 import { RiskLimitsSchema } from '../models/risk/risk-limits.js';
 import { DEFAULT_FILL_PRICE_TOLERANCE_BPS, MAX_FILL_PRICE_TOLERANCE_BPS } from '../models/risk/fill-check.js';
 import { ConversionSchema, currencyCode, currencyProblem } from '../models/risk/account-currency.js';
@@ -105,6 +106,11 @@ export const ConfigSchema = z
     validation: z
       .object({
         maxPayloadBytes: z.number().int().positive(),
+        /**
+         * A fill or expiry a live trading consumer reports (paper venue off) of more bytes than this is
+         * refused (OVERSIZE, to `sx.dlq.decisions`). At least 1024; default 8192.
+         */
+        maxReportBytes: z.number().int().min(MIN_MAX_REPORT_BYTES).default(DEFAULT_MAX_REPORT_BYTES),
         outOfOrderToleranceMs: z.number().int().nonnegative(),
         dedupWindow: z.number().int().positive(),
         /**

@@ -6,6 +6,7 @@ import type { Subjects } from '../subjects.js';
 import { unroutableAsset } from '../subjects.js';
 import type { Refusal } from './refusal.js';
 import { refuse, schemaIssues } from './refusal.js';
+import { DEFAULT_MAX_REPORT_BYTES, oversizeReport } from './report-size.js';
 
 export type AcceptedExpiry = Readonly<{ ok: true; expiry: Expiry }>;
 
@@ -13,7 +14,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Decodes and validates one expiry reported by a live trading consumer on
- * `sx.exec.expired.<venue>.<sym>`, without throwing, as `decodeFill` checks a fill: UTF-8 and JSON
+ * `sx.exec.expired.<venue>.<sym>`, without throwing, as `decodeFill` checks a fill: its size (OVERSIZE), UTF-8 and JSON
  * (MALFORMED_JSON), the v1 schema (SCHEMA), a venue or symbol no subject can carry (SCHEMA), the
  * subject its payload belongs on (SUBJECT_MISMATCH), an asset the engine does not trade
  * (UNKNOWN_SYMBOL). Whether it names an order risk approved is the decision path's to check.
@@ -22,7 +23,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * const r = decodeExpiry(d.subject, d.data, subjects, knownAssets(cfg.assets));
  * if (!r.ok) dlq(r.reason, r.detail); else await path.onExternalExpiry(r.expiry);
  */
-export function decodeExpiry(subject: string, data: Uint8Array, subjects: Subjects, isKnown: IsKnownAsset): AcceptedExpiry | Refusal {
+export function decodeExpiry(subject: string, data: Uint8Array, subjects: Subjects, isKnown: IsKnownAsset, maxBytes = DEFAULT_MAX_REPORT_BYTES): AcceptedExpiry | Refusal {
+  const oversize = oversizeReport('expiry', data, maxBytes);
+  if (oversize !== undefined) return oversize;
   let raw: unknown;
   try {
     raw = JSON.parse(utf8.decode(data));

@@ -6,6 +6,7 @@ import type { Subjects } from '../subjects.js';
 import { unroutableAsset } from '../subjects.js';
 import type { Refusal } from './refusal.js';
 import { refuse, schemaIssues } from './refusal.js';
+import { DEFAULT_MAX_REPORT_BYTES, oversizeReport } from './report-size.js';
 
 export type AcceptedFill = Readonly<{ ok: true; fill: Fill }>;
 
@@ -13,7 +14,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Decodes and validates one fill reported by a live trading consumer on `sx.exec.fill.<venue>.<sym>`,
- * without throwing. Checks, in order: UTF-8 and JSON (MALFORMED_JSON), the v1 schema (SCHEMA, with
+ * without throwing. Checks, in order: its size (OVERSIZE, over `maxBytes`: `validation.maxReportBytes`), UTF-8 and JSON (MALFORMED_JSON), the v1 schema (SCHEMA, with
  * the paths and problems), a venue or symbol no subject can carry (SCHEMA: every publish of its
  * outputs would fail), then agreement with the subject (SUBJECT_MISMATCH), as market data is
  * checked (`decode-market-data.ts`): a fill is applied to the asset its payload names, so one on
@@ -30,7 +31,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * const r = decodeFill(d.subject, d.data, subjects, knownAssets(cfg.assets));
  * if (!r.ok) dlq(r.reason, r.detail); else await path.onExternalFill(r.fill);
  */
-export function decodeFill(subject: string, data: Uint8Array, subjects: Subjects, isKnown: IsKnownAsset): AcceptedFill | Refusal {
+export function decodeFill(subject: string, data: Uint8Array, subjects: Subjects, isKnown: IsKnownAsset, maxBytes = DEFAULT_MAX_REPORT_BYTES): AcceptedFill | Refusal {
+  const oversize = oversizeReport('fill', data, maxBytes);
+  if (oversize !== undefined) return oversize;
   let raw: unknown;
   try {
     raw = JSON.parse(utf8.decode(data));
