@@ -71,6 +71,12 @@ export type LabelingActorDeps = Readonly<{
    * (`validation.fillPriceToleranceBps`; default 5): a fill the engine refuses is not an outcome.
    */
   fillPriceToleranceBps?: number;
+  /**
+   * How far from its `refPrice` (bps of it) a fill of a market order may be, as the risk actor
+   * books a live consumer's (`validation.marketFillBandBps`). Give it only with the paper venue off:
+   * left out, market fills are not checked against a price (the paper venue's are never refused).
+   */
+  marketFillBandBps?: number;
 }>;
 
 export type LabelingStats = {
@@ -248,9 +254,10 @@ export async function startLabelingActor(deps: LabelingActorDeps): Promise<Label
   /** The highest OUTCOMES sequence of this actor's own outcome and label publishes (acks) so far. */
   let publishedMax: number | undefined;
 
-  let state = createPendingHorizons(tfMs, spec, deps.fillPriceToleranceBps ?? DEFAULT_FILL_PRICE_TOLERANCE_BPS);
+  const horizons = () => createPendingHorizons(tfMs, spec, deps.fillPriceToleranceBps ?? DEFAULT_FILL_PRICE_TOLERANCE_BPS, deps.marketFillBandBps ?? null);
+  let state = horizons();
   const reload = async (): Promise<void> => {
-    const next = createPendingHorizons(tfMs, spec, deps.fillPriceToleranceBps ?? DEFAULT_FILL_PRICE_TOLERANCE_BPS);
+    const next = horizons();
     const snap = await deps.samples.loadSnapshot(key);
     if (snap !== undefined) next.restore(snap, featureIdOf);
     unconfirmed = await readUnconfirmed(next.publishedThrough);

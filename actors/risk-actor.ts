@@ -56,6 +56,8 @@ export type RiskActorOptions = Readonly<{
   dedupWindowMs?: number;
   /** How far past its limit (bps of it) a reported fill's price may be: config `validation.fillPriceToleranceBps` (see `RiskCoreOptions`). */
   fillPriceToleranceBps?: number;
+  /** How far from its `refPrice` (bps of it) a reported fill of a market order may be: config `validation.marketFillBandBps` (see `RiskCoreOptions`). */
+  marketFillBandBps?: number;
   /**
    * What the store holds for the account, read once by the caller at start-up and given here, so
    * what else it builds from that read (the paper venue from the orders stored with the book)
@@ -161,6 +163,7 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
     ...(stored.book !== undefined ? { book: CoreBookSnapshotSchema.parse(stored.book) } : {}),
     ...(opts.dedupWindowMs !== undefined ? { dedupWindowMs: opts.dedupWindowMs } : {}),
     ...(opts.fillPriceToleranceBps !== undefined ? { fillPriceToleranceBps: opts.fillPriceToleranceBps } : {}),
+    ...(opts.marketFillBandBps !== undefined ? { marketFillBandBps: opts.marketFillBandBps } : {}),
     ...(opts.currency !== undefined ? { currency: opts.currency } : {}),
     // Event time: a venue that reports expiries late or not at all (counted in `releasedAfterGrace`).
     onReleasedAfterGrace: (o, now, graceMs) =>

@@ -254,6 +254,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       limits: cfg.risk.limits,
       currency: { accountCurrency: cfg.risk.accountCurrency, conversions: cfg.risk.conversions },
       fillPriceToleranceBps: cfg.validation.fillPriceToleranceBps,
+      marketFillBandBps: cfg.validation.marketFillBandBps,
       consume: false,
       stored: operator.stored,
       controlWriteTimeoutMs: cfg.control.riskWriteTimeoutMs,

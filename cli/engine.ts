@@ -249,6 +249,8 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
           batchSize: cfg.consumer.batchSize,
           ackWaitMs: cfg.consumer.ackWaitMs,
           fillPriceToleranceBps: cfg.validation.fillPriceToleranceBps,
+          // Live consumers' fills only: the paper venue's, booked unchecked, are kept unchecked.
+          ...(cfg.paperVenue.enabled ? {} : { marketFillBandBps: cfg.validation.marketFillBandBps }),
           maxPayloadBytes: cfg.validation.maxPayloadBytes,
         })
       : undefined;

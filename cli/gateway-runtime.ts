@@ -74,6 +74,8 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
     // And a fill the risk actor refuses (no order it approved, not as approved) is not listed.
     bookedFills: true,
     fillPriceToleranceBps: cfg.validation.fillPriceToleranceBps,
+    // Live consumers' market fills as the risk actor checks them; the paper venue's it books unchecked.
+    ...(cfg.paperVenue.enabled ? {} : { marketFillBandBps: cfg.validation.marketFillBandBps }),
     // A refused fill republished under its id reaches the engine only past SIGNALS' duplicate window.
     fillDuplicateWindowMs: cfg.streams.SIGNALS.duplicateWindowMs,
     // The orders topic is held until learnStoredOrders below has read SIGNALS, then relayed after it.

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { assetSymbol } from '../streams/messages/common.js';
 import { DEFAULT_MAX_REPORT_BYTES, MIN_MAX_REPORT_BYTES } from '../streams/validation/report-size.js';
 import { RiskLimitsSchema } from '../models/risk/risk-limits.js';
-import { DEFAULT_FILL_PRICE_TOLERANCE_BPS, MAX_FILL_PRICE_TOLERANCE_BPS } from '../models/risk/fill-check.js';
+import { DEFAULT_FILL_PRICE_TOLERANCE_BPS, DEFAULT_MARKET_FILL_BAND_BPS, MAX_FILL_PRICE_TOLERANCE_BPS, MAX_MARKET_FILL_BAND_BPS } from '../models/risk/fill-check.js';
 import { ConversionSchema, currencyCode, currencyProblem } from '../models/risk/account-currency.js';
 import { MAX_SPREAD_BPS } from '../models/execution/bar-spread.js';
 import { MAX_FEE_BPS, MAX_REBATE_BPS } from '../models/execution/fee-limit.js';
@@ -125,6 +125,15 @@ export const ConfigSchema = z
          * The risk actor, the websocket feed and the labeler all use it. Default 5.
          */
         fillPriceToleranceBps: z.number().nonnegative().max(MAX_FILL_PRICE_TOLERANCE_BPS).default(DEFAULT_FILL_PRICE_TOLERANCE_BPS),
+        /**
+         * A fill of a market order reported by a live trading consumer further from the order's
+         * `refPrice` (the mid the risk actor approved it against) than this many bps of it, either
+         * way, is refused (ORDER_MISMATCH, to `sx.dlq.decisions`): a price or unit error. Wide, as
+         * the market moves while the order is worked. Above 0, at most 10000; default 1000. The
+         * risk actor, the websocket feed and the labeler all use it; the paper venue's fills are not
+         * checked against it.
+         */
+        marketFillBandBps: z.number().positive().max(MAX_MARKET_FILL_BAND_BPS).default(DEFAULT_MARKET_FILL_BAND_BPS),
       })
       .strict(),
     asset: z

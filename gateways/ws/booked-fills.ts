@@ -12,7 +12,8 @@ import type { OrderSide } from '../../streams/messages/order-side.js';
  * with what each has left, so that a fill on `sx.exec.fill.…` is relayed only when the engine books
  * it. The engine refuses a live consumer's fill of an order it never approved (UNKNOWN_ORDER) or not
  * of its order as approved (ORDER_MISMATCH: venue, symbol, side, strategy, more than it had left,
- * a price worse than its limit by more than `validation.fillPriceToleranceBps`)
+ * a price worse than its limit by more than `validation.fillPriceToleranceBps`, a market order's
+ * further from its `refPrice` than `validation.marketFillBandBps`)
  * and dead-letters it; the check here is the engine's own (`orderMismatch`,
  * models/risk/fill-check.ts), against the orders the feed saw, so a dashboard never lists a fill
  * the account does not hold. The paper venue's fills are of the orders it is handed and pass.
@@ -36,10 +37,15 @@ export type BookedFills = Readonly<{
 }>;
 
 /** `unfilled`: what a `final` fill left of it unfilled (it expired with that fill), as the risk book keeps it. */
-type Held = { key: string; side: OrderSide; strategy: string; qty: number; remaining: number; limitPrice: number | null; unfilled?: number; fills: Set<string> };
+type Held = { key: string; side: OrderSide; strategy: string; qty: number; remaining: number; limitPrice: number | null; refPrice: number | undefined; unfilled?: number; fills: Set<string> };
 
-/** `priceToleranceBps`: how far past its limit a fill's price may be, the engine's `validation.fillPriceToleranceBps`. */
-export function createBookedFills(capacity: number, priceToleranceBps: number): BookedFills {
+/**
+ * `priceToleranceBps`: how far past its limit a fill's price may be, the engine's
+ * `validation.fillPriceToleranceBps`; `marketBandBps`: how far from its `refPrice` a market order's
+ * may be, its `validation.marketFillBandBps` with the paper venue off (null: not checked, as the
+ * engine does not check the paper venue's fills).
+ */
+export function createBookedFills(capacity: number, priceToleranceBps: number, marketBandBps: number | null = null): BookedFills {
   if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`approved-order capacity must be a positive integer, got ${capacity}`);
   // Insertion order is approval order: the first key is the oldest.
   const orders = new Map<string, Held>();
@@ -47,14 +53,14 @@ export function createBookedFills(capacity: number, priceToleranceBps: number): 
     approved: (o) => {
       if (orders.has(o.id)) return;
       if (orders.size >= capacity) orders.delete(orders.keys().next().value as string);
-      orders.set(o.id, { key: bookKey(o.venue, o.symbol), side: o.side, strategy: o.strategy, qty: o.qty, remaining: o.qty, limitPrice: o.limitPrice, fills: new Set() });
+      orders.set(o.id, { key: bookKey(o.venue, o.symbol), side: o.side, strategy: o.strategy, qty: o.qty, remaining: o.qty, limitPrice: o.limitPrice, refPrice: o.refPrice, fills: new Set() });
     },
     book: (f) => {
       const o = orders.get(f.orderId);
       if (o === undefined) return { reason: 'UNKNOWN_ORDER', detail: `fill ${f.id} names order ${f.orderId}, which the feed did not see approved` };
       // Applied already (a republish): the engine passes it again, booking nothing more.
       if (o.fills.has(f.id)) return undefined;
-      const mismatch = orderMismatch(o, f, priceToleranceBps);
+      const mismatch = orderMismatch(o, f, priceToleranceBps, marketBandBps);
       if (mismatch !== undefined) return mismatch;
       o.fills.add(f.id);
       finalFill(o, f);

@@ -83,6 +83,12 @@ export type HubOptions = Readonly<{
   /** With `bookedFills`: the engine's `validation.fillPriceToleranceBps` (default 5), so a fill it refuses for its price is not listed either. */
   fillPriceToleranceBps?: number;
   /**
+   * With `bookedFills` and the paper venue off: the engine's `validation.marketFillBandBps`, so a
+   * market order's fill it refuses for its distance from the order's `refPrice` is not listed
+   * either. Left out, market fills are not checked (the engine books the paper venue's unchecked).
+   */
+  marketFillBandBps?: number;
+  /**
    * The SIGNALS stream's `duplicateWindowMs` (default 120 000): with `bookedFills`, a fill the engine
    * refused and published again under its id (corrected) within this long of the refused one is
    * dropped by JetStream, so the engine never sees it and it is not relayed; later, the stream
@@ -227,6 +233,7 @@ export function createHub(opts: HubOptions): Hub {
     ...(opts.marketData !== undefined ? { marketData: opts.marketData } : {}),
     bookedFills: opts.bookedFills === true,
     fillPriceToleranceBps: opts.fillPriceToleranceBps ?? DEFAULT_FILL_PRICE_TOLERANCE_BPS,
+    marketFillBandBps: opts.marketFillBandBps ?? null,
     recentIds: opts.recentIds ?? 10_000,
     fillDuplicateWindowMs: opts.fillDuplicateWindowMs ?? 120_000,
     now,

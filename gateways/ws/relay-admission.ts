@@ -33,6 +33,8 @@ export type RelayAdmissionOptions = Readonly<{
   bookedFills: boolean;
   /** How far past its limit (bps) a fill's price may be, as the risk actor checks it (`validation.fillPriceToleranceBps`). */
   fillPriceToleranceBps: number;
+  /** How far from its `refPrice` (bps) a market order's fill may be, as the risk actor checks a live consumer's (`HubOptions.marketFillBandBps`); null: not checked. */
+  marketFillBandBps: number | null;
   /** Ids remembered per kind, approved orders and refused fills held (`gateway.recentIds`). */
   recentIds: number;
   /** SIGNALS' duplicate window (`HubOptions.fillDuplicateWindowMs`). */
@@ -74,7 +76,7 @@ export function createRelayAdmission(opts: RelayAdmissionOptions): RelayAdmissio
   let refusedMarketData = 0;
   let refusedFills = 0;
   let refusedExpiries = 0;
-  const booked = opts.bookedFills ? createBookedFills(opts.recentIds, opts.fillPriceToleranceBps) : undefined;
+  const booked = opts.bookedFills ? createBookedFills(opts.recentIds, opts.fillPriceToleranceBps, opts.marketFillBandBps) : undefined;
   /** Fills the engine refused, by id: when the stream last stored one (oldest first, at most `recentIds`). */
   const refusedAt = new Map<string, number>();
 

@@ -119,10 +119,12 @@ const assetKey = (venue: string, symbol: string): string => `${venue}\u0000${sym
  * Bars are held from `heldFrom` on: every bar seen with a later open time is in the buffer, so
  * an item whose decision bar is older must read its path from the timeseries store.
  *
- * `fillPriceToleranceBps`: the engine's `validation.fillPriceToleranceBps`, so that the fills kept
- * are those the risk actor books (see `addFill`).
+ * `fillPriceToleranceBps`: the engine's `validation.fillPriceToleranceBps`, and `marketFillBandBps`
+ * its `validation.marketFillBandBps` with the paper venue off (null, the default: market orders'
+ * fills are not checked against a price, as the risk actor does not check the paper venue's), so
+ * that the fills kept are those the risk actor books (see `addFill`).
  */
-export function createPendingHorizons(tfMs: number, spec: LabelSpec, fillPriceToleranceBps = DEFAULT_FILL_PRICE_TOLERANCE_BPS) {
+export function createPendingHorizons(tfMs: number, spec: LabelSpec, fillPriceToleranceBps = DEFAULT_FILL_PRICE_TOLERANCE_BPS, marketFillBandBps: number | null = null) {
   const assets = new Map<string, AssetBars>();
   const pending = new Map<string, PendingItem>();
   const fills = new Map<string, Fill[]>();
@@ -204,7 +206,8 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec, fillPriceTo
   /**
    * Fills of pending orders are kept, as the engine books them: one that is not of its order as
    * approved (venue, symbol, side, strategy, more than it had left, a price worse than its limit by
-   * more than `fillPriceToleranceBps`; models/risk/fill-check.ts) is
+   * more than `fillPriceToleranceBps`, a market order's further from its `refPrice` than
+   * `marketFillBandBps`; models/risk/fill-check.ts) is
    * not, as the engine refuses it (ORDER_MISMATCH). Any SIGNALS fill advances the fill watermark.
    */
   function addFill(f: Fill): void {
@@ -215,7 +218,7 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec, fillPriceTo
     if (list.some((x) => x.id === f.id)) return;
     const o = item.msg;
     const remaining = remainingOf(o, list);
-    if (orderMismatch({ key: bookKey(o.venue, o.symbol), side: o.side, strategy: o.strategy, remaining, qty: o.qty, limitPrice: o.limitPrice }, f, fillPriceToleranceBps) !== undefined) return;
+    if (orderMismatch({ key: bookKey(o.venue, o.symbol), side: o.side, strategy: o.strategy, remaining, qty: o.qty, limitPrice: o.limitPrice, refPrice: o.refPrice }, f, fillPriceToleranceBps, marketFillBandBps) !== undefined) return;
     list.push(f);
     fills.set(f.orderId, list);
   }

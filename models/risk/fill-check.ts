@@ -18,21 +18,32 @@ export const DEFAULT_FILL_PRICE_TOLERANCE_BPS = 5;
 export const MAX_FILL_PRICE_TOLERANCE_BPS = 10_000;
 
 /**
+ * How far (in bps of it) a market order's fill may be from the order's `refPrice`, the mid its risk
+ * approval collared against, by default (`validation.marketFillBandBps`): 1000 bps, 10 %. A market
+ * order has no limit to hold its fills to, and the market moves while it is worked, so the band is
+ * wide: it is there for a price or unit error (a fill at ten times the market), not slippage.
+ */
+export const DEFAULT_MARKET_FILL_BAND_BPS = 1_000;
+
+/** The largest `validation.marketFillBandBps`: 10 000 bps, from 0 to twice the reference price. */
+export const MAX_MARKET_FILL_BAND_BPS = 10_000;
+
+/**
  * Checks a fill reported from outside (a live trading consumer) against the order it names, before
  * it is booked: only orders this risk actor approved reach a venue, so a fill of another order is
  * a consumer's mistake — a mistyped id, a trade made outside the engine — and booking it would put
  * a position into the risk book that no order explains. The order must be one the book holds, in
  * flight or retired (filled, expired or released) within the dedup window, and the fill must be of
  * its venue and symbol, its side and its strategy, no more than it had left (a `final` fill
- * leaves nothing), and at its limit price or better, give or take `priceToleranceBps` (see
- * {@link priceProblem}). A fill already applied (same id) passes: applying it again changes nothing.
+ * leaves nothing), and at its limit price or better, give or take `priceToleranceBps`, or, a
+ * market order's, within `marketBandBps` of its reference price (see {@link priceProblem}). A fill already applied (same id) passes: applying it again changes nothing.
  * The paper venue's fills are not checked: it fills the orders it is handed.
  */
-export function fillMismatch(book: RiskBook, f: Fill, priceToleranceBps = DEFAULT_FILL_PRICE_TOLERANCE_BPS): FillMismatch | undefined {
+export function fillMismatch(book: RiskBook, f: Fill, priceToleranceBps = DEFAULT_FILL_PRICE_TOLERANCE_BPS, marketBandBps: number | null = DEFAULT_MARKET_FILL_BAND_BPS): FillMismatch | undefined {
   if (book.hasFill(f.id)) return undefined;
   const o = book.orderOf(f.orderId);
   if (o === undefined) return { reason: 'UNKNOWN_ORDER', detail: `fill ${f.id} names order ${f.orderId}, ${unknownOrderText(book)}` };
-  return orderMismatch(o, f, priceToleranceBps);
+  return orderMismatch(o, f, priceToleranceBps, marketBandBps);
 }
 
 /**
@@ -49,25 +60,37 @@ const durationText = (ms: number): string => (ms % 3_600_000 === 0 ? `${ms / 3_6
 /**
  * What a fill is checked against: its order's venue × symbol (`bookKey`), side, strategy (when
  * known), what it has left and its limit price (a limit order's; null or absent: a market order,
- * or one the book stored before it kept limits); `unfilled`, what a `final` fill that closed it
- * left unfilled (see risk-book.ts `finalFill`), when it is known.
+ * or one the book stored before it kept limits); `refPrice`, the mid its risk approval collared
+ * against (absent: an order approved, or stored, before orders carried it); `unfilled`, what a
+ * `final` fill that closed it left unfilled (see risk-book.ts `finalFill`), when it is known.
  */
-export type OrderTerms = Readonly<{ key: string; side: OrderSide; strategy?: string | undefined; remaining: number; qty?: number | undefined; unfilled?: number | undefined; limitPrice?: number | null | undefined }>;
+export type OrderTerms = Readonly<{
+  key: string;
+  side: OrderSide;
+  strategy?: string | undefined;
+  remaining: number;
+  qty?: number | undefined;
+  unfilled?: number | undefined;
+  limitPrice?: number | null | undefined;
+  refPrice?: number | undefined;
+}>;
 
 /**
  * ORDER_MISMATCH when `f` is not a fill of the order `o` as approved (see {@link fillMismatch});
  * undefined when it is. The risk book, the websocket feed (gateways/ws/booked-fills.ts) and the
  * labeler (models/labeling/pending-horizons.ts) all check with it, with the same
- * `priceToleranceBps` (`validation.fillPriceToleranceBps`), so they agree on what is booked.
+ * `priceToleranceBps` (`validation.fillPriceToleranceBps`) and `marketBandBps`
+ * (`validation.marketFillBandBps`; null: market orders' prices are not checked, as with the paper
+ * venue on, whose fills are never refused), so they agree on what is booked.
  */
-export function orderMismatch(o: OrderTerms, f: Fill, priceToleranceBps: number): FillMismatch | undefined {
+export function orderMismatch(o: OrderTerms, f: Fill, priceToleranceBps: number, marketBandBps: number | null = DEFAULT_MARKET_FILL_BAND_BPS): FillMismatch | undefined {
   const problems: string[] = [];
   const key = bookKey(f.venue, f.symbol);
   if (key !== o.key) problems.push(`order ${f.orderId} is for ${o.key.replace('|', ' ')}, the fill for ${f.venue} ${f.symbol}`);
   if (f.side !== o.side) problems.push(`order ${f.orderId} is a ${o.side}, the fill a ${f.side}`);
   if (o.strategy !== undefined && f.strategy !== o.strategy) problems.push(`order ${f.orderId} is strategy ${o.strategy}'s, the fill says ${f.strategy}`);
   if (f.qty > o.remaining + REPORT_TOLERANCE * (o.qty ?? o.remaining)) problems.push(overfillText(o, f));
-  const price = priceProblem(o, f, priceToleranceBps);
+  const price = priceProblem(o, f, priceToleranceBps, marketBandBps);
   if (price !== undefined) problems.push(price);
   return problems.length === 0 ? undefined : { reason: 'ORDER_MISMATCH', detail: problems.join('; ') };
 }
@@ -84,21 +107,36 @@ function overfillText(o: OrderTerms, f: Fill): string {
 }
 
 /**
- * Why `f`'s price is not one its limit order could fill at: worse than the limit (a buy above it, a
- * sell below it) by more than `toleranceBps` of it, the venue's rounding of an unrounded limit. A
- * price or unit error (50000 reported for ETH bought at a limit of 2779.79) booked would move the
- * position's cost and realised PnL by thousands, enough to trip the daily-loss limit. A better
- * price than the limit (price improvement) is fine. A market order (no limit), or an order the book
- * stored before it kept limits, is not checked.
+ * Why `f`'s price is not one its order could fill at. A limit order's: worse than the limit (a buy
+ * above it, a sell below it) by more than `toleranceBps` of it, the venue's rounding of an unrounded
+ * limit; a better price than the limit (price improvement) is fine. A market order's (no limit):
+ * further from its `refPrice`, the mid risk approved it against, than `marketBandBps` of it, either
+ * way (a market buy filled at a tenth of the market is as much a unit error). A price or unit error
+ * (50000 reported for ETH bought at 2779.79) booked would move the position's cost and realised PnL
+ * by thousands, enough to trip the daily-loss limit. An order the book stored before it kept limits
+ * or reference prices, or a market order approved before orders carried one, is not checked.
  */
-function priceProblem(o: OrderTerms, f: Fill, toleranceBps: number): string | undefined {
+function priceProblem(o: OrderTerms, f: Fill, toleranceBps: number, marketBandBps: number | null): string | undefined {
   const limit = o.limitPrice;
-  if (limit === null || limit === undefined) return undefined;
+  if (limit === null || limit === undefined) return marketPriceProblem(o, f, marketBandBps);
   const share = toleranceBps / 10_000;
   const bound = o.side === 'buy' ? limit * (1 + share) : limit * (1 - share);
   if (o.side === 'buy' ? f.price <= bound : f.price >= bound) return undefined;
   const off = (Math.abs(f.price - limit) / limit) * 10_000;
   return `fill price ${f.price} is ${o.side === 'buy' ? 'above' : 'below'} order ${f.orderId}'s ${o.side} limit ${limit} by ${offText(off)} bps, more than the ${toleranceBps} bps tolerance (validation.fillPriceToleranceBps): ${o.side === 'buy' ? 'at most' : 'at least'} ${Number(bound.toPrecision(12))}`;
+}
+
+/** A market order's fill further from its `refPrice` than `bandBps` of it (see {@link priceProblem}); null band or no `refPrice`: not checked. */
+function marketPriceProblem(o: OrderTerms, f: Fill, bandBps: number | null): string | undefined {
+  const ref = o.refPrice;
+  if (bandBps === null || ref === undefined) return undefined;
+  // Cross-multiplied, as the collar is, so prices on a tick grid compare exactly at the bound.
+  if (Math.abs(f.price - ref) * 10_000 <= bandBps * ref) return undefined;
+  const off = (Math.abs(f.price - ref) / ref) * 10_000;
+  const share = bandBps / 10_000;
+  const from = Number((ref * (1 - share)).toPrecision(12));
+  const to = Number((ref * (1 + share)).toPrecision(12));
+  return `fill price ${f.price} is ${f.price > ref ? 'above' : 'below'} market ${o.side} order ${f.orderId}'s reference price ${ref} (the mid risk approved it against) by ${offText(off)} bps, more than the ${bandBps} bps band (validation.marketFillBandBps): from ${from} to ${to}`;
 }
 
 const offText = (bps: number): string => (bps >= 100 ? bps.toFixed(0) : bps.toPrecision(3));

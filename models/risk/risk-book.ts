@@ -59,6 +59,12 @@ const InFlightSchema = z.object({
    */
   limitPrice: z.number().optional(),
   /**
+   * A market order's `refPrice`, the mid it was approved against, which its fills may not be further
+   * from than `validation.marketFillBandBps` (fill-check.ts); kept for market orders only (a limit
+   * order's fills are held to its limit), absent in snapshots written before orders carried it.
+   */
+  refPrice: z.number().optional(),
+  /**
    * Set when the venue reported the order expired (it works it no more) with fills of it not booked
    * yet (fills and expiries travel on different subjects: a live venue's last fill may come after
    * its expiry): the quantity it filled that no fill booked. The order then counts this much in
@@ -328,7 +334,7 @@ export class RiskBook {
   addOrder(o: Order): void {
     const key = this.keyOf(o.venue, o.symbol);
     // In flight as long as the paper venue keeps it working: until its `expiresAt` (see existsFrom).
-    this.inFlight.set(o.id, { orderId: o.id, key, side: o.side, remaining: o.qty, expiresAt: o.expiresAt, strategy: o.strategy, qty: o.qty, ...(o.limitPrice !== null ? { limitPrice: o.limitPrice } : {}) });
+    this.inFlight.set(o.id, { orderId: o.id, key, side: o.side, remaining: o.qty, expiresAt: o.expiresAt, strategy: o.strategy, qty: o.qty, ...(o.limitPrice !== null ? { limitPrice: o.limitPrice } : o.refPrice !== undefined ? { refPrice: o.refPrice } : {}) });
     // In time order, not arrival order: `ordersInWindow` binary-searches them. An order decided on
     // a late event (live: the sequencer's `late()`, or suggestions of several strategies reaching the
     // standalone actor out of order) has a time before orders already approved; appended, it hid

@@ -12,7 +12,7 @@ import { TradingStateSchema } from '../../streams/messages/risk-state.js';
 import type { Suggestion } from '../../streams/messages/suggestion.js';
 import { bookKey, RiskBook, RiskBookSnapshotSchema } from './risk-book.js';
 import type { InFlightOrder, RiskBookSnapshot } from './risk-book.js';
-import { DEFAULT_FILL_PRICE_TOLERANCE_BPS, fillMismatch } from './fill-check.js';
+import { DEFAULT_FILL_PRICE_TOLERANCE_BPS, DEFAULT_MARKET_FILL_BAND_BPS, fillMismatch } from './fill-check.js';
 import type { FillMismatch } from './fill-check.js';
 import { awaitedFills, expiryMismatch } from './expiry-check.js';
 import type { Expiry } from '../../streams/messages/expiry.js';
@@ -59,6 +59,12 @@ export type RiskCoreOptions = Readonly<{
    * one is refused (ORDER_MISMATCH, `checkFill`).
    */
   fillPriceToleranceBps?: number;
+  /**
+   * How far from its `refPrice` (the mid it was approved against), in bps of it, a reported fill of
+   * a market order may be (config `validation.marketFillBandBps`; default
+   * {@link DEFAULT_MARKET_FILL_BAND_BPS}): one further is refused (ORDER_MISMATCH, `checkFill`).
+   */
+  marketFillBandBps?: number;
   /**
    * The account currency and the conversions into it (config `risk.accountCurrency`,
    * `risk.conversions`): every money limit and PnL figure is in it. Left out: the allowlist's one
@@ -143,6 +149,7 @@ export function createRiskCore(opts: RiskCoreOptions) {
   const account = opts.account;
   const dedupWindowMs = opts.dedupWindowMs ?? 86_400_000;
   const fillPriceToleranceBps = opts.fillPriceToleranceBps ?? DEFAULT_FILL_PRICE_TOLERANCE_BPS;
+  const marketFillBandBps = opts.marketFillBandBps ?? DEFAULT_MARKET_FILL_BAND_BPS;
   const currency = opts.currency;
   const book = new RiskBook(opts.book?.book, dedupWindowMs, currency);
   /** Orders whose exec.expired repeated what their `final` fill said (`recordFinalFillExpiry`). */
@@ -312,7 +319,7 @@ export function createRiskCore(opts: RiskCoreOptions) {
     },
 
     /** Whether a fill reported from outside is of an order this account approved, as approved (see fill-check.ts). */
-    checkFill: (f: Fill): FillMismatch | undefined => fillMismatch(book, f, fillPriceToleranceBps),
+    checkFill: (f: Fill): FillMismatch | undefined => fillMismatch(book, f, fillPriceToleranceBps, marketFillBandBps),
 
     /** Whether an expiry reported from outside is of an order this account approved, with quantity left (see expiry-check.ts). */
     checkExpiry: (e: Expiry): FillMismatch | undefined => expiryMismatch(book, e),
@@ -382,6 +389,7 @@ export function createRiskCore(opts: RiskCoreOptions) {
         seen.prune(now - dedupWindowMs);
         return { kind: 'reject', reject, replay: false, stateChanges };
       }
+      const refMid = book.marks.get(bookKey(s.venue, s.symbol))?.mid;
       const order: Order = {
         type: 'exec.order',
         v: 1,
@@ -394,6 +402,9 @@ export function createRiskCore(opts: RiskCoreOptions) {
         expiresAt: book.existsFrom(s.venue, s.symbol, now) + s.ttlMs,
         reducing: r.reducing,
         ...(s.decidedAt !== undefined ? { decidedAt: s.decidedAt } : {}),
+        // The mid the collar checked it against (approved, the asset has one): a market order's
+        // fills are held to a band around it (fill-check.ts), as a limit order's to its limit.
+        ...(refMid !== undefined ? { refPrice: refMid } : {}),
       };
       book.addOrder(order);
       seen.remember(s, now, { kind: 'order', order });

@@ -30,6 +30,14 @@ export const OrderSchema = z
      * from the last bar closed by then. Optional: orders published before it existed have none.
      */
     decidedAt: epochMs.optional(),
+    /**
+     * The reference price the risk actor approved the order against: the mid its price collar
+     * compared the order with (a limit order's limit, a market order's expected price). A market
+     * order has no other price: a live consumer's fill of one further from it than
+     * `validation.marketFillBandBps` is refused (ORDER_MISMATCH), a price or unit error. Optional:
+     * orders published before it existed have none (their fills are not checked against it).
+     */
+    refPrice: positive.optional(),
   })
   .readonly()
   .superRefine(decidedNotBeforeTs);

@@ -100,6 +100,13 @@ describe('configuration, details', () => {
     expect(errorOf(() => loadConfig({ env: { SEXTANT__validation__dedupWindow: '1.5' } })).message).toMatch(/validation\.dedupWindow: .*int/i);
   });
 
+  it("bounds validation.marketFillBandBps (a market order's fill band around its refPrice): above 0, at most 10000, 1000 by default", () => {
+    expect(loadConfig({ env: {} }).validation.marketFillBandBps).toBe(1000);
+    expect(loadConfig({ env: { SEXTANT__validation__marketFillBandBps: '250' } }).validation.marketFillBandBps).toBe(250);
+    expect(errorOf(() => loadConfig({ env: { SEXTANT__validation__marketFillBandBps: '0' } })).message).toMatch(/validation\.marketFillBandBps: /);
+    expect(errorOf(() => loadConfig({ env: { SEXTANT__validation__marketFillBandBps: '10001' } })).message).toMatch(/validation\.marketFillBandBps: .*10000/);
+  });
+
   it('lists every bad key, not only the first', () => {
     const e = errorOf(() => loadConfig({ env: { SEXTANT__consumer__batchSize: '0', SEXTANT__log__level: 'loud' } }));
     expect(e.message).toMatch(/consumer\.batchSize/);

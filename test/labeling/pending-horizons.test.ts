@@ -289,6 +289,26 @@ describe('pending horizons', () => {
     expect(kept(20)).toEqual([`x:${o.id}:1`, `x:${o.id}:3`, `x:${o.id}:4`]);
   });
 
+  it("keeps a market order's fills as the engine books a live consumer's: not one further from its refPrice than validation.marketFillBandBps (none checked without a band: the paper venue's)", () => {
+    const o: Order = { ...order('s1', bar(0, 101, 99, 100), 'buy'), orderType: 'market', limitPrice: null, refPrice: 100 };
+    const kept = (bandBps?: number | null, msg: Order = o): string[] => {
+      const s = createPendingHorizons(H, spec, 5, bandBps);
+      s.addOrder(msg, fid);
+      s.addFill(fill(msg, 1, T0 + H, 0.25, 1_000, false)); // a unit error: ten times the market
+      s.addFill(fill(msg, 2, T0 + H, 0.25, 10, false)); // a tenth of it
+      s.addFill(fill(msg, 3, T0 + H, 0.25, 108, false)); // 800 bps of slippage
+      s.addFill(fill(msg, 4, T0 + H, 0.25, 95, true));
+      for (let i = 0; i <= 2; i++) add(s, i);
+      return s.fillsOf(s.due()[0] as never).map((x) => x.id);
+    };
+    expect(kept(1000)).toEqual([`x:${o.id}:3`, `x:${o.id}:4`]);
+    expect(kept(500)).toEqual([`x:${o.id}:4`]);
+    const all = [`x:${o.id}:1`, `x:${o.id}:2`, `x:${o.id}:3`, `x:${o.id}:4`];
+    expect(kept()).toEqual(all);
+    const { refPrice: _, ...before } = o;
+    expect(kept(1000, before)).toEqual(all);
+  });
+
   describe("an order's expiry (exec.expired) ends its fill wait once every fill it reports is kept", () => {
     // Horizon 2 bars, grace 1: order at bar 0, horizon bar 2, grace ends at bar 3. No SIGNALS
     // message past the horizon bar's close: without the expiry the order waits for the grace.

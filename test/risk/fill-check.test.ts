@@ -5,7 +5,7 @@ import { RiskBook, RiskBookSnapshotSchema } from '../../models/risk/risk-book.js
 import { createRiskCore } from '../../models/risk/risk-core.js';
 import type { Expiry } from '../../streams/messages/expiry.js';
 import type { Order } from '../../streams/messages/order.js';
-import { BTC, ETH, fill, T0, VENUE } from './risk-fixtures.js';
+import { baseLimits, BTC, ETH, fill, suggestion, T0, VENUE } from './risk-fixtures.js';
 
 const WINDOW = 86_400_000;
 
@@ -118,7 +118,7 @@ describe('fills checked against their order (models/risk/fill-check.ts)', () => 
     // The default is 5 bps.
     expect(fillMismatch(book, sell(40150.064925 * 0.9994))).toMatchObject({ reason: 'ORDER_MISMATCH' });
     expect(fillMismatch(book, sell(40150.064925 * 0.9996))).toBeUndefined();
-    // A market order has no limit to hold a price to.
+    // A market order approved before orders carried a reference price has no price to be held to.
     book.addOrder(order('o:mkt', { orderType: 'market', limitPrice: null }));
     expect(fillMismatch(book, fill({ orderId: 'o:mkt', qty: 0.5, final: false, price: 1e6 }), 5)).toBeUndefined();
     // The limit survives a restart; a book stored before limits were kept loads, its orders unchecked.
@@ -130,5 +130,51 @@ describe('fills checked against their order (models/risk/fill-check.ts)', () => 
     const core = createRiskCore({ account: 'acc', book: { book: book.snapshot(), seen: [] }, fillPriceToleranceBps: 10 });
     expect(core.checkFill(eth(2779.79 * 1.0009))).toBeUndefined();
     expect(core.checkFill(eth(2779.79 * 1.0011))).toMatchObject({ reason: 'ORDER_MISMATCH' });
+  });
+
+  it("refuses a market order's fill further from its refPrice (the mid risk approved it against) than validation.marketFillBandBps, either way (ORDER_MISMATCH), and takes one within it", () => {
+    // A market order has no limit: a desk's fill at ten times the market was booked.
+    const book = new RiskBook(undefined, WINDOW);
+    book.addOrder(order('o:mkt', { symbol: ETH, orderType: 'market', limitPrice: null, refPrice: 2779.79 }));
+    const eth = (price: number) => fill({ orderId: 'o:mkt', symbol: ETH, qty: 0.5, final: false, price });
+    expect(fillMismatch(book, eth(27_797.9), 5, 1000)).toEqual({
+      reason: 'ORDER_MISMATCH',
+      detail: "fill price 27797.9 is above market buy order o:mkt's reference price 2779.79 (the mid risk approved it against) by 90000 bps, more than the 1000 bps band (validation.marketFillBandBps): from 2501.811 to 3057.769",
+    });
+    expect(fillMismatch(book, eth(277.979), 5, 1000)?.detail).toContain("fill price 277.979 is below market buy order o:mkt's reference price 2779.79");
+    // Slippage, even a wide one, within the band is booked, on either side; the bound itself too.
+    expect(fillMismatch(book, eth(2900), 5, 1000)).toBeUndefined();
+    expect(fillMismatch(book, eth(2600), 5, 1000)).toBeUndefined();
+    expect(fillMismatch(book, eth(3057.769), 5, 1000)).toBeUndefined();
+    expect(fillMismatch(book, eth(2900), 5, 100)?.detail).toContain('by 432 bps, more than the 100 bps band');
+    // The default is 1000 bps; null checks nothing (the labeler's and the feed's with the paper venue on).
+    expect(fillMismatch(book, eth(3100))).toMatchObject({ reason: 'ORDER_MISMATCH' });
+    expect(fillMismatch(book, eth(3000))).toBeUndefined();
+    expect(fillMismatch(book, eth(27_797.9), 5, null)).toBeUndefined();
+    // A sell likewise; a limit order is held to its limit, not the band.
+    book.addOrder(order('o:msell', { side: 'sell', orderType: 'market', limitPrice: null, refPrice: 42_000 }));
+    expect(fillMismatch(book, fill({ orderId: 'o:msell', side: 'sell', qty: 0.5, final: false, price: 4_200 }), 5, 1000)?.detail).toContain("below market sell order o:msell's reference price 42000 (the mid risk approved it against) by 9000 bps");
+    book.addOrder(order('o:lim', { limitPrice: 100, refPrice: 100 }));
+    expect(fillMismatch(book, fill({ orderId: 'o:lim', qty: 0.5, final: false, price: 80 }), 5, 1000)).toBeUndefined();
+    // The reference price survives a restart; a book stored before it loads, its market orders unchecked.
+    const restored = new RiskBook(RiskBookSnapshotSchema.parse(JSON.parse(JSON.stringify(book.snapshot()))), WINDOW);
+    expect(fillMismatch(restored, eth(27_797.9), 5, 1000)).toMatchObject({ reason: 'ORDER_MISMATCH' });
+    const old = RiskBookSnapshotSchema.parse({ positions: [], marks: [], inFlight: [{ orderId: 'o:old', key: `${VENUE}|${BTC}`, side: 'buy', remaining: 1, expiresAt: T0 + 1, strategy: 'alpha', qty: 1 }], orderTimes: [], fillIds: [], day: null, dayStartEquity: 0, peakEquity: 0 });
+    expect(fillMismatch(new RiskBook(old, WINDOW), fill({ orderId: 'o:old', qty: 1, price: 1e7 }), 5, 1000)).toBeUndefined();
+    // The risk core checks with its configured band.
+    const core = createRiskCore({ account: 'acc', book: { book: book.snapshot(), seen: [] }, marketFillBandBps: 2000 });
+    expect(core.checkFill(eth(3300))).toBeUndefined();
+    expect(core.checkFill(eth(3400))).toMatchObject({ reason: 'ORDER_MISMATCH' });
+  });
+
+  it('gives every order it approves refPrice, the mid its collar compared it with', () => {
+    const core = createRiskCore({ account: 'acc', limits: baseLimits });
+    core.onMarket({ venue: VENUE, symbol: BTC, ts: T0, mid: 100.2 });
+    const m = core.onSuggestion(suggestion({ orderType: 'market', limitPrice: null, refPrice: 100.3, qty: 0.5 }), T0);
+    const l = core.onSuggestion(suggestion({ limitPrice: 100, qty: 0.5 }), T0);
+    if (m.kind !== 'order' || l.kind !== 'order') throw new Error(`not approved: ${JSON.stringify([m, l])}`);
+    expect([m.order.refPrice, l.order.refPrice]).toEqual([100.2, 100.2]);
+    expect(core.checkFill(fill({ orderId: m.order.id, qty: 0.5, price: 1_002 }))).toMatchObject({ reason: 'ORDER_MISMATCH' });
+    expect(core.checkFill(fill({ orderId: m.order.id, qty: 0.5, price: 101 }))).toBeUndefined();
   });
 });

@@ -26,4 +26,23 @@ describe("the websocket feed's booked fills (gateways/ws/booked-fills.ts)", () =
     wide.approved(order);
     expect(wide.book(fill(0, 4_015.0064925))).toBeUndefined();
   });
+
+  it("withholds a market order's fill the engine refuses for its distance from the order's refPrice (validation.marketFillBandBps), as it does, and relays one within it; null checks none (paper venue)", () => {
+    const market: Order = { ...order, id: 'o:mkt', suggestionId: 'mkt', side: 'buy', orderType: 'market', limitPrice: null, refPrice: 42_000 };
+    const mfill = (n: number, price: number): Fill => ({ ...fill(n, price), id: `x:o:mkt:${n}`, orderId: 'o:mkt', side: 'buy' });
+    const booked = createBookedFills(10, 5, 1000);
+    booked.approved(market);
+    expect(booked.book(mfill(0, 420_000))).toMatchObject({ reason: 'ORDER_MISMATCH', detail: expect.stringContaining("above market buy order o:mkt's reference price 42000 (the mid risk approved it against) by 90000 bps, more than the 1000 bps band") });
+    expect(booked.book(mfill(1, 4_200))).toMatchObject({ reason: 'ORDER_MISMATCH' });
+    expect(booked.book(mfill(2, 42_300))).toBeUndefined();
+    expect(booked.book(mfill(3, 39_000))).toBeUndefined();
+    const paper = createBookedFills(10, 5, null);
+    paper.approved(market);
+    expect(paper.book(mfill(0, 420_000))).toBeUndefined();
+    // An order published before orders carried refPrice is not checked.
+    const { refPrice: _, ...before } = market;
+    const old = createBookedFills(10, 5, 1000);
+    old.approved(before);
+    expect(old.book(mfill(0, 420_000))).toBeUndefined();
+  });
 });
