@@ -65,6 +65,7 @@ describe('websocket feed: only fills the engine books reach the orders topic', (
     live.send({ op: 'subscribe', topic: 'orders' });
     await live.waitFor((m) => m.type === 'subscribed' && m.topic === 'orders');
     const sub = { symbol: 'SOL/USDT', price: 150 };
+    const solE = { symbol: 'SOL/USDT' }; // an expiry has no price (v1 refuses a field it has not)
     const solOrder = gw.subjects.order('dirmlp', 'binance', 'SOL/USDT');
     const solFill = gw.subjects.fill('binance', 'SOL/USDT');
     const solExpired = gw.subjects.expired('binance', 'SOL/USDT');
@@ -74,16 +75,16 @@ describe('websocket feed: only fills the engine books reach the orders topic', (
     gw.bus.emit(solFill, json(fill('x:o:f:0', 'o:f', { ...sub, qty: 0.02, final: true }))); // o:f filled in full
     gw.bus.emit(solFill, json(fill('x:o:p:0', 'o:p', { ...sub, final: true }))); // o:p: 0.01 filled, 0.01 left unfilled
     gw.bus.emit(solExpired, json({ type: 'exec.expired' })); // SCHEMA
-    gw.bus.emit(solExpired, json(expiry('o:nope', sub))); // UNKNOWN_ORDER
-    gw.bus.emit(solExpired, json(expiry('o:f', { ...sub, filledQty: 0.01, remainingQty: 0.01 }))); // filled in full: ORDER_MISMATCH
-    gw.bus.emit(solExpired, json(expiry('o:p', { ...sub, filledQty: 0.005, remainingQty: 0.015 }))); // its final fill left 0.01: ORDER_MISMATCH
-    gw.bus.emit(solExpired, json(expiry('o:w', { ...sub, filledQty: 0, remainingQty: 0.02 }))); // taken
+    gw.bus.emit(solExpired, json(expiry('o:nope', solE))); // UNKNOWN_ORDER
+    gw.bus.emit(solExpired, json(expiry('o:f', { ...solE, filledQty: 0.01, remainingQty: 0.01 }))); // filled in full: ORDER_MISMATCH
+    gw.bus.emit(solExpired, json(expiry('o:p', { ...solE, filledQty: 0.005, remainingQty: 0.015 }))); // its final fill left 0.01: ORDER_MISMATCH
+    gw.bus.emit(solExpired, json(expiry('o:w', { ...solE, filledQty: 0, remainingQty: 0.02 }))); // taken
     gw.bus.emit(solOrder, json(order('o:end', sub)));
     await live.waitFor((m) => m.type === 'delta' && m.topic === 'orders' && (m.data as { id: string }).id === 'o:end');
     expect(orderIds(live.messages)).toEqual(['o:f', 'o:p', 'o:w', 'x:o:f:0', 'x:o:p:0', 'e:o:w', 'o:end']);
     expect(gw.hub.stats().refusedExpiries).toBe(4);
     // Corrected, o:p's expiry confirms what its final fill said: relayed.
-    gw.bus.emit(solExpired, json(expiry('o:p', sub)));
+    gw.bus.emit(solExpired, json(expiry('o:p', solE)));
     await live.waitFor((m) => m.type === 'delta' && m.topic === 'orders' && (m.data as { id: string }).id === 'e:o:p');
     live.ws.close();
   });
