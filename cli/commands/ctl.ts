@@ -10,6 +10,7 @@ import type { ControlVerb } from '../../gateways/control/control-messages.js';
 import type { Bus } from '../../streams/bus.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { natsBusOptions } from '../nats-options.js';
+import { refusedByNats } from '../nats-refusal.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { intBetween, positiveInt } from '../option-parsers.js';
 
@@ -176,10 +177,17 @@ function replyJson(bytes: Uint8Array): unknown {
   }
 }
 
+/** NATS refused the login or the command's subject (exit 1, as a refused command): the server's words and what to check. */
+function refusedLogin(e: unknown): void {
+  process.stderr.write(`sextant ctl: ${(e as Error).message} (NATS refused this login or command: check --user and --password, and that the user may send control commands: the operator user of deploy/nats/sextant.conf)\n`);
+  process.exitCode = 1;
+}
+
 /**
  * Sends one control request and prints the reply: the result as JSON on stdout (exit 0), or the
- * error code and message on stderr (exit 1; 3 when the engine could not be reached: NATS
- * unreachable, or no engine answering on the subject).
+ * error code and message on stderr (exit 1, also when NATS refuses the login or the user's permission
+ * to send it: the credentials are wrong, not the engine down; 3 when the engine could not be
+ * reached: NATS unreachable, or no engine answering on the subject).
  */
 async function send(configFile: string | undefined, g: CtlGlobals, verb: ControlVerb, args: Record<string, unknown>): Promise<void> {
   const cfg = loadConfig({ file: configFile });
@@ -191,7 +199,9 @@ async function send(configFile: string | undefined, g: CtlGlobals, verb: Control
     bus = await createNatsBus(natsBusOptions({ url, connectTimeoutMs: 2000, ...(g.user !== undefined ? { user: g.user, password: g.password ?? '' } : {}) }, 'sextant-ctl'));
   } catch (e) {
     // An unreachable NATS server is as much "the engine could not be reached" as no responder:
-    // the same exit code, so a script can tell it from a refused command (1).
+    // the same exit code, so a script can tell it from a refused command (1). A server that
+    // answers and refuses the login is a refused command: the credentials are wrong.
+    if (refusedByNats(e)) return refusedLogin(e);
     process.stderr.write(`sextant ctl: ${(e as Error).message} (is NATS running there, and are --url, --user and --password right?)\n`);
     process.exitCode = 3;
     return;
@@ -203,6 +213,7 @@ async function send(configFile: string | undefined, g: CtlGlobals, verb: Control
     try {
       raw = await bus.request(subjects.control(verb), enc.encode(JSON.stringify(request)), g.timeout);
     } catch (e) {
+      if (refusedByNats(e)) return refusedLogin(e);
       process.stderr.write(`sextant ctl: ${(e as Error).message} (is the engine running and may this user send control commands?)\n`);
       process.exitCode = 3;
       return;
@@ -248,7 +259,7 @@ const scopeOf = (o: ScopeOpts): Record<string, string> => {
 /** `sextant ctl …`: operator control over NATS request/reply on `sx.ctl.<verb>`. */
 export function ctlCommand(configFile: () => string | undefined): Command {
   const ctl = new Command('ctl')
-    .description('operator control of a running engine (NATS request/reply, audited); exit 0 done, 1 refused or failed, 3 engine not reached (NATS unreachable or no engine answering)')
+    .description('operator control of a running engine (NATS request/reply, audited); exit 0 done, 1 refused or failed (by the engine, or by NATS: a login or permission it refuses), 3 engine not reached (NATS unreachable or no engine answering)')
     .option('--url <nats-url>', 'NATS server (default: config nats.url)')
     .option('--user <name>', 'NATS user (see deploy/nats/sextant.conf)')
     // From the environment through commander's env, not as a default value: a default is printed by --help.

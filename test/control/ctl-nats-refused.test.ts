@@ -1,0 +1,40 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ctlRunner } from '../support/ctl.js';
+import { freePort, startNatsServer, stopNatsServer } from '../support/nats-server.js';
+
+const CONF = fileURLToPath(new URL('../../deploy/nats/sextant.conf', import.meta.url));
+const PASSWORDS = { SEXTANT_ENGINE_PASSWORD: 'e-secret', SEXTANT_OPERATOR_PASSWORD: 'o-secret', SEXTANT_DASHBOARD_PASSWORD: 'd-secret', SEXTANT_DESK_PASSWORD: 'k-secret' };
+
+/** README: ctl exits 1 for a refused command, 3 only when the engine is not reached (NATS down, no engine answering). */
+describe('sextant ctl when NATS refuses its login or its command (deploy/nats/sextant.conf)', () => {
+  const storeDir = mkdtempSync(join(tmpdir(), 'sextant-ctl-refused-'));
+  let server: ChildProcess | undefined;
+  let ctl: (...args: string[]) => ReturnType<ReturnType<typeof ctlRunner>>;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    server = await startNatsServer(port, ['-c', CONF, '-sd', storeDir], PASSWORDS);
+    ctl = ctlRunner(`nats://127.0.0.1:${port}`, () => 'sx');
+  });
+  afterAll(async () => {
+    if (server !== undefined) await stopNatsServer(server);
+    rmSync(storeDir, { recursive: true, force: true });
+  });
+
+  it('exits 1 with the NATS message for a wrong password: the credentials, not a down engine', async () => {
+    const r = await ctl('--user', 'operator', '--password', 'wrong', 'status');
+    expect(r.stderr).toMatch(/authorization violation/i);
+    expect(r.status).toBe(1);
+  });
+
+  it('exits 1 with the NATS message for a login that may not send control commands (desk)', async () => {
+    const r = await ctl('--user', 'desk', '--password', PASSWORDS.SEXTANT_DESK_PASSWORD, 'halt', '--reason', 'test');
+    expect(r.stderr).toMatch(/permissions violation/i);
+    expect(r.status).toBe(1);
+  });
+});
