@@ -32,9 +32,11 @@ type Mark = { seq: number; ts: number };
  * as before). The mark's time is the newest event time decided up to it, not the time of the event
  * at its sequence: a stream holds events out of time order (a bar published at its close after the
  * ticks inside it, ticks within the out-of-order tolerance), and only a time past all of them
- * says that the stream behind a sequence changed.
+ * says that the stream behind a sequence changed. `onRebuilt`: told of an asset whose mark is dropped
+ * so, before its event is decided (an operator's change stored at a point of that stream is put in
+ * force then: actors/operator-changes.ts).
  */
-export function createDecidedMarks(restored: readonly DecidedMark[], log: Logger): DecidedMarks {
+export function createDecidedMarks(restored: readonly DecidedMark[], log: Logger, onRebuilt?: (asset: string) => void): DecidedMarks {
   const marks = new Map<string, Mark>();
   /** Restored marks not yet passed: the only ones an event is checked against (none once every asset went past its own). */
   const pending = new Map<string, Mark>();
@@ -58,6 +60,7 @@ export function createDecidedMarks(restored: readonly DecidedMark[], log: Logger
         { asset: e.asset, streamSeq: e.streamSeq, ts: e.md.ts, markSeq: m.seq, markTs: m.ts },
         `the market data of ${e.asset} at stream sequence ${e.streamSeq} is newer than everything decided up to sequence ${m.seq} before the restart: its stream was rebuilt (sequences started again), so its decided mark is dropped and its events are decided from here`,
       );
+      onRebuilt?.(e.asset);
       return false;
     },
     decided: (e) => {

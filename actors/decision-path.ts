@@ -5,7 +5,8 @@ import { sizedByEquity } from '../models/inference/equity-sizing.js';
 import type { StrategyCore } from '../models/inference/strategy-core.js';
 import { REPORT_TOLERANCE } from '../models/quantity-dust.js';
 import { marketMid } from '../models/risk/market-mid.js';
-import type { RiskCore } from '../models/risk/risk-core.js';
+import type { RiskCore, TradingSnapshot } from '../models/risk/risk-core.js';
+import { riskStateId } from '../models/risk/risk-core.js';
 import { leavesUnfilled } from '../models/risk/risk-book.js';
 import type { Clock } from '../state/clock.js';
 import type { Logger } from '../state/logger.js';
@@ -214,6 +215,12 @@ export type DecisionPathOptions = Readonly<{
    * redelivered events before it are decided again as the first run decided them.
    */
   operatorChanges?: Readonly<{ trading: readonly TradingChange[]; limits: readonly LimitsChange[] }>;
+  /**
+   * The asset actors' keys of the configured assets: a restored change's mark for any other (a
+   * symbol removed from the configuration) cannot be reached and is left out (actors/operator-changes.ts).
+   * Absent: every asset is taken as configured.
+   */
+  assets?: readonly string[];
   /**
    * The outputs already in the stream (read back after a restart from the mark stored with the
    * restored book): the events decided after that write are decided again, from the same state,
@@ -605,9 +612,37 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
 
   const decideFrom = opts.decideFrom ?? Number.NEGATIVE_INFINITY;
   const equityCapital = opts.equityCapital;
-  const marks = createDecidedMarks(opts.decided ?? [], log);
+  // A rebuilt stream's events were never decided: a change stored at a point of it is in force before them.
+  const marks = createDecidedMarks(opts.decided ?? [], log, (asset) => due?.rebuilt(asset));
   const oc = opts.operatorChanges;
-  const due = oc === undefined || oc.trading.length + oc.limits.length === 0 ? undefined : createDueChanges(oc, { trading: (t) => risk.restoreTrading(t), limits: (l) => risk.useLimits(l) });
+  /**
+   * A restored change of the trading state put in force, announced again (`sx.risk.state`, the id
+   * the first run announced it with: its `seq`): a dashboard, the websocket gateway's last state or
+   * the metrics started after the restart heard nothing else of it, and showed ACTIVE while halted.
+   * It is stored already (the trading row's `pending`).
+   */
+  const restoreChange = (t: TradingSnapshot): void => {
+    const previous = risk.trading().state;
+    risk.restoreTrading(t);
+    const account = risk.status().account;
+    emit([
+      {
+        type: 'risk.state',
+        v: 1,
+        id: riskStateId(account, t.seq),
+        ts: deps.clock.now(),
+        account,
+        state: t.state,
+        previous,
+        reason: t.reason,
+        scopedHalts: t.scopedHalts.map((h) => ({ scope: h.scope, value: h.value, reason: h.reason })),
+      },
+    ]);
+  };
+  const due =
+    oc === undefined || oc.trading.length + oc.limits.length === 0
+      ? undefined
+      : createDueChanges(oc, { trading: restoreChange, limits: (l) => risk.useLimits(l) }, { ...(opts.assets !== undefined ? { assets: opts.assets } : {}), log });
   // A change the restored marks reach already (given after the last event the first run decided,
   // before a book write covered it) is in force from the start: no redelivered event is past it.
   due?.reached(marks.snapshot());

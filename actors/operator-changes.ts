@@ -1,5 +1,6 @@
 import type { TradingSnapshot } from '../models/risk/risk-core.js';
 import type { RiskLimits } from '../models/risk/risk-limits.js';
+import type { Logger } from '../state/logger.js';
 import type { DecidedMark } from './decided-marks.js';
 import type { AssetEvent } from './event-sequencer.js';
 
@@ -78,9 +79,24 @@ export function createOperatorChanges(restored?: Readonly<{ trading: readonly Tr
  * soon as the decided marks reach its `at` (`reached`), whichever comes first: the redelivered
  * events before it are decided again as the first run decided them, and the change is in force
  * from where it was. One check per event while any is left, none after.
+ *
+ * A change whose mark for an asset cannot be reached any more is put in force without it: for an
+ * asset no longer configured (its symbol removed), the other assets' marks say where (at start, when
+ * there are no others); for an asset whose stream was rebuilt between the runs (its sequences
+ * started again: an event at or below the change's sequence but newer than every event decided up
+ * to it, or its restored mark dropped as rebuilt, `rebuilt`), at once, before that event is
+ * decided. Each with a warning. Before, such a change was put in force only by an event of another
+ * asset past its mark or by the next command (after its 5 s wait): the rebuilt stream's events,
+ * market data the first run never decided, were decided and their orders published under the state
+ * before it (a halt, lowered limits).
  */
 export type DueChanges = Readonly<{
   at(e: AssetEvent): void;
+  /**
+   * The stream of `asset` was rebuilt (its decided mark dropped: actors/decided-marks.ts): every
+   * change naming it, and those before it, is put in force now, before its events are decided.
+   */
+  rebuilt(asset: string): void;
   /**
    * The decision path has decided every asset up to `marks` (the restored ones at start, its own
    * after each slice): a change whose `at` they reach for every asset in it is put in force now.
@@ -106,25 +122,77 @@ const passed = (at: readonly DecidedMark[], e: AssetEvent): boolean => {
   return true;
 };
 
+/**
+ * Whether `e` is of a stream rebuilt since `at` was taken: at or below its asset's sequence there,
+ * but newer than every event decided up to it (as `DecidedMarks.before` tells one).
+ */
+const rebuiltSince = (at: readonly DecidedMark[], e: AssetEvent): boolean => {
+  for (const [asset, seq, ts] of at) if (asset === e.asset) return e.streamSeq <= seq && e.md.ts > ts;
+  return false;
+};
+
 /** Whether `marks` are at or past `at` for every asset in `at` (an asset without a mark has not reached it). */
 const reachedBy = (at: readonly DecidedMark[], marks: readonly DecidedMark[]): boolean => {
   const seqs = new Map(marks.map(([a, seq]) => [a, seq]));
   return at.every(([a, seq]) => (seqs.get(a) ?? -1) >= seq);
 };
 
+const names = (at: readonly DecidedMark[], asset: string): boolean => at.some(([a]) => a === asset);
+
+/**
+ * `restored`: the changes (cli/restored-operator-state.ts). `assets`: the asset actors' keys of the
+ * configured assets; a change's mark for any other asset is left out (it cannot be reached), with
+ * a warning. Absent: every asset is taken as configured.
+ */
 export function createDueChanges(
   restored: Readonly<{ trading: readonly TradingChange[]; limits: readonly LimitsChange[] }>,
   apply: Readonly<{ trading(t: TradingSnapshot): void; limits(l: RiskLimits): void }>,
+  opts: Readonly<{ assets?: readonly string[]; log?: Logger }> = {},
 ): DueChanges {
-  const trading = [...restored.trading];
-  const limits = [...restored.limits];
+  const configured = opts.assets === undefined ? undefined : new Set(opts.assets);
+  const gone = new Set<string>();
+  const reachable = <C extends TradingChange | LimitsChange>(c: C): C => {
+    if (configured === undefined) return c;
+    const left = c.at.filter(([a]) => configured.has(a));
+    if (left.length === c.at.length) return c;
+    for (const [a] of c.at) if (!configured.has(a)) gone.add(a);
+    return { ...c, at: left };
+  };
+  const trading = restored.trading.map(reachable);
+  const limits = restored.limits.map(reachable);
+  if (gone.size > 0) {
+    opts.log?.warn(
+      { assets: [...gone] },
+      `an operator's change stored before the restart took effect at a point of ${[...gone].join(', ')}, no longer configured: that mark cannot be reached, so the change is in force once the other assets are decided up to theirs (at start, when it names no other)`,
+    );
+  }
   let left = trading.length + limits.length;
+  /** Puts in force every change up to the last one naming `asset`, in order, and says why. */
+  const rebuilt = (asset: string, why: string): void => {
+    const t = trading.findLastIndex((c) => names(c.at, asset));
+    const l = limits.findLastIndex((c) => names(c.at, asset));
+    if (t < 0 && l < 0) return;
+    opts.log?.warn(
+      { asset, trading: t + 1, limits: l + 1 },
+      `${why}: the point where an operator's change stored before the restart took effect cannot be reached on it, so the change is in force now, before its events are decided (not after them, as for events the first run decided before it)`,
+    );
+    for (const c of trading.splice(0, t + 1)) apply.trading(c.trading);
+    for (const c of limits.splice(0, l + 1)) apply.limits(c.limits);
+    left = trading.length + limits.length;
+  };
   return {
     at: (e) => {
       if (left === 0) return;
+      if (trading.some((c) => rebuiltSince(c.at, e)) || limits.some((c) => rebuiltSince(c.at, e))) {
+        rebuilt(e.asset, `the market data of ${e.asset} at stream sequence ${e.streamSeq} is newer than everything decided up to there before the restart: its stream was rebuilt (sequences started again)`);
+      }
       while (trading.length > 0 && passed(trading[0]!.at, e)) apply.trading(trading.shift()!.trading);
       while (limits.length > 0 && passed(limits[0]!.at, e)) apply.limits(limits.shift()!.limits);
       left = trading.length + limits.length;
+    },
+    rebuilt: (asset) => {
+      if (left === 0) return;
+      rebuilt(asset, `the stream of ${asset} was rebuilt (sequences started again) since the restored risk book was written`);
     },
     reached: (marks) => {
       if (left === 0) return;

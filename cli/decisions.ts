@@ -331,6 +331,8 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       decided,
       ...(published !== undefined ? { published } : {}),
       operatorChanges: operator.pending,
+      // A change's mark for an asset no longer configured cannot be reached: left out (actors/operator-changes.ts).
+      assets: cfg.assets.map((a) => assetActorKey(a)),
       ...(s.sizing === 'equity' && cfg.risk.capital !== undefined ? { equityCapital: cfg.risk.capital } : {}),
     },
   );

@@ -16,7 +16,8 @@ const A = 'asset:binance:BTC/USDT';
 const B = 'asset:binance:ETH/USDT';
 const limits = parseRiskLimits(baseLimits);
 const trading = (state: TradingSnapshot['state'], seq: number): TradingSnapshot => ({ state, reason: state, scopedHalts: [], flattening: false, seq });
-const event = (asset: string, streamSeq: number): AssetEvent => ({ asset, streamSeq, md: { ts: T0 + streamSeq } }) as unknown as AssetEvent;
+/** An event of the stream the marks were taken on (its time at or below theirs, T0: one newer is of a rebuilt stream). */
+const event = (asset: string, streamSeq: number): AssetEvent => ({ asset, streamSeq, md: { ts: T0 } }) as unknown as AssetEvent;
 
 describe('the trading state and limits the decision path decides from after a restart', () => {
   it('are taken with the book, in its row: a breach or change after the checkpoint is not stored with a book from before it', async () => {
