@@ -129,9 +129,11 @@ export const ConfigSchema = z
          * A fill of a market order reported by a live trading consumer further from the order's
          * `refPrice` (the mid the risk actor approved it against) than this many bps of it, either
          * way, is refused (ORDER_MISMATCH, to `sx.dlq.decisions`): a price or unit error. Wide, as
-         * the market moves while the order is worked. Above 0, at most 10000; default 1000. The
-         * risk actor, the websocket feed and the labeler all use it; the paper venue's fills are not
-         * checked against it.
+         * the market moves while the order is worked. A limit order's fill better than its limit is
+         * held to it on that side (a buy's below `refPrice` × (1 − band), a sell's above
+         * `refPrice` × (1 + band)): better than the limit is the market at its arrival, what a market
+         * order then fills at. Above 0, at most 10000; default 1000. The risk actor, the websocket
+         * feed and the labeler all use it; the paper venue's fills are not checked against it.
          */
         marketFillBandBps: z.number().positive().max(MAX_MARKET_FILL_BAND_BPS).default(DEFAULT_MARKET_FILL_BAND_BPS),
       })

@@ -13,7 +13,8 @@ import type { OrderSide } from '../../streams/messages/order-side.js';
  * it. The engine refuses a live consumer's fill of an order it never approved (UNKNOWN_ORDER) or not
  * of its order as approved (ORDER_MISMATCH: venue, symbol, side, strategy, more than it had left,
  * a price worse than its limit by more than `validation.fillPriceToleranceBps`, a market order's
- * further from its `refPrice` than `validation.marketFillBandBps`)
+ * further from its `refPrice` than `validation.marketFillBandBps`, a limit order's better than its
+ * limit and past its `refPrice` by more than that band)
  * and dead-letters it; the check here is the engine's own (`orderMismatch`,
  * models/risk/fill-check.ts), against the orders the feed saw, so a dashboard never lists a fill
  * the account does not hold. The paper venue's fills are of the orders it is handed and pass.
@@ -42,7 +43,7 @@ type Held = { key: string; side: OrderSide; strategy: string; qty: number; remai
 /**
  * `priceToleranceBps`: how far past its limit a fill's price may be, the engine's
  * `validation.fillPriceToleranceBps`; `marketBandBps`: how far from its `refPrice` a market order's
- * may be, its `validation.marketFillBandBps` with the paper venue off (null: not checked, as the
+ * may be (a limit order's better than its limit, on that side), its `validation.marketFillBandBps` with the paper venue off (null: not checked, as the
  * engine does not check the paper venue's fills).
  */
 export function createBookedFills(capacity: number, priceToleranceBps: number, marketBandBps: number | null = null): BookedFills {

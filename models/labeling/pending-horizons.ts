@@ -120,8 +120,8 @@ const assetKey = (venue: string, symbol: string): string => `${venue}\u0000${sym
  * an item whose decision bar is older must read its path from the timeseries store.
  *
  * `fillPriceToleranceBps`: the engine's `validation.fillPriceToleranceBps`, and `marketFillBandBps`
- * its `validation.marketFillBandBps` with the paper venue off (null, the default: market orders'
- * fills are not checked against a price, as the risk actor does not check the paper venue's), so
+ * its `validation.marketFillBandBps` with the paper venue off (null, the default: no fill is held
+ * to its order's `refPrice`, as the risk actor does not check the paper venue's), so
  * that the fills kept are those the risk actor books (see `addFill`).
  */
 export function createPendingHorizons(tfMs: number, spec: LabelSpec, fillPriceToleranceBps = DEFAULT_FILL_PRICE_TOLERANCE_BPS, marketFillBandBps: number | null = null) {
@@ -207,7 +207,8 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec, fillPriceTo
    * Fills of pending orders are kept, as the engine books them: one that is not of its order as
    * approved (venue, symbol, side, strategy, more than it had left, a price worse than its limit by
    * more than `fillPriceToleranceBps`, a market order's further from its `refPrice` than
-   * `marketFillBandBps`; models/risk/fill-check.ts) is
+   * `marketFillBandBps`, a limit order's better than its limit and past its `refPrice` by more than
+   * that band; models/risk/fill-check.ts) is
    * not, as the engine refuses it (ORDER_MISMATCH). Any SIGNALS fill advances the fill watermark.
    */
   function addFill(f: Fill): void {

@@ -21,7 +21,8 @@ export const MAX_FILL_PRICE_TOLERANCE_BPS = 10_000;
  * How far (in bps of it) a market order's fill may be from the order's `refPrice`, the mid its risk
  * approval collared against, by default (`validation.marketFillBandBps`): 1000 bps, 10 %. A market
  * order has no limit to hold its fills to, and the market moves while it is worked, so the band is
- * wide: it is there for a price or unit error (a fill at ten times the market), not slippage.
+ * wide: it is there for a price or unit error (a fill at ten times the market), not slippage. A
+ * limit order's fill better than its limit is held to it on that side (a buy's below the mid).
  */
 export const DEFAULT_MARKET_FILL_BAND_BPS = 1_000;
 
@@ -35,8 +36,9 @@ export const MAX_MARKET_FILL_BAND_BPS = 10_000;
  * a position into the risk book that no order explains. The order must be one the book holds, in
  * flight or retired (filled, expired or released) within the dedup window, and the fill must be of
  * its venue and symbol, its side and its strategy, no more than it had left (a `final` fill
- * leaves nothing), and at its limit price or better, give or take `priceToleranceBps`, or, a
- * market order's, within `marketBandBps` of its reference price (see {@link priceProblem}). A fill already applied (same id) passes: applying it again changes nothing.
+ * leaves nothing), and at its limit price or better, give or take `priceToleranceBps`, and no
+ * better than its reference price by more than `marketBandBps`, or, a market order's, within
+ * `marketBandBps` of its reference price either way (see {@link priceProblem}). A fill already applied (same id) passes: applying it again changes nothing.
  * The paper venue's fills are not checked: it fills the orders it is handed.
  */
 export function fillMismatch(book: RiskBook, f: Fill, priceToleranceBps = DEFAULT_FILL_PRICE_TOLERANCE_BPS, marketBandBps: number | null = DEFAULT_MARKET_FILL_BAND_BPS): FillMismatch | undefined {
@@ -80,8 +82,8 @@ export type OrderTerms = Readonly<{
  * undefined when it is. The risk book, the websocket feed (gateways/ws/booked-fills.ts) and the
  * labeler (models/labeling/pending-horizons.ts) all check with it, with the same
  * `priceToleranceBps` (`validation.fillPriceToleranceBps`) and `marketBandBps`
- * (`validation.marketFillBandBps`; null: market orders' prices are not checked, as with the paper
- * venue on, whose fills are never refused), so they agree on what is booked.
+ * (`validation.marketFillBandBps`; null: no price is held to `refPrice`, a market order's nor a
+ * limit order's better than its limit, as with the paper venue on, whose fills are never refused), so they agree on what is booked.
  */
 export function orderMismatch(o: OrderTerms, f: Fill, priceToleranceBps: number, marketBandBps: number | null = DEFAULT_MARKET_FILL_BAND_BPS): FillMismatch | undefined {
   const problems: string[] = [];
@@ -109,21 +111,50 @@ function overfillText(o: OrderTerms, f: Fill): string {
 /**
  * Why `f`'s price is not one its order could fill at. A limit order's: worse than the limit (a buy
  * above it, a sell below it) by more than `toleranceBps` of it, the venue's rounding of an unrounded
- * limit; a better price than the limit (price improvement) is fine. A market order's (no limit):
- * further from its `refPrice`, the mid risk approved it against, than `marketBandBps` of it, either
- * way (a market buy filled at a tenth of the market is as much a unit error). A price or unit error
- * (50000 reported for ETH bought at 2779.79) booked would move the position's cost and realised PnL
- * by thousands, enough to trip the daily-loss limit. An order the book stored before it kept limits
- * or reference prices, or a market order approved before orders carried one, is not checked.
+ * limit; or better than the limit and further past its `refPrice`, the mid risk approved it against,
+ * than `marketBandBps` of it (see {@link improvementProblem}). A market order's (no limit): further
+ * from its `refPrice` than `marketBandBps` of it, either way (a market buy filled at a tenth of the
+ * market is as much a unit error). A price or unit error (50000 reported for ETH bought at 2779.79,
+ * or 277.98) booked would move the position's cost and realised PnL by thousands, enough to trip the
+ * daily-loss limit. An order the book stored before it kept limits or reference prices, or one
+ * approved before orders carried one, is checked against what it has (a limit order without
+ * `refPrice`: its limit only).
  */
 function priceProblem(o: OrderTerms, f: Fill, toleranceBps: number, marketBandBps: number | null): string | undefined {
   const limit = o.limitPrice;
   if (limit === null || limit === undefined) return marketPriceProblem(o, f, marketBandBps);
   const share = toleranceBps / 10_000;
   const bound = o.side === 'buy' ? limit * (1 + share) : limit * (1 - share);
-  if (o.side === 'buy' ? f.price <= bound : f.price >= bound) return undefined;
-  const off = (Math.abs(f.price - limit) / limit) * 10_000;
-  return `fill price ${f.price} is ${o.side === 'buy' ? 'above' : 'below'} order ${f.orderId}'s ${o.side} limit ${limit} by ${offText(off)} bps, more than the ${toleranceBps} bps tolerance (validation.fillPriceToleranceBps): ${o.side === 'buy' ? 'at most' : 'at least'} ${Number(bound.toPrecision(12))}`;
+  if (!(o.side === 'buy' ? f.price <= bound : f.price >= bound)) {
+    const off = (Math.abs(f.price - limit) / limit) * 10_000;
+    return `fill price ${f.price} is ${o.side === 'buy' ? 'above' : 'below'} order ${f.orderId}'s ${o.side} limit ${limit} by ${offText(off)} bps, more than the ${toleranceBps} bps tolerance (validation.fillPriceToleranceBps): ${o.side === 'buy' ? 'at most' : 'at least'} ${Number(bound.toPrecision(12))}`;
+  }
+  return improvementProblem(o, limit, f, marketBandBps);
+}
+
+/**
+ * A limit order's fill better than its limit (a buy below it, a sell above it) by so much that it
+ * is also past its `refPrice` by more than `bandBps` of it, on that side (a buy below
+ * refPrice·(1 − band), a sell above refPrice·(1 + band)): 277.98 for ETH bought at a limit of
+ * 2779.79, a unit error that would book a huge unrealised gain. A fill at its limit or within it is
+ * never refused by the band, whatever the collar let the limit be. Better than the limit is a fill
+ * at the market of when the order was marketable, its arrival at the venue (a resting limit fills at
+ * its limit on a continuous book; the paper venue's likewise, a taker only at its first event): the
+ * same market a market order arriving then fills at, so it is held to the same band around the same
+ * mid. Null band (paper venue) or no `refPrice` (an order approved or stored before orders carried
+ * it): not checked.
+ */
+function improvementProblem(o: OrderTerms, limit: number, f: Fill, bandBps: number | null): string | undefined {
+  const ref = o.refPrice;
+  if (bandBps === null || ref === undefined) return undefined;
+  const buy = o.side === 'buy';
+  if (buy ? f.price >= limit : f.price <= limit) return undefined;
+  // Cross-multiplied, as the collar is, so prices on a tick grid compare exactly at the bound.
+  if ((buy ? ref - f.price : f.price - ref) * 10_000 <= bandBps * ref) return undefined;
+  const off = (Math.abs(f.price - ref) / ref) * 10_000;
+  const share = bandBps / 10_000;
+  const bound = Number((buy ? Math.min(limit, ref * (1 - share)) : Math.max(limit, ref * (1 + share))).toPrecision(12));
+  return `fill price ${f.price} is ${buy ? 'below' : 'above'} limit ${o.side} order ${f.orderId}'s reference price ${ref} (the mid risk approved it against) by ${offText(off)} bps, better than its limit ${limit} by more than the ${bandBps} bps band (validation.marketFillBandBps) a price past the limit is held to: ${buy ? 'at least' : 'at most'} ${bound}`;
 }
 
 /** A market order's fill further from its `refPrice` than `bandBps` of it (see {@link priceProblem}); null band or no `refPrice`: not checked. */

@@ -59,9 +59,10 @@ const InFlightSchema = z.object({
    */
   limitPrice: z.number().optional(),
   /**
-   * A market order's `refPrice`, the mid it was approved against, which its fills may not be further
-   * from than `validation.marketFillBandBps` (fill-check.ts); kept for market orders only (a limit
-   * order's fills are held to its limit), absent in snapshots written before orders carried it.
+   * The order's `refPrice`, the mid it was approved against: a market order's fills may not be further
+   * from it than `validation.marketFillBandBps`, a limit order's better than its limit not further past
+   * it on that side (fill-check.ts). Absent in snapshots written before orders carried it, and for
+   * limit orders in those written before their fills were held to it (their limit only is checked).
    */
   refPrice: z.number().optional(),
   /**
@@ -334,7 +335,7 @@ export class RiskBook {
   addOrder(o: Order): void {
     const key = this.keyOf(o.venue, o.symbol);
     // In flight as long as the paper venue keeps it working: until its `expiresAt` (see existsFrom).
-    this.inFlight.set(o.id, { orderId: o.id, key, side: o.side, remaining: o.qty, expiresAt: o.expiresAt, strategy: o.strategy, qty: o.qty, ...(o.limitPrice !== null ? { limitPrice: o.limitPrice } : o.refPrice !== undefined ? { refPrice: o.refPrice } : {}) });
+    this.inFlight.set(o.id, { orderId: o.id, key, side: o.side, remaining: o.qty, expiresAt: o.expiresAt, strategy: o.strategy, qty: o.qty, ...(o.limitPrice !== null ? { limitPrice: o.limitPrice } : {}), ...(o.refPrice !== undefined ? { refPrice: o.refPrice } : {}) });
     // In time order, not arrival order: `ordersInWindow` binary-searches them. An order decided on
     // a late event (live: the sequencer's `late()`, or suggestions of several strategies reaching the
     // standalone actor out of order) has a time before orders already approved; appended, it hid

@@ -151,11 +151,12 @@ describe('fills checked against their order (models/risk/fill-check.ts)', () => 
     expect(fillMismatch(book, eth(3100))).toMatchObject({ reason: 'ORDER_MISMATCH' });
     expect(fillMismatch(book, eth(3000))).toBeUndefined();
     expect(fillMismatch(book, eth(27_797.9), 5, null)).toBeUndefined();
-    // A sell likewise; a limit order is held to its limit, not the band.
+    // A sell likewise; a limit order is held to its limit, not the band, on its adverse side.
     book.addOrder(order('o:msell', { side: 'sell', orderType: 'market', limitPrice: null, refPrice: 42_000 }));
     expect(fillMismatch(book, fill({ orderId: 'o:msell', side: 'sell', qty: 0.5, final: false, price: 4_200 }), 5, 1000)?.detail).toContain("below market sell order o:msell's reference price 42000 (the mid risk approved it against) by 9000 bps");
     book.addOrder(order('o:lim', { limitPrice: 100, refPrice: 100 }));
-    expect(fillMismatch(book, fill({ orderId: 'o:lim', qty: 0.5, final: false, price: 80 }), 5, 1000)).toBeUndefined();
+    expect(fillMismatch(book, fill({ orderId: 'o:lim', qty: 0.5, final: false, price: 100.04 }), 5, 1000)).toBeUndefined();
+    expect(fillMismatch(book, fill({ orderId: 'o:lim', qty: 0.5, final: false, price: 120 }), 5, 1000)?.detail).toContain("above order o:lim's buy limit 100 by 2000 bps, more than the 5 bps tolerance");
     // The reference price survives a restart; a book stored before it loads, its market orders unchecked.
     const restored = new RiskBook(RiskBookSnapshotSchema.parse(JSON.parse(JSON.stringify(book.snapshot()))), WINDOW);
     expect(fillMismatch(restored, eth(27_797.9), 5, 1000)).toMatchObject({ reason: 'ORDER_MISMATCH' });
@@ -165,6 +166,51 @@ describe('fills checked against their order (models/risk/fill-check.ts)', () => 
     const core = createRiskCore({ account: 'acc', book: { book: book.snapshot(), seen: [] }, marketFillBandBps: 2000 });
     expect(core.checkFill(eth(3300))).toBeUndefined();
     expect(core.checkFill(eth(3400))).toMatchObject({ reason: 'ORDER_MISMATCH' });
+  });
+
+  it("refuses a limit order's fill better than its limit and past its refPrice by more than validation.marketFillBandBps on that side (ORDER_MISMATCH), and takes price improvement within it", () => {
+    // A buy limit of 2779.79 filled at 277.98 (a unit error) was booked as price improvement: a huge unrealised gain.
+    const book = new RiskBook(undefined, WINDOW);
+    book.addOrder(order('o:eth', { symbol: ETH, limitPrice: 2779.79, refPrice: 2779.79 }));
+    const eth = (price: number) => fill({ orderId: 'o:eth', symbol: ETH, qty: 0.5, final: false, price });
+    expect(fillMismatch(book, eth(277.98), 5, 1000)).toEqual({
+      reason: 'ORDER_MISMATCH',
+      detail: "fill price 277.98 is below limit buy order o:eth's reference price 2779.79 (the mid risk approved it against) by 9000 bps, better than its limit 2779.79 by more than the 1000 bps band (validation.marketFillBandBps) a price past the limit is held to: at least 2501.811",
+    });
+    // Price improvement within the band is booked, the bound itself too; the default band is 1000 bps; null checks nothing (paper venue).
+    expect(fillMismatch(book, eth(2600), 5, 1000)).toBeUndefined();
+    expect(fillMismatch(book, eth(2501.811), 5, 1000)).toBeUndefined();
+    expect(fillMismatch(book, eth(2600), 5, 500)?.detail).toContain('by 647 bps, better than its limit 2779.79 by more than the 500 bps band');
+    expect(fillMismatch(book, eth(2400))).toMatchObject({ reason: 'ORDER_MISMATCH' });
+    expect(fillMismatch(book, eth(2550))).toBeUndefined();
+    expect(fillMismatch(book, eth(277.98), 5, null)).toBeUndefined();
+    // A sell filled far above its reference price likewise.
+    book.addOrder(order('o:sell', { side: 'sell', limitPrice: 41_900, refPrice: 42_000 }));
+    const sell = (price: number) => fill({ orderId: 'o:sell', side: 'sell', qty: 0.5, final: false, price });
+    expect(fillMismatch(book, sell(420_000), 5, 1000)?.detail).toBe(
+      "fill price 420000 is above limit sell order o:sell's reference price 42000 (the mid risk approved it against) by 90000 bps, better than its limit 41900 by more than the 1000 bps band (validation.marketFillBandBps) a price past the limit is held to: at most 46200",
+    );
+    expect(fillMismatch(book, sell(46_000), 5, 1000)).toBeUndefined();
+    // A passive limit further from the mid than the band (a collar wider than it) fills at its limit.
+    book.addOrder(order('o:deep', { limitPrice: 80, refPrice: 100 }));
+    const deep = (price: number) => fill({ orderId: 'o:deep', qty: 0.5, final: false, price });
+    expect(fillMismatch(book, deep(80), 5, 1000)).toBeUndefined();
+    expect(fillMismatch(book, deep(79), 5, 1000)?.detail).toContain('at least 80');
+    // An order without refPrice (approved before orders carried it) keeps its limit check only.
+    book.addOrder(order('o:noref', { limitPrice: 2779.79 }));
+    expect(fillMismatch(book, fill({ orderId: 'o:noref', qty: 0.5, final: false, price: 277.98 }), 5, 1000)).toBeUndefined();
+    // The reference price survives a restart; a book stored before limit orders kept it loads, their limit only checked.
+    const restored = new RiskBook(RiskBookSnapshotSchema.parse(JSON.parse(JSON.stringify(book.snapshot()))), WINDOW);
+    expect(fillMismatch(restored, eth(277.98), 5, 1000)).toMatchObject({ reason: 'ORDER_MISMATCH' });
+    const old = RiskBookSnapshotSchema.parse({ positions: [], marks: [], inFlight: [{ orderId: 'o:old', key: `${VENUE}|${BTC}`, side: 'buy', remaining: 1, expiresAt: T0 + 1, strategy: 'alpha', qty: 1, limitPrice: 100 }], orderTimes: [], fillIds: [], day: null, dayStartEquity: 0, peakEquity: 0 });
+    expect(fillMismatch(new RiskBook(old, WINDOW), fill({ orderId: 'o:old', qty: 1, price: 10 }), 5, 1000)).toBeUndefined();
+    // The risk core approves a limit order with its refPrice and checks with its configured band.
+    const core = createRiskCore({ account: 'acc', limits: baseLimits, marketFillBandBps: 2000 });
+    core.onMarket({ venue: VENUE, symbol: BTC, ts: T0, mid: 100 });
+    const l = core.onSuggestion(suggestion({ limitPrice: 100, qty: 0.5 }), T0);
+    if (l.kind !== 'order') throw new Error(`not approved: ${JSON.stringify(l)}`);
+    expect(core.checkFill(fill({ orderId: l.order.id, qty: 0.1, price: 81 }))).toBeUndefined();
+    expect(core.checkFill(fill({ orderId: l.order.id, qty: 0.1, price: 10 }))).toMatchObject({ reason: 'ORDER_MISMATCH' });
   });
 
   it('gives every order it approves refPrice, the mid its collar compared it with', () => {
