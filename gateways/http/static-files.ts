@@ -25,6 +25,23 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 
 export const contentTypeOf = (path: string): string => CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
 
+/**
+ * Headers of every dashboard file. The page holds the operator token and the Halt / Reduce only /
+ * Resume buttons, and its address carries the viewer token (`/?token=…`): without these another
+ * site could frame it under a decoy and have the operator click (clickjacking), and the address,
+ * token included, would leave as the Referer of any link followed from it. The CSP admits only the
+ * page's own files (esbuild bundles everything into app.js / app.css) and its own feed (`ws:`/`wss:`
+ * as well, for browsers whose `'self'` does not cover websockets); inline styles stay allowed
+ * because the chart library sets them.
+ */
+export const PAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+};
+
 const inside = (root: string, path: string): boolean => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 
 /**
@@ -71,7 +88,7 @@ export async function serveStatic(root: string, req: IncomingMessage, res: Serve
     'Content-Type': contentTypeOf(file),
     'Content-Length': size,
     'Cache-Control': 'no-cache',
-    'X-Content-Type-Options': 'nosniff',
+    ...PAGE_SECURITY_HEADERS,
   });
   if (req.method === 'HEAD') {
     res.end();

@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGatewayServer } from '../../../gateways/http/gateway-server.js';
+import type { GatewayServer } from '../../../gateways/http/gateway-server.js';
+import { createEngineMetrics } from '../../../gateways/http/metrics.js';
+import { createHub } from '../../../gateways/ws/hub.js';
+import type { Hub } from '../../../gateways/ws/hub.js';
+import type { Logger } from '../../../state/logger.js';
+import type { Bus } from '../../../streams/bus.js';
+import { createNatsBus } from '../../../streams/nats-bus.js';
+import { subjectsFor } from '../../../streams/subjects.js';
+import { NATS_URL, testGatewayConfig, VIEWER } from '../ws/gateway-harness.js';
+
+type Line = Readonly<{ level: string; fields: Record<string, unknown>; msg: string }>;
+
+/** A logger that keeps every line (with its child bindings), to read back what would be written. */
+function recordingLogger(lines: Line[], bindings: Record<string, unknown> = {}): Logger {
+  const at =
+    (level: string) =>
+    (fields: Record<string, unknown>, msg: string): void =>
+      void lines.push({ level, fields: { ...bindings, ...fields }, msg });
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (b) => recordingLogger(lines, { ...bindings, ...b }) };
+}
+
+describe('HTTP gateway against a hostile page or a low-privilege token (real NATS)', () => {
+  const lines: Line[] = [];
+  const staticDir = mkdtempSync(join(tmpdir(), 'sextant-gw-sec-'));
+  let bus: Bus;
+  let hub: Hub;
+  let server: GatewayServer;
+  beforeAll(async () => {
+    writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>dash</title>');
+    writeFileSync(join(staticDir, 'app.js'), 'export {};');
+    bus = await createNatsBus({ url: NATS_URL, name: 'gateway-security-test', connectTimeoutMs: 3000 });
+    const subjects = subjectsFor(`gs${randomBytes(5).toString('hex')}`);
+    const config = testGatewayConfig({ staticDir });
+    const log = recordingLogger(lines);
+    hub = createHub({ bus, subjects, limits: config, heartbeatMs: config.heartbeatMs, log });
+    server = await startGatewayServer({ config, hub, metrics: createEngineMetrics({ defaultMetrics: false }), probes: {}, bus, subjects, log, env: {} });
+  });
+  afterAll(async () => {
+    hub.close();
+    await server.close();
+    await bus.close();
+    rmSync(staticDir, { recursive: true, force: true });
+  });
+
+  it('serves the dashboard with headers that keep other sites from framing it and its ?token= address from leaking as a Referer', async () => {
+    for (const path of [`/?token=${VIEWER}`, '/app.js']) {
+      const res = await fetch(`${server.url}${path}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('content-security-policy')).toMatch(/(^|;\s*)frame-ancestors 'none'(;|$)/);
+      expect(res.headers.get('content-security-policy')).toMatch(/(^|;\s*)script-src 'self'(;|$)/);
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+  });
+});
