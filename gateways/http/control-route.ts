@@ -48,11 +48,34 @@ const failure = (id: string, code: ControlErrorCode, message: string): ControlRe
  */
 export async function handleControl(deps: ControlRouteDeps, req: IncomingMessage, res: ServerResponse, verb: string): Promise<void> {
   if (req.method !== 'POST') return sendJson(res, 405, failure('?', ControlErrorCode.BAD_REQUEST, 'use POST'), { Allow: 'POST' });
-  const identity = deps.auth.authenticate(bearerToken(req));
-  if (identity === undefined) return sendJson(res, 401, { error: 'unauthorized', message: 'an operator token is required (Authorization: Bearer …)' }, { 'WWW-Authenticate': 'Bearer' });
-  if (identity.role !== 'operator') return sendJson(res, 403, { error: 'forbidden', message: `token ${identity.name} may not send control commands` });
-  if (!deps.originAllowed(req.headers.origin, req.headers.host)) return sendJson(res, 403, { error: 'forbidden', message: 'origin not allowed' });
-  if (!isDashboardVerb(verb)) return sendJson(res, 404, failure('?', ControlErrorCode.UNKNOWN_VERB, `the dashboard may send ${DASHBOARD_VERBS.join(', ')}`));
+  const token = bearerToken(req);
+  const identity = deps.auth.authenticate(token);
+  /**
+   * A command refused here never reaches the engine, so its audit trail (`control_audit`) has no
+   * row of it: the log is where an operator finds who tried what, from where, and why it was
+   * refused (a viewer token pressing Halt, a page of another site, a guessed token). Never the token.
+   */
+  const refused = (status: number, why: string): void =>
+    deps.log.warn(
+      { verb: verb.slice(0, 64), status, why, token: identity?.name ?? (token === undefined ? 'none' : 'unknown'), origin: req.headers.origin ?? null, remote: req.socket.remoteAddress ?? null },
+      'control request from the dashboard refused',
+    );
+  if (identity === undefined) {
+    refused(401, token === undefined ? 'no token' : 'unknown token');
+    return sendJson(res, 401, { error: 'unauthorized', message: 'an operator token is required (Authorization: Bearer …)' }, { 'WWW-Authenticate': 'Bearer' });
+  }
+  if (identity.role !== 'operator') {
+    refused(403, `role ${identity.role}`);
+    return sendJson(res, 403, { error: 'forbidden', message: `token ${identity.name} may not send control commands` });
+  }
+  if (!deps.originAllowed(req.headers.origin, req.headers.host)) {
+    refused(403, 'origin not allowed');
+    return sendJson(res, 403, { error: 'forbidden', message: 'origin not allowed' });
+  }
+  if (!isDashboardVerb(verb)) {
+    refused(404, 'not a dashboard verb');
+    return sendJson(res, 404, failure('?', ControlErrorCode.UNKNOWN_VERB, `the dashboard may send ${DASHBOARD_VERBS.join(', ')}`));
+  }
 
   const id = randomUUID();
   let args: unknown = {};

@@ -12,7 +12,7 @@ import type { Logger } from '../../../state/logger.js';
 import type { Bus } from '../../../streams/bus.js';
 import { createNatsBus } from '../../../streams/nats-bus.js';
 import { subjectsFor } from '../../../streams/subjects.js';
-import { NATS_URL, testGatewayConfig, VIEWER } from '../ws/gateway-harness.js';
+import { NATS_URL, OPERATOR, testGatewayConfig, VIEWER } from '../ws/gateway-harness.js';
 
 type Line = Readonly<{ level: string; fields: Record<string, unknown>; msg: string }>;
 
@@ -58,5 +58,27 @@ describe('HTTP gateway against a hostile page or a low-privilege token (real NAT
       expect(res.headers.get('referrer-policy')).toBe('no-referrer');
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     }
+  });
+
+  it('logs every control request it refuses (who, what, from where, why) and never the token', async () => {
+    lines.length = 0;
+    const post = (verb: string, headers: Record<string, string>): Promise<number> =>
+      fetch(`${server.url}/api/ctl/${verb}`, { method: 'POST', headers, body: '{"reason":"x"}' }).then((r) => r.status);
+    expect(await post('halt', {})).toBe(401);
+    expect(await post('halt', { authorization: 'Bearer guessed-token' })).toBe(401);
+    expect(await post('halt', { authorization: `Bearer ${VIEWER}` })).toBe(403);
+    expect(await post('resume', { authorization: `Bearer ${OPERATOR}`, origin: 'http://evil.example' })).toBe(403);
+    expect(await post('model.deploy', { authorization: `Bearer ${OPERATOR}` })).toBe(404);
+    const refused = lines.filter((l) => l.msg === 'control request from the dashboard refused');
+    expect(refused.map((l) => ({ level: l.level, ...l.fields }))).toEqual([
+      expect.objectContaining({ level: 'warn', verb: 'halt', status: 401, why: 'no token', token: 'none', origin: null }),
+      expect.objectContaining({ level: 'warn', verb: 'halt', status: 401, why: 'unknown token', token: 'unknown' }),
+      expect.objectContaining({ level: 'warn', verb: 'halt', status: 403, why: 'role viewer', token: 'alice' }),
+      expect.objectContaining({ level: 'warn', verb: 'resume', status: 403, why: 'origin not allowed', token: 'ops', origin: 'http://evil.example' }),
+      expect.objectContaining({ level: 'warn', verb: 'model.deploy', status: 404, why: 'not a dashboard verb', token: 'ops' }),
+    ]);
+    for (const l of refused) expect(l.fields['remote']).toMatch(/127\.0\.0\.1/);
+    const text = JSON.stringify(lines);
+    for (const secret of [VIEWER, OPERATOR, 'guessed-token']) expect(text).not.toContain(secret);
   });
 });
