@@ -1,19 +1,7 @@
-import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fillId, publishFill } from 'sextant/client';
-import type { Fill } from 'sextant/client';
-import { bookKey } from '../../models/risk/risk-book.js';
-import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
-import { decodeText } from '../../streams/codec.js';
-import { DlqEntrySchema } from '../../streams/messages/dlq-entry.js';
-import type { DlqEntry } from '../../streams/messages/dlq-entry.js';
-import { streamName } from '../../streams/provision.js';
-import { subjectsFor } from '../../streams/subjects.js';
-import { bookWithOrders } from '../support/approved-orders.js';
-import { natsWithStreams, startLiveEngine } from '../support/live-engine.js';
-import { isolatedConfig, NATS_URL, trainedRegistry } from './engine-run.js';
+import { fillId } from 'sextant/client';
+import { deskFillWorld } from './desk-fill-world.js';
 
-const T = Date.UTC(2024, 0, 2);
 const ETH = 'ETH/USDT';
 const MID = 2779.79;
 
@@ -32,42 +20,27 @@ afterEach(async () => {
  */
 describe('a desk fill of a limit order far better than the mid it was approved against (paper venue off), on real NATS', () => {
   it('is dead-lettered (ORDER_MISMATCH, naming the reference price and the band), nothing booked, and price improvement within the band is booked', async () => {
-    const cfg = isolatedConfig([ETH], (c) => ({ ...c, paperVenue: { ...c.paperVenue, enabled: false } }));
-    const subjects = subjectsFor(cfg.prefix);
-    const bus = await natsWithStreams(cfg, 'external-fill-limit-band', cleanup);
-    const registry = await trainedRegistry([ETH], Date.UTC(2024, 0, 1));
-    const riskStore = createMemoryRiskStore();
-    const order = { venue: cfg.venue, symbol: ETH, strategy: cfg.strategy.name, qty: 1, expiresAt: T + 3_600_000, refPrice: MID };
-    const book = bookWithOrders([
-      { ...order, id: 'o:lbuy', side: 'buy', limitPrice: MID },
-      { ...order, id: 'o:lsell', side: 'sell', limitPrice: 2770 },
-    ]);
-    await riskStore.saveBook(cfg.risk.account, { ...book, book: { ...book.book, marks: [[bookKey(cfg.venue, ETH), { mid: MID, ts: T }]] } }, 0);
-    const engine = await startLiveEngine(cfg, { bus, registry, riskStore }, cleanup);
-    const risk = engine.decisions?.risk;
-    if (risk === undefined) throw new Error('no decisions');
-    const nc = await connect({ servers: NATS_URL, name: 'external-fill-limit-band-desk' });
-    cleanup.push(() => nc.close());
-
-    const fill = (orderId: string, n: number, side: 'buy' | 'sell', price: number): Fill => ({
-      type: 'exec.fill', v: 1, id: fillId(orderId, n), ts: T + n, orderId, strategy: cfg.strategy.name, venue: cfg.venue, symbol: ETH, side, qty: 0.2, price, fee: 0, liquidity: 'taker', slippageBps: 0, final: false,
+    const w = await deskFillWorld(cleanup, {
+      name: 'external-fill-limit-band',
+      symbol: ETH,
+      mid: MID,
+      orders: [
+        { id: 'o:lbuy', side: 'buy', qty: 1, refPrice: MID, limitPrice: MID },
+        { id: 'o:lsell', side: 'sell', qty: 1, refPrice: MID, limitPrice: 2770 },
+      ],
+      fillQty: 0.2,
     });
+    const { cfg, subjects, engine, risk, fill } = w;
     const fills = [
       fill('o:lbuy', 0, 'buy', 277.98), // a unit error: a tenth of the limit, refused
       fill('o:lbuy', 1, 'buy', 2700), // price improvement within the band: booked
       fill('o:lsell', 0, 'sell', 27_797.9), // ten times the market: refused
       fill('o:lsell', 1, 'sell', 2800), // booked
     ];
-    for (const f of fills) await publishFill(nc, f, { prefix: cfg.prefix });
+    await w.publish(fills);
+    await w.settle(2, 2);
 
-    const dead = async (): Promise<DlqEntry[]> => {
-      const { messages } = await bus.readFrom(streamName(cfg, 'DLQ'), subjects.dlq('decisions'));
-      return messages.map((m) => DlqEntrySchema.parse(JSON.parse(decodeText(m.data))));
-    };
-    const deadline = performance.now() + 20_000;
-    while (((engine.decisions?.path.stats().fills ?? 0) < 2 || (await dead()).length < 2) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-
-    const entries = await dead();
+    const entries = await w.dead();
     expect(entries.map((e) => [e.reason, JSON.parse(e.payload).id as string])).toEqual([
       ['ORDER_MISMATCH', fillId('o:lbuy', 0)],
       ['ORDER_MISMATCH', fillId('o:lsell', 0)],
