@@ -9,7 +9,7 @@ import { freqtradeFormatOf } from '../freqtrade-files.js';
 import type { FreqtradeFormat } from '../freqtrade-files.js';
 import { barParser } from './bar-parser.js';
 import type { Instrument, ReadWindow } from './read-rows.js';
-import { RowProblem } from './row-scanner.js';
+import { RowProblem, rowOf } from './row-scanner.js';
 import type { Row } from './row-scanner.js';
 import { SourceError } from './source-error.js';
 import { wrongTimeUnitOf } from './time-unit.js';
@@ -19,15 +19,13 @@ const COLUMNS = ['date', 'open', 'high', 'low', 'close', 'volume'] as const;
 /** The header {@link barParser} is given: its `timestamp` is freqtrade's `date`. */
 const HEADER = ['timestamp', 'open', 'high', 'low', 'close', 'volume'];
 const BATCH = 8192;
-const MIN_EPOCH_MS = 1e11;
-const MAX_EPOCH_MS = 1e14;
 
 /** A file's rows, cell by cell: `date` (epoch ms, or what the file holds when it is not a time), open, high, low, close, volume. */
 type Cells = Readonly<{ rows: number; cell(row: number, column: number): unknown }>;
 
 const describe = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'bigint' ? v.toString() : JSON.stringify(v) ?? String(v));
 
-/** A {@link Row} over one row's cells, so the CSV reader's bar checks (and their words) apply as they are. */
+/** A {@link Row} over one row's cells ({@link rowOf}), so the CSV reader's bar checks (and their words) apply as they are. */
 function cellRow(): Row & { at(cells: Cells, row: number): void } {
   let cells: Cells = { rows: 0, cell: () => undefined };
   let row = 0;
@@ -42,31 +40,10 @@ function cellRow(): Row & { at(cells: Cells, row: number): void } {
     return n;
   };
   return {
+    ...rowOf(raw, finite),
     at(c, r) {
       cells = c;
       row = r;
-    },
-    raw,
-    text(i, name) {
-      const s = raw(i);
-      if (s === undefined || s.length === 0) throw new RowProblem(`${name} is empty`);
-      return s;
-    },
-    finite,
-    positive(i, name) {
-      const n = finite(i, name);
-      if (!(n > 0)) throw new RowProblem(`${name} ${n} must be > 0`);
-      return n;
-    },
-    nonNegative(i, name) {
-      const n = finite(i, name);
-      if (!(n >= 0)) throw new RowProblem(`${name} ${n} must be >= 0`);
-      return n;
-    },
-    epochMs(i, name) {
-      const n = finite(i, name);
-      if (!Number.isSafeInteger(n) || n < MIN_EPOCH_MS || n > MAX_EPOCH_MS) throw new RowProblem(`${name} ${raw(i) ?? ''} is not epoch milliseconds (an integer between 1e11 and 1e14)`);
-      return n;
     },
   };
 }

@@ -62,6 +62,7 @@ export function createRowScanner(maxFields: number): RowScanner {
   };
 
   return {
+    ...rowOf(raw, finite),
     load(text: string): number {
       line = text;
       let n = 0;
@@ -79,6 +80,16 @@ export function createRowScanner(maxFields: number): RowScanner {
       width = n;
       return n;
     },
+  };
+}
+
+/**
+ * The {@link Row} whose fields are read by `raw` and `finite`: the checks built on those two (and
+ * their words) are the same whatever the row is read from, a CSV line here or a freqtrade file's
+ * cells (bars-freqtrade.ts).
+ */
+export function rowOf(raw: Row['raw'], finite: Row['finite']): Row {
+  return {
     raw,
     text(i, name) {
       const s = raw(i);
