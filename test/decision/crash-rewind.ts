@@ -4,6 +4,7 @@ import { durableFor } from '../../cli/engine.js';
 import type { Engine } from '../../cli/engine.js';
 import type { Config } from '../../config/schema.js';
 import type { FeatureStore } from '../../state/feature-store.js';
+import type { RiskStore } from '../../state/risk-store.js';
 import type { Bus } from '../../streams/bus.js';
 import { decodeText } from '../../streams/codec.js';
 import { RejectSchema } from '../../streams/messages/reject.js';
@@ -56,3 +57,15 @@ export const held = (engine: Engine): unknown => {
   const st = engine.decisions?.risk.status();
   return { positions: (st?.positions ?? []).map((p) => [p.symbol, p.qty]), inFlight: (st?.inFlight ?? []).map((o) => o.orderId).sort() };
 };
+
+/**
+ * The risk store back to `row`, a row loaded before the crash: the trading state, limits and book
+ * stored then and nothing since (a write that had not landed). A row without a book is refused.
+ */
+export async function restoreRow(riskStore: RiskStore, account: string, row: Awaited<ReturnType<RiskStore['load']>>): Promise<void> {
+  if (row.book === undefined) throw new Error('no book stored');
+  await riskStore.clear(account);
+  await riskStore.saveLimits(account, row.limits, 0);
+  await riskStore.saveTrading(account, row.trading, 0);
+  await riskStore.saveBook(account, row.book, 0);
+}

@@ -24,7 +24,7 @@ import { feedLiveBars } from './live-bars-feed.js';
 /** The steps of the engine restart tests: engines started, fed and stopped in turn on the same bus and stores. */
 
 /** What the engines of a restart test share: the bus, the stores in memory but the risk state, `riskStore`. */
-export type RestartStores = EngineAdapters & { bus: MemoryBus; features: FeatureStore };
+export type RestartStores<B extends Bus = MemoryBus> = EngineAdapters & { bus: B; features: FeatureStore };
 
 /** A memory bus holding the streams of `cfg`. */
 export async function busFor(cfg: Config): Promise<MemoryBus> {
@@ -33,8 +33,8 @@ export async function busFor(cfg: Config): Promise<MemoryBus> {
   return bus;
 }
 
-/** Memory stores over `bus` and `riskStore` (and `features`, 10 vectors of history, unless given). */
-export const restartStores = (bus: MemoryBus, registry: ModelRegistry, riskStore: RiskStore, features: FeatureStore = createMemoryFeatureStore({ historyCap: 10 })): RestartStores => ({
+/** Memory stores over `bus` (a memory bus, or real NATS) and `riskStore` (and `features`, 10 vectors of history, unless given). */
+export const restartStores = <B extends Bus = MemoryBus>(bus: B, registry: ModelRegistry, riskStore: RiskStore, features: FeatureStore = createMemoryFeatureStore({ historyCap: 10 })): RestartStores<B> => ({
   bus,
   features,
   timeseries: createMemoryTimeseriesStore(),

@@ -1,19 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fillsDurable } from '../../cli/external-durables.js';
-import type { Engine, EngineAdapters } from '../../cli/engine.js';
+import type { Engine } from '../../cli/engine.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
-import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
-import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
 import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
-import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
 import type { Bus } from '../../streams/bus.js';
 import { encode } from '../../streams/codec.js';
 import type { Fill } from '../../streams/messages/fill.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
-import { assetSnapshots, held, rewindAssets, storedRejects } from './crash-rewind.js';
-import { startLive, storedOrders } from './engine-restart.js';
+import { assetSnapshots, held, restoreRow, rewindAssets, storedRejects } from './crash-rewind.js';
+import { restartStores, runBetween, startLive, storedOrders } from './engine-restart.js';
 import { isolatedConfig, NATS_URL, trainedRegistry } from './engine-run.js';
 import { feedLiveBars } from './live-bars-feed.js';
 
@@ -61,20 +58,15 @@ describe('a live fill applied after the last risk-book write, then a crash (real
     buses.push(bus);
     await bus.ensureStreams(streamSpecs(cfg));
     const riskStore = createMemoryRiskStore();
-    const features = createMemoryFeatureStore({ historyCap: 10 });
-    const stores: EngineAdapters = { bus, features, timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() };
+    const stores = restartStores(bus, registry, riskStore);
+    const { features } = stores;
     try {
-      let engine = await startLive(cfg, stores);
-      try {
-        await feedLiveBars(engine, bus, cfg, SYMBOLS, FROM, T1);
-      } finally {
-        await engine.stop();
-      }
+      await runBetween(cfg, stores, SYMBOLS, FROM, T1);
       const snaps = await assetSnapshots(cfg, features);
       // The last order approved before the row: the restored book knows it as the second run's does.
       const before = (await storedOrders(bus, cfg, SYMBOLS)).filter((o) => o.ts < T1).at(-1);
       if (before === undefined) throw new Error('no order before T1');
-      engine = await startLive(cfg, stores);
+      const engine = await startLive(cfg, stores);
       let row: Awaited<ReturnType<typeof riskStore.load>>;
       let redelivered: number;
       try {
@@ -114,11 +106,7 @@ describe('a live fill applied after the last risk-book write, then a crash (real
       const ordersAtCrash = (await storedOrders(bus, cfg, SYMBOLS)).map((o) => o.id);
       expect(ordersAtCrash.length).toBeGreaterThan(0);
       // The crash: the row as before the fill (its write never landed), the bars and the fill unacknowledged.
-      await riskStore.clear(cfg.risk.account);
-      await riskStore.saveLimits(cfg.risk.account, row.limits, 0);
-      await riskStore.saveTrading(cfg.risk.account, row.trading, 0);
-      if (row.book === undefined) throw new Error('no book stored');
-      await riskStore.saveBook(cfg.risk.account, row.book, 0);
+      await restoreRow(riskStore, cfg.risk.account, row);
       await rewindAssets(bus, cfg, features, snaps);
       await expect.poll(async () => {
         await bus.deleteConsumer(streamName(cfg, 'SIGNALS'), fillsDurable(cfg));

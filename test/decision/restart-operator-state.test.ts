@@ -2,16 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine, EngineAdapters } from '../../cli/engine.js';
 import type { Config } from '../../config/schema.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
-import { createMemoryFeatureStore } from '../../state/memory-feature-store.js';
 import { createMemoryRiskStore } from '../../state/memory-risk-store.js';
-import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store.js';
-import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
 import type { Bus } from '../../streams/bus.js';
 import type { Order } from '../../streams/messages/order.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { streamSpecs } from '../../streams/provision.js';
-import { assetSnapshots, held, rewindAssets, storedRejects } from './crash-rewind.js';
-import { startLive, storedOrders } from './engine-restart.js';
+import { assetSnapshots, held, restoreRow, rewindAssets, storedRejects } from './crash-rewind.js';
+import { restartStores, runBetween, startLive, storedOrders } from './engine-restart.js';
 import { isolatedConfig, NATS_URL, trainedRegistry } from './engine-run.js';
 import { feedLiveBars } from './live-bars-feed.js';
 
@@ -92,17 +89,12 @@ describe('an operator change stored after the last risk-book write, then a crash
     buses.push(bus);
     await bus.ensureStreams(streamSpecs(cfg));
     const riskStore = createMemoryRiskStore();
-    const features = createMemoryFeatureStore({ historyCap: 10 });
-    const stores: EngineAdapters = { bus, features, timeseries: createMemoryTimeseriesStore(), registry, riskStore, audit: createMemoryAuditStore() };
+    const stores = restartStores(bus, registry, riskStore);
+    const { features } = stores;
     try {
-      let engine = await startLive(cfg, stores);
-      try {
-        await feedLiveBars(engine, bus, cfg, SYMBOLS, FROM, T1);
-      } finally {
-        await engine.stop();
-      }
+      await runBetween(cfg, stores, SYMBOLS, FROM, T1);
       const snaps = await assetSnapshots(cfg, features);
-      engine = await startLive(cfg, stores);
+      const engine = await startLive(cfg, stores);
       let redelivered: number;
       let row: Awaited<ReturnType<typeof riskStore.load>>;
       try {
@@ -120,11 +112,7 @@ describe('an operator change stored after the last risk-book write, then a crash
         // Everything decided (the stop decides what the sequencer held).
         await engine.stop();
       }
-      expect(row.book).toBeDefined();
-      await riskStore.clear(cfg.risk.account);
-      await riskStore.saveLimits(cfg.risk.account, row.limits, 0);
-      await riskStore.saveTrading(cfg.risk.account, row.trading, 0);
-      await riskStore.saveBook(cfg.risk.account, row.book, 0);
+      await restoreRow(riskStore, cfg.risk.account, row);
       if (when !== 'covered') await rewindAssets(bus, cfg, features, snaps);
       await check({ cfg, bus, stores, engine, redelivered, orders: await storedOrders(bus, cfg, SYMBOLS) });
     } finally {
