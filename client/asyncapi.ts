@@ -49,8 +49,9 @@ const ref = (path: string): Obj => ({ $ref: path });
  * zod schemas (the schemas are the contract; this is their published form). Operations are from
  * the engine's side: `send` = Sextant publishes, `receive` = Sextant consumes (fills and expiries
  * are both: the paper venue publishes them, live trading consumers too), and control verbs are
- * `receive` with a reply. Refinements zod cannot express in JSON Schema (`> 0`, finite,
- * high ≥ low …) are enforced by the schemas at the edge but not spelled out here.
+ * `receive` with a reply. Bounds, integers, lengths and patterns are zod checks and so part of the
+ * published schemas; rules across fields (a bar's high ≥ low, a fill's rebate cap, an expiry's id)
+ * are refinements JSON Schema cannot carry: the engine enforces them at the edge.
  *
  * @example writeFileSync('docs/asyncapi.yaml', asyncApiYaml())
  */

@@ -24,15 +24,16 @@ export type ControlScope = z.infer<typeof scope>;
 /** The longest `reason` a control request may carry for the audit trail (characters). */
 export const MAX_REASON_CHARS = 500;
 const reasonText = z.string().min(1).max(MAX_REASON_CHARS);
-const notBlank = (r: string): boolean => r.trim() !== '';
+/** Not blank: a character other than white space (what `trim()` removes); a pattern, so the published schema carries it. */
+const notBlank = /\S/;
 /**
  * Why, for the audit trail (halt, reduce, retrain trigger and pause): blank text from a client
  * other than `sextant ctl` (which refuses it) was carried out and audited with a reason naming nothing.
  */
-const reason = reasonText.refine(notBlank, { message: 'blank: say why' });
+const reason = reasonText.regex(notBlank, { error: 'blank: say why' });
 const optionalReason = z.string().max(MAX_REASON_CHARS).default('');
 /** A deploy's or rollback's reason, when given: it names why in the registry's alias history, so blank text is refused too. */
-const modelReason = reasonText.refine(notBlank, { message: 'blank: say why, or leave the reason out' });
+const modelReason = reasonText.regex(notBlank, { error: 'blank: say why, or leave the reason out' });
 
 export const ControlArgsSchemas = {
   status: z.object({}).strict(),
@@ -71,7 +72,7 @@ export const ControlRequestSchema = z
     v: z.literal(1),
     id: z.string().min(1).max(128),
     // Who, for the audit trail: blank (`--operator "  "`) was stored as a row nobody can be found by.
-    operator: z.string().min(1).max(128).refine((o) => o.trim() !== '', { message: 'blank: say who is asking' }),
+    operator: z.string().min(1).max(128).regex(notBlank, { error: 'blank: say who is asking' }),
     args: z.unknown().default({}),
   })
   .strict();

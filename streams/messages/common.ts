@@ -1,9 +1,14 @@
 import { z } from 'zod';
 
-/** A finite number: NaN and ±Infinity are refused at the edge. */
-export const finite = z.number().refine(Number.isFinite, { message: 'must be a finite number' });
-export const positive = finite.refine((n) => n > 0, { message: 'must be > 0' });
-export const nonNegative = finite.refine((n) => n >= 0, { message: 'must be >= 0' });
+/**
+ * A finite number: NaN and ±Infinity are refused at the edge (zod's number refuses them; the error
+ * says so in our words). The sign rules below are zod's own checks, not refinements, so the
+ * published JSON Schema carries them (`exclusiveMinimum: 0`, `minimum: 0`): a consumer validating
+ * against docs/asyncapi.yaml alone refuses `qty: -1` as the engine does.
+ */
+export const finite = z.number({ error: (iss) => (typeof iss.input === 'number' ? 'must be a finite number' : undefined) });
+export const positive = finite.gt(0, { error: 'must be > 0' });
+export const nonNegative = finite.min(0, { error: 'must be >= 0' });
 /** Event time, milliseconds since the Unix epoch (UTC). */
 export const epochMs = z.number().int().nonnegative();
 export const token = z.string().min(1).max(64);

@@ -32,7 +32,7 @@ export const FillSchema = z
       price: positive,
       fee: finite.meta({ description: `Quote currency: paid, or negative for a rebate received (a maker rebate), of at most ${MAX_REBATE_SHARE * 100} % of qty × price; the risk book's realised PnL is net of it.` }),
       liquidity: z.enum(['maker', 'taker']),
-      slippageBps: z.number().refine(Number.isFinite, { message: 'must be a finite number' }),
+      slippageBps: finite,
       /**
        * True when the order has nothing left to fill: filled in full, or expired after this fill (the
        * venue works the rest no more: the risk book releases it and counts the order expired

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { epochMs, finite, messageId, symbol, token } from './common.js';
+import { epochMs, finite, messageId, positive, symbol, token } from './common.js';
 
-const probability = finite.refine((n) => n >= 0 && n <= 1, { message: 'must be in [0, 1]' });
+const probability = finite.min(0, { error: 'must be in [0, 1]' }).max(1, { error: 'must be in [0, 1]' });
 const interval = z.tuple([finite, finite]).refine(([lo, hi]) => lo <= hi, { message: 'lower bound must not exceed upper bound' });
 
 /** What the strategy wants to hold after this prediction: a signed target position in base units. */
@@ -36,7 +36,7 @@ export const PredictionSchema = z
     attributions: z.array(z.object({ feature: z.string().min(1), contribution: finite }).readonly()).readonly(),
     confidence: probability,
     /** Last price seen with the features (close or mid), so downstream actors need no lookup. */
-    price: finite.refine((n) => n > 0, { message: 'must be > 0' }),
+    price: positive,
     intent: PositionIntentSchema.nullable(),
   })
   .readonly();

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { BarSchema } from '../messages/bar.js';
+import { nonNegative, positive } from '../messages/common.js';
 import { RefusalReason } from '../messages/dlq-entry.js';
 import type { MarketData } from '../messages/market-data.js';
 import { QuoteSchema } from '../messages/quote.js';
@@ -29,6 +30,14 @@ const FIELDS: Readonly<Record<MessageType, readonly string[]>> = {
   'md.trade': Object.keys(TradeSchema.unwrap().shape),
   'md.quote': Object.keys(QuoteSchema.unwrap().shape),
   'md.bar': Object.keys(BarSchema.unwrap().shape),
+};
+/** The price and size fields (`positive`, `nonNegative`): a number below their bound is NON_POSITIVE; `ts: -1` is SCHEMA. */
+const signFields = (shape: Readonly<Record<string, z.ZodType>>): ReadonlySet<string> =>
+  new Set(Object.keys(shape).filter((k) => shape[k] === positive || shape[k] === nonNegative));
+const SIGN_FIELDS: Readonly<Record<MessageType, ReadonlySet<string>>> = {
+  'md.trade': signFields(TradeSchema.unwrap().shape),
+  'md.quote': signFields(QuoteSchema.unwrap().shape),
+  'md.bar': signFields(BarSchema.unwrap().shape),
 };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -126,9 +135,10 @@ function explain(obj: Readonly<Record<string, unknown>>): Accepted | Refusal {
   }
   const parsed = SCHEMAS[type].safeParse(obj);
   if (parsed.success) return { ok: true, msg: parsed.data };
-  // Every refinement on a numeric field is a sign rule (finiteness was settled above): a custom
-  // issue on a field holding a finite number is a zero or negative price or size.
-  const signIssue = parsed.error.issues.find((i) => i.code === 'custom' && i.path.length === 1 && typeof obj[String(i.path[0])] === 'number');
+  // Finiteness was settled above: a too-small number in a price or size field is a zero or negative price or size.
+  const signIssue = parsed.error.issues.find(
+    (i) => i.code === 'too_small' && i.path.length === 1 && SIGN_FIELDS[type].has(String(i.path[0])) && typeof obj[String(i.path[0])] === 'number',
+  );
   if (signIssue !== undefined) return refuse(RefusalReason.NON_POSITIVE, describe([signIssue]));
   return refuse(RefusalReason.SCHEMA, describe(parsed.error.issues));
 }
