@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { startRetrainingActor } from '../../actors/retraining-actor.js';
 import type { RetrainingActorHandle } from '../../actors/retraining-actor.js';
 import { loadConfig } from '../../config/load.js';
-import { createLiveClock } from '../../state/clocks/live-clock.js';
-import { silentLogger } from '../../state/logger.js';
 import type { TrainingSampleStore } from '../../state/training-sample-store.js';
-import { streamName } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { until } from '../labeling/harness.js';
-import { RETRAINING_TEST_CONFIG, publishLabels, samplesOf } from './fixtures.js';
+import { RETRAINING_TEST_CONFIG, publishLabels, samplesOf, startWorldActor } from './fixtures.js';
 import type { RetrainingWorld } from './fixtures.js';
 import { pgRetrainingWorld } from './pg-world.js';
+import { stopMidShadow } from './shadow-run.js';
 
 // A retraining actor killed between its promotion in the registry and the commit of the batch that
 // decided it (kill -9 of the engine, found by running `sextant run` with retraining on and killing
@@ -20,30 +17,14 @@ import { pgRetrainingWorld } from './pg-world.js';
 const cfg = { ...loadConfig(), prefix: 'rtcrashpromo', streamNamePrefix: 'RTCRASHPROMO_' };
 const subjects = subjectsFor(cfg.prefix);
 
-const start = (w: RetrainingWorld, samples: TrainingSampleStore = w.store): Promise<RetrainingActorHandle> =>
-  startRetrainingActor({
-    bus: w.bus, subjects, samples, registry: w.registry, clock: createLiveClock(), log: silentLogger, strategy: 's1', model: 'dir', config: RETRAINING_TEST_CONFIG,
-    streams: { OUTCOMES: streamName(cfg, 'OUTCOMES') }, trainingThread: 'main',
-  });
+/** The world's actor, on `samples` instead of its sample store when given. */
+const start = (w: RetrainingWorld, samples: TrainingSampleStore = w.store): Promise<RetrainingActorHandle> => startWorldActor({ ...w, store: samples }, cfg, subjects, RETRAINING_TEST_CONFIG);
 
 /** What a promotion leaves, to compare the crashed run with the uninterrupted one. */
 const outcome = (h: RetrainingActorHandle): unknown => {
   const s = h.status();
   return { phase: s.phase, champion: s.champion, lastOutcome: s.lastOutcome, lastShadow: s.lastShadow, watch: s.watch, anchor: s.anchor, counters: s.counters };
 };
-
-/** One actor to the shadow run (130 labels: dir@2 shadowed, 27 of 60), then stopped. */
-async function toShadow(w: RetrainingWorld, fresh: ReturnType<typeof samplesOf>): Promise<void> {
-  const first = await start(w);
-  try {
-    await publishLabels(w, subjects, fresh.slice(0, 130));
-    await until('130 labels applied', () => first.status().counters.labels === 130, 60_000);
-    await first.idle();
-    expect(first.status()).toMatchObject({ phase: 'shadow', challenger: { name: 'dir', version: 2 }, shadow: { n: 27 } });
-  } finally {
-    await first.stop();
-  }
-}
 
 /** A restarted actor given the shadow run's remaining labels; what it ends with once all are applied. */
 async function finish(w: RetrainingWorld, samples?: TrainingSampleStore): Promise<unknown> {
@@ -63,7 +44,7 @@ describe('retraining actor killed just after its promotion (before the batch com
     const a = await pgRetrainingWorld(cfg, subjects);
     let uninterrupted: unknown;
     try {
-      await toShadow(a, fresh);
+      await stopMidShadow(a, cfg, subjects, fresh);
       await publishLabels(a, subjects, fresh.slice(130));
       uninterrupted = await finish(a);
     } finally {
@@ -73,7 +54,7 @@ describe('retraining actor killed just after its promotion (before the batch com
 
     const b = await pgRetrainingWorld(cfg, subjects);
     try {
-      await toShadow(b, fresh);
+      await stopMidShadow(b, cfg, subjects, fresh);
       // The crash: every commit after the registry made dir@2 production fails (as a kill -9 then
       // would leave it), so the actor stops with the promotion made and not recorded.
       const crashing: TrainingSampleStore = {

@@ -1,27 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { startRetrainingActor } from '../../actors/retraining-actor.js';
 import type { RetrainingActorHandle } from '../../actors/retraining-actor.js';
 import { loadConfig } from '../../config/load.js';
-import { createLiveClock } from '../../state/clocks/live-clock.js';
-import { silentLogger } from '../../state/logger.js';
 import type { TrainingSampleStore } from '../../state/training-sample-store.js';
-import { streamName } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { until } from '../labeling/harness.js';
-import { RETRAINING_TEST_CONFIG, publishLabels, samplesOf } from './fixtures.js';
+import { RETRAINING_TEST_CONFIG, publishLabels, samplesOf, startWorldActor } from './fixtures.js';
 import type { RetrainingWorld } from './fixtures.js';
 import { pgRetrainingWorld } from './pg-world.js';
+import { stopMidShadow } from './shadow-run.js';
 
 // A retraining actor restarted in the middle of a cycle, its challenger registered and shadowed
 // (not judged yet), on the PostgreSQL registry and sample store (real PostgreSQL, a schema of its own per case).
 const cfg = { ...loadConfig(), prefix: 'rtmidshadowpg', streamNamePrefix: 'RTMIDSHADOWPG_' };
 const subjects = subjectsFor(cfg.prefix);
 
-const start = (w: RetrainingWorld, samples: TrainingSampleStore = w.store): Promise<RetrainingActorHandle> =>
-  startRetrainingActor({
-    bus: w.bus, subjects, samples, registry: w.registry, clock: createLiveClock(), log: silentLogger, strategy: 's1', model: 'dir', config: RETRAINING_TEST_CONFIG,
-    streams: { OUTCOMES: streamName(cfg, 'OUTCOMES') }, trainingThread: 'main',
-  });
+/** The world's actor, on `samples` instead of its sample store when given. */
+const start = (w: RetrainingWorld, samples: TrainingSampleStore = w.store): Promise<RetrainingActorHandle> => startWorldActor({ ...w, store: samples }, cfg, subjects, RETRAINING_TEST_CONFIG);
 
 type Row = { version: number; aliases: readonly string[]; rejected: boolean; cycle: unknown };
 /** Version, aliases, whether rejected and the retraining cycle recorded, of each version the registry holds (oldest first). */
@@ -32,16 +26,8 @@ async function versions(w: RetrainingWorld): Promise<Row[]> {
 }
 
 /** The first actor, stopped in its first cycle's shadow run (dir@2 `candidate`, 27 shadow predictions of 60). */
-async function stopMidShadow(w: RetrainingWorld, fresh: ReturnType<typeof samplesOf>): Promise<void> {
-  const first = await start(w);
-  try {
-    await publishLabels(w, subjects, fresh.slice(0, 130));
-    await until('130 labels applied', () => first.status().counters.labels === 130, 60_000);
-    await first.idle();
-    expect(first.status()).toMatchObject({ phase: 'shadow', challenger: { name: 'dir', version: 2 }, shadow: { n: 27 } });
-  } finally {
-    await first.stop();
-  }
+async function toMidShadow(w: RetrainingWorld, fresh: ReturnType<typeof samplesOf>): Promise<void> {
+  await stopMidShadow(w, cfg, subjects, fresh);
   expect(await versions(w)).toEqual([
     { version: 1, aliases: ['production'], rejected: false, cycle: undefined },
     { version: 2, aliases: ['candidate'], rejected: false, cycle: 1 },
@@ -53,7 +39,7 @@ describe('retraining actor (PostgreSQL registry) restarted mid-shadow', () => {
     const w = await pgRetrainingWorld(cfg, subjects);
     try {
       const fresh = samplesOf(200, 170, 1, 2);
-      await stopMidShadow(w, fresh);
+      await toMidShadow(w, fresh);
       const second = await start(w);
       try {
         expect(second.status()).toMatchObject({ phase: 'shadow', challenger: { name: 'dir', version: 2 }, shadow: { n: 27 }, counters: { labels: 130, trainings: 1 } });
@@ -87,7 +73,7 @@ describe('retraining actor (PostgreSQL registry) restarted mid-shadow', () => {
     const w = await pgRetrainingWorld(cfg, subjects);
     try {
       const fresh = samplesOf(200, 170, 1, 2);
-      await stopMidShadow(w, fresh);
+      await toMidShadow(w, fresh);
       const next = await start(w, { ...w.store, loadSnapshot: async () => undefined });
       try {
         await next.idle();

@@ -1,7 +1,9 @@
+import { expect } from 'vitest';
 import type { RetrainingActorHandle } from '../../actors/retraining-actor.js';
 import type { Config } from '../../config/schema.js';
 import type { ModelVersion } from '../../models/registry/model-registry.js';
 import type { Subjects } from '../../streams/subjects.js';
+import type { TrainingSample } from '../../state/training-sample-store.js';
 import { until } from '../labeling/harness.js';
 import { RETRAINING_TEST_CONFIG, publishLabels, samplesOf, startWorldActor } from './fixtures.js';
 import type { RetrainingWorld } from './fixtures.js';
@@ -32,5 +34,22 @@ export async function inShadowRun(
   } finally {
     await actor.stop();
     await w.bus.close();
+  }
+}
+
+/**
+ * The world's actor to its first cycle's shadow run, then stopped: 130 labels of `fresh` (the
+ * flipped regime) applied, challenger dir@2 `candidate` and 27 of its 60 shadow predictions made.
+ * What a restart mid-shadow (or a crash after it) starts from.
+ */
+export async function stopMidShadow(w: RetrainingWorld, cfg: Pick<Config, 'prefix' | 'streamNamePrefix' | 'streams'>, subjects: Subjects, fresh: readonly TrainingSample[]): Promise<void> {
+  const first = await startWorldActor(w, cfg, subjects, RETRAINING_TEST_CONFIG);
+  try {
+    await publishLabels(w, subjects, fresh.slice(0, 130));
+    await until('130 labels applied', () => first.status().counters.labels === 130, 60_000);
+    await first.idle();
+    expect(first.status()).toMatchObject({ phase: 'shadow', challenger: { name: 'dir', version: 2 }, shadow: { n: 27 } });
+  } finally {
+    await first.stop();
   }
 }
