@@ -78,6 +78,8 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
     ...(cfg.paperVenue.enabled ? {} : { marketFillBandBps: cfg.validation.marketFillBandBps }),
     // A refused fill republished under its id reaches the engine only past SIGNALS' duplicate window.
     fillDuplicateWindowMs: cfg.streams.SIGNALS.duplicateWindowMs,
+    // Fills and expiries over the engine's bound it refuses unread (OVERSIZE): not relayed either.
+    maxReportBytes: cfg.validation.maxReportBytes,
     // The orders topic is held until learnStoredOrders below has read SIGNALS, then relayed after it.
     learnsStored: true,
     log,

@@ -17,6 +17,7 @@ import type { FeedEntry } from './feed-entry.js';
 import { CloseCode, EVENT_TOPICS, TOPICS } from './protocol.js';
 import type { Topic } from './protocol.js';
 import { DEFAULT_FILL_PRICE_TOLERANCE_BPS } from '../../models/risk/fill-check.js';
+import { DEFAULT_MAX_REPORT_BYTES } from '../../streams/validation/report-size.js';
 import { createRelayAdmission } from './relay-admission.js';
 import type { Admitted, EdgeValidation } from './relay-admission.js';
 import { busPatterns, clientSymbolToken, routeSubject } from './topics.js';
@@ -95,6 +96,12 @@ export type HubOptions = Readonly<{
    * stores it, the engine checks it afresh and the feed does too.
    */
   fillDuplicateWindowMs?: number;
+  /**
+   * The engine's `validation.maxReportBytes` (default 8192): a fill or expiry larger than this the
+   * engine refuses (OVERSIZE) before it reads it, so it is not relayed either (with `marketData` or
+   * `bookedFills`). The same setting as the engine's, so a desk that changes it gets one bound.
+   */
+  maxReportBytes?: number;
   /**
    * How many of the newest messages of each `orders` slot its snapshot holds (`gateway.ordersSnapshotDepth`,
    * default 100): orders and rejects per strategy, venue and symbol, fills per venue and symbol. A
@@ -236,6 +243,7 @@ export function createHub(opts: HubOptions): Hub {
     marketFillBandBps: opts.marketFillBandBps ?? null,
     recentIds: opts.recentIds ?? 10_000,
     fillDuplicateWindowMs: opts.fillDuplicateWindowMs ?? 120_000,
+    maxReportBytes: opts.maxReportBytes ?? DEFAULT_MAX_REPORT_BYTES,
     now,
     ...(opts.onDuplicate !== undefined ? { onDuplicate: opts.onDuplicate } : {}),
   });

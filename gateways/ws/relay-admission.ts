@@ -39,6 +39,8 @@ export type RelayAdmissionOptions = Readonly<{
   recentIds: number;
   /** SIGNALS' duplicate window (`HubOptions.fillDuplicateWindowMs`). */
   fillDuplicateWindowMs: number;
+  /** The bound on a fill's or expiry's bytes, as the engine's (`HubOptions.maxReportBytes`). */
+  maxReportBytes: number;
   /** The gateway's wall clock. */
   now: () => number;
   /** Told of each message dropped as an already relayed id. */
@@ -140,7 +142,7 @@ export function createRelayAdmission(opts: RelayAdmissionOptions): RelayAdmissio
       }
       v = r.msg;
     } else if (route.idKind === 'fill' && (md !== undefined || booked !== undefined)) {
-      const r = decodeFill(subject, data, opts.subjects, md?.isKnown ?? (() => true));
+      const r = decodeFill(subject, data, opts.subjects, md?.isKnown ?? (() => true), opts.maxReportBytes);
       if (!r.ok) {
         refusedFills++;
         return undefined;
@@ -155,7 +157,7 @@ export function createRelayAdmission(opts: RelayAdmissionOptions): RelayAdmissio
     } else if (route.idKind === 'expiry' && (md !== undefined || booked !== undefined)) {
       // A live consumer's expiry, checked as the engine's expiry consumer does (cli/external-reports.ts):
       // relayed, one it dead-letters would show its order expired on every dashboard.
-      const r = decodeExpiry(subject, data, opts.subjects, md?.isKnown ?? (() => true));
+      const r = decodeExpiry(subject, data, opts.subjects, md?.isKnown ?? (() => true), opts.maxReportBytes);
       if (!r.ok || ahead(r.expiry.ts)) {
         refusedExpiries++;
         return undefined;
