@@ -16,7 +16,7 @@ import type { Suggestion } from '../streams/messages/suggestion.js';
 import type { Subjects } from '../streams/subjects.js';
 import { unroutableAsset } from '../streams/subjects.js';
 import { toDlqEntry } from '../streams/validation/dlq.js';
-import { refuse } from '../streams/validation/refusal.js';
+import { refuse, schemaIssues } from '../streams/validation/refusal.js';
 import { marketMid } from '../models/risk/market-mid.js';
 import { CoreBookSnapshotSchema, createRiskCore, TradingSnapshotSchema } from '../models/risk/risk-core.js';
 import type { ControlArgs, MarketMid, RiskCore, RiskDecision, RiskStatus, TradingSnapshot } from '../models/risk/risk-core.js';
@@ -479,7 +479,7 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
           const p = SuggestionSchema.safeParse(raw);
           // A suggestion whose decision no subject could carry would fail the batch on every redelivery.
           const unroutable = p.success ? unroutableAsset(deps.subjects, p.data.venue, p.data.symbol, p.data.strategy) : undefined;
-          if (!p.success) dlq(d, 'SCHEMA', p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+          if (!p.success) dlq(d, 'SCHEMA', schemaIssues(p.error.issues));
           else if (unroutable !== undefined) dlq(d, 'SCHEMA', unroutable);
           else {
             const dec = core.onSuggestion(p.data, p.data.ts);
@@ -489,14 +489,14 @@ export async function startRiskActor(deps: RiskActorDeps, opts: RiskActorOptions
         } else if (type === 'exec.fill') {
           const p = FillSchema.safeParse(raw);
           const mismatch = p.success ? core.checkFill(p.data) : undefined;
-          if (!p.success) dlq(d, 'SCHEMA', p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+          if (!p.success) dlq(d, 'SCHEMA', schemaIssues(p.error.issues));
           else if (mismatch !== undefined) dlq(d, mismatch.reason, mismatch.detail);
           else states.push(...core.onFill(p.data));
         } else if (type === 'exec.expired') {
           // The venue works the order no more: it stops counting in flight now (a second report changes nothing).
           const p = ExpirySchema.safeParse(raw);
           const mismatch = p.success ? core.checkExpiry(p.data) : undefined;
-          if (!p.success) dlq(d, 'SCHEMA', p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+          if (!p.success) dlq(d, 'SCHEMA', schemaIssues(p.error.issues));
           else if (mismatch !== undefined) dlq(d, mismatch.reason, mismatch.detail);
           else if (!core.expirable(p.data.orderId) && core.recordFinalFillExpiry(p.data.orderId)) {
             stats.expiriesConfirming++; // its final fill expired it: the same news again

@@ -11,7 +11,7 @@ import type { Prediction } from '../streams/messages/prediction.js';
 import { PredictionSchema } from '../streams/messages/prediction.js';
 import type { Subjects } from '../streams/subjects.js';
 import { toDlqEntry } from '../streams/validation/dlq.js';
-import { refuse } from '../streams/validation/refusal.js';
+import { refuse, schemaIssues } from '../streams/validation/refusal.js';
 import type { StrategyCore, StrategyModel, StrategyStats } from '../models/inference/strategy-core.js';
 
 export { createStrategyCore, CoreSkip } from '../models/inference/strategy-core.js';
@@ -178,7 +178,7 @@ export function startStrategyActor(deps: StrategyActorDeps, opts: StrategyActorO
     }
     const parsed = FeatureVectorSchema.safeParse(json);
     if (!parsed.success) {
-      refuseMsg(subject, data, 'SCHEMA', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      refuseMsg(subject, data, 'SCHEMA', schemaIssues(parsed.error.issues));
       return;
     }
     const v = parsed.data;

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Refusal } from '../../streams/validation/refusal.js';
-import { refuse } from '../../streams/validation/refusal.js';
+import { refuse, schemaIssues } from '../../streams/validation/refusal.js';
 import { decodeText } from '../../streams/codec.js';
 
 /** Schemas an actor accepts, keyed by the message's `type` tag. */
@@ -27,6 +27,6 @@ export function decodeInput<T>(data: Uint8Array, schemas: SchemaTable): Decoded<
   const schema = typeof tag === 'string' && Object.hasOwn(schemas, tag) ? schemas[tag] : undefined;
   if (schema === undefined) return refuse('SCHEMA', `unexpected message type ${JSON.stringify(tag)}`);
   const r = schema.safeParse(json);
-  if (!r.success) return refuse('SCHEMA', r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  if (!r.success) return refuse('SCHEMA', schemaIssues(r.error.issues));
   return { ok: true, msg: r.data as T };
 }

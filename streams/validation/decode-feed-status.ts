@@ -4,7 +4,7 @@ import type { FeedStatus } from '../messages/feed-status.js';
 import type { Subjects } from '../subjects.js';
 import { unroutableAsset } from '../subjects.js';
 import type { Refusal } from './refusal.js';
-import { refuse } from './refusal.js';
+import { refuse, schemaIssues } from './refusal.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -21,7 +21,7 @@ export function decodeFeedStatus(subject: string, data: Uint8Array, subjects: Su
     return refuse(RefusalReason.MALFORMED_JSON, e instanceof Error ? e.message : String(e));
   }
   const p = FeedStatusSchema.safeParse(raw);
-  if (!p.success) return refuse(RefusalReason.SCHEMA, p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  if (!p.success) return refuse(RefusalReason.SCHEMA, schemaIssues(p.error.issues));
   const { venue, symbol } = p.data;
   const unroutable = unroutableAsset(subjects, venue, symbol);
   if (unroutable !== undefined) return refuse(RefusalReason.SCHEMA, unroutable);
