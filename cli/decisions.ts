@@ -41,7 +41,7 @@ import { encode } from '../streams/codec.js';
 import { RefusalReason } from '../streams/messages/dlq-entry.js';
 import type { FeatureVector } from '../streams/messages/feature-vector.js';
 import { toDlqEntry } from '../streams/validation/dlq.js';
-import { refuse } from '../streams/validation/refusal.js';
+import { refuse, schemaIssues } from '../streams/validation/refusal.js';
 import type { Refusal } from '../streams/validation/refusal.js';
 import type { Expiry } from '../streams/messages/expiry.js';
 import type { Fill } from '../streams/messages/fill.js';
@@ -480,7 +480,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
         return refuseEvent(subject, data, RefusalReason.MALFORMED_JSON, 'not JSON');
       }
       const e = ModelEventSchema.safeParse(raw);
-      if (!e.success) return refuseEvent(subject, data, RefusalReason.SCHEMA, e.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      if (!e.success) return refuseEvent(subject, data, RefusalReason.SCHEMA, schemaIssues(e.error.issues));
       if ((e.data.event !== 'promoted' && e.data.event !== 'rolled_back') || e.data.alias !== served.alias) return;
       swapTo(cfg.strategy.model).catch((err: unknown) => {
         if (err instanceof UnservableModelError) return; // said and kept in refused()

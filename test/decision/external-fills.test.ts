@@ -55,6 +55,13 @@ describe('fills from live trading consumers (paper venue off)', () => {
       expect(position()).toBeCloseTo(0.02, 12);
       expect(engine.decisions?.path.stats().fills).toBe(2);
       expect(await dead()).toBe(4);
+      // One that is no object at all: its detail names the issue, not ": …" (an issue of the whole message has no path).
+      bus.emit(subjects.model(cfg.strategy.model.split('@')[0] ?? '', 'promoted'), encode([1]));
+      while ((await dead()) < 5 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const last = await bus.lastMessage(streamName(cfg, 'DLQ'), subjects.dlq('decisions'));
+      const entry = DlqEntrySchema.parse(JSON.parse(decodeText(last?.data ?? new Uint8Array())));
+      expect(entry).toMatchObject({ reason: 'SCHEMA' });
+      expect(entry.detail).not.toMatch(/^:/);
     } finally {
       await engine.stop();
       await bus.close();
