@@ -1,23 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createDecisionPath } from '../../actors/decision-path.js';
-import type { AssetEvent } from '../../actors/event-sequencer.js';
-import { createExecutionCore } from '../../models/execution/execution-core.js';
-import { twapPolicy } from '../../models/execution/twap-policy.js';
-import type { StrategyCore } from '../../models/inference/strategy-core.js';
-import { createRiskCore } from '../../models/risk/risk-core.js';
-import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
-import { silentLogger } from '../../state/logger.js';
-import { createMemoryBus } from '../../streams/memory-bus.js';
 import type { Expiry } from '../../streams/messages/expiry.js';
-import type { Fill } from '../../streams/messages/fill.js';
-import type { Trade } from '../../streams/messages/trade.js';
-import { subjectsFor } from '../../streams/subjects.js';
-import { bookWithOrders } from '../support/approved-orders.js';
-
-const VENUE = 'binance';
-const SYMBOL = 'BTC/USDT';
-const T0 = Date.UTC(2024, 0, 1);
-const HOUR = 3_600_000;
+import { HOUR, liveOrderPath, SYMBOL, T0, VENUE } from './live-order-path.js';
 
 /** Whether `p` has settled after the event loop turned a few times. */
 async function settledYet(p: Promise<unknown>): Promise<boolean> {
@@ -38,12 +21,6 @@ async function settledYet(p: Promise<unknown>): Promise<boolean> {
  */
 describe('decision path: live reports and the risk writes that cover them', () => {
   async function world() {
-    const subjects = subjectsFor('sxt');
-    const bus = createMemoryBus();
-    await bus.ensureStreams([{ name: 'SIGNALS', subjects: subjects.streamSubjects.SIGNALS, maxAgeMs: 0, duplicateWindowMs: 120_000, storage: 'memory' }]);
-    // Trades only: nothing is scored, so the strategy is never asked for a prediction.
-    const strategy = { strategy: 's1', onFeatures: () => Promise.resolve([]) } as unknown as StrategyCore;
-    const risk = createRiskCore({ account: 'acc', book: bookWithOrders([{ id: 'o:live', venue: VENUE, symbol: SYMBOL, side: 'buy', qty: 0.5, strategy: 's1', expiresAt: T0 + HOUR }]) });
     let decided = 0;
     /** The risk writes are stored only once `land` is called (each write that waits then). */
     let gate: { promise: Promise<void>; open: () => void } | undefined;
@@ -51,32 +28,17 @@ describe('decision path: live reports and the risk writes that cover them', () =
       let open = (): void => {};
       gate = { promise: new Promise<void>((r) => (open = r)), open };
     };
-    const path = createDecisionPath(
-      { bus, subjects, log: silentLogger, clock: createSimulatedClock(T0) },
-      {
-        strategy,
-        timeframe: '1h',
-        execution: createExecutionCore({ strategy: 's1', policy: twapPolicy({ slices: 1 }), minQty: 0.001 }),
-        risk,
-        venue: undefined,
-        observer: { event: () => void decided++ },
-        persistRisk: () => () => gate?.promise ?? Promise.resolve(),
-      },
-    );
-    const trade = (i: number, ts: number): AssetEvent => ({
-      asset: `${VENUE}:${SYMBOL}`,
-      streamSeq: i,
-      md: { type: 'md.trade', v: 1, id: `t:${i}`, venue: VENUE, symbol: SYMBOL, price: 42_000, qty: 0.01, side: 'buy', ts } satisfies Trade,
-      vector: undefined,
+    const w = await liveOrderPath({
+      observer: { event: () => void decided++ },
+      persistRisk: () => () => gate?.promise ?? Promise.resolve(),
     });
-    return { bus, risk, path, trade, decided: () => decided, close, land: () => gate?.open() };
+    return { ...w, decided: () => decided, close, land: () => gate?.open() };
   }
 
   it('decides no release on top of a live fill before the write covering the fill is stored', async () => {
     const w = await world();
     w.close();
-    const fill: Fill = { type: 'exec.fill', v: 1, id: 'x:live:1', ts: T0 + 1, orderId: 'o:live', strategy: 's1', venue: VENUE, symbol: SYMBOL, side: 'buy', qty: 0.5, price: 42_000, fee: 0.1, liquidity: 'taker', slippageBps: 0, final: true };
-    const filled = w.path.onExternalFill(fill);
+    const filled = w.path.onExternalFill(w.fill(0.5));
     const released = w.path.onRelease([w.trade(1, T0 + 2)]);
     // The fill's write is not stored: it is not acknowledged, and the release waits.
     expect(await settledYet(filled)).toBe(false);
@@ -116,8 +78,7 @@ describe('decision path: live reports and the risk writes that cover them', () =
     const w = await world();
     w.close();
     // Final, half filled: the order expired with it.
-    const fill: Fill = { type: 'exec.fill', v: 1, id: 'x:live:1', ts: T0 + 1, orderId: 'o:live', strategy: 's1', venue: VENUE, symbol: SYMBOL, side: 'buy', qty: 0.25, price: 42_000, fee: 0.1, liquidity: 'taker', slippageBps: 0, final: true };
-    const filled = w.path.onExternalFill(fill);
+    const filled = w.path.onExternalFill(w.fill(0.25));
     const expiry: Expiry = { type: 'exec.expired', v: 1, id: 'e:o:live', ts: T0 + 2, orderId: 'o:live', strategy: 's1', venue: VENUE, symbol: SYMBOL, filledQty: 0.25, remainingQty: 0.25, reason: 'venue' };
     const confirmed = w.path.onExternalExpiry(expiry);
     expect(await settledYet(confirmed)).toBe(false);
