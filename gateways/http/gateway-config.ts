@@ -9,7 +9,13 @@ import { z } from 'zod';
  * expanded by {@link resolveGatewayTokens} when the gateway starts (config/default.yaml ships dev
  * defaults that must be replaced outside a workstation).
  */
-export const GatewayRoleSchema = z.enum(['viewer', 'operator']);
+/**
+ * `viewer`: the websocket feed; `operator`: the feed and control (`POST /api/ctl/<verb>`); `metrics`:
+ * `GET /metrics` only (Prometheus' `authorization: { credentials_file }`). While no `metrics` token is
+ * configured `/metrics` is open; once one is, only a `metrics` token reads it (not a viewer's or an
+ * operator's: a scraper's credential opens nothing else, and nothing else is needed to scrape).
+ */
+export const GatewayRoleSchema = z.enum(['viewer', 'operator', 'metrics']);
 export type GatewayRole = z.infer<typeof GatewayRoleSchema>;
 
 export const GatewayTokenSchema = z

@@ -16,6 +16,7 @@ import type { GatewayConfig } from './gateway-config.js';
 import { resolveGatewayTokens } from './gateway-config.js';
 import { sendJson } from './http-reply.js';
 import type { EngineMetrics } from './metrics.js';
+import { createMetricsAccess, openMetricsWarning } from './metrics-access.js';
 import { checkReadiness } from './readiness.js';
 import type { Probes } from './readiness.js';
 import { serveStatic } from './static-files.js';
@@ -77,8 +78,9 @@ export type GatewayServer = Readonly<{
 }>;
 
 /**
- * The engine's one HTTP server: `/healthz` (`degraded` while NATS is down), `/readyz`, `/metrics`, `POST /api/ctl/<verb>`, the
- * websocket feed at `/ws` and the dashboard's static files at `/`.
+ * The engine's one HTTP server: `/healthz` (`degraded` while NATS is down), `/readyz`, `/metrics` (a `metrics` token's
+ * once one is configured: `metrics-access.ts`), `POST /api/ctl/<verb>`, the websocket feed at `/ws` and the dashboard's
+ * static files at `/`. Listening beyond the loopback with `/metrics` open, it warns.
  *
  * @example const gw = await startGatewayServer({ config: cfg.gateway, hub, metrics, probes, bus, subjects, log }); // gw.url
  */
@@ -97,7 +99,9 @@ function pathOf(req: IncomingMessage): string | undefined {
 export async function startGatewayServer(opts: GatewayServerOptions): Promise<GatewayServer> {
   const cfg = opts.config;
   const log = opts.log.child({ gateway: 'http' });
-  const auth = createTokenAuth(resolveGatewayTokens(cfg.tokens, opts.env ?? process.env));
+  const tokens = resolveGatewayTokens(cfg.tokens, opts.env ?? process.env);
+  const auth = createTokenAuth(tokens);
+  const metricsAccess = createMetricsAccess(tokens, auth);
   // The gateway serves plain HTTP: its own pages come from http://<Host>.
   const originAllowed = createOriginCheck(cfg, { scheme: 'http', bindHost: cfg.host });
   const staticDir = opts.staticDir ?? cfg.staticDir;
@@ -121,6 +125,7 @@ export async function startGatewayServer(opts: GatewayServerOptions): Promise<Ga
         return sendJson(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'unavailable', failed: r.failed, checks: r.checks });
       }
       case '/metrics': {
+        if (!metricsAccess.allowed(req)) return sendJson(res, 401, { error: 'unauthorized', message: 'a metrics token is required (Authorization: Bearer …)' }, { 'WWW-Authenticate': 'Bearer' });
         const text = await opts.metrics.text();
         res.writeHead(200, { 'Content-Type': opts.metrics.contentType, 'Cache-Control': 'no-store' });
         res.end(text);
@@ -160,10 +165,12 @@ export async function startGatewayServer(opts: GatewayServerOptions): Promise<Ga
       resolve();
     });
   });
-  const { port } = server.address() as AddressInfo;
+  const { port, address } = server.address() as AddressInfo;
   const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
   const url = `http://${host}:${port}`;
-  log.info({ url }, 'gateway listening');
+  log.info({ url, metricsToken: metricsAccess.protected }, 'gateway listening');
+  const openMetrics = openMetricsWarning(metricsAccess, address);
+  if (openMetrics !== undefined) log.warn({ url, address }, openMetrics);
   return {
     url,
     port,

@@ -45,7 +45,11 @@ export function refuseUpgrade(socket: Duplex, status: number, reason: string): v
 export function createFeedUpgrade(opts: FeedUpgradeOptions): FeedUpgrade {
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxInboundBytes, perMessageDeflate: false, clientTracking: false });
   let upgrading = 0;
-  const identify = (req: IncomingMessage): Identity | undefined => opts.auth.authenticate(feedToken(req));
+  // A `metrics` token (Prometheus') reads /metrics only: to the feed it is no token at all.
+  const identify = (req: IncomingMessage): Identity | undefined => {
+    const identity = opts.auth.authenticate(feedToken(req));
+    return identity?.role === 'metrics' ? undefined : identity;
+  };
   return {
     identify,
     handle: (req, socket, head) => {

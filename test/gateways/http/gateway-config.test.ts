@@ -4,7 +4,7 @@ import { resolveGatewayTokens, usesDevDefault } from '../../../gateways/http/gat
 import { subjectLabel } from '../../../gateways/http/metrics.js';
 
 describe('gateway config', () => {
-  it('ships a disabled gateway whose tokens come from SEXTANT_VIEWER_TOKEN / SEXTANT_OPERATOR_TOKEN', () => {
+  it('ships a disabled gateway whose tokens come from SEXTANT_VIEWER_TOKEN / SEXTANT_OPERATOR_TOKEN / SEXTANT_METRICS_TOKEN', () => {
     const cfg = loadConfig({ env: {} });
     expect(cfg.gateway).toMatchObject({ enabled: false, host: '127.0.0.1', port: 8080, allowMissingOrigin: true });
     expect(resolveGatewayTokens(cfg.gateway.tokens, {}).map((t) => [t.name, t.role, t.token])).toEqual([
@@ -13,8 +13,14 @@ describe('gateway config', () => {
     ]);
     const env = { SEXTANT_VIEWER_TOKEN: 'v-secret', SEXTANT_OPERATOR_TOKEN: 'o-secret' };
     expect(resolveGatewayTokens(cfg.gateway.tokens, env).map((t) => t.token)).toEqual(['v-secret', 'o-secret']);
-    expect(cfg.gateway.tokens.map((t) => usesDevDefault(t, {}))).toEqual([true, true]);
-    expect(cfg.gateway.tokens.map((t) => usesDevDefault(t, env))).toEqual([false, false]);
+    // The metrics token has no default: unset, it is dropped (and /metrics stays open), never a dev default.
+    expect(cfg.gateway.tokens.map((t) => usesDevDefault(t, {}))).toEqual([true, true, false]);
+    expect(cfg.gateway.tokens.map((t) => usesDevDefault(t, env))).toEqual([false, false, false]);
+    expect(resolveGatewayTokens(cfg.gateway.tokens, { ...env, SEXTANT_METRICS_TOKEN: 'm-secret' }).map((t) => [t.name, t.role, t.token])).toEqual([
+      ['viewer', 'viewer', 'v-secret'],
+      ['operator', 'operator', 'o-secret'],
+      ['prometheus', 'metrics', 'm-secret'],
+    ]);
   });
 
   it('drops a token whose variable is unset without a default, or empty', () => {

@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { GatewayConfig, GatewayToken } from '../../../gateways/http/gateway-config.js';
+import { startGatewayServer } from '../../../gateways/http/gateway-server.js';
+import { isLoopbackAddress } from '../../../gateways/http/metrics-access.js';
+import { createEngineMetrics } from '../../../gateways/http/metrics.js';
+import { createHub } from '../../../gateways/ws/hub.js';
+import type { Logger } from '../../../state/logger.js';
+import { createMemoryBus } from '../../../streams/memory-bus.js';
+import { subjectsFor } from '../../../streams/subjects.js';
+import { OPERATOR, rawUpgrade, testGatewayConfig, VIEWER } from '../ws/gateway-harness.js';
+
+const SCRAPER = 'prometheus-scrape-token';
+type Line = Readonly<{ level: string; fields: Record<string, unknown>; msg: string }>;
+
+function recordingLogger(lines: Line[]): Logger {
+  const at =
+    (level: string) =>
+    (fields: Record<string, unknown>, msg: string): void =>
+      void lines.push({ level, fields, msg });
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => recordingLogger(lines) };
+}
+
+const withScraper = (): GatewayToken[] => [...testGatewayConfig().tokens, { name: 'prometheus', role: 'metrics', token: SCRAPER }];
+
+describe('GET /metrics behind an optional metrics token', () => {
+  const cleanup: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+  });
+  const start = async (over: Partial<GatewayConfig>, lines: Line[] = [], env: NodeJS.ProcessEnv = {}): Promise<string> => {
+    const bus = createMemoryBus();
+    const subjects = subjectsFor('mt');
+    const config = testGatewayConfig(over);
+    const log = recordingLogger(lines);
+    const hub = createHub({ bus, subjects, limits: config, heartbeatMs: config.heartbeatMs, log });
+    const metrics = createEngineMetrics({ defaultMetrics: false });
+    const server = await startGatewayServer({ config, hub, metrics, probes: {}, bus, subjects, log, env });
+    cleanup.push(() => bus.close(), () => hub.close(), () => server.close());
+    return server.url;
+  };
+  const scrape = (url: string, token?: string): Promise<Response> => fetch(`${url}/metrics`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
+
+  it('is open while no metrics token is configured', async () => {
+    const url = await start({});
+    const res = await scrape(url);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('sextant_');
+  });
+
+  it('answers 401 without the metrics token, with a wrong one or another role\'s, and 200 with it; health probes stay open', async () => {
+    const url = await start({ tokens: withScraper() });
+    for (const token of [undefined, 'guessed', VIEWER, OPERATOR]) {
+      const res = await scrape(url, token);
+      expect(res.status, `token ${token ?? 'none'}`).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+      expect(await res.text()).not.toContain('sextant_');
+    }
+    // A query token is not taken: it would land in access logs.
+    expect((await fetch(`${url}/metrics?token=${SCRAPER}`)).status).toBe(401);
+    expect((await fetch(`${url}/metrics`, { method: 'HEAD' })).status).toBe(401);
+    const ok = await scrape(url, SCRAPER);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await ok.text()).toContain('sextant_');
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+  });
+
+  it('takes the token from ${VAR}: unset, /metrics stays open', async () => {
+    const tokens: GatewayToken[] = [...testGatewayConfig().tokens, { name: 'prometheus', role: 'metrics', token: '${SEXTANT_METRICS_TOKEN}' }];
+    const open = await start({ tokens });
+    expect((await scrape(open)).status).toBe(200);
+    const closed = await start({ tokens }, [], { SEXTANT_METRICS_TOKEN: SCRAPER });
+    expect((await scrape(closed)).status).toBe(401);
+    expect((await scrape(closed, SCRAPER)).status).toBe(200);
+  });
+
+  it('gives a metrics token nothing else: no feed, no control', async () => {
+    const url = await start({ tokens: withScraper() });
+    const ws = await rawUpgrade(`${url.replace('http:', 'ws:')}/ws?token=${SCRAPER}`);
+    if (ws.upgraded) ws.socket.destroy();
+    expect(ws.upgraded ? 101 : ws.status).toBe(401);
+    expect((await fetch(`${url}/ws?token=${SCRAPER}`)).status).toBe(401);
+    const ctl = await fetch(`${url}/api/ctl/halt`, { method: 'POST', headers: { authorization: `Bearer ${SCRAPER}` }, body: '{"reason":"x"}' });
+    expect(ctl.status).toBe(403);
+  });
+
+  it('warns when it listens beyond the loopback with /metrics open, not with a metrics token or on 127.0.0.1', async () => {
+    const warned = (lines: Line[]): Line[] => lines.filter((l) => l.level === 'warn' && l.msg.includes('GET /metrics needs no token'));
+    const open: Line[] = [];
+    await start({ host: '0.0.0.0' }, open);
+    expect(warned(open)).toHaveLength(1);
+    expect(warned(open)[0]?.msg).toContain('SEXTANT_METRICS_TOKEN');
+    expect(warned(open)[0]?.fields['address']).toBe('0.0.0.0');
+    const guarded: Line[] = [];
+    await start({ host: '0.0.0.0', tokens: withScraper() }, guarded);
+    expect(warned(guarded)).toEqual([]);
+    const local: Line[] = [];
+    await start({}, local);
+    expect(warned(local)).toEqual([]);
+    expect(local.some((l) => l.msg === 'gateway listening')).toBe(true);
+  });
+
+  it('tells loopback addresses from others', () => {
+    for (const a of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1']) expect(isLoopbackAddress(a), a).toBe(true);
+    for (const a of ['0.0.0.0', '::', '10.0.0.5', '::ffff:10.0.0.5', 'fe80::1']) expect(isLoopbackAddress(a), a).toBe(false);
+  });
+});
