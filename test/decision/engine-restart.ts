@@ -12,6 +12,7 @@ import { createMemoryTimeseriesStore } from '../../state/memory-timeseries-store
 import type { RiskStore } from '../../state/risk-store.js';
 import type { Bus } from '../../streams/bus.js';
 import { decodeText } from '../../streams/codec.js';
+import type { Bar } from '../../streams/messages/bar.js';
 import { OrderSchema } from '../../streams/messages/order.js';
 import type { Order } from '../../streams/messages/order.js';
 import { createMemoryBus } from '../../streams/memory-bus.js';
@@ -46,11 +47,14 @@ export const restartStores = <B extends Bus = MemoryBus>(bus: B, registry: Model
 /** An engine of `cfg` on the live clock (its time the bars' event time), silent unless `log` is given. */
 export const startLive = (cfg: Config, stores: EngineAdapters, log: Logger = silentLogger, opts?: EngineOptions): Promise<Engine> => startEngine(cfg, stores, createLiveClock(), log, opts);
 
-/** Starts an engine, feeds it the live bars of `symbols` in [from, to) and stops it (also when the feed fails): the engine, stopped. */
-export async function runBetween(cfg: Config, stores: EngineAdapters, symbols: readonly string[], from: number, to: number): Promise<Engine> {
+/**
+ * Starts an engine, feeds it the live bars of `symbols` in [from, to) (those `keep` keeps: a hole
+ * in an asset's data) and stops it (also when the feed fails): the engine, stopped.
+ */
+export async function runBetween(cfg: Config, stores: EngineAdapters, symbols: readonly string[], from: number, to: number, keep?: (b: Bar) => boolean): Promise<Engine> {
   const engine = await startLive(cfg, stores);
   try {
-    await feedLiveBars(engine, stores.bus, cfg, symbols, from, to);
+    await feedLiveBars(engine, stores.bus, cfg, symbols, from, to, keep);
   } finally {
     await engine.stop();
   }

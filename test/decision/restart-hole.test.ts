@@ -12,7 +12,7 @@ import type { Order } from '../../streams/messages/order.js';
 import type { MemoryBus } from '../../streams/memory-bus.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { assetSnapshots, rewindAssets } from './crash-rewind.js';
-import { busFor, restartStores, startLive, storedOrders } from './engine-restart.js';
+import { busFor, restartStores, runBetween, startLive, storedOrders } from './engine-restart.js';
 import type { RestartStores } from './engine-restart.js';
 import { isolatedConfig, trainedRegistry } from './engine-run.js';
 import { feedLiveBars } from './live-bars-feed.js';
@@ -37,15 +37,8 @@ const HOLE_TO = Date.UTC(2024, 0, 19, 21);
 const T3 = Date.UTC(2024, 0, 20, 12);
 const keep = (b: Bar): boolean => !(b.symbol === 'BTC/USDT' && b.ts >= HOLE_FROM && b.ts < HOLE_TO);
 
-async function runSpan(cfg: Config, stores: RestartStores, from: number, to: number): Promise<Engine> {
-  const engine = await startLive(cfg, stores);
-  try {
-    await feedLiveBars(engine, stores.bus, cfg, SYMBOLS, from, to, keep);
-  } finally {
-    await engine.stop();
-  }
-  return engine;
-}
+/** An engine started, fed SYMBOLS' bars in [from, to) but BTC's in the hole, and stopped. */
+const runSpan = (cfg: Config, stores: RestartStores, from: number, to: number): Promise<Engine> => runBetween(cfg, stores, SYMBOLS, from, to, keep);
 
 /** Every order approved so far, in stream order. */
 const orders = (bus: Bus, cfg: Config): Promise<Order[]> => storedOrders(bus, cfg, SYMBOLS);
