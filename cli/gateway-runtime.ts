@@ -106,7 +106,7 @@ export async function startGatewayRuntime(cfg: Config, bus: Bus, probes: Probes,
   try {
     // The dashboard's control requests under an operator's NATS login where one is configured.
     if (gw.controlNats !== undefined && bus.kind === 'nats') {
-      const login = { url: cfg.nats.url, connectTimeoutMs: cfg.nats.connectTimeoutMs, user: gw.controlNats.user, password: gw.controlNats.password ?? '' };
+      const login = { url: cfg.nats.url, connectTimeoutMs: cfg.nats.connectTimeoutMs, user: gw.controlNats.user, password: gw.controlNats.password ?? '', inboxPrefix: gw.controlNats.inboxPrefix };
       control = await createNatsBus(natsBusOptions(login, `${cfg.nats.name}-control`));
       // Its own connection: a drop of it is said too (the dashboard's control requests fail meanwhile),
       // and counted beside the engine's under its client name (sextant_nats_*{connection="…-control"}).

@@ -1,19 +1,20 @@
 import type { Config } from '../config/schema.js';
 import type { NatsBusOptions } from '../streams/nats-bus.js';
 
-type NatsSettings = Pick<Config['nats'], 'url' | 'connectTimeoutMs'> & Partial<Pick<Config['nats'], 'user' | 'password'>>;
+type NatsSettings = Pick<Config['nats'], 'url' | 'connectTimeoutMs'> & Partial<Pick<Config['nats'], 'user' | 'password' | 'inboxPrefix'>>;
 
 /**
  * How a Sextant process connects to NATS: the config's URL and, for a server with users (such as
  * deploy/nats/sextant.conf), `nats.user` / `nats.password` (e.g. `SEXTANT__nats__password` from
  * the environment) or credentials in the URL (`nats://engine:secret@host:4222`). The NATS client
  * ignores credentials written into a URL, so they are taken out of it here; `nats.user` wins over
- * the URL's. `display` is the URL without them, for logs.
+ * the URL's. `inboxPrefix` (`nats.inboxPrefix`) is where its replies come in. `display` is the URL
+ * without credentials, for logs.
  */
 export function natsBusOptions(nats: NatsSettings, name: string): NatsBusOptions & Readonly<{ display: string }> {
   const { url, user, pass } = splitCredentials(nats.url);
   const login = nats.user !== undefined ? { user: nats.user, pass: nats.password ?? '' } : user !== undefined ? { user, pass: pass ?? '' } : {};
-  return { url, display: url, name, connectTimeoutMs: nats.connectTimeoutMs, ...login };
+  return { url, display: url, name, connectTimeoutMs: nats.connectTimeoutMs, ...login, ...(nats.inboxPrefix !== undefined ? { inboxPrefix: nats.inboxPrefix } : {}) };
 }
 
 /** `nats://u:p@h:4222,nats://h2:4222` → the URLs without user info, and the first user and password found. */

@@ -8,6 +8,7 @@
  * import { connect } from '@nats-io/transport-node';
  * import { subscribeOrders, publishFill, publishExpiry, fillId } from 'sextant/client';
  * const nc = await connect({ servers: 'nats://127.0.0.1:4222' });
+ * // against deploy/nats/sextant.conf: connect({ servers, user: 'desk', pass, inboxPrefix: '_INBOX_desk' }), the only inboxes it may read
  * // deliver 'new': a new durable starts at the orders published from now on, not the stream's first
  * // an order already expired on this clock (an engine catching up on a backlog) goes to onExpired, not the loop
  * const orders = await subscribeOrders(nc, { durable: 'desk-1', strategy: 'alpha', deliver: 'new', onExpired: (o, lateMs) => console.warn('expired', o.id, lateMs) });

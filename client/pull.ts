@@ -1,5 +1,6 @@
-import { createInbox, nanos } from '@nats-io/nats-core';
+import { nanos } from '@nats-io/nats-core';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
+import { inboxFor } from '../streams/nats-inbox.js';
 
 /** One delivery of a pull, with what its ack subject says about it. */
 export type Delivery = Readonly<{ subject: string; data: Uint8Array; reply: string; streamSeq: number; redelivered: boolean; tsMs: number }>;
@@ -38,7 +39,7 @@ const NAK = new TextEncoder().encode('-NAK');
  * open until the batch is full, so they cannot give this guarantee).
  */
 export function createPuller(nc: NatsConnection, spec: PullerSpec): Puller {
-  const inbox = createInbox();
+  const inbox = inboxFor(nc);
   const nextSubject = `$JS.API.CONSUMER.MSG.NEXT.${spec.stream}.${spec.durable}`;
   const body = JSON.stringify({ batch: spec.batch, no_wait: true, expires: nanos(spec.expiresMs) });
   let reqNo = 0;

@@ -14,6 +14,7 @@ import { GatewayConfigSchema } from '../gateways/http/gateway-config.js';
 import { MarketDataConfigSchema } from '../gateways/market-data/market-data-config.js';
 import { RetrainingConfigSchema } from '../models/retraining/retraining-config.js';
 import { TimescalePoliciesSchema } from '../state/timescale-policy-config.js';
+import { INBOX_PREFIX_RE } from '../streams/nats-inbox.js';
 
 /**
  * `postgres.statementTimeoutMs` and `postgres.queryTimeoutMs` (state/pg-pool.ts): long enough for
@@ -76,6 +77,12 @@ export const ConfigSchema = z
         user: z.string().min(1).optional(),
         /** Its password: from the environment (`SEXTANT__nats__password`), not a file. */
         password: z.union([z.string(), z.number()]).transform(String).optional(),
+        /**
+         * The subject prefix of this login's reply inboxes (requests, JetStream answers and pulls):
+         * deploy/nats/sextant.conf lets the engine user subscribe to `_INBOX_engine.>` only. Subject
+         * tokens without wildcards; nats.js's own default is `_INBOX`.
+         */
+        inboxPrefix: z.string().regex(INBOX_PREFIX_RE, 'must be subject tokens without wildcards or whitespace, e.g. _INBOX_engine').default('_INBOX_engine'),
       })
       .strict(),
     redis: z.object({ url: url(['redis:', 'rediss:']), keyPrefix: z.string().min(1), historyCap: z.number().int().positive() }).strict(),

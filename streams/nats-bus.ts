@@ -23,6 +23,12 @@ export type NatsBusOptions = Readonly<{
   /** Credentials of a NATS user (see deploy/nats/sextant.conf: engine, operator, desk, dashboard). */
   user?: string;
   pass?: string;
+  /**
+   * Where replies come in (requests, JetStream API answers, publish acknowledgements, pulls):
+   * `<inboxPrefix>.<random>`, nats.js's `_INBOX` when absent. deploy/nats/sextant.conf lets each user
+   * subscribe to its own prefix only (`_INBOX_engine`, `_INBOX_operator`, …), so no login reads another's replies.
+   */
+  inboxPrefix?: string;
 }>;
 
 /** Stream "name already in use with a different configuration": the create was not idempotent, update instead. */
@@ -311,6 +317,7 @@ async function connectOnce(opts: NatsBusOptions): Promise<NatsConnection> {
     servers: opts.url,
     name: opts.name,
     ...(opts.user !== undefined ? { user: opts.user, pass: opts.pass ?? '' } : {}),
+    ...(opts.inboxPrefix !== undefined ? { inboxPrefix: opts.inboxPrefix } : {}),
     timeout: opts.connectTimeoutMs,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,

@@ -1,8 +1,8 @@
-import { createInbox } from '@nats-io/nats-core';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { PublishAck } from './bus.js';
 import { BusClosedError, BusError, BusTimeoutError } from './errors.js';
 import { msgIdHeader } from './nats-msg-id-header.js';
+import { inboxFor } from './nats-inbox.js';
 
 export type JsPublisherOptions = Readonly<{
   /** How long a publish may wait for the stream's acknowledgement, queueing included. */
@@ -42,7 +42,7 @@ const decoder = new TextDecoder();
  * JetStream responds again.
  */
 export function createJsPublisher(nc: NatsConnection, opts: JsPublisherOptions): JsPublisher {
-  const prefix = `${createInbox()}.`;
+  const prefix = `${inboxFor(nc)}.`;
   /** Sent, awaiting the acknowledgement; insertion order = send order. */
   const waiting = new Map<number, Pending>();
   /** Not sent yet (over maxInFlight, or paused); a FIFO with a moving head. */

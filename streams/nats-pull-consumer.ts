@@ -1,9 +1,10 @@
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { ConsumerConfig, ConsumerInfo, JetStreamManager } from '@nats-io/jetstream';
-import { createInbox, nanos } from '@nats-io/nats-core';
+import { nanos } from '@nats-io/nats-core';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { BatchHandler, BusStatus, ConsumerSpec, Consumption, Deferred, Delivery } from './bus.js';
 import { BusError, StreamNotFoundError } from './errors.js';
+import { inboxFor } from './nats-inbox.js';
 
 export type PullDeps = Readonly<{
   nc: NatsConnection;
@@ -172,7 +173,7 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
   /** A fresh inbox drops interest in abandoned pulls, so the server stops delivering to them. */
   const resubscribe = (): void => {
     sub?.unsubscribe();
-    inbox = createInbox();
+    inbox = inboxFor(nc);
     sub = nc.subscribe(`${inbox}.*`, { callback: onMessage });
   };
 

@@ -9,12 +9,13 @@ import { RiskLimitsPatchSchema } from '../../models/risk/risk-limits.js';
 import type { ControlVerb } from '../../gateways/control/control-messages.js';
 import type { Bus } from '../../streams/bus.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
+import { INBOX_PREFIX_RE, OPERATOR_INBOX_PREFIX } from '../../streams/nats-inbox.js';
 import { natsBusOptions } from '../nats-options.js';
 import { refusedByNats } from '../nats-refusal.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { intBetween, positiveInt } from '../option-parsers.js';
 
-type CtlGlobals = { url?: string; user?: string; password?: string; operator?: string; timeout: number };
+type CtlGlobals = { url?: string; user?: string; password?: string; inboxPrefix: string; operator?: string; timeout: number };
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -116,6 +117,12 @@ export function operatorName(v: string): string {
   return v;
 }
 
+/** `--inbox-prefix`: subject tokens, no wildcards (nats.js would throw at the first request). */
+export function inboxPrefix(v: string): string {
+  if (!INBOX_PREFIX_RE.test(v)) throw new InvalidArgumentError(`subject tokens without wildcards or whitespace, e.g. ${OPERATOR_INBOX_PREFIX}`);
+  return v;
+}
+
 /**
  * The longest `--timeout` (ms): ten minutes. Past 2^31 - 1 ms Node's timer fired at once
  * (TimeoutOverflowWarning), so `--timeout 1e12` gave up after 1 ms and said the engine could not
@@ -196,7 +203,7 @@ async function send(configFile: string | undefined, g: CtlGlobals, verb: Control
   // The operator's own login (--user/--password or in --url), never the engine's `nats.user`.
   let bus: Bus;
   try {
-    bus = await createNatsBus(natsBusOptions({ url, connectTimeoutMs: 2000, ...(g.user !== undefined ? { user: g.user, password: g.password ?? '' } : {}) }, 'sextant-ctl'));
+    bus = await createNatsBus(natsBusOptions({ url, connectTimeoutMs: 2000, inboxPrefix: g.inboxPrefix, ...(g.user !== undefined ? { user: g.user, password: g.password ?? '' } : {}) }, 'sextant-ctl'));
   } catch (e) {
     // An unreachable NATS server is as much "the engine could not be reached" as no responder:
     // the same exit code, so a script can tell it from a refused command (1). A server that
@@ -264,6 +271,7 @@ export function ctlCommand(configFile: () => string | undefined): Command {
     .option('--user <name>', 'NATS user (see deploy/nats/sextant.conf)')
     // From the environment through commander's env, not as a default value: a default is printed by --help.
     .addOption(new Option('--password <secret>', 'NATS password').env('NATS_PASSWORD'))
+    .option('--inbox-prefix <prefix>', "where the engine's reply comes in (deploy/nats/sextant.conf: the operator user may read _INBOX_operator.> only)", inboxPrefix, OPERATOR_INBOX_PREFIX)
     .option('--operator <name>', 'who is asking, for the audit trail (default: SEXTANT_OPERATOR or the login name)', operatorName)
     .option('--timeout <ms>', `how long to wait for the reply, at most ${MAX_CTL_TIMEOUT_MS}`, intBetween(1, MAX_CTL_TIMEOUT_MS), 5000);
   const globals = (): CtlGlobals => ctl.opts<CtlGlobals>();

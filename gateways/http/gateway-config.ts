@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INBOX_PREFIX_RE, OPERATOR_INBOX_PREFIX } from '../../streams/nats-inbox.js';
 
 /**
  * The `gateway:` section of the config: one HTTP server for /healthz, /readyz, /metrics, the
@@ -100,10 +101,15 @@ export const GatewayConfigSchema = z
      * The NATS login the dashboard's control requests go out with, on a connection of their own
      * (deploy/nats/sextant.conf: `operator`, the only user that may publish `sx.ctl.>`; its
      * password from the environment, `SEXTANT__gateway__controlNats__password`). Unset: the
-     * engine's connection, which a server with those permissions refuses.
+     * engine's connection, which a server with those permissions refuses. `inboxPrefix`: where the
+     * engine's replies come in, `_INBOX_operator` (the operator user's own inboxes in that file).
      */
     controlNats: z
-      .object({ user: z.string().min(1), password: z.union([z.string(), z.number()]).transform(String).optional() })
+      .object({
+        user: z.string().min(1),
+        password: z.union([z.string(), z.number()]).transform(String).optional(),
+        inboxPrefix: z.string().regex(INBOX_PREFIX_RE, 'must be subject tokens without wildcards or whitespace, e.g. _INBOX_operator').default(OPERATOR_INBOX_PREFIX),
+      })
       .strict()
       .optional(),
     /** The engine's own state on the feed (`pnl`, `actors`): published on change, and all of it at least this often (default 1000). */

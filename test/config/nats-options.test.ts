@@ -21,4 +21,11 @@ describe('natsBusOptions', () => {
     expect(cfg.nats).toMatchObject({ user: 'engine', password: '12345' });
     expect(natsBusOptions(cfg.nats, 'x')).toMatchObject({ user: 'engine', pass: '12345' });
   });
+
+  it("connects with nats.inboxPrefix (the engine user's inboxes of deploy/nats/sextant.conf by default) and refuses one with a wildcard", () => {
+    expect(natsBusOptions(loadConfig({ env: {} }).nats, 'x')).toMatchObject({ inboxPrefix: '_INBOX_engine' });
+    expect(natsBusOptions(loadConfig({ env: { SEXTANT__nats__inboxPrefix: '_INBOX.engine-2' } }).nats, 'x')).toMatchObject({ inboxPrefix: '_INBOX.engine-2' });
+    expect(() => loadConfig({ env: { SEXTANT__nats__inboxPrefix: '_INBOX.>' } })).toThrow(/inboxPrefix.*wildcards/);
+    expect(loadConfig({ env: { SEXTANT__gateway__controlNats__user: 'operator' } }).gateway.controlNats).toEqual({ user: 'operator', inboxPrefix: '_INBOX_operator' });
+  });
 });

@@ -19,6 +19,8 @@ import { silentLogger } from '../../state/logger.js';
 import type { Bus } from '../../streams/bus.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { subjectsFor } from '../../streams/subjects.js';
+import { busPatterns } from '../../gateways/ws/topics.js';
+import { ctlRunner } from '../support/ctl.js';
 import { freePort, startNatsServer, stopNatsServer } from '../support/nats-server.js';
 
 const CONF = fileURLToPath(new URL('../../deploy/nats/sextant.conf', import.meta.url));
@@ -71,14 +73,14 @@ describe('deploy/nats/sextant.conf on a real nats-server', () => {
   let url = '';
   const buses: Bus[] = [];
   const conns: NatsConnection[] = [];
-  /** A plain nats.js connection, as a live trading consumer or a dashboard opens one for sextant/client. */
-  const client = async (user: string, pass: string): Promise<NatsConnection> => {
-    const nc = await connect({ servers: url, name: `perm-client-${user}`, user, pass });
+  /** A plain nats.js connection, as a live trading consumer or a dashboard opens one for sextant/client, with its user's inboxes. */
+  const client = async (user: string, pass: string, inboxPrefix = `_INBOX_${user}`): Promise<NatsConnection> => {
+    const nc = await connect({ servers: url, name: `perm-client-${user}`, user, pass, inboxPrefix });
     conns.push(nc);
     return nc;
   };
   const as = async (user: string, pass: string): Promise<Bus> => {
-    const b = await createNatsBus({ url, name: `perm-${user}`, connectTimeoutMs: 3000, requestTimeoutMs: 2000, user, pass });
+    const b = await createNatsBus({ url, name: `perm-${user}`, connectTimeoutMs: 3000, requestTimeoutMs: 2000, user, pass, inboxPrefix: `_INBOX_${user}` });
     buses.push(b);
     return b;
   };
@@ -130,6 +132,41 @@ describe('deploy/nats/sextant.conf on a real nats-server', () => {
     expect(JSON.parse(await request(operator, 'status'))).toMatchObject({ ok: true, result: { state: 'ACTIVE' } });
   });
 
+  /** Subscribes `nc` to each subject: those the server refused (Permissions Violation), once it has answered. */
+  const refusedOf = async (nc: NatsConnection, subs: readonly string[]): Promise<string[]> => {
+    const refused: string[] = [];
+    for (const subject of subs) nc.subscribe(subject, { callback: (e) => void (e !== null && /Permissions Violation/i.test(e.message) && refused.push(subject)) });
+    await nc.flush();
+    await sleep(100);
+    return refused;
+  };
+
+  it("keeps the dashboard and the desk from reading control requests and every other login's replies", async () => {
+    const dash = await client('dashboard', PASSWORDS.SEXTANT_DASHBOARD_PASSWORD);
+    const desk = await client('desk', PASSWORDS.SEXTANT_DESK_PASSWORD);
+    const seen: string[] = [];
+    // What the server lets through is recorded, what it refuses is reported to the subscription.
+    for (const nc of [dash, desk]) for (const s of ['sx.>', 'sx.ctl.>', '>']) nc.subscribe(s, { callback: (e, m) => void (e === null && seen.push(`${s} got ${m.subject}`)) });
+    const others = ['_INBOX.>', '_INBOX_operator.>', '_INBOX_engine.>', '_INBOX_desk.>', '_INBOX_dashboard.>'];
+    for (const nc of [dash, desk]) for (const s of others) nc.subscribe(s, { callback: (e, m) => void (e === null && seen.push(`${s} got ${m.subject}`)) });
+    await Promise.all([dash.flush(), desk.flush()]);
+    // An operator's request (name, reason) and the engine's reply to its inbox.
+    const halt = JSON.stringify({ v: 1, id: 'q-sniffed', operator: 'alice', args: { target: { scope: 'all' }, reason: 'secret reason' } });
+    expect(dec.decode(await operator.request(subjects.control('halt'), enc.encode(halt), 1500))).toContain('"ok":true');
+    await sleep(200);
+    // Only their own inboxes (which get nothing here): no control request, no reply of another login.
+    expect(seen).toEqual([]);
+    const ctl = ['sx.>', 'sx.ctl.>', 'sx.ctl.halt', '>'];
+    expect(await refusedOf(await client('dashboard', PASSWORDS.SEXTANT_DASHBOARD_PASSWORD), [...ctl, ...others])).toEqual([...ctl, ...others.filter((s) => s !== '_INBOX_dashboard.>')]);
+    expect(await refusedOf(await client('desk', PASSWORDS.SEXTANT_DESK_PASSWORD), [...ctl, ...others])).toEqual([...ctl, ...others.filter((s) => s !== '_INBOX_desk.>')]);
+    expect(await refusedOf(await client('operator', PASSWORDS.SEXTANT_OPERATOR_PASSWORD), ['sx.ctl.>', '_INBOX.>', '_INBOX_engine.>', '_INBOX_operator.>'])).toEqual(['sx.ctl.>', '_INBOX.>', '_INBOX_engine.>']);
+  });
+
+  it('answers `sextant ctl status` under the operator login, its reply on the operator inboxes (--inbox-prefix default)', async () => {
+    const r = await ctlRunner(url, () => 'sx')('--user', 'operator', '--password', PASSWORDS.SEXTANT_OPERATOR_PASSWORD, 'status');
+    expect(r).toMatchObject({ status: 0, out: { state: 'ACTIVE' } });
+  });
+
   it('keeps control commands from the dashboard and from the engine itself', async () => {
     const before = ctlSeen.length;
     await expect(request(dashboard, 'halt')).rejects.toThrow();
@@ -149,9 +186,32 @@ describe('deploy/nats/sextant.conf on a real nats-server', () => {
     expect(orders).toEqual(['sx.exec.order.s1.binance.BTC-USDT=from-engine']);
   });
 
+  it('lets the dashboard login follow every subject the websocket feed relays and read the stored orders, as the gateway does', async () => {
+    await engine.ensureStreams([{ name: 'SIGNALS', subjects: ['sx.pred.>', 'sx.exec.>'], maxAgeMs: 0, duplicateWindowMs: 60_000, storage: 'memory' }]);
+    try {
+      const got: string[] = [];
+      const subs = busPatterns(subjects).map((p) => dashboard.subscribe(p, (subject) => got.push(subject)));
+      await dashboard.flush();
+      const sent = ['sx.md.binance.BTC-USDT.trade', 'sx.feat.binance.BTC-USDT', 'sx.pred.s1.binance.BTC-USDT', 'sx.exec.reject.s1.binance.BTC-USDT', 'sx.exec.fill.binance.BTC-USDT', 'sx.exec.expired.binance.BTC-USDT', 'sx.risk.state', 'sx.model.direction-mlp.promoted'];
+      for (const subject of sent) engine.emit(subject, enc.encode('{}'));
+      const orderSubject = subjects.order(approved.strategy, approved.venue, approved.symbol);
+      await engine.publish(orderSubject, enc.encode(JSON.stringify(approved)), { msgId: approved.id });
+      await engine.flush();
+      await sleep(200);
+      expect(got.sort()).toEqual([...sent, orderSubject].sort());
+      const stored = await dashboard.readNewest('SIGNALS', 'sx.exec.order.>', { max: 10 });
+      expect(stored.messages.map((m) => JSON.parse(dec.decode(m.data)) as unknown)).toEqual([approved]);
+      for (const sub of subs) sub.unsubscribe();
+    } finally {
+      await engine.deleteStreams(['SIGNALS']);
+    }
+  });
+
   it("logs the engine in with the config's nats.user / nats.password, or with the credentials in nats.url", async () => {
-    const fromConfig = natsBusOptions({ url, connectTimeoutMs: 3000, user: 'engine', password: PASSWORDS.SEXTANT_ENGINE_PASSWORD }, 'perm-config');
-    const fromUrl = natsBusOptions({ url: url.replace('nats://', `nats://engine:${PASSWORDS.SEXTANT_ENGINE_PASSWORD}@`), connectTimeoutMs: 3000 }, 'perm-url');
+    // nats.inboxPrefix of config/default.yaml: the engine user's inboxes in the shipped file
+    const { inboxPrefix } = loadConfig().nats;
+    const fromConfig = natsBusOptions({ url, connectTimeoutMs: 3000, user: 'engine', password: PASSWORDS.SEXTANT_ENGINE_PASSWORD, inboxPrefix }, 'perm-config');
+    const fromUrl = natsBusOptions({ url: url.replace('nats://', `nats://engine:${PASSWORDS.SEXTANT_ENGINE_PASSWORD}@`), connectTimeoutMs: 3000, inboxPrefix }, 'perm-url');
     expect(fromUrl.display).toBe(url);
     for (const o of [fromConfig, fromUrl]) {
       const b = await createNatsBus(o);
@@ -159,6 +219,11 @@ describe('deploy/nats/sextant.conf on a real nats-server', () => {
       b.emit('sx.exec.order.s1.binance.BTC-USDT', enc.encode(o.name));
       await b.flush();
     }
+    // A request's reply (the engine's own presence answer here) comes in on that prefix.
+    const presence = engine.serve(subjects.enginePresence(), () => enc.encode('me'));
+    await engine.flush();
+    expect(dec.decode(await (buses.at(-1) as Bus).request(subjects.enginePresence(), enc.encode('{}'), 1500))).toBe('me');
+    presence.unsubscribe();
     await sleep(200);
     expect(orders).toContain('sx.exec.order.s1.binance.BTC-USDT=perm-config');
     expect(orders).toContain('sx.exec.order.s1.binance.BTC-USDT=perm-url');
@@ -175,7 +240,7 @@ describe('deploy/nats/sextant.conf on a real nats-server', () => {
       const r = await fetch(`${gwUrl}/api/ctl/status`, { method: 'POST', headers: { authorization: 'Bearer desk-token' }, body: '{}' });
       return { status: r.status, body: (await r.json()) as unknown };
     };
-    const withLogin = { ...base, nats: { ...base.nats, url }, gateway: { ...gateway, controlTimeoutMs: 1500, controlNats: { user: 'operator', password: PASSWORDS.SEXTANT_OPERATOR_PASSWORD } } };
+    const withLogin = { ...base, nats: { ...base.nats, url }, gateway: { ...gateway, controlTimeoutMs: 1500, controlNats: { user: 'operator', password: PASSWORDS.SEXTANT_OPERATOR_PASSWORD, inboxPrefix: '_INBOX_operator' } } };
     const without = { ...base, nats: { ...base.nats, url }, gateway: { ...gateway, controlTimeoutMs: 1500 } };
     const a = await startGatewayRuntime(withLogin, engine, {}, silentLogger, { env: {} });
     const b = await startGatewayRuntime(without, engine, {}, silentLogger, { env: {} });
