@@ -16,6 +16,8 @@ import type { GatewayConfig } from './gateway-config.js';
 import { resolveGatewayTokens } from './gateway-config.js';
 import { sendJson } from './http-reply.js';
 import type { EngineMetrics } from './metrics.js';
+import { AUTH_FAILURE_DEFAULTS, createAuthFailureLimiter } from './auth-failure-limiter.js';
+import type { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { createMetricsAccess, openMetricsWarning } from './metrics-access.js';
 import { checkReadiness } from './readiness.js';
 import type { Probes } from './readiness.js';
@@ -68,6 +70,8 @@ export type GatewayServerOptions = Readonly<{
    * folder must not get a bundle written into it.
    */
   buildMissingDashboard?: boolean;
+  /** The clock of the failed-authentication limiter (default Date.now; tests step their own). */
+  now?: () => number;
 }>;
 
 export type GatewayServer = Readonly<{
@@ -96,18 +100,28 @@ function pathOf(req: IncomingMessage): string | undefined {
   }
 }
 
+const remoteOf = (req: IncomingMessage): string => req.socket.remoteAddress ?? 'unknown';
+
+/** Answers 429 (with Retry-After) when the request's address is locked out for failed authentications. */
+function lockedOut(limiter: AuthFailureLimiter, req: IncomingMessage, res: ServerResponse): boolean {
+  const ms = limiter.lockedForMs(remoteOf(req));
+  if (ms > 0) sendJson(res, 429, { error: 'too many requests', message: 'too many failed authentications from this address: try again later' }, { 'Retry-After': String(Math.ceil(ms / 1000)) });
+  return ms > 0;
+}
+
 export async function startGatewayServer(opts: GatewayServerOptions): Promise<GatewayServer> {
   const cfg = opts.config;
   const log = opts.log.child({ gateway: 'http' });
   const tokens = resolveGatewayTokens(cfg.tokens, opts.env ?? process.env);
   const auth = createTokenAuth(tokens);
   const metricsAccess = createMetricsAccess(tokens, auth);
+  const limiter = createAuthFailureLimiter({ ...AUTH_FAILURE_DEFAULTS, ...cfg.authFailureLimit, now: opts.now ?? Date.now, log });
   // The gateway serves plain HTTP: its own pages come from http://<Host>.
   const originAllowed = createOriginCheck(cfg, { scheme: 'http', bindHost: cfg.host });
   const staticDir = opts.staticDir ?? cfg.staticDir;
   if (opts.buildMissingDashboard === true) await ensureDashboard(staticDir, log);
-  const feed = createFeedUpgrade({ hub: opts.hub, auth, originAllowed, maxClients: cfg.maxClients, maxInboundBytes: cfg.maxInboundBytes });
-  const control = { bus: opts.bus, subjects: opts.subjects, auth, originAllowed, timeoutMs: cfg.controlTimeoutMs, log };
+  const feed = createFeedUpgrade({ hub: opts.hub, auth, originAllowed, maxClients: cfg.maxClients, maxInboundBytes: cfg.maxInboundBytes, limiter });
+  const control = { bus: opts.bus, subjects: opts.subjects, auth, originAllowed, timeoutMs: cfg.controlTimeoutMs, log, limiter };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = pathOf(req);
@@ -125,7 +139,11 @@ export async function startGatewayServer(opts: GatewayServerOptions): Promise<Ga
         return sendJson(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'unavailable', failed: r.failed, checks: r.checks });
       }
       case '/metrics': {
-        if (!metricsAccess.allowed(req)) return sendJson(res, 401, { error: 'unauthorized', message: 'a metrics token is required (Authorization: Bearer …)' }, { 'WWW-Authenticate': 'Bearer' });
+        if (metricsAccess.protected && lockedOut(limiter, req, res)) return;
+        if (!metricsAccess.allowed(req)) {
+          limiter.failed(remoteOf(req), 'metrics');
+          return sendJson(res, 401, { error: 'unauthorized', message: 'a metrics token is required (Authorization: Bearer …)' }, { 'WWW-Authenticate': 'Bearer' });
+        }
         const text = await opts.metrics.text();
         res.writeHead(200, { 'Content-Type': opts.metrics.contentType, 'Cache-Control': 'no-store' });
         res.end(text);
@@ -134,7 +152,11 @@ export async function startGatewayServer(opts: GatewayServerOptions): Promise<Ga
       case '/ws':
         // A browser never sees the 401 of a refused upgrade (only close 1006, as for a server that
         // is down): the dashboard asks here, with the same token, whether it is worth retrying.
-        if (feed.identify(req) === undefined) return sendJson(res, 401, { error: 'unknown or missing token' }, { 'WWW-Authenticate': 'Bearer' });
+        if (lockedOut(limiter, req, res)) return;
+        if (feed.identify(req) === undefined) {
+          limiter.failed(remoteOf(req), 'feed');
+          return sendJson(res, 401, { error: 'unknown or missing token' }, { 'WWW-Authenticate': 'Bearer' });
+        }
         return sendJson(res, 426, { error: 'upgrade required' }, { Upgrade: 'websocket' });
       default:
         return serveStatic(staticDir, req, res, path);

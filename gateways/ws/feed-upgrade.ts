@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import type { AuthFailureLimiter } from '../http/auth-failure-limiter.js';
 import type { Identity, TokenAuth } from './auth.js';
 import { feedToken } from './auth.js';
 import type { Hub } from './hub.js';
@@ -13,6 +14,8 @@ export type FeedUpgradeOptions = Readonly<{
   originAllowed: (origin: string | undefined, host?: string) => boolean;
   maxClients: number;
   maxInboundBytes: number;
+  /** Failed authentications per client address: a locked-out address is refused 429 before its token is checked. */
+  limiter?: AuthFailureLimiter;
 }>;
 
 export type FeedUpgrade = Readonly<{
@@ -27,12 +30,15 @@ export type FeedUpgrade = Readonly<{
 }>;
 
 /** Answers a refused upgrade with a bare HTTP response and drops the socket: no websocket byte is ever sent. */
-export function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
+export function refuseUpgrade(socket: Duplex, status: number, reason: string, headers: Readonly<Record<string, string>> = {}): void {
   if (socket.destroyed) return;
   const body = `${reason}\n`;
+  const extra = Object.entries({ ...(status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}), ...headers })
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n${status === 401 ? 'WWW-Authenticate: Bearer\r\n' : ''}\r\n${body}`,
+      `Content-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`,
   );
   socket.destroy();
 }
@@ -54,8 +60,14 @@ export function createFeedUpgrade(opts: FeedUpgradeOptions): FeedUpgrade {
     identify,
     handle: (req, socket, head) => {
       socket.on('error', () => socket.destroy());
+      const remote = req.socket.remoteAddress ?? 'unknown';
+      const lockedMs = opts.limiter?.lockedForMs(remote) ?? 0;
+      if (lockedMs > 0) return refuseUpgrade(socket, 429, 'too many failed authentications', { 'Retry-After': String(Math.ceil(lockedMs / 1000)) });
       const identity = identify(req);
-      if (identity === undefined) return refuseUpgrade(socket, 401, 'unknown or missing token');
+      if (identity === undefined) {
+        opts.limiter?.failed(remote, 'feed');
+        return refuseUpgrade(socket, 401, 'unknown or missing token');
+      }
       if (!opts.originAllowed(req.headers.origin, req.headers.host)) return refuseUpgrade(socket, 403, 'origin not allowed');
       if (opts.hub.clientCount() + upgrading >= opts.maxClients) return refuseUpgrade(socket, 503, 'too many clients');
       upgrading++;

@@ -44,6 +44,13 @@ describe('gateway config', () => {
     for (const bad of [0, -1, 1.5, 'many']) expect(() => loadConfig({ env: {}, overrides: { gateway: { recentIds: bad } } })).toThrow(/gateway\.recentIds/);
   });
 
+  it('limits failed authentications per address by gateway.authFailureLimit (default 20 within 60 s)', () => {
+    expect(loadConfig({ env: {} }).gateway.authFailureLimit).toEqual({ maxFailures: 20, windowMs: 60_000 });
+    expect(loadConfig({ env: { SEXTANT__gateway__authFailureLimit__maxFailures: '5' } }).gateway.authFailureLimit).toEqual({ maxFailures: 5, windowMs: 60_000 });
+    for (const bad of [{ maxFailures: 0, windowMs: 1000 }, { maxFailures: 5, windowMs: 1000, extra: 1 }])
+      expect(() => loadConfig({ env: {}, overrides: { gateway: { authFailureLimit: bad } } })).toThrow(/gateway\.authFailureLimit/);
+  });
+
   it('labels subjects without unbounded tokens', () => {
     expect(subjectLabel('sx.md.binance.BTC-USDT.bar.1h')).toBe('sx.md.binance.BTC-USDT.bar.1h');
     expect(subjectLabel('sx.x.a.b.c.d.e.f')).toBe('sx.x.a.b.c.d.>');

@@ -1,0 +1,130 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAuthFailureLimiter } from '../../../gateways/http/auth-failure-limiter.js';
+import type { GatewayConfig } from '../../../gateways/http/gateway-config.js';
+import { startGatewayServer } from '../../../gateways/http/gateway-server.js';
+import { createEngineMetrics } from '../../../gateways/http/metrics.js';
+import { createHub } from '../../../gateways/ws/hub.js';
+import type { Logger } from '../../../state/logger.js';
+import { createMemoryBus } from '../../../streams/memory-bus.js';
+import { subjectsFor } from '../../../streams/subjects.js';
+import { OPERATOR, rawUpgrade, testGatewayConfig, VIEWER } from '../ws/gateway-harness.js';
+
+type Line = Readonly<{ level: string; fields: Record<string, unknown>; msg: string }>;
+
+function recordingLogger(lines: Line[]): Logger {
+  const at =
+    (level: string) =>
+    (fields: Record<string, unknown>, msg: string): void =>
+      void lines.push({ level, fields, msg });
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => recordingLogger(lines) };
+}
+
+const LOCKOUT = 'too many failed authentications from one address: its requests are answered 429, unchecked, until the window ends';
+const lockouts = (lines: readonly Line[]): Line[] => lines.filter((l) => l.msg === LOCKOUT);
+
+describe('failed-authentication limiter (injected clock)', () => {
+  it('locks an address out after maxFailures in a window, until the window ends, logging once with the count', () => {
+    let t = 1_000;
+    const lines: Line[] = [];
+    const rl = createAuthFailureLimiter({ maxFailures: 3, windowMs: 60_000, now: () => t, log: recordingLogger(lines) });
+    rl.failed('10.0.0.1', 'control');
+    t += 10_000;
+    rl.failed('10.0.0.1', 'feed');
+    expect(rl.lockedForMs('10.0.0.1')).toBe(0);
+    rl.failed('10.0.0.1', 'control');
+    expect(rl.lockedForMs('10.0.0.1')).toBe(50_000);
+    expect(rl.lockedForMs('10.0.0.2')).toBe(0);
+    // More failures while locked (a request that got through before) log nothing more.
+    rl.failed('10.0.0.1', 'control');
+    for (let i = 0; i < 100; i++) rl.lockedForMs('10.0.0.1');
+    expect(lockouts(lines).map((l) => l.fields)).toEqual([{ remote: '10.0.0.1', where: 'control', failures: 3, windowMs: 60_000, retryAfterMs: 50_000 }]);
+    t = 1_000 + 60_000;
+    expect(rl.lockedForMs('10.0.0.1')).toBe(0);
+    // The next window's lockout says how many requests the last one refused (101 checks while locked above).
+    for (let i = 0; i < 3; i++) rl.failed('10.0.0.1', 'feed');
+    expect(lockouts(lines)[1]?.fields).toMatchObject({ remote: '10.0.0.1', where: 'feed', failures: 3, refusedInLastLockout: 101 });
+  });
+
+  it('forgets the oldest addresses past maxAddresses', () => {
+    let t = 0;
+    const rl = createAuthFailureLimiter({ maxFailures: 1, windowMs: 1_000, now: () => t, log: recordingLogger([]), maxAddresses: 2 });
+    rl.failed('a', 'control');
+    t = 1;
+    rl.failed('b', 'control');
+    t = 2;
+    rl.failed('c', 'control');
+    expect([rl.lockedForMs('a'), rl.lockedForMs('b'), rl.lockedForMs('c')]).toEqual([0, 999, 1000]);
+  });
+});
+
+describe('gateway answers 429 to an address with too many failed authentications', () => {
+  const cleanup: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+  });
+  const start = async (over: Partial<GatewayConfig>, lines: Line[], now: () => number): Promise<string> => {
+    const bus = createMemoryBus();
+    const subjects = subjectsFor('afl');
+    const config = testGatewayConfig(over);
+    const log = recordingLogger(lines);
+    const hub = createHub({ bus, subjects, limits: config, heartbeatMs: config.heartbeatMs, log });
+    const server = await startGatewayServer({ config, hub, metrics: createEngineMetrics({ defaultMetrics: false }), probes: {}, bus, subjects, log, env: {}, now });
+    cleanup.push(() => bus.close(), () => hub.close(), () => server.close());
+    return server.url;
+  };
+  const post = (url: string, token?: string, verb = 'halt'): Promise<Response> =>
+    fetch(`${url}/api/ctl/${verb}`, { method: 'POST', headers: token === undefined ? {} : { authorization: `Bearer ${token}` }, body: '{"reason":"x"}' });
+
+  it('on /api/ctl: 401 for each guess up to the limit, then 429 unchecked (even a good token) until the window ends; one lockout line', async () => {
+    let t = 5_000;
+    const lines: Line[] = [];
+    const url = await start({ authFailureLimit: { maxFailures: 3, windowMs: 30_000 } }, lines, () => t);
+    expect((await post(url, 'guess-1')).status).toBe(401);
+    expect((await post(url)).status).toBe(401);
+    expect((await post(url, 'guess-3')).status).toBe(401);
+    for (let i = 0; i < 20; i++) expect((await post(url, `guess-more-${i}`)).status).toBe(429);
+    const locked = await post(url, VIEWER);
+    expect(locked.status).toBe(429);
+    expect(locked.headers.get('retry-after')).toBe('30');
+    const ws = await rawUpgrade(`${url.replace('http:', 'ws:')}/ws?token=${VIEWER}`);
+    if (ws.upgraded) ws.socket.destroy();
+    expect(ws.upgraded ? 101 : ws.status).toBe(429);
+    expect((await fetch(`${url}/ws?token=${VIEWER}`)).status).toBe(429);
+    // One line per guess up to the limit, one for the lockout, none for the 429s.
+    expect(lines.filter((l) => l.msg === 'control request from the dashboard refused')).toHaveLength(3);
+    expect(lockouts(lines)).toHaveLength(1);
+    expect(lockouts(lines)[0]?.fields).toMatchObject({ where: 'control', failures: 3, windowMs: 30_000, retryAfterMs: 30_000 });
+    expect(String(lockouts(lines)[0]?.fields['remote'])).toMatch(/127\.0\.0\.1/);
+    t += 30_000;
+    // Checked again: the viewer's token is known (403: not an operator's), so it was not refused unchecked.
+    expect((await post(url, VIEWER)).status).toBe(403);
+    expect((await post(url, OPERATOR, 'model.deploy')).status).toBe(404);
+  });
+
+  it('counts refused websocket upgrades and GET /ws, and a guarded /metrics', async () => {
+    let t = 0;
+    const lines: Line[] = [];
+    const tokens = [...testGatewayConfig().tokens, { name: 'prometheus', role: 'metrics' as const, token: 'scrape-token' }];
+    const url = await start({ tokens, authFailureLimit: { maxFailures: 3, windowMs: 10_000 } }, lines, () => t);
+    const up = await rawUpgrade(`${url.replace('http:', 'ws:')}/ws?token=nope`);
+    expect(up.upgraded ? 101 : up.status).toBe(401);
+    expect((await fetch(`${url}/ws?token=nope`)).status).toBe(401);
+    expect((await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+    const scrape = await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer scrape-token' } });
+    expect(scrape.status).toBe(429);
+    expect(scrape.headers.get('retry-after')).toBe('10');
+    expect((await post(url, OPERATOR)).status).toBe(429);
+    expect(lockouts(lines).map((l) => l.fields['where'])).toEqual(['metrics']);
+    t = 10_000;
+    expect((await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer scrape-token' } })).status).toBe(200);
+  });
+
+  it('leaves /metrics open (and uncounted) with no metrics token, and /healthz always', async () => {
+    const lines: Line[] = [];
+    const url = await start({ authFailureLimit: { maxFailures: 1, windowMs: 60_000 } }, lines, () => 0);
+    expect((await post(url, 'guess')).status).toBe(401);
+    expect((await post(url, OPERATOR)).status).toBe(429);
+    expect((await fetch(`${url}/metrics`)).status).toBe(200);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  });
+});
