@@ -3,26 +3,30 @@ import type { Logger } from '../../state/logger.js';
 /**
  * Failed authentications per client address (`POST /api/ctl`, the feed's upgrade and `GET /ws`,
  * a token-guarded `/metrics`): after `maxFailures` in a window (fixed, from the address's first
- * failure) its requests are answered 429 without their token being checked until the window
- * ends. A guesser gets `maxFailures` tries a window, and the log one line per failure up to that,
- * then one line per window saying the address is locked out (with the requests refused during its
- * last lockout), instead of one per guess.
+ * failure) its further failures are answered 429 and not logged until the window ends. The log
+ * gets one line per failure up to that, then one line per window saying the address is locked out
+ * (with the failures refused during its last lockout), instead of one per guess.
  *
- * Keyed on the socket's address: behind a reverse proxy every client is the proxy, and one
- * guesser locks everybody out for the window (X-Forwarded-For is not trusted: any client can
- * send it). A few dozen lines rather than rate-limiter-flexible: that one keeps time with
- * Date.now and timers (no injected clock, so tests would need fake timers), answers through
- * promises (the upgrade handler is synchronous) and does not do the once-a-window log line.
+ * A valid token is never refused: the lockout answers only requests whose token failed. Keyed on
+ * the socket's address, a lockout would otherwise let anyone who can reach the port keep the
+ * operators' Halt from working — behind a reverse proxy every client is the proxy (X-Forwarded-For
+ * is not trusted: any client can send it). Guessing is not what it slows: the tokens are random
+ * secrets a guesser cannot reach; it keeps a flood of bad tokens out of the log.
+ *
+ * A few dozen lines rather than rate-limiter-flexible: that one keeps time with Date.now and
+ * timers (no injected clock, so tests would need fake timers), answers through promises (the
+ * upgrade handler is synchronous) and does not do the once-a-window log line.
  *
  * @example const limiter = createAuthFailureLimiter({ maxFailures: 20, windowMs: 60_000, now: Date.now, log });
- * const wait = limiter.lockedForMs(addr); if (wait > 0) return reply429(wait);
- * if (identity === undefined) limiter.failed(addr, 'control');
+ * if (identity === undefined) { const wait = limiter.failed(addr, 'control'); return wait > 0 ? reply429(wait) : reply401(); }
  */
 export type AuthFailureLimiter = Readonly<{
-  /** How long `address` is still locked out (ms; 0: its token may be checked). Counts the refused request. */
-  lockedForMs(address: string): number;
-  /** Counts a failed authentication from `address` at `where` (`control`, `feed`, `metrics`); the one that locks it out is logged. */
-  failed(address: string, where: string): void;
+  /**
+   * Counts a failed authentication from `address` at `where` (`control`, `feed`, `metrics`); the
+   * one that locks it out is logged. Answers how long the address is still locked out (ms): past
+   * 0 the caller answers 429 with Retry-After and logs nothing; 0, it answers 401 as it would.
+   */
+  failed(address: string, where: string): number;
 }>;
 
 export type AuthFailureLimiterOptions = Readonly<{
@@ -34,7 +38,7 @@ export type AuthFailureLimiterOptions = Readonly<{
   maxAddresses?: number;
 }>;
 
-/** `refusedBefore`: 429s answered during the address's previous window's lockout, said in this window's lockout line. */
+/** `refusedBefore`: failures answered 429 during the address's previous window's lockout, said in this window's lockout line. */
 type Entry = { start: number; failures: number; refused: number; refusedBefore: number };
 
 /** Default `gateway.authFailureLimit`. */
@@ -53,16 +57,13 @@ export function createAuthFailureLimiter(opts: AuthFailureLimiterOptions): AuthF
     if (entries.size >= cap && oldest.done !== true) entries.delete(oldest.value);
   };
   return {
-    lockedForMs: (address) => {
-      const e = entries.get(address);
-      const t = opts.now();
-      if (e === undefined || ended(e, t) || e.failures < opts.maxFailures) return 0;
-      e.refused++;
-      return e.start + opts.windowMs - t;
-    },
     failed: (address, where) => {
       const t = opts.now();
       let e = entries.get(address);
+      if (e !== undefined && !ended(e, t) && e.failures >= opts.maxFailures) {
+        e.refused++;
+        return e.start + opts.windowMs - t;
+      }
       if (e === undefined || ended(e, t)) {
         entries.delete(address);
         makeRoom(t);
@@ -70,7 +71,7 @@ export function createAuthFailureLimiter(opts: AuthFailureLimiterOptions): AuthF
         entries.set(address, e);
       }
       e.failures++;
-      if (e.failures !== opts.maxFailures) return;
+      if (e.failures !== opts.maxFailures) return 0;
       opts.log.warn(
         {
           remote: address,
@@ -80,8 +81,9 @@ export function createAuthFailureLimiter(opts: AuthFailureLimiterOptions): AuthF
           retryAfterMs: e.start + opts.windowMs - t,
           ...(e.refusedBefore > 0 ? { refusedInLastLockout: e.refusedBefore } : {}),
         },
-        'too many failed authentications from one address: its requests are answered 429, unchecked, until the window ends',
+        'too many failed authentications from one address: its further failures are answered 429, unlogged, until the window ends (a valid token still passes)',
       );
+      return 0;
     },
   };
 }

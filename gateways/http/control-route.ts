@@ -44,8 +44,8 @@ const failure = (id: string, code: ControlErrorCode, message: string): ControlRe
 /**
  * `POST /api/ctl/<verb>` (halt, resume, reduce, status): the body is the command's args as JSON (or
  * `{ "args": … }`), e.g. `{"reason":"exchange incident","target":{"scope":"symbol","value":"BTC/USDT"}}`.
- * Needs `Authorization: Bearer <operator token>` (401 without a known token, 403 for a viewer's; 429,
- * unchecked, from an address with too many 401s of late: `auth-failure-limiter.ts`).
+ * Needs `Authorization: Bearer <operator token>` (401 without a known token, 403 for a viewer's; 429 instead
+ * of 401, unlogged, from an address with too many 401s of late: `auth-failure-limiter.ts`).
  * Forwards a control request on `sx.ctl.<verb>` with operator `dashboard:<token name>` (audited
  * by the engine like any other) and answers the engine's reply: 200 when ok, else a status from
  * its error code; 503 when no engine answered.
@@ -53,9 +53,6 @@ const failure = (id: string, code: ControlErrorCode, message: string): ControlRe
 export async function handleControl(deps: ControlRouteDeps, req: IncomingMessage, res: ServerResponse, verb: string): Promise<void> {
   if (req.method !== 'POST') return sendJson(res, 405, failure('?', ControlErrorCode.BAD_REQUEST, 'use POST'), { Allow: 'POST' });
   const remote = req.socket.remoteAddress ?? 'unknown';
-  // Not logged: the limiter said once, when it locked the address out, and a flood would fill the log.
-  const lockedMs = deps.limiter?.lockedForMs(remote) ?? 0;
-  if (lockedMs > 0) return sendJson(res, 429, { error: 'too many requests', message: 'too many failed authentications from this address: try again later' }, { 'Retry-After': String(Math.ceil(lockedMs / 1000)) });
   const token = bearerToken(req);
   const identity = deps.auth.authenticate(token);
   /**
@@ -69,7 +66,9 @@ export async function handleControl(deps: ControlRouteDeps, req: IncomingMessage
       'control request from the dashboard refused',
     );
   if (identity === undefined) {
-    deps.limiter?.failed(remote, 'control');
+    // Not logged past the limit: the limiter said once, when it locked the address out, and a flood would fill the log.
+    const lockedMs = deps.limiter?.failed(remote, 'control') ?? 0;
+    if (lockedMs > 0) return sendJson(res, 429, { error: 'too many requests', message: 'too many failed authentications from this address: try again later' }, { 'Retry-After': String(Math.ceil(lockedMs / 1000)) });
     refused(401, token === undefined ? 'no token' : 'unknown token');
     return sendJson(res, 401, { error: 'unauthorized', message: 'an operator token is required (Authorization: Bearer …)' }, { 'WWW-Authenticate': 'Bearer' });
   }

@@ -97,8 +97,9 @@ export const GatewayConfigSchema = z
     mdSnapshotBars: positiveInt.max(10_000).default(200),
     /**
      * Failed authentications (401s of /api/ctl, the feed and a token-guarded /metrics) a client
-     * address may make within `windowMs` (from its first) before its requests are answered 429,
-     * unchecked, until the window ends (`auth-failure-limiter.ts`). Default 20 in 60 000 ms.
+     * address may make within `windowMs` (from its first) before its further failures are answered
+     * 429, unlogged, until the window ends; a valid token always passes (`auth-failure-limiter.ts`).
+     * Default 20 in 60 000 ms.
      */
     authFailureLimit: z.object({ maxFailures: positiveInt, windowMs: positiveInt }).strict().optional(),
     /** How long POST /api/ctl/<verb> waits for the engine's reply. */

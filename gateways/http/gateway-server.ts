@@ -102,11 +102,11 @@ function pathOf(req: IncomingMessage): string | undefined {
 
 const remoteOf = (req: IncomingMessage): string => req.socket.remoteAddress ?? 'unknown';
 
-/** Answers 429 (with Retry-After) when the request's address is locked out for failed authentications. */
-function lockedOut(limiter: AuthFailureLimiter, req: IncomingMessage, res: ServerResponse): boolean {
-  const ms = limiter.lockedForMs(remoteOf(req));
-  if (ms > 0) sendJson(res, 429, { error: 'too many requests', message: 'too many failed authentications from this address: try again later' }, { 'Retry-After': String(Math.ceil(ms / 1000)) });
-  return ms > 0;
+/** Counts a failed authentication and answers it: 401, or 429 (with Retry-After) when its address is locked out (`auth-failure-limiter.ts`). */
+function refuseAuth(limiter: AuthFailureLimiter, req: IncomingMessage, res: ServerResponse, where: string, unauthorized: Readonly<Record<string, string>>): void {
+  const ms = limiter.failed(remoteOf(req), where);
+  if (ms > 0) return sendJson(res, 429, { error: 'too many requests', message: 'too many failed authentications from this address: try again later' }, { 'Retry-After': String(Math.ceil(ms / 1000)) });
+  sendJson(res, 401, unauthorized, { 'WWW-Authenticate': 'Bearer' });
 }
 
 export async function startGatewayServer(opts: GatewayServerOptions): Promise<GatewayServer> {
@@ -139,11 +139,7 @@ export async function startGatewayServer(opts: GatewayServerOptions): Promise<Ga
         return sendJson(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'unavailable', failed: r.failed, checks: r.checks });
       }
       case '/metrics': {
-        if (metricsAccess.protected && lockedOut(limiter, req, res)) return;
-        if (!metricsAccess.allowed(req)) {
-          limiter.failed(remoteOf(req), 'metrics');
-          return sendJson(res, 401, { error: 'unauthorized', message: 'a metrics token is required (Authorization: Bearer …)' }, { 'WWW-Authenticate': 'Bearer' });
-        }
+        if (!metricsAccess.allowed(req)) return refuseAuth(limiter, req, res, 'metrics', { error: 'unauthorized', message: 'a metrics token is required (Authorization: Bearer …)' });
         const text = await opts.metrics.text();
         res.writeHead(200, { 'Content-Type': opts.metrics.contentType, 'Cache-Control': 'no-store' });
         res.end(text);
@@ -152,11 +148,7 @@ export async function startGatewayServer(opts: GatewayServerOptions): Promise<Ga
       case '/ws':
         // A browser never sees the 401 of a refused upgrade (only close 1006, as for a server that
         // is down): the dashboard asks here, with the same token, whether it is worth retrying.
-        if (lockedOut(limiter, req, res)) return;
-        if (feed.identify(req) === undefined) {
-          limiter.failed(remoteOf(req), 'feed');
-          return sendJson(res, 401, { error: 'unknown or missing token' }, { 'WWW-Authenticate': 'Bearer' });
-        }
+        if (feed.identify(req) === undefined) return refuseAuth(limiter, req, res, 'feed', { error: 'unknown or missing token' });
         return sendJson(res, 426, { error: 'upgrade required' }, { Upgrade: 'websocket' });
       default:
         return serveStatic(staticDir, req, res, path);

@@ -61,11 +61,10 @@ export function createFeedUpgrade(opts: FeedUpgradeOptions): FeedUpgrade {
     handle: (req, socket, head) => {
       socket.on('error', () => socket.destroy());
       const remote = req.socket.remoteAddress ?? 'unknown';
-      const lockedMs = opts.limiter?.lockedForMs(remote) ?? 0;
-      if (lockedMs > 0) return refuseUpgrade(socket, 429, 'too many failed authentications', { 'Retry-After': String(Math.ceil(lockedMs / 1000)) });
       const identity = identify(req);
       if (identity === undefined) {
-        opts.limiter?.failed(remote, 'feed');
+        const lockedMs = opts.limiter?.failed(remote, 'feed') ?? 0;
+        if (lockedMs > 0) return refuseUpgrade(socket, 429, 'too many failed authentications', { 'Retry-After': String(Math.ceil(lockedMs / 1000)) });
         return refuseUpgrade(socket, 401, 'unknown or missing token');
       }
       if (!opts.originAllowed(req.headers.origin, req.headers.host)) return refuseUpgrade(socket, 403, 'origin not allowed');
