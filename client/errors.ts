@@ -1,4 +1,9 @@
 import { JetStreamApiError } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { natsOf } from './connection.js';
+import type { Connection } from './connection.js';
+import { inboxPrefixOf } from '../streams/nats-inbox.js';
+import { CLIENT_INBOX_REMEDY, inboxRefusedMessage, refusedInboxOf } from '../streams/nats-inbox-refusal.js';
 
 /** A message or call the client refused, with a detail naming the offending field. Not retryable. */
 export class ClientValidationError extends Error {
@@ -44,3 +49,37 @@ export const isNoStreamForSubject = (e: unknown): boolean => e instanceof Error 
 export const isFilterNotInStream = (e: unknown): boolean => e instanceof JetStreamApiError && e.code === 10093;
 /** nats.js's answer to a consumer lookup on a stream that does not exist. */
 export const isStreamNotFound = (e: unknown): boolean => e instanceof Error && e.name === 'StreamNotFoundError';
+
+/**
+ * The NATS server refused the connection's reply inbox (Permissions Violation for Subscription to
+ * "_INBOX.…"): the login may read replies only under an inbox prefix of its own
+ * (deploy/nats/sextant.conf: `_INBOX_desk`, `_INBOX_dashboard`), and the connection was opened
+ * with another, nats.js's default `_INBOX` when none was given. No request, publish
+ * acknowledgement or pull on it can be answered; connect with `inboxPrefix` set. `subject` is the
+ * inbox refused.
+ */
+export class InboxRefusedError extends Error {
+  override readonly name = 'InboxRefusedError';
+  readonly retryable = false;
+  readonly subject: string;
+  constructor(subject: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.subject = subject;
+  }
+}
+
+/**
+ * {@link InboxRefusedError} for `e` when it is the server's refusal of an inbox under the
+ * connection's prefix, else undefined. `note` is added to the message (what became of a publish).
+ */
+export function inboxRefusal(e: unknown, conn: Connection, note = ''): InboxRefusedError | undefined {
+  let nc: NatsConnection;
+  try {
+    nc = natsOf(conn);
+  } catch {
+    return undefined; // a JetStream client without its connection: its prefix is unknown
+  }
+  const prefix = inboxPrefixOf(nc);
+  const subject = refusedInboxOf(e, prefix);
+  return subject === undefined ? undefined : new InboxRefusedError(subject, `${inboxRefusedMessage(subject, prefix, CLIENT_INBOX_REMEDY)}${note}`, { cause: e });
+}

@@ -58,7 +58,7 @@ export { DlqEntrySchema, RefusalReason, RefusalReasonSchema } from '../streams/m
 export type { DlqEntry } from '../streams/messages/dlq-entry.js';
 
 export type { Connection } from './connection.js';
-export { ClientValidationError, DurableConflictError, NoStreamError, SubscriptionInUseError } from './errors.js';
+export { ClientValidationError, DurableConflictError, InboxRefusedError, NoStreamError, SubscriptionInUseError } from './errors.js';
 export { orderFilter, predictionFilter } from './filters.js';
 export type { SignalFilter } from './filters.js';
 export { subscribeOrders, subscribePredictions } from './signals.js';

@@ -7,7 +7,7 @@ import { SubjectError, subjectsFor } from '../streams/subjects.js';
 import type { Subjects } from '../streams/subjects.js';
 import { toJetStream } from './connection.js';
 import type { Connection } from './connection.js';
-import { ClientValidationError, isNoStreamForSubject, NoStreamError } from './errors.js';
+import { ClientValidationError, inboxRefusal, isNoStreamForSubject, NoStreamError } from './errors.js';
 import { NAME_TOKEN_RE, upperCaseHint } from './filters.js';
 import type { PublishFillOptions } from './publish-fill.js';
 import { issuesText } from './validate.js';
@@ -44,6 +44,9 @@ export async function publishExecReport<T extends ExecReport>(conn: Connection, 
   try {
     return await toJetStream(conn).publish(subject, encode(r.data), { msgID: r.data.id, ...(opts.timeoutMs !== undefined ? { timeout: opts.timeoutMs } : {}) });
   } catch (e) {
+    // The server refuses the reply subscription but still takes the message: it may be stored.
+    const refused = inboxRefusal(e, conn, `. The ${kind.what} was sent and may have been stored: send it again with the same id once connected so (the stream deduplicates it)`);
+    if (refused !== undefined) throw refused;
     if (isNoStreamForSubject(e)) throw new NoStreamError(`no JetStream stream stores ${subject}: is prefix ${JSON.stringify(opts.prefix ?? 'sx')} the engine's config prefix, and has the engine provisioned its streams? (nats.js: ${(e as Error).message})`, { cause: e });
     throw e;
   }

@@ -1,12 +1,17 @@
 import { nanos } from '@nats-io/nats-core';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import { inboxFor } from '../streams/nats-inbox.js';
+import { inboxRefusal } from './errors.js';
 
 /** One delivery of a pull, with what its ack subject says about it. */
 export type Delivery = Readonly<{ subject: string; data: Uint8Array; reply: string; streamSeq: number; redelivered: boolean; tsMs: number }>;
 
 export type Puller = {
-  /** What is available now (up to `batch`), or, when nothing is, whatever arrives within `expiresMs`; [] when none did. */
+  /**
+   * What is available now (up to `batch`), or, when nothing is, whatever arrives within `expiresMs`; [] when none did.
+   * Rejects once the server refused the pull's inbox subscription (`InboxRefusedError`: a
+   * connection without its login's `inboxPrefix`), or nats.js ended it with another error.
+   */
   pull(): Promise<Delivery[]>;
   /**
    * Ends the puller. A long poll still open on the server keeps its subscription until it expires,
@@ -44,10 +49,16 @@ export function createPuller(nc: NatsConnection, spec: PullerSpec): Puller {
   const body = JSON.stringify({ batch: spec.batch, no_wait: true, expires: nanos(spec.expiresMs) });
   let reqNo = 0;
   let closed = false;
-  let current: { id: number; got: Delivery[]; finish: () => void } | undefined;
+  let current: { id: number; got: Delivery[]; finish: () => void; fail: (e: Error) => void } | undefined;
+  /** Why the inbox subscription ended (nats.js closes one the server refused): every pull fails with it. */
+  let broken: Error | undefined;
 
   const onMessage = (err: Error | null, m: Msg): void => {
-    if (err !== null) return;
+    if (err !== null) {
+      broken = inboxRefusal(err, nc) ?? new Error(`the subscription for pulls from ${spec.durable} on ${spec.stream} failed: ${err.message}`, { cause: err });
+      current?.fail(broken);
+      return;
+    }
     const isStatus = m.reply === undefined || m.reply === '';
     if (!isStatus) {
       const info = parseAck(m.reply as string);
@@ -69,8 +80,9 @@ export function createPuller(nc: NatsConnection, spec: PullerSpec): Puller {
 
   return {
     pull: () =>
-      new Promise<Delivery[]>((resolve) => {
+      new Promise<Delivery[]>((resolve, reject) => {
         if (closed) return resolve([]);
+        if (broken !== undefined) return reject(broken);
         const id = ++reqNo;
         const got: Delivery[] = [];
         // A request whose end never arrives (a reconnect lost it) is given up after its expiry.
@@ -83,6 +95,12 @@ export function createPuller(nc: NatsConnection, spec: PullerSpec): Puller {
             current = undefined;
             clearTimeout(timer);
             resolve(got);
+          },
+          fail: (e: Error) => {
+            if (current !== entry) return;
+            current = undefined;
+            clearTimeout(timer);
+            reject(e);
           },
         };
         current = entry;

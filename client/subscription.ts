@@ -7,7 +7,7 @@ import { toDlqEntry } from '../streams/validation/dlq.js';
 import { natsOf, toJetStream } from './connection.js';
 import type { Connection } from './connection.js';
 import { ensureDurable } from './durable.js';
-import { ClientValidationError, isFilterNotInStream, isStreamNotFound, NoStreamError, SubscriptionInUseError } from './errors.js';
+import { ClientValidationError, inboxRefusal, isFilterNotInStream, isStreamNotFound, NoStreamError, SubscriptionInUseError } from './errors.js';
 import { createPuller } from './pull.js';
 import { checkSubscribeOptions } from './subscribe-options.js';
 import { notStoredReason } from './stream-hint.js';
@@ -117,6 +117,8 @@ export async function openSubscription<T>({ conn, schema, filterSubject, opts, f
       maxAckPending: Math.max(batch, 1_000),
     });
   } catch (e) {
+    const refused = inboxRefusal(e, nc);
+    if (refused !== undefined) throw refused;
     if (isStreamNotFound(e)) {
       throw new NoStreamError(`stream ${stream} not found for ${filterSubject}: give \`stream\` as the engine's streamNamePrefix + SIGNALS along with its \`prefix\`, and start the engine once so it provisions its streams`, { cause: e });
     }
@@ -201,7 +203,14 @@ export async function openSubscription<T>({ conn, schema, filterSubject, opts, f
       const d = queue.shift();
       if (d === undefined) {
         // Acks go out before the next pull on the same connection, so the server counts them first.
-        queue = await puller.pull();
+        try {
+          queue = await puller.pull();
+        } catch (e) {
+          // The server refused the pull's inbox (InboxRefusedError): no pull can be answered, so the subscription ends with it.
+          stopped = true;
+          await shutdown();
+          throw e;
+        }
         continue;
       }
       const checked = decodeWith(schema, d.data);

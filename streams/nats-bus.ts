@@ -10,6 +10,8 @@ import { createJsPublisher } from './nats-publisher.js';
 import { ackFloorOf, pullConsume } from './nats-pull-consumer.js';
 import { coalesceWrites } from './nats-write-coalescing.js';
 import { captureDisconnectCause, disconnectReason } from './nats-disconnect-cause.js';
+import { inboxPrefixOf } from './nats-inbox.js';
+import { BUS_INBOX_REMEDY, inboxRefusedMessage, refusedInboxOf } from './nats-inbox-refusal.js';
 
 export type NatsBusOptions = Readonly<{
   url: string;
@@ -181,6 +183,8 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         return reply.data;
       } catch (e) {
         const m = message(e);
+        const refused = refusedInboxOf(e, inboxPrefixOf(nc));
+        if (refused !== undefined) throw new BusError(`request on ${subject} failed: ${inboxRefusedMessage(refused, inboxPrefixOf(nc), BUS_INBOX_REMEDY)}`, false, { cause: e });
         if (/no responders/i.test(m) || (e instanceof Error && e.name === 'NoRespondersError')) throw new NoResponderError(subject, { cause: e });
         if (/timeout/i.test(m)) throw new BusTimeoutError(`no reply on ${subject} within ${timeoutMs} ms`, { cause: e });
         throw new BusError(`request on ${subject} failed: ${m}`, false, { cause: e });

@@ -2,7 +2,8 @@ import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { PublishAck } from './bus.js';
 import { BusClosedError, BusError, BusTimeoutError } from './errors.js';
 import { msgIdHeader } from './nats-msg-id-header.js';
-import { inboxFor } from './nats-inbox.js';
+import { inboxFor, inboxPrefixOf } from './nats-inbox.js';
+import { BUS_INBOX_REMEDY, inboxRefusedMessage, refusedInboxOf } from './nats-inbox-refusal.js';
 
 export type JsPublisherOptions = Readonly<{
   /** How long a publish may wait for the stream's acknowledgement, queueing included. */
@@ -51,6 +52,8 @@ export function createJsPublisher(nc: NatsConnection, opts: JsPublisherOptions):
   let nextId = 0;
   let paused = false;
   let closed = false;
+  /** The server refused (or nats.js closed) the acknowledgement subscription: nothing can be acknowledged any more. */
+  let broken: { why: string; cause: Error } | undefined;
   let sweeper: ReturnType<typeof setInterval> | undefined;
   let idle: Array<() => void> = [];
 
@@ -106,8 +109,26 @@ export function createJsPublisher(nc: NatsConnection, opts: JsPublisherOptions):
     pump();
   };
 
+  /**
+   * An error on the acknowledgement subscription ends it (nats.js closes a subscription the server
+   * refused): what awaits or queues for an acknowledgement fails now, naming the cause, instead of
+   * timing out one by one, and so does every later publish.
+   */
+  const fail = (err: Error): void => {
+    const refused = refusedInboxOf(err, inboxPrefixOf(nc));
+    const why = refused !== undefined ? inboxRefusedMessage(refused, inboxPrefixOf(nc), BUS_INBOX_REMEDY) : `the subscription for publish acknowledgements failed: ${err.message}`;
+    broken = { why, cause: err };
+    // Sent ones reached the server, which takes a message whose reply subject nobody may read.
+    for (const p of waiting.values()) p.reject(new BusError(`publish to ${p.subject} failed, it may or may not be stored: ${why}`, false, { cause: err }));
+    for (let i = head; i < queue.length; i++) queue[i]?.reject(new BusError(`publish to ${queue[i]?.subject} not sent: ${why}`, false, { cause: err }));
+    waiting.clear();
+    queue = [];
+    head = 0;
+    housekeep();
+  };
+
   const onAck = (err: Error | null, m: Msg): void => {
-    if (err !== null) return;
+    if (err !== null) return fail(err);
     const id = Number(m.subject.slice(prefix.length));
     const p = waiting.get(id);
     if (p === undefined) return; // timed out or failed already
@@ -122,6 +143,7 @@ export function createJsPublisher(nc: NatsConnection, opts: JsPublisherOptions):
     publish: (subject, data, msgId) =>
       new Promise<PublishAck>((resolve, reject) => {
         if (closed) return reject(new BusClosedError());
+        if (broken !== undefined) return reject(new BusError(`publish to ${subject} not sent: ${broken.why}`, false, { cause: broken.cause }));
         const p: Pending = { subject, data, msgId, resolve, reject, since: performance.now() };
         sweeper ??= setInterval(sweep, Math.max(10, Math.min(1_000, opts.timeoutMs / 4)));
         if (!paused && waiting.size < opts.maxInFlight && queued() === 0) send(p);

@@ -12,6 +12,7 @@ import { createNatsBus } from '../../streams/nats-bus.js';
 import { INBOX_PREFIX_RE, OPERATOR_INBOX_PREFIX } from '../../streams/nats-inbox.js';
 import { natsBusOptions } from '../nats-options.js';
 import { refusedByNats } from '../nats-refusal.js';
+import { refusedInboxOf } from '../../streams/nats-inbox-refusal.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { intBetween, positiveInt } from '../option-parsers.js';
 
@@ -184,9 +185,20 @@ function replyJson(bytes: Uint8Array): unknown {
   }
 }
 
-/** NATS refused the login or the command's subject (exit 1, as a refused command): the server's words and what to check. */
-function refusedLogin(e: unknown): void {
-  process.stderr.write(`sextant ctl: ${(e as Error).message} (NATS refused this login or command: check --user and --password, and that the user may send control commands: the operator user of deploy/nats/sextant.conf)\n`);
+/**
+ * NATS refused the login, the command's subject or the reply inbox (exit 1, as a refused command):
+ * the server's words and what to check. A refused inbox is said as such: with `--inbox-prefix` not
+ * the user's own (`_INBOX`, say) every request went unanswered, whatever the user may send.
+ */
+function refusedLogin(e: unknown, inboxPrefix: string): void {
+  const inbox = refusedInboxOf(e, inboxPrefix);
+  const why =
+    inbox === undefined
+      ? `${(e as Error).message} (NATS refused this login or command: check --user and --password, and that the user may send control commands: the operator user of deploy/nats/sextant.conf)`
+      : inboxPrefix === OPERATOR_INBOX_PREFIX
+        ? `NATS refused the subscription to the reply inbox "${inbox}" (Permissions Violation for Subscription): this login may not read replies under ${inboxPrefix}, the operator user's inboxes in deploy/nats/sextant.conf; check --user and --password (the operator user), or give this user's own prefix with --inbox-prefix`
+        : `NATS refused the subscription to the reply inbox "${inbox}" (Permissions Violation for Subscription): this login may not read replies under --inbox-prefix ${inboxPrefix}; the operator user of deploy/nats/sextant.conf reads them under ${OPERATOR_INBOX_PREFIX}, the default: leave --inbox-prefix out, or give this user's own prefix`;
+  process.stderr.write(`sextant ctl: ${why}\n`);
   process.exitCode = 1;
 }
 
@@ -208,7 +220,7 @@ async function send(configFile: string | undefined, g: CtlGlobals, verb: Control
     // An unreachable NATS server is as much "the engine could not be reached" as no responder:
     // the same exit code, so a script can tell it from a refused command (1). A server that
     // answers and refuses the login is a refused command: the credentials are wrong.
-    if (refusedByNats(e)) return refusedLogin(e);
+    if (refusedByNats(e)) return refusedLogin(e, g.inboxPrefix);
     process.stderr.write(`sextant ctl: ${(e as Error).message} (is NATS running there, and are --url, --user and --password right?)\n`);
     process.exitCode = 3;
     return;
@@ -220,7 +232,7 @@ async function send(configFile: string | undefined, g: CtlGlobals, verb: Control
     try {
       raw = await bus.request(subjects.control(verb), enc.encode(JSON.stringify(request)), g.timeout);
     } catch (e) {
-      if (refusedByNats(e)) return refusedLogin(e);
+      if (refusedByNats(e)) return refusedLogin(e, g.inboxPrefix);
       process.stderr.write(`sextant ctl: ${(e as Error).message} (is the engine running and may this user send control commands?)\n`);
       process.exitCode = 3;
       return;

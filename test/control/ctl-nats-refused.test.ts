@@ -37,4 +37,11 @@ describe('sextant ctl when NATS refuses its login or its command (deploy/nats/se
     expect(r.stderr).toMatch(/permissions violation/i);
     expect(r.status).toBe(1);
   });
+
+  it('exits 1 saying the reply inbox was refused and which --inbox-prefix the operator reads, for an --inbox-prefix not the user\'s', async () => {
+    const r = await ctl('--user', 'operator', '--password', PASSWORDS.SEXTANT_OPERATOR_PASSWORD, '--inbox-prefix', '_INBOX', 'status');
+    expect(r.stderr).toMatch(/reply inbox "_INBOX\.\S+"/);
+    expect(r.stderr).toMatch(/--inbox-prefix _INBOX;.*_INBOX_operator, the default/);
+    expect(r.status).toBe(1);
+  });
 });

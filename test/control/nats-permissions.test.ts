@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DlqEntrySchema, ExpirySchema, expiryId, fillId, publishExpiry, publishFill, subscribeOrders, subscribePredictions } from 'sextant/client';
+import { DlqEntrySchema, ExpirySchema, expiryId, fillId, InboxRefusedError, publishExpiry, publishFill, subscribeOrders, subscribePredictions } from 'sextant/client';
 import type { Order, Prediction } from 'sextant/client';
+import { createPuller } from '../../client/pull.js';
 import { startGatewayRuntime } from '../../cli/gateway-runtime.js';
 import { natsBusOptions } from '../../cli/nats-options.js';
 import { loadConfig } from '../../config/load.js';
@@ -17,6 +18,7 @@ import { createMemoryAuditStore } from '../../state/memory-audit-store.js';
 import { createSimulatedClock } from '../../state/clocks/simulated-clock.js';
 import { silentLogger } from '../../state/logger.js';
 import type { Bus } from '../../streams/bus.js';
+import { BusError } from '../../streams/errors.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { busPatterns } from '../../gateways/ws/topics.js';
@@ -345,6 +347,68 @@ describe('deploy/nats/sextant.conf on a real nats-server', () => {
       expect((await ejsm.streams.info('SIGNALS')).state.messages).toBe(2);
     } finally {
       await ejsm.streams.delete('SIGNALS');
+    }
+  });
+
+  /** How long `p` took to settle, and its error. */
+  const failure = async (p: Promise<unknown>): Promise<{ ms: number; error: unknown }> => {
+    const t0 = performance.now();
+    const error = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    return { ms: performance.now() - t0, error };
+  };
+
+  it("tells a desk left on nats.js's default _INBOX, at once, that its inbox was refused and to set inboxPrefix (publishFill, subscribeOrders, a pull)", async () => {
+    const engineNc = await client('engine', PASSWORDS.SEXTANT_ENGINE_PASSWORD);
+    const ejsm = await jetstreamManager(engineNc);
+    await ejsm.streams.add({ name: 'SIGNALS', subjects: ['sx.pred.>', 'sx.exec.>'], storage: StorageType.Memory });
+    try {
+      await ejsm.consumers.add('SIGNALS', { durable_name: 'desk-old', ack_policy: AckPolicy.Explicit, filter_subject: 'sx.exec.order.>' });
+      const desk = await client('desk', PASSWORDS.SEXTANT_DESK_PASSWORD, '_INBOX'); // an existing desk: no inboxPrefix
+      const clear = (f: { ms: number; error: unknown }): void => {
+        expect(f.error).toBeInstanceOf(InboxRefusedError);
+        expect((f.error as InboxRefusedError).subject).toMatch(/^_INBOX\.\S+$/);
+        expect((f.error as Error).message).toContain(`"${(f.error as InboxRefusedError).subject}"`);
+        expect((f.error as Error).message).toMatch(/inboxPrefix.*_INBOX_desk/);
+        expect(f.ms).toBeLessThan(1_500); // not a timeout (publishFill waits 5 s, a pull its 5 s long poll + 2 s)
+      };
+      const fill = { type: 'exec.fill', v: 1, id: fillId('o:old', 0), ts: approved.ts, orderId: 'o:old', strategy: 's1', venue: 'binance', symbol: 'BTC/USDT', side: 'buy', qty: 0.01, price: 42_000, fee: 0.4, liquidity: 'maker', slippageBps: 0, final: true } as const;
+      const sent = await failure(publishFill(desk, fill));
+      clear(sent);
+      // The server refused the reply inbox but took the fill itself: said so, and a retry with the same id is deduplicated.
+      expect((sent.error as Error).message).toMatch(/fill was sent and may have been stored: send it again with the same id/);
+      clear(await failure(subscribeOrders(desk, { durable: 'desk-old', strategy: 's1' })));
+      // The pull of a subscription (its durable already in place): its own inbox subscription refused.
+      const puller = createPuller(desk, { stream: 'SIGNALS', durable: 'desk-old', batch: 1, expiresMs: 5_000 });
+      clear(await failure(puller.pull()));
+      clear(await failure(puller.pull())); // and every pull after it, at once
+      puller.close();
+      expect((await ejsm.streams.info('SIGNALS')).state.messages).toBe(1);
+    } finally {
+      await ejsm.streams.delete('SIGNALS');
+    }
+  });
+
+  it("fails the engine's publishes and requests at once when its inbox prefix is not its login's, naming nats.inboxPrefix", async () => {
+    await engine.ensureStreams([{ name: 'INBOXED', subjects: ['sx.exec.fill.>'], maxAgeMs: 0, duplicateWindowMs: 60_000, storage: 'memory' }]);
+    try {
+      // An engine started without nats.inboxPrefix (nats.js's _INBOX): its acknowledgement subscription is refused.
+      const old = await createNatsBus({ url, name: 'perm-engine-old', connectTimeoutMs: 3000, requestTimeoutMs: 5_000, user: 'engine', pass: PASSWORDS.SEXTANT_ENGINE_PASSWORD });
+      buses.push(old);
+      for (const f of [await failure(old.publish('sx.exec.fill.binance.BTC-USDT', enc.encode('{}'), { msgId: 'f1' })), await failure(old.request(subjects.enginePresence(), enc.encode('{}'), 5_000))]) {
+        expect(f.error).toBeInstanceOf(BusError);
+        expect((f.error as BusError).retryable).toBe(false);
+        expect((f.error as Error).message).toMatch(/reply inbox "_INBOX\.\S+".*_INBOX_engine.*nats\.inboxPrefix/);
+        expect((f.error as Error).message).toMatch(/^(publish to sx\.exec\.fill\.binance\.BTC-USDT failed, it may or may not be stored|request on sx\.engine)/);
+        expect(f.ms).toBeLessThan(1_500);
+      }
+      const later = await failure(old.publish('sx.exec.fill.binance.BTC-USDT', enc.encode('{}'), { msgId: 'f2' }));
+      expect((later.error as Error).message).toMatch(/^publish to sx\.exec\.fill\.binance\.BTC-USDT not sent: NATS refused/);
+      expect(later.ms).toBeLessThan(100);
+    } finally {
+      await engine.deleteStreams(['INBOXED']);
     }
   });
 
