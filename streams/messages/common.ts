@@ -29,10 +29,6 @@ export const sourceId = z.string().min(1).max(200);
  */
 export const messageId = z.string().min(1).max(400);
 /**
- * A suggestion's id (from the execution actor, or a policy of the user's publishing its own): short
- * enough that the order, reject, fill, outcome and label ids derived from it stay within `messageId`.
- */
-/**
  * The error of a v1 message's strict object schema for fields it has not: refused, not stripped (zod's
  * default), so a producer's `feeCurrency: 'BNB'` is not booked as if it had not been sent. The schemas
  * are the contract: a new field is a new version (DESIGN.md), so a v1 consumer has nothing to skip.
@@ -46,4 +42,8 @@ export const unknownFields =
       ? `unknown ${iss.keys.length === 1 ? 'field' : 'fields'} ${iss.keys.join(', ')}: not in the v1 ${what} (a new field is a new schema version), refused rather than dropped`
       : undefined;
 
+/**
+ * A suggestion's id (from the execution actor, or a policy of the user's publishing its own): short
+ * enough that the order, reject, fill, outcome and label ids derived from it stay within `messageId`.
+ */
 export const suggestionMessageId = z.string().min(1).max(300);
