@@ -1,13 +1,14 @@
 import { ControlReplySchema } from '../../control/control-messages.js';
 import type { ControlAction } from './panels/risk.js';
 import { acceptedLine } from './control-accepted.js';
+import { controlRefusal } from './auth-lockout.js';
 
 /**
  * `POST /api/ctl/<verb>` with the operator's bearer token; the body is the command's arguments as
  * `sextant ctl` sends them (`{ reason, target? }`; `flatten` is `reduce` with `flatten: true`),
  * audited by the engine under the token's name.
  * Resolves to a line for the operator when the engine accepted the command; rejects with the
- * reason otherwise (401/403, a refused command, the engine not answering).
+ * reason otherwise (401/403, 429 for an address locked out for failed logins, a refused command, the engine not answering).
  */
 export async function sendControl(base: string, action: ControlAction, operatorToken: string, symbol: string | null, reason: string): Promise<string> {
   // Reduce-only is the whole account's state: a symbol typed in would be refused by the engine.
@@ -24,7 +25,9 @@ export async function sendControl(base: string, action: ControlAction, operatorT
     body: JSON.stringify(args),
   });
   const text = await res.text();
-  if (res.status === 401 || res.status === 403) throw new Error(`operator token refused (${res.status})`);
+  // 429: the address is locked out for failed logins (a refused token too, with Retry-After), not an unexpected reply.
+  const refusal = controlRefusal(res.status, res.headers.get('Retry-After'), Date.now());
+  if (refusal !== null) throw new Error(refusal);
   let json: unknown;
   try {
     json = JSON.parse(text);

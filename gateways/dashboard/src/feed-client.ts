@@ -1,5 +1,6 @@
 import { decodeServerMessage } from './feed-protocol.js';
 import type { ClientOp, Topic } from './feed-protocol.js';
+import { lockoutLine } from './auth-lockout.js';
 
 /**
  * The dashboard's connection to the websocket feed: subscribes, drops stale deltas, watches the
@@ -10,7 +11,9 @@ import type { ClientOp, Topic } from './feed-protocol.js';
  * A browser cannot see why a websocket upgrade was refused (a 401 for a bad token and a server
  * that is down both look like close 1006), so when a socket closes without ever opening the client
  * asks an injected `probe` (the page: `GET /ws` with the token, 401 or 426): a refused token ends
- * in the terminal state `refused` instead of retrying for ever.
+ * in the terminal state `refused` instead of retrying for ever. An address locked out for failed
+ * logins (the gateway's 429 with Retry-After, `auth-lockout.ts`) is in state `locked-out` and waits at
+ * least Retry-After before its next attempt, whatever the backoff says, and then asks again.
  */
 
 /** What the client needs of a websocket; `main.ts` adapts the browser's `WebSocket` to it. */
@@ -28,16 +31,22 @@ export type Timers = Readonly<{
   now(): number;
 }>;
 
-/** `refused` is terminal, like `closed`: the gateway does not know the token, and retrying will not change that. */
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'refused';
+/**
+ * `refused` is terminal, like `closed`: the gateway does not know the token, and retrying will not change that.
+ * `locked-out`: the gateway refuses the token and the address for failed logins (429) until `retryAt`, then it is asked again.
+ */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'locked-out' | 'closed' | 'refused';
 
-/** What `GET /ws` with the token says: 401 → `refused`, 426 → `accepted`, anything else (or no answer) → `unknown`. */
-export type ProbeVerdict = 'accepted' | 'refused' | 'unknown';
+/**
+ * What `GET /ws` with the token says: 401 → `refused`, 426 → `accepted`, 429 → `{ lockedOutMs }`
+ * (its Retry-After in ms, null when not said), anything else (or no answer) → `unknown`.
+ */
+export type ProbeVerdict = 'accepted' | 'refused' | 'unknown' | Readonly<{ lockedOutMs: number | null }>;
 export type ConnectionStatus = Readonly<{
   state: ConnectionState;
   /** Reconnection attempts since the connection was last healthy (open for `healthyAfterMs`). */
   attempt: number;
-  /** When the next attempt starts (timer clock), while reconnecting. */
+  /** When the next attempt starts (timer clock), while reconnecting or locked out. */
   retryAt: number | null;
   lastMessageAt: number | null;
   lastError: string | null;
@@ -93,7 +102,7 @@ export type FeedClientOptions = Readonly<{
   healthyAfterMs?: number;
   /**
    * Asked when a socket closes without having opened: `refused` stops the client (state
-   * `refused`), anything else reconnects as before. A probe that throws, rejects or takes longer
+   * `refused`), `{ lockedOutMs }` waits at least that long (state `locked-out`), anything else reconnects as before. A probe that throws, rejects or takes longer
    * than `probeTimeoutMs` counts as `unknown`. Without a probe the client always reconnects.
    */
   probe?(): Promise<ProbeVerdict>;
@@ -175,11 +184,13 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
     }, next);
   };
 
-  const scheduleReconnect = (reason: string): void => {
+  /** `lockedOutMs`: the gateway's Retry-After for a locked-out address (at least that long; null: not said, the backoff's). */
+  const scheduleReconnect = (reason: string, lockedOut?: Readonly<{ lockedOutMs: number | null }>): void => {
     if (closed || retryTimer !== null) return;
     const base = Math.min(maxBackoff, initialBackoff * 2 ** status.attempt);
-    const delay = Math.round(base * (1 - jitter + 2 * jitter * random()));
-    setStatus({ state: 'reconnecting', attempt: status.attempt + 1, retryAt: t.now() + delay, lastError: reason, upstream: null, upstreamSince: null, gapAt: null });
+    const delay = Math.max(Math.round(base * (1 - jitter + 2 * jitter * random())), lockedOut?.lockedOutMs ?? 0);
+    const state = lockedOut === undefined ? 'reconnecting' : 'locked-out';
+    setStatus({ state, attempt: status.attempt + 1, retryAt: t.now() + delay, lastError: reason, upstream: null, upstreamSince: null, gapAt: null });
     retryTimer = t.setTimeout(() => {
       retryTimer = null;
       reconnects++;
@@ -255,6 +266,13 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
     }
   };
 
+  /** A `{ lockedOutMs }` verdict as the client reads it (a negative, non-finite or missing time: null), anything else `unknown`. */
+  const lockedOutOf = (v: unknown): ProbeVerdict => {
+    if (typeof v !== 'object' || v === null || !('lockedOutMs' in v)) return 'unknown';
+    const ms = v.lockedOutMs;
+    return { lockedOutMs: typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 ? ms : null };
+  };
+
   /** A socket that never opened: the token may be refused (the probe says), or the server unreachable. */
   const probeThenReconnect = (reason: string, probe: () => Promise<ProbeVerdict>): void => {
     let settled = false;
@@ -264,6 +282,7 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
       if (probeTimer !== null) t.clearTimeout(probeTimer);
       probeTimer = null;
       if (closed) return;
+      if (typeof verdict === 'object') return scheduleReconnect(lockoutLine('viewer', verdict.lockedOutMs), verdict);
       if (verdict !== 'refused') return scheduleReconnect(reason);
       closed = true;
       setStatus({ state: 'refused', retryAt: null, lastError: 'viewer token refused' });
@@ -278,7 +297,7 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
       asked = Promise.resolve('unknown');
     }
     asked.then(
-      (v) => settle(v === 'refused' || v === 'accepted' ? v : 'unknown'),
+      (v) => settle(v === 'refused' || v === 'accepted' ? v : lockedOutOf(v)),
       () => settle('unknown'),
     );
   };
@@ -288,7 +307,9 @@ export function createFeedClient(opts: FeedClientOptions): FeedClient {
     topicSeq.clear();
     keySeq.clear();
     // What the previous connection said of the upstream no longer holds.
-    setStatus({ upstream: null, upstreamSince: null, gapAt: null, ...(status.state !== 'reconnecting' ? { state: 'connecting' as const } : {}) });
+    // The attempt after a lockout is a reconnect like any other: the probe says again if it is still locked out.
+    const state = status.state === 'locked-out' ? { state: 'reconnecting' as const } : status.state !== 'reconnecting' ? { state: 'connecting' as const } : {};
+    setStatus({ upstream: null, upstreamSince: null, gapAt: null, ...state });
     let s: FeedSocket | null = null;
     let opened = false;
     const handlers: SocketHandlers = {

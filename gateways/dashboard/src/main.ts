@@ -3,6 +3,7 @@ import { assetKey, compareAssets } from './asset-key.js';
 import type { Asset } from './asset-key.js';
 import { SymbolChart } from './chart.js';
 import { sendControl } from './control-client.js';
+import { probeVerdictOf } from './auth-lockout.js';
 import { el } from './dom.js';
 import { EventTimeLag } from './event-lag.js';
 import { createFeedClient } from './feed-client.js';
@@ -45,13 +46,14 @@ const openBrowserSocket: OpenSocket = (url, h) => {
 /**
  * Whether the gateway knows the token: the browser hides the 401 of a refused websocket upgrade
  * (close 1006, as for a server that is down), so the feed client asks the plain `GET /ws`, which
- * answers 401 for a token the upgrade would refuse and 426 for one it would take.
+ * answers 401 for a token the upgrade would refuse and 426 for one it would take (429 with
+ * Retry-After: refused, and the address locked out for failed logins until then).
  */
 const probeToken =
   (token: string) =>
   async (): Promise<ProbeVerdict> => {
     const r = await fetch('/ws', { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
-    return r.status === 401 ? 'refused' : r.status === 426 ? 'accepted' : 'unknown';
+    return probeVerdictOf(r.status, r.headers.get('Retry-After'), Date.now());
   };
 
 const timers = {

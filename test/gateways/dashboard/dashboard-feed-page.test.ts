@@ -621,6 +621,34 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
     expect(errors).toEqual([]);
   }, 30_000);
 
+  it('says an address locked out for failed logins (429) on the control line and in the connection panel, and the feed waits out Retry-After', async () => {
+    const feed = await startFakeFeed(dist);
+    cleanup.push(() => feed.close());
+    feed.refuse(429, { 'Retry-After': '30', 'Content-Type': 'application/json' });
+    const page = await browser.newPage();
+    cleanup.push(() => page.close());
+    page.setDefaultTimeout(5_000);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${feed.url}/?token=wrong`);
+    await expect.poll(() => page.getAttribute('#connection', 'data-state')).toBe('locked-out');
+    expect(await page.textContent('#connection .conn-label')).toMatch(/^locked out for failed logins: check the viewer token; next try in (30|29) s \(attempt 1\)$/);
+    expect(await page.textContent('#connection .conn-detail')).toContain('viewer token refused, and this address is locked out for failed logins for 30 s (Retry-After)');
+    // The backoff (0.5 s, 1 s, 2 s …) would have tried again three times by now.
+    await page.waitForTimeout(2_500);
+    expect(feed.refusedUpgrades()).toBe(1);
+    expect(await page.getAttribute('#connection', 'data-state')).toBe('locked-out');
+
+    await page.route('**/api/ctl/**', (route) =>
+      route.fulfill({ status: 429, headers: { 'Retry-After': '30' }, contentType: 'application/json', body: JSON.stringify({ error: 'too many requests', message: 'too many failed authentications from this address: try again later' }) }),
+    );
+    await page.fill('#operator-token', 'guess');
+    await page.click('#halt');
+    await expect.poll(() => page.textContent('#ctl-reply')).toBe('operator token refused, and this address is locked out for failed logins for 30 s (Retry-After): check the token (a valid one is accepted even now)');
+    expect(await page.getAttribute('#ctl-reply', 'data-ok')).toBe('false');
+    expect(errors).toEqual([]);
+  }, 30_000);
+
   it('a control command in flight is not shown as refused when the one before was', async () => {
     const { page, errors } = await openPage();
     let release = (): void => {};

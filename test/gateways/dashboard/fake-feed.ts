@@ -22,6 +22,14 @@ export type FakeFeed = Readonly<{
    * the test will send after it), or nothing, as an older server (the default).
    */
   announce(topic: string, snapshot: number | undefined): void;
+  /**
+   * From now on every websocket upgrade is refused with `status`, and the token probe (`GET /ws`)
+   * answers it with `headers` (as the gateway does for a locked-out address: 429, Retry-After);
+   * null takes upgrades again.
+   */
+  refuse(status: number | null, headers?: Readonly<Record<string, string>>): void;
+  /** Upgrades refused so far. */
+  refusedUpgrades(): number;
   close(): Promise<void>;
 }>;
 
@@ -31,10 +39,13 @@ export async function startFakeFeed(dist: string): Promise<FakeFeed> {
   const sockets: { ws: WebSocket; subscribed: Set<string> }[] = [];
   const waiters: Array<() => void> = [];
   const announced = new Map<string, number>();
+  let refusal: { status: number; headers: Readonly<Record<string, string>> } | null = null;
+  let refusedUpgrades = 0;
   const http = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === '/ws') {
-      res.writeHead(426).end();
+      if (refusal !== null) res.writeHead(refusal.status, refusal.headers).end();
+      else res.writeHead(426).end();
       return;
     }
     const file = path === '/' ? 'index.html' : path.slice(1);
@@ -43,7 +54,15 @@ export async function startFakeFeed(dist: string): Promise<FakeFeed> {
       () => res.writeHead(404).end(),
     );
   });
-  const wss = new WebSocketServer({ server: http, path: '/ws' });
+  const wss = new WebSocketServer({
+    server: http,
+    path: '/ws',
+    verifyClient: (_info, done) => {
+      if (refusal === null) return done(true);
+      refusedUpgrades++;
+      done(false, refusal.status);
+    },
+  });
   wss.on('connection', (ws) => {
     const s = { ws, subscribed: new Set<string>() };
     sockets.push(s);
@@ -71,6 +90,10 @@ export async function startFakeFeed(dist: string): Promise<FakeFeed> {
       if (snapshot === undefined) announced.delete(topic);
       else announced.set(topic, snapshot);
     },
+    refuse: (status, headers = {}) => {
+      refusal = status === null ? null : { status, headers };
+    },
+    refusedUpgrades: () => refusedUpgrades,
     close: async () => {
       for (const s of sockets) s.ws.terminate();
       await new Promise<void>((r) => wss.close(() => r()));

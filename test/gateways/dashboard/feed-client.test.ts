@@ -428,6 +428,47 @@ describe('dashboard feed client', () => {
     }
   });
 
+  it('waits at least Retry-After when the gateway locked the address out for failed logins (state locked-out), then asks again', async () => {
+    const answers: ProbeVerdict[] = [{ lockedOutMs: 30_000 }, { lockedOutMs: 30_000 }, 'refused'];
+    let asked = 0;
+    const t = harness({ probe: async () => answers[asked++] ?? 'unknown' });
+    t.client.subscribe('md');
+    t.last().h.close(1006, '');
+    await settle();
+    expect(t.client.status()).toMatchObject({ state: 'locked-out', attempt: 1, retryAt: 30_000 });
+    expect(t.client.status().lastError).toBe('viewer token refused, and this address is locked out for failed logins for 30 s (Retry-After): check the token (a valid one is accepted even now)');
+    // The backoff (100 ms, then 200 …) would have tried many times by now: not one attempt.
+    t.timers.advance(29_999);
+    expect(t.sockets).toHaveLength(1);
+    t.timers.advance(1);
+    expect(t.sockets).toHaveLength(2);
+    expect(t.client.status().state).toBe('reconnecting');
+    // Asked again: still locked out, then (the window over) a plain refusal stops it.
+    t.last().h.close(1006, '');
+    await settle();
+    expect(t.client.status()).toMatchObject({ state: 'locked-out', attempt: 2, retryAt: 60_000 });
+    t.timers.advance(30_000);
+    expect(t.sockets).toHaveLength(3);
+    t.last().h.close(1006, '');
+    await settle();
+    expect(asked).toBe(3);
+    expect(t.client.status()).toMatchObject({ state: 'refused', lastError: 'viewer token refused' });
+  });
+
+  it('takes the backoff when it is longer than Retry-After, or when a 429 says no Retry-After', async () => {
+    const t = harness({ probe: async () => ({ lockedOutMs: 50 }) });
+    t.last().h.close(1006, '');
+    await settle();
+    expect(t.client.status()).toMatchObject({ state: 'locked-out', retryAt: 100 });
+    const u = harness({ probe: async () => ({ lockedOutMs: null }) });
+    u.last().h.close(1006, '');
+    await settle();
+    expect(u.client.status()).toMatchObject({ state: 'locked-out', retryAt: 100 });
+    expect(u.client.status().lastError).toBe('viewer token refused, and this address is locked out for failed logins: check the token (a valid one is accepted even now)');
+    u.timers.advance(100);
+    expect(u.sockets).toHaveLength(2);
+  });
+
   it('ignores a probe answer that comes after its timeout, or after close', async () => {
     let answer: ((v: ProbeVerdict) => void) | undefined;
     const t = harness({ probe: () => new Promise<ProbeVerdict>((r) => (answer = r)), probeTimeoutMs: 1000 });

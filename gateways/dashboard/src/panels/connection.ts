@@ -9,6 +9,7 @@ const LABEL: Readonly<Record<ConnectionStatus['state'], string>> = {
   connecting: 'connecting…',
   open: 'live',
   reconnecting: 'reconnecting',
+  'locked-out': 'locked out for failed logins: check the viewer token; next try',
   closed: 'disconnected',
   refused: 'viewer token refused: enter another and Connect',
 };
@@ -23,6 +24,8 @@ export type Refused = Readonly<{ count: number; last: string | null }>;
  * on the page.
  * An open socket whose gateway lost NATS shows `feed stale` (state `stale`): nothing on the page
  * updates until it is back, and then the detail says updates during the outage may be missing.
+ * An address the gateway locked out for failed logins (429) says so, with the next try's countdown
+ * (at least the gateway's Retry-After) and that the viewer token is what to check (state `locked-out`).
  * One whose market data is far behind the engine's event time says so (state `behind`).
  * While the engine itself catches up on a backlog (its `pnl` says `catchUp.catchingUp`), an amber
  * note beside it says so, whatever the connection's state: orders it publishes may be expired. An
@@ -66,7 +69,7 @@ export class ConnectionPanel {
     const lag = s.state === 'open' && !stale ? lagText(this.behind) : null;
     this.root.dataset['state'] = stale ? 'stale' : lag !== null ? 'behind' : s.state;
     let text = stale ? `feed stale: gateway lost NATS at ${fmt.clock(s.upstreamSince)}` : (lag?.label ?? LABEL[s.state]);
-    if (s.state === 'reconnecting' && s.retryAt !== null) text += ` in ${Math.max(0, Math.ceil((s.retryAt - now) / 1000))} s (attempt ${s.attempt})`;
+    if ((s.state === 'reconnecting' || s.state === 'locked-out') && s.retryAt !== null) text += ` in ${Math.max(0, Math.ceil((s.retryAt - now) / 1000))} s (attempt ${s.attempt})`;
     this.label.textContent = text;
     const parts = lag === null ? [] : [lag.detail];
     parts.push(`${stats.applied} updates`);
