@@ -15,6 +15,7 @@ import type { Logger } from '../state/logger.js';
 import { streamName, streamSpecs } from '../streams/provision.js';
 import { subjectsFor } from '../streams/subjects.js';
 import { startControlServer } from '../gateways/control/control-server.js';
+import { checkControlSubscription } from './control-subscription-check.js';
 import type { Subscription } from '../streams/bus.js';
 import type { DecisionObserver } from '../actors/decision-path.js';
 import type { InferencePlacement } from '../models/runtime/model-runtime.js';
@@ -147,6 +148,9 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
   const subjects = subjectsFor(cfg.prefix);
   const specs = streamSpecs(cfg);
   await adapters.bus.ensureStreams(specs);
+  // Where operators are served, a login that may not subscribe to sx.ctl.> fails the start here,
+  // before anything is consumed: such an engine could not be halted.
+  if (opts.control !== false && adapters.audit !== undefined) await checkControlSubscription(adapters.bus, subjects);
   const md = specs.find((s) => s.subjects.includes(subjects.allMarketData()));
   if (md === undefined) throw new Error(`no stream captures ${subjects.allMarketData()}`);
   const counters = createCounters();

@@ -78,6 +78,8 @@ export type BusStatus =
   /** Connected again, to `server`. */
   | Readonly<{ type: 'reconnected'; server?: string }>
   | Readonly<{ type: 'consumer-error'; durable: string; error: string }>
+  /** The server refused a core subscription (`subscribe`/`serve`) to `subject`: its login may not subscribe there, nothing sent there arrives. `error` says so, naming the user. */
+  | Readonly<{ type: 'subscription-refused'; subject: string; error: string }>
   | Readonly<{ type: 'closed' }>;
 
 export type Consumption = Readonly<{
@@ -87,7 +89,15 @@ export type Consumption = Readonly<{
   done: Promise<void>;
 }>;
 
-export type Subscription = Readonly<{ unsubscribe(): void }>;
+export type Subscription = Readonly<{
+  unsubscribe(): void;
+  /**
+   * Resolves once the server has taken the subscription (one round trip), rejects with
+   * `SubscriptionRefusedError` when it refused it (a NATS login without the permission). Absent
+   * where nothing can refuse one (the in-process bus).
+   */
+  accepted?: () => Promise<void>;
+}>;
 
 export type DurablePublisher = {
   /** Publishes to a stream and waits for the stream's acknowledgement. */

@@ -60,3 +60,20 @@ export const isBusError = (e: unknown): e is BusError => e instanceof BusError;
 
 /** True for bus errors that say a retry can help; false for anything else. */
 export const isRetryable = (e: unknown): boolean => e instanceof BusError && e.retryable;
+
+/**
+ * The server refused a core subscription (its login may not subscribe to `subject`: deploy/nats/sextant.conf):
+ * nothing sent there reaches this process. Not retryable: the login or its permissions must change.
+ */
+export class SubscriptionRefusedError extends BusError {
+  override readonly name = 'SubscriptionRefusedError';
+  constructor(
+    readonly subject: string,
+    /** The NATS user the connection logged in as; undefined for a connection without one. */
+    readonly user: string | undefined,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, false, options);
+  }
+}

@@ -1,10 +1,11 @@
 import { jetstreamManager, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { JetStreamManager, StreamConfig } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
-import type { NatsConnection } from '@nats-io/nats-core';
+import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import type { Bus, BusStatus, Consumption, StreamSpec, Subscription } from './bus.js';
 import { BusClosedError, BusConnectError, BusError, BusTimeoutError, NoResponderError, StreamNotFoundError } from './errors.js';
+import type { SubscriptionRefusedError } from './errors.js';
 import { natsReadFrom, natsReadNewest } from './nats-read-stored.js';
 import { createJsPublisher } from './nats-publisher.js';
 import { ackFloorOf, pullConsume } from './nats-pull-consumer.js';
@@ -12,6 +13,7 @@ import { coalesceWrites } from './nats-write-coalescing.js';
 import { captureDisconnectCause, disconnectReason } from './nats-disconnect-cause.js';
 import { inboxPrefixOf } from './nats-inbox.js';
 import { BUS_INBOX_REMEDY, inboxRefusedMessage, refusedInboxOf } from './nats-inbox-refusal.js';
+import { refusedSubjectOf, subscriptionRefusedError } from './nats-subscription-refusal.js';
 
 export type NatsBusOptions = Readonly<{
   url: string;
@@ -134,6 +136,32 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
     return whenUp.promise;
   };
 
+  /**
+   * A core subscription whose refusal by the server (a login without the permission: nats.js
+   * closes the subscription) is said as a `subscription-refused` status and by `accepted()`,
+   * instead of the subscription going silent: an engine whose `sx.ctl.>` was refused could not be halted.
+   */
+  const coreSubscribe = (subject: string, onMsg: (msg: Msg) => void): Subscription => {
+    let refused: SubscriptionRefusedError | undefined;
+    const sub = nc.subscribe(subject, {
+      callback: (err, msg) => {
+        if (err === null) return onMsg(msg);
+        const at = refusedSubjectOf(err);
+        if (at === undefined || refused !== undefined) return;
+        refused = subscriptionRefusedError(at, opts.user, err);
+        emitStatus({ type: 'subscription-refused', subject: at, error: refused.message });
+      },
+    });
+    return {
+      unsubscribe: () => sub.unsubscribe(),
+      accepted: async () => {
+        // The server answers a SUB's refusal before the PONG of a flush sent after it.
+        if (refused === undefined && !nc.isClosed()) await nc.flush();
+        if (refused !== undefined) throw refused;
+      },
+    };
+  };
+
   const consumptions = new Set<Consumption>();
   const activeDurables = new Set<string>();
   let closing = false;
@@ -144,38 +172,28 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
     emit: (subject, data) => {
       if (!closing) nc.publish(subject, data);
     },
-    subscribe: (pattern, handler): Subscription => {
-      const sub = nc.subscribe(pattern, {
-        callback: (err, msg) => {
-          if (err !== null) return;
+    subscribe: (pattern, handler): Subscription =>
+      coreSubscribe(pattern, (msg) => {
+        try {
+          handler(msg.subject, msg.data);
+        } catch (e) {
+          // A throw inside the client's read loop would tear the connection down for everyone:
+          // surface it as an uncaught error of its own instead (as the in-process bus does).
+          queueMicrotask(() => {
+            throw e;
+          });
+        }
+      }),
+    serve: (subject, handler): Subscription =>
+      coreSubscribe(subject, (msg) => {
+        void (async () => {
           try {
-            handler(msg.subject, msg.data);
-          } catch (e) {
-            // A throw inside the client's read loop would tear the connection down for everyone:
-            // surface it as an uncaught error of its own instead (as the in-process bus does).
-            queueMicrotask(() => {
-              throw e;
-            });
+            msg.respond(await handler(msg.data, msg.subject));
+          } catch {
+            // The handler owns error replies; a throw leaves the requester to time out.
           }
-        },
-      });
-      return { unsubscribe: () => sub.unsubscribe() };
-    },
-    serve: (subject, handler): Subscription => {
-      const sub = nc.subscribe(subject, {
-        callback: (err, msg) => {
-          if (err !== null) return;
-          void (async () => {
-            try {
-              msg.respond(await handler(msg.data, msg.subject));
-            } catch {
-              // The handler owns error replies; a throw leaves the requester to time out.
-            }
-          })();
-        },
-      });
-      return { unsubscribe: () => sub.unsubscribe() };
-    },
+        })();
+      }),
     request: async (subject, data, timeoutMs) => {
       if (closing || nc.isClosed()) throw new BusClosedError();
       try {

@@ -4,7 +4,8 @@ import { nanos } from '@nats-io/nats-core';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { BatchHandler, BusStatus, ConsumerSpec, Consumption, Deferred, Delivery } from './bus.js';
 import { BusError, StreamNotFoundError } from './errors.js';
-import { inboxFor } from './nats-inbox.js';
+import { inboxFor, inboxPrefixOf } from './nats-inbox.js';
+import { BUS_INBOX_REMEDY, inboxRefusedMessage, refusedInboxOf } from './nats-inbox-refusal.js';
 
 export type PullDeps = Readonly<{
   nc: NatsConnection;
@@ -137,11 +138,21 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
 
   let inbox = '';
   let sub: Subscription | undefined;
+  /** Set when the server refused the pull inbox: the consumption ends with it. */
+  let refused: BusError | undefined;
   const onMessage = (err: Error | null, m: Msg): void => {
     if (err !== null) {
-      // A subscription error (a permissions violation on the inbox, say): said as the consumer's
-      // error, so the cause shows instead of only the missed heartbeats that follow.
-      deps.emitStatus({ type: 'consumer-error', durable: spec.durable, error: `subscription error: ${err.message}` });
+      // A subscription error: said as the consumer's error, so the cause shows. The server's
+      // refusal of the inbox (a login that may not read it) also ends the consumption, not
+      // retryable: no pull could ever be answered, and it would only miss heartbeats forever.
+      const refusedAt = refusedInboxOf(err, inboxPrefixOf(nc));
+      const error = refusedAt === undefined ? `subscription error: ${err.message}` : `consumer ${spec.durable} of ${spec.stream} cannot receive: ${inboxRefusedMessage(refusedAt, inboxPrefixOf(nc), BUS_INBOX_REMEDY)}`;
+      deps.emitStatus({ type: 'consumer-error', durable: spec.durable, error });
+      if (refusedAt !== undefined && refused === undefined) {
+        refused = new BusError(error, false, { cause: err });
+        current?.finish({ kind: 'lost', reason: error, quiet: true });
+        wakeSleep?.();
+      }
       return;
     }
     const p = current;
@@ -379,6 +390,7 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
     const stopWatching = deps.onDisconnect(() => current?.finish({ kind: 'lost', reason: 'disconnected', quiet: true }));
     try {
       while (!stopped) {
+        if (refused !== undefined) throw refused;
         if (commitFailure !== undefined) {
           // Something handled could not be committed: redeliver from the last acknowledged batch.
           await drainCommits();
@@ -400,6 +412,10 @@ export function pullConsume(deps: PullDeps, spec: ConsumerSpec, handler: BatchHa
             anchorFailures = 0;
           } catch (e) {
             if (e instanceof StreamNotFoundError || nc.isClosed()) throw e;
+            if (refused !== undefined) throw refused;
+            // The JetStream API's replies come on the same inbox prefix: refused there, no retry can set the durable up.
+            const refusedAt = refusedInboxOf(e, inboxPrefixOf(nc));
+            if (refusedAt !== undefined) throw new BusError(`cannot set up consumer ${spec.durable}: ${inboxRefusedMessage(refusedAt, inboxPrefixOf(nc), BUS_INBOX_REMEDY)}`, false, { cause: e });
             consumerError(`cannot set up consumer ${spec.durable}: ${(e as Error).message}`);
             await sleep(Math.min(5_000, 250 * 2 ** anchorFailures++));
           }

@@ -10,6 +10,8 @@ import { stageTiming } from '../stage-timing.js';
 import { reportServedModel } from '../served-model-metric.js';
 import { createEngineMetrics } from '../../gateways/http/metrics.js';
 import { logNatsConnection } from '../nats-connection-log.js';
+import { watchSubscriptionRefusals } from '../subscription-refusals.js';
+import type { SubscriptionRefusals } from '../subscription-refusals.js';
 import type { BusConnection } from '../../streams/bus-connection.js';
 import type { WiringMode } from '../wiring.js';
 import { connectAdapters } from '../wiring.js';
@@ -66,6 +68,8 @@ export async function runEngine(opts: RunOptions): Promise<void> {
   // A lost NATS connection is said (warning, with the server and the error) and its return (info,
   // how long it was down); /healthz, /metrics and `ctl status` say where it stands.
   const nats = adapters.bus.kind === 'nats' ? logNatsConnection(adapters.bus, log, cfg.nats.name) : undefined;
+  // A core subscription the server refuses (a login without the permission) is an error line and fails /readyz.
+  const refusals = adapters.bus.kind === 'nats' ? watchSubscriptionRefusals(adapters.bus, log, cfg.nats.name) : undefined;
   // `sextant gateway`'s feed statuses (sx.mdstatus.…, core NATS): `ctl status` feeds, /metrics, and
   // the detail of a market-data reject. The wall clock judges their age: nothing here decides.
   const feeds = adapters.bus.kind === 'nats' ? startFeedStatusWatch({ bus: adapters.bus, subjects: subjectsFor(cfg.prefix), now: () => Date.now(), everyMs: cfg.marketData.statusEveryMs, log: log.child({ component: 'feed-status' }) }) : undefined;
@@ -79,7 +83,7 @@ export async function runEngine(opts: RunOptions): Promise<void> {
   if (await interrupted()) return;
   let up: Running | undefined;
   try {
-    up = await startUp(cfg, log, clock, adapters, started, interrupted, nats, feeds);
+    up = await startUp(cfg, log, clock, adapters, started, interrupted, nats, feeds, refusals);
   } catch (e) {
     // A start-up step that failed after the claim (the engine, the gateway's port) left the
     // claim answering, the engine consuming and the connections open until main's exit: an
@@ -107,6 +111,7 @@ export async function runEngine(opts: RunOptions): Promise<void> {
   presence.unsubscribe();
   feeds?.stop();
   nats?.stop();
+  refusals?.stop();
   await adapters.close();
   log.info({ counters: engine.counters }, 'stopped');
   signals.dispose();
@@ -116,7 +121,17 @@ export async function runEngine(opts: RunOptions): Promise<void> {
 type Running = Readonly<{ engine: Engine; gateway: GatewayRuntime | undefined; status: EngineStatusFeed | undefined }>;
 
 /** The engine and its gateway, on adapters whose namespace is claimed; undefined when a signal came meanwhile (`interrupted` closed what was started). */
-async function startUp(cfg: Config, log: Logger, clock: Clock, adapters: Adapters, started: Started, interrupted: () => Promise<boolean>, nats: BusConnection | undefined, feeds: FeedStatusWatch | undefined): Promise<Running | undefined> {
+async function startUp(
+  cfg: Config,
+  log: Logger,
+  clock: Clock,
+  adapters: Adapters,
+  started: Started,
+  interrupted: () => Promise<boolean>,
+  nats: BusConnection | undefined,
+  feeds: FeedStatusWatch | undefined,
+  refusals: SubscriptionRefusals | undefined,
+): Promise<Running | undefined> {
   // The gateway's metrics exist before the engine, so that its stages are timed from the start.
   const metrics = cfg.gateway.enabled ? createEngineMetrics() : undefined;
   const engine = await startEngine(cfg, adapters, clock, log, { trainingClock: clock, maxAheadMs: cfg.validation.maxAheadMs, ...(nats === undefined ? {} : { nats }), ...(feeds === undefined ? {} : { feeds }), ...(metrics === undefined ? {} : { stages: stageTiming(metrics), counts: metrics }) });
@@ -124,7 +139,7 @@ async function startUp(cfg: Config, log: Logger, clock: Clock, adapters: Adapter
   if (await interrupted()) return undefined;
   log.info({ assets: cfg.assets.length, bus: adapters.bus.kind, features: adapters.features.kind, timeseries: adapters.timeseries.flavor }, 'engine running');
   // HTTP health/metrics, dashboard and websocket feed (gateway.enabled).
-  const gateway = metrics !== undefined ? await startGatewayRuntime(cfg, adapters.bus, engineProbes(cfg, adapters, engine), log, { metrics, registry: adapters.registry, ...(nats === undefined ? {} : { nats }), ...(feeds === undefined ? {} : { feeds }) }) : undefined;
+  const gateway = metrics !== undefined ? await startGatewayRuntime(cfg, adapters.bus, { ...engineProbes(cfg, adapters, engine), ...(refusals === undefined ? {} : { subscriptions: refusals.probe }) }, log, { metrics, registry: adapters.registry, ...(nats === undefined ? {} : { nats }), ...(feeds === undefined ? {} : { feeds }) }) : undefined;
   if (gateway !== undefined) started.push({ what: 'the gateway', close: () => gateway.close() });
   if (await interrupted()) return undefined;
   if (metrics !== undefined) reportServedModel(metrics, engine.decisions, cfg.strategy.model);

@@ -24,6 +24,7 @@ export function upstreamOf(s: BusStatus): Upstream | undefined {
     case 'reconnected':
       return 'up';
     case 'consumer-error':
+    case 'subscription-refused':
       return undefined;
   }
 }
