@@ -4,28 +4,19 @@ import type { GatewayConfig } from '../../../gateways/http/gateway-config.js';
 import { startGatewayServer } from '../../../gateways/http/gateway-server.js';
 import { createEngineMetrics } from '../../../gateways/http/metrics.js';
 import { createHub } from '../../../gateways/ws/hub.js';
-import type { Logger } from '../../../state/logger.js';
 import { createMemoryBus } from '../../../streams/memory-bus.js';
 import { subjectsFor } from '../../../streams/subjects.js';
 import { OPERATOR, rawUpgrade, testGatewayConfig, VIEWER } from '../ws/gateway-harness.js';
-
-type Line = Readonly<{ level: string; fields: Record<string, unknown>; msg: string }>;
-
-function recordingLogger(lines: Line[]): Logger {
-  const at =
-    (level: string) =>
-    (fields: Record<string, unknown>, msg: string): void =>
-      void lines.push({ level, fields, msg });
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => recordingLogger(lines) };
-}
+import { recordingLogger } from '../../support/recording-logger.js';
+import type { LogLine } from '../../support/recording-logger.js';
 
 const LOCKOUT = 'too many failed authentications from one address: its further failures are answered 429, unlogged, until the window ends (a valid token still passes)';
-const lockouts = (lines: readonly Line[]): Line[] => lines.filter((l) => l.msg === LOCKOUT);
+const lockouts = (lines: readonly LogLine[]): LogLine[] => lines.filter((l) => l.msg === LOCKOUT);
 
 describe('failed-authentication limiter (injected clock)', () => {
   it('locks an address out after maxFailures in a window, until the window ends, logging once with the count', () => {
     let t = 1_000;
-    const lines: Line[] = [];
+    const lines: LogLine[] = [];
     const rl = createAuthFailureLimiter({ maxFailures: 3, windowMs: 60_000, now: () => t, log: recordingLogger(lines) });
     expect(rl.failed('10.0.0.1', 'control')).toBe(0);
     t += 10_000;
@@ -61,7 +52,7 @@ describe('gateway answers 429 to an address with too many failed authentications
   afterEach(async () => {
     for (const c of cleanup.splice(0).reverse()) await c();
   });
-  const start = async (over: Partial<GatewayConfig>, lines: Line[], now: () => number): Promise<string> => {
+  const start = async (over: Partial<GatewayConfig>, lines: LogLine[], now: () => number): Promise<string> => {
     const bus = createMemoryBus();
     const subjects = subjectsFor('afl');
     const config = testGatewayConfig(over);
@@ -76,7 +67,7 @@ describe('gateway answers 429 to an address with too many failed authentications
 
   it('on /api/ctl: 401 for each guess up to the limit, then 429 until the window ends, while a valid token still passes; one lockout line', async () => {
     let t = 5_000;
-    const lines: Line[] = [];
+    const lines: LogLine[] = [];
     const url = await start({ authFailureLimit: { maxFailures: 3, windowMs: 30_000 } }, lines, () => t);
     expect((await post(url, 'guess-1')).status).toBe(401);
     expect((await post(url)).status).toBe(401);
@@ -109,7 +100,7 @@ describe('gateway answers 429 to an address with too many failed authentications
 
   it('counts refused websocket upgrades and GET /ws, and a guarded /metrics', async () => {
     let t = 0;
-    const lines: Line[] = [];
+    const lines: LogLine[] = [];
     const tokens = [...testGatewayConfig().tokens, { name: 'prometheus', role: 'metrics' as const, token: 'scrape-token' }];
     const url = await start({ tokens, authFailureLimit: { maxFailures: 3, windowMs: 10_000 } }, lines, () => t);
     const up = await rawUpgrade(`${url.replace('http:', 'ws:')}/ws?token=nope`);
@@ -128,7 +119,7 @@ describe('gateway answers 429 to an address with too many failed authentications
   });
 
   it('leaves /metrics open (and uncounted) with no metrics token, and /healthz always', async () => {
-    const lines: Line[] = [];
+    const lines: LogLine[] = [];
     const url = await start({ authFailureLimit: { maxFailures: 1, windowMs: 60_000 } }, lines, () => 0);
     expect((await post(url, 'guess')).status).toBe(401);
     expect((await post(url, 'guess-2')).status).toBe(429);

@@ -8,25 +8,15 @@ import type { GatewayServer } from '../../../gateways/http/gateway-server.js';
 import { createEngineMetrics } from '../../../gateways/http/metrics.js';
 import { createHub } from '../../../gateways/ws/hub.js';
 import type { Hub } from '../../../gateways/ws/hub.js';
-import type { Logger } from '../../../state/logger.js';
 import type { Bus } from '../../../streams/bus.js';
 import { createNatsBus } from '../../../streams/nats-bus.js';
 import { subjectsFor } from '../../../streams/subjects.js';
 import { NATS_URL, OPERATOR, testGatewayConfig, VIEWER } from '../ws/gateway-harness.js';
-
-type Line = Readonly<{ level: string; fields: Record<string, unknown>; msg: string }>;
-
-/** A logger that keeps every line (with its child bindings), to read back what would be written. */
-function recordingLogger(lines: Line[], bindings: Record<string, unknown> = {}): Logger {
-  const at =
-    (level: string) =>
-    (fields: Record<string, unknown>, msg: string): void =>
-      void lines.push({ level, fields: { ...bindings, ...fields }, msg });
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (b) => recordingLogger(lines, { ...bindings, ...b }) };
-}
+import { recordingLogger } from '../../support/recording-logger.js';
+import type { LogLine } from '../../support/recording-logger.js';
 
 describe('HTTP gateway against a hostile page or a low-privilege token (real NATS)', () => {
-  const lines: Line[] = [];
+  const lines: LogLine[] = [];
   const staticDir = mkdtempSync(join(tmpdir(), 'sextant-gw-sec-'));
   let bus: Bus;
   let hub: Hub;

@@ -4,22 +4,13 @@ import { startGatewayServer } from '../../../gateways/http/gateway-server.js';
 import { isLoopbackAddress } from '../../../gateways/http/metrics-access.js';
 import { createEngineMetrics } from '../../../gateways/http/metrics.js';
 import { createHub } from '../../../gateways/ws/hub.js';
-import type { Logger } from '../../../state/logger.js';
 import { createMemoryBus } from '../../../streams/memory-bus.js';
 import { subjectsFor } from '../../../streams/subjects.js';
 import { OPERATOR, rawUpgrade, testGatewayConfig, VIEWER } from '../ws/gateway-harness.js';
+import { recordingLogger } from '../../support/recording-logger.js';
+import type { LogLine } from '../../support/recording-logger.js';
 
 const SCRAPER = 'prometheus-scrape-token';
-type Line = Readonly<{ level: string; fields: Record<string, unknown>; msg: string }>;
-
-function recordingLogger(lines: Line[]): Logger {
-  const at =
-    (level: string) =>
-    (fields: Record<string, unknown>, msg: string): void =>
-      void lines.push({ level, fields, msg });
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => recordingLogger(lines) };
-}
-
 const withScraper = (): GatewayToken[] => [...testGatewayConfig().tokens, { name: 'prometheus', role: 'metrics', token: SCRAPER }];
 
 describe('GET /metrics behind an optional metrics token', () => {
@@ -27,7 +18,7 @@ describe('GET /metrics behind an optional metrics token', () => {
   afterEach(async () => {
     for (const c of cleanup.splice(0).reverse()) await c();
   });
-  const start = async (over: Partial<GatewayConfig>, lines: Line[] = [], env: NodeJS.ProcessEnv = {}): Promise<string> => {
+  const start = async (over: Partial<GatewayConfig>, lines: LogLine[] = [], env: NodeJS.ProcessEnv = {}): Promise<string> => {
     const bus = createMemoryBus();
     const subjects = subjectsFor('mt');
     const config = testGatewayConfig(over);
@@ -86,16 +77,16 @@ describe('GET /metrics behind an optional metrics token', () => {
   });
 
   it('warns when it listens beyond the loopback with /metrics open, not with a metrics token or on 127.0.0.1', async () => {
-    const warned = (lines: Line[]): Line[] => lines.filter((l) => l.level === 'warn' && l.msg.includes('GET /metrics needs no token'));
-    const open: Line[] = [];
+    const warned = (lines: LogLine[]): LogLine[] => lines.filter((l) => l.level === 'warn' && l.msg.includes('GET /metrics needs no token'));
+    const open: LogLine[] = [];
     await start({ host: '0.0.0.0' }, open);
     expect(warned(open)).toHaveLength(1);
     expect(warned(open)[0]?.msg).toContain('SEXTANT_METRICS_TOKEN');
     expect(warned(open)[0]?.fields['address']).toBe('0.0.0.0');
-    const guarded: Line[] = [];
+    const guarded: LogLine[] = [];
     await start({ host: '0.0.0.0', tokens: withScraper() }, guarded);
     expect(warned(guarded)).toEqual([]);
-    const local: Line[] = [];
+    const local: LogLine[] = [];
     await start({}, local);
     expect(warned(local)).toEqual([]);
     expect(local.some((l) => l.msg === 'gateway listening')).toBe(true);
