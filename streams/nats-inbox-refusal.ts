@@ -1,4 +1,5 @@
 import { PermissionViolationError } from '@nats-io/nats-core';
+import { refusedSubjectOf } from './nats-subscription-refusal.js';
 
 /** How nats.js words the server's refusal of a subscription: `Permissions Violation for Subscription to "<subject>"`. */
 const REFUSED_SUB_RE = /permissions violation for subscription to "([^"\s]+)"/i;
@@ -12,7 +13,7 @@ const REFUSED_SUB_RE = /permissions violation for subscription to "([^"\s]+)"/i;
  */
 export function refusedInboxOf(e: unknown, prefix: string): string | undefined {
   for (let at: unknown = e, depth = 0; at instanceof Error && depth < 8; at = at.cause, depth++) {
-    const subject = at instanceof PermissionViolationError ? (at.operation === 'subscription' ? at.subject : undefined) : REFUSED_SUB_RE.exec(at.message)?.[1];
+    const subject = at instanceof PermissionViolationError ? refusedSubjectOf(at) : REFUSED_SUB_RE.exec(at.message)?.[1];
     if (subject !== undefined && subject.startsWith(`${prefix}.`)) return subject;
   }
   return undefined;
