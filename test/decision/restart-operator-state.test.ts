@@ -57,6 +57,17 @@ type Crashed = Readonly<{
   orders: Order[];
 }>;
 
+/**
+ * After the restart: none of the first run's orders (published, at the venue maybe) has a reject of
+ * its suggestion too, and the restored book holds what they did (their fills, those still in
+ * flight) as at the crash.
+ */
+async function expectFirstRunKept(w: Readonly<{ bus: Bus; cfg: Config; orders: readonly Order[] }>, heldAtCrash: unknown, heldAfter: unknown): Promise<void> {
+  const rejected = new Set((await storedRejects(w.bus, w.cfg, SYMBOLS)).map((r) => r.suggestionId));
+  expect(w.orders.filter((o) => rejected.has(o.suggestionId)).map((o) => o.id)).toEqual([]);
+  expect(heldAfter).toEqual(heldAtCrash);
+}
+
 describe('an operator change stored after the last risk-book write, then a crash (real NATS, in-process risk store)', () => {
   let registry: ModelRegistry;
   beforeAll(async () => {
@@ -143,11 +154,7 @@ describe('an operator change stored after the last risk-book write, then a crash
       } finally {
         await restarted.stop();
       }
-      const rejected = new Set((await storedRejects(bus, cfg, SYMBOLS)).map((r) => r.suggestionId));
-      // No suggestion got both an order and a reject.
-      expect(orders.filter((o) => rejected.has(o.suggestionId)).map((o) => o.id)).toEqual([]);
-      // The restored book holds what the first run's orders did (their fills, those still in flight), as at the crash.
-      expect(heldAfter).toEqual(heldAtCrash);
+      await expectFirstRunKept({ bus, cfg, orders }, heldAtCrash, heldAfter);
     });
   }, 180_000);
 
@@ -179,11 +186,7 @@ describe('an operator change stored after the last risk-book write, then a crash
       } finally {
         await restarted.stop();
       }
-      const rejected = new Set((await storedRejects(bus, cfg, SYMBOLS)).map((r) => r.suggestionId));
-      // The first run's orders are published (at the venue maybe): none of their suggestions gets a reject too.
-      expect(orders.filter((o) => rejected.has(o.suggestionId)).map((o) => o.id)).toEqual([]);
-      // And the restored book still holds what they did.
-      expect(heldAfter).toEqual(heldAtCrash);
+      await expectFirstRunKept({ bus, cfg, orders }, heldAtCrash, heldAfter);
     });
   }, 180_000);
   const halt: Command = (e) => e.decisions?.risk.halt({ reason: 'operator' }) ?? Promise.resolve();
