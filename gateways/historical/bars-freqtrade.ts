@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
 import { compressionRegistry, CompressionType, tableFromIPC } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
 import { decompressFrameSync } from 'lz4-napi';
@@ -8,6 +7,7 @@ import type { Bar, Timeframe } from '../../streams/messages/bar.js';
 import { freqtradeFormatOf } from '../freqtrade-files.js';
 import type { FreqtradeFormat } from '../freqtrade-files.js';
 import { barParser } from './bar-parser.js';
+import { jsonRowChunks } from './freqtrade-json-rows.js';
 import type { Instrument, ReadWindow } from './read-rows.js';
 import { RowProblem, rowOf } from './row-scanner.js';
 import type { Row } from './row-scanner.js';
@@ -48,16 +48,8 @@ function cellRow(): Row & { at(cells: Cells, row: number): void } {
   };
 }
 
-/** A JSON array of `[date ms, open, high, low, close, volume]` rows (freqtrade's `json` and `jsongz`, pandas' `orient="values"`). */
-function jsonCells(path: string, text: string): Cells {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new SourceError(path, undefined, `not JSON: ${(e as Error).message}`, { cause: e });
-  }
-  if (!Array.isArray(data)) throw new SourceError(path, undefined, 'not a freqtrade OHLCV JSON file: expected an array of [date, open, high, low, close, volume] rows');
-  const rows: readonly unknown[] = data;
+/** A chunk of a JSON file's `[date ms, open, high, low, close, volume]` rows (freqtrade's `json` and `jsongz`, pandas' `orient="values"`). */
+function jsonCells(rows: readonly unknown[]): Cells {
   return {
     rows: rows.length,
     cell(r, c) {
@@ -98,30 +90,33 @@ function registerLz4(): void {
   compressionRegistry.set(CompressionType.LZ4_FRAME, { decode: (data) => new Uint8Array(decompressFrameSync(Buffer.from(data.buffer, data.byteOffset, data.byteLength))) });
 }
 
-async function loadCells(path: string, format: FreqtradeFormat): Promise<Cells> {
+/**
+ * A file's rows, a chunk at a time: a JSON file's as they are parsed ({@link jsonRowChunks}), an
+ * Arrow table's (Feather, Parquet) in one chunk, the file read whole (columnar: 48 bytes a row).
+ */
+async function* loadCells(path: string, format: FreqtradeFormat): AsyncGenerator<Cells> {
+  if (format === 'json' || format === 'jsongz') {
+    for await (const rows of jsonRowChunks(path, format === 'jsongz')) yield jsonCells(rows);
+    return;
+  }
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
   } catch (e) {
     throw new SourceError(path, undefined, `cannot read: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
+  yield tableOf(path, format, bytes);
+}
+
+function tableOf(path: string, format: 'feather' | 'parquet', bytes: Uint8Array): Cells {
   try {
-    switch (format) {
-      case 'json':
-        return jsonCells(path, new TextDecoder().decode(bytes));
-      case 'jsongz':
-        return jsonCells(path, new TextDecoder().decode(gunzipSync(bytes)));
-      case 'feather': {
-        const magic = new TextDecoder().decode(bytes.subarray(0, 6));
-        if (magic !== 'ARROW1') {
-          throw new SourceError(path, undefined, magic.startsWith('FEA1') ? 'a Feather v1 file: convert it to Feather v2 (pandas to_feather, freqtrade convert-data)' : 'not a Feather v2 (Arrow IPC) file');
-        }
-        registerLz4();
-        return tableCells(path, tableFromIPC(bytes));
-      }
-      case 'parquet':
-        return tableCells(path, tableFromIPC(readParquet(bytes).intoIPCStream()));
+    if (format === 'parquet') return tableCells(path, tableFromIPC(readParquet(bytes).intoIPCStream()));
+    const magic = new TextDecoder().decode(bytes.subarray(0, 6));
+    if (magic !== 'ARROW1') {
+      throw new SourceError(path, undefined, magic.startsWith('FEA1') ? 'a Feather v1 file: convert it to Feather v2 (pandas to_feather, freqtrade convert-data)' : 'not a Feather v2 (Arrow IPC) file');
     }
+    registerLz4();
+    return tableCells(path, tableFromIPC(bytes));
   } catch (e) {
     if (e instanceof SourceError) throw e;
     throw new SourceError(path, undefined, `cannot read as ${format}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
@@ -133,7 +128,7 @@ async function loadCells(path: string, format: FreqtradeFormat): Promise<Cells> 
  * `gateways/freqtrade-files.ts`), a chunk at a time, as `readBarBatches` gives a CSV's: the
  * same bar checks, window, time-order and future checks, `onBadRow` and {@link SourceError}s. A
  * bad row is named by its 0-based position among the file's rows (`row 17`, no line: a JSON file
- * is one line) and its values. The file is read whole: freqtrade's formats are not line streams.
+ * is one line) and its values. A JSON file is parsed as it is read; a Feather or Parquet file is read whole.
  */
 export async function* readFreqtradeBarBatches(path: string, opts: Instrument & ReadWindow & Readonly<{ tf: Timeframe }>): AsyncGenerator<Bar[]> {
   const format = freqtradeFormatOf(path);
@@ -143,44 +138,48 @@ export async function* readFreqtradeBarBatches(path: string, opts: Instrument & 
   const limit = opts.limit ?? Infinity;
   const notAfter = opts.notAfter ?? Infinity;
   if (limit <= 0) return;
-  const cells = await loadCells(path, format);
   const parser = barParser({ venue: opts.venue, symbol: opts.symbol, tf: opts.tf })(HEADER, path);
   const row = cellRow();
   let prevTs = -Infinity;
   let yielded = 0;
   let out: Bar[] = [];
-  for (let r = 0; r < cells.rows; r++) {
-    row.at(cells, r);
-    try {
-      if (r === 0) {
-        const first = cells.cell(0, 0);
-        const unit = typeof first === 'number' ? wrongTimeUnitOf(first) : undefined;
-        if (unit !== undefined) throw new SourceError(path, undefined, `row 0: date ${first} is in epoch ${unit.unit}, expected epoch milliseconds: the file is refused whole; convert its date column (${unit.convert}) and read it again`);
-      }
-      const ts = row.epochMs(0, 'date');
-      if (ts > notAfter) throw new RowProblem(`date ${ts} (${new Date(ts).toISOString()}) is in the future (after ${new Date(notAfter).toISOString()})`);
-      if (ts <= prevTs) throw new RowProblem(`date ${ts} ${ts === prevTs ? 'repeats the previous row' : `is before the previous row's ${prevTs}`}; rows must be in time order`);
-      if (ts < from) {
+  // r: the row's 0-based position in the file; i: in the chunk the reader gave.
+  let r = -1;
+  rows: for await (const cells of loadCells(path, format)) {
+    for (let i = 0; i < cells.rows; i++) {
+      r++;
+      row.at(cells, i);
+      try {
+        if (r === 0) {
+          const first = cells.cell(i, 0);
+          const unit = typeof first === 'number' ? wrongTimeUnitOf(first) : undefined;
+          if (unit !== undefined) throw new SourceError(path, undefined, `row 0: date ${first} is in epoch ${unit.unit}, expected epoch milliseconds: the file is refused whole; convert its date column (${unit.convert}) and read it again`);
+        }
+        const ts = row.epochMs(0, 'date');
+        if (ts > notAfter) throw new RowProblem(`date ${ts} (${new Date(ts).toISOString()}) is in the future (after ${new Date(notAfter).toISOString()})`);
+        if (ts <= prevTs) throw new RowProblem(`date ${ts} ${ts === prevTs ? 'repeats the previous row' : `is before the previous row's ${prevTs}`}; rows must be in time order`);
+        if (ts < from) {
+          prevTs = ts;
+          continue;
+        }
+        if (ts >= to) break rows;
+        out.push(parser.build(row, ts));
         prevTs = ts;
+      } catch (e) {
+        if (!(e instanceof RowProblem)) throw e;
+        const error = new SourceError(path, undefined, `row ${r}: ${e.message}`, { row: rowText(cells, i) });
+        if (opts.onBadRow === undefined) {
+          if (out.length > 0) yield out;
+          throw error;
+        }
+        opts.onBadRow(error);
         continue;
       }
-      if (ts >= to) break;
-      out.push(parser.build(row, ts));
-      prevTs = ts;
-    } catch (e) {
-      if (!(e instanceof RowProblem)) throw e;
-      const error = new SourceError(path, undefined, `row ${r}: ${e.message}`, { row: rowText(cells, r) });
-      if (opts.onBadRow === undefined) {
-        if (out.length > 0) yield out;
-        throw error;
+      if (++yielded >= limit) break rows;
+      if (out.length >= BATCH) {
+        yield out;
+        out = [];
       }
-      opts.onBadRow(error);
-      continue;
-    }
-    if (++yielded >= limit) break;
-    if (out.length >= BATCH) {
-      yield out;
-      out = [];
     }
   }
   if (out.length > 0) yield out;
