@@ -1,8 +1,11 @@
 import type { Logger } from '../../state/logger.js';
+import type { AuthFailureCounts } from './auth-failure-metrics.js';
+import { clientAddressKey } from './client-address-key.js';
 
 /**
  * Failed authentications per client address (`POST /api/ctl`, the feed's upgrade and `GET /ws`,
- * a token-guarded `/metrics`): after `maxFailures` in a window (fixed, from the address's first
+ * a token-guarded `/metrics`), an IPv6 client's counted per /64 and an IPv4-mapped one's as its
+ * IPv4 address (`client-address-key.ts`): after `maxFailures` in a window (fixed, from the address's first
  * failure) its further failures are answered 429 and not logged until the window ends. The log
  * gets one line per failure up to that, then one line per window saying the address is locked out
  * (with the failures refused during its last lockout), instead of one per guess.
@@ -36,6 +39,8 @@ export type AuthFailureLimiterOptions = Readonly<{
   log: Logger;
   /** Addresses tracked at most (default 10 000): past that, ended windows are dropped, then the oldest. */
   maxAddresses?: number;
+  /** Counts each failure and each lockout (`sextant_gateway_auth_failures_total`, `sextant_gateway_auth_lockouts_total`: auth-failure-metrics.ts). */
+  counts?: AuthFailureCounts;
 }>;
 
 /** `refusedBefore`: failures answered 429 during the address's previous window's lockout, said in this window's lockout line. */
@@ -57,8 +62,10 @@ export function createAuthFailureLimiter(opts: AuthFailureLimiterOptions): AuthF
     if (entries.size >= cap && oldest.done !== true) entries.delete(oldest.value);
   };
   return {
-    failed: (address, where) => {
+    failed: (remote, where) => {
       const t = opts.now();
+      const address = clientAddressKey(remote);
+      opts.counts?.failure(where);
       let e = entries.get(address);
       if (e !== undefined && !ended(e, t) && e.failures >= opts.maxFailures) {
         e.refused++;
@@ -72,6 +79,7 @@ export function createAuthFailureLimiter(opts: AuthFailureLimiterOptions): AuthF
       }
       e.failures++;
       if (e.failures !== opts.maxFailures) return 0;
+      opts.counts?.lockout(where);
       opts.log.warn(
         {
           remote: address,

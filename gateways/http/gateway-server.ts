@@ -18,6 +18,7 @@ import { sendJson } from './http-reply.js';
 import type { EngineMetrics } from './metrics.js';
 import { AUTH_FAILURE_DEFAULTS, createAuthFailureLimiter } from './auth-failure-limiter.js';
 import type { AuthFailureLimiter } from './auth-failure-limiter.js';
+import { authFailureMetrics } from './auth-failure-metrics.js';
 import { createMetricsAccess, openMetricsWarning } from './metrics-access.js';
 import { checkReadiness } from './readiness.js';
 import type { Probes } from './readiness.js';
@@ -115,7 +116,7 @@ export async function startGatewayServer(opts: GatewayServerOptions): Promise<Ga
   const tokens = resolveGatewayTokens(cfg.tokens, opts.env ?? process.env);
   const auth = createTokenAuth(tokens);
   const metricsAccess = createMetricsAccess(tokens, auth);
-  const limiter = createAuthFailureLimiter({ ...AUTH_FAILURE_DEFAULTS, ...cfg.authFailureLimit, now: opts.now ?? Date.now, log });
+  const limiter = createAuthFailureLimiter({ ...AUTH_FAILURE_DEFAULTS, ...cfg.authFailureLimit, now: opts.now ?? Date.now, log, counts: authFailureMetrics(opts.metrics.registry) });
   // The gateway serves plain HTTP: its own pages come from http://<Host>.
   const originAllowed = createOriginCheck(cfg, { scheme: 'http', bindHost: cfg.host });
   const staticDir = opts.staticDir ?? cfg.staticDir;

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAuthFailureLimiter } from '../../../gateways/http/auth-failure-limiter.js';
+import { clientAddressKey } from '../../../gateways/http/client-address-key.js';
 import type { GatewayConfig } from '../../../gateways/http/gateway-config.js';
 import { startGatewayServer } from '../../../gateways/http/gateway-server.js';
 import { createEngineMetrics } from '../../../gateways/http/metrics.js';
@@ -9,6 +10,7 @@ import { subjectsFor } from '../../../streams/subjects.js';
 import { OPERATOR, rawUpgrade, testGatewayConfig, VIEWER } from '../ws/gateway-harness.js';
 import { recordingLogger } from '../../support/recording-logger.js';
 import type { LogLine } from '../../support/recording-logger.js';
+import { parsePromText, sampleValue } from './prom-text.js';
 
 const LOCKOUT = 'too many failed authentications from one address: its further failures are answered 429, unlogged, until the window ends (a valid token still passes)';
 const lockouts = (lines: readonly LogLine[]): LogLine[] => lines.filter((l) => l.msg === LOCKOUT);
@@ -32,6 +34,38 @@ describe('failed-authentication limiter (injected clock)', () => {
     // The next window's lockout says how many failures the last one refused (101 while locked above).
     for (let i = 0; i < 3; i++) expect(rl.failed('10.0.0.1', 'feed')).toBe(0);
     expect(lockouts(lines)[1]?.fields).toMatchObject({ remote: '10.0.0.1', where: 'feed', failures: 3, refusedInLastLockout: 101 });
+  });
+
+  it('counts an IPv6 client per /64 (a fresh address of its prefix is the same client), an IPv4-mapped one as its IPv4 address, IPv4 per address', () => {
+    const lines: LogLine[] = [];
+    const rl = createAuthFailureLimiter({ maxFailures: 3, windowMs: 60_000, now: () => 0, log: recordingLogger(lines) });
+    // Three addresses of one /64: the third locks the prefix out, a fourth address of it is refused.
+    expect(['2001:db8:1:2::a', '2001:db8:1:2:ffff::1', '2001:DB8:1:2:0:0:0:b'].map((a) => rl.failed(a, 'control'))).toEqual([0, 0, 0]);
+    expect(rl.failed('2001:db8:1:2:dead:beef:0:1', 'control')).toBe(60_000);
+    // The next /64 is another client.
+    expect(rl.failed('2001:db8:1:3::a', 'control')).toBe(0);
+    expect(lockouts(lines).map((l) => l.fields['remote'])).toEqual(['2001:db8:1:2::/64']);
+    // ::ffff:10.0.0.7 is 10.0.0.7: its failures count together, whichever way the socket gave it.
+    expect([rl.failed('10.0.0.7', 'feed'), rl.failed('::ffff:10.0.0.7', 'feed'), rl.failed('::ffff:0a00:0007', 'feed')]).toEqual([0, 0, 0]);
+    expect(rl.failed('10.0.0.7', 'feed')).toBe(60_000);
+    // IPv4 stays per address: its neighbour is not locked out.
+    expect(rl.failed('10.0.0.8', 'feed')).toBe(0);
+    expect(lockouts(lines).map((l) => l.fields['remote'])).toEqual(['2001:db8:1:2::/64', '10.0.0.7']);
+  });
+
+  it('keys addresses: IPv4 as is, IPv4-mapped as IPv4, IPv6 by its /64 however written, anything else as is', () => {
+    const keys: Array<[string, string]> = [
+      ['192.0.2.1', '192.0.2.1'],
+      ['::ffff:192.0.2.1', '192.0.2.1'],
+      ['::FFFF:c000:0201', '192.0.2.1'],
+      ['2001:db8:1:2:a:b:c:d', '2001:db8:1:2::/64'],
+      ['2001:0db8:0001:0002::', '2001:db8:1:2::/64'],
+      ['2001:db8::1', '2001:db8:0:0::/64'],
+      ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+      ['64:ff9b::192.0.2.1', '64:ff9b:0:0::/64'],
+      ['unknown', 'unknown'],
+    ];
+    for (const [address, key] of keys) expect(clientAddressKey(address), address).toBe(key);
   });
 
   it('forgets the oldest addresses past maxAddresses', () => {
@@ -116,6 +150,24 @@ describe('gateway answers 429 to an address with too many failed authentications
     expect((await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer scrape-token' } })).status).toBe(200);
     t = 10_000;
     expect((await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+  });
+
+  it('counts failures and lockouts on /metrics (sextant_gateway_auth_failures_total, sextant_gateway_auth_lockouts_total) by where', async () => {
+    const lines: LogLine[] = [];
+    const url = await start({ authFailureLimit: { maxFailures: 2, windowMs: 60_000 } }, lines, () => 0);
+    const counts = async (): Promise<Array<number | undefined>> => {
+      const samples = parsePromText(await (await fetch(`${url}/metrics`)).text());
+      return ['control', 'feed'].flatMap((where) => [sampleValue(samples, 'sextant_gateway_auth_failures_total', { where }), sampleValue(samples, 'sextant_gateway_auth_lockouts_total', { where })]);
+    };
+    expect(await counts()).toEqual([undefined, undefined, undefined, undefined]);
+    expect((await post(url, 'guess-1')).status).toBe(401);
+    expect(await counts()).toEqual([1, undefined, undefined, undefined]);
+    expect((await post(url, 'guess-2')).status).toBe(401);
+    for (let i = 0; i < 3; i++) expect((await post(url, `guess-more-${i}`)).status).toBe(429);
+    expect((await fetch(`${url}/ws?token=nope`)).status).toBe(429);
+    // One lockout (the second failure), every refused token counted, the 429s too.
+    expect(await counts()).toEqual([5, 1, 1, undefined]);
+    expect(lockouts(lines)).toHaveLength(1);
   });
 
   it('leaves /metrics open (and uncounted) with no metrics token, and /healthz always', async () => {
