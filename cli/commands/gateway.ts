@@ -4,6 +4,7 @@ import { createMarketDataSink } from '../../gateways/market-data/market-data-sin
 import type { GatewayStatus } from '../../gateways/market-data/market-data-source.js';
 import { configuredFeeds, createFeedStatusBoard } from '../../gateways/market-data/feed-status.js';
 import { startFeedStatusServer } from '../../gateways/market-data/feed-status-server.js';
+import { metricsAccessOf } from '../../gateways/http/metrics-access.js';
 import { allFailedAlarm } from '../../gateways/market-data/all-failed-alarm.js';
 import { startFeedStatusPublisher } from '../../gateways/market-data/feed-status-publisher.js';
 import type { FeedStatusPublisher } from '../../gateways/market-data/feed-status-publisher.js';
@@ -82,7 +83,19 @@ export async function runGateway(opts: GatewayCommandOptions): Promise<void> {
     // Its NATS link is on /metrics too (sextant_nats_*{connection="…-gateway"}) and on /healthz as `nats`
     // (`degraded`, /readyz 503, while down): the feeds' statuses say nothing of a gateway whose publishes
     // wait for a NATS that is gone.
-    if (md.http.enabled) http = await startFeedStatusServer({ board, host: md.http.host, port: md.http.port, log, nats: { connection: `${cfg.nats.name}-gateway`, read: () => nats.state() } });
+    // /metrics behind the dashboard gateway's metrics token (gateway.tokens, SEXTANT_METRICS_TOKEN) once one is set; the
+    // reasons on /healthz and /readyz too.
+    if (md.http.enabled) {
+      http = await startFeedStatusServer({
+        board,
+        host: md.http.host,
+        port: md.http.port,
+        log,
+        nats: { connection: `${cfg.nats.name}-gateway`, read: () => nats.state() },
+        metricsAccess: metricsAccessOf(cfg.gateway.tokens, process.env),
+        authFailureLimit: cfg.gateway.authFailureLimit,
+      });
+    }
     await bus.ensureStreams(streamSpecs(cfg));
     published = startFeedStatusPublisher({ board, bus, subjects: subjectsFor(cfg.prefix), now: () => Date.now(), everyMs: md.statusEveryMs, publisher: `${cfg.nats.name}-gateway` });
     // Bars ahead of the clock by more than validation.maxAheadMs are refused, as the engine refuses them.

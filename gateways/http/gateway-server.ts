@@ -17,10 +17,11 @@ import { resolveGatewayTokens } from './gateway-config.js';
 import { sendJson } from './http-reply.js';
 import type { EngineMetrics } from './metrics.js';
 import { AUTH_FAILURE_DEFAULTS, createAuthFailureLimiter } from './auth-failure-limiter.js';
-import type { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { authFailureMetrics } from './auth-failure-metrics.js';
-import { createMetricsAccess, openMetricsWarning } from './metrics-access.js';
-import { checkReadiness } from './readiness.js';
+import { createMetricsAccess, METRICS_TOKEN_REQUIRED, openMetricsWarning } from './metrics-access.js';
+import { refuseAuth } from './refuse-auth.js';
+import { publicChecks, publicConnection } from './health-detail.js';
+import { checkReadiness, readinessLog } from './readiness.js';
 import type { Probes } from './readiness.js';
 import { serveStatic } from './static-files.js';
 
@@ -85,7 +86,8 @@ export type GatewayServer = Readonly<{
 /**
  * The engine's one HTTP server: `/healthz` (`degraded` while NATS is down), `/readyz`, `/metrics` (a `metrics` token's
  * once one is configured: `metrics-access.ts`), `POST /api/ctl/<verb>`, the websocket feed at `/ws` and the dashboard's
- * static files at `/`. Listening beyond the loopback with `/metrics` open, it warns.
+ * static files at `/`. Listening beyond the loopback with `/metrics` open, it warns. `/healthz` and `/readyz` are open,
+ * their failures' reasons (server addresses, user names) given only to whom `/metrics` is (`health-detail.ts`) and logged.
  *
  * @example const gw = await startGatewayServer({ config: cfg.gateway, hub, metrics, probes, bus, subjects, log }); // gw.url
  */
@@ -101,15 +103,6 @@ function pathOf(req: IncomingMessage): string | undefined {
   }
 }
 
-const remoteOf = (req: IncomingMessage): string => req.socket.remoteAddress ?? 'unknown';
-
-/** Counts a failed authentication and answers it: 401, or 429 (with Retry-After) when its address is locked out (`auth-failure-limiter.ts`). */
-function refuseAuth(limiter: AuthFailureLimiter, req: IncomingMessage, res: ServerResponse, where: string, unauthorized: Readonly<Record<string, string>>): void {
-  const ms = limiter.failed(remoteOf(req), where);
-  if (ms > 0) return sendJson(res, 429, { error: 'too many requests', message: 'too many failed authentications from this address: try again later' }, { 'Retry-After': String(Math.ceil(ms / 1000)) });
-  sendJson(res, 401, unauthorized, { 'WWW-Authenticate': 'Bearer' });
-}
-
 export async function startGatewayServer(opts: GatewayServerOptions): Promise<GatewayServer> {
   const cfg = opts.config;
   const log = opts.log.child({ gateway: 'http' });
@@ -122,6 +115,7 @@ export async function startGatewayServer(opts: GatewayServerOptions): Promise<Ga
   const staticDir = opts.staticDir ?? cfg.staticDir;
   if (opts.buildMissingDashboard === true) await ensureDashboard(staticDir, log);
   const feed = createFeedUpgrade({ hub: opts.hub, auth, originAllowed, maxClients: cfg.maxClients, maxInboundBytes: cfg.maxInboundBytes, limiter });
+  const logReadiness = readinessLog(log);
   const control = { bus: opts.bus, subjects: opts.subjects, auth, originAllowed, timeoutMs: cfg.controlTimeoutMs, log, limiter };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -131,16 +125,19 @@ export async function startGatewayServer(opts: GatewayServerOptions): Promise<Ga
     if (path === '/api/ctl' || path.startsWith('/api/ctl/')) return handleControl(control, req, res, path.slice('/api/ctl/'.length));
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method not allowed' }, { Allow: 'GET, HEAD' });
     switch (path) {
+      // Open to probes; the reasons (addresses, user names) only with the metrics token, else in the log: health-detail.ts.
       case '/healthz': {
         const nats = opts.nats?.();
-        return sendJson(res, 200, nats === undefined ? { status: 'ok' } : { status: nats.connected ? 'ok' : 'degraded', nats });
+        if (nats === undefined) return sendJson(res, 200, { status: 'ok' });
+        return sendJson(res, 200, { status: nats.connected ? 'ok' : 'degraded', nats: metricsAccess.allowed(req) ? nats : publicConnection(nats) });
       }
       case '/readyz': {
         const r = await checkReadiness(opts.probes, opts.probeTimeoutMs ?? 2000);
-        return sendJson(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'unavailable', failed: r.failed, checks: r.checks });
+        logReadiness(r);
+        return sendJson(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'unavailable', failed: r.failed, checks: metricsAccess.allowed(req) ? r.checks : publicChecks(r) });
       }
       case '/metrics': {
-        if (!metricsAccess.allowed(req)) return refuseAuth(limiter, req, res, 'metrics', { error: 'unauthorized', message: 'a metrics token is required (Authorization: Bearer …)' });
+        if (!metricsAccess.allowed(req)) return refuseAuth(limiter, req, res, 'metrics', METRICS_TOKEN_REQUIRED);
         const text = await opts.metrics.text();
         res.writeHead(200, { 'Content-Type': opts.metrics.contentType, 'Cache-Control': 'no-store' });
         res.end(text);

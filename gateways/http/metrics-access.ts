@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { GatewayToken } from './gateway-config.js';
+import { resolveGatewayTokens } from './gateway-config.js';
 import type { TokenAuth } from '../ws/auth.js';
-import { bearerToken } from '../ws/auth.js';
+import { bearerToken, createTokenAuth } from '../ws/auth.js';
 
 /**
  * Who may read `GET /metrics`: anyone while no `metrics` token is configured (Prometheus on the
@@ -16,12 +17,25 @@ export type MetricsAccess = Readonly<{
   allowed(req: IncomingMessage): boolean;
 }>;
 
+/** The body of the 401 a request for `/metrics` without the metrics token gets (with `WWW-Authenticate: Bearer`: `refuse-auth.ts`). */
+export const METRICS_TOKEN_REQUIRED = { error: 'unauthorized', message: 'a metrics token is required (Authorization: Bearer …)' } as const;
+
 export function createMetricsAccess(tokens: readonly GatewayToken[], auth: TokenAuth): MetricsAccess {
   const isProtected = tokens.some((t) => t.role === 'metrics');
   return {
     protected: isProtected,
     allowed: (req) => !isProtected || auth.authenticate(bearerToken(req))?.role === 'metrics',
   };
+}
+
+/**
+ * The same rule for another listener than the dashboard's (`sextant gateway`'s `marketData.http`):
+ * the `metrics` entries of `gateway.tokens` as configured, `${VAR}` read from `env`
+ * (`SEXTANT_METRICS_TOKEN`), no other role's token loaded.
+ */
+export function metricsAccessOf(tokens: readonly GatewayToken[], env: NodeJS.ProcessEnv): MetricsAccess {
+  const metrics = resolveGatewayTokens(tokens, env).filter((t) => t.role === 'metrics');
+  return createMetricsAccess(metrics, createTokenAuth(metrics));
 }
 
 /** True for an address of the loopback interface (127.0.0.0/8, ::1, and 127.x mapped into IPv6). */

@@ -1,3 +1,5 @@
+import type { Logger } from '../../state/logger.js';
+
 /**
  * Readiness: a probe resolves when its dependency answers (resolving `false` counts as a failure)
  * and rejects or times out when it does not. All probes run at once.
@@ -51,4 +53,24 @@ export async function checkReadiness(probes: Probes, timeoutMs: number, now: () 
   );
   const failed = entries.filter(([, r]) => !r.ok).map(([n]) => n);
   return { ready: failed.length === 0, checks: Object.fromEntries(entries), failed };
+}
+
+/**
+ * Logs where readiness changes, with each failed probe's reason: a warning when a probe fails or
+ * its reason changes, an info line when all pass again. `/readyz` keeps the reasons from callers
+ * without the metrics token (`health-detail.ts`), so the log is where they are always said; once a
+ * change, not once a probe (an orchestrator asks every few seconds).
+ *
+ * @example const said = readinessLog(log); const r = await checkReadiness(probes, 2000); said(r);
+ */
+export function readinessLog(log: Pick<Logger, 'info' | 'warn'>): (r: Readiness) => void {
+  let last = '';
+  return (r) => {
+    const reasons = Object.fromEntries(r.failed.map((n) => [n, r.checks[n]?.error ?? 'not ready']));
+    const now = r.ready ? '' : JSON.stringify(reasons);
+    if (now === last) return;
+    last = now;
+    if (r.ready) log.info({}, 'ready: every readiness probe passes again');
+    else log.warn({ failed: r.failed, reasons }, 'not ready: /readyz answers 503');
+  };
 }

@@ -4,7 +4,15 @@ import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Logger } from '../../state/logger.js';
 import type { BusConnectionState } from '../../streams/bus-connection.js';
+import { AUTH_FAILURE_DEFAULTS, createAuthFailureLimiter } from '../http/auth-failure-limiter.js';
+import { authFailureMetrics } from '../http/auth-failure-metrics.js';
+import type { GatewayConfig } from '../http/gateway-config.js';
+import { publicConnection } from '../http/health-detail.js';
+import type { PublicConnection } from '../http/health-detail.js';
+import type { MetricsAccess } from '../http/metrics-access.js';
+import { METRICS_TOKEN_REQUIRED } from '../http/metrics-access.js';
 import { natsConnectionMetrics } from '../http/nats-connection-metrics.js';
+import { refuseAuth } from '../http/refuse-auth.js';
 import { FEED_STATES } from './feed-status.js';
 import type { FeedStatusBoard, FeedStatusEntry } from './feed-status.js';
 
@@ -18,6 +26,15 @@ export type FeedStatusServerOptions = Readonly<{
   defaultMetrics?: boolean;
   /** The gateway's NATS link (cli/nats-connection-log.ts), on /metrics as `sextant_nats_*{connection}` and on /healthz and /readyz as `nats` (`degraded` while down). */
   nats?: GatewayNatsLink;
+  /**
+   * Who may read `/metrics`, and the reasons on `/healthz` and `/readyz`, as on the dashboard's
+   * gateway (`metricsAccessOf(cfg.gateway.tokens, env)`: `SEXTANT_METRICS_TOKEN`); left out, anyone.
+   */
+  metricsAccess?: MetricsAccess;
+  /** Failed metrics tokens per client address, as on the dashboard's gateway (`gateway.authFailureLimit`, default 20 in 60 s). */
+  authFailureLimit?: GatewayConfig['authFailureLimit'];
+  /** The limiter's clock (default Date.now; tests step their own). */
+  now?: () => number;
 }>;
 
 /** A NATS link by its client name (`sextant-gateway`), read at each scrape. */
@@ -95,6 +112,19 @@ export function feedHealth(board: FeedStatusBoard, nats?: BusConnectionState): F
   return { status, feeds: board.entries().length, down, ...(nats !== undefined ? { nats } : {}) };
 }
 
+/** The feeds not ready as a caller without the metrics token sees them: no `reason` (a venue's or proxy's URL, a server's words). */
+export type PublicFeedHealth = Readonly<Omit<FeedHealth, 'down' | 'nats'> & { down: readonly Omit<FeedStatusEntry, 'reason'>[]; nats?: PublicConnection }>;
+
+/** {@link FeedHealth} without the failures' words and the NATS server's address (`health-detail.ts`): state, code and times stay. */
+export function publicFeedHealth(h: FeedHealth): PublicFeedHealth {
+  return {
+    status: h.status,
+    feeds: h.feeds,
+    down: h.down.map(({ reason: _reason, ...rest }) => rest),
+    ...(h.nats !== undefined ? { nats: publicConnection(h.nats) } : {}),
+  };
+}
+
 /**
  * The HTTP endpoint of `sextant gateway` (`marketData.http`): `GET /metrics` (Prometheus text:
  * `sextant_market_data_feed_status{venue,symbol,stream,status}`,
@@ -105,10 +135,15 @@ export function feedHealth(board: FeedStatusBoard, nats?: BusConnectionState): F
  * `ok`, `degraded` with the feeds not live, each with its state, code, reason and retryAt, or while
  * the NATS link is down, given as `nats` (connected, since, disconnects, reconnects, lastOutage), or
  * `down` when every feed has failed: the process works and restarts them, a venue may not) and
- * `GET /readyz` (the same body, 503 unless `ok`).
+ * `GET /readyz` (the same body, 503 unless `ok`). `/metrics` needs the metrics token once one is
+ * configured (`metricsAccess`: 401, 429 past `authFailureLimit`, as the dashboard's gateway), and
+ * `/healthz` and `/readyz`, open to probes, give the feeds' reasons and the NATS server only with it
+ * ({@link publicFeedHealth} otherwise: the same status code).
  */
 export async function startFeedStatusServer(o: FeedStatusServerOptions): Promise<FeedStatusServer> {
   const registry = feedStatusMetrics(o.board, { ...(o.defaultMetrics !== undefined ? { defaultMetrics: o.defaultMetrics } : {}), ...(o.nats !== undefined ? { nats: o.nats } : {}) });
+  const access = o.metricsAccess ?? { protected: false, allowed: () => true };
+  const limiter = createAuthFailureLimiter({ ...AUTH_FAILURE_DEFAULTS, ...o.authFailureLimit, now: o.now ?? Date.now, log: o.log, counts: authFailureMetrics(registry) });
   const json = (res: ServerResponse, status: number, body: unknown): void => {
     res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
     res.end(JSON.stringify(body));
@@ -118,9 +153,10 @@ export async function startFeedStatusServer(o: FeedStatusServerOptions): Promise
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'GET only' });
     if (path === '/healthz' || path === '/readyz') {
       const h = feedHealth(o.board, o.nats?.read());
-      return json(res, path === '/readyz' && h.status !== 'ok' ? 503 : 200, h);
+      return json(res, path === '/readyz' && h.status !== 'ok' ? 503 : 200, access.allowed(req) ? h : publicFeedHealth(h));
     }
     if (path === '/metrics') {
+      if (!access.allowed(req)) return refuseAuth(limiter, req, res, 'metrics', METRICS_TOKEN_REQUIRED);
       registry.metrics().then(
         (text) => {
           res.writeHead(200, { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' });
@@ -141,7 +177,7 @@ export async function startFeedStatusServer(o: FeedStatusServerOptions): Promise
   });
   const addr = server.address() as AddressInfo;
   const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
-  o.log.info({ url }, 'market-data gateway metrics and health listening');
+  o.log.info({ url, metricsToken: access.protected }, 'market-data gateway metrics and health listening');
   return {
     url,
     registry,

@@ -3,6 +3,9 @@ import { configuredFeeds, createFeedStatusBoard } from '../../../gateways/market
 import { startFeedStatusServer } from '../../../gateways/market-data/feed-status-server.js';
 import type { FeedStatusServer } from '../../../gateways/market-data/feed-status-server.js';
 import { allFailedAlarm } from '../../../gateways/market-data/all-failed-alarm.js';
+import { METRICS_TOKEN_REQUIRED, metricsAccessOf } from '../../../gateways/http/metrics-access.js';
+import { recordingLogger } from '../../support/recording-logger.js';
+import type { LogLine } from '../../support/recording-logger.js';
 import type { Logger } from '../../../state/logger.js';
 import { silentLogger } from '../../../state/logger.js';
 import type { BusStatus } from '../../../streams/bus.js';
@@ -138,5 +141,72 @@ describe('sextant gateway: feed status on /metrics, /healthz and /readyz (market
     expect(await health()).toEqual([200, 'degraded']);
     expect(lines.at(-1)).toMatchObject({ level: 'info', msg: 'a market-data feed delivers again after every feed had failed', fields: { stillFailed: 1 } });
     expect(lines.filter((l) => l.level === 'error')).toHaveLength(1);
+  });
+});
+
+describe('sextant gateway: /metrics behind the metrics token, reasons on /healthz and /readyz only with it (as the dashboard gateway)', () => {
+  const SCRAPER = 'md-scrape-token';
+  const TOKENS = [
+    { name: 'viewer', role: 'viewer' as const, token: 'md-viewer' },
+    { name: 'prometheus', role: 'metrics' as const, token: '${SEXTANT_METRICS_TOKEN}' },
+  ];
+  const BAR = 'binance BTC/USDT bar 1m';
+  const REASON = 'binance GET https://proxy-user:proxy-pass@10.9.8.7:3128/api/v3/klines ECONNREFUSED';
+  const startGuarded = async (env: NodeJS.ProcessEnv, lines: LogLine[] = []): Promise<(path: string, token?: string) => Promise<Response>> => {
+    const t = T0;
+    const board = createFeedStatusBoard(configuredFeeds({ provider: 'ccxt', timeframes: ['1m'], trades: false, quotes: false }, [{ venue: 'binance', symbol: 'BTC/USDT' }]), () => t);
+    board.apply({ type: 'failed', feed: BAR, code: 'NETWORK', error: REASON });
+    let emit: (s: BusStatus) => void = () => {};
+    const link = trackBusConnection({ onStatus: (l) => ((emit = l), { unsubscribe: () => {} }) }, () => t);
+    emit({ type: 'disconnected', server: '10.1.2.3:4222', error: 'read ECONNRESET' });
+    server = await startFeedStatusServer({
+      board, host: '127.0.0.1', port: 0, log: recordingLogger(lines), defaultMetrics: false,
+      nats: { connection: 'sextant-gateway', read: () => link.state() },
+      metricsAccess: metricsAccessOf(TOKENS, env),
+      authFailureLimit: { maxFailures: 3, windowMs: 60_000 },
+      now: () => t,
+    });
+    return (path, token) => fetch(`${server?.url ?? ''}${path}`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
+  };
+
+  it('answers /metrics 401 (the dashboard gateway\'s words) without SEXTANT_METRICS_TOKEN\'s token, a wrong one or a viewer\'s, 429 past gateway.authFailureLimit, 200 with it', async () => {
+    const lines: LogLine[] = [];
+    const req = await startGuarded({ SEXTANT_METRICS_TOKEN: SCRAPER }, lines);
+    for (const token of [undefined, 'guessed', 'md-viewer']) {
+      const res = await req('/metrics', token);
+      expect(res.status, `token ${token ?? 'none'}`).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+      expect(await res.json()).toEqual(METRICS_TOKEN_REQUIRED);
+    }
+    const locked = await req('/metrics', 'guessed-again');
+    expect(locked.status).toBe(429);
+    expect(locked.headers.get('retry-after')).toBe('60');
+    expect(lines.filter((l) => l.level === 'warn' && l.fields['where'] === 'metrics')).toHaveLength(1);
+    const ok = await req('/metrics', SCRAPER);
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('sextant_market_data_feed_status{');
+  });
+
+  it('keeps /metrics open while SEXTANT_METRICS_TOKEN is unset', async () => {
+    const req = await startGuarded({});
+    expect((await req('/metrics')).status).toBe(200);
+  });
+
+  it('answers /healthz and /readyz without a token with the same status but no reasons and no NATS server; with the metrics token, in full', async () => {
+    const req = await startGuarded({ SEXTANT_METRICS_TOKEN: SCRAPER });
+    for (const path of ['/healthz', '/readyz']) {
+      const open = await req(path);
+      expect(open.status).toBe(path === '/readyz' ? 503 : 200);
+      const text = await open.text();
+      for (const secret of ['10.9.8.7', 'proxy-pass', '10.1.2.3', 'ECONNRESET', 'ECONNREFUSED']) expect(text, `${path} ${secret}`).not.toContain(secret);
+      expect(JSON.parse(text)).toMatchObject({ status: 'down', down: [{ feed: BAR, state: 'failed', code: 'NETWORK' }], nats: { connected: false, lastOutage: { ms: 0, until: null } } });
+      const full = await req(path, SCRAPER);
+      expect(full.status).toBe(open.status);
+      expect(await full.json()).toMatchObject({ down: [{ feed: BAR, reason: REASON }], nats: { lastOutage: { server: '10.1.2.3:4222', error: 'read ECONNRESET' } } });
+    }
+    // No metrics token configured: everything, as /metrics.
+    await server?.close();
+    const unguarded = await startGuarded({});
+    expect(await (await unguarded('/healthz')).json()).toMatchObject({ down: [{ reason: REASON }], nats: { lastOutage: { server: '10.1.2.3:4222' } } });
   });
 });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayConfig, GatewayToken } from '../../../gateways/http/gateway-config.js';
 import { startGatewayServer } from '../../../gateways/http/gateway-server.js';
+import type { GatewayServerOptions } from '../../../gateways/http/gateway-server.js';
 import { isLoopbackAddress } from '../../../gateways/http/metrics-access.js';
 import { createEngineMetrics } from '../../../gateways/http/metrics.js';
 import { createHub } from '../../../gateways/ws/hub.js';
@@ -18,14 +19,14 @@ describe('GET /metrics behind an optional metrics token', () => {
   afterEach(async () => {
     for (const c of cleanup.splice(0).reverse()) await c();
   });
-  const start = async (over: Partial<GatewayConfig>, lines: LogLine[] = [], env: NodeJS.ProcessEnv = {}): Promise<string> => {
+  const start = async (over: Partial<GatewayConfig>, lines: LogLine[] = [], env: NodeJS.ProcessEnv = {}, health: Pick<GatewayServerOptions, 'probes' | 'nats'> = { probes: {} }): Promise<string> => {
     const bus = createMemoryBus();
     const subjects = subjectsFor('mt');
     const config = testGatewayConfig(over);
     const log = recordingLogger(lines);
     const hub = createHub({ bus, subjects, limits: config, heartbeatMs: config.heartbeatMs, log });
     const metrics = createEngineMetrics({ defaultMetrics: false });
-    const server = await startGatewayServer({ config, hub, metrics, probes: {}, bus, subjects, log, env });
+    const server = await startGatewayServer({ config, hub, metrics, ...health, bus, subjects, log, env });
     cleanup.push(() => bus.close(), () => hub.close(), () => server.close());
     return server.url;
   };
@@ -90,6 +91,39 @@ describe('GET /metrics behind an optional metrics token', () => {
     await start({}, local);
     expect(warned(local)).toEqual([]);
     expect(local.some((l) => l.msg === 'gateway listening')).toBe(true);
+  });
+
+  it('keeps the reasons of /readyz and /healthz (a PostgreSQL address and user, the NATS server) from callers without the metrics token: same status code, in the log, in full with the token', async () => {
+    const REDIS_REFUSED = 'connect ECONNREFUSED 10.20.30.40:6379';
+    const PG_AUTH = 'password authentication failed for user "sextant_prod"';
+    const NATS_DOWN = { connected: false, since: '2026-01-01T00:00:00.000Z', disconnects: 1, reconnects: 0, lastOutage: { at: '2026-01-01T00:00:00.000Z', until: null, ms: 4_000, server: '10.20.30.41:4222', error: 'read ECONNRESET' } };
+    const health = { probes: { postgres: () => Promise.reject(new Error(PG_AUTH)), redis: () => Promise.reject(new Error(REDIS_REFUSED)), nats: async () => true }, nats: () => NATS_DOWN };
+    const lines: LogLine[] = [];
+    const url = await start({ tokens: withScraper() }, lines, {}, health);
+    const get = (path: string, token?: string): Promise<Response> => fetch(`${url}${path}`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
+    for (const token of [undefined, 'guessed', VIEWER]) {
+      const ready = await get('/readyz', token);
+      expect(ready.status).toBe(503);
+      const text = await ready.text();
+      for (const secret of ['10.20.30.40', '6379', 'sextant_prod', 'ECONNREFUSED', 'password']) expect(text, secret).not.toContain(secret);
+      expect(JSON.parse(text)).toMatchObject({ status: 'unavailable', failed: ['postgres', 'redis'], checks: { postgres: { ok: false }, redis: { ok: false }, nats: { ok: true } } });
+      const healthz = await get('/healthz', token);
+      expect(healthz.status).toBe(200);
+      const h = await healthz.text();
+      for (const secret of ['10.20.30.41', '4222', 'ECONNRESET']) expect(h, secret).not.toContain(secret);
+      expect(JSON.parse(h)).toEqual({ status: 'degraded', nats: { ...NATS_DOWN, lastOutage: { at: NATS_DOWN.lastOutage.at, until: null, ms: 4_000 } } });
+    }
+    const full = await get('/readyz', SCRAPER);
+    expect(full.status).toBe(503);
+    expect(await full.json()).toMatchObject({ checks: { postgres: { ok: false, error: PG_AUTH }, redis: { ok: false, error: REDIS_REFUSED } } });
+    expect(await (await get('/healthz', SCRAPER)).json()).toEqual({ status: 'degraded', nats: NATS_DOWN });
+    // The log says why once, not once a probe.
+    const said = lines.filter((l) => l.msg.startsWith('not ready'));
+    expect(said).toHaveLength(1);
+    expect(said[0]?.fields['reasons']).toEqual({ postgres: PG_AUTH, redis: REDIS_REFUSED });
+    // No metrics token configured: the reasons to anyone, as /metrics.
+    const open = await start({}, [], {}, health);
+    expect(await (await fetch(`${open}/readyz`)).json()).toMatchObject({ checks: { postgres: { error: PG_AUTH } } });
   });
 
   it('tells loopback addresses from others', () => {
