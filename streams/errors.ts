@@ -77,3 +77,22 @@ export class SubscriptionRefusedError extends BusError {
     super(message, false, options);
   }
 }
+
+/**
+ * The server refused the JetStream API call that creates or updates `stream` (its login may not
+ * publish to `subject`, `$JS.API.STREAM.CREATE.<stream>`: deploy/nats/sextant.conf gives that to
+ * the engine user only). Not retryable: the login or its permissions must change.
+ */
+export class StreamRefusedError extends BusError {
+  override readonly name = 'StreamRefusedError';
+  constructor(
+    readonly stream: string,
+    readonly subject: string,
+    /** The NATS user the connection logged in as; undefined for a connection without one. */
+    readonly user: string | undefined,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, false, options);
+  }
+}

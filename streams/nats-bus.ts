@@ -13,6 +13,7 @@ import { coalesceWrites } from './nats-write-coalescing.js';
 import { captureDisconnectCause, disconnectReason } from './nats-disconnect-cause.js';
 import { inboxPrefixOf } from './nats-inbox.js';
 import { BUS_INBOX_REMEDY, inboxRefusedMessage, refusedInboxOf } from './nats-inbox-refusal.js';
+import { refusedStreamApiOf, streamRefusedError } from './nats-stream-refusal.js';
 import { refusedSubjectOf, subscriptionRefusedError } from './nats-subscription-refusal.js';
 
 export type NatsBusOptions = Readonly<{
@@ -241,8 +242,12 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
       return c;
     },
     ensureStreams: async (specs) => {
-      const m = await jsm();
-      for (const s of specs) await ensureStream(m, s);
+      const m = await jsm().catch((e: unknown) => {
+        // A login left on another's inbox prefix (the desk on _INBOX_engine) is refused its first JetStream reply.
+        const refused = refusedInboxOf(e, inboxPrefixOf(nc));
+        throw refused === undefined ? e : new BusError(`cannot reach JetStream to create the streams: ${inboxRefusedMessage(refused, inboxPrefixOf(nc), BUS_INBOX_REMEDY)}`, false, { cause: e });
+      });
+      for (const s of specs) await ensureStream(m, s, opts.user);
     },
     deleteStreams: async (names) => {
       const m = await jsm();
@@ -375,13 +380,18 @@ function streamConfig(s: StreamSpec): Partial<StreamConfig> & { name: string } {
   };
 }
 
-/** Create, or update to match the spec; creating an identical stream is a no-op on the server. */
-async function ensureStream(m: JetStreamManager, s: StreamSpec): Promise<void> {
+/**
+ * Create, or update to match the spec; creating an identical stream is a no-op on the server. A
+ * login that may not (`user`: the desk's) gets a {@link StreamRefusedError} naming the permission.
+ */
+async function ensureStream(m: JetStreamManager, s: StreamSpec, user: string | undefined): Promise<void> {
   const cfg = streamConfig(s);
   try {
     await m.streams.add(cfg);
     return;
   } catch (e) {
+    const refused = refusedStreamApiOf(e);
+    if (refused !== undefined) throw streamRefusedError(s.name, refused, user, e);
     if (!isApiError(e, STREAM_NAME_IN_USE)) throw new BusError(`cannot create stream ${s.name}: ${message(e)}`, false, { cause: e });
   }
   try {
@@ -393,6 +403,8 @@ async function ensureStream(m: JetStreamManager, s: StreamSpec): Promise<void> {
     await m.streams.update(s.name, updatable);
   } catch (e) {
     if (e instanceof BusError) throw e;
+    const refused = refusedStreamApiOf(e);
+    if (refused !== undefined) throw streamRefusedError(s.name, refused, user, e);
     throw new BusError(`cannot update stream ${s.name}: ${message(e)}`, false, { cause: e });
   }
 }

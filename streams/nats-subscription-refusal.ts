@@ -10,7 +10,8 @@ export function refusedSubjectOf(e: unknown): string | undefined {
   return e instanceof PermissionViolationError && e.operation === 'subscription' ? e.subject : undefined;
 }
 
-const who = (user: string | undefined): string => (user === undefined ? 'a connection without a NATS user' : `NATS user "${user}"`);
+/** How a refusal names the login: `NATS user "desk"`, or a connection without one. */
+export const natsLoginPhrase = (user: string | undefined): string => (user === undefined ? 'a connection without a NATS user' : `NATS user "${user}"`);
 
 /**
  * The refusal of a core subscription to `subject` under the login `user`, said so that an operator
@@ -20,7 +21,7 @@ export function subscriptionRefusedError(subject: string, user: string | undefin
   return new SubscriptionRefusedError(
     subject,
     user,
-    `NATS refused the subscription to "${subject}" for ${who(user)} (Permissions Violation for Subscription): the login lacks the permission to subscribe to "${subject}", ` +
+    `NATS refused the subscription to "${subject}" for ${natsLoginPhrase(user)} (Permissions Violation for Subscription): the login lacks the permission to subscribe to "${subject}", ` +
       'so nothing sent there reaches this process; run it under a login allowed to (deploy/nats/sextant.conf: the engine user subscribes to sx.>; config nats.user / nats.url)',
     { cause },
   );
