@@ -72,7 +72,8 @@ export type LabelingActorDeps = Readonly<{
    */
   fillPriceToleranceBps?: number;
   /**
-   * How far from its `refPrice` (bps of it) a fill of a market order may be, as the risk actor
+   * How far from its `refPrice` (bps of it), or from the market at the fill's time (its bars: see
+   * `createPendingHorizons`), a fill of a market order may be, as the risk actor
    * books a live consumer's (`validation.marketFillBandBps`). Give it only with the paper venue off:
    * left out, market fills are not checked against a price (the paper venue's are never refused).
    */

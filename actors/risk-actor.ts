@@ -56,7 +56,7 @@ export type RiskActorOptions = Readonly<{
   dedupWindowMs?: number;
   /** How far past its limit (bps of it) a reported fill's price may be: config `validation.fillPriceToleranceBps` (see `RiskCoreOptions`). */
   fillPriceToleranceBps?: number;
-  /** How far from its `refPrice` (bps of it) a reported fill of a market order may be: config `validation.marketFillBandBps` (see `RiskCoreOptions`). */
+  /** How far from its `refPrice`, or from the latest mid the book holds (bps of it), a reported fill of a market order may be: config `validation.marketFillBandBps` (see `RiskCoreOptions`). */
   marketFillBandBps?: number;
   /**
    * What the store holds for the account, read once by the caller at start-up and given here, so

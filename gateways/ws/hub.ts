@@ -85,8 +85,10 @@ export type HubOptions = Readonly<{
   fillPriceToleranceBps?: number;
   /**
    * With `bookedFills` and the paper venue off: the engine's `validation.marketFillBandBps`, so a
-   * market order's fill it refuses for its distance from the order's `refPrice` is not listed
-   * either. Left out, market fills are not checked (the engine books the paper venue's unchecked).
+   * market order's fill it refuses for its distance from the order's `refPrice` and from the latest
+   * mid is not listed either. The latest mid is that of the market data the feed relays, validated
+   * (with `marketData`; without it the feed holds no mid and checks against `refPrice` alone).
+   * Left out, market fills are not checked (the engine books the paper venue's unchecked).
    */
   marketFillBandBps?: number;
   /**

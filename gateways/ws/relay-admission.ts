@@ -141,6 +141,8 @@ export function createRelayAdmission(opts: RelayAdmissionOptions): RelayAdmissio
         return undefined;
       }
       v = r.msg;
+      // The mid the risk book marks from it: a fill after a move is held to it as well as to its order's refPrice.
+      booked?.marked(r.msg);
     } else if (route.idKind === 'fill' && (md !== undefined || booked !== undefined)) {
       const r = decodeFill(subject, data, opts.subjects, md?.isKnown ?? (() => true), opts.maxReportBytes);
       if (!r.ok) {

@@ -9,6 +9,7 @@ import { PredictionSchema } from '../../streams/messages/prediction.js';
 import type { Prediction } from '../../streams/messages/prediction.js';
 import { bookKey } from '../risk/risk-book.js';
 import { DEFAULT_FILL_PRICE_TOLERANCE_BPS, orderMismatch } from '../risk/fill-check.js';
+import type { LatestMid } from '../risk/fill-check.js';
 import { expiryTermsMismatch } from '../risk/expiry-check.js';
 import { REPORT_TOLERANCE } from '../quantity-dust.js';
 import type { Direction, PathBar } from './excursions.js';
@@ -59,6 +60,11 @@ const SnapshotBody = z.object({
   predictions: z.array(PredictionSchema),
   orders: z.array(OrderSchema),
   fills: z.array(FillSchema),
+  /**
+   * Fills of pending orders waiting for their asset's bars to reach their time (see `addFill`), in
+   * the order they came per order (snapshots of earlier versions have none: they decided at once).
+   */
+  heldFills: z.array(FillSchema).default([]),
   execWatermark: z.number(),
   done: z.array(z.string()),
   seqs: z.record(z.string(), z.number()),
@@ -128,6 +134,8 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec, fillPriceTo
   const assets = new Map<string, AssetBars>();
   const pending = new Map<string, PendingItem>();
   const fills = new Map<string, Fill[]>();
+  /** Fills waiting for their asset's bars to reach their time, per order, in the order they came (see `addFill`). */
+  const held = new Map<string, Fill[]>();
   /** Expiries of pending orders, by order id (see `addExpiry`). */
   const expiries = new Map<string, Expiry>();
   const done = new Set<string>();
@@ -204,24 +212,87 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec, fillPriceTo
   };
 
   /**
+   * The market around `ts` as the bars of `o`'s asset tell it, once they reach it: the close of the
+   * newest bar closed by `ts` (the mid the risk book held from it) and the low, high and close of the
+   * bar `ts` falls in (the market the venue filled at, and the engine's later mids came from), those
+   * the buffer holds; undefined while the asset's newest bar is older than the bar `ts` falls in
+   * (bars arrive in order per asset: from then on the answer is fixed, whatever the interleaving).
+   */
+  const barMids = (o: Order, ts: number): LatestMid[] | undefined => {
+    const a = assets.get(assetKey(o.venue, o.symbol));
+    const inBar = decisionBar(ts);
+    if (a === undefined || a.watermark < inBar) return undefined;
+    const out: LatestMid[] = [];
+    const closed = a.bars.findLast((b) => b.ts + tfMs <= ts);
+    if (closed !== undefined) out.push({ mid: closed.close, ts: closed.ts + tfMs });
+    const within = a.bars.find((b) => b.ts === inBar);
+    if (within !== undefined) out.push({ mid: within.low, ts }, { mid: within.high, ts }, { mid: within.close, ts: inBar + tfMs });
+    return out;
+  };
+
+  /**
+   * Whether `f` is a fill of `o` as the engine books it (see `addFill`): 'wait' while that turns on
+   * the market at its time and the asset's bars have not reached it. `restored`: a fill kept before
+   * a restart whose keeping turned on the market is kept again (its bars may be gone from the buffer).
+   */
+  const judged = (o: Order, f: Fill, restored = false): 'keep' | 'drop' | 'wait' => {
+    const list = fills.get(o.id) ?? [];
+    if (list.some((x) => x.id === f.id)) return 'drop';
+    const terms = { key: bookKey(o.venue, o.symbol), side: o.side, strategy: o.strategy, remaining: remainingOf(o, list), qty: o.qty, limitPrice: o.limitPrice, refPrice: o.refPrice };
+    const booked = (latest: readonly LatestMid[]): boolean => orderMismatch(terms, f, fillPriceToleranceBps, marketFillBandBps, latest) === undefined;
+    if (booked([])) return 'keep';
+    // Refused even were the market at its price: its venue, side, quantity or limit is wrong.
+    if (!booked([{ mid: f.price, ts: f.ts }])) return 'drop';
+    if (restored) return 'keep';
+    const mids = barMids(o, f.ts);
+    if (mids === undefined) return 'wait';
+    return booked(mids) ? 'keep' : 'drop';
+  };
+
+  /** Judges `o`'s waiting fills in the order they came, as far as the bars allow (a fill waits behind one that waits). */
+  const release = (o: Order): void => {
+    const queue = held.get(o.id);
+    if (queue === undefined) return;
+    while (queue.length > 0) {
+      const f = queue[0] as Fill;
+      const v = judged(o, f);
+      if (v === 'wait') return;
+      if (v === 'keep') fills.set(o.id, [...(fills.get(o.id) ?? []), f]);
+      queue.shift();
+    }
+    held.delete(o.id);
+  };
+
+  /**
    * Fills of pending orders are kept, as the engine books them: one that is not of its order as
    * approved (venue, symbol, side, strategy, more than it had left, a price worse than its limit by
-   * more than `fillPriceToleranceBps`, a market order's further from its `refPrice` than
-   * `marketFillBandBps`, a limit order's better than its limit and past its `refPrice` by more than
-   * that band; models/risk/fill-check.ts) is
-   * not, as the engine refuses it (ORDER_MISMATCH). Any SIGNALS fill advances the fill watermark.
+   * more than `fillPriceToleranceBps`, a market order's further than `marketFillBandBps` from both
+   * its `refPrice` and the market at its time, a limit order's better than its limit and past both
+   * by more than that band; models/risk/fill-check.ts) is not, as the engine refuses it
+   * (ORDER_MISMATCH). Any SIGNALS fill advances the fill watermark.
+   *
+   * The engine holds such a fill to the latest mid its risk book has when the fill comes, too (a
+   * genuine fill after a fast move, the order's `refPrice` up to two hours old): which mid that was
+   * turns on how the engine's market data and fills interleaved, which the labeler cannot know (its
+   * bars and fills come on separate consumers, and the same inputs must label the same in any
+   * interleaving). It takes the market at the fill's time from its bars instead (`barMids`): a fill
+   * that stands or falls on it waits, with the order's later fills behind it, until the asset's bars
+   * reach the bar it falls in — before its horizon bar's close, so before the order is due. A
+   * genuine fill is within the band of that bar's range; a unit error (ten times the market) is far
+   * from every price, and from the engine's mid, whatever it was.
    */
   function addFill(f: Fill): void {
     if (f.ts > execWatermark) execWatermark = f.ts;
     const item = pending.get(f.orderId);
     if (item?.kind !== 'order') return;
-    const list = fills.get(f.orderId) ?? [];
-    if (list.some((x) => x.id === f.id)) return;
-    const o = item.msg;
-    const remaining = remainingOf(o, list);
-    if (orderMismatch({ key: bookKey(o.venue, o.symbol), side: o.side, strategy: o.strategy, remaining, qty: o.qty, limitPrice: o.limitPrice, refPrice: o.refPrice }, f, fillPriceToleranceBps, marketFillBandBps) !== undefined) return;
-    list.push(f);
-    fills.set(f.orderId, list);
+    const queue = held.get(f.orderId);
+    if (queue !== undefined) {
+      if (!queue.some((x) => x.id === f.id)) queue.push(f);
+      return;
+    }
+    const v = judged(item.msg, f);
+    if (v === 'keep') fills.set(f.orderId, [...(fills.get(f.orderId) ?? []), f]);
+    else if (v === 'wait') held.set(f.orderId, [f]);
   }
 
   /**
@@ -285,6 +356,10 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec, fillPriceTo
       if (bar.ts <= a.watermark) return;
       a.bars.push({ ts: bar.ts, high: bar.high, low: bar.low, close: bar.close });
       a.watermark = bar.ts;
+      for (const id of [...held.keys()]) {
+        const it = pending.get(id);
+        if (it?.kind === 'order' && it.venue === venue && it.symbol === symbol) release(it.msg);
+      }
     },
     addPrediction,
     addOrder,
@@ -382,6 +457,7 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec, fillPriceTo
     complete(id: string): void {
       pending.delete(id);
       fills.delete(id);
+      held.delete(id);
       expiries.delete(id);
       if (!done.has(id)) {
         done.add(id);
@@ -443,6 +519,7 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec, fillPriceTo
         predictions: items.flatMap((i) => (i.kind === 'prediction' ? [i.msg] : [])),
         orders: items.flatMap((i) => (i.kind === 'order' ? [i.msg] : [])),
         fills: [...fills.values()].flat(),
+        heldFills: [...held.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).flatMap(([, q]) => q),
         expiries: [...expiries.values()].sort((a, b) => (a.orderId < b.orderId ? -1 : 1)),
         execWatermark,
         // All of them (at most 2·MAX_DONE): a restored state must ignore what the running one ignores.
@@ -458,6 +535,7 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec, fillPriceTo
       assets.clear();
       pending.clear();
       fills.clear();
+      held.clear();
       expiries.clear();
       done.clear();
       for (const a of s.assets) {
@@ -472,7 +550,15 @@ export function createPendingHorizons(tfMs: number, spec: LabelSpec, fillPriceTo
       }
       publishedThrough = s.publishedThrough;
       execWatermark = s.execWatermark;
-      for (const f of s.fills) addFill(f);
+      for (const f of s.fills) {
+        const item = pending.get(f.orderId);
+        if (item?.kind === 'order' && judged(item.msg, f, true) === 'keep') fills.set(f.orderId, [...(fills.get(f.orderId) ?? []), f]);
+      }
+      for (const f of s.heldFills) addFill(f);
+      for (const id of [...held.keys()]) {
+        const it = pending.get(id);
+        if (it?.kind === 'order') release(it.msg);
+      }
       execWatermark = s.execWatermark;
       // Checked when they came: against the fills kept then, not those that came after.
       for (const e of s.expiries) if (pending.get(e.orderId)?.kind === 'order') expiries.set(e.orderId, e);

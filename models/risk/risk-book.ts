@@ -61,7 +61,7 @@ const InFlightSchema = z.object({
   /**
    * The order's `refPrice`, the mid it was approved against: a market order's fills may not be further
    * from it than `validation.marketFillBandBps`, a limit order's better than its limit not further past
-   * it on that side (fill-check.ts). Absent in snapshots written before orders carried it, and for
+   * it on that side, unless they are within that band of the latest mark (fill-check.ts). Absent in snapshots written before orders carried it, and for
    * limit orders in those written before their fills were held to it (their limit only is checked).
    */
   refPrice: z.number().optional(),

@@ -60,9 +60,10 @@ export type RiskCoreOptions = Readonly<{
    */
   fillPriceToleranceBps?: number;
   /**
-   * How far from its `refPrice` (the mid it was approved against), in bps of it, a reported fill of
-   * a market order may be (config `validation.marketFillBandBps`; default
-   * {@link DEFAULT_MARKET_FILL_BAND_BPS}): one further is refused (ORDER_MISMATCH, `checkFill`).
+   * How far from its `refPrice` (the mid it was approved against), or from the latest mid the book
+   * holds for its venue × symbol, in bps of it, a reported fill of a market order may be (config
+   * `validation.marketFillBandBps`; default {@link DEFAULT_MARKET_FILL_BAND_BPS}): one further from
+   * both is refused (ORDER_MISMATCH, `checkFill`).
    */
   marketFillBandBps?: number;
   /**

@@ -33,8 +33,9 @@ export const OrderSchema = z
     /**
      * The reference price the risk actor approved the order against: the mid its price collar
      * compared the order with (a limit order's limit, a market order's expected price). A market
-     * order has no other price: a live consumer's fill of one further from it than
-     * `validation.marketFillBandBps` is refused (ORDER_MISMATCH), a price or unit error. Optional:
+     * order has no other price: a live consumer's fill of one further from it, and from the latest
+     * mid the risk book holds when the fill comes, than `validation.marketFillBandBps` is refused
+     * (ORDER_MISMATCH), a price or unit error. Optional:
      * orders published before it existed have none (their fills are not checked against it).
      */
     refPrice: positive.optional(),

@@ -309,6 +309,46 @@ describe('pending horizons', () => {
     expect(kept(1000, before)).toEqual(all);
   });
 
+  it("keeps a market order's genuine fill after a 15 % move, as the engine books it near its latest mid, judged on the bars at the fill's time in any interleaving, and still not a unit error", () => {
+    const o: Order = { ...order('s1', bar(0, 101, 99, 100), 'buy'), orderType: 'market', limitPrice: null, refPrice: 100 };
+    // The market jumps 15 % in bar 1; the desk fills in it, half an hour in.
+    const bars = [bar(0, 101, 99, 100), bar(1, 118, 112, 115), bar(2, 116, 114, 115)];
+    const at = T0 + H + 1_800_000;
+    const fills = [fill(o, 1, at, 0.25, 1_150, false), fill(o, 2, at, 0.25, 115.5, false), fill(o, 3, at, 0.25, 11.5, false), fill(o, 4, at, 0.25, 116, true)];
+    const kept = (order: 'fills first' | 'bars first' | 'restart between'): string[] => {
+      let s = createPendingHorizons(H, spec, 5, 1000);
+      s.addOrder(o, fid);
+      if (order === 'bars first') for (const b of bars) s.addBar(VENUE, S, b);
+      for (const f of fills) s.addFill(f);
+      if (order === 'restart between') {
+        const r = createPendingHorizons(H, spec, 5, 1000);
+        r.restore(JSON.parse(JSON.stringify(s.snapshot())), (_v, _s, t) => fid(t));
+        s = r;
+      }
+      if (order !== 'bars first') for (const b of bars) s.addBar(VENUE, S, b);
+      return s.fillsOf(s.due()[0] as never).map((x) => x.id);
+    };
+    const booked = [`x:${o.id}:2`, `x:${o.id}:4`];
+    expect(kept('fills first')).toEqual(booked);
+    expect(kept('bars first')).toEqual(booked);
+    expect(kept('restart between')).toEqual(booked);
+    // Waiting for its bar, the order is not complete: its final fill is not kept yet.
+    const s = createPendingHorizons(H, spec, 5, 1000);
+    s.addOrder(o, fid);
+    for (const f of fills) s.addFill(f);
+    s.addBar(VENUE, S, bars[0] as never);
+    expect(s.snapshot().heldFills.map((f) => f.id)).toEqual(fills.map((f) => f.id));
+    s.addBar(VENUE, S, bars[1] as never);
+    expect(s.snapshot().heldFills).toEqual([]);
+    expect(s.snapshot().fills.map((f) => f.id)).toEqual(booked);
+    // Without the move the same fill is refused, as the engine refuses it.
+    const flat = createPendingHorizons(H, spec, 5, 1000);
+    flat.addOrder(o, fid);
+    for (let i = 0; i <= 2; i++) add(flat, i);
+    for (const f of fills) flat.addFill(f);
+    expect(flat.snapshot().fills.map((f) => f.id)).toEqual([]);
+  });
+
   describe("an order's expiry (exec.expired) ends its fill wait once every fill it reports is kept", () => {
     // Horizon 2 bars, grace 1: order at bar 0, horizon bar 2, grace ends at bar 3. No SIGNALS
     // message past the horizon bar's close: without the expiry the order waits for the grace.

@@ -213,6 +213,37 @@ describe('fills checked against their order (models/risk/fill-check.ts)', () => 
     expect(core.checkFill(fill({ orderId: l.order.id, qty: 0.1, price: 10 }))).toMatchObject({ reason: 'ORDER_MISMATCH' });
   });
 
+  it('books a genuine fill after the market moved past the band from refPrice, near the latest mid the book holds, and still refuses a unit error, naming both prices', () => {
+    // 1h bars: the order's refPrice may be two hours old when a desk fills it; the market moved 15 %.
+    const core = createRiskCore({ account: 'acc', limits: baseLimits });
+    core.onMarket({ venue: VENUE, symbol: BTC, ts: T0, mid: 100 });
+    const m = core.onSuggestion(suggestion({ orderType: 'market', limitPrice: null, qty: 0.5 }), T0);
+    const l = core.onSuggestion(suggestion({ side: 'sell', limitPrice: 100, qty: 0.5 }), T0);
+    if (m.kind !== 'order' || l.kind !== 'order') throw new Error(`not approved: ${JSON.stringify([m, l])}`);
+    const at = T0 + 3_600_000;
+    const mbuy = (price: number) => fill({ orderId: m.order.id, ts: at + 1_000, qty: 0.1, final: false, price });
+    const lsell = (price: number) => fill({ orderId: l.order.id, side: 'sell', ts: at + 1_000, qty: 0.1, final: false, price });
+    // Before the book has the move, the fill at the new market is refused (refPrice alone).
+    expect(core.checkFill(mbuy(115.5))).toMatchObject({ reason: 'ORDER_MISMATCH' });
+    expect(core.checkFill(lsell(115.5))).toMatchObject({ reason: 'ORDER_MISMATCH' });
+    core.onMarket({ venue: VENUE, symbol: BTC, ts: at, mid: 115 });
+    expect(core.checkFill(mbuy(115.5))).toBeUndefined();
+    expect(core.checkFill(lsell(115.5))).toBeUndefined(); // better than its limit, at the market now
+    expect(core.checkFill(mbuy(95))).toBeUndefined(); // and still near refPrice
+    // Ten times the market (or a tenth) is far from both.
+    expect(core.checkFill(mbuy(1_155))).toEqual({
+      reason: 'ORDER_MISMATCH',
+      detail: `fill price 1155 is above market buy order ${m.order.id}'s reference price 100 (the mid risk approved it against) by 105500 bps, more than the 1000 bps band (validation.marketFillBandBps): from 90 to 110; and above the latest mid 115 (event time ${at}) by 90435 bps: from 103.5 to 126.5`,
+    });
+    expect(core.checkFill(mbuy(11.55))?.detail).toContain('below the latest mid 115');
+    expect(core.checkFill(lsell(1_155))?.detail).toBe(
+      `fill price 1155 is above limit sell order ${l.order.id}'s reference price 100 (the mid risk approved it against) by 105500 bps, and above the latest mid 115 (event time ${at}) by 90435 bps, better than its limit 100 by more than the 1000 bps band (validation.marketFillBandBps) a price past the limit is held to: at most 126.5`,
+    );
+    // Another asset's mid is not this order's market.
+    core.onMarket({ venue: VENUE, symbol: ETH, ts: at, mid: 1_155 });
+    expect(core.checkFill(mbuy(1_155))).toMatchObject({ reason: 'ORDER_MISMATCH' });
+  });
+
   it('gives every order it approves refPrice, the mid its collar compared it with', () => {
     const core = createRiskCore({ account: 'acc', limits: baseLimits });
     core.onMarket({ venue: VENUE, symbol: BTC, ts: T0, mid: 100.2 });

@@ -45,4 +45,19 @@ describe("the websocket feed's booked fills (gateways/ws/booked-fills.ts)", () =
     old.approved(before);
     expect(old.book(mfill(0, 420_000))).toBeUndefined();
   });
+
+  it("relays a market order's fill after the market moved 15 % when it is near the latest mid the feed relayed, as the engine books it, and still withholds a unit error", () => {
+    const market: Order = { ...order, id: 'o:mkt', suggestionId: 'mkt', side: 'buy', orderType: 'market', limitPrice: null, refPrice: 42_000 };
+    const mfill = (n: number, price: number): Fill => ({ ...fill(n, price), id: `x:o:mkt:${n}`, orderId: 'o:mkt', side: 'buy' });
+    const booked = createBookedFills(10, 5, 1000);
+    booked.approved(market);
+    expect(booked.book(mfill(0, 48_300))).toMatchObject({ reason: 'ORDER_MISMATCH' });
+    // The hourly bar that closed at the new market (known at its close), then an older trade: ignored, as the risk book ignores it.
+    booked.marked({ type: 'md.bar', v: 1, id: 'b:1', venue: 'binance', symbol: 'BTC/USDT', tf: '1h', ts: 0, open: 42_000, high: 48_400, low: 41_900, close: 48_300, volume: 10, recvTs: 0 });
+    booked.marked({ type: 'md.trade', v: 1, id: 't:1', venue: 'binance', symbol: 'BTC/USDT', ts: 1, price: 42_000, qty: 1, side: 'buy', recvTs: 1 });
+    // Another market's mid is not this order's.
+    booked.marked({ type: 'md.trade', v: 1, id: 't:2', venue: 'binance', symbol: 'ETH/USDT', ts: 3_600_001, price: 483_000, qty: 1, side: 'buy', recvTs: 1 });
+    expect(booked.book(mfill(1, 48_300))).toBeUndefined();
+    expect(booked.book(mfill(2, 483_000))).toMatchObject({ reason: 'ORDER_MISMATCH', detail: expect.stringContaining('and above the latest mid 48300 (event time 3600000)') });
+  });
 });
