@@ -1,10 +1,12 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TIMEFRAMES } from '../streams/messages/bar.js';
 import type { Timeframe } from '../streams/messages/bar.js';
-import { freqtradeFileName, freqtradeVenueOf } from './freqtrade-files.js';
+import { freqtradeFileName, freqtradeVenueOf, TIMEFRAME_LIKE, unreadFreqtradeFile } from './freqtrade-files.js';
 import { parseTimeframe } from './historical/bars-csv.js';
+import type { UnreadFile } from './unread-bar-files.js';
+import { unreadFilesNote } from './unread-bar-files.js';
 
 /** The environment variable that points at the market-data folder. */
 export const DATA_DIR_ENV = 'SEXTANT_DATA_DIR';
@@ -140,15 +142,33 @@ function wantedSymbol(m: RegExpExecArray, symbols: ReadonlySet<string> | undefin
  * Lists the OHLCV files `ohlcv/<venue>_<market>_<tf>/<BASE>_<QUOTE>_<tf>*.csv`, optionally only
  * some symbols (`BTC/USDT`) and one timeframe, sorted by symbol, timeframe and name (so the
  * eras of one symbol come in time order). Folders and files that do not follow the pattern, or
- * whose timeframe Sextant does not know, are ignored. Several files per symbol are normal
- * (two 5m eras): merge them with `mergeByTime`.
+ * whose timeframe Sextant does not know, are left out ({@link unreadBarFiles} names them, for the
+ * commands' warnings). Several files per symbol are normal (two 5m eras): merge them with
+ * `mergeByTime`. The freqtrade files of the folder are listed with them (a freqtrade exchange
+ * folder without `ohlcv/`: with its own `<BASE>_<QUOTE>_<tf>….csv` files); a symbol and timeframe
+ * in a freqtrade file and another file is a {@link DataDirError} naming both.
  *
  * @example findBarFiles(requireDataDir(flag), { symbols: ['BTC/USDT'], timeframe: '5m' })
  */
 export function findBarFiles(dataDir: string, filter: BarFileFilter = {}): BarFile[] {
+  return refuseOverlaps(dataDir, listBarFiles(dataDir, filter));
+}
+
+/**
+ * {@link findBarFiles} before the overlap check: `ohlcv/`'s files and a freqtrade folder's (its
+ * own CSV bar files too when it has no `ohlcv/`: a flat folder holding both is read whole).
+ */
+function listBarFiles(dataDir: string, filter: BarFileFilter): BarFile[] {
+  const hasOhlcv = isDir(join(dataDir, 'ohlcv'));
+  const freqtrade = isFreqtradeDir(dataDir);
+  if (!hasOhlcv && !freqtrade) throw new DataDirError(dataDir, `market data folder ${dataDir} has no ohlcv/ folder.`);
+  const csv = hasOhlcv ? ohlcvFiles(dataDir, filter) : flatCsvFiles(dataDir, filter);
+  return sortBarFiles([...csv, ...(freqtrade ? findFreqtradeFiles(dataDir, filter) : [])]);
+}
+
+/** The files of `ohlcv/<venue>_<market>_<tf>/` folders. */
+function ohlcvFiles(dataDir: string, filter: BarFileFilter): BarFile[] {
   const ohlcv = join(dataDir, 'ohlcv');
-  if (!isDir(ohlcv) && isFreqtradeDir(dataDir)) return sortBarFiles(findFreqtradeFiles(dataDir, filter));
-  if (!isDir(ohlcv)) throw new DataDirError(dataDir, `market data folder ${dataDir} has no ohlcv/ folder.`);
   const { tf: wantTf, symbols: wantSymbols } = wanted(filter);
   const out: BarFile[] = [];
   for (const folder of readdirSync(ohlcv).sort()) {
@@ -162,7 +182,43 @@ export function findBarFiles(dataDir: string, filter: BarFileFilter = {}): BarFi
       out.push({ path: join(ohlcv, folder, name), venue: f[1]!.toLowerCase(), market: f[2]!.toLowerCase(), symbol, timeframe });
     }
   }
-  return sortBarFiles(out);
+  return out;
+}
+
+/** The `<BASE>_<QUOTE>_<tf>[_…].csv` files of a flat folder (venue and market `unknown`: the name says neither). */
+function flatCsvFiles(dir: string, filter: BarFileFilter): BarFile[] {
+  const { tf: wantTf, symbols: wantSymbols } = wanted(filter);
+  const out: BarFile[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const m = FILE_RE.exec(name);
+    const timeframe = m === null ? undefined : tryTimeframe(m[3]!);
+    if (m === null || timeframe === undefined || (wantTf !== undefined && timeframe !== wantTf)) continue;
+    const symbol = wantedSymbol(m, wantSymbols);
+    if (symbol !== undefined) out.push({ path: join(dir, name), venue: UNKNOWN_VENUE, market: 'unknown', symbol, timeframe });
+  }
+  return out;
+}
+
+/**
+ * `files` as they are, or a {@link DataDirError} naming the files when a freqtrade file and
+ * another file hold the same symbol and timeframe (`BTC_USDT_1h.csv` beside `BTC_USDT-1h.feather`,
+ * or the same pair in two freqtrade formats): a freqtrade file is its pair's whole history, so
+ * the two overlap, and which one's bars to trust is the user's call, not a silent merge. Several
+ * CSV files of one symbol are eras, merged by time as always.
+ */
+function refuseOverlaps(dir: string, files: readonly BarFile[]): BarFile[] {
+  const groups = new Map<string, BarFile[]>();
+  for (const f of files) {
+    const key = `${f.symbol} ${f.timeframe}`;
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  const clashes = [...groups].filter(([, g]) => g.length > 1 && g.some((f) => freqtradeFileName(basename(f.path)) !== undefined));
+  if (clashes.length === 0) return [...files];
+  const rel = (f: BarFile): string => relative(dir, f.path);
+  throw new DataDirError(
+    dir,
+    `${dir} holds ${clashes.map(([key, g]) => `${key} in ${g.length} files (${g.map(rel).join(', ')})`).join('; ')}: a freqtrade file holds its pair's whole history, so another file of the same symbol and timeframe overlaps it. Keep one (move the other out of the folder).`,
+  );
 }
 
 /** By symbol, timeframe and path (so the eras of one symbol come in time order). */
@@ -225,8 +281,9 @@ export function venueOfBarFile(path: string): string {
  * {@link findBarFiles} for a folder given on the command line: a data folder, its `ohlcv/`
  * folder, one `ohlcv/<venue>_<market>_<tf>/` folder (only its files), a freqtrade exchange
  * folder (`user_data/data/binance`) or its `futures/` folder (only the futures), or any folder of files
- * named `<BASE>_<QUOTE>_<tf>[_…].csv` (venue and market `unknown`). Throws a
- * {@link DataDirError} when the folder holds none of these.
+ * named `<BASE>_<QUOTE>_<tf>[_…].csv` (venue and market `unknown`), freqtrade files beside them
+ * read too. Throws a {@link DataDirError} when the folder holds none of these (naming the files it
+ * holds that are not read), or when a freqtrade file and another hold one symbol and timeframe.
  */
 export function findBarFilesUnder(path: string, filter: BarFileFilter = {}): BarFile[] {
   const p = resolve(path);
@@ -234,23 +291,54 @@ export function findBarFilesUnder(path: string, filter: BarFileFilter = {}): Bar
   const root = dataRootOf(p);
   if (root !== undefined) {
     const inside = root === p || basename(p) === 'ohlcv' ? undefined : `${p}/`;
-    return findBarFiles(root, filter).filter((f) => inside === undefined || f.path.startsWith(inside));
+    return refuseOverlaps(p, listBarFiles(root, filter).filter((f) => inside === undefined || f.path.startsWith(inside)));
   }
-  const { tf: wantTf, symbols: wantSymbols } = wanted(filter);
-  const out: BarFile[] = [];
-  for (const name of readdirSync(p).sort()) {
-    const m = FILE_RE.exec(name);
-    const timeframe = m === null ? undefined : tryTimeframe(m[3]!);
-    if (m === null || timeframe === undefined || (wantTf !== undefined && timeframe !== wantTf)) continue;
-    const symbol = wantedSymbol(m, wantSymbols);
-    if (symbol === undefined) continue;
-    out.push({ path: join(p, name), venue: UNKNOWN_VENUE, market: 'unknown', symbol, timeframe });
-  }
+  const out = flatCsvFiles(p, filter);
   if (out.length === 0 && readdirSync(p).every((n) => FILE_RE.exec(n) === null)) {
     throw new DataDirError(
       p,
-      `${p} holds no ohlcv/ folder, no files named <BASE>_<QUOTE>_<timeframe>….csv and no freqtrade files (<BASE>_<QUOTE>-<timeframe>.feather, .json, .json.gz or .parquet, futures/<BASE>_<QUOTE>_<SETTLE>-<timeframe>-futures.<ext>).`,
+      `${p} holds no ohlcv/ folder, no files named <BASE>_<QUOTE>_<timeframe>….csv and no freqtrade files (<BASE>_<QUOTE>-<timeframe>.feather, .json, .json.gz or .parquet, futures/<BASE>_<QUOTE>_<SETTLE>-<timeframe>-futures.<ext>).${unreadFilesNote(unreadBarFiles(p), p)}`,
     );
+  }
+  return out;
+}
+
+/** Why a `<BASE>_<QUOTE>_<tf>….csv` file is not read: its timeframe (that of its `ohlcv/` folder, `inFolder`) is not one Sextant knows. */
+function unreadCsv(name: string, inFolder: string | undefined): Readonly<{ symbol: string; kind: 'timeframe' }> | undefined {
+  const m = FILE_RE.exec(name);
+  if (m === null || (inFolder !== undefined && m[3] !== inFolder) || tryTimeframe(m[3]!) !== undefined || !TIMEFRAME_LIKE.test(m[3]!)) return undefined;
+  return { symbol: `${m[1]!.toUpperCase()}/${m[2]!.toUpperCase()}`, kind: 'timeframe' };
+}
+
+/**
+ * The files under a folder given on the command line (as {@link findBarFilesUnder} takes it) that
+ * look like bar files but are not read, of `symbols` only when given: bars of a timeframe Sextant
+ * does not know (`BTC_USDT-3m.feather`, `BTC_USDT_2h.csv`, `ohlcv/binance_spot_2h/`), freqtrade's
+ * mark, index, premium-index and funding-rate candles, its trades and its hdf5 files. The commands
+ * warn of them ({@link unreadFileWarnings}) and name them when a symbol has no bar file.
+ */
+export function unreadBarFiles(path: string, filter: Pick<BarFileFilter, 'symbols'> = {}): UnreadFile[] {
+  const p = resolve(path);
+  if (!isDir(p)) return [];
+  const root = dataRootOf(p);
+  const hasOhlcv = root !== undefined && isDir(join(root, 'ohlcv'));
+  // Each folder read, with the timeframe its name says (ohlcv/<venue>_<market>_<tf>/) and whether its CSV files are read.
+  const folders: [string, string | undefined, boolean][] = root === undefined ? [[p, undefined, true]] : [[root, undefined, !hasOhlcv], [join(root, 'futures'), undefined, false]];
+  if (hasOhlcv) {
+    const ohlcv = join(root, 'ohlcv');
+    for (const folder of readdirSync(ohlcv).sort()) {
+      const f = FOLDER_RE.exec(folder);
+      if (f !== null && isDir(join(ohlcv, folder))) folders.push([join(ohlcv, folder), f[3], true]);
+    }
+  }
+  const inside = root === undefined || root === p || basename(p) === 'ohlcv' ? undefined : `${p}/`;
+  const out: UnreadFile[] = [];
+  for (const [dir, tf, csv] of folders) {
+    if (!isDir(dir) || (inside !== undefined && !`${dir}/`.startsWith(inside))) continue;
+    for (const name of readdirSync(dir).sort()) {
+      const found = (tf === undefined ? unreadFreqtradeFile(name) : undefined) ?? (csv ? unreadCsv(name, tf) : undefined);
+      if (found !== undefined && (filter.symbols === undefined || filter.symbols.includes(found.symbol))) out.push({ path: join(dir, name), ...found });
+    }
   }
   return out;
 }

@@ -53,3 +53,29 @@ export function freqtradeVenueOf(exchangeFolder: string): string | undefined {
   const name = basename(exchangeFolder);
   return /^[a-z][a-z0-9]*$/.test(name) ? name : undefined;
 }
+
+/** Why a file that looks like a bar file is not read: {@link unreadFileKind}. */
+export type UnreadKind = 'timeframe' | 'candles' | 'trades' | 'hdf5';
+
+/** A timeframe as freqtrade and ccxt write one (`3m`, `2h`, `1w`, `1M`), known to Sextant or not. */
+export const TIMEFRAME_LIKE = /^\d+[smhdwM]$/;
+
+/** Any file freqtrade's `download-data` writes: its candle types, trades, and hdf5 besides the formats read. */
+const ANY_RE = /^([A-Z0-9]+)_([A-Z0-9]+)(?:_([A-Z0-9]+))?-(\w+?)(?:-(futures|mark|index|premiumIndex|funding_rate))?\.(feather|json|json\.gz|parquet|h5)$/i;
+
+/**
+ * Why a freqtrade file is not read, with the symbol its name says (`BTC_USDT_USDT-8h-mark.feather`
+ * → candles of BTC/USDT:USDT), or undefined for a file that is read or is no freqtrade file: mark,
+ * index, premium-index and funding-rate candles (not trade bars), trades (`-trades`), a timeframe
+ * Sextant does not know (`-3m`), freqtrade's hdf5 files.
+ */
+export function unreadFreqtradeFile(name: string): Readonly<{ symbol: string; kind: UnreadKind }> | undefined {
+  if (freqtradeFileName(name) !== undefined) return undefined;
+  const m = ANY_RE.exec(name);
+  if (m === null) return undefined;
+  const symbol = `${m[1]!.toUpperCase()}/${m[2]!.toUpperCase()}${m[3] === undefined ? '' : `:${m[3].toUpperCase()}`}`;
+  if (m[6]!.toLowerCase() === 'h5') return { symbol, kind: 'hdf5' };
+  if (m[4]!.toLowerCase() === 'trades') return { symbol, kind: 'trades' };
+  if (m[5] !== undefined && m[5].toLowerCase() !== 'futures') return { symbol, kind: 'candles' };
+  return TIMEFRAME_LIKE.test(m[4]!) ? { symbol, kind: 'timeframe' } : undefined;
+}

@@ -6,7 +6,8 @@ import { backtestProgress } from './backtest-progress.js';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { paperVenueOptions } from '../paper-venue-options.js';
-import { dataRootOf, findBarFilesUnder, requireDataDir, venueOfBarFile } from '../../gateways/data-dir.js';
+import { dataRootOf, findBarFilesUnder, requireDataDir, unreadBarFiles, venueOfBarFile } from '../../gateways/data-dir.js';
+import { unreadFilesNote, unreadFileWarnings } from '../../gateways/unread-bar-files.js';
 import { readBarBatches, readBars } from '../../gateways/historical/bars-csv.js';
 import { mergeBatchesByTime } from '../../gateways/historical/merge-batches-by-time.js';
 import type { Batches } from '../../gateways/historical/merge-batches-by-time.js';
@@ -213,7 +214,7 @@ export async function barFiles(data: string, symbols: readonly string[], timefra
   const missing = symbols.filter((s) => !files.some((f) => f.symbol === s));
   if (missing.length > 0) {
     const held = findBarFilesUnder(data, { timeframe }).map((f) => f.symbol);
-    throw new InvalidArgumentError(`no ${timeframe} bar files for ${missing.join(', ')} under ${data}${spellingHint(missing, held)}`);
+    throw new InvalidArgumentError(`no ${timeframe} bar files for ${missing.join(', ')} under ${data}${spellingHint(missing, held)}${unreadFilesNote(unreadBarFiles(data, { symbols: missing }), data)}`);
   }
   return files.map((f) => ({ path: f.path, symbol: f.symbol, venue: f.venue }));
 }
@@ -354,6 +355,8 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   // its segments' models with no progress stream: it says this itself, once (warnOrderLife).
   const registered = opts.registry !== undefined ? await opts.registry.get(cfg.strategy.model) : undefined;
   warnOrderLife(orderLifeOf(cfg, barMs, registered?.calibration.horizonMs ?? DEFAULT_HORIZON_BARS * barMs), note);
+  // Files of the symbols that look like bars but are not read (mark candles, a 3m file) were left out without a word.
+  if (data !== undefined && statSync(data).isDirectory()) for (const w of unreadFileWarnings(unreadBarFiles(data, { symbols: opts.symbols }), data)) note(`warning: ${w}`);
   // Said once the training bars are read: the range they really span (the data may hold less than three years).
   const trainTo = opts.from - (opts.embargoMs ?? 0);
   const model =

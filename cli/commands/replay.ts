@@ -3,7 +3,8 @@ import { basename } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
-import { UNKNOWN_VENUE, barFileName, findBarFilesUnder } from '../../gateways/data-dir.js';
+import { UNKNOWN_VENUE, barFileName, findBarFilesUnder, unreadBarFiles } from '../../gateways/data-dir.js';
+import { unreadFilesNote, unreadFileWarnings } from '../../gateways/unread-bar-files.js';
 import { readMarketData } from '../../gateways/historical/market-data-csv.js';
 import type { MarketDataKind } from '../../gateways/historical/market-data-csv.js';
 import { mergeByTime } from '../../gateways/historical/merge-by-time.js';
@@ -85,7 +86,8 @@ export function replayFiles(cfg: Config, opts: Omit<ReplayCommandOptions, 'confi
     const missing = symbols.filter((sym) => !files.some((f) => f.symbol === sym));
     // The configured assets by default: replay those the folder has, name the rest only if none is there.
     if (files.length === 0 || (opts.symbols !== undefined && missing.length > 0)) {
-      throw new ReplayInputError(`no ${timeframe} bar files for ${(files.length === 0 ? symbols : missing).join(', ')} under ${opts.data}`);
+      const none = files.length === 0 ? symbols : missing;
+      throw new ReplayInputError(`no ${timeframe} bar files for ${none.join(', ')} under ${opts.data}${unreadFilesNote(unreadBarFiles(opts.data, { symbols: none }), opts.data)}`);
     }
     return files.map((f) => ({ path: f.path, venue: f.venue === UNKNOWN_VENUE ? cfg.venue : f.venue, symbol: f.symbol, tf: f.timeframe, tfFrom: 'name' }));
   }
@@ -172,6 +174,8 @@ export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
     process.stderr.write(`\nrefused ${e.message}\n`);
     if (dlqOut.publish !== undefined) refusals.push(dlqOut.publish(entry));
   });
+  // Files of the symbols that look like bars but are not read (mark candles, a 3m file) were left out without a word.
+  if (statSync(opts.data).isDirectory()) for (const w of unreadFileWarnings(unreadBarFiles(opts.data, { symbols: opts.symbols ?? cfg.assets.map((a) => a.symbol) }), opts.data)) process.stderr.write(`warning: ${w}\n`);
 
   const bus = await createNatsBus(natsBusOptions(cfg.nats, `${cfg.nats.name}-replay`));
   // A lost NATS connection and its return are said on stderr, as `sextant run` logs them.

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
+import { findBarFiles, requireDataDir, unreadBarFiles } from '../../gateways/data-dir.js';
+import { unreadFilesNote, unreadFileWarnings } from '../../gateways/unread-bar-files.js';
 import { parseTimeframe, readBars } from '../../gateways/historical/bars-csv.js';
 import type { BarInput } from '../../models/features/inputs.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
@@ -114,7 +115,7 @@ export async function loadSymbolBars(dataDir: string, symbols: readonly string[]
   const out: SymbolBars[] = [];
   for (const symbol of symbols) {
     const mine = files.filter((f) => f.symbol === symbol);
-    if (mine.length === 0) throw new InvalidArgumentError(`no ${timeframe} bar files for ${symbol} under ${dataDir}/ohlcv${spellingHint([symbol], findBarFiles(dataDir, { timeframe }).map((f) => f.symbol))}`);
+    if (mine.length === 0) throw new InvalidArgumentError(`no ${timeframe} bar files for ${symbol} under ${dataDir}${spellingHint([symbol], findBarFiles(dataDir, { timeframe }).map((f) => f.symbol))}${unreadFilesNote(unreadBarFiles(dataDir, { symbols: [symbol] }), dataDir)}`);
     const bars: BarInput[] = [];
     for (const f of mine) {
       for await (const b of readBars(f.path, { venue: f.venue, symbol, tf: timeframe, ...window })) {
@@ -169,6 +170,8 @@ async function trainingBars(opts: TrainCliOptions, dataDir: string, timeframe: s
   if (empty !== undefined) throw new InvalidArgumentError(empty);
   const twice = repeatedIn(opts.symbols);
   if (twice.length > 0) throw new InvalidArgumentError(`--symbols: ${twice.join(', ')} given more than once`);
+  // Files of the symbols that look like bars but are not read (mark candles, a 3m file) were left out without a word.
+  for (const w of unreadFileWarnings(unreadBarFiles(dataDir, { symbols: opts.symbols }), dataDir)) process.stderr.write(`warning: ${w}\n`);
   return requireBars(await loadSymbolBars(dataDir, opts.symbols, timeframe, windowOf(opts)), { dataDir, timeframe, ...windowOf(opts) });
 }
 

@@ -141,6 +141,9 @@ describe('freqtrade download-data folders', () => {
     const out = join(tmp, 'bt');
     const r = spawnSync(process.execPath, [resolve(ROOT, 'bin/sextant.js'), 'backtest', '--data', dir, '--symbols', 'BTC/USDT', '--from', '2022-01-01', '--to', '2022-02-01', '--report', out], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
     expect(r.status, r.stderr).toBe(0);
+    // Said on stderr, for the symbols backtested only (not ETH/USDT:USDT's funding-rate candles).
+    expect(r.stderr).toContain(`warning: 1 file under ${dir} not read, freqtrade trades, not bars: BTC_USDT-trades.feather\n`);
+    expect(r.stderr).not.toContain('funding_rate');
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as BacktestReport;
     expect(report.symbols).toEqual(['BTC/USDT']);
     expect(report.metrics.periods).toBe(31 * 24);
