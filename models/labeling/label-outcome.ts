@@ -36,7 +36,7 @@ export function missingPathBars(item: Pick<PendingItem, 'decisionTs' | 'horizonE
 
 /**
  * How many bars the item's label needs that `bars` lacks: its path's (`missingPathBars`) and, for
- * an order, its decision bar, whose close is its entry (a prediction carries its own `price`).
+ * an order, its decision bar, whose close is its decision price (a prediction carries its own `price`).
  */
 export function missingBars(item: PendingItem, bars: readonly PathBar[]): number {
   const noDecisionBar = item.kind === 'order' && !bars.some((b) => b.ts === item.decisionTs);
@@ -44,14 +44,29 @@ export function missingBars(item: PendingItem, bars: readonly PathBar[]): number
 }
 
 /**
+ * The price an order's outcome is measured from (see {@link labelOutcome}): what it paid, the
+ * volume-weighted price of its fills up to the exit (`avgFillPrice`); unfilled, its `refPrice`,
+ * the mid the risk actor approved it against (the decision bar's close for a bar decision with no
+ * tick since; a later mid otherwise), the price it would have traded at; an order published before
+ * orders carried `refPrice`, its decision bar's close.
+ */
+export function orderEntry(decisionClose: number, refPrice: number | undefined, avgFillPrice: number | null): number {
+  return avgFillPrice ?? refPrice ?? decisionClose;
+}
+
+/**
  * The outcome and label of one prediction or order whose horizon passed. Pure: the same item,
  * bars, ATR and fills give the same messages.
  *
- * Entry is the decision-time close: the prediction's `price` (the close of the bar it was made
- * on), or for an order the decision bar's close (the last bar closed when it was decided). An
- * order whose decision bar is missing gets no label: its limit price is no close anybody saw (an
- * offset from the reference, or a market order's none), and its return and shortfall would be
- * measured from it. The exit is the close of the horizon bar. A path with a gap (a bar missing
+ * A prediction's entry is the decision-time close, its `price` (the close of the bar it was made
+ * on: a prediction is made at bar close). An order's is what it traded at: its average fill price
+ * when it filled, else its `refPrice`, else (orders published before they carried one) its decision
+ * bar's close (`orderEntry`): the bar close is not the price of an order approved against a later
+ * mid and filled later still. Its return, excursions and barriers run from there; its shortfall
+ * from the decision price, the decision bar's close (the last bar closed when it was decided), to
+ * what it paid, as before. An order whose decision bar is missing gets no label: its limit price is
+ * no close anybody saw (an offset from the reference, or a market order's none), and its shortfall
+ * would be measured from it. The exit is the close of the horizon bar. A path with a gap (a bar missing
  * after the decision bar up to the horizon) gets no label: its exit would be an earlier close
  * (another horizon than the one the sample claims, none at all when every bar is missing) and a
  * barrier touch could hide in the hole; training's labels never span a gap either
@@ -61,13 +76,16 @@ export function labelOutcome(x: LabelInputs): Labeled | Unlabelable {
   const { item, spec } = x;
   if (!(x.atr > 0) || !Number.isFinite(x.atr)) return { refused: `no usable atr_14 at decision time (${String(x.atr)}) in ${item.featureId}` };
   const decisionBar = x.bars.find((b) => b.ts === item.decisionTs);
-  if (item.kind === 'order' && decisionBar === undefined) return { refused: `no decision price: the order's decision bar ${item.decisionTs} (its close is the entry) is missing` };
-  const entry = item.kind === 'prediction' ? item.msg.price : (decisionBar as PathBar).close;
-  if (!(entry > 0)) return { refused: `no decision price: ${String(entry)} at ${item.decisionTs}` };
+  if (item.kind === 'order' && decisionBar === undefined) return { refused: `no decision price: the order's decision bar ${item.decisionTs} (its close is the decision price) is missing` };
+  const decisionPrice = item.kind === 'prediction' ? item.msg.price : (decisionBar as PathBar).close;
+  if (!(decisionPrice > 0)) return { refused: `no decision price: ${String(decisionPrice)} at ${item.decisionTs}` };
   const path = x.bars.filter((b) => b.ts > item.decisionTs && b.ts <= item.horizonEnd);
   const missing = missingPathBars(item, x.bars);
   if (missing > 0) return { refused: `data gap: ${missing} of the ${item.horizonBars} bars after the decision bar ${item.decisionTs} up to the horizon ${item.horizonEnd} missing` };
   const exit = (path[path.length - 1] as PathBar).close;
+  const shortfall =
+    item.kind === 'order' ? implementationShortfall({ direction: item.direction, orderQty: item.msg.qty, decisionPrice, exitPrice: exit, fills: x.fills }) : null;
+  const entry = item.kind === 'order' ? orderEntry(decisionPrice, item.msg.refPrice, shortfall?.avgFillPrice ?? null) : decisionPrice;
   const forwardReturn = Math.log(exit / entry);
   const net = netReturnBps(item.direction * forwardReturn, spec.costBps);
   const { mfe, mae } = excursions(entry, item.direction, path);
@@ -75,8 +93,6 @@ export function labelOutcome(x: LabelInputs): Labeled | Unlabelable {
   const cls = outcomeClass(net, spec.classThresholds);
   const m = item.msg;
   const model = item.kind === 'prediction' ? item.msg.model : null;
-  const shortfall =
-    item.kind === 'order' ? implementationShortfall({ direction: item.direction, orderQty: item.msg.qty, decisionPrice: entry, exitPrice: exit, fills: x.fills }) : null;
   const subject = { kind: item.kind, id: item.id } as const;
   const outcome: Outcome = {
     type: 'outcome',

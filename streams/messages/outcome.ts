@@ -27,10 +27,12 @@ export const ShortfallSchema = z
 /**
  * The realised outcome of a prediction or order once its horizon passed in event time, v1, on
  * `sx.outcome.<strategy>.<venue>.<sym>`. `ts` is the vertical barrier (open time of the horizon
- * bar): the event time at which the outcome is known. `forwardReturn` is the LOG return from the
- * decision-time close (`entryPrice`) to the close of the last bar at or before the horizon
- * (`exitPrice`); `mfe`/`mae` are SIMPLE returns from bar highs/lows, signed by `direction`.
- * `shortfall` is set for orders only.
+ * bar): the event time at which the outcome is known. `forwardReturn` is the LOG return from
+ * `entryPrice` to the close of the last bar at or before the horizon (`exitPrice`); `mfe`/`mae`
+ * are SIMPLE returns from bar highs/lows, signed by `direction`. `entryPrice` is a prediction's
+ * decision-time close, an order's average fill price (unfilled: its `refPrice`; an order without
+ * one: its decision bar's close). `shortfall` is set for orders only, from their decision price
+ * (the decision bar's close).
  */
 export const OutcomeSchema = z
   .object({

@@ -90,7 +90,7 @@ describe('labeling actor at data gaps', () => {
     expect(dlq.msgs).toEqual([]);
     await publishBars(bus, ns, [at(10)]);
     await until('b refused', () => dlq.msgs.length >= 1);
-    expect(dlq.msgs[0]).toMatchObject({ reason: 'PROCESSING_FAILED', detail: `no decision price: the order's decision bar ${T0 + 6 * H} (its close is the entry) is missing` });
+    expect(dlq.msgs[0]).toMatchObject({ reason: 'PROCESSING_FAILED', detail: `no decision price: the order's decision bar ${T0 + 6 * H} (its close is the decision price) is missing` });
     expect(actor.pendingIds()).toEqual([]);
     expect(outcomes.msgs.map((o) => o.subject.id)).toEqual([a.id]);
   });

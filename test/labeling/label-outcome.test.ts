@@ -5,6 +5,7 @@ import { DEFAULT_LABEL_SPEC } from '../../models/labeling/label-spec.js';
 import { createPendingHorizons } from '../../models/labeling/pending-horizons.js';
 import type { PendingItem } from '../../models/labeling/pending-horizons.js';
 import { LabelSchema } from '../../streams/messages/label.js';
+import type { Order } from '../../streams/messages/order.js';
 import { OutcomeSchema } from '../../streams/messages/outcome.js';
 import { bar, fill, H, order, prediction, T0 } from './fixtures.js';
 
@@ -60,16 +61,57 @@ describe('labelOutcome', () => {
     expect(outcome).toMatchObject({ bars: 4, exitPrice: 65, ts: T0 + 4 * H });
   });
 
-  it('an order: decision price = the decision bar close, shortfall from its fills, horizon from the config', () => {
+  it('an order: entry = its average fill price, shortfall from the decision bar close to its fills, horizon from the config', () => {
     const o = order('s1', d, 'buy', 2);
     const item = itemOf((s) => s.addOrder(o, () => `f:${d.id}`));
     const bars = [d, bar(1, 66, 63, 65), bar(2, 67, 64, 66), bar(3, 67, 64, 66), bar(4, 67, 65, 66)];
     const fills = [fill(o, 1, T0 + H, 1, 64.64, false, 0.0646), fill(o, 2, T0 + H, 1, 64.64, true, 0.0646)];
     const { outcome } = ok(labelOutcome({ item, bars, atr: 4, fills, spec }));
-    expect(outcome).toMatchObject({ subject: { kind: 'order', id: o.id }, horizonBars: spec.horizonBars, entryPrice: 64, exitPrice: 66, model: null });
+    expect(outcome).toMatchObject({ subject: { kind: 'order', id: o.id }, horizonBars: spec.horizonBars, entryPrice: 64.64, exitPrice: 66, model: null });
+    expect(outcome.shortfall?.decisionPrice).toBe(64);
     expect(outcome.shortfall?.filledQty).toBe(2);
     expect(outcome.shortfall?.executionBps).toBeCloseTo(100 + 10.09375, 6); // 1% above decision + fees 0.1292 on 128 notional
     expect(outcome.shortfall?.totalBps).toBeCloseTo(outcome.shortfall?.executionBps ?? NaN, 12);
+  });
+
+  it("measures an order from what it traded at: its average fill price, else its refPrice (the mid it was approved against), else (published before orders carried one) its decision bar's close; a prediction from its bar's close", () => {
+    // Decided on bar 0's close (64); approved against a later mid (70: ticks moved on); filled at 72 and 74.
+    const o: Order = { ...order('s1', d, 'buy', 2), refPrice: 70 };
+    const item = itemOf((s) => s.addOrder(o, () => `f:${d.id}`));
+    const bars = [d, bar(1, 75, 70, 74), bar(2, 76, 72, 73), bar(3, 75, 72, 73.5), bar(4, 76, 73, 73)];
+    const fills = [fill(o, 1, T0 + H + 60_000, 1, 72, false), fill(o, 2, T0 + H + 120_000, 1, 74, true)];
+    const filled = ok(labelOutcome({ item, bars, atr: 4, fills, spec }));
+    const unfilled = ok(labelOutcome({ item, bars, atr: 4, fills: [], spec }));
+    const { refPrice: _, ...before } = o;
+    const oldItem = itemOf((s) => s.addOrder(before, () => `f:${d.id}`));
+    const old = ok(labelOutcome({ item: oldItem, bars, atr: 4, fills: [], spec }));
+    const exit = 73;
+    expect([filled.outcome.entryPrice, unfilled.outcome.entryPrice, old.outcome.entryPrice]).toEqual([73, 70, 64]);
+    expect(filled.outcome.forwardReturn).toBe(0); // bought at 73 on average, out at 73
+    expect(unfilled.outcome.forwardReturn).toBe(Math.log(exit / 70));
+    expect(old.outcome.forwardReturn).toBe(Math.log(exit / 64));
+    // The labels follow: from the bar close it looked a 13 % win (take profit at 64 + 2·4 on bar 1);
+    // at what it paid it went nowhere (neither barrier, out flat).
+    expect([old.label.label, old.label.barrier, old.label.outcomeClass]).toEqual([1, 'take_profit', 'excellent']);
+    expect(filled.label.barrier).toBe('vertical');
+    expect(filled.label.outcomeClass).not.toBe(old.label.outcomeClass);
+    expect(filled.label.netReturnBps).toBeCloseTo(-spec.costBps, 9);
+    // The shortfall still runs from the decision price, the decision bar's close, to what it paid.
+    expect(filled.outcome.shortfall).toMatchObject({ decisionPrice: 64, avgFillPrice: 73 });
+    expect(filled.outcome.shortfall?.executionBps).toBeCloseTo(((73 - 64) / 64) * 1e4, 9);
+    // The same inputs, the same messages (fills in any order: the average is volume-weighted).
+    expect(ok(labelOutcome({ item, bars, atr: 4, fills: [...fills].reverse(), spec }))).toEqual(filled);
+    // A pending state stored before this (no held fills; its orders without refPrice) restores and labels from the bar close.
+    const stored = createPendingHorizons(H, spec);
+    stored.addOrder(before, () => `f:${d.id}`);
+    const { heldFills: _held, ...earlier } = stored.snapshot();
+    const restarted = createPendingHorizons(H, spec);
+    restarted.restore(JSON.parse(JSON.stringify(earlier)), () => `f:${d.id}`);
+    restarted.addBar('binance', 'BTC/USDT', { ts: T0 + 1_000 * H, high: 1, low: 1, close: 1 });
+    restarted.advanceExec(T0 + 1_000 * H);
+    expect(ok(labelOutcome({ item: restarted.due()[0] as PendingItem, bars, atr: 4, fills: [], spec }))).toEqual(old);
+    // A prediction on the same bar is measured from the bar's close, as before.
+    expect(ok(labelOutcome({ item: itemOf((s) => s.addPrediction(prediction('s1', d, 0.01, spec.horizonBars))), bars, atr: 4, fills, spec })).outcome.entryPrice).toBe(64);
   });
 
   it('an order filled with a maker rebate (a negative fee, as fills may carry): its outcome passes the v1 schema, the rebate netted', () => {
@@ -99,7 +141,7 @@ describe('labelOutcome', () => {
     const o = { ...order('s1', d, 'buy', 2), orderType: 'limit' as const, limitPrice: 60 };
     const item = itemOf((s) => s.addOrder(o, () => `f:${d.id}`));
     const path = [bar(1, 66, 63, 65), bar(2, 67, 64, 66), bar(3, 67, 64, 66), bar(4, 67, 65, 66)];
-    expect(labelOutcome({ item, bars: path, atr: 4, fills: [], spec })).toEqual({ refused: `no decision price: the order's decision bar ${T0} (its close is the entry) is missing` });
+    expect(labelOutcome({ item, bars: path, atr: 4, fills: [], spec })).toEqual({ refused: `no decision price: the order's decision bar ${T0} (its close is the decision price) is missing` });
     // With it, its close is the entry (the limit price is not).
     expect(ok(labelOutcome({ item, bars: [d, ...path], atr: 4, fills: [], spec })).outcome.entryPrice).toBe(64);
     // A prediction carries its price: its decision bar is not needed.
