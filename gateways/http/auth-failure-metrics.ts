@@ -20,7 +20,7 @@ const LOCKOUTS = 'sextant_gateway_auth_lockouts_total';
 export function authFailureMetrics(registry: Registry): AuthFailureCounts {
   const counter = (name: string, help: string): Counter<'where'> =>
     (registry.getSingleMetric(name) as Counter<'where'> | undefined) ?? new Counter({ name, help, labelNames: ['where'], registers: [registry] });
-  const failures = counter(FAILURES, 'Failed authentications at the gateway (a missing or unknown token; on /metrics any but a metrics token), 429s included, by where: control, feed, metrics');
+  const failures = counter(FAILURES, 'Failed authentications at the gateway (a missing or unknown token; on /metrics any but a metrics token, on /healthz and /readyz any other presented), 429s included, by where: control, feed, metrics');
   const lockouts = counter(LOCKOUTS, 'Client addresses (IPv6: /64s) locked out for gateway.authFailureLimit failed authentications in a window, by where the last allowed failure was');
   return {
     failure: (where) => failures.inc({ where }),

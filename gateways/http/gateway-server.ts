@@ -18,7 +18,7 @@ import { sendJson } from './http-reply.js';
 import type { EngineMetrics } from './metrics.js';
 import { AUTH_FAILURE_DEFAULTS, createAuthFailureLimiter } from './auth-failure-limiter.js';
 import { authFailureMetrics } from './auth-failure-metrics.js';
-import { createMetricsAccess, METRICS_TOKEN_REQUIRED, openMetricsWarning } from './metrics-access.js';
+import { createMetricsAccess, METRICS_TOKEN_REQUIRED, openMetricsWarning, probeAccessOf } from './metrics-access.js';
 import { refuseAuth } from './refuse-auth.js';
 import { publicChecks, publicConnection } from './health-detail.js';
 import { checkReadiness, readinessLog } from './readiness.js';
@@ -87,7 +87,8 @@ export type GatewayServer = Readonly<{
  * The engine's one HTTP server: `/healthz` (`degraded` while NATS is down), `/readyz`, `/metrics` (a `metrics` token's
  * once one is configured: `metrics-access.ts`), `POST /api/ctl/<verb>`, the websocket feed at `/ws` and the dashboard's
  * static files at `/`. Listening beyond the loopback with `/metrics` open, it warns. `/healthz` and `/readyz` are open,
- * their failures' reasons (server addresses, user names) given only to whom `/metrics` is (`health-detail.ts`) and logged.
+ * their failures' reasons (server addresses, user names) given only to whom `/metrics` is (`health-detail.ts`) and logged;
+ * a request there with another token is refused as on `/metrics` (`probeAccessOf`).
  *
  * @example const gw = await startGatewayServer({ config: cfg.gateway, hub, metrics, probes, bus, subjects, log }); // gw.url
  */
@@ -126,15 +127,20 @@ export async function startGatewayServer(opts: GatewayServerOptions): Promise<Ga
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method not allowed' }, { Allow: 'GET, HEAD' });
     switch (path) {
       // Open to probes; the reasons (addresses, user names) only with the metrics token, else in the log: health-detail.ts.
+      // A token other than the metrics token is refused as /metrics refuses it (probeAccessOf: no oracle for guesses).
       case '/healthz': {
+        const access = probeAccessOf(metricsAccess, req);
+        if (access === 'refused') return refuseAuth(limiter, req, res, 'metrics', METRICS_TOKEN_REQUIRED);
         const nats = opts.nats?.();
         if (nats === undefined) return sendJson(res, 200, { status: 'ok' });
-        return sendJson(res, 200, { status: nats.connected ? 'ok' : 'degraded', nats: metricsAccess.allowed(req) ? nats : publicConnection(nats) });
+        return sendJson(res, 200, { status: nats.connected ? 'ok' : 'degraded', nats: access === 'full' ? nats : publicConnection(nats) });
       }
       case '/readyz': {
+        const access = probeAccessOf(metricsAccess, req);
+        if (access === 'refused') return refuseAuth(limiter, req, res, 'metrics', METRICS_TOKEN_REQUIRED);
         const r = await checkReadiness(opts.probes, opts.probeTimeoutMs ?? 2000);
         logReadiness(r);
-        return sendJson(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'unavailable', failed: r.failed, checks: metricsAccess.allowed(req) ? r.checks : publicChecks(r) });
+        return sendJson(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'unavailable', failed: r.failed, checks: access === 'full' ? r.checks : publicChecks(r) });
       }
       case '/metrics': {
         if (!metricsAccess.allowed(req)) return refuseAuth(limiter, req, res, 'metrics', METRICS_TOKEN_REQUIRED);

@@ -29,6 +29,22 @@ export function createMetricsAccess(tokens: readonly GatewayToken[], auth: Token
 }
 
 /**
+ * What `/healthz` and `/readyz` answer a request once a metrics token is configured: `full` (the
+ * reasons, `health-detail.ts`) to whom `/metrics` is open, `public` (the same status code, no
+ * reasons) to a request with no `Authorization` header (orchestrators' probes), and `refused` to one
+ * whose `Authorization` is not the metrics token: refused as `/metrics` refuses it (401, counted by
+ * the failed-authentication limiter, 429 once locked out: `refuse-auth.ts`). Were a wrong token
+ * answered with the public body, the probes would tell full from short, and so a good token from a
+ * bad one, to anyone guessing, without limit.
+ */
+export type ProbeAccess = 'full' | 'public' | 'refused';
+
+export function probeAccessOf(access: MetricsAccess, req: IncomingMessage): ProbeAccess {
+  if (access.allowed(req)) return 'full';
+  return req.headers.authorization === undefined ? 'public' : 'refused';
+}
+
+/**
  * The same rule for another listener than the dashboard's (`sextant gateway`'s `marketData.http`):
  * the `metrics` entries of `gateway.tokens` as configured, `${VAR}` read from `env`
  * (`SEXTANT_METRICS_TOKEN`), no other role's token loaded.

@@ -10,7 +10,7 @@ import type { GatewayConfig } from '../http/gateway-config.js';
 import { publicConnection } from '../http/health-detail.js';
 import type { PublicConnection } from '../http/health-detail.js';
 import type { MetricsAccess } from '../http/metrics-access.js';
-import { METRICS_TOKEN_REQUIRED } from '../http/metrics-access.js';
+import { METRICS_TOKEN_REQUIRED, probeAccessOf } from '../http/metrics-access.js';
 import { natsConnectionMetrics } from '../http/nats-connection-metrics.js';
 import { refuseAuth } from '../http/refuse-auth.js';
 import { FEED_STATES } from './feed-status.js';
@@ -138,7 +138,7 @@ export function publicFeedHealth(h: FeedHealth): PublicFeedHealth {
  * `GET /readyz` (the same body, 503 unless `ok`). `/metrics` needs the metrics token once one is
  * configured (`metricsAccess`: 401, 429 past `authFailureLimit`, as the dashboard's gateway), and
  * `/healthz` and `/readyz`, open to probes, give the feeds' reasons and the NATS server only with it
- * ({@link publicFeedHealth} otherwise: the same status code).
+ * ({@link publicFeedHealth} otherwise: the same status code); another token there is refused as on `/metrics`.
  */
 export async function startFeedStatusServer(o: FeedStatusServerOptions): Promise<FeedStatusServer> {
   const registry = feedStatusMetrics(o.board, { ...(o.defaultMetrics !== undefined ? { defaultMetrics: o.defaultMetrics } : {}), ...(o.nats !== undefined ? { nats: o.nats } : {}) });
@@ -152,8 +152,11 @@ export async function startFeedStatusServer(o: FeedStatusServerOptions): Promise
     const path = new URL(req.url ?? '/', 'http://local').pathname;
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'GET only' });
     if (path === '/healthz' || path === '/readyz') {
+      // A token other than the metrics token is refused as on /metrics: the short body would tell it from the right one.
+      const detail = probeAccessOf(access, req);
+      if (detail === 'refused') return refuseAuth(limiter, req, res, 'metrics', METRICS_TOKEN_REQUIRED);
       const h = feedHealth(o.board, o.nats?.read());
-      return json(res, path === '/readyz' && h.status !== 'ok' ? 503 : 200, access.allowed(req) ? h : publicFeedHealth(h));
+      return json(res, path === '/readyz' && h.status !== 'ok' ? 503 : 200, detail === 'full' ? h : publicFeedHealth(h));
     }
     if (path === '/metrics') {
       if (!access.allowed(req)) return refuseAuth(limiter, req, res, 'metrics', METRICS_TOKEN_REQUIRED);

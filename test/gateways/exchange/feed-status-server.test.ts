@@ -187,6 +187,30 @@ describe('sextant gateway: /metrics behind the metrics token, reasons on /health
     expect(await ok.text()).toContain('sextant_market_data_feed_status{');
   });
 
+  it('refuses another token on /healthz and /readyz as /metrics does: 401, counted by the same limiter (429 on /metrics after guesses on the probes); no token keeps the public body and status', async () => {
+    const lines: LogLine[] = [];
+    const req = await startGuarded({ SEXTANT_METRICS_TOKEN: SCRAPER }, lines);
+    // startGuarded's limit is 3: a guess, a viewer's token, a guess.
+    for (const [path, token] of [['/readyz', 'guessed'], ['/healthz', 'md-viewer'], ['/readyz', 'guessed-2']] as const) {
+      const res = await req(path, token);
+      expect(res.status, `${path} ${token}`).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+      expect(await res.json()).toEqual(METRICS_TOKEN_REQUIRED);
+    }
+    const locked = await req('/metrics', 'guessed-3');
+    expect(locked.status).toBe(429);
+    expect((await req('/healthz', 'guessed-4')).status).toBe(429);
+    expect(lines.filter((l) => l.level === 'warn' && l.fields['where'] === 'metrics')).toHaveLength(1);
+    // A probe without Authorization from the same address: unchanged.
+    const open = await req('/readyz');
+    expect(open.status).toBe(503);
+    const text = await open.text();
+    expect(text).not.toContain('ECONNREFUSED');
+    expect(JSON.parse(text)).toMatchObject({ status: 'down', down: [{ feed: BAR, state: 'failed', code: 'NETWORK' }] });
+    expect((await req('/healthz')).status).toBe(200);
+    expect(await (await req('/readyz', SCRAPER)).json()).toMatchObject({ down: [{ reason: REASON }] });
+  });
+
   it('keeps /metrics open while SEXTANT_METRICS_TOKEN is unset', async () => {
     const req = await startGuarded({});
     expect((await req('/metrics')).status).toBe(200);

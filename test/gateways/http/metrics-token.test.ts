@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayConfig, GatewayToken } from '../../../gateways/http/gateway-config.js';
 import { startGatewayServer } from '../../../gateways/http/gateway-server.js';
 import type { GatewayServerOptions } from '../../../gateways/http/gateway-server.js';
-import { isLoopbackAddress } from '../../../gateways/http/metrics-access.js';
+import { isLoopbackAddress, METRICS_TOKEN_REQUIRED } from '../../../gateways/http/metrics-access.js';
 import { createEngineMetrics } from '../../../gateways/http/metrics.js';
 import { createHub } from '../../../gateways/ws/hub.js';
 import { createMemoryBus } from '../../../streams/memory-bus.js';
@@ -101,18 +101,16 @@ describe('GET /metrics behind an optional metrics token', () => {
     const lines: LogLine[] = [];
     const url = await start({ tokens: withScraper() }, lines, {}, health);
     const get = (path: string, token?: string): Promise<Response> => fetch(`${url}${path}`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
-    for (const token of [undefined, 'guessed', VIEWER]) {
-      const ready = await get('/readyz', token);
-      expect(ready.status).toBe(503);
-      const text = await ready.text();
-      for (const secret of ['10.20.30.40', '6379', 'sextant_prod', 'ECONNREFUSED', 'password']) expect(text, secret).not.toContain(secret);
-      expect(JSON.parse(text)).toMatchObject({ status: 'unavailable', failed: ['postgres', 'redis'], checks: { postgres: { ok: false }, redis: { ok: false }, nats: { ok: true } } });
-      const healthz = await get('/healthz', token);
-      expect(healthz.status).toBe(200);
-      const h = await healthz.text();
-      for (const secret of ['10.20.30.41', '4222', 'ECONNRESET']) expect(h, secret).not.toContain(secret);
-      expect(JSON.parse(h)).toEqual({ status: 'degraded', nats: { ...NATS_DOWN, lastOutage: { at: NATS_DOWN.lastOutage.at, until: null, ms: 4_000 } } });
-    }
+    const ready = await get('/readyz');
+    expect(ready.status).toBe(503);
+    const text = await ready.text();
+    for (const secret of ['10.20.30.40', '6379', 'sextant_prod', 'ECONNREFUSED', 'password']) expect(text, secret).not.toContain(secret);
+    expect(JSON.parse(text)).toMatchObject({ status: 'unavailable', failed: ['postgres', 'redis'], checks: { postgres: { ok: false }, redis: { ok: false }, nats: { ok: true } } });
+    const healthz = await get('/healthz');
+    expect(healthz.status).toBe(200);
+    const h = await healthz.text();
+    for (const secret of ['10.20.30.41', '4222', 'ECONNRESET']) expect(h, secret).not.toContain(secret);
+    expect(JSON.parse(h)).toEqual({ status: 'degraded', nats: { ...NATS_DOWN, lastOutage: { at: NATS_DOWN.lastOutage.at, until: null, ms: 4_000 } } });
     const full = await get('/readyz', SCRAPER);
     expect(full.status).toBe(503);
     expect(await full.json()).toMatchObject({ checks: { postgres: { ok: false, error: PG_AUTH }, redis: { ok: false, error: REDIS_REFUSED } } });
@@ -124,6 +122,37 @@ describe('GET /metrics behind an optional metrics token', () => {
     // No metrics token configured: the reasons to anyone, as /metrics.
     const open = await start({}, [], {}, health);
     expect(await (await fetch(`${open}/readyz`)).json()).toMatchObject({ checks: { postgres: { error: PG_AUTH } } });
+  });
+
+  it('refuses another token on /healthz and /readyz as /metrics does (401, the same limiter: 429 on /metrics too once locked out), so the short body tells no guess from the token; no token keeps the public body', async () => {
+    const PG_AUTH = 'password authentication failed for user "sextant_prod"';
+    const health = { probes: { postgres: () => Promise.reject(new Error(PG_AUTH)), nats: async () => true }, nats: () => ({ connected: true, since: '2026-01-01T00:00:00.000Z', disconnects: 0, reconnects: 0, lastOutage: null }) };
+    const lines: LogLine[] = [];
+    // A guess, a viewer's and an operator's token: the limit is reached on the probes alone.
+    const wrong = ['guessed', VIEWER, OPERATOR];
+    const url = await start({ tokens: withScraper(), authFailureLimit: { maxFailures: wrong.length, windowMs: 60_000 } }, lines, {}, health);
+    const get = (path: string, token?: string): Promise<Response> => fetch(`${url}${path}`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
+    for (const [i, token] of wrong.entries()) {
+      const res = await get(i % 2 === 0 ? '/readyz' : '/healthz', token);
+      expect(res.status, `token ${token}`).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+      expect(await res.json()).toEqual(METRICS_TOKEN_REQUIRED);
+    }
+    // The guesses on the probes locked the address out of /metrics too: one window for all of them.
+    const locked = await get('/metrics', 'guessed-again');
+    expect(locked.status).toBe(429);
+    expect((await get('/readyz', 'guessed-again')).status).toBe(429);
+    expect(lines.filter((l) => l.level === 'warn' && l.fields['where'] === 'metrics')).toHaveLength(1);
+    // An orchestrator's probe (no Authorization) from the same address: the public body, the same status codes.
+    const ready = await get('/readyz');
+    expect(ready.status).toBe(503);
+    const text = await ready.text();
+    expect(text).not.toContain('sextant_prod');
+    expect(JSON.parse(text)).toMatchObject({ status: 'unavailable', failed: ['postgres'], checks: { postgres: { ok: false }, nats: { ok: true } } });
+    expect((await get('/healthz')).status).toBe(200);
+    // The metrics token still passes, in full.
+    expect(await (await get('/readyz', SCRAPER)).json()).toMatchObject({ checks: { postgres: { error: PG_AUTH } } });
+    expect((await get('/metrics', SCRAPER)).status).toBe(200);
   });
 
   it('tells loopback addresses from others', () => {
