@@ -7,7 +7,7 @@ import { REPORT_CSS } from '../../gateways/report/report-parts.js';
 import { escapeHtml } from '../../gateways/report/svg-chart.js';
 import { numberedWarningLines } from '../../gateways/report/warning-groups.js';
 import { backtestConfig, runBacktest } from './backtest.js';
-import { orderLifeOf, warnOrderLife } from './backtest-warnings.js';
+import { orderLifeOf, unreadDataWarnings, warnOrderLife } from './backtest-warnings.js';
 import { DEFAULT_HORIZON_BARS } from '../../models/training/label-horizon.js';
 import { TIMEFRAME_MS, TimeframeSchema } from '../../streams/messages/bar.js';
 import { modelsAhead } from './models-ahead.js';
@@ -55,6 +55,8 @@ export async function runRegimeSuite(
   // backtest, run with no progress stream, says nothing of it), as a single backtest says it.
   const barMs = TIMEFRAME_MS[TimeframeSchema.parse(tf)];
   if (opts.progress === true) warnOrderLife(orderLifeOf(cfg, barMs, DEFAULT_HORIZON_BARS * barMs), (l) => void process.stderr.write(`${l}\n`));
+  // The candidate symbols' files under --data that are not read (mark candles, a 3m file): once, as a single backtest says them.
+  if (opts.progress === true) for (const w of unreadDataWarnings(data, opts.symbols ?? REGIME_SYMBOLS)) process.stderr.write(`${w}\n`);
   makeReportDir(opts.reportDir);
 
   const plans = await planRegimeSuite(files, opts.windows ?? REGIME_WINDOWS, opts.symbols ?? REGIME_SYMBOLS, tf);

@@ -6,8 +6,7 @@ import { backtestProgress } from './backtest-progress.js';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { paperVenueOptions } from '../paper-venue-options.js';
-import { dataRootOf, findBarFilesUnder, requireDataDir, unreadBarFiles, venueOfBarFile } from '../../gateways/data-dir.js';
-import { unreadFilesNote, unreadFileWarnings } from '../../gateways/unread-bar-files.js';
+import { dataRootOf, findBarFilesUnder, requireDataDir, venueOfBarFile } from '../../gateways/data-dir.js';
 import { readBarBatches, readBars } from '../../gateways/historical/bars-csv.js';
 import { mergeBatchesByTime } from '../../gateways/historical/merge-batches-by-time.js';
 import type { Batches } from '../../gateways/historical/merge-batches-by-time.js';
@@ -52,7 +51,7 @@ import { endOfData, replayHooks } from './backtest-end-of-data.js';
 import { feedInProcess } from './backtest-feed.js';
 import { logRiskStates } from './backtest-risk.js';
 import { reportModel } from './backtest-model.js';
-import { capitalWarning, inSampleWarning, orderLifeOf, refusedSymbolWarnings, ruinWarning, unfilledWarning, warnOrderLife, windowDataWarning } from './backtest-warnings.js';
+import { capitalWarning, inSampleWarning, orderLifeOf, refusedSymbolWarnings, ruinWarning, unfilledWarning, unreadDataWarnings, warnOrderLife, windowDataWarning } from './backtest-warnings.js';
 import { DEFAULT_HORIZON_BARS } from '../../models/training/label-horizon.js';
 import { storeBarSource, trainFromStore } from './backtest-source.js';
 import { checkTickFiles, tickSources } from './backtest-ticks.js';
@@ -63,7 +62,7 @@ import type { BacktestCosts, BacktestSpec, TickFile } from './backtest-spec.js';
 import { ensureDemoModel } from './demo-model.js';
 import { trainingCacheOf } from '../training-cache-of.js';
 import { checkBarFile } from './backtest-bar-file.js';
-import { spellingHint } from './symbol-spelling.js';
+import { missingBarFilesMessage } from './missing-bar-files.js';
 import { dataEdgeWarnings } from './backtest-data-edges.js';
 import { emptyWindow, repeatedIn } from '../option-parsers.js';
 
@@ -214,7 +213,7 @@ export async function barFiles(data: string, symbols: readonly string[], timefra
   const missing = symbols.filter((s) => !files.some((f) => f.symbol === s));
   if (missing.length > 0) {
     const held = findBarFilesUnder(data, { timeframe }).map((f) => f.symbol);
-    throw new InvalidArgumentError(`no ${timeframe} bar files for ${missing.join(', ')} under ${data}${spellingHint(missing, held)}${unreadFilesNote(unreadBarFiles(data, { symbols: missing }), data)}`);
+    throw new InvalidArgumentError(missingBarFilesMessage(data, missing, timeframe, held));
   }
   return files.map((f) => ({ path: f.path, symbol: f.symbol, venue: f.venue }));
 }
@@ -356,7 +355,8 @@ async function runOn(opts: BacktestOptions): Promise<BacktestReport> {
   const registered = opts.registry !== undefined ? await opts.registry.get(cfg.strategy.model) : undefined;
   warnOrderLife(orderLifeOf(cfg, barMs, registered?.calibration.horizonMs ?? DEFAULT_HORIZON_BARS * barMs), note);
   // Files of the symbols that look like bars but are not read (mark candles, a 3m file) were left out without a word.
-  if (data !== undefined && statSync(data).isDirectory()) for (const w of unreadFileWarnings(unreadBarFiles(data, { symbols: opts.symbols }), data)) note(`warning: ${w}`);
+  // A walk-forward or suite runs its backtests with no progress stream: it says these itself, once.
+  if (data !== undefined) for (const w of unreadDataWarnings(data, opts.symbols)) note(w);
   // Said once the training bars are read: the range they really span (the data may hold less than three years).
   const trainTo = opts.from - (opts.embargoMs ?? 0);
   const model =

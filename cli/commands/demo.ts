@@ -28,7 +28,7 @@ import type { BusConnection } from '../../streams/bus-connection.js';
 import { resetDemoNamespace } from './demo-reset.js';
 import { ensureDemoModel } from './demo-model.js';
 import { trainingCacheOf } from '../training-cache-of.js';
-import { spellingHint } from './symbol-spelling.js';
+import { missingBarFilesMessage } from './missing-bar-files.js';
 import { barsBeforeFirstPrediction, countingBars, demoWarmup, warmupWarnings } from './demo-warmup.js';
 import { DEFAULT_DEMO_NAMESPACE, demoNamespace } from './demo-namespace.js';
 import { parseModelRef } from '../../models/registry/model-registry.js';
@@ -126,7 +126,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary | undefine
   const dataDir = requireDataDir(opts.data ?? cfg.data.dir);
   const files = findBarFiles(dataDir, { symbols: opts.symbols, timeframe: opts.timeframe });
   const missing = opts.symbols.filter((s) => !files.some((f) => f.symbol === s));
-  if (missing.length > 0) throw new Error(`no ${opts.timeframe} bar files for ${missing.join(', ')} under ${dataDir}/ohlcv${spellingHint(missing, findBarFiles(dataDir, { timeframe: opts.timeframe }).map((f) => f.symbol))}`);
+  if (missing.length > 0) throw new Error(missingBarFilesMessage(dataDir, missing, opts.timeframe, findBarFiles(dataDir, { timeframe: opts.timeframe }).map((f) => f.symbol)));
 
   // Listened to from the start: a SIGINT or SIGTERM while the model trained or the window replayed
   // got Node's default, killing the process with its connections, claim and dashboard open and no

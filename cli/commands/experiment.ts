@@ -25,7 +25,7 @@ import { backtestCurrency } from './backtest-currency.js';
 import { backtestVenue } from './backtest-venue.js';
 import { REGIME_SYMBOLS, REGIME_WINDOWS, windowCoverage } from './regime-windows.js';
 import type { RegimeWindow } from './regime-windows.js';
-import { spellingHint } from './symbol-spelling.js';
+import { missingBarFilesMessage } from './missing-bar-files.js';
 import { loadSymbolBars } from './train.js';
 import type { ServedModel } from './experiment-arm.js';
 import { nonNegative, parseSymbols, positive, positiveInt, repeatedIn, timeframeArg } from '../option-parsers.js';
@@ -128,7 +128,7 @@ function requireBarFiles(dataDir: string, symbols: readonly string[], tf: string
   const missing = symbols.filter((symbol) => findBarFiles(dataDir, { symbols: [symbol], timeframe: tf }).length === 0);
   if (missing.length === 0) return;
   const held = findBarFiles(dataDir, { timeframe: tf }).map((f) => f.symbol);
-  throw new InvalidArgumentError(`no ${tf} bar files for ${missing.join(', ')} under ${dataDir}${spellingHint(missing, held)}`);
+  throw new InvalidArgumentError(missingBarFilesMessage(dataDir, missing, tf, held));
 }
 
 /**

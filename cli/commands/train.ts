@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { findBarFiles, requireDataDir, unreadBarFiles } from '../../gateways/data-dir.js';
-import { unreadFilesNote, unreadFileWarnings } from '../../gateways/unread-bar-files.js';
+import { unreadFileWarnings } from '../../gateways/unread-bar-files.js';
 import { parseTimeframe, readBars } from '../../gateways/historical/bars-csv.js';
 import type { BarInput } from '../../models/features/inputs.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
@@ -23,7 +23,7 @@ import { describeTrainingRun, logTrainingRun } from '../../models/mlflow/trainin
 import { hyperParams, listParams } from '../../models/mlflow/run-params.js';
 import { promoteProblem, registeredName } from './train-promote.js';
 import type { ServedByConfig } from './train-promote.js';
-import { spellingHint } from './symbol-spelling.js';
+import { missingBarFilesMessage } from './missing-bar-files.js';
 import { between, trainingIn } from './training-shortfall.js';
 import type { TrainingScope } from './training-shortfall.js';
 import { emptyWindow, intBetween, nonNegative, nonNegativeInt, parseTime, positiveInt, repeatedIn, symbolsOption, timeframeArg } from '../option-parsers.js';
@@ -115,7 +115,7 @@ export async function loadSymbolBars(dataDir: string, symbols: readonly string[]
   const out: SymbolBars[] = [];
   for (const symbol of symbols) {
     const mine = files.filter((f) => f.symbol === symbol);
-    if (mine.length === 0) throw new InvalidArgumentError(`no ${timeframe} bar files for ${symbol} under ${dataDir}${spellingHint([symbol], findBarFiles(dataDir, { timeframe }).map((f) => f.symbol))}${unreadFilesNote(unreadBarFiles(dataDir, { symbols: [symbol] }), dataDir)}`);
+    if (mine.length === 0) throw new InvalidArgumentError(missingBarFilesMessage(dataDir, [symbol], timeframe, findBarFiles(dataDir, { timeframe }).map((f) => f.symbol)));
     const bars: BarInput[] = [];
     for (const f of mine) {
       for await (const b of readBars(f.path, { venue: f.venue, symbol, tf: timeframe, ...window })) {

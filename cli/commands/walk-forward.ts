@@ -12,7 +12,7 @@ import type { BacktestReport } from '../../gateways/report/backtest-report.js';
 import { writeWalkForwardReport } from '../../gateways/report/walk-forward-report.js';
 import { checkReportDir, makeReportDir } from '../../gateways/report/report-files.js';
 import { backtestCurrency } from './backtest-currency.js';
-import { orderLifeOf, ruinWarning, warnOrderLife } from './backtest-warnings.js';
+import { orderLifeOf, ruinWarning, unreadDataWarnings, warnOrderLife } from './backtest-warnings.js';
 import { DEFAULT_HORIZON_BARS } from '../../models/training/label-horizon.js';
 import type { WalkForwardReport, WalkForwardSegment } from '../../gateways/report/walk-forward-report.js';
 import { runBuyAndHold, runGrid } from '../../models/backtest/baselines.js';
@@ -88,6 +88,8 @@ export async function runWalkForward(
   // run with no progress stream, says nothing of it), as a single backtest says it.
   const barMs = TIMEFRAME_MS[tf];
   if (opts.progress === true) warnOrderLife(orderLifeOf(cfg, barMs, DEFAULT_HORIZON_BARS * barMs), (l) => void process.stderr.write(`${l}\n`));
+  // The symbols' files under --data that are not read (mark candles, a 3m file): once, as a single backtest says them.
+  if (opts.progress === true) for (const w of unreadDataWarnings(data, opts.symbols)) process.stderr.write(`${w}\n`);
   makeReportDir(opts.report);
   const dataDir = trainingDirOf(data, base);
   const models = modelsAhead(

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { barFiles } from '../../cli/commands/backtest.js';
+import { runDemo } from '../../cli/commands/demo.js';
 import { replayFiles } from '../../cli/commands/replay.js';
 import { loadSymbolBars } from '../../cli/commands/train.js';
 import { loadConfig } from '../../config/load.js';
@@ -113,13 +114,17 @@ describe('files that look like bars but are not read', () => {
     expect(unreadBarFiles(join(dir, 'futures')).map((f) => f.kind)).toEqual(['candles', 'candles', 'candles']);
   });
 
-  it('a symbol with only such files is an error naming them (backtest, replay, train), not "no rows"', async () => {
+  it('a symbol with only such files is an error naming them (backtest, replay, train, demo), not "no rows"', async () => {
     const named = /no 1h bar files for ETH\/USDT:USDT under .* \(not read there: futures\/ETH_USDT_USDT-1h-index\.feather, futures\/ETH_USDT_USDT-8h-funding_rate\.feather, futures\/ETH_USDT_USDT-8h-mark\.feather: freqtrade mark, index, premium-index or funding-rate candles, not trade bars\)$/;
     await expect(barFiles(dir, ['ETH/USDT:USDT'], '1h')).rejects.toThrow(named);
     await expect(loadSymbolBars(dir, ['ETH/USDT:USDT'], '1h', {})).rejects.toThrow(named);
     const base = loadConfig({ env: {} });
     const cfg = { ...base, assets: [...base.assets, { ...base.assets[0]!, symbol: 'ETH/USDT:USDT' }] };
     expect(() => replayFiles(cfg, { data: dir, symbols: ['ETH/USDT:USDT'] })).toThrow(named);
+    // The demo in train's words (missingBarFilesMessage): it said `under <dir>/ohlcv`, wrong for this folder, and named none of them.
+    const demo = runDemo({ data: dir, symbols: ['ETH/USDT:USDT'], timeframe: '1h', from: T0, to: T0 + 24 * HOUR, embedded: true, faults: false });
+    await expect(demo).rejects.toThrow(named);
+    await expect(demo).rejects.toThrow(`under ${dir} (not read there: `);
     // A symbol with files of both kinds reads its bars; a symbol with none is named with nothing added.
     expect((await barFiles(dir, ['BTC/USDT'], '1h')).map((f) => f.path.slice(dir.length))).toEqual(['/BTC_USDT-1h.json']);
     await expect(barFiles(dir, ['DOGE/USDT'], '1h')).rejects.toThrow(/^no 1h bar files for DOGE\/USDT under [^(]*$/);
