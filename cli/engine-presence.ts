@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { Bus, Requester, Responder, Subscription } from '../streams/bus.js';
-import { BusTimeoutError, NoResponderError } from '../streams/errors.js';
+import { BusTimeoutError, NoResponderError, PublishRefusedError } from '../streams/errors.js';
+import { natsLoginPhrase } from '../streams/nats-subscription-refusal.js';
 import type { Subjects } from '../streams/subjects.js';
 import type { Logger } from '../state/logger.js';
 
@@ -30,6 +31,20 @@ const who = (raw: Uint8Array): string => {
 };
 
 /**
+ * The warning for a presence probe the server refused to publish (`sextant run` under the desk's
+ * login): what was refused, what it costs, and what to run instead, in the words of the other
+ * refusals (nats-stream-refusal.ts) rather than nats.js's bare `Permissions Violation for Publish to "sx.engine.presence"`.
+ */
+export function presenceRefusedMessage(subject: string, user: string | undefined): string {
+  return (
+    `NATS refused ${natsLoginPhrase(user)} the publish to "${subject}" (Permissions Violation for Publish): the engine's presence probe needs ` +
+    `the permission to publish to "${subject}" to ask whether another engine already runs in this namespace (two would share the ` +
+    "durables and the account's risk state), so it cannot tell; run the engine as the engine user (deploy/nats/sextant.conf: engine " +
+    'publishes to sx.>; config nats.user: engine, nats.password from SEXTANT_ENGINE_PASSWORD, nats.inboxPrefix: _INBOX_engine)'
+  );
+}
+
+/**
  * Claims the namespace for this engine: asks `<prefix>.engine.presence` whether an engine already
  * answers there and, if none does, answers there itself until the returned subscription is
  * unsubscribed. Two engines on one prefix would share the asset actors' durables and both decide,
@@ -37,7 +52,7 @@ const who = (raw: Uint8Array): string => {
  * them — so the second is refused with {@link EngineAlreadyRunningError} naming the first.
  * The claim is flushed to the server before it is returned, so an engine that probes after that
  * is refused; two engines whose probes both go out before either claim can still both pass. A probe the bus cannot
- * send (a NATS user without the right) is logged and does not block the start.
+ * send (a NATS user without the right: {@link presenceRefusedMessage}) is logged and does not block the start.
  *
  * @example const presence = await claimNamespace(bus, subjectsFor(cfg.prefix), log); … presence.unsubscribe();
  */
@@ -48,7 +63,8 @@ export async function claimNamespace(bus: Requester & Responder & Partial<Pick<B
     reply = await bus.request(subject, enc.encode('{}'), PROBE_TIMEOUT_MS);
   } catch (e) {
     if (e instanceof BusTimeoutError) throw new EngineAlreadyRunningError(`an engine already listens on ${subject} but did not answer within ${PROBE_TIMEOUT_MS} ms: stop it, or give this one another prefix (config prefix, streamNamePrefix, redis.keyPrefix, postgres.schema)`);
-    if (!(e instanceof NoResponderError)) log.warn({ err: String(e), subject }, 'cannot tell whether another engine runs in this namespace');
+    if (e instanceof PublishRefusedError) log.warn({ subject, user: e.user ?? null }, presenceRefusedMessage(subject, e.user));
+    else if (!(e instanceof NoResponderError)) log.warn({ err: String(e), subject }, 'cannot tell whether another engine runs in this namespace');
   }
   if (reply !== undefined) throw new EngineAlreadyRunningError(`another engine already answers on ${subject} (${who(reply)}): stop it, or give this one another prefix (config prefix, streamNamePrefix, redis.keyPrefix, postgres.schema)`);
   const identity: EngineIdentity = { pid: process.pid, host: hostname(), startedAt: now() };

@@ -96,3 +96,20 @@ export class StreamRefusedError extends BusError {
     super(message, false, options);
   }
 }
+
+/**
+ * The server refused a request's publish to `subject` (its login may not publish there: the desk's
+ * login asked on sx.engine.presence); not retryable, the permissions are the server's config.
+ */
+export class PublishRefusedError extends BusError {
+  override readonly name = 'PublishRefusedError';
+  constructor(
+    readonly subject: string,
+    /** The NATS user the connection logged in as; undefined for a connection without one. */
+    readonly user: string | undefined,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, false, options);
+  }
+}

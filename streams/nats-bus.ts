@@ -14,6 +14,7 @@ import { captureDisconnectCause, disconnectReason } from './nats-disconnect-caus
 import { inboxPrefixOf } from './nats-inbox.js';
 import { BUS_INBOX_REMEDY, inboxRefusedMessage, refusedInboxOf } from './nats-inbox-refusal.js';
 import { refusedStreamApiOf, streamRefusedError } from './nats-stream-refusal.js';
+import { publishRefusedError, refusedPublishOf } from './nats-publish-refusal.js';
 import { refusedSubjectOf, subscriptionRefusedError } from './nats-subscription-refusal.js';
 
 export type NatsBusOptions = Readonly<{
@@ -204,6 +205,8 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         const m = message(e);
         const refused = refusedInboxOf(e, inboxPrefixOf(nc));
         if (refused !== undefined) throw new BusError(`request on ${subject} failed: ${inboxRefusedMessage(refused, inboxPrefixOf(nc), BUS_INBOX_REMEDY)}`, false, { cause: e });
+        // The login may not publish there (the desk's on sx.engine.presence): said as a refusal, naming the login.
+        if (refusedPublishOf(e) === subject) throw publishRefusedError(subject, opts.user, e);
         if (/no responders/i.test(m) || (e instanceof Error && e.name === 'NoRespondersError')) throw new NoResponderError(subject, { cause: e });
         if (/timeout/i.test(m)) throw new BusTimeoutError(`no reply on ${subject} within ${timeoutMs} ms`, { cause: e });
         throw new BusError(`request on ${subject} failed: ${m}`, false, { cause: e });

@@ -1,9 +1,6 @@
-import { PermissionViolationError } from '@nats-io/nats-core';
 import { StreamRefusedError } from './errors.js';
+import { refusedPublishOf } from './nats-publish-refusal.js';
 import { natsLoginPhrase } from './nats-subscription-refusal.js';
-
-/** How nats.js words the server's refusal of a publish: `Permissions Violation for Publish to "<subject>"`. */
-const REFUSED_PUB_RE = /permissions violation for publish to "([^"\s]+)"/i;
 
 /**
  * The JetStream API subject (`$JS.API.STREAM.CREATE.MD`) whose publish the server refused, when
@@ -12,11 +9,8 @@ const REFUSED_PUB_RE = /permissions violation for publish to "([^"\s]+)"/i;
  * Undefined for anything else.
  */
 export function refusedStreamApiOf(e: unknown): string | undefined {
-  for (let at: unknown = e, depth = 0; at instanceof Error && depth < 8; at = at.cause, depth++) {
-    const subject = at instanceof PermissionViolationError ? (at.operation === 'publish' ? at.subject : undefined) : REFUSED_PUB_RE.exec(at.message)?.[1];
-    if (subject !== undefined && subject.startsWith('$JS.API.STREAM.')) return subject;
-  }
-  return undefined;
+  const subject = refusedPublishOf(e);
+  return subject?.startsWith('$JS.API.STREAM.') === true ? subject : undefined;
 }
 
 /**
