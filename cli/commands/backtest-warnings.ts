@@ -5,8 +5,6 @@ import type { ReportModel } from '../../gateways/report/model-line.js';
 import { equityFractionWarning } from '../../config/sizing.js';
 import type { PerSymbolLimit } from '../../models/risk/risk-limits.js';
 import { capFor } from '../../models/risk/risk-limits.js';
-import { unreadBarFiles } from '../../gateways/data-dir.js';
-import { unreadFileWarnings } from '../../gateways/unread-bar-files.js';
 
 export type LimitsForWarnings = Readonly<{ maxOrderQty: PerSymbolLimit; maxPositionQty: PerSymbolLimit }>;
 
@@ -189,14 +187,4 @@ export function capitalWarning(capital: number, s: PositionSizing, firstCloses: 
   return share > 1
     ? `capital ${n(capital)} cannot carry the positions: ${size}, ${n(share)}× the capital; the returns are on the capital, so they (a loss of a few units can ruin it) and the comparison with buy and hold, which invests the capital, mean nothing: ${fix}`
     : `capital ${n(capital)} is hardly used: ${size}, ${(100 * share).toPrecision(2)} % of the capital; the returns are on the capital, so they read as about 0 and the comparison with buy and hold, which invests the capital, means nothing: ${fix}`;
-}
-
-/**
- * The `warning: ` lines for the files of `symbols` under `data` that look like bars but are not
- * read (mark or funding-rate candles, a 3m file: `unreadBarFiles`), one per kind; none for a file
- * or a folder that holds no such file. Said once a command: a single backtest on its progress
- * stream, a walk-forward and a suite (whose backtests run with none) on stderr themselves.
- */
-export function unreadDataWarnings(data: string, symbols: readonly string[]): string[] {
-  return unreadFileWarnings(unreadBarFiles(data, { symbols }), data).map((w) => `warning: ${w}`);
 }

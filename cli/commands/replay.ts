@@ -3,8 +3,7 @@ import { basename } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
-import { UNKNOWN_VENUE, barFileName, findBarFilesUnder, unreadBarFiles } from '../../gateways/data-dir.js';
-import { unreadFilesNote, unreadFileWarnings } from '../../gateways/unread-bar-files.js';
+import { UNKNOWN_VENUE, barFileName, findBarFilesUnder } from '../../gateways/data-dir.js';
 import { readMarketData } from '../../gateways/historical/market-data-csv.js';
 import type { MarketDataKind } from '../../gateways/historical/market-data-csv.js';
 import { mergeByTime } from '../../gateways/historical/merge-by-time.js';
@@ -15,6 +14,8 @@ import type { MarketData } from '../../streams/messages/market-data.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { natsBusOptions } from '../nats-options.js';
 import { spellingHint } from './symbol-spelling.js';
+import { missingBarFilesMessage } from './missing-bar-files.js';
+import { unreadDataWarnings } from './unread-data-warnings.js';
 import { emptyWindow, repeatedIn } from '../option-parsers.js';
 import { streamName, streamSpecs } from '../../streams/provision.js';
 import { subjectsFor } from '../../streams/subjects.js';
@@ -87,7 +88,7 @@ export function replayFiles(cfg: Config, opts: Omit<ReplayCommandOptions, 'confi
     // The configured assets by default: replay those the folder has, name the rest only if none is there.
     if (files.length === 0 || (opts.symbols !== undefined && missing.length > 0)) {
       const none = files.length === 0 ? symbols : missing;
-      throw new ReplayInputError(`no ${timeframe} bar files for ${none.join(', ')} under ${opts.data}${unreadFilesNote(unreadBarFiles(opts.data, { symbols: none }), opts.data)}`);
+      throw new ReplayInputError(missingBarFilesMessage(opts.data, none, timeframe, []));
     }
     return files.map((f) => ({ path: f.path, venue: f.venue === UNKNOWN_VENUE ? cfg.venue : f.venue, symbol: f.symbol, tf: f.timeframe, tfFrom: 'name' }));
   }
@@ -175,7 +176,7 @@ export async function runReplay(opts: ReplayCommandOptions): Promise<void> {
     if (dlqOut.publish !== undefined) refusals.push(dlqOut.publish(entry));
   });
   // Files of the symbols that look like bars but are not read (mark candles, a 3m file) were left out without a word.
-  if (statSync(opts.data).isDirectory()) for (const w of unreadFileWarnings(unreadBarFiles(opts.data, { symbols: opts.symbols ?? cfg.assets.map((a) => a.symbol) }), opts.data)) process.stderr.write(`warning: ${w}\n`);
+  if (statSync(opts.data).isDirectory()) for (const w of unreadDataWarnings(opts.data, opts.symbols ?? cfg.assets.map((a) => a.symbol))) process.stderr.write(`${w}\n`);
 
   const bus = await createNatsBus(natsBusOptions(cfg.nats, `${cfg.nats.name}-replay`));
   // A lost NATS connection and its return are said on stderr, as `sextant run` logs them.

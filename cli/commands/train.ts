@@ -1,6 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { findBarFiles, requireDataDir, unreadBarFiles } from '../../gateways/data-dir.js';
-import { unreadFileWarnings } from '../../gateways/unread-bar-files.js';
+import { findBarFiles, requireDataDir } from '../../gateways/data-dir.js';
 import { parseTimeframe, readBars } from '../../gateways/historical/bars-csv.js';
 import type { BarInput } from '../../models/features/inputs.js';
 import type { ModelRegistry } from '../../models/registry/model-registry.js';
@@ -27,6 +26,7 @@ import { missingBarFilesMessage } from './missing-bar-files.js';
 import { between, trainingIn } from './training-shortfall.js';
 import type { TrainingScope } from './training-shortfall.js';
 import { emptyWindow, intBetween, nonNegative, nonNegativeInt, parseTime, positiveInt, repeatedIn, symbolsOption, timeframeArg } from '../option-parsers.js';
+import { unreadDataWarnings } from './unread-data-warnings.js';
 
 export type TrainCliOptions = Readonly<{
   data?: string;
@@ -171,7 +171,7 @@ async function trainingBars(opts: TrainCliOptions, dataDir: string, timeframe: s
   const twice = repeatedIn(opts.symbols);
   if (twice.length > 0) throw new InvalidArgumentError(`--symbols: ${twice.join(', ')} given more than once`);
   // Files of the symbols that look like bars but are not read (mark candles, a 3m file) were left out without a word.
-  for (const w of unreadFileWarnings(unreadBarFiles(dataDir, { symbols: opts.symbols }), dataDir)) process.stderr.write(`warning: ${w}\n`);
+  for (const w of unreadDataWarnings(dataDir, opts.symbols)) process.stderr.write(`${w}\n`);
   return requireBars(await loadSymbolBars(dataDir, opts.symbols, timeframe, windowOf(opts)), { dataDir, timeframe, ...windowOf(opts) });
 }
 
