@@ -6,7 +6,6 @@ import type { StrategyCore } from '../models/inference/strategy-core.js';
 import { REPORT_TOLERANCE } from '../models/quantity-dust.js';
 import { marketMid } from '../models/risk/market-mid.js';
 import type { RiskCore, TradingSnapshot } from '../models/risk/risk-core.js';
-import { riskStateId } from '../models/risk/risk-core.js';
 import { leavesUnfilled } from '../models/risk/risk-book.js';
 import type { Clock } from '../state/clock.js';
 import type { Logger } from '../state/logger.js';
@@ -28,6 +27,7 @@ import { createDecidedMarks } from './decided-marks.js';
 import type { LimitsChange, TradingChange } from './operator-changes.js';
 import { createDueChanges } from './operator-changes.js';
 import type { PublishedMark, PublishedOutputs } from './published-outputs.js';
+import { restoreTradingChange } from './restored-change.js';
 import type { AssetEvent } from './event-sequencer.js';
 import { createRiskCheckpoints } from './risk-checkpoints.js';
 import type { StoreRetryPolicy } from './retrying-store-write.js';
@@ -615,30 +615,8 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
   // A rebuilt stream's events were never decided: a change stored at a point of it is in force before them.
   const marks = createDecidedMarks(opts.decided ?? [], log, (asset) => due?.rebuilt(asset));
   const oc = opts.operatorChanges;
-  /**
-   * A restored change of the trading state put in force, announced again (`sx.risk.state`, the id
-   * the first run announced it with: its `seq`): a dashboard, the websocket gateway's last state or
-   * the metrics started after the restart heard nothing else of it, and showed ACTIVE while halted.
-   * It is stored already (the trading row's `pending`).
-   */
-  const restoreChange = (t: TradingSnapshot): void => {
-    const previous = risk.trading().state;
-    risk.restoreTrading(t);
-    const account = risk.status().account;
-    emit([
-      {
-        type: 'risk.state',
-        v: 1,
-        id: riskStateId(account, t.seq),
-        ts: deps.clock.now(),
-        account,
-        state: t.state,
-        previous,
-        reason: t.reason,
-        scopedHalts: t.scopedHalts.map((h) => ({ scope: h.scope, value: h.value, reason: h.reason })),
-      },
-    ]);
-  };
+  /** A restored change of the trading state put in force, announced again (actors/restored-change.ts). */
+  const restoreChange = (t: TradingSnapshot): void => emit([restoreTradingChange(risk, t, deps.clock.now())]);
   const due =
     oc === undefined || oc.trading.length + oc.limits.length === 0
       ? undefined

@@ -11,6 +11,7 @@ import { paperVenueOptions } from './paper-venue-options.js';
 import { restoredDecidedMarks } from './restored-decided-marks.js';
 import { restoredOperatorState } from './restored-operator-state.js';
 import { createOperatorChanges } from '../actors/operator-changes.js';
+import { restoreTradingChange } from '../actors/restored-change.js';
 import type { DecidedMark } from '../actors/decided-marks.js';
 import { ownOutputs, restoredPublished } from './restored-published.js';
 import { createPublishedOutputs } from '../actors/published-outputs.js';
@@ -45,6 +46,7 @@ import { refuse, schemaIssues } from '../streams/validation/refusal.js';
 import type { Refusal } from '../streams/validation/refusal.js';
 import type { Expiry } from '../streams/messages/expiry.js';
 import type { Fill } from '../streams/messages/fill.js';
+import type { RiskState } from '../streams/messages/risk-state.js';
 import { ModelEventSchema } from '../streams/messages/model-event.js';
 import { TIMEFRAME_MS } from '../streams/messages/bar.js';
 import type { Subjects } from '../streams/subjects.js';
@@ -279,7 +281,32 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   const outputsStored = deps.bus.kind === 'nats' ? await restoredPublished(deps.bus, streamName(cfg, 'SIGNALS'), stored.book, log, ownOutput) : undefined;
   const published = outputsStored === undefined ? undefined : createPublishedOutputs(outputsStored, log);
   const tradingAtStart = risk.core.trading();
-  const unworked = pv.enabled && venueFrom === undefined ? releaseUnworkedOrders(risk.core, stored.book, cfg.venue, log) : undefined;
+  // The release of the orders no venue works is a change of this run, at the restored book's
+  // marks, before the operator's trading changes stored after that book (`pending`, made by the
+  // first run at or past those marks). Left at their points, each is a whole trading state with
+  // its change number (`seq`): a release that changes the state (a flattening account it leaves
+  // flat halts) took the next number after the book's, the one the first pending change holds,
+  // and its write counted that change as covered by the book (`OperatorChanges.covered`): a crash
+  // right after it lost the change (a symbol halt gone), the same risk.state id was announced for
+  // two states, and the change applied later put the stale state back (flattening though flat).
+  // So when it can change the state, those changes are put in force first and the release builds
+  // on the newest stored state, as an operator's command during the recovery does (the events
+  // still to be decided again are decided under them); the write after it covers them. One that
+  // cannot (the account not flattening) leaves them where they took effect. The limits stay
+  // pending where they are: the release changes none, and a limits change is placed by its marks,
+  // not by a number (test/decision/restart-unworked-release.test.ts).
+  let pendingAtStart = operator.pending;
+  const restoredAtStart: RiskState[] = [];
+  const beforeRelease = (): void => {
+    if (operator.pending.trading.length === 0 || risk.core.trading().flattening !== true) return;
+    for (const c of operator.pending.trading) restoredAtStart.push(restoreTradingChange(risk.core, c.trading, deps.clock.now()));
+    pendingAtStart = { trading: [], limits: operator.pending.limits };
+    log.warn(
+      { changes: restoredAtStart.map((st) => st.id) },
+      "the operator's trading changes stored after the restored risk book are in force from the start, before the orders no venue works are released: that release can change the trading state (the account is flattening), so it builds on the newest stored state; the events still to be decided again are decided under them",
+    );
+  };
+  const unworked = pv.enabled && venueFrom === undefined ? releaseUnworkedOrders(risk.core, stored.book, cfg.venue, log, beforeRelease) : undefined;
   // The venue's minimum notional is the risk actor's current limit (an operator may change it), and
   // execution proposes nothing a halt (or reduce-only) would refuse, and closes what risk asks to flatten.
   // After a restart it starts from what the restored risk book holds and has in flight, not from flat,
@@ -303,6 +330,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
   if (unworked !== undefined && unworked.released.length > 0) {
     // Stored at once, with the venue's part (the next start finds it), and a state change announced.
     await persistRisk(risk.core, decided, published?.mark())();
+    for (const st of restoredAtStart) deps.bus.emit(deps.subjects.riskState(), encode(st));
     for (const st of unworked.states) {
       log.warn({ state: st.state, previous: st.previous, reason: st.reason }, 'risk state');
       deps.bus.emit(deps.subjects.riskState(), encode(st));
@@ -330,7 +358,7 @@ export async function startDecisions(deps: DecisionDeps, cfg: Config): Promise<D
       riskStateAnnounced: risk.riskStateAnnounced,
       decided,
       ...(published !== undefined ? { published } : {}),
-      operatorChanges: operator.pending,
+      operatorChanges: pendingAtStart,
       // A change's mark for an asset no longer configured cannot be reached: left out (actors/operator-changes.ts).
       assets: cfg.assets.map((a) => assetActorKey(a)),
       ...(s.sizing === 'equity' && cfg.risk.capital !== undefined ? { equityCapital: cfg.risk.capital } : {}),

@@ -34,16 +34,19 @@ const hasVenuePart = (storedBook: unknown): storedBook is { paperVenue: unknown 
  * and the retired orders' window move with event time only), before execution is built from the
  * book; one warning names them and why. Returns the orders released and the trading-state changes
  * the release caused (a flattening account now flat halts), for the caller to store and announce.
+ * `beforeRelease`: called once, when there is something to release, before the first order is.
  */
 export function releaseUnworkedOrders(
   risk: Pick<RiskCore, 'bookSnapshot' | 'onExpired'>,
   storedBook: unknown,
   venue: string,
   log: Logger,
+  beforeRelease?: () => void,
 ): Readonly<{ released: readonly string[]; states: readonly RiskState[] }> {
   const { book } = risk.bookSnapshot();
   const unworked = book.inFlight.filter((o) => o.key.slice(0, o.key.indexOf('|')) === venue);
   if (unworked.length === 0) return { released: [], states: [] };
+  beforeRelease?.();
   const newest = (ts: readonly number[]): number | undefined => (ts.length === 0 ? undefined : Math.max(...ts));
   const at = newest(book.marks.map(([, m]) => m.ts)) ?? newest(book.orderTimes);
   const states: RiskState[] = [];
