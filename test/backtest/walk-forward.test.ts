@@ -39,7 +39,10 @@ describe('walk-forward backtest', () => {
   });
 
   it('retrains before each test window with an embargo, chains the capital and stitches one out-of-sample curve', async () => {
-    const from = Date.UTC(2023, 0, 1);
+    // From 2 January: with the day's embargo its two models train to 1 and 21 January, the data
+    // the ruin test's segments 1 and 3 train on, so that test reads them from the training cache
+    // (models.trainingCacheDir) instead of training them again. Nothing here depends on the date.
+    const from = Date.UTC(2023, 0, 2);
     const embargoMs = 24 * 3_600_000;
     const wf = await runWalkForward({ data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', from, to: from + 40 * DAY, stepMs: 20 * DAY, embargoMs, capital: 10_000, report: dir });
     expect(wf.segments).toHaveLength(2);
@@ -115,6 +118,7 @@ describe('walk-forward backtest', () => {
     const configFile = join(dir, 'ruinous.yaml');
     writeFileSync(configFile, 'paperVenue:\n  takerFeeBps: 9999\n  makerFeeBps: 9999\nrisk:\n  limits:\n    maxDailyLoss: 1000000000\n    maxDrawdown: 1000000000\n');
     const report = join(dir, 'ruined');
+    // Segments from 1, 11 and 21 January, no embargo: the first and last models are the test above's.
     const from = Date.UTC(2023, 0, 1);
     const wf = await runWalkForward({ configFile, data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', from, to: from + 30 * DAY, stepMs: 10 * DAY, embargoMs: 0, capital: 10_000, report });
     expect(wf.segments.length).toBeLessThan(3);
