@@ -71,14 +71,17 @@ describe('sextant backtest, as a user types it', () => {
 
   it('runs --walk-forward <days> --embargo <hours>: segments of that many days, each model trained up to that many hours before its window', () => {
     const out = join(dir, 'wf');
-    const r = sextant(['backtest', '--data', testDataDir(), '--symbols', 'BTC/USDT', '--from', '2022-01-01', '--to', '2022-03-02', '--walk-forward', '30', '--embargo', '12', '--report', out]);
+    // From noon: 12 hours of embargo put the first segment's model on the bars before 2022-01-01,
+    // the model the test above trained, which the training cache (models.trainingCacheDir) then
+    // serves instead of a second training. The checks depend on no particular start.
+    const r = sextant(['backtest', '--data', testDataDir(), '--symbols', 'BTC/USDT', '--from', '2022-01-01T12:00:00Z', '--to', '2022-03-02T12:00:00Z', '--walk-forward', '30', '--embargo', '12', '--report', out]);
     expect(r.status, r.stderr).toBe(0);
     const wf = JSON.parse(readFileSync(join(out, 'walk-forward.json'), 'utf8')) as WalkForwardReport & BacktestReportCurves;
-    expectCurvesMatch(wf, '2022-01-01T00:00:00.000Z');
+    expectCurvesMatch(wf, '2022-01-01T12:00:00.000Z');
     expect([wf.stepMs, wf.embargoMs]).toEqual([30 * 86_400_000, 12 * 3_600_000]);
     expect(wf.segments.map((s) => [s.from, s.to])).toEqual([
-      ['2022-01-01T00:00:00.000Z', '2022-01-31T00:00:00.000Z'],
-      ['2022-01-31T00:00:00.000Z', '2022-03-02T00:00:00.000Z'],
+      ['2022-01-01T12:00:00.000Z', '2022-01-31T12:00:00.000Z'],
+      ['2022-01-31T12:00:00.000Z', '2022-03-02T12:00:00.000Z'],
     ]);
     // Every bar each model read (its test segment's labels included), not only its training segment, ends by its window − embargo.
     for (const s of wf.segments) expect(new Date(s.modelDataTo).getTime()).toBeLessThanOrEqual(new Date(s.from).getTime() - 12 * 3_600_000);
@@ -90,7 +93,8 @@ describe('sextant backtest, as a user types it', () => {
 
   it('takes costs and the strategy name from flags: --taker-fee-bps, --spread-model, --impact-coeff, --strategy', () => {
     const out = join(dir, 'bt-flags');
-    const r = sextant(['backtest', '--data', testDataDir(), '--symbols', 'BTC/USDT', '--from', '2023-01-01', '--to', '2023-01-15', '--report', out, '--taker-fee-bps', '7', '--spread-model', 'corwin-schultz:12', '--impact-coeff', '0.8', '--strategy', 'beta']);
+    // From 2022-01-01, as the first test: its model comes from the training cache (the flags are about costs and names, not the window).
+    const r = sextant(['backtest', '--data', testDataDir(), '--symbols', 'BTC/USDT', '--from', '2022-01-01', '--to', '2022-01-15', '--report', out, '--taker-fee-bps', '7', '--spread-model', 'corwin-schultz:12', '--impact-coeff', '0.8', '--strategy', 'beta']);
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as BacktestReport;
     expect(report.costs).toMatchObject({ takerFeeBps: 7, impactCoeff: 0.8, spreadModel: { kind: 'corwin-schultz', window: 12 } });
