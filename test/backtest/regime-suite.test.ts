@@ -18,11 +18,11 @@ describe('backtest regime suite', () => {
       { name: 'early 2023', from: Date.UTC(2023, 0, 1), to: Date.UTC(2023, 0, 15) },
       { name: 'DOGE hole', from: Date.UTC(2024, 8, 1), to: Date.UTC(2024, 8, 20) },
     ];
-    const rows = await runRegimeSuite({ data: testDataDir(), reportDir: dir, windows, symbols: ['BTC/USDT', 'DOGE/USDT', 'PEPE/USDT'] });
-    expect(rows.map((r) => r.symbols)).toEqual([
-      ['BTC/USDT', 'DOGE/USDT'],
-      ['BTC/USDT', 'DOGE/USDT', 'PEPE/USDT'],
-    ]);
+    // DOGE and PEPE only: a symbol with data in both windows, one without in the first, both with
+    // holes in the second. BTC/USDT beside them added three years of bars to each window's
+    // training and nothing to what is checked.
+    const rows = await runRegimeSuite({ data: testDataDir(), reportDir: dir, windows, symbols: ['DOGE/USDT', 'PEPE/USDT'] });
+    expect(rows.map((r) => r.symbols)).toEqual([['DOGE/USDT'], ['DOGE/USDT', 'PEPE/USDT']]);
     expect(rows[0]?.skipped).toEqual([{ symbol: 'PEPE/USDT', why: 'no data at the start of the window' }]);
     for (const r of rows) {
       expect(r.error).toBeNull();
@@ -45,7 +45,7 @@ describe('backtest regime suite', () => {
 
     // The suite trains each window's model on a worker thread, ahead of its replay: the report is
     // the one `sextant backtest` gives for that window on its own (its model trained in process).
-    const alone = await runBacktest({ data: testDataDir(), symbols: ['BTC/USDT', 'DOGE/USDT'], timeframe: '1h', from: windows[0]!.from, to: windows[0]!.to, capital: 10_000, report: join(dir, 'alone') });
+    const alone = await runBacktest({ data: testDataDir(), symbols: ['DOGE/USDT'], timeframe: '1h', from: windows[0]!.from, to: windows[0]!.to, capital: 10_000, report: join(dir, 'alone') });
     const inSuite = rows[0]!.report!;
     expect(inSuite.model).toEqual(alone.model);
     expect(inSuite.counts).toEqual(alone.counts);
