@@ -312,6 +312,19 @@ export type DecisionPath = Readonly<{
    */
   flushOperatorChanges(): void;
   /**
+   * The assets an operator's change still pending after a restart waits for (its mark of them not
+   * decided yet): none once every change is in force. What `caughtUp` may be told of.
+   */
+  awaitedAssets(): readonly string[];
+  /**
+   * Nothing of `asset` is left to be delivered again: its consumer has nothing pending or
+   * unacknowledged (the caller reads it: cli/quiet-stream-check.ts). A pending change's mark of it
+   * that is not decided yet cannot be reached any more (its stream was rebuilt or purged between
+   * the runs, and stays quiet): the change no longer waits for it (`DueChanges.caughtUp`), and is in
+   * force now when the other assets are decided up to theirs. Between releases only.
+   */
+  caughtUp(asset: string): Promise<void>;
+  /**
    * Resolves once the restart's recovery is over: the operator's changes stored after the restored
    * book are in force where they took effect, and the events decided (and published) before the
    * restart are decided again, up to the newest output read back (`published.recoveredAt`).
@@ -876,6 +889,15 @@ export function createDecisionPath(deps: DecisionPathDeps, opts: DecisionPathOpt
     writing: () => checkpoints?.pending() === true,
     decidedNow: () => marks.snapshot(),
     flushOperatorChanges: () => due?.flush(),
+    awaitedAssets: () => due?.awaiting(marks.snapshot()) ?? [],
+    caughtUp: async (asset) => {
+      // Between releases only: the marks are where every event before them is decided.
+      while (deciding) await decided;
+      if (due?.pending() !== true) return;
+      due.caughtUp(asset, marks.snapshot());
+      due.reached(marks.snapshot());
+      recoveryCheck();
+    },
     recovered: () => (recovering() ? new Promise<void>((resolve) => recoveryWaiters.push(resolve)) : Promise.resolve()),
     stats: () => {
       const e = execution.stats();

@@ -105,6 +105,22 @@ export type DueChanges = Readonly<{
    * crash until new market data or a command came, `ctl status` showing ACTIVE after a halt.
    */
   reached(marks: readonly DecidedMark[]): void;
+  /**
+   * The assets whose marks in a pending change `marks` (the decided ones) have not reached: what
+   * the change still waits for, asset by asset.
+   */
+  awaiting(marks: readonly DecidedMark[]): readonly string[];
+  /**
+   * Nothing of `asset` is left to be delivered again (its consumer has nothing pending or
+   * unacknowledged: the caller's word, read from the consumer), while its mark in a pending change
+   * is past `marks`: the events of it the first run decided up to there are gone from its stream
+   * (rebuilt or purged between the runs), so no redelivered event reaches that mark. It is left
+   * out of the changes (with a warning), which are in force once the other assets are decided up to
+   * theirs (`reached`), and before the next event of `asset`, new market data. Before, a rebuilt
+   * stream that stayed quiet kept the change pending, and `ctl status` showing the state before it,
+   * until an event of it (or of another asset past its mark) or a command came.
+   */
+  caughtUp(asset: string, marks: readonly DecidedMark[]): void;
   pending(): boolean;
   /**
    * Puts every change still pending in force now, in order: an operator's command arriving while
@@ -138,6 +154,12 @@ const reachedBy = (at: readonly DecidedMark[], marks: readonly DecidedMark[]): b
 };
 
 const names = (at: readonly DecidedMark[], asset: string): boolean => at.some(([a]) => a === asset);
+
+/** The assets in `at` whose marks `marks` have not reached. */
+const unreached = (at: readonly DecidedMark[], marks: readonly DecidedMark[]): string[] => {
+  const seqs = new Map(marks.map(([a, seq]) => [a, seq]));
+  return at.filter(([a, seq]) => (seqs.get(a) ?? -1) < seq).map(([a]) => a);
+};
 
 /**
  * `restored`: the changes (cli/restored-operator-state.ts). `assets`: the asset actors' keys of the
@@ -199,6 +221,28 @@ export function createDueChanges(
       while (trading.length > 0 && reachedBy(trading[0]!.at, marks)) apply.trading(trading.shift()!.trading);
       while (limits.length > 0 && reachedBy(limits[0]!.at, marks)) apply.limits(limits.shift()!.limits);
       left = trading.length + limits.length;
+    },
+    awaiting: (marks) => {
+      if (left === 0) return [];
+      const out = new Set<string>();
+      for (const c of [...trading, ...limits]) for (const a of unreached(c.at, marks)) out.add(a);
+      return [...out];
+    },
+    caughtUp: (asset, marks) => {
+      if (left === 0) return;
+      let dropped = 0;
+      const without = <C extends TradingChange | LimitsChange>(c: C): C => {
+        if (!unreached(c.at, marks).includes(asset)) return c;
+        dropped++;
+        return { ...c, at: c.at.filter(([a]) => a !== asset) };
+      };
+      trading.splice(0, trading.length, ...trading.map(without));
+      limits.splice(0, limits.length, ...limits.map(without));
+      if (dropped === 0) return;
+      opts.log?.warn(
+        { asset, changes: dropped },
+        `nothing of ${asset} is left to be delivered again, short of where an operator's change stored before the restart took effect on it: its stream no longer holds those events (rebuilt or purged since), so the change is in force once the other assets are decided up to theirs, without waiting for new market data of ${asset}`,
+      );
     },
     pending: () => left > 0,
     flush: () => {

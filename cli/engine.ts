@@ -25,6 +25,8 @@ import { engineControlTarget } from './engine-control.js';
 import { catchUpThresholdMs, createCatchUpWatch } from './catch-up-watch.js';
 import type { CatchUpWatch } from './catch-up-watch.js';
 import { startCatchUpCheck } from './catch-up-check.js';
+import { QUIET_STREAM_CHECK_MS, startQuietStreamCheck } from './quiet-stream-check.js';
+import { assetActorKey } from '../actors/asset-actor.js';
 import { knownAt } from '../streams/messages/market-data.js';
 import type { StageTiming } from './stage-timing.js';
 import type { DecisionCounts } from './stored-decision-counts.js';
@@ -297,6 +299,14 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
     const target = engineControlTarget({ supervisor, counters, decisions, registry: adapters.registry, known, retraining, labeling, served, catchUp, nats: opts.nats, feeds: opts.feeds });
     control = startControlServer({ bus: adapters.bus, subjects, target, audit: adapters.audit, clock, log, auditDeadlineMs: cfg.control.auditDeadlineMs });
   }
+  // After a restart, an operator's change waiting for an asset's events is in force once that
+  // asset's consumer has nothing left to deliver again (a rebuilt or purged stream that stays
+  // quiet): not only when new market data or a command comes (cli/quiet-stream-check.ts).
+  const durableOfKey = new Map(cfg.assets.map((a) => [assetActorKey(a), durableFor(a)]));
+  const quietCheck =
+    decisions === undefined
+      ? undefined
+      : startQuietStreamCheck({ path: decisions.path, bus: adapters.bus, stream: md.name, durableOf: (k) => durableOfKey.get(k), clock, intervalMs: QUIET_STREAM_CHECK_MS, log: log.child({ component: 'operator-changes' }) });
   return {
     supervisor,
     counters,
@@ -308,6 +318,7 @@ export async function startEngine(cfg: Config, adapters: EngineAdapters, clock: 
     failure: () => decisions?.sequencer.failure(),
     stop: async (o) => {
       catchUpCheck?.stop();
+      quietCheck?.stop();
       control?.unsubscribe();
       // Nothing more comes: let held events through, so the actors' batches in hand can finish.
       const draining = decisions?.sequencer.close();

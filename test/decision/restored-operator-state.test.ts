@@ -100,6 +100,32 @@ describe('the trading state and limits the decision path decides from after a re
     expect(due.pending()).toBe(false);
   });
 
+
+  it("leaves out a mark of an asset with nothing left to deliver again (its stream rebuilt or purged, and quiet), and puts the change in force once the others' marks are reached", () => {
+    const applied: string[] = [];
+    const due = createDueChanges(
+      {
+        trading: [{ at: [[A, 12, T0], [B, 7, T0]], trading: trading('HALTED', 4) }],
+        limits: [{ at: [[A, 14, T0]], limits: { ...limits, maxOrderNotional: 6 } }],
+      },
+      { trading: (t) => applied.push(t.state), limits: (l) => applied.push(`limits ${l.maxOrderNotional}`) },
+    );
+    const marks: [string, number, number][] = [[A, 10, T0], [B, 5, T0]];
+    expect(due.awaiting(marks)).toEqual([A, B]);
+    due.caughtUp(A, [[A, 15, T0], [B, 5, T0]]); // A decided past every mark of it: nothing to leave out
+    due.reached([[A, 11, T0], [B, 5, T0]]);
+    expect(applied).toEqual([]); // A's marks are still awaited
+    due.caughtUp(B, marks);
+    expect(due.awaiting(marks)).toEqual([A]);
+    due.reached(marks);
+    expect(applied).toEqual([]); // A not decided as far as the halt yet
+    due.reached([[A, 12, T0], [B, 5, T0]]);
+    expect(applied).toEqual(['HALTED']);
+    expect(due.awaiting([[A, 12, T0], [B, 5, T0]])).toEqual([A]); // the limits' mark of A
+    due.reached([[A, 14, T0], [B, 5, T0]]);
+    expect(applied).toEqual(['HALTED', 'limits 6']);
+    expect(due.awaiting([[A, 14, T0]])).toEqual([]);
+  });
   it('starts from the trading and limits rows for a book stored without them, or a trading row newer than every change stored', () => {
     const old = restoredOperatorState({ book: { book: {}, seen: [] }, trading: trading('HALTED', 2), limits }, silentLogger);
     expect(old.stored.trading).toMatchObject({ state: 'HALTED' });
