@@ -23,9 +23,17 @@ import { storedFeatureMismatches } from '../support/stored-features.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const REDIS_SERVER = process.env['REDIS_SERVER_BIN'] ?? '/usr/bin/redis-server';
-const BARS_PER_SYMBOL = 20_000;
+// Enough that the outage falls mid-run (it starts once each actor archived a snapshot, ~500 bars
+// in) with thousands of bars after it, each of whose features needs the history before the outage
+// (the indicators look back at most a few hundred bars); 20,000 only made the run longer.
+const BARS_PER_SYMBOL = 5_000;
 const SYMBOLS = ['BTC/USDT', 'ETH/USDT'] as const;
-const OUTAGE_MS = 8_000;
+/**
+ * Failures of each asset actor the outage lasts for: with `maxRestarts` 1 the second gave the actor
+ * up before. Waited for in the engine's log instead of a fixed 8 s (a failure takes ~6 s: the Redis
+ * client's retries), which on a loaded machine could end after one.
+ */
+const OUTAGE_FAILURES = 2;
 
 /**
  * Redis goes away under a running engine (`sextant run` on real NATS, PostgreSQL and a redis-server
@@ -148,7 +156,22 @@ for (const [title, wipe] of CASES) describe(`Redis restarted under a running eng
 
     let stderr = '';
     const engine = spawn(process.execPath, [resolve(ROOT, 'bin/sextant.js'), 'run'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    engine.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Each asset actor's failures so far (restarted or given up), counted from the log lines as they come.
+    const failures = new Map<string, number>();
+    const givenUp: string[] = [];
+    let counted = 0;
+    engine.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const end = stderr.lastIndexOf('\n');
+      for (const line of stderr.slice(counted, end + 1).split('\n')) {
+        if (!line.startsWith('{') || !line.includes('"actor failed')) continue;
+        const e = JSON.parse(line) as { child?: string; msg?: string };
+        if (e.msg !== 'actor failed; restarting' && e.msg !== 'actor failed too often; given up') continue;
+        failures.set(e.child ?? '', (failures.get(e.child ?? '') ?? 0) + 1);
+        if (e.msg !== 'actor failed; restarting') givenUp.push(e.child ?? '');
+      }
+      counted = Math.max(counted, end + 1);
+    });
     try {
       await waitFor('some features stored', async () => (await count()) >= 1_000, 120_000);
       await waitFor('a snapshot of each actor archived', async () => (await archivedActors()) === SYMBOLS.length, 60_000);
@@ -157,7 +180,8 @@ for (const [title, wipe] of CASES) describe(`Redis restarted under a running eng
       await stopped(server);
       const atOutage = await count();
       if (wipe) for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
-      await new Promise((r) => setTimeout(r, OUTAGE_MS));
+      await waitFor(`${OUTAGE_FAILURES} failures of each asset actor`, async () => SYMBOLS.every((symbol) => (failures.get(`asset:binance:${symbol}`) ?? 0) >= OUTAGE_FAILURES), 60_000);
+      expect(givenUp, 'actors given up during the outage').toEqual([]);
       expect(await count()).toBeLessThan(total); // the outage really fell mid-run
       expect(engine.exitCode, stderr).toBeNull();
       redis = await startRedis();
