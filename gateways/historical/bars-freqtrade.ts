@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { compressionRegistry, CompressionType, tableFromIPC } from 'apache-arrow';
+import type * as Arrow from 'apache-arrow';
 import type { Table } from 'apache-arrow';
-import { decompressFrameSync } from 'lz4-napi';
-import { readParquet } from 'parquet-wasm';
+import type * as Lz4 from 'lz4-napi';
+import type * as Parquet from 'parquet-wasm';
 import type { Bar, Timeframe } from '../../streams/messages/bar.js';
 import { freqtradeFormatOf } from '../freqtrade-files.js';
 import type { FreqtradeFormat } from '../freqtrade-files.js';
@@ -85,9 +85,19 @@ function tableCells(path: string, table: Table): Cells {
  * `compression="lz4"`). lz4-napi is the reference LZ4 library's frame decoder (prebuilt, no
  * install script); a malformed frame throws, which the caller reports with the file's path.
  */
-function registerLz4(): void {
+function registerLz4({ compressionRegistry, CompressionType }: typeof Arrow, { decompressFrameSync }: typeof Lz4): void {
   if (compressionRegistry.get(CompressionType.LZ4_FRAME)?.decode !== undefined) return;
   compressionRegistry.set(CompressionType.LZ4_FRAME, { decode: (data) => new Uint8Array(decompressFrameSync(Buffer.from(data.buffer, data.byteOffset, data.byteLength))) });
+}
+
+/**
+ * The Feather/Parquet readers, imported with the first such file read rather than by every
+ * command that can read bars: apache-arrow alone takes about 0.7 s to import, parquet-wasm 0.3 s,
+ * which each `sextant` start paid (`--help` and `ctl` included) before any file was read.
+ */
+async function columnarReaders(): Promise<Readonly<{ arrow: typeof Arrow; lz4: typeof Lz4; parquet: typeof Parquet }>> {
+  const [arrow, lz4, parquet] = await Promise.all([import('apache-arrow'), import('lz4-napi'), import('parquet-wasm')]);
+  return { arrow, lz4, parquet };
 }
 
 /**
@@ -105,18 +115,19 @@ async function* loadCells(path: string, format: FreqtradeFormat): AsyncGenerator
   } catch (e) {
     throw new SourceError(path, undefined, `cannot read: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  yield tableOf(path, format, bytes);
+  yield await tableOf(path, format, bytes);
 }
 
-function tableOf(path: string, format: 'feather' | 'parquet', bytes: Uint8Array): Cells {
+async function tableOf(path: string, format: 'feather' | 'parquet', bytes: Uint8Array): Promise<Cells> {
   try {
-    if (format === 'parquet') return tableCells(path, tableFromIPC(readParquet(bytes).intoIPCStream()));
+    const { arrow, lz4, parquet } = await columnarReaders();
+    if (format === 'parquet') return tableCells(path, arrow.tableFromIPC(parquet.readParquet(bytes).intoIPCStream()));
     const magic = new TextDecoder().decode(bytes.subarray(0, 6));
     if (magic !== 'ARROW1') {
       throw new SourceError(path, undefined, magic.startsWith('FEA1') ? 'a Feather v1 file: convert it to Feather v2 (pandas to_feather, freqtrade convert-data)' : 'not a Feather v2 (Arrow IPC) file');
     }
-    registerLz4();
-    return tableCells(path, tableFromIPC(bytes));
+    registerLz4(arrow, lz4);
+    return tableCells(path, arrow.tableFromIPC(bytes));
   } catch (e) {
     if (e instanceof SourceError) throw e;
     throw new SourceError(path, undefined, `cannot read as ${format}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
