@@ -21,6 +21,7 @@ import { testDataDir } from '../support/data-dir.js';
 import { testTrainingCache } from '../support/training-cache.js';
 import { isolatedConfig, NATS_URL } from '../decision/engine-run.js';
 import { ctlRunner } from '../support/ctl.js';
+import { ctlInProcess } from '../support/ctl-in-process.js';
 import { readAllStored } from '../support/read-all-stored.js';
 
 describe('sextant ctl against a running engine (real NATS)', () => {
@@ -30,7 +31,13 @@ describe('sextant ctl against a running engine (real NATS)', () => {
   let registry: ModelRegistry;
   let audit: AuditStore;
 
-  const ctl = ctlRunner(NATS_URL, () => cfg.prefix);
+  // `sextant ctl` run by the command's own code in this process: one to two seconds less a run
+  // than a process each (about twenty of them here, most in sequence). Each test keeps one real
+  // `sextant ctl` process for what only a process shows, its exit code with stdout or stderr: a
+  // reply printed as JSON (exit 0), an engine's refusal (exit 1, REFUSED on stderr) and a
+  // refusal before sending (a blank --reason).
+  const ctl = ctlInProcess(NATS_URL, () => cfg.prefix);
+  const ctlProcess = ctlRunner(NATS_URL, () => cfg.prefix);
 
   beforeAll(async () => {
     cfg = isolatedConfig(['BTC/USDT']);
@@ -52,10 +59,9 @@ describe('sextant ctl against a running engine (real NATS)', () => {
     await bus?.close();
   });
 
-  // Each ctl run is a process of its own (about a second): runs that do not depend on each
-  // other's effects go together. A refusal ctl makes before sending anything (a missing or bad
-  // --reason, two scopes) is checked in process, in ctl-reason.test.ts and ctl-names.test.ts;
-  // one is run here for the real exit code and message.
+  // Runs that do not depend on each other's effects go together. A refusal ctl makes before
+  // sending anything (a missing or bad --reason, two scopes) is checked in process, in
+  // ctl-reason.test.ts and ctl-names.test.ts; one is run here for the real exit code and message.
   it('shows status, changes limits (refusing bad ones), halts one symbol and resumes', async () => {
     const risk = () => engine.decisions?.risk.status();
     // The status reads the model and the risk state, which no limit changes; the halts wait for it
@@ -67,7 +73,7 @@ describe('sextant ctl against a running engine (real NATS)', () => {
       expect(status.out).toMatchObject({ model: { name: 'direction-mlp', version: 1 }, risk: { state: 'ACTIVE', account: cfg.risk.account } });
       expect(set.out).toMatchObject({ maxOrderNotional: 1234, allowlist: ['BTC/USDT', 'ETH/USDT'] });
       expect((await ctl('limits', 'get')).out).toMatchObject({ maxOrderNotional: 1234 });
-      const bad = (await ctl('limits', 'set', 'maxOrderNotional=-5'));
+      const bad = await ctlProcess('limits', 'set', 'maxOrderNotional=-5');
       expect(bad.status).toBe(1);
       expect(bad.stderr).toMatch(/REFUSED: .*maxOrderNotional/);
       expect((await ctl('limits', 'get')).out).toMatchObject({ maxOrderNotional: 1234 });
@@ -112,7 +118,9 @@ describe('sextant ctl against a running engine (real NATS)', () => {
     const v1 = await registry.get('direction-mlp@1');
     const v2 = await registry.register({ ...v1, parentVersion: 1 }, await registry.artifact(v1));
     expect(v2.version).toBe(2);
-    expect((await ctl('model', 'list', 'direction-mlp')).out).toMatchObject([{ version: 2, aliases: [] }, { version: 1, aliases: ['production'] }]);
+    const list = await ctlProcess('model', 'list', 'direction-mlp');
+    expect(list.status, list.stderr).toBe(0);
+    expect(list.out).toMatchObject([{ version: 2, aliases: [] }, { version: 1, aliases: ['production'] }]);
 
     expect((await ctl('model', 'deploy', 'direction-mlp', '2')).status).toBe(0);
     const served = async (version: number): Promise<void> => {
@@ -176,7 +184,7 @@ describe('sextant ctl against a running engine (real NATS)', () => {
 
     // ctl refuses a bad --reason before sending (each of empty, blank and 501 characters, on
     // deploy and rollback, in ctl-reason.test.ts); one real run for its exit code and message.
-    const refused = await ctl('model', 'deploy', 'direction-mlp', String(other), '--reason', '   ');
+    const refused = await ctlProcess('model', 'deploy', 'direction-mlp', String(other), '--reason', '   ');
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toMatch(/--reason/);
     expect((await registry.get('direction-mlp@production')).version).toBe(production);
