@@ -9,7 +9,7 @@ import { dbCommand } from './commands/db.js';
 import { trainCommand } from './commands/train.js';
 import { createRetrainingTracker } from '../models/mlflow/retraining-tracker.js';
 import { createLogger } from './logger.js';
-import { bpsUnder, nonNegative, numberFromTo, numberFromUnder, parseSymbols, parseTime, positive, symbolsOption, timeframeArg, timeOption } from './option-parsers.js';
+import { bpsUnder, nonNegative, numberFromTo, numberFromUnder, parseSymbols, parseTime, portArg, positive, symbolsOption, timeframeArg, timeOption } from './option-parsers.js';
 import { MAX_FEE_BPS, MAX_REBATE_BPS } from '../models/execution/fee-limit.js';
 import { MAX_IMPACT_COEFF } from '../models/execution/impact-limit.js';
 import { MAX_LATENCY_MS } from '../models/execution/latency-limit.js';
@@ -54,13 +54,7 @@ program
   .option('--retrain', 'train a new model on the three years before the window (as much of them as the data holds) even when the registry has one')
   .option('--learn', 'also run one retraining cycle of the learning loop: a challenger fitted on the window\'s labeled predictions but the last ones, shadowed against the served model on those, promoted or rejected through the registry (the summary\'s learning line)')
   .option('--dashboard', 'serve the dashboard, websocket feed and /metrics while the demo runs (prints the URL with the viewer token)')
-  .option('--port <n>', 'with --dashboard: the gateway\'s port (default gateway.port; 0 picks a free one)', (v: string) => {
-    // Digits only: Number('') and Number(' ') are 0, so `--port ''` (an unset variable) served on
-    // a free port as if 0 had been asked for; '0x50' and '8e3' read as ports too.
-    const n = /^\s*\d{1,5}\s*$/.test(v) ? Number(v) : Number.NaN;
-    if (!(n >= 0 && n <= 65_535)) throw new InvalidArgumentError('a port number from 0 to 65535 (0 picks a free one)');
-    return n;
-  })
+  .option('--port <n>', 'with --dashboard: the gateway\'s port (default gateway.port; 0 picks a free one)', portArg)
   .option('--hold', 'with --dashboard: keep serving after the replay until Ctrl-C')
   .option('--namespace <name>', 'run in this namespace: its own streams, Redis keys, PostgreSQL schema (sextant_<name>) and model registry, reset at start', demoNamespaceArg, DEFAULT_DEMO_NAMESPACE)
   .action(async (opts: { data?: string; symbols: string[]; timeframe: Timeframe; from: number; to: number; embedded?: boolean; faults: boolean; retrain?: boolean; learn?: boolean; dashboard?: boolean; port?: number; hold?: boolean; namespace: string }) => {

@@ -129,3 +129,12 @@ export const numberFromUnder = (min: number, max: number, why: string) => number
 export const numberFromTo = (min: number, max: number, why: string) => numberWhere((n) => n >= min && n <= max, `a number from ${min} to ${max} (${why})`);
 /** A number strictly between 0 and 1. */
 export const fraction = numberWhere((n) => n > 0 && n < 1, 'a number in (0, 1)');
+
+/** A TCP port, 0 to 65535 (0 picks a free one): `sextant demo --port`. */
+export function portArg(v: string): number {
+  // Digits only: Number('') and Number(' ') are 0, so `--port ''` (an unset variable) served on
+  // a free port as if 0 had been asked for; '0x50' and '8e3' read as ports too.
+  const n = /^\s*\d{1,5}\s*$/.test(v) ? Number(v) : Number.NaN;
+  if (!(n >= 0 && n <= 65_535)) throw new InvalidArgumentError('a port number from 0 to 65535 (0 picks a free one)');
+  return n;
+}
