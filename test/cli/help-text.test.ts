@@ -6,8 +6,10 @@ import { BacktestSpecSchema } from '../../cli/commands/backtest-spec.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
+type Help = { code: number | null; out: string };
+
 /** `sextant <args> --help` as a user types it: its exit code and stdout. */
-const help = (args: readonly string[]): Promise<{ code: number | null; out: string }> =>
+const spawnHelp = (args: readonly string[]): Promise<Help> =>
   new Promise((done, fail) => {
     const p = spawn(process.execPath, [resolve(ROOT, 'bin/sextant.js'), ...args, '--help'], { cwd: ROOT, env: { ...process.env } });
     let out = '';
@@ -15,6 +17,16 @@ const help = (args: readonly string[]): Promise<{ code: number | null; out: stri
     p.on('error', fail);
     p.on('close', (code) => done({ code, out }));
   });
+
+// Each help is one `sextant` process (one to two seconds); tests reading the same help
+// (backtest's, train's) share one run of it.
+const helps = new Map<string, Promise<Help>>();
+const help = (args: readonly string[]): Promise<Help> => {
+  const key = args.join(' ');
+  let h = helps.get(key);
+  if (h === undefined) helps.set(key, (h = spawnHelp(args)));
+  return h;
+};
 
 describe('sextant <command> --help', () => {
   // `sextant demo --help` said `(default: 1704067200000)` and `(default: 1719792000000)` for the
