@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { runRegimeSuite } from '../../cli/commands/backtest-suite.js';
 import type { SuiteRow } from '../../cli/commands/backtest-suite.js';
@@ -28,15 +29,21 @@ function sextant(args: readonly string[]): { status: number | null; stdout: stri
 
 const warningLines = (stderr: string): string[] => stderr.split('\n').filter((l) => l.startsWith('warning: '));
 
+/** One browser for the file's reports (launched when first needed), each opened in a page of its own. */
+let browser: Browser | undefined;
+afterAll(async () => {
+  await browser?.close();
+});
+
 /** The text of each `ul.warnings` item of an HTML report, as a browser shows it (opened from disk). */
 async function shownWarnings(html: string): Promise<string[]> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser ??= await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  const page = await browser.newPage();
   try {
-    const page = await browser.newPage();
     await page.goto(pathToFileURL(html).href);
     return await page.locator('ul.warnings li').allInnerTexts();
   } finally {
-    await browser.close();
+    await page.close();
   }
 }
 
