@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboard } from '../../../gateways/dashboard/build.js';
 import { TOPICS } from '../../../gateways/dashboard/src/feed-protocol.js';
 import { startFakeFeed } from './fake-feed.js';
@@ -64,13 +64,19 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
   afterAll(async () => {
     for (const c of cleanup.reverse()) await c().catch(() => {});
   });
+  // Each test's feed and page, closed once it ends: left open to the end, every earlier page kept
+  // its renderer, sockets and timers running beside the later tests (19 by the last).
+  const opened: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const c of opened.splice(0).reverse()) await c().catch(() => {});
+  });
 
   /** A fresh scripted feed and a page subscribed to every topic on it; `errors` collects the page's uncaught errors. */
   const openPage = async (): Promise<{ feed: FakeFeed; page: Page; errors: string[] }> => {
     const feed = await startFakeFeed(dist);
-    cleanup.push(() => feed.close());
+    opened.push(() => feed.close());
     const page = await browser.newPage({ timezoneId: 'America/New_York' });
-    cleanup.push(() => page.close());
+    opened.push(() => page.close());
     page.setDefaultTimeout(5_000);
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -128,9 +134,9 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
 
   it('says in the prices panel and the connection panel why the feed refused the symbols of ?symbols= (a symbol no configured asset has), instead of waiting for bars', async () => {
     const feed = await startFakeFeed(dist);
-    cleanup.push(() => feed.close());
+    opened.push(() => feed.close());
     const page = await browser.newPage({ timezoneId: 'America/New_York' });
-    cleanup.push(() => page.close());
+    opened.push(() => page.close());
     page.setDefaultTimeout(5_000);
     await page.goto(`${feed.url}/?token=t&symbols=BTC/USTD`);
     await feed.subscribed(1, TOPICS);
@@ -623,10 +629,10 @@ describe('dashboard page against a scripted feed (headless Chromium, America/New
 
   it('says an address locked out for failed logins (429) on the control line and in the connection panel, and the feed waits out Retry-After', async () => {
     const feed = await startFakeFeed(dist);
-    cleanup.push(() => feed.close());
+    opened.push(() => feed.close());
     feed.refuse(429, { 'Retry-After': '30', 'Content-Type': 'application/json' });
     const page = await browser.newPage();
-    cleanup.push(() => page.close());
+    opened.push(() => page.close());
     page.setDefaultTimeout(5_000);
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
