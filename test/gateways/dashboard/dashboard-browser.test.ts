@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngine } from '../../../cli/engine.js';
 import { startGatewayRuntime } from '../../../cli/gateway-runtime.js';
 import { PROJECT_ROOT } from '../../../config/load.js';
 import { buildDashboard } from '../../../gateways/dashboard/build.js';
+import type { DashboardBuild } from '../../../gateways/dashboard/build.js';
 import { findBarFiles } from '../../../gateways/data-dir.js';
 import { readBars } from '../../../gateways/historical/bars-csv.js';
 import { mergeByTime } from '../../../gateways/historical/merge-by-time.js';
@@ -65,6 +66,21 @@ async function barsOfWindow(): Promise<Map<string, { count: number; last: Bar }>
   return out;
 }
 
+// One build of the page and one browser for both tests (each opens its own page): a build and a
+// Chromium start are a few seconds each on a busy machine.
+let dist = '';
+let built: DashboardBuild;
+let browser: Browser;
+beforeAll(async () => {
+  dist = mkdtempSync(join(tmpdir(), 'sextant-dashboard-'));
+  built = await buildDashboard(dist);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  rmSync(dist, { recursive: true, force: true });
+});
+
 describe('dashboard in a browser (headless Chromium) against the gateway during a replay', () => {
   const cleanup: Array<() => Promise<unknown>> = [];
   afterAll(async () => {
@@ -72,9 +88,6 @@ describe('dashboard in a browser (headless Chromium) against the gateway during 
   });
 
   it('draws candles and predictions live, shows positions and PnL, and Halt with the operator token shows HALTED (Resume: ACTIVE; Reduce only: REDUCING)', async () => {
-    const dist = mkdtempSync(join(tmpdir(), 'sextant-dashboard-'));
-    cleanup.push(async () => rmSync(dist, { recursive: true, force: true }));
-    const built = await buildDashboard(dist);
     expect(built.bytes).toBeGreaterThan(100_000);
 
     // The default strategy, execution and paper venue: predictions, orders and fills to mark on the charts.
@@ -123,9 +136,8 @@ describe('dashboard in a browser (headless Chromium) against the gateway during 
     const stateTimer = setInterval(publishState, 250);
     cleanup.push(async () => clearInterval(stateTimer));
 
-    const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    cleanup.push(() => browser.close());
     const page = await browser.newPage({ viewport: { width: 1440, height: 1400 } });
+    cleanup.push(() => page.close());
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => {
@@ -239,14 +251,10 @@ describe('dashboard in a browser (headless Chromium) with a viewer token the gat
   });
 
   it('says the token was refused instead of reconnecting for ever, and connects with another one', async () => {
-    const dist = mkdtempSync(join(tmpdir(), 'sextant-dashboard-'));
-    cleanup.push(async () => rmSync(dist, { recursive: true, force: true }));
-    await buildDashboard(dist);
     const gw = await startTestGateway({ staticDir: dist });
     cleanup.push(() => gw.close());
-    const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    cleanup.push(() => browser.close());
     const page = await browser.newPage();
+    cleanup.push(() => page.close());
     const sockets: string[] = [];
     const probes: number[] = [];
     page.on('websocket', (ws) => sockets.push(ws.url()));
