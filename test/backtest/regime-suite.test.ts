@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -44,8 +44,11 @@ describe('backtest regime suite', () => {
     expect(formatSuite(rows)).toContain('DOGE hole');
 
     // The suite trains each window's model on a worker thread, ahead of its replay: the report is
-    // the one `sextant backtest` gives for that window on its own (its model trained in process).
-    const alone = await runBacktest({ data: testDataDir(), symbols: ['DOGE/USDT'], timeframe: '1h', from: windows[0]!.from, to: windows[0]!.to, capital: 10_000, report: join(dir, 'alone') });
+    // the one `sextant backtest` gives for that window on its own (its model trained in process:
+    // with no training cache, or it would read the suite's model back and compare it with itself).
+    const noCache = join(dir, 'no-cache.yaml');
+    writeFileSync(noCache, 'models:\n  trainingCacheDir: null\n');
+    const alone = await runBacktest({ configFile: noCache, data: testDataDir(), symbols: ['DOGE/USDT'], timeframe: '1h', from: windows[0]!.from, to: windows[0]!.to, capital: 10_000, report: join(dir, 'alone') });
     const inSuite = rows[0]!.report!;
     expect(inSuite.model).toEqual(alone.model);
     expect(inSuite.counts).toEqual(alone.counts);
