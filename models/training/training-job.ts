@@ -77,15 +77,39 @@ function canStartIdle(): boolean {
   return chrtAvailable;
 }
 
-/** A child Node process running training-process.ts (under tsx's loader when sources are `.ts`), at idle priority unless `normal`. */
-function startProcess(priority: TrainingPriority): { child: ChildProcess; lowerOwnPriority: boolean } {
+let pdeathsigAvailable: boolean | undefined;
+/** Whether util-linux's `setpriv --pdeathsig` works here (checked once). */
+function canSetParentDeathSignal(): boolean {
+  pdeathsigAvailable ??= spawnSync('setpriv', ['--pdeathsig', 'KILL', 'true'], { stdio: 'ignore', timeout: 5_000 }).status === 0;
+  return pdeathsigAvailable;
+}
+
+/**
+ * The command line of a training process: node on training-process.ts (under tsx's loader when
+ * sources are `.ts`), under `chrt --idle 0` unless `normal`, and under `setpriv --pdeathsig KILL`
+ * where it exists: the kernel then kills the process as soon as the thread that spawned it ends —
+ * its process killed, even by `kill -9`. Its own 'disconnect' handler cannot be relied on for that: a process stopped
+ * by pause, pace or yield (SIGSTOP) never runs it, and stayed behind, stopped, for good (measured:
+ * still there 90 s after the SIGKILL of its parent; a running one went in 0.2–1.7 s on a busy
+ * host, tfjs yielding to the event loop every 125 ms of a fit). `chrt` and `setpriv` exec what
+ * follows them, so the process stays this one's child. The process's parent is the thread that
+ * spawned it: a job started on a worker thread ends with that thread.
+ */
+function processCommand(priority: TrainingPriority): { cmd: string; args: string[]; lowerOwnPriority: boolean } {
   const entry = fileURLToPath(new URL(`./training-process.${isTs ? 'ts' : 'js'}`, import.meta.url));
-  const node = [...(isTs ? ['--import', import.meta.resolve('tsx')] : []), entry];
-  if (priority === 'normal') return { child: spawn(process.execPath, node, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' }), lowerOwnPriority: false };
-  const idle = canStartIdle();
-  const [cmd, args] = idle ? ['chrt', ['--idle', '0', process.execPath, ...node]] : [process.execPath, node];
+  let argv = [process.execPath, ...(isTs ? ['--import', import.meta.resolve('tsx')] : []), entry];
+  const idle = priority === 'idle' && canStartIdle();
+  if (idle) argv = ['chrt', '--idle', '0', ...argv];
+  if (canSetParentDeathSignal()) argv = ['setpriv', '--pdeathsig', 'KILL', ...argv];
+  const [cmd = process.execPath, ...args] = argv;
+  return { cmd, args, lowerOwnPriority: priority === 'idle' && !idle };
+}
+
+/** A child process running training-process.ts (see {@link processCommand}). */
+function startProcess(priority: TrainingPriority): { child: ChildProcess; lowerOwnPriority: boolean } {
+  const { cmd, args, lowerOwnPriority } = processCommand(priority);
   const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
-  return { child, lowerOwnPriority: !idle };
+  return { child, lowerOwnPriority };
 }
 
 /**

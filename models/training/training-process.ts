@@ -10,7 +10,8 @@ import type { TrainingHostMessage, TrainingProcessStart, TrainingWorkerMessage }
  * runs SCHED_IDLE and takes a core only when nothing else wants it. (A worker thread shares the
  * engine's V8 platform threads, which run at normal priority.) The spec arrives as the first IPC
  * message; progress and the result go back the same way; `cancel` is seen between epochs and
- * trials. The process ends when its parent goes away.
+ * trials. The process ends when its parent goes away: the kernel kills it (`setpriv --pdeathsig`,
+ * see training-job.ts), stopped or not; else, running, it exits on the IPC channel's 'disconnect'.
  */
 
 const send = (m: TrainingWorkerMessage): Promise<void> =>
