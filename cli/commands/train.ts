@@ -82,12 +82,13 @@ const trainParams = (opts: TrainCliOptions, kind: string): Record<string, string
 /**
  * The baseline MLP's run params: {@link trainParams}, the MLP's hyperparameters as fitted
  * (`hidden`, `learning_rate`, …: the trainer's defaults, which no flag sets) and the `--cv`
- * settings, `cv_folds` included when left to its default.
+ * settings, `cv_folds` (CPCV: `cv_groups`, its N; `cv_test_groups`, its k) included when left to
+ * its default.
  */
 const baselineParams = (opts: TrainCliOptions, fitted: Parameters<typeof hyperParams>[0]): Record<string, string | number> => ({
   ...trainParams(opts, 'baseline-mlp'),
   ...hyperParams(fitted),
-  ...(opts.cv !== undefined ? { cv: opts.cv, cv_folds: cvFoldsOf(opts), ...(opts.cv === 'cpcv' ? { cv_test_groups: DEFAULT_CPCV_TEST_GROUPS } : {}), cv_embargo_bars: opts.cvEmbargo ?? 24 } : {}),
+  ...(opts.cv !== undefined ? { cv: opts.cv, ...(opts.cv === 'cpcv' ? { cv_groups: cvFoldsOf(opts), cv_test_groups: DEFAULT_CPCV_TEST_GROUPS } : { cv_folds: cvFoldsOf(opts) }), cv_embargo_bars: opts.cvEmbargo ?? 24 } : {}),
 });
 
 /**

@@ -15,7 +15,9 @@ import type { LabelIntervals } from './label-intervals.js';
 export type BaselineCvReport = Readonly<{
   /** Rows cross-validated: everything before the holdout test segment, purged at its boundary. */
   rows: number;
+  /** Folds scored; CPCV: its splits, C(N, k) of its N groups (MLflow metric `cv_splits`). */
   folds: number;
+  /** CPCV: its backtest paths. */
   paths?: number;
   mlp: CvReport;
   logisticRegression: CvReport;

@@ -54,6 +54,29 @@ describe('sextant train: the MLflow params are what the pipeline ran', () => {
     expect(metrics.some((m) => m.key === 'test_accuracy' || m.key.startsWith('test_'))).toBe(true);
   }, 180_000);
 
+  it('names CPCV\'s counts for what they are: its groups as the cv_groups param, its splits and paths as the cv_splits and cv_paths metrics, no cv_folds', async () => {
+    const opts: TrainCliOptions = { data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', horizon: 4, kAtr: 0.75, name: 'direction-mlp', seed: 1, epochs: 1, from: Date.UTC(2023, 0, 1), to: Date.UTC(2023, 4, 1), cv: 'cpcv', cvFolds: 4 };
+    const tracker = createRetrainingTracker({ trackingUrl: mlflow.url, experiment: 'train-cpcv', registerModels: true, timeoutMs: 5000 }, silentLogger);
+    let t = Date.UTC(2024, 0, 1);
+    const before = mlflow.calls.length;
+    const lines: string[] = [];
+    await runTrain(opts, () => Promise.resolve(tinyRegistry()), (s) => lines.push(s), { tracker, now: () => (t += 1000) });
+    const cv = (JSON.parse(lines.at(-1) ?? '{}') as { cv?: { folds: number; paths?: number } }).cv;
+    const batches = mlflow.calls.slice(before).filter((c) => c.path === 'runs/log-batch');
+    const params = batches.flatMap((c) => (c.body?.['params'] as { key: string; value: string }[] | undefined) ?? []);
+    const metrics = batches.flatMap((c) => (c.body?.['metrics'] as { key: string; value: number }[] | undefined) ?? []);
+    expect(params).toContainEqual({ key: 'cv_groups', value: '4' });
+    expect(params).toContainEqual({ key: 'cv_test_groups', value: '2' });
+    expect(params.map((p) => p.key)).not.toContain('cv_folds');
+    // C(4, 2) = 6 splits; each group is tested in C(3, 1) = 3 of them: 3 paths.
+    expect(cv?.folds).toBe(6);
+    expect(cv?.paths).toBe(3);
+    const metric = (key: string): number | undefined => metrics.find((m) => m.key === key)?.value;
+    expect(metric('cv_splits')).toBe(cv?.folds);
+    expect(metric('cv_paths')).toBe(cv?.paths);
+    expect(metrics.map((m) => m.key)).not.toContain('cv_folds');
+  }, 180_000);
+
   it('logs the effective settings: the hyperparameters of the final fit, the features kept, and each search trial as a child run', async () => {
     const opts: TrainCliOptions = { data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', horizon: 4, kAtr: 0.75, name: 'direction-mlp', seed: 1, epochs: 1, from: Date.UTC(2023, 0, 1), to: Date.UTC(2023, 4, 1), search: 'random', trials: 2, selectFeatures: true };
     const tracker = createRetrainingTracker({ trackingUrl: mlflow.url, experiment: 'train-effective', registerModels: true, timeoutMs: 5000 }, silentLogger);
