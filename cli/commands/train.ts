@@ -13,6 +13,7 @@ import { CV_SCHEMES, DEFAULT_CPCV_TEST_GROUPS, leastFolds } from '../../models/v
 import type { CvScheme } from '../../models/validation/cross-validate.js';
 import { formatCvReport } from '../../models/validation/cv-report-text.js';
 import { cvMetrics } from '../../models/validation/cv-metrics.js';
+import { THIN_FOLD_ROWS, thinFolds, thinRange } from '../../models/validation/thin-folds.js';
 import type { TrainDirectionReport } from '../../models/training/train-direction-model.js';
 import { TIMEFRAME_MS } from '../../streams/messages/bar.js';
 import { META_LEARNER_MIN_EPOCHS } from '../../models/training/meta-learner-epochs.js';
@@ -208,6 +209,20 @@ export function cvOptionsProblem(opts: Pick<TrainCliOptions, 'cv' | 'cvFolds' | 
   return undefined;
 }
 
+/**
+ * The `warning: ` line for `--cv` folds (CPCV: splits) that test fewer than `THIN_FOLD_ROWS` rows
+ * each (models/validation/thin-folds.ts says why that many), or undefined.
+ */
+export function thinFoldsWarning(opts: Pick<TrainCliOptions, 'cv' | 'cvFolds'>, testRows: readonly number[], rows: number): string | undefined {
+  const t = thinFolds(testRows);
+  if (t === undefined) return undefined;
+  const unit = opts.cv === 'cpcv' ? 'splits' : 'folds';
+  return (
+    `warning: --cv ${opts.cv} --cv-folds ${cvFoldsOf(opts)}: ${t.thin} of ${t.of} ${unit} test fewer than ${THIN_FOLD_ROWS} rows (${thinRange(t)}${t.thin > 1 ? ' each' : ''}, of the ${rows} rows cross-validated): ` +
+    `a fold's accuracy is then uncertain by about ±10 points or more (95 %), so their scores and the std over them say little; give fewer --cv-folds or a wider --from/--to window`
+  );
+}
+
 /** Runs one training and prints the table and a final JSON line; returns the report. */
 export async function runTrain(opts: TrainCliOptions, openRegistry: OpenRegistry, write: (s: string) => void = (s) => process.stdout.write(s), tracking: TrainTracking = NO_TRACKING): Promise<TrainBaselineReport> {
   const started = tracking.now();
@@ -224,11 +239,13 @@ export async function runTrain(opts: TrainCliOptions, openRegistry: OpenRegistry
     const baselineOptions = { name, timeframe, barMs: TIMEFRAME_MS[timeframe], horizon: opts.horizon, kAtr: opts.kAtr, seed: opts.seed, epochs: opts.epochs };
     if (cvOptions !== undefined) {
       // Before the fit: found in the cross-validation, a fold it cannot train failed the command after the model was registered.
-      const { baselineCvProblem } = await import('../../models/validation/cross-validate-baseline.js');
-      const problem = baselineCvProblem(bars, baselineOptions, cvOptions);
-      if (problem !== undefined) {
-        throw new InvalidArgumentError(`--cv ${opts.cv} (--cv-folds ${cvFoldsOf(opts)}, --cv-embargo ${opts.cvEmbargo ?? 24} bars): ${problem}; give fewer --cv-folds or a smaller --cv-embargo, or a wider --from/--to window`);
+      const { baselineCvCheck } = await import('../../models/validation/cross-validate-baseline.js');
+      const check = baselineCvCheck(bars, baselineOptions, cvOptions);
+      if (check.problem !== undefined) {
+        throw new InvalidArgumentError(`--cv ${opts.cv} (--cv-folds ${cvFoldsOf(opts)}, --cv-embargo ${opts.cvEmbargo ?? 24} bars): ${check.problem}; give fewer --cv-folds or a smaller --cv-embargo, or a wider --from/--to window`);
       }
+      const thin = thinFoldsWarning(opts, check.testRows, check.rows);
+      if (thin !== undefined) process.stderr.write(`${thin}\n`);
     }
     const report = await trainingIn(scopeOf(opts, name, dataDir, timeframe), () =>
       trainBaseline(bars, { source: dataDir, symbols: opts.symbols, ...windowOf(opts) }, baselineOptions, registry),

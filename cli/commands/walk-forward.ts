@@ -15,6 +15,7 @@ import { backtestCurrency } from './backtest-currency.js';
 import { orderLifeOf, ruinWarning, warnOrderLife } from './backtest-warnings.js';
 import { unreadDataWarnings } from './unread-data-warnings.js';
 import { DEFAULT_HORIZON_BARS } from '../../models/training/label-horizon.js';
+import { THIN_FOLD_ROWS, thinFolds, thinRange } from '../../models/validation/thin-folds.js';
 import type { WalkForwardReport, WalkForwardSegment } from '../../gateways/report/walk-forward-report.js';
 import { runBuyAndHold, runGrid } from '../../models/backtest/baselines.js';
 import type { BaselineRunOptions } from '../../models/backtest/baselines.js';
@@ -30,6 +31,19 @@ export type { WalkForwardReport, WalkForwardSegment } from '../../gateways/repor
 export { walkForwardWarnings } from '../../gateways/report/walk-forward-report.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * The `warning: ` line for walk-forward segments of fewer than `THIN_FOLD_ROWS` bars each (`bars`:
+ * each segment's; models/validation/thin-folds.ts says why that many), or undefined.
+ */
+export function thinSegmentsWarning(bars: readonly number[], tf: string): string | undefined {
+  const t = thinFolds(bars);
+  if (t === undefined) return undefined;
+  return (
+    `warning: walk-forward: ${t.thin} of ${t.of} segments hold fewer than ${THIN_FOLD_ROWS} ${tf} bars (${thinRange(t)}${t.thin > 1 ? ' each' : ''}): ` +
+    `a segment's return, Sharpe ratio and drawdown rest on so few bar returns that they say little; give a longer --walk-forward step`
+  );
+}
 
 /**
  * Walk-forward: consecutive test windows of `stepMs`; before each, a model is trained through
@@ -91,6 +105,12 @@ export async function runWalkForward(
   if (opts.progress === true) warnOrderLife(orderLifeOf(cfg, barMs, DEFAULT_HORIZON_BARS * barMs), (l) => void process.stderr.write(`${l}\n`));
   // The symbols' files under --data that are not read (mark candles, a 3m file): once, as a single backtest says them.
   if (opts.progress === true) for (const w of unreadDataWarnings(data, opts.symbols)) process.stderr.write(`${w}\n`);
+  // Segments of a handful of bars, whose figures say little: once, before any model is trained.
+  const thin = thinSegmentsWarning(
+    starts.map((start) => Math.floor((Math.min(opts.to, start + opts.stepMs) - start) / barMs)),
+    tf,
+  );
+  if (opts.progress === true && thin !== undefined) process.stderr.write(`${thin}\n`);
   makeReportDir(opts.report);
   const dataDir = trainingDirOf(data, base);
   const models = modelsAhead(

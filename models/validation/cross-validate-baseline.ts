@@ -46,22 +46,25 @@ function baselineRows(bars: readonly SymbolBars[], o: ParsedOptions): BaselinePl
  * leave its early-stopping split (fit and validation) empty. `sextant train` asks this before it
  * fits: found in the cross-validation itself, it came after the model was registered, as
  * "cannot cut 1679 samples into 5000 blocks" or "cannot fit a standardiser on no rows".
- * Undefined too when the bars hold too few rows to train at all (the trainer says so).
+ * Undefined too when the bars hold too few rows to train at all (the trainer says so). With it,
+ * the test rows of each fold (CPCV: split) of a plan without a problem (else none) and the rows
+ * before the holdout test: `sextant train` warns, before it fits, of folds too thin to score
+ * (models/validation/thin-folds.ts).
  */
-export function baselineCvProblem(bars: readonly SymbolBars[], options: TrainBaselineOptions, cv: CvOptions): string | undefined {
+export function baselineCvCheck(bars: readonly SymbolBars[], options: TrainBaselineOptions, cv: CvOptions): Readonly<{ problem: string | undefined; testRows: readonly number[]; rows: number }> {
   const o = TrainBaselineOptionsSchema.parse(options);
   let rows: BaselinePlan;
   try {
     rows = baselineRows(bars, o);
   } catch {
-    return undefined; // too few rows to train, or one class: the trainer refuses them, naming the window
+    return { problem: undefined, testRows: [], rows: 0 }; // too few rows to train, or one class: the trainer refuses them, naming the window
   }
   const { ds, devIdx, purgeBars } = rows;
   let plan: CvPlan;
   try {
     plan = cvPlan(rows.intervals, cv);
   } catch (e) {
-    return `${devIdx.length} rows lie before the holdout test: ${(e as Error).message}`;
+    return { problem: `${devIdx.length} rows lie before the holdout test: ${(e as Error).message}`, testRows: [], rows: devIdx.length };
   }
   for (const [i, fold] of plan.folds.entries()) {
     const train = Int32Array.from(fold.train, (r) => devIdx[r] as number);
@@ -70,13 +73,13 @@ export function baselineCvProblem(bars: readonly SymbolBars[], options: TrainBas
       if (fit.indices.length > 0 && validation.indices.length > 0) continue;
     }
     const first = new Date(ds.ts[devIdx[fold.test[0] as number] as number] as number).toISOString();
-    return (
+    const problem =
       `${cv.scheme === 'cpcv' ? 'split' : 'fold'} ${i + 1} of ${plan.folds.length} (its test rows from ${first}) has ` +
       (fold.train.length === 0 ? 'no training rows' : `${fold.train.length} training rows, too few for a fit and an early-stopping validation`) +
-      ` left after the purge and the embargo, of the ${devIdx.length} rows before the holdout test`
-    );
+      ` left after the purge and the embargo, of the ${devIdx.length} rows before the holdout test`;
+    return { problem, testRows: [], rows: devIdx.length };
   }
-  return undefined;
+  return { problem: undefined, testRows: plan.folds.map((f) => f.test.length), rows: devIdx.length };
 }
 
 /**
