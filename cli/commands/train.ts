@@ -309,6 +309,16 @@ export function formatDirectionReport(r: TrainDirectionReport): string {
   ].join('\n');
 }
 
+/**
+ * The final fit's epochs as run metrics: `epochs_run` and `best_epoch`, or for the stacked
+ * ensemble its meta-learner's, `meta_epochs_run` and `meta_best_epoch` (the epochs its fit
+ * reports; its base models' are not comparable with them).
+ */
+export function epochMetrics(r: Pick<TrainDirectionReport, 'kind' | 'training'>): Record<string, number> {
+  const prefix = r.kind === 'ensemble' ? 'meta_' : '';
+  return { [`${prefix}epochs_run`]: r.training.epochsRun, [`${prefix}best_epoch`]: r.training.bestEpoch };
+}
+
 /** Runs the issue-6 pipeline (GRU / stacked ensemble / search / feature selection) and prints its summary and a JSON line. */
 export async function runTrainDirection(opts: TrainCliOptions, openRegistry: OpenRegistry, write: (s: string) => void = (s) => process.stdout.write(s), tracking: TrainTracking = NO_TRACKING): Promise<TrainDirectionReport> {
   const started = tracking.now();
@@ -356,6 +366,7 @@ export async function runTrainDirection(opts: TrainCliOptions, openRegistry: Ope
       startTime: started,
       endTime: tracking.now(),
       ...(report.search !== undefined ? { trials: report.search.history } : {}),
+      extraMetrics: epochMetrics(report),
     });
     if (logged !== undefined) write(`${describeTrainingRun(logged)}\n`);
     write(`${JSON.stringify({ model: `${report.model.name}@${report.model.version}`, metrics: report.model.metrics, rows: report.rows, features: report.features, params: report.params })}\n`);

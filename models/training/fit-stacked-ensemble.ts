@@ -7,6 +7,7 @@ import { outOfFoldProbabilities, rowsOf, stackProbabilities } from './stacked-en
 import type { OutOfFold } from './stacked-ensemble.js';
 import { predictProbabilities, trainDenseClassifier } from './train-mlp.js';
 import type { Matrix } from './train-mlp.js';
+import type { EpochReport } from './fit-classifier.js';
 
 export type StackedEnsembleOptions = Readonly<{
   /** Hidden widths of each dense base model (`[]` = logistic regression). */
@@ -26,6 +27,8 @@ export type StackedEnsembleOptions = Readonly<{
   l2?: number;
   /** Names and metadata of the exported graph (default input `features`, output `probs`). */
   export?: Readonly<{ inputName?: string; outputName?: string; graphName?: string; metadata?: Readonly<Record<string, string>> }>;
+  /** Told after each epoch of the meta-learner (the epochs `metaTraining` reports). */
+  onMetaEpoch?: (e: EpochReport) => void;
 }>;
 
 export type StackedEnsemble = Readonly<{
@@ -84,7 +87,14 @@ export async function fitStackedEnsemble(fit: Matrix, validation: Matrix, cols: 
     const stackedVal = stackProbabilities(full.map((m) => predictProbabilities(m.model, validation.x, validation.rows, cols)), validation.rows, classes);
     const metaFit: Matrix = { x: outOfFold.x, y: Int32Array.from(outOfFold.rows, (r) => fit.y[r] as number), rows: outOfFold.rows.length };
     const width = o.bases.length * classes;
-    const lr = await trainLogisticRegression(metaFit, { x: stackedVal, y: validation.y, rows: validation.rows }, width, { seed: o.seed, epochs: metaLearnerEpochs(o.epochs), patience: 5, learningRate: 0.01, classes });
+    const lr = await trainLogisticRegression(metaFit, { x: stackedVal, y: validation.y, rows: validation.rows }, width, {
+      seed: o.seed,
+      epochs: metaLearnerEpochs(o.epochs),
+      patience: 5,
+      learningRate: 0.01,
+      classes,
+      ...(o.onMetaEpoch !== undefined ? { onEpoch: o.onMetaEpoch } : {}),
+    });
     try {
       const [meta] = denseLayersOf(lr.model) as [DenseLayer];
       const ex = o.export ?? {};

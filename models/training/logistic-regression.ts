@@ -1,5 +1,6 @@
 import { trainDenseClassifier } from './train-mlp.js';
 import type { Matrix, TrainedClassifier } from './train-mlp.js';
+import type { EpochReport } from './fit-classifier.js';
 
 export type LogisticRegressionOptions = Readonly<{
   seed: number;
@@ -11,6 +12,8 @@ export type LogisticRegressionOptions = Readonly<{
   classes?: number;
   /** Ends training between epochs with a `TrainingCancelledError` once aborted. */
   signal?: AbortSignal;
+  /** Told after each epoch (`trainDenseClassifier`'s `onEpoch`). */
+  onEpoch?: (e: EpochReport) => void;
 }>;
 
 /**
@@ -28,5 +31,6 @@ export function trainLogisticRegression(fit: Matrix, validation: Matrix, cols: n
     patience: opts.patience ?? 3,
     l2: opts.l2 ?? 1e-4,
     ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+    ...(opts.onEpoch !== undefined ? { onEpoch: opts.onEpoch } : {}),
   });
 }

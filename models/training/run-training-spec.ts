@@ -186,6 +186,8 @@ export async function runTrainingSpec(spec: TrainingSpec, hooks: TrainingHooks =
       patience: params.patience,
       l2: params.l2,
       export: { inputName: ex.inputName, outputName: ex.outputName, graphName: ex.graphName, metadata: ex.metadata },
+      // Its epochs in the progress, as a single model's final fit reports its own.
+      onMetaEpoch: (e) => hooks.onProgress?.({ type: 'epoch', phase: 'final', learner: 'meta-learner', ...e }),
     });
     try {
       check();

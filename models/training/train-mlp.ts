@@ -3,6 +3,7 @@ import type { LayersModel } from '@tensorflow/tfjs';
 import { selectTfjsBackend } from '../runtime/tfjs-backend.js';
 import type { TfjsBackendPreference } from '../runtime/tfjs-backend.js';
 import { classificationMetrics } from './classification-metrics.js';
+import type { EpochReport } from './fit-classifier.js';
 import { mulberry32, seededPermutation } from './seeded-rng.js';
 import { TrainingCancelledError } from './training-errors.js';
 
@@ -23,6 +24,8 @@ export type DenseClassifierOptions = Readonly<{
   backend?: TfjsBackendPreference;
   /** Checked between epochs: once aborted, training ends with a `TrainingCancelledError` (nothing is returned). */
   signal?: AbortSignal;
+  /** Told after each epoch: its validation log loss and the best epoch so far. */
+  onEpoch?: (e: EpochReport) => void;
 }>;
 
 export type Matrix = Readonly<{ x: Float32Array; y: Int32Array; rows: number }>;
@@ -116,12 +119,15 @@ export async function trainDenseClassifier(fit: Matrix, validation: Matrix, cols
       tf.dispose([perm, xs, ys]);
       const loss = classificationMetrics(predictProbabilities(model, validation.x, validation.rows, cols), validation.y, classes).logLoss;
       valLogLoss.push(loss);
-      if (loss < best) {
+      const improved = loss < best;
+      if (improved) {
         best = loss;
         bestEpoch = epoch;
         tf.dispose(bestWeights);
         bestWeights = model.getWeights().map((w) => w.clone());
-      } else if (epoch - bestEpoch >= patience) break;
+      }
+      opts.onEpoch?.({ epoch, valLogLoss: loss, bestEpoch });
+      if (!improved && epoch - bestEpoch >= patience) break;
     }
     // No epoch improved (every validation loss non-finite): nothing to restore, as in fitClassifier.
     if (bestWeights.length > 0) model.setWeights(bestWeights);

@@ -52,8 +52,11 @@ export type TrainingResult = Readonly<{
   predictions: Readonly<Record<string, Float32Array>>;
 }>;
 
-/** What a job reports while it runs. */
+/**
+ * What a job reports while it runs. An `epoch` of the stacked ensemble's final fit is its
+ * meta-learner's (`learner: 'meta-learner'`): those are the epochs its result reports.
+ */
 export type TrainingProgress =
-  | Readonly<{ type: 'epoch'; phase: 'selection' | 'search' | 'final'; trial?: number; epoch: number; valLogLoss: number; bestEpoch: number }>
+  | Readonly<{ type: 'epoch'; phase: 'selection' | 'search' | 'final'; trial?: number; learner?: 'meta-learner'; epoch: number; valLogLoss: number; bestEpoch: number }>
   | Readonly<{ type: 'trial'; trial: Trial }>
   | Readonly<{ type: 'phase'; phase: 'selection' | 'search' | 'final' }>;

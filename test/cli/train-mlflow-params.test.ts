@@ -77,6 +77,24 @@ describe('sextant train: the MLflow params are what the pipeline ran', () => {
     expect(metrics.map((m) => m.key)).not.toContain('cv_folds');
   }, 180_000);
 
+  it('logs the final fit\'s epochs: the stacked ensemble\'s as its meta-learner\'s (meta_epochs_run, meta_best_epoch)', async () => {
+    const opts: TrainCliOptions = { data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', horizon: 4, kAtr: 0.75, name: 'direction-ens', seed: 1, epochs: 1, from: Date.UTC(2023, 0, 1), to: Date.UTC(2023, 4, 1), model: 'ensemble' };
+    const tracker = createRetrainingTracker({ trackingUrl: mlflow.url, experiment: 'train-meta-epochs', registerModels: true, timeoutMs: 5000 }, silentLogger);
+    let t = Date.UTC(2024, 0, 1);
+    const before = mlflow.calls.length;
+    const report = await runTrainDirection(opts, () => Promise.resolve(tinyRegistry()), () => undefined, { tracker, now: () => (t += 1000) });
+    const metrics = mlflow.calls
+      .slice(before)
+      .filter((c) => c.path === 'runs/log-batch')
+      .flatMap((c) => (c.body?.['metrics'] as { key: string; value: number }[] | undefined) ?? []);
+    const metric = (key: string): number | undefined => metrics.find((m) => m.key === key)?.value;
+    // The meta-learner gets at least 30 epochs whatever --epochs says: these are its, not the bases' one.
+    expect(report.training.epochsRun).toBeGreaterThan(opts.epochs);
+    expect(metric('meta_epochs_run')).toBe(report.training.epochsRun);
+    expect(metric('meta_best_epoch')).toBe(report.training.bestEpoch);
+    expect(metric('epochs_run')).toBeUndefined();
+  }, 180_000);
+
   it('logs the effective settings: the hyperparameters of the final fit, the features kept, and each search trial as a child run', async () => {
     const opts: TrainCliOptions = { data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', horizon: 4, kAtr: 0.75, name: 'direction-mlp', seed: 1, epochs: 1, from: Date.UTC(2023, 0, 1), to: Date.UTC(2023, 4, 1), search: 'random', trials: 2, selectFeatures: true };
     const tracker = createRetrainingTracker({ trackingUrl: mlflow.url, experiment: 'train-effective', registerModels: true, timeoutMs: 5000 }, silentLogger);
