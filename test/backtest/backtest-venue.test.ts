@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,22 +8,13 @@ import { backtestVenue } from '../../cli/commands/backtest-venue.js';
 import { UNKNOWN_VENUE } from '../../gateways/data-dir.js';
 import { venueOfTickFile } from '../../gateways/historical/tick-file-venue.js';
 import { testDataDir } from '../support/data-dir.js';
+import { emptyTrainingCache } from '../support/empty-training-cache.js';
 
 describe("a backtest spec's venue and symbols against its data", () => {
   const dir = mkdtempSync(join(tmpdir(), 'sextant-bt-venue-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const btcFile = join(testDataDir(), 'ohlcv/binance_spot_1h/BTC_USDT_1h.csv');
   const window = { timeframe: '1h', from: Date.UTC(2024, 2, 1), to: Date.UTC(2024, 2, 3), capital: 10_000 } as const;
-  // A training cache of its own (empty), so a refusal "before training" is checked by what was
-  // trained, not by how long the refusals took (a 3 s or 5 s bound fails on a loaded host). A
-  // trained model always lands in the training cache.
-  const freshTrainingCache = (name: string): Readonly<{ configFile: string; cache: string }> => {
-    const cache = join(dir, `cache-${name}`);
-    const configFile = join(dir, `config-${name}.yaml`);
-    writeFileSync(configFile, `models:\n  trainingCacheDir: ${cache}\n`);
-    return { configFile, cache };
-  };
-  const readdirOrNone = (path: string): string[] => (existsSync(path) ? readdirSync(path) : []);
 
   it('names the spec key (not --symbols) when `symbols:` gives several with a one-file `data:`', () => {
     const refused = (f: () => unknown): unknown => {
@@ -44,12 +35,12 @@ describe("a backtest spec's venue and symbols against its data", () => {
   });
 
   it("refuses a spec's venue that contradicts the bars' folder before training (Binance files ran as kraken)", async () => {
-    const { configFile, cache } = freshTrainingCache('kraken');
+    const { configFile, trained } = emptyTrainingCache(dir, 'kraken');
     await expect(runBacktest({ ...window, configFile, data: btcFile, symbols: ['BTC/USDT'], venue: 'kraken', report: join(dir, 'kraken') })).rejects.toThrow(
       `venue: kraken (the spec) contradicts the data: the bars under ${btcFile} are binance bars by their folder: drop \`venue:\` or give kraken bars`,
     );
     await expect(runBacktest({ ...window, configFile, data: testDataDir(), symbols: ['BTC/USDT'], venue: 'kraken', report: join(dir, 'kraken') })).rejects.toThrow(/^venue: kraken \(the spec\) contradicts the data/);
-    expect(readdirOrNone(cache)).toEqual([]); // nothing trained
+    expect(trained()).toEqual([]); // nothing trained
   });
 
   it('records the venue the bars ran under in report.json and report.html', async () => {
@@ -83,14 +74,14 @@ describe("a backtest spec's venue and symbols against its data", () => {
     const flatBars = join(dir, 'BTC_USDT_1h.csv');
     copyFileSync(btcFile, flatBars);
     const at = { timeframe: '1h', from: Date.UTC(2021, 0, 7), to: Date.UTC(2021, 0, 9), capital: 10_000, symbols: ['BTC/USDT'] } as const;
-    const { configFile, cache } = freshTrainingCache('ticks');
+    const { configFile, trained } = emptyTrainingCache(dir, 'ticks');
     await expect(runBacktest({ ...at, configFile, data: flatBars, venue: 'kraken', ticks: [{ symbol: 'BTC/USDT', path: trades }], report: join(dir, 't1') })).rejects.toThrow(
       `venue: kraken (the spec) contradicts the data: --ticks ${trades} holds binance ticks by its name: drop \`venue:\` or give kraken ticks`,
     );
     await expect(runBacktest({ ...at, configFile, data: btcFile, ticks: [{ symbol: 'BTC/USDT', path: krakenTrades }], report: join(dir, 't2') })).rejects.toThrow(
       `the data names 2 venues (binance, kraken): the bars under ${btcFile} are binance bars by their folder; --ticks ${krakenTrades} holds kraken ticks by its name: an asset is fed one venue's prices: give bars and ticks of one venue`,
     );
-    expect(readdirOrNone(cache)).toEqual([]); // nothing trained
+    expect(trained()).toEqual([]); // nothing trained
   });
 
   it('takes the venue from the data, the spec, then the config', async () => {

@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../cli/commands/backtest.js';
 import { checkReportDir } from '../../gateways/report/report-files.js';
 import { testDataDir } from '../support/data-dir.js';
+import { emptyTrainingCache } from '../support/empty-training-cache.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -18,16 +19,11 @@ describe('an empty report folder is refused before any work', () => {
   });
 
   it('by a backtest, before training', async () => {
-    // A training cache of its own (empty): "before training" is checked by what was trained, not
-    // by how long the refusal took (a 1.5 s bound fails on a loaded host). A trained model always
-    // lands in the training cache.
     const dir = mkdtempSync(join(tmpdir(), 'sextant-report-empty-'));
-    const cache = join(dir, 'training-cache');
-    const configFile = join(dir, 'config.yaml');
-    writeFileSync(configFile, `models:\n  trainingCacheDir: ${cache}\n`);
+    const { configFile, trained } = emptyTrainingCache(dir, 'report-empty');
     try {
       await expect(runBacktest({ configFile, data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 0, 3), capital: 10_000, report: '' })).rejects.toThrow('--report is empty');
-      expect(existsSync(cache) ? readdirSync(cache) : []).toEqual([]);
+      expect(trained()).toEqual([]); // nothing trained
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -6,21 +6,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runBacktest } from '../../cli/commands/backtest.js';
 import { checkReportDir, ReportDirError, writeReportFiles } from '../../gateways/report/report-files.js';
 import { testDataDir } from '../support/data-dir.js';
+import { emptyTrainingCache } from '../support/empty-training-cache.js';
 
 describe('report folders', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sextant-report-files-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  // A training cache of its own (empty), so a refusal "before training" is checked by what was
-  // trained, not by how long the refusal took (a 1.5 s bound fails on a loaded host). A trained
-  // model always lands in the training cache.
-  const freshTrainingCache = (name: string): Readonly<{ configFile: string; cache: string }> => {
-    const cache = join(dir, `cache-${name}`);
-    const configFile = join(dir, `config-${name}.yaml`);
-    writeFileSync(configFile, `models:\n  trainingCacheDir: ${cache}\n`);
-    return { configFile, cache };
-  };
-  const readdirOrNone = (path: string): string[] => (existsSync(path) ? readdirSync(path) : []);
 
   it('refuses a --report that is a file, or lies under one, and creates nothing for a new one', () => {
     const file = join(dir, 'a-file');
@@ -34,22 +25,22 @@ describe('report folders', () => {
   it('refuses an unusable --report before training (it failed with EEXIST after the whole run)', async () => {
     const file = join(dir, 'report-is-a-file');
     writeFileSync(file, 'x');
-    const { configFile, cache } = freshTrainingCache('report-is-a-file');
+    const { configFile, trained } = emptyTrainingCache(dir, 'report-is-a-file');
     await expect(
       runBacktest({ configFile, data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 0, 3), capital: 10_000, report: file }),
     ).rejects.toThrow(`--report ${file}: is a file, not a folder`);
-    expect(readdirOrNone(cache)).toEqual([]); // nothing trained
+    expect(trained()).toEqual([]); // nothing trained
   });
 
   it('refuses a --report where no folder can be made though permissions allow it (/proc/x as root hung for ever after the replay)', async () => {
     // Under /proc root passes the permission check, yet mkdir answers ENOENT.
     expect(() => checkReportDir('/proc/sextant-report')).toThrow(ReportDirError);
     expect(() => checkReportDir('/proc/sextant-report')).toThrow(/^--report \/proc\/sextant-report: cannot create it: \/proc is not writable/);
-    const { configFile, cache } = freshTrainingCache('proc');
+    const { configFile, trained } = emptyTrainingCache(dir, 'proc');
     await expect(
       runBacktest({ configFile, data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 0, 3), capital: 10_000, report: '/proc/sextant-report' }),
     ).rejects.toThrow(ReportDirError);
-    expect(readdirOrNone(cache)).toEqual([]); // nothing trained
+    expect(trained()).toEqual([]); // nothing trained
   });
 
   it('a report write where mkdir answers ENOENT throws it instead of looping (Node 20 recursive mkdir spun at 80 % CPU)', () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { readBars } from '../../gateways/historical/bars-csv.js';
 import type { BacktestReport, BacktestReportCurves } from '../../gateways/report/backtest-report.js';
 import type { WalkForwardReport } from '../../gateways/report/walk-forward-report.js';
 import { testDataDir } from '../support/data-dir.js';
+import { emptyTrainingCache } from '../support/empty-training-cache.js';
 
 const DAY = 86_400_000;
 
@@ -14,26 +15,17 @@ describe('walk-forward backtest', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sextant-wf-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  // A training cache of its own (empty), so a refusal "before training any" is checked by what was
-  // trained, not by how long the refusal took (a 3 s bound failed under load).
-  const freshTrainingCache = (name: string): Readonly<{ configFile: string; cache: string }> => {
-    const cache = join(dir, `cache-${name}`);
-    const configFile = join(dir, `config-${name}.yaml`);
-    writeFileSync(configFile, `models:\n  trainingCacheDir: ${cache}\n`);
-    return { configFile, cache };
-  };
-  const readdirOrNone = (path: string): string[] => (existsSync(path) ? readdirSync(path) : []);
 
   it('refuses a segment with no bars (a --to past the data) before training any, and writes nothing', async () => {
     // BTC/USDT 1h bars end 2026-06-20: segment 3 (2026-06-30 → 2026-07-30) has none. It failed only
     // after segments 1 and 2 had been trained and replayed, leaving their folders and no walk-forward.json.
     const report = join(dir, 'past-the-data');
-    const { configFile, cache } = freshTrainingCache('past-the-data');
+    const { configFile, trained } = emptyTrainingCache(dir, 'past-the-data');
     await expect(
       runWalkForward({ configFile, data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', from: Date.UTC(2026, 4, 1), to: Date.UTC(2026, 7, 1), stepMs: 30 * DAY, embargoMs: 0, capital: 10_000, report }),
     ).rejects.toThrow(/^walk-forward segment 3 \(2026-06-30T00:00:00\.000Z → 2026-07-30T00:00:00\.000Z\) has no 1h bars of BTC\/USDT under .*: give a --to the data reaches$/);
     // Nothing trained: every segment's model lands in the training cache once fitted.
-    expect(readdirOrNone(cache)).toEqual([]);
+    expect(trained()).toEqual([]);
     expect(existsSync(report)).toBe(false);
   });
 
@@ -41,12 +33,12 @@ describe('walk-forward backtest', () => {
     // --to one hour past a whole day: segment 2 is one 1h bar long. Its backtest refused it ("the
     // window … is shorter than two 1h bars") only after segment 1 had been trained and replayed.
     const report = join(dir, 'short-tail');
-    const { configFile, cache } = freshTrainingCache('short-tail');
+    const { configFile, trained } = emptyTrainingCache(dir, 'short-tail');
     await expect(
       runWalkForward({ configFile, data: testDataDir(), symbols: ['BTC/USDT'], timeframe: '1h', from: Date.UTC(2024, 2, 1), to: Date.UTC(2024, 2, 2, 1), stepMs: DAY, embargoMs: 0, capital: 10_000, report }),
     ).rejects.toThrow('walk-forward segment 2 (2024-03-02T00:00:00.000Z → 2024-03-02T01:00:00.000Z) is shorter than two 1h bars');
     // Nothing trained: every segment's model lands in the training cache once fitted.
-    expect(readdirOrNone(cache)).toEqual([]);
+    expect(trained()).toEqual([]);
     expect(existsSync(report)).toBe(false);
   });
 
