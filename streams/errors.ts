@@ -62,54 +62,45 @@ export const isBusError = (e: unknown): e is BusError => e instanceof BusError;
 export const isRetryable = (e: unknown): boolean => e instanceof BusError && e.retryable;
 
 /**
- * The server refused a core subscription (its login may not subscribe to `subject`: deploy/nats/sextant.conf):
- * nothing sent there reaches this process. Not retryable: the login or its permissions must change.
+ * The NATS server refused this login an operation on `subject` (deploy/nats/sextant.conf gives each
+ * user its own): not retryable, the login or its permissions must change. `user`: the NATS user the
+ * connection logged in as; undefined for a connection without one.
  */
-export class SubscriptionRefusedError extends BusError {
-  override readonly name = 'SubscriptionRefusedError';
+abstract class PermissionRefusedError extends BusError {
   constructor(
     readonly subject: string,
-    /** The NATS user the connection logged in as; undefined for a connection without one. */
     readonly user: string | undefined,
     message: string,
     options?: { cause?: unknown },
   ) {
     super(message, false, options);
   }
+}
+
+/** The server refused a core subscription to `subject`: nothing sent there reaches this process. */
+export class SubscriptionRefusedError extends PermissionRefusedError {
+  override readonly name = 'SubscriptionRefusedError';
 }
 
 /**
  * The server refused the JetStream API call that creates or updates `stream` (its login may not
  * publish to `subject`, `$JS.API.STREAM.CREATE.<stream>`: deploy/nats/sextant.conf gives that to
- * the engine user only). Not retryable: the login or its permissions must change.
+ * the engine user only).
  */
-export class StreamRefusedError extends BusError {
+export class StreamRefusedError extends PermissionRefusedError {
   override readonly name = 'StreamRefusedError';
   constructor(
     readonly stream: string,
-    readonly subject: string,
-    /** The NATS user the connection logged in as; undefined for a connection without one. */
-    readonly user: string | undefined,
+    subject: string,
+    user: string | undefined,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, false, options);
+    super(subject, user, message, options);
   }
 }
 
-/**
- * The server refused a request's publish to `subject` (its login may not publish there: the desk's
- * login asked on sx.engine.presence); not retryable, the permissions are the server's config.
- */
-export class PublishRefusedError extends BusError {
+/** The server refused a request's publish to `subject` (the desk's login asked on sx.engine.presence). */
+export class PublishRefusedError extends PermissionRefusedError {
   override readonly name = 'PublishRefusedError';
-  constructor(
-    readonly subject: string,
-    /** The NATS user the connection logged in as; undefined for a connection without one. */
-    readonly user: string | undefined,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, false, options);
-  }
 }
