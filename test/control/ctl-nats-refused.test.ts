@@ -2,14 +2,13 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ctlRunner } from '../support/ctl.js';
 import { ctlInProcess } from '../support/ctl-in-process.js';
-import { freePort, startNatsServer, stopNatsServer } from '../support/nats-server.js';
+import { stopNatsServer } from '../support/nats-server.js';
+import { SHIPPED_NATS_PASSWORDS, startShippedNatsServer } from '../support/shipped-nats.js';
 
-const CONF = fileURLToPath(new URL('../../deploy/nats/sextant.conf', import.meta.url));
-const PASSWORDS = { SEXTANT_ENGINE_PASSWORD: 'e-secret', SEXTANT_OPERATOR_PASSWORD: 'o-secret', SEXTANT_DASHBOARD_PASSWORD: 'd-secret', SEXTANT_DESK_PASSWORD: 'k-secret' };
+const PASSWORDS = SHIPPED_NATS_PASSWORDS;
 
 /** README: ctl exits 1 for a refused command, 3 only when the engine is not reached (NATS down, no engine answering). */
 describe('sextant ctl when NATS refuses its login or its command (deploy/nats/sextant.conf)', () => {
@@ -22,10 +21,10 @@ describe('sextant ctl when NATS refuses its login or its command (deploy/nats/se
   let ctl: ReturnType<typeof ctlInProcess>;
 
   beforeAll(async () => {
-    const port = await freePort();
-    server = await startNatsServer(port, ['-c', CONF, '-sd', storeDir], PASSWORDS);
-    ctlProcess = ctlRunner(`nats://127.0.0.1:${port}`, () => 'sx');
-    ctl = ctlInProcess(`nats://127.0.0.1:${port}`, () => 'sx');
+    let url: string;
+    ({ server, url } = await startShippedNatsServer(storeDir));
+    ctlProcess = ctlRunner(url, () => 'sx');
+    ctl = ctlInProcess(url, () => 'sx');
   });
   afterAll(async () => {
     if (server !== undefined) await stopNatsServer(server);

@@ -5,7 +5,6 @@ import { connect } from '@nats-io/transport-node';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DlqEntrySchema, ExpirySchema, expiryId, fillId, InboxRefusedError, publishExpiry, publishFill, subscribeOrders, subscribePredictions } from 'sextant/client';
 import type { Order, Prediction } from 'sextant/client';
@@ -23,10 +22,10 @@ import { createNatsBus } from '../../streams/nats-bus.js';
 import { subjectsFor } from '../../streams/subjects.js';
 import { busPatterns } from '../../gateways/ws/topics.js';
 import { ctlRunner } from '../support/ctl.js';
-import { freePort, startNatsServer, stopNatsServer } from '../support/nats-server.js';
+import { stopNatsServer } from '../support/nats-server.js';
+import { SHIPPED_NATS_PASSWORDS, startShippedNatsServer } from '../support/shipped-nats.js';
 
-const CONF = fileURLToPath(new URL('../../deploy/nats/sextant.conf', import.meta.url));
-const PASSWORDS = { SEXTANT_ENGINE_PASSWORD: 'e-secret', SEXTANT_OPERATOR_PASSWORD: 'o-secret', SEXTANT_DASHBOARD_PASSWORD: 'd-secret', SEXTANT_DESK_PASSWORD: 'k-secret' };
+const PASSWORDS = SHIPPED_NATS_PASSWORDS;
 const subjects = subjectsFor('sx');
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -93,9 +92,7 @@ describe('deploy/nats/sextant.conf on a real nats-server', () => {
   const ctlSeen: string[] = [];
 
   beforeAll(async () => {
-    const port = await freePort();
-    url = `nats://127.0.0.1:${port}`;
-    server = await startNatsServer(port, ['-c', CONF, '-sd', storeDir], PASSWORDS);
+    ({ server, url } = await startShippedNatsServer(storeDir));
     engine = await as('engine', PASSWORDS.SEXTANT_ENGINE_PASSWORD);
     operator = await as('operator', PASSWORDS.SEXTANT_OPERATOR_PASSWORD);
     dashboard = await as('dashboard', PASSWORDS.SEXTANT_DASHBOARD_PASSWORD);

@@ -1,17 +1,16 @@
 import type { ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimNamespace } from '../../cli/engine-presence.js';
 import type { Bus } from '../../streams/bus.js';
 import { PublishRefusedError } from '../../streams/errors.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { subjectsFor } from '../../streams/subjects.js';
-import { freePort, startNatsServer, stopNatsServer } from '../support/nats-server.js';
+import { stopNatsServer } from '../support/nats-server.js';
+import { SHIPPED_NATS_PASSWORDS, startShippedNatsServer } from '../support/shipped-nats.js';
 import { recordingLogger } from '../support/recording-logger.js';
 import type { LogLine } from '../support/recording-logger.js';
 
-const CONF = fileURLToPath(new URL('../../deploy/nats/sextant.conf', import.meta.url));
-const PASSWORDS = { SEXTANT_ENGINE_PASSWORD: 'e-secret', SEXTANT_OPERATOR_PASSWORD: 'o-secret', SEXTANT_DASHBOARD_PASSWORD: 'd-secret', SEXTANT_DESK_PASSWORD: 'k-secret' };
+const PASSWORDS = SHIPPED_NATS_PASSWORDS;
 
 /** `sextant run` under the desk's login warned with nats.js's bare 'Permissions Violation for Publish to "sx.engine.presence"' before the streams' refusal ended it. */
 describe("the engine's presence probe under a login that may not publish it (deploy/nats/sextant.conf on a real nats-server)", () => {
@@ -27,9 +26,7 @@ describe("the engine's presence probe under a login that may not publish it (dep
   const subjects = subjectsFor('sx');
 
   beforeAll(async () => {
-    const port = await freePort();
-    url = `nats://127.0.0.1:${port}`;
-    server = await startNatsServer(port, ['-c', CONF], PASSWORDS);
+    ({ server, url } = await startShippedNatsServer());
   });
   afterAll(async () => {
     for (const b of buses) await b.close().catch(() => {});

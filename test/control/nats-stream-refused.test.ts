@@ -2,17 +2,16 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import type { Bus } from '../../streams/bus.js';
 import { BusError, StreamRefusedError } from '../../streams/errors.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { streamSpecs } from '../../streams/provision.js';
-import { freePort, startNatsServer, stopNatsServer } from '../support/nats-server.js';
+import { stopNatsServer } from '../support/nats-server.js';
+import { SHIPPED_NATS_PASSWORDS, startShippedNatsServer } from '../support/shipped-nats.js';
 
-const CONF = fileURLToPath(new URL('../../deploy/nats/sextant.conf', import.meta.url));
-const PASSWORDS = { SEXTANT_ENGINE_PASSWORD: 'e-secret', SEXTANT_OPERATOR_PASSWORD: 'o-secret', SEXTANT_DASHBOARD_PASSWORD: 'd-secret', SEXTANT_DESK_PASSWORD: 'k-secret' };
+const PASSWORDS = SHIPPED_NATS_PASSWORDS;
 
 /** `sextant run` (startEngine) under the desk's login failed at its first stream with nats.js's bare "Permissions Violation for Publish to …". */
 describe('creating the streams under a login that may not (deploy/nats/sextant.conf on a real nats-server)', () => {
@@ -34,9 +33,7 @@ describe('creating the streams under a login that may not (deploy/nats/sextant.c
     );
 
   beforeAll(async () => {
-    const port = await freePort();
-    url = `nats://127.0.0.1:${port}`;
-    server = await startNatsServer(port, ['-c', CONF, '-sd', storeDir], PASSWORDS);
+    ({ server, url } = await startShippedNatsServer(storeDir));
   });
   afterAll(async () => {
     for (const b of buses) await b.close().catch(() => {});

@@ -2,7 +2,6 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkControlSubscription } from '../../cli/control-subscription-check.js';
 import { watchSubscriptionRefusals } from '../../cli/subscription-refusals.js';
@@ -11,10 +10,10 @@ import type { Bus, BusStatus } from '../../streams/bus.js';
 import { BusError, SubscriptionRefusedError } from '../../streams/errors.js';
 import { createNatsBus } from '../../streams/nats-bus.js';
 import { subjectsFor } from '../../streams/subjects.js';
-import { freePort, startNatsServer, stopNatsServer } from '../support/nats-server.js';
+import { stopNatsServer } from '../support/nats-server.js';
+import { SHIPPED_NATS_PASSWORDS, startShippedNatsServer } from '../support/shipped-nats.js';
 
-const CONF = fileURLToPath(new URL('../../deploy/nats/sextant.conf', import.meta.url));
-const PASSWORDS = { SEXTANT_ENGINE_PASSWORD: 'e-secret', SEXTANT_OPERATOR_PASSWORD: 'o-secret', SEXTANT_DASHBOARD_PASSWORD: 'd-secret', SEXTANT_DESK_PASSWORD: 'k-secret' };
+const PASSWORDS = SHIPPED_NATS_PASSWORDS;
 const subjects = subjectsFor('sx');
 const enc = new TextEncoder();
 
@@ -38,9 +37,7 @@ describe('a core subscription the NATS server refuses (deploy/nats/sextant.conf 
   };
 
   beforeAll(async () => {
-    const port = await freePort();
-    url = `nats://127.0.0.1:${port}`;
-    server = await startNatsServer(port, ['-c', CONF, '-sd', storeDir], PASSWORDS);
+    ({ server, url } = await startShippedNatsServer(storeDir));
   });
   afterAll(async () => {
     for (const b of buses) await b.close().catch(() => {});
